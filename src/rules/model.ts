@@ -1,0 +1,146 @@
+// The ruleset model: tables, chains and rules as data, in the kernel's terms (xt matches and
+// targets by their iptables names). The front end (parse-command.ts, parse-save.ts) builds it, the
+// printer (print-save.ts) prints it back, and netfilter/ evaluates it. No behaviour lives here.
+import type { Prefix } from '../wire/addr.ts';
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+export type Policy = 'ACCEPT' | 'DROP';
+
+/** Built-in chains per table, in the order iptables-save prints them. */
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly string[]>> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/** Where a piece of rule text came from, for diagnostics and for the trace. */
+export interface SourceLoc {
+  readonly file: string;
+  readonly line: number; // 1-based
+  readonly column: number; // 1-based
+}
+
+export interface Counters {
+  packets: number;
+  bytes: number;
+}
+
+export interface Ruleset {
+  /** Only the tables that were loaded or touched, in iptables-save's order (see TABLE_ORDER). */
+  readonly tables: Map<TableName, Table>;
+}
+
+export interface Table {
+  readonly name: TableName;
+  /** Built-in chains first (BUILTIN_CHAINS order), then user chains in the order printed. */
+  readonly chains: Map<string, Chain>;
+}
+
+export interface Chain {
+  readonly name: string;
+  readonly builtin: boolean;
+  policy: Policy | undefined; // built-in chains only
+  counters: Counters; // the policy's counters
+  rules: Rule[];
+}
+
+/** A value with iptables' `!` in front of it. */
+export interface Inv<T> {
+  readonly value: T;
+  readonly invert: boolean;
+}
+
+/** An interface name as -i/-o take it: `eth+` matches every name starting with `eth`. */
+export interface IfaceMatch {
+  readonly name: string;
+  readonly wildcard: boolean;
+}
+
+export interface PortRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One `-m module ...` block (or the implicit one after -p tcp/udp/icmp). */
+export type Match =
+  | {
+      readonly module: 'tcp';
+      readonly sport?: Inv<PortRange>;
+      readonly dport?: Inv<PortRange>;
+      /** --tcp-flags mask comp (and --syn, which is SYN,RST,ACK,FIN SYN). */
+      readonly flags?: Inv<{ readonly mask: number; readonly comp: number }>;
+      readonly option?: Inv<number>;
+    }
+  | { readonly module: 'udp'; readonly sport?: Inv<PortRange>; readonly dport?: Inv<PortRange> }
+  | {
+      readonly module: 'icmp';
+      /** type 255 means "any"; code range min..max. */
+      readonly icmpType?: Inv<{ readonly type: number; readonly codeMin: number; readonly codeMax: number }>;
+    }
+  | { readonly module: 'comment'; readonly comment: string }
+  | {
+      readonly module: 'conntrack';
+      readonly ctstate?: Inv<readonly CtStateName[]>;
+    }
+  | { readonly module: 'state'; readonly state: Inv<readonly CtStateName[]> }
+  | {
+      readonly module: 'multiport';
+      readonly kind: 'sports' | 'dports' | 'ports';
+      readonly ports: Inv<readonly PortRange[]>;
+    }
+  /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
+  | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
+
+export type CtStateName = 'INVALID' | 'NEW' | 'ESTABLISHED' | 'RELATED' | 'UNTRACKED' | 'SNAT' | 'DNAT';
+
+/** A NAT range as the kernel's nf_nat_range2 holds it (addresses and ports host-order numbers). */
+export interface NatRange {
+  readonly minAddr: number;
+  readonly maxAddr: number;
+  /** 0 when no port was given. */
+  readonly minPort: number;
+  readonly maxPort: number;
+  readonly hasAddr: boolean;
+  readonly hasPorts: boolean;
+}
+
+export interface NatFlags {
+  readonly random: boolean;
+  readonly randomFully: boolean;
+  readonly persistent: boolean;
+}
+
+export type Target =
+  | { readonly kind: 'ACCEPT' }
+  | { readonly kind: 'DROP' }
+  | { readonly kind: 'RETURN' }
+  | { readonly kind: 'jump'; readonly chain: string }
+  | { readonly kind: 'goto'; readonly chain: string }
+  | { readonly kind: 'DNAT'; readonly ranges: readonly NatRange[]; readonly flags: NatFlags }
+  | { readonly kind: 'SNAT'; readonly ranges: readonly NatRange[]; readonly flags: NatFlags }
+  | { readonly kind: 'MASQUERADE'; readonly ports?: PortRange; readonly flags: NatFlags }
+  | { readonly kind: 'REDIRECT'; readonly ports?: PortRange; readonly flags: NatFlags }
+  | { readonly kind: 'REJECT'; readonly with: string }
+  | { readonly kind: 'LOG'; readonly args: readonly string[] }
+  /** Any other target the front end understood; netfilter/ must refuse what it cannot evaluate. */
+  | { readonly kind: 'other'; readonly name: string; readonly args: readonly string[] };
+
+export interface Rule {
+  readonly src?: Inv<Prefix>;
+  readonly dst?: Inv<Prefix>;
+  readonly inIface?: Inv<IfaceMatch>;
+  readonly outIface?: Inv<IfaceMatch>;
+  /** IP protocol number; 0 is "all". */
+  readonly protocol?: Inv<number>;
+  readonly fragment?: Inv<true>;
+  readonly matches: readonly Match[];
+  /** Absent when the rule has no -j/-g: it only counts. */
+  readonly target?: Target;
+  counters: Counters;
+  /** Where the rule was written, when it came from text. */
+  readonly loc?: SourceLoc;
+}
+
+export const TABLE_ORDER: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];

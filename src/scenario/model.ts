@@ -1,0 +1,92 @@
+// The scenario model: what a scenario file (YAML) says, validated, with the position of every
+// value so later stages can point at the file. load.ts builds it; build.ts turns it into a sim
+// Topology and flows. Addresses stay as text here; they were checked when loaded.
+import type { SourceLoc } from '../rules/model.ts';
+
+/** A value and where it was written. */
+export interface At<T> {
+  readonly value: T;
+  readonly loc: SourceLoc;
+}
+
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly hosts: readonly HostSpec[];
+  readonly links: readonly LinkSpec[];
+  readonly flows: readonly FlowSpec[];
+}
+
+export interface HostSpec {
+  readonly name: At<string>;
+  /** Physical (veth-like) interfaces, in file order. */
+  readonly interfaces: readonly InterfaceSpec[];
+  /** Linux bridges on this host; their ports are names from `interfaces`. */
+  readonly bridges: readonly BridgeSpec[];
+  /** `ip route` syntax, e.g. `default via 192.168.1.1`, `10.0.0.0/8 dev eth1 src 10.0.0.1`. */
+  readonly routes: readonly At<string>[];
+  /** sysctl name → value as written (numbers as strings), e.g. net.ipv4.ip_forward → "1". */
+  readonly sysctls: ReadonlyMap<string, At<string>>;
+  /** Rules as the user typed them: iptables commands, or an iptables-save block. */
+  readonly rules?: RulesSpec;
+  /** Sockets listening: TCP and UDP servers. */
+  readonly listen: readonly ListenSpec[];
+}
+
+export interface InterfaceSpec {
+  readonly name: At<string>;
+  /** `a.b.c.d/len`, first is primary. */
+  readonly addresses: readonly At<string>[];
+  /** `xx:xx:xx:xx:xx:xx`; generated from the host and interface when absent. */
+  readonly mac?: At<string>;
+  readonly mtu?: At<number>;
+}
+
+export interface BridgeSpec {
+  readonly name: At<string>;
+  readonly ports: readonly At<string>[];
+  readonly addresses: readonly At<string>[];
+  readonly mac?: At<string>;
+}
+
+export interface RulesSpec {
+  /** One entry per line of rule text, each with the position of its first character. */
+  readonly lines: readonly At<string>[];
+}
+
+export interface ListenSpec {
+  readonly proto: At<'tcp' | 'udp'>;
+  readonly port: At<number>;
+  readonly loc: SourceLoc;
+}
+
+/** An L2 segment: two endpoints make a point-to-point link (a veth pair), more make a switch. */
+export interface LinkSpec {
+  readonly name?: At<string>;
+  readonly endpoints: readonly At<{ readonly host: string; readonly iface: string }>[];
+  readonly loc: SourceLoc;
+}
+
+export type Expectation = 'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
+
+export interface FlowSpec {
+  readonly name: At<string>;
+  readonly from: At<string>; // host name
+  readonly proto: At<'tcp' | 'udp' | 'icmp'>;
+  readonly dst: At<string>; // IPv4 address
+  readonly dport?: At<number>;
+  readonly sport?: At<number>;
+  /** Seconds after the start of the run. */
+  readonly at: At<number>;
+  /** Seconds the client waits (connect timeout, or how long it waits for a reply). */
+  readonly timeout: At<number>;
+  /** How long the client holds an established connection before closing it (seconds). */
+  readonly hold?: At<number>;
+  readonly expect?: {
+    readonly verdict?: At<Expectation>;
+    /** `ip:port` the server should see the connection come from. */
+    readonly serverSees?: At<string>;
+  };
+  readonly loc: SourceLoc;
+}
