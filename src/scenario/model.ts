@@ -68,7 +68,8 @@ export interface LinkSpec {
   readonly loc: SourceLoc;
 }
 
-export type Expectation = 'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
+export type Expectation =
+  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
 
 export interface FlowSpec {
   readonly name: At<string>;
@@ -77,12 +78,16 @@ export interface FlowSpec {
   readonly dst: At<string>; // IPv4 address
   readonly dport?: At<number>;
   readonly sport?: At<number>;
+  /** ICMP echo identifier (ICMP flows only; conntrack treats it as the port). */
+  readonly icmpId?: At<number>;
   /** Seconds after the start of the run. */
   readonly at: At<number>;
   /** Seconds the client waits (connect timeout, or how long it waits for a reply). */
   readonly timeout: At<number>;
   /** How long the client holds an established connection before closing it (seconds). */
   readonly hold?: At<number>;
+  /** UDP only: false for an unconnected socket, which takes a reply from any source (default true). */
+  readonly udpConnect?: At<boolean>;
   readonly expect?: {
     readonly verdict?: At<Expectation>;
     /** `ip:port` the server should see the connection come from. */

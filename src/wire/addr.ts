@@ -71,7 +71,7 @@ export function formatPrefix(p: Prefix): string {
 }
 
 export function inPrefix(addr: number, p: Prefix): boolean {
-  return ((addr & p.mask) >>> 0) === p.addr;
+  return (addr & p.mask) >>> 0 === p.addr;
 }
 
 export function parseMac(text: string): Result<Uint8Array> {

@@ -19,7 +19,12 @@ export function ethIsBroadcast(b: Uint8Array, o = 0): boolean {
 }
 
 /** A new frame holding `payload` (copied). */
-export function emitEthernet(dst: Uint8Array, src: Uint8Array, type: number, payload: Uint8Array): Uint8Array {
+export function emitEthernet(
+  dst: Uint8Array,
+  src: Uint8Array,
+  type: number,
+  payload: Uint8Array,
+): Uint8Array {
   const f = new Uint8Array(ETH_HEADER_LEN + payload.length);
   f.set(dst.subarray(0, 6), 0);
   f.set(src.subarray(0, 6), 6);

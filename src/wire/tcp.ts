@@ -16,7 +16,16 @@
 //   |           Checksum            |         Urgent Pointer        |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   |                           [Options]                           |
-import { checksum, checksumUpdate16, checksumUpdate32, pseudoHeaderSum, read16, read32, write16, write32 } from './checksum.ts';
+import {
+  checksum,
+  checksumUpdate16,
+  checksumUpdate32,
+  pseudoHeaderSum,
+  read16,
+  read32,
+  write16,
+  write32,
+} from './checksum.ts';
 import { err, ok, type Result } from './addr.ts';
 import { IPPROTO_TCP } from './ipv4.ts';
 
@@ -37,6 +46,32 @@ export const tcpDataOffset = (b: Uint8Array, o: number): number => (b[o + 12]! >
 export const tcpFlags = (b: Uint8Array, o: number): number => b[o + 13]!;
 export const tcpWindow = (b: Uint8Array, o: number): number => read16(b, o + 14);
 export const tcpChecksumField = (b: Uint8Array, o: number): number => read16(b, o + 16);
+export const tcpUrgent = (b: Uint8Array, o: number): number => read16(b, o + 18);
+/** The three reserved bits and the AE (accurate ECN, RFC 9293 §3.1 "Rsrvd") bit of byte 12. */
+export const tcpReserved = (b: Uint8Array, o: number): number => b[o + 12]! & 0x0f;
+export const tcpHasFlag = (b: Uint8Array, o: number, flag: number): boolean => (b[o + 13]! & flag) !== 0;
+
+/** Sets the flags byte and fixes the checksum (flags share a 16-bit word with the data offset). */
+export function tcpSetFlags(b: Uint8Array, o: number, flags: number): void {
+  const old = read16(b, o + 12);
+  b[o + 13] = flags & 0xff;
+  write16(b, o + 16, checksumUpdate16(read16(b, o + 16), old, read16(b, o + 12)));
+}
+
+export function tcpSetSeq(b: Uint8Array, o: number, v: number): void {
+  write16(b, o + 16, checksumUpdate32(read16(b, o + 16), read32(b, o + 4), v >>> 0));
+  write32(b, o + 4, v >>> 0);
+}
+
+export function tcpSetAck(b: Uint8Array, o: number, v: number): void {
+  write16(b, o + 16, checksumUpdate32(read16(b, o + 16), read32(b, o + 8), v >>> 0));
+  write32(b, o + 8, v >>> 0);
+}
+
+export function tcpSetWindow(b: Uint8Array, o: number, v: number): void {
+  write16(b, o + 16, checksumUpdate16(read16(b, o + 16), read16(b, o + 14), v));
+  write16(b, o + 14, v);
+}
 
 /** Sets a port and fixes the TCP checksum (RFC 1624). `which` is 0 for source, 2 for destination. */
 export function tcpSetPort(b: Uint8Array, o: number, which: 0 | 2, port: number): void {
@@ -85,12 +120,15 @@ export interface TcpHeader {
   readonly options: readonly TcpOption[];
   readonly checksum: number;
   readonly headerLength: number;
+  /** The low nibble of byte 12: three reserved bits and AE (RFC 9293 §3.1, RFC 9768). */
+  readonly reserved: number;
 }
 
 export type TcpError = 'truncated' | 'bad-data-offset' | 'bad-option';
 
 export function parseTcpOptions(b: Uint8Array, start: number, end: number): Result<TcpOption[], TcpError> {
   const out: TcpOption[] = [];
+  if (end > b.length) end = b.length;
   let i = start;
   while (i < end) {
     const kind = b[i]!;
@@ -113,7 +151,8 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): Resu
       const blocks: Array<readonly [number, number]> = [];
       for (let j = i + 2; j < i + len; j += 8) blocks.push([read32(b, j), read32(b, j + 4)]);
       out.push({ kind: 'sack', blocks });
-    } else if (kind === 8 && len === 10) out.push({ kind: 'ts', val: read32(b, i + 2), ecr: read32(b, i + 6) });
+    } else if (kind === 8 && len === 10)
+      out.push({ kind: 'ts', val: read32(b, i + 2), ecr: read32(b, i + 6) });
     else out.push({ kind: 'unknown', type: kind, data: b.slice(i + 2, i + len) });
     i += len;
   }
@@ -121,7 +160,8 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): Resu
 }
 
 export function parseTcpHeader(b: Uint8Array, o: number, end: number): Result<TcpHeader, TcpError> {
-  if (end - o < 20) return err('truncated');
+  if (end > b.length) end = b.length;
+  if (o < 0 || end - o < 20) return err('truncated');
   const hl = tcpDataOffset(b, o);
   if (hl < 20 || o + hl > end) return err('bad-data-offset');
   const opts = parseTcpOptions(b, o + 20, o + hl);
@@ -137,6 +177,7 @@ export function parseTcpHeader(b: Uint8Array, o: number, end: number): Result<Tc
     options: opts.value,
     checksum: read16(b, o + 16),
     headerLength: hl,
+    reserved: b[o + 12]! & 0x0f,
   });
 }
 
@@ -219,13 +260,21 @@ export interface TcpEmit {
   window?: number;
   urgent?: number;
   options?: readonly TcpOption[];
+  reserved?: number;
 }
 
 /**
  * Writes a TCP header and copies `payload` after it, then fills the checksum for the given
  * pseudo-header addresses. Returns the segment length.
  */
-export function emitTcp(h: TcpEmit, payload: Uint8Array, src: number, dst: number, b: Uint8Array, o = 0): number {
+export function emitTcp(
+  h: TcpEmit,
+  payload: Uint8Array,
+  src: number,
+  dst: number,
+  b: Uint8Array,
+  o = 0,
+): number {
   const opts = h.options ?? [];
   const ol = tcpOptionsLength(opts);
   if (ol > 40) throw new Error('TCP options over 40 bytes');
@@ -234,7 +283,7 @@ export function emitTcp(h: TcpEmit, payload: Uint8Array, src: number, dst: numbe
   write16(b, o + 2, h.dstPort);
   write32(b, o + 4, h.seq >>> 0);
   write32(b, o + 8, (h.ack ?? 0) >>> 0);
-  b[o + 12] = (hl / 4) << 4;
+  b[o + 12] = ((hl / 4) << 4) | ((h.reserved ?? 0) & 0x0f);
   b[o + 13] = h.flags;
   write16(b, o + 14, h.window ?? 0);
   write16(b, o + 16, 0);
@@ -248,11 +297,14 @@ export function emitTcp(h: TcpEmit, payload: Uint8Array, src: number, dst: numbe
   return len;
 }
 
-/** tcpdump's flag letters: S F R P . U E W, in tcpdump's order. */
+/**
+ * tcpdump's flag letters in tcpdump's order (print-tcp.c tcp_flag_values: F S R P . U E W), so a
+ * SYN-ACK is `S.` and a FIN-ACK `F.`; no flag at all is `none`.
+ */
 export function formatTcpFlags(flags: number): string {
   let s = '';
-  if (flags & TCP_SYN) s += 'S';
   if (flags & TCP_FIN) s += 'F';
+  if (flags & TCP_SYN) s += 'S';
   if (flags & TCP_RST) s += 'R';
   if (flags & TCP_PSH) s += 'P';
   if (flags & TCP_ACK) s += '.';

@@ -1,0 +1,117 @@
+// Conntrack entries as the tools print them: `conntrack -L` lines, `/proc/net/nf_conntrack` lines,
+// `conntrack -E` event lines, and a structured form for JSON. Strings are made here only, for
+// output; nothing on the packet path calls this.
+import { formatIpv4 } from '../../wire/addr.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { TCP_STATE_NAMES } from './proto-tcp.ts';
+import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable, type CtEventKind } from './table.ts';
+import { DIR_ORIGINAL, DIR_REPLY } from './tuple.ts';
+
+const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'tcp', [IPPROTO_UDP]: 'udp', [IPPROTO_ICMP]: 'icmp' };
+
+export const protoName = (p: number): string => PROTO_NAMES[p] ?? 'unknown';
+
+function tupleText(t: ConntrackTable, e: number, dir: number): string {
+  const p = t.proto[e]!;
+  const base = `src=${formatIpv4(t.src(e, dir))} dst=${formatIpv4(t.dst(e, dir))}`;
+  if (p === IPPROTO_ICMP) {
+    const td = t.dport(e, dir);
+    return `${base} type=${td >>> 8} code=${td & 0xff} id=${t.sport(e, dir)}`;
+  }
+  if (p === IPPROTO_TCP || p === IPPROTO_UDP) return `${base} sport=${t.sport(e, dir)} dport=${t.dport(e, dir)}`;
+  return base;
+}
+
+/** Whole seconds left, as the kernel prints (ct->timeout - now) / HZ. */
+export function secondsLeft(t: ConntrackTable, e: number, now: number): number {
+  return Math.max(0, Math.floor(t.expires[e]! - now + 1e-9));
+}
+
+/** The body after the timeout, shared by every form: state, tuples, flags, mark. */
+function body(t: ConntrackTable, e: number): string {
+  const p = t.proto[e]!;
+  const st = t.status[e]!;
+  const parts: string[] = [];
+  if (p === IPPROTO_TCP) parts.push(TCP_STATE_NAMES[t.state[e]!] ?? 'NONE');
+  parts.push(tupleText(t, e, DIR_ORIGINAL));
+  if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
+  parts.push(tupleText(t, e, DIR_REPLY));
+  if (st & IPS_ASSURED) parts.push('[ASSURED]');
+  parts.push(`mark=${t.mark[e]}`);
+  return parts.join(' ');
+}
+
+/** One `conntrack -L` line, e.g. `tcp      6 117 SYN_SENT src=… [UNREPLIED] src=… mark=0 use=1`. */
+export function formatConntrackLine(t: ConntrackTable, e: number, now: number): string {
+  const p = t.proto[e]!;
+  return `${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} use=1`;
+}
+
+/** One `/proc/net/nf_conntrack` line (adds the family and zone). */
+export function formatProcLine(t: ConntrackTable, e: number, now: number): string {
+  const p = t.proto[e]!;
+  return `ipv4     2 ${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} zone=0 use=2`;
+}
+
+/** One `conntrack -E` line: `    [NEW] tcp      6 120 SYN_SENT src=…` (no mark/use, as the tool). */
+export function formatEventLine(kind: CtEventKind, t: ConntrackTable, e: number, now: number): string {
+  const p = t.proto[e]!;
+  const tag = `[${kind}]`.padStart(9);
+  const b = body(t, e).replace(/ mark=\d+$/, '');
+  const timeout = kind === 'DESTROY' ? '' : ` ${secondsLeft(t, e, now)}`;
+  return `${tag} ${protoName(p).padEnd(8)} ${p}${timeout} ${b}`;
+}
+
+export interface CtTupleJson {
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  type?: number;
+  code?: number;
+  id?: number;
+}
+
+export interface CtEntryJson {
+  proto: string;
+  state?: string;
+  orig: CtTupleJson;
+  reply: CtTupleJson;
+  flags: string[];
+  mark: number;
+  timeout: number;
+}
+
+function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
+  const p = t.proto[e]!;
+  const out: CtTupleJson = { src: formatIpv4(t.src(e, dir)), dst: formatIpv4(t.dst(e, dir)) };
+  if (p === IPPROTO_ICMP) {
+    const td = t.dport(e, dir);
+    out.type = td >>> 8;
+    out.code = td & 0xff;
+    out.id = t.sport(e, dir);
+  } else if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+    out.sport = t.sport(e, dir);
+    out.dport = t.dport(e, dir);
+  }
+  return out;
+}
+
+/** The structured form, with the same field names as the kernel reference runs' result.json. */
+export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJson {
+  const p = t.proto[e]!;
+  const st = t.status[e]!;
+  const flags: string[] = [];
+  if (!(st & IPS_SEEN_REPLY)) flags.push('UNREPLIED');
+  if (st & IPS_ASSURED) flags.push('ASSURED');
+  const out: CtEntryJson = {
+    proto: protoName(p),
+    orig: tupleJson(t, e, DIR_ORIGINAL),
+    reply: tupleJson(t, e, DIR_REPLY),
+    flags,
+    mark: t.mark[e]!,
+    timeout: secondsLeft(t, e, now),
+  };
+  if (p === IPPROTO_TCP) out.state = TCP_STATE_NAMES[t.state[e]!] ?? 'NONE';
+  return out;
+}

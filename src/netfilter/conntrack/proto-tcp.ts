@@ -1,0 +1,149 @@
+// TCP connection tracking: the kernel's state machine as a table of data
+// (tcp_conntracks[direction][packet class][state], nf_conntrack_proto_tcp.c) and the per-packet
+// update of nf_conntrack_tcp_packet: new state, ASSURED, timeout refresh, kill on an RST before any
+// reply. Window tracking (tcp_in_window) is not modelled yet: every segment is taken as in window,
+// as with nf_conntrack_tcp_be_liberal=1 except for RSTs.
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
+import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable } from './table.ts';
+import type { Timeouts } from './timeouts.ts';
+
+export const TCP_CONNTRACK_NONE = 0;
+export const TCP_CONNTRACK_SYN_SENT = 1;
+export const TCP_CONNTRACK_SYN_RECV = 2;
+export const TCP_CONNTRACK_ESTABLISHED = 3;
+export const TCP_CONNTRACK_FIN_WAIT = 4;
+export const TCP_CONNTRACK_CLOSE_WAIT = 5;
+export const TCP_CONNTRACK_LAST_ACK = 6;
+export const TCP_CONNTRACK_TIME_WAIT = 7;
+export const TCP_CONNTRACK_CLOSE = 8;
+export const TCP_CONNTRACK_SYN_SENT2 = 9;
+const sIV = 10; // invalid (TCP_CONNTRACK_MAX)
+const sIG = 11; // ignore (TCP_CONNTRACK_IGNORE)
+
+export const TCP_STATE_NAMES = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+] as const;
+
+// Packet classes (enum tcp_bit_set).
+export const TCP_SYN_SET = 0;
+export const TCP_SYNACK_SET = 1;
+export const TCP_FIN_SET = 2;
+export const TCP_ACK_SET = 3;
+export const TCP_RST_SET = 4;
+export const TCP_NONE_SET = 5;
+
+/** get_conntrack_index: RST beats SYN beats FIN beats ACK. */
+export function tcpPacketClass(flags: number): number {
+  if (flags & TCP_RST) return TCP_RST_SET;
+  if (flags & TCP_SYN) return flags & TCP_ACK ? TCP_SYNACK_SET : TCP_SYN_SET;
+  if (flags & TCP_FIN) return TCP_FIN_SET;
+  if (flags & TCP_ACK) return TCP_ACK_SET;
+  return TCP_NONE_SET;
+}
+
+const sNO = 0, sSS = 1, sSR = 2, sES = 3, sFW = 4, sCW = 5, sLA = 6, sTW = 7, sCL = 8, sS2 = 9; // prettier-ignore
+
+// prettier-ignore
+/** tcp_conntracks[dir][class][state], from nf_conntrack_proto_tcp.c (Linux 6.x). */
+const TABLE: readonly (readonly (readonly number[])[])[] = [
+  [ // ORIGINAL      sNO  sSS  sSR  sES  sFW  sCW  sLA  sTW  sCL  sS2
+    /* syn    */ [sSS, sSS, sIG, sIG, sIG, sIG, sIG, sSS, sSS, sS2], // new, retransmit; TW/CL reopen
+    /* synack */ [sIV, sIV, sSR, sIV, sIV, sIV, sIV, sIV, sIV, sSR], // only in simultaneous open
+    /* fin    */ [sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV], // close starts; FIN both ways -> LAST_ACK
+    /* ack    */ [sES, sIV, sES, sES, sCW, sCW, sTW, sTW, sCL, sIV], // NONE -> ES is pickup (loose)
+    /* rst    */ [sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL], // any RST closes
+    /* none   */ [sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV], // no flags: invalid
+  ],
+  [ // REPLY         sNO  sSS  sSR  sES  sFW  sCW  sLA  sTW  sCL  sS2
+    /* syn    */ [sIV, sS2, sIV, sIV, sIV, sIV, sIV, sSS, sIV, sS2], // simultaneous open
+    /* synack */ [sIV, sSR, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sSR], // the standard open
+    /* fin    */ [sIV, sIV, sFW, sFW, sLA, sLA, sLA, sTW, sCL, sIV],
+    /* ack    */ [sIV, sIG, sSR, sES, sCW, sCW, sTW, sTW, sCL, sIG], // SS -> IG: maybe half-open
+    /* rst    */ [sIV, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL],
+    /* none   */ [sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV, sIV],
+  ],
+];
+
+export function tcpTransition(dir: number, cls: number, state: number): number {
+  return TABLE[dir]![cls]![state]!;
+}
+
+export const TCP_VERDICT_OK = 0;
+export const TCP_VERDICT_INVALID = 1;
+export const TCP_VERDICT_IGNORE = 2;
+/** The entry was deleted (RST before any reply, or a reopen of a closed connection). */
+export const TCP_VERDICT_KILLED = 3;
+/** A SYN reopening a TIME_WAIT/CLOSE entry: the caller deletes it and tracks the packet as new. */
+export const TCP_VERDICT_REOPEN = 4;
+
+const STATE_TIMEOUT = [
+  'nf_conntrack_tcp_timeout_close', // NONE is never kept
+  'nf_conntrack_tcp_timeout_syn_sent',
+  'nf_conntrack_tcp_timeout_syn_recv',
+  'nf_conntrack_tcp_timeout_established',
+  'nf_conntrack_tcp_timeout_fin_wait',
+  'nf_conntrack_tcp_timeout_close_wait',
+  'nf_conntrack_tcp_timeout_last_ack',
+  'nf_conntrack_tcp_timeout_time_wait',
+  'nf_conntrack_tcp_timeout_close',
+  'nf_conntrack_tcp_timeout_syn_sent', // SYN_SENT2
+] as const;
+
+/** tcp_new: may this packet create an entry? A SYN always; a mid-stream ACK only with tcp_loose. */
+export function tcpNewState(flags: number, loose: boolean): number {
+  const cls = tcpPacketClass(flags);
+  const next = TABLE[0]![cls]![sNO]!;
+  if (next === sSS) return sSS;
+  if (next === sES && loose) return sES; // pickup of an already established connection
+  return sIV;
+}
+
+/**
+ * nf_conntrack_tcp_packet for an entry that exists (or was just created with state `NONE` moved
+ * to its first state by the caller). Updates state, status and timeout in the table.
+ */
+export function tcpPacket(t: ConntrackTable, e: number, dir: number, flags: number, seq: number, now: number, to: Timeouts, isNew: boolean): number {
+  const cls = tcpPacketClass(flags);
+  const old = t.state[e]!;
+  let next = isNew ? old : TABLE[dir]![cls]![old]!;
+  if (next === sSS && !isNew && old >= sTW) {
+    // RFC 1122 reopen of a closed connection: the kernel kills the entry and tracks the SYN anew.
+    return TCP_VERDICT_REOPEN;
+  }
+  if (next === sIG) {
+    t.lastIndex[e] = cls | (dir << 4);
+    return TCP_VERDICT_IGNORE;
+  }
+  if (next === sIV) return TCP_VERDICT_INVALID;
+
+  const status = t.status[e]!;
+  if ((status & IPS_SEEN_REPLY) === 0 && cls === TCP_RST_SET) {
+    // "If only reply is a RST, we can consider ourselves not to have an established connection"
+    t.remove(e);
+    return TCP_VERDICT_KILLED;
+  }
+  // Measured on Linux 6.18: a retransmitted SYN (same sequence number, no reply yet) leaves the
+  // SYN_SENT timer running instead of restarting it.
+  const retransmittedSyn = !isNew && cls === TCP_SYN_SET && dir === 0 && old === sSS && t.lastSeq[e] === seq && (status & IPS_SEEN_REPLY) === 0;
+  if (cls === TCP_SYN_SET && dir === 0) t.lastSeq[e] = seq;
+  t.lastIndex[e] = cls | (dir << 4);
+  if (next !== old) {
+    t.state[e] = next;
+  }
+  if ((status & IPS_ASSURED) === 0 && (old === sSR || old === sES) && next === sES) {
+    // Set ASSURED on a valid ACK in ESTABLISHED after SYN_RECV, or an answer to a picked-up one.
+    t.status[e] = status | IPS_ASSURED;
+  }
+  next = t.state[e]!;
+  if (!retransmittedSyn) t.expires[e] = now + to[STATE_TIMEOUT[next]!];
+  return TCP_VERDICT_OK;
+}

@@ -1,0 +1,477 @@
+// The netfilter engine of one host: conntrack, the four tables and NAT, hook by hook, in the
+// kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
+// the current time, and acts on the verdict. No I/O and no clock of its own.
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
+import { read16 } from '../wire/checksum.ts';
+import { tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
+import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
+import { icmpSetEchoId } from '../wire/icmp.ts';
+import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
+import {
+  IPS_ASSURED,
+  IPS_DST_NAT,
+  IPS_DST_NAT_DONE,
+  IPS_SEEN_REPLY,
+  IPS_SRC_NAT,
+  IPS_SRC_NAT_DONE,
+  ConntrackTable,
+} from './conntrack/table.ts';
+import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from './conntrack/tuple.ts';
+import { tcpNewState, tcpPacket, TCP_VERDICT_INVALID, TCP_VERDICT_KILLED, TCP_VERDICT_REOPEN } from './conntrack/proto-tcp.ts';
+import { genericPacket, icmpPacket, udpPacket } from './conntrack/proto-udp-icmp.ts';
+import { defaultTimeouts, isTimeoutName, type Timeouts } from './conntrack/timeouts.ts';
+import { MANIP_DST, MANIP_SRC, NatCore, NF_NAT_RANGE_MAP_IPS, NF_NAT_RANGE_PROTO_SPECIFIED, type NatRangeN, type Rng } from './nat/nat-core.ts';
+import { checkMatch, ruleMatches } from './xt/match.ts';
+import { checkTarget, natFlags, toRangeN } from './xt/target.ts';
+import { CT_INVALID, CT_UNTRACKED, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, type Skb } from './skb.ts';
+import type { HookName, NfTracer } from './trace-events.ts';
+
+export const NF_DROP = 0;
+export const NF_ACCEPT = 1;
+
+/** What the engine needs to know about its host (addresses for MASQUERADE and REDIRECT). */
+export interface NfHost {
+  /** inet_select_addr: the source address for packets out of `outIf` towards `nexthop`. */
+  masqueradeAddress(outIf: string, nexthop: number): number;
+  /** The primary address of `inIf` (REDIRECT), 0 when it has none. */
+  primaryAddress(inIf: string): number;
+}
+
+export interface NfConfig {
+  ruleset: Ruleset;
+  host: NfHost;
+  rng: Rng;
+  /** sysctl name (without net.netfilter.) → value. */
+  sysctls?: ReadonlyMap<string, number>;
+  conntrackMax?: number;
+}
+
+export interface RuleProblem {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly index: number;
+  readonly rule: Rule;
+  readonly message: string;
+}
+
+/** Every rule natbox cannot evaluate (unsupported match or target, NAT target in a bad chain). */
+export function checkRuleset(rs: Ruleset): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  for (const [tname, table] of rs.tables) {
+    for (const chain of table.chains.values()) {
+      chain.rules.forEach((rule, i) => {
+        for (const m of rule.matches) {
+          const p = checkMatch(m);
+          if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
+        }
+        if (rule.target) {
+          const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined);
+          if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
+          if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && !table.chains.has(rule.target.chain)) {
+            out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: `unknown chain "${rule.target.chain}"` });
+          }
+        }
+      });
+    }
+  }
+  return out;
+}
+
+/** Outcome of walking one table's chain for one packet. */
+const T_ACCEPT = 1;
+const T_DROP = 0;
+const T_REJECT = 2;
+
+export class Netfilter {
+  readonly conntrack: ConntrackTable;
+  readonly nat: NatCore;
+  readonly timeouts: Timeouts;
+  tracer: NfTracer | undefined;
+  /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
+  readonly drops = new Map<string, number>();
+  /** Counters as `conntrack -S` shows them. */
+  readonly stats = { invalid: 0, insert_failed: 0, drop: 0, early_drop: 0 };
+
+  private readonly tables: Map<TableName, Map<string, Chain>>;
+  private readonly host: NfHost;
+  private readonly loose: boolean;
+  private readonly tA = new TupleBuf();
+  private readonly tB = new TupleBuf();
+  private readonly tC = new TupleBuf();
+
+  constructor(cfg: NfConfig) {
+    this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
+    this.nat = new NatCore(this.conntrack, cfg.rng);
+    this.host = cfg.host;
+    this.timeouts = defaultTimeouts();
+    for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) this.timeouts[k] = v;
+    this.loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
+    this.tables = new Map();
+    for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
+  }
+
+  // ---- hooks -------------------------------------------------------------------------------
+
+  /** PREROUTING: raw, conntrack, mangle, nat (DNAT). */
+  prerouting(skb: Skb, now: number): number {
+    if (this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    this.conntrackIn(skb, now, 'PREROUTING');
+    if (this.runTable('mangle', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    return this.natHook(skb, 'PREROUTING', MANIP_DST, now);
+  }
+
+  /** INPUT: mangle, filter, security, nat (SNAT), confirm. */
+  input(skb: Skb, now: number): number {
+    for (const t of ['mangle', 'filter', 'security'] as const) {
+      const v = this.runTable(t, 'INPUT', skb);
+      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
+    }
+    if (this.natHook(skb, 'INPUT', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
+    return this.confirm(skb, now);
+  }
+
+  /** FORWARD: mangle, filter, security. */
+  forward(skb: Skb, _now: number): number {
+    for (const t of ['mangle', 'filter', 'security'] as const) {
+      const v = this.runTable(t, 'FORWARD', skb);
+      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
+    }
+    return NF_ACCEPT;
+  }
+
+  /** OUTPUT, first half: raw, conntrack, mangle, nat (DNAT). The stack reroutes after it. */
+  output(skb: Skb, now: number): number {
+    if (this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    this.conntrackIn(skb, now, 'OUTPUT');
+    if (this.runTable('mangle', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    return this.natHook(skb, 'OUTPUT', MANIP_DST, now);
+  }
+
+  /** OUTPUT, second half (after rerouting): filter, security. */
+  outputFilter(skb: Skb, _now: number): number {
+    for (const t of ['filter', 'security'] as const) {
+      const v = this.runTable(t, 'OUTPUT', skb);
+      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
+    }
+    return NF_ACCEPT;
+  }
+
+  /** POSTROUTING: mangle, nat (SNAT), confirm. */
+  postrouting(skb: Skb, now: number): number {
+    if (this.runTable('mangle', 'POSTROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    if (this.natHook(skb, 'POSTROUTING', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
+    return this.confirm(skb, now);
+  }
+
+  /** The stack dropped the packet on its own (no route, TTL): forget an unconfirmed entry. */
+  abandon(skb: Skb): void {
+    if (skb.ct >= 0 && !this.conntrack.isConfirmed(skb.ct)) this.conntrack.release(skb.ct);
+    skb.ct = -1;
+  }
+
+  /** Deletes the entries MASQUERADE made through `ifname` (its address went away or changed). */
+  flushMasquerade(_ifname: string): void {
+    // Masquerade cleanup needs the per-entry out interface; recorded in a later step (issue 5).
+  }
+
+  // ---- conntrack ---------------------------------------------------------------------------
+
+  private conntrackIn(skb: Skb, now: number, hook: HookName): void {
+    if (skb.ctinfo === CT_UNTRACKED && skb.ct === -2) return; // NOTRACK in raw
+    const ct = this.conntrack;
+    const t = this.tA;
+    if (skb.proto === IPPROTO_ICMP) {
+      if (!icmpIsQuery(skb.icmpType) || skb.icmpCode !== 0) {
+        // ICMP errors are RELATED to the connection they quote (nf_conntrack_icmp_error); that
+        // lookup is not modelled yet, so they pass untracked: INVALID to -m conntrack.
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      }
+      t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
+    } else if (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP) {
+      t.set(skb.src, skb.dst, skb.proto, skb.sport, skb.dport);
+    } else {
+      t.set(skb.src, skb.dst, skb.proto, 0, 0);
+    }
+    let ed = ct.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    let created = false;
+    let e: number;
+    let dir: number;
+    if (ed < 0) {
+      invertTuple(this.tB, t);
+      e = ct.alloc(t, this.tB, now);
+      if (e < 0) {
+        this.stats.drop++;
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      }
+      dir = DIR_ORIGINAL;
+      created = true;
+      if (skb.proto === IPPROTO_TCP) {
+        const st = tcpNewState(skb.tcpFlags, this.loose);
+        if (st > 9) {
+          ct.release(e);
+          this.stats.invalid++;
+          return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        }
+        ct.state[e] = st;
+      }
+    } else {
+      e = ed >>> 1;
+      dir = ed & 1;
+    }
+    const beforeState = ct.state[e]!;
+    const beforeStatus = ct.status[e]!;
+    if (skb.proto === IPPROTO_TCP) {
+      const seq = read16(skb.buf, skb.l4off + 4) * 65536 + read16(skb.buf, skb.l4off + 6);
+      const v = tcpPacket(ct, e, dir, skb.tcpFlags, seq, now, this.timeouts, created);
+      if (v === TCP_VERDICT_REOPEN) {
+        ct.remove(e);
+        ed = -1;
+        return this.conntrackIn(skb, now, hook);
+      }
+      if (v === TCP_VERDICT_INVALID) {
+        this.stats.invalid++;
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      }
+      if (v === TCP_VERDICT_KILLED) {
+        // The entry is gone from the table, but this packet still carries it (and its NAT).
+      }
+    } else if (skb.proto === IPPROTO_UDP) {
+      udpPacket(ct, e, now, this.timeouts);
+    } else if (skb.proto === IPPROTO_ICMP) {
+      icmpPacket(ct, e, now, this.timeouts);
+    } else {
+      genericPacket(ct, e, now, this.timeouts);
+    }
+    let ctinfo: number;
+    if (dir === DIR_REPLY) {
+      ctinfo = IP_CT_ESTABLISHED_REPLY;
+      ct.status[e]! |= IPS_SEEN_REPLY;
+    } else {
+      ctinfo = ct.status[e]! & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
+    }
+    this.setCt(skb, e, dir, ctinfo, hook, created);
+    if (!created && ct.isConfirmed(e) && (ct.state[e] !== beforeState || ct.status[e] !== beforeStatus)) {
+      ct.listener?.('UPDATE', e);
+      this.tracer?.ctUpdate(e);
+    }
+  }
+
+  private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: HookName, created = false): void {
+    skb.ct = e;
+    skb.ctDir = dir;
+    skb.ctinfo = ctinfo;
+    this.tracer?.conntrack(hook, ctinfo, e, created);
+  }
+
+  private confirm(skb: Skb, now: number): number {
+    const e = skb.ct;
+    if (e < 0 || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
+    if (!this.conntrack.confirm(e, now)) {
+      this.stats.insert_failed++;
+      skb.ct = -1;
+      return this.dropped(skb, 'conntrack: insert failed (tuple clash)');
+    }
+    return NF_ACCEPT;
+  }
+
+  // ---- NAT ---------------------------------------------------------------------------------
+
+  /** nf_nat_inet_fn: bind a new connection once per manip type, then rewrite from the entry. */
+  private natHook(skb: Skb, hook: HookName, manip: number, now: number): number {
+    const e = skb.ct;
+    if (e < 0) return NF_ACCEPT;
+    const ct = this.conntrack;
+    const doneBit = manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    let by: 'rule' | 'null-binding' | 'mapping' = 'mapping';
+    if (skb.ctinfo === IP_CT_NEW && (ct.status[e]! & doneBit) === 0) {
+      by = 'rule';
+      if (this.tables.has('nat')) {
+        const v = this.runTable('nat', hook, skb, now);
+        if (v === T_DROP) return this.dropped(skb, 'nat');
+      }
+      const natBits = ct.status[e]! & (IPS_SRC_NAT | IPS_DST_NAT);
+      if ((ct.status[e]! & doneBit) === 0) {
+        // No rule bound it: the null binding (nf_nat_alloc_null_binding), still clash-checked.
+        if (!this.nat.setup(e, undefined, manip, now)) return this.dropped(skb, 'nat: no free tuple');
+        by = 'null-binding';
+        if (this.tracer) this.tracer.nullBinding(hook, manip === MANIP_SRC ? 'SNAT' : 'DNAT', (ct.status[e]! & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0);
+      }
+    }
+    this.manipPacket(skb, hook, manip, by);
+    return NF_ACCEPT;
+  }
+
+  /** nf_nat_packet: rewrite this packet if its direction needs this manip type. */
+  private manipPacket(skb: Skb, hook: HookName, manip: number, by: 'rule' | 'null-binding' | 'mapping'): void {
+    const ct = this.conntrack;
+    const e = skb.ct;
+    const dir = skb.ctDir;
+    let statusBit = manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+    if (dir === DIR_REPLY) statusBit ^= IPS_SRC_NAT | IPS_DST_NAT;
+    if ((ct.status[e]! & statusBit) === 0) return;
+    // The target is the inverse of the other direction's tuple.
+    ct.readTuple(e, dir ^ 1, this.tB);
+    invertTuple(this.tC, this.tB);
+    const before = this.tracer ? ([skb.src, skb.dst, skb.sport, skb.dport] as const) : undefined;
+    const b = skb.buf;
+    const o = skb.off;
+    const l4 = skb.l4off;
+    const proto = skb.proto;
+    if (manip === MANIP_SRC) {
+      const oldAddr = skb.src;
+      if (oldAddr !== this.tC.src) {
+        ipv4SetSrc(b, o, this.tC.src);
+        fixL4Pseudo(b, l4, proto, oldAddr, this.tC.src);
+      }
+      if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) setL4Port(b, l4, proto, 0, this.tC.sport);
+    } else {
+      const oldAddr = skb.dst;
+      if (oldAddr !== this.tC.dst) {
+        ipv4SetDst(b, o, this.tC.dst);
+        fixL4Pseudo(b, l4, proto, oldAddr, this.tC.dst);
+      }
+      if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) setL4Port(b, l4, proto, 2, this.tC.dport);
+    }
+    if (proto === IPPROTO_ICMP) {
+      // icmp_manip_pkt: the echo id is rewritten to the target's id for either manip type.
+      if (read16(b, l4 + 4) !== this.tC.sport) icmpSetEchoId(b, l4, this.tC.sport);
+    }
+    skb.parse();
+    if (this.tracer && before) {
+      this.tracer.nat(hook, { manip: manip === MANIP_SRC ? 'SNAT' : 'DNAT', before, after: [skb.src, skb.dst, skb.sport, skb.dport], by });
+    }
+  }
+
+  /** A NAT target matched: set up the binding for this connection (xt_nat.c → nf_nat_setup_info). */
+  private bindNat(skb: Skb, manip: number, r: NatRangeN, now: number): boolean {
+    return this.nat.setup(skb.ct, r, manip, now);
+  }
+
+  // ---- tables ------------------------------------------------------------------------------
+
+  /** Walks one table's built-in chain for this hook (ipt_do_table). */
+  private runTable(table: TableName, hook: HookName, skb: Skb, now = 0): number {
+    const chains = this.tables.get(table);
+    if (!chains) return T_ACCEPT;
+    const start = chains.get(hook);
+    if (!start || !BUILTIN_CHAINS[table].includes(hook)) return T_ACCEPT;
+    // A stack of (chain, next rule index) for jumps; goto replaces the top.
+    const stackC: Chain[] = [];
+    const stackI: number[] = [];
+    let chain: Chain = start;
+    let i = 0;
+    for (;;) {
+      if (i >= chain.rules.length) {
+        if (stackC.length === 0) {
+          chain.counters.packets++;
+          chain.counters.bytes += skb.len;
+          const pol = chain.policy ?? 'ACCEPT';
+          this.tracer?.policy(hook, table, chain.name, pol);
+          return pol === 'DROP' ? T_DROP : T_ACCEPT;
+        }
+        chain = stackC.pop()!;
+        i = stackI.pop()!;
+        continue;
+      }
+      const rule = chain.rules[i]!;
+      i++;
+      if (!ruleMatches(rule, skb)) continue;
+      rule.counters.packets++;
+      rule.counters.bytes += skb.len;
+      this.tracer?.rule(hook, table, chain.name, i, rule);
+      const t = rule.target;
+      if (!t) continue;
+      switch (t.kind) {
+        case 'ACCEPT':
+          return T_ACCEPT;
+        case 'DROP':
+          return T_DROP;
+        case 'REJECT':
+          skb.rejectWith = t.with;
+          return T_REJECT;
+        case 'RETURN':
+          if (stackC.length === 0) {
+            i = chain.rules.length; // RETURN in a built-in chain: apply the policy
+          } else {
+            chain = stackC.pop()!;
+            i = stackI.pop()!;
+          }
+          continue;
+        case 'jump':
+        case 'goto': {
+          const next = chains.get(t.chain);
+          if (!next) return T_DROP; // refused by checkRuleset; never reached
+          if (t.kind === 'jump') {
+            stackC.push(chain);
+            stackI.push(i);
+          }
+          chain = next;
+          i = 0;
+          continue;
+        }
+        case 'LOG':
+          continue;
+        case 'DNAT':
+        case 'SNAT': {
+          const r = t.ranges[0];
+          const range = r ? toRangeN(r, t.flags) : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+          return this.bindNat(skb, t.kind === 'SNAT' ? MANIP_SRC : MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
+        }
+        case 'MASQUERADE': {
+          // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
+          const addr = this.host.masqueradeAddress(skb.outIf, skb.dst);
+          if (addr === 0) return T_DROP;
+          const range: NatRangeN = {
+            minAddr: addr,
+            maxAddr: addr,
+            minPort: t.ports?.min ?? 0,
+            maxPort: t.ports?.max ?? 0,
+            flags: NF_NAT_RANGE_MAP_IPS | (t.ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(t.flags),
+          };
+          return this.bindNat(skb, MANIP_SRC, range, now) ? T_ACCEPT : T_DROP;
+        }
+        case 'REDIRECT': {
+          // nf_nat_redirect_ipv4: the in interface's primary address (127.0.0.1 when local).
+          const addr = hook === 'OUTPUT' ? 0x7f000001 : this.host.primaryAddress(skb.inIf);
+          if (addr === 0) return T_DROP;
+          const range: NatRangeN = {
+            minAddr: addr,
+            maxAddr: addr,
+            minPort: t.ports?.min ?? 0,
+            maxPort: t.ports?.max ?? 0,
+            flags: NF_NAT_RANGE_MAP_IPS | (t.ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(t.flags),
+          };
+          return this.bindNat(skb, MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
+        }
+        case 'other':
+          return T_DROP; // refused by checkRuleset; never reached
+      }
+    }
+  }
+
+  private dropped(skb: Skb, why: string, reject = false): number {
+    const reason = reject ? `rejected by the ${why} table` : why.includes(':') ? why : `dropped by the ${why} table`;
+    skb.dropReason = reason;
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    this.abandon(skb);
+    return NF_DROP;
+  }
+
+  /** Whether this entry has been assured (for tests and the trace). */
+  isAssured(e: number): boolean {
+    return (this.conntrack.status[e]! & IPS_ASSURED) !== 0;
+  }
+}
+
+/** An address in the pseudo-header changed: fix the TCP or UDP checksum (RFC 1624). */
+function fixL4Pseudo(b: Uint8Array, l4: number, proto: number, from: number, to: number): void {
+  if (proto === IPPROTO_TCP) tcpPseudoAddrChanged(b, l4, from, to);
+  else if (proto === IPPROTO_UDP) udpPseudoAddrChanged(b, l4, from, to);
+}
+
+/** Sets a TCP/UDP port (`which` 0 = source, 2 = destination) and fixes the checksum. */
+function setL4Port(b: Uint8Array, l4: number, proto: number, which: 0 | 2, port: number): void {
+  if (read16(b, l4 + which) === port) return;
+  if (proto === IPPROTO_TCP) tcpSetPort(b, l4, which, port);
+  else udpSetPort(b, l4, which, port);
+}

@@ -1,0 +1,239 @@
+// Choosing a connection's NAT mapping, as nf_nat_core.c does: get_unique_tuple (keep the tuple when
+// it is in range and unused, else the best address, else a port by nf_nat_l4proto_unique_tuple)
+// and nf_nat_setup_info (store the new reply tuple, set SRC_NAT/DST_NAT). Runs once per connection
+// and manip type, never for later packets.
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type ConntrackTable } from '../conntrack/table.ts';
+import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
+
+export const MANIP_SRC = 0;
+export const MANIP_DST = 1;
+
+/** nf_nat_range2, as numbers (flags as NF_NAT_RANGE_*). */
+export interface NatRangeN {
+  minAddr: number;
+  maxAddr: number;
+  minPort: number;
+  maxPort: number;
+  flags: number;
+}
+
+export const NF_NAT_RANGE_MAP_IPS = 1 << 0;
+export const NF_NAT_RANGE_PROTO_SPECIFIED = 1 << 1;
+export const NF_NAT_RANGE_PROTO_RANDOM = 1 << 2;
+export const NF_NAT_RANGE_PERSISTENT = 1 << 3;
+export const NF_NAT_RANGE_PROTO_RANDOM_FULLY = 1 << 4;
+export const NF_NAT_RANGE_PROTO_RANDOM_ALL = NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_RANGE_PROTO_RANDOM_FULLY;
+
+/** NF_NAT_MAX_ATTEMPTS: candidates tried before the attempt count halves. */
+const MAX_ATTEMPTS = 128;
+
+export interface Rng {
+  /** A uniformly random 16-bit number (get_random_u16). */
+  u16(): number;
+}
+
+/** A seeded xorshift32 generator, so every simulated run chooses the same "random" ports. */
+export class SeededRng implements Rng {
+  private s: number;
+  constructor(seed = 0x2545f491) {
+    this.s = seed >>> 0 || 1;
+  }
+  u32(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x >>> 0;
+    return this.s;
+  }
+  u16(): number {
+    return this.u32() >>> 16;
+  }
+}
+
+export class NatCore {
+  private readonly t1 = new TupleBuf();
+  private readonly t2 = new TupleBuf();
+  private readonly inv = new TupleBuf();
+  private readonly out = new TupleBuf();
+  /** Candidates tried in the last port search (for the trace and tests). */
+  lastTries = 0;
+
+  constructor(
+    private readonly ct: ConntrackTable,
+    private readonly rng: Rng,
+  ) {}
+
+  /** nf_nat_used_tuple: would the reply tuple of `t` clash with another live connection? */
+  usedTuple(t: TupleBuf, e: number, now: number): boolean {
+    invertTuple(this.inv, t);
+    return this.ct.tupleTaken(this.inv, e, now);
+  }
+
+  private inRange(t: TupleBuf, r: NatRangeN, manip: number): boolean {
+    const addr = manip === MANIP_SRC ? t.src : t.dst;
+    if (r.flags & NF_NAT_RANGE_MAP_IPS && (addr < r.minAddr || addr > r.maxAddr)) return false;
+    if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+      const port = this.key(t, manip);
+      if (port < r.minPort || port > r.maxPort) return false;
+    }
+    return true;
+  }
+
+  private key(t: TupleBuf, manip: number): number {
+    if (t.proto === IPPROTO_ICMP) return t.sport; // the echo id, whichever side is mapped
+    return manip === MANIP_SRC ? t.sport : t.dport;
+  }
+
+  private setKey(t: TupleBuf, manip: number, v: number): void {
+    if (t.proto === IPPROTO_ICMP || manip === MANIP_SRC) t.sport = v;
+    else t.dport = v;
+  }
+
+  /**
+   * find_best_ips_proto: one address is used as is; from a range, a hash of the addresses picks
+   * one, so a client keeps its address (--persistent: the source address alone).
+   */
+  private bestIp(t: TupleBuf, r: NatRangeN, manip: number): void {
+    if (!(r.flags & NF_NAT_RANGE_MAP_IPS)) return;
+    let addr = r.minAddr;
+    if (r.maxAddr !== r.minAddr) {
+      const size = r.maxAddr - r.minAddr + 1;
+      const other = r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : manip === MANIP_SRC ? t.dst : t.src;
+      const h = Math.imul((manip === MANIP_SRC ? t.src : t.dst) ^ Math.imul(other, 0x9e3779b1), 0x85ebca6b) >>> 0;
+      addr = r.minAddr + Math.floor(((h >>> 0) / 0x100000000) * size);
+    }
+    if (manip === MANIP_SRC) t.src = addr >>> 0;
+    else t.dst = addr >>> 0;
+  }
+
+  /** nf_nat_l4proto_unique_tuple: try ports from a random start, halving the attempts. */
+  private uniqueProto(t: TupleBuf, r: NatRangeN, manip: number, e: number, now: number): boolean {
+    const p = t.proto;
+    let min: number;
+    let size: number;
+    if (p === IPPROTO_ICMP) {
+      if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+        min = r.minPort;
+        size = r.maxPort - r.minPort + 1;
+      } else {
+        min = 0;
+        size = 65536;
+      }
+    } else if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+      if (!(r.flags & NF_NAT_RANGE_PROTO_SPECIFIED)) {
+        if (manip === MANIP_DST) return !this.usedTuple(t, e, now); // DNAT without ports never changes the port
+        const port = this.key(t, manip);
+        if (port < 1024) {
+          // "Loose convention: >> 512 is credential passing"
+          if (port < 512) {
+            min = 1;
+            size = 511;
+          } else {
+            min = 600;
+            size = 1023 - 600 + 1;
+          }
+        } else {
+          min = 1024;
+          size = 65535 - 1024 + 1;
+        }
+      } else {
+        min = Math.min(r.minPort, r.maxPort);
+        size = Math.abs(r.maxPort - r.minPort) + 1;
+      }
+    } else {
+      return !this.usedTuple(t, e, now);
+    }
+    let off = r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL || manip !== MANIP_DST ? this.rng.u16() : 0;
+    let attempts = Math.min(size, MAX_ATTEMPTS);
+    this.lastTries = 0;
+    for (;;) {
+      for (let i = 0; i < attempts; i++, off++) {
+        this.setKey(t, manip, min + (off % size));
+        this.lastTries++;
+        if (!this.usedTuple(t, e, now)) return true;
+      }
+      if (attempts >= size || attempts < 16) return false;
+      attempts >>= 1;
+      off = this.rng.u16();
+    }
+  }
+
+  /**
+   * get_unique_tuple: the new tuple for the original direction of entry `e` under `r`, written to
+   * `out`. Returns false when no free tuple was found (the kernel then drops the packet).
+   */
+  uniqueTuple(out: TupleBuf, orig: TupleBuf, r: NatRangeN, manip: number, e: number, now: number): boolean {
+    if (manip === MANIP_SRC && !(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
+      // 1) Keep the original tuple if it is in range and its reply tuple is free.
+      if (this.inRange(orig, r, manip)) {
+        if (!this.usedTuple(orig, e, now)) {
+          out.copy(orig);
+          return true;
+        }
+      } else if (this.findAppropriateSrc(out, orig, r, now) && !this.usedTuple(out, e, now)) {
+        return true;
+      }
+    }
+    // 2) The address from the range.
+    out.copy(orig);
+    this.bestIp(out, r, manip);
+    // 3) Keep the port if it is in range and free; else search.
+    if (!(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
+      if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
+        const k = this.key(out, manip);
+        if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now))) return true;
+      } else if (!this.usedTuple(out, e, now)) {
+        return true;
+      }
+    }
+    return this.uniqueProto(out, r, manip, e, now);
+  }
+
+  /**
+   * find_appropriate_src: another connection from the same source address and port, mapped into
+   * this range, lends its mapping (so one client keeps one public address and port).
+   */
+  private findAppropriateSrc(out: TupleBuf, orig: TupleBuf, r: NatRangeN, now: number): boolean {
+    for (const e of this.ct.entries(now)) {
+      if (this.ct.proto[e] !== orig.proto) continue;
+      if (this.ct.src(e, DIR_ORIGINAL) !== orig.src || this.ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
+      // The mapped source of that entry is its reply tuple's destination.
+      this.ct.readTuple(e, DIR_REPLY, this.t1);
+      invertTuple(this.t2, this.t1);
+      out.copy(orig);
+      out.src = this.t2.src;
+      out.sport = this.t2.sport;
+      if (this.inRange(out, r, MANIP_SRC)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * nf_nat_setup_info: bind entry `e` for one manip type. With `r` undefined this is the null
+   * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns false
+   * when the packet must be dropped.
+   */
+  setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
+    const ct = this.ct;
+    const cur = ct.readTuple(e, DIR_REPLY, this.t1);
+    invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
+    const orig = this.t2;
+    const range: NatRangeN = r ?? nullRange(manip === MANIP_SRC ? orig.src : orig.dst);
+    const out = this.out;
+    if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
+    const changed = out.src !== orig.src || out.dst !== orig.dst || out.sport !== orig.sport || out.dport !== orig.dport;
+    if (changed) {
+      invertTuple(this.inv, out);
+      ct.setTuple(e, DIR_REPLY, this.inv);
+      ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+    }
+    ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    return true;
+  }
+}
+
+export function nullRange(addr: number): NatRangeN {
+  return { minAddr: addr, maxAddr: addr, minPort: 0, maxPort: 0, flags: NF_NAT_RANGE_MAP_IPS };
+}

@@ -1,0 +1,93 @@
+// The packet as it travels through the hooks (the kernel's sk_buff, reduced to what netfilter
+// reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
+// is reused for many packets; parse() refreshes the numeric fields after any rewrite.
+import { read16 } from '../wire/checksum.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Dst, ipv4HeaderLength, ipv4IsFragment, ipv4Protocol, ipv4Src, ipv4TotalLength } from '../wire/ipv4.ts';
+
+// ctinfo (enum ip_conntrack_info), plus the two states with no entry.
+export const IP_CT_ESTABLISHED = 0;
+export const IP_CT_RELATED = 1;
+export const IP_CT_NEW = 2;
+export const IP_CT_ESTABLISHED_REPLY = 3;
+export const IP_CT_RELATED_REPLY = 4;
+export const CT_INVALID = 5;
+export const CT_UNTRACKED = 6;
+
+export const CTINFO_NAMES = ['ESTABLISHED', 'RELATED', 'NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const;
+
+export class Skb {
+  buf: Uint8Array = new Uint8Array(0);
+  /** Offset of the IPv4 header in buf. */
+  off = 0;
+  inIf = '';
+  outIf = '';
+  /** Bridge ports, when the packet crosses a bridge with bridge-nf-call-iptables=1. */
+  physIn = '';
+  physOut = '';
+  ct = -1;
+  ctDir = 0;
+  ctinfo = CT_UNTRACKED;
+  mark = 0;
+  /** Set when the nat table made this packet's conntrack entry NEW in this host. */
+  // Parsed fields (numbers only):
+  len = 0;
+  l4off = 0;
+  proto = 0;
+  src = 0;
+  dst = 0;
+  sport = 0;
+  dport = 0;
+  tcpFlags = 0;
+  icmpType = 0;
+  icmpCode = 0;
+  fragment = false;
+  /** Why the packet was dropped, when a hook returns NF_DROP. */
+  dropReason = '';
+  /** --reject-with of a REJECT that matched. */
+  rejectWith = '';
+
+  load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
+    this.buf = buf;
+    this.off = off;
+    this.inIf = inIf;
+    this.outIf = outIf;
+    this.physIn = '';
+    this.physOut = '';
+    this.ct = -1;
+    this.ctDir = 0;
+    this.ctinfo = CT_UNTRACKED;
+    this.mark = 0;
+    this.dropReason = '';
+    this.rejectWith = '';
+    return this.parse();
+  }
+
+  /** Reads the header fields the hooks match on. The caller has validated the IPv4 header. */
+  parse(): this {
+    const b = this.buf;
+    const o = this.off;
+    this.len = ipv4TotalLength(b, o);
+    this.l4off = o + ipv4HeaderLength(b, o);
+    this.proto = ipv4Protocol(b, o);
+    this.src = ipv4Src(b, o);
+    this.dst = ipv4Dst(b, o);
+    this.fragment = ipv4IsFragment(b, o);
+    this.sport = 0;
+    this.dport = 0;
+    this.tcpFlags = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    const l4len = o + this.len - this.l4off;
+    if (this.fragment && (read16(b, o + 6) & 0x1fff) !== 0) return this; // not the first fragment
+    if ((this.proto === IPPROTO_TCP && l4len >= 14) || (this.proto === IPPROTO_UDP && l4len >= 8)) {
+      this.sport = read16(b, this.l4off);
+      this.dport = read16(b, this.l4off + 2);
+      if (this.proto === IPPROTO_TCP) this.tcpFlags = b[this.l4off + 13]!;
+    } else if (this.proto === IPPROTO_ICMP && l4len >= 8) {
+      this.icmpType = b[this.l4off]!;
+      this.icmpCode = b[this.l4off + 1]!;
+      this.sport = read16(b, this.l4off + 4); // echo id
+    }
+    return this;
+  }
+}

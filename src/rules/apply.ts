@@ -1,0 +1,352 @@
+// Applying parsed commands to a working copy of a ruleset, with the checks the kernel and
+// iptables make when a rule is added: the chain exists, the jump target exists and makes no loop,
+// and a hook-restricted target (DNAT, SNAT, MASQUERADE, REDIRECT, REJECT) sits only where its
+// xt_target's .table/.hooks allow it — directly, or in a user chain reached from such hooks
+// (the kernel's mark_source_chains() / nft_compat validation). Errors are RuleErrors at a token.
+import { RuleError, checkChainName, type Command, type ParsedRule } from './parse-command.ts';
+import type { Token } from './lex.ts';
+import {
+  BUILTIN_CHAINS,
+  TABLE_ORDER,
+  type Chain,
+  type Rule,
+  type Ruleset,
+  type Table,
+  type TableName,
+} from './model.ts';
+import { formatRule, orderedChains } from './print-save.ts';
+
+const fail = (tok: Token, message: string): never => {
+  throw new RuleError(tok, tok.text, message);
+};
+
+export function emptyRuleset(): Ruleset {
+  return { tables: new Map() };
+}
+
+const cloneRule = (r: Rule): Rule => ({ ...r, counters: { ...r.counters } });
+
+/** A deep copy: tables, chains and rule arrays are new; rule objects are copied (counters). */
+export function cloneRuleset(rs: Ruleset): Ruleset {
+  const tables = new Map<TableName, Table>();
+  for (const [name, t] of rs.tables) {
+    const chains = new Map<string, Chain>();
+    for (const [cn, c] of t.chains) {
+      chains.set(cn, { ...c, counters: { ...c.counters }, rules: c.rules.map(cloneRule) });
+    }
+    tables.set(name, { name, chains });
+  }
+  return { tables };
+}
+
+export function newTable(name: TableName): Table {
+  const chains = new Map<string, Chain>();
+  for (const c of BUILTIN_CHAINS[name]) {
+    chains.set(c, {
+      name: c,
+      builtin: true,
+      policy: 'ACCEPT',
+      counters: { packets: 0, bytes: 0 },
+      rules: [],
+    });
+  }
+  return { name, chains };
+}
+
+/** Puts a table in the ruleset (replacing any table of that name), keeping TABLE_ORDER. */
+export function setTable(rs: Ruleset, table: Table): void {
+  rs.tables.set(table.name, table);
+  const sorted = TABLE_ORDER.filter((n) => rs.tables.has(n)).map((n) => [n, rs.tables.get(n)!] as const);
+  rs.tables.clear();
+  for (const [n, t] of sorted) rs.tables.set(n, t);
+}
+
+export function ensureTable(rs: Ruleset, name: TableName): Table {
+  const t = rs.tables.get(name);
+  if (t) return t;
+  const nt = newTable(name);
+  setTable(rs, nt);
+  return nt;
+}
+
+/** Adds a user chain, keeping the map in printing order (built-ins, then user chains by name). */
+export function addUserChain(table: Table, tok: Token): Chain {
+  checkChainName(tok);
+  if (table.chains.has(tok.text)) fail(tok, `chain "${tok.text}" already exists in table "${table.name}"`);
+  const chain: Chain = {
+    name: tok.text,
+    builtin: false,
+    policy: undefined,
+    counters: { packets: 0, bytes: 0 },
+    rules: [],
+  };
+  table.chains.set(chain.name, chain);
+  reorder(table);
+  return chain;
+}
+
+function reorder(table: Table): void {
+  const sorted = orderedChains(table.chains.values(), table.name);
+  table.chains.clear();
+  for (const c of sorted) table.chains.set(c.name, c);
+}
+
+function getChain(table: Table, tok: Token, name = tok.text): Chain {
+  const c = table.chains.get(name);
+  if (!c) {
+    const names = [...table.chains.keys()];
+    const near = names.find((n) => n.toUpperCase() === name.toUpperCase());
+    fail(
+      tok,
+      `unknown chain "${name}" in table "${table.name}"` +
+        (near
+          ? ` (did you mean "${near}"?)`
+          : ` (create it with -N ${name}, or use one of ${names.join(', ')})`),
+    );
+  }
+  return c!;
+}
+
+// -- Where targets may sit ----------------------------------------------------------------------
+
+interface Placement {
+  readonly table?: TableName;
+  readonly hooks: readonly string[];
+}
+
+/** xt_target .table and .hooks (net/netfilter/xt_nat.c, xt_MASQUERADE.c, xt_REDIRECT.c, ipt_REJECT.c). */
+const PLACEMENT: Readonly<Record<string, Placement>> = {
+  DNAT: { table: 'nat', hooks: ['PREROUTING', 'OUTPUT'] },
+  REDIRECT: { table: 'nat', hooks: ['PREROUTING', 'OUTPUT'] },
+  SNAT: { table: 'nat', hooks: ['POSTROUTING', 'INPUT'] },
+  MASQUERADE: { table: 'nat', hooks: ['POSTROUTING'] },
+  REJECT: { table: 'filter', hooks: ['INPUT', 'FORWARD', 'OUTPUT'] },
+};
+
+const placementOf = (r: Rule): Placement | undefined => (r.target ? PLACEMENT[r.target.kind] : undefined);
+const edgeOf = (r: Rule): string | undefined =>
+  r.target && (r.target.kind === 'jump' || r.target.kind === 'goto') ? r.target.chain : undefined;
+
+/** Chains reachable from `from` by jumps and gotos, `from` included. */
+function reachable(table: Table, from: string): Set<string> {
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  while (stack.length) {
+    const c = table.chains.get(stack.pop()!);
+    for (const r of c?.rules ?? []) {
+      const to = edgeOf(r);
+      if (to && !seen.has(to)) {
+        seen.add(to);
+        stack.push(to);
+      }
+    }
+  }
+  return seen;
+}
+
+/** hooksReaching() per table and chain; dropped whenever the jump graph may have changed. */
+const reachCache = new WeakMap<Table, Map<string, string[]>>();
+
+/** The built-in chains (hooks) whose traversal reaches `chain`. */
+function hooksReaching(table: Table, chain: Chain): string[] {
+  if (chain.builtin) return [chain.name];
+  let cache = reachCache.get(table);
+  if (!cache) reachCache.set(table, (cache = new Map()));
+  const hit = cache.get(chain.name);
+  if (hit) return hit;
+  const hooks = [...table.chains.values()]
+    .filter((c) => c.builtin && reachable(table, c.name).has(chain.name))
+    .map((c) => c.name);
+  cache.set(chain.name, hooks);
+  return hooks;
+}
+
+const list = (xs: readonly string[]): string =>
+  xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+
+/** The checks the kernel makes when a rule enters `chain`. */
+function checkRule(table: Table, chain: Chain, pr: ParsedRule, cmdTok: Token): void {
+  const { rule } = pr;
+  const at = pr.targetTok ?? cmdTok;
+  const place = placementOf(rule);
+  if (place && rule.target) {
+    const kind = rule.target.kind;
+    if (place.table && place.table !== table.name) {
+      fail(at, `target ${kind} is only valid in the ${place.table} table, not in table "${table.name}"`);
+    }
+    const bad = hooksReaching(table, chain).filter((h) => !place.hooks.includes(h));
+    if (bad.length) {
+      fail(
+        at,
+        chain.builtin
+          ? `target ${kind} is not allowed in chain ${chain.name} (the kernel allows it only in ${list(place.hooks)})`
+          : `target ${kind} is not allowed in chain ${chain.name}: it is reached from ${list(bad)}, and the kernel allows ${kind} only in ${list(place.hooks)}`,
+      );
+    }
+  }
+  const to = edgeOf(rule);
+  if (to !== undefined) {
+    const target = table.chains.get(to);
+    if (!target) {
+      fail(at, `unsupported target "${to}" (no such target, and no chain "${to}" in table "${table.name}")`);
+    }
+    if (target!.builtin) fail(at, `cannot jump to the built-in chain ${to} (only to user chains)`);
+    if (reachable(table, to).has(chain.name)) {
+      fail(at, `jump to "${to}" from chain ${chain.name} makes a loop (${to} leads back to ${chain.name})`);
+    }
+    const hooks = hooksReaching(table, chain);
+    for (const name of reachable(table, to)) {
+      const c = table.chains.get(name)!;
+      c.rules.forEach((r, k) => {
+        const p = placementOf(r);
+        const bad = p ? hooks.filter((h) => !p.hooks.includes(h)) : [];
+        if (p && bad.length) {
+          fail(
+            at,
+            `jump to "${to}" from ${chain.name} reaches ${r.target!.kind} (chain ${name}, rule ${k + 1}), ` +
+              `which the kernel allows only in ${list(p.hooks)}, not from ${list(bad)}`,
+          );
+        }
+      });
+    }
+  }
+}
+
+/** Rules are equal for -D when iptables-save would print them the same. */
+const sameRule = (a: Rule, b: Rule): boolean => formatRule('X', a) === formatRule('X', b);
+
+// -- Commands -----------------------------------------------------------------------------------
+
+/**
+ * Applies one command to `rs` (a working copy: it is changed in place). Returns a warning text for
+ * commands that change nothing (-L, -C...), else undefined. Throws RuleError.
+ */
+export function applyCommand(rs: Ruleset, cmd: Command): string | undefined {
+  const table = ensureTable(rs, cmd.table);
+  // Adding a rule that jumps, or any other change than adding, may change which hooks reach a chain.
+  const jumps = 'rules' in cmd && cmd.rules.some((pr) => edgeOf(pr.rule) !== undefined);
+  if (jumps || (cmd.op !== 'append' && cmd.op !== 'insert')) reachCache.delete(table);
+  switch (cmd.op) {
+    case 'noop':
+      return `"${cmd.what}" changes nothing: skipped`;
+    case 'append': {
+      const chain = getChain(table, cmd.chainTok);
+      for (const pr of cmd.rules) {
+        checkRule(table, chain, pr, cmd.cmdTok);
+        chain.rules.push(pr.rule);
+      }
+      return undefined;
+    }
+    case 'insert': {
+      const chain = getChain(table, cmd.chainTok);
+      if (cmd.index > chain.rules.length + 1) {
+        fail(
+          cmd.indexTok!,
+          `rule number ${cmd.index} is past the end of chain ${chain.name} (it has ${chain.rules.length} rules)`,
+        );
+      }
+      cmd.rules.forEach((pr, k) => {
+        checkRule(table, chain, pr, cmd.cmdTok);
+        chain.rules.splice(cmd.index - 1 + k, 0, pr.rule);
+      });
+      return undefined;
+    }
+    case 'replace': {
+      const chain = getChain(table, cmd.chainTok);
+      if (cmd.index > chain.rules.length) {
+        fail(
+          cmd.indexTok,
+          `no rule number ${cmd.index} in chain ${chain.name} (it has ${chain.rules.length} rules)`,
+        );
+      }
+      const old = chain.rules.splice(cmd.index - 1, 1);
+      try {
+        checkRule(table, chain, cmd.rules[0]!, cmd.cmdTok);
+      } finally {
+        chain.rules.splice(cmd.index - 1, 0, ...old);
+      }
+      chain.rules[cmd.index - 1] = cmd.rules[0]!.rule;
+      return undefined;
+    }
+    case 'deleteNum': {
+      const chain = getChain(table, cmd.chainTok);
+      if (cmd.index > chain.rules.length) {
+        fail(
+          cmd.indexTok,
+          `no rule number ${cmd.index} in chain ${chain.name} (it has ${chain.rules.length} rules)`,
+        );
+      }
+      chain.rules.splice(cmd.index - 1, 1);
+      return undefined;
+    }
+    case 'delete': {
+      const chain = getChain(table, cmd.chainTok);
+      for (const pr of cmd.rules) {
+        const k = chain.rules.findIndex((r) => sameRule(r, pr.rule));
+        if (k < 0)
+          fail(cmd.cmdTok, `no rule in chain ${chain.name} matches "${formatRule(chain.name, pr.rule)}"`);
+        chain.rules.splice(k, 1);
+      }
+      return undefined;
+    }
+    case 'flush':
+      for (const c of cmd.chainTok ? [getChain(table, cmd.chainTok)] : table.chains.values()) c.rules = [];
+      return undefined;
+    case 'zero':
+      for (const c of cmd.chainTok ? [getChain(table, cmd.chainTok)] : table.chains.values()) {
+        c.counters = { packets: 0, bytes: 0 };
+        c.rules = c.rules.map((r) => ({ ...r, counters: { packets: 0, bytes: 0 } }));
+      }
+      return undefined;
+    case 'newChain':
+      addUserChain(table, cmd.chainTok);
+      return undefined;
+    case 'deleteChain': {
+      const victims = cmd.chainTok
+        ? [getChain(table, cmd.chainTok)]
+        : [...table.chains.values()].filter((c) => !c.builtin);
+      const names = new Set(victims.map((c) => c.name));
+      for (const c of victims) {
+        if (c.builtin) fail(cmd.chainTok!, `cannot delete the built-in chain ${c.name}`);
+        if (c.rules.length)
+          fail(cmd.chainTok ?? cmd.cmdTok, `chain ${c.name} is not empty (flush it with -F first)`);
+      }
+      for (const c of table.chains.values()) {
+        if (names.has(c.name)) continue;
+        c.rules.forEach((r, k) => {
+          const to = edgeOf(r);
+          if (to && names.has(to)) {
+            fail(cmd.chainTok ?? cmd.cmdTok, `chain ${to} is still used by rule ${k + 1} of chain ${c.name}`);
+          }
+        });
+      }
+      for (const n of names) table.chains.delete(n);
+      return undefined;
+    }
+    case 'policy': {
+      const chain = getChain(table, cmd.chainTok);
+      if (!chain.builtin)
+        fail(cmd.chainTok, `chain ${chain.name} is a user chain: only built-in chains have a policy`);
+      chain.policy = cmd.policy;
+      return undefined;
+    }
+    case 'rename': {
+      const chain = getChain(table, cmd.chainTok);
+      if (chain.builtin) fail(cmd.chainTok, `cannot rename the built-in chain ${chain.name}`);
+      checkChainName(cmd.newTok);
+      if (table.chains.has(cmd.newName))
+        fail(cmd.newTok, `chain "${cmd.newName}" already exists in table "${table.name}"`);
+      table.chains.delete(chain.name);
+      table.chains.set(cmd.newName, { ...chain, name: cmd.newName });
+      for (const c of table.chains.values()) {
+        c.rules = c.rules.map((r) =>
+          r.target && (r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain === chain.name
+            ? { ...r, target: { kind: r.target.kind, chain: cmd.newName } }
+            : r,
+        );
+      }
+      reorder(table);
+      return undefined;
+    }
+  }
+}

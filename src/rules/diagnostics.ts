@@ -1,0 +1,71 @@
+// Diagnostics of the rules front end: one error or warning with the place it points at (file,
+// line, 1-based column of the offending token) and the message, and its one-line text form
+// `FILE:LINE:COLUMN: message`, as compilers print it. Building the messages is left to the parsers.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  readonly file: string;
+  readonly line: number; // 1-based
+  readonly column: number; // 1-based
+  /** The word the message is about ('' when it points at the end of a line). */
+  readonly token: string;
+  readonly message: string;
+}
+
+/** `rules.txt:3:41: unknown option "--dprot" (did you mean "--dport"?)`; warnings say so. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  return `${d.file}:${d.line}:${d.column}: ${prefix}${d.message}`;
+}
+
+/** A place in the input: where a token starts. */
+export interface Pos {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export function diag(severity: Severity, at: Pos, token: string, message: string): Diagnostic {
+  return { severity, file: at.file, line: at.line, column: at.column, token, message };
+}
+
+/** Optimal string alignment distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    d.push([]);
+    for (let j = 0; j <= b.length; j++) {
+      if (i === 0 || j === 0) {
+        d[i]![j] = i + j;
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest candidate within distance 2 (and less than half the word), if any. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = editDistance(word, c);
+    if (dist < bestD) {
+      bestD = dist;
+      best = c;
+    }
+  }
+  return bestD <= 2 && bestD * 2 < word.length ? best : undefined;
+}
+
+export const didYouMean = (word: string, candidates: Iterable<string>): string => {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` (did you mean "${c}"?)`;
+};

@@ -1,0 +1,1248 @@
+// The iptables command language: the words after `iptables` (or of a restore-file rule line) to a
+// Command — which table and chain, what to do, and the rules it carries, in the model's terms.
+// Options are read the way iptables' getopt_long does (long options may be abbreviated to any
+// unique prefix, `--opt=value`, `-j` options only after `-j`, tcp/udp/icmp options loaded
+// implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
+// checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
+// the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
+import { parseIpv4, parsePrefix, type Prefix } from '../wire/addr.ts';
+import { didYouMean, type Pos } from './diagnostics.ts';
+import type { Token } from './lex.ts';
+import type {
+  Counters,
+  CtStateName,
+  IfaceMatch,
+  Inv,
+  Match,
+  NatFlags,
+  NatRange,
+  Policy,
+  PortRange,
+  Rule,
+  SourceLoc,
+  TableName,
+  Target,
+} from './model.ts';
+import {
+  CT_STATES,
+  ICMP_TYPES,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  LOG_FLAGS,
+  LOG_LEVELS,
+  REJECT_WITH,
+  STATE_STATES,
+  TCP_FLAGS,
+  UNSUPPORTED_TARGETS,
+  portNumber,
+  protocolNumber,
+} from './names.ts';
+
+/** A parse or apply error at a token; caught at the line boundary and turned into a Diagnostic. */
+export class RuleError extends Error {
+  constructor(
+    readonly at: Pos,
+    readonly token: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const fail = (tok: Token, message: string): never => {
+  throw new RuleError(tok, tok.text, message);
+};
+
+export const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
+
+/** A rule as parsed, with the token of its target (for errors found when it is applied). */
+export interface ParsedRule {
+  readonly rule: Rule;
+  readonly targetTok?: Token;
+}
+
+interface CommandBase {
+  readonly table: TableName;
+  /** The command option itself (-A, --flush...). */
+  readonly cmdTok: Token;
+}
+
+export type Command = CommandBase &
+  (
+    | {
+        readonly op: 'append';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly rules: ParsedRule[];
+      }
+    | {
+        readonly op: 'insert';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly index: number;
+        readonly indexTok?: Token;
+        readonly rules: ParsedRule[];
+      }
+    | {
+        readonly op: 'delete';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly rules: ParsedRule[];
+      }
+    | {
+        readonly op: 'deleteNum' | 'replace';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly index: number;
+        readonly indexTok: Token;
+        readonly rules: ParsedRule[];
+      }
+    | { readonly op: 'flush' | 'zero' | 'deleteChain'; readonly chain?: string; readonly chainTok?: Token }
+    | { readonly op: 'newChain'; readonly chain: string; readonly chainTok: Token }
+    | {
+        readonly op: 'policy';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly policy: Policy;
+        readonly policyTok: Token;
+      }
+    | {
+        readonly op: 'rename';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly newName: string;
+        readonly newTok: Token;
+      }
+    /** -L, -S, -C, -V, -h: change nothing; the loader warns that they were skipped. */
+    | { readonly op: 'noop'; readonly what: string }
+  );
+
+export interface ParseOptions {
+  /** A restore-file line: the table comes from `*table` and -t is refused. */
+  readonly restoreTable?: TableName;
+  /** Where the line starts, kept in each rule for diagnostics and the trace. */
+  readonly loc?: SourceLoc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option tables
+
+interface OptSpec {
+  /** The long name without dashes, as typed. */
+  readonly name: string;
+  /** The canonical option it is an alias of. */
+  readonly id: string;
+  readonly args: 0 | 1 | 2;
+  readonly invert: boolean;
+  /** Known to iptables but not evaluated by natbox: an explicit error, not "unknown". */
+  readonly unsupported?: boolean;
+}
+
+const opt = (name: string, args: 0 | 1 | 2, invert: boolean, id = name): OptSpec => ({
+  name,
+  id,
+  args,
+  invert,
+});
+const unsupportedOpt = (name: string, args: 0 | 1 | 2): OptSpec => ({
+  name,
+  id: name,
+  args,
+  invert: true,
+  unsupported: true,
+});
+
+type Arity = 'none' | 'required' | 'optional';
+interface GlobalOpt {
+  readonly id: string;
+  readonly short?: string;
+  readonly long: readonly string[];
+  readonly arity: Arity;
+  readonly invert?: boolean;
+}
+
+const GLOBAL: readonly GlobalOpt[] = [
+  { id: 'A', short: 'A', long: ['append'], arity: 'required' },
+  { id: 'C', short: 'C', long: ['check'], arity: 'required' },
+  { id: 'D', short: 'D', long: ['delete'], arity: 'required' },
+  { id: 'I', short: 'I', long: ['insert'], arity: 'required' },
+  { id: 'R', short: 'R', long: ['replace'], arity: 'required' },
+  { id: 'L', short: 'L', long: ['list'], arity: 'optional' },
+  { id: 'S', short: 'S', long: ['list-rules'], arity: 'optional' },
+  { id: 'F', short: 'F', long: ['flush'], arity: 'optional' },
+  { id: 'Z', short: 'Z', long: ['zero'], arity: 'optional' },
+  { id: 'N', short: 'N', long: ['new-chain'], arity: 'required' },
+  { id: 'X', short: 'X', long: ['delete-chain'], arity: 'optional' },
+  { id: 'E', short: 'E', long: ['rename-chain'], arity: 'required' },
+  { id: 'P', short: 'P', long: ['policy'], arity: 'required' },
+  { id: 'V', short: 'V', long: ['version'], arity: 'none' },
+  { id: 'h', short: 'h', long: ['help'], arity: 'none' },
+  { id: 's', short: 's', long: ['source', 'src'], arity: 'required', invert: true },
+  { id: 'd', short: 'd', long: ['destination', 'dst'], arity: 'required', invert: true },
+  { id: 'p', short: 'p', long: ['protocol'], arity: 'required', invert: true },
+  { id: 'i', short: 'i', long: ['in-interface'], arity: 'required', invert: true },
+  { id: 'o', short: 'o', long: ['out-interface'], arity: 'required', invert: true },
+  { id: 'f', short: 'f', long: ['fragment', 'fragments'], arity: 'none', invert: true },
+  { id: 'j', short: 'j', long: ['jump'], arity: 'required' },
+  { id: 'g', short: 'g', long: ['goto'], arity: 'required' },
+  { id: 'm', short: 'm', long: ['match'], arity: 'required' },
+  { id: 't', short: 't', long: ['table'], arity: 'required' },
+  { id: 'c', short: 'c', long: ['set-counters'], arity: 'required' },
+  { id: 'n', short: 'n', long: ['numeric'], arity: 'none' },
+  { id: 'v', short: 'v', long: ['verbose'], arity: 'none' },
+  { id: 'x', short: 'x', long: ['exact'], arity: 'none' },
+  { id: 'w', short: 'w', long: ['wait'], arity: 'optional' },
+  { id: 'W', short: 'W', long: ['wait-interval'], arity: 'required' },
+  { id: 'line-numbers', long: ['line-numbers'], arity: 'none' },
+  { id: 'modprobe', short: 'M', long: ['modprobe'], arity: 'required' },
+  { id: '4', short: '4', long: ['ipv4'], arity: 'none' },
+  { id: '6', short: '6', long: ['ipv6'], arity: 'none' },
+];
+const GLOBAL_BY_SHORT = new Map(GLOBAL.filter((g) => g.short).map((g) => [g.short!, g]));
+const COMMANDS = new Set(['A', 'C', 'D', 'I', 'R', 'L', 'S', 'F', 'Z', 'N', 'X', 'E', 'P', 'V', 'h']);
+const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', 'c']);
+
+// ---------------------------------------------------------------------------------------------
+// Value parsers
+
+function parsePortText(tok: Token, text: string): number {
+  const n = portNumber(text);
+  if (n === undefined)
+    fail(tok, `invalid port/service "${text}" in "${tok.text}" (expected 0-65535 or a service name)`);
+  return n!;
+}
+
+/** tcp/udp --sport/--dport: `port`, `min:max`, `:max`, `min:` (parse_port_range in libxt_tcp.c). */
+function parsePortRange(tok: Token): PortRange {
+  const t = tok.text;
+  const colon = t.indexOf(':');
+  if (colon < 0) {
+    const p = parsePortText(tok, t);
+    return { min: p, max: p };
+  }
+  const min = colon === 0 ? 0 : parsePortText(tok, t.slice(0, colon));
+  const max = colon === t.length - 1 ? 65535 : parsePortText(tok, t.slice(colon + 1));
+  if (min > max) fail(tok, `invalid port range "${t}" (min > max)`);
+  return { min, max };
+}
+
+/** -s/-d: a.b.c.d[/len|/mask]; iptables also takes fewer parts (10/8 is 10.0.0.0/8). */
+function parseAddress(tok: Token, text: string, opt: string): Prefix {
+  const slash = text.indexOf('/');
+  let addr = slash < 0 ? text : text.slice(0, slash);
+  if (/^\d+(\.\d+){0,2}$/.test(addr)) addr = (addr + '.0.0.0').split('.').slice(0, 4).join('.');
+  const r = parsePrefix(slash < 0 ? addr : `${addr}${text.slice(slash)}`);
+  if (!r.ok) fail(tok, `bad address "${text}" for ${opt}: ${r.error}`);
+  return (r as { value: Prefix }).value;
+}
+
+function parseIface(tok: Token, opt: string): IfaceMatch {
+  const t = tok.text;
+  if (t.length > 15) fail(tok, `interface name "${t}" for ${opt} is longer than 15 characters (IFNAMSIZ)`);
+  if (t.endsWith('+')) return { name: t.slice(0, -1), wildcard: true };
+  return { name: t, wildcard: false };
+}
+
+function parseStates(tok: Token, allowed: readonly CtStateName[], opt: string): CtStateName[] {
+  const set = new Set<CtStateName>();
+  for (const part of tok.text.split(',')) {
+    const s = allowed.find((a) => a === part.toUpperCase());
+    if (!s) fail(tok, `bad state "${part}" for ${opt} (expected a comma list of ${allowed.join(', ')})`);
+    set.add(s!);
+  }
+  return allowed.filter((s) => set.has(s)); // iptables-save's order
+}
+
+/** A NAT range: [a.b.c.d[-e.f.g.h]][:port[-port]] (parse_to() in libxt_NAT.c). */
+function parseNatRange(tok: Token, opt: string): NatRange {
+  const t = tok.text;
+  const colon = t.indexOf(':');
+  const addrText = colon < 0 ? t : t.slice(0, colon);
+  let minAddr = 0;
+  let maxAddr = 0;
+  let minPort = 0;
+  let maxPort = 0;
+  const hasAddr = addrText !== '';
+  if (hasAddr) {
+    const [a, b, ...rest] = addrText.split('-');
+    const x = parseIpv4(a!);
+    const y = b === undefined ? x : parseIpv4(b);
+    if (!x.ok || !y.ok || rest.length)
+      fail(tok, `bad IP address "${addrText}" in ${opt} (expected a.b.c.d or a.b.c.d-e.f.g.h)`);
+    minAddr = (x as { value: number }).value;
+    maxAddr = (y as { value: number }).value;
+  }
+  const hasPorts = colon >= 0;
+  if (hasPorts) {
+    const p = t.slice(colon + 1);
+    const m = /^(\d+)(?:-(\d+))?$/.exec(p);
+    if (!m) fail(tok, `bad port "${p}" in ${opt} (expected port or port-port)`);
+    minPort = Number(m![1]);
+    maxPort = m![2] === undefined ? minPort : Number(m![2]);
+    if (minPort > 65535 || maxPort > 65535) fail(tok, `bad port "${p}" in ${opt} (ports are 0-65535)`);
+    if (maxPort < minPort) fail(tok, `bad port range "${p}" in ${opt} (min > max)`);
+  }
+  if (!hasAddr && !hasPorts) fail(tok, `empty range for ${opt} (expected an address, a port or both)`);
+  return { minAddr, maxAddr, minPort, maxPort, hasAddr, hasPorts };
+}
+
+/** --to-ports of MASQUERADE/REDIRECT: port[-port]. */
+function parseToPorts(tok: Token): PortRange {
+  const t = tok.text;
+  if (/^\d+:\d+$/.test(t)) fail(tok, `invalid port range "${t}" for --to-ports (use a dash: min-max)`);
+  const m = /^(\d+)(?:-(\d+))?$/.exec(t);
+  if (!m) fail(tok, `bad port "${t}" for --to-ports (expected port or port-port)`);
+  const min = Number(m![1]);
+  const max = m![2] === undefined ? min : Number(m![2]);
+  if (min > 65535 || max > 65535) fail(tok, `bad port "${t}" for --to-ports (ports are 0-65535)`);
+  if (max < min) fail(tok, `bad port range "${t}" for --to-ports (min > max)`);
+  return { min, max };
+}
+
+function parseTcpFlags(tok: Token): number {
+  let v = 0;
+  for (const part of tok.text.split(',')) {
+    const up = part.toUpperCase();
+    if (up === 'ALL') v |= 0x3f;
+    else if (up === 'NONE') continue;
+    else {
+      const f = TCP_FLAGS.find(([n]) => n === up);
+      if (!f) fail(tok, `unknown TCP flag "${part}" (expected SYN, ACK, FIN, RST, URG, PSH, ALL or NONE)`);
+      v |= f![1];
+    }
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Match modules
+
+interface FinishCtx {
+  readonly protocol?: Inv<number>;
+  readonly table: TableName;
+  readonly chain: string;
+}
+
+interface ModuleParser {
+  readonly name: string;
+  readonly tok: Token;
+  readonly opts: readonly OptSpec[];
+  option(id: string, args: Token[], invert: boolean, optTok: Token): void;
+  finish(ctx: FinishCtx): Match;
+}
+
+const protoIs = (ctx: FinishCtx, n: number): boolean => ctx.protocol?.value === n && !ctx.protocol.invert;
+
+function once<T>(cur: T | undefined, optTok: Token, name: string): void {
+  if (cur !== undefined) fail(optTok, `only one "--${name}" allowed in one match`);
+}
+
+function portsModule(name: 'tcp' | 'udp', tok: Token): ModuleParser {
+  let sport: Inv<PortRange> | undefined;
+  let dport: Inv<PortRange> | undefined;
+  let flags: Inv<{ mask: number; comp: number }> | undefined;
+  let option: Inv<number> | undefined;
+  const opts = [
+    opt('source-port', 1, true, 'sport'),
+    opt('sport', 1, true),
+    opt('destination-port', 1, true, 'dport'),
+    opt('dport', 1, true),
+  ];
+  if (name === 'tcp') opts.push(opt('syn', 0, true), opt('tcp-flags', 2, true), opt('tcp-option', 1, true));
+  return {
+    name,
+    tok,
+    opts,
+    option(id, args, invert, optTok) {
+      switch (id) {
+        case 'sport':
+          once(sport, optTok, 'source-port');
+          sport = { value: parsePortRange(args[0]!), invert };
+          break;
+        case 'dport':
+          once(dport, optTok, 'destination-port');
+          dport = { value: parsePortRange(args[0]!), invert };
+          break;
+        case 'syn':
+          once(flags, optTok, 'tcp-flags');
+          flags = { value: { mask: 0x17, comp: 0x02 }, invert };
+          break;
+        case 'tcp-flags':
+          once(flags, optTok, 'tcp-flags');
+          flags = { value: { mask: parseTcpFlags(args[0]!), comp: parseTcpFlags(args[1]!) }, invert };
+          break;
+        case 'tcp-option': {
+          once(option, optTok, 'tcp-option');
+          const t = args[0]!;
+          if (!/^\d+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > 255) {
+            fail(t, `bad TCP option "${t.text}" (expected 1-255)`);
+          }
+          option = { value: Number(t.text), invert };
+          break;
+        }
+      }
+    },
+    finish(ctx) {
+      if (!protoIs(ctx, name === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)) {
+        fail(tok, `match "${name}" requires "-p ${name}" before it`);
+      }
+      const full = (p: Inv<PortRange> | undefined): boolean =>
+        p !== undefined && !p.invert && p.value.min === 0 && p.value.max === 65535;
+      if (full(sport)) sport = undefined; // iptables-save prints nothing for 0:65535
+      if (full(dport)) dport = undefined;
+      const m: {
+        -readonly [K in keyof Extract<Match, { module: 'tcp' }>]: Extract<Match, { module: 'tcp' }>[K];
+      } = {
+        module: name as 'tcp',
+      };
+      if (sport) m.sport = sport;
+      if (dport) m.dport = dport;
+      if (flags) m.flags = flags;
+      if (option) m.option = option;
+      return m as Match;
+    },
+  };
+}
+
+function icmpModule(tok: Token): ModuleParser {
+  let icmpType: Inv<{ type: number; codeMin: number; codeMax: number }> | undefined;
+  return {
+    name: 'icmp',
+    tok,
+    opts: [opt('icmp-type', 1, true)],
+    option(_id, args, invert, optTok) {
+      once(icmpType, optTok, 'icmp-type');
+      const t = args[0]!;
+      const m = /^(\d+)(?:\/(\d+))?$/.exec(t.text);
+      if (m) {
+        const type = Number(m[1]);
+        const code = m[2] === undefined ? undefined : Number(m[2]);
+        if (type > 255 || (code ?? 0) > 255) fail(t, `bad ICMP type "${t.text}" (type and code are 0-255)`);
+        icmpType = {
+          value: { type, codeMin: code ?? 0, codeMax: code ?? 0xff },
+          invert,
+        };
+        return;
+      }
+      const lower = t.text.toLowerCase();
+      const exact = ICMP_TYPES.find(([n]) => n.toLowerCase() === lower);
+      const cands = exact ? [exact] : ICMP_TYPES.filter(([n]) => n.toLowerCase().startsWith(lower));
+      if (cands.length !== 1) {
+        fail(
+          t,
+          cands.length
+            ? `ambiguous ICMP type "${t.text}" (${cands.map(([n]) => n).join(', ')})`
+            : `unknown ICMP type "${t.text}"${didYouMean(
+                t.text,
+                ICMP_TYPES.map(([n]) => n),
+              )}`,
+        );
+      }
+      const [, type, codeMin, codeMax] = cands[0]!;
+      icmpType = { value: { type, codeMin, codeMax }, invert };
+    },
+    finish(ctx) {
+      if (!protoIs(ctx, IPPROTO_ICMP)) fail(tok, 'match "icmp" requires "-p icmp" before it');
+      if (!icmpType) fail(tok, 'match "icmp" needs "--icmp-type"');
+      return { module: 'icmp', icmpType: icmpType! };
+    },
+  };
+}
+
+function commentModule(tok: Token): ModuleParser {
+  let comment: string | undefined;
+  return {
+    name: 'comment',
+    tok,
+    opts: [opt('comment', 1, false)],
+    option(_id, args, _invert, optTok) {
+      once(comment, optTok, 'comment');
+      const t = args[0]!;
+      if (new TextEncoder().encode(t.text).length > 255) fail(t, 'comment is longer than 255 bytes');
+      comment = t.text;
+    },
+    finish() {
+      if (comment === undefined) fail(tok, 'match "comment" needs "--comment"');
+      return { module: 'comment', comment: comment! };
+    },
+  };
+}
+
+function conntrackModule(tok: Token): ModuleParser {
+  let ctstate: Inv<readonly CtStateName[]> | undefined;
+  const other = [
+    'ctproto',
+    'ctorigsrc',
+    'ctorigdst',
+    'ctreplsrc',
+    'ctrepldst',
+    'ctorigsrcport',
+    'ctorigdstport',
+  ];
+  return {
+    name: 'conntrack',
+    tok,
+    opts: [
+      opt('ctstate', 1, true),
+      ...other.map((n) => unsupportedOpt(n, 1)),
+      unsupportedOpt('ctreplsrcport', 1),
+      unsupportedOpt('ctrepldstport', 1),
+      unsupportedOpt('ctstatus', 1),
+      unsupportedOpt('ctexpire', 1),
+      unsupportedOpt('ctdir', 1),
+    ],
+    option(_id, args, invert, optTok) {
+      once(ctstate, optTok, 'ctstate');
+      ctstate = { value: parseStates(args[0]!, CT_STATES, '--ctstate'), invert };
+    },
+    finish() {
+      if (!ctstate) fail(tok, 'match "conntrack" needs an option (natbox supports "--ctstate")');
+      return { module: 'conntrack', ctstate: ctstate! };
+    },
+  };
+}
+
+function stateModule(tok: Token): ModuleParser {
+  let state: Inv<readonly CtStateName[]> | undefined;
+  return {
+    name: 'state',
+    tok,
+    opts: [opt('state', 1, true)],
+    option(_id, args, invert, optTok) {
+      once(state, optTok, 'state');
+      state = { value: parseStates(args[0]!, STATE_STATES, '--state'), invert };
+    },
+    finish() {
+      if (!state) fail(tok, 'match "state" needs "--state"');
+      return { module: 'state', state: state! };
+    },
+  };
+}
+
+const MULTIPORT_PROTOS = new Set([6, 17, 33, 132, 136]);
+
+function multiportModule(tok: Token): ModuleParser {
+  let kind: 'sports' | 'dports' | 'ports' | undefined;
+  let ports: Inv<readonly PortRange[]> | undefined;
+  return {
+    name: 'multiport',
+    tok,
+    opts: [
+      opt('source-ports', 1, true, 'sports'),
+      opt('sports', 1, true),
+      opt('destination-ports', 1, true, 'dports'),
+      opt('dports', 1, true),
+      opt('ports', 1, true),
+    ],
+    option(id, args, invert, optTok) {
+      if (kind !== undefined) fail(optTok, `match "multiport" takes only one of --sports, --dports, --ports`);
+      const t = args[0]!;
+      const list: PortRange[] = [];
+      let slots = 0;
+      for (const part of t.text.split(',')) {
+        if (part === '') fail(t, `empty port in "${t.text}"`);
+        const r = parsePortRange({ ...t, text: part });
+        list.push(r);
+        slots += part.includes(':') ? 2 : 1;
+      }
+      if (slots > 15)
+        fail(t, `too many ports in "${t.text}" (multiport takes at most 15, a range counts as 2)`);
+      kind = id as 'sports' | 'dports' | 'ports';
+      ports = { value: list, invert };
+    },
+    finish(ctx) {
+      if (!ctx.protocol || ctx.protocol.invert || !MULTIPORT_PROTOS.has(ctx.protocol.value)) {
+        fail(
+          tok,
+          'match "multiport" requires "-p tcp", "-p udp", "-p udplite", "-p sctp" or "-p dccp" before it',
+        );
+      }
+      if (!kind) fail(tok, 'match "multiport" needs --sports, --dports or --ports');
+      return { module: 'multiport', kind: kind!, ports: ports! };
+    },
+  };
+}
+
+const MODULES: Readonly<Record<string, (tok: Token) => ModuleParser>> = {
+  tcp: (t) => portsModule('tcp', t),
+  udp: (t) => portsModule('udp', t),
+  icmp: icmpModule,
+  comment: commentModule,
+  conntrack: conntrackModule,
+  state: stateModule,
+  multiport: multiportModule,
+};
+const IMPLICIT: Readonly<Record<number, string>> = {
+  [IPPROTO_TCP]: 'tcp',
+  [IPPROTO_UDP]: 'udp',
+  [IPPROTO_ICMP]: 'icmp',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+interface TargetParser {
+  readonly name: string;
+  readonly tok: Token;
+  readonly opts: readonly OptSpec[];
+  option(id: string, args: Token[], invert: boolean, optTok: Token): void;
+  finish(ctx: FinishCtx): Target;
+}
+
+/** Protocols whose ports a NAT range may set (libxt_NAT.c, libxt_MASQUERADE.c). */
+const NAT_PORT_PROTOS = new Set([6, 17, 33, 132, 136, IPPROTO_ICMP]);
+
+function natTarget(kind: 'DNAT' | 'SNAT', tok: Token): TargetParser {
+  const toOpt = kind === 'DNAT' ? 'to-destination' : 'to-source';
+  let range: NatRange | undefined;
+  let rangeTok: Token | undefined;
+  const flags = { random: false, randomFully: false, persistent: false };
+  const opts = [opt(toOpt, 1, false), opt('random', 0, false), opt('persistent', 0, false)];
+  if (kind === 'SNAT') opts.push(opt('random-fully', 0, false));
+  return {
+    name: kind,
+    tok,
+    opts,
+    option(id, args, _invert, optTok) {
+      if (id === toOpt) {
+        if (range) fail(optTok, `${kind}: "--${toOpt}" can be given only once`);
+        rangeTok = args[0]!;
+        range = parseNatRange(rangeTok, `--${toOpt}`);
+      } else if (id === 'random') flags.random = true;
+      else if (id === 'random-fully') flags.randomFully = true;
+      else flags.persistent = true;
+    },
+    finish(ctx) {
+      if (!range) fail(tok, `target ${kind} needs "--${toOpt}"`);
+      if (
+        range!.hasPorts &&
+        !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))
+      ) {
+        fail(rangeTok!, `${kind} with a port needs "-p tcp", "-p udp", "-p sctp", "-p dccp" or "-p icmp"`);
+      }
+      return { kind, ranges: [range!], flags: { ...flags } as NatFlags };
+    },
+  };
+}
+
+function portsTarget(kind: 'MASQUERADE' | 'REDIRECT', tok: Token): TargetParser {
+  let ports: PortRange | undefined;
+  let portsTok: Token | undefined;
+  const flags = { random: false, randomFully: false, persistent: false };
+  const opts = [opt('to-ports', 1, false), opt('random', 0, false)];
+  if (kind === 'MASQUERADE') opts.push(opt('random-fully', 0, false));
+  return {
+    name: kind,
+    tok,
+    opts,
+    option(id, args, _invert, optTok) {
+      if (id === 'to-ports') {
+        if (ports) fail(optTok, `${kind}: "--to-ports" can be given only once`);
+        portsTok = args[0]!;
+        ports = parseToPorts(portsTok);
+      } else if (id === 'random') flags.random = true;
+      else flags.randomFully = true;
+    },
+    finish(ctx) {
+      if (ports && !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))) {
+        fail(portsTok!, `${kind} --to-ports needs "-p tcp", "-p udp", "-p sctp" or "-p dccp"`);
+      }
+      return ports ? { kind, ports, flags: { ...flags } } : { kind, flags: { ...flags } };
+    },
+  };
+}
+
+function rejectTarget(tok: Token): TargetParser {
+  let withName = 'icmp-port-unreachable';
+  let withTok: Token | undefined;
+  return {
+    name: 'REJECT',
+    tok,
+    opts: [opt('reject-with', 1, false)],
+    option(_id, args) {
+      const t = args[0]!;
+      const lower = t.text.toLowerCase();
+      const e = REJECT_WITH.find(([n, alias]) => n === lower || alias === lower);
+      if (!e)
+        fail(
+          t,
+          `unknown --reject-with "${t.text}"${didYouMean(
+            t.text,
+            REJECT_WITH.map(([n]) => n),
+          )}`,
+        );
+      withName = e![0];
+      withTok = t;
+    },
+    finish(ctx) {
+      if (withName === 'tcp-reset' && !protoIs(ctx, IPPROTO_TCP)) {
+        fail(withTok!, 'REJECT --reject-with tcp-reset needs "-p tcp"');
+      }
+      return { kind: 'REJECT', with: withName };
+    },
+  };
+}
+
+function logTarget(tok: Token): TargetParser {
+  let prefix: string | undefined;
+  let level: number | undefined;
+  const flags = new Set<string>();
+  return {
+    name: 'LOG',
+    tok,
+    opts: [
+      opt('log-prefix', 1, false),
+      opt('log-level', 1, false),
+      ...LOG_FLAGS.map((f) => opt(f.slice(2), 0, false)),
+    ],
+    option(id, args, _invert, optTok) {
+      const t = args[0];
+      if (id === 'log-prefix') {
+        once(prefix, optTok, 'log-prefix');
+        if (new TextEncoder().encode(t!.text).length > 29) fail(t!, 'log prefix is longer than 29 bytes');
+        prefix = t!.text;
+      } else if (id === 'log-level') {
+        once(level, optTok, 'log-level');
+        const n = /^\d$/.test(t!.text) ? Number(t!.text) : LOG_LEVELS[t!.text.toLowerCase()];
+        if (n === undefined || n > 7)
+          fail(t!, `bad log level "${t!.text}" (expected 0-7 or a syslog level name)`);
+        level = n;
+      } else flags.add(`--${id}`);
+    },
+    finish() {
+      const args: string[] = [];
+      if (prefix) args.push('--log-prefix', prefix);
+      if (level !== undefined && level !== 4) args.push('--log-level', String(level));
+      for (const f of LOG_FLAGS) if (flags.has(f)) args.push(f);
+      return { kind: 'LOG', args };
+    },
+  };
+}
+
+function simpleTarget(kind: 'ACCEPT' | 'DROP' | 'RETURN', tok: Token): TargetParser {
+  return {
+    name: kind,
+    tok,
+    opts: [],
+    option() {},
+    finish(ctx) {
+      if (kind === 'DROP' && ctx.table === 'nat') {
+        fail(tok, 'the "nat" table is not intended for filtering: DROP is refused there (as iptables does)');
+      }
+      return { kind };
+    },
+  };
+}
+
+function chainTarget(kind: 'jump' | 'goto', tok: Token): TargetParser {
+  return { name: tok.text, tok, opts: [], option() {}, finish: () => ({ kind, chain: tok.text }) };
+}
+
+function makeTarget(tok: Token, isGoto: boolean): TargetParser {
+  const name = tok.text;
+  if (name === '') fail(tok, 'empty target name');
+  if (isGoto) {
+    if (['ACCEPT', 'DROP', 'RETURN'].includes(name) || name in TARGETS) {
+      fail(tok, `-g needs a user chain, not the target "${name}"`);
+    }
+    return chainTarget('goto', tok);
+  }
+  if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return simpleTarget(name, tok);
+  const t = TARGETS[name];
+  if (t) return t(tok);
+  if (UNSUPPORTED_TARGETS.has(name)) fail(tok, `unsupported target "${name}" (natbox does not evaluate it)`);
+  return chainTarget('jump', tok);
+}
+
+const TARGETS: Readonly<Record<string, (tok: Token) => TargetParser>> = {
+  DNAT: (t) => natTarget('DNAT', t),
+  SNAT: (t) => natTarget('SNAT', t),
+  MASQUERADE: (t) => portsTarget('MASQUERADE', t),
+  REDIRECT: (t) => portsTarget('REDIRECT', t),
+  REJECT: rejectTarget,
+  LOG: logTarget,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The command line
+
+const BUILTIN_NAMES = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/**
+ * Parses the words of one command (without the `iptables` word). Throws RuleError on the first
+ * problem (load.ts turns that into a Diagnostic).
+ */
+export function parseCommandTokens(tokens: readonly Token[], options: ParseOptions = {}): Command {
+  let i = 0;
+  let invert: Token | undefined;
+  let command: { id: string; tok: Token; args: Token[] } | undefined;
+  let table: TableName = options.restoreTable ?? 'filter';
+  let tableTok: Token | undefined;
+  let src: { tok: Token; list: Prefix[]; invert: boolean } | undefined;
+  let dst: { tok: Token; list: Prefix[]; invert: boolean } | undefined;
+  let inIface: Inv<IfaceMatch> | undefined;
+  let inTok: Token | undefined;
+  let outIface: Inv<IfaceMatch> | undefined;
+  let outTok: Token | undefined;
+  let protocol: Inv<number> | undefined;
+  let fragment: Inv<true> | undefined;
+  let counters: Counters | undefined;
+  const modules: ModuleParser[] = [];
+  let target: TargetParser | undefined;
+  let firstRuleTok: Token | undefined;
+  const last = tokens[tokens.length - 1];
+  const endPos: Token = last
+    ? { file: last.file, line: last.line, column: last.column + last.text.length, text: '' }
+    : {
+        file: options.loc?.file ?? '',
+        line: options.loc?.line ?? 0,
+        column: options.loc?.column ?? 1,
+        text: '',
+      };
+
+  const takeArg = (optTok: Token, display: string): Token => {
+    const t = tokens[i++];
+    if (!t) fail(optTok, `option "${display}" requires an argument`);
+    return t!;
+  };
+  /** An optional argument: the next word unless it is an option or `!`. */
+  const takeOptional = (): Token | undefined => {
+    const t = tokens[i];
+    if (t && !t.text.startsWith('-') && t.text !== '!') {
+      i++;
+      return t;
+    }
+    return undefined;
+  };
+
+  const longPool = (): { spec: OptSpec; owner: ModuleParser | TargetParser }[] => {
+    const pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[] = [];
+    if (target) for (const s of target.opts) pool.push({ spec: s, owner: target });
+    for (let k = modules.length - 1; k >= 0; k--)
+      for (const s of modules[k]!.opts) pool.push({ spec: s, owner: modules[k]! });
+    return pool;
+  };
+
+  while (i < tokens.length) {
+    const tok = tokens[i++]!;
+    const t = tok.text;
+    if (t === '!') {
+      if (invert) fail(tok, 'two "!" in a row');
+      invert = tok;
+      continue;
+    }
+    if (!t.startsWith('-') || t === '-') {
+      fail(tok, `unexpected word "${t}" (expected an option${command ? '' : ' such as -A CHAIN'})`);
+    }
+    // Which option is it?
+    let g: GlobalOpt | undefined;
+    let ext: { spec: OptSpec; owner: ModuleParser | TargetParser } | undefined;
+    let inline: string | undefined;
+    let display = t;
+    if (t.startsWith('--')) {
+      const eq = t.indexOf('=');
+      const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
+      if (eq >= 0) inline = t.slice(eq + 1);
+      const r = resolveLong(name, tok, longPool(), protocol, modules);
+      if (r.kind === 'global') g = r.g;
+      else if (r.kind === 'ext') ext = r.ext;
+      else {
+        const m = MODULES[IMPLICIT[protocol!.value]!]!({ ...tok, text: IMPLICIT[protocol!.value]! });
+        modules.push(m);
+        ext = { spec: r.spec, owner: m };
+      }
+      display = `--${ext ? ext.spec.name : (g!.long.find((l) => l.startsWith(name)) ?? g!.long[0])}`;
+    } else {
+      const letter = t[1]!;
+      g = GLOBAL_BY_SHORT.get(letter);
+      if (!g) fail(tok, `unknown option "${t}"`);
+      if (t.length > 2) {
+        if (g!.arity === 'none') {
+          // Bundled flags such as -nv.
+          for (const c of t.slice(2)) {
+            const h = GLOBAL_BY_SHORT.get(c);
+            if (!h || h.arity !== 'none' || COMMANDS.has(h.id)) fail(tok, `unknown option "${t}"`);
+          }
+        } else inline = t.slice(2);
+      }
+      display = `-${letter}`;
+    }
+    const inv = invert;
+    invert = undefined;
+
+    if (ext) {
+      const { spec, owner } = ext;
+      if (spec.unsupported)
+        fail(tok, `unsupported option "--${spec.name}" of ${owner.name} (natbox does not evaluate it)`);
+      if (inv && !spec.invert) fail(inv, `"!" cannot be used with "--${spec.name}"`);
+      const args: Token[] = [];
+      if (spec.args > 0) {
+        if (inline !== undefined) args.push({ ...tok, text: inline });
+        else args.push(takeArg(tok, display));
+      }
+      if (spec.args > 1) args.push(takeArg(tok, display));
+      if (spec.args === 0 && inline !== undefined) fail(tok, `option "--${spec.name}" takes no argument`);
+      firstRuleTok ??= tok;
+      owner.option(spec.id, args, inv !== undefined, tok);
+      continue;
+    }
+
+    const gopt = g!;
+    if (inv && !gopt.invert) fail(inv, `"!" cannot be used with "${display}"`);
+    const arg = (): Token =>
+      inline !== undefined ? { ...tok, text: inline, column: tok.column + 2 } : takeArg(tok, display);
+    if (RULE_OPTS.has(gopt.id)) firstRuleTok ??= tok;
+    if (COMMANDS.has(gopt.id)) {
+      if (command) fail(tok, `two commands on one line ("${command.tok.text}" and "${t}")`);
+      const args: Token[] = [];
+      if (gopt.arity === 'required') args.push(arg());
+      else if (gopt.arity === 'optional') {
+        const a = inline !== undefined ? { ...tok, text: inline } : takeOptional();
+        if (a) args.push(a);
+      }
+      if (gopt.id === 'E' || gopt.id === 'P') args.push(takeArg(tok, display));
+      if ('IDR'.includes(gopt.id)) {
+        const n = tokens[i];
+        if (n && /^\d+$/.test(n.text)) {
+          args.push(n);
+          i++;
+        } else if (gopt.id === 'R')
+          fail(n ?? endPos, `"${display}" needs a rule number after the chain name`);
+      }
+      command = { id: gopt.id, tok, args };
+      continue;
+    }
+    switch (gopt.id) {
+      case 't': {
+        const a = arg();
+        if (options.restoreTable)
+          fail(tok, 'the -t option cannot be used in a restore file (the table is set by "*table")');
+        if (tableTok) fail(tok, 'only one -t allowed');
+        if (!TABLES.includes(a.text as TableName)) {
+          fail(a, `unknown table "${a.text}" (expected ${TABLES.join(', ')})${didYouMean(a.text, TABLES)}`);
+        }
+        table = a.text as TableName;
+        tableTok = a;
+        break;
+      }
+      case 's':
+      case 'd': {
+        const a = arg();
+        const cur = gopt.id === 's' ? src : dst;
+        if (cur) fail(tok, `only one ${display} allowed`);
+        const list = a.text.split(',').map((p) => parseAddress(a, p, display));
+        if (inv && list.length > 1) fail(inv, `"!" cannot be used with several addresses in ${display}`);
+        const v = { tok: a, list, invert: inv !== undefined };
+        if (gopt.id === 's') src = v;
+        else dst = v;
+        break;
+      }
+      case 'i':
+      case 'o': {
+        const a = arg();
+        if ((gopt.id === 'i' ? inIface : outIface) !== undefined) fail(tok, `only one ${display} allowed`);
+        const v = { value: parseIface(a, display), invert: inv !== undefined };
+        if (gopt.id === 'i') {
+          inIface = v;
+          inTok = tok;
+        } else {
+          outIface = v;
+          outTok = tok;
+        }
+        break;
+      }
+      case 'p': {
+        const a = arg();
+        if (protocol) fail(tok, 'only one -p allowed');
+        const n = protocolNumber(a.text);
+        if (n === undefined)
+          fail(a, `unknown protocol "${a.text}" (expected a name such as tcp, udp, icmp or a number 0-255)`);
+        protocol = { value: n!, invert: inv !== undefined };
+        break;
+      }
+      case 'f':
+        if (fragment) fail(tok, 'only one -f allowed');
+        fragment = { value: true, invert: inv !== undefined };
+        break;
+      case 'm': {
+        const a = arg();
+        const make = MODULES[a.text];
+        if (!make) {
+          const hint =
+            didYouMean(a.text, Object.keys(MODULES)) ||
+            ` (natbox supports ${Object.keys(MODULES).join(', ')})`;
+          fail(a, `unsupported match "${a.text}"${hint}`);
+        }
+        modules.push(make!(a));
+        break;
+      }
+      case 'j':
+      case 'g': {
+        const a = arg();
+        if (target) fail(tok, 'only one -j or -g allowed');
+        target = makeTarget(a, gopt.id === 'g');
+        break;
+      }
+      case 'c': {
+        const p = arg();
+        const b = takeArg(tok, display);
+        if (!/^\d+$/.test(p.text)) fail(p, `bad packet counter "${p.text}" (expected a number)`);
+        if (!/^\d+$/.test(b.text)) fail(b, `bad byte counter "${b.text}" (expected a number)`);
+        counters = { packets: Number(p.text), bytes: Number(b.text) };
+        break;
+      }
+      case '6':
+        fail(tok, 'natbox reads iptables (IPv4) rules; -6 is for ip6tables');
+        break;
+      case 'w':
+        if (inline === undefined) takeOptional();
+        break;
+      case 'W':
+      case 'modprobe':
+        arg();
+        break;
+      default:
+        break; // -n -v -x --line-numbers -4: no effect on the rules
+    }
+  }
+  if (invert) fail(invert, '"!" at the end of the command (expected an option after it)');
+  if (!command)
+    fail(tokens[0] ?? endPos, 'no command given (expected -A, -I, -D, -R, -F, -N, -X, -P, -Z or -E)');
+  const cmd = command!;
+  const base = { table, cmdTok: cmd.tok };
+  const chainTok = cmd.args[0];
+  const takesRule = 'ACDIR'.includes(cmd.id);
+  if (!takesRule && firstRuleTok) {
+    fail(
+      firstRuleTok,
+      `option "${firstRuleTok.text}" cannot be used with "${cmd.tok.text}" (it takes no rule)`,
+    );
+  }
+  const num = (t: Token | undefined, what: string): number => {
+    const n = Number(t!.text);
+    if (n < 1) fail(t!, `${what} ${t!.text} is out of range (rules count from 1)`);
+    return n;
+  };
+  switch (cmd.id) {
+    case 'L':
+    case 'S':
+    case 'V':
+    case 'h':
+      return { ...base, op: 'noop', what: cmd.tok.text };
+    case 'F':
+    case 'Z':
+    case 'X': {
+      const op = cmd.id === 'F' ? 'flush' : cmd.id === 'Z' ? 'zero' : 'deleteChain';
+      return chainTok ? { ...base, op, chain: chainTok.text, chainTok } : { ...base, op };
+    }
+    case 'N':
+      return { ...base, op: 'newChain', chain: chainTok!.text, chainTok: chainTok! };
+    case 'E':
+      return {
+        ...base,
+        op: 'rename',
+        chain: chainTok!.text,
+        chainTok: chainTok!,
+        newName: cmd.args[1]!.text,
+        newTok: cmd.args[1]!,
+      };
+    case 'P': {
+      const p = cmd.args[1]!;
+      if (p.text !== 'ACCEPT' && p.text !== 'DROP')
+        fail(p, `bad policy "${p.text}" (expected ACCEPT or DROP)`);
+      if (p.text === 'DROP' && table === 'nat')
+        fail(p, 'the "nat" table is not intended for filtering: a DROP policy is refused there');
+      return {
+        ...base,
+        op: 'policy',
+        chain: chainTok!.text,
+        chainTok: chainTok!,
+        policy: p.text as Policy,
+        policyTok: p,
+      };
+    }
+  }
+  // A command with a rule.
+  const chain = chainTok!.text;
+  if (cmd.id === 'D' && cmd.args[1]) {
+    if (firstRuleTok) fail(firstRuleTok, '-D takes either a rule number or a rule, not both');
+    return {
+      ...base,
+      op: 'deleteNum',
+      chain,
+      chainTok: chainTok!,
+      index: num(cmd.args[1], 'rule number'),
+      indexTok: cmd.args[1],
+      rules: [],
+    };
+  }
+  if (BUILTIN_NAMES.has(chain)) {
+    if (outIface && (chain === 'PREROUTING' || chain === 'INPUT'))
+      fail(outTok!, `-o cannot be used in ${chain} (no output interface is known there)`);
+    if (inIface && (chain === 'POSTROUTING' || chain === 'OUTPUT'))
+      fail(inTok!, `-i cannot be used in ${chain} (no input interface is known there)`);
+  }
+  const ctx: FinishCtx = { table, chain, ...(protocol ? { protocol } : {}) };
+  const matches = modules.map((m) => m.finish(ctx));
+  const tgt = target?.finish(ctx);
+  const rules: ParsedRule[] = [];
+  for (const s of src?.list ?? [undefined]) {
+    for (const d of dst?.list ?? [undefined]) {
+      const rule: { -readonly [K in keyof Rule]: Rule[K] } = { matches, counters: { packets: 0, bytes: 0 } };
+      if (s && (s.mask !== 0 || src!.invert)) rule.src = { value: s, invert: src!.invert };
+      if (d && (d.mask !== 0 || dst!.invert)) rule.dst = { value: d, invert: dst!.invert };
+      if (inIface && !(inIface.value.wildcard && inIface.value.name === '' && !inIface.invert))
+        rule.inIface = inIface;
+      if (outIface && !(outIface.value.wildcard && outIface.value.name === '' && !outIface.invert))
+        rule.outIface = outIface;
+      if (protocol && (protocol.value !== 0 || protocol.invert)) rule.protocol = protocol;
+      if (fragment) rule.fragment = fragment;
+      if (tgt) rule.target = tgt;
+      if (counters) rule.counters = { ...counters };
+      if (options.loc) rule.loc = options.loc;
+      rules.push(target ? { rule, targetTok: target.tok } : { rule });
+    }
+  }
+  switch (cmd.id) {
+    case 'A':
+      return { ...base, op: 'append', chain, chainTok: chainTok!, rules };
+    case 'C':
+      return { ...base, op: 'noop', what: cmd.tok.text };
+    case 'D':
+      return { ...base, op: 'delete', chain, chainTok: chainTok!, rules };
+    case 'I':
+      return cmd.args[1]
+        ? {
+            ...base,
+            op: 'insert',
+            chain,
+            chainTok: chainTok!,
+            index: num(cmd.args[1], 'rule number'),
+            indexTok: cmd.args[1],
+            rules,
+          }
+        : { ...base, op: 'insert', chain, chainTok: chainTok!, index: 1, rules };
+    default: {
+      if (rules.length !== 1)
+        fail(src?.tok ?? dst!.tok, '-R replaces one rule: several addresses are not allowed');
+      return {
+        ...base,
+        op: 'replace',
+        chain,
+        chainTok: chainTok!,
+        index: num(cmd.args[1], 'rule number'),
+        indexTok: cmd.args[1]!,
+        rules,
+      };
+    }
+  }
+}
+
+type Resolved =
+  | { kind: 'global'; g: GlobalOpt }
+  | { kind: 'ext'; ext: { spec: OptSpec; owner: ModuleParser | TargetParser } }
+  | { kind: 'implicit'; spec: OptSpec };
+
+/**
+ * Finds a long option as getopt_long would: an exact name first, else the one option every
+ * matching prefix stands for. Options of the protocol's implicit match (-p tcp → tcp) are tried
+ * when nothing else matches, as iptables loads that match on an unknown option.
+ */
+function resolveLong(
+  name: string,
+  tok: Token,
+  pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[],
+  protocol: Inv<number> | undefined,
+  modules: readonly ModuleParser[],
+): Resolved {
+  const globals = GLOBAL.flatMap((g) => g.long.map((l) => ({ l, g })));
+  const exactG = globals.find((x) => x.l === name);
+  if (exactG) return { kind: 'global', g: exactG.g };
+  const exactE = pool.find((x) => x.spec.name === name);
+  if (exactE) return { kind: 'ext', ext: exactE };
+  const ids = new Set<string>();
+  const gp = globals.filter((x) => x.l.startsWith(name));
+  const ep = pool.filter((x) => x.spec.name.startsWith(name));
+  for (const x of gp) ids.add(`g:${x.g.id}`);
+  for (const x of ep) ids.add(`e:${x.owner.name}:${x.spec.id}`);
+  if (name !== '' && ids.size === 1)
+    return gp.length ? { kind: 'global', g: gp[0]!.g } : { kind: 'ext', ext: ep[0]! };
+  if (ids.size > 1) {
+    const names = [...new Set([...gp.map((x) => x.l), ...ep.map((x) => x.spec.name)])].map((n) => `--${n}`);
+    fail(tok, `ambiguous option "${tok.text}" (could be ${names.join(', ')})`);
+  }
+  // The implicit protocol match.
+  const implicitName = protocol && !protocol.invert ? IMPLICIT[protocol.value] : undefined;
+  let implicitOpts: readonly OptSpec[] = [];
+  if (implicitName && !modules.some((m) => m.name === implicitName)) {
+    implicitOpts = MODULES[implicitName]!(tok).opts;
+    const exact = implicitOpts.find((s) => s.name === name);
+    const pre = implicitOpts.filter((s) => s.name.startsWith(name));
+    if (exact) return { kind: 'implicit', spec: exact };
+    if (name !== '' && new Set(pre.map((s) => s.id)).size === 1) return { kind: 'implicit', spec: pre[0]! };
+  }
+  const known = [
+    ...globals.map((x) => `--${x.l}`),
+    ...pool.map((x) => `--${x.spec.name}`),
+    ...implicitOpts.map((s) => `--${s.name}`),
+  ];
+  // Options that exist only with the right -p, -m or -j: say what is missing.
+  let hint = didYouMean(tok.text.split('=')[0]!, known);
+  if (!hint) {
+    for (const [mod, make] of Object.entries(MODULES)) {
+      if (make(tok).opts.some((s) => s.name === name)) {
+        hint = ` (it belongs to match "${mod}": add "-m ${mod}"${mod in IMPLICIT_BY_NAME ? ` or "-p ${mod}"` : ''} before it)`;
+        break;
+      }
+    }
+  }
+  if (!hint) {
+    for (const [tname, make] of Object.entries(TARGETS)) {
+      if (make(tok).opts.some((s) => s.name === name)) {
+        hint = ` (it belongs to target ${tname}: put it after "-j ${tname}")`;
+        break;
+      }
+    }
+  }
+  return fail(tok, `unknown option "${tok.text.split('=')[0]}"${hint}`);
+}
+const IMPLICIT_BY_NAME: Readonly<Record<string, number>> = {
+  tcp: IPPROTO_TCP,
+  udp: IPPROTO_UDP,
+  icmp: IPPROTO_ICMP,
+};
+
+/** A chain name `-N` accepts (xtables: under 29 characters, not an option, not a target). */
+export function checkChainName(tok: Token): void {
+  const n = tok.text;
+  if (n.length > 28) fail(tok, `chain name "${n}" is too long (at most 28 characters)`);
+  if (n === '' || n.startsWith('-') || n.startsWith('!')) fail(tok, `invalid chain name "${n}"`);
+  if (['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(n) || n in TARGETS || UNSUPPORTED_TARGETS.has(n)) {
+    fail(tok, `chain name "${n}" clashes with the target of that name`);
+  }
+  if (/\s/.test(n)) fail(tok, `invalid chain name "${n}" (no blanks)`);
+}
+
+const PROGRAMS = new Set(['iptables', 'iptables-nft', 'iptables-legacy']);
+
+/**
+ * A script line: `iptables ...` (also /sbin/iptables, iptables-nft, iptables-legacy, after an
+ * optional `sudo`). Throws RuleError for anything else.
+ */
+export function parseCommandLine(tokens: readonly Token[], options: ParseOptions = {}): Command {
+  let k = 0;
+  if (tokens[k]?.text === 'sudo') k++;
+  const prog = tokens[k];
+  if (!prog) fail(tokens[0]!, 'expected an iptables command after "sudo"');
+  const base = prog!.text.slice(prog!.text.lastIndexOf('/') + 1);
+  if (!PROGRAMS.has(base)) {
+    const why = base.startsWith('ip6tables')
+      ? 'natbox reads IPv4 iptables rules; ip6tables is not supported'
+      : base.startsWith('iptables-')
+        ? `"${base}" is not supported here (write the iptables commands, or load the file itself)`
+        : 'expected an iptables command (iptables, /sbin/iptables, iptables-nft or iptables-legacy)';
+    fail(prog!, `unexpected command "${prog!.text}": ${why}`);
+  }
+  return parseCommandTokens(tokens.slice(k + 1), options);
+}

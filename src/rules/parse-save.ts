@@ -1,0 +1,177 @@
+// iptables-save / iptables-restore files: `*table`, `:CHAIN POLICY [packets:bytes]`, rule lines
+// (any iptables command without -t, optionally after `[packets:bytes]`), `COMMIT`, `#` comments and
+// blank lines. Each `*table` replaces that table (as iptables-restore without --noflush does;
+// a section with nothing in it removes the table, as iptables-nft-restore does).
+// The caller applies the file atomically: on any diagnostic it keeps nothing (iptables-restore
+// itself commits table by table, so an error in a later table still leaves earlier ones applied).
+import { diag, type Diagnostic } from './diagnostics.ts';
+import { lexRestore, type SourceLine, type Token } from './lex.ts';
+import { RuleError, TABLES, parseCommandTokens } from './parse-command.ts';
+import { addUserChain, applyCommand, ensureTable } from './apply.ts';
+import type { Policy, Ruleset, TableName } from './model.ts';
+
+const errorOf = (e: unknown): Diagnostic => {
+  if (e instanceof RuleError) return diag('error', e.at, e.token, e.message);
+  throw e; // a programmer error: let it show
+};
+
+const tokenAt = (src: SourceLine, index: number, text: string): Token => ({
+  file: src.file,
+  line: src.line,
+  column: src.column + index,
+  text,
+});
+
+/**
+ * Applies a restore file to `rs` (changed in place). Returns the diagnostics; any error means the
+ * caller must drop `rs`.
+ */
+export function applyRestore(rs: Ruleset, lines: readonly SourceLine[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let open: { name: TableName; tok: Token } | undefined;
+  for (const src of lines) {
+    const lead = src.text.length - src.text.trimStart().length;
+    const text = src.text.trim();
+    if (text === '' || text.startsWith('#')) continue;
+    try {
+      if (text.startsWith('*')) {
+        const name = text.slice(1);
+        const tok = tokenAt(src, lead, text);
+        if (open)
+          throw new RuleError(
+            tok,
+            text,
+            `"${text}" before COMMIT of table "${open.name}" (line ${open.tok.line})`,
+          );
+        if (!TABLES.includes(name as TableName)) {
+          throw new RuleError(tok, text, `unknown table "${name}" (expected ${TABLES.join(', ')})`);
+        }
+        open = { name: name as TableName, tok };
+        // iptables-nft-restore flushes the table; a section with no chain and no rule leaves no
+        // table at all (measured: `*nat` / `COMMIT` deletes the nat table).
+        rs.tables.delete(open.name);
+      } else if (text === 'COMMIT') {
+        if (!open)
+          throw new RuleError(
+            tokenAt(src, lead, text),
+            text,
+            'COMMIT without a table (expected "*table" before it)',
+          );
+        open = undefined;
+      } else if (text.startsWith(':')) {
+        if (!open)
+          throw new RuleError(
+            tokenAt(src, lead, text),
+            text,
+            'chain line outside a table (expected "*table" before it)',
+          );
+        chainLine(rs, open.name, src, lead);
+      } else {
+        ruleLine(rs, open?.name, src, lead);
+      }
+    } catch (e) {
+      out.push(errorOf(e));
+    }
+  }
+  if (open) {
+    out.push(
+      diag(
+        'error',
+        open.tok,
+        open.tok.text,
+        `missing COMMIT for table "${open.name}" (started here): nothing is applied`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** `:NAME POLICY [packets:bytes]`; a user chain has the policy `-`. */
+function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: number): void {
+  const lexed = lexRestore(src);
+  if (!lexed.ok) throw new RuleError(lexed.at, lexed.token, lexed.message);
+  const [nameTok, policyTok, countTok, extra] = lexed.tokens;
+  const first = nameTok ?? tokenAt(src, lead, ':');
+  const name = first.text.slice(1);
+  const nameAt = { ...first, column: first.column + 1, text: name };
+  if (name === '')
+    throw new RuleError(first, first.text, 'chain line without a chain name (expected ":NAME POLICY [0:0]")');
+  if (!policyTok)
+    throw new RuleError(
+      first,
+      first.text,
+      `chain line "${first.text}" needs a policy (ACCEPT, DROP, or - for a user chain)`,
+    );
+  if (extra) throw new RuleError(extra, extra.text, `unexpected "${extra.text}" after the chain counters`);
+  let counters = { packets: 0, bytes: 0 };
+  if (countTok) {
+    const m = /^\[(\d+):(\d+)\]$/.exec(countTok.text);
+    if (!m)
+      throw new RuleError(
+        countTok,
+        countTok.text,
+        `bad counters "${countTok.text}" (expected [packets:bytes])`,
+      );
+    counters = { packets: Number(m[1]), bytes: Number(m[2]) };
+  }
+  const table = ensureTable(rs, tableName);
+  const existing = table.chains.get(name);
+  if (existing?.builtin) {
+    const p = policyTok.text;
+    if (p !== 'ACCEPT' && p !== 'DROP') {
+      throw new RuleError(
+        policyTok,
+        p,
+        `bad policy "${p}" for built-in chain ${name} (expected ACCEPT or DROP)`,
+      );
+    }
+    if (p === 'DROP' && tableName === 'nat') {
+      throw new RuleError(
+        policyTok,
+        p,
+        'the "nat" table is not intended for filtering: a DROP policy is refused there',
+      );
+    }
+    existing.policy = p as Policy;
+    existing.counters = counters;
+    return;
+  }
+  if (policyTok.text !== '-') {
+    throw new RuleError(
+      policyTok,
+      policyTok.text,
+      `user chain ${name} cannot have a policy (write "-" instead of "${policyTok.text}")`,
+    );
+  }
+  addUserChain(table, nameAt).counters = counters;
+}
+
+function ruleLine(rs: Ruleset, tableName: TableName | undefined, src: SourceLine, lead: number): void {
+  const lexed = lexRestore(src);
+  if (!lexed.ok) throw new RuleError(lexed.at, lexed.token, lexed.message);
+  const tokens = lexed.tokens;
+  if (!tableName) {
+    const t = tokens[0] ?? tokenAt(src, lead, '');
+    throw new RuleError(
+      t,
+      t.text,
+      `"${t.text}" outside a table (expected "*filter", "*nat"... before rules)`,
+    );
+  }
+  let counters: { packets: number; bytes: number } | undefined;
+  if (tokens[0]?.text.startsWith('[')) {
+    const t = tokens.shift()!;
+    const m = /^\[(\d+):(\d+)\]$/.exec(t.text);
+    if (!m) throw new RuleError(t, t.text, `bad counters "${t.text}" (expected [packets:bytes])`);
+    counters = { packets: Number(m[1]), bytes: Number(m[2]) };
+  }
+  const first = tokens[0] ?? tokenAt(src, lead, '');
+  const cmd = parseCommandTokens(tokens, {
+    restoreTable: tableName,
+    loc: { file: first.file, line: first.line, column: first.column },
+  });
+  if (counters && 'rules' in cmd) {
+    for (const pr of cmd.rules) pr.rule.counters = { ...counters };
+  }
+  applyCommand(rs, cmd);
+}

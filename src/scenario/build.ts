@@ -1,0 +1,173 @@
+// From a loaded Scenario to what the simulator runs: host configurations (addresses, bridges,
+// routes resolved to devices, sysctls, rules parsed by the rules front end and checked by
+// netfilter), links and flows. Every problem is reported at the file, line and column of the value
+// that causes it; nothing is half-built.
+import { parseIpv4, parsePrefix } from '../wire/addr.ts';
+import { parseMac } from '../wire/addr.ts';
+import { parseRoute } from '../route/table.ts';
+import { loadRules } from '../rules/load.ts';
+import { formatRule } from '../rules/print-save.ts';
+import type { Ruleset, SourceLoc } from '../rules/model.ts';
+import { checkRuleset } from '../netfilter/engine.ts';
+import { generateMac } from '../stack/iface.ts';
+import type { HostConfig } from '../stack/host.ts';
+import type { Flow, Verdict } from '../sim/flows.ts';
+import type { LinkConfig, WorldConfig } from '../sim/world.ts';
+import type { At, HostSpec, Scenario } from './model.ts';
+
+export interface BuildError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export const formatBuildError = (e: BuildError): string => `${e.file}:${e.line}:${e.column}: ${e.message}`;
+
+export interface Built {
+  readonly world: WorldConfig;
+  readonly flows: Flow[];
+  readonly rulesets: ReadonlyMap<string, Ruleset>;
+}
+
+const DEFAULT_SYSCTLS: ReadonlyArray<readonly [string, number]> = [
+  ['net.ipv4.ip_forward', 0],
+  // OpenWrt's value, and the examples' default; a new Linux namespace with br_netfilter has 1.
+  ['net.bridge.bridge-nf-call-iptables', 0],
+  ['net.netfilter.nf_conntrack_tcp_loose', 1],
+  ['net.ipv4.tcp_syn_retries', 6],
+  ['net.ipv4.tcp_syn_linear_timeouts', 4],
+];
+
+function addrWithLen(text: string): { addr: number; len: number } | undefined {
+  const [a, l] = text.split('/');
+  const ip = parseIpv4(a ?? '');
+  const len = Number(l);
+  if (!ip.ok || !Number.isInteger(len) || len < 0 || len > 32) return undefined;
+  return { addr: ip.value, len };
+}
+
+export function buildScenario(sc: Scenario): { ok: true; built: Built } | { ok: false; errors: BuildError[] } {
+  const errors: BuildError[] = [];
+  const err = (loc: SourceLoc, message: string, colOffset = 0): void => {
+    errors.push({ file: loc.file, line: loc.line, column: loc.column + colOffset, message });
+  };
+  const hosts: WorldConfig['hosts'][number][] = [];
+  const rulesets = new Map<string, Ruleset>();
+
+  for (const h of sc.hosts) {
+    const name = h.name.value;
+    const ifaces = h.interfaces.map((i) => ({
+      name: i.name.value,
+      mac: macOf(i.mac, name, i.name.value, err),
+      addrs: i.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
+    }));
+    const bridges = h.bridges.map((b) => ({
+      name: b.name.value,
+      mac: macOf(b.mac, name, b.name.value, err),
+      addrs: b.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
+      ports: b.ports.map((p) => p.value),
+    }));
+    const devs = [...ifaces, ...bridges];
+    const routes: HostConfig['routes'][number][] = [];
+    for (const r of h.routes) {
+      const p = parseRoute(r.value);
+      if (!p.ok) {
+        err(r.loc, `hosts.${name}.routes: ${p.error.message}`, p.error.offset);
+        continue;
+      }
+      let dev = p.value.dev;
+      if (dev !== undefined && !devs.some((d) => d.name === dev)) {
+        err(r.loc, `hosts.${name}.routes: no device "${dev}" on ${name} (it has ${devs.map((d) => d.name).join(', ')})`, r.value.indexOf(dev));
+        continue;
+      }
+      if (p.value.via) {
+        const onLink = devs.find((d) => (dev === undefined || d.name === dev) && d.addrs.some((a) => sameNet(a, p.value.via)));
+        if (!onLink) {
+          err(r.loc, `hosts.${name}.routes: gateway ${r.value.split(/\s+/)[r.value.split(/\s+/).indexOf('via') + 1]} is not on a network ${name} is connected to (Linux: "Nexthop has invalid gateway")`, r.value.indexOf('via'));
+          continue;
+        }
+        dev ??= onLink.name;
+      }
+      routes.push({ addr: p.value.addr, len: p.value.len, via: p.value.via, dev: dev!, src: p.value.src, metric: p.value.metric });
+    }
+    const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
+    for (const [k, v] of h.sysctls) sysctls.set(k, Number(v.value));
+    let ruleset: Ruleset | undefined;
+    if (h.rules && h.rules.lines.length > 0) ruleset = buildRules(h, err);
+    if (ruleset) rulesets.set(name, ruleset);
+    hosts.push({
+      name,
+      ifaces,
+      bridges,
+      routes,
+      sysctls,
+      ...(ruleset ? { ruleset } : {}),
+      listen: h.listen.map((l) => ({ proto: l.proto.value, port: l.port.value })),
+    });
+  }
+
+  const links: LinkConfig[] = sc.links.map((l) => ({
+    name: l.name?.value ?? l.endpoints.map((e) => `${e.value.host}.${e.value.iface}`).join('--'),
+    endpoints: l.endpoints.map((e) => ({ host: e.value.host, iface: e.value.iface })),
+  }));
+
+  const flows: Flow[] = [];
+  for (const f of sc.flows) {
+    const dst = parseIpv4(f.dst.value);
+    if (!dst.ok) {
+      err(f.dst.loc, `flow "${f.name.value}": ${dst.error}`);
+      continue;
+    }
+    const expect: { verdict?: Verdict; serverSees?: string } = {};
+    if (f.expect?.verdict) expect.verdict = f.expect.verdict.value;
+    if (f.expect?.serverSees) expect.serverSees = f.expect.serverSees.value;
+    flows.push({
+      name: f.name.value,
+      from: f.from.value,
+      proto: f.proto.value,
+      dst: dst.value,
+      dport: f.dport?.value ?? 0,
+      sport: f.sport?.value ?? 40000 + flows.length,
+      at: f.at.value,
+      timeout: f.timeout.value,
+      hold: f.hold?.value ?? 0,
+      udpConnect: f.udpConnect?.value ?? true,
+      icmpId: f.icmpId?.value ?? 20306,
+      ...(f.expect ? { expect } : {}),
+    });
+  }
+
+  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
+  return { ok: true, built: { world: { hosts, links }, flows, rulesets } };
+}
+
+function sameNet(a: { addr: number; len: number }, x: number): boolean {
+  const p = parsePrefix(`${a.addr >>> 24}.${(a.addr >>> 16) & 255}.${(a.addr >>> 8) & 255}.${a.addr & 255}/${a.len}`);
+  return p.ok && ((x & p.value.mask) >>> 0) === p.value.addr;
+}
+
+function macOf(mac: At<string> | undefined, host: string, iface: string, err: (l: SourceLoc, m: string) => void): Uint8Array {
+  if (!mac) return generateMac(host, iface);
+  const m = parseMac(mac.value);
+  if (!m.ok) {
+    err(mac.loc, m.error);
+    return generateMac(host, iface);
+  }
+  return m.value;
+}
+
+/** Parses a host's rules and refuses what netfilter cannot evaluate, at the rule's position. */
+function buildRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): Ruleset | undefined {
+  const lines = h.rules!.lines.map((l) => ({ text: l.value, file: l.loc.file, line: l.loc.line, column: l.loc.column }));
+  const res = loadRules(lines);
+  if (!res.ok) {
+    for (const d of res.diagnostics) err({ file: d.file, line: d.line, column: d.column }, d.message);
+    return undefined;
+  }
+  for (const p of checkRuleset(res.ruleset)) {
+    const loc = p.rule.loc ?? h.rules!.lines[0]!.loc;
+    err(loc, `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${formatRule(p.chain, p.rule)}): natbox cannot simulate it`);
+  }
+  return res.ruleset;
+}

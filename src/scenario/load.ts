@@ -1,0 +1,979 @@
+// The scenario loader: YAML text (and the file name, for positions) → a validated Scenario (model.ts),
+// or every error found, each with file, line, column, field path, token and what was expected.
+// It checks shapes, names, addresses, ports and cross references (links, bridges, flows); it does not
+// parse routes (route/ does, from `ip route` syntax) nor rules (rules/ does, from the positioned lines
+// kept here). No I/O: the CLI reads the file.
+import { isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
+import { parseIpv4, parseMac, parsePrefix } from '../wire/addr.ts';
+import type { SourceLoc } from '../rules/model.ts';
+import type {
+  At,
+  BridgeSpec,
+  Expectation,
+  FlowSpec,
+  HostSpec,
+  InterfaceSpec,
+  LinkSpec,
+  ListenSpec,
+  RulesSpec,
+  Scenario,
+} from './model.ts';
+import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
+
+export { formatScenarioError, type ScenarioError } from './reader.ts';
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
+
+const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
+const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'listen'] as const;
+const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu'] as const;
+const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac'] as const;
+const LINK_KEYS = ['name', 'connect'] as const;
+const FLOW_KEYS = [
+  'name',
+  'from',
+  'proto',
+  'to',
+  'dst',
+  'dport',
+  'sport',
+  'id',
+  'at',
+  'timeout',
+  'hold',
+  'udp_connect',
+  'expect',
+] as const;
+const EXPECT_KEYS = ['verdict', 'server_sees'] as const;
+
+export const DEFAULT_FLOW_TIMEOUT = 3;
+
+/** sysctls the simulator models, with the values each accepts. */
+const SYSCTLS: Readonly<
+  Record<string, { readonly what: string; readonly min: number; readonly max: number }>
+> = {
+  'net.ipv4.ip_forward': { what: '0 or 1', min: 0, max: 1 },
+  'net.bridge.bridge-nf-call-iptables': { what: '0 or 1', min: 0, max: 1 },
+  'net.ipv4.conf.all.rp_filter': { what: '0, 1 or 2', min: 0, max: 2 },
+  'net.ipv4.conf.all.send_redirects': { what: '0 or 1', min: 0, max: 1 },
+  'net.ipv4.conf.all.accept_redirects': { what: '0 or 1', min: 0, max: 1 },
+  'net.netfilter.nf_conntrack_tcp_loose': { what: '0 or 1', min: 0, max: 1 },
+  'net.netfilter.nf_conntrack_tcp_be_liberal': { what: '0 or 1', min: 0, max: 1 },
+  'net.netfilter.nf_conntrack_max': { what: 'a whole number from 1', min: 1, max: 2 ** 31 - 1 },
+  // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
+  'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
+};
+const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
+const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
+
+const VERDICTS: readonly Expectation[] = [
+  'connected',
+  'reset',
+  'timeout',
+  'unreachable',
+  'reply',
+  'reply-from-unexpected-source',
+];
+const VERDICTS_FOR: Readonly<Record<'tcp' | 'udp' | 'icmp', readonly Expectation[]>> = {
+  tcp: ['connected', 'reset', 'timeout', 'unreachable'],
+  udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable'],
+  icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable'],
+};
+
+const q = (s: string): string => JSON.stringify(s);
+
+/** The reason inside an addr.ts message: `"x" is not … (reason)` → reason; `"x": reason` → reason. */
+function reasonOf(message: string): string {
+  const paren = /\((.*)\)$/.exec(message);
+  if (paren) return paren[1]!;
+  const colon = message.indexOf('": ');
+  return colon >= 0 ? message.slice(colon + 3) : message;
+}
+
+/** Why `text` is not an interface address `a.b.c.d/len`, or undefined when it is one. */
+export function prefixProblem(text: string): string | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return `${q(text)} is not an IPv4 prefix (expected address/length, e.g. 192.168.1.1/24)`;
+  const r = parsePrefix(text);
+  if (!r.ok) return `${q(text)} is not an IPv4 prefix (${reasonOf(r.error)})`;
+  if (!/^\d{1,2}$/.test(text.slice(slash + 1))) {
+    return `${q(text)} is not an IPv4 prefix (write the length as a number 0-32, not a dotted mask)`;
+  }
+  return undefined;
+}
+
+/** A scenario-wide name for an address owner: `router br-lan`. */
+interface Owner {
+  readonly where: string;
+  readonly loc: SourceLoc;
+}
+
+interface Built {
+  readonly spec: HostSpec;
+  readonly ifaces: Map<string, InterfaceSpec>;
+  readonly bridged: Map<string, string>; // port → bridge
+}
+
+export function loadScenario(text: string, file: string): LoadResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {
+    keepSourceTokens: true,
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: false,
+  });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const p = lc.linePos(e.pos[0]);
+        const token = text.slice(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)).split(/\r?\n/)[0] ?? '';
+        return {
+          file,
+          line: p.line,
+          column: p.col,
+          field: '',
+          token,
+          message: `YAML syntax error: ${e.message.replace(/\s+/g, ' ').trim()}`,
+        };
+      }),
+    };
+  }
+  const r = new Reader(file, text, lc, doc);
+  const scenario = new Loader(r).scenario(r.resolve(doc.contents));
+  if (r.errors.length > 0 || scenario === undefined) {
+    const errors = [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ok: false, errors };
+  }
+  return { ok: true, scenario };
+}
+
+class Loader {
+  private readonly usedAddrs = new Map<number, Owner>();
+  private readonly hosts = new Map<string, Built>();
+
+  constructor(private readonly r: Reader) {}
+
+  scenario(root: Node | null): Scenario | undefined {
+    const r = this.r;
+    if (r.isNull(root)) {
+      r.error(root, '', 'the file is empty; expected a scenario (name, hosts, links, flows)');
+      return undefined;
+    }
+    const top = r.entries(root, '', 'a scenario (a mapping with name, hosts, links, flows)', TOP_KEYS);
+    if (top === undefined) return undefined;
+    const get = (k: string): { value: Node | null; field: string } | undefined =>
+      top.find((e) => e.key === k);
+
+    const nameE = get('name');
+    const name = nameE ? r.text(nameE.value, nameE.field, 'a scenario name')?.value : undefined;
+    const descE = get('description');
+    const description = descE ? r.string(descE.value, descE.field, 'a description')?.value.trim() : undefined;
+
+    const hostsE = get('hosts');
+    if (hostsE === undefined) r.error(root, 'hosts', 'missing: a scenario needs at least one host');
+    else this.hostsOf(hostsE.value, hostsE.field);
+
+    const linksE = get('links');
+    const links = linksE ? this.links(linksE.value, linksE.field) : [];
+    const flowsE = get('flows');
+    const flows = flowsE ? this.flows(flowsE.value, flowsE.field) : [];
+
+    const base = r.file.split(/[\\/]/).pop() ?? r.file;
+    return {
+      file: r.file,
+      name: name ?? base.replace(/\.ya?ml$/i, ''),
+      ...(description !== undefined ? { description } : {}),
+      hosts: [...this.hosts.values()].map((b) => b.spec),
+      links,
+      flows,
+    };
+  }
+
+  // ---- hosts -------------------------------------------------------------------------------
+
+  private hostsOf(node: Node | null, field: string): void {
+    const r = this.r;
+    const entries = r.entries(node, field, 'a mapping of host names to hosts', undefined, 'host');
+    if (entries === undefined) return;
+    if (entries.length === 0) r.error(node, field, 'a scenario needs at least one host');
+    for (const e of entries) {
+      const nameAt: At<string> = { value: e.key, loc: r.loc(e.keyNode) };
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(e.key)) {
+        r.error(e.keyNode, e.field, `${q(e.key)} is not a host name (use letters, digits, ".", "_" and "-")`);
+      }
+      this.host(nameAt, e.value, e.field);
+    }
+  }
+
+  private host(name: At<string>, node: Node | null, field: string): void {
+    const r = this.r;
+    const ifaces = new Map<string, InterfaceSpec>();
+    const bridged = new Map<string, string>();
+    const bridges: BridgeSpec[] = [];
+    let routes: At<string>[] = [];
+    const sysctls = new Map<string, At<string>>();
+    let rules: RulesSpec | undefined;
+    let listen: ListenSpec[] = [];
+    const entries = r.isNull(node)
+      ? []
+      : r.entries(node, field, 'a host (interfaces, bridges, routes, ...)', HOST_KEYS);
+    const byKey = new Map((entries ?? []).map((e) => [e.key, e]));
+
+    const ifE = byKey.get('interfaces');
+    if (ifE !== undefined) {
+      const list = r.entries(ifE.value, ifE.field, 'a mapping of interface names', undefined, 'interface');
+      for (const ie of list ?? []) {
+        if (!this.ifName(ie.key, ie.keyNode, ie.field)) continue;
+        const spec = this.iface(name.value, { value: ie.key, loc: r.loc(ie.keyNode) }, ie.value, ie.field);
+        ifaces.set(ie.key, spec);
+      }
+    }
+    const brE = byKey.get('bridges');
+    if (brE !== undefined) {
+      const list = r.entries(brE.value, brE.field, 'a mapping of bridge names', undefined, 'bridge');
+      for (const be of list ?? []) {
+        if (!this.ifName(be.key, be.keyNode, be.field)) continue;
+        if (ifaces.has(be.key)) {
+          const first = ifaces.get(be.key)!.name.loc;
+          r.error(
+            be.keyNode,
+            be.field,
+            `${q(be.key)} is already an interface of ${name.value} (line ${first.line})`,
+          );
+          continue;
+        }
+        const b = this.bridge(
+          name.value,
+          { value: be.key, loc: r.loc(be.keyNode) },
+          be.value,
+          be.field,
+          ifaces,
+          bridged,
+        );
+        if (b !== undefined) bridges.push(b);
+      }
+    }
+    const rtE = byKey.get('routes');
+    if (rtE !== undefined) routes = this.routes(rtE.value, rtE.field);
+    const scE = byKey.get('sysctls');
+    if (scE !== undefined) this.sysctls(scE.value, scE.field, sysctls);
+    const ruE = byKey.get('rules');
+    if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field);
+    const liE = byKey.get('listen');
+    if (liE !== undefined) listen = this.listen(liE.value, liE.field);
+
+    const spec: HostSpec = {
+      name,
+      interfaces: [...ifaces.values()],
+      bridges,
+      routes,
+      sysctls,
+      ...(rules !== undefined ? { rules } : {}),
+      listen,
+    };
+    this.hosts.set(name.value, { spec, ifaces, bridged });
+  }
+
+  /** Linux interface names: 1-15 characters (IFNAMSIZ - 1), no "/", ":" or white space. */
+  private ifName(name: string, node: Node, field: string): boolean {
+    if (name.length === 0 || name.length > 15 || /[/:\s]/.test(name) || name === '.' || name === '..') {
+      this.r.error(
+        node,
+        field,
+        `${q(name)} is not an interface name (1-15 characters, no "/", ":" or spaces)`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private iface(host: string, name: At<string>, node: Node | null, field: string): InterfaceSpec {
+    const r = this.r;
+    const where = `${host} ${name.value}`;
+    // Shorthands: `eth0:` / `eth0: {}` (no address), `eth0: 10.0.0.1/24`, `eth0: [10.0.0.1/24, ...]`.
+    if (r.isNull(node)) return { name, addresses: [] };
+    if (isScalar(node) || isSeq(node)) {
+      return { name, addresses: this.addresses(node, field, where) };
+    }
+    const entries = r.entries(node, field, 'an interface (addresses, mac, mtu) or an address', IFACE_KEYS);
+    let addresses: At<string>[] = [];
+    let mac: At<string> | undefined;
+    let mtu: At<number> | undefined;
+    const one = entries?.find((e) => e.key === 'address');
+    const many = entries?.find((e) => e.key === 'addresses');
+    if (one && many) r.error(one.keyNode, one.field, 'write either address or addresses, not both');
+    else if (one) addresses = this.addresses(one.value, one.field, where, true);
+    else if (many) addresses = this.addresses(many.value, many.field, where);
+    const macE = entries?.find((e) => e.key === 'mac');
+    if (macE) mac = this.mac(macE.value, macE.field);
+    const mtuE = entries?.find((e) => e.key === 'mtu');
+    if (mtuE)
+      mtu = r.number(mtuE.value, mtuE.field, 'an MTU (a whole number from 68 to 65535)', {
+        integer: true,
+        min: 68,
+        max: 65535,
+      });
+    return { name, addresses, ...(mac ? { mac } : {}), ...(mtu ? { mtu } : {}) };
+  }
+
+  private bridge(
+    host: string,
+    name: At<string>,
+    node: Node | null,
+    field: string,
+    ifaces: Map<string, InterfaceSpec>,
+    bridged: Map<string, string>,
+  ): BridgeSpec | undefined {
+    const r = this.r;
+    const entries = r.isNull(node)
+      ? []
+      : r.entries(node, field, 'a bridge (ports, addresses, mac)', BRIDGE_KEYS);
+    if (entries === undefined) return undefined;
+    const get = (k: string) => entries.find((e) => e.key === k);
+    const ports: At<string>[] = [];
+    const portsE = get('ports');
+    if (portsE) {
+      for (const it of r.list(portsE.value, portsE.field, 'a list of interface names')) {
+        const p = r.text(it.node, it.field, 'an interface name');
+        if (p === undefined) continue;
+        if (!ifaces.has(p.value)) {
+          const names = [...ifaces.keys()];
+          r.error(
+            it.node,
+            it.field,
+            `${q(p.value)} is not an interface of host ${host}` +
+              (names.length ? hint(p.value, names, 'one of its interfaces') : ' (it declares no interfaces)'),
+          );
+          continue;
+        }
+        const other = bridged.get(p.value);
+        if (other !== undefined) {
+          r.error(
+            it.node,
+            it.field,
+            `${q(p.value)} is already a port of bridge ${other}; a port belongs to one bridge`,
+          );
+          continue;
+        }
+        bridged.set(p.value, name.value);
+        ports.push(p);
+      }
+    }
+    let addresses: At<string>[] = [];
+    const one = get('address');
+    const many = get('addresses');
+    if (one && many) r.error(one.keyNode, one.field, 'write either address or addresses, not both');
+    else if (one) addresses = this.addresses(one.value, one.field, `${host} ${name.value}`, true);
+    else if (many) addresses = this.addresses(many.value, many.field, `${host} ${name.value}`);
+    const macE = get('mac');
+    const mac = macE ? this.mac(macE.value, macE.field) : undefined;
+    return { name, ports, addresses, ...(mac ? { mac } : {}) };
+  }
+
+  /** Interface addresses `a.b.c.d/len`, each unique in the whole scenario. */
+  private addresses(node: Node | null, field: string, where: string, single = false): At<string>[] {
+    const r = this.r;
+    const out: At<string>[] = [];
+    const items = single ? [{ node, field }] : r.list(node, field, 'a list of addresses (a.b.c.d/len)', true);
+    for (const it of items) {
+      const a = r.string(it.node, it.field, 'an IPv4 address with its prefix length (a.b.c.d/len)');
+      if (a === undefined) continue;
+      const problem = prefixProblem(a.value);
+      if (problem !== undefined) {
+        r.error(it.node, it.field, problem);
+        continue;
+      }
+      const ip = parseIpv4(a.value.slice(0, a.value.indexOf('/')));
+      if (ip.ok) {
+        const owner = this.usedAddrs.get(ip.value);
+        if (owner !== undefined) {
+          r.error(
+            it.node,
+            it.field,
+            `${q(a.value)}: address ${a.value.slice(0, a.value.indexOf('/'))} is already used by ${owner.where} (line ${owner.loc.line}); addresses must be unique`,
+          );
+          continue;
+        }
+        this.usedAddrs.set(ip.value, { where, loc: a.loc });
+      }
+      out.push(a);
+    }
+    return out;
+  }
+
+  private mac(node: Node | null, field: string): At<string> | undefined {
+    const r = this.r;
+    const m = r.string(node, field, 'a MAC address (xx:xx:xx:xx:xx:xx)');
+    if (m === undefined) return undefined;
+    const p = parseMac(m.value);
+    if (!p.ok) {
+      r.error(node, field, p.error);
+      return undefined;
+    }
+    if ((p.value[0]! & 1) !== 0) {
+      r.error(
+        node,
+        field,
+        `${q(m.value)} is a multicast MAC address (the first byte is odd); an interface needs a unicast one`,
+      );
+      return undefined;
+    }
+    return m;
+  }
+
+  private routes(node: Node | null, field: string): At<string>[] {
+    const r = this.r;
+    const out: At<string>[] = [];
+    for (const it of r.list(node, field, 'a list of routes (ip route syntax)', true)) {
+      const s = r.string(it.node, it.field, 'a route in ip route syntax, e.g. "default via 192.168.1.1"');
+      if (s === undefined) continue;
+      if (s.value.trim() === '' || s.value.includes('\n')) {
+        r.error(
+          it.node,
+          it.field,
+          `${q(s.value)} is not a route (expected one line of ip route syntax, e.g. "default via 192.168.1.1")`,
+        );
+        continue;
+      }
+      const lead = s.value.length - s.value.trimStart().length;
+      out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
+    }
+    return out;
+  }
+
+  private sysctls(node: Node | null, field: string, out: Map<string, At<string>>): void {
+    const r = this.r;
+    const known = Object.keys(SYSCTLS);
+    for (const e of r.entries(node, field, 'a mapping of sysctl names to values', undefined, 'sysctl') ??
+      []) {
+      const limits = SYSCTLS[e.key] ?? (TIMEOUT_SYSCTL.test(e.key) ? TIMEOUT_RANGE : undefined);
+      if (limits === undefined) {
+        const s = suggest(e.key, known);
+        r.error(
+          e.keyNode,
+          e.field,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, and net.netfilter.nf_conntrack_*timeout*)`,
+          e.key,
+        );
+        continue;
+      }
+      const v = e.value;
+      const n =
+        isScalar(v) && typeof v.value === 'number'
+          ? v.value
+          : isScalar(v) && typeof v.value === 'string' && /^\d+$/.test(v.value.trim())
+            ? Number(v.value)
+            : NaN;
+      if (!Number.isInteger(n) || n < limits.min || n > limits.max) {
+        r.error(
+          v,
+          e.field,
+          `${r.isNull(v) ? 'nothing' : isScalar(v) && typeof v.value === 'number' ? r.token(v) : q(r.token(v))} is not a value for ${e.key} (expected ${limits.what})`,
+        );
+        continue;
+      }
+      out.set(e.key, { value: String(n), loc: r.locIn(v!, 0) });
+    }
+  }
+
+  /** Rule text as positioned lines: a literal block (`rules: |`), one line, or a list of lines. */
+  private rules(node: Node | null, field: string): RulesSpec {
+    const r = this.r;
+    const lines: At<string>[] = [];
+    if (isSeq(node)) {
+      for (const it of r.list(node, field, 'a list of rules')) this.ruleText(it.node, it.field, lines);
+    } else if (!r.isNull(node)) {
+      this.ruleText(node, field, lines);
+    }
+    return { lines };
+  }
+
+  private ruleText(node: Node | null, field: string, out: At<string>[]): void {
+    const r = this.r;
+    if (!isScalar(node) || typeof node.value !== 'string') {
+      r.error(
+        node,
+        field,
+        `expected rules (iptables commands or an iptables-save block, as text), found ${r.describe(node)}`,
+      );
+      return;
+    }
+    if (node.type === Scalar.BLOCK_FOLDED) {
+      r.error(
+        node,
+        field,
+        'a folded block (>) joins the rules into one line; write `rules: |` (a literal block)',
+      );
+      return;
+    }
+    if (node.type === Scalar.BLOCK_LITERAL) {
+      // Value line i is file line (header line + 1 + i); its text is the end of that file line, so the
+      // column is where it starts there (the block's indentation removed), moved past further spaces.
+      const header = r.locAt(node.range![0]).line;
+      const fileLines = r.source.split('\n');
+      node.value.split('\n').forEach((line, i) => {
+        if (line.trim() === '') return;
+        const raw = (fileLines[header + i] ?? '').replace(/\r$/, '');
+        const lead = line.length - line.trimStart().length;
+        const col = raw.length - line.length + lead + 1;
+        out.push({ value: line.trim(), loc: { file: r.file, line: header + 1 + i, column: col } });
+      });
+      return;
+    }
+    // A plain or quoted scalar: one rule on one line.
+    const start = r.locAt(node.range![0]).line;
+    const end = r.locAt(node.range![1]).line;
+    if (node.value.includes('\n') || end !== start) {
+      r.error(
+        node,
+        field,
+        'a rule written over several lines is folded into one; write `rules: |` with one rule per line, or a list',
+      );
+      return;
+    }
+    if (node.value.trim() === '') {
+      r.error(node, field, 'an empty rule');
+      return;
+    }
+    const lead = node.value.length - node.value.trimStart().length;
+    out.push({ value: node.value.trim(), loc: r.locIn(node, lead) });
+  }
+
+  private listen(node: Node | null, field: string): ListenSpec[] {
+    const r = this.r;
+    const out: ListenSpec[] = [];
+    const seen = new Map<string, SourceLoc>();
+    for (const it of r.list(node, field, 'a list of sockets (tcp/80, udp/5000)', true)) {
+      const s = r.string(it.node, it.field, 'a socket as proto/port, e.g. tcp/80');
+      if (s === undefined || it.node === null) continue;
+      const m = /^(tcp|udp)\/(\d+)$/.exec(s.value);
+      if (m === null) {
+        r.error(
+          it.node,
+          it.field,
+          `${q(s.value)} is not a listening socket (expected tcp/PORT or udp/PORT, e.g. tcp/80)`,
+        );
+        continue;
+      }
+      const port = Number(m[2]);
+      if (port < 1 || port > 65535) {
+        r.error(
+          r.locIn(it.node, m[1]!.length + 1),
+          it.field,
+          `${q(s.value)}: port ${m[2]} is not a port number (1-65535)`,
+          s.value,
+        );
+        continue;
+      }
+      const first = seen.get(s.value);
+      if (first !== undefined) {
+        r.error(it.node, it.field, `${q(s.value)} is listed twice (first at line ${first.line})`);
+        continue;
+      }
+      seen.set(s.value, s.loc);
+      out.push({
+        proto: { value: m[1] as 'tcp' | 'udp', loc: s.loc },
+        port: { value: port, loc: r.locIn(it.node, m[1]!.length + 1) },
+        loc: s.loc,
+      });
+    }
+    return out;
+  }
+
+  // ---- links -------------------------------------------------------------------------------
+
+  private links(node: Node | null, field: string): LinkSpec[] {
+    const r = this.r;
+    const out: LinkSpec[] = [];
+    const used = new Map<string, SourceLoc>(); // "host:iface" → where it was linked
+    const names = new Map<string, SourceLoc>();
+    for (const it of r.list(node, field, 'a list of links')) {
+      const loc = r.loc(it.node);
+      let name: At<string> | undefined;
+      let connect: { node: Node | null; field: string } = { node: it.node, field: it.field };
+      if (!isSeq(it.node)) {
+        const entries = r.entries(
+          it.node,
+          it.field,
+          'a link: [host:iface, host:iface] or { name, connect: [...] }',
+          LINK_KEYS,
+        );
+        if (entries === undefined) continue;
+        const nameE = entries.find((e) => e.key === 'name');
+        if (nameE) name = r.text(nameE.value, nameE.field, 'a link name');
+        if (name !== undefined) {
+          const first = names.get(name.value);
+          if (first)
+            r.error(
+              nameE!.value,
+              nameE!.field,
+              `duplicate link name ${q(name.value)} (first at line ${first.line})`,
+            );
+          else names.set(name.value, name.loc);
+        }
+        const c = entries.find((e) => e.key === 'connect');
+        if (c === undefined) {
+          r.error(
+            it.node,
+            childField(it.field, 'connect'),
+            'missing: the endpoints of the link (host:iface, ...)',
+          );
+          continue;
+        }
+        connect = { node: c.value, field: c.field };
+      }
+      const items = r.list(connect.node, connect.field, 'a list of endpoints (host:iface)');
+      if (isSeq(connect.node) && items.length < 2) {
+        r.error(
+          connect.node,
+          connect.field,
+          `a link needs at least two endpoints (host:iface), found ${items.length}`,
+        );
+      }
+      const endpoints: LinkSpec['endpoints'][number][] = [];
+      for (const e of items) {
+        const s = r.string(e.node, e.field, 'an endpoint host:iface');
+        if (s === undefined || e.node === null) continue;
+        const ep = this.endpoint(s.value, e.node, e.field);
+        if (ep === undefined) continue;
+        const key = `${ep.host}:${ep.iface}`;
+        const first = used.get(key);
+        if (first !== undefined) {
+          r.error(
+            e.node,
+            e.field,
+            `${q(s.value)}: interface ${ep.iface} of ${ep.host} is already linked (line ${first.line}); an interface plugs into one link`,
+          );
+          continue;
+        }
+        used.set(key, s.loc);
+        endpoints.push({ value: ep, loc: s.loc });
+      }
+      out.push({ ...(name ? { name } : {}), endpoints, loc });
+    }
+    return out;
+  }
+
+  private endpoint(text: string, node: Node, field: string): { host: string; iface: string } | undefined {
+    const r = this.r;
+    const colon = text.indexOf(':');
+    if (colon <= 0 || colon === text.length - 1) {
+      r.error(node, field, `${q(text)} is not an endpoint (expected host:iface, e.g. router:lan1)`);
+      return undefined;
+    }
+    const host = text.slice(0, colon);
+    const iface = text.slice(colon + 1);
+    const h = this.hosts.get(host);
+    if (h === undefined) {
+      r.error(
+        node,
+        field,
+        `${q(text)}: unknown host ${q(host)}${hint(host, [...this.hosts.keys()], 'one of the hosts')}`,
+      );
+      return undefined;
+    }
+    if (!h.ifaces.has(iface)) {
+      const isBridge = h.spec.bridges.some((b) => b.name.value === iface);
+      r.error(
+        r.locIn(node, colon + 1),
+        field,
+        isBridge
+          ? `${q(text)}: ${iface} is a bridge; link one of its ports instead`
+          : `${q(text)}: host ${host} has no interface ${q(iface)}${hint(iface, [...h.ifaces.keys()], 'one of its interfaces')}`,
+        text,
+      );
+      return undefined;
+    }
+    return { host, iface };
+  }
+
+  // ---- flows -------------------------------------------------------------------------------
+
+  private flows(node: Node | null, field: string): FlowSpec[] {
+    const r = this.r;
+    const out: FlowSpec[] = [];
+    const names = new Map<string, SourceLoc>();
+    for (const it of r.list(node, field, 'a list of flows')) {
+      const f = this.flow(it.node, it.field);
+      if (f === undefined) continue;
+      const first = names.get(f.name.value);
+      if (first !== undefined) {
+        r.error(
+          f.name.loc,
+          childField(it.field, 'name'),
+          `duplicate flow name ${q(f.name.value)} (first at line ${first.line})`,
+          f.name.value,
+        );
+        continue;
+      }
+      names.set(f.name.value, f.name.loc);
+      out.push(f);
+    }
+    return out;
+  }
+
+  private port(node: Node | null, field: string): At<number> | undefined {
+    return this.r.number(node, field, 'a port number (1-65535)', { integer: true, min: 1, max: 65535 });
+  }
+
+  /** `a.b.c.d:port` (or `a.b.c.d` when `port` is 'none' or 'optional'), with the port's position. */
+  private hostPort(
+    node: Node | null,
+    field: string,
+    port: 'required' | 'optional' | 'none',
+  ): { ip: At<string>; port?: At<number> } | undefined {
+    const r = this.r;
+    const want =
+      port === 'required' ? 'a.b.c.d:port' : port === 'none' ? 'a.b.c.d' : 'a.b.c.d or a.b.c.d:port';
+    const s = r.string(node, field, `an address ${want}`);
+    if (s === undefined || node === null) return undefined;
+    const colon = s.value.lastIndexOf(':');
+    const ipText = colon < 0 ? s.value : s.value.slice(0, colon);
+    const ip = parseIpv4(ipText);
+    if (!ip.ok) {
+      r.error(node, field, `${q(s.value)}: ${ip.error} (expected ${want})`);
+      return undefined;
+    }
+    if (colon < 0) {
+      if (port === 'required') {
+        r.error(node, field, `${q(s.value)} has no port (expected ${want}, e.g. ${ipText}:80)`);
+        return undefined;
+      }
+      return { ip: { value: ipText, loc: s.loc } };
+    }
+    if (port === 'none') {
+      r.error(r.locIn(node, colon), field, `${q(s.value)}: ICMP has no ports (expected ${want})`, s.value);
+      return undefined;
+    }
+    const pText = s.value.slice(colon + 1);
+    const pn = /^\d{1,5}$/.test(pText) ? Number(pText) : NaN;
+    if (!(pn >= 1 && pn <= 65535)) {
+      r.error(
+        r.locIn(node, colon + 1),
+        field,
+        `${q(s.value)}: ${q(pText)} is not a port number (1-65535)`,
+        s.value,
+      );
+      return undefined;
+    }
+    return { ip: { value: ipText, loc: s.loc }, port: { value: pn, loc: r.locIn(node, colon + 1) } };
+  }
+
+  private flow(node: Node | null, field: string): FlowSpec | undefined {
+    const r = this.r;
+    const entries = r.entries(node, field, 'a flow (from, proto, to, expect, ...)', FLOW_KEYS);
+    if (entries === undefined) return undefined;
+    const loc = r.loc(node);
+    const get = (k: string) => entries.find((e) => e.key === k);
+    let ok = true;
+    const need = <T>(v: T | undefined): v is T => {
+      if (v === undefined) ok = false;
+      return v !== undefined;
+    };
+    const missing = (k: string, what: string): void => {
+      r.error(node, childField(field, k), `missing: ${what}`, '');
+      ok = false;
+    };
+
+    // from
+    let from: At<string> | undefined;
+    const fromE = get('from');
+    if (fromE === undefined) missing('from', 'the host the flow starts from');
+    else {
+      from = r.text(fromE.value, fromE.field, 'a host name');
+      if (need(from) && !this.hosts.has(from.value)) {
+        r.error(
+          fromE.value,
+          fromE.field,
+          `unknown host ${q(from.value)}${hint(from.value, [...this.hosts.keys()], 'one of the hosts')}`,
+        );
+        ok = false;
+      }
+    }
+
+    // proto
+    let proto: At<'tcp' | 'udp' | 'icmp'> | undefined;
+    const protoE = get('proto');
+    if (protoE === undefined) missing('proto', 'the protocol (tcp, udp or icmp)');
+    else {
+      const p = r.string(protoE.value, protoE.field, 'a protocol (tcp, udp or icmp)');
+      if (need(p)) {
+        if (p.value === 'tcp' || p.value === 'udp' || p.value === 'icmp')
+          proto = { value: p.value, loc: p.loc };
+        else {
+          r.error(
+            protoE.value,
+            protoE.field,
+            `${q(p.value)} is not a protocol${hint(p.value, ['tcp', 'udp', 'icmp'])}`,
+          );
+          ok = false;
+        }
+      }
+    }
+    const pr = proto?.value;
+    const hasPorts = pr !== 'icmp';
+
+    // destination: `to: ip:port` or `dst` + `dport`
+    let dst: At<string> | undefined;
+    let dport: At<number> | undefined;
+    const toE = get('to');
+    const dstE = get('dst');
+    const dportE = get('dport');
+    if (toE && (dstE || dportE)) {
+      r.error(toE.keyNode, toE.field, 'write either to (address:port) or dst and dport, not both');
+      ok = false;
+    } else if (toE) {
+      const hp = this.hostPort(
+        toE.value,
+        toE.field,
+        pr === undefined ? 'optional' : hasPorts ? 'required' : 'none',
+      );
+      if (need(hp)) [dst, dport] = [hp.ip, hp.port];
+    } else if (dstE) {
+      const hp = this.hostPort(dstE.value, dstE.field, 'none');
+      if (need(hp)) dst = hp.ip;
+      if (dportE) {
+        if (!hasPorts) {
+          r.error(dportE.keyNode, dportE.field, 'ICMP has no ports; remove dport', 'dport');
+          ok = false;
+        } else need((dport = this.port(dportE.value, dportE.field)));
+      } else if (pr !== undefined && hasPorts)
+        missing(
+          'dport',
+          `the destination port (a ${pr} flow needs one; or write to: ${dst?.value ?? 'a.b.c.d'}:PORT)`,
+        );
+    } else missing('to', 'the destination (to: a.b.c.d:port)');
+
+    let sport: At<number> | undefined;
+    const sportE = get('sport');
+    if (sportE) {
+      if (!hasPorts) {
+        r.error(sportE.keyNode, sportE.field, 'ICMP has no ports; use id for the echo identifier', 'sport');
+        ok = false;
+      } else need((sport = this.port(sportE.value, sportE.field)));
+    }
+    let icmpId: At<number> | undefined;
+    const idE = get('id');
+    if (idE) {
+      if (pr !== undefined && pr !== 'icmp') {
+        r.error(idE.keyNode, idE.field, `id is the ICMP echo identifier; a ${pr} flow uses sport`, 'id');
+        ok = false;
+      } else
+        need(
+          (icmpId = r.number(idE.value, idE.field, 'an echo identifier (0-65535)', {
+            integer: true,
+            min: 0,
+            max: 65535,
+          })),
+        );
+    }
+
+    const atE = get('at');
+    const at = atE
+      ? r.number(atE.value, atE.field, 'a start time in seconds (0 or more)', { min: 0 })
+      : { value: 0, loc };
+    need(at);
+    const toutE = get('timeout');
+    const timeout = toutE
+      ? r.number(toutE.value, toutE.field, 'a timeout in seconds (more than 0)', { above: 0 })
+      : { value: DEFAULT_FLOW_TIMEOUT, loc };
+    need(timeout);
+    const holdE = get('hold');
+    const hold = holdE
+      ? r.number(holdE.value, holdE.field, 'a hold time in seconds (0 or more)', { min: 0 })
+      : undefined;
+    if (holdE) need(hold);
+
+    let udpConnect: At<boolean> | undefined;
+    const ucE = get('udp_connect');
+    if (ucE) {
+      if (pr !== undefined && pr !== 'udp') {
+        r.error(ucE.keyNode, ucE.field, `udp_connect is for udp flows, not ${pr}`, 'udp_connect');
+        ok = false;
+      } else need((udpConnect = r.boolean(ucE.value, ucE.field, 'true or false')));
+    }
+
+    // expect: a verdict, or { verdict, server_sees }
+    let expect: FlowSpec['expect'];
+    const exE = get('expect');
+    if (exE) {
+      let verdictNode: { node: Node | null; field: string } | undefined;
+      let seesNode: { node: Node | null; field: string } | undefined;
+      if (isScalar(exE.value)) verdictNode = { node: exE.value, field: exE.field };
+      else {
+        const ex = r.entries(exE.value, exE.field, 'a verdict or { verdict, server_sees }', EXPECT_KEYS);
+        if (ex === undefined) ok = false;
+        const v = ex?.find((e) => e.key === 'verdict');
+        const s = ex?.find((e) => e.key === 'server_sees');
+        if (v) verdictNode = { node: v.value, field: v.field };
+        if (s) seesNode = { node: s.value, field: s.field };
+      }
+      let verdict: At<Expectation> | undefined;
+      if (verdictNode) {
+        const v = r.string(verdictNode.node, verdictNode.field, `a verdict (${VERDICTS.join(', ')})`);
+        if (need(v)) {
+          if (!(VERDICTS as readonly string[]).includes(v.value)) {
+            r.error(
+              verdictNode.node,
+              verdictNode.field,
+              `${q(v.value)} is not a verdict${hint(v.value, VERDICTS)}`,
+            );
+            ok = false;
+          } else if (pr !== undefined && !VERDICTS_FOR[pr].includes(v.value as Expectation)) {
+            r.error(
+              verdictNode.node,
+              verdictNode.field,
+              `${q(v.value)} is not a verdict for a ${pr} flow (expected one of: ${VERDICTS_FOR[pr].join(', ')})`,
+            );
+            ok = false;
+          } else verdict = { value: v.value as Expectation, loc: v.loc };
+        }
+      }
+      let serverSees: At<string> | undefined;
+      if (seesNode) {
+        const hp = this.hostPort(
+          seesNode.node,
+          seesNode.field,
+          pr === undefined || !hasPorts ? 'optional' : 'required',
+        );
+        if (need(hp)) {
+          const s = r.string(seesNode.node, seesNode.field, 'an address')!;
+          serverSees = { value: s.value, loc: s.loc };
+        }
+      }
+      expect = { ...(verdict ? { verdict } : {}), ...(serverSees ? { serverSees } : {}) };
+    }
+
+    const nameE = get('name');
+    const name = nameE ? r.text(nameE.value, nameE.field, 'a flow name') : undefined;
+    if (nameE) need(name);
+
+    if (
+      !ok ||
+      from === undefined ||
+      proto === undefined ||
+      dst === undefined ||
+      at === undefined ||
+      timeout === undefined
+    ) {
+      return undefined;
+    }
+    const defaultName = `${from.value} ${proto.value} ${dst.value}${dport ? `:${dport.value}` : ''}`;
+    return {
+      name: name ?? { value: defaultName, loc },
+      from,
+      proto,
+      dst,
+      ...(dport ? { dport } : {}),
+      ...(sport ? { sport } : {}),
+      ...(icmpId ? { icmpId } : {}),
+      at,
+      timeout,
+      ...(hold ? { hold } : {}),
+      ...(udpConnect ? { udpConnect } : {}),
+      ...(expect ? { expect } : {}),
+      loc,
+    };
+  }
+}

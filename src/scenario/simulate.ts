@@ -1,0 +1,26 @@
+// One call from scenario text to a finished simulation: load (YAML, with positions), build (rules
+// parsed and checked) and run. Errors come back as `FILE:LINE:COLUMN: message` lines.
+import { simulate, type SimOptions, type SimResult } from '../sim/run.ts';
+import { buildScenario, formatBuildError, type Built } from './build.ts';
+import { formatScenarioError, loadScenario } from './load.ts';
+import type { Scenario } from './model.ts';
+
+export type Prepared = { ok: true; scenario: Scenario; built: Built } | { ok: false; errors: string[] };
+
+export function prepareScenario(text: string, file: string): Prepared {
+  const l = loadScenario(text, file);
+  if (!l.ok) return { ok: false, errors: l.errors.map(formatScenarioError) };
+  const b = buildScenario(l.scenario);
+  if (!b.ok) return { ok: false, errors: b.errors.map(formatBuildError) };
+  return { ok: true, scenario: l.scenario, built: b.built };
+}
+
+export function simulateScenario(
+  text: string,
+  file: string,
+  opts: SimOptions = {},
+): { ok: true; scenario: Scenario; sim: SimResult } | { ok: false; errors: string[] } {
+  const p = prepareScenario(text, file);
+  if (!p.ok) return p;
+  return { ok: true, scenario: p.scenario, sim: simulate(p.built.world, p.built.flows, opts) };
+}

@@ -1,0 +1,519 @@
+// One simulated Linux host: its devices (with bridges and their forwarding database), ARP
+// neighbour resolution, the IPv4 receive/forward/output paths through the netfilter hooks, and
+// local delivery to sockets (sockets.ts). Time, randomness and the wire come from a HostEnv, so
+// the same host runs in the simulator and, later, on TUN devices.
+import { formatIpv4, formatMac, inPrefix, prefixMask } from '../wire/addr.ts';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, emitEthernet, ethIsBroadcast, ethType } from '../wire/ethernet.ts';
+import { read16, read32 } from '../wire/checksum.ts';
+import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
+import {
+  IPPROTO_ICMP,
+  ipv4ChecksumOk,
+  ipv4DecTtl,
+  ipv4Dst,
+  ipv4Src,
+  ipv4Ttl,
+  parseIpv4Header,
+} from '../wire/ipv4.ts';
+import { RouteTable, type Route } from '../route/table.ts';
+import type { Ruleset } from '../rules/model.ts';
+import { Netfilter, NF_ACCEPT, checkRuleset, type RuleProblem } from '../netfilter/engine.ts';
+import { Skb, CTINFO_NAMES } from '../netfilter/skb.ts';
+import { formatConntrackLine, entryJson } from '../netfilter/conntrack/format.ts';
+import type { NfTracer } from '../netfilter/trace-events.ts';
+import type { SeededRng } from '../netfilter/nat/nat-core.ts';
+import { makeIface, macKey, type Iface } from './iface.ts';
+import type { Step, StackTracer } from './steps.ts';
+import { Sockets } from './sockets.ts';
+
+export interface HostEnv {
+  /** Current virtual (or wall) time in seconds. */
+  now(): number;
+  /** Puts a frame on the wire attached to this host's interface. */
+  transmit(host: Host, ifname: string, frame: Uint8Array): void;
+  /** Runs `fn` at time `at` (not before the current event ends). */
+  timer(at: number, fn: () => void): void;
+  readonly rng: SeededRng;
+  readonly tracer: StackTracer | undefined;
+}
+
+export interface HostConfig {
+  readonly name: string;
+  readonly ifaces: ReadonlyArray<{ name: string; mac: Uint8Array; addrs: { addr: number; len: number }[] }>;
+  readonly bridges: ReadonlyArray<{ name: string; mac: Uint8Array; addrs: { addr: number; len: number }[]; ports: string[] }>;
+  /** Routes with their device resolved (the builder checks gateways against connected routes). */
+  readonly routes: ReadonlyArray<{ addr: number; len: number; via: number; dev: string; src: number; metric: number }>;
+  /** Full sysctl names → numbers. */
+  readonly sysctls: ReadonlyMap<string, number>;
+  readonly ruleset?: Ruleset;
+}
+
+interface Pending {
+  ifname: string;
+  packets: Uint8Array[];
+  tries: number;
+}
+
+const ARP_RETRIES = 3; // neigh ucast/mcast_solicit
+
+/** Frames whose headers the host built itself carry no Ethernet header yet. */
+export class Host {
+  readonly name: string;
+  readonly ifaces = new Map<string, Iface>();
+  readonly routes = new RouteTable();
+  readonly sysctls: ReadonlyMap<string, number>;
+  readonly nf: Netfilter | undefined;
+  readonly sockets: Sockets;
+  readonly env: HostEnv;
+  /** ARP cache: address → MAC, and packets waiting for a resolution. */
+  readonly neigh = new Map<number, Uint8Array>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly skb = new Skb();
+  private ipId = 1;
+
+  constructor(cfg: HostConfig, env: HostEnv) {
+    this.name = cfg.name;
+    this.env = env;
+    this.sysctls = cfg.sysctls;
+    for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs]));
+    for (const b of cfg.bridges) {
+      const br = makeIface(b.name, 'bridge', b.mac, [...b.addrs]);
+      for (const p of b.ports) {
+        const port = this.ifaces.get(p);
+        if (!port) throw new Error(`bridge ${b.name}: no interface ${p}`);
+        port.master = b.name;
+        br.ports.push(p);
+      }
+      this.ifaces.set(b.name, br);
+    }
+    // Connected routes first (proto kernel scope link src ADDR), then the configured ones.
+    for (const i of this.ifaces.values()) {
+      for (const a of i.addrs) {
+        const mask = prefixMask(a.len);
+        this.routes.add({ addr: (a.addr & mask) >>> 0, mask, len: a.len, via: 0, dev: i.name, src: a.addr, metric: 0, origin: 'kernel' });
+      }
+    }
+    for (const r of cfg.routes) {
+      this.routes.add({ addr: r.addr, mask: prefixMask(r.len), len: r.len, via: r.via, dev: r.dev, src: r.src, metric: r.metric, origin: 'static' });
+    }
+    if (cfg.ruleset && cfg.ruleset.tables.size > 0) {
+      const nfSysctls = new Map<string, number>();
+      for (const [k, v] of cfg.sysctls) if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
+      this.nf = new Netfilter({
+        ruleset: cfg.ruleset,
+        rng: env.rng,
+        sysctls: nfSysctls,
+        host: {
+          masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
+          primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
+        },
+      });
+      if (env.tracer) this.nf.tracer = this.nfTracer(env.tracer);
+    }
+    this.sockets = new Sockets(this);
+  }
+
+  /** Rules this host has that natbox cannot evaluate. */
+  static problems(rs: Ruleset): RuleProblem[] {
+    return checkRuleset(rs);
+  }
+
+  sysctl(name: string, dflt: number): number {
+    return this.sysctls.get(name) ?? dflt;
+  }
+
+  trace(s: Step): void {
+    this.env.tracer?.step(this.env.now(), s);
+  }
+
+  /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */
+  isLocal(addr: number): boolean {
+    if (addr >>> 24 === 127) return true;
+    for (const i of this.ifaces.values()) for (const a of i.addrs) if (a.addr === addr) return true;
+    return false;
+  }
+
+  /** inet_select_addr: the route's preferred source, else the out interface's primary address. */
+  sourceAddressFor(outIf: string, dst: number): number {
+    const r = this.routes.lookup(dst);
+    if (r && r.dev === outIf && r.src) return r.src;
+    const i = this.ifaces.get(outIf);
+    if (!i) return 0;
+    for (const a of i.addrs) if (inPrefix(dst, { addr: (a.addr & prefixMask(a.len)) >>> 0, mask: prefixMask(a.len) })) return a.addr;
+    return i.addrs[0]?.addr ?? 0;
+  }
+
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+
+  // ---- receive -----------------------------------------------------------------------------
+
+  /** A frame arrived on interface `ifname` from the wire. */
+  receive(ifname: string, frame: Uint8Array): void {
+    const dev = this.ifaces.get(ifname);
+    if (!dev) return;
+    this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
+    if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
+    this.l2Input(dev, frame, false);
+  }
+
+  /** br_handle_frame: learn, then deliver up, forward to one port, or flood. */
+  private bridgeInput(br: Iface, port: Iface, frame: Uint8Array): void {
+    br.fdb.set(macKey(frame, 6), port.name);
+    const toBridge = frame[0] === br.mac[0] && macKey(frame, 0) === macKey(br.mac);
+    const bcast = ethIsBroadcast(frame);
+    if (this.brnf() && ethType(frame) === ETHERTYPE_IPV4 && !bcast) {
+      return this.bridgeNetfilter(br, port, frame, toBridge);
+    }
+    if (toBridge) {
+      this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+      return this.l2Input(br, frame, false);
+    }
+    if (bcast) {
+      this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+      this.l2Input(br, frame, false);
+      return this.bridgeFlood(br, frame, port.name);
+    }
+    this.bridgeForward(br, frame, port.name);
+  }
+
+  private brnf(): boolean {
+    return this.nf !== undefined && this.sysctl('net.bridge.bridge-nf-call-iptables', 0) === 1;
+  }
+
+  /** Sends a frame out of the bridge's port for its destination MAC, or floods. */
+  private bridgeForward(br: Iface, frame: Uint8Array, except: string): void {
+    const out = br.fdb.get(macKey(frame, 0));
+    if (out === undefined) return this.bridgeFlood(br, frame, except);
+    if (out === except) return; // the destination is on the port it came from
+    this.wireOut(out, frame);
+  }
+
+  private bridgeFlood(br: Iface, frame: Uint8Array, except: string): void {
+    for (const p of br.ports) if (p !== except) this.wireOut(p, frame);
+  }
+
+  private wireOut(ifname: string, frame: Uint8Array): void {
+    this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
+    this.env.transmit(this, ifname, frame);
+  }
+
+  /**
+   * br_netfilter (bridge-nf-call-iptables=1): bridged IPv4 frames pass PREROUTING, FORWARD and
+   * POSTROUTING with -i/-o the bridge. A frame to the bridge's own MAC goes up after PREROUTING,
+   * unless DNAT sent it back out of the same bridge: then it is bridged to the new destination
+   * with its TTL untouched (br_nf_pre_routing_finish's "bridged_dnat").
+   */
+  private bridgeNetfilter(br: Iface, port: Iface, frame: Uint8Array, toBridge: boolean): void {
+    const nf = this.nf!;
+    const ip = frame.subarray(ETH_HEADER_LEN);
+    if (!this.validIp(ip, port.name)) return;
+    const skb = this.skb.load(ip, 0, br.name, '');
+    skb.physIn = port.name;
+    const dstBefore = skb.dst;
+    if (nf.prerouting(skb, this.env.now()) !== NF_ACCEPT) return this.nfDrop(skb, port.name);
+    let dstMac: Uint8Array | undefined;
+    if (toBridge) {
+      const dnat = skb.dst !== dstBefore;
+      const r = dnat ? this.routes.lookup(skb.dst) : undefined;
+      if (!dnat || !r || r.dev !== br.name || this.isLocal(skb.dst)) {
+        this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+        return this.ipInput(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo);
+      }
+      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(skb.dst), decision: 'bridge', dev: br.name });
+      dstMac = this.neigh.get(r.via || skb.dst);
+      if (!dstMac) {
+        // Resolve the new destination first; the frame waits (kept simple: sent once resolved).
+        const keep = frame.slice();
+        const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
+        return this.resolve(br.name, r.via || skb.dst, () => {
+          const mac = this.neigh.get(r.via || skb.dst);
+          if (!mac) return;
+          keep.set(mac, 0);
+          this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'out', frame: keep });
+          const s2 = this.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
+          [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
+          this.bridgeOutHooks(br, s2, keep, port.name);
+        });
+      }
+      frame.set(dstMac, 0);
+    }
+    this.bridgeOutHooks(br, skb, frame, port.name);
+  }
+
+  /** FORWARD and POSTROUTING for a bridged frame, then out of its port. */
+  private bridgeOutHooks(br: Iface, skb: Skb, frame: Uint8Array, inPort: string): void {
+    const nf = this.nf!;
+    const out = br.fdb.get(macKey(frame, 0));
+    skb.outIf = br.name;
+    skb.physOut = out ?? '';
+    const now = this.env.now();
+    if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, inPort);
+    if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, inPort);
+    this.bridgeForward(br, frame, inPort);
+  }
+
+  private l2Input(dev: Iface, frame: Uint8Array, _prerouted: boolean): void {
+    const type = ethType(frame);
+    if (type === ETHERTYPE_ARP) return this.arpInput(dev, frame);
+    if (type !== ETHERTYPE_IPV4) return;
+    if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
+    const ip = frame.subarray(ETH_HEADER_LEN);
+    if (!this.validIp(ip, dev.name)) return;
+    this.ipInput(dev, ip, false, -1, 0, 0);
+  }
+
+  private validIp(ip: Uint8Array, ifname: string): boolean {
+    const h = parseIpv4Header(ip, 0, ip.length);
+    if (!h.ok) {
+      this.trace({ kind: 'drop', host: this.name, ifname, reason: `malformed IPv4 header (${h.error})` });
+      return false;
+    }
+    if (!ipv4ChecksumOk(ip, 0)) {
+      this.trace({ kind: 'drop', host: this.name, ifname, reason: 'bad IPv4 header checksum' });
+      return false;
+    }
+    return true;
+  }
+
+  /** ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. */
+  private ipInput(dev: Iface, ipIn: Uint8Array, prerouted: boolean, ct: number, ctDir: number, ctinfo: number): void {
+    const ip = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
+    const now = this.env.now();
+    const skb = this.skb.load(ip, 0, dev.name, '');
+    if (prerouted) {
+      skb.ct = ct;
+      skb.ctDir = ctDir;
+      skb.ctinfo = ctinfo;
+    } else if (this.nf && this.nf.prerouting(skb, now) !== NF_ACCEPT) {
+      return this.nfDrop(skb, dev.name);
+    }
+    const dst = skb.dst;
+    if (this.isLocal(dst) || dst === 0xffffffff) {
+      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'local' });
+      if (this.nf && this.nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      return this.sockets.deliver(ip, dev.name);
+    }
+    if (this.sysctl('net.ipv4.ip_forward', 0) !== 1) {
+      this.nf?.abandon(skb);
+      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `${formatIpv4(dst)} is not an address of ${this.name} and IP forwarding is off` });
+      return;
+    }
+    const r = this.routes.lookup(dst);
+    if (!r) {
+      this.nf?.abandon(skb);
+      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'unreachable' });
+      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `no route to ${formatIpv4(dst)}` });
+      this.sockets.sendIcmpError(ip, 3, 0, 0); // destination net unreachable
+      return;
+    }
+    this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'forward', via: r.via ? formatIpv4(r.via) : undefined, dev: r.dev });
+    if (ipv4Ttl(ip, 0) <= 1) {
+      this.nf?.abandon(skb);
+      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `TTL expired in transit to ${formatIpv4(dst)}` });
+      this.sockets.sendIcmpError(ip, 11, 0, 0);
+      return;
+    }
+    ipv4DecTtl(ip, 0); // ip_forward decrements before the FORWARD hook
+    skb.outIf = r.dev;
+    if (this.nf) {
+      if (this.nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      if (this.nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+    }
+    this.neighOutput(r, ip);
+  }
+
+  private nfDrop(skb: Skb, ifname: string): void {
+    this.trace({ kind: 'drop', host: this.name, ifname, reason: skb.dropReason || 'dropped by netfilter' });
+    if (skb.rejectWith) this.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith);
+  }
+
+  // ---- output ------------------------------------------------------------------------------
+
+  /**
+   * Sends a locally generated IPv4 packet (header and checksums already filled, source chosen):
+   * OUTPUT, reroute if DNAT changed the destination, filter OUTPUT, POSTROUTING, neighbour.
+   * Returns false and says why when it cannot leave.
+   */
+  output(ip: Uint8Array): string | undefined {
+    const now = this.env.now();
+    let r = this.routes.lookup(ipv4Dst(ip, 0));
+    if (!r) return 'network is unreachable';
+    const skb = this.skb.load(ip, 0, '', r.dev);
+    if (this.nf) {
+      if (this.nf.output(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      // ip_route_me_harder: OUTPUT's DNAT may have changed the destination.
+      const r2 = this.routes.lookup(skb.dst);
+      if (!r2) {
+        this.nf.abandon(skb);
+        return 'network is unreachable';
+      }
+      r = r2;
+      skb.outIf = r.dev;
+      if (this.nf.outputFilter(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      if (this.nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+    }
+    if (this.isLocal(ipv4Dst(ip, 0))) {
+      // Loopback delivery: the packet never reaches a wire.
+      this.sockets.deliver(ip, 'lo');
+      return undefined;
+    }
+    this.neighOutput(r, ip);
+    return undefined;
+  }
+
+  private nfDropLocal(skb: Skb): string {
+    this.trace({ kind: 'drop', host: this.name, reason: skb.dropReason || 'dropped by netfilter' });
+    return skb.dropReason || 'operation not permitted (netfilter)';
+  }
+
+  /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
+  private neighOutput(r: Route, ip: Uint8Array): void {
+    const nexthop = r.via || ipv4Dst(ip, 0);
+    const mac = this.neigh.get(nexthop);
+    if (mac) return this.devOutput(r.dev, emitEthernet(mac, this.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip));
+    const pend = this.pending.get(nexthop);
+    if (pend) {
+      pend.packets.push(ip);
+      return;
+    }
+    this.pending.set(nexthop, { ifname: r.dev, packets: [ip], tries: 0 });
+    this.arpSolicit(nexthop);
+  }
+
+  /** Runs `then` once `addr` is resolved on `ifname` (or gives up after the ARP retries). */
+  private resolve(ifname: string, addr: number, then: () => void): void {
+    if (this.neigh.has(addr)) return then();
+    const marker = new Uint8Array(0);
+    const pend = this.pending.get(addr);
+    this.onResolved.set(marker, then);
+    if (pend) {
+      pend.packets.push(marker);
+      return;
+    }
+    this.pending.set(addr, { ifname, packets: [marker], tries: 0 });
+    this.arpSolicit(addr);
+  }
+  private readonly onResolved = new Map<Uint8Array, () => void>();
+
+  private arpSolicit(addr: number): void {
+    const pend = this.pending.get(addr);
+    if (!pend) return;
+    if (pend.tries >= ARP_RETRIES) {
+      this.pending.delete(addr);
+      this.trace({ kind: 'drop', host: this.name, ifname: pend.ifname, reason: `neighbour ${formatIpv4(addr)} unreachable: no answer to ${ARP_RETRIES} ARP requests` });
+      for (const p of pend.packets) {
+        this.onResolved.delete(p);
+        if (p.length > 0) this.sockets.neighbourFailed(p);
+      }
+      return;
+    }
+    pend.tries++;
+    const dev = this.ifaces.get(pend.ifname)!;
+    const src = this.sourceAddressFor(dev.name, addr);
+    this.devOutput(dev.name, arpRequestFrame(dev.mac, src, addr));
+    this.env.timer(this.env.now() + 1, () => this.arpSolicit(addr));
+  }
+
+  private arpInput(dev: Iface, frame: Uint8Array): void {
+    const a = ETH_HEADER_LEN;
+    if (frame.length < a + 28 || read16(frame, a) !== 1 || read16(frame, a + 2) !== ETHERTYPE_IPV4) return;
+    const op = read16(frame, a + 6);
+    const sha = frame.slice(a + 8, a + 14);
+    const spa = read32(frame, a + 14);
+    const tpa = read32(frame, a + 24);
+    const forUs = this.ifaces.get(dev.name)!.addrs.some((x) => x.addr === tpa);
+    // arp_process: learn the sender when the request is for us, or refresh a known entry.
+    if (forUs || this.neigh.has(spa)) this.neigh.set(spa, sha);
+    if (op === 1 && forUs) {
+      this.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
+    }
+    if (op === 2 && forUs) this.neigh.set(spa, sha);
+    const pend = this.pending.get(spa);
+    if (pend && this.neigh.has(spa)) {
+      this.pending.delete(spa);
+      const mac = this.neigh.get(spa)!;
+      for (const p of pend.packets) {
+        const cb = this.onResolved.get(p);
+        if (cb) {
+          this.onResolved.delete(p);
+          cb();
+        } else {
+          this.devOutput(pend.ifname, emitEthernet(mac, this.ifaces.get(pend.ifname)!.mac, ETHERTYPE_IPV4, p));
+        }
+      }
+    }
+  }
+
+  /** dev_queue_xmit: a bridge device sends through its ports; a port or NIC onto the wire. */
+  private devOutput(ifname: string, frame: Uint8Array): void {
+    const dev = this.ifaces.get(ifname)!;
+    if (dev.kind === 'bridge') {
+      this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
+      if (ethIsBroadcast(frame)) return this.bridgeFlood(dev, frame, '');
+      return this.bridgeForward(dev, frame, '');
+    }
+    this.wireOut(ifname, frame);
+  }
+
+  // ---- introspection -----------------------------------------------------------------------
+
+  /** `conntrack -L` of this host (empty without netfilter). */
+  conntrackList(): string[] {
+    const nf = this.nf;
+    if (!nf) return [];
+    const now = this.env.now();
+    return nf.conntrack.entries(now).map((e) => formatConntrackLine(nf.conntrack, e, now));
+  }
+
+  private nfTracer(t: StackTracer): NfTracer {
+    const host = this.name;
+    const now = (): number => this.env.now();
+    const nf = (): Netfilter => this.nf!;
+    const addrPort = (a: number, p: number, proto: number): string => (proto === IPPROTO_ICMP ? `${formatIpv4(a)} id ${p}` : `${formatIpv4(a)}:${p}`);
+    return {
+      rule: (hook, table, chain, index, rule) => t.step(now(), { kind: 'rule', host, hook, table, chain, index, rule }),
+      policy: (hook, table, chain, policy) => t.step(now(), { kind: 'policy', host, hook, table, chain, policy }),
+      conntrack: (hook, ctinfo, e, created) => {
+        const ct = nf().conntrack;
+        t.step(now(), {
+          kind: 'conntrack',
+          host,
+          hook,
+          state: CTINFO_NAMES[ctinfo] ?? 'INVALID',
+          created,
+          line: e >= 0 ? formatConntrackLine(ct, e, now()) : '',
+          ...(e >= 0 ? { entry: entryJson(ct, e, now()) } : {}),
+        });
+      },
+      ctUpdate: (e) => {
+        const ct = nf().conntrack;
+        t.step(now(), { kind: 'ct-update', host, line: formatConntrackLine(ct, e, now()), entry: entryJson(ct, e, now()) });
+      },
+      nat: (hook, c) => {
+        const proto = this.skb.proto;
+        t.step(now(), {
+          kind: 'nat',
+          host,
+          hook,
+          manip: c.manip,
+          by: c.by,
+          before: `${addrPort(c.before[0], c.before[2], proto)} > ${addrPort(c.before[1], c.before[3], proto)}`,
+          after: `${addrPort(c.after[0], c.after[2], proto)} > ${addrPort(c.after[1], c.after[3], proto)}`,
+        });
+      },
+      nullBinding: () => undefined,
+    };
+  }
+
+  describeMac(mac: Uint8Array): string {
+    return formatMac(mac);
+  }
+
+  /** Source and destination of an IPv4 packet, for messages. */
+  static ends(ip: Uint8Array): [number, number] {
+    return [ipv4Src(ip, 0), ipv4Dst(ip, 0)];
+  }
+}

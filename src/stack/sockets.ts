@@ -1,0 +1,539 @@
+// Local delivery and Linux socket behaviour: TCP listeners and connections (handshake, SYN
+// retransmission, data, FIN close, RST for a segment no socket wants: tcp_v4_send_reset), UDP
+// sockets (connected ones take datagrams only from their peer; with no socket the host answers
+// ICMP port unreachable), ICMP echo (the kernel answers pings; a ping socket takes any reply with
+// its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
+import { formatIpv4 } from '../wire/addr.ts';
+import { checksum, pseudoHeaderSum, read16, read32, write16 } from '../wire/checksum.ts';
+import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Dst, ipv4HeaderLength, ipv4Src, ipv4TotalLength } from '../wire/ipv4.ts';
+import { emitTcp, formatTcpFlags, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpChecksumOk, type TcpOption } from '../wire/tcp.ts';
+import type { Host } from './host.ts';
+
+/** What an application learns from its socket. The simulator's flows implement it. */
+export interface SocketObserver {
+  /** TCP: the handshake completed. */
+  connected?(local: string, peer: string): void;
+  /** TCP: the connection was refused or reset. */
+  reset?(from: string): void;
+  /** A segment or datagram from an address the socket does not talk to reached this host. */
+  unexpected?(from: string, expected: string, what: string): void;
+  /** Data (TCP) or a datagram/echo reply (UDP, ICMP) arrived from `from`. */
+  data?(from: string, payload: Uint8Array, expectedSource: boolean): void;
+  /** The attempt could not be made or failed (no route, neighbour unreachable, ICMP error). */
+  failed?(why: string): void;
+  /** TCP: the connection is fully closed. */
+  closed?(): void;
+  /** A SYN (re)transmission. */
+  synSent?(count: number): void;
+}
+
+/** A server application: it hears who connected, and answers. */
+export interface ServerObserver {
+  /** A client connected (TCP) or sent a datagram (UDP) from `peer`, as this host sees it. */
+  peerSeen(proto: 'tcp' | 'udp', local: string, peer: string): void;
+}
+
+type TcpState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'TIME_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+
+interface TcpSock {
+  state: TcpState;
+  laddr: number;
+  lport: number;
+  raddr: number;
+  rport: number;
+  sndNxt: number;
+  sndUna: number;
+  rcvNxt: number;
+  tsOffset: number;
+  tsRecent: number;
+  server: boolean;
+  obs: SocketObserver | undefined;
+  synCount: number;
+  /** Client: seconds to hold the connection open after the reply before closing. */
+  hold: number;
+  closing: boolean;
+}
+
+const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
+const ap = (a: number, p: number): string => `${formatIpv4(a)}:${p}`;
+const PING_PAYLOAD = new TextEncoder().encode('ping\n');
+
+export class Sockets {
+  private readonly tcp = new Map<string, TcpSock>();
+  private readonly tcpListen = new Set<number>();
+  private readonly udpListen = new Set<number>();
+  /** Client UDP sockets by local port: connected to (raddr, rport) or not (raddr 0). */
+  private readonly udp = new Map<number, { raddr: number; rport: number; obs: SocketObserver; expected: string }>();
+  /** Ping sockets by echo id. */
+  private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
+  server: ServerObserver | undefined;
+
+  constructor(private readonly host: Host) {}
+
+  listen(proto: 'tcp' | 'udp', port: number): void {
+    (proto === 'tcp' ? this.tcpListen : this.udpListen).add(port);
+  }
+
+  private now(): number {
+    return this.host.env.now();
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  /** Builds an IPv4 packet around an L4 payload and fills the L4 checksum. */
+  private ip(proto: number, src: number, dst: number, l4: Uint8Array, opts: { tos?: number; df?: boolean; ttl?: number } = {}): Uint8Array {
+    const p = new Uint8Array(20 + l4.length);
+    p.set(l4, 20);
+    emitIpv4Header({ ttl: opts.ttl ?? 64, protocol: proto, src, dst, tos: opts.tos ?? 0, dontFragment: opts.df ?? true, id: opts.df === false ? this.host.nextIpId() : 0 }, l4.length, p, 0);
+    if (proto === IPPROTO_UDP) {
+      write16(p, 26, 0);
+      const c = checksum(p, 20, l4.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, l4.length));
+      write16(p, 26, c === 0 ? 0xffff : c);
+    } else if (proto === IPPROTO_ICMP) {
+      write16(p, 22, 0);
+      write16(p, 22, checksum(p, 20, l4.length));
+    }
+    return p;
+  }
+
+  private send(p: Uint8Array, obs?: SocketObserver): boolean {
+    const err = this.host.output(p);
+    if (err) {
+      obs?.failed?.(err);
+      return false;
+    }
+    return true;
+  }
+
+  private tcpSegment(s: TcpSock, flags: number, payload: Uint8Array = new Uint8Array(0), seqOverride?: number): Uint8Array {
+    const ts: TcpOption = { kind: 'ts', val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0, ecr: s.tsRecent };
+    const syn = (flags & TCP_SYN) !== 0;
+    // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
+    // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
+    const options: TcpOption[] = syn
+      ? [{ kind: 'mss', mss: 1460 }, { kind: 'sackOK' }, ts, { kind: 'nop' }, { kind: 'ws', shift: 7 }]
+      : [{ kind: 'nop' }, { kind: 'nop' }, ts];
+    const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
+    const hl = 20 + (syn ? 20 : 12);
+    const p = new Uint8Array(20 + hl + payload.length);
+    emitTcp({ srcPort: s.lport, dstPort: s.rport, seq: seqOverride ?? s.sndNxt, ack: flags & TCP_ACK ? s.rcvNxt : 0, flags, window, options }, payload, s.laddr, s.raddr, p, 20);
+    emitIpv4Header({ ttl: 64, protocol: IPPROTO_TCP, src: s.laddr, dst: s.raddr, dontFragment: true, id: this.host.nextIpId() }, hl + payload.length, p, 0);
+    return p;
+  }
+
+  // ---- TCP client --------------------------------------------------------------------------
+
+  /**
+   * connect(): sends a SYN from `sport` and retransmits it (1 s apart for the first
+   * net.ipv4.tcp_syn_linear_timeouts retries, then doubling) until `timeout` seconds pass.
+   */
+  tcpConnect(dst: number, dport: number, sport: number, timeout: number, hold: number, obs: SocketObserver): void {
+    const r = this.host.routes.lookup(dst);
+    if (!r) return obs.failed?.('connect(): network is unreachable (no route)');
+    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    const rng = this.host.env.rng;
+    const s: TcpSock = {
+      state: 'SYN_SENT',
+      laddr,
+      lport: sport,
+      raddr: dst,
+      rport: dport,
+      sndNxt: rng.u32(),
+      sndUna: 0,
+      rcvNxt: 0,
+      tsOffset: rng.u32(),
+      tsRecent: 0,
+      server: false,
+      obs,
+      synCount: 0,
+      hold,
+      closing: false,
+    };
+    s.sndUna = s.sndNxt;
+    this.tcp.set(key(laddr, sport, dst, dport), s);
+    const start = this.now();
+    const linear = this.host.sysctl('net.ipv4.tcp_syn_linear_timeouts', 4);
+    const retries = this.host.sysctl('net.ipv4.tcp_syn_retries', 6);
+    const sendSyn = (): void => {
+      if (s.state !== 'SYN_SENT') return;
+      s.synCount++;
+      obs.synSent?.(s.synCount);
+      if (s.synCount > 1) this.host.trace({ kind: 'socket', host: this.host.name, event: 'retransmit', text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})` });
+      if (!this.send(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), obs)) return;
+      if (s.synCount > retries) return;
+      const n = s.synCount; // retransmission number about to be scheduled
+      const rto = n <= linear ? 1 : 2 ** (n - linear);
+      this.host.env.timer(this.now() + rto, sendSyn);
+    };
+    s.sndNxt = s.sndUna + 1;
+    sendSyn();
+    this.host.env.timer(start + timeout, () => {
+      if (s.state === 'SYN_SENT') {
+        s.state = 'CLOSED';
+        this.tcp.delete(key(laddr, sport, dst, dport));
+        this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: `connect() to ${ap(dst, dport)} timed out after ${timeout} s` });
+        obs.failed?.(`connect() timed out after ${timeout} s`);
+      }
+    });
+  }
+
+  // ---- receiving ---------------------------------------------------------------------------
+
+  /** A packet for this host passed INPUT: hand it to the protocol. */
+  deliver(ip: Uint8Array, ifname: string): void {
+    const hl = ipv4HeaderLength(ip, 0);
+    const total = ipv4TotalLength(ip, 0);
+    const proto = ip[9]!;
+    if (proto === IPPROTO_TCP) return this.tcpInput(ip, hl, total);
+    if (proto === IPPROTO_UDP) return this.udpInput(ip, hl, total);
+    if (proto === IPPROTO_ICMP) return this.icmpInput(ip, hl, total, ifname);
+  }
+
+  private tcpInput(ip: Uint8Array, o: number, total: number): void {
+    const src = ipv4Src(ip, 0);
+    const dst = ipv4Dst(ip, 0);
+    const len = total - o;
+    if (len < 20 || !tcpChecksumOk(ip, o, len, src, dst)) {
+      this.host.trace({ kind: 'drop', host: this.host.name, reason: 'TCP segment with a bad checksum' });
+      return;
+    }
+    const sport = read16(ip, o);
+    const dport = read16(ip, o + 2);
+    const seq = read32(ip, o + 4);
+    const ack = read32(ip, o + 8);
+    const flags = ip[o + 13]!;
+    const doff = (ip[o + 12]! >> 4) * 4;
+    const payload = ip.slice(o + doff, total);
+    const tsval = findTsVal(ip, o + 20, o + doff);
+    const s = this.tcp.get(key(dst, dport, src, sport));
+    if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
+    if (this.tcpListen.has(dport) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+      return this.tcpAccept(src, sport, dst, dport, seq, tsval);
+    }
+    if (flags & TCP_RST) return; // never answer a reset
+    // No socket wants this segment. If a connection of ours is waiting for an answer on this port,
+    // say so: that is the hairpin failure (the answer came from an unexpected address).
+    for (const c of this.tcp.values()) {
+      if (c.lport === dport && c.laddr === dst && !c.server && c.state === 'SYN_SENT') {
+        const what = `TCP [${formatTcpFlags(flags)}]`;
+        c.obs?.unexpected?.(ap(src, sport), ap(c.raddr, c.rport), what);
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'unexpected-source',
+          text: `${what} from ${ap(src, sport)} matches no socket: connect() to ${ap(c.raddr, c.rport)} is waiting for an answer from ${ap(c.raddr, c.rport)}, not from ${ap(src, sport)}`,
+        });
+      }
+    }
+    this.sendReset(ip, o, total, flags, seq, ack);
+  }
+
+  /** tcp_v4_send_reset: answer a segment with RST (seq from its ACK, or ACK its sequence). */
+  private sendReset(ip: Uint8Array, o: number, total: number, flags: number, seq: number, ack: number): void {
+    const src = ipv4Src(ip, 0);
+    const dst = ipv4Dst(ip, 0);
+    const sport = read16(ip, o);
+    const dport = read16(ip, o + 2);
+    const doff = (ip[o + 12]! >> 4) * 4;
+    const segLen = total - o - doff + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
+    const p = new Uint8Array(40);
+    if (flags & TCP_ACK) {
+      emitTcp({ srcPort: dport, dstPort: sport, seq: ack, flags: TCP_RST, window: 0 }, new Uint8Array(0), dst, src, p, 20);
+    } else {
+      emitTcp({ srcPort: dport, dstPort: sport, seq: 0, ack: (seq + segLen) >>> 0, flags: TCP_RST | TCP_ACK, window: 0 }, new Uint8Array(0), dst, src, p, 20);
+    }
+    emitIpv4Header({ ttl: 64, protocol: IPPROTO_TCP, src: dst, dst: src, dontFragment: true, id: 0 }, 20, p, 0);
+    this.host.trace({ kind: 'socket', host: this.host.name, event: 'rst-sent', text: `sends RST to ${ap(src, sport)}: no socket for this segment` });
+    this.send(p);
+  }
+
+  private tcpAccept(src: number, sport: number, dst: number, dport: number, seq: number, tsval: number): void {
+    const rng = this.host.env.rng;
+    const s: TcpSock = {
+      state: 'SYN_RECV',
+      laddr: dst,
+      lport: dport,
+      raddr: src,
+      rport: sport,
+      sndNxt: rng.u32(),
+      sndUna: 0,
+      rcvNxt: (seq + 1) >>> 0,
+      tsOffset: rng.u32(),
+      tsRecent: tsval,
+      server: true,
+      obs: undefined,
+      synCount: 0,
+      hold: 0,
+      closing: false,
+    };
+    s.sndUna = s.sndNxt;
+    this.tcp.set(key(dst, dport, src, sport), s);
+    this.host.trace({ kind: 'socket', host: this.host.name, event: 'syn-received', text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK` });
+    this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK));
+    s.sndNxt = (s.sndUna + 1) >>> 0;
+  }
+
+  private tcpSockInput(s: TcpSock, flags: number, seq: number, ack: number, payload: Uint8Array, tsval: number): void {
+    const k = key(s.laddr, s.lport, s.raddr, s.rport);
+    if (tsval >= 0) s.tsRecent = tsval;
+    if (flags & TCP_RST) {
+      this.tcp.delete(k);
+      s.state = 'CLOSED';
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'rst-received', text: `connection with ${ap(s.raddr, s.rport)} reset by peer` });
+      s.obs?.reset?.(ap(s.raddr, s.rport));
+      return;
+    }
+    switch (s.state) {
+      case 'SYN_SENT':
+        if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && ack === s.sndNxt) {
+          s.rcvNxt = (seq + 1) >>> 0;
+          s.sndUna = ack;
+          s.state = 'ESTABLISHED';
+          this.send(this.tcpSegment(s, TCP_ACK));
+          this.host.trace({ kind: 'socket', host: this.host.name, event: 'connected', text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}` });
+          s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
+          // The client application says hello.
+          this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, PING_PAYLOAD));
+          s.sndNxt = (s.sndNxt + PING_PAYLOAD.length) >>> 0;
+        }
+        return;
+      case 'SYN_RECV':
+        if (flags & TCP_ACK && ack === s.sndNxt) {
+          s.state = 'ESTABLISHED';
+          s.sndUna = ack;
+          this.host.trace({ kind: 'socket', host: this.host.name, event: 'accepted', text: `accepted a connection from ${ap(s.raddr, s.rport)}` });
+          this.server?.peerSeen('tcp', ap(s.laddr, s.lport), ap(s.raddr, s.rport));
+        } else return;
+        break;
+      default:
+        break;
+    }
+    if (flags & TCP_ACK) s.sndUna = ack;
+    if (payload.length > 0 && seq === s.rcvNxt) {
+      s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
+      if (s.server) {
+        // Quick ACK, then the server application's answer: who it saw.
+        this.send(this.tcpSegment(s, TCP_ACK));
+        const answer = new TextEncoder().encode(`pong peer=${ap(s.raddr, s.rport)}\n`);
+        this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, answer));
+        s.sndNxt = (s.sndNxt + answer.length) >>> 0;
+      } else {
+        this.send(this.tcpSegment(s, TCP_ACK));
+        s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
+        if (!s.closing) {
+          s.closing = true;
+          this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+        }
+      }
+    }
+    if (flags & TCP_FIN && ((seq + payload.length) >>> 0) === s.rcvNxt) {
+      s.rcvNxt = (s.rcvNxt + 1) >>> 0;
+      if (s.state === 'ESTABLISHED') {
+        // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
+        s.state = 'LAST_ACK';
+        this.send(this.tcpSegment(s, TCP_FIN | TCP_ACK));
+        s.sndNxt = (s.sndNxt + 1) >>> 0;
+      } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
+        s.state = 'TIME_WAIT';
+        this.send(this.tcpSegment(s, TCP_ACK));
+        this.host.trace({ kind: 'socket', host: this.host.name, event: 'closed', text: `connection with ${ap(s.raddr, s.rport)} closed` });
+        s.obs?.closed?.();
+        this.host.env.timer(this.now() + 60, () => this.tcp.delete(k));
+      }
+      return;
+    }
+    if (s.state === 'LAST_ACK' && flags & TCP_ACK && ack === s.sndNxt) {
+      s.state = 'CLOSED';
+      this.tcp.delete(k);
+    } else if (s.state === 'FIN_WAIT1' && flags & TCP_ACK && ack === s.sndNxt) {
+      s.state = 'FIN_WAIT2';
+    }
+  }
+
+  private tcpClose(s: TcpSock): void {
+    if (s.state !== 'ESTABLISHED') return;
+    s.state = 'FIN_WAIT1';
+    this.send(this.tcpSegment(s, TCP_FIN | TCP_ACK));
+    s.sndNxt = (s.sndNxt + 1) >>> 0;
+  }
+
+  // ---- UDP ---------------------------------------------------------------------------------
+
+  /** Sends one datagram ("ping\n") from `sport`; a connected socket takes answers only from dst. */
+  udpSend(dst: number, dport: number, sport: number, connected: boolean, obs: SocketObserver): void {
+    const r = this.host.routes.lookup(dst);
+    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
+    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    this.udp.set(sport, { raddr: connected ? dst : 0, rport: connected ? dport : 0, obs, expected: ap(dst, dport) });
+    this.send(this.ip(IPPROTO_UDP, laddr, dst, udpDatagram(sport, dport, PING_PAYLOAD), { df: true }), obs);
+  }
+
+  private udpInput(ip: Uint8Array, o: number, total: number): void {
+    const src = ipv4Src(ip, 0);
+    const dst = ipv4Dst(ip, 0);
+    const sport = read16(ip, o);
+    const dport = read16(ip, o + 2);
+    const payload = ip.slice(o + 8, total);
+    if (this.udpListen.has(dport)) {
+      this.server?.peerSeen('udp', ap(dst, dport), ap(src, sport));
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'data', text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it` });
+      const answer = new TextEncoder().encode(`pong peer=${ap(src, sport)}\n`);
+      this.send(this.ip(IPPROTO_UDP, dst, src, udpDatagram(dport, sport, answer), { df: true }));
+      return;
+    }
+    const sock = this.udp.get(dport);
+    const expectedFrom = sock && (sock.raddr === 0 || (sock.raddr === src && sock.rport === sport));
+    if (sock && expectedFrom) {
+      const expected = sock.expected === ap(src, sport);
+      if (!expected) sock.obs.unexpected?.(ap(src, sport), sock.expected, 'UDP');
+      sock.obs.data?.(ap(src, sport), payload, expected);
+      return;
+    }
+    if (sock) {
+      sock.obs.unexpected?.(ap(src, sport), sock.expected, 'UDP');
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'unexpected-source',
+        text: `UDP from ${ap(src, sport)} matches no socket: port ${dport} is connected to ${sock.expected}`,
+      });
+    }
+    this.host.trace({ kind: 'socket', host: this.host.name, event: 'port-unreachable', text: `UDP port ${dport} has no socket for ${ap(src, sport)}: answers ICMP port unreachable` });
+    this.sendIcmpError(ip, 3, 3, 0);
+  }
+
+  // ---- ICMP --------------------------------------------------------------------------------
+
+  /** ping: one echo request with this id (sequence 1, 56 bytes of data as ping sends). */
+  pingSend(dst: number, id: number, obs: SocketObserver): void {
+    const r = this.host.routes.lookup(dst);
+    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
+    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    this.ping.set(id, { dst, obs });
+    const m = new Uint8Array(8 + 16);
+    m[0] = 8;
+    write16(m, 4, id);
+    write16(m, 6, 1);
+    this.send(this.ip(IPPROTO_ICMP, laddr, dst, m, { df: true }), obs);
+  }
+
+  private icmpInput(ip: Uint8Array, o: number, total: number, _ifname: string): void {
+    const type = ip[o]!;
+    const src = ipv4Src(ip, 0);
+    const dst = ipv4Dst(ip, 0);
+    if (type === 8) {
+      // The kernel answers echo requests itself (icmp_echo).
+      const m = ip.slice(o, total);
+      m[0] = 0;
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'reply', text: `answers the echo request from ${formatIpv4(src)}` });
+      this.send(this.ip(IPPROTO_ICMP, dst, src, m, { df: false }));
+      return;
+    }
+    if (type === 0) {
+      const id = read16(ip, o + 4);
+      const p = this.ping.get(id);
+      if (p) p.obs.data?.(formatIpv4(src), ip.slice(o, total), src === p.dst);
+      if (p && src !== p.dst) p.obs.unexpected?.(formatIpv4(src), formatIpv4(p.dst), 'ICMP echo reply');
+      return;
+    }
+    if (type === 3 || type === 11) {
+      // An error about one of our packets: tell the socket it quotes.
+      const inner = o + 8;
+      if (total - inner < 28) return;
+      const ihl = ipv4HeaderLength(ip, inner);
+      const iproto = ip[inner + 9]!;
+      const isport = read16(ip, inner + ihl);
+      const idst = ipv4Dst(ip, inner);
+      const idport = read16(ip, inner + ihl + 2);
+      const why = type === 11 ? `time exceeded (from ${formatIpv4(src)})` : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
+      if (iproto === IPPROTO_TCP) {
+        const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+        if (s && s.state === 'SYN_SENT') s.obs?.failed?.(`ICMP ${why}`);
+      } else if (iproto === IPPROTO_UDP) {
+        this.udp.get(isport)?.obs.failed?.(`ICMP ${why}`);
+      } else if (iproto === IPPROTO_ICMP) {
+        this.ping.get(read16(ip, inner + ihl + 4))?.obs.failed?.(`ICMP ${why}`);
+      }
+    }
+  }
+
+  /**
+   * icmp_send: an error about `orig`, quoting its IP header and as much of its data as fits in
+   * 576 bytes. Never about an ICMP error, a broadcast or a non-first fragment.
+   */
+  sendIcmpError(orig: Uint8Array, type: number, code: number, info: number): void {
+    const osrc = ipv4Src(orig, 0);
+    const odst = ipv4Dst(orig, 0);
+    const ohl = ipv4HeaderLength(orig, 0);
+    if (orig[9] === IPPROTO_ICMP && ![0, 8, 13, 14, 15, 16, 17, 18].includes(orig[ohl] ?? 0)) return;
+    if (odst === 0xffffffff || (read16(orig, 6) & 0x1fff) !== 0) return;
+    const quote = Math.min(ipv4TotalLength(orig, 0), 576 - 20 - 8);
+    const m = new Uint8Array(8 + quote);
+    m[0] = type;
+    m[1] = code;
+    write16(m, 6, info & 0xffff);
+    m.set(orig.subarray(0, quote), 8);
+    const r = this.host.routes.lookup(osrc);
+    if (!r) return;
+    const src = this.host.isLocal(odst) ? odst : this.host.sourceAddressFor(r.dev, osrc);
+    this.host.trace({ kind: 'icmp-sent', host: this.host.name, text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}` });
+    this.send(this.ip(IPPROTO_ICMP, src, osrc, m, { tos: 0xc0, df: false }));
+  }
+
+  /** REJECT: answer the rejected packet as --reject-with says (ipt_REJECT.c). */
+  reject(orig: Uint8Array, withWhat: string): void {
+    const codes: Record<string, number> = {
+      'icmp-net-unreachable': 0,
+      'icmp-host-unreachable': 1,
+      'icmp-proto-unreachable': 2,
+      'icmp-port-unreachable': 3,
+      'icmp-net-prohibited': 9,
+      'icmp-host-prohibited': 10,
+      'icmp-admin-prohibited': 13,
+    };
+    if (withWhat === 'tcp-reset' && orig[9] === IPPROTO_TCP) {
+      const o = ipv4HeaderLength(orig, 0);
+      const flags = orig[o + 13]!;
+      if (flags & TCP_RST) return;
+      this.sendReset(orig, o, ipv4TotalLength(orig, 0), flags, read32(orig, o + 4), read32(orig, o + 8));
+      return;
+    }
+    this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0);
+  }
+
+  /** ARP gave up on the next hop of a locally sent packet: EHOSTUNREACH for its socket. */
+  neighbourFailed(ip: Uint8Array): void {
+    const o = ipv4HeaderLength(ip, 0);
+    const proto = ip[9]!;
+    const why = `no route to host: ${formatIpv4(ipv4Dst(ip, 0))} did not answer ARP`;
+    if (proto === IPPROTO_TCP) this.tcp.get(key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2)))?.obs?.failed?.(why);
+    else if (proto === IPPROTO_UDP) this.udp.get(read16(ip, o))?.obs.failed?.(why);
+    else if (proto === IPPROTO_ICMP) this.ping.get(read16(ip, o + 4))?.obs.failed?.(why);
+  }
+}
+
+function udpDatagram(sport: number, dport: number, payload: Uint8Array): Uint8Array {
+  const d = new Uint8Array(8 + payload.length);
+  write16(d, 0, sport);
+  write16(d, 2, dport);
+  write16(d, 4, d.length);
+  d.set(payload, 8);
+  return d; // checksum filled by the IP builder
+}
+
+function findTsVal(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const k = b[i]!;
+    if (k === 0) break;
+    if (k === 1) {
+      i++;
+      continue;
+    }
+    const l = b[i + 1] ?? 0;
+    if (l < 2) break;
+    if (k === 8 && l === 10) return read32(b, i + 2);
+    i += l;
+  }
+  return -1;
+}

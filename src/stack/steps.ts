@@ -1,0 +1,47 @@
+// The typed steps a host reports while it handles packets, when a tracer is attached: frames in
+// and out of each device, netfilter's rules, conntrack and NAT, routing, socket decisions, drops.
+// Values are plain data (strings are made only when tracing) so renderers need no engine access.
+import type { Rule, TableName } from '../rules/model.ts';
+import type { HookName } from '../netfilter/trace-events.ts';
+import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
+
+export type Step =
+  | { kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; frame: Uint8Array }
+  | { kind: 'rule'; host: string; hook: HookName; table: TableName; chain: string; index: number; rule: Rule }
+  | { kind: 'policy'; host: string; hook: HookName; table: TableName; chain: string; policy: string }
+  | { kind: 'conntrack'; host: string; hook: HookName; state: string; created: boolean; line: string; entry?: CtEntryJson }
+  | { kind: 'ct-update'; host: string; line: string; entry: CtEntryJson }
+  | {
+      kind: 'nat';
+      host: string;
+      hook: HookName;
+      manip: 'SNAT' | 'DNAT';
+      by: 'rule' | 'null-binding' | 'mapping';
+      before: string;
+      after: string;
+    }
+  | { kind: 'route'; host: string; dst: string; decision: 'local' | 'forward' | 'unreachable' | 'bridge'; via?: string; dev?: string }
+  | { kind: 'socket'; host: string; event: SocketEvent; text: string }
+  | { kind: 'drop'; host: string; ifname?: string; reason: string }
+  | { kind: 'icmp-sent'; host: string; text: string };
+
+export type SocketEvent =
+  | 'syn-received'
+  | 'connected'
+  | 'accepted'
+  | 'rst-sent'
+  | 'rst-received'
+  | 'unexpected-source'
+  | 'data'
+  | 'closed'
+  | 'timeout'
+  | 'retransmit'
+  | 'reply'
+  | 'port-unreachable';
+
+export interface StackTracer {
+  step(time: number, s: Step): void;
+}
+
+/** A step with the time it happened. */
+export type TimedStep = Step & { readonly t: number };

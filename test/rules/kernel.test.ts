@@ -1,0 +1,100 @@
+// The oracle test: each corpus file is loaded into a fresh network namespace with the real
+// iptables (commands through sh, restore files through iptables-restore), and `iptables-save`
+// there must equal natbox's printSave() byte for byte (without the `#` comment lines). Skips with
+// the reason when not root or when ip netns / iptables are missing. Never touches the root
+// namespace's rules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRulesText } from '../../src/rules/load.ts';
+import { printSave } from '../../src/rules/print-save.ts';
+import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
+
+const corpus = join(import.meta.dirname, 'corpus');
+
+function why(): string | undefined {
+  if (process.platform !== 'linux') return 'kernel test: needs Linux';
+  if (process.getuid?.() !== 0) return 'kernel test: needs root (ip netns add)';
+  const ip = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (ip.error || ip.status !== 0) return 'kernel test: "ip netns" is not available (install iproute2)';
+  const ipt = spawnSync('iptables-save', ['--version'], { encoding: 'utf8' });
+  if (ipt.error || ipt.status !== 0)
+    return 'kernel test: iptables is not installed (apt-get install iptables)';
+  if (!/nf_tables/.test(ipt.stdout + ipt.stderr))
+    return 'kernel test: expects iptables-nft (1.8.x, nf_tables)';
+  return undefined;
+}
+const skip = why();
+let n = 0;
+
+function run(args: string[], input?: string): string {
+  const r = spawnSync(args[0]!, args.slice(1), {
+    encoding: 'utf8',
+    ...(input !== undefined ? { input } : {}),
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Runs `body` with a fresh namespace, deleted afterwards whatever happens. */
+function withNetns<T>(body: (ns: string) => T): T {
+  const ns = `nbx-rules-${process.pid}-${n++}`;
+  run(['ip', 'netns', 'add', ns]);
+  try {
+    return body(ns);
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+const kernelSave = (ns: string): string =>
+  run(['ip', 'netns', 'exec', ns, 'iptables-save'])
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n');
+
+for (const name of readdirSync(corpus).sort()) {
+  const path = join(corpus, name);
+  test(`kernel: iptables-save of corpus/${name} = printSave`, skip ? { skip } : {}, () => {
+    const text = readFileSync(path, 'utf8');
+    const ours = loadRulesText(text, name);
+    assert.ok(ours.ok, ours.ok ? '' : ours.diagnostics.map(formatDiagnostic).join('\n'));
+    const theirs = withNetns((ns) => {
+      if (name.endsWith('.sh')) run(['ip', 'netns', 'exec', ns, 'sh', '-e', path]);
+      else run(['ip', 'netns', 'exec', ns, 'iptables-restore'], text);
+      return kernelSave(ns);
+    });
+    assert.equal(printSave(ours.ruleset), theirs);
+  });
+}
+
+// Rules both the kernel (or iptables) and natbox refuse.
+const refused: ReadonlyArray<readonly [string, string]> = [
+  ['nat-POSTROUTING-DNAT', 'iptables -t nat -A POSTROUTING -j DNAT --to-destination 192.0.2.1'],
+  ['nat-PREROUTING-SNAT', 'iptables -t nat -A PREROUTING -j SNAT --to-source 192.0.2.1'],
+  ['nat-INPUT-MASQUERADE', 'iptables -t nat -A INPUT -j MASQUERADE'],
+  ['filter-INPUT-DNAT', 'iptables -A INPUT -j DNAT --to-destination 192.0.2.1'],
+  ['nat-DROP', 'iptables -t nat -A PREROUTING -j DROP'],
+  ['filter-INPUT-REJECT-tcp-reset-no-proto', 'iptables -A INPUT -j REJECT --reject-with tcp-reset'],
+  [
+    'nat-user-chain-DNAT-from-POSTROUTING',
+    'iptables -t nat -N X\niptables -t nat -A X -j DNAT --to-destination 192.0.2.1\niptables -t nat -A POSTROUTING -j X',
+  ],
+  ['filter-PREROUTING-REJECT', 'iptables -t mangle -A PREROUTING -j REJECT'],
+  ['tcp-match-without-p', 'iptables -A INPUT -m tcp --dport 80 -j ACCEPT'],
+  ['icmp-match-without-p', 'iptables -A INPUT -m icmp --icmp-type 8 -j ACCEPT'],
+  ['o-in-INPUT', 'iptables -A INPUT -o eth0 -j ACCEPT'],
+  ['port-range-reversed', 'iptables -A INPUT -p tcp --dport 2000:1000 -j ACCEPT'],
+  ['redirect-colon-range', 'iptables -t nat -A PREROUTING -p tcp -j REDIRECT --to-ports 80:90'],
+];
+for (const [name, script] of refused) {
+  test(`kernel: refused ${name}`, skip ? { skip } : {}, () => {
+    const ours = loadRulesText(script, name);
+    assert.equal(ours.ok, false, `natbox accepted: ${script}`);
+    const status = withNetns((ns) => spawnSync('ip', ['netns', 'exec', ns, 'sh', '-e', '-c', script]).status);
+    assert.notEqual(status, 0, `the kernel accepted: ${script}`);
+  });
+}
