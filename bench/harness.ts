@@ -9,7 +9,11 @@ export interface BenchResult {
 }
 
 /** `body(n)` must perform n operations and return a value (kept so the work is not optimised away). */
-export function bench(name: string, body: (n: number) => unknown, opts: { seconds?: number; batch?: number } = {}): BenchResult {
+export function bench(
+  name: string,
+  body: (n: number) => unknown,
+  opts: { seconds?: number; batch?: number } = {},
+): BenchResult {
   const seconds = opts.seconds ?? 1;
   const batch = opts.batch ?? 10_000;
   let sink: unknown = body(batch); // warm-up

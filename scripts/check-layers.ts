@@ -49,7 +49,9 @@ for (const file of walk(root)) {
     if (to.endsWith('.ts')) {
       problems.push(`${where}: imports ${spec} (src/${to}); no layer may import the public index`);
     } else if (!(allowed[layer] ?? []).includes(to)) {
-      problems.push(`${where}: layer ${layer}/ imports ${to}/ (${spec}); ${layer}/ may import only [${(allowed[layer] ?? []).join(', ')}]`);
+      problems.push(
+        `${where}: layer ${layer}/ imports ${to}/ (${spec}); ${layer}/ may import only [${(allowed[layer] ?? []).join(', ')}]`,
+      );
     }
   }
 }

@@ -17,13 +17,34 @@ import {
   ConntrackTable,
 } from './conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from './conntrack/tuple.ts';
-import { tcpNewState, tcpPacket, TCP_VERDICT_INVALID, TCP_VERDICT_KILLED, TCP_VERDICT_REOPEN } from './conntrack/proto-tcp.ts';
+import {
+  tcpNewState,
+  tcpPacket,
+  TCP_VERDICT_INVALID,
+  TCP_VERDICT_KILLED,
+  TCP_VERDICT_REOPEN,
+} from './conntrack/proto-tcp.ts';
 import { genericPacket, icmpPacket, udpPacket } from './conntrack/proto-udp-icmp.ts';
 import { defaultTimeouts, isTimeoutName, type Timeouts } from './conntrack/timeouts.ts';
-import { MANIP_DST, MANIP_SRC, NatCore, NF_NAT_RANGE_MAP_IPS, NF_NAT_RANGE_PROTO_SPECIFIED, type NatRangeN, type Rng } from './nat/nat-core.ts';
+import {
+  MANIP_DST,
+  MANIP_SRC,
+  NatCore,
+  NF_NAT_RANGE_MAP_IPS,
+  NF_NAT_RANGE_PROTO_SPECIFIED,
+  type NatRangeN,
+  type Rng,
+} from './nat/nat-core.ts';
 import { checkMatch, ruleMatches } from './xt/match.ts';
 import { checkTarget, natFlags, toRangeN } from './xt/target.ts';
-import { CT_INVALID, CT_UNTRACKED, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, type Skb } from './skb.ts';
+import {
+  CT_INVALID,
+  CT_UNTRACKED,
+  IP_CT_ESTABLISHED,
+  IP_CT_ESTABLISHED_REPLY,
+  IP_CT_NEW,
+  type Skb,
+} from './skb.ts';
 import type { HookName, NfTracer } from './trace-events.ts';
 
 export const NF_DROP = 0;
@@ -67,8 +88,17 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
         if (rule.target) {
           const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined);
           if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
-          if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && !table.chains.has(rule.target.chain)) {
-            out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: `unknown chain "${rule.target.chain}"` });
+          if (
+            (rule.target.kind === 'jump' || rule.target.kind === 'goto') &&
+            !table.chains.has(rule.target.chain)
+          ) {
+            out.push({
+              table: tname,
+              chain: chain.name,
+              index: i + 1,
+              rule,
+              message: `unknown chain "${rule.target.chain}"`,
+            });
           }
         }
       });
@@ -192,7 +222,7 @@ export class Netfilter {
     } else {
       t.set(skb.src, skb.dst, skb.proto, 0, 0);
     }
-    let ed = ct.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    const ed = ct.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
     let created = false;
     let e: number;
     let dir: number;
@@ -225,7 +255,6 @@ export class Netfilter {
       const v = tcpPacket(ct, e, dir, skb.tcpFlags, seq, now, this.timeouts, created);
       if (v === TCP_VERDICT_REOPEN) {
         ct.remove(e);
-        ed = -1;
         return this.conntrackIn(skb, now, hook);
       }
       if (v === TCP_VERDICT_INVALID) {
@@ -252,7 +281,7 @@ export class Netfilter {
     this.setCt(skb, e, dir, ctinfo, hook, created);
     if (!created && ct.isConfirmed(e) && (ct.state[e] !== beforeState || ct.status[e] !== beforeStatus)) {
       ct.listener?.('UPDATE', e);
-      this.tracer?.ctUpdate(e);
+      this.tracer?.ctEvent('UPDATE', e);
     }
   }
 
@@ -271,6 +300,7 @@ export class Netfilter {
       skb.ct = -1;
       return this.dropped(skb, 'conntrack: insert failed (tuple clash)');
     }
+    this.tracer?.ctEvent('NEW', e);
     return NF_ACCEPT;
   }
 
@@ -294,7 +324,12 @@ export class Netfilter {
         // No rule bound it: the null binding (nf_nat_alloc_null_binding), still clash-checked.
         if (!this.nat.setup(e, undefined, manip, now)) return this.dropped(skb, 'nat: no free tuple');
         by = 'null-binding';
-        if (this.tracer) this.tracer.nullBinding(hook, manip === MANIP_SRC ? 'SNAT' : 'DNAT', (ct.status[e]! & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0);
+        if (this.tracer)
+          this.tracer.nullBinding(
+            hook,
+            manip === MANIP_SRC ? 'SNAT' : 'DNAT',
+            (ct.status[e]! & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0,
+          );
       }
     }
     this.manipPacket(skb, hook, manip, by);
@@ -302,7 +337,12 @@ export class Netfilter {
   }
 
   /** nf_nat_packet: rewrite this packet if its direction needs this manip type. */
-  private manipPacket(skb: Skb, hook: HookName, manip: number, by: 'rule' | 'null-binding' | 'mapping'): void {
+  private manipPacket(
+    skb: Skb,
+    hook: HookName,
+    manip: number,
+    by: 'rule' | 'null-binding' | 'mapping',
+  ): void {
     const ct = this.conntrack;
     const e = skb.ct;
     const dir = skb.ctDir;
@@ -338,7 +378,12 @@ export class Netfilter {
     }
     skb.parse();
     if (this.tracer && before) {
-      this.tracer.nat(hook, { manip: manip === MANIP_SRC ? 'SNAT' : 'DNAT', before, after: [skb.src, skb.dst, skb.sport, skb.dport], by });
+      this.tracer.nat(hook, {
+        manip: manip === MANIP_SRC ? 'SNAT' : 'DNAT',
+        before,
+        after: [skb.src, skb.dst, skb.sport, skb.dport],
+        by,
+      });
     }
   }
 
@@ -414,7 +459,9 @@ export class Netfilter {
         case 'DNAT':
         case 'SNAT': {
           const r = t.ranges[0];
-          const range = r ? toRangeN(r, t.flags) : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+          const range = r
+            ? toRangeN(r, t.flags)
+            : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
           return this.bindNat(skb, t.kind === 'SNAT' ? MANIP_SRC : MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
         }
         case 'MASQUERADE': {
@@ -450,7 +497,11 @@ export class Netfilter {
   }
 
   private dropped(skb: Skb, why: string, reject = false): number {
-    const reason = reject ? `rejected by the ${why} table` : why.includes(':') ? why : `dropped by the ${why} table`;
+    const reason = reject
+      ? `rejected by the ${why} table`
+      : why.includes(':')
+        ? why
+        : `dropped by the ${why} table`;
     skb.dropReason = reason;
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
     this.abandon(skb);

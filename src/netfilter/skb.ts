@@ -2,7 +2,17 @@
 // reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
 // is reused for many packets; parse() refreshes the numeric fields after any rewrite.
 import { read16 } from '../wire/checksum.ts';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Dst, ipv4HeaderLength, ipv4IsFragment, ipv4Protocol, ipv4Src, ipv4TotalLength } from '../wire/ipv4.ts';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  ipv4Dst,
+  ipv4HeaderLength,
+  ipv4IsFragment,
+  ipv4Protocol,
+  ipv4Src,
+  ipv4TotalLength,
+} from '../wire/ipv4.ts';
 
 // ctinfo (enum ip_conntrack_info), plus the two states with no entry.
 export const IP_CT_ESTABLISHED = 0;
@@ -13,7 +23,15 @@ export const IP_CT_RELATED_REPLY = 4;
 export const CT_INVALID = 5;
 export const CT_UNTRACKED = 6;
 
-export const CTINFO_NAMES = ['ESTABLISHED', 'RELATED', 'NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const;
+export const CTINFO_NAMES = [
+  'ESTABLISHED',
+  'RELATED',
+  'NEW',
+  'ESTABLISHED',
+  'RELATED',
+  'INVALID',
+  'UNTRACKED',
+] as const;
 
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);

@@ -21,8 +21,9 @@ export interface NfTracer {
   policy(hook: HookName, table: TableName, chain: string, policy: string): void;
   /** The packet's conntrack classification at this hook (entry -1 when none). */
   conntrack(hook: HookName, ctinfo: number, entry: number, created: boolean): void;
-  /** An entry's state or status changed; `before` is its conntrack -L line before the change. */
-  ctUpdate(entry: number): void;
+  /** A conntrack event as `conntrack -E` reports it: NEW when the entry is confirmed (its reply
+   * tuple already NATed), UPDATE when its state or status changed. */
+  ctEvent(kind: 'NEW' | 'UPDATE', entry: number): void;
   nat(hook: HookName, change: NatChange): void;
   /** The nat table found no rule for a new connection: a null binding (identity) was set up. */
   nullBinding(hook: HookName, manip: 'SNAT' | 'DNAT', changedPort: boolean): void;

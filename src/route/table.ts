@@ -1,7 +1,15 @@
 // A host's IPv4 routing table: connected routes from interface addresses, routes written in
 // `ip route` syntax, and lookup by longest prefix then lowest metric (fib_table_lookup's answer
 // for the main table). Knows nothing of packets.
-import { formatIpv4, formatPrefix, maskLength, parseIpv4, parsePrefix, prefixMask, type Result } from '../wire/addr.ts';
+import {
+  formatIpv4,
+  formatPrefix,
+  maskLength,
+  parseIpv4,
+  parsePrefix,
+  prefixMask,
+  type Result,
+} from '../wire/addr.ts';
 
 export interface Route {
   readonly addr: number;
@@ -32,7 +40,9 @@ export interface ParsedRoute {
  * `10.0.0.0/8 via 10.1.1.1 dev eth1 metric 10`, `192.0.2.0/24 dev wan src 192.0.2.7`.
  * Errors name the word and what was expected, with its 0-based offset in the text.
  */
-export function parseRoute(text: string): Result<ParsedRoute, { offset: number; token: string; message: string }> {
+export function parseRoute(
+  text: string,
+): Result<ParsedRoute, { offset: number; token: string; message: string }> {
   const words: { w: string; at: number }[] = [];
   for (const m of text.matchAll(/\S+/g)) words.push({ w: m[0], at: m.index });
   const fail = (i: number, message: string) => {
@@ -90,7 +100,8 @@ export function parseRoute(text: string): Result<ParsedRoute, { offset: number; 
     }
     i += 2;
   }
-  if (via === 0 && dev === undefined) return fail(words.length, 'a route needs "via GATEWAY" or "dev DEVICE"');
+  if (via === 0 && dev === undefined)
+    return fail(words.length, 'a route needs "via GATEWAY" or "dev DEVICE"');
   return { ok: true, value: { addr, mask: prefixMask(len), len, via, dev, src, metric } };
 }
 
@@ -105,14 +116,19 @@ export class RouteTable {
 
   /** The best route to `dst`, or undefined (the kernel's "Network is unreachable"). */
   lookup(dst: number): Route | undefined {
-    for (const r of this.routes) if (((dst & r.mask) >>> 0) === r.addr) return r;
+    for (const r of this.routes) if ((dst & r.mask) >>> 0 === r.addr) return r;
     return undefined;
   }
 
   /** `ip route` lines, as the tool lists the main table. */
   format(): string[] {
     return this.routes.map((r) => {
-      const dest = r.len === 0 ? 'default' : r.len === 32 ? formatIpv4(r.addr) : formatPrefix({ addr: r.addr, mask: r.mask });
+      const dest =
+        r.len === 0
+          ? 'default'
+          : r.len === 32
+            ? formatIpv4(r.addr)
+            : formatPrefix({ addr: r.addr, mask: r.mask });
       const parts = [dest];
       if (r.via) parts.push(`via ${formatIpv4(r.via)}`);
       parts.push(`dev ${r.dev}`);

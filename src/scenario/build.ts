@@ -47,7 +47,9 @@ function addrWithLen(text: string): { addr: number; len: number } | undefined {
   return { addr: ip.value, len };
 }
 
-export function buildScenario(sc: Scenario): { ok: true; built: Built } | { ok: false; errors: BuildError[] } {
+export function buildScenario(
+  sc: Scenario,
+): { ok: true; built: Built } | { ok: false; errors: BuildError[] } {
   const errors: BuildError[] = [];
   const err = (loc: SourceLoc, message: string, colOffset = 0): void => {
     errors.push({ file: loc.file, line: loc.line, column: loc.column + colOffset, message });
@@ -78,18 +80,35 @@ export function buildScenario(sc: Scenario): { ok: true; built: Built } | { ok: 
       }
       let dev = p.value.dev;
       if (dev !== undefined && !devs.some((d) => d.name === dev)) {
-        err(r.loc, `hosts.${name}.routes: no device "${dev}" on ${name} (it has ${devs.map((d) => d.name).join(', ')})`, r.value.indexOf(dev));
+        err(
+          r.loc,
+          `hosts.${name}.routes: no device "${dev}" on ${name} (it has ${devs.map((d) => d.name).join(', ')})`,
+          r.value.indexOf(dev),
+        );
         continue;
       }
       if (p.value.via) {
-        const onLink = devs.find((d) => (dev === undefined || d.name === dev) && d.addrs.some((a) => sameNet(a, p.value.via)));
+        const onLink = devs.find(
+          (d) => (dev === undefined || d.name === dev) && d.addrs.some((a) => sameNet(a, p.value.via)),
+        );
         if (!onLink) {
-          err(r.loc, `hosts.${name}.routes: gateway ${r.value.split(/\s+/)[r.value.split(/\s+/).indexOf('via') + 1]} is not on a network ${name} is connected to (Linux: "Nexthop has invalid gateway")`, r.value.indexOf('via'));
+          err(
+            r.loc,
+            `hosts.${name}.routes: gateway ${r.value.split(/\s+/)[r.value.split(/\s+/).indexOf('via') + 1]} is not on a network ${name} is connected to (Linux: "Nexthop has invalid gateway")`,
+            r.value.indexOf('via'),
+          );
           continue;
         }
         dev ??= onLink.name;
       }
-      routes.push({ addr: p.value.addr, len: p.value.len, via: p.value.via, dev: dev!, src: p.value.src, metric: p.value.metric });
+      routes.push({
+        addr: p.value.addr,
+        len: p.value.len,
+        via: p.value.via,
+        dev: dev!,
+        src: p.value.src,
+        metric: p.value.metric,
+      });
     }
     const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
     for (const [k, v] of h.sysctls) sysctls.set(k, Number(v.value));
@@ -138,16 +157,24 @@ export function buildScenario(sc: Scenario): { ok: true; built: Built } | { ok: 
     });
   }
 
-  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
+  if (errors.length > 0)
+    return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
   return { ok: true, built: { world: { hosts, links }, flows, rulesets } };
 }
 
 function sameNet(a: { addr: number; len: number }, x: number): boolean {
-  const p = parsePrefix(`${a.addr >>> 24}.${(a.addr >>> 16) & 255}.${(a.addr >>> 8) & 255}.${a.addr & 255}/${a.len}`);
-  return p.ok && ((x & p.value.mask) >>> 0) === p.value.addr;
+  const p = parsePrefix(
+    `${a.addr >>> 24}.${(a.addr >>> 16) & 255}.${(a.addr >>> 8) & 255}.${a.addr & 255}/${a.len}`,
+  );
+  return p.ok && (x & p.value.mask) >>> 0 === p.value.addr;
 }
 
-function macOf(mac: At<string> | undefined, host: string, iface: string, err: (l: SourceLoc, m: string) => void): Uint8Array {
+function macOf(
+  mac: At<string> | undefined,
+  host: string,
+  iface: string,
+  err: (l: SourceLoc, m: string) => void,
+): Uint8Array {
   if (!mac) return generateMac(host, iface);
   const m = parseMac(mac.value);
   if (!m.ok) {
@@ -159,7 +186,12 @@ function macOf(mac: At<string> | undefined, host: string, iface: string, err: (l
 
 /** Parses a host's rules and refuses what netfilter cannot evaluate, at the rule's position. */
 function buildRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): Ruleset | undefined {
-  const lines = h.rules!.lines.map((l) => ({ text: l.value, file: l.loc.file, line: l.loc.line, column: l.loc.column }));
+  const lines = h.rules!.lines.map((l) => ({
+    text: l.value,
+    file: l.loc.file,
+    line: l.loc.line,
+    column: l.loc.column,
+  }));
   const res = loadRules(lines);
   if (!res.ok) {
     for (const d of res.diagnostics) err({ file: d.file, line: d.line, column: d.column }, d.message);
@@ -167,7 +199,10 @@ function buildRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): Rulese
   }
   for (const p of checkRuleset(res.ruleset)) {
     const loc = p.rule.loc ?? h.rules!.lines[0]!.loc;
-    err(loc, `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${formatRule(p.chain, p.rule)}): natbox cannot simulate it`);
+    err(
+      loc,
+      `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${formatRule(p.chain, p.rule)}): natbox cannot simulate it`,
+    );
   }
   return res.ruleset;
 }

@@ -4,7 +4,8 @@ import { formatIpv4 } from '../wire/addr.ts';
 import type { SocketObserver } from '../stack/sockets.ts';
 import type { World } from './world.ts';
 
-export type Verdict = 'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
+export type Verdict =
+  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
 
 export interface Flow {
   readonly name: string;
@@ -90,14 +91,18 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         if (m) res.serverSaw = m[1];
         res.replyFrom = from;
         if (flow.proto !== 'tcp') {
-          settle(expectedSource ? 'reply' : 'reply-from-unexpected-source', expectedSource ? `answer from ${from}` : `answer from ${from}, not from the address asked`);
+          settle(
+            expectedSource ? 'reply' : 'reply-from-unexpected-source',
+            expectedSource ? `answer from ${from}` : `answer from ${from}, not from the address asked`,
+          );
         }
       },
       failed: (why) => settle(/timed out/.test(why) ? 'timeout' : 'unreachable', why),
     };
     world.sched.at(flow.at, () => {
       const sockets = world.host(flow.from).sockets;
-      if (flow.proto === 'tcp') sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs);
+      if (flow.proto === 'tcp')
+        sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs);
       else if (flow.proto === 'udp') sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs);
       else sockets.pingSend(flow.dst, flow.icmpId, obs);
     });
@@ -113,7 +118,9 @@ export function checkExpectations(results: readonly FlowResult[]): void {
     if (!e) continue;
     if (e.verdict && e.verdict !== r.verdict) r.mismatches.push(`expected ${e.verdict}, got ${r.verdict}`);
     if (e.serverSees && e.serverSees !== r.serverSaw) {
-      r.mismatches.push(`expected the server to see ${e.serverSees}, ${r.serverSaw ? `it saw ${r.serverSaw}` : 'no answer came back to say what it saw'}`);
+      r.mismatches.push(
+        `expected the server to see ${e.serverSees}, ${r.serverSaw ? `it saw ${r.serverSaw}` : 'no answer came back to say what it saw'}`,
+      );
     }
   }
 }
@@ -125,4 +132,5 @@ export function runLength(flows: readonly Flow[]): number {
   return end;
 }
 
-export const flowTarget = (f: Flow): string => (f.proto === 'icmp' ? formatIpv4(f.dst) : `${formatIpv4(f.dst)}:${f.dport}`);
+export const flowTarget = (f: Flow): string =>
+  f.proto === 'icmp' ? formatIpv4(f.dst) : `${formatIpv4(f.dst)}:${f.dport}`;

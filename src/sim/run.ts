@@ -23,7 +23,8 @@ export interface SimOptions {
 
 export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOptions = {}): SimResult {
   const steps: TimedStep[] = [];
-  const tracer: StackTracer | undefined = opts.trace === false ? undefined : { step: (t, s) => void steps.push({ ...s, t }) };
+  const tracer: StackTracer | undefined =
+    opts.trace === false ? undefined : { step: (t, s) => void steps.push({ ...s, t }) };
   const world = new World({ ...cfg, seed: opts.seed ?? cfg.seed ?? 1 }, tracer);
   const results = startFlows(world, flows);
   const end = runLength(flows);

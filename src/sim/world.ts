@@ -66,15 +66,13 @@ export class World {
       this.links.push(link);
       l.endpoints.forEach((e, index) => this.attach.set(`${e.host}\0${e.iface}`, { link, index }));
     }
-    const world = this;
+    const sched = this.sched;
     const env: HostEnv = {
-      now: () => world.sched.now,
-      transmit: (host, ifname, frame) => world.transmit(host.name, ifname, frame),
-      timer: (at, fn) => world.sched.at(at, fn),
+      now: () => sched.now,
+      transmit: (host, ifname, frame) => this.transmit(host.name, ifname, frame),
+      timer: (at, fn) => sched.at(at, fn),
       rng: this.rng,
-      get tracer() {
-        return world.tracer;
-      },
+      tracer: this.tracer,
     };
     for (const h of cfg.hosts) {
       const host = new Host(h, env);

@@ -3,7 +3,14 @@
 // local delivery to sockets (sockets.ts). Time, randomness and the wire come from a HostEnv, so
 // the same host runs in the simulator and, later, on TUN devices.
 import { formatIpv4, formatMac, inPrefix, prefixMask } from '../wire/addr.ts';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, emitEthernet, ethIsBroadcast, ethType } from '../wire/ethernet.ts';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETH_HEADER_LEN,
+  emitEthernet,
+  ethIsBroadcast,
+  ethType,
+} from '../wire/ethernet.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
 import {
@@ -40,9 +47,21 @@ export interface HostEnv {
 export interface HostConfig {
   readonly name: string;
   readonly ifaces: ReadonlyArray<{ name: string; mac: Uint8Array; addrs: { addr: number; len: number }[] }>;
-  readonly bridges: ReadonlyArray<{ name: string; mac: Uint8Array; addrs: { addr: number; len: number }[]; ports: string[] }>;
+  readonly bridges: ReadonlyArray<{
+    name: string;
+    mac: Uint8Array;
+    addrs: { addr: number; len: number }[];
+    ports: string[];
+  }>;
   /** Routes with their device resolved (the builder checks gateways against connected routes). */
-  readonly routes: ReadonlyArray<{ addr: number; len: number; via: number; dev: string; src: number; metric: number }>;
+  readonly routes: ReadonlyArray<{
+    addr: number;
+    len: number;
+    via: number;
+    dev: string;
+    src: number;
+    metric: number;
+  }>;
   /** Full sysctl names → numbers. */
   readonly sysctls: ReadonlyMap<string, number>;
   readonly ruleset?: Ruleset;
@@ -90,15 +109,34 @@ export class Host {
     for (const i of this.ifaces.values()) {
       for (const a of i.addrs) {
         const mask = prefixMask(a.len);
-        this.routes.add({ addr: (a.addr & mask) >>> 0, mask, len: a.len, via: 0, dev: i.name, src: a.addr, metric: 0, origin: 'kernel' });
+        this.routes.add({
+          addr: (a.addr & mask) >>> 0,
+          mask,
+          len: a.len,
+          via: 0,
+          dev: i.name,
+          src: a.addr,
+          metric: 0,
+          origin: 'kernel',
+        });
       }
     }
     for (const r of cfg.routes) {
-      this.routes.add({ addr: r.addr, mask: prefixMask(r.len), len: r.len, via: r.via, dev: r.dev, src: r.src, metric: r.metric, origin: 'static' });
+      this.routes.add({
+        addr: r.addr,
+        mask: prefixMask(r.len),
+        len: r.len,
+        via: r.via,
+        dev: r.dev,
+        src: r.src,
+        metric: r.metric,
+        origin: 'static',
+      });
     }
     if (cfg.ruleset && cfg.ruleset.tables.size > 0) {
       const nfSysctls = new Map<string, number>();
-      for (const [k, v] of cfg.sysctls) if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
+      for (const [k, v] of cfg.sysctls)
+        if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
       this.nf = new Netfilter({
         ruleset: cfg.ruleset,
         rng: env.rng,
@@ -122,8 +160,11 @@ export class Host {
     return this.sysctls.get(name) ?? dflt;
   }
 
+  /** Reports a step when a tracer is attached; packet steps keep a copy (NAT rewrites in place). */
   trace(s: Step): void {
-    this.env.tracer?.step(this.env.now(), s);
+    const t = this.env.tracer;
+    if (!t) return;
+    t.step(this.env.now(), s.kind === 'packet' ? { ...s, frame: s.frame.slice() } : s);
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */
@@ -139,7 +180,8 @@ export class Host {
     if (r && r.dev === outIf && r.src) return r.src;
     const i = this.ifaces.get(outIf);
     if (!i) return 0;
-    for (const a of i.addrs) if (inPrefix(dst, { addr: (a.addr & prefixMask(a.len)) >>> 0, mask: prefixMask(a.len) })) return a.addr;
+    for (const a of i.addrs)
+      if (inPrefix(dst, { addr: (a.addr & prefixMask(a.len)) >>> 0, mask: prefixMask(a.len) })) return a.addr;
     return i.addrs[0]?.addr ?? 0;
   }
 
@@ -222,7 +264,13 @@ export class Host {
         this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
         return this.ipInput(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo);
       }
-      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(skb.dst), decision: 'bridge', dev: br.name });
+      this.trace({
+        kind: 'route',
+        host: this.name,
+        dst: formatIpv4(skb.dst),
+        decision: 'bridge',
+        dev: br.name,
+      });
       dstMac = this.neigh.get(r.via || skb.dst);
       if (!dstMac) {
         // Resolve the new destination first; the frame waits (kept simple: sent once resolved).
@@ -279,7 +327,14 @@ export class Host {
   }
 
   /** ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. */
-  private ipInput(dev: Iface, ipIn: Uint8Array, prerouted: boolean, ct: number, ctDir: number, ctinfo: number): void {
+  private ipInput(
+    dev: Iface,
+    ipIn: Uint8Array,
+    prerouted: boolean,
+    ct: number,
+    ctDir: number,
+    ctinfo: number,
+  ): void {
     const ip = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
     const now = this.env.now();
     const skb = this.skb.load(ip, 0, dev.name, '');
@@ -298,21 +353,43 @@ export class Host {
     }
     if (this.sysctl('net.ipv4.ip_forward', 0) !== 1) {
       this.nf?.abandon(skb);
-      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `${formatIpv4(dst)} is not an address of ${this.name} and IP forwarding is off` });
+      this.trace({
+        kind: 'drop',
+        host: this.name,
+        ifname: dev.name,
+        reason: `${formatIpv4(dst)} is not an address of ${this.name} and IP forwarding is off`,
+      });
       return;
     }
     const r = this.routes.lookup(dst);
     if (!r) {
       this.nf?.abandon(skb);
       this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'unreachable' });
-      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `no route to ${formatIpv4(dst)}` });
+      this.trace({
+        kind: 'drop',
+        host: this.name,
+        ifname: dev.name,
+        reason: `no route to ${formatIpv4(dst)}`,
+      });
       this.sockets.sendIcmpError(ip, 3, 0, 0); // destination net unreachable
       return;
     }
-    this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'forward', via: r.via ? formatIpv4(r.via) : undefined, dev: r.dev });
+    this.trace({
+      kind: 'route',
+      host: this.name,
+      dst: formatIpv4(dst),
+      decision: 'forward',
+      via: r.via ? formatIpv4(r.via) : undefined,
+      dev: r.dev,
+    });
     if (ipv4Ttl(ip, 0) <= 1) {
       this.nf?.abandon(skb);
-      this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: `TTL expired in transit to ${formatIpv4(dst)}` });
+      this.trace({
+        kind: 'drop',
+        host: this.name,
+        ifname: dev.name,
+        reason: `TTL expired in transit to ${formatIpv4(dst)}`,
+      });
       this.sockets.sendIcmpError(ip, 11, 0, 0);
       return;
     }
@@ -403,7 +480,12 @@ export class Host {
     if (!pend) return;
     if (pend.tries >= ARP_RETRIES) {
       this.pending.delete(addr);
-      this.trace({ kind: 'drop', host: this.name, ifname: pend.ifname, reason: `neighbour ${formatIpv4(addr)} unreachable: no answer to ${ARP_RETRIES} ARP requests` });
+      this.trace({
+        kind: 'drop',
+        host: this.name,
+        ifname: pend.ifname,
+        reason: `neighbour ${formatIpv4(addr)} unreachable: no answer to ${ARP_RETRIES} ARP requests`,
+      });
       for (const p of pend.packets) {
         this.onResolved.delete(p);
         if (p.length > 0) this.sockets.neighbourFailed(p);
@@ -441,7 +523,10 @@ export class Host {
           this.onResolved.delete(p);
           cb();
         } else {
-          this.devOutput(pend.ifname, emitEthernet(mac, this.ifaces.get(pend.ifname)!.mac, ETHERTYPE_IPV4, p));
+          this.devOutput(
+            pend.ifname,
+            emitEthernet(mac, this.ifaces.get(pend.ifname)!.mac, ETHERTYPE_IPV4, p),
+          );
         }
       }
     }
@@ -472,25 +557,24 @@ export class Host {
     const host = this.name;
     const now = (): number => this.env.now();
     const nf = (): Netfilter => this.nf!;
-    const addrPort = (a: number, p: number, proto: number): string => (proto === IPPROTO_ICMP ? `${formatIpv4(a)} id ${p}` : `${formatIpv4(a)}:${p}`);
+    const addrPort = (a: number, p: number, proto: number): string =>
+      proto === IPPROTO_ICMP ? `${formatIpv4(a)} id ${p}` : `${formatIpv4(a)}:${p}`;
     return {
-      rule: (hook, table, chain, index, rule) => t.step(now(), { kind: 'rule', host, hook, table, chain, index, rule }),
-      policy: (hook, table, chain, policy) => t.step(now(), { kind: 'policy', host, hook, table, chain, policy }),
-      conntrack: (hook, ctinfo, e, created) => {
+      rule: (hook, table, chain, index, rule) =>
+        t.step(now(), { kind: 'rule', host, hook, table, chain, index, rule }),
+      policy: (hook, table, chain, policy) =>
+        t.step(now(), { kind: 'policy', host, hook, table, chain, policy }),
+      conntrack: (hook, ctinfo, _e, created) =>
+        t.step(now(), { kind: 'conntrack', host, hook, state: CTINFO_NAMES[ctinfo] ?? 'INVALID', created }),
+      ctEvent: (event, e) => {
         const ct = nf().conntrack;
         t.step(now(), {
-          kind: 'conntrack',
+          kind: 'ct-event',
           host,
-          hook,
-          state: CTINFO_NAMES[ctinfo] ?? 'INVALID',
-          created,
-          line: e >= 0 ? formatConntrackLine(ct, e, now()) : '',
-          ...(e >= 0 ? { entry: entryJson(ct, e, now()) } : {}),
+          event,
+          line: formatConntrackLine(ct, e, now()),
+          entry: entryJson(ct, e, now()),
         });
-      },
-      ctUpdate: (e) => {
-        const ct = nf().conntrack;
-        t.step(now(), { kind: 'ct-update', host, line: formatConntrackLine(ct, e, now()), entry: entryJson(ct, e, now()) });
       },
       nat: (hook, c) => {
         const proto = this.skb.proto;

@@ -18,7 +18,12 @@ export interface Iface {
   readonly fdb: Map<string, string>;
 }
 
-export function makeIface(name: string, kind: 'eth' | 'bridge', mac: Uint8Array, addrs: IfAddr[] = []): Iface {
+export function makeIface(
+  name: string,
+  kind: 'eth' | 'bridge',
+  mac: Uint8Array,
+  addrs: IfAddr[] = [],
+): Iface {
   return { name, kind, mac, addrs, master: undefined, ports: [], fdb: new Map() };
 }
 

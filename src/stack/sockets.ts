@@ -5,8 +5,27 @@
 // its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
 import { formatIpv4 } from '../wire/addr.ts';
 import { checksum, pseudoHeaderSum, read16, read32, write16 } from '../wire/checksum.ts';
-import { emitIpv4Header, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Dst, ipv4HeaderLength, ipv4Src, ipv4TotalLength } from '../wire/ipv4.ts';
-import { emitTcp, formatTcpFlags, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpChecksumOk, type TcpOption } from '../wire/tcp.ts';
+import {
+  emitIpv4Header,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  ipv4Dst,
+  ipv4HeaderLength,
+  ipv4Src,
+  ipv4TotalLength,
+} from '../wire/ipv4.ts';
+import {
+  emitTcp,
+  formatTcpFlags,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  tcpChecksumOk,
+  type TcpOption,
+} from '../wire/tcp.ts';
 import type { Host } from './host.ts';
 
 /** What an application learns from its socket. The simulator's flows implement it. */
@@ -33,7 +52,16 @@ export interface ServerObserver {
   peerSeen(proto: 'tcp' | 'udp', local: string, peer: string): void;
 }
 
-type TcpState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'TIME_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'CLOSED';
+type TcpState =
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'TIME_WAIT'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'CLOSED';
 
 interface TcpSock {
   state: TcpState;
@@ -63,7 +91,10 @@ export class Sockets {
   private readonly tcpListen = new Set<number>();
   private readonly udpListen = new Set<number>();
   /** Client UDP sockets by local port: connected to (raddr, rport) or not (raddr 0). */
-  private readonly udp = new Map<number, { raddr: number; rport: number; obs: SocketObserver; expected: string }>();
+  private readonly udp = new Map<
+    number,
+    { raddr: number; rport: number; obs: SocketObserver; expected: string }
+  >();
   /** Ping sockets by echo id. */
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
   server: ServerObserver | undefined;
@@ -81,10 +112,29 @@ export class Sockets {
   // ---- sending -----------------------------------------------------------------------------
 
   /** Builds an IPv4 packet around an L4 payload and fills the L4 checksum. */
-  private ip(proto: number, src: number, dst: number, l4: Uint8Array, opts: { tos?: number; df?: boolean; ttl?: number } = {}): Uint8Array {
+  private ip(
+    proto: number,
+    src: number,
+    dst: number,
+    l4: Uint8Array,
+    opts: { tos?: number; df?: boolean; ttl?: number } = {},
+  ): Uint8Array {
     const p = new Uint8Array(20 + l4.length);
     p.set(l4, 20);
-    emitIpv4Header({ ttl: opts.ttl ?? 64, protocol: proto, src, dst, tos: opts.tos ?? 0, dontFragment: opts.df ?? true, id: opts.df === false ? this.host.nextIpId() : 0 }, l4.length, p, 0);
+    emitIpv4Header(
+      {
+        ttl: opts.ttl ?? 64,
+        protocol: proto,
+        src,
+        dst,
+        tos: opts.tos ?? 0,
+        dontFragment: opts.df ?? true,
+        id: opts.df === false ? this.host.nextIpId() : 0,
+      },
+      l4.length,
+      p,
+      0,
+    );
     if (proto === IPPROTO_UDP) {
       write16(p, 26, 0);
       const c = checksum(p, 20, l4.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, l4.length));
@@ -105,8 +155,17 @@ export class Sockets {
     return true;
   }
 
-  private tcpSegment(s: TcpSock, flags: number, payload: Uint8Array = new Uint8Array(0), seqOverride?: number): Uint8Array {
-    const ts: TcpOption = { kind: 'ts', val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0, ecr: s.tsRecent };
+  private tcpSegment(
+    s: TcpSock,
+    flags: number,
+    payload: Uint8Array = new Uint8Array(0),
+    seqOverride?: number,
+  ): Uint8Array {
+    const ts: TcpOption = {
+      kind: 'ts',
+      val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
+      ecr: s.tsRecent,
+    };
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
@@ -116,8 +175,35 @@ export class Sockets {
     const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
     const hl = 20 + (syn ? 20 : 12);
     const p = new Uint8Array(20 + hl + payload.length);
-    emitTcp({ srcPort: s.lport, dstPort: s.rport, seq: seqOverride ?? s.sndNxt, ack: flags & TCP_ACK ? s.rcvNxt : 0, flags, window, options }, payload, s.laddr, s.raddr, p, 20);
-    emitIpv4Header({ ttl: 64, protocol: IPPROTO_TCP, src: s.laddr, dst: s.raddr, dontFragment: true, id: this.host.nextIpId() }, hl + payload.length, p, 0);
+    emitTcp(
+      {
+        srcPort: s.lport,
+        dstPort: s.rport,
+        seq: seqOverride ?? s.sndNxt,
+        ack: flags & TCP_ACK ? s.rcvNxt : 0,
+        flags,
+        window,
+        options,
+      },
+      payload,
+      s.laddr,
+      s.raddr,
+      p,
+      20,
+    );
+    emitIpv4Header(
+      {
+        ttl: 64,
+        protocol: IPPROTO_TCP,
+        src: s.laddr,
+        dst: s.raddr,
+        dontFragment: true,
+        id: this.host.nextIpId(),
+      },
+      hl + payload.length,
+      p,
+      0,
+    );
     return p;
   }
 
@@ -127,7 +213,14 @@ export class Sockets {
    * connect(): sends a SYN from `sport` and retransmits it (1 s apart for the first
    * net.ipv4.tcp_syn_linear_timeouts retries, then doubling) until `timeout` seconds pass.
    */
-  tcpConnect(dst: number, dport: number, sport: number, timeout: number, hold: number, obs: SocketObserver): void {
+  tcpConnect(
+    dst: number,
+    dport: number,
+    sport: number,
+    timeout: number,
+    hold: number,
+    obs: SocketObserver,
+  ): void {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('connect(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
@@ -158,7 +251,13 @@ export class Sockets {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
       obs.synSent?.(s.synCount);
-      if (s.synCount > 1) this.host.trace({ kind: 'socket', host: this.host.name, event: 'retransmit', text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})` });
+      if (s.synCount > 1)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'retransmit',
+          text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
+        });
       if (!this.send(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), obs)) return;
       if (s.synCount > retries) return;
       const n = s.synCount; // retransmission number about to be scheduled
@@ -171,7 +270,12 @@ export class Sockets {
       if (s.state === 'SYN_SENT') {
         s.state = 'CLOSED';
         this.tcp.delete(key(laddr, sport, dst, dport));
-        this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: `connect() to ${ap(dst, dport)} timed out after ${timeout} s` });
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'timeout',
+          text: `connect() to ${ap(dst, dport)} timed out after ${timeout} s`,
+        });
         obs.failed?.(`connect() timed out after ${timeout} s`);
       }
     });
@@ -238,16 +342,54 @@ export class Sockets {
     const segLen = total - o - doff + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
     const p = new Uint8Array(40);
     if (flags & TCP_ACK) {
-      emitTcp({ srcPort: dport, dstPort: sport, seq: ack, flags: TCP_RST, window: 0 }, new Uint8Array(0), dst, src, p, 20);
+      emitTcp(
+        { srcPort: dport, dstPort: sport, seq: ack, flags: TCP_RST, window: 0 },
+        new Uint8Array(0),
+        dst,
+        src,
+        p,
+        20,
+      );
     } else {
-      emitTcp({ srcPort: dport, dstPort: sport, seq: 0, ack: (seq + segLen) >>> 0, flags: TCP_RST | TCP_ACK, window: 0 }, new Uint8Array(0), dst, src, p, 20);
+      emitTcp(
+        {
+          srcPort: dport,
+          dstPort: sport,
+          seq: 0,
+          ack: (seq + segLen) >>> 0,
+          flags: TCP_RST | TCP_ACK,
+          window: 0,
+        },
+        new Uint8Array(0),
+        dst,
+        src,
+        p,
+        20,
+      );
     }
-    emitIpv4Header({ ttl: 64, protocol: IPPROTO_TCP, src: dst, dst: src, dontFragment: true, id: 0 }, 20, p, 0);
-    this.host.trace({ kind: 'socket', host: this.host.name, event: 'rst-sent', text: `sends RST to ${ap(src, sport)}: no socket for this segment` });
+    emitIpv4Header(
+      { ttl: 64, protocol: IPPROTO_TCP, src: dst, dst: src, dontFragment: true, id: 0 },
+      20,
+      p,
+      0,
+    );
+    this.host.trace({
+      kind: 'socket',
+      host: this.host.name,
+      event: 'rst-sent',
+      text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
+    });
     this.send(p);
   }
 
-  private tcpAccept(src: number, sport: number, dst: number, dport: number, seq: number, tsval: number): void {
+  private tcpAccept(
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    seq: number,
+    tsval: number,
+  ): void {
     const rng = this.host.env.rng;
     const s: TcpSock = {
       state: 'SYN_RECV',
@@ -268,18 +410,35 @@ export class Sockets {
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(dst, dport, src, sport), s);
-    this.host.trace({ kind: 'socket', host: this.host.name, event: 'syn-received', text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK` });
+    this.host.trace({
+      kind: 'socket',
+      host: this.host.name,
+      event: 'syn-received',
+      text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK`,
+    });
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK));
     s.sndNxt = (s.sndUna + 1) >>> 0;
   }
 
-  private tcpSockInput(s: TcpSock, flags: number, seq: number, ack: number, payload: Uint8Array, tsval: number): void {
+  private tcpSockInput(
+    s: TcpSock,
+    flags: number,
+    seq: number,
+    ack: number,
+    payload: Uint8Array,
+    tsval: number,
+  ): void {
     const k = key(s.laddr, s.lport, s.raddr, s.rport);
     if (tsval >= 0) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
-      this.host.trace({ kind: 'socket', host: this.host.name, event: 'rst-received', text: `connection with ${ap(s.raddr, s.rport)} reset by peer` });
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'rst-received',
+        text: `connection with ${ap(s.raddr, s.rport)} reset by peer`,
+      });
       s.obs?.reset?.(ap(s.raddr, s.rport));
       return;
     }
@@ -290,7 +449,12 @@ export class Sockets {
           s.sndUna = ack;
           s.state = 'ESTABLISHED';
           this.send(this.tcpSegment(s, TCP_ACK));
-          this.host.trace({ kind: 'socket', host: this.host.name, event: 'connected', text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}` });
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'connected',
+            text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
+          });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
           // The client application says hello.
           this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, PING_PAYLOAD));
@@ -301,7 +465,12 @@ export class Sockets {
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
-          this.host.trace({ kind: 'socket', host: this.host.name, event: 'accepted', text: `accepted a connection from ${ap(s.raddr, s.rport)}` });
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'accepted',
+            text: `accepted a connection from ${ap(s.raddr, s.rport)}`,
+          });
           this.server?.peerSeen('tcp', ap(s.laddr, s.lport), ap(s.raddr, s.rport));
         } else return;
         break;
@@ -326,7 +495,7 @@ export class Sockets {
         }
       }
     }
-    if (flags & TCP_FIN && ((seq + payload.length) >>> 0) === s.rcvNxt) {
+    if (flags & TCP_FIN && (seq + payload.length) >>> 0 === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + 1) >>> 0;
       if (s.state === 'ESTABLISHED') {
         // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
@@ -336,7 +505,12 @@ export class Sockets {
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
         this.send(this.tcpSegment(s, TCP_ACK));
-        this.host.trace({ kind: 'socket', host: this.host.name, event: 'closed', text: `connection with ${ap(s.raddr, s.rport)} closed` });
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'closed',
+          text: `connection with ${ap(s.raddr, s.rport)} closed`,
+        });
         s.obs?.closed?.();
         this.host.env.timer(this.now() + 60, () => this.tcp.delete(k));
       }
@@ -364,7 +538,12 @@ export class Sockets {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
-    this.udp.set(sport, { raddr: connected ? dst : 0, rport: connected ? dport : 0, obs, expected: ap(dst, dport) });
+    this.udp.set(sport, {
+      raddr: connected ? dst : 0,
+      rport: connected ? dport : 0,
+      obs,
+      expected: ap(dst, dport),
+    });
     this.send(this.ip(IPPROTO_UDP, laddr, dst, udpDatagram(sport, dport, PING_PAYLOAD), { df: true }), obs);
   }
 
@@ -376,7 +555,12 @@ export class Sockets {
     const payload = ip.slice(o + 8, total);
     if (this.udpListen.has(dport)) {
       this.server?.peerSeen('udp', ap(dst, dport), ap(src, sport));
-      this.host.trace({ kind: 'socket', host: this.host.name, event: 'data', text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it` });
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'data',
+        text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it`,
+      });
       const answer = new TextEncoder().encode(`pong peer=${ap(src, sport)}\n`);
       this.send(this.ip(IPPROTO_UDP, dst, src, udpDatagram(dport, sport, answer), { df: true }));
       return;
@@ -398,7 +582,12 @@ export class Sockets {
         text: `UDP from ${ap(src, sport)} matches no socket: port ${dport} is connected to ${sock.expected}`,
       });
     }
-    this.host.trace({ kind: 'socket', host: this.host.name, event: 'port-unreachable', text: `UDP port ${dport} has no socket for ${ap(src, sport)}: answers ICMP port unreachable` });
+    this.host.trace({
+      kind: 'socket',
+      host: this.host.name,
+      event: 'port-unreachable',
+      text: `UDP port ${dport} has no socket for ${ap(src, sport)}: answers ICMP port unreachable`,
+    });
     this.sendIcmpError(ip, 3, 3, 0);
   }
 
@@ -425,7 +614,12 @@ export class Sockets {
       // The kernel answers echo requests itself (icmp_echo).
       const m = ip.slice(o, total);
       m[0] = 0;
-      this.host.trace({ kind: 'socket', host: this.host.name, event: 'reply', text: `answers the echo request from ${formatIpv4(src)}` });
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'reply',
+        text: `answers the echo request from ${formatIpv4(src)}`,
+      });
       this.send(this.ip(IPPROTO_ICMP, dst, src, m, { df: false }));
       return;
     }
@@ -445,7 +639,10 @@ export class Sockets {
       const isport = read16(ip, inner + ihl);
       const idst = ipv4Dst(ip, inner);
       const idport = read16(ip, inner + ihl + 2);
-      const why = type === 11 ? `time exceeded (from ${formatIpv4(src)})` : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
+      const why =
+        type === 11
+          ? `time exceeded (from ${formatIpv4(src)})`
+          : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
         if (s && s.state === 'SYN_SENT') s.obs?.failed?.(`ICMP ${why}`);
@@ -476,7 +673,11 @@ export class Sockets {
     const r = this.host.routes.lookup(osrc);
     if (!r) return;
     const src = this.host.isLocal(odst) ? odst : this.host.sourceAddressFor(r.dev, osrc);
-    this.host.trace({ kind: 'icmp-sent', host: this.host.name, text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}` });
+    this.host.trace({
+      kind: 'icmp-sent',
+      host: this.host.name,
+      text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}`,
+    });
     this.send(this.ip(IPPROTO_ICMP, src, osrc, m, { tos: 0xc0, df: false }));
   }
 
@@ -506,7 +707,8 @@ export class Sockets {
     const o = ipv4HeaderLength(ip, 0);
     const proto = ip[9]!;
     const why = `no route to host: ${formatIpv4(ipv4Dst(ip, 0))} did not answer ARP`;
-    if (proto === IPPROTO_TCP) this.tcp.get(key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2)))?.obs?.failed?.(why);
+    if (proto === IPPROTO_TCP)
+      this.tcp.get(key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2)))?.obs?.failed?.(why);
     else if (proto === IPPROTO_UDP) this.udp.get(read16(ip, o))?.obs.failed?.(why);
     else if (proto === IPPROTO_ICMP) this.ping.get(read16(ip, o + 4))?.obs.failed?.(why);
   }

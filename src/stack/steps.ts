@@ -9,8 +9,10 @@ export type Step =
   | { kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; frame: Uint8Array }
   | { kind: 'rule'; host: string; hook: HookName; table: TableName; chain: string; index: number; rule: Rule }
   | { kind: 'policy'; host: string; hook: HookName; table: TableName; chain: string; policy: string }
-  | { kind: 'conntrack'; host: string; hook: HookName; state: string; created: boolean; line: string; entry?: CtEntryJson }
-  | { kind: 'ct-update'; host: string; line: string; entry: CtEntryJson }
+  /** The packet's conntrack classification (ctstate) at a hook. */
+  | { kind: 'conntrack'; host: string; hook: HookName; state: string; created: boolean }
+  /** A conntrack event (`conntrack -E`): NEW at confirmation, UPDATE on a state/status change. */
+  | { kind: 'ct-event'; host: string; event: 'NEW' | 'UPDATE'; line: string; entry: CtEntryJson }
   | {
       kind: 'nat';
       host: string;
@@ -20,7 +22,14 @@ export type Step =
       before: string;
       after: string;
     }
-  | { kind: 'route'; host: string; dst: string; decision: 'local' | 'forward' | 'unreachable' | 'bridge'; via?: string; dev?: string }
+  | {
+      kind: 'route';
+      host: string;
+      dst: string;
+      decision: 'local' | 'forward' | 'unreachable' | 'bridge';
+      via?: string;
+      dev?: string;
+    }
   | { kind: 'socket'; host: string; event: SocketEvent; text: string }
   | { kind: 'drop'; host: string; ifname?: string; reason: string }
   | { kind: 'icmp-sent'; host: string; text: string };

@@ -1,7 +1,6 @@
 // The verdict of a flow and its reason, in one plain sentence that names addresses and ports, in
 // the words of the seed: who translated what, where the answer went, and why the client took it or
 // not. Built from the flow's result and the NAT steps the trace recorded.
-import { formatIpv4 } from '../wire/addr.ts';
 import { flowTarget, type FlowResult } from '../sim/flows.ts';
 import type { TimedStep } from '../stack/steps.ts';
 
@@ -19,7 +18,11 @@ export function bindingsOf(r: FlowResult, steps: readonly TimedStep[]): NatStep[
     const [src] = s.before.split(' > ');
     if (cur === undefined) {
       // The first translation of this flow starts from the client's own packet.
-      if (!s.before.endsWith(`> ${flowTarget(f).replace(/^(\d+\.\d+\.\d+\.\d+)$/, '$1 id ' + f.icmpId)}`) && !s.before.endsWith(`> ${flowTarget(f)}`)) continue;
+      if (
+        !s.before.endsWith(`> ${flowTarget(f).replace(/^(\d+\.\d+\.\d+\.\d+)$/, '$1 id ' + f.icmpId)}`) &&
+        !s.before.endsWith(`> ${flowTarget(f)}`)
+      )
+        continue;
       if (f.proto !== 'icmp' && !src!.endsWith(`:${f.sport}`)) continue;
     } else if (s.before !== cur) continue;
     out.push(s);
@@ -33,7 +36,9 @@ function natWords(b: readonly NatStep[]): string {
     .map((s) => {
       const [bs, bd] = s.before.split(' > ');
       const [as, ad] = s.after.split(' > ');
-      return s.manip === 'DNAT' ? `${s.host} DNATed the destination ${bd} to ${ad}` : `${s.host} SNATed the source ${bs} to ${as}`;
+      return s.manip === 'DNAT'
+        ? `${s.host} DNATed the destination ${bd} to ${ad}`
+        : `${s.host} SNATed the source ${bs} to ${as}`;
     })
     .join(', then ');
 }
@@ -46,24 +51,29 @@ export function explain(r: FlowResult, steps: readonly TimedStep[]): string {
   const dnat = b.find((s) => s.manip === 'DNAT');
   const snat = b.find((s) => s.manip === 'SNAT');
   const nat = b.length > 0 ? natWords(b) : '';
-  const client = r.local ?? `${f.from}${f.proto === 'icmp' ? '' : `:${f.sport}`}`;
   const u = r.unexpected[0];
 
   if (f.proto === 'tcp') {
     if (r.verdict === 'connected') {
-      const via = nat ? ` ${nat}; the server's answer came back through ${b[0]!.host}, which translated it back to come from ${target}` : ` with no translation on the way`;
+      const via = nat
+        ? ` ${nat}; the server's answer came back through ${b[0]!.host}, which translated it back to come from ${target}`
+        : ` with no translation on the way`;
       const saw = r.serverSaw ? ` The server saw the client as ${r.serverSaw}.` : '';
       return `Connected to ${target}:${via}.${saw}`;
     }
     if (r.verdict === 'timeout' && u) {
       const server = u.from;
-      const why = dnat && !snat ? `${dnat.host} DNATed the SYN to ${dnat.after.split(' > ')[1]} but left its source ${dnat.before.split(' > ')[0]} unchanged, so the server answered the client directly from ${server}, not through ${dnat.host}` : `the answer came from ${server}`;
+      const why =
+        dnat && !snat
+          ? `${dnat.host} DNATed the SYN to ${dnat.after.split(' > ')[1]} but left its source ${dnat.before.split(' > ')[0]} unchanged, so the server answered the client directly from ${server}, not through ${dnat.host}`
+          : `the answer came from ${server}`;
       return `Timed out: ${why}. The client expected the answer from ${target}, so its kernel answered each ${u.what} with RST (${plural(u.count, 'time')}); it sent ${plural(r.syns, 'SYN')} and connect() gave up after ${f.timeout} s.`;
     }
     if (r.verdict === 'timeout') {
       return `Timed out: ${plural(r.syns, 'SYN')} to ${target} got no answer${nat ? ` (${nat})` : ''} and connect() gave up after ${f.timeout} s.`;
     }
-    if (r.verdict === 'reset') return `Refused: ${r.detail}${nat ? ` (${nat})` : ''}; nothing listens there, or a rule rejected the connection.`;
+    if (r.verdict === 'reset')
+      return `Refused: ${r.detail}${nat ? ` (${nat})` : ''}; nothing listens there, or a rule rejected the connection.`;
     return `Unreachable: ${r.detail}.`;
   }
 
@@ -73,16 +83,23 @@ export function explain(r: FlowResult, steps: readonly TimedStep[]): string {
     return `Answered from ${r.replyFrom ?? target}${via}.${r.serverSaw ? ` The server saw the client as ${r.serverSaw}.` : ''}`;
   }
   if (r.verdict === 'reply-from-unexpected-source') {
-    const why = dnat && !snat ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer went straight back` : 'the answer took another path';
+    const why =
+      dnat && !snat
+        ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer went straight back`
+        : 'the answer took another path';
     return `An answer came from ${r.replyFrom}, not from ${target}: ${why}. The client's socket is not connected, so it took the answer anyway, but from the wrong address.`;
   }
   if (r.verdict === 'timeout' && u) {
-    const why = dnat && !snat ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer came straight from ${u.from}` : `the answer came from ${u.from}`;
+    const why =
+      dnat && !snat
+        ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer came straight from ${u.from}`
+        : `the answer came from ${u.from}`;
     return `No answer from ${target} within ${f.timeout} s: ${why}; the client's connected socket takes answers only from ${target}, so its kernel dropped it${f.proto === 'udp' ? ' and sent ICMP port unreachable' : ''}.`;
   }
-  if (r.verdict === 'timeout') return `No answer from ${target} within ${f.timeout} s${nat ? ` (${nat})` : ''}.`;
+  if (r.verdict === 'timeout')
+    return `No answer from ${target} within ${f.timeout} s${nat ? ` (${nat})` : ''}.`;
   return `Unreachable: ${r.detail}.`;
 }
 
-export const describeClient = (r: FlowResult): string => `${r.flow.from} ${r.flow.proto} ${r.local ?? ''} → ${flowTarget(r.flow)}`;
-export { formatIpv4 };
+export const describeClient = (r: FlowResult): string =>
+  `${r.flow.from} ${r.flow.proto} ${r.local ?? ''} → ${flowTarget(r.flow)}`;

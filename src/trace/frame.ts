@@ -4,7 +4,17 @@ import { formatIpv4, formatMac } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
 import { formatEthernetFrame } from '../wire/format.ts';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4Dst, ipv4HeaderLength, ipv4Protocol, ipv4Src, ipv4TotalLength, ipv4Ttl } from '../wire/ipv4.ts';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  ipv4Dst,
+  ipv4HeaderLength,
+  ipv4Protocol,
+  ipv4Src,
+  ipv4TotalLength,
+  ipv4Ttl,
+} from '../wire/ipv4.ts';
 import { formatTcpFlags } from '../wire/tcp.ts';
 
 export interface FrameInfo {
@@ -36,14 +46,24 @@ export function describeFrame(f: Uint8Array): FrameInfo {
       summary,
       ether,
       proto: 'arp',
-      arp: { op: read16(f, o + 6) === 1 ? 'request' : 'reply', sender: formatIpv4(read32(f, o + 14)), target: formatIpv4(read32(f, o + 24)) },
+      arp: {
+        op: read16(f, o + 6) === 1 ? 'request' : 'reply',
+        sender: formatIpv4(read32(f, o + 14)),
+        target: formatIpv4(read32(f, o + 24)),
+      },
     };
   }
   if (type !== ETHERTYPE_IPV4 || f.length < o + 20) return { summary, ether, proto: 'other' };
   const hl = ipv4HeaderLength(f, o);
   const l4 = o + hl;
   const total = ipv4TotalLength(f, o);
-  const base = { summary, ether, src: formatIpv4(ipv4Src(f, o)), dst: formatIpv4(ipv4Dst(f, o)), ttl: ipv4Ttl(f, o) };
+  const base = {
+    summary,
+    ether,
+    src: formatIpv4(ipv4Src(f, o)),
+    dst: formatIpv4(ipv4Dst(f, o)),
+    ttl: ipv4Ttl(f, o),
+  };
   const p = ipv4Protocol(f, o);
   if (p === IPPROTO_TCP && f.length >= l4 + 20) {
     const doff = (f[l4 + 12]! >> 4) * 4;
@@ -59,21 +79,34 @@ export function describeFrame(f: Uint8Array): FrameInfo {
     };
   }
   if (p === IPPROTO_UDP && f.length >= l4 + 8) {
-    return { ...base, proto: 'udp', sport: read16(f, l4), dport: read16(f, l4 + 2), len: read16(f, l4 + 4) - 8 };
+    return {
+      ...base,
+      proto: 'udp',
+      sport: read16(f, l4),
+      dport: read16(f, l4 + 2),
+      len: read16(f, l4 + 4) - 8,
+    };
   }
   if (p === IPPROTO_ICMP && f.length >= l4 + 8) {
     const type2 = f[l4]!;
     const isEcho = type2 === 0 || type2 === 8;
-    return { ...base, proto: 'icmp', icmp: { type: type2, code: f[l4 + 1]!, ...(isEcho ? { id: read16(f, l4 + 4) } : {}) } };
+    return {
+      ...base,
+      proto: 'icmp',
+      icmp: { type: type2, code: f[l4 + 1]!, ...(isEcho ? { id: read16(f, l4 + 4) } : {}) },
+    };
   }
   return { ...base, proto: 'ip' };
 }
 
 /** `ip:port > ip:port [flags]` — the short form the trace's sentences use. */
 export function shortPacket(i: FrameInfo): string {
-  if (i.proto === 'arp') return `ARP ${i.arp!.op} ${i.arp!.op === 'request' ? `who-has ${i.arp!.target} tell ${i.arp!.sender}` : `${i.arp!.sender} is-at ${i.ether.src}`}`;
-  if (i.proto === 'tcp') return `TCP ${i.src}:${i.sport} > ${i.dst}:${i.dport} [${i.flags}]${i.len ? ` ${i.len} bytes` : ''}`;
+  if (i.proto === 'arp')
+    return `ARP ${i.arp!.op} ${i.arp!.op === 'request' ? `who-has ${i.arp!.target} tell ${i.arp!.sender}` : `${i.arp!.sender} is-at ${i.ether.src}`}`;
+  if (i.proto === 'tcp')
+    return `TCP ${i.src}:${i.sport} > ${i.dst}:${i.dport} [${i.flags}]${i.len ? ` ${i.len} bytes` : ''}`;
   if (i.proto === 'udp') return `UDP ${i.src}:${i.sport} > ${i.dst}:${i.dport} ${i.len} bytes`;
-  if (i.proto === 'icmp') return `ICMP ${i.src} > ${i.dst} type ${i.icmp!.type} code ${i.icmp!.code}${i.icmp!.id !== undefined ? ` id ${i.icmp!.id}` : ''}`;
+  if (i.proto === 'icmp')
+    return `ICMP ${i.src} > ${i.dst} type ${i.icmp!.type} code ${i.icmp!.code}${i.icmp!.id !== undefined ? ` id ${i.icmp!.id}` : ''}`;
   return i.summary;
 }

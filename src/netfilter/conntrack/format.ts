@@ -7,7 +7,11 @@ import { TCP_STATE_NAMES } from './proto-tcp.ts';
 import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable, type CtEventKind } from './table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from './tuple.ts';
 
-const PROTO_NAMES: Record<number, string> = { [IPPROTO_TCP]: 'tcp', [IPPROTO_UDP]: 'udp', [IPPROTO_ICMP]: 'icmp' };
+const PROTO_NAMES: Record<number, string> = {
+  [IPPROTO_TCP]: 'tcp',
+  [IPPROTO_UDP]: 'udp',
+  [IPPROTO_ICMP]: 'icmp',
+};
 
 export const protoName = (p: number): string => PROTO_NAMES[p] ?? 'unknown';
 
@@ -18,7 +22,8 @@ function tupleText(t: ConntrackTable, e: number, dir: number): string {
     const td = t.dport(e, dir);
     return `${base} type=${td >>> 8} code=${td & 0xff} id=${t.sport(e, dir)}`;
   }
-  if (p === IPPROTO_TCP || p === IPPROTO_UDP) return `${base} sport=${t.sport(e, dir)} dport=${t.dport(e, dir)}`;
+  if (p === IPPROTO_TCP || p === IPPROTO_UDP)
+    return `${base} sport=${t.sport(e, dir)} dport=${t.dport(e, dir)}`;
   return base;
 }
 

@@ -111,7 +111,16 @@ export function tcpNewState(flags: number, loose: boolean): number {
  * nf_conntrack_tcp_packet for an entry that exists (or was just created with state `NONE` moved
  * to its first state by the caller). Updates state, status and timeout in the table.
  */
-export function tcpPacket(t: ConntrackTable, e: number, dir: number, flags: number, seq: number, now: number, to: Timeouts, isNew: boolean): number {
+export function tcpPacket(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  flags: number,
+  seq: number,
+  now: number,
+  to: Timeouts,
+  isNew: boolean,
+): number {
   const cls = tcpPacketClass(flags);
   const old = t.state[e]!;
   let next = isNew ? old : TABLE[dir]![cls]![old]!;
@@ -133,7 +142,13 @@ export function tcpPacket(t: ConntrackTable, e: number, dir: number, flags: numb
   }
   // Measured on Linux 6.18: a retransmitted SYN (same sequence number, no reply yet) leaves the
   // SYN_SENT timer running instead of restarting it.
-  const retransmittedSyn = !isNew && cls === TCP_SYN_SET && dir === 0 && old === sSS && t.lastSeq[e] === seq && (status & IPS_SEEN_REPLY) === 0;
+  const retransmittedSyn =
+    !isNew &&
+    cls === TCP_SYN_SET &&
+    dir === 0 &&
+    old === sSS &&
+    t.lastSeq[e] === seq &&
+    (status & IPS_SEEN_REPLY) === 0;
   if (cls === TCP_SYN_SET && dir === 0) t.lastSeq[e] = seq;
   t.lastIndex[e] = cls | (dir << 4);
   if (next !== old) {

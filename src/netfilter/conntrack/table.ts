@@ -129,7 +129,12 @@ export class ConntrackTable {
       const ed = s - 1;
       const e = ed >>> 1;
       const t = ed * 3;
-      if (this.tup[t] === src && this.tup[t + 1] === dst && this.tup[t + 2] === ports && this.proto[e] === proto) {
+      if (
+        this.tup[t] === src &&
+        this.tup[t + 1] === dst &&
+        this.tup[t + 2] === ports &&
+        this.proto[e] === proto
+      ) {
         if (this.expires[e]! <= now) {
           this.remove(e);
           return NO_ENTRY;
@@ -178,7 +183,9 @@ export class ConntrackTable {
     for (let dir = 0; dir < 2; dir++) {
       const i = (e * 2 + dir) * 3;
       const p = this.tup[i + 2]!;
-      if (this.lookup(this.tup[i]!, this.tup[i + 1]!, this.proto[e]!, p >>> 16, p & 0xffff, now) !== NO_ENTRY) {
+      if (
+        this.lookup(this.tup[i]!, this.tup[i + 1]!, this.proto[e]!, p >>> 16, p & 0xffff, now) !== NO_ENTRY
+      ) {
         this.release(e);
         return false;
       }
@@ -272,7 +279,9 @@ export class ConntrackTable {
       const ed = s - 1;
       const tj = ed * 3;
       const pj = this.tup[tj + 2]!;
-      const home = hashTuple(this.tup[tj]!, this.tup[tj + 1]!, this.proto[ed >>> 1]!, pj >>> 16, pj & 0xffff) & this.slotMask;
+      const home =
+        hashTuple(this.tup[tj]!, this.tup[tj + 1]!, this.proto[ed >>> 1]!, pj >>> 16, pj & 0xffff) &
+        this.slotMask;
       // Move s into the hole if its home is not in (hole, j] cyclically.
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {

@@ -46,7 +46,7 @@ export function invertTuple(out: TupleBuf, t: TupleBuf): boolean {
   if (t.proto === IPPROTO_ICMP) {
     const inv = ICMP_INVERT[t.dport >>> 8]!;
     if (inv < 0) return false;
-    return out.set(t.dst, t.src, t.proto, t.sport, (inv << 8) | (t.dport & 0xff)), true;
+    return (out.set(t.dst, t.src, t.proto, t.sport, (inv << 8) | (t.dport & 0xff)), true);
   }
   out.set(t.dst, t.src, t.proto, t.dport, t.sport);
   return true;

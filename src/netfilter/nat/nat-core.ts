@@ -3,7 +3,13 @@
 // and nf_nat_setup_info (store the new reply tuple, set SRC_NAT/DST_NAT). Runs once per connection
 // and manip type, never for later packets.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
-import { IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type ConntrackTable } from '../conntrack/table.ts';
+import {
+  IPS_DST_NAT,
+  IPS_DST_NAT_DONE,
+  IPS_SRC_NAT,
+  IPS_SRC_NAT_DONE,
+  type ConntrackTable,
+} from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
 
 export const MANIP_SRC = 0;
@@ -101,7 +107,8 @@ export class NatCore {
     if (r.maxAddr !== r.minAddr) {
       const size = r.maxAddr - r.minAddr + 1;
       const other = r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : manip === MANIP_SRC ? t.dst : t.src;
-      const h = Math.imul((manip === MANIP_SRC ? t.src : t.dst) ^ Math.imul(other, 0x9e3779b1), 0x85ebca6b) >>> 0;
+      const h =
+        Math.imul((manip === MANIP_SRC ? t.src : t.dst) ^ Math.imul(other, 0x9e3779b1), 0x85ebca6b) >>> 0;
       addr = r.minAddr + Math.floor(((h >>> 0) / 0x100000000) * size);
     }
     if (manip === MANIP_SRC) t.src = addr >>> 0;
@@ -183,7 +190,8 @@ export class NatCore {
     if (!(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
       if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
         const k = this.key(out, manip);
-        if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now))) return true;
+        if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now)))
+          return true;
       } else if (!this.usedTuple(out, e, now)) {
         return true;
       }
@@ -198,7 +206,8 @@ export class NatCore {
   private findAppropriateSrc(out: TupleBuf, orig: TupleBuf, r: NatRangeN, now: number): boolean {
     for (const e of this.ct.entries(now)) {
       if (this.ct.proto[e] !== orig.proto) continue;
-      if (this.ct.src(e, DIR_ORIGINAL) !== orig.src || this.ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
+      if (this.ct.src(e, DIR_ORIGINAL) !== orig.src || this.ct.sport(e, DIR_ORIGINAL) !== orig.sport)
+        continue;
       // The mapped source of that entry is its reply tuple's destination.
       this.ct.readTuple(e, DIR_REPLY, this.t1);
       invertTuple(this.t2, this.t1);
@@ -223,7 +232,8 @@ export class NatCore {
     const range: NatRangeN = r ?? nullRange(manip === MANIP_SRC ? orig.src : orig.dst);
     const out = this.out;
     if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
-    const changed = out.src !== orig.src || out.dst !== orig.dst || out.sport !== orig.sport || out.dport !== orig.dport;
+    const changed =
+      out.src !== orig.src || out.dst !== orig.dst || out.sport !== orig.sport || out.dport !== orig.dport;
     if (changed) {
       invertTuple(this.inv, out);
       ct.setTuple(e, DIR_REPLY, this.inv);

@@ -4,7 +4,16 @@
 // modelled, so a ruleset that uses one is refused instead of silently misread.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { IfaceMatch, Inv, Match, PortRange, Rule, CtStateName } from '../../rules/model.ts';
-import { CT_INVALID, CT_UNTRACKED, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, type Skb } from '../skb.ts';
+import {
+  CT_INVALID,
+  CT_UNTRACKED,
+  IP_CT_ESTABLISHED,
+  IP_CT_ESTABLISHED_REPLY,
+  IP_CT_NEW,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  type Skb,
+} from '../skb.ts';
 
 const inv = (m: boolean, i: boolean): boolean => m !== i;
 
@@ -42,7 +51,8 @@ function matchModule(m: Match, skb: Skb): boolean {
     case 'tcp':
       if (skb.proto !== IPPROTO_TCP || skb.fragment) return false;
       if (!portOk(skb.sport, m.sport) || !portOk(skb.dport, m.dport)) return false;
-      if (m.flags && !inv((skb.tcpFlags & m.flags.value.mask) === m.flags.value.comp, m.flags.invert)) return false;
+      if (m.flags && !inv((skb.tcpFlags & m.flags.value.mask) === m.flags.value.comp, m.flags.invert))
+        return false;
       if (m.option) return false; // refused by checkMatch; never reached
       return true;
     case 'udp':
@@ -52,7 +62,9 @@ function matchModule(m: Match, skb: Skb): boolean {
       if (skb.proto !== IPPROTO_ICMP || skb.fragment) return false;
       if (!m.icmpType) return true;
       const t = m.icmpType.value;
-      const hit = t.type === 0xff || (skb.icmpType === t.type && skb.icmpCode >= t.codeMin && skb.icmpCode <= t.codeMax);
+      const hit =
+        t.type === 0xff ||
+        (skb.icmpType === t.type && skb.icmpCode >= t.codeMin && skb.icmpCode <= t.codeMax);
       return inv(hit, m.icmpType.invert);
     }
     case 'comment':
@@ -67,7 +79,10 @@ function matchModule(m: Match, skb: Skb): boolean {
       const rs = m.ports.value;
       let hit = false;
       for (const r of rs) {
-        if ((m.kind !== 'dports' && inPorts(skb.sport, r)) || (m.kind !== 'sports' && inPorts(skb.dport, r))) {
+        if (
+          (m.kind !== 'dports' && inPorts(skb.sport, r)) ||
+          (m.kind !== 'sports' && inPorts(skb.dport, r))
+        ) {
           hit = true;
           break;
         }
@@ -81,11 +96,12 @@ function matchModule(m: Match, skb: Skb): boolean {
 
 /** ip_packet_match and then every match module, in order; all must hold. */
 export function ruleMatches(r: Rule, skb: Skb): boolean {
-  if (r.src && !inv(((skb.src & r.src.value.mask) >>> 0) === r.src.value.addr, r.src.invert)) return false;
-  if (r.dst && !inv(((skb.dst & r.dst.value.mask) >>> 0) === r.dst.value.addr, r.dst.invert)) return false;
+  if (r.src && !inv((skb.src & r.src.value.mask) >>> 0 === r.src.value.addr, r.src.invert)) return false;
+  if (r.dst && !inv((skb.dst & r.dst.value.mask) >>> 0 === r.dst.value.addr, r.dst.invert)) return false;
   if (r.inIface && !inv(ifaceMatches(skb.inIf, r.inIface.value), r.inIface.invert)) return false;
   if (r.outIface && !inv(ifaceMatches(skb.outIf, r.outIface.value), r.outIface.invert)) return false;
-  if (r.protocol && r.protocol.value !== 0 && !inv(skb.proto === r.protocol.value, r.protocol.invert)) return false;
+  if (r.protocol && r.protocol.value !== 0 && !inv(skb.proto === r.protocol.value, r.protocol.invert))
+    return false;
   if (r.fragment && !inv(skb.fragment, r.fragment.invert)) return false;
   for (const m of r.matches) if (!matchModule(m, skb)) return false;
   return true;

@@ -26,7 +26,8 @@ export function toRangeN(r: NatRange, f: NatFlags): NatRangeN {
     maxAddr: r.maxAddr,
     minPort: r.hasPorts ? r.minPort : 0,
     maxPort: r.hasPorts ? r.maxPort : 0,
-    flags: (r.hasAddr ? NF_NAT_RANGE_MAP_IPS : 0) | (r.hasPorts ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(f),
+    flags:
+      (r.hasAddr ? NF_NAT_RANGE_MAP_IPS : 0) | (r.hasPorts ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(f),
   };
 }
 
@@ -46,7 +47,8 @@ export function checkTarget(t: Target, table: string, builtinChain: string | und
     if (builtinChain !== undefined && !hooks.includes(builtinChain)) {
       return `target ${t.kind} is only valid in the ${hooks.join(' and ')} chains`;
     }
-    if ((t.kind === 'DNAT' || t.kind === 'SNAT') && t.ranges.length > 1) return `target ${t.kind} with several ranges is not supported`;
+    if ((t.kind === 'DNAT' || t.kind === 'SNAT') && t.ranges.length > 1)
+      return `target ${t.kind} with several ranges is not supported`;
   }
   return undefined;
 }

@@ -1,0 +1,70 @@
+// `natbox trace`: load, simulate and render each scenario (text, JSON, captures).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulateScenario } from '../scenario/simulate.ts';
+import { buildTraceDoc, type TraceDoc } from '../trace/model.ts';
+import { renderText } from '../trace/text.ts';
+import { devicesPcapng, linkPcaps } from '../trace/pcap.ts';
+
+export interface TraceOptions {
+  json?: boolean;
+  pcap?: string;
+  arp?: boolean;
+  verbose?: boolean;
+  seed: number;
+  color: boolean;
+}
+
+/** Reads a file, or says why not in one line. */
+export function readInput(file: string): { ok: true; text: string } | { ok: false; error: string } {
+  try {
+    return { ok: true, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      error: `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`,
+    };
+  }
+}
+
+export async function traceCommand(files: string[], opts: TraceOptions): Promise<number> {
+  const docs: TraceDoc[] = [];
+  let status = 0;
+  const color = opts.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  for (const file of files) {
+    const input = readInput(file);
+    if (!input.ok) {
+      process.stderr.write(`natbox: ${input.error}\n`);
+      status = 2;
+      continue;
+    }
+    const r = simulateScenario(input.text, file, { seed: opts.seed });
+    if (!r.ok) {
+      for (const e of r.errors) process.stderr.write(`${e}\n`);
+      status = 2;
+      continue;
+    }
+    const doc = buildTraceDoc(
+      {
+        name: r.scenario.name,
+        file,
+        ...(r.scenario.description ? { description: r.scenario.description } : {}),
+      },
+      r.sim,
+    );
+    docs.push(doc);
+    if (opts.pcap) {
+      const dir = files.length > 1 ? join(opts.pcap, r.scenario.name) : opts.pcap;
+      mkdirSync(dir, { recursive: true });
+      for (const [name, bytes] of linkPcaps(r.sim)) writeFileSync(join(dir, name), bytes);
+      writeFileSync(join(dir, 'devices.pcapng'), devicesPcapng(r.sim));
+    }
+    if (!opts.json)
+      process.stdout.write(
+        renderText(doc, { color, arp: opts.arp ?? false, verbose: opts.verbose ?? false }) + '\n',
+      );
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
+  return status;
+}

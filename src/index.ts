@@ -1,0 +1,35 @@
+// The public library API: re-exports only. The engine (wire, rules, netfilter, stack, sim) has no
+// Node-only code; the CLI is not part of the library.
+export { simulateScenario, prepareScenario } from './scenario/simulate.ts';
+export { loadScenario, formatScenarioError } from './scenario/load.ts';
+export { buildScenario, formatBuildError } from './scenario/build.ts';
+export { simulate, type SimResult, type SimOptions } from './sim/run.ts';
+export { World, type WorldConfig } from './sim/world.ts';
+export type { Flow, FlowResult, Verdict } from './sim/flows.ts';
+export { Host, type HostConfig, type HostEnv } from './stack/host.ts';
+export type { Step, TimedStep, StackTracer } from './stack/steps.ts';
+export {
+  Netfilter,
+  checkRuleset,
+  NF_ACCEPT,
+  NF_DROP,
+  type NfConfig,
+  type NfHost,
+} from './netfilter/engine.ts';
+export { Skb } from './netfilter/skb.ts';
+export { ConntrackTable } from './netfilter/conntrack/table.ts';
+export {
+  formatConntrackLine,
+  formatProcLine,
+  formatEventLine,
+  entryJson,
+} from './netfilter/conntrack/format.ts';
+export { SeededRng } from './netfilter/nat/nat-core.ts';
+export { loadRules, loadRulesText, emptyRuleset } from './rules/load.ts';
+export { printSave, formatRule } from './rules/print-save.ts';
+export { formatDiagnostic, type Diagnostic } from './rules/diagnostics.ts';
+export type { Ruleset, Rule, Chain, Table, Match, Target } from './rules/model.ts';
+export { buildTraceDoc, type TraceDoc } from './trace/model.ts';
+export { renderText } from './trace/text.ts';
+export { linkPcaps, devicesPcapng } from './trace/pcap.ts';
+export { explain } from './trace/explain.ts';

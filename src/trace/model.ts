@@ -1,0 +1,154 @@
+// The trace as one plain, JSON-ready document (format "natbox-trace/1"): the scenario, every step
+// with its time, each flow's verdict and reason, and the conntrack tables at the end. Every
+// renderer (text, JSON, pcap) reads this or the steps it is built from. Documented in
+// docs/trace-json.md and schema/trace.schema.json.
+import { formatRule } from '../rules/print-save.ts';
+import { entryJson, formatConntrackLine, type CtEntryJson } from '../netfilter/conntrack/format.ts';
+import type { TimedStep } from '../stack/steps.ts';
+import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';
+import type { SimResult } from '../sim/run.ts';
+import { describeFrame, type FrameInfo } from './frame.ts';
+import { explain } from './explain.ts';
+
+export const TRACE_FORMAT = 'natbox-trace/1';
+
+export type TraceStep =
+  | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
+  | {
+      t: number;
+      kind: 'rule';
+      host: string;
+      hook: string;
+      table: string;
+      chain: string;
+      index: number;
+      rule: string;
+    }
+  | { t: number; kind: 'policy'; host: string; hook: string; table: string; chain: string; policy: string }
+  | { t: number; kind: 'conntrack'; host: string; hook: string; state: string; created: boolean }
+  | { t: number; kind: 'ct-event'; host: string; event: 'NEW' | 'UPDATE'; line: string; entry: CtEntryJson }
+  | {
+      t: number;
+      kind: 'nat';
+      host: string;
+      hook: string;
+      manip: 'SNAT' | 'DNAT';
+      by: 'rule' | 'null-binding' | 'mapping';
+      before: string;
+      after: string;
+    }
+  | { t: number; kind: 'route'; host: string; dst: string; decision: string; via?: string; dev?: string }
+  | { t: number; kind: 'socket'; host: string; event: string; text: string }
+  | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
+  | { t: number; kind: 'icmp-sent'; host: string; text: string };
+
+export interface TraceFlow {
+  name: string;
+  from: string;
+  proto: 'tcp' | 'udp' | 'icmp';
+  to: string;
+  sport?: number;
+  at: number;
+  timeout: number;
+  verdict: Verdict;
+  reason: string;
+  detail: string;
+  serverSaw?: string;
+  replyFrom?: string;
+  syns?: number;
+  expected?: { verdict?: Verdict; serverSees?: string };
+  /** Absent when the flow expected nothing; else whether every expectation held. */
+  pass?: boolean;
+  mismatches: string[];
+}
+
+export interface TraceDoc {
+  format: typeof TRACE_FORMAT;
+  scenario: { name: string; file: string; description?: string };
+  /** Virtual time at the end of the run, in seconds. */
+  end: number;
+  steps: TraceStep[];
+  flows: TraceFlow[];
+  /** Each host's conntrack table at the end (hosts with netfilter only). */
+  conntrack: Record<string, { line: string; entry: CtEntryJson }[]>;
+}
+
+export function toTraceStep(s: TimedStep): TraceStep {
+  switch (s.kind) {
+    case 'packet':
+      return {
+        t: s.t,
+        kind: 'packet',
+        host: s.host,
+        ifname: s.ifname,
+        dir: s.dir,
+        packet: describeFrame(s.frame),
+      };
+    case 'rule':
+      return {
+        t: s.t,
+        kind: 'rule',
+        host: s.host,
+        hook: s.hook,
+        table: s.table,
+        chain: s.chain,
+        index: s.index,
+        rule: formatRule(s.chain, s.rule),
+      };
+    default: {
+      const { ...rest } = s;
+      return rest as TraceStep;
+    }
+  }
+}
+
+export function flowJson(r: FlowResult, steps: readonly TimedStep[]): TraceFlow {
+  const f = r.flow;
+  const out: TraceFlow = {
+    name: f.name,
+    from: f.from,
+    proto: f.proto,
+    to: flowTarget(f),
+    at: f.at,
+    timeout: f.timeout,
+    verdict: r.verdict,
+    reason: explain(r, steps),
+    detail: r.detail,
+    mismatches: r.mismatches,
+  };
+  if (f.proto !== 'icmp') out.sport = f.sport;
+  if (r.serverSaw) out.serverSaw = r.serverSaw;
+  if (r.replyFrom) out.replyFrom = r.replyFrom;
+  if (f.proto === 'tcp') out.syns = r.syns;
+  if (f.expect) {
+    out.expected = { ...f.expect };
+    out.pass = r.mismatches.length === 0;
+  }
+  return out;
+}
+
+export function buildTraceDoc(
+  scenario: { name: string; file: string; description?: string },
+  sim: SimResult,
+): TraceDoc {
+  const conntrack: TraceDoc['conntrack'] = {};
+  for (const h of sim.world.hosts.values()) {
+    if (!h.nf) continue;
+    const t = h.nf.conntrack;
+    conntrack[h.name] = t
+      .entries(sim.end)
+      .map((e) => ({ line: formatConntrackLine(t, e, sim.end), entry: entryJson(t, e, sim.end) }));
+  }
+  return {
+    format: TRACE_FORMAT,
+    scenario: {
+      name: scenario.name,
+      file: scenario.file,
+      ...(scenario.description ? { description: scenario.description.trim() } : {}),
+    },
+    end: sim.end,
+    steps: sim.steps.map(toTraceStep),
+    flows: sim.results.map((r) => flowJson(r, sim.steps)),
+    conntrack,
+  };
+}
