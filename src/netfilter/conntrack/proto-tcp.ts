@@ -123,7 +123,7 @@ export function tcpPacket(
 ): number {
   const cls = tcpPacketClass(flags);
   const old = t.state[e]!;
-  let next = isNew ? old : TABLE[dir]![cls]![old]!;
+  const next = isNew ? old : TABLE[dir]![cls]![old]!;
   if (next === sSS && !isNew && old >= sTW) {
     // RFC 1122 reopen of a closed connection: the kernel kills the entry and tracks the SYN anew.
     return TCP_VERDICT_REOPEN;
@@ -140,25 +140,25 @@ export function tcpPacket(
     t.remove(e);
     return TCP_VERDICT_KILLED;
   }
-  // Measured on Linux 6.18: a retransmitted SYN (same sequence number, no reply yet) leaves the
-  // SYN_SENT timer running instead of restarting it.
-  const retransmittedSyn =
-    !isNew &&
-    cls === TCP_SYN_SET &&
-    dir === 0 &&
-    old === sSS &&
-    t.lastSeq[e] === seq &&
-    (status & IPS_SEEN_REPLY) === 0;
   if (cls === TCP_SYN_SET && dir === 0) t.lastSeq[e] = seq;
   t.lastIndex[e] = cls | (dir << 4);
-  if (next !== old) {
-    t.state[e] = next;
-  }
-  if ((status & IPS_ASSURED) === 0 && (old === sSR || old === sES) && next === sES) {
-    // Set ASSURED on a valid ACK in ESTABLISHED after SYN_RECV, or an answer to a picked-up one.
+  t.state[e] = next;
+  let timeout = to[STATE_TIMEOUT[next]!];
+  if ((status & IPS_SEEN_REPLY) === 0) {
+    // nf_conntrack_tcp_packet: "do not renew timeout on SYN retransmit. Else port reuse by client
+    // or NAT middlebox can keep entry alive indefinitely": any SYN while SYN_SENT and unreplied,
+    // whatever its sequence number (measured on Linux 6.18 too).
+    if (!isNew && cls === TCP_SYN_SET && old === sSS) return TCP_VERDICT_OK;
+    // "ESTABLISHED without SEEN_REPLY, i.e. mid-connection pickup with loose=1. Avoid large
+    // ESTABLISHED timeout": capped at the unacknowledged timeout.
+    if (next === sES && timeout > to.nf_conntrack_tcp_timeout_unacknowledged) {
+      timeout = to.nf_conntrack_tcp_timeout_unacknowledged;
+    }
+  } else if ((status & IPS_ASSURED) === 0 && (old === sSR || old === sES) && next === sES) {
+    // "Set ASSURED if we see valid ack in ESTABLISHED after SYN_RECV or a valid answer for a
+    // picked up connection" (only once a reply was seen: the else of the !SEEN_REPLY test).
     t.status[e] = status | IPS_ASSURED;
   }
-  next = t.state[e]!;
-  if (!retransmittedSyn) t.expires[e] = now + to[STATE_TIMEOUT[next]!];
+  t.expires[e] = now + timeout;
   return TCP_VERDICT_OK;
 }

@@ -34,6 +34,7 @@ export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
+const NOT_LINKED = -2;
 
 export class ConntrackTable {
   readonly max: number;
@@ -57,8 +58,17 @@ export class ConntrackTable {
 
   private readonly slots: Int32Array; // (entry << 1 | dir) + 1; 0 = empty
   private readonly slotMask: number;
-  private readonly freeList: Int32Array;
-  private freeTop: number;
+  /**
+   * Two lists threaded through one array: for a free slot, the next free slot (the free list, -1
+   * ends it); for a used one, the next entry in its by-source chain (-1 ends it, NOT_LINKED when
+   * the entry is in none). The by-source chains are the kernel's nf_nat_bysource hash
+   * (nf_nat_core.c): entries that went through source NAT, keyed by the original tuple's source
+   * address, port and protocol, walked by find_appropriate_src.
+   */
+  private readonly next: Int32Array;
+  private freeHead: number;
+  private readonly srcHead: Int32Array;
+  private readonly srcMask: number;
   private nextId = 1;
   count = 0;
   /** Entries dropped to make room (early_drop) and packets dropped because the table was full. */
@@ -83,9 +93,13 @@ export class ConntrackTable {
     while (size < max * 4) size *= 2; // two tuples per entry, load factor at most 1/2
     this.slots = new Int32Array(size);
     this.slotMask = size - 1;
-    this.freeList = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.freeList[i] = max - 1 - i;
-    this.freeTop = max;
+    this.next = new Int32Array(max);
+    for (let i = 0; i < max; i++) this.next[i] = i + 1 < max ? i + 1 : -1;
+    this.freeHead = max > 0 ? 0 : -1;
+    let buckets = 16;
+    while (buckets * 4 < max) buckets *= 2; // chains of 4 at most on average, as the kernel's
+    this.srcHead = new Int32Array(buckets).fill(-1);
+    this.srcMask = buckets - 1;
   }
 
   src(e: number, dir: number): number {
@@ -157,11 +171,13 @@ export class ConntrackTable {
    * can go, returns NO_ENTRY and counts a drop.
    */
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
-    if (this.freeTop === 0 && !this.earlyDrop(orig, now)) {
+    if (this.freeHead < 0 && !this.earlyDrop(orig, now)) {
       this.fullDrops++;
       return NO_ENTRY;
     }
-    const e = this.freeList[--this.freeTop]!;
+    const e = this.freeHead;
+    this.freeHead = this.next[e]!;
+    this.next[e] = NOT_LINKED;
     this.used[e] = 1;
     this.proto[e] = orig.proto;
     this.setTuple(e, DIR_ORIGINAL, orig);
@@ -200,8 +216,10 @@ export class ConntrackTable {
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */
   release(e: number): void {
     if (!this.used[e]) return;
+    if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
     this.used[e] = 0;
-    this.freeList[this.freeTop++] = e;
+    this.next[e] = this.freeHead;
+    this.freeHead = e;
     this.count--;
   }
 
@@ -237,13 +255,62 @@ export class ConntrackTable {
     return out.sort((a, b) => this.id[a]! - this.id[b]!);
   }
 
+  /**
+   * Adds entry `e` to the by-source chain of its original tuple (nf_nat_setup_info does this for
+   * every source NAT binding, null bindings included). Idempotent.
+   */
+  linkBySource(e: number): void {
+    if (!this.used[e] || this.next[e] !== NOT_LINKED) return;
+    const b = this.srcBucket(e);
+    this.next[e] = this.srcHead[b]!;
+    this.srcHead[b] = e;
+  }
+
+  /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY. */
+  firstBySource(src: number, sport: number, proto: number): number {
+    return this.srcHead[hashTuple(src, 0, proto, sport, 0) & this.srcMask]!;
+  }
+
+  /** The entry after `e` in its by-source chain, or NO_ENTRY. Chains mix keys: compare tuples. */
+  nextBySource(e: number): number {
+    return this.next[e]!;
+  }
+
+  private srcBucket(e: number): number {
+    const i = e * 6;
+    return hashTuple(this.tup[i]!, 0, this.proto[e]!, this.tup[i + 2]! >>> 16, 0) & this.srcMask;
+  }
+
+  private unlinkBySource(e: number): void {
+    const b = this.srcBucket(e);
+    let cur = this.srcHead[b]!;
+    if (cur === e) {
+      this.srcHead[b] = this.next[e]!;
+    } else {
+      while (cur >= 0) {
+        const n = this.next[cur]!;
+        if (n === e) {
+          this.next[cur] = this.next[e]!;
+          break;
+        }
+        cur = n;
+      }
+    }
+    this.next[e] = NOT_LINKED;
+  }
+
   private earlyDrop(t: TupleBuf, now: number): boolean {
     let i = hashTuple(t.src, t.dst, t.proto, t.sport, t.dport) & this.slotMask;
     for (let n = 0; n < 64; n++, i = (i + 1) & this.slotMask) {
       const s = this.slots[i]!;
       if (s === 0) continue;
       const e = (s - 1) >>> 1;
-      if (this.expires[e]! <= now || (this.status[e]! & IPS_ASSURED) === 0) {
+      if (this.expires[e]! <= now) {
+        // early_drop_list: an expired entry is reaped (nf_ct_gc_expired), not counted as a drop.
+        this.remove(e);
+        return true;
+      }
+      if ((this.status[e]! & IPS_ASSURED) === 0) {
         this.remove(e);
         this.earlyDrops++;
         return true;

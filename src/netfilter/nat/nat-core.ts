@@ -156,7 +156,9 @@ export class NatCore {
     let attempts = Math.min(size, MAX_ATTEMPTS);
     this.lastTries = 0;
     for (;;) {
-      for (let i = 0; i < attempts; i++, off++) {
+      // `off` is a u16 in the kernel: it wraps at 65536, which shifts the walk when the range
+      // size does not divide 65536.
+      for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
         this.setKey(t, manip, min + (off % size));
         this.lastTries++;
         if (!this.usedTuple(t, e, now)) return true;
@@ -204,12 +206,14 @@ export class NatCore {
    * this range, lends its mapping (so one client keeps one public address and port).
    */
   private findAppropriateSrc(out: TupleBuf, orig: TupleBuf, r: NatRangeN, now: number): boolean {
-    for (const e of this.ct.entries(now)) {
-      if (this.ct.proto[e] !== orig.proto) continue;
-      if (this.ct.src(e, DIR_ORIGINAL) !== orig.src || this.ct.sport(e, DIR_ORIGINAL) !== orig.sport)
-        continue;
+    // Walks the by-source chain as the kernel walks nf_nat_bysource[hash_by_src(tuple)], newest
+    // first; same_src compares protocol, source address and source port of the original tuples.
+    const ct = this.ct;
+    for (let e = ct.firstBySource(orig.src, orig.sport, orig.proto); e >= 0; e = ct.nextBySource(e)) {
+      if (ct.proto[e] !== orig.proto || ct.expires[e]! <= now) continue;
+      if (ct.src(e, DIR_ORIGINAL) !== orig.src || ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
       // The mapped source of that entry is its reply tuple's destination.
-      this.ct.readTuple(e, DIR_REPLY, this.t1);
+      ct.readTuple(e, DIR_REPLY, this.t1);
       invertTuple(this.t2, this.t1);
       out.copy(orig);
       out.src = this.t2.src;
@@ -240,6 +244,7 @@ export class NatCore {
       ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
     }
     ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    if (manip === MANIP_SRC) ct.linkBySource(e); // hlist_add_head_rcu(&ct->nat_bysource, ...)
     return true;
   }
 }
