@@ -84,6 +84,8 @@ export class Host {
   readonly nf: Netfilter | undefined;
   readonly sockets: Sockets;
   readonly env: HostEnv;
+  /** A tracer is attached: steps are built only then, so tracing costs nothing when off. */
+  readonly tracing: boolean;
   /** ARP cache: address → MAC, and packets waiting for a resolution. */
   readonly neigh = new Map<number, Uint8Array>();
   private readonly pending = new Map<number, Pending>();
@@ -93,6 +95,7 @@ export class Host {
   constructor(cfg: HostConfig, env: HostEnv) {
     this.name = cfg.name;
     this.env = env;
+    this.tracing = env.tracer !== undefined;
     this.sysctls = cfg.sysctls;
     for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs]));
     for (const b of cfg.bridges) {
@@ -196,7 +199,7 @@ export class Host {
   receive(ifname: string, frame: Uint8Array): void {
     const dev = this.ifaces.get(ifname);
     if (!dev) return;
-    this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
+    if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
     if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
     this.l2Input(dev, frame, false);
   }
@@ -210,11 +213,11 @@ export class Host {
       return this.bridgeNetfilter(br, port, frame, toBridge);
     }
     if (toBridge) {
-      this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+      if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
       return this.l2Input(br, frame, false);
     }
     if (bcast) {
-      this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+      if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
       this.l2Input(br, frame, false);
       return this.bridgeFlood(br, frame, port.name);
     }
@@ -238,7 +241,7 @@ export class Host {
   }
 
   private wireOut(ifname: string, frame: Uint8Array): void {
-    this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
+    if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
     this.env.transmit(this, ifname, frame);
   }
 
@@ -261,16 +264,17 @@ export class Host {
       const dnat = skb.dst !== dstBefore;
       const r = dnat ? this.routes.lookup(skb.dst) : undefined;
       if (!dnat || !r || r.dev !== br.name || this.isLocal(skb.dst)) {
-        this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
+        if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
         return this.ipInput(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo);
       }
-      this.trace({
-        kind: 'route',
-        host: this.name,
-        dst: formatIpv4(skb.dst),
-        decision: 'bridge',
-        dev: br.name,
-      });
+      if (this.tracing)
+        this.trace({
+          kind: 'route',
+          host: this.name,
+          dst: formatIpv4(skb.dst),
+          decision: 'bridge',
+          dev: br.name,
+        });
       dstMac = this.neigh.get(r.via || skb.dst);
       if (!dstMac) {
         // Resolve the new destination first; the frame waits (kept simple: sent once resolved).
@@ -280,7 +284,8 @@ export class Host {
           const mac = this.neigh.get(r.via || skb.dst);
           if (!mac) return;
           keep.set(mac, 0);
-          this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'out', frame: keep });
+          if (this.tracing)
+            this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'out', frame: keep });
           const s2 = this.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
           [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
           this.bridgeOutHooks(br, s2, keep, port.name);
@@ -316,11 +321,13 @@ export class Host {
   private validIp(ip: Uint8Array, ifname: string): boolean {
     const h = parseIpv4Header(ip, 0, ip.length);
     if (!h.ok) {
-      this.trace({ kind: 'drop', host: this.name, ifname, reason: `malformed IPv4 header (${h.error})` });
+      if (this.tracing)
+        this.trace({ kind: 'drop', host: this.name, ifname, reason: `malformed IPv4 header (${h.error})` });
       return false;
     }
     if (!ipv4ChecksumOk(ip, 0)) {
-      this.trace({ kind: 'drop', host: this.name, ifname, reason: 'bad IPv4 header checksum' });
+      if (this.tracing)
+        this.trace({ kind: 'drop', host: this.name, ifname, reason: 'bad IPv4 header checksum' });
       return false;
     }
     return true;
@@ -347,49 +354,55 @@ export class Host {
     }
     const dst = skb.dst;
     if (this.isLocal(dst) || dst === 0xffffffff) {
-      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'local' });
+      if (this.tracing)
+        this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'local' });
       if (this.nf && this.nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
       return this.sockets.deliver(ip, dev.name);
     }
     if (this.sysctl('net.ipv4.ip_forward', 0) !== 1) {
       this.nf?.abandon(skb);
-      this.trace({
-        kind: 'drop',
-        host: this.name,
-        ifname: dev.name,
-        reason: `${formatIpv4(dst)} is not an address of ${this.name} and IP forwarding is off`,
-      });
+      if (this.tracing)
+        this.trace({
+          kind: 'drop',
+          host: this.name,
+          ifname: dev.name,
+          reason: `${formatIpv4(dst)} is not an address of ${this.name} and IP forwarding is off`,
+        });
       return;
     }
     const r = this.routes.lookup(dst);
     if (!r) {
       this.nf?.abandon(skb);
-      this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'unreachable' });
-      this.trace({
-        kind: 'drop',
-        host: this.name,
-        ifname: dev.name,
-        reason: `no route to ${formatIpv4(dst)}`,
-      });
+      if (this.tracing)
+        this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'unreachable' });
+      if (this.tracing)
+        this.trace({
+          kind: 'drop',
+          host: this.name,
+          ifname: dev.name,
+          reason: `no route to ${formatIpv4(dst)}`,
+        });
       this.sockets.sendIcmpError(ip, 3, 0, 0); // destination net unreachable
       return;
     }
-    this.trace({
-      kind: 'route',
-      host: this.name,
-      dst: formatIpv4(dst),
-      decision: 'forward',
-      via: r.via ? formatIpv4(r.via) : undefined,
-      dev: r.dev,
-    });
+    if (this.tracing)
+      this.trace({
+        kind: 'route',
+        host: this.name,
+        dst: formatIpv4(dst),
+        decision: 'forward',
+        via: r.via ? formatIpv4(r.via) : undefined,
+        dev: r.dev,
+      });
     if (ipv4Ttl(ip, 0) <= 1) {
       this.nf?.abandon(skb);
-      this.trace({
-        kind: 'drop',
-        host: this.name,
-        ifname: dev.name,
-        reason: `TTL expired in transit to ${formatIpv4(dst)}`,
-      });
+      if (this.tracing)
+        this.trace({
+          kind: 'drop',
+          host: this.name,
+          ifname: dev.name,
+          reason: `TTL expired in transit to ${formatIpv4(dst)}`,
+        });
       this.sockets.sendIcmpError(ip, 11, 0, 0);
       return;
     }
@@ -403,7 +416,8 @@ export class Host {
   }
 
   private nfDrop(skb: Skb, ifname: string): void {
-    this.trace({ kind: 'drop', host: this.name, ifname, reason: skb.dropReason || 'dropped by netfilter' });
+    if (this.tracing)
+      this.trace({ kind: 'drop', host: this.name, ifname, reason: skb.dropReason || 'dropped by netfilter' });
     if (skb.rejectWith) this.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith);
   }
 
@@ -442,7 +456,8 @@ export class Host {
   }
 
   private nfDropLocal(skb: Skb): string {
-    this.trace({ kind: 'drop', host: this.name, reason: skb.dropReason || 'dropped by netfilter' });
+    if (this.tracing)
+      this.trace({ kind: 'drop', host: this.name, reason: skb.dropReason || 'dropped by netfilter' });
     return skb.dropReason || 'operation not permitted (netfilter)';
   }
 
@@ -480,12 +495,13 @@ export class Host {
     if (!pend) return;
     if (pend.tries >= ARP_RETRIES) {
       this.pending.delete(addr);
-      this.trace({
-        kind: 'drop',
-        host: this.name,
-        ifname: pend.ifname,
-        reason: `neighbour ${formatIpv4(addr)} unreachable: no answer to ${ARP_RETRIES} ARP requests`,
-      });
+      if (this.tracing)
+        this.trace({
+          kind: 'drop',
+          host: this.name,
+          ifname: pend.ifname,
+          reason: `neighbour ${formatIpv4(addr)} unreachable: no answer to ${ARP_RETRIES} ARP requests`,
+        });
       for (const p of pend.packets) {
         this.onResolved.delete(p);
         if (p.length > 0) this.sockets.neighbourFailed(p);
@@ -536,7 +552,7 @@ export class Host {
   private devOutput(ifname: string, frame: Uint8Array): void {
     const dev = this.ifaces.get(ifname)!;
     if (dev.kind === 'bridge') {
-      this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
+      if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
       if (ethIsBroadcast(frame)) return this.bridgeFlood(dev, frame, '');
       return this.bridgeForward(dev, frame, '');
     }

@@ -4,9 +4,9 @@
 // ICMP port unreachable), ICMP echo (the kernel answers pings; a ping socket takes any reply with
 // its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
 import { formatIpv4 } from '../wire/addr.ts';
-import { checksum, pseudoHeaderSum, read16, read32, write16 } from '../wire/checksum.ts';
+import { read16, read32 } from '../wire/checksum.ts';
+import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../wire/packet.ts';
 import {
-  emitIpv4Header,
   IPPROTO_ICMP,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -16,7 +16,6 @@ import {
   ipv4TotalLength,
 } from '../wire/ipv4.ts';
 import {
-  emitTcp,
   formatTcpFlags,
   TCP_ACK,
   TCP_FIN,
@@ -111,41 +110,6 @@ export class Sockets {
 
   // ---- sending -----------------------------------------------------------------------------
 
-  /** Builds an IPv4 packet around an L4 payload and fills the L4 checksum. */
-  private ip(
-    proto: number,
-    src: number,
-    dst: number,
-    l4: Uint8Array,
-    opts: { tos?: number; df?: boolean; ttl?: number } = {},
-  ): Uint8Array {
-    const p = new Uint8Array(20 + l4.length);
-    p.set(l4, 20);
-    emitIpv4Header(
-      {
-        ttl: opts.ttl ?? 64,
-        protocol: proto,
-        src,
-        dst,
-        tos: opts.tos ?? 0,
-        dontFragment: opts.df ?? true,
-        id: opts.df === false ? this.host.nextIpId() : 0,
-      },
-      l4.length,
-      p,
-      0,
-    );
-    if (proto === IPPROTO_UDP) {
-      write16(p, 26, 0);
-      const c = checksum(p, 20, l4.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, l4.length));
-      write16(p, 26, c === 0 ? 0xffff : c);
-    } else if (proto === IPPROTO_ICMP) {
-      write16(p, 22, 0);
-      write16(p, 22, checksum(p, 20, l4.length));
-    }
-    return p;
-  }
-
   private send(p: Uint8Array, obs?: SocketObserver): boolean {
     const err = this.host.output(p);
     if (err) {
@@ -173,9 +137,8 @@ export class Sockets {
       ? [{ kind: 'mss', mss: 1460 }, { kind: 'sackOK' }, ts, { kind: 'nop' }, { kind: 'ws', shift: 7 }]
       : [{ kind: 'nop' }, { kind: 'nop' }, ts];
     const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
-    const hl = 20 + (syn ? 20 : 12);
-    const p = new Uint8Array(20 + hl + payload.length);
-    emitTcp(
+    return buildTcpPacket(
+      { src: s.laddr, dst: s.raddr, dontFragment: true, id: this.host.nextIpId() },
       {
         srcPort: s.lport,
         dstPort: s.rport,
@@ -186,25 +149,7 @@ export class Sockets {
         options,
       },
       payload,
-      s.laddr,
-      s.raddr,
-      p,
-      20,
     );
-    emitIpv4Header(
-      {
-        ttl: 64,
-        protocol: IPPROTO_TCP,
-        src: s.laddr,
-        dst: s.raddr,
-        dontFragment: true,
-        id: this.host.nextIpId(),
-      },
-      hl + payload.length,
-      p,
-      0,
-    );
-    return p;
   }
 
   // ---- TCP client --------------------------------------------------------------------------
@@ -252,12 +197,13 @@ export class Sockets {
       s.synCount++;
       obs.synSent?.(s.synCount);
       if (s.synCount > 1)
-        this.host.trace({
-          kind: 'socket',
-          host: this.host.name,
-          event: 'retransmit',
-          text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
-        });
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'retransmit',
+            text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
+          });
       if (!this.send(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), obs)) return;
       if (s.synCount > retries) return;
       const n = s.synCount; // retransmission number about to be scheduled
@@ -270,12 +216,13 @@ export class Sockets {
       if (s.state === 'SYN_SENT') {
         s.state = 'CLOSED';
         this.tcp.delete(key(laddr, sport, dst, dport));
-        this.host.trace({
-          kind: 'socket',
-          host: this.host.name,
-          event: 'timeout',
-          text: `connect() to ${ap(dst, dport)} timed out after ${timeout} s`,
-        });
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'timeout',
+            text: `connect() to ${ap(dst, dport)} timed out after ${timeout} s`,
+          });
         obs.failed?.(`connect() timed out after ${timeout} s`);
       }
     });
@@ -298,7 +245,8 @@ export class Sockets {
     const dst = ipv4Dst(ip, 0);
     const len = total - o;
     if (len < 20 || !tcpChecksumOk(ip, o, len, src, dst)) {
-      this.host.trace({ kind: 'drop', host: this.host.name, reason: 'TCP segment with a bad checksum' });
+      if (this.host.tracing)
+        this.host.trace({ kind: 'drop', host: this.host.name, reason: 'TCP segment with a bad checksum' });
       return;
     }
     const sport = read16(ip, o);
@@ -321,12 +269,13 @@ export class Sockets {
       if (c.lport === dport && c.laddr === dst && !c.server && c.state === 'SYN_SENT') {
         const what = `TCP [${formatTcpFlags(flags)}]`;
         c.obs?.unexpected?.(ap(src, sport), ap(c.raddr, c.rport), what);
-        this.host.trace({
-          kind: 'socket',
-          host: this.host.name,
-          event: 'unexpected-source',
-          text: `${what} from ${ap(src, sport)} matches no socket: connect() to ${ap(c.raddr, c.rport)} is waiting for an answer from ${ap(c.raddr, c.rport)}, not from ${ap(src, sport)}`,
-        });
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'unexpected-source',
+            text: `${what} from ${ap(src, sport)} matches no socket: connect() to ${ap(c.raddr, c.rport)} is waiting for an answer from ${ap(c.raddr, c.rport)}, not from ${ap(src, sport)}`,
+          });
       }
     }
     this.sendReset(ip, o, total, flags, seq, ack);
@@ -340,45 +289,26 @@ export class Sockets {
     const dport = read16(ip, o + 2);
     const doff = (ip[o + 12]! >> 4) * 4;
     const segLen = total - o - doff + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
-    const p = new Uint8Array(40);
-    if (flags & TCP_ACK) {
-      emitTcp(
-        { srcPort: dport, dstPort: sport, seq: ack, flags: TCP_RST, window: 0 },
-        new Uint8Array(0),
-        dst,
-        src,
-        p,
-        20,
-      );
-    } else {
-      emitTcp(
-        {
-          srcPort: dport,
-          dstPort: sport,
-          seq: 0,
-          ack: (seq + segLen) >>> 0,
-          flags: TCP_RST | TCP_ACK,
-          window: 0,
-        },
-        new Uint8Array(0),
-        dst,
-        src,
-        p,
-        20,
-      );
-    }
-    emitIpv4Header(
-      { ttl: 64, protocol: IPPROTO_TCP, src: dst, dst: src, dontFragment: true, id: 0 },
-      20,
-      p,
-      0,
-    );
-    this.host.trace({
-      kind: 'socket',
-      host: this.host.name,
-      event: 'rst-sent',
-      text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
-    });
+    // With an ACK in the segment, the RST takes its sequence number from it; else it ACKs it.
+    const tcp =
+      flags & TCP_ACK
+        ? { srcPort: dport, dstPort: sport, seq: ack, flags: TCP_RST, window: 0 }
+        : {
+            srcPort: dport,
+            dstPort: sport,
+            seq: 0,
+            ack: (seq + segLen) >>> 0,
+            flags: TCP_RST | TCP_ACK,
+            window: 0,
+          };
+    const p = buildTcpPacket({ src: dst, dst: src, dontFragment: true, id: 0 }, tcp);
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'rst-sent',
+        text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
+      });
     this.send(p);
   }
 
@@ -410,12 +340,13 @@ export class Sockets {
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(dst, dport, src, sport), s);
-    this.host.trace({
-      kind: 'socket',
-      host: this.host.name,
-      event: 'syn-received',
-      text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK`,
-    });
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'syn-received',
+        text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK`,
+      });
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK));
     s.sndNxt = (s.sndUna + 1) >>> 0;
   }
@@ -433,12 +364,13 @@ export class Sockets {
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
-      this.host.trace({
-        kind: 'socket',
-        host: this.host.name,
-        event: 'rst-received',
-        text: `connection with ${ap(s.raddr, s.rport)} reset by peer`,
-      });
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'rst-received',
+          text: `connection with ${ap(s.raddr, s.rport)} reset by peer`,
+        });
       s.obs?.reset?.(ap(s.raddr, s.rport));
       return;
     }
@@ -449,12 +381,13 @@ export class Sockets {
           s.sndUna = ack;
           s.state = 'ESTABLISHED';
           this.send(this.tcpSegment(s, TCP_ACK));
-          this.host.trace({
-            kind: 'socket',
-            host: this.host.name,
-            event: 'connected',
-            text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
-          });
+          if (this.host.tracing)
+            this.host.trace({
+              kind: 'socket',
+              host: this.host.name,
+              event: 'connected',
+              text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
+            });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
           // The client application says hello.
           this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, PING_PAYLOAD));
@@ -465,12 +398,13 @@ export class Sockets {
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
-          this.host.trace({
-            kind: 'socket',
-            host: this.host.name,
-            event: 'accepted',
-            text: `accepted a connection from ${ap(s.raddr, s.rport)}`,
-          });
+          if (this.host.tracing)
+            this.host.trace({
+              kind: 'socket',
+              host: this.host.name,
+              event: 'accepted',
+              text: `accepted a connection from ${ap(s.raddr, s.rport)}`,
+            });
           this.server?.peerSeen('tcp', ap(s.laddr, s.lport), ap(s.raddr, s.rport));
         } else return;
         break;
@@ -505,12 +439,13 @@ export class Sockets {
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
         this.send(this.tcpSegment(s, TCP_ACK));
-        this.host.trace({
-          kind: 'socket',
-          host: this.host.name,
-          event: 'closed',
-          text: `connection with ${ap(s.raddr, s.rport)} closed`,
-        });
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'closed',
+            text: `connection with ${ap(s.raddr, s.rport)} closed`,
+          });
         s.obs?.closed?.();
         this.host.env.timer(this.now() + 60, () => this.tcp.delete(k));
       }
@@ -544,7 +479,8 @@ export class Sockets {
       obs,
       expected: ap(dst, dport),
     });
-    this.send(this.ip(IPPROTO_UDP, laddr, dst, udpDatagram(sport, dport, PING_PAYLOAD), { df: true }), obs);
+    const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
+    this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, PING_PAYLOAD), obs);
   }
 
   private udpInput(ip: Uint8Array, o: number, total: number): void {
@@ -555,14 +491,16 @@ export class Sockets {
     const payload = ip.slice(o + 8, total);
     if (this.udpListen.has(dport)) {
       this.server?.peerSeen('udp', ap(dst, dport), ap(src, sport));
-      this.host.trace({
-        kind: 'socket',
-        host: this.host.name,
-        event: 'data',
-        text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it`,
-      });
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'data',
+          text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it`,
+        });
       const answer = new TextEncoder().encode(`pong peer=${ap(src, sport)}\n`);
-      this.send(this.ip(IPPROTO_UDP, dst, src, udpDatagram(dport, sport, answer), { df: true }));
+      const ipf = { src: dst, dst: src, dontFragment: true, id: this.host.nextIpId() };
+      this.send(buildUdpPacket(ipf, { srcPort: dport, dstPort: sport }, answer));
       return;
     }
     const sock = this.udp.get(dport);
@@ -575,19 +513,21 @@ export class Sockets {
     }
     if (sock) {
       sock.obs.unexpected?.(ap(src, sport), sock.expected, 'UDP');
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'unexpected-source',
+          text: `UDP from ${ap(src, sport)} matches no socket: port ${dport} is connected to ${sock.expected}`,
+        });
+    }
+    if (this.host.tracing)
       this.host.trace({
         kind: 'socket',
         host: this.host.name,
-        event: 'unexpected-source',
-        text: `UDP from ${ap(src, sport)} matches no socket: port ${dport} is connected to ${sock.expected}`,
+        event: 'port-unreachable',
+        text: `UDP port ${dport} has no socket for ${ap(src, sport)}: answers ICMP port unreachable`,
       });
-    }
-    this.host.trace({
-      kind: 'socket',
-      host: this.host.name,
-      event: 'port-unreachable',
-      text: `UDP port ${dport} has no socket for ${ap(src, sport)}: answers ICMP port unreachable`,
-    });
     this.sendIcmpError(ip, 3, 3, 0);
   }
 
@@ -599,11 +539,8 @@ export class Sockets {
     if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
     this.ping.set(id, { dst, obs });
-    const m = new Uint8Array(8 + 16);
-    m[0] = 8;
-    write16(m, 4, id);
-    write16(m, 6, 1);
-    this.send(this.ip(IPPROTO_ICMP, laddr, dst, m, { df: true }), obs);
+    const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
+    this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq: 1 }, new Uint8Array(16)), obs);
   }
 
   private icmpInput(ip: Uint8Array, o: number, total: number, _ifname: string): void {
@@ -611,16 +548,18 @@ export class Sockets {
     const src = ipv4Src(ip, 0);
     const dst = ipv4Dst(ip, 0);
     if (type === 8) {
-      // The kernel answers echo requests itself (icmp_echo).
-      const m = ip.slice(o, total);
-      m[0] = 0;
-      this.host.trace({
-        kind: 'socket',
-        host: this.host.name,
-        event: 'reply',
-        text: `answers the echo request from ${formatIpv4(src)}`,
-      });
-      this.send(this.ip(IPPROTO_ICMP, dst, src, m, { df: false }));
+      // The kernel answers echo requests itself (icmp_echo), with the same id, sequence and data.
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'reply',
+          text: `answers the echo request from ${formatIpv4(src)}`,
+        });
+      const echo = { kind: 'echo-reply' as const, id: read16(ip, o + 4), seq: read16(ip, o + 6) };
+      this.send(
+        buildIcmpIpv4Packet({ src: dst, dst: src, id: this.host.nextIpId() }, echo, ip.slice(o + 8, total)),
+      );
       return;
     }
     if (type === 0) {
@@ -664,21 +603,29 @@ export class Sockets {
     const ohl = ipv4HeaderLength(orig, 0);
     if (orig[9] === IPPROTO_ICMP && ![0, 8, 13, 14, 15, 16, 17, 18].includes(orig[ohl] ?? 0)) return;
     if (odst === 0xffffffff || (read16(orig, 6) & 0x1fff) !== 0) return;
-    const quote = Math.min(ipv4TotalLength(orig, 0), 576 - 20 - 8);
-    const m = new Uint8Array(8 + quote);
-    m[0] = type;
-    m[1] = code;
-    write16(m, 6, info & 0xffff);
-    m.set(orig.subarray(0, quote), 8);
     const r = this.host.routes.lookup(osrc);
     if (!r) return;
     const src = this.host.isLocal(odst) ? odst : this.host.sourceAddressFor(r.dev, osrc);
-    this.host.trace({
-      kind: 'icmp-sent',
-      host: this.host.name,
-      text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}`,
-    });
-    this.send(this.ip(IPPROTO_ICMP, src, osrc, m, { tos: 0xc0, df: false }));
+    const h =
+      type === 11
+        ? { kind: 'time-exceeded' as const, code }
+        : type === 3
+          ? { kind: 'dest-unreachable' as const, code, ...(code === 4 ? { nextHopMtu: info } : {}) }
+          : { kind: 'other' as const, type, code, rest: info };
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'icmp-sent',
+        host: this.host.name,
+        text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}`,
+      });
+    // As __icmp_send: quote as much of the packet as fits in 576 bytes, TOS 0xc0, TTL 64.
+    this.send(
+      buildIcmpIpv4Packet(
+        { src, dst: osrc, id: this.host.nextIpId() },
+        h,
+        orig.subarray(0, ipv4TotalLength(orig, 0)),
+      ),
+    );
   }
 
   /** REJECT: answer the rejected packet as --reject-with says (ipt_REJECT.c). */
@@ -712,15 +659,6 @@ export class Sockets {
     else if (proto === IPPROTO_UDP) this.udp.get(read16(ip, o))?.obs.failed?.(why);
     else if (proto === IPPROTO_ICMP) this.ping.get(read16(ip, o + 4))?.obs.failed?.(why);
   }
-}
-
-function udpDatagram(sport: number, dport: number, payload: Uint8Array): Uint8Array {
-  const d = new Uint8Array(8 + payload.length);
-  write16(d, 0, sport);
-  write16(d, 2, dport);
-  write16(d, 4, d.length);
-  d.set(payload, 8);
-  return d; // checksum filled by the IP builder
 }
 
 function findTsVal(b: Uint8Array, start: number, end: number): number {

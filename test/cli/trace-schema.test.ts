@@ -16,11 +16,13 @@ for (const f of readdirSync(new URL('examples/hairpin/', root)).filter((x) => x.
     const path = `examples/hairpin/${f}`;
     const r = simulateScenario(readFileSync(new URL(path, root), 'utf8'), path);
     assert.ok(r.ok);
-    const doc = JSON.parse(JSON.stringify(buildTraceDoc({ name: r.scenario.name, file: path }, r.sim)));
+    const doc = JSON.parse(JSON.stringify(buildTraceDoc({ name: r.scenario.name, file: path }, r.sim))) as {
+      flows: { verdict: string }[];
+    };
     const ok = validate(doc);
     assert.ok(ok, JSON.stringify(validate.errors?.slice(0, 3), null, 2));
     // And a broken document is refused (the schema is not vacuous).
-    doc.flows[0].verdict = 'maybe';
+    doc.flows[0]!.verdict = 'maybe';
     assert.equal(validate(doc), false);
   });
 }
