@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The natbox command. Options are declared here; each command loads its modules only when it runs,
-// so start-up stays close to a bare `node`. Bad input prints FILE:LINE:COLUMN messages and exits 2
-// with no stack trace; an internal error says so and exits 70.
+// The natbox command. Each command declares its options in its own file (commands/*.ts, listed in
+// commands/index.ts) and loads its working modules only when it runs, so start-up stays close to a
+// bare `node`. Bad input prints FILE:LINE:COLUMN messages and exits 2 with no stack trace; an
+// internal error says so and exits 70.
 import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.ts';
 
 const program = new Command();
 program
@@ -14,45 +16,7 @@ program
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-program
-  .command('trace')
-  .description(
-    'simulate scenarios and show each packet at each hop, the rules it hit, NAT and conntrack, and the verdict of every flow',
-  )
-  .argument('<scenario...>', 'scenario files (YAML)')
-  .option('--json', 'print the trace as a JSON document (format natbox-trace/1; see docs/trace-json.md)')
-  .option('--pcap <dir>', 'write one pcap per link and one pcapng of every device into DIR')
-  .option('--arp', 'show ARP frames too')
-  .option('-v, --verbose', 'show routing decisions and the ctstate of every packet')
-  .option(
-    '--seed <n>',
-    'seed of the random choices (NAT ports, TCP sequence numbers)',
-    (v) => Number.parseInt(v, 10),
-    1,
-  )
-  .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
-  .action(
-    async (
-      files: string[],
-      opts: { json?: boolean; pcap?: string; arp?: boolean; verbose?: boolean; seed: number; color: boolean },
-    ) => {
-      const { traceCommand } = await import('./trace.ts');
-      process.exitCode = await traceCommand(files, opts);
-    },
-  );
-
-const rules = program
-  .command('rules')
-  .description('read iptables rules (commands or iptables-save files) as the kernel tools do');
-rules
-  .command('save')
-  .description('print what iptables-save would print after loading FILEs into an empty kernel')
-  .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
-  .option('-c, --counters', 'include packet and byte counters')
-  .action(async (files: string[], opts: { counters?: boolean }) => {
-    const { rulesSaveCommand } = await import('./rules.ts');
-    process.exitCode = await rulesSaveCommand(files, opts);
-  });
+for (const register of COMMANDS) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,7 @@
+// Every natbox command, in the order `natbox --help` lists them. A command is a function that adds
+// itself (name, arguments, options as data) to the program; add one line here per new command.
+import type { Command } from 'commander';
+import { registerTrace } from './trace.ts';
+import { registerRules } from './rules.ts';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrace, registerRules];

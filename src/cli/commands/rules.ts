@@ -1,0 +1,17 @@
+// `natbox rules …`: options as data; the work is in ../rules.ts, loaded only when a command runs.
+import type { Command } from 'commander';
+
+export function registerRules(program: Command): void {
+  const rules = program
+    .command('rules')
+    .description('read iptables rules (commands or iptables-save files) as the kernel tools do');
+  rules
+    .command('save')
+    .description('print what iptables-save would print after loading FILEs into an empty kernel')
+    .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
+    .option('-c, --counters', 'include packet and byte counters')
+    .action(async (files: string[], opts: { counters?: boolean }) => {
+      const { rulesSaveCommand } = await import('../rules.ts');
+      process.exitCode = await rulesSaveCommand(files, opts);
+    });
+}

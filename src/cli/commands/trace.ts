@@ -1,0 +1,38 @@
+// `natbox trace`: options as data; the work is in ../trace.ts, loaded only when the command runs.
+import type { Command } from 'commander';
+
+export function registerTrace(program: Command): void {
+  program
+    .command('trace')
+    .description(
+      'simulate scenarios and show each packet at each hop, the rules it hit, NAT and conntrack, and the verdict of every flow',
+    )
+    .argument('<scenario...>', 'scenario files (YAML)')
+    .option('--json', 'print the trace as a JSON document (format natbox-trace/1; see docs/trace-json.md)')
+    .option('--pcap <dir>', 'write one pcap per link and one pcapng of every device into DIR')
+    .option('--arp', 'show ARP frames too')
+    .option('-v, --verbose', 'show routing decisions and the ctstate of every packet')
+    .option(
+      '--seed <n>',
+      'seed of the random choices (NAT ports, TCP sequence numbers)',
+      (v) => Number.parseInt(v, 10),
+      1,
+    )
+    .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
+    .action(
+      async (
+        files: string[],
+        opts: {
+          json?: boolean;
+          pcap?: string;
+          arp?: boolean;
+          verbose?: boolean;
+          seed: number;
+          color: boolean;
+        },
+      ) => {
+        const { traceCommand } = await import('../trace.ts');
+        process.exitCode = await traceCommand(files, opts);
+      },
+    );
+}
