@@ -2,10 +2,10 @@
 // kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
 // the current time, and acts on the verdict. No I/O and no clock of its own.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
-import { read16 } from '../wire/checksum.ts';
+import { read16, read32, write16 } from '../wire/checksum.ts';
 import { tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
-import { icmpSetEchoId } from '../wire/icmp.ts';
+import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
 import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
 import {
   IPS_ASSURED,
@@ -43,6 +43,8 @@ import {
   IP_CT_ESTABLISHED,
   IP_CT_ESTABLISHED_REPLY,
   IP_CT_NEW,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
   type Skb,
 } from './skb.ts';
 import type { HookName, NfTracer } from './trace-events.ts';
@@ -125,6 +127,12 @@ export class Netfilter {
   private readonly tables: Map<TableName, Map<string, Chain>>;
   private readonly host: NfHost;
   private readonly loose: boolean;
+  /**
+   * Whether connection tracking runs at all. Linux turns it on in a network namespace only when
+   * something needs it: the nat table, or a rule that matches or sets conntrack state (measured:
+   * a lone filter rule leaves `conntrack -L` empty).
+   */
+  readonly tracking: boolean;
   private readonly tA = new TupleBuf();
   private readonly tB = new TupleBuf();
   private readonly tC = new TupleBuf();
@@ -138,6 +146,7 @@ export class Netfilter {
     this.loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
     this.tables = new Map();
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
+    this.tracking = needsConntrack(cfg.ruleset);
   }
 
   // ---- hooks -------------------------------------------------------------------------------
@@ -207,15 +216,13 @@ export class Netfilter {
   // ---- conntrack ---------------------------------------------------------------------------
 
   private conntrackIn(skb: Skb, now: number, hook: HookName): void {
+    if (!this.tracking) return;
     if (skb.ctinfo === CT_UNTRACKED && skb.ct === -2) return; // NOTRACK in raw
     const ct = this.conntrack;
     const t = this.tA;
     if (skb.proto === IPPROTO_ICMP) {
-      if (!icmpIsQuery(skb.icmpType) || skb.icmpCode !== 0) {
-        // ICMP errors are RELATED to the connection they quote (nf_conntrack_icmp_error); that
-        // lookup is not modelled yet, so they pass untracked: INVALID to -m conntrack.
-        return this.setCt(skb, -1, 0, CT_INVALID, hook);
-      }
+      if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+      if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
       t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
     } else if (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP) {
       t.set(skb.src, skb.dst, skb.proto, skb.sport, skb.dport);
@@ -292,6 +299,24 @@ export class Netfilter {
     this.tracer?.conntrack(hook, ctinfo, e, created);
   }
 
+  /**
+   * nf_conntrack_icmpv4_error / icmp_error_message: an ICMP error is RELATED to the connection
+   * whose packet it quotes. The quoted tuple, inverted, is looked up; its direction gives RELATED
+   * or RELATED_REPLY. An error that quotes no known connection, or whose outer destination is not
+   * that connection's, is left without an entry (INVALID).
+   */
+  private icmpErrorIn(skb: Skb, now: number, hook: HookName): void {
+    const q = quotedTuple(skb, this.tA);
+    if (!q || !invertTuple(this.tB, this.tA)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    const t = this.tB;
+    const ed = this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    if (ed < 0) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    const e = ed >>> 1;
+    const dir = ed & 1;
+    if (this.conntrack.dst(e, dir) !== skb.dst) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    this.setCt(skb, e, dir, dir === DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED, hook);
+  }
+
   private confirm(skb: Skb, now: number): number {
     const e = skb.ct;
     if (e < 0 || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
@@ -310,6 +335,11 @@ export class Netfilter {
   private natHook(skb: Skb, hook: HookName, manip: number, now: number): number {
     const e = skb.ct;
     if (e < 0) return NF_ACCEPT;
+    if ((skb.ctinfo === IP_CT_RELATED || skb.ctinfo === IP_CT_RELATED_REPLY) && skb.proto === IPPROTO_ICMP) {
+      return this.icmpReplyTranslation(skb, hook, manip)
+        ? NF_ACCEPT
+        : this.dropped(skb, 'nat: ICMP error about a NATed connection that cannot be translated');
+    }
     const ct = this.conntrack;
     const doneBit = manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
     let by: 'rule' | 'null-binding' | 'mapping' = 'mapping';
@@ -390,6 +420,49 @@ export class Netfilter {
   /** A NAT target matched: set up the binding for this connection (xt_nat.c → nf_nat_setup_info). */
   private bindNat(skb: Skb, manip: number, r: NatRangeN, now: number): boolean {
     return this.nat.setup(skb.ct, r, manip, now);
+  }
+
+  /**
+   * nf_nat_icmp_reply_translation: rewrite an ICMP error about a NATed connection as that
+   * connection's own packets are rewritten. The quoted packet gets the opposite manip towards the
+   * other direction's tuple; the ICMP checksum is recomputed; the outer header is changed like a
+   * reply. Redirects about a NATed connection are dropped (they would mislead the sender).
+   */
+  private icmpReplyTranslation(skb: Skb, hook: HookName, manip: number): boolean {
+    const ct = this.conntrack;
+    const e = skb.ct;
+    const dir = skb.ctDir;
+    const status = ct.status[e]!;
+    if (skb.icmpType === 5) {
+      if ((status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
+        return false;
+      if (status & (IPS_SRC_NAT | IPS_DST_NAT)) return false;
+    }
+    let statusBit = manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+    if (dir === DIR_REPLY) statusBit ^= IPS_SRC_NAT | IPS_DST_NAT;
+    if ((status & statusBit) === 0) return true;
+    const b = skb.buf;
+    const before = this.tracer ? ([skb.src, skb.dst, 0, 0] as const) : undefined;
+    // The quoted packet: the other direction's tuple as is, with the opposite manip.
+    ct.readTuple(e, dir ^ 1, this.tB);
+    const inner = skb.l4off + 8;
+    if (!manipQuoted(b, inner, skb.off + skb.len, this.tB, manip === MANIP_SRC ? MANIP_DST : MANIP_SRC))
+      return false;
+    icmpFillChecksum(b, skb.l4off, skb.off + skb.len - skb.l4off);
+    // The outer header: like a reply to the other direction.
+    invertTuple(this.tC, this.tB);
+    if (manip === MANIP_SRC) ipv4SetSrc(b, skb.off, this.tC.src);
+    else ipv4SetDst(b, skb.off, this.tC.dst);
+    skb.parse();
+    if (this.tracer && before) {
+      this.tracer.nat(hook, {
+        manip: manip === MANIP_SRC ? 'SNAT' : 'DNAT',
+        before,
+        after: [skb.src, skb.dst, 0, 0],
+        by: 'mapping',
+      });
+    }
+    return true;
   }
 
   // ---- tables ------------------------------------------------------------------------------
@@ -525,4 +598,79 @@ function setL4Port(b: Uint8Array, l4: number, proto: number, which: 0 | 2, port:
   if (read16(b, l4 + which) === port) return;
   if (proto === IPPROTO_TCP) tcpSetPort(b, l4, which, port);
   else udpSetPort(b, l4, which, port);
+}
+
+const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
+/** The error types conntrack relates to a connection (icmp_error_message's list). */
+const icmpIsError = (type: number): boolean => ICMP_ERROR_TYPES.has(type);
+
+/**
+ * The tuple of the packet an ICMP error quotes (IP header + at least 8 bytes), into `out`.
+ * Returns false when the quote is too short or not something conntrack tracks.
+ */
+function quotedTuple(skb: Skb, out: TupleBuf): boolean {
+  const b = skb.buf;
+  const end = skb.off + skb.len;
+  const q = skb.l4off + 8;
+  if (end - q < 20 || b[q]! >> 4 !== 4) return false;
+  const qhl = (b[q]! & 0x0f) * 4;
+  if (qhl < 20 || end - q < qhl + 8) return false;
+  const proto = b[q + 9]!;
+  const src = read32(b, q + 12);
+  const dst = read32(b, q + 16);
+  const l4 = q + qhl;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP)
+    out.set(src, dst, proto, read16(b, l4), read16(b, l4 + 2));
+  else if (proto === IPPROTO_ICMP) {
+    if (!icmpIsQuery(b[l4]!)) return false; // an error about an error is not tracked
+    out.set(src, dst, proto, read16(b, l4 + 4), (b[l4]! << 8) | b[l4 + 1]!);
+  } else out.set(src, dst, proto, 0, 0);
+  return true;
+}
+
+/**
+ * nf_nat_ipv4_manip_pkt on the quoted packet at `q`: set its source (or destination) address and
+ * port from `t`, fixing the quoted IP header checksum and, when the quote holds it whole, the
+ * quoted L4 checksum (a quoted TCP header cut at 8 bytes keeps its checksum, as in the kernel).
+ */
+function manipQuoted(b: Uint8Array, q: number, end: number, t: TupleBuf, manip: number): boolean {
+  const qhl = (b[q]! & 0x0f) * 4;
+  const proto = b[q + 9]!;
+  const l4 = q + qhl;
+  const oldAddr = read32(b, q + (manip === MANIP_SRC ? 12 : 16));
+  const newAddr = manip === MANIP_SRC ? t.src : t.dst;
+  if (manip === MANIP_SRC) ipv4SetSrc(b, q, newAddr);
+  else ipv4SetDst(b, q, newAddr);
+  if (proto === IPPROTO_TCP) {
+    const whole = end - l4 >= 20;
+    if (whole && oldAddr !== newAddr) tcpPseudoAddrChanged(b, l4, oldAddr, newAddr);
+    const which = manip === MANIP_SRC ? 0 : 2;
+    const port = manip === MANIP_SRC ? t.sport : t.dport;
+    if (whole) tcpSetPort(b, l4, which, port);
+    else write16(b, l4 + which, port);
+  } else if (proto === IPPROTO_UDP) {
+    if (oldAddr !== newAddr) udpPseudoAddrChanged(b, l4, oldAddr, newAddr);
+    udpSetPort(b, l4, manip === MANIP_SRC ? 0 : 2, manip === MANIP_SRC ? t.sport : t.dport);
+  } else if (proto === IPPROTO_ICMP) {
+    if (read16(b, l4 + 4) !== t.sport) icmpSetEchoId(b, l4, t.sport);
+  }
+  return true;
+}
+
+const CT_MATCHES = new Set(['conntrack', 'state', 'connmark']);
+const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
+
+/** nf_ct_netns_get callers: the nat table, and matches/targets that use conntrack. */
+export function needsConntrack(rs: Ruleset): boolean {
+  if (rs.tables.has('nat')) return true;
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) {
+        if (r.matches.some((m) => CT_MATCHES.has(m.module === 'other' ? m.name : m.module))) return true;
+        const tk = r.target?.kind;
+        if (tk && CT_TARGETS.has(tk === 'other' ? (r.target as { name: string }).name : tk)) return true;
+      }
+    }
+  }
+  return false;
 }

@@ -48,7 +48,7 @@ export interface FlowResult {
   mismatches: string[];
 }
 
-const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+:\d+)/;
+const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+):(\d+)/;
 
 /** Schedules every flow; results fill in as the world runs. */
 export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
@@ -88,7 +88,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       },
       data: (from, payload, expectedSource) => {
         const m = PEER_RE.exec(new TextDecoder().decode(payload));
-        if (m) res.serverSaw = m[1];
+        if (m) res.serverSaw = `${m[1]}:${Number(m[2])}`; // the servers zero-pad the port
         res.replyFrom = from;
         if (flow.proto !== 'tcp') {
           settle(

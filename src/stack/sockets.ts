@@ -85,6 +85,13 @@ const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:$
 const ap = (a: number, p: number): string => `${formatIpv4(a)}:${p}`;
 const PING_PAYLOAD = new TextEncoder().encode('ping\n');
 
+/**
+ * The servers' answer, as the kernel reference runs' servers write it: who they saw the client
+ * come from, the port zero-padded to five digits (`pong peer=192.168.1.1:04384\n`), so payload
+ * lengths match the reference captures byte for byte.
+ */
+const pong = (a: number, p: number): Uint8Array => new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
+
 export class Sockets {
   private readonly tcp = new Map<string, TcpSock>();
   private readonly tcpListen = new Set<number>();
@@ -417,7 +424,7 @@ export class Sockets {
       if (s.server) {
         // Quick ACK, then the server application's answer: who it saw.
         this.send(this.tcpSegment(s, TCP_ACK));
-        const answer = new TextEncoder().encode(`pong peer=${ap(s.raddr, s.rport)}\n`);
+        const answer = pong(s.raddr, s.rport);
         this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, answer));
         s.sndNxt = (s.sndNxt + answer.length) >>> 0;
       } else {
@@ -498,7 +505,7 @@ export class Sockets {
           event: 'data',
           text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it`,
         });
-      const answer = new TextEncoder().encode(`pong peer=${ap(src, sport)}\n`);
+      const answer = pong(src, sport);
       const ipf = { src: dst, dst: src, dontFragment: true, id: this.host.nextIpId() };
       this.send(buildUdpPacket(ipf, { srcPort: dport, dstPort: sport }, answer));
       return;

@@ -18,7 +18,7 @@ import { formatRule } from '../../src/rules/print-save.ts';
 import type { Ruleset, TableName } from '../../src/rules/model.ts';
 import { simulate, type SimResult } from '../../src/sim/run.ts';
 import { prepareScenario } from '../../src/scenario/simulate.ts';
-import type { KernelCase, RefCtEntry, RefPacket, RefTuple } from './reference.ts';
+import type { KernelCase, RefCtEntry, RefPacket, RefTuple, ResultJson } from './reference.ts';
 
 // ---- the normalised packet ------------------------------------------------------------------
 
@@ -94,7 +94,10 @@ export function packetText(p: NormPacket | undefined): string {
   if (p.type !== undefined) parts.push(`type ${p.type}/${p.code}`);
   if (p.id !== undefined) parts.push(`id ${p.id}`);
   if (p.gateway) parts.push(`gateway ${p.gateway}`);
-  if (p.inner) parts.push(`inner ${p.inner.proto} ${p.inner.src} > ${p.inner.dst}${p.inner.seq ? ` seq ${p.inner.seq}` : ''}`);
+  if (p.inner)
+    parts.push(
+      `inner ${p.inner.proto} ${p.inner.src} > ${p.inner.dst}${p.inner.seq ? ` seq ${p.inner.seq}` : ''}`,
+    );
   if (p.len !== undefined) parts.push(`len ${p.len}`);
   if (p.opts) parts.push(`opts ${p.opts}`);
   if (p.ttl !== undefined) parts.push(`ttl ${p.ttl}`);
@@ -105,7 +108,21 @@ export function packetText(p: NormPacket | undefined): string {
 
 export function fromReference(p: RefPacket): NormPacket {
   const out: NormPacket = { dir: p.dir, proto: p.proto, src: p.src, dst: p.dst, at: `kernel #${p.n}` };
-  for (const k of ['op', 'flags', 'seq', 'ack', 'len', 'opts', 'ttl', 'type', 'code', 'id', 'icmp_seq', 'gateway', 'lladdr'] as const) {
+  for (const k of [
+    'op',
+    'flags',
+    'seq',
+    'ack',
+    'len',
+    'opts',
+    'ttl',
+    'type',
+    'code',
+    'id',
+    'icmp_seq',
+    'gateway',
+    'lladdr',
+  ] as const) {
     if (p[k] !== undefined) (out as unknown as Record<string, unknown>)[k] = p[k];
   }
   if (p.inner) out.inner = { ...p.inner };
@@ -156,11 +173,16 @@ function l4Ends(f: Uint8Array, ip: number, proto: number): { src: string; dst: s
   return { src: s, dst: d, l4 };
 }
 
-const PROTO_NAMES: Readonly<Record<number, string>> = { [IPPROTO_TCP]: 'tcp', [IPPROTO_UDP]: 'udp', [IPPROTO_ICMP]: 'icmp' };
+const PROTO_NAMES: Readonly<Record<number, string>> = {
+  [IPPROTO_TCP]: 'tcp',
+  [IPPROTO_UDP]: 'udp',
+  [IPPROTO_ICMP]: 'icmp',
+};
 
 /**
- * Decodes one Ethernet frame to the reference's fields (seq/ack still numbers: the labeller runs
- * over the whole run first). `owners` maps a MAC to `ns:ifname`.
+ * Decodes one Ethernet frame to the reference's fields, with TCP seq/ack (and a quoted TCP seq)
+ * still raw (`natboxPackets` labels them in trace order). describeFrame (src/trace/frame.ts) has no
+ * TCP options, ICMP quote or redirect gateway, hence this decoder. `owners` maps a MAC to `ns:ifname`.
  */
 export function decodeFrame(
   f: Uint8Array,
@@ -174,7 +196,15 @@ export function decodeFrame(
   const type = ethType(f);
   if (type === ETHERTYPE_ARP) {
     const op = read16(f, o + 6) === 1 ? 'request' : 'reply';
-    return { dir, proto: 'arp', src: formatIpv4(read32(f, o + 14)), dst: formatIpv4(read32(f, o + 24)), op, lladdr, at };
+    return {
+      dir,
+      proto: 'arp',
+      src: formatIpv4(read32(f, o + 14)),
+      dst: formatIpv4(read32(f, o + 24)),
+      op,
+      lladdr,
+      at,
+    };
   }
   if (type !== ETHERTYPE_IPV4) return undefined;
   const proto = f[o + 9]!;
@@ -199,7 +229,9 @@ export function decodeFrame(
     p.len = total - (f[o]! & 0x0f) * 4 - doff;
     const opts = parseTcpOptions(f, l4 + 20, l4 + doff);
     if (opts.ok) {
-      const names = opts.value.filter((x) => x.kind in OPT_NAMES).map((x) => OPT_NAMES[x.kind]!(x as { mss?: number }));
+      const names = opts.value
+        .filter((x) => x.kind in OPT_NAMES)
+        .map((x) => OPT_NAMES[x.kind]!(x as { mss?: number }));
       if (names.length) p.opts = names.join(',');
     } else p.opts = `(bad options: ${opts.error})`;
   } else if (proto === IPPROTO_UDP) {
@@ -229,7 +261,8 @@ export function decodeFrame(
 /** natbox's packets per `host:ifname`, in trace order, decoded and with sequence labels. */
 export function natboxPackets(kc: KernelCase, sim: SimResult): Map<string, NormPacket[]> {
   const owners = new Map<string, string>();
-  for (const [name, i] of Object.entries(kc.result.topology.interfaces)) owners.set(i.mac.toLowerCase(), name);
+  for (const [name, i] of Object.entries(kc.result.topology.interfaces))
+    owners.set(i.mac.toLowerCase(), name);
   const labeller = new SeqLabeller();
   const out = new Map<string, NormPacket[]>();
   for (const s of sim.steps) {
@@ -330,7 +363,7 @@ export interface Difference {
 }
 
 export function formatDifference(d: Difference): string {
-  const idx = d.index !== undefined ? ` packet #${d.index}` : '';
+  const idx = d.index !== undefined ? ` IP packet #${d.index}` : '';
   const head = `${d.case}: ${d.what} ${d.where}${idx}: ${d.field}: natbox ${d.natbox}, kernel ${d.kernel}`;
   return d.context ? `${head}\n${d.context}` : head;
 }
@@ -369,7 +402,17 @@ export function diffInterface(
       const y = field(b, f);
       if (x === undefined && y === undefined) continue;
       if (x !== undefined && y !== undefined && labels.match(y, x)) continue;
-      return { case: caseName, what: 'packets', where: iface, index: i, field: f, natbox: show(x), kernel: show(y), context, order };
+      return {
+        case: caseName,
+        what: 'packets',
+        where: iface,
+        index: i,
+        field: f,
+        natbox: show(x),
+        kernel: show(y),
+        context,
+        order,
+      };
     }
   }
   return undefined;
@@ -378,36 +421,56 @@ export function diffInterface(
 export interface PacketReport {
   /** The first difference per interface, earliest (in the kernel's timeline) first. */
   readonly differences: Difference[];
-  /** Interfaces compared, with the IP packet counts natbox/kernel. */
-  readonly interfaces: Map<string, { natbox: number; kernel: number; same: boolean }>;
-  /** How ARP compares (information only: not asserted). */
+  /** Interfaces compared, with the IP packet counts and the first difference, if any. */
+  readonly interfaces: Map<string, { natbox: number; kernel: number; difference: Difference | undefined }>;
+  /** How ARP compares (information only: not asserted): a summary, then each differing interface. */
   readonly arp: string[];
 }
 
 const isIp = (p: NormPacket): boolean => p.proto !== 'arp';
 
 export function comparePackets(kc: KernelCase, sim: SimResult, labels = labelsFor(kc)): PacketReport {
-  const nb = natboxPackets(kc, sim);
-  const ref = referencePackets(kc);
+  return comparePacketLists(kc.name, natboxPackets(kc, sim), referencePackets(kc), labels);
+}
+
+/** Both sides' packets per interface (ARP included), compared interface by interface. */
+export function comparePacketLists(
+  caseName: string,
+  nb: ReadonlyMap<string, readonly NormPacket[]>,
+  ref: ReadonlyMap<string, readonly NormPacket[]>,
+  labels: Labels,
+): PacketReport {
   const ifaces = [...new Set([...ref.keys(), ...nb.keys()])];
   // Interfaces in the order the kernel first used them, so labels bind where they first appear.
-  const firstN = (k: string): number => Number(ref.get(k)?.[0]?.at.replace(/\D+/g, '') ?? Number.MAX_SAFE_INTEGER);
+  const firstN = (k: string): number =>
+    Number(ref.get(k)?.[0]?.at.replace(/\D+/g, '') ?? Number.MAX_SAFE_INTEGER);
   ifaces.sort((a, b) => firstN(a) - firstN(b) || (a < b ? -1 : 1));
   const differences: Difference[] = [];
-  const interfaces = new Map<string, { natbox: number; kernel: number; same: boolean }>();
+  const interfaces = new Map<
+    string,
+    { natbox: number; kernel: number; difference: Difference | undefined }
+  >();
   const arp: string[] = [];
+  let arpSame = 0;
   for (const k of ifaces) {
     const a = (nb.get(k) ?? []).filter(isIp);
     const b = (ref.get(k) ?? []).filter(isIp);
-    const d = diffInterface(kc.name, k, a, b, labels);
-    interfaces.set(k, { natbox: a.length, kernel: b.length, same: !d });
+    const d = diffInterface(caseName, k, a, b, labels);
+    interfaces.set(k, { natbox: a.length, kernel: b.length, difference: d });
     if (d) differences.push(d);
     const aa = (nb.get(k) ?? []).filter((p) => !isIp(p));
     const ba = (ref.get(k) ?? []).filter((p) => !isIp(p));
-    const ad = diffInterface(kc.name, k, aa, ba, new Labels(new Set()));
-    if (ad) arp.push(`${k}: ARP ${aa.length} natbox / ${ba.length} kernel; first difference #${ad.index} ${ad.field}: natbox ${ad.natbox}, kernel ${ad.kernel}`);
+    const ad = diffInterface(caseName, k, aa, ba, new Labels(new Set()));
+    if (ad) {
+      arp.push(
+        `${k}: ARP ${aa.length} natbox / ${ba.length} kernel; #${ad.index} ${ad.field}: natbox ${ad.natbox}, kernel ${ad.kernel}`,
+      );
+    } else arpSame += aa.length;
   }
   differences.sort((x, y) => (x.order ?? 0) - (y.order ?? 0));
+  arp.unshift(
+    `${arpSame} ARP packets the same on ${ifaces.length - arp.length} of ${ifaces.length} interfaces`,
+  );
   return { differences, interfaces, arp };
 }
 
@@ -418,20 +481,34 @@ export function compareFlows(kc: KernelCase, sim: SimResult, labels = labelsFor(
   for (const rf of kc.result.flows) {
     const r = sim.results.find((x) => x.flow.name === rf.id);
     const d = (fieldName: string, natbox: string | undefined, kernel: string | undefined): void => {
-      if (kernel === undefined) return;
-      if (natbox !== undefined && labels.match(kernel, natbox)) return;
-      out.push({ case: kc.name, what: 'flow', where: rf.id, field: fieldName, natbox: show(natbox), kernel: show(kernel) });
+      if (kernel === undefined && natbox === undefined) return;
+      if (kernel !== undefined && natbox !== undefined && labels.match(kernel, natbox)) return;
+      out.push({
+        case: kc.name,
+        what: 'flow',
+        where: rf.id,
+        field: fieldName,
+        natbox: show(natbox),
+        kernel: show(kernel),
+      });
     };
     if (!r) {
-      out.push({ case: kc.name, what: 'flow', where: rf.id, field: 'flow', natbox: '(no such flow)', kernel: rf.outcome.result });
+      out.push({
+        case: kc.name,
+        what: 'flow',
+        where: rf.id,
+        field: 'flow',
+        natbox: '(no such flow)',
+        kernel: rf.outcome.result,
+      });
       continue;
     }
     d('verdict', r.verdict, rf.outcome.result);
     const o = rf.outcome;
     d('server_saw_client_as', r.serverSaw, o.server_saw_client_as ?? o.replies?.[0]?.server_saw_client_as);
     // Where the answer came from (UDP: ip:port; ping: the address).
-    const from = o.replies?.[0]?.from ?? o.received?.[0]?.from;
-    d('reply_from', r.replyFrom, from);
+    // (TCP: the connection's peer, which result.json does not repeat.)
+    if (rf.proto !== 'tcp') d('reply_from', r.replyFrom, o.replies?.[0]?.from ?? o.received?.[0]?.from);
   }
   return out;
 }
@@ -467,7 +544,15 @@ export function compareConntrack(kc: KernelCase, sim: SimResult, labels = labels
     const n = natboxConntrack(sim, h).sort((a, b) => (key(a) < key(b) ? -1 : 1));
     const ctx = `  natbox: ${n.map(entryText).join('\n          ') || '(empty)'}\n  kernel: ${k.map(entryText).join('\n          ') || '(empty)'}`;
     if (n.length !== k.length) {
-      out.push({ case: kc.name, what: 'conntrack', where: h, field: 'entries', natbox: String(n.length), kernel: String(k.length), context: ctx });
+      out.push({
+        case: kc.name,
+        what: 'conntrack',
+        where: h,
+        field: 'entries',
+        natbox: String(n.length),
+        kernel: String(k.length),
+        context: ctx,
+      });
       continue;
     }
     for (let i = 0; i < k.length; i++) {
@@ -476,14 +561,34 @@ export function compareConntrack(kc: KernelCase, sim: SimResult, labels = labels
       const fields: [string, string | undefined, string | undefined][] = [
         ['proto', a.proto, b.proto],
         ['state', a.state, b.state],
-        ...tupleKeys.map((t): [string, string | undefined, string | undefined] => [`orig.${t}`, str(a.orig[t]), str(b.orig[t])]),
-        ...tupleKeys.map((t): [string, string | undefined, string | undefined] => [`reply.${t}`, str(a.reply[t]), str(b.reply[t])]),
+        ...tupleKeys.map((t): [string, string | undefined, string | undefined] => [
+          `orig.${t}`,
+          str(a.orig[t]),
+          str(b.orig[t]),
+        ]),
+        ...tupleKeys.map((t): [string, string | undefined, string | undefined] => [
+          `reply.${t}`,
+          str(a.reply[t]),
+          str(b.reply[t]),
+        ]),
         ['flags', [...a.flags].sort().join(','), [...b.flags].sort().join(',')],
         ['mark', String(a.mark), String(b.mark)],
       ];
-      const bad = fields.find(([, x, y]) => !(x === undefined && y === undefined) && !(x !== undefined && y !== undefined && labels.match(y, x)));
+      const bad = fields.find(
+        ([, x, y]) =>
+          !(x === undefined && y === undefined) &&
+          !(x !== undefined && y !== undefined && labels.match(y, x)),
+      );
       if (bad) {
-        out.push({ case: kc.name, what: 'conntrack', where: `${h} entry ${i}`, field: bad[0], natbox: show(bad[1]), kernel: show(bad[2]), context: ctx });
+        out.push({
+          case: kc.name,
+          what: 'conntrack',
+          where: `${h} entry ${i}`,
+          field: bad[0],
+          natbox: show(bad[1]),
+          kernel: show(bad[2]),
+          context: ctx,
+        });
         break;
       }
     }
@@ -497,28 +602,74 @@ const str = (v: unknown): string | undefined => (v === undefined ? undefined : S
 
 /**
  * Rule counters (packets) per table, chain and rule position, and the rule's text as
- * iptables-save prints it. Policy counters are not compared: iptables-nft reports 0 for every
- * policy in the reference runs, even where packets fell through to it.
+ * iptables-save prints it. Policy counters only with `policies` (the iptables-legacy runs):
+ * iptables-nft reports 0 for every policy, even where packets fell through to it.
  */
-export function compareCounters(kc: KernelCase, rulesets: ReadonlyMap<string, Ruleset>): Difference[] {
+export function compareCounters(
+  kc: KernelCase,
+  rulesets: ReadonlyMap<string, Ruleset>,
+  opts: { readonly result?: ResultJson; readonly policies?: boolean } = {},
+): Difference[] {
   const out: Difference[] = [];
-  for (const [ns, list] of Object.entries(kc.result.rule_counters)) {
+  const result = opts.result ?? kc.result;
+  for (const [ns, list] of Object.entries(result.rule_counters)) {
     const seen = new Map<string, number>();
     for (const c of list) {
-      if (c.rule === undefined) continue;
+      const chain = rulesets
+        .get(ns)
+        ?.tables.get(c.table as TableName)
+        ?.chains.get(c.chain);
+      if (c.rule === undefined) {
+        if (!opts.policies) continue;
+        const where = `${ns} ${c.table} ${c.chain} policy`;
+        const got = chain ? chain.counters.packets : 0;
+        if (got !== c.packets)
+          out.push({
+            case: kc.name,
+            what: 'counters',
+            where,
+            field: 'packets',
+            natbox: String(got),
+            kernel: String(c.packets),
+          });
+        continue;
+      }
       const ck = `${c.table} ${c.chain}`;
       const i = seen.get(ck) ?? 0;
       seen.set(ck, i + 1);
       const where = `${ns} ${c.table} ${c.chain} #${i + 1}`;
-      const rule = rulesets.get(ns)?.tables.get(c.table as TableName)?.chains.get(c.chain)?.rules[i];
+      const rule = chain?.rules[i];
       if (!rule) {
-        out.push({ case: kc.name, what: 'counters', where, field: 'rule', natbox: '(no such rule)', kernel: c.rule });
+        out.push({
+          case: kc.name,
+          what: 'counters',
+          where,
+          field: 'rule',
+          natbox: '(no such rule)',
+          kernel: c.rule,
+        });
         continue;
       }
       const text = formatRule(c.chain, rule);
-      if (text !== c.rule) out.push({ case: kc.name, what: 'counters', where, field: 'rule text', natbox: show(text), kernel: show(c.rule) });
+      if (text !== c.rule)
+        out.push({
+          case: kc.name,
+          what: 'counters',
+          where,
+          field: 'rule text',
+          natbox: show(text),
+          kernel: show(c.rule),
+        });
       if (rule.counters.packets !== c.packets) {
-        out.push({ case: kc.name, what: 'counters', where, field: 'packets', natbox: String(rule.counters.packets), kernel: String(c.packets), context: `  rule: ${c.rule}` });
+        out.push({
+          case: kc.name,
+          what: 'counters',
+          where,
+          field: 'packets',
+          natbox: String(rule.counters.packets),
+          kernel: String(c.packets),
+          context: `  rule: ${c.rule}`,
+        });
       }
     }
   }

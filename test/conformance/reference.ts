@@ -151,6 +151,8 @@ export interface KernelCase {
   readonly case: CaseJson;
   readonly topology: TopologyJson;
   readonly result: ResultJson;
+  /** The same run with iptables-legacy (result.legacy.json), where one was made. */
+  readonly legacy?: ResultJson;
   /** Substitutes ${VARS} with the case's values (topology defaults overridden by the case). */
   readonly sub: (s: string) => string;
 }
@@ -178,5 +180,7 @@ export function loadCase(name: string): KernelCase {
       if (v === undefined) throw new Error(`${name}: no value for ${m}`);
       return v;
     });
-  return { name, case: c, topology, result, sub };
+  const legacyFile = new URL(`${name}/result.legacy.json`, REFERENCE_DIR);
+  const legacy = existsSync(legacyFile) ? readJson<ResultJson>(`${name}/result.legacy.json`) : undefined;
+  return { name, case: c, topology, result, ...(legacy ? { legacy } : {}), sub };
 }
