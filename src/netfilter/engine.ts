@@ -204,7 +204,10 @@ export class Netfilter {
 
   /** The stack dropped the packet on its own (no route, TTL): forget an unconfirmed entry. */
   abandon(skb: Skb): void {
-    if (skb.ct >= 0 && !this.conntrack.isConfirmed(skb.ct)) this.conntrack.release(skb.ct);
+    // Only the packet that created an unconfirmed entry owns it: a reply-direction packet attached
+    // to it (an ICMP error or reset about it) leaves it alone.
+    if (skb.ct >= 0 && skb.ctDir === DIR_ORIGINAL && !this.conntrack.isConfirmed(skb.ct))
+      this.conntrack.release(skb.ct);
     skb.ct = -1;
   }
 
@@ -217,7 +220,11 @@ export class Netfilter {
 
   private conntrackIn(skb: Skb, now: number, hook: HookName): void {
     if (!this.tracking) return;
-    if (skb.ctinfo === CT_UNTRACKED && skb.ct === -2) return; // NOTRACK in raw
+    if (skb.ct >= 0) {
+      // Already attached (an ICMP error or reset the host made about a tracked packet).
+      this.tracer?.conntrack(hook, skb.ctinfo, skb.ct, false);
+      return;
+    }
     const ct = this.conntrack;
     const t = this.tA;
     if (skb.proto === IPPROTO_ICMP) {
@@ -319,7 +326,8 @@ export class Netfilter {
 
   private confirm(skb: Skb, now: number): number {
     const e = skb.ct;
-    if (e < 0 || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
+    // __nf_conntrack_confirm: only a packet in the original direction confirms an entry.
+    if (e < 0 || skb.ctDir !== DIR_ORIGINAL || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
     if (!this.conntrack.confirm(e, now)) {
       this.stats.insert_failed++;
       skb.ct = -1;
@@ -338,7 +346,12 @@ export class Netfilter {
     if ((skb.ctinfo === IP_CT_RELATED || skb.ctinfo === IP_CT_RELATED_REPLY) && skb.proto === IPPROTO_ICMP) {
       return this.icmpReplyTranslation(skb, hook, manip)
         ? NF_ACCEPT
-        : this.dropped(skb, 'nat: ICMP error about a NATed connection that cannot be translated');
+        : this.dropped(
+            skb,
+            skb.icmpType === 5
+              ? 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)'
+              : 'nat: ICMP error about a NATed connection could not be translated',
+          );
     }
     const ct = this.conntrack;
     const doneBit = manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;

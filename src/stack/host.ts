@@ -25,7 +25,7 @@ import {
 import { RouteTable, type Route } from '../route/table.ts';
 import type { Ruleset } from '../rules/model.ts';
 import { Netfilter, NF_ACCEPT, checkRuleset, type RuleProblem } from '../netfilter/engine.ts';
-import { Skb, CTINFO_NAMES } from '../netfilter/skb.ts';
+import { Skb, CTINFO_NAMES, IP_CT_RELATED, IP_CT_RELATED_REPLY } from '../netfilter/skb.ts';
 import { formatConntrackLine, entryJson } from '../netfilter/conntrack/format.ts';
 import type { NfTracer } from '../netfilter/trace-events.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
@@ -90,6 +90,9 @@ export class Host {
   readonly neigh = new Map<number, Uint8Array>();
   private readonly pending = new Map<number, Pending>();
   private readonly skb = new Skb();
+  private readonly outSkb = new Skb();
+  /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
+  private readonly redirectPeers = new Map<number, { n: number; last: number }>();
   private ipId = 1;
 
   constructor(cfg: HostConfig, env: HostEnv) {
@@ -382,7 +385,8 @@ export class Host {
           ifname: dev.name,
           reason: `no route to ${formatIpv4(dst)}`,
         });
-      this.sockets.sendIcmpError(ip, 3, 0, 0); // destination net unreachable
+      this.sockets.sendIcmpError(ip, 3, 0, 0, attachOf(skb)); // destination net unreachable
+      this.nf?.abandon(skb);
       return;
     }
     if (this.tracing)
@@ -395,7 +399,6 @@ export class Host {
         dev: r.dev,
       });
     if (ipv4Ttl(ip, 0) <= 1) {
-      this.nf?.abandon(skb);
       if (this.tracing)
         this.trace({
           kind: 'drop',
@@ -403,10 +406,12 @@ export class Host {
           ifname: dev.name,
           reason: `TTL expired in transit to ${formatIpv4(dst)}`,
         });
-      this.sockets.sendIcmpError(ip, 11, 0, 0);
+      this.sockets.sendIcmpError(ip, 11, 0, 0, attachOf(skb));
+      this.nf?.abandon(skb);
       return;
     }
     ipv4DecTtl(ip, 0); // ip_forward decrements before the FORWARD hook
+    if (dev.name === r.dev) this.maybeRedirect(ip, r, skb, now);
     skb.outIf = r.dev;
     if (this.nf) {
       if (this.nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
@@ -415,10 +420,41 @@ export class Host {
     this.neighOutput(r, ip);
   }
 
+  /**
+   * ip_forward → ip_rt_send_redirect: a packet forwarded out of the device it came in on, from a
+   * sender on that link, gets an ICMP redirect (host) naming the better next hop, when
+   * send_redirects is on; at most 9 in a row per sender, the n-th only 20 ms << n after the last,
+   * and the count forgotten after 20.48 s of quiet. The redirect carries the packet's conntrack
+   * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
+   */
+  private maybeRedirect(ip: Uint8Array, r: Route, skb: Skb, now: number): void {
+    if (this.sysctl('net.ipv4.conf.all.send_redirects', 1) !== 1) return;
+    const src = skb.src;
+    const dev = this.ifaces.get(r.dev);
+    const gw = r.via || skb.dst;
+    const onLink = (a: number): boolean =>
+      !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
+    if (!onLink(src) || !onLink(gw)) return;
+    let peer = this.redirectPeers.get(src);
+    if (!peer || now > peer.last + 0.02 * 1024) {
+      peer = { n: 0, last: now };
+      this.redirectPeers.set(src, peer);
+    }
+    if (peer.n >= 9) {
+      peer.last = now;
+      return;
+    }
+    if (peer.n === 0 || now > peer.last + 0.02 * 2 ** peer.n) {
+      peer.last = now;
+      peer.n++;
+      this.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
+    }
+  }
+
   private nfDrop(skb: Skb, ifname: string): void {
     if (this.tracing)
       this.trace({ kind: 'drop', host: this.name, ifname, reason: skb.dropReason || 'dropped by netfilter' });
-    if (skb.rejectWith) this.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith);
+    if (skb.rejectWith) this.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
   }
 
   // ---- output ------------------------------------------------------------------------------
@@ -428,11 +464,19 @@ export class Host {
    * OUTPUT, reroute if DNAT changed the destination, filter OUTPUT, POSTROUTING, neighbour.
    * Returns false and says why when it cannot leave.
    */
-  output(ip: Uint8Array): string | undefined {
+  output(ip: Uint8Array, attach?: Attach): string | undefined {
     const now = this.env.now();
     let r = this.routes.lookup(ipv4Dst(ip, 0));
     if (!r) return 'network is unreachable';
-    const skb = this.skb.load(ip, 0, '', r.dev);
+    // A packet of its own (the host may be in the middle of forwarding another one).
+    const skb = this.outSkb.load(ip, 0, '', r.dev);
+    if (attach) {
+      // nf_ct_attach: an error about a tracked packet belongs to that packet's connection, in the
+      // direction back towards its sender.
+      skb.ct = attach.ct;
+      skb.ctDir = attach.dir ^ 1;
+      skb.ctinfo = attach.dir === 0 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+    }
     if (this.nf) {
       if (this.nf.output(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
       // ip_route_me_harder: OUTPUT's DNAT may have changed the destination.
@@ -617,3 +661,11 @@ export class Host {
     return [ipv4Src(ip, 0), ipv4Dst(ip, 0)];
   }
 }
+
+/** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
+export interface Attach {
+  readonly ct: number;
+  readonly dir: number;
+}
+
+const attachOf = (skb: Skb): Attach | undefined => (skb.ct >= 0 ? { ct: skb.ct, dir: skb.ctDir } : undefined);

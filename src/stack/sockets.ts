@@ -25,7 +25,7 @@ import {
   tcpChecksumOk,
   type TcpOption,
 } from '../wire/tcp.ts';
-import type { Host } from './host.ts';
+import type { Attach, Host } from './host.ts';
 
 /** What an application learns from its socket. The simulator's flows implement it. */
 export interface SocketObserver {
@@ -90,7 +90,8 @@ const PING_PAYLOAD = new TextEncoder().encode('ping\n');
  * come from, the port zero-padded to five digits (`pong peer=192.168.1.1:04384\n`), so payload
  * lengths match the reference captures byte for byte.
  */
-const pong = (a: number, p: number): Uint8Array => new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
+const pong = (a: number, p: number): Uint8Array =>
+  new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
   private readonly tcp = new Map<string, TcpSock>();
@@ -117,8 +118,8 @@ export class Sockets {
 
   // ---- sending -----------------------------------------------------------------------------
 
-  private send(p: Uint8Array, obs?: SocketObserver): boolean {
-    const err = this.host.output(p);
+  private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach): boolean {
+    const err = this.host.output(p, attach);
     if (err) {
       obs?.failed?.(err);
       return false;
@@ -289,7 +290,15 @@ export class Sockets {
   }
 
   /** tcp_v4_send_reset: answer a segment with RST (seq from its ACK, or ACK its sequence). */
-  private sendReset(ip: Uint8Array, o: number, total: number, flags: number, seq: number, ack: number): void {
+  private sendReset(
+    ip: Uint8Array,
+    o: number,
+    total: number,
+    flags: number,
+    seq: number,
+    ack: number,
+    attach?: Attach,
+  ): void {
     const src = ipv4Src(ip, 0);
     const dst = ipv4Dst(ip, 0);
     const sport = read16(ip, o);
@@ -316,7 +325,7 @@ export class Sockets {
         event: 'rst-sent',
         text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
       });
-    this.send(p);
+    this.send(p, undefined, attach);
   }
 
   private tcpAccept(
@@ -604,7 +613,7 @@ export class Sockets {
    * icmp_send: an error about `orig`, quoting its IP header and as much of its data as fits in
    * 576 bytes. Never about an ICMP error, a broadcast or a non-first fragment.
    */
-  sendIcmpError(orig: Uint8Array, type: number, code: number, info: number): void {
+  sendIcmpError(orig: Uint8Array, type: number, code: number, info: number, attach?: Attach): void {
     const osrc = ipv4Src(orig, 0);
     const odst = ipv4Dst(orig, 0);
     const ohl = ipv4HeaderLength(orig, 0);
@@ -618,7 +627,9 @@ export class Sockets {
         ? { kind: 'time-exceeded' as const, code }
         : type === 3
           ? { kind: 'dest-unreachable' as const, code, ...(code === 4 ? { nextHopMtu: info } : {}) }
-          : { kind: 'other' as const, type, code, rest: info };
+          : type === 5
+            ? { kind: 'redirect' as const, code, gateway: info }
+            : { kind: 'other' as const, type, code, rest: info };
     if (this.host.tracing)
       this.host.trace({
         kind: 'icmp-sent',
@@ -632,11 +643,13 @@ export class Sockets {
         h,
         orig.subarray(0, ipv4TotalLength(orig, 0)),
       ),
+      undefined,
+      attach,
     );
   }
 
   /** REJECT: answer the rejected packet as --reject-with says (ipt_REJECT.c). */
-  reject(orig: Uint8Array, withWhat: string): void {
+  reject(orig: Uint8Array, withWhat: string, attach?: Attach): void {
     const codes: Record<string, number> = {
       'icmp-net-unreachable': 0,
       'icmp-host-unreachable': 1,
@@ -650,10 +663,18 @@ export class Sockets {
       const o = ipv4HeaderLength(orig, 0);
       const flags = orig[o + 13]!;
       if (flags & TCP_RST) return;
-      this.sendReset(orig, o, ipv4TotalLength(orig, 0), flags, read32(orig, o + 4), read32(orig, o + 8));
+      this.sendReset(
+        orig,
+        o,
+        ipv4TotalLength(orig, 0),
+        flags,
+        read32(orig, o + 4),
+        read32(orig, o + 8),
+        attach,
+      );
       return;
     }
-    this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0);
+    this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0, attach);
   }
 
   /** ARP gave up on the next hop of a locally sent packet: EHOSTUNREACH for its socket. */

@@ -33,15 +33,6 @@ const BRNF_BR_LAN_SOURCE_MAC =
 
 /** Known gaps, per case and subtest name, each with its reason. Keep it minimal and precise. */
 const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'control-no-nat-redirect': Object.fromEntries([
-    ...['box:br-lan', 'box:lan1', 'lanc:eth0'].map((i) => [
-      `packets ${i}`,
-      'ICMP redirect not modelled: the kernel forwards the SYN br-lan -> br-lan (same device it came in ' +
-        'on, send_redirects=1) and ip_forward() -> ip_rt_send_redirect() sends ICMP type 5 code 1 ' +
-        '(redirect host, gateway 192.168.1.200) from 192.168.1.1 to the client, seen on box:br-lan, ' +
-        "box:lan1 and lanc:eth0 (kernel #13-15); natbox's forwarding path (src/stack/host.ts) sends none",
-    ]),
-  ]),
   'hairpin-tcp-dnat-only-brnf': { 'packets box:br-lan': BRNF_BR_LAN_SOURCE_MAC },
   'hairpin-tcp-dnat-snat-brnf': {
     'packets box:br-lan':
