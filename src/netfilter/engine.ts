@@ -155,6 +155,7 @@ export class Netfilter {
   prerouting(skb: Skb, now: number): number {
     if (this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'PREROUTING');
+    if (this.tableFull) return this.fullDrop(skb);
     if (this.runTable('mangle', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
     return this.natHook(skb, 'PREROUTING', MANIP_DST, now);
   }
@@ -182,6 +183,7 @@ export class Netfilter {
   output(skb: Skb, now: number): number {
     if (this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'OUTPUT');
+    if (this.tableFull) return this.fullDrop(skb);
     if (this.runTable('mangle', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
     return this.natHook(skb, 'OUTPUT', MANIP_DST, now);
   }
@@ -241,10 +243,15 @@ export class Netfilter {
     let e: number;
     let dir: number;
     if (ed < 0) {
+      // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
+      if (skb.proto === IPPROTO_ICMP && !ICMP_REQUESTS.has(skb.icmpType))
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
       invertTuple(this.tB, t);
       e = ct.alloc(t, this.tB, now);
       if (e < 0) {
+        // The table is full and nothing could be evicted: nf_conntrack_in drops the packet.
         this.stats.drop++;
+        this.tableFull = true;
         return this.setCt(skb, -1, 0, CT_INVALID, hook);
       }
       dir = DIR_ORIGINAL;
@@ -297,6 +304,17 @@ export class Netfilter {
       ct.listener?.('UPDATE', e);
       this.tracer?.ctEvent('UPDATE', e);
     }
+  }
+
+  /** Set by conntrackIn when the packet could not get an entry because the table is full. */
+  private tableFull = false;
+
+  private fullDrop(skb: Skb): number {
+    this.tableFull = false;
+    return this.dropped(
+      skb,
+      `conntrack: table full (nf_conntrack_max ${this.conntrack.max}), packet dropped`,
+    );
   }
 
   private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: HookName, created = false): void {
@@ -687,3 +705,6 @@ export function needsConntrack(rs: Ruleset): boolean {
   }
   return false;
 }
+
+/** ICMP types that may start a connection (nf_conntrack_icmp_packet's valid_new). */
+const ICMP_REQUESTS = new Set([8, 13, 15, 17]);

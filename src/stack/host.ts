@@ -88,6 +88,11 @@ export class Host {
   readonly tracing: boolean;
   /** ARP cache: address → MAC, and packets waiting for a resolution. */
   readonly neigh = new Map<number, Uint8Array>();
+  /**
+   * Neighbours in NUD_REACHABLE (an ARP reply answered our request). The others are STALE (learned
+   * from a request sent to us): usable, but not NUD_CONNECTED, which matters to bridge netfilter.
+   */
+  readonly neighReachable = new Set<number>();
   private readonly pending = new Map<number, Pending>();
   private readonly skb = new Skb();
   private readonly outSkb = new Skb();
@@ -278,25 +283,41 @@ export class Host {
           decision: 'bridge',
           dev: br.name,
         });
-      dstMac = this.neigh.get(r.via || skb.dst);
+      const nexthop = r.via || skb.dst;
+      dstMac = this.neigh.get(nexthop);
       if (!dstMac) {
-        // Resolve the new destination first; the frame waits (kept simple: sent once resolved).
+        // Resolve the new destination first; the frame waits and then leaves by the neighbour
+        // output path below.
         const keep = frame.slice();
         const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
-        return this.resolve(br.name, r.via || skb.dst, () => {
-          const mac = this.neigh.get(r.via || skb.dst);
+        return this.resolve(br.name, nexthop, () => {
+          const mac = this.neigh.get(nexthop);
           if (!mac) return;
-          keep.set(mac, 0);
-          if (this.tracing)
-            this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'out', frame: keep });
+          this.bridgedDnatViaNeighbour(br, keep, mac);
           const s2 = this.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
           [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
+          s2.physIn = port.name;
           this.bridgeOutHooks(br, s2, keep, port.name);
         });
       }
+      if (!this.neighReachable.has(nexthop)) this.bridgedDnatViaNeighbour(br, frame, dstMac);
       frame.set(dstMac, 0);
     }
     this.bridgeOutHooks(br, skb, frame, port.name);
+  }
+
+  /**
+   * br_nf_pre_routing_finish_bridge: unless the neighbour is NUD_CONNECTED with a cached header,
+   * the frame goes through neigh->output on the bridge device, which writes a whole new Ethernet
+   * header (the bridge's own MAC as source): tcpdump sees it "out" on the bridge then. The
+   * original source MAC is put back before it leaves by the port (..._finish_bridge_slow).
+   */
+  private bridgedDnatViaNeighbour(br: Iface, frame: Uint8Array, dstMac: Uint8Array): void {
+    frame.set(dstMac, 0);
+    if (!this.tracing) return;
+    const seen = frame.slice();
+    seen.set(br.mac, 6);
+    this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'out', frame: seen });
   }
 
   /** FORWARD and POSTROUTING for a bridged frame, then out of its port. */
@@ -572,7 +593,10 @@ export class Host {
     if (op === 1 && forUs) {
       this.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
     }
-    if (op === 2 && forUs) this.neigh.set(spa, sha);
+    if (op === 2 && forUs) {
+      this.neigh.set(spa, sha);
+      if (this.pending.has(spa)) this.neighReachable.add(spa); // the answer to our own request
+    }
     const pend = this.pending.get(spa);
     if (pend && this.neigh.has(spa)) {
       this.pending.delete(spa);

@@ -22,27 +22,9 @@ import {
 } from './compare.ts';
 import { scenarioYaml } from './generate-scenarios.ts';
 
-const BRNF_BR_LAN_SOURCE_MAC =
-  'br_netfilter "bridged DNAT" capture on box:br-lan: when DNAT (or the un-SNAT of a reply) sends a ' +
-  'bridged frame back out of the same bridge and the neighbour is not NUD_CONNECTED with a cached ' +
-  'header, br_nf_pre_routing_finish_bridge() hands it to neigh->output() on br-lan, which writes a ' +
-  'new Ethernet header with br-lan\'s own MAC (tcpdump shows it "out br-lan" from box:br-lan; ' +
-  "br_nf_pre_routing_finish_bridge_slow() restores the client's source MAC only on the way out of " +
-  "the port). natbox's Host.bridgeNetfilter (src/stack/host.ts) traces that br-lan frame with the " +
-  "client's source MAC (lladdr lanc:eth0 instead of box:br-lan)";
-
 /** Known gaps, per case and subtest name, each with its reason. Keep it minimal and precise. */
 const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'hairpin-tcp-dnat-only-brnf': { 'packets box:br-lan': BRNF_BR_LAN_SOURCE_MAC },
-  'hairpin-tcp-dnat-snat-brnf': {
-    'packets box:br-lan':
-      `${BRNF_BR_LAN_SOURCE_MAC}. Also natbox takes that neighbour-output path only when it has no ARP ` +
-      "entry at all, while the kernel takes it whenever the neighbour is not NUD_CONNECTED: the box's " +
-      "entry for 192.168.1.10 was learned from the client's ARP request (STALE, then DELAY), so each " +
-      "of the server's 4 un-SNATed replies (S., ., P., F.) goes through it and shows on br-lan (kernel " +
-      '5 packets there, natbox 1); natbox has no neighbour states (src/stack/host.ts bridgeNetfilter: ' +
-      '`this.neigh.get(...)`)',
-  },
+  // Empty: every reference case agrees with the kernel. Add an entry only for a named natbox gap.
 };
 
 const reasonFor = (c: string, sub: string): string | undefined => SKIP[c]?.[sub];

@@ -63,6 +63,10 @@ export class NatCore {
   private readonly t2 = new TupleBuf();
   private readonly inv = new TupleBuf();
   private readonly out = new TupleBuf();
+  // find_appropriate_src's own scratch tuples: setup() passes t2 as `orig`, so reusing t1/t2
+  // there overwrote the tuple being mapped.
+  private readonly fa1 = new TupleBuf();
+  private readonly fa2 = new TupleBuf();
   /** Candidates tried in the last port search (for the trace and tests). */
   lastTries = 0;
 
@@ -130,7 +134,10 @@ export class NatCore {
       }
     } else if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
       if (!(r.flags & NF_NAT_RANGE_PROTO_SPECIFIED)) {
-        if (manip === MANIP_DST) return !this.usedTuple(t, e, now); // DNAT without ports never changes the port
+        // "If it's dst rewrite, can't change port": the tuple stays even when taken. The kernel
+        // does not fail here: the source manip (a SNAT rule or the null binding at POSTROUTING)
+        // may still move the source port, and a clash left over is refused at confirm.
+        if (manip === MANIP_DST) return true;
         const port = this.key(t, manip);
         if (port < 1024) {
           // "Loose convention: >> 512 is credential passing"
@@ -150,7 +157,7 @@ export class NatCore {
         size = Math.abs(r.maxPort - r.minPort) + 1;
       }
     } else {
-      return !this.usedTuple(t, e, now);
+      return true; // no per-protocol part to change (the kernel's default: return)
     }
     let off = r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL || manip !== MANIP_DST ? this.rng.u16() : 0;
     let attempts = Math.min(size, MAX_ATTEMPTS);
@@ -171,7 +178,10 @@ export class NatCore {
 
   /**
    * get_unique_tuple: the new tuple for the original direction of entry `e` under `r`, written to
-   * `out`. Returns false when no free tuple was found (the kernel then drops the packet).
+   * `out`. Returns false when a port search over the range found no free tuple (the kernel keeps
+   * the last candidate and then refuses the entry at confirm: the packet is dropped either way).
+   * A tuple that cannot change (DNAT without a port, protocols without ports) is returned as is,
+   * taken or not, as the kernel does.
    */
   uniqueTuple(out: TupleBuf, orig: TupleBuf, r: NatRangeN, manip: number, e: number, now: number): boolean {
     if (manip === MANIP_SRC && !(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
@@ -213,11 +223,11 @@ export class NatCore {
       if (ct.proto[e] !== orig.proto || ct.expires[e]! <= now) continue;
       if (ct.src(e, DIR_ORIGINAL) !== orig.src || ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
       // The mapped source of that entry is its reply tuple's destination.
-      ct.readTuple(e, DIR_REPLY, this.t1);
-      invertTuple(this.t2, this.t1);
+      ct.readTuple(e, DIR_REPLY, this.fa1);
+      invertTuple(this.fa2, this.fa1);
       out.copy(orig);
-      out.src = this.t2.src;
-      out.sport = this.t2.sport;
+      out.src = this.fa2.src;
+      out.sport = this.fa2.sport;
       if (this.inRange(out, r, MANIP_SRC)) return true;
     }
     return false;
