@@ -39,7 +39,6 @@ import { checkMatch, ruleMatches } from './xt/match.ts';
 import { checkTarget, natFlags, toRangeN } from './xt/target.ts';
 import {
   CT_INVALID,
-  CT_UNTRACKED,
   IP_CT_ESTABLISHED,
   IP_CT_ESTABLISHED_REPLY,
   IP_CT_NEW,
