@@ -3,5 +3,15 @@
 import type { Command } from 'commander';
 import { registerTrace } from './trace.ts';
 import { registerRules } from './rules.ts';
+import { registerTest } from './test.ts';
+import { registerDiff } from './diff.ts';
+import { registerImport } from './import.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrace, registerRules];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerTrace,
+  registerTest,
+  registerDiff,
+  registerRules,
+  registerImport,
+  (await import('./verify.ts')).registerVerify,
+];
