@@ -600,7 +600,12 @@ export class Sockets {
           : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
-        if (s && s.state === 'SYN_SENT') s.obs?.failed?.(`ICMP ${why}`);
+        if (s && s.state === 'SYN_SENT' && !(type === 3 && ip[o + 1] === 4)) {
+          // tcp_v4_err: an ICMP error (but fragmentation needed) ends a connect() in progress.
+          s.state = 'CLOSED';
+          this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+          s.obs?.failed?.(`ICMP ${why}`);
+        }
       } else if (iproto === IPPROTO_UDP) {
         this.udp.get(isport)?.obs.failed?.(`ICMP ${why}`);
       } else if (iproto === IPPROTO_ICMP) {
