@@ -1,26 +1,77 @@
-// `natbox rules save`: load rule files into an empty ruleset, all or nothing, and print it in
-// iptables-save form. Errors go to standard error as FILE:LINE:COLUMN: message, exit code 2.
+// `natbox rules save|list`: load rule files into an empty ruleset, all or nothing, and print it in
+// iptables-save form or as `iptables -L -n -v --line-numbers` prints each table. --ipset files
+// (`ipset save` form) define the sets `-m set` refers to. Errors go to standard error as
+// FILE:LINE:COLUMN: message, exit code 2.
 import { loadRulesText, emptyRuleset } from '../rules/load.ts';
 import { formatDiagnostic } from '../rules/diagnostics.ts';
 import { printSave } from '../rules/print-save.ts';
+import { printList } from '../rules/print-list.ts';
+import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
+import { TABLE_ORDER, type Ruleset } from '../rules/model.ts';
 import { readInput } from './trace.ts';
 
-export async function rulesSaveCommand(files: string[], opts: { counters?: boolean }): Promise<number> {
+export interface RulesOptions {
+  readonly counters?: boolean;
+  readonly ipset?: string[];
+}
+
+async function load(files: string[], opts: RulesOptions): Promise<Ruleset | undefined> {
+  const sets = new Map<string, IpSet>();
+  for (const file of opts.ipset ?? []) {
+    const input = readInput(file);
+    if (!input.ok) {
+      process.stderr.write(`natbox: ${input.error}\n`);
+      return undefined;
+    }
+    const r = parseIpsetSave(input.text, file, sets);
+    if (!r.ok) {
+      for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      return undefined;
+    }
+  }
   let rs = emptyRuleset();
   for (const file of files) {
     const input = readInput(file);
     if (!input.ok) {
       process.stderr.write(`natbox: ${input.error}\n`);
-      return 2;
+      return undefined;
     }
     const r = loadRulesText(input.text, file === '-' ? '<stdin>' : file, rs);
     if (!r.ok) {
       for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-      return 2;
+      return undefined;
     }
     for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
     rs = r.ruleset;
   }
+  const missing = checkSetsExist(rs, sets);
+  if (missing.length) {
+    for (const d of missing) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return undefined;
+  }
+  return rs;
+}
+
+export async function rulesSaveCommand(files: string[], opts: RulesOptions): Promise<number> {
+  const rs = await load(files, opts);
+  if (!rs) return 2;
   process.stdout.write(printSave(rs, { counters: opts.counters ?? false }));
+  return 0;
+}
+
+/** Every table save would print, in its order: `## table NAME`, then the -L listing. */
+export function listText(rs: Ruleset): string {
+  let s = '';
+  for (const name of TABLE_ORDER) {
+    const t = rs.tables.get(name);
+    if (t) s += `## table ${name}\n${printList(t)}`;
+  }
+  return s;
+}
+
+export async function rulesListCommand(files: string[], opts: RulesOptions): Promise<number> {
+  const rs = await load(files, opts);
+  if (!rs) return 2;
+  process.stdout.write(listText(rs));
   return 0;
 }

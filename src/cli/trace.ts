@@ -5,6 +5,7 @@ import { simulateScenario } from '../scenario/simulate.ts';
 import { buildTraceDoc, type TraceDoc } from '../trace/model.ts';
 import { renderText } from '../trace/text.ts';
 import { devicesPcapng, linkPcaps } from '../trace/pcap.ts';
+import { parseLang, traceViews, wantsTextView } from '../trace/views.ts';
 
 export interface TraceOptions {
   json?: boolean;
@@ -13,6 +14,10 @@ export interface TraceOptions {
   verbose?: boolean;
   seed: number;
   color: boolean;
+  mermaid?: boolean;
+  svg?: string;
+  story?: boolean;
+  lang?: string;
 }
 
 /** Reads a file, or says why not in one line. */
@@ -29,6 +34,11 @@ export function readInput(file: string): { ok: true; text: string } | { ok: fals
 }
 
 export async function traceCommand(files: string[], opts: TraceOptions): Promise<number> {
+  const lang = parseLang(opts.lang ?? 'en');
+  if (!lang) {
+    process.stderr.write(`natbox: --lang ${opts.lang}: the story is written in en and pt-BR\n`);
+    return 2;
+  }
   const docs: TraceDoc[] = [];
   let status = 0;
   const color = opts.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
@@ -60,10 +70,24 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       for (const [name, bytes] of linkPcaps(r.sim)) writeFileSync(join(dir, name), bytes);
       writeFileSync(join(dir, 'devices.pcapng'), devicesPcapng(r.sim));
     }
-    if (!opts.json)
-      process.stdout.write(
-        renderText(doc, { color, arp: opts.arp ?? false, verbose: opts.verbose ?? false }) + '\n',
+    const views = traceViews(doc, {
+      mermaid: opts.mermaid ?? false,
+      story: opts.story ?? false,
+      lang,
+      svg: opts.svg !== undefined,
+      arp: opts.arp ?? false,
+    });
+    if (views.svg && opts.svg)
+      writeFileSync(
+        files.length > 1 ? opts.svg.replace(/(\.svg)?$/, `-${r.scenario.name}.svg`) : opts.svg,
+        views.svg,
       );
+    if (!opts.json) {
+      const text = wantsTextView({ mermaid: opts.mermaid ?? false, story: opts.story ?? false })
+        ? views.text
+        : renderText(doc, { color, arp: opts.arp ?? false, verbose: opts.verbose ?? false });
+      process.stdout.write(text + '\n');
+    }
   }
   if (opts.json) process.stdout.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
   return status;

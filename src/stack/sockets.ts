@@ -6,6 +6,7 @@
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../wire/packet.ts';
+import { ICMP_UNREACH_NAMES } from '../wire/icmp.ts';
 import {
   IPPROTO_ICMP,
   IPPROTO_TCP,
@@ -639,7 +640,7 @@ export class Sockets {
       this.host.trace({
         kind: 'icmp-sent',
         host: this.host.name,
-        text: `sends ICMP type ${type} code ${code} to ${formatIpv4(osrc)}`,
+        text: `sends ICMP ${icmpErrorName(type, code, info)} to ${formatIpv4(osrc)} about its packet to ${formatIpv4(odst)}`,
       });
     // As __icmp_send: quote as much of the packet as fits in 576 bytes, TOS 0xc0, TTL 64.
     this.send(
@@ -709,4 +710,13 @@ function findTsVal(b: Uint8Array, start: number, end: number): number {
     i += l;
   }
   return -1;
+}
+
+/** An ICMP error in words, for the trace: `redirect (use 192.168.1.200)`, `port-unreachable`. */
+function icmpErrorName(type: number, code: number, info: number): string {
+  if (type === 3) return `destination unreachable (${ICMP_UNREACH_NAMES[code] ?? `code ${code}`})`;
+  if (type === 11)
+    return code === 0 ? 'time exceeded (TTL expired in transit)' : 'time exceeded (fragment reassembly)';
+  if (type === 5) return `redirect (use ${formatIpv4(info)} directly)`;
+  return `type ${type} code ${code}`;
 }

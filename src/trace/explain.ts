@@ -17,13 +17,11 @@ export function bindingsOf(r: FlowResult, steps: readonly TimedStep[]): NatStep[
     if (s.kind !== 'nat' || s.by !== 'rule' || s.t < r.startedAt) continue;
     const [src] = s.before.split(' > ');
     if (cur === undefined) {
-      // The first translation of this flow starts from the client's own packet.
-      if (
-        !s.before.endsWith(`> ${flowTarget(f).replace(/^(\d+\.\d+\.\d+\.\d+)$/, '$1 id ' + f.icmpId)}`) &&
-        !s.before.endsWith(`> ${flowTarget(f)}`)
-      )
-        continue;
-      if (f.proto !== 'icmp' && !src!.endsWith(`:${f.sport}`)) continue;
+      // The first translation of this flow starts from the client's own packet. An ICMP echo end
+      // is `ip id N`: the identifier on the source side, `id 0` on the destination side.
+      if (f.proto === 'icmp') {
+        if (!s.before.endsWith(`> ${flowTarget(f)} id 0`) || !src!.endsWith(` id ${f.icmpId}`)) continue;
+      } else if (!s.before.endsWith(`> ${flowTarget(f)}`) || !src!.endsWith(`:${f.sport}`)) continue;
     } else if (s.before !== cur) continue;
     out.push(s);
     cur = s.after;
@@ -31,11 +29,17 @@ export function bindingsOf(r: FlowResult, steps: readonly TimedStep[]): NatStep[
   return out;
 }
 
+/** The two ends of a NAT step's `src > dst`; an ICMP echo's destination loses its `id 0`. */
+export function natEnds(tuple: string): [string, string] {
+  const [src = '', dst = ''] = tuple.split(' > ');
+  return [src, dst.replace(/ id 0$/, '')];
+}
+
 function natWords(b: readonly NatStep[]): string {
   return b
     .map((s) => {
-      const [bs, bd] = s.before.split(' > ');
-      const [as, ad] = s.after.split(' > ');
+      const [bs, bd] = natEnds(s.before);
+      const [as, ad] = natEnds(s.after);
       return s.manip === 'DNAT'
         ? `${s.host} DNATed the destination ${bd} to ${ad}`
         : `${s.host} SNATed the source ${bs} to ${as}`;
@@ -65,7 +69,7 @@ export function explain(r: FlowResult, steps: readonly TimedStep[]): string {
       const server = u.from;
       const why =
         dnat && !snat
-          ? `${dnat.host} DNATed the SYN to ${dnat.after.split(' > ')[1]} but left its source ${dnat.before.split(' > ')[0]} unchanged, so the server answered the client directly from ${server}, not through ${dnat.host}`
+          ? `${dnat.host} DNATed the SYN to ${natEnds(dnat.after)[1]} but left its source ${natEnds(dnat.before)[0]} unchanged, so the server answered the client directly from ${server}, not through ${dnat.host}`
           : `the answer came from ${server}`;
       return `Timed out: ${why}. The client expected the answer from ${target}, so its kernel answered each ${u.what} with RST (${plural(u.count, 'time')}); it sent ${plural(r.syns, 'SYN')} and connect() gave up after ${f.timeout} s.`;
     }
@@ -85,14 +89,14 @@ export function explain(r: FlowResult, steps: readonly TimedStep[]): string {
   if (r.verdict === 'reply-from-unexpected-source') {
     const why =
       dnat && !snat
-        ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer went straight back`
+        ? `${dnat.host} DNATed the ${what} to ${natEnds(dnat.after)[1]} but left its source unchanged, so the answer went straight back`
         : 'the answer took another path';
     return `An answer came from ${r.replyFrom}, not from ${target}: ${why}. The client's socket is not connected, so it took the answer anyway, but from the wrong address.`;
   }
   if (r.verdict === 'timeout' && u) {
     const why =
       dnat && !snat
-        ? `${dnat.host} DNATed the ${what} to ${dnat.after.split(' > ')[1]} but left its source unchanged, so the answer came straight from ${u.from}`
+        ? `${dnat.host} DNATed the ${what} to ${natEnds(dnat.after)[1]} but left its source unchanged, so the answer came straight from ${u.from}`
         : `the answer came from ${u.from}`;
     return `No answer from ${target} within ${f.timeout} s: ${why}; the client's connected socket takes answers only from ${target}, so its kernel dropped it${f.proto === 'udp' ? ' and sent ICMP port unreachable' : ''}.`;
   }

@@ -1,6 +1,8 @@
 // `natbox rules …`: options as data; the work is in ../rules.ts, loaded only when a command runs.
 import type { Command } from 'commander';
 
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 export function registerRules(program: Command): void {
   const rules = program
     .command('rules')
@@ -10,8 +12,20 @@ export function registerRules(program: Command): void {
     .description('print what iptables-save would print after loading FILEs into an empty kernel')
     .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
     .option('-c, --counters', 'include packet and byte counters')
-    .action(async (files: string[], opts: { counters?: boolean }) => {
+    .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
+    .action(async (files: string[], opts: { counters?: boolean; ipset?: string[] }) => {
       const { rulesSaveCommand } = await import('../rules.ts');
       process.exitCode = await rulesSaveCommand(files, opts);
+    });
+  rules
+    .command('list')
+    .description(
+      'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME"',
+    )
+    .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
+    .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
+    .action(async (files: string[], opts: { ipset?: string[] }) => {
+      const { rulesListCommand } = await import('../rules.ts');
+      process.exitCode = await rulesListCommand(files, opts);
     });
 }

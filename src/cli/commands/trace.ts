@@ -18,6 +18,16 @@ export function registerTrace(program: Command): void {
       (v) => Number.parseInt(v, 10),
       1,
     )
+    .option(
+      '--mermaid',
+      'print the trace as a Mermaid sequenceDiagram (GitHub renders it in a ```mermaid block)',
+    )
+    .option(
+      '--svg <file>',
+      'also write the trace as an SVG sequence diagram to FILE (FILE-<scenario>.svg when several)',
+    )
+    .option('--story', 'print each flow as numbered steps in words, as the seed tells it')
+    .option('--lang <lang>', 'language of --story: en or pt-BR', 'en')
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
     .action(
       async (

@@ -1,0 +1,26 @@
+// `natbox test`: options as data; the work is in ../test.ts, loaded only when the command runs.
+import type { Command } from 'commander';
+
+export function registerTest(program: Command): void {
+  program
+    .command('test')
+    .description(
+      "run every flow of each scenario and check it against its expect; prints a line per file and 'N passed, N failed'; exit 1 when an expectation fails, 2 on bad input",
+    )
+    .argument('<scenario...>', 'scenario files (YAML)')
+    .option('--json', 'print the report as a JSON document (format natbox-test/1)')
+    .option('--junit <file>', 'also write the report as JUnit XML to FILE (for CI test reporters)')
+    .option(
+      '--seed <n>',
+      'seed of the random choices (NAT ports, TCP sequence numbers)',
+      (v) => Number.parseInt(v, 10),
+      1,
+    )
+    .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
+    .action(
+      async (files: string[], opts: { json?: boolean; junit?: string; seed: number; color: boolean }) => {
+        const { testCommand } = await import('../test.ts');
+        process.exitCode = await testCommand(files, opts);
+      },
+    );
+}

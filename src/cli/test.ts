@@ -1,0 +1,228 @@
+// `natbox test`: run every flow of each scenario and compare it with its `expect`. Prints one
+// summary line per file, the failures (the flow, what was expected, what happened and why), and a
+// last line `N passed, N failed` counting flows. Exit code 0 when every expectation held, 1 when
+// one did not, 2 when a file could not be read or loaded (bad input wins over a failure).
+// `--json` prints a `natbox-test/1` document instead; `--junit FILE` also writes JUnit XML for CI.
+// The report is built and rendered by pure functions (tested without spawning the command).
+import { writeFileSync } from 'node:fs';
+import { simulateScenario } from '../scenario/simulate.ts';
+import { buildTraceDoc, type TraceFlow } from '../trace/model.ts';
+import { readInput } from './trace.ts';
+
+export const TEST_FORMAT = 'natbox-test/1';
+
+export interface TestOptions {
+  json?: boolean;
+  junit?: string;
+  seed: number;
+  color: boolean;
+}
+
+export interface FlowReport {
+  name: string;
+  /** `client tcp 40000 → 82.120.11.22:80` */
+  what: string;
+  /** `pass`, `fail`, or `unchecked` when the flow expects nothing. */
+  status: 'pass' | 'fail' | 'unchecked';
+  verdict: string;
+  expected?: { verdict?: string; serverSees?: string };
+  serverSaw?: string;
+  mismatches: string[];
+  reason: string;
+}
+
+export interface FileReport {
+  file: string;
+  /** The scenario's name; absent when the file did not load. */
+  scenario?: string;
+  /** Load errors (FILE:LINE:COLUMN: message); non-empty means bad input. */
+  errors: string[];
+  /** True when the run hit its event bound (a loop): counted as a failure of the file. */
+  incomplete?: boolean;
+  flows: FlowReport[];
+}
+
+export interface TestReport {
+  format: typeof TEST_FORMAT;
+  passed: number;
+  failed: number;
+  unchecked: number;
+  /** Files that could not be read or loaded. */
+  errors: number;
+  files: FileReport[];
+}
+
+function flowReport(f: TraceFlow): FlowReport {
+  const out: FlowReport = {
+    name: f.name,
+    what: `${f.from} ${f.proto}${f.sport !== undefined ? ` ${f.sport}` : ''} → ${f.to}`,
+    status: f.pass === undefined ? 'unchecked' : f.pass ? 'pass' : 'fail',
+    verdict: f.verdict,
+    mismatches: f.mismatches,
+    reason: f.reason,
+  };
+  if (f.expected) out.expected = f.expected;
+  if (f.serverSaw) out.serverSaw = f.serverSaw;
+  return out;
+}
+
+/** Simulates one scenario text and reports its flows against their expectations. */
+export function testScenario(text: string, file: string, seed = 1): FileReport {
+  const r = simulateScenario(text, file, { seed });
+  if (!r.ok) return { file, errors: r.errors, flows: [] };
+  const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim);
+  const rep: FileReport = { file, scenario: r.scenario.name, errors: [], flows: doc.flows.map(flowReport) };
+  if (!r.sim.complete) rep.incomplete = true;
+  return rep;
+}
+
+export function summarize(files: FileReport[]): TestReport {
+  const all = files.flatMap((f) => f.flows);
+  return {
+    format: TEST_FORMAT,
+    passed: all.filter((f) => f.status === 'pass').length,
+    failed: all.filter((f) => f.status === 'fail').length + files.filter((f) => f.incomplete).length,
+    unchecked: all.filter((f) => f.status === 'unchecked').length,
+    errors: files.filter((f) => f.errors.length > 0).length,
+    files,
+  };
+}
+
+export const exitCode = (r: TestReport): number => (r.errors > 0 ? 2 : r.failed > 0 ? 1 : 0);
+
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function expectedText(e: FlowReport['expected']): string {
+  if (!e) return 'nothing';
+  const parts: string[] = [];
+  if (e.verdict) parts.push(e.verdict);
+  if (e.serverSees) parts.push(`server sees ${e.serverSees}`);
+  return parts.join(', ');
+}
+
+/** The report for a terminal: a line per file, the failures under it, then `N passed, N failed`. */
+export function renderTestText(r: TestReport, color = false): string {
+  const c = (code: string, s: string): string => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const out: string[] = [];
+  for (const f of r.files) {
+    if (f.errors.length > 0) {
+      // The messages themselves go to standard error (testCommand), as every natbox command does.
+      out.push(`${c('31', 'ERROR')} ${f.file}: not tested (${count(f.errors.length, 'error')})`);
+      continue;
+    }
+    const pass = f.flows.filter((x) => x.status === 'pass').length;
+    const fail = f.flows.filter((x) => x.status === 'fail').length;
+    const unchecked = f.flows.length - pass - fail;
+    const bad = fail > 0 || f.incomplete;
+    const counts = [`${pass} passed`, `${fail} failed`];
+    if (unchecked > 0) counts.push(`${unchecked} without expectation`);
+    out.push(
+      `${bad ? c('31', 'FAIL') : c('32', 'PASS')} ${f.file} (${f.scenario}): ${count(f.flows.length, 'flow')}, ${counts.join(', ')}`,
+    );
+    if (f.incomplete)
+      out.push(`  the run did not finish: it hit the simulator's event bound (a forwarding loop?)`);
+    for (const x of f.flows) {
+      if (x.status !== 'fail') continue;
+      out.push(`  ✗ flow "${x.name}" (${x.what})`);
+      out.push(`    expected: ${expectedText(x.expected)}`);
+      out.push(`    got:      ${x.verdict}${x.serverSaw ? `, server saw ${x.serverSaw}` : ''}`);
+      for (const m of x.mismatches) out.push(`    - ${m}`);
+      out.push(`    why: ${x.reason}`);
+    }
+  }
+  out.push(`${r.passed} passed, ${r.failed} failed`);
+  return out.join('\n') + '\n';
+}
+
+const xml = (s: string): string =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    // Characters XML 1.0 does not allow at all.
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a testsuite per file, a testcase per flow. */
+export function renderJunit(r: TestReport): string {
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const total = r.files.reduce((n, f) => n + Math.max(1, f.flows.length), 0);
+  out.push(
+    `<testsuites name="natbox test" tests="${total}" failures="${r.failed}" errors="${r.errors}" skipped="${r.unchecked}">`,
+  );
+  for (const f of r.files) {
+    const suite = f.scenario ?? f.file;
+    if (f.errors.length > 0) {
+      out.push(
+        `  <testsuite name="${xml(suite)}" file="${xml(f.file)}" tests="1" failures="0" errors="1" skipped="0">`,
+      );
+      out.push(`    <testcase name="load" classname="${xml(suite)}" file="${xml(f.file)}">`);
+      out.push(
+        `      <error message="${xml(f.errors[0] ?? 'bad input')}" type="bad-input">${xml(f.errors.join('\n'))}</error>`,
+      );
+      out.push('    </testcase>', '  </testsuite>');
+      continue;
+    }
+    const failures = f.flows.filter((x) => x.status === 'fail').length + (f.incomplete ? 1 : 0);
+    const skipped = f.flows.filter((x) => x.status === 'unchecked').length;
+    out.push(
+      `  <testsuite name="${xml(suite)}" file="${xml(f.file)}" tests="${f.flows.length + (f.incomplete ? 1 : 0)}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    );
+    for (const x of f.flows) {
+      const head = `    <testcase name="${xml(x.name)}" classname="${xml(suite)}" file="${xml(f.file)}"`;
+      if (x.status === 'pass') {
+        out.push(`${head}/>`);
+      } else if (x.status === 'unchecked') {
+        out.push(`${head}>`, `      <skipped message="the flow has no expect"/>`, '    </testcase>');
+      } else {
+        const body = [
+          `flow: ${x.what}`,
+          `expected: ${expectedText(x.expected)}`,
+          `got: ${x.verdict}${x.serverSaw ? `, server saw ${x.serverSaw}` : ''}`,
+          `why: ${x.reason}`,
+        ].join('\n');
+        out.push(
+          `${head}>`,
+          `      <failure message="${xml(x.mismatches.join('; '))}" type="expectation">${xml(body)}</failure>`,
+          '    </testcase>',
+        );
+      }
+    }
+    if (f.incomplete) {
+      out.push(
+        `    <testcase name="run finishes" classname="${xml(suite)}" file="${xml(f.file)}">`,
+        `      <failure message="the run hit the simulator's event bound" type="incomplete"/>`,
+        '    </testcase>',
+      );
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}
+
+export async function testCommand(files: string[], opts: TestOptions): Promise<number> {
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    const input = readInput(file);
+    if (!input.ok) {
+      reports.push({ file, errors: [`natbox: ${input.error}`], flows: [] });
+      continue;
+    }
+    reports.push(testScenario(input.text, file, opts.seed));
+  }
+  const report = summarize(reports);
+  const color = opts.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
+  for (const f of report.files) for (const e of f.errors) process.stderr.write(`${e}\n`);
+  process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderTestText(report, color));
+  if (opts.junit) {
+    try {
+      writeFileSync(opts.junit, renderJunit(report));
+    } catch (e) {
+      process.stderr.write(`natbox: ${opts.junit}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  return exitCode(report);
+}

@@ -1,0 +1,156 @@
+// The programs `natbox verify` runs inside the namespaces, as source text written to a temporary
+// directory and started with `ip netns exec NS node FILE ARG` (ICMP: `python3`, for a raw socket).
+// Each takes one JSON argument, prints JSON lines on standard output and exits by itself before its
+// deadline (the caller also kills it, by PID, at a hard limit). They behave as natbox's sockets do
+// (src/stack/sockets.ts): servers answer `pong peer=IP:PORT\n` to whatever arrives, a TCP client
+// binds the flow's source port, connects with the flow's timeout, sends `ping\n`, reads the answer,
+// holds the connection and then closes it.
+
+/** TCP and UDP servers on every listening port of one host. Prints `{"ready":true}` once bound. */
+export const SERVER_SCRIPT = String.raw`
+import net from 'node:net';
+import dgram from 'node:dgram';
+const spec = JSON.parse(process.argv[2]);
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+let pending = spec.listen.length;
+const bound = () => { if (--pending === 0) say({ ready: true }); };
+for (const l of spec.listen) {
+  if (l.proto === 'tcp') {
+    const srv = net.createServer({ allowHalfOpen: false }, (s) => {
+      const peer = s.remoteAddress.replace(/^::ffff:/, '') + ':' + s.remotePort;
+      say({ event: 'accepted', proto: 'tcp', port: l.port, peer });
+      s.on('data', () => s.write('pong peer=' + peer + '\n'));
+      s.on('error', () => {});
+    });
+    srv.listen({ host: '0.0.0.0', port: l.port }, bound);
+  } else {
+    const u = dgram.createSocket('udp4');
+    u.on('message', (_m, r) => {
+      const peer = r.address + ':' + r.port;
+      say({ event: 'datagram', proto: 'udp', port: l.port, peer });
+      u.send('pong peer=' + peer + '\n', r.port, r.address);
+    });
+    u.on('error', () => {});
+    u.bind(l.port, '0.0.0.0', bound);
+  }
+}
+if (spec.listen.length === 0) say({ ready: true });
+setTimeout(() => process.exit(0), spec.lifetimeMs);
+`;
+
+/** One TCP or UDP client flow. Prints one `{"verdict":…}` line and exits. */
+export const CLIENT_SCRIPT = String.raw`
+import net from 'node:net';
+import dgram from 'node:dgram';
+const f = JSON.parse(process.argv[2]);
+const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+:\d+)/;
+let done = false;
+const out = { verdict: 'timeout', detail: '' };
+const finish = (code = 0) => {
+  if (done) return;
+  done = true;
+  process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(code));
+};
+const settle = (verdict, detail) => {
+  if (out.settled) return;
+  out.settled = true;
+  out.verdict = verdict;
+  out.detail = detail;
+};
+setTimeout(() => { settle('timeout', 'hard limit'); finish(); }, f.limitMs);
+const start = () => {
+  if (f.proto === 'tcp') {
+    const s = net.connect({ host: f.dst, port: f.dport, localPort: f.sport, allowHalfOpen: false });
+    const timer = setTimeout(() => {
+      if (s.connecting) {
+        settle('timeout', 'connect() timed out after ' + f.timeout + ' s');
+        s.destroy();
+        setTimeout(finish, 50);
+      }
+    }, f.timeout * 1000);
+    let holding = false;
+    s.on('connect', () => {
+      clearTimeout(timer);
+      out.local = s.localAddress + ':' + s.localPort;
+      out.replyFrom = s.remoteAddress + ':' + s.remotePort;
+      settle('connected', 'connection established');
+      s.write('ping\n');
+    });
+    s.on('data', (d) => {
+      const m = PEER_RE.exec(d.toString());
+      if (m) out.serverSaw = m[1];
+      if (!holding) {
+        holding = true;
+        setTimeout(() => s.end(), f.hold * 1000);
+      }
+    });
+    s.on('error', (e) => {
+      if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET') settle('reset', 'connection reset (' + e.code + ')');
+      else settle('unreachable', e.code || String(e));
+    });
+    s.on('close', () => { clearTimeout(timer); setTimeout(finish, 50); });
+  } else {
+    const u = dgram.createSocket('udp4');
+    const expected = f.dst + ':' + f.dport;
+    u.on('message', (m, r) => {
+      const from = r.address + ':' + r.port;
+      const p = PEER_RE.exec(m.toString());
+      if (p) out.serverSaw = p[1];
+      out.replyFrom = from;
+      settle(from === expected ? 'reply' : 'reply-from-unexpected-source', 'answer from ' + from);
+      u.close();
+      finish();
+    });
+    u.on('error', (e) => {
+      settle(e.code === 'ECONNREFUSED' ? 'unreachable' : 'unreachable', e.code || String(e));
+      u.close();
+      finish();
+    });
+    u.bind(f.sport, () => {
+      const send = () => u.send('ping\n', (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
+      if (f.udpConnect) u.connect(f.dport, f.dst, send);
+      else u.send('ping\n', f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
+    });
+    setTimeout(() => { settle('timeout', 'no answer within ' + f.timeout + ' s'); try { u.close(); } catch {} finish(); }, f.timeout * 1000);
+  }
+};
+setTimeout(start, Math.max(0, f.startAt - Date.now()));
+`;
+
+/**
+ * One ICMP echo flow with a raw socket, so the echo id is the flow's (ping(8) would choose its own
+ * id and send 56 bytes): one echo request, id = the flow's, sequence 1, 16 zero bytes of data, as
+ * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it).
+ */
+export const PING_SCRIPT = String.raw`
+import json, socket, struct, sys, time
+f = json.loads(sys.argv[1])
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
+time.sleep(max(0, f['startAt'] / 1000 - time.time()))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], 1)
+data = bytes(16)
+pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], 1) + data
+s.sendto(pkt, (f['dst'], 0))
+end = time.time() + f['timeout']
+while time.time() < end:
+    s.settimeout(max(0.01, end - time.time()))
+    try:
+        b, a = s.recvfrom(2048)
+    except socket.timeout:
+        break
+    ihl = (b[0] & 15) * 4
+    t, c, _, i, q = struct.unpack('!BBHHH', b[ihl:ihl + 8])
+    if t == 0 and i == f['icmpId']:
+        out = {'verdict': 'reply' if a[0] == f['dst'] else 'reply-from-unexpected-source', 'detail': 'answer from ' + a[0], 'replyFrom': a[0]}
+        break
+    if t in (3, 11):
+        out = {'verdict': 'unreachable', 'detail': 'ICMP type %d code %d from %s' % (t, c, a[0])}
+        break
+print(json.dumps(out), flush=True)
+`;

@@ -1,0 +1,582 @@
+// A scenario on the real Linux kernel: one network namespace per host (named nbx-<pid>-<run>-<host>),
+// veth pairs for links (a link with more than two ends gets a Linux bridge in a namespace of its
+// own; an interface on no link gets a veth whose other end sits in an otherwise empty namespace),
+// Linux bridges for the hosts' bridges, addresses, routes, sysctls, the rules applied with the real
+// iptables (nft or legacy), servers and clients as real sockets (agents.ts), one
+// `tcpdump -i any -y LINUX_SLL2` per namespace, `conntrack -E` during the flows and `conntrack -L`
+// at the end in every namespace with rules.
+//
+// Safety: nothing is ever connected to the root namespace or a real interface (veths are created
+// inside the namespaces, never in the root one); every namespace and process this run creates is
+// recorded and removed in `finally`, on SIGINT/SIGTERM and at exit; processes are killed by PID,
+// each has a hard time limit; traffic is only what the flows ask for (one connection, datagram or
+// echo each).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { formatIpv4, formatMac } from '../../wire/addr.ts';
+import { detectForm } from '../../rules/load.ts';
+import { endsWithContinuation, lexShell } from '../../rules/lex.ts';
+import type { Built } from '../../scenario/build.ts';
+import type { Scenario } from '../../scenario/model.ts';
+import { runLength } from '../../sim/flows.ts';
+import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { parseConntrackList, type CtEntry } from './conntrack.ts';
+import type { FlowOutcome } from './compare.ts';
+
+export type Backend = 'nft' | 'legacy';
+
+export interface KernelRun {
+  /** Epoch seconds of the run's time 0 (flows' `at` count from here). */
+  readonly t0: number;
+  readonly captures: { host: string; pcap: Uint8Array; ifnames: Map<number, string> }[];
+  readonly conntrack: Map<string, CtEntry[]>;
+  /** Raw `conntrack -L` text per host with rules. */
+  readonly conntrackText: Map<string, string>;
+  /** `conntrack -E` lines per host with rules. */
+  readonly events: Map<string, string[]>;
+  readonly flows: FlowOutcome[];
+  /** Things the reader should know (sysctls unavailable, ICMP without python3…). */
+  readonly notes: string[];
+  /** Namespace of each host. */
+  readonly namespaces: Map<string, string>;
+}
+
+export class LiveError extends Error {}
+
+const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+export function which(cmd: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...SEARCH].filter(Boolean);
+  for (const d of dirs) if (existsSync(join(d, cmd))) return join(d, cmd);
+  return undefined;
+}
+
+/** Why this machine cannot run scenarios on the kernel, or an empty list. */
+export function environmentProblems(backend: Backend): string[] {
+  const out: string[] = [];
+  if (process.platform !== 'linux') return [`needs Linux (this is ${process.platform})`];
+  if (process.getuid?.() !== 0)
+    out.push('needs root (network namespaces, iptables and tcpdump need CAP_SYS_ADMIN/CAP_NET_ADMIN)');
+  const tools = ['ip', 'tcpdump', 'conntrack', `iptables-${backend}`, `iptables-${backend}-restore`];
+  const missing = tools.filter((t) => !which(t));
+  if (missing.length)
+    out.push(
+      `missing ${missing.join(', ')} (apt-get install iproute2 tcpdump conntrack iptables${backend === 'legacy' ? '' : ''})`,
+    );
+  if (out.length === 0) {
+    const probe = `nbx-${process.pid}-probe`;
+    const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8', timeout: 5000 });
+    if (r.status !== 0)
+      out.push(`cannot create a network namespace: ${(r.stderr || String(r.error)).trim()}`);
+    else spawnSync('ip', ['netns', 'del', probe], { timeout: 5000 });
+  }
+  return out;
+}
+
+const sanitize = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 24);
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  stderr: string;
+  readonly exited: Promise<void>;
+}
+
+/** Runs `fn` with every resource it makes recorded, and removes them all afterwards. */
+export async function runOnKernel(
+  scenario: Scenario,
+  built: Built,
+  opts: { backend: Backend; runId: number; keepDir?: string },
+): Promise<KernelRun> {
+  const prefix = `nbx-${process.pid}-${opts.runId}-`;
+  const created: string[] = [];
+  const procs: Proc[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'natbox-verify-'));
+  let cleaned = false;
+  const cleanup = (): void => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid)
+        try {
+          process.kill(p.child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+    for (const ns of [...created].reverse()) spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    cleanup();
+    process.stderr.write(`natbox verify: ${sig}: removed the namespaces and processes of this run\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', cleanup);
+  try {
+    return await run();
+  } finally {
+    cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', cleanup);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  function sh(cmd: string, args: readonly string[], input?: string): string {
+    const r = spawnSync(cmd, args, {
+      encoding: 'utf8',
+      timeout: 10_000,
+      ...(input !== undefined ? { input } : {}),
+    });
+    if (r.status !== 0)
+      throw new LiveError(
+        `${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || String(r.error ?? r.signal)).trim()}`,
+      );
+    return r.stdout;
+  }
+
+  function addNs(name: string): string {
+    const ns = prefix + name;
+    sh('ip', ['netns', 'add', ns]);
+    created.push(ns);
+    sh('ip', [
+      'netns',
+      'exec',
+      ns,
+      'sysctl',
+      '-q',
+      '-w',
+      'net.ipv6.conf.all.disable_ipv6=1',
+      'net.ipv6.conf.default.disable_ipv6=1',
+    ]);
+    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    return ns;
+  }
+
+  function start(ns: string, argv: string[], name: string, limitMs: number): Proc {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p: Proc = {
+      name,
+      child,
+      lines: [],
+      stderr: '',
+      exited: new Promise((res) => {
+        child.once('exit', () => res());
+        child.once('error', () => res());
+      }),
+    };
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      p.lines.push(...parts);
+    });
+    child.stdout!.on('end', () => buf && p.lines.push(buf));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
+    procs.push(p);
+    const kill = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null && child.pid)
+        process.kill(child.pid, 'SIGKILL');
+    }, limitMs);
+    kill.unref();
+    void p.exited.then(() => clearTimeout(kill));
+    return p;
+  }
+
+  async function waitFor(p: Proc, test: () => boolean, ms: number, what: string): Promise<void> {
+    const end = Date.now() + ms;
+    while (!test()) {
+      if (p.child.exitCode !== null || p.child.signalCode !== null)
+        throw new LiveError(`${p.name} exited before ${what}: ${p.stderr.trim()}`);
+      if (Date.now() > end) throw new LiveError(`${p.name}: no ${what} within ${ms} ms: ${p.stderr.trim()}`);
+      await sleep(20);
+    }
+  }
+
+  async function stop(p: Proc, ms = 2000): Promise<void> {
+    if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid) {
+      process.kill(p.child.pid, 'SIGTERM');
+      const t = setTimeout(() => {
+        if (p.child.exitCode === null && p.child.signalCode === null && p.child.pid)
+          process.kill(p.child.pid, 'SIGKILL');
+      }, ms);
+      await p.exited;
+      clearTimeout(t);
+    }
+  }
+
+  async function run(): Promise<KernelRun> {
+    const notes: string[] = [];
+    const flows = built.flows;
+    const hostCfg = new Map(built.world.hosts.map((h) => [h.name, h]));
+    const namespaces = new Map<string, string>();
+    scenario.hosts.forEach((h) => namespaces.set(h.name.value, addNs(sanitize(h.name.value))));
+    const nsOf = (h: string): string => namespaces.get(h)!;
+    const macOf = (host: string, dev: string): string => {
+      const c = hostCfg.get(host)!;
+      const d = [...c.ifaces, ...c.bridges].find((x) => x.name === dev)!;
+      return formatMac(d.mac);
+    };
+
+    // Links.
+    const attached = new Set<string>();
+    built.world.links.forEach((l, li) => {
+      const [a, b] = l.endpoints;
+      if (l.endpoints.length === 2 && a && b) {
+        sh('ip', [
+          '-n',
+          nsOf(a.host),
+          'link',
+          'add',
+          a.iface,
+          'address',
+          macOf(a.host, a.iface),
+          'type',
+          'veth',
+          'peer',
+          'name',
+          b.iface,
+          'address',
+          macOf(b.host, b.iface),
+          'netns',
+          nsOf(b.host),
+        ]);
+      } else {
+        const sw = addNs(`sw${li}`);
+        sh('ip', [
+          '-n',
+          sw,
+          'link',
+          'add',
+          'sw',
+          'type',
+          'bridge',
+          'stp_state',
+          '0',
+          'forward_delay',
+          '0',
+          'mcast_snooping',
+          '0',
+        ]);
+        sh(
+          'ip',
+          ['netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=0'],
+          undefined,
+        );
+        l.endpoints.forEach((e, k) => {
+          sh('ip', [
+            '-n',
+            sw,
+            'link',
+            'add',
+            `p${k}`,
+            'type',
+            'veth',
+            'peer',
+            'name',
+            e.iface,
+            'address',
+            macOf(e.host, e.iface),
+            'netns',
+            nsOf(e.host),
+          ]);
+          sh('ip', ['-n', sw, 'link', 'set', `p${k}`, 'master', 'sw', 'up']);
+        });
+        sh('ip', ['-n', sw, 'link', 'set', 'sw', 'up']);
+      }
+      for (const e of l.endpoints) attached.add(`${e.host}:${e.iface}`);
+    });
+    let voidNs: string | undefined;
+    let voidN = 0;
+    for (const h of built.world.hosts)
+      for (const i of h.ifaces) {
+        if (attached.has(`${h.name}:${i.name}`)) continue;
+        voidNs ??= addNs('void');
+        const peer = `v${voidN++}`;
+        sh('ip', [
+          '-n',
+          nsOf(h.name),
+          'link',
+          'add',
+          i.name,
+          'address',
+          formatMac(i.mac),
+          'type',
+          'veth',
+          'peer',
+          'name',
+          peer,
+          'netns',
+          voidNs,
+        ]);
+        sh('ip', ['-n', voidNs, 'link', 'set', peer, 'up']);
+      }
+
+    // Devices, addresses, bridges.
+    for (const h of built.world.hosts) {
+      const ns = nsOf(h.name);
+      for (const br of h.bridges) {
+        sh('ip', [
+          '-n',
+          ns,
+          'link',
+          'add',
+          br.name,
+          'address',
+          formatMac(br.mac),
+          'type',
+          'bridge',
+          'stp_state',
+          '0',
+          'forward_delay',
+          '0',
+          'mcast_snooping',
+          '0',
+        ]);
+        for (const p of br.ports) sh('ip', ['-n', ns, 'link', 'set', p, 'master', br.name]);
+      }
+      for (const d of [...h.ifaces, ...h.bridges]) {
+        for (const a of d.addrs)
+          sh('ip', ['-n', ns, 'addr', 'add', `${formatIpv4(a.addr)}/${a.len}`, 'dev', d.name]);
+        sh('ip', ['-n', ns, 'link', 'set', d.name, 'up']);
+      }
+    }
+
+    // Routes, as written.
+    for (const h of scenario.hosts)
+      for (const r of h.routes)
+        sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...r.value.trim().split(/\s+/)]);
+
+    // Rules, with the real iptables.
+    const bin = `iptables-${opts.backend}`;
+    const ruleHosts: string[] = [];
+    for (const h of scenario.hosts) {
+      if (!h.rules || h.rules.lines.length === 0) continue;
+      const ns = nsOf(h.name.value);
+      const lines = h.rules.lines.map((l) => ({
+        text: l.value,
+        file: l.loc.file,
+        line: l.loc.line,
+        column: l.loc.column,
+      }));
+      const form = detectForm(lines);
+      if (form === undefined) continue;
+      ruleHosts.push(h.name.value);
+      if (form === 'restore') {
+        sh('ip', ['netns', 'exec', ns, `${bin}-restore`], lines.map((l) => l.text).join('\n') + '\n');
+        continue;
+      }
+      for (let i = 0; i < lines.length; i++) {
+        const group = [lines[i]!];
+        while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
+          group.push(lines[++i]!);
+        const lexed = lexShell(group);
+        if (!lexed.ok) throw new LiveError(`${group[0]!.file}:${group[0]!.line}: ${lexed.message}`);
+        const words = lexed.tokens.map((t) => t.text);
+        if (words[0] === 'sudo') words.shift();
+        if (words.length === 0) continue;
+        const cmd = words[0]!.replace(/^.*\//, '');
+        if (!/^iptables(-nft|-legacy)?$/.test(cmd))
+          throw new LiveError(
+            `${group[0]!.file}:${group[0]!.line}: only iptables commands can be run on the kernel (${cmd})`,
+          );
+        try {
+          sh('ip', ['netns', 'exec', ns, bin, ...words.slice(1)]);
+        } catch (e) {
+          throw new LiveError(
+            `${group[0]!.file}:${group[0]!.line}: the kernel's ${bin} refused the rule: ${(e as Error).message}`,
+          );
+        }
+      }
+    }
+
+    // Sysctls: natbox's defaults and the scenario's, so both start alike.
+    for (const h of built.world.hosts) {
+      const ns = nsOf(h.name);
+      for (const [k, v] of h.sysctls) {
+        const path = `/proc/sys/${k.replace(/\./g, '/')}`;
+        if (spawnSync('ip', ['netns', 'exec', ns, 'test', '-e', path]).status !== 0) {
+          const said = scenario.hosts.find((x) => x.name.value === h.name)?.sysctls.has(k);
+          if (k.startsWith('net.bridge.') && h.bridges.length === 0) continue;
+          if (said || k.startsWith('net.bridge.'))
+            notes.push(
+              `${h.name}: ${k} is not available on this kernel${k.startsWith('net.bridge.') ? ' (br_netfilter is not loaded: `modprobe br_netfilter`; without it bridged frames never pass iptables, as with 0)' : ''}; natbox used ${v}`,
+            );
+          continue;
+        }
+        sh('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${k}=${v}`]);
+      }
+    }
+
+    // Interface indexes, to name the captures' interfaces.
+    const ifnames = new Map<string, Map<number, string>>();
+    for (const [h, ns] of namespaces) {
+      const links = JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show'])) as {
+        ifindex: number;
+        ifname: string;
+      }[];
+      ifnames.set(h, new Map(links.map((l) => [l.ifindex, l.ifname])));
+    }
+
+    // Programs.
+    writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
+    writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
+    writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
+    const length = runLength(flows);
+    const lifetimeMs = (length + 10) * 1000;
+    const node = process.execPath;
+    const servers: Proc[] = [];
+    for (const h of built.world.hosts) {
+      if (h.listen.length === 0) continue;
+      const spec = JSON.stringify({ listen: h.listen, lifetimeMs });
+      servers.push(
+        start(nsOf(h.name), [node, join(dir, 'server.mjs'), spec], `server on ${h.name}`, lifetimeMs + 2000),
+      );
+    }
+    for (const s of servers)
+      await waitFor(s, () => s.lines.some((l) => l.includes('"ready"')), 5000, 'ready line');
+
+    const dumps: { host: string; file: string; proc: Proc }[] = [];
+    for (const [h, ns] of namespaces) {
+      const file = join(opts.keepDir ?? dir, `${sanitize(h)}.pcap`);
+      const proc = start(
+        ns,
+        [
+          'tcpdump',
+          '-i',
+          'any',
+          '-y',
+          'LINUX_SLL2',
+          '-n',
+          '-U',
+          '--immediate-mode',
+          '-s',
+          '256',
+          '-B',
+          '4096',
+          '-Z',
+          'root',
+          '-w',
+          file,
+        ],
+        `tcpdump on ${h}`,
+        lifetimeMs + 2000,
+      );
+      dumps.push({ host: h, file, proc });
+    }
+    for (const d of dumps)
+      await waitFor(d.proc, () => /listening on/.test(d.proc.stderr), 5000, '"listening on"');
+    const events = new Map<string, Proc>();
+    for (const h of ruleHosts)
+      events.set(
+        h,
+        start(
+          nsOf(h),
+          [...(which('stdbuf') ? ['stdbuf', '-oL'] : []), 'conntrack', '-E'],
+          `conntrack -E on ${h}`,
+          lifetimeMs + 2000,
+        ),
+      );
+
+    // Flows, on one clock: time 0 is a little ahead, so every client is up before its start.
+    const t0ms = Date.now() + 600;
+    const python = which('python3');
+    const clients: (Proc | undefined)[] = flows.map((f, i) => {
+      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 600;
+      const spec = {
+        proto: f.proto,
+        dst: formatIpv4(f.dst),
+        dport: f.dport,
+        sport: f.sport,
+        timeout: f.timeout,
+        hold: f.hold,
+        udpConnect: f.udpConnect,
+        icmpId: f.icmpId,
+        startAt: t0ms + f.at * 1000,
+        limitMs: limitMs - 300,
+      };
+      if (f.proto === 'icmp') {
+        if (!python) {
+          notes.push(
+            `flow "${f.name}": ICMP needs python3 for a raw socket with the flow's echo id; not run`,
+          );
+          return undefined;
+        }
+        return start(
+          nsOf(f.from),
+          [python, join(dir, 'ping.py'), JSON.stringify(spec)],
+          `flow ${i + 1}`,
+          limitMs,
+        );
+      }
+      return start(
+        nsOf(f.from),
+        [node, join(dir, 'client.mjs'), JSON.stringify(spec)],
+        `flow ${i + 1}`,
+        limitMs,
+      );
+    });
+    await sleep(Math.max(0, t0ms + length * 1000 - Date.now()));
+
+    // The tables at the end, at the same time natbox reads its own.
+    const conntrackText = new Map<string, string>();
+    const conntrack = new Map<string, CtEntry[]>();
+    for (const h of ruleHosts) {
+      const r = spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-L'], {
+        encoding: 'utf8',
+        timeout: 5000,
+      });
+      conntrackText.set(h, r.stdout ?? '');
+      conntrack.set(h, parseConntrackList(r.stdout ?? ''));
+    }
+    await Promise.all(clients.map((c) => c?.exited));
+    for (const p of [...dumps.map((d) => d.proc), ...events.values(), ...servers]) await stop(p);
+    for (const d of dumps) {
+      const drop = /(\d+) packets? dropped by kernel/.exec(d.proc.stderr);
+      if (drop && drop[1] !== '0')
+        notes.push(`${d.host}: tcpdump says ${drop[1]} packets were dropped by the kernel`);
+    }
+    if (process.env.NATBOX_VERIFY_DEBUG)
+      for (const p of procs) process.stderr.write(`[${p.name}] ${p.stderr}\n`);
+
+    const outcomes: FlowOutcome[] = clients.map((c, i) => {
+      if (!c) return { verdict: 'not run', detail: notes.find((n) => n.includes(flows[i]!.name)) ?? '' };
+      const line = c.lines.find((l) => l.startsWith('{'));
+      if (!line)
+        return { verdict: 'error', detail: `client printed nothing: ${c.stderr.trim().slice(0, 200)}` };
+      const o = JSON.parse(line) as FlowOutcome & { settled?: boolean; local?: string };
+      return {
+        verdict: o.verdict,
+        detail: o.detail ?? '',
+        ...(o.serverSaw ? { serverSaw: o.serverSaw } : {}),
+        ...(o.replyFrom ? { replyFrom: o.replyFrom } : {}),
+      };
+    });
+    const captures = dumps.map((d) => ({
+      host: d.host,
+      pcap: new Uint8Array(readFileSync(d.file)),
+      ifnames: ifnames.get(d.host)!,
+    }));
+    if (opts.keepDir)
+      for (const [h, t] of conntrackText) writeFileSync(join(opts.keepDir, `${sanitize(h)}.conntrack`), t);
+    return {
+      t0: t0ms / 1000,
+      captures,
+      conntrack,
+      conntrackText,
+      events: new Map([...events].map(([h, p]) => [h, p.lines.filter((l) => l.trim())])),
+      flows: outcomes,
+      notes,
+      namespaces,
+    };
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

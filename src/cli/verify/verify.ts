@@ -1,0 +1,240 @@
+// One scenario verified: its text (public addresses moved to documentation ranges), natbox's
+// simulation of it, the same scenario on the kernel (live.ts), both normalised and compared.
+import { readFileSync } from 'node:fs';
+import { formatIpv4 } from '../../wire/addr.ts';
+import { simulate } from '../../sim/run.ts';
+import { prepareScenario } from '../../scenario/simulate.ts';
+import type { Built } from '../../scenario/build.ts';
+import type { Scenario } from '../../scenario/model.ts';
+import type { Flow } from '../../sim/flows.ts';
+import {
+  compareRuns,
+  formatDifference,
+  literalNumbers,
+  type Comparison,
+  type Difference,
+  type FlowOutcome,
+  type SideRun,
+} from './compare.ts';
+import { natboxConntrack } from './conntrack.ts';
+import { runOnKernel, type Backend, type KernelRun } from './live.ts';
+import { kernelSide, natboxSide } from './packets.ts';
+import { remapScenarioText } from './remap.ts';
+
+/** A scenario ready to run on both sides. */
+export interface Prepared {
+  readonly file: string;
+  readonly scenario: Scenario;
+  readonly built: Built;
+  /** Old /24 → documentation /24, for the report. */
+  readonly moved: ReadonlyMap<string, string>;
+  readonly natbox: SideRun;
+  readonly literal: ReadonlySet<number>;
+  /** Hosts with rules: their conntrack tables are compared. */
+  readonly ctHosts: string[];
+}
+
+/** Loads, remaps, checks and simulates; errors are `FILE:LINE:COL: message` lines (bad input). */
+export function prepareVerify(
+  text: string,
+  file: string,
+  seed = 1,
+): { ok: true; prepared: Prepared } | { ok: false; errors: string[] } {
+  const rm = remapScenarioText(text);
+  if (!rm.ok) return { ok: false, errors: [`${file}: ${rm.error}`] };
+  const p = prepareScenario(rm.remap.text, file);
+  if (!p.ok) return p;
+  const { scenario, built } = p;
+  const assigned = new Set<number>();
+  for (const h of built.world.hosts)
+    for (const d of [...h.ifaces, ...h.bridges]) for (const a of d.addrs) assigned.add(a.addr);
+  const errors: string[] = [];
+  built.flows.forEach((f, i) => {
+    if (!assigned.has(f.dst)) {
+      const loc = scenario.flows[i]!.dst.loc;
+      errors.push(
+        `${loc.file}:${loc.line}:${loc.column}: flow "${f.name}" targets ${formatIpv4(f.dst)}, which no host of the scenario has: a live run only sends to addresses it assigns`,
+      );
+    }
+  });
+  if (errors.length) return { ok: false, errors };
+  const sim = simulate(built.world, built.flows, { seed });
+  if (!sim.complete) return { ok: false, errors: [`${file}: the simulation hit its event bound`] };
+  const ctHosts = scenario.hosts.filter((h) => h.rules && h.rules.lines.length > 0).map((h) => h.name.value);
+  const natbox: SideRun = {
+    side: natboxSide(sim),
+    conntrack: new Map(ctHosts.map((h) => [h, natboxConntrack(sim, h)])),
+    flows: sim.results.map((r) => ({
+      verdict: r.verdict,
+      detail: r.detail,
+      ...(r.serverSaw ? { serverSaw: r.serverSaw } : {}),
+      ...(r.replyFrom ? { replyFrom: r.replyFrom } : {}),
+    })),
+  };
+  const literal = literalNumbers(
+    built.flows,
+    built.world.hosts.flatMap((h) => h.listen.map((l) => l.port)),
+    scenario.hosts.flatMap((h) => h.rules?.lines.map((l) => l.value) ?? []),
+  );
+  return { ok: true, prepared: { file, scenario, built, moved: rm.remap.nets, natbox, literal, ctHosts } };
+}
+
+/** The kernel's run as one side. */
+export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok: false; error: string } {
+  const k = kernelSide(kr.captures, kr.t0);
+  if (!k.ok) return k;
+  return { ok: true, side: { side: k.side, conntrack: kr.conntrack, flows: kr.flows } };
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  file: string;
+  status: 'match' | 'mismatch' | 'error';
+  /** `82.120.11.0/24 -> 203.0.113.0/24`, when addresses were moved. */
+  remapped: string[];
+  notes: string[];
+  packets?: {
+    match: boolean;
+    natbox: number;
+    kernel: number;
+    interfaces: Comparison['packets']['interfaces'];
+  };
+  conntrack?: { match: boolean; hosts: string[] };
+  verdict?: { match: boolean };
+  flows?: { name: string; natbox: string; kernel: string }[];
+  /** The earliest difference of all, then the first of each kind. */
+  first?: Difference;
+  differences?: Difference[];
+  arp?: string[];
+  /** conntrack -E lines per host (information). */
+  events?: Record<string, string[]>;
+  error?: string;
+  seconds: number;
+}
+
+export function compareVerify(prep: Prepared, kernel: SideRun): Comparison {
+  return compareRuns({
+    flows: prep.built.flows,
+    literal: prep.literal,
+    ctHosts: prep.ctHosts,
+    natbox: prep.natbox,
+    kernel,
+  });
+}
+
+export function scenarioReport(
+  prep: Prepared,
+  kr: KernelRun | undefined,
+  cmp: Comparison | undefined,
+  error: string | undefined,
+  seconds: number,
+): ScenarioReport {
+  const remapped = [...prep.moved].map(([a, b]) => `${a}.0/24 -> ${b}.0/24`);
+  const base = { scenario: prep.scenario.name, file: prep.file, remapped, notes: kr?.notes ?? [], seconds };
+  if (!cmp || !kr) return { ...base, status: 'error', error: error ?? 'no kernel run' };
+  const said = (o: FlowOutcome | undefined): string =>
+    o ? `${o.verdict}${o.serverSaw ? ` (server saw ${o.serverSaw})` : ''}` : '(none)';
+  const flows = prep.built.flows.map((f: Flow, i) => ({
+    name: f.name,
+    natbox: said(prep.natbox.flows[i]),
+    kernel: said(kr.flows[i]),
+  }));
+  const ok = cmp.packets.match && cmp.conntrack.match && cmp.verdict.match;
+  const first = cmp.differences[0];
+  return {
+    ...base,
+    status: ok ? 'match' : 'mismatch',
+    packets: {
+      match: cmp.packets.match,
+      natbox: prep.natbox.side.packets.length,
+      kernel: cmp.packets.interfaces.reduce((n, i) => n + i.kernel, 0),
+      interfaces: cmp.packets.interfaces,
+    },
+    conntrack: { match: cmp.conntrack.match, hosts: cmp.conntrack.hosts },
+    verdict: { match: cmp.verdict.match },
+    flows,
+    ...(first ? { first } : {}),
+    differences: [cmp.packets.first, cmp.conntrack.first, cmp.verdict.first].filter(
+      (d): d is Difference => d !== undefined,
+    ),
+    arp: cmp.arp,
+    events: Object.fromEntries(kr.events),
+  };
+}
+
+/** Runs one prepared scenario on the kernel and compares; never throws for a failed run. */
+export async function verifyPrepared(
+  prep: Prepared,
+  opts: { backend: Backend; runId: number; keepDir?: string },
+): Promise<{ report: ScenarioReport; kernel?: SideRun; run?: KernelRun }> {
+  const t = Date.now();
+  let kr: KernelRun;
+  try {
+    kr = await runOnKernel(prep.scenario, prep.built, opts);
+  } catch (e) {
+    return {
+      report: scenarioReport(prep, undefined, undefined, (e as Error).message, (Date.now() - t) / 1000),
+    };
+  }
+  const k = kernelRunSide(kr);
+  if (!k.ok)
+    return { report: scenarioReport(prep, kr, undefined, k.error, (Date.now() - t) / 1000), run: kr };
+  const cmp = compareVerify(prep, k.side);
+  return {
+    report: scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000),
+    kernel: k.side,
+    run: kr,
+  };
+}
+
+// ---- text ------------------------------------------------------------------------------------
+
+const cell = (m: boolean | undefined, detail = ''): string =>
+  m === undefined ? 'error' : `${m ? 'match' : 'MISMATCH'}${detail}`;
+
+export function renderTable(reports: readonly ScenarioReport[]): string {
+  const rows = [
+    ['scenario', 'packets', 'conntrack', 'verdict'],
+    ...reports.map((r) => [
+      r.scenario,
+      cell(r.packets?.match, r.packets ? ` (${r.packets.natbox}/${r.packets.kernel})` : ''),
+      cell(r.conntrack?.match),
+      cell(r.verdict?.match),
+    ]),
+  ];
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((v, c) => v.padEnd(w[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function renderReport(r: ScenarioReport): string {
+  const lines = [`${r.scenario} (${r.file}): ${r.status} in ${r.seconds.toFixed(1)} s`];
+  if (r.remapped.length)
+    lines.push(`  public addresses moved to documentation ranges on both sides: ${r.remapped.join(', ')}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  if (r.error) lines.push(`  error: ${r.error}`);
+  for (const f of r.flows ?? []) lines.push(`  flow "${f.name}": natbox ${f.natbox}, kernel ${f.kernel}`);
+  for (const a of r.arp ?? []) lines.push(`  ${a}`);
+  if (r.first) {
+    lines.push(`  first difference: ${formatDifference(r.first).replace(/\n/g, '\n  ')}`);
+    for (const d of r.differences ?? [])
+      if (d !== r.first)
+        lines.push(`  first ${d.what} difference: ${formatDifference(d).replace(/\n/g, '\n  ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function readScenario(file: string): { ok: true; text: string } | { ok: false; error: string } {
+  try {
+    return { ok: true, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, error: `${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` };
+  }
+}
