@@ -377,6 +377,12 @@ export class Host {
       return this.nfDrop(skb, dev.name);
     }
     const dst = skb.dst;
+    const rpf = this.reversePathFails(skb.src, dev.name);
+    if (rpf) {
+      this.nf?.abandon(skb);
+      if (this.tracing) this.trace({ kind: 'drop', host: this.name, ifname: dev.name, reason: rpf });
+      return;
+    }
     if (this.isLocal(dst) || dst === 0xffffffff) {
       if (this.tracing)
         this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'local' });
@@ -470,6 +476,21 @@ export class Host {
       peer.n++;
       this.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
     }
+  }
+
+  /**
+   * rp_filter (fib_validate_source): strict (1) wants the route back to the source to leave by the
+   * device the packet came in on; loose (2) wants any route back. Returns why it fails, or ''.
+   */
+  private reversePathFails(src: number, inDev: string): string {
+    const mode = this.sysctl('net.ipv4.conf.all.rp_filter', 0);
+    if (mode === 0 || src === 0) return '';
+    const back = this.routes.lookup(src);
+    if (!back) return `rp_filter: no route back to the source ${formatIpv4(src)} (reverse path check)`;
+    if (mode === 1 && back.dev !== inDev) {
+      return `rp_filter=1: the route back to ${formatIpv4(src)} leaves by ${back.dev}, not by ${inDev} where the packet came in`;
+    }
+    return '';
   }
 
   private nfDrop(skb: Skb, ifname: string): void {
