@@ -59,11 +59,18 @@ export function environmentProblems(backend: Backend): string[] {
   if (process.platform !== 'linux') return [`needs Linux (this is ${process.platform})`];
   if (process.getuid?.() !== 0)
     out.push('needs root (network namespaces, iptables and tcpdump need CAP_SYS_ADMIN/CAP_NET_ADMIN)');
-  const tools = ['ip', 'tcpdump', 'conntrack', `iptables-${backend}`, `iptables-${backend}-restore`];
+  const tools = [
+    'ip',
+    'sysctl',
+    'tcpdump',
+    'conntrack',
+    `iptables-${backend}`,
+    `iptables-${backend}-restore`,
+  ];
   const missing = tools.filter((t) => !which(t));
   if (missing.length)
     out.push(
-      `missing ${missing.join(', ')} (apt-get install iproute2 tcpdump conntrack iptables${backend === 'legacy' ? '' : ''})`,
+      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables)`,
     );
   if (out.length === 0) {
     const probe = `nbx-${process.pid}-probe`;
@@ -107,7 +114,7 @@ export async function runOnKernel(
           /* already gone */
         }
     for (const ns of [...created].reverse()) spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
-    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   };
   const onSignal = (sig: NodeJS.Signals): void => {
     cleanup();
@@ -536,8 +543,11 @@ export async function runOnKernel(
       conntrackText.set(h, r.stdout ?? '');
       conntrack.set(h, parseConntrackList(r.stdout ?? ''));
     }
+    // Captures end with the run, as natbox's does: a client still holding a connection (one that
+    // never got its answer) closes it when its hard limit ends it, after this.
+    for (const p of [...dumps.map((d) => d.proc), ...events.values()]) await stop(p);
     await Promise.all(clients.map((c) => c?.exited));
-    for (const p of [...dumps.map((d) => d.proc), ...events.values(), ...servers]) await stop(p);
+    for (const p of servers) await stop(p);
     for (const d of dumps) {
       const drop = /(\d+) packets? dropped by kernel/.exec(d.proc.stderr);
       if (drop && drop[1] !== '0')

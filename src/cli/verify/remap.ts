@@ -4,7 +4,7 @@
 // same addresses and compare equal: each public /24 it uses moves to a documentation /24 the
 // scenario does not use, keeping the last octet. Private, loopback, link-local, shared (CGN) and
 // multicast addresses stay as they are. A public network wider than /24 cannot be moved this way.
-import { formatIpv4, parseIpv4 } from '../../wire/addr.ts';
+import { parseIpv4 } from '../../wire/addr.ts';
 
 export const DOC_NETS = ['203.0.113', '198.51.100', '192.0.2'] as const;
 
@@ -78,11 +78,4 @@ export function remapScenarioText(text: string): { ok: true; remap: Remap } | { 
     return to ? `${to}.${d}${len !== undefined ? `/${len}` : ''}` : all;
   });
   return { ok: true, remap: { text: out, nets } };
-}
-
-/** Maps an address back for messages: `203.0.113.22` → `82.120.11.22`. */
-export function unmapAddress(remap: Remap, addr: number): string {
-  const s = formatIpv4(addr);
-  for (const [from, to] of remap.nets) if (s.startsWith(`${to}.`)) return `${from}.${s.slice(to.length + 1)}`;
-  return s;
 }

@@ -1,0 +1,266 @@
+// `natbox verify`: the parts that need no root (address remapping, conntrack parsing, the
+// comparator on natbox's own run, bad input) always run; the live runs on the kernel (network
+// namespaces, iptables, tcpdump, conntrack) skip, saying why, where the machine cannot do them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remapScenarioText } from '../../src/cli/verify/remap.ts';
+import { parseConntrackLine } from '../../src/cli/verify/conntrack.ts';
+import { compareRuns, formatDifference, type SideRun } from '../../src/cli/verify/compare.ts';
+import type { RawPacket } from '../../src/cli/verify/packets.ts';
+import { environmentProblems } from '../../src/cli/verify/live.ts';
+import { compareVerify, prepareVerify, verifyPrepared, type Prepared } from '../../src/cli/verify/verify.ts';
+
+const EXAMPLES = ['examples/hairpin/dnat-only.yaml', 'examples/hairpin/dnat-snat.yaml'];
+const read = (f: string): string => readFileSync(f, 'utf8');
+
+function prepared(file: string): Prepared {
+  const p = prepareVerify(read(file), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+  return p.prepared;
+}
+
+/** natbox's side with one packet changed (a copy; the original is untouched). */
+function mutate(side: SideRun, pick: (p: RawPacket) => boolean, change: Partial<RawPacket>): SideRun {
+  let done = false;
+  const packets = side.side.packets.map((p) => {
+    if (done || !pick(p)) return p;
+    done = true;
+    return { ...p, ...change };
+  });
+  assert.ok(done, 'no packet to mutate');
+  return { ...side, side: { ...side.side, packets } };
+}
+
+test('public addresses move to a documentation /24 on both sides, private ones stay', () => {
+  const r = remapScenarioText(read('examples/hairpin/dnat-only.yaml'));
+  assert.ok(r.ok);
+  assert.deepEqual([...r.remap.nets], [['82.120.11', '203.0.113']]);
+  assert.doesNotMatch(r.remap.text, /82\.120\.11\./);
+  assert.match(r.remap.text, /203\.0\.113\.22\/24/);
+  assert.match(r.remap.text, /-d 203\.0\.113\.22\/32/);
+  assert.match(r.remap.text, /to: 203\.0\.113\.22:80/);
+  assert.match(r.remap.text, /192\.168\.1\.200/);
+  const wide = remapScenarioText('routes: [82.0.0.0/8 via 192.168.1.1]');
+  assert.ok(!wide.ok);
+  assert.match(wide.error, /82\.0\.0\.0\/8 is wider than \/24/);
+  const doc = remapScenarioText('a: 203.0.113.5/24\nb: 8.8.8.8');
+  assert.ok(doc.ok);
+  assert.equal(doc.remap.nets.get('8.8.8'), '198.51.100', 'a documentation /24 the scenario does not use');
+});
+
+test('conntrack -L lines parse to proto, state, tuples and flags', () => {
+  const e = parseConntrackLine(
+    'tcp      6 116 SYN_SENT src=192.168.1.10 dst=203.0.113.22 sport=40000 dport=80 [UNREPLIED] src=192.168.1.200 dst=192.168.1.10 sport=80 dport=40000 mark=0 use=1',
+  );
+  assert.deepEqual(e, {
+    proto: 'tcp',
+    state: 'SYN_SENT',
+    orig: { src: '192.168.1.10', dst: '203.0.113.22', sport: 40000, dport: 80 },
+    reply: { src: '192.168.1.200', dst: '192.168.1.10', sport: 80, dport: 40000 },
+    flags: ['UNREPLIED'],
+  });
+  const i = parseConntrackLine(
+    'icmp     1 29 src=192.168.1.10 dst=203.0.113.50 type=8 code=0 id=20306 src=203.0.113.50 dst=203.0.113.22 type=0 code=0 id=20306 mark=0 use=1',
+  );
+  assert.equal(i?.orig.id, 20306);
+  assert.equal(i?.state, undefined);
+  assert.equal(
+    parseConntrackLine('conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.'),
+    undefined,
+  );
+});
+
+test('the comparator: natbox against itself matches; a changed source port is the first difference', () => {
+  const p = prepared('examples/hairpin/dnat-snat.yaml');
+  const same = compareVerify(p, p.natbox);
+  assert.ok(
+    same.packets.match && same.conntrack.match && same.verdict.match,
+    JSON.stringify(same.differences),
+  );
+  // The SNATed SYN leaves the router on lan3 from 192.168.1.1:40000: make it another port.
+  const broken = mutate(p.natbox, (x) => x.iface === 'router:lan3' && x.flags === 'S', { sport: 40001 });
+  const cmp = compareRuns({
+    flows: p.built.flows,
+    literal: p.literal,
+    ctHosts: p.ctHosts,
+    natbox: broken,
+    kernel: p.natbox,
+  });
+  assert.equal(cmp.packets.match, false);
+  const d = cmp.packets.first!;
+  assert.equal(d.where, 'router:lan3');
+  assert.equal(d.index, 0);
+  assert.equal(d.field, 'src');
+  // 40001 is no port the scenario names: a port NAT would have chosen, shown as a label.
+  assert.equal(d.natbox, '192.168.1.1:$p1');
+  assert.equal(d.kernel, '192.168.1.1:40000');
+  const text = formatDifference(d);
+  assert.match(
+    text,
+    /^packets: flow "client opens the web page through the public address", router:lan3 packet #0: src: natbox 192\.168\.1\.1:\$p1, kernel 192\.168\.1\.1:40000\n {2}natbox: out tcp 192\.168\.1\.1:\$p1 > 192\.168\.1\.200:80 \[S\]/,
+  );
+});
+
+test('ports NAT chose at random are compared as labels ($p1), not as values', () => {
+  const p = prepared('examples/hairpin/dnat-snat.yaml');
+  // The router's SNAT port, 192.168.1.1:40000, as if NAT had picked another one: 51234 on one
+  // side, 52345 on the other. Neither is a port the scenario names, so both are $p1.
+  const rename = (s: SideRun, port: number): SideRun => ({
+    ...s,
+    side: {
+      ...s.side,
+      packets: s.side.packets.map((x) =>
+        x.src === '192.168.1.1' && x.sport === 40000
+          ? { ...x, sport: port }
+          : x.dst === '192.168.1.1' && x.dport === 40000
+            ? { ...x, dport: port }
+            : x,
+      ),
+    },
+  });
+  const a = compareRuns({
+    flows: p.built.flows,
+    literal: p.literal,
+    ctHosts: [],
+    natbox: rename(p.natbox, 51234),
+    kernel: rename(p.natbox, 52345),
+  });
+  assert.ok(a.packets.match, a.packets.first && formatDifference(a.packets.first));
+  // A label is one value throughout: a second, different port on one side is a difference.
+  const b = compareRuns({
+    flows: p.built.flows,
+    literal: p.literal,
+    ctHosts: [],
+    natbox: mutate(rename(p.natbox, 51234), (x) => x.iface === 'server:eth0' && x.dport === 51234, {
+      dport: 51235,
+    }),
+    kernel: rename(p.natbox, 52345),
+  });
+  assert.equal(b.packets.first?.where, 'server:eth0');
+  assert.equal(b.packets.first?.natbox, '192.168.1.1:$p2');
+  assert.equal(b.packets.first?.kernel, '192.168.1.1:$p1');
+});
+
+test('bad input: a flow to an address no host has exits 2 before anything runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'natbox-verify-test-'));
+  const f = join(dir, 'stray.yaml');
+  writeFileSync(
+    f,
+    read('examples/hairpin/dnat-only.yaml').replace('to: 82.120.11.22:80', 'to: 198.51.100.9:80'),
+  );
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', f], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /stray\.yaml:\d+:\d+: flow "client opens the web page through the public address" targets 198\.51\.100\.9/,
+  );
+  const missing = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'verify', join(dir, 'nope.yaml')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nope\.yaml: no such file/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => existsSync(f));
+test(
+  'without root: a clear message and exit 3, before anything is created',
+  { skip: process.getuid?.() !== 0 || !setpriv ? 'needs root and setpriv(1) to drop to nobody' : undefined },
+  () => {
+    const r = spawnSync(
+      setpriv!,
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'verify',
+        EXAMPLES[0]!,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /natbox verify: cannot run scenarios on this machine's kernel:\n {2}- needs root/);
+    assert.equal(r.stdout, '');
+  },
+);
+
+const problems = environmentProblems('nft');
+const noKernel = problems.length
+  ? `natbox verify cannot run on this machine's kernel: ${problems.join('; ')}`
+  : undefined;
+
+test(
+  'live: the two hairpin examples on the kernel agree with natbox (CLI, JSON, exit 0)',
+  { skip: noKernel },
+  () => {
+    const t = Date.now();
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--json', ...EXAMPLES],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    const seconds = (Date.now() - t) / 1000;
+    const doc = JSON.parse(r.stdout) as {
+      format: string;
+      ok: boolean;
+      scenarios: { scenario: string; status: string; remapped: string[]; first?: unknown; notes: string[] }[];
+    };
+    const why = doc.scenarios
+      .map((s) => `${s.scenario}: ${s.status} ${JSON.stringify(s.first ?? s.notes)}`)
+      .join('\n');
+    assert.equal(r.status, 0, `${why}\n${r.stderr}`);
+    assert.equal(doc.format, 'natbox-verify/1');
+    assert.deepEqual(
+      doc.scenarios.map((s) => [s.scenario, s.status, s.remapped]),
+      [
+        ['hairpin-dnat-only', 'match', ['82.120.11.0/24 -> 203.0.113.0/24']],
+        ['hairpin-dnat-snat', 'match', ['82.120.11.0/24 -> 203.0.113.0/24']],
+      ],
+    );
+    assert.ok(seconds < 25, `verify of the two examples took ${seconds} s`);
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(left, /nbx-/, 'every namespace of the run is gone');
+  },
+);
+
+test(
+  'live: a deliberately broken natbox side fails with a readable first difference',
+  { skip: noKernel },
+  async () => {
+    const p = prepared('examples/hairpin/dnat-only.yaml');
+    const { report, kernel } = await verifyPrepared(p, { backend: 'nft', runId: 90 });
+    assert.equal(report.status, 'match', JSON.stringify(report.first ?? report.error));
+    assert.ok(kernel);
+    // The client's first SYN, as the router receives it on lan1, from another source port.
+    const broken = mutate(p.natbox, (x) => x.iface === 'router:lan1' && x.flags === 'S', { sport: 40123 });
+    const cmp = compareRuns({
+      flows: p.built.flows,
+      literal: p.literal,
+      ctHosts: p.ctHosts,
+      natbox: broken,
+      kernel,
+    });
+    assert.equal(cmp.packets.match, false);
+    assert.match(
+      formatDifference(cmp.differences[0]!),
+      /^packets: flow "client opens the web page through the public address", router:lan1 packet #0: src: natbox 192\.168\.1\.10:\$p1, kernel 192\.168\.1\.10:40000\n {2}natbox: in tcp 192\.168\.1\.10:\$p1 > 203\.0\.113\.22:80 \[S\] seq I0 len 0 ttl 64 .*\n {2}kernel: in tcp 192\.168\.1\.10:40000 > 203\.0\.113\.22:80 \[S\] seq I0 len 0 ttl 64/,
+    );
+  },
+);
