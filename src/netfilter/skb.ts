@@ -2,6 +2,7 @@
 // reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
 // is reused for many packets; parse() refreshes the numeric fields after any rewrite.
 import { read16 } from '../wire/checksum.ts';
+import type { TupleBuf } from './conntrack/tuple.ts';
 import {
   IPPROTO_ICMP,
   IPPROTO_TCP,
@@ -33,6 +34,45 @@ export const CTINFO_NAMES = [
   'UNTRACKED',
 ] as const;
 
+// skb->pkt_type (include/uapi/linux/if_packet.h), set from the link-layer destination.
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+
+// Route types (RTN_*) as -m addrtype names them (index into ADDRTYPE_NAMES).
+export const RTN_UNICAST = 1;
+export const RTN_LOCAL = 2;
+export const RTN_BROADCAST = 3;
+export const RTN_MULTICAST = 5;
+
+/** The conntrack entry fields the matches and targets read (ConntrackTable has them). */
+export interface CtAccess {
+  readonly status: ArrayLike<number>;
+  readonly mark: Uint32Array;
+  /** Absolute expiry time, seconds (same clock as Skb.now). */
+  readonly expires: ArrayLike<number>;
+  readTuple(e: number, dir: number, out: TupleBuf): TupleBuf;
+}
+
+/**
+ * What the host and the engine tell the matches that need more than the packet. Set once by the
+ * Skb's owner; the matches that need it are refused (checkMatch) until the engine says it is set.
+ */
+export interface XtEnv {
+  /**
+   * The type of `addr` in the host's local routing table (inet_dev_addr_type): RTN_LOCAL for its
+   * own addresses, RTN_BROADCAST for subnet broadcasts, else RTN_UNICAST. With `dev`, only that
+   * device's addresses count (--limit-iface-in/out). 0.0.0.0, 255.255.255.255 and multicast are
+   * classified by the match itself.
+   */
+  addrType(addr: number, dev: string | undefined): number;
+  /** A uniform random 32-bit number from the simulation's seeded RNG (get_random_u32). */
+  random32(): number;
+  readonly conntrack: CtAccess;
+}
+
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);
   /** Offset of the IPv4 header in buf. */
@@ -46,6 +86,17 @@ export class Skb {
   ctDir = 0;
   ctinfo = CT_UNTRACKED;
   mark = 0;
+  /** The host's answers for addrtype, statistic and the conntrack matches (set by the owner). */
+  env: XtEnv | undefined = undefined;
+  /** The time of this hook traversal, seconds (the engine's `now`): limit's token bucket. */
+  now = 0;
+  /** Source MAC `aa:bb:cc:dd:ee:ff` of the frame it arrived in; '' when none (locally made). */
+  srcMac = '';
+  /** skb->pkt_type (PACKET_*): from the frame's destination MAC; PACKET_OUTGOING when local. */
+  pktType = PACKET_HOST;
+  /** Owner of the sending socket (-m owner), -1 when there is none (forwarded, or not known). */
+  uid = -1;
+  gid = -1;
   /** Set when the nat table made this packet's conntrack entry NEW in this host. */
   // Parsed fields (numbers only):
   len = 0;
@@ -75,6 +126,10 @@ export class Skb {
     this.ctDir = 0;
     this.ctinfo = CT_UNTRACKED;
     this.mark = 0;
+    this.srcMac = '';
+    this.pktType = inIf === '' ? PACKET_OUTGOING : PACKET_HOST;
+    this.uid = -1;
+    this.gid = -1;
     this.dropReason = '';
     this.rejectWith = '';
     return this.parse();

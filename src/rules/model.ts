@@ -80,18 +80,103 @@ export type Match =
       readonly icmpType?: Inv<{ readonly type: number; readonly codeMin: number; readonly codeMax: number }>;
     }
   | { readonly module: 'comment'; readonly comment: string }
-  | {
-      readonly module: 'conntrack';
-      readonly ctstate?: Inv<readonly CtStateName[]>;
-    }
+  | ConntrackMatch
   | { readonly module: 'state'; readonly state: Inv<readonly CtStateName[]> }
   | {
       readonly module: 'multiport';
       readonly kind: 'sports' | 'dports' | 'ports';
       readonly ports: Inv<readonly PortRange[]>;
     }
+  | {
+      readonly module: 'addrtype';
+      /** Bit masks of address types (1 << RTN_*; ADDRTYPE_NAMES). */
+      readonly srcType?: Inv<number>;
+      readonly dstType?: Inv<number>;
+      readonly limitIfaceIn: boolean;
+      readonly limitIfaceOut: boolean;
+    }
+  | { readonly module: 'iprange'; readonly src?: Inv<AddrRange>; readonly dst?: Inv<AddrRange> }
+  /** -m mark (skb->mark) and -m connmark (the conntrack entry's mark): (mark & mask) == value. */
+  | { readonly module: 'mark' | 'connmark'; readonly mark: Inv<ValueMask> }
+  /** Source MAC address, lowercase `aa:bb:cc:dd:ee:ff`. */
+  | { readonly module: 'mac'; readonly mac: Inv<string> }
+  /** IP total length range. */
+  | { readonly module: 'length'; readonly length: Inv<PortRange> }
+  | { readonly module: 'ttl'; readonly op: 'eq' | 'ne' | 'lt' | 'gt'; readonly ttl: number }
+  | { readonly module: 'pkttype'; readonly pktType: Inv<PktTypeName> }
+  /** (tos & mask) == value on the IP header's TOS byte. */
+  | { readonly module: 'tos'; readonly tos: Inv<ValueMask> }
+  /** The upper six bits of the TOS byte. */
+  | { readonly module: 'dscp'; readonly dscp: Inv<number> }
+  /** Token bucket: `avg` is the period per packet in 1/10000 s (XT_LIMIT_SCALE), `burst` packets. */
+  | { readonly module: 'limit'; readonly avg: number; readonly burst: number }
+  | {
+      readonly module: 'statistic';
+      readonly mode: 'random' | 'nth';
+      /** random: probability × 2^31, rounded (libxt_statistic). */
+      readonly probability: number;
+      /** nth: match every `every`-th packet, starting at counter `packet`. */
+      readonly every: number;
+      readonly packet: number;
+      readonly invert: boolean;
+    }
+  | {
+      readonly module: 'physdev';
+      readonly physIn?: Inv<IfaceMatch>;
+      readonly physOut?: Inv<IfaceMatch>;
+      readonly isIn?: Inv<true>;
+      readonly isOut?: Inv<true>;
+      readonly isBridged?: Inv<true>;
+    }
+  | {
+      readonly module: 'owner';
+      readonly uid?: Inv<PortRange>;
+      readonly gid?: Inv<PortRange>;
+      readonly socketExists?: Inv<true>;
+      readonly supplGroups: boolean;
+    }
+  /** ipset: `--match-set NAME src,dst`; the sets themselves come from an `ipset save` file. */
+  | {
+      readonly module: 'set';
+      readonly set: string;
+      readonly dirs: readonly ('src' | 'dst')[];
+      readonly invert: boolean;
+    }
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
+
+export interface ConntrackMatch {
+  readonly module: 'conntrack';
+  readonly ctstate?: Inv<readonly CtStateName[]>;
+  /** Layer-4 protocol of the original tuple (0 = any). */
+  readonly ctproto?: Inv<number>;
+  readonly ctorigsrc?: Inv<Prefix>;
+  readonly ctorigdst?: Inv<Prefix>;
+  readonly ctreplsrc?: Inv<Prefix>;
+  readonly ctrepldst?: Inv<Prefix>;
+  readonly ctorigsrcport?: Inv<PortRange>;
+  readonly ctorigdstport?: Inv<PortRange>;
+  readonly ctreplsrcport?: Inv<PortRange>;
+  readonly ctrepldstport?: Inv<PortRange>;
+  /** IPS_* bits (EXPECTED 1, SEEN_REPLY 2, ASSURED 4, CONFIRMED 8). */
+  readonly ctstatus?: Inv<number>;
+  /** Seconds left, min..max. */
+  readonly ctexpire?: Inv<PortRange>;
+  readonly ctdir?: 'ORIGINAL' | 'REPLY';
+}
+
+/** An inclusive range of IPv4 addresses (host-order numbers). */
+export interface AddrRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ValueMask {
+  readonly value: number;
+  readonly mask: number;
+}
+
+export type PktTypeName = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 
 export type CtStateName = 'INVALID' | 'NEW' | 'ESTABLISHED' | 'RELATED' | 'UNTRACKED' | 'SNAT' | 'DNAT';
 
@@ -104,6 +189,8 @@ export interface NatRange {
   readonly maxPort: number;
   readonly hasAddr: boolean;
   readonly hasPorts: boolean;
+  /** DNAT/SNAT `:min-max/base` (NF_NAT_RANGE_PROTO_OFFSET): ports shift by (orig - base). */
+  readonly basePort?: number;
 }
 
 export interface NatFlags {
@@ -124,6 +211,31 @@ export type Target =
   | { readonly kind: 'REDIRECT'; readonly ports?: PortRange; readonly flags: NatFlags }
   | { readonly kind: 'REJECT'; readonly with: string }
   | { readonly kind: 'LOG'; readonly args: readonly string[] }
+  /** MARK and CONNMARK --set-xmark (all of --set-mark, --and/--or/--xor-mark): x = (x & ~mask) ^ value. */
+  | { readonly kind: 'MARK'; readonly value: number; readonly mask: number }
+  | {
+      readonly kind: 'CONNMARK';
+      readonly op: 'set' | 'save' | 'restore';
+      /** set: value/mask of --set-xmark; save/restore: --nfmask and --ctmask. */
+      readonly value: number;
+      readonly mask: number;
+      readonly nfmask: number;
+      readonly ctmask: number;
+    }
+  /** CT --notrack (NOTRACK prints as itself, `notrack` records which was written). */
+  | { readonly kind: 'CT' | 'NOTRACK' }
+  /** NETMAP --to: keep the host bits, replace the network part (prefix). */
+  | { readonly kind: 'NETMAP'; readonly to: Prefix }
+  /** TCPMSS: --set-mss N, or --clamp-mss-to-pmtu (mss 0xffff in the kernel's struct). */
+  | { readonly kind: 'TCPMSS'; readonly mss: number | 'clamp' }
+  | { readonly kind: 'TRACE' }
+  | {
+      readonly kind: 'NFLOG';
+      readonly group: number;
+      readonly prefix: string;
+      readonly size?: number;
+      readonly threshold: number;
+    }
   /** Any other target the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly kind: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -2,7 +2,7 @@
 // iptables-save prints through getprotobynumber()), services for ports (a small /etc/services
 // subset), ICMP types (libxt_icmp.c), REJECT's --reject-with (libipt_REJECT.c), TCP flags
 // (libxt_tcp.c), conntrack states (libxt_conntrack.c) and LOG levels (libxt_LOG.c).
-import type { CtStateName } from './model.ts';
+import type { CtStateName, PktTypeName } from './model.ts';
 
 /** Protocol numbers and the first name /etc/protocols gives them (Debian netbase). */
 const PROTOCOLS: ReadonlyArray<readonly [number, string]> = [
@@ -168,7 +168,47 @@ export const LOG_FLAGS: readonly string[] = [
 
 /** Targets iptables has that natbox does not evaluate: refused by name rather than taken for chains. */
 export const UNSUPPORTED_TARGETS: ReadonlySet<string> = new Set([
-  'AUDIT', 'CHECKSUM', 'CLASSIFY', 'CLUSTERIP', 'CONNMARK', 'CONNSECMARK', 'CT', 'DSCP', 'ECN', 'HMARK',
-  'IDLETIMER', 'LED', 'MARK', 'NETMAP', 'NFLOG', 'NFQUEUE', 'NOTRACK', 'QUEUE', 'RATEEST', 'SECMARK',
-  'SET', 'SYNPROXY', 'TCPMSS', 'TCPOPTSTRIP', 'TEE', 'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG',
+  'AUDIT', 'CHECKSUM', 'CLASSIFY', 'CLUSTERIP', 'CONNSECMARK', 'DSCP', 'ECN', 'HMARK',
+  'IDLETIMER', 'LED', 'NFQUEUE', 'QUEUE', 'RATEEST', 'SECMARK',
+  'SET', 'SYNPROXY', 'TCPOPTSTRIP', 'TEE', 'TOS', 'TPROXY', 'TTL', 'ULOG',
 ]); // prettier-ignore
+
+/** addrtype's types, index = RTN_* (libxt_addrtype.c rtn_names), printed in this order. */
+export const ADDRTYPE_NAMES: readonly string[] = [
+  'UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE',
+  'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE',
+]; // prettier-ignore
+
+/** pkttype names (libxt_pkttype.c supported_types; `host` is an alias of unicast). */
+export const PKT_TYPES: ReadonlyArray<readonly [string, PktTypeName]> = [
+  ['unicast', 'unicast'],
+  ['broadcast', 'broadcast'],
+  ['multicast', 'multicast'],
+  ['otherhost', 'otherhost'],
+  ['host', 'unicast'],
+];
+
+/** tos names (tos_values.c); a name matches with mask 0x3f. */
+export const TOS_NAMES: ReadonlyArray<readonly [string, number]> = [
+  ['Minimize-Delay', 0x10],
+  ['Maximize-Throughput', 0x08],
+  ['Maximize-Reliability', 0x04],
+  ['Minimize-Cost', 0x02],
+  ['Normal-Service', 0x00],
+];
+
+/** --dscp-class names (dscp_helper.c). */
+export const DSCP_CLASSES: ReadonlyArray<readonly [string, number]> = [
+  ['CS0', 0x00], ['CS1', 0x08], ['CS2', 0x10], ['CS3', 0x18], ['CS4', 0x20], ['CS5', 0x28],
+  ['CS6', 0x30], ['CS7', 0x38], ['BE', 0x00], ['AF11', 0x0a], ['AF12', 0x0c], ['AF13', 0x0e],
+  ['AF21', 0x12], ['AF22', 0x14], ['AF23', 0x16], ['AF31', 0x1a], ['AF32', 0x1c], ['AF33', 0x1e],
+  ['AF41', 0x22], ['AF42', 0x24], ['AF43', 0x26], ['EF', 0x2e],
+]; // prettier-ignore
+
+/** --ctstatus names and bits (IPS_*), in the order iptables-save prints them. */
+export const CT_STATUS: ReadonlyArray<readonly [string, number]> = [
+  ['EXPECTED', 1],
+  ['SEEN_REPLY', 2],
+  ['ASSURED', 4],
+  ['CONFIRMED', 8],
+];

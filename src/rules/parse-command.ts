@@ -5,10 +5,29 @@
 // implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
-import { parseIpv4, parsePrefix, type Prefix } from '../wire/addr.ts';
-import { didYouMean, type Pos } from './diagnostics.ts';
+import { parseIpv4, type Prefix } from '../wire/addr.ts';
+import { didYouMean } from './diagnostics.ts';
+import {
+  RuleError,
+  fail,
+  once,
+  opt,
+  parseAddress,
+  parseIface,
+  parsePortRange,
+  protoIs,
+  type FinishCtx,
+  type ModuleParser,
+  type OptSpec,
+  type TargetParser,
+} from './parse-util.ts';
+
+export { RuleError };
 import type { Token } from './lex.ts';
+import { EXTRA_MODULES, parseNumRange } from './parse-matches.ts';
+import { EXTRA_TARGETS } from './parse-targets.ts';
 import type {
+  ConntrackMatch,
   Counters,
   CtStateName,
   IfaceMatch,
@@ -21,10 +40,10 @@ import type {
   Rule,
   SourceLoc,
   TableName,
-  Target,
 } from './model.ts';
 import {
   CT_STATES,
+  CT_STATUS,
   ICMP_TYPES,
   IPPROTO_ICMP,
   IPPROTO_TCP,
@@ -35,24 +54,8 @@ import {
   STATE_STATES,
   TCP_FLAGS,
   UNSUPPORTED_TARGETS,
-  portNumber,
   protocolNumber,
 } from './names.ts';
-
-/** A parse or apply error at a token; caught at the line boundary and turned into a Diagnostic. */
-export class RuleError extends Error {
-  constructor(
-    readonly at: Pos,
-    readonly token: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const fail = (tok: Token, message: string): never => {
-  throw new RuleError(tok, tok.text, message);
-};
 
 export const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
 
@@ -128,31 +131,6 @@ export interface ParseOptions {
 // ---------------------------------------------------------------------------------------------
 // Option tables
 
-interface OptSpec {
-  /** The long name without dashes, as typed. */
-  readonly name: string;
-  /** The canonical option it is an alias of. */
-  readonly id: string;
-  readonly args: 0 | 1 | 2;
-  readonly invert: boolean;
-  /** Known to iptables but not evaluated by natbox: an explicit error, not "unknown". */
-  readonly unsupported?: boolean;
-}
-
-const opt = (name: string, args: 0 | 1 | 2, invert: boolean, id = name): OptSpec => ({
-  name,
-  id,
-  args,
-  invert,
-});
-const unsupportedOpt = (name: string, args: 0 | 1 | 2): OptSpec => ({
-  name,
-  id: name,
-  args,
-  invert: true,
-  unsupported: true,
-});
-
 type Arity = 'none' | 'required' | 'optional';
 interface GlobalOpt {
   readonly id: string;
@@ -206,44 +184,6 @@ const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', 'c']);
 // ---------------------------------------------------------------------------------------------
 // Value parsers
 
-function parsePortText(tok: Token, text: string): number {
-  const n = portNumber(text);
-  if (n === undefined)
-    fail(tok, `invalid port/service "${text}" in "${tok.text}" (expected 0-65535 or a service name)`);
-  return n!;
-}
-
-/** tcp/udp --sport/--dport: `port`, `min:max`, `:max`, `min:` (parse_port_range in libxt_tcp.c). */
-function parsePortRange(tok: Token): PortRange {
-  const t = tok.text;
-  const colon = t.indexOf(':');
-  if (colon < 0) {
-    const p = parsePortText(tok, t);
-    return { min: p, max: p };
-  }
-  const min = colon === 0 ? 0 : parsePortText(tok, t.slice(0, colon));
-  const max = colon === t.length - 1 ? 65535 : parsePortText(tok, t.slice(colon + 1));
-  if (min > max) fail(tok, `invalid port range "${t}" (min > max)`);
-  return { min, max };
-}
-
-/** -s/-d: a.b.c.d[/len|/mask]; iptables also takes fewer parts (10/8 is 10.0.0.0/8). */
-function parseAddress(tok: Token, text: string, opt: string): Prefix {
-  const slash = text.indexOf('/');
-  let addr = slash < 0 ? text : text.slice(0, slash);
-  if (/^\d+(\.\d+){0,2}$/.test(addr)) addr = (addr + '.0.0.0').split('.').slice(0, 4).join('.');
-  const r = parsePrefix(slash < 0 ? addr : `${addr}${text.slice(slash)}`);
-  if (!r.ok) fail(tok, `bad address "${text}" for ${opt}: ${r.error}`);
-  return (r as { value: Prefix }).value;
-}
-
-function parseIface(tok: Token, opt: string): IfaceMatch {
-  const t = tok.text;
-  if (t.length > 15) fail(tok, `interface name "${t}" for ${opt} is longer than 15 characters (IFNAMSIZ)`);
-  if (t.endsWith('+')) return { name: t.slice(0, -1), wildcard: true };
-  return { name: t, wildcard: false };
-}
-
 function parseStates(tok: Token, allowed: readonly CtStateName[], opt: string): CtStateName[] {
   const set = new Set<CtStateName>();
   for (const part of tok.text.split(',')) {
@@ -263,6 +203,7 @@ function parseNatRange(tok: Token, opt: string): NatRange {
   let maxAddr = 0;
   let minPort = 0;
   let maxPort = 0;
+  let basePort: number | undefined;
   const hasAddr = addrText !== '';
   if (hasAddr) {
     const [a, b, ...rest] = addrText.split('-');
@@ -276,15 +217,22 @@ function parseNatRange(tok: Token, opt: string): NatRange {
   const hasPorts = colon >= 0;
   if (hasPorts) {
     const p = t.slice(colon + 1);
-    const m = /^(\d+)(?:-(\d+))?$/.exec(p);
-    if (!m) fail(tok, `bad port "${p}" in ${opt} (expected port or port-port)`);
+    const m = /^(\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(p);
+    if (!m) fail(tok, `bad port "${p}" in ${opt} (expected port, port-port or port-port/base)`);
     minPort = Number(m![1]);
     maxPort = m![2] === undefined ? minPort : Number(m![2]);
     if (minPort > 65535 || maxPort > 65535) fail(tok, `bad port "${p}" in ${opt} (ports are 0-65535)`);
     if (maxPort < minPort) fail(tok, `bad port range "${p}" in ${opt} (min > max)`);
+    if (m![3] !== undefined) {
+      if (m![2] === undefined)
+        fail(tok, `a base port ("/${m![3]}") needs a port range in ${opt} (min-max/base)`);
+      basePort = Number(m![3]);
+      if (basePort < 1 || basePort > 65535) fail(tok, `bad base port "${m![3]}" in ${opt} (1-65535)`);
+    }
   }
   if (!hasAddr && !hasPorts) fail(tok, `empty range for ${opt} (expected an address, a port or both)`);
-  return { minAddr, maxAddr, minPort, maxPort, hasAddr, hasPorts };
+  const r = { minAddr, maxAddr, minPort, maxPort, hasAddr, hasPorts };
+  return basePort === undefined ? r : { ...r, basePort };
 }
 
 /** --to-ports of MASQUERADE/REDIRECT: port[-port]. */
@@ -317,26 +265,6 @@ function parseTcpFlags(tok: Token): number {
 
 // ---------------------------------------------------------------------------------------------
 // Match modules
-
-interface FinishCtx {
-  readonly protocol?: Inv<number>;
-  readonly table: TableName;
-  readonly chain: string;
-}
-
-interface ModuleParser {
-  readonly name: string;
-  readonly tok: Token;
-  readonly opts: readonly OptSpec[];
-  option(id: string, args: Token[], invert: boolean, optTok: Token): void;
-  finish(ctx: FinishCtx): Match;
-}
-
-const protoIs = (ctx: FinishCtx, n: number): boolean => ctx.protocol?.value === n && !ctx.protocol.invert;
-
-function once<T>(cur: T | undefined, optTok: Token, name: string): void {
-  if (cur !== undefined) fail(optTok, `only one "--${name}" allowed in one match`);
-}
 
 function portsModule(name: 'tcp' | 'udp', tok: Token): ModuleParser {
   let sport: Inv<PortRange> | undefined;
@@ -470,35 +398,71 @@ function commentModule(tok: Token): ModuleParser {
 }
 
 function conntrackModule(tok: Token): ModuleParser {
-  let ctstate: Inv<readonly CtStateName[]> | undefined;
-  const other = [
-    'ctproto',
-    'ctorigsrc',
-    'ctorigdst',
-    'ctreplsrc',
-    'ctrepldst',
-    'ctorigsrcport',
-    'ctorigdstport',
-  ];
+  const m: { -readonly [K in keyof ConntrackMatch]: ConntrackMatch[K] } = { module: 'conntrack' };
+  const set = <K extends keyof ConntrackMatch>(k: K, optTok: Token, v: ConntrackMatch[K]): void => {
+    once(m[k], optTok, k);
+    m[k] = v;
+  };
+  const addr = (t: Token, name: string): Prefix => parseAddress(t, t.text, `--${name}`);
   return {
     name: 'conntrack',
     tok,
     opts: [
       opt('ctstate', 1, true),
-      ...other.map((n) => unsupportedOpt(n, 1)),
-      unsupportedOpt('ctreplsrcport', 1),
-      unsupportedOpt('ctrepldstport', 1),
-      unsupportedOpt('ctstatus', 1),
-      unsupportedOpt('ctexpire', 1),
-      unsupportedOpt('ctdir', 1),
+      opt('ctproto', 1, true),
+      ...['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'].map((n) => opt(n, 1, true)),
+      ...['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'].map((n) => opt(n, 1, true)),
+      opt('ctstatus', 1, true),
+      opt('ctexpire', 1, true),
+      opt('ctdir', 1, false),
     ],
-    option(_id, args, invert, optTok) {
-      once(ctstate, optTok, 'ctstate');
-      ctstate = { value: parseStates(args[0]!, CT_STATES, '--ctstate'), invert };
+    option(id, args, invert, optTok) {
+      const t = args[0]!;
+      switch (id) {
+        case 'ctstate':
+          return set('ctstate', optTok, { value: parseStates(t, CT_STATES, '--ctstate'), invert });
+        case 'ctproto': {
+          const n = protocolNumber(t.text);
+          if (n === undefined) fail(t, `unknown protocol "${t.text}" for --ctproto`);
+          return set('ctproto', optTok, { value: n!, invert });
+        }
+        case 'ctorigsrc':
+        case 'ctorigdst':
+        case 'ctreplsrc':
+        case 'ctrepldst':
+          return set(id, optTok, { value: addr(t, id), invert });
+        case 'ctorigsrcport':
+        case 'ctorigdstport':
+        case 'ctreplsrcport':
+        case 'ctrepldstport':
+          return set(id, optTok, { value: parsePortRange(t), invert });
+        case 'ctstatus': {
+          let bits = 0;
+          for (const part of t.text.split(',')) {
+            const up = part.toUpperCase();
+            const e = CT_STATUS.find(([n]) => n === up);
+            if (!e && up !== 'NONE')
+              fail(
+                t,
+                `bad status "${part}" for --ctstatus (expected NONE, EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED)`,
+              );
+            bits |= e?.[1] ?? 0;
+          }
+          return set('ctstatus', optTok, { value: bits, invert });
+        }
+        case 'ctexpire':
+          return set('ctexpire', optTok, { value: parseNumRange(t, 0xffffffff, 'expire time'), invert });
+        default: {
+          const d = t.text.toUpperCase();
+          if (d !== 'ORIGINAL' && d !== 'REPLY')
+            fail(t, `bad direction "${t.text}" for --ctdir (expected ORIGINAL or REPLY)`);
+          return set('ctdir', optTok, d as 'ORIGINAL' | 'REPLY');
+        }
+      }
     },
     finish() {
-      if (!ctstate) fail(tok, 'match "conntrack" needs an option (natbox supports "--ctstate")');
-      return { module: 'conntrack', ctstate: ctstate! };
+      if (Object.keys(m).length === 1) fail(tok, 'match "conntrack" needs an option such as "--ctstate"');
+      return m;
     },
   };
 }
@@ -572,6 +536,7 @@ const MODULES: Readonly<Record<string, (tok: Token) => ModuleParser>> = {
   conntrack: conntrackModule,
   state: stateModule,
   multiport: multiportModule,
+  ...EXTRA_MODULES,
 };
 const IMPLICIT: Readonly<Record<number, string>> = {
   [IPPROTO_TCP]: 'tcp',
@@ -581,14 +546,6 @@ const IMPLICIT: Readonly<Record<number, string>> = {
 
 // ---------------------------------------------------------------------------------------------
 // Targets
-
-interface TargetParser {
-  readonly name: string;
-  readonly tok: Token;
-  readonly opts: readonly OptSpec[];
-  option(id: string, args: Token[], invert: boolean, optTok: Token): void;
-  finish(ctx: FinishCtx): Target;
-}
 
 /** Protocols whose ports a NAT range may set (libxt_NAT.c, libxt_MASQUERADE.c). */
 const NAT_PORT_PROTOS = new Set([6, 17, 33, 132, 136, IPPROTO_ICMP]);
@@ -762,6 +719,7 @@ const TARGETS: Readonly<Record<string, (tok: Token) => TargetParser>> = {
   REDIRECT: (t) => portsTarget('REDIRECT', t),
   REJECT: rejectTarget,
   LOG: logTarget,
+  ...EXTRA_TARGETS,
 };
 
 // ---------------------------------------------------------------------------------------------

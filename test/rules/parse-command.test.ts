@@ -244,20 +244,20 @@ test('rules: diagnostics name the token and what was expected', () => {
       'rules.txt:3:29: jump to "X" from INPUT reaches DNAT (chain X, rule 1), which the kernel allows only in PREROUTING and OUTPUT, not from INPUT',
     ],
     [
-      'iptables -A INPUT -m mark --mark 1 -j ACCEPT',
-      'rules.txt:1:22: unsupported match "mark" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport)',
+      'iptables -A INPUT -m recent --name x -j ACCEPT',
+      'rules.txt:1:22: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set)',
     ],
     [
       'iptables -A INPUT -j FOO',
       'rules.txt:1:22: unsupported target "FOO" (no such target, and no chain "FOO" in table "filter")',
     ],
     [
-      'iptables -t mangle -A PREROUTING -j MARK --set-mark 1',
-      'rules.txt:1:37: unsupported target "MARK" (natbox does not evaluate it)',
+      'iptables -t mangle -A PREROUTING -j TPROXY --on-port 1',
+      'rules.txt:1:37: unsupported target "TPROXY" (natbox does not evaluate it)',
     ],
     [
-      'iptables -A INPUT -m conntrack --ctstatus ASSURED -j ACCEPT',
-      'rules.txt:1:32: unsupported option "--ctstatus" of conntrack (natbox does not evaluate it)',
+      'iptables -t raw -A PREROUTING -j CT --zone 1',
+      'rules.txt:1:37: unsupported option "--zone" of CT (natbox does not evaluate it)',
     ],
     [
       'iptables -A INPUT --dport 80 -j ACCEPT',

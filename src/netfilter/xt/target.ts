@@ -3,6 +3,7 @@
 // nf_nat_range2 (xt_nat.c, xt_MASQUERADE.c, xt_REDIRECT.c). checkTarget() refuses what natbox
 // cannot model yet and targets in chains where the kernel forbids them.
 import type { NatFlags, NatRange, Target } from '../../rules/model.ts';
+import type { Skb } from '../skb.ts';
 import {
   NF_NAT_RANGE_MAP_IPS,
   NF_NAT_RANGE_PERSISTENT,
@@ -38,9 +39,49 @@ const NAT_HOOKS: Record<string, readonly string[]> = {
   MASQUERADE: ['POSTROUTING'],
 };
 
+/** Targets the engine's runTable() hands to runXtTarget() (empty until the engine does). */
+export const ENGINE_RUNS_XT_TARGETS: Set<string> = new Set();
+
+/** XT_CONTINUE: a non-terminal target; the walk goes on with the next rule. */
+export const XT_CONTINUE = -1;
+
+/**
+ * The non-terminal targets that only change the packet or its entry (xt_MARK.c mark_tg,
+ * xt_connmark.c connmark_tg_shift, xt_TRACE.c, xt_NFLOG.c). Returns XT_CONTINUE. NOTRACK / CT
+ * --notrack, NETMAP and TCPMSS need the engine itself (conntrack, NAT, packet rewrite).
+ */
+export function runXtTarget(t: Target, skb: Skb): number {
+  switch (t.kind) {
+    case 'MARK':
+      skb.mark = ((skb.mark & ~t.mask) ^ t.value) >>> 0;
+      return XT_CONTINUE;
+    case 'CONNMARK': {
+      if (skb.ct < 0 || !skb.env) return XT_CONTINUE;
+      const marks = skb.env.conntrack.mark;
+      const e = skb.ct;
+      if (t.op === 'set') marks[e] = ((marks[e]! & ~t.mask) ^ t.value) >>> 0;
+      else if (t.op === 'save') marks[e] = ((marks[e]! & ~t.ctmask) ^ (skb.mark & t.nfmask)) >>> 0;
+      else skb.mark = ((skb.mark & ~t.nfmask) ^ (marks[e]! & t.ctmask)) >>> 0;
+      return XT_CONTINUE;
+    }
+    default:
+      return XT_CONTINUE; // TRACE, NFLOG: recorded by the trace only
+  }
+}
+
+const XT_ONLY = new Set(['MARK', 'CONNMARK', 'TRACE', 'NFLOG']);
+
 /** Why natbox cannot run this target here, or undefined. `chain` is the built-in chain, if any. */
 export function checkTarget(t: Target, table: string, builtinChain: string | undefined): string | undefined {
   if (t.kind === 'other') return `unsupported target "${t.name}"`;
+  if (XT_ONLY.has(t.kind) && !ENGINE_RUNS_XT_TARGETS.has(t.kind))
+    return `target ${t.kind} is parsed and printed but the engine does not run it yet: not simulated`;
+  if (t.kind === 'CT' || t.kind === 'NOTRACK')
+    return `target ${t.kind === 'CT' ? 'CT --notrack' : 'NOTRACK'} is parsed and printed but not simulated yet`;
+  if (t.kind === 'NETMAP' || t.kind === 'TCPMSS')
+    return `target ${t.kind} is parsed and printed but not simulated yet`;
+  if ((t.kind === 'DNAT' || t.kind === 'SNAT') && t.ranges.some((r) => r.basePort !== undefined))
+    return `target ${t.kind} with a base port ("/port" shift) is parsed and printed but not simulated yet`;
   const hooks = NAT_HOOKS[t.kind];
   if (hooks) {
     if (table !== 'nat') return `target ${t.kind} is only valid in the nat table`;

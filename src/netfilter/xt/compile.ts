@@ -1,0 +1,114 @@
+// Fast first-packet classification: a chain compiled into buckets keyed by the cheap, exact parts
+// of its rules (protocol + destination port, destination /32, input interface), so that finding
+// the next rule that may match costs a few binary searches instead of a walk over every rule.
+// Rules whose cheap part is absent, inverted or a range stay in a generic list that is always
+// searched. The candidates are a superset of the matching rules and keep chain order, so walking
+// them with ruleMatches() gives exactly the answer, counters and trace of the linear walk
+// (ipt_do_table). The engine owns the walk; this file only answers "next candidate from i".
+import type { Chain, Rule } from '../../rules/model.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import type { Skb } from '../skb.ts';
+
+export interface CompiledChain {
+  /** The chain's rule array this was compiled from (recompile when it is replaced or edited). */
+  readonly rules: readonly Rule[];
+  /** The index of the first rule at or after `from` that may match `skb`; rules.length if none. */
+  next(skb: Skb, from: number): number;
+}
+
+/** The exact keys a rule can only match under (every one listed is necessary), or [] for generic. */
+function ruleKeys(r: Rule): string[] {
+  const proto = r.protocol && !r.protocol.invert ? r.protocol.value : 0;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+    for (const m of r.matches) {
+      if ((m.module === 'tcp' || m.module === 'udp') && m.dport && !m.dport.invert) {
+        if (m.dport.value.min === m.dport.value.max) return [`p${proto}:${m.dport.value.min}`];
+      }
+      if (m.module === 'multiport' && m.kind === 'dports' && !m.ports.invert) {
+        if (m.ports.value.every((p) => p.min === p.max))
+          return m.ports.value.map((p) => `p${proto}:${p.min}`);
+      }
+    }
+  }
+  if (r.dst && !r.dst.invert && r.dst.value.mask === 0xffffffff) return [`d${r.dst.value.addr}`];
+  if (r.inIface && !r.inIface.invert && !r.inIface.value.wildcard) return [`i${r.inIface.value.name}`];
+  return [];
+}
+
+/** The first element of the sorted `list` that is >= from, or `end`. */
+function nextIn(list: Int32Array, from: number, end: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length ? list[lo]! : end;
+}
+
+export function compileChain(chain: Chain): CompiledChain {
+  const rules = chain.rules;
+  const generic: number[] = [];
+  const buckets = new Map<string, number[]>();
+  rules.forEach((r, i) => {
+    const keys = ruleKeys(r);
+    if (keys.length === 0) generic.push(i);
+    for (const k of new Set(keys)) {
+      let b = buckets.get(k);
+      if (!b) buckets.set(k, (b = []));
+      b.push(i);
+    }
+  });
+  const gen = Int32Array.from(generic);
+  const ports = new Map<number, Int32Array>();
+  const dsts = new Map<number, Int32Array>();
+  const ins = new Map<string, Int32Array>();
+  for (const [k, v] of buckets) {
+    const a = Int32Array.from(v);
+    if (k[0] === 'p') {
+      const [proto, port] = k.slice(1).split(':').map(Number) as [number, number];
+      ports.set(proto * 65536 + port, a);
+    } else if (k[0] === 'd') dsts.set(Number(k.slice(1)), a);
+    else ins.set(k.slice(1), a);
+  }
+  const n = rules.length;
+  return {
+    rules,
+    next(skb, from) {
+      if (from >= n) return n;
+      let best = nextIn(gen, from, n);
+      if (best === from) return best;
+      if (ports.size && (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP)) {
+        const b = ports.get(skb.proto * 65536 + skb.dport);
+        if (b) best = Math.min(best, nextIn(b, from, n));
+      }
+      if (dsts.size) {
+        const b = dsts.get(skb.dst);
+        if (b) best = Math.min(best, nextIn(b, from, n));
+      }
+      if (ins.size) {
+        const b = ins.get(skb.inIf);
+        if (b) best = Math.min(best, nextIn(b, from, n));
+      }
+      return best;
+    },
+  };
+}
+
+/** Compiled chains cached per rule array: a chain edited in place must be recompiled (invalidate). */
+const cache = new WeakMap<readonly Rule[], CompiledChain>();
+
+export function compiledFor(chain: Chain): CompiledChain {
+  let c = cache.get(chain.rules);
+  if (!c || c.rules !== chain.rules) {
+    c = compileChain(chain);
+    cache.set(chain.rules, c);
+  }
+  return c;
+}
+
+/** Forget the compiled form of a chain whose rule array was edited in place. */
+export function invalidateChain(chain: Chain): void {
+  cache.delete(chain.rules);
+}

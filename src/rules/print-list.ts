@@ -1,0 +1,308 @@
+// Printing a table as `iptables -t NAME -L -n -v --line-numbers` prints it (iptables 1.8.9,
+// nf_tables), byte for byte with its trailing blanks: print_header() and print_rule_details() of
+// xshared.c, print_ifaces(), the addresses, then each match's and the target's `print` form (not
+// the save form: `tcp dpt:80`, `ctstate NEW`, `to:10.0.0.5:22`), from the libxt_*.c files and
+// checked against the real tool in test/rules/kernel.test.ts.
+import { formatIpv4, formatPrefix, type Prefix } from '../wire/addr.ts';
+import type { Chain, ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
+import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
+import { limitRate, orderedChains, saveString } from './print-save.ts';
+
+/** xtables_print_num() with FMT_KILOMEGAGIGA (-v without -x): `%5llu ` or a K/M/G/T unit. */
+export function printNum(n: number, noTable = false): string {
+  const pad = (s: string, w: number): string => (noTable ? s : s.padStart(w));
+  if (n <= 99999) return `${pad(String(n), 5)} `;
+  for (const unit of ['K', 'M', 'G']) {
+    n = Math.floor((n + 500) / 1000);
+    if (n <= 9999) return `${pad(String(n), 4)}${unit} `;
+  }
+  n = Math.floor((n + 500) / 1000);
+  return `${pad(String(n), 4)}T `;
+}
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+const range = (r: { min: number; max: number }, sep = ':'): string =>
+  r.min === r.max ? `${r.min}` : `${r.min}${sep}${r.max}`;
+const ctAddr = (p: Prefix): string => (p.mask === 0xffffffff ? formatIpv4(p.addr) : formatPrefix(p));
+
+/** ipv4_addr_to_string() with -n: `0.0.0.0/0`, a bare address for /32, else address/len. */
+function listAddr(p: Inv<Prefix> | undefined): string {
+  if (!p) return ' 0.0.0.0/0';
+  const text = p.value.mask === 0 ? '0.0.0.0/0' : ctAddr(p.value);
+  return `${p.invert ? '!' : ' '}${text}`;
+}
+
+function iface(m: Inv<IfaceMatch> | undefined): string {
+  if (!m) return '*';
+  return `${m.invert ? '!' : ''}${m.value.name}${m.value.wildcard ? '+' : ''}`;
+}
+
+function ports(name: string, p: Inv<{ min: number; max: number }> | undefined): string {
+  if (!p) return '';
+  const i = p.invert ? '!' : '';
+  return p.value.min === p.value.max
+    ? ` ${name}:${i}${p.value.min}`
+    : ` ${name}s:${i}${p.value.min}:${p.value.max}`;
+}
+
+function conntrackPrint(m: ConntrackMatch): string {
+  const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
+  let s = '';
+  if (m.ctstate)
+    s += `${i(m.ctstate)} ctstate ${CT_STATES.filter((c) => m.ctstate!.value.includes(c)).join(',')}`;
+  if (m.ctproto) s += `${i(m.ctproto)} ctproto ${m.ctproto.value}`;
+  for (const k of ['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'] as const) {
+    const v = m[k];
+    if (v) s += `${i(v)} ${k} ${ctAddr(v.value)}`;
+  }
+  for (const k of ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'] as const) {
+    const v = m[k];
+    if (v) s += `${i(v)} ${k} ${range(v.value)}`;
+  }
+  if (m.ctstatus) {
+    const names = CT_STATUS.filter(([, b]) => m.ctstatus!.value & b).map(([n]) => n);
+    s += `${i(m.ctstatus)} ctstatus ${names.length ? names.join(',') : 'NONE'}`;
+  }
+  if (m.ctexpire) s += `${i(m.ctexpire)} ctexpire ${range(m.ctexpire.value)}`;
+  if (m.ctdir) s += ` ctdir ${m.ctdir}`;
+  return s;
+}
+
+/** One match's `print` form (the part after the addresses). */
+export function printMatch(m: Match): string {
+  switch (m.module) {
+    case 'tcp':
+    case 'udp': {
+      let s = ` ${m.module}${ports('spt', m.sport)}${ports('dpt', m.dport)}`;
+      if (m.module === 'tcp') {
+        if (m.option) s += ` option=${m.option.invert ? '!' : ''}${m.option.value}`;
+        if (m.flags) {
+          const f = m.flags.value;
+          const X = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
+          s += ` flags:${m.flags.invert ? '!' : ''}${X(f.mask)}/${X(f.comp)}`;
+        }
+      }
+      return s;
+    }
+    case 'icmp': {
+      const t = m.icmpType!;
+      let s = ` icmp${t.invert ? ' !' : ''}type ${t.value.type}`;
+      if (t.value.codeMin === t.value.codeMax) s += ` code ${t.value.codeMin}`;
+      else if (t.value.codeMin !== 0 || t.value.codeMax !== 0xff)
+        s += ` codes ${t.value.codeMin}-${t.value.codeMax}`;
+      return s;
+    }
+    case 'comment':
+      return ` /* ${m.comment} */`;
+    case 'conntrack':
+      return conntrackPrint(m);
+    case 'state':
+      return `${m.state.invert ? ' !' : ''} state ${CT_STATES.filter((c) => m.state.value.includes(c)).join(',')}`;
+    case 'multiport':
+      return ` multiport ${m.kind} ${m.ports.invert ? ' !' : ''}${m.ports.value.map((r) => range(r)).join(',')}`;
+    case 'addrtype': {
+      const types = (x: Inv<number>): string =>
+        `${x.invert ? '!' : ''}${ADDRTYPE_NAMES.filter((_, k) => x.value & (1 << k)).join(',')}`;
+      let s = ' ADDRTYPE match';
+      if (m.srcType) s += ` src-type ${types(m.srcType)}`;
+      if (m.dstType) s += ` dst-type ${types(m.dstType)}`;
+      if (m.limitIfaceIn) s += ' limit-in';
+      if (m.limitIfaceOut) s += ' limit-out';
+      return s;
+    }
+    case 'iprange': {
+      const r = (x: Inv<{ min: number; max: number }>): string =>
+        `${x.invert ? '! ' : ''}${formatIpv4(x.value.min)}-${formatIpv4(x.value.max)}`;
+      let s = '';
+      if (m.src) s += ` source IP range ${r(m.src)}`;
+      if (m.dst) s += ` destination IP range ${r(m.dst)}`;
+      return s;
+    }
+    case 'mark':
+    case 'connmark': {
+      const { value, mask } = m.mark.value;
+      const vm = `${hex(value)}${mask !== 0xffffffff ? `/${hex(mask)}` : ''}`;
+      return m.module === 'mark'
+        ? ` mark match${m.mark.invert ? ' !' : ''} ${vm}`
+        : ` connmark match ${m.mark.invert ? '!' : ''} ${vm}`;
+    }
+    case 'mac':
+      return ` MAC${m.mac.invert ? ' !' : ''} ${m.mac.value}`;
+    case 'length':
+      return ` length ${m.length.invert ? '!' : ''}${range(m.length.value)}`;
+    case 'ttl':
+      return ` TTL match TTL ${{ eq: '==', ne: '!=', lt: '<', gt: '>' }[m.op]} ${m.ttl}`;
+    case 'pkttype':
+      return ` PKTTYPE ${m.pktType.invert ? '!=' : '='} ${m.pktType.value}`;
+    case 'tos':
+      return ` tos match${m.tos.invert ? '!' : ''}${hex2(m.tos.value.value)}/${hex2(m.tos.value.mask)}`;
+    case 'dscp':
+      return ` DSCP match ${m.dscp.invert ? '!' : ''}${hex2(m.dscp.value)}`;
+    case 'limit':
+      return ` limit: avg ${limitRate(m.avg)} burst ${m.burst}`;
+    case 'statistic':
+      if (m.mode === 'random')
+        return ` statistic mode random${m.invert ? ' !' : ''} probability ${(m.probability / 0x80000000).toFixed(11)}`;
+      return ` statistic mode nth${m.invert ? ' !' : ''} every ${m.every}${m.packet ? ` packet ${m.packet}` : ''}`;
+    case 'physdev': {
+      const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
+      const dev = (d: IfaceMatch): string => `${d.name}${d.wildcard ? '+' : ''}`;
+      let s = ' PHYSDEV match';
+      if (m.physIn) s += `${i(m.physIn)} --physdev-in ${dev(m.physIn.value)}`;
+      if (m.physOut) s += `${i(m.physOut)} --physdev-out ${dev(m.physOut.value)}`;
+      if (m.isIn) s += `${i(m.isIn)} --physdev-is-in`;
+      if (m.isOut) s += `${i(m.isOut)} --physdev-is-out`;
+      if (m.isBridged) s += `${i(m.isBridged)} --physdev-is-bridged`;
+      return s;
+    }
+    case 'owner': {
+      const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
+      let s = '';
+      if (m.socketExists) s += `${i(m.socketExists)} owner socket exists`;
+      if (m.uid) s += `${i(m.uid)} owner UID match ${range(m.uid.value, '-')}`;
+      if (m.gid) s += `${i(m.gid)} owner GID match ${range(m.gid.value, '-')}`;
+      if (m.supplGroups) s += ' incl. suppl. groups';
+      return s;
+    }
+    case 'set':
+      return `${m.invert ? ' !' : ''} match-set ${m.set} ${m.dirs.join(',')}`;
+    case 'other':
+      return ` ${m.name}`;
+  }
+}
+
+function natPrint(t: Extract<Target, { kind: 'DNAT' | 'SNAT' }>): string {
+  let s = '';
+  for (const r of t.ranges) {
+    s += ' to:';
+    if (r.hasAddr) s += formatIpv4(r.minAddr) + (r.maxAddr !== r.minAddr ? `-${formatIpv4(r.maxAddr)}` : '');
+    if (r.hasPorts) s += `:${r.minPort}${r.maxPort !== r.minPort ? `-${r.maxPort}` : ''}`;
+    if (r.basePort !== undefined) s += `/${t.kind === 'DNAT' ? r.basePort : 0}`;
+  }
+  return s + flagsPrint(t.flags);
+}
+
+const flagsPrint = (f: { random: boolean; randomFully: boolean; persistent: boolean }): string =>
+  `${f.random ? ' random' : ''}${f.randomFully ? ' random-fully' : ''}${f.persistent ? ' persistent' : ''}`;
+
+/** mark_tg_print / connmark_tg_print: the xmark pair shown as the operation it is. */
+function xmarkPrint(name: string, value: number, mask: number): string {
+  if (value === 0) return ` ${name} and ${hex(~mask)}`;
+  if (value === mask) return ` ${name} or ${hex(value)}`;
+  if (mask === 0) return ` ${name} xor ${hex(value)}`;
+  if (mask === 0xffffffff) return ` ${name} set ${hex(value)}`;
+  return ` ${name} xset ${hex(value)}/${hex(mask)}`;
+}
+
+const LOG_FLAG_BITS: Readonly<Record<string, number>> = {
+  '--log-tcp-sequence': 1,
+  '--log-tcp-options': 2,
+  '--log-ip-options': 4,
+  '--log-uid': 8,
+  '--log-macdecode': 0x20,
+};
+
+/** The target's `print` form. */
+export function printTarget(t: Target): string {
+  switch (t.kind) {
+    case 'DNAT':
+    case 'SNAT':
+      return natPrint(t);
+    case 'MASQUERADE':
+      return `${t.ports ? ` masq ports: ${range(t.ports, '-')}` : ''}${flagsPrint(t.flags)}`;
+    case 'REDIRECT':
+      return `${t.ports ? ` redir ports ${range(t.ports, '-')}` : ''}${flagsPrint(t.flags)}`;
+    case 'REJECT':
+      return ` reject-with ${t.with}`;
+    case 'LOG': {
+      let flags = 0;
+      let level = 4;
+      let prefix: string | undefined;
+      for (let k = 0; k < t.args.length; k++) {
+        const a = t.args[k]!;
+        if (a === '--log-level') level = Number(t.args[++k]);
+        else if (a === '--log-prefix') prefix = t.args[++k];
+        else flags |= LOG_FLAG_BITS[a] ?? 0;
+      }
+      return ` LOG flags ${flags} level ${level}${prefix !== undefined ? ` prefix "${prefix}"` : ''}`;
+    }
+    case 'MARK':
+      return xmarkPrint('MARK', t.value, t.mask);
+    case 'CONNMARK':
+      if (t.op === 'set') return xmarkPrint('CONNMARK', t.value, t.mask);
+      if (t.nfmask === 0xffffffff && t.ctmask === 0xffffffff) return ` CONNMARK ${t.op}`;
+      if (t.nfmask === t.ctmask) return ` CONNMARK ${t.op} mask ${hex(t.nfmask)}`;
+      return t.op === 'save'
+        ? ` CONNMARK save nfmask ${hex(t.nfmask)} ctmask ~${hex(t.ctmask)}`
+        : ` CONNMARK restore ctmask ${hex(t.ctmask)} nfmask ~${hex(t.nfmask)}`;
+    case 'CT':
+      return ' CT notrack';
+    case 'NOTRACK':
+      return ' NOTRACK';
+    case 'NETMAP':
+      return ` to:${formatPrefix(t.to)}`;
+    case 'TCPMSS':
+      return t.mss === 'clamp' ? ' TCPMSS clamp to PMTU' : ` TCPMSS set ${t.mss}`;
+    case 'NFLOG': {
+      let s = '';
+      if (t.prefix) s += ` nflog-prefix ${saveString(t.prefix)}`;
+      if (t.group) s += ` nflog-group ${t.group}`;
+      if (t.size !== undefined) s += ` nflog-size ${t.size}`;
+      if (t.threshold !== 1) s += ` nflog-threshold ${t.threshold}`;
+      return s;
+    }
+    default:
+      return ''; // ACCEPT, DROP, RETURN, jumps, TRACE: nothing after the matches
+  }
+}
+
+function targetName(t: Target | undefined): string {
+  if (!t) return '';
+  if (t.kind === 'jump' || t.kind === 'goto') return t.chain;
+  if (t.kind === 'other') return t.name;
+  if (t.kind === 'NOTRACK') return 'CT'; // iptables-nft lists NOTRACK as the CT target it is
+  return t.kind;
+}
+
+/** One rule line of `-L -n -v --line-numbers`. */
+export function listRule(num: number, r: Rule): string {
+  let s = `${String(num).padEnd(4)} `;
+  s += printNum(r.counters.packets) + printNum(r.counters.bytes);
+  s += `${targetName(r.target).padEnd(9)} `;
+  s += r.protocol?.invert ? '!' : ' ';
+  s += `${String(r.protocol?.value ?? 0).padEnd(4)} `;
+  s += `${r.fragment?.invert ? '!' : '-'}${r.fragment ? 'f' : '-'} `;
+  s += ` ${iface(r.inIface).padEnd(6)} ${iface(r.outIface).padEnd(6)} `;
+  s += `${listAddr(r.src).padEnd(20)} ${listAddr(r.dst).padEnd(20)} `;
+  if (r.target?.kind === 'goto') s += '[goto] ';
+  for (const m of r.matches) s += printMatch(m);
+  if (r.target) s += printTarget(r.target);
+  return s;
+}
+
+const HEADER = `num  ${'pkts'.padStart(5)} ${'bytes'.padStart(5)} ${'target'.padEnd(9)}  prot opt ${'in'.padEnd(6)} ${'out'.padEnd(6)}  ${'source'.padEnd(19)}  ${'destination'.padEnd(19)} `;
+
+function references(table: Table, chain: Chain): number {
+  let n = 0;
+  for (const c of table.chains.values())
+    for (const r of c.rules)
+      if ((r.target?.kind === 'jump' || r.target?.kind === 'goto') && r.target.chain === chain.name) n++;
+  return n;
+}
+
+/** The whole table as `iptables -t NAME -L -n -v --line-numbers` prints it. */
+export function printList(table: Table): string {
+  const out: string[] = [];
+  orderedChains(table.chains.values(), table.name).forEach((c, k) => {
+    if (k > 0) out.push('');
+    out.push(
+      c.builtin
+        ? `Chain ${c.name} (policy ${c.policy ?? 'ACCEPT'} ${printNum(c.counters.packets, true)}packets, ${printNum(c.counters.bytes, true)}bytes)`
+        : `Chain ${c.name} (${references(table, c)} references)`,
+    );
+    out.push(HEADER);
+    c.rules.forEach((r, i) => out.push(listRule(i + 1, r)));
+  });
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,81 @@
+// compileChain() against the linear walk: on random chains and packets, the compiled candidates
+// must contain every rule the linear walk matches, in order (fast-check).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { loadRulesText } from '../../src/rules/load.ts';
+import { ruleMatches } from '../../src/netfilter/xt/match.ts';
+import { compileChain } from '../../src/netfilter/xt/compile.ts';
+import { Skb } from '../../src/netfilter/skb.ts';
+import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
+import type { Chain } from '../../src/rules/model.ts';
+
+const ADDRS = ['192.0.2.1', '192.0.2.2', '10.0.0.1', '198.51.100.7'];
+const IFS = ['eth0', 'eth1', 'br-lan'];
+const PORTS = [22, 53, 80, 443, 8080];
+
+const ruleArb = fc.record({
+  proto: fc.constantFrom('', '-p tcp', '-p udp', '! -p tcp'),
+  dport: fc.constantFrom(
+    '',
+    '--dport 80',
+    '--dport 53',
+    '! --dport 80',
+    '--dport 1000:2000',
+    '-m multiport --dports 22,443',
+  ),
+  dst: fc.constantFrom('', '-d 192.0.2.1', '! -d 192.0.2.2', '-d 10.0.0.0/8'),
+  inIf: fc.constantFrom('', '-i eth0', '! -i eth1', '-i eth+'),
+});
+
+function ruleText(r: { proto: string; dport: string; dst: string; inIf: string }): string {
+  const dport = r.proto === '-p tcp' || r.proto === '-p udp' ? r.dport : '';
+  return `iptables -t nat -A PREROUTING ${r.inIf} ${r.dst} ${r.proto} ${dport} -j ACCEPT`;
+}
+
+const pktArb = fc.record({
+  tcp: fc.boolean(),
+  dst: fc.constantFrom(...ADDRS),
+  dport: fc.constantFrom(...PORTS, 1500),
+  inIf: fc.constantFrom(...IFS),
+});
+
+function skbOf(p: { tcp: boolean; dst: string; dport: number; inIf: string }): Skb {
+  const [a, b, c, d] = p.dst.split('.').map(Number) as [number, number, number, number];
+  const ip = { src: 0xc0a8010a, dst: ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, id: 1 };
+  const buf = p.tcp
+    ? buildTcpPacket(ip, { srcPort: 40000, dstPort: p.dport, seq: 1, ack: 0, flags: 0x02, window: 100 })
+    : buildUdpPacket(ip, { srcPort: 40000, dstPort: p.dport });
+  return new Skb().load(buf, 0, p.inIf, '');
+}
+
+test('compile: compiled candidates visit every rule the linear walk matches, in order', () => {
+  fc.assert(
+    fc.property(
+      fc.array(ruleArb, { minLength: 0, maxLength: 40 }),
+      fc.array(pktArb, { minLength: 1, maxLength: 8 }),
+      (rules, pkts) => {
+        const r = loadRulesText(rules.map(ruleText).join('\n'), 'x');
+        assert.ok(r.ok);
+        const chain: Chain = r.ruleset.tables.get('nat')?.chains.get('PREROUTING') ?? {
+          name: 'PREROUTING',
+          builtin: true,
+          policy: 'ACCEPT',
+          counters: { packets: 0, bytes: 0 },
+          rules: [],
+        };
+        const c = compileChain(chain);
+        for (const p of pkts) {
+          const skb = skbOf(p);
+          const linear = chain.rules.flatMap((rule, i) => (ruleMatches(rule, skb) ? [i] : []));
+          const compiled: number[] = [];
+          for (let i = c.next(skb, 0); i < chain.rules.length; i = c.next(skb, i + 1)) {
+            if (ruleMatches(chain.rules[i]!, skb)) compiled.push(i);
+          }
+          assert.deepEqual(compiled, linear);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
