@@ -2,29 +2,32 @@
 // kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
 // the current time, and acts on the verdict. No I/O and no clock of its own.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
-import { read16, read32, write16 } from '../wire/checksum.ts';
-import { tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
+import { checksumUpdate16, read16, read32, write16 } from '../wire/checksum.ts';
+import { TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
 import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
-import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
+import { type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
 import {
   IPS_ASSURED,
+  IPS_CONFIRMED,
   IPS_DST_NAT,
   IPS_DST_NAT_DONE,
   IPS_SEEN_REPLY,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   ConntrackTable,
+  REC_META,
+  REC_WORDS,
 } from './conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from './conntrack/tuple.ts';
 import {
   tcpNewState,
-  tcpPacket,
+  tcpPacketTick,
   TCP_VERDICT_INVALID,
   TCP_VERDICT_KILLED,
   TCP_VERDICT_REOPEN,
 } from './conntrack/proto-tcp.ts';
-import { genericPacket, icmpPacket, udpPacket } from './conntrack/proto-udp-icmp.ts';
+import { genericPacket, icmpPacket, udpPacketTick } from './conntrack/proto-udp-icmp.ts';
 import { defaultTimeouts, isTimeoutName, type Timeouts } from './conntrack/timeouts.ts';
 import {
   MANIP_DST,
@@ -124,6 +127,18 @@ export class Netfilter {
   readonly stats = { invalid: 0, insert_failed: 0, drop: 0, early_drop: 0 };
 
   private readonly tables: Map<TableName, Map<string, Chain>>;
+  // The tables this ruleset has, looked up once: an absent table costs a field test per hook.
+  private readonly raw: Map<string, Chain> | undefined;
+  private readonly mangle: Map<string, Chain> | undefined;
+  private readonly filter: Map<string, Chain> | undefined;
+  private readonly security: Map<string, Chain> | undefined;
+  private readonly natTable: Map<string, Chain> | undefined;
+  /** runTable's jump stack, reused (no arrays per packet). */
+  private readonly stackC: Chain[] = [];
+  private readonly stackI: number[] = [];
+  /** NAT ranges of DNAT/SNAT targets, made once per target; MASQUERADE/REDIRECT's scratch range. */
+  private readonly ranges = new WeakMap<object, NatRangeN>();
+  private readonly scratchRange: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
   private readonly host: NfHost;
   private readonly loose: boolean;
   /**
@@ -145,6 +160,11 @@ export class Netfilter {
     this.loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
     this.tables = new Map();
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
+    this.raw = this.tables.get('raw');
+    this.mangle = this.tables.get('mangle');
+    this.filter = this.tables.get('filter');
+    this.security = this.tables.get('security');
+    this.natTable = this.tables.get('nat');
     this.tracking = needsConntrack(cfg.ruleset);
   }
 
@@ -152,55 +172,60 @@ export class Netfilter {
 
   /** PREROUTING: raw, conntrack, mangle, nat (DNAT). */
   prerouting(skb: Skb, now: number): number {
-    if (this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    if (this.raw && this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'PREROUTING');
     if (this.tableFull) return this.fullDrop(skb);
-    if (this.runTable('mangle', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    if (this.mangle && this.runTable('mangle', 'PREROUTING', skb) !== T_ACCEPT)
+      return this.dropped(skb, 'mangle');
     return this.natHook(skb, 'PREROUTING', MANIP_DST, now);
   }
 
   /** INPUT: mangle, filter, security, nat (SNAT), confirm. */
   input(skb: Skb, now: number): number {
-    for (const t of ['mangle', 'filter', 'security'] as const) {
-      const v = this.runTable(t, 'INPUT', skb);
-      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
-    }
+    const v = this.filterTables('INPUT', skb, true);
+    if (v !== NF_ACCEPT) return v;
     if (this.natHook(skb, 'INPUT', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
     return this.confirm(skb, now);
   }
 
   /** FORWARD: mangle, filter, security. */
   forward(skb: Skb, _now: number): number {
-    for (const t of ['mangle', 'filter', 'security'] as const) {
-      const v = this.runTable(t, 'FORWARD', skb);
-      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
-    }
-    return NF_ACCEPT;
+    return this.filterTables('FORWARD', skb, true);
   }
 
   /** OUTPUT, first half: raw, conntrack, mangle, nat (DNAT). The stack reroutes after it. */
   output(skb: Skb, now: number): number {
-    if (this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    if (this.raw && this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'OUTPUT');
     if (this.tableFull) return this.fullDrop(skb);
-    if (this.runTable('mangle', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    if (this.mangle && this.runTable('mangle', 'OUTPUT', skb) !== T_ACCEPT)
+      return this.dropped(skb, 'mangle');
     return this.natHook(skb, 'OUTPUT', MANIP_DST, now);
   }
 
   /** OUTPUT, second half (after rerouting): filter, security. */
   outputFilter(skb: Skb, _now: number): number {
-    for (const t of ['filter', 'security'] as const) {
-      const v = this.runTable(t, 'OUTPUT', skb);
-      if (v !== T_ACCEPT) return this.dropped(skb, t, v === T_REJECT);
-    }
-    return NF_ACCEPT;
+    return this.filterTables('OUTPUT', skb, false);
   }
 
   /** POSTROUTING: mangle, nat (SNAT), confirm. */
   postrouting(skb: Skb, now: number): number {
-    if (this.runTable('mangle', 'POSTROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'mangle');
+    if (this.mangle && this.runTable('mangle', 'POSTROUTING', skb) !== T_ACCEPT)
+      return this.dropped(skb, 'mangle');
     if (this.natHook(skb, 'POSTROUTING', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
     return this.confirm(skb, now);
+  }
+
+  /** (mangle,) filter, security at one hook, in that order; the first verdict that is not ACCEPT. */
+  private filterTables(hook: HookName, skb: Skb, withMangle: boolean): number {
+    let v: number;
+    if (withMangle && this.mangle && (v = this.runTable('mangle', hook, skb)) !== T_ACCEPT)
+      return this.dropped(skb, 'mangle', v === T_REJECT);
+    if (this.filter && (v = this.runTable('filter', hook, skb)) !== T_ACCEPT)
+      return this.dropped(skb, 'filter', v === T_REJECT);
+    if (this.security && (v = this.runTable('security', hook, skb)) !== T_ACCEPT)
+      return this.dropped(skb, 'security', v === T_REJECT);
+    return NF_ACCEPT;
   }
 
   /** The stack dropped the packet on its own (no route, TTL): forget an unconfirmed entry. */
@@ -227,52 +252,69 @@ export class Netfilter {
       return;
     }
     const ct = this.conntrack;
+    const proto = skb.proto;
+    const nowTick = ct.tick(now);
+    let ed: number;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+      // The common case: the tuple is the packet's own fields, no TupleBuf needed for the lookup.
+      ed = ct.lookupTick(skb.src, skb.dst, proto, skb.sport, skb.dport, nowTick);
+      if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
+      this.tA.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
+    } else {
+      const t = this.tA;
+      if (proto === IPPROTO_ICMP) {
+        if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+        if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
+      } else {
+        t.set(skb.src, skb.dst, proto, 0, 0);
+      }
+      ed = ct.lookupTick(t.src, t.dst, t.proto, t.sport, t.dport, nowTick);
+      if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
+    }
+    // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
+    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType))
+      return this.setCt(skb, -1, 0, CT_INVALID, hook);
     const t = this.tA;
-    if (skb.proto === IPPROTO_ICMP) {
-      if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
-      if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
-      t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
-    } else if (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP) {
-      t.set(skb.src, skb.dst, skb.proto, skb.sport, skb.dport);
-    } else {
-      t.set(skb.src, skb.dst, skb.proto, 0, 0);
+    invertTuple(this.tB, t);
+    const e = ct.alloc(t, this.tB, now);
+    if (e < 0) {
+      // The table is full and nothing could be evicted: nf_conntrack_in drops the packet.
+      this.stats.drop++;
+      this.tableFull = true;
+      return this.setCt(skb, -1, 0, CT_INVALID, hook);
     }
-    const ed = ct.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
-    let created = false;
-    let e: number;
-    let dir: number;
-    if (ed < 0) {
-      // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
-      if (skb.proto === IPPROTO_ICMP && !ICMP_REQUESTS.has(skb.icmpType))
-        return this.setCt(skb, -1, 0, CT_INVALID, hook);
-      invertTuple(this.tB, t);
-      e = ct.alloc(t, this.tB, now);
-      if (e < 0) {
-        // The table is full and nothing could be evicted: nf_conntrack_in drops the packet.
-        this.stats.drop++;
-        this.tableFull = true;
+    if (proto === IPPROTO_TCP) {
+      const st = tcpNewState(skb.tcpFlags, this.loose);
+      if (st > 9) {
+        ct.release(e);
+        this.stats.invalid++;
         return this.setCt(skb, -1, 0, CT_INVALID, hook);
       }
-      dir = DIR_ORIGINAL;
-      created = true;
-      if (skb.proto === IPPROTO_TCP) {
-        const st = tcpNewState(skb.tcpFlags, this.loose);
-        if (st > 9) {
-          ct.release(e);
-          this.stats.invalid++;
-          return this.setCt(skb, -1, 0, CT_INVALID, hook);
-        }
-        ct.state[e] = st;
-      }
-    } else {
-      e = ed >>> 1;
-      dir = ed & 1;
+      ct.setTcpState(e, st);
     }
-    const beforeState = ct.state[e]!;
-    const beforeStatus = ct.status[e]!;
-    if (skb.proto === IPPROTO_TCP) {
-      const seq = read16(skb.buf, skb.l4off + 4) * 65536 + read16(skb.buf, skb.l4off + 6);
-      const v = tcpPacket(ct, e, dir, skb.tcpFlags, seq, now, this.timeouts, created);
+    this.ctPacket(skb, e, DIR_ORIGINAL, true, nowTick, now, hook);
+  }
+
+  /** The per-protocol update of entry `e` for this packet (nf_conntrack_in after the lookup). */
+  private ctPacket(
+    skb: Skb,
+    e: number,
+    dir: number,
+    created: boolean,
+    nowTick: number,
+    now: number,
+    hook: HookName,
+  ): void {
+    const ct = this.conntrack;
+    const m = e * REC_WORDS + REC_META;
+    const before = ct.rec[m]!;
+    const proto = skb.proto;
+    if (proto === IPPROTO_TCP) {
+      const flags = skb.tcpFlags;
+      // The sequence number matters only for a SYN (tcpPacket keeps the last one).
+      const seq = flags & TCP_SYN ? read32(skb.buf, skb.l4off + 4) : 0;
+      const v = tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeouts, created);
       if (v === TCP_VERDICT_REOPEN) {
         ct.remove(e);
         return this.conntrackIn(skb, now, hook);
@@ -284,9 +326,9 @@ export class Netfilter {
       if (v === TCP_VERDICT_KILLED) {
         // The entry is gone from the table, but this packet still carries it (and its NAT).
       }
-    } else if (skb.proto === IPPROTO_UDP) {
-      udpPacket(ct, e, now, this.timeouts);
-    } else if (skb.proto === IPPROTO_ICMP) {
+    } else if (proto === IPPROTO_UDP) {
+      udpPacketTick(ct, e, nowTick, this.timeouts);
+    } else if (proto === IPPROTO_ICMP) {
       icmpPacket(ct, e, now, this.timeouts);
     } else {
       genericPacket(ct, e, now, this.timeouts);
@@ -294,12 +336,17 @@ export class Netfilter {
     let ctinfo: number;
     if (dir === DIR_REPLY) {
       ctinfo = IP_CT_ESTABLISHED_REPLY;
-      ct.status[e]! |= IPS_SEEN_REPLY;
+      ct.rec[m]! |= IPS_SEEN_REPLY;
     } else {
-      ctinfo = ct.status[e]! & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
+      ctinfo = ct.rec[m]! & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
     }
-    this.setCt(skb, e, dir, ctinfo, hook, created);
-    if (!created && ct.isConfirmed(e) && (ct.state[e] !== beforeState || ct.status[e] !== beforeStatus)) {
+    skb.ct = e;
+    skb.ctDir = dir;
+    skb.ctinfo = ctinfo;
+    if (this.tracer) this.tracer.conntrack(hook, ctinfo, e, created);
+    // An event when the state or the status changed (the top 4 bits are last_index, not state).
+    const after = ct.rec[m]!;
+    if (!created && (after & IPS_CONFIRMED) !== 0 && ((before ^ after) & 0x0fffffff) !== 0) {
       ct.listener?.('UPDATE', e);
       this.tracer?.ctEvent('UPDATE', e);
     }
@@ -373,14 +420,14 @@ export class Netfilter {
     const ct = this.conntrack;
     const doneBit = manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
     let by: 'rule' | 'null-binding' | 'mapping' = 'mapping';
-    if (skb.ctinfo === IP_CT_NEW && (ct.status[e]! & doneBit) === 0) {
+    if (skb.ctinfo === IP_CT_NEW && (ct.statusOf(e) & doneBit) === 0) {
       by = 'rule';
-      if (this.tables.has('nat')) {
+      if (this.natTable) {
         const v = this.runTable('nat', hook, skb, now);
         if (v === T_DROP) return this.dropped(skb, 'nat');
       }
-      const natBits = ct.status[e]! & (IPS_SRC_NAT | IPS_DST_NAT);
-      if ((ct.status[e]! & doneBit) === 0) {
+      const natBits = ct.statusOf(e) & (IPS_SRC_NAT | IPS_DST_NAT);
+      if ((ct.statusOf(e) & doneBit) === 0) {
         // No rule bound it: the null binding (nf_nat_alloc_null_binding), still clash-checked.
         if (!this.nat.setup(e, undefined, manip, now)) return this.dropped(skb, 'nat: no free tuple');
         by = 'null-binding';
@@ -388,7 +435,7 @@ export class Netfilter {
           this.tracer.nullBinding(
             hook,
             manip === MANIP_SRC ? 'SNAT' : 'DNAT',
-            (ct.status[e]! & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0,
+            (ct.statusOf(e) & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0,
           );
       }
     }
@@ -403,40 +450,48 @@ export class Netfilter {
     manip: number,
     by: 'rule' | 'null-binding' | 'mapping',
   ): void {
-    const ct = this.conntrack;
+    const rec = this.conntrack.rec;
     const e = skb.ct;
     const dir = skb.ctDir;
     let statusBit = manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
     if (dir === DIR_REPLY) statusBit ^= IPS_SRC_NAT | IPS_DST_NAT;
-    if ((ct.status[e]! & statusBit) === 0) return;
-    // The target is the inverse of the other direction's tuple.
-    ct.readTuple(e, dir ^ 1, this.tB);
-    invertTuple(this.tC, this.tB);
+    if ((rec[e * REC_WORDS + REC_META]! & statusBit) === 0) return;
+    const proto = skb.proto;
     const before = this.tracer ? ([skb.src, skb.dst, skb.sport, skb.dport] as const) : undefined;
     const b = skb.buf;
     const o = skb.off;
     const l4 = skb.l4off;
-    const proto = skb.proto;
+    // The target is the inverse of the other direction's tuple: for a source manip, its
+    // destination address and port; for a destination manip, its source (ICMP: the echo id, its
+    // source "port", either way). Read from the record directly, nothing copied.
+    const other = e * REC_WORDS + (dir ^ 1) * 3;
+    const otherPorts = rec[other + 2]!;
+    const ports = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
     if (manip === MANIP_SRC) {
-      const oldAddr = skb.src;
-      if (oldAddr !== this.tC.src) {
-        ipv4SetSrc(b, o, this.tC.src);
-        fixL4Pseudo(b, l4, proto, oldAddr, this.tC.src);
-      }
-      if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) setL4Port(b, l4, proto, 0, this.tC.sport);
+      const addr = rec[other + 1]!;
+      if (skb.src !== addr) setAddr(b, o, l4, proto, 12, addr >>> 16, addr & 0xffff);
+      if (ports) setL4Port(b, l4, proto, 0, otherPorts & 0xffff);
     } else {
-      const oldAddr = skb.dst;
-      if (oldAddr !== this.tC.dst) {
-        ipv4SetDst(b, o, this.tC.dst);
-        fixL4Pseudo(b, l4, proto, oldAddr, this.tC.dst);
-      }
-      if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) setL4Port(b, l4, proto, 2, this.tC.dport);
+      const addr = rec[other]!;
+      if (skb.dst !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
+      if (ports) setL4Port(b, l4, proto, 2, otherPorts >>> 16);
     }
     if (proto === IPPROTO_ICMP) {
       // icmp_manip_pkt: the echo id is rewritten to the target's id for either manip type.
-      if (read16(b, l4 + 4) !== this.tC.sport) icmpSetEchoId(b, l4, this.tC.sport);
+      if (read16(b, l4 + 4) !== otherPorts >>> 16) icmpSetEchoId(b, l4, otherPorts >>> 16);
     }
-    skb.parse();
+    if (ports && !skb.fragment) {
+      // Only addresses and ports changed: refresh those fields as parse() would, without it.
+      skb.src = read32(b, o + 12);
+      skb.dst = read32(b, o + 16);
+      const l4len = o + skb.len - l4;
+      if (proto === IPPROTO_UDP ? l4len >= 8 : l4len >= 14) {
+        skb.sport = read16(b, l4);
+        skb.dport = read16(b, l4 + 2);
+      }
+    } else {
+      skb.parse();
+    }
     if (this.tracer && before) {
       this.tracer.nat(hook, {
         manip: manip === MANIP_SRC ? 'SNAT' : 'DNAT',
@@ -462,7 +517,7 @@ export class Netfilter {
     const ct = this.conntrack;
     const e = skb.ct;
     const dir = skb.ctDir;
-    const status = ct.status[e]!;
+    const status = ct.statusOf(e);
     if (skb.icmpType === 5) {
       if ((status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
         return false;
@@ -501,24 +556,28 @@ export class Netfilter {
   private runTable(table: TableName, hook: HookName, skb: Skb, now = 0): number {
     const chains = this.tables.get(table);
     if (!chains) return T_ACCEPT;
+    // Every caller passes a built-in chain of this table (BUILTIN_CHAINS).
     const start = chains.get(hook);
-    if (!start || !BUILTIN_CHAINS[table].includes(hook)) return T_ACCEPT;
-    // A stack of (chain, next rule index) for jumps; goto replaces the top.
-    const stackC: Chain[] = [];
-    const stackI: number[] = [];
+    if (!start) return T_ACCEPT;
+    // A stack of (chain, next rule index) for jumps; goto replaces the top. The arrays are the
+    // engine's, reused: `sp` entries of them belong to this walk.
+    const stackC = this.stackC;
+    const stackI = this.stackI;
+    let sp = 0;
     let chain: Chain = start;
     let i = 0;
     for (;;) {
       if (i >= chain.rules.length) {
-        if (stackC.length === 0) {
+        if (sp === 0) {
           chain.counters.packets++;
           chain.counters.bytes += skb.len;
           const pol = chain.policy ?? 'ACCEPT';
           this.tracer?.policy(hook, table, chain.name, pol);
           return pol === 'DROP' ? T_DROP : T_ACCEPT;
         }
-        chain = stackC.pop()!;
-        i = stackI.pop()!;
+        sp--;
+        chain = stackC[sp]!;
+        i = stackI[sp]!;
         continue;
       }
       const rule = chain.rules[i]!;
@@ -538,11 +597,12 @@ export class Netfilter {
           skb.rejectWith = t.with;
           return T_REJECT;
         case 'RETURN':
-          if (stackC.length === 0) {
+          if (sp === 0) {
             i = chain.rules.length; // RETURN in a built-in chain: apply the policy
           } else {
-            chain = stackC.pop()!;
-            i = stackI.pop()!;
+            sp--;
+            chain = stackC[sp]!;
+            i = stackI[sp]!;
           }
           continue;
         case 'jump':
@@ -550,8 +610,9 @@ export class Netfilter {
           const next = chains.get(t.chain);
           if (!next) return T_DROP; // refused by checkRuleset; never reached
           if (t.kind === 'jump') {
-            stackC.push(chain);
-            stackI.push(i);
+            stackC[sp] = chain;
+            stackI[sp] = i;
+            sp++;
           }
           chain = next;
           i = 0;
@@ -561,42 +622,46 @@ export class Netfilter {
           continue;
         case 'DNAT':
         case 'SNAT': {
-          const r = t.ranges[0];
-          const range = r
-            ? toRangeN(r, t.flags)
-            : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+          // The target's range in numbers, made at its first use (targets are immutable).
+          let range = this.ranges.get(t);
+          if (!range) {
+            const r = t.ranges[0];
+            range = r
+              ? toRangeN(r, t.flags)
+              : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+            this.ranges.set(t, range);
+          }
           return this.bindNat(skb, t.kind === 'SNAT' ? MANIP_SRC : MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
         }
         case 'MASQUERADE': {
           // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
           const addr = this.host.masqueradeAddress(skb.outIf, skb.dst);
           if (addr === 0) return T_DROP;
-          const range: NatRangeN = {
-            minAddr: addr,
-            maxAddr: addr,
-            minPort: t.ports?.min ?? 0,
-            maxPort: t.ports?.max ?? 0,
-            flags: NF_NAT_RANGE_MAP_IPS | (t.ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(t.flags),
-          };
+          const range = this.scratch(addr, t.ports, natFlags(t.flags));
           return this.bindNat(skb, MANIP_SRC, range, now) ? T_ACCEPT : T_DROP;
         }
         case 'REDIRECT': {
           // nf_nat_redirect_ipv4: the in interface's primary address (127.0.0.1 when local).
           const addr = hook === 'OUTPUT' ? 0x7f000001 : this.host.primaryAddress(skb.inIf);
           if (addr === 0) return T_DROP;
-          const range: NatRangeN = {
-            minAddr: addr,
-            maxAddr: addr,
-            minPort: t.ports?.min ?? 0,
-            maxPort: t.ports?.max ?? 0,
-            flags: NF_NAT_RANGE_MAP_IPS | (t.ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(t.flags),
-          };
+          const range = this.scratch(addr, t.ports, natFlags(t.flags));
           return this.bindNat(skb, MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
         }
         case 'other':
           return T_DROP; // refused by checkRuleset; never reached
       }
     }
+  }
+
+  /** The range of MASQUERADE and REDIRECT: one address, the target's ports (a reused object). */
+  private scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {
+    const r = this.scratchRange;
+    r.minAddr = addr;
+    r.maxAddr = addr;
+    r.minPort = ports?.min ?? 0;
+    r.maxPort = ports?.max ?? 0;
+    r.flags = NF_NAT_RANGE_MAP_IPS | (ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | flags;
+    return r;
   }
 
   private dropped(skb: Skb, why: string, reject = false): number {
@@ -613,14 +678,42 @@ export class Netfilter {
 
   /** Whether this entry has been assured (for tests and the trace). */
   isAssured(e: number): boolean {
-    return (this.conntrack.status[e]! & IPS_ASSURED) !== 0;
+    return (this.conntrack.statusOf(e) & IPS_ASSURED) !== 0;
   }
 }
 
-/** An address in the pseudo-header changed: fix the TCP or UDP checksum (RFC 1624). */
-function fixL4Pseudo(b: Uint8Array, l4: number, proto: number, from: number, to: number): void {
-  if (proto === IPPROTO_TCP) tcpPseudoAddrChanged(b, l4, from, to);
-  else if (proto === IPPROTO_UDP) udpPseudoAddrChanged(b, l4, from, to);
+/**
+ * Replaces the IPv4 address at `o + at` (12: source, 16: destination), given as two 16-bit
+ * halves, and fixes the IP header checksum and the TCP/UDP pseudo-header checksum (RFC 1624), as
+ * ipv4SetSrc/ipv4SetDst + tcpPseudoAddrChanged/udpPseudoAddrChanged do, with the same arithmetic.
+ * Halves, because a 32-bit address passed to a call that is not inlined is boxed (an allocation
+ * per packet); 16-bit values never are.
+ */
+function setAddr(
+  b: Uint8Array,
+  o: number,
+  l4: number,
+  proto: number,
+  at: number,
+  nh: number,
+  nl: number,
+): void {
+  const p = o + at;
+  const oh = (b[p]! << 8) | b[p + 1]!;
+  const ol = (b[p + 2]! << 8) | b[p + 3]!;
+  write16(b, o + 10, checksumUpdate16(checksumUpdate16(read16(b, o + 10), oh, nh), ol, nl));
+  b[p] = nh >>> 8;
+  b[p + 1] = nh & 0xff;
+  b[p + 2] = nl >>> 8;
+  b[p + 3] = nl & 0xff;
+  if (proto === IPPROTO_TCP) {
+    write16(b, l4 + 16, checksumUpdate16(checksumUpdate16(read16(b, l4 + 16), oh, nh), ol, nl));
+  } else if (proto === IPPROTO_UDP) {
+    const hc = read16(b, l4 + 6);
+    if (hc === 0) return; // no checksum: stays 0
+    const c = checksumUpdate16(checksumUpdate16(hc, oh, nh), ol, nl);
+    write16(b, l4 + 6, c === 0 ? 0xffff : c);
+  }
 }
 
 /** Sets a TCP/UDP port (`which` 0 = source, 2 = destination) and fixes the checksum. */
@@ -706,4 +799,4 @@ export function needsConntrack(rs: Ruleset): boolean {
 }
 
 /** ICMP types that may start a connection (nf_conntrack_icmp_packet's valid_new). */
-const ICMP_REQUESTS = new Set([8, 13, 15, 17]);
+const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || type === 15 || type === 17;

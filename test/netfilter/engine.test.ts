@@ -424,3 +424,32 @@ test('conntrack: a full table of ASSURED entries drops the new connection and co
   assert.equal(nf.conntrack.fullDrops, 1);
   assert.equal(nf.conntrack.count, 4);
 });
+
+test('engine: after a NAT rewrite the Skb fields are those a fresh parse of the bytes gives', () => {
+  const nf = engine(SEED_RULES);
+  const cases: [Uint8Array, string, string][] = [
+    [
+      tcp({ src: '192.168.1.10', dst: '203.0.113.22', sport: 40000, dport: 80, flags: TCP_SYN }),
+      'br-lan',
+      'br-lan',
+    ],
+    [
+      tcp({ src: '192.168.1.200', dst: '192.168.1.1', sport: 80, dport: 40000, flags: TCP_SYN | TCP_ACK }),
+      'br-lan',
+      'br-lan',
+    ],
+    [
+      tcp({ src: '192.168.1.10', dst: '203.0.113.22', sport: 40000, dport: 80, flags: TCP_ACK }),
+      'br-lan',
+      'br-lan',
+    ],
+  ];
+  for (const [b, inIf, outIf] of cases) {
+    assert.equal(forward(nf, b, inIf, outIf, 0.1), NF_ACCEPT);
+    const s = lastSkb();
+    const got = [s.src, s.dst, s.sport, s.dport, s.proto, s.tcpFlags, s.len, s.l4off];
+    s.parse();
+    assert.deepEqual(got, [s.src, s.dst, s.sport, s.dport, s.proto, s.tcpFlags, s.len, s.l4off]);
+    assertChecksums(b);
+  }
+});

@@ -226,3 +226,52 @@ test('conntrack-table: by-source chains hold entries linked by NAT until they ar
   ct.remove(a);
   assert.deepEqual(chain(t), []);
 });
+
+test('conntrack-table: times are millisecond ticks; past 24 days the base moves and expiries keep their meaning', () => {
+  const ct = new ConntrackTable(16);
+  const day = 86400;
+  const old = addEntry(ct, tuple('10.0.0.1', '10.0.0.2', IPPROTO_UDP, 1000, 53), 0, 100);
+  const t0 = 30 * day + 0.25; // beyond 2^31 ms after the first base: a rebase
+  const orig = tuple('10.0.0.3', '10.0.0.2', IPPROTO_TCP, 1000, 80);
+  const e = addEntry(ct, orig, t0, 432000);
+  assert.equal(ct.expiresAt(e), t0 + 432000);
+  assert.equal(ct.expires[e], t0 + 432000, 'the seconds view agrees');
+  assert.equal(find(ct, orig, t0 + 431999.999), e << 1);
+  assert.deepEqual(ct.entries(t0), [e], 'the entry of day 0 expired long ago');
+  assert.ok(ct.isExpired(old, t0));
+  const u = addEntry(ct, tuple('10.0.0.4', '10.0.0.2', IPPROTO_UDP, 1000, 53), t0 + 1.5, 30);
+  ct.tick(t0 + 13 * day); // another rebase, 12.4 days back from then
+  assert.ok(Math.abs(ct.expiresAt(e) - (t0 + 432000)) < 1e-6, 'expiries move with the base');
+  // A time before the new base is kept as the base: still days ago, and "more than 2 s ago" is
+  // all UDP asks of it.
+  assert.ok(ct.createdAt(u) <= t0 + 13 * day - 2);
+  assert.equal(find(ct, orig, t0 + 432000), NO_ENTRY);
+});
+
+test('conntrack-table: confirm reaps expired entries on both probes and keeps every live tuple findable', () => {
+  // A small table where entries keep expiring and their tuples come back, in both directions.
+  const ct = new ConntrackTable(8);
+  const live = new Map<number, [TupleBuf, TupleBuf]>();
+  let now = 0;
+  for (let round = 0; round < 400; round++) {
+    now += (round * 7) % 5;
+    const a = round % 11;
+    const orig = new TupleBuf().set(0x0a000001 + (a % 3), 0x0a000100, IPPROTO_UDP, 1000 + a, 53);
+    // The reply of every third entry is the inverse of another tuple's, so that reply probes meet
+    // expired entries of other connections.
+    const reply = new TupleBuf().set(0x0a000100, 0x0a000001 + ((a + round) % 3), IPPROTO_UDP, 53, 1000 + a);
+    if (ct.lookup(orig.src, orig.dst, orig.proto, orig.sport, orig.dport, now) !== NO_ENTRY) continue;
+    const e = ct.alloc(orig, reply, now);
+    if (e === NO_ENTRY) continue;
+    ct.expires[e] = now + 1 + (round % 4);
+    if (ct.confirm(e, now)) live.set(e, [orig, reply]);
+    for (const [x, [o, r]] of live) {
+      if (!ct.isUsed(x) || ct.isExpired(x, now)) {
+        live.delete(x);
+        continue;
+      }
+      assert.equal(find(ct, o, now), x << 1, `round ${round}: original of ${x}`);
+      assert.equal(find(ct, r, now), (x << 1) | 1, `round ${round}: reply of ${x}`);
+    }
+  }
+});

@@ -16,7 +16,7 @@ const PROTO_NAMES: Record<number, string> = {
 export const protoName = (p: number): string => PROTO_NAMES[p] ?? 'unknown';
 
 function tupleText(t: ConntrackTable, e: number, dir: number): string {
-  const p = t.proto[e]!;
+  const p = t.protoOf(e);
   const base = `src=${formatIpv4(t.src(e, dir))} dst=${formatIpv4(t.dst(e, dir))}`;
   if (p === IPPROTO_ICMP) {
     const td = t.dport(e, dir);
@@ -29,15 +29,15 @@ function tupleText(t: ConntrackTable, e: number, dir: number): string {
 
 /** Whole seconds left, as the kernel prints (ct->timeout - now) / HZ. */
 export function secondsLeft(t: ConntrackTable, e: number, now: number): number {
-  return Math.max(0, Math.floor(t.expires[e]! - now + 1e-9));
+  return t.secondsLeft(e, now);
 }
 
 /** The body after the timeout, shared by every form: state, tuples, flags, mark. */
 function body(t: ConntrackTable, e: number): string {
-  const p = t.proto[e]!;
-  const st = t.status[e]!;
+  const p = t.protoOf(e);
+  const st = t.statusOf(e);
   const parts: string[] = [];
-  if (p === IPPROTO_TCP) parts.push(TCP_STATE_NAMES[t.state[e]!] ?? 'NONE');
+  if (p === IPPROTO_TCP) parts.push(TCP_STATE_NAMES[t.tcpState(e)] ?? 'NONE');
   parts.push(tupleText(t, e, DIR_ORIGINAL));
   if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
   parts.push(tupleText(t, e, DIR_REPLY));
@@ -48,19 +48,19 @@ function body(t: ConntrackTable, e: number): string {
 
 /** One `conntrack -L` line, e.g. `tcp      6 117 SYN_SENT src=… [UNREPLIED] src=… mark=0 use=1`. */
 export function formatConntrackLine(t: ConntrackTable, e: number, now: number): string {
-  const p = t.proto[e]!;
+  const p = t.protoOf(e);
   return `${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} use=1`;
 }
 
 /** One `/proc/net/nf_conntrack` line (adds the family and zone). */
 export function formatProcLine(t: ConntrackTable, e: number, now: number): string {
-  const p = t.proto[e]!;
+  const p = t.protoOf(e);
   return `ipv4     2 ${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} zone=0 use=2`;
 }
 
 /** One `conntrack -E` line: `    [NEW] tcp      6 120 SYN_SENT src=…` (no mark/use, as the tool). */
 export function formatEventLine(kind: CtEventKind, t: ConntrackTable, e: number, now: number): string {
-  const p = t.proto[e]!;
+  const p = t.protoOf(e);
   const tag = `[${kind}]`.padStart(9);
   const b = body(t, e).replace(/ mark=\d+$/, '');
   const timeout = kind === 'DESTROY' ? '' : ` ${secondsLeft(t, e, now)}`;
@@ -88,7 +88,7 @@ export interface CtEntryJson {
 }
 
 function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
-  const p = t.proto[e]!;
+  const p = t.protoOf(e);
   const out: CtTupleJson = { src: formatIpv4(t.src(e, dir)), dst: formatIpv4(t.dst(e, dir)) };
   if (p === IPPROTO_ICMP) {
     const td = t.dport(e, dir);
@@ -104,8 +104,8 @@ function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
 
 /** The structured form, with the same field names as the kernel reference runs' result.json. */
 export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJson {
-  const p = t.proto[e]!;
-  const st = t.status[e]!;
+  const p = t.protoOf(e);
+  const st = t.statusOf(e);
   const flags: string[] = [];
   if (!(st & IPS_SEEN_REPLY)) flags.push('UNREPLIED');
   if (st & IPS_ASSURED) flags.push('ASSURED');
@@ -117,6 +117,6 @@ export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJso
     mark: t.mark[e]!,
     timeout: secondsLeft(t, e, now),
   };
-  if (p === IPPROTO_TCP) out.state = TCP_STATE_NAMES[t.state[e]!] ?? 'NONE';
+  if (p === IPPROTO_TCP) out.state = TCP_STATE_NAMES[t.tcpState(e)] ?? 'NONE';
   return out;
 }

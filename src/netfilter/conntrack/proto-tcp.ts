@@ -4,7 +4,7 @@
 // reply. Window tracking (tcp_in_window) is not modelled yet: every segment is taken as in window,
 // as with nf_conntrack_tcp_be_liberal=1 except for RSTs.
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
-import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable } from './table.ts';
+import { ConntrackTable, IPS_ASSURED, IPS_SEEN_REPLY, REC_META, REC_WORDS } from './table.ts';
 import type { Timeouts } from './timeouts.ts';
 
 export const TCP_CONNTRACK_NONE = 0;
@@ -73,8 +73,11 @@ const TABLE: readonly (readonly (readonly number[])[])[] = [
   ],
 ];
 
+/** TABLE flattened: FLAT[(dir * 6 + class) * 10 + state], for the per-packet lookup. */
+const FLAT = Uint8Array.from(TABLE.flat(2));
+
 export function tcpTransition(dir: number, cls: number, state: number): number {
-  return TABLE[dir]![cls]![state]!;
+  return FLAT[(dir * 6 + cls) * 10 + state]!;
 }
 
 export const TCP_VERDICT_OK = 0;
@@ -85,23 +88,33 @@ export const TCP_VERDICT_KILLED = 3;
 /** A SYN reopening a TIME_WAIT/CLOSE entry: the caller deletes it and tracks the packet as new. */
 export const TCP_VERDICT_REOPEN = 4;
 
-const STATE_TIMEOUT = [
-  'nf_conntrack_tcp_timeout_close', // NONE is never kept
-  'nf_conntrack_tcp_timeout_syn_sent',
-  'nf_conntrack_tcp_timeout_syn_recv',
-  'nf_conntrack_tcp_timeout_established',
-  'nf_conntrack_tcp_timeout_fin_wait',
-  'nf_conntrack_tcp_timeout_close_wait',
-  'nf_conntrack_tcp_timeout_last_ack',
-  'nf_conntrack_tcp_timeout_time_wait',
-  'nf_conntrack_tcp_timeout_close',
-  'nf_conntrack_tcp_timeout_syn_sent', // SYN_SENT2
-] as const;
+/** The timeout of a state, seconds (a switch: constant property names, no keyed lookup). */
+function stateTimeout(to: Timeouts, state: number): number {
+  switch (state) {
+    case sSS:
+    case sS2:
+      return to.nf_conntrack_tcp_timeout_syn_sent;
+    case sSR:
+      return to.nf_conntrack_tcp_timeout_syn_recv;
+    case sES:
+      return to.nf_conntrack_tcp_timeout_established;
+    case sFW:
+      return to.nf_conntrack_tcp_timeout_fin_wait;
+    case sCW:
+      return to.nf_conntrack_tcp_timeout_close_wait;
+    case sLA:
+      return to.nf_conntrack_tcp_timeout_last_ack;
+    case sTW:
+      return to.nf_conntrack_tcp_timeout_time_wait;
+    default:
+      return to.nf_conntrack_tcp_timeout_close; // CLOSE; NONE is never kept
+  }
+}
 
 /** tcp_new: may this packet create an entry? A SYN always; a mid-stream ACK only with tcp_loose. */
 export function tcpNewState(flags: number, loose: boolean): number {
   const cls = tcpPacketClass(flags);
-  const next = TABLE[0]![cls]![sNO]!;
+  const next = FLAT[cls * 10 + sNO]!;
   if (next === sSS) return sSS;
   if (next === sES && loose) return sES; // pickup of an already established connection
   return sIV;
@@ -121,34 +134,55 @@ export function tcpPacket(
   to: Timeouts,
   isNew: boolean,
 ): number {
+  return tcpPacketTick(t, e, dir, flags, seq, t.tick(now), to, isNew);
+}
+
+/** tcpPacket with the time in table ticks (the engine converts once per packet). */
+export function tcpPacketTick(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  flags: number,
+  seq: number,
+  nowTick: number,
+  to: Timeouts,
+  isNew: boolean,
+): number {
   const cls = tcpPacketClass(flags);
-  const old = t.state[e]!;
-  const next = isNew ? old : TABLE[dir]![cls]![old]!;
+  const rec = t.rec;
+  const m = e * REC_WORDS + REC_META;
+  const meta = rec[m]!;
+  const old = (meta >>> 24) & 0xf;
+  const next = isNew ? old : FLAT[(dir * 6 + cls) * 10 + old]!;
   if (next === sSS && !isNew && old >= sTW) {
     // RFC 1122 reopen of a closed connection: the kernel kills the entry and tracks the SYN anew.
     return TCP_VERDICT_REOPEN;
   }
+  // last_index / last_dir, packed as class | dir << 3 in the meta word's top 4 bits.
+  const last = (cls | (dir << 3)) << 28;
   if (next === sIG) {
-    t.lastIndex[e] = cls | (dir << 4);
+    rec[m] = (meta & 0x0fffffff) | last;
     return TCP_VERDICT_IGNORE;
   }
   if (next === sIV) return TCP_VERDICT_INVALID;
 
-  const status = t.status[e]!;
+  const status = meta & 0xffff;
   if ((status & IPS_SEEN_REPLY) === 0 && cls === TCP_RST_SET) {
     // "If only reply is a RST, we can consider ourselves not to have an established connection"
     t.remove(e);
     return TCP_VERDICT_KILLED;
   }
-  if (cls === TCP_SYN_SET && dir === 0) t.lastSeq[e] = seq;
-  t.lastIndex[e] = cls | (dir << 4);
-  t.state[e] = next;
-  let timeout = to[STATE_TIMEOUT[next]!];
+  if (cls === TCP_SYN_SET && dir === 0) t.aux[e] = seq;
+  let nm = (meta & 0x00ffffff) | (next << 24) | last;
+  let timeout = stateTimeout(to, next);
   if ((status & IPS_SEEN_REPLY) === 0) {
     // nf_conntrack_tcp_packet: "do not renew timeout on SYN retransmit. Else port reuse by client
     // or NAT middlebox can keep entry alive indefinitely": any SYN while SYN_SENT and unreplied,
     // whatever its sequence number (measured on Linux 6.18 too).
-    if (!isNew && cls === TCP_SYN_SET && old === sSS) return TCP_VERDICT_OK;
+    if (!isNew && cls === TCP_SYN_SET && old === sSS) {
+      rec[m] = nm;
+      return TCP_VERDICT_OK;
+    }
     // "ESTABLISHED without SEEN_REPLY, i.e. mid-connection pickup with loose=1. Avoid large
     // ESTABLISHED timeout": capped at the unacknowledged timeout.
     if (next === sES && timeout > to.nf_conntrack_tcp_timeout_unacknowledged) {
@@ -157,8 +191,9 @@ export function tcpPacket(
   } else if ((status & IPS_ASSURED) === 0 && (old === sSR || old === sES) && next === sES) {
     // "Set ASSURED if we see valid ack in ESTABLISHED after SYN_RECV or a valid answer for a
     // picked up connection" (only once a reply was seen: the else of the !SEEN_REPLY test).
-    t.status[e] = status | IPS_ASSURED;
+    nm |= IPS_ASSURED;
   }
-  t.expires[e] = now + timeout;
+  rec[m] = nm;
+  t.refresh(e, nowTick, ConntrackTable.ticks(timeout));
   return TCP_VERDICT_OK;
 }

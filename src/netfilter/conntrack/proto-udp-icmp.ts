@@ -1,31 +1,48 @@
 // UDP and ICMP connection tracking (nf_conntrack_proto_udp.c, nf_conntrack_proto_icmp.c) and the
-// generic protocol: no states, only timeouts and the UDP "stream" upgrade to ASSURED.
-import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable } from './table.ts';
+// generic protocol: no states, only timeouts and the UDP "stream" upgrade to ASSURED. Each has a
+// variant taking the time in table ticks, which the engine uses (one conversion per packet).
+import {
+  ConntrackTable,
+  IPS_ASSURED,
+  IPS_SEEN_REPLY,
+  REC_META,
+  REC_WORDS,
+  TICKS_PER_SECOND,
+} from './table.ts';
 import type { Timeouts } from './timeouts.ts';
+
+/** Two seconds in ticks: the age at which a replied UDP entry counts as a stream. */
+const STREAM_AGE = 2 * TICKS_PER_SECOND;
 
 /**
  * udp_packet: once traffic was seen both ways, the entry is a stream; if still active two seconds
  * after it was created, the stream timeout applies and it becomes ASSURED.
  */
 export function udpPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  const status = t.status[e]!;
-  if (status & IPS_SEEN_REPLY) {
+  udpPacketTick(t, e, t.tick(now), to);
+}
+
+export function udpPacketTick(t: ConntrackTable, e: number, nowTick: number, to: Timeouts): void {
+  const m = e * REC_WORDS + REC_META;
+  const meta = t.rec[m]!;
+  if (meta & IPS_SEEN_REPLY) {
     let extra = to.nf_conntrack_udp_timeout;
-    if (now > t.created[e]! + 2) {
+    // aux holds the creation tick (ct->proto.udp.stream_ts is that plus 2 s in the kernel).
+    if (nowTick > t.aux[e]! + STREAM_AGE) {
       extra = to.nf_conntrack_udp_timeout_stream;
-      if ((status & IPS_ASSURED) === 0) t.status[e] = status | IPS_ASSURED;
+      if ((meta & IPS_ASSURED) === 0) t.rec[m] = meta | IPS_ASSURED;
     }
-    t.expires[e] = now + extra;
+    t.refresh(e, nowTick, ConntrackTable.ticks(extra));
   } else {
-    t.expires[e] = now + to.nf_conntrack_udp_timeout;
+    t.refresh(e, nowTick, ConntrackTable.ticks(to.nf_conntrack_udp_timeout));
   }
 }
 
 /** icmp_packet: every query or answer refreshes the ICMP timeout; the entry lives on after a reply. */
 export function icmpPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  t.expires[e] = now + to.nf_conntrack_icmp_timeout;
+  t.refresh(e, t.tick(now), ConntrackTable.ticks(to.nf_conntrack_icmp_timeout));
 }
 
 export function genericPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  t.expires[e] = now + to.nf_conntrack_generic_timeout;
+  t.refresh(e, t.tick(now), ConntrackTable.ticks(to.nf_conntrack_generic_timeout));
 }

@@ -1,8 +1,29 @@
-// The conntrack table: entries in typed arrays (struct of arrays, no object per connection) and an
-// open-addressing hash over both directions' tuples, as the kernel's nf_conntrack_hash holds both
+// The conntrack table: entries in typed arrays (no object per connection) and an open-addressing
+// hash over both directions' tuples, as the kernel's nf_conntrack_hash holds both
 // tuplehash[ORIGINAL] and tuplehash[REPLY]. Entries are created unconfirmed (not in the hash) and
 // inserted by confirm(), as __nf_conntrack_confirm does when the first packet leaves the host.
 // Expiry is driven by the `now` callers pass in (seconds); nothing here reads a clock.
+//
+// Layout (61 bytes per entry at 1,000,000 entries; the kernel's struct nf_conn is ~256):
+// - `rec`, 8 words (32 bytes) per entry: everything a packet of an established connection reads
+//   or writes, so that a lookup touches the slot array and one record:
+//     [0..2] original tuple: src, dst, sport << 16 | dport
+//     [3..5] reply tuple, the same
+//     [6]    meta: status bits 0-15, protocol 16-23, TCP state 24-27, last index 28-31
+//     [7]    expiry, in ticks (below)
+// - `aux`, one word: TCP keeps the last original-direction SYN's sequence number there, UDP its
+//   creation tick (ct->proto.tcp / ct->proto.udp.stream_ts share a union in the kernel, too).
+// - `mark`, `id` (creation order, for listing), `next` (free list and by-source chains).
+// - `slots`: 3 slots per entry (load factor 2/3 when full), each (entry << 1 | dir) + 1 in the low
+//   bits and a fingerprint of the tuple's hash in the high bits, so that a probe past another
+//   tuple rarely reads its record.
+//
+// Time: ticks are milliseconds since `base` (0 until a rebase), rounded down, in a Uint32 (the
+// kernel keeps ct->timeout as u32 jiffies; this is HZ=1000). A tick past 2^31 (24.8 days after the
+// base) or before the base moves the base and shifts every stored time (rare, O(max)); timeouts
+// are capped so that an expiry fits in 32 bits (at least 24.8 days; the kernel's (s32) jiffies
+// arithmetic has the same bound). Times passed to one table are expected not to go backwards.
+import { IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { DIR_ORIGINAL, DIR_REPLY, hashTuple, type TupleBuf } from './tuple.ts';
 
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
@@ -35,32 +56,82 @@ export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
 const NOT_LINKED = -2;
+/** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
+const FREE_BASE = -4;
+
+/** Words per entry in `rec`, and the offsets inside a record. */
+export const REC_WORDS = 8;
+export const REC_META = 6;
+export const REC_EXPIRES = 7;
+const META_STATUS = 0xffff;
+const META_PROTO_SHIFT = 16;
+const META_STATE_SHIFT = 24;
+const META_LAST_SHIFT = 28;
+
+/** Ticks per second, and the tick after which the base moves. */
+export const TICKS_PER_SECOND = 1000;
+const TICK_REBASE = 0x80000000;
+const TICK_MAX = 0xffffffff;
+/** How far before `now` a rebase puts the base (so that every kept time stays meaningful). */
+const REBASE_BACK = 0x40000000;
+
+/** Read/write access to one per-entry field by index, for code outside the packet path. */
+export interface CtFieldView {
+  [e: number]: number;
+  readonly length: number;
+}
+
+function fieldView(
+  length: number,
+  get: (e: number) => number,
+  set: (e: number, v: number) => void,
+): CtFieldView {
+  const index = (p: string | symbol): number => (typeof p === 'string' ? Number(p) : NaN);
+  return new Proxy({ length } as CtFieldView, {
+    get(target, p) {
+      const e = index(p);
+      return Number.isInteger(e) && e >= 0 && e < length ? get(e) : Reflect.get(target, p);
+    },
+    set(target, p, v: number) {
+      const e = index(p);
+      if (!Number.isInteger(e) || e < 0 || e >= length) return false;
+      set(e, v);
+      return true;
+    },
+  });
+}
 
 export class ConntrackTable {
   readonly max: number;
-  // Tuples: per entry and direction, [src, dst, sport << 16 | dport] at (e * 2 + dir) * 3.
-  readonly tup: Uint32Array;
-  readonly proto: Uint8Array;
-  readonly status: Uint16Array;
-  /** Protocol state: TCP state number; unused for UDP/ICMP. */
-  readonly state: Uint8Array;
-  readonly expires: Float64Array;
-  /** When the entry was made (UDP uses it to tell a stream from a single exchange). */
-  readonly created: Float64Array;
+  /** Per entry REC_WORDS words: both tuples, meta, expiry (see the file comment). */
+  readonly rec: Uint32Array;
+  /** TCP: the sequence number of the last original-direction SYN; UDP: the creation tick. */
+  readonly aux: Uint32Array;
   readonly mark: Uint32Array;
-  /** TCP: the sequence number of the last SYN seen in the original direction (retransmit test). */
-  readonly lastSeq: Uint32Array;
-  /** TCP: last packet class and direction, as ct->proto.tcp.last_index/last_dir. */
-  readonly lastIndex: Uint8Array;
   readonly id: Uint32Array;
-  /** 1 while the slot holds an entry (confirmed or not). */
-  readonly used: Uint8Array;
 
-  private readonly slots: Int32Array; // (entry << 1 | dir) + 1; 0 = empty
-  private readonly slotMask: number;
+  // Views by entry index for code off the packet path (and other modules' existing users). Each
+  // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
+  /** Status bits (IPS_*). */
+  readonly status: CtFieldView;
+  /** Protocol state: TCP state number; unused for UDP/ICMP. */
+  readonly state: CtFieldView;
+  readonly proto: CtFieldView;
+  /** Absolute expiry, seconds (the callers' clock), to the millisecond. */
+  readonly expires: CtFieldView;
+  /** 1 while the slot holds an entry (confirmed or not). */
+  readonly used: CtFieldView;
+
+  private readonly slots: Uint32Array; // fingerprint << idxBits | ((entry << 1 | dir) + 1); 0 = empty
+  private readonly nslots: number;
+  /** nslots / 2^32: a hash times this, truncated, is its home slot (Lemire's reduction). */
+  private readonly scale: number;
+  private readonly idxBits: number;
+  private readonly idxMask: number;
+  private readonly fpMask: number;
   /**
-   * Two lists threaded through one array: for a free slot, the next free slot (the free list, -1
-   * ends it); for a used one, the next entry in its by-source chain (-1 ends it, NOT_LINKED when
+   * Two lists threaded through one array: for a free entry, FREE_BASE - the next free entry (the
+   * free list); for a used one, the next entry in its by-source chain (-1 ends it, NOT_LINKED when
    * the entry is in none). The by-source chains are the kernel's nf_nat_bysource hash
    * (nf_nat_core.c): entries that went through source NAT, keyed by the original tuple's source
    * address, port and protocol, walked by find_appropriate_src.
@@ -70,6 +141,10 @@ export class ConntrackTable {
   private readonly srcHead: Int32Array;
   private readonly srcMask: number;
   private nextId = 1;
+  /** Slot deletions so far (confirm's probes check that none happened between them). */
+  private removals = 0;
+  /** The time of tick 0, seconds. */
+  private base = 0;
   count = 0;
   /** Entries dropped to make room (early_drop) and packets dropped because the table was full. */
   earlyDrops = 0;
@@ -77,85 +152,232 @@ export class ConntrackTable {
   listener: CtEventListener | undefined;
 
   constructor(max = 65536) {
+    if (!(max >= 0 && max <= 1 << 28)) throw new RangeError(`conntrack max ${max} out of range`);
     this.max = max;
-    this.tup = new Uint32Array(max * 6);
-    this.proto = new Uint8Array(max);
-    this.status = new Uint16Array(max);
-    this.state = new Uint8Array(max);
-    this.expires = new Float64Array(max);
-    this.created = new Float64Array(max);
+    this.rec = new Uint32Array(max * REC_WORDS);
+    this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
-    this.lastSeq = new Uint32Array(max);
-    this.lastIndex = new Uint8Array(max);
     this.id = new Uint32Array(max);
-    this.used = new Uint8Array(max);
-    let size = 16;
-    while (size < max * 4) size *= 2; // two tuples per entry, load factor at most 1/2
-    this.slots = new Int32Array(size);
-    this.slotMask = size - 1;
+    // Two tuples per entry in 3 slots per entry: at most 2/3 full, never full.
+    this.nslots = Math.max(16, max * 3);
+    this.slots = new Uint32Array(this.nslots);
+    this.scale = this.nslots / 0x100000000;
+    this.idxBits = 32 - Math.clz32(max * 2);
+    this.idxMask = this.idxBits >= 31 ? 0x7fffffff : (1 << this.idxBits) - 1;
+    this.fpMask = (0xffffffff >>> this.idxBits) >>> 0;
     this.next = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.next[i] = i + 1 < max ? i + 1 : -1;
+    for (let i = 0; i < max; i++) this.next[i] = FREE_BASE - (i + 1 < max ? i + 1 : -1);
     this.freeHead = max > 0 ? 0 : -1;
     let buckets = 16;
-    while (buckets * 4 < max) buckets *= 2; // chains of 4 at most on average, as the kernel's
+    while (buckets * 2 < max) buckets *= 2; // chains of 2 at most on average
     this.srcHead = new Int32Array(buckets).fill(-1);
     this.srcMask = buckets - 1;
+
+    this.status = fieldView(
+      max,
+      (e) => this.statusOf(e),
+      (e, v) => this.setStatus(e, v),
+    );
+    this.state = fieldView(
+      max,
+      (e) => this.tcpState(e),
+      (e, v) => this.setTcpState(e, v),
+    );
+    this.proto = fieldView(
+      max,
+      (e) => this.protoOf(e),
+      (e, v) => {
+        const m = e * REC_WORDS + REC_META;
+        this.rec[m] = (this.rec[m]! & ~(0xff << META_PROTO_SHIFT)) | ((v & 0xff) << META_PROTO_SHIFT);
+      },
+    );
+    this.expires = fieldView(
+      max,
+      (e) => this.expiresAt(e),
+      (e, v) => this.setExpiresAt(e, v),
+    );
+    this.used = fieldView(
+      max,
+      (e) => (this.isUsed(e) ? 1 : 0),
+      () => {
+        throw new TypeError('conntrack: `used` is read-only');
+      },
+    );
+  }
+
+  // ---- time --------------------------------------------------------------------------------
+
+  /** `now` (seconds) as a tick of this table; moves the base when `now` is out of range. */
+  tick(now: number): number {
+    const t = Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6);
+    return t >= 0 && t < TICK_REBASE ? t : this.rebase(now);
+  }
+
+  /** A timeout in seconds, in ticks (capped so that now + timeout fits in 32 bits). */
+  static ticks(seconds: number): number {
+    const t = Math.floor(seconds * TICKS_PER_SECOND + 1e-6);
+    return t <= 0 ? 0 : t < TICK_REBASE ? t : TICK_REBASE - 1;
+  }
+
+  /** Ticks back to seconds on the callers' clock. */
+  seconds(tick: number): number {
+    return this.base + tick / TICKS_PER_SECOND;
+  }
+
+  private rebase(now: number): number {
+    // A whole number of ticks, so that every kept time moves by exactly what the base moves.
+    const shift = Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6) - REBASE_BACK;
+    this.base += shift / TICKS_PER_SECOND;
+    const r = this.rec;
+    for (let e = 0; e < this.max; e++) {
+      if (!this.isUsed(e)) continue;
+      const x = e * REC_WORDS + REC_EXPIRES;
+      r[x] = clampTick(r[x]! - shift);
+      if (this.protoOf(e) === IPPROTO_UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
+    }
+    return Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6);
+  }
+
+  /** Expiry of `e`, seconds. */
+  expiresAt(e: number): number {
+    return this.seconds(this.rec[e * REC_WORDS + REC_EXPIRES]!);
+  }
+
+  setExpiresAt(e: number, seconds: number): void {
+    this.rec[e * REC_WORDS + REC_EXPIRES] = this.tick(seconds);
+  }
+
+  /** nf_ct_refresh: expire `timeout` ticks after `nowTick`. */
+  refresh(e: number, nowTick: number, timeoutTicks: number): void {
+    const x = nowTick + timeoutTicks;
+    this.rec[e * REC_WORDS + REC_EXPIRES] = x < TICK_MAX ? x : TICK_MAX;
+  }
+
+  /** nf_ct_is_expired at `now` (seconds). */
+  isExpired(e: number, now: number): boolean {
+    return this.rec[e * REC_WORDS + REC_EXPIRES]! <= this.tick(now);
+  }
+
+  /** Whole seconds left, as the kernel prints (ct->timeout - now) / HZ. */
+  secondsLeft(e: number, now: number): number {
+    const left = this.rec[e * REC_WORDS + REC_EXPIRES]! - this.tick(now);
+    return left <= 0 ? 0 : Math.floor(left / TICKS_PER_SECOND);
+  }
+
+  // ---- fields ------------------------------------------------------------------------------
+
+  isUsed(e: number): boolean {
+    return this.next[e]! > FREE_BASE + 1;
+  }
+  statusOf(e: number): number {
+    return this.rec[e * REC_WORDS + REC_META]! & META_STATUS;
+  }
+  setStatus(e: number, s: number): void {
+    const m = e * REC_WORDS + REC_META;
+    this.rec[m] = (this.rec[m]! & ~META_STATUS) | (s & META_STATUS);
+  }
+  orStatus(e: number, bits: number): void {
+    this.rec[e * REC_WORDS + REC_META]! |= bits & META_STATUS;
+  }
+  protoOf(e: number): number {
+    return (this.rec[e * REC_WORDS + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+  }
+  /** TCP state number (TCP_CONNTRACK_*). */
+  tcpState(e: number): number {
+    return (this.rec[e * REC_WORDS + REC_META]! >>> META_STATE_SHIFT) & 0xf;
+  }
+  setTcpState(e: number, s: number): void {
+    const m = e * REC_WORDS + REC_META;
+    this.rec[m] = (this.rec[m]! & ~(0xf << META_STATE_SHIFT)) | ((s & 0xf) << META_STATE_SHIFT);
+  }
+  /** TCP: last packet class and direction (class | dir << 4), as ct->proto.tcp.last_index/last_dir. */
+  lastIndex(e: number): number {
+    const v = this.rec[e * REC_WORDS + REC_META]! >>> META_LAST_SHIFT;
+    return (v & 7) | ((v >>> 3) << 4);
+  }
+  setLastIndex(e: number, v: number): void {
+    const m = e * REC_WORDS + REC_META;
+    const packed = (v & 7) | (((v >>> 4) & 1) << 3);
+    this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << META_LAST_SHIFT);
+  }
+  /** TCP: the sequence number of the last SYN seen in the original direction. */
+  lastSeq(e: number): number {
+    return this.aux[e]!;
+  }
+  /** UDP: when the entry was made, seconds. */
+  createdAt(e: number): number {
+    return this.seconds(this.aux[e]!);
   }
 
   src(e: number, dir: number): number {
-    return this.tup[(e * 2 + dir) * 3]!;
+    return this.rec[e * REC_WORDS + dir * 3]!;
   }
   dst(e: number, dir: number): number {
-    return this.tup[(e * 2 + dir) * 3 + 1]!;
+    return this.rec[e * REC_WORDS + dir * 3 + 1]!;
   }
   sport(e: number, dir: number): number {
-    return this.tup[(e * 2 + dir) * 3 + 2]! >>> 16;
+    return this.rec[e * REC_WORDS + dir * 3 + 2]! >>> 16;
   }
   dport(e: number, dir: number): number {
-    return this.tup[(e * 2 + dir) * 3 + 2]! & 0xffff;
+    return this.rec[e * REC_WORDS + dir * 3 + 2]! & 0xffff;
   }
   readTuple(e: number, dir: number, out: TupleBuf): TupleBuf {
-    const i = (e * 2 + dir) * 3;
-    const p = this.tup[i + 2]!;
-    return out.set(this.tup[i]!, this.tup[i + 1]!, this.proto[e]!, p >>> 16, p & 0xffff);
+    const i = e * REC_WORDS + dir * 3;
+    const p = this.rec[i + 2]!;
+    return out.set(this.rec[i]!, this.rec[i + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
   }
   setTuple(e: number, dir: number, t: TupleBuf): void {
-    const i = (e * 2 + dir) * 3;
-    this.tup[i] = t.src;
-    this.tup[i + 1] = t.dst;
-    this.tup[i + 2] = ((t.sport << 16) | t.dport) >>> 0;
+    const i = e * REC_WORDS + dir * 3;
+    this.rec[i] = t.src;
+    this.rec[i + 1] = t.dst;
+    this.rec[i + 2] = ((t.sport << 16) | t.dport) >>> 0;
   }
 
   isConfirmed(e: number): boolean {
-    return (this.status[e]! & IPS_CONFIRMED) !== 0;
+    return (this.rec[e * REC_WORDS + REC_META]! & IPS_CONFIRMED) !== 0;
   }
+
+  // ---- hash --------------------------------------------------------------------------------
 
   /**
    * Finds a confirmed, live entry with this tuple in either direction. Returns (entry << 1 | dir),
    * or NO_ENTRY. An entry found expired is removed first (the kernel's gc would have done it).
    */
   lookup(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
+    return this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
+  }
+
+  /** lookup() with the time already in ticks. */
+  lookupTick(src: number, dst: number, proto: number, sport: number, dport: number, nowTick: number): number {
     const ports = ((sport << 16) | dport) >>> 0;
-    let i = hashTuple(src, dst, proto, sport, dport) & this.slotMask;
+    const h = hashTuple(src, dst, proto, sport, dport);
+    const rec = this.rec;
+    const slots = this.slots;
+    const n = this.nslots;
+    const bits = this.idxBits;
+    const fp = h & this.fpMask;
+    let i = (h * this.scale) >>> 0;
     for (;;) {
-      const s = this.slots[i]!;
+      const s = slots[i]!;
       if (s === 0) return NO_ENTRY;
-      const ed = s - 1;
-      const e = ed >>> 1;
-      const t = ed * 3;
-      if (
-        this.tup[t] === src &&
-        this.tup[t + 1] === dst &&
-        this.tup[t + 2] === ports &&
-        this.proto[e] === proto
-      ) {
-        if (this.expires[e]! <= now) {
-          this.remove(e);
-          return NO_ENTRY;
+      if (s >>> bits === fp) {
+        const ed = (s & this.idxMask) - 1;
+        const base = (ed >>> 1) * REC_WORDS;
+        const t = base + (ed & 1) * 3;
+        if (
+          rec[t] === src &&
+          rec[t + 1] === dst &&
+          rec[t + 2] === ports &&
+          ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
+        ) {
+          if (rec[base + REC_EXPIRES]! <= nowTick) {
+            this.remove(ed >>> 1);
+            return NO_ENTRY;
+          }
+          return ed;
         }
-        return ed;
       }
-      i = (i + 1) & this.slotMask;
+      if (++i === n) i = 0;
     }
   }
 
@@ -171,24 +393,27 @@ export class ConntrackTable {
    * can go, returns NO_ENTRY and counts a drop.
    */
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
-    if (this.freeHead < 0 && !this.earlyDrop(orig, now)) {
+    const nowTick = this.tick(now);
+    if (this.freeHead < 0 && !this.earlyDrop(orig, nowTick)) {
       this.fullDrops++;
       return NO_ENTRY;
     }
     const e = this.freeHead;
-    this.freeHead = this.next[e]!;
+    this.freeHead = FREE_BASE - this.next[e]!;
     this.next[e] = NOT_LINKED;
-    this.used[e] = 1;
-    this.proto[e] = orig.proto;
-    this.setTuple(e, DIR_ORIGINAL, orig);
-    this.setTuple(e, DIR_REPLY, reply);
-    this.status[e] = 0;
-    this.state[e] = 0;
+    const b = e * REC_WORDS;
+    const rec = this.rec;
+    rec[b] = orig.src;
+    rec[b + 1] = orig.dst;
+    rec[b + 2] = ((orig.sport << 16) | orig.dport) >>> 0;
+    rec[b + 3] = reply.src;
+    rec[b + 4] = reply.dst;
+    rec[b + 5] = ((reply.sport << 16) | reply.dport) >>> 0;
+    rec[b + REC_META] = (orig.proto & 0xff) << META_PROTO_SHIFT;
+    rec[b + REC_EXPIRES] = nowTick;
+    // UDP: the creation time (stream detection); TCP: no SYN seen yet.
+    this.aux[e] = orig.proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
-    this.lastSeq[e] = 0;
-    this.lastIndex[e] = 0;
-    this.expires[e] = now;
-    this.created[e] = now;
     this.id[e] = this.nextId++;
     this.count++;
     return e;
@@ -196,36 +421,47 @@ export class ConntrackTable {
 
   /** Inserts both tuples in the hash. Returns false (and frees the entry) when a tuple clashes. */
   confirm(e: number, now: number): boolean {
-    for (let dir = 0; dir < 2; dir++) {
-      const i = (e * 2 + dir) * 3;
-      const p = this.tup[i + 2]!;
-      if (
-        this.lookup(this.tup[i]!, this.tup[i + 1]!, this.proto[e]!, p >>> 16, p & 0xffff, now) !== NO_ENTRY
-      ) {
-        this.release(e);
-        return false;
-      }
+    const nowTick = this.tick(now);
+    const b = e * REC_WORDS;
+    const rec = this.rec;
+    // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
+    const h0 = this.hashOf(e, DIR_ORIGINAL);
+    const h1 = this.hashOf(e, DIR_REPLY);
+    let p0: number;
+    let p1: number;
+    for (;;) {
+      p0 = this.probeFree(e, DIR_ORIGINAL, h0, nowTick);
+      const removals = this.removals;
+      p1 = p0 < 0 ? -1 : this.probeFree(e, DIR_REPLY, h1, nowTick);
+      // An expired entry the reply's probe removed may have opened a slot before p0: probe again.
+      if (p1 < 0 || this.removals === removals) break;
     }
-    this.insertSlot(e, DIR_ORIGINAL);
-    this.insertSlot(e, DIR_REPLY);
-    this.status[e]! |= IPS_CONFIRMED;
+    if (p0 < 0 || p1 < 0) {
+      this.release(e);
+      return false;
+    }
+    // If the original takes the slot the reply's probe ended at, the reply goes to the next free.
+    this.slots[p0] = (((h0 & this.fpMask) << this.idxBits) | ((e << 1) + 1)) >>> 0;
+    let i = p1;
+    while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
+    this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
+    rec[b + REC_META]! |= IPS_CONFIRMED;
     this.listener?.('NEW', e);
     return true;
   }
 
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */
   release(e: number): void {
-    if (!this.used[e]) return;
+    if (!this.isUsed(e)) return;
     if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
-    this.used[e] = 0;
-    this.next[e] = this.freeHead;
+    this.next[e] = FREE_BASE - this.freeHead;
     this.freeHead = e;
     this.count--;
   }
 
   /** Removes a confirmed entry from the hash and frees it. */
   remove(e: number): void {
-    if (!this.used[e]) return;
+    if (!this.isUsed(e)) return;
     if (this.isConfirmed(e)) {
       this.listener?.('DESTROY', e);
       this.deleteSlot(e, DIR_ORIGINAL);
@@ -236,9 +472,10 @@ export class ConntrackTable {
 
   /** Removes every expired entry (the kernel's gc worker); returns how many went. */
   gc(now: number): number {
+    const nowTick = this.tick(now);
     let n = 0;
     for (let e = 0; e < this.max; e++) {
-      if (this.used[e] && this.isConfirmed(e) && this.expires[e]! <= now) {
+      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * REC_WORDS + REC_EXPIRES]! <= nowTick) {
         this.remove(e);
         n++;
       }
@@ -248,9 +485,11 @@ export class ConntrackTable {
 
   /** Confirmed live entries, oldest first. */
   entries(now: number): number[] {
+    const nowTick = this.tick(now);
     const out: number[] = [];
     for (let e = 0; e < this.max; e++) {
-      if (this.used[e] && this.isConfirmed(e) && this.expires[e]! > now) out.push(e);
+      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * REC_WORDS + REC_EXPIRES]! > nowTick)
+        out.push(e);
     }
     return out.sort((a, b) => this.id[a]! - this.id[b]!);
   }
@@ -260,7 +499,7 @@ export class ConntrackTable {
    * every source NAT binding, null bindings included). Idempotent.
    */
   linkBySource(e: number): void {
-    if (!this.used[e] || this.next[e] !== NOT_LINKED) return;
+    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
     const b = this.srcBucket(e);
     this.next[e] = this.srcHead[b]!;
     this.srcHead[b] = e;
@@ -277,8 +516,8 @@ export class ConntrackTable {
   }
 
   private srcBucket(e: number): number {
-    const i = e * 6;
-    return hashTuple(this.tup[i]!, 0, this.proto[e]!, this.tup[i + 2]! >>> 16, 0) & this.srcMask;
+    const i = e * REC_WORDS;
+    return hashTuple(this.rec[i]!, 0, this.protoOf(e), this.rec[i + 2]! >>> 16, 0) & this.srcMask;
   }
 
   private unlinkBySource(e: number): void {
@@ -299,18 +538,30 @@ export class ConntrackTable {
     this.next[e] = NOT_LINKED;
   }
 
-  private earlyDrop(t: TupleBuf, now: number): boolean {
-    let i = hashTuple(t.src, t.dst, t.proto, t.sport, t.dport) & this.slotMask;
-    for (let n = 0; n < 64; n++, i = (i + 1) & this.slotMask) {
+  private home(h: number): number {
+    return (h * this.scale) >>> 0;
+  }
+
+  /** The hash of entry e's tuple in direction dir. */
+  private hashOf(e: number, dir: number): number {
+    const t = e * REC_WORDS + dir * 3;
+    const p = this.rec[t + 2]!;
+    return hashTuple(this.rec[t]!, this.rec[t + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
+  }
+
+  private earlyDrop(t: TupleBuf, nowTick: number): boolean {
+    let i = this.home(hashTuple(t.src, t.dst, t.proto, t.sport, t.dport));
+    for (let n = 0; n < 64; n++) {
       const s = this.slots[i]!;
+      if (++i === this.nslots) i = 0;
       if (s === 0) continue;
-      const e = (s - 1) >>> 1;
-      if (this.expires[e]! <= now) {
+      const e = ((s & this.idxMask) - 1) >>> 1;
+      if (this.rec[e * REC_WORDS + REC_EXPIRES]! <= nowTick) {
         // early_drop_list: an expired entry is reaped (nf_ct_gc_expired), not counted as a drop.
         this.remove(e);
         return true;
       }
-      if ((this.status[e]! & IPS_ASSURED) === 0) {
+      if ((this.statusOf(e) & IPS_ASSURED) === 0) {
         this.remove(e);
         this.earlyDrops++;
         return true;
@@ -319,36 +570,64 @@ export class ConntrackTable {
     return false;
   }
 
-  private insertSlot(e: number, dir: number): void {
-    const t = (e * 2 + dir) * 3;
-    const p = this.tup[t + 2]!;
-    let i = hashTuple(this.tup[t]!, this.tup[t + 1]!, this.proto[e]!, p >>> 16, p & 0xffff) & this.slotMask;
-    while (this.slots[i] !== 0) i = (i + 1) & this.slotMask;
-    this.slots[i] = ((e << 1) | dir) + 1;
+  /**
+   * lookupTick for entry e's tuple in direction dir (hash h), returning where that tuple would be
+   * inserted (the free slot ending its probe), or -1 when a live entry has it. A matching
+   * expired entry is removed (which may move slots), and the probe starts over.
+   */
+  private probeFree(e: number, dir: number, h: number, nowTick: number): number {
+    const rec = this.rec;
+    const slots = this.slots;
+    const n = this.nslots;
+    const t0 = e * REC_WORDS + dir * 3;
+    const src = rec[t0]!;
+    const dst = rec[t0 + 1]!;
+    const ports = rec[t0 + 2]!;
+    const proto = this.protoOf(e);
+    const fp = h & this.fpMask;
+    restart: for (;;) {
+      let i = this.home(h);
+      for (;;) {
+        const s = slots[i]!;
+        if (s === 0) return i;
+        if (s >>> this.idxBits === fp) {
+          const ed = (s & this.idxMask) - 1;
+          const base = (ed >>> 1) * REC_WORDS;
+          const t = base + (ed & 1) * 3;
+          if (
+            rec[t] === src &&
+            rec[t + 1] === dst &&
+            rec[t + 2] === ports &&
+            ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
+          ) {
+            if (rec[base + REC_EXPIRES]! > nowTick) return -1;
+            this.remove(ed >>> 1);
+            continue restart;
+          }
+        }
+        if (++i === n) i = 0;
+      }
+    }
   }
 
   /** Linear-probing delete with backward shift (no tombstones, so lookups stay short). */
   private deleteSlot(e: number, dir: number): void {
+    this.removals++;
     const want = ((e << 1) | dir) + 1;
-    const t = (e * 2 + dir) * 3;
-    const p = this.tup[t + 2]!;
-    let i = hashTuple(this.tup[t]!, this.tup[t + 1]!, this.proto[e]!, p >>> 16, p & 0xffff) & this.slotMask;
-    while (this.slots[i] !== want) {
+    const n = this.nslots;
+    let i = this.home(this.hashOf(e, dir));
+    while ((this.slots[i]! & this.idxMask) !== want) {
       if (this.slots[i] === 0) return;
-      i = (i + 1) & this.slotMask;
+      if (++i === n) i = 0;
     }
     let hole = i;
     let j = i;
     for (;;) {
-      j = (j + 1) & this.slotMask;
+      if (++j === n) j = 0;
       const s = this.slots[j]!;
       if (s === 0) break;
-      const ed = s - 1;
-      const tj = ed * 3;
-      const pj = this.tup[tj + 2]!;
-      const home =
-        hashTuple(this.tup[tj]!, this.tup[tj + 1]!, this.proto[ed >>> 1]!, pj >>> 16, pj & 0xffff) &
-        this.slotMask;
+      const ed = (s & this.idxMask) - 1;
+      const home = this.home(this.hashOf(ed >>> 1, ed & 1));
       // Move s into the hole if its home is not in (hole, j] cyclically.
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
@@ -358,4 +637,8 @@ export class ConntrackTable {
     }
     this.slots[hole] = 0;
   }
+}
+
+function clampTick(t: number): number {
+  return t <= 0 ? 0 : t >= TICK_MAX ? TICK_MAX : t;
 }

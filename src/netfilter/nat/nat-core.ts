@@ -67,6 +67,8 @@ export class NatCore {
   // there overwrote the tuple being mapped.
   private readonly fa1 = new TupleBuf();
   private readonly fa2 = new TupleBuf();
+  /** The null binding's range, reused (nullRange without an object per connection). */
+  private readonly nullR: NatRangeN = nullRange(0);
   /** Candidates tried in the last port search (for the trace and tests). */
   lastTries = 0;
 
@@ -220,8 +222,8 @@ export class NatCore {
     // first; same_src compares protocol, source address and source port of the original tuples.
     const ct = this.ct;
     for (let e = ct.firstBySource(orig.src, orig.sport, orig.proto); e >= 0; e = ct.nextBySource(e)) {
-      if (ct.proto[e] !== orig.proto || ct.expires[e]! <= now) continue;
       if (ct.src(e, DIR_ORIGINAL) !== orig.src || ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
+      if (ct.protoOf(e) !== orig.proto || ct.isExpired(e, now)) continue;
       // The mapped source of that entry is its reply tuple's destination.
       ct.readTuple(e, DIR_REPLY, this.fa1);
       invertTuple(this.fa2, this.fa1);
@@ -231,6 +233,12 @@ export class NatCore {
       if (this.inRange(out, r, MANIP_SRC)) return true;
     }
     return false;
+  }
+
+  private nullRangeOf(addr: number): NatRangeN {
+    this.nullR.minAddr = addr;
+    this.nullR.maxAddr = addr;
+    return this.nullR;
   }
 
   /**
@@ -243,7 +251,7 @@ export class NatCore {
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;
-    const range: NatRangeN = r ?? nullRange(manip === MANIP_SRC ? orig.src : orig.dst);
+    const range: NatRangeN = r ?? this.nullRangeOf(manip === MANIP_SRC ? orig.src : orig.dst);
     const out = this.out;
     if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
     const changed =
@@ -251,9 +259,9 @@ export class NatCore {
     if (changed) {
       invertTuple(this.inv, out);
       ct.setTuple(e, DIR_REPLY, this.inv);
-      ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+      ct.orStatus(e, manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT);
     }
-    ct.status[e]! |= manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    ct.orStatus(e, manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE);
     if (manip === MANIP_SRC) ct.linkBySource(e); // hlist_add_head_rcu(&ct->nat_bysource, ...)
     return true;
   }
