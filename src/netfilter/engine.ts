@@ -39,9 +39,11 @@ import {
   type Rng,
 } from './nat/nat-core.ts';
 import { checkMatch, ruleMatches } from './xt/match.ts';
-import { checkTarget, natFlags, toRangeN } from './xt/target.ts';
+import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from './xt/target.ts';
+import { compileChain, type CompiledChain } from './xt/compile.ts';
 import {
   CT_INVALID,
+  CT_UNTRACKED,
   IP_CT_ESTABLISHED,
   IP_CT_ESTABLISHED_REPLY,
   IP_CT_NEW,
@@ -86,7 +88,7 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
     for (const chain of table.chains.values()) {
       chain.rules.forEach((rule, i) => {
         for (const m of rule.matches) {
-          const p = checkMatch(m);
+          const p = checkMatch(m, MATCH_CAPS);
           if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
         }
         if (rule.target) {
@@ -172,6 +174,7 @@ export class Netfilter {
 
   /** PREROUTING: raw, conntrack, mangle, nat (DNAT). */
   prerouting(skb: Skb, now: number): number {
+    skb.now = now;
     if (this.raw && this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'PREROUTING');
     if (this.tableFull) return this.fullDrop(skb);
@@ -182,6 +185,7 @@ export class Netfilter {
 
   /** INPUT: mangle, filter, security, nat (SNAT), confirm. */
   input(skb: Skb, now: number): number {
+    skb.now = now;
     const v = this.filterTables('INPUT', skb, true);
     if (v !== NF_ACCEPT) return v;
     if (this.natHook(skb, 'INPUT', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
@@ -189,12 +193,14 @@ export class Netfilter {
   }
 
   /** FORWARD: mangle, filter, security. */
-  forward(skb: Skb, _now: number): number {
+  forward(skb: Skb, now: number): number {
+    skb.now = now;
     return this.filterTables('FORWARD', skb, true);
   }
 
   /** OUTPUT, first half: raw, conntrack, mangle, nat (DNAT). The stack reroutes after it. */
   output(skb: Skb, now: number): number {
+    skb.now = now;
     if (this.raw && this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
     this.conntrackIn(skb, now, 'OUTPUT');
     if (this.tableFull) return this.fullDrop(skb);
@@ -204,12 +210,14 @@ export class Netfilter {
   }
 
   /** OUTPUT, second half (after rerouting): filter, security. */
-  outputFilter(skb: Skb, _now: number): number {
+  outputFilter(skb: Skb, now: number): number {
+    skb.now = now;
     return this.filterTables('OUTPUT', skb, false);
   }
 
   /** POSTROUTING: mangle, nat (SNAT), confirm. */
   postrouting(skb: Skb, now: number): number {
+    skb.now = now;
     if (this.mangle && this.runTable('mangle', 'POSTROUTING', skb) !== T_ACCEPT)
       return this.dropped(skb, 'mangle');
     if (this.natHook(skb, 'POSTROUTING', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
@@ -246,6 +254,10 @@ export class Netfilter {
 
   private conntrackIn(skb: Skb, now: number, hook: HookName): void {
     if (!this.tracking) return;
+    if (skb.ct === NOTRACK) {
+      this.tracer?.conntrack(hook, CT_UNTRACKED, -1, false);
+      return;
+    }
     if (skb.ct >= 0) {
       // Already attached (an ICMP error or reset the host made about a tracked packet).
       this.tracer?.conntrack(hook, skb.ctinfo, skb.ct, false);
@@ -566,7 +578,10 @@ export class Netfilter {
     let sp = 0;
     let chain: Chain = start;
     let i = 0;
+    let comp = this.compiledOf(chain);
     for (;;) {
+      // Skip straight to the next rule that can match (xt/compile.ts); same answer as the walk.
+      i = comp.next(skb, i);
       if (i >= chain.rules.length) {
         if (sp === 0) {
           chain.counters.packets++;
@@ -578,6 +593,7 @@ export class Netfilter {
         sp--;
         chain = stackC[sp]!;
         i = stackI[sp]!;
+        comp = this.compiledOf(chain);
         continue;
       }
       const rule = chain.rules[i]!;
@@ -603,6 +619,7 @@ export class Netfilter {
             sp--;
             chain = stackC[sp]!;
             i = stackI[sp]!;
+            comp = this.compiledOf(chain);
           }
           continue;
         case 'jump':
@@ -616,10 +633,32 @@ export class Netfilter {
           }
           chain = next;
           i = 0;
+          comp = this.compiledOf(chain);
           continue;
         }
         case 'LOG':
+        case 'MARK':
+        case 'CONNMARK':
+        case 'TRACE':
+        case 'NFLOG':
+          runXtTarget(t, skb); // non-terminal: the walk goes on
           continue;
+        case 'CT':
+        case 'NOTRACK':
+          // xt_CT.c notrack: the packet skips conntrack (and so NAT); -m state sees UNTRACKED.
+          skb.ct = NOTRACK;
+          skb.ctinfo = CT_UNTRACKED;
+          continue;
+        case 'TCPMSS':
+          this.tcpmss(skb, t.mss);
+          continue;
+        case 'NETMAP': {
+          // xt_NETMAP.c: keep the host part of the address, put in the network part of --to.
+          const manip = hook === 'PREROUTING' || hook === 'OUTPUT' ? MANIP_DST : MANIP_SRC;
+          const old = manip === MANIP_DST ? skb.dst : skb.src;
+          const addr = ((t.to.addr & t.to.mask) | (old & ~t.to.mask)) >>> 0;
+          return this.bindNat(skb, manip, this.scratch(addr, undefined, 0), now) ? T_ACCEPT : T_DROP;
+        }
         case 'DNAT':
         case 'SNAT': {
           // The target's range in numbers, made at its first use (targets are immutable).
@@ -650,6 +689,49 @@ export class Netfilter {
         case 'other':
           return T_DROP; // refused by checkRuleset; never reached
       }
+    }
+  }
+
+  /** The compiled form of a chain (xt/compile.ts), made at its first use. */
+  private compiledOf(chain: Chain): CompiledChain {
+    let c = this.compiled.get(chain);
+    if (!c || c.rules !== chain.rules) {
+      c = compileChain(chain);
+      this.compiled.set(chain, c);
+    }
+    return c;
+  }
+  private readonly compiled = new Map<Chain, CompiledChain>();
+
+  /**
+   * xt_TCPMSS.c tcpmss_mangle_packet: on a SYN, lower the MSS option to --set-mss (or to the path
+   * MTU minus 40 with --clamp-mss-to-pmtu; natbox's links have a 1500-byte MTU), fixing the TCP
+   * checksum. A SYN without an MSS option is left as it is (the kernel would add one).
+   */
+  private tcpmss(skb: Skb, mss: number | 'clamp'): void {
+    if (skb.proto !== IPPROTO_TCP || (skb.tcpFlags & TCP_SYN) === 0) return;
+    const want = mss === 'clamp' ? 1500 - 40 : mss;
+    const b = skb.buf;
+    const o = skb.l4off;
+    const end = o + (b[o + 12]! >> 4) * 4;
+    for (let i = o + 20; i < end;) {
+      const kind = b[i]!;
+      if (kind === 0) break;
+      if (kind === 1) {
+        i++;
+        continue;
+      }
+      const len = b[i + 1]!;
+      if (len < 2) break;
+      if (kind === 2 && len === 4) {
+        const cur = read16(b, i + 2);
+        if (cur > want) {
+          write16(b, o + 16, checksumUpdate16(read16(b, o + 16), cur, want));
+          write16(b, i + 2, want);
+        }
+        return;
+      }
+      i += len;
     }
   }
 
@@ -800,3 +882,11 @@ export function needsConntrack(rs: Ruleset): boolean {
 
 /** ICMP types that may start a connection (nf_conntrack_icmp_packet's valid_new). */
 const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || type === 15 || type === 17;
+
+/** What the engine and the stack fill in for the matches (see MatchCaps in xt/match.ts). */
+const MATCH_CAPS = { env: true, clock: true, linkLayer: true, owner: true } as const;
+
+/** skb.ct for a packet NOTRACK / CT --notrack took out of connection tracking. */
+export const NOTRACK = -2;
+
+for (const t of ['MARK', 'CONNMARK', 'TRACE', 'NFLOG']) ENGINE_RUNS_XT_TARGETS.add(t);

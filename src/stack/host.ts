@@ -25,7 +25,20 @@ import {
 import { RouteTable, type Route } from '../route/table.ts';
 import type { Ruleset } from '../rules/model.ts';
 import { Netfilter, NF_ACCEPT, checkRuleset, type RuleProblem } from '../netfilter/engine.ts';
-import { Skb, CTINFO_NAMES, IP_CT_RELATED, IP_CT_RELATED_REPLY } from '../netfilter/skb.ts';
+import {
+  Skb,
+  CTINFO_NAMES,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  PACKET_BROADCAST,
+  PACKET_HOST,
+  PACKET_MULTICAST,
+  PACKET_OTHERHOST,
+  RTN_BROADCAST,
+  RTN_LOCAL,
+  RTN_UNICAST,
+  type XtEnv,
+} from '../netfilter/skb.ts';
 import { formatConntrackLine, entryJson } from '../netfilter/conntrack/format.ts';
 import type { NfTracer } from '../netfilter/trace-events.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
@@ -96,6 +109,8 @@ export class Host {
   private readonly pending = new Map<number, Pending>();
   private readonly skb = new Skb();
   private readonly outSkb = new Skb();
+  /** A rule matches on the link layer (-m mac, -m pkttype): fill skb.srcMac and skb.pktType. */
+  private readonly linkLayer: boolean;
   /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
   private readonly redirectPeers = new Map<number, { n: number; last: number }>();
   private ipId = 1;
@@ -159,6 +174,19 @@ export class Host {
       });
       if (env.tracer) this.nf.tracer = this.nfTracer(env.tracer);
     }
+    this.linkLayer = cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset);
+    if (this.nf) {
+      // What -m addrtype, -m statistic --mode random and the conntrack/connmark matches ask of the
+      // host and the engine.
+      const nf = this.nf;
+      const env: XtEnv = {
+        addrType: (a, dev) => this.addrType(a, dev),
+        random32: () => this.env.rng.u32(),
+        conntrack: nf.conntrack,
+      };
+      this.skb.env = env;
+      this.outSkb.env = env;
+    }
     this.sockets = new Sockets(this);
   }
 
@@ -176,6 +204,31 @@ export class Host {
     const t = this.env.tracer;
     if (!t) return;
     t.step(this.env.now(), s.kind === 'packet' ? { ...s, frame: s.frame.slice() } : s);
+  }
+
+  /**
+   * inet_dev_addr_type: RTN_LOCAL for an address of this host (of `dev` only, when given),
+   * RTN_BROADCAST for a subnet's broadcast address, else RTN_UNICAST.
+   */
+  addrType(addr: number, dev: string | undefined): number {
+    for (const i of this.ifaces.values()) {
+      if (dev !== undefined && i.name !== dev) continue;
+      for (const a of i.addrs) {
+        if (a.addr === addr) return RTN_LOCAL;
+        const mask = prefixMask(a.len);
+        if (a.len < 31 && ((a.addr & mask) | ~mask) >>> 0 === addr) return RTN_BROADCAST;
+      }
+    }
+    if (dev === undefined && addr >>> 24 === 127) return RTN_LOCAL;
+    return RTN_UNICAST;
+  }
+
+  /** skb.srcMac and skb.pktType from the frame's Ethernet header (only when a rule reads them). */
+  private setLinkLayer(skb: Skb, frame: Uint8Array, dev: Iface): void {
+    skb.srcMac = formatMac(frame, 6);
+    if (ethIsBroadcast(frame)) skb.pktType = PACKET_BROADCAST;
+    else if (frame[0]! & 1) skb.pktType = PACKET_MULTICAST;
+    else skb.pktType = macKey(frame, 0) === macKey(dev.mac) ? PACKET_HOST : PACKET_OTHERHOST;
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */
@@ -265,6 +318,7 @@ export class Host {
     if (!this.validIp(ip, port.name)) return;
     const skb = this.skb.load(ip, 0, br.name, '');
     skb.physIn = port.name;
+    if (this.linkLayer) this.setLinkLayer(skb, frame, br);
     const dstBefore = skb.dst;
     if (nf.prerouting(skb, this.env.now()) !== NF_ACCEPT) return this.nfDrop(skb, port.name);
     let dstMac: Uint8Array | undefined;
@@ -273,7 +327,7 @@ export class Host {
       const r = dnat ? this.routes.lookup(skb.dst) : undefined;
       if (!dnat || !r || r.dev !== br.name || this.isLocal(skb.dst)) {
         if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname: br.name, dir: 'in', frame });
-        return this.ipInput(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo);
+        return this.ipInput(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo, frame);
       }
       if (this.tracing)
         this.trace({
@@ -339,7 +393,7 @@ export class Host {
     if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.validIp(ip, dev.name)) return;
-    this.ipInput(dev, ip, false, -1, 0, 0);
+    this.ipInput(dev, ip, false, -1, 0, 0, frame);
   }
 
   private validIp(ip: Uint8Array, ifname: string): boolean {
@@ -365,10 +419,12 @@ export class Host {
     ct: number,
     ctDir: number,
     ctinfo: number,
+    frame?: Uint8Array,
   ): void {
     const ip = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
     const now = this.env.now();
     const skb = this.skb.load(ip, 0, dev.name, '');
+    if (frame && this.linkLayer) this.setLinkLayer(skb, frame, dev);
     if (prerouted) {
       skb.ct = ct;
       skb.ctDir = ctDir;
@@ -506,12 +562,17 @@ export class Host {
    * OUTPUT, reroute if DNAT changed the destination, filter OUTPUT, POSTROUTING, neighbour.
    * Returns false and says why when it cannot leave.
    */
-  output(ip: Uint8Array, attach?: Attach): string | undefined {
+  output(ip: Uint8Array, attach?: Attach, owned = false): string | undefined {
     const now = this.env.now();
     let r = this.routes.lookup(ipv4Dst(ip, 0));
     if (!r) return 'network is unreachable';
     // A packet of its own (the host may be in the middle of forwarding another one).
     const skb = this.outSkb.load(ip, 0, '', r.dev);
+    if (owned) {
+      // Every simulated application runs as root (-m owner --uid-owner 0 matches it).
+      skb.uid = 0;
+      skb.gid = 0;
+    }
     if (attach) {
       // nf_ct_attach: an error about a tracked packet belongs to that packet's connection, in the
       // direction back towards its sender.
@@ -714,3 +775,12 @@ export interface Attach {
 }
 
 const attachOf = (skb: Skb): Attach | undefined => (skb.ct >= 0 ? { ct: skb.ct, dir: skb.ctDir } : undefined);
+
+/** Does any rule match on the link layer (-m mac, -m pkttype)? Then the host fills it in. */
+function usesLinkLayer(rs: Ruleset): boolean {
+  for (const t of rs.tables.values())
+    for (const c of t.chains.values())
+      for (const r of c.rules)
+        if (r.matches.some((m) => m.module === 'mac' || m.module === 'pkttype')) return true;
+  return false;
+}

@@ -119,8 +119,9 @@ export class Sockets {
 
   // ---- sending -----------------------------------------------------------------------------
 
-  private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach): boolean {
-    const err = this.host.output(p, attach);
+  /** Sends a packet; `owned` when a socket of this host sends it (-m owner sees uid/gid 0). */
+  private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
+    const err = this.host.output(p, attach, owned);
     if (err) {
       obs?.failed?.(err);
       return false;
@@ -326,7 +327,7 @@ export class Sockets {
         event: 'rst-sent',
         text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
       });
-    this.send(p, undefined, attach);
+    this.send(p, undefined, attach, false); // the kernel's own reset: no socket owns it
   }
 
   private tcpAccept(
@@ -574,9 +575,12 @@ export class Sockets {
           text: `answers the echo request from ${formatIpv4(src)}`,
         });
       const echo = { kind: 'echo-reply' as const, id: read16(ip, o + 4), seq: read16(ip, o + 6) };
-      this.send(
-        buildIcmpIpv4Packet({ src: dst, dst: src, id: this.host.nextIpId() }, echo, ip.slice(o + 8, total)),
+      const reply = buildIcmpIpv4Packet(
+        { src: dst, dst: src, id: this.host.nextIpId() },
+        echo,
+        ip.slice(o + 8, total),
       );
+      this.send(reply, undefined, undefined, false); // the kernel answers: no socket owns it
       return;
     }
     if (type === 0) {
@@ -651,6 +655,7 @@ export class Sockets {
       ),
       undefined,
       attach,
+      false,
     );
   }
 

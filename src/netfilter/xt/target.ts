@@ -76,10 +76,9 @@ export function checkTarget(t: Target, table: string, builtinChain: string | und
   if (t.kind === 'other') return `unsupported target "${t.name}"`;
   if (XT_ONLY.has(t.kind) && !ENGINE_RUNS_XT_TARGETS.has(t.kind))
     return `target ${t.kind} is parsed and printed but the engine does not run it yet: not simulated`;
-  if (t.kind === 'CT' || t.kind === 'NOTRACK')
-    return `target ${t.kind === 'CT' ? 'CT --notrack' : 'NOTRACK'} is parsed and printed but not simulated yet`;
-  if (t.kind === 'NETMAP' || t.kind === 'TCPMSS')
-    return `target ${t.kind} is parsed and printed but not simulated yet`;
+  if ((t.kind === 'CT' || t.kind === 'NOTRACK') && table !== 'raw')
+    return `target ${t.kind} is only valid in the raw table`;
+  if (t.kind === 'NETMAP' && table !== 'nat') return 'target NETMAP is only valid in the nat table';
   if ((t.kind === 'DNAT' || t.kind === 'SNAT') && t.ranges.some((r) => r.basePort !== undefined))
     return `target ${t.kind} with a base port ("/port" shift) is parsed and printed but not simulated yet`;
   const hooks = NAT_HOOKS[t.kind];
