@@ -137,3 +137,17 @@ test('MARK, CONNMARK --save-mark/--restore-mark and -m mark / -m connmark', () =
   const entries = sim.world.host('router').conntrackList();
   assert.match(entries[0]!, /mark=7 use=1$/);
 });
+
+test('DNAT with a /base port shift keeps the distance from the base (NF_NAT_RANGE_PROTO_OFFSET)', () => {
+  const sim = run(
+    'iptables -t nat -A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 1000:1999 -j DNAT --to-destination 192.168.1.10:2000-2999/1000',
+    '{ name: shifted, from: server, proto: tcp, to: 203.0.113.1:1005, sport: 41000, timeout: 1.5, expect: reset }',
+  );
+  const syn = sim.steps.find(
+    (s) =>
+      s.kind === 'packet' && s.host === 'client' && s.dir === 'in' && describeFrame(s.frame).proto === 'tcp',
+  );
+  assert.ok(syn && syn.kind === 'packet');
+  assert.equal(describeFrame(syn.frame).dport, 2005);
+  assert.deepEqual(sim.results[0]!.mismatches, []);
+});

@@ -22,6 +22,8 @@ export interface NatRangeN {
   minPort: number;
   maxPort: number;
   flags: number;
+  /** With NF_NAT_RANGE_PROTO_OFFSET: the port that maps to minPort (DNAT `ip:min-max/base`). */
+  basePort?: number;
 }
 
 export const NF_NAT_RANGE_MAP_IPS = 1 << 0;
@@ -29,6 +31,7 @@ export const NF_NAT_RANGE_PROTO_SPECIFIED = 1 << 1;
 export const NF_NAT_RANGE_PROTO_RANDOM = 1 << 2;
 export const NF_NAT_RANGE_PERSISTENT = 1 << 3;
 export const NF_NAT_RANGE_PROTO_RANDOM_FULLY = 1 << 4;
+export const NF_NAT_RANGE_PROTO_OFFSET = 1 << 5;
 export const NF_NAT_RANGE_PROTO_RANDOM_ALL = NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 
 /** NF_NAT_MAX_ATTEMPTS: candidates tried before the attempt count halves. */
@@ -161,7 +164,14 @@ export class NatCore {
     } else {
       return true; // no per-protocol part to change (the kernel's default: return)
     }
-    let off = r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL || manip !== MANIP_DST ? this.rng.u16() : 0;
+    // The port shift of `/base` keeps the distance from the base (u16 arithmetic, as the kernel's
+    // `off`); otherwise a random start, except DNAT which tries the range in order.
+    let off =
+      r.flags & NF_NAT_RANGE_PROTO_OFFSET
+        ? (this.key(t, manip) - (r.basePort ?? 0)) & 0xffff
+        : r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL || manip !== MANIP_DST
+          ? this.rng.u16()
+          : 0;
     let attempts = Math.min(size, MAX_ATTEMPTS);
     this.lastTries = 0;
     for (;;) {
@@ -204,6 +214,7 @@ export class NatCore {
     if (!(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
       if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
         const k = this.key(out, manip);
+        if (r.flags & NF_NAT_RANGE_PROTO_OFFSET) return this.uniqueProto(out, r, manip, e, now);
         if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now)))
           return true;
       } else if (!this.usedTuple(out, e, now)) {

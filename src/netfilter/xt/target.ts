@@ -9,6 +9,7 @@ import {
   NF_NAT_RANGE_PERSISTENT,
   NF_NAT_RANGE_PROTO_RANDOM,
   NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+  NF_NAT_RANGE_PROTO_OFFSET,
   NF_NAT_RANGE_PROTO_SPECIFIED,
   type NatRangeN,
 } from '../nat/nat-core.ts';
@@ -22,7 +23,7 @@ export function natFlags(f: NatFlags): number {
 }
 
 export function toRangeN(r: NatRange, f: NatFlags): NatRangeN {
-  return {
+  const out: NatRangeN = {
     minAddr: r.minAddr,
     maxAddr: r.maxAddr,
     minPort: r.hasPorts ? r.minPort : 0,
@@ -30,6 +31,11 @@ export function toRangeN(r: NatRange, f: NatFlags): NatRangeN {
     flags:
       (r.hasAddr ? NF_NAT_RANGE_MAP_IPS : 0) | (r.hasPorts ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | natFlags(f),
   };
+  if (r.basePort !== undefined) {
+    out.flags |= NF_NAT_RANGE_PROTO_OFFSET;
+    out.basePort = r.basePort;
+  }
+  return out;
 }
 
 const NAT_HOOKS: Record<string, readonly string[]> = {
@@ -79,7 +85,7 @@ export function checkTarget(t: Target, table: string, builtinChain: string | und
   if ((t.kind === 'CT' || t.kind === 'NOTRACK') && table !== 'raw')
     return `target ${t.kind} is only valid in the raw table`;
   if (t.kind === 'NETMAP' && table !== 'nat') return 'target NETMAP is only valid in the nat table';
-  if ((t.kind === 'DNAT' || t.kind === 'SNAT') && t.ranges.some((r) => r.basePort !== undefined))
+  if (t.kind === 'SNAT' && t.ranges.some((r) => r.basePort !== undefined))
     return `target ${t.kind} with a base port ("/port" shift) is parsed and printed but not simulated yet`;
   const hooks = NAT_HOOKS[t.kind];
   if (hooks) {
