@@ -71,6 +71,8 @@ export interface XtEnv {
   /** A uniform random 32-bit number from the simulation's seeded RNG (get_random_u32). */
   random32(): number;
   readonly conntrack: CtAccess;
+  /** The host's ipset sets by name (-m set), when it has any. */
+  readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
 }
 
 export class Skb {

@@ -9,6 +9,8 @@ import { loadRules } from '../rules/load.ts';
 import { formatRule } from '../rules/print-save.ts';
 import type { Ruleset, SourceLoc } from '../rules/model.ts';
 import { checkRuleset } from '../netfilter/engine.ts';
+import { IpSetMatcher, isSetType, SET_TYPES } from '../netfilter/xt/set.ts';
+import { checkSetsExist } from '../rules/ipset.ts';
 import { generateMac } from '../stack/iface.ts';
 import type { HostConfig } from '../stack/host.ts';
 import type { Flow, Verdict } from '../sim/flows.ts';
@@ -112,9 +114,18 @@ export function buildScenario(
     }
     const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
     for (const [k, v] of h.sysctls) sysctls.set(k, Number(v.value));
+    const ipsets = h.ipsets ? buildIpsets(h, err) : undefined;
     let ruleset: Ruleset | undefined;
     if (h.rules && h.rules.lines.length > 0) ruleset = buildRules(h, err);
-    if (ruleset) rulesets.set(name, ruleset);
+    if (ruleset) {
+      rulesets.set(name, ruleset);
+      // iptables refuses a rule naming a set that does not exist (xt_set's checkentry).
+      for (const d of checkSetsExist(ruleset, ipsets ?? new Map()))
+        err(
+          { file: d.file, line: d.line, column: d.column },
+          `set "${d.token}" does not exist: define it under hosts.${name}.ipsets`,
+        );
+    }
     hosts.push({
       name,
       ifaces,
@@ -122,6 +133,7 @@ export function buildScenario(
       routes,
       sysctls,
       ...(ruleset ? { ruleset } : {}),
+      ...(ipsets ? { ipsets } : {}),
       listen: h.listen.map((l) => ({ proto: l.proto.value, port: l.port.value })),
     });
   }
@@ -205,4 +217,41 @@ function buildRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): Rulese
     );
   }
   return res.ruleset;
+}
+
+/**
+ * A host's ipset sets from its `ipsets:` lines (`ipset save` form: `create NAME TYPE [options]`,
+ * `add NAME ENTRY [options]`), each problem at its line and word.
+ */
+function buildIpsets(
+  h: HostSpec,
+  err: (l: SourceLoc, m: string, col?: number) => void,
+): Map<string, IpSetMatcher> {
+  const sets = new Map<string, IpSetMatcher>();
+  for (const l of h.ipsets!.lines) {
+    const text = l.value;
+    const found = [...text.matchAll(/\S+/g)];
+    if (found.length === 0 || text.trim().startsWith('#')) continue;
+    const at = (i: number): number => found[i]?.index ?? 0; // the word's offset in the line
+    const [cmd, name, arg] = found.map((m) => m[0]);
+    if (cmd === 'create') {
+      if (!name || !arg)
+        err(l.loc, `ipsets: "create" needs a set name and a type (e.g. create blocked hash:ip)`);
+      else if (sets.has(name)) err(l.loc, `ipsets: set "${name}" already exists`, at(1));
+      else if (!isSetType(arg))
+        err(l.loc, `ipsets: set type "${arg}" is not simulated (natbox has ${SET_TYPES.join(', ')})`, at(2));
+      else sets.set(name, new IpSetMatcher(name, arg));
+    } else if (cmd === 'add') {
+      const set = name ? sets.get(name) : undefined;
+      if (!set) err(l.loc, `ipsets: "add" to unknown set "${name ?? ''}" (create it first)`, at(1));
+      else if (!arg) err(l.loc, `ipsets: "add ${name}" needs an entry`);
+      else {
+        const problem = set.add(arg);
+        if (problem) err(l.loc, `ipsets: ${problem}`, at(2));
+      }
+    } else {
+      err(l.loc, `ipsets: unknown command "${cmd}" (expected create or add, as ipset save writes)`);
+    }
+  }
+  return sets;
 }

@@ -25,7 +25,7 @@ export { formatScenarioError, type ScenarioError } from './reader.ts';
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
-const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'listen'] as const;
+const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac'] as const;
 const LINK_KEYS = ['name', 'connect'] as const;
@@ -260,6 +260,9 @@ class Loader {
     if (scE !== undefined) this.sysctls(scE.value, scE.field, sysctls);
     const ruE = byKey.get('rules');
     if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field);
+    // ipset save lines are positioned text too; the rules reader keeps each line's place.
+    const ipE = byKey.get('ipsets');
+    const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field) : undefined;
     const liE = byKey.get('listen');
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
 
@@ -270,6 +273,7 @@ class Loader {
       routes,
       sysctls,
       ...(rules !== undefined ? { rules } : {}),
+      ...(ipsets !== undefined ? { ipsets } : {}),
       listen,
     };
     this.hosts.set(name.value, { spec, ifaces, bridged });

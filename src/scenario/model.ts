@@ -30,6 +30,8 @@ export interface HostSpec {
   readonly sysctls: ReadonlyMap<string, At<string>>;
   /** Rules as the user typed them: iptables commands, or an iptables-save block. */
   readonly rules?: RulesSpec;
+  /** ipset sets for `-m set`, as `ipset save` writes them (`create NAME TYPE`, `add NAME ENTRY`). */
+  readonly ipsets?: RulesSpec;
   /** Sockets listening: TCP and UDP servers. */
   readonly listen: readonly ListenSpec[];
 }

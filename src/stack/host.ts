@@ -78,6 +78,8 @@ export interface HostConfig {
   /** Full sysctl names → numbers. */
   readonly sysctls: ReadonlyMap<string, number>;
   readonly ruleset?: Ruleset;
+  /** ipset sets for -m set, by name. */
+  readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
 }
 
 interface Pending {
@@ -183,6 +185,7 @@ export class Host {
         addrType: (a, dev) => this.addrType(a, dev),
         random32: () => this.env.rng.u32(),
         conntrack: nf.conntrack,
+        ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       };
       this.skb.env = env;
       this.outSkb.env = env;

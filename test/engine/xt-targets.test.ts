@@ -151,3 +151,63 @@ test('DNAT with a /base port shift keeps the distance from the base (NF_NAT_RANG
   assert.equal(describeFrame(syn.frame).dport, 2005);
   assert.deepEqual(sim.results[0]!.mismatches, []);
 });
+
+test('-m set: a blocklist as an ipset defined in the scenario drops the listed source', () => {
+  const text = (entry: string) => `
+name: ipset
+hosts:
+  client:
+    interfaces: { eth0: 192.168.1.10/24 }
+    routes: [default via 192.168.1.1]
+  router:
+    interfaces: { lan: 192.168.1.1/24, wan: 203.0.113.1/24 }
+    sysctls: { net.ipv4.ip_forward: 1 }
+    ipsets: |
+      create blocked hash:net family inet hashsize 1024 maxelem 65536
+      add blocked ${entry}
+      create web hash:ip,port family inet
+      add web 203.0.113.50,tcp:80
+    rules: |
+      iptables -A FORWARD -m set --match-set blocked src -j DROP
+      iptables -A FORWARD -m set --match-set web dst,dst -j ACCEPT
+      iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+      iptables -P FORWARD DROP
+  server:
+    interfaces: { eth0: 203.0.113.50/24 }
+    routes: [default via 203.0.113.1]
+    listen: [tcp/80, tcp/8080]
+links:
+  - [client:eth0, router:lan]
+  - [server:eth0, router:wan]
+flows:
+  - { name: web, from: client, proto: tcp, to: 203.0.113.50:80, sport: 40000, timeout: 1.5 }
+  - { name: other port, from: client, proto: tcp, to: 203.0.113.50:8080, sport: 40001, timeout: 1.5, expect: timeout }
+`;
+  const blocked = simulateScenario(text('192.168.1.0/24'), 'ipset.yaml');
+  assert.ok(blocked.ok, blocked.ok ? '' : blocked.errors.join('\n'));
+  assert.deepEqual(
+    blocked.sim.results.map((r) => r.verdict),
+    ['timeout', 'timeout'],
+  );
+  const open = simulateScenario(text('10.0.0.0/8'), 'ipset.yaml');
+  assert.ok(open.ok);
+  assert.deepEqual(
+    open.sim.results.map((r) => r.verdict),
+    ['connected', 'timeout'],
+  );
+  // A rule naming a set that does not exist is refused where it is written.
+  const missing = simulateScenario(
+    text('10.0.0.0/8').replace('--match-set web', '--match-set webb'),
+    'ipset.yaml',
+  );
+  assert.equal(missing.ok, false);
+  assert.match(
+    missing.ok ? '' : missing.errors.join('\n'),
+    /^ipset\.yaml:17:7: set "webb" does not exist: define it under hosts\.router\.ipsets$/m,
+  );
+  const badEntry = simulateScenario(text('10.0.0.0/33'), 'ipset.yaml');
+  assert.match(
+    badEntry.ok ? '' : badEntry.errors.join('\n'),
+    /^ipset\.yaml:12:19: ipsets: "10\.0\.0\.0\/33": prefix length 33 is over 32$/m,
+  );
+});
