@@ -38,7 +38,7 @@ import {
   type NatRangeN,
   type Rng,
 } from './nat/nat-core.ts';
-import { checkMatch, ruleMatches } from './xt/match.ts';
+import { checkMatch, describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './xt/match.ts';
 import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from './xt/target.ts';
 import { compileChain, type CompiledChain } from './xt/compile.ts';
 import {
@@ -579,9 +579,11 @@ export class Netfilter {
     let chain: Chain = start;
     let i = 0;
     let comp = this.compiledOf(chain);
+    const tracer = this.tracer;
     for (;;) {
       // Skip straight to the next rule that can match (xt/compile.ts); same answer as the walk.
-      i = comp.next(skb, i);
+      // With a tracer the walk tries every rule, so the trace can say why each one did not match.
+      if (!tracer) i = comp.next(skb, i);
       if (i >= chain.rules.length) {
         if (sp === 0) {
           chain.counters.packets++;
@@ -598,7 +600,13 @@ export class Netfilter {
       }
       const rule = chain.rules[i]!;
       i++;
-      if (!ruleMatches(rule, skb)) continue;
+      if (tracer) {
+        const fail = ruleMismatch(rule, skb);
+        if (fail !== MATCHED) {
+          tracer.ruleMiss(hook, table, chain.name, i, rule, describeMismatch(rule, fail, skb));
+          continue;
+        }
+      } else if (!ruleMatches(rule, skb)) continue;
       rule.counters.packets++;
       rule.counters.bytes += skb.len;
       this.tracer?.rule(hook, table, chain.name, i, rule);

@@ -17,6 +17,8 @@ export interface NatChange {
 export interface NfTracer {
   /** A rule whose matches all held; `index` is 1-based within its chain. */
   rule(hook: HookName, table: TableName, chain: string, index: number, rule: Rule): void;
+  /** A rule tried that did not match, and why (the first criterion that failed, in words). */
+  ruleMiss(hook: HookName, table: TableName, chain: string, index: number, rule: Rule, why: string): void;
   /** The end of a built-in chain was reached and its policy applied. */
   policy(hook: HookName, table: TableName, chain: string, policy: string): void;
   /** The packet's conntrack classification at this hook (entry -1 when none). */

@@ -731,6 +731,8 @@ export class Host {
     return {
       rule: (hook, table, chain, index, rule) =>
         t.step(now(), { kind: 'rule', host, hook, table, chain, index, rule }),
+      ruleMiss: (hook, table, chain, index, rule, why) =>
+        t.step(now(), { kind: 'rule-miss', host, hook, table, chain, index, rule, why }),
       policy: (hook, table, chain, policy) =>
         t.step(now(), { kind: 'policy', host, hook, table, chain, policy }),
       conntrack: (hook, ctinfo, _e, created) =>

@@ -8,6 +8,16 @@ import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 export type Step =
   | { kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; frame: Uint8Array }
   | { kind: 'rule'; host: string; hook: HookName; table: TableName; chain: string; index: number; rule: Rule }
+  | {
+      kind: 'rule-miss';
+      host: string;
+      hook: HookName;
+      table: TableName;
+      chain: string;
+      index: number;
+      rule: Rule;
+      why: string;
+    }
   | { kind: 'policy'; host: string; hook: HookName; table: TableName; chain: string; policy: string }
   /** The packet's conntrack classification (ctstate) at a hook. */
   | { kind: 'conntrack'; host: string; hook: HookName; state: string; created: boolean }

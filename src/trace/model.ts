@@ -24,6 +24,17 @@ export type TraceStep =
       index: number;
       rule: string;
     }
+  | {
+      t: number;
+      kind: 'rule-miss';
+      host: string;
+      hook: string;
+      table: string;
+      chain: string;
+      index: number;
+      rule: string;
+      why: string;
+    }
   | { t: number; kind: 'policy'; host: string; hook: string; table: string; chain: string; policy: string }
   | { t: number; kind: 'conntrack'; host: string; hook: string; state: string; created: boolean }
   | { t: number; kind: 'ct-event'; host: string; event: 'NEW' | 'UPDATE'; line: string; entry: CtEntryJson }
@@ -94,6 +105,18 @@ export function toTraceStep(s: TimedStep): TraceStep {
         chain: s.chain,
         index: s.index,
         rule: formatRule(s.chain, s.rule),
+      };
+    case 'rule-miss':
+      return {
+        t: s.t,
+        kind: 'rule-miss',
+        host: s.host,
+        hook: s.hook,
+        table: s.table,
+        chain: s.chain,
+        index: s.index,
+        rule: formatRule(s.chain, s.rule),
+        why: s.why,
       };
     default: {
       const { ...rest } = s;

@@ -77,6 +77,9 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
       case 'rule':
         note(s, c('magenta', `${s.table} ${s.chain} rule ${s.index} matched: `) + s.rule);
         break;
+      case 'rule-miss':
+        if (opts.verbose) note(s, c('dim', `${s.table} ${s.chain} rule ${s.index} not matched: ${s.why}`));
+        break;
       case 'policy':
         if (s.table === 'nat' || s.policy !== 'ACCEPT')
           note(s, c('magenta', `${s.table} ${s.chain}: no rule matched, policy ${s.policy}`));

@@ -15,7 +15,7 @@ import type {
   PortRange,
   Rule,
 } from '../../rules/model.ts';
-import type { Prefix } from '../../wire/addr.ts';
+import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
 import { XT_LIMIT_SCALE } from '../../rules/parse-matches.ts';
 import { IPS_DST_NAT, IPS_SRC_NAT } from '../conntrack/table.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
@@ -313,15 +313,34 @@ function conntrackMatch(m: ConntrackMatch, skb: Skb): boolean {
 
 /** ip_packet_match and then every match module, in order; all must hold. */
 export function ruleMatches(r: Rule, skb: Skb): boolean {
-  if (r.src && !inv((skb.src & r.src.value.mask) >>> 0 === r.src.value.addr, r.src.invert)) return false;
-  if (r.dst && !inv((skb.dst & r.dst.value.mask) >>> 0 === r.dst.value.addr, r.dst.invert)) return false;
-  if (r.inIface && !inv(ifaceMatches(skb.inIf, r.inIface.value), r.inIface.invert)) return false;
-  if (r.outIface && !inv(ifaceMatches(skb.outIf, r.outIface.value), r.outIface.invert)) return false;
+  return ruleMismatch(r, skb) === MATCHED;
+}
+
+export const MATCHED = -1;
+export const FAIL_SRC = 0;
+export const FAIL_DST = 1;
+export const FAIL_IN = 2;
+export const FAIL_OUT = 3;
+export const FAIL_PROTO = 4;
+export const FAIL_FRAG = 5;
+/** FAIL_MODULE + k: the k-th match module (-m) failed. */
+export const FAIL_MODULE = 6;
+
+/**
+ * ip_packet_match and then every match module, in order, each evaluated once (limit and nth keep
+ * state): MATCHED, or which criterion failed first (FAIL_*), for the trace to say why.
+ */
+export function ruleMismatch(r: Rule, skb: Skb): number {
+  if (r.src && !inv((skb.src & r.src.value.mask) >>> 0 === r.src.value.addr, r.src.invert)) return FAIL_SRC;
+  if (r.dst && !inv((skb.dst & r.dst.value.mask) >>> 0 === r.dst.value.addr, r.dst.invert)) return FAIL_DST;
+  if (r.inIface && !inv(ifaceMatches(skb.inIf, r.inIface.value), r.inIface.invert)) return FAIL_IN;
+  if (r.outIface && !inv(ifaceMatches(skb.outIf, r.outIface.value), r.outIface.invert)) return FAIL_OUT;
   if (r.protocol && r.protocol.value !== 0 && !inv(skb.proto === r.protocol.value, r.protocol.invert))
-    return false;
-  if (r.fragment && !inv(skb.fragment, r.fragment.invert)) return false;
-  for (const m of r.matches) if (!matchModule(m, skb)) return false;
-  return true;
+    return FAIL_PROTO;
+  if (r.fragment && !inv(skb.fragment, r.fragment.invert)) return FAIL_FRAG;
+  const ms = r.matches;
+  for (let k = 0; k < ms.length; k++) if (!matchModule(ms[k]!, skb)) return FAIL_MODULE + k;
+  return MATCHED;
 }
 
 /**
@@ -373,3 +392,49 @@ export function checkMatch(m: Match, caps: MatchCaps = {}): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * Why a rule did not match, in words, from ruleMismatch's answer and the packet (for the trace
+ * only): `-i br-lan: the packet came in on wan`, `-m tcp --dport 80: dport is 8080`.
+ */
+export function describeMismatch(r: Rule, fail: number, skb: Skb): string {
+  const not = (x: { invert: boolean } | undefined): string => (x?.invert ? '! ' : '');
+  switch (fail) {
+    case FAIL_SRC:
+      return `${not(r.src)}-s ${formatPrefix(r.src!.value)}: the source is ${formatIpv4(skb.src)}`;
+    case FAIL_DST:
+      return `${not(r.dst)}-d ${formatPrefix(r.dst!.value)}: the destination is ${formatIpv4(skb.dst)}`;
+    case FAIL_IN:
+      return `${not(r.inIface)}-i ${r.inIface!.value.name}${r.inIface!.value.wildcard ? '+' : ''}: the packet came in on ${skb.inIf || '(none: locally generated)'}`;
+    case FAIL_OUT:
+      return `${not(r.outIface)}-o ${r.outIface!.value.name}${r.outIface!.value.wildcard ? '+' : ''}: the packet goes out of ${skb.outIf || '(not routed yet)'}`;
+    case FAIL_PROTO:
+      return `${not(r.protocol)}-p ${protoWord(r.protocol!.value)}: the packet is ${protoWord(skb.proto)}`;
+    case FAIL_FRAG:
+      return `${not(r.fragment)}-f: the packet is ${skb.fragment ? '' : 'not '}a fragment`;
+    default: {
+      const m = r.matches[fail - FAIL_MODULE];
+      const name = m ? (m.module === 'other' ? m.name : m.module) : '?';
+      const ports =
+        skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP
+          ? ` (sport ${skb.sport}, dport ${skb.dport})`
+          : '';
+      if (m && (m.module === 'tcp' || m.module === 'udp')) {
+        if (skb.proto !== (m.module === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP))
+          return `-m ${name}: the packet is ${protoWord(skb.proto)}`;
+        const range = (p: PortRange): string => (p.min === p.max ? `${p.min}` : `${p.min}:${p.max}`);
+        if (m.sport && !portOk(skb.sport, m.sport))
+          return `${not(m.sport)}--sport ${range(m.sport.value)}: sport is ${skb.sport}`;
+        if (m.dport && !portOk(skb.dport, m.dport))
+          return `${not(m.dport)}--dport ${range(m.dport.value)}: dport is ${skb.dport}`;
+        return `-m ${name}: the TCP flags or options differ`;
+      }
+      if (name === 'multiport') return `-m multiport: ${protoWord(skb.proto)}${ports}`;
+      if (name === 'conntrack' || name === 'state') return `-m ${name}: ctstate ${ctStateName(skb)}`;
+      return `-m ${name} did not match`;
+    }
+  }
+}
+
+const protoWord = (p: number): string =>
+  p === IPPROTO_TCP ? 'tcp' : p === IPPROTO_UDP ? 'udp' : p === IPPROTO_ICMP ? 'icmp' : `protocol ${p}`;
