@@ -14,6 +14,7 @@ export interface TraceOptions {
   verbose?: boolean;
   seed: number;
   color: boolean;
+  skipUnsupported?: boolean;
   mermaid?: boolean;
   svg?: string;
   story?: boolean;
@@ -49,7 +50,10 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       status = 2;
       continue;
     }
-    const r = simulateScenario(input.text, file, { seed: opts.seed });
+    const r = simulateScenario(input.text, file, {
+      seed: opts.seed,
+      skipUnsupported: opts.skipUnsupported ?? false,
+    });
     if (!r.ok) {
       for (const e of r.errors) process.stderr.write(`${e}\n`);
       status = 2;
@@ -62,6 +66,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
         ...(r.scenario.description ? { description: r.scenario.description } : {}),
       },
       r.sim,
+      r.skipped,
     );
     docs.push(doc);
     if (opts.pcap) {

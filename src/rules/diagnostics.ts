@@ -69,3 +69,7 @@ export const didYouMean = (word: string, candidates: Iterable<string>): string =
   const c = closest(word, candidates);
   return c === undefined ? '' : ` (did you mean "${c}"?)`;
 };
+
+/** An error that only says natbox does not model something (the rule itself is valid iptables). */
+export const isUnsupported = (message: string): boolean =>
+  /^unsupported (match|target|option)\b/.test(message);

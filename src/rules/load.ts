@@ -3,7 +3,7 @@
 // from `iptables ...` commands or from an iptables-save file (detected from the first line that
 // says something). All or nothing: on any error the base ruleset is left as it was and only
 // diagnostics come back. Never throws for bad input.
-import { diag, type Diagnostic } from './diagnostics.ts';
+import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
 import { endsWithContinuation, lexShell, type SourceLine } from './lex.ts';
 import { RuleError, parseCommandLine } from './parse-command.ts';
 import { applyCommand, cloneRuleset, emptyRuleset } from './apply.ts';
@@ -14,7 +14,13 @@ export { emptyRuleset };
 export type { SourceLine };
 
 export type LoadResult =
-  | { readonly ok: true; readonly ruleset: Ruleset; readonly warnings: Diagnostic[] }
+  | {
+      readonly ok: true;
+      readonly ruleset: Ruleset;
+      readonly warnings: Diagnostic[];
+      /** With `skipUnsupported`: the lines left out because they use what natbox does not model. */
+      readonly skipped?: Diagnostic[];
+    }
   | { readonly ok: false; readonly diagnostics: Diagnostic[] };
 
 export type RulesForm = 'restore' | 'commands';
@@ -37,7 +43,20 @@ export function detectForm(
  * Loads rules on top of `base` (not changed). Commands apply in order; a restore file replaces the
  * tables it names.
  */
-export function loadRules(lines: readonly SourceLine[], base: Ruleset = emptyRuleset()): LoadResult {
+export interface LoadOptions {
+  /**
+   * A rule whose only problem is an unsupported match, target or option is left out (reported in
+   * `skipped`) instead of failing the load; every other error still applies nothing.
+   */
+  readonly skipUnsupported?: boolean;
+}
+
+export function loadRules(
+  lines: readonly SourceLine[],
+  base: Ruleset = emptyRuleset(),
+  opts: LoadOptions = {},
+): LoadResult {
+  const skipped: Diagnostic[] | undefined = opts.skipUnsupported ? [] : undefined;
   try {
     const form = detectForm(lines);
     const rs = cloneRuleset(base);
@@ -59,10 +78,12 @@ export function loadRules(lines: readonly SourceLine[], base: Ruleset = emptyRul
       };
     }
     if (form === 'restore') {
-      const diagnostics = applyRestore(rs, lines);
-      return diagnostics.length ? { ok: false, diagnostics } : { ok: true, ruleset: rs, warnings: [] };
+      const diagnostics = applyRestore(rs, lines, skipped);
+      return diagnostics.length
+        ? { ok: false, diagnostics }
+        : { ok: true, ruleset: rs, warnings: [], ...(skipped ? { skipped } : {}) };
     }
-    return applyCommands(rs, lines);
+    return applyCommands(rs, lines, skipped);
   } catch (e) {
     // A bug in the front end; still no throw to the caller.
     const l = lines[0];
@@ -71,7 +92,7 @@ export function loadRules(lines: readonly SourceLine[], base: Ruleset = emptyRul
   }
 }
 
-function applyCommands(rs: Ruleset, lines: readonly SourceLine[]): LoadResult {
+function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diagnostic[]): LoadResult {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -93,10 +114,13 @@ function applyCommands(rs: Ruleset, lines: readonly SourceLine[]): LoadResult {
       if (warning) warnings.push(diag('warning', cmd.cmdTok, cmd.cmdTok.text, warning));
     } catch (e) {
       if (!(e instanceof RuleError)) throw e;
-      errors.push(diag('error', e.at, e.token, e.message));
+      if (skipped && isUnsupported(e.message)) skipped.push(diag('warning', e.at, e.token, e.message));
+      else errors.push(diag('error', e.at, e.token, e.message));
     }
   }
-  return errors.length ? { ok: false, diagnostics: errors } : { ok: true, ruleset: rs, warnings };
+  return errors.length
+    ? { ok: false, diagnostics: errors }
+    : { ok: true, ruleset: rs, warnings, ...(skipped ? { skipped } : {}) };
 }
 
 /** Splits text into lines (line 1, column 1 onwards) and loads them. */

@@ -4,7 +4,7 @@
 // a section with nothing in it removes the table, as iptables-nft-restore does).
 // The caller applies the file atomically: on any diagnostic it keeps nothing (iptables-restore
 // itself commits table by table, so an error in a later table still leaves earlier ones applied).
-import { diag, type Diagnostic } from './diagnostics.ts';
+import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
 import { lexRestore, type SourceLine, type Token } from './lex.ts';
 import { RuleError, TABLES, parseCommandTokens } from './parse-command.ts';
 import { addUserChain, applyCommand, ensureTable } from './apply.ts';
@@ -26,7 +26,11 @@ const tokenAt = (src: SourceLine, index: number, text: string): Token => ({
  * Applies a restore file to `rs` (changed in place). Returns the diagnostics; any error means the
  * caller must drop `rs`.
  */
-export function applyRestore(rs: Ruleset, lines: readonly SourceLine[]): Diagnostic[] {
+export function applyRestore(
+  rs: Ruleset,
+  lines: readonly SourceLine[],
+  skipped?: Diagnostic[],
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   let open: { name: TableName; tok: Token } | undefined;
   for (const src of lines) {
@@ -70,7 +74,10 @@ export function applyRestore(rs: Ruleset, lines: readonly SourceLine[]): Diagnos
         ruleLine(rs, open?.name, src, lead);
       }
     } catch (e) {
-      out.push(errorOf(e));
+      const d = errorOf(e);
+      // With skipUnsupported, a rule natbox cannot model is left out and reported, not fatal.
+      if (skipped && isUnsupported(d.message)) skipped.push({ ...d, severity: 'warning' });
+      else out.push(d);
     }
   }
   if (open) {

@@ -30,6 +30,24 @@ export interface Built {
   readonly world: WorldConfig;
   readonly flows: Flow[];
   readonly rulesets: ReadonlyMap<string, Ruleset>;
+  /** Rules left out because natbox cannot simulate them (only with `skipUnsupported`). */
+  readonly skipped: readonly SkippedRule[];
+}
+
+/** A rule natbox could not simulate and left out, where it was written and why. */
+export interface SkippedRule {
+  readonly host: string;
+  readonly where: string; // FILE:LINE:COLUMN
+  readonly rule: string; // -A CHAIN … as iptables-save prints it
+  readonly reason: string;
+}
+
+export interface BuildOptions {
+  /**
+   * Leave out the rules natbox cannot simulate (an unsupported match or target) instead of
+   * refusing the scenario; each is listed in `skipped`, and the trace says so.
+   */
+  readonly skipUnsupported?: boolean;
 }
 
 const DEFAULT_SYSCTLS: ReadonlyArray<readonly [string, number]> = [
@@ -51,8 +69,10 @@ function addrWithLen(text: string): { addr: number; len: number } | undefined {
 
 export function buildScenario(
   sc: Scenario,
+  opts: BuildOptions = {},
 ): { ok: true; built: Built } | { ok: false; errors: BuildError[] } {
   const errors: BuildError[] = [];
+  const skipped: SkippedRule[] = [];
   const err = (loc: SourceLoc, message: string, colOffset = 0): void => {
     errors.push({ file: loc.file, line: loc.line, column: loc.column + colOffset, message });
   };
@@ -116,7 +136,8 @@ export function buildScenario(
     for (const [k, v] of h.sysctls) sysctls.set(k, Number(v.value));
     const ipsets = h.ipsets ? buildIpsets(h, err) : undefined;
     let ruleset: Ruleset | undefined;
-    if (h.rules && h.rules.lines.length > 0) ruleset = buildRules(h, err);
+    if (h.rules && h.rules.lines.length > 0)
+      ruleset = buildRules(h, err, opts.skipUnsupported ? skipped : undefined);
     if (ruleset) {
       rulesets.set(name, ruleset);
       // iptables refuses a rule naming a set that does not exist (xt_set's checkentry).
@@ -171,7 +192,7 @@ export function buildScenario(
 
   if (errors.length > 0)
     return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
-  return { ok: true, built: { world: { hosts, links }, flows, rulesets } };
+  return { ok: true, built: { world: { hosts, links }, flows, rulesets, skipped } };
 }
 
 function sameNet(a: { addr: number; len: number }, x: number): boolean {
@@ -197,23 +218,49 @@ function macOf(
 }
 
 /** Parses a host's rules and refuses what netfilter cannot evaluate, at the rule's position. */
-function buildRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): Ruleset | undefined {
+function buildRules(
+  h: HostSpec,
+  err: (l: SourceLoc, m: string) => void,
+  skip: SkippedRule[] | undefined,
+): Ruleset | undefined {
   const lines = h.rules!.lines.map((l) => ({
     text: l.value,
     file: l.loc.file,
     line: l.loc.line,
     column: l.loc.column,
   }));
-  const res = loadRules(lines);
+  const res = loadRules(lines, undefined, { skipUnsupported: skip !== undefined });
   if (!res.ok) {
     for (const d of res.diagnostics) err({ file: d.file, line: d.line, column: d.column }, d.message);
     return undefined;
   }
+  for (const d of res.skipped ?? []) {
+    const line = lines.find((l) => l.file === d.file && l.line === d.line);
+    skip!.push({
+      host: h.name.value,
+      where: `${d.file}:${d.line}:${d.column}`,
+      rule: line?.text.trim() ?? d.token,
+      reason: d.message,
+    });
+  }
   for (const p of checkRuleset(res.ruleset)) {
     const loc = p.rule.loc ?? h.rules!.lines[0]!.loc;
+    const text = formatRule(p.chain, p.rule);
+    if (skip) {
+      // Leave it out of its chain; the trace lists it so nobody mistakes the run for the real box.
+      const chain = res.ruleset.tables.get(p.table)!.chains.get(p.chain)!;
+      chain.rules = chain.rules.filter((r) => r !== p.rule);
+      skip.push({
+        host: h.name.value,
+        where: `${loc.file}:${loc.line}:${loc.column}`,
+        rule: text,
+        reason: p.message,
+      });
+      continue;
+    }
     err(
       loc,
-      `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${formatRule(p.chain, p.rule)}): natbox cannot simulate it`,
+      `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${text}): natbox cannot simulate it (--skip-unsupported leaves such rules out)`,
     );
   }
   return res.ruleset;

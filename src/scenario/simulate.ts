@@ -1,16 +1,16 @@
 // One call from scenario text to a finished simulation: load (YAML, with positions), build (rules
 // parsed and checked) and run. Errors come back as `FILE:LINE:COLUMN: message` lines.
 import { simulate, type SimOptions, type SimResult } from '../sim/run.ts';
-import { buildScenario, formatBuildError, type Built } from './build.ts';
+import { buildScenario, formatBuildError, type BuildOptions, type Built, type SkippedRule } from './build.ts';
 import { formatScenarioError, loadScenario } from './load.ts';
 import type { Scenario } from './model.ts';
 
 export type Prepared = { ok: true; scenario: Scenario; built: Built } | { ok: false; errors: string[] };
 
-export function prepareScenario(text: string, file: string): Prepared {
+export function prepareScenario(text: string, file: string, opts: BuildOptions = {}): Prepared {
   const l = loadScenario(text, file);
   if (!l.ok) return { ok: false, errors: l.errors.map(formatScenarioError) };
-  const b = buildScenario(l.scenario);
+  const b = buildScenario(l.scenario, opts);
   if (!b.ok) return { ok: false, errors: b.errors.map(formatBuildError) };
   return { ok: true, scenario: l.scenario, built: b.built };
 }
@@ -18,9 +18,16 @@ export function prepareScenario(text: string, file: string): Prepared {
 export function simulateScenario(
   text: string,
   file: string,
-  opts: SimOptions = {},
-): { ok: true; scenario: Scenario; sim: SimResult } | { ok: false; errors: string[] } {
-  const p = prepareScenario(text, file);
+  opts: SimOptions & BuildOptions = {},
+):
+  | { ok: true; scenario: Scenario; sim: SimResult; skipped: readonly SkippedRule[] }
+  | { ok: false; errors: string[] } {
+  const p = prepareScenario(text, file, opts);
   if (!p.ok) return p;
-  return { ok: true, scenario: p.scenario, sim: simulate(p.built.world, p.built.flows, opts) };
+  return {
+    ok: true,
+    scenario: p.scenario,
+    sim: simulate(p.built.world, p.built.flows, opts),
+    skipped: p.built.skipped,
+  };
 }

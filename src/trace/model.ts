@@ -80,6 +80,8 @@ export interface TraceDoc {
   end: number;
   steps: TraceStep[];
   flows: TraceFlow[];
+  /** Rules left out because natbox cannot simulate them (only with --skip-unsupported). */
+  skipped?: { host: string; where: string; rule: string; reason: string }[];
   /** Each host's conntrack table at the end (hosts with netfilter only). */
   conntrack: Record<string, { line: string; entry: CtEntryJson }[]>;
 }
@@ -153,6 +155,7 @@ export function flowJson(r: FlowResult, steps: readonly TimedStep[]): TraceFlow 
 export function buildTraceDoc(
   scenario: { name: string; file: string; description?: string },
   sim: SimResult,
+  skipped: readonly { host: string; where: string; rule: string; reason: string }[] = [],
 ): TraceDoc {
   const conntrack: TraceDoc['conntrack'] = {};
   for (const h of sim.world.hosts.values()) {
@@ -173,5 +176,6 @@ export function buildTraceDoc(
     steps: sim.steps.map(toTraceStep),
     flows: sim.results.map((r) => flowJson(r, sim.steps)),
     conntrack,
+    ...(skipped.length > 0 ? { skipped: skipped.map((x) => ({ ...x })) } : {}),
   };
 }

@@ -51,6 +51,16 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
   out.push(c('bold', `━━ ${doc.scenario.name}`) + c('dim', `  (${doc.scenario.file})`));
   if (doc.scenario.description) out.push(doc.scenario.description.replace(/\s+/g, ' '));
   out.push('');
+  if (doc.skipped && doc.skipped.length > 0) {
+    out.push(
+      c(
+        'red',
+        `${doc.skipped.length} rule(s) natbox cannot simulate were left out (--skip-unsupported): this is not exactly the real ruleset`,
+      ),
+    );
+    for (const k of doc.skipped) out.push(c('red', `  ${k.where}: ${k.host}: ${k.rule}: ${k.reason}`));
+    out.push('');
+  }
   const hostW = Math.max(6, ...doc.steps.map((s) => s.host.length));
   const devW = Math.max(6, ...doc.steps.map((s) => (s.kind === 'packet' ? s.ifname.length : 0)));
   let lastT = -1;

@@ -239,3 +239,55 @@ test(
     }
   },
 );
+
+test('an unsupported match is an error at its position, or with --skip-unsupported a rule left out and said so', () => {
+  const dir = scratch();
+  try {
+    const f = join(dir, 'recent.yaml');
+    writeFileSync(
+      f,
+      [
+        'name: recent',
+        'hosts:',
+        '  router:',
+        '    interfaces: { lan: 192.168.1.1/24, wan: 203.0.113.1/24 }',
+        '    sysctls: { net.ipv4.ip_forward: 1 }',
+        '    rules: |',
+        '      iptables -A FORWARD -p tcp --dport 22 -m recent --name ssh --set',
+        '      iptables -t nat -A POSTROUTING -o wan -j MASQUERADE',
+        '  client:',
+        '    interfaces: { eth0: 192.168.1.10/24 }',
+        '    routes: [default via 192.168.1.1]',
+        '  server:',
+        '    interfaces: { eth0: 203.0.113.50/24 }',
+        '    listen: [tcp/80]',
+        'links:',
+        '  - [client:eth0, router:lan]',
+        '  - [server:eth0, router:wan]',
+        'flows:',
+        '  - { name: web, from: client, proto: tcp, to: 203.0.113.50:80, sport: 40000, timeout: 1, expect: { verdict: connected, server_sees: 203.0.113.1:40000 } }',
+        '',
+      ].join('\n'),
+    );
+    const refused = natbox('trace', f);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.out, '');
+    assert.match(
+      refused.err,
+      new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7:48: unsupported match "recent"`),
+    );
+    const skipped = natbox('trace', '--skip-unsupported', f);
+    assert.equal(skipped.code, 0, skipped.err);
+    assert.match(skipped.out, /1 rule\(s\) natbox cannot simulate were left out \(--skip-unsupported\)/);
+    assert.match(
+      skipped.out,
+      /:7:48: router: iptables -A FORWARD -p tcp --dport 22 -m recent --name ssh --set: unsupported match "recent"/,
+    );
+    const tested = natbox('test', '--skip-unsupported', f);
+    assert.equal(tested.code, 0, tested.out + tested.err);
+    assert.match(tested.err, /warning: .*:7:48: router: rule left out \(unsupported match "recent"/);
+    assert.match(tested.out, /^1 passed, 0 failed$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -16,9 +16,16 @@ export function registerTest(program: Command): void {
       (v) => Number.parseInt(v, 10),
       1,
     )
+    .option(
+      '--skip-unsupported',
+      'leave out rules natbox cannot simulate (each one is warned about) instead of refusing the scenario',
+    )
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
     .action(
-      async (files: string[], opts: { json?: boolean; junit?: string; seed: number; color: boolean }) => {
+      async (
+        files: string[],
+        opts: { json?: boolean; junit?: string; seed: number; color: boolean; skipUnsupported?: boolean },
+      ) => {
         const { testCommand } = await import('../test.ts');
         process.exitCode = await testCommand(files, opts);
       },

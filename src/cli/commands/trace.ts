@@ -28,6 +28,10 @@ export function registerTrace(program: Command): void {
     )
     .option('--story', 'print each flow as numbered steps in words, as the seed tells it')
     .option('--lang <lang>', 'language of --story: en or pt-BR', 'en')
+    .option(
+      '--skip-unsupported',
+      'leave out rules natbox cannot simulate (listed in the trace) instead of refusing the scenario',
+    )
     .option('--no-color', 'no colours (also when NO_COLOR is set or output is not a terminal)')
     .action(
       async (
@@ -39,6 +43,11 @@ export function registerTrace(program: Command): void {
           verbose?: boolean;
           seed: number;
           color: boolean;
+          mermaid?: boolean;
+          svg?: string;
+          story?: boolean;
+          lang: string;
+          skipUnsupported?: boolean;
         },
       ) => {
         const { traceCommand } = await import('../trace.ts');
