@@ -245,10 +245,30 @@ export class Netfilter {
     skb.ct = -1;
   }
 
-  /** Deletes the entries MASQUERADE made through `ifname` (its address went away or changed). */
-  flushMasquerade(_ifname: string): void {
-    // Masquerade cleanup needs the per-entry out interface; recorded in a later step (issue 5).
+  /**
+   * nf_nat_masquerade_ipv4's device and address notifiers: when `ifname` goes down (no `addr`), or
+   * loses the address `addr`, the connections MASQUERADE bound through it are deleted, so the next
+   * packet is tracked and masqueraded anew with the address the interface has now. Returns how
+   * many entries went.
+   */
+  flushMasquerade(ifname: string, addr?: number): number {
+    const ct = this.conntrack;
+    let n = 0;
+    for (const [e, m] of this.masqueraded) {
+      // The slot may hold another connection by now: the entry id says whether it is the same.
+      if (!ct.isUsed(e) || ct.id[e] !== m.id) {
+        this.masqueraded.delete(e);
+        continue;
+      }
+      if (m.ifname !== ifname || (addr !== undefined && m.addr !== addr)) continue;
+      ct.remove(e);
+      this.masqueraded.delete(e);
+      n++;
+    }
+    return n;
   }
+  /** Entries MASQUERADE bound, with the interface and address (nf_conn_nat's masq_index). */
+  private readonly masqueraded = new Map<number, { id: number; ifname: string; addr: number }>();
 
   // ---- conntrack ---------------------------------------------------------------------------
 
@@ -685,7 +705,9 @@ export class Netfilter {
           const addr = this.host.masqueradeAddress(skb.outIf, skb.dst);
           if (addr === 0) return T_DROP;
           const range = this.scratch(addr, t.ports, natFlags(t.flags));
-          return this.bindNat(skb, MANIP_SRC, range, now) ? T_ACCEPT : T_DROP;
+          if (!this.bindNat(skb, MANIP_SRC, range, now)) return T_DROP;
+          this.masqueraded.set(skb.ct, { id: this.conntrack.id[skb.ct]!, ifname: skb.outIf, addr });
+          return T_ACCEPT;
         }
         case 'REDIRECT': {
           // nf_nat_redirect_ipv4: the in interface's primary address (127.0.0.1 when local).

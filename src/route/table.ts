@@ -114,6 +114,11 @@ export class RouteTable {
     this.routes.sort((a, b) => b.len - a.len || a.metric - b.metric);
   }
 
+  /** Removes the routes for which `drop` says so (e.g. the connected routes of an address). */
+  removeWhere(drop: (r: Route) => boolean): void {
+    for (let i = this.routes.length - 1; i >= 0; i--) if (drop(this.routes[i]!)) this.routes.splice(i, 1);
+  }
+
   /** The best route to `dst`, or undefined (the kernel's "Network is unreachable"). */
   lookup(dst: number): Route | undefined {
     for (const r of this.routes) if ((dst & r.mask) >>> 0 === r.addr) return r;

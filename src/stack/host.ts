@@ -193,6 +193,43 @@ export class Host {
     this.sockets = new Sockets(this);
   }
 
+  /**
+   * `ip addr` on a live host: `ifname` now has exactly `addrs`. Connected routes follow (proto
+   * kernel), and for every address that went away MASQUERADE forgets the connections it bound to
+   * it (the kernel's inetaddr notifier), so they are masqueraded anew with the address there is
+   * now. Returns how many conntrack entries were deleted.
+   */
+  setAddresses(ifname: string, addrs: readonly { addr: number; len: number }[]): number {
+    const dev = this.ifaces.get(ifname);
+    if (!dev) throw new Error(`${this.name}: no interface ${ifname}`);
+    const removed = dev.addrs.filter((a) => !addrs.some((b) => b.addr === a.addr && b.len === a.len));
+    dev.addrs.splice(0, dev.addrs.length, ...addrs);
+    this.routes.removeWhere((r) => r.origin === 'kernel' && r.dev === ifname);
+    for (const a of addrs) {
+      const mask = prefixMask(a.len);
+      this.routes.add({
+        addr: (a.addr & mask) >>> 0,
+        mask,
+        len: a.len,
+        via: 0,
+        dev: ifname,
+        src: a.addr,
+        metric: 0,
+        origin: 'kernel',
+      });
+    }
+    let n = 0;
+    for (const a of removed) n += this.nf?.flushMasquerade(ifname, a.addr) ?? 0;
+    if (this.tracing && removed.length > 0) {
+      this.trace({
+        kind: 'config',
+        host: this.name,
+        text: `address ${removed.map((a) => `${formatIpv4(a.addr)}/${a.len}`).join(', ')} removed from ${ifname}: ${n} masqueraded connection(s) forgotten`,
+      });
+    }
+    return n;
+  }
+
   /** Rules this host has that natbox cannot evaluate. */
   static problems(rs: Ruleset): RuleProblem[] {
     return checkRuleset(rs);

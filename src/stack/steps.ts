@@ -42,7 +42,9 @@ export type Step =
     }
   | { kind: 'socket'; host: string; event: SocketEvent; text: string }
   | { kind: 'drop'; host: string; ifname?: string; reason: string }
-  | { kind: 'icmp-sent'; host: string; text: string };
+  | { kind: 'icmp-sent'; host: string; text: string }
+  /** The host's configuration changed while running (an address removed, a link down). */
+  | { kind: 'config'; host: string; text: string };
 
 export type SocketEvent =
   | 'syn-received'

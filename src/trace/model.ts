@@ -51,7 +51,8 @@ export type TraceStep =
   | { t: number; kind: 'route'; host: string; dst: string; decision: string; via?: string; dev?: string }
   | { t: number; kind: 'socket'; host: string; event: string; text: string }
   | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
-  | { t: number; kind: 'icmp-sent'; host: string; text: string };
+  | { t: number; kind: 'icmp-sent'; host: string; text: string }
+  | { t: number; kind: 'config'; host: string; text: string };
 
 export interface TraceFlow {
   name: string;

@@ -125,6 +125,9 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
       case 'drop':
         note(s, c('red', `dropped${s.ifname ? ` (${s.ifname})` : ''}: ${s.reason}`));
         break;
+      case 'config':
+        note(s, c('yellow', s.text));
+        break;
       case 'icmp-sent':
         note(s, c('dim', s.text));
         break;
