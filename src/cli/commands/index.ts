@@ -6,6 +6,7 @@ import { registerRules } from './rules.ts';
 import { registerTest } from './test.ts';
 import { registerDiff } from './diff.ts';
 import { registerImport } from './import.ts';
+import { registerVerify } from './verify.ts';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTrace,
@@ -13,5 +14,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDiff,
   registerRules,
   registerImport,
-  (await import('./verify.ts')).registerVerify,
+  registerVerify,
 ];

@@ -1,0 +1,32 @@
+// Builds natbox's V8 startup snapshot: bundles src/cli/snapshot.ts and its dependencies into one
+// CommonJS file (esbuild), then runs `node --snapshot-blob dist/natbox.blob --build-snapshot` on
+// it and records which node binary made it (dist/natbox.blob.node; bin/natbox checks it). A failure
+// here is not fatal: bin/natbox then starts the plain build.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const bundle = resolve(root, 'dist/natbox-snapshot.cjs');
+const blob = resolve(root, 'dist/natbox.blob');
+rmSync(blob, { force: true });
+rmSync(`${blob}.node`, { force: true });
+try {
+  await build({
+    entryPoints: [resolve(root, 'src/cli/snapshot.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'error',
+  });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8', cwd: root });
+  if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
+  writeFileSync(`${blob}.node`, realpathSync(process.execPath));
+  console.log(`natbox: startup snapshot built (${blob})`);
+} catch (e) {
+  rmSync(blob, { force: true });
+  console.warn(`natbox: no startup snapshot (${e instanceof Error ? e.message.split('\n')[0] : e}); bin/natbox starts the plain build`);
+}
