@@ -22,11 +22,16 @@ try {
     outfile: bundle,
     logLevel: 'error',
   });
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], {
+    encoding: 'utf8',
+    cwd: root,
+  });
   if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
   writeFileSync(`${blob}.node`, realpathSync(process.execPath));
   console.log(`natbox: startup snapshot built (${blob})`);
 } catch (e) {
   rmSync(blob, { force: true });
-  console.warn(`natbox: no startup snapshot (${e instanceof Error ? e.message.split('\n')[0] : e}); bin/natbox starts the plain build`);
+  console.warn(
+    `natbox: no startup snapshot (${e instanceof Error ? e.message.split('\n')[0] : e}); bin/natbox starts the plain build`,
+  );
 }

@@ -181,7 +181,15 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     ((s.oneOf ?? [s]) as Schema[]).find((b) => b.type === 'object')!;
   // Each of these, written with every key the schema names, must load without an unknown-key error.
   assert.deepEqual(keys(schema), ['description', 'flows', 'hosts', 'links', 'name']);
-  assert.deepEqual(keys(defs.host!), ['bridges', 'interfaces', 'ipsets', 'listen', 'routes', 'rules', 'sysctls']);
+  assert.deepEqual(keys(defs.host!), [
+    'bridges',
+    'interfaces',
+    'ipsets',
+    'listen',
+    'routes',
+    'rules',
+    'sysctls',
+  ]);
   assert.deepEqual(keys(objectBranch(defs.interface!)), ['address', 'addresses', 'mac', 'mtu']);
   assert.deepEqual(keys(defs.bridge!), ['address', 'addresses', 'mac', 'ports']);
   assert.deepEqual(keys(objectBranch(defs.link!)), ['connect', 'name']);
