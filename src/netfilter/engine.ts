@@ -513,13 +513,16 @@ export class Netfilter {
       if (read16(b, l4 + 4) !== otherPorts >>> 16) icmpSetEchoId(b, l4, otherPorts >>> 16);
     }
     if (ports && !skb.fragment) {
-      // Only addresses and ports changed: refresh those fields as parse() would, without it.
-      skb.src = read32(b, o + 12);
-      skb.dst = read32(b, o + 16);
+      // Only one address and one port changed, to the values just written: refresh those fields
+      // as parse() would, without reading the bytes back.
       const l4len = o + skb.len - l4;
-      if (proto === IPPROTO_UDP ? l4len >= 8 : l4len >= 14) {
-        skb.sport = read16(b, l4);
-        skb.dport = read16(b, l4 + 2);
+      const whole = proto === IPPROTO_UDP ? l4len >= 8 : l4len >= 14;
+      if (manip === MANIP_SRC) {
+        skb.src = rec[other + 1]!;
+        if (whole) skb.sport = otherPorts & 0xffff;
+      } else {
+        skb.dst = rec[other]!;
+        if (whole) skb.dport = otherPorts >>> 16;
       }
     } else {
       skb.parse();

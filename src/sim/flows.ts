@@ -80,7 +80,11 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         res.local = local;
         settle('connected', 'connection established');
       },
-      reset: (from) => settle('reset', `connection reset by ${from}`),
+      reset: (from) =>
+        settle(
+          'reset',
+          from.startsWith('ICMP') ? `connection refused (${from})` : `connection reset by ${from}`,
+        ),
       unexpected: (from, expected, what) => {
         const u = res.unexpected.find((x) => x.from === from && x.what === what);
         if (u) u.count++;

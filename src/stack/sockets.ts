@@ -609,10 +609,16 @@ export class Sockets {
           // tcp_v4_err: an ICMP error (but fragmentation needed) ends a connect() in progress.
           s.state = 'CLOSED';
           this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
-          s.obs?.failed?.(`ICMP ${why}`);
+          // Port unreachable is ECONNREFUSED, the same "connection refused" a RST gives.
+          if (type === 3 && ip[o + 1] === 3) s.obs?.reset?.(`ICMP port unreachable from ${formatIpv4(src)}`);
+          else s.obs?.failed?.(`ICMP ${why}`);
         }
       } else if (iproto === IPPROTO_UDP) {
-        this.udp.get(isport)?.obs.failed?.(`ICMP ${why}`);
+        // __udp4_lib_err: only a hard error (icmp_err_convert[code].fatal; time exceeded is soft)
+        // reaches the application, and only on a connected socket.
+        const u = this.udp.get(isport);
+        const hard = type === 3 && ICMP_UNREACH_FATAL[ip[o + 1]!] === 1;
+        if (u && hard && u.raddr === idst && u.rport === idport) u.obs.failed?.(`ICMP ${why}`);
       } else if (iproto === IPPROTO_ICMP) {
         this.ping.get(read16(ip, inner + ihl + 4))?.obs.failed?.(`ICMP ${why}`);
       }
@@ -725,3 +731,6 @@ function icmpErrorName(type: number, code: number, info: number): string {
   if (type === 5) return `redirect (use ${formatIpv4(info)} directly)`;
   return `type ${type} code ${code}`;
 }
+
+/** icmp_err_convert[code].fatal (net/ipv4/icmp.c): which destination-unreachable codes are hard. */
+const ICMP_UNREACH_FATAL = [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1];

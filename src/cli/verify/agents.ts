@@ -19,7 +19,9 @@ for (const l of spec.listen) {
     const srv = net.createServer({ allowHalfOpen: false }, (s) => {
       const peer = s.remoteAddress.replace(/^::ffff:/, '') + ':' + s.remotePort;
       say({ event: 'accepted', proto: 'tcp', port: l.port, peer });
-      s.on('data', () => s.write('pong peer=' + peer + '\n'));
+      // The port zero-padded to 5 digits, as the kernel reference runs' servers wrote it and natbox's do.
+      const padded = s.remoteAddress.replace(/^::ffff:/, '') + ':' + String(s.remotePort).padStart(5, '0');
+      s.on('data', () => s.write('pong peer=' + padded + '\n'));
       s.on('error', () => {});
     });
     srv.listen({ host: '0.0.0.0', port: l.port }, bound);
@@ -28,7 +30,7 @@ for (const l of spec.listen) {
     u.on('message', (_m, r) => {
       const peer = r.address + ':' + r.port;
       say({ event: 'datagram', proto: 'udp', port: l.port, peer });
-      u.send('pong peer=' + peer + '\n', r.port, r.address);
+      u.send('pong peer=' + r.address + ':' + String(r.port).padStart(5, '0') + '\n', r.port, r.address);
     });
     u.on('error', () => {});
     u.bind(l.port, '0.0.0.0', bound);
@@ -78,7 +80,7 @@ const start = () => {
     });
     s.on('data', (d) => {
       const m = PEER_RE.exec(d.toString());
-      if (m) out.serverSaw = m[1];
+      if (m) out.serverSaw = m[1].replace(/:0*(\d)/, ':$1'); // the servers zero-pad the port
       if (!holding) {
         holding = true;
         setTimeout(() => s.end(), f.hold * 1000);
@@ -95,7 +97,7 @@ const start = () => {
     u.on('message', (m, r) => {
       const from = r.address + ':' + r.port;
       const p = PEER_RE.exec(m.toString());
-      if (p) out.serverSaw = p[1];
+      if (p) out.serverSaw = p[1].replace(/:0*(\d)/, ':$1');
       out.replyFrom = from;
       settle(from === expected ? 'reply' : 'reply-from-unexpected-source', 'answer from ' + from);
       u.close();

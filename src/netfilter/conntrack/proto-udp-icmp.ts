@@ -25,7 +25,12 @@ export function udpPacket(t: ConntrackTable, e: number, now: number, to: Timeout
 export function udpPacketTick(t: ConntrackTable, e: number, nowTick: number, to: Timeouts): void {
   const m = e * REC_WORDS + REC_META;
   const meta = t.rec[m]!;
-  if (meta & IPS_SEEN_REPLY) {
+  if ((meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED)) {
+    // An assured UDP entry passed the stream test below at a time no later than now (times given
+    // to a table do not go backwards), so it passes again: the stream timeout, without reading
+    // aux (another cache line per packet).
+    t.refresh(e, nowTick, ConntrackTable.ticks(to.nf_conntrack_udp_timeout_stream));
+  } else if (meta & IPS_SEEN_REPLY) {
     let extra = to.nf_conntrack_udp_timeout;
     // aux holds the creation tick (ct->proto.udp.stream_ts is that plus 2 s in the kernel).
     if (nowTick > t.aux[e]! + STREAM_AGE) {

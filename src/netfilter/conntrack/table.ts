@@ -209,9 +209,20 @@ export class ConntrackTable {
 
   /** `now` (seconds) as a tick of this table; moves the base when `now` is out of range. */
   tick(now: number): number {
+    // Every packet of one hook traversal (and usually many in a row) has the same `now`: the last
+    // conversion is kept, so the float arithmetic runs once per distinct time.
+    if (now === this.lastNow) return this.lastTick;
     const t = Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6);
-    return t >= 0 && t < TICK_REBASE ? t : this.rebase(now);
+    if (t >= 0 && t < TICK_REBASE) {
+      this.lastNow = now;
+      this.lastTick = t;
+      return t;
+    }
+    return this.rebase(now);
   }
+  /** The last `now` tick() converted (NaN: none since the base moved), and its tick. */
+  private lastNow = NaN;
+  private lastTick = 0;
 
   /** A timeout in seconds, in ticks (capped so that now + timeout fits in 32 bits). */
   static ticks(seconds: number): number {
@@ -228,6 +239,7 @@ export class ConntrackTable {
     // A whole number of ticks, so that every kept time moves by exactly what the base moves.
     const shift = Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6) - REBASE_BACK;
     this.base += shift / TICKS_PER_SECOND;
+    this.lastNow = NaN;
     const r = this.rec;
     for (let e = 0; e < this.max; e++) {
       if (!this.isUsed(e)) continue;
