@@ -207,7 +207,6 @@ test(
   'live: the two hairpin examples on the kernel agree with natbox (CLI, JSON, exit 0)',
   { skip: noKernel },
   () => {
-    const t = Date.now();
     const r = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--json', ...EXAMPLES],
@@ -216,7 +215,6 @@ test(
         timeout: 60_000,
       },
     );
-    const seconds = (Date.now() - t) / 1000;
     const doc = JSON.parse(r.stdout) as {
       format: string;
       ok: boolean;
