@@ -253,22 +253,47 @@ export class Netfilter {
    */
   flushMasquerade(ifname: string, addr?: number): number {
     const ct = this.conntrack;
-    let n = 0;
-    for (const [e, m] of this.masqueraded) {
-      // The slot may hold another connection by now: the entry id says whether it is the same.
-      if (!ct.isUsed(e) || ct.id[e] !== m.id) {
-        this.masqueraded.delete(e);
-        continue;
-      }
-      if (m.ifname !== ifname || (addr !== undefined && m.addr !== addr)) continue;
-      ct.remove(e);
-      this.masqueraded.delete(e);
-      n++;
+    const masq = ct.masq;
+    if (!this.masqIndex.has(ifname)) return 0;
+    // The bound address is the reply tuple's destination (MASQUERADE's range is that one address).
+    const gone: number[] = [];
+    for (let e = 0; e < ct.max; e++) {
+      const m = masq[e]!;
+      if (m === 0 || !ct.isUsed(e)) continue;
+      if ((m === MASQ_MORE ? this.masqMore.get(e) : this.masqNames[m - 1]) !== ifname) continue;
+      if (addr !== undefined && ct.dst(e, DIR_REPLY) !== addr) continue;
+      gone.push(e);
     }
-    return n;
+    // In the order the connections were made (their DESTROY events come in that order).
+    gone.sort((a, b) => ct.id[a]! - ct.id[b]!);
+    for (const e of gone) {
+      ct.remove(e);
+      masq[e] = 0;
+      this.masqMore.delete(e);
+    }
+    return gone.length;
   }
-  /** Entries MASQUERADE bound, with the interface and address (nf_conn_nat's masq_index). */
-  private readonly masqueraded = new Map<number, { id: number; ifname: string; addr: number }>();
+  /** Interfaces MASQUERADE bound through: ct.masq[e] - 1 indexes masqNames. */
+  private readonly masqNames: string[] = [];
+  private readonly masqIndex = new Map<string, number>();
+  /** Entries bound through an interface past the first MASQ_MORE - 1 (their tag is MASQ_MORE). */
+  private readonly masqMore = new Map<number, string>();
+
+  /** Records that MASQUERADE bound entry `e` through `ifname` (nf_nat_masquerade_ipv4). */
+  private tagMasquerade(e: number, ifname: string): void {
+    let i = this.masqIndex.get(ifname);
+    if (i === undefined) {
+      i = this.masqNames.length;
+      this.masqNames.push(ifname);
+      this.masqIndex.set(ifname, i);
+    }
+    if (i + 1 < MASQ_MORE) {
+      this.conntrack.masq[e] = i + 1;
+    } else {
+      this.conntrack.masq[e] = MASQ_MORE;
+      this.masqMore.set(e, ifname);
+    }
+  }
 
   // ---- conntrack ---------------------------------------------------------------------------
 
@@ -709,7 +734,7 @@ export class Netfilter {
           if (addr === 0) return T_DROP;
           const range = this.scratch(addr, t.ports, natFlags(t.flags));
           if (!this.bindNat(skb, MANIP_SRC, range, now)) return T_DROP;
-          this.masqueraded.set(skb.ct, { id: this.conntrack.id[skb.ct]!, ifname: skb.outIf, addr });
+          this.tagMasquerade(skb.ct, skb.outIf);
           return T_ACCEPT;
         }
         case 'REDIRECT': {
@@ -816,19 +841,31 @@ function setAddr(
   const p = o + at;
   const oh = (b[p]! << 8) | b[p + 1]!;
   const ol = (b[p + 2]! << 8) | b[p + 3]!;
-  write16(b, o + 10, checksumUpdate16(checksumUpdate16(read16(b, o + 10), oh, nh), ol, nl));
+  // RFC 1624 eqn. 3 for both halves at once, ~m + m' summed once for both checksums: the same
+  // value as two checksumUpdate16 calls in a row (one's-complement addition is associative, and a
+  // folded non-zero sum is never 0, so folding early or late gives the same 16 bits).
+  const d = (~oh & 0xffff) + (~ol & 0xffff) + nh + nl;
+  write16(b, o + 10, addDelta(read16(b, o + 10), d));
   b[p] = nh >>> 8;
   b[p + 1] = nh & 0xff;
   b[p + 2] = nl >>> 8;
   b[p + 3] = nl & 0xff;
   if (proto === IPPROTO_TCP) {
-    write16(b, l4 + 16, checksumUpdate16(checksumUpdate16(read16(b, l4 + 16), oh, nh), ol, nl));
+    write16(b, l4 + 16, addDelta(read16(b, l4 + 16), d));
   } else if (proto === IPPROTO_UDP) {
     const hc = read16(b, l4 + 6);
     if (hc === 0) return; // no checksum: stays 0
-    const c = checksumUpdate16(checksumUpdate16(hc, oh, nh), ol, nl);
+    const c = addDelta(hc, d);
     write16(b, l4 + 6, c === 0 ? 0xffff : c);
   }
+}
+
+/** HC' = ~(~HC + d) with end-around carry, for d a sum of at most four 16-bit words. */
+function addDelta(hc: number, d: number): number {
+  let sum = (~hc & 0xffff) + d;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
 }
 
 /** Sets a TCP/UDP port (`which` 0 = source, 2 = destination) and fixes the checksum. */
@@ -918,6 +955,9 @@ const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || ty
 
 /** What the engine and the stack fill in for the matches (see MatchCaps in xt/match.ts). */
 const MATCH_CAPS = { env: true, clock: true, linkLayer: true, owner: true } as const;
+
+/** ConntrackTable.masq's tag for an interface found in Netfilter.masqMore. */
+const MASQ_MORE = 255;
 
 /** skb.ct for a packet NOTRACK / CT --notrack took out of connection tracking. */
 export const NOTRACK = -2;

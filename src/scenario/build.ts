@@ -171,9 +171,10 @@ export function buildScenario(
       err(f.dst.loc, `flow "${f.name.value}": ${dst.error}`);
       continue;
     }
-    const expect: { verdict?: Verdict; serverSees?: string } = {};
+    const expect: { verdict?: Verdict; serverSees?: string; translatedSource?: string } = {};
     if (f.expect?.verdict) expect.verdict = f.expect.verdict.value;
     if (f.expect?.serverSees) expect.serverSees = f.expect.serverSees.value;
+    if (f.expect?.translatedSource) expect.translatedSource = f.expect.translatedSource.value;
     flows.push({
       name: f.name.value,
       from: f.from.value,

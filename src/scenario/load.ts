@@ -44,7 +44,7 @@ const FLOW_KEYS = [
   'udp_connect',
   'expect',
 ] as const;
-const EXPECT_KEYS = ['verdict', 'server_sees'] as const;
+const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 
 export const DEFAULT_FLOW_TIMEOUT = 3;
 
@@ -904,14 +904,17 @@ class Loader {
     if (exE) {
       let verdictNode: { node: Node | null; field: string } | undefined;
       let seesNode: { node: Node | null; field: string } | undefined;
+      let transNode: { node: Node | null; field: string } | undefined;
       if (isScalar(exE.value)) verdictNode = { node: exE.value, field: exE.field };
       else {
         const ex = r.entries(exE.value, exE.field, 'a verdict or { verdict, server_sees }', EXPECT_KEYS);
         if (ex === undefined) ok = false;
         const v = ex?.find((e) => e.key === 'verdict');
         const s = ex?.find((e) => e.key === 'server_sees');
+        const ts = ex?.find((e) => e.key === 'translated_source');
         if (v) verdictNode = { node: v.value, field: v.field };
         if (s) seesNode = { node: s.value, field: s.field };
+        if (ts) transNode = { node: ts.value, field: ts.field };
       }
       let verdict: At<Expectation> | undefined;
       if (verdictNode) {
@@ -946,7 +949,23 @@ class Loader {
           serverSees = { value: s.value, loc: s.loc };
         }
       }
-      expect = { ...(verdict ? { verdict } : {}), ...(serverSees ? { serverSees } : {}) };
+      let translatedSource: At<string> | undefined;
+      if (transNode) {
+        const hp = this.hostPort(
+          transNode.node,
+          transNode.field,
+          pr === undefined || !hasPorts ? 'optional' : 'required',
+        );
+        if (need(hp)) {
+          const s = r.string(transNode.node, transNode.field, 'an address')!;
+          translatedSource = { value: s.value, loc: s.loc };
+        }
+      }
+      expect = {
+        ...(verdict ? { verdict } : {}),
+        ...(serverSees ? { serverSees } : {}),
+        ...(translatedSource ? { translatedSource } : {}),
+      };
     }
 
     const nameE = get('name');

@@ -94,6 +94,8 @@ export interface FlowSpec {
     readonly verdict?: At<Expectation>;
     /** `ip:port` the server should see the connection come from. */
     readonly serverSees?: At<string>;
+    /** `ip:port` the flow's source should be after the NATs it crosses (from conntrack). */
+    readonly translatedSource?: At<string>;
   };
   readonly loc: SourceLoc;
 }

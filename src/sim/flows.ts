@@ -1,8 +1,9 @@
 // Flows: the connections and exchanges a scenario asks for, run on the simulated hosts' sockets,
 // and what came of each (the verdict and the facts behind it), compared with the expectation.
-import { formatIpv4 } from '../wire/addr.ts';
+import { formatIpv4, parseIpv4 } from '../wire/addr.ts';
 import type { SocketObserver } from '../stack/sockets.ts';
 import type { World } from './world.ts';
+import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
 
 export type Verdict =
   'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
@@ -19,7 +20,11 @@ export interface Flow {
   readonly hold: number;
   readonly udpConnect: boolean;
   readonly icmpId: number;
-  readonly expect?: { readonly verdict?: Verdict; readonly serverSees?: string };
+  readonly expect?: {
+    readonly verdict?: Verdict;
+    readonly serverSees?: string;
+    readonly translatedSource?: string;
+  };
 }
 
 export interface Unexpected {
@@ -41,6 +46,11 @@ export interface FlowResult {
   serverSaw: string | undefined;
   /** The address the answer came from. */
   replyFrom: string | undefined;
+  /**
+   * The source the flow's packets had after every NAT on the way, read from the conntrack tables
+   * at the end of the run (each NAT's reply tuple), as `conntrack -L` on each box would show.
+   */
+  translatedSource: string | undefined;
   local: string | undefined;
   readonly startedAt: number;
   endedAt: number;
@@ -61,6 +71,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       unexpected: [],
       serverSaw: undefined,
       replyFrom: undefined,
+      translatedSource: undefined,
       local: undefined,
       startedAt: flow.at,
       endedAt: flow.at + flow.timeout,
@@ -115,11 +126,56 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
   });
 }
 
+/**
+ * The source address:port of the flow after the NATs it crossed: starting from the client's
+ * tuple, every host whose conntrack holds it in the original direction translated it to the
+ * inverse of its reply tuple; the chain is followed host to host (double NAT).
+ */
+export function translatedSource(world: World, r: FlowResult): string | undefined {
+  const f = r.flow;
+  const client = world.host(f.from);
+  const route = client.routes.lookup(f.dst);
+  if (!route) return undefined;
+  const local = r.local ? parseIpv4(r.local.split(':')[0] ?? '') : undefined;
+  let src = local?.ok ? local.value : route.src || client.sourceAddressFor(route.dev, f.dst);
+  let sport = f.proto === 'icmp' ? f.icmpId : f.sport;
+  let dst = f.dst;
+  let dport = f.proto === 'icmp' ? 8 << 8 : f.dport;
+  const proto = f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : 1;
+  const seen = new Set<string>();
+  const t = new TupleBuf();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const h of world.hosts.values()) {
+      const ct = h.nf?.conntrack;
+      if (!ct || seen.has(h.name)) continue;
+      const ed = ct.lookup(src, dst, proto, sport, dport, world.sched.now);
+      if (ed < 0 || (ed & 1) !== DIR_ORIGINAL) continue;
+      seen.add(h.name);
+      ct.readTuple(ed >>> 1, DIR_REPLY, t);
+      // The reply comes from the new destination to the new source.
+      [src, sport, dst, dport] = [
+        t.dst,
+        f.proto === 'icmp' ? t.sport : t.dport,
+        t.src,
+        f.proto === 'icmp' ? dport : t.sport,
+      ];
+      changed = true;
+    }
+  }
+  return f.proto === 'icmp' ? `${formatIpv4(src)} id ${sport}` : `${formatIpv4(src)}:${sport}`;
+}
+
 /** Fills in `mismatches` from each flow's expectation. */
 export function checkExpectations(results: readonly FlowResult[]): void {
   for (const r of results) {
     const e = r.flow.expect;
     if (!e) continue;
+    if (e.translatedSource && e.translatedSource !== r.translatedSource) {
+      r.mismatches.push(
+        `expected the source after NAT to be ${e.translatedSource}, it was ${r.translatedSource ?? 'unknown (no conntrack entry holds the flow)'}`,
+      );
+    }
     if (e.verdict && e.verdict !== r.verdict) r.mismatches.push(`expected ${e.verdict}, got ${r.verdict}`);
     if (e.serverSees && e.serverSees !== r.serverSaw) {
       r.mismatches.push(

@@ -1,7 +1,14 @@
 // Runs a world and its flows to the end and returns what happened: every flow's result, the trace
 // steps (when asked for) and the world itself (for conntrack tables and captures).
 import type { StackTracer, TimedStep } from '../stack/steps.ts';
-import { checkExpectations, runLength, startFlows, type Flow, type FlowResult } from './flows.ts';
+import {
+  checkExpectations,
+  runLength,
+  startFlows,
+  translatedSource,
+  type Flow,
+  type FlowResult,
+} from './flows.ts';
 import { World, type WorldConfig } from './world.ts';
 
 export interface SimResult {
@@ -29,6 +36,7 @@ export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOpti
   const results = startFlows(world, flows);
   const end = runLength(flows);
   const complete = world.sched.run(end, opts.maxEvents ?? 2_000_000);
+  for (const r of results) r.translatedSource = translatedSource(world, r);
   checkExpectations(results);
   return { world, results, steps, end: world.sched.now, complete };
 }

@@ -67,8 +67,10 @@ export interface TraceFlow {
   detail: string;
   serverSaw?: string;
   replyFrom?: string;
+  /** The flow's source after every NAT on the way (from the conntrack tables). */
+  translatedSource?: string;
   syns?: number;
-  expected?: { verdict?: Verdict; serverSees?: string };
+  expected?: { verdict?: Verdict; serverSees?: string; translatedSource?: string };
   /** Absent when the flow expected nothing; else whether every expectation held. */
   pass?: boolean;
   mismatches: string[];
@@ -145,6 +147,7 @@ export function flowJson(r: FlowResult, steps: readonly TimedStep[]): TraceFlow 
   if (f.proto !== 'icmp') out.sport = f.sport;
   if (r.serverSaw) out.serverSaw = r.serverSaw;
   if (r.replyFrom) out.replyFrom = r.replyFrom;
+  if (r.translatedSource) out.translatedSource = r.translatedSource;
   if (f.proto === 'tcp') out.syns = r.syns;
   if (f.expect) {
     out.expected = { ...f.expect };

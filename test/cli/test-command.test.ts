@@ -36,7 +36,10 @@ function wrongExpectation(dir: string): string {
     f,
     readFileSync(join(root, 'examples/hairpin/dnat-only.yaml'), 'utf8')
       .replace('name: hairpin-dnat-only', 'name: wrong-expectation')
-      .replace(/expect: timeout/, 'expect: { verdict: connected, server_sees: 192.168.1.1:40000 }'),
+      .replace(
+        /expect: \{ verdict: timeout, translated_source: 192\.168\.1\.10:40000 \}/,
+        'expect: { verdict: connected, server_sees: 192.168.1.1:40000 }',
+      ),
   );
   return f;
 }

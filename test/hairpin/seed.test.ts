@@ -32,6 +32,7 @@ test('hairpin dnat-only: the server answers the client directly and the client r
   assert.deepEqual(synTimes, [0, 1, 2]);
   const [r] = sim.results;
   assert.equal(r!.verdict, 'timeout');
+  assert.equal(r!.translatedSource, '192.168.1.10:40000'); // DNAT only: the source is untouched
   assert.equal(r!.syns, 3);
   assert.deepEqual(r!.unexpected, [
     { from: '192.168.1.200:80', expected: '82.120.11.22:80', what: 'TCP [S.]', count: 3 },
@@ -79,6 +80,7 @@ test('hairpin dnat-snat: the server sees the router, the reply is translated bac
   const [r] = sim.results;
   assert.equal(r!.verdict, 'connected');
   assert.equal(r!.serverSaw, '192.168.1.1:40000');
+  assert.equal(r!.translatedSource, '192.168.1.1:40000');
   assert.deepEqual(r!.mismatches, []);
   // conntrack -E on the router: the kernel's sequence of events for a clean close.
   const events = sim.steps

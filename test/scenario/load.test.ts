@@ -165,7 +165,10 @@ test('scenario-load-example-dnat-only', () => {
     at: { value: 0, loc: flowAt },
     timeout: { value: 2.5, loc: at('2.5') },
     hold: { value: 0.5, loc: at('0.5') },
-    expect: { verdict: { value: 'timeout', loc: at('timeout', 1) } },
+    expect: {
+      verdict: { value: 'timeout', loc: at('timeout', 1) },
+      translatedSource: { value: '192.168.1.10:40000', loc: at('192.168.1.10:40000') },
+    },
     loc: flowAt,
   });
 });
@@ -186,6 +189,7 @@ test('scenario-load-example-dnat-snat', () => {
   assert.deepEqual(f.expect, {
     verdict: { value: 'connected', loc: at('connected') },
     serverSees: { value: '192.168.1.1:40000', loc: at('192.168.1.1:40000') },
+    translatedSource: { value: '192.168.1.1:40000', loc: at('192.168.1.1:40000', 1) },
   });
   assert.deepEqual(
     [f.dst.value, f.dport?.value, f.sport?.value, f.timeout.value, f.hold?.value],
@@ -396,7 +400,7 @@ test('scenario-error-bad-expect', () => {
       'x.yaml:11:62: flows[0].expect: "conected" is not a verdict; did you mean "connected"?',
       'x.yaml:12:62: flows[1].expect: "reply" is not a verdict for a tcp flow (expected one of: connected, reset, timeout, unreachable)',
       'x.yaml:16:48: flows[2].expect.server_sees: "192.168.1.1" has no port (expected a.b.c.d:port, e.g. 192.168.1.1:80)',
-      'x.yaml:16:61: flows[2].expect.client_sees: unknown key "client_sees" (expected one of: verdict, server_sees)',
+      'x.yaml:16:61: flows[2].expect.client_sees: unknown key "client_sees" (expected one of: verdict, server_sees, translated_source)',
     ],
   );
 });

@@ -4,7 +4,7 @@
 // inserted by confirm(), as __nf_conntrack_confirm does when the first packet leaves the host.
 // Expiry is driven by the `now` callers pass in (seconds); nothing here reads a clock.
 //
-// Layout (61 bytes per entry at 1,000,000 entries; the kernel's struct nf_conn is ~256):
+// Layout (63 bytes per entry at 1,000,000 entries; the kernel's struct nf_conn is ~256):
 // - `rec`, 8 words (32 bytes) per entry: everything a packet of an established connection reads
 //   or writes, so that a lookup touches the slot array and one record:
 //     [0..2] original tuple: src, dst, sport << 16 | dport
@@ -13,7 +13,8 @@
 //     [7]    expiry, in ticks (below)
 // - `aux`, one word: TCP keeps the last original-direction SYN's sequence number there, UDP its
 //   creation tick (ct->proto.tcp / ct->proto.udp.stream_ts share a union in the kernel, too).
-// - `mark`, `id` (creation order, for listing), `next` (free list and by-source chains).
+// - `mark`, `id` (creation order, for listing), `masq` (one byte: the MASQUERADE interface),
+//   `next` (free list and by-source chains).
 // - `slots`: 3 slots per entry (load factor 2/3 when full), each (entry << 1 | dir) + 1 in the low
 //   bits and a fingerprint of the tuple's hash in the high bits, so that a probe past another
 //   tuple rarely reads its record.
@@ -56,6 +57,8 @@ export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
 const NOT_LINKED = -2;
+/** Failed lookups remembered for confirm() (a power of two). */
+const MISS_MEMO = 4;
 /** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
 const FREE_BASE = -4;
 
@@ -109,6 +112,11 @@ export class ConntrackTable {
   readonly aux: Uint32Array;
   readonly mark: Uint32Array;
   readonly id: Uint32Array;
+  /**
+   * nf_conn_nat's masq_index: 1 + the number its owner (the engine) gave the interface MASQUERADE
+   * bound the entry through; 0 when MASQUERADE did not bind it. Cleared by alloc().
+   */
+  readonly masq: Uint8Array;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
@@ -158,6 +166,7 @@ export class ConntrackTable {
     this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
     this.id = new Uint32Array(max);
+    this.masq = new Uint8Array(max);
     // Two tuples per entry in 3 slots per entry: at most 2/3 full, never full.
     this.nslots = Math.max(16, max * 3);
     this.slots = new Uint32Array(this.nslots);
@@ -371,7 +380,10 @@ export class ConntrackTable {
     let i = (h * this.scale) >>> 0;
     for (;;) {
       const s = slots[i]!;
-      if (s === 0) return NO_ENTRY;
+      if (s === 0) {
+        this.rememberMiss(h, i, src, dst, ports, proto);
+        return NO_ENTRY;
+      }
       if (s >>> bits === fp) {
         const ed = (s & this.idxMask) - 1;
         const base = (ed >>> 1) * REC_WORDS;
@@ -391,6 +403,53 @@ export class ConntrackTable {
       }
       if (++i === n) i = 0;
     }
+  }
+
+  /**
+   * The last MISS_MEMO failed lookups: for each, the hash, the empty slot that ended the probe and
+   * the tuple (src, dst, ports, proto). Valid while no slot changes (any insert or delete clears
+   * them), so a new connection's confirm() finds where its tuples go without probing again: the
+   * original tuple's lookup in conntrackIn and the reply tuple's clash check in NAT already did.
+   */
+  private readonly missMemo = new Uint32Array(MISS_MEMO * 6);
+  private missCount = 0;
+  private missNext = 0;
+
+  private rememberMiss(
+    h: number,
+    slot: number,
+    src: number,
+    dst: number,
+    ports: number,
+    proto: number,
+  ): void {
+    const m = this.missMemo;
+    const k = this.missNext * 6;
+    m[k] = h;
+    m[k + 1] = slot;
+    m[k + 2] = src;
+    m[k + 3] = dst;
+    m[k + 4] = ports;
+    m[k + 5] = proto;
+    this.missNext = (this.missNext + 1) & (MISS_MEMO - 1);
+    if (this.missCount < MISS_MEMO) this.missCount++;
+  }
+
+  /** The remembered end of a failed probe for this tuple, or -1. */
+  private recalledMiss(h: number, src: number, dst: number, ports: number, proto: number): number {
+    const m = this.missMemo;
+    for (let j = 0; j < this.missCount; j++) {
+      const k = j * 6;
+      if (m[k] === h && m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto)
+        return m[k + 1]!;
+    }
+    return -1;
+  }
+
+  /** A slot changed: every remembered probe may end elsewhere now. */
+  private forgetMisses(): void {
+    this.missCount = 0;
+    this.missNext = 0;
   }
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
@@ -426,6 +485,7 @@ export class ConntrackTable {
     // UDP: the creation time (stream detection); TCP: no SYN seen yet.
     this.aux[e] = orig.proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
+    this.masq[e] = 0;
     this.id[e] = this.nextId++;
     this.count++;
     return e;
@@ -453,6 +513,7 @@ export class ConntrackTable {
       return false;
     }
     // If the original takes the slot the reply's probe ended at, the reply goes to the next free.
+    this.forgetMisses();
     this.slots[p0] = (((h0 & this.fpMask) << this.idxBits) | ((e << 1) + 1)) >>> 0;
     let i = p1;
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
@@ -597,6 +658,10 @@ export class ConntrackTable {
     const ports = rec[t0 + 2]!;
     const proto = this.protoOf(e);
     const fp = h & this.fpMask;
+    // A lookup of this tuple failed since the last slot change: its probe ended here, and this
+    // probe would walk the same slots to the same end (no entry, live or expired, has the tuple).
+    const known = this.recalledMiss(h, src, dst, ports, proto);
+    if (known >= 0) return known;
     restart: for (;;) {
       let i = this.home(h);
       for (;;) {
@@ -625,6 +690,7 @@ export class ConntrackTable {
   /** Linear-probing delete with backward shift (no tombstones, so lookups stay short). */
   private deleteSlot(e: number, dir: number): void {
     this.removals++;
+    this.forgetMisses();
     const want = ((e << 1) | dir) + 1;
     const n = this.nslots;
     let i = this.home(this.hashOf(e, dir));
