@@ -134,21 +134,7 @@ export class Host {
       this.ifaces.set(b.name, br);
     }
     // Connected routes first (proto kernel scope link src ADDR), then the configured ones.
-    for (const i of this.ifaces.values()) {
-      for (const a of i.addrs) {
-        const mask = prefixMask(a.len);
-        this.routes.add({
-          addr: (a.addr & mask) >>> 0,
-          mask,
-          len: a.len,
-          via: 0,
-          dev: i.name,
-          src: a.addr,
-          metric: 0,
-          origin: 'kernel',
-        });
-      }
-    }
+    for (const i of this.ifaces.values()) for (const a of i.addrs) this.addConnectedRoute(i.name, a);
     for (const r of cfg.routes) {
       this.routes.add({
         addr: r.addr,
@@ -205,19 +191,7 @@ export class Host {
     const removed = dev.addrs.filter((a) => !addrs.some((b) => b.addr === a.addr && b.len === a.len));
     dev.addrs.splice(0, dev.addrs.length, ...addrs);
     this.routes.removeWhere((r) => r.origin === 'kernel' && r.dev === ifname);
-    for (const a of addrs) {
-      const mask = prefixMask(a.len);
-      this.routes.add({
-        addr: (a.addr & mask) >>> 0,
-        mask,
-        len: a.len,
-        via: 0,
-        dev: ifname,
-        src: a.addr,
-        metric: 0,
-        origin: 'kernel',
-      });
-    }
+    for (const a of addrs) this.addConnectedRoute(ifname, a);
     let n = 0;
     for (const a of removed) n += this.nf?.flushMasquerade(ifname, a.addr) ?? 0;
     if (this.tracing && removed.length > 0) {
@@ -228,6 +202,21 @@ export class Host {
       });
     }
     return n;
+  }
+
+  /** The route an address brings with it (`proto kernel scope link src ADDR`). */
+  private addConnectedRoute(dev: string, a: { addr: number; len: number }): void {
+    const mask = prefixMask(a.len);
+    this.routes.add({
+      addr: (a.addr & mask) >>> 0,
+      mask,
+      len: a.len,
+      via: 0,
+      dev,
+      src: a.addr,
+      metric: 0,
+      origin: 'kernel',
+    });
   }
 
   /** Rules this host has that natbox cannot evaluate. */

@@ -99,6 +99,13 @@ export function describeFrame(f: Uint8Array): FrameInfo {
   return { ...base, proto: 'ip' };
 }
 
+/** An ARP frame in words: `ARP who-has 192.168.1.1 tell 192.168.1.10` / `ARP 192.168.1.1 is-at …`. */
+export function arpText(i: FrameInfo): string {
+  return i.arp!.op === 'request'
+    ? `ARP who-has ${i.arp!.target} tell ${i.arp!.sender}`
+    : `ARP ${i.arp!.sender} is-at ${i.ether.src}`;
+}
+
 /** `ip:port > ip:port [flags]` — the short form the trace's sentences use. */
 export function shortPacket(i: FrameInfo): string {
   if (i.proto === 'arp')

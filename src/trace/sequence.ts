@@ -3,7 +3,7 @@
 // with the `in` step of the same frame on another host), and, between them, notes for what a host
 // did to a packet (NAT rewrites, rule matches, socket decisions, drops), then each flow's verdict.
 // Pure: it reads a TraceDoc only (no topology), so it works on a trace loaded from JSON too.
-import type { FrameInfo } from './frame.ts';
+import { arpText, type FrameInfo } from './frame.ts';
 import type { TraceDoc, TraceFlow, TraceStep } from './model.ts';
 
 type PacketStep = Extract<TraceStep, { kind: 'packet' }>;
@@ -117,9 +117,7 @@ export function packetLabel(p: FrameInfo): string {
       return `ICMP ${what} ${p.src} → ${p.dst}${i.id !== undefined ? ` id ${i.id}` : ''}`;
     }
     case 'arp':
-      return p.arp!.op === 'request'
-        ? `ARP who-has ${p.arp!.target} tell ${p.arp!.sender}`
-        : `ARP ${p.arp!.sender} is-at ${p.ether.src}`;
+      return arpText(p);
     default:
       return p.summary;
   }

@@ -2,7 +2,7 @@
 // NAT and conntrack events between them, then each flow's verdict and reason, and the conntrack
 // tables at the end. Colour only when asked (the CLI honours NO_COLOR and non-terminals).
 import type { TraceDoc, TraceStep } from './model.ts';
-import type { FrameInfo } from './frame.ts';
+import { arpText, type FrameInfo } from './frame.ts';
 
 export interface TextOptions {
   color?: boolean;
@@ -37,9 +37,7 @@ function packetText(p: FrameInfo): string {
       return `${p.src} > ${p.dst} ICMP ${what}${i.id !== undefined ? ` id ${i.id}` : ''} ttl ${p.ttl}`;
     }
     case 'arp':
-      return p.arp!.op === 'request'
-        ? `ARP who-has ${p.arp!.target} tell ${p.arp!.sender}`
-        : `ARP ${p.arp!.sender} is-at ${p.ether.src}`;
+      return arpText(p);
     default:
       return p.summary;
   }

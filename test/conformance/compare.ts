@@ -7,6 +7,7 @@
 // position the first time they are met and must then be the same everywhere. Flow outcomes, the
 // final conntrack tables (timeouts ignored) and the rule counters (packets) are compared too.
 // Every check reports its first difference: case, where, which field, natbox's value, the kernel's.
+import { seqLabel } from '../../src/cli/verify/compare.ts';
 import { readFileSync } from 'node:fs';
 import { formatIpv4, formatMac } from '../../src/wire/addr.ts';
 import { read16, read32 } from '../../src/wire/checksum.ts';
@@ -139,17 +140,7 @@ export class SeqLabeller {
     if (!this.isns.includes(seq)) this.isns.push(seq);
   }
   label(v: number): string {
-    let best = -1;
-    let bestOff = 0;
-    this.isns.forEach((isn, k) => {
-      const off = (v - isn) >>> 0;
-      if (off < 1 << 24 && (best < 0 || off < bestOff)) {
-        best = k;
-        bestOff = off;
-      }
-    });
-    if (best < 0) return `?${v}`;
-    return bestOff === 0 ? `I${best}` : `I${best}+${bestOff}`;
+    return seqLabel(this.isns, v);
   }
 }
 

@@ -97,17 +97,7 @@ export class SideLabels {
   }
 
   seq(v: number): string {
-    let best = -1;
-    let off = 0;
-    this.isns.forEach((isn, k) => {
-      const o = (v - isn) >>> 0;
-      if (o < 1 << 24 && (best < 0 || o < off)) {
-        best = k;
-        off = o;
-      }
-    });
-    if (best < 0) return `?${v}`;
-    return off === 0 ? `I${best}` : `I${best}+${off}`;
+    return seqLabel(this.isns, v);
   }
 
   /** `ip:port` with the port labelled. */
@@ -454,4 +444,22 @@ export function formatDifference(d: Difference): string {
     d.index !== undefined ? (d.what === 'packets' ? ` packet #${d.index}` : ` entry #${d.index}`) : '';
   const head = `${d.what}: ${flow}${d.where}${idx}: ${d.field}: natbox ${d.natbox}, kernel ${d.kernel}`;
   return d.context ? `${head}\n${d.context}` : head;
+}
+
+/**
+ * A TCP sequence number as the kernel reference runs label it: `I<k>` for the k-th initial
+ * sequence number seen, `I<k>+<offset>` after it (the nearest ISN below, within 2^24).
+ */
+export function seqLabel(isns: readonly number[], v: number): string {
+  let best = -1;
+  let off = 0;
+  isns.forEach((isn, k) => {
+    const o = (v - isn) >>> 0;
+    if (o < 1 << 24 && (best < 0 || o < off)) {
+      best = k;
+      off = o;
+    }
+  });
+  if (best < 0) return `?${v}`;
+  return off === 0 ? `I${best}` : `I${best}+${off}`;
 }

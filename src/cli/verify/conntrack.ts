@@ -1,17 +1,11 @@
 // Conntrack entries from both sides in one shape: the kernel's `conntrack -L` lines parsed, and
 // natbox's table at the end of its run (entryJson, the same field names).
+import type { CtTupleJson } from '../../netfilter/conntrack/format.ts';
 import { entryJson } from '../../netfilter/conntrack/format.ts';
 import type { SimResult } from '../../sim/run.ts';
 
-export interface CtTuple {
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  id?: number;
-}
+/** A conntrack tuple as the engine's structured form has it (shared with src/netfilter). */
+export type CtTuple = CtTupleJson;
 
 export interface CtEntry {
   proto: string;
