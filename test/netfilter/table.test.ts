@@ -275,3 +275,51 @@ test('conntrack-table: confirm reaps expired entries on both probes and keeps ev
     }
   }
 });
+
+test('conntrack-table: confirm after failed lookups of its tuples (remembered probe ends) places them where a fresh probe would', () => {
+  // A small table, so that probes collide and clusters form; lookups before each confirm fill the
+  // remembered misses, inserts and removals in between must make confirm forget them.
+  for (let seed = 1; seed <= 20; seed++) {
+    let x = seed;
+    const rnd = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    const ct = new ConntrackTable(16);
+    const live = new Map<number, TupleBuf>();
+    for (let step = 0; step < 400; step++) {
+      const op = rnd(4);
+      if (op === 0 && live.size) {
+        const es = [...live.keys()];
+        const e = es[rnd(es.length)]!;
+        ct.remove(e);
+        live.delete(e);
+        continue;
+      }
+      const t = new TupleBuf().set(0x0a000000 + rnd(4), 0x0a000100 + rnd(4), IPPROTO_UDP, 1000 + rnd(8), 53);
+      const r = inv(t);
+      if (find(ct, t, 0) !== NO_ENTRY || find(ct, r, 0) !== NO_ENTRY) continue;
+      const e = ct.alloc(t, r, 0);
+      if (e === NO_ENTRY) continue;
+      ct.expires[e] = 1000;
+      if (op === 1) {
+        // Another connection confirmed between the lookups and this confirm.
+        const t2 = new TupleBuf().set(0x0a000200 + rnd(4), 0x0a000300, IPPROTO_UDP, 2000 + rnd(8), 53);
+        if (find(ct, t2, 0) === NO_ENTRY && find(ct, inv(t2), 0) === NO_ENTRY) {
+          const e2 = ct.alloc(t2, inv(t2), 0);
+          if (e2 !== NO_ENTRY) {
+            ct.expires[e2] = 1000;
+            assert.ok(ct.confirm(e2, 0));
+            live.set(e2, t2);
+          }
+        }
+      }
+      if (!ct.confirm(e, 0)) continue;
+      live.set(e, t);
+      for (const [le, lt] of live) {
+        assert.equal(find(ct, lt, 0), le << 1, `seed ${seed} step ${step}: original of ${le}`);
+        assert.equal(find(ct, inv(lt), 0), (le << 1) | 1, `seed ${seed} step ${step}: reply of ${le}`);
+      }
+    }
+  }
+});
