@@ -164,7 +164,10 @@ test('nat table sees only the first packet: rule counters stay at 1 (hairpin-tcp
 
 test('conntrack events through the engine equal the kernel run hairpin-tcp-dnat-snat (conntrack -E)', () => {
   const ref = JSON.parse(
-    readFileSync('/work/shared/reference/kernel/hairpin-tcp-dnat-snat/result.json', 'utf8').toString(),
+    readFileSync(
+      new URL('../../../shared/reference/kernel/hairpin-tcp-dnat-snat/result.json', import.meta.url),
+      'utf8',
+    ).toString(),
   ) as { conntrack_events: { box: (Omit<CtEntryJson, 'timeout' | 'mark'> & { event: string })[] } };
   const nf = engine(SEED_RULES);
   const got: unknown[] = [];

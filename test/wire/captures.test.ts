@@ -1,6 +1,7 @@
 // Capture files checked by outside tools: pcap and pcapng written by natbox, read by tshark (no
 // malformed packets, no bad checksums, interface names kept); natbox's reader on the kernel's own
 // captures; and format.ts against tcpdump on the same packets. Skips when a tool is missing.
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -301,7 +302,8 @@ test(
   },
 );
 
-const REF = '/work/shared/reference/kernel';
+// The kernel reference runs, in ../shared beside the repository.
+const REF = fileURLToPath(new URL('../../../shared/reference/kernel', import.meta.url));
 
 test(
   'our pcap reader on the kernel reference captures (LINUX_SLL2)',

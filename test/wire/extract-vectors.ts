@@ -3,12 +3,13 @@
 // the checksums it computes (an independent implementation) and its one-line summary.
 // Run by hand: `node --import tsx test/wire/extract-vectors.ts [/path/to/reference/kernel]`.
 // Not a test (no .test.ts): the captures are outside the repository; the JSON it writes is inside.
+import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LINKTYPE_LINUX_SLL2, readPcap } from '../../src/wire/pcap.ts';
 
-const root = process.argv[2] ?? '/work/shared/reference/kernel';
+const root = process.argv[2] ?? fileURLToPath(new URL('../../../shared/reference/kernel', import.meta.url));
 const out = join(import.meta.dirname, '../vectors/wire/kernel.json');
 
 interface Pick {
