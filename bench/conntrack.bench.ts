@@ -129,6 +129,8 @@ function populate(nf: Netfilter, n: number, proto: 'udp' | 'tcp', sample: number
   return out;
 }
 
+/** Packets per forwardEstablished call (`NATBOX_BENCH_BURST`). */
+const BURST = Number(process.env.NATBOX_BENCH_BURST ?? 32);
 const SAMPLE = 8192; // packets of distinct random connections, cycled
 const PKT = 64; // bytes per packet, and the distance between packets in the work buffer
 /** The restored window: words 2..9 of a packet (bytes 8..39), every byte a NAT rewrite can change. */
@@ -212,6 +214,27 @@ for (const proto of ['udp', 'tcp'] as const) {
           pk.restore(k);
           ok += send(engine, work, k * PKT, 'lan', 'wan', NOW);
           k = (k + 1) & (SAMPLE - 1);
+        }
+        return ok;
+      },
+      { batch: 50_000 },
+    );
+    // The same packets and accounting through Netfilter.forwardEstablished, BURST at a time (each
+    // restored before its burst is sent): prerouting + forward + postrouting per packet, with the
+    // lookups of a burst made together.
+    const offs = Int32Array.from({ length: SAMPLE }, (_, j) => j * PKT);
+    bench(
+      `conntrack: established ${proto.toUpperCase()} 64 B, ${n} conns, engine forwardEstablished x${BURST} (pkts)`,
+      (count) => {
+        let ok = 0;
+        for (let i = 0; i < count;) {
+          let m = count - i;
+          if (m > BURST) m = BURST;
+          if (m > SAMPLE - k) m = SAMPLE - k;
+          for (let j = 0; j < m; j++) pk.restore(k + j);
+          ok += engine.forwardEstablished(work, offs, k, m, 'lan', 'wan', NOW);
+          k = (k + m) & (SAMPLE - 1);
+          i += m;
         }
         return ok;
       },

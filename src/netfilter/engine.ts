@@ -3,7 +3,7 @@
 // the current time, and acts on the verdict. No I/O and no clock of its own.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
 import { checksumUpdate16, read16, read32, write16 } from '../wire/checksum.ts';
-import { TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
 import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
 import { type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
@@ -16,6 +16,7 @@ import {
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   ConntrackTable,
+  REC_EXPIRES,
   REC_META,
   REC_WORDS,
 } from './conntrack/table.ts';
@@ -49,7 +50,7 @@ import {
   IP_CT_NEW,
   IP_CT_RELATED,
   IP_CT_RELATED_REPLY,
-  type Skb,
+  Skb,
 } from './skb.ts';
 import type { HookName, NfTracer } from './trace-events.ts';
 
@@ -223,6 +224,182 @@ export class Netfilter {
     if (this.natHook(skb, 'POSTROUTING', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
     return this.confirm(skb, now);
   }
+
+  /**
+   * A batch of forwarded packets, each as the stack passes one through the forward path:
+   * `skb.load(buf, offs[k], inIf, '')`, prerouting, then with `skb.outIf = outIf` forward and
+   * postrouting (stopping at the first verdict that is not ACCEPT), for k = start .. start + n - 1
+   * in order. Same verdicts, rewrites, conntrack state, counters and events as those calls; the
+   * caller routes every packet of the batch out of `outIf`. `verdicts[k - start]` gets each
+   * verdict, when given; returns how many were accepted.
+   *
+   * Packets of established TCP (ACK without SYN/FIN/RST) and UDP connections, not fragments, with
+   * a 20-byte IP header, go a short way: their conntrack lookups are made for a chunk of packets
+   * at once (ConntrackTable.lookupBatch), so that the cache misses of different packets overlap,
+   * then each is updated and rewritten as the hooks would. Every other packet, and every packet
+   * after something changed the hash table, goes through the hooks with `skb`. No short way with
+   * a tracer, or when a table other than nat would have to run.
+   */
+  forwardEstablished(
+    buf: Uint8Array,
+    offs: ArrayLike<number>,
+    start: number,
+    n: number,
+    inIf: string,
+    outIf: string,
+    now: number,
+    verdicts?: Uint8Array,
+    skb: Skb = this.batchSkb,
+  ): number {
+    let ok = 0;
+    if (n <= 0) return 0;
+    if (this.tracer || !this.tracking || this.raw || this.mangle || this.filter || this.security) {
+      for (let k = 0; k < n; k++) {
+        const v = this.forwardOne(skb, buf, offs[start + k]!, inIf, outIf, now);
+        if (verdicts) verdicts[k] = v;
+        ok += v;
+      }
+      return ok;
+    }
+    const ct = this.conntrack;
+    const nowTick = ct.tick(now);
+    const bSrc = this.bSrc;
+    const bDst = this.bDst;
+    const bPorts = this.bPorts;
+    const bProto = this.bProto;
+    const bEd = this.bEd;
+    for (let c = 0; c < n; c += BATCH) {
+      const m = n - c < BATCH ? n - c : BATCH;
+      // The tuples of the packets that may take the short way (proto 0: the hooks' way).
+      for (let k = 0; k < m; k++) {
+        const o = offs[start + c + k]!;
+        const p = buf[o + 9]!;
+        const l4len = ((buf[o + 2]! << 8) | buf[o + 3]!) - 20;
+        if (
+          buf[o] !== 0x45 ||
+          (buf[o + 6]! & 0x3f) !== 0 ||
+          buf[o + 7] !== 0 ||
+          !(p === IPPROTO_UDP ? l4len >= 8 : p === IPPROTO_TCP && l4len >= 20)
+        ) {
+          bProto[k] = 0;
+          continue;
+        }
+        bProto[k] = p;
+        bSrc[k] = ((buf[o + 12]! << 24) | (buf[o + 13]! << 16) | (buf[o + 14]! << 8) | buf[o + 15]!) >>> 0;
+        bDst[k] = ((buf[o + 16]! << 24) | (buf[o + 17]! << 16) | (buf[o + 18]! << 8) | buf[o + 19]!) >>> 0;
+        bPorts[k] = ((buf[o + 20]! << 24) | (buf[o + 21]! << 16) | (buf[o + 22]! << 8) | buf[o + 23]!) >>> 0;
+      }
+      let version = ct.version;
+      ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
+      for (let k = 0; k < m; k++) {
+        const o = offs[start + c + k]!;
+        if (ct.version !== version) {
+          // A packet before this one changed what a lookup finds: look the rest up again.
+          version = ct.version;
+          ct.lookupBatch(k, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
+        }
+        const ed = bEd[k]!;
+        const v =
+          ed >= 0 && this.established(buf, o, ed, bSrc[k]!, bDst[k]!, nowTick)
+            ? NF_ACCEPT
+            : this.forwardOne(skb, buf, o, inIf, outIf, now);
+        if (verdicts) verdicts[c + k] = v;
+        ok += v;
+      }
+    }
+    return ok;
+  }
+
+  /** One packet through prerouting, forward and postrouting, as forwardEstablished describes. */
+  private forwardOne(
+    skb: Skb,
+    buf: Uint8Array,
+    off: number,
+    inIf: string,
+    outIf: string,
+    now: number,
+  ): number {
+    skb.load(buf, off, inIf, '');
+    let v = this.prerouting(skb, now);
+    if (v !== NF_ACCEPT) return v;
+    skb.outIf = outIf;
+    v = this.forward(skb, now);
+    if (v !== NF_ACCEPT) return v;
+    return this.postrouting(skb, now);
+  }
+
+  /**
+   * forwardEstablished's short way for the packet at `o` (TCP or UDP, 20-byte header, not a
+   * fragment, tuple src, dst, ports of the packet) of entry/direction `ed`, found live: what
+   * prerouting, forward and postrouting do for it when no table but nat is present and there is
+   * no tracer (conntrackIn + ctPacket, natHook's manipPacket for PREROUTING then POSTROUTING;
+   * confirm has nothing to do). Returns false, having changed nothing, when the packet is not
+   * that simple case (the hooks take it then); the verdict is ACCEPT otherwise.
+   */
+  private established(
+    b: Uint8Array,
+    o: number,
+    ed: number,
+    src: number,
+    dst: number,
+    nowTick: number,
+  ): boolean {
+    const ct = this.conntrack;
+    const rec = ct.rec;
+    const e = ed >>> 1;
+    const dir = ed & 1;
+    const base = e * REC_WORDS;
+    const m = base + REC_META;
+    const before = rec[m]!;
+    // Both NAT bindings made (so that natHook does not run the nat table, whatever the ctinfo),
+    // and still live at this tick (an earlier packet of the batch may have shortened its timeout).
+    if ((before & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
+      return false;
+    if (rec[base + REC_EXPIRES]! <= nowTick) return false;
+    const proto = b[o + 9]!;
+    const l4 = o + 20;
+    if (proto === IPPROTO_TCP) {
+      // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
+      const flags = b[l4 + 13]!;
+      if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return false;
+      const v = tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeouts, false);
+      if (v === TCP_VERDICT_INVALID) {
+        // setCt(-1, CT_INVALID): no NAT, nothing to confirm; accepted.
+        this.stats.invalid++;
+        return true;
+      }
+    } else {
+      udpPacketTick(ct, e, nowTick, this.timeouts);
+    }
+    if (dir === DIR_REPLY) rec[m]! |= IPS_SEEN_REPLY;
+    const after = rec[m]!;
+    if ((after & IPS_CONFIRMED) !== 0 && ((before ^ after) & 0x0fffffff) !== 0) ct.listener?.('UPDATE', e);
+    // nf_nat_packet at PREROUTING (destination), then at POSTROUTING (source), from the other
+    // direction's tuple, as manipPacket does.
+    const status = after;
+    const other = base + (dir ^ 1) * 3;
+    const otherPorts = rec[other + 2]!;
+    if ((status & (dir === DIR_REPLY ? IPS_SRC_NAT : IPS_DST_NAT)) !== 0) {
+      const addr = rec[other]!;
+      if (dst !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
+      setL4Port(b, l4, proto, 2, otherPorts >>> 16);
+    }
+    if ((status & (dir === DIR_REPLY ? IPS_DST_NAT : IPS_SRC_NAT)) !== 0) {
+      const addr = rec[other + 1]!;
+      if (src !== addr) setAddr(b, o, l4, proto, 12, addr >>> 16, addr & 0xffff);
+      setL4Port(b, l4, proto, 0, otherPorts & 0xffff);
+    }
+    return true;
+  }
+
+  /** forwardEstablished's scratch: one chunk's tuples, slot words and lookup results. */
+  private readonly bSrc = new Uint32Array(BATCH);
+  private readonly bDst = new Uint32Array(BATCH);
+  private readonly bPorts = new Uint32Array(BATCH);
+  private readonly bProto = new Uint8Array(BATCH);
+  private readonly bSlot = new Uint32Array(BATCH);
+  private readonly bEd = new Int32Array(BATCH);
+  private readonly batchSkb = new Skb();
 
   /** (mangle,) filter, security at one hook, in that order; the first verdict that is not ACCEPT. */
   private filterTables(hook: HookName, skb: Skb, withMangle: boolean): number {
@@ -955,6 +1132,9 @@ const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || ty
 
 /** What the engine and the stack fill in for the matches (see MatchCaps in xt/match.ts). */
 const MATCH_CAPS = { env: true, clock: true, linkLayer: true, owner: true } as const;
+
+/** Packets whose lookups forwardEstablished makes together. */
+const BATCH = 32;
 
 /** ConntrackTable.masq's tag for an interface found in Netfilter.masqMore. */
 const MASQ_MORE = 255;

@@ -149,6 +149,12 @@ export class ConntrackTable {
   private readonly srcHead: Int32Array;
   private readonly srcMask: number;
   private nextId = 1;
+  /**
+   * Changes to what a lookup can find (a slot inserted or deleted, a tuple rewritten): a lookup
+   * made while it holds one value gives the same answer at any later time it holds that value
+   * (for the same tick).
+   */
+  version = 0;
   /** Slot deletions so far (confirm's probes check that none happened between them). */
   private removals = 0;
   /** The time of tick 0, seconds. */
@@ -348,6 +354,7 @@ export class ConntrackTable {
     return out.set(this.rec[i]!, this.rec[i + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
   }
   setTuple(e: number, dir: number, t: TupleBuf): void {
+    this.version++;
     const i = e * REC_WORDS + dir * 3;
     this.rec[i] = t.src;
     this.rec[i + 1] = t.dst;
@@ -402,6 +409,79 @@ export class ConntrackTable {
         }
       }
       if (++i === n) i = 0;
+    }
+  }
+
+  /**
+   * lookupTick for tuples `from` .. n - 1 at once, without its side effects (an expired entry is not removed,
+   * a miss is not remembered): out[k] = (entry << 1 | dir) of the live confirmed entry with tuple
+   * k, or NO_ENTRY when there is none (or it expired, or proto[k] is 0: skipped). The home slots
+   * of all the tuples are read first and the records after, so that the cache misses of
+   * different tuples overlap instead of coming one after another. `slot` is scratch (n words).
+   */
+  lookupBatch(
+    from: number,
+    src: Uint32Array,
+    dst: Uint32Array,
+    ports: Uint32Array,
+    proto: Uint8Array,
+    n: number,
+    nowTick: number,
+    slot: Uint32Array,
+    out: Int32Array,
+  ): void {
+    const slots = this.slots;
+    const rec = this.rec;
+    const scale = this.scale;
+    // Pass 1: every tuple's hash and home slot word (independent loads).
+    for (let k = from; k < n; k++) {
+      const p = proto[k]!;
+      if (p === 0) continue;
+      const pp = ports[k]!;
+      const h = hashTuple(src[k]!, dst[k]!, p, pp >>> 16, pp & 0xffff);
+      const i = (h * scale) >>> 0;
+      out[k] = h;
+      slot[k] = slots[i]!;
+    }
+    // Pass 2: the probes, each starting from the word read above.
+    const nslots = this.nslots;
+    const bits = this.idxBits;
+    const idxMask = this.idxMask;
+    const fpMask = this.fpMask;
+    for (let k = from; k < n; k++) {
+      const p = proto[k]!;
+      if (p === 0) {
+        out[k] = NO_ENTRY;
+        continue;
+      }
+      const h = out[k]! >>> 0;
+      const fp = h & fpMask;
+      const s0 = src[k]!;
+      const d0 = dst[k]!;
+      const pp = ports[k]!;
+      let i = (h * scale) >>> 0;
+      let s = slot[k]!;
+      let found = NO_ENTRY;
+      for (;;) {
+        if (s === 0) break;
+        if (s >>> bits === fp) {
+          const ed = (s & idxMask) - 1;
+          const base = (ed >>> 1) * REC_WORDS;
+          const t = base + (ed & 1) * 3;
+          if (
+            rec[t] === s0 &&
+            rec[t + 1] === d0 &&
+            rec[t + 2] === pp &&
+            ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === p
+          ) {
+            if (rec[base + REC_EXPIRES]! > nowTick) found = ed;
+            break;
+          }
+        }
+        if (++i === nslots) i = 0;
+        s = slots[i]!;
+      }
+      out[k] = found;
     }
   }
 
@@ -519,6 +599,7 @@ export class ConntrackTable {
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
     this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
     rec[b + REC_META]! |= IPS_CONFIRMED;
+    this.version++;
     this.listener?.('NEW', e);
     return true;
   }
@@ -690,6 +771,7 @@ export class ConntrackTable {
   /** Linear-probing delete with backward shift (no tombstones, so lookups stay short). */
   private deleteSlot(e: number, dir: number): void {
     this.removals++;
+    this.version++;
     this.forgetMisses();
     const want = ((e << 1) | dir) + 1;
     const n = this.nslots;
