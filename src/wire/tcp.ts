@@ -181,7 +181,8 @@ export function parseTcpHeader(b: Uint8Array, o: number, end: number): Result<Tc
   });
 }
 
-function optionLength(opt: TcpOption): number {
+/** Bytes one option takes, unpadded (kind, length and data). */
+export function tcpOptionLength(opt: TcpOption): number {
   switch (opt.kind) {
     case 'eol':
     case 'nop':
@@ -203,7 +204,7 @@ function optionLength(opt: TcpOption): number {
 
 /** Bytes the options take once padded with EOL/zero to a multiple of 4. */
 export function tcpOptionsLength(opts: readonly TcpOption[]): number {
-  const n = opts.reduce((s, x) => s + optionLength(x), 0);
+  const n = opts.reduce((s, x) => s + tcpOptionLength(x), 0);
   return (n + 3) & ~3;
 }
 

@@ -121,31 +121,11 @@ const tcpOption: fc.Arbitrary<tcp.TcpOption> = fc.oneof(
 const tcpOptions = fc
   .array(tcpOption, { maxLength: 5 })
   .map((opts) => {
-    const n = opts.reduce((s, o) => s + (tcp.tcpOptionsLength([o]) && optLen(o)), 0);
+    const n = opts.reduce((s, o) => s + tcp.tcpOptionLength(o), 0);
     const pad = (4 - (n % 4)) % 4;
     return [...Array.from({ length: pad }, (): tcp.TcpOption => ({ kind: 'nop' })), ...opts];
   })
   .filter((o) => tcp.tcpOptionsLength(o) <= 40);
-
-function optLen(o: tcp.TcpOption): number {
-  switch (o.kind) {
-    case 'eol':
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 4;
-    case 'ws':
-      return 3;
-    case 'sackOK':
-      return 2;
-    case 'sack':
-      return 2 + 8 * o.blocks.length;
-    case 'ts':
-      return 10;
-    case 'unknown':
-      return 2 + o.data.length;
-  }
-}
 
 const tcpEmit = fc.record({
   srcPort: u16,

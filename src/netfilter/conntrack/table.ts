@@ -382,7 +382,6 @@ export class ConntrackTable {
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
-    const bits = this.idxBits;
     const fp = h & this.fpMask;
     let i = (h * this.scale) >>> 0;
     for (;;) {
@@ -391,25 +390,34 @@ export class ConntrackTable {
         this.rememberMiss(h, i, src, dst, ports, proto);
         return NO_ENTRY;
       }
-      if (s >>> bits === fp) {
-        const ed = (s & this.idxMask) - 1;
-        const base = (ed >>> 1) * REC_WORDS;
-        const t = base + (ed & 1) * 3;
-        if (
-          rec[t] === src &&
-          rec[t + 1] === dst &&
-          rec[t + 2] === ports &&
-          ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
-        ) {
-          if (rec[base + REC_EXPIRES]! <= nowTick) {
-            this.remove(ed >>> 1);
-            return NO_ENTRY;
-          }
-          return ed;
+      const ed = this.slotHolds(s, fp, src, dst, ports, proto);
+      if (ed >= 0) {
+        if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! <= nowTick) {
+          this.remove(ed >>> 1);
+          return NO_ENTRY;
         }
+        return ed;
       }
       if (++i === n) i = 0;
     }
+  }
+
+  /**
+   * The (entry << 1 | dir) slot word `s` points at, when its fingerprint is `fp` and that
+   * direction's tuple is (src, dst, ports, proto); -1 otherwise. One test for every probe.
+   */
+  private slotHolds(s: number, fp: number, src: number, dst: number, ports: number, proto: number): number {
+    if (s >>> this.idxBits !== fp) return -1;
+    const ed = (s & this.idxMask) - 1;
+    const base = (ed >>> 1) * REC_WORDS;
+    const t = base + (ed & 1) * 3;
+    const rec = this.rec;
+    return rec[t] === src &&
+      rec[t + 1] === dst &&
+      rec[t + 2] === ports &&
+      ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
+      ? ed
+      : -1;
   }
 
   /**
@@ -445,8 +453,6 @@ export class ConntrackTable {
     }
     // Pass 2: the probes, each starting from the word read above.
     const nslots = this.nslots;
-    const bits = this.idxBits;
-    const idxMask = this.idxMask;
     const fpMask = this.fpMask;
     for (let k = from; k < n; k++) {
       const p = proto[k]!;
@@ -464,19 +470,10 @@ export class ConntrackTable {
       let found = NO_ENTRY;
       for (;;) {
         if (s === 0) break;
-        if (s >>> bits === fp) {
-          const ed = (s & idxMask) - 1;
-          const base = (ed >>> 1) * REC_WORDS;
-          const t = base + (ed & 1) * 3;
-          if (
-            rec[t] === s0 &&
-            rec[t + 1] === d0 &&
-            rec[t + 2] === pp &&
-            ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === p
-          ) {
-            if (rec[base + REC_EXPIRES]! > nowTick) found = ed;
-            break;
-          }
+        const ed = this.slotHolds(s, fp, s0, d0, pp, p);
+        if (ed >= 0) {
+          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) found = ed;
+          break;
         }
         if (++i === nslots) i = 0;
         s = slots[i]!;
@@ -748,20 +745,11 @@ export class ConntrackTable {
       for (;;) {
         const s = slots[i]!;
         if (s === 0) return i;
-        if (s >>> this.idxBits === fp) {
-          const ed = (s & this.idxMask) - 1;
-          const base = (ed >>> 1) * REC_WORDS;
-          const t = base + (ed & 1) * 3;
-          if (
-            rec[t] === src &&
-            rec[t + 1] === dst &&
-            rec[t + 2] === ports &&
-            ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
-          ) {
-            if (rec[base + REC_EXPIRES]! > nowTick) return -1;
-            this.remove(ed >>> 1);
-            continue restart;
-          }
+        const ed = this.slotHolds(s, fp, src, dst, ports, proto);
+        if (ed >= 0) {
+          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) return -1;
+          this.remove(ed >>> 1);
+          continue restart;
         }
         if (++i === n) i = 0;
       }
