@@ -33,8 +33,9 @@ import { udpPseudoAddrChanged, udpSetPort } from '../src/wire/udp.ts';
 import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/engine.ts';
 import { Skb } from '../src/netfilter/skb.ts';
 import { SeededRng } from '../src/netfilter/nat/nat-core.ts';
-import { tcpPacket } from '../src/netfilter/conntrack/proto-tcp.ts';
-import { udpPacket } from '../src/netfilter/conntrack/proto-udp-icmp.ts';
+import { tcpPacketTick } from '../src/netfilter/conntrack/proto-tcp.ts';
+import { udpPacketTick } from '../src/netfilter/conntrack/proto-udp-icmp.ts';
+import { TimeoutTicks } from '../src/netfilter/conntrack/timeouts.ts';
 import { TupleBuf, invertTuple } from '../src/netfilter/conntrack/tuple.ts';
 import { loadRulesText } from '../src/rules/load.ts';
 
@@ -242,7 +243,7 @@ for (const proto of ['udp', 'tcp'] as const) {
     );
     // The same work on the table directly: lookup, state update, rewrite from the reply tuple.
     const ct = engine.conntrack;
-    const to = engine.timeouts;
+    const to = new TimeoutTicks(engine.timeouts);
     const tb = new TupleBuf();
     const tc = new TupleBuf();
     bench(
@@ -261,8 +262,9 @@ for (const proto of ['udp', 'tcp'] as const) {
           const ed = ct.lookup(src, dst, proto === 'udp' ? IPPROTO_UDP : IPPROTO_TCP, sport, dport, NOW);
           if (ed < 0) continue;
           const e = ed >>> 1;
-          if (proto === 'udp') udpPacket(ct, e, NOW, to);
-          else tcpPacket(ct, e, ed & 1, b[o + 33]!, 0, NOW, to, false);
+          const nowTick = ct.tick(NOW);
+          if (proto === 'udp') udpPacketTick(ct, e, nowTick, to);
+          else tcpPacketTick(ct, e, ed & 1, b[o + 33]!, 0, nowTick, to, false);
           ct.readTuple(e, 1, tb);
           invertTuple(tc, tb);
           if (tc.src !== src) {
@@ -292,16 +294,17 @@ for (const proto of ['udp', 'tcp'] as const) {
 
 // New connections: one UDP packet from a client never seen before through a 10-rule nat table
 // (5 PREROUTING DNAT rules that do not match, 4 POSTROUTING SNAT rules that do not match, then
-// MASQUERADE): conntrack alloc, the nat table at both hooks, the binding, confirm. The table is
-// replaced when it fills (rarely; the allocation is counted in the rate).
-{
-  const MAX = 1 << 21;
+// MASQUERADE): conntrack alloc, the nat table at both hooks, the binding, confirm. For a table of
+// each size: it fills from empty and is replaced when full (the allocation is counted in the
+// rate), so the table holds between 0 and `max` connections while measured.
+for (const max of sizes) {
+  const MAX = Math.max(max, 1024);
   let nf = makeEngine(TEN, MAX);
   let i = 0;
   const b = new Uint8Array(64);
   const tmpl = udp64(0x0a000001, SERVER, 1024, 5000);
   bench(
-    'conntrack: new UDP connections through a 10-rule nat table (conns)',
+    `conntrack: new UDP connections through a 10-rule nat table, table of ${max} (conns)`,
     (count) => {
       let ok = 0;
       for (let j = 0; j < count; j++, i++) {

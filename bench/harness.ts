@@ -8,12 +8,16 @@ export interface BenchResult {
   readonly seconds: number;
 }
 
+/** `NATBOX_BENCH_ONLY=regex` runs only the cases whose name matches. */
+const only = process.env.NATBOX_BENCH_ONLY ? new RegExp(process.env.NATBOX_BENCH_ONLY) : undefined;
+
 /** `body(n)` must perform n operations and return a value (kept so the work is not optimised away). */
 export function bench(
   name: string,
   body: (n: number) => unknown,
   opts: { seconds?: number; batch?: number } = {},
 ): BenchResult {
+  if (only && !only.test(name)) return { name, opsPerSec: 0, ops: 0, seconds: 0 };
   const seconds = opts.seconds ?? 1;
   const batch = opts.batch ?? 10_000;
   let sink: unknown = body(batch); // warm-up

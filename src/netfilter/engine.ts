@@ -29,7 +29,7 @@ import {
   TCP_VERDICT_REOPEN,
 } from './conntrack/proto-tcp.ts';
 import { genericPacket, icmpPacket, udpPacketTick } from './conntrack/proto-udp-icmp.ts';
-import { defaultTimeouts, isTimeoutName, type Timeouts } from './conntrack/timeouts.ts';
+import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from './conntrack/timeouts.ts';
 import {
   MANIP_DST,
   MANIP_SRC,
@@ -122,7 +122,10 @@ const T_REJECT = 2;
 export class Netfilter {
   readonly conntrack: ConntrackTable;
   readonly nat: NatCore;
-  readonly timeouts: Timeouts;
+  /** The conntrack timeouts by sysctl name, seconds (fixed when the engine is made). */
+  readonly timeouts: Readonly<Timeouts>;
+  /** The same in table ticks, as the packet path reads them. */
+  private readonly timeoutTicks: TimeoutTicks;
   tracer: NfTracer | undefined;
   /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
   readonly drops = new Map<string, number>();
@@ -158,8 +161,10 @@ export class Netfilter {
     this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
     this.nat = new NatCore(this.conntrack, cfg.rng);
     this.host = cfg.host;
-    this.timeouts = defaultTimeouts();
-    for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) this.timeouts[k] = v;
+    const timeouts = defaultTimeouts();
+    for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) timeouts[k] = v;
+    this.timeouts = Object.freeze(timeouts);
+    this.timeoutTicks = new TimeoutTicks(timeouts);
     this.loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
     this.tables = new Map();
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
@@ -169,6 +174,8 @@ export class Netfilter {
     this.security = this.tables.get('security');
     this.natTable = this.tables.get('nat');
     this.tracking = needsConntrack(cfg.ruleset);
+    for (const [name, chains] of this.tables)
+      for (const hook of HOOKS) this.entryChains[entryIndex(name, hook)] = chains.get(hook);
   }
 
   // ---- hooks -------------------------------------------------------------------------------
@@ -300,7 +307,7 @@ export class Netfilter {
         }
         const ed = bEd[k]!;
         const v =
-          ed >= 0 && this.established(buf, o, ed, bSrc[k]!, bDst[k]!, nowTick)
+          ed >= 0 && this.established(buf, o, ed, k, nowTick)
             ? NF_ACCEPT
             : this.forwardOne(skb, buf, o, inIf, outIf, now);
         if (verdicts) verdicts[c + k] = v;
@@ -330,20 +337,14 @@ export class Netfilter {
 
   /**
    * forwardEstablished's short way for the packet at `o` (TCP or UDP, 20-byte header, not a
-   * fragment, tuple src, dst, ports of the packet) of entry/direction `ed`, found live: what
+   * fragment, its addresses in bSrc[k] and bDst[k]: read here, not passed, since a 32-bit number
+   * passed to a call that is not inlined is boxed) of entry/direction `ed`, found live: what
    * prerouting, forward and postrouting do for it when no table but nat is present and there is
    * no tracer (conntrackIn + ctPacket, natHook's manipPacket for PREROUTING then POSTROUTING;
    * confirm has nothing to do). Returns false, having changed nothing, when the packet is not
    * that simple case (the hooks take it then); the verdict is ACCEPT otherwise.
    */
-  private established(
-    b: Uint8Array,
-    o: number,
-    ed: number,
-    src: number,
-    dst: number,
-    nowTick: number,
-  ): boolean {
+  private established(b: Uint8Array, o: number, ed: number, k: number, nowTick: number): boolean {
     const ct = this.conntrack;
     const rec = ct.rec;
     const e = ed >>> 1;
@@ -362,14 +363,14 @@ export class Netfilter {
       // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return false;
-      const v = tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeouts, false);
+      const v = tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false);
       if (v === TCP_VERDICT_INVALID) {
         // setCt(-1, CT_INVALID): no NAT, nothing to confirm; accepted.
         this.stats.invalid++;
         return true;
       }
     } else {
-      udpPacketTick(ct, e, nowTick, this.timeouts);
+      udpPacketTick(ct, e, nowTick, this.timeoutTicks);
     }
     if (dir === DIR_REPLY) rec[m]! |= IPS_SEEN_REPLY;
     const after = rec[m]!;
@@ -381,12 +382,12 @@ export class Netfilter {
     const otherPorts = rec[other + 2]!;
     if ((status & (dir === DIR_REPLY ? IPS_SRC_NAT : IPS_DST_NAT)) !== 0) {
       const addr = rec[other]!;
-      if (dst !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
+      if (this.bDst[k] !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
       setL4Port(b, l4, proto, 2, otherPorts >>> 16);
     }
     if ((status & (dir === DIR_REPLY ? IPS_DST_NAT : IPS_SRC_NAT)) !== 0) {
       const addr = rec[other + 1]!;
-      if (src !== addr) setAddr(b, o, l4, proto, 12, addr >>> 16, addr & 0xffff);
+      if (this.bSrc[k] !== addr) setAddr(b, o, l4, proto, 12, addr >>> 16, addr & 0xffff);
       setL4Port(b, l4, proto, 0, otherPorts & 0xffff);
     }
     return true;
@@ -548,7 +549,7 @@ export class Netfilter {
       const flags = skb.tcpFlags;
       // The sequence number matters only for a SYN (tcpPacket keeps the last one).
       const seq = flags & TCP_SYN ? read32(skb.buf, skb.l4off + 4) : 0;
-      const v = tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeouts, created);
+      const v = tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeoutTicks, created);
       if (v === TCP_VERDICT_REOPEN) {
         ct.remove(e);
         return this.conntrackIn(skb, now, hook);
@@ -561,11 +562,11 @@ export class Netfilter {
         // The entry is gone from the table, but this packet still carries it (and its NAT).
       }
     } else if (proto === IPPROTO_UDP) {
-      udpPacketTick(ct, e, nowTick, this.timeouts);
+      udpPacketTick(ct, e, nowTick, this.timeoutTicks);
     } else if (proto === IPPROTO_ICMP) {
-      icmpPacket(ct, e, now, this.timeouts);
+      icmpPacket(ct, e, nowTick, this.timeoutTicks);
     } else {
-      genericPacket(ct, e, now, this.timeouts);
+      genericPacket(ct, e, nowTick, this.timeoutTicks);
     }
     let ctinfo: number;
     if (dir === DIR_REPLY) {
@@ -791,10 +792,9 @@ export class Netfilter {
 
   /** Walks one table's built-in chain for this hook (ipt_do_table). */
   private runTable(table: TableName, hook: HookName, skb: Skb, now = 0): number {
-    const chains = this.tables.get(table);
-    if (!chains) return T_ACCEPT;
-    // Every caller passes a built-in chain of this table (BUILTIN_CHAINS).
-    const start = chains.get(hook);
+    // The table's built-in chain for this hook, and its compiled form, without a Map lookup.
+    const entry = entryIndex(table, hook);
+    const start = this.entryChains[entry];
     if (!start) return T_ACCEPT;
     // A stack of (chain, next rule index) for jumps; goto replaces the top. The arrays are the
     // engine's, reused: `sp` entries of them belong to this walk.
@@ -803,7 +803,8 @@ export class Netfilter {
     let sp = 0;
     let chain: Chain = start;
     let i = 0;
-    let comp = this.compiledOf(chain);
+    let comp = this.entryCompiled[entry];
+    if (!comp || comp.rules !== chain.rules) comp = this.entryCompiled[entry] = this.compiledOf(chain);
     const tracer = this.tracer;
     for (;;) {
       // Skip straight to the next rule that can match (xt/compile.ts); same answer as the walk.
@@ -857,7 +858,7 @@ export class Netfilter {
           continue;
         case 'jump':
         case 'goto': {
-          const next = chains.get(t.chain);
+          const next = this.tables.get(table)!.get(t.chain);
           if (!next) return T_DROP; // refused by checkRuleset; never reached
           if (t.kind === 'jump') {
             stackC[sp] = chain;
@@ -937,6 +938,12 @@ export class Netfilter {
     return c;
   }
   private readonly compiled = new Map<Chain, CompiledChain>();
+  /** Per entryIndex: the built-in chain a table has at a hook (fixed at construction). */
+  private readonly entryChains: (Chain | undefined)[] = new Array<Chain | undefined>(25).fill(undefined);
+  /** Per entryIndex: that chain's compiled form, kept while its rule array is the same. */
+  private readonly entryCompiled: (CompiledChain | undefined)[] = new Array<CompiledChain | undefined>(
+    25,
+  ).fill(undefined);
 
   /**
    * xt_TCPMSS.c tcpmss_mangle_packet: on a SYN, lower the MSS option to --set-mss (or to the path
@@ -1132,6 +1139,41 @@ const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || ty
 
 /** What the engine and the stack fill in for the matches (see MatchCaps in xt/match.ts). */
 const MATCH_CAPS = { env: true, clock: true, linkLayer: true, owner: true } as const;
+
+const HOOKS: readonly HookName[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+
+/** A number for each (table, hook) pair, 0..24: a switch over constant strings, not a Map lookup. */
+function entryIndex(table: TableName, hook: HookName): number {
+  let t: number;
+  switch (table) {
+    case 'raw':
+      t = 0;
+      break;
+    case 'mangle':
+      t = 5;
+      break;
+    case 'nat':
+      t = 10;
+      break;
+    case 'filter':
+      t = 15;
+      break;
+    default:
+      t = 20;
+  }
+  switch (hook) {
+    case 'PREROUTING':
+      return t;
+    case 'INPUT':
+      return t + 1;
+    case 'FORWARD':
+      return t + 2;
+    case 'OUTPUT':
+      return t + 3;
+    default:
+      return t + 4;
+  }
+}
 
 /** Packets whose lookups forwardEstablished makes together. */
 const BATCH = 32;

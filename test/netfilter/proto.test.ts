@@ -34,7 +34,7 @@ import {
   tcpTransition,
 } from '../../src/netfilter/conntrack/proto-tcp.ts';
 import { icmpPacket, udpPacket } from '../../src/netfilter/conntrack/proto-udp-icmp.ts';
-import { defaultTimeouts } from '../../src/netfilter/conntrack/timeouts.ts';
+import { defaultTimeouts, TimeoutTicks } from '../../src/netfilter/conntrack/timeouts.ts';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../src/wire/tcp.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
 import { tuple } from './helpers.ts';
@@ -378,10 +378,10 @@ test('conntrack-icmp: echo request 30 s; the reply refreshes it and the entry li
   assert.equal(r.dport >>> 8, 0, 'the reply tuple is an echo reply');
   assert.equal(r.sport, 20306);
   const e = ct.alloc(t, r, 0);
-  icmpPacket(ct, e, 0, to);
+  icmpPacket(ct, e, ct.tick(0), new TimeoutTicks(to));
   assert.equal(ct.expires[e], 30);
   assert.ok(ct.confirm(e, 0));
-  icmpPacket(ct, e, 0.01, to);
+  icmpPacket(ct, e, ct.tick(0.01), new TimeoutTicks(to));
   ct.status[e]! |= IPS_SEEN_REPLY;
   assert.equal(ct.expires[e], 30.01);
   assert.equal(ct.status[e]! & IPS_ASSURED, 0, 'the kernel run shows no ASSURED for ICMP');

@@ -5,7 +5,7 @@
 // as with nf_conntrack_tcp_be_liberal=1 except for RSTs.
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
 import { ConntrackTable, IPS_ASSURED, IPS_SEEN_REPLY, REC_META, REC_WORDS } from './table.ts';
-import type { Timeouts } from './timeouts.ts';
+import { TimeoutTicks, type Timeouts } from './timeouts.ts';
 
 export const TCP_CONNTRACK_NONE = 0;
 export const TCP_CONNTRACK_SYN_SENT = 1;
@@ -88,29 +88,6 @@ export const TCP_VERDICT_KILLED = 3;
 /** A SYN reopening a TIME_WAIT/CLOSE entry: the caller deletes it and tracks the packet as new. */
 export const TCP_VERDICT_REOPEN = 4;
 
-/** The timeout of a state, seconds (a switch: constant property names, no keyed lookup). */
-function stateTimeout(to: Timeouts, state: number): number {
-  switch (state) {
-    case sSS:
-    case sS2:
-      return to.nf_conntrack_tcp_timeout_syn_sent;
-    case sSR:
-      return to.nf_conntrack_tcp_timeout_syn_recv;
-    case sES:
-      return to.nf_conntrack_tcp_timeout_established;
-    case sFW:
-      return to.nf_conntrack_tcp_timeout_fin_wait;
-    case sCW:
-      return to.nf_conntrack_tcp_timeout_close_wait;
-    case sLA:
-      return to.nf_conntrack_tcp_timeout_last_ack;
-    case sTW:
-      return to.nf_conntrack_tcp_timeout_time_wait;
-    default:
-      return to.nf_conntrack_tcp_timeout_close; // CLOSE; NONE is never kept
-  }
-}
-
 /** tcp_new: may this packet create an entry? A SYN always; a mid-stream ACK only with tcp_loose. */
 export function tcpNewState(flags: number, loose: boolean): number {
   const cls = tcpPacketClass(flags);
@@ -134,10 +111,10 @@ export function tcpPacket(
   to: Timeouts,
   isNew: boolean,
 ): number {
-  return tcpPacketTick(t, e, dir, flags, seq, t.tick(now), to, isNew);
+  return tcpPacketTick(t, e, dir, flags, seq, t.tick(now), new TimeoutTicks(to), isNew);
 }
 
-/** tcpPacket with the time in table ticks (the engine converts once per packet). */
+/** tcpPacket with the time and the timeouts in table ticks (the engine's packet path). */
 export function tcpPacketTick(
   t: ConntrackTable,
   e: number,
@@ -145,7 +122,7 @@ export function tcpPacketTick(
   flags: number,
   seq: number,
   nowTick: number,
-  to: Timeouts,
+  to: TimeoutTicks,
   isNew: boolean,
 ): number {
   const cls = tcpPacketClass(flags);
@@ -174,7 +151,7 @@ export function tcpPacketTick(
   }
   if (cls === TCP_SYN_SET && dir === 0) t.aux[e] = seq;
   let nm = (meta & 0x00ffffff) | (next << 24) | last;
-  let timeout = stateTimeout(to, next);
+  let timeout = to.tcp[next]!;
   if ((status & IPS_SEEN_REPLY) === 0) {
     // nf_conntrack_tcp_packet: "do not renew timeout on SYN retransmit. Else port reuse by client
     // or NAT middlebox can keep entry alive indefinitely": any SYN while SYN_SENT and unreplied,
@@ -185,8 +162,8 @@ export function tcpPacketTick(
     }
     // "ESTABLISHED without SEEN_REPLY, i.e. mid-connection pickup with loose=1. Avoid large
     // ESTABLISHED timeout": capped at the unacknowledged timeout.
-    if (next === sES && timeout > to.nf_conntrack_tcp_timeout_unacknowledged) {
-      timeout = to.nf_conntrack_tcp_timeout_unacknowledged;
+    if (next === sES && timeout > to.tcpUnacknowledged) {
+      timeout = to.tcpUnacknowledged;
     }
   } else if ((status & IPS_ASSURED) === 0 && (old === sSR || old === sES) && next === sES) {
     // "Set ASSURED if we see valid ack in ESTABLISHED after SYN_RECV or a valid answer for a
@@ -194,6 +171,6 @@ export function tcpPacketTick(
     nm |= IPS_ASSURED;
   }
   rec[m] = nm;
-  t.refresh(e, nowTick, ConntrackTable.ticks(timeout));
+  t.refresh(e, nowTick, timeout);
   return TCP_VERDICT_OK;
 }

@@ -9,7 +9,7 @@ import {
   REC_WORDS,
   TICKS_PER_SECOND,
 } from './table.ts';
-import type { Timeouts } from './timeouts.ts';
+import { TimeoutTicks, type Timeouts } from './timeouts.ts';
 
 /** Two seconds in ticks: the age at which a replied UDP entry counts as a stream. */
 const STREAM_AGE = 2 * TICKS_PER_SECOND;
@@ -19,35 +19,36 @@ const STREAM_AGE = 2 * TICKS_PER_SECOND;
  * after it was created, the stream timeout applies and it becomes ASSURED.
  */
 export function udpPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  udpPacketTick(t, e, t.tick(now), to);
+  udpPacketTick(t, e, t.tick(now), new TimeoutTicks(to));
 }
 
-export function udpPacketTick(t: ConntrackTable, e: number, nowTick: number, to: Timeouts): void {
+/** udpPacket with the time and the timeouts in table ticks (the engine's packet path). */
+export function udpPacketTick(t: ConntrackTable, e: number, nowTick: number, to: TimeoutTicks): void {
   const m = e * REC_WORDS + REC_META;
   const meta = t.rec[m]!;
   if ((meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED)) {
     // An assured UDP entry passed the stream test below at a time no later than now (times given
     // to a table do not go backwards), so it passes again: the stream timeout, without reading
     // aux (another cache line per packet).
-    t.refresh(e, nowTick, ConntrackTable.ticks(to.nf_conntrack_udp_timeout_stream));
+    t.refresh(e, nowTick, to.udpStream);
   } else if (meta & IPS_SEEN_REPLY) {
-    let extra = to.nf_conntrack_udp_timeout;
+    let extra = to.udp;
     // aux holds the creation tick (ct->proto.udp.stream_ts is that plus 2 s in the kernel).
     if (nowTick > t.aux[e]! + STREAM_AGE) {
-      extra = to.nf_conntrack_udp_timeout_stream;
+      extra = to.udpStream;
       if ((meta & IPS_ASSURED) === 0) t.rec[m] = meta | IPS_ASSURED;
     }
-    t.refresh(e, nowTick, ConntrackTable.ticks(extra));
+    t.refresh(e, nowTick, extra);
   } else {
-    t.refresh(e, nowTick, ConntrackTable.ticks(to.nf_conntrack_udp_timeout));
+    t.refresh(e, nowTick, to.udp);
   }
 }
 
 /** icmp_packet: every query or answer refreshes the ICMP timeout; the entry lives on after a reply. */
-export function icmpPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  t.refresh(e, t.tick(now), ConntrackTable.ticks(to.nf_conntrack_icmp_timeout));
+export function icmpPacket(t: ConntrackTable, e: number, nowTick: number, to: TimeoutTicks): void {
+  t.refresh(e, nowTick, to.icmp);
 }
 
-export function genericPacket(t: ConntrackTable, e: number, now: number, to: Timeouts): void {
-  t.refresh(e, t.tick(now), ConntrackTable.ticks(to.nf_conntrack_generic_timeout));
+export function genericPacket(t: ConntrackTable, e: number, nowTick: number, to: TimeoutTicks): void {
+  t.refresh(e, nowTick, to.generic);
 }

@@ -241,8 +241,9 @@ export class ConntrackTable {
 
   /** A timeout in seconds, in ticks (capped so that now + timeout fits in 32 bits). */
   static ticks(seconds: number): number {
-    const t = Math.floor(seconds * TICKS_PER_SECOND + 1e-6);
-    return t <= 0 ? 0 : t < TICK_REBASE ? t : TICK_REBASE - 1;
+    // Truncation is floor for 0 <= t < 2^31 (no call to Math.floor on the packet path).
+    const t = seconds * TICKS_PER_SECOND + 1e-6;
+    return t < 1 ? 0 : t < TICK_REBASE ? t | 0 : TICK_REBASE - 1;
   }
 
   /** Ticks back to seconds on the callers' clock. */
@@ -276,8 +277,8 @@ export class ConntrackTable {
 
   /** nf_ct_refresh: expire `timeout` ticks after `nowTick`. */
   refresh(e: number, nowTick: number, timeoutTicks: number): void {
-    const x = nowTick + timeoutTicks;
-    this.rec[e * REC_WORDS + REC_EXPIRES] = x < TICK_MAX ? x : TICK_MAX;
+    // Below 2^32 without a clamp: a tick is below 2^31 (tick() rebases) and so is a timeout (ticks()).
+    this.rec[e * REC_WORDS + REC_EXPIRES] = nowTick + timeoutTicks;
   }
 
   /** nf_ct_is_expired at `now` (seconds). */
@@ -528,6 +529,16 @@ export class ConntrackTable {
     this.missCount = 0;
     this.missNext = 0;
   }
+
+  /**
+   * Reads the home slot of tuple `t` and nothing else: a lookup of `t` soon after finds it in the
+   * cache. Lets a caller start that cache miss early, so it overlaps another one.
+   */
+  touch(t: TupleBuf): void {
+    this.touched = this.slots[this.home(hashTuple(t.src, t.dst, t.proto, t.sport, t.dport))]!;
+  }
+  /** touch()'s last read (kept so that the read is not optimised away). */
+  private touched = 0;
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {

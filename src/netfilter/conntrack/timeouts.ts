@@ -1,5 +1,7 @@
 // Conntrack timeouts with the kernel's defaults, keyed by their sysctl names
-// (net.netfilter.nf_conntrack_*; Documentation/networking/nf_conntrack-sysctl.rst).
+// (net.netfilter.nf_conntrack_*; Documentation/networking/nf_conntrack-sysctl.rst), and the same
+// in table ticks, converted once, for the packet path.
+import { ConntrackTable } from './table.ts';
 
 export const DEFAULT_TIMEOUTS = {
   nf_conntrack_tcp_timeout_syn_sent: 120,
@@ -26,3 +28,36 @@ export function defaultTimeouts(): Timeouts {
 }
 
 export const isTimeoutName = (name: string): name is TimeoutName => name in DEFAULT_TIMEOUTS;
+
+/** The timeout of each TCP state (TCP_CONNTRACK_NONE .. SYN_SENT2), as tcp_timeouts[] maps them. */
+const TCP_STATE_TIMEOUT: readonly TimeoutName[] = [
+  'nf_conntrack_tcp_timeout_close', // NONE: never kept
+  'nf_conntrack_tcp_timeout_syn_sent',
+  'nf_conntrack_tcp_timeout_syn_recv',
+  'nf_conntrack_tcp_timeout_established',
+  'nf_conntrack_tcp_timeout_fin_wait',
+  'nf_conntrack_tcp_timeout_close_wait',
+  'nf_conntrack_tcp_timeout_last_ack',
+  'nf_conntrack_tcp_timeout_time_wait',
+  'nf_conntrack_tcp_timeout_close',
+  'nf_conntrack_tcp_timeout_syn_sent', // SYN_SENT2
+];
+
+/** A set of timeouts in table ticks (ConntrackTable.ticks of each), read on every packet. */
+export class TimeoutTicks {
+  /** Per TCP state number. */
+  readonly tcp: Uint32Array;
+  readonly tcpUnacknowledged: number;
+  readonly udp: number;
+  readonly udpStream: number;
+  readonly icmp: number;
+  readonly generic: number;
+  constructor(to: Readonly<Timeouts>) {
+    this.tcp = Uint32Array.from(TCP_STATE_TIMEOUT, (name) => ConntrackTable.ticks(to[name]));
+    this.tcpUnacknowledged = ConntrackTable.ticks(to.nf_conntrack_tcp_timeout_unacknowledged);
+    this.udp = ConntrackTable.ticks(to.nf_conntrack_udp_timeout);
+    this.udpStream = ConntrackTable.ticks(to.nf_conntrack_udp_timeout_stream);
+    this.icmp = ConntrackTable.ticks(to.nf_conntrack_icmp_timeout);
+    this.generic = ConntrackTable.ticks(to.nf_conntrack_generic_timeout);
+  }
+}

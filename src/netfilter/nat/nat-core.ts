@@ -203,8 +203,14 @@ export class NatCore {
           out.copy(orig);
           return true;
         }
-      } else if (this.findAppropriateSrc(out, orig, r, now) && !this.usedTuple(out, e, now)) {
-        return true;
+      } else {
+        // The tuple of step 2 is looked up after the by-source walk unless the walk finds a
+        // mapping: its hash slot is read now, so that both cache misses overlap.
+        out.copy(orig);
+        this.bestIp(out, r, manip);
+        invertTuple(this.inv, out);
+        this.ct.touch(this.inv);
+        if (this.findAppropriateSrc(out, orig, r, now) && !this.usedTuple(out, e, now)) return true;
       }
     }
     // 2) The address from the range.
@@ -217,6 +223,11 @@ export class NatCore {
         if (r.flags & NF_NAT_RANGE_PROTO_OFFSET) return this.uniqueProto(out, r, manip, e, now);
         if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now)))
           return true;
+      } else if (manip === MANIP_DST && out.proto !== IPPROTO_ICMP) {
+        // Taken or not, this tuple is the answer: uniqueProto cannot change a destination port
+        // without a port range (nor anything of a protocol without ports), so the lookup the
+        // kernel makes here decides nothing (a null binding at PREROUTING, DNAT to an address).
+        return true;
       } else if (!this.usedTuple(out, e, now)) {
         return true;
       }
