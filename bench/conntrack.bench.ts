@@ -296,9 +296,10 @@ for (const proto of ['udp', 'tcp'] as const) {
 // (5 PREROUTING DNAT rules that do not match, 4 POSTROUTING SNAT rules that do not match, then
 // MASQUERADE): conntrack alloc, the nat table at both hooks, the binding, confirm. For a table of
 // each size: it fills from empty and is replaced when full (the allocation is counted in the
-// rate), so the table holds between 0 and `max` connections while measured.
-for (const max of sizes) {
-  const MAX = Math.max(max, 1024);
+// rate), so the table holds between 0 and `max` connections while measured. Sizes from 65,536 up
+// (a smaller table would be replaced so often that its replacement is what gets measured).
+for (const max of sizes.filter((n) => n >= 65536)) {
+  const MAX = max;
   let nf = makeEngine(TEN, MAX);
   let i = 0;
   const b = new Uint8Array(64);

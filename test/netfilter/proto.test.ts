@@ -31,6 +31,8 @@ import {
   tcpNewState,
   tcpPacket,
   tcpPacketClass,
+  tcpPacketGeneral,
+  tcpPacketTick,
   tcpTransition,
 } from '../../src/netfilter/conntrack/proto-tcp.ts';
 import { icmpPacket, udpPacket } from '../../src/netfilter/conntrack/proto-udp-icmp.ts';
@@ -391,4 +393,49 @@ test('conntrack-icmp: echo request 30 s; the reply refreshes it and the entry li
 test('conntrack-icmp: an error type has no inverse and is not a query', () => {
   const r = new TupleBuf();
   assert.equal(invertTuple(r, tuple('1.1.1.1', '2.2.2.2', IPPROTO_ICMP, 0, 3 << 8)), false);
+});
+
+test('conntrack-tcp: the common-case shortcut of tcpPacketTick equals the general way, for every case', () => {
+  // Every state x every combination of SYN/FIN/RST/PSH/ACK/URG x direction x SEEN_REPLY/ASSURED x
+  // new or not: the same verdict, the same record (state, status, last index, expiry, aux).
+  const tt = new TimeoutTicks(defaultTimeouts());
+  const a = new ConntrackTable(4);
+  const b = new ConntrackTable(4);
+  const t = tuple('192.168.1.10', '203.0.113.50', IPPROTO_TCP, 40000, 80);
+  const r = new TupleBuf();
+  invertTuple(r, t);
+  let shortcut = 0;
+  for (let state = 0; state <= 9; state++)
+    for (let flags = 0; flags < 64; flags++)
+      for (const dir of [0, 1])
+        for (const status of [0, IPS_SEEN_REPLY, IPS_ASSURED, IPS_SEEN_REPLY | IPS_ASSURED])
+          for (const isNew of [false, true]) {
+            const ea = a.alloc(t, r, 1);
+            const eb = b.alloc(t, r, 1);
+            for (const [ct, e] of [
+              [a, ea],
+              [b, eb],
+            ] as const) {
+              ct.setTcpState(e, state);
+              ct.setStatus(e, status);
+            }
+            const va = tcpPacketTick(a, ea, dir, flags, 7, 5000, tt, isNew);
+            const vb = tcpPacketGeneral(b, eb, dir, flags, 7, 5000, tt, isNew);
+            const what = `state ${state} flags ${flags} dir ${dir} status ${status} new ${isNew}`;
+            assert.equal(va, vb, what);
+            if (a.isUsed(ea) !== b.isUsed(eb)) assert.fail(`${what}: one entry was removed`);
+            if (a.isUsed(ea)) {
+              assert.deepEqual(a.rec.slice(ea * 8, ea * 8 + 8), b.rec.slice(eb * 8, eb * 8 + 8), what);
+              assert.equal(a.aux[ea], b.aux[eb], what);
+              a.release(ea);
+              b.release(eb);
+            }
+            if (state === 3 && status === (IPS_SEEN_REPLY | IPS_ASSURED) && (flags & 0x17) === 0x10 && !isNew)
+              shortcut++;
+          }
+  assert.equal(
+    shortcut,
+    2 * 4,
+    'the shortcut cases (ACK, ACK|PSH, ACK|URG, all three; both ways) were compared',
+  );
 });

@@ -125,10 +125,40 @@ export function tcpPacketTick(
   to: TimeoutTicks,
   isNew: boolean,
 ): number {
-  const cls = tcpPacketClass(flags);
   const rec = t.rec;
   const m = e * REC_WORDS + REC_META;
   const meta = rec[m]!;
+  if (
+    (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
+    ((meta >>> 24) & 0xf) === sES &&
+    (meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED) &&
+    !isNew
+  ) {
+    // Most packets: an ACK of an assured, replied ESTABLISHED connection. What the general way
+    // below does for it: ESTABLISHED either way (tcp_conntracks), last index ACK, the ESTABLISHED
+    // timeout, no status change.
+    rec[m] = (meta & 0x0fffffff) | ((TCP_ACK_SET | (dir << 3)) << 28);
+    t.refresh(e, nowTick, to.tcp[sES]!);
+    return TCP_VERDICT_OK;
+  }
+  return tcpPacketGeneral(t, e, dir, flags, seq, nowTick, to, isNew);
+}
+
+/** tcpPacketTick without its shortcut for the common case (exported so tests compare the two). */
+export function tcpPacketGeneral(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  flags: number,
+  seq: number,
+  nowTick: number,
+  to: TimeoutTicks,
+  isNew: boolean,
+): number {
+  const rec = t.rec;
+  const m = e * REC_WORDS + REC_META;
+  const meta = rec[m]!;
+  const cls = tcpPacketClass(flags);
   const old = (meta >>> 24) & 0xf;
   const next = isNew ? old : FLAT[(dir * 6 + cls) * 10 + old]!;
   if (next === sSS && !isNew && old >= sTW) {
