@@ -1,7 +1,8 @@
 // Properties of conntrack and NAT (fast-check, seeded; NATBOX_FC_RUNS runs, default 500):
 // the reply's translation inverts the original's, no two live connections share a reply tuple,
 // every rewrite leaves valid checksums equal to a full recomputation (UDP's zero checksum stays
-// zero), and the table never holds more than its maximum whatever happens to it.
+// zero), the table never holds more than its maximum whatever happens to it, and an entry expires
+// exactly at its timeout after the packet that last refreshed it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -236,5 +237,50 @@ test('conntrack property: the table never exceeds its maximum and stays consiste
       }
     }),
     { ...fcOpts, numRuns: fcOpts.numRuns * 2 },
+  );
+});
+
+test('conntrack property: an entry expires exactly at its timeout after the last packet that refreshed it', () => {
+  // One UDP or ICMP flow through MASQUERADE with its timeout set by sysctl; packets at millisecond
+  // times, gaps often exactly the timeout or one millisecond short of it. Before each packet the
+  // entry is found iff the gap is below the timeout; after it, it expires exactly then + timeout.
+  const gapArb = (ms: number) =>
+    fc.oneof(fc.constant(ms), fc.constant(ms - 1), fc.constant(ms + 1), fc.integer({ min: 0, max: ms * 2 }));
+  fc.assert(
+    fc.property(
+      fc.constantFrom<Proto>('udp', 'icmp'),
+      fc.integer({ min: 1, max: 600 }),
+      fc.integer({ min: 0, max: 10_000_000 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.integer({ min: 0, max: 1_200_000 }), { minLength: 12, maxLength: 12 }),
+      (proto, timeout, startMs, kinds, randoms) => {
+        const name = proto === 'udp' ? 'nf_conntrack_udp_timeout' : 'nf_conntrack_icmp_timeout';
+        const nf = engine(MASQ_RULES, { sysctls: new Map([[name, timeout]]) });
+        const ct = nf.conntrack;
+        const ms = timeout * 1000;
+        const p: Pkt = { proto, src: LAN + 10, dst: WAN_HOST, sport: 40000, dport: 53, len: 8, id: 1 };
+        const pnum = proto === 'udp' ? IPPROTO_UDP : IPPROTO_ICMP;
+        const find = (t: number): number =>
+          ct.lookup(p.src, p.dst, pnum, p.sport, proto === 'udp' ? p.dport : 8 << 8, t / 1000);
+        let t = startMs;
+        let last = -1; // the time of the last packet, ms (-1: none yet)
+        for (let i = 0; i < kinds.length; i++) {
+          if (last >= 0) {
+            const k = kinds[i]!;
+            t = last + (k === 0 ? ms : k === 1 ? ms - 1 : k === 2 ? ms + 1 : randoms[i]! % (ms * 2 + 1));
+            const found = find(t);
+            assert.equal(found !== NO_ENTRY, t - last < ms, `gap ${t - last} ms, timeout ${ms} ms`);
+          }
+          assert.equal(forward(nf, build(p), 'lan', 'wan', t / 1000), NF_ACCEPT);
+          const ed = find(t);
+          assert.ok(ed >= 0, 'the packet left an entry');
+          assert.equal(ct.expiresAt(ed >>> 1), (t + ms) / 1000);
+          assert.ok(ct.isExpired(ed >>> 1, (t + ms) / 1000), 'expired at exactly the timeout');
+          assert.ok(!ct.isExpired(ed >>> 1, (t + ms - 1) / 1000), 'alive one millisecond before');
+          last = t;
+        }
+      },
+    ),
+    fcOpts,
   );
 });
