@@ -50,6 +50,13 @@ function rules(text: string) {
 }
 
 const MASQ = 'iptables -t nat -A POSTROUTING -o wan -j MASQUERADE';
+/** MASQUERADE and a gateway's stateful FORWARD chain: established packets meet its first rule. */
+const MASQ_FILTER = [
+  MASQ,
+  'iptables -P FORWARD DROP',
+  'iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  'iptables -A FORWARD -i lan -o wan -j ACCEPT',
+].join('\n');
 /** Ten nat rules: nine that do not match a LAN client, then MASQUERADE. */
 const TEN = [
   ...[1, 2, 3, 4, 5].map(
@@ -241,6 +248,29 @@ for (const proto of ['udp', 'tcp'] as const) {
       },
       { batch: 50_000 },
     );
+    if (n <= 65536) {
+      // The same through an engine with a filter table as well: FORWARD runs for every packet.
+      const nff = makeEngine(MASQ_FILTER, Math.max(n, 1024));
+      const pf = new Packets(populate(nff, n, proto, SAMPLE));
+      pf.check(nff);
+      bench(
+        `conntrack: established ${proto.toUpperCase()} 64 B, ${n} conns, forwardEstablished x${BURST} + filter FORWARD (pkts)`,
+        (count) => {
+          let ok = 0;
+          for (let i = 0; i < count;) {
+            let m = count - i;
+            if (m > BURST) m = BURST;
+            if (m > SAMPLE - k) m = SAMPLE - k;
+            for (let j = 0; j < m; j++) pf.restore(k + j);
+            ok += nff.forwardEstablished(pf.buf, offs, k, m, 'lan', 'wan', NOW);
+            k = (k + m) & (SAMPLE - 1);
+            i += m;
+          }
+          return ok;
+        },
+        { batch: 50_000 },
+      );
+    }
     // The same work on the table directly: lookup, state update, rewrite from the reply tuple.
     const ct = engine.conntrack;
     const to = new TimeoutTicks(engine.timeouts);

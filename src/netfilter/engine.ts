@@ -129,6 +129,8 @@ export class Netfilter {
   tracer: NfTracer | undefined;
   /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
   readonly drops = new Map<string, number>();
+  /** Packets forwardEstablished took the short way (the rest went through the hooks). */
+  shortWayPackets = 0;
   /** Counters as `conntrack -S` shows them. */
   readonly stats = { invalid: 0, insert_failed: 0, drop: 0, early_drop: 0 };
 
@@ -243,9 +245,11 @@ export class Netfilter {
    * Packets of established TCP (ACK without SYN/FIN/RST) and UDP connections, not fragments, with
    * a 20-byte IP header, go a short way: their conntrack lookups are made for a chunk of packets
    * at once (ConntrackTable.lookupBatch), so that the cache misses of different packets overlap,
-   * then each is updated and rewritten as the hooks would. Every other packet, and every packet
-   * after something changed the hash table, goes through the hooks with `skb`. No short way with
-   * a tracer, or when a table other than nat would have to run.
+   * then each is updated and rewritten as the hooks would; when a filter or security table is
+   * present, the packet is loaded into `skb` between the two rewrites and goes through their
+   * FORWARD chains, as the forward hook would take it. Every other packet, and every packet after
+   * something changed the hash table, goes through the hooks with `skb`. No short way with a
+   * tracer, or with a raw or mangle table.
    */
   forwardEstablished(
     buf: Uint8Array,
@@ -260,7 +264,7 @@ export class Netfilter {
   ): number {
     let ok = 0;
     if (n <= 0) return 0;
-    if (this.tracer || !this.tracking || this.raw || this.mangle || this.filter || this.security) {
+    if (this.tracer || !this.tracking || this.raw || this.mangle) {
       for (let k = 0; k < n; k++) {
         const v = this.forwardOne(skb, buf, offs[start + k]!, inIf, outIf, now);
         if (verdicts) verdicts[k] = v;
@@ -306,10 +310,9 @@ export class Netfilter {
           ct.lookupBatch(k, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
         }
         const ed = bEd[k]!;
-        const v =
-          ed >= 0 && this.established(buf, o, ed, k, nowTick)
-            ? NF_ACCEPT
-            : this.forwardOne(skb, buf, o, inIf, outIf, now);
+        let v = ed >= 0 ? this.established(buf, o, ed, k, nowTick, skb, inIf, outIf, now) : NOT_SHORT;
+        if (v === NOT_SHORT) v = this.forwardOne(skb, buf, o, inIf, outIf, now);
+        else this.shortWayPackets++;
         if (verdicts) verdicts[c + k] = v;
         ok += v;
       }
@@ -339,12 +342,23 @@ export class Netfilter {
    * forwardEstablished's short way for the packet at `o` (TCP or UDP, 20-byte header, not a
    * fragment, its addresses in bSrc[k] and bDst[k]: read here, not passed, since a 32-bit number
    * passed to a call that is not inlined is boxed) of entry/direction `ed`, found live: what
-   * prerouting, forward and postrouting do for it when no table but nat is present and there is
-   * no tracer (conntrackIn + ctPacket, natHook's manipPacket for PREROUTING then POSTROUTING;
-   * confirm has nothing to do). Returns false, having changed nothing, when the packet is not
-   * that simple case (the hooks take it then); the verdict is ACCEPT otherwise.
+   * prerouting, forward and postrouting do for it when neither raw nor mangle is present and there
+   * is no tracer (conntrackIn + ctPacket, natHook's manipPacket for PREROUTING then POSTROUTING;
+   * confirm has nothing to do), with the FORWARD chains of filter and security in between when
+   * they exist (forwardChains). Returns NOT_SHORT, having changed nothing, when the packet is not
+   * that simple case (the hooks take it then); its verdict otherwise.
    */
-  private established(b: Uint8Array, o: number, ed: number, k: number, nowTick: number): boolean {
+  private established(
+    b: Uint8Array,
+    o: number,
+    ed: number,
+    k: number,
+    nowTick: number,
+    skb: Skb,
+    inIf: string,
+    outIf: string,
+    now: number,
+  ): number {
     const ct = this.conntrack;
     const rec = ct.rec;
     const e = ed >>> 1;
@@ -355,19 +369,20 @@ export class Netfilter {
     // Both NAT bindings made (so that natHook does not run the nat table, whatever the ctinfo),
     // and still live at this tick (an earlier packet of the batch may have shortened its timeout).
     if ((before & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
-      return false;
-    if (rec[base + REC_EXPIRES]! <= nowTick) return false;
+      return NOT_SHORT;
+    if (rec[base + REC_EXPIRES]! <= nowTick) return NOT_SHORT;
     const proto = b[o + 9]!;
     const l4 = o + 20;
+    const filtered = this.filter !== undefined || this.security !== undefined;
     if (proto === IPPROTO_TCP) {
       // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
       const flags = b[l4 + 13]!;
-      if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return false;
+      if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
       const v = tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false);
       if (v === TCP_VERDICT_INVALID) {
-        // setCt(-1, CT_INVALID): no NAT, nothing to confirm; accepted.
+        // setCt(-1, CT_INVALID): no NAT, nothing to confirm; FORWARD sees an INVALID packet.
         this.stats.invalid++;
-        return true;
+        return filtered ? this.forwardChains(skb, b, o, inIf, outIf, now, -1, 0, CT_INVALID) : NF_ACCEPT;
       }
     } else {
       udpPacketTick(ct, e, nowTick, this.timeoutTicks);
@@ -385,12 +400,44 @@ export class Netfilter {
       if (this.bDst[k] !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
       setL4Port(b, l4, proto, 2, otherPorts >>> 16);
     }
+    if (filtered) {
+      // ctPacket's ctinfo: a reply, or the original direction once a reply was seen.
+      const ctinfo =
+        dir === DIR_REPLY ? IP_CT_ESTABLISHED_REPLY : status & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
+      const v = this.forwardChains(skb, b, o, inIf, outIf, now, e, dir, ctinfo);
+      if (v !== NF_ACCEPT) return v;
+    }
     if ((status & (dir === DIR_REPLY ? IPS_DST_NAT : IPS_SRC_NAT)) !== 0) {
       const addr = rec[other + 1]!;
       if (this.bSrc[k] !== addr) setAddr(b, o, l4, proto, 12, addr >>> 16, addr & 0xffff);
       setL4Port(b, l4, proto, 0, otherPorts & 0xffff);
     }
-    return true;
+    return NF_ACCEPT;
+  }
+
+  /**
+   * The short way's forward hook: `skb` loaded with the packet at `o` (as rewritten so far) and
+   * its conntrack entry, then the FORWARD chains of filter and security (never mangle: the short
+   * way is not taken with one).
+   */
+  private forwardChains(
+    skb: Skb,
+    b: Uint8Array,
+    o: number,
+    inIf: string,
+    outIf: string,
+    now: number,
+    e: number,
+    dir: number,
+    ctinfo: number,
+  ): number {
+    skb.load(b, o, inIf, '');
+    skb.outIf = outIf;
+    skb.now = now;
+    skb.ct = e;
+    skb.ctDir = dir;
+    skb.ctinfo = ctinfo;
+    return this.filterTables('FORWARD', skb, false);
   }
 
   /** forwardEstablished's scratch: one chunk's tuples, slot words and lookup results. */
@@ -1174,6 +1221,9 @@ function entryIndex(table: TableName, hook: HookName): number {
       return t + 4;
   }
 }
+
+/** established(): the packet is not one the short way takes (nothing was changed). */
+const NOT_SHORT = -1;
 
 /** Packets whose lookups forwardEstablished makes together. */
 const BATCH = 32;
