@@ -198,6 +198,27 @@ class Packets {
 }
 
 /**
+ * A bench body: the sample packets through Netfilter.forwardEstablished, BURST at a time, each
+ * restored before its burst is sent.
+ */
+function bursts(nf: Netfilter, pk: Packets, offs: Int32Array): (count: number) => number {
+  let k = 0;
+  return (count) => {
+    let ok = 0;
+    for (let i = 0; i < count;) {
+      let m = count - i;
+      if (m > BURST) m = BURST;
+      if (m > SAMPLE - k) m = SAMPLE - k;
+      for (let j = 0; j < m; j++) pk.restore(k + j);
+      ok += nf.forwardEstablished(pk.buf, offs, k, m, 'lan', 'wan', NOW);
+      k = (k + m) & (SAMPLE - 1);
+      i += m;
+    }
+    return ok;
+  };
+}
+
+/**
  * The time of the timed packets, seconds: the connections were made at 0, so they are 3 s old,
  * and the UDP ones have passed the 2 s stream test (ASSURED, the stream timeout), as a long-lived
  * flow has. `NATBOX_BENCH_NOW=1` measures them younger than that (unassured UDP).
@@ -233,19 +254,7 @@ for (const proto of ['udp', 'tcp'] as const) {
     const offs = Int32Array.from({ length: SAMPLE }, (_, j) => j * PKT);
     bench(
       `conntrack: established ${proto.toUpperCase()} 64 B, ${n} conns, engine forwardEstablished x${BURST} (pkts)`,
-      (count) => {
-        let ok = 0;
-        for (let i = 0; i < count;) {
-          let m = count - i;
-          if (m > BURST) m = BURST;
-          if (m > SAMPLE - k) m = SAMPLE - k;
-          for (let j = 0; j < m; j++) pk.restore(k + j);
-          ok += engine.forwardEstablished(work, offs, k, m, 'lan', 'wan', NOW);
-          k = (k + m) & (SAMPLE - 1);
-          i += m;
-        }
-        return ok;
-      },
+      bursts(engine, pk, offs),
       { batch: 50_000 },
     );
     if (n <= 65536) {
@@ -255,19 +264,7 @@ for (const proto of ['udp', 'tcp'] as const) {
       pf.check(nff);
       bench(
         `conntrack: established ${proto.toUpperCase()} 64 B, ${n} conns, forwardEstablished x${BURST} + filter FORWARD (pkts)`,
-        (count) => {
-          let ok = 0;
-          for (let i = 0; i < count;) {
-            let m = count - i;
-            if (m > BURST) m = BURST;
-            if (m > SAMPLE - k) m = SAMPLE - k;
-            for (let j = 0; j < m; j++) pf.restore(k + j);
-            ok += nff.forwardEstablished(pf.buf, offs, k, m, 'lan', 'wan', NOW);
-            k = (k + m) & (SAMPLE - 1);
-            i += m;
-          }
-          return ok;
-        },
+        bursts(nff, pf, offs),
         { batch: 50_000 },
       );
     }

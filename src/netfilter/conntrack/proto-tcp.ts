@@ -114,8 +114,8 @@ export function tcpPacket(
   return tcpPacketTick(t, e, dir, flags, seq, t.tick(now), new TimeoutTicks(to), isNew);
 }
 
-/** tcpPacket with the time and the timeouts in table ticks (the engine's packet path). */
-export function tcpPacketTick(
+/** tcpPacket with the time and the timeouts in table ticks: tcpPacketTick and tcpPacketGeneral. */
+type TcpPacketTick = (
   t: ConntrackTable,
   e: number,
   dir: number,
@@ -124,7 +124,10 @@ export function tcpPacketTick(
   nowTick: number,
   to: TimeoutTicks,
   isNew: boolean,
-): number {
+) => number;
+
+/** tcpPacket with the time and the timeouts in table ticks (the engine's packet path). */
+export const tcpPacketTick: TcpPacketTick = (t, e, dir, flags, seq, nowTick, to, isNew) => {
   const rec = t.rec;
   const m = e * REC_WORDS + REC_META;
   const meta = rec[m]!;
@@ -142,19 +145,10 @@ export function tcpPacketTick(
     return TCP_VERDICT_OK;
   }
   return tcpPacketGeneral(t, e, dir, flags, seq, nowTick, to, isNew);
-}
+};
 
 /** tcpPacketTick without its shortcut for the common case (exported so tests compare the two). */
-export function tcpPacketGeneral(
-  t: ConntrackTable,
-  e: number,
-  dir: number,
-  flags: number,
-  seq: number,
-  nowTick: number,
-  to: TimeoutTicks,
-  isNew: boolean,
-): number {
+export const tcpPacketGeneral: TcpPacketTick = (t, e, dir, flags, seq, nowTick, to, isNew) => {
   const rec = t.rec;
   const m = e * REC_WORDS + REC_META;
   const meta = rec[m]!;
@@ -203,4 +197,4 @@ export function tcpPacketGeneral(
   rec[m] = nm;
   t.refresh(e, nowTick, timeout);
   return TCP_VERDICT_OK;
-}
+};
