@@ -39,7 +39,46 @@ function fold(text: string, width = 100, indent = '  '): string {
   return lines.join('\n');
 }
 
+const CONVERTED_CASE_FIELDS = new Set([
+  'description',
+  'topology',
+  'vars',
+  'routes',
+  'sysctls',
+  'rules',
+  'flows',
+]);
+const CONVERTED_FLOW_FIELDS = new Set([
+  'id',
+  'client',
+  'proto',
+  'dst',
+  'dport',
+  'sport',
+  'icmp_id',
+  'start',
+  'timeout',
+  'hold',
+  'udp_connect',
+  'expect',
+]);
+
+/**
+ * The fields of a case that this converter does not turn into scenario text (empty when it
+ * converts the whole case): a case is never converted with a field silently dropped.
+ */
+export function unconvertedFields(c: KernelCase): string[] {
+  const out = Object.keys(c.case).filter((k) => !CONVERTED_CASE_FIELDS.has(k));
+  if (c.case.topology !== 'hairpin') out.push('topology (its own network)');
+  for (const f of c.case.flows) {
+    for (const k of Object.keys(f)) if (!CONVERTED_FLOW_FIELDS.has(k)) out.push(`flows[${f.id}].${k}`);
+  }
+  return out;
+}
+
 export function scenarioYaml(c: KernelCase): string {
+  const left = unconvertedFields(c);
+  if (left.length) throw new Error(`${c.name}: fields not converted yet: ${left.join(', ')}`);
   const { result, sub } = c;
   const topo = result.topology;
   const out: string[] = [];
@@ -146,6 +185,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   readFileSync(new URL('README.md', REFERENCE_DIR)); // fail early without the reference
   for (const name of caseNames()) {
     const file = new URL(`${name}.yaml`, OUT);
+    const left = unconvertedFields(loadCase(name));
+    if (left.length) {
+      console.log(`skipped ${name}: fields not converted yet: ${left.join(', ')}`);
+      continue;
+    }
     writeFileSync(file, scenarioYaml(loadCase(name)));
     console.log(fileURLToPath(file));
   }

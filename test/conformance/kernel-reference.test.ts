@@ -20,11 +20,37 @@ import {
   type CaseRun,
   type Difference,
 } from './compare.ts';
-import { scenarioYaml } from './generate-scenarios.ts';
+import { scenarioYaml, unconvertedFields } from './generate-scenarios.ts';
 
 /** Known gaps, per case and subtest name, each with its reason. Keep it minimal and precise. */
 const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // Empty: every reference case agrees with the kernel. Add an entry only for a named natbox gap.
+};
+
+/**
+ * Whole cases natbox cannot replay yet: the eight format cases of the reference (see its README,
+ * "The eight format cases") use fields of the case format that generate-scenarios.ts does not
+ * convert and the simulator does not model. Issue 14 (the network around NAT) removes them one by
+ * one; `skipped cases are current` fails when a listed case can be converted, so the list cannot go
+ * stale.
+ */
+const SKIP_CASES: Readonly<Record<string, string>> = {
+  'client-somark-fwmark-rule':
+    'own topology (a with two links to r); flow `mark` (SO_MARK) and `ip rule add fwmark 0x2 lookup 200` with a route in table 200 are not modelled',
+  'hairpin-masq-tcp-bind-second-address':
+    '`rules_restore`, `ip addr add` in `rules`, flow `src` (bind to a second address), `size` and `hold` are not converted',
+  'hairpin-vip-dnat-from-wan':
+    '`virtual_addrs`, case `routes` on a client, an `nft` rule and `known_ports` are not converted',
+  'line-ip-rule-table-and-blackhole':
+    'own topology; `ip rule from … lookup 100`, `unreachable` and `blackhole` routes and flow `src` are not modelled (EHOSTUNREACH outcome)',
+  'line-mtu-fragments-and-frag-needed':
+    'own topology; link `mtu`, flow `size` and `df`, fragmentation, ICMP frag-needed and the PMTU cache are not modelled',
+  'line-timed-forward-drop':
+    'own topology; timed `actions`, flow `count`/`interval`, `conntrack_ns` and `settle` are not converted',
+  'line-ttl-time-exceeded':
+    'own topology with `vars` and a fixed `mac`; flow `ttl` (IP_TTL) is not converted',
+  'line-udp-server-reply-port':
+    "own topology; the case's own `servers` with `bind` and `reply_port` are not converted",
 };
 
 const reasonFor = (c: string, sub: string): string | undefined => SKIP[c]?.[sub];
@@ -33,7 +59,8 @@ const noRef = referenceAvailable()
   ? undefined
   : `kernel reference not found at ${referencePath()} (the shared reference checkout ../shared/reference/kernel)`;
 
-const names = noRef ? [] : caseNames();
+const allNames = noRef ? [] : caseNames();
+const names = allNames.filter((n) => !(n in SKIP_CASES));
 
 const runs = new Map<string, { kc: KernelCase; run: CaseRun; report: CaseReport }>();
 function get(name: string): { kc: KernelCase; run: CaseRun; report: CaseReport } {
@@ -69,8 +96,32 @@ function subtests(name: string): Map<string, Difference[]> {
 }
 
 test('kernel reference is present', { skip: noRef }, () => {
-  assert.equal(names.length, 20, `expected the 20 reference cases, found ${names.join(', ')}`);
+  assert.equal(allNames.length, 28, `expected the 28 reference cases, found ${allNames.join(', ')}`);
 });
+
+for (const [name, reason] of Object.entries(SKIP_CASES)) {
+  test(`${name}: packets, conntrack, verdict`, { skip: noRef ?? `not replayed yet: ${reason}` }, () => {});
+}
+
+test(
+  'skipped cases are current: each is a reference case the converter cannot convert yet',
+  { skip: noRef },
+  () => {
+    for (const name of allNames) {
+      const left = unconvertedFields(loadCase(name));
+      if (name in SKIP_CASES) {
+        assert.ok(
+          left.length > 0,
+          `${name} converts now: generate its scenario and remove it from SKIP_CASES`,
+        );
+      } else {
+        assert.deepEqual(left, [], `${name} has fields the converter drops: list it in SKIP_CASES`);
+      }
+    }
+    for (const name of Object.keys(SKIP_CASES))
+      assert.ok(allNames.includes(name), `SKIP_CASES names an unknown case ${name}`);
+  },
+);
 
 for (const name of names) {
   test(`${name}: packets, conntrack, verdict`, async (t) => {
