@@ -18,6 +18,7 @@ import {
 } from '../../src/netfilter/skb.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { TCP_STATE_NAMES } from '../../src/netfilter/conntrack/proto-tcp.ts';
+import { referenceAvailable, referencePath } from '../conformance/reference.ts';
 import {
   assertChecksums,
   engine,
@@ -162,59 +163,63 @@ test('nat table sees only the first packet: rule counters stay at 1 (hairpin-tcp
   );
 });
 
-test('conntrack events through the engine equal the kernel run hairpin-tcp-dnat-snat (conntrack -E)', () => {
-  const ref = JSON.parse(
-    readFileSync(
-      new URL('../../../shared/reference/kernel/hairpin-tcp-dnat-snat/result.json', import.meta.url),
-      'utf8',
-    ).toString(),
-  ) as { conntrack_events: { box: (Omit<CtEntryJson, 'timeout' | 'mark'> & { event: string })[] } };
-  const nf = engine(SEED_RULES);
-  const got: unknown[] = [];
-  let now = 0;
-  nf.conntrack.listener = (kind, e) => {
-    if (kind === 'DESTROY') return;
-    const j = entryJson(nf.conntrack, e, now);
-    got.push({ event: kind, proto: j.proto, state: j.state, orig: j.orig, reply: j.reply, flags: j.flags });
-  };
-  // The packets the box received on br-lan in that run, in order.
-  const c2s = (flags: number, data = 0): Seg => ({ ...C, ...PUB, flags, data });
-  const s2c = (flags: number, data = 0): Seg => ({
-    src: '192.168.1.200',
-    sport: 80,
-    dst: '192.168.1.1',
-    dport: 40000,
-    flags,
-    data,
-  });
-  const run = [
-    c2s(TCP_SYN),
-    s2c(TCP_SYN | TCP_ACK),
-    c2s(TCP_ACK),
-    c2s(TCP_PSH | TCP_ACK, 5),
-    s2c(TCP_ACK),
-    s2c(TCP_PSH | TCP_ACK, 28),
-    c2s(TCP_ACK),
-    c2s(TCP_FIN | TCP_ACK),
-    s2c(TCP_FIN | TCP_ACK),
-    c2s(TCP_ACK),
-  ];
-  for (const s of run) {
-    assert.equal(forward(nf, tcp(s), 'br-lan', 'br-lan', now), NF_ACCEPT);
-    now += 0.01;
-  }
-  const want = ref.conntrack_events.box.map((x) => ({
-    event: x.event,
-    proto: x.proto,
-    state: x.state,
-    orig: x.orig,
-    reply: x.reply,
-    flags: x.flags,
-  }));
-  assert.deepEqual(got, want);
-  const [e] = nf.conntrack.entries(now);
-  assert.equal(TCP_STATE_NAMES[nf.conntrack.state[e!]!], 'TIME_WAIT');
-});
+test(
+  'conntrack events through the engine equal the kernel run hairpin-tcp-dnat-snat (conntrack -E)',
+  { skip: referenceAvailable() ? false : `kernel reference not found at ${referencePath()}` },
+  () => {
+    const ref = JSON.parse(
+      readFileSync(
+        new URL('../../../shared/reference/kernel/hairpin-tcp-dnat-snat/result.json', import.meta.url),
+        'utf8',
+      ).toString(),
+    ) as { conntrack_events: { box: (Omit<CtEntryJson, 'timeout' | 'mark'> & { event: string })[] } };
+    const nf = engine(SEED_RULES);
+    const got: unknown[] = [];
+    let now = 0;
+    nf.conntrack.listener = (kind, e) => {
+      if (kind === 'DESTROY') return;
+      const j = entryJson(nf.conntrack, e, now);
+      got.push({ event: kind, proto: j.proto, state: j.state, orig: j.orig, reply: j.reply, flags: j.flags });
+    };
+    // The packets the box received on br-lan in that run, in order.
+    const c2s = (flags: number, data = 0): Seg => ({ ...C, ...PUB, flags, data });
+    const s2c = (flags: number, data = 0): Seg => ({
+      src: '192.168.1.200',
+      sport: 80,
+      dst: '192.168.1.1',
+      dport: 40000,
+      flags,
+      data,
+    });
+    const run = [
+      c2s(TCP_SYN),
+      s2c(TCP_SYN | TCP_ACK),
+      c2s(TCP_ACK),
+      c2s(TCP_PSH | TCP_ACK, 5),
+      s2c(TCP_ACK),
+      s2c(TCP_PSH | TCP_ACK, 28),
+      c2s(TCP_ACK),
+      c2s(TCP_FIN | TCP_ACK),
+      s2c(TCP_FIN | TCP_ACK),
+      c2s(TCP_ACK),
+    ];
+    for (const s of run) {
+      assert.equal(forward(nf, tcp(s), 'br-lan', 'br-lan', now), NF_ACCEPT);
+      now += 0.01;
+    }
+    const want = ref.conntrack_events.box.map((x) => ({
+      event: x.event,
+      proto: x.proto,
+      state: x.state,
+      orig: x.orig,
+      reply: x.reply,
+      flags: x.flags,
+    }));
+    assert.deepEqual(got, want);
+    const [e] = nf.conntrack.entries(now);
+    assert.equal(TCP_STATE_NAMES[nf.conntrack.state[e!]!], 'TIME_WAIT');
+  },
+);
 
 test('nat: a rule added later does not change a live connection; a new connection uses it', () => {
   const nf = engine(SEED_RULES);
