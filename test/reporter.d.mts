@@ -10,5 +10,11 @@ export interface SkipClass {
   packages: string[];
 }
 export function classifySkip(reason: string): SkipClass;
-export function skipSummary(reasons: readonly string[], total?: number, isRoot?: boolean): string;
+export function skipSummary(
+  reasons: readonly string[],
+  total?: number,
+  isRoot?: boolean,
+  rootPackages?: readonly string[],
+): string;
+export function missingRootPackages(path?: string, sbin?: readonly string[]): string[];
 export default function reporter(source: AsyncIterable<TestEvent>): AsyncGenerator<string | Buffer>;

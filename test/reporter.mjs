@@ -8,6 +8,8 @@
 // One reporter that drives spec itself (rather than a second reporter next to spec) is what makes
 // the order certain: two reporters write to stdout independently. Plain JavaScript (types in
 // reporter.d.mts) because Node 20 loads reporters before `--import tsx` can compile TypeScript.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import process from 'node:process';
 import { spec } from 'node:test/reporters';
 
@@ -91,9 +93,11 @@ export function classifySkip(reason) {
  * @param {readonly string[]} reasons every skipped test's reason
  * @param {number} [total] how many tests ran in all
  * @param {boolean} [isRoot] the tests ran as root (no sudo in the lines)
+ * @param {readonly string[]} [rootPackages] packages the tests that need root also need and this
+ *   machine lacks (their reasons stop at "needs root"); added to the install line when one needs root
  * @returns {string}
  */
-export function skipSummary(reasons, total, isRoot = false) {
+export function skipSummary(reasons, total, isRoot = false, rootPackages = []) {
   if (reasons.length === 0) return '';
   /** @type {Map<string, { c: SkipClass; n: number; example: string }>} */
   const classes = new Map();
@@ -117,8 +121,11 @@ export function skipSummary(reasons, total, isRoot = false) {
         `  ${' '.repeat(w)}    e.g. "${example.length > 110 ? `${example.slice(0, 107)}...` : example}"`,
       );
   }
-  const packages = [...new Set(rows.flatMap((r) => r.c.packages))].sort(byOrder);
-  const root = rows.some((r) => r.c.root) && !isRoot;
+  const needRoot = rows.some((r) => r.c.root);
+  const packages = [
+    ...new Set([...rows.flatMap((r) => r.c.packages), ...(needRoot ? rootPackages : [])]),
+  ].sort(byOrder);
+  const root = needRoot && !isRoot;
   const sudo = isRoot ? '' : 'sudo ';
   if (packages.length > 0) {
     out.push(
@@ -132,6 +139,46 @@ export function skipSummary(reasons, total, isRoot = false) {
 }
 
 /** spec's closing counts start with the root's `tests N`. @type {(e: import('node:test/reporters').TestEvent) => boolean} */
+/** The tools the tests that need root use (kernel tests, natbox verify), with their packages. */
+const ROOT_TOOLS = {
+  ip: 'iproute2',
+  sysctl: 'procps',
+  'iptables-nft': 'iptables',
+  tcpdump: 'tcpdump',
+  conntrack: 'conntrack',
+  python3: 'python3',
+};
+
+/**
+ * The packages of ROOT_TOOLS this machine lacks: looked for on PATH and in the sbin directories
+ * (a user's PATH often has no /usr/sbin, where ip and iptables live).
+ * @param {string} [path]
+ * @param {readonly string[]} [sbin]
+ * @returns {string[]}
+ */
+export function missingRootPackages(
+  path = process.env.PATH ?? '',
+  sbin = ['/usr/local/sbin', '/usr/sbin', '/sbin'],
+) {
+  const dirs = [...path.split(delimiter), ...sbin].filter(Boolean);
+  const runs = (/** @type {string} */ tool) =>
+    dirs.some((d) => {
+      try {
+        accessSync(join(d, tool), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  return [
+    ...new Set(
+      Object.entries(ROOT_TOOLS)
+        .filter(([tool]) => !runs(tool))
+        .map(([, p]) => p),
+    ),
+  ].sort(byOrder);
+}
+
 const closingCounts = (e) =>
   e.type === 'test:diagnostic' && e.data.nesting === 0 && /^tests \d+$/.test(e.data.message);
 
@@ -147,7 +194,7 @@ export default async function* reporter(source) {
   /** @type {(total?: number) => string} */
   const summary = (total) => {
     printed = true;
-    return skipSummary(reasons, total, process.getuid?.() === 0);
+    return skipSummary(reasons, total, process.getuid?.() === 0, missingRootPackages());
   };
   for await (const e of source) {
     if (

@@ -6,7 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { classifySkip, skipSummary } from './reporter.mjs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classifySkip, missingRootPackages, skipSummary } from './reporter.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -110,6 +113,31 @@ test('the summary: a count per class, largest first, one example each, and the a
     'To run them, run the tests as root:\n  sudo npm test\n\n',
   );
   assert.equal(skipSummary([]), '');
+  // Tests that stop at "needs root" also need the kernel tools this machine lacks: they join the line.
+  assert.match(
+    skipSummary(reasons, 100, false, ['iproute2', 'conntrack']),
+    /\n {2}sudo apt-get install -y iproute2 iptables conntrack tshark && sudo npm test\n\n$/,
+  );
+  // Not when no skipped test needs root.
+  assert.match(
+    skipSummary([reasons[3]!], 100, false, ['iproute2']),
+    /\n {2}sudo apt-get install -y tshark\n\n$/,
+  );
+});
+
+test('the kernel tools a machine lacks are found on PATH and in the sbin directories', () => {
+  const dir = mkdtempSync(join(tmpdir(), `natbox-reporter-${process.pid}-`));
+  try {
+    for (const tool of ['ip', 'tcpdump', 'python3']) {
+      writeFileSync(join(dir, tool), '#!/bin/sh\n');
+      chmodSync(join(dir, tool), 0o755);
+    }
+    writeFileSync(join(dir, 'conntrack'), 'not executable');
+    assert.deepEqual(missingRootPackages(dir, []), ['procps', 'iptables', 'conntrack']);
+    assert.deepEqual(missingRootPackages('', [dir]), ['procps', 'iptables', 'conntrack']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function runFixture(reporter: string): string {
@@ -160,6 +188,7 @@ test('npm test’s reporter: spec’s output unchanged, the summary just before 
       ],
       7,
       process.getuid?.() === 0,
+      missingRootPackages(),
     ),
   );
   // Without the summary, exactly what the spec reporter prints.
