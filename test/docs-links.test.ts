@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 test('every relative link of README.md and docs/*.md points at a file in the npm package', () => {
-  const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+  // Under `npm test`, the npm that runs the tests; else the one on PATH.
+  const npm = process.env.npm_execpath;
+  const args = ['pack', '--dry-run', '--json', '--ignore-scripts'];
+  const r = spawnSync(npm ? process.execPath : 'npm', npm ? [npm, ...args] : args, {
     cwd: root,
     encoding: 'utf8',
     timeout: 120_000,
