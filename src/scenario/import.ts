@@ -13,7 +13,8 @@
 import { Document, Scalar } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
 import { parseRoute } from '../route/table.ts';
-import { loadRules } from '../rules/load.ts';
+import { detectForm, loadRules } from '../rules/load.ts';
+import { endsWithContinuation } from '../rules/lex.ts';
 import { isUnsupported } from '../rules/diagnostics.ts';
 import { formatRule } from '../rules/print-save.ts';
 import { checkRuleset } from '../netfilter/engine.ts';
@@ -724,10 +725,27 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
       });
     return undefined;
   }
+  // A command continued over several lines (backslash at the end) is left out whole.
+  const groups: number[][] = [];
+  if (detectForm(lines) === 'commands') {
+    let cur: number[] = [];
+    raw.forEach((l, i) => {
+      cur.push(i);
+      if (!endsWithContinuation(l)) {
+        groups.push(cur);
+        cur = [];
+      }
+    });
+    if (cur.length > 0) groups.push(cur);
+  } else raw.forEach((_, i) => groups.push([i]));
+  const groupOf = new Map<number, number[]>();
+  for (const g of groups) for (const i of g) groupOf.set(i + 1, g);
   const drop = new Set<number>();
   for (const d of r.skipped ?? []) {
     drop.add(d.line);
-    notes.leftOut(src.file, `${src.file}:${d.line}`, raw[d.line - 1]!.trim(), d.message);
+    const g = groupOf.get(d.line) ?? [d.line - 1];
+    const text = g.map((i) => raw[i]!.trim().replace(/\\$/, '').trim()).join(' ');
+    notes.leftOut(src.file, `${src.file}:${g[0]! + 1}`, text, d.message);
   }
   for (const p of checkRuleset(r.ruleset)) {
     const loc = p.rule.loc;
@@ -745,14 +763,12 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
     notes.leftOut(src.file, `${src.file}:${loc.line}`, text, `${p.message}: natbox cannot simulate it`);
   }
   if (fail.errors.length > 0) return undefined;
-  // A command continued over several lines (backslash at the end) goes with its first line.
   const kept: string[] = [];
-  let dropping = false;
-  raw.forEach((l, i) => {
-    if (drop.has(i + 1)) dropping = true;
-    if (!dropping && !/^# (Generated|Completed) /.test(l)) kept.push(l.replace(/\s+$/, ''));
-    if (dropping && !/\\$/.test(l)) dropping = false;
-  });
+  for (const g of groups) {
+    if (g.some((i) => drop.has(i + 1))) continue;
+    for (const i of g)
+      if (!/^# (Generated|Completed) /.test(raw[i]!)) kept.push(raw[i]!.replace(/(?<!\\)\s+$/, ''));
+  }
   return kept.join('\n').trim();
 }
 

@@ -272,6 +272,59 @@ test('import: an unsupported rule refuses the import without --skip-unsupported,
   );
 });
 
+test('import --skip-unsupported: a command continued over lines goes whole; a rule the engine refuses goes too', () => {
+  const script =
+    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m recent --set \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
+  const r = importHost({
+    name: 'r',
+    addr: sample('ip-addr.json'),
+    rules: { text: script, file: 'fw.sh' },
+    skipUnsupported: true,
+  });
+  const { yaml, notes } = okOf(r);
+  const { host, built } = loaded(yaml);
+  assert.deepEqual(
+    host.rules!.lines.map((l) => l.value),
+    ['#!/bin/sh', 'iptables -A INPUT -j ACCEPT'],
+  );
+  assert.equal(built.rulesets.get('r')!.tables.get('filter')!.chains.get('INPUT')!.rules.length, 1);
+  assert.ok(
+    notes.some((n) =>
+      n.startsWith(
+        'left out: fw.sh:2: iptables -A INPUT -p tcp -m recent --set -j DROP: unsupported match "recent"',
+      ),
+    ),
+  );
+  // --tcp-option parses (iptables-save prints it) but the engine does not evaluate it.
+  const save =
+    '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --tcp-option 2 -j DROP\n-A INPUT -j ACCEPT\nCOMMIT\n';
+  const refused = importHost({
+    name: 'r',
+    addr: sample('ip-addr.json'),
+    rules: { text: save, file: 'f.save' },
+  });
+  assert.deepEqual(errorsOf(refused), [
+    'f.save:3:1: unsupported match option "--tcp-option" in filter INPUT rule 1 (-A INPUT -p tcp -m tcp --tcp-option 2 -j DROP): natbox cannot simulate it; --skip-unsupported leaves such rules out',
+  ]);
+  const skipped = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('ip-addr.json'),
+      rules: { text: save, file: 'f.save' },
+      skipUnsupported: true,
+    }),
+  );
+  assert.deepEqual(
+    loaded(skipped.yaml).host.rules!.lines.map((l) => l.value),
+    ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j ACCEPT', 'COMMIT'],
+  );
+  assert.ok(
+    skipped.notes.includes(
+      'left out: f.save:3: -A INPUT -p tcp -m tcp --tcp-option 2 -j DROP: unsupported match option "--tcp-option": natbox cannot simulate it',
+    ),
+  );
+});
+
 test('import: every form of ss output the samples hold gives the same sockets; ss -ltn gives the TCP ones', () => {
   const listenOf = (file: string): string[] => {
     const { yaml } = okOf(importHost({ ...FULL, listen: sample(file) }));
@@ -604,115 +657,164 @@ test('import-json: jsonSyntaxError agrees with JSON.parse, and locateJson finds 
 
 // ---- the property: arbitrary input never crashes, and what is printed loads -----------------
 
+/** Mostly values the tools print, sometimes wrong ones, rarely any JSON at all. */
+const pick = <T>(good: readonly T[], bad: readonly unknown[] = []): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    { weight: 80, arbitrary: fc.constantFrom(...good) },
+    ...(bad.length ? [{ weight: 1, arbitrary: fc.constantFrom(...bad) }] : []),
+    { weight: 1, arbitrary: fc.jsonValue() },
+  );
+const plausibleAddr = fc.oneof(
+  fc.record(
+    {
+      family: pick(['inet'], ['mpls']),
+      local: pick(
+        ['10.0.0.1', '10.0.0.2', '192.0.2.1', '198.51.100.7', '127.0.0.1'],
+        ['10.0.0.300', '0.0.0.0'],
+      ),
+      prefixlen: pick([8, 24, 30, 32], [33, -1, 1.5]),
+    },
+    { requiredKeys: ['family', 'local', 'prefixlen'] },
+  ),
+  fc.record(
+    {
+      family: pick(['inet6']),
+      local: pick(['2001:db8::1', 'fe80::1', '::1'], ['1.2.3.4']),
+      prefixlen: pick([64, 128], [129]),
+    },
+    { requiredKeys: ['family', 'local', 'prefixlen'] },
+  ),
+);
 const plausibleLink = fc.record(
   {
-    ifname: fc.oneof(fc.constantFrom('lo', 'eth0', 'eth1', 'br0', 'wan', 'tun0'), fc.jsonValue()),
-    link_type: fc.oneof(fc.constantFrom('ether', 'loopback', 'none', 'ipip'), fc.jsonValue()),
-    address: fc.oneof(
-      fc.constantFrom('02:00:00:00:00:01', '02:00:00:00:00:02', '01:00:5e:00:00:01', 'zz'),
-      fc.jsonValue(),
+    ifname: pick(['lo', 'eth0', 'eth1', 'br0', 'wan', 'tun0'], ['a/b', '', 'x'.repeat(16)]),
+    link_type: pick(['ether', 'ether', 'ether', 'loopback', 'none'], ['ipip']),
+    address: pick(
+      ['02:00:00:00:00:01', '02:00:00:00:00:02', '0A:00:00:00:00:03'],
+      ['01:00:5e:00:00:01', 'zz'],
     ),
-    master: fc.oneof(fc.constantFrom('br0', 'eth0', 'lo', 'nope'), fc.jsonValue()),
-    flags: fc.oneof(fc.constant(['LOOPBACK']), fc.constant(['POINTOPOINT']), fc.constant([]), fc.jsonValue()),
-    linkinfo: fc.oneof(fc.constantFrom({ info_kind: 'bridge' }, { info_kind: 'bond' }, {}), fc.jsonValue()),
+    master: pick(['br0', 'eth0', 'lo', 'nope', 'tun0']),
+    flags: pick([['UP'], ['LOOPBACK'], ['POINTOPOINT'], []]),
+    linkinfo: pick([{ info_kind: 'bridge' }, { info_kind: 'veth' }, { info_kind: 'bond' }, {}]),
     addr_info: fc.oneof(
-      fc.array(
-        fc.oneof(
-          fc.record(
-            {
-              family: fc.oneof(fc.constantFrom('inet', 'inet6', 'mpls'), fc.jsonValue()),
-              local: fc.oneof(
-                fc.constantFrom(
-                  '10.0.0.1',
-                  '10.0.0.2',
-                  '192.0.2.1',
-                  '10.0.0.300',
-                  '2001:db8::1',
-                  '127.0.0.1',
-                  '0.0.0.0',
-                ),
-                fc.jsonValue(),
-              ),
-              prefixlen: fc.oneof(fc.constantFrom(0, 8, 24, 32, 33, 64, 128, -1, 1.5), fc.jsonValue()),
-            },
-            { requiredKeys: [] },
-          ),
-          fc.jsonValue(),
+      {
+        weight: 80,
+        arbitrary: fc.array(
+          fc.oneof({ weight: 80, arbitrary: plausibleAddr }, { weight: 1, arbitrary: fc.jsonValue() }),
+          { maxLength: 4 },
         ),
-        { maxLength: 4 },
-      ),
-      fc.jsonValue(),
+      },
+      { weight: 1, arbitrary: fc.jsonValue() },
     ),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['ifname'] },
+);
+const simpleRoute = fc.record(
+  {
+    dst: fc.constantFrom('default', '10.1.0.0/16', '172.16.0.0/12', '10.0.0.5'),
+    gateway: fc.constantFrom('10.0.0.254', '192.0.2.254'),
+    dev: fc.constantFrom('eth0', 'eth1', 'wan'),
+    metric: fc.constantFrom(0, 100),
+    prefsrc: fc.constantFrom('10.0.0.1', '192.0.2.1'),
+  },
+  { requiredKeys: ['dst', 'gateway'] },
 );
 const plausibleRoute = fc.record(
   {
-    dst: fc.oneof(
-      fc.constantFrom('default', '10.1.0.0/16', '192.0.2.0/24', '10.0.0.5', '2001:db8::/32', 'x'),
-      fc.jsonValue(),
-    ),
-    gateway: fc.oneof(
-      fc.constantFrom('10.0.0.254', '192.0.2.254', '10.9.9.9', '2001:db8::1'),
-      fc.jsonValue(),
-    ),
-    dev: fc.oneof(fc.constantFrom('eth0', 'eth1', 'br0', 'lo', 'tun0', 'nope'), fc.jsonValue()),
-    type: fc.oneof(fc.constantFrom('unicast', 'blackhole', 'local'), fc.jsonValue()),
-    table: fc.oneof(fc.constantFrom('main', 'local', '100'), fc.jsonValue()),
-    protocol: fc.oneof(fc.constantFrom('kernel', 'static'), fc.jsonValue()),
-    prefsrc: fc.oneof(fc.constantFrom('10.0.0.1', '10.0.0.2', '1.2.3.4'), fc.jsonValue()),
-    metric: fc.oneof(fc.constantFrom(0, 100, 2 ** 32, -5), fc.jsonValue()),
-    flags: fc.oneof(fc.constant(['onlink']), fc.constant([]), fc.jsonValue()),
-    nexthops: fc.jsonValue(),
+    dst: pick(['default', '10.1.0.0/16', '192.0.2.0/24', '10.0.0.5', '2001:db8::/32'], ['x', '10.0.0.1/33']),
+    gateway: pick(['10.0.0.254', '192.0.2.254', '10.9.9.9', '198.51.100.1', '2001:db8::1'], ['10.0.0.x']),
+    dev: pick(['eth0', 'eth1', 'br0', 'lo', 'tun0', 'nope'], ['a b']),
+    type: pick(['unicast', 'blackhole', 'local']),
+    table: pick(['main', 'local', '100']),
+    protocol: pick(['kernel', 'static', 'boot']),
+    prefsrc: pick(['10.0.0.1', '10.0.0.2', '1.2.3.4'], ['x']),
+    metric: pick([0, 100, 1024], [2 ** 32, -5]),
+    flags: pick([['onlink'], [], ['linkdown']]),
+    nexthops: pick([[{ gateway: '10.0.0.254', dev: 'eth0' }]]),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['dst'] },
 );
-const listOrAnything = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<string> =>
+/** Most generated lists name each interface once, as ip does; a few keep their duplicates. */
+const uniqueNames = (v: unknown[]): unknown[] => {
+  const seen = new Set<unknown>();
+  return v.filter((x, i) => {
+    const n =
+      x !== null && typeof x === 'object' && 'ifname' in x ? (x as { ifname: unknown }).ifname : undefined;
+    if (n === undefined || i === 5) return true;
+    if (seen.has(n)) return false;
+    seen.add(n);
+    return true;
+  });
+};
+const listOrAnything = <T>(arb: fc.Arbitrary<T>, first?: unknown): fc.Arbitrary<string> =>
   fc.oneof(
     {
-      weight: 4,
+      weight: 20,
       arbitrary: fc
-        .array(fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: fc.jsonValue() }), {
+        .array(fc.oneof({ weight: 80, arbitrary: arb }, { weight: 1, arbitrary: fc.jsonValue() }), {
           maxLength: 6,
         })
-        .map((v) => JSON.stringify(v)),
+        .map((v) =>
+          JSON.stringify(uniqueNames(first !== undefined && v.length % 2 === 0 ? [first, ...v] : v)),
+        ),
     },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? '') },
     { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
   );
 const ssLine = fc.oneof(
-  fc.constantFrom(
-    'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess',
-    'tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
-    'tcp LISTEN 0 128 10.0.0.1:80 0.0.0.0:*',
-    'udp UNCONN 0 0 *:53 *:*',
-    'udp UNCONN 0 0 [::ffff:10.0.0.2]:53 *:*',
-    'tcp LISTEN 0 128 [::]:443 [::]:*',
-    'u_str LISTEN 0 128 /run/x 0 * 0',
-    'tcp ESTAB 0 0 10.0.0.1:22 10.0.0.9:5000',
-  ),
-  fc.string({
-    maxLength: 30,
-    unit: fc.constantFrom('t', 'c', 'p', ' ', ':', '0', '1', '[', ']', '*', '%', 'L', '.', '\t'),
-  }),
+  {
+    weight: 60,
+    arbitrary: fc.constantFrom(
+      'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess',
+      'tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
+      'tcp LISTEN 0 128 10.0.0.1:80 0.0.0.0:*',
+      'LISTEN 0 128 192.0.2.1:443 0.0.0.0:*',
+      'udp UNCONN 0 0 *:53 *:*',
+      'udp UNCONN 0 0 0.0.0.0%eth0:67 0.0.0.0:*',
+      'udp UNCONN 0 0 [::ffff:10.0.0.2]:53 *:*',
+      'tcp LISTEN 0 128 [::]:443 [::]:*',
+      'tcp LISTEN 0 128 127.0.0.53%lo:53 0.0.0.0:*',
+      'u_str LISTEN 0 128 /run/x 0 * 0',
+      'tcp ESTAB 0 0 10.0.0.1:22 10.0.0.9:5000',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      maxLength: 30,
+      unit: fc.constantFrom('t', 'c', 'p', ' ', ':', '0', '1', '[', ']', '*', '%', 'L', '.', '\t'),
+    }),
+  },
 );
 const sysctlLine = fc.oneof(
-  fc.constantFrom(
-    'net.ipv4.ip_forward = 1',
-    'net.ipv4.ip_forward=0',
-    '1',
-    'net.ipv4.tcp_syn_retries = 0',
-    'a.b = c',
-    '# x',
-  ),
-  fc.string({ maxLength: 20 }),
+  {
+    weight: 60,
+    arbitrary: fc.constantFrom(
+      'net.ipv4.ip_forward = 1',
+      'net.ipv4.ip_forward=0',
+      'net.ipv4.tcp_syn_retries = 0',
+      'net.netfilter.nf_conntrack_udp_timeout = 30',
+      'net.ipv4.conf.eth0.rp_filter = 1',
+      'a.b = c',
+      '# x',
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
 );
 
 test('import never throws: any input gives a scenario that loads and builds, or input errors with positions', () => {
+  let produced = 0;
+  let withDevices = 0;
+  let withRoutes = 0;
+  const runs = Number(process.env.NATBOX_FC_RUNS ?? 300) || 300;
   fc.assert(
     fc.property(
-      listOrAnything(plausibleLink),
-      fc.option(listOrAnything(plausibleRoute)),
+      listOrAnything(plausibleLink, JSON.parse(ETH0)),
+      fc.option(
+        listOrAnything(
+          fc.oneof({ weight: 3, arbitrary: simpleRoute }, { weight: 1, arbitrary: plausibleRoute }),
+        ),
+      ),
       fc.option(fc.array(ssLine, { maxLength: 5 }).map((l) => l.join('\n'))),
       fc.option(fc.array(sysctlLine, { maxLength: 4 }).map((l) => l.join('\n'))),
       fc.boolean(),
@@ -727,7 +829,10 @@ test('import never throws: any input gives a scenario that loads and builds, or 
         };
         const r = importHost(input);
         if (r.ok) {
-          loaded(r.yaml);
+          const { host } = loaded(r.yaml);
+          produced++;
+          if (host.interfaces.length + host.bridges.length > 0) withDevices++;
+          if (host.routes.length > 0) withRoutes++;
           return;
         }
         assert.ok(!r.internal, r.errors.map(formatImportError).join('\n'));
@@ -747,8 +852,13 @@ test('import never throws: any input gives a scenario that loads and builds, or 
         }
       },
     ),
-    { seed: 20261201, numRuns: Number(process.env.NATBOX_FC_RUNS ?? 300) || 300 },
+    { seed: 20261201, numRuns: runs },
   );
+  // The generators reach scenarios, not only errors: the "what it prints loads" half is exercised.
+  console.log(
+    `# ${runs} runs: ${produced} scenarios, ${withDevices} with devices, ${withRoutes} with routes`,
+  );
+  assert.ok(produced >= runs / 10 && withDevices >= runs / 20 && withRoutes >= runs / 100);
 });
 
 // ---- the command ------------------------------------------------------------------------------
@@ -839,5 +949,55 @@ test('natbox rules save --skip-unsupported leaves out what natbox cannot model a
       `${file}:6:38: left out (--skip-unsupported): unsupported match "recent": -A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh --mask 255.255.255.255 --rsource -j DROP`,
       `${file}:9:57: left out (--skip-unsupported): unsupported target "NFQUEUE" (natbox does not evaluate it): -A FORWARD -i wan -o br-lan -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 1`,
     ],
+  );
+});
+
+test('import never throws on edited iptables-save output: a scenario that loads, or errors at rules lines', () => {
+  const save = sample('iptables-save.txt').text;
+  const edit = fc.record({
+    at: fc.nat({ max: save.length }),
+    del: fc.nat({ max: 8 }),
+    ins: fc.string({
+      maxLength: 6,
+      unit: fc.constantFrom(
+        ':',
+        '-',
+        ' ',
+        '\n',
+        '\t',
+        '"',
+        "'",
+        '\\',
+        '#',
+        '|',
+        'A',
+        '*',
+        'x',
+        '1',
+        '/',
+        '\r',
+        '%',
+      ),
+    }),
+  });
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), fc.boolean(), (edits, skip) => {
+      let text = save;
+      for (const e of edits) text = text.slice(0, e.at) + e.ins + text.slice(e.at + e.del);
+      const r = importHost({
+        name: 'r',
+        addr: sample('ip-addr.json'),
+        rules: { text, file: 'rules.save' },
+        skipUnsupported: skip,
+      });
+      if (r.ok) {
+        loaded(r.yaml);
+        return;
+      }
+      assert.ok(!r.internal, r.errors.map(formatImportError).join('\n'));
+      for (const e of r.errors)
+        assert.ok(e.file === 'rules.save' && e.line >= 1 && e.column >= 1, formatImportError(e));
+    }),
+    { seed: 20261202, numRuns: Number(process.env.NATBOX_FC_RUNS ?? 300) || 300 },
   );
 });
