@@ -91,6 +91,8 @@ export const IMPORT_LIMITS = {
   routes: 10_000,
   /** Addresses written to the scenario. */
   addresses: 10_000,
+  /** Interfaces and bridges written to the scenario. */
+  devices: 10_000,
 } as const;
 
 const MAX_ERRORS = 20;
@@ -424,6 +426,14 @@ function modelLinks(src: ImportSource, links: Link[], notes: Notes, fail: Failed
         l.name,
         'no link type in the input (`ip -4 -j addr` prints none): taken as an Ethernet device; `ip -j addr` also gives MACs and bridge ports',
       );
+    if (devs.size >= IMPORT_LIMITS.devices) {
+      fail.json(
+        src,
+        [l.index],
+        `more than ${IMPORT_LIMITS.devices} Ethernet devices: natbox import takes at most ${IMPORT_LIMITS.devices}`,
+      );
+      return undefined;
+    }
     const entry: Record<string, unknown> = {};
     const addresses: string[] = [];
     const nets: Dev['nets'] = [];
@@ -917,7 +927,9 @@ function grouped(list: readonly ImportNote[], kind: ImportNote['kind']): Map<str
     if (n.kind !== kind) continue;
     const files = byReason.get(n.reason) ?? new Map<string, ImportNote[]>();
     byReason.set(n.reason, files);
-    files.set(n.file, [...(files.get(n.file) ?? []), n]);
+    const ns = files.get(n.file);
+    if (ns) ns.push(n);
+    else files.set(n.file, [n]);
   }
   return new Map([...byReason].map(([r, files]) => [r, [...files.values()]]));
 }

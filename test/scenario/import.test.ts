@@ -586,6 +586,17 @@ test('import: limits are errors that say so', () => {
     e[0]!,
     /^r\.json:1:\d+: \$\[10000\]: more than 10000 routes: natbox import takes at most 10000/,
   );
+  const devices = JSON.stringify(
+    Array.from({ length: IMPORT_LIMITS.devices + 1 }, (_, i) => ({ ifname: `v${i}`, link_type: 'ether' })),
+  );
+  assert.deepEqual(
+    errorsOf(importHost({ name: 'r', addr: { text: devices, file: 'a.json' } })).map((x) =>
+      x.replace(/^a\.json:1:\d+: /, ''),
+    ),
+    [
+      `$[${IMPORT_LIMITS.devices}]: more than ${IMPORT_LIMITS.devices} Ethernet devices: natbox import takes at most ${IMPORT_LIMITS.devices}`,
+    ],
+  );
   // Many errors: the first 20 and a count.
   const bad = `[${Array.from({ length: 50 }, () => 'null').join(',')}]`;
   const be = errorsOf(importHost({ name: 'r', addr: { text: bad, file: 'a.json' } }));
