@@ -20,6 +20,7 @@ import {
 import { jsonSyntaxError, locateJson, lineColumn } from '../../src/scenario/import-json.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario } from '../../src/scenario/build.ts';
+import { simulateScenario } from '../../src/scenario/simulate.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLES = 'test/scenario/import-samples';
@@ -259,6 +260,42 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
     '# Simulated differently:',
   ])
     assert.ok(comments.split('\n').includes(l), `missing comment line: ${l}\n${comments}`);
+});
+
+test('an imported host simulates: its listening socket accepts, a port not listed resets, its MASQUERADE rule applies', () => {
+  const { yaml } = okOf(importHost({ ...FULL, route: sample('ip-route.json') }));
+  const text = yaml.replace(
+    'links: []\nflows: []\n',
+    [
+      '  client:',
+      '    interfaces:',
+      '      eth0: 192.168.1.10/24',
+      '    routes:',
+      '      - default via 192.168.1.1',
+      '  isp:',
+      '    interfaces:',
+      '      eth0: 203.0.113.1/24',
+      '    listen: [tcp/80]',
+      'links:',
+      '  - [router:lan1, client:eth0]',
+      '  - [router:wan, isp:eth0]',
+      'flows:',
+      '  - { name: ssh, from: client, proto: tcp, dst: 192.168.1.1, dport: 22 }',
+      '  - { name: telnet, from: client, proto: tcp, dst: 192.168.1.1, dport: 23 }',
+      '  - { name: web, from: client, proto: tcp, dst: 203.0.113.1, dport: 80 }',
+      '',
+    ].join('\n'),
+  );
+  const r = simulateScenario(text, 'imported.yaml');
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+  assert.deepEqual(
+    r.sim.results.map((f) => [f.flow.name, f.verdict, f.serverSaw]),
+    [
+      ['ssh', 'connected', '192.168.1.10:40000'],
+      ['telnet', 'reset', undefined],
+      ['web', 'connected', '203.0.113.22:40002'],
+    ],
+  );
 });
 
 test('import: an unsupported rule refuses the import without --skip-unsupported, at its line and column', () => {
