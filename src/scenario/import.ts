@@ -57,6 +57,7 @@ export interface ImportInput {
 
 /** Bad input: where (file, line, column, and the JSON path for JSON inputs) and why. */
 export interface ImportError {
+  /** The input file, or the option (`--name`) with line 0. */
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -99,7 +100,8 @@ const MAX_ERRORS = 20;
 
 /** `FILE:LINE:COLUMN: $.path: message`, as compilers print it. */
 export function formatImportError(e: ImportError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.path !== undefined ? `${e.path}: ` : ''}${clean(e.message)}`;
+  const at = e.line > 0 ? `${e.file}:${e.line}:${e.column}` : e.file; // line 0: an option, not a file
+  return `${at}: ${e.path !== undefined ? `${e.path}: ` : ''}${clean(e.message)}`;
 }
 
 /** Control characters written as \xNN, so a message cannot break a line or a terminal. */
@@ -807,8 +809,8 @@ export function importHost(input: ImportInput): ImportResult {
       errors: [
         {
           file: '--name',
-          line: 1,
-          column: 1,
+          line: 0,
+          column: 0,
           message: `${shortQuote(input.name)} is not a host name (use letters, digits, ".", "_" and "-")`,
         },
       ],

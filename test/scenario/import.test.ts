@@ -965,6 +965,9 @@ test('natbox import: exit 2 with positioned errors on bad shapes (was an interna
     refused.err,
     /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "recent"/,
   );
+  const name = natbox('import', '--addr', s('ip-addr.json'), '--name', 'my box');
+  assert.equal(name.code, 2);
+  assert.equal(name.err, '--name: "my box" is not a host name (use letters, digits, ".", "_" and "-")\n');
   const missing = natbox('import', '--addr', s('nope.json'));
   assert.equal(missing.code, 2);
   assert.equal(missing.err, `natbox: ${s('nope.json')}: no such file\n`);
