@@ -1,9 +1,10 @@
 // `natbox rules save|list`: load rule files into an empty ruleset, all or nothing, and print it in
 // iptables-save form or as `iptables -L -n -v --line-numbers` prints each table. --ipset files
 // (`ipset save` form) define the sets `-m set` refers to. Errors go to standard error as
-// FILE:LINE:COLUMN: message, exit code 2.
-import { loadRulesText, emptyRuleset } from '../rules/load.ts';
-import { formatDiagnostic } from '../rules/diagnostics.ts';
+// FILE:LINE:COLUMN: message, exit code 2. With --skip-unsupported (save), a rule that uses a match,
+// target or option natbox does not model is left out instead, and listed on standard error.
+import { loadRules, emptyRuleset } from '../rules/load.ts';
+import { formatDiagnostic, isUnsupported } from '../rules/diagnostics.ts';
 import { printSave } from '../rules/print-save.ts';
 import { printList } from '../rules/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
@@ -13,6 +14,7 @@ import { readInput } from './trace.ts';
 export interface RulesOptions {
   readonly counters?: boolean;
   readonly ipset?: string[];
+  readonly skipUnsupported?: boolean;
 }
 
 async function load(files: string[], opts: RulesOptions): Promise<Ruleset | undefined> {
@@ -36,12 +38,22 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
       process.stderr.write(`natbox: ${input.error}\n`);
       return undefined;
     }
-    const r = loadRulesText(input.text, file === '-' ? '<stdin>' : file, rs);
+    const name = file === '-' ? '<stdin>' : file;
+    const texts = input.text.split(/\r?\n/);
+    const lines = texts.map((text, k) => ({ text, file: name, line: k + 1, column: 1 }));
+    const r = loadRules(lines, rs, { skipUnsupported: opts.skipUnsupported ?? false });
     if (!r.ok) {
-      for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      for (const d of r.diagnostics) {
+        const hint = isUnsupported(d.message) ? '; --skip-unsupported leaves such rules out' : '';
+        process.stderr.write(`${formatDiagnostic(d)}${hint}\n`);
+      }
       return undefined;
     }
     for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+    for (const d of r.skipped ?? [])
+      process.stderr.write(
+        `${d.file}:${d.line}:${d.column}: left out (--skip-unsupported): ${d.message}: ${texts[d.line - 1]!.trim()}\n`,
+      );
     rs = r.ruleset;
   }
   const missing = checkSetsExist(rs, sets);

@@ -1,11 +1,35 @@
 // Real machine state → a scenario host: `ip -j addr` (interfaces, addresses, MACs, bridge ports),
 // `ip -j route` (the routes iproute2 lists, less the kernel's connected ones, which natbox derives
-// itself) and `iptables-save` (checked with the rules front end, so an error points at its line).
-// Returns the YAML text of a scenario with that one host, ready for links and flows to be added.
+// itself), `iptables-save` (checked with the rules front end and the engine, so an error points at
+// its line), `sysctl` output (net.ipv4.ip_forward and the other sysctls natbox models) and
+// `ss -ltnu` output (listening TCP and UDP sockets).
+//
+// Every element of every input is checked: what is not what the tools print is an error at its
+// file, line, column and JSON path (nothing is produced); what the tools print but natbox does not
+// simulate (IPv6, tunnels, policy routing, blackhole routes, unsupported rules with
+// skipUnsupported…) is left out and reported, in a comment block at the top of the scenario and in
+// `notes`, never dropped silently. The scenario written is loaded and built before it is returned.
 // No I/O: the CLI reads the files.
 import { Document, Scalar } from 'yaml';
-import { loadRules } from '../rules/load.ts';
-import { formatDiagnostic } from '../rules/diagnostics.ts';
+import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
+import { parseRoute } from '../route/table.ts';
+import { detectForm, loadRules } from '../rules/load.ts';
+import { endsWithContinuation } from '../rules/lex.ts';
+import { isUnsupported } from '../rules/diagnostics.ts';
+import { formatRule } from '../rules/print-save.ts';
+import { checkRuleset } from '../netfilter/engine.ts';
+import { buildScenario, formatBuildError } from './build.ts';
+import { formatScenarioError, loadScenario, prefixProblem } from './load.ts';
+import {
+  describeJson,
+  formatPath,
+  jsonSyntaxError,
+  lineColumn,
+  locateJson,
+  shortQuote,
+  type JsonPath,
+} from './import-json.ts';
+import { readListen, readSysctl, type TextError, type TextNote } from './import-text.ts';
 
 export interface ImportSource {
   readonly text: string;
@@ -21,111 +45,824 @@ export interface ImportInput {
   readonly route?: ImportSource;
   /** `iptables-save` output. */
   readonly rules?: ImportSource;
-  /** Set net.ipv4.ip_forward: 1 (a router). */
+  /** `sysctl` output (`name = value` lines) or the content of /proc/sys/net/ipv4/ip_forward. */
+  readonly sysctl?: ImportSource;
+  /** `ss -ltnu` output (with or without -H and -p). */
+  readonly listen?: ImportSource;
+  /** Set net.ipv4.ip_forward: 1 (a router), whatever `sysctl` says. */
   readonly forward?: boolean;
+  /** Leave out the rules natbox cannot simulate (reported) instead of refusing the import. */
+  readonly skipUnsupported?: boolean;
 }
 
-export type ImportResult = { ok: true; yaml: string; notes: string[] } | { ok: false; errors: string[] };
-
-interface IpAddrInfo {
-  family?: string;
-  local?: string;
-  prefixlen?: number;
-}
-interface IpLink {
-  ifname?: string;
-  link_type?: string;
-  address?: string;
-  master?: string;
-  addr_info?: IpAddrInfo[];
-}
-interface IpRoute {
-  dst?: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-  prefsrc?: string;
-  metric?: number;
-  type?: string;
+/** Bad input: where (file, line, column, and the JSON path for JSON inputs) and why. */
+export interface ImportError {
+  /** The input file, or the option (`--name`) with line 0. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** `$[3].addr_info[0].local` for JSON inputs. */
+  readonly path?: string;
+  readonly message: string;
 }
 
-/** JSON.parse with the error placed at FILE:LINE:COLUMN. */
-function parseJson(src: ImportSource, errors: string[]): unknown {
+/** Something of the machine the scenario leaves out, or simulates in another form. */
+export interface ImportNote {
+  readonly kind: 'left-out' | 'approximated';
+  /** The input file it comes from. */
+  readonly file: string;
+  /** `FILE $[2].addr_info[1]` or `FILE:LINE`. */
+  readonly where: string;
+  readonly what: string;
+  readonly reason: string;
+}
+
+export type ImportResult =
+  | { ok: true; yaml: string; notes: ImportNote[] }
+  /** `internal`: the inputs were fine but the scenario written did not load (a natbox bug). */
+  | { ok: false; errors: ImportError[]; internal?: boolean };
+
+/** Limits: beyond them the import is refused with an error saying so. */
+export const IMPORT_LIMITS = {
+  /** Characters of one input. */
+  inputChars: 16 * 1024 * 1024,
+  /** Elements of the `ip -j addr` or `ip -j route` list. */
+  elements: 100_000,
+  /** Routes written to the scenario. */
+  routes: 10_000,
+  /** Addresses written to the scenario. */
+  addresses: 10_000,
+  /** Interfaces and bridges written to the scenario. */
+  devices: 10_000,
+} as const;
+
+const MAX_ERRORS = 20;
+
+/** `FILE:LINE:COLUMN: $.path: message`, as compilers print it. */
+export function formatImportError(e: ImportError): string {
+  const at = e.line > 0 ? `${e.file}:${e.line}:${e.column}` : e.file; // line 0: an option, not a file
+  return `${at}: ${e.path !== undefined ? `${e.path}: ` : ''}${clean(e.message)}`;
+}
+
+/** Control characters written as \xNN, so a message cannot break a line or a terminal. */
+export function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** One note as a line: `left out: FILE $[1].addr_info[0]: wan 2001:db8::1/64: IPv6 is not simulated yet`. */
+export function formatImportNote(n: ImportNote): string {
+  return clean(
+    `${n.kind === 'left-out' ? 'left out' : 'simulated differently'}: ${n.where}: ${n.what}: ${n.reason}`,
+  );
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Failed {
+  readonly errors: ImportError[] = [];
+  more = 0;
+
+  add(e: ImportError): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push(e);
+    else this.more++;
+  }
+
+  json(src: ImportSource, path: JsonPath, message: string): void {
+    if (this.errors.length >= MAX_ERRORS) {
+      this.more++;
+      return;
+    }
+    const { line, column } = lineColumn(src.text, locateJson(src.text, path));
+    this.add({ file: src.file, line, column, path: formatPath(path), message });
+  }
+
+  text(src: ImportSource, e: TextError): void {
+    this.add({ file: src.file, line: e.line, column: e.column, message: e.message });
+  }
+
+  list(): ImportError[] {
+    if (this.more === 0) return this.errors;
+    const last = this.errors[this.errors.length - 1]!;
+    return [...this.errors, { ...last, path: undefined, message: `… and ${this.more} more errors` }];
+  }
+}
+
+/** JSON.parse with syntax errors at FILE:LINE:COLUMN. */
+function parseJson(src: ImportSource, tool: string, fail: Failed): unknown {
+  const text = src.text.charCodeAt(0) === 0xfeff ? src.text.slice(1) : src.text;
   try {
-    return JSON.parse(src.text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const pos = m ? Number(m[1]) : 0;
-    const before = src.text.slice(0, pos);
-    const line = before.split('\n').length;
-    const col = pos - before.lastIndexOf('\n');
-    errors.push(
-      `${src.file}:${line}:${col}: not valid JSON (${msg.replace(/ in JSON at position \d+.*$/, '')}); expected the output of \`ip -j …\``,
-    );
+    return JSON.parse(text);
+  } catch {
+    const e = jsonSyntaxError(text) ?? { offset: 0, message: 'not valid JSON' };
+    const { line, column } = lineColumn(src.text, e.offset + (text === src.text ? 0 : 1));
+    fail.add({
+      file: src.file,
+      line,
+      column,
+      message: `not valid JSON: ${e.message}; expected the output of \`${tool}\``,
+    });
     return undefined;
   }
 }
 
-export function importHost(input: ImportInput): ImportResult {
-  const errors: string[] = [];
-  const notes: string[] = [];
-  const links = parseJson(input.addr, errors);
-  if (links !== undefined && !Array.isArray(links))
-    errors.push(`${input.addr.file}:1:1: expected a JSON array (the output of \`ip -j addr\`)`);
-  const routes = input.route ? parseJson(input.route, errors) : [];
-  if (routes !== undefined && !Array.isArray(routes))
-    errors.push(`${input.route!.file}:1:1: expected a JSON array (the output of \`ip -j route\`)`);
-  let rulesText: string | undefined;
-  if (input.rules) {
-    const lines = input.rules.text
-      .split('\n')
-      .map((text, i) => ({ text, file: input.rules!.file, line: i + 1, column: 1 }));
-    const r = loadRules(lines);
-    if (!r.ok) for (const d of r.diagnostics) errors.push(formatDiagnostic(d));
-    // Keep the rules as the machine printed them, less iptables-save's comment lines.
-    rulesText = input.rules.text
-      .split('\n')
-      .filter((l) => !/^# (Generated|Completed) /.test(l))
-      .join('\n')
-      .trim();
+/** A JSON list of objects; each element that is not an object is an error at its path. */
+function listOf(src: ImportSource, v: unknown, tool: string, fail: Failed): (Obj | undefined)[] | undefined {
+  if (!Array.isArray(v)) {
+    fail.json(src, [], `expected a list (the output of \`${tool}\`), found ${describeJson(v)}`);
+    return undefined;
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (v.length > IMPORT_LIMITS.elements) {
+    fail.json(
+      src,
+      [IMPORT_LIMITS.elements],
+      `more than ${IMPORT_LIMITS.elements} elements: natbox import reads at most ${IMPORT_LIMITS.elements}`,
+    );
+    return undefined;
+  }
+  return v.map((x: unknown, i) => {
+    if (isObj(x)) return x;
+    fail.json(src, [i], `expected an object (one element of \`${tool}\`), found ${describeJson(x)}`);
+    return undefined;
+  });
+}
 
-  const all = (links as IpLink[]).filter((l) => l.ifname && l.link_type !== 'loopback');
-  const bridgeNames = new Set(all.map((l) => l.master).filter((m): m is string => !!m));
-  const v4 = (l: IpLink): string[] =>
-    (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => `${a.local}/${a.prefixlen}`);
-  const interfaces: Record<string, unknown> = {};
-  const bridges: Record<string, unknown> = {};
-  for (const l of all) {
-    const entry: Record<string, unknown> = {};
-    const addrs = v4(l);
-    if (addrs.length > 0) entry.addresses = addrs;
-    if (l.address && l.link_type === 'ether') entry.mac = l.address;
-    if (bridgeNames.has(l.ifname!)) {
-      bridges[l.ifname!] = { ports: all.filter((p) => p.master === l.ifname).map((p) => p.ifname), ...entry };
-    } else if (l.link_type === 'ether') {
-      interfaces[l.ifname!] = entry;
-    } else {
-      notes.push(`${l.ifname}: link type ${l.link_type} is not modelled; left out`);
+/** A field of an object: undefined when absent, false (an error recorded) when of the wrong type. */
+function field<T>(
+  src: ImportSource,
+  o: Obj,
+  path: JsonPath,
+  key: string,
+  want: string,
+  is: (v: unknown) => v is T,
+  fail: Failed,
+  required = false,
+): T | undefined | false {
+  if (!Object.hasOwn(o, key)) {
+    if (!required) return undefined;
+    fail.json(src, path, `missing "${key}" (${want})`);
+    return false;
+  }
+  const v = o[key];
+  if (is(v)) return v;
+  fail.json(src, [...path, key], `expected ${want}, found ${describeJson(v)}`);
+  return false;
+}
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** Why `name` is not a Linux interface name (dev_valid_name, and no control characters). */
+function ifNameProblem(name: string): string | undefined {
+  if (
+    name.length === 0 ||
+    name.length > 15 ||
+    // eslint-disable-next-line no-control-regex
+    /[/:\s\x00-\x1f\x7f]/.test(name) ||
+    name === '.' ||
+    name === '..'
+  )
+    return `${shortQuote(name)} is not an interface name (1-15 characters, no "/", ":", spaces or control characters)`;
+  return undefined;
+}
+
+interface Addr {
+  readonly path: JsonPath;
+  readonly family: string;
+  readonly local: string;
+  readonly len: number;
+}
+interface Link {
+  readonly index: number;
+  readonly name: string;
+  readonly type: string;
+  /** No link_type in the input (`ip -4 -j addr`): `type` comes from the flags. */
+  readonly guessed: boolean;
+  readonly mac?: string;
+  readonly master?: string;
+  readonly kind?: string; // linkinfo.info_kind (ip -d)
+  readonly addrs: Addr[];
+}
+
+/** Checks every element of `ip -j addr`; undefined when something is wrong (errors recorded). */
+function readLinks(src: ImportSource, fail: Failed): Link[] | undefined {
+  const tool = 'ip -j addr';
+  const before = fail.errors.length + fail.more;
+  const v = parseJson(src, tool, fail);
+  if (v === undefined) return undefined;
+  const list = listOf(src, v, tool, fail);
+  if (list === undefined) return undefined;
+  const out: Link[] = [];
+  const names = new Map<string, number>();
+  list.forEach((o, i) => {
+    if (o === undefined) return;
+    if (Object.keys(o).length === 0) return; // `ip -4 -j addr` of iproute2 < 5.x: a link without IPv4 addresses
+    const p = [i];
+    const name = field(src, o, p, 'ifname', 'the interface name (a string)', isString, fail, true);
+    if (name === false || name === undefined) return;
+    const bad = ifNameProblem(name);
+    if (bad) return fail.json(src, [i, 'ifname'], bad);
+    const first = names.get(name);
+    if (first !== undefined)
+      return fail.json(src, [i, 'ifname'], `${shortQuote(name)} is listed twice (first at $[${first}])`);
+    names.set(name, i);
+    const given = field(src, o, p, 'link_type', 'the link type (a string such as "ether")', isString, fail);
+    const flags = field(src, o, p, 'flags', 'the link flags (a list)', isArray, fail);
+    // `ip -4 -j addr` and `ip -6 -j addr` print no link type: the flags tell a loopback or a
+    // point-to-point device; anything else is taken as Ethernet, and the note says so.
+    const guessed =
+      given !== undefined || flags === false
+        ? undefined
+        : (flags ?? []).includes('LOOPBACK')
+          ? 'loopback'
+          : (flags ?? []).includes('POINTOPOINT')
+            ? 'none'
+            : 'ether';
+    const type = given ?? guessed;
+    const mac = field(src, o, p, 'address', 'the link address (a string)', isString, fail);
+    const master = field(src, o, p, 'master', 'the master device name (a string)', isString, fail);
+    const linkinfo = field(src, o, p, 'linkinfo', 'the link details (an object)', isObj, fail);
+    const kind = linkinfo
+      ? field(src, linkinfo, [i, 'linkinfo'], 'info_kind', 'the device kind (a string)', isString, fail)
+      : undefined;
+    const info = field(src, o, p, 'addr_info', 'the addresses (a list)', isArray, fail);
+    if (type === false || type === undefined || mac === false || master === false || kind === false) return;
+    if (info === false) return;
+    if (type === 'ether' && mac !== undefined) {
+      const m = parseMac(mac);
+      if (!m.ok) fail.json(src, [i, 'address'], m.error);
+      else if ((m.value[0]! & 1) !== 0)
+        fail.json(
+          src,
+          [i, 'address'],
+          `${shortQuote(mac)} is a multicast MAC address (the first byte is odd); an Ethernet device has a unicast one`,
+        );
     }
+    if (master !== undefined) {
+      const badMaster = ifNameProblem(master);
+      if (badMaster) fail.json(src, [i, 'master'], badMaster);
+    }
+    const addrs: Addr[] = [];
+    (info ?? []).forEach((a, j) => {
+      const ap = [i, 'addr_info', j];
+      if (!isObj(a))
+        return fail.json(
+          src,
+          ap,
+          `expected an address object (as \`ip -j addr\` prints), found ${describeJson(a)}`,
+        );
+      if (Object.keys(a).length === 0) return; // `ip -j addr` prints {} for an address it filtered out
+      const family = field(
+        src,
+        a,
+        ap,
+        'family',
+        'the address family (a string: inet, inet6)',
+        isString,
+        fail,
+        true,
+      );
+      const local = field(src, a, ap, 'local', 'the address (a string)', isString, fail, true);
+      const len = field(src, a, ap, 'prefixlen', 'the prefix length (a whole number)', isUint, fail, true);
+      if (family === false || local === false || len === false) return;
+      if (family === undefined || local === undefined || len === undefined) return;
+      if (family === 'inet') {
+        const problem = prefixProblem(`${local}/${len}`);
+        if (problem) return fail.json(src, [...ap, parseIpv4(local).ok ? 'prefixlen' : 'local'], problem);
+      } else if (family === 'inet6') {
+        if (!/^[0-9A-Fa-f:.]+$/.test(local) || !local.includes(':'))
+          return fail.json(src, [...ap, 'local'], `${shortQuote(local)} is not an IPv6 address`);
+        if (len > 128)
+          return fail.json(src, [...ap, 'prefixlen'], `${len} is not an IPv6 prefix length (0-128)`);
+      }
+      addrs.push({ path: ap, family, local, len });
+    });
+    out.push({
+      index: i,
+      name,
+      type,
+      guessed: guessed !== undefined,
+      ...(mac !== undefined ? { mac } : {}),
+      ...(master !== undefined ? { master } : {}),
+      ...(kind !== undefined ? { kind } : {}),
+      addrs,
+    });
+  });
+  return fail.errors.length + fail.more > before ? undefined : out;
+}
+
+/** A device of the scenario: its name and IPv4 prefixes. */
+interface Dev {
+  readonly name: string;
+  readonly nets: { addr: number; prefix: Prefix }[];
+}
+
+class Notes {
+  readonly list: ImportNote[] = [];
+  leftOut(file: string, where: string, what: string, reason: string): void {
+    this.list.push({ kind: 'left-out', file, where, what, reason });
   }
-  const routeLines: string[] = [];
-  for (const r of (routes ?? []) as IpRoute[]) {
-    if (r.protocol === 'kernel' || (r.type && r.type !== 'unicast')) continue; // natbox derives connected routes
-    if (!r.dst) continue;
-    const parts = [r.dst];
-    if (r.gateway) parts.push(`via ${r.gateway}`);
-    if (r.dev) parts.push(`dev ${r.dev}`);
-    if (r.prefsrc) parts.push(`src ${r.prefsrc}`);
-    if (r.metric) parts.push(`metric ${r.metric}`);
-    routeLines.push(parts.join(' '));
+  approx(file: string, where: string, what: string, reason: string): void {
+    this.list.push({ kind: 'approximated', file, where, what, reason });
   }
-  const host: Record<string, unknown> = { interfaces };
-  if (Object.keys(bridges).length > 0) host.bridges = bridges;
-  if (routeLines.length > 0) host.routes = routeLines;
-  if (input.forward) host.sysctls = { 'net.ipv4.ip_forward': 1 };
+}
+
+const PLAIN_KINDS = new Set(['veth', 'dummy', 'tun', 'tap']);
+
+interface HostParts {
+  interfaces: Record<string, Record<string, unknown>>;
+  bridges: Record<string, Record<string, unknown>>;
+  devs: Map<string, Dev>;
+  addrs: Set<number>;
+}
+
+/** The interfaces and bridges of the scenario host, and what of the links is left out. */
+function modelLinks(src: ImportSource, links: Link[], notes: Notes, fail: Failed): HostParts | undefined {
+  const at = (path: JsonPath): string => `${src.file} ${formatPath(path)}`;
+  const byName = new Map(links.map((l) => [l.name, l]));
+  const isBridge = (n: string): boolean => {
+    const b = byName.get(n);
+    return b !== undefined && b.type === 'ether' && (b.kind === undefined || b.kind === 'bridge');
+  };
+  const bridgeNames = new Set(
+    links
+      .filter(
+        (l) => l.type === 'ether' && l.master !== undefined && l.master !== l.name && isBridge(l.master),
+      )
+      .map((l) => l.master!),
+  );
+  const interfaces: Record<string, Record<string, unknown>> = {};
+  const bridges: Record<string, Record<string, unknown>> = {};
+  const devs = new Map<string, Dev>();
+  const used = new Map<number, string>();
+  let count = 0;
+  for (const l of links) {
+    const where = at([l.index]);
+    if (l.type === 'loopback') {
+      for (const a of l.addrs) {
+        if ((a.local === '127.0.0.1' && a.len === 8) || (a.local === '::1' && a.len === 128)) continue;
+        notes.leftOut(
+          src.file,
+          at(a.path),
+          `${l.name} ${a.local}/${a.len}`,
+          'the loopback interface is not simulated',
+        );
+      }
+      continue;
+    }
+    if (l.type !== 'ether') {
+      const v4 = l.addrs.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.len}`);
+      notes.leftOut(
+        src.file,
+        where,
+        `${l.name}${v4.length ? ` (${v4.join(', ')})` : ''}`,
+        `link type ${shortQuote(l.type)} is not simulated (natbox has Ethernet devices and bridges)`,
+      );
+      continue;
+    }
+    if (l.guessed)
+      notes.approx(
+        src.file,
+        where,
+        l.name,
+        'no link type in the input (`ip -4 -j addr` prints none): taken as an Ethernet device; `ip -j addr` also gives MACs and bridge ports',
+      );
+    if (devs.size >= IMPORT_LIMITS.devices) {
+      fail.json(
+        src,
+        [l.index],
+        `more than ${IMPORT_LIMITS.devices} Ethernet devices: natbox import takes at most ${IMPORT_LIMITS.devices}`,
+      );
+      return undefined;
+    }
+    const entry: Record<string, unknown> = {};
+    const addresses: string[] = [];
+    const nets: Dev['nets'] = [];
+    for (const a of l.addrs) {
+      if (a.family === 'inet6') {
+        notes.leftOut(src.file, at(a.path), `${l.name} ${a.local}/${a.len}`, 'IPv6 is not simulated yet');
+        continue;
+      }
+      if (a.family !== 'inet') {
+        notes.leftOut(
+          src.file,
+          at(a.path),
+          `${l.name} ${a.local}`,
+          `address family ${shortQuote(a.family)} is not simulated`,
+        );
+        continue;
+      }
+      const ip = parseIpv4(a.local);
+      const prefix = parsePrefix(`${a.local}/${a.len}`);
+      if (!ip.ok || !prefix.ok) continue; // checked in readLinks
+      const other = used.get(ip.value);
+      if (other !== undefined) {
+        notes.leftOut(
+          src.file,
+          at(a.path),
+          `${l.name} ${a.local}/${a.len}`,
+          `the address is already on ${other}, and natbox needs each address once`,
+        );
+        continue;
+      }
+      if (++count > IMPORT_LIMITS.addresses) {
+        fail.json(
+          src,
+          a.path,
+          `more than ${IMPORT_LIMITS.addresses} IPv4 addresses: natbox import takes at most ${IMPORT_LIMITS.addresses}`,
+        );
+        return undefined;
+      }
+      used.set(ip.value, l.name);
+      addresses.push(`${a.local}/${a.len}`);
+      nets.push({ addr: ip.value, prefix: prefix.value });
+    }
+    if (addresses.length > 0) entry.addresses = addresses;
+    if (l.mac !== undefined) entry.mac = l.mac.toLowerCase();
+    devs.set(l.name, { name: l.name, nets });
+    if (l.kind !== undefined && !PLAIN_KINDS.has(l.kind) && !(l.kind === 'bridge' && bridgeNames.has(l.name)))
+      notes.approx(
+        src.file,
+        where,
+        l.name,
+        `a ${shortQuote(l.kind)} device is simulated as a plain Ethernet interface`,
+      );
+    if (bridgeNames.has(l.name)) {
+      if (l.master !== undefined)
+        notes.approx(
+          src.file,
+          at([l.index, 'master']),
+          `${l.name} master ${l.master}`,
+          'a bridge is not a port of another device in natbox',
+        );
+      const ports = links
+        .filter(
+          (p) => p.master === l.name && p.name !== l.name && !bridgeNames.has(p.name) && p.type === 'ether',
+        )
+        .map((p) => p.name);
+      bridges[l.name] = { ports, ...entry };
+      continue;
+    }
+    if (l.master !== undefined && !bridgeNames.has(l.master)) {
+      const m = byName.get(l.master);
+      const why =
+        l.master === l.name
+          ? 'is the device itself'
+          : m === undefined
+            ? 'is not in the input'
+            : m.type !== 'ether'
+              ? `has link type ${shortQuote(m.type)}`
+              : `is a ${shortQuote(m.kind ?? '?')} device, not a bridge`;
+      notes.approx(
+        src.file,
+        at([l.index, 'master']),
+        `${l.name} master ${l.master}`,
+        `the master ${why}: the port is simulated as a plain interface`,
+      );
+    }
+    interfaces[l.name] = entry;
+  }
+  return { interfaces, bridges, devs, addrs: new Set(used.keys()) };
+}
+
+/** The routes of `ip -j route` natbox simulates, in `ip route` syntax. */
+function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Failed): string[] | undefined {
+  const tool = 'ip -j route';
+  const before = fail.errors.length + fail.more;
+  const v = parseJson(src, tool, fail);
+  if (v === undefined) return undefined;
+  const list = listOf(src, v, tool, fail);
+  if (list === undefined) return undefined;
+  const at = (path: JsonPath): string => `${src.file} ${formatPath(path)}`;
+  const out: string[] = [];
+  let derived = 0;
+  let derivedAt: JsonPath | undefined;
+  list.forEach((o, i) => {
+    if (o === undefined) return;
+    const p = [i];
+    const dst = field(
+      src,
+      o,
+      p,
+      'dst',
+      'the destination (a string: default or a prefix)',
+      isString,
+      fail,
+      true,
+    );
+    const type = field(src, o, p, 'type', 'the route type (a string)', isString, fail);
+    const table = field(
+      src,
+      o,
+      p,
+      'table',
+      'the table (a string)',
+      (x): x is string | number => isString(x) || isUint(x),
+      fail,
+    );
+    const gateway = field(src, o, p, 'gateway', 'the gateway (a string)', isString, fail);
+    const dev = field(src, o, p, 'dev', 'the device name (a string)', isString, fail);
+    const protocol = field(
+      src,
+      o,
+      p,
+      'protocol',
+      'the protocol (a string)',
+      (x): x is string | number => isString(x) || isUint(x),
+      fail,
+    );
+    const prefsrc = field(src, o, p, 'prefsrc', 'the preferred source (a string)', isString, fail);
+    const metric = field(
+      src,
+      o,
+      p,
+      'metric',
+      'the metric (a whole number)',
+      (x): x is number => isUint(x) && x <= 0xffffffff,
+      fail,
+    );
+    const flags = field(src, o, p, 'flags', 'the route flags (a list)', isArray, fail);
+    const nexthops = field(src, o, p, 'nexthops', 'the next hops (a list)', isArray, fail);
+    if (dst === undefined || dst === false || type === false || table === false || gateway === false) return;
+    if (dev === false || protocol === false || prefsrc === false || metric === false) return;
+    if (flags === false || nexthops === false) return;
+    const text = [
+      type && type !== 'unicast' ? type : '',
+      dst,
+      gateway ? `via ${gateway}` : '',
+      dev ? `dev ${dev}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const v6 = [dst, gateway ?? '', prefsrc ?? ''].some((s) => (s as string).includes(':'));
+    if (table !== undefined && String(table) !== 'main') {
+      if (String(table) === 'local' && !v6) {
+        derived++;
+        derivedAt ??= p;
+        return;
+      }
+      if (v6) notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
+      else
+        notes.leftOut(
+          src.file,
+          at(p),
+          `${text} table ${table}`,
+          'policy routing (tables other than main) is not simulated',
+        );
+      return;
+    }
+    if (v6) return notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
+    if (dst !== 'default') {
+      const d = parsePrefix(dst);
+      if (!d.ok || (dst.includes('/') && prefixProblem(dst) !== undefined))
+        return fail.json(
+          src,
+          [i, 'dst'],
+          `${shortQuote(dst)} is not a destination (expected default or an IPv4 prefix such as 10.0.0.0/8)`,
+        );
+    }
+    if (gateway !== undefined && !parseIpv4(gateway).ok)
+      return fail.json(src, [i, 'gateway'], `${shortQuote(gateway)} is not an IPv4 gateway address`);
+    if (prefsrc !== undefined && !parseIpv4(prefsrc).ok)
+      return fail.json(src, [i, 'prefsrc'], `${shortQuote(prefsrc)} is not an IPv4 address`);
+    if (dev !== undefined) {
+      const bad = ifNameProblem(dev);
+      if (bad) return fail.json(src, [i, 'dev'], bad);
+    }
+    if (type !== undefined && type !== 'unicast')
+      return notes.leftOut(
+        src.file,
+        at(p),
+        text,
+        `route type ${shortQuote(type)} is not simulated (natbox has unicast routes)`,
+      );
+    if (nexthops !== undefined)
+      return notes.leftOut(
+        src.file,
+        at(p),
+        `${dst} with ${nexthops.length} next hops`,
+        'multipath routes are not simulated',
+      );
+    if (protocol === 'kernel' && gateway === undefined) {
+      // A connected route: natbox derives it from the address.
+      derived++;
+      derivedAt ??= p;
+      return;
+    }
+    if (Object.hasOwn(o, 'nhid') && gateway === undefined && dev === undefined)
+      return notes.leftOut(src.file, at(p), text, 'routes through nexthop objects (nhid) are not simulated');
+    if (gateway === undefined && dev === undefined)
+      return fail.json(src, p, 'a route needs a gateway or a device ("gateway" or "dev")');
+    if ((flags ?? []).includes('onlink'))
+      return notes.leftOut(src.file, at(p), text, 'onlink gateways are not simulated');
+    if (dev !== undefined && !parts.devs.has(dev))
+      return notes.leftOut(src.file, at(p), text, `device ${dev} is not in the scenario`);
+    const parts2 = [dst];
+    if (gateway !== undefined) {
+      const g = parseIpv4(gateway);
+      const onLink = [...parts.devs.values()].some(
+        (d) =>
+          (dev === undefined || d.name === dev) &&
+          d.nets.some((n) => g.ok && (g.value & n.prefix.mask) >>> 0 === n.prefix.addr),
+      );
+      if (!onLink)
+        return notes.leftOut(
+          src.file,
+          at(p),
+          text,
+          'the gateway is not on a network of the imported addresses',
+        );
+      parts2.push(`via ${gateway}`);
+    }
+    if (dev !== undefined) parts2.push(`dev ${dev}`);
+    if (prefsrc !== undefined) {
+      const s = parseIpv4(prefsrc);
+      if (s.ok && parts.addrs.has(s.value)) parts2.push(`src ${prefsrc}`);
+      else
+        notes.approx(
+          src.file,
+          at([i, 'prefsrc']),
+          `${text} src ${prefsrc}`,
+          'the preferred source is not an address of the scenario host; left out of the route',
+        );
+    }
+    if (metric) parts2.push(`metric ${metric}`);
+    const line = parts2.join(' ');
+    const check = parseRoute(line);
+    if (!check.ok) return fail.json(src, p, `not a route natbox reads: ${check.error.message}`);
+    if (out.length >= IMPORT_LIMITS.routes)
+      return fail.json(
+        src,
+        p,
+        `more than ${IMPORT_LIMITS.routes} routes: natbox import takes at most ${IMPORT_LIMITS.routes} (a full routing table is not simulated)`,
+      );
+    out.push(line);
+  });
+  if (derived > 0 && derivedAt !== undefined)
+    notes.approx(
+      src.file,
+      at(derivedAt),
+      `${derived} route${derived === 1 ? '' : 's'}`,
+      'connected and local routes (proto kernel, table local): natbox derives them from the addresses',
+    );
+  return fail.errors.length + fail.more > before ? undefined : out;
+}
+
+/** iptables-save text checked by the rules front end and the engine; unsupported rules left out with skipUnsupported. */
+function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed): string | undefined {
+  const raw = src.text.split(/\r?\n/);
+  const lines = raw.map((text, i) => ({ text, file: src.file, line: i + 1, column: 1 }));
+  // eslint-disable-next-line no-control-regex
+  const ctl = raw.findIndex((l) => /[\x00-\x08\x0b-\x1f\x7f]/.test(l));
+  if (ctl >= 0) {
+    // eslint-disable-next-line no-control-regex
+    const col = raw[ctl]!.search(/[\x00-\x08\x0b-\x1f\x7f]/) + 1;
+    fail.add({
+      file: src.file,
+      line: ctl + 1,
+      column: col,
+      message: 'a control character in the rules (expected the text iptables-save prints)',
+    });
+    return undefined;
+  }
+  const r = loadRules(lines, undefined, { skipUnsupported: skip });
+  if (!r.ok) {
+    for (const d of r.diagnostics)
+      fail.add({
+        file: d.file,
+        line: d.line,
+        column: d.column,
+        message: `${d.message}${isUnsupported(d.message) ? '; --skip-unsupported leaves such rules out' : ''}`,
+      });
+    return undefined;
+  }
+  // A command continued over several lines (backslash at the end) is left out whole.
+  const groups: number[][] = [];
+  if (detectForm(lines) === 'commands') {
+    let cur: number[] = [];
+    raw.forEach((l, i) => {
+      cur.push(i);
+      if (!endsWithContinuation(l)) {
+        groups.push(cur);
+        cur = [];
+      }
+    });
+    if (cur.length > 0) groups.push(cur);
+  } else raw.forEach((_, i) => groups.push([i]));
+  const groupOf = new Map<number, number[]>();
+  for (const g of groups) for (const i of g) groupOf.set(i + 1, g);
+  const drop = new Set<number>();
+  for (const d of r.skipped ?? []) {
+    drop.add(d.line);
+    const g = groupOf.get(d.line) ?? [d.line - 1];
+    const text = g.map((i) => raw[i]!.trim().replace(/\\$/, '').trim()).join(' ');
+    notes.leftOut(src.file, `${src.file}:${g[0]! + 1}`, text, d.message);
+  }
+  for (const p of checkRuleset(r.ruleset)) {
+    const loc = p.rule.loc;
+    const text = formatRule(p.chain, p.rule);
+    if (!skip || loc === undefined) {
+      fail.add({
+        file: loc?.file ?? src.file,
+        line: loc?.line ?? 1,
+        column: loc?.column ?? 1,
+        message: `${p.message} in ${p.table} ${p.chain} rule ${p.index} (${text}): natbox cannot simulate it; --skip-unsupported leaves such rules out`,
+      });
+      continue;
+    }
+    drop.add(loc.line);
+    notes.leftOut(src.file, `${src.file}:${loc.line}`, text, `${p.message}: natbox cannot simulate it`);
+  }
+  if (fail.errors.length > 0) return undefined;
+  const kept: string[] = [];
+  for (const g of groups) {
+    if (g.some((i) => drop.has(i + 1))) continue;
+    for (const i of g)
+      if (!/^# (Generated|Completed) /.test(raw[i]!)) kept.push(raw[i]!.replace(/(?<!\\)\s+$/, ''));
+  }
+  return kept.join('\n').trim();
+}
+
+function sourceText(fail: Failed, s: ImportSource | undefined): ImportSource | undefined {
+  if (s === undefined) return undefined;
+  if (s.text.length > IMPORT_LIMITS.inputChars) {
+    fail.add({
+      file: s.file,
+      line: 1,
+      column: 1,
+      message: `${s.text.length} characters: natbox import reads at most ${IMPORT_LIMITS.inputChars} per file`,
+    });
+    return undefined;
+  }
+  return s;
+}
+
+const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export function importHost(input: ImportInput): ImportResult {
+  const fail = new Failed();
+  const notes = new Notes();
+  if (!HOST_NAME.test(input.name))
+    return {
+      ok: false,
+      errors: [
+        {
+          file: '--name',
+          line: 0,
+          column: 0,
+          message: `${shortQuote(input.name)} is not a host name (use letters, digits, ".", "_" and "-")`,
+        },
+      ],
+    };
+  const addr = sourceText(fail, input.addr);
+  const route = sourceText(fail, input.route);
+  const rulesSrc = sourceText(fail, input.rules);
+  const sysctlSrc = sourceText(fail, input.sysctl);
+  const listenSrc = sourceText(fail, input.listen);
+  if (fail.errors.length > 0 || addr === undefined) return { ok: false, errors: fail.list() };
+
+  const links = readLinks(addr, fail);
+  const parts = links ? modelLinks(addr, links, notes, fail) : undefined;
+  const routes = route && parts ? readRoutes(route, parts, notes, fail) : [];
+  const rulesText = rulesSrc ? readRules(rulesSrc, input.skipUnsupported ?? false, notes, fail) : undefined;
+
+  const sysctls: Record<string, number> = {};
+  if (sysctlSrc) {
+    const s = readSysctl(sysctlSrc.text);
+    for (const e of s.errors) fail.text(sysctlSrc, e);
+    for (const [k, v] of s.values) sysctls[k] = v.value;
+    addTextNotes(notes, sysctlSrc, s.notes);
+  }
+  if (input.forward) {
+    if (sysctls['net.ipv4.ip_forward'] === 0)
+      notes.approx(sysctlSrc!.file, sysctlSrc!.file, 'net.ipv4.ip_forward = 0', '--forward sets it to 1');
+    sysctls['net.ipv4.ip_forward'] = 1;
+  } else if (!sysctlSrc) {
+    notes.approx(
+      '(no --sysctl)',
+      '(no --sysctl)',
+      'net.ipv4.ip_forward',
+      'not read: the host does not forward (give --sysctl FILE or --forward)',
+    );
+  }
+  let listen: string[] = [];
+  if (listenSrc && parts) {
+    const l = readListen(listenSrc.text, parts.addrs);
+    for (const e of l.errors) fail.text(listenSrc, e);
+    addTextNotes(notes, listenSrc, l.notes);
+    listen = l.sockets
+      .sort((a, b) => a.proto.localeCompare(b.proto) || a.port - b.port)
+      .map((s) => `${s.proto}/${s.port}`);
+  }
+  if (fail.errors.length > 0 || parts === undefined || routes === undefined)
+    return { ok: false, errors: fail.list() };
+
+  const host: Record<string, unknown> = { interfaces: parts.interfaces };
+  if (Object.keys(parts.bridges).length > 0) host.bridges = parts.bridges;
+  if (routes.length > 0) host.routes = routes;
+  if (Object.keys(sysctls).length > 0) host.sysctls = sysctls;
+  if (listen.length > 0) host.listen = listen;
   if (rulesText) host.rules = rulesText;
   const doc = new Document({
     name: `${input.name}-imported`,
@@ -137,9 +874,103 @@ export function importHost(input: ImportInput): ImportResult {
     const node = doc.getIn(['hosts', input.name, 'rules'], true) as Scalar;
     node.type = Scalar.BLOCK_LITERAL;
   }
-  doc.commentBefore = ` natbox scenario imported from ${[input.addr, input.route, input.rules]
-    .filter(Boolean)
-    .map((s) => s!.file)
-    .join(', ')}.\n Add the other hosts, the links between them and the flows to simulate.`;
-  return { ok: true, yaml: doc.toString({ lineWidth: 0 }), notes };
+  const files = [addr, route, rulesSrc, sysctlSrc, listenSrc]
+    .filter((s) => s !== undefined)
+    .map((s) => s.file);
+  doc.commentBefore = [
+    ` natbox scenario imported from ${files.join(', ')}.`,
+    ' Add the other hosts, the links between them and the flows to simulate.',
+    ...commentBlock(notes.list),
+  ]
+    .map(clean)
+    .join('\n');
+  const yaml = doc.toString({ lineWidth: 0 });
+
+  // What natbox writes, natbox must read: load and build it before handing it out.
+  const loaded = loadScenario(yaml, '<imported scenario>');
+  const problems = loaded.ok
+    ? (() => {
+        const b = buildScenario(loaded.scenario);
+        return b.ok ? [] : b.errors.map(formatBuildError);
+      })()
+    : loaded.errors.map(formatScenarioError);
+  if (problems.length > 0)
+    return {
+      ok: false,
+      internal: true,
+      errors: problems.map((m) => ({
+        file: addr.file,
+        line: 1,
+        column: 1,
+        message: `the scenario natbox wrote does not load (a natbox bug): ${m}`,
+      })),
+    };
+  return { ok: true, yaml, notes: notes.list };
+}
+
+function addTextNotes(notes: Notes, src: ImportSource, list: readonly TextNote[]): void {
+  for (const n of list)
+    (n.kind === 'left-out' ? notes.leftOut : notes.approx).call(
+      notes,
+      src.file,
+      `${src.file}:${n.line}`,
+      n.what,
+      n.reason,
+    );
+}
+
+/** Per reason and input file, up to this many notes are listed, then a count. */
+const NOTES_PER_GROUP = 20;
+
+/** The notes in groups of one kind and reason, each capped per input file. */
+function grouped(list: readonly ImportNote[], kind: ImportNote['kind']): Map<string, ImportNote[][]> {
+  const byReason = new Map<string, Map<string, ImportNote[]>>();
+  for (const n of list) {
+    if (n.kind !== kind) continue;
+    const files = byReason.get(n.reason) ?? new Map<string, ImportNote[]>();
+    byReason.set(n.reason, files);
+    const ns = files.get(n.file);
+    if (ns) ns.push(n);
+    else files.set(n.file, [n]);
+  }
+  return new Map([...byReason].map(([r, files]) => [r, [...files.values()]]));
+}
+
+/** The comment block that lists what was left out or simulated differently, grouped by reason. */
+function commentBlock(list: readonly ImportNote[]): string[] {
+  const out: string[] = [];
+  for (const [kind, title] of [
+    ['left-out', 'Left out (natbox does not simulate them):'],
+    ['approximated', 'Simulated differently:'],
+  ] as const) {
+    const byReason = grouped(list, kind);
+    if (byReason.size === 0) continue;
+    out.push('', ` ${title}`);
+    for (const [reason, files] of byReason) {
+      out.push(`   ${reason}:`);
+      for (const ns of files) {
+        for (const n of ns.slice(0, NOTES_PER_GROUP)) out.push(`     ${n.where}: ${n.what}`);
+        if (ns.length > NOTES_PER_GROUP)
+          out.push(`     … and ${ns.length - NOTES_PER_GROUP} more in ${ns[0]!.file}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The notes as lines for standard error (`left out: WHERE: WHAT: REASON`), capped as in the comment block. */
+export function noteLines(list: readonly ImportNote[]): string[] {
+  const out: string[] = [];
+  for (const kind of ['left-out', 'approximated'] as const)
+    for (const [, files] of grouped(list, kind))
+      for (const ns of files) {
+        for (const n of ns.slice(0, NOTES_PER_GROUP)) out.push(formatImportNote(n));
+        if (ns.length > NOTES_PER_GROUP)
+          out.push(
+            clean(
+              `${kind === 'left-out' ? 'left out' : 'simulated differently'}: … and ${ns.length - NOTES_PER_GROUP} more in ${ns[0]!.file} (${ns[0]!.reason})`,
+            ),
+          );
+      }
+  return out;
 }

@@ -1,10 +1,52 @@
-// `natbox import`: real `ip -j addr`/`ip -j route` output (captured from iproute2 in a network
-// namespace) and an iptables-save dump become a scenario host that loads, builds and simulates.
+// `natbox import`: real `ip -j addr`/`ip -j route`/`iptables-save`/`sysctl`/`ss -ltnu` output
+// (captured from iproute2 6.1.0 and iptables 1.8.9 in a network namespace: import-samples/, see its
+// README and capture.sh) becomes a scenario host that loads and builds; what natbox does not
+// simulate is listed, never dropped silently; malformed input is an error at its file, line, column
+// and JSON path, never a crash; a fast-check property holds that for arbitrary JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { importHost } from '../../src/scenario/import.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import {
+  formatImportError,
+  IMPORT_LIMITS,
+  importHost,
+  noteLines,
+  type ImportInput,
+  type ImportResult,
+} from '../../src/scenario/import.ts';
+import { jsonSyntaxError, locateJson, lineColumn } from '../../src/scenario/import-json.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario } from '../../src/scenario/build.ts';
+import { simulateScenario } from '../../src/scenario/simulate.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SAMPLES = 'test/scenario/import-samples';
+const sample = (name: string): { text: string; file: string } => ({
+  text: readFileSync(`${root}${SAMPLES}/${name}`, 'utf8'),
+  file: name,
+});
+
+function okOf(r: ImportResult): { yaml: string; notes: ReturnType<typeof noteLines> } {
+  assert.ok(r.ok, r.ok ? '' : r.errors.map(formatImportError).join('\n'));
+  return { yaml: r.yaml, notes: noteLines(r.notes) };
+}
+
+function errorsOf(r: ImportResult): string[] {
+  assert.equal(r.ok, false, r.ok ? r.yaml : '');
+  assert.ok(!r.ok && !r.internal, 'an input error, not an internal one');
+  return r.errors.map(formatImportError);
+}
+
+function loaded(yaml: string) {
+  const l = loadScenario(yaml, 'imported.yaml');
+  assert.ok(l.ok, l.ok ? '' : JSON.stringify(l.errors));
+  const b = buildScenario(l.scenario);
+  assert.ok(b.ok, b.ok ? '' : JSON.stringify(b.errors));
+  return { host: l.scenario.hosts[0]!, built: b.built };
+}
 
 // As printed by iproute2 6.x (`ip -j addr`, `ip -j route`) for a router with a LAN bridge and a WAN
 // veth; trimmed of fields natbox does not read (qdisc, txqlen, lifetimes).
@@ -73,10 +115,7 @@ test('import: ip -j addr/route and iptables-save become a host that loads and bu
     rules: { text: SAVE, file: 'rules.save' },
     forward: true,
   });
-  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
-  const l = loadScenario(r.yaml, 'imported.yaml');
-  assert.ok(l.ok, l.ok ? '' : JSON.stringify(l.errors));
-  const h = l.scenario.hosts[0]!;
+  const { host: h, built } = loaded(okOf(r).yaml);
   assert.equal(h.name.value, 'router');
   assert.deepEqual(
     h.interfaces.map((i) => [i.name.value, i.addresses.map((a) => a.value), i.mac?.value]),
@@ -100,20 +139,916 @@ test('import: ip -j addr/route and iptables-save become a host that loads and bu
     h.rules!.lines.find((x) => x.value.startsWith('-A POSTROUTING'))!.value,
     '-A POSTROUTING -s 192.168.1.0/24 -o wan -j MASQUERADE',
   );
-  const b = buildScenario(l.scenario);
-  assert.ok(b.ok, b.ok ? '' : JSON.stringify(b.errors));
-  assert.equal(b.built.rulesets.get('router')!.tables.get('nat')!.chains.get('POSTROUTING')!.rules.length, 1);
+  assert.equal(built.rulesets.get('router')!.tables.get('nat')!.chains.get('POSTROUTING')!.rules.length, 1);
 });
 
 test('import: bad JSON and bad rules are errors at their file, line and column, nothing is produced', () => {
   const r = importHost({ name: 'router', addr: { text: '[{"ifname": "lo",\n  oops}]', file: 'addr.json' } });
-  assert.equal(r.ok, false);
-  assert.match((r as { errors: string[] }).errors[0]!, /^addr\.json:2:3: not valid JSON/);
+  assert.deepEqual(errorsOf(r), [
+    'addr.json:2:3: not valid JSON: expected a key in double quotes, found "oops"; expected the output of `ip -j addr`',
+  ]);
   const r2 = importHost({
     name: 'router',
     addr: { text: ADDR, file: 'addr.json' },
     rules: { text: '*nat\n-A POSTROUTING -o wan -j MASQERADE\nCOMMIT\n', file: 'rules.save' },
   });
-  assert.equal(r2.ok, false);
-  assert.match((r2 as { errors: string[] }).errors.join('\n'), /^rules\.save:2:/);
+  assert.match(errorsOf(r2).join('\n'), /^rules\.save:2:/);
+});
+
+// ---- the captured samples --------------------------------------------------------------------
+
+const FULL: ImportInput = {
+  name: 'router',
+  addr: sample('ip-addr.json'),
+  route: sample('ip-route-all.json'),
+  rules: sample('iptables-save.txt'),
+  sysctl: sample('sysctl-some.txt'),
+  listen: sample('ss-ltnup.txt'),
+  skipUnsupported: true,
+};
+
+test('import of a real namespace: what natbox simulates is in the scenario, the rest is listed', () => {
+  const r = importHost(FULL);
+  const { yaml, notes } = okOf(r);
+  const { host: h, built } = loaded(yaml);
+  const macs = JSON.parse(sample('ip-addr.json').text) as { ifname: string; address: string }[];
+  const mac = (n: string): string => macs.find((l) => l.ifname === n)!.address;
+  assert.deepEqual(
+    h.interfaces.map((i) => [i.name.value, i.addresses.map((a) => a.value), i.mac?.value]),
+    [
+      ['wan-peer', [], mac('wan-peer')],
+      ['wan', ['203.0.113.22/24'], mac('wan')],
+      ['lan1-peer', [], mac('lan1-peer')],
+      ['lan1', [], mac('lan1')],
+      ['svc0-peer', [], mac('svc0-peer')],
+      ['svc0', ['10.255.0.1/32'], mac('svc0')],
+    ],
+  );
+  assert.deepEqual(
+    h.bridges.map((b) => [b.name.value, b.ports.map((p) => p.value), b.addresses.map((a) => a.value)]),
+    [['br-lan', ['lan1'], ['192.168.1.1/24']]],
+  );
+  assert.deepEqual(
+    h.routes.map((x) => x.value),
+    ['default via 203.0.113.1 dev wan', '198.51.100.0/24 via 192.168.1.254 dev br-lan metric 100'],
+  );
+  assert.deepEqual(Object.fromEntries([...h.sysctls].map(([k, v]) => [k, v.value])), {
+    'net.ipv4.ip_forward': '1',
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.all.send_redirects': '1',
+    'net.netfilter.nf_conntrack_max': '262144',
+  });
+  // 0.0.0.0:22, *:80 (dual stack), 192.168.1.1:8080 (one address), 0.0.0.0:53, 0.0.0.0%br-lan:67.
+  assert.deepEqual(
+    h.listen.map((l) => `${l.proto.value}/${l.port.value}`),
+    ['tcp/22', 'tcp/80', 'tcp/8080', 'udp/53', 'udp/67'],
+  );
+  // The two unsupported rules are out of the ruleset; the other four are in.
+  const rs = built.rulesets.get('router')!;
+  assert.deepEqual(
+    [...rs.tables.get('filter')!.chains.values()].map((c) => [c.name, c.rules.length]),
+    [
+      ['INPUT', 0],
+      ['FORWARD', 2],
+      ['OUTPUT', 0],
+    ],
+  );
+  assert.equal(rs.tables.get('nat')!.chains.get('POSTROUTING')!.rules.length, 1);
+
+  // Everything left out is named, on standard error (notes) and in the scenario's comment block.
+  const expected = [
+    'left out: ip-addr.json $[0].addr_info[1]: lo 10.255.0.2/32: the loopback interface is not simulated',
+    'left out: ip-addr.json $[2].addr_info[1]: wan 2001:db8:1::22/64: IPv6 is not simulated yet',
+    'left out: ip-addr.json $[5].addr_info[1]: br-lan 2001:db8:2::1/64: IPv6 is not simulated yet',
+    'left out: ip-route-all.json $[29]: default via 2001:db8:1::1 dev wan: IPv6 is not simulated yet',
+    'left out: ss-ltnup.txt:4: udp UNCONN [2001:db8:1::22]:5353 ("python3"): IPv6 is not simulated yet',
+    'left out: ss-ltnup.txt:9: tcp LISTEN [::]:443 ("python3"): IPv6 is not simulated yet',
+    'left out: ip-addr.json $[8]: tun0 (198.51.100.1/32): link type "none" is not simulated (natbox has Ethernet devices and bridges)',
+    'left out: ip-route-all.json $[0]: 10.69.0.0/16 via 203.0.113.3 dev wan table 100: policy routing (tables other than main) is not simulated',
+    'left out: ip-route-all.json $[2]: 10.20.0.0/16 dev tun0: device tun0 is not in the scenario',
+    'left out: ip-route-all.json $[3]: blackhole 10.66.0.0/16: route type "blackhole" is not simulated (natbox has unicast routes)',
+    'left out: ip-route-all.json $[4]: unreachable 10.67.0.0/16: route type "unreachable" is not simulated (natbox has unicast routes)',
+    'left out: ip-route-all.json $[5]: 10.68.0.0/16 with 2 next hops: multipath routes are not simulated',
+    'left out: ss-ltnup.txt:5: tcp LISTEN 127.0.0.1:631 ("python3"): bound to a loopback address: natbox does not simulate the loopback interface',
+    'simulated differently: ss-ltnup.txt:3: udp/67: udp UNCONN 0.0.0.0%br-lan:67 ("python3"): bound to one device (SO_BINDTODEVICE): natbox\'s listening socket answers on every interface',
+    'simulated differently: ss-ltnup.txt:7: tcp/8080: tcp LISTEN 192.168.1.1:8080 ("python3"): bound to one address: natbox\'s listening socket answers on every address of the host',
+    'simulated differently: ip-route-all.json $[6]: 13 routes: connected and local routes (proto kernel, table local): natbox derives them from the addresses',
+  ];
+  for (const line of expected) assert.ok(notes.includes(line), `missing note: ${line}\n${notes.join('\n')}`);
+  assert.ok(
+    notes.some((n) =>
+      /^left out: iptables-save\.txt:6: -A INPUT .* -m recent .*: unsupported match "recent"/.test(n),
+    ),
+  );
+  assert.ok(
+    notes.some((n) =>
+      /^left out: iptables-save\.txt:9: -A FORWARD .* -j NFQUEUE .*: unsupported target "NFQUEUE"/.test(n),
+    ),
+  );
+  // 27 IPv6 routes: 20 listed, then a count (the same cap as the comment block).
+  assert.ok(notes.includes('left out: … and 7 more in ip-route-all.json (IPv6 is not simulated yet)'));
+  const comments = yaml.slice(0, yaml.indexOf('\nname:'));
+  for (const l of [
+    '# Left out (natbox does not simulate them):',
+    '#   IPv6 is not simulated yet:',
+    '#     ip-addr.json $[2].addr_info[1]: wan 2001:db8:1::22/64',
+    '#     ss-ltnup.txt:9: tcp LISTEN [::]:443 ("python3")',
+    '#     … and 7 more in ip-route-all.json',
+    '#   multipath routes are not simulated:',
+    '#     ip-route-all.json $[5]: 10.68.0.0/16 with 2 next hops',
+    '#     iptables-save.txt:9: -A FORWARD -i wan -o br-lan -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 1',
+    '# Simulated differently:',
+  ])
+    assert.ok(comments.split('\n').includes(l), `missing comment line: ${l}\n${comments}`);
+});
+
+test('an imported host simulates: its listening socket accepts, a port not listed resets, its MASQUERADE rule applies', () => {
+  const { yaml } = okOf(importHost({ ...FULL, route: sample('ip-route.json') }));
+  const text = yaml.replace(
+    'links: []\nflows: []\n',
+    [
+      '  client:',
+      '    interfaces:',
+      '      eth0: 192.168.1.10/24',
+      '    routes:',
+      '      - default via 192.168.1.1',
+      '  isp:',
+      '    interfaces:',
+      '      eth0: 203.0.113.1/24',
+      '    listen: [tcp/80]',
+      'links:',
+      '  - [router:lan1, client:eth0]',
+      '  - [router:wan, isp:eth0]',
+      'flows:',
+      '  - { name: ssh, from: client, proto: tcp, dst: 192.168.1.1, dport: 22 }',
+      '  - { name: telnet, from: client, proto: tcp, dst: 192.168.1.1, dport: 23 }',
+      '  - { name: web, from: client, proto: tcp, dst: 203.0.113.1, dport: 80 }',
+      '',
+    ].join('\n'),
+  );
+  const r = simulateScenario(text, 'imported.yaml');
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+  assert.deepEqual(
+    r.sim.results.map((f) => [f.flow.name, f.verdict, f.serverSaw]),
+    [
+      ['ssh', 'connected', '192.168.1.10:40000'],
+      ['telnet', 'reset', undefined],
+      ['web', 'connected', '203.0.113.22:40002'],
+    ],
+  );
+});
+
+test('import: an unsupported rule refuses the import without --skip-unsupported, at its line and column', () => {
+  const r = importHost({ ...FULL, skipUnsupported: false });
+  assert.deepEqual(
+    errorsOf(r).map((e) => e.replace(/ \(natbox supports [^)]*\)/, '')),
+    [
+      'iptables-save.txt:6:38: unsupported match "recent"; --skip-unsupported leaves such rules out',
+      'iptables-save.txt:9:57: unsupported target "NFQUEUE" (natbox does not evaluate it); --skip-unsupported leaves such rules out',
+    ],
+  );
+});
+
+test('import --skip-unsupported: a command continued over lines goes whole; a rule the engine refuses goes too', () => {
+  const script =
+    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m recent --set \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
+  const r = importHost({
+    name: 'r',
+    addr: sample('ip-addr.json'),
+    rules: { text: script, file: 'fw.sh' },
+    skipUnsupported: true,
+  });
+  const { yaml, notes } = okOf(r);
+  const { host, built } = loaded(yaml);
+  assert.deepEqual(
+    host.rules!.lines.map((l) => l.value),
+    ['#!/bin/sh', 'iptables -A INPUT -j ACCEPT'],
+  );
+  assert.equal(built.rulesets.get('r')!.tables.get('filter')!.chains.get('INPUT')!.rules.length, 1);
+  assert.ok(
+    notes.some((n) =>
+      n.startsWith(
+        'left out: fw.sh:2: iptables -A INPUT -p tcp -m recent --set -j DROP: unsupported match "recent"',
+      ),
+    ),
+  );
+  // --tcp-option parses (iptables-save prints it) but the engine does not evaluate it.
+  const save =
+    '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --tcp-option 2 -j DROP\n-A INPUT -j ACCEPT\nCOMMIT\n';
+  const refused = importHost({
+    name: 'r',
+    addr: sample('ip-addr.json'),
+    rules: { text: save, file: 'f.save' },
+  });
+  assert.deepEqual(errorsOf(refused), [
+    'f.save:3:1: unsupported match option "--tcp-option" in filter INPUT rule 1 (-A INPUT -p tcp -m tcp --tcp-option 2 -j DROP): natbox cannot simulate it; --skip-unsupported leaves such rules out',
+  ]);
+  const skipped = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('ip-addr.json'),
+      rules: { text: save, file: 'f.save' },
+      skipUnsupported: true,
+    }),
+  );
+  assert.deepEqual(
+    loaded(skipped.yaml).host.rules!.lines.map((l) => l.value),
+    ['*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -j ACCEPT', 'COMMIT'],
+  );
+  assert.ok(
+    skipped.notes.includes(
+      'left out: f.save:3: -A INPUT -p tcp -m tcp --tcp-option 2 -j DROP: unsupported match option "--tcp-option": natbox cannot simulate it',
+    ),
+  );
+});
+
+test('import: every form of ss output the samples hold gives the same sockets; ss -ltn gives the TCP ones', () => {
+  const listenOf = (file: string): string[] => {
+    const { yaml } = okOf(importHost({ ...FULL, listen: sample(file) }));
+    return loaded(yaml).host.listen.map((l) => `${l.proto.value}/${l.port.value}`);
+  };
+  const all = ['tcp/22', 'tcp/80', 'tcp/8080', 'udp/53', 'udp/67'];
+  for (const f of ['ss-ltnu.txt', 'ss-ltnuH.txt', 'ss-ltnup.txt', 'ss-ltnuHp.txt'])
+    assert.deepEqual(listenOf(f), all, f);
+  assert.deepEqual(listenOf('ss-ltn.txt'), ['tcp/22', 'tcp/80', 'tcp/8080']);
+});
+
+test('import: sysctl output, /proc content and --forward', () => {
+  const fwd = (input: Partial<ImportInput>): string | undefined => {
+    const { yaml } = okOf(importHost({ name: 'r', addr: sample('ip-addr.json'), ...input }));
+    return loaded(yaml).host.sysctls.get('net.ipv4.ip_forward')?.value;
+  };
+  assert.equal(fwd({ sysctl: sample('sysctl-ip_forward.txt') }), '1');
+  assert.equal(fwd({ sysctl: sample('proc-ip_forward.txt') }), '1');
+  assert.equal(fwd({ sysctl: { text: 'net.ipv4.ip_forward = 0\n', file: 's' } }), '0');
+  assert.equal(fwd({ sysctl: { text: 'net.ipv4.ip_forward = 0\n', file: 's' }, forward: true }), '1');
+  assert.equal(fwd({}), undefined);
+  const r = importHost({
+    name: 'r',
+    addr: sample('ip-addr.json'),
+    sysctl: {
+      text: 'net.ipv4.ip_forward = 1\nnet.ipv4.conf.eth0.rp_filter = 1\nkernel.hostname = box\n',
+      file: 's',
+    },
+  });
+  const { notes } = okOf(r);
+  assert.deepEqual(
+    notes.filter((n) => n.includes(' s:')),
+    [
+      'left out: s:2: "net.ipv4.conf.eth0.rp_filter" = "1": per-interface sysctls are not simulated (natbox has net.ipv4.conf.all.*)',
+      'left out: s:3: "kernel.hostname" = "box": natbox does not simulate this sysctl',
+    ],
+  );
+  assert.deepEqual(
+    errorsOf(
+      importHost({
+        name: 'r',
+        addr: sample('ip-addr.json'),
+        sysctl: { text: 'net.ipv4.ip_forward = yes\n', file: 's' },
+      }),
+    ),
+    ['s:1:23: "yes" is not a value for net.ipv4.ip_forward (expected 0 or 1)'],
+  );
+});
+
+test('import: ip -j -d addr, ip -j -p addr give the same host as ip -j addr; ip -4 -j addr guesses Ethernet and says so', () => {
+  const hostOf = (file: string): string => {
+    const y = okOf(importHost({ name: 'r', addr: sample(file) })).yaml;
+    return y.slice(y.indexOf('\nname:'));
+  };
+  assert.equal(hostOf('ip-d-addr.json'), hostOf('ip-addr.json'));
+  assert.equal(hostOf('ip-p-addr.json'), hostOf('ip-addr.json'));
+  const r = importHost({ name: 'r', addr: sample('ip-4-addr.json') });
+  const { yaml, notes } = okOf(r);
+  assert.deepEqual(
+    loaded(yaml).host.interfaces.map((i) => [i.name.value, i.addresses.map((a) => a.value)]),
+    [
+      ['wan', ['203.0.113.22/24']],
+      ['br-lan', ['192.168.1.1/24']],
+      ['svc0', ['10.255.0.1/32']],
+    ],
+  );
+  assert.ok(
+    notes.some((n) =>
+      n.startsWith('simulated differently: ip-4-addr.json $[1]: wan: no link type in the input'),
+    ),
+  );
+  assert.ok(
+    notes.includes(
+      'left out: ip-4-addr.json $[4]: tun0 (198.51.100.1/32): link type "none" is not simulated (natbox has Ethernet devices and bridges)',
+    ),
+  );
+});
+
+// ---- malformed input: each an error at its place, never a crash ------------------------------
+
+const ETH0 =
+  '{"ifname":"eth0","link_type":"ether","addr_info":[{"family":"inet","local":"10.0.0.1","prefixlen":24}]}';
+
+test('import: unexpected JSON shapes are errors at their file, line, column and JSON path', () => {
+  const addrErr = (text: string): string[] =>
+    errorsOf(importHost({ name: 'r', addr: { text, file: 'a.json' } }));
+  const routeErr = (text: string): string[] =>
+    errorsOf(
+      importHost({ name: 'r', addr: { text: `[${ETH0}]`, file: 'a.json' }, route: { text, file: 'r.json' } }),
+    );
+  assert.deepEqual(addrErr('[null]'), [
+    'a.json:1:2: $[0]: expected an object (one element of `ip -j addr`), found null',
+  ]);
+  assert.deepEqual(addrErr('[{"ifname":"eth0","link_type":"ether","addr_info":{}}]'), [
+    'a.json:1:51: $[0].addr_info: expected the addresses (a list), found an object',
+  ]);
+  assert.deepEqual(
+    addrErr(
+      '[{"ifname":"eth0","link_type":"ether","address":"zz",\n "addr_info":[{"family":"inet","local":"10.0.0.300","prefixlen":99}]}]',
+    ),
+    [
+      'a.json:1:49: $[0].address: "zz" is not a MAC address (expected xx:xx:xx:xx:xx:xx)',
+      'a.json:2:40: $[0].addr_info[0].local: "10.0.0.300/99" is not an IPv4 prefix (part 300 is over 255)',
+    ],
+  );
+  assert.deepEqual(
+    addrErr(
+      '[{"ifname":"eth0","link_type":"ether","addr_info":[{"family":"inet","local":"10.0.0.3","prefixlen":33}]}]',
+    ),
+    [
+      'a.json:1:100: $[0].addr_info[0].prefixlen: "10.0.0.3/33" is not an IPv4 prefix (prefix length 33 is over 32)',
+    ],
+  );
+  assert.deepEqual(addrErr('[{"ifname":5,"link_type":"ether"}]'), [
+    'a.json:1:12: $[0].ifname: expected the interface name (a string), found a number (5)',
+  ]);
+  assert.deepEqual(addrErr('[{"ifname":"eth0","link_type":"ether","address":"01:00:5e:00:00:01"}]'), [
+    'a.json:1:49: $[0].address: "01:00:5e:00:00:01" is a multicast MAC address (the first byte is odd); an Ethernet device has a unicast one',
+  ]);
+  assert.deepEqual(addrErr('[{"ifname":"a/b","link_type":"ether"}]'), [
+    'a.json:1:12: $[0].ifname: "a/b" is not an interface name (1-15 characters, no "/", ":", spaces or control characters)',
+  ]);
+  assert.deepEqual(
+    addrErr('[{"ifname":"eth0","link_type":"ether"},\n {"ifname":"eth0","link_type":"ether"}]'),
+    ['a.json:2:12: $[1].ifname: "eth0" is listed twice (first at $[0])'],
+  );
+  assert.deepEqual(addrErr('{"ifname":"eth0"}'), [
+    'a.json:1:1: $: expected a list (the output of `ip -j addr`), found an object',
+  ]);
+  assert.deepEqual(addrErr('"x"'), [
+    'a.json:1:1: $: expected a list (the output of `ip -j addr`), found a string ("x")',
+  ]);
+  assert.deepEqual(addrErr(''), [
+    'a.json:1:1: not valid JSON: the input is empty; expected the output of `ip -j addr`',
+  ]);
+  assert.deepEqual(addrErr('[1,2,}'), [
+    'a.json:1:6: not valid JSON: expected a value, found "}"; expected the output of `ip -j addr`',
+  ]);
+  assert.deepEqual(addrErr('[] x'), [
+    'a.json:1:4: not valid JSON: unexpected "x" after the JSON value; expected the output of `ip -j addr`',
+  ]);
+  assert.deepEqual(addrErr('["a\u0001"]'), [
+    'a.json:1:4: not valid JSON: a control character inside a string (write it as \\uXXXX); expected the output of `ip -j addr`',
+  ]);
+  // Deep nesting: no recursion anywhere, so no stack overflow.
+  const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+  assert.deepEqual(addrErr(deep), [
+    'a.json:1:2: $[0]: expected an object (one element of `ip -j addr`), found a list',
+  ]);
+  assert.deepEqual(addrErr(`${'['.repeat(200_000)}`), [
+    'a.json:1:200001: not valid JSON: the input ends in the middle of a value; expected the output of `ip -j addr`',
+  ]);
+
+  assert.deepEqual(routeErr('[null]'), [
+    'r.json:1:2: $[0]: expected an object (one element of `ip -j route`), found null',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":"default","gateway":5}]'), [
+    'r.json:1:29: $[0].gateway: expected the gateway (a string), found a number (5)',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":7}]'), [
+    'r.json:1:9: $[0].dst: expected the destination (a string: default or a prefix), found a number (7)',
+  ]);
+  assert.deepEqual(routeErr('[{"gateway":"10.0.0.9"}]'), [
+    'r.json:1:2: $[0]: missing "dst" (the destination (a string: default or a prefix))',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":"10.300.0.0/16","dev":"eth0"}]'), [
+    'r.json:1:9: $[0].dst: "10.300.0.0/16" is not a destination (expected default or an IPv4 prefix such as 10.0.0.0/8)',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":"default","gateway":"10.0.0.x"}]'), [
+    'r.json:1:29: $[0].gateway: "10.0.0.x" is not an IPv4 gateway address',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":"10.1.0.0/16","dev":"eth0","metric":-1}]'), [
+    'r.json:1:45: $[0].metric: expected the metric (a whole number), found a number (-1)',
+  ]);
+  assert.deepEqual(routeErr('[{"dst":"10.1.0.0/16"}]'), [
+    'r.json:1:2: $[0]: a route needs a gateway or a device ("gateway" or "dev")',
+  ]);
+});
+
+test('import: a route natbox cannot build (device or gateway missing from the scenario) is left out and listed', () => {
+  const r = importHost({
+    name: 'r',
+    addr: { text: `[${ETH0}]`, file: 'a.json' },
+    route: {
+      text: JSON.stringify([
+        { dst: '10.1.0.0/16', gateway: '10.0.0.254', dev: 'eth0' },
+        { dst: '10.2.0.0/16', gateway: '10.9.0.1' },
+        { dst: '10.3.0.0/16', dev: 'wg0' },
+        { dst: '10.4.0.0/16', gateway: '10.0.0.254', prefsrc: '10.9.9.9' },
+        { dst: 'default', gateway: '10.9.0.1', dev: 'eth0', flags: ['onlink'] },
+      ]),
+      file: 'r.json',
+    },
+  });
+  const { yaml, notes } = okOf(r);
+  assert.deepEqual(
+    loaded(yaml).host.routes.map((x) => x.value),
+    ['10.1.0.0/16 via 10.0.0.254 dev eth0', '10.4.0.0/16 via 10.0.0.254'],
+  );
+  assert.deepEqual(notes, [
+    'left out: r.json $[1]: 10.2.0.0/16 via 10.9.0.1: the gateway is not on a network of the imported addresses',
+    'left out: r.json $[2]: 10.3.0.0/16 dev wg0: device wg0 is not in the scenario',
+    'left out: r.json $[4]: default via 10.9.0.1 dev eth0: onlink gateways are not simulated',
+    'simulated differently: r.json $[3].prefsrc: 10.4.0.0/16 via 10.0.0.254 src 10.9.9.9: the preferred source is not an address of the scenario host; left out of the route',
+    'simulated differently: (no --sysctl): net.ipv4.ip_forward: not read: the host does not forward (give --sysctl FILE or --forward)',
+  ]);
+});
+
+test('import: ss output that is not ss output is an error at its line and column', () => {
+  const listenErr = (text: string): string[] =>
+    errorsOf(
+      importHost({
+        name: 'r',
+        addr: { text: `[${ETH0}]`, file: 'a.json' },
+        listen: { text, file: 'ss.txt' },
+      }),
+    );
+  assert.deepEqual(listenErr('tcp LISTEN 0 128 0.0.0.0:ssh 0.0.0.0:*\n'), [
+    'ss.txt:1:26: port "ssh" is a service name: capture numeric ports with `ss -ltnu` (-n)',
+  ]);
+  assert.deepEqual(listenErr('tcp LISTEN 0 128 0.0.0.0:0 0.0.0.0:*\n'), [
+    'ss.txt:1:26: 0 is not a port number (1-65535)',
+  ]);
+  assert.deepEqual(listenErr('tcp LISTEN 0 128 10.0.0.999:80 0.0.0.0:*\n'), [
+    'ss.txt:1:18: "10.0.0.999" is not an address (expected what ss prints: 0.0.0.0, *, [::], an IPv4 or IPv6 address)',
+  ]);
+  assert.deepEqual(listenErr('hello world\n'), [
+    'ss.txt:1:7: expected a socket state (LISTEN, UNCONN, …), found "world"; expected the output of `ss -ltnu`',
+  ]);
+  assert.deepEqual(listenErr('tcp LISTEN 0 128\n'), [
+    'ss.txt:1:17: expected Recv-Q, Send-Q, the local and the peer address:port after the state (the output of `ss -ltnu`)',
+  ]);
+});
+
+test('import: limits are errors that say so', () => {
+  const big = 'x'.repeat(IMPORT_LIMITS.inputChars + 1);
+  assert.deepEqual(errorsOf(importHost({ name: 'r', addr: { text: big, file: 'a.json' } })), [
+    `a.json:1:1: ${IMPORT_LIMITS.inputChars + 1} characters: natbox import reads at most ${IMPORT_LIMITS.inputChars} per file`,
+  ]);
+  const many = `[${Array.from({ length: IMPORT_LIMITS.elements + 1 }, () => '{}').join(',')}]`;
+  assert.deepEqual(errorsOf(importHost({ name: 'r', addr: { text: many, file: 'a.json' } })), [
+    `a.json:1:${2 + 3 * IMPORT_LIMITS.elements}: $[${IMPORT_LIMITS.elements}]: more than ${IMPORT_LIMITS.elements} elements: natbox import reads at most ${IMPORT_LIMITS.elements}`,
+  ]);
+  const routes = JSON.stringify(
+    Array.from({ length: IMPORT_LIMITS.routes + 1 }, (_, i) => ({
+      dst: `10.${i >> 8}.${i & 255}.0/24`,
+      dev: 'eth0',
+    })),
+  );
+  const e = errorsOf(
+    importHost({
+      name: 'r',
+      addr: { text: `[${ETH0}]`, file: 'a.json' },
+      route: { text: routes, file: 'r.json' },
+    }),
+  );
+  assert.equal(e.length, 1);
+  assert.match(
+    e[0]!,
+    /^r\.json:1:\d+: \$\[10000\]: more than 10000 routes: natbox import takes at most 10000/,
+  );
+  const devices = JSON.stringify(
+    Array.from({ length: IMPORT_LIMITS.devices + 1 }, (_, i) => ({ ifname: `v${i}`, link_type: 'ether' })),
+  );
+  assert.deepEqual(
+    errorsOf(importHost({ name: 'r', addr: { text: devices, file: 'a.json' } })).map((x) =>
+      x.replace(/^a\.json:1:\d+: /, ''),
+    ),
+    [
+      `$[${IMPORT_LIMITS.devices}]: more than ${IMPORT_LIMITS.devices} Ethernet devices: natbox import takes at most ${IMPORT_LIMITS.devices}`,
+    ],
+  );
+  // Many errors: the first 20 and a count.
+  const bad = `[${Array.from({ length: 50 }, () => 'null').join(',')}]`;
+  const be = errorsOf(importHost({ name: 'r', addr: { text: bad, file: 'a.json' } }));
+  assert.equal(be.length, 21);
+  assert.match(be[20]!, /… and 30 more errors$/);
+});
+
+// ---- the JSON position helpers -----------------------------------------------------------------
+
+test('import-json: jsonSyntaxError agrees with JSON.parse, and locateJson finds values', () => {
+  fc.assert(
+    fc.property(
+      fc.string({
+        unit: fc.constantFrom(
+          '[',
+          ']',
+          '{',
+          '}',
+          '"',
+          ':',
+          ',',
+          '1',
+          '-',
+          'e',
+          'n',
+          'u',
+          'l',
+          ' ',
+          '\\',
+          'a',
+        ),
+      }),
+      (s) => {
+        let valid = true;
+        try {
+          JSON.parse(s);
+        } catch {
+          valid = false;
+        }
+        const e = jsonSyntaxError(s);
+        assert.equal(e === undefined, valid, `${JSON.stringify(s)}: ${JSON.stringify(e)}`);
+        if (e) assert.ok(e.offset >= 0 && e.offset <= s.length);
+      },
+    ),
+    { seed: 4242, numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.boolean(), (v, pretty) => {
+      const text = JSON.stringify(v, null, pretty ? 2 : undefined) ?? 'null';
+      assert.equal(jsonSyntaxError(text), undefined);
+      // Every path to a leaf finds a value that parses back to that leaf.
+      const walk = (x: unknown, path: (string | number)[]): void => {
+        if (Array.isArray(x)) x.forEach((y, i) => walk(y, [...path, i]));
+        else if (x !== null && typeof x === 'object')
+          for (const [k, y] of Object.entries(x)) walk(y, [...path, k]);
+        else {
+          const at = locateJson(text, path);
+          const rest = text.slice(at);
+          const tok = JSON.stringify(x);
+          assert.ok(rest.startsWith(tok), `${JSON.stringify(path)} in ${text}: at ${at}`);
+        }
+      };
+      if (!Array.isArray(v) || v.length < 50) walk(v, []);
+    }),
+    { seed: 4243, numRuns: 300 },
+  );
+  assert.deepEqual(lineColumn('ab\ncd', 4), { line: 2, column: 2 });
+});
+
+// ---- the property: arbitrary input never crashes, and what is printed loads -----------------
+
+/** Mostly values the tools print, sometimes wrong ones, rarely any JSON at all. */
+const pick = <T>(good: readonly T[], bad: readonly unknown[] = []): fc.Arbitrary<unknown> =>
+  fc.oneof(
+    { weight: 80, arbitrary: fc.constantFrom(...good) },
+    ...(bad.length ? [{ weight: 1, arbitrary: fc.constantFrom(...bad) }] : []),
+    { weight: 1, arbitrary: fc.jsonValue() },
+  );
+const plausibleAddr = fc.oneof(
+  fc.record(
+    {
+      family: pick(['inet'], ['mpls']),
+      local: pick(
+        ['10.0.0.1', '10.0.0.2', '192.0.2.1', '198.51.100.7', '127.0.0.1'],
+        ['10.0.0.300', '0.0.0.0'],
+      ),
+      prefixlen: pick([8, 24, 30, 32], [33, -1, 1.5]),
+    },
+    { requiredKeys: ['family', 'local', 'prefixlen'] },
+  ),
+  fc.record(
+    {
+      family: pick(['inet6']),
+      local: pick(['2001:db8::1', 'fe80::1', '::1'], ['1.2.3.4']),
+      prefixlen: pick([64, 128], [129]),
+    },
+    { requiredKeys: ['family', 'local', 'prefixlen'] },
+  ),
+);
+const plausibleLink = fc.record(
+  {
+    ifname: pick(['lo', 'eth0', 'eth1', 'br0', 'wan', 'tun0'], ['a/b', '', 'x'.repeat(16)]),
+    link_type: pick(['ether', 'ether', 'ether', 'loopback', 'none'], ['ipip']),
+    address: pick(
+      ['02:00:00:00:00:01', '02:00:00:00:00:02', '0A:00:00:00:00:03'],
+      ['01:00:5e:00:00:01', 'zz'],
+    ),
+    master: pick(['br0', 'eth0', 'lo', 'nope', 'tun0']),
+    flags: pick([['UP'], ['LOOPBACK'], ['POINTOPOINT'], []]),
+    linkinfo: pick([{ info_kind: 'bridge' }, { info_kind: 'veth' }, { info_kind: 'bond' }, {}]),
+    addr_info: fc.oneof(
+      {
+        weight: 80,
+        arbitrary: fc.array(
+          fc.oneof({ weight: 80, arbitrary: plausibleAddr }, { weight: 1, arbitrary: fc.jsonValue() }),
+          { maxLength: 4 },
+        ),
+      },
+      { weight: 1, arbitrary: fc.jsonValue() },
+    ),
+  },
+  { requiredKeys: ['ifname'] },
+);
+const simpleRoute = fc.record(
+  {
+    dst: fc.constantFrom('default', '10.1.0.0/16', '172.16.0.0/12', '10.0.0.5'),
+    gateway: fc.constantFrom('10.0.0.254', '192.0.2.254'),
+    dev: fc.constantFrom('eth0', 'eth1', 'wan'),
+    metric: fc.constantFrom(0, 100),
+    prefsrc: fc.constantFrom('10.0.0.1', '192.0.2.1'),
+  },
+  { requiredKeys: ['dst', 'gateway'] },
+);
+const plausibleRoute = fc.record(
+  {
+    dst: pick(['default', '10.1.0.0/16', '192.0.2.0/24', '10.0.0.5', '2001:db8::/32'], ['x', '10.0.0.1/33']),
+    gateway: pick(['10.0.0.254', '192.0.2.254', '10.9.9.9', '198.51.100.1', '2001:db8::1'], ['10.0.0.x']),
+    dev: pick(['eth0', 'eth1', 'br0', 'lo', 'tun0', 'nope'], ['a b']),
+    type: pick(['unicast', 'blackhole', 'local']),
+    table: pick(['main', 'local', '100']),
+    protocol: pick(['kernel', 'static', 'boot']),
+    prefsrc: pick(['10.0.0.1', '10.0.0.2', '1.2.3.4'], ['x']),
+    metric: pick([0, 100, 1024], [2 ** 32, -5]),
+    flags: pick([['onlink'], [], ['linkdown']]),
+    nexthops: pick([[{ gateway: '10.0.0.254', dev: 'eth0' }]]),
+  },
+  { requiredKeys: ['dst'] },
+);
+/** Most generated lists name each interface once, as ip does; a few keep their duplicates. */
+const uniqueNames = (v: unknown[]): unknown[] => {
+  const seen = new Set<unknown>();
+  return v.filter((x, i) => {
+    const n =
+      x !== null && typeof x === 'object' && 'ifname' in x ? (x as { ifname: unknown }).ifname : undefined;
+    if (n === undefined || i === 5) return true;
+    if (seen.has(n)) return false;
+    seen.add(n);
+    return true;
+  });
+};
+const listOrAnything = <T>(arb: fc.Arbitrary<T>, first?: unknown): fc.Arbitrary<string> =>
+  fc.oneof(
+    {
+      weight: 20,
+      arbitrary: fc
+        .array(fc.oneof({ weight: 80, arbitrary: arb }, { weight: 1, arbitrary: fc.jsonValue() }), {
+          maxLength: 6,
+        })
+        .map((v) =>
+          JSON.stringify(uniqueNames(first !== undefined && v.length % 2 === 0 ? [first, ...v] : v)),
+        ),
+    },
+    { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? '') },
+    { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  );
+const ssLine = fc.oneof(
+  {
+    weight: 60,
+    arbitrary: fc.constantFrom(
+      'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess',
+      'tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:*',
+      'tcp LISTEN 0 128 10.0.0.1:80 0.0.0.0:*',
+      'LISTEN 0 128 192.0.2.1:443 0.0.0.0:*',
+      'udp UNCONN 0 0 *:53 *:*',
+      'udp UNCONN 0 0 0.0.0.0%eth0:67 0.0.0.0:*',
+      'udp UNCONN 0 0 [::ffff:10.0.0.2]:53 *:*',
+      'tcp LISTEN 0 128 [::]:443 [::]:*',
+      'tcp LISTEN 0 128 127.0.0.53%lo:53 0.0.0.0:*',
+      'u_str LISTEN 0 128 /run/x 0 * 0',
+      'tcp ESTAB 0 0 10.0.0.1:22 10.0.0.9:5000',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      maxLength: 30,
+      unit: fc.constantFrom('t', 'c', 'p', ' ', ':', '0', '1', '[', ']', '*', '%', 'L', '.', '\t'),
+    }),
+  },
+);
+const sysctlLine = fc.oneof(
+  {
+    weight: 60,
+    arbitrary: fc.constantFrom(
+      'net.ipv4.ip_forward = 1',
+      'net.ipv4.ip_forward=0',
+      'net.ipv4.tcp_syn_retries = 0',
+      'net.netfilter.nf_conntrack_udp_timeout = 30',
+      'net.ipv4.conf.eth0.rp_filter = 1',
+      'a.b = c',
+      '# x',
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+);
+
+test('import never throws: any input gives a scenario that loads and builds, or input errors with positions', () => {
+  let produced = 0;
+  let withDevices = 0;
+  let withRoutes = 0;
+  const runs = Number(process.env.NATBOX_FC_RUNS ?? 300) || 300;
+  fc.assert(
+    fc.property(
+      listOrAnything(plausibleLink, JSON.parse(ETH0)),
+      fc.option(
+        listOrAnything(
+          fc.oneof({ weight: 3, arbitrary: simpleRoute }, { weight: 1, arbitrary: plausibleRoute }),
+        ),
+      ),
+      fc.option(fc.array(ssLine, { maxLength: 5 }).map((l) => l.join('\n'))),
+      fc.option(fc.array(sysctlLine, { maxLength: 4 }).map((l) => l.join('\n'))),
+      fc.boolean(),
+      (addr, route, listen, sysctl, forward) => {
+        const input: ImportInput = {
+          name: 'box',
+          addr: { text: addr, file: 'a.json' },
+          ...(route !== null ? { route: { text: route, file: 'r.json' } } : {}),
+          ...(listen !== null ? { listen: { text: listen, file: 'ss.txt' } } : {}),
+          ...(sysctl !== null ? { sysctl: { text: sysctl, file: 's.txt' } } : {}),
+          forward,
+        };
+        const r = importHost(input);
+        if (r.ok) {
+          const { host } = loaded(r.yaml);
+          produced++;
+          if (host.interfaces.length + host.bridges.length > 0) withDevices++;
+          if (host.routes.length > 0) withRoutes++;
+          return;
+        }
+        assert.ok(!r.internal, r.errors.map(formatImportError).join('\n'));
+        assert.ok(r.errors.length > 0);
+        const texts: Record<string, string> = {
+          'a.json': addr,
+          'r.json': route ?? '',
+          'ss.txt': listen ?? '',
+          's.txt': sysctl ?? '',
+        };
+        for (const e of r.errors) {
+          assert.ok(e.file in texts, formatImportError(e));
+          const lines = texts[e.file]!.split('\n').length;
+          assert.ok(e.line >= 1 && e.line <= lines && e.column >= 1, formatImportError(e));
+          assert.ok(e.message.length > 0);
+          assert.ok(!/\n/.test(formatImportError(e)));
+        }
+      },
+    ),
+    { seed: 20261201, numRuns: runs },
+  );
+  // The generators reach scenarios, not only errors: the "what it prints loads" half is exercised.
+  console.log(
+    `# ${runs} runs: ${produced} scenarios, ${withDevices} with devices, ${withRoutes} with routes`,
+  );
+  assert.ok(produced >= runs / 10 && withDevices >= runs / 20 && withRoutes >= runs / 100);
+});
+
+// ---- the command ------------------------------------------------------------------------------
+
+function natbox(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('natbox import: exit 2 with positioned errors on bad shapes (was an internal error, exit 70), 0 on the samples', () => {
+  const r = natbox('import', '--addr', '-');
+  assert.equal(r.code, 2); // empty standard input
+  assert.equal(
+    r.err,
+    '<stdin>:1:1: not valid JSON: the input is empty; expected the output of `ip -j addr`\n',
+  );
+  const n = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', '--addr', '-'], {
+    cwd: root,
+    encoding: 'utf8',
+    input: '[null]',
+  });
+  assert.equal(n.status, 2);
+  assert.equal(n.stderr, '<stdin>:1:2: $[0]: expected an object (one element of `ip -j addr`), found null\n');
+  const s = (f: string): string => `${SAMPLES}/${f}`;
+  const ok = natbox(
+    'import',
+    '--addr',
+    s('ip-addr.json'),
+    '--route',
+    s('ip-route.json'),
+    '--rules',
+    s('iptables-save.txt'),
+    '--sysctl',
+    s('sysctl-ip_forward.txt'),
+    '--listen',
+    s('ss-ltnu.txt'),
+    '--skip-unsupported',
+  );
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(
+    ok.err,
+    /^note: left out: test\/scenario\/import-samples\/iptables-save\.txt:9: -A FORWARD .*NFQUEUE/m,
+  );
+  assert.match(
+    ok.err,
+    /^note: left out: test\/scenario\/import-samples\/ss-ltnu\.txt:4: udp UNCONN \[2001:db8:1::22\]:5353: IPv6 is not simulated yet$/m,
+  );
+  loaded(ok.out);
+  const refused = natbox('import', '--addr', s('ip-addr.json'), '--rules', s('iptables-save.txt'));
+  assert.equal(refused.code, 2);
+  assert.equal(refused.out, '');
+  assert.match(
+    refused.err,
+    /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "recent"/,
+  );
+  const name = natbox('import', '--addr', s('ip-addr.json'), '--name', 'my box');
+  assert.equal(name.code, 2);
+  assert.equal(name.err, '--name: "my box" is not a host name (use letters, digits, ".", "_" and "-")\n');
+  const missing = natbox('import', '--addr', s('nope.json'));
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err, `natbox: ${s('nope.json')}: no such file\n`);
+});
+
+test('natbox rules save --skip-unsupported leaves out what natbox cannot model and lists it; without it, exit 2', () => {
+  const file = `${SAMPLES}/iptables-save.txt`;
+  const refused = natbox('rules', 'save', file);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.out, '');
+  assert.match(
+    refused.err,
+    /iptables-save\.txt:9:57: unsupported target "NFQUEUE" \(natbox does not evaluate it\); --skip-unsupported leaves such rules out/,
+  );
+  const r = natbox('rules', 'save', '--skip-unsupported', file);
+  assert.equal(r.code, 0, r.err);
+  // What iptables-save prints for the same file less the two rules (tables in natbox's order).
+  const kept = readFileSync(`${root}${file}`, 'utf8')
+    .split('\n')
+    .filter((l) => !/^#/.test(l) && !/-m recent|NFQUEUE/.test(l) && l !== '');
+  const filter = kept.slice(0, kept.indexOf('COMMIT') + 1);
+  const nat = kept.slice(kept.indexOf('COMMIT') + 1);
+  assert.equal(r.out, [...filter, ...nat, ''].join('\n'));
+  assert.deepEqual(
+    r.err
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/ \(natbox supports [^)]*\)/, '')),
+    [
+      `${file}:6:38: left out (--skip-unsupported): unsupported match "recent": -A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh --mask 255.255.255.255 --rsource -j DROP`,
+      `${file}:9:57: left out (--skip-unsupported): unsupported target "NFQUEUE" (natbox does not evaluate it): -A FORWARD -i wan -o br-lan -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 1`,
+    ],
+  );
+});
+
+test('import never throws on edited iptables-save output: a scenario that loads, or errors at rules lines', () => {
+  const save = sample('iptables-save.txt').text;
+  const edit = fc.record({
+    at: fc.nat({ max: save.length }),
+    del: fc.nat({ max: 8 }),
+    ins: fc.string({
+      maxLength: 6,
+      unit: fc.constantFrom(
+        ':',
+        '-',
+        ' ',
+        '\n',
+        '\t',
+        '"',
+        "'",
+        '\\',
+        '#',
+        '|',
+        'A',
+        '*',
+        'x',
+        '1',
+        '/',
+        '\r',
+        '%',
+      ),
+    }),
+  });
+  fc.assert(
+    fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), fc.boolean(), (edits, skip) => {
+      let text = save;
+      for (const e of edits) text = text.slice(0, e.at) + e.ins + text.slice(e.at + e.del);
+      const r = importHost({
+        name: 'r',
+        addr: sample('ip-addr.json'),
+        rules: { text, file: 'rules.save' },
+        skipUnsupported: skip,
+      });
+      if (r.ok) {
+        loaded(r.yaml);
+        return;
+      }
+      assert.ok(!r.internal, r.errors.map(formatImportError).join('\n'));
+      for (const e of r.errors)
+        assert.ok(e.file === 'rules.save' && e.line >= 1 && e.column >= 1, formatImportError(e));
+    }),
+    { seed: 20261202, numRuns: Number(process.env.NATBOX_FC_RUNS ?? 300) || 300 },
+  );
 });

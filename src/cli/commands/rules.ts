@@ -13,10 +13,16 @@ export function registerRules(program: Command): void {
     .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
     .option('-c, --counters', 'include packet and byte counters')
     .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
-    .action(async (files: string[], opts: { counters?: boolean; ipset?: string[] }) => {
-      const { rulesSaveCommand } = await import('../rules.ts');
-      process.exitCode = await rulesSaveCommand(files, opts);
-    });
+    .option(
+      '--skip-unsupported',
+      'leave out the rules that use a match, target or option natbox does not model (each listed on standard error) instead of refusing the file',
+    )
+    .action(
+      async (files: string[], opts: { counters?: boolean; ipset?: string[]; skipUnsupported?: boolean }) => {
+        const { rulesSaveCommand } = await import('../rules.ts');
+        process.exitCode = await rulesSaveCommand(files, opts);
+      },
+    );
   rules
     .command('list')
     .description(
