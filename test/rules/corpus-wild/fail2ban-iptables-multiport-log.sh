@@ -1,11 +1,12 @@
-# origin: github.com/fail2ban/fail2ban config/action.d/iptables-multiport-log.conf (actionstart, actionban)
-#   at commit deffcbcd1712a3a0cbd79c1da324096ebf36d306, with the concrete values of the project's own
-#   test fail2ban/tests/servertestcase.py (jail "none (not in the test; values of jail.conf [sshd]: name=sshd, port=ssh, protocol=tcp": chain INPUT, blocktype REJECT --reject-with icmp-port-unreachable))
+# origin: github.com/fail2ban/fail2ban config/action.d/iptables-multiport-log.conf (actionstart,
+#   actionban) with the defaults of config/action.d/iptables.conf (chain INPUT, blocktype
+#   REJECT --reject-with icmp-port-unreachable, returntype RETURN, lockingopt -w) and the values
+#   of config/jail.conf [sshd] (name sshd, port ssh, protocol tcp), commit
+#   deffcbcd1712a3a0cbd79c1da324096ebf36d306 (this action has no case in the project's tests)
 # license: GPL-2.0-or-later (fail2ban)
-# changed: the actionstart shell ({ iptables -C ... } || { ... }, for chain/proto loops) is
-#   expanded into the commands it runs on a fresh host; then actionban for 192.0.2.1 (the
-#   test's address) and two more addresses 198.51.100.7, 203.0.113.9. ip6tables half left out.
-# changed too: $(expr f2b-sshd : ...) in --log-prefix evaluated to its value "f2b-sshd:DROP ".
+# changed: actionstart written out with those values, $(expr f2b-sshd : '\(.\{1,23\}\)') in
+#   --log-prefix evaluated to its value "f2b-sshd"; then actionban for 192.0.2.1,
+#   198.51.100.7, 203.0.113.9. No ip6tables.
 iptables -w -N f2b-sshd
 iptables -w -A f2b-sshd -j RETURN
 iptables -w -I INPUT 1 -p tcp -m multiport --dports ssh -j f2b-sshd
