@@ -1,0 +1,21 @@
+# origin: github.com/libvirt/libvirt tests/nwfilterxml2firewalldata/example-1-linux.args, commit 02b8045517660b393ee91aef41668ec85057085b:
+#   the iptables commands libvirt's nwfilter (ebiptables driver) runs for the filter in
+#   tests/nwfilterxml2firewalldata/example-1.xml on interface vnet0
+# license: LGPL-2.1-or-later (libvirt)
+# changed: the three per-interface chains FP-vnet0, FJ-vnet0, HJ-vnet0 created first
+#   (libvirt's driver creates them before these commands); backslash-continued lines joined;
+iptables -w -N FP-vnet0
+iptables -w -N FJ-vnet0
+iptables -w -N HJ-vnet0
+iptables -w -A FJ-vnet0 -p tcp --sport 22 -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FP-vnet0 -p tcp --dport 22 -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT
+iptables -w -A HJ-vnet0 -p tcp --sport 22 -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FJ-vnet0 -p icmp -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FP-vnet0 -p icmp -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT
+iptables -w -A HJ-vnet0 -p icmp -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FJ-vnet0 -p all -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FP-vnet0 -p all -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT
+iptables -w -A HJ-vnet0 -p all -m conntrack --ctstate ESTABLISHED -j RETURN
+iptables -w -A FJ-vnet0 -p all -j DROP
+iptables -w -A FP-vnet0 -p all -j DROP
+iptables -w -A HJ-vnet0 -p all -j DROP
