@@ -3,7 +3,7 @@
 // namespaces, iptables, tcpdump, conntrack) skip, saying why, where the machine cannot do them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -351,6 +351,76 @@ test(
       assert.doesNotMatch(left, new RegExp(`nbx-${r.pid}-`), 'every namespace of the run is gone');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "live: the kernel's reading of the rules is checked before anything is sent (exit 2, not a difference)",
+  { skip: noKernel },
+  async () => {
+    const p = prepared(EXAMPLES[0]!);
+    // As if a rule reached the kernel's iptables in a form natbox read otherwise: its text (what the
+    // kernel gets) says 8.8.8.8 while natbox's parsed rule, checked before, says 192.168.1.200.
+    const scenario = {
+      ...p.scenario,
+      hosts: p.scenario.hosts.map((h) =>
+        h.rules
+          ? {
+              ...h,
+              rules: {
+                lines: h.rules.lines.map((l) => ({
+                  ...l,
+                  value: l.value.replace('--to-destination 192.168.1.200', '--to-destination 8.8.8.8'),
+                })),
+              },
+            }
+          : h,
+      ),
+    };
+    const { report, run } = await verifyPrepared({ ...p, scenario }, { backend: 'nft', runId: 91 });
+    assert.equal(report.status, 'error');
+    assert.equal(report.failure, 'input');
+    assert.equal(run, undefined);
+    assert.match(
+      report.error ?? '',
+      /^router: the kernel's iptables-nft read the rules with public addresses outside the documentation ranges \(8\.8\.8\.8\); nothing was sent$/,
+    );
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(left, new RegExp(`nbx-${process.pid}-91-`));
+  },
+);
+
+test(
+  'live: SIGINT removes every namespace of the run, also with --keep (exit 130)',
+  { skip: noKernel },
+  async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--keep', EXAMPLES[0]!],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const prefix = `nbx-${child.pid}-0-`;
+    const list = (): string => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    try {
+      // Interrupted while the run is being built: its namespace for unlinked interfaces exists.
+      const end = Date.now() + 60_000;
+      while (!list().includes(`${prefix}void`) && Date.now() < end && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(list(), new RegExp(`${prefix}router`), stderr);
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, /natbox verify: SIGINT: removed the namespaces and processes of this run/);
+      assert.doesNotMatch(list(), new RegExp(prefix));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const ns of list().split('\n'))
+        if (ns.startsWith(prefix)) spawnSync('ip', ['netns', 'del', ns.split(' ')[0]!], { timeout: 5000 });
     }
   },
 );
