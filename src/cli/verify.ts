@@ -86,7 +86,15 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
   if (opts.json) {
     process.stdout.write(
       JSON.stringify(
-        { format: VERIFY_FORMAT, kernel, iptables: ipt, backend, ok, scenarios: reports },
+        {
+          format: VERIFY_FORMAT,
+          kernel,
+          iptables: ipt,
+          backend,
+          ok,
+          scenarios: reports,
+          ...(opts.keep ? { kept: { namespaces: kept.flat(), remove: removeCommand(kept.flat()) } } : {}),
+        },
         null,
         2,
       ) + '\n',

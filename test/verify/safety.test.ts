@@ -144,6 +144,27 @@ test('octal and hex forms, which iptables and ip read otherwise than natbox, are
   ok(variant(['-j DNAT', '-m comment --comment "v1.05 of 010.0.0.1" -j DNAT']));
 });
 
+test('networks too: a connected network or a route reaching public space is refused', () => {
+  assert.match(
+    refused(variant(['interfaces: { eth0: 82.120.11.1/24 }', 'interfaces: { eth0: 198.51.100.1/16 }'])),
+    /wanhost: the network of eth0 198\.51\.0\.0\/16 \(198\.51\.0\.0-198\.51\.255\.255\) reaches public addresses/,
+  );
+  const routes = (r: string): string =>
+    refused(variant(['routes: [default via 192.168.1.1]', `routes: [default via 192.168.1.1, ${r}]`]));
+  assert.match(routes('172.16.0.0/11 via 192.168.1.1'), /client: the route to 172\.0\.0\.0\/11 /);
+  // Half of everything: it starts and ends in safe space, and covers public space between.
+  assert.match(
+    routes('0.0.0.0/1 via 192.168.1.1'),
+    /client: the route to 0\.0\.0\.0\/1 \(0\.0\.0\.0-127\.255\.255\.255\)/,
+  );
+  ok(
+    variant([
+      'routes: [default via 192.168.1.1]',
+      'routes: [default via 192.168.1.1, 10.0.0.0/8 via 192.168.1.1]',
+    ]),
+  );
+});
+
 test('documentation /24s the scenario uses, however written, are not moved onto', () => {
   const escapedDoc = [
     'interfaces: { eth0: 82.120.11.1/24 }',

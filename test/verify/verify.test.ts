@@ -290,7 +290,11 @@ test(
     const removal = /^remove them all with:\n {2}(for ns in .*; done)$/m.exec(r.stderr)?.[1];
     const kept = [...r.stderr.matchAll(/^ {4}(\S+) +(ip netns exec (\S+) bash)$/gm)];
     try {
-      const doc = JSON.parse(r.stdout) as { ok: boolean; scenarios: ScenarioReport[] };
+      const doc = JSON.parse(r.stdout) as {
+        ok: boolean;
+        scenarios: ScenarioReport[];
+        kept: { namespaces: string[]; remove: string };
+      };
       assert.equal(r.status, 0, `${doc.scenarios.map(renderReport).join('\n')}\n${r.stderr}`);
       assert.equal(doc.scenarios[0]!.status, 'match');
       // One namespace per host, named after the run's process; each line enters its namespace.
@@ -302,6 +306,7 @@ test(
       );
       assert.ok(kept.every((m) => m[3] === m[1]));
       assert.ok(removal, r.stderr);
+      assert.deepEqual(doc.kept, { namespaces: kept.map((m) => m[1]), remove: removal });
       const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
       for (const m of kept) assert.match(listed, new RegExp(`^${m[1]}\\b`, 'm'));
       // The printed command enters the router's namespace, as the run left it.

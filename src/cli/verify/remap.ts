@@ -201,8 +201,53 @@ export function liveSafetyProblems(sc: Scenario, built: Built): string[] {
       `${where}: ${what} ${formatIpv4(a)} is a public address outside the documentation ranges (${DOC_TEXT}): a live run only uses those; natbox verify moves public /24s written as a.b.c.d there, but not this one, as it is written`,
     );
   });
+  // Networks: an interface's connected route and a route's destination stay in safe space too
+  // (203.0.113.5/16 would route 203.0.0.0/16 onto the link). The default route is everyone's.
+  const network = (addr: number, len: number, loc: SourceLoc | undefined, what: string): void => {
+    if (len === 0) return;
+    const mask = len === 32 ? 0xffffffff : ~(0xffffffff >>> len) >>> 0;
+    const first = (addr & mask) >>> 0;
+    const last = (first | ~mask) >>> 0;
+    if (!sameSafeRange(first, last))
+      out.add(
+        `${loc ? `${loc.file}:${loc.line}:${loc.column}` : sc.file}: ${what} ${formatIpv4(first)}/${len} (${formatIpv4(first)}-${formatIpv4(last)}) reaches public addresses outside the documentation ranges (${DOC_TEXT}): a live run only uses those`,
+      );
+  };
+  built.world.hosts.forEach((h, hi) => {
+    const spec = sc.hosts[hi]!;
+    const devs = [
+      ...h.ifaces.map((d, k) => ({ d, spec: spec.interfaces[k]! })),
+      ...h.bridges.map((d, k) => ({ d, spec: spec.bridges[k]! })),
+    ];
+    for (const { d, spec: ds } of devs)
+      d.addrs.forEach((a, k) =>
+        network(a.addr, a.len, ds.addresses[k]?.loc ?? ds.name.loc, `${h.name}: the network of ${d.name}`),
+      );
+    h.routes.forEach((r, k) => network(r.addr, r.len, spec.routes[k]?.loc, `${h.name}: the route to`));
+  });
   return [...out];
 }
+
+/** The safe ranges, as [first, last]: a network is safe when it lies within one of them. */
+const SAFE_RANGES: readonly (readonly [number, number])[] = [
+  ['0.0.0.0', 32],
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['224.0.0.0', 3],
+  ['192.0.2.0', 24],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+].map(([net, len]) => {
+  const a = (net as string).split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  return [a, a + 2 ** (32 - (len as number)) - 1] as const;
+});
+
+const sameSafeRange = (first: number, last: number): boolean =>
+  SAFE_RANGES.some(([a, b]) => first >= a && last <= b);
 
 /** Calls `fn` with every address a ruleset holds (rule matches and NAT/NETMAP targets). */
 export function rulesetAddresses(
