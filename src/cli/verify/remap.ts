@@ -31,29 +31,32 @@ export interface Remap {
 
 const QUAD = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?(?![\d.])/g;
 
+/**
+ * The ranges a live run may use, as [first, last]: private, shared (CGN), loopback, link-local,
+ * multicast and above (with the broadcast address), documentation, and 0.0.0.0.
+ */
+const SAFE_RANGES: readonly (readonly [number, number])[] = [
+  ['0.0.0.0', 32],
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['224.0.0.0', 3],
+  ['192.0.2.0', 24],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+].map(([net, len]) => {
+  const a = (net as string).split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  return [a, a + 2 ** (32 - (len as number)) - 1] as const;
+});
+
+const sameSafeRange = (first: number, last: number): boolean =>
+  SAFE_RANGES.some(([a, b]) => first >= a && last <= b);
+
 /** Whether a live run may put this address in a namespace as it is. */
-export function isLiveSafe(a: number): boolean {
-  const in_ = (net: string, len: number): boolean => {
-    const n = parseIpv4(net);
-    if (!n.ok) return false;
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    return (a & mask) >>> 0 === n.value;
-  };
-  return (
-    a === 0 ||
-    in_('10.0.0.0', 8) ||
-    in_('172.16.0.0', 12) ||
-    in_('192.168.0.0', 16) ||
-    in_('100.64.0.0', 10) ||
-    in_('127.0.0.0', 8) ||
-    in_('169.254.0.0', 16) ||
-    in_('224.0.0.0', 3) ||
-    in_('192.0.2.0', 24) ||
-    in_('198.51.100.0', 24) ||
-    in_('203.0.113.0', 24) ||
-    a === 0xffffffff
-  );
-}
+export const isLiveSafe = (a: number): boolean => sameSafeRange(a >>> 0, a >>> 0);
 
 /** Every string of the scenario that may hold an address, with where it was written. */
 function addressTexts(sc: Scenario): At<string>[] {
@@ -161,7 +164,10 @@ export function remapText(text: string, nets: ReadonlyMap<string, string>): stri
 
 // ---- what natbox parsed --------------------------------------------------------------------------
 
-/** Calls `fn` with every address of the built scenario a live run would configure, route, send to or give the kernel's iptables. */
+/**
+ * Calls `fn` with every address of the built scenario a live run would configure, route, send to
+ * or give the kernel's iptables.
+ */
 export function builtAddresses(
   sc: Scenario,
   built: Built,
@@ -227,27 +233,6 @@ export function liveSafetyProblems(sc: Scenario, built: Built): string[] {
   });
   return [...out];
 }
-
-/** The safe ranges, as [first, last]: a network is safe when it lies within one of them. */
-const SAFE_RANGES: readonly (readonly [number, number])[] = [
-  ['0.0.0.0', 32],
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['224.0.0.0', 3],
-  ['192.0.2.0', 24],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-].map(([net, len]) => {
-  const a = (net as string).split('.').reduce((x, o) => x * 256 + Number(o), 0);
-  return [a, a + 2 ** (32 - (len as number)) - 1] as const;
-});
-
-const sameSafeRange = (first: number, last: number): boolean =>
-  SAFE_RANGES.some(([a, b]) => first >= a && last <= b);
 
 /** Calls `fn` with every address a ruleset holds (rule matches and NAT/NETMAP targets). */
 export function rulesetAddresses(
