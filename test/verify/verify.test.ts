@@ -13,6 +13,8 @@ import type { RawPacket } from '../../src/cli/verify/packets.ts';
 import { environmentProblems } from '../../src/cli/verify/live.ts';
 import {
   compareVerify,
+  LATE_MS,
+  lateRun,
   prepareVerify,
   renderReport,
   verifyPrepared,
@@ -156,6 +158,28 @@ test('ports NAT chose at random are compared as labels ($p1), not as values', ()
   assert.equal(b.packets.first?.where, 'server:eth0');
   assert.equal(b.packets.first?.natbox, '192.168.1.1:$p2');
   assert.equal(b.packets.first?.kernel, '192.168.1.1:$p1');
+});
+
+test("a difference found while a client started late is the machine's (environment, exit 3), a match stays one", () => {
+  const flows = prepared(EXAMPLES[1]!).built.flows;
+  const base: ScenarioReport = {
+    scenario: 's',
+    file: 'f',
+    status: 'mismatch',
+    remapped: [],
+    notes: [],
+    seconds: 1,
+  };
+  const late = lateRun(base, [LATE_MS + 650], flows);
+  assert.equal(late.status, 'error');
+  assert.equal(late.failure, 'environment');
+  assert.match(
+    late.error ?? '',
+    /^the kernel run was not on time: the client of flow "client opens the web page through the public address" started 900 ms after its time \(more than 250 ms/,
+  );
+  assert.equal(lateRun(base, [LATE_MS], flows), base);
+  const match = { ...base, status: 'match' as const };
+  assert.equal(lateRun(match, [5000], flows), match);
 });
 
 test('bad input: a flow to an address no host has exits 2 before anything runs', () => {

@@ -43,6 +43,8 @@ export interface KernelRun {
   /** `conntrack -E` lines per host with rules. */
   readonly events: Map<string, string[]>;
   readonly flows: FlowOutcome[];
+  /** Per flow, how many ms after its time its client started (a loaded machine is late). */
+  readonly late: number[];
   /** Things the reader should know (sysctls unavailable, ICMP without python3…). */
   readonly notes: string[];
   /** Namespace of each host. */
@@ -203,8 +205,10 @@ export async function runOnKernel(
     return ns;
   }
 
-  function start(ns: string, argv: string[], name: string, limitMs: number): Proc {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function start(ns: string, argv: string[], name: string, limitMs: number, stdin = false): Proc {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
     const p: Proc = {
       name,
       child,
@@ -494,7 +498,7 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
     const length = runLength(flows);
-    const lifetimeMs = (length + 10) * 1000;
+    const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
     for (const h of built.world.hosts) {
@@ -549,11 +553,11 @@ export async function runOnKernel(
         ),
       );
 
-    // Flows, on one clock: time 0 is a little ahead, so every client is up before its start.
-    const t0ms = Date.now() + 600;
+    // Flows, on one clock: every client is started and says `ready`, then time 0 is set a little
+    // ahead and each is told its start time, so a slowly loading client is not late.
     const python = which('python3');
     const clients: Proc[] = flows.map((f, i) => {
-      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 600;
+      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 300;
       const spec = {
         proto: f.proto,
         dst: formatIpv4(f.dst),
@@ -563,7 +567,7 @@ export async function runOnKernel(
         hold: f.hold,
         udpConnect: f.udpConnect,
         icmpId: f.icmpId,
-        startAt: t0ms + f.at * 1000,
+        at: f.at,
         limitMs: limitMs - 300,
       };
       if (f.proto === 'icmp') {
@@ -575,16 +579,23 @@ export async function runOnKernel(
           nsOf(f.from),
           [python, join(dir, 'ping.py'), JSON.stringify(spec)],
           `flow ${i + 1}`,
-          limitMs,
+          limitMs + READY_MS,
+          true,
         );
       }
       return start(
         nsOf(f.from),
         [node, join(dir, 'client.mjs'), JSON.stringify(spec)],
         `flow ${i + 1}`,
-        limitMs,
+        limitMs + READY_MS,
+        true,
       );
     });
+    const readyBy = Date.now() + READY_MS;
+    for (const c of clients)
+      await waitFor(c, () => c.lines.includes('ready'), Math.max(0, readyBy - Date.now()), 'ready line');
+    const t0ms = Date.now() + 200;
+    clients.forEach((c, i) => c.child.stdin!.end(`${t0ms + flows[i]!.at * 1000}\n`));
     await sleep(Math.max(0, t0ms + length * 1000 - Date.now()));
 
     // The tables at the end, at the same time natbox reads its own.
@@ -611,13 +622,15 @@ export async function runOnKernel(
     if (process.env.NATBOX_VERIFY_DEBUG)
       for (const p of procs) process.stderr.write(`[${p.name}] ${p.stderr}\n`);
 
+    const late: number[] = flows.map(() => 0);
     const outcomes: FlowOutcome[] = clients.map((c, i) => {
       const line = c.lines.find((l) => l.startsWith('{'));
       if (!line)
         throw new LiveError(
           `the client of flow "${flows[i]!.name}" (${c.child.spawnargs.map(shellWord).join(' ')}) ended ${c.child.signalCode ? `by ${c.child.signalCode}` : `with exit ${c.child.exitCode}`} without an outcome:\n${c.stderr.trim().slice(0, 2000)}`,
         );
-      const o = JSON.parse(line) as FlowOutcome & { settled?: boolean; local?: string };
+      const o = JSON.parse(line) as FlowOutcome & { settled?: boolean; local?: string; late?: number };
+      late[i] = Math.max(0, Math.round(o.late ?? 0));
       return {
         verdict: o.verdict,
         detail: o.detail ?? '',
@@ -640,11 +653,15 @@ export async function runOnKernel(
       conntrackText,
       events: new Map([...events].map(([h, p]) => [h, p.lines.filter((l) => l.trim())])),
       flows: outcomes,
+      late,
       notes,
       namespaces,
     };
   }
 }
+
+/** How long the clients may take to load before a run gives up (a tool failure, exit 3). */
+const READY_MS = 15_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
