@@ -86,7 +86,8 @@ const start = () => {
       if (m) out.serverSaw = m[1].replace(/:0*(\d)/, ':$1'); // the servers zero-pad the port
       if (!holding) {
         holding = true;
-        setTimeout(() => s.end(), f.hold * 1000);
+        const due = Date.now() + f.hold * 1000;
+        setTimeout(() => { out.late = Math.max(out.late, Date.now() - due); s.end(); }, f.hold * 1000);
       }
     });
     s.on('error', (e) => {

@@ -43,7 +43,7 @@ export interface KernelRun {
   /** `conntrack -E` lines per host with rules. */
   readonly events: Map<string, string[]>;
   readonly flows: FlowOutcome[];
-  /** Per flow, how many ms after its time its client started (a loaded machine is late). */
+  /** Per flow, how many ms after its time its client started or closed (a loaded machine is late). */
   readonly late: number[];
   /** Things the reader should know (sysctls unavailable, ICMP without python3…). */
   readonly notes: string[];

@@ -236,7 +236,7 @@ export function lateRun(
     ...report,
     status: 'error',
     failure: 'environment',
-    error: `the kernel run was not on time: the client of flow "${flows[worst]?.name}" started ${ms} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
+    error: `the kernel run was not on time: the client of flow "${flows[worst]?.name}" started or closed ${ms} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
   };
 }
 
