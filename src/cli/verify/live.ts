@@ -45,7 +45,7 @@ export interface KernelRun {
   readonly flows: FlowOutcome[];
   /** Per flow, how many ms after its time its client started or closed (a loaded machine is late). */
   readonly late: number[];
-  /** Things the reader should know (sysctls unavailable, ICMP without python3…). */
+  /** Things the reader should know (sysctls unavailable, packets tcpdump dropped…). */
   readonly notes: string[];
   /** Namespace of each host. */
   readonly namespaces: Map<string, string>;
@@ -595,7 +595,10 @@ export async function runOnKernel(
     for (const c of clients)
       await waitFor(c, () => c.lines.includes('ready'), Math.max(0, readyBy - Date.now()), 'ready line');
     const t0ms = Date.now() + 200;
-    clients.forEach((c, i) => c.child.stdin!.end(`${t0ms + flows[i]!.at * 1000}\n`));
+    clients.forEach((c, i) => {
+      c.child.stdin!.on('error', () => undefined); // a client gone meanwhile says so by its outcome
+      c.child.stdin!.end(`${t0ms + flows[i]!.at * 1000}\n`);
+    });
     await sleep(Math.max(0, t0ms + length * 1000 - Date.now()));
 
     // The tables at the end, at the same time natbox reads its own.
