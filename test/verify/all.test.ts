@@ -40,11 +40,11 @@ const SKIP: Record<string, string> = {
   // Empty: every scenario matches the kernel. Add an entry only for a named natbox gap.
 };
 
-const problems = process.env.NATBOX_VERIFY_ALL === '0' ? [] : environmentProblems('nft');
+// python3 is looked for (ICMP flows use a raw socket in it), not run: on a loaded machine its start
+// alone took more than 5 s, and every live test skipped saying it was missing.
+const problems = process.env.NATBOX_VERIFY_ALL === '0' ? [] : environmentProblems('nft', { icmp: true });
 if (!problems.length && process.env.NATBOX_VERIFY_ALL !== '0') {
-  const py = spawnSync('python3', ['-c', ''], { timeout: 5000 });
-  if (py.status !== 0) problems.push('missing python3 (ICMP flows use a raw socket in python3)');
-  const us = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { timeout: 5000 });
+  const us = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { timeout: 30_000 });
   if (us.status !== 0) problems.push('cannot make a mount namespace with unshare(1) (util-linux)');
 }
 const noKernel =
@@ -129,13 +129,19 @@ FILES.forEach((file) => {
       // SERVER_SCRIPT) does not pad it. When the kernel picks a port below 10000 (scenarios with a
       // port clash), the answer is a byte shorter and its `len` differs. Such a scenario runs
       // again (a new random port), at most twice.
+      // Likewise a run the machine was too loaded to keep on time (a client started late: `natbox
+      // verify` says so and exits 3, src/cli/verify/verify.ts lateRun) runs again, at most twice.
+      const late = (r: ScenarioReport): boolean =>
+        r.failure === 'environment' && /not on time/.test(r.error ?? '');
       for (
         let again = 1;
-        again <= 2 && run.report.status === 'mismatch' && kernelShortPort(run.report);
+        again <= 2 && ((run.report.status === 'mismatch' && kernelShortPort(run.report)) || late(run.report));
         again++
       ) {
         t.diagnostic(
-          `the kernel chose a port below 10000 (the unpadded pong is a byte shorter): run ${again + 1}`,
+          late(run.report)
+            ? `${run.report.error}: run ${again + 1}`
+            : `the kernel chose a port below 10000 (the unpadded pong is a byte shorter): run ${again + 1}`,
         );
         run = verifyFile(file);
       }

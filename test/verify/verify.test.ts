@@ -3,16 +3,24 @@
 // namespaces, iptables, tcpdump, conntrack) skip, saying why, where the machine cannot do them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { remapScenarioText } from '../../src/cli/verify/remap.ts';
 import { parseConntrackLine } from '../../src/cli/verify/conntrack.ts';
 import { compareRuns, formatDifference, type SideRun } from '../../src/cli/verify/compare.ts';
 import type { RawPacket } from '../../src/cli/verify/packets.ts';
 import { environmentProblems } from '../../src/cli/verify/live.ts';
-import { compareVerify, prepareVerify, verifyPrepared, type Prepared } from '../../src/cli/verify/verify.ts';
+import {
+  compareVerify,
+  LATE_MS,
+  lateRun,
+  prepareVerify,
+  renderReport,
+  verifyPrepared,
+  type Prepared,
+  type ScenarioReport,
+} from '../../src/cli/verify/verify.ts';
 
 const EXAMPLES = ['examples/hairpin/dnat-only.yaml', 'examples/hairpin/dnat-snat.yaml'];
 const read = (f: string): string => readFileSync(f, 'utf8');
@@ -36,20 +44,27 @@ function mutate(side: SideRun, pick: (p: RawPacket) => boolean, change: Partial<
 }
 
 test('public addresses move to a documentation /24 on both sides, private ones stay', () => {
-  const r = remapScenarioText(read('examples/hairpin/dnat-only.yaml'));
-  assert.ok(r.ok);
-  assert.deepEqual([...r.remap.nets], [['82.120.11', '203.0.113']]);
-  assert.doesNotMatch(r.remap.text, /82\.120\.11\./);
-  assert.match(r.remap.text, /203\.0\.113\.22\/24/);
-  assert.match(r.remap.text, /-d 203\.0\.113\.22\/32/);
-  assert.match(r.remap.text, /to: 203\.0\.113\.22:80/);
-  assert.match(r.remap.text, /192\.168\.1\.200/);
-  const wide = remapScenarioText('routes: [82.0.0.0/8 via 192.168.1.1]');
+  const p = prepared('examples/hairpin/dnat-only.yaml');
+  assert.deepEqual([...p.moved], [['82.120.11', '203.0.113']]);
+  const router = p.scenario.hosts.find((h) => h.name.value === 'router')!;
+  assert.deepEqual(
+    router.interfaces.find((i) => i.name.value === 'wan')!.addresses.map((a) => a.value),
+    ['203.0.113.22/24'],
+  );
+  assert.match(router.rules!.lines[0]!.value, /-d 203\.0\.113\.22\/32 .*--to-destination 192\.168\.1\.200$/);
+  assert.equal(p.scenario.flows[0]!.dst.value, '203.0.113.22');
+  const wide = prepareVerify(
+    read('examples/hairpin/dnat-only.yaml').replace(
+      '[default via 192.168.1.1]',
+      '[82.0.0.0/8 via 192.168.1.1]',
+    ),
+    'wide.yaml',
+  );
   assert.ok(!wide.ok);
-  assert.match(wide.error, /82\.0\.0\.0\/8 is wider than \/24/);
-  const doc = remapScenarioText('a: 203.0.113.5/24\nb: 8.8.8.8');
-  assert.ok(doc.ok);
-  assert.equal(doc.remap.nets.get('8.8.8'), '198.51.100', 'a documentation /24 the scenario does not use');
+  assert.match(
+    wide.errors.join('\n'),
+    /^wide\.yaml:\d+:\d+: the public network 82\.0\.0\.0\/8 is wider than \/24/,
+  );
 });
 
 test('conntrack -L lines parse to proto, state, tuples and flags', () => {
@@ -143,6 +158,28 @@ test('ports NAT chose at random are compared as labels ($p1), not as values', ()
   assert.equal(b.packets.first?.where, 'server:eth0');
   assert.equal(b.packets.first?.natbox, '192.168.1.1:$p2');
   assert.equal(b.packets.first?.kernel, '192.168.1.1:$p1');
+});
+
+test("a difference found while a client started late is the machine's (environment, exit 3), a match stays one", () => {
+  const flows = prepared(EXAMPLES[1]!).built.flows;
+  const base: ScenarioReport = {
+    scenario: 's',
+    file: 'f',
+    status: 'mismatch',
+    remapped: [],
+    notes: [],
+    seconds: 1,
+  };
+  const late = lateRun(base, [LATE_MS + 650], flows);
+  assert.equal(late.status, 'error');
+  assert.equal(late.failure, 'environment');
+  assert.match(
+    late.error ?? '',
+    /^the kernel run was not on time: the client of flow "client opens the web page through the public address" started or closed 900 ms after its time \(more than 250 ms/,
+  );
+  assert.equal(lateRun(base, [LATE_MS], flows), base);
+  const match = { ...base, status: 'match' as const };
+  assert.equal(lateRun(match, [5000], flows), match);
 });
 
 test('bad input: a flow to an address no host has exits 2 before anything runs', () => {
@@ -260,5 +297,159 @@ test(
       formatDifference(cmp.differences[0]!),
       /^packets: flow "client opens the web page through the public address", router:lan1 packet #0: src: natbox 192\.168\.1\.10:\$p1, kernel 192\.168\.1\.10:40000\n {2}natbox: in tcp 192\.168\.1\.10:\$p1 > 203\.0\.113\.22:80 \[S\] seq I0 len 0 ttl 64 .*\n {2}kernel: in tcp 192\.168\.1\.10:40000 > 203\.0\.113\.22:80 \[S\] seq I0 len 0 ttl 64/,
     );
+  },
+);
+
+const KEYWORDS = 'test/verify/scenarios/keyword-interfaces.yaml';
+
+test(
+  'live: devices named up, a, dev, help match the kernel; --keep leaves the namespaces and says how to enter and remove them',
+  { skip: noKernel },
+  () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--json', '--keep', KEYWORDS],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    const removal = /^remove them all with:\n {2}(for ns in .*; done)$/m.exec(r.stderr)?.[1];
+    const kept = [...r.stderr.matchAll(/^ {4}(\S+) +(ip netns exec (\S+) bash)$/gm)];
+    try {
+      const doc = JSON.parse(r.stdout) as {
+        ok: boolean;
+        scenarios: ScenarioReport[];
+        kept: { namespaces: string[]; remove: string };
+      };
+      assert.equal(r.status, 0, `${doc.scenarios.map(renderReport).join('\n')}\n${r.stderr}`);
+      assert.equal(doc.scenarios[0]!.status, 'match');
+      // One namespace per host, named after the run's process; each line enters its namespace.
+      const prefix = `nbx-${r.pid}-0-`;
+      assert.deepEqual(
+        kept.map((m) => m[1]),
+        ['router', 'client', 'other', 'server', 'void'].map((h) => prefix + h),
+        r.stderr,
+      );
+      assert.ok(kept.every((m) => m[3] === m[1]));
+      assert.ok(removal, r.stderr);
+      assert.deepEqual(doc.kept, { namespaces: kept.map((m) => m[1]), remove: removal });
+      const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+      for (const m of kept) assert.match(listed, new RegExp(`^${m[1]}\\b`, 'm'));
+      // The printed command enters the router's namespace, as the run left it.
+      const inside = spawnSync('sh', ['-c', kept[0]![2]!], {
+        input: 'ip -br addr show dev dev; iptables-nft -t nat -S POSTROUTING\n',
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      assert.match(inside.stdout, /^dev@\S+ +UP +198\.51\.100\.1\/24/m, inside.stderr);
+      assert.match(inside.stdout, /^-A POSTROUTING -o dev -j MASQUERADE$/m);
+      // The printed removal command removes exactly them.
+      const rm = spawnSync('sh', ['-c', removal!], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(rm.status, 0, rm.stderr);
+      const after = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+      assert.doesNotMatch(after, new RegExp(prefix));
+    } finally {
+      if (removal) spawnSync('sh', ['-c', removal], { timeout: 30_000 });
+      for (const m of kept) spawnSync('ip', ['netns', 'del', m[1]!], { timeout: 5000 });
+    }
+  },
+);
+
+test(
+  'live: a tool failing during the run exits 3 with its command and stderr, not 1, and removes everything',
+  { skip: noKernel },
+  () => {
+    // A tcpdump that fails first in PATH: `ip netns exec NS tcpdump …` runs it.
+    const dir = mkdtempSync(join(tmpdir(), 'natbox-verify-fake-'));
+    try {
+      writeFileSync(
+        join(dir, 'tcpdump'),
+        '#!/bin/sh\necho "tcpdump: fake failure for the test" >&2\nexit 7\n',
+        { mode: 0o755 },
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', EXAMPLES[0]!], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` },
+      });
+      assert.equal(r.status, 3, `${r.stdout}\n${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /natbox verify: examples\/hairpin\/dnat-only\.yaml: the kernel run failed: tcpdump on router ended \(exit 7\) before "listening on": ip netns exec nbx-\d+-0-router tcpdump -i any .*\ntcpdump: fake failure for the test/,
+      );
+      assert.match(r.stdout, /hairpin-dnat-only .*: error in/);
+      const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+      assert.doesNotMatch(left, new RegExp(`nbx-${r.pid}-`), 'every namespace of the run is gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "live: the kernel's reading of the rules is checked before anything is sent (exit 2, not a difference)",
+  { skip: noKernel },
+  async () => {
+    const p = prepared(EXAMPLES[0]!);
+    // As if a rule reached the kernel's iptables in a form natbox read otherwise: its text (what the
+    // kernel gets) says 8.8.8.8 while natbox's parsed rule, checked before, says 192.168.1.200.
+    const scenario = {
+      ...p.scenario,
+      hosts: p.scenario.hosts.map((h) =>
+        h.rules
+          ? {
+              ...h,
+              rules: {
+                lines: h.rules.lines.map((l) => ({
+                  ...l,
+                  value: l.value.replace('--to-destination 192.168.1.200', '--to-destination 8.8.8.8'),
+                })),
+              },
+            }
+          : h,
+      ),
+    };
+    const { report, run } = await verifyPrepared({ ...p, scenario }, { backend: 'nft', runId: 91 });
+    assert.equal(report.status, 'error');
+    assert.equal(report.failure, 'input');
+    assert.equal(run, undefined);
+    assert.match(
+      report.error ?? '',
+      /^router: the kernel's iptables-nft read the rules with public addresses outside the documentation ranges \(8\.8\.8\.8\); nothing was sent$/,
+    );
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(left, new RegExp(`nbx-${process.pid}-91-`));
+  },
+);
+
+test(
+  'live: SIGINT removes every namespace of the run, also with --keep (exit 130)',
+  { skip: noKernel },
+  async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--keep', EXAMPLES[0]!],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    const prefix = `nbx-${child.pid}-0-`;
+    const list = (): string => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    try {
+      // Interrupted while the run is being built: its namespace for unlinked interfaces exists.
+      const end = Date.now() + 60_000;
+      while (!list().includes(`${prefix}void`) && Date.now() < end && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match(list(), new RegExp(`${prefix}router`), stderr);
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, /natbox verify: SIGINT: removed the namespaces and processes of this run/);
+      assert.doesNotMatch(list(), new RegExp(prefix));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const ns of list().split('\n'))
+        if (ns.startsWith(prefix)) spawnSync('ip', ['netns', 'del', ns.split(' ')[0]!], { timeout: 5000 });
+    }
   },
 );

@@ -10,7 +10,11 @@ export function registerVerify(program: Command): void {
     .argument('<scenario...>', 'scenario files (YAML)')
     .option('--json', 'print the report as JSON (format natbox-verify/1)')
     .option('--backend <name>', 'iptables backend: nft or legacy', 'nft')
-    .option('--keep <dir>', "keep the kernel's captures (one pcap per host) and conntrack tables in DIR")
+    .option('--captures <dir>', "write the kernel's captures (one pcap per host) and conntrack tables to DIR")
+    .option(
+      '--keep',
+      'leave the network namespaces up after the run, to look at by hand (prints how to enter and remove them)',
+    )
     .option(
       '--seed <n>',
       "seed of natbox's random choices (NAT ports, TCP sequence numbers)",
@@ -18,7 +22,10 @@ export function registerVerify(program: Command): void {
       1,
     )
     .action(
-      async (files: string[], opts: { json?: boolean; backend: string; keep?: string; seed: number }) => {
+      async (
+        files: string[],
+        opts: { json?: boolean; backend: string; captures?: string; keep?: boolean; seed: number },
+      ) => {
         const { verifyCommand } = await import('../verify.ts');
         process.exitCode = await verifyCommand(files, opts);
       },

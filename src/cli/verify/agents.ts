@@ -40,7 +40,10 @@ if (spec.listen.length === 0) say({ ready: true });
 setTimeout(() => process.exit(0), spec.lifetimeMs);
 `;
 
-/** One TCP or UDP client flow. Prints one `{"verdict":…}` line and exits. */
+/**
+ * One TCP or UDP client flow. Prints `ready` once loaded, reads its start time (epoch ms) from
+ * stdin, starts then, prints one `{"verdict":…}` line and exits.
+ */
 export const CLIENT_SCRIPT = String.raw`
 import net from 'node:net';
 import dgram from 'node:dgram';
@@ -59,8 +62,8 @@ const settle = (verdict, detail) => {
   out.verdict = verdict;
   out.detail = detail;
 };
-setTimeout(() => { settle('timeout', 'hard limit'); finish(); }, f.limitMs);
 const start = () => {
+  out.late = Date.now() - f.startAt; // ms after its time: a loaded machine starts clients late
   if (f.proto === 'tcp') {
     const s = net.connect({ host: f.dst, port: f.dport, localPort: f.sport, allowHalfOpen: false });
     const timer = setTimeout(() => {
@@ -83,7 +86,8 @@ const start = () => {
       if (m) out.serverSaw = m[1].replace(/:0*(\d)/, ':$1'); // the servers zero-pad the port
       if (!holding) {
         holding = true;
-        setTimeout(() => s.end(), f.hold * 1000);
+        const due = Date.now() + f.hold * 1000;
+        setTimeout(() => { out.late = Math.max(out.late, Date.now() - due); s.end(); }, f.hold * 1000);
       }
     });
     s.on('error', (e) => {
@@ -116,13 +120,25 @@ const start = () => {
     setTimeout(() => { settle('timeout', 'no answer within ' + f.timeout + ' s'); try { u.close(); } catch {} finish(); }, f.timeout * 1000);
   }
 };
-setTimeout(start, Math.max(0, f.startAt - Date.now()));
+// The run's time 0 comes once every client is loaded (a loaded machine starts them slowly).
+let input = '';
+process.stdin.setEncoding('utf8').on('data', (d) => {
+  input += d;
+  if (f.startAt !== undefined || !input.includes('\n')) return;
+  f.startAt = Number(input.slice(0, input.indexOf('\n')));
+  process.stdin.destroy();
+  const t0 = f.startAt - f.at * 1000;
+  setTimeout(() => { settle('timeout', 'hard limit'); finish(); }, Math.max(0, t0 + f.limitMs - Date.now()));
+  setTimeout(start, Math.max(0, f.startAt - Date.now()));
+});
+process.stdout.write('ready\n');
 `;
 
 /**
  * One ICMP echo flow with a raw socket, so the echo id is the flow's (ping(8) would choose its own
  * id and send 56 bytes): one echo request, id = the flow's, sequence 1, 16 zero bytes of data, as
- * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it).
+ * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it). Like the
+ * TCP/UDP client: `ready`, then its start time (epoch ms) on stdin.
  */
 export const PING_SCRIPT = String.raw`
 import json, socket, struct, sys, time
@@ -133,11 +149,14 @@ def csum(b):
     s = (s >> 16) + (s & 0xffff); s += s >> 16
     return ~s & 0xffff
 out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
+print('ready', flush=True)
+f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], 1)
 data = bytes(16)
 pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], 1) + data
+late = round(time.time() * 1000 - f['startAt'])
 s.sendto(pkt, (f['dst'], 0))
 end = time.time() + f['timeout']
 while time.time() < end:
@@ -154,5 +173,6 @@ while time.time() < end:
     if t in (3, 11):
         out = {'verdict': 'unreachable', 'detail': 'ICMP type %d code %d from %s' % (t, c, a[0])}
         break
+out['late'] = late
 print(json.dumps(out), flush=True)
 `;

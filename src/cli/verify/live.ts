@@ -8,20 +8,26 @@
 //
 // Safety: nothing is ever connected to the root namespace or a real interface (veths are created
 // inside the namespaces, never in the root one); every namespace and process this run creates is
-// recorded and removed in `finally`, on SIGINT/SIGTERM and at exit; processes are killed by PID,
-// each has a hard time limit; traffic is only what the flows ask for (one connection, datagram or
-// echo each).
+// recorded and removed in `finally`, on SIGINT/SIGTERM and at exit (with `keep`, the namespaces
+// stay after the run, not after a signal); processes are killed by PID, each has a hard time
+// limit; traffic is only what the flows ask for (one connection, datagram or echo each). Addresses
+// and routes are given to `ip` as natbox parsed them (checked by remap.ts), and the rules the
+// kernel's iptables made of the rule text are read back and checked before anything is sent.
+// Devices are always named with `dev NAME` / `name NAME`, so a device called `up` or `help` is
+// never read as a keyword.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { formatIpv4, formatMac } from '../../wire/addr.ts';
+import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
+import { parseRoute } from '../../route/table.ts';
 import { detectForm } from '../../rules/load.ts';
 import { endsWithContinuation, lexShell } from '../../rules/lex.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { isLiveSafe } from './remap.ts';
 import { parseConntrackList, type CtEntry } from './conntrack.ts';
 import type { FlowOutcome } from './compare.ts';
 
@@ -37,13 +43,26 @@ export interface KernelRun {
   /** `conntrack -E` lines per host with rules. */
   readonly events: Map<string, string[]>;
   readonly flows: FlowOutcome[];
-  /** Things the reader should know (sysctls unavailable, ICMP without python3…). */
+  /** Per flow, how many ms after its time its client started or closed (a loaded machine is late). */
+  readonly late: number[];
+  /** Things the reader should know (sysctls unavailable, packets tcpdump dropped…). */
   readonly notes: string[];
   /** Namespace of each host. */
   readonly namespaces: Map<string, string>;
 }
 
-export class LiveError extends Error {}
+/**
+ * A kernel run that could not be done: `environment` when a command or tool failed (exit 3),
+ * `input` when the scenario turned out to be unfit for a live run (exit 2). Never a difference.
+ */
+export class LiveError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'environment' | 'input' = 'environment',
+  ) {
+    super(message);
+  }
+}
 
 const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -54,7 +73,7 @@ export function which(cmd: string): string | undefined {
 }
 
 /** Why this machine cannot run scenarios on the kernel, or an empty list. */
-export function environmentProblems(backend: Backend): string[] {
+export function environmentProblems(backend: Backend, opts: { icmp?: boolean } = {}): string[] {
   const out: string[] = [];
   if (process.platform !== 'linux') return [`needs Linux (this is ${process.platform})`];
   if (process.getuid?.() !== 0)
@@ -66,11 +85,13 @@ export function environmentProblems(backend: Backend): string[] {
     'conntrack',
     `iptables-${backend}`,
     `iptables-${backend}-restore`,
+    `iptables-${backend}-save`,
+    ...(opts.icmp ? ['python3'] : []),
   ];
   const missing = tools.filter((t) => !which(t));
   if (missing.length)
     out.push(
-      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables)`,
+      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables${opts.icmp ? ' python3' : ''})${opts.icmp && missing.includes('python3') ? "; ICMP flows need python3 for a raw socket with the flow's echo id" : ''}`,
     );
   if (out.length === 0) {
     const probe = `nbx-${process.pid}-probe`;
@@ -92,18 +113,33 @@ interface Proc {
   readonly exited: Promise<void>;
 }
 
-/** Runs `fn` with every resource it makes recorded, and removes them all afterwards. */
+export interface KernelRunOptions {
+  backend: Backend;
+  runId: number;
+  /** Where to write the kernel's captures (one pcap per host) and conntrack tables. */
+  capturesDir?: string;
+  /**
+   * Leave the network namespaces when the run ends (whether it matched, differed or failed; not
+   * after SIGINT/SIGTERM): their names are pushed here as they are made.
+   */
+  keep?: string[];
+}
+
+/** The namespaces of this process's runs, named `nbx-<pid>-<run>-<name>`. */
+export const namespacePrefix = (runId: number): string => `nbx-${process.pid}-${runId}-`;
+
+/** Runs the scenario with every resource it makes recorded, and removes them all afterwards. */
 export async function runOnKernel(
   scenario: Scenario,
   built: Built,
-  opts: { backend: Backend; runId: number; keepDir?: string },
+  opts: KernelRunOptions,
 ): Promise<KernelRun> {
-  const prefix = `nbx-${process.pid}-${opts.runId}-`;
+  const prefix = namespacePrefix(opts.runId);
   const created: string[] = [];
   const procs: Proc[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'natbox-verify-'));
   let cleaned = false;
-  const cleanup = (): void => {
+  const cleanup = (all = false): void => {
     if (cleaned) return;
     cleaned = true;
     for (const p of procs)
@@ -113,24 +149,26 @@ export async function runOnKernel(
         } catch {
           /* already gone */
         }
-    for (const ns of [...created].reverse()) spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
+    if (!opts.keep || all)
+      for (const ns of [...created].reverse()) spawnSync('ip', ['netns', 'del', ns], { timeout: 5000 });
     rmSync(dir, { recursive: true, force: true });
   };
+  const atExit = (): void => cleanup();
   const onSignal = (sig: NodeJS.Signals): void => {
-    cleanup();
+    cleanup(true);
     process.stderr.write(`natbox verify: ${sig}: removed the namespaces and processes of this run\n`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', cleanup);
+  process.once('exit', atExit);
   try {
     return await run();
   } finally {
     cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('exit', cleanup);
+    process.off('exit', atExit);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -143,7 +181,7 @@ export async function runOnKernel(
     });
     if (r.status !== 0)
       throw new LiveError(
-        `${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || String(r.error ?? r.signal)).trim()}`,
+        `a command failed (${r.status !== null ? `exit ${r.status}` : r.signal ? `killed by ${r.signal}` : 'not run'}): ${[cmd, ...args].map(shellWord).join(' ')}\n${(r.stderr || r.stdout || String(r.error ?? r.signal)).trim()}`,
       );
     return r.stdout;
   }
@@ -152,6 +190,7 @@ export async function runOnKernel(
     const ns = prefix + name;
     sh('ip', ['netns', 'add', ns]);
     created.push(ns);
+    opts.keep?.push(ns);
     sh('ip', [
       'netns',
       'exec',
@@ -162,12 +201,14 @@ export async function runOnKernel(
       'net.ipv6.conf.all.disable_ipv6=1',
       'net.ipv6.conf.default.disable_ipv6=1',
     ]);
-    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['-n', ns, 'link', 'set', 'dev', 'lo', 'up']);
     return ns;
   }
 
-  function start(ns: string, argv: string[], name: string, limitMs: number): Proc {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function start(ns: string, argv: string[], name: string, limitMs: number, stdin = false): Proc {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
     const p: Proc = {
       name,
       child,
@@ -199,10 +240,14 @@ export async function runOnKernel(
 
   async function waitFor(p: Proc, test: () => boolean, ms: number, what: string): Promise<void> {
     const end = Date.now() + ms;
+    const cmd = (): string => p.child.spawnargs.map(shellWord).join(' ');
     while (!test()) {
       if (p.child.exitCode !== null || p.child.signalCode !== null)
-        throw new LiveError(`${p.name} exited before ${what}: ${p.stderr.trim()}`);
-      if (Date.now() > end) throw new LiveError(`${p.name}: no ${what} within ${ms} ms: ${p.stderr.trim()}`);
+        throw new LiveError(
+          `${p.name} ended (${p.child.signalCode ? `by ${p.child.signalCode}` : `exit ${p.child.exitCode}`}) before ${what}: ${cmd()}\n${p.stderr.trim()}`,
+        );
+      if (Date.now() > end)
+        throw new LiveError(`${p.name}: no ${what} within ${ms} ms: ${cmd()}\n${p.stderr.trim()}`);
       await sleep(20);
     }
   }
@@ -297,9 +342,9 @@ export async function runOnKernel(
             'netns',
             nsOf(e.host),
           ]);
-          sh('ip', ['-n', sw, 'link', 'set', `p${k}`, 'master', 'sw', 'up']);
+          sh('ip', ['-n', sw, 'link', 'set', 'dev', `p${k}`, 'master', 'sw', 'up']);
         });
-        sh('ip', ['-n', sw, 'link', 'set', 'sw', 'up']);
+        sh('ip', ['-n', sw, 'link', 'set', 'dev', 'sw', 'up']);
       }
       for (const e of l.endpoints) attached.add(`${e.host}:${e.iface}`);
     });
@@ -327,7 +372,7 @@ export async function runOnKernel(
           'netns',
           voidNs,
         ]);
-        sh('ip', ['-n', voidNs, 'link', 'set', peer, 'up']);
+        sh('ip', ['-n', voidNs, 'link', 'set', 'dev', peer, 'up']);
       }
 
     // Devices, addresses, bridges.
@@ -352,19 +397,18 @@ export async function runOnKernel(
           'mcast_snooping',
           '0',
         ]);
-        for (const p of br.ports) sh('ip', ['-n', ns, 'link', 'set', p, 'master', br.name]);
+        for (const p of br.ports) sh('ip', ['-n', ns, 'link', 'set', 'dev', p, 'master', br.name]);
       }
       for (const d of [...h.ifaces, ...h.bridges]) {
         for (const a of d.addrs)
           sh('ip', ['-n', ns, 'addr', 'add', `${formatIpv4(a.addr)}/${a.len}`, 'dev', d.name]);
-        sh('ip', ['-n', ns, 'link', 'set', d.name, 'up']);
+        sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'up']);
       }
     }
 
-    // Routes, as written.
+    // Routes, as natbox parsed them (the device only where the route names it).
     for (const h of scenario.hosts)
-      for (const r of h.routes)
-        sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...r.value.trim().split(/\s+/)]);
+      for (const r of h.routes) sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...routeArgs(r.value)]);
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
@@ -390,7 +434,7 @@ export async function runOnKernel(
         while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
           group.push(lines[++i]!);
         const lexed = lexShell(group);
-        if (!lexed.ok) throw new LiveError(`${group[0]!.file}:${group[0]!.line}: ${lexed.message}`);
+        if (!lexed.ok) throw new LiveError(`${group[0]!.file}:${group[0]!.line}: ${lexed.message}`, 'input');
         const words = lexed.tokens.map((t) => t.text);
         if (words[0] === 'sudo') words.shift();
         if (words.length === 0) continue;
@@ -398,6 +442,7 @@ export async function runOnKernel(
         if (!/^iptables(-nft|-legacy)?$/.test(cmd))
           throw new LiveError(
             `${group[0]!.file}:${group[0]!.line}: only iptables commands can be run on the kernel (${cmd})`,
+            'input',
           );
         try {
           sh('ip', ['netns', 'exec', ns, bin, ...words.slice(1)]);
@@ -407,6 +452,17 @@ export async function runOnKernel(
           );
         }
       }
+    }
+    // What the kernel's iptables made of the rule text: every address in it must be safe, before
+    // anything is sent (natbox checked its own reading; this is the kernel's).
+    for (const h of ruleHosts) {
+      const saved = sh('ip', ['netns', 'exec', nsOf(h), `${bin}-save`]);
+      const bad = unsafeAddresses(saved);
+      if (bad.length)
+        throw new LiveError(
+          `${h}: the kernel's ${bin} read the rules with public addresses outside the documentation ranges (${bad.join(', ')}); nothing was sent`,
+          'input',
+        );
     }
 
     // Sysctls: natbox's defaults and the scenario's, so both start alike.
@@ -442,7 +498,7 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
     const length = runLength(flows);
-    const lifetimeMs = (length + 10) * 1000;
+    const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
     for (const h of built.world.hosts) {
@@ -457,7 +513,7 @@ export async function runOnKernel(
 
     const dumps: { host: string; file: string; proc: Proc }[] = [];
     for (const [h, ns] of namespaces) {
-      const file = join(opts.keepDir ?? dir, `${sanitize(h)}.pcap`);
+      const file = join(opts.capturesDir ?? dir, `${sanitize(h)}.pcap`);
       const proc = start(
         ns,
         [
@@ -497,11 +553,11 @@ export async function runOnKernel(
         ),
       );
 
-    // Flows, on one clock: time 0 is a little ahead, so every client is up before its start.
-    const t0ms = Date.now() + 600;
+    // Flows, on one clock: every client is started and says `ready`, then time 0 is set a little
+    // ahead and each is told its start time, so a slowly loading client is not late.
     const python = which('python3');
-    const clients: (Proc | undefined)[] = flows.map((f, i) => {
-      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 600;
+    const clients: Proc[] = flows.map((f, i) => {
+      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 300;
       const spec = {
         proto: f.proto,
         dst: formatIpv4(f.dst),
@@ -511,29 +567,37 @@ export async function runOnKernel(
         hold: f.hold,
         udpConnect: f.udpConnect,
         icmpId: f.icmpId,
-        startAt: t0ms + f.at * 1000,
+        at: f.at,
         limitMs: limitMs - 300,
       };
       if (f.proto === 'icmp') {
-        if (!python) {
-          notes.push(
-            `flow "${f.name}": ICMP needs python3 for a raw socket with the flow's echo id; not run`,
+        if (!python)
+          throw new LiveError(
+            `flow "${f.name}": ICMP flows need python3 (a raw socket with the flow's echo id), which is missing`,
           );
-          return undefined;
-        }
         return start(
           nsOf(f.from),
           [python, join(dir, 'ping.py'), JSON.stringify(spec)],
           `flow ${i + 1}`,
-          limitMs,
+          limitMs + READY_MS,
+          true,
         );
       }
       return start(
         nsOf(f.from),
         [node, join(dir, 'client.mjs'), JSON.stringify(spec)],
         `flow ${i + 1}`,
-        limitMs,
+        limitMs + READY_MS,
+        true,
       );
+    });
+    const readyBy = Date.now() + READY_MS;
+    for (const c of clients)
+      await waitFor(c, () => c.lines.includes('ready'), Math.max(0, readyBy - Date.now()), 'ready line');
+    const t0ms = Date.now() + 200;
+    clients.forEach((c, i) => {
+      c.child.stdin!.on('error', () => undefined); // a client gone meanwhile says so by its outcome
+      c.child.stdin!.end(`${t0ms + flows[i]!.at * 1000}\n`);
     });
     await sleep(Math.max(0, t0ms + length * 1000 - Date.now()));
 
@@ -551,7 +615,7 @@ export async function runOnKernel(
     // Captures end with the run, as natbox's does: a client still holding a connection (one that
     // never got its answer) closes it when its hard limit ends it, after this.
     for (const p of [...dumps.map((d) => d.proc), ...events.values()]) await stop(p);
-    await Promise.all(clients.map((c) => c?.exited));
+    await Promise.all(clients.map((c) => c.exited));
     for (const p of servers) await stop(p);
     for (const d of dumps) {
       const drop = /(\d+) packets? dropped by kernel/.exec(d.proc.stderr);
@@ -561,12 +625,15 @@ export async function runOnKernel(
     if (process.env.NATBOX_VERIFY_DEBUG)
       for (const p of procs) process.stderr.write(`[${p.name}] ${p.stderr}\n`);
 
+    const late: number[] = flows.map(() => 0);
     const outcomes: FlowOutcome[] = clients.map((c, i) => {
-      if (!c) return { verdict: 'not run', detail: notes.find((n) => n.includes(flows[i]!.name)) ?? '' };
       const line = c.lines.find((l) => l.startsWith('{'));
       if (!line)
-        return { verdict: 'error', detail: `client printed nothing: ${c.stderr.trim().slice(0, 200)}` };
-      const o = JSON.parse(line) as FlowOutcome & { settled?: boolean; local?: string };
+        throw new LiveError(
+          `the client of flow "${flows[i]!.name}" (${c.child.spawnargs.map(shellWord).join(' ')}) ended ${c.child.signalCode ? `by ${c.child.signalCode}` : `with exit ${c.child.exitCode}`} without an outcome:\n${c.stderr.trim().slice(0, 2000)}`,
+        );
+      const o = JSON.parse(line) as FlowOutcome & { settled?: boolean; local?: string; late?: number };
+      late[i] = Math.max(0, Math.round(o.late ?? 0));
       return {
         verdict: o.verdict,
         detail: o.detail ?? '',
@@ -579,8 +646,9 @@ export async function runOnKernel(
       pcap: new Uint8Array(readFileSync(d.file)),
       ifnames: ifnames.get(d.host)!,
     }));
-    if (opts.keepDir)
-      for (const [h, t] of conntrackText) writeFileSync(join(opts.keepDir, `${sanitize(h)}.conntrack`), t);
+    if (opts.capturesDir)
+      for (const [h, t] of conntrackText)
+        writeFileSync(join(opts.capturesDir, `${sanitize(h)}.conntrack`), t);
     return {
       t0: t0ms / 1000,
       captures,
@@ -588,10 +656,46 @@ export async function runOnKernel(
       conntrackText,
       events: new Map([...events].map(([h, p]) => [h, p.lines.filter((l) => l.trim())])),
       flows: outcomes,
+      late,
       notes,
       namespaces,
     };
   }
 }
 
+/** How long the clients may take to load before a run gives up (a tool failure, exit 3). */
+const READY_MS = 15_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A word as sh(1) reads it back. */
+export const shellWord = (w: string): string =>
+  /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+
+/** `ip route add` arguments from natbox's reading of a route (addresses in dotted decimal). */
+export function routeArgs(text: string): string[] {
+  const p = parseRoute(text);
+  if (!p.ok) throw new LiveError(`route "${text}": ${p.error.message}`, 'input');
+  const r = p.value;
+  const args = [r.len === 0 ? 'default' : `${formatIpv4(r.addr)}/${r.len}`];
+  if (r.via) args.push('via', formatIpv4(r.via));
+  if (r.dev !== undefined) args.push('dev', r.dev);
+  if (r.src) args.push('src', formatIpv4(r.src));
+  if (r.metric) args.push('metric', String(r.metric));
+  const words = text.trim().split(/\s+/);
+  words.forEach((w, i) => {
+    if ((w === 'proto' || w === 'scope') && words[i + 1] !== undefined) args.push(w, words[i + 1]!);
+  });
+  return args;
+}
+
+/** The addresses in iptables-save text (quoted strings, such as comments, left out) that are not safe. */
+export function unsafeAddresses(save: string): string[] {
+  const bad = new Set<string>();
+  const text = save.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  for (const m of text.matchAll(/(?<![\w./])(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(?![\w.])/g)) {
+    const a = parseIpv4(m[1]!);
+    if (a.ok && !isLiveSafe(a.value)) bad.add(m[1]!);
+  }
+  return [...bad];
+}

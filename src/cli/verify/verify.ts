@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
 import { simulate } from '../../sim/run.ts';
-import { prepareScenario } from '../../scenario/simulate.ts';
-import type { Built } from '../../scenario/build.ts';
+import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
+import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import type { Flow } from '../../sim/flows.ts';
 import {
@@ -17,9 +17,9 @@ import {
   type SideRun,
 } from './compare.ts';
 import { natboxConntrack } from './conntrack.ts';
-import { runOnKernel, type Backend, type KernelRun } from './live.ts';
+import { LiveError, runOnKernel, type KernelRun, type KernelRunOptions } from './live.ts';
 import { kernelSide, natboxSide } from './packets.ts';
-import { remapScenarioText } from './remap.ts';
+import { ambiguousAddressForms, builtAddresses, liveSafetyProblems, remapScenario } from './remap.ts';
 
 /** A scenario ready to run on both sides. */
 export interface Prepared {
@@ -34,17 +34,32 @@ export interface Prepared {
   readonly ctHosts: string[];
 }
 
-/** Loads, remaps, checks and simulates; errors are `FILE:LINE:COL: message` lines (bad input). */
+/**
+ * Loads, remaps, checks and simulates; errors are `FILE:LINE:COL: message` lines (bad input).
+ * Public addresses are moved in the loaded values (YAML escapes decoded), and every address natbox
+ * parsed from the moved scenario must then be safe for a live run (remap.ts).
+ */
 export function prepareVerify(
   text: string,
   file: string,
   seed = 1,
 ): { ok: true; prepared: Prepared } | { ok: false; errors: string[] } {
-  const rm = remapScenarioText(text);
-  if (!rm.ok) return { ok: false, errors: [`${file}: ${rm.error}`] };
-  const p = prepareScenario(rm.remap.text, file);
-  if (!p.ok) return p;
-  const { scenario, built } = p;
+  const l = loadScenario(text, file);
+  if (!l.ok) return { ok: false, errors: l.errors.map(formatScenarioError) };
+  const odd = ambiguousAddressForms(l.scenario);
+  if (odd.length) return { ok: false, errors: odd };
+  const b0 = buildScenario(l.scenario);
+  if (!b0.ok) return { ok: false, errors: b0.errors.map(formatBuildError) };
+  const parsed: number[] = [];
+  builtAddresses(l.scenario, b0.built, (a) => parsed.push(a));
+  const rm = remapScenario(l.scenario, parsed);
+  if (!rm.ok) return rm;
+  const scenario = rm.remap.scenario;
+  const b = buildScenario(scenario);
+  if (!b.ok) return { ok: false, errors: b.errors.map(formatBuildError) };
+  const built = b.built;
+  const unsafe = liveSafetyProblems(scenario, built);
+  if (unsafe.length) return { ok: false, errors: unsafe };
   const assigned = new Set<number>();
   for (const h of built.world.hosts)
     for (const d of [...h.ifaces, ...h.bridges]) for (const a of d.addrs) assigned.add(a.addr);
@@ -90,6 +105,8 @@ export interface ScenarioReport {
   scenario: string;
   file: string;
   status: 'match' | 'mismatch' | 'error';
+  /** With status `error`: `environment` (a command or tool failed: exit 3) or `input` (exit 2). */
+  failure?: 'environment' | 'input';
   /** `82.120.11.0/24 -> 203.0.113.0/24`, when addresses were moved. */
   remapped: string[];
   notes: string[];
@@ -128,10 +145,11 @@ export function scenarioReport(
   cmp: Comparison | undefined,
   error: string | undefined,
   seconds: number,
+  failure: 'environment' | 'input' = 'environment',
 ): ScenarioReport {
   const remapped = [...prep.moved].map(([a, b]) => `${a}.0/24 -> ${b}.0/24`);
   const base = { scenario: prep.scenario.name, file: prep.file, remapped, notes: kr?.notes ?? [], seconds };
-  if (!cmp || !kr) return { ...base, status: 'error', error: error ?? 'no kernel run' };
+  if (!cmp || !kr) return { ...base, status: 'error', failure, error: error ?? 'no kernel run' };
   const said = (o: FlowOutcome | undefined): string =>
     o ? `${o.verdict}${o.serverSaw ? ` (server saw ${o.serverSaw})` : ''}` : '(none)';
   const flows = prep.built.flows.map((f: Flow, i) => ({
@@ -165,15 +183,18 @@ export function scenarioReport(
 /** Runs one prepared scenario on the kernel and compares; never throws for a failed run. */
 export async function verifyPrepared(
   prep: Prepared,
-  opts: { backend: Backend; runId: number; keepDir?: string },
+  opts: KernelRunOptions,
 ): Promise<{ report: ScenarioReport; kernel?: SideRun; run?: KernelRun }> {
   const t = Date.now();
   let kr: KernelRun;
   try {
     kr = await runOnKernel(prep.scenario, prep.built, opts);
   } catch (e) {
+    const failure = e instanceof LiveError ? e.kind : 'environment';
+    const message =
+      e instanceof LiveError ? e.message : `natbox verify failed: ${(e as Error).stack ?? String(e)}`;
     return {
-      report: scenarioReport(prep, undefined, undefined, (e as Error).message, (Date.now() - t) / 1000),
+      report: scenarioReport(prep, undefined, undefined, message, (Date.now() - t) / 1000, failure),
     };
   }
   const k = kernelRunSide(kr);
@@ -181,9 +202,41 @@ export async function verifyPrepared(
     return { report: scenarioReport(prep, kr, undefined, k.error, (Date.now() - t) / 1000), run: kr };
   const cmp = compareVerify(prep, k.side);
   return {
-    report: scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000),
+    report: lateRun(
+      scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000),
+      kr.late,
+      prep.built.flows,
+    ),
     kernel: k.side,
     run: kr,
+  };
+}
+
+/** How late (ms) a client may start before a difference may be the machine's rather than natbox's. */
+export const LATE_MS = 250;
+
+/**
+ * A difference found while a client started more than LATE_MS after its time is not reported as
+ * one (exit 1): the machine was too loaded to keep the flows' times, so it is an environment
+ * failure (exit 3), with the comparison kept for the reader. A match stays a match.
+ */
+export function lateRun(
+  report: ScenarioReport,
+  late: readonly number[],
+  flows: readonly Flow[],
+): ScenarioReport {
+  if (report.status !== 'mismatch') return report;
+  let worst = 0;
+  late.forEach((ms, i) => {
+    if (ms > late[worst]!) worst = i;
+  });
+  const ms = late[worst] ?? 0;
+  if (ms <= LATE_MS) return report;
+  return {
+    ...report,
+    status: 'error',
+    failure: 'environment',
+    error: `the kernel run was not on time: the client of flow "${flows[worst]?.name}" started or closed ${ms} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
   };
 }
 
@@ -218,7 +271,10 @@ export function renderReport(r: ScenarioReport): string {
   if (r.remapped.length)
     lines.push(`  public addresses moved to documentation ranges on both sides: ${r.remapped.join(', ')}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
-  if (r.error) lines.push(`  error: ${r.error}`);
+  if (r.error)
+    lines.push(
+      `  ${r.failure === 'input' ? 'bad input' : 'error (not a difference: the kernel run could not be done)'}: ${r.error.replace(/\n/g, '\n    ')}`,
+    );
   for (const f of r.flows ?? []) lines.push(`  flow "${f.name}": natbox ${f.natbox}, kernel ${f.kernel}`);
   for (const a of r.arp ?? []) lines.push(`  ${a}`);
   if (r.first) {
