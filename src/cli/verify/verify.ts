@@ -45,6 +45,17 @@ export function prepareVerify(
   const p = prepareScenario(rm.remap.text, file);
   if (!p.ok) return p;
   const { scenario, built } = p;
+  // A bridge loop on the kernel is a real broadcast storm (it takes every CPU of this machine), and
+  // live.ts builds bridges without STP: such scenarios are refused before anything is built.
+  for (const h of scenario.hosts)
+    for (const b of h.bridges)
+      if (b.stp)
+        return {
+          ok: false,
+          errors: [
+            `${b.stp.loc.file}:${b.stp.loc.line}:${b.stp.loc.column}: ${h.name.value} ${b.name.value} runs STP: natbox verify does not build STP bridges yet`,
+          ],
+        };
   const assigned = new Set<number>();
   for (const h of built.world.hosts)
     for (const d of [...h.ifaces, ...h.bridges]) for (const a of d.addrs) assigned.add(a.addr);
@@ -59,6 +70,13 @@ export function prepareVerify(
   });
   if (errors.length) return { ok: false, errors };
   const sim = simulate(built.world, built.flows, { seed });
+  if (sim.stopped?.kind === 'storm' || sim.stopped?.kind === 'pending')
+    return {
+      ok: false,
+      errors: [
+        `${file}: ${sim.stopped.text}; natbox verify does not build a loop on the kernel (the storm would take every CPU)`,
+      ],
+    };
   if (!sim.complete) return { ok: false, errors: [`${file}: the simulation hit its event bound`] };
   const ctHosts = scenario.hosts.filter((h) => h.rules && h.rules.lines.length > 0).map((h) => h.name.value);
   const natbox: SideRun = {
