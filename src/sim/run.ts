@@ -44,7 +44,7 @@ export interface SimResult {
 export interface SimBudget {
   /** Events run, in all. */
   readonly maxEvents?: number;
-  /** Events waiting in the queue at once. */
+  /** Events waiting in the queue at once (default MAX_PENDING plus two per flow). */
   readonly maxPending?: number;
   /** Trace steps kept. */
   readonly maxSteps?: number;
@@ -69,11 +69,9 @@ export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOpti
             else stepsDropped++;
           },
         };
-  const world = new World(
-    { ...cfg, seed: opts.seed ?? cfg.seed ?? 1 },
-    tracer,
-    opts.maxPending ?? MAX_PENDING,
-  );
+  // Each flow queues its start and its deadline up front: those are not frames in flight.
+  const maxPending = opts.maxPending ?? MAX_PENDING + 2 * flows.length;
+  const world = new World({ ...cfg, seed: opts.seed ?? cfg.seed ?? 1 }, tracer, maxPending);
   const results = startFlows(world, flows);
   const end = runLength(flows);
   let complete = world.sched.run(end, opts.maxEvents ?? MAX_EVENTS);

@@ -24,7 +24,7 @@ export interface StopReason {
 
 /** Default budget: events run per simulation. */
 export const MAX_EVENTS = 2_000_000;
-/** Default budget: events waiting in the queue at once. */
+/** Default budget: events waiting in the queue at once (simulate() adds two per flow). */
 export const MAX_PENDING = 100_000;
 
 export class Scheduler {

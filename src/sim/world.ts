@@ -156,11 +156,13 @@ export class World {
     const now = this.sched.now;
     if (this.rHash[slot] === h && this.rLink[slot] === li && now - this.rFirst[slot]! <= STORM_WINDOW) {
       const n = ++this.rCount[slot]!;
-      if (n === 2 && !this.bcast && (frame[0]! & 1) === 1) this.bcast = { h, frame };
+      // Three crossings within the window: no ARP retry does that (they are a second apart).
+      if (n === 3 && !this.bcast && (frame[0]! & 1) === 1) this.bcast = { h, frame };
       if (n < STORM_REPEATS) return false;
       // A broadcast going round is what starts a storm (the unicast frames that go round with it
-      // follow from the FDB entries it keeps moving): name it when there is one.
-      const cause = this.bcast ?? { h, frame };
+      // follow from the FDB entries it keeps moving): name it when it is still going round.
+      const b = this.bcast;
+      const cause = b && this.linksOf(b.h).size > 0 ? b : { h, frame };
       this.sched.stop('storm', this.stormText(cause.h, cause.frame));
       return true;
     }
@@ -212,13 +214,20 @@ export class World {
   /** The words of a storm verdict: where the loop is, which bridges lack STP, what went round. */
   private stormText(h: number, frame: Uint8Array): string {
     const crossed = this.linksOf(h);
-    let loop = this.loopOf(new Set(crossed.keys()));
-    if (loop.length === 0) loop = [...crossed.keys()].sort((x, y) => x - y);
-    let most = loop[0] ?? 0;
-    for (const li of loop) if ((crossed.get(li)?.n ?? 0) > (crossed.get(most)?.n ?? 0)) most = li;
+    const loop = this.loopOf(new Set(crossed.keys()));
+    const links = loop.length > 0 ? loop : [...crossed.keys()].sort((x, y) => x - y);
+    let most = links[0] ?? 0;
+    for (const li of links) if ((crossed.get(li)?.n ?? 0) > (crossed.get(most)?.n ?? 0)) most = li;
     const count = crossed.get(most)?.n ?? 0;
     const span = this.sched.now - (crossed.get(most)?.first ?? this.sched.now);
+    const seen = `${frameWords(frame)} crossed ${this.linkText(most)} ${count} times in ${(span * 1000).toFixed(1)} ms`;
+    const stoppedAt = `the run was stopped at t = ${this.sched.now.toFixed(6)} s`;
+    if (loop.length === 0) {
+      // The same frame again and again, but no cycle among the links it crossed: say what was seen.
+      return `frames repeating on ${links.map((li) => this.linkText(li)).join(', ')} (no loop of links found): ${seen}; ${stoppedAt}`;
+    }
     const hosts: string[] = [];
+    const bridges: string[] = [];
     const noStp: string[] = [];
     for (const li of loop)
       for (const e of this.links[li]!.cfg.endpoints) {
@@ -226,9 +235,10 @@ export class World {
         const master = host?.ifaces.get(e.iface)?.master;
         if (!host || !master) continue;
         if (!hosts.includes(e.host)) hosts.push(e.host);
-        const br = host.bridges.get(master);
         const name = `${e.host} ${master}`;
-        if (br && !br.stpEnabled && !noStp.includes(name)) noStp.push(name);
+        if (bridges.includes(name)) continue;
+        bridges.push(name);
+        if (!host.bridges.get(master)?.stpEnabled) noStp.push(name);
       }
     const bcast = (frame[0]! & 1) === 1;
     const where =
@@ -240,14 +250,13 @@ export class World {
     const why =
       noStp.length === 0
         ? 'a loop'
-        : noStp.length === hosts.length
+        : noStp.length === bridges.length
           ? 'a loop without STP'
           : `a loop (STP is off on ${noStp.join(', ')})`;
     return (
       `${bcast ? 'broadcast storm' : 'frames circulating'} ${where}: ${why} ` +
-      `(${loop.map((li) => this.linkText(li)).join(', ')}); ${frameWords(frame)} crossed ${this.linkText(most)} ` +
-      `${count} times in ${(span * 1000).toFixed(1)} ms, and bridges without STP forward it round for ever, ` +
-      `as Linux does (stp: true on a bridge cuts the loop); the run was stopped at t = ${this.sched.now.toFixed(6)} s`
+      `(${loop.map((li) => this.linkText(li)).join(', ')}); ${seen}, and bridges without STP forward it round ` +
+      `for ever, as Linux does (stp: true on a bridge cuts the loop); ${stoppedAt}`
     );
   }
 
@@ -263,10 +272,14 @@ export class World {
   }
 }
 
-/** FNV-1a over the frame's bytes, as a signed 32-bit number (what an Int32Array holds). */
+/**
+ * FNV-1a over the frame's length and first 128 bytes (every header, the IP id and checksums that
+ * make two packets differ), as a signed 32-bit number (what an Int32Array holds).
+ */
 function fnv1a(b: Uint8Array): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
+  const n = Math.min(b.length, 128);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h | 0;
 }
 

@@ -110,6 +110,50 @@ flows:
   assert.ok(r.sim.end > 1 && r.sim.end < 1.01);
 });
 
+test('storm: a bridge with two ports on one switch (a link of three ends) is a loop too', () => {
+  const text = `
+name: switch-loop
+hosts:
+  sw1: { interfaces: { p1: {}, p2: {} }, bridges: { br0: { ports: [p1, p2] } } }
+  client: { interfaces: { eth0: 10.0.0.1/24 } }
+links:
+  - { name: hub, connect: [sw1:p1, sw1:p2, client:eth0] }
+flows:
+  - { name: ping, from: client, proto: icmp, to: 10.0.0.2, timeout: 1, expect: { verdict: storm } }
+`;
+  const r = run(text, 'hub.yaml');
+  assert.deepEqual(r.sim.results[0]!.mismatches, []);
+  assert.match(
+    r.sim.results[0]!.detail,
+    /^broadcast storm on sw1: a loop without STP \(sw1:p1–sw1:p2–client:eth0\); /,
+  );
+});
+
+test('storm: no false alarm: ARP requests retried for an absent host, on a bridge without a loop', () => {
+  // Each flow's ARP request is sent 3 times, 1 s apart, byte for byte the same, and flooded by the
+  // bridge each time; three flows resolving the same address at once share one resolution.
+  const text = `
+name: absent
+hosts:
+  sw1: { interfaces: { p1: {}, p2: {}, p3: {} }, bridges: { br0: { ports: [p1, p2, p3] } } }
+  client: { interfaces: { eth0: 10.0.0.1/24 } }
+  other: { interfaces: { eth0: 10.0.0.3/24 } }
+links:
+  - [client:eth0, sw1:p1]
+  - [other:eth0, sw1:p2]
+flows:
+  - { name: a, from: client, proto: udp, to: 10.0.0.99:7, sport: 5000, timeout: 5 }
+  - { name: b, from: client, proto: udp, to: 10.0.0.99:7, sport: 5001, at: 0.5, timeout: 5 }
+  - { name: c, from: client, proto: icmp, to: 10.0.0.99, at: 3.5, timeout: 5 }
+`;
+  const r = run(text, 'absent.yaml');
+  assert.equal(r.sim.stopped, undefined);
+  assert.deepEqual(
+    r.sim.results.map((x) => x.verdict),
+    ['unreachable', 'unreachable', 'unreachable'],
+  );
+});
+
 test('storm: expecting connected where a storm happens fails with the loop in the words', () => {
   const text = example('two-cables.yaml').replace(
     'expect: { verdict: storm }',
