@@ -91,6 +91,16 @@ export function buildScenario(
       mac: macOf(b.mac, name, b.name.value, err),
       addrs: b.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
       ports: b.ports.map((p) => p.value),
+      ...(b.stp
+        ? {
+            stp: {
+              priority: b.stp.priority,
+              forwardDelay: b.stp.forwardDelay,
+              helloTime: b.stp.helloTime,
+              maxAge: b.stp.maxAge,
+            },
+          }
+        : {}),
     }));
     const devs = [...ifaces, ...bridges];
     const routes: HostConfig['routes'][number][] = [];

@@ -17,6 +17,7 @@ import type {
   ListenSpec,
   RulesSpec,
   Scenario,
+  StpSpec,
 } from './model.ts';
 import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
 
@@ -27,7 +28,8 @@ export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors:
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu'] as const;
-const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac'] as const;
+const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
+const STP_KEYS = ['priority', 'forward_delay', 'hello_time', 'max_age'] as const;
 const LINK_KEYS = ['name', 'connect'] as const;
 const FLOW_KEYS = [
   'name',
@@ -73,11 +75,12 @@ const VERDICTS: readonly Expectation[] = [
   'unreachable',
   'reply',
   'reply-from-unexpected-source',
+  'storm',
 ];
 const VERDICTS_FOR: Readonly<Record<'tcp' | 'udp' | 'icmp', readonly Expectation[]>> = {
-  tcp: ['connected', 'reset', 'timeout', 'unreachable'],
-  udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable'],
-  icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable'],
+  tcp: ['connected', 'reset', 'timeout', 'unreachable', 'storm'],
+  udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm'],
+  icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm'],
 };
 
 const q = (s: string): string => JSON.stringify(s);
@@ -332,7 +335,7 @@ class Loader {
     const r = this.r;
     const entries = r.isNull(node)
       ? []
-      : r.entries(node, field, 'a bridge (ports, addresses, mac)', BRIDGE_KEYS);
+      : r.entries(node, field, 'a bridge (ports, addresses, mac, stp)', BRIDGE_KEYS);
     if (entries === undefined) return undefined;
     const get = (k: string) => entries.find((e) => e.key === k);
     const ports: At<string>[] = [];
@@ -372,7 +375,47 @@ class Loader {
     else if (many) addresses = this.addresses(many.value, many.field, `${host} ${name.value}`);
     const macE = get('mac');
     const mac = macE ? this.mac(macE.value, macE.field) : undefined;
-    return { name, ports, addresses, ...(mac ? { mac } : {}) };
+    const stpE = get('stp');
+    const stp = stpE ? this.stp(stpE.value, stpE.field) : undefined;
+    return { name, ports, addresses, ...(mac ? { mac } : {}), ...(stp ? { stp } : {}) };
+  }
+
+  /**
+   * `stp: true|false` or `stp: { priority, forward_delay, hello_time, max_age }`, with the ranges
+   * Linux accepts (br_stp_set_bridge_priority, br_set_forward_delay etc.; times in seconds).
+   */
+  private stp(node: Node | null, field: string): StpSpec | undefined {
+    const r = this.r;
+    const loc = r.loc(node);
+    const d = { priority: 32768, forwardDelay: 15, helloTime: 2, maxAge: 20 };
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value ? { ...d, loc } : undefined;
+    const entries = r.entries(
+      node,
+      field,
+      'true, false or STP settings (priority, forward_delay, hello_time, max_age)',
+      STP_KEYS,
+    );
+    if (entries === undefined) return undefined;
+    for (const e of entries) {
+      const v =
+        e.key === 'priority'
+          ? r.number(e.value, e.field, 'a bridge priority (a whole number from 0 to 65535)', {
+              integer: true,
+              min: 0,
+              max: 65535,
+            })
+          : e.key === 'forward_delay'
+            ? r.number(e.value, e.field, 'a forward delay in seconds (2 to 30 with STP)', { min: 2, max: 30 })
+            : e.key === 'hello_time'
+              ? r.number(e.value, e.field, 'a hello time in seconds (1 to 10)', { min: 1, max: 10 })
+              : r.number(e.value, e.field, 'a max age in seconds (6 to 40)', { min: 6, max: 40 });
+      if (v === undefined) continue;
+      if (e.key === 'priority') d.priority = v.value;
+      else if (e.key === 'forward_delay') d.forwardDelay = v.value;
+      else if (e.key === 'hello_time') d.helloTime = v.value;
+      else d.maxAge = v.value;
+    }
+    return { ...d, loc };
   }
 
   /** Interface addresses `a.b.c.d/len`, each unique in the whole scenario. */

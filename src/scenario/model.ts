@@ -50,6 +50,17 @@ export interface BridgeSpec {
   readonly ports: readonly At<string>[];
   readonly addresses: readonly At<string>[];
   readonly mac?: At<string>;
+  /** The kernel's STP on this bridge (stp_state 1), with its settings; absent: no STP. */
+  readonly stp?: StpSpec;
+}
+
+/** `stp: true` or `stp: { priority, forward_delay, hello_time, max_age }` (seconds). */
+export interface StpSpec {
+  readonly priority: number;
+  readonly forwardDelay: number;
+  readonly helloTime: number;
+  readonly maxAge: number;
+  readonly loc: SourceLoc;
 }
 
 export interface RulesSpec {
@@ -71,7 +82,7 @@ export interface LinkSpec {
 }
 
 export type Expectation =
-  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
+  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source' | 'storm';
 
 export interface FlowSpec {
   readonly name: At<string>;

@@ -5,8 +5,13 @@ import type { SocketObserver } from '../stack/sockets.ts';
 import type { World } from './world.ts';
 import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
 
+/**
+ * How a flow ended. `storm`: the network melted down before the flow could end (frames circulating
+ * on a bridge loop without STP, or multiplying past the simulator's queue budget): the run was
+ * stopped there, and `detail` names the loop.
+ */
 export type Verdict =
-  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source';
+  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source' | 'storm';
 
 export interface Flow {
   readonly name: string;
@@ -60,6 +65,22 @@ export interface FlowResult {
 
 const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+):(\d+)/;
 
+/** How to settle a flow from outside its sockets (the run stopped early). */
+const settlers = new WeakMap<FlowResult, (v: Verdict, detail: string) => void>();
+
+/**
+ * The run stopped early: every flow not yet ended gets `verdict` with `detail` (flows that already
+ * ended keep their verdict). Returns how many flows it settled.
+ */
+export function settleUnfinished(results: readonly FlowResult[], verdict: Verdict, detail: string): number {
+  let n = 0;
+  for (const r of results) {
+    const s = settlers.get(r);
+    if (s?.(verdict, detail)) n++;
+  }
+  return n;
+}
+
 /** Schedules every flow; results fill in as the world runs. */
 export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
   return flows.map((flow) => {
@@ -78,13 +99,15 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       mismatches: [],
     };
     let settled = false;
-    const settle = (v: Verdict, detail: string): void => {
-      if (settled) return;
+    const settle = (v: Verdict, detail: string): boolean => {
+      if (settled) return false;
       settled = true;
       res.verdict = v;
       res.detail = detail;
       res.endedAt = world.sched.now;
+      return true;
     };
+    settlers.set(res, settle);
     const obs: SocketObserver = {
       synSent: (n) => (res.syns = n),
       connected: (local) => {
@@ -121,7 +144,10 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       else if (flow.proto === 'udp') sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs);
       else sockets.pingSend(flow.dst, flow.icmpId, obs);
     });
-    world.sched.at(flow.at + flow.timeout, () => settle('timeout', `no answer within ${flow.timeout} s`));
+    world.sched.at(
+      flow.at + flow.timeout,
+      () => void settle('timeout', `no answer within ${flow.timeout} s`),
+    );
     return res;
   });
 }

@@ -1,11 +1,33 @@
 // A simulated network: hosts (stack/Host) joined by links. A link with two ends is a cable (a veth
 // pair); with more it is a learning switch. Links carry Ethernet frames with a small delay and
-// record every frame for captures. Owns the clock, the seeded RNG and the tracer hookup.
+// record frames for captures (up to MAX_CAPTURED in all). Owns the clock, the seeded RNG and the
+// tracer hookup.
+//
+// It also watches for storms. Bridges and switches never change a frame, so a frame that goes
+// round a loop crosses the same link again and again, byte for byte; nothing else in a network
+// does that (retransmissions differ in their IP id, TTL or timestamps; ARP retries are a second
+// apart). When the same frame crosses the same link STORM_REPEATS times within STORM_WINDOW
+// seconds of virtual time, the world stops the run and names the loop: the links that frame kept
+// crossing, less those that only lead out of the loop (a host hanging off a bridge). The memory it
+// takes is fixed (a table of STORM_SLOTS entries, no object per frame).
+import { formatIpv4 } from '../wire/addr.ts';
+import { read16, read32 } from '../wire/checksum.ts';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
 import { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { Host, type HostConfig, type HostEnv } from '../stack/host.ts';
+import { isStpGroup } from '../stack/bridge.ts';
 import { macKey } from '../stack/iface.ts';
 import type { StackTracer } from '../stack/steps.ts';
 import { Scheduler } from './scheduler.ts';
+
+/** A frame crossing the same link this many times within STORM_WINDOW is going round a loop. */
+export const STORM_REPEATS = 8;
+/** Seconds of virtual time (a loop of bridges repeats a frame every few tenths of a millisecond). */
+export const STORM_WINDOW = 1;
+/** Slots of the repeat table (fixed memory: a few hundred kilobytes). */
+const STORM_SLOTS = 1 << 14;
+/** Frames kept for captures, all links together; later frames are counted, not kept. */
+export const MAX_CAPTURED = 200_000;
 
 export interface Endpoint {
   readonly host: string;
@@ -33,9 +55,14 @@ export interface Captured {
 
 class Link {
   readonly captures: Captured[] = [];
+  /** Frames put on this link (kept or not). */
+  sent = 0;
   /** Switch learning table: MAC → endpoint index. */
   private readonly fdb = new Map<string, number>();
-  constructor(readonly cfg: LinkConfig) {}
+  constructor(
+    readonly cfg: LinkConfig,
+    readonly index: number,
+  ) {}
 
   /** The endpoints a frame from endpoint `from` reaches. */
   targets(from: number, frame: Uint8Array): number[] {
@@ -49,24 +76,36 @@ class Link {
 }
 
 export class World {
-  readonly sched = new Scheduler();
+  readonly sched: Scheduler;
   readonly rng: SeededRng;
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
   private readonly attach = new Map<string, { link: Link; index: number }>();
   private readonly latency: number;
   tracer: StackTracer | undefined;
+  /** Frames not kept for captures (beyond MAX_CAPTURED). */
+  capturesDropped = 0;
+  private captured = 0;
+  // The repeat table: frame hash, link index + 1, count, time of the first crossing counted.
+  private readonly rHash = new Int32Array(STORM_SLOTS);
+  private readonly rLink = new Int32Array(STORM_SLOTS);
+  private readonly rCount = new Uint16Array(STORM_SLOTS);
+  private readonly rFirst = new Float64Array(STORM_SLOTS);
+  /** The first broadcast or multicast frame seen crossing a link twice: the likely cause. */
+  private bcast: { h: number; frame: Uint8Array } | undefined;
 
-  constructor(cfg: WorldConfig, tracer?: StackTracer) {
+  constructor(cfg: WorldConfig, tracer?: StackTracer, maxPending?: number) {
+    this.sched = new Scheduler(maxPending);
     this.rng = new SeededRng(cfg.seed ?? 1);
     this.latency = cfg.latency ?? 0.0001;
     this.tracer = tracer;
     for (const l of cfg.links) {
-      const link = new Link(l);
+      const link = new Link(l, this.links.length);
       this.links.push(link);
       l.endpoints.forEach((e, index) => this.attach.set(`${e.host}\0${e.iface}`, { link, index }));
     }
     const sched = this.sched;
+    sched.onBudget = (_kind, text) => this.budgetText(text);
     const env: HostEnv = {
       now: () => sched.now,
       transmit: (host, ifname, frame) => this.transmit(host.name, ifname, frame),
@@ -90,8 +129,14 @@ export class World {
   private transmit(hostName: string, ifname: string, frame: Uint8Array): void {
     const a = this.attach.get(`${hostName}\0${ifname}`);
     if (!a) return; // an interface with no cable: the frame goes nowhere
+    if (this.sched.stopped) return;
     const copy = frame.slice();
-    a.link.captures.push({ t: this.sched.now, from: a.link.cfg.endpoints[a.index]!, frame: copy });
+    a.link.sent++;
+    if (this.captured < MAX_CAPTURED) {
+      this.captured++;
+      a.link.captures.push({ t: this.sched.now, from: a.link.cfg.endpoints[a.index]!, frame: copy });
+    } else this.capturesDropped++;
+    if (this.repeated(a.link, copy)) return;
     for (const i of a.link.targets(a.index, copy)) {
       const ep = a.link.cfg.endpoints[i]!;
       const dst = this.hosts.get(ep.host);
@@ -102,4 +147,155 @@ export class World {
   run(until: number): boolean {
     return this.sched.run(until);
   }
+
+  /** Counts the frame on the link; true when that makes a storm (the run is stopped then). */
+  private repeated(link: Link, frame: Uint8Array): boolean {
+    const h = fnv1a(frame);
+    const li = link.index + 1;
+    const slot = ((h ^ Math.imul(li, 0x9e3779b1)) >>> 0) & (STORM_SLOTS - 1);
+    const now = this.sched.now;
+    if (this.rHash[slot] === h && this.rLink[slot] === li && now - this.rFirst[slot]! <= STORM_WINDOW) {
+      const n = ++this.rCount[slot]!;
+      // Three crossings within the window: no ARP retry does that (they are a second apart).
+      if (n === 3 && !this.bcast && (frame[0]! & 1) === 1) this.bcast = { h, frame };
+      if (n < STORM_REPEATS) return false;
+      // A broadcast going round is what starts a storm (the unicast frames that go round with it
+      // follow from the FDB entries it keeps moving): name it when it is still going round.
+      const b = this.bcast;
+      const cause = b && this.linksOf(b.h).size > 0 ? b : { h, frame };
+      this.sched.stop('storm', this.stormText(cause.h, cause.frame));
+      return true;
+    }
+    this.rHash[slot] = h;
+    this.rLink[slot] = li;
+    this.rCount[slot] = 1;
+    this.rFirst[slot] = now;
+    return false;
+  }
+
+  /** The links (by index) a frame with hash `h` crossed more than once lately, with the counts. */
+  private linksOf(h: number): Map<number, { n: number; first: number }> {
+    const out = new Map<number, { n: number; first: number }>();
+    const now = this.sched.now;
+    for (let s = 0; s < STORM_SLOTS; s++)
+      if (this.rHash[s] === h && this.rCount[s]! > 1 && now - this.rFirst[s]! <= STORM_WINDOW)
+        out.set(this.rLink[s]! - 1, { n: this.rCount[s]!, first: this.rFirst[s]! });
+    return out;
+  }
+
+  /**
+   * The loop among `links`: hosts are nodes, a cable an edge (a switch a node of its own); nodes
+   * with fewer than two edges are removed until none is left (the 2-core). What stays is the loop.
+   */
+  private loopOf(links: Set<number>): number[] {
+    const edges = [...links].flatMap((li) => {
+      const eps = this.links[li]!.cfg.endpoints;
+      if (eps.length === 2) return [{ li, a: eps[0]!.host, b: eps[1]!.host }];
+      return eps.map((e) => ({ li, a: `\0${this.links[li]!.cfg.name}`, b: e.host }));
+    });
+    let alive = edges;
+    for (;;) {
+      const deg = new Map<string, number>();
+      for (const e of alive) {
+        deg.set(e.a, (deg.get(e.a) ?? 0) + 1);
+        deg.set(e.b, (deg.get(e.b) ?? 0) + 1);
+      }
+      const next = alive.filter((e) => deg.get(e.a)! >= 2 && deg.get(e.b)! >= 2);
+      if (next.length === alive.length) break;
+      alive = next;
+    }
+    return [...new Set(alive.map((e) => e.li))].sort((x, y) => x - y);
+  }
+
+  private linkText(li: number): string {
+    return this.links[li]!.cfg.endpoints.map((e) => `${e.host}:${e.iface}`).join('–');
+  }
+
+  /** The words of a storm verdict: where the loop is, which bridges lack STP, what went round. */
+  private stormText(h: number, frame: Uint8Array): string {
+    const crossed = this.linksOf(h);
+    const loop = this.loopOf(new Set(crossed.keys()));
+    const links = loop.length > 0 ? loop : [...crossed.keys()].sort((x, y) => x - y);
+    let most = links[0] ?? 0;
+    for (const li of links) if ((crossed.get(li)?.n ?? 0) > (crossed.get(most)?.n ?? 0)) most = li;
+    const count = crossed.get(most)?.n ?? 0;
+    const span = this.sched.now - (crossed.get(most)?.first ?? this.sched.now);
+    const seen = `${frameWords(frame)} crossed ${this.linkText(most)} ${count} times in ${(span * 1000).toFixed(1)} ms`;
+    const stoppedAt = `the run was stopped at t = ${this.sched.now.toFixed(6)} s`;
+    if (loop.length === 0) {
+      // The same frame again and again, but no cycle among the links it crossed: say what was seen.
+      return `frames repeating on ${links.map((li) => this.linkText(li)).join(', ')} (no loop of links found): ${seen}; ${stoppedAt}`;
+    }
+    const hosts: string[] = [];
+    const bridges: string[] = [];
+    const noStp: string[] = [];
+    for (const li of loop)
+      for (const e of this.links[li]!.cfg.endpoints) {
+        const host = this.hosts.get(e.host);
+        const master = host?.ifaces.get(e.iface)?.master;
+        if (!host || !master) continue;
+        if (!hosts.includes(e.host)) hosts.push(e.host);
+        const name = `${e.host} ${master}`;
+        if (bridges.includes(name)) continue;
+        bridges.push(name);
+        if (!host.bridges.get(master)?.stpEnabled) noStp.push(name);
+      }
+    const bcast = (frame[0]! & 1) === 1;
+    const where =
+      hosts.length === 0
+        ? `on ${loop.map((li) => this.linkText(li)).join(', ')}`
+        : hosts.length === 1
+          ? `on ${hosts[0]}`
+          : `between ${hosts.slice(0, -1).join(', ')} and ${hosts[hosts.length - 1]}`;
+    const why =
+      noStp.length === 0
+        ? 'a loop'
+        : noStp.length === bridges.length
+          ? 'a loop without STP'
+          : `a loop (STP is off on ${noStp.join(', ')})`;
+    return (
+      `${bcast ? 'broadcast storm' : 'frames circulating'} ${where}: ${why} ` +
+      `(${loop.map((li) => this.linkText(li)).join(', ')}); ${seen}, and bridges without STP forward it round ` +
+      `for ever, as Linux does (stp: true on a bridge cuts the loop); ${stoppedAt}`
+    );
+  }
+
+  /** A budget was spent: say so, and name the links that carried the most frames. */
+  private budgetText(text: string): string {
+    const busiest = this.links
+      .map((l, li) => ({ li, n: l.sent }))
+      .filter((x) => x.n > 0)
+      .sort((a, b) => b.n - a.n)
+      .slice(0, 3)
+      .map((x) => `${this.linkText(x.li)} (${x.n.toLocaleString('en-US')} frames)`);
+    return `the run was stopped at t = ${this.sched.now.toFixed(6)} s: ${text}${busiest.length ? `; the busiest links were ${busiest.join(', ')}` : ''}`;
+  }
+}
+
+/**
+ * FNV-1a over the frame's length and first 128 bytes (every header, the IP id and checksums that
+ * make two packets differ), as a signed 32-bit number (what an Int32Array holds).
+ */
+function fnv1a(b: Uint8Array): number {
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
+  const n = Math.min(b.length, 128);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h | 0;
+}
+
+/** What went round, in a few words. */
+function frameWords(f: Uint8Array): string {
+  if (f.length < ETH_HEADER_LEN) return 'a frame';
+  if (isStpGroup(f)) return 'an STP BPDU';
+  const type = ethType(f);
+  const o = ETH_HEADER_LEN;
+  if (type === ETHERTYPE_ARP && f.length >= o + 28) {
+    const op = read16(f, o + 6);
+    const spa = formatIpv4(read32(f, o + 14));
+    const tpa = formatIpv4(read32(f, o + 24));
+    return op === 1 ? `the ARP request who-has ${tpa} tell ${spa}` : `the ARP reply ${spa} is-at … to ${tpa}`;
+  }
+  if (type === ETHERTYPE_IPV4 && f.length >= o + 20)
+    return `an IPv4 packet ${formatIpv4(read32(f, o + 12))} > ${formatIpv4(read32(f, o + 16))} (protocol ${f[o + 9]})`;
+  return `a frame of type 0x${type.toString(16).padStart(4, '0')}`;
 }

@@ -43,6 +43,7 @@ import { formatConntrackLine, entryJson } from '../netfilter/conntrack/format.ts
 import type { NfTracer } from '../netfilter/trace-events.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
+import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import type { Step, StackTracer } from './steps.ts';
 import { Sockets } from './sockets.ts';
 
@@ -65,6 +66,8 @@ export interface HostConfig {
     mac: Uint8Array;
     addrs: { addr: number; len: number }[];
     ports: string[];
+    /** The bridge runs the kernel's STP (stp_state 1) with these settings; absent: no STP. */
+    stp?: StpConfig;
   }>;
   /** Routes with their device resolved (the builder checks gateways against connected routes). */
   readonly routes: ReadonlyArray<{
@@ -94,6 +97,8 @@ const ARP_RETRIES = 3; // neigh ucast/mcast_solicit
 export class Host {
   readonly name: string;
   readonly ifaces = new Map<string, Iface>();
+  /** The bridges' L2 side (ports, FDB, STP), by bridge name (bridge.ts). */
+  readonly bridges = new Map<string, Bridge>();
   readonly routes = new RouteTable();
   readonly sysctls: ReadonlyMap<string, number>;
   readonly nf: Netfilter | undefined;
@@ -132,6 +137,19 @@ export class Host {
         br.ports.push(p);
       }
       this.ifaces.set(b.name, br);
+    }
+    const bridgeHost: BridgeHost = {
+      name: this.name,
+      tracing: this.tracing,
+      now: () => env.now(),
+      timer: (at, fn) => env.timer(at, fn),
+      send: (port, frame) => this.wireOut(port, frame),
+      trace: (s) => this.trace(s),
+    };
+    for (const b of cfg.bridges) {
+      const dev = this.ifaces.get(b.name)!;
+      const ports = dev.ports.map((p) => this.ifaces.get(p)!);
+      this.bridges.set(b.name, new Bridge(dev, ports, bridgeHost, b.stp));
     }
     // Connected routes first (proto kernel scope link src ADDR), then the configured ones.
     for (const i of this.ifaces.values()) for (const a of i.addrs) this.addConnectedRoute(i.name, a);
@@ -294,9 +312,9 @@ export class Host {
     this.l2Input(dev, frame, false);
   }
 
-  /** br_handle_frame: learn, then deliver up, forward to one port, or flood. */
+  /** br_handle_frame: the port's STP state, learn, then deliver up, forward to one port, or flood. */
   private bridgeInput(br: Iface, port: Iface, frame: Uint8Array): void {
-    br.fdb.set(macKey(frame, 6), port.name);
+    if (!this.bridges.get(br.name)!.input(port, frame)) return;
     const toBridge = frame[0] === br.mac[0] && macKey(frame, 0) === macKey(br.mac);
     const bcast = ethIsBroadcast(frame);
     if (this.brnf() && ethType(frame) === ETHERTYPE_IPV4 && !bcast) {
@@ -320,14 +338,11 @@ export class Host {
 
   /** Sends a frame out of the bridge's port for its destination MAC, or floods. */
   private bridgeForward(br: Iface, frame: Uint8Array, except: string): void {
-    const out = br.fdb.get(macKey(frame, 0));
-    if (out === undefined) return this.bridgeFlood(br, frame, except);
-    if (out === except) return; // the destination is on the port it came from
-    this.wireOut(out, frame);
+    this.bridges.get(br.name)!.forward(frame, except);
   }
 
   private bridgeFlood(br: Iface, frame: Uint8Array, except: string): void {
-    for (const p of br.ports) if (p !== except) this.wireOut(p, frame);
+    this.bridges.get(br.name)!.flood(frame, except);
   }
 
   private wireOut(ifname: string, frame: Uint8Array): void {
@@ -406,7 +421,7 @@ export class Host {
   /** FORWARD and POSTROUTING for a bridged frame, then out of its port. */
   private bridgeOutHooks(br: Iface, skb: Skb, frame: Uint8Array, inPort: string): void {
     const nf = this.nf!;
-    const out = br.fdb.get(macKey(frame, 0));
+    const out = this.bridges.get(br.name)!.portFor(frame);
     skb.outIf = br.name;
     skb.physOut = out ?? '';
     const now = this.env.now();

@@ -197,6 +197,7 @@ test('natbox verify reports without a kernel (a mismatch, an error) validate aga
     events: new Map([['router', ['    [NEW] tcp      6 120 SYN_SENT src=…']]]),
     flows: kernel.flows,
     notes: ['net.bridge.bridge-nf-call-iptables: no such sysctl on this kernel'],
+    late: kernel.flows.map(() => 0),
     namespaces: new Map(),
   };
   const mismatch = JSON.parse(

@@ -37,7 +37,13 @@ const FILES = DIRS.flatMap((d) =>
  * in all of them; only a flow's verdict differs.
  */
 const SKIP: Record<string, string> = {
-  // Empty: every scenario matches the kernel. Add an entry only for a named natbox gap.
+  // Every other scenario matches the kernel. Add an entry only for a named natbox gap.
+  'examples/loops/two-cables.yaml':
+    'a bridge loop without STP: on the kernel a real broadcast storm, which natbox verify refuses to build',
+  'examples/loops/self-loop.yaml':
+    'a bridge loop without STP: on the kernel a real broadcast storm, which natbox verify refuses to build',
+  'examples/loops/two-cables-stp.yaml':
+    'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
 };
 
 // python3 is looked for (ICMP flows use a raw socket in it), not run: on a loaded machine its start

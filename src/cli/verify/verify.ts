@@ -58,6 +58,17 @@ export function prepareVerify(
   const b = buildScenario(scenario);
   if (!b.ok) return { ok: false, errors: b.errors.map(formatBuildError) };
   const built = b.built;
+  // A bridge loop on the kernel is a real broadcast storm (it takes every CPU of this machine), and
+  // live.ts builds bridges without STP: such scenarios are refused before anything is built.
+  for (const h of scenario.hosts)
+    for (const br of h.bridges)
+      if (br.stp)
+        return {
+          ok: false,
+          errors: [
+            `${br.stp.loc.file}:${br.stp.loc.line}:${br.stp.loc.column}: ${h.name.value} ${br.name.value} runs STP: natbox verify does not build STP bridges yet`,
+          ],
+        };
   const unsafe = liveSafetyProblems(scenario, built);
   if (unsafe.length) return { ok: false, errors: unsafe };
   const assigned = new Set<number>();
@@ -74,6 +85,13 @@ export function prepareVerify(
   });
   if (errors.length) return { ok: false, errors };
   const sim = simulate(built.world, built.flows, { seed });
+  if (sim.stopped?.kind === 'storm' || sim.stopped?.kind === 'pending')
+    return {
+      ok: false,
+      errors: [
+        `${file}: ${sim.stopped.text}; natbox verify does not build a loop on the kernel (the storm would take every CPU)`,
+      ],
+    };
   if (!sim.complete) return { ok: false, errors: [`${file}: the simulation hit its event bound`] };
   const ctHosts = scenario.hosts.filter((h) => h.rules && h.rules.lines.length > 0).map((h) => h.name.value);
   const natbox: SideRun = {
