@@ -252,7 +252,7 @@ export async function testCommand(files: string[], opts: TestOptions): Promise<n
     }
     const t = testScenarioNamed(input.text, file, opts.seed, opts.skipUnsupported ?? false, opts.flow);
     reports.push(t.report);
-    all.push(...t.names);
+    for (const n of t.names) all.push(n);
   }
   if (opts.flow && opts.flow.length > 0) {
     const missing = opts.flow.filter((n) => !all.includes(n));

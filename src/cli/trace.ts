@@ -28,8 +28,10 @@ export interface TraceOptions {
   flow?: string[];
   /** Columns of the text trace: a number, 0 for no limit; default the terminal's, else 80. */
   width?: string;
-  /** Print each host's rule counters after the run: `list` (iptables -L -v -n) or `save` (-c). */
-  counters?: string | boolean;
+  /** Print each host's rule counters after the run, as iptables -L -v -n --line-numbers does. */
+  counters?: boolean;
+  /** The same as iptables-save -c does. */
+  countersSave?: boolean;
 }
 
 /** `--flow "x": no such flow in FILE (its flows: "a", "b")`. */
@@ -82,18 +84,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
     process.stderr.write(`natbox: --width ${opts.width}: expected a number of columns (0: no limit)\n`);
     return 2;
   }
-  const countersForm = opts.counters === true || opts.counters === 'list' ? 'list' : opts.counters;
-  if (
-    countersForm !== undefined &&
-    countersForm !== false &&
-    countersForm !== 'list' &&
-    countersForm !== 'save'
-  ) {
-    process.stderr.write(
-      `natbox: --counters ${countersForm}: expected list or save (write --counters=list before a file name)\n`,
-    );
-    return 2;
-  }
+  const countersForm = opts.countersSave ? 'save' : opts.counters ? 'list' : undefined;
   const docs: TraceDoc[] = [];
   const texts: string[] = [];
   let status = 0;
@@ -137,8 +128,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       }
       doc = filterDoc(doc, opts.flow);
     }
-    if (countersForm === 'list' || countersForm === 'save')
-      doc.counters = countersText(p.built.rulesets, countersForm);
+    if (countersForm) doc.counters = countersText(p.built.rulesets, countersForm);
     docs.push(doc);
     if (opts.pcap) {
       const dir = files.length > 1 ? join(opts.pcap, r.scenario.name) : opts.pcap;

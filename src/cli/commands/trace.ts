@@ -24,9 +24,10 @@ export function registerTrace(program: Command): void {
       'fit the text trace into N columns (0: no limit; default: the terminal width, else 80)',
     )
     .option(
-      '--counters [form]',
-      "after the run, each host's rules with their packet and byte counters, as 'iptables -L -v -n --line-numbers' (list, the default) or 'iptables-save -c' (save) prints them",
+      '--counters',
+      "after the run, each host's rules with their packet and byte counters, as 'iptables -L -v -n --line-numbers' prints them",
     )
+    .option('--counters-save', "the same counters as 'iptables-save -c' prints them")
     .option(
       '--seed <n>',
       'seed of the random choices (NAT ports, TCP sequence numbers)',
@@ -65,7 +66,8 @@ export function registerTrace(program: Command): void {
           skipUnsupported?: boolean;
           flow?: string[];
           width?: string;
-          counters?: string | boolean;
+          counters?: boolean;
+          countersSave?: boolean;
         },
       ) => {
         const { traceCommand } = await import('../trace.ts');
