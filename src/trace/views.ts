@@ -47,12 +47,14 @@ export function traceViews(doc: TraceDoc, o: TraceViewOptions): TraceViews {
 
 /**
  * The trace of the named flows only (`--flow NAME`): their steps, their verdicts, and the conntrack
- * entries at the end that their steps created (same host, same original tuple). Steps that belong
- * to no flow (ARP, ICMP redirects about nothing asked) are left out.
+ * entries at the end that their steps created (same host, same original tuple). ARP frames, which
+ * belong to no flow, are kept: they say which next hop each packet was sent to (shown with --arp).
  */
 export function filterDoc(doc: TraceDoc, names: readonly string[]): TraceDoc {
   const keep = new Set(names);
-  const steps = doc.steps.filter((s) => s.flow !== undefined && keep.has(s.flow));
+  const steps = doc.steps.filter((s) =>
+    s.flow !== undefined ? keep.has(s.flow) : s.kind === 'packet' && s.packet.proto === 'arp',
+  );
   const origs = new Set<string>();
   for (const s of steps) if (s.kind === 'ct-event') origs.add(`${s.host} ${JSON.stringify(s.entry.orig)}`);
   const conntrack: TraceDoc['conntrack'] = {};

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { buildTraceDoc, type TraceDoc } from '../../src/trace/model.ts';
+import { renderStory } from '../../src/trace/story.ts';
 import { exampleDoc, repo } from './golden.ts';
 
 const root = fileURLToPath(repo);
@@ -124,6 +125,16 @@ test('firewall: each reason names the rule or policy that dropped or rejected, w
     'Refused: connection reset by 203.0.113.50:82; router rejected the SYN (filter FORWARD rule 3: -A FORWARD -p tcp -m tcp --dport 82 -j REJECT --reject-with tcp-reset).',
   );
   assert.doesNotMatch(why.web!, /dropped|rejected/);
+  // The story (--story) names them too, at the step where the router drops the packet.
+  const story = renderStory(doc);
+  assert.match(
+    story,
+    /\n3\. router drops the packet: dropped by the filter table \(filter FORWARD: no rule matched, policy DROP\)\.\n/,
+  );
+  assert.match(
+    story,
+    /router drops the packet: dropped by the filter table \(filter FORWARD rule 1: -A FORWARD -p tcp -m tcp --dport 81 -j DROP\)\./,
+  );
 });
 
 test('natbox test names the rule that decided a failed flow: text, JSON and JUnit', () => {
