@@ -120,7 +120,22 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
       }
     });
     breakWords(words, prefixLen, width, ind).forEach((l, i) => {
-      const text = l.map(([k, w]) => (styleOf[k] ? c(styleOf[k], w) : w)).join(' ');
+      // Words of one style in a row are coloured as one run.
+      let text = '';
+      let run: string[] = [];
+      let runStyle: Style | undefined;
+      const end = (): void => {
+        if (run.length === 0) return;
+        const t = run.join(' ');
+        text += (text === '' ? '' : ' ') + (runStyle ? c(runStyle, t) : t);
+        run = [];
+      };
+      for (const [k, w] of l) {
+        if (run.length > 0 && styleOf[k] !== runStyle) end();
+        runStyle = styleOf[k];
+        run.push(w);
+      }
+      end();
       out.push(((i === 0 ? prefix : ' '.repeat(ind)) + text).trimEnd());
     });
   };

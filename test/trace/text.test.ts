@@ -39,8 +39,13 @@ test('the text trace fits 80 columns by default, N with --width N, and has no li
   assert.equal(bad.err, 'natbox: --width wide: expected a number of columns (0: no limit)\n');
 });
 
-test('a long step is continued under its text column', () => {
+test('a long step is continued under its text column; colours do not count as columns', () => {
   const doc = exampleDoc('examples/hairpin/dnat-snat.yaml');
+  const coloured = renderText(doc, { width: 80, color: true, verbose: true });
+  // eslint-disable-next-line no-control-regex
+  const stripped = coloured.replace(/\x1b\[[0-9;]*m/g, '');
+  assert.equal(stripped, renderText(doc, { width: 80, verbose: true }));
+  assert.ok(widest(stripped) <= 80);
   const out = renderText(doc, { width: 80 }).split('\n');
   const i = out.findIndex((l) => l.includes('conntrack [NEW]'));
   const col = out[i]!.indexOf('conntrack [NEW]');
