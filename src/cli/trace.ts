@@ -9,7 +9,7 @@ import type { Ruleset } from '../rules/model.ts';
 import { buildTraceDoc, type TraceDoc } from '../trace/model.ts';
 import { renderText } from '../trace/text.ts';
 import { devicesPcapng, linkPcaps } from '../trace/pcap.ts';
-import { filterDoc, parseLang, traceViews, unknownFlows, wantsTextView } from '../trace/views.ts';
+import { filterDoc, parseLang, traceViews, wantsTextView } from '../trace/views.ts';
 import { listText } from './rules.ts';
 
 export interface TraceOptions {
@@ -87,6 +87,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
   const countersForm = opts.countersSave ? 'save' : opts.counters ? 'list' : undefined;
   const docs: TraceDoc[] = [];
   const texts: string[] = [];
+  const allFlows: string[] = [];
   let status = 0;
   const color = opts.color && !process.env.NO_COLOR && process.stdout.isTTY === true;
   for (const file of files) {
@@ -113,20 +114,10 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       p.built.skipped,
     );
     if (opts.flow && opts.flow.length > 0) {
-      const missing = unknownFlows([doc], opts.flow);
-      // With several files a name may be in some of them only; it must be in one at least.
-      if (missing.length === opts.flow.length || (files.length === 1 && missing.length > 0)) {
-        process.stderr.write(
-          `${noSuchFlow(
-            missing,
-            doc.flows.map((f) => f.name),
-            file,
-          )}\n`,
-        );
-        status = 2;
-        continue;
-      }
+      // A name may be in some of the files only: a file with none of them shows nothing.
+      for (const f of doc.flows) allFlows.push(f.name);
       doc = filterDoc(doc, opts.flow);
+      if (doc.flows.length === 0 && files.length > 1) continue;
     }
     if (countersForm) doc.counters = countersText(p.built.rulesets, countersForm);
     docs.push(doc);
@@ -158,6 +149,13 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
             ...(width > 0 ? { width } : {}),
           });
       texts.push(text + '\n');
+    }
+  }
+  if (opts.flow && opts.flow.length > 0 && status === 0) {
+    const missing = opts.flow.filter((n) => !allFlows.includes(n));
+    if (missing.length > 0) {
+      process.stderr.write(`${noSuchFlow(missing, allFlows, files.join(', '))}\n`);
+      return 2;
     }
   }
   if (opts.json) process.stdout.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');

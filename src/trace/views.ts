@@ -64,9 +64,3 @@ export function filterDoc(doc: TraceDoc, names: readonly string[]): TraceDoc {
   }
   return { ...doc, steps, flows: doc.flows.filter((f) => keep.has(f.name)), conntrack };
 }
-
-/** The names among `names` that no flow of the documents has. */
-export function unknownFlows(docs: readonly TraceDoc[], names: readonly string[]): string[] {
-  const all = new Set(docs.flatMap((d) => d.flows.map((f) => f.name)));
-  return names.filter((n) => !all.has(n));
-}

@@ -102,6 +102,11 @@ test('natbox trace --flow NAME: that flow only, in text and JSON; an unknown nam
     `natbox: --flow "nope": no such flow in ${f} (its flows: "client opens a web page on the internet", "client asks the internet server over UDP", "client pings the internet server")\n`,
   );
   assert.equal(bad.out, '');
+  // With several files a name may be in one of them only: the others show nothing.
+  const two = natbox('trace', '--flow', udp, 'examples/hairpin/dnat-only.yaml', f);
+  assert.equal(two.code, 0, two.err);
+  assert.doesNotMatch(two.out, /hairpin-dnat-only/);
+  assert.match(two.out, /flow "client asks the internet server over UDP"/);
 });
 
 test('natbox test --flow and diff --flow check that flow only', () => {
