@@ -1,14 +1,15 @@
 // `natbox diff A B`: the same flows under two scenarios (typically two rulesets for one network),
 // and what changed between the runs for each flow: its verdict, who the server saw, where the
 // answer came from, and the NAT translations its first packet went through (the bindings the nat
-// table chose, from explain.ts's bindingsOf). Flows are paired by name. Exit code as diff(1): 0
+// table chose, from explain.ts's flowBindings) and the rule or policy that dropped or rejected its
+// packets (explain.ts's decisionOf), all read from each flow's own trace steps. Flows are paired by
+// name; `--flow NAME` keeps only the flows named. Exit code as diff(1): 0
 // when nothing changed, 1 when something did, 2 on bad input. The comparison and its rendering are
 // pure functions; diffCommand only reads files and prints.
 import { simulateScenario } from '../scenario/simulate.ts';
-import { flowTarget } from '../sim/flows.ts';
-import type { SimResult } from '../sim/run.ts';
-import { bindingsOf } from '../trace/explain.ts';
-import { readInput } from './trace.ts';
+import { buildTraceDoc, stepsOfFlows, type TraceDoc } from '../trace/model.ts';
+import { decisionOf, decisionText, flowBindings } from '../trace/explain.ts';
+import { noSuchFlow, readInput } from './trace.ts';
 
 export const DIFF_FORMAT = 'natbox-diff/1';
 
@@ -22,6 +23,8 @@ export interface FlowFacts {
   replyFrom?: string;
   /** `router DNAT 192.168.1.10:40000 > 82.120.11.22:80 ⇒ 192.168.1.10:40000 > 192.168.1.200:80` */
   translations: string[];
+  /** The rule or policy that dropped or rejected the flow's packets: `router: filter FORWARD rule 2 (-A …)`. */
+  stoppedBy?: string;
 }
 
 export interface Change<T> {
@@ -37,6 +40,7 @@ export interface FlowDiff {
   verdict?: Change<string>;
   serverSaw?: Change<string | null>;
   replyFrom?: Change<string | null>;
+  stoppedBy?: Change<string | null>;
   /** The translations with `-` (only in A), `+` (only in B) or ` ` (both), in order; when they changed. */
   translations?: { op: '-' | '+' | ' '; text: string }[];
   /** The facts of each run (for `same` and the one-sided cases). */
@@ -52,18 +56,21 @@ export interface DiffReport {
   flows: FlowDiff[];
 }
 
-/** The facts of every flow of a finished run. */
-export function flowFacts(sim: SimResult): FlowFacts[] {
-  return sim.results.map((r) => {
-    const f = r.flow;
+/** The facts of every flow of a run, from its trace document (each flow's own steps). */
+export function flowFacts(doc: TraceDoc): FlowFacts[] {
+  const own = stepsOfFlows(doc.steps);
+  return doc.flows.map((f) => {
+    const steps = own.get(f.name) ?? [];
     const out: FlowFacts = {
       name: f.name,
-      what: `${f.from} ${f.proto}${f.proto !== 'icmp' ? ` ${f.sport}` : ''} → ${flowTarget(f)}`,
-      verdict: r.verdict,
-      translations: bindingsOf(r, sim.steps).map((s) => `${s.host} ${s.manip} ${s.before} ⇒ ${s.after}`),
+      what: `${f.from} ${f.proto}${f.sport !== undefined ? ` ${f.sport}` : ''} → ${f.to}`,
+      verdict: f.verdict,
+      translations: flowBindings(steps).map((s) => `${s.host} ${s.manip} ${s.before} ⇒ ${s.after}`),
     };
-    if (r.serverSaw) out.serverSaw = r.serverSaw;
-    if (r.replyFrom) out.replyFrom = r.replyFrom;
+    if (f.serverSaw) out.serverSaw = f.serverSaw;
+    if (f.replyFrom) out.replyFrom = f.replyFrom;
+    const d = decisionOf(steps);
+    if (d) out.stoppedBy = decisionText(d);
     return out;
   });
 }
@@ -111,9 +118,10 @@ export function diffFacts(
     if (fa.verdict !== fb.verdict) d.verdict = { a: fa.verdict, b: fb.verdict };
     if (fa.serverSaw !== fb.serverSaw) d.serverSaw = { a: fa.serverSaw ?? null, b: fb.serverSaw ?? null };
     if (fa.replyFrom !== fb.replyFrom) d.replyFrom = { a: fa.replyFrom ?? null, b: fb.replyFrom ?? null };
+    if (fa.stoppedBy !== fb.stoppedBy) d.stoppedBy = { a: fa.stoppedBy ?? null, b: fb.stoppedBy ?? null };
     if (fa.translations.join('\n') !== fb.translations.join('\n'))
       d.translations = lineDiff(fa.translations, fb.translations);
-    if (d.verdict || d.serverSaw || d.replyFrom || d.translations) d.status = 'changed';
+    if (d.verdict || d.serverSaw || d.replyFrom || d.stoppedBy || d.translations) d.status = 'changed';
     flows.push(d);
   }
   for (const fb of b.flows)
@@ -134,6 +142,7 @@ function factsLine(f: FlowFacts): string {
   const parts = [f.verdict];
   if (f.serverSaw) parts.push(`server saw ${f.serverSaw}`);
   if (f.translations.length === 0) parts.push('no translation');
+  if (f.stoppedBy) parts.push(`stopped by ${f.stoppedBy}`);
   return parts.join(', ');
 }
 
@@ -161,6 +170,8 @@ export function renderDiffText(r: DiffReport): string {
       );
     if (f.replyFrom)
       out.push(`  answer from:  ${none(f.replyFrom.a, 'none')} → ${none(f.replyFrom.b, 'none')}`);
+    if (f.stoppedBy)
+      out.push(`  stopped by:   ${none(f.stoppedBy.a, 'nothing')} → ${none(f.stoppedBy.b, 'nothing')}`);
     if (f.translations) {
       out.push('  translations:');
       for (const t of f.translations) out.push(`    ${t.op} ${t.text}`);
@@ -174,7 +185,7 @@ export function renderDiffText(r: DiffReport): string {
 export async function diffCommand(
   a: string,
   b: string,
-  opts: { json?: boolean; seed: number },
+  opts: { json?: boolean; seed: number; flow?: string[] },
 ): Promise<number> {
   const runs: { file: string; scenario: string; flows: FlowFacts[] }[] = [];
   let bad = false;
@@ -191,9 +202,20 @@ export async function diffCommand(
       bad = true;
       continue;
     }
-    runs.push({ file, scenario: r.scenario.name, flows: flowFacts(r.sim) });
+    const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim);
+    runs.push({ file, scenario: r.scenario.name, flows: flowFacts(doc) });
   }
   if (bad || runs.length !== 2) return 2;
+  if (opts.flow && opts.flow.length > 0) {
+    const names = new Set(runs.flatMap((x) => x.flows.map((f) => f.name)));
+    const missing = opts.flow.filter((n) => !names.has(n));
+    if (missing.length > 0) {
+      process.stderr.write(`${noSuchFlow(missing, [...names], `${a} or ${b}`)}\n`);
+      return 2;
+    }
+    const keep = new Set(opts.flow);
+    for (const x of runs) x.flows = x.flows.filter((f) => keep.has(f.name));
+  }
   const report = diffFacts(runs[0]!, runs[1]!);
   process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderDiffText(report));
   return report.changed > 0 ? 1 : 0;

@@ -6,8 +6,9 @@
 // The report is built and rendered by pure functions (tested without spawning the command).
 import { writeFileSync } from 'node:fs';
 import { simulateScenario } from '../scenario/simulate.ts';
-import { buildTraceDoc, type TraceFlow } from '../trace/model.ts';
-import { readInput } from './trace.ts';
+import { buildTraceDoc, stepsOfFlows, type TraceFlow, type TraceStep } from '../trace/model.ts';
+import { decisionOf, decisionText } from '../trace/explain.ts';
+import { noSuchFlow, readInput } from './trace.ts';
 
 export const TEST_FORMAT = 'natbox-test/1';
 
@@ -17,6 +18,8 @@ export interface TestOptions {
   seed: number;
   color: boolean;
   skipUnsupported?: boolean;
+  /** Only these flows (by name). */
+  flow?: string[];
 }
 
 export interface FlowReport {
@@ -30,6 +33,8 @@ export interface FlowReport {
   serverSaw?: string;
   mismatches: string[];
   reason: string;
+  /** The rule or policy that dropped or rejected the flow's packets: `router: filter FORWARD rule 2 (-A …)`. */
+  stoppedBy?: string;
 }
 
 export interface FileReport {
@@ -53,7 +58,7 @@ export interface TestReport {
   files: FileReport[];
 }
 
-function flowReport(f: TraceFlow): FlowReport {
+function flowReport(f: TraceFlow, steps: readonly TraceStep[]): FlowReport {
   const out: FlowReport = {
     name: f.name,
     what: `${f.from} ${f.proto}${f.sport !== undefined ? ` ${f.sport}` : ''} → ${f.to}`,
@@ -64,20 +69,48 @@ function flowReport(f: TraceFlow): FlowReport {
   };
   if (f.expected) out.expected = f.expected;
   if (f.serverSaw) out.serverSaw = f.serverSaw;
+  const d = decisionOf(steps);
+  if (d) out.stoppedBy = decisionText(d);
   return out;
 }
 
 /** Simulates one scenario text and reports its flows against their expectations. */
-export function testScenario(text: string, file: string, seed = 1, skipUnsupported = false): FileReport {
+export function testScenario(
+  text: string,
+  file: string,
+  seed = 1,
+  skipUnsupported = false,
+  flows?: readonly string[],
+): FileReport {
+  return testScenarioNamed(text, file, seed, skipUnsupported, flows).report;
+}
+
+/** testScenario, and the names of every flow of the file (for `--flow` names found nowhere). */
+function testScenarioNamed(
+  text: string,
+  file: string,
+  seed: number,
+  skipUnsupported: boolean,
+  flows: readonly string[] | undefined,
+): { report: FileReport; names: string[] } {
   const r = simulateScenario(text, file, { seed, skipUnsupported });
-  if (!r.ok) return { file, errors: r.errors, flows: [] };
+  if (!r.ok) return { report: { file, errors: r.errors, flows: [] }, names: [] };
   const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim, r.skipped);
   // Rules left out are said on standard error, so a green run is never mistaken for the real box.
   for (const k of r.skipped)
     process.stderr.write(`warning: ${k.where}: ${k.host}: rule left out (${k.reason})\n`);
-  const rep: FileReport = { file, scenario: r.scenario.name, errors: [], flows: doc.flows.map(flowReport) };
+  const own = stepsOfFlows(doc.steps);
+  let list = doc.flows;
+  // Only the flows named (a file may have none of them; testCommand checks each name is somewhere).
+  if (flows && flows.length > 0) list = list.filter((f) => flows.includes(f.name));
+  const rep: FileReport = {
+    file,
+    scenario: r.scenario.name,
+    errors: [],
+    flows: list.map((f) => flowReport(f, own.get(f.name) ?? [])),
+  };
   if (!r.sim.complete) rep.incomplete = true;
-  return rep;
+  return { report: rep, names: doc.flows.map((f) => f.name) };
 }
 
 export function summarize(files: FileReport[]): TestReport {
@@ -130,6 +163,7 @@ export function renderTestText(r: TestReport, color = false): string {
       out.push(`  ✗ flow "${x.name}" (${x.what})`);
       out.push(`    expected: ${expectedText(x.expected)}`);
       out.push(`    got:      ${x.verdict}${x.serverSaw ? `, server saw ${x.serverSaw}` : ''}`);
+      if (x.stoppedBy) out.push(`    stopped:  ${x.stoppedBy}`);
       for (const m of x.mismatches) out.push(`    - ${m}`);
       out.push(`    why: ${x.reason}`);
     }
@@ -184,6 +218,7 @@ export function renderJunit(r: TestReport): string {
           `flow: ${x.what}`,
           `expected: ${expectedText(x.expected)}`,
           `got: ${x.verdict}${x.serverSaw ? `, server saw ${x.serverSaw}` : ''}`,
+          ...(x.stoppedBy ? [`stopped: ${x.stoppedBy}`] : []),
           `why: ${x.reason}`,
         ].join('\n');
         out.push(
@@ -208,13 +243,23 @@ export function renderJunit(r: TestReport): string {
 
 export async function testCommand(files: string[], opts: TestOptions): Promise<number> {
   const reports: FileReport[] = [];
+  const all: string[] = [];
   for (const file of files) {
     const input = readInput(file);
     if (!input.ok) {
       reports.push({ file, errors: [`natbox: ${input.error}`], flows: [] });
       continue;
     }
-    reports.push(testScenario(input.text, file, opts.seed, opts.skipUnsupported ?? false));
+    const t = testScenarioNamed(input.text, file, opts.seed, opts.skipUnsupported ?? false, opts.flow);
+    reports.push(t.report);
+    for (const n of t.names) all.push(n);
+  }
+  if (opts.flow && opts.flow.length > 0) {
+    const missing = opts.flow.filter((n) => !all.includes(n));
+    if (missing.length > 0) {
+      process.stderr.write(`${noSuchFlow(missing, all, files.join(', '))}\n`);
+      return 2;
+    }
   }
   const report = summarize(reports);
   const color = opts.color && !process.env.NO_COLOR && process.stdout.isTTY === true;

@@ -8,11 +8,12 @@ import type { TimedStep } from '../stack/steps.ts';
 import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';
 import type { SimResult } from '../sim/run.ts';
 import { describeFrame, type FrameInfo } from './frame.ts';
-import { explain } from './explain.ts';
+import { explainFlow } from './explain.ts';
+import { attributeSteps, stepsByFlow, type FlowKey } from './attribute.ts';
 
 export const TRACE_FORMAT = 'natbox-trace/1';
 
-export type TraceStep =
+export type TraceStep = (
   | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
   | {
       t: number;
@@ -52,7 +53,11 @@ export type TraceStep =
   | { t: number; kind: 'socket'; host: string; event: string; text: string }
   | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
   | { t: number; kind: 'icmp-sent'; host: string; text: string }
-  | { t: number; kind: 'config'; host: string; text: string };
+  | { t: number; kind: 'config'; host: string; text: string }
+) & {
+  /** The name of the flow the step belongs to (attribute.ts); absent when it belongs to none. */
+  flow?: string;
+};
 
 export interface TraceFlow {
   name: string;
@@ -94,6 +99,11 @@ export interface TraceDoc {
   stopped?: { kind: 'storm' | 'events' | 'pending'; text: string; at: number };
   /** Steps the run did not keep (the trace budget, MAX_STEPS); `steps` holds the first ones. */
   stepsDropped?: number;
+  /**
+   * Only with `natbox trace --counters`: each host's rules with their packet and byte counters after
+   * the run, as `iptables -L -v -n --line-numbers` (`list`) or `iptables-save -c` (`save`) prints them.
+   */
+  counters?: Record<string, string>;
 }
 
 export function toTraceStep(s: TimedStep): TraceStep {
@@ -137,7 +147,22 @@ export function toTraceStep(s: TimedStep): TraceStep {
   }
 }
 
-export function flowJson(r: FlowResult, steps: readonly TimedStep[]): TraceFlow {
+/** What attribution needs of a flow. */
+export function flowKey(r: FlowResult): FlowKey {
+  const f = r.flow;
+  return {
+    name: f.name,
+    from: f.from,
+    proto: f.proto,
+    to: flowTarget(f),
+    ...(f.proto === 'icmp' ? { icmpId: f.icmpId } : { sport: f.sport }),
+    at: f.at,
+    timeout: f.timeout,
+  };
+}
+
+/** A flow's verdict and reason; `steps` are the flow's own steps, in order. */
+export function flowJson(r: FlowResult, steps: readonly TraceStep[]): TraceFlow {
   const f = r.flow;
   const out: TraceFlow = {
     name: f.name,
@@ -149,7 +174,9 @@ export function flowJson(r: FlowResult, steps: readonly TimedStep[]): TraceFlow 
     verdict: r.verdict,
     // A storm's reason is the world's: where the loop is (explain.ts knows packets, not loops).
     reason:
-      r.verdict === 'storm' ? `${r.detail.charAt(0).toUpperCase()}${r.detail.slice(1)}.` : explain(r, steps),
+      r.verdict === 'storm'
+        ? `${r.detail.charAt(0).toUpperCase()}${r.detail.slice(1)}.`
+        : explainFlow(r, steps),
     detail: r.detail,
     mismatches: r.mismatches,
   };
@@ -170,10 +197,6 @@ export function buildTraceDoc(
   sim: SimResult,
   skipped: readonly { host: string; where: string; rule: string; reason: string }[] = [],
 ): TraceDoc {
-  // explain() reads only the nat table's bindings (bindingsOf): handing each flow those alone keeps
-  // a run of many flows linear (16,000 flows over a full trace took minutes, every flow reading
-  // all 100,000 steps).
-  const natRuleSteps = sim.steps.filter((s) => s.kind === 'nat' && s.by === 'rule');
   const conntrack: TraceDoc['conntrack'] = {};
   for (const h of sim.world.hosts.values()) {
     if (!h.nf) continue;
@@ -182,6 +205,11 @@ export function buildTraceDoc(
       .entries(sim.end)
       .map((e) => ({ line: formatConntrackLine(t, e, sim.end), entry: entryJson(t, e, sim.end) }));
   }
+  // Each step's flow, found in one pass; each flow's steps then indexed once (linear in steps).
+  const steps = sim.steps.map(toTraceStep);
+  const owner = attributeSteps(steps, sim.results.map(flowKey));
+  for (let i = 0; i < steps.length; i++) if (owner[i] !== undefined) steps[i]!.flow = owner[i]!;
+  const byFlow = stepsByFlow(owner);
   return {
     format: TRACE_FORMAT,
     scenario: {
@@ -190,11 +218,28 @@ export function buildTraceDoc(
       ...(scenario.description ? { description: scenario.description.trim() } : {}),
     },
     end: sim.end,
-    steps: sim.steps.map(toTraceStep),
-    flows: sim.results.map((r) => flowJson(r, natRuleSteps)),
+    steps,
+    flows: sim.results.map((r) =>
+      flowJson(
+        r,
+        (byFlow.get(r.flow.name) ?? []).map((i) => steps[i]!),
+      ),
+    ),
     conntrack,
     ...(skipped.length > 0 ? { skipped: skipped.map((x) => ({ ...x })) } : {}),
     ...(sim.stopped ? { stopped: { ...sim.stopped } } : {}),
     ...(sim.stepsDropped > 0 ? { stepsDropped: sim.stepsDropped } : {}),
   };
+}
+
+/** Each flow's steps, in order, from the `flow` of every step: one pass. */
+export function stepsOfFlows(steps: readonly TraceStep[]): Map<string, TraceStep[]> {
+  const own = new Map<string, TraceStep[]>();
+  for (const s of steps) {
+    if (s.flow === undefined) continue;
+    const l = own.get(s.flow);
+    if (l) l.push(s);
+    else own.set(s.flow, [s]);
+  }
+  return own;
 }

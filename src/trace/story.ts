@@ -87,6 +87,8 @@ function follow(doc: TraceDoc, hops: Hop[], outIndex: number): Leg[] {
     // The host decides at once (same virtual time); the packet may leave later, once ARP has
     // resolved its next hop, with other packets handled in between.
     let deciding = true;
+    // The rule or policy that dropped or rejected the packet, named when the host drops it.
+    let stop: string | undefined;
     for (let j = hop.inIndex + 1; j < doc.steps.length; j++) {
       const s = doc.steps[j]!;
       if (s.t > tIn + WAIT) break;
@@ -108,10 +110,15 @@ function follow(doc: TraceDoc, hops: Hop[], outIndex: number): Leg[] {
         leg.nat.push(s);
         want = s.after;
       } else if (s.kind === 'rule' && s.table === 'nat') leg.rules.push(`${s.table} ${s.chain} ${s.index}`);
-      else if (s.kind === 'rule') leg.rules.push(`${s.table} ${s.chain} ${s.index}: ${ruleTarget(s.rule)}`);
+      else if (s.kind === 'rule') {
+        leg.rules.push(`${s.table} ${s.chain} ${s.index}: ${ruleTarget(s.rule)}`);
+        if (/(^| )-j (DROP|REJECT)( |$)/.test(s.rule))
+          stop = `${s.table} ${s.chain} rule ${s.index}: ${s.rule}`;
+      } else if (s.kind === 'policy' && s.policy !== 'ACCEPT')
+        stop = `${s.table} ${s.chain}: no rule matched, policy ${s.policy}`;
       else if (s.kind === 'route' && s.decision === 'forward') leg.routed = true;
       else if (s.kind === 'socket') leg.sockets.push(s);
-      else if (s.kind === 'drop') leg.drops.push(s.reason);
+      else if (s.kind === 'drop') leg.drops.push(stop ? `${s.reason} (${stop})` : s.reason);
     }
     if (leg.next === undefined) break;
     i = leg.next;

@@ -51,11 +51,10 @@ const TONES: Record<NoteTone | 'pass' | 'fail' | 'plain', { fill: string; stroke
 export function renderSvg(doc: TraceDoc, opts: SvgOptions = {}): string {
   const seq = buildSequence(doc, opts);
   const n = Math.max(1, seq.hosts.length);
-  const labelMax = Math.max(
-    20,
-    ...seq.events.map((e) => (e.kind === 'arrow' ? e.label.length : 0)),
-    ...seq.hosts.map((h) => h.length + 4),
-  );
+  // A loop, not Math.max(...events): a trace can hold millions of events.
+  let labelMax = 20;
+  for (const e of seq.events) if (e.kind === 'arrow' && e.label.length > labelMax) labelMax = e.label.length;
+  for (const h of seq.hosts) if (h.length + 4 > labelMax) labelMax = h.length + 4;
   const gap = Math.max(240, Math.min(600, labelMax * CH + 48));
   const x0 = MARGIN + TIME_W + Math.max(110, (NOTE_CHARS * CH) / 2 - gap / 2 + 20);
   const xOf = new Map(seq.hosts.map((h, i) => [h, x0 + i * gap]));
@@ -71,7 +70,9 @@ export function renderSvg(doc: TraceDoc, opts: SvgOptions = {}): string {
     minW = 0,
     bold = false,
   ): number => {
-    const w = Math.max(minW, Math.max(...lines.map((l) => l.length)) * CH + 16);
+    let longest = 0;
+    for (const l of lines) if (l.length > longest) longest = l.length;
+    const w = Math.max(minW, longest * CH + 16);
     const h = lines.length * LINE + 8;
     const left = Math.max(MARGIN, cx - w / 2);
     right = Math.max(right, left + w + MARGIN);

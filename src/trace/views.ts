@@ -44,3 +44,23 @@ export function traceViews(doc: TraceDoc, o: TraceViewOptions): TraceViews {
   if (o.svg) out.svg = renderSvg(doc, { arp: o.arp ?? false });
   return out;
 }
+
+/**
+ * The trace of the named flows only (`--flow NAME`): their steps, their verdicts, and the conntrack
+ * entries at the end that their steps created (same host, same original tuple). ARP frames, which
+ * belong to no flow, are kept: they say which next hop each packet was sent to (shown with --arp).
+ */
+export function filterDoc(doc: TraceDoc, names: readonly string[]): TraceDoc {
+  const keep = new Set(names);
+  const steps = doc.steps.filter((s) =>
+    s.flow !== undefined ? keep.has(s.flow) : s.kind === 'packet' && s.packet.proto === 'arp',
+  );
+  const origs = new Set<string>();
+  for (const s of steps) if (s.kind === 'ct-event') origs.add(`${s.host} ${JSON.stringify(s.entry.orig)}`);
+  const conntrack: TraceDoc['conntrack'] = {};
+  for (const [h, list] of Object.entries(doc.conntrack)) {
+    const l = list.filter((e) => origs.has(`${h} ${JSON.stringify(e.entry.orig)}`));
+    if (l.length > 0) conntrack[h] = l;
+  }
+  return { ...doc, steps, flows: doc.flows.filter((f) => keep.has(f.name)), conntrack };
+}

@@ -26,7 +26,14 @@ function scratch(): string {
 const hasTshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0;
 
 test('natbox trace tells both stories of the seed with their verdicts', () => {
-  const r = natbox('trace', 'examples/hairpin/dnat-only.yaml', 'examples/hairpin/dnat-snat.yaml');
+  // --width 0: lines as long as they are (the default fits 80 columns; see trace-text.test.ts).
+  const r = natbox(
+    'trace',
+    '--width',
+    '0',
+    'examples/hairpin/dnat-only.yaml',
+    'examples/hairpin/dnat-snat.yaml',
+  );
   assert.equal(r.code, 0, r.err);
   assert.equal(r.err, '');
   assert.match(r.out, /━━ hairpin-dnat-only/);
@@ -276,7 +283,7 @@ test('an unsupported match is an error at its position, or with --skip-unsupport
       refused.err,
       new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7:48: unsupported match "recent"`),
     );
-    const skipped = natbox('trace', '--skip-unsupported', f);
+    const skipped = natbox('trace', '--skip-unsupported', '--width', '0', f);
     assert.equal(skipped.code, 0, skipped.err);
     assert.match(skipped.out, /1 rule\(s\) natbox cannot simulate were left out \(--skip-unsupported\)/);
     assert.match(

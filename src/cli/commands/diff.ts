@@ -1,6 +1,8 @@
 // `natbox diff`: options as data; the work is in ../diff.ts, loaded only when the command runs.
 import type { Command } from 'commander';
 
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 export function registerDiff(program: Command): void {
   program
     .command('diff')
@@ -10,13 +12,14 @@ export function registerDiff(program: Command): void {
     .argument('<a>', 'the first scenario file (YAML)')
     .argument('<b>', 'the second scenario file (YAML)')
     .option('--json', 'print the differences as a JSON document (format natbox-diff/1)')
+    .option('--flow <name>', 'compare only this flow (repeatable)', collect)
     .option(
       '--seed <n>',
       'seed of the random choices (NAT ports, TCP sequence numbers), the same for both runs',
       (v) => Number.parseInt(v, 10),
       1,
     )
-    .action(async (a: string, b: string, opts: { json?: boolean; seed: number }) => {
+    .action(async (a: string, b: string, opts: { json?: boolean; seed: number; flow?: string[] }) => {
       const { diffCommand } = await import('../diff.ts');
       process.exitCode = await diffCommand(a, b, opts);
     });

@@ -1,6 +1,8 @@
 // `natbox test`: options as data; the work is in ../test.ts, loaded only when the command runs.
 import type { Command } from 'commander';
 
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 export function registerTest(program: Command): void {
   program
     .command('test')
@@ -9,6 +11,7 @@ export function registerTest(program: Command): void {
     )
     .argument('<scenario...>', 'scenario files (YAML)')
     .option('--json', 'print the report as a JSON document (format natbox-test/1)')
+    .option('--flow <name>', 'test only this flow (repeatable)', collect)
     .option('--junit <file>', 'also write the report as JUnit XML to FILE (for CI test reporters)')
     .option(
       '--seed <n>',
@@ -24,7 +27,14 @@ export function registerTest(program: Command): void {
     .action(
       async (
         files: string[],
-        opts: { json?: boolean; junit?: string; seed: number; color: boolean; skipUnsupported?: boolean },
+        opts: {
+          json?: boolean;
+          junit?: string;
+          seed: number;
+          color: boolean;
+          skipUnsupported?: boolean;
+          flow?: string[];
+        },
       ) => {
         const { testCommand } = await import('../test.ts');
         process.exitCode = await testCommand(files, opts);

@@ -1,6 +1,8 @@
 // `natbox trace`: options as data; the work is in ../trace.ts, loaded only when the command runs.
 import type { Command } from 'commander';
 
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 export function registerTrace(program: Command): void {
   program
     .command('trace')
@@ -11,7 +13,21 @@ export function registerTrace(program: Command): void {
     .option('--json', 'print the trace as a JSON document (format natbox-trace/1; see docs/trace-json.md)')
     .option('--pcap <dir>', 'write one pcap per link and one pcapng of every device into DIR')
     .option('--arp', 'show ARP frames too')
-    .option('-v, --verbose', 'show routing decisions and the ctstate of every packet')
+    .option('-v, --verbose', 'show routing decisions, the ctstate of every packet, and ICMP redirects')
+    .option(
+      '--flow <name>',
+      'show only this flow: its steps, verdict and conntrack entries (repeatable)',
+      collect,
+    )
+    .option(
+      '--width <n>',
+      'fit the text trace into N columns (0: no limit; default: the terminal width, else 80)',
+    )
+    .option(
+      '--counters',
+      "after the run, each host's rules with their packet and byte counters, as 'iptables -L -v -n --line-numbers' prints them",
+    )
+    .option('--counters-save', "the same counters as 'iptables-save -c' prints them")
     .option(
       '--seed <n>',
       'seed of the random choices (NAT ports, TCP sequence numbers)',
@@ -48,6 +64,10 @@ export function registerTrace(program: Command): void {
           story?: boolean;
           lang: string;
           skipUnsupported?: boolean;
+          flow?: string[];
+          width?: string;
+          counters?: boolean;
+          countersSave?: boolean;
         },
       ) => {
         const { traceCommand } = await import('../trace.ts');
