@@ -235,6 +235,13 @@ function checkRule(
 ): ReadonlySet<string> | undefined {
   const { rule } = pr;
   const at = pr.targetTok ?? cmdTok;
+  const exprs = ruleExpressions(rule);
+  if (exprs > MAX_RULE_EXPRESSIONS) {
+    fail(
+      cmdTok,
+      `rule has ${rule.matches.length} matches: nf_tables takes at most ${MAX_RULE_EXPRESSIONS} expressions in a rule, and this one needs at least ${exprs} (iptables: "No space left on device")`,
+    );
+  }
   const place = placementOf(rule);
   if (place && rule.target) {
     const kind = rule.target.kind === 'TCPMSS' ? 'TCPMSS --clamp-mss-to-pmtu' : rule.target.kind;
@@ -280,6 +287,22 @@ function checkRule(
     return reached;
   }
   return undefined;
+}
+
+/** NFT_RULE_MAXEXPRS (net/netfilter/nf_tables_api.c). */
+const MAX_RULE_EXPRESSIONS = 128;
+
+/**
+ * A lower bound of the nf_tables expressions iptables-nft makes of a rule: one for the counter,
+ * one for the target, and at least one for each match other than tcp, udp and icmp (which may
+ * make none when they test nothing). Measured with iptables 1.8.9 on Linux 6.18:
+ * `-m comment --comment x` 126 times with -j ACCEPT is taken (though from about 107 times on
+ * iptables leaves the rule out without a word), 127 times fails with ENOSPC.
+ */
+function ruleExpressions(r: Rule): number {
+  let n = 1 + (r.target ? 1 : 0);
+  for (const m of r.matches) if (m.module !== 'tcp' && m.module !== 'udp' && m.module !== 'icmp') n++;
+  return n;
 }
 
 /** Rules are equal for -D when iptables-save would print them the same. */

@@ -126,6 +126,8 @@ const refused: ReadonlyArray<readonly [string, string]> = [
     'nat-DNAT-reached-from-POSTROUTING-after-a-rename',
     'iptables -t nat -N A\niptables -t nat -N B\niptables -t nat -A A -j B\niptables -t nat -E A C\niptables -t nat -A POSTROUTING -j C\niptables -t nat -A B -j DNAT --to-destination 192.0.2.1',
   ],
+  // nf_tables takes at most 128 expressions in a rule (ENOSPC): counter, target, 127 comments.
+  ['filter-INPUT-127-comments', `iptables -A INPUT${' -m comment --comment x'.repeat(127)} -j ACCEPT`],
   ['filter-PREROUTING-REJECT', 'iptables -t mangle -A PREROUTING -j REJECT'],
   ['tcp-match-without-p', 'iptables -A INPUT -m tcp --dport 80 -j ACCEPT'],
   ['icmp-match-without-p', 'iptables -A INPUT -m icmp --icmp-type 8 -j ACCEPT'],
