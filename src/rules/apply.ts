@@ -207,7 +207,7 @@ function addJump(table: Table, from: Chain, reached: ReadonlySet<string>): void 
   if (!m) return;
   const hooks = hooksReaching(table, from);
   if (hooks.length === 0) return;
-  const order = [...table.chains.values()].filter((c) => c.builtin).map((c) => c.name);
+  const order = BUILTIN_CHAINS[table.name];
   for (const n of reached) {
     const hs = m.get(n);
     if (!hs) m.set(n, [...hooks]);
