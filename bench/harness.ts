@@ -38,5 +38,5 @@ export function bench(
 export function formatRate(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
   if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`;
-  return x.toFixed(0);
+  return x < 10 ? x.toFixed(2) : x.toFixed(0); // a case of seconds per operation: 0.35/s
 }

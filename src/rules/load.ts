@@ -6,7 +6,7 @@
 import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
 import { endsWithContinuation, lexShell, type SourceLine } from './lex.ts';
 import { RuleError, parseCommandLine } from './parse-command.ts';
-import { applyCommand, cloneRuleset, emptyRuleset } from './apply.ts';
+import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder } from './apply.ts';
 import { applyRestore } from './parse-save.ts';
 import type { Ruleset } from './model.ts';
 
@@ -79,6 +79,7 @@ export function loadRules(
     }
     if (form === 'restore') {
       const diagnostics = applyRestore(rs, lines, skipped);
+      putChainsInOrder(rs);
       return diagnostics.length
         ? { ok: false, diagnostics }
         : { ok: true, ruleset: rs, warnings: [], ...(skipped ? { skipped } : {}) };
@@ -118,6 +119,7 @@ function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diag
       else errors.push(diag('error', e.at, e.token, e.message));
     }
   }
+  putChainsInOrder(rs);
   return errors.length
     ? { ok: false, diagnostics: errors }
     : { ok: true, ruleset: rs, warnings, ...(skipped ? { skipped } : {}) };

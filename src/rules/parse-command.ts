@@ -774,13 +774,22 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
     return undefined;
   };
 
-  const longPool = (): { spec: OptSpec; owner: ModuleParser | TargetParser }[] => {
-    const pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[] = [];
-    if (target) for (const s of target.opts) pool.push({ spec: s, owner: target });
-    for (let k = modules.length - 1; k >= 0; k--)
-      for (const s of modules[k]!.opts) pool.push({ spec: s, owner: modules[k]! });
-    return pool;
+  // The long options the loaded matches and the target take, in the order they are tried: the
+  // target's, then the newest match's first. A match loaded again (-m comment twice) shadows the
+  // options of its older copies, which are left out, so the pool stays as small as the set of
+  // distinct matches and a rule with n matches is parsed in O(n) (it was rebuilt per option).
+  type PoolEntry = { spec: OptSpec; owner: ModuleParser | TargetParser };
+  let modPool: PoolEntry[] = [];
+  const addModule = (m: ModuleParser): void => {
+    modules.push(m);
+    const mine = m.opts.map((spec) => ({ spec, owner: m }));
+    modPool = [
+      ...mine,
+      ...modPool.filter((x) => x.owner.name !== m.name || !m.opts.some((s) => s.name === x.spec.name)),
+    ];
   };
+  const longPool = (): PoolEntry[] =>
+    target ? [...target.opts.map((spec) => ({ spec, owner: target! })), ...modPool] : modPool;
 
   while (i < tokens.length) {
     const tok = tokens[i++]!;
@@ -807,7 +816,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
       else if (r.kind === 'ext') ext = r.ext;
       else {
         const m = MODULES[IMPLICIT[protocol!.value]!]!({ ...tok, text: IMPLICIT[protocol!.value]! });
-        modules.push(m);
+        addModule(m);
         ext = { spec: r.spec, owner: m };
       }
       display = `--${ext ? ext.spec.name : (g!.long.find((l) => l.startsWith(name)) ?? g!.long[0])}`;
@@ -932,7 +941,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
             ` (natbox supports ${Object.keys(MODULES).join(', ')})`;
           fail(a, `unsupported match "${a.text}"${hint}`);
         }
-        modules.push(make!(a));
+        addModule(make!(a));
         break;
       }
       case 'j':
@@ -1102,6 +1111,9 @@ type Resolved =
   | { kind: 'ext'; ext: { spec: OptSpec; owner: ModuleParser | TargetParser } }
   | { kind: 'implicit'; spec: OptSpec };
 
+/** Every long name of the global options, with its option. */
+const GLOBAL_LONG = GLOBAL.flatMap((g) => g.long.map((l) => ({ l, g })));
+
 /**
  * Finds a long option as getopt_long would: an exact name first, else the one option every
  * matching prefix stands for. Options of the protocol's implicit match (-p tcp → tcp) are tried
@@ -1114,7 +1126,7 @@ function resolveLong(
   protocol: Inv<number> | undefined,
   modules: readonly ModuleParser[],
 ): Resolved {
-  const globals = GLOBAL.flatMap((g) => g.long.map((l) => ({ l, g })));
+  const globals = GLOBAL_LONG;
   const exactG = globals.find((x) => x.l === name);
   if (exactG) return { kind: 'global', g: exactG.g };
   const exactE = pool.find((x) => x.spec.name === name);

@@ -172,6 +172,18 @@ function ruleLine(rs: Ruleset, tableName: TableName | undefined, src: SourceLine
     if (!m) throw new RuleError(t, t.text, `bad counters "${t.text}" (expected [packets:bytes])`);
     counters = { packets: Number(m[1]), bytes: Number(m[2]) };
   }
+  // iptables-restore passes a rule line to the iptables parser as at most 254 arguments: its own
+  // name, -t TABLE, and with counters (-c) --set-counters P B (xshared.c, MAX_ARGC 255; measured
+  // with iptables 1.8.9: 251 words pass, 252 fail; 248 with counters).
+  const maxWords = counters ? 248 : 251;
+  if (tokens.length > maxWords) {
+    const t = tokens[maxWords]!;
+    throw new RuleError(
+      t,
+      t.text,
+      `rule line has ${tokens.length} words: iptables-restore takes at most ${maxWords}${counters ? ' after counters' : ''} ("Parser cannot handle more arguments")`,
+    );
+  }
   const first = tokens[0] ?? tokenAt(src, lead, '');
   const cmd = parseCommandTokens(tokens, {
     restoreTable: tableName,

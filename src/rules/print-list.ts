@@ -4,7 +4,7 @@
 // the save form: `tcp dpt:80`, `ctstate NEW`, `to:10.0.0.5:22`), from the libxt_*.c files and
 // checked against the real tool in test/rules/kernel.test.ts.
 import { formatIpv4, formatPrefix, type Prefix } from '../wire/addr.ts';
-import type { Chain, ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
+import type { ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
 import { limitRate, orderedChains, saveString } from './print-save.ts';
 
@@ -283,23 +283,26 @@ export function listRule(num: number, r: Rule): string {
 
 const HEADER = `num  ${'pkts'.padStart(5)} ${'bytes'.padStart(5)} ${'target'.padEnd(9)}  prot opt ${'in'.padEnd(6)} ${'out'.padEnd(6)}  ${'source'.padEnd(19)}  ${'destination'.padEnd(19)} `;
 
-function references(table: Table, chain: Chain): number {
-  let n = 0;
+/** How many rules jump or go to each chain (one pass over the table). */
+function references(table: Table): Map<string, number> {
+  const n = new Map<string, number>();
   for (const c of table.chains.values())
     for (const r of c.rules)
-      if ((r.target?.kind === 'jump' || r.target?.kind === 'goto') && r.target.chain === chain.name) n++;
+      if (r.target?.kind === 'jump' || r.target?.kind === 'goto')
+        n.set(r.target.chain, (n.get(r.target.chain) ?? 0) + 1);
   return n;
 }
 
 /** The whole table as `iptables -t NAME -L -n -v --line-numbers` prints it. */
 export function printList(table: Table): string {
   const out: string[] = [];
+  const refs = references(table);
   orderedChains(table.chains.values(), table.name).forEach((c, k) => {
     if (k > 0) out.push('');
     out.push(
       c.builtin
         ? `Chain ${c.name} (policy ${c.policy ?? 'ACCEPT'} ${printNum(c.counters.packets, true)}packets, ${printNum(c.counters.bytes, true)}bytes)`
-        : `Chain ${c.name} (${references(table, c)} references)`,
+        : `Chain ${c.name} (${refs.get(c.name) ?? 0} references)`,
     );
     out.push(HEADER);
     c.rules.forEach((r, i) => out.push(listRule(i + 1, r)));

@@ -116,6 +116,18 @@ const refused: ReadonlyArray<readonly [string, string]> = [
     'nat-user-chain-DNAT-from-POSTROUTING',
     'iptables -t nat -N X\niptables -t nat -A X -j DNAT --to-destination 192.0.2.1\niptables -t nat -A POSTROUTING -j X',
   ],
+  // The hooks reaching a chain grow with each jump added after its rules (natbox extends them in
+  // place instead of walking the table again): B is reached from POSTROUTING only through A.
+  [
+    'nat-DNAT-reached-from-POSTROUTING-through-two-later-jumps',
+    'iptables -t nat -N A\niptables -t nat -N B\niptables -t nat -A POSTROUTING -j A\niptables -t nat -A A -j B\niptables -t nat -A B -j DNAT --to-destination 192.0.2.1',
+  ],
+  [
+    'nat-DNAT-reached-from-POSTROUTING-after-a-rename',
+    'iptables -t nat -N A\niptables -t nat -N B\niptables -t nat -A A -j B\niptables -t nat -E A C\niptables -t nat -A POSTROUTING -j C\niptables -t nat -A B -j DNAT --to-destination 192.0.2.1',
+  ],
+  // nf_tables takes at most 128 expressions in a rule (ENOSPC): counter, target, 127 comments.
+  ['filter-INPUT-127-comments', `iptables -A INPUT${' -m comment --comment x'.repeat(127)} -j ACCEPT`],
   ['filter-PREROUTING-REJECT', 'iptables -t mangle -A PREROUTING -j REJECT'],
   ['tcp-match-without-p', 'iptables -A INPUT -m tcp --dport 80 -j ACCEPT'],
   ['icmp-match-without-p', 'iptables -A INPUT -m icmp --icmp-type 8 -j ACCEPT'],

@@ -152,3 +152,36 @@ for (const name of readdirSync(corpus).sort()) {
     assert.equal(printSave(again, { counters: true }), text);
   });
 }
+
+// The limits of iptables-restore and nf_tables, measured with iptables 1.8.9 on Linux 6.18 (the
+// kernel side is in kernel.test.ts): a rule line of at most 251 words (248 after counters), and
+// at most 128 expressions in a rule, so at most 126 `-m comment` with a target.
+const comments = (n: number): string => ' -m comment --comment x'.repeat(n);
+
+test('rules: a restore line of more than 251 words is refused at word 252, as iptables-restore does', () => {
+  const ok = load(`*filter\n-A INPUT${comments(61)} -s 192.0.2.1 -f -j ACCEPT\nCOMMIT\n`);
+  assert.equal(ok.tables.get('filter')!.chains.get('INPUT')!.rules[0]!.matches.length, 61);
+  // 61 comments + -s + -f + -j: 251 words. One more word is too many; counters leave 248.
+  assert.deepEqual(errors(`*filter\n-A INPUT${comments(61)} -s 192.0.2.1 -f ! -f -j ACCEPT\nCOMMIT\n`), [
+    // column 1434: word 252, the -j
+    'rules.save:2:1434: rule line has 253 words: iptables-restore takes at most 251 ("Parser cannot handle more arguments")',
+  ]);
+  load(`*filter\n[1:2] -A INPUT${comments(61)} -j ACCEPT\nCOMMIT\n`);
+  assert.equal(errors(`*filter\n[1:2] -A INPUT${comments(61)} -s 192.0.2.1 -j ACCEPT\nCOMMIT\n`).length, 1);
+});
+
+test('rules: a rule of more than 128 nf_tables expressions is refused (127 comments and a target)', () => {
+  const r = load(`iptables -A INPUT${comments(126)} -j ACCEPT`, 'rules.sh');
+  assert.equal(r.tables.get('filter')!.chains.get('INPUT')!.rules[0]!.matches.length, 126);
+  load(`iptables -A INPUT${comments(127)}`, 'rules.sh');
+  for (const n of [127, 40_000]) {
+    const e = errors(`iptables -A INPUT${comments(n)} -j ACCEPT`);
+    assert.equal(e.length, 1);
+    assert.match(
+      e[0]!,
+      new RegExp(
+        `^rules.save:1:10: rule has ${n} matches: nf_tables takes at most 128 expressions in a rule, and this one needs at least ${n + 2} \\(iptables: "No space left on device"\\)`,
+      ),
+    );
+  }
+});
