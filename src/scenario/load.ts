@@ -140,6 +140,10 @@ export function loadScenario(text: string, file: string): LoadResult {
     };
   }
   const r = new Reader(file, text, lc, doc);
+  // Valid YAML that would be read as something else: refused before the scenario is looked at.
+  r.refuseTagsAndLooseAliases();
+  if (r.errors.length > 0)
+    return { ok: false, errors: [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column) };
   const scenario = new Loader(r).scenario(r.resolve(doc.contents));
   if (r.errors.length > 0 || scenario === undefined) {
     const errors = [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column);
@@ -937,13 +941,10 @@ class Loader {
           } else verdict = { value: v.value as Expectation, loc: v.loc };
         }
       }
+      // server_sees and translated_source: ip:port, or the address alone (then only it is checked).
       let serverSees: At<string> | undefined;
       if (seesNode) {
-        const hp = this.hostPort(
-          seesNode.node,
-          seesNode.field,
-          pr === undefined || !hasPorts ? 'optional' : 'required',
-        );
+        const hp = this.hostPort(seesNode.node, seesNode.field, 'optional');
         if (need(hp)) {
           const s = r.string(seesNode.node, seesNode.field, 'an address')!;
           serverSees = { value: s.value, loc: s.loc };
@@ -951,11 +952,7 @@ class Loader {
       }
       let translatedSource: At<string> | undefined;
       if (transNode) {
-        const hp = this.hostPort(
-          transNode.node,
-          transNode.field,
-          pr === undefined || !hasPorts ? 'optional' : 'required',
-        );
+        const hp = this.hostPort(transNode.node, transNode.field, 'optional');
         if (need(hp)) {
           const s = r.string(transNode.node, transNode.field, 'an address')!;
           translatedSource = { value: s.value, loc: s.loc };
