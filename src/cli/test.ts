@@ -69,7 +69,7 @@ function flowReport(f: TraceFlow): FlowReport {
 
 /** Simulates one scenario text and reports its flows against their expectations. */
 export function testScenario(text: string, file: string, seed = 1, skipUnsupported = false): FileReport {
-  const r = simulateScenario(text, file, { seed, skipUnsupported });
+  const r = simulateScenario(text, file, { seed, skipUnsupported, readFile: readInput });
   if (!r.ok) return { file, errors: r.errors, flows: [] };
   const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim, r.skipped);
   // Rules left out are said on standard error, so a green run is never mistaken for the real box.

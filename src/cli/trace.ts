@@ -53,6 +53,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
     const r = simulateScenario(input.text, file, {
       seed: opts.seed,
       skipUnsupported: opts.skipUnsupported ?? false,
+      readFile: readInput,
     });
     if (!r.ok) {
       for (const e of r.errors) process.stderr.write(`${e}\n`);

@@ -3,7 +3,7 @@
 // It checks shapes, names, addresses, ports and cross references (links, bridges, flows); it does not
 // parse routes (route/ does, from `ip route` syntax) nor rules (rules/ does, from the positioned lines
 // kept here). No I/O: the CLI reads the file.
-import { isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix } from '../wire/addr.ts';
 import type { SourceLoc } from '../rules/model.ts';
 import type {
@@ -19,10 +19,28 @@ import type {
   Scenario,
 } from './model.ts';
 import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
+import { notAScenario } from './sniff.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
+
+/** A file's text, or why it could not be read in one line (`router.rules: no such file`). */
+export type ReadFile = (path: string) => { ok: true; text: string } | { ok: false; error: string };
+
+export interface LoadOptions {
+  /**
+   * Reads the files a scenario names (`rules: { file: router.rules }`), given their path joined to
+   * the scenario's folder. The loader does no I/O itself (it runs in a browser): the natbox command
+   * passes one; without it, a scenario that names a file is an error.
+   */
+  readonly readFile?: ReadFile;
+}
+
+/** The most text one included file may hold (an explicit limit, not an exhausted memory). */
+export const MAX_INCLUDE_BYTES = 16 * 1024 * 1024;
+/** The most files one scenario may include. */
+export const MAX_INCLUDES = 256;
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
@@ -45,6 +63,7 @@ const FLOW_KEYS = [
   'expect',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
+const INCLUDE_KEYS = ['file', 'files'] as const;
 
 export const DEFAULT_FLOW_TIMEOUT = 3;
 
@@ -114,7 +133,16 @@ interface Built {
   readonly bridged: Map<string, string>; // port → bridge
 }
 
-export function loadScenario(text: string, file: string): LoadResult {
+export function loadScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  const r = loadYaml(text, file, opts);
+  if (r.ok) return r;
+  // Not YAML at all but rules (iptables-save, a script, nftables): one message that says so.
+  const other = notAScenario(text, file);
+  if (other === undefined) return r;
+  return { ok: false, errors: [{ ...other, file, field: '' }] };
+}
+
+function loadYaml(text: string, file: string, opts: LoadOptions): LoadResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     keepSourceTokens: true,
@@ -144,7 +172,7 @@ export function loadScenario(text: string, file: string): LoadResult {
   r.refuseTagsAndLooseAliases();
   if (r.errors.length > 0)
     return { ok: false, errors: [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column) };
-  const scenario = new Loader(r).scenario(r.resolve(doc.contents));
+  const scenario = new Loader(r, opts).scenario(r.resolve(doc.contents));
   if (r.errors.length > 0 || scenario === undefined) {
     const errors = [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, errors };
@@ -152,11 +180,26 @@ export function loadScenario(text: string, file: string): LoadResult {
   return { ok: true, scenario };
 }
 
+/**
+ * `name` as seen from where the scenario `file` is: joined to its folder unless absolute (or the
+ * scenario came from standard input). No `node:path` here: the loader runs in a browser too.
+ */
+export function relativeTo(file: string, name: string): string {
+  if (/^([\\/]|[A-Za-z]:[\\/])/.test(name) || file === '-' || file === '<stdin>') return name;
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return slash < 0 ? name : `${file.slice(0, slash + 1)}${name}`;
+}
+
 class Loader {
   private readonly usedAddrs = new Map<number, Owner>();
   private readonly hosts = new Map<string, Built>();
 
-  constructor(private readonly r: Reader) {}
+  private includes = 0;
+
+  constructor(
+    private readonly r: Reader,
+    private readonly opts: LoadOptions,
+  ) {}
 
   scenario(root: Node | null): Scenario | undefined {
     const r = this.r;
@@ -263,10 +306,10 @@ class Loader {
     const scE = byKey.get('sysctls');
     if (scE !== undefined) this.sysctls(scE.value, scE.field, sysctls);
     const ruE = byKey.get('rules');
-    if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field);
+    if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field, 'rules');
     // ipset save lines are positioned text too; the rules reader keeps each line's place.
     const ipE = byKey.get('ipsets');
-    const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field) : undefined;
+    const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field, 'ipsets') : undefined;
     const liE = byKey.get('listen');
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
 
@@ -485,16 +528,84 @@ class Loader {
     }
   }
 
-  /** Rule text as positioned lines: a literal block (`rules: |`), one line, or a list of lines. */
-  private rules(node: Node | null, field: string): RulesSpec {
+  /**
+   * Rule text as positioned lines: a literal block (`rules: |`), one line, a list of lines, or
+   * `{ file: NAME }` / `{ files: [NAME, ...] }`, files read relative to the scenario's folder whose
+   * lines keep their own file, line and column.
+   */
+  private rules(node: Node | null, field: string, what: 'rules' | 'ipsets'): RulesSpec {
     const r = this.r;
     const lines: At<string>[] = [];
-    if (isSeq(node)) {
+    if (isMap(node)) {
+      const entries = r.entries(
+        node,
+        field,
+        `${what} from files: { file: NAME } or { files: [NAME, ...] }`,
+        INCLUDE_KEYS,
+      );
+      const one = entries?.find((e) => e.key === 'file');
+      const many = entries?.find((e) => e.key === 'files');
+      if (one && many) r.error(one.keyNode, one.field, 'write either file or files, not both');
+      else if (one) this.include(one.value, one.field, what, lines);
+      else if (many) {
+        for (const it of r.list(many.value, many.field, 'a list of file names'))
+          this.include(it.node, it.field, what, lines);
+      } else if (entries !== undefined && node.items.length === 0)
+        r.error(node, field, `expected { file: NAME } or { files: [NAME, ...] }, found an empty mapping`);
+    } else if (isSeq(node)) {
       for (const it of r.list(node, field, 'a list of rules')) this.ruleText(it.node, it.field, lines);
     } else if (!r.isNull(node)) {
       this.ruleText(node, field, lines);
     }
     return { lines };
+  }
+
+  /** One included file's lines, each at its own place in that file. */
+  private include(node: Node | null, field: string, what: 'rules' | 'ipsets', out: At<string>[]): void {
+    const r = this.r;
+    const name = r.string(
+      node,
+      field,
+      `a file name (${what === 'rules' ? 'iptables-save or iptables commands' : 'ipset save'}), relative to the scenario`,
+    );
+    if (name === undefined) return;
+    if (name.value.trim() === '' || name.value.includes('\n')) {
+      r.error(node, field, `${q(name.value)} is not a file name`);
+      return;
+    }
+    const read = this.opts.readFile;
+    if (read === undefined) {
+      r.error(
+        node,
+        field,
+        `${q(name.value)}: this loader reads no files (the natbox command does; as a library, pass readFile to loadScenario)`,
+      );
+      return;
+    }
+    if (++this.includes > MAX_INCLUDES) {
+      r.error(node, field, `${q(name.value)}: a scenario includes at most ${MAX_INCLUDES} files`);
+      return;
+    }
+    const path = relativeTo(r.file, name.value);
+    const got = read(path);
+    if (!got.ok) {
+      r.error(node, field, `cannot read ${q(name.value)}: ${got.error}`);
+      return;
+    }
+    if (got.text.length > MAX_INCLUDE_BYTES) {
+      r.error(
+        node,
+        field,
+        `${q(name.value)} is larger than ${MAX_INCLUDE_BYTES / 1024 / 1024} MiB, the most a ${what} file may hold`,
+      );
+      return;
+    }
+    got.text.split('\n').forEach((raw, i) => {
+      const line = raw.replace(/\r$/, '');
+      if (line.trim() === '') return;
+      const lead = line.length - line.trimStart().length;
+      out.push({ value: line.trim(), loc: { file: path, line: i + 1, column: lead + 1 } });
+    });
   }
 
   private ruleText(node: Node | null, field: string, out: At<string>[]): void {
@@ -503,7 +614,7 @@ class Loader {
       r.error(
         node,
         field,
-        `expected rules (iptables commands or an iptables-save block, as text), found ${r.describe(node)}`,
+        `expected rules (iptables commands or an iptables-save block as text, or { file: NAME }), found ${r.describe(node)}`,
       );
       return;
     }

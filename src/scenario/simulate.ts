@@ -2,13 +2,13 @@
 // parsed and checked) and run. Errors come back as `FILE:LINE:COLUMN: message` lines.
 import { simulate, type SimOptions, type SimResult } from '../sim/run.ts';
 import { buildScenario, formatBuildError, type BuildOptions, type Built, type SkippedRule } from './build.ts';
-import { formatScenarioError, loadScenario } from './load.ts';
+import { formatScenarioError, loadScenario, type LoadOptions } from './load.ts';
 import type { Scenario } from './model.ts';
 
 export type Prepared = { ok: true; scenario: Scenario; built: Built } | { ok: false; errors: string[] };
 
-export function prepareScenario(text: string, file: string, opts: BuildOptions = {}): Prepared {
-  const l = loadScenario(text, file);
+export function prepareScenario(text: string, file: string, opts: BuildOptions & LoadOptions = {}): Prepared {
+  const l = loadScenario(text, file, opts);
   if (!l.ok) return { ok: false, errors: l.errors.map(formatScenarioError) };
   const b = buildScenario(l.scenario, opts);
   if (!b.ok) return { ok: false, errors: b.errors.map(formatBuildError) };
@@ -18,7 +18,7 @@ export function prepareScenario(text: string, file: string, opts: BuildOptions =
 export function simulateScenario(
   text: string,
   file: string,
-  opts: SimOptions & BuildOptions = {},
+  opts: SimOptions & BuildOptions & LoadOptions = {},
 ):
   | { ok: true; scenario: Scenario; sim: SimResult; skipped: readonly SkippedRule[] }
   | { ok: false; errors: string[] } {
