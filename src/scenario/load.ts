@@ -20,6 +20,7 @@ import type {
 } from './model.ts';
 import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
 import { notAScenario } from './sniff.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
 
@@ -111,6 +112,7 @@ function reasonOf(message: string): string {
 
 /** Why `text` is not an interface address `a.b.c.d/len`, or undefined when it is one. */
 export function prefixProblem(text: string): string | undefined {
+  if (looksLikeIpv6(text)) return `${q(text)} is an IPv6 address; ${IPV6_NOT_SIMULATED}`;
   const slash = text.indexOf('/');
   if (slash < 0) return `${q(text)} is not an IPv4 prefix (expected address/length, e.g. 192.168.1.1/24)`;
   const r = parsePrefix(text);
@@ -488,6 +490,21 @@ class Loader {
         continue;
       }
       const lead = s.value.length - s.value.trimStart().length;
+      // An IPv6 route (`default via fe80::1`, `2001:db8::/32 dev eth0`): said here, at its word.
+      const v6 = /\S+/g;
+      let w: RegExpExecArray | null;
+      let ipv6 = false;
+      while ((w = v6.exec(s.value)) !== null && !ipv6) {
+        if (!looksLikeIpv6(w[0]) || it.node === null) continue;
+        r.error(
+          r.locIn(it.node, w.index),
+          it.field,
+          `${q(w[0])} is an IPv6 address; ${IPV6_NOT_SIMULATED}`,
+          w[0],
+        );
+        ipv6 = true;
+      }
+      if (ipv6) continue;
       out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
     }
     return out;
@@ -847,6 +864,10 @@ class Loader {
       port === 'required' ? 'a.b.c.d:port' : port === 'none' ? 'a.b.c.d' : 'a.b.c.d or a.b.c.d:port';
     const s = r.string(node, field, `an address ${want}`);
     if (s === undefined || node === null) return undefined;
+    if (looksLikeIpv6(s.value)) {
+      r.error(node, field, `${q(s.value)} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
+      return undefined;
+    }
     const colon = s.value.lastIndexOf(':');
     const ipText = colon < 0 ? s.value : s.value.slice(0, colon);
     const ip = parseIpv4(ipText);

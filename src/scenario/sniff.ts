@@ -5,6 +5,8 @@
 // says something decides (and, after a shell's #! line, the first unindented iptables command), so
 // a YAML scenario, whose first line is a key, is never mistaken for one of these.
 
+import { IPV6_NOT_SIMULATED, looksLikeNft, NFT_NOT_READ } from '../rules/diagnostics.ts';
+
 export interface NotScenario {
   readonly line: number; // 1-based
   readonly column: number; // 1-based
@@ -16,16 +18,12 @@ export interface NotScenario {
 const MAX_LINES = 500;
 
 const SEE = 'a scenario is YAML with hosts, links and flows (see docs/scenarios.md)';
-const NFT =
-  'nftables is not read yet: natbox reads iptables rules (iptables-save files or iptables commands)';
-const IPV6 = 'IPv6 is not simulated yet: natbox reads IPv4 (iptables) rules';
+const NFT = NFT_NOT_READ;
+const IPV6 = IPV6_NOT_SIMULATED;
 
 const IPTABLES_CMD = /^(sudo\s+)?(\S*\/)?(iptables|ip6tables)(-nft|-legacy)?(\s|$)/;
 const SAVE_LINE =
   /^(\*(filter|nat|mangle|raw|security)\s*$|:[^\s]+ (ACCEPT|DROP|-) \[\d+:\d+\]|COMMIT\s*$|-[AIN] \S)/;
-const NFT_LINE =
-  /^(\{\s*"nftables"\s*:|table\s+(ip|ip6|inet|arp|bridge|netdev)?\s*\S+\s*\{|flush\s+ruleset\b|define\s+\S+\s*=|(add|create|insert)\s+(table|chain|rule|set|map)\s|(sudo\s+)?(\S*\/)?nft\s)/;
-
 /** The file's base name, for the `rules: { file: NAME }` hint. */
 const baseName = (file: string): string =>
   file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
@@ -53,7 +51,7 @@ export function notAScenario(text: string, file: string): NotScenario | undefine
       continue;
     }
     const indented = raw !== raw.trimStart();
-    if (!indented && NFT_LINE.test(t))
+    if (!indented && looksLikeNft(t))
       return at(`this looks like an nftables ruleset, not a scenario; ${NFT}`);
     if (!indented && SAVE_LINE.test(t)) {
       return ip6save

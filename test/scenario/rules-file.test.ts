@@ -153,7 +153,7 @@ test('natbox trace and test read rules files relative to the scenario (from anot
 
 const SEE = 'a scenario is YAML with hosts, links and flows (see docs/scenarios.md)';
 const NFT =
-  'nftables is not read yet: natbox reads iptables rules (iptables-save files or iptables commands)';
+  'nftables is not read yet: natbox reads iptables rules (iptables commands or an iptables-save file)';
 
 function notScenario(text: string, file: string): string[] {
   const r = loadScenario(text, file);
