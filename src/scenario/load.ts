@@ -595,7 +595,7 @@ class Loader {
       r.error(
         node,
         field,
-        `${q(name.value)}: this loader reads no files (the natbox command does; as a library, pass readFile to loadScenario)`,
+        `${q(name.value)}: files are not read here (natbox trace, test and diff read them; as a library, pass readFile to loadScenario)`,
       );
       return;
     }

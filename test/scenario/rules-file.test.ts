@@ -122,7 +122,7 @@ test('rules from files: a missing file, no reader, both file and files, other ke
     `nets/h.yaml:${line}:20: hosts.router.rules.file: cannot read "router.rules": nets/router.rules: no such file`,
   ]);
   assert.deepEqual(errs('{ file: router.rules }'), [
-    `nets/h.yaml:${line}:20: hosts.router.rules.file: "router.rules": this loader reads no files (the natbox command does; as a library, pass readFile to loadScenario)`,
+    `nets/h.yaml:${line}:20: hosts.router.rules.file: "router.rules": files are not read here (natbox trace, test and diff read them; as a library, pass readFile to loadScenario)`,
   ]);
   assert.deepEqual(errs('{ file: a, files: [b] }', memFs({})), [
     `nets/h.yaml:${line}:14: hosts.router.rules.file: write either file or files, not both`,
@@ -203,4 +203,15 @@ test('a YAML scenario with errors still gets its own errors, not a guess', () =>
   assert.deepEqual(notScenario('hosts:\n  a:\n    routes: 5\n', 'x.yaml'), [
     'x.yaml:3:13: hosts.a.routes: expected a route in ip route syntax, e.g. "default via 192.168.1.1", found a number (5)',
   ]);
+});
+
+test('the scenario in docs/scenarios.md runs as its expectation says', () => {
+  const doc = readFileSync(join(root, 'docs/scenarios.md'), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+  const r = simulateScenario(yaml, 'docs/scenarios.md');
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => [x.verdict, x.serverSaw, x.mismatches]),
+    [['connected', '192.168.1.1:40000', []]],
+  );
 });
