@@ -202,7 +202,11 @@ export class Reader {
       if (v === null) return 'nothing';
       if (typeof v === 'number') return `a number (${this.token(node)})`;
       if (typeof v === 'boolean') return `a boolean (${this.token(node)})`;
-      if (typeof v === 'string') return `the text "${v.split('\n')[0]}"`;
+      if (typeof v === 'string') {
+        // A plain scalar over many lines is folded into one: show its start, not all of it.
+        const first = v.split('\n')[0]!;
+        return `the text "${first.length > 60 ? `${first.slice(0, 57)}...` : first}"`;
+      }
     }
     return `"${this.token(node)}"`;
   }

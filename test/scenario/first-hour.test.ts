@@ -153,3 +153,10 @@ test('an unsupported match or target in a scenario mentions --skip-unsupported',
   assert.ok(skipped.ok);
   assert.equal(skipped.skipped.length, 1);
 });
+
+test('a long text where a mapping was expected is shown by its start, not in full', () => {
+  const long = `just some words ${'and more words '.repeat(100)}`;
+  assert.deepEqual(errors(`${long}\n`), [
+    `x.yaml:1:1: expected a scenario (a mapping with name, hosts, links, flows), found the text "${long.slice(0, 57)}..."`,
+  ]);
+});
