@@ -196,7 +196,7 @@ export async function diffCommand(
       bad = true;
       continue;
     }
-    const r = simulateScenario(input.text, file, { seed: opts.seed });
+    const r = simulateScenario(input.text, file, { seed: opts.seed, readFile: readInput });
     if (!r.ok) {
       for (const e of r.errors) process.stderr.write(`${e}\n`);
       bad = true;

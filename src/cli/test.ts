@@ -93,7 +93,7 @@ function testScenarioNamed(
   skipUnsupported: boolean,
   flows: readonly string[] | undefined,
 ): { report: FileReport; names: string[] } {
-  const r = simulateScenario(text, file, { seed, skipUnsupported });
+  const r = simulateScenario(text, file, { seed, skipUnsupported, readFile: readInput });
   if (!r.ok) return { report: { file, errors: r.errors, flows: [] }, names: [] };
   const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim, r.skipped);
   // Rules left out are said on standard error, so a green run is never mistaken for the real box.

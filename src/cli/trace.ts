@@ -97,7 +97,10 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       status = 2;
       continue;
     }
-    const p = prepareScenario(input.text, file, { skipUnsupported: opts.skipUnsupported ?? false });
+    const p = prepareScenario(input.text, file, {
+      skipUnsupported: opts.skipUnsupported ?? false,
+      readFile: readInput,
+    });
     if (!p.ok) {
       for (const e of p.errors) process.stderr.write(`${e}\n`);
       status = 2;

@@ -73,3 +73,38 @@ export const didYouMean = (word: string, candidates: Iterable<string>): string =
 /** An error that only says natbox does not model something (the rule itself is valid iptables). */
 export const isUnsupported = (message: string): boolean =>
   /^unsupported (match|target|option)\b/.test(message);
+
+/** What natbox says of IPv6 wherever it meets it (an address, ip6tables, -6). */
+export const IPV6_NOT_SIMULATED = 'IPv6 is not simulated yet (natbox simulates IPv4)';
+
+/** What natbox says of an nftables ruleset or nft command. */
+export const NFT_NOT_READ =
+  'nftables is not read yet: natbox reads iptables rules (iptables commands or an iptables-save file)';
+
+/** What a scenario's error for an unsupported match or target adds: the way around it. */
+export const SKIP_UNSUPPORTED_HINT = '; natbox trace and test leave such rules out with --skip-unsupported';
+
+/**
+ * Whether a word where an IPv4 address was expected is an IPv6 one: `2001:db8::1`, `::1`,
+ * `fe80::1/64`, `[2001:db8::1]:80`, `::ffff:192.0.2.1`, a range of them. Only called where an
+ * address is expected, so a MAC address never reaches it.
+ */
+export function looksLikeIpv6(text: string): boolean {
+  const t = text.trim();
+  if (/^\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]/.test(t)) return true;
+  return (
+    /^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(:\d{1,3}(\.\d{1,3}){3})?(\/\d{1,3})?([-,].*)?$/.test(t) ||
+    t.includes('::')
+  );
+}
+
+/**
+ * Whether a line of rules is nftables: `nft list ruleset` output (`table inet filter {`), an
+ * `nft -f` script (`flush ruleset`, `add rule ...`, `define X = ...`), an `nft` command, or
+ * `nft -j` JSON.
+ */
+export function looksLikeNft(line: string): boolean {
+  return /^(\{\s*"nftables"\s*:|table\s+((ip|ip6|inet|arp|bridge|netdev)\s+)?\S+\s*\{|flush\s+ruleset\b|define\s+\S+\s*=|(add|create|insert|delete|flush)\s+(table|chain|rule|set|map|element)\s|(sudo\s+)?(\S*\/)?nft(\s|$))/.test(
+    line.trim(),
+  );
+}

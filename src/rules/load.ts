@@ -3,7 +3,7 @@
 // from `iptables ...` commands or from an iptables-save file (detected from the first line that
 // says something). All or nothing: on any error the base ruleset is left as it was and only
 // diagnostics come back. Never throws for bad input.
-import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
+import { diag, isUnsupported, looksLikeNft, NFT_NOT_READ, type Diagnostic } from './diagnostics.ts';
 import { endsWithContinuation, lexShell, type SourceLine } from './lex.ts';
 import { RuleError, parseCommandLine } from './parse-command.ts';
 import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder } from './apply.ts';
@@ -72,7 +72,9 @@ export function loadRules(
             'error',
             { file: l.file, line: l.line, column: l.column + lead },
             word,
-            `expected iptables commands ("iptables -t nat -A ...") or an iptables-save file ("*nat" ... "COMMIT"), found "${word}"`,
+            looksLikeNft(l.text)
+              ? `"${word}" is nftables syntax; ${NFT_NOT_READ}`
+              : `expected iptables commands ("iptables -t nat -A ...") or an iptables-save file ("*nat" ... "COMMIT"), found "${word}"`,
           ),
         ],
       };

@@ -6,7 +6,7 @@
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
 import { parseIpv4, type Prefix } from '../wire/addr.ts';
-import { didYouMean } from './diagnostics.ts';
+import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from './diagnostics.ts';
 import {
   RuleError,
   fail,
@@ -209,6 +209,7 @@ function parseNatRange(tok: Token, opt: string): NatRange {
     const [a, b, ...rest] = addrText.split('-');
     const x = parseIpv4(a!);
     const y = b === undefined ? x : parseIpv4(b);
+    if (looksLikeIpv6(t)) fail(tok, `"${t}" in ${opt} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
     if (!x.ok || !y.ok || rest.length)
       fail(tok, `bad IP address "${addrText}" in ${opt} (expected a.b.c.d or a.b.c.d-e.f.g.h)`);
     minAddr = (x as { value: number }).value;
@@ -960,7 +961,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         break;
       }
       case '6':
-        fail(tok, 'natbox reads iptables (IPv4) rules; -6 is for ip6tables');
+        fail(tok, `-6 asks for IPv6; ${IPV6_NOT_SIMULATED}`);
         break;
       case 'w':
         if (inline === undefined) takeOptional();
@@ -1208,10 +1209,12 @@ export function parseCommandLine(tokens: readonly Token[], options: ParseOptions
   const base = prog!.text.slice(prog!.text.lastIndexOf('/') + 1);
   if (!PROGRAMS.has(base)) {
     const why = base.startsWith('ip6tables')
-      ? 'natbox reads IPv4 iptables rules; ip6tables is not supported'
-      : base.startsWith('iptables-')
-        ? `"${base}" is not supported here (write the iptables commands, or load the file itself)`
-        : 'expected an iptables command (iptables, /sbin/iptables, iptables-nft or iptables-legacy)';
+      ? `ip6tables rules are IPv6; ${IPV6_NOT_SIMULATED}`
+      : base === 'nft'
+        ? NFT_NOT_READ
+        : base.startsWith('iptables-')
+          ? `"${base}" is not supported here (write the iptables commands, or load the file itself)`
+          : 'expected an iptables command (iptables, /sbin/iptables, iptables-nft or iptables-legacy)';
     fail(prog!, `unexpected command "${prog!.text}": ${why}`);
   }
   return parseCommandTokens(tokens.slice(k + 1), options);

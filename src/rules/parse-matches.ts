@@ -4,6 +4,7 @@
 // same refusals) and yields the model's Match; printing is print-save.ts's, evaluation
 // netfilter/xt/match.ts's. The protocol matches and conntrack live in parse-command.ts.
 import { parseIpv4 } from '../wire/addr.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from './diagnostics.ts';
 import type { Token } from './lex.ts';
 import type { AddrRange, IfaceMatch, Inv, PktTypeName, PortRange, ValueMask } from './model.ts';
 import { ADDRTYPE_NAMES, DSCP_CLASSES, PKT_TYPES, TOS_NAMES } from './names.ts';
@@ -99,6 +100,7 @@ function parseAddrRange(t: Token, what: string): AddrRange {
   const [a, b, extra] = t.text.split('-');
   const x = parseIpv4(a!);
   const y = b === undefined ? x : parseIpv4(b);
+  if (looksLikeIpv6(t.text)) fail(t, `"${t.text}" for ${what} is an IPv6 range; ${IPV6_NOT_SIMULATED}`);
   if (!x.ok || !y.ok || extra !== undefined)
     fail(t, `bad IP range "${t.text}" for ${what} (expected a.b.c.d-e.f.g.h)`);
   const min = (x as { value: number }).value;

@@ -3,7 +3,7 @@
 // parse-targets.ts hold the extension modules), and value parsers for ports, addresses and
 // interfaces. No command-line logic lives here.
 import { parsePrefix, type Prefix } from '../wire/addr.ts';
-import type { Pos } from './diagnostics.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6, type Pos } from './diagnostics.ts';
 import type { Token } from './lex.ts';
 import type { IfaceMatch, Inv, Match, PortRange, TableName, Target } from './model.ts';
 import { portNumber } from './names.ts';
@@ -71,6 +71,7 @@ export function parsePortRange(tok: Token): PortRange {
 
 /** -s/-d: a.b.c.d[/len|/mask]; iptables also takes fewer parts (10/8 is 10.0.0.0/8). */
 export function parseAddress(tok: Token, text: string, opt: string): Prefix {
+  if (looksLikeIpv6(text)) fail(tok, `"${text}" for ${opt} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
   const slash = text.indexOf('/');
   let addr = slash < 0 ? text : text.slice(0, slash);
   if (/^\d+(\.\d+){0,2}$/.test(addr)) addr = (addr + '.0.0.0').split('.').slice(0, 4).join('.');

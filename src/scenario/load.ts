@@ -3,7 +3,7 @@
 // It checks shapes, names, addresses, ports and cross references (links, bridges, flows); it does not
 // parse routes (route/ does, from `ip route` syntax) nor rules (rules/ does, from the positioned lines
 // kept here). No I/O: the CLI reads the file.
-import { isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix } from '../wire/addr.ts';
 import type { SourceLoc } from '../rules/model.ts';
 import type {
@@ -20,10 +20,29 @@ import type {
   StpSpec,
 } from './model.ts';
 import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
+import { notAScenario } from './sniff.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
+
+/** A file's text, or why it could not be read in one line (`router.rules: no such file`). */
+export type ReadFile = (path: string) => { ok: true; text: string } | { ok: false; error: string };
+
+export interface LoadOptions {
+  /**
+   * Reads the files a scenario names (`rules: { file: router.rules }`), given their path joined to
+   * the scenario's folder. The loader does no I/O itself (it runs in a browser): the natbox command
+   * passes one; without it, a scenario that names a file is an error.
+   */
+  readonly readFile?: ReadFile;
+}
+
+/** The most text one included file may hold (an explicit limit, not an exhausted memory). */
+export const MAX_INCLUDE_BYTES = 16 * 1024 * 1024;
+/** The most files one scenario may include. */
+export const MAX_INCLUDES = 256;
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
@@ -47,6 +66,7 @@ const FLOW_KEYS = [
   'expect',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
+const INCLUDE_KEYS = ['file', 'files'] as const;
 
 export const DEFAULT_FLOW_TIMEOUT = 3;
 
@@ -95,6 +115,7 @@ function reasonOf(message: string): string {
 
 /** Why `text` is not an interface address `a.b.c.d/len`, or undefined when it is one. */
 export function prefixProblem(text: string): string | undefined {
+  if (looksLikeIpv6(text)) return `${q(text)} is an IPv6 address; ${IPV6_NOT_SIMULATED}`;
   const slash = text.indexOf('/');
   if (slash < 0) return `${q(text)} is not an IPv4 prefix (expected address/length, e.g. 192.168.1.1/24)`;
   const r = parsePrefix(text);
@@ -117,7 +138,16 @@ interface Built {
   readonly bridged: Map<string, string>; // port → bridge
 }
 
-export function loadScenario(text: string, file: string): LoadResult {
+export function loadScenario(text: string, file: string, opts: LoadOptions = {}): LoadResult {
+  const r = loadYaml(text, file, opts);
+  if (r.ok) return r;
+  // Not YAML at all but rules (iptables-save, a script, nftables): one message that says so.
+  const other = notAScenario(text, file);
+  if (other === undefined) return r;
+  return { ok: false, errors: [{ ...other, file, field: '' }] };
+}
+
+function loadYaml(text: string, file: string, opts: LoadOptions): LoadResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     keepSourceTokens: true,
@@ -143,7 +173,11 @@ export function loadScenario(text: string, file: string): LoadResult {
     };
   }
   const r = new Reader(file, text, lc, doc);
-  const scenario = new Loader(r).scenario(r.resolve(doc.contents));
+  // Valid YAML that would be read as something else: refused before the scenario is looked at.
+  r.refuseTagsAndLooseAliases();
+  if (r.errors.length > 0)
+    return { ok: false, errors: [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column) };
+  const scenario = new Loader(r, opts).scenario(r.resolve(doc.contents));
   if (r.errors.length > 0 || scenario === undefined) {
     const errors = [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, errors };
@@ -151,11 +185,26 @@ export function loadScenario(text: string, file: string): LoadResult {
   return { ok: true, scenario };
 }
 
+/**
+ * `name` as seen from where the scenario `file` is: joined to its folder unless absolute (or the
+ * scenario came from standard input). No `node:path` here: the loader runs in a browser too.
+ */
+export function relativeTo(file: string, name: string): string {
+  if (/^([\\/]|[A-Za-z]:[\\/])/.test(name) || file === '-' || file === '<stdin>') return name;
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return slash < 0 ? name : `${file.slice(0, slash + 1)}${name}`;
+}
+
 class Loader {
   private readonly usedAddrs = new Map<number, Owner>();
   private readonly hosts = new Map<string, Built>();
 
-  constructor(private readonly r: Reader) {}
+  private includes = 0;
+
+  constructor(
+    private readonly r: Reader,
+    private readonly opts: LoadOptions,
+  ) {}
 
   scenario(root: Node | null): Scenario | undefined {
     const r = this.r;
@@ -262,10 +311,10 @@ class Loader {
     const scE = byKey.get('sysctls');
     if (scE !== undefined) this.sysctls(scE.value, scE.field, sysctls);
     const ruE = byKey.get('rules');
-    if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field);
+    if (ruE !== undefined) rules = this.rules(ruE.value, ruE.field, 'rules');
     // ipset save lines are positioned text too; the rules reader keeps each line's place.
     const ipE = byKey.get('ipsets');
-    const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field) : undefined;
+    const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field, 'ipsets') : undefined;
     const liE = byKey.get('listen');
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
 
@@ -484,6 +533,21 @@ class Loader {
         continue;
       }
       const lead = s.value.length - s.value.trimStart().length;
+      // An IPv6 route (`default via fe80::1`, `2001:db8::/32 dev eth0`): said here, at its word.
+      const v6 = /\S+/g;
+      let w: RegExpExecArray | null;
+      let ipv6 = false;
+      while ((w = v6.exec(s.value)) !== null && !ipv6) {
+        if (!looksLikeIpv6(w[0]) || it.node === null) continue;
+        r.error(
+          r.locIn(it.node, w.index),
+          it.field,
+          `${q(w[0])} is an IPv6 address; ${IPV6_NOT_SIMULATED}`,
+          w[0],
+        );
+        ipv6 = true;
+      }
+      if (ipv6) continue;
       out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
     }
     return out;
@@ -524,16 +588,84 @@ class Loader {
     }
   }
 
-  /** Rule text as positioned lines: a literal block (`rules: |`), one line, or a list of lines. */
-  private rules(node: Node | null, field: string): RulesSpec {
+  /**
+   * Rule text as positioned lines: a literal block (`rules: |`), one line, a list of lines, or
+   * `{ file: NAME }` / `{ files: [NAME, ...] }`, files read relative to the scenario's folder whose
+   * lines keep their own file, line and column.
+   */
+  private rules(node: Node | null, field: string, what: 'rules' | 'ipsets'): RulesSpec {
     const r = this.r;
     const lines: At<string>[] = [];
-    if (isSeq(node)) {
+    if (isMap(node)) {
+      const entries = r.entries(
+        node,
+        field,
+        `${what} from files: { file: NAME } or { files: [NAME, ...] }`,
+        INCLUDE_KEYS,
+      );
+      const one = entries?.find((e) => e.key === 'file');
+      const many = entries?.find((e) => e.key === 'files');
+      if (one && many) r.error(one.keyNode, one.field, 'write either file or files, not both');
+      else if (one) this.include(one.value, one.field, what, lines);
+      else if (many) {
+        for (const it of r.list(many.value, many.field, 'a list of file names'))
+          this.include(it.node, it.field, what, lines);
+      } else if (entries !== undefined && node.items.length === 0)
+        r.error(node, field, `expected { file: NAME } or { files: [NAME, ...] }, found an empty mapping`);
+    } else if (isSeq(node)) {
       for (const it of r.list(node, field, 'a list of rules')) this.ruleText(it.node, it.field, lines);
     } else if (!r.isNull(node)) {
       this.ruleText(node, field, lines);
     }
     return { lines };
+  }
+
+  /** One included file's lines, each at its own place in that file. */
+  private include(node: Node | null, field: string, what: 'rules' | 'ipsets', out: At<string>[]): void {
+    const r = this.r;
+    const name = r.string(
+      node,
+      field,
+      `a file name (${what === 'rules' ? 'iptables-save or iptables commands' : 'ipset save'}), relative to the scenario`,
+    );
+    if (name === undefined) return;
+    if (name.value.trim() === '' || name.value.includes('\n')) {
+      r.error(node, field, `${q(name.value)} is not a file name`);
+      return;
+    }
+    const read = this.opts.readFile;
+    if (read === undefined) {
+      r.error(
+        node,
+        field,
+        `${q(name.value)}: files are not read here (natbox trace, test and diff read them; as a library, pass readFile to loadScenario)`,
+      );
+      return;
+    }
+    if (++this.includes > MAX_INCLUDES) {
+      r.error(node, field, `${q(name.value)}: a scenario includes at most ${MAX_INCLUDES} files`);
+      return;
+    }
+    const path = relativeTo(r.file, name.value);
+    const got = read(path);
+    if (!got.ok) {
+      r.error(node, field, `cannot read ${q(name.value)}: ${got.error}`);
+      return;
+    }
+    if (got.text.length > MAX_INCLUDE_BYTES) {
+      r.error(
+        node,
+        field,
+        `${q(name.value)} is larger than ${MAX_INCLUDE_BYTES / 1024 / 1024} MiB, the most a ${what} file may hold`,
+      );
+      return;
+    }
+    got.text.split('\n').forEach((raw, i) => {
+      const line = raw.replace(/\r$/, '');
+      if (line.trim() === '') return;
+      const lead = line.length - line.trimStart().length;
+      out.push({ value: line.trim(), loc: { file: path, line: i + 1, column: lead + 1 } });
+    });
   }
 
   private ruleText(node: Node | null, field: string, out: At<string>[]): void {
@@ -542,7 +674,7 @@ class Loader {
       r.error(
         node,
         field,
-        `expected rules (iptables commands or an iptables-save block, as text), found ${r.describe(node)}`,
+        `expected rules (iptables commands or an iptables-save block as text, or { file: NAME }), found ${r.describe(node)}`,
       );
       return;
     }
@@ -775,6 +907,10 @@ class Loader {
       port === 'required' ? 'a.b.c.d:port' : port === 'none' ? 'a.b.c.d' : 'a.b.c.d or a.b.c.d:port';
     const s = r.string(node, field, `an address ${want}`);
     if (s === undefined || node === null) return undefined;
+    if (looksLikeIpv6(s.value)) {
+      r.error(node, field, `${q(s.value)} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
+      return undefined;
+    }
     const colon = s.value.lastIndexOf(':');
     const ipText = colon < 0 ? s.value : s.value.slice(0, colon);
     const ip = parseIpv4(ipText);
@@ -980,13 +1116,10 @@ class Loader {
           } else verdict = { value: v.value as Expectation, loc: v.loc };
         }
       }
+      // server_sees and translated_source: ip:port, or the address alone (then only it is checked).
       let serverSees: At<string> | undefined;
       if (seesNode) {
-        const hp = this.hostPort(
-          seesNode.node,
-          seesNode.field,
-          pr === undefined || !hasPorts ? 'optional' : 'required',
-        );
+        const hp = this.hostPort(seesNode.node, seesNode.field, 'optional');
         if (need(hp)) {
           const s = r.string(seesNode.node, seesNode.field, 'an address')!;
           serverSees = { value: s.value, loc: s.loc };
@@ -994,11 +1127,7 @@ class Loader {
       }
       let translatedSource: At<string> | undefined;
       if (transNode) {
-        const hp = this.hostPort(
-          transNode.node,
-          transNode.field,
-          pr === undefined || !hasPorts ? 'optional' : 'required',
-        );
+        const hp = this.hostPort(transNode.node, transNode.field, 'optional');
         if (need(hp)) {
           const s = r.string(transNode.node, transNode.field, 'an address')!;
           translatedSource = { value: s.value, loc: s.loc };

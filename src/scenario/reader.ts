@@ -2,7 +2,17 @@
 // return a value with its file position or record an error (field path, token, what was expected)
 // and return undefined, so the loader can go on and report every problem in one pass. What the
 // values mean is load.ts's business; this file only knows YAML shapes.
-import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  Scalar,
+  visit,
+  type Document,
+  type LineCounter,
+  type Node,
+} from 'yaml';
 import type { SourceLoc } from '../rules/model.ts';
 import type { At } from './model.ts';
 
@@ -74,6 +84,11 @@ export function hint(word: string, candidates: readonly string[], noun = 'one of
   return ` (expected ${noun}: ${candidates.join(', ')})`;
 }
 
+/** The YAML 1.2 core schema's tags, which say what the value already is. */
+const PLAIN_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
 export class Reader {
   readonly errors: ScenarioError[] = [];
 
@@ -130,6 +145,47 @@ export class Reader {
     });
   }
 
+  /**
+   * Errors for what YAML accepts but a scenario must not: an alias to an anchor that is not defined
+   * before it (`*nope`), which would read as nothing, and a tag (`!foo`, `!!binary`, `!!set`), which
+   * would silently turn a value into something else or into plain text.
+   */
+  refuseTagsAndLooseAliases(): void {
+    const tagAt = new Set<number>();
+    const refuseTag = (at: number): void => {
+      while (at > 0 && this.source[at - 1] === '!') at--;
+      if (tagAt.has(at)) return;
+      tagAt.add(at);
+      const written = /^![^\s,[\]{}]*/.exec(this.source.slice(at))?.[0] ?? '!';
+      const what = written.startsWith('!!') ? `tag "${written}" is not accepted` : `unknown tag "${written}"`;
+      this.error(
+        this.locAt(at),
+        '',
+        `${what}: a scenario is plain YAML (text, numbers, true/false, lists and mappings), with no tags`,
+        written,
+      );
+    };
+    // Tags the parser could not apply (`!foo`, or `!!str` on a mapping): it would keep the value as is.
+    for (const w of this.doc.warnings) if (w.code === 'TAG_RESOLVE_FAILED') refuseTag(w.pos[0]);
+    visit(this.doc, (_key, node) => {
+      if (isAlias(node)) {
+        if (node.resolve(this.doc) === undefined) {
+          this.error(
+            node as Node,
+            '',
+            `alias *${node.source} refers to no anchor: YAML needs "&${node.source}" on a value before the alias`,
+          );
+        }
+        return;
+      }
+      if (!isScalar(node) && !isMap(node) && !isSeq(node)) return;
+      const tag = node.tag;
+      if (tag === undefined || tag === '!' || PLAIN_TAGS.has(tag)) return;
+      // The tag is written before the value (maybe with an anchor or a line break between them).
+      refuseTag(Math.max(0, this.source.lastIndexOf('!', node.range?.[0] ?? 0)));
+    });
+  }
+
   resolve(node: unknown): Node | null {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
@@ -146,7 +202,11 @@ export class Reader {
       if (v === null) return 'nothing';
       if (typeof v === 'number') return `a number (${this.token(node)})`;
       if (typeof v === 'boolean') return `a boolean (${this.token(node)})`;
-      if (typeof v === 'string') return `the text "${v.split('\n')[0]}"`;
+      if (typeof v === 'string') {
+        // A plain scalar over many lines is folded into one: show its start, not all of it.
+        const first = v.split('\n')[0]!;
+        return `the text "${first.length > 60 ? `${first.slice(0, 57)}...` : first}"`;
+      }
     }
     return `"${this.token(node)}"`;
   }

@@ -107,7 +107,7 @@ export class Host {
   /** A tracer is attached: steps are built only then, so tracing costs nothing when off. */
   readonly tracing: boolean;
   /** ARP cache: address → MAC, and packets waiting for a resolution. */
-  readonly neigh = new Map<number, Uint8Array>();
+  readonly neigh: Map<number, Uint8Array> = new Map();
   /**
    * Neighbours in NUD_REACHABLE (an ARP reply answered our request). The others are STALE (learned
    * from a request sent to us): usable, but not NUD_CONNECTED, which matters to bridge netfilter.

@@ -290,7 +290,7 @@ test('rules: diagnostics name the token and what was expected', () => {
     ["iptables -A INPUT -m comment --comment 'open", "rules.txt:1:40: unterminated quote '"],
     [
       'ip6tables -A INPUT -j ACCEPT',
-      'rules.txt:1:1: unexpected command "ip6tables": natbox reads IPv4 iptables rules; ip6tables is not supported',
+      'rules.txt:1:1: unexpected command "ip6tables": ip6tables rules are IPv6; IPv6 is not simulated yet (natbox simulates IPv4)',
     ],
     [
       'iptables -A INPUT ! -s 192.0.2.1,192.0.2.2',

@@ -149,6 +149,10 @@ test('scenario-schema-rejects-what-the-loader-rejects', () => {
     '$.hosts.a.sysctls.net.ipv4.ip_forwarding: key not in the schema',
   ]);
   assert.deepEqual(bad('hosts: { a: { sysctls: { net.netfilter.nf_conntrack_udp_timeout: 30 } } }'), []);
+  assert.deepEqual(bad('hosts: { a: { rules: { file: r.rules }, ipsets: { files: [s] } } }'), []);
+  assert.deepEqual(bad('hosts: { a: { rules: { path: r.rules } } }'), [
+    '$.hosts.a.rules: matches 0 of oneOf, not exactly 1',
+  ]);
   assert.deepEqual(bad('hosts: {}\nlinkz: []'), ['$.hosts: too few keys', '$.linkz: key not in the schema']);
 });
 
@@ -192,6 +196,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   ]);
   assert.deepEqual(keys(objectBranch(defs.interface!)), ['address', 'addresses', 'mac', 'mtu']);
   assert.deepEqual(keys(defs.bridge!), ['address', 'addresses', 'mac', 'ports', 'stp']);
+  assert.deepEqual(keys(defs.fromFiles!), ['file', 'files']); // rules: { file }, ipsets: { files }
   assert.deepEqual(keys(objectBranch(defs.link!)), ['connect', 'name']);
   assert.deepEqual(keys(defs.flow!), [
     'at',
