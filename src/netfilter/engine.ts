@@ -2,7 +2,7 @@
 // kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
 // the current time, and acts on the verdict. No I/O and no clock of its own.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
-import { checksumUpdate16, read16, read32, write16 } from '../wire/checksum.ts';
+import { read16, read32, write16 } from '../wire/checksum.ts';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
 import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
@@ -42,6 +42,7 @@ import {
 import { checkMatch, describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './xt/match.ts';
 import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from './xt/target.ts';
 import { compileChain, type CompiledChain } from './xt/compile.ts';
+import { tcpmssTarget } from './xt/tcpmss.ts';
 import {
   CT_INVALID,
   CT_UNTRACKED,
@@ -931,7 +932,7 @@ export class Netfilter {
           skb.ctinfo = CT_UNTRACKED;
           continue;
         case 'TCPMSS':
-          this.tcpmss(skb, t.mss);
+          if (!tcpmssTarget(skb, t.mss)) return T_DROP; // xt/tcpmss.ts (xt_TCPMSS.c)
           continue;
         case 'NETMAP': {
           // xt_NETMAP.c: keep the host part of the address, put in the network part of --to.
@@ -991,38 +992,6 @@ export class Netfilter {
   private readonly entryCompiled: (CompiledChain | undefined)[] = new Array<CompiledChain | undefined>(
     25,
   ).fill(undefined);
-
-  /**
-   * xt_TCPMSS.c tcpmss_mangle_packet: on a SYN, lower the MSS option to --set-mss (or to the path
-   * MTU minus 40 with --clamp-mss-to-pmtu; natbox's links have a 1500-byte MTU), fixing the TCP
-   * checksum. A SYN without an MSS option is left as it is (the kernel would add one).
-   */
-  private tcpmss(skb: Skb, mss: number | 'clamp'): void {
-    if (skb.proto !== IPPROTO_TCP || (skb.tcpFlags & TCP_SYN) === 0) return;
-    const want = mss === 'clamp' ? 1500 - 40 : mss;
-    const b = skb.buf;
-    const o = skb.l4off;
-    const end = o + (b[o + 12]! >> 4) * 4;
-    for (let i = o + 20; i < end;) {
-      const kind = b[i]!;
-      if (kind === 0) break;
-      if (kind === 1) {
-        i++;
-        continue;
-      }
-      const len = b[i + 1]!;
-      if (len < 2) break;
-      if (kind === 2 && len === 4) {
-        const cur = read16(b, i + 2);
-        if (cur > want) {
-          write16(b, o + 16, checksumUpdate16(read16(b, o + 16), cur, want));
-          write16(b, i + 2, want);
-        }
-        return;
-      }
-      i += len;
-    }
-  }
 
   /** The range of MASQUERADE and REDIRECT: one address, the target's ports (a reused object). */
   private scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {
