@@ -16,6 +16,7 @@ import {
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   ConntrackTable,
+  type ConntrackStats,
   REC_EXPIRES,
   REC_META,
   REC_WORDS,
@@ -132,8 +133,8 @@ export class Netfilter {
   readonly drops = new Map<string, number>();
   /** Packets forwardEstablished took the short way (the rest went through the hooks). */
   shortWayPackets = 0;
-  /** Counters as `conntrack -S` shows them. */
-  readonly stats = { invalid: 0, insert_failed: 0, drop: 0, early_drop: 0 };
+  /** Counters as `conntrack -S` shows them: the table's (formatConntrackStats). */
+  readonly stats: ConntrackStats;
 
   private readonly tables: Map<TableName, Map<string, Chain>>;
   // The tables this ruleset has, looked up once: an absent table costs a field test per hook.
@@ -162,6 +163,7 @@ export class Netfilter {
 
   constructor(cfg: NfConfig) {
     this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
+    this.stats = this.conntrack.stats;
     this.nat = new NatCore(this.conntrack, cfg.rng);
     this.host = cfg.host;
     const timeouts = defaultTimeouts();
@@ -562,8 +564,8 @@ export class Netfilter {
     invertTuple(this.tB, t);
     const e = ct.alloc(t, this.tB, now);
     if (e < 0) {
-      // The table is full and nothing could be evicted: nf_conntrack_in drops the packet.
-      this.stats.drop++;
+      // The table is full and nothing could be evicted (alloc counted `drop`): nf_conntrack_in
+      // drops the packet.
       this.tableFull = true;
       return this.setCt(skb, -1, 0, CT_INVALID, hook);
     }
