@@ -7,6 +7,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } 
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
 import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
 import { type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
+import { countPacket } from '../rules/counters.ts';
 import {
   IPS_ASSURED,
   IPS_CONFIRMED,
@@ -862,8 +863,7 @@ export class Netfilter {
       if (!tracer) i = comp.next(skb, i);
       if (i >= chain.rules.length) {
         if (sp === 0) {
-          chain.counters.packets++;
-          chain.counters.bytes += skb.len;
+          countPacket(chain.counters, skb.len);
           const pol = chain.policy ?? 'ACCEPT';
           this.tracer?.policy(hook, table, chain.name, pol);
           return pol === 'DROP' ? T_DROP : T_ACCEPT;
@@ -883,8 +883,7 @@ export class Netfilter {
           continue;
         }
       } else if (!ruleMatches(rule, skb)) continue;
-      rule.counters.packets++;
-      rule.counters.bytes += skb.len;
+      countPacket(rule.counters, skb.len);
       this.tracer?.rule(hook, table, chain.name, i, rule);
       const t = rule.target;
       if (!t) continue;
