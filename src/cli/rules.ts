@@ -13,6 +13,8 @@ import { readInput } from './trace.ts';
 
 export interface RulesOptions {
   readonly counters?: boolean;
+  /** `rules list -x`: exact counters, as `iptables -L -v -x`. */
+  readonly exact?: boolean;
   readonly ipset?: string[];
   readonly skipUnsupported?: boolean;
 }
@@ -72,11 +74,11 @@ export async function rulesSaveCommand(files: string[], opts: RulesOptions): Pro
 }
 
 /** Every table save would print, in its order: `## table NAME`, then the -L listing. */
-export function listText(rs: Ruleset): string {
+export function listText(rs: Ruleset, exact = false): string {
   let s = '';
   for (const name of TABLE_ORDER) {
     const t = rs.tables.get(name);
-    if (t) s += `## table ${name}\n${printList(t)}`;
+    if (t) s += `## table ${name}\n${printList(t, exact)}`;
   }
   return s;
 }
@@ -84,6 +86,6 @@ export function listText(rs: Ruleset): string {
 export async function rulesListCommand(files: string[], opts: RulesOptions): Promise<number> {
   const rs = await load(files, opts);
   if (!rs) return 2;
-  process.stdout.write(listText(rs));
+  process.stdout.write(listText(rs, opts.exact ?? false));
   return 0;
 }

@@ -2,11 +2,12 @@
 // kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
 // the current time, and acts on the verdict. No I/O and no clock of its own.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
-import { checksumUpdate16, read16, read32, write16 } from '../wire/checksum.ts';
+import { read16, read32, write16 } from '../wire/checksum.ts';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
 import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
 import { type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
+import { countPacket } from '../rules/counters.ts';
 import {
   IPS_ASSURED,
   IPS_CONFIRMED,
@@ -16,6 +17,7 @@ import {
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   ConntrackTable,
+  type ConntrackStats,
   REC_EXPIRES,
   REC_META,
   REC_WORDS,
@@ -42,6 +44,7 @@ import {
 import { checkMatch, describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './xt/match.ts';
 import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from './xt/target.ts';
 import { compileChain, type CompiledChain } from './xt/compile.ts';
+import { tcpmssTarget } from './xt/tcpmss.ts';
 import {
   CT_INVALID,
   CT_UNTRACKED,
@@ -131,8 +134,8 @@ export class Netfilter {
   readonly drops = new Map<string, number>();
   /** Packets forwardEstablished took the short way (the rest went through the hooks). */
   shortWayPackets = 0;
-  /** Counters as `conntrack -S` shows them. */
-  readonly stats = { invalid: 0, insert_failed: 0, drop: 0, early_drop: 0 };
+  /** Counters as `conntrack -S` shows them: the table's (formatConntrackStats). */
+  readonly stats: ConntrackStats;
 
   private readonly tables: Map<TableName, Map<string, Chain>>;
   // The tables this ruleset has, looked up once: an absent table costs a field test per hook.
@@ -161,6 +164,7 @@ export class Netfilter {
 
   constructor(cfg: NfConfig) {
     this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
+    this.stats = this.conntrack.stats;
     this.nat = new NatCore(this.conntrack, cfg.rng);
     this.host = cfg.host;
     const timeouts = defaultTimeouts();
@@ -561,8 +565,8 @@ export class Netfilter {
     invertTuple(this.tB, t);
     const e = ct.alloc(t, this.tB, now);
     if (e < 0) {
-      // The table is full and nothing could be evicted: nf_conntrack_in drops the packet.
-      this.stats.drop++;
+      // The table is full and nothing could be evicted (alloc counted `drop`): nf_conntrack_in
+      // drops the packet.
       this.tableFull = true;
       return this.setCt(skb, -1, 0, CT_INVALID, hook);
     }
@@ -859,8 +863,7 @@ export class Netfilter {
       if (!tracer) i = comp.next(skb, i);
       if (i >= chain.rules.length) {
         if (sp === 0) {
-          chain.counters.packets++;
-          chain.counters.bytes += skb.len;
+          countPacket(chain.counters, skb.len);
           const pol = chain.policy ?? 'ACCEPT';
           this.tracer?.policy(hook, table, chain.name, pol);
           return pol === 'DROP' ? T_DROP : T_ACCEPT;
@@ -880,8 +883,7 @@ export class Netfilter {
           continue;
         }
       } else if (!ruleMatches(rule, skb)) continue;
-      rule.counters.packets++;
-      rule.counters.bytes += skb.len;
+      countPacket(rule.counters, skb.len);
       this.tracer?.rule(hook, table, chain.name, i, rule);
       const t = rule.target;
       if (!t) continue;
@@ -931,7 +933,7 @@ export class Netfilter {
           skb.ctinfo = CT_UNTRACKED;
           continue;
         case 'TCPMSS':
-          this.tcpmss(skb, t.mss);
+          if (!tcpmssTarget(skb, t.mss)) return T_DROP; // xt/tcpmss.ts (xt_TCPMSS.c)
           continue;
         case 'NETMAP': {
           // xt_NETMAP.c: keep the host part of the address, put in the network part of --to.
@@ -991,38 +993,6 @@ export class Netfilter {
   private readonly entryCompiled: (CompiledChain | undefined)[] = new Array<CompiledChain | undefined>(
     25,
   ).fill(undefined);
-
-  /**
-   * xt_TCPMSS.c tcpmss_mangle_packet: on a SYN, lower the MSS option to --set-mss (or to the path
-   * MTU minus 40 with --clamp-mss-to-pmtu; natbox's links have a 1500-byte MTU), fixing the TCP
-   * checksum. A SYN without an MSS option is left as it is (the kernel would add one).
-   */
-  private tcpmss(skb: Skb, mss: number | 'clamp'): void {
-    if (skb.proto !== IPPROTO_TCP || (skb.tcpFlags & TCP_SYN) === 0) return;
-    const want = mss === 'clamp' ? 1500 - 40 : mss;
-    const b = skb.buf;
-    const o = skb.l4off;
-    const end = o + (b[o + 12]! >> 4) * 4;
-    for (let i = o + 20; i < end;) {
-      const kind = b[i]!;
-      if (kind === 0) break;
-      if (kind === 1) {
-        i++;
-        continue;
-      }
-      const len = b[i + 1]!;
-      if (len < 2) break;
-      if (kind === 2 && len === 4) {
-        const cur = read16(b, i + 2);
-        if (cur > want) {
-          write16(b, o + 16, checksumUpdate16(read16(b, o + 16), cur, want));
-          write16(b, i + 2, want);
-        }
-        return;
-      }
-      i += len;
-    }
-  }
 
   /** The range of MASQUERADE and REDIRECT: one address, the target's ports (a reused object). */
   private scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {

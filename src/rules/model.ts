@@ -22,9 +22,16 @@ export interface SourceLoc {
   readonly column: number; // 1-based
 }
 
+/**
+ * A rule's or a policy's packet and byte counters, u64 in the kernel. `packets` and `bytes` are
+ * the values while they are below 2^52 (every real count); above, the multiples of 2^52 are in
+ * `packetsHi`/`bytesHi`. Read, write and add them with counters.ts (exact to 2^64 - 1).
+ */
 export interface Counters {
   packets: number;
   bytes: number;
+  packetsHi?: number;
+  bytesHi?: number;
 }
 
 export interface Ruleset {

@@ -5,6 +5,7 @@
 // implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
+import { makeCounters, parseCounter } from './counters.ts';
 import { parseIpv4, type Prefix } from '../wire/addr.ts';
 import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from './diagnostics.ts';
 import {
@@ -955,9 +956,11 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
       case 'c': {
         const p = arg();
         const b = takeArg(tok, display);
-        if (!/^\d+$/.test(p.text)) fail(p, `bad packet counter "${p.text}" (expected a number)`);
-        if (!/^\d+$/.test(b.text)) fail(b, `bad byte counter "${b.text}" (expected a number)`);
-        counters = { packets: Number(p.text), bytes: Number(b.text) };
+        const pv = parseCounter(p.text);
+        if (typeof pv === 'string') fail(p, `bad packet counter "${p.text}" (${pv})`);
+        const bv = parseCounter(b.text);
+        if (typeof bv === 'string') fail(b, `bad byte counter "${b.text}" (${bv})`);
+        counters = makeCounters(pv as bigint, bv as bigint);
         break;
       }
       case '6':

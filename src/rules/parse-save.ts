@@ -8,7 +8,8 @@ import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
 import { lexRestore, type SourceLine, type Token } from './lex.ts';
 import { RuleError, TABLES, parseCommandTokens } from './parse-command.ts';
 import { addUserChain, applyCommand, ensureTable } from './apply.ts';
-import type { Policy, Ruleset, TableName } from './model.ts';
+import type { Counters, Policy, Ruleset, TableName } from './model.ts';
+import { makeCounters, parseCounter } from './counters.ts';
 
 const errorOf = (e: unknown): Diagnostic => {
   if (e instanceof RuleError) return diag('error', e.at, e.token, e.message);
@@ -93,6 +94,24 @@ export function applyRestore(
   return out;
 }
 
+/** `[packets:bytes]`, each a 64-bit counter; an error points at the bad number. */
+function counterPair(t: Token): Counters {
+  const m = /^\[([^:\]]*):([^\]]*)\]$/.exec(t.text);
+  if (!m) throw new RuleError(t, t.text, `bad counters "${t.text}" (expected [packets:bytes])`);
+  const values: bigint[] = [];
+  let column = t.column + 1;
+  for (const [i, text] of [m[1]!, m[2]!].entries()) {
+    const v = parseCounter(text);
+    if (typeof v === 'string') {
+      const at = { ...t, column, text };
+      throw new RuleError(at, text, `bad ${i ? 'byte' : 'packet'} counter "${text}" in "${t.text}": ${v}`);
+    }
+    values.push(v);
+    column += text.length + 1;
+  }
+  return makeCounters(values[0]!, values[1]!);
+}
+
 /** `:NAME POLICY [packets:bytes]`; a user chain has the policy `-`. */
 function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: number): void {
   const lexed = lexRestore(src);
@@ -110,17 +129,7 @@ function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: num
       `chain line "${first.text}" needs a policy (ACCEPT, DROP, or - for a user chain)`,
     );
   if (extra) throw new RuleError(extra, extra.text, `unexpected "${extra.text}" after the chain counters`);
-  let counters = { packets: 0, bytes: 0 };
-  if (countTok) {
-    const m = /^\[(\d+):(\d+)\]$/.exec(countTok.text);
-    if (!m)
-      throw new RuleError(
-        countTok,
-        countTok.text,
-        `bad counters "${countTok.text}" (expected [packets:bytes])`,
-      );
-    counters = { packets: Number(m[1]), bytes: Number(m[2]) };
-  }
+  const counters = countTok ? counterPair(countTok) : { packets: 0, bytes: 0 };
   const table = ensureTable(rs, tableName);
   const existing = table.chains.get(name);
   if (existing?.builtin) {
@@ -165,13 +174,7 @@ function ruleLine(rs: Ruleset, tableName: TableName | undefined, src: SourceLine
       `"${t.text}" outside a table (expected "*filter", "*nat"... before rules)`,
     );
   }
-  let counters: { packets: number; bytes: number } | undefined;
-  if (tokens[0]?.text.startsWith('[')) {
-    const t = tokens.shift()!;
-    const m = /^\[(\d+):(\d+)\]$/.exec(t.text);
-    if (!m) throw new RuleError(t, t.text, `bad counters "${t.text}" (expected [packets:bytes])`);
-    counters = { packets: Number(m[1]), bytes: Number(m[2]) };
-  }
+  const counters = tokens[0]?.text.startsWith('[') ? counterPair(tokens.shift()!) : undefined;
   // iptables-restore passes a rule line to the iptables parser as at most 254 arguments: its own
   // name, -t TABLE, and with counters (-c) --set-counters P B (xshared.c, MAX_ARGC 255; measured
   // with iptables 1.8.9: 251 words pass, 252 fail; 248 with counters).

@@ -7,16 +7,24 @@ import { formatIpv4, formatPrefix, type Prefix } from '../wire/addr.ts';
 import type { ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
 import { limitRate, orderedChains, saveString } from './print-save.ts';
+import { byteCount, COUNTER_MAX, packetCount } from './counters.ts';
 
-/** xtables_print_num() with FMT_KILOMEGAGIGA (-v without -x): `%5llu ` or a K/M/G/T unit. */
-export function printNum(n: number, noTable = false): string {
+/**
+ * xtables_print_num() (xshared.c): with -x (`exact`) `%8llu `; else, as -v alone, `%5llu ` or
+ * the value rounded to K/M/G/T units as `%4llu` + unit. In u64 arithmetic: (n + 500) wraps for n
+ * near 2^64, so 2^64 - 1 prints `0K` as iptables prints it (measured with iptables 1.8.9).
+ * `noTable` (the policy line) drops the padding.
+ */
+export function printNum(value: bigint | number, noTable = false, exact = false): string {
   const pad = (s: string, w: number): string => (noTable ? s : s.padStart(w));
-  if (n <= 99999) return `${pad(String(n), 5)} `;
+  let n = BigInt(value);
+  if (exact) return `${pad(String(n), 8)} `;
+  if (n <= 99999n) return `${pad(String(n), 5)} `;
   for (const unit of ['K', 'M', 'G']) {
-    n = Math.floor((n + 500) / 1000);
-    if (n <= 9999) return `${pad(String(n), 4)}${unit} `;
+    n = ((n + 500n) & COUNTER_MAX) / 1000n;
+    if (n <= 9999n) return `${pad(String(n), 4)}${unit} `;
   }
-  n = Math.floor((n + 500) / 1000);
+  n = ((n + 500n) & COUNTER_MAX) / 1000n;
   return `${pad(String(n), 4)}T `;
 }
 
@@ -265,10 +273,10 @@ function targetName(t: Target | undefined): string {
   return t.kind;
 }
 
-/** One rule line of `-L -n -v --line-numbers`. */
-export function listRule(num: number, r: Rule): string {
+/** One rule line of `-L -n -v --line-numbers` (with -x when `exact`). */
+export function listRule(num: number, r: Rule, exact = false): string {
   let s = `${String(num).padEnd(4)} `;
-  s += printNum(r.counters.packets) + printNum(r.counters.bytes);
+  s += printNum(packetCount(r.counters), false, exact) + printNum(byteCount(r.counters), false, exact);
   s += `${targetName(r.target).padEnd(9)} `;
   s += r.protocol?.invert ? '!' : ' ';
   s += `${String(r.protocol?.value ?? 0).padEnd(4)} `;
@@ -281,7 +289,9 @@ export function listRule(num: number, r: Rule): string {
   return s;
 }
 
-const HEADER = `num  ${'pkts'.padStart(5)} ${'bytes'.padStart(5)} ${'target'.padEnd(9)}  prot opt ${'in'.padEnd(6)} ${'out'.padEnd(6)}  ${'source'.padEnd(19)}  ${'destination'.padEnd(19)} `;
+// print_header(): `%5s ` for pkts and bytes, with -x `%8s ` and `%10s `.
+const header = (exact: boolean): string =>
+  `num  ${'pkts'.padStart(exact ? 8 : 5)} ${'bytes'.padStart(exact ? 10 : 5)} ${'target'.padEnd(9)}  prot opt ${'in'.padEnd(6)} ${'out'.padEnd(6)}  ${'source'.padEnd(19)}  ${'destination'.padEnd(19)} `;
 
 /** How many rules jump or go to each chain (one pass over the table). */
 function references(table: Table): Map<string, number> {
@@ -293,19 +303,19 @@ function references(table: Table): Map<string, number> {
   return n;
 }
 
-/** The whole table as `iptables -t NAME -L -n -v --line-numbers` prints it. */
-export function printList(table: Table): string {
+/** The whole table as `iptables -t NAME -L -n -v --line-numbers` prints it (`exact`: with -x). */
+export function printList(table: Table, exact = false): string {
   const out: string[] = [];
   const refs = references(table);
   orderedChains(table.chains.values(), table.name).forEach((c, k) => {
     if (k > 0) out.push('');
     out.push(
       c.builtin
-        ? `Chain ${c.name} (policy ${c.policy ?? 'ACCEPT'} ${printNum(c.counters.packets, true)}packets, ${printNum(c.counters.bytes, true)}bytes)`
+        ? `Chain ${c.name} (policy ${c.policy ?? 'ACCEPT'} ${printNum(packetCount(c.counters), true, exact)}packets, ${printNum(byteCount(c.counters), true, exact)}bytes)`
         : `Chain ${c.name} (${refs.get(c.name) ?? 0} references)`,
     );
-    out.push(HEADER);
-    c.rules.forEach((r, i) => out.push(listRule(i + 1, r)));
+    out.push(header(exact));
+    c.rules.forEach((r, i) => out.push(listRule(i + 1, r, exact)));
   });
   return `${out.join('\n')}\n`;
 }

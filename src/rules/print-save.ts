@@ -8,6 +8,7 @@ import {
   TABLE_ORDER,
   type Chain,
   type ConntrackMatch,
+  type Counters,
   type Match,
   type Rule,
   type Ruleset,
@@ -15,6 +16,7 @@ import {
   type Target,
 } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS, formatTcpFlags, protocolName } from './names.ts';
+import { byteCount, packetCount } from './counters.ts';
 
 export interface PrintOptions {
   /** Prefix each rule with `[packets:bytes]`, as `iptables-save -c` does. */
@@ -272,6 +274,9 @@ export function orderedChains(chains: Iterable<Chain>, table?: TableName): Chain
   return [...builtins, ...user];
 }
 
+/** `[packets:bytes]`, exact to 2^64 - 1. */
+const counterText = (c: Counters): string => `[${packetCount(c)}:${byteCount(c)}]`;
+
 /** The whole ruleset as `iptables-save` (or `iptables-save -c` with counters) prints it. */
 export function printSave(ruleset: Ruleset, opts: PrintOptions = {}): string {
   const out: string[] = [];
@@ -282,14 +287,12 @@ export function printSave(ruleset: Ruleset, opts: PrintOptions = {}): string {
     out.push(`*${name}`);
     const chains = orderedChains(table.chains.values(), name);
     for (const c of chains) {
-      out.push(
-        `:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} [${c.counters.packets}:${c.counters.bytes}]`,
-      );
+      out.push(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} ${counterText(c.counters)}`);
     }
     for (const c of chains) {
       for (const r of c.rules) {
         const text = formatRule(c.name, r);
-        out.push(opts.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${text}` : text);
+        out.push(opts.counters ? `${counterText(r.counters)} ${text}` : text);
       }
     }
     out.push('COMMIT');

@@ -358,13 +358,15 @@ export class Host {
    */
   private bridgeNetfilter(br: Iface, port: Iface, frame: Uint8Array, toBridge: boolean): void {
     const nf = this.nf!;
-    const ip = frame.subarray(ETH_HEADER_LEN);
+    let ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.validIp(ip, port.name)) return;
     const skb = this.skb.load(ip, 0, br.name, '');
     skb.physIn = port.name;
     if (this.linkLayer) this.setLinkLayer(skb, frame, br);
     const dstBefore = skb.dst;
     if (nf.prerouting(skb, this.env.now()) !== NF_ACCEPT) return this.nfDrop(skb, port.name);
+    frame = refit(frame, skb);
+    ip = skb.buf;
     let dstMac: Uint8Array | undefined;
     if (toBridge) {
       const dnat = skb.dst !== dstBefore;
@@ -427,7 +429,7 @@ export class Host {
     const now = this.env.now();
     if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, inPort);
     if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, inPort);
-    this.bridgeForward(br, frame, inPort);
+    this.bridgeForward(br, refit(frame, skb), inPort);
   }
 
   private l2Input(dev: Iface, frame: Uint8Array, _prerouted: boolean): void {
@@ -465,7 +467,7 @@ export class Host {
     ctinfo: number,
     frame?: Uint8Array,
   ): void {
-    const ip = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
+    let ip: Uint8Array = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
     const now = this.env.now();
     const skb = this.skb.load(ip, 0, dev.name, '');
     if (frame && this.linkLayer) this.setLinkLayer(skb, frame, dev);
@@ -476,6 +478,7 @@ export class Host {
     } else if (this.nf && this.nf.prerouting(skb, now) !== NF_ACCEPT) {
       return this.nfDrop(skb, dev.name);
     }
+    ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer (an MSS option added)
     const dst = skb.dst;
     const rpf = this.reversePathFails(skb.src, dev.name);
     if (rpf) {
@@ -487,7 +490,7 @@ export class Host {
       if (this.tracing)
         this.trace({ kind: 'route', host: this.name, dst: formatIpv4(dst), decision: 'local' });
       if (this.nf && this.nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
-      return this.sockets.deliver(ip, dev.name);
+      return this.sockets.deliver(skb.buf, dev.name);
     }
     if (this.sysctl('net.ipv4.ip_forward', 0) !== 1) {
       this.nf?.abandon(skb);
@@ -544,7 +547,7 @@ export class Host {
       if (this.nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
       if (this.nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
     }
-    this.neighOutput(r, ip);
+    this.neighOutput(r, skb.buf);
   }
 
   /**
@@ -636,6 +639,7 @@ export class Host {
       skb.outIf = r.dev;
       if (this.nf.outputFilter(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
       if (this.nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer
     }
     if (this.isLocal(ipv4Dst(ip, 0))) {
       // Loopback delivery: the packet never reaches a wire.
@@ -829,4 +833,17 @@ function usesLinkLayer(rs: Ruleset): boolean {
       for (const r of c.rules)
         if (r.matches.some((m) => m.module === 'mac' || m.module === 'pkttype')) return true;
   return false;
+}
+
+/**
+ * TCPMSS may have moved a bridged packet to a larger buffer (an MSS option added): the frame
+ * follows it, and the packet is again a view of the frame.
+ */
+function refit(frame: Uint8Array, skb: Skb): Uint8Array {
+  if (skb.buf.buffer === frame.buffer) return frame;
+  const f = new Uint8Array(ETH_HEADER_LEN + skb.len);
+  f.set(frame.subarray(0, ETH_HEADER_LEN));
+  f.set(skb.buf.subarray(0, skb.len), ETH_HEADER_LEN);
+  skb.buf = f.subarray(ETH_HEADER_LEN);
+  return f;
 }

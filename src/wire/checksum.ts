@@ -43,6 +43,20 @@ export function checksumUpdate16(hc: number, m: number, m2: number): number {
   return ~sum & 0xffff;
 }
 
+/**
+ * RFC 1624 for a 16-bit value m that became m2 at any byte offset `at` from the start of the
+ * checksummed range: at an odd offset its two bytes are the low byte of one checksum word and the
+ * high byte of the next, so the update is made with both values byte-swapped.
+ */
+export function checksumUpdateAt(hc: number, at: number, m: number, m2: number): number {
+  if ((at & 1) === 0) return checksumUpdate16(hc, m, m2);
+  return checksumUpdate16(
+    hc,
+    ((m & 0xff) << 8) | ((m >>> 8) & 0xff),
+    ((m2 & 0xff) << 8) | ((m2 >>> 8) & 0xff),
+  );
+}
+
 /** RFC 1624 for a 32-bit value (an IPv4 address) that became another: two 16-bit updates. */
 export function checksumUpdate32(hc: number, m: number, m2: number): number {
   return checksumUpdate16(checksumUpdate16(hc, m >>> 16, m2 >>> 16), m & 0xffff, m2 & 0xffff);

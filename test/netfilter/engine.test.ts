@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpOption } from '../../src/wire/tcp.ts';
 import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/engine.ts';
-import { entryJson, type CtEntryJson } from '../../src/netfilter/conntrack/format.ts';
+import { entryJson, formatConntrackStats, type CtEntryJson } from '../../src/netfilter/conntrack/format.ts';
+import { IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
 import {
   CT_INVALID,
   IP_CT_ESTABLISHED,
@@ -429,8 +430,43 @@ test('conntrack: a full table of ASSURED entries drops the new connection and co
   assert.equal(v, NF_DROP);
   assert.match(lastSkb().dropReason, /conntrack: table full \(nf_conntrack_max 4\)/);
   assert.equal(nf.stats.drop, 1);
-  assert.equal(nf.conntrack.fullDrops, 1);
+  assert.equal(nf.conntrack.stats.drop, 1);
   assert.equal(nf.conntrack.count, 4);
+});
+
+test('conntrack -S: an early drop and a table-full drop are counted where the kernel counts them', () => {
+  const nf = engine(MASQ_RULES, { max: 4 });
+  // Four connections; the handshake of the first three completes (ASSURED), the fourth stays SYN_SENT.
+  for (let i = 0; i < 4; i++) {
+    const s: Seg = { src: '192.168.1.10', sport: 1000 + i, dst: '203.0.113.50', dport: 80, flags: TCP_SYN };
+    forward(nf, tcp(s), 'br-lan', 'wan', 0);
+    if (i === 3) break;
+    forward(
+      nf,
+      tcp({ src: '203.0.113.50', sport: 80, dst: '203.0.113.22', dport: 1000 + i, flags: TCP_SYN | TCP_ACK }),
+      'wan',
+      'br-lan',
+      0,
+    );
+    forward(nf, tcp({ ...s, flags: TCP_ACK }), 'br-lan', 'wan', 0);
+  }
+  const syn = (sport: number): Uint8Array =>
+    tcp({ src: '192.168.1.10', sport, dst: '203.0.113.50', dport: 80, flags: TCP_SYN });
+  // early_drop() evicts the unassured entry: the new connection gets in (nf_conntrack_core.c
+  // counts early_drop there, not drop).
+  assert.equal(forward(nf, syn(2000), 'br-lan', 'wan', 1), NF_ACCEPT);
+  assert.deepEqual([nf.stats.early_drop, nf.stats.drop], [1, 0]);
+  // Now every entry but the new one is ASSURED and the new one... is not: it goes next.
+  assert.equal(forward(nf, syn(2001), 'br-lan', 'wan', 1), NF_ACCEPT);
+  assert.deepEqual([nf.stats.early_drop, nf.stats.drop], [2, 0]);
+  for (const e of nf.conntrack.entries(1)) if (!nf.isAssured(e)) nf.conntrack.status[e]! |= IPS_ASSURED;
+  // Nothing to evict: nf_conntrack_in drops the packet and counts drop.
+  assert.equal(forward(nf, syn(2002), 'br-lan', 'wan', 1), NF_DROP);
+  // The line `conntrack -S` prints (conntrack-tools 1.4.7, Linux 6.18: found and insert stay 0).
+  assert.equal(
+    formatConntrackStats(nf.stats),
+    'cpu=0   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=1 early_drop=2 error=0 search_restart=0 clash_resolve=0 chaintoolong=0 \n',
+  );
 });
 
 test('engine: after a NAT rewrite the Skb fields are those a fresh parse of the bytes gives', () => {

@@ -155,8 +155,8 @@ test('conntrack-table: full table evicts a non-ASSURED entry (early_drop) and co
   const t = tuple('10.0.0.1', '10.0.0.2', IPPROTO_TCP, 2000, 80);
   const e = ct.alloc(t, inv(t), 1);
   assert.notEqual(e, NO_ENTRY);
-  assert.equal(ct.earlyDrops, 1);
-  assert.equal(ct.fullDrops, 0);
+  assert.equal(ct.stats.early_drop, 1);
+  assert.equal(ct.stats.drop, 0);
   assert.equal(e, es[2], 'the evicted slot is reused');
   assert.equal(find(ct, tuple('10.0.0.1', '10.0.0.2', IPPROTO_TCP, 1002, 80), 1), NO_ENTRY);
   assert.equal(ct.count, 4);
@@ -171,8 +171,8 @@ test('conntrack-table: full table of ASSURED entries drops the new one and count
   const t = tuple('10.0.0.1', '10.0.0.2', IPPROTO_TCP, 2000, 80);
   assert.equal(ct.alloc(t, inv(t), 1), NO_ENTRY);
   assert.equal(ct.alloc(t, inv(t), 2), NO_ENTRY);
-  assert.equal(ct.fullDrops, 2);
-  assert.equal(ct.earlyDrops, 0);
+  assert.equal(ct.stats.drop, 2);
+  assert.equal(ct.stats.early_drop, 0);
   assert.equal(ct.count, 4);
   for (let i = 0; i < 4; i++) {
     assert.notEqual(find(ct, tuple('10.0.0.1', '10.0.0.2', IPPROTO_TCP, 1000 + i, 80), 1), NO_ENTRY);
@@ -187,8 +187,8 @@ test('conntrack-table: a full table reaps an expired ASSURED entry before droppi
   }
   const t = tuple('10.0.0.1', '10.0.0.2', IPPROTO_TCP, 2000, 80);
   assert.notEqual(ct.alloc(t, inv(t), 10), NO_ENTRY);
-  assert.equal(ct.earlyDrops, 0);
-  assert.equal(ct.fullDrops, 0);
+  assert.equal(ct.stats.early_drop, 0);
+  assert.equal(ct.stats.drop, 0);
 });
 
 test('conntrack-table: release frees an unconfirmed entry without a DESTROY event', () => {

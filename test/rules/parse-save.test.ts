@@ -121,7 +121,10 @@ test('rules: restore-file errors, and nothing is applied', () => {
       '*filter\n:INPUT REJECT [0:0]\nCOMMIT',
       ['rules.save:2:8: bad policy "REJECT" for built-in chain INPUT (expected ACCEPT or DROP)'],
     ],
-    ['*filter\n[1:x] -A INPUT\nCOMMIT', ['rules.save:2:1: bad counters "[1:x]" (expected [packets:bytes])']],
+    [
+      '*filter\n[1:x] -A INPUT\nCOMMIT',
+      ['rules.save:2:4: bad byte counter "x" in "[1:x]": expected a number'],
+    ],
     ['*filter\n-A INPUT -m comment --comment "open\nCOMMIT', ['rules.save:2:31: unterminated quote "']],
     [
       '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j SNAT --to-source 192.0.2.1\nCOMMIT',

@@ -29,8 +29,9 @@ export function registerRules(program: Command): void {
       'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME"',
     )
     .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
+    .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units')
     .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
-    .action(async (files: string[], opts: { ipset?: string[] }) => {
+    .action(async (files: string[], opts: { exact?: boolean; ipset?: string[] }) => {
       const { rulesListCommand } = await import('../rules.ts');
       process.exitCode = await rulesListCommand(files, opts);
     });

@@ -1,10 +1,16 @@
 // Conntrack entries as the tools print them: `conntrack -L` lines, `/proc/net/nf_conntrack` lines,
-// `conntrack -E` event lines, and a structured form for JSON. Strings are made here only, for
+// `conntrack -E` event lines, `conntrack -S` counters, and a structured form for JSON. Strings are made here only, for
 // output; nothing on the packet path calls this.
 import { formatIpv4 } from '../../wire/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { TCP_STATE_NAMES } from './proto-tcp.ts';
-import { IPS_ASSURED, IPS_SEEN_REPLY, type ConntrackTable, type CtEventKind } from './table.ts';
+import {
+  IPS_ASSURED,
+  IPS_SEEN_REPLY,
+  type ConntrackStats,
+  type ConntrackTable,
+  type CtEventKind,
+} from './table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from './tuple.ts';
 
 const PROTO_NAMES: Record<number, string> = {
@@ -65,6 +71,18 @@ export function formatEventLine(kind: CtEventKind, t: ConntrackTable, e: number,
   const b = body(t, e).replace(/ mark=\d+$/, '');
   const timeout = kind === 'DESTROY' ? '' : ` ${secondsLeft(t, e, now)}`;
   return `${tag} ${protoName(p).padEnd(8)} ${p}${timeout} ${b}`;
+}
+
+/**
+ * `conntrack -S` (conntrack-tools 1.4.7 on Linux 6.18): one line per CPU, `cpu=%-4u\t` then each
+ * counter as `name=value ` in ctnetlink's order. natbox has one CPU.
+ */
+export function formatConntrackStats(s: ConntrackStats): string {
+  return (
+    `cpu=0   \tfound=${s.found} invalid=${s.invalid} insert=${s.insert} insert_failed=${s.insert_failed} ` +
+    `drop=${s.drop} early_drop=${s.early_drop} error=${s.error} search_restart=${s.search_restart} ` +
+    `clash_resolve=${s.clash_resolve} chaintoolong=${s.chaintoolong} \n`
+  );
 }
 
 export interface CtTupleJson {

@@ -104,6 +104,35 @@ function fieldView(
   });
 }
 
+/**
+ * struct ip_conntrack_stat as `conntrack -S` prints it (ctnetlink's CTA_STATS_*), in its order.
+ * Linux 6.18 no longer counts `found` and `insert` (they print 0, measured); natbox keeps them 0.
+ */
+export interface ConntrackStats {
+  found: number;
+  invalid: number;
+  insert: number;
+  insert_failed: number;
+  drop: number;
+  early_drop: number;
+  error: number;
+  search_restart: number;
+  clash_resolve: number;
+  chaintoolong: number;
+}
+
+export const newConntrackStats = (): ConntrackStats => ({
+  found: 0,
+  invalid: 0,
+  insert: 0,
+  insert_failed: 0,
+  drop: 0,
+  early_drop: 0,
+  error: 0,
+  search_restart: 0,
+  clash_resolve: 0,
+  chaintoolong: 0,
+});
 export class ConntrackTable {
   readonly max: number;
   /** Per entry REC_WORDS words: both tuples, meta, expiry (see the file comment). */
@@ -160,9 +189,12 @@ export class ConntrackTable {
   /** The time of tick 0, seconds. */
   private base = 0;
   count = 0;
-  /** Entries dropped to make room (early_drop) and packets dropped because the table was full. */
-  earlyDrops = 0;
-  fullDrops = 0;
+  /**
+   * The counters `conntrack -S` prints (struct ip_conntrack_stat, one CPU), counted where
+   * nf_conntrack_core.c counts them: `early_drop` for each entry evicted to make room, `drop` for
+   * each packet that found the table full with nothing to evict. The engine shares this object.
+   */
+  readonly stats: ConntrackStats = newConntrackStats();
   listener: CtEventListener | undefined;
 
   constructor(max = 65536) {
@@ -554,7 +586,7 @@ export class ConntrackTable {
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
     const nowTick = this.tick(now);
     if (this.freeHead < 0 && !this.earlyDrop(orig, nowTick)) {
-      this.fullDrops++;
+      this.stats.drop++;
       return NO_ENTRY;
     }
     const e = this.freeHead;
@@ -725,7 +757,7 @@ export class ConntrackTable {
       }
       if ((this.statusOf(e) & IPS_ASSURED) === 0) {
         this.remove(e);
-        this.earlyDrops++;
+        this.stats.early_drop++;
         return true;
       }
     }
