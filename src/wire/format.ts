@@ -65,6 +65,12 @@ export class TcpSeqTracker {
 export interface FormatOptions {
   /** Relative TCP sequence numbers, as tcpdump without -S. */
   tcpSeq?: TcpSeqTracker;
+  /**
+   * The IPv4 packet's length on the wire when the capture kept less of it (a snap length): the
+   * lengths printed are the wire's, as tcpdump prints them, and only a packet shorter on the wire
+   * than its IP header says is `truncated-ip`. Default: the bytes given.
+   */
+  wireLen?: number;
 }
 
 function hex(b: Uint8Array, from: number, to: number): string {
@@ -158,7 +164,7 @@ function formatTcp(
   }
   s += `, length ${payload}`;
   if (payload > 0 && (sport === 80 || dport === 80 || sport === 8080 || dport === 8080)) {
-    s += httpSummary(b, o + hl, o + len);
+    s += httpSummary(b, o + hl, Math.min(o + len, b.length)); // what was captured of the payload
   }
   return s;
 }
@@ -325,11 +331,14 @@ export function formatIpv4Packet(b: Uint8Array, o = 0, end = b.length, opt: Form
   if (total < hl) return `IP bad-len ${total}`;
   let prefix = 'IP ';
   let len = total;
-  if (total > avail) {
-    prefix = `IP truncated-ip - ${total - avail} bytes missing! `;
-    len = avail;
+  // A wire length beyond the capture is taken only when the whole IP and TCP/UDP header was kept
+  // (60 bytes past the IP header): the headers are read from the captured bytes.
+  const wire = opt.wireLen !== undefined && opt.wireLen > avail && avail - hl >= 60 ? opt.wireLen : avail;
+  if (total > wire) {
+    prefix = `IP truncated-ip - ${total - wire} bytes missing! `;
+    len = wire;
   }
-  if (hl > len) return `${prefix} [|ip]`;
+  if (hl > avail) return `${prefix} [|ip]`;
   const src = read32(b, o + 12);
   const dst = read32(b, o + 16);
   const proto = b[o + 9]!;
@@ -349,7 +358,7 @@ export function formatIpv4Packet(b: Uint8Array, o = 0, end = b.length, opt: Form
       return u.startsWith(' ') ? `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}: ${u}` : prefix + u;
     }
     case IPPROTO_ICMP:
-      return `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}: ${formatIcmp(b, l4, l4len)}`;
+      return `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}: ${formatIcmp(b, l4, Math.min(l4len, avail - hl))}`;
     default:
       return `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}:  ip-proto-${proto} ${l4len}`;
   }

@@ -387,7 +387,7 @@ test(
             const type = (p.data[0]! << 8) | p.data[1]!;
             return type === 0x0806
               ? formatArp(p.data, 20, p.data.length - 20)
-              : formatIpv4Packet(p.data, 20, p.data.length, tr);
+              : formatIpv4Packet(p.data, 20, p.data.length, { ...tr, wireLen: p.origLen - 20 });
           });
           assert.deepEqual(got, want, `${dir}/${f}`);
           n += got.length;
