@@ -34,8 +34,8 @@ const FILES = DIRS.flatMap((d) =>
 );
 
 /**
- * Scenarios that do not match the kernel yet: file → the natbox gap. Packets and conntrack match
- * in all of them; only a flow's verdict differs.
+ * Scenarios not verified live: file → why. Either natbox verify cannot build them (loops, STP), or
+ * natbox differs from the kernel there (the selftest scenarios: the gap, from FINDINGS.md).
  */
 const SKIP: Record<string, string> = {
   // Every other scenario matches the kernel. Add an entry only for a named natbox gap.
