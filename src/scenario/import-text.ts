@@ -4,6 +4,7 @@
 // that is not what the tool prints. No I/O.
 import { parseIpv4 } from '../wire/addr.ts';
 import { shortQuote } from './import-json.ts';
+import { sysctlRange } from './load.ts';
 
 export interface TextError {
   readonly line: number;
@@ -29,21 +30,6 @@ function words(line: string): Words[] {
 }
 
 // ---- sysctl ------------------------------------------------------------------------------------
-
-/** The sysctls the simulator models, with the values each accepts (as the scenario loader has them). */
-const SYSCTL_RANGES: Readonly<Record<string, { what: string; min: number; max: number }>> = {
-  'net.ipv4.ip_forward': { what: '0 or 1', min: 0, max: 1 },
-  'net.bridge.bridge-nf-call-iptables': { what: '0 or 1', min: 0, max: 1 },
-  'net.ipv4.conf.all.rp_filter': { what: '0, 1 or 2', min: 0, max: 2 },
-  'net.ipv4.conf.all.send_redirects': { what: '0 or 1', min: 0, max: 1 },
-  'net.ipv4.conf.all.accept_redirects': { what: '0 or 1', min: 0, max: 1 },
-  'net.netfilter.nf_conntrack_tcp_loose': { what: '0 or 1', min: 0, max: 1 },
-  'net.netfilter.nf_conntrack_tcp_be_liberal': { what: '0 or 1', min: 0, max: 1 },
-  'net.netfilter.nf_conntrack_max': { what: 'a whole number from 1', min: 1, max: 2 ** 31 - 1 },
-  'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
-};
-const TIMEOUT = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
-const TIMEOUT_RANGE = { what: 'a whole number of seconds', min: 0, max: 2 ** 31 - 1 };
 
 export interface SysctlRead {
   readonly values: Map<string, { value: number; line: number }>;
@@ -87,7 +73,7 @@ export function readSysctl(text: string): SysctlRead {
       });
       return;
     }
-    const range = SYSCTL_RANGES[name] ?? (TIMEOUT.test(name) ? TIMEOUT_RANGE : undefined);
+    const range = sysctlRange(name);
     if (range === undefined) {
       notes.push({
         kind: 'left-out',

@@ -88,6 +88,12 @@ const SYSCTLS: Readonly<
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 
+/** The values a modelled sysctl accepts (undefined: natbox does not model it). */
+export const sysctlRange = (
+  name: string,
+): { readonly what: string; readonly min: number; readonly max: number } | undefined =>
+  SYSCTLS[name] ?? (TIMEOUT_SYSCTL.test(name) ? TIMEOUT_RANGE : undefined);
+
 const VERDICTS: readonly Expectation[] = [
   'connected',
   'reset',
@@ -558,7 +564,7 @@ class Loader {
     const known = Object.keys(SYSCTLS);
     for (const e of r.entries(node, field, 'a mapping of sysctl names to values', undefined, 'sysctl') ??
       []) {
-      const limits = SYSCTLS[e.key] ?? (TIMEOUT_SYSCTL.test(e.key) ? TIMEOUT_RANGE : undefined);
+      const limits = sysctlRange(e.key);
       if (limits === undefined) {
         const s = suggest(e.key, known);
         r.error(

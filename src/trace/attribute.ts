@@ -8,6 +8,7 @@
 // ARP frames belong to no flow; an ICMP error belongs to the flow of the packet that caused it.
 import type { FrameInfo } from './frame.ts';
 import type { TraceStep } from './model.ts';
+import { flowTarget, type FlowResult } from '../sim/flows.ts';
 
 /** What attribution needs to know about a flow. */
 export interface FlowKey {
@@ -169,4 +170,18 @@ export function stepsByFlow(attribution: readonly (string | undefined)[]): Map<s
     else m.set(f, [i]);
   });
   return m;
+}
+
+/** What attribution needs of a flow. */
+export function flowKey(r: FlowResult): FlowKey {
+  const f = r.flow;
+  return {
+    name: f.name,
+    from: f.from,
+    proto: f.proto,
+    to: flowTarget(f),
+    ...(f.proto === 'icmp' ? { icmpId: f.icmpId } : { sport: f.sport }),
+    at: f.at,
+    timeout: f.timeout,
+  };
 }

@@ -5,7 +5,7 @@
 // never from the scenario, so the reason cannot contradict the trace above it.
 import { flowTarget, type FlowResult } from '../sim/flows.ts';
 import type { TimedStep } from '../stack/steps.ts';
-import { attributeSteps } from './attribute.ts';
+import { attributeSteps, flowKey } from './attribute.ts';
 import type { FrameInfo } from './frame.ts';
 import { toTraceStep, type TraceStep } from './model.ts';
 
@@ -230,17 +230,7 @@ export function explainFlow(r: FlowResult, steps: readonly TraceStep[]): string 
 export function explain(r: FlowResult, steps: readonly TimedStep[]): string {
   const ts = steps.map(toTraceStep);
   const f = r.flow;
-  const owner = attributeSteps(ts, [
-    {
-      name: f.name,
-      from: f.from,
-      proto: f.proto,
-      to: flowTarget(f),
-      ...(f.proto === 'icmp' ? { icmpId: f.icmpId } : { sport: f.sport }),
-      at: f.at,
-      timeout: f.timeout,
-    },
-  ]);
+  const owner = attributeSteps(ts, [flowKey(r)]);
   return explainFlow(
     r,
     ts.filter((_, i) => owner[i] === f.name),

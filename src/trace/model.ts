@@ -9,7 +9,7 @@ import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';
 import type { SimResult } from '../sim/run.ts';
 import { describeFrame, type FrameInfo } from './frame.ts';
 import { explainFlow } from './explain.ts';
-import { attributeSteps, stepsByFlow, type FlowKey } from './attribute.ts';
+import { attributeSteps, flowKey, stepsByFlow } from './attribute.ts';
 
 export const TRACE_FORMAT = 'natbox-trace/1';
 
@@ -145,20 +145,6 @@ export function toTraceStep(s: TimedStep): TraceStep {
       return rest as TraceStep;
     }
   }
-}
-
-/** What attribution needs of a flow. */
-export function flowKey(r: FlowResult): FlowKey {
-  const f = r.flow;
-  return {
-    name: f.name,
-    from: f.from,
-    proto: f.proto,
-    to: flowTarget(f),
-    ...(f.proto === 'icmp' ? { icmpId: f.icmpId } : { sport: f.sport }),
-    at: f.at,
-    timeout: f.timeout,
-  };
 }
 
 /** A flow's verdict and reason; `steps` are the flow's own steps, in order. */
