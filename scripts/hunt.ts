@@ -128,11 +128,28 @@ function verifyOnce(text: string, dir: string): VerifyRun {
   return { kind: report.status === 'match' ? 'match' : 'difference', report, ...base };
 }
 
+/**
+ * A kernel run the harness spoiled, not a NAT difference: a client process that printed nothing
+ * (killed by its hard time limit: on a loaded machine a Node or python3 agent can take seconds to
+ * start), or a kernel side with no packet captured while natbox has some (the agents sent after
+ * the captures ended). Such a run is counted and run again once, never shrunk.
+ */
+export function harnessTrouble(r: VerifyRun): string | undefined {
+  const rep = r.report;
+  if (r.kind !== 'difference' || !rep) return undefined;
+  const late = (rep.flows ?? []).find((f) => f.kernel.startsWith('error'));
+  if (late) return `flow ${late.name}: the kernel's client printed nothing (started or ran too late)`;
+  if (rep.packets && rep.packets.kernel === 0 && rep.packets.natbox > 0)
+    return 'the kernel side captured no packet at all (its agents ran outside the capture window)';
+  return undefined;
+}
+
 /** A verify run, again (at most twice) when the kernel's pong was shorter (a harness flake). */
 function verify(text: string, dir: string): VerifyRun {
   let r = verifyOnce(text, dir);
   for (let k = 0; k < 2 && r.kind === 'difference' && r.report && kernelShortPort(r.report); k++)
     r = verifyOnce(text, dir);
+  if (harnessTrouble(r)) r = verifyOnce(text, dir);
   return r;
 }
 
@@ -179,6 +196,8 @@ export interface HuntResult {
   runs: number;
   matches: number;
   badInput: number;
+  /** Kernel runs the harness spoiled (see harnessTrouble), run again once and not counted. */
+  harness: number;
   findings: Finding[];
   seconds: number;
 }
@@ -187,7 +206,15 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
   const started = Date.now();
   const left = (): number => o.budget - (Date.now() - started) / 1000;
   const work = mkdtempSync(join(tmpdir(), 'natbox-hunt-'));
-  const res: HuntResult = { seed: o.seed, runs: 0, matches: 0, badInput: 0, findings: [], seconds: 0 };
+  const res: HuntResult = {
+    seed: o.seed,
+    runs: 0,
+    matches: 0,
+    badInput: 0,
+    harness: 0,
+    findings: [],
+    seconds: 0,
+  };
   const bySig = new Map<string, Finding>();
   mkdirSync(o.out, { recursive: true });
   try {
@@ -208,6 +235,12 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
           log(
             `run ${res.runs}: ${run.kind}${run.kind === 'difference' || run.kind === 'crash' ? ` (${signature(run)})` : ''} in ${run.seconds.toFixed(1)} s`,
           );
+          const trouble = harnessTrouble(run);
+          if (trouble) {
+            res.harness++;
+            log(`  not counted as a difference: ${trouble}`);
+            return true;
+          }
           if (run.kind === 'match') res.matches++;
           if (run.kind === 'bad-input') {
             res.badInput++;
@@ -235,7 +268,11 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
           return true;
         shrinkRuns++;
         const run = verify(huntYaml(s), work);
-        const same = run.kind !== 'match' && run.kind !== 'bad-input' && signature(run) === target;
+        const same =
+          run.kind !== 'match' &&
+          run.kind !== 'bad-input' &&
+          !harnessTrouble(run) &&
+          signature(run) === target;
         log(
           `  shrink ${shrinkRuns}: ${s.rules.length} rules, ${s.flows.length} flows: ${same ? 'still differs' : run.kind === 'difference' ? `another difference (${signature(run)})` : run.kind}`,
         );
@@ -252,7 +289,11 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
       if (bySig.has(target)) continue;
       const text = huntYaml(smallest.s, `hunt-${bySig.size + 1}`);
       const again = verify(text, work);
-      const reproduced = again.kind !== 'match' && again.kind !== 'bad-input' && signature(again) === target;
+      const reproduced =
+        again.kind !== 'match' &&
+        again.kind !== 'bad-input' &&
+        !harnessTrouble(again) &&
+        signature(again) === target;
       const n = String(bySig.size + 1).padStart(2, '0');
       const file = join(o.out, `hunt-${o.seed}-${n}.yaml`);
       const header = [
@@ -305,7 +346,7 @@ function main(): number {
   if (o.json) process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
   else {
     process.stdout.write(
-      `hunt: seed ${res.seed}, ${res.runs} scenarios in ${res.seconds.toFixed(0)} s: ${res.matches} match, ${res.badInput} refused, ${res.findings.length} kinds of difference\n`,
+      `hunt: seed ${res.seed}, ${res.runs} scenarios in ${res.seconds.toFixed(0)} s: ${res.matches} match, ${res.badInput} refused, ${res.harness} spoiled by the harness, ${res.findings.length} kinds of difference\n`,
     );
     for (const f of res.findings)
       process.stdout.write(
