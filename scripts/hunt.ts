@@ -215,7 +215,10 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
     findings: [],
     seconds: 0,
   };
+  // Reproduced kinds are shrunk once; a kind seen only as flaky is shrunk again (at most twice), so
+  // that a flake does not hide a real difference of the same kind.
   const bySig = new Map<string, Finding>();
+  const flaky = new Map<string, Finding[]>();
   mkdirSync(o.out, { recursive: true });
   try {
     for (let round = 0; res.runs < o.runs && left() > 0; round++) {
@@ -250,7 +253,8 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
           target = signature(run);
           smallest = { s, run };
           shrinkStart = Date.now();
-          const known = bySig.get(target);
+          const fl = flaky.get(target) ?? [];
+          const known = bySig.get(target) ?? (fl.length >= 2 ? fl[0] : undefined);
           if (known) {
             known.seenAgain++;
             stopShrinking = true;
@@ -286,15 +290,15 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
         endOnFailure: false,
       });
       if (!out.failed || !smallest || target === undefined) break; // no difference: the runs are spent
-      if (bySig.has(target)) continue;
-      const text = huntYaml(smallest.s, `hunt-${bySig.size + 1}`);
+      if (stopShrinking) continue;
+      const text = huntYaml(smallest.s, `hunt-${res.findings.length + 1}`);
       const again = verify(text, work);
       const reproduced =
         again.kind !== 'match' &&
         again.kind !== 'bad-input' &&
         !harnessTrouble(again) &&
         signature(again) === target;
-      const n = String(bySig.size + 1).padStart(2, '0');
+      const n = String(res.findings.length + 1).padStart(2, '0');
       const file = join(o.out, `hunt-${o.seed}-${n}.yaml`);
       const header = [
         `Found by scripts/hunt.ts --seed ${o.seed} (round ${round}, fast-check seed ${seed}), shrunk in ${shrinkRuns} verify runs.`,
@@ -311,7 +315,8 @@ export function hunt(o: Options, log: (s: string) => void): HuntResult {
         seenAgain: 0,
         crash: smallest.run.kind === 'crash',
       };
-      bySig.set(target, f);
+      if (reproduced) bySig.set(target, f);
+      else flaky.set(target, [...(flaky.get(target) ?? []), f]);
       res.findings.push(f);
       log(`  written ${file} (${reproduced ? 'reproduced' : 'not reproduced'})`);
     }
