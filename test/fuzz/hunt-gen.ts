@@ -128,7 +128,9 @@ const flowArb: fc.Arbitrary<HuntFlow> = fc
     server: fc.constantFrom('s1' as const, 's2' as const),
     proto: fc.constantFrom('tcp' as const, 'tcp' as const, 'udp' as const, 'icmp' as const),
     sport: fc.option(fc.constantFrom(40000, 40000, 40001, 50000, 12345), { nil: undefined }),
-    at: fc.constantFrom(0, 0, 0.2, 0.5, 1),
+    // Multiples of 0.5 s: with each flow then 0.1 s after the one before (huntYaml), no two
+    // flows start at the same moment.
+    at: fc.constantFrom(0, 0, 0.5, 1),
     hold: fc.constantFrom(0, 0, 0.5, 1),
   })
   .map(({ kind, client, server, proto, sport, at, hold }): HuntFlow => {
