@@ -49,7 +49,7 @@ test('skip reasons, as the tests give them, are classed by what they need', () =
     ['needs root and setpriv(1) to drop to nobody', 'need root', true, []],
     // test/conformance, test/cli/snapshot.test.ts, test/verify/all.test.ts
     [
-      'kernel reference not found at /work/shared/reference/kernel',
+      'kernel reference not found at /home/u/shared/reference/kernel',
       'the kernel reference runs are not there (shared/reference/kernel)',
       false,
       [],
