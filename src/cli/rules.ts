@@ -1,7 +1,7 @@
 // `natbox rules save|list`: load rule files into an empty ruleset, all or nothing, and print it in
 // iptables-save form or as `iptables -L -n -v --line-numbers` prints each table. --ipset files
 // (`ipset save` form) define the sets `-m set` refers to. Errors go to standard error as
-// FILE:LINE:COLUMN: message, exit code 2. With --skip-unsupported (save), a rule that uses a match,
+// FILE:LINE:COLUMN: message, exit code 2. With --skip-unsupported (save, list), a rule that uses a match,
 // target or option natbox does not model is left out instead, and listed on standard error.
 import { loadRules, emptyRuleset } from '../rules/load.ts';
 import { formatDiagnostic, isUnsupported } from '../rules/diagnostics.ts';

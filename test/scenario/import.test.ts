@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import {
@@ -1001,6 +1003,26 @@ test('natbox rules save --skip-unsupported leaves out what natbox cannot model a
       `${file}:9:57: left out (--skip-unsupported): unsupported target "NFQUEUE" (natbox does not evaluate it): -A FORWARD -i wan -o br-lan -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 1`,
     ],
   );
+});
+
+test('natbox rules list --skip-unsupported lists what rules save --skip-unsupported keeps, and says the same', () => {
+  const file = `${SAMPLES}/iptables-save.txt`;
+  assert.equal(natbox('rules', 'list', file).code, 2);
+  const saved = natbox('rules', 'save', '--skip-unsupported', file);
+  const listed = natbox('rules', 'list', '--skip-unsupported', file);
+  assert.equal(listed.code, 0, listed.err);
+  assert.equal(listed.err, saved.err);
+  const dir = mkdtempSync(join(tmpdir(), 'natbox-list-'));
+  try {
+    const kept = join(dir, 'kept.rules');
+    writeFileSync(kept, saved.out);
+    const direct = natbox('rules', 'list', kept);
+    assert.equal(direct.code, 0, direct.err);
+    assert.equal(listed.out, direct.out);
+    assert.match(listed.out, /^## table filter\nChain INPUT \(policy /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('import never throws on edited iptables-save output: a scenario that loads, or errors at rules lines', () => {

@@ -31,8 +31,14 @@ export function registerRules(program: Command): void {
     .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
     .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units')
     .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
-    .action(async (files: string[], opts: { exact?: boolean; ipset?: string[] }) => {
-      const { rulesListCommand } = await import('../rules.ts');
-      process.exitCode = await rulesListCommand(files, opts);
-    });
+    .option(
+      '--skip-unsupported',
+      'leave out the rules that use a match, target or option natbox does not model (each listed on standard error) instead of refusing the file',
+    )
+    .action(
+      async (files: string[], opts: { exact?: boolean; ipset?: string[]; skipUnsupported?: boolean }) => {
+        const { rulesListCommand } = await import('../rules.ts');
+        process.exitCode = await rulesListCommand(files, opts);
+      },
+    );
 }
