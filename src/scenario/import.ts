@@ -212,6 +212,8 @@ function field<T>(
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
 const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+/** `ip -j` prints a route's table and protocol as a name or, when it has none, as a number. */
+const isNameOrNumber = (v: unknown): v is string | number => isString(v) || isUint(v);
 
 /** Why `name` is not a Linux interface name (dev_valid_name, and no control characters). */
 function ifNameProblem(name: string): string | undefined {
@@ -552,26 +554,10 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       true,
     );
     const type = field(src, o, p, 'type', 'the route type (a string)', isString, fail);
-    const table = field(
-      src,
-      o,
-      p,
-      'table',
-      'the table (a string)',
-      (x): x is string | number => isString(x) || isUint(x),
-      fail,
-    );
+    const table = field(src, o, p, 'table', 'the table (a string)', isNameOrNumber, fail);
     const gateway = field(src, o, p, 'gateway', 'the gateway (a string)', isString, fail);
     const dev = field(src, o, p, 'dev', 'the device name (a string)', isString, fail);
-    const protocol = field(
-      src,
-      o,
-      p,
-      'protocol',
-      'the protocol (a string)',
-      (x): x is string | number => isString(x) || isUint(x),
-      fail,
-    );
+    const protocol = field(src, o, p, 'protocol', 'the protocol (a string)', isNameOrNumber, fail);
     const prefsrc = field(src, o, p, 'prefsrc', 'the preferred source (a string)', isString, fail);
     const metric = field(
       src,
