@@ -30,8 +30,8 @@ import { ipv4SetDst, ipv4SetSrc, IPPROTO_TCP, IPPROTO_UDP } from '../src/wire/ip
 import { read16 } from '../src/wire/checksum.ts';
 import { TCP_ACK, TCP_PSH, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../src/wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../src/wire/udp.ts';
-import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/engine.ts';
-import { Skb } from '../src/netfilter/skb.ts';
+import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/core/engine.ts';
+import { Skb } from '../src/netfilter/core/skb.ts';
 import { SeededRng } from '../src/netfilter/nat/nat-core.ts';
 import { tcpPacketTick } from '../src/netfilter/conntrack/proto-tcp.ts';
 import { udpPacketTick } from '../src/netfilter/conntrack/proto-udp-icmp.ts';
@@ -351,5 +351,6 @@ for (const max of sizes.filter((n) => n >= 65536)) {
     },
     { batch: 10_000 },
   );
-  if (nf.stats.insert_failed || nf.drops.size) console.log('  (drops:', [...nf.drops], ')');
+  if (nf.stats.insert_failed || nf.drops.some((n) => n > 0))
+    console.log('  (drops by reason:', [...nf.drops], ')');
 }

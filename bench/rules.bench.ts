@@ -3,10 +3,10 @@
 // forwards; the packet matches the last rule (the worst case for the walk). Runs on import.
 import { bench, formatRate } from './harness.ts';
 import { loadRulesText } from '../src/rules/load.ts';
-import { ruleMatches } from '../src/netfilter/xt/match.ts';
-import { compileChain } from '../src/netfilter/xt/compile.ts';
-import { printSave } from '../src/rules/print-save.ts';
-import { Skb } from '../src/netfilter/skb.ts';
+import { ruleMatches } from '../src/netfilter/xtables/match.ts';
+import { compileChain } from '../src/netfilter/xtables/compile.ts';
+import { printSave } from '../src/rules/iptables/print-save.ts';
+import { Skb } from '../src/netfilter/core/skb.ts';
 import { buildTcpPacket } from '../src/wire/packet.ts';
 
 for (const n of [10, 1_000, 10_000]) {

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadRulesText } from '../src/rules/load.ts';
-import { printSave } from '../src/rules/print-save.ts';
+import { printSave } from '../src/rules/iptables/print-save.ts';
 import { formatDiagnostic } from '../src/rules/diagnostics.ts';
 
 const dir = resolve(import.meta.dirname, '..', 'test', 'rules', 'corpus-wild');

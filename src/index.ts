@@ -15,8 +15,8 @@ export {
   NF_DROP,
   type NfConfig,
   type NfHost,
-} from './netfilter/engine.ts';
-export { Skb } from './netfilter/skb.ts';
+} from './netfilter/core/engine.ts';
+export { Skb } from './netfilter/core/skb.ts';
 export { ConntrackTable } from './netfilter/conntrack/table.ts';
 export {
   formatConntrackLine,
@@ -26,9 +26,9 @@ export {
 } from './netfilter/conntrack/format.ts';
 export { SeededRng } from './netfilter/nat/nat-core.ts';
 export { loadRules, loadRulesText, emptyRuleset } from './rules/load.ts';
-export { printSave, formatRule } from './rules/print-save.ts';
+export { printSave, formatRule } from './rules/iptables/print-save.ts';
 export { formatDiagnostic, type Diagnostic } from './rules/diagnostics.ts';
-export type { Ruleset, Rule, Chain, Table, Match, Target } from './rules/model.ts';
+export type { Ruleset, Rule, Chain, Table, Match, Target } from './rules/iptables/model.ts';
 export { buildTraceDoc, type TraceDoc } from './trace/model.ts';
 export { renderText } from './trace/text.ts';
 export { linkPcaps, devicesPcapng } from './trace/pcap.ts';

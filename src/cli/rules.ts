@@ -5,10 +5,10 @@
 // target or option natbox does not model is left out instead, and listed on standard error.
 import { loadRules, emptyRuleset } from '../rules/load.ts';
 import { formatDiagnostic, isUnsupported } from '../rules/diagnostics.ts';
-import { printSave } from '../rules/print-save.ts';
-import { printList } from '../rules/print-list.ts';
+import { printSave } from '../rules/iptables/print-save.ts';
+import { printList } from '../rules/iptables/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
-import { TABLE_ORDER, type Ruleset } from '../rules/model.ts';
+import { TABLE_ORDER, type Ruleset } from '../rules/iptables/model.ts';
 import { readInput } from './trace.ts';
 
 export interface RulesOptions {

@@ -4,7 +4,7 @@
 // passes it, the multiples of 2^52 above (`packetsHi`, `bytesHi`, at most 4095). The packet path
 // adds with countPacket (a compare more than a plain `+=`, no allocation); whole values are read
 // and written as bigints here, for the parsers and printers.
-import type { Counters } from './model.ts';
+import type { Counters } from './iptables/model.ts';
 
 /** 2^52: below it a number plus a packet length (< 2^16) is still exact. */
 export const COUNTER_CARRY = 2 ** 52;

@@ -1,9 +1,9 @@
 // ipset sets as `ipset save` writes them (`create NAME TYPE [options]`, `add NAME ENTRY
 // [options]`), read so that `-m set --match-set NAME` can be checked against the sets that exist,
 // as the kernel does when the rule is added. Entries are kept as text: natbox does not evaluate
-// sets yet (netfilter/xt/match.ts refuses -m set).
+// sets yet (netfilter/xtables/match.ts refuses -m set).
 import { diag, type Diagnostic } from './diagnostics.ts';
-import type { Ruleset } from './model.ts';
+import type { Ruleset } from './iptables/model.ts';
 
 export interface IpSet {
   readonly name: string;

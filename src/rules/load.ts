@@ -4,11 +4,11 @@
 // says something). All or nothing: on any error the base ruleset is left as it was and only
 // diagnostics come back. Never throws for bad input.
 import { diag, isUnsupported, looksLikeNft, NFT_NOT_READ, type Diagnostic } from './diagnostics.ts';
-import { endsWithContinuation, lexShell, type SourceLine } from './lex.ts';
-import { RuleError, parseCommandLine } from './parse-command.ts';
-import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder } from './apply.ts';
-import { applyRestore } from './parse-save.ts';
-import type { Ruleset } from './model.ts';
+import { endsWithContinuation, lexShell, type SourceLine } from './iptables/lex.ts';
+import { RuleError, parseCommandLine } from './iptables/parse-command.ts';
+import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder } from './iptables/apply.ts';
+import { applyRestore } from './iptables/parse-save.ts';
+import type { Ruleset } from './iptables/model.ts';
 
 export { emptyRuleset };
 export type { SourceLine };

@@ -14,10 +14,10 @@ import { Document, Scalar } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
 import { parseRoute } from '../route/table.ts';
 import { detectForm, loadRules } from '../rules/load.ts';
-import { endsWithContinuation } from '../rules/lex.ts';
+import { endsWithContinuation } from '../rules/iptables/lex.ts';
 import { isUnsupported } from '../rules/diagnostics.ts';
-import { formatRule } from '../rules/print-save.ts';
-import { checkRuleset } from '../netfilter/engine.ts';
+import { formatRule } from '../rules/iptables/print-save.ts';
+import { checkRuleset } from '../netfilter/core/engine.ts';
 import { buildScenario, formatBuildError } from './build.ts';
 import { formatScenarioError, loadScenario, prefixProblem } from './load.ts';
 import {

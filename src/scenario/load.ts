@@ -5,7 +5,7 @@
 // kept here). No I/O: the CLI reads the file.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix } from '../wire/addr.ts';
-import type { SourceLoc } from '../rules/model.ts';
+import type { SourceLoc } from '../rules/iptables/model.ts';
 import type {
   At,
   BridgeSpec,

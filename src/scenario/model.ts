@@ -1,7 +1,7 @@
 // The scenario model: what a scenario file (YAML) says, validated, with the position of every
 // value so later stages can point at the file. load.ts builds it; build.ts turns it into a sim
 // Topology and flows. Addresses stay as text here; they were checked when loaded.
-import type { SourceLoc } from '../rules/model.ts';
+import type { SourceLoc } from '../rules/iptables/model.ts';
 
 /** A value and where it was written. */
 export interface At<T> {

@@ -13,7 +13,7 @@ import {
   type LineCounter,
   type Node,
 } from 'yaml';
-import type { SourceLoc } from '../rules/model.ts';
+import type { SourceLoc } from '../rules/iptables/model.ts';
 import type { At } from './model.ts';
 
 export interface ScenarioError {

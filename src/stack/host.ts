@@ -23,8 +23,8 @@ import {
   parseIpv4Header,
 } from '../wire/ipv4.ts';
 import { RouteTable, type Route } from '../route/table.ts';
-import type { Ruleset } from '../rules/model.ts';
-import { Netfilter, NF_ACCEPT, checkRuleset, type RuleProblem } from '../netfilter/engine.ts';
+import type { Ruleset } from '../rules/iptables/model.ts';
+import { Netfilter, NF_ACCEPT, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import {
   Skb,
   CTINFO_NAMES,
@@ -38,9 +38,10 @@ import {
   RTN_LOCAL,
   RTN_UNICAST,
   type XtEnv,
-} from '../netfilter/skb.ts';
+} from '../netfilter/core/skb.ts';
 import { formatConntrackLine, entryJson } from '../netfilter/conntrack/format.ts';
-import type { NfTracer } from '../netfilter/trace-events.ts';
+import type { NfTracer } from '../netfilter/core/trace-events.ts';
+import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
@@ -597,8 +598,7 @@ export class Host {
   }
 
   private nfDrop(skb: Skb, ifname: string): void {
-    if (this.tracing)
-      this.trace({ kind: 'drop', host: this.name, ifname, reason: skb.dropReason || 'dropped by netfilter' });
+    if (this.tracing) this.trace({ kind: 'drop', host: this.name, ifname, reason: this.nfDropWords(skb) });
     if (skb.rejectWith) this.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
   }
 
@@ -651,9 +651,31 @@ export class Host {
   }
 
   private nfDropLocal(skb: Skb): string {
-    if (this.tracing)
-      this.trace({ kind: 'drop', host: this.name, reason: skb.dropReason || 'dropped by netfilter' });
-    return skb.dropReason || 'operation not permitted (netfilter)';
+    if (this.tracing) this.trace({ kind: 'drop', host: this.name, reason: this.nfDropWords(skb) });
+    return skb.dropReason ? this.nfDropWords(skb) : 'operation not permitted (netfilter)';
+  }
+
+  /** The words for a netfilter drop (TODO issue 12: the trace puts reasons into words). */
+  private nfDropWords(skb: Skb): string {
+    const table = DROP_TABLES[skb.dropTable] ?? '';
+    switch (skb.dropReason) {
+      case DropReason.NETFILTER_DROP:
+        return `dropped by the ${table} table`;
+      case DropReason.NETFILTER_REJECT:
+        return `rejected by the ${table} table`;
+      case DropReason.NF_CT_TABLE_FULL:
+        return `conntrack: table full (nf_conntrack_max ${this.nf?.conntrack.max ?? 0}), packet dropped`;
+      case DropReason.NF_CT_INSERT_FAILED:
+        return 'conntrack: insert failed (tuple clash)';
+      case DropReason.NF_NAT_NO_FREE_TUPLE:
+        return 'nat: no free tuple';
+      case DropReason.NF_NAT_ICMP_REDIRECT:
+        return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
+      case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
+        return 'nat: ICMP error about a NATed connection could not be translated';
+      default:
+        return 'dropped by netfilter';
+    }
   }
 
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */

@@ -1,8 +1,8 @@
 // The typed steps a host reports while it handles packets, when a tracer is attached: frames in
 // and out of each device, netfilter's rules, conntrack and NAT, routing, socket decisions, drops.
 // Values are plain data (strings are made only when tracing) so renderers need no engine access.
-import type { Rule, TableName } from '../rules/model.ts';
-import type { HookName } from '../netfilter/trace-events.ts';
+import type { Rule, TableName } from '../rules/iptables/model.ts';
+import type { HookName } from '../netfilter/core/trace-events.ts';
 import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 
 export type Step =

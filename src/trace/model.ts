@@ -2,7 +2,7 @@
 // with its time, each flow's verdict and reason, and the conntrack tables at the end. Every
 // renderer (text, JSON, pcap) reads this or the steps it is built from. Documented in
 // docs/trace-json.md and schema/trace.schema.json.
-import { formatRule } from '../rules/print-save.ts';
+import { formatRule } from '../rules/iptables/print-save.ts';
 import { entryJson, formatConntrackLine, type CtEntryJson } from '../netfilter/conntrack/format.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';

@@ -15,8 +15,8 @@ import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ethType } from '../../sr
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
 import { formatTcpFlags, parseTcpOptions } from '../../src/wire/tcp.ts';
 import { entryJson, type CtEntryJson } from '../../src/netfilter/conntrack/format.ts';
-import { formatRule } from '../../src/rules/print-save.ts';
-import type { Ruleset, TableName } from '../../src/rules/model.ts';
+import { formatRule } from '../../src/rules/iptables/print-save.ts';
+import type { Ruleset, TableName } from '../../src/rules/iptables/model.ts';
 import { simulate, type SimResult } from '../../src/sim/run.ts';
 import { prepareScenario } from '../../src/scenario/simulate.ts';
 import type { KernelCase, RefCtEntry, RefPacket, RefTuple, ResultJson } from './reference.ts';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { formatDiagnostic, type Diagnostic } from '../../src/rules/diagnostics.ts';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { printSave } from '../../src/rules/print-save.ts';
+import { printSave } from '../../src/rules/iptables/print-save.ts';
 import { edited, FUZZ_SEED, fuzzRuns, restoreText } from './gen.ts';
 
 function checkDiagnostics(ds: readonly Diagnostic[], text: string): void {

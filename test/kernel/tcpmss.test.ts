@@ -18,7 +18,7 @@ import { readPcap, networkOffset } from '../../src/wire/pcap.ts';
 import { ipv4DecTtl, ipv4FillChecksum } from '../../src/wire/ipv4.ts';
 import { tcpFillChecksum } from '../../src/wire/tcp.ts';
 import { read16 } from '../../src/wire/checksum.ts';
-import { NF_ACCEPT } from '../../src/netfilter/engine.ts';
+import { NF_ACCEPT } from '../../src/netfilter/core/engine.ts';
 import { engine, forward, lastSkb } from '../netfilter/helpers.ts';
 
 function why(): string | undefined {

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/wire/tcp.ts';
-import { NF_ACCEPT, NF_DROP, Netfilter } from '../../src/netfilter/engine.ts';
+import { NF_ACCEPT, NF_DROP, Netfilter } from '../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
-import type { Ruleset } from '../../src/rules/model.ts';
+import type { Ruleset } from '../../src/rules/iptables/model.ts';
 import { engine, fcOpts, forward, HOST, hex, ip, MASQ_RULES, ruleset } from './helpers.ts';
 
 const LAN = ip('192.168.1.0');

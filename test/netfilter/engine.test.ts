@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { DropReason } from '../../src/netfilter/core/drop.ts';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpOption } from '../../src/wire/tcp.ts';
-import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/engine.ts';
+import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/engine.ts';
 import { entryJson, formatConntrackStats, type CtEntryJson } from '../../src/netfilter/conntrack/format.ts';
 import { IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
 import {
@@ -16,7 +17,7 @@ import {
   IP_CT_ESTABLISHED,
   IP_CT_ESTABLISHED_REPLY,
   IP_CT_NEW,
-} from '../../src/netfilter/skb.ts';
+} from '../../src/netfilter/core/skb.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { TCP_STATE_NAMES } from '../../src/netfilter/conntrack/proto-tcp.ts';
 import { referenceAvailable, referencePath } from '../conformance/reference.ts';
@@ -428,7 +429,8 @@ test('conntrack: a full table of ASSURED entries drops the new connection and co
   );
   // The kernel drops the packet (NF_DROP from nf_conntrack_in), and so does natbox.
   assert.equal(v, NF_DROP);
-  assert.match(lastSkb().dropReason, /conntrack: table full \(nf_conntrack_max 4\)/);
+  assert.equal(lastSkb().dropReason, DropReason.NF_CT_TABLE_FULL);
+  assert.equal(nf.drops[DropReason.NF_CT_TABLE_FULL], 1);
   assert.equal(nf.stats.drop, 1);
   assert.equal(nf.conntrack.stats.drop, 1);
   assert.equal(nf.conntrack.count, 4);

@@ -10,11 +10,11 @@ import { icmpChecksumOk } from '../../src/wire/icmp.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
 import { ConntrackTable, NO_ENTRY } from '../../src/netfilter/conntrack/table.ts';
 import { invertTuple, TupleBuf } from '../../src/netfilter/conntrack/tuple.ts';
-import { NF_ACCEPT, Netfilter, type NfHost } from '../../src/netfilter/engine.ts';
+import { NF_ACCEPT, Netfilter, type NfHost } from '../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
-import { Skb } from '../../src/netfilter/skb.ts';
+import { Skb } from '../../src/netfilter/core/skb.ts';
 import { loadRulesText } from '../../src/rules/load.ts';
-import type { Ruleset } from '../../src/rules/model.ts';
+import type { Ruleset } from '../../src/rules/iptables/model.ts';
 
 /** fast-check runs per engine-level property: NATBOX_FC_RUNS, or 500. */
 export const FC_RUNS = Number(process.env.NATBOX_FC_RUNS ?? 500) || 500;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from '../../src/wire/tcp.ts';
-import { NF_ACCEPT } from '../../src/netfilter/engine.ts';
+import { NF_ACCEPT } from '../../src/netfilter/core/engine.ts';
 import { ConntrackTable, IPS_ASSURED, NO_ENTRY } from '../../src/netfilter/conntrack/table.ts';
 import { DIR_REPLY, invertTuple, TupleBuf } from '../../src/netfilter/conntrack/tuple.ts';
 import { assertChecksums, engine, fcOpts, forward, hex, MASQ_RULES, SEED_RULES } from './helpers.ts';

@@ -1,4 +1,4 @@
-// TCPMSS (src/netfilter/xt/tcpmss.ts) against a literal transcription of the kernel's
+// TCPMSS (src/netfilter/xtables/tcpmss.ts) against a literal transcription of the kernel's
 // tcpmss_mangle_packet + tcpmss_tg4 (net/netfilter/xt_TCPMSS.c, Linux 6.18), which emulates the
 // checksum helpers as x86 runs them (little-endian loads of __be16/__be32 values, csum_partial,
 // csum_fold, csum16_add): random SYNs with the MSS option at every alignment (NOPs before it),
@@ -16,9 +16,9 @@ import {
   tcpmssAddOption,
   tcpmssMangle,
   tcpmssTarget,
-} from '../../src/netfilter/xt/tcpmss.ts';
-import { Skb } from '../../src/netfilter/skb.ts';
-import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/engine.ts';
+} from '../../src/netfilter/xtables/tcpmss.ts';
+import { Skb } from '../../src/netfilter/core/skb.ts';
+import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/engine.ts';
 import { assertChecksums, engine, fcOpts, forward, lastSkb } from './helpers.ts';
 
 // ---- the kernel, transcribed -----------------------------------------------------------------

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { ruleMatches } from '../../src/netfilter/xt/match.ts';
-import { compileChain } from '../../src/netfilter/xt/compile.ts';
-import { Skb } from '../../src/netfilter/skb.ts';
+import { ruleMatches } from '../../src/netfilter/xtables/match.ts';
+import { compileChain } from '../../src/netfilter/xtables/compile.ts';
+import { Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
-import type { Chain } from '../../src/rules/model.ts';
+import type { Chain } from '../../src/rules/iptables/model.ts';
 
 const ADDRS = ['192.0.2.1', '192.0.2.2', '10.0.0.1', '198.51.100.7'];
 const IFS = ['eth0', 'eth1', 'br-lan'];

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { loadRulesText } from '../../src/rules/load.ts';
 import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
-import { printSave } from '../../src/rules/print-save.ts';
-import { printList } from '../../src/rules/print-list.ts';
+import { printSave } from '../../src/rules/iptables/print-save.ts';
+import { printList } from '../../src/rules/iptables/print-list.ts';
 import {
   byteCount,
   COUNTER_MAX,
@@ -18,7 +18,7 @@ import {
   packetCount,
   parseCounter,
 } from '../../src/rules/counters.ts';
-import type { Ruleset } from '../../src/rules/model.ts';
+import type { Ruleset } from '../../src/rules/iptables/model.ts';
 import { engine, forward, ip } from '../netfilter/helpers.ts';
 import { buildUdpPacket } from '../../src/wire/packet.ts';
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { printSave } from '../../src/rules/print-save.ts';
+import { printSave } from '../../src/rules/iptables/print-save.ts';
 import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
 import { listText } from '../../src/cli/rules.ts';
 

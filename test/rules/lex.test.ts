@@ -1,7 +1,7 @@
 // Splitting lines into words: shell quoting for scripts, iptables-restore's for restore files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endsWithContinuation, lexRestore, lexShell } from '../../src/rules/lex.ts';
+import { endsWithContinuation, lexRestore, lexShell } from '../../src/rules/iptables/lex.ts';
 
 const line = (text: string, column = 1) => ({ text, file: 'f', line: 1, column });
 const words = (r: ReturnType<typeof lexShell>): [string, number][] => {

@@ -1,13 +1,13 @@
-// Evaluation of the extension matches (netfilter/xt/match.ts) on hand-built packets, and the
+// Evaluation of the extension matches (netfilter/xtables/match.ts) on hand-built packets, and the
 // refusals checkMatch() gives while the engine does not fill what a match needs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { checkMatch, resetMatchState, ruleMatches } from '../../src/netfilter/xt/match.ts';
-import { checkTarget, runXtTarget } from '../../src/netfilter/xt/target.ts';
-import { RTN_LOCAL, RTN_UNICAST, Skb } from '../../src/netfilter/skb.ts';
+import { checkMatch, resetMatchState, ruleMatches } from '../../src/netfilter/xtables/match.ts';
+import { checkTarget, runXtTarget } from '../../src/netfilter/xtables/target.ts';
+import { RTN_LOCAL, RTN_UNICAST, Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
-import type { Rule } from '../../src/rules/model.ts';
+import type { Rule } from '../../src/rules/iptables/model.ts';
 
 function rule(text: string, table = 'filter', chain = 'INPUT'): Rule {
   const r = loadRulesText(`iptables -t ${table} -A ${chain} ${text}`, 't');

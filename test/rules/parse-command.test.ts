@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRules, loadRulesText } from '../../src/rules/load.ts';
 import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
-import type { Rule, Ruleset } from '../../src/rules/model.ts';
+import type { Rule, Ruleset } from '../../src/rules/iptables/model.ts';
 
 const ip = (a: number, b: number, c: number, d: number): number =>
   ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;

@@ -6,8 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRulesText } from '../../src/rules/load.ts';
 import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
-import { formatRule, printSave } from '../../src/rules/print-save.ts';
-import type { Ruleset } from '../../src/rules/model.ts';
+import { formatRule, printSave } from '../../src/rules/iptables/print-save.ts';
+import type { Ruleset } from '../../src/rules/iptables/model.ts';
 
 const corpus = join(import.meta.dirname, 'corpus');
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatScenarioError, loadScenario } from '../../src/scenario/load.ts';
 import type { Scenario } from '../../src/scenario/model.ts';
-import type { SourceLoc } from '../../src/rules/model.ts';
+import type { SourceLoc } from '../../src/rules/iptables/model.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,5 +1,5 @@
 // `natbox trace --counters` / `--counters-save`: each host's rules with their packet and byte
-// counters after the run, printed by the iptables printers (src/rules/print-list.ts and
+// counters after the run, printed by the iptables printers (src/rules/iptables/print-list.ts and
 // print-save.ts). The expected counters are the real kernel's: the `rule_counters` of every kernel
 // reference run (shared/reference/kernel/*/result.json, `iptables-save -c` read after the run,
 // iptables 1.8.9 nf_tables; chain policies only from the iptables-legacy runs, since iptables-nft

@@ -22,7 +22,7 @@ import { delimiter, join } from 'node:path';
 import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
 import { parseRoute } from '../../route/table.ts';
 import { detectForm } from '../../rules/load.ts';
-import { endsWithContinuation, lexShell } from '../../rules/lex.ts';
+import { endsWithContinuation, lexShell } from '../../rules/iptables/lex.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';

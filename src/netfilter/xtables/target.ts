@@ -2,8 +2,8 @@
 // that makes the host answer), LOG (recorded only), and the NAT targets, turned into the kernel's
 // nf_nat_range2 (xt_nat.c, xt_MASQUERADE.c, xt_REDIRECT.c). checkTarget() refuses what natbox
 // cannot model yet and targets in chains where the kernel forbids them.
-import type { NatFlags, NatRange, Target } from '../../rules/model.ts';
-import type { Skb } from '../skb.ts';
+import type { NatFlags, NatRange, Target } from '../../rules/iptables/model.ts';
+import type { Skb } from '../core/skb.ts';
 import {
   NF_NAT_RANGE_MAP_IPS,
   NF_NAT_RANGE_PERSISTENT,

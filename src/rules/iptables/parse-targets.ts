@@ -1,7 +1,7 @@
 // The extension targets beyond NAT, REJECT and LOG: MARK, CONNMARK, CT (--notrack), NOTRACK,
 // NETMAP, TCPMSS, TRACE and NFLOG, read as their libxt_*.c files in iptables 1.8.9 read them
 // (MARK and CONNMARK turn every form into --set-xmark value/mask as mark_tg_parse does).
-// Where each may sit (table, hooks) is apply.ts's PLACEMENT; evaluation is netfilter/xt/target.ts.
+// Where each may sit (table, hooks) is apply.ts's PLACEMENT; evaluation is netfilter/xtables/target.ts.
 import type { Token } from './lex.ts';
 import type { Target } from './model.ts';
 import { IPPROTO_TCP } from './names.ts';

@@ -5,7 +5,7 @@
 // writes them; a bad entry is an error for the caller to place at its line.
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { parseIpv4, parsePrefix, type Prefix } from '../../wire/addr.ts';
-import type { Skb } from '../skb.ts';
+import type { Skb } from '../core/skb.ts';
 
 export const SET_TYPES = ['hash:ip', 'hash:net', 'hash:ip,port', 'hash:net,port', 'bitmap:port'] as const;
 export type SetType = (typeof SET_TYPES)[number];

@@ -18,7 +18,7 @@
 //   match, iptables-nft (nft_compat) does not, and then any TCP packet it matches is mangled.
 import { read16, write16 } from '../../wire/checksum.ts';
 import { IPPROTO_TCP, ipv4IsLaterFragment, ipv4SetTotalLength } from '../../wire/ipv4.ts';
-import type { Skb } from '../skb.ts';
+import type { Skb } from '../core/skb.ts';
 
 /** tcpmss_mangle_packet's answers: drop the packet, nothing (or an in-place change), add an option. */
 export const TCPMSS_DROP = -1;

@@ -2,7 +2,7 @@
 // for scripts of `iptables ...` commands (lexShell) and iptables-restore's own for restore files
 // (lexRestore, after add_param_to_argv() in iptables/xshared.c). What the words mean is left to
 // the parsers.
-import type { Pos } from './diagnostics.ts';
+import type { Pos } from '../diagnostics.ts';
 
 /** One physical line of input and where its first character sits. */
 export interface SourceLine {

@@ -1,8 +1,8 @@
 // The packet as it travels through the hooks (the kernel's sk_buff, reduced to what netfilter
 // reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
 // is reused for many packets; parse() refreshes the numeric fields after any rewrite.
-import { read16 } from '../wire/checksum.ts';
-import type { TupleBuf } from './conntrack/tuple.ts';
+import { read16 } from '../../wire/checksum.ts';
+import type { TupleBuf } from '../conntrack/tuple.ts';
 import {
   IPPROTO_ICMP,
   IPPROTO_TCP,
@@ -13,7 +13,7 @@ import {
   ipv4Protocol,
   ipv4Src,
   ipv4TotalLength,
-} from '../wire/ipv4.ts';
+} from '../../wire/ipv4.ts';
 
 // ctinfo (enum ip_conntrack_info), plus the two states with no entry.
 export const IP_CT_ESTABLISHED = 0;
@@ -112,8 +112,10 @@ export class Skb {
   icmpType = 0;
   icmpCode = 0;
   fragment = false;
-  /** Why the packet was dropped, when a hook returns NF_DROP. */
-  dropReason = '';
+  /** Why the packet was dropped, when a hook returns NF_DROP (a DropReason). */
+  dropReason = 0;
+  /** The table that dropped it (DROP_TABLES index; 0: none). */
+  dropTable = 0;
   /** --reject-with of a REJECT that matched. */
   rejectWith = '';
 
@@ -132,7 +134,8 @@ export class Skb {
     this.pktType = inIf === '' ? PACKET_OUTGOING : PACKET_HOST;
     this.uid = -1;
     this.gid = -1;
-    this.dropReason = '';
+    this.dropReason = 0;
+    this.dropTable = 0;
     this.rejectWith = '';
     return this.parse();
   }

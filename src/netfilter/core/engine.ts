@@ -1,13 +1,13 @@
 // The netfilter engine of one host: conntrack, the four tables and NAT, hook by hook, in the
 // kernel's order (netfilter-facts §1). The stack calls one method per hook with a reused Skb and
 // the current time, and acts on the verdict. No I/O and no clock of its own.
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../wire/ipv4.ts';
-import { read16, read32, write16 } from '../wire/checksum.ts';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../wire/tcp.ts';
-import { udpPseudoAddrChanged, udpSetPort } from '../wire/udp.ts';
-import { icmpFillChecksum, icmpSetEchoId } from '../wire/icmp.ts';
-import { type Chain, type Rule, type Ruleset, type TableName } from '../rules/model.ts';
-import { countPacket } from '../rules/counters.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../../wire/ipv4.ts';
+import { read16, read32, write16 } from '../../wire/checksum.ts';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, tcpPseudoAddrChanged, tcpSetPort } from '../../wire/tcp.ts';
+import { udpPseudoAddrChanged, udpSetPort } from '../../wire/udp.ts';
+import { icmpFillChecksum, icmpSetEchoId } from '../../wire/icmp.ts';
+import { type Chain, type Rule, type Ruleset, type TableName } from '../../rules/iptables/model.ts';
+import { countPacket } from '../../rules/counters.ts';
 import {
   IPS_ASSURED,
   IPS_CONFIRMED,
@@ -21,17 +21,17 @@ import {
   REC_EXPIRES,
   REC_META,
   REC_WORDS,
-} from './conntrack/table.ts';
-import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from './conntrack/tuple.ts';
+} from '../conntrack/table.ts';
+import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
 import {
   tcpNewState,
   tcpPacketTick,
   TCP_VERDICT_INVALID,
   TCP_VERDICT_KILLED,
   TCP_VERDICT_REOPEN,
-} from './conntrack/proto-tcp.ts';
-import { genericPacket, icmpPacket, udpPacketTick } from './conntrack/proto-udp-icmp.ts';
-import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from './conntrack/timeouts.ts';
+} from '../conntrack/proto-tcp.ts';
+import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
+import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../conntrack/timeouts.ts';
 import {
   MANIP_DST,
   MANIP_SRC,
@@ -40,11 +40,11 @@ import {
   NF_NAT_RANGE_PROTO_SPECIFIED,
   type NatRangeN,
   type Rng,
-} from './nat/nat-core.ts';
-import { checkMatch, describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './xt/match.ts';
-import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from './xt/target.ts';
-import { compileChain, type CompiledChain } from './xt/compile.ts';
-import { tcpmssTarget } from './xt/tcpmss.ts';
+} from '../nat/nat-core.ts';
+import { checkMatch, describeMismatch, MATCHED, ruleMatches, ruleMismatch } from '../xtables/match.ts';
+import { checkTarget, ENGINE_RUNS_XT_TARGETS, natFlags, runXtTarget, toRangeN } from '../xtables/target.ts';
+import { compileChain, type CompiledChain } from '../xtables/compile.ts';
+import { tcpmssTarget } from '../xtables/tcpmss.ts';
 import {
   CT_INVALID,
   CT_UNTRACKED,
@@ -56,6 +56,14 @@ import {
   Skb,
 } from './skb.ts';
 import type { HookName, NfTracer } from './trace-events.ts';
+import { DROP_REASON_COUNT, DropReason } from './drop.ts';
+
+/** Skb.dropTable numbers (DROP_TABLES). */
+const TABLE_RAW = 1;
+const TABLE_MANGLE = 2;
+const TABLE_NAT = 3;
+const TABLE_FILTER = 4;
+const TABLE_SECURITY = 5;
 
 export const NF_DROP = 0;
 export const NF_ACCEPT = 1;
@@ -131,7 +139,7 @@ export class Netfilter {
   private readonly timeoutTicks: TimeoutTicks;
   tracer: NfTracer | undefined;
   /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
-  readonly drops = new Map<string, number>();
+  readonly drops = new Uint32Array(DROP_REASON_COUNT);
   /** Packets forwardEstablished took the short way (the rest went through the hooks). */
   shortWayPackets = 0;
   /** Counters as `conntrack -S` shows them: the table's (formatConntrackStats). */
@@ -189,11 +197,12 @@ export class Netfilter {
   /** PREROUTING: raw, conntrack, mangle, nat (DNAT). */
   prerouting(skb: Skb, now: number): number {
     skb.now = now;
-    if (this.raw && this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    if (this.raw && this.runTable('raw', 'PREROUTING', skb) !== T_ACCEPT)
+      return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_RAW);
     this.conntrackIn(skb, now, 'PREROUTING');
     if (this.tableFull) return this.fullDrop(skb);
     if (this.mangle && this.runTable('mangle', 'PREROUTING', skb) !== T_ACCEPT)
-      return this.dropped(skb, 'mangle');
+      return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_MANGLE);
     return this.natHook(skb, 'PREROUTING', MANIP_DST, now);
   }
 
@@ -215,11 +224,12 @@ export class Netfilter {
   /** OUTPUT, first half: raw, conntrack, mangle, nat (DNAT). The stack reroutes after it. */
   output(skb: Skb, now: number): number {
     skb.now = now;
-    if (this.raw && this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT) return this.dropped(skb, 'raw');
+    if (this.raw && this.runTable('raw', 'OUTPUT', skb) !== T_ACCEPT)
+      return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_RAW);
     this.conntrackIn(skb, now, 'OUTPUT');
     if (this.tableFull) return this.fullDrop(skb);
     if (this.mangle && this.runTable('mangle', 'OUTPUT', skb) !== T_ACCEPT)
-      return this.dropped(skb, 'mangle');
+      return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_MANGLE);
     return this.natHook(skb, 'OUTPUT', MANIP_DST, now);
   }
 
@@ -233,7 +243,7 @@ export class Netfilter {
   postrouting(skb: Skb, now: number): number {
     skb.now = now;
     if (this.mangle && this.runTable('mangle', 'POSTROUTING', skb) !== T_ACCEPT)
-      return this.dropped(skb, 'mangle');
+      return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_MANGLE);
     if (this.natHook(skb, 'POSTROUTING', MANIP_SRC, now) !== NF_ACCEPT) return NF_DROP;
     return this.confirm(skb, now);
   }
@@ -457,11 +467,23 @@ export class Netfilter {
   private filterTables(hook: HookName, skb: Skb, withMangle: boolean): number {
     let v: number;
     if (withMangle && this.mangle && (v = this.runTable('mangle', hook, skb)) !== T_ACCEPT)
-      return this.dropped(skb, 'mangle', v === T_REJECT);
+      return this.dropped(
+        skb,
+        v === T_REJECT ? DropReason.NETFILTER_REJECT : DropReason.NETFILTER_DROP,
+        TABLE_MANGLE,
+      );
     if (this.filter && (v = this.runTable('filter', hook, skb)) !== T_ACCEPT)
-      return this.dropped(skb, 'filter', v === T_REJECT);
+      return this.dropped(
+        skb,
+        v === T_REJECT ? DropReason.NETFILTER_REJECT : DropReason.NETFILTER_DROP,
+        TABLE_FILTER,
+      );
     if (this.security && (v = this.runTable('security', hook, skb)) !== T_ACCEPT)
-      return this.dropped(skb, 'security', v === T_REJECT);
+      return this.dropped(
+        skb,
+        v === T_REJECT ? DropReason.NETFILTER_REJECT : DropReason.NETFILTER_DROP,
+        TABLE_SECURITY,
+      );
     return NF_ACCEPT;
   }
 
@@ -643,10 +665,7 @@ export class Netfilter {
 
   private fullDrop(skb: Skb): number {
     this.tableFull = false;
-    return this.dropped(
-      skb,
-      `conntrack: table full (nf_conntrack_max ${this.conntrack.max}), packet dropped`,
-    );
+    return this.dropped(skb, DropReason.NF_CT_TABLE_FULL);
   }
 
   private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: HookName, created = false): void {
@@ -681,7 +700,7 @@ export class Netfilter {
     if (!this.conntrack.confirm(e, now)) {
       this.stats.insert_failed++;
       skb.ct = -1;
-      return this.dropped(skb, 'conntrack: insert failed (tuple clash)');
+      return this.dropped(skb, DropReason.NF_CT_INSERT_FAILED);
     }
     this.tracer?.ctEvent('NEW', e);
     return NF_ACCEPT;
@@ -698,9 +717,7 @@ export class Netfilter {
         ? NF_ACCEPT
         : this.dropped(
             skb,
-            skb.icmpType === 5
-              ? 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)'
-              : 'nat: ICMP error about a NATed connection could not be translated',
+            skb.icmpType === 5 ? DropReason.NF_NAT_ICMP_REDIRECT : DropReason.NF_NAT_ICMP_UNTRANSLATABLE,
           );
     }
     const ct = this.conntrack;
@@ -710,12 +727,13 @@ export class Netfilter {
       by = 'rule';
       if (this.natTable) {
         const v = this.runTable('nat', hook, skb, now);
-        if (v === T_DROP) return this.dropped(skb, 'nat');
+        if (v === T_DROP) return this.dropped(skb, DropReason.NETFILTER_DROP, TABLE_NAT);
       }
       const natBits = ct.statusOf(e) & (IPS_SRC_NAT | IPS_DST_NAT);
       if ((ct.statusOf(e) & doneBit) === 0) {
         // No rule bound it: the null binding (nf_nat_alloc_null_binding), still clash-checked.
-        if (!this.nat.setup(e, undefined, manip, now)) return this.dropped(skb, 'nat: no free tuple');
+        if (!this.nat.setup(e, undefined, manip, now))
+          return this.dropped(skb, DropReason.NF_NAT_NO_FREE_TUPLE);
         by = 'null-binding';
         if (this.tracer)
           this.tracer.nullBinding(
@@ -1005,14 +1023,10 @@ export class Netfilter {
     return r;
   }
 
-  private dropped(skb: Skb, why: string, reject = false): number {
-    const reason = reject
-      ? `rejected by the ${why} table`
-      : why.includes(':')
-        ? why
-        : `dropped by the ${why} table`;
+  private dropped(skb: Skb, reason: DropReason, table = 0): number {
     skb.dropReason = reason;
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    skb.dropTable = table;
+    this.drops[reason]!++;
     this.abandon(skb);
     return NF_DROP;
   }

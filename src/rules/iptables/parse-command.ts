@@ -5,9 +5,9 @@
 // implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
-import { makeCounters, parseCounter } from './counters.ts';
-import { parseIpv4, type Prefix } from '../wire/addr.ts';
-import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from './diagnostics.ts';
+import { makeCounters, parseCounter } from '../counters.ts';
+import { parseIpv4, type Prefix } from '../../wire/addr.ts';
+import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from '../diagnostics.ts';
 import {
   RuleError,
   fail,

@@ -2,8 +2,8 @@
 // every match module and target implements (parse-command.ts drives them, parse-matches.ts and
 // parse-targets.ts hold the extension modules), and value parsers for ports, addresses and
 // interfaces. No command-line logic lives here.
-import { parsePrefix, type Prefix } from '../wire/addr.ts';
-import { IPV6_NOT_SIMULATED, looksLikeIpv6, type Pos } from './diagnostics.ts';
+import { parsePrefix, type Prefix } from '../../wire/addr.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6, type Pos } from '../diagnostics.ts';
 import type { Token } from './lex.ts';
 import type { IfaceMatch, Inv, Match, PortRange, TableName, Target } from './model.ts';
 import { portNumber } from './names.ts';

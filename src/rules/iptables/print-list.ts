@@ -3,11 +3,11 @@
 // xshared.c, print_ifaces(), the addresses, then each match's and the target's `print` form (not
 // the save form: `tcp dpt:80`, `ctstate NEW`, `to:10.0.0.5:22`), from the libxt_*.c files and
 // checked against the real tool in test/rules/kernel.test.ts.
-import { formatIpv4, formatPrefix, type Prefix } from '../wire/addr.ts';
+import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
 import type { ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
 import { limitRate, orderedChains, saveString } from './print-save.ts';
-import { byteCount, COUNTER_MAX, packetCount } from './counters.ts';
+import { byteCount, COUNTER_MAX, packetCount } from '../counters.ts';
 
 /**
  * xtables_print_num() (xshared.c): with -x (`exact`) `%8llu `; else, as -v alone, `%5llu ` or

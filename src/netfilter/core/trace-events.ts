@@ -1,7 +1,7 @@
 // What netfilter tells a tracer, when one is attached: hooks entered, rules that matched, chain
 // policies, conntrack changes and NAT rewrites. Plain callbacks with numbers and references; the
 // trace layer turns them into steps and words. With no tracer attached nothing here runs.
-import type { Rule, TableName } from '../rules/model.ts';
+import type { Rule, TableName } from '../../rules/iptables/model.ts';
 
 export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 

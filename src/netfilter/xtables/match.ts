@@ -14,9 +14,9 @@ import type {
   PktTypeName,
   PortRange,
   Rule,
-} from '../../rules/model.ts';
+} from '../../rules/iptables/model.ts';
 import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
-import { XT_LIMIT_SCALE } from '../../rules/parse-matches.ts';
+import { XT_LIMIT_SCALE } from '../../rules/iptables/parse-matches.ts';
 import { IPS_DST_NAT, IPS_SRC_NAT } from '../conntrack/table.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import {
@@ -35,7 +35,7 @@ import {
   RTN_MULTICAST,
   RTN_UNICAST,
   type Skb,
-} from '../skb.ts';
+} from '../core/skb.ts';
 
 const inv = (m: boolean, i: boolean): boolean => m !== i;
 

@@ -1,7 +1,7 @@
 // The ruleset model: tables, chains and rules as data, in the kernel's terms (xt matches and
 // targets by their iptables names). The front end (parse-command.ts, parse-save.ts) builds it, the
 // printer (print-save.ts) prints it back, and netfilter/ evaluates it. No behaviour lives here.
-import type { Prefix } from '../wire/addr.ts';
+import type { Prefix } from '../../wire/addr.ts';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';

@@ -2,9 +2,9 @@
 // mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner and set. Each parser
 // takes its options as the libxt_*.c file of iptables 1.8.9 does (same defaults, same checks,
 // same refusals) and yields the model's Match; printing is print-save.ts's, evaluation
-// netfilter/xt/match.ts's. The protocol matches and conntrack live in parse-command.ts.
-import { parseIpv4 } from '../wire/addr.ts';
-import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from './diagnostics.ts';
+// netfilter/xtables/match.ts's. The protocol matches and conntrack live in parse-command.ts.
+import { parseIpv4 } from '../../wire/addr.ts';
+import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../diagnostics.ts';
 import type { Token } from './lex.ts';
 import type { AddrRange, IfaceMatch, Inv, PktTypeName, PortRange, ValueMask } from './model.ts';
 import { ADDRTYPE_NAMES, DSCP_CLASSES, PKT_TYPES, TOS_NAMES } from './names.ts';

@@ -5,9 +5,9 @@
 // searched. The candidates are a superset of the matching rules and keep chain order, so walking
 // them with ruleMatches() gives exactly the answer, counters and trace of the linear walk
 // (ipt_do_table). The engine owns the walk; this file only answers "next candidate from i".
-import type { Chain, Rule } from '../../rules/model.ts';
+import type { Chain, Rule } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
-import type { Skb } from '../skb.ts';
+import type { Skb } from '../core/skb.ts';
 
 export interface CompiledChain {
   /** The chain's rule array this was compiled from (recompile when it is replaced or edited). */

@@ -4,12 +4,12 @@
 // a section with nothing in it removes the table, as iptables-nft-restore does).
 // The caller applies the file atomically: on any diagnostic it keeps nothing (iptables-restore
 // itself commits table by table, so an error in a later table still leaves earlier ones applied).
-import { diag, isUnsupported, type Diagnostic } from './diagnostics.ts';
+import { diag, isUnsupported, type Diagnostic } from '../diagnostics.ts';
 import { lexRestore, type SourceLine, type Token } from './lex.ts';
 import { RuleError, TABLES, parseCommandTokens } from './parse-command.ts';
 import { addUserChain, applyCommand, ensureTable } from './apply.ts';
 import type { Counters, Policy, Ruleset, TableName } from './model.ts';
-import { makeCounters, parseCounter } from './counters.ts';
+import { makeCounters, parseCounter } from '../counters.ts';
 
 const errorOf = (e: unknown): Diagnostic => {
   if (e instanceof RuleError) return diag('error', e.at, e.token, e.message);

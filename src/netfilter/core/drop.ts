@@ -1,0 +1,54 @@
+// Why a packet was dropped: a small number on the packet path, counted per reason by the engine,
+// and put into words only by the trace (trace/ and the stack's tracer adapter). The names follow
+// the kernel's enum skb_drop_reason (include/net/dropreason-core.h) where it has one; natbox keeps
+// a few apart that the kernel folds together (a REJECT, the NAT failures), because a user asking
+// "why was it dropped?" needs them apart. What a reason needs to be said in full (the table, an
+// address) travels beside it: `Skb.dropTable`, or the trace step's own fields.
+
+export const DropReason = {
+  NOT_SPECIFIED: 0,
+  /** A rule or a chain policy said DROP (NF_DROP); `dropTable` names the table. */
+  NETFILTER_DROP: 1,
+  /** A REJECT rule (the kernel: NETFILTER_DROP after sending the error); `dropTable` names the table. */
+  NETFILTER_REJECT: 2,
+  /** nf_conntrack_max reached and nothing could be evicted (nf_conntrack_alloc → -ENOMEM). */
+  NF_CT_TABLE_FULL: 3,
+  /** __nf_conntrack_confirm found the tuple taken (insert_failed). */
+  NF_CT_INSERT_FAILED: 4,
+  /** get_unique_tuple found no free tuple in the range. */
+  NF_NAT_NO_FREE_TUPLE: 5,
+  /** nf_nat_icmp_reply_translation could not translate an ICMP error. */
+  NF_NAT_ICMP_UNTRANSLATABLE: 6,
+  /** An ICMP redirect about a NATed connection (nf_nat_icmp_reply_translation refuses it). */
+  NF_NAT_ICMP_REDIRECT: 7,
+  /** A malformed IPv4 header (ip_rcv_core). */
+  IP_INHDR: 8,
+  /** A bad IPv4 header checksum. */
+  IP_CSUM: 9,
+  /** Reverse path filter (rp_filter). */
+  IP_RPFILTER: 10,
+  /** Addressed to another host while IP forwarding is off. */
+  IP_NOT_FORWARDING: 11,
+  /** No route to the destination (input). */
+  IP_INNOROUTES: 12,
+  /** No route to the destination (output). */
+  IP_OUTNOROUTES: 13,
+  /** TTL reached 0 on forwarding (ip_forward: too_many_hops). */
+  IP_TTL_EXPIRED: 14,
+  /** The neighbour did not answer ARP (neigh state FAILED). */
+  NEIGH_FAILED: 15,
+  /** A TCP segment with a bad checksum. */
+  TCP_CSUM: 16,
+  /** A bridge port that is not forwarding (STP listening, blocking, disabled). */
+  STP_PORT_STATE: 17,
+  /** A bridge port that is learning (STP): the source is learned, the frame is not forwarded. */
+  STP_LEARNING: 18,
+} as const;
+export type DropReason = (typeof DropReason)[keyof typeof DropReason];
+
+/** How many reasons there are (the size of a per-reason counter array). */
+export const DROP_REASON_COUNT = 19;
+
+/** Tables as `Skb.dropTable` numbers them (0: none). */
+export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security'] as const;
+export type DropTableName = (typeof DROP_TABLES)[number];
