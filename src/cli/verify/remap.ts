@@ -14,7 +14,13 @@
 // the kernel gets.
 import { formatIpv4, parseIpv4, type Prefix } from '../../wire/addr.ts';
 import { detectForm } from '../../rules/load.ts';
-import { endsWithContinuation, lexRestore, lexShell, type SourceLine, type Token } from '../../rules/iptables/lex.ts';
+import {
+  endsWithContinuation,
+  lexRestore,
+  lexShell,
+  type SourceLine,
+  type Token,
+} from '../../rules/iptables/lex.ts';
 import type { Rule, Ruleset, SourceLoc } from '../../rules/iptables/model.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { At, FlowSpec, HostSpec, RulesSpec, Scenario } from '../../scenario/model.ts';
