@@ -18,6 +18,7 @@ import { read16 } from '../wire/checksum.ts';
 import type { Iface } from './iface.ts';
 import { macKey } from './iface.ts';
 import type { Step } from './steps.ts';
+import { DropReason } from '../netfilter/core/drop.ts';
 
 /** Port states, with Linux's numbers (BR_STATE_*). */
 export const BR_STATE_DISABLED = 0;
@@ -25,7 +26,8 @@ export const BR_STATE_LISTENING = 1;
 export const BR_STATE_LEARNING = 2;
 export const BR_STATE_FORWARDING = 3;
 export const BR_STATE_BLOCKING = 4;
-const STATE_NAMES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
+/** The port states' names, by BR_STATE_* number (as `bridge link` prints them). */
+export const STATE_NAMES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const;
 export type PortStateName = (typeof STATE_NAMES)[number];
 
 /** STP settings of one bridge, in seconds (ip link … type bridge stp_state 1 priority … forward_delay …). */
@@ -58,6 +60,8 @@ export interface BridgeHost {
   /** Puts a frame on a port's wire (traced as a frame out of the port). */
   send(port: string, frame: Uint8Array): void;
   trace(s: Step): void;
+  /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
+  countDrop(reason: DropReason): boolean;
 }
 
 interface StpPort {
@@ -241,15 +245,29 @@ export class Bridge {
       return false;
     }
     if (p.state !== BR_STATE_LEARNING && p.state !== BR_STATE_FORWARDING) {
-      this.dropped(port.name, `${this.name} port ${port.name} is ${STATE_NAMES[p.state]} (STP)`);
+      if (this.host.countDrop(DropReason.STP_PORT_STATE))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          ifname: port.name,
+          reason: DropReason.STP_PORT_STATE,
+          dev: this.name,
+          port: port.name,
+          state: p.state,
+        });
       return false;
     }
     this.dev.fdb.set(macKey(frame, 6), port.name);
     if (p.state === BR_STATE_LEARNING) {
-      this.dropped(
-        port.name,
-        `${this.name} port ${port.name} is learning (STP): source learned, frame not forwarded`,
-      );
+      if (this.host.countDrop(DropReason.STP_LEARNING))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          ifname: port.name,
+          reason: DropReason.STP_LEARNING,
+          dev: this.name,
+          port: port.name,
+        });
       return false;
     }
     return true;
@@ -276,10 +294,6 @@ export class Bridge {
   /** The FDB's port for a destination MAC (bridge netfilter's physdev-out). */
   portFor(frame: Uint8Array): string | undefined {
     return this.dev.fdb.get(macKey(frame, 0));
-  }
-
-  private dropped(ifname: string, reason: string): void {
-    if (this.host.tracing) this.host.trace({ kind: 'drop', host: this.host.name, ifname, reason });
   }
 
   // ---- introspection -------------------------------------------------------------------------

@@ -26,7 +26,80 @@ import {
   tcpChecksumOk,
   type TcpOption,
 } from '../wire/tcp.ts';
-import type { Attach, Host } from './host.ts';
+import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import type { SeededRng } from '../netfilter/nat/nat-core.ts';
+import type { Route } from '../route/table.ts';
+import type { Step } from './steps.ts';
+
+/**
+ * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
+ * import nothing of the host: the host composes them, not the other way round.
+ */
+export interface SocketHost {
+  readonly name: string;
+  /** A tracer is attached: build steps only then. */
+  readonly tracing: boolean;
+  readonly env: { now(): number; timer(at: number, fn: () => void): void; readonly rng: SeededRng };
+  readonly routes: { lookup(dst: number): Route | undefined };
+  trace(s: Step): void;
+  /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
+  countDrop(reason: DropReason): boolean;
+  /** Sends a locally generated IPv4 packet; returns why it cannot leave, or undefined. */
+  output(ip: Uint8Array, attach?: Attach, owned?: boolean): SendError | undefined;
+  /** inet_select_addr: the source address for a packet to `dst` out of `outIf`. */
+  sourceAddressFor(outIf: string, dst: number): number;
+  sysctl(name: string, dflt: number): number;
+  nextIpId(): number;
+  isLocal(addr: number): boolean;
+}
+
+/** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
+export interface Attach {
+  readonly ct: number;
+  readonly dir: number;
+}
+
+/**
+ * Why the host could not send a socket's packet: no route (IP_OUTNOROUTES) or a netfilter drop
+ * (its reason and `Skb.dropTable`; `ctMax` is nf_conntrack_max, which a full table names).
+ */
+export interface SendError {
+  readonly reason: DropReason;
+  readonly table: number;
+  readonly ctMax: number;
+}
+
+/**
+ * The error a socket reports for a packet the host could not send (what the application sees,
+ * as strerror says an errno): ENETUNREACH, or EPERM with netfilter's reason. The netfilter words
+ * are the trace's (trace/drop-words.ts netfilterDropWords; test/trace/drop-words.test.ts keeps
+ * the two the same).
+ */
+export function sendErrorText(e: SendError): string {
+  const table = DROP_TABLES[e.table] ?? '';
+  switch (e.reason) {
+    case DropReason.IP_OUTNOROUTES:
+      return 'network is unreachable';
+    case DropReason.NETFILTER_DROP:
+      return `dropped by the ${table} table`;
+    case DropReason.NETFILTER_REJECT:
+      return `rejected by the ${table} table`;
+    case DropReason.NF_CT_TABLE_FULL:
+      return `conntrack: table full (nf_conntrack_max ${e.ctMax}), packet dropped`;
+    case DropReason.NF_CT_INSERT_FAILED:
+      return 'conntrack: insert failed (tuple clash)';
+    case DropReason.NF_NAT_NO_FREE_TUPLE:
+      return 'nat: no free tuple';
+    case DropReason.NF_NAT_ICMP_REDIRECT:
+      return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
+    case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
+      return 'nat: ICMP error about a NATed connection could not be translated';
+    case DropReason.NOT_SPECIFIED:
+      return 'operation not permitted (netfilter)';
+    default:
+      return 'dropped by netfilter';
+  }
+}
 
 /** What an application learns from its socket. The simulator's flows implement it. */
 export interface SocketObserver {
@@ -107,7 +180,7 @@ export class Sockets {
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
   server: ServerObserver | undefined;
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: SocketHost) {}
 
   listen(proto: 'tcp' | 'udp', port: number): void {
     (proto === 'tcp' ? this.tcpListen : this.udpListen).add(port);
@@ -123,7 +196,7 @@ export class Sockets {
   private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
     const err = this.host.output(p, attach, owned);
     if (err) {
-      obs?.failed?.(err);
+      obs?.failed?.(sendErrorText(err));
       return false;
     }
     return true;
@@ -255,8 +328,8 @@ export class Sockets {
     const dst = ipv4Dst(ip, 0);
     const len = total - o;
     if (len < 20 || !tcpChecksumOk(ip, o, len, src, dst)) {
-      if (this.host.tracing)
-        this.host.trace({ kind: 'drop', host: this.host.name, reason: 'TCP segment with a bad checksum' });
+      if (this.host.countDrop(DropReason.TCP_CSUM))
+        this.host.trace({ kind: 'drop', host: this.host.name, reason: DropReason.TCP_CSUM });
       return;
     }
     const sport = read16(ip, o);

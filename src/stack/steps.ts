@@ -4,6 +4,7 @@
 import type { Rule, TableName } from '../rules/iptables/model.ts';
 import type { HookName } from '../netfilter/core/trace-events.ts';
 import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
+import type { DropReason } from '../netfilter/core/drop.ts';
 
 export type Step =
   | { kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; frame: Uint8Array }
@@ -41,10 +42,40 @@ export type Step =
       dev?: string;
     }
   | { kind: 'socket'; host: string; event: SocketEvent; text: string }
-  | { kind: 'drop'; host: string; ifname?: string; reason: string }
+  | DropStep
   | { kind: 'icmp-sent'; host: string; text: string }
   /** The host's configuration changed while running (an address removed, a link down). */
   | { kind: 'config'; host: string; text: string };
+
+/**
+ * A packet the host dropped: why (a DropReason number, named after the kernel's skb_drop_reason)
+ * and what the reason needs to be said in full. The words are made only by the trace
+ * (trace/drop-words.ts); which fields a reason carries is listed there and beside each field.
+ */
+export interface DropStep {
+  kind: 'drop';
+  host: string;
+  /** The device the packet came in by (absent for a packet the host sent itself). */
+  ifname?: string;
+  reason: DropReason;
+  /**
+   * The address the reason names: the destination (IP_NOT_FORWARDING, IP_INNOROUTES,
+   * IP_TTL_EXPIRED), the source (IP_RPFILTER), the next hop (NEIGH_FAILED).
+   */
+  addr?: number;
+  /** Netfilter reasons: the table, as `Skb.dropTable` numbers it (DROP_TABLES). */
+  table?: number;
+  /** IP_RPFILTER: the device the route back leaves by (absent: no route back). STP: the bridge. */
+  dev?: string;
+  /** STP_PORT_STATE, STP_LEARNING: the port. */
+  port?: string;
+  /** STP_PORT_STATE: the port's state (BR_STATE_*). */
+  state?: number;
+  /** NEIGH_FAILED: ARP requests sent; NF_CT_TABLE_FULL: nf_conntrack_max. */
+  count?: number;
+  /** IP_INHDR: what is wrong with the header. */
+  detail?: string;
+}
 
 export type SocketEvent =
   | 'syn-received'

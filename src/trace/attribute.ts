@@ -7,7 +7,7 @@
 // what a host does before it sends (a SYN retransmitted), the next packet it sends at that instant.
 // ARP frames belong to no flow; an ICMP error belongs to the flow of the packet that caused it.
 import type { FrameInfo } from './frame.ts';
-import type { TraceStep } from './model.ts';
+import type { TraceStep } from './trace-step.ts';
 import { flowTarget, type FlowResult } from '../sim/flows.ts';
 
 /** What attribution needs to know about a flow. */

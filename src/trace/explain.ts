@@ -7,7 +7,7 @@ import { flowTarget, type FlowResult } from '../sim/flows.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { attributeSteps, flowKey } from './attribute.ts';
 import type { FrameInfo } from './frame.ts';
-import { toTraceStep, type TraceStep } from './model.ts';
+import { toTraceStep, type TraceStep } from './trace-step.ts';
 
 type NatStep = Extract<TraceStep, { kind: 'nat' }>;
 type PacketStep = Extract<TraceStep, { kind: 'packet' }>;

@@ -2,62 +2,16 @@
 // with its time, each flow's verdict and reason, and the conntrack tables at the end. Every
 // renderer (text, JSON, pcap) reads this or the steps it is built from. Documented in
 // docs/trace-json.md and schema/trace.schema.json.
-import { formatRule } from '../rules/iptables/print-save.ts';
 import { entryJson, formatConntrackLine, type CtEntryJson } from '../netfilter/conntrack/format.ts';
-import type { TimedStep } from '../stack/steps.ts';
 import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';
 import type { SimResult } from '../sim/run.ts';
-import { describeFrame, type FrameInfo } from './frame.ts';
 import { explainFlow } from './explain.ts';
+import { toTraceStep, type TraceStep } from './trace-step.ts';
 import { attributeSteps, flowKey, stepsByFlow } from './attribute.ts';
 
 export const TRACE_FORMAT = 'natbox-trace/1';
 
-export type TraceStep = (
-  | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
-  | {
-      t: number;
-      kind: 'rule';
-      host: string;
-      hook: string;
-      table: string;
-      chain: string;
-      index: number;
-      rule: string;
-    }
-  | {
-      t: number;
-      kind: 'rule-miss';
-      host: string;
-      hook: string;
-      table: string;
-      chain: string;
-      index: number;
-      rule: string;
-      why: string;
-    }
-  | { t: number; kind: 'policy'; host: string; hook: string; table: string; chain: string; policy: string }
-  | { t: number; kind: 'conntrack'; host: string; hook: string; state: string; created: boolean }
-  | { t: number; kind: 'ct-event'; host: string; event: 'NEW' | 'UPDATE'; line: string; entry: CtEntryJson }
-  | {
-      t: number;
-      kind: 'nat';
-      host: string;
-      hook: string;
-      manip: 'SNAT' | 'DNAT';
-      by: 'rule' | 'null-binding' | 'mapping';
-      before: string;
-      after: string;
-    }
-  | { t: number; kind: 'route'; host: string; dst: string; decision: string; via?: string; dev?: string }
-  | { t: number; kind: 'socket'; host: string; event: string; text: string }
-  | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
-  | { t: number; kind: 'icmp-sent'; host: string; text: string }
-  | { t: number; kind: 'config'; host: string; text: string }
-) & {
-  /** The name of the flow the step belongs to (attribute.ts); absent when it belongs to none. */
-  flow?: string;
-};
+export { toTraceStep, type TraceStep } from './trace-step.ts';
 
 export interface TraceFlow {
   name: string;
@@ -104,47 +58,6 @@ export interface TraceDoc {
    * the run, as `iptables -L -v -n --line-numbers` (`list`) or `iptables-save -c` (`save`) prints them.
    */
   counters?: Record<string, string>;
-}
-
-export function toTraceStep(s: TimedStep): TraceStep {
-  switch (s.kind) {
-    case 'packet':
-      return {
-        t: s.t,
-        kind: 'packet',
-        host: s.host,
-        ifname: s.ifname,
-        dir: s.dir,
-        packet: describeFrame(s.frame),
-      };
-    case 'rule':
-      return {
-        t: s.t,
-        kind: 'rule',
-        host: s.host,
-        hook: s.hook,
-        table: s.table,
-        chain: s.chain,
-        index: s.index,
-        rule: formatRule(s.chain, s.rule),
-      };
-    case 'rule-miss':
-      return {
-        t: s.t,
-        kind: 'rule-miss',
-        host: s.host,
-        hook: s.hook,
-        table: s.table,
-        chain: s.chain,
-        index: s.index,
-        rule: formatRule(s.chain, s.rule),
-        why: s.why,
-      };
-    default: {
-      const { ...rest } = s;
-      return rest as TraceStep;
-    }
-  }
 }
 
 /** A flow's verdict and reason; `steps` are the flow's own steps, in order. */

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { dropWords } from '../../src/trace/drop-words.ts';
 
 const scenario = (rpFilter: number): string => `
 name: rp-filter
@@ -35,7 +36,7 @@ test('rp_filter=1 drops a packet whose route back leaves by another interface', 
   const drops = r.sim.steps.filter((s) => s.kind === 'drop' && s.host === 'router');
   assert.ok(drops.length >= 1);
   assert.equal(
-    drops[0]!.kind === 'drop' && drops[0]!.reason,
+    drops[0]!.kind === 'drop' && dropWords(drops[0]!),
     'rp_filter=1: the route back to 192.168.1.10 leaves by dmz, not by lan where the packet came in',
   );
   assert.equal(r.sim.results[0]!.verdict, 'timeout');
@@ -48,7 +49,8 @@ test('rp_filter=0 forwards it (and the answer takes the asymmetric way back)', (
   assert.ok(r.ok);
   assert.ok(r.sim.steps.some((s) => s.kind === 'packet' && s.host === 'server' && s.dir === 'in'));
   assert.equal(
-    r.sim.steps.filter((s) => s.kind === 'drop' && s.host === 'router' && /rp_filter/.test(s.reason)).length,
+    r.sim.steps.filter((s) => s.kind === 'drop' && s.host === 'router' && /rp_filter/.test(dropWords(s)))
+      .length,
     0,
   );
 });

@@ -1,0 +1,130 @@
+// br_netfilter (net/bridge/br_netfilter_hooks.c, bridge-nf-call-iptables=1): bridged IPv4 frames
+// pass the IPv4 hooks PREROUTING, FORWARD and POSTROUTING with -i/-o the bridge and --physdev the
+// port. The bridge itself (ports, FDB, STP) is bridge.ts; the IPv4 paths are ip4.ts.
+import { formatIpv4 } from '../wire/addr.ts';
+import { ETH_HEADER_LEN } from '../wire/ethernet.ts';
+import type { RouteTable } from '../route/table.ts';
+import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
+import type { Skb } from '../netfilter/core/skb.ts';
+import type { Bridge } from './bridge.ts';
+import type { Iface } from './iface.ts';
+import type { Ip4 } from './ip4.ts';
+import type { Neighbours } from './neigh.ts';
+import type { Step } from './steps.ts';
+
+/** What bridge netfilter needs of its host. */
+export interface BridgeNfHost {
+  readonly name: string;
+  readonly tracing: boolean;
+  readonly env: { now(): number };
+  readonly routes: RouteTable;
+  readonly nf: Netfilter | undefined;
+  readonly bridges: ReadonlyMap<string, Bridge>;
+  readonly neigh: Neighbours;
+  readonly ip4: Ip4;
+  trace(s: Step): void;
+  isLocal(addr: number): boolean;
+}
+
+export class BridgeNetfilter {
+  constructor(private readonly host: BridgeNfHost) {}
+
+  /**
+   * A bridged IPv4 frame (not broadcast) through PREROUTING; then FORWARD and POSTROUTING and out
+   * of its port. A frame to the bridge's own MAC goes up after PREROUTING, unless DNAT sent it
+   * back out of the same bridge: then it is bridged to the new destination with its TTL untouched
+   * (br_nf_pre_routing_finish's "bridged_dnat").
+   */
+  input(br: Iface, port: Iface, frame: Uint8Array, toBridge: boolean): void {
+    const host = this.host;
+    const ip4 = host.ip4;
+    const nf = host.nf!;
+    let ip = frame.subarray(ETH_HEADER_LEN);
+    if (!ip4.validIp(ip, port.name)) return;
+    const skb = ip4.skb.load(ip, 0, br.name, '');
+    skb.physIn = port.name;
+    if (ip4.linkLayer) ip4.setLinkLayer(skb, frame, br);
+    const dstBefore = skb.dst;
+    if (nf.prerouting(skb, host.env.now()) !== NF_ACCEPT) return ip4.nfDrop(skb, port.name);
+    frame = refit(frame, skb);
+    ip = skb.buf;
+    let dstMac: Uint8Array | undefined;
+    if (toBridge) {
+      const dnat = skb.dst !== dstBefore;
+      const r = dnat ? host.routes.lookup(skb.dst) : undefined;
+      if (!dnat || !r || r.dev !== br.name || host.isLocal(skb.dst)) {
+        if (host.tracing) host.trace({ kind: 'packet', host: host.name, ifname: br.name, dir: 'in', frame });
+        return ip4.input(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo, frame);
+      }
+      if (host.tracing)
+        host.trace({
+          kind: 'route',
+          host: host.name,
+          dst: formatIpv4(skb.dst),
+          decision: 'bridge',
+          dev: br.name,
+        });
+      const nexthop = r.via || skb.dst;
+      dstMac = host.neigh.get(nexthop);
+      if (!dstMac) {
+        // Resolve the new destination first; the frame waits and then leaves by the neighbour
+        // output path below.
+        const keep = frame.slice();
+        const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
+        return host.neigh.resolve(br.name, nexthop, () => {
+          const mac = host.neigh.get(nexthop);
+          if (!mac) return;
+          this.viaNeighbour(br, keep, mac);
+          const s2 = ip4.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
+          [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
+          s2.physIn = port.name;
+          this.outHooks(br, s2, keep, port.name);
+        });
+      }
+      if (!host.neigh.isReachable(nexthop)) this.viaNeighbour(br, frame, dstMac);
+      frame.set(dstMac, 0);
+    }
+    this.outHooks(br, skb, frame, port.name);
+  }
+
+  /**
+   * br_nf_pre_routing_finish_bridge: unless the neighbour is NUD_CONNECTED with a cached header,
+   * the frame goes through neigh->output on the bridge device, which writes a whole new Ethernet
+   * header (the bridge's own MAC as source): tcpdump sees it "out" on the bridge then. The
+   * original source MAC is put back before it leaves by the port (..._finish_bridge_slow).
+   */
+  private viaNeighbour(br: Iface, frame: Uint8Array, dstMac: Uint8Array): void {
+    frame.set(dstMac, 0);
+    if (!this.host.tracing) return;
+    const seen = frame.slice();
+    seen.set(br.mac, 6);
+    this.host.trace({ kind: 'packet', host: this.host.name, ifname: br.name, dir: 'out', frame: seen });
+  }
+
+  /** FORWARD and POSTROUTING for a bridged frame, then out of its port. */
+  private outHooks(br: Iface, skb: Skb, frame: Uint8Array, inPort: string): void {
+    const host = this.host;
+    const nf = host.nf!;
+    const bridge = host.bridges.get(br.name)!;
+    const out = bridge.portFor(frame);
+    skb.outIf = br.name;
+    skb.physOut = out ?? '';
+    const now = host.env.now();
+    if (nf.forward(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort);
+    if (nf.postrouting(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort);
+    bridge.forward(refit(frame, skb), inPort);
+  }
+}
+
+/**
+ * TCPMSS may have moved a bridged packet to a larger buffer (an MSS option added): the frame
+ * follows it, and the packet is again a view of the frame.
+ */
+function refit(frame: Uint8Array, skb: Skb): Uint8Array {
+  if (skb.buf.buffer === frame.buffer) return frame;
+  const f = new Uint8Array(ETH_HEADER_LEN + skb.len);
+  f.set(frame.subarray(0, ETH_HEADER_LEN));
+  f.set(skb.buf.subarray(0, skb.len), ETH_HEADER_LEN);
+  skb.buf = f.subarray(ETH_HEADER_LEN);
+  return f;
+}

@@ -1,0 +1,339 @@
+// IPv4 in and out of one host, through the netfilter hooks: receive (ip_rcv: header checks,
+// PREROUTING, rp_filter, the route decision), local delivery (INPUT, then the sockets), forward
+// (TTL, ICMP redirects, FORWARD, POSTROUTING), local output (OUTPUT, reroute, POSTROUTING) and
+// the ICMP errors and REJECT answers these paths send. Every drop is counted by its DropReason and,
+// when tracing, reported as a step with what its words need (trace/drop-words.ts says it).
+import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
+import { ethIsBroadcast } from '../wire/ethernet.ts';
+import { read16 } from '../wire/checksum.ts';
+import { ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
+import type { Route, RouteTable } from '../route/table.ts';
+import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
+import {
+  Skb,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  PACKET_BROADCAST,
+  PACKET_HOST,
+  PACKET_MULTICAST,
+  PACKET_OTHERHOST,
+  type XtEnv,
+} from '../netfilter/core/skb.ts';
+import { DropReason } from '../netfilter/core/drop.ts';
+import { macKey, type Iface } from './iface.ts';
+import type { Neighbours } from './neigh.ts';
+import type { Attach, SendError } from './sockets.ts';
+import type { DropStep, Step } from './steps.ts';
+
+/** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
+export interface Ip4Transport {
+  /** A packet for this host passed INPUT. */
+  deliver(ip: Uint8Array, ifname: string): void;
+  /** icmp_send: an ICMP error about `orig`. */
+  sendIcmpError(orig: Uint8Array, type: number, code: number, info: number, attach?: Attach): void;
+  /** REJECT's answer (--reject-with). */
+  reject(orig: Uint8Array, withWhat: string, attach?: Attach): void;
+}
+
+/** What the IPv4 layer needs of its host. */
+export interface Ip4Host {
+  readonly name: string;
+  readonly tracing: boolean;
+  readonly env: { now(): number };
+  readonly ifaces: ReadonlyMap<string, Iface>;
+  readonly routes: RouteTable;
+  readonly nf: Netfilter | undefined;
+  readonly neigh: Neighbours;
+  readonly sockets: Ip4Transport;
+  trace(s: Step): void;
+  /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
+  countDrop(reason: DropReason): boolean;
+  sysctl(name: string, dflt: number): number;
+  isLocal(addr: number): boolean;
+}
+
+export class Ip4 {
+  /** The packet being received or forwarded (one at a time: the host handles one event). */
+  readonly skb = new Skb();
+  /** A packet of the host's own (it may be sent in the middle of forwarding another one). */
+  private readonly outSkb = new Skb();
+  /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
+  private readonly redirectPeers = new Map<number, { n: number; last: number }>();
+
+  /**
+   * `linkLayer`: a rule matches on the link layer (-m mac, -m pkttype), so skb.srcMac and
+   * skb.pktType are filled in; `xt`: what the matches ask of the host and engine.
+   */
+  constructor(
+    private readonly host: Ip4Host,
+    readonly linkLayer: boolean,
+    xt: XtEnv | undefined,
+  ) {
+    if (xt) {
+      this.skb.env = xt;
+      this.outSkb.env = xt;
+    }
+  }
+
+  /** skb.srcMac and skb.pktType from the frame's Ethernet header (only when a rule reads them). */
+  setLinkLayer(skb: Skb, frame: Uint8Array, dev: Iface): void {
+    skb.srcMac = formatMac(frame, 6);
+    if (ethIsBroadcast(frame)) skb.pktType = PACKET_BROADCAST;
+    else if (frame[0]! & 1) skb.pktType = PACKET_MULTICAST;
+    else skb.pktType = macKey(frame, 0) === macKey(dev.mac) ? PACKET_HOST : PACKET_OTHERHOST;
+  }
+
+  /** ip_rcv_core: a well-formed header with a good checksum (else the packet is dropped). */
+  validIp(ip: Uint8Array, ifname: string): boolean {
+    const host = this.host;
+    const h = parseIpv4Header(ip, 0, ip.length);
+    if (!h.ok) {
+      if (host.countDrop(DropReason.IP_INHDR))
+        host.trace({ kind: 'drop', host: host.name, ifname, reason: DropReason.IP_INHDR, detail: h.error });
+      return false;
+    }
+    if (!ipv4ChecksumOk(ip, 0)) {
+      if (host.countDrop(DropReason.IP_CSUM))
+        host.trace({ kind: 'drop', host: host.name, ifname, reason: DropReason.IP_CSUM });
+      return false;
+    }
+    return true;
+  }
+
+  /** ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. */
+  input(
+    dev: Iface,
+    ipIn: Uint8Array,
+    prerouted: boolean,
+    ct: number,
+    ctDir: number,
+    ctinfo: number,
+    frame?: Uint8Array,
+  ): void {
+    const host = this.host;
+    const nf = host.nf;
+    let ip: Uint8Array = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
+    const now = host.env.now();
+    const skb = this.skb.load(ip, 0, dev.name, '');
+    if (frame && this.linkLayer) this.setLinkLayer(skb, frame, dev);
+    if (prerouted) {
+      skb.ct = ct;
+      skb.ctDir = ctDir;
+      skb.ctinfo = ctinfo;
+    } else if (nf && nf.prerouting(skb, now) !== NF_ACCEPT) {
+      return this.nfDrop(skb, dev.name);
+    }
+    ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer (an MSS option added)
+    const dst = skb.dst;
+    const back = this.reversePathFails(skb.src, dev.name);
+    if (back !== undefined) {
+      nf?.abandon(skb);
+      if (host.countDrop(DropReason.IP_RPFILTER))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_RPFILTER,
+          addr: skb.src,
+          ...(back ? { dev: back } : {}),
+        });
+      return;
+    }
+    if (host.isLocal(dst) || dst === 0xffffffff) {
+      if (host.tracing)
+        host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'local' });
+      if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      return host.sockets.deliver(skb.buf, dev.name);
+    }
+    if (host.sysctl('net.ipv4.ip_forward', 0) !== 1) {
+      nf?.abandon(skb);
+      if (host.countDrop(DropReason.IP_NOT_FORWARDING))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_NOT_FORWARDING,
+          addr: dst,
+        });
+      return;
+    }
+    const r = host.routes.lookup(dst);
+    if (!r) {
+      nf?.abandon(skb);
+      if (host.tracing)
+        host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'unreachable' });
+      if (host.countDrop(DropReason.IP_INNOROUTES))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_INNOROUTES,
+          addr: dst,
+        });
+      host.sockets.sendIcmpError(ip, 3, 0, 0, attachOf(skb)); // destination net unreachable
+      nf?.abandon(skb);
+      return;
+    }
+    if (host.tracing)
+      host.trace({
+        kind: 'route',
+        host: host.name,
+        dst: formatIpv4(dst),
+        decision: 'forward',
+        via: r.via ? formatIpv4(r.via) : undefined,
+        dev: r.dev,
+      });
+    if (ipv4Ttl(ip, 0) <= 1) {
+      if (host.countDrop(DropReason.IP_TTL_EXPIRED))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_TTL_EXPIRED,
+          addr: dst,
+        });
+      host.sockets.sendIcmpError(ip, 11, 0, 0, attachOf(skb));
+      nf?.abandon(skb);
+      return;
+    }
+    ipv4DecTtl(ip, 0); // ip_forward decrements before the FORWARD hook
+    if (dev.name === r.dev) this.maybeRedirect(ip, r, skb, now);
+    skb.outIf = r.dev;
+    if (nf) {
+      if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+    }
+    host.neigh.output(r, skb.buf);
+  }
+
+  /**
+   * ip_forward → ip_rt_send_redirect: a packet forwarded out of the device it came in on, from a
+   * sender on that link, gets an ICMP redirect (host) naming the better next hop, when
+   * send_redirects is on; at most 9 in a row per sender, the n-th only 20 ms << n after the last,
+   * and the count forgotten after 20.48 s of quiet. The redirect carries the packet's conntrack
+   * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
+   */
+  private maybeRedirect(ip: Uint8Array, r: Route, skb: Skb, now: number): void {
+    if (this.host.sysctl('net.ipv4.conf.all.send_redirects', 1) !== 1) return;
+    const src = skb.src;
+    const dev = this.host.ifaces.get(r.dev);
+    const gw = r.via || skb.dst;
+    const onLink = (a: number): boolean =>
+      !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
+    if (!onLink(src) || !onLink(gw)) return;
+    let peer = this.redirectPeers.get(src);
+    if (!peer || now > peer.last + 0.02 * 1024) {
+      peer = { n: 0, last: now };
+      this.redirectPeers.set(src, peer);
+    }
+    if (peer.n >= 9) {
+      peer.last = now;
+      return;
+    }
+    if (peer.n === 0 || now > peer.last + 0.02 * 2 ** peer.n) {
+      peer.last = now;
+      peer.n++;
+      this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
+    }
+  }
+
+  /**
+   * rp_filter (fib_validate_source): strict (1) wants the route back to the source to leave by the
+   * device the packet came in on; loose (2) wants any route back. Returns undefined when the check
+   * passes, else the device the route back leaves by ('' when there is no route back).
+   */
+  private reversePathFails(src: number, inDev: string): string | undefined {
+    const mode = this.host.sysctl('net.ipv4.conf.all.rp_filter', 0);
+    if (mode === 0 || src === 0) return undefined;
+    const back = this.host.routes.lookup(src);
+    if (!back) return '';
+    if (mode === 1 && back.dev !== inDev) return back.dev;
+    return undefined;
+  }
+
+  /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */
+  nfDrop(skb: Skb, ifname: string): void {
+    if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, ifname));
+    if (skb.rejectWith) this.host.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
+  }
+
+  /** The drop step of a packet netfilter dropped (`ifname` absent for one of the host's own). */
+  private nfDropStep(skb: Skb, ifname: string | undefined): DropStep {
+    const reason = skb.dropReason as DropReason;
+    return {
+      kind: 'drop',
+      host: this.host.name,
+      ...(ifname !== undefined ? { ifname } : {}),
+      reason,
+      ...(skb.dropTable !== 0 ? { table: skb.dropTable } : {}),
+      ...(reason === DropReason.NF_CT_TABLE_FULL ? { count: this.host.nf?.conntrack.max ?? 0 } : {}),
+    };
+  }
+
+  /**
+   * Sends a locally generated IPv4 packet (header and checksums already filled, source chosen):
+   * OUTPUT, reroute if DNAT changed the destination, filter OUTPUT, POSTROUTING, neighbour.
+   * Returns why it cannot leave, or undefined.
+   */
+  output(ip: Uint8Array, attach?: Attach, owned = false): SendError | undefined {
+    const host = this.host;
+    const nf = host.nf;
+    const now = host.env.now();
+    let r = host.routes.lookup(ipv4Dst(ip, 0));
+    if (!r) return this.noRoute();
+    const skb = this.outSkb.load(ip, 0, '', r.dev);
+    if (owned) {
+      // Every simulated application runs as root (-m owner --uid-owner 0 matches it).
+      skb.uid = 0;
+      skb.gid = 0;
+    }
+    if (attach) {
+      // nf_ct_attach: an error about a tracked packet belongs to that packet's connection, in the
+      // direction back towards its sender.
+      skb.ct = attach.ct;
+      skb.ctDir = attach.dir ^ 1;
+      skb.ctinfo = attach.dir === 0 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+    }
+    if (nf) {
+      if (nf.output(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      // ip_route_me_harder: OUTPUT's DNAT may have changed the destination.
+      const r2 = host.routes.lookup(skb.dst);
+      if (!r2) {
+        nf.abandon(skb);
+        return this.noRoute();
+      }
+      r = r2;
+      skb.outIf = r.dev;
+      if (nf.outputFilter(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
+      ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer
+    }
+    if (host.isLocal(ipv4Dst(ip, 0))) {
+      // Loopback delivery: the packet never reaches a wire.
+      host.sockets.deliver(ip, 'lo');
+      return undefined;
+    }
+    host.neigh.output(r, ip);
+    return undefined;
+  }
+
+  /** ENETUNREACH for the socket (counted, not traced: the socket's failure says it). */
+  private noRoute(): SendError {
+    this.host.countDrop(DropReason.IP_OUTNOROUTES);
+    return { reason: DropReason.IP_OUTNOROUTES, table: 0, ctMax: 0 };
+  }
+
+  /** Netfilter dropped one of the host's own packets: count, trace, and tell the socket why. */
+  private nfDropLocal(skb: Skb): SendError {
+    if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, undefined));
+    return {
+      reason: skb.dropReason as DropReason,
+      table: skb.dropTable,
+      ctMax: this.host.nf?.conntrack.max ?? 0,
+    };
+  }
+}
+
+/** The conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
+export const attachOf = (skb: Skb): Attach | undefined =>
+  skb.ct >= 0 ? { ct: skb.ct, dir: skb.ctDir } : undefined;

@@ -1,0 +1,68 @@
+// Why a packet was dropped, in words: the stack reports a drop as a DropReason number with the
+// fields the reason needs (stack/steps.ts DropStep), and only the trace says it. These are the
+// `reason` strings of the trace text, the story, the explanations and the natbox-trace/1 document
+// (docs/trace-json.md).
+import { formatIpv4 } from '../wire/addr.ts';
+import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import { STATE_NAMES } from '../stack/bridge.ts';
+import type { DropStep } from '../stack/steps.ts';
+
+/** The words for a drop step: `no route to 203.0.113.9`, `dropped by the filter table`. */
+export function dropWords(s: DropStep): string {
+  const addr = formatIpv4(s.addr ?? 0);
+  switch (s.reason) {
+    case DropReason.IP_INHDR:
+      return `malformed IPv4 header (${s.detail ?? ''})`;
+    case DropReason.IP_CSUM:
+      return 'bad IPv4 header checksum';
+    case DropReason.IP_RPFILTER:
+      // fib_validate_source: loose mode (2) fails only with no route back; strict (1) also when
+      // the route back leaves by another device.
+      return s.dev === undefined
+        ? `rp_filter: no route back to the source ${addr} (reverse path check)`
+        : `rp_filter=1: the route back to ${addr} leaves by ${s.dev}, not by ${s.ifname ?? ''} where the packet came in`;
+    case DropReason.IP_NOT_FORWARDING:
+      return `${addr} is not an address of ${s.host} and IP forwarding is off`;
+    case DropReason.IP_INNOROUTES:
+    case DropReason.IP_OUTNOROUTES:
+      return `no route to ${addr}`;
+    case DropReason.IP_TTL_EXPIRED:
+      return `TTL expired in transit to ${addr}`;
+    case DropReason.NEIGH_FAILED:
+      return `neighbour ${addr} unreachable: no answer to ${s.count ?? 0} ARP requests`;
+    case DropReason.TCP_CSUM:
+      return 'TCP segment with a bad checksum';
+    case DropReason.STP_PORT_STATE:
+      return `${s.dev ?? ''} port ${s.port ?? ''} is ${STATE_NAMES[s.state ?? 0] ?? s.state} (STP)`;
+    case DropReason.STP_LEARNING:
+      return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
+    default:
+      return netfilterDropWords(s.reason, s.table ?? 0, s.count ?? 0);
+  }
+}
+
+/**
+ * A netfilter drop (the packet's `Skb.dropReason` and `Skb.dropTable`) in words; `ctMax` is
+ * nf_conntrack_max, which a full table names.
+ */
+export function netfilterDropWords(reason: DropReason, table: number, ctMax: number): string {
+  const name = DROP_TABLES[table] ?? '';
+  switch (reason) {
+    case DropReason.NETFILTER_DROP:
+      return `dropped by the ${name} table`;
+    case DropReason.NETFILTER_REJECT:
+      return `rejected by the ${name} table`;
+    case DropReason.NF_CT_TABLE_FULL:
+      return `conntrack: table full (nf_conntrack_max ${ctMax}), packet dropped`;
+    case DropReason.NF_CT_INSERT_FAILED:
+      return 'conntrack: insert failed (tuple clash)';
+    case DropReason.NF_NAT_NO_FREE_TUPLE:
+      return 'nat: no free tuple';
+    case DropReason.NF_NAT_ICMP_REDIRECT:
+      return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
+    case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
+      return 'nat: ICMP error about a NATed connection could not be translated';
+    default:
+      return 'dropped by netfilter';
+  }
+}
