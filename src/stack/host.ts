@@ -63,7 +63,10 @@ export interface HostConfig {
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
 }
 
-/** Frames whose headers the host built itself carry no Ethernet header yet. */
+/**
+ * One host: the device set, addresses, routes and sysctls, and the parts it composes (each takes
+ * a narrow view of the host, declared in its own file, so none of them imports this one).
+ */
 export class Host {
   readonly name: string;
   readonly ifaces = new Map<string, Iface>();
