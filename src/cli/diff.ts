@@ -9,7 +9,8 @@
 import { simulateScenario } from '../scenario/simulate.ts';
 import { buildTraceDoc, stepsOfFlows, type TraceDoc } from '../trace/model.ts';
 import { decisionOf, decisionText, flowBindings } from '../trace/explain.ts';
-import { noSuchFlow, readInput } from './trace.ts';
+import { noSuchFlow } from './trace.ts';
+import { readInput } from './input.ts';
 
 export const DIFF_FORMAT = 'natbox-diff/1';
 

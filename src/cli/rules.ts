@@ -9,7 +9,7 @@ import { printSave } from '../rules/iptables/print-save.ts';
 import { printList } from '../rules/iptables/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
 import { TABLE_ORDER, type Ruleset } from '../rules/iptables/model.ts';
-import { readInput } from './trace.ts';
+import { readInput } from './input.ts';
 
 export interface RulesOptions {
   readonly counters?: boolean;

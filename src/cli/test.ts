@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { simulateScenario } from '../scenario/simulate.ts';
 import { buildTraceDoc, stepsOfFlows, type TraceFlow, type TraceStep } from '../trace/model.ts';
 import { decisionOf, decisionText } from '../trace/explain.ts';
-import { noSuchFlow, readInput } from './trace.ts';
+import { noSuchFlow } from './trace.ts';
+import { readInput } from './input.ts';
 
 export const TEST_FORMAT = 'natbox-test/1';
 

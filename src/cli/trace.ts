@@ -1,6 +1,6 @@
 // `natbox trace`: load, simulate and render each scenario (text, JSON, captures), optionally for
 // some flows only (`--flow NAME`), with each host's rule counters after the run (`--counters`).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareScenario } from '../scenario/simulate.ts';
 import { simulate } from '../sim/run.ts';
@@ -11,6 +11,7 @@ import { renderText } from '../trace/text.ts';
 import { devicesPcapng, linkPcaps } from '../trace/pcap.ts';
 import { filterDoc, parseLang, traceViews, wantsTextView } from '../trace/views.ts';
 import { listText } from './rules.ts';
+import { readInput } from './input.ts';
 
 export interface TraceOptions {
   json?: boolean;
@@ -61,18 +62,6 @@ export function countersText(
 }
 
 /** Reads a file, or says why not in one line. */
-export function readInput(file: string): { ok: true; text: string } | { ok: false; error: string } {
-  try {
-    return { ok: true, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return {
-      ok: false,
-      error: `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`,
-    };
-  }
-}
-
 export async function traceCommand(files: string[], opts: TraceOptions): Promise<number> {
   const lang = parseLang(opts.lang ?? 'en');
   if (!lang) {

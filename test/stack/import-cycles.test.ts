@@ -93,23 +93,10 @@ test('import cycles: the checker finds a cycle of two files and one of three, an
   );
 });
 
-/**
- * Known cycles outside the stack, left to their owners (issue 12): `natbox rules` and `natbox
- * trace` share readInput and listText. Remove a line when its cycle is gone (the test says so).
- */
-const KNOWN = ['cli/rules.ts → cli/trace.ts'];
-
-test('import cycles: none in src/ (but the known ones listed above)', () => {
+test('import cycles: none in src/', () => {
   const graph = new Map<string, string[]>();
   for (const f of sources(SRC)) graph.set(f, importsOf(f, readFileSync(f, 'utf8')));
   assert.ok(graph.has(join(SRC, 'stack/sockets.ts')));
   const found = cycles(graph).map((c) => c.map((f) => relative(SRC, f)).join(' → '));
-  const known = found.filter((c) => KNOWN.includes(c));
-  assert.deepEqual(
-    found.filter((c) => !KNOWN.includes(c)),
-    [],
-    `import cycles in src/:\n${found.join('\n')}`,
-  );
-  assert.deepEqual(known, KNOWN, 'a known cycle is gone: take it off KNOWN');
-  assert.ok(!found.some((c) => c.includes('stack/')), 'no cycle in src/stack');
+  assert.deepEqual(found, [], `import cycles in src/:\n${found.join('\n')}`);
 });
