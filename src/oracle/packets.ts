@@ -8,6 +8,7 @@ import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
 import { LINKTYPE_LINUX_SLL2, networkOffset, readPcap } from '../wire/pcap.ts';
 import { formatTcpFlags, type TcpOption } from '../wire/tcp.ts';
+import { formatMac } from '../wire/addr.ts';
 
 /** One IPv4 packet, raw values. */
 export interface RawPacket {
@@ -178,7 +179,7 @@ export interface Capture {
 
 /**
  * The kernel's side from one LINUX_SLL2 capture per host; `t0` (epoch seconds) is the run's time
- * 0. Packets on `lo` are left out. They stay in capture order (per interface, the order that
+ * 0. Packets on `lo` are left out. `mac` is the source MAC SLL2 records. They stay in capture order (per interface, the order that
  * counts); the comparison merges them by time where it needs one order for the whole run.
  */
 export function kernelSide(
@@ -201,13 +202,15 @@ export function kernelSide(
       const dir = d[10] === PACKET_OUTGOING ? 'out' : 'in';
       const iface = `${c.host}:${ifname}`;
       const t = p.timestamp - t0;
+      // The link-layer address SLL2 records: the frame's source MAC.
+      const mac = d[11] === 6 ? formatMac(d, 12) : undefined;
       if (proto === ETHERTYPE_IPV4) {
         const ip = decodeIpv4(d, o);
-        const x = ip && rawPacket(ip, t, iface, dir);
+        const x = ip && rawPacket(ip, t, iface, dir, mac);
         if (x) side.packets.push(x);
       } else if (proto === ETHERTYPE_ARP) {
         const a = decodeArp(d, o);
-        if (a) side.arp.push({ t, iface, dir, ...a });
+        if (a) side.arp.push({ t, iface, dir, ...a, ...(mac !== undefined ? { mac } : {}) });
       } else side.other++;
     }
   }
