@@ -11,10 +11,13 @@ const allowed: Record<string, string[]> = {
   netfilter: ['wire', 'rules', 'route'],
   stack: ['wire', 'rules', 'route', 'netfilter'],
   sim: ['wire', 'rules', 'route', 'netfilter', 'stack'],
-  dataplane: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim'],
+  // The comparison library of natbox verify and the conformance tests: pure, it needs bytes only.
+  oracle: ['wire'],
+  // The kernel in network namespaces (natbox verify's other side): it builds a loaded scenario.
+  dataplane: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'scenario', 'oracle'],
   scenario: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim'],
   trace: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim'],
-  cli: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'dataplane', 'scenario', 'trace'],
+  cli: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'oracle', 'dataplane', 'scenario', 'trace'],
 };
 const nodeAllowed = new Set(['dataplane', 'cli']);
 

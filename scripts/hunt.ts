@@ -22,8 +22,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { huntScenarioArb, huntYaml, type HuntScenario } from '../test/fuzz/hunt-gen.ts';
 import type { ScenarioReport } from '../src/cli/verify/verify.ts';
-import { formatDifference } from '../src/cli/verify/compare.ts';
-import { environmentProblems } from '../src/cli/verify/live.ts';
+import { formatDifference } from '../src/oracle/compare.ts';
+import { environmentProblems } from '../src/dataplane/kernel/live.ts';
 
 interface Options {
   seed: number;

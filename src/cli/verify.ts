@@ -4,7 +4,7 @@
 // natbox and the kernel, 2 on bad input, 3 when this machine cannot run scenarios on its kernel (not
 // root, a tool missing, a command or tool failing during a run: never 1).
 import { spawnSync } from 'node:child_process';
-import { environmentProblems, shellWord, type Backend } from './verify/live.ts';
+import { environmentProblems, shellWord, type Backend } from '../dataplane/kernel/live.ts';
 import {
   prepareVerify,
   readScenario,

@@ -1,20 +1,8 @@
 // A frame as data for the trace: its tcpdump-style summary and its decoded addresses, ports and
-// flags, so renderers and tests need not parse bytes again.
-import { formatIpv4, formatMac } from '../wire/addr.ts';
-import { read16, read32 } from '../wire/checksum.ts';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
+// flags, so renderers and tests need not parse bytes again. The decoding is src/wire/decode.ts
+// (the project's one frame decoder, shared with the oracle); this file picks the trace's fields.
+import { decodeEthernet } from '../wire/decode.ts';
 import { formatEthernetFrame } from '../wire/format.ts';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  ipv4Dst,
-  ipv4HeaderLength,
-  ipv4Protocol,
-  ipv4Src,
-  ipv4TotalLength,
-  ipv4Ttl,
-} from '../wire/ipv4.ts';
 import { formatTcpFlags } from '../wire/tcp.ts';
 
 export interface FrameInfo {
@@ -37,64 +25,30 @@ export interface FrameInfo {
 }
 
 export function describeFrame(f: Uint8Array): FrameInfo {
-  const ether = { src: formatMac(f, 6), dst: formatMac(f, 0) };
+  const d = decodeEthernet(f);
+  const ether = { src: d.ether.src, dst: d.ether.dst };
   const summary = formatEthernetFrame(f);
-  const type = ethType(f);
-  const o = ETH_HEADER_LEN;
-  if (type === ETHERTYPE_ARP && f.length >= o + 28) {
-    return {
-      summary,
-      ether,
-      proto: 'arp',
-      arp: {
-        op: read16(f, o + 6) === 1 ? 'request' : 'reply',
-        sender: formatIpv4(read32(f, o + 14)),
-        target: formatIpv4(read32(f, o + 24)),
-      },
-    };
-  }
-  if (type !== ETHERTYPE_IPV4 || f.length < o + 20) return { summary, ether, proto: 'other' };
-  const hl = ipv4HeaderLength(f, o);
-  const l4 = o + hl;
-  const total = ipv4TotalLength(f, o);
-  const base = {
-    summary,
-    ether,
-    src: formatIpv4(ipv4Src(f, o)),
-    dst: formatIpv4(ipv4Dst(f, o)),
-    ttl: ipv4Ttl(f, o),
-  };
-  const p = ipv4Protocol(f, o);
-  if (p === IPPROTO_TCP && f.length >= l4 + 20) {
-    const doff = (f[l4 + 12]! >> 4) * 4;
+  if (d.arp) return { summary, ether, proto: 'arp', arp: d.arp };
+  const ip = d.ipv4;
+  if (!ip) return { summary, ether, proto: 'other' };
+  const base = { summary, ether, src: ip.src, dst: ip.dst, ttl: ip.ttl };
+  if (ip.tcp) {
+    const t = ip.tcp;
     return {
       ...base,
       proto: 'tcp',
-      sport: read16(f, l4),
-      dport: read16(f, l4 + 2),
-      flags: formatTcpFlags(f[l4 + 13]!),
-      seq: read32(f, l4 + 4),
-      ack: read32(f, l4 + 8),
-      len: total - hl - doff,
+      sport: t.sport,
+      dport: t.dport,
+      flags: formatTcpFlags(t.flags),
+      seq: t.seq,
+      ack: t.ack,
+      len: t.len,
     };
   }
-  if (p === IPPROTO_UDP && f.length >= l4 + 8) {
-    return {
-      ...base,
-      proto: 'udp',
-      sport: read16(f, l4),
-      dport: read16(f, l4 + 2),
-      len: read16(f, l4 + 4) - 8,
-    };
-  }
-  if (p === IPPROTO_ICMP && f.length >= l4 + 8) {
-    const type2 = f[l4]!;
-    const isEcho = type2 === 0 || type2 === 8;
-    return {
-      ...base,
-      proto: 'icmp',
-      icmp: { type: type2, code: f[l4 + 1]!, ...(isEcho ? { id: read16(f, l4 + 4) } : {}) },
-    };
+  if (ip.udp) return { ...base, proto: 'udp', sport: ip.udp.sport, dport: ip.udp.dport, len: ip.udp.len };
+  if (ip.icmp) {
+    const { type, code, id } = ip.icmp;
+    return { ...base, proto: 'icmp', icmp: { type, code, ...(id !== undefined ? { id } : {}) } };
   }
   return { ...base, proto: 'ip' };
 }

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
-import { environmentProblems } from '../../src/cli/verify/live.ts';
+import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, compareVerify, scenarioReport } from '../../src/cli/verify/verify.ts';
-import type { KernelRun } from '../../src/cli/verify/live.ts';
+import type { KernelRun } from '../../src/dataplane/kernel/live.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });

@@ -136,7 +136,7 @@ const flowArb: fc.Arbitrary<HuntFlow> = fc
   .map(({ kind, client, server, proto, sport, at, hold }): HuntFlow => {
     const dport = proto === 'tcp' ? (kind === 'in' || kind === 'hairpin' ? 8080 : 80) : 5000;
     // ICMP flows start late on the kernel side: verify starts every client 600 ms ahead of time 0
-    // (src/cli/verify/live.ts), and its ICMP client is python3, which takes 0.7-1 s to start on a
+    // (src/dataplane/kernel/live.ts), and its ICMP client is python3, which takes 0.7-1 s to start on a
     // loaded machine, so an early ICMP flow is sent after later TCP/UDP flows there (a harness
     // difference, test/verify/found/FINDINGS.md). They start at 1.5 s or later.
     const base = { proto, dport, sport, at: proto === 'icmp' ? 1.5 + at : at, hold };

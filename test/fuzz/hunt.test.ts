@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { environmentProblems } from '../../src/cli/verify/live.ts';
+import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify } from '../../src/cli/verify/verify.ts';
 import { huntScenarioArb, huntYaml } from './hunt-gen.ts';
 import { FUZZ_SEED } from './gen.ts';

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { environmentProblems } from '../../src/cli/verify/live.ts';
+import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, renderReport, type ScenarioReport } from '../../src/cli/verify/verify.ts';
 
 const DIRS = [
@@ -141,7 +141,7 @@ FILES.forEach((file) => {
       let run = verifyFile(file);
       // A known harness flake, not a natbox gap: natbox's servers write the peer's port zero-padded
       // to five digits (`pong peer=IP:01028`, src/stack/sockets.ts) so that payload lengths do not
-      // depend on the port NAT chose at random; the kernel side's server (src/cli/verify/agents.ts,
+      // depend on the port NAT chose at random; the kernel side's server (src/dataplane/kernel/agents.ts,
       // SERVER_SCRIPT) does not pad it. When the kernel picks a port below 10000 (scenarios with a
       // port clash), the answer is a byte shorter and its `len` differs. Such a scenario runs
       // again (a new random port), at most twice.

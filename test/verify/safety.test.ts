@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatIpv4 } from '../../src/wire/addr.ts';
-import { builtAddresses, isLiveSafe, toolReading } from '../../src/cli/verify/remap.ts';
-import { routeArgs, unsafeAddresses } from '../../src/cli/verify/live.ts';
+import { builtAddresses, isLiveSafe, toolReading } from '../../src/dataplane/kernel/remap.ts';
+import { routeArgs, unsafeAddresses } from '../../src/dataplane/kernel/live.ts';
 import { removeCommand } from '../../src/cli/verify.ts';
 import { prepareVerify, type Prepared } from '../../src/cli/verify/verify.ts';
 

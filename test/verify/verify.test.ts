@@ -7,10 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConntrackLine } from '../../src/cli/verify/conntrack.ts';
-import { compareRuns, formatDifference, type SideRun } from '../../src/cli/verify/compare.ts';
-import type { RawPacket } from '../../src/cli/verify/packets.ts';
-import { environmentProblems } from '../../src/cli/verify/live.ts';
+import { parseConntrackLine } from '../../src/oracle/conntrack.ts';
+import { compareRuns, formatDifference, type SideRun } from '../../src/oracle/compare.ts';
+import type { RawPacket } from '../../src/oracle/packets.ts';
+import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import {
   compareVerify,
   LATE_MS,

@@ -1,5 +1,6 @@
 // One scenario verified: its text (public addresses moved to documentation ranges), natbox's
-// simulation of it, the same scenario on the kernel (live.ts), both normalised and compared.
+// simulation of it, the same scenario on the kernel (src/dataplane/kernel/live.ts), both normalised
+// and compared (src/oracle/).
 import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
 import { simulate } from '../../sim/run.ts';
@@ -7,19 +8,31 @@ import { buildScenario, formatBuildError, type Built } from '../../scenario/buil
 import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import type { Flow } from '../../sim/flows.ts';
+import { entryJson } from '../../netfilter/conntrack/format.ts';
+import type { SimResult } from '../../sim/run.ts';
 import {
   compareRuns,
   formatDifference,
-  literalNumbers,
   type Comparison,
   type Difference,
   type FlowOutcome,
   type SideRun,
-} from './compare.ts';
-import { natboxConntrack } from './conntrack.ts';
-import { LiveError, runOnKernel, type KernelRun, type KernelRunOptions } from './live.ts';
-import { kernelSide, natboxSide } from './packets.ts';
-import { ambiguousAddressForms, builtAddresses, liveSafetyProblems, remapScenario } from './remap.ts';
+} from '../../oracle/compare.ts';
+import { ctEntry, type CtEntry } from '../../oracle/conntrack.ts';
+import { literalNumbers } from '../../oracle/labels.ts';
+import { kernelSide, natboxSide } from '../../oracle/packets.ts';
+import {
+  LiveError,
+  runOnKernel,
+  type KernelRun,
+  type KernelRunOptions,
+} from '../../dataplane/kernel/live.ts';
+import {
+  ambiguousAddressForms,
+  builtAddresses,
+  liveSafetyProblems,
+  remapScenario,
+} from '../../dataplane/kernel/remap.ts';
 
 /** A scenario ready to run on both sides. */
 export interface Prepared {
@@ -95,7 +108,7 @@ export function prepareVerify(
   if (!sim.complete) return { ok: false, errors: [`${file}: the simulation hit its event bound`] };
   const ctHosts = scenario.hosts.filter((h) => h.rules && h.rules.lines.length > 0).map((h) => h.name.value);
   const natbox: SideRun = {
-    side: natboxSide(sim),
+    side: natboxSide(sim.steps.filter((s) => s.kind === 'packet')),
     conntrack: new Map(ctHosts.map((h) => [h, natboxConntrack(sim, h)])),
     flows: sim.results.map((r) => ({
       verdict: r.verdict,
@@ -110,6 +123,15 @@ export function prepareVerify(
     scenario.hosts.flatMap((h) => h.rules?.lines.map((l) => l.value) ?? []),
   );
   return { ok: true, prepared: { file, scenario, built, moved: rm.remap.nets, natbox, literal, ctHosts } };
+}
+
+/** natbox's table of one host at the end of the run, as verify compares it (no mark). */
+export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
+  const nf = sim.world.hosts.get(host)?.nf;
+  if (!nf) return [];
+  return nf.conntrack
+    .entries(sim.end)
+    .map((x) => ctEntry(entryJson(nf.conntrack, x, sim.end), { mark: false }));
 }
 
 /** The kernel's run as one side. */

@@ -28,8 +28,8 @@ import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { isLiveSafe } from './remap.ts';
-import { parseConntrackList, type CtEntry } from './conntrack.ts';
-import type { FlowOutcome } from './compare.ts';
+import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
+import type { FlowOutcome } from '../../oracle/compare.ts';
 
 export type Backend = 'nft' | 'legacy';
 

@@ -1,0 +1,391 @@
+// Comparison: the first difference of two packet lists (per interface), of two conntrack entries,
+// of two field lists; and compareRuns, natbox's run against a live kernel run (natbox verify).
+// A comparison takes `same(expected, actual)`: plain equality where each side was labelled on its
+// own (natbox verify), BoundLabels.match where the other side's labels bind to natbox's values
+// (the conformance tests against the kernel reference). Every comparison reports its first
+// difference: flow, host:interface, packet index, field, natbox's value, the kernel's value.
+import { entryFields, entryText, type CtEntry } from './conntrack.ts';
+import { SideLabels, type OracleFlow } from './labels.ts';
+import {
+  LIVE_FIELDS,
+  normalise,
+  PACKET_FIELDS,
+  packetText,
+  type NormPacket,
+  type PacketField,
+} from './normalise.ts';
+import type { ArpPacket, RawPacket, Side } from './packets.ts';
+
+/** Whether natbox's `actual` value agrees with the kernel's `expected` one. */
+export type Same = (expected: string, actual: string) => boolean;
+export const strictSame: Same = (a, b) => a === b;
+
+/**
+ * The first field whose values differ, the lists aligned by name (natbox's order, then names only
+ * the kernel has). Absent on both sides is the same; absent on one is a difference.
+ */
+export function firstFieldDifference(
+  natbox: ReadonlyArray<readonly [string, string | undefined]>,
+  kernel: ReadonlyArray<readonly [string, string | undefined]>,
+  same: Same = strictSame,
+): { field: string; natbox: string | undefined; kernel: string | undefined } | undefined {
+  const k = new Map(kernel);
+  const names = [
+    ...natbox.map(([n]) => n),
+    ...kernel.map(([n]) => n).filter((n) => !natbox.some(([m]) => m === n)),
+  ];
+  const n = new Map(natbox);
+  for (const name of names) {
+    const x = n.get(name);
+    const y = k.get(name);
+    if (x === undefined && y === undefined) continue;
+    if (x !== undefined && y !== undefined && same(y, x)) continue;
+    return { field: name, natbox: x, kernel: y };
+  }
+  return undefined;
+}
+
+export interface PacketDifference {
+  /** Index in both lists, 0-based. */
+  readonly index: number;
+  /** The field, or `packet` when one side has no packet at that index. */
+  readonly field: PacketField | 'packet';
+  readonly natbox: NormPacket | undefined;
+  readonly kernel: NormPacket | undefined;
+  /** The field's values (undefined: absent). */
+  readonly natboxValue?: string;
+  readonly kernelValue?: string;
+}
+
+const fieldsOf = (p: NormPacket): [string, string | undefined][] => PACKET_FIELDS.map((f) => [f, p[f]]);
+
+/** The first difference of two packet lists of one interface, in order, or undefined. */
+export function firstPacketDifference(
+  natbox: readonly NormPacket[],
+  kernel: readonly NormPacket[],
+  same: Same = strictSame,
+): PacketDifference | undefined {
+  const n = Math.max(natbox.length, kernel.length);
+  for (let i = 0; i < n; i++) {
+    const a = natbox[i];
+    const b = kernel[i];
+    if (!a || !b) return { index: i, field: 'packet', natbox: a, kernel: b };
+    const d = firstFieldDifference(fieldsOf(a), fieldsOf(b), same);
+    if (d)
+      return {
+        index: i,
+        field: d.field as PacketField,
+        natbox: a,
+        kernel: b,
+        ...(d.natbox !== undefined ? { natboxValue: d.natbox } : {}),
+        ...(d.kernel !== undefined ? { kernelValue: d.kernel } : {}),
+      };
+  }
+  return undefined;
+}
+
+export interface InterfaceResult {
+  readonly iface: string;
+  readonly natbox: number;
+  readonly kernel: number;
+  readonly difference?: PacketDifference;
+}
+
+/**
+ * Both sides' packets per interface, compared interface by interface in `order` (then by name):
+ * with BoundLabels, labels bind where they first appear in that order.
+ */
+export function compareInterfaces(
+  natbox: ReadonlyMap<string, readonly NormPacket[]>,
+  kernel: ReadonlyMap<string, readonly NormPacket[]>,
+  order: (iface: string) => number,
+  same: Same = strictSame,
+): InterfaceResult[] {
+  const ifaces = [...new Set([...natbox.keys(), ...kernel.keys()])].sort(
+    (x, y) => order(x) - order(y) || (x < y ? -1 : 1),
+  );
+  return ifaces.map((iface) => {
+    const a = natbox.get(iface) ?? [];
+    const b = kernel.get(iface) ?? [];
+    const d = firstPacketDifference(a, b, same);
+    return { iface, natbox: a.length, kernel: b.length, ...(d ? { difference: d } : {}) };
+  });
+}
+
+/** Items grouped by their `iface`, each group in the order given. */
+export function byInterface<T extends { readonly iface: string }>(xs: readonly T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    let l = m.get(x.iface);
+    if (!l) m.set(x.iface, (l = []));
+    l.push(x);
+  }
+  return m;
+}
+
+// ---- natbox against a live kernel run (natbox verify) -----------------------------------------
+
+export interface FlowOutcome {
+  verdict: string;
+  detail?: string;
+  serverSaw?: string;
+  replyFrom?: string;
+}
+
+/** One side of a run: its packets, its conntrack tables (hosts with rules), its flows' outcomes. */
+export interface SideRun {
+  readonly side: Side;
+  readonly conntrack: ReadonlyMap<string, readonly CtEntry[]>;
+  /** In the order of the scenario's flows. */
+  readonly flows: readonly FlowOutcome[];
+}
+
+export interface Difference {
+  readonly what: 'packets' | 'conntrack' | 'verdict';
+  /** The flow the packet or entry belongs to, when one can be told. */
+  readonly flow?: string;
+  /** `host:ifname` (packets), host (conntrack), flow name (verdict). */
+  readonly where: string;
+  /** Packet index among the IPv4 packets of that interface, or entry index, 0-based. */
+  readonly index?: number;
+  readonly field: string;
+  readonly natbox: string;
+  readonly kernel: string;
+  /** Both packets or tables in full. */
+  readonly context?: string;
+  /** Seconds from the start of the run, to find the earliest difference. */
+  readonly t?: number;
+}
+
+export interface InterfaceCount {
+  readonly iface: string;
+  readonly natbox: number;
+  readonly kernel: number;
+  readonly match: boolean;
+}
+
+export interface Comparison {
+  readonly packets: {
+    readonly match: boolean;
+    readonly interfaces: InterfaceCount[];
+    readonly first?: Difference;
+  };
+  readonly conntrack: { readonly match: boolean; readonly hosts: string[]; readonly first?: Difference };
+  readonly verdict: { readonly match: boolean; readonly first?: Difference };
+  /** ARP, for information only: a summary line and one line per interface that differs. */
+  readonly arp: string[];
+  /** Every first difference (one per interface, host or flow), earliest first. */
+  readonly differences: Difference[];
+}
+
+const show = (v: string | undefined): string => (v === undefined ? '(absent)' : v);
+
+/** The flow a packet belongs to: by its ports or echo id, else the last flow of that protocol begun. */
+function flowOf(p: RawPacket | undefined, flows: readonly OracleFlow[]): string | undefined {
+  if (!p) return undefined;
+  const byPort = flows.find(
+    (f) =>
+      f.proto === p.proto &&
+      (f.proto === 'icmp' ? p.icmpId === f.icmpId : p.sport === f.sport || p.dport === f.sport),
+  );
+  if (byPort) return byPort.name;
+  const started = flows.filter((f) => f.proto === p.proto && f.at <= p.t + 0.05);
+  return started[started.length - 1]?.name;
+}
+
+function comparePackets(
+  flows: readonly OracleFlow[],
+  nb: Side,
+  kn: Side,
+  ln: SideLabels,
+  lk: SideLabels,
+): { interfaces: InterfaceCount[]; diffs: Difference[] } {
+  const a = byInterface(nb.packets);
+  const b = byInterface(kn.packets);
+  const norm = (m: Map<string, RawPacket[]>, l: SideLabels): Map<string, NormPacket[]> =>
+    new Map([...m].map(([k, ps]) => [k, ps.map((p) => normalise(p, l, { fields: LIVE_FIELDS }))]));
+  const first = (k: string): number => Math.min(b.get(k)?.[0]?.t ?? Infinity, a.get(k)?.[0]?.t ?? Infinity);
+  const interfaces: InterfaceCount[] = [];
+  const diffs: Difference[] = [];
+  for (const r of compareInterfaces(norm(a, ln), norm(b, lk), first)) {
+    interfaces.push({ iface: r.iface, natbox: r.natbox, kernel: r.kernel, match: !r.difference });
+    const d = r.difference;
+    if (!d) continue;
+    const x = d.natbox;
+    const y = d.kernel;
+    const flow = flowOf(b.get(r.iface)?.[d.index] ?? a.get(r.iface)?.[d.index], flows);
+    const common = {
+      what: 'packets' as const,
+      where: r.iface,
+      index: d.index,
+      context: `  natbox: ${packetText(x)}\n  kernel: ${packetText(y)}`,
+      t: (y ?? x)!.t,
+      ...(flow ? { flow } : {}),
+    };
+    diffs.push(
+      d.field === 'packet'
+        ? {
+            ...common,
+            field: 'packet',
+            natbox: x ? packetText(x) : `(none: natbox has ${r.natbox} packets here)`,
+            kernel: y ? packetText(y) : `(none: the kernel has ${r.kernel} packets here)`,
+          }
+        : { ...common, field: d.field, natbox: show(d.natboxValue), kernel: show(d.kernelValue) },
+    );
+  }
+  return { interfaces, diffs };
+}
+
+function arpSummary(nb: readonly ArpPacket[], kn: readonly ArpPacket[]): string[] {
+  const text = (p: ArpPacket): string => `${p.dir} ${p.op} ${p.sender} > ${p.target}`;
+  const a = byInterface(nb);
+  const b = byInterface(kn);
+  const lines: string[] = [];
+  let same = 0;
+  const ifaces = [...new Set([...a.keys(), ...b.keys()])].sort();
+  for (const k of ifaces) {
+    const x = (a.get(k) ?? []).map(text);
+    const y = (b.get(k) ?? []).map(text);
+    const i = x.findIndex((v, n) => v !== y[n]);
+    const at = i >= 0 ? i : x.length !== y.length ? Math.min(x.length, y.length) : -1;
+    if (at < 0) same++;
+    else
+      lines.push(
+        `${k}: ARP ${x.length} natbox / ${y.length} kernel; #${at}: natbox ${x[at] ?? '(none)'}, kernel ${y[at] ?? '(none)'}`,
+      );
+  }
+  lines.unshift(
+    `ARP (not compared): ${nb.length} natbox / ${kn.length} kernel frames, the same on ${same} of ${ifaces.length} interfaces`,
+  );
+  return lines;
+}
+
+function compareConntrack(
+  hosts: readonly string[],
+  nb: SideRun,
+  kn: SideRun,
+  ln: SideLabels,
+  lk: SideLabels,
+  flows: readonly OracleFlow[],
+): Difference[] {
+  const out: Difference[] = [];
+  for (const h of hosts) {
+    const key = (l: SideLabels) => (e: CtEntry) => `${e.proto} ${entryText(e, l)}`;
+    const a = [...(nb.conntrack.get(h) ?? [])].sort((x, y) => (key(ln)(x) < key(ln)(y) ? -1 : 1));
+    const b = [...(kn.conntrack.get(h) ?? [])].sort((x, y) => (key(lk)(x) < key(lk)(y) ? -1 : 1));
+    const context = `  natbox: ${a.map((e) => entryText(e, ln)).join('\n          ') || '(empty)'}\n  kernel: ${b.map((e) => entryText(e, lk)).join('\n          ') || '(empty)'}`;
+    const flowFor = (e: CtEntry | undefined): string | undefined =>
+      e &&
+      flows.find((f) => f.proto === e.proto && (e.orig.sport === f.sport || e.orig.id === f.icmpId))?.name;
+    if (a.length !== b.length) {
+      const flow = flowFor(b[0] ?? a[0]);
+      out.push({
+        what: 'conntrack',
+        where: h,
+        field: 'entries',
+        natbox: String(a.length),
+        kernel: String(b.length),
+        context,
+        ...(flow ? { flow } : {}),
+      });
+      continue;
+    }
+    for (let i = 0; i < a.length; i++) {
+      const d = firstFieldDifference(entryFields(a[i]!, ln), entryFields(b[i]!, lk));
+      if (d) {
+        const flow = flowFor(b[i]);
+        out.push({
+          what: 'conntrack',
+          where: h,
+          index: i,
+          field: d.field,
+          natbox: show(d.natbox),
+          kernel: show(d.kernel),
+          context,
+          ...(flow ? { flow } : {}),
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function compareVerdicts(
+  flows: readonly OracleFlow[],
+  nb: SideRun,
+  kn: SideRun,
+  ln: SideLabels,
+  lk: SideLabels,
+): Difference[] {
+  const out: Difference[] = [];
+  flows.forEach((f, i) => {
+    const a = nb.flows[i];
+    const b = kn.flows[i];
+    const d = firstFieldDifference(
+      [
+        ['verdict', a?.verdict],
+        ['server saw', ln.endpoint(a?.serverSaw)],
+        ['reply from', ln.endpoint(a?.replyFrom)],
+      ],
+      [
+        ['verdict', b?.verdict],
+        ['server saw', lk.endpoint(b?.serverSaw)],
+        ['reply from', lk.endpoint(b?.replyFrom)],
+      ],
+    );
+    if (d)
+      out.push({
+        what: 'verdict',
+        flow: f.name,
+        where: f.name,
+        field: d.field,
+        natbox: show(d.natbox),
+        kernel: show(d.kernel),
+        context: `  natbox: ${a ? `${a.verdict} (${a.detail ?? ''})` : '(none)'}\n  kernel: ${b ? `${b.verdict} (${b.detail ?? ''})` : '(none)'}`,
+        t: f.at,
+      });
+  });
+  return out;
+}
+
+export interface CompareInput {
+  readonly flows: readonly OracleFlow[];
+  /** Ports and ids the scenario names (never labelled). */
+  readonly literal: ReadonlySet<number>;
+  /** Hosts whose conntrack tables are compared (those with rules). */
+  readonly ctHosts: readonly string[];
+  readonly natbox: SideRun;
+  readonly kernel: SideRun;
+}
+
+/** natbox's run against a live kernel run: packets, conntrack tables, verdicts. */
+export function compareRuns(inp: CompareInput): Comparison {
+  const ln = new SideLabels(inp.literal);
+  const lk = new SideLabels(inp.literal);
+  ln.learn(inp.natbox.side.packets);
+  lk.learn(inp.kernel.side.packets);
+  const p = comparePackets(inp.flows, inp.natbox.side, inp.kernel.side, ln, lk);
+  const v = compareVerdicts(inp.flows, inp.natbox, inp.kernel, ln, lk);
+  const c = compareConntrack(inp.ctHosts, inp.natbox, inp.kernel, ln, lk, inp.flows);
+  const earliest = (ds: Difference[]): Difference | undefined =>
+    [...ds].sort((x, y) => (x.t ?? Infinity) - (y.t ?? Infinity))[0];
+  const fp = earliest(p.diffs);
+  const fc = c[0];
+  const fv = earliest(v);
+  return {
+    packets: { match: !fp, interfaces: p.interfaces, ...(fp ? { first: fp } : {}) },
+    conntrack: { match: !fc, hosts: [...inp.ctHosts], ...(fc ? { first: fc } : {}) },
+    verdict: { match: !fv, ...(fv ? { first: fv } : {}) },
+    arp: arpSummary(inp.natbox.side.arp, inp.kernel.side.arp),
+    differences: [...p.diffs, ...v, ...c].sort((x, y) => (x.t ?? Infinity) - (y.t ?? Infinity)),
+  };
+}
+
+export function formatDifference(d: Difference): string {
+  const flow = d.flow ? `flow "${d.flow}", ` : '';
+  const idx =
+    d.index !== undefined ? (d.what === 'packets' ? ` packet #${d.index}` : ` entry #${d.index}`) : '';
+  const head = `${d.what}: ${flow}${d.where}${idx}: ${d.field}: natbox ${d.natbox}, kernel ${d.kernel}`;
+  return d.context ? `${head}\n${d.context}` : head;
+}

@@ -1,0 +1,148 @@
+// Conntrack entries from every side in one shape: the kernel's `conntrack -L` lines parsed, natbox's
+// table (entryJson of src/netfilter/conntrack/format.ts has this shape already) and the kernel
+// reference's result.json (ports there may be labels). Timeouts are never compared; the mark only
+// where both sides have it. entryFields is the field list a difference is looked for in.
+import type { ValueLabels } from './labels.ts';
+
+/** A conntrack tuple; a port or id may be a label (`$p1`) where another side gave one. */
+export interface CtTuple {
+  src: string;
+  dst: string;
+  sport?: number | string;
+  dport?: number | string;
+  type?: number;
+  code?: number;
+  id?: number | string;
+}
+
+export interface CtEntry {
+  proto: string;
+  state?: string;
+  orig: CtTuple;
+  reply: CtTuple;
+  /** UNREPLIED, ASSURED…, sorted. */
+  flags: string[];
+  /** The connection's mark, where the side has it. */
+  mark?: number;
+}
+
+export const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
+
+const NUMERIC = new Set(['sport', 'dport', 'type', 'code', 'id']);
+
+/**
+ * One `conntrack -L` line, e.g.
+ * `tcp      6 117 SYN_SENT src=… dst=… sport=… dport=… [UNREPLIED] src=… … mark=0 use=1`.
+ * Undefined for lines that are not entries (the tool's summary goes to stderr anyway).
+ */
+export function parseConntrackLine(line: string): CtEntry | undefined {
+  const words = line.trim().split(/\s+/);
+  if (words.length < 4 || !/^\d+$/.test(words[1] ?? '')) return undefined;
+  const proto = words[0]!;
+  const e: CtEntry = { proto, orig: { src: '', dst: '' }, reply: { src: '', dst: '' }, flags: [] };
+  let tuple = -1;
+  for (const w of words.slice(3)) {
+    const flag = /^\[([A-Z_]+)\]$/.exec(w);
+    if (flag) {
+      e.flags.push(flag[1]!);
+      continue;
+    }
+    const kv = /^([a-z_]+)=(.*)$/.exec(w);
+    if (!kv) {
+      if (tuple < 0 && /^[A-Z_]+$/.test(w)) e.state = w;
+      continue;
+    }
+    const [, k, v] = kv as unknown as [string, string, string];
+    if (k === 'src') tuple++;
+    if (tuple < 0 || tuple > 1) continue;
+    const t = tuple === 0 ? e.orig : e.reply;
+    if (k === 'src' || k === 'dst') t[k] = v;
+    else if (NUMERIC.has(k)) (t as unknown as Record<string, number>)[k] = Number(v);
+  }
+  if (tuple < 1) return undefined;
+  e.flags.sort();
+  return e;
+}
+
+export function parseConntrackList(text: string): CtEntry[] {
+  return text
+    .split('\n')
+    .map(parseConntrackLine)
+    .filter((e): e is CtEntry => e !== undefined);
+}
+
+/**
+ * An entry of natbox's table (entryJson's shape: timeout dropped, flags sorted, tuples copied);
+ * with `mark: false` the mark is left out too (natbox verify does not read the kernel's).
+ */
+export function ctEntry(
+  j: {
+    readonly proto: string;
+    readonly state?: string;
+    readonly orig: CtTuple;
+    readonly reply: CtTuple;
+    readonly flags: readonly string[];
+    readonly mark?: number;
+  },
+  opts: { readonly mark?: boolean } = {},
+): CtEntry {
+  return {
+    proto: j.proto,
+    ...(j.state !== undefined ? { state: j.state } : {}),
+    orig: { ...j.orig },
+    reply: { ...j.reply },
+    flags: [...j.flags].sort(),
+    ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
+  };
+}
+
+/** Ports and ids as they are. */
+export const PLAIN: Pick<ValueLabels, 'port' | 'id'> = { port: String, id: String };
+
+function tupleValues(t: CtTuple, l: Pick<ValueLabels, 'port' | 'id'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of TUPLE_KEYS) {
+    const v = t[k];
+    if (v === undefined) continue;
+    out[k] =
+      typeof v === 'number' && (k === 'sport' || k === 'dport')
+        ? l.port(v)
+        : typeof v === 'number' && k === 'id'
+          ? l.id(v)
+          : String(v);
+  }
+  return out;
+}
+
+/** The fields compared, in order: proto, state, orig.*, reply.*, flags, and mark when present. */
+export function entryFields(
+  e: CtEntry,
+  l: Pick<ValueLabels, 'port' | 'id'> = PLAIN,
+): [string, string | undefined][] {
+  const o = tupleValues(e.orig, l);
+  const r = tupleValues(e.reply, l);
+  return [
+    ['proto', e.proto],
+    ['state', e.state],
+    ...TUPLE_KEYS.map((k): [string, string | undefined] => [`orig.${k}`, o[k]]),
+    ...TUPLE_KEYS.map((k): [string, string | undefined] => [`reply.${k}`, r[k]]),
+    ['flags', [...e.flags].sort().join(',')],
+    ...(e.mark !== undefined ? [['mark', String(e.mark)] as [string, string]] : []),
+  ];
+}
+
+/** `tcp TIME_WAIT src=… dst=… sport=… dport=… | src=… … [ASSURED] mark=0`, for messages and order. */
+export function entryText(e: CtEntry, l: Pick<ValueLabels, 'port' | 'id'> = PLAIN): string {
+  const f = new Map(entryFields(e, l));
+  const tup = (d: string): string =>
+    TUPLE_KEYS.filter((k) => f.get(`${d}.${k}`) !== undefined)
+      .map((k) => `${k}=${f.get(`${d}.${k}`)}`)
+      .join(' ');
+  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}`;
+}
+
+/** The original tuple as text (never volatile: both sides sort by it). */
+export const origText = (e: CtEntry): string =>
+  `${e.proto} ${TUPLE_KEYS.filter((k) => e.orig[k] !== undefined)
+    .map((k) => `${k}=${e.orig[k]}`)
+    .join(' ')}`;

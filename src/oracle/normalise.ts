@@ -1,0 +1,161 @@
+// A packet as it is compared: every value as text, labels applied (labels.ts), one field per
+// property. The field list is the project's one: natbox verify compares the LIVE_FIELDS of each
+// packet (what a live run can hold natbox to), the conformance tests every field the kernel
+// reference keeps (REFERENCE_FIELDS); a field a comparison does not use is left out of its packets,
+// so it is neither compared nor printed. packetText is the one-line form both print.
+import type { ArpPacket, RawPacket } from './packets.ts';
+import type { ValueLabels } from './labels.ts';
+
+/** Every field, in the order a difference is looked for. */
+export const PACKET_FIELDS = [
+  'dir',
+  'proto',
+  'src',
+  'dst',
+  'op',
+  'flags',
+  'seq',
+  'ack',
+  'len',
+  'opts',
+  'ttl',
+  'icmp',
+  'icmp_seq',
+  'gateway',
+  'inner',
+  'lladdr',
+] as const;
+export type PacketField = (typeof PACKET_FIELDS)[number];
+
+/** What natbox verify compares (a live capture has no MAC owners; options are the kernel's own). */
+export const LIVE_FIELDS: readonly PacketField[] = [
+  'dir',
+  'proto',
+  'src',
+  'dst',
+  'flags',
+  'seq',
+  'ack',
+  'len',
+  'ttl',
+  'icmp',
+];
+
+/** What the kernel reference runs keep of a packet (result.json). */
+export const REFERENCE_FIELDS: readonly PacketField[] = PACKET_FIELDS;
+
+/** One packet, compared field by field; `src`/`dst` are `ip:port` for TCP and UDP. */
+export interface NormPacket {
+  /** Seconds from the start (natbox, a live capture), or the reference's timeline index. */
+  t: number;
+  /** Where it was seen, for messages: `t=0.1234`, `natbox t=0.1234`, `kernel #25`. */
+  at: string;
+  dir: string;
+  proto: string;
+  src: string;
+  dst: string;
+  /** ARP: request or reply. */
+  op?: string;
+  flags?: string;
+  seq?: string;
+  /** Only with the ACK flag. */
+  ack?: string;
+  len?: string;
+  opts?: string;
+  ttl?: string;
+  /** `type 8 code 0 id $id1` (the id only for echoes). */
+  icmp?: string;
+  icmp_seq?: string;
+  gateway?: string;
+  /** An ICMP error's quote: `tcp 192.168.1.10:40000 > 203.0.113.22:80 seq I0`. */
+  inner?: string;
+  /** Who owns the frame's source MAC (`ns:ifname`), where the MACs are known. */
+  lladdr?: string;
+}
+
+export const icmpText = (type: number, code: number, id?: string): string =>
+  `type ${type} code ${code}${id !== undefined ? ` id ${id}` : ''}`;
+
+export const innerText = (i: { proto: string; src: string; dst: string; seq?: string }): string =>
+  `${i.proto} ${i.src} > ${i.dst}${i.seq !== undefined ? ` seq ${i.seq}` : ''}`;
+
+export interface NormaliseOptions {
+  /** The fields to keep (LIVE_FIELDS, REFERENCE_FIELDS). */
+  readonly fields: readonly PacketField[];
+  /** `at` for messages; `t=<seconds>` by default. */
+  readonly at?: string;
+  /** The owner of a source MAC, for `lladdr` (the MAC itself when unknown). */
+  readonly owner?: (mac: string) => string;
+}
+
+/** A raw packet as compared, with one side's labels. */
+export function normalise(p: RawPacket, l: ValueLabels, o: NormaliseOptions): NormPacket {
+  const keep = new Set(o.fields);
+  const ep = (ip: string, port: number | undefined): string =>
+    port === undefined ? ip : `${ip}:${l.port(port)}`;
+  const n: NormPacket = {
+    t: p.t,
+    at: o.at ?? `t=${p.t.toFixed(4)}`,
+    dir: p.dir,
+    proto: p.proto,
+    src: ep(p.src, p.sport),
+    dst: ep(p.dst, p.dport),
+  };
+  const set = (k: PacketField, v: string | undefined): void => {
+    if (v !== undefined && keep.has(k)) (n as unknown as Record<string, string>)[k] = v;
+  };
+  set('flags', p.flags);
+  set('seq', p.seq === undefined ? undefined : l.seq(p.seq));
+  set('ack', p.ack === undefined ? undefined : l.seq(p.ack));
+  set('len', p.len === undefined ? undefined : String(p.len));
+  set('opts', p.opts);
+  set('ttl', String(p.ttl));
+  if (p.icmpType !== undefined)
+    set('icmp', icmpText(p.icmpType, p.icmpCode ?? 0, p.icmpId === undefined ? undefined : l.id(p.icmpId)));
+  set('icmp_seq', p.icmpSeq === undefined ? undefined : String(p.icmpSeq));
+  set('gateway', p.gateway);
+  if (p.inner)
+    set('inner', innerText({ ...p.inner, seq: p.inner.seq === undefined ? undefined : l.seq(p.inner.seq) }));
+  if (p.mac !== undefined) set('lladdr', o.owner ? o.owner(p.mac) : p.mac);
+  return n;
+}
+
+/** An ARP packet in the same shape (`src`/`dst` are the sender and target addresses). */
+export function normaliseArp(p: ArpPacket, o: NormaliseOptions): NormPacket {
+  const n: NormPacket = {
+    t: p.t,
+    at: o.at ?? `t=${p.t.toFixed(4)}`,
+    dir: p.dir,
+    proto: 'arp',
+    src: p.sender,
+    dst: p.target,
+    op: p.op,
+  };
+  if (p.mac !== undefined && o.fields.includes('lladdr')) n.lladdr = o.owner ? o.owner(p.mac) : p.mac;
+  return n;
+}
+
+/** One field's value as text, undefined when the packet has none. */
+export function packetField(p: NormPacket, f: PacketField): string | undefined {
+  return p[f];
+}
+
+/** A packet in one line, tcpdump-like, for messages. */
+export function packetText(p: NormPacket | undefined): string {
+  if (!p) return '(none)';
+  const parts = [p.dir, p.proto, `${p.src} > ${p.dst}`];
+  if (p.op !== undefined) parts.push(p.op);
+  if (p.flags !== undefined) parts.push(`[${p.flags}]`);
+  if (p.seq !== undefined) parts.push(`seq ${p.seq}`);
+  if (p.ack !== undefined) parts.push(`ack ${p.ack}`);
+  if (p.icmp !== undefined) parts.push(p.icmp);
+  if (p.icmp_seq !== undefined) parts.push(`icmp_seq ${p.icmp_seq}`);
+  if (p.gateway !== undefined) parts.push(`gateway ${p.gateway}`);
+  if (p.inner !== undefined) parts.push(`inner ${p.inner}`);
+  if (p.len !== undefined) parts.push(`len ${p.len}`);
+  if (p.opts !== undefined) parts.push(`opts ${p.opts}`);
+  if (p.ttl !== undefined) parts.push(`ttl ${p.ttl}`);
+  if (p.lladdr !== undefined) parts.push(`from ${p.lladdr}`);
+  parts.push(`(${p.at})`);
+  return parts.join(' ');
+}
