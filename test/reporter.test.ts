@@ -33,7 +33,7 @@ test('skip reasons, as the tests give them, are classed by what they need', () =
       false,
       ['chromium'],
     ],
-    // src/cli/verify/live.ts environmentProblems() through test/verify/*.test.ts
+    // src/dataplane/kernel/live.ts environmentProblems() through test/verify/*.test.ts
     [
       "natbox verify cannot run on this machine's kernel: needs root (network namespaces, iptables and tcpdump need CAP_SYS_ADMIN/CAP_NET_ADMIN); missing ip, sysctl, tcpdump, conntrack, iptables-nft, iptables-nft-restore (Debian: apt-get install iproute2 procps tcpdump conntrack iptables)",
       'need root, iproute2, procps, iptables, tcpdump, conntrack',
