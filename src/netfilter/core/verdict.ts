@@ -15,7 +15,7 @@ export const NOTRACK = -2;
 
 export class Drops {
   /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
-  readonly counts = new Uint32Array(DROP_REASON_COUNT);
+  readonly counts: Uint32Array = new Uint32Array(DROP_REASON_COUNT);
 
   constructor(private readonly conntrack: ConntrackTable) {}
 
