@@ -10,7 +10,7 @@
 // front end is wired here, and only here: xtables/table.ts (the tables) and xtables/check.ts.
 import { IPS_ASSURED, ConntrackTable, type ConntrackStats } from '../conntrack/table.ts';
 import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../conntrack/timeouts.ts';
-import { NatCore, type Rng } from '../nat/nat-core.ts';
+import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
 import { xtTables, type XtRuleset } from '../xtables/table.ts';
@@ -18,13 +18,18 @@ import { needsConntrack } from '../xtables/check.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
 import type { NfHost, NfTable, NfTableEnv } from './table.ts';
-import { Drops } from './verdict.ts';
+import { Drops, NF_ACCEPT, NF_DROP } from './verdict.ts';
+import { DropReason } from './drop.ts';
 import { ConntrackIn } from './conntrack-in.ts';
 import { FastPath } from './fastpath.ts';
 import {
   buildHookEntries,
+  E_CONFIRM,
+  E_CONNTRACK,
+  E_NAT,
   E_TABLE,
   HookWalk,
+  indexOfKind,
   NF_INET_FORWARD,
   NF_INET_LOCAL_IN,
   NF_INET_LOCAL_OUT,
@@ -88,6 +93,19 @@ export class Netfilter {
   private readonly post: readonly HookEntry[];
   /** OUTPUT's entries before the stack's reroute are out[0 .. outSplit - 1]. */
   private readonly outSplit: number;
+  private readonly preCt: number;
+  private readonly preNat: number;
+  private readonly inNat: number;
+  private readonly inConfirm: number;
+  private readonly outCt: number;
+  private readonly outNat: number;
+  private readonly postNat: number;
+  private readonly postConfirm: number;
+  /** PREROUTING holds exactly conntrack and the NAT hook; POSTROUTING the NAT hook and confirm. */
+  private readonly preCoreOnly: boolean;
+  private readonly postCoreOnly: boolean;
+  private readonly preNatTables: readonly NfTable[];
+  private readonly postNatTables: readonly NfTable[];
   private tracerValue: NfTracer | undefined = undefined;
 
   constructor(cfg: NfConfig) {
@@ -126,6 +144,19 @@ export class Netfilter {
     this.out = hooks[NF_INET_LOCAL_OUT]!;
     this.post = hooks[NF_INET_POST_ROUTING]!;
     this.outSplit = outputSplit(this.out);
+    // Where the core's entries sit (-1 without conntrack: then they are not there at all).
+    this.preCt = indexOfKind(this.pre, E_CONNTRACK);
+    this.preNat = indexOfKind(this.pre, E_NAT);
+    this.inNat = indexOfKind(this.in, E_NAT);
+    this.inConfirm = indexOfKind(this.in, E_CONFIRM);
+    this.outCt = indexOfKind(this.out, E_CONNTRACK);
+    this.outNat = indexOfKind(this.out, E_NAT);
+    this.postNat = indexOfKind(this.post, E_NAT);
+    this.postConfirm = indexOfKind(this.post, E_CONFIRM);
+    this.preCoreOnly = this.pre.length === 2 && this.preCt === 0 && this.preNat === 1;
+    this.postCoreOnly = this.post.length === 2 && this.postNat === 0 && this.postConfirm === 1;
+    this.preNatTables = this.preNat >= 0 ? this.pre[this.preNat]!.natTables : [];
+    this.postNatTables = this.postNat >= 0 ? this.post[this.postNat]!.natTables : [];
 
     const onlyCore = (l: readonly HookEntry[]): boolean => l.every((en) => en.kind !== E_TABLE);
     this.fast = new FastPath(
@@ -155,32 +186,77 @@ export class Netfilter {
   }
 
   // ---- hooks -------------------------------------------------------------------------------
+  //
+  // Each hook walks its entries in priority order: the tables before the first core entry, the
+  // core entry (called here, so that each call site has its own constants), the tables up to the
+  // next, and so on. Without conntrack there are no core entries, only tables.
 
   /** PREROUTING: raw, conntrack, mangle, nat (DNAT). */
   prerouting(skb: Skb, now: number): number {
     skb.now = now;
+    if (this.preCoreOnly) {
+      // Conntrack and the NAT hook, nothing else: called straight (the common case, kept small).
+      if (this.conntrackIn(skb, now, NF_INET_PRE_ROUTING) !== NF_ACCEPT) return NF_DROP;
+      return this.natHook.run(skb, NF_INET_PRE_ROUTING, MANIP_DST, this.preNatTables, now);
+    }
+    return this.preroutingWalk(skb, now);
+  }
+
+  private preroutingWalk(skb: Skb, now: number): number {
     const l = this.pre;
-    return this.walk.run(l, 0, l.length, NF_INET_PRE_ROUTING, skb, now);
+    const c = this.preCt;
+    const n = this.preNat;
+    const w = this.walk;
+    if (c < 0) return w.run(l, 0, l.length, NF_INET_PRE_ROUTING, skb, now);
+    let v: number;
+    if (c > 0 && (v = w.run(l, 0, c, NF_INET_PRE_ROUTING, skb, now)) !== NF_ACCEPT) return v;
+    if (this.conntrackIn(skb, now, NF_INET_PRE_ROUTING) !== NF_ACCEPT) return NF_DROP;
+    if (n > c + 1 && (v = w.run(l, c + 1, n, NF_INET_PRE_ROUTING, skb, now)) !== NF_ACCEPT) return v;
+    if (this.natHook.run(skb, NF_INET_PRE_ROUTING, MANIP_DST, l[n]!.natTables, now) !== NF_ACCEPT)
+      return NF_DROP;
+    return n + 1 < l.length ? w.run(l, n + 1, l.length, NF_INET_PRE_ROUTING, skb, now) : NF_ACCEPT;
   }
 
   /** INPUT: mangle, filter, security, nat (SNAT), confirm. */
   input(skb: Skb, now: number): number {
     skb.now = now;
     const l = this.in;
-    return this.walk.run(l, 0, l.length, NF_INET_LOCAL_IN, skb, now);
+    const n = this.inNat;
+    const c = this.inConfirm;
+    const w = this.walk;
+    if (n < 0) return w.run(l, 0, l.length, NF_INET_LOCAL_IN, skb, now);
+    let v: number;
+    if (n > 0 && (v = w.run(l, 0, n, NF_INET_LOCAL_IN, skb, now)) !== NF_ACCEPT) return v;
+    if (this.natHook.run(skb, NF_INET_LOCAL_IN, MANIP_SRC, l[n]!.natTables, now) !== NF_ACCEPT)
+      return NF_DROP;
+    if (c > n + 1 && (v = w.run(l, n + 1, c, NF_INET_LOCAL_IN, skb, now)) !== NF_ACCEPT) return v;
+    if (this.ctIn.confirm(skb, now) !== NF_ACCEPT) return NF_DROP;
+    return c + 1 < l.length ? w.run(l, c + 1, l.length, NF_INET_LOCAL_IN, skb, now) : NF_ACCEPT;
   }
 
   /** FORWARD: mangle, filter, security. */
   forward(skb: Skb, now: number): number {
     skb.now = now;
     const l = this.fwd;
-    return this.walk.run(l, 0, l.length, NF_INET_FORWARD, skb, now);
+    return l.length === 0 ? NF_ACCEPT : this.walk.run(l, 0, l.length, NF_INET_FORWARD, skb, now);
   }
 
   /** OUTPUT, first half: raw, conntrack, mangle, nat (DNAT). The stack reroutes after it. */
   output(skb: Skb, now: number): number {
     skb.now = now;
-    return this.walk.run(this.out, 0, this.outSplit, NF_INET_LOCAL_OUT, skb, now);
+    const l = this.out;
+    const c = this.outCt;
+    const n = this.outNat;
+    const end = this.outSplit;
+    const w = this.walk;
+    if (c < 0) return w.run(l, 0, end, NF_INET_LOCAL_OUT, skb, now);
+    let v: number;
+    if (c > 0 && (v = w.run(l, 0, c, NF_INET_LOCAL_OUT, skb, now)) !== NF_ACCEPT) return v;
+    if (this.conntrackIn(skb, now, NF_INET_LOCAL_OUT) !== NF_ACCEPT) return NF_DROP;
+    if (n > c + 1 && (v = w.run(l, c + 1, n, NF_INET_LOCAL_OUT, skb, now)) !== NF_ACCEPT) return v;
+    if (this.natHook.run(skb, NF_INET_LOCAL_OUT, MANIP_DST, l[n]!.natTables, now) !== NF_ACCEPT)
+      return NF_DROP;
+    return n + 1 < end ? w.run(l, n + 1, end, NF_INET_LOCAL_OUT, skb, now) : NF_ACCEPT;
   }
 
   /** OUTPUT, second half (after rerouting): filter, security. */
@@ -193,8 +269,37 @@ export class Netfilter {
   /** POSTROUTING: mangle, nat (SNAT), confirm. */
   postrouting(skb: Skb, now: number): number {
     skb.now = now;
+    if (this.postCoreOnly) {
+      // The NAT hook and confirm, nothing else: called straight (the common case, kept small).
+      if (this.natHook.run(skb, NF_INET_POST_ROUTING, MANIP_SRC, this.postNatTables, now) !== NF_ACCEPT)
+        return NF_DROP;
+      return this.ctIn.confirm(skb, now);
+    }
+    return this.postroutingWalk(skb, now);
+  }
+
+  private postroutingWalk(skb: Skb, now: number): number {
     const l = this.post;
-    return this.walk.run(l, 0, l.length, NF_INET_POST_ROUTING, skb, now);
+    const n = this.postNat;
+    const c = this.postConfirm;
+    const w = this.walk;
+    if (n < 0) return w.run(l, 0, l.length, NF_INET_POST_ROUTING, skb, now);
+    let v: number;
+    if (n > 0 && (v = w.run(l, 0, n, NF_INET_POST_ROUTING, skb, now)) !== NF_ACCEPT) return v;
+    if (this.natHook.run(skb, NF_INET_POST_ROUTING, MANIP_SRC, l[n]!.natTables, now) !== NF_ACCEPT)
+      return NF_DROP;
+    if (c > n + 1 && (v = w.run(l, n + 1, c, NF_INET_POST_ROUTING, skb, now)) !== NF_ACCEPT) return v;
+    if (this.ctIn.confirm(skb, now) !== NF_ACCEPT) return NF_DROP;
+    return c + 1 < l.length ? w.run(l, c + 1, l.length, NF_INET_POST_ROUTING, skb, now) : NF_ACCEPT;
+  }
+
+  /** The conntrack entry: nf_conntrack_in, and a drop when the table is full. */
+  private conntrackIn(skb: Skb, now: number, hook: number): number {
+    const ct = this.ctIn;
+    ct.run(skb, now, hook);
+    if (!ct.tableFull) return NF_ACCEPT;
+    ct.tableFull = false;
+    return this.drop.drop(skb, DropReason.NF_CT_TABLE_FULL);
   }
 
   /**
