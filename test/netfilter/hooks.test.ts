@@ -137,3 +137,29 @@ test('OUTPUT: a probe after NAT_DST runs after the reroute (outputFilter), one b
     [-120, -50, 75],
   );
 });
+
+test('POSTROUTING: a probe before NAT_SRC sees the packet as routed, one between SNAT and confirm sees it SNATed and unconfirmed', () => {
+  const POST = 4;
+  const seen: { at: number; src: number; confirmed: boolean }[] = [];
+  const at = (priority: number): NfTable => ({
+    name: `probe${priority}`,
+    dropTable: 0,
+    nat: false,
+    priorityAt: (h) => (h === POST ? priority : undefined),
+    run(_h, skb) {
+      seen.push({ at: priority, src: skb.src, confirmed: nf.conntrack.isConfirmed(skb.ct) });
+      return T_ACCEPT;
+    },
+  });
+  const nf = make([at(50), at(150)], 'iptables -t nat -A POSTROUTING -o wan -j MASQUERADE');
+  const skb = new Skb().load(udp(4003), 0, 'br-lan', '');
+  assert.equal(nf.prerouting(skb, 1), NF_ACCEPT);
+  skb.outIf = 'wan';
+  assert.equal(nf.forward(skb, 1), NF_ACCEPT);
+  assert.equal(nf.postrouting(skb, 1), NF_ACCEPT);
+  assert.deepEqual(seen, [
+    { at: 50, src: ip('192.168.1.10'), confirmed: false },
+    { at: 150, src: ip('203.0.113.22'), confirmed: false },
+  ]);
+  assert.ok(nf.conntrack.isConfirmed(skb.ct), 'confirmed last (INT_MAX)');
+});

@@ -117,7 +117,11 @@ export class Netfilter {
     this.timeouts = Object.freeze(timeouts);
     const ticks = new TimeoutTicks(timeouts);
     const loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
-    this.tracking = needsConntrack(cfg.ruleset) || cfg.tablesNeedConntrack === true;
+    // A nat-type table runs from the NAT hook, which is there only with conntrack.
+    this.tracking =
+      needsConntrack(cfg.ruleset) ||
+      cfg.tablesNeedConntrack === true ||
+      (cfg.tables ?? []).some((t) => t.nat);
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
 
     this.drop = new Drops(this.conntrack);
