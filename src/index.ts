@@ -16,6 +16,22 @@ export {
   type NfConfig,
   type NfHost,
 } from './netfilter/core/engine.ts';
+export { T_ACCEPT, T_DROP, T_REJECT, type NfTable, type NfTableEnv } from './netfilter/core/table.ts';
+export {
+  NF_INET_PRE_ROUTING,
+  NF_INET_LOCAL_IN,
+  NF_INET_FORWARD,
+  NF_INET_LOCAL_OUT,
+  NF_INET_POST_ROUTING,
+  NF_IP_PRI_RAW,
+  NF_IP_PRI_CONNTRACK,
+  NF_IP_PRI_MANGLE,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_FILTER,
+  NF_IP_PRI_SECURITY,
+  NF_IP_PRI_NAT_SRC,
+  NF_IP_PRI_CONNTRACK_CONFIRM,
+} from './netfilter/core/hooks.ts';
 export { Skb } from './netfilter/core/skb.ts';
 export { ConntrackTable } from './netfilter/conntrack/table.ts';
 export {

@@ -77,10 +77,18 @@ export function runXtTarget(t: Target, skb: Skb): number {
 
 const XT_ONLY = new Set(['MARK', 'CONNMARK', 'TRACE', 'NFLOG']);
 
-/** Why natbox cannot run this target here, or undefined. `chain` is the built-in chain, if any. */
-export function checkTarget(t: Target, table: string, builtinChain: string | undefined): string | undefined {
+/**
+ * Why natbox cannot run this target here, or undefined. `chain` is the built-in chain, if any;
+ * `runs`, the targets of XT_ONLY the caller's table walk hands to runXtTarget.
+ */
+export function checkTarget(
+  t: Target,
+  table: string,
+  builtinChain: string | undefined,
+  runs: ReadonlySet<string> = ENGINE_RUNS_XT_TARGETS,
+): string | undefined {
   if (t.kind === 'other') return `unsupported target "${t.name}"`;
-  if (XT_ONLY.has(t.kind) && !ENGINE_RUNS_XT_TARGETS.has(t.kind))
+  if (XT_ONLY.has(t.kind) && !runs.has(t.kind))
     return `target ${t.kind} is parsed and printed but the engine does not run it yet: not simulated`;
   if ((t.kind === 'CT' || t.kind === 'NOTRACK') && table !== 'raw')
     return `target ${t.kind} is only valid in the raw table`;

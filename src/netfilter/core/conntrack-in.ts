@@ -1,0 +1,236 @@
+// Connection tracking on the way in and its confirmation on the way out: nf_conntrack_in (the
+// lookup, a new entry for a packet that may start one, the per-protocol update and the packet's
+// ctinfo), ICMP errors RELATED to the connection they quote (nf_conntrack_icmpv4_error), and
+// __nf_conntrack_confirm. The hook entries (core/hooks.ts) call it at its priorities.
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { read16, read32 } from '../../wire/checksum.ts';
+import { TCP_SYN } from '../../wire/tcp.ts';
+import {
+  IPS_CONFIRMED,
+  IPS_SEEN_REPLY,
+  type ConntrackTable,
+  REC_META,
+  REC_WORDS,
+} from '../conntrack/table.ts';
+import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
+import {
+  tcpNewState,
+  tcpPacketTick,
+  TCP_VERDICT_INVALID,
+  TCP_VERDICT_KILLED,
+  TCP_VERDICT_REOPEN,
+} from '../conntrack/proto-tcp.ts';
+import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
+import type { TimeoutTicks } from '../conntrack/timeouts.ts';
+import {
+  CT_INVALID,
+  CT_UNTRACKED,
+  IP_CT_ESTABLISHED,
+  IP_CT_ESTABLISHED_REPLY,
+  IP_CT_NEW,
+  IP_CT_RELATED,
+  IP_CT_RELATED_REPLY,
+  type Skb,
+} from './skb.ts';
+import type { NfTracer } from './trace-events.ts';
+import { DropReason } from './drop.ts';
+import { NF_ACCEPT, NOTRACK, type Drops } from './verdict.ts';
+import { HOOK_NAMES } from './hooks.ts';
+
+export class ConntrackIn {
+  tracer: NfTracer | undefined;
+  /** Set by run() when the packet could not get an entry because the table is full. */
+  tableFull = false;
+  private readonly tA = new TupleBuf();
+  private readonly tB = new TupleBuf();
+
+  constructor(
+    private readonly conntrack: ConntrackTable,
+    private readonly timeoutTicks: TimeoutTicks,
+    /** nf_conntrack_tcp_loose: pick up a TCP connection in the middle. */
+    private readonly loose: boolean,
+    private readonly drops: Drops,
+  ) {}
+
+  /** nf_conntrack_in at `hook` (NF_INET_*). */
+  run(skb: Skb, now: number, hook: number): void {
+    if (skb.ct === NOTRACK) {
+      this.tracer?.conntrack(HOOK_NAMES[hook]!, CT_UNTRACKED, -1, false);
+      return;
+    }
+    if (skb.ct >= 0) {
+      // Already attached (an ICMP error or reset the host made about a tracked packet).
+      this.tracer?.conntrack(HOOK_NAMES[hook]!, skb.ctinfo, skb.ct, false);
+      return;
+    }
+    const ct = this.conntrack;
+    const proto = skb.proto;
+    const nowTick = ct.tick(now);
+    let ed: number;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+      // The common case: the tuple is the packet's own fields, no TupleBuf needed for the lookup.
+      ed = ct.lookupTick(skb.src, skb.dst, proto, skb.sport, skb.dport, nowTick);
+      if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
+      this.tA.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
+    } else {
+      const t = this.tA;
+      if (proto === IPPROTO_ICMP) {
+        if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+        if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
+      } else {
+        t.set(skb.src, skb.dst, proto, 0, 0);
+      }
+      ed = ct.lookupTick(t.src, t.dst, t.proto, t.sport, t.dport, nowTick);
+      if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
+    }
+    // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
+    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType))
+      return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    const t = this.tA;
+    invertTuple(this.tB, t);
+    const e = ct.alloc(t, this.tB, now);
+    if (e < 0) {
+      // The table is full and nothing could be evicted (alloc counted `drop`): nf_conntrack_in
+      // drops the packet.
+      this.tableFull = true;
+      return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    }
+    if (proto === IPPROTO_TCP) {
+      const st = tcpNewState(skb.tcpFlags, this.loose);
+      if (st > 9) {
+        ct.release(e);
+        ct.stats.invalid++;
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      }
+      ct.setTcpState(e, st);
+    }
+    this.ctPacket(skb, e, DIR_ORIGINAL, true, nowTick, now, hook);
+  }
+
+  /** The per-protocol update of entry `e` for this packet (nf_conntrack_in after the lookup). */
+  private ctPacket(
+    skb: Skb,
+    e: number,
+    dir: number,
+    created: boolean,
+    nowTick: number,
+    now: number,
+    hook: number,
+  ): void {
+    const ct = this.conntrack;
+    const m = e * REC_WORDS + REC_META;
+    const before = ct.rec[m]!;
+    const proto = skb.proto;
+    if (proto === IPPROTO_TCP) {
+      const flags = skb.tcpFlags;
+      // The sequence number matters only for a SYN (tcpPacket keeps the last one).
+      const seq = flags & TCP_SYN ? read32(skb.buf, skb.l4off + 4) : 0;
+      const v = tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeoutTicks, created);
+      if (v === TCP_VERDICT_REOPEN) {
+        ct.remove(e);
+        return this.run(skb, now, hook);
+      }
+      if (v === TCP_VERDICT_INVALID) {
+        ct.stats.invalid++;
+        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      }
+      if (v === TCP_VERDICT_KILLED) {
+        // The entry is gone from the table, but this packet still carries it (and its NAT).
+      }
+    } else if (proto === IPPROTO_UDP) {
+      udpPacketTick(ct, e, nowTick, this.timeoutTicks);
+    } else if (proto === IPPROTO_ICMP) {
+      icmpPacket(ct, e, nowTick, this.timeoutTicks);
+    } else {
+      genericPacket(ct, e, nowTick, this.timeoutTicks);
+    }
+    let ctinfo: number;
+    if (dir === DIR_REPLY) {
+      ctinfo = IP_CT_ESTABLISHED_REPLY;
+      ct.rec[m]! |= IPS_SEEN_REPLY;
+    } else {
+      ctinfo = ct.rec[m]! & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
+    }
+    skb.ct = e;
+    skb.ctDir = dir;
+    skb.ctinfo = ctinfo;
+    if (this.tracer) this.tracer.conntrack(HOOK_NAMES[hook]!, ctinfo, e, created);
+    // An event when the state or the status changed (the top 4 bits are last_index, not state).
+    const after = ct.rec[m]!;
+    if (!created && (after & IPS_CONFIRMED) !== 0 && ((before ^ after) & 0x0fffffff) !== 0) {
+      ct.listener?.('UPDATE', e);
+      this.tracer?.ctEvent('UPDATE', e);
+    }
+  }
+
+  private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: number, created = false): void {
+    skb.ct = e;
+    skb.ctDir = dir;
+    skb.ctinfo = ctinfo;
+    this.tracer?.conntrack(HOOK_NAMES[hook]!, ctinfo, e, created);
+  }
+
+  /**
+   * nf_conntrack_icmpv4_error / icmp_error_message: an ICMP error is RELATED to the connection
+   * whose packet it quotes. The quoted tuple, inverted, is looked up; its direction gives RELATED
+   * or RELATED_REPLY. An error that quotes no known connection, or whose outer destination is not
+   * that connection's, is left without an entry (INVALID).
+   */
+  private icmpErrorIn(skb: Skb, now: number, hook: number): void {
+    const q = quotedTuple(skb, this.tA);
+    if (!q || !invertTuple(this.tB, this.tA)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    const t = this.tB;
+    const ed = this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    if (ed < 0) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    const e = ed >>> 1;
+    const dir = ed & 1;
+    if (this.conntrack.dst(e, dir) !== skb.dst) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    this.setCt(skb, e, dir, dir === DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED, hook);
+  }
+
+  /** __nf_conntrack_confirm: NF_ACCEPT, or NF_DROP when the tuple was taken meanwhile. */
+  confirm(skb: Skb, now: number): number {
+    const e = skb.ct;
+    // Only a packet in the original direction confirms an entry.
+    if (e < 0 || skb.ctDir !== DIR_ORIGINAL || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
+    if (!this.conntrack.confirm(e, now)) {
+      this.conntrack.stats.insert_failed++;
+      skb.ct = -1;
+      return this.drops.drop(skb, DropReason.NF_CT_INSERT_FAILED);
+    }
+    this.tracer?.ctEvent('NEW', e);
+    return NF_ACCEPT;
+  }
+}
+
+const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
+/** The error types conntrack relates to a connection (icmp_error_message's list). */
+const icmpIsError = (type: number): boolean => ICMP_ERROR_TYPES.has(type);
+
+/** ICMP types that may start a connection (nf_conntrack_icmp_packet's valid_new). */
+const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || type === 15 || type === 17;
+
+/**
+ * The tuple of the packet an ICMP error quotes (IP header + at least 8 bytes), into `out`.
+ * Returns false when the quote is too short or not something conntrack tracks.
+ */
+export function quotedTuple(skb: Skb, out: TupleBuf): boolean {
+  const b = skb.buf;
+  const end = skb.off + skb.len;
+  const q = skb.l4off + 8;
+  if (end - q < 20 || b[q]! >> 4 !== 4) return false;
+  const qhl = (b[q]! & 0x0f) * 4;
+  if (qhl < 20 || end - q < qhl + 8) return false;
+  const proto = b[q + 9]!;
+  const src = read32(b, q + 12);
+  const dst = read32(b, q + 16);
+  const l4 = q + qhl;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP)
+    out.set(src, dst, proto, read16(b, l4), read16(b, l4 + 2));
+  else if (proto === IPPROTO_ICMP) {
+    if (!icmpIsQuery(b[l4]!)) return false; // an error about an error is not tracked
+    out.set(src, dst, proto, read16(b, l4 + 4), (b[l4]! << 8) | b[l4 + 1]!);
+  } else out.set(src, dst, proto, 0, 0);
+  return true;
+}

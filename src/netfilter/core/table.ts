@@ -1,0 +1,47 @@
+// The seam between the engine and a rules front end. The core knows tables only through NfTable:
+// something with chains at some hooks, each at a priority, that gives a verdict for a packet. The
+// iptables tables (xtables/table.ts) implement it today; an nftables evaluator implements the same
+// interface beside them. What a table may ask of the engine (NAT bindings, the host's addresses)
+// comes through NfTableEnv, so a front end imports nothing of the engine but these interfaces.
+import type { NatRangeN } from '../nat/nat-core.ts';
+import type { Skb } from './skb.ts';
+import type { NfTracer } from './trace-events.ts';
+
+/** NfTable.run's outcomes: the walk ended in DROP, ACCEPT (or the policy said so), or REJECT. */
+export const T_DROP = 0;
+export const T_ACCEPT = 1;
+export const T_REJECT = 2;
+
+export interface NfTable {
+  /** The table's name as the trace shows it. */
+  readonly name: string;
+  /** What `Skb.dropTable` says when this table drops a packet (DROP_TABLES index; 0: none). */
+  readonly dropTable: number;
+  /**
+   * A nat-type table: the NAT hook runs it for a connection's first packet only, after the
+   * nat tables before it at that hook and until one of them has bound the connection
+   * (nf_nat_inet_fn); it is not a hook entry of its own.
+   */
+  readonly nat: boolean;
+  /** The priority of this table's chain at `hook` (NF_INET_*), or undefined when it has none. */
+  priorityAt(hook: number): number | undefined;
+  /** Walks the table's chain at `hook` for `skb`: T_ACCEPT, T_DROP or T_REJECT. */
+  run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number;
+}
+
+/** What the engine needs to know about its host (addresses for MASQUERADE and REDIRECT). */
+export interface NfHost {
+  /** inet_select_addr: the source address for packets out of `outIf` towards `nexthop`. */
+  masqueradeAddress(outIf: string, nexthop: number): number;
+  /** The primary address of `inIf` (REDIRECT), 0 when it has none. */
+  primaryAddress(inIf: string): number;
+}
+
+/** What the engine offers a table's targets. */
+export interface NfTableEnv {
+  readonly host: NfHost;
+  /** nf_nat_setup_info for `skb`'s connection (xt_nat.c and friends): false when no tuple is free. */
+  bindNat(skb: Skb, manip: number, range: NatRangeN, now: number): boolean;
+  /** nf_nat_masquerade_ipv4 bound entry `e` through `ifname` (for the device notifier). */
+  tagMasquerade(e: number, ifname: string): void;
+}

@@ -1,0 +1,62 @@
+// nf_nat_masquerade_ipv4's notifiers: MASQUERADE records the interface it bound each connection
+// through (a small tag per entry in ConntrackTable.masq), and when that interface goes down or
+// loses its address, those connections are deleted, so that the next packet is tracked and
+// masqueraded anew with the address the interface has now.
+import { type ConntrackTable } from '../conntrack/table.ts';
+import { DIR_REPLY } from '../conntrack/tuple.ts';
+
+/** ConntrackTable.masq's tag for an interface found in masqMore. */
+const MASQ_MORE = 255;
+
+export class MasqueradeNotifier {
+  /** Interfaces MASQUERADE bound through: ct.masq[e] - 1 indexes masqNames. */
+  private readonly masqNames: string[] = [];
+  private readonly masqIndex = new Map<string, number>();
+  /** Entries bound through an interface past the first MASQ_MORE - 1 (their tag is MASQ_MORE). */
+  private readonly masqMore = new Map<number, string>();
+
+  constructor(private readonly conntrack: ConntrackTable) {}
+
+  /** Records that MASQUERADE bound entry `e` through `ifname` (nf_nat_masquerade_ipv4). */
+  tag(e: number, ifname: string): void {
+    let i = this.masqIndex.get(ifname);
+    if (i === undefined) {
+      i = this.masqNames.length;
+      this.masqNames.push(ifname);
+      this.masqIndex.set(ifname, i);
+    }
+    if (i + 1 < MASQ_MORE) {
+      this.conntrack.masq[e] = i + 1;
+    } else {
+      this.conntrack.masq[e] = MASQ_MORE;
+      this.masqMore.set(e, ifname);
+    }
+  }
+
+  /**
+   * The device and address notifiers: when `ifname` goes down (no `addr`), or loses the address
+   * `addr`, the connections MASQUERADE bound through it are deleted. Returns how many went.
+   */
+  flush(ifname: string, addr?: number): number {
+    const ct = this.conntrack;
+    const masq = ct.masq;
+    if (!this.masqIndex.has(ifname)) return 0;
+    // The bound address is the reply tuple's destination (MASQUERADE's range is that one address).
+    const gone: number[] = [];
+    for (let e = 0; e < ct.max; e++) {
+      const m = masq[e]!;
+      if (m === 0 || !ct.isUsed(e)) continue;
+      if ((m === MASQ_MORE ? this.masqMore.get(e) : this.masqNames[m - 1]) !== ifname) continue;
+      if (addr !== undefined && ct.dst(e, DIR_REPLY) !== addr) continue;
+      gone.push(e);
+    }
+    // In the order the connections were made (their DESTROY events come in that order).
+    gone.sort((a, b) => ct.id[a]! - ct.id[b]!);
+    for (const e of gone) {
+      ct.remove(e);
+      masq[e] = 0;
+      this.masqMore.delete(e);
+    }
+    return gone.length;
+  }
+}

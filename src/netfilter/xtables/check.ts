@@ -1,0 +1,73 @@
+// What the engine can and cannot evaluate in an iptables ruleset, asked before an engine is made:
+// checkRuleset lists every rule natbox would misread (an unsupported match or target, a target in
+// a chain the kernel refuses it in, a jump to no chain), and needsConntrack says whether the
+// ruleset turns connection tracking on, as the kernel's nf_ct_netns_get callers do.
+import type { Rule, Ruleset, TableName } from '../../rules/iptables/model.ts';
+import { checkMatch } from './match.ts';
+import { checkTarget } from './target.ts';
+import { XT_TABLE_RUNS } from './table.ts';
+
+export interface RuleProblem {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly index: number;
+  readonly rule: Rule;
+  readonly message: string;
+}
+
+/** What the engine and the stack fill in for the matches (see MatchCaps in match.ts). */
+const MATCH_CAPS = { env: true, clock: true, linkLayer: true, owner: true } as const;
+
+/** Every rule natbox cannot evaluate (unsupported match or target, NAT target in a bad chain). */
+export function checkRuleset(rs: Ruleset): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  for (const [tname, table] of rs.tables) {
+    for (const chain of table.chains.values()) {
+      chain.rules.forEach((rule, i) => {
+        for (const m of rule.matches) {
+          const p = checkMatch(m, MATCH_CAPS);
+          if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
+        }
+        if (rule.target) {
+          const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined, XT_TABLE_RUNS);
+          if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
+          if (
+            (rule.target.kind === 'jump' || rule.target.kind === 'goto') &&
+            !table.chains.has(rule.target.chain)
+          ) {
+            out.push({
+              table: tname,
+              chain: chain.name,
+              index: i + 1,
+              rule,
+              message: `unknown chain "${rule.target.chain}"`,
+            });
+          }
+        }
+      });
+    }
+  }
+  return out;
+}
+
+const CT_MATCHES = new Set(['conntrack', 'state', 'connmark']);
+const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
+
+/**
+ * Whether connection tracking runs at all. Linux turns it on in a network namespace only when
+ * something needs it (nf_ct_netns_get callers): the nat table, or a rule that matches or sets
+ * conntrack state (measured: a lone filter rule leaves `conntrack -L` empty).
+ */
+export function needsConntrack(rs: Ruleset): boolean {
+  if (rs.tables.has('nat')) return true;
+  for (const t of rs.tables.values()) {
+    for (const c of t.chains.values()) {
+      for (const r of c.rules) {
+        if (r.matches.some((m) => CT_MATCHES.has(m.module === 'other' ? m.name : m.module))) return true;
+        const tk = r.target?.kind;
+        if (tk && CT_TARGETS.has(tk === 'other' ? (r.target as { name: string }).name : tk)) return true;
+      }
+    }
+  }
+  return false;
+}

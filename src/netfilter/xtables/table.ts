@@ -1,0 +1,252 @@
+// The iptables tables as the engine runs them (ipt_do_table): one XtTable per table of the
+// ruleset, registered at the hooks it has a built-in chain for at the kernel's priority for that
+// table, walking its chains with the compiled candidate lists (compile.ts), the matches
+// (match.ts) and the targets, the verdicts and the NAT targets written here. The engine knows it
+// only as an NfTable (core/table.ts); it asks the engine for NAT bindings through NfTableEnv.
+import type { Chain, Ruleset, TableName } from '../../rules/iptables/model.ts';
+import { countPacket } from '../../rules/counters.ts';
+import {
+  MANIP_DST,
+  MANIP_SRC,
+  NF_NAT_RANGE_MAP_IPS,
+  NF_NAT_RANGE_PROTO_SPECIFIED,
+  type NatRangeN,
+} from '../nat/nat-core.ts';
+import { CT_UNTRACKED, type Skb } from '../core/skb.ts';
+import type { NfTracer } from '../core/trace-events.ts';
+import { T_ACCEPT, T_DROP, T_REJECT, type NfTable, type NfTableEnv } from '../core/table.ts';
+import {
+  HOOK_NAMES,
+  NF_INET_LOCAL_OUT,
+  NF_INET_NUMHOOKS,
+  NF_INET_PRE_ROUTING,
+  NF_IP_PRI_FILTER,
+  NF_IP_PRI_MANGLE,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_NAT_SRC,
+  NF_IP_PRI_RAW,
+  NF_IP_PRI_SECURITY,
+} from '../core/hooks.ts';
+import { NOTRACK } from '../core/verdict.ts';
+import { describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './match.ts';
+import { natFlags, runXtTarget, toRangeN } from './target.ts';
+import { compileChain, type CompiledChain } from './compile.ts';
+import { tcpmssTarget } from './tcpmss.ts';
+
+/** The non-terminal targets XtTable hands to runXtTarget (checkRuleset tells checkTarget so). */
+export const XT_TABLE_RUNS: ReadonlySet<string> = new Set(['MARK', 'CONNMARK', 'TRACE', 'NFLOG']);
+
+/** Skb.dropTable numbers (DROP_TABLES in core/drop.ts). */
+const DROP_TABLE: Readonly<Record<TableName, number>> = { raw: 1, mangle: 2, nat: 3, filter: 4, security: 5 };
+
+/**
+ * Each table's hooks (its valid_hooks, by NF_INET_* number) and priority there: iptable_raw.c, iptable_mangle.c,
+ * iptable_nat.c (NAT_DST where the destination is changed, NAT_SRC where the source is),
+ * iptable_filter.c, iptable_security.c.
+ */
+const PRIORITIES: Readonly<Record<TableName, readonly (number | undefined)[]>> = {
+  raw: [NF_IP_PRI_RAW, undefined, undefined, NF_IP_PRI_RAW, undefined],
+  mangle: [NF_IP_PRI_MANGLE, NF_IP_PRI_MANGLE, NF_IP_PRI_MANGLE, NF_IP_PRI_MANGLE, NF_IP_PRI_MANGLE],
+  nat: [NF_IP_PRI_NAT_DST, NF_IP_PRI_NAT_SRC, undefined, NF_IP_PRI_NAT_DST, NF_IP_PRI_NAT_SRC],
+  filter: [undefined, NF_IP_PRI_FILTER, NF_IP_PRI_FILTER, NF_IP_PRI_FILTER, undefined],
+  security: [undefined, NF_IP_PRI_SECURITY, NF_IP_PRI_SECURITY, NF_IP_PRI_SECURITY, undefined],
+};
+
+/** An iptables ruleset, as the engine's configuration names it. */
+export type XtRuleset = Ruleset;
+
+/** The ruleset's tables, as the engine registers them. */
+export function xtTables(rs: Ruleset, env: NfTableEnv): XtTable[] {
+  return [...rs.tables.values()].map((t) => new XtTable(t.name, t.chains, env));
+}
+
+export class XtTable implements NfTable {
+  readonly dropTable: number;
+  readonly nat: boolean;
+  /** Per hook: the built-in chain (fixed at construction), undefined where the table has none. */
+  private readonly entryChains: (Chain | undefined)[] = [];
+  /** Per hook: that chain's compiled form, kept while its rule array is the same. */
+  private readonly entryCompiled: (CompiledChain | undefined)[] = [];
+  private readonly compiled = new Map<Chain, CompiledChain>();
+  /** The walk's jump stack, reused (no arrays per packet). */
+  private readonly stackC: Chain[] = [];
+  private readonly stackI: number[] = [];
+  /** NAT ranges of DNAT/SNAT targets, made once per target; MASQUERADE/REDIRECT's scratch range. */
+  private readonly ranges = new WeakMap<object, NatRangeN>();
+  private readonly scratchRange: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
+
+  constructor(
+    readonly name: TableName,
+    private readonly chains: ReadonlyMap<string, Chain>,
+    private readonly env: NfTableEnv,
+  ) {
+    this.dropTable = DROP_TABLE[name];
+    this.nat = name === 'nat';
+    for (let h = 0; h < NF_INET_NUMHOOKS; h++) {
+      this.entryChains.push(PRIORITIES[name][h] === undefined ? undefined : chains.get(HOOK_NAMES[h]!));
+      this.entryCompiled.push(undefined);
+    }
+  }
+
+  priorityAt(hook: number): number | undefined {
+    return this.entryChains[hook] ? PRIORITIES[this.name][hook] : undefined;
+  }
+
+  /** Walks the table's built-in chain for this hook (ipt_do_table). */
+  run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
+    const start = this.entryChains[hook];
+    if (!start) return T_ACCEPT;
+    const table = this.name;
+    const hookName = HOOK_NAMES[hook]!;
+    // A stack of (chain, next rule index) for jumps; goto replaces the top. The arrays are the
+    // table's, reused: `sp` entries of them belong to this walk.
+    const stackC = this.stackC;
+    const stackI = this.stackI;
+    let sp = 0;
+    let chain: Chain = start;
+    let i = 0;
+    let comp = this.entryCompiled[hook];
+    if (!comp || comp.rules !== chain.rules) comp = this.entryCompiled[hook] = this.compiledOf(chain);
+    for (;;) {
+      // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
+      // With a tracer the walk tries every rule, so the trace can say why each one did not match.
+      if (!tracer) i = comp.next(skb, i);
+      if (i >= chain.rules.length) {
+        if (sp === 0) {
+          countPacket(chain.counters, skb.len);
+          const pol = chain.policy ?? 'ACCEPT';
+          tracer?.policy(hookName, table, chain.name, pol);
+          return pol === 'DROP' ? T_DROP : T_ACCEPT;
+        }
+        sp--;
+        chain = stackC[sp]!;
+        i = stackI[sp]!;
+        comp = this.compiledOf(chain);
+        continue;
+      }
+      const rule = chain.rules[i]!;
+      i++;
+      if (tracer) {
+        const fail = ruleMismatch(rule, skb);
+        if (fail !== MATCHED) {
+          tracer.ruleMiss(hookName, table, chain.name, i, rule, describeMismatch(rule, fail, skb));
+          continue;
+        }
+      } else if (!ruleMatches(rule, skb)) continue;
+      countPacket(rule.counters, skb.len);
+      tracer?.rule(hookName, table, chain.name, i, rule);
+      const t = rule.target;
+      if (!t) continue;
+      switch (t.kind) {
+        case 'ACCEPT':
+          return T_ACCEPT;
+        case 'DROP':
+          return T_DROP;
+        case 'REJECT':
+          skb.rejectWith = t.with;
+          return T_REJECT;
+        case 'RETURN':
+          if (sp === 0) {
+            i = chain.rules.length; // RETURN in a built-in chain: apply the policy
+          } else {
+            sp--;
+            chain = stackC[sp]!;
+            i = stackI[sp]!;
+            comp = this.compiledOf(chain);
+          }
+          continue;
+        case 'jump':
+        case 'goto': {
+          const next = this.chains.get(t.chain);
+          if (!next) return T_DROP; // refused by checkRuleset; never reached
+          if (t.kind === 'jump') {
+            stackC[sp] = chain;
+            stackI[sp] = i;
+            sp++;
+          }
+          chain = next;
+          i = 0;
+          comp = this.compiledOf(chain);
+          continue;
+        }
+        case 'LOG':
+        case 'MARK':
+        case 'CONNMARK':
+        case 'TRACE':
+        case 'NFLOG':
+          runXtTarget(t, skb); // non-terminal: the walk goes on
+          continue;
+        case 'CT':
+        case 'NOTRACK':
+          // xt_CT.c notrack: the packet skips conntrack (and so NAT); -m state sees UNTRACKED.
+          skb.ct = NOTRACK;
+          skb.ctinfo = CT_UNTRACKED;
+          continue;
+        case 'TCPMSS':
+          if (!tcpmssTarget(skb, t.mss)) return T_DROP; // tcpmss.ts (xt_TCPMSS.c)
+          continue;
+        case 'NETMAP': {
+          // xt_NETMAP.c: keep the host part of the address, put in the network part of --to.
+          const manip = hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_OUT ? MANIP_DST : MANIP_SRC;
+          const old = manip === MANIP_DST ? skb.dst : skb.src;
+          const addr = ((t.to.addr & t.to.mask) | (old & ~t.to.mask)) >>> 0;
+          return this.env.bindNat(skb, manip, this.scratch(addr, undefined, 0), now) ? T_ACCEPT : T_DROP;
+        }
+        case 'DNAT':
+        case 'SNAT': {
+          // The target's range in numbers, made at its first use (targets are immutable).
+          let range = this.ranges.get(t);
+          if (!range) {
+            const r = t.ranges[0];
+            range = r
+              ? toRangeN(r, t.flags)
+              : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+            this.ranges.set(t, range);
+          }
+          return this.env.bindNat(skb, t.kind === 'SNAT' ? MANIP_SRC : MANIP_DST, range, now)
+            ? T_ACCEPT
+            : T_DROP;
+        }
+        case 'MASQUERADE': {
+          // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
+          const addr = this.env.host.masqueradeAddress(skb.outIf, skb.dst);
+          if (addr === 0) return T_DROP;
+          const range = this.scratch(addr, t.ports, natFlags(t.flags));
+          if (!this.env.bindNat(skb, MANIP_SRC, range, now)) return T_DROP;
+          this.env.tagMasquerade(skb.ct, skb.outIf);
+          return T_ACCEPT;
+        }
+        case 'REDIRECT': {
+          // nf_nat_redirect_ipv4: the in interface's primary address (127.0.0.1 when local).
+          const addr = hook === NF_INET_LOCAL_OUT ? 0x7f000001 : this.env.host.primaryAddress(skb.inIf);
+          if (addr === 0) return T_DROP;
+          const range = this.scratch(addr, t.ports, natFlags(t.flags));
+          return this.env.bindNat(skb, MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
+        }
+        case 'other':
+          return T_DROP; // refused by checkRuleset; never reached
+      }
+    }
+  }
+
+  /** The compiled form of a chain (compile.ts), made at its first use. */
+  private compiledOf(chain: Chain): CompiledChain {
+    let c = this.compiled.get(chain);
+    if (!c || c.rules !== chain.rules) {
+      c = compileChain(chain);
+      this.compiled.set(chain, c);
+    }
+    return c;
+  }
+
+  /** The range of MASQUERADE and REDIRECT: one address, the target's ports (a reused object). */
+  private scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {
+    const r = this.scratchRange;
+    r.minAddr = addr;
+    r.maxAddr = addr;
+    r.minPort = ports?.min ?? 0;
+    r.maxPort = ports?.max ?? 0;
+    r.flags = NF_NAT_RANGE_MAP_IPS | (ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0) | flags;
+    return r;
+  }
+}
