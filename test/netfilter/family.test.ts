@@ -261,6 +261,15 @@ test('NatCore on an IPv6 table: SNAT into an IPv6 range, port kept, then a clash
     show(ct.readTuple(e3, DIR_REPLY, new TupleBuf())),
     '[2001:db8:ffff::81]:443 -> [2001:db8:100::1]:40000/6',
   );
+  // A range of the other family is refused, not misread.
+  const orig4 = t6('fd00::12', '2001:db8:ffff::80', IPPROTO_TCP, 1, 443);
+  const rep4 = new TupleBuf();
+  invertTuple(rep4, orig4);
+  const e4 = ct.alloc(orig4, rep4, 0);
+  assert.throws(
+    () => nat.setup(e4, natRange(ip4(ip('198.51.100.1')), ip4(ip('198.51.100.1'))), MANIP_SRC, 0),
+    /family 2 range for a family 10 connection/,
+  );
 });
 
 test('NatCore on an IPv6 table: an address from a range stays inside it (find_best_ips_proto)', () => {

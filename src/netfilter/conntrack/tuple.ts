@@ -20,7 +20,7 @@ export const IPPROTO_ICMPV6 = 58;
 export class TupleBuf {
   /** AF_INET or AF_INET6 (the tuple's src.l3num). */
   family: Family = AF_INET;
-  readonly addr = new Uint32Array(8);
+  readonly addr: Uint32Array = new Uint32Array(8);
   proto = 0;
   sport = 0;
   dport = 0;

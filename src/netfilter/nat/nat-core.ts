@@ -267,7 +267,7 @@ export class NatCore {
       invertTuple(this.fa2, this.fa1);
       out.copy(orig);
       if (orig.family === AF_INET) out.src = this.fa2.src;
-      else out.addr.set(this.fa2.addr.subarray(0, 4), 0);
+      else for (let i = 0; i < 4; i++) out.addr[i] = this.fa2.addr[i]!;
       out.sport = this.fa2.sport;
       if (this.inRange(out, r, MANIP_SRC)) return true;
     }
@@ -308,6 +308,10 @@ export class NatCore {
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;
+    if (r !== undefined && (r.family ?? AF_INET) !== orig.family)
+      throw new TypeError(
+        `NAT: a family ${r.family ?? AF_INET} range for a family ${orig.family} connection`,
+      );
     const range: NatRangeN = r ?? this.nullRangeOfTuple(orig, manip);
     const out = this.out;
     if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
