@@ -1,7 +1,9 @@
-// A host's IPv4 routing table: connected routes from interface addresses, routes written in
-// `ip route` syntax, and lookup by longest prefix then lowest metric (fib_table_lookup's answer
-// for the main table). Knows nothing of packets.
+// A host's IPv4 routing table (its IPv4 FIB, fib.ts): connected routes from interface addresses,
+// routes written in `ip route` syntax, and lookup by longest prefix then lowest metric
+// (fib_table_lookup's answer for the main table). Knows nothing of packets.
 import {
+  AF_INET,
+  AF_INET6,
   formatIpv4,
   formatPrefix,
   maskLength,
@@ -10,8 +12,9 @@ import {
   prefixMask,
   type Result,
 } from '../wire/addr.ts';
+import type { Fib, Fib6, FibRoute } from './fib.ts';
 
-export interface Route {
+export interface Route extends FibRoute {
   readonly addr: number;
   readonly mask: number;
   readonly len: number;
@@ -105,7 +108,17 @@ export function parseRoute(
   return { ok: true, value: { addr, mask: prefixMask(len), len, via, dev, src, metric } };
 }
 
-export class RouteTable {
+/** The IPv4 FIB: addresses as uint32 numbers. */
+export type Fib4 = Fib<number, Route>;
+
+/** A host's FIBs, one per family, by family number; IPv6 is absent until it is simulated. */
+export interface Fibs {
+  readonly [AF_INET]: Fib4;
+  readonly [AF_INET6]?: Fib6;
+}
+
+export class RouteTable implements Fib4 {
+  readonly family = AF_INET;
   readonly routes: Route[] = [];
 
   add(r: Route): void {
@@ -123,6 +136,11 @@ export class RouteTable {
   lookup(dst: number): Route | undefined {
     for (const r of this.routes) if ((dst & r.mask) >>> 0 === r.addr) return r;
     return undefined;
+  }
+
+  /** The routes, in lookup order. */
+  list(): readonly Route[] {
+    return this.routes;
   }
 
   /** `ip route` lines, as the tool lists the main table. */

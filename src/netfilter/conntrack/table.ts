@@ -4,13 +4,19 @@
 // inserted by confirm(), as __nf_conntrack_confirm does when the first packet leaves the host.
 // Expiry is driven by the `now` callers pass in (seconds); nothing here reads a clock.
 //
-// Layout (63 bytes per entry at 1,000,000 entries; the kernel's struct nf_conn is ~256):
-// - `rec`, 8 words (32 bytes) per entry: everything a packet of an established connection reads
-//   or writes, so that a lookup touches the slot array and one record:
+// Layout (IPv4: 63 bytes per entry at 1,000,000 entries; the kernel's struct nf_conn is ~256):
+// - `rec`, 8 words (32 bytes) per IPv4 entry: everything a packet of an established connection
+//   reads or writes, so that a lookup touches the slot array and one record:
 //     [0..2] original tuple: src, dst, sport << 16 | dport
 //     [3..5] reply tuple, the same
 //     [6]    meta: status bits 0-15, protocol 16-23, TCP state 24-27, last index 28-31
 //     [7]    expiry, in ticks (below)
+//   The record's shape is the table's CtLayout, chosen per family: a tuple is (source address,
+//   destination address, ports) with family-sized addresses, so an IPv6 record is 20 words
+//   ([0..8] original: 4 + 4 address words and the ports, [9..17] reply, [18] meta, [19] expiry)
+//   and an IPv6 table is the same code over another layout. The scalar lookups (lookup,
+//   lookupTick, lookupBatch, firstBySource) and REC_* are the IPv4 layout's; the methods that
+//   take a TupleBuf serve every layout.
 // - `aux`, one word: TCP keeps the last original-direction SYN's sequence number there, UDP its
 //   creation tick (ct->proto.tcp / ct->proto.udp.stream_ts share a union in the kernel, too).
 // - `mark`, `id` (creation order, for listing), `masq` (one byte: the MASQUERADE interface),
@@ -24,8 +30,9 @@
 // base) or before the base moves the base and shifts every stored time (rare, O(max)); timeouts
 // are capped so that an expiry fits in 32 bits (at least 24.8 days; the kernel's (s32) jiffies
 // arithmetic has the same bound). Times passed to one table are expected not to go backwards.
+import { AF_INET, AF_INET6, addrWords, type Family } from '../../wire/addr.ts';
 import { IPPROTO_UDP } from '../../wire/ipv4.ts';
-import { DIR_ORIGINAL, DIR_REPLY, hashTuple, type TupleBuf } from './tuple.ts';
+import { DIR_ORIGINAL, DIR_REPLY, hashTuple, hashTupleWide, type TupleBuf } from './tuple.ts';
 
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
 export const IPS_EXPECTED = 1 << 0;
@@ -62,7 +69,44 @@ const MISS_MEMO = 4;
 /** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
 const FREE_BASE = -4;
 
-/** Words per entry in `rec`, and the offsets inside a record. */
+/**
+ * The shape of a conntrack record for one address family: each tuple is its source address, its
+ * destination address (addrWords each) and one word of ports (sport << 16 | dport), the original
+ * tuple first, then the reply tuple, the meta word and the expiry.
+ */
+export interface CtLayout {
+  readonly family: Family;
+  /** Words per address: 1 (IPv4), 4 (IPv6). */
+  readonly addrWords: number;
+  /** Words per tuple: 2 * addrWords + 1 (IPv4 3, IPv6 9). */
+  readonly tupleWords: number;
+  /** Words per record: 2 * tupleWords + 2 (IPv4 8, IPv6 20). */
+  readonly recWords: number;
+  /** Offset of the meta word (status, protocol, TCP state, last index). */
+  readonly meta: number;
+  /** Offset of the expiry (ticks). */
+  readonly expires: number;
+}
+
+export function ctLayout(family: Family): CtLayout {
+  const addr = addrWords(family);
+  const tuple = 2 * addr + 1;
+  return {
+    family,
+    addrWords: addr,
+    tupleWords: tuple,
+    recWords: 2 * tuple + 2,
+    meta: 2 * tuple,
+    expires: 2 * tuple + 1,
+  };
+}
+
+/** Today's compact IPv4 record: 8 words. */
+export const CT_LAYOUT_IPV4: CtLayout = ctLayout(AF_INET);
+/** The IPv6 record: 20 words (nothing IPv6 is tracked yet; the shape is ready). */
+export const CT_LAYOUT_IPV6: CtLayout = ctLayout(AF_INET6);
+
+/** Words per entry in `rec`, and the offsets inside a record, in the IPv4 layout. */
 export const REC_WORDS = 8;
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
@@ -135,7 +179,9 @@ export const newConntrackStats = (): ConntrackStats => ({
 });
 export class ConntrackTable {
   readonly max: number;
-  /** Per entry REC_WORDS words: both tuples, meta, expiry (see the file comment). */
+  /** The record's shape: the family's (IPv4 unless the constructor says otherwise). */
+  readonly layout: CtLayout;
+  /** Per entry layout.recWords words: both tuples, meta, expiry (see the file comment). */
   readonly rec: Uint32Array;
   /** TCP: the sequence number of the last original-direction SYN; UDP: the creation tick. */
   readonly aux: Uint32Array;
@@ -158,6 +204,15 @@ export class ConntrackTable {
   readonly expires: CtFieldView;
   /** 1 while the slot holds an entry (confirmed or not). */
   readonly used: CtFieldView;
+
+  // The layout's numbers, as fields of the table (read on every access to a record).
+  private readonly rw: number;
+  private readonly tw: number;
+  private readonly aw: number;
+  private readonly mo: number;
+  private readonly xo: number;
+  /** A TupleBuf as the record holds a tuple (addresses, then ports): wide layouts' lookups. */
+  private readonly key: Uint32Array;
 
   private readonly slots: Uint32Array; // fingerprint << idxBits | ((entry << 1 | dir) + 1); 0 = empty
   private readonly nslots: number;
@@ -197,10 +252,17 @@ export class ConntrackTable {
   readonly stats: ConntrackStats = newConntrackStats();
   listener: CtEventListener | undefined;
 
-  constructor(max = 65536) {
+  constructor(max = 65536, layout: CtLayout = CT_LAYOUT_IPV4) {
     if (!(max >= 0 && max <= 1 << 28)) throw new RangeError(`conntrack max ${max} out of range`);
     this.max = max;
-    this.rec = new Uint32Array(max * REC_WORDS);
+    this.layout = layout;
+    this.rw = layout.recWords;
+    this.tw = layout.tupleWords;
+    this.aw = layout.addrWords;
+    this.mo = layout.meta;
+    this.xo = layout.expires;
+    this.key = new Uint32Array(layout.tupleWords);
+    this.rec = new Uint32Array(max * layout.recWords);
     this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
     this.id = new Uint32Array(max);
@@ -234,7 +296,7 @@ export class ConntrackTable {
       max,
       (e) => this.protoOf(e),
       (e, v) => {
-        const m = e * REC_WORDS + REC_META;
+        const m = e * this.rw + this.mo;
         this.rec[m] = (this.rec[m]! & ~(0xff << META_PROTO_SHIFT)) | ((v & 0xff) << META_PROTO_SHIFT);
       },
     );
@@ -291,7 +353,7 @@ export class ConntrackTable {
     const r = this.rec;
     for (let e = 0; e < this.max; e++) {
       if (!this.isUsed(e)) continue;
-      const x = e * REC_WORDS + REC_EXPIRES;
+      const x = e * this.rw + this.xo;
       r[x] = clampTick(r[x]! - shift);
       if (this.protoOf(e) === IPPROTO_UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
     }
@@ -300,27 +362,27 @@ export class ConntrackTable {
 
   /** Expiry of `e`, seconds. */
   expiresAt(e: number): number {
-    return this.seconds(this.rec[e * REC_WORDS + REC_EXPIRES]!);
+    return this.seconds(this.rec[e * this.rw + this.xo]!);
   }
 
   setExpiresAt(e: number, seconds: number): void {
-    this.rec[e * REC_WORDS + REC_EXPIRES] = this.tick(seconds);
+    this.rec[e * this.rw + this.xo] = this.tick(seconds);
   }
 
   /** nf_ct_refresh: expire `timeout` ticks after `nowTick`. */
   refresh(e: number, nowTick: number, timeoutTicks: number): void {
     // Below 2^32 without a clamp: a tick is below 2^31 (tick() rebases) and so is a timeout (ticks()).
-    this.rec[e * REC_WORDS + REC_EXPIRES] = nowTick + timeoutTicks;
+    this.rec[e * this.rw + this.xo] = nowTick + timeoutTicks;
   }
 
   /** nf_ct_is_expired at `now` (seconds). */
   isExpired(e: number, now: number): boolean {
-    return this.rec[e * REC_WORDS + REC_EXPIRES]! <= this.tick(now);
+    return this.rec[e * this.rw + this.xo]! <= this.tick(now);
   }
 
   /** Whole seconds left, as the kernel prints (ct->timeout - now) / HZ. */
   secondsLeft(e: number, now: number): number {
-    const left = this.rec[e * REC_WORDS + REC_EXPIRES]! - this.tick(now);
+    const left = this.rec[e * this.rw + this.xo]! - this.tick(now);
     return left <= 0 ? 0 : Math.floor(left / TICKS_PER_SECOND);
   }
 
@@ -330,33 +392,33 @@ export class ConntrackTable {
     return this.next[e]! > FREE_BASE + 1;
   }
   statusOf(e: number): number {
-    return this.rec[e * REC_WORDS + REC_META]! & META_STATUS;
+    return this.rec[e * this.rw + this.mo]! & META_STATUS;
   }
   setStatus(e: number, s: number): void {
-    const m = e * REC_WORDS + REC_META;
+    const m = e * this.rw + this.mo;
     this.rec[m] = (this.rec[m]! & ~META_STATUS) | (s & META_STATUS);
   }
   orStatus(e: number, bits: number): void {
-    this.rec[e * REC_WORDS + REC_META]! |= bits & META_STATUS;
+    this.rec[e * this.rw + this.mo]! |= bits & META_STATUS;
   }
   protoOf(e: number): number {
-    return (this.rec[e * REC_WORDS + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+    return (this.rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
   }
   /** TCP state number (TCP_CONNTRACK_*). */
   tcpState(e: number): number {
-    return (this.rec[e * REC_WORDS + REC_META]! >>> META_STATE_SHIFT) & 0xf;
+    return (this.rec[e * this.rw + this.mo]! >>> META_STATE_SHIFT) & 0xf;
   }
   setTcpState(e: number, s: number): void {
-    const m = e * REC_WORDS + REC_META;
+    const m = e * this.rw + this.mo;
     this.rec[m] = (this.rec[m]! & ~(0xf << META_STATE_SHIFT)) | ((s & 0xf) << META_STATE_SHIFT);
   }
   /** TCP: last packet class and direction (class | dir << 4), as ct->proto.tcp.last_index/last_dir. */
   lastIndex(e: number): number {
-    const v = this.rec[e * REC_WORDS + REC_META]! >>> META_LAST_SHIFT;
+    const v = this.rec[e * this.rw + this.mo]! >>> META_LAST_SHIFT;
     return (v & 7) | ((v >>> 3) << 4);
   }
   setLastIndex(e: number, v: number): void {
-    const m = e * REC_WORDS + REC_META;
+    const m = e * this.rw + this.mo;
     const packed = (v & 7) | (((v >>> 4) & 1) << 3);
     this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << META_LAST_SHIFT);
   }
@@ -369,33 +431,65 @@ export class ConntrackTable {
     return this.seconds(this.aux[e]!);
   }
 
+  /** The source address of e's tuple in direction dir (IPv4; in a wide layout its first word). */
   src(e: number, dir: number): number {
-    return this.rec[e * REC_WORDS + dir * 3]!;
+    return this.rec[e * this.rw + dir * this.tw]!;
   }
+  /** The destination address (IPv4; in a wide layout its first word). */
   dst(e: number, dir: number): number {
-    return this.rec[e * REC_WORDS + dir * 3 + 1]!;
+    return this.rec[e * this.rw + dir * this.tw + this.aw]!;
   }
   sport(e: number, dir: number): number {
-    return this.rec[e * REC_WORDS + dir * 3 + 2]! >>> 16;
+    return this.rec[e * this.rw + dir * this.tw + 2 * this.aw]! >>> 16;
   }
   dport(e: number, dir: number): number {
-    return this.rec[e * REC_WORDS + dir * 3 + 2]! & 0xffff;
+    return this.rec[e * this.rw + dir * this.tw + 2 * this.aw]! & 0xffff;
   }
   readTuple(e: number, dir: number, out: TupleBuf): TupleBuf {
-    const i = e * REC_WORDS + dir * 3;
-    const p = this.rec[i + 2]!;
-    return out.set(this.rec[i]!, this.rec[i + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
+    const rec = this.rec;
+    const i = e * this.rw + dir * this.tw;
+    const aw = this.aw;
+    const p = rec[i + 2 * aw]!;
+    if (aw === 1) return out.set(rec[i]!, rec[i + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
+    return out.setWide(this.layout.family, rec, i, rec, i + aw, this.protoOf(e), p >>> 16, p & 0xffff);
   }
   setTuple(e: number, dir: number, t: TupleBuf): void {
     this.version++;
-    const i = e * REC_WORDS + dir * 3;
-    this.rec[i] = t.src;
-    this.rec[i + 1] = t.dst;
-    this.rec[i + 2] = ((t.sport << 16) | t.dport) >>> 0;
+    this.writeTuple(e * this.rw + dir * this.tw, t);
+  }
+  /** Writes tuple `t` at rec[i] in the table's layout. */
+  private writeTuple(i: number, t: TupleBuf): void {
+    const rec = this.rec;
+    const aw = this.aw;
+    if (aw === 1) {
+      rec[i] = t.src;
+      rec[i + 1] = t.dst;
+    } else {
+      const a = t.addr;
+      for (let k = 0; k < aw; k++) {
+        rec[i + k] = a[k]!;
+        rec[i + aw + k] = a[4 + k]!;
+      }
+    }
+    rec[i + 2 * aw] = ((t.sport << 16) | t.dport) >>> 0;
+  }
+  /**
+   * Does e's original tuple have the source of `t` (address, port and protocol)? same_src() of
+   * find_appropriate_src, in any layout.
+   */
+  sameSource(e: number, t: TupleBuf): boolean {
+    const rec = this.rec;
+    const i = e * this.rw;
+    const aw = this.aw;
+    if (rec[i + 2 * aw]! >>> 16 !== t.sport || this.protoOf(e) !== t.proto) return false;
+    if (aw === 1) return rec[i] === t.src;
+    const a = t.addr;
+    for (let k = 0; k < aw; k++) if (rec[i + k] !== a[k]) return false;
+    return true;
   }
 
   isConfirmed(e: number): boolean {
-    return (this.rec[e * REC_WORDS + REC_META]! & IPS_CONFIRMED) !== 0;
+    return (this.rec[e * this.rw + this.mo]! & IPS_CONFIRMED) !== 0;
   }
 
   // ---- hash --------------------------------------------------------------------------------
@@ -408,7 +502,71 @@ export class ConntrackTable {
     return this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
   }
 
-  /** lookup() with the time already in ticks. */
+  /**
+   * lookup() of a tuple in any layout (the table's family): (entry << 1 | dir), or NO_ENTRY.
+   */
+  lookupTuple(t: TupleBuf, now: number): number {
+    return this.lookupTupleTick(t, this.tick(now));
+  }
+
+  /** lookupTuple() with the time already in ticks. */
+  lookupTupleTick(t: TupleBuf, nowTick: number): number {
+    if (this.aw === 1) return this.lookupTick(t.src, t.dst, t.proto, t.sport, t.dport, nowTick);
+    const key = this.keyOf(t);
+    const proto = t.proto;
+    const h = hashTupleWide(key, 0, this.aw, proto);
+    const slots = this.slots;
+    const n = this.nslots;
+    const fp = h & this.fpMask;
+    let i = this.home(h);
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) return NO_ENTRY;
+      const ed = this.slotHoldsWide(s, fp, key, 0, proto);
+      if (ed >= 0) {
+        if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
+          this.remove(ed >>> 1);
+          return NO_ENTRY;
+        }
+        return ed;
+      }
+      if (++i === n) i = 0;
+    }
+  }
+
+  /** `t` as a record holds it (addresses, then ports), in `key`: wide layouts only. */
+  private keyOf(t: TupleBuf): Uint32Array {
+    const key = this.key;
+    const aw = this.aw;
+    const a = t.addr;
+    for (let k = 0; k < aw; k++) {
+      key[k] = a[k]!;
+      key[aw + k] = a[4 + k]!;
+    }
+    key[2 * aw] = ((t.sport << 16) | t.dport) >>> 0;
+    return key;
+  }
+
+  /** The hash of tuple `t` in the table's layout (the one its record's tuple hashes to). */
+  private hashOfTuple(t: TupleBuf): number {
+    return this.aw === 1
+      ? hashTuple(t.src, t.dst, t.proto, t.sport, t.dport)
+      : hashTupleWide(this.keyOf(t), 0, this.aw, t.proto);
+  }
+
+  /** slotHolds for any layout: the tuple is `tw` words at k[ko] (addresses, then ports). */
+  private slotHoldsWide(s: number, fp: number, k: ArrayLike<number>, ko: number, proto: number): number {
+    if (s >>> this.idxBits !== fp) return -1;
+    const ed = (s & this.idxMask) - 1;
+    const base = (ed >>> 1) * this.rw;
+    const t = base + (ed & 1) * this.tw;
+    const rec = this.rec;
+    if (((rec[base + this.mo]! >>> META_PROTO_SHIFT) & 0xff) !== proto) return -1;
+    for (let j = 0; j < this.tw; j++) if (rec[t + j] !== k[ko + j]) return -1;
+    return ed;
+  }
+
+  /** lookup() with the time already in ticks (IPv4 layout). */
   lookupTick(src: number, dst: number, proto: number, sport: number, dport: number, nowTick: number): number {
     const ports = ((sport << 16) | dport) >>> 0;
     const h = hashTuple(src, dst, proto, sport, dport);
@@ -567,14 +725,14 @@ export class ConntrackTable {
    * cache. Lets a caller start that cache miss early, so it overlaps another one.
    */
   touch(t: TupleBuf): void {
-    this.touched = this.slots[this.home(hashTuple(t.src, t.dst, t.proto, t.sport, t.dport))]!;
+    this.touched = this.slots[this.home(this.hashOfTuple(t))]!;
   }
   /** touch()'s last read (kept so that the read is not optimised away). */
   private touched = 0;
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
-    const ed = this.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    const ed = this.lookupTuple(t, now);
     return ed !== NO_ENTRY && ed >>> 1 !== ignore;
   }
 
@@ -584,6 +742,8 @@ export class ConntrackTable {
    * can go, returns NO_ENTRY and counts a drop.
    */
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
+    if (orig.family !== this.layout.family || reply.family !== this.layout.family)
+      throw new TypeError(`conntrack: a family ${orig.family} tuple in a family ${this.layout.family} table`);
     const nowTick = this.tick(now);
     if (this.freeHead < 0 && !this.earlyDrop(orig, nowTick)) {
       this.stats.drop++;
@@ -592,16 +752,12 @@ export class ConntrackTable {
     const e = this.freeHead;
     this.freeHead = FREE_BASE - this.next[e]!;
     this.next[e] = NOT_LINKED;
-    const b = e * REC_WORDS;
+    const b = e * this.rw;
     const rec = this.rec;
-    rec[b] = orig.src;
-    rec[b + 1] = orig.dst;
-    rec[b + 2] = ((orig.sport << 16) | orig.dport) >>> 0;
-    rec[b + 3] = reply.src;
-    rec[b + 4] = reply.dst;
-    rec[b + 5] = ((reply.sport << 16) | reply.dport) >>> 0;
-    rec[b + REC_META] = (orig.proto & 0xff) << META_PROTO_SHIFT;
-    rec[b + REC_EXPIRES] = nowTick;
+    this.writeTuple(b, orig);
+    this.writeTuple(b + this.tw, reply);
+    rec[b + this.mo] = (orig.proto & 0xff) << META_PROTO_SHIFT;
+    rec[b + this.xo] = nowTick;
     // UDP: the creation time (stream detection); TCP: no SYN seen yet.
     this.aux[e] = orig.proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
@@ -614,7 +770,7 @@ export class ConntrackTable {
   /** Inserts both tuples in the hash. Returns false (and frees the entry) when a tuple clashes. */
   confirm(e: number, now: number): boolean {
     const nowTick = this.tick(now);
-    const b = e * REC_WORDS;
+    const b = e * this.rw;
     const rec = this.rec;
     // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
     const h0 = this.hashOf(e, DIR_ORIGINAL);
@@ -638,7 +794,7 @@ export class ConntrackTable {
     let i = p1;
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
     this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
-    rec[b + REC_META]! |= IPS_CONFIRMED;
+    rec[b + this.mo]! |= IPS_CONFIRMED;
     this.version++;
     this.listener?.('NEW', e);
     return true;
@@ -669,7 +825,7 @@ export class ConntrackTable {
     const nowTick = this.tick(now);
     let n = 0;
     for (let e = 0; e < this.max; e++) {
-      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * REC_WORDS + REC_EXPIRES]! <= nowTick) {
+      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * this.rw + this.xo]! <= nowTick) {
         this.remove(e);
         n++;
       }
@@ -682,8 +838,7 @@ export class ConntrackTable {
     const nowTick = this.tick(now);
     const out: number[] = [];
     for (let e = 0; e < this.max; e++) {
-      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * REC_WORDS + REC_EXPIRES]! > nowTick)
-        out.push(e);
+      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * this.rw + this.xo]! > nowTick) out.push(e);
     }
     return out.sort((a, b) => this.id[a]! - this.id[b]!);
   }
@@ -699,9 +854,27 @@ export class ConntrackTable {
     this.srcHead[b] = e;
   }
 
-  /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY. */
+  /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY (IPv4). */
   firstBySource(src: number, sport: number, proto: number): number {
     return this.srcHead[hashTuple(src, 0, proto, sport, 0) & this.srcMask]!;
+  }
+
+  /** The first entry of the by-source chain that may hold the source of `t`, in any layout. */
+  firstBySourceOf(t: TupleBuf): number {
+    if (this.aw === 1) return this.firstBySource(t.src, t.sport, t.proto);
+    return this.srcHead[this.srcHash(t.addr, 0, t.proto, t.sport) & this.srcMask]!;
+  }
+
+  /** hash_by_src in a wide layout: the source address's words, the protocol and the port. */
+  private srcHash(a: ArrayLike<number>, off: number, proto: number, sport: number): number {
+    const k = this.key;
+    const aw = this.aw;
+    for (let j = 0; j < aw; j++) {
+      k[j] = a[off + j]!;
+      k[aw + j] = 0;
+    }
+    k[2 * aw] = (sport << 16) >>> 0;
+    return hashTupleWide(k, 0, aw, proto);
   }
 
   /** The entry after `e` in its by-source chain, or NO_ENTRY. Chains mix keys: compare tuples. */
@@ -710,8 +883,11 @@ export class ConntrackTable {
   }
 
   private srcBucket(e: number): number {
-    const i = e * REC_WORDS;
-    return hashTuple(this.rec[i]!, 0, this.protoOf(e), this.rec[i + 2]! >>> 16, 0) & this.srcMask;
+    const i = e * this.rw;
+    const aw = this.aw;
+    const sport = this.rec[i + 2 * aw]! >>> 16;
+    if (aw !== 1) return this.srcHash(this.rec, i, this.protoOf(e), sport) & this.srcMask;
+    return hashTuple(this.rec[i]!, 0, this.protoOf(e), sport, 0) & this.srcMask;
   }
 
   private unlinkBySource(e: number): void {
@@ -738,19 +914,20 @@ export class ConntrackTable {
 
   /** The hash of entry e's tuple in direction dir. */
   private hashOf(e: number, dir: number): number {
-    const t = e * REC_WORDS + dir * 3;
+    const t = e * this.rw + dir * this.tw;
+    if (this.aw !== 1) return hashTupleWide(this.rec, t, this.aw, this.protoOf(e));
     const p = this.rec[t + 2]!;
     return hashTuple(this.rec[t]!, this.rec[t + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
   }
 
   private earlyDrop(t: TupleBuf, nowTick: number): boolean {
-    let i = this.home(hashTuple(t.src, t.dst, t.proto, t.sport, t.dport));
+    let i = this.home(this.hashOfTuple(t));
     for (let n = 0; n < 64; n++) {
       const s = this.slots[i]!;
       if (++i === this.nslots) i = 0;
       if (s === 0) continue;
       const e = ((s & this.idxMask) - 1) >>> 1;
-      if (this.rec[e * REC_WORDS + REC_EXPIRES]! <= nowTick) {
+      if (this.rec[e * this.rw + this.xo]! <= nowTick) {
         // early_drop_list: an expired entry is reaped (nf_ct_gc_expired), not counted as a drop.
         this.remove(e);
         return true;
@@ -770,6 +947,7 @@ export class ConntrackTable {
    * expired entry is removed (which may move slots), and the probe starts over.
    */
   private probeFree(e: number, dir: number, h: number, nowTick: number): number {
+    if (this.aw !== 1) return this.probeFreeWide(e, dir, h, nowTick);
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
@@ -791,6 +969,30 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         if (ed >= 0) {
           if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) return -1;
+          this.remove(ed >>> 1);
+          continue restart;
+        }
+        if (++i === n) i = 0;
+      }
+    }
+  }
+
+  /** probeFree in a wide layout (no memo of failed lookups: those are the IPv4 lookups'). */
+  private probeFreeWide(e: number, dir: number, h: number, nowTick: number): number {
+    const rec = this.rec;
+    const slots = this.slots;
+    const n = this.nslots;
+    const t0 = e * this.rw + dir * this.tw;
+    const proto = this.protoOf(e);
+    const fp = h & this.fpMask;
+    restart: for (;;) {
+      let i = this.home(h);
+      for (;;) {
+        const s = slots[i]!;
+        if (s === 0) return i;
+        const ed = this.slotHoldsWide(s, fp, rec, t0, proto);
+        if (ed >= 0) {
+          if (rec[(ed >>> 1) * this.rw + this.xo]! > nowTick) return -1;
           this.remove(ed >>> 1);
           continue restart;
         }

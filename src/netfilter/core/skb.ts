@@ -1,6 +1,7 @@
 // The packet as it travels through the hooks (the kernel's sk_buff, reduced to what netfilter
 // reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
 // is reused for many packets; parse() refreshes the numeric fields after any rewrite.
+import { AF_INET, type Family } from '../../wire/addr.ts';
 import { read16 } from '../../wire/checksum.ts';
 import type { TupleBuf } from '../conntrack/tuple.ts';
 import {
@@ -77,6 +78,12 @@ export interface XtEnv {
 
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);
+  /**
+   * The packet's family, as the hooks' nf_hook_state.pf (NFPROTO_IPV4 = AF_INET): set by parse().
+   * Only IPv4 packets are parsed today; an IPv6 parse would set AF_INET6 (its addresses then in
+   * words, src/dst staying the IPv4 numbers).
+   */
+  family: Family = AF_INET;
   /** Offset of the IPv4 header in buf. */
   off = 0;
   inIf = '';
@@ -144,6 +151,7 @@ export class Skb {
   parse(): this {
     const b = this.buf;
     const o = this.off;
+    this.family = AF_INET;
     this.len = ipv4TotalLength(b, o);
     this.l4off = o + ipv4HeaderLength(b, o);
     this.proto = ipv4Protocol(b, o);

@@ -1,7 +1,9 @@
 // Choosing a connection's NAT mapping, as nf_nat_core.c does: get_unique_tuple (keep the tuple when
 // it is in range and unused, else the best address, else a port by nf_nat_l4proto_unique_tuple)
 // and nf_nat_setup_info (store the new reply tuple, set SRC_NAT/DST_NAT). Runs once per connection
-// and manip type, never for later packets.
+// and manip type, never for later packets. Tuples and ranges carry their family: IPv4 addresses
+// are one number (the hot form), IPv6 addresses four words; the IPv4 path is unchanged.
+import { AF_INET, AF_INET6, compareIp, type IpAddr, type Family, type Words6 } from '../../wire/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
   IPS_DST_NAT,
@@ -10,15 +12,25 @@ import {
   IPS_SRC_NAT_DONE,
   type ConntrackTable,
 } from '../conntrack/table.ts';
-import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
+import { DIR_REPLY, invertTuple, IPPROTO_ICMPV6, TupleBuf, tupleEqual } from '../conntrack/tuple.ts';
 
 export const MANIP_SRC = 0;
 export const MANIP_DST = 1;
 
-/** nf_nat_range2, as numbers (flags as NF_NAT_RANGE_*). */
+/**
+ * nf_nat_range2, as numbers (flags as NF_NAT_RANGE_*). The addresses are the family's: IPv4 (the
+ * default) in minAddr/maxAddr, IPv6 in min6/max6 (nf_inet_addr's `ip` and `ip6`). natRange()
+ * makes one from addresses that carry their family.
+ */
 export interface NatRangeN {
+  /** AF_INET when absent. */
+  family?: Family;
+  /** IPv4: the first and last address (uint32). */
   minAddr: number;
   maxAddr: number;
+  /** AF_INET6: the first and last address, 4 words each, most significant first. */
+  min6?: Words6;
+  max6?: Words6;
   minPort: number;
   maxPort: number;
   flags: number;
@@ -87,8 +99,12 @@ export class NatCore {
   }
 
   private inRange(t: TupleBuf, r: NatRangeN, manip: number): boolean {
-    const addr = manip === MANIP_SRC ? t.src : t.dst;
-    if (r.flags & NF_NAT_RANGE_MAP_IPS && (addr < r.minAddr || addr > r.maxAddr)) return false;
+    if (t.family !== AF_INET) {
+      if (r.flags & NF_NAT_RANGE_MAP_IPS && !inRangeWide(t, r, manip)) return false;
+    } else {
+      const addr = manip === MANIP_SRC ? t.src : t.dst;
+      if (r.flags & NF_NAT_RANGE_MAP_IPS && (addr < r.minAddr || addr > r.maxAddr)) return false;
+    }
     if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
       const port = this.key(t, manip);
       if (port < r.minPort || port > r.maxPort) return false;
@@ -97,12 +113,12 @@ export class NatCore {
   }
 
   private key(t: TupleBuf, manip: number): number {
-    if (t.proto === IPPROTO_ICMP) return t.sport; // the echo id, whichever side is mapped
+    if (isIcmp(t)) return t.sport; // the echo id, whichever side is mapped
     return manip === MANIP_SRC ? t.sport : t.dport;
   }
 
   private setKey(t: TupleBuf, manip: number, v: number): void {
-    if (t.proto === IPPROTO_ICMP || manip === MANIP_SRC) t.sport = v;
+    if (isIcmp(t) || manip === MANIP_SRC) t.sport = v;
     else t.dport = v;
   }
 
@@ -112,6 +128,7 @@ export class NatCore {
    */
   private bestIp(t: TupleBuf, r: NatRangeN, manip: number): void {
     if (!(r.flags & NF_NAT_RANGE_MAP_IPS)) return;
+    if (t.family !== AF_INET) return bestIpWide(t, r, manip);
     let addr = r.minAddr;
     if (r.maxAddr !== r.minAddr) {
       const size = r.maxAddr - r.minAddr + 1;
@@ -129,7 +146,7 @@ export class NatCore {
     const p = t.proto;
     let min: number;
     let size: number;
-    if (p === IPPROTO_ICMP) {
+    if (isIcmp(t)) {
       if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
         min = r.minPort;
         size = r.maxPort - r.minPort + 1;
@@ -223,7 +240,7 @@ export class NatCore {
         if (r.flags & NF_NAT_RANGE_PROTO_OFFSET) return this.uniqueProto(out, r, manip, e, now);
         if (k >= r.minPort && k <= r.maxPort && (r.minPort === r.maxPort || !this.usedTuple(out, e, now)))
           return true;
-      } else if (manip === MANIP_DST && out.proto !== IPPROTO_ICMP) {
+      } else if (manip === MANIP_DST && !isIcmp(out)) {
         // Taken or not, this tuple is the answer: uniqueProto cannot change a destination port
         // without a port range (nor anything of a protocol without ports), so the lookup the
         // kernel makes here decides nothing (a null binding at PREROUTING, DNAT to an address).
@@ -243,14 +260,14 @@ export class NatCore {
     // Walks the by-source chain as the kernel walks nf_nat_bysource[hash_by_src(tuple)], newest
     // first; same_src compares protocol, source address and source port of the original tuples.
     const ct = this.ct;
-    for (let e = ct.firstBySource(orig.src, orig.sport, orig.proto); e >= 0; e = ct.nextBySource(e)) {
-      if (ct.src(e, DIR_ORIGINAL) !== orig.src || ct.sport(e, DIR_ORIGINAL) !== orig.sport) continue;
-      if (ct.protoOf(e) !== orig.proto || ct.isExpired(e, now)) continue;
+    for (let e = ct.firstBySourceOf(orig); e >= 0; e = ct.nextBySource(e)) {
+      if (!ct.sameSource(e, orig) || ct.isExpired(e, now)) continue;
       // The mapped source of that entry is its reply tuple's destination.
       ct.readTuple(e, DIR_REPLY, this.fa1);
       invertTuple(this.fa2, this.fa1);
       out.copy(orig);
-      out.src = this.fa2.src;
+      if (orig.family === AF_INET) out.src = this.fa2.src;
+      else for (let i = 0; i < 4; i++) out.addr[i] = this.fa2.addr[i]!;
       out.sport = this.fa2.sport;
       if (this.inRange(out, r, MANIP_SRC)) return true;
     }
@@ -263,6 +280,24 @@ export class NatCore {
     return this.nullR;
   }
 
+  /** nullRangeOf for a tuple of any family: its source (MANIP_SRC) or destination address. */
+  private nullRangeOfTuple(t: TupleBuf, manip: number): NatRangeN {
+    if (t.family === AF_INET) return this.nullRangeOf(manip === MANIP_SRC ? t.src : t.dst);
+    const o = manip === MANIP_SRC ? 0 : 4;
+    const a = t.addr;
+    const w: Words6 = [a[o]!, a[o + 1]!, a[o + 2]!, a[o + 3]!];
+    return {
+      family: t.family,
+      minAddr: 0,
+      maxAddr: 0,
+      min6: w,
+      max6: w,
+      minPort: 0,
+      maxPort: 0,
+      flags: NF_NAT_RANGE_MAP_IPS,
+    };
+  }
+
   /**
    * nf_nat_setup_info: bind entry `e` for one manip type. With `r` undefined this is the null
    * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns false
@@ -273,12 +308,14 @@ export class NatCore {
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;
-    const range: NatRangeN = r ?? this.nullRangeOf(manip === MANIP_SRC ? orig.src : orig.dst);
+    if (r !== undefined && (r.family ?? AF_INET) !== orig.family)
+      throw new TypeError(
+        `NAT: a family ${r.family ?? AF_INET} range for a family ${orig.family} connection`,
+      );
+    const range: NatRangeN = r ?? this.nullRangeOfTuple(orig, manip);
     const out = this.out;
     if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
-    const changed =
-      out.src !== orig.src || out.dst !== orig.dst || out.sport !== orig.sport || out.dport !== orig.dport;
-    if (changed) {
+    if (!tupleEqual(out, orig)) {
       invertTuple(this.inv, out);
       ct.setTuple(e, DIR_REPLY, this.inv);
       ct.orStatus(e, manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT);
@@ -291,4 +328,84 @@ export class NatCore {
 
 export function nullRange(addr: number): NatRangeN {
   return { minAddr: addr, maxAddr: addr, minPort: 0, maxPort: 0, flags: NF_NAT_RANGE_MAP_IPS };
+}
+
+/** ICMP and ICMPv6 map their id (the tuple's sport) whichever side is mapped. */
+function isIcmp(t: TupleBuf): boolean {
+  return t.proto === IPPROTO_ICMP || (t.family === AF_INET6 && t.proto === IPPROTO_ICMPV6);
+}
+
+/** The range's family (AF_INET when it does not say). */
+export const natRangeFamily = (r: NatRangeN): Family => r.family ?? AF_INET;
+
+/**
+ * A range from addresses that carry their family (a NAT target as a user writes it, e.g.
+ * `--to-source 2001:db8::1-2001:db8::ff:1024-2047`): `min`..`max` (same family, in order), and the
+ * ports when `ports` is given. `flags` adds NF_NAT_RANGE_PROTO_RANDOM*, PERSISTENT.
+ */
+export function natRange(
+  min: IpAddr,
+  max: IpAddr,
+  ports?: { readonly min: number; readonly max: number },
+  flags = 0,
+): NatRangeN {
+  if (min.family !== max.family) throw new RangeError('a NAT range mixes IPv4 and IPv6 addresses');
+  if (compareIp(min, max) > 0) throw new RangeError('a NAT range ends before it starts');
+  const f = flags | NF_NAT_RANGE_MAP_IPS | (ports ? NF_NAT_RANGE_PROTO_SPECIFIED : 0);
+  const p = { minPort: ports?.min ?? 0, maxPort: ports?.max ?? 0, flags: f };
+  if (min.family === AF_INET) return { minAddr: min.v4, maxAddr: (max as typeof min).v4, ...p };
+  return { family: AF_INET6, minAddr: 0, maxAddr: 0, min6: min.v6, max6: (max as typeof min).v6, ...p };
+}
+
+/** ipv6_addr_cmp of `n` words at a[ao] and b[bo]: negative, 0 or positive. */
+function cmpWords(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+  for (let i = 0; i < n; i++) if (a[ao + i] !== b[bo + i]) return a[ao + i]! - b[bo + i]!;
+  return 0;
+}
+
+/** The IPv6 part of in_range (nf_nat_inet_in_range): min <= address <= max, as ipv6_addr_cmp. */
+function inRangeWide(t: TupleBuf, r: NatRangeN, manip: number): boolean {
+  const o = manip === MANIP_SRC ? 0 : 4;
+  const min = r.min6;
+  const max = r.max6;
+  if (min === undefined || max === undefined) return false;
+  return cmpWords(t.addr, o, min, 0, 4) >= 0 && cmpWords(t.addr, o, max, 0, 4) <= 0;
+}
+
+/**
+ * find_best_ips_proto for IPv6: word by word from the most significant, each word taken from the
+ * range by the hash of the addresses; once a word is below the range's maximum, the later words
+ * may take any value (`full_range`). The destination's words are mixed into the hash as the walk
+ * goes, unless --persistent. The hash is natbox's (the IPv4 path's mix), not jhash2.
+ */
+function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
+  const min = r.min6;
+  const max = r.max6;
+  if (min === undefined || max === undefined) return;
+  const a = t.addr;
+  const o = manip === MANIP_SRC ? 0 : 4;
+  if (cmpWords(min, 0, max, 0, 4) === 0) {
+    for (let i = 0; i < 4; i++) a[o + i] = min[i]!;
+    return;
+  }
+  const persistent = (r.flags & NF_NAT_RANGE_PERSISTENT) !== 0;
+  let j = 0x9e3779b1;
+  for (let i = 0; i < 4; i++) j = Math.imul(j ^ (j >>> 15) ^ a[i]!, 0x85ebca6b);
+  j = (j ^ (persistent ? 0 : a[7]!)) >>> 0;
+  let full = false;
+  for (let i = 0; i < 4; i++) {
+    let lo: number;
+    let dist: number;
+    if (!full) {
+      lo = min[i]!;
+      dist = (max[i]! - min[i]! + 1) >>> 0; // u32: 0 when the word spans all of 2^32
+    } else {
+      lo = 0;
+      dist = 0xffffffff;
+    }
+    // reciprocal_scale(j, dist): (j * dist) >> 32
+    a[o + i] = lo + Math.floor((j / 0x100000000) * dist);
+    if (a[o + i] !== max[i]) full = true;
+    if (!persistent) j = (j ^ a[4 + i]!) >>> 0;
+  }
 }
