@@ -3,7 +3,7 @@
 // port. The bridge itself (ports, FDB, STP) is bridge.ts; the IPv4 paths are ip4.ts.
 import { formatIpv4 } from '../wire/addr.ts';
 import { ETH_HEADER_LEN } from '../wire/ethernet.ts';
-import type { RouteTable } from '../route/table.ts';
+import type { Fib4 } from '../route/table.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import type { Skb } from '../netfilter/core/skb.ts';
 import type { Bridge } from './bridge.ts';
@@ -17,7 +17,7 @@ export interface BridgeNfHost {
   readonly name: string;
   readonly tracing: boolean;
   readonly env: { now(): number };
-  readonly routes: RouteTable;
+  readonly routes: Fib4;
   readonly nf: Netfilter | undefined;
   readonly bridges: ReadonlyMap<string, Bridge>;
   readonly neigh: Neighbours;

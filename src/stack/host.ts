@@ -7,7 +7,7 @@
 import { formatIpv4, formatMac, inPrefix, prefixMask } from '../wire/addr.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethIsBroadcast, ethType } from '../wire/ethernet.ts';
 import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
-import { RouteTable } from '../route/table.ts';
+import { RouteTable, type Fib4 } from '../route/table.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import { RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST, type Skb, type XtEnv } from '../netfilter/core/skb.ts';
@@ -72,7 +72,7 @@ export class Host {
   readonly ifaces = new Map<string, Iface>();
   /** The bridges' L2 side (ports, FDB, STP), by bridge name (bridge.ts). */
   readonly bridges = new Map<string, Bridge>();
-  readonly routes = new RouteTable();
+  readonly routes: Fib4 = new RouteTable();
   readonly sysctls: ReadonlyMap<string, number>;
   readonly nf: Netfilter | undefined;
   readonly sockets: Sockets;

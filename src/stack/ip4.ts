@@ -7,7 +7,7 @@ import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
 import { ethIsBroadcast } from '../wire/ethernet.ts';
 import { read16 } from '../wire/checksum.ts';
 import { ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
-import type { Route, RouteTable } from '../route/table.ts';
+import type { Fib4, Route } from '../route/table.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import {
   Skb,
@@ -41,7 +41,7 @@ export interface Ip4Host {
   readonly tracing: boolean;
   readonly env: { now(): number };
   readonly ifaces: ReadonlyMap<string, Iface>;
-  readonly routes: RouteTable;
+  readonly routes: Fib4;
   readonly nf: Netfilter | undefined;
   readonly neigh: Neighbours;
   readonly sockets: Ip4Transport;
