@@ -35,7 +35,7 @@ import {
 import type { NfTracer } from './trace-events.ts';
 import { DropReason } from './drop.ts';
 import { NF_ACCEPT, NOTRACK, type Drops } from './verdict.ts';
-import { HOOK_NAMES } from './hooks.ts';
+import { HOOK_NAMES } from './hook-numbers.ts';
 
 export class ConntrackIn {
   tracer: NfTracer | undefined;

@@ -4,7 +4,7 @@
 // of a front end (NfTable) registers at the hooks and priorities it names. The lists are built once
 // when the engine is made, from what the ruleset has: an absent table costs nothing per packet.
 // The walk is a loop over an array with a switch on the entry's kind: no closures, no objects.
-import type { NfTracer, HookName } from './trace-events.ts';
+import type { NfTracer } from './trace-events.ts';
 import type { Skb } from './skb.ts';
 import { DropReason } from './drop.ts';
 import { T_ACCEPT, T_REJECT, type NfTable } from './table.ts';
@@ -13,26 +13,19 @@ import type { ConntrackIn } from './conntrack-in.ts';
 import { MANIP_DST, MANIP_SRC } from '../nat/nat-core.ts';
 import type { NatHook } from '../nat/nat-hook.ts';
 
-// enum nf_inet_hooks
-export const NF_INET_PRE_ROUTING = 0;
-export const NF_INET_LOCAL_IN = 1;
-export const NF_INET_FORWARD = 2;
-export const NF_INET_LOCAL_OUT = 3;
-export const NF_INET_POST_ROUTING = 4;
-export const NF_INET_NUMHOOKS = 5;
-
-/** The hooks as iptables names their chains (the tracer's words), by NF_INET_* number. */
-export const HOOK_NAMES: readonly HookName[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
-
-/** enum nf_ip_hook_priorities (the ones natbox has). */
-export const NF_IP_PRI_RAW = -300;
-export const NF_IP_PRI_CONNTRACK = -200;
-export const NF_IP_PRI_MANGLE = -150;
-export const NF_IP_PRI_NAT_DST = -100;
-export const NF_IP_PRI_FILTER = 0;
-export const NF_IP_PRI_SECURITY = 50;
-export const NF_IP_PRI_NAT_SRC = 100;
-export const NF_IP_PRI_CONNTRACK_CONFIRM = 0x7fffffff; // INT_MAX
+export * from './hook-numbers.ts';
+import {
+  NF_INET_FORWARD,
+  NF_INET_LOCAL_IN,
+  NF_INET_LOCAL_OUT,
+  NF_INET_NUMHOOKS,
+  NF_INET_POST_ROUTING,
+  NF_INET_PRE_ROUTING,
+  NF_IP_PRI_CONNTRACK,
+  NF_IP_PRI_CONNTRACK_CONFIRM,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_NAT_SRC,
+} from './hook-numbers.ts';
 
 /** HookEntry.kind. */
 export const E_TABLE = 0;

@@ -24,7 +24,7 @@ import type { NfTracer } from '../core/trace-events.ts';
 import { DropReason } from '../core/drop.ts';
 import { T_DROP, type NfTable } from '../core/table.ts';
 import { NF_ACCEPT, type Drops } from '../core/verdict.ts';
-import { HOOK_NAMES } from '../core/hooks.ts';
+import { HOOK_NAMES } from '../core/hook-numbers.ts';
 
 export class NatHook {
   tracer: NfTracer | undefined;
