@@ -7,7 +7,9 @@ export { simulate, type SimResult, type SimOptions } from './sim/run.ts';
 export { World, type WorldConfig } from './sim/world.ts';
 export type { Flow, FlowResult, Verdict } from './sim/flows.ts';
 export { Host, type HostConfig, type HostEnv } from './stack/host.ts';
-export type { Step, TimedStep, StackTracer } from './stack/steps.ts';
+export type { Step, TimedStep, StackTracer, DropStep } from './stack/steps.ts';
+export { DropReason, DROP_TABLES } from './netfilter/core/drop.ts';
+export { dropWords } from './trace/drop-words.ts';
 export {
   Netfilter,
   checkRuleset,
@@ -41,6 +43,8 @@ export {
   entryJson,
 } from './netfilter/conntrack/format.ts';
 export { SeededRng } from './netfilter/nat/nat-core.ts';
+export { AF_INET, AF_INET6, parseIp, formatIp, type IpAddr } from './wire/addr.ts';
+export type { Fib } from './route/fib.ts';
 export { loadRules, loadRulesText, emptyRuleset } from './rules/load.ts';
 export { printSave, formatRule } from './rules/iptables/print-save.ts';
 export { formatDiagnostic, type Diagnostic } from './rules/diagnostics.ts';
