@@ -1,7 +1,26 @@
 // The ruleset model: tables, chains and rules as data, in the kernel's terms (xt matches and
 // targets by their iptables names). The front end (parse-command.ts, parse-save.ts) builds it, the
 // printer (print-save.ts) prints it back, and netfilter/ evaluates it. No behaviour lives here.
+// The match extensions that have their own file (ext/<name>.ts) keep their data type there.
 import type { Prefix } from '../../wire/addr.ts';
+import type { DscpMatch } from './ext/dscp.ts';
+import type { IprangeMatch } from './ext/iprange.ts';
+import type { LengthMatch } from './ext/length.ts';
+import type { LimitMatch } from './ext/limit.ts';
+import type { MacMatch } from './ext/mac.ts';
+import type { ConnmarkMatch, MarkMatch } from './ext/mark.ts';
+import type { PkttypeMatch } from './ext/pkttype.ts';
+import type { StatisticMatch } from './ext/statistic.ts';
+import type { TosMatch } from './ext/tos.ts';
+import type { TtlMatch } from './ext/ttl.ts';
+
+export type { PktTypeName } from './ext/pkttype.ts';
+
+/**
+ * XT_LIMIT_SCALE (xt_limit.h): limit's periods are in 1/10000 s, in the model as in the kernel's
+ * struct xt_rateinfo. A unit of the model, shared by the front ends and the engine.
+ */
+export const XT_LIMIT_SCALE = 10000;
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
@@ -102,31 +121,17 @@ export type Match =
       readonly limitIfaceIn: boolean;
       readonly limitIfaceOut: boolean;
     }
-  | { readonly module: 'iprange'; readonly src?: Inv<AddrRange>; readonly dst?: Inv<AddrRange> }
-  /** -m mark (skb->mark) and -m connmark (the conntrack entry's mark): (mark & mask) == value. */
-  | { readonly module: 'mark' | 'connmark'; readonly mark: Inv<ValueMask> }
-  /** Source MAC address, lowercase `aa:bb:cc:dd:ee:ff`. */
-  | { readonly module: 'mac'; readonly mac: Inv<string> }
-  /** IP total length range. */
-  | { readonly module: 'length'; readonly length: Inv<PortRange> }
-  | { readonly module: 'ttl'; readonly op: 'eq' | 'ne' | 'lt' | 'gt'; readonly ttl: number }
-  | { readonly module: 'pkttype'; readonly pktType: Inv<PktTypeName> }
-  /** (tos & mask) == value on the IP header's TOS byte. */
-  | { readonly module: 'tos'; readonly tos: Inv<ValueMask> }
-  /** The upper six bits of the TOS byte. */
-  | { readonly module: 'dscp'; readonly dscp: Inv<number> }
-  /** Token bucket: `avg` is the period per packet in 1/10000 s (XT_LIMIT_SCALE), `burst` packets. */
-  | { readonly module: 'limit'; readonly avg: number; readonly burst: number }
-  | {
-      readonly module: 'statistic';
-      readonly mode: 'random' | 'nth';
-      /** random: probability × 2^31, rounded (libxt_statistic). */
-      readonly probability: number;
-      /** nth: match every `every`-th packet, starting at counter `packet`. */
-      readonly every: number;
-      readonly packet: number;
-      readonly invert: boolean;
-    }
+  | IprangeMatch
+  | MarkMatch
+  | ConnmarkMatch
+  | MacMatch
+  | LengthMatch
+  | TtlMatch
+  | PkttypeMatch
+  | TosMatch
+  | DscpMatch
+  | LimitMatch
+  | StatisticMatch
   | {
       readonly module: 'physdev';
       readonly physIn?: Inv<IfaceMatch>;
@@ -182,8 +187,6 @@ export interface ValueMask {
   readonly value: number;
   readonly mask: number;
 }
-
-export type PktTypeName = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 
 export type CtStateName = 'INVALID' | 'NEW' | 'ESTABLISHED' | 'RELATED' | 'UNTRACKED' | 'SNAT' | 'DNAT';
 

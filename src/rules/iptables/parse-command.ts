@@ -15,6 +15,7 @@ import {
   opt,
   parseAddress,
   parseIface,
+  parseNumRange,
   parsePortRange,
   protoIs,
   type FinishCtx,
@@ -25,7 +26,7 @@ import {
 
 export { RuleError };
 import type { Token } from './lex.ts';
-import { EXTRA_MODULES, parseNumRange } from './parse-matches.ts';
+import { EXTRA_MODULES } from './parse-matches.ts';
 import { EXTRA_TARGETS } from './parse-targets.ts';
 import type {
   ConntrackMatch,

@@ -5,8 +5,16 @@
 import type { Token } from './lex.ts';
 import type { Target } from './model.ts';
 import { IPPROTO_TCP } from './names.ts';
-import { parseUint, parseValueMask } from './parse-matches.ts';
-import { fail, opt, parseAddress, protoIs, unsupportedOpt, type TargetParser } from './parse-util.ts';
+import {
+  fail,
+  opt,
+  parseAddress,
+  parseUint,
+  parseValueMask,
+  protoIs,
+  unsupportedOpt,
+  type TargetParser,
+} from './parse-util.ts';
 
 const ONES = 0xffffffff;
 

@@ -6,7 +6,8 @@
 import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
 import type { ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
-import { limitRate, orderedChains, saveString } from './print-save.ts';
+import { orderedChains, saveString } from './print-save.ts';
+import { extOf, isExtMatch } from './ext/index.ts';
 import { byteCount, COUNTER_MAX, packetCount } from '../counters.ts';
 
 /**
@@ -29,7 +30,6 @@ export function printNum(value: bigint | number, noTable = false, exact = false)
 }
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
-const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const range = (r: { min: number; max: number }, sep = ':'): string =>
   r.min === r.max ? `${r.min}` : `${r.min}${sep}${r.max}`;
 const ctAddr = (p: Prefix): string => (p.mask === 0xffffffff ? formatIpv4(p.addr) : formatPrefix(p));
@@ -79,6 +79,7 @@ function conntrackPrint(m: ConntrackMatch): string {
 
 /** One match's `print` form (the part after the addresses). */
 export function printMatch(m: Match): string {
+  if (isExtMatch(m)) return extOf(m).print(m);
   switch (m.module) {
     case 'tcp':
     case 'udp': {
@@ -119,40 +120,6 @@ export function printMatch(m: Match): string {
       if (m.limitIfaceOut) s += ' limit-out';
       return s;
     }
-    case 'iprange': {
-      const r = (x: Inv<{ min: number; max: number }>): string =>
-        `${x.invert ? '! ' : ''}${formatIpv4(x.value.min)}-${formatIpv4(x.value.max)}`;
-      let s = '';
-      if (m.src) s += ` source IP range ${r(m.src)}`;
-      if (m.dst) s += ` destination IP range ${r(m.dst)}`;
-      return s;
-    }
-    case 'mark':
-    case 'connmark': {
-      const { value, mask } = m.mark.value;
-      const vm = `${hex(value)}${mask !== 0xffffffff ? `/${hex(mask)}` : ''}`;
-      return m.module === 'mark'
-        ? ` mark match${m.mark.invert ? ' !' : ''} ${vm}`
-        : ` connmark match ${m.mark.invert ? '!' : ''} ${vm}`;
-    }
-    case 'mac':
-      return ` MAC${m.mac.invert ? ' !' : ''} ${m.mac.value}`;
-    case 'length':
-      return ` length ${m.length.invert ? '!' : ''}${range(m.length.value)}`;
-    case 'ttl':
-      return ` TTL match TTL ${{ eq: '==', ne: '!=', lt: '<', gt: '>' }[m.op]} ${m.ttl}`;
-    case 'pkttype':
-      return ` PKTTYPE ${m.pktType.invert ? '!=' : '='} ${m.pktType.value}`;
-    case 'tos':
-      return ` tos match${m.tos.invert ? '!' : ''}${hex2(m.tos.value.value)}/${hex2(m.tos.value.mask)}`;
-    case 'dscp':
-      return ` DSCP match ${m.dscp.invert ? '!' : ''}${hex2(m.dscp.value)}`;
-    case 'limit':
-      return ` limit: avg ${limitRate(m.avg)} burst ${m.burst}`;
-    case 'statistic':
-      if (m.mode === 'random')
-        return ` statistic mode random${m.invert ? ' !' : ''} probability ${(m.probability / 0x80000000).toFixed(11)}`;
-      return ` statistic mode nth${m.invert ? ' !' : ''} every ${m.every}${m.packet ? ` packet ${m.packet}` : ''}`;
     case 'physdev': {
       const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
       const dev = (d: IfaceMatch): string => `${d.name}${d.wildcard ? '+' : ''}`;

@@ -17,6 +17,7 @@ import {
 } from './model.ts';
 import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS, formatTcpFlags, protocolName } from './names.ts';
 import { byteCount, packetCount } from '../counters.ts';
+import { extOf, isExtMatch } from './ext/index.ts';
 
 export interface PrintOptions {
   /** Prefix each rule with `[packets:bytes]`, as `iptables-save -c` does. */
@@ -41,6 +42,7 @@ function portRange(p: { min: number; max: number }): string {
 
 function formatMatch(m: Match): string {
   let s = ` -m ${m.module === 'other' ? m.name : m.module}`;
+  if (isExtMatch(m)) return s + extOf(m).save(m);
   switch (m.module) {
     case 'tcp':
     case 'udp':
@@ -73,33 +75,6 @@ function formatMatch(m: Match): string {
       if (m.limitIfaceIn) s += ' --limit-iface-in';
       if (m.limitIfaceOut) s += ' --limit-iface-out';
       return s;
-    case 'iprange':
-      if (m.src) s += `${inv(m.src.invert)} --src-range ${addrRange(m.src.value)}`;
-      if (m.dst) s += `${inv(m.dst.invert)} --dst-range ${addrRange(m.dst.value)}`;
-      return s;
-    case 'mark':
-    case 'connmark': {
-      const { value, mask } = m.mark.value;
-      return `${s}${inv(m.mark.invert)} --mark ${hex(value)}${mask !== 0xffffffff ? `/${hex(mask)}` : ''}`;
-    }
-    case 'mac':
-      return `${s}${inv(m.mac.invert)} --mac-source ${m.mac.value}`;
-    case 'length':
-      return `${s}${inv(m.length.invert)} --length ${portRange(m.length.value)}`;
-    case 'ttl':
-      return `${s}${m.op === 'ne' ? ' !' : ''} --ttl-${m.op === 'ne' ? 'eq' : m.op} ${m.ttl}`;
-    case 'pkttype':
-      return `${s}${inv(m.pktType.invert)} --pkt-type ${m.pktType.value}`;
-    case 'tos':
-      return `${s}${inv(m.tos.invert)} --tos ${hex2(m.tos.value.value)}/${hex2(m.tos.value.mask)}`;
-    case 'dscp':
-      return `${s}${inv(m.dscp.invert)} --dscp ${hex2(m.dscp.value)}`;
-    case 'limit':
-      return `${s} --limit ${limitRate(m.avg)}${m.burst !== 5 ? ` --limit-burst ${m.burst}` : ''}`;
-    case 'statistic':
-      if (m.mode === 'random')
-        return `${s} --mode random${inv(m.invert)} --probability ${(m.probability / 0x80000000).toFixed(11)}`;
-      return `${s} --mode nth${inv(m.invert)} --every ${m.every} --packet ${m.packet}`;
     case 'physdev': {
       const dev = (d: { name: string; wildcard: boolean }): string => `${d.name}${d.wildcard ? '+' : ''}`;
       if (m.physIn) s += `${inv(m.physIn.invert)} --physdev-in ${dev(m.physIn.value)}`;
@@ -130,27 +105,7 @@ function formatMatch(m: Match): string {
 }
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
-const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
-const addrRange = (r: { min: number; max: number }): string => `${formatIpv4(r.min)}-${formatIpv4(r.max)}`;
 const addrTypes = (bits: number): string => ADDRTYPE_NAMES.filter((_, k) => bits & (1 << k)).join(',');
-
-/** print_rate() of libxt_limit.c: the largest unit whose count is still exact enough. */
-export function limitRate(period: number): string {
-  const rates: [string, number][] = [
-    ['day', 10000 * 86400],
-    ['hour', 10000 * 3600],
-    ['min', 10000 * 60],
-    ['sec', 10000],
-  ];
-  if (period === 0) return 'inf';
-  let i = 1;
-  for (; i < rates.length; i++) {
-    const mult = rates[i]![1];
-    if (period > mult || Math.floor(mult / period) < mult % period) break;
-  }
-  const [name, mult] = rates[i - 1]!;
-  return `${Math.floor(mult / period)}/${name}`;
-}
 
 /** A conntrack address as conntrack_dump prints it: no `/32`, else the prefix length. */
 const ctAddr = (p: Prefix): string => (p.mask === 0xffffffff ? formatIpv4(p.addr) : formatPrefix(p));
