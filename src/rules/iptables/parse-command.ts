@@ -15,8 +15,6 @@ import {
   opt,
   parseAddress,
   parseIface,
-  parseNumRange,
-  parsePortRange,
   protoIs,
   type FinishCtx,
   type ModuleParser,
@@ -26,15 +24,12 @@ import {
 
 export { RuleError };
 import type { Token } from './lex.ts';
-import { EXTRA_MODULES } from './parse-matches.ts';
+import { MATCH_EXTS } from './ext/index.ts';
 import { EXTRA_TARGETS } from './parse-targets.ts';
 import type {
-  ConntrackMatch,
   Counters,
-  CtStateName,
   IfaceMatch,
   Inv,
-  Match,
   NatFlags,
   NatRange,
   Policy,
@@ -44,17 +39,12 @@ import type {
   TableName,
 } from './model.ts';
 import {
-  CT_STATES,
-  CT_STATUS,
-  ICMP_TYPES,
   IPPROTO_ICMP,
   IPPROTO_TCP,
   IPPROTO_UDP,
   LOG_FLAGS,
   LOG_LEVELS,
   REJECT_WITH,
-  STATE_STATES,
-  TCP_FLAGS,
   UNSUPPORTED_TARGETS,
   protocolNumber,
 } from './names.ts';
@@ -186,16 +176,6 @@ const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', 'c']);
 // ---------------------------------------------------------------------------------------------
 // Value parsers
 
-function parseStates(tok: Token, allowed: readonly CtStateName[], opt: string): CtStateName[] {
-  const set = new Set<CtStateName>();
-  for (const part of tok.text.split(',')) {
-    const s = allowed.find((a) => a === part.toUpperCase());
-    if (!s) fail(tok, `bad state "${part}" for ${opt} (expected a comma list of ${allowed.join(', ')})`);
-    set.add(s!);
-  }
-  return allowed.filter((s) => set.has(s)); // iptables-save's order
-}
-
 /** A NAT range: [a.b.c.d[-e.f.g.h]][:port[-port]] (parse_to() in libxt_NAT.c). */
 function parseNatRange(tok: Token, opt: string): NatRange {
   const t = tok.text;
@@ -251,296 +231,13 @@ function parseToPorts(tok: Token): PortRange {
   return { min, max };
 }
 
-function parseTcpFlags(tok: Token): number {
-  let v = 0;
-  for (const part of tok.text.split(',')) {
-    const up = part.toUpperCase();
-    if (up === 'ALL') v |= 0x3f;
-    else if (up === 'NONE') continue;
-    else {
-      const f = TCP_FLAGS.find(([n]) => n === up);
-      if (!f) fail(tok, `unknown TCP flag "${part}" (expected SYN, ACK, FIN, RST, URG, PSH, ALL or NONE)`);
-      v |= f![1];
-    }
-  }
-  return v;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Match modules
 
-function portsModule(name: 'tcp' | 'udp', tok: Token): ModuleParser {
-  let sport: Inv<PortRange> | undefined;
-  let dport: Inv<PortRange> | undefined;
-  let flags: Inv<{ mask: number; comp: number }> | undefined;
-  let option: Inv<number> | undefined;
-  const opts = [
-    opt('source-port', 1, true, 'sport'),
-    opt('sport', 1, true),
-    opt('destination-port', 1, true, 'dport'),
-    opt('dport', 1, true),
-  ];
-  if (name === 'tcp') opts.push(opt('syn', 0, true), opt('tcp-flags', 2, true), opt('tcp-option', 1, true));
-  return {
-    name,
-    tok,
-    opts,
-    option(id, args, invert, optTok) {
-      switch (id) {
-        case 'sport':
-          once(sport, optTok, 'source-port');
-          sport = { value: parsePortRange(args[0]!), invert };
-          break;
-        case 'dport':
-          once(dport, optTok, 'destination-port');
-          dport = { value: parsePortRange(args[0]!), invert };
-          break;
-        case 'syn':
-          once(flags, optTok, 'tcp-flags');
-          flags = { value: { mask: 0x17, comp: 0x02 }, invert };
-          break;
-        case 'tcp-flags':
-          once(flags, optTok, 'tcp-flags');
-          flags = { value: { mask: parseTcpFlags(args[0]!), comp: parseTcpFlags(args[1]!) }, invert };
-          break;
-        case 'tcp-option': {
-          once(option, optTok, 'tcp-option');
-          const t = args[0]!;
-          if (!/^\d+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > 255) {
-            fail(t, `bad TCP option "${t.text}" (expected 1-255)`);
-          }
-          option = { value: Number(t.text), invert };
-          break;
-        }
-      }
-    },
-    finish(ctx) {
-      if (!protoIs(ctx, name === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)) {
-        fail(tok, `match "${name}" requires "-p ${name}" before it`);
-      }
-      const full = (p: Inv<PortRange> | undefined): boolean =>
-        p !== undefined && !p.invert && p.value.min === 0 && p.value.max === 65535;
-      if (full(sport)) sport = undefined; // iptables-save prints nothing for 0:65535
-      if (full(dport)) dport = undefined;
-      const m: {
-        -readonly [K in keyof Extract<Match, { module: 'tcp' }>]: Extract<Match, { module: 'tcp' }>[K];
-      } = {
-        module: name as 'tcp',
-      };
-      if (sport) m.sport = sport;
-      if (dport) m.dport = dport;
-      if (flags) m.flags = flags;
-      if (option) m.option = option;
-      return m as Match;
-    },
-  };
-}
-
-function icmpModule(tok: Token): ModuleParser {
-  let icmpType: Inv<{ type: number; codeMin: number; codeMax: number }> | undefined;
-  return {
-    name: 'icmp',
-    tok,
-    opts: [opt('icmp-type', 1, true)],
-    option(_id, args, invert, optTok) {
-      once(icmpType, optTok, 'icmp-type');
-      const t = args[0]!;
-      const m = /^(\d+)(?:\/(\d+))?$/.exec(t.text);
-      if (m) {
-        const type = Number(m[1]);
-        const code = m[2] === undefined ? undefined : Number(m[2]);
-        if (type > 255 || (code ?? 0) > 255) fail(t, `bad ICMP type "${t.text}" (type and code are 0-255)`);
-        icmpType = {
-          value: { type, codeMin: code ?? 0, codeMax: code ?? 0xff },
-          invert,
-        };
-        return;
-      }
-      const lower = t.text.toLowerCase();
-      const exact = ICMP_TYPES.find(([n]) => n.toLowerCase() === lower);
-      const cands = exact ? [exact] : ICMP_TYPES.filter(([n]) => n.toLowerCase().startsWith(lower));
-      if (cands.length !== 1) {
-        fail(
-          t,
-          cands.length
-            ? `ambiguous ICMP type "${t.text}" (${cands.map(([n]) => n).join(', ')})`
-            : `unknown ICMP type "${t.text}"${didYouMean(
-                t.text,
-                ICMP_TYPES.map(([n]) => n),
-              )}`,
-        );
-      }
-      const [, type, codeMin, codeMax] = cands[0]!;
-      icmpType = { value: { type, codeMin, codeMax }, invert };
-    },
-    finish(ctx) {
-      if (!protoIs(ctx, IPPROTO_ICMP)) fail(tok, 'match "icmp" requires "-p icmp" before it');
-      if (!icmpType) fail(tok, 'match "icmp" needs "--icmp-type"');
-      return { module: 'icmp', icmpType: icmpType! };
-    },
-  };
-}
-
-function commentModule(tok: Token): ModuleParser {
-  let comment: string | undefined;
-  return {
-    name: 'comment',
-    tok,
-    opts: [opt('comment', 1, false)],
-    option(_id, args, _invert, optTok) {
-      once(comment, optTok, 'comment');
-      const t = args[0]!;
-      if (new TextEncoder().encode(t.text).length > 255) fail(t, 'comment is longer than 255 bytes');
-      comment = t.text;
-    },
-    finish() {
-      if (comment === undefined) fail(tok, 'match "comment" needs "--comment"');
-      return { module: 'comment', comment: comment! };
-    },
-  };
-}
-
-function conntrackModule(tok: Token): ModuleParser {
-  const m: { -readonly [K in keyof ConntrackMatch]: ConntrackMatch[K] } = { module: 'conntrack' };
-  const set = <K extends keyof ConntrackMatch>(k: K, optTok: Token, v: ConntrackMatch[K]): void => {
-    once(m[k], optTok, k);
-    m[k] = v;
-  };
-  const addr = (t: Token, name: string): Prefix => parseAddress(t, t.text, `--${name}`);
-  return {
-    name: 'conntrack',
-    tok,
-    opts: [
-      opt('ctstate', 1, true),
-      opt('ctproto', 1, true),
-      ...['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'].map((n) => opt(n, 1, true)),
-      ...['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'].map((n) => opt(n, 1, true)),
-      opt('ctstatus', 1, true),
-      opt('ctexpire', 1, true),
-      opt('ctdir', 1, false),
-    ],
-    option(id, args, invert, optTok) {
-      const t = args[0]!;
-      switch (id) {
-        case 'ctstate':
-          return set('ctstate', optTok, { value: parseStates(t, CT_STATES, '--ctstate'), invert });
-        case 'ctproto': {
-          const n = protocolNumber(t.text);
-          if (n === undefined) fail(t, `unknown protocol "${t.text}" for --ctproto`);
-          return set('ctproto', optTok, { value: n!, invert });
-        }
-        case 'ctorigsrc':
-        case 'ctorigdst':
-        case 'ctreplsrc':
-        case 'ctrepldst':
-          return set(id, optTok, { value: addr(t, id), invert });
-        case 'ctorigsrcport':
-        case 'ctorigdstport':
-        case 'ctreplsrcport':
-        case 'ctrepldstport':
-          return set(id, optTok, { value: parsePortRange(t), invert });
-        case 'ctstatus': {
-          let bits = 0;
-          for (const part of t.text.split(',')) {
-            const up = part.toUpperCase();
-            const e = CT_STATUS.find(([n]) => n === up);
-            if (!e && up !== 'NONE')
-              fail(
-                t,
-                `bad status "${part}" for --ctstatus (expected NONE, EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED)`,
-              );
-            bits |= e?.[1] ?? 0;
-          }
-          return set('ctstatus', optTok, { value: bits, invert });
-        }
-        case 'ctexpire':
-          return set('ctexpire', optTok, { value: parseNumRange(t, 0xffffffff, 'expire time'), invert });
-        default: {
-          const d = t.text.toUpperCase();
-          if (d !== 'ORIGINAL' && d !== 'REPLY')
-            fail(t, `bad direction "${t.text}" for --ctdir (expected ORIGINAL or REPLY)`);
-          return set('ctdir', optTok, d as 'ORIGINAL' | 'REPLY');
-        }
-      }
-    },
-    finish() {
-      if (Object.keys(m).length === 1) fail(tok, 'match "conntrack" needs an option such as "--ctstate"');
-      return m;
-    },
-  };
-}
-
-function stateModule(tok: Token): ModuleParser {
-  let state: Inv<readonly CtStateName[]> | undefined;
-  return {
-    name: 'state',
-    tok,
-    opts: [opt('state', 1, true)],
-    option(_id, args, invert, optTok) {
-      once(state, optTok, 'state');
-      state = { value: parseStates(args[0]!, STATE_STATES, '--state'), invert };
-    },
-    finish() {
-      if (!state) fail(tok, 'match "state" needs "--state"');
-      return { module: 'state', state: state! };
-    },
-  };
-}
-
-const MULTIPORT_PROTOS = new Set([6, 17, 33, 132, 136]);
-
-function multiportModule(tok: Token): ModuleParser {
-  let kind: 'sports' | 'dports' | 'ports' | undefined;
-  let ports: Inv<readonly PortRange[]> | undefined;
-  return {
-    name: 'multiport',
-    tok,
-    opts: [
-      opt('source-ports', 1, true, 'sports'),
-      opt('sports', 1, true),
-      opt('destination-ports', 1, true, 'dports'),
-      opt('dports', 1, true),
-      opt('ports', 1, true),
-    ],
-    option(id, args, invert, optTok) {
-      if (kind !== undefined) fail(optTok, `match "multiport" takes only one of --sports, --dports, --ports`);
-      const t = args[0]!;
-      const list: PortRange[] = [];
-      let slots = 0;
-      for (const part of t.text.split(',')) {
-        if (part === '') fail(t, `empty port in "${t.text}"`);
-        const r = parsePortRange({ ...t, text: part });
-        list.push(r);
-        slots += part.includes(':') ? 2 : 1;
-      }
-      if (slots > 15)
-        fail(t, `too many ports in "${t.text}" (multiport takes at most 15, a range counts as 2)`);
-      kind = id as 'sports' | 'dports' | 'ports';
-      ports = { value: list, invert };
-    },
-    finish(ctx) {
-      if (!ctx.protocol || ctx.protocol.invert || !MULTIPORT_PROTOS.has(ctx.protocol.value)) {
-        fail(
-          tok,
-          'match "multiport" requires "-p tcp", "-p udp", "-p udplite", "-p sctp" or "-p dccp" before it',
-        );
-      }
-      if (!kind) fail(tok, 'match "multiport" needs --sports, --dports or --ports');
-      return { module: 'multiport', kind: kind!, ports: ports! };
-    },
-  };
-}
-
-const MODULES: Readonly<Record<string, (tok: Token) => ModuleParser>> = {
-  tcp: (t) => portsModule('tcp', t),
-  udp: (t) => portsModule('udp', t),
-  icmp: icmpModule,
-  comment: commentModule,
-  conntrack: conntrackModule,
-  state: stateModule,
-  multiport: multiportModule,
-  ...EXTRA_MODULES,
-};
+/** The match parsers by -m name (ext/index.ts), in a Map: no name reaches Object.prototype. */
+const MODULES: ReadonlyMap<string, (tok: Token) => ModuleParser> = new Map(
+  MATCH_EXTS.map((e) => [e.name, e.parser]),
+);
 const IMPLICIT: Readonly<Record<number, string>> = {
   [IPPROTO_TCP]: 'tcp',
   [IPPROTO_UDP]: 'udp',
@@ -703,13 +400,13 @@ function makeTarget(tok: Token, isGoto: boolean): TargetParser {
   const name = tok.text;
   if (name === '') fail(tok, 'empty target name');
   if (isGoto) {
-    if (['ACCEPT', 'DROP', 'RETURN'].includes(name) || name in TARGETS) {
+    if (['ACCEPT', 'DROP', 'RETURN'].includes(name) || Object.hasOwn(TARGETS, name)) {
       fail(tok, `-g needs a user chain, not the target "${name}"`);
     }
     return chainTarget('goto', tok);
   }
   if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return simpleTarget(name, tok);
-  const t = TARGETS[name];
+  const t = Object.hasOwn(TARGETS, name) ? TARGETS[name] : undefined;
   if (t) return t(tok);
   if (UNSUPPORTED_TARGETS.has(name)) fail(tok, `unsupported target "${name}" (natbox does not evaluate it)`);
   return chainTarget('jump', tok);
@@ -818,7 +515,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
       if (r.kind === 'global') g = r.g;
       else if (r.kind === 'ext') ext = r.ext;
       else {
-        const m = MODULES[IMPLICIT[protocol!.value]!]!({ ...tok, text: IMPLICIT[protocol!.value]! });
+        const m = MODULES.get(IMPLICIT[protocol!.value]!)!({ ...tok, text: IMPLICIT[protocol!.value]! });
         addModule(m);
         ext = { spec: r.spec, owner: m };
       }
@@ -937,11 +634,10 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         break;
       case 'm': {
         const a = arg();
-        const make = MODULES[a.text];
+        const make = MODULES.get(a.text);
         if (!make) {
-          const hint =
-            didYouMean(a.text, Object.keys(MODULES)) ||
-            ` (natbox supports ${Object.keys(MODULES).join(', ')})`;
+          const names = [...MODULES.keys()];
+          const hint = didYouMean(a.text, names) || ` (natbox supports ${names.join(', ')})`;
           fail(a, `unsupported match "${a.text}"${hint}`);
         }
         addModule(make!(a));
@@ -1151,7 +847,7 @@ function resolveLong(
   const implicitName = protocol && !protocol.invert ? IMPLICIT[protocol.value] : undefined;
   let implicitOpts: readonly OptSpec[] = [];
   if (implicitName && !modules.some((m) => m.name === implicitName)) {
-    implicitOpts = MODULES[implicitName]!(tok).opts;
+    implicitOpts = MODULES.get(implicitName)!(tok).opts;
     const exact = implicitOpts.find((s) => s.name === name);
     const pre = implicitOpts.filter((s) => s.name.startsWith(name));
     if (exact) return { kind: 'implicit', spec: exact };
@@ -1165,7 +861,7 @@ function resolveLong(
   // Options that exist only with the right -p, -m or -j: say what is missing.
   let hint = didYouMean(tok.text.split('=')[0]!, known);
   if (!hint) {
-    for (const [mod, make] of Object.entries(MODULES)) {
+    for (const [mod, make] of MODULES) {
       if (make(tok).opts.some((s) => s.name === name)) {
         hint = ` (it belongs to match "${mod}": add "-m ${mod}"${mod in IMPLICIT_BY_NAME ? ` or "-p ${mod}"` : ''} before it)`;
         break;
@@ -1193,7 +889,11 @@ export function checkChainName(tok: Token): void {
   const n = tok.text;
   if (n.length > 28) fail(tok, `chain name "${n}" is too long (at most 28 characters)`);
   if (n === '' || n.startsWith('-') || n.startsWith('!')) fail(tok, `invalid chain name "${n}"`);
-  if (['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(n) || n in TARGETS || UNSUPPORTED_TARGETS.has(n)) {
+  if (
+    ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(n) ||
+    Object.hasOwn(TARGETS, n) ||
+    UNSUPPORTED_TARGETS.has(n)
+  ) {
     fail(tok, `chain name "${n}" clashes with the target of that name`);
   }
   if (/\s/.test(n)) fail(tok, `invalid chain name "${n}" (no blanks)`);

@@ -26,3 +26,11 @@ export const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}
 /** `n` or `min:max` (or another separator). */
 export const numRange = (r: { readonly min: number; readonly max: number }, sep = ':'): string =>
   r.min === r.max ? `${r.min}` : `${r.min}${sep}${r.max}`;
+
+const NO_QUOTE = /^[_\-0-9a-zA-Z]+$/;
+
+/** A free-text value as xtables_save_string() prints it: bare when safe, else "..." with \" \\ \'. */
+export function saveString(value: string): string {
+  if (NO_QUOTE.test(value)) return value;
+  return `"${value.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}

@@ -3,22 +3,39 @@
 // print-save.ts / print-list.ts their forms. Adding a match: see docs/adding-a-match.md.
 import type { Match } from '../model.ts';
 import type { MatchExt } from './ext.ts';
+import { addrtype } from './addrtype.ts';
+import { comment } from './comment.ts';
+import { conntrack } from './conntrack.ts';
 import { dscp } from './dscp.ts';
+import { icmp } from './icmp.ts';
 import { iprange } from './iprange.ts';
 import { length } from './length.ts';
 import { limit } from './limit.ts';
 import { mac } from './mac.ts';
 import { connmark, mark } from './mark.ts';
+import { multiport } from './multiport.ts';
+import { owner } from './owner.ts';
+import { physdev } from './physdev.ts';
 import { pkttype } from './pkttype.ts';
+import { set } from './set.ts';
+import { state } from './state.ts';
 import { statistic } from './statistic.ts';
+import { tcp, udp } from './tcpudp.ts';
 import { tos } from './tos.ts';
 import { ttl } from './ttl.ts';
 
 export type { MatchExt } from './ext.ts';
-export { dscp, iprange, length, limit, mac, connmark, mark, pkttype, statistic, tos, ttl };
 
-/** The extensions, in the order `natbox` lists the matches it supports (after the built-in ones). */
+/** The extensions, in the order `natbox` lists the matches it supports. */
 export const MATCH_EXTS = [
+  tcp,
+  udp,
+  icmp,
+  comment,
+  conntrack,
+  state,
+  multiport,
+  addrtype,
   iprange,
   mark,
   connmark,
@@ -30,6 +47,9 @@ export const MATCH_EXTS = [
   dscp,
   limit,
   statistic,
+  physdev,
+  owner,
+  set,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
@@ -40,8 +60,11 @@ const BY_NAME = new Map<string, MatchExt<Match>>(
   MATCH_EXTS.map((e) => [e.name, e as unknown as MatchExt<Match>]),
 );
 
-/** Whether `m` is of an extension under ext/ (the others are still parsed and printed inline). */
-export const isExtMatch = (m: Match): m is ExtMatch => BY_NAME.has(m.module);
-
-/** The extension of a match isExtMatch() said yes to. */
+/** The extension of a model match (every module but `other`, which is printed as it was read). */
 export const extOf = (m: ExtMatch): MatchExt<Match> => BY_NAME.get(m.module)!;
+
+/** The parser factory for `-m NAME`, or undefined for a match natbox does not read. */
+export const matchParser = (name: string): MatchExt<Match>['parser'] | undefined => BY_NAME.get(name)?.parser;
+
+/** Every -m name natbox reads, in MATCH_EXTS order. */
+export const MATCH_NAMES: readonly string[] = MATCH_EXTS.map((e) => e.name);
