@@ -1,53 +1,38 @@
 // The iptables command language: the words after `iptables` (or of a restore-file rule line) to a
 // Command — which table and chain, what to do, and the rules it carries, in the model's terms.
-// Options are read the way iptables' getopt_long does (long options may be abbreviated to any
-// unique prefix, `--opt=value`, `-j` options only after `-j`, tcp/udp/icmp options loaded
-// implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
+// Options are read the way iptables' getopt_long does (getopt.ts: long options may be abbreviated
+// to any unique prefix, `--opt=value`, `-j` options only after `-j`, tcp/udp/icmp options loaded
+// implicitly after `-p`); the matches' parsers are ext/<name>.ts, the targets' parse-targets.ts. Whether the chain exists and whether a NAT target may sit in it is
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
 import { makeCounters, parseCounter } from '../counters.ts';
-import { parseIpv4, type Prefix } from '../../wire/addr.ts';
-import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from '../diagnostics.ts';
+import type { Prefix } from '../../wire/addr.ts';
+import { didYouMean, IPV6_NOT_SIMULATED, NFT_NOT_READ } from '../diagnostics.ts';
 import {
   RuleError,
   fail,
-  once,
-  opt,
   parseAddress,
   parseIface,
-  protoIs,
   type FinishCtx,
   type ModuleParser,
   type OptSpec,
   type TargetParser,
 } from './parse-util.ts';
+import type { Token } from './lex.ts';
+import {
+  COMMANDS,
+  GLOBAL_BY_SHORT,
+  IMPLICIT,
+  MODULES,
+  RULE_OPTS,
+  resolveLong,
+  type GlobalOpt,
+} from './getopt.ts';
+import { makeTarget, TARGETS } from './parse-targets.ts';
+import type { Counters, IfaceMatch, Inv, Policy, Rule, SourceLoc, TableName } from './model.ts';
+import { UNSUPPORTED_TARGETS, protocolNumber } from './names.ts';
 
 export { RuleError };
-import type { Token } from './lex.ts';
-import { MATCH_EXTS } from './ext/index.ts';
-import { EXTRA_TARGETS } from './parse-targets.ts';
-import type {
-  Counters,
-  IfaceMatch,
-  Inv,
-  NatFlags,
-  NatRange,
-  Policy,
-  PortRange,
-  Rule,
-  SourceLoc,
-  TableName,
-} from './model.ts';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  LOG_FLAGS,
-  LOG_LEVELS,
-  REJECT_WITH,
-  UNSUPPORTED_TARGETS,
-  protocolNumber,
-} from './names.ts';
 
 export const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
 
@@ -119,308 +104,6 @@ export interface ParseOptions {
   /** Where the line starts, kept in each rule for diagnostics and the trace. */
   readonly loc?: SourceLoc;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Option tables
-
-type Arity = 'none' | 'required' | 'optional';
-interface GlobalOpt {
-  readonly id: string;
-  readonly short?: string;
-  readonly long: readonly string[];
-  readonly arity: Arity;
-  readonly invert?: boolean;
-}
-
-const GLOBAL: readonly GlobalOpt[] = [
-  { id: 'A', short: 'A', long: ['append'], arity: 'required' },
-  { id: 'C', short: 'C', long: ['check'], arity: 'required' },
-  { id: 'D', short: 'D', long: ['delete'], arity: 'required' },
-  { id: 'I', short: 'I', long: ['insert'], arity: 'required' },
-  { id: 'R', short: 'R', long: ['replace'], arity: 'required' },
-  { id: 'L', short: 'L', long: ['list'], arity: 'optional' },
-  { id: 'S', short: 'S', long: ['list-rules'], arity: 'optional' },
-  { id: 'F', short: 'F', long: ['flush'], arity: 'optional' },
-  { id: 'Z', short: 'Z', long: ['zero'], arity: 'optional' },
-  { id: 'N', short: 'N', long: ['new-chain'], arity: 'required' },
-  { id: 'X', short: 'X', long: ['delete-chain'], arity: 'optional' },
-  { id: 'E', short: 'E', long: ['rename-chain'], arity: 'required' },
-  { id: 'P', short: 'P', long: ['policy'], arity: 'required' },
-  { id: 'V', short: 'V', long: ['version'], arity: 'none' },
-  { id: 'h', short: 'h', long: ['help'], arity: 'none' },
-  { id: 's', short: 's', long: ['source', 'src'], arity: 'required', invert: true },
-  { id: 'd', short: 'd', long: ['destination', 'dst'], arity: 'required', invert: true },
-  { id: 'p', short: 'p', long: ['protocol'], arity: 'required', invert: true },
-  { id: 'i', short: 'i', long: ['in-interface'], arity: 'required', invert: true },
-  { id: 'o', short: 'o', long: ['out-interface'], arity: 'required', invert: true },
-  { id: 'f', short: 'f', long: ['fragment', 'fragments'], arity: 'none', invert: true },
-  { id: 'j', short: 'j', long: ['jump'], arity: 'required' },
-  { id: 'g', short: 'g', long: ['goto'], arity: 'required' },
-  { id: 'm', short: 'm', long: ['match'], arity: 'required' },
-  { id: 't', short: 't', long: ['table'], arity: 'required' },
-  { id: 'c', short: 'c', long: ['set-counters'], arity: 'required' },
-  { id: 'n', short: 'n', long: ['numeric'], arity: 'none' },
-  { id: 'v', short: 'v', long: ['verbose'], arity: 'none' },
-  { id: 'x', short: 'x', long: ['exact'], arity: 'none' },
-  { id: 'w', short: 'w', long: ['wait'], arity: 'optional' },
-  { id: 'W', short: 'W', long: ['wait-interval'], arity: 'required' },
-  { id: 'line-numbers', long: ['line-numbers'], arity: 'none' },
-  { id: 'modprobe', short: 'M', long: ['modprobe'], arity: 'required' },
-  { id: '4', short: '4', long: ['ipv4'], arity: 'none' },
-  { id: '6', short: '6', long: ['ipv6'], arity: 'none' },
-];
-const GLOBAL_BY_SHORT = new Map(GLOBAL.filter((g) => g.short).map((g) => [g.short!, g]));
-const COMMANDS = new Set(['A', 'C', 'D', 'I', 'R', 'L', 'S', 'F', 'Z', 'N', 'X', 'E', 'P', 'V', 'h']);
-const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', 'c']);
-
-// ---------------------------------------------------------------------------------------------
-// Value parsers
-
-/** A NAT range: [a.b.c.d[-e.f.g.h]][:port[-port]] (parse_to() in libxt_NAT.c). */
-function parseNatRange(tok: Token, opt: string): NatRange {
-  const t = tok.text;
-  const colon = t.indexOf(':');
-  const addrText = colon < 0 ? t : t.slice(0, colon);
-  let minAddr = 0;
-  let maxAddr = 0;
-  let minPort = 0;
-  let maxPort = 0;
-  let basePort: number | undefined;
-  const hasAddr = addrText !== '';
-  if (hasAddr) {
-    const [a, b, ...rest] = addrText.split('-');
-    const x = parseIpv4(a!);
-    const y = b === undefined ? x : parseIpv4(b);
-    if (looksLikeIpv6(t)) fail(tok, `"${t}" in ${opt} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
-    if (!x.ok || !y.ok || rest.length)
-      fail(tok, `bad IP address "${addrText}" in ${opt} (expected a.b.c.d or a.b.c.d-e.f.g.h)`);
-    minAddr = (x as { value: number }).value;
-    maxAddr = (y as { value: number }).value;
-  }
-  const hasPorts = colon >= 0;
-  if (hasPorts) {
-    const p = t.slice(colon + 1);
-    const m = /^(\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(p);
-    if (!m) fail(tok, `bad port "${p}" in ${opt} (expected port, port-port or port-port/base)`);
-    minPort = Number(m![1]);
-    maxPort = m![2] === undefined ? minPort : Number(m![2]);
-    if (minPort > 65535 || maxPort > 65535) fail(tok, `bad port "${p}" in ${opt} (ports are 0-65535)`);
-    if (maxPort < minPort) fail(tok, `bad port range "${p}" in ${opt} (min > max)`);
-    if (m![3] !== undefined) {
-      if (m![2] === undefined)
-        fail(tok, `a base port ("/${m![3]}") needs a port range in ${opt} (min-max/base)`);
-      basePort = Number(m![3]);
-      if (basePort < 1 || basePort > 65535) fail(tok, `bad base port "${m![3]}" in ${opt} (1-65535)`);
-    }
-  }
-  if (!hasAddr && !hasPorts) fail(tok, `empty range for ${opt} (expected an address, a port or both)`);
-  const r = { minAddr, maxAddr, minPort, maxPort, hasAddr, hasPorts };
-  return basePort === undefined ? r : { ...r, basePort };
-}
-
-/** --to-ports of MASQUERADE/REDIRECT: port[-port]. */
-function parseToPorts(tok: Token): PortRange {
-  const t = tok.text;
-  if (/^\d+:\d+$/.test(t)) fail(tok, `invalid port range "${t}" for --to-ports (use a dash: min-max)`);
-  const m = /^(\d+)(?:-(\d+))?$/.exec(t);
-  if (!m) fail(tok, `bad port "${t}" for --to-ports (expected port or port-port)`);
-  const min = Number(m![1]);
-  const max = m![2] === undefined ? min : Number(m![2]);
-  if (min > 65535 || max > 65535) fail(tok, `bad port "${t}" for --to-ports (ports are 0-65535)`);
-  if (max < min) fail(tok, `bad port range "${t}" for --to-ports (min > max)`);
-  return { min, max };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Match modules
-
-/** The match parsers by -m name (ext/index.ts), in a Map: no name reaches Object.prototype. */
-const MODULES: ReadonlyMap<string, (tok: Token) => ModuleParser> = new Map(
-  MATCH_EXTS.map((e) => [e.name, e.parser]),
-);
-const IMPLICIT: Readonly<Record<number, string>> = {
-  [IPPROTO_TCP]: 'tcp',
-  [IPPROTO_UDP]: 'udp',
-  [IPPROTO_ICMP]: 'icmp',
-};
-
-// ---------------------------------------------------------------------------------------------
-// Targets
-
-/** Protocols whose ports a NAT range may set (libxt_NAT.c, libxt_MASQUERADE.c). */
-const NAT_PORT_PROTOS = new Set([6, 17, 33, 132, 136, IPPROTO_ICMP]);
-
-function natTarget(kind: 'DNAT' | 'SNAT', tok: Token): TargetParser {
-  const toOpt = kind === 'DNAT' ? 'to-destination' : 'to-source';
-  let range: NatRange | undefined;
-  let rangeTok: Token | undefined;
-  const flags = { random: false, randomFully: false, persistent: false };
-  const opts = [opt(toOpt, 1, false), opt('random', 0, false), opt('persistent', 0, false)];
-  if (kind === 'SNAT') opts.push(opt('random-fully', 0, false));
-  return {
-    name: kind,
-    tok,
-    opts,
-    option(id, args, _invert, optTok) {
-      if (id === toOpt) {
-        if (range) fail(optTok, `${kind}: "--${toOpt}" can be given only once`);
-        rangeTok = args[0]!;
-        range = parseNatRange(rangeTok, `--${toOpt}`);
-      } else if (id === 'random') flags.random = true;
-      else if (id === 'random-fully') flags.randomFully = true;
-      else flags.persistent = true;
-    },
-    finish(ctx) {
-      if (!range) fail(tok, `target ${kind} needs "--${toOpt}"`);
-      if (
-        range!.hasPorts &&
-        !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))
-      ) {
-        fail(rangeTok!, `${kind} with a port needs "-p tcp", "-p udp", "-p sctp", "-p dccp" or "-p icmp"`);
-      }
-      return { kind, ranges: [range!], flags: { ...flags } as NatFlags };
-    },
-  };
-}
-
-function portsTarget(kind: 'MASQUERADE' | 'REDIRECT', tok: Token): TargetParser {
-  let ports: PortRange | undefined;
-  let portsTok: Token | undefined;
-  const flags = { random: false, randomFully: false, persistent: false };
-  const opts = [opt('to-ports', 1, false), opt('random', 0, false)];
-  if (kind === 'MASQUERADE') opts.push(opt('random-fully', 0, false));
-  return {
-    name: kind,
-    tok,
-    opts,
-    option(id, args, _invert, optTok) {
-      if (id === 'to-ports') {
-        if (ports) fail(optTok, `${kind}: "--to-ports" can be given only once`);
-        portsTok = args[0]!;
-        ports = parseToPorts(portsTok);
-      } else if (id === 'random') flags.random = true;
-      else flags.randomFully = true;
-    },
-    finish(ctx) {
-      if (ports && !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))) {
-        fail(portsTok!, `${kind} --to-ports needs "-p tcp", "-p udp", "-p sctp" or "-p dccp"`);
-      }
-      return ports ? { kind, ports, flags: { ...flags } } : { kind, flags: { ...flags } };
-    },
-  };
-}
-
-function rejectTarget(tok: Token): TargetParser {
-  let withName = 'icmp-port-unreachable';
-  let withTok: Token | undefined;
-  return {
-    name: 'REJECT',
-    tok,
-    opts: [opt('reject-with', 1, false)],
-    option(_id, args) {
-      const t = args[0]!;
-      const lower = t.text.toLowerCase();
-      const e = REJECT_WITH.find(([n, alias]) => n === lower || alias === lower);
-      if (!e)
-        fail(
-          t,
-          `unknown --reject-with "${t.text}"${didYouMean(
-            t.text,
-            REJECT_WITH.map(([n]) => n),
-          )}`,
-        );
-      withName = e![0];
-      withTok = t;
-    },
-    finish(ctx) {
-      if (withName === 'tcp-reset' && !protoIs(ctx, IPPROTO_TCP)) {
-        fail(withTok!, 'REJECT --reject-with tcp-reset needs "-p tcp"');
-      }
-      return { kind: 'REJECT', with: withName };
-    },
-  };
-}
-
-function logTarget(tok: Token): TargetParser {
-  let prefix: string | undefined;
-  let level: number | undefined;
-  const flags = new Set<string>();
-  return {
-    name: 'LOG',
-    tok,
-    opts: [
-      opt('log-prefix', 1, false),
-      opt('log-level', 1, false),
-      ...LOG_FLAGS.map((f) => opt(f.slice(2), 0, false)),
-    ],
-    option(id, args, _invert, optTok) {
-      const t = args[0];
-      if (id === 'log-prefix') {
-        once(prefix, optTok, 'log-prefix');
-        if (new TextEncoder().encode(t!.text).length > 29) fail(t!, 'log prefix is longer than 29 bytes');
-        prefix = t!.text;
-      } else if (id === 'log-level') {
-        once(level, optTok, 'log-level');
-        const n = /^\d$/.test(t!.text) ? Number(t!.text) : LOG_LEVELS[t!.text.toLowerCase()];
-        if (n === undefined || n > 7)
-          fail(t!, `bad log level "${t!.text}" (expected 0-7 or a syslog level name)`);
-        level = n;
-      } else flags.add(`--${id}`);
-    },
-    finish() {
-      const args: string[] = [];
-      if (prefix) args.push('--log-prefix', prefix);
-      if (level !== undefined && level !== 4) args.push('--log-level', String(level));
-      for (const f of LOG_FLAGS) if (flags.has(f)) args.push(f);
-      return { kind: 'LOG', args };
-    },
-  };
-}
-
-function simpleTarget(kind: 'ACCEPT' | 'DROP' | 'RETURN', tok: Token): TargetParser {
-  return {
-    name: kind,
-    tok,
-    opts: [],
-    option() {},
-    finish(ctx) {
-      if (kind === 'DROP' && ctx.table === 'nat') {
-        fail(tok, 'the "nat" table is not intended for filtering: DROP is refused there (as iptables does)');
-      }
-      return { kind };
-    },
-  };
-}
-
-function chainTarget(kind: 'jump' | 'goto', tok: Token): TargetParser {
-  return { name: tok.text, tok, opts: [], option() {}, finish: () => ({ kind, chain: tok.text }) };
-}
-
-function makeTarget(tok: Token, isGoto: boolean): TargetParser {
-  const name = tok.text;
-  if (name === '') fail(tok, 'empty target name');
-  if (isGoto) {
-    if (['ACCEPT', 'DROP', 'RETURN'].includes(name) || Object.hasOwn(TARGETS, name)) {
-      fail(tok, `-g needs a user chain, not the target "${name}"`);
-    }
-    return chainTarget('goto', tok);
-  }
-  if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return simpleTarget(name, tok);
-  const t = Object.hasOwn(TARGETS, name) ? TARGETS[name] : undefined;
-  if (t) return t(tok);
-  if (UNSUPPORTED_TARGETS.has(name)) fail(tok, `unsupported target "${name}" (natbox does not evaluate it)`);
-  return chainTarget('jump', tok);
-}
-
-const TARGETS: Readonly<Record<string, (tok: Token) => TargetParser>> = {
-  DNAT: (t) => natTarget('DNAT', t),
-  SNAT: (t) => natTarget('SNAT', t),
-  MASQUERADE: (t) => portsTarget('MASQUERADE', t),
-  REDIRECT: (t) => portsTarget('REDIRECT', t),
-  REJECT: rejectTarget,
-  LOG: logTarget,
-  ...EXTRA_TARGETS,
-};
 
 // ---------------------------------------------------------------------------------------------
 // The command line
@@ -806,83 +489,6 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
     }
   }
 }
-
-type Resolved =
-  | { kind: 'global'; g: GlobalOpt }
-  | { kind: 'ext'; ext: { spec: OptSpec; owner: ModuleParser | TargetParser } }
-  | { kind: 'implicit'; spec: OptSpec };
-
-/** Every long name of the global options, with its option. */
-const GLOBAL_LONG = GLOBAL.flatMap((g) => g.long.map((l) => ({ l, g })));
-
-/**
- * Finds a long option as getopt_long would: an exact name first, else the one option every
- * matching prefix stands for. Options of the protocol's implicit match (-p tcp → tcp) are tried
- * when nothing else matches, as iptables loads that match on an unknown option.
- */
-function resolveLong(
-  name: string,
-  tok: Token,
-  pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[],
-  protocol: Inv<number> | undefined,
-  modules: readonly ModuleParser[],
-): Resolved {
-  const globals = GLOBAL_LONG;
-  const exactG = globals.find((x) => x.l === name);
-  if (exactG) return { kind: 'global', g: exactG.g };
-  const exactE = pool.find((x) => x.spec.name === name);
-  if (exactE) return { kind: 'ext', ext: exactE };
-  const ids = new Set<string>();
-  const gp = globals.filter((x) => x.l.startsWith(name));
-  const ep = pool.filter((x) => x.spec.name.startsWith(name));
-  for (const x of gp) ids.add(`g:${x.g.id}`);
-  for (const x of ep) ids.add(`e:${x.owner.name}:${x.spec.id}`);
-  if (name !== '' && ids.size === 1)
-    return gp.length ? { kind: 'global', g: gp[0]!.g } : { kind: 'ext', ext: ep[0]! };
-  if (ids.size > 1) {
-    const names = [...new Set([...gp.map((x) => x.l), ...ep.map((x) => x.spec.name)])].map((n) => `--${n}`);
-    fail(tok, `ambiguous option "${tok.text}" (could be ${names.join(', ')})`);
-  }
-  // The implicit protocol match.
-  const implicitName = protocol && !protocol.invert ? IMPLICIT[protocol.value] : undefined;
-  let implicitOpts: readonly OptSpec[] = [];
-  if (implicitName && !modules.some((m) => m.name === implicitName)) {
-    implicitOpts = MODULES.get(implicitName)!(tok).opts;
-    const exact = implicitOpts.find((s) => s.name === name);
-    const pre = implicitOpts.filter((s) => s.name.startsWith(name));
-    if (exact) return { kind: 'implicit', spec: exact };
-    if (name !== '' && new Set(pre.map((s) => s.id)).size === 1) return { kind: 'implicit', spec: pre[0]! };
-  }
-  const known = [
-    ...globals.map((x) => `--${x.l}`),
-    ...pool.map((x) => `--${x.spec.name}`),
-    ...implicitOpts.map((s) => `--${s.name}`),
-  ];
-  // Options that exist only with the right -p, -m or -j: say what is missing.
-  let hint = didYouMean(tok.text.split('=')[0]!, known);
-  if (!hint) {
-    for (const [mod, make] of MODULES) {
-      if (make(tok).opts.some((s) => s.name === name)) {
-        hint = ` (it belongs to match "${mod}": add "-m ${mod}"${mod in IMPLICIT_BY_NAME ? ` or "-p ${mod}"` : ''} before it)`;
-        break;
-      }
-    }
-  }
-  if (!hint) {
-    for (const [tname, make] of Object.entries(TARGETS)) {
-      if (make(tok).opts.some((s) => s.name === name)) {
-        hint = ` (it belongs to target ${tname}: put it after "-j ${tname}")`;
-        break;
-      }
-    }
-  }
-  return fail(tok, `unknown option "${tok.text.split('=')[0]}"${hint}`);
-}
-const IMPLICIT_BY_NAME: Readonly<Record<string, number>> = {
-  tcp: IPPROTO_TCP,
-  udp: IPPROTO_UDP,
-  icmp: IPPROTO_ICMP,
-};
 
 /** A chain name `-N` accepts (xtables: under 29 characters, not an option, not a target). */
 export function checkChainName(tok: Token): void {

@@ -1,7 +1,7 @@
 // Shared pieces of the iptables option parsers: the error type, option specs, the parser shapes
-// every match module and target implements (parse-command.ts drives them, parse-matches.ts and
-// parse-targets.ts hold the extension modules), and value parsers for ports, addresses and
-// interfaces. No command-line logic lives here.
+// every match module and target implements (parse-command.ts drives them, ext/<name>.ts holds the
+// match extensions and parse-targets.ts the targets), and value parsers for numbers, ranges,
+// ports, addresses and interfaces. No command-line logic lives here.
 import { parsePrefix, type Prefix } from '../../wire/addr.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6, type Pos } from '../diagnostics.ts';
 import type { Token } from './lex.ts';
