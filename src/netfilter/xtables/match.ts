@@ -67,17 +67,27 @@ export function ruleMismatch(r: Rule, skb: Skb, state?: RuleState): number {
     return FAIL_PROTO;
   if (r.fragment && !inv(skb.fragment, r.fragment.invert)) return FAIL_FRAG;
   const ms = r.matches;
+  return ms.length === 0 ? MATCHED : modulesMismatch(ms, skb, state);
+}
+
+/** The match modules in order: MATCHED, or FAIL_MODULE + the index of the first that failed. */
+function modulesMismatch(ms: readonly Match[], skb: Skb, state: RuleState | undefined): number {
   for (let k = 0; k < ms.length; k++) {
     const m = ms[k]!;
     const x = xtMatch(m);
     let st: unknown = undefined;
     if (x.newState) {
-      st = state?.[k];
-      if (st === undefined) throw new Error(`-m ${m.module} keeps per-rule state: pass the rule's RuleState`);
+      st = state === undefined ? undefined : state[k];
+      if (st === undefined) noState(m);
     }
     if (!x.match(m, skb, st)) return FAIL_MODULE + k;
   }
   return MATCHED;
+}
+
+/** A stateful match evaluated without its rule's state: a caller's mistake, never the input's. */
+function noState(m: Match): never {
+  throw new Error(`-m ${m.module} keeps per-rule state: pass the rule's RuleState`);
 }
 
 /** Why natbox cannot evaluate this match, or undefined when it can. */
