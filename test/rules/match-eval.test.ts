@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { checkMatch, resetMatchState, ruleMatches } from '../../src/netfilter/xtables/match.ts';
+import { checkMatch, newRuleState, ruleMatches } from '../../src/netfilter/xtables/match.ts';
 import { checkTarget, runXtTarget } from '../../src/netfilter/xtables/target.ts';
 import { RTN_LOCAL, RTN_UNICAST, Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
@@ -38,24 +38,33 @@ test('match: iprange, mark, length, ttl, tos, dscp on the packet', () => {
 });
 
 test('match: limit is a token bucket of burst packets refilled at the rate (xt_limit)', () => {
-  resetMatchState();
   const r = rule('-m limit --limit 1/sec --limit-burst 2 -j ACCEPT');
+  const st = newRuleState(r);
   const s = skb();
   const at = (t: number): boolean => {
     s.now = t;
-    return ruleMatches(r, s);
+    return ruleMatches(r, s, st);
   };
   assert.deepEqual([at(0), at(0), at(0), at(0.5), at(1), at(1.2)], [true, true, false, false, true, false]);
 });
 
 test('match: statistic nth matches every n-th packet from --packet (xt_statistic)', () => {
-  resetMatchState();
   const r = rule('-m statistic --mode nth --every 3 --packet 0 -j ACCEPT');
+  const st = newRuleState(r);
   const s = skb();
   assert.deepEqual(
-    [1, 2, 3, 4, 5, 6].map(() => ruleMatches(r, s)),
+    [1, 2, 3, 4, 5, 6].map(() => ruleMatches(r, s, st)),
     [false, false, true, false, false, true],
   );
+  // Another state for the same rule (another engine) counts from the start.
+  const other = newRuleState(r);
+  assert.deepEqual(
+    [1, 2, 3].map(() => ruleMatches(r, s, other)),
+    [false, false, true],
+  );
+  // Without a state the rule cannot be evaluated: a programming error, not a silent guess.
+  assert.throws(() => ruleMatches(r, s), /keeps per-rule state/);
+  assert.equal(newRuleState(rule('-m mark --mark 1 -j ACCEPT')), undefined);
 });
 
 test('match: addrtype classifies through skb.env; physdev and owner without a bridge or socket', () => {
@@ -91,7 +100,12 @@ test('match: what the engine must fill is refused with a message until it does',
   assert.equal(m('-m conntrack --ctstate NEW -j ACCEPT'), undefined);
   assert.equal(checkMatch(rule('-m limit --limit 1/s -j ACCEPT').matches[0]!, { clock: true }), undefined);
   assert.equal(
-    checkTarget(rule('-j MARK --set-mark 1', 'mangle', 'PREROUTING').target!, 'mangle', 'PREROUTING'),
+    checkTarget(
+      rule('-j MARK --set-mark 1', 'mangle', 'PREROUTING').target!,
+      'mangle',
+      'PREROUTING',
+      new Set(),
+    ),
     'target MARK is parsed and printed but the engine does not run it yet: not simulated',
   );
 });

@@ -328,3 +328,16 @@ test('rules: loadRules never changes its base and adds to it', () => {
   assert.ok(!bad.ok);
   assert.equal(JSON.stringify([...base.tables.get('filter')!.chains.values()]), before);
 });
+
+test('rules: match and target names that are Object.prototype keys are plain unknown names', () => {
+  // They used to reach Object.prototype through the option tables and end in "internal error".
+  const one = (line: string): string => errors(`iptables ${line}\n`)[0]!;
+  assert.match(
+    one('-A INPUT -m constructor -j ACCEPT'),
+    /unsupported match "constructor" \(natbox supports tcp, udp/,
+  );
+  assert.match(one('-A INPUT -m toString -j ACCEPT'), /unsupported match "toString"/);
+  assert.match(one('-A INPUT -j toString'), /unsupported target "toString" \(no such target, and no chain/);
+  assert.match(one('-A INPUT -j hasOwnProperty'), /unsupported target "hasOwnProperty"/);
+  assert.equal(load('iptables -N constructor\n').tables.get('filter')!.chains.has('constructor'), true);
+});

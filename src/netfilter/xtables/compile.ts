@@ -5,15 +5,20 @@
 // searched. The candidates are a superset of the matching rules and keep chain order, so walking
 // them with ruleMatches() gives exactly the answer, counters and trace of the linear walk
 // (ipt_do_table). The engine owns the walk; this file only answers "next candidate from i".
-import type { Chain, Rule } from '../../rules/iptables/model.ts';
+// A compiled chain also holds each rule's match state (limit buckets, nth counters): the engine
+// compiles its chains itself, so the state is the engine instance's, one per rule.
+import type { Chain, Match, Rule } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
+import { newRuleState, type RuleState } from './match.ts';
 
 export interface CompiledChain {
   /** The chain's rule array this was compiled from (recompile when it is replaced or edited). */
   readonly rules: readonly Rule[];
   /** The index of the first rule at or after `from` that may match `skb`; rules.length if none. */
   next(skb: Skb, from: number): number;
+  /** Per rule: its match state for ruleMatches(rules[i], skb, state[i]); undefined when stateless. */
+  readonly state: readonly (RuleState | undefined)[];
 }
 
 /** The exact keys a rule can only match under (every one listed is necessary), or [] for generic. */
@@ -47,8 +52,14 @@ function nextIn(list: Int32Array, from: number, end: number): number {
   return lo < list.length ? list[lo]! : end;
 }
 
-export function compileChain(chain: Chain): CompiledChain {
+/**
+ * Compiles `chain`. With `prev` (the same chain compiled before an edit replaced its rule array),
+ * a match object found in both keeps its state: an edit elsewhere in the chain does not refill
+ * a bucket or restart a counter.
+ */
+export function compileChain(chain: Chain, prev?: CompiledChain): CompiledChain {
   const rules = chain.rules;
+  const state = ruleStates(rules, prev);
   const generic: number[] = [];
   const buckets = new Map<string, number[]>();
   rules.forEach((r, i) => {
@@ -75,6 +86,7 @@ export function compileChain(chain: Chain): CompiledChain {
   const n = rules.length;
   return {
     rules,
+    state,
     next(skb, from) {
       if (from >= n) return n;
       let best = nextIn(gen, from, n);
@@ -96,19 +108,21 @@ export function compileChain(chain: Chain): CompiledChain {
   };
 }
 
-/** Compiled chains cached per rule array: a chain edited in place must be recompiled (invalidate). */
-const cache = new WeakMap<readonly Rule[], CompiledChain>();
-
-export function compiledFor(chain: Chain): CompiledChain {
-  let c = cache.get(chain.rules);
-  if (!c || c.rules !== chain.rules) {
-    c = compileChain(chain);
-    cache.set(chain.rules, c);
-  }
-  return c;
-}
-
-/** Forget the compiled form of a chain whose rule array was edited in place. */
-export function invalidateChain(chain: Chain): void {
-  cache.delete(chain.rules);
+/** Each rule's match state: fresh, or carried over from `prev` for the same match objects. */
+function ruleStates(rules: readonly Rule[], prev: CompiledChain | undefined): (RuleState | undefined)[] {
+  // The old states per match object, in rule order (one match object may be in several rules:
+  // `-s a,b` makes two rules that share their matches, each with its own state).
+  const old = new Map<Match, unknown[]>();
+  prev?.rules.forEach((r, i) => {
+    const st = prev.state[i];
+    if (!st) return;
+    r.matches.forEach((m, k) => {
+      if (st[k] === undefined) return;
+      let l = old.get(m);
+      if (!l) old.set(m, (l = []));
+      l.push(st[k]);
+    });
+  });
+  const reuse = old.size ? (m: Match): unknown => old.get(m)?.shift() : undefined;
+  return rules.map((r) => newRuleState(r, reuse));
 }

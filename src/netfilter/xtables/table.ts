@@ -127,12 +127,12 @@ export class XtTable implements NfTable {
       const rule = chain.rules[i]!;
       i++;
       if (tracer) {
-        const fail = ruleMismatch(rule, skb);
+        const fail = ruleMismatch(rule, skb, comp.state[i - 1]);
         if (fail !== MATCHED) {
           tracer.ruleMiss(hookName, table, chain.name, i, rule, describeMismatch(rule, fail, skb));
           continue;
         }
-      } else if (!ruleMatches(rule, skb)) continue;
+      } else if (!ruleMatches(rule, skb, comp.state[i - 1])) continue;
       countPacket(rule.counters, skb.len);
       tracer?.rule(hookName, table, chain.name, i, rule);
       const t = rule.target;
@@ -233,7 +233,7 @@ export class XtTable implements NfTable {
   private compiledOf(chain: Chain): CompiledChain {
     let c = this.compiled.get(chain);
     if (!c || c.rules !== chain.rules) {
-      c = compileChain(chain);
+      c = compileChain(chain, c);
       this.compiled.set(chain, c);
     }
     return c;

@@ -45,9 +45,6 @@ const NAT_HOOKS: Record<string, readonly string[]> = {
   MASQUERADE: ['POSTROUTING'],
 };
 
-/** Targets the engine's runTable() hands to runXtTarget() (empty until the engine does). */
-export const ENGINE_RUNS_XT_TARGETS: Set<string> = new Set();
-
 /** XT_CONTINUE: a non-terminal target; the walk goes on with the next rule. */
 export const XT_CONTINUE = -1;
 
@@ -85,7 +82,7 @@ export function checkTarget(
   t: Target,
   table: string,
   builtinChain: string | undefined,
-  runs: ReadonlySet<string> = ENGINE_RUNS_XT_TARGETS,
+  runs: ReadonlySet<string>,
 ): string | undefined {
   if (t.kind === 'other') return `unsupported target "${t.name}"`;
   if (XT_ONLY.has(t.kind) && !runs.has(t.kind))

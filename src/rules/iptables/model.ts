@@ -1,7 +1,37 @@
 // The ruleset model: tables, chains and rules as data, in the kernel's terms (xt matches and
 // targets by their iptables names). The front end (parse-command.ts, parse-save.ts) builds it, the
 // printer (print-save.ts) prints it back, and netfilter/ evaluates it. No behaviour lives here.
+// The match extensions that have their own file (ext/<name>.ts) keep their data type there.
 import type { Prefix } from '../../wire/addr.ts';
+import type { AddrtypeMatch } from './ext/addrtype.ts';
+import type { CommentMatch } from './ext/comment.ts';
+import type { ConntrackMatch } from './ext/conntrack.ts';
+import type { DscpMatch } from './ext/dscp.ts';
+import type { IcmpMatch } from './ext/icmp.ts';
+import type { MultiportMatch } from './ext/multiport.ts';
+import type { OwnerMatch } from './ext/owner.ts';
+import type { PhysdevMatch } from './ext/physdev.ts';
+import type { SetMatch } from './ext/set.ts';
+import type { StateMatch } from './ext/state.ts';
+import type { TcpMatch, UdpMatch } from './ext/tcpudp.ts';
+import type { IprangeMatch } from './ext/iprange.ts';
+import type { LengthMatch } from './ext/length.ts';
+import type { LimitMatch } from './ext/limit.ts';
+import type { MacMatch } from './ext/mac.ts';
+import type { ConnmarkMatch, MarkMatch } from './ext/mark.ts';
+import type { PkttypeMatch } from './ext/pkttype.ts';
+import type { StatisticMatch } from './ext/statistic.ts';
+import type { TosMatch } from './ext/tos.ts';
+import type { TtlMatch } from './ext/ttl.ts';
+
+export type { PktTypeName } from './ext/pkttype.ts';
+export type { ConntrackMatch } from './ext/conntrack.ts';
+
+/**
+ * XT_LIMIT_SCALE (xt_limit.h): limit's periods are in 1/10000 s, in the model as in the kernel's
+ * struct xt_rateinfo. A unit of the model, shared by the front ends and the engine.
+ */
+export const XT_LIMIT_SCALE = 10000;
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 export type Policy = 'ACCEPT' | 'DROP';
@@ -70,107 +100,35 @@ export interface PortRange {
   readonly max: number;
 }
 
-/** One `-m module ...` block (or the implicit one after -p tcp/udp/icmp). */
+/**
+ * One `-m module ...` block (or the implicit one after -p tcp/udp/icmp): each module's data type
+ * lives with its extension (ext/<name>.ts).
+ */
 export type Match =
-  | {
-      readonly module: 'tcp';
-      readonly sport?: Inv<PortRange>;
-      readonly dport?: Inv<PortRange>;
-      /** --tcp-flags mask comp (and --syn, which is SYN,RST,ACK,FIN SYN). */
-      readonly flags?: Inv<{ readonly mask: number; readonly comp: number }>;
-      readonly option?: Inv<number>;
-    }
-  | { readonly module: 'udp'; readonly sport?: Inv<PortRange>; readonly dport?: Inv<PortRange> }
-  | {
-      readonly module: 'icmp';
-      /** type 255 means "any"; code range min..max. */
-      readonly icmpType?: Inv<{ readonly type: number; readonly codeMin: number; readonly codeMax: number }>;
-    }
-  | { readonly module: 'comment'; readonly comment: string }
+  | TcpMatch
+  | UdpMatch
+  | IcmpMatch
+  | CommentMatch
   | ConntrackMatch
-  | { readonly module: 'state'; readonly state: Inv<readonly CtStateName[]> }
-  | {
-      readonly module: 'multiport';
-      readonly kind: 'sports' | 'dports' | 'ports';
-      readonly ports: Inv<readonly PortRange[]>;
-    }
-  | {
-      readonly module: 'addrtype';
-      /** Bit masks of address types (1 << RTN_*; ADDRTYPE_NAMES). */
-      readonly srcType?: Inv<number>;
-      readonly dstType?: Inv<number>;
-      readonly limitIfaceIn: boolean;
-      readonly limitIfaceOut: boolean;
-    }
-  | { readonly module: 'iprange'; readonly src?: Inv<AddrRange>; readonly dst?: Inv<AddrRange> }
-  /** -m mark (skb->mark) and -m connmark (the conntrack entry's mark): (mark & mask) == value. */
-  | { readonly module: 'mark' | 'connmark'; readonly mark: Inv<ValueMask> }
-  /** Source MAC address, lowercase `aa:bb:cc:dd:ee:ff`. */
-  | { readonly module: 'mac'; readonly mac: Inv<string> }
-  /** IP total length range. */
-  | { readonly module: 'length'; readonly length: Inv<PortRange> }
-  | { readonly module: 'ttl'; readonly op: 'eq' | 'ne' | 'lt' | 'gt'; readonly ttl: number }
-  | { readonly module: 'pkttype'; readonly pktType: Inv<PktTypeName> }
-  /** (tos & mask) == value on the IP header's TOS byte. */
-  | { readonly module: 'tos'; readonly tos: Inv<ValueMask> }
-  /** The upper six bits of the TOS byte. */
-  | { readonly module: 'dscp'; readonly dscp: Inv<number> }
-  /** Token bucket: `avg` is the period per packet in 1/10000 s (XT_LIMIT_SCALE), `burst` packets. */
-  | { readonly module: 'limit'; readonly avg: number; readonly burst: number }
-  | {
-      readonly module: 'statistic';
-      readonly mode: 'random' | 'nth';
-      /** random: probability × 2^31, rounded (libxt_statistic). */
-      readonly probability: number;
-      /** nth: match every `every`-th packet, starting at counter `packet`. */
-      readonly every: number;
-      readonly packet: number;
-      readonly invert: boolean;
-    }
-  | {
-      readonly module: 'physdev';
-      readonly physIn?: Inv<IfaceMatch>;
-      readonly physOut?: Inv<IfaceMatch>;
-      readonly isIn?: Inv<true>;
-      readonly isOut?: Inv<true>;
-      readonly isBridged?: Inv<true>;
-    }
-  | {
-      readonly module: 'owner';
-      readonly uid?: Inv<PortRange>;
-      readonly gid?: Inv<PortRange>;
-      readonly socketExists?: Inv<true>;
-      readonly supplGroups: boolean;
-    }
-  /** ipset: `--match-set NAME src,dst`; the sets themselves come from an `ipset save` file. */
-  | {
-      readonly module: 'set';
-      readonly set: string;
-      readonly dirs: readonly ('src' | 'dst')[];
-      readonly invert: boolean;
-    }
+  | StateMatch
+  | MultiportMatch
+  | AddrtypeMatch
+  | IprangeMatch
+  | MarkMatch
+  | ConnmarkMatch
+  | MacMatch
+  | LengthMatch
+  | TtlMatch
+  | PkttypeMatch
+  | TosMatch
+  | DscpMatch
+  | LimitMatch
+  | StatisticMatch
+  | PhysdevMatch
+  | OwnerMatch
+  | SetMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
-
-export interface ConntrackMatch {
-  readonly module: 'conntrack';
-  readonly ctstate?: Inv<readonly CtStateName[]>;
-  /** Layer-4 protocol of the original tuple (0 = any). */
-  readonly ctproto?: Inv<number>;
-  readonly ctorigsrc?: Inv<Prefix>;
-  readonly ctorigdst?: Inv<Prefix>;
-  readonly ctreplsrc?: Inv<Prefix>;
-  readonly ctrepldst?: Inv<Prefix>;
-  readonly ctorigsrcport?: Inv<PortRange>;
-  readonly ctorigdstport?: Inv<PortRange>;
-  readonly ctreplsrcport?: Inv<PortRange>;
-  readonly ctrepldstport?: Inv<PortRange>;
-  /** IPS_* bits (EXPECTED 1, SEEN_REPLY 2, ASSURED 4, CONFIRMED 8). */
-  readonly ctstatus?: Inv<number>;
-  /** Seconds left, min..max. */
-  readonly ctexpire?: Inv<PortRange>;
-  readonly ctdir?: 'ORIGINAL' | 'REPLY';
-}
 
 /** An inclusive range of IPv4 addresses (host-order numbers). */
 export interface AddrRange {
@@ -182,8 +140,6 @@ export interface ValueMask {
   readonly value: number;
   readonly mask: number;
 }
-
-export type PktTypeName = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 
 export type CtStateName = 'INVALID' | 'NEW' | 'ESTABLISHED' | 'RELATED' | 'UNTRACKED' | 'SNAT' | 'DNAT';
 

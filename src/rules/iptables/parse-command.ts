@@ -1,62 +1,38 @@
 // The iptables command language: the words after `iptables` (or of a restore-file rule line) to a
 // Command — which table and chain, what to do, and the rules it carries, in the model's terms.
-// Options are read the way iptables' getopt_long does (long options may be abbreviated to any
-// unique prefix, `--opt=value`, `-j` options only after `-j`, tcp/udp/icmp options loaded
-// implicitly after `-p`). Whether the chain exists and whether a NAT target may sit in it is
+// Options are read the way iptables' getopt_long does (getopt.ts: long options may be abbreviated
+// to any unique prefix, `--opt=value`, `-j` options only after `-j`, tcp/udp/icmp options loaded
+// implicitly after `-p`); the matches' parsers are ext/<name>.ts, the targets' parse-targets.ts. Whether the chain exists and whether a NAT target may sit in it is
 // checked when the command is applied (apply.ts). A parse error is raised as a RuleError inside
 // the front end and becomes a Diagnostic at the line's boundary (load.ts never throws).
 import { makeCounters, parseCounter } from '../counters.ts';
-import { parseIpv4, type Prefix } from '../../wire/addr.ts';
-import { didYouMean, IPV6_NOT_SIMULATED, looksLikeIpv6, NFT_NOT_READ } from '../diagnostics.ts';
+import type { Prefix } from '../../wire/addr.ts';
+import { didYouMean, IPV6_NOT_SIMULATED, NFT_NOT_READ } from '../diagnostics.ts';
 import {
   RuleError,
   fail,
-  once,
-  opt,
   parseAddress,
   parseIface,
-  parsePortRange,
-  protoIs,
   type FinishCtx,
   type ModuleParser,
   type OptSpec,
   type TargetParser,
 } from './parse-util.ts';
+import type { Token } from './lex.ts';
+import {
+  COMMANDS,
+  GLOBAL_BY_SHORT,
+  IMPLICIT,
+  MODULES,
+  RULE_OPTS,
+  resolveLong,
+  type GlobalOpt,
+} from './getopt.ts';
+import { makeTarget, TARGETS } from './parse-targets.ts';
+import type { Counters, IfaceMatch, Inv, Policy, Rule, SourceLoc, TableName } from './model.ts';
+import { UNSUPPORTED_TARGETS, protocolNumber } from './names.ts';
 
 export { RuleError };
-import type { Token } from './lex.ts';
-import { EXTRA_MODULES, parseNumRange } from './parse-matches.ts';
-import { EXTRA_TARGETS } from './parse-targets.ts';
-import type {
-  ConntrackMatch,
-  Counters,
-  CtStateName,
-  IfaceMatch,
-  Inv,
-  Match,
-  NatFlags,
-  NatRange,
-  Policy,
-  PortRange,
-  Rule,
-  SourceLoc,
-  TableName,
-} from './model.ts';
-import {
-  CT_STATES,
-  CT_STATUS,
-  ICMP_TYPES,
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  LOG_FLAGS,
-  LOG_LEVELS,
-  REJECT_WITH,
-  STATE_STATES,
-  TCP_FLAGS,
-  UNSUPPORTED_TARGETS,
-  protocolNumber,
-} from './names.ts';
 
 export const TABLES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security'];
 
@@ -128,601 +104,6 @@ export interface ParseOptions {
   /** Where the line starts, kept in each rule for diagnostics and the trace. */
   readonly loc?: SourceLoc;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Option tables
-
-type Arity = 'none' | 'required' | 'optional';
-interface GlobalOpt {
-  readonly id: string;
-  readonly short?: string;
-  readonly long: readonly string[];
-  readonly arity: Arity;
-  readonly invert?: boolean;
-}
-
-const GLOBAL: readonly GlobalOpt[] = [
-  { id: 'A', short: 'A', long: ['append'], arity: 'required' },
-  { id: 'C', short: 'C', long: ['check'], arity: 'required' },
-  { id: 'D', short: 'D', long: ['delete'], arity: 'required' },
-  { id: 'I', short: 'I', long: ['insert'], arity: 'required' },
-  { id: 'R', short: 'R', long: ['replace'], arity: 'required' },
-  { id: 'L', short: 'L', long: ['list'], arity: 'optional' },
-  { id: 'S', short: 'S', long: ['list-rules'], arity: 'optional' },
-  { id: 'F', short: 'F', long: ['flush'], arity: 'optional' },
-  { id: 'Z', short: 'Z', long: ['zero'], arity: 'optional' },
-  { id: 'N', short: 'N', long: ['new-chain'], arity: 'required' },
-  { id: 'X', short: 'X', long: ['delete-chain'], arity: 'optional' },
-  { id: 'E', short: 'E', long: ['rename-chain'], arity: 'required' },
-  { id: 'P', short: 'P', long: ['policy'], arity: 'required' },
-  { id: 'V', short: 'V', long: ['version'], arity: 'none' },
-  { id: 'h', short: 'h', long: ['help'], arity: 'none' },
-  { id: 's', short: 's', long: ['source', 'src'], arity: 'required', invert: true },
-  { id: 'd', short: 'd', long: ['destination', 'dst'], arity: 'required', invert: true },
-  { id: 'p', short: 'p', long: ['protocol'], arity: 'required', invert: true },
-  { id: 'i', short: 'i', long: ['in-interface'], arity: 'required', invert: true },
-  { id: 'o', short: 'o', long: ['out-interface'], arity: 'required', invert: true },
-  { id: 'f', short: 'f', long: ['fragment', 'fragments'], arity: 'none', invert: true },
-  { id: 'j', short: 'j', long: ['jump'], arity: 'required' },
-  { id: 'g', short: 'g', long: ['goto'], arity: 'required' },
-  { id: 'm', short: 'm', long: ['match'], arity: 'required' },
-  { id: 't', short: 't', long: ['table'], arity: 'required' },
-  { id: 'c', short: 'c', long: ['set-counters'], arity: 'required' },
-  { id: 'n', short: 'n', long: ['numeric'], arity: 'none' },
-  { id: 'v', short: 'v', long: ['verbose'], arity: 'none' },
-  { id: 'x', short: 'x', long: ['exact'], arity: 'none' },
-  { id: 'w', short: 'w', long: ['wait'], arity: 'optional' },
-  { id: 'W', short: 'W', long: ['wait-interval'], arity: 'required' },
-  { id: 'line-numbers', long: ['line-numbers'], arity: 'none' },
-  { id: 'modprobe', short: 'M', long: ['modprobe'], arity: 'required' },
-  { id: '4', short: '4', long: ['ipv4'], arity: 'none' },
-  { id: '6', short: '6', long: ['ipv6'], arity: 'none' },
-];
-const GLOBAL_BY_SHORT = new Map(GLOBAL.filter((g) => g.short).map((g) => [g.short!, g]));
-const COMMANDS = new Set(['A', 'C', 'D', 'I', 'R', 'L', 'S', 'F', 'Z', 'N', 'X', 'E', 'P', 'V', 'h']);
-const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', 'c']);
-
-// ---------------------------------------------------------------------------------------------
-// Value parsers
-
-function parseStates(tok: Token, allowed: readonly CtStateName[], opt: string): CtStateName[] {
-  const set = new Set<CtStateName>();
-  for (const part of tok.text.split(',')) {
-    const s = allowed.find((a) => a === part.toUpperCase());
-    if (!s) fail(tok, `bad state "${part}" for ${opt} (expected a comma list of ${allowed.join(', ')})`);
-    set.add(s!);
-  }
-  return allowed.filter((s) => set.has(s)); // iptables-save's order
-}
-
-/** A NAT range: [a.b.c.d[-e.f.g.h]][:port[-port]] (parse_to() in libxt_NAT.c). */
-function parseNatRange(tok: Token, opt: string): NatRange {
-  const t = tok.text;
-  const colon = t.indexOf(':');
-  const addrText = colon < 0 ? t : t.slice(0, colon);
-  let minAddr = 0;
-  let maxAddr = 0;
-  let minPort = 0;
-  let maxPort = 0;
-  let basePort: number | undefined;
-  const hasAddr = addrText !== '';
-  if (hasAddr) {
-    const [a, b, ...rest] = addrText.split('-');
-    const x = parseIpv4(a!);
-    const y = b === undefined ? x : parseIpv4(b);
-    if (looksLikeIpv6(t)) fail(tok, `"${t}" in ${opt} is an IPv6 address; ${IPV6_NOT_SIMULATED}`);
-    if (!x.ok || !y.ok || rest.length)
-      fail(tok, `bad IP address "${addrText}" in ${opt} (expected a.b.c.d or a.b.c.d-e.f.g.h)`);
-    minAddr = (x as { value: number }).value;
-    maxAddr = (y as { value: number }).value;
-  }
-  const hasPorts = colon >= 0;
-  if (hasPorts) {
-    const p = t.slice(colon + 1);
-    const m = /^(\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(p);
-    if (!m) fail(tok, `bad port "${p}" in ${opt} (expected port, port-port or port-port/base)`);
-    minPort = Number(m![1]);
-    maxPort = m![2] === undefined ? minPort : Number(m![2]);
-    if (minPort > 65535 || maxPort > 65535) fail(tok, `bad port "${p}" in ${opt} (ports are 0-65535)`);
-    if (maxPort < minPort) fail(tok, `bad port range "${p}" in ${opt} (min > max)`);
-    if (m![3] !== undefined) {
-      if (m![2] === undefined)
-        fail(tok, `a base port ("/${m![3]}") needs a port range in ${opt} (min-max/base)`);
-      basePort = Number(m![3]);
-      if (basePort < 1 || basePort > 65535) fail(tok, `bad base port "${m![3]}" in ${opt} (1-65535)`);
-    }
-  }
-  if (!hasAddr && !hasPorts) fail(tok, `empty range for ${opt} (expected an address, a port or both)`);
-  const r = { minAddr, maxAddr, minPort, maxPort, hasAddr, hasPorts };
-  return basePort === undefined ? r : { ...r, basePort };
-}
-
-/** --to-ports of MASQUERADE/REDIRECT: port[-port]. */
-function parseToPorts(tok: Token): PortRange {
-  const t = tok.text;
-  if (/^\d+:\d+$/.test(t)) fail(tok, `invalid port range "${t}" for --to-ports (use a dash: min-max)`);
-  const m = /^(\d+)(?:-(\d+))?$/.exec(t);
-  if (!m) fail(tok, `bad port "${t}" for --to-ports (expected port or port-port)`);
-  const min = Number(m![1]);
-  const max = m![2] === undefined ? min : Number(m![2]);
-  if (min > 65535 || max > 65535) fail(tok, `bad port "${t}" for --to-ports (ports are 0-65535)`);
-  if (max < min) fail(tok, `bad port range "${t}" for --to-ports (min > max)`);
-  return { min, max };
-}
-
-function parseTcpFlags(tok: Token): number {
-  let v = 0;
-  for (const part of tok.text.split(',')) {
-    const up = part.toUpperCase();
-    if (up === 'ALL') v |= 0x3f;
-    else if (up === 'NONE') continue;
-    else {
-      const f = TCP_FLAGS.find(([n]) => n === up);
-      if (!f) fail(tok, `unknown TCP flag "${part}" (expected SYN, ACK, FIN, RST, URG, PSH, ALL or NONE)`);
-      v |= f![1];
-    }
-  }
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Match modules
-
-function portsModule(name: 'tcp' | 'udp', tok: Token): ModuleParser {
-  let sport: Inv<PortRange> | undefined;
-  let dport: Inv<PortRange> | undefined;
-  let flags: Inv<{ mask: number; comp: number }> | undefined;
-  let option: Inv<number> | undefined;
-  const opts = [
-    opt('source-port', 1, true, 'sport'),
-    opt('sport', 1, true),
-    opt('destination-port', 1, true, 'dport'),
-    opt('dport', 1, true),
-  ];
-  if (name === 'tcp') opts.push(opt('syn', 0, true), opt('tcp-flags', 2, true), opt('tcp-option', 1, true));
-  return {
-    name,
-    tok,
-    opts,
-    option(id, args, invert, optTok) {
-      switch (id) {
-        case 'sport':
-          once(sport, optTok, 'source-port');
-          sport = { value: parsePortRange(args[0]!), invert };
-          break;
-        case 'dport':
-          once(dport, optTok, 'destination-port');
-          dport = { value: parsePortRange(args[0]!), invert };
-          break;
-        case 'syn':
-          once(flags, optTok, 'tcp-flags');
-          flags = { value: { mask: 0x17, comp: 0x02 }, invert };
-          break;
-        case 'tcp-flags':
-          once(flags, optTok, 'tcp-flags');
-          flags = { value: { mask: parseTcpFlags(args[0]!), comp: parseTcpFlags(args[1]!) }, invert };
-          break;
-        case 'tcp-option': {
-          once(option, optTok, 'tcp-option');
-          const t = args[0]!;
-          if (!/^\d+$/.test(t.text) || Number(t.text) < 1 || Number(t.text) > 255) {
-            fail(t, `bad TCP option "${t.text}" (expected 1-255)`);
-          }
-          option = { value: Number(t.text), invert };
-          break;
-        }
-      }
-    },
-    finish(ctx) {
-      if (!protoIs(ctx, name === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)) {
-        fail(tok, `match "${name}" requires "-p ${name}" before it`);
-      }
-      const full = (p: Inv<PortRange> | undefined): boolean =>
-        p !== undefined && !p.invert && p.value.min === 0 && p.value.max === 65535;
-      if (full(sport)) sport = undefined; // iptables-save prints nothing for 0:65535
-      if (full(dport)) dport = undefined;
-      const m: {
-        -readonly [K in keyof Extract<Match, { module: 'tcp' }>]: Extract<Match, { module: 'tcp' }>[K];
-      } = {
-        module: name as 'tcp',
-      };
-      if (sport) m.sport = sport;
-      if (dport) m.dport = dport;
-      if (flags) m.flags = flags;
-      if (option) m.option = option;
-      return m as Match;
-    },
-  };
-}
-
-function icmpModule(tok: Token): ModuleParser {
-  let icmpType: Inv<{ type: number; codeMin: number; codeMax: number }> | undefined;
-  return {
-    name: 'icmp',
-    tok,
-    opts: [opt('icmp-type', 1, true)],
-    option(_id, args, invert, optTok) {
-      once(icmpType, optTok, 'icmp-type');
-      const t = args[0]!;
-      const m = /^(\d+)(?:\/(\d+))?$/.exec(t.text);
-      if (m) {
-        const type = Number(m[1]);
-        const code = m[2] === undefined ? undefined : Number(m[2]);
-        if (type > 255 || (code ?? 0) > 255) fail(t, `bad ICMP type "${t.text}" (type and code are 0-255)`);
-        icmpType = {
-          value: { type, codeMin: code ?? 0, codeMax: code ?? 0xff },
-          invert,
-        };
-        return;
-      }
-      const lower = t.text.toLowerCase();
-      const exact = ICMP_TYPES.find(([n]) => n.toLowerCase() === lower);
-      const cands = exact ? [exact] : ICMP_TYPES.filter(([n]) => n.toLowerCase().startsWith(lower));
-      if (cands.length !== 1) {
-        fail(
-          t,
-          cands.length
-            ? `ambiguous ICMP type "${t.text}" (${cands.map(([n]) => n).join(', ')})`
-            : `unknown ICMP type "${t.text}"${didYouMean(
-                t.text,
-                ICMP_TYPES.map(([n]) => n),
-              )}`,
-        );
-      }
-      const [, type, codeMin, codeMax] = cands[0]!;
-      icmpType = { value: { type, codeMin, codeMax }, invert };
-    },
-    finish(ctx) {
-      if (!protoIs(ctx, IPPROTO_ICMP)) fail(tok, 'match "icmp" requires "-p icmp" before it');
-      if (!icmpType) fail(tok, 'match "icmp" needs "--icmp-type"');
-      return { module: 'icmp', icmpType: icmpType! };
-    },
-  };
-}
-
-function commentModule(tok: Token): ModuleParser {
-  let comment: string | undefined;
-  return {
-    name: 'comment',
-    tok,
-    opts: [opt('comment', 1, false)],
-    option(_id, args, _invert, optTok) {
-      once(comment, optTok, 'comment');
-      const t = args[0]!;
-      if (new TextEncoder().encode(t.text).length > 255) fail(t, 'comment is longer than 255 bytes');
-      comment = t.text;
-    },
-    finish() {
-      if (comment === undefined) fail(tok, 'match "comment" needs "--comment"');
-      return { module: 'comment', comment: comment! };
-    },
-  };
-}
-
-function conntrackModule(tok: Token): ModuleParser {
-  const m: { -readonly [K in keyof ConntrackMatch]: ConntrackMatch[K] } = { module: 'conntrack' };
-  const set = <K extends keyof ConntrackMatch>(k: K, optTok: Token, v: ConntrackMatch[K]): void => {
-    once(m[k], optTok, k);
-    m[k] = v;
-  };
-  const addr = (t: Token, name: string): Prefix => parseAddress(t, t.text, `--${name}`);
-  return {
-    name: 'conntrack',
-    tok,
-    opts: [
-      opt('ctstate', 1, true),
-      opt('ctproto', 1, true),
-      ...['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'].map((n) => opt(n, 1, true)),
-      ...['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'].map((n) => opt(n, 1, true)),
-      opt('ctstatus', 1, true),
-      opt('ctexpire', 1, true),
-      opt('ctdir', 1, false),
-    ],
-    option(id, args, invert, optTok) {
-      const t = args[0]!;
-      switch (id) {
-        case 'ctstate':
-          return set('ctstate', optTok, { value: parseStates(t, CT_STATES, '--ctstate'), invert });
-        case 'ctproto': {
-          const n = protocolNumber(t.text);
-          if (n === undefined) fail(t, `unknown protocol "${t.text}" for --ctproto`);
-          return set('ctproto', optTok, { value: n!, invert });
-        }
-        case 'ctorigsrc':
-        case 'ctorigdst':
-        case 'ctreplsrc':
-        case 'ctrepldst':
-          return set(id, optTok, { value: addr(t, id), invert });
-        case 'ctorigsrcport':
-        case 'ctorigdstport':
-        case 'ctreplsrcport':
-        case 'ctrepldstport':
-          return set(id, optTok, { value: parsePortRange(t), invert });
-        case 'ctstatus': {
-          let bits = 0;
-          for (const part of t.text.split(',')) {
-            const up = part.toUpperCase();
-            const e = CT_STATUS.find(([n]) => n === up);
-            if (!e && up !== 'NONE')
-              fail(
-                t,
-                `bad status "${part}" for --ctstatus (expected NONE, EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED)`,
-              );
-            bits |= e?.[1] ?? 0;
-          }
-          return set('ctstatus', optTok, { value: bits, invert });
-        }
-        case 'ctexpire':
-          return set('ctexpire', optTok, { value: parseNumRange(t, 0xffffffff, 'expire time'), invert });
-        default: {
-          const d = t.text.toUpperCase();
-          if (d !== 'ORIGINAL' && d !== 'REPLY')
-            fail(t, `bad direction "${t.text}" for --ctdir (expected ORIGINAL or REPLY)`);
-          return set('ctdir', optTok, d as 'ORIGINAL' | 'REPLY');
-        }
-      }
-    },
-    finish() {
-      if (Object.keys(m).length === 1) fail(tok, 'match "conntrack" needs an option such as "--ctstate"');
-      return m;
-    },
-  };
-}
-
-function stateModule(tok: Token): ModuleParser {
-  let state: Inv<readonly CtStateName[]> | undefined;
-  return {
-    name: 'state',
-    tok,
-    opts: [opt('state', 1, true)],
-    option(_id, args, invert, optTok) {
-      once(state, optTok, 'state');
-      state = { value: parseStates(args[0]!, STATE_STATES, '--state'), invert };
-    },
-    finish() {
-      if (!state) fail(tok, 'match "state" needs "--state"');
-      return { module: 'state', state: state! };
-    },
-  };
-}
-
-const MULTIPORT_PROTOS = new Set([6, 17, 33, 132, 136]);
-
-function multiportModule(tok: Token): ModuleParser {
-  let kind: 'sports' | 'dports' | 'ports' | undefined;
-  let ports: Inv<readonly PortRange[]> | undefined;
-  return {
-    name: 'multiport',
-    tok,
-    opts: [
-      opt('source-ports', 1, true, 'sports'),
-      opt('sports', 1, true),
-      opt('destination-ports', 1, true, 'dports'),
-      opt('dports', 1, true),
-      opt('ports', 1, true),
-    ],
-    option(id, args, invert, optTok) {
-      if (kind !== undefined) fail(optTok, `match "multiport" takes only one of --sports, --dports, --ports`);
-      const t = args[0]!;
-      const list: PortRange[] = [];
-      let slots = 0;
-      for (const part of t.text.split(',')) {
-        if (part === '') fail(t, `empty port in "${t.text}"`);
-        const r = parsePortRange({ ...t, text: part });
-        list.push(r);
-        slots += part.includes(':') ? 2 : 1;
-      }
-      if (slots > 15)
-        fail(t, `too many ports in "${t.text}" (multiport takes at most 15, a range counts as 2)`);
-      kind = id as 'sports' | 'dports' | 'ports';
-      ports = { value: list, invert };
-    },
-    finish(ctx) {
-      if (!ctx.protocol || ctx.protocol.invert || !MULTIPORT_PROTOS.has(ctx.protocol.value)) {
-        fail(
-          tok,
-          'match "multiport" requires "-p tcp", "-p udp", "-p udplite", "-p sctp" or "-p dccp" before it',
-        );
-      }
-      if (!kind) fail(tok, 'match "multiport" needs --sports, --dports or --ports');
-      return { module: 'multiport', kind: kind!, ports: ports! };
-    },
-  };
-}
-
-const MODULES: Readonly<Record<string, (tok: Token) => ModuleParser>> = {
-  tcp: (t) => portsModule('tcp', t),
-  udp: (t) => portsModule('udp', t),
-  icmp: icmpModule,
-  comment: commentModule,
-  conntrack: conntrackModule,
-  state: stateModule,
-  multiport: multiportModule,
-  ...EXTRA_MODULES,
-};
-const IMPLICIT: Readonly<Record<number, string>> = {
-  [IPPROTO_TCP]: 'tcp',
-  [IPPROTO_UDP]: 'udp',
-  [IPPROTO_ICMP]: 'icmp',
-};
-
-// ---------------------------------------------------------------------------------------------
-// Targets
-
-/** Protocols whose ports a NAT range may set (libxt_NAT.c, libxt_MASQUERADE.c). */
-const NAT_PORT_PROTOS = new Set([6, 17, 33, 132, 136, IPPROTO_ICMP]);
-
-function natTarget(kind: 'DNAT' | 'SNAT', tok: Token): TargetParser {
-  const toOpt = kind === 'DNAT' ? 'to-destination' : 'to-source';
-  let range: NatRange | undefined;
-  let rangeTok: Token | undefined;
-  const flags = { random: false, randomFully: false, persistent: false };
-  const opts = [opt(toOpt, 1, false), opt('random', 0, false), opt('persistent', 0, false)];
-  if (kind === 'SNAT') opts.push(opt('random-fully', 0, false));
-  return {
-    name: kind,
-    tok,
-    opts,
-    option(id, args, _invert, optTok) {
-      if (id === toOpt) {
-        if (range) fail(optTok, `${kind}: "--${toOpt}" can be given only once`);
-        rangeTok = args[0]!;
-        range = parseNatRange(rangeTok, `--${toOpt}`);
-      } else if (id === 'random') flags.random = true;
-      else if (id === 'random-fully') flags.randomFully = true;
-      else flags.persistent = true;
-    },
-    finish(ctx) {
-      if (!range) fail(tok, `target ${kind} needs "--${toOpt}"`);
-      if (
-        range!.hasPorts &&
-        !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))
-      ) {
-        fail(rangeTok!, `${kind} with a port needs "-p tcp", "-p udp", "-p sctp", "-p dccp" or "-p icmp"`);
-      }
-      return { kind, ranges: [range!], flags: { ...flags } as NatFlags };
-    },
-  };
-}
-
-function portsTarget(kind: 'MASQUERADE' | 'REDIRECT', tok: Token): TargetParser {
-  let ports: PortRange | undefined;
-  let portsTok: Token | undefined;
-  const flags = { random: false, randomFully: false, persistent: false };
-  const opts = [opt('to-ports', 1, false), opt('random', 0, false)];
-  if (kind === 'MASQUERADE') opts.push(opt('random-fully', 0, false));
-  return {
-    name: kind,
-    tok,
-    opts,
-    option(id, args, _invert, optTok) {
-      if (id === 'to-ports') {
-        if (ports) fail(optTok, `${kind}: "--to-ports" can be given only once`);
-        portsTok = args[0]!;
-        ports = parseToPorts(portsTok);
-      } else if (id === 'random') flags.random = true;
-      else flags.randomFully = true;
-    },
-    finish(ctx) {
-      if (ports && !(ctx.protocol && !ctx.protocol.invert && NAT_PORT_PROTOS.has(ctx.protocol.value))) {
-        fail(portsTok!, `${kind} --to-ports needs "-p tcp", "-p udp", "-p sctp" or "-p dccp"`);
-      }
-      return ports ? { kind, ports, flags: { ...flags } } : { kind, flags: { ...flags } };
-    },
-  };
-}
-
-function rejectTarget(tok: Token): TargetParser {
-  let withName = 'icmp-port-unreachable';
-  let withTok: Token | undefined;
-  return {
-    name: 'REJECT',
-    tok,
-    opts: [opt('reject-with', 1, false)],
-    option(_id, args) {
-      const t = args[0]!;
-      const lower = t.text.toLowerCase();
-      const e = REJECT_WITH.find(([n, alias]) => n === lower || alias === lower);
-      if (!e)
-        fail(
-          t,
-          `unknown --reject-with "${t.text}"${didYouMean(
-            t.text,
-            REJECT_WITH.map(([n]) => n),
-          )}`,
-        );
-      withName = e![0];
-      withTok = t;
-    },
-    finish(ctx) {
-      if (withName === 'tcp-reset' && !protoIs(ctx, IPPROTO_TCP)) {
-        fail(withTok!, 'REJECT --reject-with tcp-reset needs "-p tcp"');
-      }
-      return { kind: 'REJECT', with: withName };
-    },
-  };
-}
-
-function logTarget(tok: Token): TargetParser {
-  let prefix: string | undefined;
-  let level: number | undefined;
-  const flags = new Set<string>();
-  return {
-    name: 'LOG',
-    tok,
-    opts: [
-      opt('log-prefix', 1, false),
-      opt('log-level', 1, false),
-      ...LOG_FLAGS.map((f) => opt(f.slice(2), 0, false)),
-    ],
-    option(id, args, _invert, optTok) {
-      const t = args[0];
-      if (id === 'log-prefix') {
-        once(prefix, optTok, 'log-prefix');
-        if (new TextEncoder().encode(t!.text).length > 29) fail(t!, 'log prefix is longer than 29 bytes');
-        prefix = t!.text;
-      } else if (id === 'log-level') {
-        once(level, optTok, 'log-level');
-        const n = /^\d$/.test(t!.text) ? Number(t!.text) : LOG_LEVELS[t!.text.toLowerCase()];
-        if (n === undefined || n > 7)
-          fail(t!, `bad log level "${t!.text}" (expected 0-7 or a syslog level name)`);
-        level = n;
-      } else flags.add(`--${id}`);
-    },
-    finish() {
-      const args: string[] = [];
-      if (prefix) args.push('--log-prefix', prefix);
-      if (level !== undefined && level !== 4) args.push('--log-level', String(level));
-      for (const f of LOG_FLAGS) if (flags.has(f)) args.push(f);
-      return { kind: 'LOG', args };
-    },
-  };
-}
-
-function simpleTarget(kind: 'ACCEPT' | 'DROP' | 'RETURN', tok: Token): TargetParser {
-  return {
-    name: kind,
-    tok,
-    opts: [],
-    option() {},
-    finish(ctx) {
-      if (kind === 'DROP' && ctx.table === 'nat') {
-        fail(tok, 'the "nat" table is not intended for filtering: DROP is refused there (as iptables does)');
-      }
-      return { kind };
-    },
-  };
-}
-
-function chainTarget(kind: 'jump' | 'goto', tok: Token): TargetParser {
-  return { name: tok.text, tok, opts: [], option() {}, finish: () => ({ kind, chain: tok.text }) };
-}
-
-function makeTarget(tok: Token, isGoto: boolean): TargetParser {
-  const name = tok.text;
-  if (name === '') fail(tok, 'empty target name');
-  if (isGoto) {
-    if (['ACCEPT', 'DROP', 'RETURN'].includes(name) || name in TARGETS) {
-      fail(tok, `-g needs a user chain, not the target "${name}"`);
-    }
-    return chainTarget('goto', tok);
-  }
-  if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return simpleTarget(name, tok);
-  const t = TARGETS[name];
-  if (t) return t(tok);
-  if (UNSUPPORTED_TARGETS.has(name)) fail(tok, `unsupported target "${name}" (natbox does not evaluate it)`);
-  return chainTarget('jump', tok);
-}
-
-const TARGETS: Readonly<Record<string, (tok: Token) => TargetParser>> = {
-  DNAT: (t) => natTarget('DNAT', t),
-  SNAT: (t) => natTarget('SNAT', t),
-  MASQUERADE: (t) => portsTarget('MASQUERADE', t),
-  REDIRECT: (t) => portsTarget('REDIRECT', t),
-  REJECT: rejectTarget,
-  LOG: logTarget,
-  ...EXTRA_TARGETS,
-};
 
 // ---------------------------------------------------------------------------------------------
 // The command line
@@ -817,7 +198,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
       if (r.kind === 'global') g = r.g;
       else if (r.kind === 'ext') ext = r.ext;
       else {
-        const m = MODULES[IMPLICIT[protocol!.value]!]!({ ...tok, text: IMPLICIT[protocol!.value]! });
+        const m = MODULES.get(IMPLICIT[protocol!.value]!)!({ ...tok, text: IMPLICIT[protocol!.value]! });
         addModule(m);
         ext = { spec: r.spec, owner: m };
       }
@@ -936,11 +317,10 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         break;
       case 'm': {
         const a = arg();
-        const make = MODULES[a.text];
+        const make = MODULES.get(a.text);
         if (!make) {
-          const hint =
-            didYouMean(a.text, Object.keys(MODULES)) ||
-            ` (natbox supports ${Object.keys(MODULES).join(', ')})`;
+          const names = [...MODULES.keys()];
+          const hint = didYouMean(a.text, names) || ` (natbox supports ${names.join(', ')})`;
           fail(a, `unsupported match "${a.text}"${hint}`);
         }
         addModule(make!(a));
@@ -1110,89 +490,16 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
   }
 }
 
-type Resolved =
-  | { kind: 'global'; g: GlobalOpt }
-  | { kind: 'ext'; ext: { spec: OptSpec; owner: ModuleParser | TargetParser } }
-  | { kind: 'implicit'; spec: OptSpec };
-
-/** Every long name of the global options, with its option. */
-const GLOBAL_LONG = GLOBAL.flatMap((g) => g.long.map((l) => ({ l, g })));
-
-/**
- * Finds a long option as getopt_long would: an exact name first, else the one option every
- * matching prefix stands for. Options of the protocol's implicit match (-p tcp → tcp) are tried
- * when nothing else matches, as iptables loads that match on an unknown option.
- */
-function resolveLong(
-  name: string,
-  tok: Token,
-  pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[],
-  protocol: Inv<number> | undefined,
-  modules: readonly ModuleParser[],
-): Resolved {
-  const globals = GLOBAL_LONG;
-  const exactG = globals.find((x) => x.l === name);
-  if (exactG) return { kind: 'global', g: exactG.g };
-  const exactE = pool.find((x) => x.spec.name === name);
-  if (exactE) return { kind: 'ext', ext: exactE };
-  const ids = new Set<string>();
-  const gp = globals.filter((x) => x.l.startsWith(name));
-  const ep = pool.filter((x) => x.spec.name.startsWith(name));
-  for (const x of gp) ids.add(`g:${x.g.id}`);
-  for (const x of ep) ids.add(`e:${x.owner.name}:${x.spec.id}`);
-  if (name !== '' && ids.size === 1)
-    return gp.length ? { kind: 'global', g: gp[0]!.g } : { kind: 'ext', ext: ep[0]! };
-  if (ids.size > 1) {
-    const names = [...new Set([...gp.map((x) => x.l), ...ep.map((x) => x.spec.name)])].map((n) => `--${n}`);
-    fail(tok, `ambiguous option "${tok.text}" (could be ${names.join(', ')})`);
-  }
-  // The implicit protocol match.
-  const implicitName = protocol && !protocol.invert ? IMPLICIT[protocol.value] : undefined;
-  let implicitOpts: readonly OptSpec[] = [];
-  if (implicitName && !modules.some((m) => m.name === implicitName)) {
-    implicitOpts = MODULES[implicitName]!(tok).opts;
-    const exact = implicitOpts.find((s) => s.name === name);
-    const pre = implicitOpts.filter((s) => s.name.startsWith(name));
-    if (exact) return { kind: 'implicit', spec: exact };
-    if (name !== '' && new Set(pre.map((s) => s.id)).size === 1) return { kind: 'implicit', spec: pre[0]! };
-  }
-  const known = [
-    ...globals.map((x) => `--${x.l}`),
-    ...pool.map((x) => `--${x.spec.name}`),
-    ...implicitOpts.map((s) => `--${s.name}`),
-  ];
-  // Options that exist only with the right -p, -m or -j: say what is missing.
-  let hint = didYouMean(tok.text.split('=')[0]!, known);
-  if (!hint) {
-    for (const [mod, make] of Object.entries(MODULES)) {
-      if (make(tok).opts.some((s) => s.name === name)) {
-        hint = ` (it belongs to match "${mod}": add "-m ${mod}"${mod in IMPLICIT_BY_NAME ? ` or "-p ${mod}"` : ''} before it)`;
-        break;
-      }
-    }
-  }
-  if (!hint) {
-    for (const [tname, make] of Object.entries(TARGETS)) {
-      if (make(tok).opts.some((s) => s.name === name)) {
-        hint = ` (it belongs to target ${tname}: put it after "-j ${tname}")`;
-        break;
-      }
-    }
-  }
-  return fail(tok, `unknown option "${tok.text.split('=')[0]}"${hint}`);
-}
-const IMPLICIT_BY_NAME: Readonly<Record<string, number>> = {
-  tcp: IPPROTO_TCP,
-  udp: IPPROTO_UDP,
-  icmp: IPPROTO_ICMP,
-};
-
 /** A chain name `-N` accepts (xtables: under 29 characters, not an option, not a target). */
 export function checkChainName(tok: Token): void {
   const n = tok.text;
   if (n.length > 28) fail(tok, `chain name "${n}" is too long (at most 28 characters)`);
   if (n === '' || n.startsWith('-') || n.startsWith('!')) fail(tok, `invalid chain name "${n}"`);
-  if (['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(n) || n in TARGETS || UNSUPPORTED_TARGETS.has(n)) {
+  if (
+    ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'].includes(n) ||
+    Object.hasOwn(TARGETS, n) ||
+    UNSUPPORTED_TARGETS.has(n)
+  ) {
     fail(tok, `chain name "${n}" clashes with the target of that name`);
   }
   if (/\s/.test(n)) fail(tok, `invalid chain name "${n}" (no blanks)`);

@@ -1,11 +1,11 @@
 // Shared pieces of the iptables option parsers: the error type, option specs, the parser shapes
-// every match module and target implements (parse-command.ts drives them, parse-matches.ts and
-// parse-targets.ts hold the extension modules), and value parsers for ports, addresses and
-// interfaces. No command-line logic lives here.
+// every match module and target implements (parse-command.ts drives them, ext/<name>.ts holds the
+// match extensions and parse-targets.ts the targets), and value parsers for numbers, ranges,
+// ports, addresses and interfaces. No command-line logic lives here.
 import { parsePrefix, type Prefix } from '../../wire/addr.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6, type Pos } from '../diagnostics.ts';
 import type { Token } from './lex.ts';
-import type { IfaceMatch, Inv, Match, PortRange, TableName, Target } from './model.ts';
+import type { IfaceMatch, Inv, Match, PortRange, TableName, Target, ValueMask } from './model.ts';
 import { portNumber } from './names.ts';
 
 /** A parse or apply error at a token; caught at the line boundary and turned into a Diagnostic. */
@@ -114,4 +114,52 @@ export interface TargetParser {
   readonly opts: readonly OptSpec[];
   option(id: string, args: Token[], invert: boolean, optTok: Token): void;
   finish(ctx: FinishCtx): Target;
+}
+
+/** strtoul(text, 0) within 0..max: decimal, 0x hex or 0 octal, as xtables_strtoui does. */
+export function parseUint(tok: Token, text: string, max: number, what: string): number {
+  let n: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
+  else if (/^0[0-7]+$/.test(text)) n = parseInt(text.slice(1), 8);
+  else if (/^\d+$/.test(text)) n = Number(text);
+  else return fail(tok, `bad ${what} "${text}" (expected a number 0-${max})`);
+  if (n > max) fail(tok, `${what} "${text}" is out of range (0-${max})`);
+  return n;
+}
+
+/** `value[/mask]` as xtables_parse_mark_mask reads it (mask defaults to all ones). */
+export function parseValueMask(
+  tok: Token,
+  what: string,
+  defaultMask = 0xffffffff,
+  max = 0xffffffff,
+): ValueMask {
+  const [v, m, extra] = tok.text.split('/');
+  if (extra !== undefined) fail(tok, `bad ${what} "${tok.text}" (expected value or value/mask)`);
+  const value = parseUint(tok, v!, max, what);
+  const mask = m === undefined ? defaultMask : parseUint(tok, m, max, `${what} mask`);
+  return { value, mask };
+}
+
+/** `n`, `min:max`, `:max`, `min:` with numbers up to `max` (length, owner ids, ctexpire). */
+export function parseNumRange(t: Token, max: number, what: string, sep = ':'): PortRange {
+  const k = t.text.indexOf(sep);
+  if (k < 0) {
+    const n = parseUint(t, t.text, max, what);
+    return { min: n, max: n };
+  }
+  const lo = k === 0 ? 0 : parseUint(t, t.text.slice(0, k), max, what);
+  const hi = k === t.text.length - 1 ? max : parseUint(t, t.text.slice(k + 1), max, what);
+  if (lo > hi) fail(t, `bad ${what} range "${t.text}" (min > max)`);
+  return { min: lo, max: hi };
+}
+
+const ALL_HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+export function onlyInHooks(ctx: FinishCtx, tok: Token, what: string, hooks: readonly string[]): void {
+  if (ALL_HOOKS.includes(ctx.chain) && !hooks.includes(ctx.chain)) {
+    fail(
+      tok,
+      `${what} is not allowed in chain ${ctx.chain} (the kernel allows it only in ${hooks.join(', ')})`,
+    );
+  }
 }

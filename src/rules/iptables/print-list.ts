@@ -4,9 +4,9 @@
 // the save form: `tcp dpt:80`, `ctstate NEW`, `to:10.0.0.5:22`), from the libxt_*.c files and
 // checked against the real tool in test/rules/kernel.test.ts.
 import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
-import type { ConntrackMatch, IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
-import { ADDRTYPE_NAMES, CT_STATES, CT_STATUS } from './names.ts';
-import { limitRate, orderedChains, saveString } from './print-save.ts';
+import type { IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
+import { orderedChains, saveString } from './print-save.ts';
+import { extOf } from './ext/index.ts';
 import { byteCount, COUNTER_MAX, packetCount } from '../counters.ts';
 
 /**
@@ -29,7 +29,6 @@ export function printNum(value: bigint | number, noTable = false, exact = false)
 }
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
-const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 const range = (r: { min: number; max: number }, sep = ':'): string =>
   r.min === r.max ? `${r.min}` : `${r.min}${sep}${r.max}`;
 const ctAddr = (p: Prefix): string => (p.mask === 0xffffffff ? formatIpv4(p.addr) : formatPrefix(p));
@@ -46,138 +45,9 @@ function iface(m: Inv<IfaceMatch> | undefined): string {
   return `${m.invert ? '!' : ''}${m.value.name}${m.value.wildcard ? '+' : ''}`;
 }
 
-function ports(name: string, p: Inv<{ min: number; max: number }> | undefined): string {
-  if (!p) return '';
-  const i = p.invert ? '!' : '';
-  return p.value.min === p.value.max
-    ? ` ${name}:${i}${p.value.min}`
-    : ` ${name}s:${i}${p.value.min}:${p.value.max}`;
-}
-
-function conntrackPrint(m: ConntrackMatch): string {
-  const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
-  let s = '';
-  if (m.ctstate)
-    s += `${i(m.ctstate)} ctstate ${CT_STATES.filter((c) => m.ctstate!.value.includes(c)).join(',')}`;
-  if (m.ctproto) s += `${i(m.ctproto)} ctproto ${m.ctproto.value}`;
-  for (const k of ['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst'] as const) {
-    const v = m[k];
-    if (v) s += `${i(v)} ${k} ${ctAddr(v.value)}`;
-  }
-  for (const k of ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport'] as const) {
-    const v = m[k];
-    if (v) s += `${i(v)} ${k} ${range(v.value)}`;
-  }
-  if (m.ctstatus) {
-    const names = CT_STATUS.filter(([, b]) => m.ctstatus!.value & b).map(([n]) => n);
-    s += `${i(m.ctstatus)} ctstatus ${names.length ? names.join(',') : 'NONE'}`;
-  }
-  if (m.ctexpire) s += `${i(m.ctexpire)} ctexpire ${range(m.ctexpire.value)}`;
-  if (m.ctdir) s += ` ctdir ${m.ctdir}`;
-  return s;
-}
-
 /** One match's `print` form (the part after the addresses). */
 export function printMatch(m: Match): string {
-  switch (m.module) {
-    case 'tcp':
-    case 'udp': {
-      let s = ` ${m.module}${ports('spt', m.sport)}${ports('dpt', m.dport)}`;
-      if (m.module === 'tcp') {
-        if (m.option) s += ` option=${m.option.invert ? '!' : ''}${m.option.value}`;
-        if (m.flags) {
-          const f = m.flags.value;
-          const X = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
-          s += ` flags:${m.flags.invert ? '!' : ''}${X(f.mask)}/${X(f.comp)}`;
-        }
-      }
-      return s;
-    }
-    case 'icmp': {
-      const t = m.icmpType!;
-      let s = ` icmp${t.invert ? ' !' : ''}type ${t.value.type}`;
-      if (t.value.codeMin === t.value.codeMax) s += ` code ${t.value.codeMin}`;
-      else if (t.value.codeMin !== 0 || t.value.codeMax !== 0xff)
-        s += ` codes ${t.value.codeMin}-${t.value.codeMax}`;
-      return s;
-    }
-    case 'comment':
-      return ` /* ${m.comment} */`;
-    case 'conntrack':
-      return conntrackPrint(m);
-    case 'state':
-      return `${m.state.invert ? ' !' : ''} state ${CT_STATES.filter((c) => m.state.value.includes(c)).join(',')}`;
-    case 'multiport':
-      return ` multiport ${m.kind} ${m.ports.invert ? ' !' : ''}${m.ports.value.map((r) => range(r)).join(',')}`;
-    case 'addrtype': {
-      const types = (x: Inv<number>): string =>
-        `${x.invert ? '!' : ''}${ADDRTYPE_NAMES.filter((_, k) => x.value & (1 << k)).join(',')}`;
-      let s = ' ADDRTYPE match';
-      if (m.srcType) s += ` src-type ${types(m.srcType)}`;
-      if (m.dstType) s += ` dst-type ${types(m.dstType)}`;
-      if (m.limitIfaceIn) s += ' limit-in';
-      if (m.limitIfaceOut) s += ' limit-out';
-      return s;
-    }
-    case 'iprange': {
-      const r = (x: Inv<{ min: number; max: number }>): string =>
-        `${x.invert ? '! ' : ''}${formatIpv4(x.value.min)}-${formatIpv4(x.value.max)}`;
-      let s = '';
-      if (m.src) s += ` source IP range ${r(m.src)}`;
-      if (m.dst) s += ` destination IP range ${r(m.dst)}`;
-      return s;
-    }
-    case 'mark':
-    case 'connmark': {
-      const { value, mask } = m.mark.value;
-      const vm = `${hex(value)}${mask !== 0xffffffff ? `/${hex(mask)}` : ''}`;
-      return m.module === 'mark'
-        ? ` mark match${m.mark.invert ? ' !' : ''} ${vm}`
-        : ` connmark match ${m.mark.invert ? '!' : ''} ${vm}`;
-    }
-    case 'mac':
-      return ` MAC${m.mac.invert ? ' !' : ''} ${m.mac.value}`;
-    case 'length':
-      return ` length ${m.length.invert ? '!' : ''}${range(m.length.value)}`;
-    case 'ttl':
-      return ` TTL match TTL ${{ eq: '==', ne: '!=', lt: '<', gt: '>' }[m.op]} ${m.ttl}`;
-    case 'pkttype':
-      return ` PKTTYPE ${m.pktType.invert ? '!=' : '='} ${m.pktType.value}`;
-    case 'tos':
-      return ` tos match${m.tos.invert ? '!' : ''}${hex2(m.tos.value.value)}/${hex2(m.tos.value.mask)}`;
-    case 'dscp':
-      return ` DSCP match ${m.dscp.invert ? '!' : ''}${hex2(m.dscp.value)}`;
-    case 'limit':
-      return ` limit: avg ${limitRate(m.avg)} burst ${m.burst}`;
-    case 'statistic':
-      if (m.mode === 'random')
-        return ` statistic mode random${m.invert ? ' !' : ''} probability ${(m.probability / 0x80000000).toFixed(11)}`;
-      return ` statistic mode nth${m.invert ? ' !' : ''} every ${m.every}${m.packet ? ` packet ${m.packet}` : ''}`;
-    case 'physdev': {
-      const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
-      const dev = (d: IfaceMatch): string => `${d.name}${d.wildcard ? '+' : ''}`;
-      let s = ' PHYSDEV match';
-      if (m.physIn) s += `${i(m.physIn)} --physdev-in ${dev(m.physIn.value)}`;
-      if (m.physOut) s += `${i(m.physOut)} --physdev-out ${dev(m.physOut.value)}`;
-      if (m.isIn) s += `${i(m.isIn)} --physdev-is-in`;
-      if (m.isOut) s += `${i(m.isOut)} --physdev-is-out`;
-      if (m.isBridged) s += `${i(m.isBridged)} --physdev-is-bridged`;
-      return s;
-    }
-    case 'owner': {
-      const i = (x: { invert: boolean }): string => (x.invert ? ' !' : '');
-      let s = '';
-      if (m.socketExists) s += `${i(m.socketExists)} owner socket exists`;
-      if (m.uid) s += `${i(m.uid)} owner UID match ${range(m.uid.value, '-')}`;
-      if (m.gid) s += `${i(m.gid)} owner GID match ${range(m.gid.value, '-')}`;
-      if (m.supplGroups) s += ' incl. suppl. groups';
-      return s;
-    }
-    case 'set':
-      return `${m.invert ? ' !' : ''} match-set ${m.set} ${m.dirs.join(',')}`;
-    case 'other':
-      return ` ${m.name}`;
-  }
+  return m.module === 'other' ? ` ${m.name}` : extOf(m).print(m);
 }
 
 function natPrint(t: Extract<Target, { kind: 'DNAT' | 'SNAT' }>): string {

@@ -1,0 +1,73 @@
+// The engine's match modules by name: the registry match.ts evaluates a rule's -m blocks with.
+// Adding a match is a file match-<name>.ts (an XtMatch) and one line here; see
+// docs/adding-a-match.md. The type makes the list complete: every module of the model has an entry.
+import type { Match } from '../../rules/iptables/model.ts';
+import type { MatchOf, XtMatch } from './xt-match.ts';
+import { addrtypeMatch } from './match-addrtype.ts';
+import { commentMatch } from './match-comment.ts';
+import { connmarkMatch } from './match-connmark.ts';
+import { conntrackMatch } from './match-conntrack.ts';
+import { dscpMatch } from './match-dscp.ts';
+import { icmpMatch } from './match-icmp.ts';
+import { iprangeMatch } from './match-iprange.ts';
+import { lengthMatch } from './match-length.ts';
+import { limitMatch } from './match-limit.ts';
+import { macMatch } from './match-mac.ts';
+import { markMatch } from './match-mark.ts';
+import { multiportMatch } from './match-multiport.ts';
+import { otherMatch } from './match-other.ts';
+import { ownerMatch } from './match-owner.ts';
+import { physdevMatch } from './match-physdev.ts';
+import { pkttypeMatch } from './match-pkttype.ts';
+import { setMatch } from './match-set.ts';
+import { statisticMatch } from './match-statistic.ts';
+import { stateMatch } from './match-state.ts';
+import { tcpMatch, udpMatch } from './match-tcpudp.ts';
+import { tosMatch } from './match-tos.ts';
+import { ttlMatch } from './match-ttl.ts';
+
+export type MatchRegistry = {
+  readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+/**
+ * The same four members in the same order for every entry: the engine's per-packet loads of
+ * `match` (and `newState`) then see one object shape, not one per module.
+ */
+function entry<M extends Match, S>(x: XtMatch<M, S>): XtMatch<M, S> {
+  return { check: x.check, newState: x.newState, match: x.match, describe: x.describe };
+}
+
+const LIST: MatchRegistry = {
+  tcp: tcpMatch,
+  udp: udpMatch,
+  icmp: icmpMatch,
+  comment: commentMatch,
+  conntrack: conntrackMatch,
+  state: stateMatch,
+  multiport: multiportMatch,
+  addrtype: addrtypeMatch,
+  iprange: iprangeMatch,
+  mark: markMatch,
+  connmark: connmarkMatch,
+  mac: macMatch,
+  length: lengthMatch,
+  ttl: ttlMatch,
+  pkttype: pkttypeMatch,
+  tos: tosMatch,
+  dscp: dscpMatch,
+  limit: limitMatch,
+  statistic: statisticMatch,
+  physdev: physdevMatch,
+  owner: ownerMatch,
+  set: setMatch,
+  other: otherMatch,
+};
+
+export const MATCHES = Object.fromEntries(
+  Object.entries(LIST).map(([k, v]) => [k, entry(v as XtMatch<Match, unknown>)]),
+) as unknown as MatchRegistry;
+
+/** The entry for `m`, typed for a caller that does not know which module it is. */
+export const xtMatch = (m: Match): XtMatch<Match, unknown> =>
+  MATCHES[m.module] as unknown as XtMatch<Match, unknown>;
