@@ -9,7 +9,7 @@ import type { Match, Rule } from '../../rules/iptables/model.ts';
 import { formatIpv4, formatPrefix } from '../../wire/addr.ts';
 import type { Skb } from '../core/skb.ts';
 import { xtMatch } from './matches.ts';
-import { ifaceMatches, inv, protoWord, type MatchCaps } from './xt-match.ts';
+import { ifaceMatches, protoWord, type MatchCaps } from './xt-match.ts';
 
 export type { MatchCaps } from './xt-match.ts';
 
@@ -59,13 +59,15 @@ export const FAIL_MODULE = 6;
  * state): MATCHED, or which criterion failed first (FAIL_*), for the trace to say why.
  */
 export function ruleMismatch(r: Rule, skb: Skb, state?: RuleState): number {
-  if (r.src && !inv((skb.src & r.src.value.mask) >>> 0 === r.src.value.addr, r.src.invert)) return FAIL_SRC;
-  if (r.dst && !inv((skb.dst & r.dst.value.mask) >>> 0 === r.dst.value.addr, r.dst.invert)) return FAIL_DST;
-  if (r.inIface && !inv(ifaceMatches(skb.inIf, r.inIface.value), r.inIface.invert)) return FAIL_IN;
-  if (r.outIface && !inv(ifaceMatches(skb.outIf, r.outIface.value), r.outIface.invert)) return FAIL_OUT;
-  if (r.protocol && r.protocol.value !== 0 && !inv(skb.proto === r.protocol.value, r.protocol.invert))
+  // `(test) === invert` is !inv(test, invert), written out: this is the walk's innermost test.
+  const { src, dst, inIface, outIface, protocol, fragment } = r;
+  if (src && ((skb.src & src.value.mask) >>> 0 === src.value.addr) === src.invert) return FAIL_SRC;
+  if (dst && ((skb.dst & dst.value.mask) >>> 0 === dst.value.addr) === dst.invert) return FAIL_DST;
+  if (inIface && ifaceMatches(skb.inIf, inIface.value) === inIface.invert) return FAIL_IN;
+  if (outIface && ifaceMatches(skb.outIf, outIface.value) === outIface.invert) return FAIL_OUT;
+  if (protocol && protocol.value !== 0 && (skb.proto === protocol.value) === protocol.invert)
     return FAIL_PROTO;
-  if (r.fragment && !inv(skb.fragment, r.fragment.invert)) return FAIL_FRAG;
+  if (fragment && skb.fragment === fragment.invert) return FAIL_FRAG;
   const ms = r.matches;
   return ms.length === 0 ? MATCHED : modulesMismatch(ms, skb, state);
 }
