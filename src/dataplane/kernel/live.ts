@@ -31,6 +31,9 @@ import { isLiveSafe } from './remap.ts';
 import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
+/** `ip link add … type bridge` options of every bridge a live run makes: no STP, no forward delay, no multicast snooping. */
+const QUIET_BRIDGE = ['type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0'];
+
 export type Backend = 'nft' | 'legacy';
 
 export interface KernelRun {
@@ -303,22 +306,7 @@ export async function runOnKernel(
         ]);
       } else {
         const sw = addNs(`sw${li}`);
-        sh('ip', [
-          '-n',
-          sw,
-          'link',
-          'add',
-          'name',
-          'sw',
-          'type',
-          'bridge',
-          'stp_state',
-          '0',
-          'forward_delay',
-          '0',
-          'mcast_snooping',
-          '0',
-        ]);
+        sh('ip', ['-n', sw, 'link', 'add', 'name', 'sw', ...QUIET_BRIDGE]);
         sh(
           'ip',
           ['netns', 'exec', sw, 'sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=0'],
@@ -379,24 +367,7 @@ export async function runOnKernel(
     for (const h of built.world.hosts) {
       const ns = nsOf(h.name);
       for (const br of h.bridges) {
-        sh('ip', [
-          '-n',
-          ns,
-          'link',
-          'add',
-          'name',
-          br.name,
-          'address',
-          formatMac(br.mac),
-          'type',
-          'bridge',
-          'stp_state',
-          '0',
-          'forward_delay',
-          '0',
-          'mcast_snooping',
-          '0',
-        ]);
+        sh('ip', ['-n', ns, 'link', 'add', 'name', br.name, 'address', formatMac(br.mac), ...QUIET_BRIDGE]);
         for (const p of br.ports) sh('ip', ['-n', ns, 'link', 'set', 'dev', p, 'master', br.name]);
       }
       for (const d of [...h.ifaces, ...h.bridges]) {

@@ -170,6 +170,14 @@ export function remapText(text: string, nets: ReadonlyMap<string, string>): stri
 
 // ---- what natbox parsed --------------------------------------------------------------------------
 
+/** A built host's interfaces and bridges, each with the scenario entry it was built from. */
+function devicesWithSpecs(h: Built['world']['hosts'][number], spec: HostSpec) {
+  return [
+    ...h.ifaces.map((d, k) => ({ d, spec: spec.interfaces[k]! })),
+    ...h.bridges.map((d, k) => ({ d, spec: spec.bridges[k]! })),
+  ];
+}
+
 /**
  * Calls `fn` with every address of the built scenario a live run would configure, route, send to
  * or give the kernel's iptables.
@@ -181,10 +189,7 @@ export function builtAddresses(
 ): void {
   built.world.hosts.forEach((h, hi) => {
     const spec = sc.hosts[hi]!;
-    const devs = [
-      ...h.ifaces.map((d, k) => ({ d, spec: spec.interfaces[k]! })),
-      ...h.bridges.map((d, k) => ({ d, spec: spec.bridges[k]! })),
-    ];
+    const devs = devicesWithSpecs(h, spec);
     for (const { d, spec: ds } of devs)
       d.addrs.forEach((a, k) =>
         fn(a.addr, ds.addresses[k]?.loc ?? ds.name.loc, `${h.name}: the address of ${d.name}`),
@@ -227,10 +232,7 @@ export function liveSafetyProblems(sc: Scenario, built: Built): string[] {
   };
   built.world.hosts.forEach((h, hi) => {
     const spec = sc.hosts[hi]!;
-    const devs = [
-      ...h.ifaces.map((d, k) => ({ d, spec: spec.interfaces[k]! })),
-      ...h.bridges.map((d, k) => ({ d, spec: spec.bridges[k]! })),
-    ];
+    const devs = devicesWithSpecs(h, spec);
     for (const { d, spec: ds } of devs)
       d.addrs.forEach((a, k) =>
         network(a.addr, a.len, ds.addresses[k]?.loc ?? ds.name.loc, `${h.name}: the network of ${d.name}`),
