@@ -27,10 +27,13 @@ if (!existsSync(`${root}/dist/cli/main.js`)) {
   const bare: number[] = [];
   const snap: number[] = [];
   const plain: number[] = [];
+  const bundle: number[] = [];
+  const bundled = existsSync(`${root}/dist/natbox.mjs`);
   for (let i = 0; i < RUNS; i++) {
     bare.push(time(process.execPath, ['-e', '0']));
     snap.push(time(`${root}/bin/natbox`, ['trace', example]));
     plain.push(time(process.execPath, ['dist/cli/main.js', 'trace', example]));
+    if (bundled) bundle.push(time(process.execPath, ['dist/natbox.mjs', 'trace', example]));
   }
   const b = median(bare);
   const snapshot = existsSync(`${root}/dist/natbox.blob`)
@@ -43,6 +46,10 @@ if (!existsSync(`${root}/dist/cli/main.js`)) {
   console.log(
     `node dist/cli/main.js trace (plain build)   ${median(plain).toFixed(1)} ms  (${(median(plain) / b).toFixed(2)}× node)`,
   );
+  if (bundled)
+    console.log(
+      `node dist/natbox.mjs trace (one bundle)     ${median(bundle).toFixed(1)} ms  (${(median(bundle) / b).toFixed(2)}× node)`,
+    );
 }
 
 // A large run, both ways: `natbox test` on a generated scenario of NATBOX_BENCH_FLOWS flows

@@ -28,3 +28,23 @@ test('bin/natbox from the snapshot prints what the plain build prints', { skip }
     assert.equal(snap.status, plain.status, `exit code of natbox ${args.join(' ')}`);
   }
 });
+
+const bundled = existsSync(`${root}dist/natbox.mjs`);
+test(
+  'the bundled command (dist/natbox.mjs, bin/natbox without a snapshot) prints what the plain build prints',
+  { skip: bundled ? false : 'no bundled command: run `npm run build` first (CI does)' },
+  () => {
+    for (const args of [
+      ['trace', 'examples/hairpin/dnat-only.yaml'],
+      ['rules', 'save', 'examples/hairpin/dnat-snat.yaml'],
+      ['trace', 'no/such/file.yaml'],
+      ['--version'],
+    ]) {
+      const one = run(process.execPath, ['dist/natbox.mjs', ...args]);
+      const plain = run(process.execPath, ['dist/cli/main.js', ...args]);
+      assert.equal(one.stdout, plain.stdout, `stdout of natbox ${args.join(' ')}`);
+      assert.equal(one.stderr, plain.stderr, `stderr of natbox ${args.join(' ')}`);
+      assert.equal(one.status, plain.status, `exit code of natbox ${args.join(' ')}`);
+    }
+  },
+);
