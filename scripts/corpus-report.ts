@@ -1,8 +1,11 @@
 // How natbox fares on the wild corpus (test/rules/corpus-wild/, issue 13). For every file: does
 // the real iptables accept it (in a fresh network namespace, when run as root with ip netns and
 // iptables-nft), does natbox load it (loadRulesText, what `natbox rules save` does), the first
-// natbox error, and whether natbox's iptables-save text is byte-identical with the kernel's
-// (without the `#` lines). Prints a table and the line "natbox loads N of M; identical K".
+// natbox error, whether natbox's iptables-save text is byte-identical with the kernel's (without
+// the `#` lines), and whether natbox's `rules list` text is byte-identical with the kernel's
+// `iptables -t T -L -n -v --line-numbers` of every table (each after a `## table T` line).
+// Prints a table and the line "natbox loads N of M; identical (save) K; identical (-L) L".
+// test/rules/corpus-wild.test.ts asserts the same, with its list of known gaps.
 //
 //   node --import tsx scripts/corpus-report.ts [--markdown]
 //
@@ -13,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { loadRulesText } from '../src/rules/load.ts';
 import { printSave } from '../src/rules/iptables/print-save.ts';
 import { formatDiagnostic } from '../src/rules/diagnostics.ts';
+import { listText } from '../src/cli/rules.ts';
 
 const dir = resolve(import.meta.dirname, '..', 'test', 'rules', 'corpus-wild');
 const markdown = process.argv.includes('--markdown');
@@ -27,8 +31,8 @@ function kernelAvailable(): boolean {
 const kernel = kernelAvailable();
 let n = 0;
 
-/** Loads the file in a fresh namespace (deleted afterwards); the kernel's save text or undefined. */
-function kernelSave(name: string): string | undefined {
+/** Loads the file in a fresh namespace (deleted afterwards); the kernel's save and -L texts. */
+function kernelSave(name: string): { save: string; list: string } | undefined {
   const ns = `nbx-report-${process.pid}-${n++}`;
   if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return undefined;
   try {
@@ -46,10 +50,24 @@ function kernelSave(name: string): string | undefined {
       timeout: TIMEOUT,
     });
     if (save.error || save.status !== 0) return undefined;
-    return save.stdout
+    let list = '';
+    for (const m of save.stdout.matchAll(/^\*(\w+)$/gm)) {
+      const l = spawnSync(
+        'ip',
+        ['netns', 'exec', ns, 'iptables', '-t', m[1]!, '-L', '-n', '-v', '--line-numbers'],
+        {
+          encoding: 'utf8',
+          timeout: TIMEOUT,
+        },
+      );
+      if (l.error || l.status !== 0) return undefined;
+      list += `## table ${m[1]!}\n${l.stdout}`;
+    }
+    const text = save.stdout
       .split('\n')
       .filter((l) => !l.startsWith('#'))
       .join('\n');
+    return { save: text, list };
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }
@@ -61,6 +79,7 @@ interface Row {
   loads: boolean;
   error: string;
   identical: string;
+  identicalList: string;
 }
 
 const rows: Row[] = [];
@@ -79,20 +98,30 @@ for (const file of readdirSync(dir)
   const loads = ours?.ok ?? false;
   const error = ours && !ours.ok ? formatDiagnostic(ours.diagnostics[0]!) : crash;
   let identical = 'n/a';
-  if (kernel && theirs !== undefined && ours?.ok)
-    identical = printSave(ours.ruleset) === theirs ? 'yes' : 'no';
-  else if (kernel && ours?.ok) identical = 'no';
+  let identicalList = 'n/a';
+  if (kernel && theirs !== undefined && ours?.ok) {
+    identical = printSave(ours.ruleset) === theirs.save ? 'yes' : 'no';
+    identicalList = listText(ours.ruleset) === theirs.list ? 'yes' : 'no';
+  } else if (kernel && ours?.ok) identical = identicalList = 'no';
   rows.push({
     file,
     kernelOk: kernel ? (theirs !== undefined ? 'yes' : 'NO') : 'n/a',
     loads,
     error: error.replace(/\s+/g, ' ').slice(0, 110),
     identical,
+    identicalList,
   });
 }
 
-const cols = ['file', 'kernel ok', 'natbox loads', 'first natbox error', 'identical'];
-const cells = rows.map((r) => [r.file, r.kernelOk, r.loads ? 'yes' : 'no', r.error || '-', r.identical]);
+const cols = ['file', 'kernel ok', 'natbox loads', 'first natbox error', 'save identical', '-L identical'];
+const cells = rows.map((r) => [
+  r.file,
+  r.kernelOk,
+  r.loads ? 'yes' : 'no',
+  r.error || '-',
+  r.identical,
+  r.identicalList,
+]);
 if (markdown) {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   process.stdout.write(`| ${cols.join(' | ')} |\n|${cols.map(() => ' --- ').join('|')}|\n`);
@@ -112,8 +141,10 @@ if (markdown) {
 }
 const loadsN = rows.filter((r) => r.loads).length;
 const identicalN = rows.filter((r) => r.identical === 'yes').length;
+const identicalListN = rows.filter((r) => r.identicalList === 'yes').length;
 const kernelN = rows.filter((r) => r.kernelOk === 'yes').length;
 process.stdout.write(
   `\n${kernel ? `kernel accepts ${kernelN} of ${rows.length}; ` : 'kernel: n/a (needs root, ip netns, iptables-nft); '}` +
-    `natbox loads ${loadsN} of ${rows.length}; identical ${kernel ? identicalN : 'n/a'}\n`,
+    `natbox loads ${loadsN} of ${rows.length}; identical (save) ${kernel ? identicalN : 'n/a'}; ` +
+    `identical (-L) ${kernel ? identicalListN : 'n/a'}\n`,
 );

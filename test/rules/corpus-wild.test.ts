@@ -1,22 +1,61 @@
 // Ground truth for the "wild" corpus (test/rules/corpus-wild/, issue 13): rulesets gathered from
 // public sources we do not control (ufw, kube-proxy, Docker, libvirt, fail2ban, firewalld, ...).
-// Each file must be accepted by the real iptables (iptables-nft): restore files through
-// iptables-restore, command lists through sh -e, both inside a fresh network namespace (named
-// nbx-wild-PID-N, deleted afterwards whatever happens), so only that namespace's tables change.
-// A file that needs a match or target whose kernel module is missing here is skipped, with the
-// reason. It does NOT assert that natbox loads these files: scripts/corpus-report.ts measures that.
-// Without root, ip netns or iptables-nft the kernel tests skip with the reason; the header and
-// README checks run everywhere.
+// For every file:
+//   1. the real iptables (iptables-nft) accepts it: restore files through iptables-restore,
+//      command lists through sh -e, inside a fresh network namespace (nbx-wild-PID-N, deleted
+//      afterwards whatever happens), so only that namespace's tables change;
+//   2. natbox loads it (loadRulesText, what `natbox rules save` does), and
+//   3. natbox's iptables-save text (printSave) equals the kernel's `iptables-save` byte for byte
+//      (without its `#` lines), and natbox's `rules list` text (listText) equals
+//      `iptables -t T -L -n -v --line-numbers` of every table the kernel's save shows, each after
+//      a `## table T` line, byte for byte.
+// A file natbox does not load or print identically yet is listed in KNOWN_GAPS with the reason
+// (the start of natbox's exact first error), and that is asserted both ways: a listed file that
+// now loads and prints identically fails with "remove it from KNOWN_GAPS" (so the list only
+// shrinks), an unlisted file that fails is a failure. A file that needs a match or target whose
+// kernel module is missing here is skipped, with the module named. Without root, ip netns or
+// iptables-nft the kernel tests skip with the reason; the header, README and natbox-side checks
+// run everywhere. The files run a few at a time (one namespace each) to keep the whole file short.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRulesText } from '../../src/rules/load.ts';
+import { printSave } from '../../src/rules/iptables/print-save.ts';
+import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
+import { listText } from '../../src/cli/rules.ts';
 
 const dir = join(import.meta.dirname, 'corpus-wild');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.rules') || f.endsWith('.sh'))
   .sort();
+
+/**
+ * The files natbox does not load (or print identically) yet: file -> the start of natbox's first
+ * error, `FILE:LINE:COLUMN: message` as `natbox rules save` prints it (the list of supported
+ * matches that some messages end with is left out: it grows as natbox does). Only shrinks.
+ */
+const KNOWN_GAPS: Readonly<Record<string, string>> = {
+  'cilium-mangle-tproxy.sh': 'cilium-mangle-tproxy.sh:23:48: unsupported match "socket"',
+  'fail2ban-iptables-xt_recent-echo.sh':
+    'fail2ban-iptables-xt_recent-echo.sh:9:25: unsupported match "recent"',
+  'incus-network-setup.sh': 'incus-network-setup.sh:24:71: unsupported target "CHECKSUM"',
+  'kube-proxy-session-affinity-local.rules':
+    'kube-proxy-session-affinity-local.rules:45:63: unsupported match "recent"',
+  'kube-proxy-session-affinity-terminating.rules':
+    'kube-proxy-session-affinity-terminating.rules:45:63: unsupported match "recent"',
+  'libvirt-isolated.sh': 'libvirt-isolated.sh:32:116: unsupported target "CHECKSUM"',
+  'libvirt-nat-many-ips.sh': 'libvirt-nat-many-ips.sh:53:116: unsupported target "CHECKSUM"',
+  'libvirt-nat-port-range.sh': 'libvirt-nat-port-range.sh:46:116: unsupported target "CHECKSUM"',
+  'libvirt-nat-tftp.sh': 'libvirt-nat-tftp.sh:41:116: unsupported target "CHECKSUM"',
+  'libvirt-nwfilter-conntrack.sh': 'libvirt-nwfilter-conntrack.sh:10:36: unsupported match "connlimit"',
+  'libvirt-nwfilter-sctp.sh':
+    'libvirt-nwfilter-sctp.sh:13:77: unknown option "--dport" (it belongs to match "tcp"',
+  'libvirt-route-default-old.sh': 'libvirt-route-default-old.sh:16:113: unsupported target "CHECKSUM"',
+  'ufw-user-limit-in-on-eth0.rules': 'ufw-user-limit-in-on-eth0.rules:26:57: unsupported match "recent"',
+  'ufw-user-limit-multiport.rules': 'ufw-user-limit-multiport.rules:26:93: unsupported match "recent"',
+};
 
 function why(): string | undefined {
   if (process.platform !== 'linux') return 'corpus-wild kernel test: needs Linux';
@@ -34,35 +73,76 @@ function why(): string | undefined {
 const skip = why();
 let n = 0;
 const TIMEOUT = 60_000;
+/** How many files (namespaces) are worked on at once. */
+const PARALLEL = 4;
 
-function run(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(args[0]!, args.slice(1), {
-    encoding: 'utf8',
-    timeout: TIMEOUT,
-    ...(input !== undefined ? { input } : {}),
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end (killed after TIMEOUT): its status and output. */
+function run(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(args[0]!, args.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+    p.stdin.on('error', () => {}); // a command that exits before reading its input
+    p.stdin.end(input ?? '');
   });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function must(args: string[], input?: string): Promise<string> {
+  const r = await run(args, input);
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Runs `body` in a fresh namespace, deleted afterwards whatever happens. */
-function withNetns<T>(body: (ns: string) => T): T {
+async function withNetns<T>(body: (ns: string) => Promise<T>): Promise<T> {
   const ns = `nbx-wild-${process.pid}-${n++}`;
-  const add = run(['ip', 'netns', 'add', ns]);
-  if (add.status !== 0) throw new Error(`ip netns add ${ns} failed: ${add.stderr}`);
+  await must(['ip', 'netns', 'add', ns]);
   try {
-    return body(ns);
+    return await body(ns);
   } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
+    await run(['ip', 'netns', 'del', ns]);
   }
 }
 
 /** Loads a corpus file into namespace `ns` with the real tool; the exit status and stderr. */
-function kernelLoad(ns: string, name: string): { status: number | null; stderr: string } {
+function kernelLoad(ns: string, name: string): Promise<Run> {
   const path = join(dir, name);
   return name.endsWith('.sh')
     ? run(['ip', 'netns', 'exec', ns, 'sh', '-e', path])
     : run(['ip', 'netns', 'exec', ns, 'iptables-restore'], readFileSync(path, 'utf8'));
+}
+
+interface Kernel {
+  load: Run;
+  save: string;
+  list: string;
+}
+
+/** The kernel's view of a file: its load, its iptables-save (no `#` lines), its -L per table. */
+function kernel(name: string): Promise<Kernel> {
+  return withNetns(async (ns) => {
+    const load = await kernelLoad(ns, name);
+    if (load.status !== 0) return { load, save: '', list: '' };
+    const raw = await must(['ip', 'netns', 'exec', ns, 'iptables-save']);
+    const save = raw
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    let list = '';
+    for (const m of raw.matchAll(/^\*(\w+)$/gm))
+      list += `## table ${m[1]!}\n${await must(['ip', 'netns', 'exec', ns, 'iptables', '-t', m[1]!, '-L', '-n', '-v', '--line-numbers'])}`;
+    return { load, save, list };
+  });
 }
 
 // Extensions whose kernel module a machine may lack, each with a probe the kernel refuses
@@ -96,23 +176,45 @@ const probes: ReadonlyArray<{ uses: RegExp; module: string; probe: string }> = [
     module: 'xt_hashlimit',
     probe: 'iptables -A INPUT -m hashlimit --hashlimit-name p --hashlimit-upto 1/s',
   },
+  {
+    uses: /-j SYNPROXY\b/,
+    module: 'xt_SYNPROXY',
+    probe: 'iptables -A INPUT -p tcp -j SYNPROXY --mss 1460',
+  },
+  { uses: /-m set\b|-j SET\b/, module: 'xt_set', probe: 'true' },
 ];
-const probed = new Map<string, boolean>();
-function moduleMissing(text: string): string | undefined {
+const probed = new Map<string, Promise<boolean>>();
+async function moduleMissing(text: string): Promise<string | undefined> {
   for (const p of probes) {
     if (!p.uses.test(text)) continue;
     if (!probed.has(p.module))
       probed.set(
         p.module,
-        withNetns((ns) => run(['ip', 'netns', 'exec', ns, 'sh', '-e', '-c', p.probe]).status === 0),
+        withNetns(
+          async (ns) => (await run(['ip', 'netns', 'exec', ns, 'sh', '-e', '-c', p.probe])).status === 0,
+        ),
       );
-    if (!probed.get(p.module)) return `needs the ${p.module} kernel module, missing on this machine`;
+    if (!(await probed.get(p.module))) return `needs the ${p.module} kernel module, missing on this machine`;
   }
   return undefined;
 }
 
+/** natbox's view of a file: its first error (as `natbox rules save` prints it), or its two texts. */
+function natbox(name: string): { error: string } | { save: string; list: string } {
+  const r = loadRulesText(readFileSync(join(dir, name), 'utf8'), name);
+  if (!r.ok) return { error: formatDiagnostic(r.diagnostics[0]!) };
+  return { save: printSave(r.ruleset), list: listText(r.ruleset) };
+}
+
 test('corpus-wild holds at least 60 rulesets', () => {
   assert.ok(files.length >= 60, `only ${files.length} files`);
+});
+
+test('every KNOWN_GAPS entry names a corpus-wild file', () => {
+  assert.deepEqual(
+    Object.keys(KNOWN_GAPS).filter((f) => !files.includes(f)),
+    [],
+  );
 });
 
 for (const name of files) {
@@ -140,21 +242,66 @@ test('corpus-wild/README.md lists every file', () => {
   assert.deepEqual(missing, []);
 });
 
+// natbox's side alone (runs everywhere): a file in KNOWN_GAPS for a load error still fails with
+// that error; any other file loads.
 for (const name of files) {
-  test(`kernel: the real iptables accepts corpus-wild/${name}`, skip ? { skip } : {}, (t) => {
-    const text = readFileSync(join(dir, name), 'utf8');
-    const missing = moduleMissing(text);
-    if (missing) {
-      t.skip(missing);
-      return;
+  test(`natbox: corpus-wild/${name} loads, or fails as KNOWN_GAPS says`, () => {
+    const ours = natbox(name);
+    const gap = KNOWN_GAPS[name];
+    if ('error' in ours) {
+      assert.ok(gap !== undefined, `natbox refuses ${name} (not in KNOWN_GAPS): ${ours.error}`);
+      assert.ok(
+        ours.error.startsWith(gap),
+        `natbox's error for ${name} changed: KNOWN_GAPS says\n  ${gap}\nnatbox says\n  ${ours.error}`,
+      );
+    } else if (gap !== undefined && !/differs/.test(gap)) {
+      assert.fail(`natbox now loads ${name}: remove it from KNOWN_GAPS (was: ${gap})`);
     }
-    const { load, save } = withNetns((ns) => {
-      const load = kernelLoad(ns, name);
-      const save = run(['ip', 'netns', 'exec', ns, 'iptables-save']).stdout;
-      return { load, save };
-    });
-    assert.equal(load.status, 0, `the real iptables refused ${name}: ${load.stderr}`);
-    // Not vacuous: the namespace now holds rules.
-    assert.match(save, /^-A /m, `no rule in the namespace after loading ${name}`);
   });
 }
+
+/** What went wrong with one file against the kernel, or undefined when all three agree. */
+async function compare(name: string): Promise<{ skip?: string; fail?: string }> {
+  const missing = await moduleMissing(readFileSync(join(dir, name), 'utf8'));
+  if (missing) return { skip: missing };
+  const theirs = await kernel(name);
+  if (theirs.load.status !== 0) return { fail: `the real iptables refused ${name}: ${theirs.load.stderr}` };
+  // Not vacuous: the namespace now holds rules.
+  if (!/^-A /m.test(theirs.save)) return { fail: `no rule in the namespace after loading ${name}` };
+  const ours = natbox(name);
+  const gap = KNOWN_GAPS[name];
+  let problem: string | undefined;
+  if ('error' in ours) problem = ours.error;
+  else if (ours.save !== theirs.save) {
+    if (gap === undefined) assert.equal(ours.save, theirs.save, `natbox's save of ${name} differs`);
+    problem = 'save differs';
+  } else if (ours.list !== theirs.list) {
+    if (gap === undefined) assert.equal(ours.list, theirs.list, `natbox's -L of ${name} differs`);
+    problem = '-L differs';
+  }
+  if (problem !== undefined && gap === undefined) return { fail: `${name}: ${problem}` };
+  if (problem === undefined && gap !== undefined)
+    return { fail: `natbox now loads and prints ${name} as the kernel does: remove it from KNOWN_GAPS` };
+  if (problem !== undefined && gap !== undefined && !problem.startsWith(gap) && !gap.startsWith(problem))
+    return { fail: `${name}: KNOWN_GAPS says\n  ${gap}\nbut natbox now: ${problem}` };
+  return {};
+}
+
+test(
+  'kernel: every corpus-wild file restores, and natbox prints it as iptables-save and -L do',
+  skip ? { skip } : { concurrency: PARALLEL },
+  async (t) => {
+    const queue = [...files];
+    const worker = async (): Promise<void> => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        const file = name;
+        await t.test(`kernel: corpus-wild/${file}`, async (st) => {
+          const r = await compare(file);
+          if (r.skip) st.skip(r.skip);
+          else if (r.fail) assert.fail(r.fail);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+  },
+);
