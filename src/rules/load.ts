@@ -30,10 +30,12 @@ export type RulesForm = 'restore' | 'commands';
 export function detectForm(
   lines: readonly SourceLine[],
 ): RulesForm | { readonly unknown: SourceLine } | undefined {
-  for (const l of lines) {
+  for (const [k, l] of lines.entries()) {
     const t = l.text.trim();
+    // `#!/bin/sh`: a script, whatever its first command is (the script reader says what it reads).
+    if (k === 0 && /^#!\s*\S*\b(sh|bash|dash|ash|ksh|zsh)\b/.test(t)) return 'commands';
     if (t === '' || t.startsWith('#')) continue;
-    if (/^(\*|:|\[|COMMIT\b|-)/.test(t)) return 'restore';
+    if (/^(\*|:|\[(?!\s)|COMMIT\b|-)/.test(t)) return 'restore';
     if (looksLikeScript(t)) return 'commands';
     return { unknown: l };
   }

@@ -488,7 +488,10 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
     lists = parse(tokenize(lines));
   } catch (e) {
     if (!(e instanceof ShellError)) throw e;
-    return { errors: [diag('error', e.at, e.token, e.message)], warnings };
+    // `case $1 in a) …` fails on "$1" or ")"; the keyword that opened the construct says more.
+    const k = keywordBefore(lines, e.at);
+    const d = k ? diag('error', k.at, k.word, `"${k.word}" is not read: ${RUN_IT_FIRST}`) : undefined;
+    return { errors: [d ?? diag('error', e.at, e.token, e.message)], warnings };
   }
 
   const value = (p: Part & { kind: 'var' }): string => {
@@ -673,6 +676,9 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
       const target = r.target ? literal(r.target) : undefined;
       if ((r.op === '>&' || r.op === '<&') && (target === '1' || target === '2')) continue;
       if ((r.op === '>' || r.op === '>>' || r.op === '&>') && target === '/dev/null') continue;
+      const prog = c.words[0] ? unquotedLiteral(c.words[0]) : undefined;
+      // iptables-save > /etc/iptables/rules.v4: the end of many install scripts; it changes nothing.
+      if (prog !== undefined && SAVE.test(prog.slice(prog.lastIndexOf('/') + 1)) && r.op !== '<') continue;
       if (r.op === '<' && c.words.length > 0) {
         const w = unquotedLiteral(c.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(literal(w) ?? ''))!);
         if (w !== undefined && RESTORE.test(w.slice(w.lastIndexOf('/') + 1))) continue;
@@ -769,10 +775,22 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
       if (stop) break;
     } catch (e) {
       if (!(e instanceof ShellError)) throw e;
+      // The shell natbox does not read: what follows it cannot be read either.
       errors.push(diag('error', e.at, e.token, e.message));
+      break;
     }
   }
   return { errors, warnings };
+}
+
+/** The first line up to `at` that starts with a shell keyword (if, for, while, case…). */
+function keywordBefore(lines: readonly SourceLine[], at: Pos): { word: string; at: Pos } | undefined {
+  for (const l of lines) {
+    if (l.file === at.file && l.line > at.line) break;
+    const m = /^(\s*)(if|for|while|until|case|function|select)(\s|$)/.exec(l.text);
+    if (m) return { word: m[2]!, at: posOf(l, m[1]!.length) };
+  }
+  return undefined;
 }
 
 const isLastOfAndOr = (list: AndOr, k: number): boolean => k === list.cmds.length - 1;
@@ -784,5 +802,9 @@ export function looksLikeScript(text: string): boolean {
   if (/^(export\s+|readonly\s+)?[A-Za-z_][A-Za-z0-9_]*=/.test(t)) return true;
   if (/^set\s+[-+]/.test(t)) return true;
   if (/^\$\{?[A-Za-z_]/.test(t)) return true; // $IPT -A …
+  // The shell around the commands: said as what it is by the script reader, not as "not rules".
+  if (/^(if|for|while|until|case|function|select)\s/.test(t)) return true;
+  if (/^[A-Za-z_][A-Za-z0-9_]*\s*\(\s*\)/.test(t)) return true; // name() {
+  if (/^(echo|printf|exit|export|readonly|modprobe|sysctl|true|false|test|\[)(\s|$)/.test(t)) return true;
   return false;
 }
