@@ -186,7 +186,7 @@ export function renderDiffText(r: DiffReport): string {
 export async function diffCommand(
   a: string,
   b: string,
-  opts: { json?: boolean; seed: number; flow?: string[] },
+  opts: { json?: boolean; seed: number; flow?: string[]; skipUnsupported?: boolean },
 ): Promise<number> {
   const runs: { file: string; scenario: string; flows: FlowFacts[] }[] = [];
   let bad = false;
@@ -197,12 +197,19 @@ export async function diffCommand(
       bad = true;
       continue;
     }
-    const r = simulateScenario(input.text, file, { seed: opts.seed, readFile: readInput });
+    const r = simulateScenario(input.text, file, {
+      seed: opts.seed,
+      readFile: readInput,
+      skipUnsupported: opts.skipUnsupported ?? false,
+    });
     if (!r.ok) {
       for (const e of r.errors) process.stderr.write(`${e}\n`);
       bad = true;
       continue;
     }
+    // Rules left out are said on standard error, as natbox test does.
+    for (const k of r.skipped)
+      process.stderr.write(`warning: ${k.where}: ${k.host}: rule left out (${k.reason})\n`);
     const doc = buildTraceDoc({ name: r.scenario.name, file }, r.sim);
     runs.push({ file, scenario: r.scenario.name, flows: flowFacts(doc) });
   }

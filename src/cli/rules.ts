@@ -1,18 +1,25 @@
 // `natbox rules save|list`: load rule files into an empty ruleset, all or nothing, and print it in
 // iptables-save form or as `iptables -L -n -v --line-numbers` prints each table. --ipset files
 // (`ipset save` form) define the sets `-m set` refers to. Errors go to standard error as
-// FILE:LINE:COLUMN: message, exit code 2. With --skip-unsupported (save, list), a rule that uses a match,
-// target or option natbox does not model is left out instead, and listed on standard error.
+// FILE:LINE:COLUMN: message, exit code 2. iptables-restore's options: -c keeps the restore files'
+// counters (zeroed without it), --noflush adds each file to the tables before it, --table NAME
+// reads one table of each restore file, save --test only checks. --skip-unsupported is accepted
+// and changes nothing: these commands print every rule iptables accepts and make no engine check.
 import { loadRules, emptyRuleset } from '../rules/load.ts';
-import { formatDiagnostic, isUnsupported } from '../rules/diagnostics.ts';
+import { formatDiagnostic } from '../rules/diagnostics.ts';
 import { printSave } from '../rules/iptables/print-save.ts';
 import { printList } from '../rules/iptables/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
-import { TABLE_ORDER, type Ruleset } from '../rules/iptables/model.ts';
+import { TABLE_ORDER, type Ruleset, type TableName } from '../rules/iptables/model.ts';
 import { readInput } from './input.ts';
 
 export interface RulesOptions {
+  /** -c: restore files keep their counters (iptables-restore -c); save prints them (-c). */
   readonly counters?: boolean;
+  readonly noflush?: boolean;
+  readonly table?: string;
+  /** save --test: load and check only; nothing printed. */
+  readonly test?: boolean;
   /** `rules list -x`: exact counters, as `iptables -L -v -x`. */
   readonly exact?: boolean;
   readonly ipset?: string[];
@@ -33,6 +40,16 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
       return undefined;
     }
   }
+  let table: TableName | undefined;
+  if (opts.table !== undefined) {
+    if (!(TABLE_ORDER as readonly string[]).includes(opts.table)) {
+      process.stderr.write(
+        `natbox: --table ${opts.table}: unknown table (expected ${TABLE_ORDER.join(', ')})\n`,
+      );
+      return undefined;
+    }
+    table = opts.table as TableName;
+  }
   let rs = emptyRuleset();
   for (const file of files) {
     const input = readInput(file);
@@ -43,19 +60,16 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
     const name = file === '-' ? '<stdin>' : file;
     const texts = input.text.split(/\r?\n/);
     const lines = texts.map((text, k) => ({ text, file: name, line: k + 1, column: 1 }));
-    const r = loadRules(lines, rs, { skipUnsupported: opts.skipUnsupported ?? false });
+    const r = loadRules(lines, rs, {
+      counters: opts.counters ?? false,
+      noflush: opts.noflush ?? false,
+      ...(table ? { table } : {}),
+    });
     if (!r.ok) {
-      for (const d of r.diagnostics) {
-        const hint = isUnsupported(d.message) ? '; --skip-unsupported leaves such rules out' : '';
-        process.stderr.write(`${formatDiagnostic(d)}${hint}\n`);
-      }
+      for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       return undefined;
     }
     for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
-    for (const d of r.skipped ?? [])
-      process.stderr.write(
-        `${d.file}:${d.line}:${d.column}: left out (--skip-unsupported): ${d.message}: ${texts[d.line - 1]!.trim()}\n`,
-      );
     rs = r.ruleset;
   }
   const missing = checkSetsExist(rs, sets);
@@ -69,6 +83,7 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
 export async function rulesSaveCommand(files: string[], opts: RulesOptions): Promise<number> {
   const rs = await load(files, opts);
   if (!rs) return 2;
+  if (opts.test) return 0;
   process.stdout.write(printSave(rs, { counters: opts.counters ?? false }));
   return 0;
 }

@@ -2,7 +2,8 @@
 // line, 1-based column of the offending token) and the message, and its one-line text form
 // `FILE:LINE:COLUMN: message`, as compilers print it. Building the messages is left to the parsers.
 
-export type Severity = 'error' | 'warning';
+/** A note says what natbox left out on purpose (an ip6tables line of a script). */
+export type Severity = 'error' | 'warning' | 'note';
 
 export interface Diagnostic {
   readonly severity: Severity;
@@ -16,7 +17,7 @@ export interface Diagnostic {
 
 /** `rules.txt:3:41: unknown option "--dprot" (did you mean "--dport"?)`; warnings say so. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  const prefix = d.severity === 'error' ? '' : `${d.severity}: `;
   return `${d.file}:${d.line}:${d.column}: ${prefix}${d.message}`;
 }
 

@@ -4,11 +4,12 @@
 // says something). All or nothing: on any error the base ruleset is left as it was and only
 // diagnostics come back. Never throws for bad input.
 import { diag, isUnsupported, looksLikeNft, NFT_NOT_READ, type Diagnostic } from './diagnostics.ts';
-import { endsWithContinuation, lexShell, type SourceLine } from './iptables/lex.ts';
-import { RuleError, parseCommandLine } from './iptables/parse-command.ts';
-import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder } from './iptables/apply.ts';
-import { applyRestore } from './iptables/parse-save.ts';
-import type { Ruleset } from './iptables/model.ts';
+import type { SourceLine, Token } from './iptables/lex.ts';
+import { RuleError, TABLES, parseCommandLine } from './iptables/parse-command.ts';
+import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder, ruleExists } from './iptables/apply.ts';
+import { applyRestore, type RestoreOptions } from './iptables/parse-save.ts';
+import { looksLikeScript, runScript, type Outcome } from './iptables/script.ts';
+import type { Ruleset, TableName } from './iptables/model.ts';
 
 export { emptyRuleset };
 export type { SourceLine };
@@ -29,11 +30,13 @@ export type RulesForm = 'restore' | 'commands';
 export function detectForm(
   lines: readonly SourceLine[],
 ): RulesForm | { readonly unknown: SourceLine } | undefined {
-  for (const l of lines) {
+  for (const [k, l] of lines.entries()) {
     const t = l.text.trim();
+    // `#!/bin/sh`: a script, whatever its first command is (the script reader says what it reads).
+    if (k === 0 && /^#!\s*\S*\b(sh|bash|dash|ash|ksh|zsh)\b/.test(t)) return 'commands';
     if (t === '' || t.startsWith('#')) continue;
-    if (/^(\*|:|\[|COMMIT\b|-)/.test(t)) return 'restore';
-    if (/^(sudo\s+)?(\S*\/)?(iptables|ip6tables)\S*(\s|$)/.test(t)) return 'commands';
+    if (/^(\*|:|\[(?!\s)|COMMIT\b|-)/.test(t)) return 'restore';
+    if (looksLikeScript(t)) return 'commands';
     return { unknown: l };
   }
   return undefined;
@@ -41,9 +44,11 @@ export function detectForm(
 
 /**
  * Loads rules on top of `base` (not changed). Commands apply in order; a restore file replaces the
- * tables it names.
+ * tables it names (adds to them with `noflush`). `counters`, `noflush` and `table` are
+ * iptables-restore's -c, --noflush and --table, for restore files (an `iptables-restore <<EOF`
+ * of a script has its own).
  */
-export interface LoadOptions {
+export interface LoadOptions extends RestoreOptions {
   /**
    * A rule whose only problem is an unsupported match, target or option is left out (reported in
    * `skipped`) instead of failing the load; every other error still applies nothing.
@@ -80,7 +85,7 @@ export function loadRules(
       };
     }
     if (form === 'restore') {
-      const diagnostics = applyRestore(rs, lines, skipped);
+      const diagnostics = applyRestore(rs, lines, skipped, opts);
       putChainsInOrder(rs);
       return diagnostics.length
         ? { ok: false, diagnostics }
@@ -96,39 +101,99 @@ export function loadRules(
 }
 
 function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diagnostic[]): LoadResult {
-  const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const group = [lines[i]!];
-    while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
-      group.push(lines[++i]!);
-    const lexed = lexShell(group);
-    if (!lexed.ok) {
-      errors.push(diag('error', lexed.at, lexed.token, lexed.message));
-      continue;
-    }
-    if (lexed.tokens.length === 0) continue;
-    const first = lexed.tokens[0]!;
-    try {
-      const cmd = parseCommandLine(lexed.tokens, {
-        loc: { file: first.file, line: first.line, column: first.column },
-      });
-      const warning = applyCommand(rs, cmd);
-      if (warning) warnings.push(diag('warning', cmd.cmdTok, cmd.cmdTok.text, warning));
-    } catch (e) {
-      if (!(e instanceof RuleError)) throw e;
-      if (skipped && isUnsupported(e.message)) skipped.push(diag('warning', e.at, e.token, e.message));
+  /** A RuleError as the outcome of a command, or (unsupported, with skipUnsupported) left out. */
+  const failed = (e: unknown, errors: Diagnostic[]): Outcome => {
+    if (!(e instanceof RuleError)) throw e;
+    if (isUnsupported(e.message)) {
+      // natbox's limit, not iptables' refusal: never a status a script can test.
+      if (skipped) skipped.push(diag('warning', e.at, e.token, e.message));
       else errors.push(diag('error', e.at, e.token, e.message));
+      return { status: 0 };
     }
-  }
+    return { status: 1, failure: diag('error', e.at, e.token, e.message) };
+  };
+  const hard: Diagnostic[] = [];
+  const extra: Diagnostic[] = [];
+  const res = runScript(lines, {
+    iptables(words: Token[]): Outcome {
+      const first = words[0]!;
+      try {
+        const cmd = parseCommandLine(words, {
+          loc: { file: first.file, line: first.line, column: first.column },
+        });
+        if (cmd.op === 'check') {
+          return ruleExists(rs, cmd)
+            ? { status: 0 }
+            : {
+                status: 1,
+                quiet: true,
+                failure: diag(
+                  'warning',
+                  cmd.cmdTok,
+                  cmd.cmdTok.text,
+                  `iptables ${cmd.cmdTok.text}: no such rule in chain ${cmd.chain}`,
+                ),
+              };
+        }
+        const warning = applyCommand(rs, cmd);
+        if (warning) extra.push(diag('warning', cmd.cmdTok, cmd.cmdTok.text, warning));
+        return { status: 0 };
+      } catch (e) {
+        return failed(e, hard);
+      }
+    },
+    restore(args: Token[], body: SourceLine[]): Outcome {
+      const opts: { counters?: boolean; noflush?: boolean; table?: TableName } = {};
+      let test = false;
+      for (let k = 0; k < args.length; k++) {
+        const a = args[k]!;
+        const t = a.text;
+        if (t === '-c' || t === '--counters') opts.counters = true;
+        else if (t === '-n' || t === '--noflush') opts.noflush = true;
+        else if (t === '-t' || t === '--test') test = true;
+        else if (t === '-v' || t === '--verbose' || t === '-w' || t === '--wait') {
+          if (/^\d+$/.test(args[k + 1]?.text ?? '')) k++;
+        } else if (t === '-T' || t === '--table' || t.startsWith('--table=')) {
+          const name = t.startsWith('--table=') ? { ...a, text: t.slice(8) } : args[++k];
+          if (!name || !TABLES.includes(name.text as TableName))
+            return failed(
+              new RuleError(
+                name ?? a,
+                name?.text ?? t,
+                `iptables-restore ${t}: expected a table name (${TABLES.join(', ')})`,
+              ),
+              hard,
+            );
+          opts.table = name.text as TableName;
+        } else
+          return failed(
+            new RuleError(a, t, `unsupported option "${t}" of iptables-restore in a script`),
+            hard,
+          );
+      }
+      const target = test ? cloneRuleset(rs) : rs;
+      const errs: Diagnostic[] = [];
+      const ds = applyRestore(target, body, skipped, opts);
+      for (const d of ds) errs.push(d);
+      if (errs.length === 0) return { status: 0 };
+      // The restore's own errors are errors of the file, whatever tests its status.
+      hard.push(...errs);
+      return { status: 0 };
+    },
+  });
   putChainsInOrder(rs);
+  const errors = [...hard, ...res.errors].sort(byPlace);
+  const warnings = [...extra, ...res.warnings].sort(byPlace);
   return errors.length
     ? { ok: false, diagnostics: errors }
     : { ok: true, ruleset: rs, warnings, ...(skipped ? { skipped } : {}) };
 }
 
+const byPlace = (a: Diagnostic, b: Diagnostic): number =>
+  a.file === b.file ? a.line - b.line || a.column - b.column : 0;
+
 /** Splits text into lines (line 1, column 1 onwards) and loads them. */
-export function loadRulesText(text: string, file: string, base?: Ruleset): LoadResult {
+export function loadRulesText(text: string, file: string, base?: Ruleset, opts?: LoadOptions): LoadResult {
   const lines = text.split(/\r?\n/).map((t, k) => ({ text: t, file, line: k + 1, column: 1 }));
-  return loadRules(lines, base);
+  return loadRules(lines, base, opts);
 }

@@ -52,7 +52,7 @@ export const HOST: NfHost = {
 };
 
 export function ruleset(text: string): Ruleset {
-  const r = loadRulesText(text, 'test.rules');
+  const r = loadRulesText(text, 'test.rules', undefined, { counters: true });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return r.ruleset;
 }

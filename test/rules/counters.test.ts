@@ -34,7 +34,7 @@ const BIG = [
 ].join('\n');
 
 function load(text: string): Ruleset {
-  const r = loadRulesText(text, 'rules.save');
+  const r = loadRulesText(text, 'rules.save', undefined, { counters: true });
   assert.ok(r.ok, r.ok ? '' : r.diagnostics.map(formatDiagnostic).join('\n'));
   return r.ruleset;
 }

@@ -285,13 +285,9 @@ test('rules: diagnostics name the token and what was expected', () => {
     ],
     [
       'iptables -A INPUT -j ACCEPT $EXTRA',
-      'rules.txt:1:29: unsupported shell syntax "$EXTRA": shell variables are not expanded (write one plain iptables command per line)',
+      'rules.txt:1:29: variable "EXTRA" is not set in this script (sh would make it an empty word): natbox knows only the NAME=value lines before this one; set it in the script, or run the script first and give natbox its "iptables-save" output',
     ],
     ["iptables -A INPUT -m comment --comment 'open", "rules.txt:1:40: unterminated quote '"],
-    [
-      'ip6tables -A INPUT -j ACCEPT',
-      'rules.txt:1:1: unexpected command "ip6tables": ip6tables rules are IPv6; IPv6 is not simulated yet (natbox simulates IPv4)',
-    ],
     [
       'iptables -A INPUT ! -s 192.0.2.1,192.0.2.2',
       'rules.txt:1:19: "!" cannot be used with several addresses in -s',

@@ -12,7 +12,7 @@ import type { Ruleset } from '../../src/rules/iptables/model.ts';
 const corpus = join(import.meta.dirname, 'corpus');
 
 function load(text: string, file = 'rules.save', base?: Ruleset): Ruleset {
-  const r = loadRulesText(text, file, base);
+  const r = loadRulesText(text, file, base, { counters: true });
   assert.ok(r.ok, r.ok ? '' : r.diagnostics.map(formatDiagnostic).join('\n'));
   return r.ruleset;
 }

@@ -19,8 +19,18 @@ export function registerDiff(program: Command): void {
       (v) => Number.parseInt(v, 10),
       1,
     )
-    .action(async (a: string, b: string, opts: { json?: boolean; seed: number; flow?: string[] }) => {
-      const { diffCommand } = await import('../diff.ts');
-      process.exitCode = await diffCommand(a, b, opts);
-    });
+    .option(
+      '--skip-unsupported',
+      'leave out the rules natbox cannot simulate, in both scenarios (each listed on standard error) instead of refusing them',
+    )
+    .action(
+      async (
+        a: string,
+        b: string,
+        opts: { json?: boolean; seed: number; flow?: string[]; skipUnsupported?: boolean },
+      ) => {
+        const { diffCommand } = await import('../diff.ts');
+        process.exitCode = await diffCommand(a, b, opts);
+      },
+    );
 }

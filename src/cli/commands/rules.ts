@@ -3,42 +3,67 @@ import type { Command } from 'commander';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
+/** What every command that reads rules files takes (iptables-restore's options, --ipset). */
+function restoreOptions(cmd: Command, counters: string): Command {
+  return cmd
+    .option('-c, --counters', counters)
+    .option(
+      '-n, --noflush',
+      'a restore file adds to the tables the files before it made, as "iptables-restore --noflush" does (by default each "*table" section replaces that table)',
+    )
+    .option(
+      '-T, --table <name>',
+      'read only this table of each restore file, as "iptables-restore --table" does (the other sections are skipped unread; scripts are read whole)',
+    )
+    .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
+    .option(
+      '--skip-unsupported',
+      'accepted, as by every command that reads rules; save and list read and print every rule iptables accepts and run no check of what the engine can simulate, so nothing is left out (trace, test, diff and import leave such rules out)',
+    );
+}
+
 export function registerRules(program: Command): void {
   const rules = program
     .command('rules')
     .description('read iptables rules (commands or iptables-save files) as the kernel tools do');
-  rules
-    .command('save')
-    .description('print what iptables-save would print after loading FILEs into an empty kernel')
-    .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
-    .option('-c, --counters', 'include packet and byte counters')
-    .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
+  restoreOptions(
+    rules
+      .command('save')
+      .description('print what iptables-save would print after loading FILEs into an empty kernel')
+      .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input'),
+    'keep the counters of restore files ("iptables-restore -c") and print them ("iptables-save -c"); without it they are zeroed, as iptables-restore does',
+  )
     .option(
-      '--skip-unsupported',
-      'leave out the rules that use a match, target or option natbox does not model (each listed on standard error) instead of refusing the file',
+      '--test',
+      'only check that the files load (every check a real restore makes; exit 0 or 2), print nothing, as "iptables-restore --test"',
     )
-    .action(
-      async (files: string[], opts: { counters?: boolean; ipset?: string[]; skipUnsupported?: boolean }) => {
-        const { rulesSaveCommand } = await import('../rules.ts');
-        process.exitCode = await rulesSaveCommand(files, opts);
-      },
-    );
-  rules
-    .command('list')
-    .description(
-      'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME"',
-    )
-    .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
-    .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units')
-    .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
-    .option(
-      '--skip-unsupported',
-      'leave out the rules that use a match, target or option natbox does not model (each listed on standard error) instead of refusing the file',
-    )
-    .action(
-      async (files: string[], opts: { exact?: boolean; ipset?: string[]; skipUnsupported?: boolean }) => {
-        const { rulesListCommand } = await import('../rules.ts');
-        process.exitCode = await rulesListCommand(files, opts);
-      },
-    );
+    .action(async (files: string[], opts: RulesCliOptions) => {
+      const { rulesSaveCommand } = await import('../rules.ts');
+      process.exitCode = await rulesSaveCommand(files, cliOptions(opts));
+    });
+  restoreOptions(
+    rules
+      .command('list')
+      .description(
+        'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME"',
+      )
+      .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
+      .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units'),
+    'keep the counters of restore files ("iptables-restore -c"); without it they are zeroed, as iptables-restore does',
+  ).action(async (files: string[], opts: RulesCliOptions) => {
+    const { rulesListCommand } = await import('../rules.ts');
+    process.exitCode = await rulesListCommand(files, cliOptions(opts));
+  });
 }
+
+interface RulesCliOptions {
+  counters?: boolean;
+  exact?: boolean;
+  noflush?: boolean;
+  table?: string;
+  test?: boolean;
+  ipset?: string[];
+  skipUnsupported?: boolean;
+}
+
+const cliOptions = (o: RulesCliOptions): RulesCliOptions => o;

@@ -88,6 +88,12 @@ export function addUserChain(table: Table, tok: Token): Chain {
   return chain;
 }
 
+/** Empties a chain (a restore file declaring a user chain again); the jump graph may shrink. */
+export function flushChain(table: Table, chain: Chain): void {
+  chain.rules = [];
+  reachCache.delete(table);
+}
+
 /** Rebuilds each table's chain map in printing order, when it is not in that order already. */
 export function putChainsInOrder(rs: Ruleset): void {
   for (const table of rs.tables.values()) {
@@ -311,6 +317,27 @@ const sameRule = (a: Rule, b: Rule): boolean => formatRule('X', a) === formatRul
 // -- Commands -----------------------------------------------------------------------------------
 
 /**
+ * `iptables -C`: whether every rule of the command (one per address of a -s/-d list) is in its
+ * chain, as iptables-save would print it. A chain that does not exist answers false (iptables
+ * 1.8.9 (nf_tables): "Bad rule (does a matching rule exist in that chain?)", exit status 1); a
+ * jump to a chain that does not exist is an error (exit status 2), as it is for -A.
+ */
+export function ruleExists(rs: Ruleset, cmd: Command & { op: 'check' }): boolean {
+  const table = rs.tables.get(cmd.table);
+  const chain = table?.chains.get(cmd.chain);
+  for (const pr of cmd.rules) {
+    const to = edgeOf(pr.rule);
+    if (to !== undefined && !table?.chains.has(to))
+      fail(
+        pr.targetTok ?? cmd.cmdTok,
+        `unsupported target "${to}" (no such target, and no chain "${to}" in table "${cmd.table}")`,
+      );
+  }
+  if (!chain) return false;
+  return cmd.rules.every((pr) => chain.rules.some((r) => sameRule(r, pr.rule)));
+}
+
+/**
  * Applies one command to `rs` (a working copy: it is changed in place). Returns a warning text for
  * commands that change nothing (-L, -C...), else undefined. Throws RuleError.
  */
@@ -318,10 +345,12 @@ export function applyCommand(rs: Ruleset, cmd: Command): string | undefined {
   const table = ensureTable(rs, cmd.table);
   // A change other than adding a rule may take a jump away: the hooks reaching each chain are
   // computed again when next needed. An added jump extends them (addJump).
-  if (cmd.op !== 'append' && cmd.op !== 'insert') reachCache.delete(table);
+  if (cmd.op !== 'append' && cmd.op !== 'insert' && cmd.op !== 'check') reachCache.delete(table);
   switch (cmd.op) {
     case 'noop':
       return `"${cmd.what}" changes nothing: skipped`;
+    case 'check':
+      return ruleExists(rs, cmd) ? undefined : `"${cmd.cmdTok.text}": no such rule in chain ${cmd.chain}`;
     case 'append': {
       const chain = getChain(table, cmd.chainTok);
       for (const pr of cmd.rules) {
@@ -339,11 +368,14 @@ export function applyCommand(rs: Ruleset, cmd: Command): string | undefined {
           `rule number ${cmd.index} is past the end of chain ${chain.name} (it has ${chain.rules.length} rules)`,
         );
       }
-      cmd.rules.forEach((pr, k) => {
+      // Each rule of an address list goes in at the same position, so the last one ends up
+      // first: measured with iptables 1.8.9, `-I INPUT -s 192.0.2.1,192.0.2.2` saves the .2 rule
+      // before the .1 rule (and -s/-d lists in the reverse of the order -A gives).
+      for (const pr of cmd.rules) {
         const reached = checkRule(table, chain, pr, cmd.cmdTok);
-        chain.rules.splice(cmd.index - 1 + k, 0, pr.rule);
+        chain.rules.splice(cmd.index - 1, 0, pr.rule);
         if (reached) addJump(table, chain, reached);
-      });
+      }
       return undefined;
     }
     case 'replace': {

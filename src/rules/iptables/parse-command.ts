@@ -65,6 +65,13 @@ export type Command = CommandBase &
         readonly rules: ParsedRule[];
       }
     | {
+        /** -C: is the rule there? Exit status 0 or 1, which drives `||` and `&&` in a script. */
+        readonly op: 'check';
+        readonly chain: string;
+        readonly chainTok: Token;
+        readonly rules: ParsedRule[];
+      }
+    | {
         readonly op: 'delete';
         readonly chain: string;
         readonly chainTok: Token;
@@ -94,7 +101,7 @@ export type Command = CommandBase &
         readonly newName: string;
         readonly newTok: Token;
       }
-    /** -L, -S, -C, -V, -h: change nothing; the loader warns that they were skipped. */
+    /** -L, -S, -V, -h: change nothing; the loader warns that they were skipped. */
     | { readonly op: 'noop'; readonly what: string }
   );
 
@@ -459,7 +466,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
     case 'A':
       return { ...base, op: 'append', chain, chainTok: chainTok!, rules };
     case 'C':
-      return { ...base, op: 'noop', what: cmd.tok.text };
+      return { ...base, op: 'check', chain, chainTok: chainTok!, rules };
     case 'D':
       return { ...base, op: 'delete', chain, chainTok: chainTok!, rules };
     case 'I':

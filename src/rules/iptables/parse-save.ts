@@ -1,13 +1,18 @@
 // iptables-save / iptables-restore files: `*table`, `:CHAIN POLICY [packets:bytes]`, rule lines
 // (any iptables command without -t, optionally after `[packets:bytes]`), `COMMIT`, `#` comments and
 // blank lines. Each `*table` replaces that table (as iptables-restore without --noflush does;
-// a section with nothing in it removes the table, as iptables-nft-restore does).
+// a section with nothing in it removes the table, as iptables-nft-restore does). The options are
+// iptables-restore's: counters are zeroed unless `counters` (-c), `noflush` (--noflush) adds to
+// the tables, `table` (--table) reads only that table's sections. Measured with iptables 1.8.9
+// (nf_tables): a user chain's `:NAME - [p:b]` line flushes that chain if it exists (with or
+// without --noflush); a built-in chain's line sets its policy and keeps its rules.
 // The caller applies the file atomically: on any diagnostic it keeps nothing (iptables-restore
-// itself commits table by table, so an error in a later table still leaves earlier ones applied).
+// itself commits table by table, so an error in a later table still leaves earlier ones applied:
+// measured, see docs/scripts.md).
 import { diag, isUnsupported, type Diagnostic } from '../diagnostics.ts';
 import { lexRestore, type SourceLine, type Token } from './lex.ts';
 import { RuleError, TABLES, parseCommandTokens } from './parse-command.ts';
-import { addUserChain, applyCommand, ensureTable } from './apply.ts';
+import { addUserChain, applyCommand, ensureTable, flushChain } from './apply.ts';
 import type { Counters, Policy, Ruleset, TableName } from './model.ts';
 import { makeCounters, parseCounter } from '../counters.ts';
 
@@ -23,6 +28,16 @@ const tokenAt = (src: SourceLine, index: number, text: string): Token => ({
   text,
 });
 
+/** iptables-restore's options that change what a file does. */
+export interface RestoreOptions {
+  /** -c, --counters: keep the file's `[packets:bytes]`; without it they are zeroed. */
+  readonly counters?: boolean;
+  /** -n, --noflush: add to the tables instead of replacing them. */
+  readonly noflush?: boolean;
+  /** -T, --table NAME: read only this table's sections; the others are skipped unread. */
+  readonly table?: TableName;
+}
+
 /**
  * Applies a restore file to `rs` (changed in place). Returns the diagnostics; any error means the
  * caller must drop `rs`.
@@ -31,15 +46,24 @@ export function applyRestore(
   rs: Ruleset,
   lines: readonly SourceLine[],
   skipped?: Diagnostic[],
+  opts: RestoreOptions = {},
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   let open: { name: TableName; tok: Token } | undefined;
+  // Inside a section that --table leaves out: every line up to its COMMIT is skipped unread.
+  let skipping = false;
   for (const src of lines) {
     const lead = src.text.length - src.text.trimStart().length;
     const text = src.text.trim();
     if (text === '' || text.startsWith('#')) continue;
+    if (skipping) {
+      if (text === 'COMMIT') skipping = false;
+      continue;
+    }
     try {
-      if (text.startsWith('*')) {
+      if (opts.table && !open && text.startsWith('*') && text.slice(1) !== opts.table) {
+        skipping = true;
+      } else if (text.startsWith('*')) {
         const name = text.slice(1);
         const tok = tokenAt(src, lead, text);
         if (open)
@@ -54,7 +78,7 @@ export function applyRestore(
         open = { name: name as TableName, tok };
         // iptables-nft-restore flushes the table; a section with no chain and no rule leaves no
         // table at all (measured: `*nat` / `COMMIT` deletes the nat table).
-        rs.tables.delete(open.name);
+        if (!opts.noflush) rs.tables.delete(open.name);
       } else if (text === 'COMMIT') {
         if (!open)
           throw new RuleError(
@@ -70,9 +94,9 @@ export function applyRestore(
             text,
             'chain line outside a table (expected "*table" before it)',
           );
-        chainLine(rs, open.name, src, lead);
+        chainLine(rs, open.name, src, lead, opts.counters ?? false);
       } else {
-        ruleLine(rs, open?.name, src, lead);
+        ruleLine(rs, open?.name, src, lead, opts.counters ?? false);
       }
     } catch (e) {
       const d = errorOf(e);
@@ -113,7 +137,13 @@ function counterPair(t: Token): Counters {
 }
 
 /** `:NAME POLICY [packets:bytes]`; a user chain has the policy `-`. */
-function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: number): void {
+function chainLine(
+  rs: Ruleset,
+  tableName: TableName,
+  src: SourceLine,
+  lead: number,
+  keepCounters: boolean,
+): void {
   const lexed = lexRestore(src);
   if (!lexed.ok) throw new RuleError(lexed.at, lexed.token, lexed.message);
   const [nameTok, policyTok, countTok, extra] = lexed.tokens;
@@ -129,7 +159,8 @@ function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: num
       `chain line "${first.text}" needs a policy (ACCEPT, DROP, or - for a user chain)`,
     );
   if (extra) throw new RuleError(extra, extra.text, `unexpected "${extra.text}" after the chain counters`);
-  const counters = countTok ? counterPair(countTok) : { packets: 0, bytes: 0 };
+  const read = countTok ? counterPair(countTok) : undefined;
+  const counters = read && keepCounters ? read : { packets: 0, bytes: 0 };
   const table = ensureTable(rs, tableName);
   const existing = table.chains.get(name);
   if (existing?.builtin) {
@@ -159,10 +190,22 @@ function chainLine(rs: Ruleset, tableName: TableName, src: SourceLine, lead: num
       `user chain ${name} cannot have a policy (write "-" instead of "${policyTok.text}")`,
     );
   }
+  if (existing) {
+    // iptables-nft-restore declares the chain again: it is flushed (measured with 1.8.9).
+    flushChain(table, existing);
+    existing.counters = counters;
+    return;
+  }
   addUserChain(table, nameAt).counters = counters;
 }
 
-function ruleLine(rs: Ruleset, tableName: TableName | undefined, src: SourceLine, lead: number): void {
+function ruleLine(
+  rs: Ruleset,
+  tableName: TableName | undefined,
+  src: SourceLine,
+  lead: number,
+  keepCounters: boolean,
+): void {
   const lexed = lexRestore(src);
   if (!lexed.ok) throw new RuleError(lexed.at, lexed.token, lexed.message);
   const tokens = lexed.tokens;
@@ -192,7 +235,7 @@ function ruleLine(rs: Ruleset, tableName: TableName | undefined, src: SourceLine
     restoreTable: tableName,
     loc: { file: first.file, line: first.line, column: first.column },
   });
-  if (counters && 'rules' in cmd) {
+  if (counters && keepCounters && 'rules' in cmd) {
     for (const pr of cmd.rules) pr.rule.counters = { ...counters };
   }
   applyCommand(rs, cmd);
