@@ -35,6 +35,7 @@ import { osfMatch } from './match-osf.ts';
 import { clusterMatch } from './match-cluster.ts';
 import { nfacctMatch } from './match-nfacct.ts';
 import { ipvsMatch } from './match-ipvs.ts';
+import { rateestMatch } from './match-rateest.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -83,6 +84,7 @@ export const MATCHES: MatchRegistry = {
   cluster: entry(clusterMatch),
   nfacct: entry(nfacctMatch),
   ipvs: entry(ipvsMatch),
+  rateest: entry(rateestMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

@@ -33,6 +33,7 @@ import type { OsfMatch } from './ext/osf.ts';
 import type { ClusterMatch } from './ext/cluster.ts';
 import type { NfacctMatch } from './ext/nfacct.ts';
 import type { IpvsMatch } from './ext/ipvs.ts';
+import type { RateestMatch } from './ext/rateest.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -147,6 +148,7 @@ export type Match =
   | ClusterMatch
   | NfacctMatch
   | IpvsMatch
+  | RateestMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

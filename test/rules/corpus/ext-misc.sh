@@ -3,7 +3,10 @@
 # Left to test/rules/ext-misc.test.ts (the kernel refuses them here for a missing object or
 # module, so their expected forms come from libxt_*.c of iptables 1.8.9): -m nfacct (needs an
 # nfacct object), -m ipvs (ip_vs module absent), -m rateest (needs a RATEEST estimator),
-# cgroup --path other than "/" (must exist in the host's cgroup2 tree).
+# cgroup --path other than "/" (must exist in the host's cgroup2 tree); and the forms whose
+# iptables-save output iptables cannot read back as it was (--weekdays 8, --monthdays 0,
+# --datestop 1970-01-01, a cluster node mask above 32, an osf genre with a blank), which corpus
+# files must not have. -m rateest's forms come from a kernel run with two RATEEST estimators.
 iptables -A INPUT -m time --timestart 09:00 -j ACCEPT
 iptables -A INPUT -m time --timestart 09:00 --timestop 17:00 -j ACCEPT
 iptables -A INPUT -m time --datestart 2020-01-01 -j ACCEPT
@@ -15,11 +18,9 @@ iptables -A INPUT -m time --weekdays Mo -j ACCEPT
 iptables -A INPUT -m time --weekdays Mon,Mon -j ACCEPT
 iptables -A INPUT -m time --weekdays Sat,Fri,Thu,Wed -j ACCEPT
 iptables -A INPUT -m time --weekdays 1,2,3,4,5,6,7 -j ACCEPT
-iptables -A INPUT -m time --weekdays 8 -j ACCEPT
 iptables -A INPUT -m time --weekdays Mon, -j ACCEPT
 iptables -A INPUT -m time --monthdays 1,15,31 -j ACCEPT
 iptables -A INPUT -m time ! --monthdays 1 -j ACCEPT
-iptables -A INPUT -m time --monthdays 0 -j ACCEPT
 iptables -A INPUT -m time --monthdays 100 -j ACCEPT
 iptables -A INPUT -m time --monthdays 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31 -j ACCEPT
 iptables -A INPUT -m time --timestart 22:00 --timestop 02:00 --contiguous -j ACCEPT
@@ -36,7 +37,6 @@ iptables -A INPUT -m time --datestart 2020-02-30 -j ACCEPT
 iptables -A INPUT -m time --datestart 2020-00-00 -j ACCEPT
 iptables -A INPUT -m time --datestart 2038-12-31 -j ACCEPT
 iptables -A INPUT -m time --datestart 1970-01-01T00:00:01 -j ACCEPT
-iptables -A INPUT -m time --datestop 1970-01-01 -j ACCEPT
 iptables -A INPUT -m time --datestop 2038-01-19T03:14:07 -j ACCEPT
 iptables -A INPUT -m time --datestop 2038-01-19T03:14:08 -j ACCEPT
 iptables -A INPUT -m time --timestop 00:00 -j ACCEPT
@@ -75,9 +75,8 @@ iptables -A INPUT -m realm --realm 0xffffffff -j ACCEPT
 iptables -A OUTPUT -m realm --realm 5 -j ACCEPT
 iptables -A INPUT -p tcp -m osf --genre Linux -j ACCEPT
 iptables -A INPUT -p tcp -m osf ! --genre Windows --ttl 2 --log 1 -j ACCEPT
-iptables -A FORWARD -p tcp -m osf --genre "a b" --ttl 0 -j ACCEPT
+iptables -A FORWARD -p tcp -m osf --genre Linux --ttl 0 -j ACCEPT
 iptables -A INPUT -m cluster --cluster-total-nodes 4 --cluster-local-nodemask 0x5 --cluster-hash-seed 0xdeadbeef -j ACCEPT
 iptables -A INPUT -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 1 -j ACCEPT
 iptables -A INPUT -m cluster --cluster-total-nodes 4 ! --cluster-local-node 2 --cluster-hash-seed 7 -j ACCEPT
-iptables -A INPUT -m cluster --cluster-total-nodes 32 --cluster-local-node 32 --cluster-hash-seed 0xffffffff -j ACCEPT
 iptables -A INPUT -m cluster --cluster-total-nodes 6 ! --cluster-local-nodemask 32 --cluster-hash-seed 0 -j ACCEPT

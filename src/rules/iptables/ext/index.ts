@@ -33,6 +33,7 @@ import { osf } from './osf.ts';
 import { cluster } from './cluster.ts';
 import { nfacct } from './nfacct.ts';
 import { ipvs } from './ipvs.ts';
+import { rateest } from './rateest.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -70,6 +71,7 @@ export const MATCH_EXTS = [
   cluster,
   nfacct,
   ipvs,
+  rateest,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
