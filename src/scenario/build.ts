@@ -203,7 +203,8 @@ export function buildScenario(
 
   if (errors.length > 0)
     return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
-  return { ok: true, built: { world: { hosts, links }, flows, rulesets, skipped } };
+  const world = { hosts, links, ...(sc.epoch !== undefined ? { epoch: sc.epoch } : {}) };
+  return { ok: true, built: { world, flows, rulesets, skipped } };
 }
 
 function sameNet(a: { addr: number; len: number }, x: number): boolean {

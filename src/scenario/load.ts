@@ -44,7 +44,9 @@ export const MAX_INCLUDE_BYTES = 16 * 1024 * 1024;
 /** The most files one scenario may include. */
 export const MAX_INCLUDES = 256;
 
-const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'flows'] as const;
+/** The scenario's epoch: a full date and time with seconds (fraction allowed) and a zone. */
+const EPOCH_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows'] as const;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
@@ -212,6 +214,22 @@ class Loader {
     private readonly opts: LoadOptions,
   ) {}
 
+  /** `epoch`: an ISO 8601 date and time with its zone (Z or ±hh:mm), as seconds since 1970 UTC. */
+  private epoch(node: Node | null, field: string): number | undefined {
+    const s = this.r.string(node, field, 'an epoch (e.g. "2026-12-01T09:00:00Z")')?.value;
+    if (s === undefined) return undefined;
+    const ms = EPOCH_RE.test(s) ? Date.parse(s) : NaN;
+    if (!Number.isFinite(ms) || ms < 0 || ms / 1000 > 0xffffffff) {
+      this.r.error(
+        node,
+        field,
+        `bad epoch "${s}": expected YYYY-MM-DDThh:mm:ss with Z or ±hh:mm, from 1970 to 2106 (e.g. "2026-12-01T09:00:00Z")`,
+      );
+      return undefined;
+    }
+    return ms / 1000;
+  }
+
   scenario(root: Node | null): Scenario | undefined {
     const r = this.r;
     if (r.isNull(root)) {
@@ -227,6 +245,8 @@ class Loader {
     const name = nameE ? r.text(nameE.value, nameE.field, 'a scenario name')?.value : undefined;
     const descE = get('description');
     const description = descE ? r.string(descE.value, descE.field, 'a description')?.value.trim() : undefined;
+    const epochE = get('epoch');
+    const epoch = epochE ? this.epoch(epochE.value, epochE.field) : undefined;
 
     const hostsE = get('hosts');
     if (hostsE === undefined) r.error(root, 'hosts', 'missing: a scenario needs at least one host');
@@ -242,6 +262,7 @@ class Loader {
       file: r.file,
       name: name ?? base.replace(/\.ya?ml$/i, ''),
       ...(description !== undefined ? { description } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
       hosts: [...this.hosts.values()].map((b) => b.spec),
       links,
       flows,

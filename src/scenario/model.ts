@@ -13,6 +13,8 @@ export interface Scenario {
   readonly file: string;
   readonly name: string;
   readonly description?: string;
+  /** The wall-clock time of simulation time 0, seconds since 1970 UTC (`epoch:`), for -m time. */
+  readonly epoch?: number;
   readonly hosts: readonly HostSpec[];
   readonly links: readonly LinkSpec[];
   readonly flows: readonly FlowSpec[];

@@ -45,6 +45,8 @@ export interface WorldConfig {
   readonly seed?: number;
   /** One-way delay of every link, in seconds. */
   readonly latency?: number;
+  /** The wall-clock time of simulation time 0 (seconds since 1970 UTC): -m time's clock. */
+  readonly epoch?: number;
 }
 
 export interface Captured {
@@ -112,6 +114,7 @@ export class World {
       timer: (at, fn) => sched.at(at, fn),
       rng: this.rng,
       tracer: this.tracer,
+      ...(cfg.epoch !== undefined ? { epoch: cfg.epoch } : {}),
     };
     for (const h of cfg.hosts) {
       const host = new Host(h, env);

@@ -34,6 +34,8 @@ export interface HostEnv {
   timer(at: number, fn: () => void): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
+  /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */
+  readonly epoch?: number;
 }
 
 export interface HostConfig {
@@ -159,6 +161,7 @@ export class Host {
       random32: () => this.env.rng.u32(),
       conntrack: nf.conntrack,
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
+      ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
     };
     this.neigh = new Neighbours({
       name: this.name,

@@ -184,7 +184,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   const objectBranch = (s: Schema): Schema =>
     ((s.oneOf ?? [s]) as Schema[]).find((b) => b.type === 'object')!;
   // Each of these, written with every key the schema names, must load without an unknown-key error.
-  assert.deepEqual(keys(schema), ['description', 'flows', 'hosts', 'links', 'name']);
+  assert.deepEqual(keys(schema), ['description', 'epoch', 'flows', 'hosts', 'links', 'name']);
   assert.deepEqual(keys(defs.host!), [
     'bridges',
     'interfaces',
@@ -228,6 +228,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     [
       'name: all',
       'description: every key',
+      'epoch: "2026-12-01T09:00:00Z"',
       'hosts:',
       '  a:',
       '    interfaces: { e0: { addresses: [10.0.0.1/24], mac: 02:00:00:00:00:01, mtu: 1500 }, e1: { address: 10.0.1.1/24 } }',

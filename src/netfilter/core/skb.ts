@@ -74,6 +74,11 @@ export interface XtEnv {
   readonly conntrack: CtAccess;
   /** The host's ipset sets by name (-m set), when it has any. */
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
+  /**
+   * The wall-clock instant of simulation time 0, seconds since 1970 UTC (the scenario's `epoch`):
+   * -m time reads `epoch + now`. Absent: -m time is refused at evaluation (it never matches).
+   */
+  readonly epoch?: number;
 }
 
 export class Skb {

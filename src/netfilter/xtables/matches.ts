@@ -25,6 +25,17 @@ import { stateMatch } from './match-state.ts';
 import { tcpMatch, udpMatch } from './match-tcpudp.ts';
 import { tosMatch } from './match-tos.ts';
 import { ttlMatch } from './match-ttl.ts';
+import { timeMatch } from './match-time.ts';
+import { socketMatch } from './match-socket.ts';
+import { cgroupMatch } from './match-cgroup.ts';
+import { cpuMatch } from './match-cpu.ts';
+import { devgroupMatch } from './match-devgroup.ts';
+import { realmMatch } from './match-realm.ts';
+import { osfMatch } from './match-osf.ts';
+import { clusterMatch } from './match-cluster.ts';
+import { nfacctMatch } from './match-nfacct.ts';
+import { ipvsMatch } from './match-ipvs.ts';
+import { rateestMatch } from './match-rateest.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -63,6 +74,17 @@ export const MATCHES: MatchRegistry = {
   owner: entry(ownerMatch),
   set: entry(setMatch),
   other: entry(otherMatch),
+  time: entry(timeMatch),
+  socket: entry(socketMatch),
+  cgroup: entry(cgroupMatch),
+  cpu: entry(cpuMatch),
+  devgroup: entry(devgroupMatch),
+  realm: entry(realmMatch),
+  osf: entry(osfMatch),
+  cluster: entry(clusterMatch),
+  nfacct: entry(nfacctMatch),
+  ipvs: entry(ipvsMatch),
+  rateest: entry(rateestMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

@@ -23,6 +23,17 @@ import type { PkttypeMatch } from './ext/pkttype.ts';
 import type { StatisticMatch } from './ext/statistic.ts';
 import type { TosMatch } from './ext/tos.ts';
 import type { TtlMatch } from './ext/ttl.ts';
+import type { TimeMatch } from './ext/time.ts';
+import type { SocketMatch } from './ext/socket.ts';
+import type { CgroupMatch } from './ext/cgroup.ts';
+import type { CpuMatch } from './ext/cpu.ts';
+import type { DevgroupMatch } from './ext/devgroup.ts';
+import type { RealmMatch } from './ext/realm.ts';
+import type { OsfMatch } from './ext/osf.ts';
+import type { ClusterMatch } from './ext/cluster.ts';
+import type { NfacctMatch } from './ext/nfacct.ts';
+import type { IpvsMatch } from './ext/ipvs.ts';
+import type { RateestMatch } from './ext/rateest.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -127,6 +138,17 @@ export type Match =
   | PhysdevMatch
   | OwnerMatch
   | SetMatch
+  | TimeMatch
+  | SocketMatch
+  | CgroupMatch
+  | CpuMatch
+  | DevgroupMatch
+  | RealmMatch
+  | OsfMatch
+  | ClusterMatch
+  | NfacctMatch
+  | IpvsMatch
+  | RateestMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -239,6 +239,10 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         else args.push(takeArg(tok, display));
       }
       if (spec.args > 1) args.push(takeArg(tok, display));
+      if (spec.optionalArg && inline === undefined) {
+        const n = tokens[i];
+        if (n && !n.text.startsWith('-') && !n.text.startsWith('!')) args.push(tokens[i++]!);
+      }
       if (spec.args === 0 && inline !== undefined) fail(tok, `option "--${spec.name}" takes no argument`);
       firstRuleTok ??= tok;
       owner.option(spec.id, args, inv !== undefined, tok);

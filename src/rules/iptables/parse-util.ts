@@ -32,6 +32,8 @@ export interface OptSpec {
   readonly invert: boolean;
   /** Known to iptables but not evaluated by natbox: an explicit error, not "unknown". */
   readonly unsupported?: boolean;
+  /** The next word is its argument unless it starts with "-" or "!" (libxt_rateest's rates). */
+  readonly optionalArg?: boolean;
 }
 
 export const opt = (name: string, args: 0 | 1 | 2, invert: boolean, id = name): OptSpec => ({
@@ -163,3 +165,12 @@ export function onlyInHooks(ctx: FinishCtx, tok: Token, what: string, hooks: rea
     );
   }
 }
+
+/** An option without an argument that takes the next word when it is no option (`optionalArg`). */
+export const optArgOpt = (name: string, invert: boolean, id = name): OptSpec => ({
+  name,
+  id,
+  args: 0,
+  invert,
+  optionalArg: true,
+});

@@ -23,6 +23,17 @@ import { statistic } from './statistic.ts';
 import { tcp, udp } from './tcpudp.ts';
 import { tos } from './tos.ts';
 import { ttl } from './ttl.ts';
+import { time } from './time.ts';
+import { socket } from './socket.ts';
+import { cgroup } from './cgroup.ts';
+import { cpu } from './cpu.ts';
+import { devgroup } from './devgroup.ts';
+import { realm } from './realm.ts';
+import { osf } from './osf.ts';
+import { cluster } from './cluster.ts';
+import { nfacct } from './nfacct.ts';
+import { ipvs } from './ipvs.ts';
+import { rateest } from './rateest.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -50,6 +61,17 @@ export const MATCH_EXTS = [
   physdev,
   owner,
   set,
+  time,
+  socket,
+  cgroup,
+  cpu,
+  devgroup,
+  realm,
+  osf,
+  cluster,
+  nfacct,
+  ipvs,
+  rateest,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
