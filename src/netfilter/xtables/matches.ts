@@ -25,6 +25,12 @@ import { stateMatch } from './match-state.ts';
 import { tcpMatch, udpMatch } from './match-tcpudp.ts';
 import { tosMatch } from './match-tos.ts';
 import { ttlMatch } from './match-ttl.ts';
+import { connlimitMatch } from './match-connlimit.ts';
+import { connbytesMatch } from './match-connbytes.ts';
+import { helperMatch } from './match-helper.ts';
+import { quotaMatch } from './match-quota.ts';
+import { connlabelMatch } from './match-connlabel.ts';
+import { stringMatch } from './match-string.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -63,6 +69,12 @@ export const MATCHES: MatchRegistry = {
   owner: entry(ownerMatch),
   set: entry(setMatch),
   other: entry(otherMatch),
+  connlimit: entry(connlimitMatch),
+  connbytes: entry(connbytesMatch),
+  helper: entry(helperMatch),
+  quota: entry(quotaMatch),
+  connlabel: entry(connlabelMatch),
+  string: entry(stringMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

@@ -23,6 +23,12 @@ import type { PkttypeMatch } from './ext/pkttype.ts';
 import type { StatisticMatch } from './ext/statistic.ts';
 import type { TosMatch } from './ext/tos.ts';
 import type { TtlMatch } from './ext/ttl.ts';
+import type { ConnlimitMatch } from './ext/connlimit.ts';
+import type { ConnbytesMatch } from './ext/connbytes.ts';
+import type { HelperMatch } from './ext/helper.ts';
+import type { QuotaMatch } from './ext/quota.ts';
+import type { ConnlabelMatch } from './ext/connlabel.ts';
+import type { StringMatch } from './ext/string.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -127,6 +133,12 @@ export type Match =
   | PhysdevMatch
   | OwnerMatch
   | SetMatch
+  | ConnlimitMatch
+  | ConnbytesMatch
+  | HelperMatch
+  | QuotaMatch
+  | ConnlabelMatch
+  | StringMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -23,6 +23,12 @@ import { statistic } from './statistic.ts';
 import { tcp, udp } from './tcpudp.ts';
 import { tos } from './tos.ts';
 import { ttl } from './ttl.ts';
+import { connlimit } from './connlimit.ts';
+import { connbytes } from './connbytes.ts';
+import { helper } from './helper.ts';
+import { quota } from './quota.ts';
+import { connlabel } from './connlabel.ts';
+import { string } from './string.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -50,6 +56,12 @@ export const MATCH_EXTS = [
   physdev,
   owner,
   set,
+  connlimit,
+  connbytes,
+  helper,
+  quota,
+  connlabel,
+  string,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
