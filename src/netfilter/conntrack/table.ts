@@ -192,6 +192,17 @@ export class ConntrackTable {
    * bound the entry through; 0 when MASQUERADE did not bind it. Cleared by alloc().
    */
   readonly masq: Uint8Array;
+  /**
+   * nf_conn_acct, while accounting is on (enableAcct: nf_conntrack_acct, which a -m connbytes
+   * rule turns on): per entry 4 doubles, [e*4 + dir*2] packets and [e*4 + dir*2 + 1] bytes of
+   * each direction (exact to 2^53), counted by account() as nf_ct_refresh_acct does.
+   */
+  acct: Float64Array | undefined = undefined;
+  /**
+   * nf_conn_labels, while labels are in use (enableLabels: a -m connlabel rule, nf_connlabels_get):
+   * per entry 4 words, the 128 label bits (bit b is word e*4 + (b >> 5), bit b & 31).
+   */
+  labels: Uint32Array | undefined = undefined;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
@@ -312,6 +323,25 @@ export class ConntrackTable {
         throw new TypeError('conntrack: `used` is read-only');
       },
     );
+  }
+
+  /** Turns accounting on (entries made from now on count; nf_ct_set_acct). Idempotent. */
+  enableAcct(): void {
+    this.acct ??= new Float64Array(this.max * 4);
+  }
+
+  /** Turns connection labels on (nf_connlabels_get). Idempotent. */
+  enableLabels(): void {
+    this.labels ??= new Uint32Array(this.max * 4);
+  }
+
+  /** nf_ct_acct_update: one packet of `bytes` (skb->len) in direction `dir` of entry `e`. */
+  account(e: number, dir: number, bytes: number): void {
+    const a = this.acct;
+    if (a === undefined) return;
+    const i = e * 4 + dir * 2;
+    a[i]!++;
+    a[i + 1]! += bytes;
   }
 
   // ---- time --------------------------------------------------------------------------------
@@ -762,6 +792,8 @@ export class ConntrackTable {
     this.aux[e] = orig.proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
+    if (this.acct) this.acct.fill(0, e * 4, e * 4 + 4);
+    if (this.labels) this.labels.fill(0, e * 4, e * 4 + 4);
     this.id[e] = this.nextId++;
     this.count++;
     return e;

@@ -145,6 +145,8 @@ export class ConntrackIn {
     } else {
       genericPacket(ct, e, nowTick, this.timeoutTicks);
     }
+    // nf_ct_refresh_acct (or nf_ct_kill_acct): the packet counts before any rule sees it.
+    ct.account(e, dir, skb.len);
     let ctinfo: number;
     if (dir === DIR_REPLY) {
       ctinfo = IP_CT_ESTABLISHED_REPLY;

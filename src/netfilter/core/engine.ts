@@ -14,7 +14,7 @@ import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
 import { xtTables, type XtRuleset } from '../xtables/table.ts';
-import { needsConntrack } from '../xtables/check.ts';
+import { ctExtensions, needsConntrack } from '../xtables/check.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
 import type { NfHost, NfTable, NfTableEnv } from './table.ts';
@@ -111,6 +111,10 @@ export class Netfilter {
   constructor(cfg: NfConfig) {
     this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
     this.stats = this.conntrack.stats;
+    // The conntrack extensions the rules' checkentry turns on: accounting, labels.
+    const ext = ctExtensions(cfg.ruleset);
+    if (ext.acct) this.conntrack.enableAcct();
+    if (ext.labels) this.conntrack.enableLabels();
     this.nat = new NatCore(this.conntrack, cfg.rng);
     const timeouts = defaultTimeouts();
     for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) timeouts[k] = v;

@@ -201,6 +201,7 @@ export class FastPath {
     } else {
       udpPacketTick(ct, e, nowTick, this.timeoutTicks);
     }
+    if (ct.acct !== undefined) ct.account(e, dir, (b[o + 2]! << 8) | b[o + 3]!);
     if (dir === DIR_REPLY) rec[m]! |= IPS_SEEN_REPLY;
     const after = rec[m]!;
     if ((after & IPS_CONFIRMED) !== 0 && ((before ^ after) & 0x0fffffff) !== 0) ct.listener?.('UPDATE', e);

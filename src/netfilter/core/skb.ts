@@ -55,6 +55,15 @@ export interface CtAccess {
   /** Absolute expiry time, seconds (same clock as Skb.now). */
   readonly expires: ArrayLike<number>;
   readTuple(e: number, dir: number, out: TupleBuf): TupleBuf;
+  /** Per-direction packet and byte counters while accounting is on (-m connbytes). */
+  readonly acct?: Float64Array | undefined;
+  /** The 128 label bits per entry while labels are in use (-m connlabel). */
+  readonly labels?: Uint32Array | undefined;
+  /** A confirmed live entry by tuple: (entry << 1 | dir), or -1 (-m connlimit). */
+  lookup?(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number;
+  /** The entry's protocol and TCP state (-m connlimit: closed TCP connections do not count). */
+  protoOf?(e: number): number;
+  tcpState?(e: number): number;
 }
 
 /**

@@ -50,7 +50,15 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
   return out;
 }
 
-const CT_MATCHES = new Set(['conntrack', 'state', 'connmark']);
+const CT_MATCHES = new Set([
+  'conntrack',
+  'state',
+  'connmark',
+  'connlimit',
+  'connbytes',
+  'helper',
+  'connlabel',
+]);
 const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
 
 /**
@@ -70,4 +78,21 @@ export function needsConntrack(rs: Ruleset): boolean {
     }
   }
   return false;
+}
+
+/**
+ * The conntrack extensions the ruleset's matches turn on when they are loaded: accounting for
+ * -m connbytes (connbytes_mt_check: nf_ct_set_acct), labels for -m connlabel (nf_connlabels_get).
+ */
+export function ctExtensions(rs: Ruleset): { acct: boolean; labels: boolean } {
+  let acct = false;
+  let labels = false;
+  for (const t of rs.tables.values())
+    for (const c of t.chains.values())
+      for (const r of c.rules)
+        for (const m of r.matches) {
+          if (m.module === 'connbytes') acct = true;
+          else if (m.module === 'connlabel') labels = true;
+        }
+  return { acct, labels };
 }

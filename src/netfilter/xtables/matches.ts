@@ -36,6 +36,12 @@ import { clusterMatch } from './match-cluster.ts';
 import { nfacctMatch } from './match-nfacct.ts';
 import { ipvsMatch } from './match-ipvs.ts';
 import { rateestMatch } from './match-rateest.ts';
+import { connlimitMatch } from './match-connlimit.ts';
+import { connbytesMatch } from './match-connbytes.ts';
+import { helperMatch } from './match-helper.ts';
+import { quotaMatch } from './match-quota.ts';
+import { connlabelMatch } from './match-connlabel.ts';
+import { stringMatch } from './match-string.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -85,6 +91,12 @@ export const MATCHES: MatchRegistry = {
   nfacct: entry(nfacctMatch),
   ipvs: entry(ipvsMatch),
   rateest: entry(rateestMatch),
+  connlimit: entry(connlimitMatch),
+  connbytes: entry(connbytesMatch),
+  helper: entry(helperMatch),
+  quota: entry(quotaMatch),
+  connlabel: entry(connlabelMatch),
+  string: entry(stringMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

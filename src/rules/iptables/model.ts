@@ -34,6 +34,12 @@ import type { ClusterMatch } from './ext/cluster.ts';
 import type { NfacctMatch } from './ext/nfacct.ts';
 import type { IpvsMatch } from './ext/ipvs.ts';
 import type { RateestMatch } from './ext/rateest.ts';
+import type { ConnlimitMatch } from './ext/connlimit.ts';
+import type { ConnbytesMatch } from './ext/connbytes.ts';
+import type { HelperMatch } from './ext/helper.ts';
+import type { QuotaMatch } from './ext/quota.ts';
+import type { ConnlabelMatch } from './ext/connlabel.ts';
+import type { StringMatch } from './ext/string.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -149,6 +155,12 @@ export type Match =
   | NfacctMatch
   | IpvsMatch
   | RateestMatch
+  | ConnlimitMatch
+  | ConnbytesMatch
+  | HelperMatch
+  | QuotaMatch
+  | ConnlabelMatch
+  | StringMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

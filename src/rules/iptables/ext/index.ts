@@ -34,6 +34,12 @@ import { cluster } from './cluster.ts';
 import { nfacct } from './nfacct.ts';
 import { ipvs } from './ipvs.ts';
 import { rateest } from './rateest.ts';
+import { connlimit } from './connlimit.ts';
+import { connbytes } from './connbytes.ts';
+import { helper } from './helper.ts';
+import { quota } from './quota.ts';
+import { connlabel } from './connlabel.ts';
+import { string } from './string.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -72,6 +78,12 @@ export const MATCH_EXTS = [
   nfacct,
   ipvs,
   rateest,
+  connlimit,
+  connbytes,
+  helper,
+  quota,
+  connlabel,
+  string,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
