@@ -125,6 +125,11 @@ export class Skb {
   dropTable = 0;
   /** --reject-with of a REJECT that matched. */
   rejectWith = '';
+  /**
+   * Set by a match that found the packet malformed (the kernel's xt_action_param.hotdrop: a
+   * truncated SCTP/DCCP/ESP/AH header, a zero-length SCTP chunk): the table walk then drops it.
+   */
+  hotdrop = false;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -144,6 +149,7 @@ export class Skb {
     this.dropReason = 0;
     this.dropTable = 0;
     this.rejectWith = '';
+    this.hotdrop = false;
     return this.parse();
   }
 

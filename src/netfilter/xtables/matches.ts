@@ -25,6 +25,12 @@ import { stateMatch } from './match-state.ts';
 import { tcpMatch, udpMatch } from './match-tcpudp.ts';
 import { tosMatch } from './match-tos.ts';
 import { ttlMatch } from './match-ttl.ts';
+import { sctpMatch } from './match-sctp.ts';
+import { dccpMatch } from './match-dccp.ts';
+import { espMatch } from './match-esp.ts';
+import { ahMatch } from './match-ah.ts';
+import { ecnMatch } from './match-ecn.ts';
+import { tcpmssMatch } from './match-tcpmss.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,6 +68,12 @@ export const MATCHES: MatchRegistry = {
   physdev: entry(physdevMatch),
   owner: entry(ownerMatch),
   set: entry(setMatch),
+  sctp: entry(sctpMatch),
+  dccp: entry(dccpMatch),
+  esp: entry(espMatch),
+  ah: entry(ahMatch),
+  ecn: entry(ecnMatch),
+  tcpmss: entry(tcpmssMatch),
   other: entry(otherMatch),
 };
 

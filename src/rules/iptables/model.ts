@@ -23,6 +23,11 @@ import type { PkttypeMatch } from './ext/pkttype.ts';
 import type { StatisticMatch } from './ext/statistic.ts';
 import type { TosMatch } from './ext/tos.ts';
 import type { TtlMatch } from './ext/ttl.ts';
+import type { SctpMatch } from './ext/sctp.ts';
+import type { DccpMatch } from './ext/dccp.ts';
+import type { AhMatch, EspMatch } from './ext/esp.ts';
+import type { EcnMatch } from './ext/ecn.ts';
+import type { TcpmssMatch } from './ext/tcpmss.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -127,6 +132,12 @@ export type Match =
   | PhysdevMatch
   | OwnerMatch
   | SetMatch
+  | SctpMatch
+  | DccpMatch
+  | EspMatch
+  | AhMatch
+  | EcnMatch
+  | TcpmssMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -23,6 +23,11 @@ import { statistic } from './statistic.ts';
 import { tcp, udp } from './tcpudp.ts';
 import { tos } from './tos.ts';
 import { ttl } from './ttl.ts';
+import { sctp } from './sctp.ts';
+import { dccp } from './dccp.ts';
+import { ah, esp } from './esp.ts';
+import { ecn } from './ecn.ts';
+import { tcpmss } from './tcpmss.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -50,6 +55,12 @@ export const MATCH_EXTS = [
   physdev,
   owner,
   set,
+  sctp,
+  dccp,
+  esp,
+  ah,
+  ecn,
+  tcpmss,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
