@@ -6,8 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { ruleMatches } from '../../src/netfilter/xtables/match.ts';
-import { Skb } from '../../src/netfilter/core/skb.ts';
+import {
+  checkMatch,
+  describeMismatch,
+  ruleMatches,
+  ruleMismatch,
+} from '../../src/netfilter/xtables/match.ts';
+import { RPF_USES_DEV, RTN_LOCAL, RTN_UNICAST, Skb } from '../../src/netfilter/core/skb.ts';
 import type { Rule } from '../../src/rules/iptables/model.ts';
 import { sctpChunkNext, SCTP_COMMON_LEN } from '../../src/wire/sctp.ts';
 import { dccpHdrLen, dccpType } from '../../src/wire/dccp.ts';
@@ -211,4 +216,71 @@ test('hotdrop: the table walk drops a malformed packet at the rule that found it
   assert.equal(t.run(NF_INET_LOCAL_IN, good, 0, undefined), T_ACCEPT); // the second rule
   const bad = packet(132, [...sctpHdr(1, 2), 0, 0, 0, 0]); // a chunk of length 0
   assert.equal(t.run(NF_INET_LOCAL_IN, bad, 0, undefined), T_DROP);
+});
+
+function ruleIn(table: string, chain: string, text: string): Rule {
+  const r = loadRulesText(`iptables -t ${table} -A ${chain} ${text}`, 't');
+  assert.ok(r.ok, r.ok ? '' : r.diagnostics.map((d) => d.message).join('\n'));
+  return r.ruleset.tables.get(table as 'raw')!.chains.get(chain)!.rules[0]!;
+}
+
+test('policy: no IPsec in the simulator: --pol none matches every packet, --pol ipsec none (xt_policy.c)', () => {
+  const p = packet(50, [0, 0, 0, 1, 0, 0, 0, 1]);
+  assert.equal(ruleMatches(rule('-m policy --dir in --pol none'), p), true);
+  assert.equal(ruleMatches(rule('-m policy --dir in --pol ipsec'), p), false);
+  assert.equal(ruleMatches(rule('-m policy --dir in --pol ipsec --strict --proto esp'), p), false);
+  const r = rule('-m policy --dir in --pol ipsec');
+  assert.equal(
+    describeMismatch(r, ruleMismatch(r, p), p),
+    '-m policy --dir in --pol ipsec: natbox simulates no IPsec, so no packet was decapsulated by an IPsec policy',
+  );
+});
+
+test('rpfilter: the reverse route must leave by the input device (xt_rpfilter.c rpfilter_lookup_reverse)', () => {
+  // A host with eth0 (192.0.2.0/24, its own address 192.0.2.254) and a default route via eth1.
+  const env = {
+    addrType: () => RTN_UNICAST,
+    random32: () => 0,
+    conntrack: undefined as never,
+    rpfLookup(src: number, _mark: number, dev: string): number {
+      if (src === 0xc00002fe) return RTN_LOCAL | (dev === 'eth0' ? RPF_USES_DEV : 0);
+      const out = src >>> 8 === 0xc00002 ? 'eth0' : 'eth1';
+      return RTN_UNICAST | (out === dev ? RPF_USES_DEV : 0);
+    },
+  };
+  const from = (src: number, inIf: string): Skb => {
+    const s = packet(17, [0, 1, 0, 2, 0, 8, 0, 0]);
+    s.buf[12] = src >>> 24;
+    s.buf[13] = (src >>> 16) & 255;
+    s.buf[14] = (src >>> 8) & 255;
+    s.buf[15] = src & 255;
+    s.parse();
+    s.inIf = inIf;
+    s.env = env;
+    return s;
+  };
+  const strict = ruleIn('raw', 'PREROUTING', '-m rpfilter');
+  const loose = ruleIn('raw', 'PREROUTING', '-m rpfilter --loose');
+  const local = ruleIn('raw', 'PREROUTING', '-m rpfilter --accept-local');
+  const inverted = ruleIn('raw', 'PREROUTING', '-m rpfilter --invert');
+  assert.equal(ruleMatches(strict, from(0xc0000205, 'eth0')), true);
+  assert.equal(ruleMatches(strict, from(0xc0000205, 'eth1')), false); // spoofed: route back is eth0
+  assert.equal(ruleMatches(loose, from(0xc0000205, 'eth1')), true);
+  assert.equal(ruleMatches(inverted, from(0xc0000205, 'eth1')), true);
+  assert.equal(ruleMatches(strict, from(0xcb007101, 'eth1')), true); // via the default route
+  assert.equal(ruleMatches(strict, from(0xc00002fe, 'eth0')), false); // our own address
+  assert.equal(ruleMatches(local, from(0xc00002fe, 'eth0')), true);
+  assert.equal(ruleMatches(strict, from(0xc0000205, 'lo')), true); // loopback always passes
+  // 0.0.0.0 to 255.255.255.255 (DHCP) passes without a lookup.
+  const dhcp = from(0, 'eth1');
+  dhcp.buf.set([255, 255, 255, 255], 16);
+  dhcp.parse();
+  assert.equal(ruleMatches(strict, dhcp), true);
+  assert.equal(checkMatch(strict.matches[0]!, {})?.includes('not simulated'), true);
+  assert.equal(checkMatch(strict.matches[0]!, { env: true }), undefined);
+  const miss = from(0xc0000205, 'eth1');
+  assert.equal(
+    describeMismatch(strict, ruleMismatch(strict, miss), miss),
+    '-m rpfilter: the route back to 192.0.2.5 does not leave by eth1 (strict mode; --loose would accept it)',
+  );
 });

@@ -47,6 +47,8 @@ export const RTN_UNICAST = 1;
 export const RTN_LOCAL = 2;
 export const RTN_BROADCAST = 3;
 export const RTN_MULTICAST = 5;
+/** rpfLookup's flag: the reverse route's next hop uses the asked device. */
+export const RPF_USES_DEV = 0x100;
 
 /** The conntrack entry fields the matches and targets read (ConntrackTable has them). */
 export interface CtAccess {
@@ -74,6 +76,13 @@ export interface XtEnv {
   readonly conntrack: CtAccess;
   /** The host's ipset sets by name (-m set), when it has any. */
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
+  /**
+   * The reverse route -m rpfilter asks for (fib_lookup of `src` from the loopback device, with
+   * the packet's `mark` when --validmark, as xt_rpfilter.c does): -1 when there is no route, else
+   * its type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...) with RPF_USES_DEV set when the route's
+   * next hop uses `dev` (fib_info_nh_uses_dev).
+   */
+  rpfLookup?(src: number, mark: number, dev: string): number;
 }
 
 export class Skb {

@@ -31,6 +31,8 @@ import { espMatch } from './match-esp.ts';
 import { ahMatch } from './match-ah.ts';
 import { ecnMatch } from './match-ecn.ts';
 import { tcpmssMatch } from './match-tcpmss.ts';
+import { policyMatch } from './match-policy.ts';
+import { rpfilterMatch } from './match-rpfilter.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -74,6 +76,8 @@ export const MATCHES: MatchRegistry = {
   ah: entry(ahMatch),
   ecn: entry(ecnMatch),
   tcpmss: entry(tcpmssMatch),
+  policy: entry(policyMatch),
+  rpfilter: entry(rpfilterMatch),
   other: entry(otherMatch),
 };
 

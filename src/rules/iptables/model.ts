@@ -28,6 +28,8 @@ import type { DccpMatch } from './ext/dccp.ts';
 import type { AhMatch, EspMatch } from './ext/esp.ts';
 import type { EcnMatch } from './ext/ecn.ts';
 import type { TcpmssMatch } from './ext/tcpmss.ts';
+import type { PolicyMatch } from './ext/policy.ts';
+import type { RpfilterMatch } from './ext/rpfilter.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -138,6 +140,8 @@ export type Match =
   | AhMatch
   | EcnMatch
   | TcpmssMatch
+  | PolicyMatch
+  | RpfilterMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

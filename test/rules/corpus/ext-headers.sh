@@ -52,3 +52,18 @@ iptables -A INPUT -p tcp -m ecn --ecn-tcp-cwr
 iptables -A INPUT -p tcp -m ecn ! --ecn-tcp-cwr ! --ecn-tcp-ece ! --ecn-ip-ect 3
 iptables -A INPUT -p tcp -m ecn --ecn-ip-ect 2 --ecn-tcp-ece
 iptables -A INPUT -m ecn --ecn-ip-ect 1
+iptables -A FORWARD -m policy --dir in --pol ipsec --strict --reqid 5 ! --spi 0x10 --proto esp --mode tunnel --tunnel-src 192.0.2.5/24 ! --tunnel-dst 198.51.100.1 --next --proto 51 --mode transport
+iptables -A INPUT -m policy --dir in --pol none --reqid 5
+iptables -A OUTPUT -m policy --dir out
+iptables -A OUTPUT -m policy --dir out --pol ipsec --proto ipcomp --mode tunnel --tunnel-src 10.0.0.0/255.0.255.0 --tunnel-dst 10.1.1.1/32
+iptables -A POSTROUTING -t mangle -m policy --dir out --pol ipsec --strict --spi 255 --next --reqid 0x10 --next ! --proto 50 --next --mode tunnel
+iptables -A INPUT -m policy --dir in --pol ipsec --tunnel-src 1.2.3.4 --mode tunnel --reqid 4294967295
+iptables -t nat -A POSTROUTING -m policy --dir out --pol none -j MASQUERADE
+iptables -t raw -A PREROUTING -m rpfilter
+iptables -t raw -A PREROUTING -m rpfilter --loose --validmark --accept-local --invert -j DROP
+iptables -t mangle -A PREROUTING -m rpfilter --invert --accept-local -j DROP
+iptables -t mangle -A PREROUTING -m rpfilter --inv --lo -j DROP
+iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/255.255.0.0
+iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/0
+iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/33
+iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2

@@ -28,6 +28,8 @@ import { dccp } from './dccp.ts';
 import { ah, esp } from './esp.ts';
 import { ecn } from './ecn.ts';
 import { tcpmss } from './tcpmss.ts';
+import { policy } from './policy.ts';
+import { rpfilter } from './rpfilter.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -61,6 +63,8 @@ export const MATCH_EXTS = [
   ah,
   ecn,
   tcpmss,
+  policy,
+  rpfilter,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
