@@ -10,7 +10,14 @@ import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { RouteTable, type Fib4 } from '../route/table.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
-import { RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST, type Skb, type XtEnv } from '../netfilter/core/skb.ts';
+import {
+  RPF_USES_DEV,
+  RTN_BROADCAST,
+  RTN_LOCAL,
+  RTN_UNICAST,
+  type Skb,
+  type XtEnv,
+} from '../netfilter/core/skb.ts';
 import { formatConntrackLine } from '../netfilter/conntrack/format.ts';
 import { DROP_REASON_COUNT, type DropReason } from '../netfilter/core/drop.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
@@ -162,6 +169,7 @@ export class Host {
       conntrack: nf.conntrack,
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
+      rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
     };
     this.neigh = new Neighbours({
       name: this.name,
@@ -249,6 +257,21 @@ export class Host {
     }
     if (dev === undefined && addr >>> 24 === 127) return RTN_LOCAL;
     return RTN_UNICAST;
+  }
+
+  /**
+   * -m rpfilter's reverse lookup (XtEnv.rpfLookup): the route type of `src` (the local table
+   * first: RTN_LOCAL for this host's addresses, RTN_BROADCAST for a subnet broadcast), else the
+   * main table's route (RTN_UNICAST), -1 when there is none; RPF_USES_DEV when the route (or the
+   * address, for a local one) is on `dev`. natbox has one routing table: the mark picks none.
+   */
+  rpfLookup(src: number, _mark: number, dev: string): number {
+    const t = this.addrType(src, undefined);
+    if (t === RTN_LOCAL) return RTN_LOCAL | (this.addrType(src, dev) === RTN_LOCAL ? RPF_USES_DEV : 0);
+    if (t === RTN_BROADCAST) return RTN_BROADCAST;
+    const r = this.routes.lookup(src);
+    if (!r) return -1;
+    return RTN_UNICAST | (r.dev === dev ? RPF_USES_DEV : 0);
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */

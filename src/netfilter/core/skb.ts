@@ -47,6 +47,8 @@ export const RTN_UNICAST = 1;
 export const RTN_LOCAL = 2;
 export const RTN_BROADCAST = 3;
 export const RTN_MULTICAST = 5;
+/** rpfLookup's flag: the reverse route's next hop uses the asked device. */
+export const RPF_USES_DEV = 0x100;
 
 /** The conntrack entry fields the matches and targets read (ConntrackTable has them). */
 export interface CtAccess {
@@ -88,6 +90,13 @@ export interface XtEnv {
    * -m time reads `epoch + now`. Absent: -m time is refused at evaluation (it never matches).
    */
   readonly epoch?: number;
+  /**
+   * The reverse route -m rpfilter asks for (fib_lookup of `src` from the loopback device, with
+   * the packet's `mark` when --validmark, as xt_rpfilter.c does): -1 when there is no route, else
+   * its type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...) with RPF_USES_DEV set when the route's
+   * next hop uses `dev` (fib_info_nh_uses_dev).
+   */
+  rpfLookup?(src: number, mark: number, dev: string): number;
 }
 
 export class Skb {
@@ -139,6 +148,11 @@ export class Skb {
   dropTable = 0;
   /** --reject-with of a REJECT that matched. */
   rejectWith = '';
+  /**
+   * Set by a match that found the packet malformed (the kernel's xt_action_param.hotdrop: a
+   * truncated SCTP/DCCP/ESP/AH header, a zero-length SCTP chunk): the table walk then drops it.
+   */
+  hotdrop = false;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -158,6 +172,7 @@ export class Skb {
     this.dropReason = 0;
     this.dropTable = 0;
     this.rejectWith = '';
+    this.hotdrop = false;
     return this.parse();
   }
 

@@ -42,6 +42,14 @@ import { helperMatch } from './match-helper.ts';
 import { quotaMatch } from './match-quota.ts';
 import { connlabelMatch } from './match-connlabel.ts';
 import { stringMatch } from './match-string.ts';
+import { sctpMatch } from './match-sctp.ts';
+import { dccpMatch } from './match-dccp.ts';
+import { espMatch } from './match-esp.ts';
+import { ahMatch } from './match-ah.ts';
+import { ecnMatch } from './match-ecn.ts';
+import { tcpmssMatch } from './match-tcpmss.ts';
+import { policyMatch } from './match-policy.ts';
+import { rpfilterMatch } from './match-rpfilter.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -79,6 +87,14 @@ export const MATCHES: MatchRegistry = {
   physdev: entry(physdevMatch),
   owner: entry(ownerMatch),
   set: entry(setMatch),
+  sctp: entry(sctpMatch),
+  dccp: entry(dccpMatch),
+  esp: entry(espMatch),
+  ah: entry(ahMatch),
+  ecn: entry(ecnMatch),
+  tcpmss: entry(tcpmssMatch),
+  policy: entry(policyMatch),
+  rpfilter: entry(rpfilterMatch),
   other: entry(otherMatch),
   time: entry(timeMatch),
   socket: entry(socketMatch),

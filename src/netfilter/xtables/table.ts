@@ -130,9 +130,13 @@ export class XtTable implements NfTable {
         const fail = ruleMismatch(rule, skb, comp.state[i - 1]);
         if (fail !== MATCHED) {
           tracer.ruleMiss(hookName, table, chain.name, i, rule, describeMismatch(rule, fail, skb));
+          if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
           continue;
         }
-      } else if (!ruleMatches(rule, skb, comp.state[i - 1])) continue;
+      } else if (!ruleMatches(rule, skb, comp.state[i - 1])) {
+        if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
+        continue;
+      }
       countPacket(rule.counters, skb.len);
       tracer?.rule(hookName, table, chain.name, i, rule);
       const t = rule.target;

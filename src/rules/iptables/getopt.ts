@@ -7,8 +7,7 @@
 import { didYouMean } from '../diagnostics.ts';
 import { MATCH_EXTS } from './ext/index.ts';
 import type { Token } from './lex.ts';
-import type { Inv } from './model.ts';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './names.ts';
+import { protocolName } from './names.ts';
 import { TARGETS } from './parse-targets.ts';
 import { fail, type ModuleParser, type OptSpec, type TargetParser } from './parse-util.ts';
 
@@ -66,11 +65,34 @@ export const RULE_OPTS = new Set(['s', 'd', 'p', 'i', 'o', 'f', 'j', 'g', 'm', '
 export const MODULES: ReadonlyMap<string, (tok: Token) => ModuleParser> = new Map(
   MATCH_EXTS.map((e) => [e.name, e.parser]),
 );
-export const IMPLICIT: Readonly<Record<number, string>> = {
-  [IPPROTO_TCP]: 'tcp',
-  [IPPROTO_UDP]: 'udp',
-  [IPPROTO_ICMP]: 'icmp',
+/**
+ * xtables_chain_protos (libxtables/xtables.c): the names proto_to_name() gives a -p number before
+ * /etc/protocols is asked; `-p 136` is udplite there (no match of that name: nothing is loaded).
+ */
+const CHAIN_PROTOS: Readonly<Record<number, string>> = {
+  6: 'tcp',
+  132: 'sctp',
+  17: 'udp',
+  136: 'udplite',
+  1: 'icmp',
+  58: 'ipv6-icmp',
+  50: 'esp',
+  51: 'ah',
+  135: 'mobility-header',
+  0: 'all',
 };
+
+/**
+ * The match `-p` loads when an option no loaded module takes follows (find_proto in
+ * iptables/xshared.c): for a number its name (xtables_chain_protos, then /etc/protocols:
+ * `-p 17` loads udp, `-p 33` dccp), for a name the name itself (`-p sctp`), in both cases only
+ * when a match of that name exists. The inversion does not matter (`! -p udp --dport 53` loads
+ * udp).
+ */
+export function implicitMatch(typed: string, number: number, isNumber: boolean): string | undefined {
+  const name = isNumber ? (CHAIN_PROTOS[number] ?? (number ? protocolName(number) : undefined)) : typed;
+  return name !== undefined && MODULES.has(name) ? name : undefined;
+}
 
 export type Resolved =
   | { kind: 'global'; g: GlobalOpt }
@@ -89,7 +111,7 @@ export function resolveLong(
   name: string,
   tok: Token,
   pool: { spec: OptSpec; owner: ModuleParser | TargetParser }[],
-  protocol: Inv<number> | undefined,
+  implicitName: string | undefined,
   modules: readonly ModuleParser[],
 ): Resolved {
   const globals = GLOBAL_LONG;
@@ -109,7 +131,6 @@ export function resolveLong(
     fail(tok, `ambiguous option "${tok.text}" (could be ${names.join(', ')})`);
   }
   // The implicit protocol match.
-  const implicitName = protocol && !protocol.invert ? IMPLICIT[protocol.value] : undefined;
   let implicitOpts: readonly OptSpec[] = [];
   if (implicitName && !modules.some((m) => m.name === implicitName)) {
     implicitOpts = MODULES.get(implicitName)!(tok).opts;
@@ -128,7 +149,7 @@ export function resolveLong(
   if (!hint) {
     for (const [mod, make] of MODULES) {
       if (make(tok).opts.some((s) => s.name === name)) {
-        hint = ` (it belongs to match "${mod}": add "-m ${mod}"${mod in IMPLICIT_BY_NAME ? ` or "-p ${mod}"` : ''} before it)`;
+        hint = ` (it belongs to match "${mod}": add "-m ${mod}"${IMPLICIT_BY_NAME.has(mod) ? ` or "-p ${mod}"` : ''} before it)`;
         break;
       }
     }
@@ -143,8 +164,5 @@ export function resolveLong(
   }
   return fail(tok, `unknown option "${tok.text.split('=')[0]}"${hint}`);
 }
-const IMPLICIT_BY_NAME: Readonly<Record<string, number>> = {
-  tcp: IPPROTO_TCP,
-  udp: IPPROTO_UDP,
-  icmp: IPPROTO_ICMP,
-};
+/** The matches a `-p NAME` loads (named as their protocol). */
+const IMPLICIT_BY_NAME: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp', 'sctp', 'dccp', 'esp', 'ah']);

@@ -40,6 +40,13 @@ import type { HelperMatch } from './ext/helper.ts';
 import type { QuotaMatch } from './ext/quota.ts';
 import type { ConnlabelMatch } from './ext/connlabel.ts';
 import type { StringMatch } from './ext/string.ts';
+import type { SctpMatch } from './ext/sctp.ts';
+import type { DccpMatch } from './ext/dccp.ts';
+import type { AhMatch, EspMatch } from './ext/esp.ts';
+import type { EcnMatch } from './ext/ecn.ts';
+import type { TcpmssMatch } from './ext/tcpmss.ts';
+import type { PolicyMatch } from './ext/policy.ts';
+import type { RpfilterMatch } from './ext/rpfilter.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -161,6 +168,14 @@ export type Match =
   | QuotaMatch
   | ConnlabelMatch
   | StringMatch
+  | SctpMatch
+  | DccpMatch
+  | EspMatch
+  | AhMatch
+  | EcnMatch
+  | TcpmssMatch
+  | PolicyMatch
+  | RpfilterMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

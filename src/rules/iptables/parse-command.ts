@@ -22,7 +22,7 @@ import type { Token } from './lex.ts';
 import {
   COMMANDS,
   GLOBAL_BY_SHORT,
-  IMPLICIT,
+  implicitMatch,
   MODULES,
   RULE_OPTS,
   resolveLong,
@@ -134,6 +134,8 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
   let outIface: Inv<IfaceMatch> | undefined;
   let outTok: Token | undefined;
   let protocol: Inv<number> | undefined;
+  /** The match -p loads on an option nothing else takes (getopt.ts implicitMatch). */
+  let implicit: string | undefined;
   let fragment: Inv<true> | undefined;
   let counters: Counters | undefined;
   const modules: ModuleParser[] = [];
@@ -201,11 +203,11 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
       const eq = t.indexOf('=');
       const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
       if (eq >= 0) inline = t.slice(eq + 1);
-      const r = resolveLong(name, tok, longPool(), protocol, modules);
+      const r = resolveLong(name, tok, longPool(), implicit, modules);
       if (r.kind === 'global') g = r.g;
       else if (r.kind === 'ext') ext = r.ext;
       else {
-        const m = MODULES.get(IMPLICIT[protocol!.value]!)!({ ...tok, text: IMPLICIT[protocol!.value]! });
+        const m = MODULES.get(implicit!)!({ ...tok, text: implicit! });
         addModule(m);
         ext = { spec: r.spec, owner: m };
       }
@@ -314,12 +316,18 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         break;
       }
       case 'p': {
-        const a = arg();
+        // iptables 1.8.9 takes the protocol from argv[optind - 1] (xshared.c): `-pudp` and
+        // `--protocol=udp` are read as the protocols "-pudp" and "--protocol=udp".
+        const a = inline !== undefined ? tok : arg();
         if (protocol) fail(tok, 'only one -p allowed');
-        const n = protocolNumber(a.text);
+        const text = a.text.toLowerCase();
+        // xtables_parse_protocol: a number as strtoul(s, 0) reads it (0x11 is 17, 017 is 15).
+        const num = protoNumberText(text);
+        const n = num ?? (inline !== undefined ? undefined : protocolNumber(text));
         if (n === undefined)
           fail(a, `unknown protocol "${a.text}" (expected a name such as tcp, udp, icmp or a number 0-255)`);
         protocol = { value: n!, invert: inv !== undefined };
+        implicit = implicitMatch(text, n!, num !== undefined);
         break;
       }
       case 'f':
@@ -539,4 +547,14 @@ export function parseCommandLine(tokens: readonly Token[], options: ParseOptions
     fail(prog!, `unexpected command "${prog!.text}": ${why}`);
   }
   return parseCommandTokens(tokens.slice(k + 1), options);
+}
+
+/** A -p number as xtables_strtoui(s, 0..255) reads it (decimal, 0x hex, 0 octal); else undefined. */
+function protoNumberText(text: string): number | undefined {
+  let n: number;
+  if (/^0x[0-9a-f]+$/.test(text)) n = parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) n = parseInt(text, 8);
+  else if (/^[1-9][0-9]*$/.test(text)) n = Number(text);
+  else return undefined;
+  return n <= 255 ? n : undefined;
 }

@@ -40,6 +40,13 @@ import { helper } from './helper.ts';
 import { quota } from './quota.ts';
 import { connlabel } from './connlabel.ts';
 import { string } from './string.ts';
+import { sctp } from './sctp.ts';
+import { dccp } from './dccp.ts';
+import { ah, esp } from './esp.ts';
+import { ecn } from './ecn.ts';
+import { tcpmss } from './tcpmss.ts';
+import { policy } from './policy.ts';
+import { rpfilter } from './rpfilter.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -84,6 +91,14 @@ export const MATCH_EXTS = [
   quota,
   connlabel,
   string,
+  sctp,
+  dccp,
+  esp,
+  ah,
+  ecn,
+  tcpmss,
+  policy,
+  rpfilter,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */

@@ -4,7 +4,7 @@
 import type { Token } from '../lex.ts';
 import type { Inv, PortRange } from '../model.ts';
 import { formatTcpFlags, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAGS } from '../names.ts';
-import { fail, once, opt, parsePortRange, protoIs, type ModuleParser } from '../parse-util.ts';
+import { fail, once, opt, parsePortRange, type ModuleParser } from '../parse-util.ts';
 import { bang, numRange, type MatchExt } from './ext.ts';
 
 export interface TcpMatch {
@@ -83,7 +83,8 @@ function parser(name: 'tcp' | 'udp', tok: Token): ModuleParser {
       }
     },
     finish(ctx) {
-      if (!protoIs(ctx, name === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)) {
+      // libxt_tcp/udp check the protocol number only: `! -p udp -m udp` is accepted (nf_tables).
+      if (ctx.protocol?.value !== (name === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)) {
         fail(tok, `match "${name}" requires "-p ${name}" before it`);
       }
       const full = (p: Inv<PortRange> | undefined): boolean =>
