@@ -239,7 +239,7 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
   for (const line of expected) assert.ok(notes.includes(line), `missing note: ${line}\n${notes.join('\n')}`);
   assert.ok(
     notes.some((n) =>
-      /^left out: iptables-save\.txt:6: -A INPUT .* -m recent .*: unsupported match "recent"/.test(n),
+      /^left out: iptables-save\.txt:6: -A INPUT .* -m geoip .*: unsupported match "geoip"/.test(n),
     ),
   );
   assert.ok(
@@ -305,7 +305,7 @@ test('import: an unsupported rule refuses the import without --skip-unsupported,
   assert.deepEqual(
     errorsOf(r).map((e) => e.replace(/ \(natbox supports [^)]*\)/, '')),
     [
-      'iptables-save.txt:6:38: unsupported match "recent"; --skip-unsupported leaves such rules out',
+      'iptables-save.txt:6:38: unsupported match "geoip"; --skip-unsupported leaves such rules out',
       'iptables-save.txt:9:57: unsupported target "NFQUEUE" (natbox does not evaluate it); --skip-unsupported leaves such rules out',
     ],
   );
@@ -313,7 +313,7 @@ test('import: an unsupported rule refuses the import without --skip-unsupported,
 
 test('import --skip-unsupported: a command continued over lines goes whole; a rule the engine refuses goes too', () => {
   const script =
-    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m recent --set \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
+    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m geoip --src-cc CN \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
   const r = importHost({
     name: 'r',
     addr: sample('ip-addr.json'),
@@ -330,7 +330,7 @@ test('import --skip-unsupported: a command continued over lines goes whole; a ru
   assert.ok(
     notes.some((n) =>
       n.startsWith(
-        'left out: fw.sh:2: iptables -A INPUT -p tcp -m recent --set -j DROP: unsupported match "recent"',
+        'left out: fw.sh:2: iptables -A INPUT -p tcp -m geoip --src-cc CN -j DROP: unsupported match "geoip"',
       ),
     ),
   );
@@ -965,7 +965,7 @@ test('natbox import: exit 2 with positioned errors on bad shapes (was an interna
   assert.equal(refused.out, '');
   assert.match(
     refused.err,
-    /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "recent"/,
+    /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "geoip"/,
   );
   const name = natbox('import', '--addr', s('ip-addr.json'), '--name', 'my box');
   assert.equal(name.code, 2);
@@ -989,7 +989,7 @@ test('natbox rules save --skip-unsupported leaves out what natbox cannot model a
   // What iptables-save prints for the same file less the two rules (tables in natbox's order).
   const kept = readFileSync(`${root}${file}`, 'utf8')
     .split('\n')
-    .filter((l) => !/^#/.test(l) && !/-m recent|NFQUEUE/.test(l) && l !== '');
+    .filter((l) => !/^#/.test(l) && !/-m geoip|NFQUEUE/.test(l) && l !== '');
   const filter = kept.slice(0, kept.indexOf('COMMIT') + 1);
   const nat = kept.slice(kept.indexOf('COMMIT') + 1);
   assert.equal(r.out, [...filter, ...nat, ''].join('\n'));
@@ -999,7 +999,7 @@ test('natbox rules save --skip-unsupported leaves out what natbox cannot model a
       .filter(Boolean)
       .map((l) => l.replace(/ \(natbox supports [^)]*\)/, '')),
     [
-      `${file}:6:38: left out (--skip-unsupported): unsupported match "recent": -A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh --mask 255.255.255.255 --rsource -j DROP`,
+      `${file}:6:38: left out (--skip-unsupported): unsupported match "geoip": -A INPUT -p tcp -m tcp --dport 22 -m geoip --src-cc CN -j DROP`,
       `${file}:9:57: left out (--skip-unsupported): unsupported target "NFQUEUE" (natbox does not evaluate it): -A FORWARD -i wan -o br-lan -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 1`,
     ],
   );

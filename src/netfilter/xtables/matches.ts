@@ -25,6 +25,8 @@ import { stateMatch } from './match-state.ts';
 import { tcpMatch, udpMatch } from './match-tcpudp.ts';
 import { tosMatch } from './match-tos.ts';
 import { ttlMatch } from './match-ttl.ts';
+import { recentMatch } from './match-recent.ts';
+import { hashlimitMatch } from './match-hashlimit.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -63,6 +65,8 @@ export const MATCHES: MatchRegistry = {
   owner: entry(ownerMatch),
   set: entry(setMatch),
   other: entry(otherMatch),
+  recent: entry(recentMatch),
+  hashlimit: entry(hashlimitMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

@@ -23,6 +23,8 @@ import type { PkttypeMatch } from './ext/pkttype.ts';
 import type { StatisticMatch } from './ext/statistic.ts';
 import type { TosMatch } from './ext/tos.ts';
 import type { TtlMatch } from './ext/ttl.ts';
+import type { RecentMatch } from './ext/recent.ts';
+import type { HashlimitMatch } from './ext/hashlimit.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -127,6 +129,8 @@ export type Match =
   | PhysdevMatch
   | OwnerMatch
   | SetMatch
+  | RecentMatch
+  | HashlimitMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 
@@ -224,3 +228,6 @@ export interface Rule {
  * that see the priorities in netfilter/.
  */
 export const TABLE_ORDER: readonly TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
+/** XT_HASHLIMIT_SCALE_v2: -m hashlimit's packet periods are in 1/1000000 s (revisions 2 and 3). */
+export const HASHLIMIT_SCALE = 1000000;

@@ -23,6 +23,8 @@ import { statistic } from './statistic.ts';
 import { tcp, udp } from './tcpudp.ts';
 import { tos } from './tos.ts';
 import { ttl } from './ttl.ts';
+import { recent } from './recent.ts';
+import { hashlimit } from './hashlimit.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -50,6 +52,8 @@ export const MATCH_EXTS = [
   physdev,
   owner,
   set,
+  recent,
+  hashlimit,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
