@@ -260,7 +260,7 @@ test('an unsupported match is an error at its position, or with --skip-unsupport
         '    interfaces: { lan: 192.168.1.1/24, wan: 203.0.113.1/24 }',
         '    sysctls: { net.ipv4.ip_forward: 1 }',
         '    rules: |',
-        '      iptables -A FORWARD -p tcp --dport 22 -m recent --name ssh --set',
+        '      iptables -A FORWARD -p tcp --dport 22 -m geoip --src-cc CN',
         '      iptables -t nat -A POSTROUTING -o wan -j MASQUERADE',
         '  client:',
         '    interfaces: { eth0: 192.168.1.10/24 }',
@@ -281,18 +281,18 @@ test('an unsupported match is an error at its position, or with --skip-unsupport
     assert.equal(refused.out, '');
     assert.match(
       refused.err,
-      new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7:48: unsupported match "recent"`),
+      new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7:48: unsupported match "geoip"`),
     );
     const skipped = natbox('trace', '--skip-unsupported', '--width', '0', f);
     assert.equal(skipped.code, 0, skipped.err);
     assert.match(skipped.out, /1 rule\(s\) natbox cannot simulate were left out \(--skip-unsupported\)/);
     assert.match(
       skipped.out,
-      /:7:48: router: iptables -A FORWARD -p tcp --dport 22 -m recent --name ssh --set: unsupported match "recent"/,
+      /:7:48: router: iptables -A FORWARD -p tcp --dport 22 -m geoip --src-cc CN: unsupported match "geoip"/,
     );
     const tested = natbox('test', '--skip-unsupported', f);
     assert.equal(tested.code, 0, tested.out + tested.err);
-    assert.match(tested.err, /warning: .*:7:48: router: rule left out \(unsupported match "recent"/);
+    assert.match(tested.err, /warning: .*:7:48: router: rule left out \(unsupported match "geoip"/);
     assert.match(tested.out, /^1 passed, 0 failed$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });

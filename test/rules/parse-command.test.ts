@@ -244,8 +244,8 @@ test('rules: diagnostics name the token and what was expected', () => {
       'rules.txt:3:29: jump to "X" from INPUT reaches DNAT (chain X, rule 1), which the kernel allows only in PREROUTING and OUTPUT, not from INPUT',
     ],
     [
-      'iptables -A INPUT -m recent --name x -j ACCEPT',
-      'rules.txt:1:22: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set, time, socket, cgroup, cpu, devgroup, realm, osf, cluster, nfacct, ipvs, rateest)',
+      'iptables -A INPUT -m geoip --src-cc CN -j ACCEPT',
+      'rules.txt:1:22: unsupported match "geoip" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set, recent, hashlimit)',
     ],
     [
       'iptables -A INPUT -j FOO',

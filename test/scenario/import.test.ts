@@ -239,7 +239,7 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
   for (const line of expected) assert.ok(notes.includes(line), `missing note: ${line}\n${notes.join('\n')}`);
   assert.ok(
     notes.some((n) =>
-      /^left out: iptables-save\.txt:6: -A INPUT .* -m recent .*: unsupported match "recent"/.test(n),
+      /^left out: iptables-save\.txt:6: -A INPUT .* -m geoip .*: unsupported match "geoip"/.test(n),
     ),
   );
   assert.ok(
@@ -305,7 +305,7 @@ test('import: an unsupported rule refuses the import without --skip-unsupported,
   assert.deepEqual(
     errorsOf(r).map((e) => e.replace(/ \(natbox supports [^)]*\)/, '')),
     [
-      'iptables-save.txt:6:38: unsupported match "recent"; --skip-unsupported leaves such rules out',
+      'iptables-save.txt:6:38: unsupported match "geoip"; --skip-unsupported leaves such rules out',
       'iptables-save.txt:9:57: unsupported target "NFQUEUE" (natbox does not evaluate it); --skip-unsupported leaves such rules out',
     ],
   );
@@ -313,7 +313,7 @@ test('import: an unsupported rule refuses the import without --skip-unsupported,
 
 test('import --skip-unsupported: a command continued over lines goes whole; a rule the engine refuses goes too', () => {
   const script =
-    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m recent --set \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
+    '#!/bin/sh\niptables -A INPUT -p tcp \\\n  -m geoip --src-cc CN \\\n  -j DROP\niptables -A INPUT -j ACCEPT\n';
   const r = importHost({
     name: 'r',
     addr: sample('ip-addr.json'),
@@ -330,7 +330,7 @@ test('import --skip-unsupported: a command continued over lines goes whole; a ru
   assert.ok(
     notes.some((n) =>
       n.startsWith(
-        'left out: fw.sh:2: iptables -A INPUT -p tcp -m recent --set -j DROP: unsupported match "recent"',
+        'left out: fw.sh:2: iptables -A INPUT -p tcp -m geoip --src-cc CN -j DROP: unsupported match "geoip"',
       ),
     ),
   );
@@ -965,7 +965,7 @@ test('natbox import: exit 2 with positioned errors on bad shapes (was an interna
   assert.equal(refused.out, '');
   assert.match(
     refused.err,
-    /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "recent"/,
+    /^test\/scenario\/import-samples\/iptables-save\.txt:6:38: unsupported match "geoip"/,
   );
   const name = natbox('import', '--addr', s('ip-addr.json'), '--name', 'my box');
   assert.equal(name.code, 2);

@@ -11,6 +11,7 @@ import type { Chain, Match, Rule } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
 import { newRuleState, type RuleState } from './match.ts';
+import type { XtShared } from './xt-match.ts';
 
 export interface CompiledChain {
   /** The chain's rule array this was compiled from (recompile when it is replaced or edited). */
@@ -55,11 +56,12 @@ function nextIn(list: Int32Array, from: number, end: number): number {
 /**
  * Compiles `chain`. With `prev` (the same chain compiled before an edit replaced its rule array),
  * a match object found in both keeps its state: an edit elsewhere in the chain does not refill
- * a bucket or restart a counter.
+ * a bucket or restart a counter. `shared` is the engine instance's store of named tables (-m
+ * recent, -m hashlimit), the same for every chain of the engine.
  */
-export function compileChain(chain: Chain, prev?: CompiledChain): CompiledChain {
+export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShared): CompiledChain {
   const rules = chain.rules;
-  const state = ruleStates(rules, prev);
+  const state = ruleStates(rules, prev, shared);
   const generic: number[] = [];
   const buckets = new Map<string, number[]>();
   rules.forEach((r, i) => {
@@ -109,7 +111,11 @@ export function compileChain(chain: Chain, prev?: CompiledChain): CompiledChain 
 }
 
 /** Each rule's match state: fresh, or carried over from `prev` for the same match objects. */
-function ruleStates(rules: readonly Rule[], prev: CompiledChain | undefined): (RuleState | undefined)[] {
+function ruleStates(
+  rules: readonly Rule[],
+  prev: CompiledChain | undefined,
+  shared: XtShared | undefined,
+): (RuleState | undefined)[] {
   // The old states per match object, in rule order (one match object may be in several rules:
   // `-s a,b` makes two rules that share their matches, each with its own state).
   const old = new Map<Match, unknown[]>();
@@ -124,5 +130,5 @@ function ruleStates(rules: readonly Rule[], prev: CompiledChain | undefined): (R
     });
   });
   const reuse = old.size ? (m: Match): unknown => old.get(m)?.shift() : undefined;
-  return rules.map((r) => newRuleState(r, reuse));
+  return rules.map((r) => newRuleState(r, reuse, shared));
 }

@@ -52,8 +52,8 @@ export const connbytesMatch: XtMatch<M, ConnbytesState> = {
     if (w < 0) return false;
     return st.inverted ? w < st.to || w > st.from : w <= st.to && w >= st.from;
   },
-  describe(m, skb) {
-    const st = connbytesMatch.newState!(m);
+  describe(m, skb, st) {
+    if (!st) return '-m connbytes did not match';
     const w = what(st, skb);
     if (w < 0) return '-m connbytes: no conntrack entry with counters';
     const range = st.inverted ? `not ${m.to}-${m.from}` : `${m.from}-${m.to}`;

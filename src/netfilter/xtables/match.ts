@@ -9,7 +9,7 @@ import type { Match, Rule } from '../../rules/iptables/model.ts';
 import { formatIpv4, formatPrefix } from '../../wire/addr.ts';
 import type { Skb } from '../core/skb.ts';
 import { xtMatch } from './matches.ts';
-import { ifaceMatches, protoWord, type MatchCaps } from './xt-match.ts';
+import { ifaceMatches, protoWord, type MatchCaps, type XtShared } from './xt-match.ts';
 
 export type { MatchCaps } from './xt-match.ts';
 
@@ -21,9 +21,14 @@ export type RuleState = readonly unknown[];
 
 /**
  * A fresh state for `r`, or undefined when none of its matches keeps any. `reuse` may hand back
- * the state an earlier compilation made for the same match (kept across a recompile).
+ * the state an earlier compilation made for the same match (kept across a recompile); `shared` is
+ * the engine instance's store of named tables (XtShared; a fresh one when not given).
  */
-export function newRuleState(r: Rule, reuse?: (m: Match) => unknown): RuleState | undefined {
+export function newRuleState(
+  r: Rule,
+  reuse?: (m: Match) => unknown,
+  shared: XtShared = new Map(),
+): RuleState | undefined {
   let st: unknown[] | undefined;
   const ms = r.matches;
   for (let k = 0; k < ms.length; k++) {
@@ -31,7 +36,7 @@ export function newRuleState(r: Rule, reuse?: (m: Match) => unknown): RuleState 
     const x = xtMatch(m);
     if (!x.newState) continue;
     st ??= new Array<unknown>(ms.length).fill(undefined);
-    st[k] = reuse?.(m) ?? x.newState(m);
+    st[k] = reuse?.(m) ?? x.newState(m, shared);
   }
   return st;
 }
@@ -101,7 +106,7 @@ export function checkMatch(m: Match, caps: MatchCaps = {}): string | undefined {
  * Why a rule did not match, in words, from ruleMismatch's answer and the packet (for the trace
  * only): `-i br-lan: the packet came in on wan`, `-m tcp --dport 80: dport is 8080`.
  */
-export function describeMismatch(r: Rule, fail: number, skb: Skb): string {
+export function describeMismatch(r: Rule, fail: number, skb: Skb, state?: RuleState): string {
   const not = (x: { invert: boolean } | undefined): string => (x?.invert ? '! ' : '');
   switch (fail) {
     case FAIL_SRC:
@@ -120,7 +125,8 @@ export function describeMismatch(r: Rule, fail: number, skb: Skb): string {
       const m = r.matches[fail - FAIL_MODULE];
       if (!m) return '-m ? did not match';
       const x = xtMatch(m);
-      return x.describe ? x.describe(m, skb) : `-m ${m.module} did not match`;
+      const k = fail - FAIL_MODULE;
+      return x.describe ? x.describe(m, skb, state?.[k]) : `-m ${m.module} did not match`;
     }
   }
 }

@@ -50,6 +50,8 @@ import { ecnMatch } from './match-ecn.ts';
 import { tcpmssMatch } from './match-tcpmss.ts';
 import { policyMatch } from './match-policy.ts';
 import { rpfilterMatch } from './match-rpfilter.ts';
+import { recentMatch } from './match-recent.ts';
+import { hashlimitMatch } from './match-hashlimit.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -113,6 +115,8 @@ export const MATCHES: MatchRegistry = {
   quota: entry(quotaMatch),
   connlabel: entry(connlabelMatch),
   string: entry(stringMatch),
+  recent: entry(recentMatch),
+  hashlimit: entry(hashlimitMatch),
 };
 
 /** The entry for `m`, typed for a caller that does not know which module it is. */

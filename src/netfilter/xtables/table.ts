@@ -32,6 +32,7 @@ import { describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './match.ts
 import { natFlags, runXtTarget, toRangeN } from './target.ts';
 import { compileChain, type CompiledChain } from './compile.ts';
 import { tcpmssTarget } from './tcpmss.ts';
+import type { XtShared } from './xt-match.ts';
 
 /** The non-terminal targets XtTable hands to runXtTarget (checkRuleset tells checkTarget so). */
 export const XT_TABLE_RUNS: ReadonlySet<string> = new Set(['MARK', 'CONNMARK', 'TRACE', 'NFLOG']);
@@ -57,7 +58,9 @@ export type XtRuleset = Ruleset;
 
 /** The ruleset's tables, as the engine registers them. */
 export function xtTables(rs: Ruleset, env: NfTableEnv): XtTable[] {
-  return [...rs.tables.values()].map((t) => new XtTable(t.name, t.chains, env));
+  // One store of named tables (-m recent, -m hashlimit) for all the tables: per netns in the kernel.
+  const shared: XtShared = new Map();
+  return [...rs.tables.values()].map((t) => new XtTable(t.name, t.chains, env, shared));
 }
 
 export class XtTable implements NfTable {
@@ -79,6 +82,7 @@ export class XtTable implements NfTable {
     readonly name: TableName,
     private readonly chains: ReadonlyMap<string, Chain>,
     private readonly env: NfTableEnv,
+    private readonly shared: XtShared = new Map(),
   ) {
     this.dropTable = DROP_TABLE[name];
     this.nat = name === 'nat';
@@ -129,7 +133,14 @@ export class XtTable implements NfTable {
       if (tracer) {
         const fail = ruleMismatch(rule, skb, comp.state[i - 1]);
         if (fail !== MATCHED) {
-          tracer.ruleMiss(hookName, table, chain.name, i, rule, describeMismatch(rule, fail, skb));
+          tracer.ruleMiss(
+            hookName,
+            table,
+            chain.name,
+            i,
+            rule,
+            describeMismatch(rule, fail, skb, comp.state[i - 1]),
+          );
           if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
           continue;
         }
@@ -237,7 +248,7 @@ export class XtTable implements NfTable {
   private compiledOf(chain: Chain): CompiledChain {
     let c = this.compiled.get(chain);
     if (!c || c.rules !== chain.rules) {
-      c = compileChain(chain, c);
+      c = compileChain(chain, c, this.shared);
       this.compiled.set(chain, c);
     }
     return c;

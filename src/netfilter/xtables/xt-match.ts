@@ -35,16 +35,26 @@ export interface MatchCaps {
   readonly owner?: boolean;
 }
 
+/**
+ * State one engine instance shares between its rules (the kernel keeps it per network namespace):
+ * -m recent's and -m hashlimit's named tables. Each module keys its entries with its own prefix
+ * (`recent:NAME`). Made once per engine, never a module variable.
+ */
+export type XtShared = Map<string, unknown>;
+
 /** One match module on the engine side. `S` is its per-rule state (none when `newState` is absent). */
 export interface XtMatch<M extends Match, S = undefined> {
   /** Why natbox cannot evaluate `m` with `caps`, or undefined when it can (default: it can). */
   check?(m: M, caps: MatchCaps): string | undefined;
-  /** A fresh state for one rule's copy of this match, made when its chain is compiled. */
-  newState?(m: M): S;
+  /**
+   * A fresh state for one rule's copy of this match, made when its chain is compiled; `shared` is
+   * the engine instance's store for what several rules share (named tables).
+   */
+  newState?(m: M, shared: XtShared): S;
   /** Whether the packet matches; `state` is this rule's (from newState). */
   match(m: M, skb: Skb, state: S): boolean;
   /** Why it did not match, for the trace (default: `-m NAME did not match`). */
-  describe?(m: M, skb: Skb): string;
+  describe?(m: M, skb: Skb, state?: S): string;
 }
 
 export const inv = (m: boolean, i: boolean): boolean => m !== i;

@@ -47,6 +47,8 @@ import type { EcnMatch } from './ext/ecn.ts';
 import type { TcpmssMatch } from './ext/tcpmss.ts';
 import type { PolicyMatch } from './ext/policy.ts';
 import type { RpfilterMatch } from './ext/rpfilter.ts';
+import type { RecentMatch } from './ext/recent.ts';
+import type { HashlimitMatch } from './ext/hashlimit.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -176,6 +178,8 @@ export type Match =
   | TcpmssMatch
   | PolicyMatch
   | RpfilterMatch
+  | RecentMatch
+  | HashlimitMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 
@@ -273,3 +277,6 @@ export interface Rule {
  * that see the priorities in netfilter/.
  */
 export const TABLE_ORDER: readonly TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
+/** XT_HASHLIMIT_SCALE_v2: -m hashlimit's packet periods are in 1/1000000 s (revisions 2 and 3). */
+export const HASHLIMIT_SCALE = 1000000;

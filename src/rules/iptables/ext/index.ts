@@ -47,6 +47,8 @@ import { ecn } from './ecn.ts';
 import { tcpmss } from './tcpmss.ts';
 import { policy } from './policy.ts';
 import { rpfilter } from './rpfilter.ts';
+import { recent } from './recent.ts';
+import { hashlimit } from './hashlimit.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -99,6 +101,8 @@ export const MATCH_EXTS = [
   tcpmss,
   policy,
   rpfilter,
+  recent,
+  hashlimit,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
