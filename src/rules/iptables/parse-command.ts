@@ -339,7 +339,11 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
         const make = MODULES.get(a.text);
         if (!make) {
           const names = [...MODULES.keys()];
-          const hint = didYouMean(a.text, names) || ` (natbox supports ${names.join(', ')})`;
+          // natbox reads every match of iptables 1.8.9 itself: what is left is a typo or an
+          // add-on (xtables-addons' geoip, ...), which iptables loads only where it is installed.
+          const hint =
+            didYouMean(a.text, names) ||
+            ' (not a match of iptables 1.8.9 itself, all of which natbox reads: add-on matches such as xtables-addons\' are not read)';
           fail(a, `unsupported match "${a.text}"${hint}`);
         }
         addModule(make!(a));
