@@ -343,7 +343,7 @@ export function parseCommandTokens(tokens: readonly Token[], options: ParseOptio
           // add-on (xtables-addons' geoip, ...), which iptables loads only where it is installed.
           const hint =
             didYouMean(a.text, names) ||
-            ' (not a match of iptables 1.8.9 itself, all of which natbox reads: add-on matches such as xtables-addons\' are not read)';
+            " (not a match of iptables 1.8.9 itself, all of which natbox reads: add-on matches such as xtables-addons' are not read)";
           fail(a, `unsupported match "${a.text}"${hint}`);
         }
         addModule(make!(a));
