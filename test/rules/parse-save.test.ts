@@ -27,7 +27,7 @@ const strip = (rs: Ruleset): unknown =>
   JSON.parse(
     JSON.stringify(
       [...rs.tables.values()].map((t) => [t.name, [...t.chains.values()]]),
-      (k, v) => (k === 'loc' ? undefined : v),
+      (k, v) => (k === 'loc' ? undefined : typeof v === 'bigint' ? `${v}n` : v),
     ),
   );
 
