@@ -11,6 +11,7 @@ import { NF_ACCEPT, Netfilter } from '../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { RTN_LOCAL, Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
+import { formatConntrackLine } from '../../src/netfilter/conntrack/format.ts';
 import { HOST, ip, ruleset } from './helpers.ts';
 
 const RULES = [
@@ -186,4 +187,41 @@ test('connlimit on loopback: the live kernel still decides the same', why() ? { 
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
   }
+});
+
+test('conntrack -L shows the counters while a connbytes rule keeps accounting on', () => {
+  // The reference machine's line after one 10-byte datagram with the rule below loaded, 1 s later.
+  const want =
+    'udp      17 29 src=127.0.0.1 dst=127.0.0.2 sport=43169 dport=7 packets=1 bytes=38 [UNREPLIED] ' +
+    'src=127.0.0.2 dst=127.0.0.1 sport=7 dport=43169 packets=0 bytes=0 mark=0 use=1';
+  const rs = ruleset(
+    'iptables -A OUTPUT -p udp -m connbytes --connbytes 1 --connbytes-dir both --connbytes-mode packets\n',
+  );
+  const nf = new Netfilter({ ruleset: rs, host: HOST, rng: new SeededRng(1) });
+  const skb = new Skb();
+  skb.env = { addrType: () => RTN_LOCAL, random32: () => 0, conntrack: nf.conntrack };
+  const buf = buildUdpPacket(
+    { src: ip('127.0.0.1'), dst: ip('127.0.0.2'), id: 1 },
+    { srcPort: 43169, dstPort: 7 },
+    new Uint8Array(10),
+  );
+  skb.load(buf, 0, '', 'lo');
+  assert.equal(nf.output(skb, 0), NF_ACCEPT);
+  assert.equal(nf.outputFilter(skb, 0), NF_ACCEPT);
+  assert.equal(nf.postrouting(skb, 0), NF_ACCEPT);
+  assert.equal(formatConntrackLine(nf.conntrack, skb.ct, 1), want);
+  // Without such a rule there are no counters, as with nf_conntrack_acct=0.
+  const plain = new Netfilter({
+    ruleset: ruleset('iptables -A OUTPUT -m state --state NEW\n'),
+    host: HOST,
+    rng: new SeededRng(1),
+  });
+  skb.load(
+    buildUdpPacket({ src: ip('127.0.0.1'), dst: ip('127.0.0.2'), id: 1 }, { srcPort: 43169, dstPort: 7 }),
+    0,
+    '',
+    'lo',
+  );
+  plain.output(skb, 0);
+  assert.doesNotMatch(formatConntrackLine(plain.conntrack, skb.ct, 1), /packets=/);
 });
