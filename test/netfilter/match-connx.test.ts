@@ -99,7 +99,15 @@ test('string: Boyer-Moore and KMP (the kernel tables) find what a plain search f
       const s = tcpSkb(payload);
       const want = naive(s.buf.subarray(0, s.len), pattern, icase ? kupper : (c) => c);
       for (const algo of ['bm', 'kmp'] as const) {
-        const m: StringMatch = { module: 'string', algo, pattern, from: 0, to: 65535, icase, invert: false };
+        const m: StringMatch = {
+          module: 'string',
+          algo,
+          pattern: Array.from(pattern),
+          from: 0,
+          to: 65535,
+          icase,
+          invert: false,
+        };
         const got = findText(m, prepareString(m), s);
         assert.equal(got >= 0, want >= 0, `${algo} ${Buffer.from(pattern).toString('hex')}`);
         if (algo === 'kmp') assert.equal(got, want);

@@ -150,6 +150,13 @@ test('connx: values as libxtables reads them (base 0, blanks, masks, u64, swaps)
     ),
     '-A INPUT -m connbytes --connbytes 18446744073709551615 --connbytes-mode bytes --connbytes-dir both',
   );
+  // iptables prints 0:0 as "0" (print_from_to leaves out a TO of 0), which reads back as 0:2^64-1:
+  // the save form is lossy in iptables itself, so the corpus (whose lines must read back the same)
+  // cannot hold it.
+  assert.equal(
+    save('-A INPUT -m connbytes --connbytes 0:0 --connbytes-dir both --connbytes-mode avgpkt'),
+    '-A INPUT -m connbytes --connbytes 0 --connbytes-mode avgpkt --connbytes-dir both',
+  );
   assert.equal(
     save('-A INPUT -m string --hex-string "|41||42|" --algo bm'),
     '-A INPUT -m string --string "A|42" --algo bm',

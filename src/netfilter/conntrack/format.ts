@@ -38,15 +38,22 @@ export function secondsLeft(t: ConntrackTable, e: number, now: number): number {
   return t.secondsLeft(e, now);
 }
 
-/** The body after the timeout, shared by every form: state, tuples, flags, mark. */
-function body(t: ConntrackTable, e: number): string {
+/** ` packets=N bytes=N` after a tuple while accounting is on (nf_conntrack_acct), as -L prints. */
+function acctText(t: ConntrackTable, e: number, dir: number, counters: boolean): string {
+  const a = t.acct;
+  if (!counters || a === undefined) return '';
+  return ` packets=${a[e * 4 + dir * 2]} bytes=${a[e * 4 + dir * 2 + 1]}`;
+}
+
+/** The body after the timeout, shared by every form: state, tuples (counters), flags, mark. */
+function body(t: ConntrackTable, e: number, counters = true): string {
   const p = t.protoOf(e);
   const st = t.statusOf(e);
   const parts: string[] = [];
   if (p === IPPROTO_TCP) parts.push(TCP_STATE_NAMES[t.tcpState(e)] ?? 'NONE');
-  parts.push(tupleText(t, e, DIR_ORIGINAL));
+  parts.push(tupleText(t, e, DIR_ORIGINAL) + acctText(t, e, DIR_ORIGINAL, counters));
   if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
-  parts.push(tupleText(t, e, DIR_REPLY));
+  parts.push(tupleText(t, e, DIR_REPLY) + acctText(t, e, DIR_REPLY, counters));
   if (st & IPS_ASSURED) parts.push('[ASSURED]');
   parts.push(`mark=${t.mark[e]}`);
   return parts.join(' ');
@@ -68,7 +75,7 @@ export function formatProcLine(t: ConntrackTable, e: number, now: number): strin
 export function formatEventLine(kind: CtEventKind, t: ConntrackTable, e: number, now: number): string {
   const p = t.protoOf(e);
   const tag = `[${kind}]`.padStart(9);
-  const b = body(t, e).replace(/ mark=\d+$/, '');
+  const b = body(t, e, false).replace(/ mark=\d+$/, '');
   const timeout = kind === 'DESTROY' ? '' : ` ${secondsLeft(t, e, now)}`;
   return `${tag} ${protoName(p).padEnd(8)} ${p}${timeout} ${b}`;
 }

@@ -43,7 +43,7 @@ export const connbytesMatch: XtMatch<M, ConnbytesState> = {
   newState: (m) => ({
     from: Number(m.from),
     to: Number(m.to),
-    inverted: m.from > m.to,
+    inverted: BigInt(m.from) > BigInt(m.to),
     mode: m.mode === 'packets' ? 0 : m.mode === 'bytes' ? 1 : 2,
     dir: m.dir === 'original' ? 0 : m.dir === 'reply' ? 1 : 2,
   }),

@@ -43,7 +43,7 @@ function subpattern(p: Uint8Array, i: number, j: number, g: number): boolean {
 
 export function prepareString(m: MatchOf<'string'>): StringState {
   const len = m.pattern.length;
-  const pat = m.icase ? m.pattern.map((c) => UPPER[c]!) : m.pattern.slice();
+  const pat = Uint8Array.from(m.pattern, (c) => (m.icase ? UPPER[c]! : c));
   const bad = new Int32Array(256);
   const good = new Int32Array(len);
   const prefix = new Int32Array(len);

@@ -36,7 +36,6 @@ iptables -A INPUT -m connbytes ! --connbytes 10:20 --connbytes-dir both --connby
 iptables -A INPUT -m connbytes ! --connbytes 10 --connbytes-dir both --connbytes-mode avgpkt
 iptables -A INPUT -m connbytes --connbytes 10: --connbytes-dir both --connbytes-mode avgpkt
 iptables -A INPUT -m connbytes --connbytes :20 --connbytes-dir both --connbytes-mode avgpkt
-iptables -A INPUT -m connbytes --connbytes 0:0 --connbytes-dir both --connbytes-mode avgpkt
 iptables -A INPUT -m connbytes --connbytes 0 --connbytes-dir both --connbytes-mode avgpkt
 iptables -A INPUT -m connbytes --connbytes 5:5 --connbytes-dir both --connbytes-mode avgpkt
 iptables -A INPUT -m connbytes ! --connbytes 0 --connbytes-dir both --connbytes-mode avgpkt

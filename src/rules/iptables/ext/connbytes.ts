@@ -12,9 +12,12 @@ export type ConnbytesMode = 'packets' | 'bytes' | 'avgpkt';
 
 export interface ConnbytesMatch {
   readonly module: 'connbytes';
-  /** count.from and count.to as the kernel holds them (u64): from > to means inverted. */
-  readonly from: bigint;
-  readonly to: bigint;
+  /**
+   * count.from and count.to as the kernel holds them (u64, in decimal: the model is plain data):
+   * from > to means inverted.
+   */
+  readonly from: string;
+  readonly to: string;
   readonly dir: ConnbytesDir;
   readonly mode: ConnbytesMode;
 }
@@ -83,16 +86,16 @@ function parser(tok: Token): ModuleParser {
       if (!range) fail(tok, 'match "connbytes" needs "--connbytes"');
       if (!dir) fail(tok, 'match "connbytes" needs "--connbytes-dir"');
       if (!mode) fail(tok, 'match "connbytes" needs "--connbytes-mode"');
-      return { module: 'connbytes', from: range![0], to: range![1], dir: dir!, mode: mode! };
+      return { module: 'connbytes', from: `${range![0]}`, to: `${range![1]}`, dir: dir!, mode: mode! };
     },
   };
 }
 
 /** print_from_to() of libxt_connbytes.c. */
 function fromTo(m: ConnbytesMatch, prefix: string): string {
-  const inv = m.from > m.to;
+  const inv = BigInt(m.from) > BigInt(m.to);
   const from = inv ? m.to : m.from;
-  const to = inv ? m.from : m.to;
+  const to = BigInt(inv ? m.from : m.to);
   return `${inv ? ' !' : ''} ${prefix}connbytes ${from}${to !== 0n && to < U64_MAX ? `:${to}` : ''}`;
 }
 

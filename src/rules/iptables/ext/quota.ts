@@ -7,8 +7,8 @@ import { U64_MAX, xtUint } from './xtnum.ts';
 
 export interface QuotaMatch {
   readonly module: 'quota';
-  /** Bytes (u64). */
-  readonly quota: bigint;
+  /** Bytes (u64, in decimal: the model is plain data). */
+  readonly quota: string;
   /** XT_QUOTA_INVERT: match once the quota is used up. */
   readonly invert: boolean;
 }
@@ -28,7 +28,7 @@ function parser(tok: Token): ModuleParser {
     },
     finish() {
       if (quota === undefined) fail(tok, 'match "quota" needs "--quota"');
-      return { module: 'quota', quota: quota!, invert };
+      return { module: 'quota', quota: `${quota!}`, invert };
     },
   };
 }

@@ -11,8 +11,8 @@ import { xtUint } from './xtnum.ts';
 export interface StringMatch {
   readonly module: 'string';
   readonly algo: 'bm' | 'kmp';
-  /** The pattern's bytes (1-128). */
-  readonly pattern: Uint8Array;
+  /** The pattern's bytes (1-128), as numbers (the model is plain data). */
+  readonly pattern: readonly number[];
   /** Search window, offsets from the start of the IP header: [from, to). */
   readonly from: number;
   readonly to: number;
@@ -141,7 +141,7 @@ function parser(tok: Token): ModuleParser {
       return {
         module: 'string',
         algo: algo as 'bm' | 'kmp',
-        pattern: pattern!,
+        pattern: Array.from(pattern!),
         from: f,
         to: t,
         icase,
@@ -152,19 +152,19 @@ function parser(tok: Token): ModuleParser {
 }
 
 /** is_hex_string(): a byte that is not printable ASCII, or a final backslash. */
-function isHex(p: Uint8Array): boolean {
+function isHex(p: readonly number[]): boolean {
   for (const c of p) if (c < 0x20 || c > 0x7e) return true;
   return p[p.length - 1] === 0x5c;
 }
 
-function patternText(p: Uint8Array): string {
+function patternText(p: readonly number[]): string {
   if (isHex(p)) return `"|${Array.from(p, (c) => c.toString(16).padStart(2, '0')).join('')}|"`;
   let s = '"';
   for (const c of p) s += (c === 0x22 || c === 0x5c ? '\\' : '') + String.fromCharCode(c);
   return s + '"';
 }
 
-const hexOpt = (p: Uint8Array): string => (isHex(p) ? 'hex-string' : 'string');
+const hexOpt = (p: readonly number[]): string => (isHex(p) ? 'hex-string' : 'string');
 
 export const string: MatchExt<StringMatch> = {
   name: 'string',
