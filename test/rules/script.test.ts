@@ -156,6 +156,38 @@ test('what a script may do that changes no rule: comments, set, true/false/:, ec
   );
 });
 
+test('here-documents: iptables-restore -n/-t/<<-, $NAME expanded unless the delimiter is quoted, ip6tables-restore a note', () => {
+  const text = [
+    '#!/bin/sh',
+    'W=eth0',
+    'ip6tables-restore <<EOF',
+    '*filter',
+    '-A INPUT -s ::1 -j DROP',
+    'COMMIT',
+    'EOF',
+    'iptables-restore -t <<EOF',
+    '*filter',
+    '-A INPUT -j ACCEPT',
+    'COMMIT',
+    'EOF',
+    '\tiptables-restore -n <<-EOF',
+    '\t*nat',
+    '\t-A POSTROUTING -o $W -j MASQUERADE',
+    '\tCOMMIT',
+    '\tEOF',
+    "iptables-restore --noflush <<'EOF'",
+    '*nat',
+    '-A POSTROUTING -m comment --comment "$W" -j MASQUERADE',
+    'COMMIT',
+    'EOF',
+  ].join('\n');
+  assert.deepEqual(said(text), ['fw.sh:3:1: note: IPv6: not read (natbox reads IPv4 rules only)']);
+  assert.equal(
+    save(text),
+    '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE\n-A POSTROUTING -m comment --comment "$W" -j MASQUERADE\nCOMMIT\n',
+  );
+});
+
 test('-I with an address list inserts each at the same place: the last one first (measured)', () => {
   // iptables 1.8.9: `-I INPUT -s 192.0.2.1,192.0.2.2,192.0.2.3 -j DROP` saves .3, .2, .1 (the
   // reverse of -A), and `-I INPUT 2 -s a,b -d c,d` saves b-d, b-c, a-d, a-c after rule 1.
