@@ -91,6 +91,14 @@ test('iptables -C: exit status 0 or 1 drives || and &&; a missing chain is statu
   ]);
 });
 
+test('a variable holds at most 65536 characters (doubling it line by line is an error, not a hang)', () => {
+  const lines = ['A=0123456789abcdef'];
+  for (let k = 0; k < 20; k++) lines.push('A=$A$A');
+  assert.deepEqual(said(lines.join('\n')), [
+    'fw.sh:14:1: variable "A" would hold 131072 characters: natbox takes at most 65536 in a variable',
+  ]);
+});
+
 test('-w/--wait and -W are accepted and change nothing', () => {
   const want = save('iptables -A INPUT -j ACCEPT\n');
   for (const w of ['-w', '-w 5', '--wait', '--wait 5', '--wait=5', '-w5', '-w -W 100000'])
