@@ -8,6 +8,7 @@
 import { loadRules, emptyRuleset } from '../rules/load.ts';
 import { formatDiagnostic } from '../rules/diagnostics.ts';
 import { printSave } from '../rules/iptables/print-save.ts';
+import { TABLES } from '../rules/iptables/parse-command.ts';
 import { printList } from '../rules/iptables/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
 import { TABLE_ORDER, type Ruleset, type TableName } from '../rules/iptables/model.ts';
@@ -42,10 +43,8 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
   }
   let table: TableName | undefined;
   if (opts.table !== undefined) {
-    if (!(TABLE_ORDER as readonly string[]).includes(opts.table)) {
-      process.stderr.write(
-        `natbox: --table ${opts.table}: unknown table (expected ${TABLE_ORDER.join(', ')})\n`,
-      );
+    if (!(TABLES as readonly string[]).includes(opts.table)) {
+      process.stderr.write(`natbox: --table ${opts.table}: unknown table (expected ${TABLES.join(', ')})\n`);
       return undefined;
     }
     table = opts.table as TableName;

@@ -311,8 +311,21 @@ function ruleExpressions(r: Rule): number {
   return n;
 }
 
-/** Rules are equal for -D when iptables-save would print them the same. */
-const sameRule = (a: Rule, b: Rule): boolean => formatRule('X', a) === formatRule('X', b);
+/**
+ * A rule's text as iptables-save prints it (counters aside), kept per rule object: -C and -D
+ * compare a rule with each rule of its chain, and an installer's `-C … || -A …` lines would
+ * otherwise format every rule of the chain again for each line. A rule's matches and target are
+ * never changed in place (commands replace rule objects), so the text stays right.
+ */
+const ruleText = new WeakMap<Rule, string>();
+const textOf = (r: Rule): string => {
+  let t = ruleText.get(r);
+  if (t === undefined) ruleText.set(r, (t = formatRule('X', r)));
+  return t;
+};
+
+/** Rules are equal for -C and -D when iptables-save would print them the same. */
+const sameRule = (a: Rule, b: Rule): boolean => textOf(a) === textOf(b);
 
 // -- Commands -----------------------------------------------------------------------------------
 

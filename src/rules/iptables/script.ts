@@ -67,6 +67,8 @@ const KEYWORDS = new Set([
   ']]',
 ]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The longest value a variable may hold (A=$A$A doubled in a loop of lines would not end well). */
+export const MAX_VALUE = 65536;
 
 class ShellError extends Error {
   constructor(
@@ -494,6 +496,15 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
     return { errors: [d ?? diag('error', e.at, e.token, e.message)], warnings };
   }
 
+  const setVar = (name: string, v: string, at: Pos): void => {
+    if (v.length > MAX_VALUE)
+      throw new ShellError(
+        at,
+        name,
+        `variable "${name}" would hold ${v.length} characters: natbox takes at most ${MAX_VALUE} in a variable`,
+      );
+    vars.set(name, v);
+  };
   const value = (p: Part & { kind: 'var' }): string => {
     const v = vars.get(p.name);
     if (p.fallback && (v === undefined || (p.fallback.colon && v === ''))) return p.fallback.word;
@@ -568,7 +579,7 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
       );
     checkRedirs(c);
     if (k === c.words.length) {
-      for (const a of assigns) vars.set(a.name, a.value);
+      for (const a of assigns) setVar(a.name, a.value, c.words[0]!.at);
       return { status: 0 };
     }
     const head = c.words[k]!;
@@ -653,7 +664,7 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
         for (const a of words.slice(1)) {
           const m = /^([A-Za-z_][A-Za-z0-9_]*)(=(.*))?$/s.exec(a.text);
           if (!m) refuse(a, a.text, `"${prog} ${a.text}" is not read (only ${prog} NAME=value)`);
-          if (m![2] !== undefined) vars.set(m![1]!, m![3]!);
+          if (m![2] !== undefined) setVar(m![1]!, m![3]!, a);
         }
         return { status: 0 };
       }
@@ -679,10 +690,12 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
       const prog = c.words[0] ? unquotedLiteral(c.words[0]) : undefined;
       // iptables-save > /etc/iptables/rules.v4: the end of many install scripts; it changes nothing.
       if (prog !== undefined && SAVE.test(prog.slice(prog.lastIndexOf('/') + 1)) && r.op !== '<') continue;
-      if (r.op === '<' && c.words.length > 0) {
-        const w = unquotedLiteral(c.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(literal(w) ?? ''))!);
+      if (r.op === '<') {
+        const cmd = c.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(literal(w) ?? ''));
+        const w = cmd ? unquotedLiteral(cmd) : undefined;
         if (w !== undefined && RESTORE.test(w.slice(w.lastIndexOf('/') + 1))) continue;
       }
+
       const echo = c.words[0] ? unquotedLiteral(c.words[0]) : undefined;
       if ((echo === 'echo' || echo === 'printf') && r.op !== '<') {
         warnings.push(
