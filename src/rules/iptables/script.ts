@@ -527,12 +527,15 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
       text = '';
       at = undefined;
     };
+    // The first field is where the word starts, its opening quote included (as '…' and the
+    // restore lexer give it); a later field of a split expansion starts at that expansion.
+    const start = (p: Pos): Pos => (fields.length === 0 ? w.at : p);
     for (const p of w.parts) {
       if (p.kind === 'lit') {
-        at ??= p.at;
+        at ??= start(p.at);
         text += p.text;
       } else if (p.quoted || !split) {
-        at ??= p.at;
+        at ??= start(p.at);
         text += value(p);
       } else {
         value(p)
@@ -540,7 +543,7 @@ export function runScript(lines: readonly SourceLine[], exec: ScriptExec): Scrip
           .forEach((f, k) => {
             if (k > 0) end();
             if (f !== '') {
-              at ??= p.at;
+              at ??= start(p.at);
               text += f;
             }
           });
