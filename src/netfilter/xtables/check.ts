@@ -50,7 +50,7 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
   return out;
 }
 
-const CT_MATCHES = new Set(['conntrack', 'state', 'connmark']);
+const CT_MATCHES = new Set(['conntrack', 'state', 'connmark', 'cluster']);
 const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
 
 /**
