@@ -162,6 +162,7 @@ export class Host {
       conntrack: nf.conntrack,
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
+      socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
     };
     this.neigh = new Neighbours({
       name: this.name,

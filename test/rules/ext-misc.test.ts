@@ -245,7 +245,6 @@ test('engine: the matches natbox cannot simulate are refused by name', () => {
     ['-m nfacct --nfacct-name x', 'nfacct', /nfacct/],
     ['-m ipvs --ipvs', 'ipvs', /IPVS/],
     ['-m devgroup --src-group 1', 'devgroup', /device group/],
-    ['-m socket', 'socket', /sockets/],
     ['-m cgroup --cgroup 1', 'cgroup', /cgroup/],
     ['-m rateest --rateest foo --rateest-gt --rateest-bps 1', 'rateest', /estimators/],
   ];

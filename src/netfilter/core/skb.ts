@@ -79,7 +79,25 @@ export interface XtEnv {
    * -m time reads `epoch + now`. Absent: -m time is refused at evaluation (it never matches).
    */
   readonly epoch?: number;
+  /**
+   * The local socket a packet with this tuple would reach (nf_sk_lookup_slow_v4: an established
+   * one first, then a listener), for -m socket: SK_NONE, SK_FULL (bound to a local address),
+   * SK_WILDCARD (a full socket bound to 0.0.0.0) or SK_MINI (timewait or request socket).
+   */
+  readonly socketLookup?: (
+    proto: number,
+    saddr: number,
+    sport: number,
+    daddr: number,
+    dport: number,
+  ) => number;
 }
+
+/** Answers of XtEnv.socketLookup. */
+export const SK_NONE = 0;
+export const SK_FULL = 1;
+export const SK_WILDCARD = 2;
+export const SK_MINI = 3;
 
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);
