@@ -244,7 +244,6 @@ test('engine: the matches natbox cannot simulate are refused by name', () => {
     ['-m realm --realm 1', 'realm', /realm/],
     ['-m nfacct --nfacct-name x', 'nfacct', /nfacct/],
     ['-m ipvs --ipvs', 'ipvs', /IPVS/],
-    ['-m devgroup --src-group 1', 'devgroup', /device group/],
     ['-m cgroup --cgroup 1', 'cgroup', /cgroup/],
     ['-m rateest --rateest foo --rateest-gt --rateest-bps 1', 'rateest', /estimators/],
   ];

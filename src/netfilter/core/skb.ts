@@ -91,6 +91,11 @@ export interface XtEnv {
     daddr: number,
     dport: number,
   ) => number;
+  /**
+   * The device group of an interface (dev->group; 0 when not set), when the scenario gives its
+   * interfaces groups. Absent: -m devgroup is refused at evaluation (it never matches).
+   */
+  readonly devGroup?: (dev: string) => number;
 }
 
 /** Answers of XtEnv.socketLookup. */
