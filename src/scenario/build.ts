@@ -85,6 +85,7 @@ export function buildScenario(
       name: i.name.value,
       mac: macOf(i.mac, name, i.name.value, err),
       addrs: i.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
+      ...(i.group ? { group: i.group.value } : {}),
     }));
     const bridges = h.bridges.map((b) => ({
       name: b.name.value,

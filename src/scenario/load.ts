@@ -48,7 +48,7 @@ export const MAX_INCLUDES = 256;
 const EPOCH_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows'] as const;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
-const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu'] as const;
+const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
 const STP_KEYS = ['priority', 'forward_delay', 'hello_time', 'max_age'] as const;
 const LINK_KEYS = ['name', 'connect'] as const;
@@ -397,7 +397,15 @@ class Loader {
         min: 68,
         max: 65535,
       });
-    return { name, addresses, ...(mac ? { mac } : {}), ...(mtu ? { mtu } : {}) };
+    const groupE = entries?.find((e) => e.key === 'group');
+    const group = groupE
+      ? r.number(groupE.value, groupE.field, 'a device group (a whole number from 0 to 4294967295)', {
+          integer: true,
+          min: 0,
+          max: 0xffffffff,
+        })
+      : undefined;
+    return { name, addresses, ...(mac ? { mac } : {}), ...(mtu ? { mtu } : {}), ...(group ? { group } : {}) };
   }
 
   private bridge(

@@ -45,6 +45,8 @@ export interface InterfaceSpec {
   /** `xx:xx:xx:xx:xx:xx`; generated from the host and interface when absent. */
   readonly mac?: At<string>;
   readonly mtu?: At<number>;
+  /** The device group (`ip link set DEV group N`), for -m devgroup. */
+  readonly group?: At<number>;
 }
 
 export interface BridgeSpec {

@@ -47,7 +47,13 @@ export interface HostEnv {
 
 export interface HostConfig {
   readonly name: string;
-  readonly ifaces: ReadonlyArray<{ name: string; mac: Uint8Array; addrs: { addr: number; len: number }[] }>;
+  readonly ifaces: ReadonlyArray<{
+    name: string;
+    mac: Uint8Array;
+    addrs: { addr: number; len: number }[];
+    /** The device group (-m devgroup); when no interface has one, -m devgroup is refused. */
+    group?: number;
+  }>;
   readonly bridges: ReadonlyArray<{
     name: string;
     mac: Uint8Array;
@@ -163,6 +169,8 @@ export class Host {
     // What -m addrtype, -m statistic --mode random and the conntrack/connmark matches ask of the
     // host and the engine.
     const nf = this.nf;
+    const groups = new Map<string, number>();
+    for (const i of cfg.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
     const xt: XtEnv | undefined = nf && {
       addrType: (a, dev) => this.addrType(a, dev),
       random32: () => this.env.rng.u32(),
@@ -170,6 +178,8 @@ export class Host {
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
       rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
+      socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
+      ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
     };
     this.neigh = new Neighbours({
       name: this.name,

@@ -27,6 +27,7 @@ import {
   type TcpOption,
 } from '../wire/tcp.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import type { Route } from '../route/table.ts';
 import type { Step } from './steps.ts';
@@ -184,6 +185,25 @@ export class Sockets {
 
   listen(proto: 'tcp' | 'udp', port: number): void {
     (proto === 'tcp' ? this.tcpListen : this.udpListen).add(port);
+  }
+
+  /**
+   * The socket a packet (saddr:sport -> daddr:dport) would reach, for -m socket (XtEnv
+   * socketLookup): a TCP connection of that tuple (a mini socket while SYN_RECV or TIME_WAIT),
+   * a connected UDP socket, else a listener or unconnected UDP socket, all bound to 0.0.0.0.
+   */
+  xtLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
+    if (proto === IPPROTO_TCP) {
+      const s = this.tcp.get(key(daddr, dport, saddr, sport));
+      if (s) return s.state === 'SYN_RECV' || s.state === 'TIME_WAIT' ? SK_MINI : SK_FULL;
+      return this.tcpListen.has(dport) ? SK_WILDCARD : SK_NONE;
+    }
+    if (proto === IPPROTO_UDP) {
+      const u = this.udp.get(dport);
+      if (u && u.raddr !== 0 && u.raddr === saddr && u.rport === sport) return SK_FULL;
+      if (this.udpListen.has(dport) || (u && u.raddr === 0)) return SK_WILDCARD;
+    }
+    return SK_NONE;
   }
 
   private now(): number {

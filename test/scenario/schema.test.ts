@@ -194,7 +194,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'rules',
     'sysctls',
   ]);
-  assert.deepEqual(keys(objectBranch(defs.interface!)), ['address', 'addresses', 'mac', 'mtu']);
+  assert.deepEqual(keys(objectBranch(defs.interface!)), ['address', 'addresses', 'group', 'mac', 'mtu']);
   assert.deepEqual(keys(defs.bridge!), ['address', 'addresses', 'mac', 'ports', 'stp']);
   assert.deepEqual(keys(defs.fromFiles!), ['file', 'files']); // rules: { file }, ipsets: { files }
   assert.deepEqual(keys(objectBranch(defs.link!)), ['connect', 'name']);
@@ -231,7 +231,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
       'epoch: "2026-12-01T09:00:00Z"',
       'hosts:',
       '  a:',
-      '    interfaces: { e0: { addresses: [10.0.0.1/24], mac: 02:00:00:00:00:01, mtu: 1500 }, e1: { address: 10.0.1.1/24 } }',
+      '    interfaces: { e0: { addresses: [10.0.0.1/24], mac: 02:00:00:00:00:01, mtu: 1500, group: 3 }, e1: { address: 10.0.1.1/24 } }',
       '    bridges: { br0: { ports: [e1], address: 10.0.2.1/24, mac: 02:00:00:00:00:02 }, br1: { addresses: [10.0.3.1/24], stp: { priority: 4096, forward_delay: 4, hello_time: 2, max_age: 20 } } }',
       '    routes: [default via 10.0.0.254]',
       '    sysctls: { net.ipv4.ip_forward: 1, net.bridge.bridge-nf-call-iptables: 0, net.ipv4.conf.all.rp_filter: 2,',

@@ -97,7 +97,30 @@ export interface XtEnv {
    * next hop uses `dev` (fib_info_nh_uses_dev).
    */
   rpfLookup?(src: number, mark: number, dev: string): number;
+  /**
+   * The local socket a packet with this tuple would reach (nf_sk_lookup_slow_v4: an established
+   * one first, then a listener), for -m socket: SK_NONE, SK_FULL (bound to a local address),
+   * SK_WILDCARD (a full socket bound to 0.0.0.0) or SK_MINI (timewait or request socket).
+   */
+  readonly socketLookup?: (
+    proto: number,
+    saddr: number,
+    sport: number,
+    daddr: number,
+    dport: number,
+  ) => number;
+  /**
+   * The device group of an interface (dev->group; 0 when not set), when the scenario gives its
+   * interfaces groups. Absent: -m devgroup is refused at evaluation (it never matches).
+   */
+  readonly devGroup?: (dev: string) => number;
 }
+
+/** Answers of XtEnv.socketLookup. */
+export const SK_NONE = 0;
+export const SK_FULL = 1;
+export const SK_WILDCARD = 2;
+export const SK_MINI = 3;
 
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);

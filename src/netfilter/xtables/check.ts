@@ -58,6 +58,7 @@ const CT_MATCHES = new Set([
   'connbytes',
   'helper',
   'connlabel',
+  'cluster',
 ]);
 const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
 

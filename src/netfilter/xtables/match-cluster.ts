@@ -1,8 +1,57 @@
-// -m cluster (xt_cluster.c): a jhash of the connection's original source address with the seed,
-// scaled to the node count, tested against the local node mask.
-import { unsimulated } from './match-unsimulated.ts';
+// -m cluster (xt_cluster.c xt_cluster_mt): hash = reciprocal_scale(jhash_1word(orig src, seed),
+// total_nodes) over the connection's original source address as the kernel holds it (network
+// byte order read as a little-endian u32, as on x86), matched when node_mask has that bit
+// (XOR the inversion). No conntrack entry (untracked, invalid): no match. As the kernel does,
+// it turns a PACKET_MULTICAST packet for a unicast address into PACKET_HOST (the cluster's
+// multicast-MAC trick). natbox has no conntrack helpers, so no entry has a master.
+import { CT_UNTRACKED, PACKET_HOST, PACKET_MULTICAST } from '../core/skb.ts';
+import { TupleBuf } from '../conntrack/tuple.ts';
+import { needs, type MatchOf, type XtMatch } from './xt-match.ts';
 
-export const clusterMatch = unsimulated(
-  'cluster',
-  'the hash of the connection (jhash of its original source with --cluster-hash-seed) is not computed yet',
-);
+const tupleBuf = new TupleBuf();
+
+const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** jhash_1word (include/linux/jhash.h): __jhash_final over (a + iv, iv, iv), iv = seed + JHASH_INITVAL + 4. */
+export function jhash1word(a: number, initval: number): number {
+  const iv = (initval + 0xdeadbeef + 4) >>> 0;
+  a = (a + iv) >>> 0;
+  let b = iv;
+  let c = iv;
+  c = ((c ^ b) - rol32(b, 14)) >>> 0;
+  a = ((a ^ c) - rol32(c, 11)) >>> 0;
+  b = ((b ^ a) - rol32(a, 25)) >>> 0;
+  c = ((c ^ b) - rol32(b, 16)) >>> 0;
+  a = ((a ^ c) - rol32(c, 4)) >>> 0;
+  b = ((b ^ a) - rol32(a, 14)) >>> 0;
+  c = ((c ^ b) - rol32(b, 24)) >>> 0;
+  return c;
+}
+
+/** The node (0-based) xt_cluster gives a connection from IPv4 source `src` (a host-order number). */
+export function clusterNode(src: number, seed: number, totalNodes: number): number {
+  const be =
+    ((src & 0xff) << 24) | (((src >>> 8) & 0xff) << 16) | (((src >>> 16) & 0xff) << 8) | (src >>> 24);
+  const h = jhash1word(be >>> 0, seed);
+  return Math.floor((h * totalNodes) / 4294967296); // reciprocal_scale
+}
+
+export const clusterMatch: XtMatch<MatchOf<'cluster'>> = {
+  check: (m, caps) => needs(m.module, 'the conntrack entries (skb.env)', caps.env),
+  match(m, skb) {
+    if (skb.pktType === PACKET_MULTICAST && skb.dst >>> 28 !== 0xe) skb.pktType = PACKET_HOST;
+    const env = skb.env;
+    if (skb.ct < 0 || skb.ctinfo === CT_UNTRACKED || env === undefined) return false;
+    const src = env.conntrack.readTuple(skb.ct, 0, tupleBuf).src;
+    const node = clusterNode(src, m.hashSeed, m.totalNodes);
+    return (((m.nodeMask >>> node) & 1) === 1) !== m.invert;
+  },
+  describe(m, skb) {
+    if (skb.ct < 0 || skb.ctinfo === CT_UNTRACKED || skb.env === undefined) {
+      return '-m cluster did not match: the packet has no conntrack entry';
+    }
+    const src = skb.env.conntrack.readTuple(skb.ct, 0, tupleBuf).src;
+    const node = clusterNode(src, m.hashSeed, m.totalNodes) + 1;
+    return `-m cluster did not match: the connection hashes to node ${node} of ${m.totalNodes}`;
+  },
+};
