@@ -253,7 +253,7 @@ test('rules: diagnostics name the token and what was expected', () => {
     ],
     [
       'iptables -t mangle -A PREROUTING -j TPROXY --on-port 1',
-      'rules.txt:1:37: unsupported target "TPROXY" (natbox does not evaluate it)',
+      'rules.txt:1:37: target TPROXY needs "-p tcp" or "-p udp"',
     ],
     [
       'iptables -t raw -A PREROUTING -j CT --zone 70000',

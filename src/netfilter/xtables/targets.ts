@@ -10,6 +10,21 @@ import { connmarkTarget, markTarget } from './target-mark.ts';
 import { dnatTarget, masqueradeTarget, netmapTarget, redirectTarget, snatTarget } from './target-nat.ts';
 import { rejectTarget } from './target-reject.ts';
 import { tcpmssTarget } from './target-tcpmss.ts';
+import {
+  auditTarget,
+  checksumTarget,
+  classifyTarget,
+  connsecmarkTarget,
+  idletimerTarget,
+  ledTarget,
+  secmarkTarget,
+} from './target-simple.ts';
+import { dscpTarget, ecnTarget, tosTarget, ttlTarget } from './target-iphdr.ts';
+import { nfqueueTarget } from './target-nfqueue.ts';
+import { setTarget } from './target-set.ts';
+import { clusteripTarget, rateestTarget, synproxyTarget, teeTarget, tproxyTarget } from './target-refused.ts';
+import { hmarkTarget } from './target-hmark.ts';
+import { tcpoptstripTarget } from './target-tcpoptstrip.ts';
 
 export type TargetRegistry = { readonly [K in ExtTargetKind]: XtTarget<TargetOf<K>> };
 
@@ -37,6 +52,26 @@ export const XT_TARGETS: TargetRegistry = {
   NETMAP: entry(netmapTarget),
   TCPMSS: entry(tcpmssTarget),
   NFLOG: entry(nflogTarget),
+  AUDIT: entry(auditTarget),
+  CHECKSUM: entry(checksumTarget),
+  CLASSIFY: entry(classifyTarget),
+  CLUSTERIP: entry(clusteripTarget),
+  CONNSECMARK: entry(connsecmarkTarget),
+  DSCP: entry(dscpTarget),
+  ECN: entry(ecnTarget),
+  HMARK: entry(hmarkTarget),
+  IDLETIMER: entry(idletimerTarget),
+  LED: entry(ledTarget),
+  NFQUEUE: entry(nfqueueTarget),
+  RATEEST: entry(rateestTarget),
+  SECMARK: entry(secmarkTarget),
+  SET: entry(setTarget),
+  SYNPROXY: entry(synproxyTarget),
+  TCPOPTSTRIP: entry(tcpoptstripTarget),
+  TEE: entry(teeTarget),
+  TOS: entry(tosTarget),
+  TPROXY: entry(tproxyTarget),
+  TTL: entry(ttlTarget),
 };
 
 /** The entry for `t`, typed for a caller that does not know which target it is. */

@@ -32,6 +32,22 @@ import type { NetmapTarget } from './ext/target-netmap.ts';
 import type { TcpmssTarget } from './ext/target-tcpmss.ts';
 import type { TraceTarget } from './ext/target-trace.ts';
 import type { NflogTarget } from './ext/target-nflog.ts';
+import type {
+  AuditTarget,
+  ChecksumTarget,
+  ClassifyTarget,
+  ConnsecmarkTarget,
+  IdletimerTarget,
+  LedTarget,
+  SecmarkTarget,
+} from './ext/target-simple.ts';
+import type { DscpTarget, EcnTarget, TosTarget, TtlTarget } from './ext/target-iphdr.ts';
+import type { NfqueueTarget } from './ext/target-nfqueue.ts';
+import type { SetTarget } from './ext/target-set.ts';
+import type { ClusteripTarget, SynproxyTarget, TeeTarget, TproxyTarget } from './ext/target-proxy.ts';
+import type { HmarkTarget } from './ext/target-hmark.ts';
+import type { RateestTarget } from './ext/target-rateest.ts';
+import type { TcpoptstripTarget } from './ext/target-tcpoptstrip.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -195,6 +211,26 @@ export type Target =
   | TcpmssTarget
   | TraceTarget
   | NflogTarget
+  | AuditTarget
+  | ChecksumTarget
+  | ClassifyTarget
+  | ClusteripTarget
+  | ConnsecmarkTarget
+  | DscpTarget
+  | EcnTarget
+  | HmarkTarget
+  | IdletimerTarget
+  | LedTarget
+  | NfqueueTarget
+  | RateestTarget
+  | SecmarkTarget
+  | SetTarget
+  | SynproxyTarget
+  | TcpoptstripTarget
+  | TeeTarget
+  | TosTarget
+  | TproxyTarget
+  | TtlTarget
   /** Any other target the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly kind: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -3,7 +3,7 @@
 // ct_save_v1/ct_print_v1's order; -j NOTRACK (the alias: revision 2 with XT_CT_NOTRACK_ALIAS).
 import type { Token } from '../lex.ts';
 import { fail, opt, parseUint, type TargetParser } from '../parse-util.ts';
-import { noOptions, type TargetExt } from './target-ext.ts';
+import { at, noOptions, type TargetExt } from './target-ext.ts';
 
 /** xt_ct_target_info_v1's flags (XT_CT_*) that the zone options set. */
 export const XT_CT_ZONE_DIR_ORIG = 1 << 2;
@@ -100,7 +100,12 @@ function parser(tok: Token): TargetParser {
           } else zone = parseUint(t, t.text, 65535, 'zone ID');
       }
     },
-    finish: () => ({ kind: 'CT', notrack, helper, timeout, ctEvents, expEvents, zone, zoneFlags }),
+    finish() {
+      // Both directions is the plain --zone (what ct_print_zone_id prints, and what it means).
+      const both = XT_CT_ZONE_DIR_ORIG | XT_CT_ZONE_DIR_REPL;
+      if ((zoneFlags & both) === both) zoneFlags &= ~both;
+      return { kind: 'CT', notrack, helper, timeout, ctEvents, expEvents, zone, zoneFlags };
+    },
   };
 }
 
@@ -126,6 +131,7 @@ function ctText(t: CtTarget, dash: string): string {
 
 export const CT: TargetExt<CtTarget> = {
   name: 'CT',
+  placement: at(['raw'], ['PREROUTING', 'OUTPUT']),
   parser,
   save: (t) => ctText(t, '--'),
   print: (t) => ` CT${ctText(t, '')}`,
@@ -133,6 +139,7 @@ export const CT: TargetExt<CtTarget> = {
 
 export const NOTRACK: TargetExt<NotrackTarget> = {
   name: 'NOTRACK',
+  placement: at(['raw'], ['PREROUTING', 'OUTPUT']),
   parser: noOptions('NOTRACK', () => ({ kind: 'NOTRACK' })),
   save: () => '',
   print: () => ' NOTRACK',

@@ -7,7 +7,7 @@ import type { Token } from '../lex.ts';
 import type { NatFlags, NatRange, PortRange } from '../model.ts';
 import { IPPROTO_ICMP } from '../names.ts';
 import { fail, opt, type TargetParser } from '../parse-util.ts';
-import type { TargetExt } from './target-ext.ts';
+import { at, type TargetExt } from './target-ext.ts';
 
 export interface DnatTarget {
   readonly kind: 'DNAT';
@@ -167,6 +167,7 @@ function natExt<T extends DnatTarget | SnatTarget>(kind: T['kind']): TargetExt<T
   const toOpt = kind === 'DNAT' ? '--to-destination' : '--to-source';
   return {
     name: kind,
+    placement: at(['nat'], kind === 'DNAT' ? ['PREROUTING', 'OUTPUT'] : ['POSTROUTING', 'INPUT']),
     parser: (tok) => natParser(kind, tok),
     save: (t) => `${t.ranges.map((r) => ` ${toOpt} ${rangeText(kind, r)}`).join('')}${saveFlags(t.flags)}`,
     print: (t) => `${t.ranges.map((r) => ` to:${rangeText(kind, r)}`).join('')}${printFlags(t.flags)}`,
@@ -178,6 +179,7 @@ export const SNAT = natExt<SnatTarget>('SNAT');
 
 export const MASQUERADE: TargetExt<MasqueradeTarget> = {
   name: 'MASQUERADE',
+  placement: at(['nat'], ['POSTROUTING']),
   parser: (tok) => portsParser('MASQUERADE', tok),
   save: (t) => `${t.ports ? ` --to-ports ${portText(t.ports)}` : ''}${saveFlags(t.flags)}`,
   print: (t) => `${t.ports ? ` masq ports: ${portText(t.ports)}` : ''}${printFlags(t.flags)}`,
@@ -185,6 +187,7 @@ export const MASQUERADE: TargetExt<MasqueradeTarget> = {
 
 export const REDIRECT: TargetExt<RedirectTarget> = {
   name: 'REDIRECT',
+  placement: at(['nat'], ['PREROUTING', 'OUTPUT']),
   parser: (tok) => portsParser('REDIRECT', tok),
   save: (t) => `${t.ports ? ` --to-ports ${portText(t.ports)}` : ''}${saveFlags(t.flags)}`,
   print: (t) => `${t.ports ? ` redir ports ${portText(t.ports)}` : ''}${printFlags(t.flags)}`,

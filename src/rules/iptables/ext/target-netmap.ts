@@ -3,7 +3,7 @@ import type { Prefix } from '../../../wire/addr.ts';
 import { formatPrefix } from '../../../wire/addr.ts';
 import type { Token } from '../lex.ts';
 import { fail, opt, parseAddress, type TargetParser } from '../parse-util.ts';
-import type { TargetExt } from './target-ext.ts';
+import { at, type TargetExt } from './target-ext.ts';
 
 /** NETMAP --to: keep the host bits, replace the network part (prefix). */
 export interface NetmapTarget {
@@ -31,6 +31,7 @@ function parser(tok: Token): TargetParser {
 
 export const NETMAP: TargetExt<NetmapTarget> = {
   name: 'NETMAP',
+  placement: at(['nat']),
   parser,
   save: (t) => ` --to ${formatPrefix(t.to)}`,
   print: (t) => ` to:${formatPrefix(t.to)}`,

@@ -4,7 +4,7 @@ import { didYouMean } from '../../diagnostics.ts';
 import type { Token } from '../lex.ts';
 import { IPPROTO_TCP, REJECT_WITH } from '../names.ts';
 import { fail, opt, protoIs, type TargetParser } from '../parse-util.ts';
-import type { TargetExt } from './target-ext.ts';
+import { at, type TargetExt } from './target-ext.ts';
 
 export interface RejectTarget {
   readonly kind: 'REJECT';
@@ -44,6 +44,7 @@ function parser(tok: Token): TargetParser {
 
 export const REJECT: TargetExt<RejectTarget> = {
   name: 'REJECT',
+  placement: at(['filter'], ['INPUT', 'FORWARD', 'OUTPUT']),
   parser,
   save: (t) => ` --reject-with ${t.with}`,
   print: (t) => ` reject-with ${t.with}`,

@@ -30,6 +30,10 @@ function parser(tok: Token): TargetParser {
 
 export const TCPMSS: TargetExt<TcpmssTarget> = {
   name: 'TCPMSS',
+  placement: (t) =>
+    t.mss === 'clamp'
+      ? { hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'], what: 'TCPMSS --clamp-mss-to-pmtu' }
+      : undefined,
   parser,
   save: (t) => (t.mss === 'clamp' ? ' --clamp-mss-to-pmtu' : ` --set-mss ${t.mss}`),
   print: (t) => (t.mss === 'clamp' ? ' TCPMSS clamp to PMTU' : ` TCPMSS set ${t.mss}`),

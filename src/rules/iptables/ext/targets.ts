@@ -13,8 +13,16 @@ import { NFLOG } from './target-nflog.ts';
 import { REJECT } from './target-reject.ts';
 import { TCPMSS } from './target-tcpmss.ts';
 import { TRACE } from './target-trace.ts';
+import { AUDIT, CHECKSUM, CLASSIFY, CONNSECMARK, IDLETIMER, LED, SECMARK } from './target-simple.ts';
+import { DSCP, ECN, TOS, TTL } from './target-iphdr.ts';
+import { NFQUEUE } from './target-nfqueue.ts';
+import { SET } from './target-set.ts';
+import { CLUSTERIP, SYNPROXY, TEE, TPROXY } from './target-proxy.ts';
+import { HMARK } from './target-hmark.ts';
+import { RATEEST } from './target-rateest.ts';
+import { TCPOPTSTRIP } from './target-tcpoptstrip.ts';
 
-export type { TargetExt } from './target-ext.ts';
+export type { Placement, TargetExt } from './target-ext.ts';
 
 /** Every extension target by its -j name; a mapped type, so a model kind without one does not compile. */
 export const TARGET_EXTS: { readonly [K in ExtTargetKind]: TargetExt<TargetOf<K>> } = {
@@ -32,6 +40,26 @@ export const TARGET_EXTS: { readonly [K in ExtTargetKind]: TargetExt<TargetOf<K>
   NETMAP,
   TCPMSS,
   NFLOG,
+  AUDIT,
+  CHECKSUM,
+  CLASSIFY,
+  CLUSTERIP,
+  CONNSECMARK,
+  DSCP,
+  ECN,
+  HMARK,
+  IDLETIMER,
+  LED,
+  NFQUEUE,
+  RATEEST,
+  SECMARK,
+  SET,
+  SYNPROXY,
+  TCPOPTSTRIP,
+  TEE,
+  TOS,
+  TPROXY,
+  TTL,
 };
 
 /** The extension of a model target (every kind but the verdicts and `other`). */
