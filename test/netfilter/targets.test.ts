@@ -14,7 +14,8 @@ import { T_ACCEPT, T_DROP } from '../../src/netfilter/core/table.ts';
 import { NF_INET_POST_ROUTING } from '../../src/netfilter/core/hooks.ts';
 import { jhash3, reciprocalScale } from '../../src/netfilter/xtables/target-hmark.ts';
 import type { Rule, Target } from '../../src/rules/iptables/model.ts';
-import { assertChecksums } from './helpers.ts';
+import { assertChecksums, engine, forward, lastSkb } from './helpers.ts';
+import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/verdict.ts';
 
 const REF = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'targets-kernel-ref.json'), 'utf8'),
@@ -166,4 +167,26 @@ test('targets natbox reads and prints but does not run are refused by name, with
     const p = checkTarget(rule(text, table, chain).target!, table as 'mangle', chain);
     assert.ok(p?.includes(why), `${text}: ${p}`);
   }
+});
+
+test('the table walk runs the extension targets: a TTL rewrite goes on to the next rule, NFQUEUE ends the walk', () => {
+  // mangle FORWARD: TTL --ttl-set 5 is non-terminal (the MARK after it runs too); filter FORWARD:
+  // NFQUEUE without --queue-bypass drops (no listener), so the ACCEPT after it is never reached.
+  const nf = engine(
+    [
+      'iptables -t mangle -A FORWARD -j TTL --ttl-set 5',
+      'iptables -t mangle -A FORWARD -j MARK --set-mark 7',
+      'iptables -A FORWARD -p udp -j NFQUEUE --queue-num 1',
+      'iptables -A FORWARD -j ACCEPT',
+    ].join('\n'),
+  );
+  const syn = Uint8Array.from(Buffer.from(SYN, 'hex'));
+  assert.equal(forward(nf, syn, 'lan', 'wan', 1), NF_ACCEPT);
+  assert.equal(syn[8], 5);
+  assertChecksums(syn, 'forwarded SYN');
+  assert.equal(lastSkb().mark, 7);
+  const udp = Uint8Array.from(Buffer.from(UDP, 'hex'));
+  assert.equal(forward(nf, udp, 'lan', 'wan', 2), NF_DROP);
+  const bypass = engine('iptables -A FORWARD -p udp -j NFQUEUE --queue-bypass\niptables -A FORWARD -j DROP');
+  assert.equal(forward(bypass, Uint8Array.from(Buffer.from(UDP, 'hex')), 'lan', 'wan', 1), NF_ACCEPT);
 });

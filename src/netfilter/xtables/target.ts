@@ -52,3 +52,14 @@ export function runXtTarget(t: Target, skb: Skb, hook = 0, now = 0, ctx: XtTarge
   if (t.kind === 'goto' || t.kind === 'other') return XT_CONTINUE;
   return xtTarget(t).run(t, skb, hook, now, ctx);
 }
+
+/**
+ * What the trace should say after a rule with this target matched, when the target has no
+ * effect a simulation can see (AUDIT, CHECKSUM, IDLETIMER, LED, SECMARK, CONNSECMARK) or a
+ * verdict that needs a word (NFQUEUE with no listener); undefined otherwise.
+ */
+export function targetNote(t: Target): string | undefined {
+  if (t.kind === 'ACCEPT' || t.kind === 'DROP' || t.kind === 'RETURN') return undefined;
+  if (t.kind === 'jump' || t.kind === 'goto' || t.kind === 'other') return undefined;
+  return xtTarget(t).note;
+}
