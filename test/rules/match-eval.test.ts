@@ -100,13 +100,12 @@ test('match: what the engine must fill is refused with a message until it does',
   assert.equal(m('-m conntrack --ctstate NEW -j ACCEPT'), undefined);
   assert.equal(checkMatch(rule('-m limit --limit 1/s -j ACCEPT').matches[0]!, { clock: true }), undefined);
   assert.equal(
-    checkTarget(
-      rule('-j MARK --set-mark 1', 'mangle', 'PREROUTING').target!,
-      'mangle',
-      'PREROUTING',
-      new Set(),
-    ),
-    'target MARK is parsed and printed but the engine does not run it yet: not simulated',
+    checkTarget(rule('-j CT --zone 5', 'raw', 'PREROUTING').target!, 'raw', 'PREROUTING'),
+    'target CT --zone is read and printed but not simulated: natbox has one conntrack zone',
+  );
+  assert.equal(
+    checkTarget(rule('-j MARK --set-mark 1', 'mangle', 'PREROUTING').target!, 'filter', 'INPUT'),
+    undefined,
   );
 });
 

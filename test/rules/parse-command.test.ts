@@ -253,11 +253,11 @@ test('rules: diagnostics name the token and what was expected', () => {
     ],
     [
       'iptables -t mangle -A PREROUTING -j TPROXY --on-port 1',
-      'rules.txt:1:37: unsupported target "TPROXY" (natbox does not evaluate it)',
+      'rules.txt:1:37: target TPROXY needs "-p tcp" or "-p udp"',
     ],
     [
-      'iptables -t raw -A PREROUTING -j CT --zone 1',
-      'rules.txt:1:37: unsupported option "--zone" of CT (natbox does not evaluate it)',
+      'iptables -t raw -A PREROUTING -j CT --zone 70000',
+      'rules.txt:1:44: zone ID "70000" is out of range (0-65535)',
     ],
     [
       'iptables -A INPUT --dport 80 -j ACCEPT',

@@ -139,8 +139,8 @@ test('an unsupported match or target in a scenario mentions --skip-unsupported',
     'x.yaml:5:28: unsupported match "geoip" (not a match of iptables 1.8.9 itself, all of which natbox reads: add-on matches such as xtables-addons\' are not read)' +
       HINT,
   ]);
-  assert.deepEqual(run('iptables -A INPUT -j TPROXY --on-port 1'), [
-    'x.yaml:5:28: unsupported target "TPROXY" (natbox does not evaluate it)' + HINT,
+  assert.deepEqual(run('iptables -A INPUT -j ULOG'), [
+    'x.yaml:5:28: unsupported target "ULOG" (natbox does not evaluate it)' + HINT,
   ]);
   // Said once, where the message already says it.
   assert.deepEqual(run('iptables -A INPUT -p tcp -m tcp --tcp-option 5 -j DROP'), [

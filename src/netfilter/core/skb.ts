@@ -141,6 +141,8 @@ export class Skb {
   ctDir = 0;
   ctinfo = CT_UNTRACKED;
   mark = 0;
+  /** skb->priority (the qdisc class): set by -j CLASSIFY, 0 when the packet enters. */
+  priority = 0;
   /** The host's answers for addrtype, statistic and the conntrack matches (set by the owner). */
   env: XtEnv | undefined = undefined;
   /** The time of this hook traversal, seconds (the engine's `now`): limit's token bucket. */
@@ -188,6 +190,7 @@ export class Skb {
     this.ctDir = 0;
     this.ctinfo = CT_UNTRACKED;
     this.mark = 0;
+    this.priority = 0;
     this.srcMac = '';
     this.pktType = inIf === '' ? PACKET_OUTGOING : PACKET_HOST;
     this.uid = -1;

@@ -5,7 +5,6 @@
 import type { Rule, Ruleset, TableName } from '../../rules/iptables/model.ts';
 import { checkMatch } from './match.ts';
 import { checkTarget } from './target.ts';
-import { XT_TABLE_RUNS } from './table.ts';
 
 export interface RuleProblem {
   readonly table: TableName;
@@ -29,7 +28,7 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
           if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
         }
         if (rule.target) {
-          const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined, XT_TABLE_RUNS);
+          const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined);
           if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
           if (
             (rule.target.kind === 'jump' || rule.target.kind === 'goto') &&

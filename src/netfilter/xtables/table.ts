@@ -5,21 +5,13 @@
 // only as an NfTable (core/table.ts); it asks the engine for NAT bindings through NfTableEnv.
 import type { Chain, Ruleset, TableName } from '../../rules/iptables/model.ts';
 import { countPacket } from '../../rules/counters.ts';
-import {
-  MANIP_DST,
-  MANIP_SRC,
-  NF_NAT_RANGE_MAP_IPS,
-  NF_NAT_RANGE_PROTO_SPECIFIED,
-  type NatRangeN,
-} from '../nat/nat-core.ts';
-import { CT_UNTRACKED, type Skb } from '../core/skb.ts';
+import { NF_NAT_RANGE_MAP_IPS, NF_NAT_RANGE_PROTO_SPECIFIED, type NatRangeN } from '../nat/nat-core.ts';
+import type { Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
-import { T_ACCEPT, T_DROP, T_REJECT, type NfTable, type NfTableEnv } from '../core/table.ts';
+import { T_ACCEPT, T_DROP, type NfTable, type NfTableEnv } from '../core/table.ts';
 import {
   HOOK_NAMES,
-  NF_INET_LOCAL_OUT,
   NF_INET_NUMHOOKS,
-  NF_INET_PRE_ROUTING,
   NF_IP_PRI_FILTER,
   NF_IP_PRI_MANGLE,
   NF_IP_PRI_NAT_DST,
@@ -27,15 +19,12 @@ import {
   NF_IP_PRI_RAW,
   NF_IP_PRI_SECURITY,
 } from '../core/hooks.ts';
-import { NOTRACK } from '../core/verdict.ts';
 import { describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './match.ts';
-import { natFlags, runXtTarget, toRangeN } from './target.ts';
 import { compileChain, type CompiledChain } from './compile.ts';
-import { tcpmssTarget } from './tcpmss.ts';
 import type { XtShared } from './xt-match.ts';
-
-/** The non-terminal targets XtTable hands to runXtTarget (checkRuleset tells checkTarget so). */
-export const XT_TABLE_RUNS: ReadonlySet<string> = new Set(['MARK', 'CONNMARK', 'TRACE', 'NFLOG']);
+import { natFlags, toRangeN } from './target-nat.ts';
+import { XT_TARGETS } from './targets.ts';
+import { XT_CONTINUE, type TargetOf, type XtTargetCtx } from './xt-target.ts';
 
 /** Skb.dropTable numbers (DROP_TABLES in core/drop.ts). */
 const DROP_TABLE: Readonly<Record<TableName, number>> = { raw: 1, mangle: 2, nat: 3, filter: 4, security: 5 };
@@ -63,7 +52,7 @@ export function xtTables(rs: Ruleset, env: NfTableEnv): XtTable[] {
   return [...rs.tables.values()].map((t) => new XtTable(t.name, t.chains, env, shared));
 }
 
-export class XtTable implements NfTable {
+export class XtTable implements NfTable, XtTargetCtx {
   readonly dropTable: number;
   readonly nat: boolean;
   /** Per hook: the built-in chain (fixed at construction), undefined where the table has none. */
@@ -81,7 +70,7 @@ export class XtTable implements NfTable {
   constructor(
     readonly name: TableName,
     private readonly chains: ReadonlyMap<string, Chain>,
-    private readonly env: NfTableEnv,
+    readonly env: NfTableEnv,
     private readonly shared: XtShared = new Map(),
   ) {
     this.dropTable = DROP_TABLE[name];
@@ -157,9 +146,6 @@ export class XtTable implements NfTable {
           return T_ACCEPT;
         case 'DROP':
           return T_DROP;
-        case 'REJECT':
-          skb.rejectWith = t.with;
-          return T_REJECT;
         case 'RETURN':
           if (sp === 0) {
             i = chain.rules.length; // RETURN in a built-in chain: apply the policy
@@ -184,62 +170,14 @@ export class XtTable implements NfTable {
           comp = this.compiledOf(chain);
           continue;
         }
-        case 'LOG':
-        case 'MARK':
-        case 'CONNMARK':
-        case 'TRACE':
-        case 'NFLOG':
-          runXtTarget(t, skb); // non-terminal: the walk goes on
-          continue;
-        case 'CT':
-        case 'NOTRACK':
-          // xt_CT.c notrack: the packet skips conntrack (and so NAT); -m state sees UNTRACKED.
-          skb.ct = NOTRACK;
-          skb.ctinfo = CT_UNTRACKED;
-          continue;
-        case 'TCPMSS':
-          if (!tcpmssTarget(skb, t.mss)) return T_DROP; // tcpmss.ts (xt_TCPMSS.c)
-          continue;
-        case 'NETMAP': {
-          // xt_NETMAP.c: keep the host part of the address, put in the network part of --to.
-          const manip = hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_OUT ? MANIP_DST : MANIP_SRC;
-          const old = manip === MANIP_DST ? skb.dst : skb.src;
-          const addr = ((t.to.addr & t.to.mask) | (old & ~t.to.mask)) >>> 0;
-          return this.env.bindNat(skb, manip, this.scratch(addr, undefined, 0), now) ? T_ACCEPT : T_DROP;
-        }
-        case 'DNAT':
-        case 'SNAT': {
-          // The target's range in numbers, made at its first use (targets are immutable).
-          let range = this.ranges.get(t);
-          if (!range) {
-            const r = t.ranges[0];
-            range = r
-              ? toRangeN(r, t.flags)
-              : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
-            this.ranges.set(t, range);
-          }
-          return this.env.bindNat(skb, t.kind === 'SNAT' ? MANIP_SRC : MANIP_DST, range, now)
-            ? T_ACCEPT
-            : T_DROP;
-        }
-        case 'MASQUERADE': {
-          // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
-          const addr = this.env.host.masqueradeAddress(skb.outIf, skb.dst);
-          if (addr === 0) return T_DROP;
-          const range = this.scratch(addr, t.ports, natFlags(t.flags));
-          if (!this.env.bindNat(skb, MANIP_SRC, range, now)) return T_DROP;
-          this.env.tagMasquerade(skb.ct, skb.outIf);
-          return T_ACCEPT;
-        }
-        case 'REDIRECT': {
-          // nf_nat_redirect_ipv4: the in interface's primary address (127.0.0.1 when local).
-          const addr = hook === NF_INET_LOCAL_OUT ? 0x7f000001 : this.env.host.primaryAddress(skb.inIf);
-          if (addr === 0) return T_DROP;
-          const range = this.scratch(addr, t.ports, natFlags(t.flags));
-          return this.env.bindNat(skb, MANIP_DST, range, now) ? T_ACCEPT : T_DROP;
-        }
         case 'other':
           return T_DROP; // refused by checkRuleset; never reached
+        default: {
+          // A target extension (targets.ts): its verdict, or XT_CONTINUE for the next rule.
+          const v = XT_TARGETS[t.kind].run(t as never, skb, hook, now, this);
+          if (v !== XT_CONTINUE) return v;
+          continue;
+        }
       }
     }
   }
@@ -254,8 +192,21 @@ export class XtTable implements NfTable {
     return c;
   }
 
-  /** The range of MASQUERADE and REDIRECT: one address, the target's ports (a reused object). */
-  private scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {
+  /** DNAT's and SNAT's range in numbers, made at the target's first use (targets are immutable). */
+  natRange(t: TargetOf<'DNAT' | 'SNAT'>): NatRangeN {
+    let range = this.ranges.get(t);
+    if (!range) {
+      const r = t.ranges[0];
+      range = r
+        ? toRangeN(r, t.flags)
+        : { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: natFlags(t.flags) };
+      this.ranges.set(t, range);
+    }
+    return range;
+  }
+
+  /** The range of MASQUERADE, REDIRECT and NETMAP: one address, the target's ports (a reused object). */
+  scratch(addr: number, ports: { min: number; max: number } | undefined, flags: number): NatRangeN {
     const r = this.scratchRange;
     r.minAddr = addr;
     r.maxAddr = addr;

@@ -41,7 +41,7 @@ function csumReplace(hc: number, fromHi: number, fromLo: number, toHi: number, t
 }
 
 /** inet_proto_csum_replace2: the same with 16-bit values (the other halves are 0). */
-const csumReplace2 = (hc: number, from: number, to: number): number => csumReplace(hc, from, 0, to, 0);
+export const csumReplace2 = (hc: number, from: number, to: number): number => csumReplace(hc, from, 0, to, 0);
 
 /**
  * tcpmss_mangle_packet's first part, on the IPv4 packet at `o` (header and total length valid):

@@ -15,6 +15,7 @@ import {
   type TableName,
 } from './model.ts';
 import { formatRule, orderedChains } from './print-save.ts';
+import { targetExtOf, type Placement } from './ext/targets.ts';
 
 const fail = (tok: Token, message: string): never => {
   throw new RuleError(tok, tok.text, message);
@@ -130,34 +131,13 @@ function getChain(table: Table, tok: Token, name = tok.text): Chain {
 
 // -- Where targets may sit ----------------------------------------------------------------------
 
-interface Placement {
-  readonly table?: TableName;
-  readonly hooks: readonly string[];
-}
-
-/** xt_target .table and .hooks (net/netfilter/xt_nat.c, xt_MASQUERADE.c, xt_REDIRECT.c, ipt_REJECT.c). */
-const PLACEMENT: Readonly<Record<string, Placement>> = {
-  DNAT: { table: 'nat', hooks: ['PREROUTING', 'OUTPUT'] },
-  REDIRECT: { table: 'nat', hooks: ['PREROUTING', 'OUTPUT'] },
-  SNAT: { table: 'nat', hooks: ['POSTROUTING', 'INPUT'] },
-  MASQUERADE: { table: 'nat', hooks: ['POSTROUTING'] },
-  REJECT: { table: 'filter', hooks: ['INPUT', 'FORWARD', 'OUTPUT'] },
-  // Measured with iptables 1.8.9 (nf_tables): CT and NOTRACK only in raw, NETMAP only in nat
-  // (xt_CT.c, xt_NETMAP.c), TCPMSS --clamp-mss-to-pmtu only where the route is known (xt_TCPMSS.c).
-  CT: { table: 'raw', hooks: ['PREROUTING', 'OUTPUT'] },
-  NOTRACK: { table: 'raw', hooks: ['PREROUTING', 'OUTPUT'] },
-  NETMAP: { table: 'nat', hooks: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'] },
+/** Where a target may sit: each target extension's `placement` (ext/target-<name>.ts). */
+const placementOf = (r: Rule): Placement | undefined => {
+  const t = r.target;
+  if (!t || t.kind === 'ACCEPT' || t.kind === 'DROP' || t.kind === 'RETURN') return undefined;
+  if (t.kind === 'jump' || t.kind === 'goto' || t.kind === 'other') return undefined;
+  return targetExtOf(t).placement?.(t);
 };
-const TCPMSS_CLAMP: Placement = { hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] };
-
-const placementOf = (r: Rule): Placement | undefined =>
-  r.target?.kind === 'TCPMSS'
-    ? r.target.mss === 'clamp'
-      ? TCPMSS_CLAMP
-      : undefined
-    : r.target
-      ? PLACEMENT[r.target.kind]
-      : undefined;
 const edgeOf = (r: Rule): string | undefined =>
   r.target && (r.target.kind === 'jump' || r.target.kind === 'goto') ? r.target.chain : undefined;
 
@@ -250,9 +230,12 @@ function checkRule(
   }
   const place = placementOf(rule);
   if (place && rule.target) {
-    const kind = rule.target.kind === 'TCPMSS' ? 'TCPMSS --clamp-mss-to-pmtu' : rule.target.kind;
-    if (place.table && place.table !== table.name) {
-      fail(at, `target ${kind} is only valid in the ${place.table} table, not in table "${table.name}"`);
+    const kind = place.what ?? rule.target.kind;
+    if (place.tables && !place.tables.includes(table.name)) {
+      fail(
+        at,
+        `target ${kind} is only valid in the ${place.tables.join(' or ')} table, not in table "${table.name}"`,
+      );
     }
     const bad = hooksReaching(table, chain).filter((h) => !place.hooks.includes(h));
     if (bad.length) {

@@ -49,6 +49,31 @@ import type { PolicyMatch } from './ext/policy.ts';
 import type { RpfilterMatch } from './ext/rpfilter.ts';
 import type { RecentMatch } from './ext/recent.ts';
 import type { HashlimitMatch } from './ext/hashlimit.ts';
+import type { DnatTarget, MasqueradeTarget, RedirectTarget, SnatTarget } from './ext/target-nat.ts';
+import type { RejectTarget } from './ext/target-reject.ts';
+import type { LogTarget } from './ext/target-log.ts';
+import type { ConnmarkTarget, MarkTarget } from './ext/target-mark.ts';
+import type { CtTarget, NotrackTarget } from './ext/target-ct.ts';
+import type { NetmapTarget } from './ext/target-netmap.ts';
+import type { TcpmssTarget } from './ext/target-tcpmss.ts';
+import type { TraceTarget } from './ext/target-trace.ts';
+import type { NflogTarget } from './ext/target-nflog.ts';
+import type {
+  AuditTarget,
+  ChecksumTarget,
+  ClassifyTarget,
+  ConnsecmarkTarget,
+  IdletimerTarget,
+  LedTarget,
+  SecmarkTarget,
+} from './ext/target-simple.ts';
+import type { DscpTarget, EcnTarget, TosTarget, TtlTarget } from './ext/target-iphdr.ts';
+import type { NfqueueTarget } from './ext/target-nfqueue.ts';
+import type { SetTarget } from './ext/target-set.ts';
+import type { ClusteripTarget, SynproxyTarget, TeeTarget, TproxyTarget } from './ext/target-proxy.ts';
+import type { HmarkTarget } from './ext/target-hmark.ts';
+import type { RateestTarget } from './ext/target-rateest.ts';
+import type { TcpoptstripTarget } from './ext/target-tcpoptstrip.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -215,45 +240,59 @@ export interface NatFlags {
   readonly persistent: boolean;
 }
 
+/**
+ * What follows -j or -g: the verdicts and chains here, every other target's data type with its
+ * extension (ext/target-<name>.ts). `kind` is the -j name.
+ */
 export type Target =
   | { readonly kind: 'ACCEPT' }
   | { readonly kind: 'DROP' }
   | { readonly kind: 'RETURN' }
   | { readonly kind: 'jump'; readonly chain: string }
   | { readonly kind: 'goto'; readonly chain: string }
-  | { readonly kind: 'DNAT'; readonly ranges: readonly NatRange[]; readonly flags: NatFlags }
-  | { readonly kind: 'SNAT'; readonly ranges: readonly NatRange[]; readonly flags: NatFlags }
-  | { readonly kind: 'MASQUERADE'; readonly ports?: PortRange; readonly flags: NatFlags }
-  | { readonly kind: 'REDIRECT'; readonly ports?: PortRange; readonly flags: NatFlags }
-  | { readonly kind: 'REJECT'; readonly with: string }
-  | { readonly kind: 'LOG'; readonly args: readonly string[] }
-  /** MARK and CONNMARK --set-xmark (all of --set-mark, --and/--or/--xor-mark): x = (x & ~mask) ^ value. */
-  | { readonly kind: 'MARK'; readonly value: number; readonly mask: number }
-  | {
-      readonly kind: 'CONNMARK';
-      readonly op: 'set' | 'save' | 'restore';
-      /** set: value/mask of --set-xmark; save/restore: --nfmask and --ctmask. */
-      readonly value: number;
-      readonly mask: number;
-      readonly nfmask: number;
-      readonly ctmask: number;
-    }
-  /** CT --notrack (NOTRACK prints as itself, `notrack` records which was written). */
-  | { readonly kind: 'CT' | 'NOTRACK' }
-  /** NETMAP --to: keep the host bits, replace the network part (prefix). */
-  | { readonly kind: 'NETMAP'; readonly to: Prefix }
-  /** TCPMSS: --set-mss N, or --clamp-mss-to-pmtu (mss 0xffff in the kernel's struct). */
-  | { readonly kind: 'TCPMSS'; readonly mss: number | 'clamp' }
-  | { readonly kind: 'TRACE' }
-  | {
-      readonly kind: 'NFLOG';
-      readonly group: number;
-      readonly prefix: string;
-      readonly size?: number;
-      readonly threshold: number;
-    }
+  | DnatTarget
+  | SnatTarget
+  | MasqueradeTarget
+  | RedirectTarget
+  | RejectTarget
+  | LogTarget
+  | MarkTarget
+  | ConnmarkTarget
+  | CtTarget
+  | NotrackTarget
+  | NetmapTarget
+  | TcpmssTarget
+  | TraceTarget
+  | NflogTarget
+  | AuditTarget
+  | ChecksumTarget
+  | ClassifyTarget
+  | ClusteripTarget
+  | ConnsecmarkTarget
+  | DscpTarget
+  | EcnTarget
+  | HmarkTarget
+  | IdletimerTarget
+  | LedTarget
+  | NfqueueTarget
+  | RateestTarget
+  | SecmarkTarget
+  | SetTarget
+  | SynproxyTarget
+  | TcpoptstripTarget
+  | TeeTarget
+  | TosTarget
+  | TproxyTarget
+  | TtlTarget
   /** Any other target the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly kind: 'other'; readonly name: string; readonly args: readonly string[] };
+
+/** The verdicts the table walk itself carries out (ipt_do_table); every other kind is an extension. */
+export type VerdictKind = 'ACCEPT' | 'DROP' | 'RETURN' | 'jump' | 'goto';
+/** The targets with an extension on both sides (ext/target-<name>.ts, xtables/target-<name>.ts). */
+export type ExtTargetKind = Exclude<Target['kind'], VerdictKind | 'other'>;
+/** The model's variant of one target: TargetOf<'TTL'> is the TTL target's data. */
+export type TargetOf<K extends Target['kind']> = Extract<Target, { readonly kind: K }>;
 
 export interface Rule {
   readonly src?: Inv<Prefix>;

@@ -5,8 +5,9 @@
 // checked against the real tool in test/rules/kernel.test.ts.
 import { formatIpv4, formatPrefix, type Prefix } from '../../wire/addr.ts';
 import type { IfaceMatch, Inv, Match, Rule, Table, Target } from './model.ts';
-import { orderedChains, saveString } from './print-save.ts';
+import { orderedChains } from './print-save.ts';
 import { extOf } from './ext/index.ts';
+import { targetExtOf } from './ext/targets.ts';
 import { byteCount, COUNTER_MAX, packetCount } from '../counters.ts';
 
 /**
@@ -28,9 +29,6 @@ export function printNum(value: bigint | number, noTable = false, exact = false)
   return `${pad(String(n), 4)}T `;
 }
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
-const range = (r: { min: number; max: number }, sep = ':'): string =>
-  r.min === r.max ? `${r.min}` : `${r.min}${sep}${r.max}`;
 const ctAddr = (p: Prefix): string => (p.mask === 0xffffffff ? formatIpv4(p.addr) : formatPrefix(p));
 
 /** ipv4_addr_to_string() with -n: `0.0.0.0/0`, a bare address for /32, else address/len. */
@@ -50,88 +48,18 @@ export function printMatch(m: Match): string {
   return m.module === 'other' ? ` ${m.name}` : extOf(m).print(m);
 }
 
-function natPrint(t: Extract<Target, { kind: 'DNAT' | 'SNAT' }>): string {
-  let s = '';
-  for (const r of t.ranges) {
-    s += ' to:';
-    if (r.hasAddr) s += formatIpv4(r.minAddr) + (r.maxAddr !== r.minAddr ? `-${formatIpv4(r.maxAddr)}` : '');
-    if (r.hasPorts) s += `:${r.minPort}${r.maxPort !== r.minPort ? `-${r.maxPort}` : ''}`;
-    if (r.basePort !== undefined) s += `/${t.kind === 'DNAT' ? r.basePort : 0}`;
-  }
-  return s + flagsPrint(t.flags);
-}
-
-const flagsPrint = (f: { random: boolean; randomFully: boolean; persistent: boolean }): string =>
-  `${f.random ? ' random' : ''}${f.randomFully ? ' random-fully' : ''}${f.persistent ? ' persistent' : ''}`;
-
-/** mark_tg_print / connmark_tg_print: the xmark pair shown as the operation it is. */
-function xmarkPrint(name: string, value: number, mask: number): string {
-  if (value === 0) return ` ${name} and ${hex(~mask)}`;
-  if (value === mask) return ` ${name} or ${hex(value)}`;
-  if (mask === 0) return ` ${name} xor ${hex(value)}`;
-  if (mask === 0xffffffff) return ` ${name} set ${hex(value)}`;
-  return ` ${name} xset ${hex(value)}/${hex(mask)}`;
-}
-
-const LOG_FLAG_BITS: Readonly<Record<string, number>> = {
-  '--log-tcp-sequence': 1,
-  '--log-tcp-options': 2,
-  '--log-ip-options': 4,
-  '--log-uid': 8,
-  '--log-macdecode': 0x20,
-};
-
-/** The target's `print` form. */
+/** The target's `print` form (nothing for the verdicts and chains). */
 export function printTarget(t: Target): string {
   switch (t.kind) {
-    case 'DNAT':
-    case 'SNAT':
-      return natPrint(t);
-    case 'MASQUERADE':
-      return `${t.ports ? ` masq ports: ${range(t.ports, '-')}` : ''}${flagsPrint(t.flags)}`;
-    case 'REDIRECT':
-      return `${t.ports ? ` redir ports ${range(t.ports, '-')}` : ''}${flagsPrint(t.flags)}`;
-    case 'REJECT':
-      return ` reject-with ${t.with}`;
-    case 'LOG': {
-      let flags = 0;
-      let level = 4;
-      let prefix: string | undefined;
-      for (let k = 0; k < t.args.length; k++) {
-        const a = t.args[k]!;
-        if (a === '--log-level') level = Number(t.args[++k]);
-        else if (a === '--log-prefix') prefix = t.args[++k];
-        else flags |= LOG_FLAG_BITS[a] ?? 0;
-      }
-      return ` LOG flags ${flags} level ${level}${prefix !== undefined ? ` prefix "${prefix}"` : ''}`;
-    }
-    case 'MARK':
-      return xmarkPrint('MARK', t.value, t.mask);
-    case 'CONNMARK':
-      if (t.op === 'set') return xmarkPrint('CONNMARK', t.value, t.mask);
-      if (t.nfmask === 0xffffffff && t.ctmask === 0xffffffff) return ` CONNMARK ${t.op}`;
-      if (t.nfmask === t.ctmask) return ` CONNMARK ${t.op} mask ${hex(t.nfmask)}`;
-      return t.op === 'save'
-        ? ` CONNMARK save nfmask ${hex(t.nfmask)} ctmask ~${hex(t.ctmask)}`
-        : ` CONNMARK restore ctmask ${hex(t.ctmask)} nfmask ~${hex(t.nfmask)}`;
-    case 'CT':
-      return ' CT notrack';
-    case 'NOTRACK':
-      return ' NOTRACK';
-    case 'NETMAP':
-      return ` to:${formatPrefix(t.to)}`;
-    case 'TCPMSS':
-      return t.mss === 'clamp' ? ' TCPMSS clamp to PMTU' : ` TCPMSS set ${t.mss}`;
-    case 'NFLOG': {
-      let s = '';
-      if (t.prefix) s += ` nflog-prefix ${saveString(t.prefix)}`;
-      if (t.group) s += ` nflog-group ${t.group}`;
-      if (t.size !== undefined) s += ` nflog-size ${t.size}`;
-      if (t.threshold !== 1) s += ` nflog-threshold ${t.threshold}`;
-      return s;
-    }
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+    case 'jump':
+    case 'goto':
+    case 'other':
+      return '';
     default:
-      return ''; // ACCEPT, DROP, RETURN, jumps, TRACE: nothing after the matches
+      return targetExtOf(t).print(t);
   }
 }
 
@@ -139,8 +67,8 @@ function targetName(t: Target | undefined): string {
   if (!t) return '';
   if (t.kind === 'jump' || t.kind === 'goto') return t.chain;
   if (t.kind === 'other') return t.name;
-  if (t.kind === 'NOTRACK') return 'CT'; // iptables-nft lists NOTRACK as the CT target it is
-  return t.kind;
+  if (t.kind === 'ACCEPT' || t.kind === 'DROP' || t.kind === 'RETURN') return t.kind;
+  return targetExtOf(t).listName ?? t.kind; // iptables-nft lists NOTRACK as the CT target it is
 }
 
 /** One rule line of `-L -n -v --line-numbers` (with -x when `exact`). */

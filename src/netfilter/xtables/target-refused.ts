@@ -1,0 +1,38 @@
+// The targets natbox reads and prints but refuses to run (checkRuleset names them): their effect
+// needs a part of the host natbox does not have. run() is never reached (a refused ruleset makes
+// no engine); it drops, so a bug would show.
+import { T_DROP } from '../core/table.ts';
+import { notSimulated, onlyChains, onlyTables, type TargetOf, type XtTarget } from './xt-target.ts';
+
+const never = (): number => T_DROP;
+
+export const tproxyTarget: XtTarget<TargetOf<'TPROXY'>> = {
+  check: (_t, table, chain) =>
+    onlyTables('TPROXY', table, 'mangle') ??
+    onlyChains('TPROXY', chain, 'PREROUTING') ??
+    notSimulated('TPROXY', 'natbox has no transparent sockets (IP_TRANSPARENT) to hand the packet to'),
+  run: never,
+};
+
+export const synproxyTarget: XtTarget<TargetOf<'SYNPROXY'>> = {
+  check: (_t, _table, chain) =>
+    onlyChains('SYNPROXY', chain, 'INPUT', 'FORWARD') ??
+    notSimulated('SYNPROXY', 'natbox does not answer SYNs with cookies on behalf of a server'),
+  run: never,
+};
+
+export const clusteripTarget: XtTarget<TargetOf<'CLUSTERIP'>> = {
+  check: () => notSimulated('CLUSTERIP', 'the module is gone from Linux 6.x and natbox has no cluster MACs'),
+  run: never,
+};
+
+export const rateestTarget: XtTarget<TargetOf<'RATEEST'>> = {
+  check: () => notSimulated('RATEEST', 'natbox keeps no rate estimators (and has no -m rateest)'),
+  run: never,
+};
+
+export const teeTarget: XtTarget<TargetOf<'TEE'>> = {
+  check: () =>
+    notSimulated('TEE', 'the stack has no hook to send a clone of the packet to --gateway (nf_dup_ipv4)'),
+  run: never,
+};
