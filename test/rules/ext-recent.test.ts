@@ -250,7 +250,8 @@ test('kernel: the real iptables refuses each of those lines too', skip ? { skip 
 test('recent and hashlimit: save forms iptables-restore itself cannot read back (kernel run)', () => {
   // iptables 1.8.9 saves these so (printf %d, an unquoted name, a byte rate whose cost is the
   // largest): its own iptables-restore then refuses the first and the third, reads "a b" as two
-  // words, and loses the interval of the last. Kept out of corpus/ext-recent.sh, whose round-trip test needs restorable output.
+  // words, and loses the interval of the last. Kept out of corpus/ext-recent.sh, whose round-trip
+  // test needs restorable output.
   const cases: [string, string, string][] = [
     [
       '-m recent --rcheck --seconds 4294967295 --name big',
