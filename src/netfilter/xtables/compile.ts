@@ -130,5 +130,7 @@ function ruleStates(
     });
   });
   const reuse = old.size ? (m: Match): unknown => old.get(m)?.shift() : undefined;
-  return rules.map((r) => newRuleState(r, reuse, shared));
+  // Without the engine's store the chain's rules still share one among themselves.
+  const store = shared ?? new Map<string, unknown>();
+  return rules.map((r) => newRuleState(r, reuse, store));
 }

@@ -25,9 +25,7 @@ iptables -A INPUT -m recent --rcheck --hitcount 0 --name h0
 iptables -A INPUT -m recent --rcheck --hitcount 255 --name h255
 iptables -A INPUT -m recent --rcheck --hitcount 257 --name h257
 iptables -A INPUT -m recent --rcheck --hitcount 0x10 --seconds 0x10 --name hex
-iptables -A INPUT -m recent --rcheck --seconds 4294967295 --name big
 iptables -A INPUT -m recent --rch --sec 5 --hit 2 --na abbrev --rd
-iptables -A INPUT -m recent --set --name "a b"
 iptables -A OUTPUT -m recent --rcheck --seconds 10 --reap --rttl --name out
 iptables -A FORWARD -m recent --update --hitcount 6 --name fwd
 iptables -A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-name a -j ACCEPT
@@ -47,7 +45,6 @@ iptables -A FORWARD -m hashlimit --hashlimit-upto 3mb/s --hashlimit-name g3
 iptables -A FORWARD -m hashlimit --hashlimit-upto 1500b/s --hashlimit-burst 2000 --hashlimit-name g4
 iptables -A FORWARD -m hashlimit --hashlimit-upto 64kb/s --hashlimit-burst 1mb --hashlimit-name g5
 iptables -A FORWARD -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 100kb --hashlimit-htable-expire 5000 --hashlimit-name g6
-iptables -A FORWARD -m hashlimit --hashlimit-upto 1gb/s --hashlimit-name g7
 iptables -A FORWARD -m hashlimit --hashlimit-upto 10kb/m --hashlimit-name w
 iptables -A FORWARD -m hashlimit --hashlimit-upto 5/hour --hashlimit-mode dstip --hashlimit-dstmask 24 --hashlimit-srcmask 16 --hashlimit-name h
 iptables -A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-dstmask 0 --hashlimit-srcmask 32 --hashlimit-name h2
@@ -60,7 +57,6 @@ iptables -A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-rate-match -
 iptables -A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-rate-match --hashlimit-rate-interval 10 --hashlimit-name k
 iptables -A FORWARD -m hashlimit --hashlimit-upto 5/min --hashlimit-rate-match --hashlimit-name k2
 iptables -A FORWARD -m hashlimit --hashlimit-upto 100kb/s --hashlimit-rate-match --hashlimit-name k3
-iptables -A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-rate-interval 5 --hashlimit-name k4
 iptables -A FORWARD -m hashlimit --hashlimit-upto 1000000/sec --hashlimit-name p
 iptables -A FORWARD -m hashlimit --hashlimit-upto 10001/sec --hashlimit-name q
 iptables -A FORWARD -m hashlimit --hashlimit-upto 7 --hashlimit-name s
