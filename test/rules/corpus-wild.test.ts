@@ -36,28 +36,8 @@ const files = readdirSync(dir)
  * error, `FILE:LINE:COLUMN: message` as `natbox rules save` prints it (the list of supported
  * matches that some messages end with is left out: it grows as natbox does). Only shrinks.
  */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'cilium-mangle-tproxy.sh': 'cilium-mangle-tproxy.sh:23:48: unsupported match "socket"',
-  'fail2ban-iptables-xt_recent-echo.sh':
-    'fail2ban-iptables-xt_recent-echo.sh:9:25: unsupported match "recent"',
-  'incus-network-setup.sh': 'incus-network-setup.sh:24:71: unsupported target "CHECKSUM"',
-  'kube-proxy-session-affinity-local.rules':
-    'kube-proxy-session-affinity-local.rules:45:63: unsupported match "recent"',
-  'kube-proxy-session-affinity-terminating.rules':
-    'kube-proxy-session-affinity-terminating.rules:45:63: unsupported match "recent"',
-  'libvirt-isolated.sh': 'libvirt-isolated.sh:32:116: unsupported target "CHECKSUM"',
-  'libvirt-nat-many-ips.sh': 'libvirt-nat-many-ips.sh:53:116: unsupported target "CHECKSUM"',
-  'libvirt-nat-port-range.sh': 'libvirt-nat-port-range.sh:46:116: unsupported target "CHECKSUM"',
-  'libvirt-nat-tftp.sh': 'libvirt-nat-tftp.sh:41:116: unsupported target "CHECKSUM"',
-  'libvirt-nwfilter-conntrack.sh': 'libvirt-nwfilter-conntrack.sh:10:36: unsupported match "connlimit"',
-  'libvirt-nwfilter-sctp.sh':
-    'libvirt-nwfilter-sctp.sh:13:77: unknown option "--dport" (it belongs to match "tcp"',
-  'libvirt-route-default-old.sh': 'libvirt-route-default-old.sh:16:113: unsupported target "CHECKSUM"',
-  'synproxy-iptables-man.sh': 'synproxy-iptables-man.sh:9:83: unsupported target "SYNPROXY"',
-  'tproxy-kernel-doc.sh': 'tproxy-kernel-doc.sh:8:44: unsupported match "socket"',
-  'ufw-user-limit-in-on-eth0.rules': 'ufw-user-limit-in-on-eth0.rules:26:57: unsupported match "recent"',
-  'ufw-user-limit-multiport.rules': 'ufw-user-limit-multiport.rules:26:93: unsupported match "recent"',
-};
+// Empty since issue 13's extensions landed: natbox reads and prints all 83 files as the kernel does.
+const KNOWN_GAPS: Readonly<Record<string, string>> = {};
 
 function why(): string | undefined {
   if (process.platform !== 'linux') return 'corpus-wild kernel test: needs Linux';
