@@ -245,7 +245,7 @@ test('rules: diagnostics name the token and what was expected', () => {
     ],
     [
       'iptables -A INPUT -m recent --name x -j ACCEPT',
-      'rules.txt:1:22: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set, sctp, dccp, esp, ah, ecn, tcpmss, policy, rpfilter)',
+      'rules.txt:1:22: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set, sctp, dccp, esp, ah, ecn, tcpmss, policy, rpfilter, u32, bpf)',
     ],
     [
       'iptables -A INPUT -j FOO',

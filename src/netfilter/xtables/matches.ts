@@ -33,6 +33,8 @@ import { ecnMatch } from './match-ecn.ts';
 import { tcpmssMatch } from './match-tcpmss.ts';
 import { policyMatch } from './match-policy.ts';
 import { rpfilterMatch } from './match-rpfilter.ts';
+import { u32Match } from './match-u32.ts';
+import { bpfMatch } from './match-bpf.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -78,6 +80,8 @@ export const MATCHES: MatchRegistry = {
   tcpmss: entry(tcpmssMatch),
   policy: entry(policyMatch),
   rpfilter: entry(rpfilterMatch),
+  u32: entry(u32Match),
+  bpf: entry(bpfMatch),
   other: entry(otherMatch),
 };
 

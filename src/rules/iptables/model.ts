@@ -30,6 +30,8 @@ import type { EcnMatch } from './ext/ecn.ts';
 import type { TcpmssMatch } from './ext/tcpmss.ts';
 import type { PolicyMatch } from './ext/policy.ts';
 import type { RpfilterMatch } from './ext/rpfilter.ts';
+import type { U32Match } from './ext/u32.ts';
+import type { BpfMatch } from './ext/bpf.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -142,6 +144,8 @@ export type Match =
   | TcpmssMatch
   | PolicyMatch
   | RpfilterMatch
+  | U32Match
+  | BpfMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

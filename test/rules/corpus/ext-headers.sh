@@ -67,3 +67,20 @@ iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/0
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/33
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2
+iptables -A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j ACCEPT
+iptables -A INPUT -m bpf --bytecode "1,6 0 0 65535"
+iptables -A INPUT -m bpf --bytecode "1,6 0 0 65535,"
+iptables -A INPUT -m bpf --bytecode "1, 6   0 0 65535"
+iptables -A INPUT -m bpf --bytecode "4,2 0 0 1,96 0 0 1,6 0 0 1,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4294963200,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4294963220,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4293918720,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "6,177 0 0 0,72 0 0 2,53 1 0 1024,6 0 0 0,6 0 0 1,22 0 0 0"
+iptables -A INPUT -m u32 --u32 "0>>22&0x3C@ 12>>26&0x3C@0 & 0xFFFF=0x5000:0x5FFF,7" -j ACCEPT
+iptables -A INPUT -m u32 ! --u32 "6&0xFF=1&&4&0x3FFF=0"
+iptables -A INPUT -m u32 --u32 "0=1" -m u32 --u32 "0 << 2 >> 3 = 4 : 5"
+iptables -A INPUT -m u32 --u32 "0=1,2,3,4,5,6,7,8,9,10"
+iptables -A INPUT -m u32 --u32 "0&1&2&3&4&5&6&7&8&9=1"
+iptables -A INPUT -m u32 --u32 "0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1"
+iptables -A INPUT -m u32 --u32 "0=4294967295"
+iptables -A INPUT -m u32 --u32 "010=0x10:0xFF"

@@ -30,6 +30,8 @@ import { ecn } from './ecn.ts';
 import { tcpmss } from './tcpmss.ts';
 import { policy } from './policy.ts';
 import { rpfilter } from './rpfilter.ts';
+import { u32 } from './u32.ts';
+import { bpf } from './bpf.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -65,6 +67,8 @@ export const MATCH_EXTS = [
   tcpmss,
   policy,
   rpfilter,
+  u32,
+  bpf,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */
