@@ -44,3 +44,48 @@ test('-p NUMBER loads the match of the protocol name (find_proto in xshared.c)',
   );
   assert.match(refused('iptables -A INPUT --protocol=udp'), /unknown protocol "--protocol=udp"/);
 });
+
+test('sctp ports as xtables_parse_port(.., "sctp") reads them; policy --proto names as getprotobyname', () => {
+  // Kernel: 0x10 is 16 and 010 is 8; "http" has no sctp service and is refused.
+  assert.equal(saved('iptables -A INPUT -p sctp --dport 0x10'), '-A INPUT -p sctp -m sctp --dport 16');
+  assert.equal(saved('iptables -A INPUT -p sctp --sport 010:'), '-A INPUT -p sctp -m sctp --sport 8:65535');
+  assert.match(refused('iptables -A INPUT -p sctp --dport http'), /invalid port\/service "http"/);
+  assert.equal(
+    saved('iptables -A INPUT -m policy --dir in --pol ipsec --proto IPSEC-ESP'),
+    '-A INPUT -m policy --dir in --pol ipsec --proto esp',
+  );
+  assert.match(
+    refused('iptables -A INPUT -m policy --dir in --proto ipsec-esp'),
+    /unknown protocol "ipsec-esp"/,
+  );
+  assert.equal(saved('iptables -A INPUT -p esp --espspi " 5"'), '-A INPUT -p esp -m esp --espspi 5');
+});
+
+test('refusals of the header matches, where iptables 1.8.9 or the kernel refuses', () => {
+  assert.match(refused('iptables -A INPUT -m sctp --dport 5'), /match "sctp" is only valid with "-p sctp"/);
+  assert.match(refused('iptables -A INPUT ! -p esp -m esp --espspi 5'), /only valid with "-p esp"/);
+  assert.match(refused('iptables -A INPUT -p sctp --chunk-types any FOO'), /unknown SCTP chunk "FOO"/);
+  assert.match(refused('iptables -A INPUT -p sctp --chunk-types any DATA:x'), /invalid flag "x"/);
+  assert.match(refused('iptables -A INPUT -p sctp --chunk-types some DATA'), /bad SCTP chunk match type/);
+  assert.match(refused('iptables -A INPUT -p sctp --chunk-types any -j ACCEPT'), /requires two arguments/);
+  assert.match(refused('iptables -A INPUT -p dccp --dccp-option 0'), /out of range \(1-255\)/);
+  assert.match(refused('iptables -A INPUT -p tcp -m tcpmss --mss 1400:1'), /invalid range/);
+  assert.match(refused('iptables -A INPUT -p tcp -m tcpmss'), /needs "--mss"/);
+  assert.match(refused('iptables -A INPUT -m ecn --ecn-tcp-cwr'), /only valid with "-p tcp"/);
+  assert.match(refused('iptables -A INPUT -m ecn'), /needs an option/);
+  assert.match(refused('iptables -A INPUT -m policy --dir out --pol none'), /not allowed in chain INPUT/);
+  assert.match(refused('iptables -A INPUT -m policy --dir in --next'), /"--next" also requires "--strict"/);
+  assert.match(refused('iptables -A INPUT -m rpfilter'), /only valid in the raw and mangle tables/);
+  assert.match(
+    refused('iptables -A INPUT -m u32 --u32 "0<1=1"'),
+    /u32: at char 2: a second '<' was expected/,
+  );
+  assert.match(
+    refused('iptables -A INPUT -m bpf --bytecode "1,7 0 0 0"'),
+    /last instruction is not a return/,
+  );
+  assert.match(
+    refused('iptables -A INPUT -m bpf --bytecode "2,96 0 0 1,22 0 0 0"'),
+    /read before it is written/,
+  );
+});

@@ -84,3 +84,16 @@ iptables -A INPUT -m u32 --u32 "0&1&2&3&4&5&6&7&8&9=1"
 iptables -A INPUT -m u32 --u32 "0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1"
 iptables -A INPUT -m u32 --u32 "0=4294967295"
 iptables -A INPUT -m u32 --u32 "010=0x10:0xFF"
+iptables -A INPUT -p sctp --dport 0x10
+iptables -A INPUT -p sctp --dport 010
+iptables -A INPUT -p dccp --dport 010
+iptables -A INPUT -p dccp --dport http:
+iptables -A INPUT -p esp --espspi " 5"
+iptables -A INPUT -p tcp -m tcpmss --mss 010:0x20
+iptables -A INPUT -p sctp --chunk-types any data:be
+iptables -A INPUT -p sctp ! --chunk-types all shutdown_complete:t,abort:T,data:IUbe
+iptables -A INPUT -p dccp --dccp-types ,DATA
+iptables -A INPUT -p dccp --dccp-types ""
+iptables -A INPUT -m policy --dir in --pol ipsec --spi 0 --reqid 0
+iptables -A INPUT -m policy --dir in --pol ipsec --proto 108
+iptables -A INPUT -m policy --dir in --pol ipsec --proto IPCOMP
