@@ -136,7 +136,7 @@ test('an unsupported match or target in a scenario mentions --skip-unsupported',
   };
   const HINT = '; natbox trace and test leave such rules out with --skip-unsupported';
   assert.deepEqual(run('iptables -A INPUT -m recent --set -j DROP'), [
-    'x.yaml:5:28: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set)' +
+    'x.yaml:5:28: unsupported match "recent" (natbox supports tcp, udp, icmp, comment, conntrack, state, multiport, addrtype, iprange, mark, connmark, mac, length, ttl, pkttype, tos, dscp, limit, statistic, physdev, owner, set, sctp, dccp, esp, ah, ecn, tcpmss, policy, rpfilter, u32, bpf)' +
       HINT,
   ]);
   assert.deepEqual(run('iptables -A INPUT -j TPROXY --on-port 1'), [

@@ -14,9 +14,7 @@ iptables -A INPUT -p sctp ! --chunk-types only DATA:iUbE,ABORT:t
 iptables -A INPUT -p sctp --chunk-types any ALL
 iptables -A INPUT -p sctp --chunk-types ANY none
 iptables -A INPUT -p sctp --chunk-types all asconf,asconf_ack,forward_tsn,i_data,re_config,pad,i_forward_tsn,shutdown_complete:T
-iptables -A INPUT -p sctp --chunk-types any I_DATA:I
 iptables -A INPUT -p sctp --chunk-types any DATA:-
-iptables -A INPUT -p sctp --chunk-types any DATA:I,ABORT:T,SHUTDOWN_COMPLETE:t,I_DATA:U,INIT
 iptables -A INPUT -p sctp --chunk-types any DATA,,INIT
 iptables -A INPUT -p 132 -m sctp --dport 5
 iptables -A INPUT -p sctp -m sctp
@@ -32,14 +30,12 @@ iptables -A INPUT -p dccp --dport ssh
 iptables -A INPUT -p 33 --dport 1
 iptables -A INPUT -p esp -m esp
 iptables -A INPUT -p esp --espspi 0:4294967295
-iptables -A INPUT -p esp ! --espspi 0:4294967295
 iptables -A INPUT -p esp ! --espspi 7
 iptables -A INPUT -p esp --espspi 7:
 iptables -A INPUT -p esp --espspi :7
 iptables -A INPUT -p esp --espspi 9:7
 iptables -A INPUT -p esp --espspi 0x10
 iptables -A INPUT -p ah -m ah
-iptables -A INPUT -p ah ! --ahspi 0:4294967295
 iptables -A INPUT -p ah ! --ahspi 7
 iptables -A INPUT -p ah --ahspi 7:9
 iptables -A INPUT -p 51 --ahspi 7
@@ -93,7 +89,6 @@ iptables -A INPUT -p tcp -m tcpmss --mss 010:0x20
 iptables -A INPUT -p sctp --chunk-types any data:be
 iptables -A INPUT -p sctp ! --chunk-types all shutdown_complete:t,abort:T,data:IUbe
 iptables -A INPUT -p dccp --dccp-types ,DATA
-iptables -A INPUT -p dccp --dccp-types ""
 iptables -A INPUT -m policy --dir in --pol ipsec --spi 0 --reqid 0
 iptables -A INPUT -m policy --dir in --pol ipsec --proto 108
 iptables -A INPUT -m policy --dir in --pol ipsec --proto IPCOMP

@@ -77,6 +77,8 @@ function parseChunks(typeTok: Token, listTok: Token): SctpChunks {
       }
     }
   }
+  // The order of the flag tests does not matter (one per chunk); keep them by chunk, as printed.
+  flags.sort((a, b) => a.chunk - b.chunk);
   return { type: t as SctpChunkMatchType, map, flags };
 }
 
