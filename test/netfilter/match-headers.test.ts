@@ -17,6 +17,7 @@ import type { Rule } from '../../src/rules/iptables/model.ts';
 import { sctpChunkNext, SCTP_COMMON_LEN } from '../../src/wire/sctp.ts';
 import { dccpHdrLen, dccpType } from '../../src/wire/dccp.ts';
 import { ahSpi, espSpi } from '../../src/wire/ipsec.ts';
+import { cbpfCheck, cbpfRun } from '../../src/wire/cbpf.ts';
 import { XtTable } from '../../src/netfilter/xtables/table.ts';
 import { T_ACCEPT, T_DROP, type NfTableEnv } from '../../src/netfilter/core/table.ts';
 import { NF_INET_LOCAL_IN } from '../../src/netfilter/core/hook-numbers.ts';
@@ -282,5 +283,94 @@ test('rpfilter: the reverse route must leave by the input device (xt_rpfilter.c 
   assert.equal(
     describeMismatch(strict, ruleMismatch(strict, miss), miss),
     '-m rpfilter: the route back to 192.0.2.5 does not leave by eth1 (strict mode; --loose would accept it)',
+  );
+});
+
+test('u32: the location language on the packet, reads past the end never match (xt_u32.c)', () => {
+  // TCP to port 80 with a 20-byte IP header: the classic "0>>22&0x3C@0>>16=80" reads the dport.
+  const syn = [0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+  const p = packet(6, syn);
+  assert.equal(ruleMatches(rule('-m u32 --u32 "0>>22&0x3C@0&0xFFFF=80"'), p), true);
+  assert.equal(ruleMatches(rule('-m u32 --u32 "0>>22&0x3C@0>>16=0x9c40"'), p), true);
+  assert.equal(ruleMatches(rule('-m u32 --u32 "6&0xFF=6&&0>>22&0x3C@0&0xFFFF=81,82:90"'), p), false);
+  assert.equal(ruleMatches(rule('-m u32 ! --u32 "6&0xFF=6&&0>>22&0x3C@0&0xFFFF=81,82:90"'), p), true);
+  // 40 bytes: a read at 37 (37 + 4 > 40) or through @ past the end is false, inverted true.
+  assert.equal(ruleMatches(rule('-m u32 --u32 "36=0:0xffffffff"'), p), true);
+  assert.equal(ruleMatches(rule('-m u32 --u32 "37=0:0xffffffff"'), p), false);
+  assert.equal(ruleMatches(rule('-m u32 ! --u32 "37=0:0xffffffff"'), p), true);
+  assert.equal(ruleMatches(rule('-m u32 --u32 "0>>22&0x3C@17=0:0xffffffff"'), p), false);
+});
+
+test('bpf: classic BPF programs run from the IP header (xt_bpf.c, the kernel interpreter)', () => {
+  const syn = [0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+  const p = packet(6, syn);
+  // nfbpf_compile RAW 'ip proto 6': ldb [9]; jeq #6 jt 0 jf 1; ret #1; ret #0.
+  assert.equal(ruleMatches(rule('-m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0"'), p), true);
+  assert.equal(ruleMatches(rule('-m bpf --bytecode "4,48 0 0 9,21 0 1 17,6 0 0 1,6 0 0 0"'), p), false);
+  // ldx 4*([0]&0xf); ldh [x+2]; jge #1024 → 0 else 1: dport 80 < 1024 matches.
+  const lowPort = rule('-m bpf --bytecode "6,177 0 0 0,72 0 0 2,53 1 0 1024,6 0 0 1,6 0 0 0,22 0 0 0"');
+  assert.equal(ruleMatches(lowPort, p), true);
+  // A load past the end ends the program with 0; a / x with x = 0 too.
+  assert.equal(ruleMatches(rule('-m bpf --bytecode "2,32 0 0 37,6 0 0 1"'), p), false);
+  assert.equal(ruleMatches(rule('-m bpf --bytecode "2,32 0 0 36,6 0 0 1"'), p), true);
+  assert.equal(ruleMatches(rule('-m bpf --bytecode "4,1 0 0 0,0 0 0 7,60 0 0 0,22 0 0 0"'), p), false);
+  // M[] store/load, ALU, TAX/TXA and len: A = len(40) * 2 - 79 = 1.
+  const alu = rule('-m bpf --bytecode "7,128 0 0 0,2 0 0 3,96 0 0 3,7 0 0 0,12 0 0 0,20 0 0 79,22 0 0 0"');
+  assert.equal(ruleMatches(alu, p), true);
+  // Ancillary loads and pinned objects are refused by name.
+  const anc = rule('-m bpf --bytecode "2,32 0 0 4294963220,22 0 0 0"');
+  assert.match(checkMatch(anc.matches[0]!, { env: true }) ?? '', /ancillary loads/);
+  const pinned = loadRulesText('*filter\n-A INPUT -m bpf --object-pinned /sys/fs/bpf/f\nCOMMIT\n', 'p.rules');
+  assert.ok(pinned.ok);
+  const pm = pinned.ruleset.tables.get('filter')!.chains.get('INPUT')!.rules[0]!.matches[0]!;
+  assert.equal(
+    checkMatch(pm, { env: true }),
+    'match "bpf --object-pinned /sys/fs/bpf/f": an eBPF program in bpffs, which natbox cannot load or run',
+  );
+});
+
+test('cbpf: a checked program always ends, and loads never read outside [base, end) (property)', () => {
+  const insn = fc.tuple(
+    fc.constantFrom(
+      0x04,
+      0x0c,
+      0x3c,
+      0x9c,
+      0x6c,
+      0x84,
+      0x20,
+      0x28,
+      0x30,
+      0x80,
+      0x40,
+      0x48,
+      0x50,
+      0x00,
+      0xb1,
+      0x01,
+      0x07,
+      0x87,
+      0x05,
+      0x15,
+      0x2d,
+      0x45,
+      0x06,
+      0x16,
+    ),
+    fc.nat(3),
+    fc.nat(3),
+    fc.oneof(fc.nat(64), fc.constant(0xffffffff)),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(insn, { minLength: 1, maxLength: 12 }),
+      fc.uint8Array({ maxLength: 48 }),
+      (prog, bytes) => {
+        const flat = [...prog.flat(), 0x16, 0, 0, 0];
+        if (cbpfCheck(flat) !== undefined) return true;
+        const r = cbpfRun(flat, bytes, 0, bytes.length, bytes.length);
+        return Number.isInteger(r) && r >= 0 && r <= 0xffffffff;
+      },
+    ),
   );
 });

@@ -52,6 +52,8 @@ import { policyMatch } from './match-policy.ts';
 import { rpfilterMatch } from './match-rpfilter.ts';
 import { recentMatch } from './match-recent.ts';
 import { hashlimitMatch } from './match-hashlimit.ts';
+import { u32Match } from './match-u32.ts';
+import { bpfMatch } from './match-bpf.ts';
 
 export type MatchRegistry = {
   readonly [K in Match['module']]: XtMatch<MatchOf<K>, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -97,6 +99,8 @@ export const MATCHES: MatchRegistry = {
   tcpmss: entry(tcpmssMatch),
   policy: entry(policyMatch),
   rpfilter: entry(rpfilterMatch),
+  u32: entry(u32Match),
+  bpf: entry(bpfMatch),
   other: entry(otherMatch),
   time: entry(timeMatch),
   socket: entry(socketMatch),

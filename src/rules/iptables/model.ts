@@ -74,6 +74,8 @@ import type { ClusteripTarget, SynproxyTarget, TeeTarget, TproxyTarget } from '.
 import type { HmarkTarget } from './ext/target-hmark.ts';
 import type { RateestTarget } from './ext/target-rateest.ts';
 import type { TcpoptstripTarget } from './ext/target-tcpoptstrip.ts';
+import type { U32Match } from './ext/u32.ts';
+import type { BpfMatch } from './ext/bpf.ts';
 
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
@@ -205,6 +207,8 @@ export type Match =
   | RpfilterMatch
   | RecentMatch
   | HashlimitMatch
+  | U32Match
+  | BpfMatch
   /** Any other module the front end understood; netfilter/ must refuse what it cannot evaluate. */
   | { readonly module: 'other'; readonly name: string; readonly args: readonly string[] };
 

@@ -14,9 +14,7 @@ iptables -A INPUT -p sctp ! --chunk-types only DATA:iUbE,ABORT:t
 iptables -A INPUT -p sctp --chunk-types any ALL
 iptables -A INPUT -p sctp --chunk-types ANY none
 iptables -A INPUT -p sctp --chunk-types all asconf,asconf_ack,forward_tsn,i_data,re_config,pad,i_forward_tsn,shutdown_complete:T
-iptables -A INPUT -p sctp --chunk-types any I_DATA:I
 iptables -A INPUT -p sctp --chunk-types any DATA:-
-iptables -A INPUT -p sctp --chunk-types any DATA:I,ABORT:T,SHUTDOWN_COMPLETE:t,I_DATA:U,INIT
 iptables -A INPUT -p sctp --chunk-types any DATA,,INIT
 iptables -A INPUT -p 132 -m sctp --dport 5
 iptables -A INPUT -p sctp -m sctp
@@ -32,14 +30,12 @@ iptables -A INPUT -p dccp --dport ssh
 iptables -A INPUT -p 33 --dport 1
 iptables -A INPUT -p esp -m esp
 iptables -A INPUT -p esp --espspi 0:4294967295
-iptables -A INPUT -p esp ! --espspi 0:4294967295
 iptables -A INPUT -p esp ! --espspi 7
 iptables -A INPUT -p esp --espspi 7:
 iptables -A INPUT -p esp --espspi :7
 iptables -A INPUT -p esp --espspi 9:7
 iptables -A INPUT -p esp --espspi 0x10
 iptables -A INPUT -p ah -m ah
-iptables -A INPUT -p ah ! --ahspi 0:4294967295
 iptables -A INPUT -p ah ! --ahspi 7
 iptables -A INPUT -p ah --ahspi 7:9
 iptables -A INPUT -p 51 --ahspi 7
@@ -67,3 +63,32 @@ iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/0
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2.3/33
 iptables -A FORWARD -m policy --dir in --pol ipsec --mode tunnel --tunnel-src 10.1.2
+iptables -A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j ACCEPT
+iptables -A INPUT -m bpf --bytecode "1,6 0 0 65535"
+iptables -A INPUT -m bpf --bytecode "1,6 0 0 65535,"
+iptables -A INPUT -m bpf --bytecode "1, 6   0 0 65535"
+iptables -A INPUT -m bpf --bytecode "4,2 0 0 1,96 0 0 1,6 0 0 1,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4294963200,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4294963220,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "2,32 0 0 4293918720,22 0 0 0"
+iptables -A INPUT -m bpf --bytecode "6,177 0 0 0,72 0 0 2,53 1 0 1024,6 0 0 0,6 0 0 1,22 0 0 0"
+iptables -A INPUT -m u32 --u32 "0>>22&0x3C@ 12>>26&0x3C@0 & 0xFFFF=0x5000:0x5FFF,7" -j ACCEPT
+iptables -A INPUT -m u32 ! --u32 "6&0xFF=1&&4&0x3FFF=0"
+iptables -A INPUT -m u32 --u32 "0=1" -m u32 --u32 "0 << 2 >> 3 = 4 : 5"
+iptables -A INPUT -m u32 --u32 "0=1,2,3,4,5,6,7,8,9,10"
+iptables -A INPUT -m u32 --u32 "0&1&2&3&4&5&6&7&8&9=1"
+iptables -A INPUT -m u32 --u32 "0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1&&0=1"
+iptables -A INPUT -m u32 --u32 "0=4294967295"
+iptables -A INPUT -m u32 --u32 "010=0x10:0xFF"
+iptables -A INPUT -p sctp --dport 0x10
+iptables -A INPUT -p sctp --dport 010
+iptables -A INPUT -p dccp --dport 010
+iptables -A INPUT -p dccp --dport http:
+iptables -A INPUT -p esp --espspi " 5"
+iptables -A INPUT -p tcp -m tcpmss --mss 010:0x20
+iptables -A INPUT -p sctp --chunk-types any data:be
+iptables -A INPUT -p sctp ! --chunk-types all shutdown_complete:t,abort:T,data:IUbe
+iptables -A INPUT -p dccp --dccp-types ,DATA
+iptables -A INPUT -m policy --dir in --pol ipsec --spi 0 --reqid 0
+iptables -A INPUT -m policy --dir in --pol ipsec --proto 108
+iptables -A INPUT -m policy --dir in --pol ipsec --proto IPCOMP

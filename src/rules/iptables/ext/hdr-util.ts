@@ -6,7 +6,8 @@ import type { Token } from '../lex.ts';
 import type { PortRange } from '../model.ts';
 import { fail, parsePortText, type FinishCtx } from '../parse-util.ts';
 
-function strtoul(tok: Token, text: string, max: number, what: string): number {
+function strtoul(tok: Token, raw: string, max: number, what: string): number {
+  const text = raw.replace(/^[ \t\n\v\f\r]+/, ''); // strtoul skips leading blanks
   let n: number;
   if (/^0[xX][0-9a-fA-F]+$/.test(text)) n = parseInt(text.slice(2), 16);
   else if (/^0[0-7]*$/.test(text)) n = parseInt(text, 8);
@@ -37,6 +38,33 @@ export function parsePortRc(tok: Token): PortRange {
   if (parts.length === 1) return { min: a, max: a };
   const b = parts[1] === '' ? 65535 : parsePortText(tok, parts[1]!);
   return { min: a, max: b };
+}
+
+/** xtables_parse_port(text, "sctp"): a number in any C base, else an sctp service name. */
+export function parseSctpPort(tok: Token, text: string): number {
+  if (/^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(text)) {
+    const n = strtoul(tok, text, Number.MAX_SAFE_INTEGER, 'port');
+    if (n <= 65535) return n;
+  }
+  if (text === 'amqp') return 5672; // the one sctp service of /etc/services (Debian netbase)
+  return fail(
+    tok,
+    `invalid port/service "${text}" specified (expected 0-65535; sctp has no service of that name)`,
+  );
+}
+
+/** parse_sctp_ports: `port` or `min:max` with empty ends meaning 0 and 65535; min <= max. */
+export function parseSctpPorts(tok: Token): PortRange {
+  const t = tok.text;
+  const colon = t.indexOf(':');
+  if (colon < 0) {
+    const p = parseSctpPort(tok, t);
+    return { min: p, max: p };
+  }
+  const min = colon === 0 ? 0 : parseSctpPort(tok, t.slice(0, colon));
+  const max = colon === t.length - 1 ? 65535 : parseSctpPort(tok, t.slice(colon + 1));
+  if (min > max) fail(tok, `invalid port range "${t}" (min > max)`);
+  return { min, max };
 }
 
 /** xt_check_match with xt_match.proto: -p must be that protocol, without "!" (EINVAL otherwise). */

@@ -49,6 +49,8 @@ import { policy } from './policy.ts';
 import { rpfilter } from './rpfilter.ts';
 import { recent } from './recent.ts';
 import { hashlimit } from './hashlimit.ts';
+import { u32 } from './u32.ts';
+import { bpf } from './bpf.ts';
 
 export type { MatchExt } from './ext.ts';
 
@@ -103,6 +105,8 @@ export const MATCH_EXTS = [
   rpfilter,
   recent,
   hashlimit,
+  u32,
+  bpf,
 ] as const;
 
 /** The -m names that have their file under ext/, and their model types. */

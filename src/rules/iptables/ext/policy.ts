@@ -30,6 +30,12 @@ export interface PolicyMatch {
 }
 
 const XT_POLICY_MAX_ELEM = 4;
+/** /etc/protocols' upper-case aliases of the three IPsec protocols. */
+const PROTO_ALIASES = new Map([
+  ['IPSEC-ESP', 50],
+  ['IPSEC-AH', 51],
+  ['IPCOMP', 108],
+]);
 
 /** inet_aton: `a`, `a.b` (b 24 bits), `a.b.c` (c 16 bits) or `a.b.c.d`, each part in any C base. */
 function inetAton(text: string): number | undefined {
@@ -147,8 +153,15 @@ function parser(tok: Token): ModuleParser {
           break;
         case 'proto': {
           double(e.proto);
-          const n = protocolNumber(a.text);
-          if (n === undefined) fail(a, `unknown protocol "${a.text}"`);
+          // xtables_parse_protocol without lowercasing: a number, the chain_protos names, then
+          // getprotobyname (case-sensitive: "IPSEC-ESP" is an alias, "ipsec-esp" is not).
+          const n = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.test(a.text)
+            ? parseUint(a, a.text, 255, 'protocol')
+            : a.text === a.text.toLowerCase() || PROTO_ALIASES.has(a.text)
+              ? (PROTO_ALIASES.get(a.text) ??
+                (a.text.startsWith('ipsec-') ? undefined : protocolNumber(a.text)))
+              : undefined;
+          if (n === undefined) fail(a, `unknown protocol "${a.text}" specified`);
           if (n !== 50 && n !== 51 && n !== 108) fail(a, 'policy match: protocol must be ah/esp/ipcomp');
           e.proto = { value: n!, invert };
           break;

@@ -3,9 +3,9 @@
 // clear), each invertible; -p sctp required (xt_sctp's proto). Loaded implicitly by `-p sctp`.
 import type { Token } from '../lex.ts';
 import type { Inv, PortRange } from '../model.ts';
-import { fail, once, opt, parsePortRange, type ModuleParser } from '../parse-util.ts';
+import { fail, once, opt, type ModuleParser } from '../parse-util.ts';
 import { bang, type MatchExt } from './ext.ts';
-import { needProto, printRange } from './hdr-util.ts';
+import { needProto, parseSctpPorts, printRange } from './hdr-util.ts';
 
 export type SctpChunkMatchType = 'any' | 'all' | 'only';
 
@@ -77,6 +77,8 @@ function parseChunks(typeTok: Token, listTok: Token): SctpChunks {
       }
     }
   }
+  // The order of the flag tests does not matter (one per chunk); keep them by chunk, as printed.
+  flags.sort((a, b) => a.chunk - b.chunk);
   return { type: t as SctpChunkMatchType, map, flags };
 }
 
@@ -98,11 +100,11 @@ function parser(tok: Token): ModuleParser {
       switch (id) {
         case 'sport':
           once(sport, optTok, 'source-port');
-          sport = { value: parsePortRange(args[0]!), invert };
+          sport = { value: parseSctpPorts(args[0]!), invert };
           break;
         case 'dport':
           once(dport, optTok, 'destination-port');
-          dport = { value: parsePortRange(args[0]!), invert };
+          dport = { value: parseSctpPorts(args[0]!), invert };
           break;
         default: {
           once(chunks, optTok, 'chunk-types');
