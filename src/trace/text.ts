@@ -204,6 +204,7 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
           ['magenta', `${s.table} ${s.chain} rule ${s.index} matched: `],
           [undefined, s.rule],
         ]);
+        if (s.note) note(s, [['dim', s.note]]);
         break;
       case 'rule-miss':
         if (opts.verbose) note(s, [['dim', `${s.table} ${s.chain} rule ${s.index} not matched: ${s.why}`]]);

@@ -6,6 +6,7 @@ import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { describeFrame, type FrameInfo } from './frame.ts';
 import { dropWords } from './drop-words.ts';
+import { targetNote } from '../netfilter/xtables/target.ts';
 
 export type TraceStep = (
   | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
@@ -18,6 +19,8 @@ export type TraceStep = (
       chain: string;
       index: number;
       rule: string;
+      /** What the target did that the packet does not show (CHECKSUM, NFQUEUE with no listener…). */
+      note?: string;
     }
   | {
       t: number;
@@ -74,6 +77,7 @@ export function toTraceStep(s: TimedStep): TraceStep {
         chain: s.chain,
         index: s.index,
         rule: formatRule(s.chain, s.rule),
+        ...noteOf(s.rule.target),
       };
     case 'rule-miss':
       return {
@@ -101,4 +105,9 @@ export function toTraceStep(s: TimedStep): TraceStep {
       return rest as TraceStep;
     }
   }
+}
+
+function noteOf(t: Parameters<typeof targetNote>[0] | undefined): { note?: string } {
+  const note = t && targetNote(t);
+  return note ? { note } : {};
 }
