@@ -1,9 +1,10 @@
 // ipset sets as `ipset save` writes them (`create NAME TYPE [options]`, `add NAME ENTRY
-// [options]`), read so that `-m set --match-set NAME` can be checked against the sets that exist,
-// as the kernel does when the rule is added. Entries are kept as text: natbox does not evaluate
-// sets yet (netfilter/xtables/match.ts refuses -m set).
+// [options]`), read so that `-m set --match-set NAME` and `-j SET` can be checked against the sets
+// that exist, as the kernel does when the rule is
+// added. Entries are kept as text here; a scenario host's sets are evaluated (and written by -j SET)
+// by netfilter/xtables/set.ts.
 import { diag, type Diagnostic } from './diagnostics.ts';
-import type { Ruleset } from './iptables/model.ts';
+import type { Rule, Ruleset } from './iptables/model.ts';
 
 export interface IpSet {
   readonly name: string;
@@ -52,23 +53,25 @@ export function parseIpsetSave(text: string, file: string, into = new Map<string
   return errors.length ? { ok: false, diagnostics: errors } : { ok: true, sets: into };
 }
 
-/** Every `-m set` whose set is not defined: an error at the rule, as iptables refuses the rule. */
-export function checkSetsExist(rs: Ruleset, sets: ReadonlyMap<string, IpSet>): Diagnostic[] {
+/**
+ * Every `-m set` and `-j SET` (--add-set, --del-set, --map-set) whose set is not defined: an error
+ * at the rule, as iptables refuses the rule (libxt_set.h get_set_byname: "Set NAME doesn't exist").
+ */
+export function checkSetsExist(rs: Ruleset, sets: ReadonlyMap<string, unknown>): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const missing = (r: Rule, name: string): void => {
+    if (sets.has(name)) return;
+    const at = r.loc ?? { file: '', line: 0, column: 0 };
+    out.push(
+      diag('error', at, name, `set "${name}" does not exist (define it in a file given with --ipset)`),
+    );
+  };
   for (const t of rs.tables.values())
     for (const c of t.chains.values())
-      for (const r of c.rules)
-        for (const m of r.matches)
-          if (m.module === 'set' && !sets.has(m.set)) {
-            const at = r.loc ?? { file: '', line: 0, column: 0 };
-            out.push(
-              diag(
-                'error',
-                at,
-                m.set,
-                `set "${m.set}" does not exist (define it in a file given with --ipset)`,
-              ),
-            );
-          }
+      for (const r of c.rules) {
+        for (const m of r.matches) if (m.module === 'set') missing(r, m.set);
+        const tg = r.target;
+        if (tg?.kind === 'SET') for (const ref of [tg.add, tg.del, tg.map]) if (ref) missing(r, ref.name);
+      }
   return out;
 }

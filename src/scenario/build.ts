@@ -300,13 +300,21 @@ function buildIpsets(
       else if (sets.has(name)) err(l.loc, `ipsets: set "${name}" already exists`, at(1));
       else if (!isSetType(arg))
         err(l.loc, `ipsets: set type "${arg}" is not simulated (natbox has ${SET_TYPES.join(', ')})`, at(2));
-      else sets.set(name, new IpSetMatcher(name, arg));
+      else {
+        const set = new IpSetMatcher(name, arg);
+        const problem = set.options(found.slice(3).map((m) => m[0]));
+        if (problem) err(l.loc, `ipsets: ${problem}`, at(3));
+        else sets.set(name, set);
+      }
     } else if (cmd === 'add') {
       const set = name ? sets.get(name) : undefined;
       if (!set) err(l.loc, `ipsets: "add" to unknown set "${name ?? ''}" (create it first)`, at(1));
       else if (!arg) err(l.loc, `ipsets: "add ${name}" needs an entry`);
       else {
-        const problem = set.add(arg);
+        const problem = set.add(
+          arg,
+          found.slice(3).map((m) => m[0]),
+        );
         if (problem) err(l.loc, `ipsets: ${problem}`, at(2));
       }
     } else {

@@ -2,7 +2,10 @@
 // and the test `-m set --match-set NAME src[,dst]` makes against a packet (each direction flag picks
 // the packet's source or destination for that dimension of the set, in order). Types simulated:
 // hash:ip, hash:net, hash:ip,port, hash:net,port, bitmap:port. Entries are parsed as `ipset save`
-// writes them; a bad entry is an error for the caller to place at its line.
+// writes them; a bad entry is an error for the caller to place at its line. The sets are writable
+// from the engine (-j SET, xt_set.c set_target_v3): addSkb/delSkb put the packet's fields in or take
+// them out, with per-entry timeouts on the simulation clock (Skb.now, seconds); an entry whose
+// timeout has passed is absent to has() (ip_set_timeout_expired) and to a later add.
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { parseIpv4, parsePrefix, type Prefix } from '../../wire/addr.ts';
 import type { Skb } from '../core/skb.ts';
@@ -17,19 +20,58 @@ export class IpSetMatcher {
   private readonly exact = new Set<number>();
   /** hash:net (and CIDR entries of hash:ip): networks, with the port key for hash:net,port. */
   private readonly nets: { p: Prefix; port: number }[] = [];
+  /** Expiry (seconds, Skb.now's clock) of the exact entries that have a timeout; alive while now <= it. */
+  private readonly expires = new Map<number, number>();
+  /** The set's default timeout in seconds (`create ... timeout N`); 0: the set has no timeouts. */
+  timeout = 0;
 
   constructor(
     readonly name: string,
     readonly type: SetType,
   ) {}
 
-  /** Adds one entry as `ipset save` writes it; returns why it is not valid for this type. */
-  add(entry: string): string | undefined {
+  /**
+   * The options of `create NAME TYPE [options]` natbox uses: `timeout N` (the set's default entry
+   * timeout, seconds). The others ipset save writes (family, hashsize, maxelem, ...) change nothing
+   * simulated and are skipped. Returns why an option is bad.
+   */
+  options(words: readonly string[]): string | undefined {
+    const k = words.indexOf('timeout');
+    if (k < 0) return undefined;
+    const n = parseSeconds(words[k + 1]);
+    if (n < 0) return `"timeout ${words[k + 1] ?? ''}" is not a number of seconds (0-2147483)`;
+    this.timeout = n;
+    return undefined;
+  }
+
+  /**
+   * Adds one entry as `ipset save` writes it (`opts`: the words after it, `timeout N` read when
+   * the set has timeouts, at simulation time 0); returns why it is not valid for this type.
+   */
+  add(entry: string, opts: readonly string[] = []): string | undefined {
+    const k = opts.indexOf('timeout');
+    if (k >= 0) {
+      if (this.timeout === 0) return `"timeout" on an entry of set "${this.name}", created without timeout`;
+      const n = parseSeconds(opts[k + 1]);
+      if (n < 0) return `"timeout ${opts[k + 1] ?? ''}" is not a number of seconds (0-2147483)`;
+      const before = this.exact.size;
+      const problem = this.addText(entry);
+      if (problem) return problem;
+      if (this.exact.size === before + 1 && n > 0) this.expires.set(this.lastKey, n);
+      return undefined;
+    }
+    return this.addText(entry);
+  }
+
+  private lastKey = 0;
+
+  private addText(entry: string): string | undefined {
     const t = this.type;
     if (t === 'bitmap:port') {
       const port = parsePort(entry.replace(/^(tcp|udp):/, ''));
       if (port < 0) return `"${entry}" is not a port (bitmap:port takes a number 0-65535)`;
       this.exact.add(port);
+      this.lastKey = port;
       return undefined;
     }
     const withPort = t === 'hash:ip,port' || t === 'hash:net,port';
@@ -44,13 +86,68 @@ export class IpSetMatcher {
     if (t.startsWith('hash:ip') && !addrPart!.includes('/')) {
       const a = parseIpv4(addrPart!);
       if (!a.ok) return a.error;
-      this.exact.add(withPort ? a.value * 2 ** 24 + key : a.value);
+      this.lastKey = withPort ? a.value * 2 ** 24 + key : a.value;
+      this.exact.add(this.lastKey);
       return undefined;
     }
     const p = parsePrefix(addrPart!);
     if (!p.ok) return p.error;
     this.nets.push({ p: p.value, port: key });
     return undefined;
+  }
+
+  /** Whether the exact entry `key` is in the set and its timeout, if any, has not passed at `now`. */
+  private live(key: number, now: number): boolean {
+    if (!this.exact.has(key)) return false;
+    const x = this.expires.get(key);
+    return x === undefined || now <= x;
+  }
+
+  /**
+   * The exact key of the packet's fields for this set (the dimensions from `dirs`, in order), or
+   * -1 when the packet has no such fields (a port set and a packet that is not TCP or UDP) or
+   * `dirs` names fewer dimensions than the set has (ip_set_add: IPSET_ERR_TYPE_MISMATCH).
+   * hash:net keys the packet's address as a host entry (/32).
+   */
+  private keyOf(skb: Skb, dirs: readonly ('src' | 'dst')[]): number {
+    const t = this.type;
+    const dim = t === 'hash:ip,port' || t === 'hash:net,port' ? 2 : 1;
+    if (dirs.length < dim) return -1;
+    const d0 = dirs[0]!;
+    if (t === 'bitmap:port' || dim === 2) {
+      if (skb.proto !== IPPROTO_TCP && skb.proto !== IPPROTO_UDP) return -1;
+      if (t === 'bitmap:port') return d0 === 'src' ? skb.sport : skb.dport;
+    }
+    const addr = d0 === 'src' ? skb.src : skb.dst;
+    if (dim === 1) return addr;
+    return addr * 2 ** 24 + ((skb.proto << 16) | (dirs[1] === 'src' ? skb.sport : skb.dport));
+  }
+
+  /**
+   * -j SET --add-set: the packet's entry (mtype_add). An entry already there and alive is left as
+   * it is unless `exist` (IPSET_FLAG_EXIST), which rewrites its timeout. `timeout` in seconds, -1
+   * when the rule gives none (the set's default then); timeouts apply only to a set created with
+   * `timeout` (SET_WITH_TIMEOUT), 0 is permanent. Returns whether the set changed.
+   */
+  addSkb(skb: Skb, dirs: readonly ('src' | 'dst')[], timeout: number, exist: boolean): boolean {
+    const key = this.keyOf(skb, dirs);
+    if (key < 0) return false;
+    if (this.live(key, skb.now) && !exist) return false;
+    this.exact.add(key);
+    const t = this.timeout === 0 ? 0 : timeout < 0 ? this.timeout : timeout;
+    if (t > 0) this.expires.set(key, skb.now + t);
+    else this.expires.delete(key);
+    return true;
+  }
+
+  /** -j SET --del-set: removes the packet's entry (mtype_del); whether one alive was there. */
+  delSkb(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean {
+    const key = this.keyOf(skb, dirs);
+    if (key < 0) return false;
+    const was = this.live(key, skb.now);
+    this.exact.delete(key);
+    this.expires.delete(key);
+    return was;
   }
 
   /** xt_set's test: the dimensions of the set filled from the packet as `dirs` says. */
@@ -60,18 +157,25 @@ export class IpSetMatcher {
     const d1 = dirs[1] ?? d0;
     if (t === 'bitmap:port') {
       if (skb.proto !== IPPROTO_TCP && skb.proto !== IPPROTO_UDP) return false;
-      return this.exact.has(d0 === 'src' ? skb.sport : skb.dport);
+      return this.live(d0 === 'src' ? skb.sport : skb.dport, skb.now);
     }
     const addr = d0 === 'src' ? skb.src : skb.dst;
     let key = 0;
     if (t === 'hash:ip,port' || t === 'hash:net,port') {
       if (skb.proto !== IPPROTO_TCP && skb.proto !== IPPROTO_UDP) return false;
       key = (skb.proto << 16) | (d1 === 'src' ? skb.sport : skb.dport);
-      if (this.exact.has(addr * 2 ** 24 + key)) return true;
-    } else if (this.exact.has(addr)) return true;
+      if (this.live(addr * 2 ** 24 + key, skb.now)) return true;
+    } else if (this.live(addr, skb.now)) return true;
     for (const n of this.nets) if ((addr & n.p.mask) >>> 0 === n.p.addr && n.port === key) return true;
     return false;
   }
+}
+
+/** seconds: ipset's timeout range (0 = permanent up to IPSET_MAX_TIMEOUT 2147483), else -1. */
+function parseSeconds(s: string | undefined): number {
+  if (s === undefined || !/^\d{1,10}$/.test(s)) return -1;
+  const n = Number(s);
+  return n <= 2147483 ? n : -1;
 }
 
 function parsePort(s: string): number {
