@@ -6,7 +6,7 @@
 // nothing) — ipset is not installed on this machine, so no live-kernel comparison here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IPPROTO_TCP, IPPROTO_ICMP } from '../../src/wire/ipv4.ts';
+import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
 import { Skb, type XtEnv } from '../../src/netfilter/core/skb.ts';
 import { IpSetMatcher } from '../../src/netfilter/xtables/set.ts';
 import { setTarget } from '../../src/netfilter/xtables/target-set.ts';
@@ -65,6 +65,12 @@ test('SET on hash:ip,port picks each dimension from its flag; fewer flags than d
   assert.equal(s.has(p, ['dst', 'dst']), true);
   assert.equal(s.has(p, ['dst', 'src']), false);
   assert.equal(s.has(p, ['src', 'dst']), false);
+  // Neighbouring ports of a high address stay apart (the key was address * 2^24 + ..., over 2^53).
+  assert.equal(s.has(pkt('192.0.2.7', 40000, '203.0.113.50', 444, 0), ['dst', 'dst']), false);
+  assert.equal(s.add('203.0.113.60,udp:29'), undefined);
+  assert.equal(s.has(pkt('192.0.2.7', 1, '203.0.113.60', 29, 0, IPPROTO_UDP), ['dst', 'dst']), true);
+  assert.equal(s.has(pkt('192.0.2.7', 1, '203.0.113.60', 30, 0, IPPROTO_UDP), ['dst', 'dst']), false);
+  assert.equal(s.has(pkt('192.0.2.7', 1, '203.0.113.60', 29, 0), ['dst', 'dst']), false);
   // A port set and an ICMP packet: no port to take.
   assert.equal(
     s.addSkb(pkt('192.0.2.7', 0, '203.0.113.50', 0, 0, IPPROTO_ICMP), ['src', 'src'], -1, false),

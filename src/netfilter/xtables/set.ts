@@ -16,7 +16,10 @@ export type SetType = (typeof SET_TYPES)[number];
 export const isSetType = (t: string): t is SetType => (SET_TYPES as readonly string[]).includes(t);
 
 export class IpSetMatcher {
-  /** hash:ip: addresses; hash:ip,port: address * 2^24 + proto << 16 | port (exact numbers). */
+  /**
+   * hash:ip: addresses; hash:ip,port: address * 2^17 + (udp ? 1 : 0) << 16 | port, exact in a
+   * double (49 bits; a full protocol byte would need 56 and collide above 2^53).
+   */
   private readonly exact = new Set<number>();
   /** hash:net (and CIDR entries of hash:ip): networks, with the port key for hash:net,port. */
   private readonly nets: { p: Prefix; port: number }[] = [];
@@ -81,12 +84,12 @@ export class IpSetMatcher {
       const m = /^(?:(tcp|udp):)?(\d+)$/.exec(portPart ?? '');
       const port = m ? parsePort(m[2]!) : -1;
       if (!m || port < 0) return `"${entry}" is not ADDRESS,[tcp:|udp:]PORT (as ${t} takes)`;
-      key = ((m[1] === 'udp' ? IPPROTO_UDP : IPPROTO_TCP) << 16) | port;
+      key = ((m[1] === 'udp' ? 1 : 0) << 16) | port;
     }
     if (t.startsWith('hash:ip') && !addrPart!.includes('/')) {
       const a = parseIpv4(addrPart!);
       if (!a.ok) return a.error;
-      this.lastKey = withPort ? a.value * 2 ** 24 + key : a.value;
+      this.lastKey = withPort ? a.value * 2 ** 17 + key : a.value;
       this.exact.add(this.lastKey);
       return undefined;
     }
@@ -120,7 +123,10 @@ export class IpSetMatcher {
     }
     const addr = d0 === 'src' ? skb.src : skb.dst;
     if (dim === 1) return addr;
-    return addr * 2 ** 24 + ((skb.proto << 16) | (dirs[1] === 'src' ? skb.sport : skb.dport));
+    return (
+      addr * 2 ** 17 +
+      (((skb.proto === IPPROTO_UDP ? 1 : 0) << 16) | (dirs[1] === 'src' ? skb.sport : skb.dport))
+    );
   }
 
   /**
@@ -163,8 +169,8 @@ export class IpSetMatcher {
     let key = 0;
     if (t === 'hash:ip,port' || t === 'hash:net,port') {
       if (skb.proto !== IPPROTO_TCP && skb.proto !== IPPROTO_UDP) return false;
-      key = (skb.proto << 16) | (d1 === 'src' ? skb.sport : skb.dport);
-      if (this.live(addr * 2 ** 24 + key, skb.now)) return true;
+      key = ((skb.proto === IPPROTO_UDP ? 1 : 0) << 16) | (d1 === 'src' ? skb.sport : skb.dport);
+      if (this.live(addr * 2 ** 17 + key, skb.now)) return true;
     } else if (this.live(addr, skb.now)) return true;
     for (const n of this.nets) if ((addr & n.p.mask) >>> 0 === n.p.addr && n.port === key) return true;
     return false;
