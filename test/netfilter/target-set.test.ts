@@ -111,12 +111,31 @@ test('timeouts: the set default applies, --timeout overrides, expiry on the cloc
   assert.equal(s.has(pkt('192.0.2.9', 1, '203.0.113.50', 22, 6), ['src']), false);
 });
 
-test('SET --map-set is refused with its reason; --add-set and --del-set load', () => {
-  assert.match(
-    setTarget.check!(SET({ map: { name: 'm', dirs: ['src'] }, mapMark: true }), 'mangle', 'PREROUTING') ?? '',
-    /SET --map-set is read and printed but not simulated: natbox sets keep no skbinfo/,
-  );
-  assert.equal(setTarget.check!(SET({ add: { name: 'bl', dirs: ['src'] } }), 'filter', 'INPUT'), undefined);
+test("SET --map-set applies the entry's skbmark and skbprio when the packet is in the set", () => {
+  const m = new IpSetMatcher('m', 'hash:ip');
+  assert.equal(m.options(['family', 'inet', 'skbinfo']), undefined);
+  assert.equal(m.add('192.0.2.7', ['skbmark', '0x10/0xf0', 'skbprio', '1:2']), undefined);
+  assert.equal(m.add('192.0.2.8', ['skbmark', '0x5']), undefined);
+  assert.equal(m.add('192.0.2.9'), undefined);
+  const map = SET({ map: { name: 'm', dirs: ['src'] }, mapMark: true, mapPrio: true });
+  assert.equal(setTarget.check?.(map, 'mangle', 'FORWARD'), undefined);
+  const sets = new Map([['m', m]]);
+  const run = (src: string, mark: number, prio: number): [number, number] => {
+    const p = withSets(pkt(src, 1, '203.0.113.50', 80, 0), sets);
+    p.mark = mark;
+    p.priority = prio;
+    assert.equal(setTarget.run(map, p, 0, 0, undefined as never), XT_CONTINUE);
+    return [p.mark, p.priority];
+  };
+  assert.deepEqual(run('192.0.2.7', 0xff0f, 7), [0xff1f, 0x10002]); // (0xff0f & ~0xf0) ^ 0x10
+  assert.deepEqual(run('192.0.2.8', 0xff0f, 7), [5, 0]); // mask defaults to 0xffffffff; prio 0
+  assert.deepEqual(run('192.0.2.9', 0xff0f, 7), [0xff0f, 0]); // no skbinfo: zeros
+  assert.deepEqual(run('192.0.2.10', 0xff0f, 7), [0xff0f, 7]); // not in the set: unchanged
+  const plain = new IpSetMatcher('p', 'hash:ip');
+  assert.match(plain.add('192.0.2.7', ['skbmark', '1']) ?? '', /created without skbinfo/);
+  assert.match(m.add('192.0.2.0/24', ['skbmark', '1']) ?? '', /not simulated/);
+  assert.match(m.add('192.0.2.1', ['skbprio', 'x']) ?? '', /MAJOR:MINOR/);
+  assert.equal(setTarget.check?.(SET({ add: { name: 'bl', dirs: ['src'] } }), 'filter', 'INPUT'), undefined);
 });
 
 /**

@@ -159,7 +159,6 @@ test('targets natbox reads and prints but does not run are refused by name, with
     ['-j TEE --gateway 192.0.2.9', 'mangle', 'PREROUTING', 'no hook to send a clone'],
     ['-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s', 'mangle', 'INPUT', 'RATEEST'],
     ['-d 192.0.2.1 -j CLUSTERIP', 'filter', 'INPUT', 'CLUSTERIP'],
-    ['-j SET --map-set s src --map-mark', 'mangle', 'PREROUTING', 'SET --map-set'],
     ['-j HMARK --hmark-tuple ct --hmark-mod 2 --hmark-rnd 1', 'mangle', 'PREROUTING', 'conntrack'],
     ['-j CT --helper ftp', 'raw', 'PREROUTING', 'no conntrack helpers'],
   ];

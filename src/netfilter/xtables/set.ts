@@ -27,6 +27,10 @@ export class IpSetMatcher {
   private readonly expires = new Map<number, number>();
   /** The set's default timeout in seconds (`create ... timeout N`); 0: the set has no timeouts. */
   timeout = 0;
+  /** `create ... skbinfo`: entries carry skbmark/skbmarkmask, skbprio and skbqueue. */
+  skbinfo = false;
+  /** The skbinfo of the exact entries that have one (others read as zeros). */
+  private readonly info = new Map<number, SkbInfo>();
 
   constructor(
     readonly name: string,
@@ -39,6 +43,7 @@ export class IpSetMatcher {
    * simulated and are skipped. Returns why an option is bad.
    */
   options(words: readonly string[]): string | undefined {
+    if (words.includes('skbinfo')) this.skbinfo = true;
     const k = words.indexOf('timeout');
     if (k < 0) return undefined;
     const n = parseSeconds(words[k + 1]);
@@ -52,6 +57,20 @@ export class IpSetMatcher {
    * the set has timeouts, at simulation time 0); returns why it is not valid for this type.
    */
   add(entry: string, opts: readonly string[] = []): string | undefined {
+    const info = this.parseInfo(opts);
+    if (typeof info === 'string') return info;
+    if (info) {
+      const before = this.exact.size;
+      const problem = this.add(
+        entry,
+        opts.filter((w, i) => !isInfoWord(opts, i)),
+      );
+      if (problem) return problem;
+      if (this.exact.size !== before + 1)
+        return `skbinfo on "${entry}" is not simulated (natbox keeps it for single entries, not networks)`;
+      this.info.set(this.lastKey, info);
+      return undefined;
+    }
     const k = opts.indexOf('timeout');
     if (k >= 0) {
       if (this.timeout === 0) return `"timeout" on an entry of set "${this.name}", created without timeout`;
@@ -67,6 +86,45 @@ export class IpSetMatcher {
   }
 
   private lastKey = 0;
+
+  /** skbmark V[/M], skbprio MAJ:MIN, skbqueue N of an `add` line; undefined when none. */
+  private parseInfo(opts: readonly string[]): SkbInfo | string | undefined {
+    let info: SkbInfo | undefined;
+    for (let i = 0; i < opts.length; i++) {
+      const w = opts[i]!;
+      if (w !== 'skbmark' && w !== 'skbprio' && w !== 'skbqueue') continue;
+      if (!this.skbinfo) return `"${w}" on an entry of set "${this.name}", created without skbinfo`;
+      info ??= { mark: 0, mask: 0, prio: 0, queue: 0 };
+      const v = opts[i + 1] ?? '';
+      if (w === 'skbmark') {
+        const m = /^(0x[0-9a-f]{1,8}|\d{1,10})(?:\/(0x[0-9a-f]{1,8}|\d{1,10}))?$/i.exec(v);
+        if (!m || Number(m[1]) > 0xffffffff || Number(m[2] ?? 0) > 0xffffffff)
+          return `"skbmark ${v}" is not MARK[/MASK] (32-bit numbers)`;
+        info.mark = Number(m[1]);
+        info.mask = m[2] === undefined ? 0xffffffff : Number(m[2]);
+      } else if (w === 'skbprio') {
+        const m = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(v);
+        if (!m) return `"skbprio ${v}" is not MAJOR:MINOR (hex, as tc writes a class)`;
+        info.prio = ((parseInt(m[1]!, 16) << 16) | parseInt(m[2]!, 16)) >>> 0;
+      } else {
+        if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+          return `"skbqueue ${v}" is not a queue number (0-65535)`;
+        info.queue = Number(v);
+      }
+    }
+    return info;
+  }
+
+  /**
+   * -j SET --map-set: the skbinfo of the packet's entry when it is in the set (match_set, then
+   * ip_set_get_skbinfo), zeros for an entry without one or a set without skbinfo; undefined when
+   * the packet is not in the set. No allocation.
+   */
+  mapInfo(skb: Skb, dirs: readonly ('src' | 'dst')[]): SkbInfo | undefined {
+    if (!this.has(skb, dirs)) return undefined;
+    const key = this.keyOf(skb, dirs);
+    return (key >= 0 ? this.info.get(key) : undefined) ?? NO_INFO;
+  }
 
   private addText(entry: string): string | undefined {
     const t = this.type;
@@ -175,6 +233,22 @@ export class IpSetMatcher {
     for (const n of this.nets) if ((addr & n.p.mask) >>> 0 === n.p.addr && n.port === key) return true;
     return false;
   }
+}
+
+/** An entry's skbinfo extension (struct ip_set_skbinfo). */
+export interface SkbInfo {
+  mark: number;
+  mask: number;
+  prio: number;
+  queue: number;
+}
+
+const NO_INFO: SkbInfo = Object.freeze({ mark: 0, mask: 0, prio: 0, queue: 0 });
+
+/** Whether opts[i] is an skbinfo word or its value. */
+function isInfoWord(opts: readonly string[], i: number): boolean {
+  const w = (k: number) => opts[k] === 'skbmark' || opts[k] === 'skbprio' || opts[k] === 'skbqueue';
+  return w(i) || (i > 0 && w(i - 1));
 }
 
 /** seconds: ipset's timeout range (0 = permanent up to IPSET_MAX_TIMEOUT 2147483), else -1. */

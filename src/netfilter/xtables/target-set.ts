@@ -4,18 +4,16 @@
 // timeout rewritten; without it the entry is left as it is) and --timeout N (seconds; the set's
 // default when absent; only for a set created with `timeout`), --del-set NAME FLAGS. The sets a
 // rule names were checked to exist when the rules loaded (rules/ipset.ts checkSetsExist).
-// --map-set is refused: natbox's sets keep no skbinfo extension (mark, priority, queue) per entry.
+// --map-set NAME FLAGS: when the packet is in the set, --map-mark applies the entry's skbmark
+// (mark = (mark & ~mask) ^ skbmark), --map-prio its skbprio; --map-queue changes nothing natbox
+// sees (its devices have one queue). An entry without skbinfo reads as zeros, as in the kernel.
 import { IpSetMatcher } from './set.ts';
-import { notSimulated, XT_CONTINUE, type TargetOf, type XtTarget } from './xt-target.ts';
+import { XT_CONTINUE, type TargetOf, type XtTarget } from './xt-target.ts';
 
 /** IPSET_MAX_TIMEOUT: set_target_v3 normalizes a larger --timeout to it. */
 const IPSET_MAX_TIMEOUT = 2147483;
 
 export const setTarget: XtTarget<TargetOf<'SET'>> = {
-  check: (t) =>
-    t.map
-      ? notSimulated('SET --map-set', 'natbox sets keep no skbinfo (mark, priority, queue) per entry')
-      : undefined,
   run(t, skb) {
     const sets = skb.env?.ipsets;
     if (sets === undefined) return XT_CONTINUE;
@@ -27,6 +25,14 @@ export const setTarget: XtTarget<TargetOf<'SET'>> = {
     if (t.del) {
       const set = sets.get(t.del.name);
       if (set instanceof IpSetMatcher) set.delSkb(skb, t.del.dirs);
+    }
+    if (t.map) {
+      const set = sets.get(t.map.name);
+      const info = set instanceof IpSetMatcher ? set.mapInfo(skb, t.map.dirs) : undefined;
+      if (info === undefined) return XT_CONTINUE;
+      if (t.mapMark) skb.mark = ((skb.mark & ~info.mask) ^ info.mark) >>> 0;
+      if (t.mapPrio) skb.priority = info.prio;
+      // --map-queue: natbox's devices have one transmit queue; only queue 0 is taken (a no-op).
     }
     return XT_CONTINUE;
   },
