@@ -13,14 +13,8 @@
 // iptables and ip, 0x hex) are refused (ambiguousAddressForms), so what natbox checked is what
 // the kernel gets.
 import { formatIpv4, parseIpv4, type Prefix } from '../../wire/addr.ts';
-import { detectForm } from '../../rules/load.ts';
-import {
-  endsWithContinuation,
-  lexRestore,
-  lexShell,
-  type SourceLine,
-  type Token,
-} from '../../rules/iptables/lex.ts';
+import { loadRules, type AppliedOp } from '../../rules/load.ts';
+import { lexRestore, type SourceLine, type Token } from '../../rules/iptables/lex.ts';
 import type { Rule, Ruleset, SourceLoc } from '../../rules/iptables/model.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { At, FlowSpec, HostSpec, RulesSpec, Scenario } from '../../scenario/model.ts';
@@ -336,8 +330,9 @@ function oddForm(tok: string, loc: string, tool: string): string {
 /**
  * Addresses in rules and routes written in a form the kernel's iptables or ip reads otherwise than
  * natbox (`010.010.010.010` is 8.8.8.8 for them, 10.10.10.10 for natbox): `FILE:LINE:COL: …`.
- * Rules are split into words as the kernel run splits them (shell or restore quoting), so quoting
- * cannot hide one.
+ * Rules are the words the kernel run gives iptables (natbox's applied operations: quotes removed,
+ * variables expanded; restore inputs split as iptables-restore splits them), so neither quoting
+ * nor a variable can hide one.
  */
 export function ambiguousAddressForms(sc: Scenario): string[] {
   const out: string[] = [];
@@ -360,21 +355,18 @@ export function ambiguousAddressForms(sc: Scenario): string[] {
         scan({ text: m[0], file: r.loc.file, line: r.loc.line, column: r.loc.column + m.index }, 'ip', false);
     if (!h.rules) continue;
     const lines: SourceLine[] = h.rules.lines.map((l) => ({ text: l.value, ...l.loc }));
-    const form = detectForm(lines);
-    const words: Token[][] = [];
-    if (form === 'restore')
-      for (const l of lines) {
-        const lx = lexRestore(l);
-        if (lx.ok) words.push(lx.tokens);
-      }
-    else
-      for (let i = 0; i < lines.length; i++) {
-        const group = [lines[i]!];
-        while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
-          group.push(lines[++i]!);
-        const lx = lexShell(group);
-        if (lx.ok) words.push(lx.tokens);
-      }
+    // The words the kernel run gives iptables: what natbox's loader applied (a script's variables
+    // expanded, restore inputs line by line). Rules that do not load are reported by the build.
+    const applied: AppliedOp[] = [];
+    loadRules(lines, undefined, { applied });
+    const words: (readonly Token[])[] = [];
+    for (const op of applied)
+      if (op.kind === 'iptables') words.push(op.words);
+      else
+        for (const l of op.body) {
+          const lx = lexRestore(l);
+          if (lx.ok) words.push(lx.tokens);
+        }
     for (const ws of words)
       ws.forEach((w, k) => {
         const before = k > 0 ? ws[k - 1]!.text : '';
