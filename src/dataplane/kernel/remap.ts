@@ -13,8 +13,14 @@
 // iptables and ip, 0x hex) are refused (ambiguousAddressForms), so what natbox checked is what
 // the kernel gets.
 import { formatIpv4, parseIpv4, type Prefix } from '../../wire/addr.ts';
-import { loadRules, type AppliedOp } from '../../rules/load.ts';
-import { lexRestore, type SourceLine, type Token } from '../../rules/iptables/lex.ts';
+import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
+import {
+  endsWithContinuation,
+  lexRestore,
+  lexShell,
+  type SourceLine,
+  type Token,
+} from '../../rules/iptables/lex.ts';
 import type { Rule, Ruleset, SourceLoc } from '../../rules/iptables/model.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { At, FlowSpec, HostSpec, RulesSpec, Scenario } from '../../scenario/model.ts';
@@ -356,17 +362,28 @@ export function ambiguousAddressForms(sc: Scenario): string[] {
     if (!h.rules) continue;
     const lines: SourceLine[] = h.rules.lines.map((l) => ({ text: l.value, ...l.loc }));
     // The words the kernel run gives iptables: what natbox's loader applied (a script's variables
-    // expanded, restore inputs line by line). Rules that do not load are reported by the build.
+    // expanded, restore inputs line by line). Rules natbox refuses (an address it cannot read,
+    // such as 0x8.0x8.0x8.0x8) are split as written, so the refusal says how the kernel reads them.
     const applied: AppliedOp[] = [];
-    loadRules(lines, undefined, { applied });
+    const loaded = loadRules(lines, undefined, { applied });
     const words: (readonly Token[])[] = [];
-    for (const op of applied)
-      if (op.kind === 'iptables') words.push(op.words);
-      else
-        for (const l of op.body) {
-          const lx = lexRestore(l);
-          if (lx.ok) words.push(lx.tokens);
-        }
+    const restoreLine = (l: SourceLine): void => {
+      const lx = lexRestore(l);
+      if (lx.ok) words.push(lx.tokens);
+    };
+    if (loaded.ok)
+      for (const op of applied)
+        if (op.kind === 'iptables') words.push(op.words);
+        else op.body.forEach(restoreLine);
+    else if (detectForm(lines) === 'restore') lines.forEach(restoreLine);
+    else
+      for (let i = 0; i < lines.length; i++) {
+        const group = [lines[i]!];
+        while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
+          group.push(lines[++i]!);
+        const lx = lexShell(group);
+        if (lx.ok) words.push(lx.tokens);
+      }
     for (const ws of words)
       ws.forEach((w, k) => {
         const before = k > 0 ? ws[k - 1]!.text : '';
