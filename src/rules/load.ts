@@ -26,6 +26,26 @@ export type LoadResult =
 
 export type RulesForm = 'restore' | 'commands';
 
+/**
+ * One operation that changed the ruleset as natbox loaded it, in order (LoadOptions.applied): an
+ * iptables command that ran and succeeded, its words after the script's expansion (variables,
+ * quotes), the program's word first (`sudo` left out), each with its source position; or an
+ * iptables-restore input (a restore file, or a script's `iptables-restore <<EOF`) with its
+ * options and its lines as natbox read them (the here-document expanded unless its delimiter is
+ * quoted). `iptables -C` tests, commands that failed, `iptables-restore --test` and ip6tables
+ * lines change nothing and are not in it (with skipUnsupported, a restore input is still
+ * whole: its left-out rules are in it). What `natbox verify` gives the kernel's iptables.
+ */
+export type AppliedOp =
+  | { readonly kind: 'iptables'; readonly words: readonly Token[] }
+  | {
+      readonly kind: 'restore';
+      /** The options as written, for iptables-restore's command line (none for a restore file). */
+      readonly args: readonly Token[];
+      readonly options: RestoreOptions;
+      readonly body: readonly SourceLine[];
+    };
+
 /** Which language the lines are in: the first line that is neither blank nor a comment decides. */
 export function detectForm(
   lines: readonly SourceLine[],
@@ -54,6 +74,11 @@ export interface LoadOptions extends RestoreOptions {
    * `skipped`) instead of failing the load; every other error still applies nothing.
    */
   readonly skipUnsupported?: boolean;
+  /**
+   * When given, the operations that changed the ruleset are pushed onto it, in order (AppliedOp);
+   * left as it was when the load fails. Not collected otherwise.
+   */
+  readonly applied?: AppliedOp[];
 }
 
 export function loadRules(
@@ -87,11 +112,23 @@ export function loadRules(
     if (form === 'restore') {
       const diagnostics = applyRestore(rs, lines, skipped, opts);
       putChainsInOrder(rs);
-      return diagnostics.length
-        ? { ok: false, diagnostics }
-        : { ok: true, ruleset: rs, warnings: [], ...(skipped ? { skipped } : {}) };
+      if (diagnostics.length) return { ok: false, diagnostics };
+      opts.applied?.push({
+        kind: 'restore',
+        args: [],
+        options: {
+          ...(opts.counters ? { counters: true } : {}),
+          ...(opts.noflush ? { noflush: true } : {}),
+          ...(opts.table ? { table: opts.table } : {}),
+        },
+        body: lines,
+      });
+      return { ok: true, ruleset: rs, warnings: [], ...(skipped ? { skipped } : {}) };
     }
-    return applyCommands(rs, lines, skipped);
+    const applied: AppliedOp[] | undefined = opts.applied ? [] : undefined;
+    const res = applyCommands(rs, lines, skipped, applied);
+    if (res.ok && applied) opts.applied!.push(...applied);
+    return res;
   } catch (e) {
     // A bug in the front end; still no throw to the caller.
     const l = lines[0];
@@ -100,7 +137,12 @@ export function loadRules(
   }
 }
 
-function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diagnostic[]): LoadResult {
+function applyCommands(
+  rs: Ruleset,
+  lines: readonly SourceLine[],
+  skipped: Diagnostic[] | undefined,
+  applied: AppliedOp[] | undefined,
+): LoadResult {
   /** A RuleError as the outcome of a command, or (unsupported, with skipUnsupported) left out. */
   const failed = (e: unknown, errors: Diagnostic[]): Outcome => {
     if (!(e instanceof RuleError)) throw e;
@@ -137,6 +179,8 @@ function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diag
         }
         const warning = applyCommand(rs, cmd);
         if (warning) extra.push(diag('warning', cmd.cmdTok, cmd.cmdTok.text, warning));
+        if (applied)
+          applied.push({ kind: 'iptables', words: words[0]!.text === 'sudo' ? words.slice(1) : words });
         return { status: 0 };
       } catch (e) {
         return failed(e, hard);
@@ -175,7 +219,10 @@ function applyCommands(rs: Ruleset, lines: readonly SourceLine[], skipped?: Diag
       const errs: Diagnostic[] = [];
       const ds = applyRestore(target, body, skipped, opts);
       for (const d of ds) errs.push(d);
-      if (errs.length === 0) return { status: 0 };
+      if (errs.length === 0) {
+        if (applied && !test) applied.push({ kind: 'restore', args, options: opts, body });
+        return { status: 0 };
+      }
       // The restore's own errors are errors of the file, whatever tests its status.
       hard.push(...errs);
       return { status: 0 };

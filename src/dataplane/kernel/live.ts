@@ -11,8 +11,10 @@
 // recorded and removed in `finally`, on SIGINT/SIGTERM and at exit (with `keep`, the namespaces
 // stay after the run, not after a signal); processes are killed by PID, each has a hard time
 // limit; traffic is only what the flows ask for (one connection, datagram or echo each). Addresses
-// and routes are given to `ip` as natbox parsed them (checked by remap.ts), and the rules the
-// kernel's iptables made of the rule text are read back and checked before anything is sent.
+// and routes are given to `ip` as natbox parsed them (checked by remap.ts); the rules are the
+// operations natbox's loader applied (load.ts AppliedOp: a script's commands with its variables
+// expanded, only those that ran, and its restore inputs), and what the kernel's iptables made of
+// them is read back and checked before anything is sent.
 // Devices are always named with `dev NAME` / `name NAME`, so a device called `up` or `help` is
 // never read as a keyword.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -21,8 +23,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
 import { parseRoute } from '../../route/table.ts';
-import { detectForm } from '../../rules/load.ts';
-import { endsWithContinuation, lexShell } from '../../rules/iptables/lex.ts';
+import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
@@ -393,34 +394,29 @@ export async function runOnKernel(
         line: l.loc.line,
         column: l.loc.column,
       }));
-      const form = detectForm(lines);
-      if (form === undefined) continue;
-      ruleHosts.push(h.name.value);
-      if (form === 'restore') {
-        sh('ip', ['netns', 'exec', ns, `${bin}-restore`], lines.map((l) => l.text).join('\n') + '\n');
-        continue;
+      // Exactly what natbox applied: the commands that ran (variables expanded, `-C` tests and
+      // the branches natbox did not take left out) and the restore inputs, in order.
+      const applied: AppliedOp[] = [];
+      const loaded = loadRules(lines, undefined, { applied });
+      if (!loaded.ok) {
+        const d = loaded.diagnostics[0]!;
+        throw new LiveError(`${d.file}:${d.line}:${d.column}: ${d.message}`, 'input');
       }
-      for (let i = 0; i < lines.length; i++) {
-        const group = [lines[i]!];
-        while (endsWithContinuation(group[group.length - 1]!.text) && i + 1 < lines.length)
-          group.push(lines[++i]!);
-        const lexed = lexShell(group);
-        if (!lexed.ok) throw new LiveError(`${group[0]!.file}:${group[0]!.line}: ${lexed.message}`, 'input');
-        const words = lexed.tokens.map((t) => t.text);
-        if (words[0] === 'sudo') words.shift();
-        if (words.length === 0) continue;
-        const cmd = words[0]!.replace(/^.*\//, '');
-        if (!/^iptables(-nft|-legacy)?$/.test(cmd))
-          throw new LiveError(
-            `${group[0]!.file}:${group[0]!.line}: only iptables commands can be run on the kernel (${cmd})`,
-            'input',
-          );
+      if (detectForm(lines) === undefined) continue;
+      ruleHosts.push(h.name.value);
+      for (const op of applied) {
+        const first = op.kind === 'iptables' ? op.words[0]! : (op.body[0] ?? lines[0]!);
+        const where = `${first.file}:${first.line}`;
         try {
-          sh('ip', ['netns', 'exec', ns, bin, ...words.slice(1)]);
+          if (op.kind === 'restore')
+            sh(
+              'ip',
+              ['netns', 'exec', ns, `${bin}-restore`, ...op.args.map((a) => a.text)],
+              op.body.map((l) => l.text).join('\n') + '\n',
+            );
+          else sh('ip', ['netns', 'exec', ns, bin, ...op.words.slice(1).map((w) => w.text)]);
         } catch (e) {
-          throw new LiveError(
-            `${group[0]!.file}:${group[0]!.line}: the kernel's ${bin} refused the rule: ${(e as Error).message}`,
-          );
+          throw new LiveError(`${where}: the kernel's ${bin} refused the rule: ${(e as Error).message}`);
         }
       }
     }

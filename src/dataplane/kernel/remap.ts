@@ -13,7 +13,7 @@
 // iptables and ip, 0x hex) are refused (ambiguousAddressForms), so what natbox checked is what
 // the kernel gets.
 import { formatIpv4, parseIpv4, type Prefix } from '../../wire/addr.ts';
-import { detectForm } from '../../rules/load.ts';
+import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import {
   endsWithContinuation,
   lexRestore,
@@ -336,8 +336,9 @@ function oddForm(tok: string, loc: string, tool: string): string {
 /**
  * Addresses in rules and routes written in a form the kernel's iptables or ip reads otherwise than
  * natbox (`010.010.010.010` is 8.8.8.8 for them, 10.10.10.10 for natbox): `FILE:LINE:COL: …`.
- * Rules are split into words as the kernel run splits them (shell or restore quoting), so quoting
- * cannot hide one.
+ * Rules are the words the kernel run gives iptables (natbox's applied operations: quotes removed,
+ * variables expanded; restore inputs split as iptables-restore splits them), so neither quoting
+ * nor a variable can hide one.
  */
 export function ambiguousAddressForms(sc: Scenario): string[] {
   const out: string[] = [];
@@ -360,13 +361,21 @@ export function ambiguousAddressForms(sc: Scenario): string[] {
         scan({ text: m[0], file: r.loc.file, line: r.loc.line, column: r.loc.column + m.index }, 'ip', false);
     if (!h.rules) continue;
     const lines: SourceLine[] = h.rules.lines.map((l) => ({ text: l.value, ...l.loc }));
-    const form = detectForm(lines);
-    const words: Token[][] = [];
-    if (form === 'restore')
-      for (const l of lines) {
-        const lx = lexRestore(l);
-        if (lx.ok) words.push(lx.tokens);
-      }
+    // The words the kernel run gives iptables: what natbox's loader applied (a script's variables
+    // expanded, restore inputs line by line). Rules natbox refuses (an address it cannot read,
+    // such as 0x8.0x8.0x8.0x8) are split as written, so the refusal says how the kernel reads them.
+    const applied: AppliedOp[] = [];
+    const loaded = loadRules(lines, undefined, { applied });
+    const words: (readonly Token[])[] = [];
+    const restoreLine = (l: SourceLine): void => {
+      const lx = lexRestore(l);
+      if (lx.ok) words.push(lx.tokens);
+    };
+    if (loaded.ok)
+      for (const op of applied)
+        if (op.kind === 'iptables') words.push(op.words);
+        else op.body.forEach(restoreLine);
+    else if (detectForm(lines) === 'restore') lines.forEach(restoreLine);
     else
       for (let i = 0; i < lines.length; i++) {
         const group = [lines[i]!];
