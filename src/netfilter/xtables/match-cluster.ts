@@ -7,33 +7,16 @@
 import { CT_UNTRACKED, PACKET_HOST, PACKET_MULTICAST } from '../core/skb.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { needs, type MatchOf, type XtMatch } from './xt-match.ts';
+import { jhash1word, reciprocalScale } from '../core/jhash.ts';
 
 const tupleBuf = new TupleBuf();
-
-const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-/** jhash_1word (include/linux/jhash.h): __jhash_final over (a + iv, iv, iv), iv = seed + JHASH_INITVAL + 4. */
-export function jhash1word(a: number, initval: number): number {
-  const iv = (initval + 0xdeadbeef + 4) >>> 0;
-  a = (a + iv) >>> 0;
-  let b = iv;
-  let c = iv;
-  c = ((c ^ b) - rol32(b, 14)) >>> 0;
-  a = ((a ^ c) - rol32(c, 11)) >>> 0;
-  b = ((b ^ a) - rol32(a, 25)) >>> 0;
-  c = ((c ^ b) - rol32(b, 16)) >>> 0;
-  a = ((a ^ c) - rol32(c, 4)) >>> 0;
-  b = ((b ^ a) - rol32(a, 14)) >>> 0;
-  c = ((c ^ b) - rol32(b, 24)) >>> 0;
-  return c;
-}
 
 /** The node (0-based) xt_cluster gives a connection from IPv4 source `src` (a host-order number). */
 export function clusterNode(src: number, seed: number, totalNodes: number): number {
   const be =
     ((src & 0xff) << 24) | (((src >>> 8) & 0xff) << 16) | (((src >>> 16) & 0xff) << 8) | (src >>> 24);
   const h = jhash1word(be >>> 0, seed);
-  return Math.floor((h * totalNodes) / 4294967296); // reciprocal_scale
+  return reciprocalScale(h, totalNodes);
 }
 
 export const clusterMatch: XtMatch<MatchOf<'cluster'>> = {

@@ -6,6 +6,7 @@
 import { read16, read32 } from '../../wire/checksum.ts';
 import { IPPROTO_ICMP, ipv4IsFragment } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
+import { jhash3words, reciprocalScale } from '../core/jhash.ts';
 import { notSimulated, XT_CONTINUE, type TargetOf, type XtTarget } from './xt-target.ts';
 
 // XT_HMARK_* bits (xt_HMARK.h; ext/target-hmark.ts writes them into the model).
@@ -16,30 +17,6 @@ const DPORT = 1 << 5;
 const SPORT_MASK = 1 << 6;
 const DPORT_MASK = 1 << 7;
 const CT = 1 << 12;
-
-const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-/** jhash_3words (include/linux/jhash.h): __jhash_final over a, b, c + initval + JHASH_INITVAL + 12. */
-export function jhash3(a: number, b: number, c: number, initval: number): number {
-  const iv = (initval + 0xdeadbeef + 12) >>> 0;
-  a = (a + iv) >>> 0;
-  b = (b + iv) >>> 0;
-  c = (c + iv) >>> 0;
-  c = ((c ^ b) - rol32(b, 14)) >>> 0;
-  a = ((a ^ c) - rol32(c, 11)) >>> 0;
-  b = ((b ^ a) - rol32(a, 25)) >>> 0;
-  c = ((c ^ b) - rol32(b, 16)) >>> 0;
-  a = ((a ^ c) - rol32(c, 4)) >>> 0;
-  b = ((b ^ a) - rol32(a, 14)) >>> 0;
-  c = ((c ^ b) - rol32(b, 24)) >>> 0;
-  return c;
-}
-
-/** reciprocal_scale: (u64)val * n >> 32, exactly (split so no product passes 2^53). */
-export function reciprocalScale(val: number, n: number): number {
-  const x = (val >>> 16) * n + Math.floor(((val & 0xffff) * n) / 65536);
-  return Math.floor(x / 65536) >>> 0;
-}
 
 const prefixMask = (len: number): number => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
 
@@ -82,7 +59,7 @@ export function hmarkOf(t: TargetOf<'HMARK'>, skb: Skb): number {
   }
   const lo = dst < src ? dst : src;
   const hi = dst < src ? src : dst;
-  const hash = (jhash3(lo, hi, ports, t.rnd) ^ (proto & t.protoMask)) >>> 0;
+  const hash = (jhash3words(lo, hi, ports, t.rnd) ^ (proto & t.protoMask)) >>> 0;
   return (reciprocalScale(hash, t.mod) + t.offset) >>> 0;
 }
 
