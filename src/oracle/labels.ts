@@ -10,9 +10,14 @@
 
 /**
  * A TCP sequence number as the kernel reference runs label it: `I<k>` for the k-th initial
- * sequence number seen, `I<k>+<offset>` after it (the nearest ISN below, within 2^24).
+ * sequence number seen, `I<k>+<offset>` after it (the nearest ISN below, within 2^24); a raw 0
+ * is always `?0`.
  */
 export function seqLabel(isns: readonly number[], v: number): string {
+  // A raw 0 is the seq of a reset answering a SYN (nf_send_reset, tcp_v4_send_reset), never an
+  // offset: an ISN that happens to lie within 2^24 below 2^32 must not claim it (the kernel's
+  // random ISNs did, in about one run in twenty of a scenario with a dozen connections).
+  if (v === 0) return '?0';
   let best = -1;
   let off = 0;
   isns.forEach((isn, k) => {
