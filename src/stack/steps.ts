@@ -1,25 +1,32 @@
 // The typed steps a host reports while it handles packets, when a tracer is attached: frames in
 // and out of each device, netfilter's rules, conntrack and NAT, routing, socket decisions, drops.
 // Values are plain data (strings are made only when tracing) so renderers need no engine access.
-import type { Rule, TableName } from '../rules/iptables/model.ts';
-import type { HookName } from '../netfilter/core/trace-events.ts';
+import type { HookName, TracedRule } from '../netfilter/core/trace-events.ts';
 import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 import type { DropReason } from '../netfilter/core/drop.ts';
 
 export type Step =
   | { kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; frame: Uint8Array }
-  | { kind: 'rule'; host: string; hook: HookName; table: TableName; chain: string; index: number; rule: Rule }
+  | {
+      kind: 'rule';
+      host: string;
+      hook: HookName;
+      table: string;
+      chain: string;
+      index: number;
+      rule: TracedRule;
+    }
   | {
       kind: 'rule-miss';
       host: string;
       hook: HookName;
-      table: TableName;
+      table: string;
       chain: string;
       index: number;
-      rule: Rule;
+      rule: TracedRule;
       why: string;
     }
-  | { kind: 'policy'; host: string; hook: HookName; table: TableName; chain: string; policy: string }
+  | { kind: 'policy'; host: string; hook: HookName; table: string; chain: string; policy: string }
   /** The packet's conntrack classification (ctstate) at a hook. */
   | { kind: 'conntrack'; host: string; hook: HookName; state: string; created: boolean }
   /** A conntrack event (`conntrack -E`): NEW at confirmation, UPDATE on a state/status change. */

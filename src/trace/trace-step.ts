@@ -1,12 +1,10 @@
 // One step of the trace document (natbox-trace/1, docs/trace-json.md): the stack's step with its
-// time, made plain for JSON (a frame decoded, a rule as iptables-save prints it, a drop's reason
+// time, made plain for JSON (a frame decoded, a rule in its own language, e.g. as iptables-save prints it, a drop's reason
 // in words). model.ts builds the document from these.
-import { formatRule } from '../rules/iptables/print-save.ts';
 import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { describeFrame, type FrameInfo } from './frame.ts';
 import { dropWords } from './drop-words.ts';
-import { targetNote } from '../netfilter/xtables/target.ts';
 
 export type TraceStep = (
   | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
@@ -76,8 +74,8 @@ export function toTraceStep(s: TimedStep): TraceStep {
         table: s.table,
         chain: s.chain,
         index: s.index,
-        rule: formatRule(s.chain, s.rule),
-        ...noteOf(s.rule.target),
+        rule: s.rule.text(s.chain),
+        ...noteOf(s.rule.note()),
       };
     case 'rule-miss':
       return {
@@ -88,7 +86,7 @@ export function toTraceStep(s: TimedStep): TraceStep {
         table: s.table,
         chain: s.chain,
         index: s.index,
-        rule: formatRule(s.chain, s.rule),
+        rule: s.rule.text(s.chain),
         why: s.why,
       };
     case 'drop':
@@ -107,7 +105,6 @@ export function toTraceStep(s: TimedStep): TraceStep {
   }
 }
 
-function noteOf(t: Parameters<typeof targetNote>[0] | undefined): { note?: string } {
-  const note = t && targetNote(t);
+function noteOf(note: string | undefined): { note?: string } {
   return note ? { note } : {};
 }

@@ -3,7 +3,11 @@
 // the -82 cases): exact packets at each device (sequence numbers aside), conntrack, verdicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { packetsAt, runExample, conntrackLines } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { packetsAt, runExample, conntrackLines, repo } from './helpers.ts';
+import { prepareScenario } from '../../src/scenario/simulate.ts';
+import { simulate } from '../../src/sim/run.ts';
+import { formatRule } from '../../src/rules/iptables/print-save.ts';
 import { explain } from '../../src/trace/explain.ts';
 
 const SYN = 'tcp 192.168.1.10:40000 > 82.120.11.22:80 S';
@@ -49,7 +53,11 @@ test('hairpin dnat-only: the server answers the client directly and the client r
 });
 
 test('hairpin dnat-snat: the server sees the router, the reply is translated back, the connection closes cleanly', () => {
-  const { sim } = runExample('examples/hairpin/dnat-snat.yaml');
+  const path = 'examples/hairpin/dnat-snat.yaml';
+  const p = prepareScenario(readFileSync(new URL(path, repo), 'utf8'), path);
+  if (!p.ok) throw new Error(p.errors.join('\n'));
+  const { built } = p;
+  const sim = simulate(built.world, built.flows, { seed: 1 });
   const fromBox = 'tcp 82.120.11.22:80 > 192.168.1.10:40000';
   assert.deepEqual(packetsAt(sim, 'client', 'eth0'), [
     `out ${SYN} ttl=64`,
@@ -100,7 +108,13 @@ test('hairpin dnat-snat: the server sees the router, the reply is translated bac
   // The nat table saw the first packet only: each rule counted one packet of 60 bytes.
   const rules = sim.steps.filter((s) => s.kind === 'rule');
   assert.equal(rules.length, 2);
-  for (const s of rules) if (s.kind === 'rule') assert.deepEqual(s.rule.counters, { packets: 1, bytes: 60 });
+  const nat = built.rulesets.get('router')!.tables.get('nat')!;
+  for (const s of rules) {
+    if (s.kind !== 'rule') continue;
+    const rule = nat.chains.get(s.chain)!.rules[s.index - 1]!;
+    assert.equal(s.rule.text(s.chain), formatRule(s.chain, rule));
+    assert.deepEqual(rule.counters, { packets: 1, bytes: 60 });
+  }
 });
 
 test('hairpin dnat-only with bridge-nf-call-iptables=1: conntrack un-NATs the bridged reply and DNAT alone connects', () => {

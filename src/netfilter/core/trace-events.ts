@@ -1,7 +1,18 @@
 // What netfilter tells a tracer, when one is attached: hooks entered, rules that matched, chain
 // policies, conntrack changes and NAT rewrites. Plain callbacks with numbers and references; the
 // trace layer turns them into steps and words. With no tracer attached nothing here runs.
-import type { Rule, TableName } from '../../rules/iptables/model.ts';
+
+/**
+ * A rule as a tracer receives it, from whichever front end owns it (iptables today, nft next):
+ * the core never looks inside; the front end says it in its own language when the trace is
+ * written. Made once per rule when tracing is on, never per packet.
+ */
+export interface TracedRule {
+  /** The rule in its language's syntax, e.g. `-A PREROUTING -p tcp --dport 80 -j DNAT …`. */
+  text(chain: string): string;
+  /** What the rule's action did that the packet does not show (CHECKSUM, NFQUEUE…), if anything. */
+  note(): string | undefined;
+}
 
 export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
@@ -16,11 +27,11 @@ export interface NatChange {
 
 export interface NfTracer {
   /** A rule whose matches all held; `index` is 1-based within its chain. */
-  rule(hook: HookName, table: TableName, chain: string, index: number, rule: Rule): void;
+  rule(hook: HookName, table: string, chain: string, index: number, rule: TracedRule): void;
   /** A rule tried that did not match, and why (the first criterion that failed, in words). */
-  ruleMiss(hook: HookName, table: TableName, chain: string, index: number, rule: Rule, why: string): void;
+  ruleMiss(hook: HookName, table: string, chain: string, index: number, rule: TracedRule, why: string): void;
   /** The end of a built-in chain was reached and its policy applied. */
-  policy(hook: HookName, table: TableName, chain: string, policy: string): void;
+  policy(hook: HookName, table: string, chain: string, policy: string): void;
   /** The packet's conntrack classification at this hook (entry -1 when none). */
   conntrack(hook: HookName, ctinfo: number, entry: number, created: boolean): void;
   /** A conntrack event as `conntrack -E` reports it: NEW when the entry is confirmed (its reply

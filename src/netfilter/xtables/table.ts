@@ -24,6 +24,7 @@ import { compileChain, type CompiledChain } from './compile.ts';
 import type { XtShared } from './xt-match.ts';
 import { natFlags, toRangeN } from './target-nat.ts';
 import { XT_TARGETS } from './targets.ts';
+import { tracedRule } from './traced-rule.ts';
 import { XT_CONTINUE, type TargetOf, type XtTargetCtx } from './xt-target.ts';
 
 /** Skb.dropTable numbers (DROP_TABLES in core/drop.ts). */
@@ -127,7 +128,7 @@ export class XtTable implements NfTable, XtTargetCtx {
             table,
             chain.name,
             i,
-            rule,
+            tracedRule(rule),
             describeMismatch(rule, fail, skb, comp.state[i - 1]),
           );
           if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
@@ -138,7 +139,7 @@ export class XtTable implements NfTable, XtTargetCtx {
         continue;
       }
       countPacket(rule.counters, skb.len);
-      tracer?.rule(hookName, table, chain.name, i, rule);
+      if (tracer) tracer.rule(hookName, table, chain.name, i, tracedRule(rule));
       const t = rule.target;
       if (!t) continue;
       switch (t.kind) {
