@@ -136,3 +136,15 @@ test('hashlimit: the trace names the bucket', () => {
     'hashlimit --hashlimit-upto --hashlimit-name ssh for src 203.0.113.9, dport 22: over the rate (bucket empty)',
   );
 });
+
+test('hashlimit: a full table (htable-max) drops a packet that needs a new entry, whatever the rule (hotdrop)', () => {
+  // Kernel (same setup, one python3 process sending at once from .1, .3, .4, .1): the .4 datagram
+  // was counted by neither rule (hotdropped: "max count of 2 reached"), the other three by ACCEPT;
+  // /proc/net/ipt_hashlimit/m then listed .1 and .3 only.
+  const send = setup([
+    '-A FORWARD -p udp --dport 9 -m hashlimit --hashlimit-above 1000/sec --hashlimit-mode srcip --hashlimit-name full --hashlimit-htable-size 2 --hashlimit-htable-max 2 -j DROP',
+    '-A FORWARD -p udp --dport 9 -j ACCEPT',
+  ]);
+  const got = ['192.0.2.1', '192.0.2.3', '192.0.2.4', '192.0.2.1'].map((src) => send(9, 1, 0, src)[0]);
+  assert.deepEqual(got, [A, A, D, A]);
+});

@@ -188,8 +188,12 @@ export const hashlimitMatch: XtMatch<HashlimitMatch, HashlimitState> = {
     const t = st.table;
     const now = skb.now;
     const e = entryFor(t, skb, now);
-    // The kernel drops the packet when the table is full (hotdrop); here the rule does not match.
-    if (e === undefined) return false;
+    // A full table (hashlimit_mt_common: dsthash_alloc_init fails, "max count of N reached"):
+    // the kernel drops the packet (hotdrop), whatever the rule says.
+    if (e === undefined) {
+      skb.hotdrop = true;
+      return false;
+    }
     const c = t.cfg;
     if (m.rateMatch) {
       e.currentRate += c.bytes ? skb.len : 1;
