@@ -59,6 +59,9 @@ const DEFAULT_SYSCTLS: ReadonlyArray<readonly [string, number]> = [
   ['net.ipv4.tcp_syn_linear_timeouts', 4],
 ];
 
+/** The device part of a per-device sysctl, net.ipv4.conf.DEV.KEY. */
+const CONF_DEV = /^net\.ipv4\.conf\.([^.]+)\.[a-z_]+$/;
+
 function addrWithLen(text: string): { addr: number; len: number } | undefined {
   const [a, l] = text.split('/');
   const ip = parseIpv4(a ?? '');
@@ -144,7 +147,17 @@ export function buildScenario(
       });
     }
     const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
-    for (const [k, v] of h.sysctls) sysctls.set(k, Number(v.value));
+    for (const [k, v] of h.sysctls) {
+      const dev = CONF_DEV.exec(k)?.[1];
+      if (dev !== undefined && dev !== 'all' && !devs.some((d) => d.name === dev)) {
+        err(
+          v.loc,
+          `hosts.${name}.sysctls: ${k}: ${name} has no device "${dev}" (Linux: "No such file or directory")`,
+        );
+        continue;
+      }
+      sysctls.set(k, Number(v.value));
+    }
     const ipsets = h.ipsets ? buildIpsets(h, err) : undefined;
     let ruleset: Ruleset | undefined;
     if (h.rules && h.rules.lines.length > 0)

@@ -80,7 +80,7 @@ export function readSysctl(text: string): SysctlRead {
         line,
         what: `${shortQuote(name)} = ${shortQuote(value)}`,
         reason: /^net\.ipv4\.conf\.[^.]+\.[a-z_]+$/.test(name)
-          ? 'per-interface sysctls are not simulated (natbox has net.ipv4.conf.all.*)'
+          ? 'natbox simulates net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp} only'
           : 'natbox does not simulate this sysctl',
       });
       return;

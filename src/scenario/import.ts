@@ -817,7 +817,25 @@ export function importHost(input: ImportInput): ImportResult {
   if (sysctlSrc) {
     const s = readSysctl(sysctlSrc.text);
     for (const e of s.errors) fail.text(sysctlSrc, e);
-    for (const [k, v] of s.values) sysctls[k] = v.value;
+    const devs = parts && new Set([...Object.keys(parts.interfaces), ...Object.keys(parts.bridges)]);
+    for (const [k, v] of s.values) {
+      // A per-device setting of a device the host does not have here (lo, default, a device
+      // `ip addr` left out) goes in the notes, not in the scenario.
+      const dev = /^net\.ipv4\.conf\.([^.]+)\./.exec(k)?.[1];
+      if (dev !== undefined && dev !== 'all' && devs && !devs.has(dev)) {
+        s.notes.push({
+          kind: 'left-out',
+          line: v.line,
+          what: `${k} = ${v.value}`,
+          reason:
+            dev === 'default'
+              ? "the value for devices made later: natbox's devices exist from the start"
+              : `natbox's host has no device ${shortQuote(dev)}`,
+        });
+        continue;
+      }
+      sysctls[k] = v.value;
+    }
     addTextNotes(notes, sysctlSrc, s.notes);
   }
   if (input.forward) {

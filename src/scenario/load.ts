@@ -88,13 +88,26 @@ const SYSCTLS: Readonly<
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
+/** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
+const CONF_SYSCTL =
+  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp)$/;
+const CONF_RANGES: Readonly<
+  Record<string, { readonly what: string; readonly min: number; readonly max: number }>
+> = {
+  rp_filter: { what: '0, 1 or 2', min: 0, max: 2 },
+  arp_ignore: { what: 'a whole number from 0 to 8 (0, 1, 2, 3 or 8 mean something)', min: 0, max: 8 },
+  arp_announce: { what: '0, 1 or 2', min: 0, max: 2 },
+  arp_filter: { what: '0 or 1', min: 0, max: 1 },
+  proxy_arp: { what: '0 or 1', min: 0, max: 1 },
+};
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 
 /** The values a modelled sysctl accepts (undefined: natbox does not model it). */
 export const sysctlRange = (
   name: string,
 ): { readonly what: string; readonly min: number; readonly max: number } | undefined =>
-  SYSCTLS[name] ?? (TIMEOUT_SYSCTL.test(name) ? TIMEOUT_RANGE : undefined);
+  SYSCTLS[name] ??
+  (TIMEOUT_SYSCTL.test(name) ? TIMEOUT_RANGE : CONF_RANGES[CONF_SYSCTL.exec(name)?.[1] ?? '']);
 
 const VERDICTS: readonly Expectation[] = [
   'connected',
@@ -599,7 +612,7 @@ class Loader {
         r.error(
           e.keyNode,
           e.field,
-          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, and net.netfilter.nf_conntrack_*timeout*)`,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp})`,
           e.key,
         );
         continue;

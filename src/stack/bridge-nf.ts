@@ -65,14 +65,14 @@ export class BridgeNetfilter {
           dev: br.name,
         });
       const nexthop = r.via || skb.dst;
-      dstMac = host.neigh.get(nexthop);
+      dstMac = host.neigh.get(br.name, nexthop);
       if (!dstMac) {
         // Resolve the new destination first; the frame waits and then leaves by the neighbour
         // output path below.
         const keep = frame.slice();
         const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
         return host.neigh.resolve(br.name, nexthop, () => {
-          const mac = host.neigh.get(nexthop);
+          const mac = host.neigh.get(br.name, nexthop);
           if (!mac) return;
           this.viaNeighbour(br, keep, mac);
           const s2 = ip4.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
@@ -81,7 +81,7 @@ export class BridgeNetfilter {
           this.outHooks(br, s2, keep, port.name);
         });
       }
-      if (!host.neigh.isReachable(nexthop)) this.viaNeighbour(br, frame, dstMac);
+      if (!host.neigh.isReachable(br.name, nexthop)) this.viaNeighbour(br, frame, dstMac);
       frame.set(dstMac, 0);
     }
     this.outHooks(br, skb, frame, port.name);

@@ -24,7 +24,7 @@ import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
-import { Neighbours } from './neigh.ts';
+import { Neighbours, type ArpConf } from './neigh.ts';
 import { Ip4 } from './ip4.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
@@ -189,7 +189,15 @@ export class Host {
       countDrop: (r) => this.countDrop(r),
       sourceAddressFor: (outIf, dst) => this.sourceAddressFor(outIf, dst),
       devOutput: (ifname, frame) => this.devOutput(ifname, frame),
-      neighbourFailed: (ip) => this.sockets.neighbourFailed(ip),
+      neighbourFailed: (ip) =>
+        this.isLocal(ipv4Src(ip, 0))
+          ? this.sockets.neighbourFailed(ip)
+          : this.sockets.sendIcmpError(ip, 3, 1, 0), // ipv4_link_failure: host unreachable
+      conf: (dev, key) => this.conf(dev, key),
+      isLocal: (a) => this.isLocal(a),
+      routeDev: (a) => this.routes.lookup(a)?.dev,
+      forwarding: () => this.sysctl('net.ipv4.ip_forward', 0) === 1,
+      random: () => this.env.rng.u32() / 2 ** 32,
     });
     this.ip4 = new Ip4(this, cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset), xt);
     this.brnfPath = new BridgeNetfilter(this);
@@ -243,6 +251,17 @@ export class Host {
 
   sysctl(name: string, dflt: number): number {
     return this.sysctls.get(name) ?? dflt;
+  }
+
+  /**
+   * A device's IPv4 setting as the kernel reads it from net.ipv4.conf.all.KEY and
+   * net.ipv4.conf.DEV.KEY: the larger for rp_filter, arp_ignore and arp_announce (IN_DEV_MAXCONF),
+   * either for arp_filter and proxy_arp (IN_DEV_ORCONF). Both default to 0.
+   */
+  conf(dev: string, key: ArpConf): number {
+    const all = this.sysctl(`net.ipv4.conf.all.${key}`, 0);
+    const own = this.sysctl(`net.ipv4.conf.${dev}.${key}`, 0);
+    return key === 'arp_filter' || key === 'proxy_arp' ? (all || own ? 1 : 0) : Math.max(all, own);
   }
 
   /** Reports a step when a tracer is attached; packet steps keep a copy (NAT rewrites in place). */

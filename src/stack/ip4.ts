@@ -49,6 +49,8 @@ export interface Ip4Host {
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
   countDrop(reason: DropReason): boolean;
   sysctl(name: string, dflt: number): number;
+  /** A device's net.ipv4.conf setting as the kernel combines all and the device (host.ts conf). */
+  conf(dev: string, key: 'rp_filter'): number;
   isLocal(addr: number): boolean;
 }
 
@@ -243,7 +245,7 @@ export class Ip4 {
    * passes, else the device the route back leaves by ('' when there is no route back).
    */
   private reversePathFails(src: number, inDev: string): string | undefined {
-    const mode = this.host.sysctl('net.ipv4.conf.all.rp_filter', 0);
+    const mode = this.host.conf(inDev, 'rp_filter');
     if (mode === 0 || src === 0) return undefined;
     const back = this.host.routes.lookup(src);
     if (!back) return '';

@@ -2,11 +2,15 @@
 // addresses, the packets that wait for a resolution, and the states that matter here:
 // REACHABLE (an ARP reply answered our own request), STALE (learned from a request sent to us:
 // usable, but not NUD_CONNECTED, which bridge netfilter looks at) and FAILED (no answer to
-// ARP_RETRIES requests: the waiting packets are dropped and their sockets told).
+// ARP_RETRIES requests: the waiting packets are dropped, their sockets told, and a forwarded one's
+// sender gets ICMP host unreachable). Which requests are answered follows arp_process: any local
+// address (the weak host model), through arp_ignore, arp_filter and the reverse-path check
+// (rp_filter) of the sender; proxy_arp answers for addresses routed out of another device. A
+// request's sender address follows arp_announce.
 import { ETHERTYPE_IPV4, ETH_HEADER_LEN, emitEthernet } from '../wire/ethernet.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
-import { ipv4Dst } from '../wire/ipv4.ts';
+import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import type { Route } from '../route/table.ts';
 import type { Iface } from './iface.ts';
@@ -14,6 +18,12 @@ import type { Step } from './steps.ts';
 
 /** neigh ucast/mcast_solicit: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
+
+/** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
+export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter';
+
+/** NEIGH_VAR(proxy_delay): a proxy_arp answer waits up to this long (random), as the kernel's. */
+export const PROXY_DELAY = 0.8;
 
 /** What the neighbour table needs of its host. */
 export interface NeighHost {
@@ -27,8 +37,21 @@ export interface NeighHost {
   sourceAddressFor(outIf: string, dst: number): number;
   /** dev_queue_xmit: a frame out of a device (a bridge sends it through its ports). */
   devOutput(ifname: string, frame: Uint8Array): void;
-  /** ARP gave up on the next hop of a packet (a locally sent one: its socket hears it). */
+  /**
+   * ARP gave up on the next hop of a packet (arp_error_report → ipv4_link_failure): a locally sent
+   * one's socket hears it, a forwarded one's sender gets ICMP host unreachable.
+   */
   neighbourFailed(ip: Uint8Array): void;
+  /** A device's ARP setting as the kernel reads it (IN_DEV_MAXCONF / IN_DEV_ORCONF of all and DEV). */
+  conf(dev: string, key: ArpConf): number;
+  /** Is `addr` one of this host's addresses (any device)? */
+  isLocal(addr: number): boolean;
+  /** The device the route to `addr` leaves by, or undefined (no route). */
+  routeDev(addr: number): string | undefined;
+  /** net.ipv4.ip_forward (IN_DEV_FORWARD): proxy_arp answers only on a forwarding host. */
+  forwarding(): boolean;
+  /** A random number in [0, 1) from the host's seeded generator (proxy_arp's delay). */
+  random(): number;
 }
 
 interface Pending {
@@ -38,66 +61,80 @@ interface Pending {
   tries: number;
 }
 
-export class Neighbours {
+/** One device's neighbours (the kernel's table is keyed by address and device). */
+interface DevTable {
   /** The resolved neighbours (REACHABLE or STALE): address → MAC. */
-  private readonly macs = new Map<number, Uint8Array>();
+  readonly macs: Map<number, Uint8Array>;
   /** Neighbours in NUD_REACHABLE; the others in `macs` are STALE. */
-  private readonly reachable = new Set<number>();
+  readonly reachable: Set<number>;
   /** Addresses being resolved (NUD_INCOMPLETE), with what waits for them. */
-  private readonly pending = new Map<number, Pending>();
+  readonly pending: Map<number, Pending>;
+}
+
+export class Neighbours {
+  private readonly tables = new Map<string, DevTable>();
   private readonly onResolved = new Map<Uint8Array, () => void>();
 
   constructor(private readonly host: NeighHost) {}
 
-  /** The MAC of a resolved neighbour. */
-  get(addr: number): Uint8Array | undefined {
-    return this.macs.get(addr);
+  private table(dev: string): DevTable {
+    let t = this.tables.get(dev);
+    if (!t) this.tables.set(dev, (t = { macs: new Map(), reachable: new Set(), pending: new Map() }));
+    return t;
   }
 
-  /** NUD_REACHABLE (NUD_CONNECTED): an ARP reply answered our own request. */
-  isReachable(addr: number): boolean {
-    return this.reachable.has(addr);
+  /** The MAC of a neighbour resolved on `dev`. */
+  get(dev: string, addr: number): Uint8Array | undefined {
+    return this.tables.get(dev)?.macs.get(addr);
+  }
+
+  /** NUD_REACHABLE (NUD_CONNECTED): an ARP reply on `dev` answered our own request. */
+  isReachable(dev: string, addr: number): boolean {
+    return this.tables.get(dev)?.reachable.has(addr) ?? false;
   }
 
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
   output(r: Route, ip: Uint8Array): void {
     const nexthop = r.via || ipv4Dst(ip, 0);
-    const mac = this.macs.get(nexthop);
+    const t = this.table(r.dev);
+    const mac = t.macs.get(nexthop);
     if (mac)
       return this.host.devOutput(
         r.dev,
         emitEthernet(mac, this.host.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip),
       );
-    const pend = this.pending.get(nexthop);
+    const pend = t.pending.get(nexthop);
     if (pend) {
       pend.packets.push(ip);
       return;
     }
-    this.pending.set(nexthop, { ifname: r.dev, packets: [ip], tries: 0 });
-    this.solicit(nexthop);
+    t.pending.set(nexthop, { ifname: r.dev, packets: [ip], tries: 0 });
+    this.solicit(r.dev, nexthop);
   }
 
   /** Runs `then` once `addr` is resolved on `ifname` (or gives up after the ARP retries). */
   resolve(ifname: string, addr: number, then: () => void): void {
-    if (this.macs.has(addr)) return then();
+    const t = this.table(ifname);
+    if (t.macs.has(addr)) return then();
     const marker = new Uint8Array(0);
-    const pend = this.pending.get(addr);
+    const pend = t.pending.get(addr);
     this.onResolved.set(marker, then);
     if (pend) {
       pend.packets.push(marker);
       return;
     }
-    this.pending.set(addr, { ifname, packets: [marker], tries: 0 });
-    this.solicit(addr);
+    t.pending.set(addr, { ifname, packets: [marker], tries: 0 });
+    this.solicit(ifname, addr);
   }
 
   /** A request a second, ARP_RETRIES times; then FAILED: the waiting packets are dropped. */
-  private solicit(addr: number): void {
+  private solicit(ifname: string, addr: number): void {
     const host = this.host;
-    const pend = this.pending.get(addr);
+    const t = this.table(ifname);
+    const pend = t.pending.get(addr);
     if (!pend) return;
     if (pend.tries >= ARP_RETRIES) {
-      this.pending.delete(addr);
+      t.pending.delete(addr);
       if (host.countDrop(DropReason.NEIGH_FAILED))
         host.trace({
           kind: 'drop',
@@ -115,9 +152,66 @@ export class Neighbours {
     }
     pend.tries++;
     const dev = host.ifaces.get(pend.ifname)!;
-    const src = host.sourceAddressFor(dev.name, addr);
-    host.devOutput(dev.name, arpRequestFrame(dev.mac, src, addr));
-    host.env.timer(host.env.now() + 1, () => this.solicit(addr));
+    host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
+    host.env.timer(host.env.now() + 1, () => this.solicit(ifname, addr));
+  }
+
+  /**
+   * arp_solicit's sender address: arp_announce 0 takes the source of the newest waiting packet when
+   * it is one of this host's addresses (any device); 1 only when that source is on the target's
+   * subnet of this device; 2 (and the fallbacks) inet_select_addr: this device's address.
+   */
+  private solicitSource(dev: Iface, target: number, packets: readonly Uint8Array[]): number {
+    const host = this.host;
+    let newest: Uint8Array | undefined;
+    for (let i = packets.length - 1; i >= 0 && !newest; i--) if (packets[i]!.length > 0) newest = packets[i];
+    const announce = host.conf(dev.name, 'arp_announce');
+    if (newest && announce <= 1) {
+      const saddr = ipv4Src(newest, 0);
+      if (host.isLocal(saddr)) {
+        if (announce === 0) return saddr;
+        // inet_addr_onlink: the target and the source on one subnet of this device.
+        for (const a of dev.addrs) {
+          const m = a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0;
+          if (((a.addr ^ saddr) & m) === 0 && ((a.addr ^ target) & m) === 0) return saddr;
+        }
+      }
+    }
+    return host.sourceAddressFor(dev.name, target);
+  }
+
+  /**
+   * arp_ignore (1: the target must be an address of the receiving device; 2: also on the sender's
+   * subnet there; 8: never answer): true when the request is not answered.
+   */
+  private ignores(dev: Iface, sip: number, tip: number): boolean {
+    const mode = this.host.conf(dev.name, 'arp_ignore');
+    if (mode === 8) return true;
+    if (mode !== 1 && mode !== 2) return false; // 0, 3 (no host-scope addresses here), 4-7
+    for (const a of dev.addrs) {
+      if (a.addr !== tip) continue;
+      if (mode === 1 || sip === 0) return false;
+      const m = a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0;
+      if (((a.addr ^ sip) & m) === 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * ip_route_input_noref(tip, sip, dev) as arp_process asks it: the route type of the target
+   * ('local', 'unicast' out of another device, or undefined: no answer) after fib_validate_source
+   * checked the sender against rp_filter (strict: the route back leaves by `dev`; loose: any route).
+   */
+  private routeInput(dev: Iface, sip: number, tip: number): 'local' | 'unicast' | undefined {
+    const host = this.host;
+    if (tip >>> 28 === 14 || tip >>> 24 === 127 || tip === 0xffffffff) return undefined;
+    const rpf = host.conf(dev.name, 'rp_filter');
+    if (rpf !== 0 && sip !== 0) {
+      const back = host.routeDev(sip);
+      if (back === undefined || (rpf === 1 && back !== dev.name)) return undefined;
+    }
+    if (host.isLocal(tip)) return 'local';
+    return host.routeDev(tip) !== undefined ? 'unicast' : undefined;
   }
 
   /** arp_rcv → arp_process: answer requests for our addresses, learn, send what waited. */
@@ -128,20 +222,35 @@ export class Neighbours {
     const sha = frame.slice(a + 8, a + 14);
     const spa = read32(frame, a + 14);
     const tpa = read32(frame, a + 24);
-    const forUs = this.host.ifaces.get(dev.name)!.addrs.some((x) => x.addr === tpa);
-    // arp_process: learn the sender when the request is for us, or refresh a known entry.
-    if (forUs || this.macs.has(spa)) this.macs.set(spa, sha);
-    if (op === 1 && forUs) {
-      this.host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
+    const host = this.host;
+    let answer = false;
+    let proxy = false;
+    if (op === 1) {
+      const rt = this.routeInput(dev, spa, tpa);
+      if (rt === 'local') {
+        answer = !this.ignores(dev, spa, tpa);
+        // arp_filter: answer only when the route back to the sender leaves by this device.
+        if (answer && host.conf(dev.name, 'arp_filter') !== 0) answer = host.routeDev(spa) === dev.name;
+      } else if (rt === 'unicast' && host.forwarding() && host.conf(dev.name, 'proxy_arp') !== 0) {
+        proxy = host.routeDev(tpa) !== dev.name; // arp_fwd_proxy
+      }
     }
-    if (op === 2 && forUs) {
-      this.macs.set(spa, sha);
-      if (this.pending.has(spa)) this.reachable.add(spa); // the answer to our own request
+    // arp_process: a request answered learns its sender (neigh_event_ns); anything else, a reply
+    // included (whatever its target), only updates an entry that exists, one being resolved too.
+    const t = this.table(dev.name);
+    const known = t.macs.has(spa) || t.pending.has(spa);
+    if (spa !== 0 && (answer || proxy || known)) t.macs.set(spa, sha);
+    if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
+    if (proxy) {
+      // pneigh_enqueue: the answer after a random part of proxy_delay (the request was broadcast).
+      const reply = arpReplyFrame(dev.mac, tpa, sha, spa);
+      host.env.timer(host.env.now() + host.random() * PROXY_DELAY, () => host.devOutput(dev.name, reply));
     }
-    const pend = this.pending.get(spa);
-    if (pend && this.macs.has(spa)) {
-      this.pending.delete(spa);
-      const mac = this.macs.get(spa)!;
+    if (op === 2 && t.pending.has(spa)) t.reachable.add(spa); // the answer to our own request
+    const pend = t.pending.get(spa);
+    if (pend && t.macs.has(spa)) {
+      t.pending.delete(spa);
+      const mac = t.macs.get(spa)!;
       for (const p of pend.packets) {
         const cb = this.onResolved.get(p);
         if (cb) {

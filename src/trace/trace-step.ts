@@ -5,6 +5,7 @@ import type { CtEntryJson } from '../netfilter/conntrack/format.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { describeFrame, type FrameInfo } from './frame.ts';
 import { dropWords } from './drop-words.ts';
+import { ruleNote, ruleText } from './rule-text.ts';
 
 export type TraceStep = (
   | { t: number; kind: 'packet'; host: string; ifname: string; dir: 'in' | 'out'; packet: FrameInfo }
@@ -74,8 +75,8 @@ export function toTraceStep(s: TimedStep): TraceStep {
         table: s.table,
         chain: s.chain,
         index: s.index,
-        rule: s.rule.text(s.chain),
-        ...noteOf(s.rule.note()),
+        rule: ruleText(s.rule, s.chain),
+        ...noteOf(ruleNote(s.rule)),
       };
     case 'rule-miss':
       return {
@@ -86,7 +87,7 @@ export function toTraceStep(s: TimedStep): TraceStep {
         table: s.table,
         chain: s.chain,
         index: s.index,
-        rule: s.rule.text(s.chain),
+        rule: ruleText(s.rule, s.chain),
         why: s.why,
       };
     case 'drop':

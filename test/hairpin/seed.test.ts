@@ -8,6 +8,7 @@ import { packetsAt, runExample, conntrackLines, repo } from './helpers.ts';
 import { prepareScenario } from '../../src/scenario/simulate.ts';
 import { simulate } from '../../src/sim/run.ts';
 import { formatRule } from '../../src/rules/iptables/print-save.ts';
+import { ruleText } from '../../src/trace/rule-text.ts';
 import { explain } from '../../src/trace/explain.ts';
 
 const SYN = 'tcp 192.168.1.10:40000 > 82.120.11.22:80 S';
@@ -112,7 +113,7 @@ test('hairpin dnat-snat: the server sees the router, the reply is translated bac
   for (const s of rules) {
     if (s.kind !== 'rule') continue;
     const rule = nat.chains.get(s.chain)!.rules[s.index - 1]!;
-    assert.equal(s.rule.text(s.chain), formatRule(s.chain, rule));
+    assert.equal(ruleText(s.rule, s.chain), formatRule(s.chain, rule));
     assert.deepEqual(rule.counters, { packets: 1, bytes: 60 });
   }
 });

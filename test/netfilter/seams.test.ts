@@ -2,7 +2,8 @@
 // iptables front end only in engine.ts, the composition that wires it (xtables/table.ts and
 // xtables/check.ts); nothing else in core/ imports rules/ or xtables/, so an nftables evaluator
 // can stand beside xtables/ by implementing core/table.ts's NfTable. A tracer receives rules as
-// TracedRule (core/trace-events.ts), which each front end implements (xtables/traced-rule.ts).
+// TracedRule (core/trace-events.ts), tagged with its language (xtables/traced-rule.ts); the trace
+// layer prints it (trace/rule-text.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -3,15 +3,13 @@
 // trace layer turns them into steps and words. With no tracer attached nothing here runs.
 
 /**
- * A rule as a tracer receives it, from whichever front end owns it (iptables today, nft next):
- * the core never looks inside; the front end says it in its own language when the trace is
- * written. Made once per rule when tracing is on, never per packet.
+ * A rule as a tracer receives it, from whichever front end owns it (iptables today, nft next): the
+ * core never looks inside; the trace layer prints it in its language (trace/rule-text.ts). Made
+ * once per rule when tracing is on, never per packet.
  */
 export interface TracedRule {
-  /** The rule in its language's syntax, e.g. `-A PREROUTING -p tcp --dport 80 -j DNAT …`. */
-  text(chain: string): string;
-  /** What the rule's action did that the packet does not show (CHECKSUM, NFQUEUE…), if anything. */
-  note(): string | undefined;
+  /** The rules language: `iptables`, later `nft`. */
+  readonly lang: string;
 }
 
 export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
