@@ -20,7 +20,7 @@ import {
   type CaseRun,
   type Difference,
 } from './compare.ts';
-import { scenarioYaml, unconvertedFields } from './generate-scenarios.ts';
+import { convertCase, unconvertedFields } from './generate-scenarios.ts';
 
 /** Known gaps, per case and subtest name, each with its reason. Keep it minimal and precise. */
 const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -29,28 +29,28 @@ const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 
 /**
  * Whole cases natbox cannot replay yet: the eight format cases of the reference (see its README,
- * "The eight format cases") use fields of the case format that generate-scenarios.ts does not
- * convert and the simulator does not model. Issue 14 (the network around NAT) removes them one by
- * one; `skipped cases are current` fails when a listed case can be converted, so the list cannot go
- * stale.
+ * "The eight format cases"). generate-scenarios.ts converts every field of them (scenarios/<case>.yaml,
+ * checked below), but each needs something natbox is still being taught (issue 14); the reason says
+ * what. `skipped cases are current` fails when a listed case loads, runs and agrees in every
+ * subtest, so the list cannot go stale.
  */
 const SKIP_CASES: Readonly<Record<string, string>> = {
   'client-somark-fwmark-rule':
-    'own topology (a with two links to r); flow `mark` (SO_MARK) and `ip rule add fwmark 0x2 lookup 200` with a route in table 200 are not modelled',
+    'needs policy routing (`ip_rules:` fwmark 0x2 lookup 200, a route in table 200) and the flow `mark` (SO_MARK) (issue 14, in progress)',
   'hairpin-masq-tcp-bind-second-address':
-    '`rules_restore`, `ip addr add` in `rules`, flow `src` (bind to a second address), `size` and `hold` are not converted',
+    'needs the flow fields `src` (a socket bound to a second address) and `size` (a 1000-byte line) (issue 14, in progress)',
   'hairpin-vip-dnat-from-wan':
-    '`virtual_addrs`, case `routes` on a client, an `nft` rule and `known_ports` are not converted',
+    'its `nft` rules (rules.box[2..4]: VIP TCP/22 DNAT to 192.168.1.200:2222) are not converted: the nftables front end is issue 16',
   'line-ip-rule-table-and-blackhole':
-    'own topology; `ip rule from … lookup 100`, `unreachable` and `blackhole` routes and flow `src` are not modelled (EHOSTUNREACH outcome)',
+    'needs policy routing (`ip_rules:` from 10.0.1.11 lookup 100), `unreachable`/`blackhole` routes, the flow `src` and the verdicts `icmp-error` and `error` (EHOSTUNREACH) (issue 14, in progress)',
   'line-mtu-fragments-and-frag-needed':
-    'own topology; link `mtu`, flow `size` and `df`, fragmentation, ICMP frag-needed and the PMTU cache are not modelled',
+    'needs link MTU, the flow `size` and `df`, fragmentation, ICMP fragmentation needed, the PMTU cache and the verdict `icmp-error` (issue 14, in progress)',
   'line-timed-forward-drop':
-    'own topology; timed `actions`, flow `count`/`interval`, `conntrack_ns` and `settle` are not converted',
+    'needs timed `events:` (with their exit status and stderr) and the flow `count`/`interval` (issue 14, in progress)',
   'line-ttl-time-exceeded':
-    'own topology with `vars` and a fixed `mac`; flow `ttl` (IP_TTL) is not converted',
+    'needs the flow `ttl` (IP_TTL) and the verdict `icmp-error` (issue 14, in progress)',
   'line-udp-server-reply-port':
-    "own topology; the case's own `servers` with `bind` and `reply_port` are not converted",
+    'needs `listen:` objects with `bind` and `reply_port` (a UDP server answering from a second socket) (issue 14, in progress)',
 };
 
 const reasonFor = (c: string, sub: string): string | undefined => SKIP[c]?.[sub];
@@ -104,24 +104,35 @@ for (const [name, reason] of Object.entries(SKIP_CASES)) {
 }
 
 test(
-  'skipped cases are current: each is a reference case the converter cannot convert yet',
+  'skipped cases are current: each still fails to load, to run or to agree somewhere',
   { skip: noRef },
   () => {
-    for (const name of allNames) {
-      const left = unconvertedFields(loadCase(name));
-      if (name in SKIP_CASES) {
-        assert.ok(
-          left.length > 0,
-          `${name} converts now: generate its scenario and remove it from SKIP_CASES`,
-        );
-      } else {
-        assert.deepEqual(left, [], `${name} has fields the converter drops: list it in SKIP_CASES`);
-      }
-    }
-    for (const name of Object.keys(SKIP_CASES))
+    for (const name of Object.keys(SKIP_CASES)) {
       assert.ok(allNames.includes(name), `SKIP_CASES names an unknown case ${name}`);
+      if (unconvertedFields(loadCase(name)).length) continue;
+      let agrees: boolean;
+      try {
+        agrees = [...subtests(name).values()].every((d) => d === undefined || d.length === 0);
+      } catch {
+        continue; // does not load or run yet
+      }
+      assert.ok(!agrees, `${name} loads, runs and agrees with the kernel now: remove it from SKIP_CASES`);
+    }
   },
 );
+
+test('the converter converts every field of every case but the nft rules of one', { skip: noRef }, () => {
+  for (const name of allNames) {
+    const left = unconvertedFields(loadCase(name));
+    if (name === 'hairpin-vip-dnat-from-wan')
+      assert.deepEqual(
+        left.map((l) => l.slice(0, l.indexOf(':'))),
+        ['rules.box[2]', 'rules.box[3]', 'rules.box[4]'],
+        `${name}: only its nft commands are left out`,
+      );
+    else assert.deepEqual(left, [], `${name} has fields the converter does not convert`);
+  }
+});
 
 for (const name of names) {
   test(`${name}: packets, conntrack, verdict`, async (t) => {
@@ -137,12 +148,12 @@ for (const name of names) {
 }
 
 test('scenarios match the reference cases (generate-scenarios.ts output)', { skip: noRef }, () => {
-  for (const name of names) {
+  for (const name of allNames) {
     const file = new URL(`${name}.yaml`, SCENARIO_DIR);
     assert.equal(
       readFileSync(file, 'utf8'),
-      scenarioYaml(loadCase(name)),
-      `${name}.yaml drifted from the reference`,
+      convertCase(loadCase(name)).yaml,
+      `${name}.yaml drifted from the reference (run generate-scenarios.ts)`,
     );
   }
 });
