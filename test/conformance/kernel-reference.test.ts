@@ -76,16 +76,39 @@ function get(name: string): { kc: KernelCase; run: CaseRun; report: CaseReport }
 
 const fail = (ds: readonly Difference[]): string => ds.map(formatDifference).join('\n');
 
-/** Every subtest of a case with the differences it found: the source of truth for SKIP checks. */
-function subtests(name: string): Map<string, Difference[]> {
+/**
+ * Subtests natbox cannot be compared on yet, in every case that has them: what natbox's results do
+ * not hold (compare.ts `hooks`, for the lead to wire to the code issue 14 adds). `not-compared list
+ * is current` fails once a hook is wired, so the entry is removed then (and SKIP gets any case that
+ * still differs).
+ */
+const NOT_COMPARED: Readonly<Record<string, string>> = {
+  'flows: route_after (ip route get)':
+    'natbox has no `ip route get` answer (with the PMTU cache line) to compare: compare.ts hooks.routeGet is not wired (routing and MTU work of issue 14)',
+  'flows: ICMP received, UDP socket errors':
+    "natbox's flow results do not list the ICMP messages a ping received nor a UDP socket's errors: compare.ts hooks.received/socketErrors are not wired (issue 14 point 4)",
+  'actions: rc, stderr':
+    'natbox runs no timed events yet: compare.ts hooks.eventResults is not wired (issue 14 point 7)',
+};
+
+/**
+ * Every subtest of a case with the differences it found (undefined: not comparable yet, see
+ * NOT_COMPARED): the source of truth for SKIP checks.
+ */
+function subtests(name: string): Map<string, Difference[] | undefined> {
   const { kc, run, report } = get(name);
-  const out = new Map<string, Difference[]>();
+  const out = new Map<string, Difference[] | undefined>();
   for (const [iface, r] of [...report.packets.interfaces].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.set(`packets ${iface}`, r.difference ? [r.difference] : []);
   }
   out.set('flows: verdict, server_saw_client_as, reply source', report.flows);
+  out.set('flows: route_after (ip route get)', report.routeAfter);
+  if (kc.result.flows.some((f) => f.outcome.received !== undefined || f.outcome.socket_errors !== undefined))
+    out.set('flows: ICMP received, UDP socket errors', report.received);
   out.set('conntrack', report.conntrack);
+  out.set('conntrack -S counters', report.conntrackStats);
   out.set('rule counters', report.counters);
+  if (kc.result.actions) out.set('actions: rc, stderr', report.actions);
   if (kc.legacy) {
     out.set(
       'iptables-legacy run: rule and policy counters',
@@ -138,8 +161,9 @@ for (const name of names) {
   test(`${name}: packets, conntrack, verdict`, async (t) => {
     const { report } = get(name);
     for (const [sub, diffs] of subtests(name)) {
-      const skip = reasonFor(name, sub);
+      const skip = diffs === undefined ? NOT_COMPARED[sub] : reasonFor(name, sub);
       await t.test(sub, skip ? { skip } : {}, () => {
+        assert.ok(diffs, `${sub}: not comparable and not listed in NOT_COMPARED`);
         assert.ok(diffs.length === 0, `\n${fail(diffs)}`);
       });
     }
@@ -166,10 +190,34 @@ test(
       assert.ok(names.includes(c), `SKIP names an unknown case ${c}`);
       const all = subtests(c);
       for (const sub of Object.keys(subs)) {
+        assert.ok(all.has(sub), `SKIP ${c}: no subtest "${sub}" (there are: ${[...all.keys()].join(', ')})`);
         const diffs = all.get(sub);
-        assert.ok(diffs, `SKIP ${c}: no subtest "${sub}" (there are: ${[...all.keys()].join(', ')})`);
+        assert.ok(diffs, `SKIP ${c}: "${sub}" is not comparable (NOT_COMPARED)`);
         assert.ok(diffs.length > 0, `${c}: "${sub}" now agrees with the kernel: remove it from SKIP`);
       }
     }
+  },
+);
+
+test(
+  'not-compared list is current: each names a subtest that no case can compute yet',
+  { skip: noRef },
+  () => {
+    const seen = new Set<string>();
+    for (const name of names) {
+      for (const [sub, diffs] of subtests(name)) {
+        if (!(sub in NOT_COMPARED)) {
+          assert.ok(diffs, `${name}: "${sub}" is not comparable and not listed in NOT_COMPARED`);
+          continue;
+        }
+        seen.add(sub);
+        assert.equal(diffs, undefined, `${name}: "${sub}" is comparable now: remove it from NOT_COMPARED`);
+      }
+    }
+    for (const sub of Object.keys(NOT_COMPARED))
+      assert.ok(
+        seen.has(sub) || sub === 'actions: rc, stderr',
+        `NOT_COMPARED names "${sub}", which no replayed case has`,
+      );
   },
 );

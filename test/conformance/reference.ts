@@ -263,6 +263,16 @@ export function caseNames(): string[] {
     .sort();
 }
 
+/** `${NAME}` replaced by the variable NAME; an undefined variable is an error naming the case. */
+export function substituter(name: string, vars: Readonly<Record<string, string>>): (s: string) => string {
+  return (s) =>
+    s.replace(/\$\{([A-Za-z0-9_]+)\}/g, (m, k: string) => {
+      const v = vars[k];
+      if (v === undefined) throw new Error(`${name}: no value for ${m}`);
+      return v;
+    });
+}
+
 /** Every string inside `v` with `sub` applied (keys stay as they are). */
 export function substituteDeep<T>(v: T, sub: (s: string) => string): T {
   if (typeof v === 'string') return sub(v) as T;
@@ -290,12 +300,7 @@ export function loadCase(name: string): KernelCase {
   if (result.format !== 'kernel-nat-oracle/1')
     throw new Error(`${name}/result.json: unknown format ${result.format}`);
   const vars = { ...(topology.vars ?? {}), ...(c.vars ?? {}) };
-  const sub = (s: string): string =>
-    s.replace(/\$\{([A-Za-z0-9_]+)\}/g, (m, k: string) => {
-      const v = vars[k];
-      if (v === undefined) throw new Error(`${name}: no value for ${m}`);
-      return v;
-    });
+  const sub = substituter(name, vars);
   const legacyFile = new URL(`${name}/result.legacy.json`, REFERENCE_DIR);
   const legacy = existsSync(legacyFile) ? readJson<ResultJson>(`${name}/result.legacy.json`) : undefined;
   return {
