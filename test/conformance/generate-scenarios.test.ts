@@ -389,7 +389,7 @@ test('every flow field in the agreed syntax', () => {
         '    to: 10.0.2.20',
         '    id: 20307',
         '    at: 0',
-        '    timeout: 1',
+        '    timeout: 2.5',
         '    df: true',
         '    mark: 2',
         '    expect: icmp-error',
@@ -431,4 +431,14 @@ test('expect: the outcomes natbox has verdicts for; connected-then-failed is nam
 test('the generated line-timed-forward-drop keeps its two actions as events (committed file)', () => {
   const y = readFileSync(new URL('./scenarios/line-timed-forward-drop.yaml', import.meta.url), 'utf8');
   assert.ok(y.includes('  - { at: 1.75, host: r, run: "iptables -D FORWARD -p tcp -j DROP" }'));
+});
+
+test('timeout: the harness default 2.5 s for every protocol, checked against what the client ran with', () => {
+  has(kcase({}), '    timeout: 2.5');
+  const res = lineResult({
+    volatile: { port_labels: {}, icmp_id_labels: {}, flow_client_results: [{ timeout: 1 }] },
+  });
+  assert.deepEqual(unconvertedFields(kcase({}, { result: res })), [
+    'flows[u1].timeout: 2.5 written, the client ran with 1',
+  ]);
 });

@@ -22,8 +22,11 @@ const MODELLED_SYSCTLS = new Set([
   'net.ipv4.tcp_syn_retries',
 ]);
 
-/** The kernel harness's default client timeout when a case gives none (its flow_client_results). */
-export const DEFAULT_TIMEOUT: Readonly<Record<string, number>> = { tcp: 2.5, udp: 1, icmp: 1 };
+/**
+ * The kernel harness's client timeout when a case gives none (README, "Flow fields": 2.5 for every
+ * protocol; each run's flow_client_results shows the value it used, and convertCase checks it).
+ */
+export const DEFAULT_TIMEOUT: Readonly<Record<string, number>> = { tcp: 2.5, udp: 2.5, icmp: 2.5 };
 
 function fold(text: string, width = 100, indent = '  '): string {
   const words = text.split(/\s+/).filter(Boolean);
@@ -315,6 +318,14 @@ export function convertCase(c: KernelCase): Conversion {
 
   // Flows.
   const virtual = [...(tp.virtual_addrs ?? []), ...(cs.virtual_addrs ?? [])];
+  const ran = result.volatile.flow_client_results;
+  cs.flows.forEach((f, i) => {
+    // The timeout the client ran with (flow_client_results, in flow order) is the one written.
+    const used = ran?.length === cs.flows.length ? ran[i]?.timeout : undefined;
+    const written = f.timeout ?? DEFAULT_TIMEOUT[f.proto];
+    if (used !== undefined && used !== written)
+      left.push(`flows[${f.id}].timeout: ${written} written, the client ran with ${used}`);
+  });
   for (const f of cs.flows) {
     for (const k of Object.keys(f))
       if (!FLOW_FIELDS.has(k)) left.push(`flows[${f.id}].${k}: not a flow field`);

@@ -233,6 +233,8 @@ export interface ResultJson {
   readonly volatile: {
     readonly port_labels: Readonly<Record<string, number>>;
     readonly icmp_id_labels: Readonly<Record<string, number>>;
+    /** What each flow's client program reported, in flow order (its `timeout` as it ran). */
+    readonly flow_client_results?: readonly { readonly timeout?: number }[];
   };
 }
 
