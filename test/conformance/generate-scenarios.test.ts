@@ -442,3 +442,16 @@ test('timeout: the harness default 2.5 s for every protocol, checked against wha
     'flows[u1].timeout: 2.5 written, the client ran with 1',
   ]);
 });
+
+test('servers: checked against the servers result.json says ran', () => {
+  const res = lineResult({ servers: [{ ns: 'b', proto: 'udp', port: 6000, reply_port: 6001 }] });
+  assert.deepEqual(
+    unconvertedFields(
+      kcase({ servers: [{ ns: 'b', proto: 'udp', port: 6000, reply_port: 6001 }] }, { result: res }),
+    ),
+    [],
+  );
+  assert.deepEqual(unconvertedFields(kcase({}, { result: res })), [
+    'servers: b tcp/80, b udp/5000 but result.json ran b udp/6000 reply 6001',
+  ]);
+});

@@ -7,7 +7,14 @@
 // reference (scenario-shape test), so a hand edit that drifts from the kernel's case is caught.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { caseNames, loadCase, REFERENCE_DIR, substituteDeep, type KernelCase } from './reference.ts';
+import {
+  caseNames,
+  loadCase,
+  REFERENCE_DIR,
+  substituteDeep,
+  type KernelCase,
+  type RefServer,
+} from './reference.ts';
 
 const OUT = new URL('./scenarios/', import.meta.url);
 
@@ -306,6 +313,13 @@ export function convertCase(c: KernelCase): Conversion {
       if (!SERVER_FIELDS.has(k)) left.push(`servers[${i}].${k}: not a field of a server`);
     if (s.reply_port !== undefined && s.proto !== 'udp') left.push(`servers[${i}].reply_port: UDP only`);
   });
+
+  // result.json lists the servers that ran: the same ones, ports and reply ports.
+  const key = (x: RefServer): string =>
+    `${x.ns} ${x.proto}/${x.port}${x.reply_port ? ` reply ${x.reply_port}` : ''}`;
+  const ranServers = (result.servers ?? []).map(key).join(', ');
+  if (result.servers && ranServers !== servers.map(key).join(', '))
+    left.push(`servers: ${servers.map(key).join(', ')} but result.json ran ${ranServers}`);
 
   // Timed actions as events.
   (cs.actions ?? []).forEach((a, i) => {

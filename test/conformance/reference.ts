@@ -226,6 +226,8 @@ export interface ResultJson {
     readonly route_after?: string;
   })[];
   readonly actions?: readonly RefActionResult[];
+  /** The servers as they ran (their `events` left out here). */
+  readonly servers?: readonly RefServer[];
   readonly conntrack_stats?: Readonly<Record<string, RefConntrackStats>>;
   readonly packets: Readonly<Record<string, readonly RefPacket[]>>;
   readonly conntrack: Readonly<Record<string, readonly RefCtEntry[]>>;
