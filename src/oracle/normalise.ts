@@ -6,6 +6,12 @@
 import type { ArpPacket, RawPacket } from './packets.ts';
 import type { ValueLabels } from './labels.ts';
 
+/**
+ * The fields of fragments and of fragmentation needed (the kernel reference's `ipproto`, `frag`,
+ * `mtu`): present only on such packets, so every other packet compares as before.
+ */
+export const FRAGMENT_FIELDS = ['ipproto', 'frag', 'mtu'] as const;
+
 /** Every field, in the order a difference is looked for. */
 export const PACKET_FIELDS = [
   'dir',
@@ -24,6 +30,7 @@ export const PACKET_FIELDS = [
   'gateway',
   'inner',
   'lladdr',
+  ...FRAGMENT_FIELDS,
 ] as const;
 export type PacketField = (typeof PACKET_FIELDS)[number];
 
@@ -39,6 +46,7 @@ export const LIVE_FIELDS: readonly PacketField[] = [
   'len',
   'ttl',
   'icmp',
+  ...FRAGMENT_FIELDS,
 ];
 
 /** What the kernel reference runs keep of a packet (result.json). */
@@ -71,13 +79,34 @@ export interface NormPacket {
   inner?: string;
   /** Who owns the frame's source MAC (`ns:ifname`), where the MACs are known. */
   lladdr?: string;
+  /** `ip-fragment`: the protocol of the datagram the fragment belongs to. */
+  ipproto?: string;
+  /** Every fragment: `offset 1376` or `offset 0 mf` (fragText). */
+  frag?: string;
+  /** ICMP fragmentation needed: the next-hop MTU. */
+  mtu?: string;
 }
+
+/** A fragment's place: its offset in bytes, then `mf` when more fragments follow. */
+export const fragText = (f: { readonly offset: number; readonly mf: boolean }): string =>
+  `offset ${f.offset}${f.mf ? ' mf' : ''}`;
 
 export const icmpText = (type: number, code: number, id?: string): string =>
   `type ${type} code ${code}${id !== undefined ? ` id ${id}` : ''}`;
 
-export const innerText = (i: { proto: string; src: string; dst: string; seq?: string }): string =>
-  `${i.proto} ${i.src} > ${i.dst}${i.seq !== undefined ? ` seq ${i.seq}` : ''}`;
+export const innerText = (i: {
+  proto: string;
+  src: string;
+  dst: string;
+  seq?: string;
+  type?: number;
+  id?: string;
+}): string =>
+  `${i.proto} ${i.src} > ${i.dst}${i.seq !== undefined ? ` seq ${i.seq}` : ''}${quotedEchoText(i)}`;
+
+/** A quoted echo's type and id (` type 8 id 20306`), nothing for other quotes. */
+export const quotedEchoText = (i: { type?: number; id?: string }): string =>
+  i.type !== undefined ? ` type ${i.type}${i.id !== undefined ? ` id ${i.id}` : ''}` : '';
 
 export interface NormaliseOptions {
   /** The fields to keep (LIVE_FIELDS, REFERENCE_FIELDS). */
@@ -115,9 +144,24 @@ export function normalise(p: RawPacket, l: ValueLabels, o: NormaliseOptions): No
   set('icmp_seq', p.icmpSeq === undefined ? undefined : String(p.icmpSeq));
   set('gateway', p.gateway);
   if (p.inner)
-    set('inner', innerText({ ...p.inner, seq: p.inner.seq === undefined ? undefined : l.seq(p.inner.seq) }));
+    set(
+      'inner',
+      innerText({
+        ...p.inner,
+        seq: p.inner.seq === undefined ? undefined : l.seq(p.inner.seq),
+        id: p.inner.id === undefined ? undefined : l.id(p.inner.id),
+      }),
+    );
   if (p.mac !== undefined) set('lladdr', o.owner ? o.owner(p.mac) : p.mac);
+  normaliseFragment(n, p, keep);
   return n;
+}
+
+/** The fragment and fragmentation-needed fields (FRAGMENT_FIELDS) of a raw packet. */
+export function normaliseFragment(n: NormPacket, p: RawPacket, keep: ReadonlySet<PacketField>): void {
+  if (p.ipproto !== undefined && keep.has('ipproto')) n.ipproto = p.ipproto;
+  if (p.frag !== undefined && keep.has('frag')) n.frag = fragText(p.frag);
+  if (p.mtu !== undefined && keep.has('mtu')) n.mtu = String(p.mtu);
 }
 
 /** An ARP packet in the same shape (`src`/`dst` are the sender and target addresses). */
@@ -152,6 +196,9 @@ export function packetText(p: NormPacket | undefined): string {
   if (p.icmp_seq !== undefined) parts.push(`icmp_seq ${p.icmp_seq}`);
   if (p.gateway !== undefined) parts.push(`gateway ${p.gateway}`);
   if (p.inner !== undefined) parts.push(`inner ${p.inner}`);
+  if (p.mtu !== undefined) parts.push(`mtu ${p.mtu}`);
+  if (p.ipproto !== undefined) parts.push(`ipproto ${p.ipproto}`);
+  if (p.frag !== undefined) parts.push(`frag ${p.frag}`);
   if (p.len !== undefined) parts.push(`len ${p.len}`);
   if (p.opts !== undefined) parts.push(`opts ${p.opts}`);
   if (p.ttl !== undefined) parts.push(`ttl ${p.ttl}`);

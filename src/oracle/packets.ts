@@ -9,6 +9,7 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.ts';
 import { LINKTYPE_LINUX_SLL2, networkOffset, readPcap } from '../wire/pcap.ts';
 import { formatTcpFlags, type TcpOption } from '../wire/tcp.ts';
 import { formatMac } from '../wire/addr.ts';
+import { ipv4Details, type Ipv4Details } from './fragments.ts';
 
 /** One IPv4 packet, raw values. */
 export interface RawPacket {
@@ -44,9 +45,18 @@ export interface RawPacket {
     readonly src: string;
     readonly dst: string;
     readonly seq?: number;
+    /** A quoted ICMP echo's type and id. */
+    readonly type?: number;
+    readonly id?: number;
   };
   /** The frame's source MAC, when the capture has it (Ethernet). */
   readonly mac?: string;
+  /** A fragment (first or later): its offset in bytes and the more-fragments flag. */
+  readonly frag?: { readonly offset: number; readonly mf: boolean };
+  /** `ip-fragment` (a fragment other than the first): the protocol of its datagram. */
+  readonly ipproto?: string;
+  /** ICMP fragmentation needed: the next-hop MTU. */
+  readonly mtu?: number;
 }
 
 export interface ArpPacket {
@@ -82,8 +92,52 @@ export function optionsText(options: readonly TcpOption[] | undefined, error?: s
   return names.length ? names.join(',') : undefined;
 }
 
-/** A decoded IPv4 packet as a RawPacket; undefined when it is not IPv4 (version ≠ 4). */
+/**
+ * A decoded IPv4 packet as a RawPacket; undefined when it is not IPv4 (version ≠ 4). With the
+ * packet's `details` (fragments.ts) it also says what the kernel reference keeps of fragments, of
+ * fragmentation needed and of a quoted echo.
+ */
 export function rawPacket(
+  ip: DecodedIpv4,
+  t: number,
+  iface: string,
+  dir: 'in' | 'out',
+  mac?: string,
+  details?: Ipv4Details,
+): RawPacket | undefined {
+  const p = rawPacketOf(ip, t, iface, dir, mac);
+  return p && details ? withDetails(p, ip, details) : p;
+}
+
+/**
+ * The fragment, MTU and quote fields: a fragment other than the first is `ip-fragment` with its
+ * datagram's protocol and its payload length (the decoder's ports there are payload bytes); a first
+ * fragment keeps its TCP/UDP decoding, its `len` the payload in that fragment.
+ */
+export function withDetails(p: RawPacket, ip: DecodedIpv4, d: Ipv4Details): RawPacket {
+  const frag = d.fragOffset !== 0 || d.mf ? { frag: { offset: d.fragOffset, mf: d.mf } } : {};
+  if (d.fragOffset !== 0) {
+    const { t, iface, dir, src, dst, ttl, mac } = p;
+    return {
+      t,
+      iface,
+      dir,
+      proto: 'ip-fragment',
+      src,
+      dst,
+      ttl,
+      ...(mac !== undefined ? { mac } : {}),
+      ipproto: protocolName(ip.protocol),
+      len: d.payload,
+      ...frag,
+    };
+  }
+  const len = d.mf && ip.udp ? { len: d.payload - 8 } : {};
+  const inner = p.inner && d.quotedIcmp ? { inner: { ...p.inner, ...d.quotedIcmp } } : {};
+  return { ...p, ...len, ...inner, ...frag, ...(d.mtu !== undefined ? { mtu: d.mtu } : {}) };
+}
+
+function rawPacketOf(
   ip: DecodedIpv4,
   t: number,
   iface: string,
@@ -158,7 +212,7 @@ export function natboxSide(frames: Iterable<FrameAt>): Side {
     const iface = `${s.host}:${s.ifname}`;
     const d = decodeEthernet(s.frame);
     if (d.ether.type === ETHERTYPE_IPV4) {
-      const p = d.ipv4 && rawPacket(d.ipv4, s.t, iface, s.dir, d.ether.src);
+      const p = d.ipv4 && rawPacket(d.ipv4, s.t, iface, s.dir, d.ether.src, ipv4Details(s.frame, 14));
       if (p) side.packets.push(p);
     } else if (d.ether.type === ETHERTYPE_ARP) {
       if (d.arp) side.arp.push({ t: s.t, iface, dir: s.dir, ...d.arp, mac: d.ether.src });
@@ -206,7 +260,7 @@ export function kernelSide(
       const mac = d[11] === 6 ? formatMac(d, 12) : undefined;
       if (proto === ETHERTYPE_IPV4) {
         const ip = decodeIpv4(d, o);
-        const x = ip && rawPacket(ip, t, iface, dir, mac);
+        const x = ip && rawPacket(ip, t, iface, dir, mac, ipv4Details(d, o));
         if (x) side.packets.push(x);
       } else if (proto === ETHERTYPE_ARP) {
         const a = decodeArp(d, o);

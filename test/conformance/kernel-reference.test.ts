@@ -20,7 +20,7 @@ import {
   type CaseRun,
   type Difference,
 } from './compare.ts';
-import { scenarioYaml, unconvertedFields } from './generate-scenarios.ts';
+import { convertCase, unconvertedFields } from './generate-scenarios.ts';
 
 /** Known gaps, per case and subtest name, each with its reason. Keep it minimal and precise. */
 const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -29,28 +29,28 @@ const SKIP: Readonly<Record<string, Readonly<Record<string, string>>>> = {
 
 /**
  * Whole cases natbox cannot replay yet: the eight format cases of the reference (see its README,
- * "The eight format cases") use fields of the case format that generate-scenarios.ts does not
- * convert and the simulator does not model. Issue 14 (the network around NAT) removes them one by
- * one; `skipped cases are current` fails when a listed case can be converted, so the list cannot go
- * stale.
+ * "The eight format cases"). generate-scenarios.ts converts every field of them (scenarios/<case>.yaml,
+ * checked below), but each needs something natbox is still being taught (issue 14); the reason says
+ * what. `skipped cases are current` fails when a listed case loads, runs and agrees in every
+ * subtest, so the list cannot go stale.
  */
 const SKIP_CASES: Readonly<Record<string, string>> = {
   'client-somark-fwmark-rule':
-    'own topology (a with two links to r); flow `mark` (SO_MARK) and `ip rule add fwmark 0x2 lookup 200` with a route in table 200 are not modelled',
+    'needs policy routing (`ip_rules:` fwmark 0x2 lookup 200, a route in table 200) and the flow `mark` (SO_MARK) (issue 14, in progress)',
   'hairpin-masq-tcp-bind-second-address':
-    '`rules_restore`, `ip addr add` in `rules`, flow `src` (bind to a second address), `size` and `hold` are not converted',
+    'needs the flow fields `src` (a socket bound to a second address) and `size` (a 1000-byte line) (issue 14, in progress)',
   'hairpin-vip-dnat-from-wan':
-    '`virtual_addrs`, case `routes` on a client, an `nft` rule and `known_ports` are not converted',
+    'its `nft` rules (rules.box[2..4]: VIP TCP/22 DNAT to 192.168.1.200:2222) are not converted: the nftables front end is issue 16',
   'line-ip-rule-table-and-blackhole':
-    'own topology; `ip rule from … lookup 100`, `unreachable` and `blackhole` routes and flow `src` are not modelled (EHOSTUNREACH outcome)',
+    'needs policy routing (`ip_rules:` from 10.0.1.11 lookup 100), `unreachable`/`blackhole` routes, the flow `src` and the verdicts `icmp-error` and `error` (EHOSTUNREACH) (issue 14, in progress)',
   'line-mtu-fragments-and-frag-needed':
-    'own topology; link `mtu`, flow `size` and `df`, fragmentation, ICMP frag-needed and the PMTU cache are not modelled',
+    'needs link MTU, the flow `size` and `df`, fragmentation, ICMP fragmentation needed, the PMTU cache and the verdict `icmp-error` (issue 14, in progress)',
   'line-timed-forward-drop':
-    'own topology; timed `actions`, flow `count`/`interval`, `conntrack_ns` and `settle` are not converted',
+    'needs timed `events:` (with their exit status and stderr) and the flow `count`/`interval` (issue 14, in progress)',
   'line-ttl-time-exceeded':
-    'own topology with `vars` and a fixed `mac`; flow `ttl` (IP_TTL) is not converted',
+    'needs the flow `ttl` (IP_TTL) and the verdict `icmp-error` (issue 14, in progress)',
   'line-udp-server-reply-port':
-    "own topology; the case's own `servers` with `bind` and `reply_port` are not converted",
+    'needs `listen:` objects with `bind` and `reply_port` (a UDP server answering from a second socket) (issue 14, in progress)',
 };
 
 const reasonFor = (c: string, sub: string): string | undefined => SKIP[c]?.[sub];
@@ -76,16 +76,39 @@ function get(name: string): { kc: KernelCase; run: CaseRun; report: CaseReport }
 
 const fail = (ds: readonly Difference[]): string => ds.map(formatDifference).join('\n');
 
-/** Every subtest of a case with the differences it found: the source of truth for SKIP checks. */
-function subtests(name: string): Map<string, Difference[]> {
+/**
+ * Subtests natbox cannot be compared on yet, in every case that has them: what natbox's results do
+ * not hold (compare.ts `hooks`, for the lead to wire to the code issue 14 adds). `not-compared list
+ * is current` fails once a hook is wired, so the entry is removed then (and SKIP gets any case that
+ * still differs).
+ */
+const NOT_COMPARED: Readonly<Record<string, string>> = {
+  'flows: route_after (ip route get)':
+    'natbox has no `ip route get` answer (with the PMTU cache line) to compare: compare.ts hooks.routeGet is not wired (routing and MTU work of issue 14)',
+  'flows: ICMP received, UDP socket errors':
+    "natbox's flow results do not list the ICMP messages a ping received nor a UDP socket's errors: compare.ts hooks.received/socketErrors are not wired (issue 14 point 4)",
+  'actions: rc, stderr':
+    'natbox runs no timed events yet: compare.ts hooks.eventResults is not wired (issue 14 point 7)',
+};
+
+/**
+ * Every subtest of a case with the differences it found (undefined: not comparable yet, see
+ * NOT_COMPARED): the source of truth for SKIP checks.
+ */
+function subtests(name: string): Map<string, Difference[] | undefined> {
   const { kc, run, report } = get(name);
-  const out = new Map<string, Difference[]>();
+  const out = new Map<string, Difference[] | undefined>();
   for (const [iface, r] of [...report.packets.interfaces].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.set(`packets ${iface}`, r.difference ? [r.difference] : []);
   }
   out.set('flows: verdict, server_saw_client_as, reply source', report.flows);
+  out.set('flows: route_after (ip route get)', report.routeAfter);
+  if (kc.result.flows.some((f) => f.outcome.received !== undefined || f.outcome.socket_errors !== undefined))
+    out.set('flows: ICMP received, UDP socket errors', report.received);
   out.set('conntrack', report.conntrack);
+  out.set('conntrack -S counters', report.conntrackStats);
   out.set('rule counters', report.counters);
+  if (kc.result.actions) out.set('actions: rc, stderr', report.actions);
   if (kc.legacy) {
     out.set(
       'iptables-legacy run: rule and policy counters',
@@ -104,31 +127,43 @@ for (const [name, reason] of Object.entries(SKIP_CASES)) {
 }
 
 test(
-  'skipped cases are current: each is a reference case the converter cannot convert yet',
+  'skipped cases are current: each still fails to load, to run or to agree somewhere',
   { skip: noRef },
   () => {
-    for (const name of allNames) {
-      const left = unconvertedFields(loadCase(name));
-      if (name in SKIP_CASES) {
-        assert.ok(
-          left.length > 0,
-          `${name} converts now: generate its scenario and remove it from SKIP_CASES`,
-        );
-      } else {
-        assert.deepEqual(left, [], `${name} has fields the converter drops: list it in SKIP_CASES`);
-      }
-    }
-    for (const name of Object.keys(SKIP_CASES))
+    for (const name of Object.keys(SKIP_CASES)) {
       assert.ok(allNames.includes(name), `SKIP_CASES names an unknown case ${name}`);
+      if (unconvertedFields(loadCase(name)).length) continue;
+      let agrees: boolean;
+      try {
+        agrees = [...subtests(name).values()].every((d) => d === undefined || d.length === 0);
+      } catch {
+        continue; // does not load or run yet
+      }
+      assert.ok(!agrees, `${name} loads, runs and agrees with the kernel now: remove it from SKIP_CASES`);
+    }
   },
 );
+
+test('the converter converts every field of every case but the nft rules of one', { skip: noRef }, () => {
+  for (const name of allNames) {
+    const left = unconvertedFields(loadCase(name));
+    if (name === 'hairpin-vip-dnat-from-wan')
+      assert.deepEqual(
+        left.map((l) => l.slice(0, l.indexOf(':'))),
+        ['rules.box[2]', 'rules.box[3]', 'rules.box[4]'],
+        `${name}: only its nft commands are left out`,
+      );
+    else assert.deepEqual(left, [], `${name} has fields the converter does not convert`);
+  }
+});
 
 for (const name of names) {
   test(`${name}: packets, conntrack, verdict`, async (t) => {
     const { report } = get(name);
     for (const [sub, diffs] of subtests(name)) {
-      const skip = reasonFor(name, sub);
+      const skip = diffs === undefined ? NOT_COMPARED[sub] : reasonFor(name, sub);
       await t.test(sub, skip ? { skip } : {}, () => {
+        assert.ok(diffs, `${sub}: not comparable and not listed in NOT_COMPARED`);
         assert.ok(diffs.length === 0, `\n${fail(diffs)}`);
       });
     }
@@ -137,12 +172,12 @@ for (const name of names) {
 }
 
 test('scenarios match the reference cases (generate-scenarios.ts output)', { skip: noRef }, () => {
-  for (const name of names) {
+  for (const name of allNames) {
     const file = new URL(`${name}.yaml`, SCENARIO_DIR);
     assert.equal(
       readFileSync(file, 'utf8'),
-      scenarioYaml(loadCase(name)),
-      `${name}.yaml drifted from the reference`,
+      convertCase(loadCase(name)).yaml,
+      `${name}.yaml drifted from the reference (run generate-scenarios.ts)`,
     );
   }
 });
@@ -155,10 +190,34 @@ test(
       assert.ok(names.includes(c), `SKIP names an unknown case ${c}`);
       const all = subtests(c);
       for (const sub of Object.keys(subs)) {
+        assert.ok(all.has(sub), `SKIP ${c}: no subtest "${sub}" (there are: ${[...all.keys()].join(', ')})`);
         const diffs = all.get(sub);
-        assert.ok(diffs, `SKIP ${c}: no subtest "${sub}" (there are: ${[...all.keys()].join(', ')})`);
+        assert.ok(diffs, `SKIP ${c}: "${sub}" is not comparable (NOT_COMPARED)`);
         assert.ok(diffs.length > 0, `${c}: "${sub}" now agrees with the kernel: remove it from SKIP`);
       }
     }
+  },
+);
+
+test(
+  'not-compared list is current: each names a subtest that no case can compute yet',
+  { skip: noRef },
+  () => {
+    const seen = new Set<string>();
+    for (const name of names) {
+      for (const [sub, diffs] of subtests(name)) {
+        if (!(sub in NOT_COMPARED)) {
+          assert.ok(diffs, `${name}: "${sub}" is not comparable and not listed in NOT_COMPARED`);
+          continue;
+        }
+        seen.add(sub);
+        assert.equal(diffs, undefined, `${name}: "${sub}" is comparable now: remove it from NOT_COMPARED`);
+      }
+    }
+    for (const sub of Object.keys(NOT_COMPARED))
+      assert.ok(
+        seen.has(sub) || sub === 'actions: rc, stderr',
+        `NOT_COMPARED names "${sub}", which no replayed case has`,
+      );
   },
 );

@@ -25,23 +25,81 @@ export interface RefFlowSpec {
   readonly timeout?: number;
   readonly hold?: number;
   readonly udp_connect?: boolean;
+  readonly src?: string;
+  readonly ttl?: number;
+  readonly size?: number;
+  readonly df?: boolean;
+  /** SO_MARK: a number or a string such as "0x2". */
+  readonly mark?: number | string;
+  readonly count?: number;
+  readonly interval?: number;
+  readonly mss?: number;
   readonly expect: string;
+}
+
+/** A server (the topology's default ones, or a case's own `servers`). */
+export interface RefServer {
+  readonly ns: string;
+  readonly proto: 'tcp' | 'udp';
+  readonly port: number;
+  readonly bind?: string;
+  readonly reply_port?: number;
+}
+
+/** A timed command of a case (`actions`). */
+export interface RefAction {
+  readonly at: number;
+  readonly ns: string;
+  readonly cmd: string;
 }
 
 export interface CaseJson {
   readonly description: string;
-  readonly topology: string;
+  /** `"hairpin"` (the top-level topology.json) or a topology written inline. */
+  readonly topology: string | TopologyJson;
   readonly vars?: Readonly<Record<string, string>>;
   readonly routes?: Readonly<Record<string, readonly string[]>>;
-  readonly sysctls?: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  readonly rules: Readonly<Record<string, readonly string[]>>;
+  readonly sysctls?: Readonly<Record<string, Readonly<Record<string, number | string>>>>;
+  readonly rules?: Readonly<Record<string, readonly string[]>>;
+  /** iptables-save text per namespace: one string or a list of lines. */
+  readonly rules_restore?: Readonly<Record<string, string | readonly string[]>>;
+  readonly servers?: readonly RefServer[];
   readonly flows: readonly RefFlowSpec[];
+  readonly actions?: readonly RefAction[];
+  readonly virtual_addrs?: readonly string[];
+  readonly settle?: number;
+  readonly conntrack_ns?: readonly string[];
+  readonly known_ports?: readonly number[];
+  readonly label_ports?: readonly number[];
+  readonly name?: string;
+}
+
+/** One side of a veth pair (`links[].a` / `.b`). */
+export interface RefLinkSide {
+  readonly ns: string;
+  readonly ifname: string;
+  readonly addrs?: readonly string[];
+  readonly master?: string;
+  readonly mac?: string;
+  readonly mtu?: number;
 }
 
 export interface TopologyJson {
-  readonly vars: Readonly<Record<string, string>>;
+  readonly name?: string;
+  readonly description?: string;
+  readonly vars?: Readonly<Record<string, string>>;
   readonly namespaces: readonly string[];
-  readonly servers: readonly { readonly ns: string; readonly proto: 'tcp' | 'udp'; readonly port: number }[];
+  readonly bridges?: readonly {
+    readonly ns: string;
+    readonly name: string;
+    readonly addrs?: readonly string[];
+    readonly mac?: string;
+  }[];
+  readonly links?: readonly { readonly a: RefLinkSide; readonly b: RefLinkSide }[];
+  readonly routes?: Readonly<Record<string, readonly string[]>>;
+  readonly sysctls?: Readonly<Record<string, Readonly<Record<string, number | string>>>>;
+  readonly servers: readonly RefServer[];
+  readonly virtual_addrs?: readonly string[];
 }
 
 /** One captured packet as result.json gives it (ARP, IPv4 TCP/UDP/ICMP). */
@@ -67,7 +125,16 @@ export interface RefPacket {
     readonly src: string;
     readonly dst: string;
     readonly seq?: string;
+    /** A quoted ICMP echo's type and id. */
+    readonly type?: number;
+    readonly id?: number | string;
   };
+  /** Fragmentation needed (type 3 code 4): the next-hop MTU. */
+  readonly mtu?: number;
+  /** `ip-fragment`: the protocol of the datagram it belongs to. */
+  readonly ipproto?: string;
+  /** Every fragment: its offset in bytes and the more-fragments flag. */
+  readonly frag?: { readonly offset: number; readonly mf: boolean };
   readonly lladdr?: string;
   readonly n: number;
 }
@@ -111,9 +178,26 @@ export interface RefOutcome {
   readonly received?: readonly {
     readonly from: string;
     readonly type: number;
-    readonly id: number | string;
+    readonly code: number;
+    readonly id?: number | string;
+    readonly seq?: number;
   }[];
+  /** UDP: the errors the socket reported (errno names). */
+  readonly socket_errors?: readonly string[];
+  /** The errno of a failed connect()/sendto() (`ECONNREFUSED`, `EHOSTUNREACH`), or words. */
+  readonly error?: string;
+  readonly local?: string;
+  readonly peer?: string;
 }
+
+/** An action as the kernel ran it: exit status, and stderr when it is not 0. */
+export interface RefActionResult extends RefAction {
+  readonly rc: number;
+  readonly stderr?: string;
+}
+
+/** `conntrack -S` summed over CPUs (the counters the result keeps). */
+export type RefConntrackStats = Readonly<Record<string, number>>;
 
 export interface ResultJson {
   readonly format: string;
@@ -136,20 +220,36 @@ export interface ResultJson {
     readonly routes: Readonly<Record<string, readonly string[]>>;
   };
   readonly sysctls: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly flows: readonly (RefFlowSpec & { readonly outcome: RefOutcome })[];
+  readonly flows: readonly (RefFlowSpec & {
+    readonly outcome: RefOutcome;
+    /** `ip route get <dst>` in the client's namespace at the end. */
+    readonly route_after?: string;
+  })[];
+  readonly actions?: readonly RefActionResult[];
+  /** The servers as they ran (their `events` left out here). */
+  readonly servers?: readonly RefServer[];
+  readonly conntrack_stats?: Readonly<Record<string, RefConntrackStats>>;
   readonly packets: Readonly<Record<string, readonly RefPacket[]>>;
   readonly conntrack: Readonly<Record<string, readonly RefCtEntry[]>>;
   readonly rule_counters: Readonly<Record<string, readonly RefRuleCounter[]>>;
   readonly volatile: {
     readonly port_labels: Readonly<Record<string, number>>;
     readonly icmp_id_labels: Readonly<Record<string, number>>;
+    /** What each flow's client program reported, in flow order (its `timeout` as it ran). */
+    readonly flow_client_results?: readonly { readonly timeout?: number }[];
   };
 }
 
 export interface KernelCase {
   readonly name: string;
+  /** case.json as written (variables not substituted). */
   readonly case: CaseJson;
+  /** The case's network as written: its own (inline or the folder's topology.json) or the hairpin one. */
   readonly topology: TopologyJson;
+  /** Whether the case has its own network (inline `topology` object, folder topology.json). */
+  readonly ownTopology: boolean;
+  /** All variables after merging (topology defaults overridden by the case). */
+  readonly vars: Readonly<Record<string, string>>;
   readonly result: ResultJson;
   /** The same run with iptables-legacy (result.legacy.json), where one was made. */
   readonly legacy?: ResultJson;
@@ -167,20 +267,54 @@ export function caseNames(): string[] {
     .sort();
 }
 
-export function loadCase(name: string): KernelCase {
-  const topology = readJson<TopologyJson>('topology.json');
-  const c = readJson<CaseJson>(`${name}/case.json`);
-  const result = readJson<ResultJson>(`${name}/result.json`);
-  if (result.format !== 'kernel-nat-oracle/1')
-    throw new Error(`${name}/result.json: unknown format ${result.format}`);
-  const vars = { ...topology.vars, ...(c.vars ?? {}) };
-  const sub = (s: string): string =>
-    s.replace(/\$\{([A-Z0-9_]+)\}/g, (m, k: string) => {
+/** `${NAME}` replaced by the variable NAME; an undefined variable is an error naming the case. */
+export function substituter(name: string, vars: Readonly<Record<string, string>>): (s: string) => string {
+  return (s) =>
+    s.replace(/\$\{([A-Za-z0-9_]+)\}/g, (m, k: string) => {
       const v = vars[k];
       if (v === undefined) throw new Error(`${name}: no value for ${m}`);
       return v;
     });
+}
+
+/** Every string inside `v` with `sub` applied (keys stay as they are). */
+export function substituteDeep<T>(v: T, sub: (s: string) => string): T {
+  if (typeof v === 'string') return sub(v) as T;
+  if (Array.isArray(v)) return v.map((x: unknown) => substituteDeep(x, sub)) as T;
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substituteDeep(x, sub)])) as T;
+  return v;
+}
+
+export function loadCase(name: string): KernelCase {
+  const c = readJson<CaseJson>(`${name}/case.json`);
+  const own = existsSync(new URL(`${name}/topology.json`, REFERENCE_DIR))
+    ? readJson<TopologyJson>(`${name}/topology.json`)
+    : undefined;
+  let topology: TopologyJson;
+  if (typeof c.topology === 'object') {
+    // The folder's topology.json is the same object as the inline one (README, "The network").
+    if (own && JSON.stringify(own) !== JSON.stringify(c.topology))
+      throw new Error(`${name}: topology.json differs from case.json's inline topology`);
+    topology = c.topology;
+  } else if (own) topology = own;
+  else if (c.topology === 'hairpin') topology = readJson<TopologyJson>('topology.json');
+  else throw new Error(`${name}: case.json: topology ${JSON.stringify(c.topology)} not found`);
+  const result = readJson<ResultJson>(`${name}/result.json`);
+  if (result.format !== 'kernel-nat-oracle/1')
+    throw new Error(`${name}/result.json: unknown format ${result.format}`);
+  const vars = { ...(topology.vars ?? {}), ...(c.vars ?? {}) };
+  const sub = substituter(name, vars);
   const legacyFile = new URL(`${name}/result.legacy.json`, REFERENCE_DIR);
   const legacy = existsSync(legacyFile) ? readJson<ResultJson>(`${name}/result.legacy.json`) : undefined;
-  return { name, case: c, topology, result, ...(legacy ? { legacy } : {}), sub };
+  return {
+    name,
+    case: c,
+    topology,
+    ownTopology: typeof c.topology === 'object' || own !== undefined,
+    vars,
+    result,
+    ...(legacy ? { legacy } : {}),
+    sub,
+  };
 }

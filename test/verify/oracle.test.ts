@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { caseNames, loadCase, referenceAvailable, referencePath } from '../conformance/reference.ts';
 import { fromReference } from '../conformance/compare.ts';
-import { unconvertedFields } from '../conformance/generate-scenarios.ts';
 import { parseIpv4 } from '../../src/wire/addr.ts';
 import { emitEthernet, ETHERTYPE_IPV4 } from '../../src/wire/ethernet.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
@@ -29,15 +28,15 @@ import { ctEntry, entryFields, entryText, parseConntrackLine } from '../../src/o
 const noRef = referenceAvailable() ? undefined : `kernel reference not found at ${referencePath()}`;
 const REF = new URL('../../../shared/reference/kernel/', import.meta.url);
 
-/** The twenty NAT cases: those the conformance tests replay (the rest use fields not converted). */
-const natCases = (): string[] => caseNames().filter((n) => unconvertedFields(loadCase(n)).length === 0);
+/** Every reference case (the eight format cases too: fragments, frag-needed, policy routing). */
+const natCases = (): string[] => caseNames();
 
 test(
-  'the kernel reference captures decode to the packets result.json lists (all 20 NAT cases)',
+  'the kernel reference captures decode to the packets result.json lists (all 28 cases)',
   { skip: noRef },
   () => {
     const names = natCases();
-    assert.equal(names.length, 20);
+    assert.equal(names.length, 28);
     let compared = 0;
     let listed = 0;
     for (const name of names) {
