@@ -538,6 +538,8 @@ function ipAddr(host: Host, c: EventCommand & { kind: 'addr' }): Ran {
     return ok(`${text} added to ${c.dev}`);
   }
   if (!has) return failed(2, 'Error: ipv4: Address not found.\n');
+  // The device's last address going: IP is disabled on it (fib_disable_ip), its ARP table flushed.
+  if (dev.addrs.length === 1) host.forgetNeighbours(dev.addrs);
   const n = host.setAddresses(
     c.dev,
     dev.addrs.filter((a) => !(a.addr === c.addr && a.len === c.len)),

@@ -291,8 +291,19 @@ export class Host {
     }
     if (this.down.has(ifname)) return 0;
     this.down.add(ifname);
+    this.forgetNeighbours(this.ifaces.get(ifname)!.addrs);
     this.routes.removeWhere((r) => r.dev === ifname);
     return this.nf?.flushMasquerade(ifname) ?? 0;
+  }
+
+  /**
+   * arp_ifdown (a device down, or its last address gone: fib_disable_ip): the neighbours on the
+   * networks of `addrs` are forgotten, so the next packet to them asks ARP again.
+   */
+  forgetNeighbours(addrs: readonly { addr: number; len: number }[]): void {
+    this.neigh.flushWhere((a) =>
+      addrs.some((x) => inPrefix(a, { addr: (x.addr & prefixMask(x.len)) >>> 0, mask: prefixMask(x.len) })),
+    );
   }
 
   /** The route an address brings with it (`proto kernel scope link src ADDR`). */

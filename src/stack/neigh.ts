@@ -54,6 +54,23 @@ export class Neighbours {
     return this.macs.get(addr);
   }
 
+  /**
+   * neigh_ifdown: forgets the neighbours `which` picks (a device went down, or lost its last
+   * address), resolved or being resolved; what waited for them is dropped.
+   */
+  flushWhere(which: (addr: number) => boolean): void {
+    for (const a of [...this.macs.keys()])
+      if (which(a)) {
+        this.macs.delete(a);
+        this.reachable.delete(a);
+      }
+    for (const [a, p] of [...this.pending])
+      if (which(a)) {
+        this.pending.delete(a);
+        for (const m of p.packets) this.onResolved.delete(m);
+      }
+  }
+
   /** NUD_REACHABLE (NUD_CONNECTED): an ARP reply answered our own request. */
   isReachable(addr: number): boolean {
     return this.reachable.has(addr);

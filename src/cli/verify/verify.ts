@@ -279,10 +279,9 @@ export async function verifyPrepared(
     return { report: scenarioReport(prep, kr, undefined, k.error, (Date.now() - t) / 1000), run: kr };
   const cmp = compareVerify(prep, k.side);
   return {
-    report: lateRun(
-      scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000),
-      kr.late,
-      prep.built.flows,
+    report: lateCommands(
+      lateRun(scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000), kr.late, prep.built.flows),
+      kr,
     ),
     kernel: k.side,
     run: kr,
@@ -314,6 +313,23 @@ export function lateRun(
     status: 'error',
     failure: 'environment',
     error: `the kernel run was not on time: the client of flow "${flows[worst]?.name}" started or closed ${ms} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
+  };
+}
+
+/** As lateRun, for the scenario's events: a command run too late on the kernel is the machine's. */
+function lateCommands(report: ScenarioReport, kr: KernelRun): ScenarioReport {
+  if (report.status !== 'mismatch') return report;
+  const late = kr.commands ?? [];
+  let worst = -1;
+  late.forEach((c, i) => {
+    if (c.late > LATE_MS && (worst < 0 || c.late > late[worst]!.late)) worst = i;
+  });
+  if (worst < 0) return report;
+  return {
+    ...report,
+    status: 'error',
+    failure: 'environment',
+    error: `the kernel run was not on time: event ${worst + 1} ("${report.commands?.[worst]?.run}") ran ${late[worst]!.late} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
   };
 }
 
