@@ -13,6 +13,9 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../../src/netfilter/conntrack/tuple.ts';
 import { formatIpv4 } from '../../src/wire/addr.ts';
 import { describeFrame } from '../../src/trace/frame.ts';
+import { buildTraceDoc } from '../../src/trace/model.ts';
+import { renderText } from '../../src/trace/text.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p: string): string => readFileSync(`${root}${p}`, 'utf8');
@@ -269,4 +272,66 @@ test('events: a command natbox cannot run is a load error at its file, line and 
   assert.match(bad('ip addr add 10.0.0.5 dev lan')[0]!, /ADDR\/LEN/);
   const unknownHost = loadScenario(STALE('  - { at: 1, host: nope, run: "conntrack -F" }'), 'ev.yaml');
   assert.ok(!unknownHost.ok && /unknown host "nope"/.test(unknownHost.errors[0]!.message));
+});
+
+test('trace: each event is a step where it happened (text and JSON), and the JSON validates against schema/trace.schema.json', () => {
+  const r = run(read('test/sim/events/line-timed-forward-drop.yaml'));
+  const doc = buildTraceDoc(r.scenario, r.sim);
+  const ev = doc.steps.filter((s) => s.kind === 'event');
+  assert.deepEqual(ev, [
+    {
+      t: 1.25,
+      kind: 'event',
+      host: 'r',
+      command: 'iptables -A FORWARD -p udp -j DROP',
+      rc: 0,
+      stderr: '',
+      effect: 'rule appended to filter FORWARD',
+    },
+    {
+      t: 1.75,
+      kind: 'event',
+      host: 'r',
+      command: 'iptables -D FORWARD -p tcp -j DROP',
+      rc: 1,
+      stderr: 'iptables: Bad rule (does a matching rule exist in that chain?).\n',
+      effect: '',
+    },
+  ]);
+  const schema = JSON.parse(read('schema/trace.schema.json')) as object;
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  assert.ok(validate(JSON.parse(JSON.stringify(doc))), JSON.stringify(validate.errors));
+  const text = renderText(doc, { color: false });
+  assert.match(
+    text,
+    /event at 1\.250 s: iptables -A FORWARD -p udp -j DROP → exit 0: rule appended to filter FORWARD/,
+  );
+  assert.match(
+    text,
+    /event at 1\.750 s: iptables -D FORWARD -p tcp -j DROP → exit 1: iptables: Bad rule \(does a matching rule exist in that chain\?\)\./,
+  );
+});
+
+test('ICMP count: echo sequence numbers 1..count, one every interval', () => {
+  const r = run(`
+hosts:
+  a: { interfaces: { eth0: 10.0.0.1/24 } }
+  b: { interfaces: { eth0: 10.0.0.2/24 } }
+links: [[a:eth0, b:eth0]]
+flows:
+  - { name: p, from: a, proto: icmp, to: 10.0.0.2, count: 3, interval: 0.5, timeout: 0.3, expect: reply }
+`);
+  const l = r.sim.world.links[0]!;
+  const echoes = l.captures
+    .map((c) => ({ t: c.t, d: describeFrame(c.frame) }))
+    .filter((x) => x.d.proto === 'icmp' && x.d.icmp?.type === 8);
+  assert.deepEqual(
+    echoes.map((x) => [Math.round(x.t * 10) / 10, / seq (\d+)/.exec(x.d.summary)?.[1]]),
+    [
+      [0, '1'],
+      [0.5, '2'],
+      [1, '3'],
+    ],
+  );
+  assert.equal(r.sim.results[0]!.verdict, 'reply');
 });
