@@ -50,6 +50,8 @@ export const MAX_INCLUDES = 256;
 const EPOCH_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows', 'events'] as const;
 const EVENT_KEYS = ['at', 'host', 'run'] as const;
+/** The most events one scenario may hold (an explicit limit). */
+export const MAX_EVENTS = 10_000;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
@@ -281,7 +283,12 @@ class Loader {
   private events(node: Node | null, field: string): EventSpec[] {
     const r = this.r;
     const out: EventSpec[] = [];
-    for (const it of r.list(node, field, 'a list of events ({ at, host, run })')) {
+    const items = r.list(node, field, 'a list of events ({ at, host, run })');
+    if (items.length > MAX_EVENTS) {
+      r.error(node, field, `${items.length} events: a scenario may have at most ${MAX_EVENTS}`);
+      return out;
+    }
+    for (const it of items) {
       const entries = r.entries(it.node, it.field, 'an event ({ at, host, run })', EVENT_KEYS);
       if (entries === undefined) continue;
       const get = (k: string) => entries.find((e) => e.key === k);
