@@ -211,13 +211,26 @@ export function buildScenario(
       hold: f.hold?.value ?? 0,
       udpConnect: f.udpConnect?.value ?? true,
       icmpId: f.icmpId?.value ?? 20306,
+      ...(f.count ? { count: f.count.value } : {}),
+      ...(f.interval ? { interval: f.interval.value } : {}),
       ...(f.expect ? { expect } : {}),
     });
   }
 
   if (errors.length > 0)
     return { ok: false, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
-  const world = { hosts, links, ...(sc.epoch !== undefined ? { epoch: sc.epoch } : {}) };
+  const events = (sc.events ?? []).map((e) => ({
+    at: e.at.value,
+    host: e.host.value,
+    run: e.run.value,
+    loc: e.run.loc,
+  }));
+  const world = {
+    hosts,
+    links,
+    ...(sc.epoch !== undefined ? { epoch: sc.epoch } : {}),
+    ...(events.length > 0 ? { events } : {}),
+  };
   return { ok: true, built: { world, flows, rulesets, skipped } };
 }
 

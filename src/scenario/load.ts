@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node }
 import { parseIpv4, parseMac, parsePrefix } from '../wire/addr.ts';
 import type { SourceLoc } from '../rules/iptables/model.ts';
 import type {
+  EventSpec,
   At,
   BridgeSpec,
   Expectation,
@@ -22,6 +23,7 @@ import type {
 import { childField, hint, Reader, suggest, type ScenarioError } from './reader.ts';
 import { notAScenario } from './sniff.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
+import { parseEventCommand } from '../sim/events.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
 
@@ -46,7 +48,10 @@ export const MAX_INCLUDES = 256;
 
 /** The scenario's epoch: a full date and time with seconds (fraction allowed) and a zone. */
 const EPOCH_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows'] as const;
+const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows', 'events'] as const;
+const EVENT_KEYS = ['at', 'host', 'run'] as const;
+/** The most events one scenario may hold (an explicit limit). */
+export const MAX_EVENTS = 10_000;
 const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
@@ -66,6 +71,8 @@ const FLOW_KEYS = [
   'hold',
   'udp_connect',
   'expect',
+  'count',
+  'interval',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -269,6 +276,8 @@ class Loader {
     const links = linksE ? this.links(linksE.value, linksE.field) : [];
     const flowsE = get('flows');
     const flows = flowsE ? this.flows(flowsE.value, flowsE.field) : [];
+    const eventsE = get('events');
+    const events = eventsE ? this.events(eventsE.value, eventsE.field) : undefined;
 
     const base = r.file.split(/[\\/]/).pop() ?? r.file;
     return {
@@ -279,7 +288,81 @@ class Loader {
       hosts: [...this.hosts.values()].map((b) => b.spec),
       links,
       flows,
+      ...(events ? { events } : {}),
     };
+  }
+
+  /** `events:` (sim/events.ts): each command is read now, so a bad one is a load error here. */
+  private events(node: Node | null, field: string): EventSpec[] {
+    const r = this.r;
+    const out: EventSpec[] = [];
+    const items = r.list(node, field, 'a list of events ({ at, host, run })');
+    if (items.length > MAX_EVENTS) {
+      r.error(node, field, `${items.length} events: a scenario may have at most ${MAX_EVENTS}`);
+      return out;
+    }
+    for (const it of items) {
+      const entries = r.entries(it.node, it.field, 'an event ({ at, host, run })', EVENT_KEYS);
+      if (entries === undefined) continue;
+      const get = (k: string) => entries.find((e) => e.key === k);
+      const atE = get('at');
+      const hostE = get('host');
+      const runE = get('run');
+      if (!atE || !hostE || !runE) {
+        const k = !atE ? 'at' : !hostE ? 'host' : 'run';
+        r.error(
+          it.node,
+          childField(it.field, k),
+          `missing: the event's ${k === 'at' ? 'time in seconds' : k === 'host' ? 'host' : 'command line'}`,
+          '',
+        );
+        continue;
+      }
+      const at = r.number(atE.value, atE.field, 'a time in seconds (0 or more)', { min: 0 });
+      const host = r.text(hostE.value, hostE.field, 'a host name');
+      const run = r.string(runE.value, runE.field, 'one command line (a string)');
+      if (!at || !host || !run) continue;
+      if (!this.hosts.has(host.value)) {
+        r.error(
+          hostE.value,
+          hostE.field,
+          `unknown host ${q(host.value)}${hint(host.value, [...this.hosts.keys()], 'one of the hosts')}`,
+        );
+        continue;
+      }
+      if (/[\r\n]/.test(run.value.trim())) {
+        r.error(runE.value, runE.field, 'one command line per event (write several events)');
+        continue;
+      }
+      const p = parseEventCommand({ text: run.value, ...run.loc });
+      if (!p.ok) {
+        r.error(p.at, runE.field, p.message, p.token);
+        continue;
+      }
+      if (p.command.kind === 'sysctl') {
+        const key = p.command.key;
+        const range = sysctlRange(key);
+        if (key.startsWith('net.netfilter.') || !range) {
+          r.error(
+            run.loc,
+            runE.field,
+            key.startsWith('net.netfilter.')
+              ? `${key}: natbox applies net.netfilter.* sysctls only at the start (hosts.${host.value}.sysctls)`
+              : `${key}: natbox does not model this sysctl (it models ${Object.keys(SYSCTLS)
+                  .filter((k) => !k.startsWith('net.netfilter.'))
+                  .join(', ')})`,
+            key,
+          );
+          continue;
+        }
+        if (p.command.value < range.min || p.command.value > range.max) {
+          r.error(run.loc, runE.field, `${key}=${p.command.value}: natbox models ${range.what}`, key);
+          continue;
+        }
+      }
+      out.push({ at, host, run, loc: r.loc(it.node) });
+    }
+    return out;
   }
 
   // ---- hosts -------------------------------------------------------------------------------
@@ -1125,6 +1208,40 @@ class Loader {
       } else need((udpConnect = r.boolean(ucE.value, ucE.field, 'true or false')));
     }
 
+    // count and interval: UDP datagrams / ICMP echoes (sim/flows.ts, sim/repeat.ts).
+    const countE = get('count');
+    const count = countE
+      ? r.number(countE.value, countE.field, 'a number of datagrams or echoes (1-1000)', {
+          integer: true,
+          min: 1,
+          max: 1000,
+        })
+      : undefined;
+    if (countE) {
+      if (pr === 'tcp') {
+        r.error(
+          countE.keyNode,
+          countE.field,
+          'count is for udp and icmp flows (a TCP flow sends one line)',
+          'count',
+        );
+        ok = false;
+      } else need(count);
+    }
+    const intervalE = get('interval');
+    const interval = intervalE
+      ? r.number(intervalE.value, intervalE.field, 'an interval in seconds (0 to 3600)', {
+          min: 0,
+          max: 3600,
+        })
+      : undefined;
+    if (intervalE) {
+      if (pr === 'tcp') {
+        r.error(intervalE.keyNode, intervalE.field, 'interval is for udp and icmp flows', 'interval');
+        ok = false;
+      } else need(interval);
+    }
+
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
     const exE = get('expect');
@@ -1215,6 +1332,8 @@ class Loader {
       timeout,
       ...(hold ? { hold } : {}),
       ...(udpConnect ? { udpConnect } : {}),
+      ...(count ? { count } : {}),
+      ...(interval ? { interval } : {}),
       ...(expect ? { expect } : {}),
       loc,
     };

@@ -18,6 +18,18 @@ export interface Scenario {
   readonly hosts: readonly HostSpec[];
   readonly links: readonly LinkSpec[];
   readonly flows: readonly FlowSpec[];
+  /** Commands run on hosts at given times (`events:`), in file order. */
+  readonly events?: readonly EventSpec[];
+}
+
+/** `- { at: 1.25, host: r, run: "iptables -A FORWARD -p udp -j DROP" }` (sim/events.ts). */
+export interface EventSpec {
+  /** Seconds after the start of the run. */
+  readonly at: At<number>;
+  readonly host: At<string>;
+  /** One command line, as a shell would read it. */
+  readonly run: At<string>;
+  readonly loc: SourceLoc;
 }
 
 export interface HostSpec {
@@ -105,6 +117,10 @@ export interface FlowSpec {
   readonly hold?: At<number>;
   /** UDP only: false for an unconnected socket, which takes a reply from any source (default true). */
   readonly udpConnect?: At<boolean>;
+  /** UDP datagrams / ICMP echoes sent (sequence 1..count; default 1). */
+  readonly count?: At<number>;
+  /** Seconds between datagrams/echoes: i is sent at i*interval, or when the wait for i-1 ended. */
+  readonly interval?: At<number>;
   readonly expect?: {
     readonly verdict?: At<Expectation>;
     /** `ip:port` the server should see the connection come from. */

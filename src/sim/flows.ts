@@ -4,6 +4,7 @@ import { formatIpv4, parseIpv4 } from '../wire/addr.ts';
 import type { SocketObserver } from '../stack/sockets.ts';
 import type { World } from './world.ts';
 import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
+import { repeatLength, repeatSends, type Repeat } from './repeat.ts';
 
 /**
  * How a flow ended. `storm`: the network melted down before the flow could end (frames circulating
@@ -25,6 +26,10 @@ export interface Flow {
   readonly hold: number;
   readonly udpConnect: boolean;
   readonly icmpId: number;
+  /** UDP datagrams / ICMP echoes to send (sequence 1..count; default 1): sim/repeat.ts. */
+  readonly count?: number;
+  /** Seconds between them (i is sent at i*interval, or when the wait for i-1 ended if later). */
+  readonly interval?: number;
   readonly expect?: {
     readonly verdict?: Verdict;
     readonly serverSees?: string;
@@ -108,6 +113,8 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       return true;
     };
     settlers.set(res, settle);
+    // Several datagrams or echoes (count > 1): each answer ends the wait for the one in flight.
+    let repeat: Repeat | undefined;
     const obs: SocketObserver = {
       synSent: (n) => (res.syns = n),
       connected: (local) => {
@@ -128,6 +135,11 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         const m = PEER_RE.exec(new TextDecoder().decode(payload));
         if (m) res.serverSaw = `${m[1]}:${Number(m[2])}`; // the servers zero-pad the port
         res.replyFrom = from;
+        if (repeat) {
+          repeat.answered();
+          // An answer from the address asked wins over what an earlier datagram got.
+          if (expectedSource && res.verdict !== 'reply') settled = false;
+        }
         if (flow.proto !== 'tcp') {
           settle(
             expectedSource ? 'reply' : 'reply-from-unexpected-source',
@@ -135,15 +147,28 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
           );
         }
       },
-      failed: (why) => settle(/timed out/.test(why) ? 'timeout' : 'unreachable', why),
+      failed: (why) => {
+        repeat?.answered();
+        settle(/timed out/.test(why) ? 'timeout' : 'unreachable', why);
+      },
     };
-    world.sched.at(flow.at, () => {
+    const send = (seq = 1): void => {
       const sockets = world.host(flow.from).sockets;
       if (flow.proto === 'tcp')
         sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs);
       else if (flow.proto === 'udp') sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs);
-      else sockets.pingSend(flow.dst, flow.icmpId, obs);
-    });
+      else sockets.pingSend(flow.dst, flow.icmpId, obs, seq);
+    };
+    if ((flow.count ?? 1) > 1 && flow.proto !== 'tcp') {
+      repeat = repeatSends(
+        world,
+        flow,
+        send,
+        () => void settle('timeout', `no answer within ${flow.timeout} s`),
+      );
+      return res;
+    }
+    world.sched.at(flow.at, () => send());
     world.sched.at(
       flow.at + flow.timeout,
       () => void settle('timeout', `no answer within ${flow.timeout} s`),
@@ -224,7 +249,7 @@ export function checkExpectations(results: readonly FlowResult[]): void {
 /** How long a run must last for every flow to finish, close and settle. */
 export function runLength(flows: readonly Flow[]): number {
   let end = 0;
-  for (const f of flows) end = Math.max(end, f.at + f.timeout + f.hold + 1);
+  for (const f of flows) end = Math.max(end, f.at + Math.max(f.timeout, repeatLength(f)) + f.hold + 1);
   return end;
 }
 

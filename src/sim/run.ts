@@ -18,6 +18,7 @@ import {
 } from './flows.ts';
 import { MAX_EVENTS, MAX_PENDING, type StopReason } from './scheduler.ts';
 import { World, type WorldConfig } from './world.ts';
+import { eventsEnd, scheduleEvents, type EventResult } from './events.ts';
 
 /** Trace steps kept per run; later steps are counted in `stepsDropped`, not kept. */
 export const MAX_STEPS = 100_000;
@@ -38,6 +39,8 @@ export interface SimResult {
   readonly stopped?: StopReason;
   /** Trace steps not kept (beyond `maxSteps`). */
   readonly stepsDropped: number;
+  /** What each scenario event's command did, in the order they ran (sim/events.ts). */
+  readonly events: EventResult[];
 }
 
 /** The bounds of one run (defaults: MAX_EVENTS, MAX_PENDING, MAX_STEPS). */
@@ -72,8 +75,11 @@ export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOpti
   // Each flow queues its start and its deadline up front: those are not frames in flight.
   const maxPending = opts.maxPending ?? MAX_PENDING + 2 * flows.length;
   const world = new World({ ...cfg, seed: opts.seed ?? cfg.seed ?? 1 }, tracer, maxPending);
+  const events: EventResult[] = [];
+  // Events first: one at the time a flow starts has run when the flow's first packet leaves.
+  scheduleEvents(world, cfg.events ?? [], events);
   const results = startFlows(world, flows);
-  const end = runLength(flows);
+  const end = Math.max(runLength(flows), cfg.events?.length ? eventsEnd(cfg.events) + 1 : 0);
   let complete = world.sched.run(end, opts.maxEvents ?? MAX_EVENTS);
   const stopped = world.sched.stopped;
   if (stopped) {
@@ -93,5 +99,6 @@ export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOpti
     complete,
     ...(stopped ? { stopped } : {}),
     stepsDropped,
+    events,
   };
 }

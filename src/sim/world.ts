@@ -19,6 +19,7 @@ import { isStpGroup } from '../stack/bridge.ts';
 import { macKey } from '../stack/iface.ts';
 import type { StackTracer } from '../stack/steps.ts';
 import { Scheduler } from './scheduler.ts';
+import type { SimEvent } from './events.ts';
 
 /** A frame crossing the same link this many times within STORM_WINDOW is going round a loop. */
 export const STORM_REPEATS = 8;
@@ -47,6 +48,8 @@ export interface WorldConfig {
   readonly latency?: number;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC): -m time's clock. */
   readonly epoch?: number;
+  /** Commands run on hosts at given times (sim/events.ts). */
+  readonly events?: readonly SimEvent[];
 }
 
 export interface Captured {

@@ -89,7 +89,8 @@ export class Host {
   readonly bridges = new Map<string, Bridge>();
   readonly routes: Fib4 = new RouteTable();
   readonly sysctls: ReadonlyMap<string, number>;
-  readonly nf: Netfilter | undefined;
+  /** The netfilter engine; replaced (its state carried over) when an event changes the rules. */
+  nf: Netfilter | undefined;
   readonly sockets: Sockets;
   readonly env: HostEnv;
   /** A tracer is attached: steps are built only then, so tracing costs nothing when off. */
@@ -102,12 +103,20 @@ export class Host {
   readonly drops: Uint32Array = new Uint32Array(DROP_REASON_COUNT);
   private readonly brnfPath: BridgeNetfilter;
   private ipId = 1;
+  /** The ruleset the engine runs (undefined: none was given and no event made one). */
+  ruleset: Ruleset | undefined;
+  /** Interfaces set down (`ip link set DEV down`): they neither send nor receive. */
+  readonly down = new Set<string>();
+  /** The configuration the host was made from (for a netfilter engine made later). */
+  private readonly config: HostConfig;
 
   constructor(cfg: HostConfig, env: HostEnv) {
     this.name = cfg.name;
     this.env = env;
     this.tracing = env.tracer !== undefined;
     this.sysctls = cfg.sysctls;
+    this.config = cfg;
+    this.ruleset = cfg.ruleset;
     for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs]));
     for (const b of cfg.bridges) {
       const br = makeIface(b.name, 'bridge', b.mac, [...b.addrs]);
@@ -229,6 +238,80 @@ export class Host {
     return n;
   }
 
+  /**
+   * `iptables` on a live host: the engine now runs `rs` (a working copy the command was applied
+   * to). The new engine takes over the old one's conntrack table, NAT bindings, counters and each
+   * untouched rule's state (NfConfig.previous), as the kernel keeps them across a transaction:
+   * established connections keep their NAT; only new connections see the new rules.
+   */
+  replaceRuleset(rs: Ruleset): void {
+    this.ruleset = rs;
+    const prev = this.nf;
+    if (!prev && rs.tables.size === 0) return;
+    const nfSysctls = new Map<string, number>();
+    for (const [k, v] of this.sysctls)
+      if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
+    const nf = new Netfilter({
+      ruleset: rs,
+      rng: this.env.rng,
+      sysctls: nfSysctls,
+      host: {
+        masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
+        primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
+      },
+      ...(prev ? { previous: prev } : {}),
+    });
+    if (this.env.tracer)
+      nf.tracer = nfTracerFor(
+        { name: this.name, env: this.env, nf, natProto: () => this.ip4.skb.proto },
+        this.env.tracer,
+      );
+    this.nf = nf;
+    const groups = new Map<string, number>();
+    for (const i of this.config.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
+    this.ip4.setXtEnv(
+      {
+        addrType: (a, dev) => this.addrType(a, dev),
+        random32: () => this.env.rng.u32(),
+        conntrack: nf.conntrack,
+        ...(this.config.ipsets ? { ipsets: this.config.ipsets } : {}),
+        ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
+        rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
+        socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
+        ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
+      },
+      usesLinkLayer(rs),
+    );
+  }
+
+  /**
+   * `ip link set DEV up|down`. Down: the device neither sends nor receives, every route through it
+   * goes (connected and static, as fib_sync_down_dev), and MASQUERADE forgets the connections it
+   * bound through it (the device notifier). Up: the connected routes of its addresses come back
+   * (static routes do not, as in Linux). Returns how many conntrack entries were deleted.
+   */
+  setLinkUp(ifname: string, up: boolean): number {
+    if (!this.ifaces.has(ifname)) throw new Error(`${this.name}: no interface ${ifname}`);
+    if (up) {
+      if (!this.down.delete(ifname)) return 0;
+      for (const a of this.ifaces.get(ifname)!.addrs) this.addConnectedRoute(ifname, a);
+      return 0;
+    }
+    if (this.down.has(ifname)) return 0;
+    this.down.add(ifname);
+    this.forgetNeighbours(ifname);
+    this.routes.removeWhere((r) => r.dev === ifname);
+    return this.nf?.flushMasquerade(ifname) ?? 0;
+  }
+
+  /**
+   * arp_ifdown (a device down, or its last address gone: fib_disable_ip): the device's neighbours
+   * are forgotten, so the next packet through it asks ARP again.
+   */
+  forgetNeighbours(ifname: string): void {
+    this.neigh.flushDev(ifname);
+  }
+
   /** The route an address brings with it (`proto kernel scope link src ADDR`). */
   private addConnectedRoute(dev: string, a: { addr: number; len: number }): void {
     const mask = prefixMask(a.len);
@@ -332,6 +415,7 @@ export class Host {
   receive(ifname: string, frame: Uint8Array): void {
     const dev = this.ifaces.get(ifname);
     if (!dev) return;
+    if (this.down.size > 0 && this.down.has(ifname)) return; // a device set down takes nothing in
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
     if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
     this.l2Input(dev, frame);
@@ -371,6 +455,7 @@ export class Host {
   }
 
   private wireOut(ifname: string, frame: Uint8Array): void {
+    if (this.down.size > 0 && this.down.has(ifname)) return; // a device set down sends nothing
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
     this.env.transmit(this, ifname, frame);
   }

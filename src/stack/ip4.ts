@@ -68,13 +68,20 @@ export class Ip4 {
    */
   constructor(
     private readonly host: Ip4Host,
-    readonly linkLayer: boolean,
+    public linkLayer: boolean,
     xt: XtEnv | undefined,
   ) {
     if (xt) {
       this.skb.env = xt;
       this.outSkb.env = xt;
     }
+  }
+
+  /** The host's netfilter engine was replaced (an event's iptables command): what matches ask now. */
+  setXtEnv(xt: XtEnv, linkLayer: boolean): void {
+    this.skb.env = xt;
+    this.outSkb.env = xt;
+    this.linkLayer = linkLayer;
   }
 
   /** skb.srcMac and skb.pktType from the frame's Ethernet header (only when a rule reads them). */

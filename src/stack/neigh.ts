@@ -93,6 +93,17 @@ export class Neighbours {
     return this.tables.get(dev)?.reachable.has(addr) ?? false;
   }
 
+  /**
+   * neigh_ifdown: forgets the neighbours of device `dev` (it went down, or lost its last address),
+   * resolved or being resolved; what waited for them is dropped.
+   */
+  flushDev(dev: string): void {
+    const t = this.tables.get(dev);
+    if (!t) return;
+    for (const p of t.pending.values()) for (const m of p.packets) this.onResolved.delete(m);
+    this.tables.delete(dev);
+  }
+
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
   output(r: Route, ip: Uint8Array): void {
     const nexthop = r.via || ipv4Dst(ip, 0);

@@ -644,14 +644,14 @@ export class Sockets {
 
   // ---- ICMP --------------------------------------------------------------------------------
 
-  /** ping: one echo request with this id (sequence 1, 56 bytes of data as ping sends). */
-  pingSend(dst: number, id: number, obs: SocketObserver): void {
+  /** ping: one echo request with this id (sequence `seq`, default 1; 16 bytes of data). */
+  pingSend(dst: number, id: number, obs: SocketObserver, seq = 1): void {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
     this.ping.set(id, { dst, obs });
     const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
-    this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq: 1 }, new Uint8Array(16)), obs);
+    this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, new Uint8Array(16)), obs);
   }
 
   private icmpInput(ip: Uint8Array, o: number, total: number, _ifname: string): void {

@@ -52,7 +52,20 @@ export type Step =
   | DropStep
   | { kind: 'icmp-sent'; host: string; text: string }
   /** The host's configuration changed while running (an address removed, a link down). */
-  | { kind: 'config'; host: string; text: string };
+  | { kind: 'config'; host: string; text: string }
+  /**
+   * A scenario event ran a command on the host (sim/events.ts): the command line, its exit status,
+   * what it printed and what changed, in words.
+   */
+  | {
+      kind: 'event';
+      host: string;
+      command: string;
+      rc: number;
+      stderr: string;
+      stdout?: string;
+      effect: string;
+    };
 
 /**
  * A packet the host dropped: why (a DropReason number, named after the kernel's skb_drop_reason)

@@ -122,7 +122,7 @@ export function attributeSteps(
       }
       continue;
     }
-    if (s.kind === 'config') continue;
+    if (s.kind === 'config' || s.kind === 'event') continue;
     const c = ctx.get(s.host);
     const early = s.kind === 'socket' && s.event === 'retransmit';
     if (!early && c && c.t === s.t) {

@@ -253,6 +253,15 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
       case 'config':
         note(s, [['yellow', s.text]]);
         break;
+      case 'event':
+        note(s, [
+          ['yellow', `event at ${s.t.toFixed(3)} s: ${s.command}`],
+          [
+            s.rc === 0 ? 'dim' : 'red',
+            ` → exit ${s.rc}${s.effect ? `: ${s.effect}` : ''}${s.rc !== 0 && s.stderr ? `: ${s.stderr.trim().replace(/\n/g, ' / ')}` : ''}`,
+          ],
+        ]);
+        break;
       case 'icmp-sent':
         if (!opts.verbose && isRedirect(s)) {
           hiddenRedirects++;

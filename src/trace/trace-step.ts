@@ -50,6 +50,16 @@ export type TraceStep = (
   | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
   | { t: number; kind: 'icmp-sent'; host: string; text: string }
   | { t: number; kind: 'config'; host: string; text: string }
+  | {
+      t: number;
+      kind: 'event';
+      host: string;
+      command: string;
+      rc: number;
+      stderr: string;
+      stdout?: string;
+      effect: string;
+    }
 ) & {
   /** The name of the flow the step belongs to (attribute.ts); absent when it belongs to none. */
   flow?: string;

@@ -184,7 +184,8 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   const objectBranch = (s: Schema): Schema =>
     ((s.oneOf ?? [s]) as Schema[]).find((b) => b.type === 'object')!;
   // Each of these, written with every key the schema names, must load without an unknown-key error.
-  assert.deepEqual(keys(schema), ['description', 'epoch', 'flows', 'hosts', 'links', 'name']);
+  assert.deepEqual(keys(schema), ['description', 'epoch', 'events', 'flows', 'hosts', 'links', 'name']);
+  assert.deepEqual(keys(defs.event!), ['at', 'host', 'run']);
   assert.deepEqual(keys(defs.host!), [
     'bridges',
     'interfaces',
@@ -200,12 +201,14 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   assert.deepEqual(keys(objectBranch(defs.link!)), ['connect', 'name']);
   assert.deepEqual(keys(defs.flow!), [
     'at',
+    'count',
     'dport',
     'dst',
     'expect',
     'from',
     'hold',
     'id',
+    'interval',
     'name',
     'proto',
     'sport',
@@ -245,8 +248,9 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
       'flows:',
       '  - { name: f, from: b, proto: tcp, dst: 10.0.0.1, dport: 80, sport: 1000, at: 0, timeout: 1, hold: 0,',
       '      expect: { verdict: connected, server_sees: 10.0.0.2:1000 } }',
-      '  - { from: b, proto: udp, to: 10.0.0.1:53, udp_connect: true }',
+      '  - { from: b, proto: udp, to: 10.0.0.1:53, udp_connect: true, count: 2, interval: 1 }',
       '  - { from: b, proto: icmp, to: 10.0.0.1, id: 1 }',
+      'events: [{ at: 1, host: a, run: "conntrack -F" }]',
     ].join('\n'),
     'all.yaml',
   );

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
 import { simulate } from '../../sim/run.ts';
+import type { EventResult } from '../../sim/events.ts';
 import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
 import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
@@ -45,6 +46,8 @@ export interface Prepared {
   readonly literal: ReadonlySet<number>;
   /** Hosts with rules: their conntrack tables are compared. */
   readonly ctHosts: string[];
+  /** What natbox's events did (exit status, stderr), compared with the kernel's commands. */
+  readonly natboxEvents?: readonly EventResult[];
 }
 
 /**
@@ -122,7 +125,19 @@ export function prepareVerify(
     built.world.hosts.flatMap((h) => h.listen.map((l) => l.port)),
     scenario.hosts.flatMap((h) => h.rules?.lines.map((l) => l.value) ?? []),
   );
-  return { ok: true, prepared: { file, scenario, built, moved: rm.remap.nets, natbox, literal, ctHosts } };
+  return {
+    ok: true,
+    prepared: {
+      file,
+      scenario,
+      built,
+      moved: rm.remap.nets,
+      natbox,
+      literal,
+      ctHosts,
+      natboxEvents: sim.events,
+    },
+  };
 }
 
 /** natbox's table of one host at the end of the run, as verify compares it (no mark). */
@@ -165,6 +180,8 @@ export interface ScenarioReport {
   arp?: string[];
   /** conntrack -E lines per host (information). */
   events?: Record<string, string[]>;
+  /** The scenario's events: each command's exit status and stderr on both sides. */
+  commands?: { at: number; host: string; run: string; natbox: string; kernel: string; match: boolean }[];
   error?: string;
   seconds: number;
 }
@@ -197,7 +214,8 @@ export function scenarioReport(
     natbox: said(prep.natbox.flows[i]),
     kernel: said(kr.flows[i]),
   }));
-  const ok = cmp.packets.match && cmp.conntrack.match && cmp.verdict.match;
+  const commands = commandsCompared(prep, kr);
+  const ok = cmp.packets.match && cmp.conntrack.match && cmp.verdict.match && commands.every((c) => c.match);
   const first = cmp.differences[0];
   return {
     ...base,
@@ -217,7 +235,26 @@ export function scenarioReport(
     ),
     arp: cmp.arp,
     events: Object.fromEntries(kr.events),
+    ...(commands.length ? { commands } : {}),
   };
+}
+
+/** Each event's command as natbox and the kernel ran it: exit status and stderr, which must agree. */
+function commandsCompared(prep: Prepared, kr: KernelRun): NonNullable<ScenarioReport['commands']> {
+  const said = (r: { rc: number; stderr: string } | undefined): string =>
+    r ? `exit ${r.rc}${r.stderr.trim() ? `, stderr ${JSON.stringify(r.stderr.trim())}` : ''}` : '(not run)';
+  return (prep.built.world.events ?? []).map((ev, i) => {
+    const n = prep.natboxEvents?.[i];
+    const k = kr.commands?.[i];
+    return {
+      at: ev.at,
+      host: ev.host,
+      run: ev.run,
+      natbox: said(n),
+      kernel: said(k),
+      match: n !== undefined && k !== undefined && n.rc === k.rc && n.stderr === k.stderr,
+    };
+  });
 }
 
 /** Runs one prepared scenario on the kernel and compares; never throws for a failed run. */
@@ -242,10 +279,9 @@ export async function verifyPrepared(
     return { report: scenarioReport(prep, kr, undefined, k.error, (Date.now() - t) / 1000), run: kr };
   const cmp = compareVerify(prep, k.side);
   return {
-    report: lateRun(
-      scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000),
-      kr.late,
-      prep.built.flows,
+    report: lateCommands(
+      lateRun(scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000), kr.late, prep.built.flows),
+      kr,
     ),
     kernel: k.side,
     run: kr,
@@ -277,6 +313,23 @@ export function lateRun(
     status: 'error',
     failure: 'environment',
     error: `the kernel run was not on time: the client of flow "${flows[worst]?.name}" started or closed ${ms} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
+  };
+}
+
+/** As lateRun, for the scenario's events: a command run too late on the kernel is the machine's. */
+function lateCommands(report: ScenarioReport, kr: KernelRun): ScenarioReport {
+  if (report.status !== 'mismatch') return report;
+  const late = kr.commands ?? [];
+  let worst = -1;
+  late.forEach((c, i) => {
+    if (c.late > LATE_MS && (worst < 0 || c.late > late[worst]!.late)) worst = i;
+  });
+  if (worst < 0) return report;
+  return {
+    ...report,
+    status: 'error',
+    failure: 'environment',
+    error: `the kernel run was not on time: event ${worst + 1} ("${report.commands?.[worst]?.run}") ran ${late[worst]!.late} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
   };
 }
 
@@ -316,6 +369,10 @@ export function renderReport(r: ScenarioReport): string {
       `  ${r.failure === 'input' ? 'bad input' : 'error (not a difference: the kernel run could not be done)'}: ${r.error.replace(/\n/g, '\n    ')}`,
     );
   for (const f of r.flows ?? []) lines.push(`  flow "${f.name}": natbox ${f.natbox}, kernel ${f.kernel}`);
+  for (const e of r.commands ?? [])
+    lines.push(
+      `  event at ${e.at} s on ${e.host} "${e.run}": ${e.match ? `${e.natbox} on both` : `natbox ${e.natbox}, kernel ${e.kernel} (differs)`}`,
+    );
   for (const a of r.arp ?? []) lines.push(`  ${a}`);
   if (r.first) {
     lines.push(`  first difference: ${formatDifference(r.first).replace(/\n/g, '\n  ')}`);

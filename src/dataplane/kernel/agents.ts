@@ -98,26 +98,48 @@ const start = () => {
   } else {
     const u = dgram.createSocket('udp4');
     const expected = f.dst + ':' + f.dport;
+    // count datagrams: i is sent at i*interval after the first, or when the wait for the answer
+    // to i-1 ended (an answer, an error, or the timeout) if later (natbox's sim/repeat.ts).
+    const count = f.count || 1;
+    const first = Date.now();
+    let i = 0;
+    let waiting = false;
+    let gotExpected = false;
+    let closed = false;
+    const close = () => { if (closed) return; closed = true; try { u.close(); } catch {} finish(); };
+    const sendOne = () => {
+      const mine = i;
+      waiting = true;
+      const cb = (e) => { if (e) { settle('unreachable', e.code || String(e)); close(); } };
+      if (f.udpConnect) u.send('ping\n', cb);
+      else u.send('ping\n', f.dport, f.dst, cb);
+      setTimeout(() => { if (waiting && i === mine) endWait(); }, f.timeout * 1000);
+    };
+    const endWait = () => {
+      waiting = false;
+      i++;
+      if (i >= count) { settle('timeout', 'no answer within ' + f.timeout + ' s'); close(); return; }
+      setTimeout(sendOne, Math.max(0, first + i * (f.interval || 0) * 1000 - Date.now()));
+    };
     u.on('message', (m, r) => {
       const from = r.address + ':' + r.port;
       const p = PEER_RE.exec(m.toString());
       if (p) out.serverSaw = p[1].replace(/:0*(\d)/, ':$1');
       out.replyFrom = from;
+      if (from === expected && !gotExpected) { gotExpected = true; out.settled = false; }
       settle(from === expected ? 'reply' : 'reply-from-unexpected-source', 'answer from ' + from);
-      u.close();
-      finish();
+      if (count === 1) { close(); return; }
+      if (waiting) endWait();
     });
     u.on('error', (e) => {
       settle(e.code === 'ECONNREFUSED' ? 'unreachable' : 'unreachable', e.code || String(e));
-      u.close();
-      finish();
+      if (count === 1) { close(); return; }
+      if (waiting) endWait();
     });
     u.bind(f.sport, () => {
-      const send = () => u.send('ping\n', (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
-      if (f.udpConnect) u.connect(f.dport, f.dst, send);
-      else u.send('ping\n', f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
+      if (f.udpConnect) u.connect(f.dport, f.dst, sendOne);
+      else sendOne();
     });
-    setTimeout(() => { settle('timeout', 'no answer within ' + f.timeout + ' s'); try { u.close(); } catch {} finish(); }, f.timeout * 1000);
   }
 };
 // The run's time 0 comes once every client is loaded (a loaded machine starts them slowly).
@@ -153,26 +175,40 @@ print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], 1)
 data = bytes(16)
-pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], 1) + data
 late = round(time.time() * 1000 - f['startAt'])
-s.sendto(pkt, (f['dst'], 0))
-end = time.time() + f['timeout']
-while time.time() < end:
-    s.settimeout(max(0.01, end - time.time()))
-    try:
-        b, a = s.recvfrom(2048)
-    except socket.timeout:
+first = time.time()
+count = f.get('count') or 1
+# count echoes, sequence 1..count: echo i leaves i*interval after the first, or when the wait for
+# the answer to i-1 ended (an answer, an ICMP error, or the timeout) if later (sim/repeat.ts).
+got = None
+for i in range(count):
+    time.sleep(max(0, first + i * (f.get('interval') or 0) - time.time()))
+    hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], i + 1)
+    pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], i + 1) + data
+    s.sendto(pkt, (f['dst'], 0))
+    end = time.time() + f['timeout']
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            b, a = s.recvfrom(2048)
+        except socket.timeout:
+            break
+        ihl = (b[0] & 15) * 4
+        t, c, _, ident, q = struct.unpack('!BBHHH', b[ihl:ihl + 8])
+        if t == 0 and ident == f['icmpId']:
+            o = {'verdict': 'reply' if a[0] == f['dst'] else 'reply-from-unexpected-source', 'detail': 'answer from ' + a[0], 'replyFrom': a[0]}
+            if got is None or (o['verdict'] == 'reply' and got['verdict'] != 'reply'):
+                got = o
+            break
+        if t in (3, 11):
+            if got is None:
+                got = {'verdict': 'unreachable', 'detail': 'ICMP type %d code %d from %s' % (t, c, a[0])}
+            break
+    if count == 1 and got is not None:
         break
-    ihl = (b[0] & 15) * 4
-    t, c, _, i, q = struct.unpack('!BBHHH', b[ihl:ihl + 8])
-    if t == 0 and i == f['icmpId']:
-        out = {'verdict': 'reply' if a[0] == f['dst'] else 'reply-from-unexpected-source', 'detail': 'answer from ' + a[0], 'replyFrom': a[0]}
-        break
-    if t in (3, 11):
-        out = {'verdict': 'unreachable', 'detail': 'ICMP type %d code %d from %s' % (t, c, a[0])}
-        break
+if got is not None:
+    out = got
 out['late'] = late
 print(json.dumps(out), flush=True)
 `;

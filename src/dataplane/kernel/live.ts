@@ -27,8 +27,11 @@ import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
+import { repeatLength } from '../../sim/repeat.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { isLiveSafe } from './remap.ts';
+import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
+import { eventsEnd } from '../../sim/events.ts';
 import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
@@ -53,6 +56,8 @@ export interface KernelRun {
   readonly notes: string[];
   /** Namespace of each host. */
   readonly namespaces: Map<string, string>;
+  /** What each scenario event's command did on the kernel, in the events' order (events.ts). */
+  readonly commands?: LiveEventResult[];
 }
 
 /**
@@ -464,7 +469,13 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
     writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
-    const length = runLength(flows);
+    const worldEvents = built.world.events ?? [];
+    const eventArgv = worldEvents.map((e) => {
+      const a = liveArgv(e, opts.backend);
+      if (!Array.isArray(a)) throw new LiveError(a.error, 'input');
+      return a;
+    });
+    const length = Math.max(runLength(flows), worldEvents.length ? eventsEnd(worldEvents) + 1 : 0);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
@@ -524,7 +535,7 @@ export async function runOnKernel(
     // ahead and each is told its start time, so a slowly loading client is not late.
     const python = which('python3');
     const clients: Proc[] = flows.map((f, i) => {
-      const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 300;
+      const limitMs = (f.at + Math.max(f.timeout, repeatLength(f)) + f.hold + 3) * 1000 + 300;
       const spec = {
         proto: f.proto,
         dst: formatIpv4(f.dst),
@@ -534,6 +545,8 @@ export async function runOnKernel(
         hold: f.hold,
         udpConnect: f.udpConnect,
         icmpId: f.icmpId,
+        count: f.count ?? 1,
+        interval: f.interval ?? 0,
         at: f.at,
         limitMs: limitMs - 300,
       };
@@ -566,7 +579,9 @@ export async function runOnKernel(
       c.child.stdin!.on('error', () => undefined); // a client gone meanwhile says so by its outcome
       c.child.stdin!.end(`${t0ms + flows[i]!.at * 1000}\n`);
     });
+    const commandsDone = runLiveEvents(worldEvents, eventArgv, t0ms, nsOf);
     await sleep(Math.max(0, t0ms + length * 1000 - Date.now()));
+    const commands = await commandsDone;
 
     // The tables at the end, at the same time natbox reads its own.
     const conntrackText = new Map<string, string>();
@@ -626,6 +641,7 @@ export async function runOnKernel(
       late,
       notes,
       namespaces,
+      commands,
     };
   }
 }

@@ -13,7 +13,7 @@ import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../
 import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
-import { xtTables, type XtRuleset } from '../xtables/table.ts';
+import { xtTables, type XtRuleset, type XtTable } from '../xtables/table.ts';
 import { ctExtensions, needsConntrack } from '../xtables/check.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
@@ -58,6 +58,14 @@ export interface NfConfig {
   tables?: readonly NfTable[];
   /** Whether these tables need connection tracking (the ruleset says so for itself). */
   tablesNeedConntrack?: boolean;
+  /**
+   * The engine this one replaces (a ruleset changed while the host runs: `iptables -A` at a
+   * scenario's event). The new engine takes over its conntrack table, NAT bindings, MASQUERADE
+   * tags, drop counters and timeouts, and each rule's match state (limit buckets, recent tables)
+   * for the match objects the new ruleset still holds, as the kernel keeps them across a
+   * transaction: only the tables' walk and the hook entries are made anew.
+   */
+  previous?: Netfilter;
 }
 
 export class Netfilter {
@@ -107,18 +115,23 @@ export class Netfilter {
   private readonly preNatTables: readonly NfTable[];
   private readonly postNatTables: readonly NfTable[];
   private tracerValue: NfTracer | undefined = undefined;
+  /** The iptables tables of this engine (a replacing engine carries their rule state over). */
+  private readonly xt: readonly XtTable[];
 
   constructor(cfg: NfConfig) {
-    this.conntrack = new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
+    const prev = cfg.previous;
+    this.conntrack =
+      prev?.conntrack ??
+      new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
     this.stats = this.conntrack.stats;
     // The conntrack extensions the rules' checkentry turns on: accounting, labels.
     const ext = ctExtensions(cfg.ruleset);
     if (ext.acct) this.conntrack.enableAcct();
     if (ext.labels) this.conntrack.enableLabels();
-    this.nat = new NatCore(this.conntrack, cfg.rng);
+    this.nat = prev?.nat ?? new NatCore(this.conntrack, cfg.rng);
     const timeouts = defaultTimeouts();
     for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) timeouts[k] = v;
-    this.timeouts = Object.freeze(timeouts);
+    this.timeouts = prev?.timeouts ?? Object.freeze(timeouts);
     const ticks = new TimeoutTicks(timeouts);
     const loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
     // A nat-type table runs from the NAT hook, which is there only with conntrack.
@@ -128,12 +141,12 @@ export class Netfilter {
       (cfg.tables ?? []).some((t) => t.nat);
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
 
-    this.drop = new Drops(this.conntrack);
+    this.drop = prev?.drop ?? new Drops(this.conntrack);
     this.drops = this.drop.counts;
-    this.ctIn = new ConntrackIn(this.conntrack, ticks, loose, this.drop);
-    this.natHook = new NatHook(this.conntrack, this.nat, this.drop);
-    this.masq = new MasqueradeNotifier(this.conntrack);
-    this.walk = new HookWalk(this.ctIn, this.natHook, this.drop);
+    this.ctIn = prev?.ctIn ?? new ConntrackIn(this.conntrack, ticks, loose, this.drop);
+    this.natHook = prev?.natHook ?? new NatHook(this.conntrack, this.nat, this.drop);
+    this.masq = prev?.masq ?? new MasqueradeNotifier(this.conntrack);
+    this.walk = prev?.walk ?? new HookWalk(this.ctIn, this.natHook, this.drop);
 
     // What a table's targets may ask of the engine.
     const nat = this.nat;
@@ -143,7 +156,8 @@ export class Netfilter {
       bindNat: (skb, manip, range, now) => nat.setup(skb.ct, range, manip, now),
       tagMasquerade: (e, ifname) => masq.tag(e, ifname),
     };
-    const tables: NfTable[] = [...xtTables(cfg.ruleset, env), ...(cfg.tables ?? [])];
+    this.xt = xtTables(cfg.ruleset, env, prev?.xt);
+    const tables: NfTable[] = [...this.xt, ...(cfg.tables ?? [])];
     const hooks = buildHookEntries(tables, this.tracking);
     this.hookEntries = hooks;
     this.pre = hooks[NF_INET_PRE_ROUTING]!;

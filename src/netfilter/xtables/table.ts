@@ -47,10 +47,14 @@ const PRIORITIES: Readonly<Record<TableName, readonly (number | undefined)[]>> =
 export type XtRuleset = Ruleset;
 
 /** The ruleset's tables, as the engine registers them. */
-export function xtTables(rs: Ruleset, env: NfTableEnv): XtTable[] {
+export function xtTables(rs: Ruleset, env: NfTableEnv, prev?: readonly XtTable[]): XtTable[] {
   // One store of named tables (-m recent, -m hashlimit) for all the tables: per netns in the kernel.
-  const shared: XtShared = new Map();
-  return [...rs.tables.values()].map((t) => new XtTable(t.name, t.chains, env, shared));
+  // A ruleset replacing another (`prev`, an event's iptables command) keeps the store and each
+  // chain's rule state for the match objects it still holds (compile.ts).
+  const shared: XtShared = prev?.[0]?.sharedStore ?? new Map();
+  return [...rs.tables.values()].map(
+    (t) => new XtTable(t.name, t.chains, env, shared, prev?.find((p) => p.name === t.name)?.compiledByName()),
+  );
 }
 
 export class XtTable implements NfTable, XtTargetCtx {
@@ -73,6 +77,8 @@ export class XtTable implements NfTable, XtTargetCtx {
     private readonly chains: ReadonlyMap<string, Chain>,
     readonly env: NfTableEnv,
     private readonly shared: XtShared = new Map(),
+    /** The compiled chains of the table this one replaces, by chain name (their rule state). */
+    private readonly prevCompiled?: ReadonlyMap<string, CompiledChain>,
   ) {
     this.dropTable = DROP_TABLE[name];
     this.nat = name === 'nat';
@@ -185,12 +191,24 @@ export class XtTable implements NfTable, XtTargetCtx {
 
   /** The compiled form of a chain (compile.ts), made at its first use. */
   private compiledOf(chain: Chain): CompiledChain {
-    let c = this.compiled.get(chain);
+    let c = this.compiled.get(chain) ?? this.prevCompiled?.get(chain.name);
     if (!c || c.rules !== chain.rules) {
       c = compileChain(chain, c, this.shared);
       this.compiled.set(chain, c);
     }
     return c;
+  }
+
+  /** The store of named tables (-m recent, -m hashlimit) this table shares with its ruleset's. */
+  get sharedStore(): XtShared {
+    return this.shared;
+  }
+
+  /** Each chain's compiled form (with its rules' state) by chain name, for a replacing table. */
+  compiledByName(): Map<string, CompiledChain> {
+    const m = new Map<string, CompiledChain>(this.prevCompiled);
+    for (const [chain, c] of this.compiled) m.set(chain.name, c);
+    return m;
   }
 
   /** DNAT's and SNAT's range in numbers, made at the target's first use (targets are immutable). */

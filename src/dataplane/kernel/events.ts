@@ -1,0 +1,85 @@
+// A scenario's events on the kernel (`natbox verify`): each command line is run at its time in its
+// host's namespace with the real tool (iptables-<backend>, conntrack, ip, sysctl), and its exit
+// status, stdout and stderr are recorded, to be compared with what natbox's sim/events.ts said.
+// The words are split as natbox read them (lexShell, quotes grouped, no shell runs); `iptables` is
+// run as the backend's iptables. Processes are killed by PID at a hard limit.
+import { spawn } from 'node:child_process';
+import { parseIpv4 } from '../../wire/addr.ts';
+import { lexShell } from '../../rules/iptables/lex.ts';
+import type { SimEvent } from '../../sim/events.ts';
+import { isLiveSafe } from './remap.ts';
+
+/** The iptables backend of a live run (live.ts Backend). */
+type Backend = 'nft' | 'legacy';
+
+export interface LiveEventResult {
+  readonly rc: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** ms after its time the command started (a loaded machine is late). */
+  readonly late: number;
+}
+
+/**
+ * The argv of an event's command on the kernel, or why a live run refuses it (bad input: an
+ * address a live run may not use).
+ */
+export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: string } {
+  const lexed = lexShell([{ text: ev.run, ...ev.loc }]);
+  if (!lexed.ok) return { error: `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${lexed.message}` };
+  const words = lexed.tokens.map((t) => t.text);
+  for (const w of words)
+    for (const m of w.matchAll(/\b(\d{1,3}(?:\.\d{1,3}){3})\b/g)) {
+      const a = parseIpv4(m[1]!);
+      if (a.ok && !isLiveSafe(a.value))
+        return {
+          error: `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: the event's address ${m[1]} is public and outside the documentation ranges: a live run does not use it`,
+        };
+    }
+  if (/^iptables(-nft|-legacy)?$/.test(words[0] ?? '')) words[0] = `iptables-${backend}`;
+  return words;
+}
+
+/**
+ * Runs every event (`argvs[i]`: liveArgv's) at `t0ms + at * 1000` in its host's namespace; the
+ * promise ends when all have ended, with their results in the events' order.
+ */
+export function runLiveEvents(
+  events: readonly SimEvent[],
+  argvs: readonly (readonly string[])[],
+  t0ms: number,
+  nsOf: (host: string) => string,
+): Promise<LiveEventResult[]> {
+  return Promise.all(
+    events.map(
+      (ev, i) =>
+        new Promise<LiveEventResult>((resolve) => {
+          const due = t0ms + ev.at * 1000;
+          setTimeout(
+            () => {
+              const late = Math.max(0, Date.now() - due);
+              const child = spawn('ip', ['netns', 'exec', nsOf(ev.host), ...argvs[i]!], {
+                stdio: ['ignore', 'pipe', 'pipe'],
+              });
+              let stdout = '';
+              let stderr = '';
+              child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+              child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+              const kill = setTimeout(() => {
+                if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+              }, 5000);
+              child.once('error', (e) => {
+                clearTimeout(kill);
+                resolve({ rc: 127, stdout, stderr: stderr + String(e), late });
+              });
+              child.once('close', (code) => {
+                clearTimeout(kill);
+                resolve({ rc: code ?? 128, stdout, stderr, late });
+              });
+            },
+            Math.max(0, due - Date.now()),
+          );
+        }),
+    ),
+  );
+}
