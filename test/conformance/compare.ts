@@ -356,8 +356,17 @@ export interface NatboxHooks {
   socketErrors?: (r: FlowResult) => readonly string[];
 }
 
-/** The hooks this suite runs with (none wired yet). */
-export const hooks: NatboxHooks = {};
+/** The hooks this suite runs with: each wired to the natbox result that has it. */
+export const hooks: NatboxHooks = {
+  eventResults: (sim) =>
+    sim.events.map((e) => ({
+      at: e.event.at,
+      host: e.event.host,
+      run: e.event.run,
+      rc: e.rc,
+      stderr: e.stderr,
+    })),
+};
 
 /** `route_after` per flow; undefined when natbox has no `ip route get` (hooks.routeGet). */
 export function compareRouteAfter(
@@ -646,7 +655,10 @@ export function runCase(kc: KernelCase, seed = 1): CaseRun {
   if (!p.ok) throw new Error(`${file} does not load:\n${p.errors.join('\n')}`);
   const sim = simulate(p.built.world, p.built.flows, { seed });
   if (!sim.complete) throw new Error(`${file}: the simulation hit its event bound`);
-  return { kc, sim, rulesets: p.built.rulesets };
+  // The rulesets at the end of the run: a timed event may have replaced a host's.
+  const rulesets = new Map(p.built.rulesets);
+  for (const h of sim.world.hosts.values()) if (h.ruleset) rulesets.set(h.name, h.ruleset);
+  return { kc, sim, rulesets };
 }
 
 export interface CaseReport {

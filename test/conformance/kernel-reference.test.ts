@@ -45,8 +45,6 @@ const SKIP_CASES: Readonly<Record<string, string>> = {
     'needs policy routing (`ip_rules:` from 10.0.1.11 lookup 100), `unreachable`/`blackhole` routes, the flow `src` and the verdicts `icmp-error` and `error` (EHOSTUNREACH) (issue 14, in progress)',
   'line-mtu-fragments-and-frag-needed':
     'needs link MTU, the flow `size` and `df`, fragmentation, ICMP fragmentation needed, the PMTU cache and the verdict `icmp-error` (issue 14, in progress)',
-  'line-timed-forward-drop':
-    'needs timed `events:` (with their exit status and stderr) and the flow `count`/`interval` (issue 14, in progress)',
   'line-ttl-time-exceeded':
     'needs the flow `ttl` (IP_TTL) and the verdict `icmp-error` (issue 14, in progress)',
   'line-udp-server-reply-port':
@@ -87,8 +85,6 @@ const NOT_COMPARED: Readonly<Record<string, string>> = {
     'natbox has no `ip route get` answer (with the PMTU cache line) to compare: compare.ts hooks.routeGet is not wired (routing and MTU work of issue 14)',
   'flows: ICMP received, UDP socket errors':
     "natbox's flow results do not list the ICMP messages a ping received nor a UDP socket's errors: compare.ts hooks.received/socketErrors are not wired (issue 14 point 4)",
-  'actions: rc, stderr':
-    'natbox runs no timed events yet: compare.ts hooks.eventResults is not wired (issue 14 point 7)',
 };
 
 /**
