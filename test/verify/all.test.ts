@@ -46,10 +46,6 @@ const SKIP: Record<string, string> = {
   'examples/loops/two-cables-stp.yaml':
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
   // Kernel selftest scenarios that natbox gets wrong (test/verify/selftests/FINDINGS.md):
-  'test/verify/selftests/nf-nat-edemux-dnat-sport-clash.yaml':
-    'a DNAT whose one-port range is taken drops the packet (nat-core uniqueTuple returns false); the kernel keeps the clashing tuple (nf_nat_l4proto_unique_tuple is void) and the null SRC binding at POSTROUTING moves the source port',
-  'test/verify/selftests/nf-nat-edemux-redirect-sport-clash.yaml':
-    'a REDIRECT onto a tuple in use drops the SYN; the kernel keeps it and the null SRC binding at LOCAL_IN (nf_nat_alloc_null_binding) moves the source port, so the connection is made',
   'test/verify/selftests/rpath-rp-filter-strict.yaml':
     'ARP requests take the interface address as sender (natbox arpSolicit); the kernel takes the queued packet source (arp_solicit, arp_announce 0), which strict rp_filter on the router then rejects (arp_process), so no SYN ever leaves',
   'test/verify/selftests/conntrack-icmp-related-redirect.yaml':

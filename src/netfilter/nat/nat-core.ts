@@ -214,8 +214,8 @@ export class NatCore {
 
   /**
    * get_unique_tuple: the new tuple for the original direction of entry `e` under `r`, written to
-   * `out`. Returns false when a port search over the range found no free tuple (the kernel keeps
-   * the last candidate and then refuses the entry at confirm: the packet is dropped either way).
+   * `out`. Returns false when a port search over the range found no free tuple: `out` then holds
+   * the last candidate, which the kernel binds all the same (setup does too).
    * A tuple that cannot change (DNAT without a port, protocols without ports) is returned as is,
    * taken or not, as the kernel does.
    */
@@ -251,6 +251,9 @@ export class NatCore {
         // Taken or not, this tuple is the answer: uniqueProto cannot change a destination port
         // without a port range (nor anything of a protocol without ports), so the lookup the
         // kernel makes here decides nothing (a null binding at PREROUTING, DNAT to an address).
+        // It counts `found` when taken: made for a DNAT rule, skipped for the null binding of
+        // every new connection (the identity, whose reply tuple only a hairpin NAT can take).
+        if (r !== this.nullR) this.usedTuple(out, e, now);
         return true;
       } else if (!this.usedTuple(out, e, now)) {
         return true;
@@ -307,8 +310,8 @@ export class NatCore {
 
   /**
    * nf_nat_setup_info: bind entry `e` for one manip type. With `r` undefined this is the null
-   * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns false
-   * when the packet must be dropped.
+   * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns true (the
+   * kernel's NF_ACCEPT: a clash is not refused here but at confirm).
    */
   setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
     const ct = this.ct;
@@ -321,7 +324,10 @@ export class NatCore {
       );
     const range: NatRangeN = r ?? this.nullRangeOfTuple(orig, manip);
     const out = this.out;
-    if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
+    // get_unique_tuple is void in the kernel: when no free tuple was found, the last candidate is
+    // bound all the same. A later source manip (a SNAT rule, or the null binding at POSTROUTING or
+    // LOCAL_IN) may still move the source port off the clash; one left over is refused at confirm.
+    this.uniqueTuple(out, orig, range, manip, e, now);
     if (!tupleEqual(out, orig)) {
       invertTuple(this.inv, out);
       ct.setTuple(e, DIR_REPLY, this.inv);
