@@ -13,6 +13,10 @@ import { NF_ACCEPT } from '../../src/netfilter/core/engine.ts';
 import { formatConntrackLine } from '../../src/netfilter/conntrack/format.ts';
 import { buildUdpPacket } from '../../src/wire/packet.ts';
 import { engine, forward, ip } from './helpers.ts';
+import { ConntrackTable, CT_LAYOUT_IPV6 } from '../../src/netfilter/conntrack/table.ts';
+import { DIR_REPLY, invertTuple, TupleBuf } from '../../src/netfilter/conntrack/tuple.ts';
+import { MANIP_SRC, NatCore, natRange, SeededRng } from '../../src/netfilter/nat/nat-core.ts';
+import { AF_INET6, formatIp, parseIp, type IpAddr, type Words6 } from '../../src/wire/addr.ts';
 
 const RULES = [
   '-t nat -A POSTROUTING -o wan -p udp --dport 5000 -j SNAT --to-source 198.51.100.10-198.51.100.15',
@@ -132,3 +136,37 @@ test(
     }
   },
 );
+
+test('SNAT to an IPv6 address range: natbox picks the address the kernel picked (recorded run)', () => {
+  // fixtures/nat-range6-kernel-6.18.txt: 48 entries of the live kernel (its first line says how);
+  // the second range spans a word boundary (full_range: the later words from the whole hash).
+  const lines = readFileSync(new URL('./fixtures/nat-range6-kernel-6.18.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('udp'));
+  assert.equal(lines.length, 48);
+  const P = (s: string): IpAddr => {
+    const r = parseIp(s);
+    if (!r.ok) throw new Error(s);
+    return r.value;
+  };
+  const v6 = (a: IpAddr): Words6 => (a.family === AF_INET6 ? a.v6 : [0, 0, 0, 0]);
+  for (const line of lines) {
+    const m = /src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) .*src=\S+ dst=(\S+) sport=\d+ dport=\d+/.exec(
+      line,
+    )!;
+    const ct = new ConntrackTable(64, CT_LAYOUT_IPV6);
+    const nat = new NatCore(ct, new SeededRng(1));
+    const o = new TupleBuf().setWide(AF_INET6, v6(P(m[1]!)), 0, v6(P(m[2]!)), 0, 17, +m[3]!, +m[4]!);
+    const r = new TupleBuf();
+    invertTuple(r, o);
+    const e = ct.alloc(o, r, 0);
+    const range =
+      m[4] === '5000'
+        ? natRange(P('2001:db8:9::10'), P('2001:db8:9::1f'))
+        : natRange(P('2001:db8:9::ff00'), P('2001:db8:9::1:10'));
+    nat.setup(e, range, MANIP_SRC, 0);
+    const t = ct.readTuple(e, DIR_REPLY, new TupleBuf());
+    const got = formatIp({ family: AF_INET6, v6: [t.addr[4]!, t.addr[5]!, t.addr[6]!, t.addr[7]!] });
+    assert.equal(got, m[5], line);
+  }
+});
