@@ -6,7 +6,9 @@
 import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
 import { ethIsBroadcast } from '../wire/ethernet.ts';
 import { read16 } from '../wire/checksum.ts';
-import { ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
+import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
+import { TCP_RST } from '../wire/tcp.ts';
+import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import {
@@ -168,7 +170,6 @@ export class Ip4 {
     }
     const r = host.routes.lookup(dst);
     if (!r) {
-      nf?.abandon(skb);
       if (host.tracing)
         host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'unreachable' });
       if (host.countDrop(DropReason.IP_INNOROUTES))
@@ -179,7 +180,9 @@ export class Ip4 {
           reason: DropReason.IP_INNOROUTES,
           addr: dst,
         });
-      host.sockets.sendIcmpError(ip, 3, 0, 0, attachOf(skb)); // destination net unreachable
+      // Destination net unreachable (ip_error), sent while the packet still holds its entry: NAT
+      // translates it back as the connection.
+      host.sockets.sendIcmpError(ip, 3, 0, 0, attachOf(skb));
       nf?.abandon(skb);
       return;
     }
@@ -263,7 +266,22 @@ export class Ip4 {
   /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */
   nfDrop(skb: Skb, ifname: string): void {
     if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, ifname));
-    if (skb.rejectWith) this.host.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
+    if (!skb.rejectWith) return;
+    // nf_send_reset / nf_send_unreach: the answer carries the rejected packet's entry (nf_ct_attach,
+    // still held, confirmed or not), so NAT translates it back as the connection; then the entry
+    // of a packet that never left is released.
+    this.host.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
+    const nf = this.host.nf;
+    if (!nf) return;
+    // nf_send_reset then marks a confirmed TCP entry closing (nf_ct_set_closing): CLOSE, 10 s.
+    if (
+      skb.rejectWith === 'tcp-reset' &&
+      skb.ct >= 0 &&
+      skb.proto === IPPROTO_TCP &&
+      !(skb.tcpFlags & TCP_RST)
+    )
+      tcpSetClosing(nf.conntrack, skb.ct, this.host.env.now(), nf.timeouts.nf_conntrack_tcp_timeout_close);
+    nf.abandon(skb);
   }
 
   /** The drop step of a packet netfilter dropped (`ifname` absent for one of the host's own). */
@@ -334,6 +352,7 @@ export class Ip4 {
 
   /** Netfilter dropped one of the host's own packets: count, trace, and tell the socket why. */
   private nfDropLocal(skb: Skb): SendError {
+    this.host.nf?.abandon(skb); // a REJECT's drop leaves the entry to its sender (Drops.drop)
     if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, undefined));
     return {
       reason: skb.dropReason as DropReason,

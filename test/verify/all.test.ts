@@ -45,11 +45,7 @@ const SKIP: Record<string, string> = {
     'a bridge loop without STP: on the kernel a real broadcast storm, which natbox verify refuses to build',
   'examples/loops/two-cables-stp.yaml':
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
-  // Kernel selftest scenarios that natbox gets wrong (test/verify/selftests/FINDINGS.md):
-  'test/verify/selftests/nf-nat-edemux-dnat-sport-clash.yaml':
-    'a DNAT whose one-port range is taken drops the packet (nat-core uniqueTuple returns false); the kernel keeps the clashing tuple (nf_nat_l4proto_unique_tuple is void) and the null SRC binding at POSTROUTING moves the source port',
-  'test/verify/selftests/nf-nat-edemux-redirect-sport-clash.yaml':
-    'a REDIRECT onto a tuple in use drops the SYN; the kernel keeps it and the null SRC binding at LOCAL_IN (nf_nat_alloc_null_binding) moves the source port, so the connection is made',
+  // Kernel selftest scenarios: all 22 agree (test/verify/selftests/FINDINGS.md).
 };
 
 // python3 is looked for (ICMP flows use a raw socket in it), not run: on a loaded machine its start

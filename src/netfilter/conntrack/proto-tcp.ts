@@ -198,3 +198,19 @@ export const tcpPacketGeneral: TcpPacketTick = (t, e, dir, flags, seq, nowTick, 
   t.refresh(e, nowTick, timeout);
   return TCP_VERDICT_OK;
 };
+
+/**
+ * nf_conntrack_tcp_set_closing (nf_ct_set_closing, called by nf_send_reset after it attached the
+ * entry to its RST): a confirmed TCP entry goes to CLOSE with the CLOSE timeout (`closeTimeout`
+ * seconds), unless already CLOSE. Returns whether the state changed (an UPDATE event is due).
+ */
+export function tcpSetClosing(t: ConntrackTable, e: number, now: number, closeTimeout: number): boolean {
+  if (!t.isConfirmed(e)) return false;
+  const m = e * REC_WORDS + REC_META;
+  const meta = t.rec[m]!;
+  if (((meta >>> 24) & 0xf) === sCL) return false;
+  t.rec[m] = (meta & 0xf0ffffff) | (sCL << 24);
+  t.refresh(e, t.tick(now), ConntrackTable.ticks(closeTimeout));
+  t.listener?.('UPDATE', e);
+  return true;
+}

@@ -150,7 +150,8 @@ function fieldView(
 
 /**
  * struct ip_conntrack_stat as `conntrack -S` prints it (ctnetlink's CTA_STATS_*), in its order.
- * Linux 6.18 no longer counts `found` and `insert` (they print 0, measured); natbox keeps them 0.
+ * Linux 6.18 no longer counts `insert` (it prints 0, measured); `found` counts the tuples NAT found
+ * taken (nf_conntrack_tuple_taken), `drop` with insert_failed each clash confirm could not resolve.
  */
 export interface ConntrackStats {
   found: number;
@@ -763,7 +764,9 @@ export class ConntrackTable {
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
     const ed = this.lookupTuple(t, now);
-    return ed !== NO_ENTRY && ed >>> 1 !== ignore;
+    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
+    this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
+    return true;
   }
 
   /**
@@ -817,6 +820,9 @@ export class ConntrackTable {
       if (p1 < 0 || this.removals === removals) break;
     }
     if (p0 < 0 || p1 < 0) {
+      // nf_ct_resolve_clash could not resolve it: the packet is dropped, counted as `drop` here
+      // (the caller counts insert_failed).
+      this.stats.drop++;
       this.release(e);
       return false;
     }

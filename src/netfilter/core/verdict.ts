@@ -24,7 +24,9 @@ export class Drops {
     skb.dropReason = reason;
     skb.dropTable = table;
     this.counts[reason]!++;
-    this.abandon(skb);
+    // A REJECT's answer is sent with the entry attached (nf_ct_attach, while the rejected packet
+    // still holds it): the stack sends it, then abandons the packet.
+    if (skb.rejectWith === '') this.abandon(skb);
     return NF_DROP;
   }
 

@@ -13,6 +13,10 @@ import {
   type ConntrackTable,
 } from '../conntrack/table.ts';
 import { DIR_REPLY, invertTuple, IPPROTO_ICMPV6, TupleBuf, tupleEqual } from '../conntrack/tuple.ts';
+import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
+
+/** The conntrack zone's id (natbox has the default zone only). */
+const ZONE_ID = 0;
 
 export const MANIP_SRC = 0;
 export const MANIP_DST = 1;
@@ -84,6 +88,8 @@ export class NatCore {
   private readonly fa2 = new TupleBuf();
   /** The null binding's range, reused (nullRange without an object per connection). */
   private readonly nullR: NatRangeN = nullRange(0);
+  /** jhash2's key: the source address as nf_inet_addr's four words (the last three stay 0). */
+  private readonly hk = new Uint32Array(4);
   /** Candidates tried in the last port search (for the trace and tests). */
   lastTries = 0;
 
@@ -123,19 +129,20 @@ export class NatCore {
   }
 
   /**
-   * find_best_ips_proto: one address is used as is; from a range, a hash of the addresses picks
-   * one, so a client keeps its address (--persistent: the source address alone).
+   * find_best_ips_proto: one address is used as is; from a range, the kernel's jhash2 of the
+   * tuple's source address (with the destination address as initval, 0 with --persistent) scaled
+   * onto the range (reciprocal_scale), so a client keeps its address. The source address is hashed
+   * whichever side is mapped (SNAT and DNAT alike).
    */
   private bestIp(t: TupleBuf, r: NatRangeN, manip: number): void {
     if (!(r.flags & NF_NAT_RANGE_MAP_IPS)) return;
     if (t.family !== AF_INET) return bestIpWide(t, r, manip);
     let addr = r.minAddr;
     if (r.maxAddr !== r.minAddr) {
-      const size = r.maxAddr - r.minAddr + 1;
-      const other = r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : manip === MANIP_SRC ? t.dst : t.src;
-      const h =
-        Math.imul((manip === MANIP_SRC ? t.src : t.dst) ^ Math.imul(other, 0x9e3779b1), 0x85ebca6b) >>> 0;
-      addr = r.minAddr + Math.floor(((h >>> 0) / 0x100000000) * size);
+      const k = this.hk;
+      k[0] = bswap32(t.src);
+      const j = jhash2(k, 0, 4, r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : bswap32(t.dst) ^ ZONE_ID);
+      addr = r.minAddr + reciprocalScale(j, (r.maxAddr - r.minAddr + 1) >>> 0);
     }
     if (manip === MANIP_SRC) t.src = addr >>> 0;
     else t.dst = addr >>> 0;
@@ -207,8 +214,8 @@ export class NatCore {
 
   /**
    * get_unique_tuple: the new tuple for the original direction of entry `e` under `r`, written to
-   * `out`. Returns false when a port search over the range found no free tuple (the kernel keeps
-   * the last candidate and then refuses the entry at confirm: the packet is dropped either way).
+   * `out`. Returns false when a port search over the range found no free tuple: `out` then holds
+   * the last candidate, which the kernel binds all the same (setup does too).
    * A tuple that cannot change (DNAT without a port, protocols without ports) is returned as is,
    * taken or not, as the kernel does.
    */
@@ -244,6 +251,9 @@ export class NatCore {
         // Taken or not, this tuple is the answer: uniqueProto cannot change a destination port
         // without a port range (nor anything of a protocol without ports), so the lookup the
         // kernel makes here decides nothing (a null binding at PREROUTING, DNAT to an address).
+        // It counts `found` when taken: made for a DNAT rule, skipped for the null binding of
+        // every new connection (the identity, whose reply tuple only a hairpin NAT can take).
+        if (r !== this.nullR) this.usedTuple(out, e, now);
         return true;
       } else if (!this.usedTuple(out, e, now)) {
         return true;
@@ -300,8 +310,8 @@ export class NatCore {
 
   /**
    * nf_nat_setup_info: bind entry `e` for one manip type. With `r` undefined this is the null
-   * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns false
-   * when the packet must be dropped.
+   * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns true (the
+   * kernel's NF_ACCEPT: a clash is not refused here but at confirm).
    */
   setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
     const ct = this.ct;
@@ -314,7 +324,10 @@ export class NatCore {
       );
     const range: NatRangeN = r ?? this.nullRangeOfTuple(orig, manip);
     const out = this.out;
-    if (!this.uniqueTuple(out, orig, range, manip, e, now)) return false;
+    // get_unique_tuple is void in the kernel: when no free tuple was found, the last candidate is
+    // bound all the same. A later source manip (a SNAT rule, or the null binding at POSTROUTING or
+    // LOCAL_IN) may still move the source port off the clash; one left over is refused at confirm.
+    this.uniqueTuple(out, orig, range, manip, e, now);
     if (!tupleEqual(out, orig)) {
       invertTuple(this.inv, out);
       ct.setTuple(e, DIR_REPLY, this.inv);
@@ -374,9 +387,10 @@ function inRangeWide(t: TupleBuf, r: NatRangeN, manip: number): boolean {
 
 /**
  * find_best_ips_proto for IPv6: word by word from the most significant, each word taken from the
- * range by the hash of the addresses; once a word is below the range's maximum, the later words
- * may take any value (`full_range`). The destination's words are mixed into the hash as the walk
- * goes, unless --persistent. The hash is natbox's (the IPv4 path's mix), not jhash2.
+ * range by reciprocal_scale of the hash; once a word is below the range's maximum, the later words
+ * may take any value (`full_range`). The hash is jhash2 of the source address's four words, with
+ * the destination's last word as initval, and each destination word mixed in as the walk goes,
+ * unless --persistent (words as a little-endian CPU reads them, as everywhere in bestIp).
  */
 function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
   const min = r.min6;
@@ -389,9 +403,8 @@ function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
     return;
   }
   const persistent = (r.flags & NF_NAT_RANGE_PERSISTENT) !== 0;
-  let j = 0x9e3779b1;
-  for (let i = 0; i < 4; i++) j = Math.imul(j ^ (j >>> 15) ^ a[i]!, 0x85ebca6b);
-  j = (j ^ (persistent ? 0 : a[7]!)) >>> 0;
+  const k = [bswap32(a[0]!), bswap32(a[1]!), bswap32(a[2]!), bswap32(a[3]!)];
+  let j = jhash2(k, 0, 4, persistent ? 0 : bswap32(a[7]!) ^ ZONE_ID);
   let full = false;
   for (let i = 0; i < 4; i++) {
     let lo: number;
@@ -403,9 +416,8 @@ function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
       lo = 0;
       dist = 0xffffffff;
     }
-    // reciprocal_scale(j, dist): (j * dist) >> 32
-    a[o + i] = lo + Math.floor((j / 0x100000000) * dist);
+    a[o + i] = (lo + reciprocalScale(j, dist)) >>> 0;
     if (a[o + i] !== max[i]) full = true;
-    if (!persistent) j = (j ^ a[4 + i]!) >>> 0;
+    if (!persistent) j = (j ^ bswap32(a[4 + i]!)) >>> 0;
   }
 }
