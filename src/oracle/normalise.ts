@@ -24,6 +24,9 @@ export const PACKET_FIELDS = [
   'gateway',
   'inner',
   'lladdr',
+  'ipproto',
+  'frag',
+  'mtu',
 ] as const;
 export type PacketField = (typeof PACKET_FIELDS)[number];
 
@@ -39,6 +42,9 @@ export const LIVE_FIELDS: readonly PacketField[] = [
   'len',
   'ttl',
   'icmp',
+  'ipproto',
+  'frag',
+  'mtu',
 ];
 
 /** What the kernel reference runs keep of a packet (result.json). */
@@ -71,7 +77,16 @@ export interface NormPacket {
   inner?: string;
   /** Who owns the frame's source MAC (`ns:ifname`), where the MACs are known. */
   lladdr?: string;
+  /** `ip-fragment`: the protocol the fragment is a part of (`udp`). */
+  ipproto?: string;
+  /** A fragment's offset in bytes, `+` when MF is set, as the reference timeline writes it: `0+`, `1376`. */
+  frag?: string;
+  /** ICMP fragmentation needed: the next-hop MTU. */
+  mtu?: string;
 }
+
+/** A fragment's `frag` text: offset in bytes, then `+` when more fragments follow. */
+export const fragText = (f: { offset: number; mf: boolean }): string => `${f.offset}${f.mf ? '+' : ''}`;
 
 export const icmpText = (type: number, code: number, id?: string): string =>
   `type ${type} code ${code}${id !== undefined ? ` id ${id}` : ''}`;
@@ -117,6 +132,9 @@ export function normalise(p: RawPacket, l: ValueLabels, o: NormaliseOptions): No
   if (p.inner)
     set('inner', innerText({ ...p.inner, seq: p.inner.seq === undefined ? undefined : l.seq(p.inner.seq) }));
   if (p.mac !== undefined) set('lladdr', o.owner ? o.owner(p.mac) : p.mac);
+  set('ipproto', p.ipproto);
+  set('frag', p.frag ? fragText(p.frag) : undefined);
+  set('mtu', p.mtu === undefined ? undefined : String(p.mtu));
   return n;
 }
 
@@ -151,6 +169,9 @@ export function packetText(p: NormPacket | undefined): string {
   if (p.icmp !== undefined) parts.push(p.icmp);
   if (p.icmp_seq !== undefined) parts.push(`icmp_seq ${p.icmp_seq}`);
   if (p.gateway !== undefined) parts.push(`gateway ${p.gateway}`);
+  if (p.mtu !== undefined) parts.push(`mtu ${p.mtu}`);
+  if (p.ipproto !== undefined) parts.push(p.ipproto);
+  if (p.frag !== undefined) parts.push(`frag ${p.frag}`);
   if (p.inner !== undefined) parts.push(`inner ${p.inner}`);
   if (p.len !== undefined) parts.push(`len ${p.len}`);
   if (p.opts !== undefined) parts.push(`opts ${p.opts}`);

@@ -47,6 +47,12 @@ export interface RawPacket {
   };
   /** The frame's source MAC, when the capture has it (Ethernet). */
   readonly mac?: string;
+  /** A fragment other than the first (proto `ip-fragment`): the IP protocol it carries a part of. */
+  readonly ipproto?: string;
+  /** Every fragment: its offset in bytes and MF (the first one keeps its TCP/UDP fields). */
+  readonly frag?: { readonly offset: number; readonly mf: boolean };
+  /** ICMP fragmentation needed: the next-hop MTU. */
+  readonly mtu?: number;
 }
 
 export interface ArpPacket {
@@ -100,7 +106,15 @@ export function rawPacket(
     dst: ip.dst,
     ttl: ip.ttl,
     ...(mac !== undefined ? { mac } : {}),
+    ...(ip.frag ? { frag: ip.frag } : {}),
   };
+  if (ip.frag && ip.frag.offset > 0)
+    return {
+      ...base,
+      proto: 'ip-fragment',
+      ipproto: protocolName(ip.protocol),
+      len: ip.totalLength - ip.headerLength,
+    };
   const { tcp, udp, icmp } = ip;
   if (tcp) {
     const opts = optionsText(tcp.options, tcp.optionsError);
@@ -127,6 +141,7 @@ export function rawPacket(
       ...(icmp.id !== undefined ? { icmpId: icmp.id } : {}),
       ...(icmp.seq !== undefined ? { icmpSeq: icmp.seq } : {}),
       ...(icmp.gateway !== undefined ? { gateway: icmp.gateway } : {}),
+      ...(icmp.mtu !== undefined ? { mtu: icmp.mtu } : {}),
       ...(q
         ? {
             inner: {

@@ -86,6 +86,7 @@ export function buildScenario(
       mac: macOf(i.mac, name, i.name.value, err),
       addrs: i.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
       ...(i.group ? { group: i.group.value } : {}),
+      ...(i.mtu ? { mtu: i.mtu.value } : {}),
     }));
     const bridges = h.bridges.map((b) => ({
       name: b.name.value,
@@ -199,6 +200,8 @@ export function buildScenario(
       udpConnect: f.udpConnect?.value ?? true,
       icmpId: f.icmpId?.value ?? 20306,
       ...(f.expect ? { expect } : {}),
+      ...(f.size ? { size: f.size.value } : {}),
+      ...(f.df ? { df: f.df.value } : {}),
     });
   }
 

@@ -66,6 +66,8 @@ const FLOW_KEYS = [
   'hold',
   'udp_connect',
   'expect',
+  'size',
+  'df',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -1112,6 +1114,22 @@ class Loader {
       } else need((udpConnect = r.boolean(ucE.value, ucE.field, 'true or false')));
     }
 
+    // size and df: the payload's bytes and IP_MTU_DISCOVER (stack/frag.ts).
+    const sizeE = get('size');
+    const size = sizeE
+      ? r.number(sizeE.value, sizeE.field, 'a payload size in bytes (a whole number from 0 to 8000)', {
+          integer: true,
+          min: 0,
+          max: 8000,
+        })
+      : undefined;
+    if (sizeE) need(size);
+    const dfE = get('df');
+    const df = dfE
+      ? r.boolean(dfE.value, dfE.field, 'true (DF: IP_PMTUDISC_DO) or false (IP_PMTUDISC_DONT)')
+      : undefined;
+    if (dfE) need(df);
+
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
     const exE = get('expect');
@@ -1204,6 +1222,8 @@ class Loader {
       ...(udpConnect ? { udpConnect } : {}),
       ...(expect ? { expect } : {}),
       loc,
+      ...(size ? { size } : {}),
+      ...(df ? { df } : {}),
     };
   }
 }

@@ -26,6 +26,7 @@ import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
 import { Neighbours } from './neigh.ts';
 import { Ip4 } from './ip4.ts';
+import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
 import { Sockets, type Attach, type SendError } from './sockets.ts';
@@ -53,6 +54,8 @@ export interface HostConfig {
     addrs: { addr: number; len: number }[];
     /** The device group (-m devgroup); when no interface has one, -m devgroup is refused. */
     group?: number;
+    /** The device's MTU (68..65535); 1500 when absent. */
+    mtu?: number;
   }>;
   readonly bridges: ReadonlyArray<{
     name: string;
@@ -108,7 +111,7 @@ export class Host {
     this.env = env;
     this.tracing = env.tracer !== undefined;
     this.sysctls = cfg.sysctls;
-    for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs]));
+    for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs], i.mtu));
     for (const b of cfg.bridges) {
       const br = makeIface(b.name, 'bridge', b.mac, [...b.addrs]);
       for (const p of b.ports) {
@@ -116,6 +119,7 @@ export class Host {
         if (!port) throw new Error(`bridge ${b.name}: no interface ${p}`);
         port.master = b.name;
         br.ports.push(p);
+        br.mtu = br.ports.length === 1 ? port.mtu : Math.min(br.mtu, port.mtu); // its smallest port's
       }
       this.ifaces.set(b.name, br);
     }
@@ -180,6 +184,7 @@ export class Host {
       rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
+      clampMtu: (src, dst) => this.ip4.frag.clampMtu(this.routes, src, dst),
     };
     this.neigh = new Neighbours({
       name: this.name,
@@ -300,6 +305,11 @@ export class Host {
     for (const a of i.addrs)
       if (inPrefix(dst, { addr: (a.addr & prefixMask(a.len)) >>> 0, mask: prefixMask(a.len) })) return a.addr;
     return i.addrs[0]?.addr ?? 0;
+  }
+
+  /** MTUs, the learned path MTUs and fragments (stack/frag.ts). */
+  get frag(): HostFrag {
+    return this.ip4.frag;
   }
 
   nextIpId(): number {

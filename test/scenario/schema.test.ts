@@ -200,6 +200,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   assert.deepEqual(keys(objectBranch(defs.link!)), ['connect', 'name']);
   assert.deepEqual(keys(defs.flow!), [
     'at',
+    'df',
     'dport',
     'dst',
     'expect',
@@ -208,6 +209,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'id',
     'name',
     'proto',
+    'size',
     'sport',
     'timeout',
     'to',
