@@ -179,6 +179,8 @@ interface TcpSock {
   pmtuCookie?: number;
   /** Server: bytes of the current line received so far. */
   rxLen?: number;
+  /** Client: where in the line a short last segment waits for the ACK of what is in flight. */
+  tailOff?: number;
 }
 
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
@@ -562,6 +564,8 @@ export class Sockets {
         break;
     }
     if (flags & TCP_ACK) s.sndUna = ack;
+    if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
+      this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     if (payload.length > 0 && seq === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
       if (s.server) {
@@ -853,8 +857,14 @@ export class Sockets {
     s.pmtuCookie = pmtu;
     const mss = segmentSize(pmtu, s.peerMss ?? 536, 12);
     let off = (from - s.lineSeq!) >>> 0;
+    s.tailOff = undefined;
     while (off < line.length) {
       const n = Math.min(mss, line.length - off);
+      if (n < mss && (s.lineSeq! + off) >>> 0 !== s.sndUna) {
+        // Nagle (and autocorking): a segment shorter than the MSS waits while data is in flight.
+        s.tailOff = off;
+        break;
+      }
       const last = off + n === line.length;
       const seq = (s.lineSeq! + off) >>> 0;
       this.send(this.tcpSegment(s, last ? TCP_PSH | TCP_ACK : TCP_ACK, line.subarray(off, off + n), seq));
