@@ -823,7 +823,7 @@ export class Sockets {
             event: 'retransmit',
             text: `path MTU to ${formatIpv4(idst)} is ${pmtu}: sends unacknowledged data again in smaller segments`,
           });
-        this.sendLine(s, s.sndUna);
+        this.sendLine(s, s.sndUna, false);
       }
       return true;
     }
@@ -848,9 +848,10 @@ export class Sockets {
 
   /**
    * Sends the client's line from sequence number `from` (the line's first byte is s.lineSeq) to
-   * its end, in segments of the MSS for the path MTU now (tcp_sync_mss), PSH on the last one.
+   * its end, in segments of the MSS for the path MTU now (tcp_sync_mss), PSH on the last one. A
+   * retransmission (`nagle` false: tcp_xmit_retransmit_queue) sends the short tail at once too.
    */
-  private sendLine(s: TcpSock, from: number): void {
+  private sendLine(s: TcpSock, from: number, nagle = true): void {
     const line = s.line!;
     const r = this.host.routes.lookup(s.raddr);
     const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
@@ -860,7 +861,7 @@ export class Sockets {
     s.tailOff = undefined;
     while (off < line.length) {
       const n = Math.min(mss, line.length - off);
-      if (n < mss && (s.lineSeq! + off) >>> 0 !== s.sndUna) {
+      if (nagle && n < mss && (s.lineSeq! + off) >>> 0 !== s.sndUna) {
         // Nagle (and autocorking): a segment shorter than the MSS waits while data is in flight.
         s.tailOff = off;
         break;
