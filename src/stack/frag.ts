@@ -187,6 +187,22 @@ export class HostFrag {
   }
 
   /**
+   * A frame longer than the receiving device's MTU allows (is_skb_forwardable: MTU + Ethernet
+   * header + VLAN tag): the veth drops it before anyone sees it (so no capture shows it).
+   */
+  tooLongFrame(dev: Iface, frame: Uint8Array): void {
+    if (this.host.countDrop(DropReason.PKT_TOO_BIG))
+      this.host.trace({
+        kind: 'drop',
+        host: this.host.name,
+        ifname: dev.name,
+        reason: DropReason.PKT_TOO_BIG,
+        ...(frame.length >= 34 && read16(frame, 12) === 0x0800 ? { addr: ipv4Dst(frame, 14) } : {}),
+        count: dev.mtu,
+      });
+  }
+
+  /**
    * ip_defrag: queues a fragment for `user`; returns the whole datagram once every fragment is
    * there (then `maxSize` and `pmtuDf` describe it), else undefined (the fragment is kept or,
    * when corrupt, dropped with its queue).

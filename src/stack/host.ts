@@ -323,6 +323,8 @@ export class Host {
   receive(ifname: string, frame: Uint8Array): void {
     const dev = this.ifaces.get(ifname);
     if (!dev) return;
+    // A veth takes no frame longer than its MTU allows (is_skb_forwardable: MTU + 14 + 4).
+    if (frame.length > dev.mtu + 18) return this.ip4.frag.tooLongFrame(dev, frame);
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
     if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
     this.l2Input(dev, frame);

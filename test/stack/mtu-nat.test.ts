@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { natboxSide } from '../../src/oracle/packets.ts';
+import { DropReason } from '../../src/netfilter/core/drop.ts';
 
 function side(file: string) {
   const r = simulateScenario(readFileSync(file, 'utf8'), file);
@@ -84,4 +85,58 @@ test('PMTU black hole: the frag-needed is dropped, the request never arrives; TC
   );
   assert.equal(fix.r.sim.results[0]!.serverSaw, '198.51.100.2:41000');
   assert.equal(fix.r.sim.results[1]!.verdict, 'timeout');
+});
+
+test('conntrack reassembles before NAT and the datagram leaves in the fragments it came in; isp cuts each again', () => {
+  const { r, packets } = side('test/conformance/extra/pmtu-defrag-through-nat.yaml');
+  const ipLen = (p: { len?: number; proto: string; frag?: { offset: number } }) =>
+    p.proto === 'ip-fragment' ? (p.len ?? 0) + 20 : (p.len ?? 0) + 28;
+  const out = (iface: string) =>
+    packets
+      .filter((p) => p.iface === iface && p.dir === 'out' && p.frag)
+      .map((p) => [p.src, ipLen(p), p.frag!.offset]);
+  assert.deepEqual(out('client:eth0'), [
+    ['192.168.1.10', 1500, 0],
+    ['192.168.1.10', 1500, 1480],
+    ['192.168.1.10', 68, 2960],
+  ]);
+  // MASQUERADE rewrote the whole datagram; frag_max_size keeps the sizes.
+  assert.deepEqual(out('fw:wan'), [
+    ['198.51.100.2', 1500, 0],
+    ['198.51.100.2', 1500, 1480],
+    ['198.51.100.2', 68, 2960],
+  ]);
+  // isp has no conntrack: each fragment is forwarded, the long ones cut to its MTU 1400.
+  assert.deepEqual(out('isp:eth1'), [
+    ['198.51.100.2', 1396, 0],
+    ['198.51.100.2', 124, 1376],
+    ['198.51.100.2', 1396, 1480],
+    ['198.51.100.2', 124, 2856],
+    ['198.51.100.2', 68, 2960],
+  ]);
+  assert.equal(r.sim.results[0]!.serverSaw, '198.51.100.2:41000');
+});
+
+test('a veth drops a frame longer than its own MTU allows (is_skb_forwardable), unseen by captures', () => {
+  const text = `
+name: veth-mtu-mismatch
+hosts:
+  a: { interfaces: { eth0: 10.0.0.1/24 } }
+  b: { interfaces: { eth0: { address: 10.0.0.2/24, mtu: 1400 } }, listen: [udp/5000] }
+links: [[a:eth0, b:eth0]]
+flows:
+  - { name: big, from: a, proto: udp, to: 10.0.0.2:5000, size: 1450, df: false, timeout: 1, expect: timeout }
+  - { name: fits, from: a, proto: udp, to: 10.0.0.2:5000, sport: 40001, at: 1, size: 1350, timeout: 1, expect: reply }
+`;
+  const r = simulateScenario(text, 'veth.yaml');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => x.verdict),
+    ['timeout', 'reply'],
+  );
+  const seenByB = r.sim.steps.filter(
+    (s) => s.kind === 'packet' && s.host === 'b' && s.dir === 'in' && s.frame.length > 1418,
+  );
+  assert.equal(seenByB.length, 0);
+  assert.equal(r.sim.world.host('b').drops[DropReason.PKT_TOO_BIG], 1);
 });
