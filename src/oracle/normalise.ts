@@ -195,6 +195,9 @@ export function packetText(p: NormPacket | undefined): string {
   if (p.icmp !== undefined) parts.push(p.icmp);
   if (p.icmp_seq !== undefined) parts.push(`icmp_seq ${p.icmp_seq}`);
   if (p.gateway !== undefined) parts.push(`gateway ${p.gateway}`);
+  if (p.mtu !== undefined) parts.push(`mtu ${p.mtu}`);
+  if (p.ipproto !== undefined) parts.push(p.ipproto);
+  if (p.frag !== undefined) parts.push(`frag ${p.frag}`);
   if (p.inner !== undefined) parts.push(`inner ${p.inner}`);
   if (p.mtu !== undefined) parts.push(`mtu ${p.mtu}`);
   if (p.ipproto !== undefined) parts.push(`ipproto ${p.ipproto}`);

@@ -154,7 +154,15 @@ function rawPacketOf(
     dst: ip.dst,
     ttl: ip.ttl,
     ...(mac !== undefined ? { mac } : {}),
+    ...(ip.frag ? { frag: ip.frag } : {}),
   };
+  if (ip.frag && ip.frag.offset > 0)
+    return {
+      ...base,
+      proto: 'ip-fragment',
+      ipproto: protocolName(ip.protocol),
+      len: ip.totalLength - ip.headerLength,
+    };
   const { tcp, udp, icmp } = ip;
   if (tcp) {
     const opts = optionsText(tcp.options, tcp.optionsError);
@@ -181,6 +189,7 @@ function rawPacketOf(
       ...(icmp.id !== undefined ? { icmpId: icmp.id } : {}),
       ...(icmp.seq !== undefined ? { icmpSeq: icmp.seq } : {}),
       ...(icmp.gateway !== undefined ? { gateway: icmp.gateway } : {}),
+      ...(icmp.mtu !== undefined ? { mtu: icmp.mtu } : {}),
       ...(q
         ? {
             inner: {

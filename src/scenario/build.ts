@@ -89,6 +89,7 @@ export function buildScenario(
       mac: macOf(i.mac, name, i.name.value, err),
       addrs: i.addresses.map((a) => addrWithLen(a.value)).filter((x) => x !== undefined),
       ...(i.group ? { group: i.group.value } : {}),
+      ...(i.mtu ? { mtu: i.mtu.value } : {}),
     }));
     const bridges = h.bridges.map((b) => ({
       name: b.name.value,
@@ -214,6 +215,8 @@ export function buildScenario(
       ...(f.count ? { count: f.count.value } : {}),
       ...(f.interval ? { interval: f.interval.value } : {}),
       ...(f.expect ? { expect } : {}),
+      ...(f.size ? { size: f.size.value } : {}),
+      ...(f.df ? { df: f.df.value } : {}),
     });
   }
 

@@ -73,6 +73,8 @@ const FLOW_KEYS = [
   'expect',
   'count',
   'interval',
+  'size',
+  'df',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -1241,6 +1243,21 @@ class Loader {
         ok = false;
       } else need(interval);
     }
+    // size and df: the payload's bytes and IP_MTU_DISCOVER (stack/frag.ts).
+    const sizeE = get('size');
+    const size = sizeE
+      ? r.number(sizeE.value, sizeE.field, 'a payload size in bytes (a whole number from 0 to 8000)', {
+          integer: true,
+          min: 0,
+          max: 8000,
+        })
+      : undefined;
+    if (sizeE) need(size);
+    const dfE = get('df');
+    const df = dfE
+      ? r.boolean(dfE.value, dfE.field, 'true (DF: IP_PMTUDISC_DO) or false (IP_PMTUDISC_DONT)')
+      : undefined;
+    if (dfE) need(df);
 
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
@@ -1336,6 +1353,8 @@ class Loader {
       ...(interval ? { interval } : {}),
       ...(expect ? { expect } : {}),
       loc,
+      ...(size ? { size } : {}),
+      ...(df ? { df } : {}),
     };
   }
 }

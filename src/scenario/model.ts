@@ -129,4 +129,8 @@ export interface FlowSpec {
     readonly translatedSource?: At<string>;
   };
   readonly loc: SourceLoc;
+  /** Payload bytes: UDP datagram, ICMP echo data, TCP line (padded with '-', ending in a newline); 0..8000. */
+  readonly size?: At<number>;
+  /** IP_MTU_DISCOVER: true DO (DF), false DONT (no DF); absent: the default (WANT). */
+  readonly df?: At<boolean>;
 }

@@ -35,6 +35,10 @@ export interface Flow {
     readonly serverSees?: string;
     readonly translatedSource?: string;
   };
+  /** Payload bytes (UDP datagram, ICMP echo data, TCP line); absent: `ping\n` (ICMP: 16). */
+  readonly size?: number;
+  /** IP_MTU_DISCOVER: true DO (DF, EMSGSIZE when too big), false DONT; absent: WANT. */
+  readonly df?: boolean;
 }
 
 export interface Unexpected {
@@ -154,10 +158,15 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
     };
     const send = (seq = 1): void => {
       const sockets = world.host(flow.from).sockets;
+      const sz = {
+        ...(flow.size !== undefined ? { size: flow.size } : {}),
+        ...(flow.df !== undefined ? { df: flow.df } : {}),
+      };
       if (flow.proto === 'tcp')
-        sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs);
-      else if (flow.proto === 'udp') sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs);
-      else sockets.pingSend(flow.dst, flow.icmpId, obs, seq);
+        sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs, sz);
+      else if (flow.proto === 'udp')
+        sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs, sz);
+      else sockets.pingSend(flow.dst, flow.icmpId, obs, sz, seq);
     };
     if ((flow.count ?? 1) > 1 && flow.proto !== 'tcp') {
       repeat = repeatSends(

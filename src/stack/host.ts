@@ -26,6 +26,7 @@ import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
 import { Neighbours, type ArpConf } from './neigh.ts';
 import { Ip4 } from './ip4.ts';
+import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
 import { Sockets, type Attach, type SendError } from './sockets.ts';
@@ -53,6 +54,8 @@ export interface HostConfig {
     addrs: { addr: number; len: number }[];
     /** The device group (-m devgroup); when no interface has one, -m devgroup is refused. */
     group?: number;
+    /** The device's MTU (68..65535); 1500 when absent. */
+    mtu?: number;
   }>;
   readonly bridges: ReadonlyArray<{
     name: string;
@@ -117,7 +120,7 @@ export class Host {
     this.sysctls = cfg.sysctls;
     this.config = cfg;
     this.ruleset = cfg.ruleset;
-    for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs]));
+    for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs], i.mtu));
     for (const b of cfg.bridges) {
       const br = makeIface(b.name, 'bridge', b.mac, [...b.addrs]);
       for (const p of b.ports) {
@@ -125,6 +128,7 @@ export class Host {
         if (!port) throw new Error(`bridge ${b.name}: no interface ${p}`);
         port.master = b.name;
         br.ports.push(p);
+        br.mtu = br.ports.length === 1 ? port.mtu : Math.min(br.mtu, port.mtu); // its smallest port's
       }
       this.ifaces.set(b.name, br);
     }
@@ -189,6 +193,7 @@ export class Host {
       rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
+      clampMtu: (src, dst) => this.ip4.frag.clampMtu(this.routes, src, dst),
     };
     this.neigh = new Neighbours({
       name: this.name,
@@ -404,6 +409,11 @@ export class Host {
     return i.addrs[0]?.addr ?? 0;
   }
 
+  /** MTUs, the learned path MTUs and fragments (stack/frag.ts). */
+  get frag(): HostFrag {
+    return this.ip4.frag;
+  }
+
   nextIpId(): number {
     this.ipId = (this.ipId + 1) & 0xffff;
     return this.ipId;
@@ -416,6 +426,8 @@ export class Host {
     const dev = this.ifaces.get(ifname);
     if (!dev) return;
     if (this.down.size > 0 && this.down.has(ifname)) return; // a device set down takes nothing in
+    // A veth takes no frame longer than its MTU allows (is_skb_forwardable: MTU + 14 + 4).
+    if (frame.length > dev.mtu + 18) return this.ip4.frag.tooLongFrame(dev, frame);
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
     if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
     this.l2Input(dev, frame);

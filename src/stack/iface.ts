@@ -16,6 +16,8 @@ export interface Iface {
   /** Bridge only: its ports, in order, and the MAC → port table it has learned. */
   readonly ports: string[];
   readonly fdb: Map<string, string>;
+  /** The device's MTU (`ip link set DEV mtu N`; 1500 by default; a bridge's: its smallest port's). */
+  mtu: number;
 }
 
 export function makeIface(
@@ -23,8 +25,9 @@ export function makeIface(
   kind: 'eth' | 'bridge',
   mac: Uint8Array,
   addrs: IfAddr[] = [],
+  mtu = 1500,
 ): Iface {
-  return { name, kind, mac, addrs, master: undefined, ports: [], fdb: new Map() };
+  return { name, kind, mac, addrs, master: undefined, ports: [], fdb: new Map(), mtu };
 }
 
 /** A deterministic locally administered MAC from a host and interface name (02:…). */

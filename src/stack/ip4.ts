@@ -26,6 +26,7 @@ import { macKey, type Iface } from './iface.ts';
 import type { Neighbours } from './neigh.ts';
 import type { Attach, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
+import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
 
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
 export interface Ip4Transport {
@@ -41,7 +42,7 @@ export interface Ip4Transport {
 export interface Ip4Host {
   readonly name: string;
   readonly tracing: boolean;
-  readonly env: { now(): number };
+  readonly env: { now(): number; timer(at: number, fn: () => void): void };
   readonly ifaces: ReadonlyMap<string, Iface>;
   readonly routes: Fib4;
   readonly nf: Netfilter | undefined;
@@ -63,6 +64,8 @@ export class Ip4 {
   private readonly outSkb = new Skb();
   /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
   private readonly redirectPeers = new Map<number, { n: number; last: number }>();
+  /** MTUs, learned path MTUs, fragmentation and reassembly (frag.ts). */
+  readonly frag: HostFrag;
 
   /**
    * `linkLayer`: a rule matches on the link layer (-m mac, -m pkttype), so skb.srcMac and
@@ -77,6 +80,17 @@ export class Ip4 {
       this.skb.env = xt;
       this.outSkb.env = xt;
     }
+    this.frag = new HostFrag({
+      name: host.name,
+      env: host.env,
+      ifaces: host.ifaces,
+      trace: (s) => host.trace(s),
+      countDrop: (r) => host.countDrop(r),
+      sysctl: (n, d) => host.sysctl(n, d),
+      sendIcmpError: (orig, type, code, info, attach) =>
+        host.sockets.sendIcmpError(orig, type, code, info, attach),
+    });
+    this.frag.refresh(host.routes.list());
   }
 
   /** The host's netfilter engine was replaced (an event's iptables command): what matches ask now. */
@@ -125,7 +139,18 @@ export class Ip4 {
     const nf = host.nf;
     let ip: Uint8Array = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
     const now = host.env.now();
-    const skb = this.skb.load(ip, 0, dev.name, '');
+    // nf_defrag_ipv4 (priority -400): conntrack sees whole datagrams; they leave in the sizes
+    // they came in (frag_max_size), and DF alone no longer stops them (ignore_df).
+    let fragMax = 0;
+    let pmtuDf = false;
+    if (!prerouted && nf?.tracking && isFragment(ip)) {
+      const whole = this.frag.gather(ip, DEFRAG_CONNTRACK_IN, dev.name);
+      if (!whole) return;
+      ip = whole;
+      fragMax = this.frag.maxSize;
+      pmtuDf = this.frag.pmtuDf;
+    }
+    let skb = this.skb.load(ip, 0, dev.name, '');
     if (frame && this.linkLayer) this.setLinkLayer(skb, frame, dev);
     if (prerouted) {
       skb.ct = ct;
@@ -153,6 +178,14 @@ export class Ip4 {
     if (host.isLocal(dst) || dst === 0xffffffff) {
       if (host.tracing)
         host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'local' });
+      if (isFragment(skb.buf)) {
+        // ip_local_deliver: a fragment waits for the rest of its datagram before INPUT.
+        const whole = this.frag.gather(skb.buf.slice(0, skb.len), DEFRAG_LOCAL_DELIVER, dev.name);
+        if (!whole) return nf?.abandon(skb);
+        const { ct: c, ctDir: d, ctinfo: i } = skb;
+        skb = this.skb.load(whole, 0, dev.name, '');
+        [skb.ct, skb.ctDir, skb.ctinfo] = [c, d, i];
+      }
       if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
       return host.sockets.deliver(skb.buf, dev.name);
     }
@@ -208,12 +241,36 @@ export class Ip4 {
       nf?.abandon(skb);
       return;
     }
+    const len = skb.len;
+    if (len > this.frag.floor) {
+      // ip_exceeds_mtu: DF and too big for the next hop: fragmentation needed, from this router.
+      const mtu = this.frag.forwardMtu(r, dst);
+      if (HostFrag.exceeds(ip, len, mtu, fragMax, fragMax > 0)) {
+        this.frag.tooBig(ip, mtu, dev.name, attachOf(skb));
+        nf?.abandon(skb);
+        return;
+      }
+    }
     ipv4DecTtl(ip, 0); // ip_forward decrements before the FORWARD hook
     if (dev.name === r.dev) this.maybeRedirect(ip, r, skb, now);
     skb.outIf = r.dev;
     if (nf) {
       if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
       if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+    }
+    if (skb.len > this.frag.floor || fragMax > 0) {
+      // ip_finish_output: too big, or a datagram that came in fragments: it leaves in fragments.
+      const mtu = this.frag.forwardMtu(r, skb.dst);
+      const frags = this.frag.fragment(
+        skb.buf.subarray(0, skb.len),
+        mtu,
+        fragMax,
+        pmtuDf,
+        fragMax > 0,
+        attachOf(skb),
+      );
+      for (const f of frags) host.neigh.output(r, f);
+      return;
     }
     host.neigh.output(r, skb.buf);
   }
@@ -338,6 +395,13 @@ export class Ip4 {
     if (host.isLocal(ipv4Dst(ip, 0))) {
       // Loopback delivery: the packet never reaches a wire.
       host.sockets.deliver(ip, 'lo');
+      return undefined;
+    }
+    if (read16(ip, 2) > this.frag.floor) {
+      // ip_finish_output: longer than the path MTU: fragments (DF: fragmentation needed, to itself).
+      const mtu = this.frag.outputMtu(r, ipv4Dst(ip, 0));
+      for (const f of this.frag.fragment(ip.subarray(0, read16(ip, 2)), mtu, 0, false, false))
+        host.neigh.output(r, f);
       return undefined;
     }
     host.neigh.output(r, ip);

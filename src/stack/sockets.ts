@@ -31,6 +31,18 @@ import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import type { Route } from '../route/table.ts';
 import type { Step } from './steps.ts';
+import {
+  advertisedMss,
+  datagramDf,
+  linePayload,
+  mssOption,
+  pmtudiscOf,
+  PMTUDISC_DONT,
+  segmentSize,
+  type HostFrag,
+  type SizeDf,
+} from './frag.ts';
+import { routeAdvmss } from '../route/pmtu.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -52,6 +64,8 @@ export interface SocketHost {
   sysctl(name: string, dflt: number): number;
   nextIpId(): number;
   isLocal(addr: number): boolean;
+  /** MTUs and the learned path MTUs (frag.ts). */
+  readonly frag: HostFrag;
 }
 
 /** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
@@ -154,11 +168,23 @@ interface TcpSock {
   /** Client: seconds to hold the connection open after the reply before closing. */
   hold: number;
   closing: boolean;
+  /** The MSS this end advertises (route advmss, else path MTU - 40). */
+  advMss?: number;
+  /** The peer's MSS option (mss_clamp; 536 when it sent none). */
+  peerMss?: number;
+  /** Client: the line it sends (`size`) and the sequence number of its first byte. */
+  line?: Uint8Array;
+  lineSeq?: number;
+  /** The path MTU its segments were cut for (icsk_pmtu_cookie). */
+  pmtuCookie?: number;
+  /** Server: bytes of the current line received so far. */
+  rxLen?: number;
+  /** Client: where in the line a short last segment waits for the ACK of what is in flight. */
+  tailOff?: number;
 }
 
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
 const ap = (a: number, p: number): string => `${formatIpv4(a)}:${p}`;
-const PING_PAYLOAD = new TextEncoder().encode('ping\n');
 
 /**
  * The servers' answer, as the kernel reference runs' servers write it: who they saw the client
@@ -175,7 +201,7 @@ export class Sockets {
   /** Client UDP sockets by local port: connected to (raddr, rport) or not (raddr 0). */
   private readonly udp = new Map<
     number,
-    { raddr: number; rport: number; obs: SocketObserver; expected: string }
+    { raddr: number; rport: number; obs: SocketObserver; expected: string; pmtudisc?: number }
   >();
   /** Ping sockets by echo id. */
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
@@ -237,7 +263,13 @@ export class Sockets {
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
     const options: TcpOption[] = syn
-      ? [{ kind: 'mss', mss: 1460 }, { kind: 'sackOK' }, ts, { kind: 'nop' }, { kind: 'ws', shift: 7 }]
+      ? [
+          { kind: 'mss', mss: s.advMss ?? 1460 },
+          { kind: 'sackOK' },
+          ts,
+          { kind: 'nop' },
+          { kind: 'ws', shift: 7 },
+        ]
       : [{ kind: 'nop' }, { kind: 'nop' }, ts];
     const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
     return buildTcpPacket(
@@ -268,6 +300,7 @@ export class Sockets {
     timeout: number,
     hold: number,
     obs: SocketObserver,
+    sz: SizeDf = {},
   ): void {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('connect(): network is unreachable (no route)');
@@ -289,6 +322,8 @@ export class Sockets {
       synCount: 0,
       hold,
       closing: false,
+      advMss: advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
+      line: linePayload(sz.size),
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(laddr, sport, dst, dport), s);
@@ -361,9 +396,13 @@ export class Sockets {
     const payload = ip.slice(o + doff, total);
     const tsval = findTsVal(ip, o + 20, o + doff);
     const s = this.tcp.get(key(dst, dport, src, sport));
+    if (s && flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
     if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
     if (this.tcpListen.has(dport) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
-      return this.tcpAccept(src, sport, dst, dport, seq, tsval);
+      this.tcpAccept(src, sport, dst, dport, seq, tsval);
+      const a = this.tcp.get(key(dst, dport, src, sport));
+      if (a) a.peerMss = mssOption(ip, o + 20, o + doff);
+      return;
     }
     if (flags & TCP_RST) return; // never answer a reset
     // No socket wants this segment. If a connection of ours is waiting for an answer on this port,
@@ -449,6 +488,8 @@ export class Sockets {
       hold: 0,
       closing: false,
     };
+    const back = this.host.routes.lookup(src);
+    if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
     s.sndUna = s.sndNxt;
     this.tcp.set(key(dst, dport, src, sport), s);
     if (this.host.tracing)
@@ -500,9 +541,9 @@ export class Sockets {
               text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
             });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
-          // The client application says hello.
-          this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, PING_PAYLOAD));
-          s.sndNxt = (s.sndNxt + PING_PAYLOAD.length) >>> 0;
+          // The client application says hello: its line, in segments of the MSS.
+          s.lineSeq = s.sndNxt;
+          this.sendLine(s, s.sndNxt);
         }
         return;
       case 'SYN_RECV':
@@ -523,11 +564,16 @@ export class Sockets {
         break;
     }
     if (flags & TCP_ACK) s.sndUna = ack;
+    if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
+      this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     if (payload.length > 0 && seq === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
       if (s.server) {
-        // Quick ACK, then the server application's answer: who it saw.
+        // Quick ACK, then the server application's answer once a whole line is in: who it saw.
         this.send(this.tcpSegment(s, TCP_ACK));
+        s.rxLen = (s.rxLen ?? 0) + payload.length;
+        if (payload[payload.length - 1] !== 0x0a) return;
+        s.rxLen = 0;
         const answer = pong(s.raddr, s.rport);
         this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, answer));
         s.sndNxt = (s.sndNxt + answer.length) >>> 0;
@@ -580,7 +626,14 @@ export class Sockets {
   // ---- UDP ---------------------------------------------------------------------------------
 
   /** Sends one datagram ("ping\n") from `sport`; a connected socket takes answers only from dst. */
-  udpSend(dst: number, dport: number, sport: number, connected: boolean, obs: SocketObserver): void {
+  udpSend(
+    dst: number,
+    dport: number,
+    sport: number,
+    connected: boolean,
+    obs: SocketObserver,
+    sz: SizeDf = {},
+  ): void {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
@@ -589,9 +642,25 @@ export class Sockets {
       rport: connected ? dport : 0,
       obs,
       expected: ap(dst, dport),
+      pmtudisc: pmtudiscOf(sz),
     });
-    const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
-    this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, PING_PAYLOAD), obs);
+    const data = linePayload(sz.size);
+    const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
+    if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
+    const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
+  }
+
+  /** sendto() with IP_PMTUDISC_DO and a datagram longer than the path MTU: EMSGSIZE. */
+  private tooLong(obs: SocketObserver, dst: number): void {
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'timeout',
+        text: `sendto() to ${formatIpv4(dst)}: message too long (EMSGSIZE): DF asked and the path MTU is ${this.host.frag.outputMtu(this.host.routes.lookup(dst)!, dst)}`,
+      });
+    obs.failed?.('sendto(): Message too long (EMSGSIZE)');
   }
 
   private udpInput(ip: Uint8Array, o: number, total: number): void {
@@ -644,14 +713,17 @@ export class Sockets {
 
   // ---- ICMP --------------------------------------------------------------------------------
 
-  /** ping: one echo request with this id (sequence `seq`, default 1; 16 bytes of data). */
-  pingSend(dst: number, id: number, obs: SocketObserver, seq = 1): void {
+  /** ping: one echo request with this id (sequence `seq`, default 1; `sz.size` bytes of data, 16 by default). */
+  pingSend(dst: number, id: number, obs: SocketObserver, sz: SizeDf = {}, seq = 1): void {
     const r = this.host.routes.lookup(dst);
     if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
     const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
     this.ping.set(id, { dst, obs });
-    const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
-    this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, new Uint8Array(16)), obs);
+    const data = new Uint8Array(sz.size ?? 16);
+    const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
+    if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
+    const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, data), obs);
   }
 
   private icmpInput(ip: Uint8Array, o: number, total: number, _ifname: string): void {
@@ -696,6 +768,8 @@ export class Sockets {
         type === 11
           ? `time exceeded (from ${formatIpv4(src)})`
           : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
+      if (type === 3 && ip[o + 1] === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport))
+        return;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
         if (s && s.state === 'SYN_SENT' && !(type === 3 && ip[o + 1] === 4)) {
@@ -716,6 +790,88 @@ export class Sockets {
         this.ping.get(read16(ip, inner + ihl + 4))?.obs.failed?.(`ICMP ${why}`);
       }
     }
+  }
+
+  /**
+   * ICMP fragmentation needed about one of this host's packets: the socket it quotes learns the
+   * path MTU (udp_err, ping_err/raw_err, tcp_v4_err → ipv4_sk_update_pmtu), and TCP sends what
+   * is unacknowledged again in segments that fit (tcp_v4_mtu_reduced → tcp_simple_retransmit).
+   * A UDP socket reports nothing to the application here. Returns true when handled.
+   */
+  private fragNeeded(
+    ip: Uint8Array,
+    o: number,
+    inner: number,
+    iproto: number,
+    isport: number,
+    idst: number,
+    idport: number,
+  ): boolean {
+    const mtu = read16(ip, o + 6);
+    const r = this.host.routes.lookup(idst);
+    if (!r) return false;
+    if (iproto === IPPROTO_TCP) {
+      const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+      if (!s) return true;
+      this.host.frag.learn(r, idst, mtu);
+      const pmtu = this.host.frag.outputMtu(r, idst);
+      if (s.state !== 'SYN_SENT' && s.line && s.lineSeq !== undefined && (s.pmtuCookie ?? 0) > pmtu) {
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'retransmit',
+            text: `path MTU to ${formatIpv4(idst)} is ${pmtu}: sends unacknowledged data again in smaller segments`,
+          });
+        this.sendLine(s, s.sndUna, false);
+      }
+      return true;
+    }
+    if (iproto === IPPROTO_UDP) {
+      // __udp4_lib_err: unless IP_PMTUDISC_DONT, a connected socket's next call fails EMSGSIZE.
+      const u = this.udp.get(isport);
+      if (!u) return true;
+      this.host.frag.learn(r, idst, mtu);
+      if (u.pmtudisc !== PMTUDISC_DONT && u.raddr === idst && u.rport === idport)
+        u.obs.failed?.(
+          `ICMP fragmentation needed, next-hop MTU ${mtu} (from ${formatIpv4(ipv4Src(ip, 0))}): Message too long (EMSGSIZE)`,
+        );
+      return true;
+    }
+    if (iproto === IPPROTO_ICMP) {
+      const p = this.ping.get(read16(ip, inner + ipv4HeaderLength(ip, inner) + 4));
+      if (p) this.host.frag.learn(r, idst, mtu);
+      return false; // the ping socket still hears the error
+    }
+    return false;
+  }
+
+  /**
+   * Sends the client's line from sequence number `from` (the line's first byte is s.lineSeq) to
+   * its end, in segments of the MSS for the path MTU now (tcp_sync_mss), PSH on the last one. A
+   * retransmission (`nagle` false: tcp_xmit_retransmit_queue) sends the short tail at once too.
+   */
+  private sendLine(s: TcpSock, from: number, nagle = true): void {
+    const line = s.line!;
+    const r = this.host.routes.lookup(s.raddr);
+    const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
+    s.pmtuCookie = pmtu;
+    const mss = segmentSize(pmtu, s.peerMss ?? 536, 12);
+    let off = (from - s.lineSeq!) >>> 0;
+    s.tailOff = undefined;
+    while (off < line.length) {
+      const n = Math.min(mss, line.length - off);
+      if (nagle && n < mss && (s.lineSeq! + off) >>> 0 !== s.sndUna) {
+        // Nagle (and autocorking): a segment shorter than the MSS waits while data is in flight.
+        s.tailOff = off;
+        break;
+      }
+      const last = off + n === line.length;
+      const seq = (s.lineSeq! + off) >>> 0;
+      this.send(this.tcpSegment(s, last ? TCP_PSH | TCP_ACK : TCP_ACK, line.subarray(off, off + n), seq));
+      off += n;
+    }
+    s.sndNxt = (s.lineSeq! + line.length) >>> 0;
   }
 
   /**

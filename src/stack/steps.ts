@@ -91,7 +91,7 @@ export interface DropStep {
   port?: string;
   /** STP_PORT_STATE: the port's state (BR_STATE_*). */
   state?: number;
-  /** NEIGH_FAILED: ARP requests sent; NF_CT_TABLE_FULL: nf_conntrack_max. */
+  /** NEIGH_FAILED: ARP requests sent; NF_CT_TABLE_FULL: nf_conntrack_max; PKT_TOO_BIG: the MTU. */
   count?: number;
   /** IP_INHDR: what is wrong with the header. */
   detail?: string;

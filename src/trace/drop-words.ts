@@ -34,6 +34,14 @@ export function dropWords(s: DropStep): string {
       return 'TCP segment with a bad checksum';
     case DropReason.STP_PORT_STATE:
       return `${s.dev ?? ''} port ${s.port ?? ''} is ${STATE_NAMES[s.state ?? 0] ?? s.state} (STP)`;
+    case DropReason.PKT_TOO_BIG:
+      return `too big for the next hop to ${addr} (MTU ${s.count ?? 0}) and DF set: fragmentation needed`;
+    case DropReason.FRAG_REASM_TIMEOUT:
+      return `fragments of a datagram from ${addr} did not all arrive in time (reassembly timeout)`;
+    case DropReason.DUP_FRAG:
+      return `a fragment from ${addr} overlaps or repeats one already queued: the datagram is dropped`;
+    case DropReason.FRAG_TOO_FAR:
+      return `too many datagrams from ${addr} being reassembled at once: fragment dropped`;
     case DropReason.STP_LEARNING:
       return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
     default:

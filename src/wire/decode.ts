@@ -63,6 +63,8 @@ export interface DecodedIcmp {
   readonly gateway?: string;
   /** Errors (types 3, 4, 5, 11, 12). */
   readonly quote?: DecodedQuote;
+  /** Fragmentation needed (type 3 code 4): the next-hop MTU. */
+  readonly mtu?: number;
 }
 
 export interface DecodedIpv4 {
@@ -76,6 +78,12 @@ export interface DecodedIpv4 {
   readonly tcp?: DecodedTcp;
   readonly udp?: DecodedUdp;
   readonly icmp?: DecodedIcmp;
+  /**
+   * A fragment (MF set or a non-zero offset): its offset in bytes and MF. A fragment other than
+   * the first carries no transport header, so `tcp`/`udp`/`icmp` are left out for it; the first
+   * one's `len` counts the payload in that fragment.
+   */
+  readonly frag?: { readonly offset: number; readonly mf: boolean };
 }
 
 export interface DecodedFrame {
@@ -116,6 +124,8 @@ export function decodeIpv4(b: Uint8Array, o: number): DecodedIpv4 | undefined {
   const totalLength = read16(b, o + 2);
   const protocol = b[o + 9]!;
   const l4 = o + headerLength;
+  const ff = read16(b, o + 6);
+  const isFrag = (ff & 0x3fff) !== 0;
   const ip = {
     version: b[o]! >> 4,
     headerLength,
@@ -124,7 +134,9 @@ export function decodeIpv4(b: Uint8Array, o: number): DecodedIpv4 | undefined {
     protocol,
     src: formatIpv4(read32(b, o + 12)),
     dst: formatIpv4(read32(b, o + 16)),
+    ...(isFrag ? { frag: { offset: (ff & 0x1fff) * 8, mf: (ff & 0x2000) !== 0 } } : {}),
   };
+  if ((ff & 0x1fff) !== 0) return ip; // a later fragment: no transport header
   if (protocol === IPPROTO_TCP && b.length >= l4 + 20) {
     const doff = (b[l4 + 12]! >> 4) * 4;
     let opts: { options?: readonly TcpOption[]; optionsError?: string } = {};
@@ -145,8 +157,11 @@ export function decodeIpv4(b: Uint8Array, o: number): DecodedIpv4 | undefined {
       },
     };
   }
-  if (protocol === IPPROTO_UDP && b.length >= l4 + 8)
-    return { ...ip, udp: { sport: read16(b, l4), dport: read16(b, l4 + 2), len: read16(b, l4 + 4) - 8 } };
+  if (protocol === IPPROTO_UDP && b.length >= l4 + 8) {
+    // A first fragment holds only part of the datagram: its length is what this packet carries.
+    const len = isFrag ? totalLength - headerLength - 8 : read16(b, l4 + 4) - 8;
+    return { ...ip, udp: { sport: read16(b, l4), dport: read16(b, l4 + 2), len } };
+  }
   if (protocol === IPPROTO_ICMP && b.length >= l4 + 8) {
     const type = b[l4]!;
     const quote = ICMP_ERRORS.has(type) ? decodeQuote(b, l4 + 8) : undefined;
@@ -158,6 +173,7 @@ export function decodeIpv4(b: Uint8Array, o: number): DecodedIpv4 | undefined {
         ...(type === 0 || type === 8 ? { id: read16(b, l4 + 4), seq: read16(b, l4 + 6) } : {}),
         ...(type === 5 ? { gateway: formatIpv4(read32(b, l4 + 4)) } : {}),
         ...(quote ? { quote } : {}),
+        ...(type === 3 && b[l4 + 1] === 4 ? { mtu: read16(b, l4 + 6) } : {}),
       },
     };
   }

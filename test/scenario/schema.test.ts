@@ -202,6 +202,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   assert.deepEqual(keys(defs.flow!), [
     'at',
     'count',
+    'df',
     'dport',
     'dst',
     'expect',
@@ -211,6 +212,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'interval',
     'name',
     'proto',
+    'size',
     'sport',
     'timeout',
     'to',

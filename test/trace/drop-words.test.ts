@@ -77,6 +77,22 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       'nat: ICMP error about a NATed connection could not be translated',
     ],
     [step(DropReason.NOT_SPECIFIED), 'dropped by netfilter'],
+    [
+      step(DropReason.PKT_TOO_BIG, { addr: ip(10, 0, 2, 20), count: 1400 }),
+      'too big for the next hop to 10.0.2.20 (MTU 1400) and DF set: fragmentation needed',
+    ],
+    [
+      step(DropReason.FRAG_REASM_TIMEOUT, { addr: ip(10, 0, 1, 10) }),
+      'fragments of a datagram from 10.0.1.10 did not all arrive in time (reassembly timeout)',
+    ],
+    [
+      step(DropReason.DUP_FRAG, { addr: ip(10, 0, 1, 10) }),
+      'a fragment from 10.0.1.10 overlaps or repeats one already queued: the datagram is dropped',
+    ],
+    [
+      step(DropReason.FRAG_TOO_FAR, { addr: ip(10, 0, 1, 10) }),
+      'too many datagrams from 10.0.1.10 being reassembled at once: fragment dropped',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").

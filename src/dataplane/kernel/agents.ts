@@ -21,7 +21,8 @@ for (const l of spec.listen) {
       say({ event: 'accepted', proto: 'tcp', port: l.port, peer });
       // The port zero-padded to 5 digits, as the kernel reference runs' servers wrote it and natbox's do.
       const padded = s.remoteAddress.replace(/^::ffff:/, '') + ':' + String(s.remotePort).padStart(5, '0');
-      s.on('data', () => s.write('pong peer=' + padded + '\n'));
+      // One answer per line (a long line may come in several reads).
+      s.on('data', (d) => { for (const c of d) if (c === 10) s.write('pong peer=' + padded + '\n'); });
       s.on('error', () => {});
     });
     srv.listen({ host: '0.0.0.0', port: l.port }, bound);
@@ -49,6 +50,8 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 const f = JSON.parse(process.argv[2]);
 const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+:\d+)/;
+// The flow's payload: 'ping', '-' up to its size, a newline (shorter sizes cut 'ping\n').
+const LINE = f.size === undefined ? 'ping\n' : f.size <= 5 ? 'ping\n'.slice(0, f.size) : 'ping' + '-'.repeat(f.size - 5) + '\n';
 let done = false;
 const out = { verdict: 'timeout', detail: '' };
 const finish = (code = 0) => {
@@ -79,7 +82,7 @@ const start = () => {
       out.local = s.localAddress + ':' + s.localPort;
       out.replyFrom = s.remoteAddress + ':' + s.remotePort;
       settle('connected', 'connection established');
-      s.write('ping\n');
+      if (LINE.length > 0) s.write(LINE);
     });
     s.on('data', (d) => {
       const m = PEER_RE.exec(d.toString());
@@ -111,8 +114,8 @@ const start = () => {
       const mine = i;
       waiting = true;
       const cb = (e) => { if (e) { settle('unreachable', e.code || String(e)); close(); } };
-      if (f.udpConnect) u.send('ping\n', cb);
-      else u.send('ping\n', f.dport, f.dst, cb);
+      if (f.udpConnect) u.send(LINE, cb);
+      else u.send(LINE, f.dport, f.dst, cb);
       setTimeout(() => { if (waiting && i === mine) endWait(); }, f.timeout * 1000);
     };
     const endWait = () => {
@@ -175,7 +178,9 @@ print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-data = bytes(16)
+if f.get('df') is not None:
+    s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
+data = bytes(f.get('size', 16))
 late = round(time.time() * 1000 - f['startAt'])
 first = time.time()
 count = f.get('count') or 1
@@ -186,7 +191,11 @@ for i in range(count):
     time.sleep(max(0, first + i * (f.get('interval') or 0) - time.time()))
     hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], i + 1)
     pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], i + 1) + data
-    s.sendto(pkt, (f['dst'], 0))
+    try:
+        s.sendto(pkt, (f['dst'], 0))
+    except OSError as e:
+        print(json.dumps({'verdict': 'unreachable', 'detail': 'sendto(): ' + (e.strerror or str(e)) + ' (' + __import__('errno').errorcode.get(e.errno, '') + ')', 'late': late}), flush=True)
+        sys.exit(0)
     end = time.time() + f['timeout']
     while time.time() < end:
         s.settimeout(max(0.01, end - time.time()))
@@ -209,6 +218,52 @@ for i in range(count):
         break
 if got is not None:
     out = got
+out['late'] = late
+print(json.dumps(out), flush=True)
+`;
+
+/**
+ * A UDP flow whose socket sets IP_MTU_DISCOVER (`df`), which node:dgram cannot: the same as the
+ * UDP side of CLIENT_SCRIPT in Python (bind the source port, connect or not, send the flow's line,
+ * wait for one answer). An error on send or receive (EMSGSIZE after fragmentation needed,
+ * ECONNREFUSED) ends it as `unreachable` with the errno.
+ */
+export const UDP_SCRIPT = String.raw`
+import errno, json, re, socket, sys, time
+f = json.loads(sys.argv[1])
+size = f.get('size')
+line = b'ping\n' if size is None else (b'ping\n'[:size] if size <= 5 else b'ping' + b'-' * (size - 5) + b'\n')
+out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
+print('ready', flush=True)
+f['startAt'] = float(sys.stdin.readline())
+time.sleep(max(0, f['startAt'] / 1000 - time.time()))
+late = round(time.time() * 1000 - f['startAt'])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
+s.bind(('0.0.0.0', f['sport']))
+def err(e):
+    return {'verdict': 'unreachable', 'detail': (e.strerror or str(e)) + ' (' + errno.errorcode.get(e.errno, '') + ')'}
+try:
+    if f['udpConnect']:
+        s.connect((f['dst'], f['dport']))
+        s.send(line)
+    else:
+        s.sendto(line, (f['dst'], f['dport']))
+    end = time.time() + f['timeout']
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            b, a = s.recvfrom(65535)
+        except socket.timeout:
+            break
+        frm = '%s:%d' % a
+        m = re.search(rb'pong peer=(\d+\.\d+\.\d+\.\d+:\d+)', b)
+        out = {'verdict': 'reply' if frm == '%s:%d' % (f['dst'], f['dport']) else 'reply-from-unexpected-source', 'detail': 'answer from ' + frm, 'replyFrom': frm}
+        if m:
+            out['serverSaw'] = re.sub(r':0*(\d)', r':\1', m.group(1).decode())
+        break
+except OSError as e:
+    out = err(e)
 out['late'] = late
 print(json.dumps(out), flush=True)
 `;

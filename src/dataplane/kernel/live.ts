@@ -28,7 +28,7 @@ import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { repeatLength } from '../../sim/repeat.ts';
-import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT, UDP_SCRIPT } from './agents.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
@@ -381,6 +381,14 @@ export async function runOnKernel(
           sh('ip', ['-n', ns, 'addr', 'add', `${formatIpv4(a.addr)}/${a.len}`, 'dev', d.name]);
         sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'up']);
       }
+      // Interface MTUs (a bridge takes its ports' smallest by itself).
+      for (const d of h.ifaces)
+        if (d.mtu !== undefined) sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'mtu', String(d.mtu)]);
+      // A flow with a `size` may write more than one segment: without TSO/GSO super-packets (a veth
+      // passes them whole, and tcpdump shows one), as on a wire, so each segment is captured.
+      if (flows.some((f) => f.size !== undefined))
+        for (const d of [...h.ifaces, ...h.bridges])
+          sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'gso_max_segs', '1']);
     }
 
     // Routes, as natbox parsed them (the device only where the route names it).
@@ -476,6 +484,7 @@ export async function runOnKernel(
       return a;
     });
     const length = Math.max(runLength(flows), worldEvents.length ? eventsEnd(worldEvents) + 1 : 0);
+    writeFileSync(join(dir, 'udp.py'), UDP_SCRIPT);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
@@ -549,6 +558,8 @@ export async function runOnKernel(
         interval: f.interval ?? 0,
         at: f.at,
         limitMs: limitMs - 300,
+        ...(f.size !== undefined ? { size: f.size } : {}),
+        ...(f.df !== undefined ? { df: f.df } : {}),
       };
       if (f.proto === 'icmp') {
         if (!python)
@@ -558,6 +569,20 @@ export async function runOnKernel(
         return start(
           nsOf(f.from),
           [python, join(dir, 'ping.py'), JSON.stringify(spec)],
+          `flow ${i + 1}`,
+          limitMs + READY_MS,
+          true,
+        );
+      }
+      if (f.proto === 'udp' && f.df !== undefined) {
+        // IP_MTU_DISCOVER is not in node:dgram: this flow's socket is Python's.
+        if (!python)
+          throw new LiveError(
+            `flow "${f.name}": a UDP flow with df needs python3 (IP_MTU_DISCOVER), which is missing`,
+          );
+        return start(
+          nsOf(f.from),
+          [python, join(dir, 'udp.py'), JSON.stringify(spec)],
           `flow ${i + 1}`,
           limitMs + READY_MS,
           true,

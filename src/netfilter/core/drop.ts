@@ -43,11 +43,19 @@ export const DropReason = {
   STP_PORT_STATE: 17,
   /** A bridge port that is learning (STP): the source is learned, the frame is not forwarded. */
   STP_LEARNING: 18,
+  /** Bigger than the outgoing MTU with DF set (ip_forward's ip_exceeds_mtu, ip_fragment): `count` the MTU. */
+  PKT_TOO_BIG: 19,
+  /** A datagram's fragments did not all arrive within ipfrag_time (ip_expire). */
+  FRAG_REASM_TIMEOUT: 20,
+  /** A fragment overlapping or repeating data already queued, or corrupt (ip_frag_queue). */
+  DUP_FRAG: 21,
+  /** Too many datagrams being reassembled at once (ipfrag_high_thresh): the fragment is dropped. */
+  FRAG_TOO_FAR: 22,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 19;
+export const DROP_REASON_COUNT = 23;
 
 /** Tables as `Skb.dropTable` numbers them (0: none). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security'] as const;

@@ -114,6 +114,12 @@ export interface XtEnv {
    * interfaces groups. Absent: -m devgroup is refused at evaluation (it never matches).
    */
   readonly devGroup?: (dev: string) => number;
+  /**
+   * TCPMSS --clamp-mss-to-pmtu's MTU (tcpmss_mangle_packet): the smaller of dst_mtu of the route
+   * to `dst` (the packet's own) and of the route back to `src` (tcpmss_reverse_mtu), the learned
+   * path MTUs included; 0 when neither has a route. Absent: 1500.
+   */
+  readonly clampMtu?: (src: number, dst: number) => number;
 }
 
 /** Answers of XtEnv.socketLookup. */

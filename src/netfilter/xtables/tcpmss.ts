@@ -25,7 +25,10 @@ export const TCPMSS_DROP = -1;
 export const TCPMSS_DONE = 0;
 export const TCPMSS_ADD = 4;
 
-/** --clamp-mss-to-pmtu on natbox's links (MTU 1500 both ways): min_mtu - sizeof(iph) - sizeof(tcph). */
+/**
+ * --clamp-mss-to-pmtu when the host gives no MTUs (XtEnv.clampMtu absent: MTU 1500 both ways):
+ * min_mtu - sizeof(iph) - sizeof(tcph).
+ */
 export const TCPMSS_CLAMP_MSS = 1500 - 40;
 
 /**
@@ -109,7 +112,14 @@ export function tcpmssTarget(skb: Skb, mss: number | 'clamp'): boolean {
   const o = skb.off;
   // par->fragoff: a later fragment has no TCP header.
   if (skb.proto !== IPPROTO_TCP || ipv4IsLaterFragment(skb.buf, o)) return true;
-  const newmss = mss === 'clamp' ? TCPMSS_CLAMP_MSS : mss;
+  let newmss = mss === 'clamp' ? TCPMSS_CLAMP_MSS : mss;
+  if (mss === 'clamp' && skb.env?.clampMtu) {
+    // min(dst_mtu(skb_dst), tcpmss_reverse_mtu) - sizeof(iph) - sizeof(tcph); an MTU of 40 or
+    // less is "unknown or invalid path-MTU" and the packet is dropped.
+    const mtu = skb.env.clampMtu(skb.src, skb.dst);
+    if (mtu <= 40) return false;
+    newmss = mtu - 40;
+  }
   const r = tcpmssMangle(skb.buf, o, newmss);
   if (r === TCPMSS_DROP) return false;
   if (r === TCPMSS_ADD) {
