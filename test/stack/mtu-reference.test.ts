@@ -102,9 +102,12 @@ test(
       const got = side.packets.filter((p) => p.iface === iface).map(refForm);
       assert.deepEqual(got, wantIp, iface);
     }
-    // The frag-needed quotes a's echo request (the reference's `inner`).
+    // The frag-needed quotes a's echo request (the reference's `inner`, with the echo's type and id).
     const fn = side.packets.find((p) => p.iface === 'a:eth0' && p.icmpType === 3);
-    assert.deepEqual(fn?.inner, { proto: 'icmp', src: '10.0.1.10', dst: '10.0.2.20' });
+    assert.deepEqual(
+      fn?.inner,
+      ref.packets['a:eth0']!.find((p) => p.proto === 'icmp' && p.type === 3)!.inner,
+    );
   },
 );
 
