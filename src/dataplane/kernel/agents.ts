@@ -114,7 +114,8 @@ const start = () => {
     });
     u.bind(f.sport, () => {
       const send = () => u.send('ping\n', (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
-      if (f.udpConnect) u.connect(f.dport, f.dst, send);
+      // connect() fails at once without a route (ENETUNREACH): the callback gets the error.
+      if (f.udpConnect) u.connect(f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } else send(); });
       else u.send('ping\n', f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
     });
     setTimeout(() => { settle('timeout', 'no answer within ' + f.timeout + ' s'); try { u.close(); } catch {} finish(); }, f.timeout * 1000);
