@@ -12,6 +12,7 @@ import { formatDifference } from '../../oracle/compare.ts';
 import {
   drawScenario,
   renderYaml,
+  separateBinds,
   shrinkCandidates,
   sizeOf,
   type GenOptions,
@@ -153,6 +154,7 @@ export async function runCampaign(o: CampaignOptions, log: (s: string) => void):
       progress = false;
       for (const c of shrinkCandidates(cur, curReport.first?.flow)) {
         if (spent >= o.shrinkRuns || left() <= 0) break shrinking;
+        if (!o.bindClash) separateBinds(c.scenario.flows);
         const p = prepareVerify(renderYaml(c.scenario), 'shrink.yaml');
         if (!p.ok) continue; // not a scenario any more: no kernel run spent
         spent++;

@@ -86,6 +86,13 @@ export interface GenScenario {
 export interface GenOptions {
   /** LANs behind different routers use the same network (needs a loader that accepts it). */
   overlap?: boolean;
+  /**
+   * Let two TCP or UDP flows of one host bind the same source port while both are open. Off by
+   * default: Linux refuses the second bind() (EADDRINUSE, udp_lib_get_port) and natbox does not
+   * model it yet (test/conformance/generated/gen-20261202-19.yaml), so every scenario would
+   * find that difference again and hide others.
+   */
+  bindClash?: boolean;
 }
 
 /** What a rule family knows of the router it writes rules for. */
@@ -454,6 +461,30 @@ function flows(d: Draft): void {
   }
 }
 
+/**
+ * Gives a TCP/UDP flow another source port when an earlier flow of the same host and protocol
+ * holds that port while it starts (flows without a port get natbox's default, 40000 + index, so
+ * they are given it explicitly first). A flow holds its port from its start to its timeout, hold
+ * and a second more.
+ */
+export function separateBinds(flows: GenFlow[]): void {
+  const end = (f: GenFlow): number => f.at + 1.5 + (f.hold ?? 0) + 1;
+  flows.forEach((f, i) => {
+    if (f.proto === 'icmp') return;
+    const busy = (port: number): boolean =>
+      flows.some(
+        (g, j) =>
+          j !== i &&
+          g.proto === f.proto &&
+          g.from === f.from &&
+          (g.sport ?? 40000 + j) === port &&
+          g.at <= end(f) &&
+          f.at <= end(g),
+      );
+    if (busy(f.sport ?? 40000 + i)) f.sport = 45000 + i;
+  });
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 /** The scenario number `index` of the campaign `seed` (independent of the others). */
@@ -463,6 +494,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
   const topo = topology(d, opts);
   const ruleFams = rules(d);
   flows(d);
+  if (!opts.bindClash) separateBinds(d.flows);
   return {
     seed,
     index,
