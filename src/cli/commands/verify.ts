@@ -7,7 +7,7 @@ export function registerVerify(program: Command): void {
     .description(
       'run scenarios on the real Linux kernel (network namespaces, iptables, tcpdump, conntrack; needs root) and compare with natbox packet by packet',
     )
-    .argument('<scenario...>', 'scenario files (YAML)')
+    .argument('[scenario...]', 'scenario files (YAML); none with --generate')
     .option('--json', 'print the report as JSON (format natbox-verify/1)')
     .option('--backend <name>', 'iptables backend: nft or legacy', 'nft')
     .option('--captures <dir>', "write the kernel's captures (one pcap per host) and conntrack tables to DIR")
@@ -21,11 +21,40 @@ export function registerVerify(program: Command): void {
       (v) => Number.parseInt(v, 10),
       1,
     )
+    .option(
+      '--generate <n>',
+      'draw N random scenarios from --seed, run each on both sides, shrink differences (docs/generator.md)',
+    )
+    .option('--budget <seconds>', 'with --generate: wall-clock seconds for the whole campaign', '600')
+    .option('--out <dir>', 'with --generate: write each difference found, shrunk, as DIR/gen-SEED-INDEX.yaml')
+    .option('--shrink-runs <n>', 'with --generate: kernel runs one shrink may spend', '30')
+    .option('--overlap', 'with --generate: LANs behind different routers use the same network')
     .action(
       async (
         files: string[],
-        opts: { json?: boolean; backend: string; captures?: string; keep?: boolean; seed: number },
+        opts: {
+          json?: boolean;
+          backend: string;
+          captures?: string;
+          keep?: boolean;
+          seed: number;
+          generate?: string;
+          budget: string;
+          out?: string;
+          shrinkRuns: string;
+          overlap?: boolean;
+        },
       ) => {
+        if (opts.generate !== undefined) {
+          const { generateCommand } = await import('../verify/campaign.ts');
+          process.exitCode = await generateCommand(files, opts);
+          return;
+        }
+        if (files.length === 0) {
+          process.stderr.write('natbox verify: give scenario files, or --generate N\n');
+          process.exitCode = 2;
+          return;
+        }
         const { verifyCommand } = await import('../verify.ts');
         process.exitCode = await verifyCommand(files, opts);
       },

@@ -140,7 +140,8 @@ const start = () => {
       if (waiting) endWait();
     });
     u.bind(f.sport, () => {
-      if (f.udpConnect) u.connect(f.dport, f.dst, sendOne);
+      // connect() fails at once without a route (ENETUNREACH): the callback gets the error.
+      if (f.udpConnect) u.connect(f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); close(); } else sendOne(); });
       else sendOne();
     });
   }

@@ -59,7 +59,10 @@ const CT_MATCHES = new Set([
   'connlabel',
   'cluster',
 ]);
-const CT_TARGETS = new Set(['CT', 'NOTRACK', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
+// NOTRACK and CT --notrack are not here: xt_ct_tg_check() returns before nf_ct_netns_get() when
+// the rule takes packets out of tracking (a raw-table NOTRACK alone leaves `conntrack -L` empty on
+// Linux 6.18; found by natbox verify --generate, test/conformance/generated/gen-1-2.yaml).
+const CT_TARGETS = new Set(['CT', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
 
 /**
  * Whether connection tracking runs at all. Linux turns it on in a network namespace only when
@@ -73,6 +76,7 @@ export function needsConntrack(rs: Ruleset): boolean {
       for (const r of c.rules) {
         if (r.matches.some((m) => CT_MATCHES.has(m.module === 'other' ? m.name : m.module))) return true;
         const tk = r.target?.kind;
+        if (tk === 'CT' && (r.target as { notrack?: boolean }).notrack) continue;
         if (tk && CT_TARGETS.has(tk === 'other' ? (r.target as { name: string }).name : tk)) return true;
       }
     }
