@@ -36,6 +36,8 @@ export interface HostSpec {
   readonly ipsets?: RulesSpec;
   /** Sockets listening: TCP and UDP servers. */
   readonly listen: readonly ListenSpec[];
+  /** `ip rule add` arguments, e.g. `fwmark 0x2 lookup 200` (absent: Linux's default rules). */
+  readonly ipRules?: readonly At<string>[];
 }
 
 export interface InterfaceSpec {
@@ -113,4 +115,6 @@ export interface FlowSpec {
     readonly translatedSource?: At<string>;
   };
   readonly loc: SourceLoc;
+  /** SO_MARK on the client's socket (0..0xffffffff): its packets carry it from the first one. */
+  readonly mark?: At<number>;
 }

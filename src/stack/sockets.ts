@@ -29,7 +29,8 @@ import {
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
-import type { Route } from '../route/table.ts';
+import { ENETUNREACH } from '../route/table.ts';
+import { errnoWords } from '../route/errors.ts';
 import type { Step } from './steps.ts';
 
 /**
@@ -41,12 +42,24 @@ export interface SocketHost {
   /** A tracer is attached: build steps only then. */
   readonly tracing: boolean;
   readonly env: { now(): number; timer(at: number, fn: () => void): void; readonly rng: SeededRng };
-  readonly routes: { lookup(dst: number): Route | undefined };
+  /**
+   * ip_route_output_key / ip_route_connect for a socket: the source address for `dst` (from `src`
+   * when bound, else chosen), or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
+   */
+  routeSource(
+    dst: number,
+    src: number,
+    mark: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    connect?: boolean,
+  ): number;
   trace(s: Step): void;
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
   countDrop(reason: DropReason): boolean;
   /** Sends a locally generated IPv4 packet; returns why it cannot leave, or undefined. */
-  output(ip: Uint8Array, attach?: Attach, owned?: boolean): SendError | undefined;
+  output(ip: Uint8Array, attach?: Attach, owned?: boolean, mark?: number): SendError | undefined;
   /** inet_select_addr: the source address for a packet to `dst` out of `outIf`. */
   sourceAddressFor(outIf: string, dst: number): number;
   sysctl(name: string, dflt: number): number;
@@ -68,6 +81,8 @@ export interface SendError {
   readonly reason: DropReason;
   readonly table: number;
   readonly ctMax: number;
+  /** The route lookup's errno (IP_OUTNOROUTES: ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL). */
+  readonly errno?: number;
 }
 
 /**
@@ -80,7 +95,9 @@ export function sendErrorText(e: SendError): string {
   const table = DROP_TABLES[e.table] ?? '';
   switch (e.reason) {
     case DropReason.IP_OUTNOROUTES:
-      return 'network is unreachable';
+      return e.errno === undefined || e.errno === ENETUNREACH
+        ? 'network is unreachable'
+        : errnoWords(e.errno);
     case DropReason.NETFILTER_DROP:
       return `dropped by the ${table} table`;
     case DropReason.NETFILTER_REJECT:
@@ -154,6 +171,8 @@ interface TcpSock {
   /** Client: seconds to hold the connection open after the reply before closing. */
   hold: number;
   closing: boolean;
+  /** SO_MARK: every packet of the socket carries it (skb->mark). */
+  mark?: number;
 }
 
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
@@ -180,6 +199,11 @@ export class Sockets {
   /** Ping sockets by echo id. */
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
   server: ServerObserver | undefined;
+  /**
+   * SO_MARK of the packet about to be sent: set by tcpSegment, udpSend and pingSend from their
+   * socket, read (and cleared) by send.
+   */
+  private markOut = 0;
 
   constructor(private readonly host: SocketHost) {}
 
@@ -214,7 +238,9 @@ export class Sockets {
 
   /** Sends a packet; `owned` when a socket of this host sends it (-m owner sees uid/gid 0). */
   private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
-    const err = this.host.output(p, attach, owned);
+    const mark = this.markOut;
+    this.markOut = 0;
+    const err = this.host.output(p, attach, owned, mark);
     if (err) {
       obs?.failed?.(sendErrorText(err));
       return false;
@@ -233,6 +259,7 @@ export class Sockets {
       val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
       ecr: s.tsRecent,
     };
+    this.markOut = s.mark ?? 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
@@ -268,10 +295,10 @@ export class Sockets {
     timeout: number,
     hold: number,
     obs: SocketObserver,
+    mark = 0,
   ): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('connect(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_TCP, sport, dport);
+    if (laddr < 0) return obs.failed?.(routeFailure('connect()', -laddr));
     const rng = this.host.env.rng;
     const s: TcpSock = {
       state: 'SYN_SENT',
@@ -289,6 +316,7 @@ export class Sockets {
       synCount: 0,
       hold,
       closing: false,
+      mark,
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(laddr, sport, dst, dport), s);
@@ -580,10 +608,16 @@ export class Sockets {
   // ---- UDP ---------------------------------------------------------------------------------
 
   /** Sends one datagram ("ping\n") from `sport`; a connected socket takes answers only from dst. */
-  udpSend(dst: number, dport: number, sport: number, connected: boolean, obs: SocketObserver): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+  udpSend(
+    dst: number,
+    dport: number,
+    sport: number,
+    connected: boolean,
+    obs: SocketObserver,
+    mark = 0,
+  ): void {
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_UDP, sport, dport, connected);
+    if (laddr < 0) return obs.failed?.(routeFailure(connected ? 'connect()' : 'sendto()', -laddr));
     this.udp.set(sport, {
       raddr: connected ? dst : 0,
       rport: connected ? dport : 0,
@@ -591,6 +625,7 @@ export class Sockets {
       expected: ap(dst, dport),
     });
     const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
+    this.markOut = mark;
     this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, PING_PAYLOAD), obs);
   }
 
@@ -645,12 +680,12 @@ export class Sockets {
   // ---- ICMP --------------------------------------------------------------------------------
 
   /** ping: one echo request with this id (sequence 1, 56 bytes of data as ping sends). */
-  pingSend(dst: number, id: number, obs: SocketObserver): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+  pingSend(dst: number, id: number, obs: SocketObserver, mark = 0): void {
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_ICMP, 0, 0, false);
+    if (laddr < 0) return obs.failed?.(routeFailure('sendto()', -laddr));
     this.ping.set(id, { dst, obs });
     const ip = { src: laddr, dst, dontFragment: true, id: this.host.nextIpId() };
+    this.markOut = mark;
     this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq: 1 }, new Uint8Array(16)), obs);
   }
 
@@ -728,9 +763,10 @@ export class Sockets {
     const ohl = ipv4HeaderLength(orig, 0);
     if (orig[9] === IPPROTO_ICMP && ![0, 8, 13, 14, 15, 16, 17, 18].includes(orig[ohl] ?? 0)) return;
     if (odst === 0xffffffff || (read16(orig, 6) & 0x1fff) !== 0) return;
-    const r = this.host.routes.lookup(osrc);
-    if (!r) return;
-    const src = this.host.isLocal(odst) ? odst : this.host.sourceAddressFor(r.dev, osrc);
+    // icmp_send routes the error back to the sender (its source chosen by that route).
+    const back = this.host.routeSource(osrc, 0, 0, IPPROTO_ICMP, 0, 0, false);
+    if (back < 0) return;
+    const src = this.host.isLocal(odst) ? odst : back;
     const h =
       type === 11
         ? { kind: 'time-exceeded' as const, code }
@@ -827,3 +863,10 @@ function icmpErrorName(type: number, code: number, info: number): string {
 
 /** icmp_err_convert[code].fatal (net/ipv4/icmp.c): which destination-unreachable codes are hard. */
 const ICMP_UNREACH_FATAL = [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1];
+
+/** A socket call's failure for a route lookup's errno: `connect(): EHOSTUNREACH (No route to host)`. */
+function routeFailure(call: string, errno: number): string {
+  return errno === ENETUNREACH
+    ? `${call}: network is unreachable (no route)`
+    : `${call}: ${errnoWords(errno)}`;
+}
