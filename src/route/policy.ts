@@ -7,7 +7,6 @@
 // owns (no object per packet): the route, its chosen path (multipath by the kernel's upper bounds
 // over a hash of the flow, fib_multipath_hash_policy 0: addresses, 1: addresses, protocol and
 // ports), the table and the rule that decided, or an errno (ENETUNREACH when nothing matched).
-import { prefixMask } from '../wire/addr.ts';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RuleList, ruleActionError } from './rule.ts';
 import {
   EAGAIN,
@@ -217,8 +216,8 @@ export class PolicyRouting {
       (r.iif === '' || r.iif === k.iif) &&
       (r.oif === '' || r.oif === k.oif) &&
       ((r.mark ^ k.mark) & r.markMask) === 0 &&
-      (r.srcLen === 0 || ((k.src ^ r.src) & prefixMask(r.srcLen)) === 0) &&
-      (r.dstLen === 0 || ((k.dst ^ r.dst) & prefixMask(r.dstLen)) === 0) &&
+      (r.srcLen === 0 || ((k.src ^ r.src) & (-1 << (32 - r.srcLen))) === 0) &&
+      (r.dstLen === 0 || ((k.dst ^ r.dst) & (-1 << (32 - r.dstLen))) === 0) &&
       (r.tos === 0 || r.tos === k.tos) &&
       (r.ipproto === 0 || r.ipproto === k.proto);
     if (ok && r.sport) ok = k.sport >= r.sport[0] && k.sport <= r.sport[1];

@@ -501,6 +501,11 @@ export class RouteTable implements Fib4 {
   private present = new Int8Array(0);
   private masks = new Int32Array(0);
   private lenCount = new Int32Array(33);
+  /** For each /16, the prefix lengths 16..32 present in it (bit len - 16). */
+  private lenBits16 = new Uint32Array(65536);
+  /** The lengths 0..15 present, longest first, and their masks. */
+  private shortLens = new Int8Array(0);
+  private shortMasks = new Int32Array(0);
 
   constructor(readonly id = RT_TABLE_MAIN) {}
 
@@ -540,14 +545,29 @@ export class RouteTable implements Fib4 {
    * first such route (the caller reads its type for the error). Undefined: no match (-EAGAIN).
    */
   lookupTos(dst: number, tos: number): Route | undefined {
-    const present = this.present;
-    const masks = this.masks;
+    // The lengths 16..32 present in dst's /16 first (a bit each), longest first; then 0..15.
+    let bits = this.lenBits16[dst >>> 16]!;
+    while (bits !== 0) {
+      const b = 31 - Math.clz32(bits);
+      bits &= ~(1 << b);
+      const r = this.probe(dst, b + 16, tos);
+      if (r !== undefined) return r;
+    }
+    const short = this.shortLens;
+    for (let j = 0; j < short.length; j++) {
+      const r = this.probe(dst, short[j]!, tos);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+
+  /** The first route of prefix (dst, len) for `tos`, or undefined. */
+  private probe(dst: number, len: number, tos: number): Route | undefined {
     const keys = this.keys;
     const lens = this.lens;
     const cap = keys.length - 1;
-    for (let j = 0; j < present.length; j++) {
-      const len = present[j]!;
-      const key = dst & masks[j]!;
+    {
+      const key = len === 0 ? 0 : dst & (-1 << (32 - len));
       let h = hash(key, len) & cap;
       for (;;) {
         const l = lens[h]!;
@@ -601,7 +621,14 @@ export class RouteTable implements Fib4 {
       return;
     }
     this.insertKey(key, r.len, [r]);
+    this.markLength(r);
     if (this.lenCount[r.len]!++ === 0) this.refreshLengths();
+  }
+
+  /** Notes a prefix's length in the /16s it covers (lengths 16..32 only). */
+  private markLength(r: Route): void {
+    if (r.len < 16) return;
+    this.lenBits16[r.addr >>> 16] = (this.lenBits16[r.addr >>> 16]! | (1 << (r.len - 16))) >>> 0;
   }
 
   private find(key: number, len: number): number {
@@ -642,10 +669,12 @@ export class RouteTable implements Fib4 {
     this.buckets = [];
     this.count = 0;
     this.lenCount.fill(0);
+    this.lenBits16.fill(0);
     for (const g of groups.values()) {
       g.sort(aliasOrder); // stable: equal routes keep the order they were added in
       this.insertKey((g[0]!.addr & g[0]!.mask) | 0, g[0]!.len, g);
       this.lenCount[g[0]!.len]!++;
+      this.markLength(g[0]!);
     }
     this.refreshLengths();
   }
@@ -655,11 +684,13 @@ export class RouteTable implements Fib4 {
     for (let l = 32; l >= 0; l--) if (this.lenCount[l]! > 0) ls.push(l);
     this.present = Int8Array.from(ls);
     this.masks = Int32Array.from(ls.map((l) => prefixMask(l) | 0));
+    this.shortLens = Int8Array.from(ls.filter((l) => l < 16));
+    this.shortMasks = Int32Array.from(ls.filter((l) => l < 16).map((l) => prefixMask(l) | 0));
   }
 }
 
 function hash(key: number, len: number): number {
-  let h = Math.imul(key ^ (len * 0x9e3779b1), 0x85ebca6b);
+  let h = Math.imul(key ^ Math.imul(len, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 13);
