@@ -519,8 +519,8 @@ export class Host {
    * Sends a locally generated IPv4 packet (header and checksums already filled, source chosen)
    * through OUTPUT and POSTROUTING to its neighbour (ip4.ts). Returns why it cannot leave.
    */
-  output(ip: Uint8Array, attach?: Attach, owned = false): SendError | undefined {
-    return this.ip4.output(ip, attach, owned);
+  output(ip: Uint8Array, attach?: Attach, owned = false, mark = 0): SendError | undefined {
+    return this.ip4.output(ip, attach, owned, mark);
   }
 
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */

@@ -153,6 +153,7 @@ print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+if f.get('mark'): s.setsockopt(socket.SOL_SOCKET, 36, f['mark'])  # SO_MARK
 hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], 1)
 data = bytes(16)
 pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], 1) + data

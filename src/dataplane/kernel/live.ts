@@ -22,12 +22,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
-import { parseRoute } from '../../route/table.ts';
 import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { MARK_CLIENT_SCRIPT } from './mark-client.ts';
+import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
@@ -381,6 +382,10 @@ export async function runOnKernel(
     // Routes, as natbox parsed them (the device only where the route names it).
     for (const h of scenario.hosts)
       for (const r of h.routes) sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...routeArgs(r.value)]);
+    // `ip rule add`, in the order written.
+    for (const h of scenario.hosts)
+      for (const r of h.ipRules ?? [])
+        sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
@@ -464,6 +469,7 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
     writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
+    writeFileSync(join(dir, 'mark-client.py'), MARK_CLIENT_SCRIPT);
     const length = runLength(flows);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
@@ -534,6 +540,7 @@ export async function runOnKernel(
         hold: f.hold,
         udpConnect: f.udpConnect,
         icmpId: f.icmpId,
+        ...(f.mark ? { mark: f.mark } : {}),
         at: f.at,
         limitMs: limitMs - 300,
       };
@@ -545,6 +552,20 @@ export async function runOnKernel(
         return start(
           nsOf(f.from),
           [python, join(dir, 'ping.py'), JSON.stringify(spec)],
+          `flow ${i + 1}`,
+          limitMs + READY_MS,
+          true,
+        );
+      }
+      if (f.mark) {
+        // SO_MARK: Node's sockets cannot set it; the python3 client can (mark-client.ts).
+        if (!python)
+          throw new LiveError(
+            `flow "${f.name}": a flow with a mark needs python3 (SO_MARK), which is missing`,
+          );
+        return start(
+          nsOf(f.from),
+          [python, join(dir, 'mark-client.py'), JSON.stringify(spec)],
           `flow ${i + 1}`,
           limitMs + READY_MS,
           true,
@@ -641,18 +662,8 @@ export const shellWord = (w: string): string =>
 
 /** `ip route add` arguments from natbox's reading of a route (addresses in dotted decimal). */
 export function routeArgs(text: string): string[] {
-  const p = parseRoute(text);
-  if (!p.ok) throw new LiveError(`route "${text}": ${p.error.message}`, 'input');
-  const r = p.value;
-  const args = [r.len === 0 ? 'default' : `${formatIpv4(r.addr)}/${r.len}`];
-  if (r.via) args.push('via', formatIpv4(r.via));
-  if (r.dev !== undefined) args.push('dev', r.dev);
-  if (r.src) args.push('src', formatIpv4(r.src));
-  if (r.metric) args.push('metric', String(r.metric));
-  const words = text.trim().split(/\s+/);
-  words.forEach((w, i) => {
-    if ((w === 'proto' || w === 'scope') && words[i + 1] !== undefined) args.push(w, words[i + 1]!);
-  });
+  const args = fullRouteArgs(text);
+  if (typeof args === 'string') throw new LiveError(`route "${text}": ${args}`, 'input');
   return args;
 }
 
