@@ -188,6 +188,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   assert.deepEqual(keys(defs.host!), [
     'bridges',
     'interfaces',
+    'ip_rules',
     'ipsets',
     'listen',
     'routes',
@@ -206,6 +207,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'from',
     'hold',
     'id',
+    'mark',
     'name',
     'proto',
     'sport',
