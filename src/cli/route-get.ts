@@ -127,6 +127,11 @@ export function routeGetCommand(
   if (from) parts.push(`from ${formatIpv4(from)}`);
   if (res.via) parts.push(`via ${formatIpv4(res.via)}`);
   parts.push(`dev ${type === RTN_LOCAL ? 'lo' : res.dev}`);
+  // The kernel names the table when it is not main (fib_rule_tests.sh greps for `table 100`); the
+  // local table only once there are rules of one's own (until then local and main are merged).
+  const custom = host.policy.rules.rules.length !== 3;
+  if (res.table !== 0 && res.table !== 254 && (res.table !== 255 || custom))
+    parts.push(`table ${tableName(res.table)}`);
   if (!from) parts.push(`src ${formatIpv4(res.src)}`);
   if (k.mark) parts.push(`mark ${k.mark}`);
   if (iif) parts.push(`iif ${iif}`);

@@ -45,6 +45,8 @@ function run(args: string[]): { code: number; out: string; err: string } {
   }
 }
 
+// \`ip route get 10.0.2.20 mark 2\` there: \`10.0.2.20 via 10.0.3.1 dev d1 table 200 src 10.0.3.10 mark 2
+// uid 0\`; \`ip route get 10.0.1.10\`: \`local 10.0.1.10 dev lo table local src 10.0.1.10 uid 0\`.
 test('natbox route get: as ip route get prints it (main table, a mark choosing table 200, from, local, broadcast)', () => {
   assert.deepEqual(run(['10.0.2.20']), {
     code: 0,
@@ -53,16 +55,20 @@ test('natbox route get: as ip route get prints it (main table, a mark choosing t
   });
   assert.equal(
     run(['10.0.2.20', 'mark', '2']).out,
-    '10.0.2.20 via 10.0.3.1 dev eth1 src 10.0.3.10 mark 2 uid 0 \n    cache \n',
+    '10.0.2.20 via 10.0.3.1 dev eth1 table 200 src 10.0.3.10 mark 2 uid 0 \n    cache \n',
   );
   assert.equal(
     run(['8.8.8.8', 'from', '10.0.3.10']).out,
     '8.8.8.8 from 10.0.3.10 via 10.0.1.1 dev eth0 uid 0 \n    cache \n',
   );
-  assert.equal(run(['10.0.1.10']).out, 'local 10.0.1.10 dev lo src 10.0.1.10 uid 0 \n    cache <local> \n');
+  // With a rule of its own, the kernel names the local table too (captured the same way).
+  assert.equal(
+    run(['10.0.1.10']).out,
+    'local 10.0.1.10 dev lo table local src 10.0.1.10 uid 0 \n    cache <local> \n',
+  );
   assert.equal(
     run(['10.0.3.255']).out,
-    'broadcast 10.0.3.255 dev eth1 src 10.0.3.10 uid 0 \n    cache <local,brd> \n',
+    'broadcast 10.0.3.255 dev eth1 table local src 10.0.3.10 uid 0 \n    cache <local,brd> \n',
   );
   assert.deepEqual(run(['10.0.9.1']), { code: 2, out: '', err: 'RTNETLINK answers: Invalid argument\n' });
 });
