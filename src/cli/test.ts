@@ -100,6 +100,7 @@ function testScenarioNamed(
   // Rules left out are said on standard error, so a green run is never mistaken for the real box.
   for (const k of r.skipped)
     process.stderr.write(`warning: ${k.where}: ${k.host}: rule left out (${k.reason})\n`);
+  for (const w of r.warnings ?? []) process.stderr.write(`warning: ${file}: ${w}\n`);
   const own = stepsOfFlows(doc.steps);
   let list = doc.flows;
   // Only the flows named (a file may have none of them; testCommand checks each name is somewhere).

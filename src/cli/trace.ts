@@ -95,6 +95,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       status = 2;
       continue;
     }
+    for (const w of p.built.warnings ?? []) process.stderr.write(`warning: ${file}: ${w}\n`);
     const r = { scenario: p.scenario, sim: simulate(p.built.world, p.built.flows, { seed: opts.seed }) };
     let doc = buildTraceDoc(
       {

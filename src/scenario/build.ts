@@ -2,9 +2,10 @@
 // routes resolved to devices, sysctls, rules parsed by the rules front end and checked by
 // netfilter), links and flows. Every problem is reported at the file, line and column of the value
 // that causes it; nothing is half-built.
-import { parseIpv4, parsePrefix } from '../wire/addr.ts';
+import { parseIpv4 } from '../wire/addr.ts';
 import { parseMac } from '../wire/addr.ts';
-import { parseRoute } from '../route/table.ts';
+import { buildIpRules, buildRoutes } from './routing.ts';
+import { addressConflicts } from './segments.ts';
 import { loadRules } from '../rules/load.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
 import type { Ruleset, SourceLoc } from '../rules/iptables/model.ts';
@@ -12,7 +13,6 @@ import { checkRuleset } from '../netfilter/core/engine.ts';
 import { IpSetMatcher, isSetType, SET_TYPES } from '../netfilter/xtables/set.ts';
 import { checkSetsExist } from '../rules/ipset.ts';
 import { generateMac } from '../stack/iface.ts';
-import type { HostConfig } from '../stack/host.ts';
 import type { Flow, Verdict } from '../sim/flows.ts';
 import type { LinkConfig, WorldConfig } from '../sim/world.ts';
 import type { At, HostSpec, Scenario } from './model.ts';
@@ -32,6 +32,8 @@ export interface Built {
   readonly rulesets: ReadonlyMap<string, Ruleset>;
   /** Rules left out because natbox cannot simulate them (only with `skipUnsupported`). */
   readonly skipped: readonly SkippedRule[];
+  /** What a run goes on with but a user should know (an address twice on one segment). */
+  readonly warnings?: readonly string[];
 }
 
 /** A rule natbox could not simulate and left out, where it was written and why. */
@@ -108,45 +110,8 @@ export function buildScenario(
         : {}),
     }));
     const devs = [...ifaces, ...bridges];
-    const routes: HostConfig['routes'][number][] = [];
-    for (const r of h.routes) {
-      const p = parseRoute(r.value);
-      if (!p.ok) {
-        err(r.loc, `hosts.${name}.routes: ${p.error.message}`, p.error.offset);
-        continue;
-      }
-      let dev = p.value.dev;
-      if (dev !== undefined && !devs.some((d) => d.name === dev)) {
-        err(
-          r.loc,
-          `hosts.${name}.routes: no device "${dev}" on ${name} (it has ${devs.map((d) => d.name).join(', ')})`,
-          r.value.indexOf(dev),
-        );
-        continue;
-      }
-      if (p.value.via) {
-        const onLink = devs.find(
-          (d) => (dev === undefined || d.name === dev) && d.addrs.some((a) => sameNet(a, p.value.via)),
-        );
-        if (!onLink) {
-          err(
-            r.loc,
-            `hosts.${name}.routes: gateway ${r.value.split(/\s+/)[r.value.split(/\s+/).indexOf('via') + 1]} is not on a network ${name} is connected to (Linux: "Nexthop has invalid gateway")`,
-            r.value.indexOf('via'),
-          );
-          continue;
-        }
-        dev ??= onLink.name;
-      }
-      routes.push({
-        addr: p.value.addr,
-        len: p.value.len,
-        via: p.value.via,
-        dev: dev!,
-        src: p.value.src,
-        metric: p.value.metric,
-      });
-    }
+    const routes = buildRoutes(name, h.routes, devs, err);
+    const ipRules = h.ipRules ? buildIpRules(name, h.ipRules, err) : undefined;
     const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
     for (const [k, v] of h.sysctls) {
       const dev = CONF_DEV.exec(k)?.[1];
@@ -180,6 +145,7 @@ export function buildScenario(
       sysctls,
       ...(ruleset ? { ruleset } : {}),
       ...(ipsets ? { ipsets } : {}),
+      ...(ipRules && ipRules.length > 0 ? { ipRules } : {}),
       listen: h.listen.map((l) => ({ proto: l.proto.value, port: l.port.value })),
     });
   }
@@ -217,6 +183,7 @@ export function buildScenario(
       ...(f.expect ? { expect } : {}),
       ...(f.size ? { size: f.size.value } : {}),
       ...(f.df ? { df: f.df.value } : {}),
+      ...(f.mark ? { mark: f.mark.value } : {}),
     });
   }
 
@@ -234,14 +201,11 @@ export function buildScenario(
     ...(sc.epoch !== undefined ? { epoch: sc.epoch } : {}),
     ...(events.length > 0 ? { events } : {}),
   };
-  return { ok: true, built: { world, flows, rulesets, skipped } };
-}
-
-function sameNet(a: { addr: number; len: number }, x: number): boolean {
-  const p = parsePrefix(
-    `${a.addr >>> 24}.${(a.addr >>> 16) & 255}.${(a.addr >>> 8) & 255}.${a.addr & 255}/${a.len}`,
-  );
-  return p.ok && (x & p.value.mask) >>> 0 === p.value.addr;
+  const warnings = addressConflicts(hosts, links);
+  return {
+    ok: true,
+    built: { world, flows, rulesets, skipped, ...(warnings.length > 0 ? { warnings } : {}) },
+  };
 }
 
 function macOf(

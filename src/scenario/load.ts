@@ -52,7 +52,16 @@ const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows', 'ev
 const EVENT_KEYS = ['at', 'host', 'run'] as const;
 /** The most events one scenario may hold (an explicit limit). */
 export const MAX_EVENTS = 10_000;
-const HOST_KEYS = ['interfaces', 'bridges', 'routes', 'sysctls', 'rules', 'ipsets', 'listen'] as const;
+const HOST_KEYS = [
+  'interfaces',
+  'bridges',
+  'routes',
+  'sysctls',
+  'rules',
+  'ipsets',
+  'listen',
+  'ip_rules',
+] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
 const STP_KEYS = ['priority', 'forward_delay', 'hello_time', 'max_age'] as const;
@@ -75,6 +84,7 @@ const FLOW_KEYS = [
   'interval',
   'size',
   'df',
+  'mark',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -95,6 +105,7 @@ const SYSCTLS: Readonly<
   'net.netfilter.nf_conntrack_max': { what: 'a whole number from 1', min: 1, max: 2 ** 31 - 1 },
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
+  'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
@@ -226,7 +237,8 @@ export function relativeTo(file: string, name: string): string {
 }
 
 class Loader {
-  private readonly usedAddrs = new Map<number, Owner>();
+  /** Addresses by device (`host dev address`): Linux refuses the same address twice on one device. */
+  private readonly usedAddrs = new Map<string, Owner>();
   private readonly hosts = new Map<string, Built>();
 
   private includes = 0;
@@ -442,6 +454,8 @@ class Loader {
     const ipsets = ipE !== undefined ? this.rules(ipE.value, ipE.field, 'ipsets') : undefined;
     const liE = byKey.get('listen');
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
+    const irE = byKey.get('ip_rules');
+    const ipRules = irE !== undefined ? this.ipRules(irE.value, irE.field) : undefined;
 
     const spec: HostSpec = {
       name,
@@ -452,6 +466,7 @@ class Loader {
       ...(rules !== undefined ? { rules } : {}),
       ...(ipsets !== undefined ? { ipsets } : {}),
       listen,
+      ...(ipRules !== undefined ? { ipRules } : {}),
     };
     this.hosts.set(name.value, { spec, ifaces, bridged });
   }
@@ -600,7 +615,11 @@ class Loader {
     return { ...d, loc };
   }
 
-  /** Interface addresses `a.b.c.d/len`, each unique in the whole scenario. */
+  /**
+   * Interface addresses `a.b.c.d/len`, each once per device (`ip addr add` refuses it again);
+   * the same address on different segments is fine, and twice on one segment is a warning the
+   * builder gives (scenario/segments.ts).
+   */
   private addresses(node: Node | null, field: string, where: string, single = false): At<string>[] {
     const r = this.r;
     const out: At<string>[] = [];
@@ -615,16 +634,19 @@ class Loader {
       }
       const ip = parseIpv4(a.value.slice(0, a.value.indexOf('/')));
       if (ip.ok) {
-        const owner = this.usedAddrs.get(ip.value);
+        const owner = this.usedAddrs.get(`${where} ${ip.value}/${a.value.slice(a.value.indexOf('/') + 1)}`);
         if (owner !== undefined) {
           r.error(
             it.node,
             it.field,
-            `${q(a.value)}: address ${a.value.slice(0, a.value.indexOf('/'))} is already used by ${owner.where} (line ${owner.loc.line}); addresses must be unique`,
+            `${q(a.value)}: address ${a.value.slice(0, a.value.indexOf('/'))} is already on ${owner.where} (line ${owner.loc.line}) (Linux: "Error: ipv4: Address already assigned.")`,
           );
           continue;
         }
-        this.usedAddrs.set(ip.value, { where, loc: a.loc });
+        this.usedAddrs.set(`${where} ${ip.value}/${a.value.slice(a.value.indexOf('/') + 1)}`, {
+          where,
+          loc: a.loc,
+        });
       }
       out.push(a);
     }
@@ -681,6 +703,23 @@ class Loader {
         ipv6 = true;
       }
       if (ipv6) continue;
+      out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
+    }
+    return out;
+  }
+
+  /** `ip_rules:` a list of `ip rule add` argument strings (route/rule.ts parses them). */
+  private ipRules(node: Node | null, field: string): At<string>[] {
+    const r = this.r;
+    const out: At<string>[] = [];
+    for (const it of r.list(node, field, 'a list of ip rules (ip rule add syntax)', true)) {
+      const s = r.string(it.node, it.field, 'a rule in ip rule syntax, e.g. "fwmark 0x2 lookup 200"');
+      if (s === undefined) continue;
+      if (s.value.trim() === '' || s.value.includes('\n')) {
+        r.error(it.node, it.field, `${q(s.value)} is not a rule (expected one line of ip rule syntax)`);
+        continue;
+      }
+      const lead = s.value.length - s.value.trimStart().length;
       out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
     }
     return out;
@@ -1258,6 +1297,13 @@ class Loader {
       ? r.boolean(dfE.value, dfE.field, 'true (DF: IP_PMTUDISC_DO) or false (IP_PMTUDISC_DONT)')
       : undefined;
     if (dfE) need(df);
+    // mark: SO_MARK, a number or a "0x2" string (0..0xffffffff).
+    let mark: At<number> | undefined;
+    const mkE = get('mark');
+    if (mkE) {
+      mark = this.mark(mkE.value, mkE.field);
+      need(mark);
+    }
 
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
@@ -1355,6 +1401,20 @@ class Loader {
       loc,
       ...(size ? { size } : {}),
       ...(df ? { df } : {}),
+      ...(mark ? { mark } : {}),
     };
+  }
+
+  /** A 32-bit mark: a number, or a string in decimal or 0x hex ("0x2"). */
+  private mark(node: Node | null, field: string): At<number> | undefined {
+    const r = this.r;
+    const t = r.text(node, field, 'a mark (0..0xffffffff, e.g. 2 or "0x2")');
+    if (t === undefined) return undefined;
+    const v = /^(0x[0-9a-fA-F]{1,8}|\d{1,10})$/.test(t.value) ? Number(t.value) : NaN;
+    if (!(v >= 0 && v <= 0xffffffff)) {
+      r.error(node, field, `${q(t.value)} is not a mark (expected 0..0xffffffff, e.g. 2 or "0x2")`);
+      return undefined;
+    }
+    return { value: v, loc: t.loc };
   }
 }

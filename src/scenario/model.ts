@@ -48,6 +48,8 @@ export interface HostSpec {
   readonly ipsets?: RulesSpec;
   /** Sockets listening: TCP and UDP servers. */
   readonly listen: readonly ListenSpec[];
+  /** `ip rule add` arguments, e.g. `fwmark 0x2 lookup 200` (absent: Linux's default rules). */
+  readonly ipRules?: readonly At<string>[];
 }
 
 export interface InterfaceSpec {
@@ -133,4 +135,6 @@ export interface FlowSpec {
   readonly size?: At<number>;
   /** IP_MTU_DISCOVER: true DO (DF), false DONT (no DF); absent: the default (WANT). */
   readonly df?: At<boolean>;
+  /** SO_MARK on the client's socket (0..0xffffffff): its packets carry it from the first one. */
+  readonly mark?: At<number>;
 }

@@ -34,7 +34,14 @@ export function simulateScenario(
   file: string,
   opts: SimOptions & BuildOptions & LoadOptions = {},
 ):
-  | { ok: true; scenario: Scenario; sim: SimResult; skipped: readonly SkippedRule[] }
+  | {
+      ok: true;
+      scenario: Scenario;
+      sim: SimResult;
+      skipped: readonly SkippedRule[];
+      /** Address conflicts on a segment (build.ts `warnings`). */
+      warnings?: readonly string[];
+    }
   | { ok: false; errors: string[] } {
   const p = prepareScenario(text, file, opts);
   if (!p.ok) return p;
@@ -43,5 +50,6 @@ export function simulateScenario(
     scenario: p.scenario,
     sim: simulate(p.built.world, p.built.flows, opts),
     skipped: p.built.skipped,
+    ...(p.built.warnings ? { warnings: p.built.warnings } : {}),
   };
 }

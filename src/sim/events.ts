@@ -17,7 +17,8 @@
 // ("I added the rule but the old connection still goes the old way") until `conntrack -D` deletes
 // its entry and the next packet makes a new one that sees the new rules.
 import { formatIpv4, inPrefix, parseIpv4, parsePrefix, prefixMask } from '../wire/addr.ts';
-import { parseRoute } from '../route/table.ts';
+import { parseRoute, RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST } from '../route/table.ts';
+import { parseRule } from '../route/rule.ts';
 import type { Pos } from '../rules/diagnostics.ts';
 import { lexShell, type SourceLine, type Token } from '../rules/iptables/lex.ts';
 import { RuleError, parseCommandLine, type Command } from '../rules/iptables/parse-command.ts';
@@ -565,11 +566,14 @@ function ipRoute(host: Host, op: 'add' | 'del' | 'replace', text: string): Ran {
   const p = routeOf(op, text);
   if (!p.ok) return failed(1, `Error: ${p.error.message}\n`);
   const r = p.value;
-  const same = (x: { addr: number; len: number; metric: number }): boolean =>
-    x.addr === r.addr && x.len === r.len && x.metric === r.metric;
+  if (r.nexthops) return failed(2, 'Error: natbox does not take multipath routes in events.\n');
+  // The table the route names (main unless `table`; local for local/broadcast routes).
+  const table = host.policy.table(r.table);
+  const same = (x: { addr: number; len: number; metric: number; tos?: number }): boolean =>
+    x.addr === r.addr && x.len === r.len && x.metric === r.metric && (x.tos ?? 0) === r.tos;
   const dest = r.len === 0 ? 'default' : `${formatIpv4(r.addr)}/${r.len}`;
   if (op === 'del') {
-    const victim = host.routes
+    const victim = table
       .list()
       .find(
         (x) =>
@@ -580,12 +584,14 @@ function ipRoute(host: Host, op: 'add' | 'del' | 'replace', text: string): Ran {
           (!/\bmetric\b/.test(text) || x.metric === r.metric),
       );
     if (!victim) return failed(2, 'RTNETLINK answers: No such process\n');
-    host.routes.removeWhere((x) => x === victim);
+    table.removeWhere((x) => x === victim);
     return ok(`route ${dest} deleted`);
   }
+  // blackhole, unreachable, prohibit and throw routes have no device.
+  const deviceless = r.type !== RTN_UNICAST && r.type !== RTN_LOCAL && r.type !== RTN_BROADCAST;
   if (r.dev !== undefined && !host.ifaces.has(r.dev)) return failed(1, `Cannot find device "${r.dev}"\n`);
-  let dev = r.dev;
-  if (r.via) {
+  let dev = deviceless ? '' : r.dev;
+  if (r.via && !deviceless) {
     // The gateway must be on a connected network (of `dev`, when given): fib_check_nh.
     const onLink = host.routes
       .list()
@@ -594,48 +600,43 @@ function ipRoute(host: Host, op: 'add' | 'del' | 'replace', text: string): Ran {
     dev ??= onLink.dev;
   }
   if (dev === undefined) return failed(2, 'Error: Device for nexthop is not up.\n');
-  if (host.down.has(dev)) return failed(2, 'Error: Nexthop device is not up.\n');
-  const exists = host.routes.list().some((x) => same(x));
+  if (dev !== '' && host.down.has(dev)) return failed(2, 'Error: Nexthop device is not up.\n');
+  const exists = table.list().some((x) => same(x));
   if (op === 'add' && exists) return failed(2, 'RTNETLINK answers: File exists\n');
-  if (exists) host.routes.removeWhere((x) => same(x));
-  host.routes.add({
+  if (exists) table.removeWhere((x) => same(x));
+  host.policy.add({
     addr: r.addr,
     mask: prefixMask(r.len),
     len: r.len,
-    via: r.via,
+    via: deviceless ? 0 : r.via,
     dev,
     src: r.src,
     metric: r.metric,
     origin: 'static',
+    type: r.type,
+    table: r.table,
+    ...(r.tos ? { tos: r.tos } : {}),
+    ...(r.scope !== undefined ? { scope: r.scope } : {}),
+    ...(r.proto !== undefined ? { proto: r.proto } : {}),
+    ...(r.mtu !== undefined ? { mtu: r.mtu, mtuLock: r.mtuLock } : {}),
+    ...(r.advmss !== undefined ? { advmss: r.advmss } : {}),
   });
+  host.refreshMtus();
   return ok(
-    `route ${dest}${r.via ? ` via ${formatIpv4(r.via)}` : ''} dev ${dev} ${op === 'add' ? 'added' : 'replaced'}`,
+    `route ${dest}${r.via && !deviceless ? ` via ${formatIpv4(r.via)}` : ''}${dev ? ` dev ${dev}` : ''} ${op === 'add' ? 'added' : 'replaced'}`,
   );
 }
 
-/** `ip rule` texts given by events, per host, in the order the kernel keeps them (by priority). */
-const ipRules = new WeakMap<Host, string[]>();
-
-/** The `ip rule` texts events added on `host` (and did not delete), in order. */
-export const eventIpRules = (host: Host): readonly string[] => ipRules.get(host) ?? [];
-
 /**
- * LEAD: WIRE ME to the policy-routing engine (src/route/, issue 14 point 2) when it lands: `ip rule
- * add|del TEXT` on a live host should go to the host's rule list (the same parser as the host's
- * `ip_rules:`), with the kernel's failures (`RTNETLINK answers: No such file or directory`, rc 2,
- * for a deletion that matches no rule). Until then the text is kept (eventIpRules) and routing
- * does not change.
+ * `ip rule add|del TEXT` on a live host: the host's rule list (route/rule.ts, the parser of the
+ * host's `ip_rules:`), with the kernel's refusals as iproute2 prints them (a deletion that matches
+ * no rule: `RTNETLINK answers: No such file or directory`, rc 2).
  */
 function applyIpRule(host: Host, op: 'add' | 'del', text: string): Ran {
-  const list = ipRules.get(host) ?? [];
-  ipRules.set(host, list);
+  const p = parseRule(text);
+  if (!p.ok) return failed(255, `Error: ${p.error.message}\n`);
+  const why = op === 'add' ? host.policy.rules.add(p.value) : host.policy.rules.delete(p.value);
+  if (why !== undefined) return failed(2, `${why}\n`);
   const norm = text.trim().replace(/\s+/g, ' ');
-  if (op === 'add') {
-    list.push(norm);
-    return ok(`ip rule "${norm}" added (kept; policy routing is not wired to events yet)`);
-  }
-  const k = list.indexOf(norm);
-  if (k < 0) return failed(2, 'RTNETLINK answers: No such file or directory\n');
-  list.splice(k, 1);
-  return ok(`ip rule "${norm}" deleted`);
+  return ok(`ip rule "${norm}" ${op === 'add' ? 'added' : 'deleted'}`);
 }

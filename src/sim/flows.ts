@@ -30,6 +30,8 @@ export interface Flow {
   readonly count?: number;
   /** Seconds between them (i is sent at i*interval, or when the wait for i-1 ended if later). */
   readonly interval?: number;
+  /** SO_MARK on the client's socket (absent: 0). */
+  readonly mark?: number;
   readonly expect?: {
     readonly verdict?: Verdict;
     readonly serverSees?: string;
@@ -163,10 +165,19 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         ...(flow.df !== undefined ? { df: flow.df } : {}),
       };
       if (flow.proto === 'tcp')
-        sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs, sz);
+        sockets.tcpConnect(
+          flow.dst,
+          flow.dport,
+          flow.sport,
+          flow.timeout,
+          flow.hold,
+          obs,
+          sz,
+          flow.mark ?? 0,
+        );
       else if (flow.proto === 'udp')
-        sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs, sz);
-      else sockets.pingSend(flow.dst, flow.icmpId, obs, sz, seq);
+        sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs, sz, flow.mark ?? 0);
+      else sockets.pingSend(flow.dst, flow.icmpId, obs, sz, seq, flow.mark ?? 0);
     };
     if ((flow.count ?? 1) > 1 && flow.proto !== 'tcp') {
       repeat = repeatSends(
@@ -194,10 +205,11 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
 export function translatedSource(world: World, r: FlowResult): string | undefined {
   const f = r.flow;
   const client = world.host(f.from);
-  const route = client.routes.lookup(f.dst);
-  if (!route) return undefined;
+  const pr = f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : 1;
+  const chosen = client.routeSource(f.dst, 0, f.mark ?? 0, pr, f.sport, f.dport);
+  if (chosen < 0) return undefined;
   const local = r.local ? parseIpv4(r.local.split(':')[0] ?? '') : undefined;
-  let src = local?.ok ? local.value : route.src || client.sourceAddressFor(route.dev, f.dst);
+  let src = local?.ok ? local.value : chosen;
   let sport = f.proto === 'icmp' ? f.icmpId : f.sport;
   let dst = f.dst;
   let dport = f.proto === 'icmp' ? 8 << 8 : f.dport;

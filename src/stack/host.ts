@@ -7,7 +7,19 @@
 import { formatIpv4, formatMac, inPrefix, prefixMask } from '../wire/addr.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethIsBroadcast, ethType } from '../wire/ethernet.ts';
 import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
-import { RouteTable, type Fib4 } from '../route/table.ts';
+import {
+  type Fib4,
+  type Nexthop,
+  type Route,
+  RT_SCOPE_HOST,
+  RT_SCOPE_LINK,
+  RT_TABLE_LOCAL,
+  RTN_BROADCAST as RTN_BRD,
+  RTN_LOCAL as RTN_LCL,
+} from '../route/table.ts';
+import { PolicyRouting, RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import type { ParsedRule } from '../route/rule.ts';
+import { outputRoute } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import {
@@ -73,12 +85,24 @@ export interface HostConfig {
     dev: string;
     src: number;
     metric: number;
+    /** RTN_* (absent: unicast), table id (absent: main), and the other `ip route` attributes. */
+    type?: number;
+    table?: number;
+    tos?: number;
+    scope?: number;
+    proto?: string;
+    mtu?: number;
+    mtuLock?: boolean;
+    advmss?: number;
+    nexthops?: readonly Nexthop[];
   }>;
   /** Full sysctl names → numbers. */
   readonly sysctls: ReadonlyMap<string, number>;
   readonly ruleset?: Ruleset;
   /** ipset sets for -m set, by name. */
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
+  /** `ip rule add` rules in the order given (absent: only Linux's three default rules). */
+  readonly ipRules?: readonly ParsedRule[];
 }
 
 /**
@@ -90,7 +114,10 @@ export class Host {
   readonly ifaces = new Map<string, Iface>();
   /** The bridges' L2 side (ports, FDB, STP), by bridge name (bridge.ts). */
   readonly bridges = new Map<string, Bridge>();
-  readonly routes: Fib4 = new RouteTable();
+  /** The routing tables and rules (`ip rule`, `ip route ... table N`). */
+  readonly policy = new PolicyRouting();
+  /** The main table (what `ip route` lists). */
+  readonly routes: Fib4 = this.policy.main;
   readonly sysctls: ReadonlyMap<string, number>;
   /** The netfilter engine; replaced (its state carried over) when an event changes the rules. */
   nf: Netfilter | undefined;
@@ -148,18 +175,16 @@ export class Host {
     }
     // Connected routes first (proto kernel scope link src ADDR), then the configured ones.
     for (const i of this.ifaces.values()) for (const a of i.addrs) this.addConnectedRoute(i.name, a);
+    this.addLoopbackRoutes();
     for (const r of cfg.routes) {
-      this.routes.add({
-        addr: r.addr,
+      this.policy.add({
+        ...r,
         mask: prefixMask(r.len),
-        len: r.len,
-        via: r.via,
-        dev: r.dev,
-        src: r.src,
-        metric: r.metric,
         origin: 'static',
       });
     }
+    for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
+    this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
     if (cfg.ruleset && cfg.ruleset.tables.size > 0) {
       const nfSysctls = new Map<string, number>();
       for (const [k, v] of cfg.sysctls)
@@ -214,6 +239,7 @@ export class Host {
       random: () => this.env.rng.u32() / 2 ** 32,
     });
     this.ip4 = new Ip4(this, cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset), xt);
+    this.refreshMtus();
     this.brnfPath = new BridgeNetfilter(this);
     this.sockets = new Sockets(this);
   }
@@ -229,7 +255,7 @@ export class Host {
     if (!dev) throw new Error(`${this.name}: no interface ${ifname}`);
     const removed = dev.addrs.filter((a) => !addrs.some((b) => b.addr === a.addr && b.len === a.len));
     dev.addrs.splice(0, dev.addrs.length, ...addrs);
-    this.routes.removeWhere((r) => r.origin === 'kernel' && r.dev === ifname);
+    this.policy.removeWhere((r) => r.origin === 'kernel' && r.dev === ifname);
     for (const a of addrs) this.addConnectedRoute(ifname, a);
     let n = 0;
     for (const a of removed) n += this.nf?.flushMasquerade(ifname, a.addr) ?? 0;
@@ -305,7 +331,7 @@ export class Host {
     if (this.down.has(ifname)) return 0;
     this.down.add(ifname);
     this.forgetNeighbours(ifname);
-    this.routes.removeWhere((r) => r.dev === ifname);
+    this.policy.removeWhere((r) => r.dev === ifname); // every table's (fib_sync_down_dev)
     return this.nf?.flushMasquerade(ifname) ?? 0;
   }
 
@@ -317,11 +343,32 @@ export class Host {
     this.neigh.flushDev(ifname);
   }
 
-  /** The route an address brings with it (`proto kernel scope link src ADDR`). */
+  /**
+   * The routes an address brings with it (fib_add_ifaddr): `local ADDR` in the local table, and
+   * for a primary address (the first of its subnet on the device) the prefix route `proto kernel
+   * scope link src ADDR` in main and the subnet's broadcast route; a secondary address's local
+   * route has the primary's address as its source.
+   */
   private addConnectedRoute(dev: string, a: { addr: number; len: number }): void {
     const mask = prefixMask(a.len);
-    this.routes.add({
-      addr: (a.addr & mask) >>> 0,
+    const net = (a.addr & mask) >>> 0;
+    const addrs = this.ifaces.get(dev)?.addrs ?? [];
+    const at = addrs.findIndex((x) => x.addr === a.addr && x.len === a.len);
+    const primary = addrs.find((x, i) => i < at && x.len === a.len && (x.addr & mask) >>> 0 === net);
+    const src = primary ? primary.addr : a.addr;
+    const kernel = { via: 0, dev, metric: 0, origin: 'kernel' as const, table: RT_TABLE_LOCAL };
+    this.policy.add({
+      ...kernel,
+      addr: a.addr,
+      mask: 0xffffffff,
+      len: 32,
+      src,
+      type: RTN_LCL,
+      scope: RT_SCOPE_HOST,
+    });
+    if (primary) return;
+    this.policy.main.add({
+      addr: net,
       mask,
       len: a.len,
       via: 0,
@@ -330,7 +377,118 @@ export class Host {
       metric: 0,
       origin: 'kernel',
     });
+    if (a.len < 31) {
+      const brd = (net | ~mask) >>> 0;
+      this.policy.add({
+        ...kernel,
+        addr: brd,
+        mask: 0xffffffff,
+        len: 32,
+        src,
+        type: RTN_BRD,
+        scope: RT_SCOPE_LINK,
+      });
+    }
   }
+
+  /** The loopback device's routes in the local table (127.0.0.0/8, 127.0.0.1, its broadcast). */
+  private addLoopbackRoutes(): void {
+    const lo = {
+      via: 0,
+      dev: 'lo',
+      metric: 0,
+      origin: 'kernel' as const,
+      table: RT_TABLE_LOCAL,
+      src: 0x7f000001,
+    };
+    this.policy.add({
+      ...lo,
+      addr: 0x7f000000,
+      mask: 0xff000000,
+      len: 8,
+      type: RTN_LCL,
+      scope: RT_SCOPE_HOST,
+    });
+    this.policy.add({
+      ...lo,
+      addr: 0x7f000001,
+      mask: 0xffffffff,
+      len: 32,
+      type: RTN_LCL,
+      scope: RT_SCOPE_HOST,
+    });
+    this.policy.add({
+      ...lo,
+      addr: 0x7fffffff,
+      mask: 0xffffffff,
+      len: 32,
+      type: RTN_BRD,
+      scope: RT_SCOPE_LINK,
+    });
+  }
+
+  /** A flow key and a result for the host's own lookups (one at a time). */
+  private readonly key: FlowKey = newFlowKey();
+  private readonly res = new RouteResult();
+
+  /** fib_lookup for a flow key (policy routing); the answer in `out`, its errno returned. */
+  routeLookup(k: FlowKey, out: RouteResult): number {
+    return this.policy.lookup(k, out);
+  }
+
+  /**
+   * ip_route_output_key for a socket: the route to `dst` from `src` (0: unbound, the source is
+   * chosen) with the socket's mark, protocol and ports; `connect`: after choosing a source, look
+   * up again with it (ip_route_connect), as TCP and connected UDP sockets do. Returns the source
+   * address, or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
+   */
+  routeSource(
+    dst: number,
+    src: number,
+    mark: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    connect = true,
+  ): number {
+    const k = this.key;
+    k.dst = dst;
+    k.src = src;
+    k.tos = 0;
+    k.mark = mark;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = proto;
+    k.sport = sport;
+    k.dport = dport;
+    const err = outputRoute(this.routeView, k, this.res, connect);
+    return err !== 0 ? -err : this.res.src;
+  }
+
+  /** After the routes changed: the smallest MTU any route or device has (frag.ts `floor`). */
+  refreshMtus(): void {
+    const all: Route[] = [];
+    for (const t of this.policy.tables.values()) all.push(...t.list());
+    this.ip4.frag.refresh(all);
+  }
+
+  /** The output route to `dst` from `src` with `mark` (ip_route_output_key), if there is one. */
+  routeTo(dst: number, src: number, mark = 0): Route | undefined {
+    return this.routeSource(dst, src, mark, 0, 0, 0, false) < 0 ? undefined : this.lastRoute();
+  }
+
+  /** The route the last routeSource() chose, with the device of the path taken (multipath). */
+  lastRoute(): Route | undefined {
+    const r = this.res.route;
+    if (!r || r.dev === this.res.dev) return r;
+    return { ...r, dev: this.res.dev, via: this.res.via };
+  }
+
+  /** What route/output.ts needs of the host: lookup, devices and addresses. */
+  readonly routeView = {
+    lookup: (k: FlowKey, out: RouteResult): number => this.policy.lookup(k, out),
+    addrs: (dev: string): readonly { addr: number; len: number }[] => this.ifaces.get(dev)?.addrs ?? [],
+  };
 
   /** Rules this host has that natbox cannot evaluate. */
   static problems(rs: Ruleset): RuleProblem[] {
@@ -379,16 +537,25 @@ export class Host {
   /**
    * -m rpfilter's reverse lookup (XtEnv.rpfLookup): the route type of `src` (the local table
    * first: RTN_LOCAL for this host's addresses, RTN_BROADCAST for a subnet broadcast), else the
-   * main table's route (RTN_UNICAST), -1 when there is none; RPF_USES_DEV when the route (or the
-   * address, for a local one) is on `dev`. natbox has one routing table: the mark picks none.
+   * policy routing's route for the mark (RTN_UNICAST), -1 when there is none; RPF_USES_DEV when
+   * the route (or the address, for a local one) is on `dev`.
    */
-  rpfLookup(src: number, _mark: number, dev: string): number {
+  rpfLookup(src: number, mark: number, dev: string): number {
     const t = this.addrType(src, undefined);
     if (t === RTN_LOCAL) return RTN_LOCAL | (this.addrType(src, dev) === RTN_LOCAL ? RPF_USES_DEV : 0);
     if (t === RTN_BROADCAST) return RTN_BROADCAST;
-    const r = this.routes.lookup(src);
-    if (!r) return -1;
-    return RTN_UNICAST | (r.dev === dev ? RPF_USES_DEV : 0);
+    const k = this.key;
+    k.dst = src;
+    k.src = 0;
+    k.tos = 0;
+    k.mark = mark;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    if (this.policy.lookup(k, this.res) !== 0) return -1;
+    return RTN_UNICAST | (this.res.dev === dev ? RPF_USES_DEV : 0);
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */
@@ -489,8 +656,8 @@ export class Host {
    * Sends a locally generated IPv4 packet (header and checksums already filled, source chosen)
    * through OUTPUT and POSTROUTING to its neighbour (ip4.ts). Returns why it cannot leave.
    */
-  output(ip: Uint8Array, attach?: Attach, owned = false): SendError | undefined {
-    return this.ip4.output(ip, attach, owned);
+  output(ip: Uint8Array, attach?: Attach, owned = false, mark = 0): SendError | undefined {
+    return this.ip4.output(ip, attach, owned, mark);
   }
 
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */

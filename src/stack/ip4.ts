@@ -5,11 +5,14 @@
 // when tracing, reported as a step with what its words need (trace/drop-words.ts says it).
 import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
 import { ethIsBroadcast } from '../wire/ethernet.ts';
-import { read16 } from '../wire/checksum.ts';
+import { read16, read32 } from '../wire/checksum.ts';
 import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
+import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { outputRoute, type OutputHost } from '../route/output.ts';
+import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import {
   Skb,
@@ -55,6 +58,10 @@ export interface Ip4Host {
   /** A device's net.ipv4.conf setting as the kernel combines all and the device (host.ts conf). */
   conf(dev: string, key: 'rp_filter'): number;
   isLocal(addr: number): boolean;
+  /** Policy routing (fib_lookup) for a flow key. */
+  routeLookup(k: FlowKey, out: RouteResult): number;
+  /** What the output route lookup needs (route/output.ts). */
+  readonly routeView: OutputHost;
 }
 
 export class Ip4 {
@@ -66,6 +73,16 @@ export class Ip4 {
   private readonly redirectPeers = new Map<number, { n: number; last: number }>();
   /** MTUs, learned path MTUs, fragmentation and reassembly (frag.ts). */
   readonly frag: HostFrag;
+  /** ip_error's rate limit per sender (inet_peer rate_tokens: 1 s a message, bursts of 5). */
+  private readonly errorPeers = new Map<number, { tokens: number; last: number }>();
+  /** The flow key and answer of the route lookups (one packet at a time). */
+  private readonly key: FlowKey = newFlowKey();
+  private readonly res = new RouteResult();
+  /** The same for the host's own packets (they may be sent while a packet is forwarded). */
+  private readonly outKey: FlowKey = newFlowKey();
+  private readonly outRes = new RouteResult();
+  /** The next hop of the packet being sent (neigh.output reads via and dev). */
+  private readonly outHop = { via: 0, dev: '' };
 
   /**
    * `linkLayer`: a rule matches on the link layer (-m mac, -m pkttype), so skb.srcMac and
@@ -175,7 +192,26 @@ export class Ip4 {
         });
       return;
     }
-    if (host.isLocal(dst) || dst === 0xffffffff) {
+    // ip_route_input_slow: the flow key of the packet (its mark as PREROUTING left it).
+    let local = host.isLocal(dst) || dst === 0xffffffff;
+    let err = 0;
+    const res = this.res;
+    if (!local) {
+      const k = this.key;
+      k.dst = dst;
+      k.src = skb.src;
+      k.tos = ip[1]! & 0x1e;
+      k.mark = skb.mark;
+      k.iif = dev.name;
+      k.oif = '';
+      k.proto = skb.proto;
+      const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
+      k.sport = ports ? skb.sport : 0;
+      k.dport = ports ? skb.dport : 0;
+      err = host.routeLookup(k, res);
+      if (err === 0 && isLocalType(res.route)) local = true;
+    }
+    if (local) {
       if (host.tracing)
         host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'local' });
       if (isFragment(skb.buf)) {
@@ -201,10 +237,14 @@ export class Ip4 {
         });
       return;
     }
-    const r = host.routes.lookup(dst);
-    if (!r) {
+    if (err !== 0) {
       if (host.tracing)
-        host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'unreachable' });
+        host.trace({
+          kind: 'route',
+          host: host.name,
+          dst: formatIpv4(dst),
+          decision: 'unreachable',
+        });
       if (host.countDrop(DropReason.IP_INNOROUTES))
         host.trace({
           kind: 'drop',
@@ -213,12 +253,16 @@ export class Ip4 {
           reason: DropReason.IP_INNOROUTES,
           addr: dst,
         });
-      // Destination net unreachable (ip_error), sent while the packet still holds its entry: NAT
-      // translates it back as the connection.
-      host.sockets.sendIcmpError(ip, 3, 0, 0, attachOf(skb));
+      // ip_error: unreachable (host, code 1), no route or an unreachable rule (net, code 0),
+      // prohibit (code 13); a blackhole drops in silence. At most 5 at once per sender, then 1/s.
+      // Sent while the packet still holds its entry: NAT translates it back as the connection.
+      const code = ROUTE_ICMP_CODE[err];
+      if (code !== undefined && this.errorAllowed(skb.src))
+        host.sockets.sendIcmpError(ip, 3, code, 0, attachOf(skb));
       nf?.abandon(skb);
       return;
     }
+    const r = res;
     if (host.tracing)
       host.trace({
         kind: 'route',
@@ -244,7 +288,7 @@ export class Ip4 {
     const len = skb.len;
     if (len > this.frag.floor) {
       // ip_exceeds_mtu: DF and too big for the next hop: fragmentation needed, from this router.
-      const mtu = this.frag.forwardMtu(r, dst);
+      const mtu = this.frag.forwardMtu(mtuRoute(r), dst);
       if (HostFrag.exceeds(ip, len, mtu, fragMax, fragMax > 0)) {
         this.frag.tooBig(ip, mtu, dev.name, attachOf(skb));
         nf?.abandon(skb);
@@ -260,7 +304,7 @@ export class Ip4 {
     }
     if (skb.len > this.frag.floor || fragMax > 0) {
       // ip_finish_output: too big, or a datagram that came in fragments: it leaves in fragments.
-      const mtu = this.frag.forwardMtu(r, skb.dst);
+      const mtu = this.frag.forwardMtu(mtuRoute(r), skb.dst);
       const frags = this.frag.fragment(
         skb.buf.subarray(0, skb.len),
         mtu,
@@ -282,7 +326,7 @@ export class Ip4 {
    * and the count forgotten after 20.48 s of quiet. The redirect carries the packet's conntrack
    * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
    */
-  private maybeRedirect(ip: Uint8Array, r: Route, skb: Skb, now: number): void {
+  private maybeRedirect(ip: Uint8Array, r: { via: number; dev: string }, skb: Skb, now: number): void {
     if (this.host.sysctl('net.ipv4.conf.all.send_redirects', 1) !== 1) return;
     const src = skb.src;
     const dev = this.host.ifaces.get(r.dev);
@@ -314,10 +358,36 @@ export class Ip4 {
   private reversePathFails(src: number, inDev: string): string | undefined {
     const mode = this.host.conf(inDev, 'rp_filter');
     if (mode === 0 || src === 0) return undefined;
-    const back = this.host.routes.lookup(src);
-    if (!back) return '';
+    // fib_validate_source: the reverse flow (to the source, from the destination) as from lo.
+    const k = this.key;
+    k.dst = src;
+    k.src = this.skb.dst;
+    k.tos = 0;
+    k.mark = 0;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    if (this.host.routeLookup(k, this.res) !== 0) return '';
+    const back = this.res;
     if (mode === 1 && back.dev !== inDev) return back.dev;
     return undefined;
+  }
+
+  /** ip_error's per-sender token bucket (ip_rt_error_cost 1 s, ip_rt_error_burst 5 s). */
+  private errorAllowed(src: number): boolean {
+    const now = this.host.env.now();
+    let p = this.errorPeers.get(src);
+    if (!p) {
+      p = { tokens: 5, last: now };
+      this.errorPeers.set(src, p);
+    }
+    p.tokens = Math.min(5, p.tokens + (now - p.last));
+    p.last = now;
+    if (p.tokens < 1) return false;
+    p.tokens -= 1;
+    return true;
   }
 
   /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */
@@ -359,13 +429,31 @@ export class Ip4 {
    * OUTPUT, reroute if DNAT changed the destination, filter OUTPUT, POSTROUTING, neighbour.
    * Returns why it cannot leave, or undefined.
    */
-  output(ip: Uint8Array, attach?: Attach, owned = false): SendError | undefined {
+  output(ip: Uint8Array, attach?: Attach, owned = false, mark = 0): SendError | undefined {
     const host = this.host;
     const nf = host.nf;
     const now = host.env.now();
-    let r = host.routes.lookup(ipv4Dst(ip, 0));
-    if (!r) return this.noRoute();
+    const k = this.outKey;
+    const res = this.outRes;
+    const proto = ip[9]!;
+    const hl = (ip[0]! & 15) * 4;
+    const ports = proto === 6 || proto === 17;
+    k.dst = ipv4Dst(ip, 0);
+    k.src = read32(ip, 12);
+    k.tos = ip[1]! & 0x1e;
+    k.mark = mark;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = proto;
+    k.sport = ports ? read16(ip, hl) : 0;
+    k.dport = ports ? read16(ip, hl + 2) : 0;
+    const err = outputRoute(host.routeView, k, res, false);
+    if (err !== 0) return this.noRoute(err);
+    const r = this.outHop;
+    r.via = res.via;
+    r.dev = res.dev;
     const skb = this.outSkb.load(ip, 0, '', r.dev);
+    skb.mark = mark;
     if (owned) {
       // Every simulated application runs as root (-m owner --uid-owner 0 matches it).
       skb.uid = 0;
@@ -380,13 +468,19 @@ export class Ip4 {
     }
     if (nf) {
       if (nf.output(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
-      // ip_route_me_harder: OUTPUT's DNAT may have changed the destination.
-      const r2 = host.routes.lookup(skb.dst);
-      if (!r2) {
+      // ip_route_me_harder: OUTPUT's DNAT may have changed the destination, mangle the mark or
+      // the TOS; the route is looked up again with them, the source address kept.
+      k.dst = skb.dst;
+      k.src = skb.src;
+      k.tos = skb.buf[skb.off + 1]! & 0x1e;
+      k.mark = skb.mark;
+      const err2 = outputRoute(host.routeView, k, res, false);
+      if (err2 !== 0) {
         nf.abandon(skb);
-        return this.noRoute();
+        return this.noRoute(err2);
       }
-      r = r2;
+      r.via = res.via;
+      r.dev = res.dev;
       skb.outIf = r.dev;
       if (nf.outputFilter(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
       if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
@@ -399,7 +493,7 @@ export class Ip4 {
     }
     if (read16(ip, 2) > this.frag.floor) {
       // ip_finish_output: longer than the path MTU: fragments (DF: fragmentation needed, to itself).
-      const mtu = this.frag.outputMtu(r, ipv4Dst(ip, 0));
+      const mtu = this.frag.outputMtu(mtuRoute(this.outRes), ipv4Dst(ip, 0));
       for (const f of this.frag.fragment(ip.subarray(0, read16(ip, 2)), mtu, 0, false, false))
         host.neigh.output(r, f);
       return undefined;
@@ -408,10 +502,10 @@ export class Ip4 {
     return undefined;
   }
 
-  /** ENETUNREACH for the socket (counted, not traced: the socket's failure says it). */
-  private noRoute(): SendError {
+  /** The route's errno for the socket (counted, not traced: the socket's failure says it). */
+  private noRoute(errno = 101): SendError {
     this.host.countDrop(DropReason.IP_OUTNOROUTES);
-    return { reason: DropReason.IP_OUTNOROUTES, table: 0, ctMax: 0 };
+    return { reason: DropReason.IP_OUTNOROUTES, table: 0, ctMax: 0, errno };
   }
 
   /** Netfilter dropped one of the host's own packets: count, trace, and tell the socket why. */
@@ -429,3 +523,9 @@ export class Ip4 {
 /** The conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
 export const attachOf = (skb: Skb): Attach | undefined =>
   skb.ct >= 0 ? { ct: skb.ct, dir: skb.ctDir } : undefined;
+
+/** The route a lookup answered, with the device of the path it took (a multipath route's). */
+function mtuRoute(res: RouteResult): Route {
+  const r = res.route!;
+  return r.dev === res.dev ? r : { ...r, dev: res.dev, via: res.via };
+}

@@ -12,7 +12,6 @@ import { read16, read32 } from '../wire/checksum.ts';
 import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
 import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
-import type { Route } from '../route/table.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
 
@@ -105,7 +104,7 @@ export class Neighbours {
   }
 
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
-  output(r: Route, ip: Uint8Array): void {
+  output(r: { readonly via: number; readonly dev: string }, ip: Uint8Array): void {
     const nexthop = r.via || ipv4Dst(ip, 0);
     const t = this.table(r.dev);
     const mac = t.macs.get(nexthop);

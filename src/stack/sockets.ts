@@ -29,7 +29,8 @@ import {
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
-import type { Route } from '../route/table.ts';
+import { ENETUNREACH, type Route } from '../route/table.ts';
+import { errnoWords } from '../route/errors.ts';
 import type { Step } from './steps.ts';
 import {
   advertisedMss,
@@ -53,12 +54,24 @@ export interface SocketHost {
   /** A tracer is attached: build steps only then. */
   readonly tracing: boolean;
   readonly env: { now(): number; timer(at: number, fn: () => void): void; readonly rng: SeededRng };
-  readonly routes: { lookup(dst: number): Route | undefined };
+  /**
+   * ip_route_output_key / ip_route_connect for a socket: the source address for `dst` (from `src`
+   * when bound, else chosen), or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
+   */
+  routeSource(
+    dst: number,
+    src: number,
+    mark: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    connect?: boolean,
+  ): number;
   trace(s: Step): void;
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
   countDrop(reason: DropReason): boolean;
   /** Sends a locally generated IPv4 packet; returns why it cannot leave, or undefined. */
-  output(ip: Uint8Array, attach?: Attach, owned?: boolean): SendError | undefined;
+  output(ip: Uint8Array, attach?: Attach, owned?: boolean, mark?: number): SendError | undefined;
   /** inet_select_addr: the source address for a packet to `dst` out of `outIf`. */
   sourceAddressFor(outIf: string, dst: number): number;
   sysctl(name: string, dflt: number): number;
@@ -66,6 +79,10 @@ export interface SocketHost {
   isLocal(addr: number): boolean;
   /** MTUs and the learned path MTUs (frag.ts). */
   readonly frag: HostFrag;
+  /** The route the last routeSource() chose (its device the path's, for a multipath route). */
+  lastRoute(): Route | undefined;
+  /** The output route to `dst` from `src` (policy routing, with the socket's mark), if any. */
+  routeTo(dst: number, src: number, mark?: number): Route | undefined;
 }
 
 /** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
@@ -82,6 +99,8 @@ export interface SendError {
   readonly reason: DropReason;
   readonly table: number;
   readonly ctMax: number;
+  /** The route lookup's errno (IP_OUTNOROUTES: ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL). */
+  readonly errno?: number;
 }
 
 /**
@@ -94,7 +113,9 @@ export function sendErrorText(e: SendError): string {
   const table = DROP_TABLES[e.table] ?? '';
   switch (e.reason) {
     case DropReason.IP_OUTNOROUTES:
-      return 'network is unreachable';
+      return e.errno === undefined || e.errno === ENETUNREACH
+        ? 'network is unreachable'
+        : errnoWords(e.errno);
     case DropReason.NETFILTER_DROP:
       return `dropped by the ${table} table`;
     case DropReason.NETFILTER_REJECT:
@@ -181,6 +202,8 @@ interface TcpSock {
   rxLen?: number;
   /** Client: where in the line a short last segment waits for the ACK of what is in flight. */
   tailOff?: number;
+  /** SO_MARK: every packet of the socket carries it (skb->mark). */
+  mark?: number;
 }
 
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
@@ -206,6 +229,11 @@ export class Sockets {
   /** Ping sockets by echo id. */
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
   server: ServerObserver | undefined;
+  /**
+   * SO_MARK of the packet about to be sent: set by tcpSegment, udpSend and pingSend from their
+   * socket, read (and cleared) by send.
+   */
+  private markOut = 0;
 
   constructor(private readonly host: SocketHost) {}
 
@@ -240,7 +268,9 @@ export class Sockets {
 
   /** Sends a packet; `owned` when a socket of this host sends it (-m owner sees uid/gid 0). */
   private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
-    const err = this.host.output(p, attach, owned);
+    const mark = this.markOut;
+    this.markOut = 0;
+    const err = this.host.output(p, attach, owned, mark);
     if (err) {
       obs?.failed?.(sendErrorText(err));
       return false;
@@ -259,6 +289,7 @@ export class Sockets {
       val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
       ecr: s.tsRecent,
     };
+    this.markOut = s.mark ?? 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
@@ -301,10 +332,11 @@ export class Sockets {
     hold: number,
     obs: SocketObserver,
     sz: SizeDf = {},
+    mark = 0,
   ): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('connect(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_TCP, sport, dport);
+    if (laddr < 0) return obs.failed?.(routeFailure('connect()', -laddr));
+    const r = this.host.lastRoute()!;
     const rng = this.host.env.rng;
     const s: TcpSock = {
       state: 'SYN_SENT',
@@ -324,6 +356,7 @@ export class Sockets {
       closing: false,
       advMss: advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
       line: linePayload(sz.size),
+      mark,
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(laddr, sport, dst, dport), s);
@@ -488,7 +521,7 @@ export class Sockets {
       hold: 0,
       closing: false,
     };
-    const back = this.host.routes.lookup(src);
+    const back = this.host.routeTo(src, dst);
     if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
     s.sndUna = s.sndNxt;
     this.tcp.set(key(dst, dport, src, sport), s);
@@ -633,10 +666,11 @@ export class Sockets {
     connected: boolean,
     obs: SocketObserver,
     sz: SizeDf = {},
+    mark = 0,
   ): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_UDP, sport, dport, connected);
+    if (laddr < 0) return obs.failed?.(routeFailure(connected ? 'connect()' : 'sendto()', -laddr));
+    const r = this.host.lastRoute()!;
     this.udp.set(sport, {
       raddr: connected ? dst : 0,
       rport: connected ? dport : 0,
@@ -648,6 +682,7 @@ export class Sockets {
     const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
     if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
     const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    this.markOut = mark;
     this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
   }
 
@@ -658,7 +693,7 @@ export class Sockets {
         kind: 'socket',
         host: this.host.name,
         event: 'timeout',
-        text: `sendto() to ${formatIpv4(dst)}: message too long (EMSGSIZE): DF asked and the path MTU is ${this.host.frag.outputMtu(this.host.routes.lookup(dst)!, dst)}`,
+        text: `sendto() to ${formatIpv4(dst)}: message too long (EMSGSIZE): DF asked and the path MTU is ${this.host.frag.outputMtu(this.host.lastRoute()!, dst)}`,
       });
     obs.failed?.('sendto(): Message too long (EMSGSIZE)');
   }
@@ -714,15 +749,16 @@ export class Sockets {
   // ---- ICMP --------------------------------------------------------------------------------
 
   /** ping: one echo request with this id (sequence `seq`, default 1; `sz.size` bytes of data, 16 by default). */
-  pingSend(dst: number, id: number, obs: SocketObserver, sz: SizeDf = {}, seq = 1): void {
-    const r = this.host.routes.lookup(dst);
-    if (!r) return obs.failed?.('sendto(): network is unreachable (no route)');
-    const laddr = r.src || this.host.sourceAddressFor(r.dev, dst);
+  pingSend(dst: number, id: number, obs: SocketObserver, sz: SizeDf = {}, seq = 1, mark = 0): void {
+    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_ICMP, 0, 0, false);
+    if (laddr < 0) return obs.failed?.(routeFailure('sendto()', -laddr));
+    const r = this.host.lastRoute()!;
     this.ping.set(id, { dst, obs });
     const data = new Uint8Array(sz.size ?? 16);
     const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
     if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
     const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    this.markOut = mark;
     this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, data), obs);
   }
 
@@ -808,7 +844,7 @@ export class Sockets {
     idport: number,
   ): boolean {
     const mtu = read16(ip, o + 6);
-    const r = this.host.routes.lookup(idst);
+    const r = this.host.routeTo(idst, ipv4Src(ip, inner));
     if (!r) return false;
     if (iproto === IPPROTO_TCP) {
       const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
@@ -853,7 +889,7 @@ export class Sockets {
    */
   private sendLine(s: TcpSock, from: number, nagle = true): void {
     const line = s.line!;
-    const r = this.host.routes.lookup(s.raddr);
+    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
     const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
     s.pmtuCookie = pmtu;
     const mss = segmentSize(pmtu, s.peerMss ?? 536, 12);
@@ -884,9 +920,10 @@ export class Sockets {
     const ohl = ipv4HeaderLength(orig, 0);
     if (orig[9] === IPPROTO_ICMP && ![0, 8, 13, 14, 15, 16, 17, 18].includes(orig[ohl] ?? 0)) return;
     if (odst === 0xffffffff || (read16(orig, 6) & 0x1fff) !== 0) return;
-    const r = this.host.routes.lookup(osrc);
-    if (!r) return;
-    const src = this.host.isLocal(odst) ? odst : this.host.sourceAddressFor(r.dev, osrc);
+    // icmp_send routes the error back to the sender (its source chosen by that route).
+    const back = this.host.routeSource(osrc, 0, 0, IPPROTO_ICMP, 0, 0, false);
+    if (back < 0) return;
+    const src = this.host.isLocal(odst) ? odst : back;
     const h =
       type === 11
         ? { kind: 'time-exceeded' as const, code }
@@ -983,3 +1020,10 @@ function icmpErrorName(type: number, code: number, info: number): string {
 
 /** icmp_err_convert[code].fatal (net/ipv4/icmp.c): which destination-unreachable codes are hard. */
 const ICMP_UNREACH_FATAL = [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1];
+
+/** A socket call's failure for a route lookup's errno: `connect(): EHOSTUNREACH (No route to host)`. */
+function routeFailure(call: string, errno: number): string {
+  return errno === ENETUNREACH
+    ? `${call}: network is unreachable (no route)`
+    : `${call}: ${errnoWords(errno)}`;
+}

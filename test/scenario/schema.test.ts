@@ -189,6 +189,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   assert.deepEqual(keys(defs.host!), [
     'bridges',
     'interfaces',
+    'ip_rules',
     'ipsets',
     'listen',
     'routes',
@@ -210,6 +211,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'hold',
     'id',
     'interval',
+    'mark',
     'name',
     'proto',
     'size',

@@ -7,6 +7,7 @@ import { registerTest } from './test.ts';
 import { registerDiff } from './diff.ts';
 import { registerImport } from './import.ts';
 import { registerVerify } from './verify.ts';
+import { registerRouteGet } from './route-get.ts';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTrace,
@@ -15,4 +16,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRules,
   registerImport,
   registerVerify,
+  registerRouteGet,
 ];

@@ -22,13 +22,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
-import { parseRoute } from '../../route/table.ts';
 import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { repeatLength } from '../../sim/repeat.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT, UDP_SCRIPT } from './agents.ts';
+import { MARK_CLIENT_SCRIPT } from './mark-client.ts';
+import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
@@ -394,6 +395,10 @@ export async function runOnKernel(
     // Routes, as natbox parsed them (the device only where the route names it).
     for (const h of scenario.hosts)
       for (const r of h.routes) sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...routeArgs(r.value)]);
+    // `ip rule add`, in the order written.
+    for (const h of scenario.hosts)
+      for (const r of h.ipRules ?? [])
+        sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
@@ -485,6 +490,7 @@ export async function runOnKernel(
     });
     const length = Math.max(runLength(flows), worldEvents.length ? eventsEnd(worldEvents) + 1 : 0);
     writeFileSync(join(dir, 'udp.py'), UDP_SCRIPT);
+    writeFileSync(join(dir, 'mark-client.py'), MARK_CLIENT_SCRIPT);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
@@ -556,6 +562,7 @@ export async function runOnKernel(
         icmpId: f.icmpId,
         count: f.count ?? 1,
         interval: f.interval ?? 0,
+        ...(f.mark ? { mark: f.mark } : {}),
         at: f.at,
         limitMs: limitMs - 300,
         ...(f.size !== undefined ? { size: f.size } : {}),
@@ -569,6 +576,20 @@ export async function runOnKernel(
         return start(
           nsOf(f.from),
           [python, join(dir, 'ping.py'), JSON.stringify(spec)],
+          `flow ${i + 1}`,
+          limitMs + READY_MS,
+          true,
+        );
+      }
+      if (f.mark) {
+        // SO_MARK: Node's sockets cannot set it; the python3 client can (mark-client.ts).
+        if (!python)
+          throw new LiveError(
+            `flow "${f.name}": a flow with a mark needs python3 (SO_MARK), which is missing`,
+          );
+        return start(
+          nsOf(f.from),
+          [python, join(dir, 'mark-client.py'), JSON.stringify(spec)],
           `flow ${i + 1}`,
           limitMs + READY_MS,
           true,
@@ -682,18 +703,8 @@ export const shellWord = (w: string): string =>
 
 /** `ip route add` arguments from natbox's reading of a route (addresses in dotted decimal). */
 export function routeArgs(text: string): string[] {
-  const p = parseRoute(text);
-  if (!p.ok) throw new LiveError(`route "${text}": ${p.error.message}`, 'input');
-  const r = p.value;
-  const args = [r.len === 0 ? 'default' : `${formatIpv4(r.addr)}/${r.len}`];
-  if (r.via) args.push('via', formatIpv4(r.via));
-  if (r.dev !== undefined) args.push('dev', r.dev);
-  if (r.src) args.push('src', formatIpv4(r.src));
-  if (r.metric) args.push('metric', String(r.metric));
-  const words = text.trim().split(/\s+/);
-  words.forEach((w, i) => {
-    if ((w === 'proto' || w === 'scope') && words[i + 1] !== undefined) args.push(w, words[i + 1]!);
-  });
+  const args = fullRouteArgs(text);
+  if (typeof args === 'string') throw new LiveError(`route "${text}": ${args}`, 'input');
   return args;
 }
 
