@@ -8,8 +8,6 @@
  * subtest, so the list cannot go stale.
  */
 export const SKIP_CASES: Readonly<Record<string, string>> = {
-  'client-somark-fwmark-rule':
-    'needs policy routing (`ip_rules:` fwmark 0x2 lookup 200, a route in table 200) and the flow `mark` (SO_MARK) (issue 14, in progress)',
   'hairpin-masq-tcp-bind-second-address':
     'needs the flow fields `src` (a socket bound to a second address) and `size` (a 1000-byte line) (issue 14, in progress)',
   'hairpin-vip-dnat-from-wan':
