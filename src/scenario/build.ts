@@ -166,7 +166,15 @@ export function buildScenario(
       sysctls,
       ...(ruleset ? { ruleset } : {}),
       ...(ipsets ? { ipsets } : {}),
-      listen: h.listen.map((l) => ({ proto: l.proto.value, port: l.port.value })),
+      listen: h.listen.map((l) => {
+        const bind = l.bind ? parseIpv4(l.bind.value) : undefined;
+        return {
+          proto: l.proto.value,
+          port: l.port.value,
+          ...(bind?.ok && bind.value !== 0 ? { bind: bind.value } : {}),
+          ...(l.replyPort ? { replyPort: l.replyPort.value } : {}),
+        };
+      }),
     });
   }
 
@@ -199,6 +207,12 @@ export function buildScenario(
       udpConnect: f.udpConnect?.value ?? true,
       icmpId: f.icmpId?.value ?? 20306,
       ...(f.expect ? { expect } : {}),
+      ...(f.src && parseIpv4(f.src.value).ok
+        ? { src: (parseIpv4(f.src.value) as { value: number }).value }
+        : {}),
+      ...(f.ttl ? { ttl: f.ttl.value } : {}),
+      ...(f.tos ? { tos: f.tos.value } : {}),
+      ...(f.mss ? { mss: f.mss.value } : {}),
     });
   }
 

@@ -1,20 +1,29 @@
 // The programs `natbox verify` runs inside the namespaces, as source text written to a temporary
-// directory and started with `ip netns exec NS node FILE ARG` (ICMP: `python3`, for a raw socket).
-// Each takes one JSON argument, prints JSON lines on standard output and exits by itself before its
-// deadline (the caller also kills it, by PID, at a hard limit). They behave as natbox's sockets do
-// (src/stack/sockets.ts): servers answer `pong peer=IP:PORT\n` to whatever arrives, a TCP client
-// binds the flow's source port, connects with the flow's timeout, sends `ping\n`, reads the answer,
-// holds the connection and then closes it.
+// directory and started with `ip netns exec NS node FILE ARG` (servers) or `python3 FILE ARG`
+// (clients: Python's socket module reaches every socket option a flow can set: IP_TTL, IP_TOS,
+// TCP_MAXSEG, SO_MARK, IP_MTU_DISCOVER, bind). Each takes one JSON argument, prints JSON lines on
+// standard output and exits by itself before its deadline (the caller also kills it, by PID, at a
+// hard limit). They behave as natbox's sockets do (src/stack/sockets.ts): servers answer
+// `pong peer=IP:PORT\n` to whatever arrives (a UDP server with reply_port from a second socket), a
+// TCP client binds the flow's source address and port, connects with the flow's timeout, sends
+// `ping\n`, reads the answer, holds the connection and then closes it. Clients report the verdict
+// in the kernel reference's words (connected, connected-then-failed, refused, error, timeout,
+// reply, reply-from-unexpected-source, icmp-error) with the errno's name.
 
-/** TCP and UDP servers on every listening port of one host. Prints `{"ready":true}` once bound. */
+/**
+ * TCP and UDP servers on every listening port of one host. Prints `{"ready":true}` once bound.
+ * `bind`: the address a server listens on (default 0.0.0.0); `replyPort` (UDP): the answer leaves
+ * from a second socket bound to bind:replyPort.
+ */
 export const SERVER_SCRIPT = String.raw`
 import net from 'node:net';
 import dgram from 'node:dgram';
 const spec = JSON.parse(process.argv[2]);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-let pending = spec.listen.length;
+let pending = spec.listen.reduce((n, l) => n + (l.replyPort ? 2 : 1), 0);
 const bound = () => { if (--pending === 0) say({ ready: true }); };
 for (const l of spec.listen) {
+  const host = l.bind || '0.0.0.0';
   if (l.proto === 'tcp') {
     const srv = net.createServer({ allowHalfOpen: false }, (s) => {
       const peer = s.remoteAddress.replace(/^::ffff:/, '') + ':' + s.remotePort;
@@ -24,16 +33,22 @@ for (const l of spec.listen) {
       s.on('data', () => s.write('pong peer=' + padded + '\n'));
       s.on('error', () => {});
     });
-    srv.listen({ host: '0.0.0.0', port: l.port }, bound);
+    srv.listen({ host, port: l.port }, bound);
   } else {
     const u = dgram.createSocket('udp4');
-    u.on('message', (_m, r) => {
-      const peer = r.address + ':' + r.port;
+    const r = l.replyPort ? dgram.createSocket('udp4') : u;
+    u.on('message', (_m, from) => {
+      const peer = from.address + ':' + from.port;
       say({ event: 'datagram', proto: 'udp', port: l.port, peer });
-      u.send('pong peer=' + r.address + ':' + String(r.port).padStart(5, '0') + '\n', r.port, r.address);
+      r.send('pong peer=' + from.address + ':' + String(from.port).padStart(5, '0') + '\n', from.port, from.address);
     });
     u.on('error', () => {});
-    u.bind(l.port, '0.0.0.0', bound);
+    u.bind(l.port, host, bound);
+    if (r !== u) {
+      r.on('error', () => {});
+      r.on('message', () => {});
+      r.bind(l.replyPort, host, bound);
+    }
   }
 }
 if (spec.listen.length === 0) say({ ready: true });
@@ -41,114 +56,151 @@ setTimeout(() => process.exit(0), spec.lifetimeMs);
 `;
 
 /**
- * One TCP or UDP client flow. Prints `ready` once loaded, reads its start time (epoch ms) from
- * stdin, starts then, prints one `{"verdict":…}` line and exits.
+ * One TCP or UDP client flow (python3). Prints `ready` once loaded, reads its start time (epoch ms)
+ * from stdin, starts then, prints one `{"verdict":…}` line as soon as the outcome is known, and
+ * exits when the flow is over (a TCP connection without its answer stays open until the hard
+ * limit, as natbox's does).
  */
 export const CLIENT_SCRIPT = String.raw`
-import net from 'node:net';
-import dgram from 'node:dgram';
-const f = JSON.parse(process.argv[2]);
-const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+:\d+)/;
-let done = false;
-const out = { verdict: 'timeout', detail: '' };
-const finish = (code = 0) => {
-  if (done) return;
-  done = true;
-  process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(code));
-};
-const settle = (verdict, detail) => {
-  if (out.settled) return;
-  out.settled = true;
-  out.verdict = verdict;
-  out.detail = detail;
-};
-const start = () => {
-  out.late = Date.now() - f.startAt; // ms after its time: a loaded machine starts clients late
-  if (f.proto === 'tcp') {
-    const s = net.connect({ host: f.dst, port: f.dport, localPort: f.sport, allowHalfOpen: false });
-    const timer = setTimeout(() => {
-      if (s.connecting) {
-        settle('timeout', 'connect() timed out after ' + f.timeout + ' s');
-        s.destroy();
-        setTimeout(finish, 50);
-      }
-    }, f.timeout * 1000);
-    let holding = false;
-    s.on('connect', () => {
-      clearTimeout(timer);
-      out.local = s.localAddress + ':' + s.localPort;
-      out.replyFrom = s.remoteAddress + ':' + s.remotePort;
-      settle('connected', 'connection established');
-      s.write('ping\n');
-    });
-    s.on('data', (d) => {
-      const m = PEER_RE.exec(d.toString());
-      if (m) out.serverSaw = m[1].replace(/:0*(\d)/, ':$1'); // the servers zero-pad the port
-      if (!holding) {
-        holding = true;
-        const due = Date.now() + f.hold * 1000;
-        setTimeout(() => { out.late = Math.max(out.late, Date.now() - due); s.end(); }, f.hold * 1000);
-      }
-    });
-    s.on('error', (e) => {
-      if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET') settle('reset', 'connection reset (' + e.code + ')');
-      else settle('unreachable', e.code || String(e));
-    });
-    s.on('close', () => { clearTimeout(timer); setTimeout(finish, 50); });
-  } else {
-    const u = dgram.createSocket('udp4');
-    const expected = f.dst + ':' + f.dport;
-    u.on('message', (m, r) => {
-      const from = r.address + ':' + r.port;
-      const p = PEER_RE.exec(m.toString());
-      if (p) out.serverSaw = p[1].replace(/:0*(\d)/, ':$1');
-      out.replyFrom = from;
-      settle(from === expected ? 'reply' : 'reply-from-unexpected-source', 'answer from ' + from);
-      u.close();
-      finish();
-    });
-    u.on('error', (e) => {
-      settle(e.code === 'ECONNREFUSED' ? 'unreachable' : 'unreachable', e.code || String(e));
-      u.close();
-      finish();
-    });
-    u.bind(f.sport, () => {
-      const send = () => u.send('ping\n', (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
-      if (f.udpConnect) u.connect(f.dport, f.dst, send);
-      else u.send('ping\n', f.dport, f.dst, (e) => { if (e) { settle('unreachable', e.code || String(e)); finish(); } });
-    });
-    setTimeout(() => { settle('timeout', 'no answer within ' + f.timeout + ' s'); try { u.close(); } catch {} finish(); }, f.timeout * 1000);
-  }
-};
-// The run's time 0 comes once every client is loaded (a loaded machine starts them slowly).
-let input = '';
-process.stdin.setEncoding('utf8').on('data', (d) => {
-  input += d;
-  if (f.startAt !== undefined || !input.includes('\n')) return;
-  f.startAt = Number(input.slice(0, input.indexOf('\n')));
-  process.stdin.destroy();
-  const t0 = f.startAt - f.at * 1000;
-  setTimeout(() => { settle('timeout', 'hard limit'); finish(); }, Math.max(0, t0 + f.limitMs - Date.now()));
-  setTimeout(start, Math.max(0, f.startAt - Date.now()));
-});
-process.stdout.write('ready\n');
+import errno, json, re, socket, sys, time
+f = json.loads(sys.argv[1])
+PEER_RE = re.compile(r'pong peer=(\d+\.\d+\.\d+\.\d+):(\d+)')
+out = {'verdict': 'timeout', 'detail': ''}
+printed = False
+def emit():
+    global printed
+    if not printed:
+        printed = True
+        print(json.dumps(out), flush=True)
+def name(e):
+    return errno.errorcode.get(e.errno or 0, str(e))
+def saw(data):
+    m = PEER_RE.search(data.decode('latin-1'))
+    if m: out['serverSaw'] = '%s:%d' % (m.group(1), int(m.group(2)))
+
+# ---- socket options, set before bind()/connect(): one block per flow field --------------------
+def options(s, kind):
+    if f.get('ttl') is not None:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
+    if f.get('tos') is not None:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
+    if kind == 'tcp' and f.get('mss') is not None:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, f['mss'])
+# ---- end of socket options ----------------------------------------------------------------------
+
+print('ready', flush=True)
+f['startAt'] = float(sys.stdin.readline())
+deadline = (f['startAt'] - f['at'] * 1000 + f['limitMs']) / 1000
+time.sleep(max(0, f['startAt'] / 1000 - time.time()))
+out['late'] = round(time.time() * 1000 - f['startAt'])
+dst = (f['dst'], f['dport'])
+src = (f.get('src') or '0.0.0.0', f['sport'])
+if f['proto'] == 'tcp':
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        options(s, 'tcp')
+        s.bind(src)
+        s.settimeout(f['timeout'])
+        s.connect(dst)
+    except (TimeoutError, socket.timeout):
+        out.update(verdict='timeout', detail='connect() timed out after %s s' % f['timeout'])
+        emit(); s.close(); sys.exit(0)
+    except OSError as e:
+        n = name(e)
+        out.update(verdict='refused' if n == 'ECONNREFUSED' else 'error', detail=n, errno=n)
+        emit(); s.close(); sys.exit(0)
+    a = s.getsockname(); p = s.getpeername()
+    out.update(verdict='connected', detail='connection established', local='%s:%d' % a, replyFrom='%s:%d' % p)
+    got = b''
+    try:
+        s.sendall(b'ping\n')
+        end = time.time() + f['timeout']
+        while b'\n' not in got and time.time() < end:
+            s.settimeout(max(0.01, end - time.time()))
+            d = s.recv(4096)
+            if not d: break
+            got += d
+    except (TimeoutError, socket.timeout):
+        pass
+    except OSError as e:
+        n = name(e)
+        out.update(verdict='connected-then-failed', detail=n, errno=n)
+    saw(got)
+    emit()
+    if b'\n' in got:
+        time.sleep(max(0, f['hold']))
+        s.close()
+        sys.exit(0)
+    # No answer: the connection stays open (natbox's client closes only after the answer).
+    time.sleep(max(0, deadline - time.time()))
+    sys.exit(0)
+else:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    expected = '%s:%d' % dst
+    try:
+        options(u, 'udp')
+        u.bind(src)
+        if f['udpConnect']:
+            u.connect(dst)
+            u.send(b'ping\n')
+        else:
+            u.sendto(b'ping\n', dst)
+    except OSError as e:
+        n = name(e)
+        out.update(verdict='refused' if n == 'ECONNREFUSED' else 'error', detail=n, errno=n)
+        emit(); u.close(); sys.exit(0)
+    end = time.time() + f['timeout']
+    while time.time() < end:
+        u.settimeout(max(0.01, end - time.time()))
+        try:
+            d, r = u.recvfrom(4096)
+        except (TimeoutError, socket.timeout):
+            break
+        except OSError as e:
+            # A connected socket reports a hard ICMP error (port unreachable: ECONNREFUSED).
+            n = name(e)
+            out.update(verdict='refused' if n == 'ECONNREFUSED' else 'error', detail=n, errno=n)
+            break
+        frm = '%s:%d' % r
+        saw(d)
+        out['replyFrom'] = frm
+        out.update(verdict='reply' if frm == expected else 'reply-from-unexpected-source', detail='answer from ' + frm)
+        break
+    if out['verdict'] == 'timeout': out['detail'] = 'no answer within %s s' % f['timeout']
+    emit()
+    time.sleep(max(0, min(f['hold'], deadline - time.time())))
+    u.close()
 `;
 
 /**
  * One ICMP echo flow with a raw socket, so the echo id is the flow's (ping(8) would choose its own
  * id and send 56 bytes): one echo request, id = the flow's, sequence 1, 16 zero bytes of data, as
- * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it). Like the
- * TCP/UDP client: `ready`, then its start time (epoch ms) on stdin.
+ * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it). The raw socket
+ * sees every ICMP message reaching the host: those other than echo requests and other ids' echo
+ * replies are listed in `received`, and with no echo reply the verdict is `icmp-error`. Bound to the
+ * flow's `src` when given; the same socket options block as the TCP/UDP client. Like it: `ready`,
+ * then its start time (epoch ms) on stdin.
  */
 export const PING_SCRIPT = String.raw`
-import json, socket, struct, sys, time
+import errno, json, socket, struct, sys, time
 f = json.loads(sys.argv[1])
 def csum(b):
     if len(b) % 2: b += b'\0'
     s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
     s = (s >> 16) + (s & 0xffff); s += s >> 16
     return ~s & 0xffff
+
+# ---- socket options, set before bind()/sendto(): one block per flow field ---------------------
+def options(s):
+    if f.get('ttl') is not None:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
+    if f.get('tos') is not None:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
+# ---- end of socket options ----------------------------------------------------------------------
+
 out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
+received = []
 print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
@@ -157,7 +209,15 @@ hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], 1)
 data = bytes(16)
 pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], 1) + data
 late = round(time.time() * 1000 - f['startAt'])
-s.sendto(pkt, (f['dst'], 0))
+try:
+    options(s)
+    if f.get('src'): s.bind((f['src'], 0))
+    s.sendto(pkt, (f['dst'], 0))
+except OSError as e:
+    n = errno.errorcode.get(e.errno or 0, str(e))
+    out = {'verdict': 'error', 'detail': n, 'errno': n, 'late': late}
+    print(json.dumps(out), flush=True)
+    sys.exit(0)
 end = time.time() + f['timeout']
 while time.time() < end:
     s.settimeout(max(0.01, end - time.time()))
@@ -170,9 +230,12 @@ while time.time() < end:
     if t == 0 and i == f['icmpId']:
         out = {'verdict': 'reply' if a[0] == f['dst'] else 'reply-from-unexpected-source', 'detail': 'answer from ' + a[0], 'replyFrom': a[0]}
         break
-    if t in (3, 11):
-        out = {'verdict': 'unreachable', 'detail': 'ICMP type %d code %d from %s' % (t, c, a[0])}
-        break
+    if t == 8 or t == 0:
+        continue
+    received.append({'from': a[0], 'type': t, 'code': c})
+if out['verdict'] == 'timeout' and received:
+    out = {'verdict': 'icmp-error', 'detail': 'no echo reply within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
+out['received'] = received
 out['late'] = late
 print(json.dumps(out), flush=True)
 `;

@@ -90,12 +90,12 @@ export function environmentProblems(backend: Backend, opts: { icmp?: boolean } =
     `iptables-${backend}`,
     `iptables-${backend}-restore`,
     `iptables-${backend}-save`,
-    ...(opts.icmp ? ['python3'] : []),
+    'python3', // the flow clients (agents.ts): socket options need Python's socket module
   ];
   const missing = tools.filter((t) => !which(t));
   if (missing.length)
     out.push(
-      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables${opts.icmp ? ' python3' : ''})${opts.icmp && missing.includes('python3') ? "; ICMP flows need python3 for a raw socket with the flow's echo id" : ''}`,
+      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables python3)${missing.includes('python3') ? `; the flow clients run in python3 (socket options, and a raw socket with the flow's echo id${opts.icmp ? ' for the ICMP flows' : ''})` : ''}`,
     );
   if (out.length === 0) {
     const probe = `nbx-${process.pid}-probe`;
@@ -462,7 +462,7 @@ export async function runOnKernel(
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
-    writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
+    writeFileSync(join(dir, 'client.py'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
     const length = runLength(flows);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
@@ -470,7 +470,13 @@ export async function runOnKernel(
     const servers: Proc[] = [];
     for (const h of built.world.hosts) {
       if (h.listen.length === 0) continue;
-      const spec = JSON.stringify({ listen: h.listen, lifetimeMs });
+      const listen = h.listen.map((l) => ({
+        proto: l.proto,
+        port: l.port,
+        ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
+        ...(l.replyPort ? { replyPort: l.replyPort } : {}),
+      }));
+      const spec = JSON.stringify({ listen, lifetimeMs });
       servers.push(
         start(nsOf(h.name), [node, join(dir, 'server.mjs'), spec], `server on ${h.name}`, lifetimeMs + 2000),
       );
@@ -536,23 +542,19 @@ export async function runOnKernel(
         icmpId: f.icmpId,
         at: f.at,
         limitMs: limitMs - 300,
+        // Socket options (agents.ts reads them in its options block).
+        ...(f.src !== undefined ? { src: formatIpv4(f.src) } : {}),
+        ...(f.ttl !== undefined ? { ttl: f.ttl } : {}),
+        ...(f.tos !== undefined ? { tos: f.tos } : {}),
+        ...(f.mss !== undefined ? { mss: f.mss } : {}),
       };
-      if (f.proto === 'icmp') {
-        if (!python)
-          throw new LiveError(
-            `flow "${f.name}": ICMP flows need python3 (a raw socket with the flow's echo id), which is missing`,
-          );
-        return start(
-          nsOf(f.from),
-          [python, join(dir, 'ping.py'), JSON.stringify(spec)],
-          `flow ${i + 1}`,
-          limitMs + READY_MS,
-          true,
+      if (!python)
+        throw new LiveError(
+          `flow "${f.name}": the flow clients need python3 (socket options; ICMP: a raw socket with the flow's echo id), which is missing`,
         );
-      }
       return start(
         nsOf(f.from),
-        [node, join(dir, 'client.mjs'), JSON.stringify(spec)],
+        [python, join(dir, f.proto === 'icmp' ? 'ping.py' : 'client.py'), JSON.stringify(spec)],
         `flow ${i + 1}`,
         limitMs + READY_MS,
         true,
