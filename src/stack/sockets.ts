@@ -406,7 +406,16 @@ export class Sockets {
             event: 'retransmit',
             text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
-      if (!this.send(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), obs)) return;
+      // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
+      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); no route and
+      // a REJECT are reported.
+      const err = this.host.output(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), undefined, true);
+      if (err && err.reason !== DropReason.NETFILTER_DROP && err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE) {
+        s.state = 'CLOSED';
+        this.tcp.delete(key(laddr, sport, dst, dport));
+        obs.failed?.(sendErrorText(err), sendErrno(err));
+        return;
+      }
       if (s.synCount > retries) return;
       const n = s.synCount; // retransmission number about to be scheduled
       const rto = n <= linear ? 1 : 2 ** (n - linear);

@@ -175,14 +175,16 @@ test('refused: a RST answering the SYN, and ICMP port unreachable for the SYN, a
   );
 });
 
-test('errors a local send meets: bind to an address the host lacks is EADDRNOTAVAIL; no route is ENETUNREACH; an OUTPUT drop is EPERM', () => {
+test('errors a local send meets: bind to an address the host lacks is EADDRNOTAVAIL; no route is ENETUNREACH; an OUTPUT drop is EPERM for sendto(), nothing for a SYN', () => {
   const sim = run(
     line({
       flows: `  - { name: notmine, from: a, proto: tcp, to: 10.0.2.20:80, src: 10.0.1.99, timeout: 1 }
   - { name: noroute, from: b, proto: udp, to: 10.0.3.1:5000, timeout: 1 }
-  - { name: perm, from: r, proto: icmp, to: 10.0.2.20, timeout: 1 }`,
+  - { name: perm, from: r, proto: icmp, to: 10.0.2.20, timeout: 1 }
+  - { name: syn-dropped, from: r, proto: tcp, to: 10.0.2.20:80, timeout: 1.5 }`,
       r: `    rules: |
-      iptables -A OUTPUT -p icmp -j DROP`,
+      iptables -A OUTPUT -p icmp -j DROP
+      iptables -A OUTPUT -p tcp -j DROP`,
     }).replace('routes: [default via 10.0.2.1]', 'routes: []'),
   );
   assert.deepEqual(
@@ -191,8 +193,11 @@ test('errors a local send meets: bind to an address the host lacks is EADDRNOTAV
       ['notmine', 'error', 'EADDRNOTAVAIL'],
       ['noroute', 'error', 'ENETUNREACH'],
       ['perm', 'error', 'EPERM'],
+      // tcp_connect ignores the SYN's -EPERM and retransmits: connect() times out.
+      ['syn-dropped', 'timeout', undefined],
     ],
   );
+  assert.equal(sim.results[3]!.syns, 2);
 });
 
 test('ttl, tos and mss are on the client SYN: IP_TTL, IP_TOS (TCP clears the ECN bits), TCP_MAXSEG below the route MSS', () => {
