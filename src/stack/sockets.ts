@@ -218,6 +218,9 @@ interface TcpSock {
   rcvIsn?: number;
   /** tcp_oow_rate_limited: the last time a repeated SYN was answered (-1: never). */
   lastOow?: number;
+  /** When the last SYN or SYN-ACK left, and the RTT the handshake measured (seconds). */
+  rttStart?: number;
+  srtt?: number;
 }
 
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
@@ -397,6 +400,7 @@ export class Sockets {
     const sendSyn = (): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
+      s.rttStart = this.now();
       obs.synSent?.(s.synCount);
       if (s.synCount > 1)
         if (this.host.tracing)
@@ -570,6 +574,7 @@ export class Sockets {
         event: 'syn-received',
         text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK`,
       });
+    s.rttStart = this.now();
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
     s.sndNxt = (s.sndUna + 1) >>> 0;
     this.armSynack(s, k, this.now() + 1);
@@ -611,7 +616,41 @@ export class Sockets {
         event: 'retransmit',
         text: `retransmits its SYN-ACK to ${ap(s.raddr, s.rport)} (${why})`,
       });
+    s.rttStart = this.now();
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
+  }
+
+  /**
+   * Sends the application's data and retransmits it while unacknowledged: first a tail loss
+   * probe (tcp_schedule_loss_probe: min(2 RTT + tcp_rto_min, RTO), the RTO being what the
+   * handshake gave, tcp_set_rto: the RTT plus max(mdev, tcp_rto_min 200 ms)), then the RTO
+   * timer re-armed from there, doubling at each expiry (tcp_retransmit_timer), at most
+   * net.ipv4.tcp_retries2 (15) times.
+   */
+  private sendData(s: TcpSock, payload: Uint8Array): void {
+    const seq = s.sndNxt;
+    this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload));
+    s.sndNxt = (s.sndNxt + payload.length) >>> 0;
+    const end = s.sndNxt;
+    let rto = (s.srtt ?? 0) + 0.2;
+    let n = 0;
+    let probe = true;
+    const check = (): void => {
+      if (s.state === 'CLOSED' || ((end - s.sndUna) | 0) <= 0) return;
+      if (++n > this.host.sysctl('net.ipv4.tcp_retries2', 15)) return;
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'retransmit',
+          text: `retransmits ${payload.length} bytes to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
+        });
+      this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload, seq));
+      if (probe) probe = false;
+      else rto *= 2;
+      this.host.env.timer(this.now() + rto, check);
+    };
+    this.host.env.timer(this.now() + rto, check);
   }
 
   private tcpSockInput(
@@ -650,6 +689,7 @@ export class Sockets {
           s.rcvNxt = (seq + 1) >>> 0;
           s.sndUna = ack;
           s.state = 'ESTABLISHED';
+          s.srtt = this.now() - (s.rttStart ?? this.now());
           this.send(this.tcpSegment(s, TCP_ACK));
           if (this.host.tracing)
             this.host.trace({
@@ -660,8 +700,7 @@ export class Sockets {
             });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
           // The client application says hello.
-          this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, PING_PAYLOAD));
-          s.sndNxt = (s.sndNxt + PING_PAYLOAD.length) >>> 0;
+          this.sendData(s, PING_PAYLOAD);
         }
         return;
       case 'SYN_RECV':
@@ -680,6 +719,7 @@ export class Sockets {
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
+          s.srtt = this.now() - (s.rttStart ?? this.now());
           if (this.host.tracing)
             this.host.trace({
               kind: 'socket',
@@ -694,14 +734,17 @@ export class Sockets {
         break;
     }
     if (flags & TCP_ACK) s.sndUna = ack;
-    if (payload.length > 0 && seq === s.rcvNxt) {
+    if (payload.length > 0 && seq !== s.rcvNxt) {
+      // Data already received (a retransmission whose ACK was lost) or out of order: the
+      // receiver answers with a duplicate ACK (tcp_send_dupack / tcp_data_queue).
+      this.send(this.tcpSegment(s, TCP_ACK));
+    } else if (payload.length > 0) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
       if (s.server) {
         // Quick ACK, then the server application's answer: who it saw.
         this.send(this.tcpSegment(s, TCP_ACK));
         const answer = pong(s.raddr, s.rport);
-        this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, answer));
-        s.sndNxt = (s.sndNxt + answer.length) >>> 0;
+        this.sendData(s, answer);
       } else {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);

@@ -268,3 +268,25 @@ test('the verdict vocabulary: the older words are aliases; the kernel reference 
   assert.deepEqual(icmpErrno(11, 0), { errno: 'EHOSTUNREACH', hard: false });
   assert.equal(icmpErrno(5, 1), undefined);
 });
+
+test('data retransmission: a lost segment is sent again as a tail loss probe, then after the RTO (RTT + 200 ms), doubling', () => {
+  // r drops the client's 5-byte line (IP 20 + TCP 32 + 5 = 57 bytes) every time.
+  const sim = run(
+    line({
+      r: `    rules: |
+      iptables -A FORWARD -p tcp -m length --length 57 -j DROP`,
+      flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 3 }`,
+    }),
+  );
+  assert.equal(sim.results[0]!.verdict, 'connected');
+  const data = packets(sim, 'a', 'out').filter((p) => p.f.proto === 'tcp' && (p.f.len ?? 0) > 0);
+  assert.equal(new Set(data.map((p) => p.f.seq)).size, 1, 'the same segment each time');
+  const t0 = data[0]!.t;
+  assert.deepEqual(
+    data.map((p) => Math.round((p.t - t0) * 10) / 10),
+    // The tail loss probe at one RTO, then the RTO timer: 0.2, 0.4, 0.8, 1.6 s later (the
+    // kernel, under natbox verify: test/conformance/extra/sockets-data-retransmit.yaml).
+    [0, 0.2, 0.4, 0.8, 1.6, 3.2],
+  );
+  assert.equal(packets(sim, 'b', 'in').filter((p) => (p.f.len ?? 0) > 0).length, 0);
+});

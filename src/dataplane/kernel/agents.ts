@@ -111,7 +111,7 @@ if f['proto'] == 'tcp':
         out.update(verdict='refused' if n == 'ECONNREFUSED' else 'error', detail=n, errno=n)
         emit(); s.close(); sys.exit(0)
     a = s.getsockname(); p = s.getpeername()
-    out.update(verdict='connected', detail='connection established', local='%s:%d' % a, replyFrom='%s:%d' % p)
+    out.update(verdict='connected', detail='connection established', local='%s:%d' % a)
     got = b''
     try:
         s.sendall(b'ping\n')
@@ -127,6 +127,7 @@ if f['proto'] == 'tcp':
         n = name(e)
         out.update(verdict='connected-then-failed', detail=n, errno=n)
     saw(got)
+    if got: out['replyFrom'] = '%s:%d' % p  # as natbox: the answer's source, once it came
     emit()
     if b'\n' in got:
         time.sleep(max(0, f['hold']))

@@ -528,7 +528,9 @@ export async function runOnKernel(
 
     // Flows, on one clock: every client is started and says `ready`, then time 0 is set a little
     // ahead and each is told its start time, so a slowly loading client is not late.
-    const python = which('python3');
+    // The interpreter itself, not a wrapper on PATH (a pyenv shim starts a shell and more for
+    // every client: seconds on a loaded machine).
+    const python = realPython(which('python3'));
     const clients: Proc[] = flows.map((f, i) => {
       const limitMs = (f.at + f.timeout + f.hold + 3) * 1000 + 300;
       const spec = {
@@ -630,6 +632,17 @@ export async function runOnKernel(
       namespaces,
     };
   }
+}
+
+/** The python3 binary a `python3` on PATH runs (sys.executable), or the path itself. */
+function realPython(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const r = spawnSync(path, ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  const exe = r.status === 0 ? r.stdout.trim() : '';
+  return exe && existsSync(exe) ? exe : path;
 }
 
 /** How long the clients may take to load before a run gives up (a tool failure, exit 3). */
