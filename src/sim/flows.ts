@@ -115,8 +115,12 @@ export interface FlowResult {
   mismatches: string[];
   /** The errno the application saw (`refused`: ECONNREFUSED; `error`: the one named). */
   errno?: string;
-  /** ICMP flows: the ICMP messages other than its echo reply that reached the host meanwhile. */
-  received?: { from: string; type: number; code: number }[];
+  /**
+   * ICMP flows: the ICMP messages that reached the host while the raw socket was open, as the
+   * kernel reference's `outcome.received` lists them: errors and other messages (from, type,
+   * code), and the echo reply with the flow's id (also its id and seq).
+   */
+  received?: { from: string; type: number; code: number; id?: number; seq?: number }[];
 }
 
 const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+):(\d+)/;
@@ -193,6 +197,14 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       },
       data: (from, payload, expectedSource) => {
         awaitingAnswer = false;
+        if (flow.proto === 'icmp' && !settled && payload.length >= 8)
+          (res.received ??= []).push({
+            from,
+            type: 0,
+            code: 0,
+            id: (payload[4]! << 8) | payload[5]!,
+            seq: (payload[6]! << 8) | payload[7]!,
+          });
         const m = PEER_RE.exec(new TextDecoder().decode(payload));
         if (m) res.serverSaw = `${m[1]}:${Number(m[2])}`; // the servers zero-pad the port
         res.replyFrom = from;

@@ -276,12 +276,16 @@ export class Sockets {
     if (proto === IPPROTO_TCP) {
       const s = this.tcp.get(key(daddr, dport, saddr, sport));
       if (s) return s.state === 'SYN_RECV' || s.state === 'TIME_WAIT' ? SK_MINI : SK_FULL;
-      return this.listener('tcp', dport, daddr) ? SK_WILDCARD : SK_NONE;
+      // A listener bound to the address is no wildcard socket (xt_socket's --nowildcard test).
+      const l = this.listener('tcp', dport, daddr);
+      return l ? (l.bind ? SK_FULL : SK_WILDCARD) : SK_NONE;
     }
     if (proto === IPPROTO_UDP) {
       const u = this.udp.get(dport);
       if (u && u.raddr !== 0 && u.raddr === saddr && u.rport === sport) return SK_FULL;
-      if (this.listener('udp', dport, daddr) || (u && u.raddr === 0)) return SK_WILDCARD;
+      const l = this.listener('udp', dport, daddr);
+      if (l?.bind) return SK_FULL;
+      if (l || (u && u.raddr === 0)) return SK_WILDCARD;
     }
     return SK_NONE;
   }

@@ -64,6 +64,7 @@ test('line-ttl-time-exceeded: UDP ttl 1 times out (soft error), ping ttl 1 is ic
   assert.deepEqual(p1!.received, [{ from: '10.0.1.1', type: 11, code: 0 }]);
   assert.equal(p2!.verdict, 'reply');
   assert.equal(p2!.replyFrom, '10.0.2.20');
+  assert.deepEqual(p2!.received, [{ from: '10.0.2.20', type: 0, code: 0, id: 20307, seq: 1 }]);
   // The client's packets leave with the TTL asked; the echo reaches b with TTL 1.
   const out = packets(sim, 'a', 'out');
   assert.deepEqual(
