@@ -146,7 +146,15 @@ export function buildScenario(
       ...(ruleset ? { ruleset } : {}),
       ...(ipsets ? { ipsets } : {}),
       ...(ipRules && ipRules.length > 0 ? { ipRules } : {}),
-      listen: h.listen.map((l) => ({ proto: l.proto.value, port: l.port.value })),
+      listen: h.listen.map((l) => {
+        const bind = l.bind ? parseIpv4(l.bind.value) : undefined;
+        return {
+          proto: l.proto.value,
+          port: l.port.value,
+          ...(bind?.ok && bind.value !== 0 ? { bind: bind.value } : {}),
+          ...(l.replyPort ? { replyPort: l.replyPort.value } : {}),
+        };
+      }),
     });
   }
 
@@ -184,6 +192,12 @@ export function buildScenario(
       ...(f.size ? { size: f.size.value } : {}),
       ...(f.df ? { df: f.df.value } : {}),
       ...(f.mark ? { mark: f.mark.value } : {}),
+      ...(f.src && parseIpv4(f.src.value).ok
+        ? { src: (parseIpv4(f.src.value) as { value: number }).value }
+        : {}),
+      ...(f.ttl ? { ttl: f.ttl.value } : {}),
+      ...(f.tos ? { tos: f.tos.value } : {}),
+      ...(f.mss ? { mss: f.mss.value } : {}),
     });
   }
 

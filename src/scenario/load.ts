@@ -85,6 +85,10 @@ const FLOW_KEYS = [
   'size',
   'df',
   'mark',
+  'src',
+  'ttl',
+  'tos',
+  'mss',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -137,11 +141,17 @@ const VERDICTS: readonly Expectation[] = [
   'reply',
   'reply-from-unexpected-source',
   'storm',
+  'refused',
+  'error',
+  'icmp-error',
+  'connected-then-failed',
 ];
+// The kernel reference's outcome table: which result each protocol can have (`reset` and
+// `unreachable` are natbox's older words, aliases: sim/flows.ts verdictSatisfies).
 const VERDICTS_FOR: Readonly<Record<'tcp' | 'udp' | 'icmp', readonly Expectation[]>> = {
-  tcp: ['connected', 'reset', 'timeout', 'unreachable', 'storm'],
-  udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm'],
-  icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm'],
+  tcp: ['connected', 'reset', 'timeout', 'unreachable', 'storm', 'refused', 'error', 'connected-then-failed'],
+  udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm', 'refused', 'error'],
+  icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm', 'error', 'icmp-error'],
 };
 
 const q = (s: string): string => JSON.stringify(s);
@@ -896,6 +906,11 @@ class Loader {
     const out: ListenSpec[] = [];
     const seen = new Map<string, SourceLoc>();
     for (const it of r.list(node, field, 'a list of sockets (tcp/80, udp/5000)', true)) {
+      if (isMap(it.node)) {
+        const l = this.listenObject(it.node, it.field, out);
+        if (l) out.push(l);
+        continue;
+      }
       const s = r.string(it.node, it.field, 'a socket as proto/port, e.g. tcp/80');
       if (s === undefined || it.node === null) continue;
       const m = /^(tcp|udp)\/(\d+)$/.exec(s.value);
@@ -930,6 +945,93 @@ class Loader {
       });
     }
     return out;
+  }
+
+  /**
+   * A listening socket written as an object: `{ proto: udp, port: 6000, bind: 10.0.2.20,
+   * reply_port: 6001 }` (bind: the address it listens on; reply_port, UDP only: answers leave
+   * from a second socket bound to bind:reply_port). Two sockets on one port must not overlap
+   * (the same address, or either on 0.0.0.0: bind() would fail with EADDRINUSE).
+   */
+  private listenObject(node: Node, field: string, earlier: readonly ListenSpec[]): ListenSpec | undefined {
+    const r = this.r;
+    const es = r.entries(node, field, 'a listening socket { proto, port, bind, reply_port }', [
+      'proto',
+      'port',
+      'bind',
+      'reply_port',
+    ]);
+    if (es === undefined) return undefined;
+    const get = (k: string): (typeof es)[number] | undefined => es.find((e) => e.key === k);
+    const loc = r.loc(node);
+    let ok = true;
+    const pE = get('proto');
+    let proto: At<'tcp' | 'udp'> | undefined;
+    if (!pE) {
+      r.error(node, field, 'a listening socket needs proto (tcp or udp)');
+      ok = false;
+    } else {
+      const p = r.string(pE.value, pE.field, 'tcp or udp');
+      if (p && (p.value === 'tcp' || p.value === 'udp')) proto = { value: p.value, loc: p.loc };
+      else {
+        if (p)
+          r.error(pE.value, pE.field, `${q(p.value)} is not a protocol a server listens with (tcp or udp)`);
+        ok = false;
+      }
+    }
+    const portE = get('port');
+    let port: At<number> | undefined;
+    if (!portE) {
+      r.error(node, field, 'a listening socket needs port (1-65535)');
+      ok = false;
+    } else if (!(port = this.port(portE.value, portE.field))) ok = false;
+    let bind: At<string> | undefined;
+    const bE = get('bind');
+    if (bE) {
+      const hp = this.hostPort(bE.value, bE.field, 'none');
+      if (hp) bind = hp.ip;
+      else ok = false;
+    }
+    let replyPort: At<number> | undefined;
+    const rpE = get('reply_port');
+    if (rpE) {
+      if (proto && proto.value !== 'udp') {
+        r.error(
+          rpE.keyNode,
+          rpE.field,
+          'reply_port is for udp servers (answers from a second socket)',
+          'reply_port',
+        );
+        ok = false;
+      } else if (!(replyPort = this.port(rpE.value, rpE.field))) ok = false;
+      else if (port && replyPort.value === port.value) {
+        r.error(rpE.value, rpE.field, `reply_port ${replyPort.value} is the listening port itself`);
+        ok = false;
+      }
+    }
+    if (!ok || !proto || !port) return undefined;
+    const b = bind?.value ?? '0.0.0.0';
+    const clash = earlier.find(
+      (e) =>
+        e.proto.value === proto.value &&
+        (e.port.value === port.value || e.replyPort?.value === port.value) &&
+        (b === '0.0.0.0' || (e.bind?.value ?? '0.0.0.0') === '0.0.0.0' || e.bind?.value === b),
+    );
+    if (clash) {
+      r.error(
+        node,
+        field,
+        `${proto.value} port ${port.value} on ${b} is already taken by the socket at line ${clash.loc.line} (bind() would fail with EADDRINUSE)`,
+      );
+      return undefined;
+    }
+    return {
+      proto,
+      port,
+      loc,
+      ...(bind ? { bind } : {}),
+      ...(replyPort ? { replyPort } : {}),
+    };
   }
 
   // ---- links -------------------------------------------------------------------------------
@@ -1304,6 +1406,28 @@ class Loader {
       mark = this.mark(mkE.value, mkE.field);
       need(mark);
     }
+    // Socket options: src (bind address), ttl (IP_TTL), tos (IP_TOS), mss (TCP_MAXSEG).
+    let src: At<string> | undefined;
+    const srcE = get('src');
+    if (srcE) {
+      const hp = this.hostPort(srcE.value, srcE.field, 'none');
+      if (need(hp)) src = hp.ip;
+    }
+    const sockNum = (k: string, what: string, min: number, max: number): At<number> | undefined => {
+      const e = get(k);
+      if (!e) return undefined;
+      const v = r.number(e.value, e.field, what, { integer: true, min, max });
+      need(v);
+      return v;
+    };
+    const ttl = sockNum('ttl', 'an IP TTL (1-255)', 1, 255);
+    const tos = sockNum('tos', 'an IP TOS byte (0-255)', 0, 255);
+    const mssE = get('mss');
+    if (mssE && pr !== undefined && pr !== 'tcp') {
+      r.error(mssE.keyNode, mssE.field, `mss (TCP_MAXSEG) is for tcp flows, not ${pr}`, 'mss');
+      ok = false;
+    }
+    const mss = sockNum('mss', 'a TCP maximum segment size (88-65535)', 88, 65535);
 
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
@@ -1402,6 +1526,10 @@ class Loader {
       ...(size ? { size } : {}),
       ...(df ? { df } : {}),
       ...(mark ? { mark } : {}),
+      ...(src ? { src } : {}),
+      ...(ttl ? { ttl } : {}),
+      ...(tos ? { tos } : {}),
+      ...(mss ? { mss } : {}),
     };
   }
 

@@ -90,6 +90,10 @@ export interface ListenSpec {
   readonly proto: At<'tcp' | 'udp'>;
   readonly port: At<number>;
   readonly loc: SourceLoc;
+  /** `{ bind: a.b.c.d }`: listens on that address of the host only (absent: 0.0.0.0). */
+  readonly bind?: At<string>;
+  /** `{ reply_port: N }` (UDP): answers from a second socket bound to bind:N. */
+  readonly replyPort?: At<number>;
 }
 
 /** An L2 segment: two endpoints make a point-to-point link (a veth pair), more make a switch. */
@@ -100,7 +104,17 @@ export interface LinkSpec {
 }
 
 export type Expectation =
-  'connected' | 'reset' | 'timeout' | 'unreachable' | 'reply' | 'reply-from-unexpected-source' | 'storm';
+  | 'connected'
+  | 'reset'
+  | 'timeout'
+  | 'unreachable'
+  | 'reply'
+  | 'reply-from-unexpected-source'
+  | 'storm'
+  | 'refused'
+  | 'error'
+  | 'icmp-error'
+  | 'connected-then-failed';
 
 export interface FlowSpec {
   readonly name: At<string>;
@@ -137,4 +151,12 @@ export interface FlowSpec {
   readonly df?: At<boolean>;
   /** SO_MARK on the client's socket (0..0xffffffff): its packets carry it from the first one. */
   readonly mark?: At<number>;
+  /** The address the client's socket is bound to (TCP/UDP with sport; ICMP: the raw socket). */
+  readonly src?: At<string>;
+  /** IP_TTL (1..255). */
+  readonly ttl?: At<number>;
+  /** IP_TOS (0..255). */
+  readonly tos?: At<number>;
+  /** TCP_MAXSEG before connect() (88..65535). */
+  readonly mss?: At<number>;
 }

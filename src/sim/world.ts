@@ -41,7 +41,9 @@ export interface LinkConfig {
 }
 
 export interface WorldConfig {
-  readonly hosts: readonly (HostConfig & { listen: readonly { proto: 'tcp' | 'udp'; port: number }[] })[];
+  readonly hosts: readonly (HostConfig & {
+    listen: readonly { proto: 'tcp' | 'udp'; port: number; bind?: number; replyPort?: number }[];
+  })[];
   readonly links: readonly LinkConfig[];
   readonly seed?: number;
   /** One-way delay of every link, in seconds. */
@@ -121,7 +123,7 @@ export class World {
     };
     for (const h of cfg.hosts) {
       const host = new Host(h, env);
-      for (const l of h.listen) host.sockets.listen(l.proto, l.port);
+      for (const l of h.listen) host.sockets.listen(l.proto, l.port, l);
       this.hosts.set(h.name, host);
     }
   }

@@ -30,7 +30,7 @@ import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { ENETUNREACH, type Route } from '../route/table.ts';
-import { errnoWords } from '../route/errors.ts';
+import { ERRNO_NAME, errnoWords } from '../route/errors.ts';
 import type { Step } from './steps.ts';
 import {
   advertisedMss,
@@ -41,7 +41,6 @@ import {
   PMTUDISC_DONT,
   segmentSize,
   type HostFrag,
-  type SizeDf,
 } from './frag.ts';
 import { routeAdvmss } from '../route/pmtu.ts';
 
@@ -137,6 +136,28 @@ export function sendErrorText(e: SendError): string {
   }
 }
 
+/**
+ * The errno a socket's send fails with (ip_local_out's error as sendto()/connect() return it):
+ * ENETUNREACH without a route, EPERM when netfilter dropped or rejected the packet in OUTPUT
+ * (NF_DROP is -EPERM for a local sender).
+ */
+export function sendErrno(e: SendError): string {
+  return e.reason === DropReason.IP_OUTNOROUTES ? 'ENETUNREACH' : 'EPERM';
+}
+
+/**
+ * The errno an ICMP error stands for and whether it is "hard" (net/ipv4/icmp.c icmp_err_convert;
+ * time exceeded is EHOSTUNREACH and soft, parameter problem EPROTO and hard: tcp_v4_err and
+ * __udp4_lib_err). Source quench and redirects are no errors (undefined).
+ */
+export function icmpErrno(type: number, code: number): { errno: string; hard: boolean } | undefined {
+  if (type === 11) return { errno: 'EHOSTUNREACH', hard: false };
+  if (type === 12) return { errno: 'EPROTO', hard: true };
+  if (type !== 3) return undefined;
+  const e = ICMP_UNREACH_ERR[code];
+  return e ? { errno: e[0], hard: e[1] === 1 } : { errno: 'EHOSTUNREACH', hard: false };
+}
+
 /** What an application learns from its socket. The simulator's flows implement it. */
 export interface SocketObserver {
   /** TCP: the handshake completed. */
@@ -147,12 +168,47 @@ export interface SocketObserver {
   unexpected?(from: string, expected: string, what: string): void;
   /** Data (TCP) or a datagram/echo reply (UDP, ICMP) arrived from `from`. */
   data?(from: string, payload: Uint8Array, expectedSource: boolean): void;
-  /** The attempt could not be made or failed (no route, neighbour unreachable, ICMP error). */
-  failed?(why: string): void;
+  /**
+   * The attempt could not be made or failed (no route, an ICMP error the socket reports, a
+   * timeout). `errno` names what the application saw (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH,
+   * EPERM, ...); absent for a timeout.
+   */
+  failed?(why: string, errno?: string): void;
   /** TCP: the connection is fully closed. */
   closed?(): void;
   /** A SYN (re)transmission. */
   synSent?(count: number): void;
+  /**
+   * ICMP (ping) only: an ICMP message other than an echo request or the socket's echo reply
+   * reached the host while the socket was open (a raw socket sees every one: raw_v4_input).
+   */
+  icmp?(from: string, type: number, code: number): void;
+}
+
+/**
+ * What a client's socket was told before connect()/sendto() (setsockopt and bind). Other socket
+ * options are added at the end of this block.
+ */
+export interface SockOpts {
+  /** bind(): the local address (TCP/UDP with the flow's port; ICMP: the raw socket). */
+  readonly src?: number;
+  /** IP_TTL. */
+  readonly ttl?: number;
+  /** IP_TOS (TCP keeps the ECN bits its own: the two low bits are cleared). */
+  readonly tos?: number;
+  /** TCP_MAXSEG before connect(): the SYN announces min(this, the route's advmss). */
+  readonly mss?: number;
+  /** Payload bytes (UDP datagram, ICMP echo data, TCP line) and IP_MTU_DISCOVER (frag.ts). */
+  readonly size?: number;
+  readonly df?: boolean;
+  /** SO_MARK: every packet of the socket carries it. */
+  readonly mark?: number;
+}
+
+/** A listening socket's address: `bind` 0 is INADDR_ANY; `replyPort` (UDP) answers from it. */
+export interface ListenOpts {
+  readonly bind?: number;
+  readonly replyPort?: number;
 }
 
 /** A server application: it hears who connected, and answers. */
@@ -204,8 +260,23 @@ interface TcpSock {
   tailOff?: number;
   /** SO_MARK: every packet of the socket carries it (skb->mark). */
   mark?: number;
+  /** IP_TTL and IP_TOS of the socket's packets. */
+  ttl?: number;
+  tos?: number;
+  /** Server, SYN_RECV: SYN-ACK retransmissions by the timer (req->num_timeout). */
+  synackTimeouts?: number;
+  /** Server, SYN_RECV: when the request's timer fires next; the ISN of the client's SYN. */
+  synackDue?: number;
+  rcvIsn?: number;
+  /** tcp_oow_rate_limited: the last time a repeated SYN was answered (-1: never). */
+  lastOow?: number;
+  /** When the last SYN or SYN-ACK left, and the RTT the handshake measured (seconds). */
+  rttStart?: number;
+  srtt?: number;
 }
 
+/** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
+const RCV_WINDOW = 64256;
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
 const ap = (a: number, p: number): string => `${formatIpv4(a)}:${p}`;
 
@@ -221,13 +292,22 @@ export class Sockets {
   private readonly tcp = new Map<string, TcpSock>();
   private readonly tcpListen = new Set<number>();
   private readonly udpListen = new Set<number>();
+  /** Listening sockets bound to an address, or answering from another port: `proto/port` → them. */
+  private readonly listenOpts = new Map<string, ListenOpts[]>();
   /** Client UDP sockets by local port: connected to (raddr, rport) or not (raddr 0). */
   private readonly udp = new Map<
     number,
-    { raddr: number; rport: number; obs: SocketObserver; expected: string; pmtudisc?: number }
+    {
+      raddr: number;
+      rport: number;
+      obs: SocketObserver;
+      expected: string;
+      pmtudisc?: number;
+      laddr?: number;
+    }
   >();
-  /** Ping sockets by echo id. */
-  private readonly ping = new Map<number, { dst: number; obs: SocketObserver }>();
+  /** Ping sockets by echo id (`laddr`: the address a raw socket is bound to, 0 for any). */
+  private readonly ping = new Map<number, { dst: number; obs: SocketObserver; laddr?: number }>();
   server: ServerObserver | undefined;
   /**
    * SO_MARK of the packet about to be sent: set by tcpSegment, udpSend and pingSend from their
@@ -237,8 +317,17 @@ export class Sockets {
 
   constructor(private readonly host: SocketHost) {}
 
-  listen(proto: 'tcp' | 'udp', port: number): void {
+  listen(proto: 'tcp' | 'udp', port: number, opts: ListenOpts = {}): void {
     (proto === 'tcp' ? this.tcpListen : this.udpListen).add(port);
+    const k = `${proto}/${port}`;
+    this.listenOpts.set(k, [...(this.listenOpts.get(k) ?? []), opts]);
+  }
+
+  /** The listening socket a packet to `dst`:`port` reaches (one bound to `dst` before a wildcard). */
+  private listener(proto: 'tcp' | 'udp', port: number, dst: number): ListenOpts | undefined {
+    if (!(proto === 'tcp' ? this.tcpListen : this.udpListen).has(port)) return undefined;
+    const all = this.listenOpts.get(`${proto}/${port}`) ?? [{}];
+    return all.find((l) => l.bind === dst) ?? all.find((l) => !l.bind);
   }
 
   /**
@@ -250,12 +339,16 @@ export class Sockets {
     if (proto === IPPROTO_TCP) {
       const s = this.tcp.get(key(daddr, dport, saddr, sport));
       if (s) return s.state === 'SYN_RECV' || s.state === 'TIME_WAIT' ? SK_MINI : SK_FULL;
-      return this.tcpListen.has(dport) ? SK_WILDCARD : SK_NONE;
+      // A listener bound to the address is no wildcard socket (xt_socket's --nowildcard test).
+      const l = this.listener('tcp', dport, daddr);
+      return l ? (l.bind ? SK_FULL : SK_WILDCARD) : SK_NONE;
     }
     if (proto === IPPROTO_UDP) {
       const u = this.udp.get(dport);
       if (u && u.raddr !== 0 && u.raddr === saddr && u.rport === sport) return SK_FULL;
-      if (this.udpListen.has(dport) || (u && u.raddr === 0)) return SK_WILDCARD;
+      const l = this.listener('udp', dport, daddr);
+      if (l?.bind) return SK_FULL;
+      if (l || (u && u.raddr === 0)) return SK_WILDCARD;
     }
     return SK_NONE;
   }
@@ -272,7 +365,7 @@ export class Sockets {
     this.markOut = 0;
     const err = this.host.output(p, attach, owned, mark);
     if (err) {
-      obs?.failed?.(sendErrorText(err));
+      obs?.failed?.(sendErrorText(err), sendErrno(err));
       return false;
     }
     return true;
@@ -304,7 +397,14 @@ export class Sockets {
       : [{ kind: 'nop' }, { kind: 'nop' }, ts];
     const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
     return buildTcpPacket(
-      { src: s.laddr, dst: s.raddr, dontFragment: true, id: this.host.nextIpId() },
+      {
+        src: s.laddr,
+        dst: s.raddr,
+        dontFragment: true,
+        id: this.host.nextIpId(),
+        ...(s.ttl !== undefined ? { ttl: s.ttl } : {}),
+        ...(s.tos ? { tos: s.tos } : {}),
+      },
       {
         srcPort: s.lport,
         dstPort: s.rport,
@@ -331,11 +431,16 @@ export class Sockets {
     timeout: number,
     hold: number,
     obs: SocketObserver,
-    sz: SizeDf = {},
-    mark = 0,
+    opts: SockOpts = {},
   ): void {
-    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_TCP, sport, dport);
-    if (laddr < 0) return obs.failed?.(routeFailure('connect()', -laddr));
+    if (opts.src && !this.host.isLocal(opts.src))
+      return obs.failed?.(
+        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
+        'EADDRNOTAVAIL',
+      );
+    const mark = opts.mark ?? 0;
+    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_TCP, sport, dport);
+    if (laddr < 0) return obs.failed?.(routeFailure('connect()', -laddr), ERRNO_NAME[-laddr]);
     const r = this.host.lastRoute()!;
     const rng = this.host.env.rng;
     const s: TcpSock = {
@@ -354,9 +459,14 @@ export class Sockets {
       synCount: 0,
       hold,
       closing: false,
-      advMss: advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
-      line: linePayload(sz.size),
+      advMss:
+        opts.mss !== undefined
+          ? Math.min(opts.mss, advertisedMss(this.host.frag, r, dst, routeAdvmss(r)))
+          : advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
+      line: linePayload(opts.size),
       mark,
+      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+      ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
     };
     s.sndUna = s.sndNxt;
     this.tcp.set(key(laddr, sport, dst, dport), s);
@@ -366,6 +476,7 @@ export class Sockets {
     const sendSyn = (): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
+      s.rttStart = this.now();
       obs.synSent?.(s.synCount);
       if (s.synCount > 1)
         if (this.host.tracing)
@@ -375,7 +486,16 @@ export class Sockets {
             event: 'retransmit',
             text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
-      if (!this.send(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), obs)) return;
+      // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
+      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); no route and
+      // a REJECT are reported.
+      const err = this.host.output(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), undefined, true);
+      if (err && err.reason !== DropReason.NETFILTER_DROP && err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE) {
+        s.state = 'CLOSED';
+        this.tcp.delete(key(laddr, sport, dst, dport));
+        obs.failed?.(sendErrorText(err), sendErrno(err));
+        return;
+      }
       if (s.synCount > retries) return;
       const n = s.synCount; // retransmission number about to be scheduled
       const rto = n <= linear ? 1 : 2 ** (n - linear);
@@ -431,7 +551,7 @@ export class Sockets {
     const s = this.tcp.get(key(dst, dport, src, sport));
     if (s && flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
     if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
-    if (this.tcpListen.has(dport) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+    if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       this.tcpAccept(src, sport, dst, dport, seq, tsval);
       const a = this.tcp.get(key(dst, dport, src, sport));
       if (a) a.peerMss = mssOption(ip, o + 20, o + doff);
@@ -520,11 +640,15 @@ export class Sockets {
       synCount: 0,
       hold: 0,
       closing: false,
+      synackTimeouts: 0,
+      rcvIsn: seq,
+      lastOow: -1,
     };
     const back = this.host.routeTo(src, dst);
     if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
     s.sndUna = s.sndNxt;
-    this.tcp.set(key(dst, dport, src, sport), s);
+    const k = key(dst, dport, src, sport);
+    this.tcp.set(k, s);
     if (this.host.tracing)
       this.host.trace({
         kind: 'socket',
@@ -532,8 +656,83 @@ export class Sockets {
         event: 'syn-received',
         text: `port ${dport} is listening: answers ${ap(src, sport)} with SYN-ACK`,
       });
-    this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK));
+    s.rttStart = this.now();
+    this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
     s.sndNxt = (s.sndUna + 1) >>> 0;
+    this.armSynack(s, k, this.now() + 1);
+  }
+
+  /**
+   * The request's timer (reqsk_timer_handler): while the handshake is not complete the SYN-ACK
+   * is retransmitted after 1 s, then 2, 4, ... (TCP_TIMEOUT_INIT doubled per timeout), at most
+   * net.ipv4.tcp_synack_retries times (5); one more timeout drops the request.
+   */
+  private armSynack(s: TcpSock, k: string, at: number): void {
+    s.synackDue = at;
+    this.host.env.timer(at, () => {
+      if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackDue !== at) return;
+      const retries = this.host.sysctl('net.ipv4.tcp_synack_retries', 5);
+      if (s.synackTimeouts! >= retries) {
+        this.tcp.delete(k);
+        s.state = 'CLOSED';
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'timeout',
+            text: `gives up the half-open connection from ${ap(s.raddr, s.rport)} after ${retries} SYN-ACK retransmissions`,
+          });
+        return;
+      }
+      s.synackTimeouts!++;
+      this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
+      this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+    });
+  }
+
+  private retransmitSynack(s: TcpSock, why: string): void {
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'retransmit',
+        text: `retransmits its SYN-ACK to ${ap(s.raddr, s.rport)} (${why})`,
+      });
+    s.rttStart = this.now();
+    this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
+  }
+
+  /**
+   * Sends the application's data and retransmits it while unacknowledged: first a tail loss
+   * probe (tcp_schedule_loss_probe: min(2 RTT + tcp_rto_min, RTO), the RTO being what the
+   * handshake gave, tcp_set_rto: the RTT plus max(mdev, tcp_rto_min 200 ms)), then the RTO
+   * timer re-armed from there, doubling at each expiry (tcp_retransmit_timer), at most
+   * net.ipv4.tcp_retries2 (15) times.
+   */
+  private sendData(s: TcpSock, payload: Uint8Array): void {
+    const seq = s.sndNxt;
+    this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload));
+    s.sndNxt = (s.sndNxt + payload.length) >>> 0;
+    const end = s.sndNxt;
+    let rto = (s.srtt ?? 0) + 0.2;
+    let n = 0;
+    let probe = true;
+    const check = (): void => {
+      if (s.state === 'CLOSED' || ((end - s.sndUna) | 0) <= 0) return;
+      if (++n > this.host.sysctl('net.ipv4.tcp_retries2', 15)) return;
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'retransmit',
+          text: `retransmits ${payload.length} bytes to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
+        });
+      this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload, seq));
+      if (probe) probe = false;
+      else rto *= 2;
+      this.host.env.timer(this.now() + rto, check);
+    };
+    this.host.env.timer(this.now() + rto, check);
   }
 
   private tcpSockInput(
@@ -545,6 +744,13 @@ export class Sockets {
     tsval: number,
   ): void {
     const k = key(s.laddr, s.lport, s.raddr, s.rport);
+    if (s.state === 'SYN_SENT' && flags & TCP_ACK && ack !== s.sndNxt) {
+      // tcp_rcv_synsent_state_process: an ACK of something never sent is answered by a reset
+      // (seq from its ACK), unless it is a reset itself; the connect() goes on.
+      if (!(flags & TCP_RST)) this.sendResetFor(s, ack);
+      return;
+    }
+    if (flags & TCP_RST && !this.rstAcceptable(s, flags, seq)) return;
     if (tsval >= 0) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
@@ -565,6 +771,7 @@ export class Sockets {
           s.rcvNxt = (seq + 1) >>> 0;
           s.sndUna = ack;
           s.state = 'ESTABLISHED';
+          s.srtt = this.now() - (s.rttStart ?? this.now());
           this.send(this.tcpSegment(s, TCP_ACK));
           if (this.host.tracing)
             this.host.trace({
@@ -574,15 +781,30 @@ export class Sockets {
               text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
             });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
-          // The client application says hello: its line, in segments of the MSS.
+          // The client application says hello: its line in one segment (retransmitted on loss:
+          // sendData), or a longer one in segments of the MSS (sendLine).
           s.lineSeq = s.sndNxt;
-          this.sendLine(s, s.sndNxt);
+          if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
+          else this.sendLine(s, s.sndNxt);
         }
         return;
       case 'SYN_RECV':
+        if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) === TCP_SYN && seq === s.rcvIsn) {
+          // tcp_check_req: a retransmitted SYN is answered by a SYN-ACK retransmission (unless
+          // one was sent for the same reason within net.ipv4.tcp_invalid_ratelimit, 500 ms), and
+          // the request's timer restarts from now (reqsk_timeout: 1 s << timeouts so far).
+          const now = this.now();
+          const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+          if (s.lastOow! >= 0 && now - s.lastOow! < limit) return;
+          s.lastOow = now;
+          this.retransmitSynack(s, 'the client repeated its SYN');
+          this.armSynack(s, k, now + 2 ** s.synackTimeouts!);
+          return;
+        }
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
+          s.srtt = this.now() - (s.rttStart ?? this.now());
           if (this.host.tracing)
             this.host.trace({
               kind: 'socket',
@@ -599,7 +821,11 @@ export class Sockets {
     if (flags & TCP_ACK) s.sndUna = ack;
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
-    if (payload.length > 0 && seq === s.rcvNxt) {
+    if (payload.length > 0 && seq !== s.rcvNxt) {
+      // Data already received (a retransmission whose ACK was lost) or out of order: the
+      // receiver answers with a duplicate ACK (tcp_send_dupack / tcp_data_queue).
+      this.send(this.tcpSegment(s, TCP_ACK));
+    } else if (payload.length > 0) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
       if (s.server) {
         // Quick ACK, then the server application's answer once a whole line is in: who it saw.
@@ -608,8 +834,7 @@ export class Sockets {
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
         const answer = pong(s.raddr, s.rport);
-        this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, answer));
-        s.sndNxt = (s.sndNxt + answer.length) >>> 0;
+        this.sendData(s, answer);
       } else {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
@@ -649,6 +874,53 @@ export class Sockets {
     }
   }
 
+  /**
+   * Whether a reset may end the connection (RFC 5961 as tcp_validate_incoming and tcp_check_req
+   * apply it): in SYN_SENT only with an ACK of the SYN (checked before) and never without an ACK;
+   * in SYN_RECV when its sequence number is in the window; later only when it is exactly the next
+   * expected one. A reset elsewhere in the window gets a challenge ACK (rate limited as
+   * tcp_oow_rate_limited); one outside is dropped silently.
+   */
+  private rstAcceptable(s: TcpSock, flags: number, seq: number): boolean {
+    if (s.state === 'SYN_SENT') return (flags & TCP_ACK) !== 0;
+    const off = (seq - s.rcvNxt) >>> 0;
+    if (s.state === 'SYN_RECV') return off < RCV_WINDOW;
+    if (s.state === 'TIME_WAIT') return off === 0;
+    if (off === 0) return true;
+    if (off < RCV_WINDOW) {
+      const now = this.now();
+      const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+      if (s.lastOow === undefined || s.lastOow < 0 || now - s.lastOow >= limit) {
+        s.lastOow = now;
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'retransmit',
+            text: `a reset from ${ap(s.raddr, s.rport)} is in the window but not the next sequence number: sends a challenge ACK (RFC 5961)`,
+          });
+        this.send(this.tcpSegment(s, TCP_ACK));
+      }
+    }
+    return false;
+  }
+
+  /** A reset from this socket's addresses with sequence number `seq` (tcp_v4_send_reset). */
+  private sendResetFor(s: TcpSock, seq: number): void {
+    const p = buildTcpPacket(
+      { src: s.laddr, dst: s.raddr, dontFragment: true, id: 0 },
+      { srcPort: s.lport, dstPort: s.rport, seq, flags: TCP_RST, window: 0 },
+    );
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'rst-sent',
+        text: `sends RST to ${ap(s.raddr, s.rport)}: the segment acknowledges data never sent`,
+      });
+    this.send(p, undefined, undefined, false);
+  }
+
   private tcpClose(s: TcpSock): void {
     if (s.state !== 'ESTABLISHED') return;
     s.state = 'FIN_WAIT1';
@@ -658,30 +930,47 @@ export class Sockets {
 
   // ---- UDP ---------------------------------------------------------------------------------
 
-  /** Sends one datagram ("ping\n") from `sport`; a connected socket takes answers only from dst. */
+  /**
+   * Sends one datagram ("ping\n") from `sport` (and `opts.src` when bound); a connected socket
+   * takes answers only from dst, and hears the hard ICMP errors about its datagrams.
+   */
   udpSend(
     dst: number,
     dport: number,
     sport: number,
     connected: boolean,
     obs: SocketObserver,
-    sz: SizeDf = {},
-    mark = 0,
+    opts: SockOpts = {},
   ): void {
-    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_UDP, sport, dport, connected);
-    if (laddr < 0) return obs.failed?.(routeFailure(connected ? 'connect()' : 'sendto()', -laddr));
+    if (opts.src && !this.host.isLocal(opts.src))
+      return obs.failed?.(
+        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
+        'EADDRNOTAVAIL',
+      );
+    const mark = opts.mark ?? 0;
+    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_UDP, sport, dport, connected);
+    if (laddr < 0)
+      return obs.failed?.(routeFailure(connected ? 'connect()' : 'sendto()', -laddr), ERRNO_NAME[-laddr]);
     const r = this.host.lastRoute()!;
     this.udp.set(sport, {
       raddr: connected ? dst : 0,
       rport: connected ? dport : 0,
       obs,
       expected: ap(dst, dport),
-      pmtudisc: pmtudiscOf(sz),
+      pmtudisc: pmtudiscOf(opts),
+      laddr: connected || opts.src ? laddr : 0,
     });
-    const data = linePayload(sz.size);
-    const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
+    const data = linePayload(opts.size);
+    const df = datagramDf(pmtudiscOf(opts), 8 + data.length, this.host.frag.outputMtu(r, dst));
     if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
-    const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    const ip = {
+      src: laddr,
+      dst,
+      dontFragment: df,
+      id: this.host.nextIpId(),
+      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+      ...(opts.tos ? { tos: opts.tos } : {}),
+    };
     this.markOut = mark;
     this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
   }
@@ -695,7 +984,7 @@ export class Sockets {
         event: 'timeout',
         text: `sendto() to ${formatIpv4(dst)}: message too long (EMSGSIZE): DF asked and the path MTU is ${this.host.frag.outputMtu(this.host.lastRoute()!, dst)}`,
       });
-    obs.failed?.('sendto(): Message too long (EMSGSIZE)');
+    obs.failed?.('sendto(): Message too long (EMSGSIZE)', 'EMSGSIZE');
   }
 
   private udpInput(ip: Uint8Array, o: number, total: number): void {
@@ -704,21 +993,27 @@ export class Sockets {
     const sport = read16(ip, o);
     const dport = read16(ip, o + 2);
     const payload = ip.slice(o + 8, total);
-    if (this.udpListen.has(dport)) {
+    const l = this.listener('udp', dport, dst);
+    if (l) {
       this.server?.peerSeen('udp', ap(dst, dport), ap(src, sport));
+      // reply_port: the answer leaves from a second socket bound to bind:reply_port.
+      const from = l.replyPort ?? dport;
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'data',
-          text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it`,
+          text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it${from !== dport ? ` from port ${from}` : ''}`,
         });
       const answer = pong(src, sport);
       const ipf = { src: dst, dst: src, dontFragment: true, id: this.host.nextIpId() };
-      this.send(buildUdpPacket(ipf, { srcPort: dport, dstPort: sport }, answer));
+      this.send(buildUdpPacket(ipf, { srcPort: from, dstPort: sport }, answer));
       return;
     }
-    const sock = this.udp.get(dport);
+    // The answering socket of a reply_port server takes what comes to it (and answers nothing).
+    if (this.replySocket(dport, dst)) return;
+    const sock0 = this.udp.get(dport);
+    const sock = sock0 && (!sock0.laddr || sock0.laddr === dst) ? sock0 : undefined;
     const expectedFrom = sock && (sock.raddr === 0 || (sock.raddr === src && sock.rport === sport));
     if (sock && expectedFrom) {
       const expected = sock.expected === ap(src, sport);
@@ -748,18 +1043,43 @@ export class Sockets {
 
   // ---- ICMP --------------------------------------------------------------------------------
 
-  /** ping: one echo request with this id (sequence `seq`, default 1; `sz.size` bytes of data, 16 by default). */
-  pingSend(dst: number, id: number, obs: SocketObserver, sz: SizeDf = {}, seq = 1, mark = 0): void {
-    const laddr = this.host.routeSource(dst, 0, mark, IPPROTO_ICMP, 0, 0, false);
-    if (laddr < 0) return obs.failed?.(routeFailure('sendto()', -laddr));
+  /**
+   * ping: one echo request with this id (sequence `seq`, default 1; `opts.size` bytes of data, 16 by
+   * default), from a raw socket (bound to `opts.src` when given) that then sees every ICMP message
+   * reaching the host.
+   */
+  pingSend(dst: number, id: number, obs: SocketObserver, opts: SockOpts = {}, seq = 1): void {
+    if (opts.src && !this.host.isLocal(opts.src))
+      return obs.failed?.(
+        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
+        'EADDRNOTAVAIL',
+      );
+    const mark = opts.mark ?? 0;
+    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_ICMP, 0, 0, false);
+    if (laddr < 0) return obs.failed?.(routeFailure('sendto()', -laddr), ERRNO_NAME[-laddr]);
     const r = this.host.lastRoute()!;
-    this.ping.set(id, { dst, obs });
-    const data = new Uint8Array(sz.size ?? 16);
-    const df = datagramDf(pmtudiscOf(sz), 8 + data.length, this.host.frag.outputMtu(r, dst));
+    this.ping.set(id, { dst, obs, laddr: opts.src ?? 0 });
+    const data = new Uint8Array(opts.size ?? 16);
+    const df = datagramDf(pmtudiscOf(opts), 8 + data.length, this.host.frag.outputMtu(r, dst));
     if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
-    const ip = { src: laddr, dst, dontFragment: df, id: this.host.nextIpId() };
+    const ip = {
+      src: laddr,
+      dst,
+      dontFragment: df,
+      id: this.host.nextIpId(),
+      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+      ...(opts.tos ? { tos: opts.tos } : {}),
+    };
     this.markOut = mark;
     this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, data), obs);
+  }
+
+  /** Whether `port` on `dst` is the answering socket of a UDP server with reply_port. */
+  private replySocket(port: number, dst: number): boolean {
+    for (const [k, ls] of this.listenOpts)
+      if (k.startsWith('udp/'))
+        for (const l of ls) if (l.replyPort === port && (!l.bind || l.bind === dst)) return true;
+    return false;
   }
 
   private icmpInput(ip: Uint8Array, o: number, total: number, _ifname: string): void {
@@ -786,15 +1106,21 @@ export class Sockets {
     }
     if (type === 0) {
       const id = read16(ip, o + 4);
-      const p = this.ping.get(id);
+      const p0 = this.ping.get(id);
+      const p = p0 && (!p0.laddr || p0.laddr === dst) ? p0 : undefined;
       if (p) p.obs.data?.(formatIpv4(src), ip.slice(o, total), src === p.dst);
       if (p && src !== p.dst) p.obs.unexpected?.(formatIpv4(src), formatIpv4(p.dst), 'ICMP echo reply');
       return;
     }
-    if (type === 3 || type === 11) {
-      // An error about one of our packets: tell the socket it quotes.
+    // A raw ICMP socket (the ping client) sees every ICMP message that reaches the host
+    // (raw_v4_input runs before icmp_rcv), whichever packet an error is about.
+    for (const p of this.ping.values())
+      if (!p.laddr || p.laddr === dst) p.obs.icmp?.(formatIpv4(src), type, ip[o + 1]!);
+    if (type === 3 || type === 11 || type === 12) {
+      // An error about one of our packets: tell the socket it quotes (icmp_unreach → err_handler).
       const inner = o + 8;
       if (total - inner < 28) return;
+      const code = ip[o + 1]!;
       const ihl = ipv4HeaderLength(ip, inner);
       const iproto = ip[inner + 9]!;
       const isport = read16(ip, inner + ihl);
@@ -803,27 +1129,46 @@ export class Sockets {
       const why =
         type === 11
           ? `time exceeded (from ${formatIpv4(src)})`
-          : `destination unreachable code ${ip[o + 1]} (from ${formatIpv4(src)})`;
-      if (type === 3 && ip[o + 1] === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport))
-        return;
+          : type === 12
+            ? `parameter problem (from ${formatIpv4(src)})`
+            : `destination unreachable code ${code} (from ${formatIpv4(src)})`;
+      if (type === 3 && code === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport)) return;
+      const e = icmpErrno(type, code);
+      if (!e) return;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
-        if (s && s.state === 'SYN_SENT' && !(type === 3 && ip[o + 1] === 4)) {
-          // tcp_v4_err: an ICMP error (but fragmentation needed) ends a connect() in progress.
+        if (s && s.state === 'SYN_SENT' && !(type === 3 && code === 4)) {
+          // tcp_v4_err: in SYN_SENT every error but fragmentation needed ends connect() at once
+          // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable
+          // and time exceeded EHOSTUNREACH, net unreachable ENETUNREACH. Later states take ICMP
+          // errors as soft (only IP_RECVERR would report them).
           s.state = 'CLOSED';
           this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
-          // Port unreachable is ECONNREFUSED, the same "connection refused" a RST gives.
-          if (type === 3 && ip[o + 1] === 3) s.obs?.reset?.(`ICMP port unreachable from ${formatIpv4(src)}`);
-          else s.obs?.failed?.(`ICMP ${why}`);
+          if (this.host.tracing)
+            this.host.trace({
+              kind: 'socket',
+              host: this.host.name,
+              event: 'icmp-error',
+              text: `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`,
+            });
+          s.obs?.failed?.(`ICMP ${why}`, e.errno);
         }
       } else if (iproto === IPPROTO_UDP) {
-        // __udp4_lib_err: only a hard error (icmp_err_convert[code].fatal; time exceeded is soft)
-        // reaches the application, and only on a connected socket.
+        // __udp4_lib_err: without IP_RECVERR only a hard error reaches the application, and only
+        // on a connected socket (time exceeded and host/net unreachable are soft: ignored).
+        // Fragmentation needed is EMSGSIZE and hard unless IP_MTU_DISCOVER is DONT.
         const u = this.udp.get(isport);
-        const hard = type === 3 && ICMP_UNREACH_FATAL[ip[o + 1]!] === 1;
-        if (u && hard && u.raddr === idst && u.rport === idport) u.obs.failed?.(`ICMP ${why}`);
-      } else if (iproto === IPPROTO_ICMP) {
-        this.ping.get(read16(ip, inner + ihl + 4))?.obs.failed?.(`ICMP ${why}`);
+        const hard = e.hard || (type === 3 && code === 4);
+        if (u && hard && u.raddr === idst && u.rport === idport) {
+          if (this.host.tracing)
+            this.host.trace({
+              kind: 'socket',
+              host: this.host.name,
+              event: 'icmp-error',
+              text: `the UDP socket connected to ${ap(idst, idport)} reports ${e.errno}: ICMP ${why}`,
+            });
+          u.obs.failed?.(`ICMP ${why}`, e.errno);
+        }
       }
     }
   }
@@ -882,6 +1227,14 @@ export class Sockets {
     return false;
   }
 
+  /** tcp_sync_mss: the segment size for the path MTU now (the cookie noted), with timestamps. */
+  private lineMss(s: TcpSock): number {
+    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
+    const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
+    s.pmtuCookie = pmtu;
+    return segmentSize(pmtu, s.peerMss ?? 536, 12);
+  }
+
   /**
    * Sends the client's line from sequence number `from` (the line's first byte is s.lineSeq) to
    * its end, in segments of the MSS for the path MTU now (tcp_sync_mss), PSH on the last one. A
@@ -889,10 +1242,7 @@ export class Sockets {
    */
   private sendLine(s: TcpSock, from: number, nagle = true): void {
     const line = s.line!;
-    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
-    const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
-    s.pmtuCookie = pmtu;
-    const mss = segmentSize(pmtu, s.peerMss ?? 536, 12);
+    const mss = this.lineMss(s);
     let off = (from - s.lineSeq!) >>> 0;
     s.tailOff = undefined;
     while (off < line.length) {
@@ -980,15 +1330,26 @@ export class Sockets {
     this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0, attach);
   }
 
-  /** ARP gave up on the next hop of a locally sent packet: EHOSTUNREACH for its socket. */
+  /**
+   * ARP gave up on the next hop of a locally sent packet. Linux answers the sender itself
+   * (arp_error_report → ipv4_link_failure: ICMP host unreachable from the host to the host), so the
+   * sockets react as to that ICMP error: a TCP connect() in progress fails with EHOSTUNREACH, a
+   * UDP socket ignores it (host unreachable is soft), a ping's raw socket sees type 3 code 1.
+   */
   neighbourFailed(ip: Uint8Array): void {
     const o = ipv4HeaderLength(ip, 0);
     const proto = ip[9]!;
     const why = `no route to host: ${formatIpv4(ipv4Dst(ip, 0))} did not answer ARP`;
-    if (proto === IPPROTO_TCP)
-      this.tcp.get(key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2)))?.obs?.failed?.(why);
-    else if (proto === IPPROTO_UDP) this.udp.get(read16(ip, o))?.obs.failed?.(why);
-    else if (proto === IPPROTO_ICMP) this.ping.get(read16(ip, o + 4))?.obs.failed?.(why);
+    for (const p of this.ping.values()) p.obs.icmp?.(formatIpv4(ipv4Src(ip, 0)), 3, 1);
+    if (proto === IPPROTO_TCP) {
+      const k = key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2));
+      const s = this.tcp.get(k);
+      if (s && s.state === 'SYN_SENT') {
+        s.state = 'CLOSED';
+        this.tcp.delete(k);
+        s.obs?.failed?.(why, 'EHOSTUNREACH');
+      }
+    }
   }
 }
 
@@ -1018,8 +1379,25 @@ function icmpErrorName(type: number, code: number, info: number): string {
   return `type ${type} code ${code}`;
 }
 
-/** icmp_err_convert[code].fatal (net/ipv4/icmp.c): which destination-unreachable codes are hard. */
-const ICMP_UNREACH_FATAL = [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1];
+/** icmp_err_convert (net/ipv4/icmp.c): destination-unreachable code → [errno, fatal]. */
+const ICMP_UNREACH_ERR: readonly (readonly [string, number])[] = [
+  ['ENETUNREACH', 0],
+  ['EHOSTUNREACH', 0],
+  ['ENOPROTOOPT', 1],
+  ['ECONNREFUSED', 1],
+  ['EMSGSIZE', 0],
+  ['EOPNOTSUPP', 0],
+  ['ENETUNREACH', 1],
+  ['EHOSTDOWN', 1],
+  ['ENONET', 1],
+  ['ENETUNREACH', 1],
+  ['EHOSTUNREACH', 1],
+  ['ENETUNREACH', 0],
+  ['EHOSTUNREACH', 0],
+  ['EHOSTUNREACH', 1],
+  ['EHOSTUNREACH', 1],
+  ['EHOSTUNREACH', 1],
+];
 
 /** A socket call's failure for a route lookup's errno: `connect(): EHOSTUNREACH (No route to host)`. */
 function routeFailure(call: string, errno: number): string {

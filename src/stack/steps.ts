@@ -109,7 +109,8 @@ export type SocketEvent =
   | 'timeout'
   | 'retransmit'
   | 'reply'
-  | 'port-unreachable';
+  | 'port-unreachable'
+  | 'icmp-error';
 
 export interface StackTracer {
   step(time: number, s: Step): void;

@@ -184,7 +184,7 @@ export function explainFlow(r: FlowResult, steps: readonly TraceStep[]): string 
     if (r.verdict === 'timeout') {
       return `Timed out: ${syns} to ${target} got no answer${nat ? ` (${nat})` : ''}${stopped}; connect() gave up after ${f.timeout} s.`;
     }
-    if (r.verdict === 'reset') {
+    if (r.verdict === 'refused') {
       const rst = answers.find((s) => (s.packet.flags ?? '').includes('R'));
       const by = rst ? `connection reset by ${srcEnd(rst.packet)}` : r.detail;
       const why = stop
@@ -192,7 +192,7 @@ export function explainFlow(r: FlowResult, steps: readonly TraceStep[]): string 
         : 'nothing listens there, or a rule rejected the connection';
       return `Refused: ${by}${nat ? ` (${nat})` : ''}; ${why}.`;
     }
-    return `Unreachable: ${r.detail}${stopped}.`;
+    return `${failedWord(r)}: ${r.detail}${stopped}.`;
   }
 
   const what = f.proto === 'udp' ? 'datagram' : 'echo request';
@@ -219,7 +219,15 @@ export function explainFlow(r: FlowResult, steps: readonly TraceStep[]): string 
   }
   if (r.verdict === 'timeout')
     return `No answer from ${target} within ${f.timeout} s${nat ? ` (${nat})` : ''}${stopped}.`;
-  return `Unreachable: ${r.detail}${stopped}.`;
+  return `${failedWord(r)}: ${r.detail}${stopped}.`;
+}
+
+/** The first word of a failed flow's sentence: what the application saw. */
+function failedWord(r: FlowResult): string {
+  if (r.verdict === 'refused') return 'Refused';
+  if (r.verdict === 'icmp-error') return 'ICMP error';
+  if (r.verdict === 'connected-then-failed') return 'Connected, then failed';
+  return 'Failed';
 }
 
 /**

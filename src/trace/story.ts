@@ -450,7 +450,7 @@ export function flowStory(doc: TraceDoc, flow: TraceFlow, lang: StoryLang = 'en'
         const fromEnd = end(home.packet, 'src');
         const rejected = home.sockets.some((s) => s.event === 'unexpected-source');
         const rst = home.sockets.some((s) => s.event === 'rst-sent');
-        if (flow.verdict === 'reset') steps.push(w.refused(flow.from, fromEnd));
+        if (flow.verdict === 'refused' && flow.proto === 'tcp') steps.push(w.refused(flow.from, fromEnd));
         else if (rejected && flow.verdict !== 'reply-from-unexpected-source')
           steps.push(w.reject(flow.from, fromEnd, flow.to, rst));
         else if (flow.verdict === 'reply-from-unexpected-source')

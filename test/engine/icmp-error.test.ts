@@ -40,7 +40,9 @@ test('a port unreachable through MASQUERADE is un-NATed, outer and quoted header
   const r = simulateScenario(text, 'icmp-error.yaml');
   assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
   const [f] = r.sim.results;
-  assert.equal(f!.verdict, 'unreachable');
+  // A connected UDP socket reports port unreachable as ECONNREFUSED (__udp4_lib_err).
+  assert.equal(f!.verdict, 'refused');
+  assert.equal(f!.errno, 'ECONNREFUSED');
   assert.match(f!.detail, /destination unreachable code 3 \(from 203\.0\.113\.50\)/);
   // What the WAN host sent, and what the client received after the router translated it.
   const icmpAt = (host: string, dir: 'in' | 'out') =>

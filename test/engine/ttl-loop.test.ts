@@ -31,7 +31,9 @@ test('a routing loop ends with ICMP time exceeded, and the client gives up', () 
   assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
   assert.equal(r.sim.complete, true);
   const [f] = r.sim.results;
-  assert.equal(f!.verdict, 'unreachable');
+  // tcp_v4_err: time exceeded for a SYN ends connect() with EHOSTUNREACH.
+  assert.equal(f!.verdict, 'error');
+  assert.equal(f!.errno, 'EHOSTUNREACH');
   assert.match(f!.detail, /time exceeded/);
   // The SYN crossed the r1–r2 link until its TTL ran out: 64 hops minus the first at r1.
   const onLoop = r.sim.steps.filter(

@@ -55,7 +55,7 @@ test('addrtype: Docker-style DNAT of traffic to any local address of the host', 
   );
   // The client has no listener on 80: the DNATed SYN reaches it and it answers RST, un-DNATed back.
   const r = sim.results[0]!;
-  assert.equal(r.verdict, 'reset');
+  assert.equal(r.verdict, 'refused');
   const atClient = sim.steps
     .filter((s) => s.kind === 'packet' && s.host === 'client' && s.dir === 'in')
     .map((s) => (s.kind === 'packet' ? describeFrame(s.frame) : undefined))

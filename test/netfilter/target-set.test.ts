@@ -213,7 +213,7 @@ test('scenario: --del-set takes the client out of the blacklist', () => {
     flow('unblock', 2, 24, 40002, 'reset'),
     flow('web', 4, 80, 40003),
   ];
-  assert.deepEqual(verdicts(scenario(RULES, flows)), ['timeout', 'reset', 'connected']);
+  assert.deepEqual(verdicts(scenario(RULES, flows)), ['timeout', 'refused', 'connected']);
 });
 
 test('scenario: --exist --timeout 20 refreshes a member; without --exist the entry keeps its timeout', () => {

@@ -288,7 +288,7 @@ test('an imported host simulates: its listening socket accepts, a port not liste
     r.sim.results.map((f) => [f.flow.name, f.verdict, f.serverSaw]),
     [
       ['ssh', 'connected', '192.168.1.10:40000'],
-      ['telnet', 'reset', undefined],
+      ['telnet', 'refused', undefined],
       ['web', 'connected', '203.0.113.22:40002'],
     ],
   );

@@ -406,7 +406,7 @@ test('scenario-error-bad-expect', () => {
     ),
     [
       'x.yaml:11:62: flows[0].expect: "conected" is not a verdict; did you mean "connected"?',
-      'x.yaml:12:62: flows[1].expect: "reply" is not a verdict for a tcp flow (expected one of: connected, reset, timeout, unreachable, storm)',
+      'x.yaml:12:62: flows[1].expect: "reply" is not a verdict for a tcp flow (expected one of: connected, reset, timeout, unreachable, storm, refused, error, connected-then-failed)',
       'x.yaml:16:61: flows[2].expect.client_sees: unknown key "client_sees" (expected one of: verdict, server_sees, translated_source)',
     ],
   );

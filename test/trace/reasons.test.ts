@@ -130,7 +130,7 @@ test('firewall: each reason names the rule or policy that dropped or rejected, w
   );
   assert.equal(
     why.udp,
-    'Unreachable: ICMP destination unreachable code 3 (from 192.168.1.1); router rejected the datagram (filter FORWARD rule 2: -A FORWARD -p udp -j REJECT --reject-with icmp-port-unreachable).',
+    'Refused: ECONNREFUSED: ICMP destination unreachable code 3 (from 192.168.1.1); router rejected the datagram (filter FORWARD rule 2: -A FORWARD -p udp -j REJECT --reject-with icmp-port-unreachable).',
   );
   assert.equal(
     why.reset,

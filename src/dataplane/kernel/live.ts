@@ -27,8 +27,7 @@ import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { repeatLength } from '../../sim/repeat.ts';
-import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT, UDP_SCRIPT } from './agents.ts';
-import { MARK_CLIENT_SCRIPT } from './mark-client.ts';
+import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
@@ -96,12 +95,12 @@ export function environmentProblems(backend: Backend, opts: { icmp?: boolean } =
     `iptables-${backend}`,
     `iptables-${backend}-restore`,
     `iptables-${backend}-save`,
-    ...(opts.icmp ? ['python3'] : []),
+    'python3', // the flow clients (agents.ts): socket options need Python's socket module
   ];
   const missing = tools.filter((t) => !which(t));
   if (missing.length)
     out.push(
-      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables${opts.icmp ? ' python3' : ''})${opts.icmp && missing.includes('python3') ? "; ICMP flows need python3 for a raw socket with the flow's echo id" : ''}`,
+      `missing ${missing.join(', ')} (Debian: apt-get install iproute2 procps tcpdump conntrack iptables python3)${missing.includes('python3') ? `; the flow clients run in python3 (socket options, and a raw socket with the flow's echo id${opts.icmp ? ' for the ICMP flows' : ''})` : ''}`,
     );
   if (out.length === 0) {
     const probe = `nbx-${process.pid}-probe`;
@@ -480,7 +479,7 @@ export async function runOnKernel(
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
-    writeFileSync(join(dir, 'client.mjs'), CLIENT_SCRIPT);
+    writeFileSync(join(dir, 'client.py'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
     const worldEvents = built.world.events ?? [];
     const eventArgv = worldEvents.map((e) => {
@@ -489,14 +488,18 @@ export async function runOnKernel(
       return a;
     });
     const length = Math.max(runLength(flows), worldEvents.length ? eventsEnd(worldEvents) + 1 : 0);
-    writeFileSync(join(dir, 'udp.py'), UDP_SCRIPT);
-    writeFileSync(join(dir, 'mark-client.py'), MARK_CLIENT_SCRIPT);
     const lifetimeMs = (length + 10) * 1000 + READY_MS;
     const node = process.execPath;
     const servers: Proc[] = [];
     for (const h of built.world.hosts) {
       if (h.listen.length === 0) continue;
-      const spec = JSON.stringify({ listen: h.listen, lifetimeMs });
+      const listen = h.listen.map((l) => ({
+        proto: l.proto,
+        port: l.port,
+        ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
+        ...(l.replyPort ? { replyPort: l.replyPort } : {}),
+      }));
+      const spec = JSON.stringify({ listen, lifetimeMs });
       servers.push(
         start(nsOf(h.name), [node, join(dir, 'server.mjs'), spec], `server on ${h.name}`, lifetimeMs + 2000),
       );
@@ -548,7 +551,9 @@ export async function runOnKernel(
 
     // Flows, on one clock: every client is started and says `ready`, then time 0 is set a little
     // ahead and each is told its start time, so a slowly loading client is not late.
-    const python = which('python3');
+    // The interpreter itself, not a wrapper on PATH (a pyenv shim starts a shell and more for
+    // every client: seconds on a loaded machine).
+    const python = realPython(which('python3'));
     const clients: Proc[] = flows.map((f, i) => {
       const limitMs = (f.at + Math.max(f.timeout, repeatLength(f)) + f.hold + 3) * 1000 + 300;
       const spec = {
@@ -567,51 +572,19 @@ export async function runOnKernel(
         limitMs: limitMs - 300,
         ...(f.size !== undefined ? { size: f.size } : {}),
         ...(f.df !== undefined ? { df: f.df } : {}),
+        // Socket options (agents.ts reads them in its options block).
+        ...(f.src !== undefined ? { src: formatIpv4(f.src) } : {}),
+        ...(f.ttl !== undefined ? { ttl: f.ttl } : {}),
+        ...(f.tos !== undefined ? { tos: f.tos } : {}),
+        ...(f.mss !== undefined ? { mss: f.mss } : {}),
       };
-      if (f.proto === 'icmp') {
-        if (!python)
-          throw new LiveError(
-            `flow "${f.name}": ICMP flows need python3 (a raw socket with the flow's echo id), which is missing`,
-          );
-        return start(
-          nsOf(f.from),
-          [python, join(dir, 'ping.py'), JSON.stringify(spec)],
-          `flow ${i + 1}`,
-          limitMs + READY_MS,
-          true,
+      if (!python)
+        throw new LiveError(
+          `flow "${f.name}": the flow clients need python3 (socket options; ICMP: a raw socket with the flow's echo id), which is missing`,
         );
-      }
-      if (f.mark) {
-        // SO_MARK: Node's sockets cannot set it; the python3 client can (mark-client.ts).
-        if (!python)
-          throw new LiveError(
-            `flow "${f.name}": a flow with a mark needs python3 (SO_MARK), which is missing`,
-          );
-        return start(
-          nsOf(f.from),
-          [python, join(dir, 'mark-client.py'), JSON.stringify(spec)],
-          `flow ${i + 1}`,
-          limitMs + READY_MS,
-          true,
-        );
-      }
-      if (f.proto === 'udp' && f.df !== undefined) {
-        // IP_MTU_DISCOVER is not in node:dgram: this flow's socket is Python's.
-        if (!python)
-          throw new LiveError(
-            `flow "${f.name}": a UDP flow with df needs python3 (IP_MTU_DISCOVER), which is missing`,
-          );
-        return start(
-          nsOf(f.from),
-          [python, join(dir, 'udp.py'), JSON.stringify(spec)],
-          `flow ${i + 1}`,
-          limitMs + READY_MS,
-          true,
-        );
-      }
       return start(
         nsOf(f.from),
-        [node, join(dir, 'client.mjs'), JSON.stringify(spec)],
+        [python, join(dir, f.proto === 'icmp' ? 'ping.py' : 'client.py'), JSON.stringify(spec)],
         `flow ${i + 1}`,
         limitMs + READY_MS,
         true,
@@ -690,6 +663,17 @@ export async function runOnKernel(
       commands,
     };
   }
+}
+
+/** The python3 binary a `python3` on PATH runs (sys.executable), or the path itself. */
+function realPython(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const r = spawnSync(path, ['-c', 'import sys; print(sys.executable)'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  const exe = r.status === 0 ? r.stdout.trim() : '';
+  return exe && existsSync(exe) ? exe : path;
 }
 
 /** How long the clients may take to load before a run gives up (a tool failure, exit 3). */

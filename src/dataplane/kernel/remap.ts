@@ -73,9 +73,11 @@ function addressTexts(sc: Scenario): At<string>[] {
     out.push(...h.routes);
     if (h.rules) out.push(...h.rules.lines);
     if (h.ipsets) out.push(...h.ipsets.lines);
+    for (const l of h.listen) if (l.bind) out.push(l.bind);
   }
   for (const f of sc.flows) {
     out.push(f.dst);
+    if (f.src) out.push(f.src);
     if (f.expect?.serverSees) out.push(f.expect.serverSees);
     if (f.expect?.translatedSource) out.push(f.expect.translatedSource);
   }
@@ -143,10 +145,12 @@ export function remapScenario(
     routes: h.routes.map(move),
     ...rules(h.rules),
     ...(h.ipsets ? { ipsets: { lines: h.ipsets.lines.map(move) } } : {}),
+    listen: h.listen.map((l) => (l.bind ? { ...l, bind: move(l.bind) } : l)),
   }));
   const flows = sc.flows.map((f): FlowSpec => ({
     ...f,
     dst: move(f.dst),
+    ...(f.src ? { src: move(f.src) } : {}),
     ...(f.expect
       ? {
           expect: {

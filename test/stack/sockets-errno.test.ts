@@ -1,0 +1,293 @@
+// What a client application sees, errno by errno, in the kernel reference's words (refused, error,
+// icmp-error, timeout, ...), and the socket options and server sockets a flow can ask for (src,
+// ttl, tos, mss; listen bind and reply_port). Expected values come from the kernel reference runs
+// (/work/shared/reference/kernel/<case>/result.json: line-ttl-time-exceeded,
+// line-udp-server-reply-port, line-ip-rule-table-and-blackhole, hairpin-masq-tcp-bind-second-address,
+// hairpin-vip-dnat-from-wan) and from the kernel's sources (net/ipv4/icmp.c icmp_err_convert,
+// tcp_ipv4.c tcp_v4_err, udp.c __udp4_lib_err, raw.c raw_v4_input, inet_connection_sock.c
+// reqsk_timer_handler, tcp_minisocks.c tcp_check_req).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { describeFrame } from '../../src/trace/frame.ts';
+import { decodeEthernet } from '../../src/wire/decode.ts';
+import { verdictSatisfies, kernelOutcome } from '../../src/sim/flows.ts';
+import { icmpErrno } from '../../src/stack/sockets.ts';
+
+/** The reference's line network: a -- r -- b (line-ttl-time-exceeded's topology). */
+const line = (opts: { a?: string; r?: string; b?: string; flows: string }): string => `
+name: line
+hosts:
+  a:
+    interfaces: { eth0: [10.0.1.10/24, 10.0.1.11/24] }
+    routes: [default via 10.0.1.1]
+  r:
+    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
+    sysctls: { net.ipv4.ip_forward: 1 }
+${opts.r ?? ''}
+  b:
+    interfaces: { eth0: 10.0.2.20/24 }
+    routes: [default via 10.0.2.1]
+    listen: ${opts.b ?? '[tcp/80, udp/5000]'}
+links:
+  - [a:eth0, r:eth0]
+  - [r:eth1, b:eth0]
+flows:
+${opts.flows}`;
+
+const run = (text: string) => {
+  const r = simulateScenario(text, 'line.yaml');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  return r.sim;
+};
+
+type Sim = ReturnType<typeof run>;
+
+/** The packets one host put on the wire or took in, as tcpdump-like lines with their time. */
+const packets = (sim: Sim, host: string, dir: 'in' | 'out') =>
+  sim.steps
+    .filter((s) => s.kind === 'packet' && s.host === host && s.dir === dir)
+    .map((s) => (s.kind === 'packet' ? { t: s.t, f: describeFrame(s.frame), raw: s.frame } : undefined)!)
+    .filter((p) => p.f.proto !== 'arp');
+
+test('line-ttl-time-exceeded: UDP ttl 1 times out (soft error), ping ttl 1 is icmp-error, ping ttl 2 is answered', () => {
+  const sim = run(
+    line({
+      flows: `  - { name: u1, from: a, proto: udp, to: 10.0.2.20:5000, sport: 43000, ttl: 1, timeout: 1 }
+  - { name: p1, from: a, proto: icmp, to: 10.0.2.20, ttl: 1, at: 1.5, timeout: 1 }
+  - { name: p2, from: a, proto: icmp, to: 10.0.2.20, id: 20307, ttl: 2, at: 3, timeout: 1 }`,
+    }),
+  );
+  const [u1, p1, p2] = sim.results;
+  assert.equal(u1!.verdict, 'timeout');
+  assert.equal(p1!.verdict, 'icmp-error');
+  assert.deepEqual(p1!.received, [{ from: '10.0.1.1', type: 11, code: 0 }]);
+  assert.equal(p2!.verdict, 'reply');
+  assert.equal(p2!.replyFrom, '10.0.2.20');
+  assert.deepEqual(p2!.received, [{ from: '10.0.2.20', type: 0, code: 0, id: 20307, seq: 1 }]);
+  // The client's packets leave with the TTL asked; the echo reaches b with TTL 1.
+  const out = packets(sim, 'a', 'out');
+  assert.deepEqual(
+    out.map((p) => [p.f.proto, p.f.ttl]),
+    [
+      ['udp', 1],
+      ['icmp', 1],
+      ['icmp', 2],
+    ],
+  );
+  assert.deepEqual(
+    packets(sim, 'b', 'in').map((p) => [p.f.proto, p.f.ttl]),
+    [['icmp', 1]],
+  );
+  // r answered both TTL-1 packets with time exceeded (the reference: type 11 code 0 from 10.0.1.1).
+  const te = packets(sim, 'a', 'in').filter((p) => p.f.proto === 'icmp' && p.f.icmp?.type === 11);
+  assert.equal(te.length, 2);
+});
+
+test('line-udp-server-reply-port: the answer from reply_port is refused by the connected client (ICMP port unreachable), taken by an unconnected one', () => {
+  const sim = run(
+    line({
+      b: '[{ proto: udp, port: 6000, bind: 10.0.2.20, reply_port: 6001 }]',
+      flows: `  - { name: u1, from: a, proto: udp, to: 10.0.2.20:6000, sport: 43400, timeout: 1 }
+  - { name: u2, from: a, proto: udp, to: 10.0.2.20:6000, sport: 43401, udp_connect: false, at: 1.5, timeout: 1 }`,
+    }),
+  );
+  const [u1, u2] = sim.results;
+  assert.equal(u1!.verdict, 'timeout');
+  assert.equal(u2!.verdict, 'reply-from-unexpected-source');
+  assert.equal(u2!.replyFrom, '10.0.2.20:6001');
+  assert.equal(u2!.serverSaw, '10.0.1.10:43401');
+  // b answered from 6001; a's kernel sent ICMP port unreachable for u1's answer only.
+  assert.deepEqual(
+    packets(sim, 'b', 'out')
+      .filter((p) => p.f.proto === 'udp')
+      .map((p) => `${p.f.src}:${p.f.sport} > ${p.f.dst}:${p.f.dport}`),
+    ['10.0.2.20:6001 > 10.0.1.10:43400', '10.0.2.20:6001 > 10.0.1.10:43401'],
+  );
+  const unreach = packets(sim, 'a', 'out').filter((p) => p.f.proto === 'icmp');
+  assert.deepEqual(
+    unreach.map((p) => [p.f.dst, p.f.icmp?.type, p.f.icmp?.code]),
+    [['10.0.2.20', 3, 3]],
+  );
+});
+
+test('listen bind: a TCP SYN or a datagram to another address of the server host finds no socket (RST: refused; port unreachable: refused)', () => {
+  const text = line({
+    b: '[{ proto: tcp, port: 80, bind: 10.0.2.20 }, { proto: udp, port: 5000, bind: 10.0.2.20 }]',
+    flows: `  - { name: tcp-bound, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 1 }
+  - { name: tcp-other, from: a, proto: tcp, to: 10.0.2.21:80, sport: 41001, timeout: 1 }
+  - { name: udp-other, from: a, proto: udp, to: 10.0.2.21:5000, sport: 41002, timeout: 1 }`,
+  }).replace('eth0: 10.0.2.20/24 }', 'eth0: [10.0.2.20/24, 10.0.2.21/24] }');
+  const sim = run(text);
+  assert.deepEqual(
+    sim.results.map((r) => [r.flow.name, r.verdict, r.errno]),
+    [
+      ['tcp-bound', 'connected', undefined],
+      ['tcp-other', 'refused', 'ECONNREFUSED'],
+      ['udp-other', 'refused', 'ECONNREFUSED'],
+    ],
+  );
+});
+
+test('line-ip-rule-table-and-blackhole (with REJECT for the host unreachable): TCP from the bound .11 fails at once with EHOSTUNREACH after 1 SYN; UDP times out; ping is icmp-error', () => {
+  const sim = run(
+    line({
+      r: `    rules: |
+      iptables -A FORWARD -s 10.0.1.11 -j REJECT --reject-with icmp-host-unreachable`,
+      flows: `  - { name: p1, from: a, proto: icmp, to: 10.0.2.20, src: 10.0.1.10, timeout: 0.8 }
+  - { name: p2, from: a, proto: icmp, to: 10.0.2.20, id: 20307, src: 10.0.1.11, at: 1, timeout: 0.8 }
+  - { name: u3, from: a, proto: udp, to: 10.0.2.20:5000, sport: 43300, src: 10.0.1.11, at: 2, timeout: 0.8 }
+  - { name: t4, from: a, proto: tcp, to: 10.0.2.20:80, sport: 43301, src: 10.0.1.11, at: 3, timeout: 0.8 }`,
+    }),
+  );
+  const [p1, p2, u3, t4] = sim.results;
+  assert.equal(p1!.verdict, 'reply');
+  assert.equal(p2!.verdict, 'icmp-error');
+  assert.deepEqual(p2!.received, [{ from: '10.0.1.1', type: 3, code: 1 }]);
+  assert.equal(u3!.verdict, 'timeout');
+  assert.equal(t4!.verdict, 'error');
+  assert.equal(t4!.errno, 'EHOSTUNREACH');
+  assert.equal(t4!.syns, 1);
+  assert.ok(t4!.endedAt - 3 < 0.01, `connect() failed at once, not after ${t4!.endedAt - 3} s`);
+  // The bound source address is on the wire.
+  assert.deepEqual(
+    packets(sim, 'a', 'out').map((p) => p.f.src),
+    ['10.0.1.10', '10.0.1.11', '10.0.1.11', '10.0.1.11'],
+  );
+});
+
+test('refused: a RST answering the SYN, and ICMP port unreachable for the SYN, are both ECONNREFUSED', () => {
+  const sim = run(
+    line({
+      r: `    rules: |
+      iptables -A FORWARD -p tcp --dport 81 -j REJECT --reject-with icmp-port-unreachable`,
+      flows: `  - { name: closed, from: a, proto: tcp, to: 10.0.2.20:22, sport: 45001, timeout: 1, expect: refused }
+  - { name: icmp-refused, from: a, proto: tcp, to: 10.0.2.20:81, sport: 45002, timeout: 1, expect: reset }
+  - { name: old-word, from: a, proto: udp, to: 10.0.2.20:9, sport: 45003, timeout: 1, expect: unreachable }`,
+    }),
+  );
+  assert.deepEqual(
+    sim.results.map((r) => [r.flow.name, r.verdict, r.errno, r.mismatches]),
+    [
+      ['closed', 'refused', 'ECONNREFUSED', []],
+      ['icmp-refused', 'refused', 'ECONNREFUSED', []],
+      ['old-word', 'refused', 'ECONNREFUSED', []],
+    ],
+  );
+});
+
+test('errors a local send meets: bind to an address the host lacks is EADDRNOTAVAIL; no route is ENETUNREACH; an OUTPUT drop is EPERM for sendto(), nothing for a SYN', () => {
+  const sim = run(
+    line({
+      flows: `  - { name: notmine, from: a, proto: tcp, to: 10.0.2.20:80, src: 10.0.1.99, timeout: 1 }
+  - { name: noroute, from: b, proto: udp, to: 10.0.3.1:5000, timeout: 1 }
+  - { name: perm, from: r, proto: icmp, to: 10.0.2.20, timeout: 1 }
+  - { name: syn-dropped, from: r, proto: tcp, to: 10.0.2.20:80, timeout: 1.5 }`,
+      r: `    rules: |
+      iptables -A OUTPUT -p icmp -j DROP
+      iptables -A OUTPUT -p tcp -j DROP`,
+    }).replace('routes: [default via 10.0.2.1]', 'routes: []'),
+  );
+  assert.deepEqual(
+    sim.results.map((r) => [r.flow.name, r.verdict, r.errno]),
+    [
+      ['notmine', 'error', 'EADDRNOTAVAIL'],
+      ['noroute', 'error', 'ENETUNREACH'],
+      ['perm', 'error', 'EPERM'],
+      // tcp_connect ignores the SYN's -EPERM and retransmits: connect() times out.
+      ['syn-dropped', 'timeout', undefined],
+    ],
+  );
+  assert.equal(sim.results[3]!.syns, 2);
+});
+
+test('ttl, tos and mss are on the client SYN: IP_TTL, IP_TOS (TCP clears the ECN bits), TCP_MAXSEG below the route MSS', () => {
+  const sim = run(
+    line({
+      flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, ttl: 9, tos: 0x2b, mss: 1200, timeout: 1 }
+  - { name: u, from: a, proto: udp, to: 10.0.2.20:5000, sport: 41001, tos: 0x2b, at: 1, timeout: 1 }`,
+    }),
+  );
+  assert.equal(sim.results[0]!.verdict, 'connected');
+  const [syn] = packets(sim, 'a', 'out');
+  assert.equal(syn!.f.ttl, 9);
+  assert.equal(syn!.raw[14 + 1], 0x28); // the TOS byte
+  const opts = decodeEthernet(syn!.raw).ipv4?.tcp?.options ?? [];
+  assert.deepEqual(
+    opts.find((o) => o.kind === 'mss'),
+    { kind: 'mss', mss: 1200 },
+  );
+  const udp = packets(sim, 'a', 'out').find((p) => p.f.proto === 'udp');
+  assert.equal(udp!.raw[14 + 1], 0x2b);
+});
+
+test('server SYN-ACK retransmission: 1 s, then doubling (reqsk_timer_handler); a repeated SYN in SYN_RECV gets a SYN-ACK at once (tcp_check_req)', () => {
+  // r drops every SYN-ACK: the client never connects, the server keeps retransmitting.
+  const r = `    rules: |
+      iptables -A FORWARD -s 10.0.2.20 -p tcp -j DROP`;
+  // The client gives up before its first SYN retransmission (0.9 s), then holds: the run lasts
+  // 4.9 s, and only the server's timer sends.
+  const alone = run(
+    line({
+      r,
+      flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 0.9, hold: 3 }`,
+    }),
+  );
+  const times = (sim: Sim) =>
+    packets(sim, 'b', 'out')
+      .filter((p) => p.f.flags === 'S.')
+      .map((p) => Math.round(p.t * 10) / 10);
+  assert.deepEqual(times(alone), [0, 1, 3]);
+  // Every SYN-ACK is the same segment (same ISN).
+  const isns = new Set(packets(alone, 'b', 'out').map((p) => p.f.seq));
+  assert.equal(isns.size, 1);
+  // With the client retransmitting its SYN (at 1, 2, 3, 4 s), each repeated SYN is answered at once
+  // and restarts the request's timer (reqsk_timeout: 1 s << timeouts so far): the SYN at 1 s comes
+  // just before the timer (armed when the first SYN arrived, after ARP), answers it and moves the
+  // timer to 2 s; at 2 s the timer (then 4 s) and the SYN both send; the SYNs at 3 and 4 s each move
+  // the timer on again, so it never fires after 2 s.
+  const both = run(
+    line({ r, flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 4.5 }` }),
+  );
+  assert.deepEqual(times(both), [0, 1, 2, 2, 3, 4]);
+});
+
+test('the verdict vocabulary: the older words are aliases; the kernel reference outcome is the verdict itself', () => {
+  assert.ok(verdictSatisfies('reset', 'refused', 'tcp'));
+  assert.ok(!verdictSatisfies('reset', 'error', 'tcp'));
+  assert.ok(verdictSatisfies('unreachable', 'error', 'tcp'));
+  assert.ok(!verdictSatisfies('unreachable', 'refused', 'tcp'));
+  assert.ok(verdictSatisfies('unreachable', 'refused', 'udp'));
+  assert.ok(verdictSatisfies('unreachable', 'icmp-error', 'icmp'));
+  assert.ok(!verdictSatisfies('refused', 'reset', 'tcp'));
+  assert.equal(kernelOutcome('icmp-error'), 'icmp-error');
+  assert.equal(kernelOutcome('storm'), undefined);
+  // icmp_err_convert: host unreachable is soft, host prohibited hard, port unreachable ECONNREFUSED.
+  assert.deepEqual(icmpErrno(3, 1), { errno: 'EHOSTUNREACH', hard: false });
+  assert.deepEqual(icmpErrno(3, 10), { errno: 'EHOSTUNREACH', hard: true });
+  assert.deepEqual(icmpErrno(3, 3), { errno: 'ECONNREFUSED', hard: true });
+  assert.deepEqual(icmpErrno(11, 0), { errno: 'EHOSTUNREACH', hard: false });
+  assert.equal(icmpErrno(5, 1), undefined);
+});
+
+test('data retransmission: a lost segment is sent again as a tail loss probe, then after the RTO (RTT + 200 ms), doubling', () => {
+  // r drops the client's 5-byte line (IP 20 + TCP 32 + 5 = 57 bytes) every time.
+  const sim = run(
+    line({
+      r: `    rules: |
+      iptables -A FORWARD -p tcp -m length --length 57 -j DROP`,
+      flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 3 }`,
+    }),
+  );
+  assert.equal(sim.results[0]!.verdict, 'connected');
+  const data = packets(sim, 'a', 'out').filter((p) => p.f.proto === 'tcp' && (p.f.len ?? 0) > 0);
+  assert.equal(new Set(data.map((p) => p.f.seq)).size, 1, 'the same segment each time');
+  const t0 = data[0]!.t;
+  assert.deepEqual(
+    data.map((p) => Math.round((p.t - t0) * 10) / 10),
+    // The tail loss probe at one RTO, then the RTO timer: 0.2, 0.4, 0.8, 1.6 s later (the
+    // kernel, under natbox verify: test/conformance/extra/sockets-data-retransmit.yaml).
+    [0, 0.2, 0.4, 0.8, 1.6, 3.2],
+  );
+  assert.equal(packets(sim, 'b', 'in').filter((p) => (p.f.len ?? 0) > 0).length, 0);
+});
