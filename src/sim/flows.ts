@@ -240,7 +240,9 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         if (settle(errno === 'ECONNREFUSED' ? 'refused' : 'error', `${errno}: ${why}`)) res.errno = errno;
       },
       icmp: (from, type, code) => {
-        if (!settled) (res.received ??= []).push({ from, type, code });
+        if (settled) return;
+        (res.received ??= []).push({ from, type, code });
+        res.replyFrom ??= from; // what answered, as the kernel's client reports it
       },
     };
     const opts: SockOpts = {

@@ -489,7 +489,9 @@ export class Sockets {
       // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
       // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); no route and
       // a REJECT are reported.
-      const err = this.host.output(this.tcpSegment(s, TCP_SYN, undefined, s.sndUna), undefined, true);
+      const syn = this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
+      const err = this.host.output(syn, undefined, true, this.markOut);
+      this.markOut = 0;
       if (err && err.reason !== DropReason.NETFILTER_DROP && err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE) {
         s.state = 'CLOSED';
         this.tcp.delete(key(laddr, sport, dst, dport));

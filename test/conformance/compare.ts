@@ -358,6 +358,7 @@ export interface NatboxHooks {
 
 /** The hooks this suite runs with: each wired to the natbox result that has it. */
 export const hooks: NatboxHooks = {
+  received: (r) => r.received ?? [],
   eventResults: (sim) =>
     sim.events.map((e) => ({
       at: e.event.at,

@@ -60,8 +60,6 @@ const fail = (ds: readonly Difference[]): string => ds.map(formatDifference).joi
 const NOT_COMPARED: Readonly<Record<string, string>> = {
   'flows: route_after (ip route get)':
     'natbox has no `ip route get` answer (with the PMTU cache line) to compare: compare.ts hooks.routeGet is not wired (routing and MTU work of issue 14)',
-  'flows: ICMP received, UDP socket errors':
-    "natbox's flow results do not list the ICMP messages a ping received nor a UDP socket's errors: compare.ts hooks.received/socketErrors are not wired (issue 14 point 4)",
 };
 
 /**
