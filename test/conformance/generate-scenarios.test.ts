@@ -282,8 +282,8 @@ test('actions become top-level events (at, host, run)', () => {
     ],
   });
   has(kc, 'events:');
-  has(kc, '  - { at: 1.25, host: r, run: "iptables -A FORWARD -p udp -j DROP" }');
-  has(kc, '  - { at: 1.75, host: r, run: "iptables -D FORWARD -p tcp -j DROP" }');
+  has(kc, "  - { at: 1.25, host: r, run: 'iptables -A FORWARD -p udp -j DROP' }");
+  has(kc, "  - { at: 1.75, host: r, run: 'iptables -D FORWARD -p tcp -j DROP' }");
   assert.deepEqual(unconvertedFields(kcase({ actions: [{ at: 1, ns: 'r', cmd: 'nft flush ruleset' }] })), [
     'actions[0]: nft flush ruleset: program "nft" in an event',
   ]);
@@ -381,7 +381,7 @@ test('every flow field in the agreed syntax', () => {
         '    ttl: 1',
         '    size: 1450',
         '    df: false',
-        '    mark: "0x2"',
+        "    mark: '0x2'",
         '    expect: timeout',
         '  - name: p',
         '    from: a',
@@ -430,7 +430,7 @@ test('expect: the outcomes natbox has verdicts for; connected-then-failed is nam
 
 test('the generated line-timed-forward-drop keeps its two actions as events (committed file)', () => {
   const y = readFileSync(new URL('./scenarios/line-timed-forward-drop.yaml', import.meta.url), 'utf8');
-  assert.ok(y.includes('  - { at: 1.75, host: r, run: "iptables -D FORWARD -p tcp -j DROP" }'));
+  assert.ok(y.includes("  - { at: 1.75, host: r, run: 'iptables -D FORWARD -p tcp -j DROP' }"));
 });
 
 test('timeout: the harness default 2.5 s for every protocol, checked against what the client ran with', () => {

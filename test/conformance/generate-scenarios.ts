@@ -183,7 +183,9 @@ export function classifyCommand(cmd: string): SetupCommand {
   return { kind: 'unconvertible', why: `program ${JSON.stringify(prog)} at setup` };
 }
 
-const yamlString = (s: string): string => JSON.stringify(s);
+/** A YAML string as prettier writes it: single-quoted (a quote inside doubled), else JSON's form. */
+const yamlString = (s: string): string =>
+  /^[\x20-\x7e]*$/.test(s) ? `'${s.replace(/'/g, "''")}'` : JSON.stringify(s);
 
 /** What a case becomes: the scenario text and every field it could not convert (with why). */
 export interface Conversion {
