@@ -258,7 +258,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
       '  - { name: f, from: b, proto: tcp, dst: 10.0.0.1, dport: 80, sport: 1000, at: 0, timeout: 1, hold: 0,',
       '      expect: { verdict: connected, server_sees: 10.0.0.2:1000 } }',
       '  - { from: b, proto: udp, to: 10.0.0.1:53, udp_connect: true, count: 2, interval: 1 }',
-      '  - { from: b, proto: udp, to: 10.0.0.1:53, udp_connect: true, src: 10.0.0.2, ttl: 3, tos: 16 }',
+      '  - { from: b, proto: udp, to: 10.0.0.1:54, udp_connect: true, src: 10.0.0.2, ttl: 3, tos: 16 }',
       '  - { from: b, proto: tcp, to: 10.0.0.1:80, mss: 1200 }',
       '  - { from: b, proto: icmp, to: 10.0.0.1, id: 1 }',
       'events: [{ at: 1, host: a, run: "conntrack -F" }]',

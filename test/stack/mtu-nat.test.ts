@@ -49,7 +49,7 @@ test('fragmentation needed is translated back through MASQUERADE, and TCP resend
   assert.equal(client.frag.pmtu.routeGetSuffix(0xcb007150, 2), ' cache expires 599sec mtu 1400');
   assert.deepEqual(
     r.sim.results.map((x) => x.verdict),
-    ['unreachable', 'connected'],
+    ['icmp-error', 'connected'],
   );
   assert.equal(r.sim.results[1]!.serverSaw, '198.51.100.2:41000');
 });

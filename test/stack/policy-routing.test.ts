@@ -92,11 +92,11 @@ flows:
     r.sim.results.map((f) => [f.flow.name, f.verdict]),
     [
       ['p1', 'reply'],
-      ['p2', 'unreachable'],
+      ['p2', 'icmp-error'], // type 3 code 1 from 10.0.1.1 (result.json)
       ['u3', 'timeout'], // a connected UDP socket does not report host unreachable (result.json)
-      ['t4', 'unreachable'], // EHOSTUNREACH
+      ['t4', 'error'], // EHOSTUNREACH at once (result.json)
       ['p5', 'timeout'], // the blackhole: nothing comes back
-      ['t6', 'unreachable'],
+      ['t6', 'error'], // EHOSTUNREACH: ICMP code 13 (admin prohibited) for the SYN
     ],
   );
   // The ICMP errors r sent: type 3 code 1 (host unreachable) for .11's three packets, code 13
