@@ -78,12 +78,15 @@ for (const name of cases) {
     ] as const) {
       for (const [ns, list] of Object.entries(result.rule_counters)) {
         const want = kernelLines(list, policies);
-        assert.ok(printed[ns] !== undefined, `natbox has no rules on ${ns}`);
-        assert.deepEqual(natboxLines(printed[ns]!, want.keys(), policies), want, `${ns} (${result.case})`);
+        // A namespace without rules: the kernel lists its (empty) tables, natbox prints nothing.
+        const text = printed[ns] ?? '';
+        assert.deepEqual(natboxLines(text, want.keys(), policies), want, `${ns} (${result.case})`);
         compared += list.length;
       }
     }
-    assert.ok(compared > 0, 'the kernel run recorded counters');
+    // A case without iptables rules (the format cases on plain routers): natbox has none either.
+    if (compared === 0)
+      for (const text of Object.values(printed)) assert.ok(!/^\[/m.test(text), 'natbox counted rules');
   });
 }
 
