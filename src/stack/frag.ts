@@ -10,6 +10,7 @@
 import { read16 } from '../wire/checksum.ts';
 import { FRAG_DUP, FRAG_OK, FragQueue, fragmentPacket, isFragment } from '../wire/frag.ts';
 import { IPV4_DF, ipv4Dst, ipv4Id, ipv4Protocol, ipv4Src } from '../wire/ipv4.ts';
+import { tcpOptionAt } from '../wire/tcp.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import { PmtuCache, routeMtu } from '../route/pmtu.ts';
 import type { Route } from '../route/table.ts';
@@ -336,18 +337,6 @@ export const segmentSize = (pmtu: number, peerMss: number, optLen: number): numb
 
 /** The MSS option of a SYN or SYN-ACK (TCP options between `start` and `end`), 536 when absent. */
 export function mssOption(b: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end) {
-    const k = b[i]!;
-    if (k === 0) break;
-    if (k === 1) {
-      i++;
-      continue;
-    }
-    const l = b[i + 1] ?? 0;
-    if (l < 2) break;
-    if (k === 2 && l === 4) return read16(b, i + 2);
-    i += l;
-  }
-  return 536;
+  const at = tcpOptionAt(b, start, end, 2, 4);
+  return at < 0 ? 536 : read16(b, at);
 }

@@ -24,6 +24,7 @@ import {
   TCP_RST,
   TCP_SYN,
   tcpChecksumOk,
+  tcpOptionAt,
   type TcpOption,
 } from '../wire/tcp.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
@@ -421,6 +422,33 @@ export class Sockets {
   // ---- TCP client --------------------------------------------------------------------------
 
   /**
+   * bind() (an address of this host, else EADDRNOTAVAIL) and the route of a socket's first packet
+   * (ip_route_connect): the local address, or undefined once `obs` was told why there is none.
+   */
+  private openRoute(
+    obs: SocketObserver,
+    opts: SockOpts,
+    proto: number,
+    dst: number,
+    sport: number,
+    dport: number,
+    connect: boolean,
+    call: string,
+  ): number | undefined {
+    if (opts.src && !this.host.isLocal(opts.src)) {
+      obs.failed?.(
+        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
+        'EADDRNOTAVAIL',
+      );
+      return undefined;
+    }
+    const laddr = this.host.routeSource(dst, opts.src ?? 0, opts.mark ?? 0, proto, sport, dport, connect);
+    if (laddr >= 0) return laddr;
+    obs.failed?.(routeFailure(call, -laddr), ERRNO_NAME[-laddr]);
+    return undefined;
+  }
+
+  /**
    * connect(): sends a SYN from `sport` and retransmits it (1 s apart for the first
    * net.ipv4.tcp_syn_linear_timeouts retries, then doubling) until `timeout` seconds pass.
    */
@@ -433,14 +461,9 @@ export class Sockets {
     obs: SocketObserver,
     opts: SockOpts = {},
   ): void {
-    if (opts.src && !this.host.isLocal(opts.src))
-      return obs.failed?.(
-        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
-        'EADDRNOTAVAIL',
-      );
     const mark = opts.mark ?? 0;
-    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_TCP, sport, dport);
-    if (laddr < 0) return obs.failed?.(routeFailure('connect()', -laddr), ERRNO_NAME[-laddr]);
+    const laddr = this.openRoute(obs, opts, IPPROTO_TCP, dst, sport, dport, true, 'connect()');
+    if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
     const rng = this.host.env.rng;
     const s: TcpSock = {
@@ -944,15 +967,10 @@ export class Sockets {
     obs: SocketObserver,
     opts: SockOpts = {},
   ): void {
-    if (opts.src && !this.host.isLocal(opts.src))
-      return obs.failed?.(
-        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
-        'EADDRNOTAVAIL',
-      );
     const mark = opts.mark ?? 0;
-    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_UDP, sport, dport, connected);
-    if (laddr < 0)
-      return obs.failed?.(routeFailure(connected ? 'connect()' : 'sendto()', -laddr), ERRNO_NAME[-laddr]);
+    const call = connected ? 'connect()' : 'sendto()';
+    const laddr = this.openRoute(obs, opts, IPPROTO_UDP, dst, sport, dport, connected, call);
+    if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
     this.udp.set(sport, {
       raddr: connected ? dst : 0,
@@ -1051,14 +1069,9 @@ export class Sockets {
    * reaching the host.
    */
   pingSend(dst: number, id: number, obs: SocketObserver, opts: SockOpts = {}, seq = 1): void {
-    if (opts.src && !this.host.isLocal(opts.src))
-      return obs.failed?.(
-        `bind(): cannot assign requested address ${formatIpv4(opts.src)} (not an address of ${this.host.name})`,
-        'EADDRNOTAVAIL',
-      );
     const mark = opts.mark ?? 0;
-    const laddr = this.host.routeSource(dst, opts.src ?? 0, mark, IPPROTO_ICMP, 0, 0, false);
-    if (laddr < 0) return obs.failed?.(routeFailure('sendto()', -laddr), ERRNO_NAME[-laddr]);
+    const laddr = this.openRoute(obs, opts, IPPROTO_ICMP, dst, 0, 0, false, 'sendto()');
+    if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
     this.ping.set(id, { dst, obs, laddr: opts.src ?? 0 });
     const data = new Uint8Array(opts.size ?? 16);
@@ -1356,20 +1369,8 @@ export class Sockets {
 }
 
 function findTsVal(b: Uint8Array, start: number, end: number): number {
-  let i = start;
-  while (i < end) {
-    const k = b[i]!;
-    if (k === 0) break;
-    if (k === 1) {
-      i++;
-      continue;
-    }
-    const l = b[i + 1] ?? 0;
-    if (l < 2) break;
-    if (k === 8 && l === 10) return read32(b, i + 2);
-    i += l;
-  }
-  return -1;
+  const at = tcpOptionAt(b, start, end, 8, 10);
+  return at < 0 ? -1 : read32(b, at);
 }
 
 /** An ICMP error in words, for the trace: `redirect (use 192.168.1.200)`, `port-unreachable`. */

@@ -51,6 +51,28 @@ export const tcpUrgent = (b: Uint8Array, o: number): number => read16(b, o + 18)
 export const tcpReserved = (b: Uint8Array, o: number): number => b[o + 12]! & 0x0f;
 export const tcpHasFlag = (b: Uint8Array, o: number, flag: number): boolean => (b[o + 13]! & flag) !== 0;
 
+/**
+ * Where option `kind` of length `len` starts among the TCP options in b[start, end) (after its
+ * kind and length bytes), or -1: the walk tcp_parse_options makes (EOL ends it, NOP is one byte,
+ * a length below 2 stops it).
+ */
+export function tcpOptionAt(b: Uint8Array, start: number, end: number, kind: number, len: number): number {
+  let i = start;
+  while (i < end) {
+    const k = b[i]!;
+    if (k === 0) break;
+    if (k === 1) {
+      i++;
+      continue;
+    }
+    const l = b[i + 1] ?? 0;
+    if (l < 2) break;
+    if (k === kind && l === len) return i + 2;
+    i += l;
+  }
+  return -1;
+}
+
 /** Sets the flags byte and fixes the checksum (flags share a 16-bit word with the data offset). */
 export function tcpSetFlags(b: Uint8Array, o: number, flags: number): void {
   const old = read16(b, o + 12);

@@ -1,5 +1,6 @@
 // `natbox verify`: options as data; the work is in ../verify.ts, loaded only when the command runs.
 import type { Command } from 'commander';
+import type { VerifyCliOptions } from '../verify/campaign.ts';
 
 export function registerVerify(program: Command): void {
   program
@@ -29,34 +30,18 @@ export function registerVerify(program: Command): void {
     .option('--out <dir>', 'with --generate: write each difference found, shrunk, as DIR/gen-SEED-INDEX.yaml')
     .option('--shrink-runs <n>', 'with --generate: kernel runs one shrink may spend', '30')
     .option('--overlap', 'with --generate: LANs behind different routers use the same network')
-    .action(
-      async (
-        files: string[],
-        opts: {
-          json?: boolean;
-          backend: string;
-          captures?: string;
-          keep?: boolean;
-          seed: number;
-          generate?: string;
-          budget: string;
-          out?: string;
-          shrinkRuns: string;
-          overlap?: boolean;
-        },
-      ) => {
-        if (opts.generate !== undefined) {
-          const { generateCommand } = await import('../verify/campaign.ts');
-          process.exitCode = await generateCommand(files, opts);
-          return;
-        }
-        if (files.length === 0) {
-          process.stderr.write('natbox verify: give scenario files, or --generate N\n');
-          process.exitCode = 2;
-          return;
-        }
-        const { verifyCommand } = await import('../verify.ts');
-        process.exitCode = await verifyCommand(files, opts);
-      },
-    );
+    .action(async (files: string[], opts: VerifyCliOptions) => {
+      if (opts.generate !== undefined) {
+        const { generateCommand } = await import('../verify/campaign.ts');
+        process.exitCode = await generateCommand(files, opts);
+        return;
+      }
+      if (files.length === 0) {
+        process.stderr.write('natbox verify: give scenario files, or --generate N\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { verifyCommand } = await import('../verify.ts');
+      process.exitCode = await verifyCommand(files, opts);
+    });
 }

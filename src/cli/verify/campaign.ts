@@ -229,22 +229,22 @@ export function renderCampaign(r: CampaignResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** `natbox verify`'s options, as commander gives them (commands/verify.ts). */
+export interface VerifyCliOptions {
+  json?: boolean;
+  backend: string;
+  seed: number;
+  generate?: string;
+  budget: string;
+  out?: string;
+  shrinkRuns: string;
+  overlap?: boolean;
+  captures?: string;
+  keep?: boolean;
+}
+
 /** The command: options checked (exit 2), the machine checked (exit 3), the campaign, its report. */
-export async function generateCommand(
-  files: readonly string[],
-  opts: {
-    json?: boolean;
-    backend: string;
-    seed: number;
-    generate?: string;
-    budget: string;
-    out?: string;
-    shrinkRuns: string;
-    overlap?: boolean;
-    captures?: string;
-    keep?: boolean;
-  },
-): Promise<number> {
+export async function generateCommand(files: readonly string[], opts: VerifyCliOptions): Promise<number> {
   const bad = (m: string): number => {
     process.stderr.write(`natbox verify --generate: ${m}\n`);
     return 2;
