@@ -1,7 +1,7 @@
 // What a client application sees, errno by errno, in the kernel reference's words (refused, error,
 // icmp-error, timeout, ...), and the socket options and server sockets a flow can ask for (src,
 // ttl, tos, mss; listen bind and reply_port). Expected values come from the kernel reference runs
-// (/work/shared/reference/kernel/<case>/result.json: line-ttl-time-exceeded,
+// (../shared/reference/kernel/<case>/result.json: line-ttl-time-exceeded,
 // line-udp-server-reply-port, line-ip-rule-table-and-blackhole, hairpin-masq-tcp-bind-second-address,
 // hairpin-vip-dnat-from-wan) and from the kernel's sources (net/ipv4/icmp.c icmp_err_convert,
 // tcp_ipv4.c tcp_v4_err, udp.c __udp4_lib_err, raw.c raw_v4_input, inet_connection_sock.c
