@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, renderReport, type ScenarioReport } from '../../src/cli/verify/verify.ts';
+import { verdictSatisfies, type Verdict } from '../../src/sim/flows.ts';
 
 const DIRS = [
   ...readdirSync('examples', { withFileTypes: true })
@@ -47,6 +48,8 @@ const SKIP: Record<string, string> = {
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
   'examples/pmtu/blackhole.yaml':
     'natbox does not retransmit a lost TCP data segment after its timeout (issue 14 point 6): on the kernel the client resends its 1472-byte segment at RTO, each copy lost in the black hole again',
+  'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
+    'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to, and its nft rules are not converted (issue 16): the kernel reference run is its record',
   // Kernel selftest scenarios: all 22 agree (test/verify/selftests/FINDINGS.md).
 };
 
@@ -163,7 +166,12 @@ FILES.forEach((file) => {
       // (`verdict (server saw IP:PORT)` in the report).
       p.prepared.built.flows.forEach((f, k) => {
         const got = /^(\S+)(?: \(server saw (\S+)\))?$/.exec(report.flows?.[k]?.kernel ?? '');
-        if (f.expect?.verdict) assert.equal(got?.[1], f.expect.verdict, `flow "${f.name}": kernel verdict`);
+        // `reset`/`unreachable` in a file stand for the kernel's words (sim/flows.ts verdictSatisfies).
+        if (f.expect?.verdict)
+          assert.ok(
+            verdictSatisfies(f.expect.verdict, (got?.[1] ?? '') as Verdict, f.proto),
+            `flow "${f.name}": kernel verdict ${got?.[1]}, the file expects ${f.expect.verdict}`,
+          );
         if (f.expect?.serverSees)
           assert.equal(got?.[2], f.expect.serverSees, `flow "${f.name}": who the server saw on the kernel`);
       });

@@ -280,7 +280,7 @@ for i in range(count):
 if got is not None:
     out = got
 elif received:
-    out = {'verdict': 'icmp-error', 'detail': 'no echo reply within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
+    out = {'verdict': 'icmp-error', 'replyFrom': received[0]['from'], 'detail': 'no echo reply within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
 out['received'] = received
 out['late'] = late
 print(json.dumps(out), flush=True)

@@ -23,7 +23,7 @@ export function fullRouteArgs(text: string): string[] | string {
   if (r.src) args.push('src', formatIpv4(r.src));
   if (r.metric) args.push('metric', String(r.metric));
   if (r.proto !== undefined) args.push('proto', r.proto);
-  if (r.scope !== undefined) args.push('scope', String(r.scope));
+  if (r.scope !== undefined) args.push('scope', SCOPE_NAMES[r.scope] ?? String(r.scope));
   if (r.mtu !== undefined) args.push('mtu', ...(r.mtuLock ? ['lock'] : []), String(r.mtu));
   if (r.advmss !== undefined) args.push('advmss', String(r.advmss));
   for (const nh of r.nexthops ?? []) {
@@ -60,3 +60,12 @@ export function ruleArgs(text: string): string[] {
   else a.push(r.action === 7 ? 'unreachable' : r.action === 8 ? 'prohibit' : 'blackhole');
   return a;
 }
+
+/** rtm_scope as iproute2 names it (rt_scopes), as a route was most likely written. */
+const SCOPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'global',
+  200: 'site',
+  253: 'link',
+  254: 'host',
+  255: 'nowhere',
+};
