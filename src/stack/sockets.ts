@@ -981,18 +981,38 @@ export class Sockets {
       laddr: connected || opts.src ? laddr : 0,
     });
     const data = linePayload(opts.size);
-    const df = datagramDf(pmtudiscOf(opts), 8 + data.length, this.host.frag.outputMtu(r, dst));
-    if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
-    const ip = {
-      src: laddr,
+    const ip = this.datagramIp(opts, laddr, dst, r, 8 + data.length, obs);
+    if (!ip) return;
+    this.markOut = mark;
+    this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
+  }
+
+  /**
+   * The IP header of a datagram socket's packet (UDP, ping): DF as IP_MTU_DISCOVER and the path MTU
+   * say, the socket's TTL and TOS; undefined when DF forbids a datagram this long (EMSGSIZE, told
+   * to `obs`).
+   */
+  private datagramIp(
+    opts: SockOpts,
+    src: number,
+    dst: number,
+    r: Route,
+    len: number,
+    obs: SocketObserver,
+  ): { src: number; dst: number; dontFragment: boolean; id: number; ttl?: number; tos?: number } | undefined {
+    const df = datagramDf(pmtudiscOf(opts), len, this.host.frag.outputMtu(r, dst));
+    if (df === 'EMSGSIZE') {
+      this.tooLong(obs, dst);
+      return undefined;
+    }
+    return {
+      src,
       dst,
       dontFragment: df,
       id: this.host.nextIpId(),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos } : {}),
     };
-    this.markOut = mark;
-    this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
   }
 
   /** sendto() with IP_PMTUDISC_DO and a datagram longer than the path MTU: EMSGSIZE. */
@@ -1075,16 +1095,8 @@ export class Sockets {
     const r = this.host.lastRoute()!;
     this.ping.set(id, { dst, obs, laddr: opts.src ?? 0 });
     const data = new Uint8Array(opts.size ?? 16);
-    const df = datagramDf(pmtudiscOf(opts), 8 + data.length, this.host.frag.outputMtu(r, dst));
-    if (df === 'EMSGSIZE') return this.tooLong(obs, dst);
-    const ip = {
-      src: laddr,
-      dst,
-      dontFragment: df,
-      id: this.host.nextIpId(),
-      ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
-      ...(opts.tos ? { tos: opts.tos } : {}),
-    };
+    const ip = this.datagramIp(opts, laddr, dst, r, 8 + data.length, obs);
+    if (!ip) return;
     this.markOut = mark;
     this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, data), obs);
   }
