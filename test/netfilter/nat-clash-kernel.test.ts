@@ -6,6 +6,7 @@
 // Origin of the expected values: `conntrack -L` and `conntrack -S` on the router of the live test
 // below, run on the reference machine (Linux 6.18.44, iptables 1.8.9 nf_tables); the live test runs
 // it again when root with iptables, conntrack and python3.
+import { liveNatMissing } from './live-env.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -87,15 +88,7 @@ test('NAT clashes: the entries and the conntrack -S counters of the recorded ker
   assert.equal(n.stats, KERNEL_S);
 });
 
-function why(): string | undefined {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux';
-  const ipt = spawnSync('iptables', ['--version'], { encoding: 'utf8' });
-  if (ipt.error || !/nf_tables/.test(ipt.stdout)) return 'needs iptables-nft';
-  if (spawnSync('conntrack', ['--version']).status !== 0) return 'needs conntrack(8)';
-  if (spawnSync('python3', ['--version']).status !== 0) return 'needs python3';
-  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'needs ip netns';
-  return undefined;
-}
+const why = liveNatMissing;
 
 const PY = `
 import socket, json, sys

@@ -5,6 +5,7 @@
 // reference machine (Linux 6.18.44, iptables 1.8.9 nf_tables), saved in
 // fixtures/nat-range-kernel-6.18.txt. When root with iptables, conntrack and python3, the test
 // runs SCRIPT again in fresh namespaces and compares natbox with the live kernel too.
+import { liveNatMissing } from './live-env.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -91,15 +92,7 @@ test('SNAT/DNAT to an address range: natbox picks the address the kernel picked 
   assert.deepEqual(natbox(), kernel);
 });
 
-function why(): string | undefined {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux';
-  const ipt = spawnSync('iptables', ['--version'], { encoding: 'utf8' });
-  if (ipt.error || !/nf_tables/.test(ipt.stdout)) return 'needs iptables-nft';
-  if (spawnSync('conntrack', ['--version']).status !== 0) return 'needs conntrack(8)';
-  if (spawnSync('python3', ['--version']).status !== 0) return 'needs python3';
-  if (spawnSync('ip', ['netns', 'list']).status !== 0) return 'needs ip netns';
-  return undefined;
-}
+const why = liveNatMissing;
 
 test(
   'SNAT/DNAT to an address range: natbox picks what the live kernel picks',
