@@ -17,7 +17,7 @@ import { xtTables, type XtRuleset, type XtTable } from '../xtables/table.ts';
 import { ctExtensions, needsConntrack } from '../xtables/check.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
-import type { NfHost, NfTable, NfTableEnv } from './table.ts';
+import type { NfFrontEnd, NfHost, NfTable, NfTableEnv } from './table.ts';
 import { Drops, NF_ACCEPT, NF_DROP } from './verdict.ts';
 import { DropReason } from './drop.ts';
 import { ConntrackIn } from './conntrack-in.ts';
@@ -40,7 +40,7 @@ import {
 } from './hooks.ts';
 
 export { NF_DROP, NF_ACCEPT, NOTRACK } from './verdict.ts';
-export type { NfHost } from './table.ts';
+export type { NfFrontEnd, NfHost } from './table.ts';
 export { checkRuleset, needsConntrack, type RuleProblem } from '../xtables/check.ts';
 
 export interface NfConfig {
@@ -58,6 +58,12 @@ export interface NfConfig {
   tables?: readonly NfTable[];
   /** Whether these tables need connection tracking (the ruleset says so for itself). */
   tablesNeedConntrack?: boolean;
+  /**
+   * Another front end's tables (nftables), made once the engine's NfTableEnv exists: each gets
+   * the env and, when this engine replaces another, the tables it made for that one (so rule
+   * state, counters and set contents carry over as in one transaction).
+   */
+  frontEnds?: readonly NfFrontEnd[];
   /**
    * The engine this one replaces (a ruleset changed while the host runs: `iptables -A` at a
    * scenario's event). The new engine takes over its conntrack table, NAT bindings, MASQUERADE
@@ -117,6 +123,8 @@ export class Netfilter {
   private tracerValue: NfTracer | undefined = undefined;
   /** The iptables tables of this engine (a replacing engine carries their rule state over). */
   private readonly xt: readonly XtTable[];
+  /** The tables each of `NfConfig.frontEnds` made, in its order. */
+  private readonly frontTables: readonly (readonly NfTable[])[];
 
   constructor(cfg: NfConfig) {
     const prev = cfg.previous;
@@ -138,7 +146,8 @@ export class Netfilter {
     this.tracking =
       needsConntrack(cfg.ruleset) ||
       cfg.tablesNeedConntrack === true ||
-      (cfg.tables ?? []).some((t) => t.nat);
+      (cfg.tables ?? []).some((t) => t.nat) ||
+      (cfg.frontEnds ?? []).some((f) => f.needsConntrack);
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
 
     this.drop = prev?.drop ?? new Drops(this.conntrack);
@@ -157,7 +166,8 @@ export class Netfilter {
       tagMasquerade: (e, ifname) => masq.tag(e, ifname),
     };
     this.xt = xtTables(cfg.ruleset, env, prev?.xt);
-    const tables: NfTable[] = [...this.xt, ...(cfg.tables ?? [])];
+    this.frontTables = (cfg.frontEnds ?? []).map((f, i) => f.tables(env, prev?.frontTables[i]));
+    const tables: NfTable[] = [...this.xt, ...(cfg.tables ?? []), ...this.frontTables.flat()];
     const hooks = buildHookEntries(tables, this.tracking);
     this.hookEntries = hooks;
     this.pre = hooks[NF_INET_PRE_ROUTING]!;

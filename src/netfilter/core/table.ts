@@ -45,3 +45,14 @@ export interface NfTableEnv {
   /** nf_nat_masquerade_ipv4 bound entry `e` through `ifname` (for the device notifier). */
   tagMasquerade(e: number, ifname: string): void;
 }
+
+/**
+ * A rules front end beside iptables (nftables): its tables, made once the engine's NfTableEnv
+ * exists (NfConfig.frontEnds).
+ */
+export interface NfFrontEnd {
+  /** Whether its rules need connection tracking (ct expressions, NAT). */
+  readonly needsConntrack: boolean;
+  /** Its tables for a new engine; `prev`: what it made for the engine this one replaces. */
+  tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[];
+}

@@ -2,7 +2,7 @@
 // each at its hook and priority, beside the iptables tables. SKELETON (session 7): the evaluator
 // engineer replaces the body.
 import type { NftRuleset } from '../../rules/nft/model.ts';
-import type { NfTable, NfTableEnv } from '../core/table.ts';
+import type { NfFrontEnd, NfTable, NfTableEnv } from '../core/table.ts';
 
 /** What the ruleset uses that natbox does not evaluate, each at its place (empty: all of it runs). */
 export interface NftProblem {
@@ -19,13 +19,18 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
 }
 
 /**
- * The ruleset's base chains as tables for the engine (one NfTable per base chain, named
- * `FAMILY TABLE CHAIN` for the trace). `prev`: the tables of the engine this one replaces (counters
- * and set contents carry over as in one nft transaction).
+ * The ruleset's base chains as a front end for the engine (NfConfig.frontEnds): one NfTable per
+ * base chain of a family natbox evaluates, named `FAMILY TABLE CHAIN` for the trace; a new engine
+ * given the tables made for the one it replaces carries counters, rule state and set contents over.
  */
-export function nftTables(rs: NftRuleset, env: NfTableEnv, prev?: readonly NfTable[]): NfTable[] {
-  void rs;
-  void env;
-  void prev;
-  return [];
+export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
+  return {
+    needsConntrack: false,
+    tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
+      void rs;
+      void env;
+      void prev;
+      return [];
+    },
+  };
 }

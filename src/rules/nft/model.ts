@@ -3,7 +3,7 @@
 // and prints it back. The evaluator (netfilter/nftables/) compiles it; nothing here runs packets.
 // SKELETON (session 7): the language engineer owns this file and fills it in; changes after the
 // first full commit are additive only (new fields, new union members).
-import type { Pos } from '../diagnostics.ts';
+import type { Diagnostic, Pos } from '../diagnostics.ts';
 
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 
@@ -43,3 +43,8 @@ export interface NftRule {
   handle: number;
   readonly pos?: Pos;
 }
+
+/** What reading a ruleset gives: all of it, or only the errors (nothing applied). */
+export type NftLoadResult =
+  | { readonly ok: true; readonly ruleset: NftRuleset; readonly warnings: Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: Diagnostic[] };
