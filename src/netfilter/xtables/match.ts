@@ -65,13 +65,19 @@ export const FAIL_MODULE = 6;
  */
 export function ruleMismatch(r: Rule, skb: Skb, state?: RuleState): number {
   // `(test) === invert` is !inv(test, invert), written out: this is the walk's innermost test.
-  const { src, dst, inIface, outIface, protocol, fragment } = r;
+  // Each field is read only when the one before it held (most rules fail on the first they set).
+  const src = r.src;
   if (src && ((skb.src & src.value.mask) >>> 0 === src.value.addr) === src.invert) return FAIL_SRC;
+  const dst = r.dst;
   if (dst && ((skb.dst & dst.value.mask) >>> 0 === dst.value.addr) === dst.invert) return FAIL_DST;
+  const inIface = r.inIface;
   if (inIface && ifaceMatches(skb.inIf, inIface.value) === inIface.invert) return FAIL_IN;
+  const outIface = r.outIface;
   if (outIface && ifaceMatches(skb.outIf, outIface.value) === outIface.invert) return FAIL_OUT;
+  const protocol = r.protocol;
   if (protocol && protocol.value !== 0 && (skb.proto === protocol.value) === protocol.invert)
     return FAIL_PROTO;
+  const fragment = r.fragment;
   if (fragment && skb.fragment === fragment.invert) return FAIL_FRAG;
   const ms = r.matches;
   return ms.length === 0 ? MATCHED : modulesMismatch(ms, skb, state);
