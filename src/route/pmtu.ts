@@ -115,9 +115,15 @@ export class PmtuCache {
    * ` cache expires 599sec mtu 1400` (`mtu lock 552` when locked); '' when there is none.
    */
   routeGetSuffix(dst: number, now: number): string {
+    const t = this.cacheText(dst, now);
+    return t === '' ? '' : ` cache ${t}`;
+  }
+
+  /** The learned PMTU's words on `ip route get`'s cache line: `expires 599sec mtu 1400`, or ''. */
+  cacheText(dst: number, now: number): string {
     const e = this.get(dst, now);
     if (!e) return '';
     const left = Math.max(0, Math.floor(e.expires - now - 1e-9));
-    return ` cache expires ${left}sec mtu ${e.locked ? 'lock ' : ''}${e.mtu}`;
+    return `expires ${left}sec mtu ${e.locked ? 'lock ' : ''}${e.mtu}`;
   }
 }

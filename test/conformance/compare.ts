@@ -9,6 +9,9 @@
 // Every check reports its first difference: case, where, which field, natbox's value, the kernel's.
 import { readFileSync } from 'node:fs';
 import { decodeEthernet } from '../../src/wire/decode.ts';
+import { parseIpv4 } from '../../src/wire/addr.ts';
+import { ERRNO_TEXT } from '../../src/route/errors.ts';
+import { routeGet } from '../../src/stack/route-get.ts';
 import { entryJson } from '../../src/netfilter/conntrack/format.ts';
 import { formatRule } from '../../src/rules/iptables/print-save.ts';
 import type { Ruleset, TableName } from '../../src/rules/iptables/model.ts';
@@ -358,6 +361,13 @@ export interface NatboxHooks {
 
 /** The hooks this suite runs with: each wired to the natbox result that has it. */
 export const hooks: NatboxHooks = {
+  // iproute2's two lines as the reference keeps them: on one line, spaces collapsed.
+  routeGet: (sim, host, dst) => {
+    const d = parseIpv4(dst);
+    if (!d.ok) return `Error: ${d.error}`;
+    const a = routeGet(sim.world.host(host), { dst: d.value }, sim.end);
+    return a.ok ? a.text.replace(/\s+/g, ' ').trim() : `RTNETLINK answers: ${ERRNO_TEXT[a.errno] ?? a.errno}`;
+  },
   received: (r) => r.received ?? [],
   eventResults: (sim) =>
     sim.events.map((e) => ({
