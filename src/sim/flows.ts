@@ -192,6 +192,16 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       res.errno = errno;
       res.endedAt = world.sched.now;
     };
+    // A UDP flow's socket is closed once its wait is over (an answer, an error, the timeout; with
+    // count > 1 the last datagram's), `hold` seconds later, as the kernel reference's client does:
+    // until then its port is taken (EADDRINUSE), afterwards datagrams to it are refused.
+    let closing = false;
+    const closeUdp = (): void => {
+      if (flow.proto !== 'udp' || closing) return;
+      closing = true;
+      const sockets = world.host(flow.from).sockets;
+      world.sched.at(world.sched.now + flow.hold, () => sockets.udpClose(flow.sport, obs));
+    };
     const obs: SocketObserver = {
       synSent: (n) => (res.syns = n),
       connected: (local) => {
@@ -231,10 +241,12 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
             expectedSource ? 'reply' : 'reply-from-unexpected-source',
             expectedSource ? `answer from ${from}` : `answer from ${from}, not from the address asked`,
           );
+          if (!repeat) closeUdp();
         }
       },
       failed: (why, errno) => {
         repeat?.answered();
+        if (!repeat) closeUdp();
         if (errno && awaitingAnswer) return afterConnect(`${errno}: ${why}`, errno);
         if (!errno) return void settle(/timed out/.test(why) ? 'timeout' : 'error', why);
         if (settle(errno === 'ECONNREFUSED' ? 'refused' : 'error', `${errno}: ${why}`)) res.errno = errno;
@@ -274,6 +286,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
             .join(', ')}`,
         );
       else settle('timeout', `no answer within ${flow.timeout} s`);
+      closeUdp();
     };
     if ((flow.count ?? 1) > 1 && flow.proto !== 'tcp') {
       repeat = repeatSends(world, flow, send, noAnswer);

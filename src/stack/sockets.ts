@@ -969,6 +969,11 @@ export class Sockets {
   ): void {
     const mark = opts.mark ?? 0;
     const call = connected ? 'connect()' : 'sendto()';
+    const holder = this.udpPortHolder(sport, opts.src ?? 0, obs);
+    if (holder !== undefined) {
+      obs.failed?.(`bind(): address already in use: UDP port ${sport} is held by ${holder}`, 'EADDRINUSE');
+      return;
+    }
     const laddr = this.openRoute(obs, opts, IPPROTO_UDP, dst, sport, dport, connected, call);
     if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
@@ -985,6 +990,30 @@ export class Sockets {
     if (!ip) return;
     this.markOut = mark;
     this.send(buildUdpPacket(ip, { srcPort: sport, dstPort: dport }, data), obs);
+  }
+
+  /**
+   * What already holds UDP port `port` so that bind() to `addr` (0: any) fails with EADDRINUSE
+   * (udp_lib_lport_inuse, no SO_REUSEADDR/SO_REUSEPORT: either address is 0.0.0.0, or they are the
+   * same), in words; undefined when the port is free for it. `obs`'s own socket (a flow sending its
+   * next datagram) does not count.
+   */
+  private udpPortHolder(port: number, addr: number, obs: SocketObserver): string | undefined {
+    const clash = (held: number): boolean => addr === 0 || held === 0 || held === addr;
+    const c = this.udp.get(port);
+    if (c && c.obs !== obs && clash(c.laddr ?? 0)) return "another flow's socket";
+    if (this.udpListen.has(port))
+      for (const l of this.listenOpts.get(`udp/${port}`) ?? [{}])
+        if (clash(l.bind ?? 0)) return 'a listening socket';
+    for (const [k, ls] of this.listenOpts)
+      if (k.startsWith('udp/'))
+        for (const l of ls) if (l.replyPort === port && clash(l.bind ?? 0)) return "a server's reply socket";
+    return undefined;
+  }
+
+  /** close() of a flow's UDP socket: its port is free again, and datagrams to it are refused. */
+  udpClose(port: number, obs: SocketObserver): void {
+    if (this.udp.get(port)?.obs === obs) this.udp.delete(port);
   }
 
   /**

@@ -291,3 +291,43 @@ test('data retransmission: a lost segment is sent again as a tail loss probe, th
   );
   assert.equal(packets(sim, 'b', 'in').filter((p) => (p.f.len ?? 0) > 0).length, 0);
 });
+
+// udp_lib_get_port (net/ipv4/udp.c): without SO_REUSEADDR/SO_REUSEPORT a second bind() to a port a
+// socket holds fails with EADDRINUSE when either address is 0.0.0.0 or both are the same; the
+// kernel's client reports `error EADDRINUSE` and sends nothing (test/conformance/generated/
+// gen-20261202-19.yaml, checked with natbox verify on Linux 6.18). A flow's socket is closed once
+// its wait and hold are over (the reference's client: emit, sleep hold, close).
+test('UDP bind(): a port held by another flow or a server is EADDRINUSE; free again once the socket closed', () => {
+  const sim = run(
+    line({
+      flows: `  - { name: u1, from: a, proto: udp, to: 10.0.2.20:5001, sport: 43000, timeout: 1.5, udp_connect: false }
+  - { name: u2, from: a, proto: udp, to: 10.0.2.20:5000, sport: 43000, at: 0.5, timeout: 1 }
+  - { name: u3, from: a, proto: udp, to: 10.0.2.20:5000, sport: 43000, src: 10.0.1.11, at: 0.6, timeout: 1 }
+  - { name: u4, from: a, proto: udp, to: 10.0.2.20:5000, sport: 43000, at: 2, timeout: 1 }
+  - { name: u5, from: b, proto: udp, to: 10.0.1.10:43000, sport: 5000, at: 4, timeout: 1 }`,
+    }),
+  );
+  const [u1, u2, u3, u4, u5] = sim.results;
+  // u1's unconnected socket ignores the port unreachable and holds 0.0.0.0:43000 until 1.5 s.
+  assert.equal(u1!.verdict, 'timeout');
+  for (const u of [u2!, u3!]) {
+    assert.equal(u.verdict, 'error');
+    assert.equal(u.errno, 'EADDRINUSE');
+    assert.match(u.detail, /UDP port 43000 is held by another flow's socket/);
+  }
+  // Nothing left a's port 43000 but u1's datagram and u4's, after u1's socket closed.
+  assert.deepEqual(
+    packets(sim, 'a', 'out')
+      .filter((p) => p.f.proto === 'udp')
+      .map((p) => [Number(p.t.toFixed(1)), p.f.dport]),
+    [
+      [0, 5001],
+      [2, 5000],
+    ],
+  );
+  assert.equal(u4!.verdict, 'reply');
+  // b's listening socket on udp/5000 holds the port for any address.
+  assert.equal(u5!.verdict, 'error');
+  assert.equal(u5!.errno, 'EADDRINUSE');
+  assert.match(u5!.detail, /UDP port 5000 is held by a listening socket/);
+});

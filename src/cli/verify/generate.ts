@@ -88,9 +88,10 @@ export interface GenOptions {
   overlap?: boolean;
   /**
    * Let two TCP or UDP flows of one host bind the same source port while both are open. Off by
-   * default: Linux refuses the second bind() (EADDRINUSE, udp_lib_get_port) and natbox does not
-   * model it yet (test/conformance/generated/gen-20261202-19.yaml), so every scenario would
-   * find that difference again and hide others.
+   * default: natbox refuses a UDP bind() as Linux does (EADDRINUSE, udp_lib_get_port;
+   * test/conformance/generated/gen-20261202-19.yaml), but two TCP sockets on one port (the
+   * kernel's clients set SO_REUSEADDR: the second connect() to the same peer fails) are not
+   * modelled yet, so every such scenario would find that difference again and hide others.
    */
   bindClash?: boolean;
 }
