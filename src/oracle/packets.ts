@@ -261,7 +261,6 @@ export function kernelSide(
       if (d.length < o) continue;
       const proto = read16(d, 0);
       const ifname = c.ifnames.get(read32(d, 4)) ?? `if${read32(d, 4)}`;
-      if (ifname === 'lo') continue;
       const dir = d[10] === PACKET_OUTGOING ? 'out' : 'in';
       const iface = `${c.host}:${ifname}`;
       const t = p.timestamp - t0;

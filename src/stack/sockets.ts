@@ -111,6 +111,9 @@ export interface SendError {
  */
 export function sendErrorText(e: SendError): string {
   const table = DROP_TABLES[e.table] ?? '';
+  // A netfilter hook's drop with an error of its own (NF_DROP_ERR: ip_route_me_harder's EINVAL).
+  if (e.errno !== undefined && e.reason !== DropReason.IP_OUTNOROUTES)
+    return `${errnoWords(e.errno)}: dropped in the ${table} table's hook`;
   switch (e.reason) {
     case DropReason.IP_OUTNOROUTES:
       return e.errno === undefined || e.errno === ENETUNREACH
@@ -143,6 +146,7 @@ export function sendErrorText(e: SendError): string {
  * (NF_DROP is -EPERM for a local sender).
  */
 export function sendErrno(e: SendError): string {
+  if (e.errno !== undefined && e.reason !== DropReason.IP_OUTNOROUTES) return ERRNO_NAME[e.errno] ?? 'EPERM';
   return e.reason === DropReason.IP_OUTNOROUTES ? 'ENETUNREACH' : 'EPERM';
 }
 
