@@ -474,6 +474,7 @@ export class Ip4 {
     k.dport = ports ? read16(ip, hl + 2) : 0;
     const err = outputRoute(host.routeView, k, res, false);
     if (err !== 0) return this.noRoute(err);
+    if (loopbackSourceRefused(host, k.src, res.dev)) return this.noRoute(22); // __mkroute_output: EINVAL
     const r = this.outHop;
     r.via = res.via;
     r.dev = res.dev;
