@@ -253,3 +253,25 @@ test('events change the host, never the configuration it was built from (natbox 
   const cfg = p.built.world.hosts.find((h) => h.name === 'h')!;
   assert.equal(cfg.sysctls.get('net.ipv4.conf.eth0.route_localnet'), undefined);
 });
+
+test("lo's MTU is 65536: the SYN announces MSS 65495 and a 3000-byte line goes in one segment", () => {
+  const { r } = run(`
+hosts:
+  h: { interfaces: { eth0: 10.0.0.1/24 }, listen: [tcp/80] }
+links: []
+flows:
+  - { name: big, from: h, proto: tcp, to: 10.0.0.1:80, sport: 40000, size: 3000, hold: 0.2 }
+`);
+  assert.equal(r.sim.results[0]!.verdict, 'connected');
+  const lo = natboxSide(
+    r.sim.steps.flatMap((x) =>
+      x.kind === 'packet' ? [{ t: x.t, host: x.host, ifname: x.ifname, dir: x.dir, frame: x.frame }] : [],
+    ),
+  ).packets.filter((p) => p.iface === 'h:lo');
+  // Linux 6.18 on lo: `options [mss 65495,sackOK,TS ...,nop,wscale ...]`, data in one segment.
+  assert.equal(lo[0]!.opts, 'mss65495,sackOK,ts,ws');
+  assert.deepEqual(
+    lo.filter((p) => (p.len ?? 0) > 0 && p.dport === 80).map((p) => p.len),
+    [3000],
+  );
+});
