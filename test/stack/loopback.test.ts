@@ -12,6 +12,7 @@ import { simulate } from '../../src/sim/run.ts';
 import { natboxSide } from '../../src/oracle/packets.ts';
 import { DropReason } from '../../src/netfilter/core/drop.ts';
 import { dropWords } from '../../src/trace/drop-words.ts';
+import { buildUdpPacket } from '../../src/wire/packet.ts';
 import type { DropStep } from '../../src/stack/steps.ts';
 
 function run(yaml: string) {
@@ -274,4 +275,35 @@ flows:
     lo.filter((p) => (p.len ?? 0) > 0 && p.dport === 80).map((p) => p.len),
     [3000],
   );
+});
+
+test('a packet from 127.0.0.1 arriving on eth0 is a martian source (IP_LOCALNET) unless route_localnet is on', () => {
+  for (const [sysctls, dropped] of [
+    ['{}', 1],
+    ["{ 'net.ipv4.conf.eth0.route_localnet': 1 }", 0],
+  ] as const) {
+    const r = simulateScenario(
+      `
+hosts:
+  h: { interfaces: { eth0: 10.0.0.1/24 }, listen: [udp/5000], sysctls: ${sysctls} }
+links: []
+flows: []
+`,
+      'x.yaml',
+    );
+    assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+    const h = r.sim.world.host('h');
+    const ip = buildUdpPacket(
+      { src: 0x7f000001, dst: 0x0a000001, dontFragment: true, id: 1 },
+      { srcPort: 40000, dstPort: 5000 },
+      new Uint8Array(5),
+    );
+    const frame = new Uint8Array(14 + ip.length);
+    frame.set(h.ifaces.get('eth0')!.mac, 0);
+    frame.set([2, 0, 0, 0, 0, 9], 6);
+    frame[12] = 0x08;
+    frame.set(ip, 14);
+    h.receive('eth0', frame);
+    assert.equal(h.drops[DropReason.IP_LOCALNET], dropped, sysctls);
+  }
 });
