@@ -242,7 +242,7 @@ export interface Capture {
 
 /**
  * The kernel's side from one LINUX_SLL2 capture per host; `t0` (epoch seconds) is the run's time
- * 0. Packets on `lo` are left out. `mac` is the source MAC SLL2 records. They stay in capture order (per interface, the order that
+ * 0. Packets on `lo` are kept (a host's traffic to itself: each packet once, as it comes in). `mac` is the source MAC SLL2 records. They stay in capture order (per interface, the order that
  * counts); the comparison merges them by time where it needs one order for the whole run.
  */
 export function kernelSide(
@@ -261,7 +261,6 @@ export function kernelSide(
       if (d.length < o) continue;
       const proto = read16(d, 0);
       const ifname = c.ifnames.get(read32(d, 4)) ?? `if${read32(d, 4)}`;
-      if (ifname === 'lo') continue;
       const dir = d[10] === PACKET_OUTGOING ? 'out' : 'in';
       const iface = `${c.host}:${ifname}`;
       const t = p.timestamp - t0;

@@ -13,7 +13,8 @@ import { IPV4_DF, ipv4Dst, ipv4Id, ipv4Protocol, ipv4Src } from '../wire/ipv4.ts
 import { tcpOptionAt } from '../wire/tcp.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import { PmtuCache, routeMtu } from '../route/pmtu.ts';
-import type { Route } from '../route/table.ts';
+import { RTN_LOCAL, type Route } from '../route/table.ts';
+import { LO_MTU } from './loopback.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
 
@@ -102,6 +103,9 @@ export class HostFrag {
 
   /** ipv4_mtu (dst_mtu): the MTU a packet this host sends to `dst` by `r` leaves with. */
   outputMtu(r: Route, dst: number): number {
+    // A local route's packets leave by lo (ip_route_output_key: dev_out = the loopback device),
+    // whose MTU is 65536: Linux 6.18 announces MSS 65495 there (65535 - 40), so no IP_MAX_MTU cap.
+    if (r.type === RTN_LOCAL && !r.mtu) return LO_MTU;
     return this.pmtu.outputMtu(r, dst, devMtu(this.host.ifaces.get(r.dev)), this.host.env.now());
   }
 

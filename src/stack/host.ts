@@ -38,6 +38,7 @@ import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
 import { Neighbours, type ArpConf } from './neigh.ts';
 import { Ip4 } from './ip4.ts';
+import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
@@ -144,7 +145,9 @@ export class Host {
     this.name = cfg.name;
     this.env = env;
     this.tracing = env.tracer !== undefined;
-    this.sysctls = cfg.sysctls;
+    // A copy: events' `sysctl -w` change this host's, never the configuration it was built from
+    // (natbox verify gives that same configuration to the kernel run afterwards).
+    this.sysctls = new Map(cfg.sysctls);
     this.config = cfg;
     this.ruleset = cfg.ruleset;
     for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs], i.mtu));
@@ -462,6 +465,7 @@ export class Host {
     k.sport = sport;
     k.dport = dport;
     const err = outputRoute(this.routeView, k, this.res, connect);
+    if (err === 0 && loopbackSourceRefused(this, this.res.src, this.res.dev)) return -22; // EINVAL
     return err !== 0 ? -err : this.res.src;
   }
 

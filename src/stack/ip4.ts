@@ -30,6 +30,7 @@ import type { Neighbours } from './neigh.ts';
 import type { Attach, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
+import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
 
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
 export interface Ip4Transport {
@@ -83,6 +84,8 @@ export class Ip4 {
   private readonly outRes = new RouteResult();
   /** The next hop of the packet being sent (neigh.output reads via and dev). */
   private readonly outHop = { via: 0, dev: '' };
+  /** The loopback device: the host's packets to itself (loopback.ts). */
+  readonly loopback: Loopback;
 
   /**
    * `linkLayer`: a rule matches on the link layer (-m mac, -m pkttype), so skb.srcMac and
@@ -108,6 +111,12 @@ export class Ip4 {
         host.sockets.sendIcmpError(orig, type, code, info, attach),
     });
     this.frag.refresh(host.routes.list());
+    this.loopback = new Loopback(host, this);
+  }
+
+  /** A packet for this host passed INPUT: to the sockets (the loopback path's way up). */
+  deliverLocal(ip: Uint8Array, ifname: string): void {
+    this.host.sockets.deliver(ip, ifname);
   }
 
   /** The host's netfilter engine was replaced (an event's iptables command): what matches ask now. */
@@ -178,6 +187,22 @@ export class Ip4 {
     }
     ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer (an MSS option added)
     const dst = skb.dst;
+    // ip_route_input_slow: 127.0.0.0/8 away from lo is a martian unless route_localnet allows it.
+    const martian = martianLocalnet(host, dev.name, skb.src, dst);
+    if (martian !== undefined) {
+      nf?.abandon(skb);
+      if (host.countDrop(DropReason.IP_LOCALNET))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_LOCALNET,
+          addr: martian === 'dst' ? dst : skb.src,
+          dev: dev.name,
+          detail: martian,
+        });
+      return;
+    }
     const back = this.reversePathFails(skb.src, dev.name);
     if (back !== undefined) {
       nf?.abandon(skb);
@@ -449,6 +474,7 @@ export class Ip4 {
     k.dport = ports ? read16(ip, hl + 2) : 0;
     const err = outputRoute(host.routeView, k, res, false);
     if (err !== 0) return this.noRoute(err);
+    if (loopbackSourceRefused(host, k.src, res.dev)) return this.noRoute(22); // __mkroute_output: EINVAL
     const r = this.outHop;
     r.via = res.via;
     r.dev = res.dev;
@@ -482,13 +508,14 @@ export class Ip4 {
       r.via = res.via;
       r.dev = res.dev;
       skb.outIf = r.dev;
+      if (loopbackSourceRefused(host, skb.src, r.dev)) return this.localnetRefused(skb, r.dev);
       if (nf.outputFilter(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
       if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDropLocal(skb);
       ip = skb.buf; // TCPMSS may have moved the packet to a larger buffer
     }
-    if (host.isLocal(ipv4Dst(ip, 0))) {
-      // Loopback delivery: the packet never reaches a wire.
-      host.sockets.deliver(ip, 'lo');
+    if (r.dev === LO) {
+      // loopback_xmit: taken in again on lo, PREROUTING and INPUT, after this event (loopback.ts).
+      this.loopback.xmit(skb);
       return undefined;
     }
     if (read16(ip, 2) > this.frag.floor) {
@@ -500,6 +527,26 @@ export class Ip4 {
     }
     host.neigh.output(r, ip);
     return undefined;
+  }
+
+  /**
+   * ip_route_me_harder after nat OUTPUT: a loopback source routed out of another device than lo
+   * without route_localnet (__mkroute_output: -EINVAL). The nat hook drops the packet with that
+   * error (NF_DROP_ERR), so the socket's send says EINVAL and TCP retransmits its SYN.
+   */
+  private localnetRefused(skb: Skb, dev: string): SendError {
+    const host = this.host;
+    host.nf?.abandon(skb);
+    if (host.countDrop(DropReason.IP_LOCALNET))
+      host.trace({
+        kind: 'drop',
+        host: host.name,
+        reason: DropReason.IP_LOCALNET,
+        addr: skb.src,
+        dev,
+        detail: 'reroute',
+      });
+    return { reason: DropReason.NETFILTER_DROP, table: 3, ctMax: host.nf?.conntrack.max ?? 0, errno: 22 };
   }
 
   /** The route's errno for the socket (counted, not traced: the socket's failure says it). */

@@ -111,6 +111,9 @@ export interface SendError {
  */
 export function sendErrorText(e: SendError): string {
   const table = DROP_TABLES[e.table] ?? '';
+  // A netfilter hook's drop with an error of its own (NF_DROP_ERR: ip_route_me_harder's EINVAL).
+  if (e.errno !== undefined && e.reason !== DropReason.IP_OUTNOROUTES)
+    return `${errnoWords(e.errno)}: dropped in the ${table} table's hook`;
   switch (e.reason) {
     case DropReason.IP_OUTNOROUTES:
       return e.errno === undefined || e.errno === ENETUNREACH
@@ -143,7 +146,9 @@ export function sendErrorText(e: SendError): string {
  * (NF_DROP is -EPERM for a local sender).
  */
 export function sendErrno(e: SendError): string {
-  return e.reason === DropReason.IP_OUTNOROUTES ? 'ENETUNREACH' : 'EPERM';
+  if (e.errno !== undefined && e.reason !== DropReason.IP_OUTNOROUTES) return ERRNO_NAME[e.errno] ?? 'EPERM';
+  if (e.reason === DropReason.IP_OUTNOROUTES) return (e.errno && ERRNO_NAME[e.errno]) || 'ENETUNREACH';
+  return 'EPERM';
 }
 
 /**
@@ -1075,7 +1080,12 @@ export class Sockets {
           text: `UDP port ${dport} got a datagram from ${ap(src, sport)} and answers it${from !== dport ? ` from port ${from}` : ''}`,
         });
       const answer = pong(src, sport);
-      const ipf = { src: dst, dst: src, dontFragment: true, id: this.host.nextIpId() };
+      // sendto() from the listening socket: bound to an address, from it; bound to 0.0.0.0, from
+      // the source the route to the client gives (udp_sendmsg: ip_route_output_flow with saddr 0),
+      // which for a client on this host is the client's own address, not the one it sent to.
+      const laddr = l.bind || this.host.routeSource(src, 0, 0, IPPROTO_UDP, from, sport, false);
+      if (laddr < 0) return;
+      const ipf = { src: laddr, dst: src, dontFragment: true, id: this.host.nextIpId() };
       this.send(buildUdpPacket(ipf, { srcPort: from, dstPort: sport }, answer));
       return;
     }

@@ -6,6 +6,7 @@ import { formatIpv4 } from '../wire/addr.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { STATE_NAMES } from '../stack/bridge.ts';
 import type { DropStep } from '../stack/steps.ts';
+import { localnetWords } from '../stack/loopback.ts';
 
 /** The words for a drop step: `no route to 203.0.113.9`, `dropped by the filter table`. */
 export function dropWords(s: DropStep): string {
@@ -44,6 +45,8 @@ export function dropWords(s: DropStep): string {
       return `too many datagrams from ${addr} being reassembled at once: fragment dropped`;
     case DropReason.STP_LEARNING:
       return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
+    case DropReason.IP_LOCALNET:
+      return localnetWords(s.detail, addr, s.dev ?? '');
     default:
       return netfilterDropWords(s.reason, s.table ?? 0, s.count ?? 0);
   }

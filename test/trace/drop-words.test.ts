@@ -93,6 +93,10 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       step(DropReason.FRAG_TOO_FAR, { addr: ip(10, 0, 1, 10) }),
       'too many datagrams from 10.0.1.10 being reassembled at once: fragment dropped',
     ],
+    [
+      step(DropReason.IP_LOCALNET, { addr: ip(127, 0, 0, 1), dev: 'lan', detail: 'dst' }),
+      'martian destination 127.0.0.1 on lan: a loopback address may arrive only on lo (net.ipv4.conf.lan.route_localnet is 0)',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").

@@ -92,7 +92,8 @@ export function prepareVerify(
     for (const d of [...h.ifaces, ...h.bridges]) for (const a of d.addrs) assigned.add(a.addr);
   const errors: string[] = [];
   built.flows.forEach((f, i) => {
-    if (!assigned.has(f.dst)) {
+    // 127.0.0.0/8 is the sending host's own (its loopback device), never another machine's.
+    if (!assigned.has(f.dst) && f.dst >>> 24 !== 127) {
       const loc = scenario.flows[i]!.dst.loc;
       errors.push(
         `${loc.file}:${loc.line}:${loc.column}: flow "${f.name}" targets ${formatIpv4(f.dst)}, which no host of the scenario has: a live run only sends to addresses it assigns`,

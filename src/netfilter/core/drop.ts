@@ -51,11 +51,18 @@ export const DropReason = {
   DUP_FRAG: 21,
   /** Too many datagrams being reassembled at once (ipfrag_high_thresh): the fragment is dropped. */
   FRAG_TOO_FAR: 22,
+  /**
+   * A loopback address (127.0.0.0/8) where net.ipv4.conf.DEV.route_localnet does not allow it: the
+   * destination (`detail` 'dst') or source ('src') of a packet that came in on another device than
+   * lo (ip_route_input_slow), or the source of one of the host's own packets rerouted out of
+   * another device ('reroute': ip_route_me_harder's -EINVAL). `addr` the address, `dev` the device.
+   */
+  IP_LOCALNET: 23,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 23;
+export const DROP_REASON_COUNT = 24;
 
 /** Tables as `Skb.dropTable` numbers them (0: none). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security'] as const;
