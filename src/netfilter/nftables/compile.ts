@@ -367,12 +367,15 @@ export class RtTable {
         return slot >= 0 !== neg ? R_GO : R_BREAK;
       };
     }
-    // fib ... oif exists / missing.
-    if (left.kind === 'fib' && left.present !== undefined) {
+    // fib ... oif exists / missing (nft writes it as a boolean on the right, or `present`).
+    if (
+      left.kind === 'fib' &&
+      left.result !== 'type' &&
+      (left.present !== undefined || (right.kind === 'value' && right.type === 'boolean'))
+    ) {
       const g = compileExpr(left, ctx);
       const get = g.get as (skb: Skb) => string | number;
-      let want = left.present;
-      if (right.kind === 'value' && right.type === 'boolean' && right.value === 0) want = !want;
+      let want = right.kind === 'value' && right.type === 'boolean' ? right.value !== 0 : left.present !== false;
       if (neg) want = !want;
       return (skb) => {
         const v = get(skb);
