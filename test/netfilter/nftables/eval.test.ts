@@ -10,11 +10,12 @@ import { buildTcpPacket, buildUdpPacket } from '../../../src/wire/packet.ts';
 import { ipv4Dst, ipv4Src } from '../../../src/wire/ipv4.ts';
 import { read16 } from '../../../src/wire/checksum.ts';
 import { Skb } from '../../../src/netfilter/core/skb.ts';
-import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
+import { NF_ACCEPT, NF_DROP, Netfilter } from '../../../src/netfilter/core/engine.ts';
+import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
 import { TupleBuf } from '../../../src/netfilter/conntrack/tuple.ts';
-import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { checkNft, nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import type { NftStmt } from '../../../src/rules/nft/model.ts';
-import { assertChecksums, engine, forward, ip } from '../helpers.ts';
+import { assertChecksums, engine, forward, HOST, ip, ruleset } from '../helpers.ts';
 import {
   addr,
   amap,
@@ -671,4 +672,43 @@ test('nft eval: the tracer hears rules, misses with a reason, and the policy, na
     // NFT_TRACE_POLICY names the base chain (nft_do_chain: nft_trace_packet(pkt, basechain, ...)).
     'policy FORWARD inet f fwd drop',
   ]);
+});
+
+test('nft eval: an engine replacing another keeps the packet path set elements and limit buckets', () => {
+  const build = () =>
+    rs(
+      table(
+        'ip',
+        'f',
+        [
+          chain(
+            'in',
+            [
+              rule(match(pay('ip', 'saddr'), ref('seen')), verdict('accept')),
+              rule(
+                match(pay('tcp', 'dport'), port(22)),
+                { kind: 'dynset', op: 'add', set: 'seen', key: pay('ip', 'saddr') },
+                verdict('drop'),
+              ),
+            ],
+            { hook: 'forward', policy: 'drop' },
+          ),
+        ],
+        [set('seen', ['ipv4_addr'], [], { flags: ['dynamic'] })],
+      ),
+    );
+  const first = nftEngine(build());
+  const skb = new Skb();
+  assert.equal(fwd(first, skb, syn('192.168.1.10', '198.51.100.1', 1, 22), 'a', 'b', 1), NF_DROP);
+  // A new ruleset (the same text read again, as after `nft -f`): the element stays (the kernel
+  // keeps a set's elements across a transaction that does not flush it).
+  const next = new Netfilter({
+    ruleset: ruleset(''),
+    frontEnds: [nftFrontEnd(build())],
+    host: HOST,
+    rng: new SeededRng(1),
+    previous: first,
+  });
+  assert.equal(fwd(next, skb, syn('192.168.1.10', '198.51.100.1', 1, 80), 'a', 'b', 2), NF_ACCEPT);
+  assert.equal(fwd(next, skb, syn('192.168.1.11', '198.51.100.1', 1, 80), 'a', 'b', 2), NF_DROP);
 });
