@@ -116,6 +116,23 @@ test('nft corpus: kube-proxy-gen-100.nft is what bench/fixtures/kube-proxy-nft.t
   assert.equal(body, kubeProxyNft(100));
 });
 
+test('kubeProxyNft: 10,000 services give each ClusterIP, NodePort and chain once (nft -f refuses duplicates)', () => {
+  const text = kubeProxyNft(10_000);
+  const once = (re: RegExp): void => {
+    const seen = new Set<string>();
+    for (const m of text.matchAll(re)) {
+      assert.ok(!seen.has(m[1]!), `${m[1]} twice`);
+      seen.add(m[1]!);
+    }
+    assert.ok(seen.size > 0, String(re));
+  };
+  once(/^add element ip kube-proxy cluster-ips \{ (\S+) \}$/gm);
+  once(/^add element ip kube-proxy service-nodeports \{ tcp \. (\d+) :/gm);
+  once(/^add chain ip kube-proxy (\S+)$/gm);
+  assert.throws(() => kubeProxyNft(-1), RangeError);
+  assert.throws(() => kubeProxyNft(1.5), RangeError);
+});
+
 for (const name of names) {
   test(`nft corpus: natbox reads and prints ${name} as nft 1.0.6 does`, () => {
     const diff = check(name);
