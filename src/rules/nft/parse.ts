@@ -63,6 +63,30 @@ class NftError extends Error {
   }
 }
 
+const UNQUALIFIED_META = [
+  'iif',
+  'oif',
+  'iifname',
+  'oifname',
+  'iiftype',
+  'oiftype',
+  'mark',
+  'skuid',
+  'skgid',
+  'nftrace',
+  'pkttype',
+  'cpu',
+  'iifgroup',
+  'oifgroup',
+  'cgroup',
+  'rtclassid',
+  'ibrname',
+  'obrname',
+  'ibriport',
+  'obriport',
+  'random',
+  'secpath',
+];
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const SERVICES: Readonly<Record<string, number>> = {
   ftp: 21,
@@ -629,6 +653,8 @@ class Parser {
       }
     } else if (mode === 'replace') this.fail(this.peek(), 'handle');
     const rule = this.rule(tb);
+    this.checkRule(tb, rule);
+    for (let n = anonSets(rule); n > 0; n--) this.newHandle(tb);
     if (replace >= 0) {
       rule.handle = this.newHandle(tb);
       chain.rules[replace] = rule;
@@ -637,6 +663,63 @@ class Parser {
       chain.rules.splice(at, 0, rule);
     }
     this.endOfCommand();
+  }
+
+  /**
+   * What nft checks when a rule is added: its jump/goto targets and named sets exist (the kernel's
+   * ENOENT, at the name); a set the rule adds to from the packet path becomes dynamic (size 65535
+   * unless given), as nft makes it.
+   */
+  private checkRule(tb: NftTable, rule: NftRule): void {
+    const visit = (x: unknown): void => {
+      if (Array.isArray(x)) return x.forEach(visit);
+      if (!x || typeof x !== 'object') return;
+      const o = x as {
+        kind?: string;
+        chain?: string;
+        pos?: Pos;
+        name?: string;
+        set?: string;
+        verdict?: string;
+        flowtable?: string;
+      };
+      if (o.kind === 'verdict' && o.chain !== undefined && !tb.chains.some((c) => c.name === o.chain)) {
+        const at = o.pos ? { ...o.pos, column: o.pos.column + (o.verdict ?? '').length + 1 } : rule.pos!;
+        throw new NftError(at, o.chain, 'Could not process rule: No such file or directory');
+      }
+      if (o.kind === 'setref' && o.name !== undefined && !tb.sets.some((s) => s.name === o.name))
+        throw new NftError(
+          o.pos ?? rule.pos!,
+          `@${o.name}`,
+          `Could not process rule: No such file or directory`,
+        );
+      if (o.kind === 'dynset' && o.set !== undefined) {
+        const set = tb.sets.find((s) => s.name === o.set);
+        if (!set)
+          throw new NftError(
+            o.pos ?? rule.pos!,
+            `@${o.set}`,
+            'Could not process rule: No such file or directory',
+          );
+        if (!set.flags.includes('dynamic')) {
+          set.flags.push('dynamic');
+          set.flags.sort((a, b) => SET_FLAG_ORDER.indexOf(a) - SET_FLAG_ORDER.indexOf(b));
+        }
+        if (set.size === undefined) (set as { size?: number }).size = 65535;
+      }
+      if (
+        o.kind === 'flow' &&
+        o.flowtable !== undefined &&
+        !tb.flowtables.some((f) => f.name === o.flowtable)
+      )
+        throw new NftError(
+          o.pos ?? rule.pos!,
+          `@${o.flowtable}`,
+          'Could not process rule: No such file or directory',
+        );
+      for (const [k, v] of Object.entries(o)) if (k !== 'pos') visit(v);
+    };
+    visit(rule.stmts);
   }
 
   // ---- blocks ----
@@ -735,6 +818,8 @@ class Parser {
     for (const c of chains) {
       c.rules.forEach((r, k) => {
         const given = c.given[k];
+        this.checkRule(tb, r);
+        this.checkRule(tb, r);
         if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
         r.handle = this.newHandle(tb, given);
         c.chain.rules.push(r);
@@ -773,6 +858,7 @@ class Parser {
     const c = existing ?? this.declareChain(tb, name, parsed.chain.base, false, parsed.chain.comment);
     parsed.rules.forEach((r, k) => {
       const given = parsed.given[k];
+      this.checkRule(tb, r);
       if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
       r.handle = this.newHandle(tb, given);
       c.rules.push(r);
@@ -1736,33 +1822,7 @@ class Parser {
       if (!(k.text in META)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
       return { kind: 'meta', key: k.text, pos };
     }
-    if (
-      w in META &&
-      [
-        'iif',
-        'oif',
-        'iifname',
-        'oifname',
-        'iiftype',
-        'oiftype',
-        'mark',
-        'skuid',
-        'skgid',
-        'nftrace',
-        'pkttype',
-        'cpu',
-        'iifgroup',
-        'oifgroup',
-        'cgroup',
-        'rtclassid',
-        'ibrname',
-        'obrname',
-        'ibriport',
-        'obriport',
-        'random',
-        'secpath',
-      ].includes(w)
-    ) {
+    if (w in META && UNQUALIFIED_META.includes(w)) {
       this.i++;
       return { kind: 'meta', key: w, pos };
     }
@@ -1815,12 +1875,29 @@ class Parser {
     if (['socket', 'rt', 'osf', 'ipsec'].includes(w)) {
       this.i++;
       const words = [w];
-      while (
-        this.peek().kind === 'word' &&
-        /^[a-z]/.test(this.peek().text) &&
-        !['accept', 'drop', 'counter', 'set'].includes(this.peek().text)
-      )
+      // rt [ip|ip6] KEY, socket KEY [level N], osf [ttl X] KEY, ipsec in|out [spnum N] [ip|ip6] KEY
+      const more = (): boolean => this.peek().kind === 'word' && /^[a-z]/.test(this.peek().text);
+      const take = (): void => {
+        if (more()) words.push(this.next().text);
+      };
+      if (w === 'rt' && (this.isWord('ip') || this.isWord('ip6'))) take();
+      if (w === 'osf' && this.isWord('ttl')) {
+        take();
+        take();
+      }
+      if (w === 'ipsec') {
+        take();
+        if (this.isWord('spnum')) {
+          take();
+          words.push(this.next().text);
+        }
+        if (this.isWord('ip') || this.isWord('ip6')) take();
+      }
+      take();
+      if (w === 'socket' && this.isWord('level')) {
+        take();
         words.push(this.next().text);
+      }
       return { kind: 'misc', words: words.join(' '), pos };
     }
     return this.fail(t);
@@ -1855,9 +1932,11 @@ class Parser {
 
   private startsExpr(w: string): boolean {
     if (isPayloadProto(w) && payloadFields(w).some((f) => f.split(' ')[0] === this.peek(1).text)) return true;
+    if ((w === 'rt' || w === 'socket' || w === 'osf' || w === 'ipsec') && this.peek(1).kind === 'word')
+      return true;
     if (w === 'meta' || w === 'ct' || w === 'fib' || w === 'numgen' || w === 'jhash' || w === 'symhash')
       return true;
-    return ['iifname', 'oifname', 'iif', 'oif'].includes(w) && this.peek(1).kind !== 'punct';
+    return UNQUALIFIED_META.includes(w) && !(this.peek(1).kind === 'punct' && this.peek(1).text === ',');
   }
 
   private mapRef(tb: NftTable, keyTypes: NftDatatype[], dataTypes: NftDatatype[], left?: NftExpr): NftExpr {
@@ -2143,8 +2222,10 @@ export function stripPos<T>(x: T): T {
   return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'pos' ? undefined : v))) as T;
 }
 
+const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
 function orderFlags(f: string[]): string[] {
-  const order = ['constant', 'dynamic', 'interval', 'timeout'];
+  const order = SET_FLAG_ORDER;
   return [...new Set(f)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
