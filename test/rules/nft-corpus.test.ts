@@ -71,9 +71,9 @@ const SKIP: Readonly<Record<string, string>> = {
   'incus-bridge-forward':
     'printNft: line 38: nft "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat ip to 10.0.100.20:8080", natbox "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat to 10.0.100.20:8080"',
   'kube-proxy-gen-100':
-    'parseNft(kube-proxy-gen-100.nft): kube-proxy-gen-100.nft:43:53: Could not parse mark',
+    'printNft: line 348: nft "\\t\\ttype filter hook output priority -110; policy accept;", natbox "\\t\\ttype filter hook output priority dstnat - 10; policy accept;"',
   'kube-proxy-overall':
-    'parseNft(kube-proxy-overall.nft): kube-proxy-overall.nft:44:53: Could not parse mark',
+    'printNft: line 40: nft "\\t\\telements = { 1.2.3.4 . tcp . 80 : goto external-42NFTM6N-ns2/svc2/tcp/p80,", natbox "\\t\\telements = { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80,"',
   'libvirt-nat-default':
     'printNft: line 26: nft "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255 counter packets 0 bytes 0 return", natbox "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255/32 counter packets 0 bytes 0 return"',
   'libvirt-nat-ipv6-masq':
