@@ -17,7 +17,16 @@ import type {
   NftValue,
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
-import { BITMASK_TYPES, bitNames, etherText, ipv4Text, symbolName } from './json-types.ts';
+import {
+  BITMASK_TYPES,
+  META_KEYS,
+  PAYLOAD_FIELDS,
+  bitNames,
+  ctKeyType,
+  etherText,
+  ipv4Text,
+  symbolName,
+} from './json-types.ts';
 
 type JObj = { [k: string]: JOut };
 
@@ -62,8 +71,43 @@ function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   const o: JObj = { family: t.family, table: t.name, chain: c.name, handle: r.handle };
   if (r.comment !== undefined) o['comment'] = r.comment;
   const ctx: Ctx = { family: t.family, stateless: false };
-  if (r.stmts.length > 0) o['expr'] = r.stmts.map((s) => stmtJson(s, ctx));
+  const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1]));
+  if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
+}
+
+/** The `meta l4proto tcp` nft puts before `reject with tcp reset` and does not list. */
+function isHiddenDependency(s: NftStmt, next: NftStmt | undefined): boolean {
+  return (
+    next?.kind === 'reject' &&
+    next.with?.type === 'tcp reset' &&
+    s.kind === 'match' &&
+    s.op === 'implicit' &&
+    s.left.kind === 'meta' &&
+    s.left.key === 'l4proto' &&
+    s.right.kind === 'value' &&
+    s.right.value === 6
+  );
+}
+
+const OBJECT_TYPES = [
+  'counter',
+  'quota',
+  'limit',
+  'ct helper',
+  'ct timeout',
+  'ct expectation',
+  'synproxy',
+  'secmark',
+];
+
+/** A datatype named by the expression words of a `typeof` (`ct mark` is mark). */
+function typeOfWords(words: string): string {
+  const w = words.split(' ');
+  if (w[0] === 'ct' && w.length === 2) return ctKeyType(w[1]!)?.type ?? words;
+  if (w[0] === 'meta' && w.length === 2) return META_KEYS[w[1]!]?.type ?? words;
+  if (w.length === 2) return PAYLOAD_FIELDS[w[0]!]?.[w[1]!]?.type ?? words;
+  return words;
 }
 
 function typeNames(types: readonly string[]): JOut {
@@ -79,7 +123,8 @@ function setJson(t: NftTable, s: NftSet): JOut {
     handle: s.handle,
   };
   if (s.comment !== undefined) o['comment'] = s.comment;
-  if (s.objType !== undefined) o['map'] = s.objType;
+  if (s.objType !== undefined && OBJECT_TYPES.includes(s.objType)) o['map'] = s.objType;
+  else if (s.objType !== undefined) o['map'] = typeOfWords(s.objType);
   else if (s.isMap && s.data) o['map'] = s.data.types.join(' . ');
   const constant = s.flags.includes('constant');
   if (!constant) {

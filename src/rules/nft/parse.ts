@@ -87,6 +87,19 @@ const UNQUALIFIED_META = [
   'random',
   'secpath',
 ];
+/** Words nft's scanner knows as keywords (bison names them; other words are a "string"). */
+const KEYWORDS = new Set(
+  (
+    'table chain rule set map element flowtable counter quota limit ct meta ip ip6 inet arp bridge netdev tcp udp ' +
+    'udplite sctp dccp icmp icmpv6 th ether vlan accept drop continue return jump goto queue log reject snat dnat ' +
+    'masquerade redirect notrack type hook priority policy device devices comment flags elements timeout size ' +
+    'add create insert replace delete destroy flush list define include with to map vmap dport sport saddr daddr ' +
+    'protocol state status mark iifname oifname iif oif l4proto nfproto fib numgen jhash symhash typeof'
+  ).split(' '),
+);
+/** nft 1.0.6's own list (meta.c), in its words. */
+const META_KEYS_TEXT =
+  'length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname';
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const SERVICES: Readonly<Record<string, number>> = {
   ftp: 21,
@@ -151,19 +164,23 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
 }
 
 const tokName = (t: NftTok): string =>
-  t.kind === 'eof'
-    ? 'end of file'
-    : t.kind === 'nl'
-      ? 'newline'
-      : t.kind === 'string'
-        ? 'quoted string'
-        : t.kind === 'punct'
-          ? `'${t.text}'`
-          : t.kind === 'var'
-            ? 'variable'
-            : t.kind === 'at'
-              ? `'@'`
-              : t.text;
+  t.kind === 'word' && /^\d+$/.test(t.text)
+    ? 'number'
+    : t.kind === 'word' && !KEYWORDS.has(t.text)
+      ? 'string'
+      : t.kind === 'eof'
+        ? 'end of file'
+        : t.kind === 'nl'
+          ? 'newline'
+          : t.kind === 'string'
+            ? 'quoted string'
+            : t.kind === 'punct'
+              ? `'${t.text}'`
+              : t.kind === 'var'
+                ? 'variable'
+                : t.kind === 'at'
+                  ? `'@'`
+                  : t.text;
 
 class Parser {
   private i = 0;
@@ -190,7 +207,7 @@ class Parser {
       const t = this.toks[this.i + k]!;
       if (t.kind !== 'var') return t;
       const def = this.defines.get(t.text);
-      if (!def) throw new NftError(t, `$${t.text}`, `unknown identifier '${t.text}'`);
+      if (!def) throw new NftError({ ...t, column: t.column + 1 }, t.text, `unknown identifier '${t.text}'`);
       if (guard > 1000 || this.toks.length > NFT_MAX_TOKENS)
         throw new NftError(t, `$${t.text}`, 'too many tokens (variables expand without end)');
       this.toks = [
@@ -270,16 +287,12 @@ class Parser {
       else return;
     }
   }
-  private endOfCommand(): void {
+  /** A command or block item ends at a newline or `;` (a block's `}` does not end one, as in nft). */
+  private endOfCommand(inBlock = false): void {
     const t = this.peek();
-    if (
-      t.kind === 'nl' ||
-      t.kind === 'eof' ||
-      t.kind === 'handle' ||
-      (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
-    )
-      return;
-    this.fail(t, 'newline or semicolon');
+    if (t.kind === 'nl' || t.kind === 'handle' || (t.kind === 'punct' && t.text === ';')) return;
+    if (t.kind === 'eof' && !inBlock) return;
+    this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
   }
   private takeHandle(): number | undefined {
     const t = this.toks[this.i];
@@ -394,8 +407,7 @@ class Parser {
     if (this.includeDepth >= NFT_MAX_INCLUDE_DEPTH)
       throw new NftError(kw, 'include', `Include nested too deeply, max ${NFT_MAX_INCLUDE_DEPTH} levels`);
     const lines = this.opts.readFile?.(f.text, f.file);
-    if (lines === undefined)
-      throw new NftError(f, f.text, `Could not process rule: No such file or directory: ${f.text}`);
+    if (lines === undefined) throw new NftError(kw, 'include', `File not found: ${f.text}`);
     const lx = lexNft(lines);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const sub = new Parser(lx.tokens, this.opts, this.ctx, this.includeDepth + 1, this.defines);
@@ -798,7 +810,7 @@ class Parser {
         default:
           this.fail(t);
       }
-      this.endOfCommand();
+      this.endOfCommand(true);
     }
     // Handles in nft's order (nft_cmd_expand): chains, objects, sets, flowtables, then rules.
     for (const c of chains)
@@ -904,23 +916,24 @@ class Parser {
         }
         this.expectWord('priority');
         base.priority = this.priority(tb.family, base.hook);
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       if (this.isWord('policy') && (this.isWord('accept', 1) || this.isWord('drop', 1))) {
         this.i++;
         base ??= {};
         base.policy = this.next().text as 'accept' | 'drop';
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       if (this.isWord('comment') && this.peek(1).kind === 'string') {
         this.i++;
         comment = this.next().text;
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       const r = this.rule(tb);
+      this.endOfCommand(true);
       given.push(this.takeHandle());
       rules.push(r);
     }
@@ -965,6 +978,7 @@ class Parser {
   }
 
   private priority(family: NftFamily, hook: string): number {
+    const kw = this.toks[this.i - 1]!;
     const t = this.peek();
     let base: number | undefined;
     if (t.kind === 'word') {
@@ -974,7 +988,7 @@ class Parser {
         const table = family === 'bridge' ? bridgePrio : PRIO_NAMES;
         base = table[t.text];
         if (base === undefined || (t.text === 'out' && family !== 'bridge'))
-          throw new NftError(t, t.text, `unknown priority name '${t.text}'`);
+          throw new NftError(kw, t.text, 'invalid priority expression value in this context.');
         if (['dstnat', 'srcnat'].includes(t.text) && family !== 'bridge') {
           const ok = t.text === 'dstnat' ? ['prerouting', 'output'].includes(hook) || true : true;
           void ok;
@@ -1018,7 +1032,7 @@ class Parser {
         flags.push(this.identifier().text);
       } else if (t.text === 'counter') counter = true;
       else this.fail(t);
-      this.endOfCommand();
+      this.endOfCommand(true);
       handle ||= this.takeHandle() ?? 0;
     }
     return {
@@ -1198,7 +1212,7 @@ class Parser {
         default:
           this.fail(t);
       }
-      this.endOfCommand();
+      if (!(t.text === 'elements' && this.isPunct('}'))) this.endOfCommand(true);
       handle ||= this.takeHandle() ?? 0;
     }
     if (!key) this.fail(name, 'type');
@@ -1814,12 +1828,13 @@ class Parser {
           field += ` ${this.next().text}`;
         return { kind: 'payload', proto: w, field, pos };
       }
-      this.fail(f, `${w} header field`);
+      this.fail(f);
     }
     if (w === 'meta') {
       this.i++;
       const k = this.identifier();
-      if (!(k.text in META)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      if (!(k.text in META))
+        throw new NftError(t, k.text, `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_TEXT}`);
       return { kind: 'meta', key: k.text, pos };
     }
     if (w in META && UNQUALIFIED_META.includes(w)) {
@@ -2028,6 +2043,8 @@ class Parser {
   valueWord(t: NftTok, w: string, type: NftDatatype): NftExpr {
     const pos = pick(t);
     const bad = (): never => {
+      if (type === 'ipv4_addr' || type === 'ipv6_addr')
+        throw new NftError(t, w, 'Could not resolve hostname: Name or service not known');
       throw new NftError(t, w, `Could not parse ${describeType(type)}`);
     };
     // Prefix and range forms.
@@ -2070,7 +2087,8 @@ class Parser {
       }
       case 'inet_service': {
         const n = parseInteger(w) ?? SERVICES[w];
-        if (n === undefined || n > 65535) bad();
+        if (n !== undefined && n > 65535) throw new NftError(t, w, 'Service out of range');
+        if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
       case 'ifname':
@@ -2196,6 +2214,16 @@ function describeType(t: string): string {
       return 'internet network service';
     case 'ether_addr':
       return 'Ethernet address';
+    case 'ct_state':
+      return 'conntrack state';
+    case 'ct_status':
+      return 'conntrack status';
+    case 'tcp_flag':
+      return 'TCP flag';
+    case 'icmp_type':
+      return 'ICMP type';
+    case 'inet_proto':
+      return 'Internet protocol';
     default:
       return t;
   }

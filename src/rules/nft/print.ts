@@ -168,8 +168,9 @@ function prioText(fam: NftFamily, hook: string, p: number, type: string): string
   void type;
   const allowed = (n: string): boolean => {
     if (fam === 'bridge') return true;
-    if (n === 'dstnat') return hook === 'prerouting' || hook === 'output' || hook === 'ingress';
-    if (n === 'srcnat') return hook === 'postrouting' || hook === 'input';
+    if (n === 'filter') return true;
+    if (n === 'dstnat') return hook === 'prerouting';
+    if (n === 'srcnat') return hook === 'postrouting';
     if (fam === 'netdev' || fam === 'arp') return n === 'filter';
     return true;
   };
