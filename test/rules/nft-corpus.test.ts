@@ -54,6 +54,8 @@ const SKIP: Readonly<Record<string, string>> = {
   'fw4-ipsets':
     'printNft: line 5: nft "\\t\\telements = { 5.6.7.8 . 22,", natbox "\\t\\telements = { 1.2.3.4 . 80,"',
   'fw4-mangle': 'parseNft(fw4-mangle.nft): fw4-mangle.nft:13:2: syntax error, unexpected define',
+  'fw4-mark':
+    'printNft: line 55: nft "\\t\\tcounter packets 0 bytes 0 meta mark set meta mark & 0xffff00ff | 0x000000ab comment \\"!fw4: Mark ru…", natbox "\\t\\tcounter packets 0 bytes 0 meta mark set (meta mark & 0xffff0054) ^ 0x000000ab comment \\"!fw4: Mark …"',
   'fw4-masq': 'parseNft(fw4-masq.nft): fw4-masq.nft:13:2: syntax error, unexpected define',
   'fw4-masq-allow-invalid':
     'parseNft(fw4-masq-allow-invalid.nft): fw4-masq-allow-invalid.nft:13:2: syntax error, unexpected define',
@@ -64,10 +66,13 @@ const SKIP: Readonly<Record<string, string>> = {
   'fw4-policies': 'parseNft(fw4-policies.nft): fw4-policies.nft:13:2: syntax error, unexpected define',
   'fw4-redirect-reflection':
     'parseNft(fw4-redirect-reflection.nft): fw4-redirect-reflection.nft:13:2: syntax error, unexpected define',
+  'fw4-rule-order': 'parseNft(fw4-rule-order.nft): fw4-rule-order.nft:13:2: syntax error, unexpected define',
   'fw4-subnet-masks':
     'parseNft(fw4-subnet-masks.nft): fw4-subnet-masks.nft:13:2: syntax error, unexpected define',
   'fw4-time':
     'printNft: line 24: nft "\\t\\tmeta hour >= \\"21:51\\" counter packets 0 bytes 0 accept comment \\"!fw4: Time rule #8\\"", natbox "\\t\\tmeta hour >= \\"21:51:00\\" counter packets 0 bytes 0 accept comment \\"!fw4: Time rule #8\\""',
+  'fw4-wildcard-devices':
+    'parseNft(fw4-wildcard-devices.nft): fw4-wildcard-devices.nft:13:2: syntax error, unexpected define',
   'incus-bridge-forward':
     'printNft: line 38: nft "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat ip to 10.0.100.20:8080", natbox "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat to 10.0.100.20:8080"',
   'kube-proxy-gen-100':

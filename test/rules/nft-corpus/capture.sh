@@ -17,6 +17,10 @@ command -v nft >/dev/null || { echo "capture.sh: nft is not installed" >&2; exit
 cd "$dir" || exit 3
 if [ $# -eq 0 ]; then set -- $(ls *.nft | sed 's/\.nft$//'); fi
 fail=0
+ns=
+# The namespace being worked on goes also when the script is stopped.
+trap '[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null; rm -f "/tmp/$ns.setup"' EXIT
+trap 'exit 130' INT TERM
 for name in "$@"; do
   ns="nbx-nftcorpus-$$-$name"
   ip netns add "$ns" || { fail=1; continue; }
@@ -34,6 +38,7 @@ for name in "$@"; do
     ok=0
   fi
   ip netns del "$ns"
+  ns=
   if [ $ok = 1 ]; then echo "ok   $name"; else echo "FAIL $name" >&2; fail=1; fi
 done
 exit $fail
