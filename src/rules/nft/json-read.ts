@@ -38,6 +38,7 @@ import {
   ctKeyType,
   parseEther,
   parseIpv4,
+  symbolName,
   symbolValue,
   type FieldType,
 } from './json-types.ts';
@@ -316,7 +317,12 @@ class Reader {
         const o = this.obj(v, p);
         const c = this.chainOf(o, p, 'name');
         const nn = this.str(this.need(o, 'newname', p), `${p}.newname`);
+        const t = this.findTable(o, p);
+        if (this.chainIndex(t).has(nn))
+          this.fail(o.map.get('newname')!, `${p}.newname`, `chain ${nn} exists`);
+        this.chainIndex(t).delete(c.name);
         (c as { name: string }).name = nn;
+        this.chainIndex(t).set(nn, c);
         return;
       }
       default:
@@ -1685,9 +1691,7 @@ function strValue(s: string): NftValue {
 }
 
 function symbolNameOr(type: string, v: number): string {
-  const SYM = ['icmp_code', 'icmpv6_code', 'icmpx_code'];
-  void SYM;
-  return String(v);
+  return symbolName(type, v) ?? String(v);
 }
 
 function parseDuration(s: string): number | undefined {
