@@ -100,6 +100,12 @@ const KEYWORDS = new Set(
 /** nft 1.0.6's own list (meta.c), in its words. */
 const META_KEYS_TEXT =
   'length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname';
+/** Keywords nft's scanner never takes as a name (quote them to use them as one). */
+const RESERVED = new Set(
+  'fwd dup log counter quota accept drop jump goto queue snat dnat masquerade redirect notrack reject meta ct tcp udp icmp ether vlan'.split(
+    ' ',
+  ),
+);
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const SERVICES: Readonly<Record<string, number>> = {
   ftp: 21,
@@ -263,6 +269,7 @@ class Parser {
   }
   private identifier(what = 'string'): NftTok {
     const t = this.peek();
+    if (t.kind === 'word' && RESERVED.has(t.text)) this.fail(t, what);
     if (t.kind === 'word' || t.kind === 'string') return this.next();
     return this.fail(t, what);
   }
@@ -475,19 +482,12 @@ class Parser {
     const kw = this.next();
     switch (kw.text) {
       case 'table': {
-        const isNew = (): boolean => true;
-        void isNew;
+        const save = this.i;
         const fam = this.family();
-        const nameTok = this.identifier();
-        const existed = this.findTable(fam, nameTok.text);
-        this.i -= fam === 'ip' && !FAMILIES.has(this.toks[this.i - 2]?.text ?? '') ? 1 : 2;
+        const existed = this.findTable(fam, this.identifier().text);
+        this.i = save;
         const tb = this.tableOf(true, kw, exclusive);
-        const h = this.takeHandle();
-        if (h !== undefined && !existed) {
-          tb.handle = h;
-          this.ctx.rs.tableHandle = Math.max(this.ctx.rs.tableHandle ?? 0, h);
-        }
-        if (this.isPunct('{')) this.tableBlock(tb);
+        if (this.isPunct('{')) this.tableBlock(tb, !existed);
         return this.endOfCommand();
       }
       case 'chain': {
@@ -668,7 +668,7 @@ class Parser {
     this.checkRule(tb, rule);
     for (let n = anonSets(rule); n > 0; n--) this.newHandle(tb);
     if (replace >= 0) {
-      rule.handle = this.newHandle(tb);
+      rule.handle = chain.rules[replace]!.handle;
       chain.rules[replace] = rule;
     } else {
       rule.handle = this.newHandle(tb);
@@ -736,8 +736,13 @@ class Parser {
 
   // ---- blocks ----
 
-  private tableBlock(tb: NftTable): void {
+  private tableBlock(tb: NftTable, isNew = false): void {
     this.expectPunct('{');
+    const th = this.takeHandle();
+    if (th !== undefined && isNew) {
+      tb.handle = th;
+      this.ctx.rs.tableHandle = Math.max(this.ctx.rs.tableHandle ?? 0, th);
+    }
     const chains: {
       chain: NftChain;
       rules: NftRule[];
@@ -769,7 +774,6 @@ class Parser {
           break;
         case 'chain': {
           const name = this.identifier();
-          const h = this.takeHandle();
           const existing =
             tb.chains.find((c) => c.name === name.text) ??
             chains.find((c) => c.chain.name === name.text)?.chain;
@@ -784,7 +788,7 @@ class Parser {
               rules: parsed.rules,
               given: parsed.given,
               isNew: true,
-              handle: h,
+              ...(parsed.handle !== undefined ? { handle: parsed.handle } : {}),
             });
           break;
         }
@@ -882,9 +886,9 @@ class Parser {
     tb: NftTable,
     name: NftTok,
     existing: NftChain | undefined,
-  ): { chain: NftChain; rules: NftRule[]; given: (number | undefined)[] } {
+  ): { chain: NftChain; rules: NftRule[]; given: (number | undefined)[]; handle?: number } {
     this.expectPunct('{');
-    this.takeHandle();
+    const handle = this.takeHandle();
     let base: { -readonly [K in keyof NftBaseChain]?: NftBaseChain[K] } | undefined;
     let comment: string | undefined;
     const rules: NftRule[] = [];
@@ -956,7 +960,7 @@ class Parser {
       ...(fullBase ? { base: fullBase } : {}),
       ...(comment !== undefined ? { comment } : {}),
     };
-    return { chain, rules, given };
+    return { chain, rules, given, ...(handle !== undefined ? { handle } : {}) };
   }
 
   private stringList(): string[] {

@@ -38,7 +38,7 @@ const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : 
 export function printTable(t: NftTable, o: PrintOpts): string {
   const parts: string[] = [];
   let head = `table ${t.family} ${t.name} {${hc(o, t.handle)}\n`;
-  if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n`;
+  if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n\n`;
   if (t.comment !== undefined) head += `\tcomment "${t.comment}"\n`;
   for (const ob of t.objects) parts.push(printObject(ob, o));
   for (const s of t.sets) parts.push(printSet(s, t, o));
