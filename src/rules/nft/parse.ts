@@ -52,6 +52,7 @@ export interface ParseOpts {
 export const NFT_MAX_INCLUDE_DEPTH = 16;
 export const NFT_MAX_TOKENS = 4_000_000;
 export const NFT_MAX_NESTING = 64;
+export const NFT_MAX_DEFINE_TOKENS = 1_000_000;
 
 class NftError extends Error {
   constructor(
@@ -193,6 +194,7 @@ class Parser {
   private readonly defines: Map<string, NftTok[]>;
   private depth = 0;
   private inSet = 0;
+  private parens = 0;
   private needTcp = false;
 
   constructor(
@@ -269,7 +271,8 @@ class Parser {
   }
   private identifier(what = 'string'): NftTok {
     const t = this.peek();
-    if (t.kind === 'word' && RESERVED.has(t.text)) this.fail(t, what);
+    if (t.kind === 'word' && RESERVED.has(t.text))
+      throw new NftError(t, t.text, `syntax error, unexpected ${t.text}, expecting ${what}`);
     if (t.kind === 'word' || t.kind === 'string') return this.next();
     return this.fail(t, what);
   }
@@ -349,6 +352,12 @@ class Parser {
           else out.push(x);
         }
         if (out.length === 0) this.fail(this.peek());
+        if (out.length > NFT_MAX_DEFINE_TOKENS)
+          throw new NftError(
+            name,
+            name.text,
+            `variable too large (more than ${NFT_MAX_DEFINE_TOKENS} words)`,
+          );
         this.defines.set(name.text, out);
         return;
       }
@@ -1992,22 +2001,33 @@ class Parser {
     return v;
   }
 
+  private parenValue(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
+    this.i++;
+    const v = this.value(tb, type, left);
+    if (this.isPunct('|')) {
+      let acc = v;
+      while (this.eatPunct('|')) acc = orValues(acc, this.value(tb, type, left));
+      this.expectPunct(')');
+      return acc;
+    }
+    this.expectPunct(')');
+    return v;
+  }
+
   /** One value: a word (possibly a range or prefix), a string, or a bitmask list. */
   private value(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
     void tb;
     const inSet = this.inSet > 0;
     const t = this.peek();
     if (t.kind === 'punct' && t.text === '(') {
-      this.i++;
-      const v = this.value(tb, type, left);
-      if (this.isPunct('|')) {
-        let acc = v;
-        while (this.eatPunct('|')) acc = orValues(acc, this.value(tb, type, left));
-        this.expectPunct(')');
-        return acc;
+      if (this.depth + this.parens >= NFT_MAX_NESTING)
+        throw new NftError(t, '(', `expression nested too deeply (more than ${NFT_MAX_NESTING} levels)`);
+      this.parens++;
+      try {
+        return this.parenValue(tb, type, left);
+      } finally {
+        this.parens--;
       }
-      this.expectPunct(')');
-      return v;
     }
     if (t.kind === 'string') {
       this.i++;
