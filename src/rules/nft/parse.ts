@@ -129,6 +129,25 @@ const SERVICES: Readonly<Record<string, number>> = {
   imaps: 993,
   pop3s: 995,
   'http-alt': 8080,
+  'netbios-ns': 137,
+  'netbios-dgm': 138,
+  'netbios-ssn': 139,
+  'microsoft-ds': 445,
+  'dhcpv6-client': 546,
+  'dhcpv6-server': 547,
+  rsync: 873,
+  openvpn: 1194,
+  mysql: 3306,
+  'ms-wbt-server': 3389,
+  mdns: 5353,
+  postgresql: 5432,
+  syslog: 514,
+  isakmp: 500,
+  'ipsec-nat-t': 4500,
+  sip: 5060,
+  ldaps: 636,
+  kerberos: 88,
+  nfs: 2049,
 };
 const PRIO_NAMES: Readonly<Record<string, number>> = {
   raw: -300,
@@ -770,6 +789,10 @@ class Parser {
         break;
       }
       if (t.kind !== 'word') this.fail(t);
+      if (t.text === 'define' || t.text === 'redefine' || t.text === 'undefine') {
+        this.command();
+        continue;
+      }
       this.i++;
       switch (t.text) {
         case 'flags': {
@@ -1455,6 +1478,23 @@ class Parser {
             return { kind: 'connlimit', count: this.number(), over, pos };
           }
           break;
+        case 'fwd':
+        case 'dup': {
+          this.i++;
+          let family: 'ip' | 'ip6' | undefined;
+          if (this.isWord('ip') || this.isWord('ip6')) family = this.next().text as 'ip';
+          this.expectWord('to');
+          const devOf = (): NftExpr => {
+            const d = this.peek();
+            if (d.kind === 'word' && this.startsExpr(d.text)) return this.rhs(tb, ['ifname']);
+            this.i++;
+            return { kind: 'value', type: 'ifname', value: d.text, pos: pick(d) };
+          };
+          if (t.text === 'fwd' && !family) return { kind: 'fwd', dev: devOf(), pos };
+          const addr = this.rhs(tb, [family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr']);
+          const dev = this.eatWord('device') ? devOf() : undefined;
+          return { kind: t.text, addr, ...(dev ? { dev } : {}), ...(family ? { family } : {}), pos };
+        }
         case 'synproxy': {
           this.i++;
           if (this.eatWord('name')) return { kind: 'objref', type: 'synproxy', name: this.objName(tb), pos };
@@ -1679,7 +1719,13 @@ class Parser {
     if (this.eatWord('prefix')) prefix = true;
     const addrType: NftDatatype =
       family === 'ip6' || (family === undefined && tb.family === 'ip6') ? 'ipv6_addr' : 'ipv4_addr';
-    if (this.eatWord('to')) {
+    const oldSyntax =
+      (type === 'snat' || type === 'dnat') &&
+      !this.isWord('to') &&
+      this.peek().kind === 'word' &&
+      !['random', 'fully-random', 'persistent', 'comment'].includes(this.peek().text) &&
+      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text));
+    if (oldSyntax || this.eatWord('to')) {
       const t = this.peek();
       if (t.kind === 'word' && t.text.startsWith(':') && type !== 'snat' && type !== 'dnat') {
         this.i++;
@@ -1704,7 +1750,7 @@ class Parser {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
       } else {
-        const dataTypes: NftDatatype[] = addrPort ? [addrType, 'inet_service'] : [addrType];
+        const dataTypes: NftDatatype[] = [addrType, 'inet_service'];
         addr = this.rhs(tb, dataTypes, undefined, true);
         if (
           addr.kind === 'map' &&

@@ -430,6 +430,8 @@ export const META: Readonly<Record<string, NftDatatype>> = {
   sdif: 'iface_index',
   sdifname: 'ifname',
   broute: 'integer',
+  ibrpvid: 'integer',
+  ibrvproto: 'ether_type',
   secmark: 'integer',
 };
 /** meta keys nft prints without `meta`. */
