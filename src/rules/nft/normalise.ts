@@ -32,7 +32,10 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
-      const later = s.slice(k + 1).flatMap((x) => payloadProtos(x));
+      const later = s
+        .slice(k + 1)
+        .filter((x) => x.kind === 'match' || x.kind === 'vmap')
+        .flatMap((x) => payloadProtos(x));
       if (later.includes(name) || (isTh && later.includes('th'))) {
         s.splice(k, 1);
         for (let j = k; j < s.length; j++) s[j] = renameTh(s[j]!, name);
@@ -46,7 +49,9 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
-      const next = s.slice(k + 1).find((x) => firstPayloadProto(x) !== undefined);
+      const next = s
+        .slice(k + 1)
+        .find((x) => (x.kind === 'match' || x.kind === 'vmap') && firstPayloadProto(x) !== undefined);
       const needs = fam === 'ip' ? ['ip', 'icmp', 'igmp'] : ['ip6', 'icmpv6'];
       if (fam && next && needs.includes(firstPayloadProto(next)!)) {
         s.splice(k, 1);

@@ -1727,6 +1727,12 @@ class Parser {
       (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text));
     if (oldSyntax || this.eatWord('to')) {
       const t = this.peek();
+      // `redirect to 26`: a port without its colon
+      if ((type === 'redirect' || type === 'masquerade') && t.kind === 'word' && /^[0-9]/.test(t.text)) {
+        this.i++;
+        const port = this.valueWord(t, t.text, 'inet_service');
+        return { kind: 'nat', type, port, ...this.natFlags(), pos };
+      }
       if (t.kind === 'word' && t.text.startsWith(':') && type !== 'snat' && type !== 'dnat') {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
@@ -1761,17 +1767,7 @@ class Parser {
         if (this.eatColon()) port = this.rhs(tb, ['inet_service']);
       }
     }
-    const flags: string[] = [];
-    for (;;) {
-      const f = this.peek();
-      if (f.kind === 'word' && ['random', 'fully-random', 'persistent'].includes(f.text)) {
-        this.i++;
-        flags.push(f.text);
-        this.eatPunct(',');
-      } else break;
-    }
-    const order = ['random', 'fully-random', 'persistent'];
-    flags.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    const flags = this.natFlags().flags ?? [];
     return {
       kind: 'nat',
       type,
@@ -1783,6 +1779,21 @@ class Parser {
       ...(flags.length ? { flags } : {}),
       pos,
     };
+  }
+
+  private natFlags(): { flags?: string[] } {
+    const flags: string[] = [];
+    for (;;) {
+      const f = this.peek();
+      if (f.kind === 'word' && ['random', 'fully-random', 'persistent'].includes(f.text)) {
+        this.i++;
+        flags.push(f.text);
+        this.eatPunct(',');
+      } else break;
+    }
+    const order = ['random', 'fully-random', 'persistent'];
+    flags.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    return flags.length ? { flags } : {};
   }
 
   private queueArgs(tb: NftTable, pos: Pos): NftStmt {
@@ -2077,9 +2088,13 @@ class Parser {
     }
     if (t.kind === 'string') {
       this.i++;
+      const sym = lookupSymbol(type, t.text);
+      if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
       return {
         kind: 'value',
-        type: type === 'ifname' || type === 'iface_index' || type === 'string' ? type : 'string',
+        type: ['ifname', 'iface_index', 'string', 'hour', 'ct_label', 'time'].includes(type)
+          ? type
+          : 'string',
         value: t.text,
         pos: pick(t),
       };

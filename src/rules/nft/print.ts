@@ -33,6 +33,9 @@ export function printRuleset(rs: NftRuleset, o: PrintOpts = {}): string {
   return rs.tables.map((t) => printTable(t, o)).join('');
 }
 
+/** Kernel helpers with an IPv4 half only: in an inet table the kernel keeps them as l3proto ip. */
+const IPV4_ONLY_HELPERS = new Set(['irc', 'netbios-ns', 'pptp', 'snmp']);
+
 const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : '');
 
 export function printTable(t: NftTable, o: PrintOpts): string {
@@ -40,7 +43,7 @@ export function printTable(t: NftTable, o: PrintOpts): string {
   let head = `table ${t.family} ${t.name} {${hc(o, t.handle)}\n`;
   if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n\n`;
   if (t.comment !== undefined) head += `\tcomment "${t.comment}"\n`;
-  for (const ob of t.objects) parts.push(printObject(ob, o));
+  for (const ob of t.objects) parts.push(printObject(ob, o, t.family));
   for (const s of t.sets) parts.push(printSet(s, t, o));
   for (const f of t.flowtables)
     parts.push(
@@ -50,7 +53,7 @@ export function printTable(t: NftTable, o: PrintOpts): string {
   return `${head}${parts.join('\n')}}\n`;
 }
 
-function printObject(ob: NftObject, o: PrintOpts): string {
+function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
   const head = `\t${ob.type} ${ob.name} {${hc(o, ob.handle)}\n`;
   const cm = ob.comment !== undefined ? `\t\tcomment "${ob.comment}"\n` : '';
   let body: string;
@@ -65,7 +68,7 @@ function printObject(ob: NftObject, o: PrintOpts): string {
       body = `\t\trate ${limitText(ob)}\n`;
       break;
     case 'ct helper':
-      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? 'ip'}\n`;
+      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? (fam === 'inet' && IPV4_ONLY_HELPERS.has(ob.helper) ? 'ip' : fam)}\n`;
       break;
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
@@ -459,7 +462,7 @@ export function expr(e: NftExpr, fam: NftFamily): string {
 
 export function valueText(type: string, v: number | string): string {
   if (typeof v === 'string') {
-    if (type === 'ifname' || type === 'string' || type === 'iface_index') return `"${v}"`;
+    if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
     if (type === 'hour') return `"${v.replace(/^(\d+:\d+):00$/, '$1')}"`;
     return v;
   }

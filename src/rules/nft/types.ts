@@ -143,6 +143,7 @@ export const ETHER_TYPE: Table = [
 ];
 export const DSCP: Table = [
   ['cs0', 0],
+  ['lephb', 1],
   ['cs1', 8],
   ['af11', 10],
   ['af12', 12],
