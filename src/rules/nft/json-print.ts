@@ -71,22 +71,25 @@ function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   const o: JObj = { family: t.family, table: t.name, chain: c.name, handle: r.handle };
   if (r.comment !== undefined) o['comment'] = r.comment;
   const ctx: Ctx = { family: t.family, stateless: false };
-  const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1]));
+  const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1], t.family));
   if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
 }
 
-/** The `meta l4proto tcp` nft puts before `reject with tcp reset` and does not list. */
-function isHiddenDependency(s: NftStmt, next: NftStmt | undefined): boolean {
+/**
+ * The `meta l4proto tcp` (or `ip protocol tcp`) before `reject with tcp reset`: in ip and ip6
+ * tables nft 1.0.6 drops it from the listing as a dependency, in inet tables it stays (observed).
+ */
+function isHiddenDependency(s: NftStmt, next: NftStmt | undefined, family: NftFamily): boolean {
+  if (family !== 'ip' && family !== 'ip6') return false;
+  if (next?.kind !== 'reject' || next.with?.type !== 'tcp reset') return false;
+  if (s.kind !== 'match' || (s.op !== 'implicit' && s.op !== '==')) return false;
+  if (s.right.kind !== 'value' || s.right.value !== 6) return false;
+  const l = s.left;
   return (
-    next?.kind === 'reject' &&
-    next.with?.type === 'tcp reset' &&
-    s.kind === 'match' &&
-    s.op === 'implicit' &&
-    s.left.kind === 'meta' &&
-    s.left.key === 'l4proto' &&
-    s.right.kind === 'value' &&
-    s.right.value === 6
+    (l.kind === 'meta' && l.key === 'l4proto') ||
+    (l.kind === 'payload' &&
+      ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
   );
 }
 
@@ -453,6 +456,20 @@ export function exprJson(e: NftExpr): JOut {
     }
     case 'misc': {
       const [w0, ...rest] = e.words.split(' ');
+      if (w0 === 'ipsec') {
+        const m = /^ipsec (in|out)(?: spnum (\d+))?(?: (ip6?))? (\S+)$/.exec(e.words);
+        if (m) {
+          const o: JObj = { key: m[4]! };
+          if (m[3]) o['family'] = m[3];
+          o['dir'] = m[1]!;
+          o['spnum'] = Number(m[2] ?? 0);
+          return { ipsec: o };
+        }
+      }
+      if (e.words.startsWith('sctp chunk ')) {
+        const [name, field] = rest.slice(1);
+        return { 'sctp chunk': field !== undefined ? { name: name!, field } : { name: name! } };
+      }
       if (w0 === 'rt' || w0 === 'socket' || w0 === 'osf' || w0 === 'ipsec')
         return { [w0]: { key: rest.join(' ') } };
       return e.words;

@@ -23,7 +23,14 @@ import type {
   NftTable,
   NftValue,
 } from './model.ts';
-import { DEFAULT_JSON_LIMITS, lineColumn, parseJsonText, type JNode, type JsonLimits } from './json-value.ts';
+import {
+  DEFAULT_JSON_LIMITS,
+  Fields,
+  lineColumn,
+  parseJsonText,
+  type JNode,
+  type JsonLimits,
+} from './json-value.ts';
 import {
   BITMASK_TYPES,
   META_KEYS,
@@ -330,9 +337,21 @@ class Reader {
     const t = this.findTable(o, path);
     const nameN = this.need(o, key, path);
     const name = this.str(nameN, `${path}.${key}`);
-    const c = t.chains.find((x) => x.name === name);
+    const c = this.chainIndex(t).get(name);
     if (!c) this.fail(nameN, `${path}.${key}`, `no chain ${name} in table ${t.family} ${t.name}`);
     return c!;
+  }
+
+  private readonly chains = new WeakMap<NftTable, Map<string, NftChain>>();
+
+  /** The table's chains by name (kept in step with t.chains: rebuilt when it changed size). */
+  chainIndex(t: NftTable): Map<string, NftChain> {
+    let m = this.chains.get(t);
+    if (!m || m.size !== t.chains.length) {
+      m = new Map(t.chains.map((c) => [c.name, c]));
+      this.chains.set(t, m);
+    }
+    return m;
   }
 
   handleOf(t: NftTable, o: Extract<JNode, { k: 'obj' }>, path: string): number {
@@ -430,7 +449,7 @@ class Reader {
   addChain(cmd: string, o: Extract<JNode, { k: 'obj' }>, p: string): void {
     const t = this.findTable(o, p);
     const name = this.str(this.need(o, 'name', p), `${p}.name`);
-    if (t.chains.some((x) => x.name === name)) {
+    if (this.chainIndex(t).has(name)) {
       if (cmd === 'create') this.fail(o, p, `chain ${name} exists`);
       return;
     }
@@ -467,7 +486,9 @@ class Reader {
       rules: [],
       ...(comment !== undefined ? { comment } : {}),
     };
+    const index = this.chainIndex(t);
     t.chains.push(c);
+    index.set(name, c);
   }
 
   addRule(cmd: string, o: Extract<JNode, { k: 'obj' }>, p: string): void {
@@ -615,6 +636,9 @@ class Reader {
       const items = elN.k === 'arr' ? elN.items : [elN];
       items.forEach((x, i) => s.elements.push(this.elem(x, `${p}.elem[${i}]`, s)));
     }
+    // `: interval ipv4_addr . inet_service`: the JSON does not say so; its data have ranges.
+    if (s.data && s.flags.includes('interval') && s.elements.some((e) => e.data && hasInterval(e.data)))
+      (s as { data: NftSet['data'] }).data = { ...s.data, interval: true };
     t.sets.push(s);
   }
 
@@ -1307,10 +1331,31 @@ class Reader {
         const field = this.optStr(o, 'field', q);
         return { kind: 'exthdr', hdr: k, name, ...(field !== undefined ? { field } : { exists: true }) };
       }
+      case 'sctp chunk': {
+        // Read and printed only: kept as nft's words (`sctp chunk init num-inbound-streams`).
+        const o = this.obj(v, q);
+        const name = this.str(this.need(o, 'name', q), `${q}.name`);
+        const field = this.optStr(o, 'field', q);
+        return {
+          kind: 'misc',
+          words: field !== undefined ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`,
+        };
+      }
+      case 'ipsec': {
+        // Read and printed only, as nft's words: `ipsec in [spnum N] [ip|ip6] reqid`.
+        const o = this.obj(v, q);
+        const key = this.str(this.need(o, 'key', q), `${q}.key`);
+        const dir = this.optStr(o, 'dir', q) ?? 'in';
+        const spnum = this.optInt(o, 'spnum', q) ?? 0;
+        const fam = this.optStr(o, 'family', q);
+        return {
+          kind: 'misc',
+          words: `ipsec ${dir}${spnum ? ` spnum ${spnum}` : ''} ${fam ? `${fam} ` : ''}${key}`,
+        };
+      }
       case 'rt':
       case 'socket':
-      case 'osf':
-      case 'ipsec': {
+      case 'osf': {
         const o = this.obj(v, q);
         const key = this.str(this.need(o, 'key', q), `${q}.key`);
         return { kind: 'misc', words: `${k} ${key}` };
@@ -1330,7 +1375,16 @@ class Reader {
       }
       case 'concat': {
         if (v.k !== 'arr') this.fail(v, q, 'an array expected');
-        const hs = Array.isArray(hint) ? (hint as readonly FieldType[]) : undefined;
+        // An address's hint on a concatenation of two is the nat target `addr . port`.
+        const one = !Array.isArray(hint) ? (hint as FieldType | undefined) : undefined;
+        const hs = Array.isArray(hint)
+          ? (hint as readonly FieldType[])
+          : one &&
+              (one.type === 'ipv4_addr' || one.type === 'ipv6_addr') &&
+              v.k === 'arr' &&
+              v.items.length === 2
+            ? [one, { type: 'inet_service', bits: 16 }]
+            : undefined;
         const items = (v as Extract<JNode, { k: 'arr' }>).items.map((x, i) =>
           this.expr(x, `${q}[${i}]`, hs?.[i], ctx),
         );
@@ -1428,7 +1482,7 @@ class Reader {
         if (['val', 'timeout', 'expires', 'comment'].includes(sk)) continue;
         stmts.push(
           this.stmt(
-            { k: 'obj', keys: [sk], map: new Map([[sk, o.map.get(sk)!]]), off: o.map.get(sk)!.off },
+            { k: 'obj', keys: [sk], map: new Fields().set(sk, o.map.get(sk)!), off: o.map.get(sk)!.off },
             `${q}`,
             ctx,
           ),
@@ -1508,7 +1562,9 @@ class Reader {
         return val(port!);
       }
       case 'time': {
-        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s)) return val(s); // meta time: a date
+        // meta time: a date, kept as written (as the text reader keeps the quoted "2022-05-30 21:51:23").
+        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s))
+          return { kind: 'value', type: 'string', value: s };
         const ms = parseDuration(s);
         if (ms === undefined) this.fail(n, p, 'a time (seconds, or like 1h30m) expected');
         return val(ms!);
@@ -1617,6 +1673,11 @@ export function isTcpContext(s: NftStmt): boolean {
     ((l.kind === 'meta' && l.key === 'l4proto') ||
       (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
   );
+}
+
+function hasInterval(e: NftExpr): boolean {
+  if (e.kind === 'range' || e.kind === 'prefix') return true;
+  return e.kind === 'concat' && e.items.some(hasInterval);
 }
 
 function strValue(s: string): NftValue {
