@@ -37,16 +37,28 @@ function readFile(path: string, from: string): readonly SourceLine[] | undefined
   return toLines(readFileSync(full, 'utf8'), name);
 }
 
-/** The first line where two texts differ, shown briefly. */
+/**
+ * Where two texts first differ: the line, and from a little before the first differing column
+ * (a JSON listing is one long line) up to 100 characters of each.
+ */
 function firstDiff(what: string, want: string, got: string): string | undefined {
   if (want === got) return undefined;
   const a = want.split('\n');
   const b = got.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] !== b[i]) {
-      const show = (s: string | undefined): string =>
-        s === undefined ? '(end)' : JSON.stringify(s.length > 100 ? s.slice(0, 100) + '…' : s);
-      return `${what}: line ${i + 1}: nft ${show(a[i])}, natbox ${show(b[i])}`;
+      const x = a[i] ?? '';
+      const y = b[i] ?? '';
+      let c = 0;
+      while (c < x.length && c < y.length && x[c] === y[c]) c++;
+      const from = c > 40 ? c - 30 : 0;
+      const show = (s: string | undefined): string => {
+        if (s === undefined) return '(end)';
+        const part = s.slice(from, from + 100);
+        return JSON.stringify((from > 0 ? '…' : '') + part + (s.length > from + 100 ? '…' : ''));
+      };
+      const col = from > 0 ? `, column ${c + 1}` : '';
+      return `${what}: line ${i + 1}${col}: nft ${show(a[i])}, natbox ${show(b[i])}`;
     }
   }
   return `${what}: differs`;
