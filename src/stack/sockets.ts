@@ -883,7 +883,9 @@ export class Sockets {
         s.sndNxt = (s.sndNxt + 1) >>> 0;
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
-        this.send(this.tcpSegment(s, TCP_ACK));
+        // The application closed the socket (close(): sock_orphan after the FIN), so no socket
+        // owns this ACK: -m owner sees none, as in the kernel.
+        this.send(this.tcpSegment(s, TCP_ACK), undefined, undefined, false);
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',

@@ -239,3 +239,36 @@ test('scenario: a SET target naming a set the host does not define is refused at
     /^set-target\.yaml:\d+:\d+: set "blacklst" does not exist: define it under hosts\.router\.ipsets$/m,
   );
 });
+
+// Expected entries measured on Linux 6.18 with ipset 7.17 (`iptables -j SET --add-set N2 src`, then
+// `ipset save`; target-set-kernel.test.ts repeats it live): hash_net4_kadt masks the packet's
+// address to the set's longest prefix (nets[0]), /32 in an empty set.
+test('SET --add-set into hash:net stores the address under the set’s longest prefix; --del-set looks there too', () => {
+  const n2 = new IpSetMatcher('N2', 'hash:net');
+  assert.equal(n2.add('10.0.0.0/16'), undefined);
+  assert.equal(n2.add('10.1.0.0/24'), undefined);
+  const p = pkt('127.0.0.1', 40000, '127.0.0.1', 31, 0, IPPROTO_UDP);
+  assert.equal(n2.addSkb(p, ['src'], -1, false), true);
+  assert.deepEqual(n2.entries(0), ['add N2 10.0.0.0/16', 'add N2 10.1.0.0/24', 'add N2 127.0.0.0/24']);
+  assert.equal(n2.has(pkt('127.0.0.77', 1, '127.0.0.1', 1, 0), ['src']), true);
+  // Again: the /24 is there already.
+  assert.equal(n2.addSkb(p, ['src'], -1, false), false);
+  // 10.0.5.5 is deleted as 10.0.5.0/24, which is not in the set: the /16 stays.
+  assert.equal(n2.delSkb(pkt('10.0.5.5', 1, '10.0.5.5', 1, 0), ['src']), false);
+  assert.equal(n2.has(pkt('10.0.5.5', 1, '1.1.1.1', 1, 0), ['src']), true);
+  assert.equal(n2.delSkb(p, ['src']), true);
+  assert.deepEqual(n2.entries(0), ['add N2 10.0.0.0/16', 'add N2 10.1.0.0/24']);
+  // An empty hash:net takes the host address.
+  const n = new IpSetMatcher('N', 'hash:net');
+  assert.equal(n.addSkb(p, ['src'], -1, false), true);
+  assert.deepEqual(n.entries(0), ['add N 127.0.0.1']);
+  assert.equal(n.has(pkt('127.0.0.2', 1, '1.1.1.1', 1, 0), ['src']), false);
+  // hash:net,port: the same prefix, with the packet's port.
+  const np = new IpSetMatcher('NP', 'hash:net,port');
+  assert.equal(np.add('10.2.0.0/20,udp:5'), undefined);
+  assert.equal(
+    np.addSkb(pkt('127.0.0.1', 40000, '127.0.0.1', 32, 0, IPPROTO_UDP), ['src', 'dst'], -1, false),
+    true,
+  );
+  assert.deepEqual(np.entries(0), ['add NP 10.2.0.0/20,udp:5', 'add NP 127.0.0.0/20,udp:32']);
+});

@@ -7,7 +7,7 @@
 // them out, with per-entry timeouts on the simulation clock (Skb.now, seconds); an entry whose
 // timeout has passed is absent to has() (ip_set_timeout_expired) and to a later add.
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
-import { parseIpv4, parsePrefix, type Prefix } from '../../wire/addr.ts';
+import { formatIpv4, parseIpv4, parsePrefix, type Prefix } from '../../wire/addr.ts';
 import type { Skb } from '../core/skb.ts';
 
 export const SET_TYPES = ['hash:ip', 'hash:net', 'hash:ip,port', 'hash:net,port', 'bitmap:port'] as const;
@@ -21,8 +21,11 @@ export class IpSetMatcher {
    * double (49 bits; a full protocol byte would need 56 and collide above 2^53).
    */
   private readonly exact = new Set<number>();
-  /** hash:net (and CIDR entries of hash:ip): networks, with the port key for hash:net,port. */
-  private readonly nets: { p: Prefix; port: number }[] = [];
+  /**
+   * hash:net (and CIDR entries of hash:ip): networks, with the port key for hash:net,port, the
+   * prefix length and the expiry (seconds on Skb.now's clock; Infinity: permanent).
+   */
+  private readonly nets: { p: Prefix; port: number; len: number; x: number }[] = [];
   /** Expiry (seconds, Skb.now's clock) of the exact entries that have a timeout; alive while now <= it. */
   private readonly expires = new Map<number, number>();
   /** The set's default timeout in seconds (`create ... timeout N`); 0: the set has no timeouts. */
@@ -77,9 +80,11 @@ export class IpSetMatcher {
       const n = parseSeconds(opts[k + 1]);
       if (n < 0) return `"timeout ${opts[k + 1] ?? ''}" is not a number of seconds (0-2147483)`;
       const before = this.exact.size;
+      const netsBefore = this.nets.length;
       const problem = this.addText(entry);
       if (problem) return problem;
       if (this.exact.size === before + 1 && n > 0) this.expires.set(this.lastKey, n);
+      if (this.nets.length === netsBefore + 1 && n > 0) this.nets[netsBefore]!.x = n;
       return undefined;
     }
     return this.addText(entry);
@@ -153,7 +158,7 @@ export class IpSetMatcher {
     }
     const p = parsePrefix(addrPart!);
     if (!p.ok) return p.error;
-    this.nets.push({ p: p.value, port: key });
+    this.nets.push({ p: p.value, port: key, len: prefixLen(p.value.mask), x: Infinity });
     return undefined;
   }
 
@@ -168,7 +173,7 @@ export class IpSetMatcher {
    * The exact key of the packet's fields for this set (the dimensions from `dirs`, in order), or
    * -1 when the packet has no such fields (a port set and a packet that is not TCP or UDP) or
    * `dirs` names fewer dimensions than the set has (ip_set_add: IPSET_ERR_TYPE_MISMATCH).
-   * hash:net keys the packet's address as a host entry (/32).
+   * For hash:net and hash:net,port the address is then masked as kadtLen says.
    */
   private keyOf(skb: Skb, dirs: readonly ('src' | 'dst')[]): number {
     const t = this.type;
@@ -196,6 +201,21 @@ export class IpSetMatcher {
   addSkb(skb: Skb, dirs: readonly ('src' | 'dst')[], timeout: number, exist: boolean): boolean {
     const key = this.keyOf(skb, dirs);
     if (key < 0) return false;
+    if (this.isNet()) {
+      const len = this.kadtLen(skb.now);
+      const [addr, port] = this.splitKey(key);
+      const i = this.netAt(addr, len, port, skb.now);
+      if (i >= 0 && !exist) return false;
+      const t = this.timeout === 0 ? 0 : timeout < 0 ? this.timeout : timeout;
+      const x = t > 0 ? skb.now + t : Infinity;
+      if (i >= 0) this.nets[i]!.x = x;
+      else {
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        for (let j = this.nets.length - 1; j >= 0; j--) if (skb.now > this.nets[j]!.x) this.nets.splice(j, 1);
+        this.nets.push({ p: { addr: (addr & mask) >>> 0, mask }, port, len, x });
+      }
+      return true;
+    }
     if (this.live(key, skb.now) && !exist) return false;
     this.exact.add(key);
     const t = this.timeout === 0 ? 0 : timeout < 0 ? this.timeout : timeout;
@@ -204,10 +224,25 @@ export class IpSetMatcher {
     return true;
   }
 
+  private isNet(): boolean {
+    return this.type === 'hash:net' || this.type === 'hash:net,port';
+  }
+
+  /** keyOf's key as [address, port key] (port key 0 for a set without ports). */
+  private splitKey(key: number): [number, number] {
+    return this.type === 'hash:net,port' ? [Math.floor(key / 2 ** 17), key % 2 ** 17] : [key, 0];
+  }
+
   /** -j SET --del-set: removes the packet's entry (mtype_del); whether one alive was there. */
   delSkb(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean {
     const key = this.keyOf(skb, dirs);
     if (key < 0) return false;
+    if (this.isNet()) {
+      const [addr, port] = this.splitKey(key);
+      const i = this.netAt(addr, this.kadtLen(skb.now), port, skb.now);
+      if (i >= 0) this.nets.splice(i, 1);
+      return i >= 0;
+    }
     const was = this.live(key, skb.now);
     this.exact.delete(key);
     this.expires.delete(key);
@@ -230,9 +265,65 @@ export class IpSetMatcher {
       key = ((skb.proto === IPPROTO_UDP ? 1 : 0) << 16) | (d1 === 'src' ? skb.sport : skb.dport);
       if (this.live(addr * 2 ** 17 + key, skb.now)) return true;
     } else if (this.live(addr, skb.now)) return true;
-    for (const n of this.nets) if ((addr & n.p.mask) >>> 0 === n.p.addr && n.port === key) return true;
+    const now = skb.now;
+    for (const n of this.nets)
+      if ((addr & n.p.mask) >>> 0 === n.p.addr && n.port === key && now <= n.x) return true;
     return false;
   }
+
+  /**
+   * The prefix length -j SET adds and deletes a packet's address with in a hash:net or
+   * hash:net,port set (hash_net4_kadt, hash_netport4_kadt): `INIT_CIDR(h->nets[0].cidr[0],
+   * HOST_MASK)`, the longest prefix among the set's entries (nets[] is kept most specific first),
+   * 32 when the set is empty. Entries whose timeout has passed are left out (the kernel drops
+   * their prefix when its garbage collection removes them).
+   */
+  private kadtLen(now: number): number {
+    let len = -1;
+    for (const n of this.nets) if (now <= n.x && n.len > len) len = n.len;
+    return len < 0 ? 32 : len;
+  }
+
+  /** The network entry of `addr` at `len` with port key `port`, alive at `now`; its index or -1. */
+  private netAt(addr: number, len: number, port: number, now: number): number {
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    const a = (addr & mask) >>> 0;
+    for (let i = 0; i < this.nets.length; i++) {
+      const n = this.nets[i]!;
+      if (n.len === len && n.p.addr === a && n.port === port && now <= n.x) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * `ipset save`'s `add` lines of the entries alive at `now` (without timeouts), sorted: what a
+   * test compares with the kernel's listing.
+   */
+  entries(now: number): string[] {
+    const t = this.type;
+    const withPort = t === 'hash:ip,port' || t === 'hash:net,port';
+    const port = (k: number) => `${k >> 16 ? 'udp' : 'tcp'}:${k & 0xffff}`;
+    const out: string[] = [];
+    for (const k of this.exact) {
+      if (!this.live(k, now)) continue;
+      if (t === 'bitmap:port') out.push(String(k));
+      else if (withPort) out.push(`${formatIpv4(Math.floor(k / 2 ** 17))},${port(k % 2 ** 17)}`);
+      else out.push(formatIpv4(k));
+    }
+    for (const n of this.nets) {
+      if (now > n.x) continue;
+      const a = n.len === 32 ? formatIpv4(n.p.addr) : `${formatIpv4(n.p.addr)}/${n.len}`;
+      out.push(withPort ? `${a},${port(n.port)}` : a);
+    }
+    return out.map((e) => `add ${this.name} ${e}`).sort();
+  }
+}
+
+/** The length of a contiguous netmask (a non-contiguous one: its number of one bits). */
+function prefixLen(mask: number): number {
+  let n = 0;
+  for (let m = mask >>> 0; m; m = (m << 1) >>> 0) n++;
+  return n;
 }
 
 /** An entry's skbinfo extension (struct ip_set_skbinfo). */
