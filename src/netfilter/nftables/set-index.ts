@@ -1,0 +1,258 @@
+// The lookup structures of nft sets and maps, as the kernel's set backends answer them: exact keys
+// by hash (nft_set_hash.c), intervals by sorted segments with binary search (nft_set_rbtree.c),
+// concatenations of intervals by one level of segments per field (what nft_set_pipapo.c answers:
+// the element whose every field's range holds the key's field). A key is a run of 32-bit words, one
+// or more per field as the kernel's registers hold them (NFT_REG32: each field padded to 4 bytes);
+// strings (interface names) are one word each, an id the compiler interns. Never a walk over the
+// elements: a lookup costs a hash probe, or one binary search per field.
+
+/** The 32-bit mix of a key's words (a multiply-rotate hash; the table's size is a power of two). */
+function hashWords(k: ArrayLike<number>, off: number, n: number): number {
+  let h = 0x811c9dc5 ^ n;
+  for (let i = 0; i < n; i++) {
+    h = Math.imul(h ^ k[off + i]!, 0x9e3779b1);
+    h = (h << 13) | (h >>> 19);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+const EMPTY = -1;
+const TOMB = -2;
+
+/**
+ * Exact keys of `words` 32-bit words to a value (an element's slot, >= 0): open addressing with
+ * linear probing, keys stored inline. Insert and delete for sets the packet path changes.
+ */
+export class HashIndex {
+  private keys: Uint32Array;
+  private vals: Int32Array;
+  private mask: number;
+  private used = 0; // live + tombstones
+  size = 0;
+
+  constructor(
+    readonly words: number,
+    expected = 8,
+  ) {
+    let cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Uint32Array(cap * words);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.mask = cap - 1;
+  }
+
+  /** The value stored under the key k[off .. off + words - 1], or -1. */
+  lookup(k: ArrayLike<number>, off = 0): number {
+    const w = this.words;
+    const keys = this.keys;
+    const vals = this.vals;
+    let i = hashWords(k, off, w) & this.mask;
+    for (;;) {
+      const v = vals[i]!;
+      if (v === EMPTY) return -1;
+      if (v !== TOMB) {
+        let j = 0;
+        const base = i * w;
+        while (j < w && keys[base + j] === k[off + j]! >>> 0) j++;
+        if (j === w) return v;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Stores `value` under the key (replacing what was there); returns the previous value or -1. */
+  insert(k: ArrayLike<number>, off: number, value: number): number {
+    const old = this.lookup(k, off);
+    if (old >= 0) {
+      this.vals[this.slotOf(k, off)] = value;
+      return old;
+    }
+    if ((this.used + 1) * 2 > this.vals.length) this.grow();
+    const w = this.words;
+    let i = hashWords(k, off, w) & this.mask;
+    while (this.vals[i]! >= 0) i = (i + 1) & this.mask;
+    if (this.vals[i] === EMPTY) this.used++;
+    for (let j = 0; j < w; j++) this.keys[i * w + j] = k[off + j]! >>> 0;
+    this.vals[i] = value;
+    this.size++;
+    return -1;
+  }
+
+  /** Removes the key; returns its value or -1. */
+  delete(k: ArrayLike<number>, off = 0): number {
+    const i = this.slotOf(k, off);
+    if (i < 0) return -1;
+    const v = this.vals[i]!;
+    this.vals[i] = TOMB;
+    this.size--;
+    return v;
+  }
+
+  private slotOf(k: ArrayLike<number>, off: number): number {
+    const w = this.words;
+    let i = hashWords(k, off, w) & this.mask;
+    for (;;) {
+      const v = this.vals[i]!;
+      if (v === EMPTY) return -1;
+      if (v !== TOMB) {
+        let j = 0;
+        while (j < w && this.keys[i * w + j] === k[off + j]! >>> 0) j++;
+        if (j === w) return i;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldVals = this.vals;
+    const w = this.words;
+    let cap = oldVals.length;
+    if (this.size * 4 >= cap) cap *= 2; // else just clear the tombstones
+    this.keys = new Uint32Array(cap * w);
+    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.mask = cap - 1;
+    this.used = 0;
+    this.size = 0;
+    for (let i = 0; i < oldVals.length; i++) {
+      const v = oldVals[i]!;
+      if (v >= 0) this.insert(oldKeys, i * w, v);
+    }
+  }
+}
+
+/** One element of an interval set: per field (one word each), its first and last value. */
+export interface IntervalElem {
+  readonly lo: ArrayLike<number>;
+  readonly hi: ArrayLike<number>;
+  /** What a lookup of a key inside it answers (>= 0). */
+  readonly value: number;
+}
+
+/** A level's segments: sorted starts, and per segment its end and child (node or value, -1 none). */
+interface SegNode {
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+  readonly child: Int32Array;
+}
+
+/** The most segments an interval index may hold (an explicit limit, not memory exhaustion). */
+export const MAX_SEGMENTS = 4_000_000;
+
+/**
+ * Intervals over `fields` one-word fields: level 0 splits the first field's axis into segments by
+ * the elements' bounds, each segment holding the index of the next level built from the elements
+ * that cover it; the last level holds the value. Overlapping elements answer the first given (the
+ * kernel refuses overlaps in interval sets, so in practice there is one).
+ */
+export class IntervalIndex {
+  private readonly nodes: SegNode[] = [];
+  private segments = 0;
+
+  constructor(
+    readonly fields: number,
+    elems: readonly IntervalElem[],
+  ) {
+    this.build(
+      elems.map((_, i) => i),
+      elems,
+      0,
+    );
+  }
+
+  /** The value of the element holding key k[off .. off + fields - 1], or -1. */
+  lookup(k: ArrayLike<number>, off = 0): number {
+    let node = 0;
+    const last = this.fields - 1;
+    for (let f = 0; ; f++) {
+      const n = this.nodes[node]!;
+      const x = k[off + f]! >>> 0;
+      const s = n.starts;
+      // The last segment starting at or before x.
+      let lo = 0;
+      let hi = s.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (s[mid]! <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === 0) return -1;
+      const i = lo - 1;
+      if (x > n.ends[i]!) return -1;
+      const c = n.child[i]!;
+      if (c < 0 || f === last) return c;
+      node = c;
+    }
+  }
+
+  /** Builds the node for `ids` at field `f`; returns its index. */
+  private build(ids: readonly number[], elems: readonly IntervalElem[], f: number): number {
+    const at = this.nodes.length;
+    this.nodes.push(undefined as unknown as SegNode); // placeholder, children come after
+    // The elementary segments of this field: every lo, and every hi + 1.
+    const pts: number[] = [];
+    for (const i of ids) {
+      const e = elems[i]!;
+      pts.push(e.lo[f]! >>> 0);
+      const h = e.hi[f]! >>> 0;
+      if (h < 0xffffffff) pts.push(h + 1);
+    }
+    pts.sort((a, b) => a - b);
+    const uniq: number[] = [];
+    for (const p of pts) if (uniq.length === 0 || uniq[uniq.length - 1] !== p) uniq.push(p);
+    const segCount = uniq.length;
+    const covering: number[][] = Array.from({ length: segCount }, () => []);
+    const find = (x: number): number => {
+      let lo = 0;
+      let hi = segCount;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (uniq[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const i of ids) {
+      const e = elems[i]!;
+      const a = find(e.lo[f]! >>> 0);
+      const h = e.hi[f]! >>> 0;
+      const b = h === 0xffffffff ? segCount : find(h + 1);
+      this.segments += b - a;
+      if (this.segments > MAX_SEGMENTS)
+        throw new RangeError(`an interval set needs more than ${MAX_SEGMENTS} segments`);
+      for (let s = a; s < b; s++) covering[s]!.push(i);
+    }
+    const last = f === this.fields - 1;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const child: number[] = [];
+    let prevKey = '';
+    for (let s = 0; s < segCount; s++) {
+      const ids2 = covering[s]!;
+      if (ids2.length === 0) {
+        prevKey = '';
+        continue;
+      }
+      const end = s + 1 < segCount ? uniq[s + 1]! - 1 : 0xffffffff;
+      // Adjacent segments covered by the same elements merge into one.
+      const key = ids2.join(',');
+      if (key === prevKey && ends[ends.length - 1]! + 1 === uniq[s]) {
+        ends[ends.length - 1] = end;
+        continue;
+      }
+      prevKey = key;
+      starts.push(uniq[s]!);
+      ends.push(end);
+      child.push(last ? elems[ids2[0]!]!.value : this.build(ids2, elems, f + 1));
+    }
+    this.nodes[at] = {
+      starts: Uint32Array.from(starts),
+      ends: Uint32Array.from(ends),
+      child: Int32Array.from(child),
+    };
+    return at;
+  }
+}
