@@ -1,8 +1,9 @@
 // The nftables front end's entry points (what rules/load.ts, the scenario loader and the CLI call).
-// SKELETON (session 7): the signatures are agreed between the engineers; the language engineer
-// replaces the bodies (parse.ts, print.ts), the JSON engineer parseNftJson/printNftJson.
+// Text: parse.ts (with lex.ts, types.ts, normalise.ts) and print.ts; JSON: json.ts.
 import type { SourceLine } from '../iptables/lex.ts';
-import type { NftLoadResult, NftRuleset } from './model.ts';
+import type { NftChain, NftLoadResult, NftRule, NftRuleset, NftTable } from './model.ts';
+import { parseNftText } from './parse.ts';
+import { printRuleset, printRuleText } from './print.ts';
 
 export type { NftLoadResult };
 
@@ -19,27 +20,18 @@ export interface NftParseOptions {
 
 /** `nft -f` input or `nft list ruleset` output to a ruleset: all or nothing, never throws. */
 export function parseNft(lines: readonly SourceLine[], opts: NftParseOptions = {}): NftLoadResult {
-  void opts;
-  const at = lines[0] ?? { file: '<input>', line: 1, column: 1, text: '' };
-  return {
-    ok: false,
-    diagnostics: [
-      {
-        severity: 'error',
-        file: at.file,
-        line: at.line,
-        column: at.column,
-        token: '',
-        message: 'nftables is not read yet',
-      },
-    ],
-  };
+  return parseNftText(lines, opts);
 }
 
 /** What `nft list ruleset` prints (`handles`: `nft -a list ruleset`). */
 export function printNft(rs: NftRuleset, opts: { readonly handles?: boolean } = {}): string {
-  void opts;
-  return rs.tables.length === 0 ? '' : 'TODO';
+  return printRuleset(rs, opts);
+}
+
+/** One rule's text as `nft list` prints it (without `# handle`), for the trace. */
+export function printNftRule(table: NftTable, chain: NftChain, rule: NftRule): string {
+  void chain;
+  return printRuleText(table, rule);
 }
 
 export { parseNftJson, printNftJson } from './json.ts';

@@ -1,0 +1,177 @@
+// What the kernel round trip does to a rule or set as nft writes and lists it (observed with nft
+// 1.0.6, see test/rules/nft/): a one-element anonymous set becomes its element, the protocol
+// match a later header field depends on is dropped (`meta l4proto tcp tcp dport 22` lists as
+// `tcp dport 22`; in an ip table `ip protocol tcp` too) and `th` after it names the protocol,
+// elements of interval sets and of small keys (kept in a bitmap by the kernel) come back sorted,
+// and an interval element that is exactly a prefix lists as one.
+import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem, NftStmt } from './model.ts';
+import { exprBits, exprType, symbolName } from './types.ts';
+
+const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
+
+export function normaliseRule(rule: NftRule, family: NftFamily): void {
+  const s = rule.stmts;
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (st.kind === 'match') s[k] = { ...st, right: normaliseRhs(st.left, st.right) };
+    else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
+  }
+  // Dependencies.
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (st.kind !== 'match' || (st.op !== 'implicit' && st.op !== '==') || st.right.kind !== 'value')
+      continue;
+    const l = st.left;
+    const isL4 =
+      (l.kind === 'meta' && l.key === 'l4proto') ||
+      (family === 'ip' && l.kind === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
+      (family === 'ip6' && l.kind === 'payload' && l.proto === 'ip6' && l.field === 'nexthdr');
+    if (isL4) {
+      const proto = symbolName('inet_proto', st.right.value as number);
+      if (proto === undefined || !L4.has(proto)) continue;
+      const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
+      const next = s.slice(k + 1).find((x) => usesPayload(x));
+      if (!next) continue;
+      const protoOf = firstPayloadProto(next);
+      if (
+        protoOf === name ||
+        (protoOf === 'th' && ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name))
+      ) {
+        s.splice(k, 1);
+        for (let j = k; j < s.length; j++) s[j] = renameTh(s[j]!, name);
+        k--;
+      }
+      continue;
+    }
+    if (
+      l.kind === 'meta' &&
+      l.key === 'nfproto' &&
+      (family === 'inet' || family === 'bridge' || family === 'netdev')
+    ) {
+      const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
+      const next = s.slice(k + 1).find((x) => usesPayload(x));
+      if (fam && next && firstPayloadProto(next) === fam) {
+        s.splice(k, 1);
+        k--;
+      }
+    }
+  }
+}
+
+function usesPayload(st: NftStmt): boolean {
+  return firstPayloadProto(st) !== undefined;
+}
+
+function firstPayloadProto(x: unknown): string | undefined {
+  if (Array.isArray(x)) {
+    for (const i of x) {
+      const r = firstPayloadProto(i);
+      if (r) return r;
+    }
+    return undefined;
+  }
+  if (!x || typeof x !== 'object') return undefined;
+  const o = x as { kind?: string; proto?: string };
+  if (o.kind === 'payload') return o.proto;
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'pos') continue;
+    const r = firstPayloadProto(v);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+function renameTh<T>(x: T, proto: string): T {
+  if (Array.isArray(x)) return x.map((i: unknown) => renameTh(i, proto)) as T;
+  if (!x || typeof x !== 'object') return x;
+  const o = x as Record<string, unknown>;
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) r[k] = k === 'pos' ? v : renameTh(v, proto);
+  if (o.kind === 'payload' && o.proto === 'th') r.proto = proto;
+  return r as T;
+}
+
+function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
+  if (right.kind !== 'set') return right;
+  const els = right.elements;
+  if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
+    return els[0]!.key;
+  const interval = els.some((e) => hasInterval(e.key));
+  sortElems(els, left, interval);
+  return right;
+}
+
+const hasInterval = (e: NftExpr): boolean =>
+  e.kind === 'range' || e.kind === 'prefix' || (e.kind === 'concat' && e.items.some(hasInterval));
+
+/** Sorts elements as the kernel lists them back: interval sets and keys of at most 16 bits. */
+function sortElems(els: NftSetElem[], keyExpr: NftExpr | undefined, interval: boolean): void {
+  const bits = keyExpr ? exprBits(keyExpr) : 32;
+  if (!interval && bits > 16) return;
+  if (keyExpr?.kind === 'concat') return;
+  els.sort((a, b) => cmpKey(a.key, b.key));
+}
+
+function lowOf(e: NftExpr): number | string {
+  if (e.kind === 'value') return e.value;
+  if (e.kind === 'range') return lowOf(e.low);
+  if (e.kind === 'prefix') return lowOf(e.value);
+  return 0;
+}
+
+function cmpKey(a: NftExpr, b: NftExpr): number {
+  const x = lowOf(a);
+  const y = lowOf(b);
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+}
+
+/** A range that is exactly a prefix lists as that prefix (ipv4), a one-value range as the value. */
+function tidyInterval(e: NftExpr): NftExpr {
+  if (e.kind === 'range' && e.low.kind === 'value' && e.high.kind === 'value') {
+    const lo = e.low.value;
+    const hi = e.high.value;
+    if (typeof lo === 'number' && typeof hi === 'number') {
+      if (lo === hi) return e.low;
+      if (e.low.type === 'ipv4_addr') {
+        const size = hi - lo + 1;
+        const len = 32 - Math.log2(size);
+        if (Number.isInteger(len) && lo % size === 0)
+          return { kind: 'prefix', value: e.low, len, ...(e.pos ? { pos: e.pos } : {}) };
+      }
+    }
+  }
+  if (e.kind === 'prefix' && e.value.kind === 'value' && e.value.type === 'ipv4_addr') {
+    if (e.len === 32) return e.value;
+    // The kernel keeps the network address.
+    const v = e.value.value as number;
+    const mask = e.len === 0 ? 0 : (0xffffffff << (32 - e.len)) >>> 0;
+    if ((v & mask) >>> 0 !== v) return { ...e, value: { ...e.value, value: (v & mask) >>> 0 } };
+  }
+  return e;
+}
+
+export function normaliseSet(set: NftSet): void {
+  const interval = set.flags.includes('interval');
+  const els = set.elements;
+  if (interval) for (let k = 0; k < els.length; k++) els[k] = { ...els[k]!, key: tidyInterval(els[k]!.key) };
+  // Duplicates collapse (the kernel keeps one).
+  const seen = new Set<string>();
+  for (let k = 0; k < els.length; k++) {
+    const id = keyId(els[k]!.key);
+    if (seen.has(id)) els.splice(k--, 1);
+    else seen.add(id);
+  }
+  if (set.key.types.length > 1) return;
+  const t = set.key.types[0]!;
+  const bits = set.key.typeof
+    ? exprBits(set.key.typeof[0]!)
+    : (({ inet_service: 16, inet_proto: 8, icmp_type: 8, ether_type: 16 } as Record<string, number>)[t] ??
+      32);
+  void exprType;
+  if (interval || bits <= 16) els.sort((a, b) => cmpKey(a.key, b.key));
+}
+
+function keyId(e: NftExpr): string {
+  return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}

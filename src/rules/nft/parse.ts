@@ -1,0 +1,2166 @@
+// `nft -f` scripts and `nft list ruleset` output to the model (parser_bison.y's grammar, the
+// parts real rulesets use): commands, table blocks, chains, rules with their statements and
+// expressions, sets, maps, flowtables and named objects, `define`/`$var` and `include`. Values
+// are typed by what they are compared with (datatypes from types.ts); handles are given as the
+// kernel gives them. All or nothing: the first error stops and nothing is returned.
+import { diag, type Diagnostic, type Pos } from '../diagnostics.ts';
+import type { SourceLine } from '../iptables/lex.ts';
+import { lexNft, type NftTok } from './lex.ts';
+import type {
+  NftBaseChain,
+  NftChain,
+  NftDatatype,
+  NftExpr,
+  NftFamily,
+  NftFlowtable,
+  NftKeySpec,
+  NftLoadResult,
+  NftObject,
+  NftObjectType,
+  NftRelOp,
+  NftRule,
+  NftRuleset,
+  NftSet,
+  NftSetElem,
+  NftStmt,
+  NftTable,
+} from './model.ts';
+import {
+  BITMASK_TYPES,
+  canonicalIpv6,
+  CT,
+  exprBits,
+  exprType,
+  isPayloadProto,
+  lookupSymbol,
+  META,
+  parseInteger,
+  parseIpv4,
+  parseMac,
+  parseTime,
+  payloadFields,
+  SYMBOLS,
+} from './types.ts';
+import { normaliseRule, normaliseSet } from './normalise.ts';
+
+export interface ParseOpts {
+  readonly base?: NftRuleset;
+  readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+}
+
+/** Limits: explicit errors past them. */
+export const NFT_MAX_INCLUDE_DEPTH = 16;
+export const NFT_MAX_TOKENS = 4_000_000;
+export const NFT_MAX_NESTING = 64;
+
+class NftError extends Error {
+  constructor(
+    readonly at: Pos,
+    readonly token: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
+const SERVICES: Readonly<Record<string, number>> = {
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  bootps: 67,
+  bootpc: 68,
+  tftp: 69,
+  http: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  bgp: 179,
+  ldap: 389,
+  https: 443,
+  submission: 587,
+  imaps: 993,
+  pop3s: 995,
+  'http-alt': 8080,
+};
+const PRIO_NAMES: Readonly<Record<string, number>> = {
+  raw: -300,
+  mangle: -150,
+  dstnat: -100,
+  filter: 0,
+  security: 50,
+  srcnat: 100,
+  out: 100,
+};
+
+export const bridgePrio: Readonly<Record<string, number>> = {
+  dstnat: -300,
+  filter: -200,
+  out: 100,
+  srcnat: 300,
+};
+
+function cloneRuleset(rs: NftRuleset): NftRuleset {
+  return structuredClone(rs);
+}
+
+interface Ctx {
+  readonly rs: NftRuleset & { tableHandle?: number };
+}
+
+export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): NftLoadResult {
+  const rs = cloneRuleset(opts.base ?? { tables: [] }) as NftRuleset & { tableHandle?: number };
+  try {
+    const lx = lexNft(lines);
+    if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
+    const p = new Parser(lx.tokens, opts, { rs }, 0);
+    p.script();
+    return { ok: true, ruleset: rs, warnings: [] };
+  } catch (e) {
+    if (e instanceof NftError)
+      return { ok: false, diagnostics: [diag('error', e.at, e.token, e.message)] as Diagnostic[] };
+    throw e;
+  }
+}
+
+const tokName = (t: NftTok): string =>
+  t.kind === 'eof'
+    ? 'end of file'
+    : t.kind === 'nl'
+      ? 'newline'
+      : t.kind === 'string'
+        ? 'quoted string'
+        : t.kind === 'punct'
+          ? `'${t.text}'`
+          : t.kind === 'var'
+            ? 'variable'
+            : t.kind === 'at'
+              ? `'@'`
+              : t.text;
+
+class Parser {
+  private i = 0;
+  private readonly defines: Map<string, NftTok[]>;
+  private depth = 0;
+  private inSet = 0;
+  private needTcp = false;
+
+  constructor(
+    private toks: NftTok[],
+    private readonly opts: ParseOpts,
+    private readonly ctx: Ctx,
+    private readonly includeDepth: number,
+    defines?: Map<string, NftTok[]>,
+  ) {
+    this.defines = defines ?? new Map();
+  }
+
+  // ---- tokens ----
+
+  private peek(k = 0): NftTok {
+    // `$var`: its definition's tokens take its place.
+    for (let guard = 0; ; guard++) {
+      const t = this.toks[this.i + k]!;
+      if (t.kind !== 'var') return t;
+      const def = this.defines.get(t.text);
+      if (!def) throw new NftError(t, `$${t.text}`, `unknown identifier '${t.text}'`);
+      if (guard > 1000 || this.toks.length > NFT_MAX_TOKENS)
+        throw new NftError(t, `$${t.text}`, 'too many tokens (variables expand without end)');
+      this.toks = [
+        ...this.toks.slice(0, this.i + k),
+        ...def.map((d) => ({ ...d, ...pick(t) })),
+        ...this.toks.slice(this.i + k + 1),
+      ];
+    }
+  }
+  private next(): NftTok {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+  private isWord(w: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === 'word' && t.text === w;
+  }
+  private isPunct(p: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.kind === 'punct' && t.text === p;
+  }
+  private eatWord(w: string): boolean {
+    if (this.isWord(w)) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private eatPunct(p: string): boolean {
+    if (this.isPunct(p)) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private fail(t: NftTok, expecting?: string): never {
+    throw new NftError(
+      t,
+      t.text,
+      `syntax error, unexpected ${tokName(t)}${expecting ? `, expecting ${expecting}` : ''}`,
+    );
+  }
+  private expectPunct(p: string, expecting = `'${p}'`): NftTok {
+    const t = this.peek();
+    if (!(t.kind === 'punct' && t.text === p)) this.fail(t, expecting);
+    return this.next();
+  }
+  private expectWord(w: string): NftTok {
+    const t = this.peek();
+    if (!(t.kind === 'word' && t.text === w)) this.fail(t, w);
+    return this.next();
+  }
+  private identifier(what = 'string'): NftTok {
+    const t = this.peek();
+    if (t.kind === 'word' || t.kind === 'string') return this.next();
+    return this.fail(t, what);
+  }
+  private number(what = 'number'): number {
+    const t = this.peek();
+    const n = t.kind === 'word' ? parseInteger(t.text) : undefined;
+    if (n === undefined) this.fail(t, what);
+    this.i++;
+    return n;
+  }
+  private skipSeps(): void {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'nl' || t.kind === 'handle' || (t.kind === 'punct' && t.text === ';')) this.i++;
+      else return;
+    }
+  }
+  private skipNl(): void {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'nl' || t.kind === 'handle') this.i++;
+      else return;
+    }
+  }
+  private endOfCommand(): void {
+    const t = this.peek();
+    if (
+      t.kind === 'nl' ||
+      t.kind === 'eof' ||
+      t.kind === 'handle' ||
+      (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
+    )
+      return;
+    this.fail(t, 'newline or semicolon');
+  }
+  private takeHandle(): number | undefined {
+    const t = this.toks[this.i];
+    if (t?.kind === 'handle') {
+      this.i++;
+      return Number(t.text);
+    }
+    return undefined;
+  }
+
+  // ---- commands ----
+
+  script(): void {
+    for (;;) {
+      this.skipSeps();
+      const t = this.peek();
+      if (t.kind === 'eof') return;
+      this.command();
+    }
+  }
+
+  private command(): void {
+    const t = this.peek();
+    if (t.kind !== 'word') this.fail(t);
+    switch (t.text) {
+      case 'define':
+      case 'redefine': {
+        this.i++;
+        const name = this.identifier('string');
+        this.expectPunct('=');
+        const start = this.i;
+        let depth = 0;
+        for (;;) {
+          const x = this.toks[this.i]!;
+          if (x.kind === 'eof') break;
+          if (x.kind === 'punct' && x.text === '{') depth++;
+          if (x.kind === 'punct' && x.text === '}') depth--;
+          if (depth <= 0 && (x.kind === 'nl' || (x.kind === 'punct' && x.text === ';'))) break;
+          if (x.kind === 'var' && !this.defines.has(x.text))
+            throw new NftError(x, `$${x.text}`, `unknown identifier '${x.text}'`);
+          this.i++;
+        }
+        const raw = this.toks.slice(start, this.i).filter((x) => x.kind !== 'nl' && x.kind !== 'handle');
+        const out: NftTok[] = [];
+        for (const x of raw) {
+          if (x.kind === 'var') out.push(...this.defines.get(x.text)!);
+          else out.push(x);
+        }
+        if (out.length === 0) this.fail(this.peek());
+        this.defines.set(name.text, out);
+        return;
+      }
+      case 'undefine':
+        this.i++;
+        this.defines.delete(this.identifier().text);
+        return;
+      case 'include':
+        return this.include();
+      case 'flush':
+        if (this.isWord('ruleset', 1)) {
+          this.i += 2;
+          if (FAMILIES.has(this.peek().text) && this.peek().kind === 'word') {
+            const fam = this.next().text;
+            const keep = this.ctx.rs.tables.filter((x) => x.family !== fam);
+            this.ctx.rs.tables.splice(0, this.ctx.rs.tables.length, ...keep);
+          } else this.ctx.rs.tables.splice(0);
+          return this.endOfCommand();
+        }
+        this.i++;
+        return this.flushCmd();
+      case 'add':
+      case 'create':
+        this.i++;
+        return this.addCmd(t.text === 'create');
+      case 'insert':
+      case 'replace':
+        this.i++;
+        if (!this.isWord('rule')) this.fail(this.peek(), 'rule');
+        this.i++;
+        return this.ruleCmd(t.text as 'insert' | 'replace');
+      case 'delete':
+      case 'destroy':
+        this.i++;
+        return this.deleteCmd(t.text === 'destroy');
+      case 'table':
+      case 'chain':
+      case 'rule':
+      case 'set':
+      case 'map':
+      case 'element':
+      case 'flowtable':
+      case 'counter':
+      case 'quota':
+      case 'limit':
+        return this.addCmd(false);
+      case 'list':
+        throw new NftError(
+          t,
+          t.text,
+          'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
+        );
+      default:
+        return this.fail(t);
+    }
+  }
+
+  private include(): void {
+    const kw = this.next();
+    const f = this.peek();
+    if (f.kind !== 'string') this.fail(f, 'quoted string');
+    this.i++;
+    if (this.includeDepth >= NFT_MAX_INCLUDE_DEPTH)
+      throw new NftError(kw, 'include', `Include nested too deeply, max ${NFT_MAX_INCLUDE_DEPTH} levels`);
+    const lines = this.opts.readFile?.(f.text, f.file);
+    if (lines === undefined)
+      throw new NftError(f, f.text, `Could not process rule: No such file or directory: ${f.text}`);
+    const lx = lexNft(lines);
+    if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
+    const sub = new Parser(lx.tokens, this.opts, this.ctx, this.includeDepth + 1, this.defines);
+    sub.script();
+  }
+
+  private family(): NftFamily {
+    const t = this.peek();
+    if (
+      t.kind === 'word' &&
+      FAMILIES.has(t.text) &&
+      (this.peek(1).kind === 'word' || this.peek(1).kind === 'string')
+    ) {
+      this.i++;
+      return t.text as NftFamily;
+    }
+    return 'ip';
+  }
+
+  private findTable(fam: NftFamily, name: string): NftTable | undefined {
+    return this.ctx.rs.tables.find((x) => x.family === fam && x.name === name);
+  }
+  private needTable(fam: NftFamily, nameTok: NftTok): NftTable {
+    const tb = this.findTable(fam, nameTok.text);
+    if (!tb) throw new NftError(nameTok, nameTok.text, 'Could not process rule: No such file or directory');
+    return tb;
+  }
+  private needChain(tb: NftTable, nameTok: NftTok): NftChain {
+    const c = tb.chains.find((x) => x.name === nameTok.text);
+    if (!c) throw new NftError(nameTok, nameTok.text, 'Could not process rule: No such file or directory');
+    return c;
+  }
+  private newHandle(tb: NftTable, given?: number): number {
+    const h = given ?? (tb.lastHandle ?? 0) + 1;
+    tb.lastHandle = Math.max(tb.lastHandle ?? 0, h);
+    return h;
+  }
+
+  private tableOf(create: boolean, t0: NftTok, exclusive = false): NftTable {
+    const fam = this.family();
+    const name = this.identifier('string');
+    let tb = this.findTable(fam, name.text);
+    if (tb && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+    if (!tb) {
+      if (!create) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
+      const rs = this.ctx.rs;
+      const h = (rs.tableHandle ?? rs.tables.reduce((a, x) => Math.max(a, x.handle), 0)) + 1;
+      tb = {
+        family: fam,
+        name: name.text,
+        handle: h,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+        pos: pick(t0),
+      };
+      rs.tableHandle = h;
+      rs.tables.push(tb);
+    }
+    return tb;
+  }
+
+  private addCmd(exclusive: boolean): void {
+    const kw = this.next();
+    switch (kw.text) {
+      case 'table': {
+        const isNew = (): boolean => true;
+        void isNew;
+        const fam = this.family();
+        const nameTok = this.identifier();
+        const existed = this.findTable(fam, nameTok.text);
+        this.i -= fam === 'ip' && !FAMILIES.has(this.toks[this.i - 2]?.text ?? '') ? 1 : 2;
+        const tb = this.tableOf(true, kw, exclusive);
+        const h = this.takeHandle();
+        if (h !== undefined && !existed) {
+          tb.handle = h;
+          this.ctx.rs.tableHandle = Math.max(this.ctx.rs.tableHandle ?? 0, h);
+        }
+        if (this.isPunct('{')) this.tableBlock(tb);
+        return this.endOfCommand();
+      }
+      case 'chain': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const block = this.isPunct('{') ? this.chainBlock(tb, name, exclusive) : undefined;
+        if (!block) this.declareChain(tb, name, undefined, exclusive);
+        return this.endOfCommand();
+      }
+      case 'rule':
+        return this.ruleCmd('add');
+      case 'set':
+      case 'map': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const set = this.setBlock(tb, name, kw.text === 'map');
+        this.addSet(tb, set, exclusive, name);
+        return this.endOfCommand();
+      }
+      case 'element': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const set = tb.sets.find((s) => s.name === name.text);
+        if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
+        const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
+        set.elements.push(...lit);
+        normaliseSet(set);
+        return this.endOfCommand();
+      }
+      case 'flowtable': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const ft = this.flowtableBlock(name);
+        tb.flowtables.push({ ...ft, handle: this.newHandle(tb) });
+        return this.endOfCommand();
+      }
+      case 'counter':
+      case 'quota':
+      case 'limit':
+      case 'ct':
+      case 'synproxy':
+      case 'secmark': {
+        this.i--;
+        const tb = this.tableOf(false, kw, false);
+        void tb;
+        return this.fail(kw);
+      }
+      default:
+        return this.fail(kw, 'table, chain, rule, set, map, element or flowtable');
+    }
+  }
+
+  private addSet(tb: NftTable, set: NftSet, exclusive: boolean, name: NftTok): void {
+    const old = tb.sets.findIndex((s) => s.name === set.name);
+    if (old >= 0) {
+      if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+      tb.sets[old]!.elements.push(...set.elements);
+      normaliseSet(tb.sets[old]!);
+      return;
+    }
+    set.handle = this.newHandle(tb, set.handle || undefined);
+    tb.sets.push(set);
+  }
+
+  private flushCmd(): void {
+    const kw = this.next();
+    switch (kw.text) {
+      case 'table': {
+        const tb = this.tableOf(false, kw);
+        for (const c of tb.chains) c.rules.splice(0);
+        for (const s of tb.sets) s.elements.splice(0);
+        return this.endOfCommand();
+      }
+      case 'chain': {
+        const tb = this.tableOf(false, kw);
+        this.needChain(tb, this.identifier()).rules.splice(0);
+        return this.endOfCommand();
+      }
+      case 'set':
+      case 'map': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const s = tb.sets.find((x) => x.name === name.text);
+        if (!s) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
+        s.elements.splice(0);
+        return this.endOfCommand();
+      }
+      default:
+        return this.fail(kw, 'ruleset, table, chain, set or map');
+    }
+  }
+
+  private deleteCmd(destroy: boolean): void {
+    const kw = this.next();
+    const missing = (t: NftTok): void => {
+      if (!destroy) throw new NftError(t, t.text, 'Could not process rule: No such file or directory');
+    };
+    switch (kw.text) {
+      case 'table': {
+        const fam = this.family();
+        const name = this.identifier();
+        const k = this.ctx.rs.tables.findIndex((x) => x.family === fam && x.name === name.text);
+        if (k < 0) missing(name);
+        else this.ctx.rs.tables.splice(k, 1);
+        return this.endOfCommand();
+      }
+      case 'chain': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const k = tb.chains.findIndex((x) => x.name === name.text);
+        if (k < 0) missing(name);
+        else tb.chains.splice(k, 1);
+        return this.endOfCommand();
+      }
+      case 'rule': {
+        const tb = this.tableOf(false, kw);
+        const c = this.needChain(tb, this.identifier());
+        this.expectWord('handle');
+        const ht = this.peek();
+        const h = this.number();
+        const k = c.rules.findIndex((r) => r.handle === h);
+        if (k < 0) missing(ht);
+        else c.rules.splice(k, 1);
+        return this.endOfCommand();
+      }
+      case 'set':
+      case 'map':
+      case 'flowtable': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const list = kw.text === 'flowtable' ? tb.flowtables : tb.sets;
+        const k = list.findIndex((x) => x.name === name.text);
+        if (k < 0) missing(name);
+        else list.splice(k, 1);
+        return this.endOfCommand();
+      }
+      case 'element': {
+        const tb = this.tableOf(false, kw);
+        const name = this.identifier();
+        const set = tb.sets.find((s) => s.name === name.text);
+        if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
+        const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
+        for (const e of lit) {
+          const key = JSON.stringify(stripPos(e.key));
+          const k = set.elements.findIndex((x) => JSON.stringify(stripPos(x.key)) === key);
+          if (k < 0) missing(kw);
+          else set.elements.splice(k, 1);
+        }
+        return this.endOfCommand();
+      }
+      default:
+        return this.fail(kw, 'table, chain, rule, set, map, element or flowtable');
+    }
+  }
+
+  private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
+    const t0 = this.toks[this.i - 1]!;
+    const tb = this.tableOf(false, t0);
+    const chain = this.needChain(tb, this.identifier());
+    let at = mode === 'insert' ? 0 : chain.rules.length;
+    let replace = -1;
+    if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
+      const how = this.next().text;
+      const nt = this.peek();
+      const n = this.number();
+      if (how === 'index') {
+        if (n > chain.rules.length)
+          throw new NftError(nt, nt.text, 'Could not process rule: No such file or directory');
+        at = mode === 'insert' ? n : n + 1;
+      } else {
+        const k = chain.rules.findIndex((r) => r.handle === n);
+        if (k < 0) throw new NftError(nt, nt.text, 'Could not process rule: No such file or directory');
+        if (mode === 'replace') replace = k;
+        at = mode === 'insert' ? k : k + 1;
+      }
+    } else if (mode === 'replace') this.fail(this.peek(), 'handle');
+    const rule = this.rule(tb);
+    if (replace >= 0) {
+      rule.handle = this.newHandle(tb);
+      chain.rules[replace] = rule;
+    } else {
+      rule.handle = this.newHandle(tb);
+      chain.rules.splice(at, 0, rule);
+    }
+    this.endOfCommand();
+  }
+
+  // ---- blocks ----
+
+  private tableBlock(tb: NftTable): void {
+    this.expectPunct('{');
+    const chains: {
+      chain: NftChain;
+      rules: NftRule[];
+      given: (number | undefined)[];
+      isNew: boolean;
+      handle?: number;
+    }[] = [];
+    const objs: NftObject[] = [];
+    const sets: { set: NftSet; name: NftTok }[] = [];
+    const fts: NftFlowtable[] = [];
+    for (;;) {
+      this.skipSeps();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === '}') {
+        this.i++;
+        break;
+      }
+      if (t.kind !== 'word') this.fail(t);
+      this.i++;
+      switch (t.text) {
+        case 'flags': {
+          const fl = [this.identifier().text];
+          while (this.eatPunct(',')) fl.push(this.identifier().text);
+          (tb as { flags?: string[] }).flags = fl;
+          break;
+        }
+        case 'comment':
+          (tb as { comment?: string }).comment = this.identifier().text;
+          break;
+        case 'chain': {
+          const name = this.identifier();
+          const h = this.takeHandle();
+          const existing =
+            tb.chains.find((c) => c.name === name.text) ??
+            chains.find((c) => c.chain.name === name.text)?.chain;
+          const parsed = this.chainBody(tb, name, existing);
+          if (existing) {
+            const ent = chains.find((c) => c.chain === existing);
+            if (ent) ent.rules.push(...parsed.rules);
+            else chains.push({ chain: existing, rules: parsed.rules, given: parsed.given, isNew: false });
+          } else
+            chains.push({
+              chain: parsed.chain,
+              rules: parsed.rules,
+              given: parsed.given,
+              isNew: true,
+              handle: h,
+            });
+          break;
+        }
+        case 'set':
+        case 'map': {
+          const name = this.identifier();
+          sets.push({ set: this.setBlock(tb, name, t.text === 'map'), name });
+          break;
+        }
+        case 'flowtable': {
+          const name = this.identifier();
+          fts.push(this.flowtableBlock(name));
+          break;
+        }
+        case 'counter':
+        case 'quota':
+        case 'limit':
+        case 'ct':
+        case 'synproxy':
+        case 'secmark':
+          objs.push(this.objectBlock(t));
+          break;
+        default:
+          this.fail(t);
+      }
+      this.endOfCommand();
+    }
+    // Handles in nft's order (nft_cmd_expand): chains, objects, sets, flowtables, then rules.
+    for (const c of chains)
+      if (c.isNew) {
+        c.chain.handle = this.newHandle(tb, c.handle);
+        tb.chains.push(c.chain);
+      }
+    for (const o of objs) {
+      o.handle = this.newHandle(tb, o.handle || undefined);
+      tb.objects.push(o);
+    }
+    for (const s of sets) this.addSet(tb, s.set, false, s.name);
+    for (const f of fts) {
+      f.handle = this.newHandle(tb, f.handle || undefined);
+      tb.flowtables.push(f);
+    }
+    for (const c of chains) {
+      c.rules.forEach((r, k) => {
+        const given = c.given[k];
+        if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
+        r.handle = this.newHandle(tb, given);
+        c.chain.rules.push(r);
+      });
+    }
+  }
+
+  private declareChain(
+    tb: NftTable,
+    name: NftTok,
+    base: NftBaseChain | undefined,
+    exclusive: boolean,
+    comment?: string,
+  ): NftChain {
+    const ex = tb.chains.find((c) => c.name === name.text);
+    if (ex) {
+      if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+      return ex;
+    }
+    const c: NftChain = {
+      name: name.text,
+      handle: this.newHandle(tb),
+      rules: [],
+      pos: pick(name),
+      ...(base ? { base } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    tb.chains.push(c);
+    return c;
+  }
+
+  private chainBlock(tb: NftTable, name: NftTok, exclusive: boolean): NftChain {
+    const existing = tb.chains.find((c) => c.name === name.text);
+    if (existing && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+    const parsed = this.chainBody(tb, name, existing);
+    const c = existing ?? this.declareChain(tb, name, parsed.chain.base, false, parsed.chain.comment);
+    parsed.rules.forEach((r, k) => {
+      const given = parsed.given[k];
+      if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
+      r.handle = this.newHandle(tb, given);
+      c.rules.push(r);
+    });
+    return c;
+  }
+
+  private chainBody(
+    tb: NftTable,
+    name: NftTok,
+    existing: NftChain | undefined,
+  ): { chain: NftChain; rules: NftRule[]; given: (number | undefined)[] } {
+    this.expectPunct('{');
+    this.takeHandle();
+    let base: { -readonly [K in keyof NftBaseChain]?: NftBaseChain[K] } | undefined;
+    let comment: string | undefined;
+    const rules: NftRule[] = [];
+    const given: (number | undefined)[] = [];
+    for (;;) {
+      this.skipSeps();
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === '}') {
+        this.i++;
+        break;
+      }
+      if (t.kind === 'eof') this.fail(t, "'}'");
+      if (this.isWord('type') && !this.isPunct('.', 1)) {
+        this.i++;
+        base ??= {};
+        const ty = this.identifier();
+        if (!['filter', 'nat', 'route'].includes(ty.text))
+          throw new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
+        base.type = ty.text as NftBaseChain['type'];
+        this.expectWord('hook');
+        base.hook = this.identifier().text;
+        if (this.eatWord('device')) {
+          base.device = this.identifier().text;
+        } else if (this.eatWord('devices')) {
+          this.expectPunct('=');
+          const devs = this.stringList();
+          if (devs.length === 1) base.device = devs[0];
+          else base.devices = devs;
+        }
+        this.expectWord('priority');
+        base.priority = this.priority(tb.family, base.hook);
+        this.endOfCommand();
+        continue;
+      }
+      if (this.isWord('policy') && (this.isWord('accept', 1) || this.isWord('drop', 1))) {
+        this.i++;
+        base ??= {};
+        base.policy = this.next().text as 'accept' | 'drop';
+        this.endOfCommand();
+        continue;
+      }
+      if (this.isWord('comment') && this.peek(1).kind === 'string') {
+        this.i++;
+        comment = this.next().text;
+        this.endOfCommand();
+        continue;
+      }
+      const r = this.rule(tb);
+      given.push(this.takeHandle());
+      rules.push(r);
+    }
+    if (base && (base.type === undefined || base.hook === undefined)) this.fail(this.peek(), 'type');
+    const fullBase: NftBaseChain | undefined = base
+      ? {
+          type: base.type!,
+          hook: base.hook!,
+          priority: base.priority ?? 0,
+          policy: base.policy ?? 'accept',
+          ...(base.device !== undefined ? { device: base.device } : {}),
+          ...(base.devices ? { devices: base.devices } : {}),
+        }
+      : undefined;
+    const chain: NftChain = existing ?? {
+      name: name.text,
+      handle: 0,
+      rules: [],
+      pos: pick(name),
+      ...(fullBase ? { base: fullBase } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    return { chain, rules, given };
+  }
+
+  private stringList(): string[] {
+    const out: string[] = [];
+    if (this.eatPunct('{')) {
+      for (;;) {
+        this.skipNl();
+        if (this.eatPunct('}')) break;
+        out.push(this.identifier().text);
+        this.skipNl();
+        if (!this.eatPunct(',')) {
+          this.skipNl();
+          this.expectPunct('}', "',' or '}'");
+          break;
+        }
+      }
+    } else out.push(this.identifier().text);
+    return out;
+  }
+
+  private priority(family: NftFamily, hook: string): number {
+    const t = this.peek();
+    let base: number | undefined;
+    if (t.kind === 'word') {
+      base = parseInteger(t.text.replace(/^-/, ''));
+      if (base !== undefined && t.text.startsWith('-')) base = -base;
+      if (base === undefined) {
+        const table = family === 'bridge' ? bridgePrio : PRIO_NAMES;
+        base = table[t.text];
+        if (base === undefined || (t.text === 'out' && family !== 'bridge'))
+          throw new NftError(t, t.text, `unknown priority name '${t.text}'`);
+        if (['dstnat', 'srcnat'].includes(t.text) && family !== 'bridge') {
+          const ok = t.text === 'dstnat' ? ['prerouting', 'output'].includes(hook) || true : true;
+          void ok;
+        }
+      }
+      this.i++;
+    } else this.fail(t, 'number');
+    // `filter + 10`, `srcnat - 5`, `-100`
+    const sign = this.peek();
+    if ((sign.kind === 'punct' && sign.text === '+') || (sign.kind === 'word' && sign.text === '-')) {
+      this.i++;
+      const n = this.number();
+      base += sign.text === '+' ? n : -n;
+    } else if (sign.kind === 'word' && /^-\d+$/.test(sign.text)) {
+      this.i++;
+      base -= Number(sign.text.slice(1));
+    }
+    return base;
+  }
+
+  private flowtableBlock(name: NftTok): NftFlowtable {
+    this.expectPunct('{');
+    let hook = 'ingress';
+    let priority = 0;
+    let devices: string[] = [];
+    const flags: string[] = [];
+    let counter = false;
+    let handle = this.takeHandle() ?? 0;
+    for (;;) {
+      this.skipSeps();
+      if (this.eatPunct('}')) break;
+      const t = this.next();
+      if (t.text === 'hook') {
+        hook = this.identifier().text;
+        this.expectWord('priority');
+        priority = this.priority('inet', hook);
+      } else if (t.text === 'devices') {
+        this.expectPunct('=');
+        devices = this.stringList();
+      } else if (t.text === 'flags') {
+        flags.push(this.identifier().text);
+      } else if (t.text === 'counter') counter = true;
+      else this.fail(t);
+      this.endOfCommand();
+      handle ||= this.takeHandle() ?? 0;
+    }
+    return {
+      name: name.text,
+      handle,
+      hook,
+      priority,
+      devices,
+      pos: pick(name),
+      ...(flags.length ? { flags } : {}),
+      ...(counter ? { counter } : {}),
+    };
+  }
+
+  private objectBlock(kw: NftTok): NftObject {
+    let type: NftObjectType = kw.text as NftObjectType;
+    if (kw.text === 'ct') {
+      const sub = this.identifier();
+      if (!['helper', 'timeout', 'expectation'].includes(sub.text))
+        this.fail(sub, 'helper, timeout or expectation');
+      type = `ct ${sub.text}` as NftObjectType;
+    }
+    const name = this.identifier();
+    const base = { name: name.text, handle: 0, pos: pick(kw) };
+    if (!this.isPunct('{')) {
+      if (type === 'counter') return { ...base, type, packets: 0, bytes: 0 };
+      this.fail(this.peek(), "'{'");
+    }
+    this.expectPunct('{');
+    const h = this.takeHandle();
+    if (h !== undefined) base.handle = h;
+    let comment: string | undefined;
+    const items: NftTok[][] = [];
+    for (;;) {
+      this.skipSeps();
+      if (this.eatPunct('}')) break;
+      if (this.eatWord('comment')) {
+        comment = this.identifier().text;
+        continue;
+      }
+      const line: NftTok[] = [];
+      for (;;) {
+        const t = this.peek();
+        if (t.kind === 'nl' || t.kind === 'eof' || (t.kind === 'punct' && (t.text === ';' || t.text === '}')))
+          break;
+        line.push(this.next());
+      }
+      items.push(line);
+    }
+    const withC = comment !== undefined ? { comment } : {};
+    const words = items.flat();
+    const wtext = words.map((w) => w.text);
+    const num = (k: string): number => Number(wtext[wtext.indexOf(k) + 1] ?? 0);
+    switch (type) {
+      case 'counter':
+        return { ...base, ...withC, type, packets: num('packets'), bytes: num('bytes') };
+      case 'quota': {
+        const sub = new Parser(
+          [...words, { ...kw, kind: 'eof', text: '' }],
+          this.opts,
+          this.ctx,
+          this.includeDepth,
+          this.defines,
+        );
+        const q = sub.quotaArgs();
+        return { ...base, ...withC, type, over: q.over, bytes: q.bytes, used: q.used };
+      }
+      case 'limit': {
+        const sub = new Parser(
+          [...words, { ...kw, kind: 'eof', text: '' }],
+          this.opts,
+          this.ctx,
+          this.includeDepth,
+          this.defines,
+        );
+        sub.expectWord('rate');
+        const l = sub.limitArgs();
+        return { ...base, ...withC, type, ...l };
+      }
+      case 'ct helper':
+        return {
+          ...base,
+          ...withC,
+          type,
+          helper: words[wtext.indexOf('type') + 1]?.text ?? '',
+          protocol: (wtext[wtext.indexOf('protocol') + 1] ?? 'tcp') as 'tcp',
+          ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
+        };
+      case 'secmark':
+        return { ...base, ...withC, type, context: words[0]?.text ?? '' };
+      case 'synproxy':
+        return {
+          ...base,
+          ...withC,
+          type,
+          mss: num('mss'),
+          wscale: num('wscale'),
+          flags: wtext.filter((w) => w === 'timestamp' || w === 'sack-perm'),
+        };
+      default:
+        throw new NftError(kw, kw.text, `${type} objects are not read yet`);
+    }
+  }
+
+  private setBlock(tb: NftTable, name: NftTok, isMap: boolean): NftSet {
+    this.expectPunct('{');
+    let handle = this.takeHandle() ?? 0;
+    let key: NftKeySpec | undefined;
+    let data: NftKeySpec | undefined;
+    let objType: NftObjectType | undefined;
+    let flags: string[] = [];
+    let timeout: number | undefined;
+    let gcInterval: number | undefined;
+    let size: number | undefined;
+    let policy: 'performance' | 'memory' | undefined;
+    let autoMerge = false;
+    let comment: string | undefined;
+    const stmts: NftStmt[] = [];
+    let elemStart = -1;
+    for (;;) {
+      this.skipSeps();
+      if (this.eatPunct('}')) break;
+      const t = this.next();
+      switch (t.text) {
+        case 'type':
+        case 'typeof': {
+          const spec = t.text === 'type' ? this.typeSpec() : this.typeofSpec(tb);
+          key = spec;
+          if (this.eatColon()) {
+            if (!isMap) this.fail(this.toks[this.i - 1]!);
+            const interval = this.eatWord('interval');
+            const d = this.peek();
+            if (['counter', 'quota', 'limit', 'secmark', 'synproxy'].includes(d.text)) {
+              this.i++;
+              objType = d.text as NftObjectType;
+            } else if (d.text === 'ct') {
+              this.i++;
+              objType = `ct ${this.identifier().text}` as NftObjectType;
+            } else {
+              const ds = t.text === 'type' ? this.typeSpec() : this.typeofSpec(tb);
+              data = interval ? { ...ds, interval } : ds;
+            }
+          }
+          break;
+        }
+        case 'flags':
+          flags = [this.identifier().text];
+          while (this.eatPunct(',')) flags.push(this.identifier().text);
+          break;
+        case 'timeout':
+          timeout = this.time();
+          break;
+        case 'gc-interval':
+          gcInterval = this.time();
+          break;
+        case 'size':
+          size = this.number();
+          break;
+        case 'policy':
+          policy = this.identifier().text as 'memory';
+          break;
+        case 'auto-merge':
+          autoMerge = true;
+          break;
+        case 'comment':
+          comment = this.identifier().text;
+          break;
+        case 'counter':
+          stmts.push({ kind: 'counter', packets: 0, bytes: 0, pos: pick(t) });
+          break;
+        case 'elements':
+          this.expectPunct('=');
+          if (!key) this.fail(t);
+          elemStart = this.i;
+          this.setLiteral(key.types, isMap ? (data?.types ?? ['verdict']) : undefined, key.typeof);
+          break;
+        default:
+          this.fail(t);
+      }
+      this.endOfCommand();
+      handle ||= this.takeHandle() ?? 0;
+    }
+    if (!key) this.fail(name, 'type');
+    let elements: NftSetElem[] = [];
+    if (elemStart >= 0) {
+      const save = this.i;
+      this.i = elemStart;
+      elements = this.setLiteral(
+        key.types,
+        isMap ? (data?.types ?? ['verdict']) : undefined,
+        key.typeof,
+        flags.includes('interval'),
+      );
+      this.i = save;
+    }
+    const set: NftSet = {
+      name: name.text,
+      handle,
+      isMap,
+      key,
+      ...(data ? { data } : {}),
+      ...(objType ? { objType } : {}),
+      flags: orderFlags(flags),
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(gcInterval !== undefined ? { gcInterval } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(policy ? { policy } : {}),
+      ...(stmts.length ? { stmts } : {}),
+      ...(autoMerge ? { autoMerge } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      elements,
+      pos: pick(name),
+    };
+    normaliseSet(set);
+    return set;
+  }
+
+  private eatColon(): boolean {
+    const t = this.peek();
+    if (t.kind === 'word' && t.text === ':') {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  private typeSpec(): NftKeySpec {
+    const types: NftDatatype[] = [this.identifier().text];
+    while (this.isWord('.')) {
+      this.i++;
+      types.push(this.identifier().text);
+    }
+    return { types };
+  }
+
+  private typeofSpec(tb: NftTable): NftKeySpec {
+    const items: NftExpr[] = [this.primary(tb)];
+    while (this.isWord('.')) {
+      this.i++;
+      items.push(this.primary(tb));
+    }
+    return { types: items.map((e) => exprType(e) ?? 'integer'), typeof: items.map(stripPos) };
+  }
+
+  private time(): number {
+    const t = this.peek();
+    const ms = t.kind === 'word' ? parseTime(t.text) : undefined;
+    if (ms === undefined) this.fail(t, 'time');
+    this.i++;
+    return ms;
+  }
+
+  // ---- rules and statements ----
+
+  private rule(tb: NftTable): NftRule {
+    const first = this.peek();
+    const stmts: NftStmt[] = [];
+    let comment: string | undefined;
+    for (;;) {
+      const t = this.peek();
+      if (
+        t.kind === 'nl' ||
+        t.kind === 'eof' ||
+        t.kind === 'handle' ||
+        (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
+      )
+        break;
+      if (t.kind === 'word' && t.text === 'comment' && this.peek(1).kind === 'string') {
+        this.i++;
+        comment = this.next().text;
+        continue;
+      }
+      this.needTcp = false;
+      const st = this.stmt(tb);
+      if (this.needTcp && !stmts.some(isTcpContext)) {
+        const tcp: NftExpr = { kind: 'value', type: 'inet_proto', value: 6, pos: st.pos! };
+        stmts.push({
+          kind: 'match',
+          left: { kind: 'meta', key: 'l4proto', pos: st.pos! },
+          op: 'implicit',
+          right: tcp,
+          pos: st.pos!,
+        });
+      }
+      stmts.push(st);
+    }
+    if (stmts.length === 0 && comment === undefined) this.fail(this.peek());
+    const rule: NftRule = {
+      handle: 0,
+      pos: pick(first),
+      stmts,
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    normaliseRule(rule, tb.family);
+    return rule;
+  }
+
+  private stmt(tb: NftTable): NftStmt {
+    const t = this.peek();
+    const pos = pick(t);
+    if (t.kind === 'word')
+      switch (t.text) {
+        case 'accept':
+        case 'drop':
+        case 'continue':
+        case 'return':
+          this.i++;
+          return { kind: 'verdict', verdict: t.text, pos };
+        case 'jump':
+        case 'goto':
+          this.i++;
+          return { kind: 'verdict', verdict: t.text, chain: this.identifier('chain name').text, pos };
+        case 'counter': {
+          this.i++;
+          if (this.eatWord('name')) return { kind: 'objref', type: 'counter', name: this.objName(tb), pos };
+          let packets = 0;
+          let bytes = 0;
+          if (this.eatWord('packets')) {
+            packets = this.number();
+            this.expectWord('bytes');
+            bytes = this.number();
+          }
+          return { kind: 'counter', packets, bytes, pos };
+        }
+        case 'limit':
+          this.i++;
+          if (this.eatWord('name')) return { kind: 'objref', type: 'limit', name: this.objName(tb), pos };
+          this.expectWord('rate');
+          return { kind: 'limit', ...this.limitArgs(), pos };
+        case 'quota': {
+          this.i++;
+          if (this.eatWord('name')) return { kind: 'objref', type: 'quota', name: this.objName(tb), pos };
+          return { kind: 'quota', ...this.quotaArgs(), pos };
+        }
+        case 'log':
+          this.i++;
+          return this.logArgs(pos);
+        case 'reject':
+          this.i++;
+          return this.rejectArgs(pos);
+        case 'snat':
+        case 'dnat':
+        case 'masquerade':
+        case 'redirect':
+          this.i++;
+          return this.natArgs(tb, t.text, pos);
+        case 'notrack':
+          this.i++;
+          return { kind: 'notrack', pos };
+        case 'queue':
+          this.i++;
+          return this.queueArgs(tb, pos);
+        case 'add':
+        case 'update':
+        case 'delete':
+          if (this.peek(1).kind === 'at') {
+            this.i++;
+            const set = this.next();
+            this.expectPunct('{');
+            const key = this.expr(tb);
+            let timeout: number | undefined;
+            if (this.eatWord('timeout')) timeout = this.time();
+            const stmts: NftStmt[] = [];
+            let data: NftExpr | undefined;
+            while (!this.isPunct('}')) {
+              if (this.eatColon()) {
+                data = this.expr(tb);
+                continue;
+              }
+              stmts.push(this.stmt(tb));
+            }
+            this.expectPunct('}');
+            return {
+              kind: 'dynset',
+              op: t.text,
+              set: set.text,
+              key,
+              ...(data ? { data } : {}),
+              ...(timeout !== undefined ? { timeout } : {}),
+              ...(stmts.length ? { stmts } : {}),
+              pos,
+            };
+          }
+          break;
+        case 'flow':
+          this.i++;
+          if (!this.eatWord('add') && !this.eatWord('offload')) this.fail(this.peek(), 'add');
+          {
+            const ft = this.peek();
+            if (ft.kind !== 'at') this.fail(ft, "'@'");
+            this.i++;
+            return { kind: 'flow', flowtable: ft.text, pos };
+          }
+        case 'ct':
+          if (['helper', 'timeout', 'expectation'].includes(this.peek(1).text) && this.isWord('set', 2)) {
+            this.i += 3;
+            return {
+              kind: 'objref',
+              type: `ct ${this.toks[this.i - 2]!.text}` as NftObjectType,
+              name: this.objName(tb),
+              pos,
+            };
+          }
+          if (this.isWord('count', 1)) {
+            this.i += 2;
+            const over = this.eatWord('over');
+            return { kind: 'connlimit', count: this.number(), over, pos };
+          }
+          break;
+        case 'synproxy': {
+          this.i++;
+          if (this.eatWord('name')) return { kind: 'objref', type: 'synproxy', name: this.objName(tb), pos };
+          let mss: number | undefined;
+          let wscale: number | undefined;
+          const flags: string[] = [];
+          for (;;) {
+            if (this.eatWord('mss')) mss = this.number();
+            else if (this.eatWord('wscale')) wscale = this.number();
+            else if (this.isWord('timestamp') || this.isWord('sack-perm')) flags.push(this.next().text);
+            else break;
+          }
+          return {
+            kind: 'synproxy',
+            ...(mss !== undefined ? { mss } : {}),
+            ...(wscale !== undefined ? { wscale } : {}),
+            ...(flags.length ? { flags } : {}),
+            pos,
+          };
+        }
+        case 'last':
+          this.i++;
+          if (this.eatWord('used')) {
+            if (this.eatWord('never')) return { kind: 'last', pos };
+            return { kind: 'last', used: this.time(), pos };
+          }
+          return { kind: 'last', pos };
+      }
+    // An expression: a match, a `set` statement or a verdict map.
+    const left = this.expr(tb);
+    if (this.eatWord('set')) {
+      const ty = exprType(left);
+      if (left.kind === 'meta' && left.key === 'secmark')
+        return { kind: 'objref', type: 'secmark', name: this.objName(tb), pos };
+      return { kind: 'set', target: left, value: this.rhs(tb, ty ? [ty] : undefined, left), pos };
+    }
+    if (this.eatWord('vmap')) {
+      const map = this.mapRef(tb, typesOf(left), ['verdict'], left);
+      return { kind: 'vmap', key: left, map, pos };
+    }
+    let op: NftRelOp = 'implicit';
+    const o = this.peek();
+    if (o.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>='].includes(o.text)) {
+      op = o.text as NftRelOp;
+      this.i++;
+    } else if (o.kind === 'word' && ['eq', 'ne', 'lt', 'gt', 'le', 'ge'].includes(o.text)) {
+      op = ({ eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' } as const)[o.text as 'eq'];
+      this.i++;
+    }
+    const ot = this.peek();
+    if (ot.kind === 'nl' || ot.kind === 'eof' || (ot.kind === 'punct' && [';', '}'].includes(ot.text)))
+      this.fail(ot);
+    const right =
+      left.kind === 'fib' && (this.isWord('exists') || this.isWord('missing'))
+        ? ({
+            kind: 'value',
+            type: 'boolean',
+            value: this.next().text === 'exists' ? 1 : 0,
+            pos: pick(ot),
+          } as const)
+        : this.rhs(tb, typesOf(left), left);
+    // `tcp flags syn / fin,syn,rst,ack`: the value under a mask.
+    if (this.isWord('/')) {
+      this.i++;
+      const mask = this.rhs(tb, typesOf(left), left);
+      return {
+        kind: 'match',
+        left: { kind: 'binop', op: '&', left, right: mask },
+        op: op === 'implicit' ? '==' : op,
+        right,
+        pos,
+      };
+    }
+    return { kind: 'match', left, op, right, pos };
+  }
+
+  private objName(tb: NftTable): NftExpr {
+    const t = this.peek();
+    if (
+      t.kind === 'string' ||
+      (t.kind === 'word' &&
+        !isPayloadProto(t.text) &&
+        !['meta', 'ct', 'numgen', 'jhash', 'symhash'].includes(t.text))
+    ) {
+      this.i++;
+      return { kind: 'value', type: 'string', value: t.text };
+    }
+    const key = this.expr(tb);
+    this.expectWord('map');
+    return { kind: 'map', key, map: this.mapRef(tb, typesOf(key), ['string'], key) };
+  }
+
+  limitArgs(): { rate: number; per: 'second'; unit: 'packets' | 'bytes'; burst: number; over: boolean } {
+    let over = false;
+    if (this.eatWord('over')) over = true;
+    else this.eatWord('until');
+    const t = this.next();
+    let rate: number;
+    let unit: 'packets' | 'bytes' = 'packets';
+    let per: string;
+    const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(t.text);
+    if (m) {
+      rate = Number(m[1]);
+      per = m[2]!;
+    } else {
+      rate = parseInteger(t.text) ?? this.fail(t, 'number');
+      const u = this.next();
+      const um = /^(bytes|kbytes|mbytes|gbytes)\/(second|minute|hour|day|week)$/.exec(u.text);
+      if (!um) this.fail(u, 'rate unit');
+      rate *= unitMul(um[1]!);
+      per = um[2]!;
+      unit = 'bytes';
+    }
+    let burst = unit === 'packets' ? 5 : 0;
+    if (this.eatWord('burst')) {
+      burst = this.number();
+      const bu = this.next();
+      if (bu.text !== 'packets' && !/^[kmg]?bytes$/.test(bu.text)) this.fail(bu, 'packets or bytes');
+      if (bu.text !== 'packets') burst *= unitMul(bu.text);
+    }
+    return { rate, per: per as 'second', unit, burst, over };
+  }
+
+  quotaArgs(): { over: boolean; bytes: number; used: number } {
+    let over = false;
+    if (this.eatWord('over')) over = true;
+    else this.eatWord('until');
+    const n = this.number();
+    const u = this.next();
+    if (!/^[kmg]?bytes$/.test(u.text)) this.fail(u, 'bytes');
+    let used = 0;
+    if (this.eatWord('used')) {
+      used = this.number();
+      const uu = this.next();
+      if (!/^[kmg]?bytes$/.test(uu.text)) this.fail(uu, 'bytes');
+      used *= unitMul(uu.text);
+    }
+    return { over, bytes: n * unitMul(u.text), used };
+  }
+
+  private logArgs(pos: Pos): NftStmt {
+    let prefix: string | undefined;
+    let level: string | undefined;
+    let group: number | undefined;
+    let snaplen: number | undefined;
+    let queueThreshold: number | undefined;
+    const flags: string[] = [];
+    for (;;) {
+      if (this.eatWord('prefix')) prefix = this.identifier().text;
+      else if (this.eatWord('level')) level = this.identifier().text;
+      else if (this.eatWord('group')) group = this.number();
+      else if (this.eatWord('snaplen')) snaplen = this.number();
+      else if (this.eatWord('queue-threshold')) queueThreshold = this.number();
+      else if (this.eatWord('flags')) {
+        do {
+          const f = this.next();
+          if (f.text === 'tcp') {
+            const a = this.next().text;
+            flags.push(`tcp ${a}`);
+            while (this.isPunct(',') && (this.isWord('sequence', 1) || this.isWord('options', 1))) {
+              this.i++;
+              flags.push(`tcp ${this.next().text}`);
+            }
+          } else if (f.text === 'ip') flags.push(`ip ${this.next().text}`);
+          else if (['skuid', 'ether', 'all'].includes(f.text)) flags.push(f.text);
+          else this.fail(f);
+        } while (this.eatPunct(','));
+      } else break;
+    }
+    return {
+      kind: 'log',
+      ...(prefix !== undefined ? { prefix } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(flags.length ? { flags } : {}),
+      ...(group !== undefined ? { group } : {}),
+      ...(snaplen !== undefined ? { snaplen } : {}),
+      ...(queueThreshold !== undefined ? { queueThreshold } : {}),
+      pos,
+    };
+  }
+
+  private rejectArgs(pos: Pos): NftStmt {
+    if (!this.eatWord('with')) return { kind: 'reject', pos };
+    const t = this.next();
+    if (t.text === 'tcp') {
+      this.expectWord('reset');
+      this.needTcp = true;
+      return { kind: 'reject', with: { type: 'tcp reset' }, pos };
+    }
+    if (t.text !== 'icmp' && t.text !== 'icmpv6' && t.text !== 'icmpx')
+      this.fail(t, 'icmp, icmpv6, icmpx or tcp');
+    this.eatWord('type');
+    const c = this.identifier();
+    const table = t.text === 'icmp' ? 'icmp_code' : t.text === 'icmpv6' ? 'icmpv6_code' : 'icmpx_code';
+    if (lookupSymbol(table, c.text) === undefined && parseInteger(c.text) === undefined)
+      throw new NftError(
+        c,
+        c.text,
+        `Could not parse ${table === 'icmp_code' ? 'ICMP' : table === 'icmpv6_code' ? 'ICMPv6' : 'ICMPX'} code`,
+      );
+    return { kind: 'reject', with: { type: t.text, code: c.text }, pos };
+  }
+
+  private natArgs(tb: NftTable, type: 'snat' | 'dnat' | 'masquerade' | 'redirect', pos: Pos): NftStmt {
+    let family: 'ip' | 'ip6' | undefined;
+    let addr: NftExpr | undefined;
+    let port: NftExpr | undefined;
+    let addrPort = false;
+    let prefix = false;
+    if (
+      (type === 'snat' || type === 'dnat') &&
+      (this.isWord('ip') || this.isWord('ip6')) &&
+      (this.isWord('to', 1) || this.isWord('addr', 1) || this.isWord('prefix', 1))
+    ) {
+      family = this.next().text as 'ip';
+    }
+    if (this.eatWord('addr')) {
+      this.expectWord('.');
+      this.expectWord('port');
+      addrPort = true;
+    }
+    if (this.eatWord('prefix')) prefix = true;
+    const addrType: NftDatatype =
+      family === 'ip6' || (family === undefined && tb.family === 'ip6') ? 'ipv6_addr' : 'ipv4_addr';
+    if (this.eatWord('to')) {
+      const t = this.peek();
+      if (t.kind === 'word' && t.text.startsWith(':') && type !== 'snat' && type !== 'dnat') {
+        this.i++;
+        port = this.valueWord(t, t.text.slice(1), 'inet_service');
+      } else if (
+        t.kind === 'word' &&
+        /[0-9.\]]:[0-9a-z]/.test(t.text) &&
+        !t.text.startsWith('[') &&
+        addrType === 'ipv4_addr'
+      ) {
+        this.i++;
+        const k = t.text.lastIndexOf(':');
+        addr = this.valueWord(t, t.text.slice(0, k), addrType);
+        port = this.valueWord(t, t.text.slice(k + 1), 'inet_service');
+      } else if (t.kind === 'word' && t.text.startsWith('[')) {
+        this.i++;
+        const m = /^\[([^\]]+)\](?::(.+))?$/.exec(t.text);
+        if (!m) this.fail(t);
+        addr = this.valueWord(t, m[1]!, 'ipv6_addr');
+        if (m[2]) port = this.valueWord(t, m[2], 'inet_service');
+      } else if (t.kind === 'word' && t.text.startsWith(':')) {
+        this.i++;
+        port = this.valueWord(t, t.text.slice(1), 'inet_service');
+      } else {
+        const dataTypes: NftDatatype[] = addrPort ? [addrType, 'inet_service'] : [addrType];
+        addr = this.rhs(tb, dataTypes, undefined, true);
+        if (
+          addr.kind === 'map' &&
+          addr.map.kind === 'set' &&
+          addr.map.elements.some((e) => e.data?.kind === 'concat')
+        )
+          addrPort = true;
+        if (this.eatColon()) port = this.rhs(tb, ['inet_service']);
+      }
+    }
+    const flags: string[] = [];
+    for (;;) {
+      const f = this.peek();
+      if (f.kind === 'word' && ['random', 'fully-random', 'persistent'].includes(f.text)) {
+        this.i++;
+        flags.push(f.text);
+        this.eatPunct(',');
+      } else break;
+    }
+    const order = ['random', 'fully-random', 'persistent'];
+    flags.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    return {
+      kind: 'nat',
+      type,
+      ...(family ? { family } : {}),
+      ...(addr ? { addr } : {}),
+      ...(port ? { port } : {}),
+      ...(addrPort ? { addrPort } : {}),
+      ...(prefix ? { prefix } : {}),
+      ...(flags.length ? { flags } : {}),
+      pos,
+    };
+  }
+
+  private queueArgs(tb: NftTable, pos: Pos): NftStmt {
+    const flags: ('bypass' | 'fanout')[] = [];
+    let num: NftExpr | undefined;
+    for (;;) {
+      if (this.eatWord('flags')) {
+        do flags.push(this.next().text as 'bypass');
+        while (this.eatPunct(','));
+      } else if (this.eatWord('num') || this.eatWord('to')) num = this.rhs(tb, ['integer']);
+      else if (this.isWord('bypass') || this.isWord('fanout')) {
+        flags.push(this.next().text as 'bypass');
+        this.eatPunct(',');
+      } else break;
+    }
+    return { kind: 'queue', ...(num ? { num } : {}), ...(flags.length ? { flags } : {}), pos };
+  }
+
+  // ---- expressions ----
+
+  /** A left-hand expression: primaries joined by `.`, with binary operators. */
+  private expr(tb: NftTable): NftExpr {
+    if (++this.depth > NFT_MAX_NESTING)
+      throw new NftError(this.peek(), this.peek().text, 'expression nested too deeply');
+    try {
+      const first = this.binop(tb);
+      if (!this.isWord('.')) return first;
+      const items = [first];
+      while (this.isWord('.')) {
+        this.i++;
+        items.push(this.binop(tb));
+      }
+      return { kind: 'concat', items, pos: first.pos ?? pick(this.peek()) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private binop(tb: NftTable): NftExpr {
+    let left = this.primary(tb);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'punct' && ['&', '|', '^', '<<', '>>'].includes(t.text)) {
+        this.i++;
+        const ty = t.text === '<<' || t.text === '>>' ? 'integer' : (exprType(left) ?? 'integer');
+        const right = this.value(tb, ty, left);
+        left = { kind: 'binop', op: t.text as '&', left, right, pos: left.pos ?? pick(t) };
+      } else if (t.kind === 'word' && ['and', 'or', 'xor'].includes(t.text)) {
+        this.i++;
+        const right = this.value(tb, exprType(left) ?? 'integer', left);
+        left = {
+          kind: 'binop',
+          op: ({ and: '&', or: '|', xor: '^' } as const)[t.text as 'and'],
+          left,
+          right,
+          pos: left.pos ?? pick(t),
+        };
+      } else return left;
+    }
+  }
+
+  primary(tb: NftTable): NftExpr {
+    const t = this.peek();
+    const pos = pick(t);
+    if (t.kind === 'punct' && t.text === '(') {
+      this.i++;
+      const e = this.expr(tb);
+      this.expectPunct(')');
+      return e;
+    }
+    if (t.kind === 'at') {
+      const m = /^(ll|nh|th|ih),(\d+),(\d+)$/.exec(t.text);
+      if (m) {
+        this.i++;
+        return { kind: 'rawpayload', base: m[1] as 'll', offset: Number(m[2]), len: Number(m[3]), pos };
+      }
+    }
+    if (t.kind !== 'word') this.fail(t);
+    const w = t.text;
+    if (isPayloadProto(w) && !(w === 'ip' || w === 'ip6' ? false : this.isWord('set', 1))) {
+      const f = this.peek(1);
+      if (w === 'tcp' && f.text === 'option') {
+        this.i += 2;
+        const name = this.identifier().text;
+        const field =
+          this.peek().kind === 'word' &&
+          !['set', 'exists', 'missing'].includes(this.peek().text) &&
+          /^[a-z-]+$/.test(this.peek().text) &&
+          !isPayloadProto(this.peek().text)
+            ? this.next().text
+            : undefined;
+        return { kind: 'exthdr', hdr: 'tcp option', name, ...(field ? { field } : {}), pos };
+      }
+      if (f.kind === 'word' && payloadFields(w).some((x) => x === f.text || x.startsWith(`${f.text} `))) {
+        this.i += 2;
+        let field = f.text;
+        if (
+          w === 'arp' &&
+          (field === 'saddr' || field === 'daddr') &&
+          (this.isWord('ip') || this.isWord('ether'))
+        )
+          field += ` ${this.next().text}`;
+        return { kind: 'payload', proto: w, field, pos };
+      }
+      this.fail(f, `${w} header field`);
+    }
+    if (w === 'meta') {
+      this.i++;
+      const k = this.identifier();
+      if (!(k.text in META)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      return { kind: 'meta', key: k.text, pos };
+    }
+    if (
+      w in META &&
+      [
+        'iif',
+        'oif',
+        'iifname',
+        'oifname',
+        'iiftype',
+        'oiftype',
+        'mark',
+        'skuid',
+        'skgid',
+        'nftrace',
+        'pkttype',
+        'cpu',
+        'iifgroup',
+        'oifgroup',
+        'cgroup',
+        'rtclassid',
+        'ibrname',
+        'obrname',
+        'ibriport',
+        'obriport',
+        'random',
+        'secpath',
+      ].includes(w)
+    ) {
+      this.i++;
+      return { kind: 'meta', key: w, pos };
+    }
+    if (w === 'ct') {
+      this.i++;
+      let dir: 'original' | 'reply' | undefined;
+      let family: 'ip' | 'ip6' | undefined;
+      if (this.isWord('original') || this.isWord('reply')) dir = this.next().text as 'original';
+      if (dir && (this.isWord('ip') || this.isWord('ip6'))) family = this.next().text as 'ip';
+      const k = this.identifier();
+      if (!(k.text in CT)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), ...(family ? { family } : {}), pos };
+    }
+    if (w === 'fib') {
+      this.i++;
+      const flags = [this.identifier().text];
+      while (this.isWord('.')) {
+        this.i++;
+        flags.push(this.identifier().text);
+      }
+      const r = this.identifier();
+      if (!['oif', 'oifname', 'type'].includes(r.text)) this.fail(r, 'oif, oifname or type');
+      return { kind: 'fib', flags, result: r.text as 'oif', pos };
+    }
+    if (w === 'numgen') {
+      this.i++;
+      const mode = this.identifier().text as 'inc';
+      this.expectWord('mod');
+      const mod = this.number();
+      const offset = this.eatWord('offset') ? this.number() : 0;
+      return { kind: 'numgen', mode, mod, offset, pos };
+    }
+    if (w === 'jhash' || w === 'symhash') {
+      this.i++;
+      const expr = w === 'jhash' ? this.expr(tb) : undefined;
+      this.expectWord('mod');
+      const mod = this.number();
+      const seed = this.eatWord('seed') ? this.number() : undefined;
+      const offset = this.eatWord('offset') ? this.number() : 0;
+      return {
+        kind: 'hash',
+        type: w,
+        ...(expr ? { expr } : {}),
+        mod,
+        ...(seed !== undefined ? { seed } : {}),
+        offset,
+        pos,
+      };
+    }
+    if (['socket', 'rt', 'osf', 'ipsec'].includes(w)) {
+      this.i++;
+      const words = [w];
+      while (
+        this.peek().kind === 'word' &&
+        /^[a-z]/.test(this.peek().text) &&
+        !['accept', 'drop', 'counter', 'set'].includes(this.peek().text)
+      )
+        words.push(this.next().text);
+      return { kind: 'misc', words: words.join(' '), pos };
+    }
+    return this.fail(t);
+  }
+
+  /** A right-hand side typed by `types` (one per part of a concatenation). */
+  private rhs(tb: NftTable, types: NftDatatype[] | undefined, left?: NftExpr, allowExpr = false): NftExpr {
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '{') {
+      const elements = this.setLiteral(types ?? ['integer'], undefined, undefined, false, tb, left);
+      return { kind: 'set', elements, pos: pick(t) };
+    }
+    if (t.kind === 'at') {
+      this.i++;
+      return { kind: 'setref', name: t.text, pos: pick(t) };
+    }
+    // An expression on the right (`ct mark set meta mark`, `snat to ip saddr map {...}`).
+    if (t.kind === 'word' && this.startsExpr(t.text)) {
+      const e = this.expr(tb);
+      if (this.eatWord('map'))
+        return {
+          kind: 'map',
+          key: e,
+          map: this.mapRef(tb, typesOf(e), types ?? ['integer'], e),
+          pos: e.pos ?? pick(t),
+        };
+      return e;
+    }
+    void allowExpr;
+    return this.valueConcat(tb, types ?? [exprType(left ?? { kind: 'wildcard' }) ?? 'integer'], left);
+  }
+
+  private startsExpr(w: string): boolean {
+    if (isPayloadProto(w) && payloadFields(w).some((f) => f.split(' ')[0] === this.peek(1).text)) return true;
+    if (w === 'meta' || w === 'ct' || w === 'fib' || w === 'numgen' || w === 'jhash' || w === 'symhash')
+      return true;
+    return ['iifname', 'oifname', 'iif', 'oif'].includes(w) && this.peek(1).kind !== 'punct';
+  }
+
+  private mapRef(tb: NftTable, keyTypes: NftDatatype[], dataTypes: NftDatatype[], left?: NftExpr): NftExpr {
+    const t = this.peek();
+    if (t.kind === 'at') {
+      this.i++;
+      return { kind: 'setref', name: t.text, pos: pick(t) };
+    }
+    if (!(t.kind === 'punct' && t.text === '{')) this.fail(t, "'{' or '@'");
+    return {
+      kind: 'set',
+      elements: this.setLiteral(keyTypes, dataTypes, undefined, false, tb, left),
+      pos: pick(t),
+    };
+  }
+
+  private valueConcat(tb: NftTable, types: NftDatatype[], left?: NftExpr): NftExpr {
+    const items = [this.valueRange(tb, types[0]!, left?.kind === 'concat' ? left.items[0] : left)];
+    for (let k = 1; k < types.length; k++) {
+      if (!this.isWord('.')) break;
+      this.i++;
+      items.push(this.valueRange(tb, types[k]!, left?.kind === 'concat' ? left.items[k] : undefined));
+    }
+    return items.length === 1 ? items[0]! : { kind: 'concat', items, pos: items[0]!.pos! };
+  }
+
+  private valueRange(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
+    const v = this.value(tb, type, left);
+    if (this.isWord('-')) {
+      this.i++;
+      const hi = this.value(tb, type, left);
+      return { kind: 'range', low: v, high: hi, pos: v.pos! };
+    }
+    return v;
+  }
+
+  /** One value: a word (possibly a range or prefix), a string, or a bitmask list. */
+  private value(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
+    void tb;
+    const inSet = this.inSet > 0;
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '(') {
+      this.i++;
+      const v = this.value(tb, type, left);
+      if (this.isPunct('|')) {
+        let acc = v;
+        while (this.eatPunct('|')) acc = orValues(acc, this.value(tb, type, left));
+        this.expectPunct(')');
+        return acc;
+      }
+      this.expectPunct(')');
+      return v;
+    }
+    if (t.kind === 'string') {
+      this.i++;
+      return {
+        kind: 'value',
+        type: type === 'ifname' || type === 'iface_index' || type === 'string' ? type : 'string',
+        value: t.text,
+        pos: pick(t),
+      };
+    }
+    if (
+      type === 'verdict' &&
+      t.kind === 'word' &&
+      ['accept', 'drop', 'continue', 'return', 'jump', 'goto'].includes(t.text)
+    ) {
+      this.i++;
+      if (t.text === 'jump' || t.text === 'goto')
+        return { kind: 'verdict', verdict: t.text, chain: this.identifier('chain name').text, pos: pick(t) };
+      return { kind: 'verdict', verdict: t.text as 'accept', pos: pick(t) };
+    }
+    if (t.kind !== 'word') this.fail(t);
+    this.i++;
+    let v = this.valueWord(t, t.text, type);
+    if (BITMASK_TYPES.has(type) && !inSet) {
+      while (
+        this.isPunct(',') &&
+        this.peek(1).kind === 'word' &&
+        lookupSymbol(type, this.peek(1).text) !== undefined
+      ) {
+        this.i++;
+        v = orValues(v, this.valueWord(this.peek(), this.next().text, type));
+      }
+    }
+    return v;
+  }
+
+  valueWord(t: NftTok, w: string, type: NftDatatype): NftExpr {
+    const pos = pick(t);
+    const bad = (): never => {
+      throw new NftError(t, w, `Could not parse ${describeType(type)}`);
+    };
+    // Prefix and range forms.
+    const slash = w.indexOf('/');
+    if (slash > 0 && (type === 'ipv4_addr' || type === 'ipv6_addr')) {
+      const len = Number(w.slice(slash + 1));
+      const max = type === 'ipv4_addr' ? 32 : 128;
+      if (!/^\d+$/.test(w.slice(slash + 1)) || len > max) bad();
+      return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
+    }
+    const sym = lookupSymbol(type, w);
+    if (sym !== undefined) return { kind: 'value', type, value: sym, pos };
+    const dash = w.indexOf('-', 1);
+    if (
+      dash > 0 &&
+      type !== 'ifname' &&
+      type !== 'string' &&
+      type !== 'time' &&
+      !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
+    ) {
+      const lo = this.valueWord(t, w.slice(0, dash), type);
+      const hi = this.valueWord(t, w.slice(dash + 1), type);
+      return { kind: 'range', low: lo, high: hi, pos };
+    }
+    switch (type) {
+      case 'ipv4_addr': {
+        const n = parseIpv4(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
+      case 'ipv6_addr': {
+        const s = canonicalIpv6(w);
+        if (s === undefined) bad();
+        return { kind: 'value', type, value: s!, pos };
+      }
+      case 'ether_addr': {
+        const n = parseMac(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
+      case 'inet_service': {
+        const n = parseInteger(w) ?? SERVICES[w];
+        if (n === undefined || n > 65535) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
+      case 'ifname':
+      case 'string':
+      case 'iface_index':
+      case 'ct_label':
+      case 'hour':
+      case 'classid':
+        return { kind: 'value', type, value: w, pos };
+      case 'time': {
+        const n = parseTime(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
+      case 'verdict':
+        return bad();
+      default: {
+        const n = parseInteger(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
+    }
+  }
+
+  /** `{ a, b : x, c timeout 1s }` (after `{`... `}`). */
+  private setLiteral(
+    keyTypes: NftDatatype[],
+    dataTypes: NftDatatype[] | undefined,
+    typeofExprs?: NftExpr[],
+    interval = false,
+    tb?: NftTable,
+    left?: NftExpr,
+  ): NftSetElem[] {
+    void interval;
+    void typeofExprs;
+    const open = this.expectPunct('{');
+    if (++this.depth > NFT_MAX_NESTING) throw new NftError(open, '{', 'sets nested too deeply');
+    const out: NftSetElem[] = [];
+    const table =
+      tb ??
+      ({
+        family: 'inet',
+        name: '',
+        handle: 0,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+      } as NftTable);
+    for (;;) {
+      this.skipNl();
+      if (this.eatPunct('}')) break;
+      const t = this.peek();
+      if (t.kind === 'punct' && t.text === '{') {
+        // A nested set (a define of a set inside a set): its elements join this one.
+        out.push(...this.setLiteral(keyTypes, dataTypes, typeofExprs, interval, tb, left));
+      } else if (t.kind === 'punct' && t.text === '*') {
+        this.i++;
+        out.push(this.elemTail({ kind: 'wildcard', pos: pick(t) }, dataTypes, table));
+      } else {
+        this.inSet++;
+        const key = this.valueConcat(table, keyTypes, left);
+        this.inSet--;
+        out.push(this.elemTail(key, dataTypes, table));
+      }
+      this.skipNl();
+      if (this.eatPunct(',')) continue;
+      this.skipNl();
+      this.expectPunct('}', "comma or '}'");
+      break;
+    }
+    this.depth--;
+    return out;
+  }
+
+  private elemTail(key: NftExpr, dataTypes: NftDatatype[] | undefined, tb: NftTable): NftSetElem {
+    let timeout: number | undefined;
+    let expires: number | undefined;
+    let comment: string | undefined;
+    const stmts: NftStmt[] = [];
+    let data: NftExpr | undefined;
+    for (;;) {
+      if (this.eatWord('timeout')) timeout = this.time();
+      else if (this.eatWord('expires')) expires = this.time();
+      else if (this.eatWord('comment')) comment = this.identifier().text;
+      else if (this.isWord('counter') || this.isWord('quota') || this.isWord('limit'))
+        stmts.push(this.stmt(tb));
+      else if (dataTypes && this.eatColon()) {
+        data = dataTypes[0] === 'verdict' ? this.value(tb, 'verdict') : this.valueConcat(tb, dataTypes);
+      } else break;
+    }
+    return {
+      key,
+      ...(data ? { data } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(expires !== undefined ? { expires } : {}),
+      ...(comment !== undefined ? { comment } : {}),
+      ...(stmts.length ? { stmts } : {}),
+      pos: key.pos!,
+    };
+  }
+}
+
+function isTcpContext(s: NftStmt): boolean {
+  if (s.kind !== 'match') return false;
+  const l = s.left;
+  if (l.kind === 'payload' && l.proto === 'tcp') return true;
+  const six = s.right.kind === 'value' && s.right.value === 6;
+  return (
+    six &&
+    ((l.kind === 'meta' && l.key === 'l4proto') ||
+      (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
+  );
+}
+
+function describeType(t: string): string {
+  switch (t) {
+    case 'ipv4_addr':
+      return 'IPv4 address';
+    case 'ipv6_addr':
+      return 'IPv6 address';
+    case 'inet_service':
+      return 'internet network service';
+    case 'ether_addr':
+      return 'Ethernet address';
+    default:
+      return t;
+  }
+}
+
+function unitMul(u: string): number {
+  return u.startsWith('k') ? 1024 : u.startsWith('m') ? 1024 * 1024 : u.startsWith('g') ? 1024 ** 3 : 1;
+}
+
+function orValues(a: NftExpr, b: NftExpr): NftExpr {
+  if (a.kind === 'value' && b.kind === 'value' && typeof a.value === 'number' && typeof b.value === 'number')
+    return { ...a, value: (a.value | b.value) >>> 0 };
+  return { kind: 'binop', op: '|', left: a, right: b, ...(a.pos ? { pos: a.pos } : {}) };
+}
+
+function typesOf(e: NftExpr): NftDatatype[] {
+  if (e.kind === 'concat') return e.items.map((x) => exprType(x) ?? 'integer');
+  return [exprType(e) ?? 'integer'];
+}
+
+const pick = (p: Pos): Pos => ({ file: p.file, line: p.line, column: p.column });
+
+export function stripPos<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'pos' ? undefined : v))) as T;
+}
+
+function orderFlags(f: string[]): string[] {
+  const order = ['constant', 'dynamic', 'interval', 'timeout'];
+  return [...new Set(f)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+/** How many anonymous sets a rule makes (each takes a handle before the rule's). */
+export function anonSets(r: NftRule): number {
+  let n = 0;
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      const o = x as { kind?: string };
+      if (o.kind === 'set' && 'elements' in o) n++;
+      for (const [k, v] of Object.entries(o)) if (k !== 'pos') walk(v);
+    }
+  };
+  walk(r.stmts);
+  return n;
+}
+
+export { exprBits };

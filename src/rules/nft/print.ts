@@ -1,0 +1,462 @@
+// The model printed as `nft list ruleset` (and `nft -a list ruleset`) prints it, byte for byte
+// (rule.c's table_print/chain_print/set_print, expression.c, statement.c, datatype.c of nft
+// 1.0.6; each rule checked against the real nft, see test/rules/nft/).
+import type {
+  NftChain,
+  NftExpr,
+  NftFamily,
+  NftObject,
+  NftRule,
+  NftRuleset,
+  NftSet,
+  NftSetElem,
+  NftStmt,
+  NftTable,
+} from './model.ts';
+import { bridgePrio } from './parse.ts';
+import {
+  BITMASK_TYPES,
+  exprType,
+  formatIpv4,
+  formatMac,
+  formatTime,
+  META_UNQUALIFIED,
+  SYMBOLS,
+  symbolName,
+} from './types.ts';
+
+export interface PrintOpts {
+  readonly handles?: boolean;
+}
+
+export function printRuleset(rs: NftRuleset, o: PrintOpts = {}): string {
+  return rs.tables.map((t) => printTable(t, o)).join('');
+}
+
+const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : '');
+
+export function printTable(t: NftTable, o: PrintOpts): string {
+  const parts: string[] = [];
+  let head = `table ${t.family} ${t.name} {${hc(o, t.handle)}\n`;
+  if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n`;
+  if (t.comment !== undefined) head += `\tcomment "${t.comment}"\n`;
+  for (const ob of t.objects) parts.push(printObject(ob, o));
+  for (const s of t.sets) parts.push(printSet(s, t, o));
+  for (const f of t.flowtables)
+    parts.push(
+      `\tflowtable ${f.name} {${hc(o, f.handle)}\n\t\thook ${f.hook} priority ${prioText(t.family, f.hook, f.priority, 'filter')}\n\t\tdevices = { ${f.devices.join(', ')} }\n${f.flags?.length ? `\t\tflags ${f.flags.join(',')}\n` : ''}${f.counter ? '\t\tcounter\n' : ''}\t}\n`,
+    );
+  for (const c of t.chains) parts.push(printChain(t, c, o));
+  return `${head}${parts.join('\n')}}\n`;
+}
+
+function printObject(ob: NftObject, o: PrintOpts): string {
+  const head = `\t${ob.type} ${ob.name} {${hc(o, ob.handle)}\n`;
+  const cm = ob.comment !== undefined ? `\t\tcomment "${ob.comment}"\n` : '';
+  let body: string;
+  switch (ob.type) {
+    case 'counter':
+      body = `\t\tpackets ${ob.packets} bytes ${ob.bytes}\n`;
+      break;
+    case 'quota':
+      body = `\t\t${ob.over ? 'over ' : ''}${bytesText(ob.bytes)}${ob.used ? ` used ${bytesText(ob.used)}` : ''}\n`;
+      break;
+    case 'limit':
+      body = `\t\trate ${limitText(ob)}\n`;
+      break;
+    case 'ct helper':
+      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? 'ip'}\n`;
+      break;
+    case 'secmark':
+      body = `\t\t"${ob.context}"\n`;
+      break;
+    case 'synproxy':
+      body = `\t\tmss ${ob.mss}\n\t\twscale ${ob.wscale}${ob.flags?.length ? ' ' + ob.flags.join(' ') : ''}\n`;
+      break;
+    default:
+      body = '';
+  }
+  return `${head}${cm}${body}\t}\n`;
+}
+
+function printSet(s: NftSet, t: NftTable, o: PrintOpts): string {
+  let r = `\t${s.isMap ? 'map' : 'set'} ${s.name} {${hc(o, s.handle)}\n`;
+  const key = s.key.typeof
+    ? `typeof ${s.key.typeof.map((e) => expr(e, t.family)).join(' . ')}`
+    : `type ${s.key.types.join(' . ')}`;
+  let data = '';
+  if (s.objType) data = ` : ${s.objType}`;
+  else if (s.data)
+    data = ` : ${s.data.interval ? 'interval ' : ''}${s.data.typeof ? s.data.typeof.map((e) => expr(e, t.family)).join(' . ') : s.data.types.join(' . ')}`;
+  r += `\t\t${key}${data}\n`;
+  if (s.policy === 'memory') r += `\t\tpolicy memory\n`;
+  if (s.size !== undefined) r += `\t\tsize ${s.size}\n`;
+  if (s.flags.length) r += `\t\tflags ${s.flags.join(',')}\n`;
+  for (const st of s.stmts ?? []) r += `\t\t${st.kind === 'counter' ? 'counter' : stmt(st, t.family)}\n`;
+  if (s.timeout !== undefined) r += `\t\ttimeout ${formatTime(s.timeout)}\n`;
+  if (s.gcInterval !== undefined) r += `\t\tgc-interval ${formatTime(s.gcInterval)}\n`;
+  if (s.autoMerge) r += `\t\tauto-merge\n`;
+  if (s.comment !== undefined) r += `\t\tcomment "${s.comment}"\n`;
+  if (s.elements.length)
+    r += `\t\telements = ${setElems(s.elements, t.family, s.key.types.length > 1 ? undefined : s.key.types[0], false)}\n`;
+  return `${r}\t}\n`;
+}
+
+const LINE_TYPES5 = new Set([
+  'nf_proto',
+  'integer',
+  'arp_op',
+  'inet_proto',
+  'inet_service',
+  'tcp_flag',
+  'dccp_pkttype',
+  'mark',
+  'iface_index',
+  'classid',
+  'uid',
+  'gid',
+  'ct_dir',
+]);
+const LINE_TYPES2 = new Set(['ipv4_addr', 'ct_state', 'ct_status', 'pkt_type']);
+
+/** `{ a, b }`: anonymous sets on one line; named ones wrapped as expression.c's calculate_delim. */
+function setElems(
+  els: readonly NftSetElem[],
+  fam: NftFamily,
+  type: string | undefined,
+  anonymous: boolean,
+): string {
+  let r = '{ ';
+  let count = 0;
+  let d = '';
+  for (const e of els) {
+    r += d + elem(e, fam);
+    count++;
+    if (anonymous) d = ', ';
+    else if (type !== undefined && LINE_TYPES5.has(type) && count < 5) d = ', ';
+    else if (type !== undefined && LINE_TYPES2.has(type) && count < 2) d = ', ';
+    else {
+      d = ',\n\t\t\t     ';
+      count = 0;
+    }
+  }
+  return `${r} }`;
+}
+
+function elem(e: NftSetElem, fam: NftFamily): string {
+  let r = expr(e.key, fam);
+  if (e.timeout !== undefined) r += ` timeout ${formatTime(e.timeout)}`;
+  if (e.expires !== undefined) r += ` expires ${formatTime(e.expires)}`;
+  for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
+  if (e.comment !== undefined) r += ` comment "${e.comment}"`;
+  if (e.data) r += ` : ${expr(e.data, fam)}`;
+  return r;
+}
+
+function prioText(fam: NftFamily, hook: string, p: number, type: string): string {
+  const names: ReadonlyArray<readonly [string, number]> =
+    fam === 'bridge'
+      ? Object.entries(bridgePrio)
+      : [
+          ['raw', -300],
+          ['mangle', -150],
+          ['dstnat', -100],
+          ['filter', 0],
+          ['security', 50],
+          ['srcnat', 100],
+        ];
+  void type;
+  const allowed = (n: string): boolean => {
+    if (fam === 'bridge') return true;
+    if (n === 'dstnat') return hook === 'prerouting' || hook === 'output' || hook === 'ingress';
+    if (n === 'srcnat') return hook === 'postrouting' || hook === 'input';
+    if (fam === 'netdev' || fam === 'arp') return n === 'filter';
+    return true;
+  };
+  let best: readonly [string, number] | undefined;
+  for (const nm of names) {
+    if (!allowed(nm[0])) continue;
+    if (Math.abs(p - nm[1]) <= 10 && (!best || Math.abs(p - nm[1]) < Math.abs(p - best[1]))) best = nm;
+  }
+  if (!best) return String(p);
+  const off = p - best[1];
+  return off === 0 ? best[0] : off > 0 ? `${best[0]} + ${off}` : `${best[0]} - ${-off}`;
+}
+
+export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
+  let r = `\tchain ${c.name} {${hc(o, c.handle)}\n`;
+  if (c.comment !== undefined) r += `\t\tcomment "${c.comment}"\n`;
+  if (c.base) {
+    const b = c.base;
+    const dev = b.devices
+      ? ` devices = { ${b.devices.join(', ')} }`
+      : b.device !== undefined
+        ? ` device "${b.device}"`
+        : '';
+    r += `\t\ttype ${b.type} hook ${b.hook}${dev} priority ${prioText(t.family, b.hook, b.priority, b.type)}; policy ${b.policy};\n`;
+  }
+  for (const rule of c.rules) r += `\t\t${printRuleText(t, rule)}${hc(o, rule.handle)}\n`;
+  return `${r}\t}\n`;
+}
+
+/** One rule as `nft list` prints it (without its handle). */
+export function printRuleText(t: NftTable, rule: NftRule): string {
+  const s = rule.stmts.map((x) => stmt(x, t.family, t));
+  if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
+  return s.join(' ');
+}
+
+// ---- statements ----
+
+function bytesText(n: number): string {
+  for (const [u, m] of [
+    ['gbytes', 1024 ** 3],
+    ['mbytes', 1024 ** 2],
+    ['kbytes', 1024],
+  ] as const)
+    if (n >= m && n % m === 0) return `${n / m} ${u}`;
+  return `${n} bytes`;
+}
+
+function limitText(l: { rate: number; per: string; unit: string; burst: number; over: boolean }): string {
+  let r = l.over ? 'over ' : '';
+  if (l.unit === 'packets') {
+    r += `${l.rate}/${l.per}`;
+    if (l.burst !== 5) r += ` burst ${l.burst} packets`;
+  } else {
+    const [n, u] = bytesText(l.rate).split(' ');
+    r += `${n} ${u}/${l.per}`;
+    if (l.burst) r += ` burst ${bytesText(l.burst)}`;
+  }
+  return r;
+}
+
+function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
+  switch (s.kind) {
+    case 'match':
+      return match(s, fam);
+    case 'verdict':
+      return s.chain !== undefined ? `${s.verdict} ${s.chain}` : s.verdict;
+    case 'vmap':
+      return `${expr(s.key, fam)} vmap ${mapText(s.map, fam, s.key)}`;
+    case 'queue': {
+      const f = s.flags?.length ? ` flags ${s.flags.join(',')}` : '';
+      return `queue${f}${s.num ? ` to ${expr(s.num, fam)}` : ''}`;
+    }
+    case 'counter':
+      return `counter packets ${s.packets} bytes ${s.bytes}`;
+    case 'objref': {
+      const name = expr(s.name, fam);
+      if (s.type.startsWith('ct ')) return `${s.type} set ${name}`;
+      if (s.type === 'secmark') return `meta secmark set ${name}`;
+      return `${s.type} name ${name}`;
+    }
+    case 'limit':
+      return `limit rate ${limitText(s)}`;
+    case 'quota':
+      return `quota ${s.over ? 'over ' : ''}${bytesText(s.bytes)}${s.used ? ` used ${bytesText(s.used)}` : ''}`;
+    case 'connlimit':
+      return `ct count ${s.over ? 'over ' : ''}${s.count}`;
+    case 'last':
+      return s.used === undefined ? 'last used never' : `last used ${formatTime(s.used)}`;
+    case 'log': {
+      let r = 'log';
+      if (s.prefix !== undefined) r += ` prefix "${s.prefix}"`;
+      if (s.group !== undefined) r += ` group ${s.group}`;
+      if (s.snaplen !== undefined) r += ` snaplen ${s.snaplen}`;
+      if (s.queueThreshold !== undefined) r += ` queue-threshold ${s.queueThreshold}`;
+      if (s.level !== undefined && s.level !== 'warn') r += ` level ${s.level}`;
+      if (s.flags?.length) {
+        if (s.flags.includes('all')) r += ' flags all';
+        else {
+          const tcp = s.flags.filter((f) => f.startsWith('tcp ')).map((f) => f.slice(4));
+          if (tcp.length)
+            r += ` flags tcp ${['sequence', 'options'].filter((x) => tcp.includes(x)).join(',')}`;
+          if (s.flags.includes('ip options')) r += ' flags ip options';
+          if (s.flags.includes('skuid')) r += ' flags skuid';
+          if (s.flags.includes('ether')) r += ' flags ether';
+        }
+      }
+      return r;
+    }
+    case 'reject': {
+      if (!s.with) return 'reject';
+      if (s.with.type === 'tcp reset') return 'reject with tcp reset';
+      const defaultCode = s.with.code === 'port-unreachable';
+      if (
+        defaultCode &&
+        ((fam === 'inet' && s.with.type === 'icmpx') ||
+          (fam === 'ip' && s.with.type === 'icmp') ||
+          (fam === 'ip6' && s.with.type === 'icmpv6'))
+      )
+        return 'reject';
+      return `reject with ${s.with.type} ${s.with.code ?? ''}`.trimEnd();
+    }
+    case 'nat': {
+      let r = s.type as string;
+      const showFam = s.family && fam !== 'ip' && fam !== 'ip6' && (s.type === 'snat' || s.type === 'dnat');
+      if (showFam) r += ` ${s.family}`;
+      if (s.prefix) r += ' prefix';
+      if (s.addr || s.port) {
+        r += ' to ';
+        if (s.addr) {
+          const a = expr(s.addr, fam);
+          r += s.addr.kind === 'value' && s.addr.type === 'ipv6_addr' && s.port ? `[${a}]` : a;
+        }
+        if (s.port) r += `:${expr(s.port, fam)}`;
+      }
+      if (s.flags?.length) r += ` ${s.flags.join(',')}`;
+      return r;
+    }
+    case 'notrack':
+      return 'notrack';
+    case 'set':
+      return `${expr(s.target, fam)} set ${expr(s.value, fam)}`;
+    case 'dynset': {
+      let r = `${s.op} @${s.set} { ${expr(s.key, fam)}`;
+      if (s.timeout !== undefined) r += ` timeout ${formatTime(s.timeout)}`;
+      for (const x of s.stmts ?? []) r += ` ${stmt(x, fam, t)}`;
+      if (s.data) r += ` : ${expr(s.data, fam)}`;
+      return `${r} }`;
+    }
+    case 'flow':
+      return `flow add @${s.flowtable}`;
+    case 'synproxy': {
+      let r = 'synproxy';
+      if (s.mss !== undefined) r += ` mss ${s.mss}`;
+      if (s.wscale !== undefined) r += ` wscale ${s.wscale}`;
+      if (s.flags?.length) r += ` ${s.flags.join(' ')}`;
+      return r;
+    }
+    case 'dup':
+    case 'fwd':
+    case 'tproxy':
+      return s.kind;
+    case 'other':
+      return s.text;
+  }
+}
+
+function match(s: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
+  const l = s.left;
+  const lt = expr(l, fam);
+  // `tcp flags syn / syn,ack`
+  if (
+    l.kind === 'binop' &&
+    l.op === '&' &&
+    BITMASK_TYPES.has(exprType(l.left) ?? '') &&
+    l.right.kind === 'value' &&
+    s.right.kind === 'value' &&
+    (s.op === '==' || s.op === 'implicit')
+  )
+    return `${expr(l.left, fam)} ${expr(s.right, fam)} / ${expr(l.right, fam)}`;
+  if (s.right.kind === 'set' || s.right.kind === 'setref') {
+    const op = s.op === 'implicit' || s.op === '==' ? ' ' : ` ${s.op} `;
+    return `${lt}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
+  }
+  let op: string;
+  if (s.op === 'implicit') op = ' ';
+  else if (s.op === '==') {
+    const rt = s.right.kind === 'value' ? s.right.type : undefined;
+    op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
+  } else op = ` ${s.op} `;
+  return `${lt}${op}${expr(s.right, fam)}`;
+}
+
+function mapText(m: NftExpr, fam: NftFamily, key?: NftExpr): string {
+  void key;
+  if (m.kind === 'setref') return `@${m.name}`;
+  if (m.kind === 'set') return setElems(m.elements, fam, undefined, true);
+  return expr(m, fam);
+}
+
+// ---- expressions ----
+
+export function expr(e: NftExpr, fam: NftFamily): string {
+  switch (e.kind) {
+    case 'payload':
+      return `${e.proto} ${e.field}`;
+    case 'rawpayload':
+      return `@${e.base},${e.offset},${e.len}`;
+    case 'exthdr':
+      return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
+    case 'meta':
+      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
+    case 'ct':
+      return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
+    case 'fib':
+      return `fib ${e.flags.join(' . ')} ${e.result}`;
+    case 'numgen':
+      return `numgen ${e.mode} mod ${e.mod}${e.offset ? ` offset ${e.offset}` : ''}`;
+    case 'hash': {
+      let r =
+        e.type === 'jhash' && e.expr ? `jhash ${expr(e.expr, fam)} mod ${e.mod}` : `${e.type} mod ${e.mod}`;
+      if (e.seed !== undefined) r += ` seed 0x${e.seed.toString(16)}`;
+      if (e.offset) r += ` offset ${e.offset}`;
+      return r;
+    }
+    case 'misc':
+      return e.words;
+    case 'binop': {
+      const l = e.left.kind === 'binop' ? `(${expr(e.left, fam)})` : expr(e.left, fam);
+      const r = e.right.kind === 'binop' ? `(${expr(e.right, fam)})` : expr(e.right, fam);
+      return `${l} ${e.op} ${r}`;
+    }
+    case 'value':
+      return valueText(e.type, e.value);
+    case 'verdict':
+      return e.chain !== undefined ? `${e.verdict} ${e.chain}` : e.verdict;
+    case 'prefix':
+      return `${expr(e.value, fam)}/${e.len}`;
+    case 'range':
+      return `${expr(e.low, fam)}-${expr(e.high, fam)}`;
+    case 'set':
+      return setElems(e.elements, fam, undefined, true);
+    case 'setref':
+      return `@${e.name}`;
+    case 'concat':
+      return e.items.map((x) => expr(x, fam)).join(' . ');
+    case 'map':
+      return `${expr(e.key, fam)} map ${mapText(e.map, fam)}`;
+    case 'wildcard':
+      return '*';
+  }
+}
+
+export function valueText(type: string, v: number | string): string {
+  if (typeof v === 'string') {
+    if (type === 'ifname' || type === 'string' || type === 'iface_index') return `"${v}"`;
+    return v;
+  }
+  switch (type) {
+    case 'ipv4_addr':
+      return formatIpv4(v);
+    case 'ether_addr':
+      return formatMac(v);
+    case 'mark':
+      return `0x${v.toString(16).padStart(8, '0')}`;
+    case 'time':
+      return formatTime(v);
+    case 'inet_service':
+    case 'integer':
+    case 'uid':
+    case 'gid':
+      return String(v);
+    default:
+      break;
+  }
+  if (BITMASK_TYPES.has(type)) {
+    const t = SYMBOLS[type] ?? [];
+    const names: string[] = [];
+    let rest = v;
+    for (const [n, bit] of t)
+      if (v & bit) {
+        names.push(n);
+        rest &= ~bit;
+      }
+    if (rest) names.push(`0x${rest.toString(16)}`);
+    return names.length ? names.join(',') : `0x0`;
+  }
+  if (type in SYMBOLS) return symbolName(type, v) ?? String(v);
+  return String(v);
+}

@@ -1,0 +1,642 @@
+// nft's datatypes (datatype.c, proto.c, meta.c, ct.c): which datatype each payload, meta and ct
+// key gives, the symbolic constants of each type, and how a value of each type is read from a
+// word and printed back as `nft list ruleset` prints it.
+import type { NftDatatype, NftExpr } from './model.ts';
+
+type Table = ReadonlyArray<readonly [string, number]>;
+
+export const CT_STATE: Table = [
+  ['invalid', 1],
+  ['established', 2],
+  ['related', 4],
+  ['new', 8],
+  ['untracked', 64],
+];
+export const CT_STATUS: Table = [
+  ['expected', 1],
+  ['seen-reply', 2],
+  ['assured', 4],
+  ['confirmed', 8],
+  ['snat', 16],
+  ['dnat', 32],
+  ['dying', 512],
+];
+export const TCP_FLAG: Table = [
+  ['fin', 1],
+  ['syn', 2],
+  ['rst', 4],
+  ['psh', 8],
+  ['ack', 16],
+  ['urg', 32],
+  ['ecn', 64],
+  ['cwr', 128],
+];
+export const ICMP_TYPE: Table = [
+  ['echo-reply', 0],
+  ['destination-unreachable', 3],
+  ['source-quench', 4],
+  ['redirect', 5],
+  ['echo-request', 8],
+  ['router-advertisement', 9],
+  ['router-solicitation', 10],
+  ['time-exceeded', 11],
+  ['parameter-problem', 12],
+  ['timestamp-request', 13],
+  ['timestamp-reply', 14],
+  ['info-request', 15],
+  ['info-reply', 16],
+  ['address-mask-request', 17],
+  ['address-mask-reply', 18],
+];
+export const ICMPV6_TYPE: Table = [
+  ['destination-unreachable', 1],
+  ['packet-too-big', 2],
+  ['time-exceeded', 3],
+  ['parameter-problem', 4],
+  ['echo-request', 128],
+  ['echo-reply', 129],
+  ['mld-listener-query', 130],
+  ['mld-listener-report', 131],
+  ['mld-listener-done', 132],
+  ['mld-listener-reduction', 132],
+  ['nd-router-solicit', 133],
+  ['nd-router-advert', 134],
+  ['nd-neighbor-solicit', 135],
+  ['nd-neighbor-advert', 136],
+  ['nd-redirect', 137],
+  ['router-renumbering', 138],
+  ['ind-neighbor-solicit', 141],
+  ['ind-neighbor-advert', 142],
+  ['mld2-listener-report', 143],
+];
+export const ICMP_CODE: Table = [
+  ['net-unreachable', 0],
+  ['host-unreachable', 1],
+  ['prot-unreachable', 2],
+  ['port-unreachable', 3],
+  ['frag-needed', 4],
+  ['net-prohibited', 9],
+  ['host-prohibited', 10],
+  ['admin-prohibited', 13],
+];
+export const ICMPV6_CODE: Table = [
+  ['no-route', 0],
+  ['admin-prohibited', 1],
+  ['addr-unreachable', 3],
+  ['port-unreachable', 4],
+  ['policy-fail', 5],
+  ['reject-route', 6],
+];
+export const ICMPX_CODE: Table = [
+  ['no-route', 0],
+  ['port-unreachable', 1],
+  ['host-unreachable', 2],
+  ['admin-prohibited', 3],
+];
+export const INET_PROTO: Table = [
+  ['icmp', 1],
+  ['igmp', 2],
+  ['ipencap', 4],
+  ['tcp', 6],
+  ['egp', 8],
+  ['udp', 17],
+  ['dccp', 33],
+  ['ipv6', 41],
+  ['ipv6-route', 43],
+  ['ipv6-frag', 44],
+  ['rsvp', 46],
+  ['gre', 47],
+  ['esp', 50],
+  ['ah', 51],
+  ['ipv6-icmp', 58],
+  ['icmpv6', 58],
+  ['ipv6-nonxt', 59],
+  ['ipv6-opts', 60],
+  ['ospf', 89],
+  ['ipip', 94],
+  ['pim', 103],
+  ['vrrp', 112],
+  ['l2tp', 115],
+  ['sctp', 132],
+  ['udplite', 136],
+];
+export const PKT_TYPE: Table = [
+  ['host', 0],
+  ['broadcast', 1],
+  ['multicast', 2],
+  ['other', 3],
+];
+export const CT_DIR: Table = [
+  ['original', 0],
+  ['reply', 1],
+];
+export const NF_PROTO: Table = [
+  ['ipv4', 2],
+  ['ipv6', 10],
+];
+export const ETHER_TYPE: Table = [
+  ['ip', 0x0800],
+  ['arp', 0x0806],
+  ['ip6', 0x86dd],
+  ['vlan', 0x8100],
+  ['8021ad', 0x88a8],
+];
+export const DSCP: Table = [
+  ['cs0', 0],
+  ['cs1', 8],
+  ['af11', 10],
+  ['af12', 12],
+  ['af13', 14],
+  ['cs2', 16],
+  ['af21', 18],
+  ['af22', 20],
+  ['af23', 22],
+  ['cs3', 24],
+  ['af31', 26],
+  ['af32', 28],
+  ['af33', 30],
+  ['cs4', 32],
+  ['af41', 34],
+  ['af42', 36],
+  ['af43', 38],
+  ['cs5', 40],
+  ['ef', 46],
+  ['cs6', 48],
+  ['cs7', 56],
+];
+export const ECN: Table = [
+  ['not-ect', 0],
+  ['ect1', 1],
+  ['ect0', 2],
+  ['ce', 3],
+];
+export const FIB_ADDRTYPE: Table = [
+  ['unspec', 0],
+  ['unicast', 1],
+  ['local', 2],
+  ['broadcast', 3],
+  ['anycast', 4],
+  ['multicast', 5],
+  ['blackhole', 6],
+  ['unreachable', 7],
+  ['prohibit', 8],
+];
+export const IFACE_TYPE: Table = [
+  ['ether', 1],
+  ['ppp', 512],
+  ['ipip', 768],
+  ['ipip6', 769],
+  ['loopback', 772],
+  ['sit', 776],
+  ['ipgre', 778],
+];
+export const ARP_OP: Table = [
+  ['request', 1],
+  ['reply', 2],
+  ['rrequest', 3],
+  ['rreply', 4],
+  ['inrequest', 8],
+  ['inreply', 9],
+  ['nak', 10],
+];
+export const BOOLEAN: Table = [
+  ['exists', 1],
+  ['missing', 0],
+];
+export const DAY: Table = [
+  ['Sunday', 0],
+  ['Monday', 1],
+  ['Tuesday', 2],
+  ['Wednesday', 3],
+  ['Thursday', 4],
+  ['Friday', 5],
+  ['Saturday', 6],
+];
+
+/** Each datatype's symbolic constants (first name wins when printing). */
+export const SYMBOLS: Readonly<Record<string, Table>> = {
+  ct_state: CT_STATE,
+  ct_status: CT_STATUS,
+  tcp_flag: TCP_FLAG,
+  icmp_type: ICMP_TYPE,
+  icmpv6_type: ICMPV6_TYPE,
+  icmp_code: ICMP_CODE,
+  icmpv6_code: ICMPV6_CODE,
+  icmpx_code: ICMPX_CODE,
+  inet_proto: INET_PROTO,
+  pkt_type: PKT_TYPE,
+  ct_dir: CT_DIR,
+  nf_proto: NF_PROTO,
+  ether_type: ETHER_TYPE,
+  dscp: DSCP,
+  ecn: ECN,
+  fib_addrtype: FIB_ADDRTYPE,
+  iface_type: IFACE_TYPE,
+  arp_op: ARP_OP,
+  boolean: BOOLEAN,
+  day: DAY,
+};
+
+/** Bitmask types: a list `a,b` is their OR, printed back as the names of the bits. */
+export const BITMASK_TYPES = new Set(['ct_state', 'ct_status', 'tcp_flag', 'ct_event']);
+
+/** Each type's width in bits (what decides the kernel's set backend and nft's element order). */
+export const TYPE_BITS: Readonly<Record<string, number>> = {
+  ipv4_addr: 32,
+  ipv6_addr: 128,
+  ether_addr: 48,
+  inet_service: 16,
+  inet_proto: 8,
+  mark: 32,
+  ct_state: 32,
+  ct_status: 32,
+  ct_dir: 8,
+  tcp_flag: 8,
+  icmp_type: 8,
+  icmpv6_type: 8,
+  icmp_code: 8,
+  icmpv6_code: 8,
+  icmpx_code: 8,
+  pkt_type: 8,
+  nf_proto: 8,
+  ether_type: 16,
+  dscp: 6,
+  ecn: 2,
+  ifname: 128,
+  string: 128,
+  iface_index: 32,
+  iface_type: 16,
+  uid: 32,
+  gid: 32,
+  fib_addrtype: 32,
+  integer: 32,
+  verdict: 32,
+  arp_op: 16,
+  day: 8,
+  hour: 32,
+  time: 64,
+  classid: 32,
+  devgroup: 32,
+  realm: 32,
+  boolean: 1,
+};
+
+const PAYLOAD: Readonly<Record<string, Readonly<Record<string, NftDatatype>>>> = {
+  ip: {
+    version: 'integer',
+    hdrlength: 'integer',
+    dscp: 'dscp',
+    ecn: 'ecn',
+    length: 'integer',
+    id: 'integer',
+    'frag-off': 'integer',
+    ttl: 'integer',
+    protocol: 'inet_proto',
+    checksum: 'integer',
+    saddr: 'ipv4_addr',
+    daddr: 'ipv4_addr',
+  },
+  ip6: {
+    version: 'integer',
+    dscp: 'dscp',
+    ecn: 'ecn',
+    flowlabel: 'integer',
+    length: 'integer',
+    nexthdr: 'inet_proto',
+    hoplimit: 'integer',
+    saddr: 'ipv6_addr',
+    daddr: 'ipv6_addr',
+  },
+  tcp: {
+    sport: 'inet_service',
+    dport: 'inet_service',
+    sequence: 'integer',
+    ackseq: 'integer',
+    doff: 'integer',
+    reserved: 'integer',
+    flags: 'tcp_flag',
+    window: 'integer',
+    checksum: 'integer',
+    urgptr: 'integer',
+  },
+  udp: { sport: 'inet_service', dport: 'inet_service', length: 'integer', checksum: 'integer' },
+  udplite: { sport: 'inet_service', dport: 'inet_service', checksum: 'integer' },
+  th: { sport: 'inet_service', dport: 'inet_service' },
+  sctp: { sport: 'inet_service', dport: 'inet_service', vtag: 'integer', checksum: 'integer' },
+  dccp: { sport: 'inet_service', dport: 'inet_service', type: 'integer' },
+  icmp: {
+    type: 'icmp_type',
+    code: 'icmp_code',
+    checksum: 'integer',
+    id: 'integer',
+    sequence: 'integer',
+    gateway: 'integer',
+    mtu: 'integer',
+  },
+  icmpv6: {
+    type: 'icmpv6_type',
+    code: 'icmpv6_code',
+    checksum: 'integer',
+    id: 'integer',
+    sequence: 'integer',
+    mtu: 'integer',
+    'max-delay': 'integer',
+  },
+  igmp: { type: 'integer', mrt: 'integer', checksum: 'integer', group: 'integer' },
+  ether: { saddr: 'ether_addr', daddr: 'ether_addr', type: 'ether_type' },
+  vlan: { id: 'integer', dei: 'integer', pcp: 'integer', type: 'ether_type' },
+  arp: {
+    htype: 'integer',
+    ptype: 'ether_type',
+    hlen: 'integer',
+    plen: 'integer',
+    operation: 'arp_op',
+    'saddr ip': 'ipv4_addr',
+    'daddr ip': 'ipv4_addr',
+    'saddr ether': 'ether_addr',
+    'daddr ether': 'ether_addr',
+  },
+  ah: {
+    nexthdr: 'inet_proto',
+    hdrlength: 'integer',
+    reserved: 'integer',
+    spi: 'integer',
+    sequence: 'integer',
+  },
+  esp: { spi: 'integer', sequence: 'integer' },
+  comp: { nexthdr: 'inet_proto', flags: 'integer', cpi: 'integer' },
+};
+
+/** Payload field widths where they are not the datatype's. */
+const PAYLOAD_BITS: Readonly<Record<string, number>> = {
+  'ip version': 4,
+  'ip hdrlength': 4,
+  'ip length': 16,
+  'ip id': 16,
+  'ip frag-off': 16,
+  'ip ttl': 8,
+  'ip checksum': 16,
+  'ip6 hoplimit': 8,
+  'ip6 length': 16,
+  'ip6 flowlabel': 20,
+  'tcp window': 16,
+  'tcp urgptr': 16,
+  'tcp checksum': 16,
+  'udp length': 16,
+  'udp checksum': 16,
+  'icmp id': 16,
+  'icmp sequence': 16,
+  'icmp mtu': 16,
+  'vlan id': 12,
+};
+
+export const isPayloadProto = (w: string): boolean => w in PAYLOAD;
+export const payloadFields = (proto: string): readonly string[] => Object.keys(PAYLOAD[proto] ?? {});
+export const payloadType = (proto: string, field: string): NftDatatype | undefined => PAYLOAD[proto]?.[field];
+
+export const META: Readonly<Record<string, NftDatatype>> = {
+  length: 'integer',
+  protocol: 'ether_type',
+  priority: 'classid',
+  mark: 'mark',
+  iif: 'iface_index',
+  iifname: 'ifname',
+  iiftype: 'iface_type',
+  oif: 'iface_index',
+  oifname: 'ifname',
+  oiftype: 'iface_type',
+  skuid: 'uid',
+  skgid: 'gid',
+  nftrace: 'integer',
+  rtclassid: 'realm',
+  ibrname: 'ifname',
+  obrname: 'ifname',
+  ibriport: 'ifname',
+  obriport: 'ifname',
+  pkttype: 'pkt_type',
+  cpu: 'integer',
+  iifgroup: 'devgroup',
+  oifgroup: 'devgroup',
+  cgroup: 'integer',
+  random: 'integer',
+  secpath: 'boolean',
+  nfproto: 'nf_proto',
+  l4proto: 'inet_proto',
+  time: 'time',
+  day: 'day',
+  hour: 'hour',
+  iifkind: 'string',
+  oifkind: 'string',
+  sdif: 'iface_index',
+  sdifname: 'ifname',
+  broute: 'integer',
+  secmark: 'integer',
+};
+/** meta keys nft prints without `meta`. */
+export const META_UNQUALIFIED = new Set(['iif', 'oif', 'iifname', 'oifname', 'iifgroup', 'oifgroup']);
+
+export const CT: Readonly<Record<string, NftDatatype>> = {
+  state: 'ct_state',
+  direction: 'ct_dir',
+  status: 'ct_status',
+  mark: 'mark',
+  expiration: 'time',
+  helper: 'string',
+  l3proto: 'nf_proto',
+  saddr: 'ipv4_addr',
+  daddr: 'ipv4_addr',
+  protocol: 'inet_proto',
+  'proto-src': 'inet_service',
+  'proto-dst': 'inet_service',
+  label: 'ct_label',
+  bytes: 'integer',
+  packets: 'integer',
+  avgpkt: 'integer',
+  zone: 'integer',
+  event: 'ct_event',
+  secmark: 'integer',
+  id: 'integer',
+  count: 'integer',
+};
+
+/** The datatype an expression gives (undefined: none known). */
+export function exprType(e: NftExpr): NftDatatype | undefined {
+  switch (e.kind) {
+    case 'payload':
+      return payloadType(e.proto, e.field);
+    case 'meta':
+      return META[e.key];
+    case 'ct':
+      if ((e.key === 'saddr' || e.key === 'daddr') && e.family === 'ip6') return 'ipv6_addr';
+      return CT[e.key];
+    case 'fib':
+      return e.result === 'type' ? 'fib_addrtype' : e.result === 'oif' ? 'iface_index' : 'ifname';
+    case 'numgen':
+    case 'hash':
+    case 'rawpayload':
+      return 'integer';
+    case 'binop':
+      return exprType(e.left);
+    case 'value':
+      return e.type;
+    case 'exthdr':
+      return e.exists ? 'boolean' : 'integer';
+    default:
+      return undefined;
+  }
+}
+
+/** An expression's width in bits, as far as nft's set backend choice needs it. */
+export function exprBits(e: NftExpr): number {
+  if (e.kind === 'payload') {
+    const b = PAYLOAD_BITS[`${e.proto} ${e.field}`];
+    if (b !== undefined) return b;
+  }
+  if (e.kind === 'concat') return e.items.reduce((a, i) => a + Math.ceil(exprBits(i) / 32) * 32, 0);
+  if (e.kind === 'value' && e.bits !== undefined) return e.bits;
+  const t = exprType(e);
+  return t === undefined ? 32 : (TYPE_BITS[t] ?? 32);
+}
+
+export function lookupSymbol(type: string, word: string): number | undefined {
+  const t = SYMBOLS[type];
+  if (!t) return undefined;
+  for (const [n, v] of t) if (n === word) return v;
+  return undefined;
+}
+
+export function symbolName(type: string, v: number): string | undefined {
+  const t = SYMBOLS[type];
+  if (!t) return undefined;
+  for (const [n, x] of t) if (x === v) return n;
+  return undefined;
+}
+
+// ---- numbers, addresses, times ----
+
+export function parseInteger(w: string): number | undefined {
+  if (/^0x[0-9a-fA-F]+$/.test(w)) return parseInt(w.slice(2), 16);
+  if (/^[0-9]+$/.test(w)) return Number(w);
+  return undefined;
+}
+
+export function parseIpv4(w: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(w);
+  if (!m) return undefined;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export const formatIpv4 = (n: number): string =>
+  `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+
+/** IPv6 text to its 8 groups, or undefined. */
+export function parseIpv6(w: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(w) || !w.includes(':')) return undefined;
+  let tail: number[] = [];
+  let s = w;
+  const v4 = /:(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (v4) {
+    const n = parseIpv4(v4[1]!);
+    if (n === undefined) return undefined;
+    tail = [n >>> 16, n & 0xffff];
+    s = s.slice(0, s.length - v4[1]!.length) + (s.endsWith('::' + v4[1]) ? '' : '0');
+    if (s.endsWith(':0')) s = s.slice(0, -2);
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (h: string): number[] | undefined => {
+    if (h === '') return [];
+    const r: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      r.push(parseInt(g, 16));
+    }
+    return r;
+  };
+  const a = parse(halves[0]!);
+  const b = halves.length === 2 ? parse(halves[1]!) : [];
+  if (!a || !b) return undefined;
+  const want = 8 - tail.length;
+  if (halves.length === 1) {
+    if (a.length !== want) return undefined;
+    return [...a, ...tail];
+  }
+  if (a.length + b.length > want - 1 && !(a.length + b.length === want - 1)) {
+    if (a.length + b.length >= want) return undefined;
+  }
+  return [...a, ...new Array<number>(want - a.length - b.length).fill(0), ...b, ...tail];
+}
+
+/** RFC 5952 text (as inet_ntop prints it). */
+export function formatIpv6(g: readonly number[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (a: readonly number[]): string => a.map((x) => x.toString(16)).join(':');
+  if (best < 0) return hex(g);
+  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+export function canonicalIpv6(w: string): string | undefined {
+  const g = parseIpv6(w);
+  return g ? formatIpv6(g) : undefined;
+}
+
+export function parseMac(w: string): number | undefined {
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(w)) return undefined;
+  return w.split(':').reduce((a, x) => a * 256 + parseInt(x, 16), 0);
+}
+
+export function formatMac(n: number): string {
+  const parts: string[] = [];
+  for (let i = 5; i >= 0; i--) parts.push((Math.floor(n / 2 ** (8 * i)) % 256).toString(16).padStart(2, '0'));
+  return parts.join(':');
+}
+
+/** `1h30m`, `10s`, `500ms`, `2d` to milliseconds. */
+export function parseTime(w: string): number | undefined {
+  if (/^\d+$/.test(w)) return Number(w) * 1000;
+  const re = /(\d+)(ms|d|h|m|s)/gy;
+  let ms = 0;
+  let end = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(w)) !== null) {
+    const n = Number(m[1]);
+    ms += n * { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 }[m[2] as 'ms']!;
+    end = re.lastIndex;
+  }
+  return end === w.length && end > 0 ? ms : undefined;
+}
+
+export function formatTime(ms: number): string {
+  let r = '';
+  let left = ms;
+  for (const [u, n] of [
+    ['d', 86400000],
+    ['h', 3600000],
+    ['m', 60000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
+    const q = Math.floor(left / n);
+    if (q > 0) r += `${q}${u}`;
+    left -= q * n;
+  }
+  return r === '' ? '0s' : r;
+}
+
+export const quote = (s: string): string => `"${s}"`;
