@@ -1,8 +1,15 @@
 // The nftables evaluator's entry point: an nft ruleset's base chains as NfTables (core/table.ts),
-// each at its hook and priority, beside the iptables tables. SKELETON (session 7): the evaluator
-// engineer replaces the body.
-import type { NftRuleset } from '../../rules/nft/model.ts';
+// each at its hook and priority, beside the iptables tables. Families ip and inet run for IPv4
+// packets (an inet table's IPv6-only rules never match one); ip6, arp, bridge and netdev tables
+// are read and reported by checkNft.
+import type { NftRuleset, NftTable } from '../../rules/nft/model.ts';
 import type { NfFrontEnd, NfTable, NfTableEnv } from '../core/table.ts';
+import { HOOKS, RtTable } from './compile.ts';
+import { NftChainTable } from './table.ts';
+import { NFT_JUMP_STACK_SIZE } from './table.ts';
+
+export { NftChainTable } from './table.ts';
+export { NftTracedRule } from './traced-rule.ts';
 
 /** What the ruleset uses that natbox does not evaluate, each at its place (empty: all of it runs). */
 export interface NftProblem {
@@ -11,26 +18,140 @@ export interface NftProblem {
   readonly column: number;
   readonly token: string;
   readonly message: string;
+  /**
+   * 'error' (absent: the same): refused, the loader stops there. 'note': read, and without effect
+   * on the IPv4 packets natbox runs (an ip6 table): the loader may go on.
+   */
+  readonly severity?: 'error' | 'note';
+}
+
+const evaluated = (t: NftTable): boolean => t.family === 'ip' || t.family === 'inet';
+
+/** The chains a table's jumps and gotos reach deeper than the kernel allows, or in a loop. */
+function jumpProblems(t: NftTable): { chain: string; message: string }[] {
+  const out: { chain: string; message: string }[] = [];
+  const edges = new Map<string, string[]>();
+  const targets = (x: unknown, acc: string[]): void => {
+    if (!x || typeof x !== 'object') return;
+    const o = x as { kind?: string; verdict?: string; chain?: string };
+    if ((o.verdict === 'jump' || o.verdict === 'goto') && o.chain) acc.push(o.chain);
+    for (const v of Object.values(x)) if (v && typeof v === 'object') targets(v, acc);
+  };
+  for (const c of t.chains) {
+    const acc: string[] = [];
+    targets(c.rules, acc);
+    for (const s of t.sets) if (s.isMap && s.data?.types[0] === 'verdict' && acc.length >= 0) void s;
+    edges.set(c.name, acc);
+  }
+  // Named verdict maps: any chain using the map reaches their chains.
+  for (const c of t.chains) {
+    const refs = JSON.stringify(c.rules);
+    for (const s of t.sets)
+      if (s.isMap && refs.includes(`"name":"${s.name}"`)) {
+        const acc: string[] = [];
+        targets(s.elements, acc);
+        edges.get(c.name)!.push(...acc);
+      }
+  }
+  const depth = new Map<string, number>();
+  const onPath = new Set<string>();
+  const walk = (c: string): number => {
+    const d = depth.get(c);
+    if (d !== undefined) return d;
+    if (onPath.has(c)) {
+      out.push({ chain: c, message: `chain ${c} jumps to itself through other chains (a loop)` });
+      return 0;
+    }
+    onPath.add(c);
+    let m = 0;
+    for (const n of edges.get(c) ?? []) m = Math.max(m, 1 + walk(n));
+    onPath.delete(c);
+    depth.set(c, m);
+    return m;
+  };
+  for (const c of t.chains)
+    if (c.base && walk(c.name) > NFT_JUMP_STACK_SIZE)
+      out.push({
+        chain: c.name,
+        message: `chains reached from ${c.name} nest deeper than ${NFT_JUMP_STACK_SIZE}`,
+      });
+  return out;
 }
 
 export function checkNft(rs: NftRuleset): NftProblem[] {
-  void rs;
-  return [];
+  const out: NftProblem[] = [];
+  const at = (
+    pos: { file: string; line: number; column: number } | undefined,
+  ): Pick<NftProblem, 'file' | 'line' | 'column'> => ({
+    file: pos?.file ?? '<nft>',
+    line: pos?.line ?? 1,
+    column: pos?.column ?? 1,
+  });
+  for (const t of rs.tables) {
+    if (!evaluated(t)) {
+      const hooked = t.chains.some((c) => c.base);
+      out.push({
+        ...at(t.pos),
+        token: t.family,
+        message: `table ${t.family} ${t.name} is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
+        severity: t.family === 'ip6' || t.family === 'arp' || !hooked ? 'note' : 'error',
+      });
+      continue;
+    }
+    for (const c of t.chains) {
+      const b = c.base;
+      if (!b) continue;
+      if (HOOKS[b.hook] === undefined)
+        out.push({
+          ...at(c.pos),
+          token: b.hook,
+          message: `the ${b.hook} hook of chain ${c.name} is read and printed but not simulated`,
+        });
+    }
+    for (const j of jumpProblems(t)) {
+      const c = t.chains.find((x) => x.name === j.chain);
+      out.push({ ...at(c?.pos ?? t.pos), token: j.chain, message: j.message });
+    }
+    const rt = new RtTable(t, undefined, undefined);
+    for (const p of rt.problems)
+      out.push({ ...at(p.pos ?? t.pos), token: p.token, message: p.message, severity: p.severity });
+  }
+  return out;
+}
+
+/** Whether the ruleset needs connection tracking (ct expressions, NAT, notrack). */
+function needsConntrack(rs: NftRuleset): boolean {
+  for (const t of rs.tables) {
+    if (!evaluated(t)) continue;
+    if (t.chains.some((c) => c.base?.type === 'nat')) return true;
+    const text = JSON.stringify([t.chains, t.sets]);
+    if (/"kind":"(ct|nat|notrack|connlimit|flow)"/.test(text)) return true;
+  }
+  return false;
 }
 
 /**
  * The ruleset's base chains as a front end for the engine (NfConfig.frontEnds): one NfTable per
  * base chain of a family natbox evaluates, named `FAMILY TABLE CHAIN` for the trace; a new engine
- * given the tables made for the one it replaces carries counters, rule state and set contents over.
+ * given the tables made for the one it replaces carries rule state (limits, quotas) and the set
+ * elements the packet path added over. Rule counters, quota use and named counters are the
+ * model's own fields, updated as packets match (what `nft list ruleset` prints).
  */
 export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
   return {
-    needsConntrack: false,
+    needsConntrack: needsConntrack(rs),
     tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
-      void rs;
-      void env;
-      void prev;
-      return [];
+      const prevRt = new Map<string, RtTable>();
+      for (const p of prev ?? [])
+        if (p instanceof NftChainTable) prevRt.set(`${p.rt.table.family} ${p.rt.table.name}`, p.rt);
+      const out: NfTable[] = [];
+      for (const t of rs.tables) {
+        if (!evaluated(t)) continue;
+        const rt = new RtTable(t, env, prevRt.get(`${t.family} ${t.name}`));
+        for (const c of t.chains)
+          if (c.base && HOOKS[c.base.hook] !== undefined) out.push(new NftChainTable(rt, c));
+      }
+      return out;
     },
   };
 }

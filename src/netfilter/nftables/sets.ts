@@ -1,0 +1,287 @@
+// nft sets and maps at run time (nft_lookup.c, nft_dynset.c, nft_set_hash.c/rbtree/pipapo): the
+// elements compiled into a HashIndex (exact keys) or an IntervalIndex (prefixes, ranges, and their
+// concatenations), each element a slot with its map data, its expiry and its per-element state
+// (counter, limit). Keys are words: a number per field, an interned id per string (ifname).
+import type { NftExpr, NftSet, NftSetElem, NftStmt } from '../../rules/nft/model.ts';
+import { HashIndex, IntervalIndex, type IntervalElem } from './set-index.ts';
+import { NftRefusal } from './expr.ts';
+
+/** A map's data in a slot: a verdict (code, chain) or numbers (low and high: a range's ends). */
+export const NO_DATA = -1;
+
+/** Verdict codes of the rule walk (table.ts). */
+export const R_GO = 0;
+export const R_BREAK = 1;
+export const R_ACCEPT = 2;
+export const R_DROP = 3;
+export const R_REJECT = 4;
+export const R_RETURN = 5;
+export const R_JUMP = 6;
+export const R_GOTO = 7;
+
+export interface SetConfig {
+  readonly name: string;
+  /** Per key field: true when it is a string (interned). */
+  readonly strFields: readonly boolean[];
+  readonly interval: boolean;
+  /** Per data field: a map's data width in fields (0: a set; verdict maps: 1). */
+  readonly dataFields: number;
+  readonly verdictMap: boolean;
+  /** Default element timeout, seconds (0: none). */
+  readonly timeout: number;
+  readonly maxSize: number;
+  /** Per-element counters (the set's `counter` flag/statement). */
+  readonly counters: boolean;
+}
+
+/** Words of a value: a number, or a string's interned id (UNKNOWN_STR when never seen). */
+export const UNKNOWN_STR = 0xfffffffe;
+
+/** A set's run-time contents. */
+export class RtSet {
+  readonly intern = new Map<string, number>();
+  hash: HashIndex | undefined;
+  intervals: IntervalIndex | undefined;
+  /** The catch-all element's slot (`*`), or -1. */
+  catchAll = -1;
+  slots = 0;
+  /** Per slot: absolute expiry (seconds of simulation time), Infinity for none, NaN when deleted. */
+  expires: Float64Array = new Float64Array(16);
+  /** Per slot and data field: the data's low and high ends. */
+  dataLo: Float64Array = new Float64Array(16);
+  dataHi: Float64Array = new Float64Array(16);
+  /** Verdict maps: per slot, the verdict code and the chain index (jump/goto). */
+  vcode: Int32Array = new Int32Array(16);
+  vchain: Int32Array = new Int32Array(16);
+  /** Per slot: packet and byte counters (counter sets, dynset counters). */
+  packets: Float64Array = new Float64Array(16);
+  bytes: Float64Array = new Float64Array(16);
+  /** Per slot: the model element's counter statement to update, when it has one. */
+  readonly elemCounters: (Extract<NftStmt, { kind: 'counter' }> | undefined)[] = [];
+  /** Per slot: limit state (dynset `limit`): tokens and last time. */
+  tokens: Float64Array = new Float64Array(16);
+  last: Float64Array = new Float64Array(16);
+  /** Keys of slots added from the packet path (for printing them back), words per slot. */
+  keyWords: Uint32Array;
+  /** Slots added from the packet path, in order. */
+  readonly added: number[] = [];
+
+  constructor(readonly cfg: SetConfig) {
+    this.keyWords = new Uint32Array(16 * cfg.strFields.length);
+    if (!cfg.interval) this.hash = new HashIndex(cfg.strFields.length);
+  }
+
+  /** Interned id of a string key field (ids from 0). */
+  internId(s: string): number {
+    let id = this.intern.get(s);
+    if (id === undefined) this.intern.set(s, (id = this.intern.size));
+    return id;
+  }
+
+  /** A new slot (grown arrays when needed). */
+  newSlot(): number {
+    const s = this.slots++;
+    if (s >= this.expires.length) this.grow();
+    this.expires[s] = Infinity;
+    this.vcode[s] = R_BREAK;
+    this.vchain[s] = -1;
+    this.packets[s] = 0;
+    this.bytes[s] = 0;
+    this.tokens[s] = -1;
+    return s;
+  }
+
+  private grow(): void {
+    const n = this.expires.length * 2;
+    const g64 = (a: Float64Array, k = 1): Float64Array => {
+      const b = new Float64Array(n * k);
+      b.set(a);
+      return b;
+    };
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    const d = Math.max(1, this.cfg.dataFields);
+    this.expires = g64(this.expires);
+    this.dataLo = g64(this.dataLo, d);
+    this.dataHi = g64(this.dataHi, d);
+    this.vcode = g32(this.vcode);
+    this.vchain = g32(this.vchain);
+    this.packets = g64(this.packets);
+    this.bytes = g64(this.bytes);
+    this.tokens = g64(this.tokens);
+    this.last = g64(this.last);
+    const kw = new Uint32Array(n * this.cfg.strFields.length);
+    kw.set(this.keyWords);
+    this.keyWords = kw;
+  }
+
+  /** The slot holding the key (words k[0..]), live at `now`, else the catch-all, else -1. */
+  lookup(k: Uint32Array, now: number): number {
+    const s = this.hash ? this.hash.lookup(k, 0) : this.intervals ? this.intervals.lookup(k, 0) : -1;
+    if (s >= 0 && this.expires[s]! > now) return s;
+    return this.catchAll;
+  }
+
+  /** Whether the last addKey made a new element. */
+  fresh = false;
+
+  /** nft_dynset's insert: the slot of the key, made when absent (-1 when the set is full). */
+  addKey(k: Uint32Array, now: number, timeout: number): number {
+    this.fresh = false;
+    const h = this.hash!;
+    const s = h.lookup(k, 0);
+    if (s >= 0 && this.expires[s]! > now) return s;
+    if (s >= 0) h.delete(k, 0); // expired: the kernel's gc would have removed it
+    if (h.size >= this.cfg.maxSize) return -1;
+    const slot = this.newSlot();
+    h.insert(k, 0, slot);
+    const w = this.cfg.strFields.length;
+    for (let i = 0; i < w; i++) this.keyWords[slot * w + i] = k[i]!;
+    this.expires[slot] = timeout > 0 ? now + timeout : Infinity;
+    this.added.push(slot);
+    this.fresh = true;
+    return slot;
+  }
+
+  deleteKey(k: Uint32Array): void {
+    const s = this.hash?.delete(k, 0) ?? -1;
+    if (s >= 0) this.expires[s] = NaN;
+  }
+}
+
+/** The number of a value expression (ipv4_addr, port, mark, ...), or a refusal. */
+function numOf(e: NftExpr, rt: RtSet | undefined, field: number): number {
+  if (e.kind === 'value') {
+    if (typeof e.value === 'number') return e.value;
+    if (rt?.cfg.strFields[field]) {
+      if (e.value.endsWith('*'))
+        throw new NftRefusal('an interface name wildcard in a set is not simulated', e, e.value);
+      return rt.internId(e.value);
+    }
+  }
+  throw new NftRefusal(`the set element ${e.kind} is not simulated`, e, e.kind);
+}
+
+/** An element key's fields as [lo, hi] pairs. */
+export function keyRanges(key: NftExpr, rt: RtSet | undefined, nfields: number): [number[], number[]] {
+  const items = key.kind === 'concat' ? key.items : [key];
+  if (items.length !== nfields)
+    throw new NftRefusal(`a set element with ${items.length} fields where ${nfields} are expected`, key, '.');
+  const lo: number[] = [];
+  const hi: number[] = [];
+  items.forEach((it, f) => {
+    if (it.kind === 'prefix') {
+      const v = numOf(it.value, rt, f) >>> 0;
+      const bits = 32;
+      const mask = it.len === 0 ? 0 : (0xffffffff << (bits - it.len)) >>> 0;
+      lo.push((v & mask) >>> 0);
+      hi.push((v | ~mask) >>> 0);
+    } else if (it.kind === 'range') {
+      lo.push(numOf(it.low, rt, f) >>> 0);
+      hi.push(numOf(it.high, rt, f) >>> 0);
+    } else {
+      const v = numOf(it, rt, f) >>> 0;
+      lo.push(v);
+      hi.push(v);
+    }
+  });
+  return [lo, hi];
+}
+
+/** Fills a slot's map data from an element's data expression. */
+export function setData(
+  rt: RtSet,
+  slot: number,
+  data: NftExpr | undefined,
+  chainIndex: (name: string, at: NftExpr) => number,
+): void {
+  if (!data) return;
+  if (rt.cfg.verdictMap) {
+    if (data.kind !== 'verdict') throw new NftRefusal('a verdict map element without a verdict', data, '');
+    const code = verdictCode(data.verdict, data);
+    rt.vcode[slot] = code;
+    rt.vchain[slot] = code === R_JUMP || code === R_GOTO ? chainIndex(data.chain ?? '', data) : -1;
+    return;
+  }
+  const d = rt.cfg.dataFields;
+  const items = data.kind === 'concat' ? data.items : [data];
+  if (items.length !== d) throw new NftRefusal('map data of another width', data, '.');
+  items.forEach((it, f) => {
+    const [lo, hi] = keyRanges(it, undefined, 1);
+    rt.dataLo[slot * d + f] = lo[0]!;
+    rt.dataHi[slot * d + f] = hi[0]!;
+  });
+}
+
+export function verdictCode(v: string, at: NftExpr | NftStmt): number {
+  switch (v) {
+    case 'accept':
+      return R_ACCEPT;
+    case 'drop':
+      return R_DROP;
+    case 'continue':
+      return R_GO;
+    case 'return':
+      return R_RETURN;
+    case 'jump':
+      return R_JUMP;
+    case 'goto':
+      return R_GOTO;
+    default:
+      throw new NftRefusal(`the verdict ${v} in a map is not simulated`, at, v);
+  }
+}
+
+/** A named or anonymous set's run-time form, filled with its elements. */
+export function buildSet(
+  cfg: SetConfig,
+  elements: readonly NftSetElem[],
+  chainIndex: (name: string, at: NftExpr) => number,
+): RtSet {
+  const rt = new RtSet(cfg);
+  const nf = cfg.strFields.length;
+  const ivs: IntervalElem[] = [];
+  for (const el of elements) {
+    const slot = rt.newSlot();
+    setData(rt, slot, el.data, chainIndex);
+    const ctr = el.stmts?.find((s): s is Extract<NftStmt, { kind: 'counter' }> => s.kind === 'counter');
+    rt.elemCounters[slot] = ctr;
+    if (el.expires !== undefined || el.timeout !== undefined)
+      rt.expires[slot] = (el.expires ?? el.timeout ?? 0) / 1000;
+    if (el.key.kind === 'wildcard') {
+      rt.catchAll = slot;
+      continue;
+    }
+    const [lo, hi] = keyRanges(el.key, rt, nf);
+    if (cfg.interval) ivs.push({ lo, hi, value: slot });
+    else {
+      if (lo.some((v, i) => v !== hi[i]))
+        throw new NftRefusal('a range or prefix in a set without the interval flag', el.key, '');
+      rt.hash!.insert(lo, 0, slot);
+    }
+  }
+  if (cfg.interval) rt.intervals = new IntervalIndex(nf, ivs);
+  return rt;
+}
+
+/** A named set's configuration from its declaration. */
+export function namedSetConfig(s: NftSet): SetConfig {
+  const strTypes = new Set(['ifname', 'string', 'iface_index']);
+  for (const t of s.key.types)
+    if (t === 'ipv6_addr' || t === 'ether_addr' || t === 'ct_label')
+      throw new NftRefusal(`a set of ${t} keys is not simulated`, s, s.name);
+  const verdictMap = s.isMap && s.data?.types[0] === 'verdict';
+  return {
+    name: s.name,
+    strFields: s.key.types.map((t) => strTypes.has(t)),
+    interval: s.flags.includes('interval'),
+    dataFields: s.isMap ? (verdictMap ? 1 : (s.data?.types.length ?? 1)) : 0,
+    verdictMap,
+    timeout: (s.timeout ?? 0) / 1000,
+    maxSize: s.size ?? 65535,
+    counters: (s.stmts ?? []).some((t) => t.kind === 'counter'),
+  };
+}
