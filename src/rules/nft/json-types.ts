@@ -1,0 +1,550 @@
+// What the JSON side needs to know about nft's datatypes: the symbol tables nft prints names from
+// (datatype.c, proto.c, ct.c, meta.c, fib.c of nftables 1.0.6; /etc/protocols of Debian's netbase
+// for inet_proto), which datatype each payload field, meta key and ct key gives, and bitmask types.
+import type { NftDatatype } from './model.ts';
+
+type Sym = readonly (readonly [string, number])[];
+
+const CT_STATE: Sym = [
+  ['invalid', 1],
+  ['established', 2],
+  ['related', 4],
+  ['new', 8],
+  ['untracked', 64],
+];
+const CT_STATUS: Sym = [
+  ['expected', 1],
+  ['seen-reply', 2],
+  ['assured', 4],
+  ['confirmed', 8],
+  ['snat', 16],
+  ['dnat', 32],
+  ['dying', 512],
+];
+const CT_EVENT: Sym = [
+  ['new', 1],
+  ['related', 2],
+  ['destroy', 4],
+  ['reply', 8],
+  ['assured', 16],
+  ['protoinfo', 32],
+  ['helper', 64],
+  ['mark', 128],
+  ['seqadj', 256],
+  ['secmark', 512],
+  ['label', 1024],
+];
+const TCP_FLAG: Sym = [
+  ['fin', 1],
+  ['syn', 2],
+  ['rst', 4],
+  ['psh', 8],
+  ['ack', 16],
+  ['urg', 32],
+  ['ecn', 64],
+  ['cwr', 128],
+];
+const CT_DIR: Sym = [
+  ['original', 0],
+  ['reply', 1],
+];
+const ETHER_TYPE: Sym = [
+  ['ip', 0x0800],
+  ['arp', 0x0806],
+  ['ip6', 0x86dd],
+  ['8021q', 0x8100],
+  ['8021ad', 0x88a8],
+  ['vlan', 0x8100],
+];
+const NF_PROTO: Sym = [
+  ['ipv4', 2],
+  ['ipv6', 10],
+];
+const PKT_TYPE: Sym = [
+  ['host', 0],
+  ['unicast', 0],
+  ['broadcast', 1],
+  ['multicast', 2],
+  ['other', 3],
+];
+const IFACE_TYPE: Sym = [
+  ['ether', 1],
+  ['ppp', 512],
+  ['ipip', 768],
+  ['ipip6', 769],
+  ['loopback', 772],
+  ['sit', 776],
+  ['ipgre', 778],
+];
+const ICMP_TYPE: Sym = [
+  ['echo-reply', 0],
+  ['destination-unreachable', 3],
+  ['source-quench', 4],
+  ['redirect', 5],
+  ['echo-request', 8],
+  ['router-advertisement', 9],
+  ['router-solicitation', 10],
+  ['time-exceeded', 11],
+  ['parameter-problem', 12],
+  ['timestamp-request', 13],
+  ['timestamp-reply', 14],
+  ['info-request', 15],
+  ['info-reply', 16],
+  ['address-mask-request', 17],
+  ['address-mask-reply', 18],
+];
+const ICMP_CODE: Sym = [
+  ['net-unreachable', 0],
+  ['host-unreachable', 1],
+  ['prot-unreachable', 2],
+  ['port-unreachable', 3],
+  ['frag-needed', 4],
+  ['net-prohibited', 9],
+  ['host-prohibited', 10],
+  ['admin-prohibited', 13],
+];
+const ICMPV6_TYPE: Sym = [
+  ['destination-unreachable', 1],
+  ['packet-too-big', 2],
+  ['time-exceeded', 3],
+  ['parameter-problem', 4],
+  ['echo-request', 128],
+  ['echo-reply', 129],
+  ['mld-listener-query', 130],
+  ['mld-listener-report', 131],
+  ['mld-listener-done', 132],
+  ['mld-listener-reduction', 132],
+  ['nd-router-solicit', 133],
+  ['nd-router-advert', 134],
+  ['nd-neighbor-solicit', 135],
+  ['nd-neighbor-advert', 136],
+  ['nd-redirect', 137],
+  ['router-renumbering', 138],
+  ['ind-neighbor-solicit', 141],
+  ['ind-neighbor-advert', 142],
+  ['mld2-listener-report', 143],
+];
+const ICMPV6_CODE: Sym = [
+  ['no-route', 0],
+  ['admin-prohibited', 1],
+  ['addr-unreachable', 3],
+  ['port-unreachable', 4],
+  ['policy-fail', 5],
+  ['reject-route', 6],
+];
+const ICMPX_CODE: Sym = [
+  ['no-route', 0],
+  ['port-unreachable', 1],
+  ['host-unreachable', 2],
+  ['admin-prohibited', 3],
+];
+const DSCP: Sym = [
+  ['cs0', 0],
+  ['cs1', 8],
+  ['af11', 10],
+  ['af12', 12],
+  ['af13', 14],
+  ['cs2', 16],
+  ['af21', 18],
+  ['af22', 20],
+  ['af23', 22],
+  ['cs3', 24],
+  ['af31', 26],
+  ['af32', 28],
+  ['af33', 30],
+  ['cs4', 32],
+  ['af41', 34],
+  ['af42', 36],
+  ['af43', 38],
+  ['cs5', 40],
+  ['va', 44],
+  ['ef', 46],
+  ['cs6', 48],
+  ['cs7', 56],
+];
+const ECN: Sym = [
+  ['not-ect', 0],
+  ['ect1', 1],
+  ['ect0', 2],
+  ['ce', 3],
+];
+const FIB_ADDRTYPE: Sym = [
+  ['unspec', 0],
+  ['unicast', 1],
+  ['local', 2],
+  ['broadcast', 3],
+  ['anycast', 4],
+  ['multicast', 5],
+  ['blackhole', 6],
+  ['unreachable', 7],
+  ['prohibit', 8],
+  ['throw', 9],
+  ['nat', 10],
+  ['xresolve', 11],
+];
+const ARP_OP: Sym = [
+  ['request', 1],
+  ['reply', 2],
+  ['rrequest', 3],
+  ['rreply', 4],
+  ['inrequest', 8],
+  ['inreply', 9],
+  ['nak', 10],
+];
+const DAY: Sym = [
+  ['Sunday', 0],
+  ['Monday', 1],
+  ['Tuesday', 2],
+  ['Wednesday', 3],
+  ['Thursday', 4],
+  ['Friday', 5],
+  ['Saturday', 6],
+];
+const DCCP_PKTTYPE: Sym = [
+  ['request', 0],
+  ['response', 1],
+  ['data', 2],
+  ['ack', 3],
+  ['dataack', 4],
+  ['closereq', 5],
+  ['close', 6],
+  ['reset', 7],
+  ['sync', 8],
+  ['syncack', 9],
+];
+
+/** Debian netbase's /etc/protocols (what getprotobynumber gives nft here). */
+const PROTOCOLS: Sym = [
+  ['ip', 0],
+  ['icmp', 1],
+  ['igmp', 2],
+  ['ggp', 3],
+  ['ipencap', 4],
+  ['st', 5],
+  ['tcp', 6],
+  ['egp', 8],
+  ['igp', 9],
+  ['pup', 12],
+  ['udp', 17],
+  ['hmp', 20],
+  ['xns-idp', 22],
+  ['rdp', 27],
+  ['iso-tp4', 29],
+  ['dccp', 33],
+  ['xtp', 36],
+  ['ddp', 37],
+  ['idpr-cmtp', 38],
+  ['ipv6', 41],
+  ['ipv6-route', 43],
+  ['ipv6-frag', 44],
+  ['idrp', 45],
+  ['rsvp', 46],
+  ['gre', 47],
+  ['esp', 50],
+  ['ah', 51],
+  ['skip', 57],
+  ['ipv6-icmp', 58],
+  ['ipv6-nonxt', 59],
+  ['ipv6-opts', 60],
+  ['rspf', 73],
+  ['vmtp', 81],
+  ['eigrp', 88],
+  ['ospf', 89],
+  ['ax.25', 93],
+  ['ipip', 94],
+  ['etherip', 97],
+  ['encap', 98],
+  ['pim', 103],
+  ['ipcomp', 108],
+  ['vrrp', 112],
+  ['l2tp', 115],
+  ['isis', 124],
+  ['sctp', 132],
+  ['fc', 133],
+  ['mobility-header', 135],
+  ['udplite', 136],
+  ['mpls-in-ip', 137],
+  ['manet', 138],
+  ['hip', 139],
+  ['shim6', 140],
+  ['wesp', 141],
+  ['rohc', 142],
+  ['ethernet', 143],
+];
+/** Names nft's own parser takes for protocols beside /etc/protocols' (parser_json.c). */
+const PROTOCOL_ALIASES: Sym = [
+  ['icmpv6', 58],
+  ['comp', 108],
+];
+
+const SYMBOLS: Record<string, Sym> = {
+  ct_state: CT_STATE,
+  ct_status: CT_STATUS,
+  ct_event: CT_EVENT,
+  tcp_flag: TCP_FLAG,
+  ct_dir: CT_DIR,
+  ether_type: ETHER_TYPE,
+  nf_proto: NF_PROTO,
+  pkt_type: PKT_TYPE,
+  iface_type: IFACE_TYPE,
+  icmp_type: ICMP_TYPE,
+  icmp_code: ICMP_CODE,
+  icmpv6_type: ICMPV6_TYPE,
+  icmpv6_code: ICMPV6_CODE,
+  icmpx_code: ICMPX_CODE,
+  dscp: DSCP,
+  ecn: ECN,
+  fib_addrtype: FIB_ADDRTYPE,
+  arp_op: ARP_OP,
+  day: DAY,
+  dccp_pkttype: DCCP_PKTTYPE,
+  inet_proto: PROTOCOLS,
+};
+
+/** Bitmask types: a match against them with no operator tests for any of the bits. */
+export const BITMASK_TYPES: ReadonlySet<string> = new Set(['ct_state', 'ct_status', 'ct_event', 'tcp_flag']);
+
+/** The first name of a value in its type's symbol table (as nft prints it), if any. */
+export function symbolName(type: string, value: number): string | undefined {
+  const t = SYMBOLS[type];
+  if (!t) return undefined;
+  for (const [n, v] of t) if (v === value) return n;
+  return undefined;
+}
+
+/** The value of a symbol of a type, if the type has that name. */
+export function symbolValue(type: string, name: string): number | undefined {
+  const t = SYMBOLS[type];
+  if (!t) return undefined;
+  for (const [n, v] of t) if (n === name) return v;
+  if (type === 'inet_proto') for (const [n, v] of PROTOCOL_ALIASES) if (n === name) return v;
+  return undefined;
+}
+
+/** The names of a bitmask value's bits, lowest first (undefined when a bit has no name). */
+export function bitNames(type: string, value: number): string[] | undefined {
+  const t = SYMBOLS[type];
+  if (!t) return undefined;
+  const out: string[] = [];
+  for (let bit = 0; bit < 32; bit++) {
+    const b = 2 ** bit;
+    if (Math.floor(value / b) % 2 === 0) continue;
+    const n = t.find(([, v]) => v === b);
+    if (!n) return undefined;
+    out.push(n[0]);
+  }
+  return out;
+}
+
+export interface FieldType {
+  readonly type: NftDatatype;
+  readonly bits: number;
+}
+
+const F = (type: NftDatatype, bits: number): FieldType => ({ type, bits });
+const PORTS = { sport: F('inet_service', 16), dport: F('inet_service', 16) };
+
+/** proto.c's templates: the datatype of each payload field. */
+export const PAYLOAD_FIELDS: Record<string, Record<string, FieldType>> = {
+  ether: { daddr: F('ether_addr', 48), saddr: F('ether_addr', 48), type: F('ether_type', 16) },
+  vlan: {
+    id: F('integer', 12),
+    dei: F('integer', 1),
+    cfi: F('integer', 1),
+    pcp: F('integer', 3),
+    type: F('ether_type', 16),
+  },
+  arp: {
+    htype: F('integer', 16),
+    ptype: F('ether_type', 16),
+    hlen: F('integer', 8),
+    plen: F('integer', 8),
+    operation: F('arp_op', 16),
+    'saddr ether': F('ether_addr', 48),
+    'daddr ether': F('ether_addr', 48),
+    'saddr ip': F('ipv4_addr', 32),
+    'daddr ip': F('ipv4_addr', 32),
+  },
+  ip: {
+    version: F('integer', 4),
+    hdrlength: F('integer', 4),
+    dscp: F('dscp', 6),
+    ecn: F('ecn', 2),
+    length: F('integer', 16),
+    id: F('integer', 16),
+    'frag-off': F('integer', 16),
+    ttl: F('integer', 8),
+    protocol: F('inet_proto', 8),
+    checksum: F('integer', 16),
+    saddr: F('ipv4_addr', 32),
+    daddr: F('ipv4_addr', 32),
+  },
+  ip6: {
+    version: F('integer', 4),
+    dscp: F('dscp', 6),
+    ecn: F('ecn', 2),
+    flowlabel: F('integer', 20),
+    length: F('integer', 16),
+    nexthdr: F('inet_proto', 8),
+    hoplimit: F('integer', 8),
+    saddr: F('ipv6_addr', 128),
+    daddr: F('ipv6_addr', 128),
+  },
+  icmp: {
+    type: F('icmp_type', 8),
+    code: F('icmp_code', 8),
+    checksum: F('integer', 16),
+    id: F('integer', 16),
+    sequence: F('integer', 16),
+    gateway: F('ipv4_addr', 32),
+    mtu: F('integer', 16),
+  },
+  icmpv6: {
+    type: F('icmpv6_type', 8),
+    code: F('icmpv6_code', 8),
+    checksum: F('integer', 16),
+    'parameter-problem': F('integer', 32),
+    'packet-too-big': F('integer', 32),
+    id: F('integer', 16),
+    sequence: F('integer', 16),
+    'max-delay': F('integer', 16),
+  },
+  igmp: {
+    type: F('igmp_type', 8),
+    mrt: F('integer', 8),
+    checksum: F('integer', 16),
+    group: F('integer', 32),
+  },
+  tcp: {
+    ...PORTS,
+    sequence: F('integer', 32),
+    ackseq: F('integer', 32),
+    doff: F('integer', 4),
+    reserved: F('integer', 4),
+    flags: F('tcp_flag', 8),
+    window: F('integer', 16),
+    checksum: F('integer', 16),
+    urgptr: F('integer', 16),
+  },
+  udp: { ...PORTS, length: F('integer', 16), checksum: F('integer', 16) },
+  udplite: { ...PORTS, csumcov: F('integer', 16), checksum: F('integer', 16) },
+  sctp: { ...PORTS, vtag: F('integer', 32), checksum: F('integer', 32) },
+  dccp: { ...PORTS, type: F('dccp_pkttype', 4) },
+  th: { ...PORTS },
+  ah: {
+    nexthdr: F('inet_proto', 8),
+    hdrlength: F('integer', 8),
+    reserved: F('integer', 16),
+    spi: F('integer', 32),
+    sequence: F('integer', 32),
+  },
+  esp: { spi: F('integer', 32), sequence: F('integer', 32) },
+  comp: { nexthdr: F('inet_proto', 8), flags: F('integer', 8), cpi: F('integer', 16) },
+};
+
+/** meta.c's templates. */
+export const META_KEYS: Record<string, FieldType> = {
+  length: F('integer', 32),
+  protocol: F('ether_type', 16),
+  nfproto: F('nf_proto', 8),
+  l4proto: F('inet_proto', 8),
+  priority: F('classid', 32),
+  mark: F('mark', 32),
+  iif: F('iface_index', 32),
+  iifname: F('ifname', 128),
+  iiftype: F('iface_type', 16),
+  oif: F('iface_index', 32),
+  oifname: F('ifname', 128),
+  oiftype: F('iface_type', 16),
+  skuid: F('uid', 32),
+  skgid: F('gid', 32),
+  nftrace: F('integer', 1),
+  rtclassid: F('realm', 32),
+  ibrname: F('ifname', 128),
+  obrname: F('ifname', 128),
+  pkttype: F('pkt_type', 8),
+  cpu: F('integer', 32),
+  iifgroup: F('devgroup', 32),
+  oifgroup: F('devgroup', 32),
+  cgroup: F('integer', 32),
+  random: F('integer', 32),
+  secpath: F('boolean', 1),
+  iifkind: F('ifname', 128),
+  oifkind: F('ifname', 128),
+  ibrpvid: F('integer', 16),
+  ibrvproto: F('ether_type', 16),
+  time: F('time', 64),
+  day: F('day', 8),
+  hour: F('hour', 32),
+  secmark: F('integer', 32),
+  sdif: F('iface_index', 32),
+  sdifname: F('ifname', 128),
+  broute: F('boolean', 1),
+};
+
+/** ct.c's templates (saddr/daddr depend on the family). */
+export function ctKeyType(key: string, family?: string): FieldType | undefined {
+  switch (key) {
+    case 'state':
+      return F('ct_state', 32);
+    case 'direction':
+      return F('ct_dir', 8);
+    case 'status':
+      return F('ct_status', 32);
+    case 'mark':
+      return F('mark', 32);
+    case 'expiration':
+      return F('time', 32);
+    case 'helper':
+      return F('string', 128);
+    case 'l3proto':
+      return F('nf_proto', 8);
+    case 'protocol':
+      return F('inet_proto', 8);
+    case 'proto-src':
+    case 'proto-dst':
+      return F('inet_service', 16);
+    case 'label':
+      return F('ct_label', 128);
+    case 'bytes':
+    case 'packets':
+    case 'avgpkt':
+      return F('integer', 64);
+    case 'zone':
+      return F('integer', 16);
+    case 'event':
+      return F('ct_event', 32);
+    case 'secmark':
+    case 'id':
+      return F('integer', 32);
+    case 'saddr':
+    case 'daddr':
+      return family === 'ip6' ? F('ipv6_addr', 128) : F('ipv4_addr', 32);
+    default:
+      return undefined;
+  }
+}
+
+/** ipv4 as nft prints it. */
+export function ipv4Text(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+export function parseIpv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const p = m.slice(1).map(Number);
+  if (p.some((x) => x > 255)) return undefined;
+  return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
+}
+
+export function etherText(v: number): string {
+  const out: string[] = [];
+  for (let i = 5; i >= 0; i--) out.push((Math.floor(v / 2 ** (8 * i)) % 256).toString(16).padStart(2, '0'));
+  return out.join(':');
+}
+
+export function parseEther(s: string): number | undefined {
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s)) return undefined;
+  return s.split(':').reduce((a, h) => a * 256 + parseInt(h, 16), 0);
+}
