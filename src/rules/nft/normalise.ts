@@ -4,8 +4,8 @@
 // `tcp dport 22`; in an ip table `ip protocol tcp` too) and `th` after it names the protocol,
 // elements of interval sets and of small keys (kept in a bitmap by the kernel) come back sorted,
 // and an interval element that is exactly a prefix lists as one.
-import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem, NftStmt } from './model.ts';
-import { exprBits, exprType, symbolName } from './types.ts';
+import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem } from './model.ts';
+import { exprBits, exprType, parseIpv6, symbolName } from './types.ts';
 
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
@@ -30,13 +30,9 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       const proto = symbolName('inet_proto', st.right.value as number);
       if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
-      const next = s.slice(k + 1).find((x) => usesPayload(x));
-      if (!next) continue;
-      const protoOf = firstPayloadProto(next);
-      if (
-        protoOf === name ||
-        (protoOf === 'th' && ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name))
-      ) {
+      const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
+      const later = s.slice(k + 1).flatMap((x) => payloadProtos(x));
+      if (later.includes(name) || (isTh && later.includes('th'))) {
         s.splice(k, 1);
         for (let j = k; j < s.length; j++) s[j] = renameTh(s[j]!, name);
         k--;
@@ -49,7 +45,7 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
-      const next = s.slice(k + 1).find((x) => usesPayload(x));
+      const next = s.slice(k + 1).find((x) => firstPayloadProto(x) !== undefined);
       if (fam && next && firstPayloadProto(next) === fam) {
         s.splice(k, 1);
         k--;
@@ -58,8 +54,16 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
   }
 }
 
-function usesPayload(st: NftStmt): boolean {
-  return firstPayloadProto(st) !== undefined;
+function payloadProtos(x: unknown, out: string[] = []): string[] {
+  if (Array.isArray(x)) {
+    for (const i of x) payloadProtos(i, out);
+    return out;
+  }
+  if (!x || typeof x !== 'object') return out;
+  const o = x as { kind?: string; proto?: string };
+  if (o.kind === 'payload' && o.proto !== undefined) out.push(o.proto);
+  for (const [k, v] of Object.entries(o)) if (k !== 'pos') payloadProtos(v, out);
+  return out;
 }
 
 function firstPayloadProto(x: unknown): string | undefined {
@@ -123,6 +127,12 @@ function cmpKey(a: NftExpr, b: NftExpr): number {
   const x = lowOf(a);
   const y = lowOf(b);
   if (typeof x === 'number' && typeof y === 'number') return x - y;
+  const gx = typeof x === 'string' ? parseIpv6(x) : undefined;
+  const gy = typeof y === 'string' ? parseIpv6(y) : undefined;
+  if (gx && gy) {
+    for (let k = 0; k < 8; k++) if (gx[k] !== gy[k]) return gx[k]! - gy[k]!;
+    return 0;
+  }
   return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
 }
 

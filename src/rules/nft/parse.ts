@@ -63,6 +63,49 @@ class NftError extends Error {
   }
 }
 
+const UNQUALIFIED_META = [
+  'iif',
+  'oif',
+  'iifname',
+  'oifname',
+  'iiftype',
+  'oiftype',
+  'mark',
+  'skuid',
+  'skgid',
+  'nftrace',
+  'pkttype',
+  'cpu',
+  'iifgroup',
+  'oifgroup',
+  'cgroup',
+  'rtclassid',
+  'ibrname',
+  'obrname',
+  'ibriport',
+  'obriport',
+  'random',
+  'secpath',
+];
+/** Words nft's scanner knows as keywords (bison names them; other words are a "string"). */
+const KEYWORDS = new Set(
+  (
+    'table chain rule set map element flowtable counter quota limit ct meta ip ip6 inet arp bridge netdev tcp udp ' +
+    'udplite sctp dccp icmp icmpv6 th ether vlan accept drop continue return jump goto queue log reject snat dnat ' +
+    'masquerade redirect notrack type hook priority policy device devices comment flags elements timeout size ' +
+    'add create insert replace delete destroy flush list define include with to map vmap dport sport saddr daddr ' +
+    'protocol state status mark iifname oifname iif oif l4proto nfproto fib numgen jhash symhash typeof'
+  ).split(' '),
+);
+/** nft 1.0.6's own list (meta.c), in its words. */
+const META_KEYS_TEXT =
+  'length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname';
+/** Keywords nft's scanner never takes as a name (quote them to use them as one). */
+const RESERVED = new Set(
+  'fwd dup log counter quota accept drop jump goto queue snat dnat masquerade redirect notrack reject meta ct tcp udp icmp ether vlan'.split(
+    ' ',
+  ),
+);
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const SERVICES: Readonly<Record<string, number>> = {
   ftp: 21,
@@ -127,19 +170,23 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
 }
 
 const tokName = (t: NftTok): string =>
-  t.kind === 'eof'
-    ? 'end of file'
-    : t.kind === 'nl'
-      ? 'newline'
-      : t.kind === 'string'
-        ? 'quoted string'
-        : t.kind === 'punct'
-          ? `'${t.text}'`
-          : t.kind === 'var'
-            ? 'variable'
-            : t.kind === 'at'
-              ? `'@'`
-              : t.text;
+  t.kind === 'word' && /^\d+$/.test(t.text)
+    ? 'number'
+    : t.kind === 'word' && !KEYWORDS.has(t.text)
+      ? 'string'
+      : t.kind === 'eof'
+        ? 'end of file'
+        : t.kind === 'nl'
+          ? 'newline'
+          : t.kind === 'string'
+            ? 'quoted string'
+            : t.kind === 'punct'
+              ? `'${t.text}'`
+              : t.kind === 'var'
+                ? 'variable'
+                : t.kind === 'at'
+                  ? `'@'`
+                  : t.text;
 
 class Parser {
   private i = 0;
@@ -166,7 +213,7 @@ class Parser {
       const t = this.toks[this.i + k]!;
       if (t.kind !== 'var') return t;
       const def = this.defines.get(t.text);
-      if (!def) throw new NftError(t, `$${t.text}`, `unknown identifier '${t.text}'`);
+      if (!def) throw new NftError({ ...t, column: t.column + 1 }, t.text, `unknown identifier '${t.text}'`);
       if (guard > 1000 || this.toks.length > NFT_MAX_TOKENS)
         throw new NftError(t, `$${t.text}`, 'too many tokens (variables expand without end)');
       this.toks = [
@@ -222,6 +269,7 @@ class Parser {
   }
   private identifier(what = 'string'): NftTok {
     const t = this.peek();
+    if (t.kind === 'word' && RESERVED.has(t.text)) this.fail(t, what);
     if (t.kind === 'word' || t.kind === 'string') return this.next();
     return this.fail(t, what);
   }
@@ -246,16 +294,12 @@ class Parser {
       else return;
     }
   }
-  private endOfCommand(): void {
+  /** A command or block item ends at a newline or `;` (a block's `}` does not end one, as in nft). */
+  private endOfCommand(inBlock = false): void {
     const t = this.peek();
-    if (
-      t.kind === 'nl' ||
-      t.kind === 'eof' ||
-      t.kind === 'handle' ||
-      (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
-    )
-      return;
-    this.fail(t, 'newline or semicolon');
+    if (t.kind === 'nl' || t.kind === 'handle' || (t.kind === 'punct' && t.text === ';')) return;
+    if (t.kind === 'eof' && !inBlock) return;
+    this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
   }
   private takeHandle(): number | undefined {
     const t = this.toks[this.i];
@@ -370,8 +414,7 @@ class Parser {
     if (this.includeDepth >= NFT_MAX_INCLUDE_DEPTH)
       throw new NftError(kw, 'include', `Include nested too deeply, max ${NFT_MAX_INCLUDE_DEPTH} levels`);
     const lines = this.opts.readFile?.(f.text, f.file);
-    if (lines === undefined)
-      throw new NftError(f, f.text, `Could not process rule: No such file or directory: ${f.text}`);
+    if (lines === undefined) throw new NftError(kw, 'include', `File not found: ${f.text}`);
     const lx = lexNft(lines);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const sub = new Parser(lx.tokens, this.opts, this.ctx, this.includeDepth + 1, this.defines);
@@ -439,19 +482,12 @@ class Parser {
     const kw = this.next();
     switch (kw.text) {
       case 'table': {
-        const isNew = (): boolean => true;
-        void isNew;
+        const save = this.i;
         const fam = this.family();
-        const nameTok = this.identifier();
-        const existed = this.findTable(fam, nameTok.text);
-        this.i -= fam === 'ip' && !FAMILIES.has(this.toks[this.i - 2]?.text ?? '') ? 1 : 2;
+        const existed = this.findTable(fam, this.identifier().text);
+        this.i = save;
         const tb = this.tableOf(true, kw, exclusive);
-        const h = this.takeHandle();
-        if (h !== undefined && !existed) {
-          tb.handle = h;
-          this.ctx.rs.tableHandle = Math.max(this.ctx.rs.tableHandle ?? 0, h);
-        }
-        if (this.isPunct('{')) this.tableBlock(tb);
+        if (this.isPunct('{')) this.tableBlock(tb, !existed);
         return this.endOfCommand();
       }
       case 'chain': {
@@ -629,8 +665,10 @@ class Parser {
       }
     } else if (mode === 'replace') this.fail(this.peek(), 'handle');
     const rule = this.rule(tb);
+    this.checkRule(tb, rule);
+    for (let n = anonSets(rule); n > 0; n--) this.newHandle(tb);
     if (replace >= 0) {
-      rule.handle = this.newHandle(tb);
+      rule.handle = chain.rules[replace]!.handle;
       chain.rules[replace] = rule;
     } else {
       rule.handle = this.newHandle(tb);
@@ -639,10 +677,72 @@ class Parser {
     this.endOfCommand();
   }
 
+  /**
+   * What nft checks when a rule is added: its jump/goto targets and named sets exist (the kernel's
+   * ENOENT, at the name); a set the rule adds to from the packet path becomes dynamic (size 65535
+   * unless given), as nft makes it.
+   */
+  private checkRule(tb: NftTable, rule: NftRule): void {
+    const visit = (x: unknown): void => {
+      if (Array.isArray(x)) return x.forEach(visit);
+      if (!x || typeof x !== 'object') return;
+      const o = x as {
+        kind?: string;
+        chain?: string;
+        pos?: Pos;
+        name?: string;
+        set?: string;
+        verdict?: string;
+        flowtable?: string;
+      };
+      if (o.kind === 'verdict' && o.chain !== undefined && !tb.chains.some((c) => c.name === o.chain)) {
+        const at = o.pos ? { ...o.pos, column: o.pos.column + (o.verdict ?? '').length + 1 } : rule.pos!;
+        throw new NftError(at, o.chain, 'Could not process rule: No such file or directory');
+      }
+      if (o.kind === 'setref' && o.name !== undefined && !tb.sets.some((s) => s.name === o.name))
+        throw new NftError(
+          o.pos ?? rule.pos!,
+          `@${o.name}`,
+          `Could not process rule: No such file or directory`,
+        );
+      if (o.kind === 'dynset' && o.set !== undefined) {
+        const set = tb.sets.find((s) => s.name === o.set);
+        if (!set)
+          throw new NftError(
+            o.pos ?? rule.pos!,
+            `@${o.set}`,
+            'Could not process rule: No such file or directory',
+          );
+        if (!set.flags.includes('dynamic')) {
+          set.flags.push('dynamic');
+          set.flags.sort((a, b) => SET_FLAG_ORDER.indexOf(a) - SET_FLAG_ORDER.indexOf(b));
+        }
+        if (set.size === undefined) (set as { size?: number }).size = 65535;
+      }
+      if (
+        o.kind === 'flow' &&
+        o.flowtable !== undefined &&
+        !tb.flowtables.some((f) => f.name === o.flowtable)
+      )
+        throw new NftError(
+          o.pos ?? rule.pos!,
+          `@${o.flowtable}`,
+          'Could not process rule: No such file or directory',
+        );
+      for (const [k, v] of Object.entries(o)) if (k !== 'pos') visit(v);
+    };
+    visit(rule.stmts);
+  }
+
   // ---- blocks ----
 
-  private tableBlock(tb: NftTable): void {
+  private tableBlock(tb: NftTable, isNew = false): void {
     this.expectPunct('{');
+    const th = this.takeHandle();
+    if (th !== undefined && isNew) {
+      tb.handle = th;
+      this.ctx.rs.tableHandle = Math.max(this.ctx.rs.tableHandle ?? 0, th);
+    }
     const chains: {
       chain: NftChain;
       rules: NftRule[];
@@ -674,7 +774,6 @@ class Parser {
           break;
         case 'chain': {
           const name = this.identifier();
-          const h = this.takeHandle();
           const existing =
             tb.chains.find((c) => c.name === name.text) ??
             chains.find((c) => c.chain.name === name.text)?.chain;
@@ -689,7 +788,7 @@ class Parser {
               rules: parsed.rules,
               given: parsed.given,
               isNew: true,
-              handle: h,
+              ...(parsed.handle !== undefined ? { handle: parsed.handle } : {}),
             });
           break;
         }
@@ -715,7 +814,7 @@ class Parser {
         default:
           this.fail(t);
       }
-      this.endOfCommand();
+      this.endOfCommand(true);
     }
     // Handles in nft's order (nft_cmd_expand): chains, objects, sets, flowtables, then rules.
     for (const c of chains)
@@ -735,6 +834,8 @@ class Parser {
     for (const c of chains) {
       c.rules.forEach((r, k) => {
         const given = c.given[k];
+        this.checkRule(tb, r);
+        this.checkRule(tb, r);
         if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
         r.handle = this.newHandle(tb, given);
         c.chain.rules.push(r);
@@ -773,6 +874,7 @@ class Parser {
     const c = existing ?? this.declareChain(tb, name, parsed.chain.base, false, parsed.chain.comment);
     parsed.rules.forEach((r, k) => {
       const given = parsed.given[k];
+      this.checkRule(tb, r);
       if (given === undefined) for (let n = anonSets(r); n > 0; n--) this.newHandle(tb);
       r.handle = this.newHandle(tb, given);
       c.rules.push(r);
@@ -784,9 +886,9 @@ class Parser {
     tb: NftTable,
     name: NftTok,
     existing: NftChain | undefined,
-  ): { chain: NftChain; rules: NftRule[]; given: (number | undefined)[] } {
+  ): { chain: NftChain; rules: NftRule[]; given: (number | undefined)[]; handle?: number } {
     this.expectPunct('{');
-    this.takeHandle();
+    const handle = this.takeHandle();
     let base: { -readonly [K in keyof NftBaseChain]?: NftBaseChain[K] } | undefined;
     let comment: string | undefined;
     const rules: NftRule[] = [];
@@ -818,23 +920,24 @@ class Parser {
         }
         this.expectWord('priority');
         base.priority = this.priority(tb.family, base.hook);
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       if (this.isWord('policy') && (this.isWord('accept', 1) || this.isWord('drop', 1))) {
         this.i++;
         base ??= {};
         base.policy = this.next().text as 'accept' | 'drop';
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       if (this.isWord('comment') && this.peek(1).kind === 'string') {
         this.i++;
         comment = this.next().text;
-        this.endOfCommand();
+        this.endOfCommand(true);
         continue;
       }
       const r = this.rule(tb);
+      this.endOfCommand(true);
       given.push(this.takeHandle());
       rules.push(r);
     }
@@ -857,7 +960,7 @@ class Parser {
       ...(fullBase ? { base: fullBase } : {}),
       ...(comment !== undefined ? { comment } : {}),
     };
-    return { chain, rules, given };
+    return { chain, rules, given, ...(handle !== undefined ? { handle } : {}) };
   }
 
   private stringList(): string[] {
@@ -879,6 +982,7 @@ class Parser {
   }
 
   private priority(family: NftFamily, hook: string): number {
+    const kw = this.toks[this.i - 1]!;
     const t = this.peek();
     let base: number | undefined;
     if (t.kind === 'word') {
@@ -888,7 +992,7 @@ class Parser {
         const table = family === 'bridge' ? bridgePrio : PRIO_NAMES;
         base = table[t.text];
         if (base === undefined || (t.text === 'out' && family !== 'bridge'))
-          throw new NftError(t, t.text, `unknown priority name '${t.text}'`);
+          throw new NftError(kw, t.text, 'invalid priority expression value in this context.');
         if (['dstnat', 'srcnat'].includes(t.text) && family !== 'bridge') {
           const ok = t.text === 'dstnat' ? ['prerouting', 'output'].includes(hook) || true : true;
           void ok;
@@ -932,7 +1036,7 @@ class Parser {
         flags.push(this.identifier().text);
       } else if (t.text === 'counter') counter = true;
       else this.fail(t);
-      this.endOfCommand();
+      this.endOfCommand(true);
       handle ||= this.takeHandle() ?? 0;
     }
     return {
@@ -1112,7 +1216,7 @@ class Parser {
         default:
           this.fail(t);
       }
-      this.endOfCommand();
+      if (!(t.text === 'elements' && this.isPunct('}'))) this.endOfCommand(true);
       handle ||= this.takeHandle() ?? 0;
     }
     if (!key) this.fail(name, 'type');
@@ -1728,41 +1832,16 @@ class Parser {
           field += ` ${this.next().text}`;
         return { kind: 'payload', proto: w, field, pos };
       }
-      this.fail(f, `${w} header field`);
+      this.fail(f);
     }
     if (w === 'meta') {
       this.i++;
       const k = this.identifier();
-      if (!(k.text in META)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      if (!(k.text in META))
+        throw new NftError(t, k.text, `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_TEXT}`);
       return { kind: 'meta', key: k.text, pos };
     }
-    if (
-      w in META &&
-      [
-        'iif',
-        'oif',
-        'iifname',
-        'oifname',
-        'iiftype',
-        'oiftype',
-        'mark',
-        'skuid',
-        'skgid',
-        'nftrace',
-        'pkttype',
-        'cpu',
-        'iifgroup',
-        'oifgroup',
-        'cgroup',
-        'rtclassid',
-        'ibrname',
-        'obrname',
-        'ibriport',
-        'obriport',
-        'random',
-        'secpath',
-      ].includes(w)
-    ) {
+    if (w in META && UNQUALIFIED_META.includes(w)) {
       this.i++;
       return { kind: 'meta', key: w, pos };
     }
@@ -1815,12 +1894,29 @@ class Parser {
     if (['socket', 'rt', 'osf', 'ipsec'].includes(w)) {
       this.i++;
       const words = [w];
-      while (
-        this.peek().kind === 'word' &&
-        /^[a-z]/.test(this.peek().text) &&
-        !['accept', 'drop', 'counter', 'set'].includes(this.peek().text)
-      )
+      // rt [ip|ip6] KEY, socket KEY [level N], osf [ttl X] KEY, ipsec in|out [spnum N] [ip|ip6] KEY
+      const more = (): boolean => this.peek().kind === 'word' && /^[a-z]/.test(this.peek().text);
+      const take = (): void => {
+        if (more()) words.push(this.next().text);
+      };
+      if (w === 'rt' && (this.isWord('ip') || this.isWord('ip6'))) take();
+      if (w === 'osf' && this.isWord('ttl')) {
+        take();
+        take();
+      }
+      if (w === 'ipsec') {
+        take();
+        if (this.isWord('spnum')) {
+          take();
+          words.push(this.next().text);
+        }
+        if (this.isWord('ip') || this.isWord('ip6')) take();
+      }
+      take();
+      if (w === 'socket' && this.isWord('level')) {
+        take();
         words.push(this.next().text);
+      }
       return { kind: 'misc', words: words.join(' '), pos };
     }
     return this.fail(t);
@@ -1855,9 +1951,11 @@ class Parser {
 
   private startsExpr(w: string): boolean {
     if (isPayloadProto(w) && payloadFields(w).some((f) => f.split(' ')[0] === this.peek(1).text)) return true;
+    if ((w === 'rt' || w === 'socket' || w === 'osf' || w === 'ipsec') && this.peek(1).kind === 'word')
+      return true;
     if (w === 'meta' || w === 'ct' || w === 'fib' || w === 'numgen' || w === 'jhash' || w === 'symhash')
       return true;
-    return ['iifname', 'oifname', 'iif', 'oif'].includes(w) && this.peek(1).kind !== 'punct';
+    return UNQUALIFIED_META.includes(w) && !(this.peek(1).kind === 'punct' && this.peek(1).text === ',');
   }
 
   private mapRef(tb: NftTable, keyTypes: NftDatatype[], dataTypes: NftDatatype[], left?: NftExpr): NftExpr {
@@ -1949,6 +2047,8 @@ class Parser {
   valueWord(t: NftTok, w: string, type: NftDatatype): NftExpr {
     const pos = pick(t);
     const bad = (): never => {
+      if (type === 'ipv4_addr' || type === 'ipv6_addr')
+        throw new NftError(t, w, 'Could not resolve hostname: Name or service not known');
       throw new NftError(t, w, `Could not parse ${describeType(type)}`);
     };
     // Prefix and range forms.
@@ -1991,7 +2091,8 @@ class Parser {
       }
       case 'inet_service': {
         const n = parseInteger(w) ?? SERVICES[w];
-        if (n === undefined || n > 65535) bad();
+        if (n !== undefined && n > 65535) throw new NftError(t, w, 'Service out of range');
+        if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
       case 'ifname':
@@ -2117,6 +2218,16 @@ function describeType(t: string): string {
       return 'internet network service';
     case 'ether_addr':
       return 'Ethernet address';
+    case 'ct_state':
+      return 'conntrack state';
+    case 'ct_status':
+      return 'conntrack status';
+    case 'tcp_flag':
+      return 'TCP flag';
+    case 'icmp_type':
+      return 'ICMP type';
+    case 'inet_proto':
+      return 'Internet protocol';
     default:
       return t;
   }
@@ -2143,8 +2254,10 @@ export function stripPos<T>(x: T): T {
   return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'pos' ? undefined : v))) as T;
 }
 
+const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
 function orderFlags(f: string[]): string[] {
-  const order = ['constant', 'dynamic', 'interval', 'timeout'];
+  const order = SET_FLAG_ORDER;
   return [...new Set(f)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 

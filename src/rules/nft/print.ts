@@ -38,7 +38,7 @@ const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : 
 export function printTable(t: NftTable, o: PrintOpts): string {
   const parts: string[] = [];
   let head = `table ${t.family} ${t.name} {${hc(o, t.handle)}\n`;
-  if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n`;
+  if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n\n`;
   if (t.comment !== undefined) head += `\tcomment "${t.comment}"\n`;
   for (const ob of t.objects) parts.push(printObject(ob, o));
   for (const s of t.sets) parts.push(printSet(s, t, o));
@@ -168,8 +168,9 @@ function prioText(fam: NftFamily, hook: string, p: number, type: string): string
   void type;
   const allowed = (n: string): boolean => {
     if (fam === 'bridge') return true;
-    if (n === 'dstnat') return hook === 'prerouting' || hook === 'output' || hook === 'ingress';
-    if (n === 'srcnat') return hook === 'postrouting' || hook === 'input';
+    if (n === 'filter') return true;
+    if (n === 'dstnat') return hook === 'prerouting';
+    if (n === 'srcnat') return hook === 'postrouting';
     if (fam === 'netdev' || fam === 'arp') return n === 'filter';
     return true;
   };

@@ -587,6 +587,11 @@ export function formatIpv6(g: readonly number[]): string {
     i = j;
   }
   const hex = (a: readonly number[]): string => a.map((x) => x.toString(16)).join(':');
+  // inet_ntop's IPv4 tail: ::a.b.c.d and ::ffff:a.b.c.d
+  if (best === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    const v4 = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
   if (best < 0) return hex(g);
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
