@@ -6,7 +6,6 @@
 import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import type { Skb } from '../core/skb.ts';
-import { CT_UNTRACKED } from '../core/skb.ts';
 import { NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv } from '../core/table.ts';
 import {
@@ -27,22 +26,21 @@ import {
   type NatRangeN,
 } from '../nat/nat-core.ts';
 import { compileExpr, NftRefusal, type ExprCtx, type Getter, type NumGetter } from './expr.ts';
-import {
-  buildSet,
-  namedSetConfig,
-  R_ACCEPT,
-  R_BREAK,
-  R_DROP,
-  R_GO,
-  R_GOTO,
-  R_JUMP,
-  R_REJECT,
-  RtSet,
-  UNKNOWN_STR,
-  verdictCode,
-  type SetConfig,
-} from './sets.ts';
+import { buildSet, namedSetConfig, RtSet, UNKNOWN_STR, verdictCode, type SetConfig } from './sets.ts';
 import { NftTracedRule } from './traced-rule.ts';
+import { SetTooLarge } from './set-index.ts';
+
+// The walk's codes (sets.ts R_*), as local constants: an imported binding is read through a
+// getter when the module is loaded as CommonJS (tsx), a cost on every op.
+const R_GO = 0;
+const R_BREAK = 1;
+const R_ACCEPT = 2;
+const R_DROP = 3;
+const R_REJECT = 4;
+const R_JUMP = 6;
+const R_GOTO = 7;
+const LOCAL_OUT = 3; // NF_INET_LOCAL_OUT
+const UNTRACKED = 6; // CT_UNTRACKED
 
 export type Op = (skb: Skb) => number;
 
@@ -134,7 +132,7 @@ export class RtTable {
         message: e.message,
         severity: 'error',
       });
-    else if (e instanceof RangeError)
+    else if (e instanceof SetTooLarge)
       this.problems.push({ pos, token: '', message: e.message, severity: 'error' });
     else throw e;
   }
@@ -314,16 +312,18 @@ export class RtTable {
         return [this.rejectOp(s)];
       case 'nat':
         return [this.natOp(s, ctx, chain)];
-      case 'notrack':
+      case 'notrack': {
+        const notrack = NOTRACK;
         return [
           (skb) => {
             // nft_notrack_eval: a packet already tracked (or untracked) is left alone.
-            if (skb.ct >= 0 || skb.ctinfo === CT_UNTRACKED) return R_GO;
-            skb.ct = NOTRACK;
-            skb.ctinfo = CT_UNTRACKED;
+            if (skb.ct >= 0 || skb.ctinfo === UNTRACKED) return R_GO;
+            skb.ct = notrack;
+            skb.ctinfo = UNTRACKED;
             return R_GO;
           },
         ];
+      }
       case 'set':
         return [this.setStmt(s, ctx)];
       case 'dynset':
@@ -367,12 +367,15 @@ export class RtTable {
         return slot >= 0 !== neg ? R_GO : R_BREAK;
       };
     }
-    // fib ... oif exists / missing.
-    if (left.kind === 'fib' && left.present !== undefined) {
+    // fib ... oif exists / missing (nft writes it as a boolean on the right, or `present`).
+    if (
+      left.kind === 'fib' &&
+      left.result !== 'type' &&
+      (left.present !== undefined || (right.kind === 'value' && right.type === 'boolean'))
+    ) {
       const g = compileExpr(left, ctx);
       const get = g.get as (skb: Skb) => string | number;
-      let want = left.present;
-      if (right.kind === 'value' && right.type === 'boolean' && right.value === 0) want = !want;
+      let want = right.kind === 'value' && right.type === 'boolean' ? right.value !== 0 : left.present !== false;
       if (neg) want = !want;
       return (skb) => {
         const v = get(skb);
@@ -710,7 +713,7 @@ export class RtTable {
       }
       if (type === 'redirect') {
         // nf_nat_redirect_ipv4: 127.0.0.1 from OUTPUT, else the in interface's primary address.
-        const a = rt.hook === NF_INET_LOCAL_OUT ? 0x7f000001 : env.host.primaryAddress(skb.inIf);
+        const a = rt.hook === LOCAL_OUT ? 0x7f000001 : env.host.primaryAddress(skb.inIf);
         if (a === 0) return R_DROP;
         range.minAddr = range.maxAddr = a;
         range.flags |= NF_NAT_RANGE_MAP_IPS;

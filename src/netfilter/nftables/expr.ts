@@ -5,7 +5,6 @@
 // conntrack entry, no socket). Strings (interface names) have getters of their own. Everything is
 // decided here, at compile time; a getter reads numbers and bytes only.
 import type { NftExpr } from '../../rules/nft/model.ts';
-import { read16, read32 } from '../../wire/checksum.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
 import {
@@ -22,6 +21,12 @@ import {
   type Skb,
 } from '../core/skb.ts';
 import { NF_INET_FORWARD, NF_INET_PRE_ROUTING } from '../core/hook-numbers.ts';
+
+// Local reads and constants: an imported binding is read through a getter when the module is
+// loaded as CommonJS (tsx), a cost on every packet.
+const read16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const read32 = (b: Uint8Array, o: number): number =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 
 export type NumGetter = (skb: Skb) => number;
 export type StrGetter = (skb: Skb) => string;
@@ -274,6 +279,7 @@ function metaGetter(key: string, e: NftExpr): Getter {
 // NF_CT_STATE_* bits (nf_conntrack_common.h).
 const NF_CT_STATE_INVALID_BIT = 1;
 const NF_CT_STATE_UNTRACKED_BIT = 64;
+const UNTRACKED = CT_UNTRACKED;
 
 function ctGetter(e: Extract<NftExpr, { kind: 'ct' }>): Getter {
   const num = (get: NumGetter, bits = 32): Getter => ({ str: false, get, bits });
@@ -283,7 +289,7 @@ function ctGetter(e: Extract<NftExpr, { kind: 'ct' }>): Getter {
     return num((skb) =>
       skb.ct >= 0
         ? 1 << ((skb.ctinfo % 3) + 1)
-        : skb.ctinfo === CT_UNTRACKED
+        : skb.ctinfo === UNTRACKED
           ? NF_CT_STATE_UNTRACKED_BIT
           : NF_CT_STATE_INVALID_BIT,
     );

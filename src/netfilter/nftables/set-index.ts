@@ -139,6 +139,9 @@ interface SegNode {
   readonly child: Int32Array;
 }
 
+/** An interval set past MAX_SEGMENTS (an explicit limit). */
+export class SetTooLarge extends Error {}
+
 /** The most segments an interval index may hold (an explicit limit, not memory exhaustion). */
 export const MAX_SEGMENTS = 4_000_000;
 
@@ -222,7 +225,7 @@ export class IntervalIndex {
       const b = h === 0xffffffff ? segCount : find(h + 1);
       this.segments += b - a;
       if (this.segments > MAX_SEGMENTS)
-        throw new RangeError(`an interval set needs more than ${MAX_SEGMENTS} segments`);
+        throw new SetTooLarge(`an interval set needs more than ${MAX_SEGMENTS} segments`);
       for (let s = a; s < b; s++) covering[s]!.push(i);
     }
     const last = f === this.fields - 1;

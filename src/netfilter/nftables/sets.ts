@@ -34,6 +34,9 @@ export interface SetConfig {
   readonly counters: boolean;
 }
 
+/** The expiry array of anonymous sets (never read). */
+const NO_EXPIRY = new Float64Array(0);
+
 /** Words of a value: a number, or a string's interned id (UNKNOWN_STR when never seen). */
 export const UNKNOWN_STR = 0xfffffffe;
 
@@ -45,31 +48,56 @@ export class RtSet {
   /** The catch-all element's slot (`*`), or -1. */
   catchAll = -1;
   slots = 0;
+  /** Small exact one-field keys (numgen's 0 .. N-1): slot by key, -1 for none (anonymous sets). */
+  dense: Int32Array | undefined;
   /** Per slot: absolute expiry (seconds of simulation time), Infinity for none, NaN when deleted. */
-  expires: Float64Array = new Float64Array(16);
+  expires: Float64Array;
   /** Per slot and data field: the data's low and high ends. */
-  dataLo: Float64Array = new Float64Array(16);
-  dataHi: Float64Array = new Float64Array(16);
+  dataLo: Float64Array;
+  dataHi: Float64Array;
   /** Verdict maps: per slot, the verdict code and the chain index (jump/goto). */
-  vcode: Int32Array = new Int32Array(16);
-  vchain: Int32Array = new Int32Array(16);
+  vcode: Int32Array;
+  vchain: Int32Array;
   /** Per slot: packet and byte counters (counter sets, dynset counters). */
-  packets: Float64Array = new Float64Array(16);
-  bytes: Float64Array = new Float64Array(16);
+  packets: Float64Array;
+  bytes: Float64Array;
   /** Per slot: the model element's counter statement to update, when it has one. */
   readonly elemCounters: (Extract<NftStmt, { kind: 'counter' }> | undefined)[] = [];
   /** Per slot: limit state (dynset `limit`): tokens and last time. */
-  tokens: Float64Array = new Float64Array(16);
-  last: Float64Array = new Float64Array(16);
+  tokens: Float64Array;
+  last: Float64Array;
   /** Keys of slots added from the packet path (for printing them back), words per slot. */
   keyWords: Uint32Array;
   /** Slots added from the packet path, in order. */
   readonly added: number[] = [];
 
-  constructor(readonly cfg: SetConfig) {
-    this.keyWords = new Uint32Array(16 * cfg.strFields.length);
-    if (!cfg.interval) this.hash = new HashIndex(cfg.strFields.length);
+  constructor(
+    readonly cfg: SetConfig,
+    capacity: number,
+  ) {
+    // Anonymous sets never grow: their arrays are their size; named ones start at 16 and double.
+    const n = Math.max(cfg.name === '' ? 1 : 16, capacity);
+    this.capacity = n;
+    const d = Math.max(1, cfg.dataFields);
+    const dyn = cfg.name === '' ? 0 : n;
+    this.anon = cfg.name === '';
+    this.expires = this.anon ? NO_EXPIRY : new Float64Array(n);
+    this.dataLo = new Float64Array(cfg.dataFields === 0 || cfg.verdictMap ? 0 : n * d);
+    this.dataHi = new Float64Array(this.dataLo.length);
+    this.vcode = new Int32Array(cfg.verdictMap ? n : 0);
+    this.vchain = new Int32Array(this.vcode.length);
+    this.packets = new Float64Array(dyn);
+    this.bytes = new Float64Array(dyn);
+    this.tokens = new Float64Array(dyn);
+    this.last = new Float64Array(dyn);
+    this.keyWords = new Uint32Array(dyn * cfg.strFields.length);
+    if (!cfg.interval && !this.anon) this.hash = new HashIndex(cfg.strFields.length, capacity);
   }
+
+  /** Slots the arrays hold. */
+  private capacity: number;
+  /** An anonymous set (a rule's literal): no expiry, no packet-path changes. */
+  readonly anon: boolean;
 
   /** Interned id of a string key field (ids from 0). */
   internId(s: string): number {
@@ -81,24 +109,26 @@ export class RtSet {
   /** A new slot (grown arrays when needed). */
   newSlot(): number {
     const s = this.slots++;
-    if (s >= this.expires.length) this.grow();
-    this.expires[s] = Infinity;
-    this.vcode[s] = R_BREAK;
-    this.vchain[s] = -1;
-    this.packets[s] = 0;
-    this.bytes[s] = 0;
-    this.tokens[s] = -1;
+    if (s >= this.capacity) this.grow();
+    if (!this.anon) this.expires[s] = Infinity;
+    if (this.cfg.verdictMap) {
+      this.vcode[s] = R_BREAK;
+      this.vchain[s] = -1;
+    }
+    if (this.tokens.length > s) this.tokens[s] = -1;
     return s;
   }
 
   private grow(): void {
-    const n = this.expires.length * 2;
+    const n = (this.capacity *= 2);
     const g64 = (a: Float64Array, k = 1): Float64Array => {
+      if (a.length === 0) return a;
       const b = new Float64Array(n * k);
       b.set(a);
       return b;
     };
     const g32 = (a: Int32Array): Int32Array => {
+      if (a.length === 0) return a;
       const b = new Int32Array(n);
       b.set(a);
       return b;
@@ -120,8 +150,13 @@ export class RtSet {
 
   /** The slot holding the key (words k[0..]), live at `now`, else the catch-all, else -1. */
   lookup(k: Uint32Array, now: number): number {
+    const dense = this.dense;
+    if (dense) {
+      const x = k[0]!;
+      return x < dense.length ? dense[x]! : this.catchAll;
+    }
     const s = this.hash ? this.hash.lookup(k, 0) : this.intervals ? this.intervals.lookup(k, 0) : -1;
-    if (s >= 0 && this.expires[s]! > now) return s;
+    if (s >= 0 && (this.anon || this.expires[s]! > now)) return s;
     return this.catchAll;
   }
 
@@ -241,18 +276,21 @@ export function buildSet(
   elements: readonly NftSetElem[],
   chainIndex: (name: string, at: NftExpr) => number,
 ): RtSet {
-  const rt = new RtSet(cfg);
+  const rt = new RtSet(cfg, elements.length);
   const nf = cfg.strFields.length;
   const ivs: IntervalElem[] = [];
+  const exact: [number[], number][] = [];
+  let denseMax = rt.anon && nf === 1 && !cfg.strFields[0] && !cfg.interval ? -1 : 256;
   for (const el of elements) {
     const slot = rt.newSlot();
     setData(rt, slot, el.data, chainIndex);
     const ctr = el.stmts?.find((s): s is Extract<NftStmt, { kind: 'counter' }> => s.kind === 'counter');
-    rt.elemCounters[slot] = ctr;
-    if (el.expires !== undefined || el.timeout !== undefined)
+    if (ctr) rt.elemCounters[slot] = ctr;
+    if (!rt.anon && (el.expires !== undefined || el.timeout !== undefined))
       rt.expires[slot] = (el.expires ?? el.timeout ?? 0) / 1000;
     if (el.key.kind === 'wildcard') {
       rt.catchAll = slot;
+      denseMax = 256;
       continue;
     }
     const [lo, hi] = keyRanges(el.key, rt, nf);
@@ -260,10 +298,20 @@ export function buildSet(
     else {
       if (lo.some((v, i) => v !== hi[i]))
         throw new NftRefusal('a range or prefix in a set without the interval flag', el.key, '');
-      rt.hash!.insert(lo, 0, slot);
+      exact.push([lo, slot]);
+      if (denseMax < 256) denseMax = Math.max(denseMax, lo[0]!);
     }
   }
   if (cfg.interval) rt.intervals = new IntervalIndex(nf, ivs);
+  else if (denseMax < 256) {
+    // Small integer keys (numgen mod N's 0 .. N-1): a direct table.
+    const dense = new Int32Array(denseMax + 1).fill(-1);
+    for (const [k, slot] of exact) if (dense[k[0]!] === -1) dense[k[0]!] = slot;
+    rt.dense = dense;
+  } else {
+    rt.hash ??= new HashIndex(nf, exact.length);
+    for (const [k, slot] of exact) if (rt.hash.lookup(k, 0) < 0) rt.hash.insert(k, 0, slot);
+  }
   return rt;
 }
 

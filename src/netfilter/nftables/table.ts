@@ -6,11 +6,24 @@
 import type { NftChain } from '../../rules/nft/model.ts';
 import type { Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
-import { T_ACCEPT, T_DROP, T_REJECT, type NfTable } from '../core/table.ts';
+import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, type NfTable } from '../core/table.ts';
 import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { HOOKS, type CChain, type CRule, type RtTable } from './compile.ts';
-import { R_ACCEPT, R_BREAK, R_DROP, R_GO, R_GOTO, R_JUMP, R_REJECT, R_RETURN } from './sets.ts';
 import { describeMiss } from './describe.ts';
+
+// The walk's codes (sets.ts R_*), as local constants: an imported binding is read through a
+// getter when the module is loaded as CommonJS (tsx), a cost on every op.
+const R_GO = 0;
+const R_BREAK = 1;
+const R_ACCEPT = 2;
+const R_DROP = 3;
+const R_REJECT = 4;
+const R_RETURN = 5;
+const R_JUMP = 6;
+const R_GOTO = 7;
+const T_ACCEPT: number = TA;
+const T_DROP: number = TD;
+const T_REJECT: number = TR;
 
 /** NFT_JUMP_STACK_SIZE: the kernel refuses deeper jumps when the ruleset is loaded. */
 export const NFT_JUMP_STACK_SIZE = 16;
