@@ -17,7 +17,16 @@ import type {
   NftValue,
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
-import { BITMASK_TYPES, bitNames, etherText, ipv4Text, symbolName } from './json-types.ts';
+import {
+  BITMASK_TYPES,
+  META_KEYS,
+  PAYLOAD_FIELDS,
+  bitNames,
+  ctKeyType,
+  etherText,
+  ipv4Text,
+  symbolName,
+} from './json-types.ts';
 
 type JObj = { [k: string]: JOut };
 
@@ -62,8 +71,46 @@ function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   const o: JObj = { family: t.family, table: t.name, chain: c.name, handle: r.handle };
   if (r.comment !== undefined) o['comment'] = r.comment;
   const ctx: Ctx = { family: t.family, stateless: false };
-  if (r.stmts.length > 0) o['expr'] = r.stmts.map((s) => stmtJson(s, ctx));
+  const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1], t.family));
+  if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
+}
+
+/**
+ * The `meta l4proto tcp` (or `ip protocol tcp`) before `reject with tcp reset`: in ip and ip6
+ * tables nft 1.0.6 drops it from the listing as a dependency, in inet tables it stays (observed).
+ */
+function isHiddenDependency(s: NftStmt, next: NftStmt | undefined, family: NftFamily): boolean {
+  if (family !== 'ip' && family !== 'ip6') return false;
+  if (next?.kind !== 'reject' || next.with?.type !== 'tcp reset') return false;
+  if (s.kind !== 'match' || (s.op !== 'implicit' && s.op !== '==')) return false;
+  if (s.right.kind !== 'value' || s.right.value !== 6) return false;
+  const l = s.left;
+  return (
+    (l.kind === 'meta' && l.key === 'l4proto') ||
+    (l.kind === 'payload' &&
+      ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
+  );
+}
+
+const OBJECT_TYPES = [
+  'counter',
+  'quota',
+  'limit',
+  'ct helper',
+  'ct timeout',
+  'ct expectation',
+  'synproxy',
+  'secmark',
+];
+
+/** A datatype named by the expression words of a `typeof` (`ct mark` is mark). */
+function typeOfWords(words: string): string {
+  const w = words.split(' ');
+  if (w[0] === 'ct' && w.length === 2) return ctKeyType(w[1]!)?.type ?? words;
+  if (w[0] === 'meta' && w.length === 2) return META_KEYS[w[1]!]?.type ?? words;
+  if (w.length === 2) return PAYLOAD_FIELDS[w[0]!]?.[w[1]!]?.type ?? words;
+  return words;
 }
 
 function typeNames(types: readonly string[]): JOut {
@@ -79,7 +126,8 @@ function setJson(t: NftTable, s: NftSet): JOut {
     handle: s.handle,
   };
   if (s.comment !== undefined) o['comment'] = s.comment;
-  if (s.objType !== undefined) o['map'] = s.objType;
+  if (s.objType !== undefined && OBJECT_TYPES.includes(s.objType)) o['map'] = s.objType;
+  else if (s.objType !== undefined) o['map'] = typeOfWords(s.objType);
   else if (s.isMap && s.data) o['map'] = s.data.types.join(' . ');
   const constant = s.flags.includes('constant');
   if (!constant) {
@@ -408,6 +456,20 @@ export function exprJson(e: NftExpr): JOut {
     }
     case 'misc': {
       const [w0, ...rest] = e.words.split(' ');
+      if (w0 === 'ipsec') {
+        const m = /^ipsec (in|out)(?: spnum (\d+))?(?: (ip6?))? (\S+)$/.exec(e.words);
+        if (m) {
+          const o: JObj = { key: m[4]! };
+          if (m[3]) o['family'] = m[3];
+          o['dir'] = m[1]!;
+          o['spnum'] = Number(m[2] ?? 0);
+          return { ipsec: o };
+        }
+      }
+      if (e.words.startsWith('sctp chunk ')) {
+        const [name, field] = rest.slice(1);
+        return { 'sctp chunk': field !== undefined ? { name: name!, field } : { name: name! } };
+      }
       if (w0 === 'rt' || w0 === 'socket' || w0 === 'osf' || w0 === 'ipsec')
         return { [w0]: { key: rest.join(' ') } };
       return e.words;

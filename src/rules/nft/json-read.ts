@@ -34,6 +34,7 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
+import { canonicalIpv6 } from './types.ts';
 
 export interface NftJsonReadOptions {
   readonly limits?: JsonLimits;
@@ -257,6 +258,7 @@ class Reader {
         if (!(e instanceof Skip)) throw e;
       }
     });
+    markDynamicSets(this.rs);
   }
 
   item(n: JNode, path: string): void {
@@ -485,6 +487,7 @@ class Reader {
       }
     });
     if (bad) return;
+    addTcpDependency(stmts);
     const comment = this.optStr(o, 'comment', p);
     const hN = o.map.get('handle');
     const given = hN ? this.int(hN, `${p}.handle`, 1) : undefined;
@@ -573,7 +576,7 @@ class Reader {
     } else if (k === 'map') this.fail(o, p, '"map" (the data type) missing');
     const flagsN = o.map.get('flags');
     const flags = flagsN ? this.strList(flagsN, `${p}.flags`) : [];
-    const FLAGS = ['constant', 'interval', 'timeout', 'dynamic'];
+    const FLAGS = SET_FLAG_ORDER;
     flags.forEach((f, i) => {
       if (!FLAGS.includes(f)) this.fail(flagsN!, `${p}.flags[${i}]`, `unknown set flag "${f}"`);
     });
@@ -612,6 +615,9 @@ class Reader {
       const items = elN.k === 'arr' ? elN.items : [elN];
       items.forEach((x, i) => s.elements.push(this.elem(x, `${p}.elem[${i}]`, s)));
     }
+    // `: interval ipv4_addr . inet_service`: the JSON does not say so; its data have ranges.
+    if (s.data && s.flags.includes('interval') && s.elements.some((e) => e.data && hasInterval(e.data)))
+      (s as { data: NftSet['data'] }).data = { ...s.data, interval: true };
     t.sets.push(s);
   }
 
@@ -840,7 +846,13 @@ class Reader {
           case 'in':
             return { kind: 'match', left, op: 'implicit', right };
           case '==':
-            return { kind: 'match', left, op: bitmask && right.kind === 'value' ? '==' : 'implicit', right };
+            // nft prints "==" where it is not implied: after a binop, before a bitmask value.
+            return {
+              kind: 'match',
+              left,
+              op: (bitmask && right.kind === 'value') || left.kind === 'binop' ? '==' : 'implicit',
+              right,
+            };
           case '!=':
           case '<':
           case '>':
@@ -1298,10 +1310,31 @@ class Reader {
         const field = this.optStr(o, 'field', q);
         return { kind: 'exthdr', hdr: k, name, ...(field !== undefined ? { field } : { exists: true }) };
       }
+      case 'sctp chunk': {
+        // Read and printed only: kept as nft's words (`sctp chunk init num-inbound-streams`).
+        const o = this.obj(v, q);
+        const name = this.str(this.need(o, 'name', q), `${q}.name`);
+        const field = this.optStr(o, 'field', q);
+        return {
+          kind: 'misc',
+          words: field !== undefined ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`,
+        };
+      }
+      case 'ipsec': {
+        // Read and printed only, as nft's words: `ipsec in [spnum N] [ip|ip6] reqid`.
+        const o = this.obj(v, q);
+        const key = this.str(this.need(o, 'key', q), `${q}.key`);
+        const dir = this.optStr(o, 'dir', q) ?? 'in';
+        const spnum = this.optInt(o, 'spnum', q) ?? 0;
+        const fam = this.optStr(o, 'family', q);
+        return {
+          kind: 'misc',
+          words: `ipsec ${dir}${spnum ? ` spnum ${spnum}` : ''} ${fam ? `${fam} ` : ''}${key}`,
+        };
+      }
       case 'rt':
       case 'socket':
-      case 'osf':
-      case 'ipsec': {
+      case 'osf': {
         const o = this.obj(v, q);
         const key = this.str(this.need(o, 'key', q), `${q}.key`);
         return { kind: 'misc', words: `${k} ${key}` };
@@ -1321,7 +1354,16 @@ class Reader {
       }
       case 'concat': {
         if (v.k !== 'arr') this.fail(v, q, 'an array expected');
-        const hs = Array.isArray(hint) ? (hint as readonly FieldType[]) : undefined;
+        // An address's hint on a concatenation of two is the nat target `addr . port`.
+        const one = !Array.isArray(hint) ? (hint as FieldType | undefined) : undefined;
+        const hs = Array.isArray(hint)
+          ? (hint as readonly FieldType[])
+          : one &&
+              (one.type === 'ipv4_addr' || one.type === 'ipv6_addr') &&
+              v.k === 'arr' &&
+              v.items.length === 2
+            ? [one, { type: 'inet_service', bits: 16 }]
+            : undefined;
         const items = (v as Extract<JNode, { k: 'arr' }>).items.map((x, i) =>
           this.expr(x, `${q}[${i}]`, hs?.[i], ctx),
         );
@@ -1466,6 +1508,7 @@ class Reader {
     if (n.k === 'num') {
       if (!n.int || n.v < 0) this.fail(n, p, `a ${type} value expected`);
       if (type === 'time') return val(n.v * 1000);
+      if (type === 'ct_label' || type === 'classid') return val(n.raw);
       if (!Number.isSafeInteger(n.v)) return val(BigInt(n.raw).toString());
       return val(n.v);
     }
@@ -1477,9 +1520,11 @@ class Reader {
         if (a === undefined) this.fail(n, p, 'an IPv4 address expected');
         return val(a!);
       }
-      case 'ipv6_addr':
-        if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) this.fail(n, p, 'an IPv6 address expected');
-        return val(s.toLowerCase());
+      case 'ipv6_addr': {
+        const c = canonicalIpv6(s);
+        if (c === undefined) this.fail(n, p, 'an IPv6 address expected');
+        return val(c!);
+      }
       case 'ether_addr':
       case 'll_addr': {
         const a = parseEther(s);
@@ -1496,23 +1541,26 @@ class Reader {
         return val(port!);
       }
       case 'time': {
-        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s)) return val(s); // meta time: a date
+        // meta time: a date, kept as written (as the text reader keeps the quoted "2022-05-30 21:51:23").
+        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s))
+          return { kind: 'value', type: 'string', value: s };
         const ms = parseDuration(s);
         if (ms === undefined) this.fail(n, p, 'a time (seconds, or like 1h30m) expected');
         return val(ms!);
       }
-      case 'hour': {
-        const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(s);
-        if (!m) this.fail(n, p, 'an hour "HH:MM" expected');
-        return val(Number(m![1]) * 3600 + Number(m![2]) * 60 + Number(m![3] ?? 0));
-      }
-      case 'classid': {
-        if (s === 'root') return val(0xffffffff);
-        if (s === 'none') return val(0);
-        const m = /^([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$/.exec(s);
-        if (!m) this.fail(n, p, 'a class id "major:minor" expected');
-        return val(parseInt(m![1]!, 16) * 65536 + parseInt(m![2]!, 16));
-      }
+      case 'day':
+        if (symbolValue('day', s) === undefined) this.fail(n, p, 'a day (Sunday to Saturday) expected');
+        return { kind: 'value', type: 'string', value: s };
+      case 'hour':
+        // Kept as written, as the text reader keeps what nft lists as "10:00".
+        if (!/^\d{1,2}:\d{2}(:\d{2})?$/.test(s)) this.fail(n, p, 'an hour "HH:MM" expected');
+        return { kind: 'value', type: 'string', value: s };
+      case 'classid':
+        if (!/^(root|none|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4})$/.test(s))
+          this.fail(n, p, 'a class id "major:minor" expected');
+        return val(s);
+      case 'ct_label':
+        return val(s);
       case 'devgroup':
         if (s === 'default') return val(0);
         break;
@@ -1549,6 +1597,67 @@ interface Ctx {
 }
 
 const VERDICT: FieldType = { type: 'verdict', bits: 32 };
+
+/**
+ * A set the packet path adds to or updates is `dynamic` (nft sets NFT_SET_EVAL, and the default
+ * size 65535, when a rule refers to it: `nft -j -f` then `nft list ruleset` shows both; the JSON
+ * listing never prints the flag).
+ */
+/** The order nft 1.0.6 lists set flags in (rule.c set_print_declaration). */
+const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
+function markDynamicSets(rs: NftRuleset): void {
+  for (const t of rs.tables) {
+    const used = new Set<string>();
+    for (const c of t.chains)
+      for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'dynset') used.add(s.set);
+    for (let i = 0; i < t.sets.length; i++) {
+      const s = t.sets[i]!;
+      if (!used.has(s.name) || s.flags.includes('dynamic')) continue;
+      t.sets[i] = {
+        ...s,
+        flags: SET_FLAG_ORDER.filter((f) => f === 'dynamic' || s.flags.includes(f)),
+        size: s.size ?? 65535,
+      };
+    }
+  }
+}
+
+/**
+ * `reject with tcp reset` needs the packet to be TCP: nft puts a `meta l4proto tcp` before it
+ * (and hides it again when listing), as the text reader does when nothing before says TCP.
+ */
+function addTcpDependency(stmts: NftStmt[]): void {
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i]!;
+    if (s.kind !== 'reject' || s.with?.type !== 'tcp reset') continue;
+    if (stmts.slice(0, i).some(isTcpContext)) continue;
+    stmts.splice(i, 0, {
+      kind: 'match',
+      left: { kind: 'meta', key: 'l4proto' },
+      op: 'implicit',
+      right: { kind: 'value', type: 'inet_proto', value: 6 },
+    });
+    i++;
+  }
+}
+
+export function isTcpContext(s: NftStmt): boolean {
+  if (s.kind !== 'match') return false;
+  const l = s.left;
+  if (l.kind === 'payload' && l.proto === 'tcp') return true;
+  const six = s.right.kind === 'value' && s.right.value === 6;
+  return (
+    six &&
+    ((l.kind === 'meta' && l.key === 'l4proto') ||
+      (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
+  );
+}
+
+function hasInterval(e: NftExpr): boolean {
+  if (e.kind === 'range' || e.kind === 'prefix') return true;
+  return e.kind === 'concat' && e.items.some(hasInterval);
+}
 
 function strValue(s: string): NftValue {
   return { kind: 'value', type: 'string', value: s };

@@ -140,6 +140,7 @@ const ICMPX_CODE: Sym = [
 ];
 const DSCP: Sym = [
   ['cs0', 0],
+  ['lephb', 1],
   ['cs1', 8],
   ['af11', 10],
   ['af12', 12],

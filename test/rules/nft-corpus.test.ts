@@ -1,0 +1,151 @@
+// natbox against the nftables corpus (test/rules/nft-corpus/, issue 16 "Real rulesets"): rulesets
+// from public sources (OpenWrt fw4's test suite, nftables' own test dumps and examples, Debian's
+// package, Docker's nftabler goldens, libvirt's firewall test data, kube-proxy's proxier tests),
+// each NAME.nft stored with its origin in its header, and beside it what the real nft 1.0.6 made
+// of it in a fresh namespace (capture.sh; nft-corpus-live.test.ts checks they still agree):
+// NAME.list (`nft list ruleset`), NAME.list-a (`nft -a list ruleset`), NAME.json
+// (`nft -j list ruleset`). For every ruleset natbox must give the same bytes:
+//   1. parseNft(NAME.nft) + printNft                 = NAME.list
+//   2. parseNft(NAME.nft) + printNft({handles:true})  = NAME.list-a
+//   3. parseNft(NAME.nft) + printNftJson             = NAME.json
+//   4. parseNft(NAME.list) + printNft                = NAME.list  (list output read back)
+//   5. parseNftJson(NAME.json) + printNftJson        = NAME.json  (JSON read back)
+// A ruleset natbox does not get right yet is in SKIP with its first difference; that is asserted
+// both ways (a listed ruleset that now passes fails with "remove it from SKIP", an unlisted one
+// that fails is a failure), so the list only shrinks and shows what is left. The corpus' own
+// consistency (headers, README table, the three outputs present, the kube-proxy generator's
+// output) is checked too. No root needed: everything here is natbox's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubeProxyNft } from '../../bench/fixtures/kube-proxy-nft.ts';
+import { check, corpusDir as dir, corpusNames } from './nft-corpus/check.ts';
+
+const names = corpusNames();
+
+/**
+ * The rulesets natbox does not read or print as nft does yet: name -> the first difference (which
+ * of the five checks, and where). Only shrinks. True at the last merge of h-nftlang and h-nftjson;
+ * `node --import tsx test/rules/nft-corpus/check.ts` prints the map as it is now.
+ */
+const SKIP: Readonly<Record<string, string>> = {
+  'debian-all-in-one':
+    'printNft: line 20: nft "\\t\\ttype nat hook input priority 100; policy accept;", natbox "\\t\\ttype nat hook input priority srcnat; policy accept;"',
+  'debian-load-balancing':
+    'parseNft(debian-load-balancing.nft): debian-load-balancing.nft:53:30: syntax error, unexpected fwd',
+  'debian-nat': 'parseNft(debian-nat.nft): debian-nat.nft:17:18: Could not parse internet network service',
+  'debian-sets-and-maps':
+    'printNft: line 24: nft "\\t\\tiif { \\"eth1\\", \\"eth0\\", \\"eth3\\", \\"eth2\\" } tcp dport { 22, 53, 123-125, 443 } counter packets 0 bytes …", natbox "\\t\\tiif { \\"eth0\\", \\"eth1\\", \\"eth2\\", \\"eth3\\" } tcp dport { 22, 53, 123-125, 443 } counter packets 0 bytes …"',
+  'debian-workstation':
+    'printNft: line 6: nft "\\t\\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-requ…", natbox "\\t\\tmeta nfproto ipv6 icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-…"',
+  'docker-hairpin-masq':
+    'printNft: line 29: nft "\\t\\ttype nat hook output priority -100; policy accept;", natbox "\\t\\ttype nat hook output priority dstnat; policy accept;"',
+  'docker-ip6-masq':
+    'printNft: line 29: nft "\\t\\ttype nat hook output priority -100; policy accept;", natbox "\\t\\ttype nat hook output priority dstnat; policy accept;"',
+  'docker-masq-snat':
+    'printNft: line 29: nft "\\t\\ttype nat hook output priority -100; policy accept;", natbox "\\t\\ttype nat hook output priority dstnat; policy accept;"',
+  'docker-routed':
+    'printNft: line 29: nft "\\t\\ttype nat hook output priority -100; policy accept;", natbox "\\t\\ttype nat hook output priority dstnat; policy accept;"',
+  'firewalld-rhel8-libvirt':
+    'parseNft(firewalld-rhel8-libvirt.nft): firewalld-rhel8-libvirt.nft:329:33: Could not parse internet network service',
+  'fw4-default': 'parseNft(fw4-default.nft): fw4-default.nft:63:2: syntax error, unexpected define',
+  'fw4-helpers': 'parseNft(fw4-helpers.nft): fw4-helpers.nft:63:2: syntax error, unexpected define',
+  'fw4-ipsets':
+    'printNft: line 5: nft "\\t\\telements = { 5.6.7.8 . 22,", natbox "\\t\\telements = { 1.2.3.4 . 80,"',
+  'fw4-mangle': 'parseNft(fw4-mangle.nft): fw4-mangle.nft:13:2: syntax error, unexpected define',
+  'fw4-mark':
+    'printNft: line 55: nft "\\t\\tcounter packets 0 bytes 0 meta mark set meta mark & 0xffff00ff | 0x000000ab comment \\"!fw4: Mark ru…", natbox "\\t\\tcounter packets 0 bytes 0 meta mark set (meta mark & 0xffff0054) ^ 0x000000ab comment \\"!fw4: Mark …"',
+  'fw4-masq': 'parseNft(fw4-masq.nft): fw4-masq.nft:13:2: syntax error, unexpected define',
+  'fw4-masq-allow-invalid':
+    'parseNft(fw4-masq-allow-invalid.nft): fw4-masq-allow-invalid.nft:13:2: syntax error, unexpected define',
+  'fw4-masq-restrict':
+    'parseNft(fw4-masq-restrict.nft): fw4-masq-restrict.nft:13:2: syntax error, unexpected define',
+  'fw4-nat-family': 'parseNft(fw4-nat-family.nft): fw4-nat-family.nft:27:2: syntax error, unexpected define',
+  'fw4-notrack': 'parseNft(fw4-notrack.nft): fw4-notrack.nft:13:2: syntax error, unexpected define',
+  'fw4-policies': 'parseNft(fw4-policies.nft): fw4-policies.nft:13:2: syntax error, unexpected define',
+  'fw4-redirect-reflection':
+    'parseNft(fw4-redirect-reflection.nft): fw4-redirect-reflection.nft:13:2: syntax error, unexpected define',
+  'fw4-rule-order': 'parseNft(fw4-rule-order.nft): fw4-rule-order.nft:13:2: syntax error, unexpected define',
+  'fw4-subnet-masks':
+    'parseNft(fw4-subnet-masks.nft): fw4-subnet-masks.nft:13:2: syntax error, unexpected define',
+  'fw4-time':
+    'printNft: line 24: nft "\\t\\tmeta hour >= \\"21:51\\" counter packets 0 bytes 0 accept comment \\"!fw4: Time rule #8\\"", natbox "\\t\\tmeta hour >= \\"21:51:00\\" counter packets 0 bytes 0 accept comment \\"!fw4: Time rule #8\\""',
+  'fw4-wildcard-devices':
+    'parseNft(fw4-wildcard-devices.nft): fw4-wildcard-devices.nft:13:2: syntax error, unexpected define',
+  'incus-bridge-forward':
+    'printNft: line 38: nft "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat ip to 10.0.100.20:8080", natbox "\\t\\tip daddr 198.51.100.10 tcp dport 80 dnat to 10.0.100.20:8080"',
+  'kube-proxy-gen-100':
+    'printNft: line 348: nft "\\t\\ttype filter hook output priority -110; policy accept;", natbox "\\t\\ttype filter hook output priority dstnat - 10; policy accept;"',
+  'kube-proxy-overall':
+    'printNft: line 40: nft "\\t\\telements = { 1.2.3.4 . tcp . 80 : goto external-42NFTM6N-ns2/svc2/tcp/p80,", natbox "\\t\\telements = { 172.30.0.41 . tcp . 80 : goto service-ULMVA6XW-ns1/svc1/tcp/p80,"',
+  'libvirt-nat-default':
+    'printNft: line 26: nft "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255 counter packets 0 bytes 0 return", natbox "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255/32 counter packets 0 bytes 0 return"',
+  'libvirt-nat-ipv6-masq':
+    'printNft: line 26: nft "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255 counter packets 0 bytes 0 return", natbox "\\t\\tip saddr 192.168.122.0/24 ip daddr 255.255.255.255/32 counter packets 0 bytes 0 return"',
+  'netavark-port-forward':
+    'printNft: line 28: nft "\\t\\ttype nat hook output priority -100; policy accept;", natbox "\\t\\ttype nat hook output priority dstnat; policy accept;"',
+  'nft-tests-map-catchall':
+    'printNft: line 10: nft "\\t\\telements = { 10.141.0.0/24 : 192.168.0.2, * : 192.168.0.3 }", natbox "\\t\\telements = { * : 192.168.0.3, 10.141.0.0/24 : 192.168.0.2 }"',
+  'nft-tests-merge-nat':
+    "parseNft(nft-tests-merge-nat.nft): nft-tests-merge-nat.nft:11:43: syntax error, unexpected ., expecting comma or '}'",
+  'nft-tests-nat-addr-port':
+    'printNft: line 30: nft "\\t\\tmeta l4proto tcp dnat ip to ip saddr map @y", natbox "\\t\\tmeta l4proto tcp dnat to ip saddr map @y"',
+  'nft-tests-nat-concat-interval':
+    'printNft: line 22: nft "\\t\\tip protocol tcp dnat ip to ip saddr map @ipportmap", natbox "\\t\\tip protocol tcp dnat to ip saddr map @ipportmap"',
+  'nft-tests-netmap':
+    'printNft: line 4: nft "\\t\\tsnat ip prefix to ip saddr map { 10.141.11.0/24 : 192.168.2.0/24, 10.141.12.0/24 : 192.168.3.0/24,…", natbox "\\t\\tsnat prefix to ip saddr map { 10.141.11.0/24 : 192.168.2.0/24, 10.141.12.0/24 : 192.168.3.0/24, 10…"',
+  'nft-tests-typeof-sets':
+    'parseNft(nft-tests-typeof-sets.nft): nft-tests-typeof-sets.nft:16:15: syntax error, unexpected ibrpvid',
+  'systemd-networkd-nat':
+    'printNft: line 15: nft "\\t\\tfib daddr type local dnat ip to meta l4proto . th dport map @map_port_ipport", natbox "\\t\\tfib daddr type local dnat to meta l4proto . th dport map @map_port_ipport"',
+};
+
+test('nft corpus: at least 25 rulesets, each with its origin, its three nft outputs and a README row', () => {
+  assert.ok(names.length >= 25, `only ${names.length} rulesets`);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  for (const name of names) {
+    const text = readFileSync(join(dir, `${name}.nft`), 'utf8');
+    assert.match(text, new RegExp(`^# natbox nft corpus: ${name}\n# origin: \\S`), name);
+    assert.match(text, /\n# what: \S/, name);
+    for (const ext of ['list', 'list-a', 'json'])
+      assert.ok(existsSync(join(dir, `${name}.${ext}`)), `${name}.${ext} is missing (capture.sh)`);
+    assert.match(readme, new RegExp(`\\| ${name} +\\|`), `README.md has no row for ${name}`);
+  }
+  for (const name of Object.keys(SKIP)) assert.ok(names.includes(name), `SKIP names ${name}`);
+});
+
+test('nft corpus: kube-proxy-gen-100.nft is what bench/fixtures/kube-proxy-nft.ts makes for 100 services', () => {
+  const text = readFileSync(join(dir, 'kube-proxy-gen-100.nft'), 'utf8');
+  const body = text.replace(/^(#[^\n]*\n)+/, '');
+  assert.equal(body, kubeProxyNft(100));
+});
+
+test('kubeProxyNft: 10,000 services give each ClusterIP, NodePort and chain once (nft -f refuses duplicates)', () => {
+  const text = kubeProxyNft(10_000);
+  const once = (re: RegExp): void => {
+    const seen = new Set<string>();
+    for (const m of text.matchAll(re)) {
+      assert.ok(!seen.has(m[1]!), `${m[1]} twice`);
+      seen.add(m[1]!);
+    }
+    assert.ok(seen.size > 0, String(re));
+  };
+  once(/^add element ip kube-proxy cluster-ips \{ (\S+) \}$/gm);
+  once(/^add element ip kube-proxy service-nodeports \{ tcp \. (\d+) :/gm);
+  once(/^add chain ip kube-proxy (\S+)$/gm);
+  assert.throws(() => kubeProxyNft(-1), RangeError);
+  assert.throws(() => kubeProxyNft(1.5), RangeError);
+});
+
+for (const name of names) {
+  test(`nft corpus: natbox reads and prints ${name} as nft 1.0.6 does`, () => {
+    const diff = check(name);
+    const skipped = SKIP[name];
+    if (skipped !== undefined) {
+      assert.ok(diff !== undefined, `${name} now reads and prints as nft does: remove it from SKIP`);
+      return;
+    }
+    assert.equal(diff, undefined, diff);
+  });
+}
