@@ -11,11 +11,7 @@ import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { readFileSync } from 'node:fs';
 import { golden, repo } from './golden.ts';
 
-const KNOWN_WRONG: Record<string, string> = {
-  // Until the nft parser and evaluator land (issue 16): fw4's rulesets are not read yet.
-  'examples/openwrt/reflection-off.yaml': 'waiting for the nft parser and evaluator (issue 16)',
-  'examples/openwrt/reflection-on.yaml': 'waiting for the nft parser and evaluator (issue 16)',
-};
+const KNOWN_WRONG: Record<string, string> = {};
 
 const examples = readdirSync(new URL('examples/', repo), { recursive: true })
   .map(String)

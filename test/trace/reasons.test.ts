@@ -31,8 +31,6 @@ const examples = readdirSync(new URL('examples/', repo), { recursive: true })
   .map((f) => `examples/${f.replaceAll('\\', '/')}`)
   .sort();
 const FIREWALL = 'test/trace/firewall.yaml';
-/** Until the nft parser and evaluator land (issue 16): fw4's rulesets are not read yet. */
-const WAITING = new Set(['examples/openwrt/reflection-off.yaml', 'examples/openwrt/reflection-on.yaml']);
 
 function docOf(path: string): TraceDoc {
   const r = simulateScenario(readFileSync(new URL(path, repo), 'utf8'), path);
@@ -54,7 +52,7 @@ function endsOf(doc: TraceDoc, flow: string | undefined): Set<string> {
   return ends;
 }
 
-for (const path of [...examples.filter((e) => !WAITING.has(e)), FIREWALL]) {
+for (const path of [...examples, FIREWALL]) {
   test(`${path}: every address and port in each reason is in that flow's packets`, () => {
     const doc = docOf(path);
     for (const f of doc.flows) {

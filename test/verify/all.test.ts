@@ -50,8 +50,6 @@ const SKIP: Record<string, string> = {
     'natbox does not retransmit a lost TCP data segment after its timeout (issue 14 point 6): on the kernel the client resends its 1472-byte segment at RTO, each copy lost in the black hole again',
   'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
     'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to: the kernel reference run is its record',
-  'examples/openwrt/reflection-off.yaml': 'waiting for the nft parser and evaluator (issue 16)',
-  'examples/openwrt/reflection-on.yaml': 'waiting for the nft parser and evaluator (issue 16)',
   // Kernel selftest scenarios: all 22 agree (test/verify/selftests/FINDINGS.md).
 };
 
