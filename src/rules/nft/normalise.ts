@@ -13,7 +13,8 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
   const s = rule.stmts;
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
-    if (st.kind === 'match') s[k] = { ...st, right: normaliseRhs(st.left, st.right) };
+    if (st.kind === 'match') s[k] = { ...st, right: tidyPrefix(normaliseRhs(st.left, st.right)) };
+    else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
   // Dependencies.
@@ -31,7 +32,10 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
-      const later = s.slice(k + 1).flatMap((x) => payloadProtos(x));
+      const later = s
+        .slice(k + 1)
+        .filter((x) => x.kind === 'match' || x.kind === 'vmap')
+        .flatMap((x) => payloadProtos(x));
       if (later.includes(name) || (isTh && later.includes('th'))) {
         s.splice(k, 1);
         for (let j = k; j < s.length; j++) s[j] = renameTh(s[j]!, name);
@@ -45,8 +49,11 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
-      const next = s.slice(k + 1).find((x) => firstPayloadProto(x) !== undefined);
-      if (fam && next && firstPayloadProto(next) === fam) {
+      const next = s
+        .slice(k + 1)
+        .find((x) => (x.kind === 'match' || x.kind === 'vmap') && firstPayloadProto(x) !== undefined);
+      const needs = fam === 'ip' ? ['ip', 'icmp', 'igmp'] : ['ip6', 'icmpv6'];
+      if (fam && next && needs.includes(firstPayloadProto(next)!)) {
         s.splice(k, 1);
         k--;
       }
@@ -114,6 +121,8 @@ function sortElems(els: NftSetElem[], keyExpr: NftExpr | undefined, interval: bo
   if (!interval && bits > 16) return;
   if (keyExpr?.kind === 'concat') return;
   els.sort((a, b) => cmpKey(a.key, b.key));
+  const w = els.findIndex((e) => e.key.kind === 'wildcard');
+  if (w >= 0 && w !== els.length - 1) els.push(els.splice(w, 1)[0]!);
 }
 
 function lowOf(e: NftExpr): number | string {
@@ -161,6 +170,39 @@ function tidyInterval(e: NftExpr): NftExpr {
   return e;
 }
 
+/** A prefix lists with its host bits cleared, and a full-length one as the address alone. */
+function tidyPrefix(e: NftExpr): NftExpr {
+  if (e.kind === 'set') {
+    for (let k = 0; k < e.elements.length; k++)
+      e.elements[k] = { ...e.elements[k]!, key: tidyPrefix(e.elements[k]!.key) };
+    return e;
+  }
+  if (e.kind !== 'prefix' || e.value.kind !== 'value' || e.value.type !== 'ipv4_addr') return e;
+  return tidyInterval(e);
+}
+
+/**
+ * `x & m ^ v` with no bit of v in m is what nft lists as `x & (m|v) | v` (the kernel keeps one
+ * mask and xor; nft shows them so).
+ */
+function tidyMarkOps(e: NftExpr): NftExpr {
+  if (
+    e.kind === 'binop' &&
+    e.op === '^' &&
+    e.right.kind === 'value' &&
+    typeof e.right.value === 'number' &&
+    e.left.kind === 'binop' &&
+    e.left.op === '&' &&
+    e.left.right.kind === 'value' &&
+    typeof e.left.right.value === 'number' &&
+    (e.left.right.value & e.right.value) === 0
+  ) {
+    const m = (e.left.right.value | e.right.value) >>> 0;
+    return { ...e, op: '|', left: { ...e.left, right: { ...e.left.right, value: m } } };
+  }
+  return e;
+}
+
 export function normaliseSet(set: NftSet): void {
   const interval = set.flags.includes('interval');
   const els = set.elements;
@@ -180,6 +222,9 @@ export function normaliseSet(set: NftSet): void {
       32);
   void exprType;
   if (interval || bits <= 16) els.sort((a, b) => cmpKey(a.key, b.key));
+  // The catch-all element lists last.
+  const w = els.findIndex((e) => e.key.kind === 'wildcard');
+  if (w >= 0 && w !== els.length - 1) els.push(els.splice(w, 1)[0]!);
 }
 
 function keyId(e: NftExpr): string {

@@ -52,6 +52,7 @@ export interface ParseOpts {
 export const NFT_MAX_INCLUDE_DEPTH = 16;
 export const NFT_MAX_TOKENS = 4_000_000;
 export const NFT_MAX_NESTING = 64;
+export const NFT_MAX_DEFINE_TOKENS = 1_000_000;
 
 class NftError extends Error {
   constructor(
@@ -128,6 +129,25 @@ const SERVICES: Readonly<Record<string, number>> = {
   imaps: 993,
   pop3s: 995,
   'http-alt': 8080,
+  'netbios-ns': 137,
+  'netbios-dgm': 138,
+  'netbios-ssn': 139,
+  'microsoft-ds': 445,
+  'dhcpv6-client': 546,
+  'dhcpv6-server': 547,
+  rsync: 873,
+  openvpn: 1194,
+  mysql: 3306,
+  'ms-wbt-server': 3389,
+  mdns: 5353,
+  postgresql: 5432,
+  syslog: 514,
+  isakmp: 500,
+  'ipsec-nat-t': 4500,
+  sip: 5060,
+  ldaps: 636,
+  kerberos: 88,
+  nfs: 2049,
 };
 const PRIO_NAMES: Readonly<Record<string, number>> = {
   raw: -300,
@@ -193,6 +213,7 @@ class Parser {
   private readonly defines: Map<string, NftTok[]>;
   private depth = 0;
   private inSet = 0;
+  private parens = 0;
   private needTcp = false;
 
   constructor(
@@ -269,7 +290,8 @@ class Parser {
   }
   private identifier(what = 'string'): NftTok {
     const t = this.peek();
-    if (t.kind === 'word' && RESERVED.has(t.text)) this.fail(t, what);
+    if (t.kind === 'word' && RESERVED.has(t.text))
+      throw new NftError(t, t.text, `syntax error, unexpected ${t.text}, expecting ${what}`);
     if (t.kind === 'word' || t.kind === 'string') return this.next();
     return this.fail(t, what);
   }
@@ -349,6 +371,12 @@ class Parser {
           else out.push(x);
         }
         if (out.length === 0) this.fail(this.peek());
+        if (out.length > NFT_MAX_DEFINE_TOKENS)
+          throw new NftError(
+            name,
+            name.text,
+            `variable too large (more than ${NFT_MAX_DEFINE_TOKENS} words)`,
+          );
         this.defines.set(name.text, out);
         return;
       }
@@ -761,6 +789,10 @@ class Parser {
         break;
       }
       if (t.kind !== 'word') this.fail(t);
+      if (t.text === 'define' || t.text === 'redefine' || t.text === 'undefine') {
+        this.command();
+        continue;
+      }
       this.i++;
       switch (t.text) {
         case 'flags': {
@@ -1446,6 +1478,23 @@ class Parser {
             return { kind: 'connlimit', count: this.number(), over, pos };
           }
           break;
+        case 'fwd':
+        case 'dup': {
+          this.i++;
+          let family: 'ip' | 'ip6' | undefined;
+          if (this.isWord('ip') || this.isWord('ip6')) family = this.next().text as 'ip';
+          this.expectWord('to');
+          const devOf = (): NftExpr => {
+            const d = this.peek();
+            if (d.kind === 'word' && this.startsExpr(d.text)) return this.rhs(tb, ['ifname']);
+            this.i++;
+            return { kind: 'value', type: 'ifname', value: d.text, pos: pick(d) };
+          };
+          if (t.text === 'fwd' && !family) return { kind: 'fwd', dev: devOf(), pos };
+          const addr = this.rhs(tb, [family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr']);
+          const dev = this.eatWord('device') ? devOf() : undefined;
+          return { kind: t.text, addr, ...(dev ? { dev } : {}), ...(family ? { family } : {}), pos };
+        }
         case 'synproxy': {
           this.i++;
           if (this.eatWord('name')) return { kind: 'objref', type: 'synproxy', name: this.objName(tb), pos };
@@ -1670,8 +1719,20 @@ class Parser {
     if (this.eatWord('prefix')) prefix = true;
     const addrType: NftDatatype =
       family === 'ip6' || (family === undefined && tb.family === 'ip6') ? 'ipv6_addr' : 'ipv4_addr';
-    if (this.eatWord('to')) {
+    const oldSyntax =
+      (type === 'snat' || type === 'dnat') &&
+      !this.isWord('to') &&
+      this.peek().kind === 'word' &&
+      !['random', 'fully-random', 'persistent', 'comment'].includes(this.peek().text) &&
+      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text));
+    if (oldSyntax || this.eatWord('to')) {
       const t = this.peek();
+      // `redirect to 26`: a port without its colon
+      if ((type === 'redirect' || type === 'masquerade') && t.kind === 'word' && /^[0-9]/.test(t.text)) {
+        this.i++;
+        const port = this.valueWord(t, t.text, 'inet_service');
+        return { kind: 'nat', type, port, ...this.natFlags(), pos };
+      }
       if (t.kind === 'word' && t.text.startsWith(':') && type !== 'snat' && type !== 'dnat') {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
@@ -1695,7 +1756,7 @@ class Parser {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
       } else {
-        const dataTypes: NftDatatype[] = addrPort ? [addrType, 'inet_service'] : [addrType];
+        const dataTypes: NftDatatype[] = [addrType, 'inet_service'];
         addr = this.rhs(tb, dataTypes, undefined, true);
         if (
           addr.kind === 'map' &&
@@ -1706,17 +1767,7 @@ class Parser {
         if (this.eatColon()) port = this.rhs(tb, ['inet_service']);
       }
     }
-    const flags: string[] = [];
-    for (;;) {
-      const f = this.peek();
-      if (f.kind === 'word' && ['random', 'fully-random', 'persistent'].includes(f.text)) {
-        this.i++;
-        flags.push(f.text);
-        this.eatPunct(',');
-      } else break;
-    }
-    const order = ['random', 'fully-random', 'persistent'];
-    flags.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    const flags = this.natFlags().flags ?? [];
     return {
       kind: 'nat',
       type,
@@ -1728,6 +1779,21 @@ class Parser {
       ...(flags.length ? { flags } : {}),
       pos,
     };
+  }
+
+  private natFlags(): { flags?: string[] } {
+    const flags: string[] = [];
+    for (;;) {
+      const f = this.peek();
+      if (f.kind === 'word' && ['random', 'fully-random', 'persistent'].includes(f.text)) {
+        this.i++;
+        flags.push(f.text);
+        this.eatPunct(',');
+      } else break;
+    }
+    const order = ['random', 'fully-random', 'persistent'];
+    flags.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+    return flags.length ? { flags } : {};
   }
 
   private queueArgs(tb: NftTable, pos: Pos): NftStmt {
@@ -1992,28 +2058,43 @@ class Parser {
     return v;
   }
 
+  private parenValue(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
+    this.i++;
+    const v = this.value(tb, type, left);
+    if (this.isPunct('|')) {
+      let acc = v;
+      while (this.eatPunct('|')) acc = orValues(acc, this.value(tb, type, left));
+      this.expectPunct(')');
+      return acc;
+    }
+    this.expectPunct(')');
+    return v;
+  }
+
   /** One value: a word (possibly a range or prefix), a string, or a bitmask list. */
   private value(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
     void tb;
     const inSet = this.inSet > 0;
     const t = this.peek();
     if (t.kind === 'punct' && t.text === '(') {
-      this.i++;
-      const v = this.value(tb, type, left);
-      if (this.isPunct('|')) {
-        let acc = v;
-        while (this.eatPunct('|')) acc = orValues(acc, this.value(tb, type, left));
-        this.expectPunct(')');
-        return acc;
+      if (this.depth + this.parens >= NFT_MAX_NESTING)
+        throw new NftError(t, '(', `expression nested too deeply (more than ${NFT_MAX_NESTING} levels)`);
+      this.parens++;
+      try {
+        return this.parenValue(tb, type, left);
+      } finally {
+        this.parens--;
       }
-      this.expectPunct(')');
-      return v;
     }
     if (t.kind === 'string') {
       this.i++;
+      const sym = lookupSymbol(type, t.text);
+      if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
       return {
         kind: 'value',
-        type: type === 'ifname' || type === 'iface_index' || type === 'string' ? type : 'string',
+        type: ['ifname', 'iface_index', 'string', 'hour', 'ct_label', 'time'].includes(type)
+          ? type
+          : 'string',
         value: t.text,
         pos: pick(t),
       };

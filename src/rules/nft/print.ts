@@ -33,6 +33,9 @@ export function printRuleset(rs: NftRuleset, o: PrintOpts = {}): string {
   return rs.tables.map((t) => printTable(t, o)).join('');
 }
 
+/** Kernel helpers with an IPv4 half only: in an inet table the kernel keeps them as l3proto ip. */
+const IPV4_ONLY_HELPERS = new Set(['irc', 'netbios-ns', 'pptp', 'snmp']);
+
 const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : '');
 
 export function printTable(t: NftTable, o: PrintOpts): string {
@@ -40,7 +43,7 @@ export function printTable(t: NftTable, o: PrintOpts): string {
   let head = `table ${t.family} ${t.name} {${hc(o, t.handle)}\n`;
   if (t.flags?.length) head += `\tflags ${t.flags.join(',')}\n\n`;
   if (t.comment !== undefined) head += `\tcomment "${t.comment}"\n`;
-  for (const ob of t.objects) parts.push(printObject(ob, o));
+  for (const ob of t.objects) parts.push(printObject(ob, o, t.family));
   for (const s of t.sets) parts.push(printSet(s, t, o));
   for (const f of t.flowtables)
     parts.push(
@@ -50,7 +53,7 @@ export function printTable(t: NftTable, o: PrintOpts): string {
   return `${head}${parts.join('\n')}}\n`;
 }
 
-function printObject(ob: NftObject, o: PrintOpts): string {
+function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
   const head = `\t${ob.type} ${ob.name} {${hc(o, ob.handle)}\n`;
   const cm = ob.comment !== undefined ? `\t\tcomment "${ob.comment}"\n` : '';
   let body: string;
@@ -65,7 +68,7 @@ function printObject(ob: NftObject, o: PrintOpts): string {
       body = `\t\trate ${limitText(ob)}\n`;
       break;
     case 'ct helper':
-      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? 'ip'}\n`;
+      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? (fam === 'inet' && IPV4_ONLY_HELPERS.has(ob.helper) ? 'ip' : fam)}\n`;
       break;
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
@@ -295,8 +298,14 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     }
     case 'nat': {
       let r = s.type as string;
-      const showFam = s.family && fam !== 'ip' && fam !== 'ip6' && (s.type === 'snat' || s.type === 'dnat');
-      if (showFam) r += ` ${s.family}`;
+      // statement.c prints the family when the kernel's nat carries it: inet tables, and
+      // address . port maps and prefixes anywhere
+      if (
+        (s.type === 'snat' || s.type === 'dnat') &&
+        s.addr &&
+        (fam === 'inet' || s.prefix || natConcat(s.addr, t))
+      )
+        r += ` ${s.family ?? (addrIs6(s.addr) ? 'ip6' : 'ip')}`;
       if (s.prefix) r += ' prefix';
       if (s.addr || s.port) {
         r += ' to ';
@@ -330,12 +339,37 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       return r;
     }
     case 'dup':
-    case 'fwd':
+    case 'fwd': {
+      let r = s.kind as string;
+      if (s.family) r += ` ${s.family}`;
+      r += ' to';
+      if (s.addr) r += ` ${expr(s.addr, fam)}`;
+      if (s.dev) r += s.addr ? ` device ${expr(s.dev, fam)}` : ` ${expr(s.dev, fam)}`;
+      return r;
+    }
     case 'tproxy':
       return s.kind;
     case 'other':
       return s.text;
   }
+}
+
+function natConcat(addr: NftExpr, t: NftTable | undefined): boolean {
+  if (addr.kind !== 'map') return false;
+  if (addr.map.kind === 'set') return addr.map.elements.some((e) => e.data?.kind === 'concat');
+  if (addr.map.kind === 'setref') {
+    const name = addr.map.name;
+    const set = t?.sets.find((x) => x.name === name);
+    return (set?.data?.types.length ?? 1) > 1;
+  }
+  return false;
+}
+
+function addrIs6(e: NftExpr): boolean {
+  if (e.kind === 'value') return e.type === 'ipv6_addr';
+  if (e.kind === 'range') return addrIs6(e.low);
+  if (e.kind === 'prefix') return addrIs6(e.value);
+  return false;
 }
 
 function match(s: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
@@ -399,9 +433,11 @@ export function expr(e: NftExpr, fam: NftFamily): string {
     case 'misc':
       return e.words;
     case 'binop': {
-      const l = e.left.kind === 'binop' ? `(${expr(e.left, fam)})` : expr(e.left, fam);
-      const r = e.right.kind === 'binop' ? `(${expr(e.right, fam)})` : expr(e.right, fam);
-      return `${l} ${e.op} ${r}`;
+      // expression.c's binop_arg_print: parentheses only around a looser-binding operand
+      const prec = { '<<': 1, '>>': 1, '&': 2, '^': 3, '|': 4 } as const;
+      const arg = (a: NftExpr): string =>
+        a.kind === 'binop' && prec[e.op] < prec[a.op] ? `(${expr(a, fam)})` : expr(a, fam);
+      return `${arg(e.left)} ${e.op} ${arg(e.right)}`;
     }
     case 'value':
       return valueText(e.type, e.value);
@@ -426,7 +462,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
 
 export function valueText(type: string, v: number | string): string {
   if (typeof v === 'string') {
-    if (type === 'ifname' || type === 'string' || type === 'iface_index') return `"${v}"`;
+    if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
+    if (type === 'hour') return `"${v.replace(/^(\d+:\d+):00$/, '$1')}"`;
     return v;
   }
   switch (type) {

@@ -143,6 +143,7 @@ export const ETHER_TYPE: Table = [
 ];
 export const DSCP: Table = [
   ['cs0', 0],
+  ['lephb', 1],
   ['cs1', 8],
   ['af11', 10],
   ['af12', 12],
@@ -430,6 +431,8 @@ export const META: Readonly<Record<string, NftDatatype>> = {
   sdif: 'iface_index',
   sdifname: 'ifname',
   broute: 'integer',
+  ibrpvid: 'integer',
+  ibrvproto: 'ether_type',
   secmark: 'integer',
 };
 /** meta keys nft prints without `meta`. */

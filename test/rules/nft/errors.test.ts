@@ -1,0 +1,117 @@
+// nft input natbox refuses: the place (file:line:column), the token and nft's own words (each
+// message below is what `nft -c -f` of nftables v1.0.6 printed for the same input on this
+// project's test machine, unless the comment says otherwise), and nothing applied.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
+import type { NftRuleset } from '../../../src/rules/nft/model.ts';
+import { lines } from './fixtures.ts';
+
+const BASE = 'table ip t {\n chain c {\n }\n}\n';
+
+function base(): NftRuleset {
+  const r = parseNft(lines(BASE, 'base.nft'));
+  assert.ok(r.ok);
+  return r.ruleset;
+}
+
+const cases: [string, number, number, string, string][] = [
+  // input line 5, column, token, message
+  ['add rule ip t c tcp dprot 22 accept', 5, 21, 'dprot', 'syntax error, unexpected string'],
+  ['add rule ip t c tcp dport', 5, 26, '\n', 'syntax error, unexpected newline'],
+  [
+    'add rule ip t c ip saddr 1.2.3.400 accept',
+    5,
+    26,
+    '1.2.3.400',
+    'Could not resolve hostname: Name or service not known',
+  ],
+  ['add rule ip nope c accept', 5, 13, 'nope', 'Could not process rule: No such file or directory'],
+  ['add rule ip t c jump nowhere', 5, 22, 'nowhere', 'Could not process rule: No such file or directory'],
+  ['add rule ip t c ip saddr $foo accept', 5, 27, 'foo', "unknown identifier 'foo'"],
+  ['include "nofile.nft"', 5, 1, 'include', 'File not found: nofile.nft'],
+  [
+    'add chain ip t d { type filter hook input priority foo; }',
+    5,
+    43,
+    'foo',
+    'invalid priority expression value in this context.',
+  ],
+  ['add rule ip t c tcp dport 99999 accept', 5, 27, '99999', 'Service out of range'],
+  ['add rule ip t c ct state establishd accept', 5, 26, 'establishd', 'Could not parse conntrack state'],
+  [
+    'add rule ip t c tcp dport 22 accept }',
+    5,
+    37,
+    '}',
+    "syntax error, unexpected '}', expecting end of file or newline or semicolon",
+  ],
+  [
+    'add table ip x { chain c { accept } }',
+    5,
+    35,
+    '}',
+    "syntax error, unexpected '}', expecting newline or semicolon",
+  ],
+  [
+    'add table ip x { chain c { accept; } }',
+    5,
+    38,
+    '}',
+    "syntax error, unexpected '}', expecting newline or semicolon",
+  ],
+];
+
+for (const [input, line, column, token, message] of cases)
+  test(`nft error: ${input}`, () => {
+    const b = base();
+    const before = printNft(b, { handles: true });
+    const r = parseNft(
+      lines(`flush ruleset\nadd table ip t\nadd chain ip t c\nadd rule ip t c accept\n${input}\n`, 'in.nft'),
+      { base: b },
+    );
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const d = r.diagnostics[0]!;
+    assert.deepEqual(
+      [d.file, d.line, d.column, d.token, d.message],
+      ['in.nft', line, column, token, message],
+    );
+    // nothing applied: the base ruleset is untouched (not even the flush at line 1)
+    assert.equal(printNft(b, { handles: true }), before);
+  });
+
+test('nft error: a keyword as a name (nft 1.0.6: 5:18-20: syntax error, unexpected fwd, expecting string)', () => {
+  const r = parseNft(lines('add table ip6 v6\nadd chain ip6 v6 fwd\n', 'in.nft'));
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    const d = r.diagnostics[0]!;
+    assert.deepEqual(
+      [d.line, d.column, d.token, d.message],
+      [2, 18, 'fwd', 'syntax error, unexpected fwd, expecting string'],
+    );
+  }
+});
+
+test('nft limits: include depth and variable expansion are explicit errors', () => {
+  const self = lines('include "self.nft"\n', 'self.nft');
+  const r = parseNft(self, { readFile: () => self });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.diagnostics[0]!.message, /Include nested too deeply, max 16 levels/);
+  const deep = `table ip t {\n\tchain c {\n\t\tip saddr ${'('.repeat(200)}1.2.3.4${')'.repeat(200)} accept\n\t}\n}\n`;
+  const d = parseNft(lines(deep, 'deep.nft'));
+  assert.equal(d.ok, false);
+});
+
+test('nft include reads sibling files through readFile, with their defines', () => {
+  const files: Record<string, string> = {
+    'defs.nft': 'define wan = "eth1"\n',
+    'rules.nft': 'table ip t {\n\tchain c {\n\t\tiifname $wan accept\n\t}\n}\n',
+  };
+  const r = parseNft(lines('include "defs.nft"\ninclude "rules.nft"\n', 'main.nft'), {
+    readFile: (p) => (files[p] === undefined ? undefined : lines(files[p]!, p)),
+  });
+  assert.ok(r.ok);
+  if (r.ok)
+    assert.equal(printNft(r.ruleset), 'table ip t {\n\tchain c {\n\t\tiifname "eth1" accept\n\t}\n}\n');
+});
