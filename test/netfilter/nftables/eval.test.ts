@@ -10,11 +10,12 @@ import { buildTcpPacket, buildUdpPacket } from '../../../src/wire/packet.ts';
 import { ipv4Dst, ipv4Src } from '../../../src/wire/ipv4.ts';
 import { read16 } from '../../../src/wire/checksum.ts';
 import { Skb } from '../../../src/netfilter/core/skb.ts';
-import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
+import { NF_ACCEPT, NF_DROP, Netfilter } from '../../../src/netfilter/core/engine.ts';
+import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
 import { TupleBuf } from '../../../src/netfilter/conntrack/tuple.ts';
-import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { checkNft, nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import type { NftStmt } from '../../../src/rules/nft/model.ts';
-import { assertChecksums, engine, forward, ip } from '../helpers.ts';
+import { assertChecksums, engine, forward, HOST, ip, ruleset } from '../helpers.ts';
 import {
   addr,
   amap,
@@ -557,4 +558,157 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
     ],
   );
   assert.match(p[0]!.message, /flow add @flowtable .* not simulated/);
+});
+
+test('nft eval: add/update/delete @set from the packet path, with timeouts and a per-element limit', () => {
+  // set seen { type ipv4_addr; flags dynamic,timeout; timeout 10s }
+  // chain in { type filter hook forward priority 0; policy drop;
+  //   udp dport 1 delete @seen { ip saddr }
+  //   ip saddr @seen accept
+  //   tcp dport 22 add @seen { ip saddr } drop
+  //   udp dport 53 update @meter { ip saddr limit rate over 1/second burst 1 packets } drop
+  //   udp dport 53 accept }
+  const nft = rs(
+    table(
+      'ip',
+      'f',
+      [
+        chain(
+          'in',
+          [
+            rule(match(pay('udp', 'dport'), port(1)), {
+              kind: 'dynset',
+              op: 'delete',
+              set: 'seen',
+              key: pay('ip', 'saddr'),
+            }),
+            rule(match(pay('ip', 'saddr'), ref('seen')), verdict('accept')),
+            rule(
+              match(pay('tcp', 'dport'), port(22)),
+              { kind: 'dynset', op: 'add', set: 'seen', key: pay('ip', 'saddr') },
+              verdict('drop'),
+            ),
+            rule(
+              match(pay('udp', 'dport'), port(53)),
+              {
+                kind: 'dynset',
+                op: 'update',
+                set: 'meter',
+                key: pay('ip', 'saddr'),
+                stmts: [{ kind: 'limit', rate: 1, per: 'second', unit: 'packets', burst: 1, over: true }],
+              },
+              verdict('drop'),
+            ),
+            rule(match(pay('udp', 'dport'), port(53)), verdict('accept')),
+          ],
+          { hook: 'forward', policy: 'drop' },
+        ),
+      ],
+      [
+        set('seen', ['ipv4_addr'], [], { flags: ['dynamic', 'timeout'], timeout: 10_000 }),
+        set('meter', ['ipv4_addr'], [], { flags: ['dynamic'] }),
+      ],
+    ),
+  );
+  assert.deepEqual(checkNft(nft), []);
+  const nf = nftEngine(nft);
+  const skb = new Skb();
+  const t = (src: string, d: number, at: number): number =>
+    fwd(nf, skb, syn(src, '198.51.100.1', 1, d), 'a', 'b', at);
+  const u = (src: string, d: number, at: number): number =>
+    fwd(nf, skb, udp(src, '198.51.100.1', 1, d), 'a', 'b', at);
+  assert.equal(t('192.168.1.10', 80, 1), NF_DROP, 'not in the set yet: the policy');
+  assert.equal(t('192.168.1.10', 22, 1), NF_DROP, 'added, dropped');
+  assert.equal(t('192.168.1.10', 80, 2), NF_ACCEPT, 'in the set: accepted');
+  assert.equal(u('192.168.1.10', 1, 3), NF_DROP, 'deleted, so not in the set: the policy');
+  assert.equal(t('192.168.1.10', 22, 4), NF_DROP, 'added again at 4 s');
+  assert.equal(u('192.168.1.10', 7, 13.9), NF_ACCEPT, 'still there at 13.9 s (via the accept)');
+  assert.equal(u('192.168.1.11', 7, 14), NF_DROP, 'never added');
+  // The timeout (10 s from 4 s) has passed: the element is gone.
+  assert.equal(t('192.168.1.10', 80, 14.1), NF_DROP);
+  // The meter: burst 1 at 1/second: the first packet is within the rate (no drop), the second over.
+  assert.deepEqual(
+    [
+      u('192.168.1.20', 53, 20),
+      u('192.168.1.20', 53, 20),
+      u('192.168.1.21', 53, 20),
+      u('192.168.1.20', 53, 21.01),
+    ],
+    [NF_ACCEPT, NF_DROP, NF_ACCEPT, NF_ACCEPT],
+  );
+});
+
+test('nft eval: the tracer hears rules, misses with a reason, and the policy, named by table and chain', () => {
+  const nft = rs(
+    table('inet', 'f', [
+      chain(
+        'fwd',
+        [rule(match(pay('tcp', 'dport'), port(22)), verdict('accept')), rule(verdict('jump', 'x'))],
+        {
+          hook: 'forward',
+          policy: 'drop',
+        },
+      ),
+      chain('x', [rule(counter())]),
+    ]),
+  );
+  const nf = nftEngine(nft);
+  const events: string[] = [];
+  nf.tracer = {
+    rule: (h, t, c, i, r) =>
+      events.push(`rule ${h} ${t} ${c} ${i} ${r.lang} ${(r as unknown as { handle: number }).handle > 0}`),
+    ruleMiss: (h, t, c, i, _r, why) => events.push(`miss ${h} ${t} ${c} ${i} ${why}`),
+    policy: (h, t, c, p) => events.push(`policy ${h} ${t} ${c} ${p}`),
+    conntrack: () => undefined,
+    ctEvent: () => undefined,
+    nat: () => undefined,
+    nullBinding: () => undefined,
+  };
+  assert.equal(fwd(nf, new Skb(), syn('192.168.1.10', '198.51.100.1', 1, 80), 'a', 'b', 1), NF_DROP);
+  assert.deepEqual(events, [
+    'miss FORWARD inet f fwd 1 tcp dport did not match',
+    'rule FORWARD inet f fwd 2 nft true',
+    'rule FORWARD inet f x 1 nft true',
+    // NFT_TRACE_POLICY names the base chain (nft_do_chain: nft_trace_packet(pkt, basechain, ...)).
+    'policy FORWARD inet f fwd drop',
+  ]);
+});
+
+test('nft eval: an engine replacing another keeps the packet path set elements and limit buckets', () => {
+  const build = () =>
+    rs(
+      table(
+        'ip',
+        'f',
+        [
+          chain(
+            'in',
+            [
+              rule(match(pay('ip', 'saddr'), ref('seen')), verdict('accept')),
+              rule(
+                match(pay('tcp', 'dport'), port(22)),
+                { kind: 'dynset', op: 'add', set: 'seen', key: pay('ip', 'saddr') },
+                verdict('drop'),
+              ),
+            ],
+            { hook: 'forward', policy: 'drop' },
+          ),
+        ],
+        [set('seen', ['ipv4_addr'], [], { flags: ['dynamic'] })],
+      ),
+    );
+  const first = nftEngine(build());
+  const skb = new Skb();
+  assert.equal(fwd(first, skb, syn('192.168.1.10', '198.51.100.1', 1, 22), 'a', 'b', 1), NF_DROP);
+  // A new ruleset (the same text read again, as after `nft -f`): the element stays (the kernel
+  // keeps a set's elements across a transaction that does not flush it).
+  const next = new Netfilter({
+    ruleset: ruleset(''),
+    frontEnds: [nftFrontEnd(build())],
+    host: HOST,
+    rng: new SeededRng(1),
+    previous: first,
+  });
+  assert.equal(fwd(next, skb, syn('192.168.1.10', '198.51.100.1', 1, 80), 'a', 'b', 2), NF_ACCEPT);
+  assert.equal(fwd(next, skb, syn('192.168.1.11', '198.51.100.1', 1, 80), 'a', 'b', 2), NF_DROP);
 });
