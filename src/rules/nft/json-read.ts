@@ -23,7 +23,14 @@ import type {
   NftTable,
   NftValue,
 } from './model.ts';
-import { DEFAULT_JSON_LIMITS, lineColumn, parseJsonText, type JNode, type JsonLimits } from './json-value.ts';
+import {
+  DEFAULT_JSON_LIMITS,
+  Fields,
+  lineColumn,
+  parseJsonText,
+  type JNode,
+  type JsonLimits,
+} from './json-value.ts';
 import {
   BITMASK_TYPES,
   META_KEYS,
@@ -31,6 +38,7 @@ import {
   ctKeyType,
   parseEther,
   parseIpv4,
+  symbolName,
   symbolValue,
   type FieldType,
 } from './json-types.ts';
@@ -309,7 +317,12 @@ class Reader {
         const o = this.obj(v, p);
         const c = this.chainOf(o, p, 'name');
         const nn = this.str(this.need(o, 'newname', p), `${p}.newname`);
+        const t = this.findTable(o, p);
+        if (this.chainIndex(t).has(nn))
+          this.fail(o.map.get('newname')!, `${p}.newname`, `chain ${nn} exists`);
+        this.chainIndex(t).delete(c.name);
         (c as { name: string }).name = nn;
+        this.chainIndex(t).set(nn, c);
         return;
       }
       default:
@@ -330,9 +343,21 @@ class Reader {
     const t = this.findTable(o, path);
     const nameN = this.need(o, key, path);
     const name = this.str(nameN, `${path}.${key}`);
-    const c = t.chains.find((x) => x.name === name);
+    const c = this.chainIndex(t).get(name);
     if (!c) this.fail(nameN, `${path}.${key}`, `no chain ${name} in table ${t.family} ${t.name}`);
     return c!;
+  }
+
+  private readonly chains = new WeakMap<NftTable, Map<string, NftChain>>();
+
+  /** The table's chains by name (kept in step with t.chains: rebuilt when it changed size). */
+  chainIndex(t: NftTable): Map<string, NftChain> {
+    let m = this.chains.get(t);
+    if (!m || m.size !== t.chains.length) {
+      m = new Map(t.chains.map((c) => [c.name, c]));
+      this.chains.set(t, m);
+    }
+    return m;
   }
 
   handleOf(t: NftTable, o: Extract<JNode, { k: 'obj' }>, path: string): number {
@@ -430,7 +455,7 @@ class Reader {
   addChain(cmd: string, o: Extract<JNode, { k: 'obj' }>, p: string): void {
     const t = this.findTable(o, p);
     const name = this.str(this.need(o, 'name', p), `${p}.name`);
-    if (t.chains.some((x) => x.name === name)) {
+    if (this.chainIndex(t).has(name)) {
       if (cmd === 'create') this.fail(o, p, `chain ${name} exists`);
       return;
     }
@@ -467,7 +492,9 @@ class Reader {
       rules: [],
       ...(comment !== undefined ? { comment } : {}),
     };
+    const index = this.chainIndex(t);
     t.chains.push(c);
+    index.set(name, c);
   }
 
   addRule(cmd: string, o: Extract<JNode, { k: 'obj' }>, p: string): void {
@@ -1461,7 +1488,7 @@ class Reader {
         if (['val', 'timeout', 'expires', 'comment'].includes(sk)) continue;
         stmts.push(
           this.stmt(
-            { k: 'obj', keys: [sk], map: new Map([[sk, o.map.get(sk)!]]), off: o.map.get(sk)!.off },
+            { k: 'obj', keys: [sk], map: new Fields().set(sk, o.map.get(sk)!), off: o.map.get(sk)!.off },
             `${q}`,
             ctx,
           ),
@@ -1664,9 +1691,7 @@ function strValue(s: string): NftValue {
 }
 
 function symbolNameOr(type: string, v: number): string {
-  const SYM = ['icmp_code', 'icmpv6_code', 'icmpx_code'];
-  void SYM;
-  return String(v);
+  return symbolName(type, v) ?? String(v);
 }
 
 function parseDuration(s: string): number | undefined {

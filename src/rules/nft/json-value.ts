@@ -21,7 +21,7 @@ export type JNode =
       readonly k: 'obj';
       /** Keys in text order (a repeated key keeps its first place; the last value wins, as jansson). */
       readonly keys: readonly string[];
-      readonly map: ReadonlyMap<string, JNode>;
+      readonly map: Pick<Fields, 'get' | 'has'>;
       readonly off: number;
     };
 
@@ -48,7 +48,32 @@ class JsonError {
   ) {}
 }
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+
+/**
+ * An object's members by key: parallel arrays searched in order (nft's objects have a handful of
+ * keys; this stays light for the millions of objects of a large ruleset). A repeated key keeps its
+ * first place and takes the last value, as jansson does.
+ */
+export class Fields {
+  readonly keys: string[] = [];
+  private readonly vals: JNode[] = [];
+  get(k: string): JNode | undefined {
+    const i = this.keys.indexOf(k);
+    return i < 0 ? undefined : this.vals[i];
+  }
+  has(k: string): boolean {
+    return this.keys.indexOf(k) >= 0;
+  }
+  set(k: string, v: JNode): this {
+    const i = this.keys.indexOf(k);
+    if (i < 0) {
+      this.keys.push(k);
+      this.vals.push(v);
+    } else this.vals[i] = v;
+    return this;
+  }
+}
 
 /** Reads one JSON value (RFC 8259) filling the whole text; never throws. */
 export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonParse {
@@ -63,7 +88,11 @@ export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
   let values = 0;
   const n = text.length;
   const skip = (): void => {
-    while (i < n && WS.has(text.charCodeAt(i))) i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x09 && c !== 0x0d) break;
+      i++;
+    }
   };
   const tokenAt = (at: number): string => {
     if (at >= n) return '';
@@ -76,6 +105,23 @@ export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
   const str = (): string => {
     const start = i;
     i++; // opening quote
+    // Fast path: no escape and no control character before the closing quote.
+    const close = text.indexOf('"', i);
+    if (close >= 0) {
+      let plain = true;
+      for (let j = i; j < close; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 0x5c || c < 0x20) {
+          plain = false;
+          break;
+        }
+      }
+      if (plain) {
+        const v = text.slice(i, close);
+        i = close + 1;
+        return v;
+      }
+    }
     let out = '';
     let run = i;
     while (true) {
@@ -146,8 +192,8 @@ export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
     }
     if (c === '{') {
       i++;
-      const keys: string[] = [];
-      const map = new Map<string, JNode>();
+      const map = new Fields();
+      const keys = map.keys;
       skip();
       if (text[i] === '}') {
         i++;
@@ -161,9 +207,7 @@ export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
         skip();
         if (text[i] !== ':') fail(i, "':' expected after a key");
         i++;
-        const v = value(depth + 1);
-        if (!map.has(key)) keys.push(key);
-        map.set(key, v);
+        map.set(key, value(depth + 1));
         skip();
         if (text[i] === ',') {
           i++;
@@ -211,9 +255,8 @@ export function parseJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
       i += 4;
       return { k: 'null', off };
     }
-    const m = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-    m.lastIndex = i;
-    const r = m.exec(text);
+    NUMBER.lastIndex = i;
+    const r = NUMBER.exec(text);
     if (r) {
       i += r[0].length;
       return { k: 'num', v: Number(r[0]), raw: r[0], int: r[1] === undefined && r[2] === undefined, off };
@@ -251,35 +294,29 @@ export type JOut =
 
 /** jansson's json_dumpf(value, fp, 0). */
 export function dumpJson(v: JOut): string {
-  const parts: string[] = [];
-  write(v, parts);
-  return parts.join('');
+  return write(v);
 }
 
-function write(v: JOut, out: string[]): void {
-  if (v === null) out.push('null');
-  else if (typeof v === 'boolean') out.push(v ? 'true' : 'false');
-  else if (typeof v === 'number') out.push(Number.isFinite(v) ? String(v) : 'null');
-  else if (typeof v === 'bigint') out.push(v.toString());
-  else if (typeof v === 'string') out.push(quoteJson(v));
-  else if (Array.isArray(v)) {
-    out.push('[');
-    for (let j = 0; j < v.length; j++) {
-      if (j > 0) out.push(', ');
-      write(v[j] as JOut, out);
-    }
-    out.push(']');
-  } else {
-    out.push('{');
-    let first = true;
-    for (const [k, x] of Object.entries(v as { readonly [k: string]: JOut })) {
-      if (!first) out.push(', ');
-      first = false;
-      out.push(quoteJson(k), ': ');
-      write(x, out);
-    }
-    out.push('}');
+function write(v: JOut): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string') return quoteJson(v);
+  let r: string;
+  if (Array.isArray(v)) {
+    r = '[';
+    for (let j = 0; j < v.length; j++) r += (j > 0 ? ', ' : '') + write(v[j] as JOut);
+    return r + ']';
   }
+  r = '{';
+  let first = true;
+  const o = v as { readonly [k: string]: JOut };
+  for (const k in o) {
+    r += (first ? '' : ', ') + quoteJson(k) + ': ' + write(o[k]!);
+    first = false;
+  }
+  return r + '}';
 }
 
 const ESC: Record<number, string> = {

@@ -175,6 +175,29 @@ test('nft json: the command form of nft -j -f (add, insert, replace, delete, flu
   assert.equal(printNftJson(r.ruleset), readFileSync(join(DIR, 'commands-out.txt'), 'utf8'));
 });
 
+test('nft json: rename moves a chain; rules then find it by its new name; a numeric reject code is named', () => {
+  const text = JSON.stringify({
+    nftables: [
+      { add: { table: { family: 'ip', name: 't' } } },
+      { add: { chain: { family: 'ip', table: 't', name: 'a' } } },
+      { rename: { chain: { family: 'ip', table: 't', name: 'a', newname: 'b' } } },
+      {
+        add: {
+          rule: { family: 'ip', table: 't', chain: 'b', expr: [{ reject: { type: 'icmp', expr: 1 } }] },
+        },
+      },
+    ],
+  });
+  const r = parseNftJson(text, 'r.json');
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.diagnostics));
+  assert.equal(r.ruleset.tables[0]!.chains[0]!.name, 'b');
+  assert.deepEqual(r.ruleset.tables[0]!.chains[0]!.rules[0]!.stmts, [
+    { kind: 'reject', with: { type: 'icmp', code: 'host-unreachable' } },
+  ]);
+  const stale = parseNftJson(text.replace('"chain":"b"', '"chain":"a"'), 'r.json');
+  assert.ok(!stale.ok && /no chain a in table ip t/.test(stale.diagnostics[0]!.message));
+});
+
 test('nft json: the JSON writer lays out and escapes as jansson does', () => {
   assert.equal(
     dumpJson({ a: [1, 'x"\\\n\u0001é'], b: {}, c: [], d: null, e: true }),
