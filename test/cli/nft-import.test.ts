@@ -103,7 +103,7 @@ test('import: nftables errors at FILE:LINE:COLUMN; --nft must be nftables', () =
     rules: { text: LISTED.replace('dnat to', 'dnatt to'), file: 'ruleset.nft' },
   });
   assert.equal(r.ok, false);
-  if (!r.ok) assert.match(formatImportError(r.errors[0]!), /^ruleset\.nft:4:\d+: .*dnatt/);
+  if (!r.ok) assert.match(formatImportError(r.errors[0]!), /^ruleset\.nft:4:32: syntax error/);
   const wrong = importHost({
     name: 'router',
     addr: { text: ADDR, file: 'addr.json' },

@@ -96,7 +96,7 @@ test('nftables errors: FILE:LINE:COLUMN, exit 2, nothing printed; iptables optio
     assert.equal(r.code, 2);
     assert.equal(r.out, '');
     const col = SEED.split('\n')[10]!.indexOf('snat') + 1;
-    assert.match(r.err, new RegExp(`^${f.replace(/[.]/g, '\\.')}:11:${col}: .*snatt`));
+    assert.match(r.err, new RegExp(`^${f.replace(/[.]/g, '\\.')}:11:${col}: syntax error`));
     const o = natbox(['rules', 'save', '--noflush', join(dir, 'bad.nft')]);
     assert.equal(o.code, 2);
     assert.match(o.err, /^natbox: -n\/--noflush is an iptables option; .*bad\.nft is nftables\n$/);
