@@ -1,4 +1,5 @@
-// `natbox import`: read `ip -j addr`, `ip -j route`, `iptables-save`, `sysctl` and `ss -ltnu` files
+// `natbox import`: read `ip -j addr`, `ip -j route`, `iptables-save` (or `nft list ruleset`, `nft -j
+// list ruleset`), `sysctl` and `ss -ltnu` files
 // taken on a real machine and print a scenario with that host (or write it with -o). What natbox
 // leaves out is listed on standard error (and in the scenario's first comment block). Exit 0, or 2
 // for bad input (each error at FILE:LINE:COLUMN), or 70 if the scenario written does not load.
@@ -16,6 +17,7 @@ export interface ImportOptions {
   addr: string;
   route?: string;
   rules?: string;
+  nft?: string;
   sysctl?: string;
   listen?: string;
   forward?: boolean;
@@ -81,7 +83,9 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
     }
     return { text: r.text, file: file === '-' ? '<stdin>' : file };
   };
-  const stdin = [opts.addr, opts.route, opts.rules, opts.sysctl, opts.listen].filter((f) => f === '-');
+  const stdin = [opts.addr, opts.route, opts.rules, opts.nft, opts.sysctl, opts.listen].filter(
+    (f) => f === '-',
+  );
   if (stdin.length > 1) {
     process.stderr.write('natbox: only one input can be standard input (-)\n');
     return 2;
@@ -89,6 +93,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
   const addr = read(opts.addr);
   const route = read(opts.route);
   const rules = read(opts.rules);
+  const nft = read(opts.nft);
   const sysctl = read(opts.sysctl);
   const listen = read(opts.listen);
   if (bad || addr === undefined) return 2;
@@ -97,6 +102,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
     addr,
     ...(route ? { route } : {}),
     ...(rules ? { rules } : {}),
+    ...(nft ? { nft } : {}),
     ...(sysctl ? { sysctl } : {}),
     ...(listen ? { listen } : {}),
     forward: opts.forward ?? false,

@@ -2,10 +2,14 @@
 // `FILE: no such file` rather than thrown: every command that reads scenarios or rules uses it.
 import { readFileSync } from 'node:fs';
 
+/** Standard input once read (a command may look at it before reading it: the rules' language). */
+let stdinText: string | undefined;
+
 /** The text of `file` (`-`: standard input), or the error as one line naming the file. */
 export function readInput(file: string): { ok: true; text: string } | { ok: false; error: string } {
   try {
-    return { ok: true, text: readFileSync(file === '-' ? 0 : file, 'utf8') };
+    if (file === '-') return { ok: true, text: (stdinText ??= readFileSync(0, 'utf8')) };
+    return { ok: true, text: readFileSync(file, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return {

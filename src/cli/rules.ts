@@ -13,6 +13,20 @@ import { printList } from '../rules/iptables/print-list.ts';
 import { checkSetsExist, parseIpsetSave, type IpSet } from '../rules/ipset.ts';
 import { TABLE_ORDER, type Ruleset, type TableName } from '../rules/iptables/model.ts';
 import { readInput } from './input.ts';
+import { nftRulesCommand } from './rules-nft.ts';
+
+/**
+ * nftables files: `save` prints what `nft list ruleset` prints (`-a`: with handles), `list` what
+ * `nft -a list ruleset` prints, `--json` what `nft -j list ruleset` prints. Undefined when the
+ * files are iptables (the iptables path reads them), else the exit code.
+ */
+async function nftRules(
+  files: string[],
+  opts: RulesOptions,
+  cmd: 'save' | 'list',
+): Promise<number | undefined> {
+  return nftRulesCommand(files, opts, cmd);
+}
 
 export interface RulesOptions {
   /** -c: restore files keep their counters (iptables-restore -c); save prints them (-c). */
@@ -25,6 +39,10 @@ export interface RulesOptions {
   readonly exact?: boolean;
   readonly ipset?: string[];
   readonly skipUnsupported?: boolean;
+  /** nftables: print `nft -j list ruleset` JSON. */
+  readonly json?: boolean;
+  /** nftables: print the handles (`nft -a list ruleset`). */
+  readonly handles?: boolean;
 }
 
 async function load(files: string[], opts: RulesOptions): Promise<Ruleset | undefined> {
@@ -80,6 +98,8 @@ async function load(files: string[], opts: RulesOptions): Promise<Ruleset | unde
 }
 
 export async function rulesSaveCommand(files: string[], opts: RulesOptions): Promise<number> {
+  const nft = await nftRules(files, opts, 'save');
+  if (nft !== undefined) return nft;
   const rs = await load(files, opts);
   if (!rs) return 2;
   if (opts.test) return 0;
@@ -98,6 +118,8 @@ export function listText(rs: Ruleset, exact = false): string {
 }
 
 export async function rulesListCommand(files: string[], opts: RulesOptions): Promise<number> {
+  const nft = await nftRules(files, opts, 'list');
+  if (nft !== undefined) return nft;
   const rs = await load(files, opts);
   if (!rs) return 2;
   process.stdout.write(listText(rs, opts.exact ?? false));

@@ -78,9 +78,12 @@ export const isUnsupported = (message: string): boolean =>
 /** What natbox says of IPv6 wherever it meets it (an address, ip6tables, -6). */
 export const IPV6_NOT_SIMULATED = 'IPv6 is not simulated yet (natbox simulates IPv4)';
 
-/** What natbox says of an nftables ruleset or nft command. */
+/**
+ * What natbox says of nftables where only iptables is read (an nft command inside a script of
+ * iptables commands, nft text where iptables rules were asked for): nftables is read whole.
+ */
 export const NFT_NOT_READ =
-  'nftables is not read yet: natbox reads iptables rules (iptables commands or an iptables-save file)';
+  "here natbox reads iptables rules (iptables commands or an iptables-save file); nftables is read whole, as a host's rules: or nft: (a ruleset, an nft -f script, nft -j JSON or a script of nft commands) and by natbox rules and natbox import";
 
 /** What a scenario's error for an unsupported match or target adds: the way around it. */
 export const SKIP_UNSUPPORTED_HINT = '; natbox trace and test leave such rules out with --skip-unsupported';

@@ -10,8 +10,11 @@ import { applyCommand, cloneRuleset, emptyRuleset, putChainsInOrder, ruleExists 
 import { applyRestore, type RestoreOptions } from './iptables/parse-save.ts';
 import { looksLikeScript, runScript, type Outcome } from './iptables/script.ts';
 import type { Ruleset, TableName } from './iptables/model.ts';
+import { detectLanguage, isNft, loadNftRules, type NftLoadOptions } from './language.ts';
+import type { NftLoadResult, NftRuleset } from './nft/model.ts';
 
 export { emptyRuleset };
+export { detectLanguage, isNft, loadNftRules, type NftLoadOptions, type RulesLanguage } from './language.ts';
 export type { SourceLine };
 
 export type LoadResult =
@@ -243,4 +246,25 @@ const byPlace = (a: Diagnostic, b: Diagnostic): number =>
 export function loadRulesText(text: string, file: string, base?: Ruleset, opts?: LoadOptions): LoadResult {
   const lines = text.split(/\r?\n/).map((t, k) => ({ text: t, file, line: k + 1, column: 1 }));
   return loadRules(lines, base, opts);
+}
+
+/**
+ * Rules in either language, detected from the first line that says something (language.ts):
+ * iptables onto `base` (loadRules), or nftables onto `nftBase` (loadNftRules). All or nothing.
+ */
+export type AnyLoadResult =
+  | { readonly lang: 'iptables'; readonly result: LoadResult }
+  | { readonly lang: 'nft'; readonly result: NftLoadResult };
+
+export function loadAnyRules(
+  lines: readonly SourceLine[],
+  base?: Ruleset,
+  opts: LoadOptions & { readonly nftBase?: NftRuleset; readonly nft?: NftLoadOptions } = {},
+): AnyLoadResult {
+  if (isNft(detectLanguage(lines)))
+    return {
+      lang: 'nft',
+      result: loadNftRules(lines, { ...opts.nft, ...(opts.nftBase ? { base: opts.nftBase } : {}) }),
+    };
+  return { lang: 'iptables', result: loadRules(lines, base, opts) };
 }

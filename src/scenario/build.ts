@@ -16,6 +16,8 @@ import { generateMac } from '../stack/iface.ts';
 import type { Flow, Verdict } from '../sim/flows.ts';
 import type { LinkConfig, WorldConfig } from '../sim/world.ts';
 import type { At, HostSpec, Scenario } from './model.ts';
+import type { NftRuleset } from '../rules/nft/model.ts';
+import { buildNft, hostRules } from './nft.ts';
 
 export interface BuildError {
   readonly file: string;
@@ -34,6 +36,8 @@ export interface Built {
   readonly skipped: readonly SkippedRule[];
   /** What a run goes on with but a user should know (an address twice on one segment). */
   readonly warnings?: readonly string[];
+  /** The hosts' nftables rulesets (from `rules:` in nftables, or `nft:`), by host. */
+  readonly nftRulesets?: ReadonlyMap<string, NftRuleset>;
 }
 
 /** A rule natbox could not simulate and left out, where it was written and why. */
@@ -83,6 +87,7 @@ export function buildScenario(
   };
   const hosts: WorldConfig['hosts'][number][] = [];
   const rulesets = new Map<string, Ruleset>();
+  const nftRulesets = new Map<string, NftRuleset>();
 
   for (const h of sc.hosts) {
     const name = h.name.value;
@@ -126,8 +131,11 @@ export function buildScenario(
     }
     const ipsets = h.ipsets ? buildIpsets(h, err) : undefined;
     let ruleset: Ruleset | undefined;
-    if (h.rules && h.rules.lines.length > 0)
-      ruleset = buildRules(h, err, opts.skipUnsupported ? skipped : undefined);
+    const langs = hostRules(h, err);
+    if (langs.iptables)
+      ruleset = buildRules({ ...h, rules: langs.iptables }, err, opts.skipUnsupported ? skipped : undefined);
+    const nft = langs.nft ? buildNft(h, langs.nft, err) : undefined;
+    if (nft) nftRulesets.set(name, nft);
     if (ruleset) {
       rulesets.set(name, ruleset);
       // iptables refuses a rule naming a set that does not exist (xt_set's checkentry).
@@ -146,6 +154,7 @@ export function buildScenario(
       ...(ruleset ? { ruleset } : {}),
       ...(ipsets ? { ipsets } : {}),
       ...(ipRules && ipRules.length > 0 ? { ipRules } : {}),
+      ...(nft ? { nft } : {}),
       listen: h.listen.map((l) => {
         const bind = l.bind ? parseIpv4(l.bind.value) : undefined;
         return {
@@ -218,7 +227,14 @@ export function buildScenario(
   const warnings = addressConflicts(hosts, links);
   return {
     ok: true,
-    built: { world, flows, rulesets, skipped, ...(warnings.length > 0 ? { warnings } : {}) },
+    built: {
+      world,
+      flows,
+      rulesets,
+      skipped,
+      ...(warnings.length > 0 ? { warnings } : {}),
+      ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
+    },
   };
 }
 

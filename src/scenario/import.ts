@@ -14,6 +14,7 @@ import { Document, Scalar } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
 import { parseRoute } from '../route/table.ts';
 import { detectForm, loadRules } from '../rules/load.ts';
+import { isNftSource, readNftSource } from './import-nft.ts';
 import { endsWithContinuation } from '../rules/iptables/lex.ts';
 import { isUnsupported } from '../rules/diagnostics.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
@@ -43,7 +44,7 @@ export interface ImportInput {
   readonly addr: ImportSource;
   /** `ip -j route` output. */
   readonly route?: ImportSource;
-  /** `iptables-save` output. */
+  /** `iptables-save` output, or nftables (`nft list ruleset`, `nft -j list ruleset`). */
   readonly rules?: ImportSource;
   /** `sysctl` output (`name = value` lines) or the content of /proc/sys/net/ipv4/ip_forward. */
   readonly sysctl?: ImportSource;
@@ -53,6 +54,8 @@ export interface ImportInput {
   readonly forward?: boolean;
   /** Leave out the rules natbox cannot simulate (reported) instead of refusing the import. */
   readonly skipUnsupported?: boolean;
+  /** `nft list ruleset` or `nft -j list ruleset` output beside iptables-save's in `rules` (the host's `nft:`). */
+  readonly nft?: ImportSource;
 }
 
 /** Bad input: where (file, line, column, and the JSON path for JSON inputs) and why. */
@@ -712,6 +715,11 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
     });
     return undefined;
   }
+  if (isNftSource(src)) {
+    const n = readNftSource(src);
+    if (!n.ok) for (const e of n.errors) fail.add(e);
+    return n.ok ? n.text : undefined;
+  }
   const r = loadRules(lines, undefined, { skipUnsupported: skip });
   if (!r.ok) {
     for (const d of r.diagnostics)
@@ -770,6 +778,32 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
   return kept.join('\n').trim();
 }
 
+/** `--nft`: nftables beside the iptables rules of `--rules` (not nftables themselves). */
+function importNft(src: ImportSource, rules: ImportSource | undefined, fail: Failed): string | undefined {
+  if (!isNftSource(src)) {
+    fail.add({
+      file: src.file,
+      line: 1,
+      column: 1,
+      message:
+        'expected nftables (nft list ruleset or nft -j list ruleset output); iptables-save output goes in --rules',
+    });
+    return undefined;
+  }
+  if (rules && isNftSource(rules)) {
+    fail.add({
+      file: rules.file,
+      line: 1,
+      column: 1,
+      message: `--rules is nftables too: a host has one nftables ruleset (${src.file} in --nft)`,
+    });
+    return undefined;
+  }
+  const n = readNftSource(src);
+  if (!n.ok) for (const e of n.errors) fail.add(e);
+  return n.ok ? n.text : undefined;
+}
+
 function sourceText(fail: Failed, s: ImportSource | undefined): ImportSource | undefined {
   if (s === undefined) return undefined;
   if (s.text.length > IMPORT_LIMITS.inputChars) {
@@ -812,6 +846,8 @@ export function importHost(input: ImportInput): ImportResult {
   const parts = links ? modelLinks(addr, links, notes, fail) : undefined;
   const routes = route && parts ? readRoutes(route, parts, notes, fail) : [];
   const rulesText = rulesSrc ? readRules(rulesSrc, input.skipUnsupported ?? false, notes, fail) : undefined;
+  const nftSrc = sourceText(fail, input.nft);
+  const nftText = nftSrc ? importNft(nftSrc, rulesSrc, fail) : undefined;
 
   const sysctls: Record<string, number> = {};
   if (sysctlSrc) {
@@ -868,6 +904,7 @@ export function importHost(input: ImportInput): ImportResult {
   if (Object.keys(sysctls).length > 0) host.sysctls = sysctls;
   if (listen.length > 0) host.listen = listen;
   if (rulesText) host.rules = rulesText;
+  if (nftText) host.nft = nftText;
   const doc = new Document({
     name: `${input.name}-imported`,
     hosts: { [input.name]: host },
@@ -878,7 +915,11 @@ export function importHost(input: ImportInput): ImportResult {
     const node = doc.getIn(['hosts', input.name, 'rules'], true) as Scalar;
     node.type = Scalar.BLOCK_LITERAL;
   }
-  const files = [addr, route, rulesSrc, sysctlSrc, listenSrc]
+  if (nftText) {
+    const node = doc.getIn(['hosts', input.name, 'nft'], true) as Scalar;
+    node.type = Scalar.BLOCK_LITERAL;
+  }
+  const files = [addr, route, rulesSrc, nftSrc, sysctlSrc, listenSrc]
     .filter((s) => s !== undefined)
     .map((s) => s.file);
   doc.commentBefore = [

@@ -61,6 +61,7 @@ const HOST_KEYS = [
   'ipsets',
   'listen',
   'ip_rules',
+  'nft',
 ] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
@@ -467,6 +468,9 @@ class Loader {
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
     const irE = byKey.get('ip_rules');
     const ipRules = irE !== undefined ? this.ipRules(irE.value, irE.field) : undefined;
+    // nftables beside iptables rules: the same forms as rules: (the front end reads the text).
+    const nfE = byKey.get('nft');
+    const nft = nfE !== undefined ? this.rules(nfE.value, nfE.field, 'nft') : undefined;
 
     const spec: HostSpec = {
       name,
@@ -478,6 +482,7 @@ class Loader {
       ...(ipsets !== undefined ? { ipsets } : {}),
       listen,
       ...(ipRules !== undefined ? { ipRules } : {}),
+      ...(nft !== undefined ? { nft } : {}),
     };
     this.hosts.set(name.value, { spec, ifaces, bridged });
   }
@@ -776,7 +781,7 @@ class Loader {
    * `{ file: NAME }` / `{ files: [NAME, ...] }`, files read relative to the scenario's folder whose
    * lines keep their own file, line and column.
    */
-  private rules(node: Node | null, field: string, what: 'rules' | 'ipsets'): RulesSpec {
+  private rules(node: Node | null, field: string, what: 'rules' | 'ipsets' | 'nft'): RulesSpec {
     const r = this.r;
     const lines: At<string>[] = [];
     if (isMap(node)) {
@@ -804,12 +809,17 @@ class Loader {
   }
 
   /** One included file's lines, each at its own place in that file. */
-  private include(node: Node | null, field: string, what: 'rules' | 'ipsets', out: At<string>[]): void {
+  private include(
+    node: Node | null,
+    field: string,
+    what: 'rules' | 'ipsets' | 'nft',
+    out: At<string>[],
+  ): void {
     const r = this.r;
     const name = r.string(
       node,
       field,
-      `a file name (${what === 'rules' ? 'iptables-save or iptables commands' : 'ipset save'}), relative to the scenario`,
+      `a file name (${what === 'rules' ? 'iptables-save or iptables commands, or nftables' : what === 'nft' ? 'nft list ruleset, an nft -f script or nft -j JSON' : 'ipset save'}), relative to the scenario`,
     );
     if (name === undefined) return;
     if (name.value.trim() === '' || name.value.includes('\n')) {

@@ -42,7 +42,7 @@ export interface HostSpec {
   readonly routes: readonly At<string>[];
   /** sysctl name → value as written (numbers as strings), e.g. net.ipv4.ip_forward → "1". */
   readonly sysctls: ReadonlyMap<string, At<string>>;
-  /** Rules as the user typed them: iptables commands, or an iptables-save block. */
+  /** Rules as the user typed them: iptables commands, an iptables-save block, or nftables. */
   readonly rules?: RulesSpec;
   /** ipset sets for `-m set`, as `ipset save` writes them (`create NAME TYPE`, `add NAME ENTRY`). */
   readonly ipsets?: RulesSpec;
@@ -50,6 +50,11 @@ export interface HostSpec {
   readonly listen: readonly ListenSpec[];
   /** `ip rule add` arguments, e.g. `fwmark 0x2 lookup 200` (absent: Linux's default rules). */
   readonly ipRules?: readonly At<string>[];
+  /**
+   * nftables rules beside iptables ones (`nft:`; same forms as `rules:`). A `rules:` written in
+   * nftables is nftables too (build.ts tells the languages apart): a host has one nft ruleset.
+   */
+  readonly nft?: RulesSpec;
 }
 
 export interface InterfaceSpec {

@@ -5,7 +5,7 @@
 // says something decides (and, after a shell's #! line, the first unindented iptables command), so
 // a YAML scenario, whose first line is a key, is never mistaken for one of these.
 
-import { IPV6_NOT_SIMULATED, looksLikeNft, NFT_NOT_READ } from '../rules/diagnostics.ts';
+import { IPV6_NOT_SIMULATED, looksLikeNft } from '../rules/diagnostics.ts';
 
 export interface NotScenario {
   readonly line: number; // 1-based
@@ -18,7 +18,6 @@ export interface NotScenario {
 const MAX_LINES = 500;
 
 const SEE = 'a scenario is YAML with hosts, links and flows (see docs/scenarios.md)';
-const NFT = NFT_NOT_READ;
 const IPV6 = IPV6_NOT_SIMULATED;
 
 const IPTABLES_CMD = /^(sudo\s+)?(\S*\/)?(iptables|ip6tables)(-nft|-legacy)?(\s|$)/;
@@ -45,14 +44,14 @@ export function notAScenario(text: string, file: string): NotScenario | undefine
     });
     if (t.startsWith('#')) {
       if (i === 0 && /^#!.*\bnft\b/.test(t))
-        return at(`this looks like an nftables script, not a scenario; ${NFT}`);
+        return at(`this looks like an nftables script, not a scenario: ${SEE}; ${use}`);
       if (i === 0 && /^#!.*\b(ba|da|k|z)?sh\b/.test(t)) shell = true;
       if (/\bip6tables-save\b/.test(t)) ip6save = true;
       continue;
     }
     const indented = raw !== raw.trimStart();
     if (!indented && looksLikeNft(t))
-      return at(`this looks like an nftables ruleset, not a scenario; ${NFT}`);
+      return at(`this looks like an nftables ruleset, not a scenario: ${SEE}; ${use}`);
     if (!indented && SAVE_LINE.test(t)) {
       return ip6save
         ? at(`this looks like an ip6tables-save file, not a scenario; ${IPV6}`)

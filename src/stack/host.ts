@@ -22,6 +22,8 @@ import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
+import type { NftRuleset } from '../rules/nft/model.ts';
+import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
 import {
   RPF_USES_DEV,
   RTN_BROADCAST,
@@ -104,6 +106,8 @@ export interface HostConfig {
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
   /** `ip rule add` rules in the order given (absent: only Linux's three default rules). */
   readonly ipRules?: readonly ParsedRule[];
+  /** The nftables ruleset (its base chains run beside the iptables tables, by priority). */
+  readonly nft?: NftRuleset;
 }
 
 /**
@@ -138,6 +142,8 @@ export class Host {
   ruleset: Ruleset | undefined;
   /** Interfaces set down (`ip link set DEV down`): they neither send nor receive. */
   readonly down = new Set<string>();
+  /** The nftables ruleset the engine runs (undefined: none was given and no event made one). */
+  nft: NftRuleset | undefined;
   /** The configuration the host was made from (for a netfilter engine made later). */
   private readonly config: HostConfig;
 
@@ -150,6 +156,7 @@ export class Host {
     this.sysctls = new Map(cfg.sysctls);
     this.config = cfg;
     this.ruleset = cfg.ruleset;
+    this.nft = cfg.nft;
     for (const i of cfg.ifaces) this.ifaces.set(i.name, makeIface(i.name, 'eth', i.mac, [...i.addrs], i.mtu));
     for (const b of cfg.bridges) {
       const br = makeIface(b.name, 'bridge', b.mac, [...b.addrs]);
@@ -188,12 +195,13 @@ export class Host {
     }
     for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
     this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
-    if (cfg.ruleset && cfg.ruleset.tables.size > 0) {
+    if ((cfg.ruleset && cfg.ruleset.tables.size > 0) || hasNft(cfg.nft)) {
       const nfSysctls = new Map<string, number>();
       for (const [k, v] of cfg.sysctls)
         if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
       this.nf = new Netfilter({
-        ruleset: cfg.ruleset,
+        ruleset: cfg.ruleset ?? emptyRuleset(),
+        ...nftFrontEnds(cfg.nft),
         rng: env.rng,
         sysctls: nfSysctls,
         host: {
@@ -281,12 +289,13 @@ export class Host {
   replaceRuleset(rs: Ruleset): void {
     this.ruleset = rs;
     const prev = this.nf;
-    if (!prev && rs.tables.size === 0) return;
+    if (!prev && rs.tables.size === 0 && !hasNft(this.nft)) return;
     const nfSysctls = new Map<string, number>();
     for (const [k, v] of this.sysctls)
       if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
     const nf = new Netfilter({
       ruleset: rs,
+      ...nftFrontEnds(this.nft),
       rng: this.env.rng,
       sysctls: nfSysctls,
       host: {
@@ -316,6 +325,15 @@ export class Host {
       },
       usesLinkLayer(rs),
     );
+  }
+
+  /**
+   * `nft` on a live host: the engine now runs `rs` beside the iptables tables, its state carried
+   * over as replaceRuleset does for iptables.
+   */
+  replaceNft(rs: NftRuleset): void {
+    this.nft = rs;
+    this.replaceRuleset(this.ruleset ?? emptyRuleset());
   }
 
   /**

@@ -60,9 +60,9 @@ export function netfilterDropWords(reason: DropReason, table: number, ctMax: num
   const name = DROP_TABLES[table] ?? '';
   switch (reason) {
     case DropReason.NETFILTER_DROP:
-      return `dropped by the ${name} table`;
+      return name ? `dropped by the ${name} table` : 'dropped by an nft rule or chain policy';
     case DropReason.NETFILTER_REJECT:
-      return `rejected by the ${name} table`;
+      return name ? `rejected by the ${name} table` : 'rejected by an nft rule';
     case DropReason.NF_CT_TABLE_FULL:
       return `conntrack: table full (nf_conntrack_max ${ctMax}), packet dropped`;
     case DropReason.NF_CT_INSERT_FAILED:

@@ -56,6 +56,8 @@ export interface Decision {
 }
 
 const STOPS = /(^| )-j (DROP|REJECT)( |$)/;
+/** An nft rule (as rule-text.ts prints it) whose verdict is drop or reject. */
+const NFT_STOPS = /(^| )(drop|reject( with [a-z0-9 -]+)?)( comment "(?:[^"\\]|\\.)*")? # handle \d+$/;
 
 /** `router: filter FORWARD rule 2: -A FORWARD -p tcp -j DROP` */
 export function decisionText(d: Decision): string {
@@ -79,10 +81,14 @@ export function decisionOf(steps: readonly TraceStep[]): Decision | undefined {
       continue;
     }
     let d: Decision | undefined;
-    if (s.kind === 'rule' && STOPS.test(s.rule)) {
-      const verb = /-j REJECT/.test(s.rule) ? 'rejected' : 'dropped';
+    if (s.kind === 'rule' && (STOPS.test(s.rule) || NFT_STOPS.test(s.rule))) {
+      const verb = /-j REJECT| reject( with [a-z0-9 -]+)?( comment "(?:[^"\\]|\\.)*")? # handle \d+$/.test(
+        s.rule,
+      )
+        ? 'rejected'
+        : 'dropped';
       d = { host: s.host, where: `${s.table} ${s.chain} rule ${s.index}: ${s.rule}`, verb, count: 1 };
-    } else if (s.kind === 'policy' && s.policy !== 'ACCEPT') {
+    } else if (s.kind === 'policy' && s.policy.toUpperCase() !== 'ACCEPT') {
       d = {
         host: s.host,
         where: `${s.table} ${s.chain}: no rule matched, policy ${s.policy}`,

@@ -6,10 +6,32 @@ import type { TracedRule } from '../netfilter/core/trace-events.ts';
 import { XtTracedRule } from '../netfilter/xtables/traced-rule.ts';
 import { targetNote } from '../netfilter/xtables/target.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
+import { NftTracedRule } from '../netfilter/nftables/traced-rule.ts';
+import { printNftRule } from '../rules/nft/index.ts';
+import type { NftTable } from '../rules/nft/model.ts';
+
+/**
+ * An nft rule as `nft -a list ruleset` prints its line: the rule, then `# handle N` (the step
+ * around it names the table and chain: `inet fw4 dstnat_lan rule 1 matched: ...`).
+ */
+function nftRuleText(r: NftTracedRule): string {
+  const table: NftTable = {
+    family: r.family,
+    name: r.table,
+    handle: 0,
+    chains: [],
+    sets: [],
+    flowtables: [],
+    objects: [],
+  };
+  const chain = { name: r.chain, handle: 0, rules: [r.rule] };
+  return `${printNftRule(table, chain, r.rule)} # handle ${r.handle}`;
+}
 
 /** The rule as its language writes it, in chain `chain`. */
 export function ruleText(r: TracedRule, chain: string): string {
   if (r instanceof XtTracedRule) return formatRule(chain, r.rule);
+  if (r instanceof NftTracedRule) return nftRuleText(r);
   return `(a ${r.lang} rule)`;
 }
 

@@ -62,7 +62,9 @@ export function fromReference(p: RefPacket): NormPacket {
   };
   set('op', p.op);
   set('flags', p.flags);
-  set('seq', text(p.seq));
+  // The reference writes a raw 0 near no ISN as `0` (README, "Labels"); natbox's labeller as `?0`
+  // (src/oracle/labels.ts: the seq of a reset answering a SYN). The same value.
+  set('seq', text(p.seq) === '0' ? '?0' : text(p.seq));
   set('ack', text(p.ack));
   set('len', text(p.len));
   set('opts', p.opts);

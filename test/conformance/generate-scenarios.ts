@@ -150,6 +150,7 @@ export function shellWords(cmd: string): string[] {
 /** One `rules` command as natbox takes it: which part of the host it goes to. */
 export type SetupCommand =
   | { readonly kind: 'iptables'; readonly line: string }
+  | { readonly kind: 'nft'; readonly line: string }
   | { readonly kind: 'ip_rule'; readonly args: string }
   | { readonly kind: 'route'; readonly args: string }
   | { readonly kind: 'address'; readonly addr: string; readonly dev: string }
@@ -161,7 +162,8 @@ export function classifyCommand(cmd: string): SetupCommand {
   const w = shellWords(cmd);
   const prog = w[0] ?? '';
   if (IPTABLES.has(prog)) return { kind: 'iptables', line: cmd };
-  if (prog === 'nft') return { kind: 'unconvertible', why: 'nftables (the nft front end is issue 16)' };
+  // nft commands go to the host's `nft:` as written (natbox reads a script of nft commands).
+  if (prog === 'nft') return { kind: 'nft', line: cmd };
   if (prog === 'ip') {
     const [obj, verb, ...rest] = w.slice(1);
     const isAdd = verb === 'add';
@@ -271,6 +273,7 @@ export function convertCase(c: KernelCase): Conversion {
 
   // rules, split by program; rules_restore as an iptables-save block.
   const hostRules = new Map<string, string[]>();
+  const nftRules = new Map<string, string[]>();
   const ipRules = new Map<string, string[]>();
   const extraRoutes = new Map<string, string[]>();
   const extraAddrs = new Map<string, string[]>();
@@ -286,6 +289,7 @@ export function convertCase(c: KernelCase): Conversion {
       const k = classifyCommand(cmd);
       const at = `rules.${ns}[${i}]`;
       if (k.kind === 'iptables') push(hostRules, ns, k.line);
+      else if (k.kind === 'nft') push(nftRules, ns, k.line);
       else if (k.kind === 'ip_rule') push(ipRules, ns, k.args);
       else if (k.kind === 'route') push(extraRoutes, ns, k.args);
       else if (k.kind === 'address') {
@@ -444,6 +448,11 @@ export function convertCase(c: KernelCase): Conversion {
     if (rules.length) {
       out.push(`    rules: |${restore.has(ns) ? ' # rules_restore: an iptables-save block' : ''}`);
       for (const r of rules) out.push(`      ${r}`);
+    }
+    const nft = nftRules.get(ns) ?? [];
+    if (nft.length) {
+      out.push('    nft: |');
+      for (const r of nft) out.push(`      ${r}`);
     }
     const listen = servers
       .filter((s) => s.ns === ns)

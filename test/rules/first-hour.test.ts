@@ -7,8 +7,9 @@ import { loadRulesText } from '../../src/rules/load.ts';
 import { formatDiagnostic } from '../../src/rules/diagnostics.ts';
 
 const IPV6 = 'IPv6 is not simulated yet (natbox simulates IPv4)';
+// Where only iptables is read (loadRules; nftables is read whole by loadAnyRules, rules/language.ts).
 const NFT =
-  'nftables is not read yet: natbox reads iptables rules (iptables commands or an iptables-save file)';
+  "here natbox reads iptables rules (iptables commands or an iptables-save file); nftables is read whole, as a host's rules: or nft: (a ruleset, an nft -f script, nft -j JSON or a script of nft commands) and by natbox rules and natbox import";
 
 function errors(text: string): string[] {
   const r = loadRulesText(text, 'r.rules');

@@ -152,8 +152,9 @@ test('natbox trace and test read rules files relative to the scenario (from anot
 });
 
 const SEE = 'a scenario is YAML with hosts, links and flows (see docs/scenarios.md)';
-const NFT =
-  'nftables is not read yet: natbox reads iptables rules (iptables commands or an iptables-save file)';
+/** What an nftables file given as a scenario is told: how a host takes it. */
+const use = (f: string): string =>
+  `a host takes these rules with rules: { file: ${f} }, and natbox rules save ${f} reads them alone`;
 
 function notScenario(text: string, file: string): string[] {
   const r = loadScenario(text, file);
@@ -180,22 +181,22 @@ test('a rules file where a scenario is expected: one message saying what it is a
   );
 });
 
-test('an nftables ruleset where a scenario is expected: "nftables is not read yet"', () => {
+test('an nftables ruleset where a scenario is expected: what it is and how a host takes it', () => {
   // `nft list ruleset` output, an `nft -f` script and `nft -j list ruleset` JSON.
   const listed =
     'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n';
   assert.deepEqual(notScenario(listed, 'fw.nft'), [
-    `fw.nft:1:1: this looks like an nftables ruleset, not a scenario; ${NFT}`,
+    `fw.nft:1:1: this looks like an nftables ruleset, not a scenario: ${SEE}; ${use('fw.nft')}`,
   ]);
   assert.deepEqual(notScenario('#!/usr/sbin/nft -f\nflush ruleset\n', 'fw.nft'), [
-    `fw.nft:1:1: this looks like an nftables script, not a scenario; ${NFT}`,
+    `fw.nft:1:1: this looks like an nftables script, not a scenario: ${SEE}; ${use('fw.nft')}`,
   ]);
   assert.deepEqual(notScenario('\nflush ruleset\ntable ip nat {\n}\n', 'fw.nft'), [
-    `fw.nft:2:1: this looks like an nftables ruleset, not a scenario; ${NFT}`,
+    `fw.nft:2:1: this looks like an nftables ruleset, not a scenario: ${SEE}; ${use('fw.nft')}`,
   ]);
   assert.deepEqual(
     notScenario('{"nftables": [{"metainfo": {"version": "1.0.9", "json_schema_version": 1}}]}\n', 'fw.json'),
-    [`fw.json:1:1: this looks like an nftables ruleset, not a scenario; ${NFT}`],
+    [`fw.json:1:1: this looks like an nftables ruleset, not a scenario: ${SEE}; ${use('fw.json')}`],
   );
 });
 

@@ -192,6 +192,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'ip_rules',
     'ipsets',
     'listen',
+    'nft',
     'routes',
     'rules',
     'sysctls',

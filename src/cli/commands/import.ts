@@ -9,7 +9,14 @@ export function registerImport(program: Command): void {
     )
     .requiredOption('--addr <file>', 'output of `ip -j addr` (or `ip -j -d addr`); - for standard input')
     .option('--route <file>', 'output of `ip -j route` (or `ip -j route show table all`)')
-    .option('--rules <file>', 'output of `iptables-save`')
+    .option(
+      '--rules <file>',
+      'output of `iptables-save`, or of `nft list ruleset` / `nft -j list ruleset` (nftables, detected)',
+    )
+    .option(
+      '--nft <file>',
+      'output of `nft list ruleset` or `nft -j list ruleset` beside iptables-save in --rules (a host with both)',
+    )
     .option(
       '--sysctl <file>',
       'output of `sysctl net.ipv4.ip_forward` (or `sysctl -a`), or the content of /proc/sys/net/ipv4/ip_forward',
@@ -34,6 +41,7 @@ export function registerImport(program: Command): void {
         addr: string;
         route?: string;
         rules?: string;
+        nft?: string;
         sysctl?: string;
         listen?: string;
         name: string;

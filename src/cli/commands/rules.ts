@@ -25,14 +25,23 @@ function restoreOptions(cmd: Command, counters: string): Command {
 export function registerRules(program: Command): void {
   const rules = program
     .command('rules')
-    .description('read iptables rules (commands or iptables-save files) as the kernel tools do');
+    .description(
+      'read iptables rules (commands or iptables-save files) or nftables rules (nft list ruleset, nft -f scripts, nft -j JSON) as the kernel tools do',
+    );
   restoreOptions(
     rules
       .command('save')
-      .description('print what iptables-save would print after loading FILEs into an empty kernel')
-      .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input'),
+      .description(
+        'print what iptables-save (for nftables: nft list ruleset) would print after loading FILEs into an empty kernel',
+      )
+      .argument(
+        '<file...>',
+        'iptables-restore files or scripts of iptables commands, or nftables files; - for standard input',
+      ),
     'keep the counters of restore files ("iptables-restore -c") and print them ("iptables-save -c"); without it they are zeroed, as iptables-restore does',
   )
+    .option('-a, --handles', 'nftables: print the handles, as "nft -a list ruleset"')
+    .option('--json', 'nftables: print JSON, as "nft -j list ruleset"')
     .option(
       '--test',
       'only check that the files load (every check a real restore makes; exit 0 or 2), print nothing, as "iptables-restore --test"',
@@ -45,10 +54,14 @@ export function registerRules(program: Command): void {
     rules
       .command('list')
       .description(
-        'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME"',
+        'print each table as "iptables -t NAME -L -n -v --line-numbers" would, after "## table NAME" (for nftables: as "nft -a list ruleset")',
       )
-      .argument('<file...>', 'iptables-restore files or scripts of iptables commands; - for standard input')
-      .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units'),
+      .argument(
+        '<file...>',
+        'iptables-restore files or scripts of iptables commands, or nftables files; - for standard input',
+      )
+      .option('-x, --exact', 'exact packet and byte counts (iptables -L -v -x), not K/M/G units')
+      .option('--json', 'nftables: print JSON, as "nft -j list ruleset"'),
     'keep the counters of restore files ("iptables-restore -c"); without it they are zeroed, as iptables-restore does',
   ).action(async (files: string[], opts: RulesCliOptions) => {
     const { rulesListCommand } = await import('../rules.ts');
@@ -64,6 +77,8 @@ interface RulesCliOptions {
   test?: boolean;
   ipset?: string[];
   skipUnsupported?: boolean;
+  json?: boolean;
+  handles?: boolean;
 }
 
 const cliOptions = (o: RulesCliOptions): RulesCliOptions => o;

@@ -110,7 +110,9 @@ export function prepareVerify(
       ],
     };
   if (!sim.complete) return { ok: false, errors: [`${file}: the simulation hit its event bound`] };
-  const ctHosts = scenario.hosts.filter((h) => h.rules && h.rules.lines.length > 0).map((h) => h.name.value);
+  const ctHosts = scenario.hosts
+    .filter((h) => (h.rules && h.rules.lines.length > 0) || (h.nft && h.nft.lines.length > 0))
+    .map((h) => h.name.value);
   const natbox: SideRun = {
     side: natboxSide(sim.steps.filter((s) => s.kind === 'packet')),
     conntrack: new Map(ctHosts.map((h) => [h, natboxConntrack(sim, h)])),

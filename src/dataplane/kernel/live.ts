@@ -33,6 +33,7 @@ import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
 import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
+import { iptablesSpec, nftKernelInput, nftRefusal } from './nft.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
 /** `ip link add … type bridge` options of every bridge a live run makes: no STP, no forward delay, no multicast snooping. */
@@ -58,6 +59,8 @@ export interface KernelRun {
   readonly namespaces: Map<string, string>;
   /** What each scenario event's command did on the kernel, in the events' order (events.ts). */
   readonly commands?: LiveEventResult[];
+  /** `nft list ruleset` per host with nftables rules, after the flows (the kernel's counters). */
+  readonly nftRulesets?: Map<string, string>;
 }
 
 /**
@@ -403,9 +406,10 @@ export async function runOnKernel(
     const bin = `iptables-${opts.backend}`;
     const ruleHosts: string[] = [];
     for (const h of scenario.hosts) {
-      if (!h.rules || h.rules.lines.length === 0) continue;
+      const ipt = iptablesSpec(h);
+      if (!ipt || ipt.lines.length === 0) continue;
       const ns = nsOf(h.name.value);
-      const lines = h.rules.lines.map((l) => ({
+      const lines = ipt.lines.map((l) => ({
         text: l.value,
         file: l.loc.file,
         line: l.loc.line,
@@ -436,6 +440,34 @@ export async function runOnKernel(
           throw new LiveError(`${where}: the kernel's ${bin} refused the rule: ${(e as Error).message}`);
         }
       }
+    }
+    // nftables, with the real nft (`nft -f -` in the host's namespace), then what it made of them
+    // (`nft list ruleset`): every address in it must be safe, as for iptables below.
+    const nftHosts: string[] = [];
+    for (const h of scenario.hosts) {
+      const input = nftKernelInput(h);
+      if (input === undefined) continue;
+      if ('error' in input) throw new LiveError(input.error, 'input');
+      const ns = nsOf(h.name.value);
+      if (!which('nft'))
+        throw new LiveError(
+          `${h.name.value} has nftables rules: missing nft (Debian: apt-get install nftables)`,
+        );
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', ...input.args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        input: input.text,
+      });
+      if (r.status !== 0) throw new LiveError(nftRefusal(input, r.stderr || String(r.error ?? r.signal)));
+      nftHosts.push(h.name.value);
+      if (!ruleHosts.includes(h.name.value)) ruleHosts.push(h.name.value); // its conntrack is compared
+      const listed = sh('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset']);
+      const bad = unsafeAddresses(listed);
+      if (bad.length)
+        throw new LiveError(
+          `${h.name.value}: the kernel's nft read the rules with public addresses outside the documentation ranges (${bad.join(', ')}); nothing was sent`,
+          'input',
+        );
     }
     // What the kernel's iptables made of the rule text: every address in it must be safe, before
     // anything is sent (natbox checked its own reading; this is the kernel's).
@@ -650,6 +682,11 @@ export async function runOnKernel(
     if (opts.capturesDir)
       for (const [h, t] of conntrackText)
         writeFileSync(join(opts.capturesDir, `${sanitize(h)}.conntrack`), t);
+    const nftRulesets = new Map(
+      nftHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'nft', 'list', 'ruleset'])] as const),
+    );
+    if (opts.capturesDir)
+      for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
     return {
       t0: t0ms / 1000,
       captures,
@@ -661,6 +698,7 @@ export async function runOnKernel(
       notes,
       namespaces,
       commands,
+      ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
     };
   }
 }

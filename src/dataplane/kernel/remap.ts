@@ -72,6 +72,7 @@ function addressTexts(sc: Scenario): At<string>[] {
     for (const b of h.bridges) out.push(...b.addresses);
     out.push(...h.routes);
     if (h.rules) out.push(...h.rules.lines);
+    if (h.nft) out.push(...h.nft.lines);
     if (h.ipsets) out.push(...h.ipsets.lines);
     for (const l of h.listen) if (l.bind) out.push(l.bind);
   }
@@ -145,6 +146,7 @@ export function remapScenario(
     routes: h.routes.map(move),
     ...rules(h.rules),
     ...(h.ipsets ? { ipsets: { lines: h.ipsets.lines.map(move) } } : {}),
+    ...(h.nft ? { nft: { lines: h.nft.lines.map(move) } } : {}),
     listen: h.listen.map((l) => (l.bind ? { ...l, bind: move(l.bind) } : l)),
   }));
   const flows = sc.flows.map((f): FlowSpec => ({

@@ -1,0 +1,70 @@
+// A host's nftables rules in a scenario: which of `rules:` and `nft:` holds which language (a
+// `rules:` in nftables is nftables; `nft:` must be), the nft ruleset read by the nft front end, and
+// what the evaluator cannot run refused at its position (checkNft), as build.ts does for iptables.
+import { detectLanguage, isNft, loadNftRules } from '../rules/language.ts';
+import type { SourceLine } from '../rules/iptables/lex.ts';
+import type { SourceLoc } from '../rules/iptables/model.ts';
+import type { NftRuleset } from '../rules/nft/model.ts';
+import { checkNft } from '../netfilter/nftables/index.ts';
+import type { HostSpec, RulesSpec } from './model.ts';
+
+/** A RulesSpec's lines as the rules front ends take them. */
+export const specLines = (r: RulesSpec): SourceLine[] =>
+  r.lines.map((l) => ({ text: l.value, file: l.loc.file, line: l.loc.line, column: l.loc.column }));
+
+/** The host's iptables lines and its nftables lines (either may be absent). */
+export interface HostRules {
+  readonly iptables?: RulesSpec;
+  readonly nft?: RulesSpec;
+}
+
+/** Tells `rules:` and `nft:` apart; a problem (nft: in iptables, two nft rulesets) is an error. */
+export function hostRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): HostRules {
+  const name = h.name.value;
+  const rules = h.rules && h.rules.lines.length > 0 ? h.rules : undefined;
+  const nft = h.nft && h.nft.lines.length > 0 ? h.nft : undefined;
+  const rulesNft = rules !== undefined && isNft(detectLanguage(specLines(rules)));
+  if (nft !== undefined) {
+    const lang = detectLanguage(specLines(nft));
+    if (!isNft(lang)) {
+      const first = nft.lines.find((l) => !l.value.startsWith('#')) ?? nft.lines[0]!;
+      err(
+        first.loc,
+        `hosts.${name}.nft: expected nftables (nft list ruleset, an nft -f script, nft -j JSON or nft commands), found "${first.value.split(/\s+/)[0] ?? ''}": iptables rules go in rules:`,
+      );
+      return rules !== undefined && !rulesNft ? { iptables: rules } : {};
+    }
+    if (rulesNft) {
+      err(
+        nft.lines[0]!.loc,
+        `hosts.${name}.nft: rules: already holds nftables; a host has one nftables ruleset (write it in one of them, iptables rules in rules:)`,
+      );
+      return {};
+    }
+    return { ...(rules !== undefined ? { iptables: rules } : {}), nft };
+  }
+  if (rules === undefined) return {};
+  return rulesNft ? { nft: rules } : { iptables: rules };
+}
+
+/** The host's nft ruleset, or undefined after reporting its errors (nothing half-read). */
+export function buildNft(
+  h: HostSpec,
+  spec: RulesSpec,
+  err: (l: SourceLoc, m: string) => void,
+): NftRuleset | undefined {
+  const res = loadNftRules(specLines(spec));
+  if (!res.ok) {
+    for (const d of res.diagnostics) err({ file: d.file, line: d.line, column: d.column }, d.message);
+    return undefined;
+  }
+  let bad = false;
+  for (const p of checkNft(res.ruleset)) {
+    bad = true;
+    err(
+      { file: p.file, line: p.line, column: p.column },
+      `${p.message}${p.token ? ` ("${p.token}")` : ''}: natbox cannot simulate it (hosts.${h.name.value})`,
+    );
+  }
+  return bad ? undefined : res.ruleset;
+}

@@ -1,0 +1,143 @@
+// `natbox import` with nftables: `--rules` takes `nft list ruleset` or `nft -j list ruleset` output
+// (detected), `--nft` takes it beside iptables-save in `--rules`; the host's rules are written as
+// `nft list ruleset` prints them and the scenario loads and builds; errors at FILE:LINE:COLUMN.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatImportError, importHost, type ImportResult } from '../../src/scenario/import.ts';
+import { loadScenario } from '../../src/scenario/load.ts';
+import { buildScenario } from '../../src/scenario/build.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+// `ip -j addr` of the seed's router, trimmed to what natbox reads (iproute2 6.x field names).
+const ADDR = JSON.stringify([
+  { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], mtu: 65536, link_type: 'loopback', addr_info: [] },
+  {
+    ifindex: 2,
+    ifname: 'wan',
+    flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+    mtu: 1500,
+    link_type: 'ether',
+    address: '4a:48:d4:b5:fc:c3',
+    addr_info: [{ family: 'inet', local: '203.0.113.22', prefixlen: 24 }],
+  },
+]);
+
+/** `nft list ruleset` of a WAN port forward (nftables 1.0.6 prints it so; see nft-rules.test.ts). */
+const LISTED = `table ip nat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		iifname "wan" tcp dport 8080 dnat to 192.168.1.200:80
+	}
+}`;
+
+function okYaml(r: ImportResult): string {
+  assert.ok(r.ok, r.ok ? '' : r.errors.map(formatImportError).join('\n'));
+  return r.yaml;
+}
+
+function built(yaml: string) {
+  const l = loadScenario(yaml, 'imported.yaml');
+  assert.ok(l.ok, l.ok ? '' : JSON.stringify(l.errors));
+  const b = buildScenario(l.scenario);
+  assert.ok(b.ok, b.ok ? '' : JSON.stringify(b.errors));
+  return { host: l.scenario.hosts[0]!, built: b.built };
+}
+
+test('import --rules with nft list ruleset output: the host gets it as nft list ruleset prints it', () => {
+  const yaml = okYaml(
+    importHost({
+      name: 'router',
+      addr: { text: ADDR, file: 'addr.json' },
+      rules: { text: `${LISTED}\n`, file: 'ruleset.nft' },
+    }),
+  );
+  const { host, built: b } = built(yaml);
+  assert.equal(host.rules!.lines.map((l) => l.value).join('\n'), LISTED.replace(/^\t+/gm, ''));
+  assert.equal(b.nftRulesets?.get('router')?.tables[0]?.name, 'nat');
+  assert.equal(b.rulesets.size, 0);
+  assert.match(yaml, /^ {4}rules: \|-\n {6}table ip nat \{\n {6}\tchain prerouting \{$/m);
+});
+
+test('import: nft -j JSON in --rules, and --nft beside iptables-save', () => {
+  const json = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'rules', 'save', '--json', '-'],
+    {
+      cwd: root,
+      input: LISTED,
+      encoding: 'utf8',
+    },
+  ).stdout;
+  const fromJson = okYaml(
+    importHost({
+      name: 'router',
+      addr: { text: ADDR, file: 'addr.json' },
+      rules: { text: json, file: 'rs.json' },
+    }),
+  );
+  assert.equal(built(fromJson).host.rules!.lines.length, LISTED.split('\n').length);
+  const both = okYaml(
+    importHost({
+      name: 'router',
+      addr: { text: ADDR, file: 'addr.json' },
+      rules: { text: '*nat\n-A POSTROUTING -o wan -j MASQUERADE\nCOMMIT\n', file: 'rules.save' },
+      nft: { text: LISTED, file: 'ruleset.nft' },
+    }),
+  );
+  const { host, built: b } = built(both);
+  assert.equal(host.nft!.lines[0]!.value, 'table ip nat {');
+  assert.equal(b.rulesets.get('router')?.tables.get('nat')?.chains.get('POSTROUTING')?.rules.length, 1);
+  assert.equal(b.nftRulesets?.get('router')?.tables.length, 1);
+});
+
+test('import: nftables errors at FILE:LINE:COLUMN; --nft must be nftables', () => {
+  const r = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    rules: { text: LISTED.replace('dnat to', 'dnatt to'), file: 'ruleset.nft' },
+  });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(formatImportError(r.errors[0]!), /^ruleset\.nft:4:32: syntax error/);
+  const wrong = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    nft: { text: '*nat\nCOMMIT\n', file: 'rules.save' },
+  });
+  assert.equal(wrong.ok, false);
+  if (!wrong.ok)
+    assert.deepEqual(wrong.errors.map(formatImportError), [
+      'rules.save:1:1: expected nftables (nft list ruleset or nft -j list ruleset output); iptables-save output goes in --rules',
+    ]);
+});
+
+test('natbox import --nft from the command line, exit 2 on a bad ruleset', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'natbox-nftimp-'));
+  try {
+    writeFileSync(join(dir, 'addr.json'), ADDR);
+    writeFileSync(join(dir, 'bad.nft'), 'table ip nat {\n\tchain c {\n\t\tfrobnicate\n\t}\n}\n');
+    const run = (...a: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), 'import', ...a],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+    const bad = run('--addr', 'addr.json', '--rules', 'bad.nft');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^bad\.nft:3:3: /);
+    writeFileSync(join(dir, 'good.nft'), LISTED);
+    const good = run('--addr', 'addr.json', '--nft', 'good.nft');
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /^ {4}nft: \|-\n {6}table ip nat \{$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
