@@ -92,7 +92,7 @@ export class RtTable {
   readonly problems: NftProblemAt[] = [];
   /** The walk's registers: the current hook and time, the jump target, the key words. */
   readonly rt = { hook: 0, now: 0, jump: 0 };
-  readonly key = new Uint32Array(16);
+  readonly key: Uint32Array = new Uint32Array(16);
   readonly stmtState = new Map<object, StmtState>();
   /** The NAT range of the statement running (reused). */
   private readonly range: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
