@@ -375,7 +375,8 @@ export class RtTable {
     ) {
       const g = compileExpr(left, ctx);
       const get = g.get as (skb: Skb) => string | number;
-      let want = right.kind === 'value' && right.type === 'boolean' ? right.value !== 0 : left.present !== false;
+      let want =
+        right.kind === 'value' && right.type === 'boolean' ? right.value !== 0 : left.present !== false;
       if (neg) want = !want;
       return (skb) => {
         const v = get(skb);
