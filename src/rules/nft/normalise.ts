@@ -118,8 +118,23 @@ const hasInterval = (e: NftExpr): boolean =>
 /** Sorts elements as the kernel lists them back: interval sets and keys of at most 16 bits. */
 function sortElems(els: NftSetElem[], keyExpr: NftExpr | undefined, interval: boolean): void {
   const bits = keyExpr ? exprBits(keyExpr) : 32;
+  if (keyExpr?.kind === 'concat') {
+    // Adjacent one-byte header fields (icmpv6 type . icmpv6 code) are one 16-bit key: the kernel's
+    // bitmap lists them by its little-endian value.
+    const items = keyExpr.items;
+    const bytes = items.every((x) => x.kind === 'payload' && exprBits(x) <= 8);
+    if (!bytes || items.length > 2) return;
+    const le = (e: NftExpr): number =>
+      e.kind === 'concat'
+        ? e.items.reduce(
+            (a, x, k) => a + (x.kind === 'value' && typeof x.value === 'number' ? x.value : 0) * 256 ** k,
+            0,
+          )
+        : 0;
+    els.sort((a, b) => le(a.key) - le(b.key));
+    return;
+  }
   if (!interval && bits > 16) return;
-  if (keyExpr?.kind === 'concat') return;
   els.sort((a, b) => cmpKey(a.key, b.key));
   const w = els.findIndex((e) => e.key.kind === 'wildcard');
   if (w >= 0 && w !== els.length - 1) els.push(els.splice(w, 1)[0]!);

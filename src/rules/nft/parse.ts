@@ -2142,6 +2142,8 @@ class Parser {
     }
     const sym = lookupSymbol(type, w);
     if (sym !== undefined) return { kind: 'value', type, value: sym, pos };
+    if (type === 'inet_service' && SERVICES[w] !== undefined)
+      return { kind: 'value', type, value: SERVICES[w], pos };
     const dash = w.indexOf('-', 1);
     if (
       dash > 0 &&
