@@ -35,8 +35,6 @@ const SKIP: Readonly<Record<string, string>> = {
   'debian-nat': 'parseNft(debian-nat.nft): debian-nat.nft:17:18: Could not parse internet network service',
   'debian-sets-and-maps':
     'printNft: line 24: nft "\\t\\tiif { \\"eth1\\", \\"eth0\\", \\"eth3\\", \\"eth2\\" } tcp dport { 22, 53, 123-125, 443 } counter packets 0 bytes …", natbox "\\t\\tiif { \\"eth0\\", \\"eth1\\", \\"eth2\\", \\"eth3\\" } tcp dport { 22, 53, 123-125, 443 } counter packets 0 bytes …"',
-  'firewalld-rhel8-libvirt':
-    'parseNft(firewalld-rhel8-libvirt.nft): firewalld-rhel8-libvirt.nft:329:33: Could not parse internet network service',
   'fw4-default': 'parseNft(fw4-default.nft): fw4-default.nft:63:2: syntax error, unexpected define',
   'fw4-helpers': 'parseNft(fw4-helpers.nft): fw4-helpers.nft:63:2: syntax error, unexpected define',
   'fw4-ipsets':
