@@ -290,6 +290,40 @@ function tidyMarkOps(e: NftExpr): NftExpr {
   return e;
 }
 
+const elemKeys = new WeakMap<NftSet, Set<string>>();
+
+/**
+ * `add element`: new elements join the set (a key already there once), without renormalising the
+ * whole set for hash sets (linear over many commands); interval and small-key sets are re-sorted.
+ */
+export function addElements(set: NftSet, els: readonly NftSetElem[]): void {
+  const interval = set.flags.includes('interval');
+  const small =
+    set.key.types.length === 1 &&
+    ['inet_service', 'inet_proto', 'icmp_type', 'ether_type', 'icmpv6_type'].includes(set.key.types[0]!);
+  if (
+    interval ||
+    small ||
+    set.elements.some((e) => e.key.kind === 'wildcard') ||
+    els.some((e) => e.key.kind === 'wildcard')
+  ) {
+    set.elements.push(...els);
+    normaliseSet(set);
+    return;
+  }
+  let keys = elemKeys.get(set);
+  if (!keys || keys.size !== set.elements.length) {
+    keys = new Set(set.elements.map((e) => keyId(e.key)));
+    elemKeys.set(set, keys);
+  }
+  for (const e of els) {
+    const id = keyId(e.key);
+    if (keys.has(id)) continue;
+    keys.add(id);
+    set.elements.push(e);
+  }
+}
+
 export function normaliseSet(set: NftSet): void {
   const interval = set.flags.includes('interval');
   const els = set.elements;
