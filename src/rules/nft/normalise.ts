@@ -5,7 +5,7 @@
 // elements of interval sets and of small keys (kept in a bitmap by the kernel) come back sorted,
 // and an interval element that is exactly a prefix lists as one.
 import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem } from './model.ts';
-import { exprBits, exprType, parseIpv6, symbolName } from './types.ts';
+import { exprBits, exprType, formatIpv6, parseIpv6, symbolName } from './types.ts';
 
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
@@ -109,6 +109,7 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
     return els[0]!.key;
   const interval = els.some((e) => hasInterval(e.key));
   sortElems(els, left, interval);
+  if (interval) mergeIntervals(els);
   return right;
 }
 
@@ -118,8 +119,23 @@ const hasInterval = (e: NftExpr): boolean =>
 /** Sorts elements as the kernel lists them back: interval sets and keys of at most 16 bits. */
 function sortElems(els: NftSetElem[], keyExpr: NftExpr | undefined, interval: boolean): void {
   const bits = keyExpr ? exprBits(keyExpr) : 32;
+  if (keyExpr?.kind === 'concat') {
+    // Adjacent one-byte header fields (icmpv6 type . icmpv6 code) are one 16-bit key: the kernel's
+    // bitmap lists them by its little-endian value.
+    const items = keyExpr.items;
+    const bytes = items.every((x) => x.kind === 'payload' && exprBits(x) <= 8);
+    if (!bytes || items.length > 2) return;
+    const le = (e: NftExpr): number =>
+      e.kind === 'concat'
+        ? e.items.reduce(
+            (a, x, k) => a + (x.kind === 'value' && typeof x.value === 'number' ? x.value : 0) * 256 ** k,
+            0,
+          )
+        : 0;
+    els.sort((a, b) => le(a.key) - le(b.key));
+    return;
+  }
   if (!interval && bits > 16) return;
-  if (keyExpr?.kind === 'concat') return;
   els.sort((a, b) => cmpKey(a.key, b.key));
   const w = els.findIndex((e) => e.key.kind === 'wildcard');
   if (w >= 0 && w !== els.length - 1) els.push(els.splice(w, 1)[0]!);
@@ -143,6 +159,77 @@ function cmpKey(a: NftExpr, b: NftExpr): number {
     return 0;
   }
   return String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+}
+
+type Span = { lo: bigint; hi: bigint; type: string; bits: number };
+
+function spanOf(e: NftExpr): Span | undefined {
+  const num = (v: NftExpr): { n: bigint; type: string; bits: number } | undefined => {
+    if (v.kind !== 'value') return undefined;
+    if (typeof v.value === 'number')
+      return { n: BigInt(v.value), type: v.type, bits: v.type === 'ipv4_addr' ? 32 : 16 };
+    if (v.type === 'ipv6_addr') {
+      const g = parseIpv6(v.value);
+      if (!g) return undefined;
+      return { n: g.reduce((a, x) => (a << 16n) | BigInt(x), 0n), type: v.type, bits: 128 };
+    }
+    return undefined;
+  };
+  if (e.kind === 'value') {
+    const x = num(e);
+    return x && { lo: x.n, hi: x.n, type: x.type, bits: x.bits };
+  }
+  if (e.kind === 'range') {
+    const a = num(e.low);
+    const b = num(e.high);
+    return a && b && { lo: a.n, hi: b.n, type: a.type, bits: a.bits };
+  }
+  if (e.kind === 'prefix') {
+    const a = num(e.value);
+    if (!a) return undefined;
+    const host = (1n << BigInt(a.bits - e.len)) - 1n;
+    return { lo: a.n & ~host, hi: (a.n & ~host) | host, type: a.type, bits: a.bits };
+  }
+  return undefined;
+}
+
+function valueOf(n: bigint, type: string): NftExpr {
+  if (type === 'ipv6_addr') {
+    const g: number[] = [];
+    for (let k = 7; k >= 0; k--) g.push(Number((n >> BigInt(16 * k)) & 0xffffn));
+    return { kind: 'value', type, value: formatIpv6(g) };
+  }
+  return { kind: 'value', type, value: Number(n) };
+}
+
+function exprOfSpan(s: Span): NftExpr {
+  if (s.lo === s.hi) return valueOf(s.lo, s.type);
+  if (s.type === 'ipv4_addr' || s.type === 'ipv6_addr') {
+    const size = s.hi - s.lo + 1n;
+    if ((size & (size - 1n)) === 0n && s.lo % size === 0n) {
+      const len = s.bits - (size.toString(2).length - 1);
+      return { kind: 'prefix', value: valueOf(s.lo, s.type), len };
+    }
+  }
+  return { kind: 'range', low: valueOf(s.lo, s.type), high: valueOf(s.hi, s.type) };
+}
+
+/** An anonymous interval set's overlapping and adjacent elements become one (nft merges them). */
+function mergeIntervals(els: NftSetElem[]): void {
+  const spans = els.map((e) => (e.data === undefined ? spanOf(e.key) : undefined));
+  if (spans.some((x) => x === undefined)) return;
+  const all = (spans as Span[]).slice().sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const out: Span[] = [];
+  for (const s of all) {
+    const last = out[out.length - 1];
+    if (last && s.lo <= last.hi + 1n) {
+      if (s.hi > last.hi) last.hi = s.hi;
+    } else out.push({ ...s });
+  }
+  if (out.length === els.length && out.every((s, k) => s.lo === spans[k]!.lo && s.hi === spans[k]!.hi))
+    return;
+  const pos = els[0]!.pos;
+  els.splice(0, els.length, ...out.map((s) => ({ key: exprOfSpan(s), ...(pos ? { pos } : {}) })));
 }
 
 /** A range that is exactly a prefix lists as that prefix (ipv4), a one-value range as the value. */
@@ -201,6 +288,40 @@ function tidyMarkOps(e: NftExpr): NftExpr {
     return { ...e, op: '|', left: { ...e.left, right: { ...e.left.right, value: m } } };
   }
   return e;
+}
+
+const elemKeys = new WeakMap<NftSet, Set<string>>();
+
+/**
+ * `add element`: new elements join the set (a key already there once), without renormalising the
+ * whole set for hash sets (linear over many commands); interval and small-key sets are re-sorted.
+ */
+export function addElements(set: NftSet, els: readonly NftSetElem[]): void {
+  const interval = set.flags.includes('interval');
+  const small =
+    set.key.types.length === 1 &&
+    ['inet_service', 'inet_proto', 'icmp_type', 'ether_type', 'icmpv6_type'].includes(set.key.types[0]!);
+  if (
+    interval ||
+    small ||
+    set.elements.some((e) => e.key.kind === 'wildcard') ||
+    els.some((e) => e.key.kind === 'wildcard')
+  ) {
+    set.elements.push(...els);
+    normaliseSet(set);
+    return;
+  }
+  let keys = elemKeys.get(set);
+  if (!keys || keys.size !== set.elements.length) {
+    keys = new Set(set.elements.map((e) => keyId(e.key)));
+    elemKeys.set(set, keys);
+  }
+  for (const e of els) {
+    const id = keyId(e.key);
+    if (keys.has(id)) continue;
+    keys.add(id);
+    set.elements.push(e);
+  }
 }
 
 export function normaliseSet(set: NftSet): void {

@@ -41,7 +41,7 @@ import {
   payloadFields,
   SYMBOLS,
 } from './types.ts';
-import { normaliseRule, normaliseSet } from './normalise.ts';
+import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
 
 export interface ParseOpts {
   readonly base?: NftRuleset;
@@ -471,7 +471,7 @@ class Parser {
     return tb;
   }
   private needChain(tb: NftTable, nameTok: NftTok): NftChain {
-    const c = tb.chains.find((x) => x.name === nameTok.text);
+    const c = chainNamed(tb, nameTok.text);
     if (!c) throw new NftError(nameTok, nameTok.text, 'Could not process rule: No such file or directory');
     return c;
   }
@@ -538,11 +538,10 @@ class Parser {
       case 'element': {
         const tb = this.tableOf(false, kw);
         const name = this.identifier();
-        const set = tb.sets.find((s) => s.name === name.text);
+        const set = setNamed(tb, name.text);
         if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
-        set.elements.push(...lit);
-        normaliseSet(set);
+        addElements(set, lit);
         return this.endOfCommand();
       }
       case 'flowtable': {
@@ -723,18 +722,18 @@ class Parser {
         verdict?: string;
         flowtable?: string;
       };
-      if (o.kind === 'verdict' && o.chain !== undefined && !tb.chains.some((c) => c.name === o.chain)) {
+      if (o.kind === 'verdict' && o.chain !== undefined && !chainNamed(tb, o.chain)) {
         const at = o.pos ? { ...o.pos, column: o.pos.column + (o.verdict ?? '').length + 1 } : rule.pos!;
         throw new NftError(at, o.chain, 'Could not process rule: No such file or directory');
       }
-      if (o.kind === 'setref' && o.name !== undefined && !tb.sets.some((s) => s.name === o.name))
+      if (o.kind === 'setref' && o.name !== undefined && !setNamed(tb, o.name))
         throw new NftError(
           o.pos ?? rule.pos!,
           `@${o.name}`,
           `Could not process rule: No such file or directory`,
         );
       if (o.kind === 'dynset' && o.set !== undefined) {
-        const set = tb.sets.find((s) => s.name === o.set);
+        const set = setNamed(tb, o.set);
         if (!set)
           throw new NftError(
             o.pos ?? rule.pos!,
@@ -882,7 +881,7 @@ class Parser {
     exclusive: boolean,
     comment?: string,
   ): NftChain {
-    const ex = tb.chains.find((c) => c.name === name.text);
+    const ex = chainNamed(tb, name.text);
     if (ex) {
       if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
       return ex;
@@ -900,7 +899,7 @@ class Parser {
   }
 
   private chainBlock(tb: NftTable, name: NftTok, exclusive: boolean): NftChain {
-    const existing = tb.chains.find((c) => c.name === name.text);
+    const existing = chainNamed(tb, name.text);
     if (existing && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
     const parsed = this.chainBody(tb, name, existing);
     const c = existing ?? this.declareChain(tb, name, parsed.chain.base, false, parsed.chain.comment);
@@ -2142,6 +2141,8 @@ class Parser {
     }
     const sym = lookupSymbol(type, w);
     if (sym !== undefined) return { kind: 'value', type, value: sym, pos };
+    if (type === 'inet_service' && SERVICES[w] !== undefined)
+      return { kind: 'value', type, value: SERVICES[w], pos };
     const dash = w.indexOf('-', 1);
     if (
       dash > 0 &&
@@ -2275,6 +2276,46 @@ class Parser {
       pos: key.pos!,
     };
   }
+}
+
+/**
+ * Name lookups of a table's chains and sets in O(1): an index rebuilt only when the list changed
+ * (length or last name), so that kube-proxy's tens of thousands of chains load in linear time.
+ */
+const chainIndex = new WeakMap<
+  NftTable,
+  { n: number; last: string | undefined; map: Map<string, NftChain> }
+>();
+const setIndex = new WeakMap<NftTable, { n: number; last: string | undefined; map: Map<string, NftSet> }>();
+
+function chainNamed(tb: NftTable, name: string): NftChain | undefined {
+  let ix = chainIndex.get(tb);
+  const last = tb.chains[tb.chains.length - 1]?.name;
+  if (ix && tb.chains.length > ix.n && (ix.n === 0 || tb.chains[ix.n - 1]?.name === ix.last)) {
+    for (let k = ix.n; k < tb.chains.length; k++) ix.map.set(tb.chains[k]!.name, tb.chains[k]!);
+    ix.n = tb.chains.length;
+    ix.last = last;
+  }
+  if (!ix || ix.n !== tb.chains.length || ix.last !== last) {
+    ix = { n: tb.chains.length, last, map: new Map(tb.chains.map((c) => [c.name, c])) };
+    chainIndex.set(tb, ix);
+  }
+  return ix.map.get(name);
+}
+
+function setNamed(tb: NftTable, name: string): NftSet | undefined {
+  let ix = setIndex.get(tb);
+  const last = tb.sets[tb.sets.length - 1]?.name;
+  if (ix && tb.sets.length > ix.n && (ix.n === 0 || tb.sets[ix.n - 1]?.name === ix.last)) {
+    for (let k = ix.n; k < tb.sets.length; k++) ix.map.set(tb.sets[k]!.name, tb.sets[k]!);
+    ix.n = tb.sets.length;
+    ix.last = last;
+  }
+  if (!ix || ix.n !== tb.sets.length || ix.last !== last) {
+    ix = { n: tb.sets.length, last, map: new Map(tb.sets.map((c) => [c.name, c])) };
+    setIndex.set(tb, ix);
+  }
+  return ix.map.get(name);
 }
 
 function isTcpContext(s: NftStmt): boolean {

@@ -495,6 +495,7 @@ export function valueText(type: string, v: number | string): string {
     if (rest) names.push(`0x${rest.toString(16)}`);
     return names.length ? names.join(',') : `0x0`;
   }
+  if (type === 'day') return symbolName(type, v) !== undefined ? `"${symbolName(type, v)!}"` : String(v);
   if (type in SYMBOLS) return symbolName(type, v) ?? String(v);
   return String(v);
 }
