@@ -20,7 +20,9 @@ export function detectLanguage(lines: readonly SourceLine[]): RulesLanguage | un
     const t = l.text.trim();
     if (k === 0 && /^#!\s*\S*\bnft\b/.test(t)) return 'nft';
     if (t === '' || t.startsWith('#')) continue;
-    if (t.startsWith('{') || t.startsWith('[')) return 'nft-json';
+    // `nft -j` JSON is one object (`{"nftables": [...]}`); a script's `[ -x ... ]` test or
+    // `{ ...; }` group is shell, for the iptables script reader to name.
+    if (/^\{\s*("|$)/.test(t)) return 'nft-json';
     if (NFT_COMMAND.test(t)) return 'nft-commands';
     if (looksLikeNft(t) || /^(include|list|insert|replace|destroy|reset)\s/.test(t)) return 'nft';
     return 'iptables';

@@ -239,10 +239,9 @@ export class Host {
       countDrop: (r) => this.countDrop(r),
       sourceAddressFor: (outIf, dst) => this.sourceAddressFor(outIf, dst),
       devOutput: (ifname, frame) => this.devOutput(ifname, frame),
-      neighbourFailed: (ip) =>
-        this.isLocal(ipv4Src(ip, 0))
-          ? this.sockets.neighbourFailed(ip)
-          : this.sockets.sendIcmpError(ip, 3, 1, 0), // ipv4_link_failure: host unreachable
+      // ipv4_link_failure: host unreachable to the packet's sender, through lo when that is
+      // this host (its sockets then hear it as any ICMP error).
+      neighbourFailed: (ip) => this.sockets.sendIcmpError(ip, 3, 1, 0),
       conf: (dev, key) => this.conf(dev, key),
       isLocal: (a) => this.isLocal(a),
       routeDev: (a) => this.routes.lookup(a)?.dev,

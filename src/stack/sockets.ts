@@ -1397,28 +1397,6 @@ export class Sockets {
     }
     this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0, attach);
   }
-
-  /**
-   * ARP gave up on the next hop of a locally sent packet. Linux answers the sender itself
-   * (arp_error_report → ipv4_link_failure: ICMP host unreachable from the host to the host), so the
-   * sockets react as to that ICMP error: a TCP connect() in progress fails with EHOSTUNREACH, a
-   * UDP socket ignores it (host unreachable is soft), a ping's raw socket sees type 3 code 1.
-   */
-  neighbourFailed(ip: Uint8Array): void {
-    const o = ipv4HeaderLength(ip, 0);
-    const proto = ip[9]!;
-    const why = `no route to host: ${formatIpv4(ipv4Dst(ip, 0))} did not answer ARP`;
-    for (const p of this.ping.values()) p.obs.icmp?.(formatIpv4(ipv4Src(ip, 0)), 3, 1);
-    if (proto === IPPROTO_TCP) {
-      const k = key(ipv4Src(ip, 0), read16(ip, o), ipv4Dst(ip, 0), read16(ip, o + 2));
-      const s = this.tcp.get(k);
-      if (s && s.state === 'SYN_SENT') {
-        s.state = 'CLOSED';
-        this.tcp.delete(k);
-        s.obs?.failed?.(why, 'EHOSTUNREACH');
-      }
-    }
-  }
 }
 
 function findTsVal(b: Uint8Array, start: number, end: number): number {

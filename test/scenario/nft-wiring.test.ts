@@ -46,6 +46,10 @@ test('the language of rules: the first line that says something decides', () => 
   assert.equal(d('add rule ip nat pre dnat to 192.0.2.1\n'), 'nft');
   assert.equal(d('include "rules.d/*.nft"\n'), 'nft');
   assert.equal(d('  {"nftables": [{"metainfo": {"json_schema_version": 1}}]}\n'), 'nft-json');
+  assert.equal(d('{\n  "nftables": []\n}\n'), 'nft-json');
+  // A script's shell test or brace group is a script (its reader says what it does not read).
+  assert.equal(d('[ -x /sbin/iptables ] || exit 0\n'), 'iptables');
+  assert.equal(d('{ iptables -F; }\n'), 'iptables');
   assert.equal(d('sudo nft add table ip nat\n'), 'nft-commands');
   assert.equal(d('/usr/sbin/nft -f fw.nft\n'), 'nft-commands');
 });
