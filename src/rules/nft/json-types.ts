@@ -2,25 +2,27 @@
 // (datatype.c, proto.c, ct.c, meta.c, fib.c of nftables 1.0.6; /etc/protocols of Debian's netbase
 // for inet_proto), which datatype each payload field, meta key and ct key gives, and bitmask types.
 import type { NftDatatype } from './model.ts';
+import {
+  ARP_OP,
+  CT_DIR,
+  CT_STATE,
+  CT_STATUS,
+  DAY,
+  ECN,
+  ICMP_CODE,
+  ICMP_TYPE,
+  ICMPV6_CODE,
+  ICMPV6_TYPE,
+  ICMPX_CODE,
+  IFACE_TYPE,
+  NF_PROTO,
+  TCP_FLAG,
+} from './types.ts';
+// The symbol tables the JSON side shares with the text side are types.ts's. The ones below are
+// its own: their entries differ from types.ts's tables of the same name (not reconciled yet).
 
 type Sym = readonly (readonly [string, number])[];
 
-const CT_STATE: Sym = [
-  ['invalid', 1],
-  ['established', 2],
-  ['related', 4],
-  ['new', 8],
-  ['untracked', 64],
-];
-const CT_STATUS: Sym = [
-  ['expected', 1],
-  ['seen-reply', 2],
-  ['assured', 4],
-  ['confirmed', 8],
-  ['snat', 16],
-  ['dnat', 32],
-  ['dying', 512],
-];
 const CT_EVENT: Sym = [
   ['new', 1],
   ['related', 2],
@@ -34,20 +36,6 @@ const CT_EVENT: Sym = [
   ['secmark', 512],
   ['label', 1024],
 ];
-const TCP_FLAG: Sym = [
-  ['fin', 1],
-  ['syn', 2],
-  ['rst', 4],
-  ['psh', 8],
-  ['ack', 16],
-  ['urg', 32],
-  ['ecn', 64],
-  ['cwr', 128],
-];
-const CT_DIR: Sym = [
-  ['original', 0],
-  ['reply', 1],
-];
 const ETHER_TYPE: Sym = [
   ['ip', 0x0800],
   ['arp', 0x0806],
@@ -56,87 +44,12 @@ const ETHER_TYPE: Sym = [
   ['8021ad', 0x88a8],
   ['vlan', 0x8100],
 ];
-const NF_PROTO: Sym = [
-  ['ipv4', 2],
-  ['ipv6', 10],
-];
 const PKT_TYPE: Sym = [
   ['host', 0],
   ['unicast', 0],
   ['broadcast', 1],
   ['multicast', 2],
   ['other', 3],
-];
-const IFACE_TYPE: Sym = [
-  ['ether', 1],
-  ['ppp', 512],
-  ['ipip', 768],
-  ['ipip6', 769],
-  ['loopback', 772],
-  ['sit', 776],
-  ['ipgre', 778],
-];
-const ICMP_TYPE: Sym = [
-  ['echo-reply', 0],
-  ['destination-unreachable', 3],
-  ['source-quench', 4],
-  ['redirect', 5],
-  ['echo-request', 8],
-  ['router-advertisement', 9],
-  ['router-solicitation', 10],
-  ['time-exceeded', 11],
-  ['parameter-problem', 12],
-  ['timestamp-request', 13],
-  ['timestamp-reply', 14],
-  ['info-request', 15],
-  ['info-reply', 16],
-  ['address-mask-request', 17],
-  ['address-mask-reply', 18],
-];
-const ICMP_CODE: Sym = [
-  ['net-unreachable', 0],
-  ['host-unreachable', 1],
-  ['prot-unreachable', 2],
-  ['port-unreachable', 3],
-  ['frag-needed', 4],
-  ['net-prohibited', 9],
-  ['host-prohibited', 10],
-  ['admin-prohibited', 13],
-];
-const ICMPV6_TYPE: Sym = [
-  ['destination-unreachable', 1],
-  ['packet-too-big', 2],
-  ['time-exceeded', 3],
-  ['parameter-problem', 4],
-  ['echo-request', 128],
-  ['echo-reply', 129],
-  ['mld-listener-query', 130],
-  ['mld-listener-report', 131],
-  ['mld-listener-done', 132],
-  ['mld-listener-reduction', 132],
-  ['nd-router-solicit', 133],
-  ['nd-router-advert', 134],
-  ['nd-neighbor-solicit', 135],
-  ['nd-neighbor-advert', 136],
-  ['nd-redirect', 137],
-  ['router-renumbering', 138],
-  ['ind-neighbor-solicit', 141],
-  ['ind-neighbor-advert', 142],
-  ['mld2-listener-report', 143],
-];
-const ICMPV6_CODE: Sym = [
-  ['no-route', 0],
-  ['admin-prohibited', 1],
-  ['addr-unreachable', 3],
-  ['port-unreachable', 4],
-  ['policy-fail', 5],
-  ['reject-route', 6],
-];
-const ICMPX_CODE: Sym = [
-  ['no-route', 0],
-  ['port-unreachable', 1],
-  ['host-unreachable', 2],
-  ['admin-prohibited', 3],
 ];
 const DSCP: Sym = [
   ['cs0', 0],
@@ -163,12 +76,6 @@ const DSCP: Sym = [
   ['cs6', 48],
   ['cs7', 56],
 ];
-const ECN: Sym = [
-  ['not-ect', 0],
-  ['ect1', 1],
-  ['ect0', 2],
-  ['ce', 3],
-];
 const FIB_ADDRTYPE: Sym = [
   ['unspec', 0],
   ['unicast', 1],
@@ -182,24 +89,6 @@ const FIB_ADDRTYPE: Sym = [
   ['throw', 9],
   ['nat', 10],
   ['xresolve', 11],
-];
-const ARP_OP: Sym = [
-  ['request', 1],
-  ['reply', 2],
-  ['rrequest', 3],
-  ['rreply', 4],
-  ['inrequest', 8],
-  ['inreply', 9],
-  ['nak', 10],
-];
-const DAY: Sym = [
-  ['Sunday', 0],
-  ['Monday', 1],
-  ['Tuesday', 2],
-  ['Wednesday', 3],
-  ['Thursday', 4],
-  ['Friday', 5],
-  ['Saturday', 6],
 ];
 const DCCP_PKTTYPE: Sym = [
   ['request', 0],
