@@ -1,6 +1,7 @@
 // nft's datatypes (datatype.c, proto.c, meta.c, ct.c): which datatype each payload, meta and ct
 // key gives, the symbolic constants of each type, and how a value of each type is read from a
 // word and printed back as `nft list ruleset` prints it.
+import { formatIpv6 as formatIpv6Words } from '../../wire/addr.ts';
 import type { NftDatatype, NftExpr } from './model.ts';
 
 type Table = ReadonlyArray<readonly [string, number]>;
@@ -572,31 +573,11 @@ export function parseIpv6(w: string): number[] | undefined {
   return [...a, ...new Array<number>(want - a.length - b.length).fill(0), ...b, ...tail];
 }
 
-/** RFC 5952 text (as inet_ntop prints it). */
+/** RFC 5952 text (as inet_ntop prints it) of eight 16-bit groups (wire/addr.ts prints it). */
 export function formatIpv6(g: readonly number[]): string {
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: readonly number[]): string => a.map((x) => x.toString(16)).join(':');
-  // inet_ntop's IPv4 tail: ::a.b.c.d and ::ffff:a.b.c.d
-  if (best === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
-    const v4 = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
-  }
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  const w = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) w[i] = ((g[2 * i]! << 16) | g[2 * i + 1]!) >>> 0;
+  return formatIpv6Words(w);
 }
 
 export function canonicalIpv6(w: string): string | undefined {
