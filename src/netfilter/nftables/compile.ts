@@ -5,6 +5,7 @@
 // collected with their position, never thrown at the caller.
 import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
+import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
 import { NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv } from '../core/table.ts';
@@ -802,11 +803,6 @@ function countElem(set: RtSet, slot: number, skb: Skb): void {
     c.packets++;
     c.bytes += skb.len;
   }
-}
-
-function hasInterval(e: NftExpr): boolean {
-  if (e.kind === 'prefix' || e.kind === 'range') return true;
-  return e.kind === 'concat' && e.items.some(hasInterval);
 }
 
 function numValue(e: NftExpr): number {

@@ -42,7 +42,7 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
-import { canonicalIpv6 } from './types.ts';
+import { canonicalIpv6, hasInterval, isTcpContext } from './types.ts';
 
 export interface NftJsonReadOptions {
   readonly limits?: JsonLimits;
@@ -1667,23 +1667,6 @@ function addTcpDependency(stmts: NftStmt[]): void {
     });
     i++;
   }
-}
-
-export function isTcpContext(s: NftStmt): boolean {
-  if (s.kind !== 'match') return false;
-  const l = s.left;
-  if (l.kind === 'payload' && l.proto === 'tcp') return true;
-  const six = s.right.kind === 'value' && s.right.value === 6;
-  return (
-    six &&
-    ((l.kind === 'meta' && l.key === 'l4proto') ||
-      (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
-  );
-}
-
-function hasInterval(e: NftExpr): boolean {
-  if (e.kind === 'range' || e.kind === 'prefix') return true;
-  return e.kind === 'concat' && e.items.some(hasInterval);
 }
 
 function strValue(s: string): NftValue {

@@ -5,7 +5,7 @@
 // elements of interval sets and of small keys (kept in a bitmap by the kernel) come back sorted,
 // and an interval element that is exactly a prefix lists as one.
 import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem } from './model.ts';
-import { exprBits, exprType, formatIpv6, parseIpv6, symbolName } from './types.ts';
+import { exprBits, exprType, formatIpv6, hasInterval, parseIpv6, symbolName } from './types.ts';
 
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
@@ -112,9 +112,6 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
   if (interval) mergeIntervals(els);
   return right;
 }
-
-const hasInterval = (e: NftExpr): boolean =>
-  e.kind === 'range' || e.kind === 'prefix' || (e.kind === 'concat' && e.items.some(hasInterval));
 
 /** Sorts elements as the kernel lists them back: interval sets and keys of at most 16 bits. */
 function sortElems(els: NftSetElem[], keyExpr: NftExpr | undefined, interval: boolean): void {

@@ -32,6 +32,7 @@ import {
   exprBits,
   exprType,
   isPayloadProto,
+  isTcpContext,
   lookupSymbol,
   META,
   parseInteger,
@@ -2316,18 +2317,6 @@ function setNamed(tb: NftTable, name: string): NftSet | undefined {
     setIndex.set(tb, ix);
   }
   return ix.map.get(name);
-}
-
-function isTcpContext(s: NftStmt): boolean {
-  if (s.kind !== 'match') return false;
-  const l = s.left;
-  if (l.kind === 'payload' && l.proto === 'tcp') return true;
-  const six = s.right.kind === 'value' && s.right.value === 6;
-  return (
-    six &&
-    ((l.kind === 'meta' && l.key === 'l4proto') ||
-      (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
-  );
 }
 
 function describeType(t: string): string {

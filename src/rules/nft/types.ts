@@ -2,7 +2,7 @@
 // key gives, the symbolic constants of each type, and how a value of each type is read from a
 // word and printed back as `nft list ruleset` prints it.
 import { formatIpv6 as formatIpv6Words } from '../../wire/addr.ts';
-import type { NftDatatype, NftExpr } from './model.ts';
+import type { NftDatatype, NftExpr, NftStmt } from './model.ts';
 
 type Table = ReadonlyArray<readonly [string, number]>;
 
@@ -629,3 +629,22 @@ export function formatTime(ms: number): string {
 }
 
 export const quote = (s: string): string => `"${s}"`;
+
+/** Whether an element or key holds a range or prefix (a set of it needs the interval flag). */
+export function hasInterval(e: NftExpr): boolean {
+  if (e.kind === 'range' || e.kind === 'prefix') return true;
+  return e.kind === 'concat' && e.items.some(hasInterval);
+}
+
+/** Whether a statement establishes TCP for what follows (`tcp ...`, `meta l4proto tcp`, `ip protocol tcp`). */
+export function isTcpContext(s: NftStmt): boolean {
+  if (s.kind !== 'match') return false;
+  const l = s.left;
+  if (l.kind === 'payload' && l.proto === 'tcp') return true;
+  const six = s.right.kind === 'value' && s.right.value === 6;
+  return (
+    six &&
+    ((l.kind === 'meta' && l.key === 'l4proto') ||
+      (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
+  );
+}
