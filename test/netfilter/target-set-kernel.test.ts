@@ -37,6 +37,21 @@ function missingTool(): string | undefined {
 }
 
 /** The kernel's entries after each step: `ENTRY` or `ENTRY timeout N`, sorted, per set. */
+/** Runs `script` with sh in a new namespace `ns` (deleted afterwards, also on failure): its output lines. */
+function runInNamespace(ns: string, script: string): string[] {
+  assert.equal(spawnSync('ip', ['netns', 'add', ns]).status, 0, 'ip netns add');
+  try {
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', script], {
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n');
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
 function kernel(): string[] {
   const ns = `nbx-settarget-${process.pid}`;
   const rules = RULES.map(([p, o]) => `iptables -A OUTPUT -p udp --dport ${p} -j SET ${o}`).join('\n');
@@ -49,17 +64,7 @@ function kernel(): string[] {
 ${rules}
 set +e
 ${steps.join('\n')}`;
-  assert.equal(spawnSync('ip', ['netns', 'add', ns]).status, 0, 'ip netns add');
-  try {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', script], {
-      encoding: 'utf8',
-      timeout: 30000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split('\n');
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+  return runInNamespace(ns, script);
 }
 
 /** natbox: the same targets on the same packets at the kernel's instants, listed as ipset save does. */
@@ -173,17 +178,7 @@ ${NET_SETUP.map((l) => `ipset ${l}`).join('\n')}
 ${rules}
 set +e
 ${steps.join('\n')}`;
-  assert.equal(spawnSync('ip', ['netns', 'add', ns]).status, 0, 'ip netns add');
-  try {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', script], {
-      encoding: 'utf8',
-      timeout: 30000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split('\n');
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+  return runInNamespace(ns, script);
 }
 
 function natboxNet(): string[] {
