@@ -487,14 +487,7 @@ export class RtTable {
   ): Op {
     // nft_limit_init / nft_limit_eval, in nanoseconds: a bucket of tokens_max, refilled by the
     // time elapsed, a packet costs nsecs / rate (bytes: nsecs * len / rate).
-    const unit = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 }[s.per] ?? 1;
-    const nsecs = unit * 1e9;
-    const pkts = s.unit === 'packets';
-    const burst = pkts && s.burst === 0 ? 5 : s.burst;
-    const tokensMax = pkts
-      ? Math.floor(nsecs / s.rate) * burst
-      : Math.floor((nsecs * (s.rate + burst)) / s.rate);
-    const cost = Math.floor(nsecs / s.rate);
+    const { nsecs, pkts, tokensMax, cost } = limitParams(s);
     const st = this.state(key, () => ({ tokens: tokensMax, last: -1, consumed: 0 }));
     const rt = this.rt;
     return (skb) => {
@@ -769,14 +762,7 @@ export class RtTable {
 
   /** A per-element limit (meters: `update @m { ip saddr limit rate over 10/second }`). */
   private elemLimitOp(set: RtSet, s: Extract<NftStmt, { kind: 'limit' }>): Op {
-    const unit = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 }[s.per] ?? 1;
-    const nsecs = unit * 1e9;
-    const pkts = s.unit === 'packets';
-    const burst = pkts && s.burst === 0 ? 5 : s.burst;
-    const tokensMax = pkts
-      ? Math.floor(nsecs / s.rate) * burst
-      : Math.floor((nsecs * (s.rate + burst)) / s.rate);
-    const cost = Math.floor(nsecs / s.rate);
+    const { nsecs, pkts, tokensMax, cost } = limitParams(s);
     const rt = this.rt;
     return (skb) => {
       const slot = rt.jump;
@@ -844,4 +830,33 @@ function carrySet(old: RtSet, next: RtSet): void {
     next.tokens[slot] = old.tokens[s]!;
     next.last[slot] = old.last[s]!;
   }
+}
+
+/** nft_limit_init's numbers for a limit statement: the period in ns, the bucket size and a packet's cost. */
+function limitParams(s: {
+  readonly rate: number;
+  readonly per: string;
+  readonly unit: 'bytes' | 'packets';
+  readonly burst: number;
+}): {
+  nsecs: number;
+  pkts: boolean;
+  tokensMax: number;
+  cost: number;
+} {
+  const units: Readonly<Record<string, number>> = {
+    second: 1,
+    minute: 60,
+    hour: 3600,
+    day: 86400,
+    week: 604800,
+  };
+  const unit = units[s.per] ?? 1;
+  const nsecs = unit * 1e9;
+  const pkts = s.unit === 'packets';
+  const burst = pkts && s.burst === 0 ? 5 : s.burst;
+  const tokensMax = pkts
+    ? Math.floor(nsecs / s.rate) * burst
+    : Math.floor((nsecs * (s.rate + burst)) / s.rate);
+  return { nsecs, pkts, tokensMax, cost: Math.floor(nsecs / s.rate) };
 }

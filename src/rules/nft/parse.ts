@@ -2283,41 +2283,33 @@ class Parser {
  * Name lookups of a table's chains and sets in O(1): an index rebuilt only when the list changed
  * (length or last name), so that kube-proxy's tens of thousands of chains load in linear time.
  */
-const chainIndex = new WeakMap<
-  NftTable,
-  { n: number; last: string | undefined; map: Map<string, NftChain> }
->();
-const setIndex = new WeakMap<NftTable, { n: number; last: string | undefined; map: Map<string, NftSet> }>();
+type NameIndex<T> = { n: number; last: string | undefined; map: Map<string, T> };
+const chainIndex = new WeakMap<NftTable, NameIndex<NftChain>>();
+const setIndex = new WeakMap<NftTable, NameIndex<NftSet>>();
 
-function chainNamed(tb: NftTable, name: string): NftChain | undefined {
-  let ix = chainIndex.get(tb);
-  const last = tb.chains[tb.chains.length - 1]?.name;
-  if (ix && tb.chains.length > ix.n && (ix.n === 0 || tb.chains[ix.n - 1]?.name === ix.last)) {
-    for (let k = ix.n; k < tb.chains.length; k++) ix.map.set(tb.chains[k]!.name, tb.chains[k]!);
-    ix.n = tb.chains.length;
+function named<T extends { readonly name: string }>(
+  list: readonly T[],
+  indexes: WeakMap<NftTable, NameIndex<T>>,
+  tb: NftTable,
+  name: string,
+): T | undefined {
+  let ix = indexes.get(tb);
+  const last = list[list.length - 1]?.name;
+  if (ix && list.length > ix.n && (ix.n === 0 || list[ix.n - 1]?.name === ix.last)) {
+    for (let k = ix.n; k < list.length; k++) ix.map.set(list[k]!.name, list[k]!);
+    ix.n = list.length;
     ix.last = last;
   }
-  if (!ix || ix.n !== tb.chains.length || ix.last !== last) {
-    ix = { n: tb.chains.length, last, map: new Map(tb.chains.map((c) => [c.name, c])) };
-    chainIndex.set(tb, ix);
+  if (!ix || ix.n !== list.length || ix.last !== last) {
+    ix = { n: list.length, last, map: new Map(list.map((c) => [c.name, c])) };
+    indexes.set(tb, ix);
   }
   return ix.map.get(name);
 }
 
-function setNamed(tb: NftTable, name: string): NftSet | undefined {
-  let ix = setIndex.get(tb);
-  const last = tb.sets[tb.sets.length - 1]?.name;
-  if (ix && tb.sets.length > ix.n && (ix.n === 0 || tb.sets[ix.n - 1]?.name === ix.last)) {
-    for (let k = ix.n; k < tb.sets.length; k++) ix.map.set(tb.sets[k]!.name, tb.sets[k]!);
-    ix.n = tb.sets.length;
-    ix.last = last;
-  }
-  if (!ix || ix.n !== tb.sets.length || ix.last !== last) {
-    ix = { n: tb.sets.length, last, map: new Map(tb.sets.map((c) => [c.name, c])) };
-    setIndex.set(tb, ix);
-  }
-  return ix.map.get(name);
-}
+const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>
+  named(tb.chains, chainIndex, tb, name);
+const setNamed = (tb: NftTable, name: string): NftSet | undefined => named(tb.sets, setIndex, tb, name);
 
 function describeType(t: string): string {
   switch (t) {
