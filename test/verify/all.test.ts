@@ -2,16 +2,17 @@
 // and test/conformance/extra/ is built out of network namespaces, run on this machine's kernel
 // with real sockets, and compared with natbox's simulation packet by packet, conntrack entry by
 // entry and verdict by verdict (`natbox verify --json`, one CLI run per scenario in a private
-// mount namespace: see verifyFile). One test per scenario, run one after another (about 5 s
-// each). Every scenario must match, except those in SKIP, each with the natbox gap that keeps it
-// from matching yet. On a machine without root, network namespaces
-// or the tools, every live test skips and says what is missing.
+// mount namespace: see verifyFile). One test per scenario (5-10 s each, mostly waiting for the
+// scenario's clock on the kernel side), reported in order; NATBOX_VERIFY_JOBS runs (default 2) are
+// under way at once, each in its own mount and network namespaces. Every scenario must match,
+// except those in SKIP, each with the natbox gap that keeps it from matching yet. On a machine
+// without root, network namespaces or the tools, every live test skips and says what is missing.
 //
 // NATBOX_VERIFY_ALL=0 skips the live runs; NATBOX_VERIFY_BUDGET (seconds, default 900) bounds
-// their total time: scenarios left when it is spent skip, saying so.
+// their total time: a scenario whose run would start after it is spent skips, saying so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
@@ -67,6 +68,7 @@ const noKernel =
       ? `natbox verify cannot run on this machine's kernel: ${problems.join('; ')}`
       : undefined;
 const budget = Number(process.env.NATBOX_VERIFY_BUDGET ?? 900);
+const jobs = Math.max(1, Number(process.env.NATBOX_VERIFY_JOBS ?? 2) || 1);
 const started = Date.now();
 let ran = 0;
 
@@ -102,22 +104,74 @@ const SCRIPT = [
   'exit $rc',
 ].join('\n');
 
-function verifyFile(file: string): Run {
-  const r = spawnSync(
-    'unshare',
-    ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT, process.execPath, file],
-    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGTERM', maxBuffer: 64 << 20 },
-  );
-  let doc: { scenarios?: ScenarioReport[] } = {};
-  try {
-    doc = JSON.parse(r.stdout) as typeof doc;
-  } catch {
-    /* reported below */
-  }
-  const report = doc.scenarios?.[0];
-  assert.ok(report, `natbox verify ${file}: exit ${r.status}, no report\n${r.stderr}`);
-  return { report, left: /left:(.*)/.exec(r.stderr)?.[1]?.trim() ?? '(unknown)' };
+/** One `natbox verify --json` run of `file` in its own mount namespace (SCRIPT), 120 s at most. */
+function verifyFile(file: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT, process.execPath, file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const kill = setTimeout(() => child.kill('SIGTERM'), 120_000);
+    child.on('close', (status) => {
+      clearTimeout(kill);
+      let doc: { scenarios?: ScenarioReport[] } = {};
+      try {
+        doc = JSON.parse(stdout) as typeof doc;
+      } catch {
+        /* reported by the test */
+      }
+      const report = doc.scenarios?.[0];
+      resolve({
+        report: report ?? noReport(file, `natbox verify ${file}: exit ${status}, no report\n${stderr}`),
+        left: /left:(.*)/.exec(stderr)?.[1]?.trim() ?? '(unknown)',
+      });
+    });
+  });
 }
+
+/** A report standing for a run that gave none: the test fails on it, saying why. */
+const noReport = (file: string, why: string): ScenarioReport => ({
+  scenario: file,
+  file,
+  status: 'error',
+  remapped: [],
+  notes: [],
+  seconds: 0,
+  error: why,
+});
+
+/**
+ * The runs, started ahead of their tests: at most `jobs` at once, in FILES order, each only while
+ * the budget lasts (undefined: its test skips). Each test awaits its own run.
+ */
+const live = noKernel ? [] : FILES.filter((f) => !SKIP[f]);
+const done = new Map<string, (run: Run | undefined) => void>();
+const runs = new Map(live.map((f) => [f, new Promise<Run | undefined>((r) => done.set(f, r))]));
+let inFlight = 0;
+let next = 0;
+function pump(): void {
+  while (inFlight < jobs && next < live.length) {
+    const file = live[next++]!;
+    if ((Date.now() - started) / 1000 > budget) {
+      done.get(file)!(undefined);
+      continue;
+    }
+    inFlight++;
+    void verifyFile(file).then((run) => {
+      inFlight--;
+      done.get(file)!(run);
+      pump();
+    });
+  }
+}
+pump();
 
 /** A flow whose server, on the kernel, saw a port of fewer than five digits (see the retry). */
 const kernelShortPort = (r: ScenarioReport): boolean =>
@@ -127,15 +181,15 @@ FILES.forEach((file) => {
   test(
     `live: ${file} matches the kernel`,
     { skip: noKernel ?? (SKIP[file] ? `does not match yet: ${SKIP[file]}` : undefined), timeout: 400_000 },
-    (t) => {
-      const spent = (Date.now() - started) / 1000;
-      if (spent > budget) {
+    async (t) => {
+      const first = await runs.get(file);
+      if (!first) {
         t.skip(`the live runs' time budget of ${budget} s is spent (NATBOX_VERIFY_BUDGET)`);
         return;
       }
       const p = prepareVerify(readFileSync(file, 'utf8'), file);
       assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
-      let run = verifyFile(file);
+      let run = first;
       // A known harness flake, not a natbox gap: natbox's servers write the peer's port zero-padded
       // to five digits (`pong peer=IP:01028`, src/stack/sockets.ts) so that payload lengths do not
       // depend on the port NAT chose at random; the kernel side's server (src/dataplane/kernel/agents.ts,
@@ -156,7 +210,7 @@ FILES.forEach((file) => {
             ? `${run.report.error}: run ${again + 1}`
             : `the kernel chose a port below 10000 (the unpadded pong is a byte shorter): run ${again + 1}`,
         );
-        run = verifyFile(file);
+        run = await verifyFile(file);
       }
       ran++;
       const { report } = run;
