@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { formatImportError, importHost, type ImportResult } from '../../src/scenario/import.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario } from '../../src/scenario/build.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -65,15 +66,11 @@ test('import --rules with nft list ruleset output: the host gets it as nft list 
 });
 
 test('import: nft -j JSON in --rules, and --nft beside iptables-save', () => {
-  const json = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'rules', 'save', '--json', '-'],
-    {
-      cwd: root,
-      input: LISTED,
-      encoding: 'utf8',
-    },
-  ).stdout;
+  const json = spawnSync(process.execPath, [...CLI, 'rules', 'save', '--json', '-'], {
+    cwd: root,
+    input: LISTED,
+    encoding: 'utf8',
+  }).stdout;
   const fromJson = okYaml(
     importHost({
       name: 'router',
@@ -122,14 +119,10 @@ test('natbox import --nft from the command line, exit 2 on a bad ruleset', () =>
     writeFileSync(join(dir, 'addr.json'), ADDR);
     writeFileSync(join(dir, 'bad.nft'), 'table ip nat {\n\tchain c {\n\t\tfrobnicate\n\t}\n}\n');
     const run = (...a: string[]) =>
-      spawnSync(
-        process.execPath,
-        ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), 'import', ...a],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-        },
-      );
+      spawnSync(process.execPath, [...CLI, 'import', ...a], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
     const bad = run('--addr', 'addr.json', '--rules', 'bad.nft');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^bad\.nft:3:3: /);

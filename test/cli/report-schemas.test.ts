@@ -16,6 +16,7 @@ import type { ErrorObject } from 'ajv';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, compareVerify, scenarioReport } from '../../src/cli/verify/verify.ts';
 import type { KernelRun } from '../../src/dataplane/kernel/live.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
@@ -28,7 +29,7 @@ const validateVerify = schema('verify');
 type Json = Record<string, unknown>;
 
 function natbox(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

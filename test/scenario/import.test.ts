@@ -21,6 +21,7 @@ import { jsonSyntaxError, locateJson, lineColumn } from '../../src/scenario/impo
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario } from '../../src/scenario/build.ts';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLES = 'test/scenario/import-samples';
@@ -905,7 +906,7 @@ test('import never throws: any input gives a scenario that loads and builds, or 
 // ---- the command ------------------------------------------------------------------------------
 
 function natbox(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -919,7 +920,7 @@ test('natbox import: exit 2 with positioned errors on bad shapes (was an interna
     r.err,
     '<stdin>:1:1: not valid JSON: the input is empty; expected the output of `ip -j addr`\n',
   );
-  const n = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', '--addr', '-'], {
+  const n = spawnSync(process.execPath, [...CLI, 'import', '--addr', '-'], {
     cwd: root,
     encoding: 'utf8',
     input: '[null]',

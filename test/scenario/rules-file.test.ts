@@ -10,19 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatScenarioError, loadScenario, type ReadFile } from '../../src/scenario/load.ts';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function natbox(cwd: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args],
-    {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 

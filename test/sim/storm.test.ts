@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 import { buildTraceDoc } from '../../src/trace/model.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const example = (name: string): string => readFileSync(`${root}examples/loops/${name}`, 'utf8');
@@ -221,7 +222,7 @@ test('budget: the trace keeps at most maxSteps steps and counts the rest', () =>
 
 function natbox(...args: string[]): { code: number; out: string; err: string; ms: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

@@ -14,6 +14,7 @@ import { simulate } from '../../src/sim/run.ts';
 import { countersText } from '../../src/cli/trace.ts';
 import { loadCase, referenceAvailable, type RefRuleCounter } from '../conformance/reference.ts';
 import { SKIP_CASES } from '../conformance/skip-cases.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = new URL('../../', import.meta.url);
 const scenarios = new URL('test/conformance/scenarios/', root);
@@ -92,7 +93,7 @@ for (const name of cases) {
 
 test('natbox trace --counters prints iptables -L -v -n --line-numbers after the trace; --counters-save iptables-save -c', () => {
   const run = (...args: string[]): string => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'trace', ...args], {
+    const r = spawnSync(process.execPath, [...CLI, 'trace', ...args], {
       cwd: fileURLToPath(root),
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },

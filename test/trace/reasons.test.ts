@@ -14,10 +14,11 @@ import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { buildTraceDoc, type TraceDoc } from '../../src/trace/model.ts';
 import { renderStory } from '../../src/trace/story.ts';
 import { exampleDoc, repo } from './golden.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(repo);
 const natbox = (...args: string[]): { code: number; out: string; err: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

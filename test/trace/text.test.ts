@@ -10,10 +10,11 @@ import { renderText, breakWords } from '../../src/trace/text.ts';
 import { renderSvg } from '../../src/trace/svg.ts';
 import type { TraceDoc, TraceStep } from '../../src/trace/model.ts';
 import { exampleDoc, repo } from './golden.ts';
+import { CLI } from '../cli-argv.ts';
 
 const root = fileURLToPath(repo);
 const natbox = (...args: string[]): { code: number; out: string; err: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },

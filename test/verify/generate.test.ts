@@ -14,6 +14,7 @@ import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, verifyPrepared } from '../../src/cli/verify/verify.ts';
 import { drawScenario, renderYaml, shrinkCandidates } from '../../src/cli/verify/generate.ts';
 import { signature, type CampaignResult } from '../../src/cli/verify/campaign.ts';
+import { CLI } from '../cli-argv.ts';
 
 /** The CI campaign's seed and budget (seconds of wall clock; a run under way is finished). */
 const SEED = 20261201;
@@ -21,7 +22,7 @@ const BUDGET = Number(process.env.NATBOX_GENERATE_BUDGET ?? 120);
 const GENERATED = 'test/conformance/generated';
 
 const natbox = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  spawnSync(process.execPath, [...CLI, ...args], {
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 64 << 20,

@@ -16,6 +16,7 @@ import { builtAddresses, isLiveSafe, toolReading } from '../../src/dataplane/ker
 import { routeArgs, unsafeAddresses } from '../../src/dataplane/kernel/live.ts';
 import { removeCommand } from '../../src/cli/verify.ts';
 import { prepareVerify, type Prepared } from '../../src/cli/verify/verify.ts';
+import { CLI } from '../cli-argv.ts';
 
 const BASE = readFileSync('examples/hairpin/dnat-only.yaml', 'utf8');
 const RULE =
@@ -232,7 +233,7 @@ test('CLI: an escaped public address in a rule exits 2 before anything runs', ()
   try {
     const f = join(dir, 'escaped.yaml');
     writeFileSync(f, variant(['--to-destination 192.168.1.200', '--to-destination 8.8.8.\\8']));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', f], {
+    const r = spawnSync(process.execPath, [...CLI, 'verify', f], {
       encoding: 'utf8',
     });
     assert.equal(r.status, 2, r.stderr);

@@ -21,6 +21,7 @@ import {
   type Prepared,
   type ScenarioReport,
 } from '../../src/cli/verify/verify.ts';
+import { CLI } from '../cli-argv.ts';
 
 const EXAMPLES = ['examples/hairpin/dnat-only.yaml', 'examples/hairpin/dnat-snat.yaml'];
 const read = (f: string): string => readFileSync(f, 'utf8');
@@ -189,7 +190,7 @@ test('bad input: a flow to an address no host has exits 2 before anything runs',
     f,
     read('examples/hairpin/dnat-only.yaml').replace('to: 82.120.11.22:80', 'to: 198.51.100.9:80'),
   );
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', f], {
+  const r = spawnSync(process.execPath, [...CLI, 'verify', f], {
     encoding: 'utf8',
   });
   assert.equal(r.status, 2, r.stderr);
@@ -197,13 +198,9 @@ test('bad input: a flow to an address no host has exits 2 before anything runs',
     r.stderr,
     /stray\.yaml:\d+:\d+: flow "client opens the web page through the public address" targets 198\.51\.100\.9/,
   );
-  const missing = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'verify', join(dir, 'nope.yaml')],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const missing = spawnSync(process.execPath, [...CLI, 'verify', join(dir, 'nope.yaml')], {
+    encoding: 'utf8',
+  });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /nope\.yaml: no such file/);
   rmSync(dir, { recursive: true, force: true });
@@ -244,14 +241,10 @@ test(
   'live: the two hairpin examples on the kernel agree with natbox (CLI, JSON, exit 0)',
   { skip: noKernel },
   () => {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--json', ...EXAMPLES],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    const r = spawnSync(process.execPath, [...CLI, 'verify', '--json', ...EXAMPLES], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const doc = JSON.parse(r.stdout) as {
       format: string;
       ok: boolean;
@@ -306,11 +299,10 @@ test(
   'live: devices named up, a, dev, help match the kernel; --keep leaves the namespaces and says how to enter and remove them',
   { skip: noKernel },
   () => {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--json', '--keep', KEYWORDS],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
+    const r = spawnSync(process.execPath, [...CLI, 'verify', '--json', '--keep', KEYWORDS], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const removal = /^remove them all with:\n {2}(for ns in .*; done)$/m.exec(r.stderr)?.[1];
     const kept = [...r.stderr.matchAll(/^ {4}(\S+) +(ip netns exec (\S+) bash)$/gm)];
     try {
@@ -365,7 +357,7 @@ test(
         '#!/bin/sh\necho "tcpdump: fake failure for the test" >&2\nexit 7\n',
         { mode: 0o755 },
       );
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', EXAMPLES[0]!], {
+      const r = spawnSync(process.execPath, [...CLI, 'verify', EXAMPLES[0]!], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` },
@@ -424,13 +416,9 @@ test(
   'live: SIGINT removes every namespace of the run, also with --keep (exit 130)',
   { skip: noKernel },
   async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--keep', EXAMPLES[0]!],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...CLI, 'verify', '--keep', EXAMPLES[0]!], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
