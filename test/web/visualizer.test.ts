@@ -20,7 +20,7 @@ import { bigScenario } from './big-scenario.ts';
 declare const document: {
   documentElement: { dataset: Record<string, string | undefined>; scrollWidth: number };
   activeElement: { id: string; className: string; tagName: string } | null;
-  getElementById(id: string): { textContent: string | null } | null;
+  getElementById(id: string): { textContent: string | null; scrollIntoView(): void } | null;
 };
 declare const window: { innerWidth: number };
 
@@ -163,6 +163,8 @@ describe('visualizer in headless Chromium', { skip }, () => {
       /router.*SYN_SENT src=192\.168\.1\.10 dst=82\.120\.11\.22/s,
     );
     assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' client:eth0 router:lan1 ');
+    await p.evaluate(() => document.getElementById('h-topo')?.scrollIntoView());
+    await p.screenshot({ path: join(shots, 'visualizer-packet.png') });
     // Forward: the router's packet to the server is the translated one, on the router–server link.
     await p.click('#fwd');
     assert.match(
@@ -171,7 +173,6 @@ describe('visualizer in headless Chromium', { skip }, () => {
     );
     assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' server:eth0 router:lan3 ');
     assert.equal(await p.locator('#sequence .arrow.current.translated').count(), 1);
-    await p.screenshot({ path: join(shots, 'visualizer-packet.png') });
     // Step on until the client's RST: marked on the diagram and in the panel.
     let pos = '';
     for (let k = 0; k < 10 && !pos.includes('(reset)'); k++) {
@@ -186,6 +187,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     assert.match((await p.textContent('#pos')) ?? '', /^Packet 4 of/);
     await p.selectOption('#lang', 'pt-BR');
     assert.match((await p.textContent('.flow ol')) ?? '', /rejeita/);
+    // The capture of every device, as the CLI's --pcap writes it: a pcapng file.
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#pcap')]);
+    assert.equal(download.suggestedFilename(), 'hairpin-dnat-only.pcapng');
+    const bytes = readFileSync((await download.path())!);
+    assert.equal(bytes.readUInt32LE(0), 0x0a0d0d0a, 'pcapng section header block');
     assert.deepEqual(pageErrors(p), []);
     await p.close();
   });

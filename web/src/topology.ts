@@ -15,6 +15,17 @@ interface Box {
   h: number;
 }
 
+/** The interface's name just outside box `a`, on the line towards `b`. */
+function ifLabel(a: Box, b: Box, name: string): string {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = Math.hypot(dx, dy) || 1;
+  const t = Math.min(dx ? W / 2 / Math.abs(dx) : Infinity, dy ? a.h / 2 / Math.abs(dy) : Infinity);
+  const x = a.x + dx * t + (dx / len) * 22;
+  const y = a.y + dy * t + (dy / len) * 16 + 4;
+  return `<text class="ifl" x="${x.toFixed(1)}" y="${y.toFixed(1)}">${esc(name)}</text>`;
+}
+
 export function topologySvg(s: Scenario): string {
   const degree = new Map<string, number>();
   for (const l of s.links)
@@ -64,8 +75,8 @@ export function topologySvg(s: Scenario): string {
       const [a, b] = pts as [Box, Box];
       parts.push(
         `<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}"/>`,
-        `<text class="ifl" x="${(a.x * 2 + b.x) / 3}" y="${(a.y * 2 + b.y) / 3 - 4}">${esc(ends[0]!.iface)}</text>`,
-        `<text class="ifl" x="${(a.x + b.x * 2) / 3}" y="${(a.y + b.y * 2) / 3 - 4}">${esc(ends[1]!.iface)}</text>`,
+        ifLabel(a, b, ends[0]!.iface),
+        ifLabel(b, a, ends[1]!.iface),
       );
     } else if (pts.length > 2) {
       const cx = pts.reduce((x, b) => x + b.x, 0) / pts.length;
