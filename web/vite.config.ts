@@ -52,5 +52,7 @@ export default defineConfig({
     cssCodeSplit: false,
     assetsInlineLimit: Number.MAX_SAFE_INTEGER,
     reportCompressedSize: false,
+    // A loaded machine makes the plugin-timing notice fire; it says nothing about the page.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });

@@ -128,19 +128,25 @@ export interface HookPart {
 export function hookParts(doc: TraceDoc, a: Arrow): HookPart[] {
   const parts: { hook: string; before?: string; after?: string; steps: TraceStep[] }[] = [];
   let cur = tupleOf(a.hop.packet);
+  // An ICMP message the host sent meanwhile (a redirect) goes through OUTPUT on its own: its hooks
+  // are not the packet's, so they show no headers of the packet.
+  let icmp = false;
   for (const i of a.episode) {
     const s = doc.steps[i]!;
     const hook = 'hook' in s ? s.hook : '';
+    if (s.kind === 'icmp-sent') icmp = true;
+    else if (hook && hook !== 'OUTPUT') icmp = false;
+    const label = hook && icmp ? `${hook} (the ICMP message)` : hook;
     let last = parts[parts.length - 1];
-    if (!last || last.hook !== hook || hook === '') {
-      last = { hook, steps: [], ...(hook && cur ? { before: cur } : {}) };
+    if (!last || last.hook !== label || hook === '') {
+      last = { hook: label, steps: [], ...(hook && cur && !icmp ? { before: cur } : {}) };
       parts.push(last);
     }
     last.steps.push(s);
-    if (s.kind === 'nat' && s.by !== 'null-binding') {
+    if (s.kind === 'nat' && s.by !== 'null-binding' && !icmp) {
       cur = (s as NatStep).after;
     }
-    if (hook && cur) last.after = cur;
+    if (hook && cur && !icmp) last.after = cur;
   }
   return parts;
 }
