@@ -327,7 +327,7 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'natbox-render-'));
     try {
       const out = join(dir, 'fix.html');
-      const r = await natbox(['render', '--html', out, 'examples/hairpin/dnat-snat.yaml']);
+      const r = await natbox(['render', '--html', out, join(root, 'examples/hairpin/dnat-snat.yaml')]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^wrote .*fix\.html \(\d+ KiB, 1 scenario;/);
       const p = await open(pathToFileURL(out).href);
@@ -335,7 +335,7 @@ describe('visualizer in headless Chromium', { skip }, () => {
       assert.equal(await p.inputValue('#example'), '0');
       assert.match((await p.textContent('#example')) ?? '', /examples\/hairpin\/dnat-snat\.yaml/);
       await p.close();
-      const bad = await natbox(['render', '--html', out, 'examples/hairpin/nope.yaml']);
+      const bad = await natbox(['render', '--html', out, join(root, 'examples/hairpin/nope.yaml')]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /examples\/hairpin\/nope\.yaml: no such file/);
     } finally {
@@ -366,25 +366,19 @@ describe('visualizer in headless Chromium', { skip }, () => {
   });
 });
 
-/** natbox's program run in this process (no second node start), its output captured. */
+/** `natbox render` run in this process (no second node start), its output kept. */
 async function natbox(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { runCli } = await import('../../src/cli/program.ts');
+  const { renderCommand } = await import('../../src/cli/commands/render.ts');
+  const [cmd, flag, html, ...files] = args;
+  assert.equal(`${cmd} ${flag}`, 'render --html');
   let stdout = '';
   let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  try {
-    process.chdir(root);
-    await runCli(['node', 'natbox', ...args]);
-    return { code: Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.exitCode = before;
-  }
+  const code = await renderCommand(
+    files,
+    { html: html! },
+    { out: (s) => (stdout += s), err: (s) => (stderr += s) },
+  );
+  return { code, stdout, stderr };
 }
 
 function firstUrl(c: ChildProcess): Promise<string> {

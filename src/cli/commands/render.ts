@@ -77,15 +77,29 @@ export async function readScenarios(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, scenarios };
 }
 
-export async function renderCommand(files: string[], opts: { html: string; page?: string }): Promise<number> {
+/** Where a command writes: standard output and error unless a caller (a test) says otherwise. */
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+export const STDIO: Io = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+};
+
+export async function renderCommand(
+  files: string[],
+  opts: { html: string; page?: string },
+  io: Io = STDIO,
+): Promise<number> {
   const read = await readScenarios(files);
   if (!read.ok) {
-    process.stderr.write(read.errors.join('\n') + '\n');
+    io.err(read.errors.join('\n') + '\n');
     return 2;
   }
   const page = await readPage(opts.page);
   if (!page.ok) {
-    process.stderr.write(`natbox: ${page.error}\n`);
+    io.err(`natbox: ${page.error}\n`);
     return 3;
   }
   const { writeFileSync } = await import('node:fs');
@@ -93,10 +107,10 @@ export async function renderCommand(files: string[], opts: { html: string; page?
   try {
     writeFileSync(opts.html, html);
   } catch (e) {
-    process.stderr.write(`natbox: ${opts.html}: ${(e as Error).message}\n`);
+    io.err(`natbox: ${opts.html}: ${(e as Error).message}\n`);
     return 2;
   }
-  process.stdout.write(
+  io.out(
     `wrote ${opts.html} (${(html.length / 1024).toFixed(0)} KiB, ${read.scenarios.length} scenario${read.scenarios.length === 1 ? '' : 's'}; open it in a browser, no server needed)\n`,
   );
   return 0;

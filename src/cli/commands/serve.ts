@@ -2,6 +2,7 @@
 // unless --host says otherwise; prints the URL. Each request reads the scenarios again, so an edit
 // on disk shows on reload. The page runs everything in the browser: the server only hands it out.
 import type { Command } from 'commander';
+import type { Io } from './render.ts';
 
 export interface ServeOptions {
   port: string;
@@ -9,21 +10,23 @@ export interface ServeOptions {
   page?: string;
 }
 
-export async function serveCommand(files: string[], opts: ServeOptions): Promise<number> {
+export async function serveCommand(files: string[], opts: ServeOptions, io?: Io): Promise<number> {
+  const { STDIO } = await import('./render.ts');
+  const w = io ?? STDIO;
   const port = Number(opts.port);
   if (!/^\d{1,5}$/.test(opts.port) || port > 65535) {
-    process.stderr.write(`natbox: --port ${opts.port}: expected a port number (0-65535; 0: any free port)\n`);
+    w.err(`natbox: --port ${opts.port}: expected a port number (0-65535; 0: any free port)\n`);
     return 2;
   }
   const { readPage, readScenarios, pageWithScenarios } = await import('./render.ts');
   const first = await readScenarios(files);
   if (!first.ok) {
-    process.stderr.write(first.errors.join('\n') + '\n');
+    w.err(first.errors.join('\n') + '\n');
     return 2;
   }
   const page = await readPage(opts.page);
   if (!page.ok) {
-    process.stderr.write(`natbox: ${page.error}\n`);
+    w.err(`natbox: ${page.error}\n`);
     return 3;
   }
   const { createServer } = await import('node:http');
@@ -62,14 +65,14 @@ export async function serveCommand(files: string[], opts: ServeOptions): Promise
     server.once('error', reject);
     server.listen(port, opts.host, () => resolve());
   }).catch((e: NodeJS.ErrnoException) => {
-    process.stderr.write(`natbox: cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}\n`);
+    w.err(`natbox: cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}\n`);
     process.exitCode = 3;
   });
   if (process.exitCode === 3) return 3;
   const addr = server.address();
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  process.stdout.write(
+  w.out(
     `natbox visualizer: http://${host}:${bound}/${files.length ? ` (${files.join(', ')})` : ''}\nPress Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
