@@ -1,6 +1,8 @@
 // `natbox render --html OUT SCENARIO…`: one self-contained page (the visualizer's built bundle,
 // dist/web/index.html from `npm run build:web`, with the scenarios inlined) to attach to a ticket
-// or open offline. The page helpers here are shared with `natbox serve`.
+// or open offline. The page helpers here are shared with `natbox serve`. Node's modules come from
+// process.getBuiltinModule when a command runs: this file is part of the startup snapshot, which
+// has no dynamic import() of them.
 import type { Command } from 'commander';
 
 /** A scenario the page opens with: its name as given and its text. */
@@ -24,14 +26,21 @@ export function pageWithScenarios(page: string, scenarios: readonly PageScenario
 export async function readPage(
   explicit: string | undefined,
 ): Promise<{ ok: true; html: string; path: string } | { ok: false; error: string }> {
-  const { existsSync, readFileSync, realpathSync } = await import('node:fs');
-  const { dirname, resolve } = await import('node:path');
+  const { existsSync, readFileSync, realpathSync } = process.getBuiltinModule('node:fs');
+  const { dirname, resolve } = process.getBuiltinModule('node:path');
   if (explicit !== undefined) {
     if (!existsSync(explicit)) return { ok: false, error: `--page ${explicit}: no such file` };
     return { ok: true, html: readFileSync(explicit, 'utf8'), path: explicit };
   }
   const starts: string[] = [];
   if (typeof import.meta.dirname === 'string') starts.push(import.meta.dirname);
+  // Started from the startup snapshot (bin/natbox): the blob lies in natbox's dist/.
+  const blob = process.execArgv.findIndex((a) => a === '--snapshot-blob' || a.startsWith('--snapshot-blob='));
+  if (blob >= 0) {
+    const a = process.execArgv[blob]!;
+    const path = a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.execArgv[blob + 1];
+    if (path) starts.push(dirname(resolve(path)));
+  }
   if (process.argv[1]) {
     try {
       starts.push(dirname(realpathSync(process.argv[1])));
@@ -102,7 +111,7 @@ export async function renderCommand(
     io.err(`natbox: ${page.error}\n`);
     return 3;
   }
-  const { writeFileSync } = await import('node:fs');
+  const { writeFileSync } = process.getBuiltinModule('node:fs');
   const html = pageWithScenarios(page.html, read.scenarios);
   try {
     writeFileSync(opts.html, html);

@@ -29,8 +29,8 @@ export async function serveCommand(files: string[], opts: ServeOptions, io?: Io)
     w.err(`natbox: ${page.error}\n`);
     return 3;
   }
-  const { createServer } = await import('node:http');
-  const { readFileSync } = await import('node:fs');
+  const { createServer } = process.getBuiltinModule('node:http');
+  const { readFileSync } = process.getBuiltinModule('node:fs');
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split(/[?#]/)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
