@@ -8,6 +8,8 @@ import { registerDiff } from './diff.ts';
 import { registerImport } from './import.ts';
 import { registerVerify } from './verify.ts';
 import { registerRouteGet } from './route-get.ts';
+import { registerServe } from './serve.ts';
+import { registerRender } from './render.ts';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTrace,
@@ -17,4 +19,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerImport,
   registerVerify,
   registerRouteGet,
+  registerServe,
+  registerRender,
 ];

@@ -1,0 +1,398 @@
+// The visualizer in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core; no
+// browser download): the page is built once here with Vite's build API (the same config as
+// `npm run build:web`, output dist/web/index.html), then opened from file://, from a shared link,
+// through `natbox render --html` and through `natbox serve`. Expected verdicts, addresses and reasons
+// are those of examples/hairpin/*.yaml, which `natbox verify` checks against the kernel.
+// Speed and size limits are the issue's aims with room for a loaded 2-core machine; the measured
+// figures are printed (`# visualizer: …`). Screenshots go to docs/img/ with NATBOX_SCREENSHOTS=1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { bigScenario } from './big-scenario.ts';
+
+// What the functions run in the page (page.evaluate) use of it: this file is type-checked for Node.
+declare const document: {
+  documentElement: { dataset: Record<string, string | undefined>; scrollWidth: number };
+  activeElement: { id: string; className: string; tagName: string } | null;
+  getElementById(id: string): { textContent: string | null; scrollIntoView(): void } | null;
+};
+declare const window: { innerWidth: number };
+
+const root = resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env.NATBOX_CHROMIUM ?? '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the visualizer's browser tests`;
+
+/**
+ * The issue's aims are 1 s to the seed's verdict, 100 ms for an edit of the seed, 1 s for an edit of
+ * 50 hosts, 400 KB gzipped. The time limits asserted are 3 times the aims, and more on a machine whose
+ * load is above twice its cores (times the load per core), so a busy CI machine does not flake; the
+ * measured figures are printed either way.
+ */
+const load = Math.max(1, loadavg()[0]! / Math.max(cpus().length, 1) / 2);
+const LIMIT = {
+  firstVerdictMs: 3000 * load,
+  seedEditMs: 300 * load,
+  bigEditMs: 3000 * load,
+  gzipBytes: 400 * 1024,
+};
+
+const pageFile = join(root, 'dist/web/index.html');
+const pageUrl = pathToFileURL(pageFile).href;
+const shots =
+  process.env.NATBOX_SCREENSHOTS === '1'
+    ? join(root, 'docs/img')
+    : mkdtempSync(join(tmpdir(), 'natbox-web-'));
+const figures: string[] = [];
+
+let browser: Browser;
+
+async function open(url: string, viewport = { width: 1366, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  (page as unknown as { natboxErrors: string[] }).natboxErrors = errors;
+  await page.goto(url);
+  await page.waitForSelector('.flow[data-verdict]');
+  return page;
+}
+
+const pageErrors = (p: Page): string[] => (p as unknown as { natboxErrors: string[] }).natboxErrors;
+const runs = (p: Page): Promise<number> =>
+  p.evaluate(() => Number(document.documentElement.dataset.runs ?? 0));
+const lastMs = (p: Page): Promise<number> =>
+  p.evaluate(() => (window as unknown as { natbox: { lastMs: number } }).natbox.lastMs);
+
+/** Does `act`, waits for the page's next run, and returns the run's own time (simulation and drawing). */
+async function edit(p: Page, act: () => Promise<void>): Promise<number> {
+  const n = await runs(p);
+  await act();
+  await p.waitForFunction((k) => Number(document.documentElement.dataset.runs ?? 0) > k, n);
+  return lastMs(p);
+}
+
+const verdict = (p: Page): Promise<string | null> => p.getAttribute('.flow', 'data-verdict');
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe('visualizer in headless Chromium', { skip }, () => {
+  before(async () => {
+    const { build } = await import('vite');
+    await build({ configFile: join(root, 'web/vite.config.ts'), logLevel: 'silent' });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    if (process.env.NATBOX_SCREENSHOTS !== '1') rmSync(shots, { recursive: true, force: true });
+    for (const f of figures) console.log(`# visualizer: ${f}`);
+  });
+
+  test('the page, scripts and styles, is one file under 400 KB gzipped', () => {
+    const html = readFileSync(pageFile);
+    const gz = gzipSync(html, { level: 9 }).length;
+    figures.push(
+      `page ${(html.length / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (limit ${LIMIT.gzipBytes / 1024})`,
+    );
+    assert.ok(gz < LIMIT.gzipBytes, `${gz} bytes gzipped`);
+    assert.doesNotMatch(
+      html.toString(),
+      /<script[^>]+src=|<link[^>]+stylesheet/,
+      'nothing loaded from another file',
+    );
+  });
+
+  test('the seed: DNAT only, stepped packet by packet, the client RST shown and the verdict says why', async () => {
+    const t0 = Date.now();
+    const p = await open(pageUrl);
+    const wall = Date.now() - t0;
+    const first = await p.evaluate(
+      () => (window as unknown as { natbox: { firstVerdictAt: number } }).natbox.firstVerdictAt,
+    );
+    figures.push(
+      `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: time limits ×${load.toFixed(1)}`,
+    );
+    figures.push(
+      `seed verdict shown ${first.toFixed(0)} ms after navigation (${wall} ms from goto; limit ${LIMIT.firstVerdictMs})`,
+    );
+    assert.ok(first < LIMIT.firstVerdictMs, `first verdict after ${first} ms`);
+    assert.equal(await verdict(p), 'timeout');
+    const reason = (await p.textContent('.flow .reason')) ?? '';
+    assert.match(
+      reason,
+      /router DNATed the SYN to 192\.168\.1\.200:80 but left its source 192\.168\.1\.10:40000 unchanged/,
+    );
+    assert.match(reason, /answered each TCP \[S\.\] with RST \(3 times\)/);
+    // The diagrams: four hosts and three links; the first arrow is the client's SYN to the public address.
+    assert.equal(await p.locator('#topology .host').count(), 4);
+    assert.equal(await p.locator('#topology .link').count(), 3);
+    assert.match(
+      (await p.textContent('#pos')) ?? '',
+      /^Packet 1 of \d+: TCP \[S\] 192\.168\.1\.10:40000 → 82\.120\.11\.22:80$/,
+    );
+    await p.screenshot({ path: join(shots, 'visualizer-landing.png') });
+    // Packet 1 at the router: PREROUTING's DNAT with the header before and after, the conntrack entry.
+    const pkt = (await p.textContent('#packet')) ?? '';
+    assert.match(pkt, /router · PREROUTING/);
+    assert.match(
+      pkt,
+      /192\.168\.1\.10:40000 → 82\.120\.11\.22:80 ⇒ 192\.168\.1\.10:40000 → 192\.168\.1\.200:80/,
+    );
+    assert.match(
+      pkt,
+      /matched nat PREROUTING rule 1: -A PREROUTING .* -j DNAT --to-destination 192\.168\.1\.200/,
+    );
+    assert.match(
+      pkt,
+      /conntrack NEW: tcp +6 120 SYN_SENT src=192\.168\.1\.10 dst=82\.120\.11\.22 sport=40000 dport=80 \[UNREPLIED\] src=192\.168\.1\.200 dst=192\.168\.1\.10/,
+    );
+    assert.match(
+      (await p.textContent('#conntrack')) ?? '',
+      /router.*SYN_SENT src=192\.168\.1\.10 dst=82\.120\.11\.22/s,
+    );
+    assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' client:eth0 router:lan1 ');
+    await p.evaluate(() => document.getElementById('h-topo')?.scrollIntoView());
+    await p.screenshot({ path: join(shots, 'visualizer-packet.png') });
+    // Forward: the router's packet to the server is the translated one, on the router–server link.
+    await p.click('#fwd');
+    assert.match(
+      (await p.textContent('#pos')) ?? '',
+      /^Packet 2 of \d+: TCP \[S\] 192\.168\.1\.10:40000 → 192\.168\.1\.200:80 \(translated\)$/,
+    );
+    assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' server:eth0 router:lan3 ');
+    assert.equal(await p.locator('#sequence .arrow.current.translated').count(), 1);
+    // Step on until the client's RST: marked on the diagram and in the panel.
+    let pos = '';
+    for (let k = 0; k < 10 && !pos.includes('(reset)'); k++) {
+      await p.click('#fwd');
+      pos = (await p.textContent('#pos')) ?? '';
+    }
+    assert.match(pos, /^Packet 5 of \d+: TCP \[R\] 192\.168\.1\.10:40000 → 192\.168\.1\.200:80 \(reset\)$/);
+    assert.equal(await p.locator('#sequence .arrow.current.alarm').count(), 1);
+    assert.match((await p.textContent('#packet')) ?? '', /reset \(RST\)/);
+    // Back, and the verdict in Brazilian Portuguese.
+    await p.click('#back');
+    assert.match((await p.textContent('#pos')) ?? '', /^Packet 4 of/);
+    await p.selectOption('#lang', 'pt-BR');
+    assert.match((await p.textContent('.flow ol')) ?? '', /rejeita/);
+    // The capture of every device, as the CLI's --pcap writes it: a pcapng file.
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#pcap')]);
+    assert.equal(download.suggestedFilename(), 'hairpin-dnat-only.pcapng');
+    const bytes = readFileSync((await download.path())!);
+    assert.equal(bytes.readUInt32LE(0), 0x0a0d0d0a, 'pcapng section header block');
+    assert.deepEqual(pageErrors(p), []);
+    await p.close();
+  });
+
+  test('add the SNAT rule: connected, the server sees the router; an edit re-runs within the limit', async () => {
+    const p = await open(pageUrl);
+    const ms = await edit(p, () => p.click('#add-snat'));
+    assert.equal(await verdict(p), 'connected');
+    assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40000');
+    assert.match((await p.textContent('#changes')) ?? '', /verdict timeout → connected/);
+    assert.match((await p.textContent('#changes')) ?? '', /the server saw \(none\) → 192\.168\.1\.1:40000/);
+    assert.match(await p.inputValue('#rules'), /-j SNAT --to-source 192\.168\.1\.1/);
+    assert.equal(await p.isDisabled('#add-snat'), true);
+    // Typing in the scenario: each change re-runs (debounced) and redraws.
+    const text = await p.inputValue('#yaml');
+    const times: number[] = [ms];
+    for (let port = 40001; port <= 40005; port++)
+      times.push(await edit(p, () => p.fill('#yaml', text.replace('sport: 40000', `sport: ${port}`))));
+    assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40005');
+    figures.push(
+      `seed edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.seedEditMs})`,
+    );
+    assert.ok(median(times) < LIMIT.seedEditMs, `seed edits took ${times.join(', ')} ms`);
+    // The shared link reproduces the edited scenario in a new page.
+    const link = await p.inputValue('#link');
+    assert.match(link, /#s=[A-Za-z0-9_-]+$/);
+    const q = await open(link);
+    assert.equal(await q.inputValue('#yaml'), await p.inputValue('#yaml'));
+    assert.equal(await verdict(q), 'connected');
+    assert.equal(await q.textContent('.server-saw'), '192.168.1.1:40005');
+    assert.deepEqual([...pageErrors(p), ...pageErrors(q)], []);
+    await q.close();
+    await p.close();
+  });
+
+  test('paste an iptables-save, then an nft list ruleset, into the router', async () => {
+    const p = await open(pageUrl);
+    assert.equal(await p.inputValue('#host'), 'router');
+    const save = [
+      '# Generated by iptables-save v1.8.9 (nf_tables)',
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':INPUT ACCEPT [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ':POSTROUTING ACCEPT [0:0]',
+      '-A PREROUTING -d 82.120.11.22/32 -i br-lan -p tcp -m tcp --dport 80 -j DNAT --to-destination 192.168.1.200',
+      '-A POSTROUTING -s 192.168.1.0/24 -d 192.168.1.200/32 -o br-lan -p tcp -m tcp --dport 80 -j SNAT --to-source 192.168.1.1',
+      'COMMIT',
+    ].join('\n');
+    await edit(p, () => p.fill('#rules', save));
+    assert.match((await p.textContent('#rules-lang')) ?? '', /iptables/);
+    assert.equal(await verdict(p), 'connected');
+    assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40000');
+    const nft = [
+      'table ip nat {',
+      '\tchain prerouting {',
+      '\t\ttype nat hook prerouting priority dstnat; policy accept;',
+      '\t\tiifname "br-lan" ip daddr 82.120.11.22 tcp dport 80 dnat to 192.168.1.200',
+      '\t}',
+      '}',
+    ].join('\n');
+    await edit(p, () => p.fill('#rules', nft));
+    assert.match((await p.textContent('#rules-lang')) ?? '', /nftables \(nft list ruleset/);
+    assert.equal(await verdict(p), 'timeout');
+    assert.match((await p.textContent('#packet')) ?? '', /dnat to 192\.168\.1\.200/);
+    assert.deepEqual(pageErrors(p), []);
+    await p.close();
+  });
+
+  test('keyboard: focus order, arrow keys, Home/End, play', async () => {
+    const p = await open(pageUrl);
+    const order: string[] = [];
+    for (let k = 0; k < 9; k++) {
+      await p.keyboard.press('Tab');
+      order.push(
+        await p.evaluate(() => {
+          const e = document.activeElement;
+          return e?.id || e?.className || e?.tagName.toLowerCase() || '';
+        }),
+      );
+    }
+    // The skip link, the scenario and language, the verdict's step-by-step, then the step controls.
+    assert.deepEqual(order, ['skip', 'example', 'lang', 'summary', 'first', 'back', 'play', 'fwd', 'end']);
+    const n = await p.locator('#sequence .arrow').count();
+    await p.keyboard.press('Enter'); // on "Jump to verdict"
+    assert.match((await p.textContent('#pos')) ?? '', new RegExp(`^Packet ${n} of ${n}`));
+    await p.keyboard.press('Home');
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowRight');
+    assert.match((await p.textContent('#pos')) ?? '', /^Packet 3 of/);
+    await p.keyboard.press('ArrowLeft');
+    assert.match((await p.textContent('#pos')) ?? '', /^Packet 2 of/);
+    await p.focus('#play');
+    await p.keyboard.press('Space');
+    assert.equal(await p.getAttribute('#play', 'aria-pressed'), 'true');
+    await p.waitForFunction(() => /^Packet [3-9]/.test(document.getElementById('pos')?.textContent ?? ''));
+    await p.keyboard.press('Space');
+    assert.equal(await p.getAttribute('#play', 'aria-pressed'), 'false');
+    // Arrow keys in the editor move the caret, not the step.
+    const before = await p.textContent('#pos');
+    await p.focus('#yaml');
+    await p.keyboard.press('ArrowRight');
+    assert.equal(await p.textContent('#pos'), before);
+    await p.close();
+  });
+
+  test('a phone-width screen: nothing wider than the screen but the sequence diagram, which scrolls', async () => {
+    const p = await open(pageUrl, { width: 390, height: 844 });
+    const widths = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0]! <= widths[1]! + 1, `page ${widths[0]} px wide on a ${widths[1]} px screen`);
+    await p.close();
+  });
+
+  test('a 50-host scenario re-runs and redraws within the limit', async () => {
+    const p = await open(pageUrl);
+    await edit(p, () => p.fill('#yaml', bigScenario(50, 4, 40000)));
+    assert.equal(await p.locator('#topology .host').count(), 50);
+    const verdicts = await p
+      .locator('.flow')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-verdict')));
+    assert.deepEqual(verdicts, Array(12).fill('connected'));
+    const times: number[] = [];
+    for (let k = 1; k <= 2; k++)
+      times.push(await edit(p, () => p.fill('#yaml', bigScenario(50, 4, 40000 + k * 100))));
+    figures.push(
+      `50-host edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.bigEditMs})`,
+    );
+    assert.ok(median(times) < LIMIT.bigEditMs, `50-host edits took ${times.join(', ')} ms`);
+    await p.close();
+  });
+
+  test('natbox render --html: one page that opens from file:// with the scenario in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natbox-render-'));
+    try {
+      const out = join(dir, 'fix.html');
+      const r = await natbox(['render', '--html', out, join(root, 'examples/hairpin/dnat-snat.yaml')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^wrote .*fix\.html \(\d+ KiB, 1 scenario;/);
+      const p = await open(pathToFileURL(out).href);
+      assert.equal(await verdict(p), 'connected');
+      assert.equal(await p.inputValue('#example'), '0');
+      assert.match((await p.textContent('#example')) ?? '', /examples\/hairpin\/dnat-snat\.yaml/);
+      await p.close();
+      const bad = await natbox(['render', '--html', out, join(root, 'examples/hairpin/nope.yaml')]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /examples\/hairpin\/nope\.yaml: no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('natbox serve: loopback, prints the URL, serves the page with the scenarios', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', 'examples/hairpin/dnat-snat.yaml'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await firstUrl(child);
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const p = await open(url);
+      assert.equal(await verdict(p), 'connected');
+      await p.close();
+      const missing = await fetch(`${url}nothing`);
+      assert.equal(missing.status, 404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
+/** `natbox render` run in this process (no second node start), its output kept. */
+async function natbox(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { renderCommand } = await import('../../src/cli/commands/render.ts');
+  const [cmd, flag, html, ...files] = args;
+  assert.equal(`${cmd} ${flag}`, 'render --html');
+  let stdout = '';
+  let stderr = '';
+  const code = await renderCommand(
+    files,
+    { html: html! },
+    { out: (s) => (stdout += s), err: (s) => (stderr += s) },
+  );
+  return { code, stdout, stderr };
+}
+
+function firstUrl(c: ChildProcess): Promise<string> {
+  return new Promise((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`natbox serve printed no URL in 20 s: ${out}`)), 20_000);
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/\S+\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        done(m[0]);
+      }
+    });
+    c.on('exit', (code) => fail(new Error(`natbox serve exited ${code}: ${out}`)));
+  });
+}

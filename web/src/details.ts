@@ -1,0 +1,88 @@
+// The panels about the selected packet (each hook it passed on the receiving host, headers before
+// and after, rules matched and missed with why, NAT bindings, conntrack), the conntrack table of
+// every host at that instant, and each flow's verdict with its reason in words.
+import type { TraceStep } from '../../src/trace/model.ts';
+import { flowStory, type StoryLang } from '../../src/trace/story.ts';
+import { arrowEnd, conntrackAt, hookParts, type Arrow, type Run } from './engine.ts';
+import { esc } from './dom.ts';
+
+const arrowTuple = (s: string): string => s.replace(/ > /g, ' → ').replace(/ id 0$/, '');
+
+function stepHtml(s: TraceStep): string {
+  switch (s.kind) {
+    case 'rule':
+      return `<li class="rule hit"><b>matched</b> ${esc(`${s.table} ${s.chain} rule ${s.index}`)}: <code>${esc(s.rule)}</code>${s.note ? ` <i>${esc(s.note)}</i>` : ''}</li>`;
+    case 'rule-miss':
+      return `<li class="rule miss"><b>missed</b> ${esc(`${s.table} ${s.chain} rule ${s.index}`)}: <code>${esc(s.rule)}</code> — ${esc(s.why)}</li>`;
+    case 'policy':
+      return `<li class="policy${s.policy === 'ACCEPT' ? '' : ' alarm'}">${esc(`${s.table} ${s.chain}: no rule decided, policy ${s.policy}`)}</li>`;
+    case 'conntrack':
+      return `<li class="ct">conntrack: ${esc(s.state)}${s.created ? ' (new entry)' : ''}</li>`;
+    case 'ct-event':
+      return `<li class="ct">conntrack ${esc(s.event)}: <code>${esc(s.line)}</code></li>`;
+    case 'nat':
+      return `<li class="nat"><b>${esc(s.manip)}</b> (${esc(s.by === 'rule' ? 'NAT binding made by a rule' : s.by === 'mapping' ? 'conntrack mapping' : 'null binding')}): ${esc(arrowTuple(s.before))} ⇒ ${esc(arrowTuple(s.after))}</li>`;
+    case 'route':
+      return `<li class="route">route to ${esc(s.dst)}: ${esc(s.decision)}${s.via ? ` via ${esc(s.via)}` : ''}${s.dev ? ` dev ${esc(s.dev)}` : ''}</li>`;
+    case 'socket':
+      return `<li class="socket${/unexpected|rst-sent|timeout|unreachable/.test(s.event) ? ' alarm' : ''}">socket: ${esc(s.text)}</li>`;
+    case 'drop':
+      return `<li class="alarm">dropped${s.ifname ? ` on ${esc(s.ifname)}` : ''}: ${esc(s.reason)}</li>`;
+    case 'icmp-sent':
+      return `<li>${esc(s.text)}</li>`;
+    case 'packet':
+      return `<li class="out">sent on ${esc(s.ifname)}: <code>${esc(s.packet.summary)}</code></li>`;
+    default:
+      return `<li>${esc(s.kind)}</li>`;
+  }
+}
+
+export function packetHtml(run: Run, a: Arrow, k: number): string {
+  const h = a.hop;
+  const marks = [
+    a.translated ? `<span class="tag translated">translated by ${esc(h.from)}</span>` : '',
+    a.alarm ? `<span class="tag alarm">reset (RST)</span>` : '',
+  ].join(' ');
+  const parts = hookParts(run.doc, a)
+    .map((p) => {
+      const head = p.hook
+        ? `<h4>${esc(h.to)} · ${esc(p.hook)}</h4>${p.before ? `<p class="hdr">${esc(arrowTuple(p.before))}${p.after && p.after !== p.before ? ` <b>⇒</b> ${esc(arrowTuple(p.after))}` : ' (unchanged)'}</p>` : ''}`
+        : '';
+      return `<section class="hookpart">${head}<ul>${p.steps.map(stepHtml).join('')}</ul></section>`;
+    })
+    .join('');
+  return `<h3>Packet ${k + 1} of ${run.arrows.length} ${marks}</h3>
+<p><b>${esc(h.from)}</b>:${esc(h.fromIf)} → <b>${esc(h.to)}</b>:${esc(h.toIf)} at ${h.t.toFixed(4)} s</p>
+<p><code class="sum">${esc(h.packet.summary)}</code></p>
+<p class="sub">What ${esc(h.to)} did with it, hook by hook:</p>
+${parts || '<p class="sub">nothing: no netfilter hook, route or socket step at that instant</p>'}`;
+}
+
+export function conntrackHtml(run: Run, a: Arrow | undefined): string {
+  const upTo = a ? arrowEnd(a) : run.doc.steps.length - 1;
+  const tables = conntrackAt(run.doc, upTo);
+  if (tables.size === 0) return '<p class="sub">No host runs netfilter: no conntrack table.</p>';
+  return [...tables]
+    .map(
+      ([host, lines]) =>
+        `<h4>${esc(host)}</h4>${lines.length ? `<pre>${lines.map(esc).join('\n')}</pre>` : '<p class="sub">empty</p>'}`,
+    )
+    .join('');
+}
+
+const GOOD = new Set(['connected', 'reply']);
+
+export function verdictHtml(run: Run, lang: StoryLang): string {
+  return run.doc.flows
+    .map((f) => {
+      const story = flowStory(run.doc, f, lang);
+      const exp = f.pass === undefined ? '' : f.pass ? ' ✓ as expected' : ` ✗ ${f.mismatches.join('; ')}`;
+      return `<article class="flow ${GOOD.has(f.verdict) ? 'good' : 'bad'}" data-flow="${esc(f.name)}" data-verdict="${esc(f.verdict)}">
+<h3><span class="verdict-word">${esc(f.verdict)}</span> — ${esc(f.name)}<small>${esc(exp)}</small></h3>
+<p class="reason" lang="en">${esc(f.reason)}</p>
+${f.serverSaw ? `<p>The server saw the client as <b class="server-saw">${esc(f.serverSaw)}</b>.</p>` : ''}
+<details${lang === 'en' ? '' : ' open'}><summary>${lang === 'en' ? 'Step by step' : 'Passo a passo'}</summary><ol lang="${lang}">${story.map((s) => `<li>${esc(s)}</li>`).join('')}</ol></details>
+</article>`;
+    })
+    .join('');
+}

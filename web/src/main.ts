@@ -1,0 +1,322 @@
+// The page: runs the scenario in the browser with the engine from src/, draws it, steps through its
+// packets, re-runs on every edit, and keeps the scenario in the URL fragment.
+import './style.css';
+import seedOnly from '../../examples/hairpin/dnat-only.yaml?raw';
+import seedFix from '../../examples/hairpin/dnat-snat.yaml?raw';
+import { devicesPcapng } from '../../src/trace/pcap.ts';
+import type { StoryLang } from '../../src/trace/story.ts';
+import { runScenario, type Run } from './engine.ts';
+import { byId } from './dom.ts';
+import { conntrackHtml, packetHtml, verdictHtml } from './details.ts';
+import { sequenceSvg } from './seqview.ts';
+import { topologySvg } from './topology.ts';
+import { decodeFragment, encodeFragment } from './share.ts';
+import { addSeedSnat, hostRules, languageOf, setHostRules, snatTarget } from './yaml-edit.ts';
+
+interface Source {
+  file: string;
+  label: string;
+  text: string;
+}
+
+/** What the test harness and a curious user can read: runs so far and the last one's cost. */
+interface Stats {
+  runs: number;
+  lastMs: number;
+  firstVerdictAt?: number;
+}
+const stats: Stats = { runs: 0, lastMs: 0 };
+(window as unknown as { natbox: Stats }).natbox = stats;
+
+const DEBOUNCE_MS = 120;
+const PLAY_MS = 700;
+
+const yaml = byId<HTMLTextAreaElement>('yaml');
+const rules = byId<HTMLTextAreaElement>('rules');
+const hostSel = byId<HTMLSelectElement>('host');
+const exampleSel = byId<HTMLSelectElement>('example');
+const langSel = byId<HTMLSelectElement>('lang');
+const playBtn = byId<HTMLButtonElement>('play');
+const snatBtn = byId<HTMLButtonElement>('add-snat');
+
+let sources: Source[] = [];
+let file = 'scenario.yaml';
+let run: Run | undefined;
+let cur = 0;
+let lang: StoryLang = 'en';
+let pending: number | undefined;
+let player: number | undefined;
+
+function injected(): Source[] {
+  const el = document.getElementById('natbox-scenarios');
+  if (!el?.textContent) return [];
+  try {
+    const list = JSON.parse(el.textContent) as { file: string; text: string }[];
+    return list.map((s) => ({ file: s.file, label: s.file, text: s.text }));
+  } catch {
+    return [];
+  }
+}
+
+function flowSummary(r: Run): Map<string, string[]> {
+  return new Map(r.doc.flows.map((f) => [f.name, [f.verdict, f.translatedSource ?? '', f.serverSaw ?? '']]));
+}
+
+function changesHtml(prev: Run | undefined, next: Run): string {
+  if (!prev) return '';
+  const a = flowSummary(prev);
+  const out: string[] = [];
+  const what = ['verdict', 'translated source', 'the server saw'];
+  for (const [name, v] of flowSummary(next)) {
+    const p = a.get(name);
+    if (!p) {
+      out.push(`<li>new flow ${name}: ${v[0]}</li>`);
+      continue;
+    }
+    v.forEach((x, i) => {
+      if (x !== p[i])
+        out.push(
+          `<li class="changed">${name}: ${what[i]} ${p[i] || '(none)'} → <b>${x || '(none)'}</b></li>`,
+        );
+    });
+  }
+  return out.length ? out.join('') : '<li class="sub">No verdict or translation changed.</li>';
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function rerun(): void {
+  pending = undefined;
+  const t0 = performance.now();
+  const text = yaml.value;
+  const r = runScenario(text, file);
+  const errors = byId('errors');
+  if (!r.ok) {
+    errors.innerHTML = `<pre>${esc(r.errors.join('\n'))}</pre>`;
+    document.body.classList.add('stale');
+    stats.runs++;
+    stats.lastMs = performance.now() - t0;
+    document.documentElement.dataset.runs = String(stats.runs);
+    return;
+  }
+  errors.innerHTML = r.run.warnings.length ? `<pre class="warn">${esc(r.run.warnings.join('\n'))}</pre>` : '';
+  document.body.classList.remove('stale');
+  const prev = run;
+  run = r.run;
+  byId('scenario-name').textContent =
+    `${run.scenario.name}${run.scenario.description ? ` — ${run.scenario.description.trim()}` : ''}`;
+  byId('topology').innerHTML = topologySvg(run.scenario);
+  byId('sequence').innerHTML = sequenceSvg(run);
+  byId('verdict').innerHTML = verdictHtml(run, lang);
+  byId('changes').innerHTML = changesHtml(prev, run);
+  cur = Math.min(cur, Math.max(run.arrows.length - 1, 0));
+  select(cur, false);
+  refreshRulesEditor();
+  stats.runs++;
+  stats.lastMs = performance.now() - t0;
+  stats.firstVerdictAt ??= performance.now();
+  document.documentElement.dataset.runs = String(stats.runs);
+  byId('status').textContent =
+    `Ran ${run.scenario.name}: ${run.doc.steps.length} steps, ${run.arrows.length} packets on the wires, in ${stats.lastMs.toFixed(0)} ms (simulation and drawing, in this page).`;
+  void share(text);
+}
+
+async function share(text: string): Promise<void> {
+  const f = await encodeFragment(text);
+  if (yaml.value !== text) return;
+  history.replaceState(null, '', `#${f}`);
+  byId<HTMLInputElement>('link').value = location.href;
+}
+
+function schedule(): void {
+  if (pending !== undefined) clearTimeout(pending);
+  pending = window.setTimeout(rerun, DEBOUNCE_MS);
+}
+
+function select(k: number, scroll = true): void {
+  if (!run) return;
+  const n = run.arrows.length;
+  const pos = byId('pos');
+  if (n === 0) {
+    pos.textContent = 'No packet crossed a wire.';
+    byId('packet').innerHTML = '';
+    byId('conntrack').innerHTML = conntrackHtml(run, undefined);
+    return;
+  }
+  cur = Math.max(0, Math.min(k, n - 1));
+  const a = run.arrows[cur]!;
+  const seq = byId('sequence');
+  seq.querySelectorAll('.arrow.current').forEach((e) => e.classList.remove('current'));
+  const g = seq.querySelector(`.arrow[data-i="${cur}"]`);
+  g?.classList.add('current');
+  const topo = byId('topology');
+  topo.querySelectorAll('.current, .from, .to').forEach((e) => e.classList.remove('current', 'from', 'to'));
+  const ends = [`${a.hop.from}:${a.hop.fromIf}`, `${a.hop.to}:${a.hop.toIf}`];
+  const link =
+    [...topo.querySelectorAll<SVGGElement>('.link')].find((l) =>
+      ends.every((e) => (l.dataset.ends ?? '').includes(` ${e} `)),
+    ) ??
+    [...topo.querySelectorAll<SVGGElement>('.link')].find((l) =>
+      [a.hop.from, a.hop.to].every((h) => (l.dataset.ends ?? '').includes(` ${h}:`)),
+    );
+  link?.classList.add('current');
+  topo.querySelector(`.host[data-host="${CSS.escape(a.hop.from)}"]`)?.classList.add('from');
+  topo.querySelector(`.host[data-host="${CSS.escape(a.hop.to)}"]`)?.classList.add('to');
+  pos.textContent = `Packet ${cur + 1} of ${n}: ${a.label}${a.translated ? ' (translated)' : ''}${a.alarm ? ' (reset)' : ''}`;
+  byId('packet').innerHTML = packetHtml(run, a, cur);
+  byId('conntrack').innerHTML = conntrackHtml(run, a);
+  if (scroll && g) {
+    const box = (g as SVGGElement).getBBox();
+    const top = box.y - seq.clientHeight / 2;
+    seq.scrollTo({ top: Math.max(0, top), left: Math.max(0, box.x - 20) });
+  }
+}
+
+function stopPlay(): void {
+  if (player !== undefined) clearInterval(player);
+  player = undefined;
+  playBtn.setAttribute('aria-pressed', 'false');
+  playBtn.textContent = '▶ Play';
+}
+
+function togglePlay(): void {
+  if (player !== undefined) return stopPlay();
+  if (run && cur >= run.arrows.length - 1) select(0);
+  playBtn.setAttribute('aria-pressed', 'true');
+  playBtn.textContent = '⏸ Pause';
+  player = window.setInterval(() => {
+    if (!run || cur >= run.arrows.length - 1) return stopPlay();
+    select(cur + 1);
+  }, PLAY_MS);
+}
+
+function toVerdict(): void {
+  stopPlay();
+  if (run) select(run.arrows.length - 1);
+  const v = byId('verdict');
+  v.scrollIntoView({ block: 'nearest' });
+}
+
+function refreshHosts(): void {
+  const names = [...hostRules(yaml.value).keys()];
+  const keep = hostSel.value;
+  if (names.join('\n') !== [...hostSel.options].map((o) => o.value).join('\n')) {
+    hostSel.innerHTML = names.map((n) => `<option>${esc(n)}</option>`).join('');
+    hostSel.value = names.includes(keep) ? keep : (names.find((n) => n === 'router') ?? names[0] ?? '');
+  }
+}
+
+function refreshRulesEditor(): void {
+  refreshHosts();
+  if (document.activeElement !== rules) rules.value = hostRules(yaml.value).get(hostSel.value) ?? '';
+  byId('rules-lang').textContent = `read as ${languageOf(rules.value)}`;
+  const target = snatTarget(yaml.value);
+  snatBtn.disabled = target === undefined;
+  byId('snat-why').textContent = target
+    ? 'rule B of the seed: SNAT the hairpinned connection to the router’s LAN address'
+    : 'only for the seed without its SNAT rule';
+}
+
+function load(text: string, name: string): void {
+  file = name;
+  yaml.value = text;
+  cur = 0;
+  run = undefined;
+  rerun();
+}
+
+function init(): void {
+  sources = [
+    ...injected(),
+    { file: 'examples/hairpin/dnat-only.yaml', label: 'Seed: hairpin, DNAT only', text: seedOnly },
+    { file: 'examples/hairpin/dnat-snat.yaml', label: 'Seed fixed: DNAT and SNAT', text: seedFix },
+  ];
+  exampleSel.innerHTML = sources.map((s, i) => `<option value="${i}">${esc(s.label)}</option>`).join('');
+
+  byId('first').addEventListener('click', () => select(0));
+  byId('back').addEventListener('click', () => select(cur - 1));
+  byId('fwd').addEventListener('click', () => select(cur + 1));
+  byId('end').addEventListener('click', toVerdict);
+  playBtn.addEventListener('click', togglePlay);
+  byId('sequence').addEventListener('click', (e) => {
+    const g = (e.target as Element).closest('.arrow');
+    if (g instanceof SVGGElement && g.dataset.i) select(Number(g.dataset.i), false);
+  });
+  document.addEventListener('keydown', (e) => {
+    const t = e.target as HTMLElement;
+    if (t.closest('textarea, input, select') || e.altKey || e.ctrlKey || e.metaKey) return;
+    const k = {
+      ArrowLeft: () => select(cur - 1),
+      ArrowRight: () => select(cur + 1),
+      Home: () => select(0),
+      End: toVerdict,
+    }[e.key];
+    if (k) {
+      e.preventDefault();
+      k();
+    }
+  });
+  exampleSel.addEventListener('change', () => {
+    const s = sources[Number(exampleSel.value)];
+    if (s) load(s.text, s.file);
+  });
+  langSel.addEventListener('change', () => {
+    lang = langSel.value === 'pt-BR' ? 'pt-BR' : 'en';
+    document.documentElement.lang = lang;
+    if (run) byId('verdict').innerHTML = verdictHtml(run, lang);
+  });
+  yaml.addEventListener('input', schedule);
+  hostSel.addEventListener('change', () => {
+    rules.value = hostRules(yaml.value).get(hostSel.value) ?? '';
+    byId('rules-lang').textContent = `read as ${languageOf(rules.value)}`;
+  });
+  rules.addEventListener('input', () => {
+    byId('rules-lang').textContent = `read as ${languageOf(rules.value)}`;
+    try {
+      yaml.value = setHostRules(yaml.value, hostSel.value, rules.value);
+      schedule();
+    } catch (e) {
+      byId('errors').textContent = `The scenario does not parse, so the rules cannot go in: ${String(e)}`;
+    }
+  });
+  snatBtn.addEventListener('click', () => {
+    yaml.value = addSeedSnat(yaml.value);
+    if (pending !== undefined) clearTimeout(pending);
+    rerun();
+  });
+  byId('copy-link').addEventListener('click', () => {
+    const input = byId<HTMLInputElement>('link');
+    input.select();
+    void navigator.clipboard?.writeText(input.value).then(
+      () => (byId('status').textContent = 'Link copied.'),
+      () => (byId('status').textContent = 'Select the link and copy it.'),
+    );
+  });
+  byId('pcap').addEventListener('click', () => {
+    if (!run) return;
+    const bytes = devicesPcapng(run.sim);
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    a.download = `${run.scenario.name}.pcapng`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  });
+
+  decodeFragment(location.hash).then(
+    (text) => {
+      if (text !== undefined) load(text, 'shared.yaml');
+      else load(sources[0]!.text, sources[0]!.file);
+    },
+    (e: unknown) => {
+      load(sources[0]!.text, sources[0]!.file);
+      byId('errors').textContent =
+        `The link's scenario could not be read (${String(e)}); showing ${sources[0]!.file}.`;
+    },
+  );
+}
+
+init();
