@@ -35,6 +35,7 @@ import {
   isTcpContext,
   lookupSymbol,
   META,
+  parseHour,
   parseInteger,
   parseIpv4,
   parseMac,
@@ -2090,11 +2091,10 @@ class Parser {
       this.i++;
       const sym = lookupSymbol(type, t.text);
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
+      if (type === 'hour') return this.valueWord(t, t.text, type);
       return {
         kind: 'value',
-        type: ['ifname', 'iface_index', 'string', 'hour', 'ct_label', 'time'].includes(type)
-          ? type
-          : 'string',
+        type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
         value: t.text,
         pos: pick(t),
       };
@@ -2182,9 +2182,13 @@ class Parser {
       case 'string':
       case 'iface_index':
       case 'ct_label':
-      case 'hour':
       case 'classid':
         return { kind: 'value', type, value: w, pos };
+      case 'hour': {
+        const n = parseHour(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
       case 'time': {
         const n = parseTime(w);
         if (n === undefined) bad();

@@ -648,3 +648,43 @@ export function isTcpContext(s: NftStmt): boolean {
       (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
   );
 }
+
+/**
+ * Kernel helpers with an IPv4 half only (irc, netbios-ns, pptp, snmp have no nf_conntrack_*6
+ * registration): a `ct helper` object of such a type in an inet table is kept by the kernel as
+ * l3proto ip (nft_ct_helper_obj_init takes the one family found), which `nft list` and `nft -j
+ * list` print.
+ */
+const IPV4_ONLY_HELPERS = new Set(['irc', 'netbios-ns', 'pptp', 'snmp']);
+
+/** The l3proto nft prints for a `ct helper` object of type `helper` in a table of `family`. */
+export function ctHelperL3proto(helper: string, family: string, given?: string): string {
+  return given ?? (family === 'inet' && IPV4_ONLY_HELPERS.has(helper) ? 'ip' : family);
+}
+
+/**
+ * A `meta hour` value as nft's hour_type_parse (meta.c) reads it, to seconds since midnight: a
+ * plain number as it is, "HH:MM:SS" or "HH:MM" (strptime %T / %R), or a time like `1h30m`. nft
+ * then subtracts the local zone's offset; natbox, like the corpus captured with TZ=UTC, takes
+ * UTC. Undefined when none fits.
+ */
+export function parseHour(w: string): number | undefined {
+  if (/^\d+$/.test(w)) return Number(w) >>> 0;
+  const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(w);
+  if (m) {
+    const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    if (h > 23 || mi > 59 || s > 61) return undefined;
+    return (h * 3600 + mi * 60 + s) % 86400;
+  }
+  const ms = parseTime(w);
+  return ms === undefined ? undefined : Math.floor(ms / 1000) % 86400;
+}
+
+/** Seconds since midnight as nft's hour_type_print writes them: `"21:51"`, `"21:51:23"` (unquoted). */
+export function formatHour(sec: number): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const s = sec % 86400;
+  const h = Math.floor(s / 3600);
+  const mi = Math.floor((s % 3600) / 60);
+  return s % 60 ? `${p(h)}:${p(mi)}:${p(s % 60)}` : `${p(h)}:${p(mi)}`;
+}
