@@ -251,6 +251,20 @@ class Parser {
     if (t.kind !== 'eof') this.i++;
     return t;
   }
+  /**
+   * Cuts the current word token into the given parts (the lexer keeps `addr:port` one word;
+   * nft's scanner makes `192.168.1.100:numgen` an address, a colon and a keyword).
+   */
+  private splitWord(parts: readonly string[]): void {
+    const t = this.peek();
+    let col = t.column;
+    const toks: NftTok[] = parts.map((text) => {
+      const tok = { ...t, kind: 'word' as const, text, column: col };
+      col += text.length;
+      return tok;
+    });
+    this.toks = [...this.toks.slice(0, this.i), ...toks, ...this.toks.slice(this.i + 1)];
+  }
   private isWord(w: string, k = 0): boolean {
     const t = this.peek(k);
     return t.kind === 'word' && t.text === w;
@@ -1718,16 +1732,30 @@ class Parser {
       addrPort = true;
     }
     if (this.eatWord('prefix')) prefix = true;
-    const addrType: NftDatatype =
+    let addrType: NftDatatype =
       family === 'ip6' || (family === undefined && tb.family === 'ip6') ? 'ipv6_addr' : 'ipv4_addr';
+    // `snat 2001:db8::1` / `dnat ::99` in an inet table: nft's scanner reads an IPv6 address as
+    // one token and takes the family from the rule's network protocol (nat_evaluate_family).
+    const isV6 = (w: string): boolean => w.includes(':') && canonicalIpv6(w) !== undefined;
+    // nat_stmt_args (parser_bison.y): `snat ADDR` without `to` is accepted too.
     const oldSyntax =
       (type === 'snat' || type === 'dnat') &&
       !this.isWord('to') &&
       this.peek().kind === 'word' &&
       !['random', 'fully-random', 'persistent', 'comment'].includes(this.peek().text) &&
-      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text));
+      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text) || isV6(this.peek().text));
     if (oldSyntax || this.eatWord('to')) {
-      const t = this.peek();
+      let t = this.peek();
+      if (family === undefined && tb.family === 'inet' && t.kind === 'word' && isV6(t.text))
+        addrType = 'ipv6_addr';
+      if (t.kind === 'word' && (type === 'snat' || type === 'dnat') && addrType === 'ipv4_addr') {
+        // `192.168.1.100:numgen inc mod 2 map { ... }`: the port is an expression.
+        const k = t.text.lastIndexOf(':');
+        if (k > 0 && !t.text.startsWith('[') && this.startsExpr(t.text.slice(k + 1))) {
+          this.splitWord([t.text.slice(0, k), ':', t.text.slice(k + 1)]);
+          t = this.peek();
+        }
+      }
       // `redirect to 26`: a port without its colon
       if ((type === 'redirect' || type === 'masquerade') && t.kind === 'word' && /^[0-9]/.test(t.text)) {
         this.i++;
@@ -1753,7 +1781,7 @@ class Parser {
         if (!m) this.fail(t);
         addr = this.valueWord(t, m[1]!, 'ipv6_addr');
         if (m[2]) port = this.valueWord(t, m[2], 'inet_service');
-      } else if (t.kind === 'word' && t.text.startsWith(':')) {
+      } else if (t.kind === 'word' && t.text.startsWith(':') && !(addrType === 'ipv6_addr' && isV6(t.text))) {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
       } else {
@@ -1765,6 +1793,15 @@ class Parser {
           addr.map.elements.some((e) => e.data?.kind === 'concat')
         )
           addrPort = true;
+        // `dnat to tcp dport map { ... }:tcp dport map { ... }`: the colon starts the next word.
+        const c = this.peek();
+        if (
+          c.kind === 'word' &&
+          c.text.length > 1 &&
+          c.text.startsWith(':') &&
+          this.startsExpr(c.text.slice(1))
+        )
+          this.splitWord([':', c.text.slice(1)]);
         if (this.eatColon()) port = this.rhs(tb, ['inet_service']);
       }
     }
