@@ -19,6 +19,7 @@ import type {
 import { dumpJson, type JOut } from './json-value.ts';
 import { ctHelperL3proto, formatHour } from './types.ts';
 import { natFamily } from './print.ts';
+import { listOrder } from './normalise.ts';
 import {
   BITMASK_TYPES,
   META_KEYS,
@@ -141,7 +142,7 @@ function setJson(t: NftTable, s: NftSet): JOut {
   if (s.timeout) o['timeout'] = Math.floor(s.timeout / 1000);
   if (s.gcInterval) o['gc-interval'] = Math.floor(s.gcInterval / 1000);
   const ctx: Ctx = { family: t.family, table: t, stateless: false };
-  if (s.elements.length > 0) o['elem'] = s.elements.map((e) => elemJson(e, ctx));
+  if (s.elements.length > 0) o['elem'] = listOrder(s.elements).map((e) => elemJson(e, ctx));
   if (s.stmts && s.stmts.length > 0) o['stmt'] = s.stmts.map((x) => stmtJson(x, { ...ctx, stateless: true }));
   return { [s.isMap || s.objType !== undefined ? 'map' : 'set']: o };
 }
@@ -496,7 +497,7 @@ export function exprJson(e: NftExpr): JOut {
     case 'range':
       return { range: [exprJson(e.low), exprJson(e.high)] };
     case 'set':
-      return { set: e.elements.map((x) => elemJson(x, { family: 'inet', stateless: false })) };
+      return { set: listOrder(e.elements).map((x) => elemJson(x, { family: 'inet', stateless: false })) };
     case 'setref':
       return `@${e.name}`;
     case 'concat':

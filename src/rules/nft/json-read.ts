@@ -1577,7 +1577,7 @@ class Reader {
       }
       case 'day':
         if (symbolValue('day', s) === undefined) this.fail(n, p, 'a day (Sunday to Saturday) expected');
-        return { kind: 'value', type: 'string', value: s };
+        return { kind: 'value', type: 'day', value: symbolValue('day', s)! };
       case 'hour': {
         const sec = parseHour(s);
         if (sec === undefined) this.fail(n, p, 'an hour "HH:MM" expected');

@@ -48,6 +48,8 @@ import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
 export interface ParseOpts {
   readonly base?: NftRuleset;
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /** A device name's interface index on the host (see NftParseOptions.ifIndex). */
+  readonly ifIndex?: (name: string) => number | undefined;
 }
 
 /** Limits: explicit errors past them. */
@@ -2128,7 +2130,7 @@ class Parser {
       this.i++;
       const sym = lookupSymbol(type, t.text);
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
-      if (type === 'hour') return this.valueWord(t, t.text, type);
+      if (type === 'hour' || type === 'iface_index') return this.valueWord(t, t.text, type);
       return {
         kind: 'value',
         type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
@@ -2185,6 +2187,7 @@ class Parser {
     if (
       dash > 0 &&
       type !== 'ifname' &&
+      type !== 'iface_index' &&
       type !== 'string' &&
       type !== 'time' &&
       !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
@@ -2215,9 +2218,13 @@ class Parser {
         if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
+      case 'iface_index': {
+        // nft resolves the name to the device's index when it reads the rule.
+        const ifindex = this.opts.ifIndex?.(w);
+        return { kind: 'value', type, value: w, pos, ...(ifindex !== undefined ? { ifindex } : {}) };
+      }
       case 'ifname':
       case 'string':
-      case 'iface_index':
       case 'ct_label':
       case 'classid':
         return { kind: 'value', type, value: w, pos };

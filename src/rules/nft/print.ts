@@ -13,6 +13,7 @@ import type {
   NftStmt,
   NftTable,
 } from './model.ts';
+import { listOrder } from './normalise.ts';
 import { bridgePrio } from './parse.ts';
 import {
   BITMASK_TYPES,
@@ -131,7 +132,7 @@ function setElems(
   let r = '{ ';
   let count = 0;
   let d = '';
-  for (const e of els) {
+  for (const e of listOrder(els)) {
     r += d + elem(e, fam);
     count++;
     if (anonymous) d = ', ';
