@@ -30,10 +30,7 @@ const names = corpusNames();
  * of the five checks, and where). Only shrinks. True at the last merge of h-nftlang and h-nftjson;
  * `node --import tsx test/rules/nft-corpus/check.ts` prints the map as it is now.
  */
-const SKIP: Readonly<Record<string, string>> = {
-  'nft-tests-typeof-sets':
-    'parseNft(nft-tests-typeof-sets.nft): nft-tests-typeof-sets.nft:21:10: syntax error, unexpected string',
-};
+const SKIP: Readonly<Record<string, string>> = {};
 
 test('nft corpus: at least 25 rulesets, each with its origin, its three nft outputs and a README row', () => {
   assert.ok(names.length >= 25, `only ${names.length} rulesets`);

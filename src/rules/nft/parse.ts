@@ -52,6 +52,18 @@ export interface ParseOpts {
   readonly ifIndex?: (name: string) => number | undefined;
 }
 
+/** The IPv6 extension headers and their fields (exthdr.c exthdr_protocols). */
+const IPV6_EXTHDR_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  hbh: ['nexthdr', 'hdrlength'],
+  rt: ['nexthdr', 'hdrlength', 'type', 'seg-left'],
+  rt0: ['addr'],
+  rt2: ['addr'],
+  srh: ['last-entry', 'flags', 'tag', 'sid', 'seg-left'],
+  frag: ['nexthdr', 'reserved', 'frag-off', 'reserved2', 'more-fragments', 'id'],
+  dst: ['nexthdr', 'hdrlength'],
+  mh: ['nexthdr', 'hdrlength', 'type', 'reserved', 'checksum'],
+};
+
 /** Limits: explicit errors past them. */
 export const NFT_MAX_INCLUDE_DEPTH = 16;
 export const NFT_MAX_TOKENS = 4_000_000;
@@ -1913,6 +1925,35 @@ class Parser {
     }
     if (t.kind !== 'word') this.fail(t);
     const w = t.text;
+    // A header field name after `ip option NAME`, `sctp chunk NAME` or an IPv6 extension header
+    // (not a statement's keyword).
+    const fieldWord = (): string | undefined =>
+      this.peek().kind === 'word' &&
+      !['set', 'exists', 'missing'].includes(this.peek().text) &&
+      /^[a-z][a-z0-9-]*$/.test(this.peek().text) &&
+      !isPayloadProto(this.peek().text)
+        ? this.next().text
+        : undefined;
+    // `ip option ra value` (parser_bison.y ip_option_type/field): read and printed.
+    if (w === 'ip' && this.isWord('option', 1)) {
+      this.i += 2;
+      const name = this.identifier().text;
+      const field = fieldWord();
+      return { kind: 'exthdr', hdr: 'ip option', name, ...(field ? { field } : {}), pos };
+    }
+    // `sctp chunk init num-inbound-streams`: read and printed, as nft's words (as the JSON reader).
+    if (w === 'sctp' && this.isWord('chunk', 1)) {
+      this.i += 2;
+      const name = this.identifier().text;
+      const field = fieldWord();
+      return { kind: 'misc', words: field ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`, pos };
+    }
+    // IPv6 extension header fields: `frag frag-off`, `hbh nexthdr`, `rt seg-left`, `srh tag`.
+    const ext = IPV6_EXTHDR_FIELDS[w];
+    if (ext && this.peek(1).kind === 'word' && ext.includes(this.peek(1).text)) {
+      this.i += 2;
+      return { kind: 'exthdr', hdr: 'exthdr', name: w, field: this.toks[this.i - 1]!.text, pos };
+    }
     if (isPayloadProto(w) && !(w === 'ip' || w === 'ip6' ? false : this.isWord('set', 1))) {
       const f = this.peek(1);
       if (w === 'tcp' && f.text === 'option') {

@@ -427,6 +427,9 @@ export function expr(e: NftExpr, fam: NftFamily): string {
     case 'rawpayload':
       return `@${e.base},${e.offset},${e.len}`;
     case 'exthdr':
+      // An IPv6 extension header's field lists as `frag frag-off` (exthdr.c), its presence as
+      // `exthdr frag exists`.
+      if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
       return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;

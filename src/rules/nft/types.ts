@@ -485,6 +485,9 @@ export function exprType(e: NftExpr): NftDatatype | undefined {
       return e.type;
     case 'exthdr':
       return e.exists ? 'boolean' : 'integer';
+    case 'misc':
+      // osf.c: `osf name` and `osf version` are strings (`typeof osf name` is a string set).
+      return /^osf( ttl \S+)? (name|version)$/.test(e.words) ? 'string' : undefined;
     default:
       return undefined;
   }
