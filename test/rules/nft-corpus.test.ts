@@ -27,8 +27,9 @@ const names = corpusNames();
 
 /**
  * The rulesets natbox does not read or print as nft does yet: name -> the first difference (which
- * of the five checks, and where). Only shrinks. True at the last merge of h-nftlang and h-nftjson;
- * `node --import tsx test/rules/nft-corpus/check.ts` prints the map as it is now.
+ * of the five checks, and where). Only shrinks; empty since h-nftcorp (2026-12-02): a ruleset added
+ * to the corpus must pass or come with its entry. `node --import tsx test/rules/nft-corpus/check.ts`
+ * prints the map as it is now.
  */
 const SKIP: Readonly<Record<string, string>> = {};
 
