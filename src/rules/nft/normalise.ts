@@ -107,6 +107,15 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
   const els = right.elements;
   if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
     return els[0]!.key;
+  // The same key twice (`ip dscp { df, be, cs0 }` are all 0) is one element in the kernel.
+  const seen = new Set<string>();
+  for (let k = 0; k < els.length; k++) {
+    const id = keyId(els[k]!.key);
+    if (seen.has(id)) els.splice(k--, 1);
+    else seen.add(id);
+  }
+  if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
+    return els[0]!.key;
   const interval = els.some((e) => hasInterval(e.key));
   sortElems(els, left, interval);
   if (interval) mergeIntervals(els);

@@ -5,7 +5,7 @@
 // marks as host-order numbers ("eth2" before "eth10"), a concatenation as its bytes read as one
 // little-endian number (its last part first: `10.0.0.3 . 22` before `9.0.0.1 . 80`), ct states
 // by value. Also: `meta hour` seconds, a numgen map as a dnat port, IPv6 exthdr, ip option and
-// sctp chunk fields.
+// sctp chunk fields. order/symbols.nft: the symbol tables (ether type, pkttype, dscp, protocols).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,18 @@ test('nft order: sets list sorted as nft 1.0.6 lists them (text and JSON)', () =
   const j = parseNftJson(read('order.json'), 'order.json');
   assert.ok(j.ok);
   assert.equal(printNftJson(j.ruleset), read('order.json'));
+});
+
+test('nft symbols: one table per datatype as nft 1.0.6 has it (order/symbols.nft, captured the same way)', () => {
+  // 0x8100 lists as 8021q, `unicast` as host, dscp df/be are cs0 (one element), va is known,
+  // protocol names are Debian netbase's (hopopt is 0 = ip, comp is ipcomp, 143 is ethernet).
+  const r = parseNft(lines(read('symbols.nft'), 'symbols.nft'));
+  assert.ok(r.ok, r.ok ? '' : r.diagnostics.map(formatDiagnostic).join('\n'));
+  assert.equal(printNft(r.ruleset), read('symbols.list'));
+  assert.equal(printNftJson(r.ruleset), read('symbols.json'));
+  const j = parseNftJson(read('symbols.json'), 'symbols.json');
+  assert.ok(j.ok);
+  assert.equal(printNftJson(j.ruleset), read('symbols.json'));
 });
 
 test('nft order: iif sets list in interface index order (the ifIndex parse option)', () => {
