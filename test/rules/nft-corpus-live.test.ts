@@ -4,14 +4,15 @@
 // connected to anything), its "# setup: " header lines replayed there (devices the ruleset names),
 // `nft -f NAME.nft` run from the corpus folder (relative includes resolve there), and
 // `nft list ruleset`, `nft -a list ruleset` and `nft -j list ruleset` compared byte for byte with
-// NAME.list, NAME.list-a and NAME.json. The stored outputs are Debian's nft 1.0.6's: with another
+// NAME.list, NAME.list-a and NAME.json; then `nft flush ruleset`, `nft -f NAME.list` and
+// `nft list ruleset` compared with NAME.relist (or NAME.list where there is none). The stored outputs are Debian's nft 1.0.6's: with another
 // nft, without root, `ip netns` or nft, the test skips and says why. A few namespaces at a time,
 // every command bounded by a timeout; TZ=UTC as in capture.sh (nft reads and prints `meta time` and
 // `meta hour` in local time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = join(import.meta.dirname, 'nft-corpus');
@@ -63,7 +64,7 @@ function run(args: readonly string[], cwd?: string): Promise<Run> {
 let serial = 0;
 
 /** Loads one ruleset into a fresh namespace: its three listings, or the error. */
-async function capture(name: string): Promise<{ list: string; listA: string; json: string }> {
+async function capture(name: string): Promise<{ list: string; listA: string; json: string; relist: string }> {
   const ns = `nbx-nftcorpus-${process.pid}-${++serial}`;
   const made = await run(['ip', 'netns', 'add', ns]);
   if (made.status !== 0) throw new Error(`ip netns add ${ns}: ${made.stderr.trim()}`);
@@ -80,11 +81,13 @@ async function capture(name: string): Promise<{ list: string; listA: string; jso
       if (r.status !== 0) throw new Error(`nft ${args.join(' ')}: ${r.stderr.trim()}`);
       return r.stdout;
     };
-    return {
-      list: await out(['list', 'ruleset']),
-      listA: await out(['-a', 'list', 'ruleset']),
-      json: await out(['-j', 'list', 'ruleset']),
-    };
+    const list = await out(['list', 'ruleset']);
+    const listA = await out(['-a', 'list', 'ruleset']);
+    const json = await out(['-j', 'list', 'ruleset']);
+    await out(['flush', 'ruleset']);
+    const back = await run(['ip', 'netns', 'exec', ns, 'nft', '-f', `${name}.list`], dir);
+    if (back.status !== 0) throw new Error(`nft -f ${name}.list: ${back.stderr.trim()}`);
+    return { list, listA, json, relist: await out(['list', 'ruleset']) };
   } finally {
     await run(['ip', 'netns', 'del', ns]);
   }
@@ -109,6 +112,10 @@ test(
             const want = readFileSync(join(dir, `${name}.${ext}`), 'utf8');
             if (text !== want) failures.push(`${name}.${ext}: the real nft prints something else now`);
           }
+          const relist = join(dir, `${name}.relist`);
+          const wantBack = readFileSync(existsSync(relist) ? relist : join(dir, `${name}.list`), 'utf8');
+          if (got.relist !== wantBack)
+            failures.push(`${name}.relist: the real nft lists ${name}.list read back otherwise now`);
         } catch (e) {
           failures.push(`${name}: ${(e as Error).message}`);
         }

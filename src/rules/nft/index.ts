@@ -16,6 +16,12 @@ export interface NftParseOptions {
    * reads no files itself; the CLI and the scenario loader give this.)
    */
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /**
+   * The interface index of a device on the host the ruleset is for (`iif "eth0"`: nft resolves
+   * the name when it reads the rule). Sets of interfaces list in index order, as the kernel
+   * holds them; without it they keep the order they are written in.
+   */
+  readonly ifIndex?: (name: string) => number | undefined;
 }
 
 /** `nft -f` input or `nft list ruleset` output to a ruleset: all or nothing, never throws. */

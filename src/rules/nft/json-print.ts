@@ -17,6 +17,9 @@ import type {
   NftValue,
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
+import { ctHelperL3proto, formatHour } from './types.ts';
+import { natFamily } from './print.ts';
+import { listOrder } from './normalise.ts';
 import {
   BITMASK_TYPES,
   META_KEYS,
@@ -70,7 +73,7 @@ function chainJson(t: NftTable, c: NftChain): JOut {
 function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   const o: JObj = { family: t.family, table: t.name, chain: c.name, handle: r.handle };
   if (r.comment !== undefined) o['comment'] = r.comment;
-  const ctx: Ctx = { family: t.family, stateless: false };
+  const ctx: Ctx = { family: t.family, table: t, stateless: false };
   const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1], t.family));
   if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
@@ -138,8 +141,8 @@ function setJson(t: NftTable, s: NftSet): JOut {
   if (flags.length > 0) o['flags'] = flags;
   if (s.timeout) o['timeout'] = Math.floor(s.timeout / 1000);
   if (s.gcInterval) o['gc-interval'] = Math.floor(s.gcInterval / 1000);
-  const ctx: Ctx = { family: t.family, stateless: false };
-  if (s.elements.length > 0) o['elem'] = s.elements.map((e) => elemJson(e, ctx));
+  const ctx: Ctx = { family: t.family, table: t, stateless: false };
+  if (s.elements.length > 0) o['elem'] = listOrder(s.elements).map((e) => elemJson(e, ctx));
   if (s.stmts && s.stmts.length > 0) o['stmt'] = s.stmts.map((x) => stmtJson(x, { ...ctx, stateless: true }));
   return { [s.isMap || s.objType !== undefined ? 'map' : 'set']: o };
 }
@@ -177,7 +180,7 @@ function objectJson(t: NftTable, ob: NftObject): JOut {
     case 'ct helper':
       o['type'] = ob.helper;
       o['protocol'] = ob.protocol;
-      o['l3proto'] = ob.l3proto ?? t.family;
+      o['l3proto'] = ctHelperL3proto(ob.helper, t.family, ob.l3proto);
       break;
     case 'ct timeout': {
       o['protocol'] = ob.protocol;
@@ -237,6 +240,8 @@ function dataRate(bytes: number): [number, string] {
 
 interface Ctx {
   readonly family: NftFamily;
+  /** The rule's or set's table (nat statements look up the maps they name). */
+  readonly table?: NftTable;
   /** Inside a set's or a dynset's statements: counters and quotas without their state. */
   readonly stateless: boolean;
 }
@@ -306,7 +311,7 @@ function stmtJson(s: NftStmt, ctx: Ctx): JOut {
     case 'reject':
       return rejectJson(s, ctx);
     case 'nat':
-      return natJson(s);
+      return natJson(s, ctx);
     case 'notrack':
       return { notrack: null };
     case 'set':
@@ -382,9 +387,10 @@ function rejectJson(s: Extract<NftStmt, { kind: 'reject' }>, ctx: Ctx): JOut {
   return { reject: { type, expr: 'port-unreachable' } };
 }
 
-function natJson(s: Extract<NftStmt, { kind: 'nat' }>): JOut {
+function natJson(s: Extract<NftStmt, { kind: 'nat' }>, ctx: Ctx): JOut {
   const o: JObj = {};
-  if (s.family) o['family'] = s.family;
+  const fam = natFamily(s, ctx.family, ctx.table);
+  if (fam) o['family'] = fam;
   if (s.addr) o['addr'] = exprJson(s.addr);
   if (s.port) o['port'] = exprJson(s.port);
   const flags = ['random', 'fully-random', 'persistent'].filter((f) => s.flags?.includes(f));
@@ -491,7 +497,7 @@ export function exprJson(e: NftExpr): JOut {
     case 'range':
       return { range: [exprJson(e.low), exprJson(e.high)] };
     case 'set':
-      return { set: e.elements.map((x) => elemJson(x, { family: 'inet', stateless: false })) };
+      return { set: listOrder(e.elements).map((x) => elemJson(x, { family: 'inet', stateless: false })) };
     case 'setref':
       return `@${e.name}`;
     case 'concat':
@@ -543,13 +549,8 @@ export function valueJson(v: NftValue): JOut {
       return x !== 0;
     case 'time':
       return Math.floor(x / 1000);
-    case 'hour': {
-      const h = Math.floor(x / 3600);
-      const m = Math.floor((x % 3600) / 60);
-      const s = x % 60;
-      const p = (n: number): string => String(n).padStart(2, '0');
-      return s ? `${p(h)}:${p(m)}:${p(s)}` : `${p(h)}:${p(m)}`;
-    }
+    case 'hour':
+      return formatHour(x);
     case 'classid':
       return x === 0xffffffff
         ? 'root'

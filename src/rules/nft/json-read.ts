@@ -42,7 +42,7 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
-import { canonicalIpv6, hasInterval, isTcpContext } from './types.ts';
+import { canonicalIpv6, hasInterval, isTcpContext, parseHour } from './types.ts';
 
 export interface NftJsonReadOptions {
   readonly limits?: JsonLimits;
@@ -1577,11 +1577,12 @@ class Reader {
       }
       case 'day':
         if (symbolValue('day', s) === undefined) this.fail(n, p, 'a day (Sunday to Saturday) expected');
-        return { kind: 'value', type: 'string', value: s };
-      case 'hour':
-        // Kept as written, as the text reader keeps what nft lists as "10:00".
-        if (!/^\d{1,2}:\d{2}(:\d{2})?$/.test(s)) this.fail(n, p, 'an hour "HH:MM" expected');
-        return { kind: 'value', type: 'string', value: s };
+        return { kind: 'value', type: 'day', value: symbolValue('day', s)! };
+      case 'hour': {
+        const sec = parseHour(s);
+        if (sec === undefined) this.fail(n, p, 'an hour "HH:MM" expected');
+        return { kind: 'value', type: 'hour', value: sec! };
+      }
       case 'classid':
         if (!/^(root|none|[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4})$/.test(s))
           this.fail(n, p, 'a class id "major:minor" expected');

@@ -4,6 +4,11 @@
 import type { NftDatatype } from './model.ts';
 import {
   ARP_OP,
+  DSCP,
+  ETHER_TYPE,
+  FIB_ADDRTYPE,
+  INET_PROTO,
+  PKT_TYPE,
   CT_DIR,
   CT_STATE,
   CT_STATUS,
@@ -18,8 +23,8 @@ import {
   NF_PROTO,
   TCP_FLAG,
 } from './types.ts';
-// The symbol tables the JSON side shares with the text side are types.ts's. The ones below are
-// its own: their entries differ from types.ts's tables of the same name (not reconciled yet).
+// The symbol tables are types.ts's (one table per nft datatype, shared with the text side); the
+// two below only the JSON side names.
 
 type Sym = readonly (readonly [string, number])[];
 
@@ -36,60 +41,6 @@ const CT_EVENT: Sym = [
   ['secmark', 512],
   ['label', 1024],
 ];
-const ETHER_TYPE: Sym = [
-  ['ip', 0x0800],
-  ['arp', 0x0806],
-  ['ip6', 0x86dd],
-  ['8021q', 0x8100],
-  ['8021ad', 0x88a8],
-  ['vlan', 0x8100],
-];
-const PKT_TYPE: Sym = [
-  ['host', 0],
-  ['unicast', 0],
-  ['broadcast', 1],
-  ['multicast', 2],
-  ['other', 3],
-];
-const DSCP: Sym = [
-  ['cs0', 0],
-  ['lephb', 1],
-  ['cs1', 8],
-  ['af11', 10],
-  ['af12', 12],
-  ['af13', 14],
-  ['cs2', 16],
-  ['af21', 18],
-  ['af22', 20],
-  ['af23', 22],
-  ['cs3', 24],
-  ['af31', 26],
-  ['af32', 28],
-  ['af33', 30],
-  ['cs4', 32],
-  ['af41', 34],
-  ['af42', 36],
-  ['af43', 38],
-  ['cs5', 40],
-  ['va', 44],
-  ['ef', 46],
-  ['cs6', 48],
-  ['cs7', 56],
-];
-const FIB_ADDRTYPE: Sym = [
-  ['unspec', 0],
-  ['unicast', 1],
-  ['local', 2],
-  ['broadcast', 3],
-  ['anycast', 4],
-  ['multicast', 5],
-  ['blackhole', 6],
-  ['unreachable', 7],
-  ['prohibit', 8],
-  ['throw', 9],
-  ['nat', 10],
-  ['xresolve', 11],
-];
 const DCCP_PKTTYPE: Sym = [
   ['request', 0],
   ['response', 1],
@@ -101,70 +52,6 @@ const DCCP_PKTTYPE: Sym = [
   ['reset', 7],
   ['sync', 8],
   ['syncack', 9],
-];
-
-/** Debian netbase's /etc/protocols (what getprotobynumber gives nft here). */
-const PROTOCOLS: Sym = [
-  ['ip', 0],
-  ['icmp', 1],
-  ['igmp', 2],
-  ['ggp', 3],
-  ['ipencap', 4],
-  ['st', 5],
-  ['tcp', 6],
-  ['egp', 8],
-  ['igp', 9],
-  ['pup', 12],
-  ['udp', 17],
-  ['hmp', 20],
-  ['xns-idp', 22],
-  ['rdp', 27],
-  ['iso-tp4', 29],
-  ['dccp', 33],
-  ['xtp', 36],
-  ['ddp', 37],
-  ['idpr-cmtp', 38],
-  ['ipv6', 41],
-  ['ipv6-route', 43],
-  ['ipv6-frag', 44],
-  ['idrp', 45],
-  ['rsvp', 46],
-  ['gre', 47],
-  ['esp', 50],
-  ['ah', 51],
-  ['skip', 57],
-  ['ipv6-icmp', 58],
-  ['ipv6-nonxt', 59],
-  ['ipv6-opts', 60],
-  ['rspf', 73],
-  ['vmtp', 81],
-  ['eigrp', 88],
-  ['ospf', 89],
-  ['ax.25', 93],
-  ['ipip', 94],
-  ['etherip', 97],
-  ['encap', 98],
-  ['pim', 103],
-  ['ipcomp', 108],
-  ['vrrp', 112],
-  ['l2tp', 115],
-  ['isis', 124],
-  ['sctp', 132],
-  ['fc', 133],
-  ['mobility-header', 135],
-  ['udplite', 136],
-  ['mpls-in-ip', 137],
-  ['manet', 138],
-  ['hip', 139],
-  ['shim6', 140],
-  ['wesp', 141],
-  ['rohc', 142],
-  ['ethernet', 143],
-];
-/** Names nft's own parser takes for protocols beside /etc/protocols' (parser_json.c). */
-const PROTOCOL_ALIASES: Sym = [
-  ['icmpv6', 58],
-  ['comp', 108],
 ];
 
 const SYMBOLS: Record<string, Sym> = {
@@ -188,7 +75,7 @@ const SYMBOLS: Record<string, Sym> = {
   arp_op: ARP_OP,
   day: DAY,
   dccp_pkttype: DCCP_PKTTYPE,
-  inet_proto: PROTOCOLS,
+  inet_proto: INET_PROTO,
 };
 
 /** Bitmask types: a match against them with no operator tests for any of the bits. */
@@ -207,7 +94,6 @@ export function symbolValue(type: string, name: string): number | undefined {
   const t = SYMBOLS[type];
   if (!t) return undefined;
   for (const [n, v] of t) if (n === name) return v;
-  if (type === 'inet_proto') for (const [n, v] of PROTOCOL_ALIASES) if (n === name) return v;
   return undefined;
 }
 

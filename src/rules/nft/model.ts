@@ -158,6 +158,11 @@ export interface NftValue {
   /** The width in bits when it is not the datatype's own (integers of a given size, raw payloads). */
   readonly bits?: number;
   readonly pos?: Pos;
+  /**
+   * An iface_index value (`iif "eth0"`): the interface index nft resolved the name to when it read
+   * the rule (natbox's parse option `ifIndex`); sets of them list in index order.
+   */
+  readonly ifindex?: number;
 }
 
 /** A verdict as a value (map data of a verdict map, `vmap { 1.2.3.4 : drop }`). */

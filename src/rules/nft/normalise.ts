@@ -107,6 +107,15 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
   const els = right.elements;
   if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
     return els[0]!.key;
+  // The same key twice (`ip dscp { df, be, cs0 }` are all 0) is one element in the kernel.
+  const seen = new Set<string>();
+  for (let k = 0; k < els.length; k++) {
+    const id = keyId(els[k]!.key);
+    if (seen.has(id)) els.splice(k--, 1);
+    else seen.add(id);
+  }
+  if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
+    return els[0]!.key;
   const interval = els.some((e) => hasInterval(e.key));
   sortElems(els, left, interval);
   if (interval) mergeIntervals(els);
@@ -231,6 +240,8 @@ function mergeIntervals(els: NftSetElem[]): void {
 
 /** A range that is exactly a prefix lists as that prefix (ipv4), a one-value range as the value. */
 function tidyInterval(e: NftExpr): NftExpr {
+  // A concatenation's parts each (concat_range_aggregate prints each part's network and prefix).
+  if (e.kind === 'concat') return { ...e, items: e.items.map((x) => tidyPrefix6(tidyInterval(x))) };
   if (e.kind === 'range' && e.low.kind === 'value' && e.high.kind === 'value') {
     const lo = e.low.value;
     const hi = e.high.value;
@@ -254,8 +265,22 @@ function tidyInterval(e: NftExpr): NftExpr {
   return e;
 }
 
+/** An IPv6 prefix with its host bits cleared, and a /128 as the address alone. */
+function tidyPrefix6(e: NftExpr): NftExpr {
+  if (e.kind !== 'prefix' || e.value.kind !== 'value' || e.value.type !== 'ipv6_addr') return e;
+  if (e.len === 128) return e.value;
+  const g = parseIpv6(String(e.value.value));
+  if (!g) return e;
+  const masked = g.map((x, k) => {
+    const bits = Math.min(16, Math.max(0, e.len - 16 * k));
+    return bits === 0 ? 0 : x & ((0xffff << (16 - bits)) & 0xffff);
+  });
+  return { ...e, value: { ...e.value, value: formatIpv6(masked) } };
+}
+
 /** A prefix lists with its host bits cleared, and a full-length one as the address alone. */
 function tidyPrefix(e: NftExpr): NftExpr {
+  if (e.kind === 'concat') return tidyInterval(e);
   if (e.kind === 'set') {
     for (let k = 0; k < e.elements.length; k++)
       e.elements[k] = { ...e.elements[k]!, key: tidyPrefix(e.elements[k]!.key) };
@@ -347,4 +372,131 @@ export function normaliseSet(set: NftSet): void {
 
 function keyId(e: NftExpr): string {
   return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The order `nft list` prints set elements in: nft sorts every set it lists (netlink.c,
+// netlink_list_setelems: list_expr_sort, or interval_map_decompose / concat_range_aggregate for
+// interval sets, which sort too) by expr_msort_value (mergesort.c): a value's number as nft holds
+// it (big-endian types as read in network order, host-endian ones such as mark, iface_index and
+// ifname strings as the host's little-endian bytes), a range or prefix by its low end, a
+// concatenation by the bytes of its parts laid end to end read as one little-endian number, the
+// catch-all element last.
+
+/** Bytes and byte order of a datatype inside a concatenation (datatype.c, meta.c, ct.c). */
+const BE_BYTES: Readonly<Record<string, number>> = {
+  ipv4_addr: 4,
+  ipv6_addr: 16,
+  inet_service: 2,
+  ether_addr: 6,
+  ether_type: 2,
+  arp_op: 2,
+  inet_proto: 1,
+  icmp_type: 1,
+  icmp_code: 1,
+  icmpv6_type: 1,
+  icmpv6_code: 1,
+  icmpx_code: 1,
+  tcp_flag: 1,
+  dscp: 1,
+  ecn: 1,
+  ll_addr: 6,
+};
+const HOST_BYTES: Readonly<Record<string, number>> = {
+  ifname: 16,
+  string: 16,
+  pkt_type: 1,
+  nf_proto: 1,
+  ct_dir: 1,
+  iface_type: 2,
+  day: 1,
+  boolean: 1,
+  ct_label: 16,
+};
+
+const IFNAMSIZ = 16;
+
+function stringBytes(s: string, n: number): number[] {
+  const b = new Array<number>(n).fill(0);
+  for (let k = 0; k < s.length && k < n; k++) b[k] = s.charCodeAt(k) & 0xff;
+  return b;
+}
+
+/** A value's bytes as the kernel holds them in a set key. */
+function valueBytes(v: Extract<NftExpr, { kind: 'value' }>): number[] {
+  const x = v.value;
+  if (v.type === 'iface_index' && typeof x === 'string') {
+    const n = v.ifindex ?? 0;
+    return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+  }
+  if (typeof x === 'string') {
+    if (v.type === 'ipv6_addr') return (parseIpv6(x) ?? []).flatMap((g) => [g >> 8, g & 0xff]);
+    if (/^[0-9]+$/.test(x)) {
+      let b = BigInt(x);
+      const out: number[] = [];
+      for (let k = 0; k < Math.ceil((v.bits ?? 128) / 8); k++, b >>= 8n) out.push(Number(b & 0xffn));
+      return out;
+    }
+    return stringBytes(x, Math.max(IFNAMSIZ, x.length));
+  }
+  const be = BE_BYTES[v.type] ?? (v.type === 'integer' ? Math.ceil((v.bits ?? 32) / 8) : undefined);
+  const n = be ?? HOST_BYTES[v.type] ?? Math.ceil((v.bits ?? 32) / 8);
+  const out: number[] = [];
+  let rest = x;
+  for (let k = 0; k < n; k++) {
+    out.push(rest % 256);
+    rest = Math.floor(rest / 256);
+  }
+  return be !== undefined ? out.reverse() : out;
+}
+
+function lowValue(e: NftExpr): Extract<NftExpr, { kind: 'value' }> | undefined {
+  if (e.kind === 'value') return e;
+  if (e.kind === 'range') return lowValue(e.low);
+  if (e.kind === 'prefix') return lowValue(e.value);
+  return undefined;
+}
+
+/** A little-endian byte string as a number. */
+function leNumber(b: readonly number[]): bigint {
+  let n = 0n;
+  for (let k = b.length - 1; k >= 0; k--) n = (n << 8n) | BigInt(b[k]!);
+  return n;
+}
+
+/** expr_msort_value of an element's key (undefined: the catch-all, printed last). */
+function listKey(e: NftExpr): bigint | undefined {
+  if (e.kind === 'wildcard') return undefined;
+  if (e.kind === 'concat')
+    return leNumber(
+      e.items.flatMap((x) => {
+        const v = lowValue(x);
+        return v ? valueBytes(v) : [];
+      }),
+    );
+  const v = lowValue(e);
+  if (!v) return 0n;
+  // A single value is compared as the number it is (network-order types read big-endian).
+  if (typeof v.value === 'number') return BigInt(v.value);
+  const b = valueBytes(v);
+  if (v.type === 'ipv6_addr') return leNumber(b.slice().reverse());
+  return leNumber(b);
+}
+
+/** The elements in the order `nft list` prints them (see above). Stable; the input is not changed. */
+export function listOrder(els: readonly NftSetElem[]): readonly NftSetElem[] {
+  if (els.length < 2) return els;
+  // Concatenations with ranges (the kernel's pipapo set) list as they were added.
+  if (
+    els.some(
+      (e) => e.key.kind === 'concat' && e.key.items.some((x) => x.kind === 'range' || x.kind === 'prefix'),
+    )
+  )
+    return els;
+  const keyed = els.map((e, i) => ({ e, i, k: listKey(e.key) }));
+  keyed.sort((a, b) => {
+    if (a.k === undefined || b.k === undefined) return a.k === b.k ? a.i - b.i : a.k === undefined ? 1 : -1;
+    return a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i;
+  });
+  return keyed.map((x) => x.e);
 }

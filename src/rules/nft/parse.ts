@@ -35,6 +35,7 @@ import {
   isTcpContext,
   lookupSymbol,
   META,
+  parseHour,
   parseInteger,
   parseIpv4,
   parseMac,
@@ -47,7 +48,21 @@ import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
 export interface ParseOpts {
   readonly base?: NftRuleset;
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /** A device name's interface index on the host (see NftParseOptions.ifIndex). */
+  readonly ifIndex?: (name: string) => number | undefined;
 }
+
+/** The IPv6 extension headers and their fields (exthdr.c exthdr_protocols). */
+const IPV6_EXTHDR_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  hbh: ['nexthdr', 'hdrlength'],
+  rt: ['nexthdr', 'hdrlength', 'type', 'seg-left'],
+  rt0: ['addr'],
+  rt2: ['addr'],
+  srh: ['last-entry', 'flags', 'tag', 'sid', 'seg-left'],
+  frag: ['nexthdr', 'reserved', 'frag-off', 'reserved2', 'more-fragments', 'id'],
+  dst: ['nexthdr', 'hdrlength'],
+  mh: ['nexthdr', 'hdrlength', 'type', 'reserved', 'checksum'],
+};
 
 /** Limits: explicit errors past them. */
 export const NFT_MAX_INCLUDE_DEPTH = 16;
@@ -249,6 +264,20 @@ class Parser {
     const t = this.peek();
     if (t.kind !== 'eof') this.i++;
     return t;
+  }
+  /**
+   * Cuts the current word token into the given parts (the lexer keeps `addr:port` one word;
+   * nft's scanner makes `192.168.1.100:numgen` an address, a colon and a keyword).
+   */
+  private splitWord(parts: readonly string[]): void {
+    const t = this.peek();
+    let col = t.column;
+    const toks: NftTok[] = parts.map((text) => {
+      const tok = { ...t, kind: 'word' as const, text, column: col };
+      col += text.length;
+      return tok;
+    });
+    this.toks = [...this.toks.slice(0, this.i), ...toks, ...this.toks.slice(this.i + 1)];
   }
   private isWord(w: string, k = 0): boolean {
     const t = this.peek(k);
@@ -1717,16 +1746,30 @@ class Parser {
       addrPort = true;
     }
     if (this.eatWord('prefix')) prefix = true;
-    const addrType: NftDatatype =
+    let addrType: NftDatatype =
       family === 'ip6' || (family === undefined && tb.family === 'ip6') ? 'ipv6_addr' : 'ipv4_addr';
+    // `snat 2001:db8::1` / `dnat ::99` in an inet table: nft's scanner reads an IPv6 address as
+    // one token and takes the family from the rule's network protocol (nat_evaluate_family).
+    const isV6 = (w: string): boolean => w.includes(':') && canonicalIpv6(w) !== undefined;
+    // nat_stmt_args (parser_bison.y): `snat ADDR` without `to` is accepted too.
     const oldSyntax =
       (type === 'snat' || type === 'dnat') &&
       !this.isWord('to') &&
       this.peek().kind === 'word' &&
       !['random', 'fully-random', 'persistent', 'comment'].includes(this.peek().text) &&
-      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text));
+      (this.startsExpr(this.peek().text) || /^[0-9[]/.test(this.peek().text) || isV6(this.peek().text));
     if (oldSyntax || this.eatWord('to')) {
-      const t = this.peek();
+      let t = this.peek();
+      if (family === undefined && tb.family === 'inet' && t.kind === 'word' && isV6(t.text))
+        addrType = 'ipv6_addr';
+      if (t.kind === 'word' && (type === 'snat' || type === 'dnat') && addrType === 'ipv4_addr') {
+        // `192.168.1.100:numgen inc mod 2 map { ... }`: the port is an expression.
+        const k = t.text.lastIndexOf(':');
+        if (k > 0 && !t.text.startsWith('[') && this.startsExpr(t.text.slice(k + 1))) {
+          this.splitWord([t.text.slice(0, k), ':', t.text.slice(k + 1)]);
+          t = this.peek();
+        }
+      }
       // `redirect to 26`: a port without its colon
       if ((type === 'redirect' || type === 'masquerade') && t.kind === 'word' && /^[0-9]/.test(t.text)) {
         this.i++;
@@ -1752,7 +1795,7 @@ class Parser {
         if (!m) this.fail(t);
         addr = this.valueWord(t, m[1]!, 'ipv6_addr');
         if (m[2]) port = this.valueWord(t, m[2], 'inet_service');
-      } else if (t.kind === 'word' && t.text.startsWith(':')) {
+      } else if (t.kind === 'word' && t.text.startsWith(':') && !(addrType === 'ipv6_addr' && isV6(t.text))) {
         this.i++;
         port = this.valueWord(t, t.text.slice(1), 'inet_service');
       } else {
@@ -1764,6 +1807,15 @@ class Parser {
           addr.map.elements.some((e) => e.data?.kind === 'concat')
         )
           addrPort = true;
+        // `dnat to tcp dport map { ... }:tcp dport map { ... }`: the colon starts the next word.
+        const c = this.peek();
+        if (
+          c.kind === 'word' &&
+          c.text.length > 1 &&
+          c.text.startsWith(':') &&
+          this.startsExpr(c.text.slice(1))
+        )
+          this.splitWord([':', c.text.slice(1)]);
         if (this.eatColon()) port = this.rhs(tb, ['inet_service']);
       }
     }
@@ -1873,6 +1925,35 @@ class Parser {
     }
     if (t.kind !== 'word') this.fail(t);
     const w = t.text;
+    // A header field name after `ip option NAME`, `sctp chunk NAME` or an IPv6 extension header
+    // (not a statement's keyword).
+    const fieldWord = (): string | undefined =>
+      this.peek().kind === 'word' &&
+      !['set', 'exists', 'missing'].includes(this.peek().text) &&
+      /^[a-z][a-z0-9-]*$/.test(this.peek().text) &&
+      !isPayloadProto(this.peek().text)
+        ? this.next().text
+        : undefined;
+    // `ip option ra value` (parser_bison.y ip_option_type/field): read and printed.
+    if (w === 'ip' && this.isWord('option', 1)) {
+      this.i += 2;
+      const name = this.identifier().text;
+      const field = fieldWord();
+      return { kind: 'exthdr', hdr: 'ip option', name, ...(field ? { field } : {}), pos };
+    }
+    // `sctp chunk init num-inbound-streams`: read and printed, as nft's words (as the JSON reader).
+    if (w === 'sctp' && this.isWord('chunk', 1)) {
+      this.i += 2;
+      const name = this.identifier().text;
+      const field = fieldWord();
+      return { kind: 'misc', words: field ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`, pos };
+    }
+    // IPv6 extension header fields: `frag frag-off`, `hbh nexthdr`, `rt seg-left`, `srh tag`.
+    const ext = IPV6_EXTHDR_FIELDS[w];
+    if (ext && this.peek(1).kind === 'word' && ext.includes(this.peek(1).text)) {
+      this.i += 2;
+      return { kind: 'exthdr', hdr: 'exthdr', name: w, field: this.toks[this.i - 1]!.text, pos };
+    }
     if (isPayloadProto(w) && !(w === 'ip' || w === 'ip6' ? false : this.isWord('set', 1))) {
       const f = this.peek(1);
       if (w === 'tcp' && f.text === 'option') {
@@ -2090,11 +2171,10 @@ class Parser {
       this.i++;
       const sym = lookupSymbol(type, t.text);
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
+      if (type === 'hour' || type === 'iface_index') return this.valueWord(t, t.text, type);
       return {
         kind: 'value',
-        type: ['ifname', 'iface_index', 'string', 'hour', 'ct_label', 'time'].includes(type)
-          ? type
-          : 'string',
+        type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
         value: t.text,
         pos: pick(t),
       };
@@ -2148,6 +2228,7 @@ class Parser {
     if (
       dash > 0 &&
       type !== 'ifname' &&
+      type !== 'iface_index' &&
       type !== 'string' &&
       type !== 'time' &&
       !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
@@ -2178,13 +2259,21 @@ class Parser {
         if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
+      case 'iface_index': {
+        // nft resolves the name to the device's index when it reads the rule.
+        const ifindex = this.opts.ifIndex?.(w);
+        return { kind: 'value', type, value: w, pos, ...(ifindex !== undefined ? { ifindex } : {}) };
+      }
       case 'ifname':
       case 'string':
-      case 'iface_index':
       case 'ct_label':
-      case 'hour':
       case 'classid':
         return { kind: 'value', type, value: w, pos };
+      case 'hour': {
+        const n = parseHour(w);
+        if (n === undefined) bad();
+        return { kind: 'value', type, value: n!, pos };
+      }
       case 'time': {
         const n = parseTime(w);
         if (n === undefined) bad();

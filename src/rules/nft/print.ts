@@ -13,12 +13,15 @@ import type {
   NftStmt,
   NftTable,
 } from './model.ts';
+import { listOrder } from './normalise.ts';
 import { bridgePrio } from './parse.ts';
 import {
   BITMASK_TYPES,
+  ctHelperL3proto,
   exprType,
   formatIpv4,
   formatMac,
+  formatHour,
   formatTime,
   META_UNQUALIFIED,
   SYMBOLS,
@@ -32,9 +35,6 @@ export interface PrintOpts {
 export function printRuleset(rs: NftRuleset, o: PrintOpts = {}): string {
   return rs.tables.map((t) => printTable(t, o)).join('');
 }
-
-/** Kernel helpers with an IPv4 half only: in an inet table the kernel keeps them as l3proto ip. */
-const IPV4_ONLY_HELPERS = new Set(['irc', 'netbios-ns', 'pptp', 'snmp']);
 
 const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : '');
 
@@ -68,7 +68,7 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
       body = `\t\trate ${limitText(ob)}\n`;
       break;
     case 'ct helper':
-      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? (fam === 'inet' && IPV4_ONLY_HELPERS.has(ob.helper) ? 'ip' : fam)}\n`;
+      body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ctHelperL3proto(ob.helper, fam, ob.l3proto)}\n`;
       break;
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
@@ -132,7 +132,7 @@ function setElems(
   let r = '{ ';
   let count = 0;
   let d = '';
-  for (const e of els) {
+  for (const e of listOrder(els)) {
     r += d + elem(e, fam);
     count++;
     if (anonymous) d = ', ';
@@ -298,14 +298,8 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     }
     case 'nat': {
       let r = s.type as string;
-      // statement.c prints the family when the kernel's nat carries it: inet tables, and
-      // address . port maps and prefixes anywhere
-      if (
-        (s.type === 'snat' || s.type === 'dnat') &&
-        s.addr &&
-        (fam === 'inet' || s.prefix || natConcat(s.addr, t))
-      )
-        r += ` ${s.family ?? (addrIs6(s.addr) ? 'ip6' : 'ip')}`;
+      const nf = natFamily(s, fam, t);
+      if (nf) r += ` ${nf}`;
       if (s.prefix) r += ' prefix';
       if (s.addr || s.port) {
         r += ' to ';
@@ -352,6 +346,25 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'other':
       return s.text;
   }
+}
+
+/**
+ * The family a snat/dnat statement carries when nft lists it (netlink_delinearize.c keeps the
+ * kernel's NFTA_NAT_FAMILY in inet tables and for address . port maps and prefixes anywhere;
+ * statement.c and json.c print it then), or undefined.
+ */
+export function natFamily(
+  s: Extract<NftStmt, { kind: 'nat' }>,
+  fam: NftFamily,
+  t: NftTable | undefined,
+): 'ip' | 'ip6' | undefined {
+  if (
+    (s.type === 'snat' || s.type === 'dnat') &&
+    s.addr &&
+    (fam === 'inet' || s.prefix || natConcat(s.addr, t))
+  )
+    return s.family ?? (addrIs6(s.addr) ? 'ip6' : 'ip');
+  return undefined;
 }
 
 function natConcat(addr: NftExpr, t: NftTable | undefined): boolean {
@@ -414,6 +427,9 @@ export function expr(e: NftExpr, fam: NftFamily): string {
     case 'rawpayload':
       return `@${e.base},${e.offset},${e.len}`;
     case 'exthdr':
+      // An IPv6 extension header's field lists as `frag frag-off` (exthdr.c), its presence as
+      // `exthdr frag exists`.
+      if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
       return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
@@ -463,7 +479,6 @@ export function expr(e: NftExpr, fam: NftFamily): string {
 export function valueText(type: string, v: number | string): string {
   if (typeof v === 'string') {
     if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
-    if (type === 'hour') return `"${v.replace(/^(\d+:\d+):00$/, '$1')}"`;
     return v;
   }
   switch (type) {
@@ -475,6 +490,8 @@ export function valueText(type: string, v: number | string): string {
       return `0x${v.toString(16).padStart(8, '0')}`;
     case 'time':
       return formatTime(v);
+    case 'hour':
+      return `"${formatHour(v)}"`;
     case 'inet_service':
     case 'integer':
     case 'uid':

@@ -94,35 +94,76 @@ export const ICMPX_CODE: Table = [
   ['host-unreachable', 2],
   ['admin-prohibited', 3],
 ];
+/**
+ * inet_proto names: nft asks getprotobynumber/getprotobyname (datatype.c), i.e. the machine's
+ * /etc/protocols; natbox takes Debian netbase's (protocols up to 255, in the file's order, so the
+ * first name of a number is what nft prints: 58 is ipv6-icmp), then the words nft's grammar
+ * takes besides (icmpv6, comp).
+ */
 export const INET_PROTO: Table = [
+  ['ip', 0],
+  ['hopopt', 0],
   ['icmp', 1],
   ['igmp', 2],
+  ['ggp', 3],
   ['ipencap', 4],
+  ['st', 5],
   ['tcp', 6],
   ['egp', 8],
+  ['igp', 9],
+  ['pup', 12],
   ['udp', 17],
+  ['hmp', 20],
+  ['xns-idp', 22],
+  ['rdp', 27],
+  ['iso-tp4', 29],
   ['dccp', 33],
+  ['xtp', 36],
+  ['ddp', 37],
+  ['idpr-cmtp', 38],
   ['ipv6', 41],
   ['ipv6-route', 43],
   ['ipv6-frag', 44],
+  ['idrp', 45],
   ['rsvp', 46],
   ['gre', 47],
   ['esp', 50],
   ['ah', 51],
+  ['skip', 57],
   ['ipv6-icmp', 58],
-  ['icmpv6', 58],
   ['ipv6-nonxt', 59],
   ['ipv6-opts', 60],
+  ['rspf', 73],
+  ['vmtp', 81],
+  ['eigrp', 88],
   ['ospf', 89],
+  ['ax.25', 93],
   ['ipip', 94],
+  ['etherip', 97],
+  ['encap', 98],
   ['pim', 103],
+  ['ipcomp', 108],
   ['vrrp', 112],
   ['l2tp', 115],
+  ['isis', 124],
   ['sctp', 132],
+  ['fc', 133],
+  ['mobility-header', 135],
   ['udplite', 136],
+  ['mpls-in-ip', 137],
+  ['manet', 138],
+  ['hip', 139],
+  ['shim6', 140],
+  ['wesp', 141],
+  ['rohc', 142],
+  ['ethernet', 143],
+  ['icmpv6', 58],
+  ['comp', 108],
 ];
+/** meta.c pkttype_type_tbl (`unicast` is read, `host` printed). */
 export const PKT_TYPE: Table = [
   ['host', 0],
+  ['unicast', 0],
   ['broadcast', 1],
   ['multicast', 2],
   ['other', 3],
@@ -135,36 +176,42 @@ export const NF_PROTO: Table = [
   ['ipv4', 2],
   ['ipv6', 10],
 ];
+/** proto.c ethertype_tbl (0x8100 prints as 8021q; `vlan` is read for older versions). */
 export const ETHER_TYPE: Table = [
   ['ip', 0x0800],
   ['arp', 0x0806],
   ['ip6', 0x86dd],
-  ['vlan', 0x8100],
+  ['8021q', 0x8100],
   ['8021ad', 0x88a8],
+  ['vlan', 0x8100],
 ];
+/** proto.c dscp_type_tbl, in its order (the first name of a value is printed: 0 is cs0). */
 export const DSCP: Table = [
   ['cs0', 0],
-  ['lephb', 1],
   ['cs1', 8],
+  ['cs2', 16],
+  ['cs3', 24],
+  ['cs4', 32],
+  ['cs5', 40],
+  ['cs6', 48],
+  ['cs7', 56],
+  ['df', 0],
+  ['be', 0],
+  ['lephb', 1],
   ['af11', 10],
   ['af12', 12],
   ['af13', 14],
-  ['cs2', 16],
   ['af21', 18],
   ['af22', 20],
   ['af23', 22],
-  ['cs3', 24],
   ['af31', 26],
   ['af32', 28],
   ['af33', 30],
-  ['cs4', 32],
   ['af41', 34],
   ['af42', 36],
   ['af43', 38],
-  ['cs5', 40],
+  ['va', 44],
   ['ef', 46],
-  ['cs6', 48],
-  ['cs7', 56],
 ];
 export const ECN: Table = [
   ['not-ect', 0],
@@ -172,6 +219,7 @@ export const ECN: Table = [
   ['ect0', 2],
   ['ce', 3],
 ];
+/** fib.c addrtype_tbl. */
 export const FIB_ADDRTYPE: Table = [
   ['unspec', 0],
   ['unicast', 1],
@@ -485,6 +533,9 @@ export function exprType(e: NftExpr): NftDatatype | undefined {
       return e.type;
     case 'exthdr':
       return e.exists ? 'boolean' : 'integer';
+    case 'misc':
+      // osf.c: `osf name` and `osf version` are strings (`typeof osf name` is a string set).
+      return /^osf( ttl \S+)? (name|version)$/.test(e.words) ? 'string' : undefined;
     default:
       return undefined;
   }
@@ -647,4 +698,44 @@ export function isTcpContext(s: NftStmt): boolean {
     ((l.kind === 'meta' && l.key === 'l4proto') ||
       (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')))
   );
+}
+
+/**
+ * Kernel helpers with an IPv4 half only (irc, netbios-ns, pptp, snmp have no nf_conntrack_*6
+ * registration): a `ct helper` object of such a type in an inet table is kept by the kernel as
+ * l3proto ip (nft_ct_helper_obj_init takes the one family found), which `nft list` and `nft -j
+ * list` print.
+ */
+const IPV4_ONLY_HELPERS = new Set(['irc', 'netbios-ns', 'pptp', 'snmp']);
+
+/** The l3proto nft prints for a `ct helper` object of type `helper` in a table of `family`. */
+export function ctHelperL3proto(helper: string, family: string, given?: string): string {
+  return given ?? (family === 'inet' && IPV4_ONLY_HELPERS.has(helper) ? 'ip' : family);
+}
+
+/**
+ * A `meta hour` value as nft's hour_type_parse (meta.c) reads it, to seconds since midnight: a
+ * plain number as it is, "HH:MM:SS" or "HH:MM" (strptime %T / %R), or a time like `1h30m`. nft
+ * then subtracts the local zone's offset; natbox, like the corpus captured with TZ=UTC, takes
+ * UTC. Undefined when none fits.
+ */
+export function parseHour(w: string): number | undefined {
+  if (/^\d+$/.test(w)) return Number(w) >>> 0;
+  const m = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$/.exec(w);
+  if (m) {
+    const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    if (h > 23 || mi > 59 || s > 61) return undefined;
+    return (h * 3600 + mi * 60 + s) % 86400;
+  }
+  const ms = parseTime(w);
+  return ms === undefined ? undefined : Math.floor(ms / 1000) % 86400;
+}
+
+/** Seconds since midnight as nft's hour_type_print writes them: `"21:51"`, `"21:51:23"` (unquoted). */
+export function formatHour(sec: number): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const s = sec % 86400;
+  const h = Math.floor(s / 3600);
+  const mi = Math.floor((s % 3600) / 60);
+  return s % 60 ? `${p(h)}:${p(mi)}:${p(s % 60)}` : `${p(h)}:${p(mi)}`;
 }

@@ -6,6 +6,9 @@
 #   NAME.list    `nft list ruleset`
 #   NAME.list-a  `nft -a list ruleset`
 #   NAME.json    `nft -j list ruleset` (one line, as nft prints it)
+#   NAME.relist  only where it differs from NAME.list: `nft list ruleset` after `nft flush
+#                ruleset; nft -f NAME.list` (nft's listing read back is not always a fixpoint:
+#                a one-element set of a range or prefix becomes a plain match, evaluate.c)
 # Needs root, ip netns and nft (the stored files came from Debian's nft 1.0.6). TZ is UTC: nft
 # reads and prints `meta time`/`meta hour` in local time.
 #   sh test/rules/nft-corpus/capture.sh [NAME ...]     # all rulesets when no name is given
@@ -33,7 +36,11 @@ for name in "$@"; do
   if [ $ok = 1 ] && ip netns exec "$ns" nft -f "$name.nft"; then
     ip netns exec "$ns" nft list ruleset > "$name.list" &&
       ip netns exec "$ns" nft -a list ruleset > "$name.list-a" &&
-      ip netns exec "$ns" nft -j list ruleset > "$name.json" || ok=0
+      ip netns exec "$ns" nft -j list ruleset > "$name.json" &&
+      ip netns exec "$ns" nft flush ruleset &&
+      ip netns exec "$ns" nft -f "$name.list" &&
+      ip netns exec "$ns" nft list ruleset > "$name.relist" || ok=0
+    if [ $ok = 1 ] && cmp -s "$name.list" "$name.relist"; then rm -f "$name.relist"; fi
   else
     ok=0
   fi

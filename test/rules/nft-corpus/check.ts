@@ -2,8 +2,9 @@
 // the SKIP map as it is now:
 //   node --import tsx test/rules/nft-corpus/check.ts     # prints `name: 'first difference',` lines
 // For NAME: parseNft(NAME.nft) printed by printNft must be NAME.list, with handles NAME.list-a, by
-// printNftJson NAME.json; NAME.list read back and printed must be NAME.list; NAME.json read back
-// (parseNftJson) and printed must be NAME.json. The first check that fails is returned.
+// printNftJson NAME.json; NAME.list read back and printed must be what the real nft lists after
+// `nft -f NAME.list` (NAME.relist where capture.sh stored one, else NAME.list itself); NAME.json
+// read back (parseNftJson) and printed must be NAME.json. The first check that fails is returned.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SourceLine } from '../../../src/rules/iptables/lex.ts';
@@ -64,6 +65,27 @@ function firstDiff(what: string, want: string, got: string): string | undefined 
   return `${what}: differs`;
 }
 
+/**
+ * The interface indexes the devices of a ruleset's `# setup:` lines get in its fresh namespace
+ * (lo is 1; `ip link add A type veth peer name B` makes B first, then A, as `ip -o link` shows
+ * there), for `iif { ... }` sets, which nft lists in index order.
+ */
+export function setupIfIndexes(nftText: string): Map<string, number> {
+  const idx = new Map<string, number>([['lo', 1]]);
+  let next = 2;
+  for (const m of nftText.matchAll(/^# setup: (.*)$/gm)) {
+    for (const cmd of m[1]!.split(/;|&&/)) {
+      const veth = /\bip link add (\S+) type veth peer name (\S+)/.exec(cmd);
+      const other = /\bip link add (\S+)/.exec(cmd);
+      if (veth) {
+        idx.set(veth[2]!, next++);
+        idx.set(veth[1]!, next++);
+      } else if (other) idx.set(other[1]!, next++);
+    }
+  }
+  return idx;
+}
+
 /** The first of the five checks that fails, or undefined when natbox gets all of them right. */
 export function check(name: string): string | undefined {
   const nftFile = `${name}.nft`;
@@ -72,7 +94,9 @@ export function check(name: string): string | undefined {
   const json = readFileSync(join(corpusDir, `${name}.json`), 'utf8');
   let res;
   try {
-    res = parseNft(toLines(readFileSync(join(corpusDir, nftFile), 'utf8'), nftFile), { readFile });
+    const text = readFileSync(join(corpusDir, nftFile), 'utf8');
+    const ifs = setupIfIndexes(text);
+    res = parseNft(toLines(text, nftFile), { readFile, ifIndex: (n) => ifs.get(n) });
   } catch (e) {
     return `parseNft(${name}.nft) threw: ${(e as Error).message}`;
   }
@@ -90,7 +114,9 @@ export function check(name: string): string | undefined {
   try {
     const back = parseNft(toLines(list, `${name}.list`));
     if (!back.ok) return `parseNft(${name}.list): ${formatDiagnostic(back.diagnostics[0]!)}`;
-    const d = firstDiff('printNft of the list read back', list, printNft(back.ruleset));
+    const relistFile = join(corpusDir, `${name}.relist`);
+    const relist = existsSync(relistFile) ? readFileSync(relistFile, 'utf8') : list;
+    const d = firstDiff('printNft of the list read back', relist, printNft(back.ruleset));
     if (d) return d;
     const j = parseNftJson(json, `${name}.json`);
     if (!j.ok) return `parseNftJson(${name}.json): ${formatDiagnostic(j.diagnostics[0]!)}`;

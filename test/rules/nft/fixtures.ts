@@ -14,13 +14,6 @@ export const fixtureNames = (): string[] =>
     .map((f) => f.slice(0, -4))
     .sort();
 
-/**
- * Fixtures whose sets keep elements in the kernel's hash order (concatenated or string keys in a
- * hash set): nft lists them in an order natbox cannot know from the input, so only the round trip
- * of the listing itself is compared for them.
- */
-export const HASH_ORDER = new Set(['ip-nat-mixed', 'sets-maps', 'fw4']);
-
 export const read = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 
 export function lines(text: string, file: string): SourceLine[] {

@@ -332,7 +332,14 @@ const rulesetArb = fc
     ];
     let h = 1;
     for (const r of rules) {
-      const expr = [...r.ms, ...(r.s ? [r.s] : []), ...(r.v ? [r.v] : [])];
+      // In an inet table nft lists a snat/dnat with its family first (netlink_delinearize.c
+      // keeps the kernel's NFTA_NAT_FAMILY there, json.c prints it).
+      const nat = r.s as Record<string, Record<string, unknown>> | undefined;
+      const s =
+        family === 'inet' && nat && ('dnat' in nat || 'snat' in nat)
+          ? Object.fromEntries(Object.entries(nat).map(([k, v]) => [k, { family: 'ip', ...v }]))
+          : r.s;
+      const expr = [...r.ms, ...(s ? [s] : []), ...(r.v ? [r.v] : [])];
       if (expr.length === 0) continue;
       h += 1;
       const o: Record<string, unknown> = { family, table: 't', chain: 'c', handle: h };
