@@ -24,6 +24,10 @@ export interface CtEntry {
   flags: string[];
   /** The connection's mark, where the side has it. */
   mark?: number;
+  /** The zone when not 0: `zone=N` (both directions), `zone-orig=N`, `zone-reply=N`. */
+  zone?: number;
+  zoneOrig?: number;
+  zoneReply?: number;
 }
 
 export const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
@@ -47,12 +51,18 @@ export function parseConntrackLine(line: string): CtEntry | undefined {
       e.flags.push(flag[1]!);
       continue;
     }
-    const kv = /^([a-z_]+)=(.*)$/.exec(w);
+    const kv = /^([a-z_-]+)=(.*)$/.exec(w);
     if (!kv) {
       if (tuple < 0 && /^[A-Z_]+$/.test(w)) e.state = w;
       continue;
     }
     const [, k, v] = kv as unknown as [string, string, string];
+    // The zone: after the mark (both directions), or after its tuple (one direction).
+    if (k === 'zone' || k === 'zone-orig' || k === 'zone-reply') {
+      if (/^\d+$/.test(v))
+        e[k === 'zone' ? 'zone' : k === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = Number(v);
+      continue;
+    }
     if (k === 'src') tuple++;
     if (tuple < 0 || tuple > 1) continue;
     const t = tuple === 0 ? e.orig : e.reply;
@@ -83,6 +93,9 @@ export function ctEntry(
     readonly reply: CtTuple;
     readonly flags: readonly string[];
     readonly mark?: number;
+    readonly zone?: number;
+    readonly zoneOrig?: number;
+    readonly zoneReply?: number;
   },
   opts: { readonly mark?: boolean } = {},
 ): CtEntry {
@@ -93,6 +106,20 @@ export function ctEntry(
     reply: { ...j.reply },
     flags: [...j.flags].sort(),
     ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
+    ...zoneFields(j),
+  };
+}
+
+/** The zone fields that are there (0 is never there: the default zone is not printed). */
+function zoneFields(j: {
+  readonly zone?: number;
+  readonly zoneOrig?: number;
+  readonly zoneReply?: number;
+}): Pick<CtEntry, 'zone' | 'zoneOrig' | 'zoneReply'> {
+  return {
+    ...(j.zone !== undefined ? { zone: j.zone } : {}),
+    ...(j.zoneOrig !== undefined ? { zoneOrig: j.zoneOrig } : {}),
+    ...(j.zoneReply !== undefined ? { zoneReply: j.zoneReply } : {}),
   };
 }
 
@@ -128,6 +155,9 @@ export function entryFields(
     ...TUPLE_KEYS.map((k): [string, string | undefined] => [`reply.${k}`, r[k]]),
     ['flags', [...e.flags].sort().join(',')],
     ...(e.mark !== undefined ? [['mark', String(e.mark)] as [string, string]] : []),
+    ...(e.zoneOrig !== undefined ? [['zone-orig', String(e.zoneOrig)] as [string, string]] : []),
+    ...(e.zoneReply !== undefined ? [['zone-reply', String(e.zoneReply)] as [string, string]] : []),
+    ...(e.zone !== undefined ? [['zone', String(e.zone)] as [string, string]] : []),
   ];
 }
 
@@ -138,7 +168,8 @@ export function entryText(e: CtEntry, l: Pick<ValueLabels, 'port' | 'id'> = PLAI
     TUPLE_KEYS.filter((k) => f.get(`${d}.${k}`) !== undefined)
       .map((k) => `${k}=${f.get(`${d}.${k}`)}`)
       .join(' ');
-  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}`;
+  const zones = `${e.zoneOrig !== undefined ? ` zone-orig=${e.zoneOrig}` : ''}${e.zoneReply !== undefined ? ` zone-reply=${e.zoneReply}` : ''}${e.zone !== undefined ? ` zone=${e.zone}` : ''}`;
+  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}`;
 }
 
 /** The original tuple as text (never volatile: both sides sort by it). */
