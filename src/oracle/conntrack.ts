@@ -177,3 +177,58 @@ export const origText = (e: CtEntry): string =>
   `${e.proto} ${TUPLE_KEYS.filter((k) => e.orig[k] !== undefined)
     .map((k) => `${k}=${e.orig[k]}`)
     .join(' ')}`;
+
+/**
+ * The `conntrack -S` counters verify compares: those natbox counts where the kernel counts them
+ * (conntrack/table.ts's ConntrackStats). Left out: `insert` (Linux 6.18 prints 0), `error` (ICMP
+ * errors quoting no connection and bad checksums: natbox does not count them yet), `search_restart`
+ * and `chaintoolong` (the kernel's hash resizes and chain lengths, nothing natbox has).
+ */
+export const CT_STATS_COMPARED = [
+  'found',
+  'invalid',
+  'insert_failed',
+  'drop',
+  'early_drop',
+  'clash_resolve',
+] as const;
+
+export type CtStatsCompared = Record<(typeof CT_STATS_COMPARED)[number], number>;
+
+/**
+ * `conntrack -S` text (one `cpu=N\tname=value …` line per CPU) summed over the CPUs, the compared
+ * counters only; undefined when no line has them (the tool failed).
+ */
+export function parseConntrackStats(text: string): CtStatsCompared | undefined {
+  const out = Object.fromEntries(CT_STATS_COMPARED.map((k) => [k, 0])) as CtStatsCompared;
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (!/^cpu=\d+/.test(line.trim())) continue;
+    lines++;
+    for (const m of line.matchAll(/([a-z_]+)=(\d+)/g)) {
+      const k = m[1] as keyof CtStatsCompared;
+      if ((CT_STATS_COMPARED as readonly string[]).includes(k)) out[k] += Number(m[2]);
+    }
+  }
+  return lines > 0 ? out : undefined;
+}
+
+/** The compared counters out of natbox's ConntrackStats (or any object that has them). */
+export function ctStatsCompared(s: Readonly<Record<string, number>>): CtStatsCompared {
+  return Object.fromEntries(CT_STATS_COMPARED.map((k) => [k, s[k] ?? 0])) as CtStatsCompared;
+}
+
+/** The first counter that differs (`conntrack -S <name>`), or undefined. */
+export function firstStatsDifference(
+  natbox: CtStatsCompared,
+  kernel: CtStatsCompared,
+): { field: string; natbox: string; kernel: string } | undefined {
+  for (const k of CT_STATS_COMPARED)
+    if (natbox[k] !== kernel[k])
+      return { field: `conntrack -S ${k}`, natbox: String(natbox[k]), kernel: String(kernel[k]) };
+  return undefined;
+}
+
+/** The compared counters as `conntrack -S` prints them (for a difference's context). */
+export const statsText = (s: CtStatsCompared): string =>
+  CT_STATS_COMPARED.map((k) => `${k}=${s[k]}`).join(' ');

@@ -72,7 +72,7 @@ export class ConntrackIn {
     let ed: number;
     if (zone !== 0) {
       if (proto === IPPROTO_ICMP && icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
-      if (!zoneTuple(skb, this.tA)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+      if (!zoneTuple(skb, this.tA)) return this.invalid(skb, hook);
       ed = ct.lookupZoneTick(this.tA, zone, nowTick);
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
     } else if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
@@ -84,7 +84,7 @@ export class ConntrackIn {
       const t = this.tA;
       if (proto === IPPROTO_ICMP) {
         if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
-        if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        if (!icmpIsQuery(skb.icmpType)) return this.invalid(skb, hook);
         t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
       } else {
         t.set(skb.src, skb.dst, proto, 0, 0);
@@ -93,8 +93,7 @@ export class ConntrackIn {
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
     }
     // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
-    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType))
-      return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType)) return this.invalid(skb, hook);
     const t = this.tA;
     invertTuple(this.tB, t);
     const e = ct.alloc(t, this.tB, now);
@@ -173,6 +172,16 @@ export class ConntrackIn {
       ct.listener?.('UPDATE', e);
       this.tracer?.ctEvent('UPDATE', e);
     }
+  }
+
+  /**
+   * No entry for this packet and none made (an ICMP type that cannot start one: init_conntrack
+   * cannot invert it, or nf_conntrack_icmp_packet's valid_new refuses it): nf_conntrack_in counts
+   * it `invalid`.
+   */
+  private invalid(skb: Skb, hook: number): void {
+    this.conntrack.stats.invalid++;
+    this.setCt(skb, -1, 0, CT_INVALID, hook);
   }
 
   private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: number, created = false): void {
