@@ -157,3 +157,44 @@ test('nft_nat_zones.sh on natbox: one tuple in zones 1 and 2, the second source 
     ['connected', 'connected', 'reply', 'reply'],
   );
 });
+
+test("nft's ct original zone set: the same isolation as CT --zone-orig (nft_ct_set_zone_eval)", () => {
+  // ct-zones-nat.yaml's gateway with its rules in nft, as nft_nat_zones.sh writes them (a rule per
+  // interface instead of its iifname map).
+  const file = new URL('../../conformance/extra/ct-zones-nat.yaml', import.meta.url);
+  const yaml = readFileSync(file, 'utf8').replace(
+    / {4}rules: \|\n(?: {6}.*\n)+/,
+    `    nft: |
+      table ip gw {
+        chain raw {
+          type filter hook prerouting priority raw; policy accept;
+          iifname "veth1" ct original zone set 1
+          iifname "veth2" ct original zone set 2
+        }
+        chain mangle {
+          type filter hook prerouting priority mangle; policy accept;
+          iifname "veth1" ct mark set 1
+          iifname "veth2" ct mark set 2
+          meta mark set ct mark
+        }
+        chain post {
+          type nat hook postrouting priority srcnat; policy accept;
+          oifname "veth0" masquerade
+        }
+      }
+`,
+  );
+  assert.match(yaml, /ct original zone set 2/);
+  const p = prepareVerify(yaml, 'ct-zones-nat-nft.yaml');
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+  const tcp = p.prepared.natbox.conntrack.get('gw')!.filter((e) => e.proto === 'tcp');
+  assert.deepEqual(
+    tcp.map((e) => e.zoneOrig),
+    [1, 2],
+  );
+  assert.notEqual(tcp[1]!.reply.dport, 10000);
+  assert.deepEqual(
+    p.prepared.natbox.flows.map((f) => f.verdict),
+    ['connected', 'connected', 'reply', 'reply'],
+  );
+});
