@@ -4,7 +4,14 @@
 // own (natbox verify), BoundLabels.match where the other side's labels bind to natbox's values
 // (the conformance tests against the kernel reference). Every comparison reports its first
 // difference: flow, host:interface, packet index, field, natbox's value, the kernel's value.
-import { entryFields, entryText, type CtEntry } from './conntrack.ts';
+import {
+  entryFields,
+  entryText,
+  firstStatsDifference,
+  statsText,
+  type CtEntry,
+  type CtStatsCompared,
+} from './conntrack.ts';
 import { SideLabels, type OracleFlow } from './labels.ts';
 import {
   LIVE_FIELDS,
@@ -138,6 +145,8 @@ export interface SideRun {
   readonly conntrack: ReadonlyMap<string, readonly CtEntry[]>;
   /** In the order of the scenario's flows. */
   readonly flows: readonly FlowOutcome[];
+  /** `conntrack -S` per host with rules, where the side has it (compared when both have it). */
+  readonly ctStats?: ReadonlyMap<string, CtStatsCompared>;
 }
 
 export interface Difference {
@@ -306,6 +315,21 @@ function compareConntrack(
         });
         break;
       }
+    }
+    // The counters, once the entries agree (conntrack/table.ts counts them where the kernel does).
+    const sa = nb.ctStats?.get(h);
+    const sb = kn.ctStats?.get(h);
+    if (sa && sb && !out.some((d) => d.where === h)) {
+      const d = firstStatsDifference(sa, sb);
+      if (d)
+        out.push({
+          what: 'conntrack',
+          where: h,
+          field: d.field,
+          natbox: d.natbox,
+          kernel: d.kernel,
+          context: `  natbox: ${statsText(sa)}\n  kernel: ${statsText(sb)}`,
+        });
     }
   }
   return out;

@@ -24,6 +24,10 @@ export interface CtEntry {
   flags: string[];
   /** The connection's mark, where the side has it. */
   mark?: number;
+  /** The zone when not 0: `zone=N` (both directions), `zone-orig=N`, `zone-reply=N`. */
+  zone?: number;
+  zoneOrig?: number;
+  zoneReply?: number;
 }
 
 export const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
@@ -47,12 +51,18 @@ export function parseConntrackLine(line: string): CtEntry | undefined {
       e.flags.push(flag[1]!);
       continue;
     }
-    const kv = /^([a-z_]+)=(.*)$/.exec(w);
+    const kv = /^([a-z_-]+)=(.*)$/.exec(w);
     if (!kv) {
       if (tuple < 0 && /^[A-Z_]+$/.test(w)) e.state = w;
       continue;
     }
     const [, k, v] = kv as unknown as [string, string, string];
+    // The zone: after the mark (both directions), or after its tuple (one direction).
+    if (k === 'zone' || k === 'zone-orig' || k === 'zone-reply') {
+      if (/^\d+$/.test(v))
+        e[k === 'zone' ? 'zone' : k === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = Number(v);
+      continue;
+    }
     if (k === 'src') tuple++;
     if (tuple < 0 || tuple > 1) continue;
     const t = tuple === 0 ? e.orig : e.reply;
@@ -83,6 +93,9 @@ export function ctEntry(
     readonly reply: CtTuple;
     readonly flags: readonly string[];
     readonly mark?: number;
+    readonly zone?: number;
+    readonly zoneOrig?: number;
+    readonly zoneReply?: number;
   },
   opts: { readonly mark?: boolean } = {},
 ): CtEntry {
@@ -93,6 +106,20 @@ export function ctEntry(
     reply: { ...j.reply },
     flags: [...j.flags].sort(),
     ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
+    ...zoneFields(j),
+  };
+}
+
+/** The zone fields that are there (0 is never there: the default zone is not printed). */
+function zoneFields(j: {
+  readonly zone?: number;
+  readonly zoneOrig?: number;
+  readonly zoneReply?: number;
+}): Pick<CtEntry, 'zone' | 'zoneOrig' | 'zoneReply'> {
+  return {
+    ...(j.zone !== undefined ? { zone: j.zone } : {}),
+    ...(j.zoneOrig !== undefined ? { zoneOrig: j.zoneOrig } : {}),
+    ...(j.zoneReply !== undefined ? { zoneReply: j.zoneReply } : {}),
   };
 }
 
@@ -128,6 +155,9 @@ export function entryFields(
     ...TUPLE_KEYS.map((k): [string, string | undefined] => [`reply.${k}`, r[k]]),
     ['flags', [...e.flags].sort().join(',')],
     ...(e.mark !== undefined ? [['mark', String(e.mark)] as [string, string]] : []),
+    ...(e.zoneOrig !== undefined ? [['zone-orig', String(e.zoneOrig)] as [string, string]] : []),
+    ...(e.zoneReply !== undefined ? [['zone-reply', String(e.zoneReply)] as [string, string]] : []),
+    ...(e.zone !== undefined ? [['zone', String(e.zone)] as [string, string]] : []),
   ];
 }
 
@@ -138,7 +168,8 @@ export function entryText(e: CtEntry, l: Pick<ValueLabels, 'port' | 'id'> = PLAI
     TUPLE_KEYS.filter((k) => f.get(`${d}.${k}`) !== undefined)
       .map((k) => `${k}=${f.get(`${d}.${k}`)}`)
       .join(' ');
-  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}`;
+  const zones = `${e.zoneOrig !== undefined ? ` zone-orig=${e.zoneOrig}` : ''}${e.zoneReply !== undefined ? ` zone-reply=${e.zoneReply}` : ''}${e.zone !== undefined ? ` zone=${e.zone}` : ''}`;
+  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}`;
 }
 
 /** The original tuple as text (never volatile: both sides sort by it). */
@@ -146,3 +177,58 @@ export const origText = (e: CtEntry): string =>
   `${e.proto} ${TUPLE_KEYS.filter((k) => e.orig[k] !== undefined)
     .map((k) => `${k}=${e.orig[k]}`)
     .join(' ')}`;
+
+/**
+ * The `conntrack -S` counters verify compares: those natbox counts where the kernel counts them
+ * (conntrack/table.ts's ConntrackStats). Left out: `insert` (Linux 6.18 prints 0), `error` (ICMP
+ * errors quoting no connection and bad checksums: natbox does not count them yet), `search_restart`
+ * and `chaintoolong` (the kernel's hash resizes and chain lengths, nothing natbox has).
+ */
+export const CT_STATS_COMPARED = [
+  'found',
+  'invalid',
+  'insert_failed',
+  'drop',
+  'early_drop',
+  'clash_resolve',
+] as const;
+
+export type CtStatsCompared = Record<(typeof CT_STATS_COMPARED)[number], number>;
+
+/**
+ * `conntrack -S` text (one `cpu=N\tname=value …` line per CPU) summed over the CPUs, the compared
+ * counters only; undefined when no line has them (the tool failed).
+ */
+export function parseConntrackStats(text: string): CtStatsCompared | undefined {
+  const out = Object.fromEntries(CT_STATS_COMPARED.map((k) => [k, 0])) as CtStatsCompared;
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (!/^cpu=\d+/.test(line.trim())) continue;
+    lines++;
+    for (const m of line.matchAll(/([a-z_]+)=(\d+)/g)) {
+      const k = m[1] as keyof CtStatsCompared;
+      if ((CT_STATS_COMPARED as readonly string[]).includes(k)) out[k] += Number(m[2]);
+    }
+  }
+  return lines > 0 ? out : undefined;
+}
+
+/** The compared counters out of natbox's ConntrackStats (or any object that has them). */
+export function ctStatsCompared(s: Readonly<Record<string, number>>): CtStatsCompared {
+  return Object.fromEntries(CT_STATS_COMPARED.map((k) => [k, s[k] ?? 0])) as CtStatsCompared;
+}
+
+/** The first counter that differs (`conntrack -S <name>`), or undefined. */
+export function firstStatsDifference(
+  natbox: CtStatsCompared,
+  kernel: CtStatsCompared,
+): { field: string; natbox: string; kernel: string } | undefined {
+  for (const k of CT_STATS_COMPARED)
+    if (natbox[k] !== kernel[k])
+      return { field: `conntrack -S ${k}`, natbox: String(natbox[k]), kernel: String(kernel[k]) };
+  return undefined;
+}
+
+/** The compared counters as `conntrack -S` prints them (for a difference's context). */
+export const statsText = (s: CtStatsCompared): string =>
+  CT_STATS_COMPARED.map((k) => `${k}=${s[k]}`).join(' ');

@@ -19,7 +19,7 @@ import {
   type FlowOutcome,
   type SideRun,
 } from '../../oracle/compare.ts';
-import { ctEntry, type CtEntry } from '../../oracle/conntrack.ts';
+import { ctEntry, ctStatsCompared, type CtEntry } from '../../oracle/conntrack.ts';
 import { literalNumbers } from '../../oracle/labels.ts';
 import { kernelSide, natboxSide } from '../../oracle/packets.ts';
 import {
@@ -116,6 +116,12 @@ export function prepareVerify(
   const natbox: SideRun = {
     side: natboxSide(sim.steps.filter((s) => s.kind === 'packet')),
     conntrack: new Map(ctHosts.map((h) => [h, natboxConntrack(sim, h)])),
+    ctStats: new Map(
+      ctHosts.flatMap((h) => {
+        const nf = sim.world.hosts.get(h)?.nf;
+        return nf ? [[h, ctStatsCompared({ ...nf.conntrack.stats })] as const] : [];
+      }),
+    ),
     flows: sim.results.map((r) => ({
       verdict: r.verdict,
       detail: r.detail,
@@ -156,7 +162,15 @@ export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
 export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok: false; error: string } {
   const k = kernelSide(kr.captures, kr.t0);
   if (!k.ok) return k;
-  return { ok: true, side: { side: k.side, conntrack: kr.conntrack, flows: kr.flows } };
+  return {
+    ok: true,
+    side: {
+      side: k.side,
+      conntrack: kr.conntrack,
+      flows: kr.flows,
+      ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
+    },
+  };
 }
 
 export interface ScenarioReport {

@@ -32,7 +32,12 @@ import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
-import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
+import {
+  parseConntrackList,
+  parseConntrackStats,
+  type CtEntry,
+  type CtStatsCompared,
+} from '../../oracle/conntrack.ts';
 import { iptablesSpec, nftKernelInput, nftRefusal } from './nft.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
@@ -61,6 +66,8 @@ export interface KernelRun {
   readonly commands?: LiveEventResult[];
   /** `nft list ruleset` per host with nftables rules, after the flows (the kernel's counters). */
   readonly nftRulesets?: Map<string, string>;
+  /** `conntrack -S` per host with rules, summed over the CPUs, after the flows. */
+  readonly ctStats?: Map<string, CtStatsCompared>;
 }
 
 /**
@@ -637,6 +644,7 @@ export async function runOnKernel(
     // The tables at the end, at the same time natbox reads its own.
     const conntrackText = new Map<string, string>();
     const conntrack = new Map<string, CtEntry[]>();
+    const ctStats = new Map<string, CtStatsCompared>();
     for (const h of ruleHosts) {
       const r = spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-L'], {
         encoding: 'utf8',
@@ -644,6 +652,12 @@ export async function runOnKernel(
       });
       conntrackText.set(h, r.stdout ?? '');
       conntrack.set(h, parseConntrackList(r.stdout ?? ''));
+      const st = spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-S'], {
+        encoding: 'utf8',
+        timeout: 5000,
+      });
+      const stats = parseConntrackStats(st.stdout ?? '');
+      if (stats) ctStats.set(h, stats);
     }
     // Captures end with the run, as natbox's does: a client still holding a connection (one that
     // never got its answer) closes it when its hard limit ends it, after this.
@@ -699,6 +713,7 @@ export async function runOnKernel(
       namespaces,
       commands,
       ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
+      ...(ctStats.size > 0 ? { ctStats } : {}),
     };
   }
 }

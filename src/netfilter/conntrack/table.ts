@@ -33,6 +33,7 @@
 import { AF_INET, AF_INET6, addrWords, type Family } from '../../wire/addr.ts';
 import { IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { DIR_ORIGINAL, DIR_REPLY, hashTuple, hashTupleWide, type TupleBuf } from './tuple.ts';
+import { zoneIdOf } from './zone.ts';
 
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
 export const IPS_EXPECTED = 1 << 0;
@@ -204,6 +205,12 @@ export class ConntrackTable {
    * per entry 4 words, the 128 label bits (bit b is word e*4 + (b >> 5), bit b & 31).
    */
   labels: Uint32Array | undefined = undefined;
+  /**
+   * nf_conntrack_zone, once an entry is in a zone other than 0 (setZone; a CT --zone rule or nft's
+   * `ct zone set`): per entry its zone key (zone.ts: each direction's zone id, the one its tuple is
+   * hashed and compared with). Until then every entry is in zone 0 and lookups read nothing more.
+   */
+  zones: Uint32Array | undefined = undefined;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
@@ -343,6 +350,26 @@ export class ConntrackTable {
     const i = e * 4 + dir * 2;
     a[i]!++;
     a[i + 1]! += bytes;
+  }
+
+  /**
+   * Puts unconfirmed entry `e` in the zone with key `key` (zone.ts; nf_ct_zone_add in
+   * init_conntrack). Its tuples are hashed with their zone ids when confirm() inserts them.
+   */
+  setZone(e: number, key: number): void {
+    if (this.isConfirmed(e)) throw new Error('conntrack: the zone of a confirmed entry cannot change');
+    if (key !== 0) this.zones ??= new Uint32Array(this.max);
+    if (this.zones) this.zones[e] = key >>> 0;
+  }
+
+  /** The zone key of entry `e` (0: the default zone). */
+  zoneOf(e: number): number {
+    return this.zones === undefined ? 0 : this.zones[e]!;
+  }
+
+  /** The zone id slot (entry << 1 | dir) is hashed and compared with: nf_ct_zone_id(zone, dir). */
+  private slotZone(ed: number): number {
+    return this.zones === undefined ? 0 : zoneIdOf(this.zones[ed >>> 1]!, ed & 1);
   }
 
   // ---- time --------------------------------------------------------------------------------
@@ -554,12 +581,65 @@ export class ConntrackTable {
       const s = slots[i]!;
       if (s === 0) return NO_ENTRY;
       const ed = this.slotHoldsWide(s, fp, key, 0, proto);
-      if (ed >= 0) {
+      if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
           this.remove(ed >>> 1);
           return NO_ENTRY;
         }
         return ed;
+      }
+      if (++i === n) i = 0;
+    }
+  }
+
+  /**
+   * A lookup in a zone (resolve_normal_ct): tuple `t` in the zone with key `zone` (zone.ts). A
+   * slot matches when its tuple is `t` and its own zone id is the zone's id for the slot's
+   * direction (nf_ct_key_equal, nf_ct_zone_equal). The bucket of the original direction's zone id
+   * is searched, then the reply direction's when it differs (and `replyToo`, as resolve_normal_ct
+   * does; nf_conntrack_find_get searches the first only). Zone 0 is lookupTupleTick.
+   */
+  lookupZoneTick(t: TupleBuf, zone: number, nowTick: number, replyToo = true): number {
+    if (zone === 0) return this.lookupTupleTick(t, nowTick);
+    const key = this.keyOf(t);
+    const zo = zone & 0xffff;
+    const zr = zone >>> 16;
+    const ed = this.probeZone(key, t.proto, zo, zone, nowTick, -1);
+    if (ed !== NO_ENTRY || !replyToo || zr === zo) return ed;
+    return this.probeZone(this.keyOf(t), t.proto, zr, zone, nowTick, -1);
+  }
+
+  /**
+   * The bucket of tuple `key` hashed with zone id `kz`: the live slot whose tuple it is, whose zone
+   * id is `kz` and matches zone key `zone` in its direction, that is not entry `ignore`; NO_ENTRY
+   * when none (a matching expired entry is removed, as lookupTick does).
+   */
+  private probeZone(
+    key: Uint32Array,
+    proto: number,
+    kz: number,
+    zone: number,
+    nowTick: number,
+    ignore: number,
+  ): number {
+    const h = hashTupleWide(key, 0, this.aw, proto | (kz << 8));
+    const slots = this.slots;
+    const n = this.nslots;
+    const fp = h & this.fpMask;
+    let i = this.home(h);
+    for (;;) {
+      const s = slots[i]!;
+      if (s === 0) return NO_ENTRY;
+      const ed = this.slotHoldsWide(s, fp, key, 0, proto);
+      if (ed >= 0 && ed >>> 1 !== ignore) {
+        const z = this.slotZone(ed);
+        if (z === kz && z === zoneIdOf(zone, ed & 1)) {
+          if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
+            this.remove(ed >>> 1);
+            return NO_ENTRY;
+          }
+          return ed;
+        }
       }
       if (++i === n) i = 0;
     }
@@ -613,7 +693,8 @@ export class ConntrackTable {
         return NO_ENTRY;
       }
       const ed = this.slotHolds(s, fp, src, dst, ports, proto);
-      if (ed >= 0) {
+      // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
+      if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! <= nowTick) {
           this.remove(ed >>> 1);
           return NO_ENTRY;
@@ -676,6 +757,7 @@ export class ConntrackTable {
     // Pass 2: the probes, each starting from the word read above.
     const nslots = this.nslots;
     const fpMask = this.fpMask;
+    const zones = this.zones;
     for (let k = from; k < n; k++) {
       const p = proto[k]!;
       if (p === 0) {
@@ -693,7 +775,7 @@ export class ConntrackTable {
       for (;;) {
         if (s === 0) break;
         const ed = this.slotHolds(s, fp, s0, d0, pp, p);
-        if (ed >= 0) {
+        if (ed >= 0 && (zones === undefined || zoneIdOf(zones[ed >>> 1]!, ed & 1) === 0)) {
           if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) found = ed;
           break;
         }
@@ -763,7 +845,12 @@ export class ConntrackTable {
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
-    const ed = this.lookupTuple(t, now);
+    // The bucket of the reply direction's zone id, in the zone of the connection being mapped.
+    const zone = ignore >= 0 ? this.zoneOf(ignore) : 0;
+    const ed =
+      zone === 0
+        ? this.lookupTuple(t, now)
+        : this.probeZone(this.keyOf(t), t.proto, zone >>> 16, zone, this.tick(now), ignore);
     if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
@@ -797,6 +884,7 @@ export class ConntrackTable {
     this.masq[e] = 0;
     if (this.acct) this.acct.fill(0, e * 4, e * 4 + 4);
     if (this.labels) this.labels.fill(0, e * 4, e * 4 + 4);
+    if (this.zones) this.zones[e] = 0;
     this.id[e] = this.nextId++;
     this.count++;
     return e;
@@ -953,9 +1041,12 @@ export class ConntrackTable {
   /** The hash of entry e's tuple in direction dir. */
   private hashOf(e: number, dir: number): number {
     const t = e * this.rw + dir * this.tw;
-    if (this.aw !== 1) return hashTupleWide(this.rec, t, this.aw, this.protoOf(e));
+    // The tuple's zone id is hashed with the protocol (hash_conntrack_raw's zoneid): 0 adds nothing.
+    const kp =
+      this.zones === undefined ? this.protoOf(e) : this.protoOf(e) | (this.slotZone((e << 1) | dir) << 8);
+    if (this.aw !== 1) return hashTupleWide(this.rec, t, this.aw, kp);
     const p = this.rec[t + 2]!;
-    return hashTuple(this.rec[t]!, this.rec[t + 1]!, this.protoOf(e), p >>> 16, p & 0xffff);
+    return hashTuple(this.rec[t]!, this.rec[t + 1]!, kp, p >>> 16, p & 0xffff);
   }
 
   private earlyDrop(t: TupleBuf, nowTick: number): boolean {
@@ -995,17 +1086,21 @@ export class ConntrackTable {
     const ports = rec[t0 + 2]!;
     const proto = this.protoOf(e);
     const fp = h & this.fpMask;
+    const zone = this.zoneOf(e);
     // A lookup of this tuple failed since the last slot change: its probe ended here, and this
     // probe would walk the same slots to the same end (no entry, live or expired, has the tuple).
-    const known = this.recalledMiss(h, src, dst, ports, proto);
+    // Remembered lookups are zone 0's.
+    const known = zone === 0 ? this.recalledMiss(h, src, dst, ports, proto) : -1;
     if (known >= 0) return known;
+    const kz = zoneIdOf(zone, dir);
     restart: for (;;) {
       let i = this.home(h);
       for (;;) {
         const s = slots[i]!;
         if (s === 0) return i;
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
-        if (ed >= 0) {
+        // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
+        if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
           if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) return -1;
           this.remove(ed >>> 1);
           continue restart;
@@ -1023,13 +1118,15 @@ export class ConntrackTable {
     const t0 = e * this.rw + dir * this.tw;
     const proto = this.protoOf(e);
     const fp = h & this.fpMask;
+    const zone = this.zoneOf(e);
+    const kz = zoneIdOf(zone, dir);
     restart: for (;;) {
       let i = this.home(h);
       for (;;) {
         const s = slots[i]!;
         if (s === 0) return i;
         const ed = this.slotHoldsWide(s, fp, rec, t0, proto);
-        if (ed >= 0) {
+        if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
           if (rec[(ed >>> 1) * this.rw + this.xo]! > nowTick) return -1;
           this.remove(ed >>> 1);
           continue restart;
@@ -1037,6 +1134,13 @@ export class ConntrackTable {
         if (++i === n) i = 0;
       }
     }
+  }
+
+  /** Is slot `ed` (same tuple) in bucket zone id `kz`, and equal to zone key `zone` in its direction? */
+  private zoneClash(ed: number, kz: number, zone: number): boolean {
+    if (this.zones === undefined) return true;
+    const z = this.slotZone(ed);
+    return z === kz && z === zoneIdOf(zone, ed & 1);
   }
 
   /** Linear-probing delete with backward shift (no tombstones, so lookups stay short). */

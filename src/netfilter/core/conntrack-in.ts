@@ -22,6 +22,7 @@ import {
 } from '../conntrack/proto-tcp.ts';
 import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
+import { zoneKeyOf } from '../conntrack/zone.ts';
 import {
   CT_INVALID,
   CT_UNTRACKED,
@@ -66,8 +67,15 @@ export class ConntrackIn {
     const ct = this.conntrack;
     const proto = skb.proto;
     const nowTick = ct.tick(now);
+    // The zone of a template the raw table attached (CT --zone, ct zone set): 0 without one.
+    const zone = skb.ctZone === 0 ? 0 : zoneKeyOf(skb.ctZone, skb.mark);
     let ed: number;
-    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+    if (zone !== 0) {
+      if (proto === IPPROTO_ICMP && icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+      if (!zoneTuple(skb, this.tA)) return this.invalid(skb, hook);
+      ed = ct.lookupZoneTick(this.tA, zone, nowTick);
+      if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
+    } else if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
       // The common case: the tuple is the packet's own fields, no TupleBuf needed for the lookup.
       ed = ct.lookupTick(skb.src, skb.dst, proto, skb.sport, skb.dport, nowTick);
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
@@ -76,7 +84,7 @@ export class ConntrackIn {
       const t = this.tA;
       if (proto === IPPROTO_ICMP) {
         if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
-        if (!icmpIsQuery(skb.icmpType)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        if (!icmpIsQuery(skb.icmpType)) return this.invalid(skb, hook);
         t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
       } else {
         t.set(skb.src, skb.dst, proto, 0, 0);
@@ -85,8 +93,7 @@ export class ConntrackIn {
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
     }
     // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
-    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType))
-      return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType)) return this.invalid(skb, hook);
     const t = this.tA;
     invertTuple(this.tB, t);
     const e = ct.alloc(t, this.tB, now);
@@ -96,6 +103,7 @@ export class ConntrackIn {
       this.tableFull = true;
       return this.setCt(skb, -1, 0, CT_INVALID, hook);
     }
+    if (zone !== 0) ct.setZone(e, zone);
     if (proto === IPPROTO_TCP) {
       const st = tcpNewState(skb.tcpFlags, this.loose);
       if (st > 9) {
@@ -166,6 +174,16 @@ export class ConntrackIn {
     }
   }
 
+  /**
+   * No entry for this packet and none made (an ICMP type that cannot start one: init_conntrack
+   * cannot invert it, or nf_conntrack_icmp_packet's valid_new refuses it): nf_conntrack_in counts
+   * it `invalid`.
+   */
+  private invalid(skb: Skb, hook: number): void {
+    this.conntrack.stats.invalid++;
+    this.setCt(skb, -1, 0, CT_INVALID, hook);
+  }
+
   private setCt(skb: Skb, e: number, dir: number, ctinfo: number, hook: number, created = false): void {
     skb.ct = e;
     skb.ctDir = dir;
@@ -183,7 +201,12 @@ export class ConntrackIn {
     const q = quotedTuple(skb, this.tA);
     if (!q || !invertTuple(this.tB, this.tA)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
     const t = this.tB;
-    const ed = this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now);
+    // nf_conntrack_find_get in the error's own zone (its template's; 0 without one).
+    const zone = skb.ctZone === 0 ? 0 : zoneKeyOf(skb.ctZone, skb.mark);
+    const ed =
+      zone === 0
+        ? this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now)
+        : this.conntrack.lookupZoneTick(t, zone, this.conntrack.tick(now), false);
     if (ed < 0) return this.setCt(skb, -1, 0, CT_INVALID, hook);
     const e = ed >>> 1;
     const dir = ed & 1;
@@ -209,6 +232,20 @@ export class ConntrackIn {
 const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
 /** The error types conntrack relates to a connection (icmp_error_message's list). */
 const icmpIsError = (type: number): boolean => ICMP_ERROR_TYPES.has(type);
+
+/**
+ * The tuple of a packet that is not an ICMP error (the zone path's: TCP, UDP, an ICMP query, other
+ * protocols without ports), into `out`; false for an ICMP type conntrack does not track.
+ */
+function zoneTuple(skb: Skb, out: TupleBuf): boolean {
+  const proto = skb.proto;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) out.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
+  else if (proto === IPPROTO_ICMP) {
+    if (!icmpIsQuery(skb.icmpType)) return false;
+    out.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
+  } else out.set(skb.src, skb.dst, proto, 0, 0);
+  return true;
+}
 
 /** ICMP types that may start a connection (nf_conntrack_icmp_packet's valid_new). */
 const icmpIsRequest = (type: number): boolean => type === 8 || type === 13 || type === 15 || type === 17;

@@ -66,6 +66,8 @@ export interface CtAccess {
   /** The entry's protocol and TCP state (-m connlimit: closed TCP connections do not count). */
   protoOf?(e: number): number;
   tcpState?(e: number): number;
+  /** The entry's zone key (conntrack/zone.ts; 0: the default zone): nft's `ct zone`. */
+  zoneOf?(e: number): number;
 }
 
 /**
@@ -184,6 +186,11 @@ export class Skb {
    * truncated SCTP/DCCP/ESP/AH header, a zero-length SCTP chunk): the table walk then drops it.
    */
   hotdrop = false;
+  /**
+   * A conntrack template attached before conntrack (CT in the raw table, nft's `ct zone set`): its
+   * zone as conntrack/zone.ts's template word, 0 when none (xt_CT's skb->_nfct template).
+   */
+  ctZone = 0;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -205,6 +212,7 @@ export class Skb {
     this.dropTable = 0;
     this.rejectWith = '';
     this.hotdrop = false;
+    this.ctZone = 0;
     return this.parse();
   }
 

@@ -13,10 +13,8 @@ import {
   type ConntrackTable,
 } from '../conntrack/table.ts';
 import { DIR_REPLY, invertTuple, IPPROTO_ICMPV6, TupleBuf, tupleEqual } from '../conntrack/tuple.ts';
+import { zoneIdOf, zoneRawId } from '../conntrack/zone.ts';
 import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
-
-/** The conntrack zone's id (natbox has the default zone only). */
-const ZONE_ID = 0;
 
 export const MANIP_SRC = 0;
 export const MANIP_DST = 1;
@@ -134,14 +132,16 @@ export class NatCore {
    * onto the range (reciprocal_scale), so a client keeps its address. The source address is hashed
    * whichever side is mapped (SNAT and DNAT alike).
    */
-  private bestIp(t: TupleBuf, r: NatRangeN, manip: number): void {
+  private bestIp(t: TupleBuf, r: NatRangeN, manip: number, e: number): void {
     if (!(r.flags & NF_NAT_RANGE_MAP_IPS)) return;
-    if (t.family !== AF_INET) return bestIpWide(t, r, manip);
+    // zone->id of the connection's zone (nf_ct_zone(ct)), whichever directions it covers.
+    const zoneId = e >= 0 ? zoneRawId(this.ct.zoneOf(e)) : 0;
+    if (t.family !== AF_INET) return bestIpWide(t, r, manip, zoneId);
     let addr = r.minAddr;
     if (r.maxAddr !== r.minAddr) {
       const k = this.hk;
       k[0] = bswap32(t.src);
-      const j = jhash2(k, 0, 4, r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : bswap32(t.dst) ^ ZONE_ID);
+      const j = jhash2(k, 0, 4, r.flags & NF_NAT_RANGE_PERSISTENT ? 0 : bswap32(t.dst) ^ zoneId);
       addr = r.minAddr + reciprocalScale(j, (r.maxAddr - r.minAddr + 1) >>> 0);
     }
     if (manip === MANIP_SRC) t.src = addr >>> 0;
@@ -231,15 +231,15 @@ export class NatCore {
         // The tuple of step 2 is looked up after the by-source walk unless the walk finds a
         // mapping: its hash slot is read now, so that both cache misses overlap.
         out.copy(orig);
-        this.bestIp(out, r, manip);
+        this.bestIp(out, r, manip, e);
         invertTuple(this.inv, out);
         this.ct.touch(this.inv);
-        if (this.findAppropriateSrc(out, orig, r, now) && !this.usedTuple(out, e, now)) return true;
+        if (this.findAppropriateSrc(out, orig, r, e, now) && !this.usedTuple(out, e, now)) return true;
       }
     }
     // 2) The address from the range.
     out.copy(orig);
-    this.bestIp(out, r, manip);
+    this.bestIp(out, r, manip, e);
     // 3) Keep the port if it is in range and free; else search.
     if (!(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
       if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
@@ -266,12 +266,21 @@ export class NatCore {
    * find_appropriate_src: another connection from the same source address and port, mapped into
    * this range, lends its mapping (so one client keeps one public address and port).
    */
-  private findAppropriateSrc(out: TupleBuf, orig: TupleBuf, r: NatRangeN, now: number): boolean {
+  private findAppropriateSrc(
+    out: TupleBuf,
+    orig: TupleBuf,
+    r: NatRangeN,
+    self: number,
+    now: number,
+  ): boolean {
     // Walks the by-source chain as the kernel walks nf_nat_bysource[hash_by_src(tuple)], newest
     // first; same_src compares protocol, source address and source port of the original tuples.
     const ct = this.ct;
+    // nf_ct_zone_equal(ct, zone, IP_CT_DIR_ORIGINAL): only a connection of the same zone lends.
+    const zone = self >= 0 ? zoneIdOf(ct.zoneOf(self), 0) : 0;
     for (let e = ct.firstBySourceOf(orig); e >= 0; e = ct.nextBySource(e)) {
       if (!ct.sameSource(e, orig) || ct.isExpired(e, now)) continue;
+      if (zoneIdOf(ct.zoneOf(e), 0) !== zone) continue;
       // The mapped source of that entry is its reply tuple's destination.
       ct.readTuple(e, DIR_REPLY, this.fa1);
       invertTuple(this.fa2, this.fa1);
@@ -392,7 +401,7 @@ function inRangeWide(t: TupleBuf, r: NatRangeN, manip: number): boolean {
  * the destination's last word as initval, and each destination word mixed in as the walk goes,
  * unless --persistent (words as a little-endian CPU reads them, as everywhere in bestIp).
  */
-function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
+function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number, zoneId: number): void {
   const min = r.min6;
   const max = r.max6;
   if (min === undefined || max === undefined) return;
@@ -404,7 +413,7 @@ function bestIpWide(t: TupleBuf, r: NatRangeN, manip: number): void {
   }
   const persistent = (r.flags & NF_NAT_RANGE_PERSISTENT) !== 0;
   const k = [bswap32(a[0]!), bswap32(a[1]!), bswap32(a[2]!), bswap32(a[3]!)];
-  let j = jhash2(k, 0, 4, persistent ? 0 : bswap32(a[7]!) ^ ZONE_ID);
+  let j = jhash2(k, 0, 4, persistent ? 0 : bswap32(a[7]!) ^ zoneId);
   let full = false;
   for (let i = 0; i < 4; i++) {
     let lo: number;

@@ -3,6 +3,7 @@
 // inner loop). An op returns R_GO to go on with the rule's next expression, R_BREAK when the rule
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
+import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
@@ -318,7 +319,7 @@ export class RtTable {
         return [
           (skb) => {
             // nft_notrack_eval: a packet already tracked (or untracked) is left alone.
-            if (skb.ct >= 0 || skb.ctinfo === UNTRACKED) return R_GO;
+            if (skb.ct >= 0 || skb.ctinfo === UNTRACKED || skb.ctZone !== 0) return R_GO;
             skb.ct = notrack;
             skb.ctinfo = UNTRACKED;
             return R_GO;
@@ -593,6 +594,15 @@ export class RtTable {
         if (skb.ct >= 0 && skb.env) skb.env.conntrack.mark[skb.ct] = v >>> 0;
         return R_GO;
       };
+    if (t.kind === 'ct' && t.key === 'zone') {
+      const dir = t.dir;
+      return (skb) => {
+        const v = vg(skb);
+        if (v < 0) return R_BREAK;
+        nftSetZone(skb, v, dir);
+        return R_GO;
+      };
+    }
     const what = t.kind === 'meta' || t.kind === 'ct' ? `${t.kind} ${t.key}` : t.kind;
     throw new NftRefusal(`${what} set is read and printed but not simulated`, s, what);
   }

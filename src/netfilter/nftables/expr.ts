@@ -4,6 +4,7 @@
 // the kernel's expression ends the rule with NFT_BREAK (a header the packet does not have, no
 // conntrack entry, no socket). Strings (interface names) have getters of their own. Everything is
 // decided here, at compile time; a getter reads numbers and bytes only.
+import { nftZoneLoad } from '../conntrack/zone.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
@@ -312,7 +313,11 @@ function ctGetter(e: Extract<NftExpr, { kind: 'ct' }>): Getter {
     case 'l3proto':
       return num((skb) => (skb.ct < 0 ? -1 : 2), 8);
     case 'zone':
-      return num((skb) => (skb.ct < 0 ? -1 : 0), 16);
+      return num(
+        (skb) =>
+          skb.ct < 0 ? -1 : skb.env ? nftZoneLoad(skb.env.conntrack.zoneOf?.(skb.ct) ?? 0, e.dir) : 0,
+        16,
+      );
     case 'protocol':
       return num(
         (skb) => (skb.ct < 0 || !skb.env ? -1 : skb.env.conntrack.readTuple(skb.ct, 0, tb).proto),
