@@ -52,3 +52,9 @@ test('an ip6 table beside an ip table loads (it never sees an IPv4 packet)', () 
   assert.ok(b.ok, b.ok ? '' : b.errors.map(formatBuildError).join('\n'));
   assert.equal(b.built.nftRulesets?.get('r')?.tables.length, 2);
 });
+
+test("an inet table's ip6 matches with IPv6 addresses compile (Incus' ip6 saddr .../64 masquerade)", () => {
+  const file = 'test/conformance/nft/incus-bridge-forward.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});

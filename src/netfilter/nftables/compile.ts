@@ -353,6 +353,13 @@ export class RtTable {
   private compileMatch(s: Extract<NftStmt, { kind: 'match' }>, ctx: ExprCtx): Op {
     const { left, right } = s;
     const neg = s.op === '!=';
+    // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
+    // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
+    if (
+      (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
+      (left.kind === 'ct' && left.family === 'ip6')
+    )
+      return () => R_BREAK;
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
