@@ -64,6 +64,10 @@ export function buildNft(
     // packets natbox runs: the scenario runs as the kernel would run it for those packets.
     if (p.severity === 'note') continue;
     bad = true;
+    if (p.nftRefuses) {
+      err({ file: p.file, line: p.line, column: p.column }, `${p.message} (nft refuses it too)`);
+      continue;
+    }
     err(
       { file: p.file, line: p.line, column: p.column },
       `${p.message}${p.token ? ` ("${p.token}")` : ''}: natbox cannot simulate it (hosts.${h.name.value})`,

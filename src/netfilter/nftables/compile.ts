@@ -317,8 +317,9 @@ export class RtTable {
         const notrack = NOTRACK;
         return [
           (skb) => {
-            // nft_notrack_eval: a packet already tracked (or untracked) is left alone.
-            if (skb.ct >= 0 || skb.ctinfo === UNTRACKED) return R_GO;
+            // nft_notrack_eval: a packet already tracked (or untracked) is left alone. (A packet
+            // not yet seen by conntrack has ct -1 and ctinfo CT_UNTRACKED too: test ct alone.)
+            if (skb.ct >= 0 || skb.ct === notrack) return R_GO;
             skb.ct = notrack;
             skb.ctinfo = UNTRACKED;
             return R_GO;
