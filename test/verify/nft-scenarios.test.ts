@@ -113,3 +113,30 @@ test('nft notrack in a raw chain: the packet is untracked, `ct state untracked` 
   const v = r.sim.results.map((x) => x.verdict);
   assert.deepEqual(v, ['connected', 'timeout', 'connected', 'error', 'error', 'reply', 'reply']);
 });
+
+test("a socket's datagram dropped by an nft chain: EPERM names the nft table (was an empty name)", async () => {
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const yaml = [
+    'hosts:',
+    '  a:',
+    '    interfaces: { eth0: 192.0.2.1/24 }',
+    '    rules: |',
+    '      table ip f {',
+    '        chain out {',
+    '          type filter hook output priority filter; policy accept;',
+    '          udp dport 9 drop',
+    '        }',
+    '      }',
+    '  b:',
+    '    interfaces: { eth0: 192.0.2.2/24 }',
+    '    listen: [udp/9]',
+    'links:',
+    '  - [a:eth0, b:eth0]',
+    'flows:',
+    "  - { name: x, from: a, proto: udp, to: '192.0.2.2:9', sport: 40000, timeout: 0.5 }",
+  ].join('\n');
+  const r = simulateScenario(yaml, 'd.yaml');
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.equal(r.sim.results[0]!.verdict, 'error');
+  assert.match(JSON.stringify(r.sim.results[0]), /EPERM: dropped by the nft table/);
+});
