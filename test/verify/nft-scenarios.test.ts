@@ -140,3 +140,37 @@ test("a socket's datagram dropped by an nft chain: EPERM names the nft table (wa
   assert.equal(r.sim.results[0]!.verdict, 'error');
   assert.match(JSON.stringify(r.sim.results[0]), /EPERM: dropped by the nft table/);
 });
+
+test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and lists it', () => {
+  const yaml = [
+    'hosts:',
+    '  a:',
+    '    interfaces: { eth0: 192.0.2.1/24 }',
+    '    rules: |',
+    '      table ip f {',
+    '        chain out {',
+    '          type filter hook output priority filter; policy accept;',
+    '          ct count over 2 drop',
+    '          udp dport 9 counter',
+    '        }',
+    '      }',
+  ].join('\n');
+  const l = loadScenario(yaml, 's.yaml');
+  assert.ok(l.ok);
+  const no = buildScenario(l.scenario);
+  assert.ok(!no.ok);
+  assert.deepEqual(no.errors.map(formatBuildError), [
+    's.yaml:8:11: ct count (connlimit) is read and printed but not simulated ("ct count"): natbox cannot simulate it (hosts.a; --skip-unsupported leaves such rules out)',
+  ]);
+  const b = buildScenario(l.scenario, { skipUnsupported: true });
+  assert.ok(b.ok, b.ok ? '' : b.errors.map(formatBuildError).join('\n'));
+  assert.deepEqual(b.built.skipped, [
+    {
+      host: 'a',
+      where: 's.yaml:8:11',
+      rule: 'ct count over 2 drop',
+      reason: 'ct count (connlimit) is read and printed but not simulated ("ct count")',
+    },
+  ]);
+  assert.equal(b.built.nftRulesets?.get('a')?.tables[0]?.chains[0]?.rules.length, 1);
+});
