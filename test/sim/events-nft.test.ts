@@ -57,7 +57,7 @@ test('events-rule-added-live-connection: the stream keeps its DNAT until conntra
     /chain pre \{\n[^\n]*\n\t\tiifname "wan" meta l4proto \{ tcp, udp \} th dport 27015 dnat to 10\.0\.0\.11\n\t\tiifname "wan" udp dport 27015 dnat to 10\.0\.0\.10\n/,
   );
   assert.match(nft, /ip daddr 10\.0\.0\.11 counter packets \d+ bytes \d+ accept/);
-  // The stream: datagrams 1-5 (0 to 2 s, before conntrack -D at 2.25 s) to the old server, the 6th (2.5 s) to the new one.
+  // The stream: datagrams 1-5 (0 to 2.4 s, before conntrack -D at 2.7 s) to the old server, the 6th (3 s) to the new one.
   const lan = r.sim.world.links.find((x) => x.cfg.name === 'lan')!;
   const to = (dst: string): number =>
     lan.captures.filter((c) => {
