@@ -108,7 +108,7 @@ export function looksLikeIpv6(text: string): boolean {
  * `nft -j` JSON.
  */
 export function looksLikeNft(line: string): boolean {
-  return /^(\{\s*"nftables"\s*:|table\s+((ip|ip6|inet|arp|bridge|netdev)\s+)?\S+\s*\{|flush\s+ruleset\b|define\s+\S+\s*=|(add|create|insert|delete|flush)\s+(table|chain|rule|set|map|element)\s|(sudo\s+)?(\S*\/)?nft(\s|$))/.test(
+  return /^(\{\s*"nftables"\s*:|table\s+((ip|ip6|inet|arp|bridge|netdev)\s+)?\S+\s*(\{|$)|flush\s+ruleset\b|define\s+\S+\s*=|(add|create|insert|delete|flush)\s+(table|chain|rule|set|map|element)\s|(sudo\s+)?(\S*\/)?nft(\s|$))/.test(
     line.trim(),
   );
 }

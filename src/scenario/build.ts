@@ -134,7 +134,9 @@ export function buildScenario(
     const langs = hostRules(h, err);
     if (langs.iptables)
       ruleset = buildRules({ ...h, rules: langs.iptables }, err, opts.skipUnsupported ? skipped : undefined);
-    const nft = langs.nft ? buildNft(h, langs.nft, err) : undefined;
+    const nft = langs.nft
+      ? buildNft(h, langs.nft, err, opts.skipUnsupported ? skipped : undefined)
+      : undefined;
     if (nft) nftRulesets.set(name, nft);
     if (ruleset) {
       rulesets.set(name, ruleset);

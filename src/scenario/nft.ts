@@ -47,24 +47,76 @@ export function hostRules(h: HostSpec, err: (l: SourceLoc, m: string) => void): 
   return rulesNft ? { nft: rules } : { iptables: rules };
 }
 
-/** The host's nft ruleset, or undefined after reporting its errors (nothing half-read). */
+/** A rule left out with --skip-unsupported (build.ts's SkippedRule). */
+interface Skipped {
+  readonly host: string;
+  readonly where: string;
+  readonly rule: string;
+  readonly reason: string;
+}
+
+/**
+ * The host's nft ruleset, or undefined after reporting its errors (nothing half-read). With `skip`
+ * (--skip-unsupported), a rule natbox cannot simulate is left out of its chain and listed there,
+ * as for iptables; what nft itself refuses, and what is not one rule (a table's hook), stays an error.
+ */
 export function buildNft(
   h: HostSpec,
   spec: RulesSpec,
   err: (l: SourceLoc, m: string) => void,
+  skip?: Skipped[],
 ): NftRuleset | undefined {
   const res = loadNftRules(specLines(spec));
   if (!res.ok) {
     for (const d of res.diagnostics) err({ file: d.file, line: d.line, column: d.column }, d.message);
     return undefined;
   }
-  let bad = false;
-  for (const p of checkNft(res.ruleset)) {
-    bad = true;
-    err(
-      { file: p.file, line: p.line, column: p.column },
-      `${p.message}${p.token ? ` ("${p.token}")` : ''}: natbox cannot simulate it (hosts.${h.name.value})`,
-    );
+  const text = (file: string, line: number): string =>
+    spec.lines.find((l) => l.loc.file === file && l.loc.line === line)?.value ?? '';
+  // Each round leaves out the rules refused in the previous one (a bounded loop: a rule goes each time).
+  for (let round = 0; round <= 100_000; round++) {
+    let bad = false;
+    let left = 0;
+    for (const p of checkNft(res.ruleset)) {
+      // A note (an ip6 table, an arp table, a table without base chains) has no effect on the IPv4
+      // packets natbox runs: the scenario runs as the kernel would run it for those packets.
+      if (p.severity === 'note') continue;
+      if (skip && !p.nftRefuses && leaveOut(res.ruleset, p.file, p.line)) {
+        left++;
+        skip.push({
+          host: h.name.value,
+          where: `${p.file}:${p.line}:${p.column}`,
+          rule: text(p.file, p.line),
+          reason: `${p.message}${p.token ? ` ("${p.token}")` : ''}`,
+        });
+        continue;
+      }
+      bad = true;
+      if (p.nftRefuses) {
+        err({ file: p.file, line: p.line, column: p.column }, `${p.message} (nft refuses it too)`);
+        continue;
+      }
+      const inRule = leaveOut(structuredClone(res.ruleset), p.file, p.line);
+      err(
+        { file: p.file, line: p.line, column: p.column },
+        `${p.message}${p.token ? ` ("${p.token}")` : ''}: natbox cannot simulate it (hosts.${h.name.value}${inRule ? '; --skip-unsupported leaves such rules out' : ''})`,
+      );
+    }
+    if (bad) return undefined;
+    if (left === 0) return res.ruleset;
   }
-  return bad ? undefined : res.ruleset;
+  return undefined;
+}
+
+/** Takes the rule written at `file:line` out of its chain; false when no rule is there. */
+function leaveOut(rs: NftRuleset, file: string, line: number): boolean {
+  for (const t of rs.tables)
+    for (const c of t.chains) {
+      const k = c.rules.findIndex((r) => r.pos?.file === file && r.pos.line === line);
+      if (k >= 0) {
+        (c.rules as unknown[]).splice(k, 1);
+        return true;
+      }
+    }
+  return false;
 }

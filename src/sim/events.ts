@@ -35,6 +35,7 @@ import { checkRuleset } from '../netfilter/core/engine.ts';
 import { formatConntrackLine } from '../netfilter/conntrack/format.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../netfilter/conntrack/tuple.ts';
 import type { Host } from '../stack/host.ts';
+import { parseNftEvent, runNftEvent, type NftEventCommand } from './events-nft.ts';
 
 /** What scheduling events needs of the world (world.ts imports this file's types). */
 interface EventWorld {
@@ -97,7 +98,8 @@ export type EventCommand =
   | { readonly kind: 'link'; readonly dev: string; readonly up: boolean }
   | { readonly kind: 'route'; readonly op: 'add' | 'del' | 'replace'; readonly text: string }
   | { readonly kind: 'rule'; readonly op: 'add' | 'del'; readonly text: string }
-  | { readonly kind: 'sysctl'; readonly key: string; readonly value: number };
+  | { readonly kind: 'sysctl'; readonly key: string; readonly value: number }
+  | NftEventCommand;
 
 export type ParsedEvent =
   | { readonly ok: true; readonly command: EventCommand }
@@ -120,7 +122,7 @@ const IPT_OPS = new Set([
 ]);
 
 const EVENT_COMMANDS =
-  'iptables -A/-I/-D/-R/-F/-X/-N/-P/-Z/-E/-C, conntrack -F, conntrack -D, ip addr add|del, ip link set DEV up|down, ip route add|del|replace, ip rule add|del, sysctl -w key=value';
+  'iptables -A/-I/-D/-R/-F/-X/-N/-P/-Z/-E/-C, conntrack -F, conntrack -D, ip addr add|del, ip link set DEV up|down, ip route add|del|replace, ip rule add|del, sysctl -w key=value, nft add|insert|replace|delete|flush|create …';
 
 /** Reads one event's command line. Never throws. */
 export function parseEventCommand(src: SourceLine): ParsedEvent {
@@ -163,6 +165,11 @@ export function parseEventCommand(src: SourceLine): ParsedEvent {
         const m = /^([a-z0-9_.-]+)=(\d+)$/.exec(w[2]!.text);
         if (!m) return bad(w[2], 'expected key=value with a whole number, e.g. net.ipv4.ip_forward=1');
         return { ok: true, command: { kind: 'sysctl', key: m[1]!, value: Number(m[2]) } };
+      }
+      case 'nft': {
+        const p = parseNftEvent(src, w);
+        if (!p.ok) return { ok: false, at: p.at, token: p.token, message: p.message };
+        return p;
       }
       default:
         return bad(first, `unknown command "${first.text}": an event runs one of ${EVENT_COMMANDS}`);
@@ -396,6 +403,8 @@ export function runEvent(host: Host, c: EventCommand): Ran {
       return ipRoute(host, c.op, c.text);
     case 'rule':
       return applyIpRule(host, c.op, c.text);
+    case 'nft':
+      return runNftEvent(host, c);
     case 'sysctl': {
       (host.sysctls as Map<string, number>).set(c.key, c.value);
       return ok(`${c.key} = ${c.value}`, `${c.key} = ${c.value}\n`);

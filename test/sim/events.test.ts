@@ -260,8 +260,8 @@ test('events: a command natbox cannot run is a load error at its file, line and 
       .findIndex((l) => l === 'events:') + 2;
   const col = '  - { at: 1, host: gw, run: "'.length + 1;
   assert.match(
-    bad('nft add rule x')[0]!,
-    new RegExp(`^${line}:${col}: events\\[0\\]\\.run: unknown command "nft"`),
+    bad('tc qdisc add dev lan root netem')[0]!,
+    new RegExp(`^${line}:${col}: events\\[0\\]\\.run: unknown command "tc"`),
   );
   assert.match(
     bad('iptables -A FORWARD --bogus')[0]!,

@@ -27,6 +27,8 @@ const DIRS = [
   'test/conformance/scenarios',
   'test/conformance/extra',
   'test/verify/selftests',
+  // nftables: the corpus's NAT rulesets and the evaluator's claims (test/conformance/nft/README.md).
+  'test/conformance/nft',
 ];
 const FILES = DIRS.flatMap((d) =>
   readdirSync(d)

@@ -7,6 +7,7 @@ import { simulate } from '../../sim/run.ts';
 import type { EventResult } from '../../sim/events.ts';
 import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
 import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
+import { readInput } from '../input.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import type { Flow } from '../../sim/flows.ts';
 import { entryJson } from '../../netfilter/conntrack/format.ts';
@@ -60,7 +61,7 @@ export function prepareVerify(
   file: string,
   seed = 1,
 ): { ok: true; prepared: Prepared } | { ok: false; errors: string[] } {
-  const l = loadScenario(text, file);
+  const l = loadScenario(text, file, { readFile: readInput });
   if (!l.ok) return { ok: false, errors: l.errors.map(formatScenarioError) };
   const odd = ambiguousAddressForms(l.scenario);
   if (odd.length) return { ok: false, errors: odd };

@@ -64,6 +64,6 @@ export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 /** How many reasons there are (the size of a per-reason counter array). */
 export const DROP_REASON_COUNT = 24;
 
-/** Tables as `Skb.dropTable` numbers them (0: none). */
-export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security'] as const;
+/** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
+export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;
 export type DropTableName = (typeof DROP_TABLES)[number];

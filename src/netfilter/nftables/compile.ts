@@ -318,8 +318,10 @@ export class RtTable {
         const notrack = NOTRACK;
         return [
           (skb) => {
-            // nft_notrack_eval: a packet already tracked (or untracked) is left alone.
-            if (skb.ct >= 0 || skb.ctinfo === UNTRACKED || skb.ctZone !== 0) return R_GO;
+            // nft_notrack_eval: a packet already tracked (or untracked), or carrying a template
+            // (a zone set by ct zone set), is left alone. (A packet not yet seen by conntrack has
+            // ct -1 and ctinfo CT_UNTRACKED too: test ct alone.)
+            if (skb.ct >= 0 || skb.ct === notrack || skb.ctZone !== 0) return R_GO;
             skb.ct = notrack;
             skb.ctinfo = UNTRACKED;
             return R_GO;
@@ -354,6 +356,13 @@ export class RtTable {
   private compileMatch(s: Extract<NftStmt, { kind: 'match' }>, ctx: ExprCtx): Op {
     const { left, right } = s;
     const neg = s.op === '!=';
+    // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
+    // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
+    if (
+      (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
+      (left.kind === 'ct' && left.family === 'ip6')
+    )
+      return () => R_BREAK;
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')

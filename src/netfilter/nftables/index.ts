@@ -2,7 +2,7 @@
 // each at its hook and priority, beside the iptables tables. Families ip and inet run for IPv4
 // packets (an inet table's IPv6-only rules never match one); ip6, arp, bridge and netdev tables
 // are read and reported by checkNft.
-import type { NftRuleset, NftTable } from '../../rules/nft/model.ts';
+import type { NftRuleset, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { NfFrontEnd, NfTable, NfTableEnv } from '../core/table.ts';
 import { HOOKS, RtTable } from './compile.ts';
 import { NftChainTable } from './table.ts';
@@ -23,6 +23,8 @@ export interface NftProblem {
    * on the IPv4 packets natbox runs (an ip6 table): the loader may go on.
    */
   readonly severity?: 'error' | 'note';
+  /** The real nft refuses it too (in its words in `message`): not a gap of natbox's. */
+  readonly nftRefuses?: boolean;
 }
 
 const evaluated = (t: NftTable): boolean => t.family === 'ip' || t.family === 'inet';
@@ -78,6 +80,56 @@ function jumpProblems(t: NftTable): { chain: string; message: string }[] {
   return out;
 }
 
+/** Payload protocols below the transport header (a match on them sets no transport context). */
+const L3_PROTOS = new Set(['ip', 'ip6', 'ether', 'vlan', 'arp', 'th']);
+
+/** Whether an expression reads a transport header (nft then puts `meta l4proto` before it). */
+function readsL4(e: unknown, th: boolean): boolean {
+  if (!e || typeof e !== 'object') return false;
+  const o = e as { kind?: string; proto?: string };
+  if (o.kind === 'payload' && o.proto !== undefined && (!L3_PROTOS.has(o.proto) || (th && o.proto === 'th')))
+    return true;
+  return Object.values(e).some((v) => readsL4(v, th));
+}
+
+/**
+ * NAT to a port (`dnat to ADDR:PORT`, `masquerade to :PORT`, `redirect to :PORT`) where nothing
+ * before it in the rule names the transport protocol: nft refuses the rule ("transport protocol
+ * mapping is only valid after transport protocol match", evaluate.c nat_evaluate_transport), and
+ * so does natbox, at the port.
+ */
+function natPortProblems(
+  t: NftTable,
+  at: (p: NftStmt['pos']) => Pick<NftProblem, 'file' | 'line' | 'column'>,
+): NftProblem[] {
+  const out: NftProblem[] = [];
+  for (const c of t.chains)
+    for (const r of c.rules) {
+      let l4 = false;
+      for (const s of r.stmts) {
+        if (s.kind === 'match') {
+          const l = s.left;
+          if (
+            (l.kind === 'meta' && l.key === 'l4proto') ||
+            (l.kind === 'payload' && (l.field === 'protocol' || l.field === 'nexthdr')) ||
+            readsL4(l, false)
+          )
+            l4 = true;
+          continue;
+        }
+        if (s.kind !== 'nat' || s.port === undefined || l4) continue;
+        if (readsL4(s.addr, true) || readsL4(s.port, false)) continue;
+        out.push({
+          ...at(s.port.pos ?? s.pos),
+          token: '',
+          message: 'transport protocol mapping is only valid after transport protocol match',
+          nftRefuses: true,
+        });
+      }
+    }
+  return out;
+}
+
 export function checkNft(rs: NftRuleset): NftProblem[] {
   const out: NftProblem[] = [];
   const at = (
@@ -108,6 +160,7 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
           message: `the ${b.hook} hook of chain ${c.name} is read and printed but not simulated`,
         });
     }
+    out.push(...natPortProblems(t, at));
     for (const j of jumpProblems(t)) {
       const c = t.chains.find((x) => x.name === j.chain);
       out.push({ ...at(c?.pos ?? t.pos), token: j.chain, message: j.message });

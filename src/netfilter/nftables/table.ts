@@ -30,7 +30,8 @@ export const NFT_JUMP_STACK_SIZE = 16;
 
 export class NftChainTable implements NfTable {
   readonly name: string;
-  readonly dropTable = 0;
+  /** DROP_TABLES' 'nft'. */
+  readonly dropTable = 6;
   readonly nat: boolean;
   private readonly hook: number;
   private readonly priority: number;

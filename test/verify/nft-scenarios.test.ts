@@ -1,0 +1,176 @@
+// nftables in scenarios, without a kernel: what the nft verify scenarios (test/conformance/nft/)
+// need from the loader. A host's nft file is read by `natbox verify` (as trace and test read it);
+// an ip6 table beside the ip ones (libvirt, systemd-networkd) loads, since it never sees the IPv4
+// packets natbox runs; `table inet fw4` without a block (fw4's first line) is nftables. The live
+// runs are in all.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { prepareVerify } from '../../src/cli/verify/verify.ts';
+import { detectLanguage } from '../../src/rules/language.ts';
+import { loadScenario } from '../../src/scenario/load.ts';
+import { buildScenario, formatBuildError } from '../../src/scenario/build.ts';
+
+test('fw4 print begins with `table inet fw4` and no block: nftables', () => {
+  const lines = ['table inet fw4', 'flush table inet fw4'].map((text, i) => ({
+    text,
+    file: 'fw4.nft',
+    line: i + 1,
+    column: 1,
+  }));
+  assert.equal(detectLanguage(lines), 'nft');
+  assert.equal(detectLanguage([{ text: 'table', file: 'x', line: 1, column: 1 }]), 'iptables');
+});
+
+test('natbox verify reads the nft file a host names (relative to the scenario)', () => {
+  const file = 'test/conformance/nft/libvirt-nat-default.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+  const rs = p.prepared.built.nftRulesets?.get('hypervisor');
+  assert.deepEqual(
+    rs?.tables.map((t) => `${t.family} ${t.name}`),
+    ['ip libvirt_network', 'ip6 libvirt_network'],
+  );
+});
+
+test('an ip6 table beside an ip table loads (it never sees an IPv4 packet)', () => {
+  const yaml = [
+    'hosts:',
+    '  r:',
+    '    interfaces: { eth0: 192.0.2.1/24 }',
+    '    rules: |',
+    '      table ip6 v6 {',
+    '        chain f { type filter hook forward priority 0; policy drop; }',
+    '      }',
+    '      table ip v4 {',
+    '        chain post { type nat hook postrouting priority 100; oifname "eth0" masquerade; }',
+    '      }',
+  ].join('\n');
+  const l = loadScenario(yaml, 's.yaml');
+  assert.ok(l.ok);
+  const b = buildScenario(l.scenario);
+  assert.ok(b.ok, b.ok ? '' : b.errors.map(formatBuildError).join('\n'));
+  assert.equal(b.built.nftRulesets?.get('r')?.tables.length, 2);
+});
+
+test("an inet table's ip6 matches with IPv6 addresses compile (Incus' ip6 saddr .../64 masquerade)", () => {
+  const file = 'test/conformance/nft/incus-bridge-forward.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});
+
+test('NAT to a port with no transport protocol before it is refused, as nft refuses it', () => {
+  // The kernel's nft 1.0.6 (nft -c -f in a namespace): "transport protocol mapping is only valid
+  // after transport protocol match" for these three; the others load.
+  const rule = (r: string): string[] => {
+    const yaml = [
+      'hosts:',
+      '  r:',
+      '    interfaces: { eth0: 192.0.2.1/24 }',
+      '    rules: |',
+      '      table ip t {',
+      '        chain c {',
+      '          type nat hook prerouting priority dstnat;',
+      `          ${r}`,
+      '        }',
+      '      }',
+    ].join('\n');
+    const l = loadScenario(yaml, 's.yaml');
+    assert.ok(l.ok);
+    const b = buildScenario(l.scenario);
+    return b.ok ? [] : b.errors.map(formatBuildError);
+  };
+  // (nft's carets are under the port; natbox's column is where the parser put the nat's address
+  // and port token, so only the line is asserted.)
+  for (const r of ['dnat to 192.0.2.9:80', 'th dport 80 dnat to 192.0.2.9:80', 'redirect to :80']) {
+    const e = rule(r);
+    assert.equal(e.length, 1, r);
+    assert.match(
+      e[0]!,
+      /^s\.yaml:8:\d+: transport protocol mapping is only valid after transport protocol match \(nft refuses it too\)$/,
+    );
+  }
+  for (const r of [
+    'meta l4proto { tcp, udp } dnat to 192.0.2.9:80',
+    'ip protocol udp dnat to 192.0.2.9:80',
+    'tcp dport 1 dnat to 192.0.2.9',
+    'icmp type echo-request dnat to 192.0.2.9:80',
+    'udp dport 5 redirect to :53',
+    'dnat to tcp dport map { 80 : 192.0.2.9 } : tcp dport map { 80 : 8080 }',
+  ])
+    assert.deepEqual(rule(r), [], r);
+});
+
+test('nft notrack in a raw chain: the packet is untracked, `ct state untracked` matches (as on the kernel)', async () => {
+  // The kernel's answer: test/conformance/nft/eval-chains-marks.yaml under natbox verify (Linux
+  // 6.18): the datagram notracked in prerouting reaches the router's socket through input's
+  // `ct state untracked udp dport 5353 accept`; before the fix natbox's notrack did nothing (a
+  // packet conntrack has not seen yet has ctinfo CT_UNTRACKED) and `udp dport 5353 drop` dropped it.
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const file = 'test/conformance/nft/eval-chains-marks.yaml';
+  const r = simulateScenario(readFileSync(file, 'utf8'), file);
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  const v = r.sim.results.map((x) => x.verdict);
+  assert.deepEqual(v, ['connected', 'timeout', 'connected', 'error', 'error', 'reply', 'reply']);
+});
+
+test("a socket's datagram dropped by an nft chain: EPERM names the nft table (was an empty name)", async () => {
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const yaml = [
+    'hosts:',
+    '  a:',
+    '    interfaces: { eth0: 192.0.2.1/24 }',
+    '    rules: |',
+    '      table ip f {',
+    '        chain out {',
+    '          type filter hook output priority filter; policy accept;',
+    '          udp dport 9 drop',
+    '        }',
+    '      }',
+    '  b:',
+    '    interfaces: { eth0: 192.0.2.2/24 }',
+    '    listen: [udp/9]',
+    'links:',
+    '  - [a:eth0, b:eth0]',
+    'flows:',
+    "  - { name: x, from: a, proto: udp, to: '192.0.2.2:9', sport: 40000, timeout: 0.5 }",
+  ].join('\n');
+  const r = simulateScenario(yaml, 'd.yaml');
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.equal(r.sim.results[0]!.verdict, 'error');
+  assert.match(JSON.stringify(r.sim.results[0]), /EPERM: dropped by the nft table/);
+});
+
+test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and lists it', () => {
+  const yaml = [
+    'hosts:',
+    '  a:',
+    '    interfaces: { eth0: 192.0.2.1/24 }',
+    '    rules: |',
+    '      table ip f {',
+    '        chain out {',
+    '          type filter hook output priority filter; policy accept;',
+    '          ct count over 2 drop',
+    '          udp dport 9 counter',
+    '        }',
+    '      }',
+  ].join('\n');
+  const l = loadScenario(yaml, 's.yaml');
+  assert.ok(l.ok);
+  const no = buildScenario(l.scenario);
+  assert.ok(!no.ok);
+  assert.deepEqual(no.errors.map(formatBuildError), [
+    's.yaml:8:11: ct count (connlimit) is read and printed but not simulated ("ct count"): natbox cannot simulate it (hosts.a; --skip-unsupported leaves such rules out)',
+  ]);
+  const b = buildScenario(l.scenario, { skipUnsupported: true });
+  assert.ok(b.ok, b.ok ? '' : b.errors.map(formatBuildError).join('\n'));
+  assert.deepEqual(b.built.skipped, [
+    {
+      host: 'a',
+      where: 's.yaml:8:11',
+      rule: 'ct count over 2 drop',
+      reason: 'ct count (connlimit) is read and printed but not simulated ("ct count")',
+    },
+  ]);
+  assert.equal(b.built.nftRulesets?.get('a')?.tables[0]?.chains[0]?.rules.length, 1);
+});
