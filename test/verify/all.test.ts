@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, renderReport, type ScenarioReport } from '../../src/cli/verify/verify.ts';
 import { verdictSatisfies, type Verdict } from '../../src/sim/flows.ts';
+import { CLI } from '../cli-argv.ts';
 
 const DIRS = [
   ...readdirSync('examples', { withFileTypes: true })
@@ -100,7 +101,7 @@ interface Run {
 // run) neither see these nor disturb them, and they all go when the run ends, even if it is killed.
 const SCRIPT = [
   'mkdir -p /run/netns && mount -t tmpfs natbox-verify /run/netns || exit 3',
-  `"$0" --import tsx src/cli/main.ts verify --json "$1"`,
+  '"$0" "$@"',
   'rc=$?',
   'echo "left:$(ls /run/netns | tr "\\n" " ")" >&2',
   'exit $rc',
@@ -111,7 +112,19 @@ function verifyFile(file: string): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(
       'unshare',
-      ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT, process.execPath, file],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        SCRIPT,
+        process.execPath,
+        ...CLI,
+        'verify',
+        '--json',
+        file,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
