@@ -111,6 +111,8 @@ const SYSCTLS: Readonly<
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
+  // tcp_twsk_unique: 0 never, 1 always, 2 (default) only for loopback traffic.
+  'net.ipv4.tcp_tw_reuse': { what: '0, 1 or 2', min: 0, max: 2 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
