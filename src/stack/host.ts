@@ -346,6 +346,7 @@ export class Host {
     if (up) {
       if (!this.down.delete(ifname)) return 0;
       for (const a of this.ifaces.get(ifname)!.addrs) this.addConnectedRoute(ifname, a);
+      if (this.conf(ifname, 'arp_notify') !== 0) this.neigh.announce(ifname);
       return 0;
     }
     if (this.down.has(ifname)) return 0;

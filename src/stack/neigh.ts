@@ -19,7 +19,7 @@ import type { Step } from './steps.ts';
 export const ARP_RETRIES = 3;
 
 /** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
-export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter';
+export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter' | 'arp_notify';
 
 /** NEIGH_VAR(proxy_delay): a proxy_arp answer waits up to this long (random), as the kernel's. */
 export const PROXY_DELAY = 0.8;
@@ -101,6 +101,18 @@ export class Neighbours {
     if (!t) return;
     for (const p of t.pending.values()) for (const m of p.packets) this.onResolved.delete(m);
     this.tables.delete(dev);
+  }
+
+  /**
+   * inetdev_send_gratuitous_arp (net/ipv4/devinet.c, on NETDEV_UP when arp_notify is on): one
+   * broadcast ARP request per address of the device, sender and target both the address, target
+   * MAC zero (arp_send with no target hardware address). An `ip addr add` sends none: the address
+   * notifier (inetaddr_chain) has no ARP in it.
+   */
+  announce(dev: string): void {
+    const d = this.host.ifaces.get(dev);
+    if (!d) return;
+    for (const a of d.addrs) this.host.devOutput(dev, arpRequestFrame(d.mac, a.addr, a.addr));
   }
 
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
@@ -249,7 +261,13 @@ export class Neighbours {
     // included (whatever its target), only updates an entry that exists, one being resolved too.
     const t = this.table(dev.name);
     const known = t.macs.has(spa) || t.pending.has(spa);
-    if (spa !== 0 && (answer || proxy || known)) t.macs.set(spa, sha);
+    if (spa !== 0 && (answer || proxy || known)) {
+      // neigh_update: a new MAC (a gratuitous ARP from the address's new owner overrides at once,
+      // arp_is_garp) leaves the entry STALE; the same MAC keeps its state.
+      const old = t.macs.get(spa);
+      if (old && !sameMac(old, sha)) t.reachable.delete(spa);
+      t.macs.set(spa, sha);
+    }
     if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
     if (proxy) {
       // pneigh_enqueue: the answer after a random part of proxy_delay (the request was broadcast).
@@ -275,4 +293,9 @@ export class Neighbours {
       }
     }
   }
+}
+
+function sameMac(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
