@@ -364,6 +364,11 @@ export class Host {
     this.neigh.flushDev(ifname);
   }
 
+  /** neigh_confirm for a local socket (SocketHost). */
+  confirmNeighbour(dev: string, addr: number): void {
+    this.neigh.confirm(dev, addr);
+  }
+
   /**
    * The routes an address brings with it (fib_add_ifaddr): `local ADDR` in the local table, and
    * for a primary address (the first of its subnet on the device) the prefix route `proto kernel

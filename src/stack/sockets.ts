@@ -83,6 +83,8 @@ export interface SocketHost {
   lastRoute(): Route | undefined;
   /** The output route to `dst` from `src` (policy routing, with the socket's mark), if any. */
   routeTo(dst: number, src: number, mark?: number): Route | undefined;
+  /** neigh_confirm: the neighbour `addr` on `dev` is known to be reachable (sock_confirm_neigh). */
+  confirmNeighbour?(dev: string, addr: number): void;
 }
 
 /** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
@@ -279,6 +281,8 @@ interface TcpSock {
   /** When the last SYN or SYN-ACK left, and the RTT the handshake measured (seconds). */
   rttStart?: number;
   srtt?: number;
+  /** sk_dst_pending_confirm: an ACK made forward progress; the next segment confirms the neighbour. */
+  pendingConfirm?: boolean;
 }
 
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
@@ -389,6 +393,7 @@ export class Sockets {
       ecr: s.tsRecent,
     };
     this.markOut = s.mark ?? 0;
+    if (s.pendingConfirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
@@ -422,6 +427,14 @@ export class Sockets {
       },
       payload,
     );
+  }
+
+  /** sock_confirm_neigh: the segment about to leave confirms its next hop (ip_finish_output2). */
+  private confirmNeighbour(s: TcpSock): void {
+    s.pendingConfirm = false;
+    if (!this.host.confirmNeighbour) return;
+    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
+    if (r) this.host.confirmNeighbour(r.dev, r.via || s.raddr);
   }
 
   // ---- TCP client --------------------------------------------------------------------------
@@ -847,6 +860,7 @@ export class Sockets {
         if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && ack === s.sndNxt) {
           s.rcvNxt = (seq + 1) >>> 0;
           s.sndUna = ack;
+          s.pendingConfirm = true; // tcp_ack: the SYN acknowledged (sk_dst_confirm)
           s.state = 'ESTABLISHED';
           s.srtt = this.now() - (s.rttStart ?? this.now());
           this.send(this.tcpSegment(s, TCP_ACK));
@@ -881,6 +895,7 @@ export class Sockets {
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
+          s.pendingConfirm = true;
           s.srtt = this.now() - (s.rttStart ?? this.now());
           if (this.host.tracing)
             this.host.trace({
@@ -895,7 +910,10 @@ export class Sockets {
       default:
         break;
     }
-    if (flags & TCP_ACK) s.sndUna = ack;
+    if (flags & TCP_ACK) {
+      if (((ack - s.sndUna) | 0) > 0) s.pendingConfirm = true; // forward progress
+      s.sndUna = ack;
+    }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     if (payload.length > 0 && seq !== s.rcvNxt) {
