@@ -111,11 +111,13 @@ const SYSCTLS: Readonly<
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
+  // tcp_twsk_unique: 0 never, 1 always, 2 (default) only for loopback traffic.
+  'net.ipv4.tcp_tw_reuse': { what: '0, 1 or 2', min: 0, max: 2 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
 const CONF_SYSCTL =
-  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet)$/;
+  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet|arp_notify)$/;
 const CONF_RANGES: Readonly<
   Record<string, { readonly what: string; readonly min: number; readonly max: number }>
 > = {
@@ -125,6 +127,7 @@ const CONF_RANGES: Readonly<
   arp_filter: { what: '0 or 1', min: 0, max: 1 },
   proxy_arp: { what: '0 or 1', min: 0, max: 1 },
   route_localnet: { what: '0 or 1', min: 0, max: 1 },
+  arp_notify: { what: '0 or 1', min: 0, max: 1 },
 };
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 
@@ -752,7 +755,7 @@ class Loader {
         r.error(
           e.keyNode,
           e.field,
-          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet})`,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify})`,
           e.key,
         );
         continue;

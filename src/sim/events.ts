@@ -36,6 +36,7 @@ import { formatConntrackLine } from '../netfilter/conntrack/format.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../netfilter/conntrack/tuple.ts';
 import type { Host } from '../stack/host.ts';
 import { parseNftEvent, runNftEvent, type NftEventCommand } from './events-nft.ts';
+import { linkMtu, runLinkMtu, type LinkMtuCommand } from './events-link.ts';
 
 /** What scheduling events needs of the world (world.ts imports this file's types). */
 interface EventWorld {
@@ -99,7 +100,8 @@ export type EventCommand =
   | { readonly kind: 'route'; readonly op: 'add' | 'del' | 'replace'; readonly text: string }
   | { readonly kind: 'rule'; readonly op: 'add' | 'del'; readonly text: string }
   | { readonly kind: 'sysctl'; readonly key: string; readonly value: number }
-  | NftEventCommand;
+  | NftEventCommand
+  | LinkMtuCommand;
 
 export type ParsedEvent =
   | { readonly ok: true; readonly command: EventCommand }
@@ -311,6 +313,7 @@ function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEve
   if (obj === 'link' || obj === 'l') {
     if (op?.text !== 'set') return bad(op ?? w[1], 'expected ip link set DEV up|down');
     const words = rest[0]?.text === 'dev' ? rest.slice(1) : rest;
+    if (words.length === 3 && words[1]!.text === 'mtu') return linkMtu(words[0]!, words[2]!, bad);
     if (words.length !== 2 || (words[1]!.text !== 'up' && words[1]!.text !== 'down'))
       return bad(words[1] ?? op, 'expected ip link set DEV up|down');
     return { ok: true, command: { kind: 'link', dev: words[0]!.text, up: words[1]!.text === 'up' } };
@@ -409,6 +412,8 @@ export function runEvent(host: Host, c: EventCommand): Ran {
       (host.sysctls as Map<string, number>).set(c.key, c.value);
       return ok(`${c.key} = ${c.value}`, `${c.key} = ${c.value}\n`);
     }
+    case 'mtu':
+      return runLinkMtu(host, c.dev, c.mtu);
   }
 }
 

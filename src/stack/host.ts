@@ -346,6 +346,7 @@ export class Host {
     if (up) {
       if (!this.down.delete(ifname)) return 0;
       for (const a of this.ifaces.get(ifname)!.addrs) this.addConnectedRoute(ifname, a);
+      if (this.conf(ifname, 'arp_notify') !== 0) this.neigh.announce(ifname);
       return 0;
     }
     if (this.down.has(ifname)) return 0;
@@ -361,6 +362,11 @@ export class Host {
    */
   forgetNeighbours(ifname: string): void {
     this.neigh.flushDev(ifname);
+  }
+
+  /** neigh_confirm for a local socket (SocketHost). */
+  confirmNeighbour(dev: string, addr: number): void {
+    this.neigh.confirm(dev, addr);
   }
 
   /**

@@ -19,7 +19,7 @@ import type { Step } from './steps.ts';
 export const ARP_RETRIES = 3;
 
 /** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
-export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter';
+export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter' | 'arp_notify';
 
 /** NEIGH_VAR(proxy_delay): a proxy_arp answer waits up to this long (random), as the kernel's. */
 export const PROXY_DELAY = 0.8;
@@ -68,7 +68,22 @@ interface DevTable {
   readonly reachable: Set<number>;
   /** Addresses being resolved (NUD_INCOMPLETE), with what waits for them. */
   readonly pending: Map<number, Pending>;
+  /** Resolved neighbours in NUD_DELAY or NUD_PROBE (a timer is armed for each record). */
+  readonly nud: Map<number, Nud>;
+  /** neigh->confirmed: when a local socket last confirmed the neighbour (neigh_confirm). */
+  readonly confirmed: Map<number, number>;
 }
+
+/** A neighbour in NUD_DELAY (waiting delay_first_probe_time) or NUD_PROBE (`probes` sent). */
+interface Nud {
+  state: 'DELAY' | 'PROBE';
+  probes: number;
+}
+
+/** NEIGH_VAR(delay_first_probe_time): a STALE neighbour used waits this long in DELAY. */
+export const DELAY_FIRST_PROBE = 5;
+/** NEIGH_VAR(retrans_time): seconds between two probes (and two broadcast requests). */
+export const RETRANS_TIME = 1;
 
 export class Neighbours {
   private readonly tables = new Map<string, DevTable>();
@@ -78,7 +93,17 @@ export class Neighbours {
 
   private table(dev: string): DevTable {
     let t = this.tables.get(dev);
-    if (!t) this.tables.set(dev, (t = { macs: new Map(), reachable: new Set(), pending: new Map() }));
+    if (!t)
+      this.tables.set(
+        dev,
+        (t = {
+          macs: new Map(),
+          reachable: new Set(),
+          pending: new Map(),
+          nud: new Map(),
+          confirmed: new Map(),
+        }),
+      );
     return t;
   }
 
@@ -103,16 +128,30 @@ export class Neighbours {
     this.tables.delete(dev);
   }
 
+  /**
+   * inetdev_send_gratuitous_arp (net/ipv4/devinet.c, on NETDEV_UP when arp_notify is on): one
+   * broadcast ARP request per address of the device, sender and target both the address, target
+   * MAC zero (arp_send with no target hardware address). An `ip addr add` sends none: the address
+   * notifier (inetaddr_chain) has no ARP in it.
+   */
+  announce(dev: string): void {
+    const d = this.host.ifaces.get(dev);
+    if (!d) return;
+    for (const a of d.addrs) this.host.devOutput(dev, arpRequestFrame(d.mac, a.addr, a.addr));
+  }
+
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
   output(r: { readonly via: number; readonly dev: string }, ip: Uint8Array): void {
     const nexthop = r.via || ipv4Dst(ip, 0);
     const t = this.table(r.dev);
     const mac = t.macs.get(nexthop);
-    if (mac)
+    if (mac) {
+      if (!t.reachable.has(nexthop) && !t.nud.has(nexthop)) this.delay(r.dev, nexthop);
       return this.host.devOutput(
         r.dev,
         emitEthernet(mac, this.host.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip),
       );
+    }
     const pend = t.pending.get(nexthop);
     if (pend) {
       pend.packets.push(ip);
@@ -120,6 +159,62 @@ export class Neighbours {
     }
     t.pending.set(nexthop, { ifname: r.dev, packets: [ip], tries: 0 });
     this.solicit(r.dev, nexthop);
+  }
+
+  /**
+   * neigh_event_send on a STALE neighbour: the packet goes with the MAC it has, and the neighbour
+   * waits in NUD_DELAY for delay_first_probe_time (5 s); an ARP reply to this host meanwhile makes
+   * it REACHABLE again (neigh_update). Else neigh_timer_handler: NUD_PROBE, unicast requests to the MAC
+   * it has, retrans_time (1 s) apart, and after ucast_solicit (3) unanswered ones it is FAILED and
+   * forgotten (the next packet asks by broadcast). The kernel's timer wheel fires the 5 s timer up
+   * to 512 ms late (HZ 1000, level 3); natbox fires it on time. A local TCP socket's segment sent
+   * after an ACK that made progress confirms the neighbour (sk_dst_confirm, sock_confirm_neigh):
+   * confirmed since DELAY began, it is REACHABLE at the timer. Not modelled: REACHABLE → STALE
+   * after base_reachable_time (15 to 45 s, random), so an entry confirmed once stays REACHABLE.
+   */
+  private delay(dev: string, addr: number): void {
+    const t = this.table(dev);
+    const n: Nud = { state: 'DELAY', probes: 0 };
+    t.nud.set(addr, n);
+    const host = this.host;
+    const entered = host.env.now();
+    host.env.timer(entered + DELAY_FIRST_PROBE, () => {
+      if (this.tables.get(dev) !== t || t.nud.get(addr) !== n) return;
+      // Confirmed within delay_probe_time (by a socket's forward progress): REACHABLE.
+      if ((t.confirmed.get(addr) ?? -1) >= entered) {
+        t.nud.delete(addr);
+        t.reachable.add(addr);
+        return;
+      }
+      n.state = 'PROBE';
+      this.probe(dev, addr, n);
+    });
+  }
+
+  private probe(dev: string, addr: number, n: Nud): void {
+    const t = this.tables.get(dev);
+    const mac = t?.macs.get(addr);
+    if (!t || !mac || t.nud.get(addr) !== n) return;
+    const host = this.host;
+    if (n.probes >= ARP_RETRIES) {
+      // NUD_FAILED: neigh_invalidate; nothing waits (PROBE sends with the old MAC).
+      t.nud.delete(addr);
+      t.macs.delete(addr);
+      t.reachable.delete(addr);
+      return;
+    }
+    n.probes++;
+    const d = host.ifaces.get(dev)!;
+    const frame = arpRequestFrame(d.mac, host.sourceAddressFor(dev, addr), addr);
+    frame.set(mac, 0); // arp_solicit in NUD_PROBE: to the MAC it has (dst_hw = neigh->ha)
+    host.devOutput(dev, frame);
+    host.env.timer(host.env.now() + RETRANS_TIME, () => this.probe(dev, addr, n));
+  }
+
+  /** neigh_confirm: a local socket saw its peer make progress through neighbour `addr`. */
+  confirm(dev: string, addr: number): void {
+    const t = this.tables.get(dev);
+    if (t?.macs.has(addr)) t.confirmed.set(addr, this.host.env.now());
   }
 
   /** Runs `then` once `addr` is resolved on `ifname` (or gives up after the ARP retries). */
@@ -249,7 +344,21 @@ export class Neighbours {
     // included (whatever its target), only updates an entry that exists, one being resolved too.
     const t = this.table(dev.name);
     const known = t.macs.has(spa) || t.pending.has(spa);
-    if (spa !== 0 && (answer || proxy || known)) t.macs.set(spa, sha);
+    if (spa !== 0 && (answer || proxy || known)) {
+      // neigh_update: a new MAC (a gratuitous ARP from the address's new owner overrides at once,
+      // arp_is_garp) leaves the entry STALE; the same MAC keeps its state.
+      const old = t.macs.get(spa);
+      if (old && !sameMac(old, sha)) {
+        t.reachable.delete(spa);
+        t.nud.delete(spa);
+      }
+      t.macs.set(spa, sha);
+    }
+    // A reply to this host (PACKET_HOST) confirms a neighbour in DELAY or PROBE: REACHABLE again.
+    if (op === 2 && t.nud.has(spa) && sameMac(frame, dev.mac)) {
+      t.nud.delete(spa);
+      t.reachable.add(spa);
+    }
     if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
     if (proxy) {
       // pneigh_enqueue: the answer after a random part of proxy_delay (the request was broadcast).
@@ -275,4 +384,9 @@ export class Neighbours {
       }
     }
   }
+}
+
+function sameMac(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

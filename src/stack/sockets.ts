@@ -83,6 +83,8 @@ export interface SocketHost {
   lastRoute(): Route | undefined;
   /** The output route to `dst` from `src` (policy routing, with the socket's mark), if any. */
   routeTo(dst: number, src: number, mark?: number): Route | undefined;
+  /** neigh_confirm: the neighbour `addr` on `dev` is known to be reachable (sock_confirm_neigh). */
+  confirmNeighbour?(dev: string, addr: number): void;
 }
 
 /** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
@@ -279,6 +281,8 @@ interface TcpSock {
   /** When the last SYN or SYN-ACK left, and the RTT the handshake measured (seconds). */
   rttStart?: number;
   srtt?: number;
+  /** sk_dst_pending_confirm: an ACK made forward progress; the next segment confirms the neighbour. */
+  pendingConfirm?: boolean;
 }
 
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
@@ -389,6 +393,7 @@ export class Sockets {
       ecr: s.tsRecent,
     };
     this.markOut = s.mark ?? 0;
+    if (s.pendingConfirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
     // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
@@ -422,6 +427,14 @@ export class Sockets {
       },
       payload,
     );
+  }
+
+  /** sock_confirm_neigh: the segment about to leave confirms its next hop (ip_finish_output2). */
+  private confirmNeighbour(s: TcpSock): void {
+    s.pendingConfirm = false;
+    if (!this.host.confirmNeighbour) return;
+    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
+    if (r) this.host.confirmNeighbour(r.dev, r.via || s.raddr);
   }
 
   // ---- TCP client --------------------------------------------------------------------------
@@ -471,6 +484,16 @@ export class Sockets {
     if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
     const rng = this.host.env.rng;
+    // __inet_check_established: a connection of the same four-tuple makes connect() fail with
+    // EADDRNOTAVAIL, unless it is in TIME_WAIT and tcp_twsk_unique lets the new one take it over.
+    const tw = this.tcp.get(key(laddr, sport, dst, dport));
+    if (tw && !this.twReusable(tw)) {
+      obs.failed?.(
+        `connect(): cannot assign requested address: ${ap(laddr, sport)} is already connected to ${ap(dst, dport)}`,
+        'EADDRNOTAVAIL',
+      );
+      return;
+    }
     const s: TcpSock = {
       state: 'SYN_SENT',
       laddr,
@@ -496,6 +519,22 @@ export class Sockets {
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
     };
+    if (tw) {
+      // tcp_twsk_unique: the new connection starts 65537 past the old one's last sequence number
+      // (write_seq = tw_snd_nxt + 65535 + 2, never 0) and keeps its timestamps (ts_recent, and
+      // the offset secure_tcp_ts_off derives from the address pair); the TIME_WAIT socket goes.
+      s.sndNxt = (tw.sndNxt + 65537) >>> 0 || 1;
+      s.tsOffset = tw.tsOffset;
+      s.tsRecent = tw.tsRecent;
+      tw.state = 'CLOSED';
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'closed',
+          text: `a new connect() takes over the TIME_WAIT connection ${ap(laddr, sport)} > ${ap(dst, dport)} (tcp_twsk_unique)`,
+        });
+    }
     s.sndUna = s.sndNxt;
     this.tcp.set(key(laddr, sport, dst, dport), s);
     const start = this.now();
@@ -740,24 +779,45 @@ export class Sockets {
    * net.ipv4.tcp_retries2 (15) times.
    */
   private sendData(s: TcpSock, payload: Uint8Array): void {
+    this.sendRetransmitted(s, TCP_PSH | TCP_ACK, payload);
+  }
+
+  /**
+   * tcp_send_fin: the FIN (with the ACK) goes out and is retransmitted on the same schedule as data
+   * (a tail loss probe, then the RTO doubling; measured on Linux 6.18: +0.21, +0.42, +0.85, +1.68,
+   * +3.34 s after the first with a sub-millisecond RTT), until it is acknowledged. The socket is
+   * closed by then (an orphan: -m owner sees no owner of the retransmissions), so it gives up after
+   * tcp_orphan_retries (0 means 8 while the RTO is below TCP_RTO_MAX).
+   */
+  private sendFin(s: TcpSock): void {
+    this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
+  }
+
+  private sendRetransmitted(s: TcpSock, flags: number, payload: Uint8Array): void {
     const seq = s.sndNxt;
-    this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload));
-    s.sndNxt = (s.sndNxt + payload.length) >>> 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    this.send(this.tcpSegment(s, flags, payload));
+    s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
     let rto = (s.srtt ?? 0) + 0.2;
     let n = 0;
     let probe = true;
     const check = (): void => {
       if (s.state === 'CLOSED' || ((end - s.sndUna) | 0) <= 0) return;
-      if (++n > this.host.sysctl('net.ipv4.tcp_retries2', 15)) return;
+      const limit = fin
+        ? this.host.sysctl('net.ipv4.tcp_orphan_retries', 0) || 8
+        : this.host.sysctl('net.ipv4.tcp_retries2', 15);
+      if (++n > limit) return;
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `retransmits ${payload.length} bytes to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
+          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
         });
-      this.send(this.tcpSegment(s, TCP_PSH | TCP_ACK, payload, seq));
+      const seg = this.tcpSegment(s, flags, payload, seq);
+      if (fin) this.send(seg, undefined, undefined, false);
+      else this.send(seg);
       if (probe) probe = false;
       else rto *= 2;
       this.host.env.timer(this.now() + rto, check);
@@ -800,6 +860,7 @@ export class Sockets {
         if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && ack === s.sndNxt) {
           s.rcvNxt = (seq + 1) >>> 0;
           s.sndUna = ack;
+          s.pendingConfirm = true; // tcp_ack: the SYN acknowledged (sk_dst_confirm)
           s.state = 'ESTABLISHED';
           s.srtt = this.now() - (s.rttStart ?? this.now());
           this.send(this.tcpSegment(s, TCP_ACK));
@@ -834,6 +895,7 @@ export class Sockets {
         if (flags & TCP_ACK && ack === s.sndNxt) {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
+          s.pendingConfirm = true;
           s.srtt = this.now() - (s.rttStart ?? this.now());
           if (this.host.tracing)
             this.host.trace({
@@ -848,7 +910,10 @@ export class Sockets {
       default:
         break;
     }
-    if (flags & TCP_ACK) s.sndUna = ack;
+    if (flags & TCP_ACK) {
+      if (((ack - s.sndUna) | 0) > 0) s.pendingConfirm = true; // forward progress
+      s.sndUna = ack;
+    }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     if (payload.length > 0 && seq !== s.rcvNxt) {
@@ -874,13 +939,21 @@ export class Sockets {
         }
       }
     }
+    if (flags & TCP_FIN && payload.length === 0 && ((seq + 1 - s.rcvNxt) | 0) <= 0) {
+      // A FIN already received, again (its ACK was lost): tcp_validate_incoming's duplicate ACK
+      // (tcp_send_dupack), or in TIME_WAIT tcp_timewait_state_process's ACK (TCP_TW_ACK, sent
+      // by no socket).
+      const seg = this.tcpSegment(s, TCP_ACK);
+      if (s.state === 'TIME_WAIT') this.send(seg, undefined, undefined, false);
+      else this.send(seg);
+      return;
+    }
     if (flags & TCP_FIN && (seq + payload.length) >>> 0 === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + 1) >>> 0;
       if (s.state === 'ESTABLISHED') {
         // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
         s.state = 'LAST_ACK';
-        this.send(this.tcpSegment(s, TCP_FIN | TCP_ACK));
-        s.sndNxt = (s.sndNxt + 1) >>> 0;
+        this.sendFin(s);
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
         // The application closed the socket (close(): sock_orphan after the FIN), so no socket
@@ -894,7 +967,9 @@ export class Sockets {
             text: `connection with ${ap(s.raddr, s.rport)} closed`,
           });
         s.obs?.closed?.();
-        this.host.env.timer(this.now() + 60, () => this.tcp.delete(k));
+        this.host.env.timer(this.now() + 60, () => {
+          if (this.tcp.get(k) === s) this.tcp.delete(k);
+        });
       }
       return;
     }
@@ -953,11 +1028,19 @@ export class Sockets {
     this.send(p, undefined, undefined, false);
   }
 
+  /**
+   * tcp_twsk_unique for a socket bound to its port (connect() after bind(): no port search, so
+   * tcp_tw_reuse is not asked): a TIME_WAIT connection is taken over when it has seen the peer's
+   * timestamps (tw_ts_recent_stamp; natbox's peers always send them). Any other state is in use.
+   */
+  private twReusable(tw: TcpSock): boolean {
+    return tw.state === 'TIME_WAIT' && tw.tsRecent !== 0;
+  }
+
   private tcpClose(s: TcpSock): void {
     if (s.state !== 'ESTABLISHED') return;
     s.state = 'FIN_WAIT1';
-    this.send(this.tcpSegment(s, TCP_FIN | TCP_ACK));
-    s.sndNxt = (s.sndNxt + 1) >>> 0;
+    this.sendFin(s);
   }
 
   // ---- UDP ---------------------------------------------------------------------------------

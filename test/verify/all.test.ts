@@ -50,8 +50,6 @@ const SKIP: Record<string, string> = {
     'a bridge loop without STP: on the kernel a real broadcast storm, which natbox verify refuses to build',
   'examples/loops/two-cables-stp.yaml':
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
-  'examples/pmtu/blackhole.yaml':
-    'natbox does not retransmit a lost TCP data segment after its timeout (issue 14 point 6): on the kernel the client resends its 1472-byte segment at RTO, each copy lost in the black hole again',
   'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
     'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to: the kernel reference run is its record',
   // Kernel selftest scenarios: all 22 agree (test/verify/selftests/FINDINGS.md).

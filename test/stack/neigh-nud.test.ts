@@ -1,0 +1,78 @@
+// Neighbour states after resolution (net/core/neighbour.c neigh_event_send, neigh_timer_handler;
+// ip-sysctl.rst / ip-neighbour(8): delay_first_probe_time 5 s, retrans_time 1 s, ucast_solicit 3):
+// a STALE neighbour (learned from a request) that is used goes DELAY; 5 s later, unless a local
+// socket confirmed it meanwhile (sk_dst_confirm), PROBE: unicast requests to the MAC it has, 1 s
+// apart; answered it is REACHABLE, after 3 unanswered ones FAILED and the next packet asks by
+// broadcast. Seen on Linux 6.18 under natbox verify (tcp-fin-retransmit.yaml's captures: the router
+// probes each client once, 5.0-5.5 s after it first forwarded to it; a server whose connections
+// progress does not probe its gateway).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { describeFrame, arpText } from '../../src/trace/frame.ts';
+
+const scenario = (events = '') => `
+name: nud
+hosts:
+  a:
+    interfaces: { eth0: 10.0.1.10/24 }
+    routes: [default via 10.0.1.1]
+  r:
+    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
+    sysctls: { net.ipv4.ip_forward: 1 }
+  b:
+    interfaces: { eth0: 10.0.2.20/24 }
+    routes: [default via 10.0.2.1]
+    listen: [tcp/80]
+links:
+  - [a:eth0, r:eth0]
+  - [r:eth1, b:eth0]
+${events}
+flows:
+  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 9, hold: 9 }
+`;
+
+const arp = (text: string, host: string) => {
+  const r = simulateScenario(text, 'nud.yaml');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  return r.sim.steps
+    .filter((s) => s.kind === 'packet' && s.host === host && s.dir === 'out')
+    .map((s) => (s.kind === 'packet' ? { t: s.t, f: describeFrame(s.frame) } : undefined)!)
+    .filter((p) => p.f.proto === 'arp')
+    .map((p) => [Math.round(p.t * 10) / 10, arpText(p.f), p.f.ether.dst]);
+};
+
+test('a used STALE neighbour is probed by unicast after delay_first_probe_time; a confirming socket is not', () => {
+  const probes = arp(scenario(), 'r').filter((x) => String(x[1]).includes('who-has 10.0.1.10'));
+  // Learned from a's request (STALE), used at 0 s for the SYN-ACK: DELAY, then one probe to a's
+  // MAC (not broadcast) at 5 s, answered: REACHABLE.
+  assert.deepEqual(
+    probes.map((x) => [x[0], x[1], x[2] === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'unicast']),
+    [[5, 'ARP who-has 10.0.1.10 tell 10.0.1.1', 'unicast']],
+  );
+  // b learned r from r's request too, but its socket's progress confirmed r: no probe.
+  assert.deepEqual(
+    arp(scenario(), 'b').filter((x) => String(x[1]).includes('who-has')),
+    [],
+  );
+});
+
+test('unanswered probes: 3, 1 s apart, then FAILED; the next packet asks by broadcast', () => {
+  // a gives up its address at 2 s: r's probes from 5 s find nobody.
+  const r = arp(
+    scenario(`events:
+  - { at: 2, host: a, run: ip addr del 10.0.1.10/24 dev eth0 }`),
+    'r',
+  ).filter((x) => String(x[1]).includes('who-has 10.0.1.10'));
+  assert.deepEqual(
+    r.slice(0, 6).map((x) => [x[0], x[2] === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'unicast']),
+    [
+      [5, 'unicast'],
+      [6, 'unicast'],
+      [7, 'unicast'],
+      [9, 'broadcast'],
+      [10, 'broadcast'],
+      [11, 'broadcast'],
+    ],
+  );
+});
