@@ -149,6 +149,13 @@ test('scenario-schema-rejects-what-the-loader-rejects', () => {
     '$.hosts.a.sysctls.net.ipv4.ip_forwarding: key not in the schema',
   ]);
   assert.deepEqual(bad('hosts: { a: { sysctls: { net.netfilter.nf_conntrack_udp_timeout: 30 } } }'), []);
+  assert.deepEqual(
+    bad(
+      'hosts: { a: { sysctls: { net.ipv4.conf.eth0.arp_notify: 1, net.ipv4.conf.all.arp_ignore: 8, net.ipv4.tcp_tw_reuse: 2 } } }',
+    ),
+    [],
+  );
+  assert.deepEqual(bad('hosts: { a: { sysctls: { net.ipv4.conf.eth0.arp_notify: 9 } } }').length, 1);
   assert.deepEqual(bad('hosts: { a: { rules: { file: r.rules }, ipsets: { files: [s] } } }'), []);
   assert.deepEqual(bad('hosts: { a: { rules: { path: r.rules } } }'), [
     '$.hosts.a.rules: matches 0 of oneOf, not exactly 1',
@@ -231,8 +238,10 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'net.ipv4.conf.all.accept_redirects',
     'net.ipv4.conf.all.rp_filter',
     'net.ipv4.conf.all.send_redirects',
+    'net.ipv4.fib_multipath_hash_policy',
     'net.ipv4.ip_forward',
     'net.ipv4.tcp_syn_retries',
+    'net.ipv4.tcp_tw_reuse',
     'net.netfilter.nf_conntrack_max',
     'net.netfilter.nf_conntrack_tcp_be_liberal',
     'net.netfilter.nf_conntrack_tcp_loose',
