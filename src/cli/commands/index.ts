@@ -8,6 +8,7 @@ import { registerDiff } from './diff.ts';
 import { registerImport } from './import.ts';
 import { registerVerify } from './verify.ts';
 import { registerRouteGet } from './route-get.ts';
+import { registerCheck } from './check.ts';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTrace,
@@ -17,4 +18,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerImport,
   registerVerify,
   registerRouteGet,
+  registerCheck,
 ];

@@ -1,0 +1,109 @@
+// natbox check: discovery, the generated flows run on the simulator, each failure's cause named
+// with its evidence, the smallest fix proposed and proved on a copy. Pure (no node: imports): the
+// CLI reads the file and prints the report (render.ts).
+import type { Scenario } from '../scenario/model.ts';
+import type { Built } from '../scenario/build.ts';
+import { discover } from './discover.ts';
+import type { CheckFlow, CheckReport, Finding, FlowOutcome } from './model.ts';
+import { outcomeOf, passed, runAll, runTraced } from './run.ts';
+import { diagnose, exposureFindings, staticFindings, type Ctx } from './causes.ts';
+import { prove } from './fix.ts';
+import { staleConntrack } from './stale.ts';
+import { frame, type Lang } from './words.ts';
+
+export interface CheckOptions {
+  readonly lang?: Lang;
+  /** Skip the proofs (faster; the bench measures both). */
+  readonly prove?: boolean;
+}
+
+/** Findings that are the same cause with the same fix are one, with all their flows. */
+function mergeFindings(fs: readonly Finding[]): Finding[] {
+  const out: Finding[] = [];
+  for (const f of fs) {
+    const key = (x: Finding): string =>
+      `${x.cause} ${x.router} ${JSON.stringify(x.fix?.commands ?? x.evidence.rule ?? x.title)}`;
+    const same = out.findIndex((x) => key(x) === key(f));
+    if (same < 0) out.push(f);
+    else
+      out[same] = {
+        ...out[same]!,
+        flows: [...out[same]!.flows, ...f.flows.filter((n) => !out[same]!.flows.includes(n))],
+      };
+  }
+  return out;
+}
+
+const RANK = { broken: 0, warning: 1, info: 2 } as const;
+
+export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptions = {}): CheckReport {
+  const lang = opts.lang ?? 'en';
+  const disc = discover(built);
+  const ctx: Ctx = { world: disc.world, built, routers: disc.routers, lang };
+  const results = runAll(disc.world, disc.simFlows);
+  const found: Finding[] = [];
+  const outcomes = new Map<string, FlowOutcome>();
+  const ran: { cf: CheckFlow; ok: boolean; steps?: ReturnType<typeof runTraced>['steps'] }[] = [];
+  const hasInputDrop = (router: string): boolean =>
+    built.rulesets.get(router)?.tables.get('filter')?.chains.get('INPUT')?.policy === 'DROP';
+  disc.flows.forEach((cf, i) => {
+    const r = results[i]!;
+    const ok = passed(r);
+    const diagnoseIt = !ok && (cf.intended || cf.kind === 'forward-inside' || cf.kind === 'router-own');
+    const exposeIt = ok && cf.kind === 'forward-outside' && hasInputDrop(cf.router);
+    if (diagnoseIt || exposeIt) {
+      const t = runTraced(disc.world, disc.simFlows[i]!);
+      outcomes.set(cf.name, outcomeOf(r, t.reason));
+      ran.push({ cf, ok, steps: t.steps });
+      if (diagnoseIt) found.push(diagnose(ctx, cf, t));
+    } else {
+      outcomes.set(cf.name, outcomeOf(r));
+      ran.push({ cf, ok });
+    }
+  });
+  found.push(...exposureFindings(ctx, ran));
+  // Static findings prove themselves on the flows of the forward they name.
+  for (const s of staticFindings(ctx)) {
+    const r = disc.routers.find((x) => x.host === s.router);
+    const fwIds = r?.forwards.filter((f) => f.rule === s.evidence.rule).map((f) => f.id) ?? [];
+    const flows = disc.flows.filter(
+      (f) =>
+        f.forward !== undefined &&
+        fwIds.includes(f.forward) &&
+        f.kind !== 'router-own' &&
+        (f.kind === 'forward-outside' || f.intended),
+    );
+    found.push({ ...s, flows: flows.map((f) => f.name) });
+  }
+  found.push(...staleConntrack(scenario, built, lang));
+  let findings = mergeFindings(found);
+  // A flow that fails for a rule that can never match is explained by it, not left unexplained.
+  findings = findings.filter(
+    (f) =>
+      f.cause !== 'unexplained' || !findings.some((g) => g !== f && g.flows.some((n) => f.flows.includes(n))),
+  );
+  if (opts.prove !== false) {
+    const before = new Map(disc.flows.map((f) => [f.name, outcomes.get(f.name)?.ok ?? false]));
+    findings = findings.map((f) =>
+      f.cause === 'stale-conntrack' ? f : prove(ctx, scenario, disc.world, f, disc.flows, before),
+    );
+  }
+  findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+  const count = (s: Finding['severity']): number => findings.filter((f) => f.severity === s).length;
+  const nb = count('broken');
+  const parts = [
+    nb > 0 ? `${nb} ${frame('summaryBroken', lang)}` : frame('nothing', lang),
+    ...(count('warning') > 0 ? [`${count('warning')} ${frame('summaryWarnings', lang)}`] : []),
+    ...(count('info') > 0 ? [`${count('info')} ${frame('summaryNotes', lang)}`] : []),
+  ];
+  return {
+    format: 'natbox-check/1',
+    scenario: { name: scenario.name, file: scenario.file },
+    lang,
+    routers: disc.routers,
+    flows: disc.flows.map((f) => ({ ...f, outcome: outcomes.get(f.name)! })),
+    findings,
+    broken: nb > 0,
+    summary: parts.join(', '),
+  };
+}
