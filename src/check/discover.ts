@@ -261,9 +261,20 @@ export interface Discovery {
   readonly simFlows: Flow[];
 }
 
-/** The first host in `n` that is not `not` (and not the router). */
-function clientIn(n: NetworkView, not: string | undefined): string | undefined {
-  return n.hosts.find((h) => h !== not && h !== OUTSIDE_HOST);
+/**
+ * The client of network `n`: a host that is not `not`, preferring a plain client (one with a
+ * default route, that does not forward and listens on nothing) to a server or another router.
+ */
+function clientIn(world: WorldConfig, n: NetworkView, not: string | undefined): string | undefined {
+  const score = (name: string): number => {
+    const h = world.hosts.find((x) => x.name === name);
+    if (!h) return 9;
+    return (
+      (isRouter(h) ? 4 : 0) + (h.routes.some((r) => r.len === 0) ? 0 : 2) + (h.listen.length > 0 ? 1 : 0)
+    );
+  };
+  const c = n.hosts.filter((h) => h !== not && h !== OUTSIDE_HOST);
+  return c.sort((a, b) => score(a) - score(b))[0];
 }
 
 /** Adds an outside host on the router's WAN segment when nothing but the router is there. */
@@ -349,7 +360,7 @@ export function discover(built: Built): Discovery {
     for (const f of rv.forwards) {
       const to = `${f.publicAddr}:${f.publicPort}`;
       for (const n of rv.inside) {
-        const c = clientIn(n, f.targetHost);
+        const c = clientIn(world, n, f.targetHost);
         if (!c) continue;
         add({
           name: `${c} -> ${to}/${f.proto} (${n.dev})`,
@@ -398,7 +409,7 @@ export function discover(built: Built): Discovery {
             (!s.src || inPrefix(prefixOfText(n.prefix).addr, prefixOfText(s.src))) &&
             (!s.dst || !rv.inside.some((m) => inPrefix(prefixOfText(s.dst!).addr, prefixOfText(m.prefix)))),
         );
-        const c = clientIn(n, undefined);
+        const c = clientIn(world, n, undefined);
         if (!covered || !c) continue;
         add({
           name: `${c} -> ${formatIpv4(outAddr.addr)}:${svc.port}/tcp (out, ${n.dev})`,

@@ -104,13 +104,15 @@ export function prove(
   finding: Finding,
   flows: readonly CheckFlow[],
   before: ReadonlyMap<string, boolean>,
+  /** Fixes already proved for broken findings: a warning's proof runs on top of them. */
+  base: readonly Fix[] = [],
 ): Finding {
   if (!finding.fix || !appliedCommands(finding.fix)) return finding;
   let fix: Fix = finding.fix;
   const mine = flows.filter((f) => finding.flows.includes(f.name));
   let outcomes: FlowOutcome[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const world = applyFixes(scenario, baseWorld, [fix]);
+    const world = applyFixes(scenario, baseWorld, [...base, fix]);
     if (!world) return { ...finding, fix };
     const sims = flows.map((f, i) => toSimFlow(f, i));
     const results = runAll(world, sims);

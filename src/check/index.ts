@@ -84,8 +84,15 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
   );
   if (opts.prove !== false) {
     const before = new Map(disc.flows.map((f) => [f.name, outcomes.get(f.name)?.ok ?? false]));
-    findings = findings.map((f) =>
-      f.cause === 'stale-conntrack' ? f : prove(ctx, scenario, disc.world, f, disc.flows, before),
+    const provable = (f: Finding): boolean => f.cause !== 'stale-conntrack';
+    const broken = findings.map((f) =>
+      f.severity === 'broken' && provable(f) ? prove(ctx, scenario, disc.world, f, disc.flows, before) : f,
+    );
+    const base = broken.filter((f) => f.severity === 'broken' && f.proof?.passed && f.fix).map((f) => f.fix!);
+    findings = broken.map((f) =>
+      f.severity !== 'broken' && provable(f)
+        ? prove(ctx, scenario, disc.world, f, disc.flows, before, base)
+        : f,
     );
   }
   findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
