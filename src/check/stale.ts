@@ -40,7 +40,7 @@ export function staleConntrack(scenario: Scenario, built: Built, lang: Lang): Fi
         s.host === ev.host &&
         s.event === 'NEW' &&
         s.t < ev.at &&
-        s.line.includes(`dst=${dstAfter.split(':')[0]}`),
+        s.line.includes(`src=${dstAfter.split(':')[0]} `),
     );
     const proto = / -p (tcp|udp)\b/.exec(ev.run)?.[1] ?? 'udp';
     const port = /--dport (\d+)/.exec(ev.run)?.[1];
@@ -52,7 +52,9 @@ export function staleConntrack(scenario: Scenario, built: Built, lang: Lang): Fi
       entry: entry && entry.kind === 'ct-event' ? entry.line : `${stale.before} -> ${stale.after}`,
     };
     const w = causeWords('stale-conntrack', lang, facts);
-    const flows = sim.results.filter((r) => r.startedAt < ev.at && r.endedAt > ev.at).map((r) => r.flow.name);
+    const flows = sim.results
+      .filter((r) => r.startedAt < ev.at && (r.endedAt > ev.at || (r.flow.count ?? 1) > 1))
+      .map((r) => r.flow.name);
     out.push({
       cause: 'stale-conntrack',
       severity: 'broken',
