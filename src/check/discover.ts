@@ -425,7 +425,7 @@ export function discover(built: Built): Discovery {
   return { world, routers, flows, simFlows: flows.map((f, i) => toSimFlow(f, i)) };
 }
 
-/** A check flow as the simulator runs it: 2.5 s to connect, held 0.2 s, 20 ms apart. */
+/** A check flow as the simulator runs it: 1.5 s to connect (a SYN and one retry), held 0.2 s, 20 ms apart. */
 export function toSimFlow(f: CheckFlow, i: number): Flow {
   const [a = '', p = '0'] = f.to.split(':');
   return {
@@ -436,7 +436,7 @@ export function toSimFlow(f: CheckFlow, i: number): Flow {
     dport: Number(p),
     sport: f.sport,
     at: 0.1 + i * 0.02,
-    timeout: 2.5,
+    timeout: 1.5,
     hold: 0.2,
     udpConnect: true,
     icmpId: 20306,

@@ -137,3 +137,35 @@ export function prove(
   }
   return { ...finding, fix, proof: { flows: outcomes, passed: false } };
 }
+
+/**
+ * Proves many findings in one run: every fix applied together (on top of `base`), every finding's
+ * flows run once. A finding whose flows all do what its fix is for gets its proof here; the
+ * others (undefined) are proved alone by `prove`, which can grow their fix.
+ */
+export function proveJointly(
+  scenario: Scenario,
+  baseWorld: WorldConfig,
+  findings: readonly Finding[],
+  flows: readonly CheckFlow[],
+  base: readonly Fix[] = [],
+): (Proof | undefined)[] {
+  const fixes = findings
+    .map((f) => f.fix)
+    .filter((f): f is Fix => f !== undefined && appliedCommands(f) !== undefined);
+  if (fixes.length === 0) return findings.map(() => undefined);
+  const world = applyFixes(scenario, baseWorld, [...base, ...fixes]);
+  if (!world) return findings.map(() => undefined);
+  const mine = flows.filter((f) => findings.some((x) => x.flows.includes(f.name)));
+  const results = runAll(
+    world,
+    mine.map((f) => toSimFlow(f, flows.indexOf(f))),
+  );
+  const byName = new Map(mine.map((f, i) => [f.name, results[i]!]));
+  return findings.map((f) => {
+    if (!f.fix || !appliedCommands(f.fix) || f.flows.length === 0) return undefined;
+    const outs = f.flows.map((n) => byName.get(n)!).filter((r) => r !== undefined);
+    if (outs.length === 0 || !outs.every((r) => wanted(f, passed(r)))) return undefined;
+    return { flows: outs.map((r) => outcomeOf(r)), passed: true };
+  });
+}

@@ -4,10 +4,10 @@
 import type { Scenario } from '../scenario/model.ts';
 import type { Built } from '../scenario/build.ts';
 import { discover } from './discover.ts';
-import type { CheckFlow, CheckReport, Finding, FlowOutcome } from './model.ts';
-import { outcomeOf, passed, runAll, runTraced } from './run.ts';
+import type { CheckFlow, CheckReport, Finding, Fix, FlowOutcome } from './model.ts';
+import { outcomeOf, passed, runAll, runTracedMany, type runTraced } from './run.ts';
 import { diagnose, exposureFindings, staticFindings, type Ctx } from './causes.ts';
-import { prove } from './fix.ts';
+import { prove, proveJointly } from './fix.ts';
 import { staleConntrack } from './stale.ts';
 import { frame, type Lang } from './words.ts';
 
@@ -46,13 +46,22 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
   const ran: { cf: CheckFlow; ok: boolean; steps?: ReturnType<typeof runTraced>['steps'] }[] = [];
   const hasInputDrop = (router: string): boolean =>
     built.rulesets.get(router)?.tables.get('filter')?.chains.get('INPUT')?.policy === 'DROP';
-  disc.flows.forEach((cf, i) => {
-    const r = results[i]!;
-    const ok = passed(r);
+  const want = disc.flows.map((cf, i) => {
+    const ok = passed(results[i]!);
     const diagnoseIt = !ok && (cf.intended || cf.kind === 'forward-inside' || cf.kind === 'router-own');
     const exposeIt = ok && cf.kind === 'forward-outside' && hasInputDrop(cf.router);
-    if (diagnoseIt || exposeIt) {
-      const t = runTraced(disc.world, disc.simFlows[i]!);
+    return { ok, diagnoseIt, exposeIt };
+  });
+  // One traced run for the flows to look at, each flow's steps by the trace's attribution.
+  const traced = runTracedMany(
+    disc.world,
+    disc.simFlows.filter((_, i) => want[i]!.diagnoseIt || want[i]!.exposeIt),
+  );
+  disc.flows.forEach((cf, i) => {
+    const r = results[i]!;
+    const { ok, diagnoseIt } = want[i]!;
+    const t = want[i]!.diagnoseIt || want[i]!.exposeIt ? traced.get(cf.name) : undefined;
+    if (t) {
       outcomes.set(cf.name, outcomeOf(r, t.reason));
       ran.push({ cf, ok, steps: t.steps });
       if (diagnoseIt) found.push(diagnose(ctx, cf, t));
@@ -85,15 +94,36 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
   if (opts.prove !== false) {
     const before = new Map(disc.flows.map((f) => [f.name, outcomes.get(f.name)?.ok ?? false]));
     const provable = (f: Finding): boolean => f.cause !== 'stale-conntrack';
-    const broken = findings.map((f) =>
-      f.severity === 'broken' && provable(f) ? prove(ctx, scenario, disc.world, f, disc.flows, before) : f,
+    // Broken findings first (jointly, then alone where that failed), then the others on top of
+    // the broken ones' proved fixes.
+    const proveAll = (fs: Finding[], base: readonly Fix[]): Finding[] => {
+      const idx = fs.map((f, i) => (provable(f) ? i : -1)).filter((i) => i >= 0);
+      const joint = proveJointly(
+        scenario,
+        disc.world,
+        idx.map((i) => fs[i]!),
+        disc.flows,
+        base,
+      );
+      return fs.map((f, i) => {
+        const k = idx.indexOf(i);
+        if (k < 0) return f;
+        const p = joint[k];
+        return p ? { ...f, proof: p } : prove(ctx, scenario, disc.world, f, disc.flows, before, base);
+      });
+    };
+    const b = proveAll(
+      findings.filter((f) => f.severity === 'broken'),
+      [],
     );
-    const base = broken.filter((f) => f.severity === 'broken' && f.proof?.passed && f.fix).map((f) => f.fix!);
-    findings = broken.map((f) =>
-      f.severity !== 'broken' && provable(f)
-        ? prove(ctx, scenario, disc.world, f, disc.flows, before, base)
-        : f,
-    );
+    const base = b.filter((f) => f.proof?.passed && f.fix).map((f) => f.fix!);
+    findings = [
+      ...b,
+      ...proveAll(
+        findings.filter((f) => f.severity !== 'broken'),
+        base,
+      ),
+    ];
   }
   findings.sort((a, b) => RANK[a.severity] - RANK[b.severity]);
   const count = (s: Finding['severity']): number => findings.filter((f) => f.severity === s).length;

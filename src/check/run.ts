@@ -4,6 +4,7 @@ import { simulate } from '../sim/run.ts';
 import type { Flow, FlowResult } from '../sim/flows.ts';
 import type { WorldConfig } from '../sim/world.ts';
 import { toTraceStep, type TraceStep } from '../trace/trace-step.ts';
+import { buildTraceDoc, stepsOfFlows } from '../trace/model.ts';
 import { explainFlow } from '../trace/explain.ts';
 import type { CheckFlow, FlowOutcome } from './model.ts';
 
@@ -43,6 +44,29 @@ export function runTraced(
   const steps = sim.steps.map(toTraceStep);
   const result = sim.results[0]!;
   return { result, steps, reason: explainFlow(result, steps) };
+}
+
+/**
+ * Runs several flows together with the trace on, each flow's steps found by the trace's own
+ * attribution (trace/attribute.ts): one run for all the failing flows instead of one each.
+ */
+export function runTracedMany(
+  world: WorldConfig,
+  flows: readonly Flow[],
+): Map<string, { result: FlowResult; steps: TraceStep[]; reason: string }> {
+  const out = new Map<string, { result: FlowResult; steps: TraceStep[]; reason: string }>();
+  if (flows.length === 0) return out;
+  const sim = simulate(world, flows, { trace: true, seed: 1 });
+  const doc = buildTraceDoc({ name: 'check', file: 'check' }, sim);
+  const own = stepsOfFlows(doc.steps);
+  sim.results.forEach((r, i) => {
+    out.set(r.flow.name, {
+      result: r,
+      steps: own.get(r.flow.name) ?? [],
+      reason: doc.flows[i]?.reason ?? '',
+    });
+  });
+  return out;
 }
 
 export type { CheckFlow };
