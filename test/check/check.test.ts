@@ -206,3 +206,26 @@ test('the JSON report validates against schema/check.schema.json', () => {
   }
   assert.equal(validate({ format: 'natbox-check/1' }), false);
 });
+
+test('--matrix: the hairpin cell is the one that changes between dnat-only and dnat-snat', async () => {
+  const { matrixOf, diffMatrix } = await import('../../src/check/matrix.ts');
+  const built = (file: string) => {
+    const p = prepareScenario(readFileSync(file, 'utf8'), file);
+    if (!p.ok) throw new Error(p.errors.join('\n'));
+    return p.built;
+  };
+  const m = diffMatrix(
+    matrixOf(built('examples/hairpin/dnat-only.yaml')),
+    matrixOf(built('examples/hairpin/dnat-snat.yaml')),
+  );
+  const changed = m.cells.filter((c) => c.changed);
+  assert.deepEqual(
+    changed.map((c) => [c.source, c.service, c.connects]),
+    [['192.168.1.0/24 (client)', '82.120.11.22:80/tcp', false]],
+  );
+  assert.equal(changed[0]!.path, 'router DNAT 192.168.1.10:48000 > 192.168.1.200:80');
+  const direct = m.cells.find(
+    (c) => c.service === 'server 192.168.1.200:80/tcp' && c.source.startsWith('192.168.1.0/24'),
+  )!;
+  assert.deepEqual([direct.connects, direct.path], [true, 'direct']);
+});
