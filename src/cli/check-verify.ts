@@ -40,7 +40,7 @@ export async function verifyFixed(
       log('natbox check --verify: no proved iptables/sysctl/ip fix to run on the kernel\n');
       return 0;
     }
-    return await verifyCommand(fixed, { backend: 'netns', seed: 1 });
+    return await verifyCommand(fixed, { backend: 'nft', seed: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
