@@ -17,7 +17,21 @@ const allowed: Record<string, string[]> = {
   dataplane: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'scenario', 'oracle'],
   scenario: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim'],
   trace: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim'],
-  cli: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'oracle', 'dataplane', 'scenario', 'trace'],
+  // natbox check: discovery, causes and fixes over scenarios, simulated and traced.
+  check: ['wire', 'rules', 'route', 'netfilter', 'stack', 'sim', 'scenario', 'trace'],
+  cli: [
+    'wire',
+    'rules',
+    'route',
+    'netfilter',
+    'stack',
+    'sim',
+    'oracle',
+    'dataplane',
+    'scenario',
+    'trace',
+    'check',
+  ],
 };
 const nodeAllowed = new Set(['dataplane', 'cli']);
 

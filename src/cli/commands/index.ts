@@ -10,10 +10,12 @@ import { registerVerify } from './verify.ts';
 import { registerRouteGet } from './route-get.ts';
 import { registerServe } from './serve.ts';
 import { registerRender } from './render.ts';
+import { registerCheck } from './check.ts';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerTrace,
   registerTest,
+  registerCheck,
   registerDiff,
   registerRules,
   registerImport,

@@ -1,0 +1,231 @@
+// natbox check (issue 17): each cause named on its scenario with its exact fix text, the fix
+// applied to a copy by check itself and every failing flow passing; clean examples report nothing
+// broken; the JSON report validates against schema/check.schema.json.
+// Expected fix texts: the seed's rule B is examples/hairpin/dnat-snat.yaml's POSTROUTING rule (the
+// seed's own words), the MASQUERADE alternative examples/hairpin/masquerade.yaml's; fw4's nft
+// statements are those fw4 writes for reflection (examples/openwrt/fw4-reflection-on.nft).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { prepareScenario } from '../../src/scenario/simulate.ts';
+import { checkScenario } from '../../src/check/index.ts';
+import { renderCheck } from '../../src/check/render.ts';
+import type { CheckReport, Finding } from '../../src/check/model.ts';
+
+function check(file: string, lang: 'en' | 'pt-BR' = 'en'): CheckReport {
+  const p = prepareScenario(readFileSync(file, 'utf8'), file);
+  if (!p.ok) throw new Error(p.errors.join('\n'));
+  return checkScenario(p.scenario, p.built, { lang });
+}
+const broken = (r: CheckReport): Finding[] => r.findings.filter((f) => f.severity === 'broken');
+const only = (r: CheckReport, cause: string): Finding => {
+  const b = broken(r);
+  assert.deepEqual(
+    b.map((f) => f.cause),
+    [cause],
+  );
+  return b[0]!;
+};
+const proved = (f: Finding): void => {
+  assert.ok(f.proof, 'a proof');
+  assert.equal(f.proof.passed, true, JSON.stringify(f.proof));
+  assert.ok(f.proof.flows.length > 0);
+  for (const o of f.proof.flows) assert.equal(o.ok, f.cause !== 'exposure', o.flow);
+};
+
+test('the seed: dnat-only names the hairpin, proposes rule B and MASQUERADE, and proves it', () => {
+  const r = check('examples/hairpin/dnat-only.yaml');
+  assert.equal(r.broken, true);
+  const f = only(r, 'hairpin-no-snat');
+  assert.deepEqual(f.flows, ['client -> 82.120.11.22:80/tcp (br-lan)']);
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -t nat -A POSTROUTING -o br-lan -s 192.168.1.0/24 -d 192.168.1.200/32 -p tcp -m tcp --dport 80 -j SNAT --to-source 192.168.1.1',
+  ]);
+  assert.deepEqual(f.fix?.alternatives, [
+    {
+      label: 'MASQUERADE',
+      commands: [
+        'iptables -t nat -A POSTROUTING -o br-lan -s 192.168.1.0/24 -d 192.168.1.200/32 -p tcp -m tcp --dport 80 -j MASQUERADE',
+      ],
+    },
+  ]);
+  assert.equal(f.evidence.where, 'examples/hairpin/dnat-only.yaml:30');
+  assert.equal(f.evidence.packet, 'client out eth0: tcp 192.168.1.10:47000 > 82.120.11.22:80 [S]');
+  assert.match(f.fix?.cost ?? '', /server sees 192\.168\.1\.1, not the client's address; split DNS/);
+  proved(f);
+  assert.deepEqual(f.proof?.flows, [
+    {
+      flow: 'client -> 82.120.11.22:80/tcp (br-lan)',
+      verdict: 'connected',
+      ok: true,
+      serverSaw: '192.168.1.1:47000',
+      reason: '',
+    },
+  ]);
+  const text = renderCheck(r);
+  for (const line of text.split('\n')) assert.ok(line.length <= 80, line);
+  assert.match(text, /^BROKEN \[hairpin-no-snat\] hairpin without SNAT: client cannot reach$/m);
+  assert.match(text, /^ {2}proof: passes$/m);
+  assert.match(text, /^BROKEN: 1 broken, 1 note\(s\)$/m);
+});
+
+test('the seed in Brazilian Portuguese', () => {
+  const r = check('examples/hairpin/dnat-only.yaml', 'pt-BR');
+  const f = only(r, 'hairpin-no-snat');
+  assert.equal(f.title, 'hairpin sem SNAT: client não alcança 82.120.11.22:80 de dentro');
+  assert.match(renderCheck(r), /^QUEBRADO \[hairpin-no-snat\]/m);
+  assert.match(renderCheck(r), /^ {2}correção \(iptables, rodar em router\):$/m);
+});
+
+test('UDP hairpin: the fix covers the protocol the rule covers', () => {
+  const f = only(check('examples/hairpin/udp-dnat-only.yaml'), 'hairpin-no-snat');
+  assert.match(f.fix!.commands[0]!, / -p udp -m udp --dport 5000 -j SNAT --to-source 192\.168\.1\.1$/);
+  proved(f);
+});
+
+test('OpenWrt fw4 with reflection off: option reflection, its nft statements, proved', () => {
+  const r = check('examples/openwrt/reflection-off.yaml');
+  assert.equal(r.broken, false); // a WAN-only forward: a warning, not broken
+  const f = r.findings.find((x) => x.cause === 'no-reflection')!;
+  assert.equal(f.fix?.dialect, 'uci');
+  assert.deepEqual(f.fix?.commands, ["option reflection '1'"]);
+  assert.deepEqual(f.fix?.alternatives?.[0]?.commands, [
+    'add rule inet fw4 dstnat iifname "br-lan" ip saddr 192.168.1.0/24 ip daddr 82.120.11.22 tcp dport 80 dnat ip to 192.168.1.200:80',
+    'add rule inet fw4 srcnat oifname "br-lan" ip saddr 192.168.1.0/24 ip daddr 192.168.1.200 tcp dport 80 snat ip to 192.168.1.1',
+    'insert rule inet fw4 forward ct state established,related accept',
+    'insert rule inet fw4 forward ip daddr 192.168.1.200 tcp dport 80 ct status dnat accept',
+  ]);
+  proved(f);
+});
+
+test('FORWARD dropping forwarded traffic', () => {
+  const f = only(check('examples/check/forward-dropped.yaml'), 'forward-dropped');
+  assert.equal(f.evidence.rule, 'filter FORWARD: no rule matched, policy DROP');
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -I FORWARD -d 192.168.1.200/32 -p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT -j ACCEPT',
+  ]);
+  proved(f);
+});
+
+test("the server's default gateway is not the router", () => {
+  const f = only(check('examples/check/server-gateway.yaml'), 'server-gateway');
+  assert.equal(f.fix?.host, 'server');
+  assert.deepEqual(f.fix?.commands, ['ip route replace default via 192.168.1.1']);
+  assert.match(f.explanation, /answers 82\.120\.11\.1 by default via 192\.168\.1\.254/);
+  proved(f);
+});
+
+test('nothing listening on the target port', () => {
+  const f = only(check('examples/check/no-listener.yaml'), 'no-listener');
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -t nat -R PREROUTING 1 -d 82.120.11.22/32 -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.200:80',
+  ]);
+  proved(f);
+});
+
+test('MASQUERADE on the wrong interface', () => {
+  const f = only(check('examples/check/snat-wrong-interface.yaml'), 'snat-wrong-interface');
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -t nat -A POSTROUTING -s 192.168.1.0/24 -o wan -j MASQUERADE',
+  ]);
+  proved(f);
+});
+
+test('a rule that can never match (unknown interface)', () => {
+  const f = only(check('examples/check/never-match.yaml'), 'never-match');
+  assert.match(f.explanation, /router has no device "eth0"/);
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -t nat -R PREROUTING 1 -d 82.120.11.22/32 -i wan -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.200:80',
+  ]);
+  proved(f);
+});
+
+test('exposure: a Docker published port past INPUT policy DROP', () => {
+  const f = only(check('examples/check/exposure.yaml'), 'exposure');
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -I DOCKER-USER -i eth0 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j DROP',
+  ]);
+  proved(f);
+});
+
+test('the router itself needs OUTPUT DNAT (a note), proved', () => {
+  const r = check('examples/port-forward/wan-8080.yaml');
+  const f = r.findings.find((x) => x.cause === 'router-output-dnat')!;
+  assert.equal(f.severity, 'info');
+  assert.deepEqual(f.fix?.commands, [
+    'iptables -t nat -A OUTPUT -d 82.120.11.22/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.200:80',
+  ]);
+  proved(f);
+});
+
+test('CGNAT upstream: the WAN address is in 100.64.0.0/10', () => {
+  const r = check('examples/double-nat/cgnat.yaml');
+  const f = r.findings.find((x) => x.cause === 'wan-not-public')!;
+  assert.equal(f.severity, 'broken');
+  assert.equal(f.fix?.dialect, 'advice');
+  assert.match(f.explanation, /100\.64\.0\.10 is in 100\.64\.0\.0\/10 \(RFC 6598\)/);
+});
+
+test('a stale conntrack entry after a DNAT rule change', () => {
+  const r = check('examples/stale-conntrack/dnat-rule-changed.yaml');
+  const f = broken(r).find((x) => x.cause === 'stale-conntrack')!;
+  assert.deepEqual(f.flows, ['game stream']);
+  assert.deepEqual(f.fix?.commands, ['conntrack -D -p udp --dport 27015']);
+  assert.match(f.title, /keeps 203\.0\.113\.1:27015 going to 10\.0\.0\.10:27015/);
+  assert.match(f.evidence.conntrack ?? '', /udp +17 .*dst=203\.0\.113\.1 .*src=10\.0\.0\.10 /);
+});
+
+for (const file of [
+  'examples/hairpin/dnat-snat.yaml',
+  'examples/hairpin/masquerade.yaml',
+  'examples/openwrt/reflection-on.yaml',
+  'examples/port-forward/wan-8080.yaml',
+  'examples/masquerade/lan-to-internet.yaml',
+  'examples/docker/published-port.yaml',
+])
+  test(`clean: ${file} has nothing broken`, () => {
+    const r = check(file);
+    assert.deepEqual(broken(r), []);
+    assert.equal(r.broken, false);
+    // Every warning's or note's fix that can be proved is proved.
+    for (const f of r.findings)
+      if (f.proof) assert.equal(f.proof.passed, true, `${f.cause}: ${JSON.stringify(f.proof)}`);
+  });
+
+test('the JSON report validates against schema/check.schema.json', () => {
+  const schema = JSON.parse(readFileSync('schema/check.schema.json', 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  for (const file of [
+    'examples/hairpin/dnat-only.yaml',
+    'examples/openwrt/reflection-off.yaml',
+    'examples/check/exposure.yaml',
+  ]) {
+    const doc = JSON.parse(JSON.stringify(check(file)));
+    assert.ok(validate(doc), `${file}: ${JSON.stringify(validate.errors)}`);
+  }
+  assert.equal(validate({ format: 'natbox-check/1' }), false);
+});
+
+test('--matrix: the hairpin cell is the one that changes between dnat-only and dnat-snat', async () => {
+  const { matrixOf, diffMatrix } = await import('../../src/check/matrix.ts');
+  const built = (file: string) => {
+    const p = prepareScenario(readFileSync(file, 'utf8'), file);
+    if (!p.ok) throw new Error(p.errors.join('\n'));
+    return p.built;
+  };
+  const m = diffMatrix(
+    matrixOf(built('examples/hairpin/dnat-only.yaml')),
+    matrixOf(built('examples/hairpin/dnat-snat.yaml')),
+  );
+  const changed = m.cells.filter((c) => c.changed);
+  assert.deepEqual(
+    changed.map((c) => [c.source, c.service, c.connects]),
+    [['192.168.1.0/24 (client)', '82.120.11.22:80/tcp', false]],
+  );
+  assert.equal(changed[0]!.path, 'router DNAT 192.168.1.10:48000 > 192.168.1.200:80');
+  const direct = m.cells.find(
+    (c) => c.service === 'server 192.168.1.200:80/tcp' && c.source.startsWith('192.168.1.0/24'),
+  )!;
+  assert.deepEqual([direct.connects, direct.path], [true, 'direct']);
+});

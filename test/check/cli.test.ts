@@ -1,0 +1,30 @@
+// `natbox check` on the command line: exit 0 nothing broken, 1 something broken, 2 bad input;
+// --json prints one natbox-check/1 document; --lang refuses a language check is not written in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+
+const natbox = (...args: string[]): { rc: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
+    encoding: 'utf8',
+  });
+  return { rc: r.status, out: r.stdout, err: r.stderr };
+};
+
+test('exit codes, JSON and bad input', () => {
+  const seed = natbox('examples/hairpin/dnat-only.yaml', '--json', '--no-proof');
+  assert.equal(seed.rc, 1);
+  const doc = JSON.parse(seed.out);
+  assert.equal(doc.format, 'natbox-check/1');
+  assert.deepEqual(
+    doc.findings.map((f: { cause: string }) => f.cause),
+    ['hairpin-no-snat', 'router-output-dnat'],
+  );
+  assert.equal(natbox('examples/masquerade/lan-to-internet.yaml').rc, 0);
+  const missing = natbox('examples/no-such-file.yaml');
+  assert.equal(missing.rc, 2);
+  assert.match(missing.err, /no-such-file\.yaml/);
+  const lang = natbox('examples/hairpin/dnat-only.yaml', '--lang', 'fr');
+  assert.equal(lang.rc, 2);
+  assert.equal(lang.err, 'natbox: --lang fr: check is written in en and pt-BR\n');
+});
