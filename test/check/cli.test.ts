@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { CLI } from '../cli-argv.ts';
 
 const natbox = (...args: string[]): { rc: number | null; out: string; err: string } => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
+  const r = spawnSync(process.execPath, [...CLI, 'check', ...args], {
     encoding: 'utf8',
   });
   return { rc: r.status, out: r.stdout, err: r.stderr };

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { bigScenario } from './big-scenario.ts';
+import { CLI } from '../cli-argv.ts';
 
 // What the functions run in the page (page.evaluate) use of it: this file is type-checked for Node.
 declare const document: {
@@ -346,7 +347,7 @@ describe('visualizer in headless Chromium', { skip }, () => {
   test('natbox serve: loopback, prints the URL, serves the page with the scenarios', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', 'examples/hairpin/dnat-snat.yaml'],
+      [...CLI, 'serve', '--port', '0', 'examples/hairpin/dnat-snat.yaml'],
       {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
