@@ -219,3 +219,137 @@ test('nft speed: set membership (== and !=) agrees with a walk over the elements
     fcOpts,
   );
 });
+
+// Random chains of payload/meta matches (value, prefix, range; ==, !=) and verdicts (accept,
+// drop, jump, goto, return, continue) run by the flat program against a plain nft_do_chain
+// written here: the rules in order, a jump pushes the next rule, return and a chain's end pop,
+// the base chain's end is the policy (accept).
+interface RMatch {
+  readonly f: number;
+  readonly kind: 'value' | 'range' | 'prefix';
+  readonly a: number;
+  readonly b: number;
+  readonly neg: boolean;
+}
+interface RRule {
+  readonly matches: readonly RMatch[];
+  readonly v: 'accept' | 'drop' | 'jump' | 'goto' | 'return' | 'continue';
+  readonly target: number;
+}
+
+const arbRule = (chains: number, self: number): fc.Arbitrary<RRule> =>
+  fc.record({
+    matches: fc.array(
+      fc.record({
+        f: fc.integer({ min: 0, max: 3 }),
+        kind: fc.constantFrom('value' as const, 'range' as const, 'prefix' as const),
+        a: fc.integer({ min: 0, max: 7 }),
+        b: fc.integer({ min: 0, max: 7 }),
+        neg: fc.boolean(),
+      }),
+      { maxLength: 3 },
+    ),
+    v: fc.constantFrom(
+      'accept' as const,
+      'drop' as const,
+      'jump' as const,
+      'goto' as const,
+      'return' as const,
+      'continue' as const,
+    ),
+    // Jumps only forward (chain indexes above this one): no loops, as nft -f requires.
+    target: fc.integer({ min: self + 1, max: Math.max(self + 1, chains - 1) }),
+  });
+
+/** The match's verdict on field index x (the packet's 0..9) as the kernel's cmp/bitwise give it. */
+function refMatch(m: RMatch, pkt: readonly number[]): boolean {
+  const x = val(m.f, pkt[m.f]!);
+  let hit: boolean;
+  if (FIELDS[m.f]!.base < 0) hit = x === val(m.f, m.a);
+  else if (m.kind === 'range') hit = x >= val(m.f, Math.min(m.a, m.b)) && x <= val(m.f, Math.max(m.a, m.b));
+  else if (m.kind === 'prefix' && m.f < 2) {
+    const mask = (0xffffffff << 2) >>> 0; // a /30
+    hit = (x & mask) >>> 0 === (val(m.f, m.a) & mask) >>> 0;
+  } else hit = x === val(m.f, m.a);
+  return hit !== m.neg;
+}
+
+function matchStmt(m: RMatch): NftStmt {
+  const f = FIELDS[m.f]!;
+  const t = f.type;
+  const right: NftExpr =
+    f.base < 0
+      ? num(val(m.f, m.a), t)
+      : m.kind === 'range'
+        ? {
+            kind: 'range',
+            low: num(val(m.f, Math.min(m.a, m.b)), t),
+            high: num(val(m.f, Math.max(m.a, m.b)), t),
+          }
+        : m.kind === 'prefix' && m.f < 2
+          ? { kind: 'prefix', value: num(val(m.f, m.a), t), len: 30 }
+          : num(val(m.f, m.a), t);
+  return match(f.e, right, m.neg ? '!=' : 'implicit');
+}
+
+function refWalk(rules: readonly (readonly RRule[])[], pkt: readonly number[]): number {
+  const stack: [number, number][] = [];
+  let c = 0;
+  let i = 0;
+  for (let steps = 0; steps < 10_000; steps++) {
+    const rs = rules[c]!;
+    if (i >= rs.length) {
+      if (stack.length === 0) return T_ACCEPT;
+      [c, i] = stack.pop()!;
+      continue;
+    }
+    const r = rs[i++]!;
+    if (!r.matches.every((m) => refMatch(m, pkt))) continue;
+    if (r.v === 'accept') return T_ACCEPT;
+    if (r.v === 'drop') return T_DROP;
+    if (r.v === 'continue') continue;
+    if (r.v === 'return') {
+      if (stack.length === 0) return T_ACCEPT;
+      [c, i] = stack.pop()!;
+    } else if (r.target < rules.length) {
+      if (r.v === 'jump') stack.push([c, i]);
+      c = r.target;
+      i = 0;
+    }
+  }
+  throw new Error('the reference walk did not end');
+}
+
+test('nft speed: chains of matches and verdicts run as a plain nft_do_chain walks them (property)', () => {
+  const arb = fc.integer({ min: 1, max: 4 }).chain((n) =>
+    fc.record({
+      rules: fc.tuple(...Array.from({ length: n }, (_, c) => fc.array(arbRule(n, c), { maxLength: 5 }))),
+      packets: fc.array(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 4, maxLength: 4 }), {
+        minLength: 1,
+        maxLength: 12,
+      }),
+    }),
+  );
+  fc.assert(
+    fc.property(arb, ({ rules, packets }) => {
+      const chains = rules.map((rs, c) => {
+        const nft = rs.map((r) => {
+          const stmts = r.matches.map(matchStmt);
+          if (r.v === 'jump' || r.v === 'goto') {
+            if (r.target < rules.length)
+              stmts.push(verdict(r.v, c === 0 && r.target === 0 ? 'pre' : `c${r.target}`));
+          } else stmts.push(verdict(r.v));
+          return rule(...stmts);
+        });
+        return c === 0 ? base(nft) : chain(`c${c}`, nft);
+      });
+      const t = tableOf(chains, []);
+      for (const p of packets) {
+        const want = refWalk(rules, p);
+        assert.equal(t.run(NF_INET_PRE_ROUTING, packet(p), 1, undefined), want);
+        assert.equal(traced(t, packet(p)).verdict, want);
+      }
+    }),
+    fcOpts,
+  );
+});
