@@ -9,7 +9,21 @@
 // same for iptables and nft, and is left out: bindNat answers at once), over 4,096 packets to
 // services spread across the map, and for one service repeated. The model is built directly (the nft reader is another
 // engineer's; the same model comes out of it).
-import { bench } from './harness.ts';
+// Rates are per CPU second of this process (process.cpuUsage) beside the wall-clock rate: the
+// machine is shared, and the CPU time is what the evaluator costs.
+// Then the same for the ruleset as kube-proxy writes it (bench/fixtures/kube-proxy-nft.ts, read
+// with parseNft), and loading and printing that text side by side with the real nft: natbox's
+// parseNft + compile + printNft in this process, `nft -f FILE` + `nft list ruleset` in a throwaway
+// network namespace (nbx-nftbench-PID, a fresh one per run, deleted afterwards whatever happens; skipped with the
+// reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratio.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatRate } from './harness.ts';
+import { kubeProxyNft as kubeProxyNftText } from './fixtures/kube-proxy-nft.ts';
+import { parseNft, printNft } from '../src/rules/nft/index.ts';
+import type { NfTable } from '../src/netfilter/core/table.ts';
 import type { NftChain, NftExpr, NftRule, NftRuleset, NftSetElem, NftStmt } from '../src/rules/nft/model.ts';
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NfTableEnv } from '../src/netfilter/core/table.ts';
@@ -173,83 +187,212 @@ export function kubeProxyNft(n: number): NftRuleset {
 }
 
 const name = `nft: kube-proxy ruleset, ${N} services`;
+const RUNS = Number(process.env.NATBOX_BENCH_RUNS ?? 3);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+
+const env: NfTableEnv = {
+  host: { masqueradeAddress: () => 0xc0a80101, primaryAddress: () => 0xc0a80101 },
+  bindNat: () => true,
+  tagMasquerade: () => undefined,
+};
+
+/** A first packet (TCP SYN or UDP) from `src` to dst:port, with its own random32. */
+function firstPacket(k: number, src: number, dst: number, proto: number, port: number): Skb {
+  const buf =
+    proto === 6
+      ? buildTcpPacket(
+          { src, dst, id: 1 },
+          { srcPort: 40000 + (k & 1023), dstPort: port, seq: 1, ack: 0, flags: 0x02, window: 100 },
+        )
+      : buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000 + (k & 1023), dstPort: port });
+  const skb = new Skb().load(buf, 0, 'eth0', '');
+  let r32 = k;
+  skb.env = {
+    addrType: () => 1,
+    random32: () => (r32 = (Math.imul(r32, 1664525) + 1013904223) >>> 0),
+    conntrack: undefined as never,
+  };
+  return skb;
+}
+
+/**
+ * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): wall clock and per CPU
+ * second. Each packet must reach its dnat (an accept).
+ */
+function classify(label: string, pre: NfTable, skbs: readonly Skb[], seconds = 2): void {
+  const n = skbs.length;
+  for (const skb of skbs)
+    if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT)
+      throw new Error('the bench packets did not reach their dnat');
+  const batch = 100_000;
+  const loop = (): number => {
+    let acc = 0;
+    for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
+    return acc;
+  };
+  loop();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let ops = 0;
+  let wall = 0;
+  while (wall < seconds) {
+    loop();
+    ops += batch;
+    wall = ms(t0) / 1e3;
+  }
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  console.log(
+    `${label.padEnd(90)} ${formatRate(ops / cpu)}/s per CPU second (wall ${formatRate(ops / wall)}/s)`,
+  );
+}
+
 if (!only || only.test(name)) {
   const rs = kubeProxyNft(N);
-  let bound = 0;
-  const env: NfTableEnv = {
-    host: { masqueradeAddress: () => 0xc0a80101, primaryAddress: () => 0xc0a80101 },
-    bindNat: () => {
-      bound++;
-      return true;
-    },
-    tagMasquerade: () => undefined,
-  };
   const times: number[] = [];
   let tables = nftFrontEnd(rs).tables(env, undefined);
   for (let r = 0; r < 3; r++) {
     const t0 = process.hrtime.bigint();
     tables = nftFrontEnd(rs).tables(env, undefined);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    times.push(ms(t0));
   }
-  times.sort((a, b) => a - b);
   console.log(
-    `${`${name}: compile (nftFrontEnd(rs).tables, median of 3)`.padEnd(60)} ${times[1]!.toFixed(0)} ms`,
+    `${`${name}: compile (nftFrontEnd(rs).tables, median of 3)`.padEnd(90)} ${median(times).toFixed(0)} ms`,
   );
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
-  // 4,096 first packets to services spread over the map, half from inside the cluster CIDR.
+  // 4,096 first packets, half from inside the cluster CIDR, to services spread over 1, 16, 256
+  // or 4,096 distinct services of the map (each packet's chains hot in cache, or likely cold).
+  for (const spread of [1, 16, 256, 4096]) {
+    const skbs: Skb[] = [];
+    let rnd = 12345;
+    const picks: number[] = [];
+    for (let k = 0; k < spread; k++) {
+      rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
+      picks.push(rnd % N);
+    }
+    for (let k = 0; k < 4096; k++) {
+      const i = picks[k % spread]!;
+      const src = k % 2 === 0 ? 0x0a000005 : 0xc6336409; // 10.0.0.5, 198.51.100.9
+      skbs.push(firstPacket(k, src, serviceIp(i), serviceProto(i), servicePort(i)));
+    }
+    classify(`${name}: first-packet classification, ${spread} service${spread > 1 ? 's' : ''}`, pre, skbs);
+  }
+}
+
+const kname = `nft: kube-proxy's own text (bench/fixtures/kube-proxy-nft.ts), ${N} services`;
+if (!only || only.test(kname)) {
+  const text = kubeProxyNftText(N);
+  const lines = (t: string): { text: string; file: string; line: number; column: number }[] =>
+    t.split('\n').map((l, i) => ({ text: l, file: 'kube-proxy.nft', line: i + 1, column: 1 }));
+  // natbox: parse + compile + print, a warm-up then RUNS runs.
+  let ours = '';
+  let first = 0;
+  const parseMs: number[] = [];
+  const compileMs: number[] = [];
+  const printMs: number[] = [];
+  let tables: readonly NfTable[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = parseNft(lines(text));
+    if (!r.ok) throw new Error(`the bench ruleset did not parse: ${r.diagnostics[0]!.message}`);
+    const t1 = process.hrtime.bigint();
+    tables = nftFrontEnd(r.ruleset).tables(env, undefined);
+    const t2 = process.hrtime.bigint();
+    ours = printNft(r.ruleset);
+    const total = ms(t0);
+    if (i === 0) first = total;
+    else {
+      parseMs.push(Number(t1 - t0) / 1e6);
+      compileMs.push(Number(t2 - t1) / 1e6);
+      printMs.push(ms(t2));
+    }
+  }
+  const nb = median(parseMs.map((p, i) => p + compileMs[i]! + printMs[i]!));
+  console.log(
+    `${`${kname}: natbox load (parse ${median(parseMs).toFixed(0)} + compile ${median(compileMs).toFixed(0)} + print ${median(printMs).toFixed(0)} ms; cold first run ${first.toFixed(0)} ms)`.padEnd(90)} ${nb.toFixed(0)} ms`,
+  );
+  // Classification through kube-proxy's own chains: 4,096 first packets to ClusterIPs spread over
+  // the service-ips map (half from inside the cluster CIDR).
+  const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
+  const svcs = [
+    ...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. (tcp|udp) \. (\d+) :/g),
+  ].map((m) => [
+    m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0),
+    m[2] === 'tcp' ? 6 : 17,
+    Number(m[3]),
+  ]);
   const skbs: Skb[] = [];
-  let rnd = 12345;
+  let rnd = 777;
   for (let k = 0; k < 4096; k++) {
     rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
-    const i = rnd % N;
-    const src = k % 2 === 0 ? 0x0a000005 : 0xc6336409; // 10.0.0.5, 198.51.100.9
-    const buf =
-      serviceProto(i) === 6
-        ? buildTcpPacket(
-            { src, dst: serviceIp(i), id: 1 },
-            {
-              srcPort: 40000 + (k & 1023),
-              dstPort: servicePort(i),
-              seq: 1,
-              ack: 0,
-              flags: 0x02,
-              window: 100,
-            },
-          )
-        : buildUdpPacket(
-            { src, dst: serviceIp(i), id: 1 },
-            { srcPort: 40000 + (k & 1023), dstPort: servicePort(i) },
-          );
-    const skb = new Skb().load(buf, 0, 'eth0', '');
-    let r32 = k;
-    skb.env = {
-      addrType: () => 1,
-      random32: () => (r32 = (Math.imul(r32, 1664525) + 1013904223) >>> 0),
-      conntrack: undefined as never,
-    };
-    skbs.push(skb);
+    const [dst, proto, port] = svcs[rnd % svcs.length]!;
+    skbs.push(firstPacket(k, k % 2 === 0 ? 0x0a000005 : 0xc6336409, dst!, proto!, port!));
   }
-  // One flow repeated (what rules.bench.ts measures for iptables: the structures hot in cache).
-  bench(
-    `${name}: first-packet classification, one service (packets)`,
-    (n) => {
-      let acc = 0;
-      const skb = skbs[0]!;
-      for (let j = 0; j < n; j++) acc += pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined);
-      return acc;
-    },
-    { batch: 100_000, seconds: 2 },
-  );
-  // 4,096 packets to services spread over the whole map (each packet's chains likely cold).
-  bench(
-    `${name}: first-packet classification, 4,096 services (packets)`,
-    (n) => {
-      let acc = 0;
-      for (let j = 0; j < n; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j & 4095]!, 1, undefined);
-      return acc;
-    },
-    { batch: 100_000, seconds: 2 },
-  );
-  if (bound === 0 || pre.run(NF_INET_PRE_ROUTING, skbs[0]!, 1, undefined) !== T_ACCEPT)
-    throw new Error('the bench packets did not reach their dnat');
+  classify(`${kname}: first-packet classification over ${svcs.length} ClusterIPs`, pre, skbs);
+  sideBySide(kname, text, nb, ours);
+}
+
+function kernelWhy(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux';
+  if (process.getuid?.() !== 0) return 'needs root (ip netns add)';
+  const ip = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (ip.error || ip.status !== 0) return '"ip netns" is not available (install iproute2)';
+  const nft = spawnSync('nft', ['--version'], { encoding: 'utf8' });
+  if (nft.error || nft.status !== 0) return 'nft is not installed';
+  return undefined;
+}
+
+/** `nft -f FILE` + `nft list ruleset`, each of RUNS runs in a fresh throwaway namespace. */
+function sideBySide(label: string, text: string, natboxMs: number, ours: string): void {
+  const why = kernelWhy();
+  if (why) {
+    console.log(`${label}: nft side skipped: ${why}`);
+    return;
+  }
+  const ns = `nbx-nftbench-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'nbx-nftbench-'));
+  try {
+    const file = join(dir, 'kube-proxy.nft');
+    writeFileSync(file, text);
+    const loadMs: number[] = [];
+    const listMs: number[] = [];
+    let theirs = '';
+    for (let i = 0; i < RUNS; i++) {
+      const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+      if (add.status !== 0) {
+        console.log(`${label}: nft side skipped: ip netns add failed: ${add.stderr.trim()}`);
+        return;
+      }
+      try {
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', file], {
+          encoding: 'utf8',
+          timeout: 600_000,
+        });
+        const t1 = process.hrtime.bigint();
+        if (r.status !== 0) throw new Error(`nft -f refused the bench ruleset: ${r.stderr.slice(0, 500)}`);
+        const l = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'], {
+          encoding: 'utf8',
+          timeout: 600_000,
+          maxBuffer: 1 << 30,
+        });
+        if (l.status !== 0) throw new Error(`nft list ruleset failed: ${l.stderr.slice(0, 500)}`);
+        loadMs.push(Number(t1 - t0) / 1e6);
+        listMs.push(ms(t1));
+        theirs = l.stdout;
+      } finally {
+        spawnSync('ip', ['netns', 'del', ns]);
+      }
+    }
+    const k = median(loadMs.map((x, i) => x + listMs[i]!));
+    console.log(
+      `${`${label}: nft (nft -f ${median(loadMs).toFixed(0)} ms + nft list ruleset ${median(listMs).toFixed(0)} ms)`.padEnd(90)} ${k.toFixed(0)} ms`,
+    );
+    console.log(
+      `${label}: natbox / nft = ${(natboxMs / k).toFixed(2)} (listings ${ours === theirs ? 'byte-identical' : 'DIFFER'})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -27,10 +27,42 @@ import {
   NF_NAT_RANGE_PROTO_SPECIFIED,
   type NatRangeN,
 } from '../nat/nat-core.ts';
-import { compileExpr, NftRefusal, type ExprCtx, type Getter, type NumGetter } from './expr.ts';
+import {
+  alignedPayload,
+  compileExpr,
+  NftRefusal,
+  type ExprCtx,
+  type Getter,
+  type NumGetter,
+} from './expr.ts';
 import { buildSet, namedSetConfig, RtSet, UNKNOWN_STR, verdictCode, type SetConfig } from './sets.ts';
 import { NftTracedRule } from './traced-rule.ts';
 import { SetTooLarge } from './set-index.ts';
+import {
+  OP_ANYBIT,
+  OP_CALL,
+  OP_DVMAP,
+  OP_END,
+  OP_EQ,
+  OP_GET,
+  OP_L4PROTO,
+  OP_LOOKUP,
+  OP_MARK,
+  OP_MASK,
+  OP_NAT,
+  OP_NE,
+  OP_NUMGEN,
+  OP_PAY,
+  OP_RANGE,
+  OP_RULE,
+  OP_VERDICT,
+  OP_VMAP,
+  ProgramWriter,
+  NAT_DNAT,
+  NAT_MASQUERADE,
+  NAT_REDIRECT,
+  NAT_SNAT,
+} from './program.ts';
 
 // The walk's codes (sets.ts R_*), as local constants: an imported binding is read through a
 // getter when the module is loaded as CommonJS (tsx), a cost on every op.
@@ -46,12 +78,36 @@ const UNTRACKED = 6; // CT_UNTRACKED
 
 export type Op = (skb: Skb) => number;
 
-export interface CRule {
-  readonly rule: NftRule;
-  readonly ops: readonly Op[];
-  /** Per op: the index of the statement it comes from (the trace's reason). */
-  readonly stmtOf: readonly number[];
-  readonly traced: NftTracedRule;
+/** 0, 1, 2, ...: a rule's statement index is its own (describeMiss's `stmtOf[k]`). */
+const IDENTITY: number[] = [];
+
+/** A compiled rule as the trace sees it: the rule, where it stands, its traced form (lazily). */
+export class CRule {
+  private t: NftTracedRule | undefined;
+  constructor(
+    readonly rule: NftRule,
+    private readonly family: NftTable['family'],
+    private readonly tableName: string,
+    /** The chain's name and the rule's 1-based position in it (what the tracer prints). */
+    readonly chainName: string,
+    readonly pos: number,
+  ) {}
+
+  /** Per reason index: the statement it names (the walk passes the statement index itself). */
+  get stmtOf(): readonly number[] {
+    while (IDENTITY.length < this.rule.stmts.length) IDENTITY.push(IDENTITY.length);
+    return IDENTITY;
+  }
+
+  get traced(): NftTracedRule {
+    return (this.t ??= new NftTracedRule(
+      this.family,
+      this.tableName,
+      this.chainName,
+      this.rule.handle,
+      this.rule,
+    ));
+  }
 }
 
 export interface CChain {
@@ -96,6 +152,19 @@ export class RtTable {
   readonly rt = { hook: 0, now: 0, jump: 0 };
   readonly key: Uint32Array = new Uint32Array(16);
   readonly stmtState = new Map<object, StmtState>();
+  /** The flat program of every chain (program.ts), the statement index of each op's first word. */
+  readonly code: Int32Array;
+  readonly stmtAt: Int32Array;
+  /** Per chain index: the pc of its first rule. */
+  readonly chainStart: Int32Array;
+  /** Per rule id (OP_RULE's operand): the rule. */
+  readonly crules: CRule[] = [];
+  /** OP_CALL's closures, OP_GET's getters, OP_LOOKUP/OP_VMAP's sets. */
+  readonly calls: Op[] = [];
+  readonly getters: NumGetter[] = [];
+  readonly psets: RtSet[] = [];
+  /** The program's registers (a u32 each, as the kernel's NFT_REG32s). */
+  readonly regs: Float64Array = new Float64Array(16);
   /** The NAT range of the statement running (reused). */
   private readonly range: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
 
@@ -120,10 +189,18 @@ export class RtTable {
       }
     }
     if (prev) for (const [k, v] of prev.stmtState) this.stmtState.set(k, v);
+    const w = new ProgramWriter();
+    const starts = new Int32Array(table.chains.length);
     table.chains.forEach((c, i) => {
       const hook = c.base ? (HOOKS[c.base.hook] ?? -1) : -1;
-      this.chains[i]!.rules = c.rules.map((r) => this.compileRule(c, r, hook));
+      starts[i] = w.pc;
+      this.chains[i]!.rules = c.rules.map((r, j) => this.compileRule(c, r, hook, w, j + 1));
+      w.op(-1, OP_END);
     });
+    const { code, stmt } = w.done();
+    this.code = code;
+    this.stmtAt = stmt;
+    this.chainStart = starts;
   }
 
   private refuse(e: unknown, pos: Pos | undefined): void {
@@ -145,28 +222,145 @@ export class RtTable {
     return c.index;
   }
 
-  private compileRule(chain: NftChain, rule: NftRule, hook: number): CRule {
-    const ops: Op[] = [];
-    const stmtOf: number[] = [];
+  /** Writes the rule's ops: OP_RULE (its id, the next rule's pc), then each statement's ops. */
+  private compileRule(chain: NftChain, rule: NftRule, hook: number, w: ProgramWriter, pos: number): CRule {
     const ctx: ExprCtx = { family: this.table.family, hook, rt: this.rt };
-    rule.stmts.forEach((s, i) => {
+    const cr = new CRule(rule, this.table.family, this.table.name, chain.name, pos);
+    const at = w.op(-1, OP_RULE, this.crules.push(cr) - 1, 0);
+    const stmts = rule.stmts;
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      const mark = w.pc;
       try {
-        for (const op of this.compileStmt(s, ctx, chain)) {
-          ops.push(op);
-          stmtOf.push(i);
-        }
+        this.emitStmt(s, ctx, chain, w, i);
       } catch (e) {
+        w.pc = mark;
         this.refuse(e, s.pos ?? rule.pos);
-        ops.push(() => R_BREAK); // never runs: a refused ruleset is not loaded
-        stmtOf.push(i);
+        w.op(i, OP_VERDICT, R_BREAK, -1); // never runs: a refused ruleset is not loaded
       }
-    });
-    return {
-      rule,
-      ops,
-      stmtOf,
-      traced: new NftTracedRule(this.table.family, this.table.name, chain.name, rule.handle, rule),
-    };
+    }
+    w.code[at + 2] = w.pc;
+    return cr;
+  }
+
+  // ---- the flat program -----------------------------------------------------------------------
+
+  /**
+   * A statement's ops: the common forms as flat ops, the rest as OP_CALL of the closure
+   * compileStmt makes. A flat form is taken only where compileStmt would neither refuse nor
+   * behave differently; its refusals come from the same calls, in the same order.
+   */
+  private emitStmt(s: NftStmt, ctx: ExprCtx, chain: NftChain, w: ProgramWriter, i: number): void {
+    const mark = w.pc;
+    if (s.kind === 'verdict') {
+      const code = verdictCode(s.verdict, s);
+      if (code === R_JUMP || code === R_GOTO) w.op(i, OP_VERDICT, code, this.chainIndex(s.chain ?? '', s));
+      else if (code !== R_GO) w.op(i, OP_VERDICT, code, -1);
+      return;
+    }
+    if (s.kind === 'match' && this.emitMatch(s, ctx, w, i)) return;
+    if (s.kind === 'vmap' && this.emitVmap(s, ctx, w, i)) return;
+    if (s.kind === 'nat' && this.emitNat(s, ctx, chain, w, i)) return;
+    w.pc = mark;
+    for (const op of this.compileStmt(s, ctx, chain)) w.op(i, OP_CALL, this.calls.push(op) - 1);
+  }
+
+  /** A numeric expression into register `reg`; false (nothing written) for a string. */
+  private emitLoad(e: NftExpr, reg: number, ctx: ExprCtx, w: ProgramWriter, i: number): boolean {
+    const p = alignedPayload(e);
+    if (p) w.op(i, OP_PAY, reg, p[0], p[1], p[2], p[3]);
+    else if (e.kind === 'meta' && e.key === 'l4proto') w.op(i, OP_L4PROTO, reg);
+    else if (e.kind === 'meta' && e.key === 'mark') w.op(i, OP_MARK, reg);
+    else if (e.kind === 'numgen' && e.mode === 'random') w.op(i, OP_NUMGEN, reg, e.mod >>> 0, e.offset >>> 0);
+    else {
+      const g = compileExpr(e, ctx);
+      if (g.str) return false;
+      w.op(i, OP_GET, reg, this.getters.push(g.get) - 1);
+    }
+    return true;
+  }
+
+  /** A key's fields into registers 0..n-1 (keyBuilder's calls, in its order); false for strings. */
+  private emitKey(e: NftExpr, ctx: ExprCtx, w: ProgramWriter, i: number): number {
+    const items = e.kind === 'concat' ? e.items : [e];
+    if (items.length > this.regs.length) return -1;
+    const mark = w.pc;
+    // keyBuilder compiles every field before it looks at them: so do the refusals here.
+    let str = false;
+    for (let f = 0; f < items.length; f++) if (!str && !this.emitLoad(items[f]!, f, ctx, w, i)) str = true;
+    if (str) {
+      w.pc = mark;
+      return -1;
+    }
+    return items.length;
+  }
+
+  private emitMatch(
+    s: Extract<NftStmt, { kind: 'match' }>,
+    ctx: ExprCtx,
+    w: ProgramWriter,
+    i: number,
+  ): boolean {
+    const { left, right } = s;
+    const neg = s.op === '!=' ? 1 : 0;
+    if (right.kind === 'set' || right.kind === 'setref') {
+      if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
+      const set = this.setOf(right, left, ctx, false, false);
+      const n = this.emitKey(left, ctx, w, i);
+      if (n < 0) return false;
+      w.op(i, OP_LOOKUP, this.psets.push(set) - 1, n, neg);
+      return true;
+    }
+    if (left.kind === 'fib') return false;
+    const num = (e: NftExpr): number =>
+      e.kind === 'value' && typeof e.value === 'number' && e.value >= 0 && e.value <= 0xffffffff
+        ? Math.floor(e.value) === e.value
+          ? e.value
+          : -1
+        : -1;
+    let v = -1;
+    let lo = -1;
+    let hi = -1;
+    if (right.kind === 'prefix') v = num(right.value);
+    else if (right.kind === 'range') {
+      lo = num(right.low);
+      hi = num(right.high);
+      if (lo < 0 || hi < 0) return false;
+    } else if (right.kind === 'value' && (s.op === 'implicit' || s.op === '==' || s.op === '!='))
+      v = num(right);
+    else return false;
+    if (right.kind !== 'range' && v < 0) return false;
+    if (!this.emitLoad(left, 0, ctx, w, i)) return false;
+    if (right.kind === 'prefix') {
+      const mask = right.len === 0 ? 0 : (0xffffffff << (32 - right.len)) >>> 0;
+      w.op(i, OP_MASK, 0, mask, (v & mask) >>> 0, neg);
+    } else if (right.kind === 'range') w.op(i, OP_RANGE, 0, lo, hi, neg);
+    else if (s.op === 'implicit' && right.kind === 'value' && BITMASK_TYPES.has(right.type))
+      w.op(i, OP_ANYBIT, 0, v);
+    else w.op(i, neg ? OP_NE : OP_EQ, 0, v);
+    return true;
+  }
+
+  private emitVmap(
+    s: Extract<NftStmt, { kind: 'vmap' }>,
+    ctx: ExprCtx,
+    w: ProgramWriter,
+    i: number,
+  ): boolean {
+    const set = this.setOf(s.map, s.key, ctx, true, true);
+    const n = this.emitKey(s.key, ctx, w, i);
+    if (n < 0) return false;
+    const dense = set.dense;
+    if (dense && n === 1 && set.elemCounters.length === 0) {
+      // numgen's 0 .. N-1 written into the op: no set to reach.
+      const words = [OP_DVMAP, 0, dense.length];
+      for (let x = 0; x < dense.length; x++) {
+        const slot = dense[x]!;
+        words.push(slot < 0 ? -1 : set.vcode[slot]!, slot < 0 ? -1 : set.vchain[slot]!);
+      }
+      w.op(i, ...words);
+    } else w.op(i, OP_VMAP, this.psets.push(set) - 1, n);
+    return true;
   }
 
   // ---- keys and sets --------------------------------------------------------------------------
@@ -634,8 +828,8 @@ export class RtTable {
     return g.get;
   }
 
-  private natOp(s: Extract<NftStmt, { kind: 'nat' }>, ctx: ExprCtx, chain: NftChain): Op {
-    const env = this.env;
+  /** natOp's checks (its refusals) and range flags; undefined for another family's NAT (a no-op). */
+  private natFlags(s: Extract<NftStmt, { kind: 'nat' }>, ctx: ExprCtx, chain: NftChain): number | undefined {
     const base = chain.base;
     const hook = ctx.hook;
     if (base && base.type !== 'nat') throw new NftRefusal(`${s.type} outside a nat chain`, s, s.type);
@@ -649,7 +843,7 @@ export class RtTable {
       if (!ok) throw new NftRefusal(`${s.type} is not valid at hook ${base.hook}`, s, s.type);
     }
     if (s.prefix) throw new NftRefusal(`${s.type} prefix (netmap) is not simulated`, s, 'prefix');
-    if (s.family === 'ip6') return () => R_GO; // nft_nat_inet_eval: another family's NAT does nothing
+    if (s.family === 'ip6') return undefined; // nft_nat_inet_eval: another family's NAT does nothing
     let flags = 0;
     for (const f of s.flags ?? []) {
       if (f === 'random') flags |= NF_NAT_RANGE_PROTO_RANDOM;
@@ -657,6 +851,97 @@ export class RtTable {
       else if (f === 'persistent') flags |= NF_NAT_RANGE_PERSISTENT;
       else throw new NftRefusal(`nat flag ${f} is not simulated`, s, f);
     }
+    return flags;
+  }
+
+  /** NAT to fixed ends (no map, no port expression) as OP_NAT; false for the other forms. */
+  private emitNat(
+    s: Extract<NftStmt, { kind: 'nat' }>,
+    ctx: ExprCtx,
+    chain: NftChain,
+    w: ProgramWriter,
+    i: number,
+  ): boolean {
+    const flags = this.natFlags(s, ctx, chain);
+    if (flags === undefined || s.addrPort === true) return false;
+    const fixed = (e: NftExpr): boolean =>
+      (e.kind === 'value' && typeof e.value === 'number') ||
+      (e.kind === 'range' && e.low.kind === 'value' && e.high.kind === 'value') ||
+      (e.kind === 'prefix' && e.value.kind === 'value');
+    if (s.addr && (s.addr.kind === 'map' || !fixed(s.addr))) return false;
+    if (s.port && s.port.kind !== 'value' && s.port.kind !== 'range') return false;
+    const [lo, hi] = s.addr ? ends(s.addr) : [0, 0];
+    const [plo, phi] = s.port ? ends(s.port) : [0, 0];
+    const type =
+      s.type === 'masquerade'
+        ? NAT_MASQUERADE
+        : s.type === 'redirect'
+          ? NAT_REDIRECT
+          : s.type === 'dnat'
+            ? NAT_DNAT
+            : NAT_SNAT;
+    const dst = s.type === 'dnat' || s.type === 'redirect';
+    const hasPort = s.port !== undefined;
+    w.op(
+      i,
+      OP_NAT,
+      type,
+      flags | (hasPort ? NF_NAT_RANGE_PROTO_SPECIFIED : 0),
+      dst ? MANIP_DST : MANIP_SRC,
+      lo,
+      hi,
+      s.addr ? 1 : 0,
+      plo,
+      phi,
+      s.port ? 1 : 0,
+    );
+    return true;
+  }
+
+  /** OP_NAT at `pc` (natOp's closure, its operands read from the program). */
+  runNat(code: Int32Array, pc: number, skb: Skb): number {
+    const env = this.env;
+    if (!env) return R_DROP;
+    const range = this.range;
+    const now = this.rt.now;
+    const type = code[pc + 1]!;
+    range.flags = code[pc + 2]!;
+    range.minPort = 0;
+    range.maxPort = 0;
+    if (code[pc + 9] !== 0) {
+      range.minPort = code[pc + 7]!;
+      range.maxPort = code[pc + 8]!;
+    }
+    if (type === NAT_MASQUERADE) {
+      // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
+      const a = env.host.masqueradeAddress(skb.outIf, skb.dst);
+      if (a === 0) return R_DROP;
+      range.minAddr = range.maxAddr = a;
+      range.flags |= NF_NAT_RANGE_MAP_IPS;
+      if (!env.bindNat(skb, MANIP_SRC, range, now)) return R_DROP;
+      env.tagMasquerade(skb.ct, skb.outIf);
+      return R_ACCEPT;
+    }
+    if (type === NAT_REDIRECT) {
+      // nf_nat_redirect_ipv4: 127.0.0.1 from OUTPUT, else the in interface's primary address.
+      const a = this.rt.hook === LOCAL_OUT ? 0x7f000001 : env.host.primaryAddress(skb.inIf);
+      if (a === 0) return R_DROP;
+      range.minAddr = range.maxAddr = a;
+      range.flags |= NF_NAT_RANGE_MAP_IPS;
+    } else if (code[pc + 6] !== 0) {
+      range.minAddr = code[pc + 4]! >>> 0;
+      range.maxAddr = code[pc + 5]! >>> 0;
+      range.flags |= NF_NAT_RANGE_MAP_IPS;
+    }
+    return env.bindNat(skb, code[pc + 3]!, range, now) ? R_ACCEPT : R_DROP;
+  }
+
+  private natOp(s: Extract<NftStmt, { kind: 'nat' }>, ctx: ExprCtx, chain: NftChain): Op {
+    const env = this.env;
+    const dst = s.type === 'dnat' || s.type === 'redirect';
+    const maybeFlags = this.natFlags(s, ctx, chain);
+    if (maybeFlags === undefined) return () => R_GO;
+    const flags = maybeFlags;
     const range = this.range;
     const rt = this.rt;
     // The address part: fixed ends, or a map's data (addr, or addr . port).
@@ -802,7 +1087,7 @@ export class RtTable {
 }
 
 /** A set element lookup hit: the element's own counter (nft_set_elem_update_expr). */
-function countElem(set: RtSet, slot: number, skb: Skb): void {
+export function countElem(set: RtSet, slot: number, skb: Skb): void {
   const c = set.elemCounters[slot];
   if (c) {
     c.packets++;

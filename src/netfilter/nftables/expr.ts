@@ -194,6 +194,20 @@ function payloadGetter(base: 0 | 1, off: number, len: number, proto: number): Nu
   };
 }
 
+/**
+ * A byte-aligned payload field of 1, 2 or 4 bytes as the flat program loads it (program.ts
+ * OP_PAY): [base, byte offset, bytes, l4 protocol or -1], or undefined for any other expression
+ * (bit fields, unknown fields: compileExpr answers or refuses those).
+ */
+export function alignedPayload(e: NftExpr): readonly [0 | 1, number, number, number] | undefined {
+  let f: Field | undefined;
+  if (e.kind === 'payload') f = e.proto === 'ip' ? IP[e.field] : L4[e.proto]?.f[e.field];
+  else if (e.kind === 'rawpayload' && (e.base === 'nh' || e.base === 'th') && e.len <= 32)
+    f = [e.base === 'nh' ? 0 : 1, e.offset, e.len, -1];
+  if (!f || (f[1] & 7) !== 0 || (f[2] !== 8 && f[2] !== 16 && f[2] !== 32)) return undefined;
+  return [f[0], f[1] >>> 3, f[2] >>> 3, f[3]];
+}
+
 // ---- meta ---------------------------------------------------------------------------------------
 
 /** ARPHRD_ETHER, ARPHRD_LOOPBACK (natbox's devices: Ethernet, and lo). */

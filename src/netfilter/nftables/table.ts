@@ -8,8 +8,28 @@ import type { Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, type NfTable } from '../core/table.ts';
 import { HOOK_NAMES } from '../core/hook-numbers.ts';
-import { HOOKS, type CChain, type CRule, type RtTable } from './compile.ts';
+import { countElem, HOOKS, type RtTable } from './compile.ts';
 import { describeMiss } from './describe.ts';
+import {
+  OP_ANYBIT,
+  OP_CALL,
+  OP_DVMAP,
+  OP_END,
+  OP_EQ,
+  OP_GET,
+  OP_L4PROTO,
+  OP_LOOKUP,
+  OP_MARK,
+  OP_MASK,
+  OP_NAT,
+  OP_NE,
+  OP_NUMGEN,
+  OP_PAY,
+  OP_RANGE,
+  OP_RULE,
+  OP_VERDICT,
+  OP_VMAP,
+} from './program.ts';
 
 // The walk's codes (sets.ts R_*), as local constants: an imported binding is read through a
 // getter when the module is loaded as CommonJS (tsx), a cost on every op.
@@ -24,6 +44,24 @@ const R_GOTO = 7;
 const T_ACCEPT: number = TA;
 const T_DROP: number = TD;
 const T_REJECT: number = TR;
+const P_RULE = OP_RULE;
+const P_END = OP_END;
+const P_PAY = OP_PAY;
+const P_L4PROTO = OP_L4PROTO;
+const P_MARK = OP_MARK;
+const P_GET = OP_GET;
+const P_EQ = OP_EQ;
+const P_NE = OP_NE;
+const P_MASK = OP_MASK;
+const P_RANGE = OP_RANGE;
+const P_ANYBIT = OP_ANYBIT;
+const P_LOOKUP = OP_LOOKUP;
+const P_VMAP = OP_VMAP;
+const P_DVMAP = OP_DVMAP;
+const P_VERDICT = OP_VERDICT;
+const P_CALL = OP_CALL;
+const P_NUMGEN = OP_NUMGEN;
+const P_NAT = OP_NAT;
 
 /** NFT_JUMP_STACK_SIZE: the kernel refuses deeper jumps when the ruleset is loaded. */
 export const NFT_JUMP_STACK_SIZE = 16;
@@ -38,9 +76,10 @@ export class NftChainTable implements NfTable {
   private readonly policy: number;
   private readonly policyName: string;
   private readonly tableName: string;
-  private readonly start: CChain;
-  private readonly stackC: CChain[] = [];
-  private readonly stackI: number[] = [];
+  private readonly startChain: number;
+  /** The jump stack: the jumping chain and the pc of the rule after the jump. */
+  private readonly stackC = new Int32Array(NFT_JUMP_STACK_SIZE);
+  private readonly stackPc = new Int32Array(NFT_JUMP_STACK_SIZE);
 
   constructor(
     readonly rt: RtTable,
@@ -54,61 +93,235 @@ export class NftChainTable implements NfTable {
     this.priority = base.priority;
     this.policy = base.policy === 'drop' ? T_DROP : T_ACCEPT;
     this.policyName = base.policy;
-    this.start = rt.byName.get(chain.name)!;
+    this.startChain = rt.byName.get(chain.name)!.index;
   }
 
   priorityAt(hook: number): number | undefined {
     return hook === this.hook ? this.priority : undefined;
   }
 
+  /**
+   * nft_do_chain over the flat program (program.ts): ops run until one breaks the rule (on to the
+   * next rule's pc) or gives a verdict; a rule whose ops all ran falls through to the next.
+   */
   run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
-    const regs = this.rt.rt;
+    const t = this.rt;
+    const regs = t.rt;
     regs.hook = hook;
     regs.now = now;
-    const chains = this.rt.chains;
+    const code = t.code;
+    const r = t.regs;
+    const key = t.key;
     const stackC = this.stackC;
-    const stackI = this.stackI;
+    const stackPc = this.stackPc;
     let sp = 0;
-    let chain = this.start;
-    let rules: CRule[] = chain.rules;
-    let i = 0;
+    let chain = this.startChain;
+    let pc = t.chainStart[chain]!;
+    let rule = -1; // the rule running (its id), -1 between rules
+    let next = 0; // the pc of the rule after it
     for (;;) {
-      if (i >= rules.length) {
-        if (sp === 0) {
-          if (tracer) tracer.policy(HOOK_NAMES[hook]!, this.tableName, chain.name, this.policyName);
-          return this.policy;
+      let v: number;
+      let jump = -1;
+      switch (code[pc]) {
+        case P_RULE:
+          if (rule >= 0 && tracer) this.traceRule(hook, tracer, rule);
+          rule = code[pc + 1]!;
+          next = code[pc + 2]!;
+          pc += 3;
+          continue;
+        case P_END:
+          if (rule >= 0 && tracer) this.traceRule(hook, tracer, rule);
+          rule = -1;
+          if (sp === 0) {
+            if (tracer)
+              tracer.policy(HOOK_NAMES[hook]!, this.tableName, t.chains[chain]!.name, this.policyName);
+            return this.policy;
+          }
+          sp--;
+          chain = stackC[sp]!;
+          pc = stackPc[sp]!;
+          continue;
+        case P_PAY: {
+          // nft_payload_eval: the field's bytes, or NFT_BREAK past the packet / without the header.
+          let p: number;
+          if (code[pc + 2] === 0) p = skb.off + code[pc + 3]!;
+          else {
+            const proto = code[pc + 5]!;
+            if (
+              (proto >= 0 && skb.proto !== proto) ||
+              (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
+            ) {
+              v = R_BREAK;
+              break;
+            }
+            p = skb.l4off + code[pc + 3]!;
+          }
+          const n = code[pc + 4]!;
+          if (p + n > skb.off + skb.len) {
+            v = R_BREAK;
+            break;
+          }
+          const b = skb.buf;
+          r[code[pc + 1]!] =
+            n === 1
+              ? b[p]!
+              : n === 2
+                ? (b[p]! << 8) | b[p + 1]!
+                : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+          pc += 6;
+          continue;
         }
-        sp--;
-        chain = stackC[sp]!;
-        rules = chain.rules;
-        i = stackI[sp]!;
-        continue;
+        case P_L4PROTO:
+          r[code[pc + 1]!] = skb.proto;
+          pc += 2;
+          continue;
+        case P_MARK:
+          r[code[pc + 1]!] = skb.mark >>> 0;
+          pc += 2;
+          continue;
+        case P_GET: {
+          const x = t.getters[code[pc + 2]!]!(skb);
+          if (x < 0) {
+            v = R_BREAK;
+            break;
+          }
+          r[code[pc + 1]!] = x;
+          pc += 3;
+          continue;
+        }
+        case P_EQ:
+          if (r[code[pc + 1]!] !== code[pc + 2]! >>> 0) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 3;
+          continue;
+        case P_NE:
+          if (r[code[pc + 1]!] === code[pc + 2]! >>> 0) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 3;
+          continue;
+        case P_MASK:
+          if (((r[code[pc + 1]!]! & code[pc + 2]!) === code[pc + 3]!) === (code[pc + 4] !== 0)) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 5;
+          continue;
+        case P_RANGE: {
+          const x = r[code[pc + 1]!]!;
+          if ((x >= code[pc + 2]! >>> 0 && x <= code[pc + 3]! >>> 0) === (code[pc + 4] !== 0)) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 5;
+          continue;
+        }
+        case P_ANYBIT:
+          if ((r[code[pc + 1]!]! & code[pc + 2]!) === 0) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 3;
+          continue;
+        case P_LOOKUP: {
+          const set = t.psets[code[pc + 1]!]!;
+          const n = code[pc + 2]!;
+          for (let f = 0; f < n; f++) key[f] = r[f]!;
+          const slot = set.lookup(key, now);
+          if (slot >= 0) countElem(set, slot, skb);
+          if (slot >= 0 === (code[pc + 3] !== 0)) {
+            v = R_BREAK;
+            break;
+          }
+          pc += 4;
+          continue;
+        }
+        case P_VMAP: {
+          const set = t.psets[code[pc + 1]!]!;
+          const n = code[pc + 2]!;
+          for (let f = 0; f < n; f++) key[f] = r[f]!;
+          const slot = set.lookup(key, now);
+          if (slot < 0) {
+            v = R_BREAK;
+            break;
+          }
+          countElem(set, slot, skb);
+          v = set.vcode[slot]!;
+          jump = set.vchain[slot]!;
+          if (v === R_GO) {
+            pc += 3;
+            continue;
+          }
+          break;
+        }
+        case P_DVMAP: {
+          const x = r[code[pc + 1]!]!;
+          const n = code[pc + 2]!;
+          v = x < n ? code[pc + 3 + 2 * x]! : -1;
+          if (v < 0) {
+            v = R_BREAK;
+            break;
+          }
+          jump = code[pc + 4 + 2 * x]!;
+          if (v === R_GO) {
+            pc += 3 + 2 * n;
+            continue;
+          }
+          break;
+        }
+        case P_NUMGEN: {
+          // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset.
+          let x = 0;
+          if (skb.env) {
+            const val = skb.env.random32();
+            const y = (val >>> 16) * code[pc + 2]! + Math.floor(((val & 0xffff) * code[pc + 2]!) / 65536);
+            x = Math.floor(y / 65536) >>> 0;
+          }
+          r[code[pc + 1]!] = (x + code[pc + 3]!) >>> 0;
+          pc += 4;
+          continue;
+        }
+        case P_NAT:
+          v = t.runNat(code, pc, skb);
+          break;
+        case P_VERDICT:
+          v = code[pc + 1]!;
+          jump = code[pc + 2]!;
+          break;
+        case P_CALL:
+          v = t.calls[code[pc + 1]!]!(skb);
+          if (v === R_GO) {
+            pc += 2;
+            continue;
+          }
+          jump = regs.jump;
+          break;
+        default:
+          return T_DROP;
       }
-      const r = rules[i]!;
-      i++;
-      const ops = r.ops;
-      let v = R_GO;
-      let k = 0;
-      for (; k < ops.length; k++) {
-        v = ops[k]!(skb);
-        if (v !== R_GO) break;
-      }
+      // A verdict, or the rule broke.
       if (v === R_BREAK) {
-        if (tracer)
+        if (tracer) {
+          const cr = t.crules[rule]!;
           tracer.ruleMiss(
             HOOK_NAMES[hook]!,
             this.tableName,
-            chain.name,
-            i,
-            r.traced,
-            describeMiss(r, k, skb),
+            cr.chainName,
+            cr.pos,
+            cr.traced,
+            describeMiss(cr, t.stmtAt[pc]!, skb),
           );
+        }
+        rule = -1;
+        pc = next;
         continue;
       }
-      if (tracer) tracer.rule(HOOK_NAMES[hook]!, this.tableName, chain.name, i, r.traced);
+      if (tracer) this.traceRule(hook, tracer, rule);
+      rule = -1;
       switch (v) {
-        case R_GO:
-          continue;
         case R_ACCEPT:
           return T_ACCEPT;
         case R_DROP:
@@ -117,31 +330,36 @@ export class NftChainTable implements NfTable {
           // A nat chain's verdict is only accept or drop to the NAT hook.
           return this.nat ? T_DROP : T_REJECT;
         case R_RETURN:
-          if (sp === 0) i = rules.length;
-          else {
-            sp--;
-            chain = stackC[sp]!;
-            rules = chain.rules;
-            i = stackI[sp]!;
+          if (sp === 0) {
+            // The end of the base chain (or of the chain a goto reached from it): the policy.
+            if (tracer)
+              tracer.policy(HOOK_NAMES[hook]!, this.tableName, t.chains[chain]!.name, this.policyName);
+            return this.policy;
           }
+          sp--;
+          chain = stackC[sp]!;
+          pc = stackPc[sp]!;
           continue;
         case R_JUMP:
           if (sp >= NFT_JUMP_STACK_SIZE) return T_DROP; // refused at load; never reached
           stackC[sp] = chain;
-          stackI[sp] = i;
+          stackPc[sp] = next;
           sp++;
-          chain = chains[regs.jump]!;
-          rules = chain.rules;
-          i = 0;
+          chain = jump;
+          pc = t.chainStart[jump]!;
           continue;
         case R_GOTO:
-          chain = chains[regs.jump]!;
-          rules = chain.rules;
-          i = 0;
+          chain = jump;
+          pc = t.chainStart[jump]!;
           continue;
         default:
           return T_DROP;
       }
     }
+  }
+
+  private traceRule(hook: number, tracer: NfTracer, rule: number): void {
+    const cr = this.rt.crules[rule]!;
+    tracer.rule(HOOK_NAMES[hook]!, this.tableName, cr.chainName, cr.pos, cr.traced);
   }
 }
