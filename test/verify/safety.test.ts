@@ -247,3 +247,16 @@ test('CLI: an escaped public address in a rule exits 2 before anything runs', ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an event's public address moves with the scenario's (natbox check --verify gives its fixes as events)", () => {
+  const text = `${BASE.replace(/\s*$/, '')}\n\nevents:\n  - { at: 0, host: router, run: "iptables -t nat -A POSTROUTING -d 82.120.11.22/32 -j ACCEPT" }\n`;
+  const p = ok(text);
+  assert.equal(
+    p.scenario.events?.[0]?.run.value,
+    'iptables -t nat -A POSTROUTING -d 203.0.113.22/32 -j ACCEPT',
+  );
+  assert.deepEqual(
+    p.natboxEvents?.map((e) => e.rc),
+    [0],
+  );
+});

@@ -82,6 +82,7 @@ function addressTexts(sc: Scenario): At<string>[] {
     if (f.expect?.serverSees) out.push(f.expect.serverSees);
     if (f.expect?.translatedSource) out.push(f.expect.translatedSource);
   }
+  for (const e of sc.events ?? []) out.push(e.run);
   return out;
 }
 
@@ -163,7 +164,9 @@ export function remapScenario(
         }
       : {}),
   }));
-  return { ok: true, remap: { scenario: { ...sc, hosts, flows }, nets } };
+  // An event's command moves with the rest (natbox check --verify gives its fixes as events).
+  const events = sc.events?.map((e) => ({ ...e, run: move(e.run) }));
+  return { ok: true, remap: { scenario: { ...sc, hosts, flows, ...(events ? { events } : {}) }, nets } };
 }
 
 /** One string with the moved /24s rewritten (the last octet and any /len kept). */
