@@ -34,6 +34,7 @@ import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
 import { parseConntrackList, type CtEntry } from '../../oracle/conntrack.ts';
 import { iptablesSpec, nftKernelInput, nftRefusal } from './nft.ts';
+import { restoreIpsets } from './ipsets.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
 /** `ip link add … type bridge` options of every bridge a live run makes: no STP, no forward delay, no multicast snooping. */
@@ -61,6 +62,8 @@ export interface KernelRun {
   readonly commands?: LiveEventResult[];
   /** `nft list ruleset` per host with nftables rules, after the flows (the kernel's counters). */
   readonly nftRulesets?: Map<string, string>;
+  /** `ipset save` per host with `ipsets:`, after the flows (what -j SET left in them). */
+  readonly ipsetSaves?: Map<string, string>;
 }
 
 /**
@@ -384,6 +387,10 @@ export async function runOnKernel(
           sh('ip', ['-n', ns, 'addr', 'add', `${formatIpv4(a.addr)}/${a.len}`, 'dev', d.name]);
         sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'up']);
       }
+      // Device groups (-m devgroup reads dev->group).
+      for (const d of h.ifaces)
+        if (d.group !== undefined)
+          sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'group', String(d.group)]);
       // Interface MTUs (a bridge takes its ports' smallest by itself).
       for (const d of h.ifaces)
         if (d.mtu !== undefined) sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'mtu', String(d.mtu)]);
@@ -401,6 +408,9 @@ export async function runOnKernel(
     for (const h of scenario.hosts)
       for (const r of h.ipRules ?? [])
         sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
+
+    // The hosts' ipsets (`ipset restore` of their `ipset save` lines), before the rules that name them.
+    const ipsetHosts = restoreIpsets(scenario, nsOf);
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
@@ -687,6 +697,11 @@ export async function runOnKernel(
     );
     if (opts.capturesDir)
       for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
+    const ipsetSaves = new Map(
+      ipsetHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'ipset', 'save'])] as const),
+    );
+    if (opts.capturesDir)
+      for (const [h, t] of ipsetSaves) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.ipset`), t);
     return {
       t0: t0ms / 1000,
       captures,
@@ -699,6 +714,7 @@ export async function runOnKernel(
       namespaces,
       commands,
       ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
+      ...(ipsetSaves.size > 0 ? { ipsetSaves } : {}),
     };
   }
 }
