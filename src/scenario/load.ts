@@ -111,6 +111,11 @@ const SYSCTLS: Readonly<
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
+  // The TCP options a host offers and accepts (src/stack/tcp-options.ts); tcp_timestamps 2 is
+  // timestamps without the per-connection random offset.
+  'net.ipv4.tcp_timestamps': { what: '0, 1 or 2', min: 0, max: 2 },
+  'net.ipv4.tcp_sack': { what: '0 or 1', min: 0, max: 1 },
+  'net.ipv4.tcp_window_scaling': { what: '0 or 1', min: 0, max: 1 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */

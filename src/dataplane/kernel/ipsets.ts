@@ -4,14 +4,20 @@
 // sees them, and `ip netns del` removes them with the namespace.
 import { spawnSync } from 'node:child_process';
 import type { Scenario } from '../../scenario/model.ts';
-import { LiveError, which } from './live.ts';
 
-/** Restores every host's ipsets; the hosts that have some, in the scenario's order. */
-export function restoreIpsets(scenario: Scenario, nsOf: (host: string) => string): string[] {
+/**
+ * Restores every host's ipsets; the hosts that have some, in the scenario's order. `fail` throws
+ * (live.ts's LiveError: `environment` when the ipset tool is missing or refuses a line).
+ */
+export function restoreIpsets(
+  scenario: Scenario,
+  nsOf: (host: string) => string,
+  haveIpset: boolean,
+  fail: (message: string) => never,
+): string[] {
   const hosts = scenario.hosts.filter((h) => h.ipsets && h.ipsets.lines.some((l) => l.value.trim()));
   if (hosts.length === 0) return [];
-  if (!which('ipset'))
-    throw new LiveError(`${hosts[0]!.name.value} has ipsets: missing ipset (Debian: apt-get install ipset)`);
+  if (!haveIpset) fail(`${hosts[0]!.name.value} has ipsets: missing ipset (Debian: apt-get install ipset)`);
   for (const h of hosts) {
     const lines = h.ipsets!.lines.filter((l) => l.value.trim() && !l.value.trim().startsWith('#'));
     const ns = nsOf(h.name.value);
@@ -23,7 +29,7 @@ export function restoreIpsets(scenario: Scenario, nsOf: (host: string) => string
         input: `${l.value.trim()}\n`,
       });
       if (r.status !== 0)
-        throw new LiveError(
+        fail(
           `${l.loc.file}:${l.loc.line}:${l.loc.column}: the kernel's ipset refused "${l.value.trim()}": ${(r.stderr || String(r.error ?? r.signal)).trim()}`,
         );
     }

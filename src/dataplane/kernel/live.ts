@@ -410,7 +410,9 @@ export async function runOnKernel(
         sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
 
     // The hosts' ipsets (`ipset restore` of their `ipset save` lines), before the rules that name them.
-    const ipsetHosts = restoreIpsets(scenario, nsOf);
+    const ipsetHosts = restoreIpsets(scenario, nsOf, which('ipset') !== undefined, (m) => {
+      throw new LiveError(m);
+    });
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
