@@ -11,6 +11,7 @@ import { formatRule } from '../../src/rules/iptables/print-save.ts';
 import { printMatch } from '../../src/rules/iptables/print-list.ts';
 import { checkMatch } from '../../src/netfilter/xtables/match.ts';
 import type { Rule } from '../../src/rules/iptables/model.ts';
+import { IpSetMatcher } from '../../src/netfilter/xtables/set.ts';
 
 function rule(text: string): Rule {
   const r = loadRulesText(`iptables -t mangle -A FORWARD ${text}`, 't');
@@ -73,4 +74,10 @@ test('-m set: counter tests are refused by the engine by name, the other options
     checkMatch(rule('-m set --match-set s src --return-nomatch ! --update-counters').matches[0]!, caps),
     undefined,
   );
+});
+
+test('a nomatch entry is refused, not read as an ordinary entry (it would turn matches into misses)', () => {
+  const s = new IpSetMatcher('s', 'hash:net');
+  assert.match(s.add('192.0.2.0/24', ['nomatch']) ?? '', /"nomatch" on "192\.0\.2\.0\/24" is not simulated/);
+  assert.equal(s.add('192.0.2.0/24'), undefined);
 });
