@@ -113,6 +113,11 @@ const SYSCTLS: Readonly<
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
   // tcp_twsk_unique: 0 never, 1 always, 2 (default) only for loopback traffic.
   'net.ipv4.tcp_tw_reuse': { what: '0, 1 or 2', min: 0, max: 2 },
+  // The TCP options a host offers and accepts (src/stack/tcp-options.ts); tcp_timestamps 2 is
+  // timestamps without the per-connection random offset.
+  'net.ipv4.tcp_timestamps': { what: '0, 1 or 2', min: 0, max: 2 },
+  'net.ipv4.tcp_sack': { what: '0 or 1', min: 0, max: 1 },
+  'net.ipv4.tcp_window_scaling': { what: '0 or 1', min: 0, max: 1 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */

@@ -27,6 +27,14 @@ import {
   tcpOptionAt,
   type TcpOption,
 } from '../wire/tcp.ts';
+import {
+  enabledOptions,
+  establishedOptions,
+  OPT_TS,
+  OPT_WS,
+  synOptionBits,
+  synOptions,
+} from './tcp-options.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
@@ -283,6 +291,11 @@ interface TcpSock {
   srtt?: number;
   /** sk_dst_pending_confirm: an ACK made forward progress; the next segment confirms the neighbour. */
   pendingConfirm?: boolean;
+  /**
+   * The options the handshake agreed (tcp-options.ts bits: timestamps, SACK, window scaling);
+   * undefined on a client until the SYN-ACK, whose SYN offers what the sysctls allow.
+   */
+  optsOk?: number;
 }
 
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
@@ -395,18 +408,17 @@ export class Sockets {
     this.markOut = s.mark ?? 0;
     if (s.pendingConfirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
-    // Linux's option layouts: SYN and SYN-ACK carry MSS, SACK-permitted, timestamps, NOP, window
-    // scale (mss1460,sackOK,ts,ws); later segments NOP, NOP, timestamps.
+    // Linux's option layouts (tcp-options.ts): a SYN offers MSS, SACK-permitted, timestamps and
+    // window scale (mss1460,sackOK,ts,ws) as the sysctls allow; a SYN-ACK answers with MSS and
+    // what both ends agreed; later segments NOP, NOP, timestamps when agreed, else nothing.
+    const bits = s.optsOk ?? enabledOptions((n, d) => this.host.sysctl(n, d));
     const options: TcpOption[] = syn
-      ? [
-          { kind: 'mss', mss: s.advMss ?? 1460 },
-          { kind: 'sackOK' },
-          ts,
-          { kind: 'nop' },
-          { kind: 'ws', shift: 7 },
-        ]
-      : [{ kind: 'nop' }, { kind: 'nop' }, ts];
-    const window = syn ? (flags & TCP_ACK ? 65160 : 64240) : 502;
+      ? synOptions(bits, s.advMss ?? 1460, ts, 7)
+      : establishedOptions(bits, ts);
+    // The initial window is 65535 rounded down to the MSS less the timestamps' 12 bytes
+    // (tcp_select_initial_window), later ones 64256 >> 7 with window scaling, else 64240
+    // (as measured on Linux 6.18).
+    const window = syn ? (flags & TCP_ACK && bits & OPT_TS ? 65160 : 64240) : bits & OPT_WS ? 502 : 64240;
     return buildTcpPacket(
       {
         src: s.laddr,
@@ -619,9 +631,17 @@ export class Sockets {
     const tsval = findTsVal(ip, o + 20, o + doff);
     const s = this.tcp.get(key(dst, dport, src, sport));
     if (s && flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
+    if (
+      s &&
+      s.state === 'SYN_SENT' &&
+      (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
+      ack === s.sndNxt
+    )
+      s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
     if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
     if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
-      this.tcpAccept(src, sport, dst, dport, seq, tsval);
+      const offered = synOptionBits(ip, o + 20, o + doff);
+      this.tcpAccept(src, sport, dst, dport, seq, tsval, offered);
       const a = this.tcp.get(key(dst, dport, src, sport));
       if (a) a.peerMss = mssOption(ip, o + 20, o + doff);
       return;
@@ -691,6 +711,7 @@ export class Sockets {
     dport: number,
     seq: number,
     tsval: number,
+    offered: number,
   ): void {
     const rng = this.host.env.rng;
     const s: TcpSock = {
@@ -712,6 +733,7 @@ export class Sockets {
       synackTimeouts: 0,
       rcvIsn: seq,
       lastOow: -1,
+      optsOk: offered & enabledOptions((n, d) => this.host.sysctl(n, d)),
     };
     const back = this.host.routeTo(src, dst);
     if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
@@ -1383,7 +1405,7 @@ export class Sockets {
     const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
     const pmtu = r ? this.host.frag.outputMtu(r, s.raddr) : 1500;
     s.pmtuCookie = pmtu;
-    return segmentSize(pmtu, s.peerMss ?? 536, 12);
+    return segmentSize(pmtu, s.peerMss ?? 536, (s.optsOk ?? OPT_TS) & OPT_TS ? 12 : 0);
   }
 
   /**

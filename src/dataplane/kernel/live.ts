@@ -39,6 +39,7 @@ import {
   type CtStatsCompared,
 } from '../../oracle/conntrack.ts';
 import { iptablesSpec, nftKernelInput, nftRefusal } from './nft.ts';
+import { restoreIpsets } from './ipsets.ts';
 import type { FlowOutcome } from '../../oracle/compare.ts';
 
 /** `ip link add … type bridge` options of every bridge a live run makes: no STP, no forward delay, no multicast snooping. */
@@ -68,6 +69,8 @@ export interface KernelRun {
   readonly nftRulesets?: Map<string, string>;
   /** `conntrack -S` per host with rules, summed over the CPUs, after the flows. */
   readonly ctStats?: Map<string, CtStatsCompared>;
+  /** `ipset save` per host with `ipsets:`, after the flows (what -j SET left in them). */
+  readonly ipsetSaves?: Map<string, string>;
 }
 
 /**
@@ -391,6 +394,10 @@ export async function runOnKernel(
           sh('ip', ['-n', ns, 'addr', 'add', `${formatIpv4(a.addr)}/${a.len}`, 'dev', d.name]);
         sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'up']);
       }
+      // Device groups (-m devgroup reads dev->group).
+      for (const d of h.ifaces)
+        if (d.group !== undefined)
+          sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'group', String(d.group)]);
       // Interface MTUs (a bridge takes its ports' smallest by itself).
       for (const d of h.ifaces)
         if (d.mtu !== undefined) sh('ip', ['-n', ns, 'link', 'set', 'dev', d.name, 'mtu', String(d.mtu)]);
@@ -408,6 +415,11 @@ export async function runOnKernel(
     for (const h of scenario.hosts)
       for (const r of h.ipRules ?? [])
         sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
+
+    // The hosts' ipsets (`ipset restore` of their `ipset save` lines), before the rules that name them.
+    const ipsetHosts = restoreIpsets(scenario, nsOf, which('ipset') !== undefined, (m) => {
+      throw new LiveError(m);
+    });
 
     // Rules, with the real iptables.
     const bin = `iptables-${opts.backend}`;
@@ -701,6 +713,11 @@ export async function runOnKernel(
     );
     if (opts.capturesDir)
       for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
+    const ipsetSaves = new Map(
+      ipsetHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'ipset', 'save'])] as const),
+    );
+    if (opts.capturesDir)
+      for (const [h, t] of ipsetSaves) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.ipset`), t);
     return {
       t0: t0ms / 1000,
       captures,
@@ -714,6 +731,7 @@ export async function runOnKernel(
       commands,
       ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
       ...(ctStats.size > 0 ? { ctStats } : {}),
+      ...(ipsetSaves.size > 0 ? { ipsetSaves } : {}),
     };
   }
 }

@@ -60,6 +60,10 @@ export class IpSetMatcher {
    * the set has timeouts, at simulation time 0); returns why it is not valid for this type.
    */
   add(entry: string, opts: readonly string[] = []): string | undefined {
+    // A nomatch entry (hash:net) turns a match into a miss (and -m set --return-nomatch into a
+    // match): not simulated, so refused rather than read as an ordinary entry.
+    if (opts.includes('nomatch'))
+      return `"nomatch" on "${entry}" is not simulated (natbox's sets hold only matching entries)`;
     const info = this.parseInfo(opts);
     if (typeof info === 'string') return info;
     if (info) {
