@@ -3,11 +3,21 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import type { CheckReport } from '../check/model.ts';
 import { appliedCommands } from '../check/fix.ts';
 import { verifyCommand } from './verify.ts';
 
-/** The scenario text with the fixes as events at time 0 (undefined when it has events already). */
+/**
+ * Seconds every flow is moved later in the fixed scenario: the fixes run as events at time 0, and
+ * on the kernel a command takes tens of milliseconds, so a flow at time 0 would race it.
+ */
+export const FIX_LEAD = 1;
+
+/**
+ * The scenario text with the fixes as events at time 0 and every flow FIX_LEAD seconds later
+ * (undefined when it has events already or no fix to run).
+ */
 export function fixedScenarioText(text: string, report: CheckReport): string | undefined {
   if (/^events:/m.test(text)) return undefined;
   const lines: string[] = [];
@@ -18,7 +28,11 @@ export function fixedScenarioText(text: string, report: CheckReport): string | u
     for (const c of a.commands) lines.push(`  - { at: 0, host: ${f.fix.host}, run: ${JSON.stringify(c)} }`);
   }
   if (lines.length === 0) return undefined;
-  return `${text.replace(/\s*$/, '')}\n\n# added by natbox check --verify: the proposed fixes\nevents:\n${lines.join('\n')}\n`;
+  const doc = parseDocument(text);
+  const flows = doc.get('flows');
+  if (isSeq(flows))
+    for (const f of flows.items) if (isMap(f)) f.set('at', Number(f.get('at') ?? 0) + FIX_LEAD);
+  return `${doc.toString({ lineWidth: 0 }).replace(/\s*$/, '')}\n\n# added by natbox check --verify: the proposed fixes\nevents:\n${lines.join('\n')}\n`;
 }
 
 export async function verifyFixed(

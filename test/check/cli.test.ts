@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CLI } from '../cli-argv.ts';
+import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 
 const natbox = (...args: string[]): { rc: number | null; out: string; err: string } => {
   const r = spawnSync(process.execPath, [...CLI, 'check', ...args], {
@@ -29,3 +30,32 @@ test('exit codes, JSON and bad input', () => {
   assert.equal(lang.rc, 2);
   assert.equal(lang.err, 'natbox: --lang fr: check is written in en and pt-BR\n');
 });
+
+// --verify: the seed's proved fixes (rule B and the router's OUTPUT DNAT) run as events on the
+// kernel in network namespaces, the flows a second later (FIX_LEAD), and natbox verify compares.
+const noKernel = environmentProblems('nft', { icmp: false });
+test(
+  'check --verify: the seed with its proved fixes agrees with the kernel',
+  { skip: noKernel.length ? `natbox verify cannot run here: ${noKernel.join('; ')}` : undefined },
+  () => {
+    const r = spawnSync(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mkdir -p /run/netns && mount -t tmpfs natbox-check /run/netns && exec "$0" "$@"',
+        process.execPath,
+        ...CLI,
+        'check',
+        '--verify',
+        'examples/hairpin/dnat-only.yaml',
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.match(r.stdout, /hairpin-dnat-only \(.*fixed-0\.yaml\): match in/);
+    assert.match(r.stdout, /kernel connected \(server saw 192\.168\.1\.1:40000\)/);
+  },
+);
