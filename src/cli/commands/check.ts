@@ -1,5 +1,6 @@
 // `natbox check`: options as data; the work is in ../check.ts, loaded only when the command runs.
 import type { Command } from 'commander';
+import type { CheckCliOptions } from '../check.ts';
 
 export function registerCheck(program: Command): void {
   program
@@ -21,21 +22,8 @@ export function registerCheck(program: Command): void {
     .option('--verify', 'also run each fixed scenario on the kernel, as natbox verify does (root, netns)')
     .option('--no-proof', 'propose fixes without proving them on a copy (faster)')
     .option('--width <n>', 'columns of the text report (default 80)', '80')
-    .action(
-      async (
-        files: string[],
-        opts: {
-          json?: boolean;
-          lang: string;
-          matrix?: boolean;
-          against?: string;
-          verify?: boolean;
-          proof: boolean;
-          width: string;
-        },
-      ) => {
-        const { checkCommand } = await import('../check.ts');
-        process.exitCode = await checkCommand(files, opts);
-      },
-    );
+    .action(async (files: string[], opts: CheckCliOptions) => {
+      const { checkCommand } = await import('../check.ts');
+      process.exitCode = await checkCommand(files, opts);
+    });
 }
