@@ -55,8 +55,8 @@ export const NAT_REDIRECT = 3;
 
 /** A growing Int32Array of ops, with the statement index of each op's first word. */
 export class ProgramWriter {
-  code = new Int32Array(1024);
-  stmt = new Int32Array(1024);
+  code: Int32Array = new Int32Array(1024);
+  stmt: Int32Array = new Int32Array(1024);
   pc = 0;
 
   /** Appends one op's words; `stmt` is the rule's statement it comes from (the trace's reason). */
