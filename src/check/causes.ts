@@ -6,10 +6,8 @@ import { formatIpv4, formatPrefix, inPrefix, parseIpv4, prefixMask, type Prefix 
 import type { Rule, Ruleset } from '../rules/iptables/model.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
 import type { FlowResult } from '../sim/flows.ts';
-import type { WorldConfig } from '../sim/world.ts';
 import type { TraceStep } from '../trace/trace-step.ts';
 import { decisionOf, decisionText } from '../trace/explain.ts';
-import type { Built } from '../scenario/build.ts';
 import type {
   CauseId,
   CheckFlow,
@@ -22,15 +20,11 @@ import type {
   Severity,
 } from './model.ts';
 import { hostAddrs, type HostCfg } from './discover.ts';
-import { causeWords, type Facts, type Lang } from './words.ts';
+import { causeWords, type Facts } from './words.ts';
 import * as fx from './fix-text.ts';
+import type { Ctx } from './ctx.ts';
 
-export interface Ctx {
-  readonly world: WorldConfig;
-  readonly built: Built;
-  readonly routers: readonly RouterView[];
-  readonly lang: Lang;
-}
+export type { Ctx } from './ctx.ts';
 
 const ip = (t: string): number => (parseIpv4(t) as { value: number }).value;
 const pfx = (t: string): Prefix => {

@@ -7,7 +7,7 @@ import { printNftRule } from '../rules/nft/index.ts';
 import type { NftChain, NftRuleset, NftTable } from '../rules/nft/model.ts';
 import type { WorldConfig } from '../sim/world.ts';
 import type { ForwardView, NetworkView, Proto, SnatView } from './model.ts';
-import { ownerOf, type Addr } from './discover.ts';
+import { ownerOf, type Addr } from './hosts.ts';
 
 type HostCfg = WorldConfig['hosts'][number];
 

@@ -15,32 +15,12 @@ import type { NftRuleset } from '../rules/nft/model.ts';
 import type { CheckFlow, ForwardView, NetworkView, Proto, RouterView, SnatView } from './model.ts';
 import { nftForwards, nftSnats } from './discover-nft.ts';
 
-export type HostCfg = WorldConfig['hosts'][number];
+import { hostAddrs, isRouter, netOf, ownerOf, type Addr, type HostCfg } from './hosts.ts';
+
+export { hostAddrs, isRouter, ownerOf, type Addr, type HostCfg } from './hosts.ts';
 
 /** The name of the outside host check adds when the scenario has none. */
 export const OUTSIDE_HOST = 'check-outside';
-
-export interface Addr {
-  readonly dev: string;
-  readonly addr: number;
-  readonly len: number;
-}
-
-/** Every address of a host, devices in order (interfaces, then bridges). */
-export function hostAddrs(h: HostCfg): Addr[] {
-  const out: Addr[] = [];
-  for (const d of [...h.ifaces, ...h.bridges]) for (const a of d.addrs) out.push({ dev: d.name, ...a });
-  return out;
-}
-
-const netOf = (a: Addr): Prefix => ({ addr: (a.addr & prefixMask(a.len)) >>> 0, mask: prefixMask(a.len) });
-
-/** The host that owns `addr`, if any. */
-export function ownerOf(world: WorldConfig, addr: number): string | undefined {
-  return world.hosts.find((h) => hostAddrs(h).some((a) => a.addr === addr))?.name;
-}
-
-export const isRouter = (h: HostCfg): boolean => (h.sysctls.get('net.ipv4.ip_forward') ?? 0) === 1;
 
 function networkOf(world: WorldConfig, router: HostCfg, a: Addr): NetworkView {
   const p = netOf(a);

@@ -4,7 +4,7 @@ import { formatIpv4, inPrefix, parseIpv4, prefixMask } from '../wire/addr.ts';
 import type { Rule, Ruleset, TableName } from '../rules/iptables/model.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
 import type { CheckFlow, Fix, ForwardView, NetworkView, RouterView, SnatView } from './model.ts';
-import type { Ctx } from './causes.ts';
+import type { Ctx } from './ctx.ts';
 
 const ipt = (table: TableName | 'filter', rest: string): string =>
   table === 'filter' ? `iptables ${rest}` : `iptables -t ${table} ${rest}`;

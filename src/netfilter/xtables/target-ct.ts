@@ -4,11 +4,7 @@
 // in and makes its entry in (conntrack/zone.ts). A packet with a conntrack or a template already is
 // left alone. A helper, a timeout policy or events are read and printed; natbox does not simulate
 // them (refused by name).
-import {
-  XT_CT_ZONE_DIR_ORIG,
-  XT_CT_ZONE_DIR_REPL,
-  XT_CT_ZONE_MARK,
-} from '../../rules/iptables/ext/target-ct.ts';
+import { XT_CT_ZONE_DIR_ORIG, XT_CT_ZONE_DIR_REPL, XT_CT_ZONE_MARK } from '../../rules/iptables/model.ts';
 import { ctTemplate, NF_CT_ZONE_DIR_ORIG, NF_CT_ZONE_DIR_REPL } from '../conntrack/zone.ts';
 import { CT_UNTRACKED, type Skb } from '../core/skb.ts';
 import { NOTRACK } from '../core/verdict.ts';

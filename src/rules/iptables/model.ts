@@ -77,6 +77,11 @@ import type { TcpoptstripTarget } from './ext/target-tcpoptstrip.ts';
 import type { U32Match } from './ext/u32.ts';
 import type { BpfMatch } from './ext/bpf.ts';
 
+/** xt_ct_target_info_v1's flags (XT_CT_*) that -j CT's zone options set (ext/target-ct.ts). */
+export const XT_CT_ZONE_DIR_ORIG = 1 << 2;
+export const XT_CT_ZONE_DIR_REPL = 1 << 3;
+export const XT_CT_ZONE_MARK = 1 << 4;
+
 export type { PktTypeName } from './ext/pkttype.ts';
 export type { ConntrackMatch } from './ext/conntrack.ts';
 

@@ -5,10 +5,9 @@ import type { Token } from '../lex.ts';
 import { fail, opt, parseUint, type TargetParser } from '../parse-util.ts';
 import { at, noOptions, type TargetExt } from './target-ext.ts';
 
-/** xt_ct_target_info_v1's flags (XT_CT_*) that the zone options set. */
-export const XT_CT_ZONE_DIR_ORIG = 1 << 2;
-export const XT_CT_ZONE_DIR_REPL = 1 << 3;
-export const XT_CT_ZONE_MARK = 1 << 4;
+import { XT_CT_ZONE_DIR_ORIG, XT_CT_ZONE_DIR_REPL, XT_CT_ZONE_MARK } from '../model.ts';
+
+export { XT_CT_ZONE_DIR_ORIG, XT_CT_ZONE_DIR_REPL, XT_CT_ZONE_MARK };
 
 export interface CtTarget {
   readonly kind: 'CT';
