@@ -84,6 +84,13 @@ export function attributeSteps(
   const ctx = new Map<string, { flow: string | undefined; t: number; proto: string }>();
   /** Per host: steps waiting for the next packet the host sends at the same instant. */
   const pending = new Map<string, number[]>();
+  /**
+   * `host peer:port` → the flow of the last packet the host took in from that peer: a retransmission
+   * whose packet never leaves (no route back) belongs to the flow it answers.
+   */
+  const heardFrom = new Map<string, string>();
+  /** Retransmission step → the flow it answers (heardFrom when it happened), if none sends. */
+  const answering = new Map<number, string>();
   const timeouts: number[] = [];
 
   for (let i = 0; i < steps.length; i++) {
@@ -114,6 +121,8 @@ export function attributeSteps(
         if (s.dir === 'out') byFrame.set(frame, flow);
       }
       out[i] = flow;
+      if (flow !== undefined && s.dir === 'in' && p.sport !== undefined)
+        heardFrom.set(`${s.host} ${p.src}:${p.sport}`, flow);
       ctx.set(s.host, { flow, t: s.t, proto: p.proto });
       const w = pending.get(s.host);
       if (w) {
@@ -125,6 +134,11 @@ export function attributeSteps(
     if (s.kind === 'config' || s.kind === 'event') continue;
     const c = ctx.get(s.host);
     const early = s.kind === 'socket' && s.event === 'retransmit';
+    if (early) {
+      const peer = / to (\S+:\d+)/.exec(s.text);
+      const f = peer ? heardFrom.get(`${s.host} ${peer[1]}`) : undefined;
+      if (f !== undefined) answering.set(i, f);
+    }
     if (!early && c && c.t === s.t) {
       out[i] = c.flow;
       if (s.kind === 'nat' && c.flow !== undefined) {
@@ -141,6 +155,7 @@ export function attributeSteps(
     if (w) w.push(i);
     else pending.set(s.host, [i]);
   }
+  for (const [j, flow] of answering) out[j] ??= flow;
   // connect() giving up: the flow of that client whose time ran out then.
   if (timeouts.length > 0) {
     const ends = new Map<string, FlowKey[]>();

@@ -39,11 +39,21 @@ function docOf(path: string): TraceDoc {
   return buildTraceDoc({ name: r.scenario.name, file: path }, r.sim);
 }
 
-/** Every `ip` and `ip:port` a flow's packets carry (every packet of the run: `flow` undefined). */
+/**
+ * Every `ip` and `ip:port` a flow's packets carry (every packet of the run: `flow` undefined), and
+ * the ends its NAT translations made (a DNATed packet FORWARD drops never shows its new address).
+ */
 function endsOf(doc: TraceDoc, flow: string | undefined): Set<string> {
   const ends = new Set<string>();
   for (const s of doc.steps) {
-    if ((flow !== undefined && s.flow !== flow) || s.kind !== 'packet') continue;
+    if (flow !== undefined && s.flow !== flow) continue;
+    if (s.kind === 'nat') {
+      // `src:sport > dst:dport`, before and after.
+      for (const side of [s.before, s.after])
+        for (const e of side.split(' > ')) ends.add(e).add(e.replace(/:\d+$/, ''));
+      continue;
+    }
+    if (s.kind !== 'packet') continue;
     const p = s.packet;
     if (p.arp) ends.add(p.arp.sender).add(p.arp.target);
     if (p.src === undefined) continue;
