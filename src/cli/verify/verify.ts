@@ -347,7 +347,7 @@ function lateCommands(report: ScenarioReport, kr: KernelRun): ScenarioReport {
     ...report,
     status: 'error',
     failure: 'environment',
-    error: `the kernel run was not on time: event ${worst + 1} ("${report.commands?.[worst]?.run}") ran ${late[worst]!.late} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
+    error: `the kernel run was not on time: event ${worst + 1} ("${report.commands?.[worst]?.run}") ended ${late[worst]!.late} ms after its time (more than ${LATE_MS} ms: this machine is too loaded), so the difference below may be the machine's rather than natbox's; run it again on a quieter machine`,
   };
 }
 

@@ -16,7 +16,7 @@ export interface LiveEventResult {
   readonly rc: number;
   readonly stdout: string;
   readonly stderr: string;
-  /** ms after its time the command started (a loaded machine is late). */
+  /** ms after its time the command ended (a loaded machine is late). */
   readonly late: number;
 }
 
@@ -41,45 +41,48 @@ export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: st
 }
 
 /**
- * Runs every event (`argvs[i]`: liveArgv's) at `t0ms + at * 1000` in its host's namespace; the
- * promise ends when all have ended, with their results in the events' order.
+ * Runs every event (`argvs[i]`: liveArgv's) at `t0ms + at * 1000` in its host's namespace, one
+ * after another in the events' order, as natbox applies them (sim/events.ts): an event whose time
+ * comes while the one before still runs waits for it. Started side by side, two commands 50 ms
+ * apart could reach the kernel in either order on a loaded machine (`ip addr add` of a secondary
+ * before `ip addr del` of the primary deletes both). The promise ends when all have ended, with
+ * their results in the events' order; `late` is how long after its time each one *ended*.
  */
-export function runLiveEvents(
+export async function runLiveEvents(
   events: readonly SimEvent[],
   argvs: readonly (readonly string[])[],
   t0ms: number,
   nsOf: (host: string) => string,
 ): Promise<LiveEventResult[]> {
-  return Promise.all(
-    events.map(
-      (ev, i) =>
-        new Promise<LiveEventResult>((resolve) => {
-          const due = t0ms + ev.at * 1000;
-          setTimeout(
-            () => {
-              const late = Math.max(0, Date.now() - due);
-              const child = spawn('ip', ['netns', 'exec', nsOf(ev.host), ...argvs[i]!], {
-                stdio: ['ignore', 'pipe', 'pipe'],
-              });
-              let stdout = '';
-              let stderr = '';
-              child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-              child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-              const kill = setTimeout(() => {
-                if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-              }, 5000);
-              child.once('error', (e) => {
-                clearTimeout(kill);
-                resolve({ rc: 127, stdout, stderr: stderr + String(e), late });
-              });
-              child.once('close', (code) => {
-                clearTimeout(kill);
-                resolve({ rc: code ?? 128, stdout, stderr, late });
-              });
-            },
-            Math.max(0, due - Date.now()),
-          );
-        }),
-    ),
-  );
+  const out: LiveEventResult[] = [];
+  for (const [i, ev] of events.entries()) {
+    const due = t0ms + ev.at * 1000;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const r = await runOne(nsOf(ev.host), argvs[i]!);
+    out.push({ ...r, late: Math.max(0, Date.now() - due) });
+  }
+  return out;
+}
+
+/** One command in a namespace, killed by PID at 5 s. */
+function runOne(ns: string, argv: readonly string[]): Promise<Omit<LiveEventResult, 'late'>> {
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const kill = setTimeout(() => {
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    }, 5000);
+    child.once('error', (e) => {
+      clearTimeout(kill);
+      resolve({ rc: 127, stdout, stderr: stderr + String(e) });
+    });
+    child.once('close', (code) => {
+      clearTimeout(kill);
+      resolve({ rc: code ?? 128, stdout, stderr });
+    });
+  });
 }
