@@ -52,11 +52,6 @@ const SKIP: Record<string, string> = {
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
   'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
     'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to: the kernel reference run is its record',
-  // Kernel selftest scenarios: 20 of 22 agree (test/verify/selftests/FINDINGS.md); two differ in a counter.
-  'test/verify/selftests/nf-nat-edemux-dnat-sport-clash.yaml':
-    "packets, conntrack entries and verdicts agree, but `conntrack -S` (compared since zones, issue 15) differs: found natbox 3, kernel 2. natbox counts one more taken tuple (nf_conntrack_tuple_taken) than the kernel in the null binding's source-port search",
-  'test/verify/selftests/nf-nat-edemux-redirect-sport-clash.yaml':
-    "packets, conntrack entries and verdicts agree, but `conntrack -S` (compared since zones, issue 15) differs: found natbox 3, kernel 2. natbox counts one more taken tuple (nf_conntrack_tuple_taken) than the kernel in the null binding's source-port search",
 };
 
 // python3 is looked for (ICMP flows use a raw socket in it), not run: on a loaded machine its start

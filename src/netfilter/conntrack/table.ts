@@ -845,15 +845,23 @@ export class ConntrackTable {
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
+    if (this.tupleHolder(t, ignore, now) === NO_ENTRY) return false;
+    this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
+    return true;
+  }
+
+  /**
+   * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or NO_ENTRY,
+   * looked up in `ignore`'s zone as nf_conntrack_find_get does: nothing is counted.
+   */
+  tupleHolder(t: TupleBuf, ignore: number, now: number): number {
     // The bucket of the reply direction's zone id, in the zone of the connection being mapped.
     const zone = ignore >= 0 ? this.zoneOf(ignore) : 0;
     const ed =
       zone === 0
         ? this.lookupTuple(t, now)
         : this.probeZone(this.keyOf(t), t.proto, zone >>> 16, zone, this.tick(now), ignore);
-    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
-    this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
-    return true;
+    return ed === NO_ENTRY || ed >>> 1 === ignore ? NO_ENTRY : ed;
   }
 
   /**

@@ -10,8 +10,10 @@ import {
   IPS_DST_NAT_DONE,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
+  NO_ENTRY,
   type ConntrackTable,
 } from '../conntrack/table.ts';
+import { TCP_CONNTRACK_SYN_SENT } from '../conntrack/proto-tcp.ts';
 import { DIR_REPLY, invertTuple, IPPROTO_ICMPV6, TupleBuf, tupleEqual } from '../conntrack/tuple.ts';
 import { zoneIdOf, zoneRawId } from '../conntrack/zone.ts';
 import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
@@ -50,6 +52,8 @@ export const NF_NAT_RANGE_PROTO_RANDOM_ALL = NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_
 
 /** NF_NAT_MAX_ATTEMPTS: candidates tried before the attempt count halves. */
 const MAX_ATTEMPTS = 128;
+/** NF_NAT_HARDER_THRESH: the attempts left from which nf_nat_used_tuple_harder looks harder. */
+const HARDER_THRESH = MAX_ATTEMPTS / 4;
 
 export interface Rng {
   /** A uniformly random 16-bit number (get_random_u16). */
@@ -100,6 +104,28 @@ export class NatCore {
   usedTuple(t: TupleBuf, e: number, now: number): boolean {
     invertTuple(this.inv, t);
     return this.ct.tupleTaken(this.inv, e, now);
+  }
+
+  /**
+   * nf_nat_used_tuple_harder, the port search's test: in its last NF_NAT_HARDER_THRESH attempts
+   * for a TCP connection in SYN_SENT the kernel looks the reply tuple up with
+   * nf_conntrack_find_get instead of nf_conntrack_tuple_taken, so a clash there is not counted in
+   * `conntrack -S found` (nf_nat_edemux.sh's DNAT onto a tuple in use counts 2, not 3). An
+   * original-direction holder is taken; a reply-direction one is taken unless nf_nat_may_kill
+   * allows evicting it (TIME_WAIT or later, SNATed, no fixed timeout) and the new SYN's sequence
+   * has advanced past the old connection's (nf_seq_has_advanced): natbox does not keep td_end
+   * yet, so such a holder stays taken, as the kernel's check would leave it when it has not.
+   */
+  private usedTupleHarder(t: TupleBuf, e: number, now: number, attemptsLeft: number): boolean {
+    if (
+      attemptsLeft > HARDER_THRESH ||
+      t.proto !== IPPROTO_TCP ||
+      e < 0 ||
+      this.ct.tcpState(e) !== TCP_CONNTRACK_SYN_SENT
+    )
+      return this.usedTuple(t, e, now);
+    invertTuple(this.inv, t);
+    return this.ct.tupleHolder(this.inv, e, now) !== NO_ENTRY;
   }
 
   private inRange(t: TupleBuf, r: NatRangeN, manip: number): boolean {
@@ -204,7 +230,7 @@ export class NatCore {
       for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
         this.setKey(t, manip, min + (off % size));
         this.lastTries++;
-        if (!this.usedTuple(t, e, now)) return true;
+        if (!this.usedTupleHarder(t, e, now, attempts - i)) return true;
       }
       if (attempts >= size || attempts < 16) return false;
       attempts >>= 1;
