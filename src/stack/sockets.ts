@@ -57,6 +57,14 @@ import { routeAdvmss } from '../route/pmtu.ts';
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
  * import nothing of the host: the host composes them, not the other way round.
  */
+
+/**
+ * The window scale a Linux socket offers (tcp_select_initial_window): ilog2 of the largest receive
+ * buffer, max(tcp_rmem[2], rmem_max), less 15. Linux 6.18's defaults are tcp_rmem
+ * "4096 131072 33554432" and rmem_max 4194304 (read in a fresh namespace), so ilog2(32 MiB) - 15
+ * = 10, as the kernel reference captures show (`wscale 10`).
+ */
+const RCV_WSCALE = 10;
 export interface SocketHost {
   readonly name: string;
   /** A tracer is attached: build steps only then. */
@@ -413,12 +421,19 @@ export class Sockets {
     // what both ends agreed; later segments NOP, NOP, timestamps when agreed, else nothing.
     const bits = s.optsOk ?? enabledOptions((n, d) => this.host.sysctl(n, d));
     const options: TcpOption[] = syn
-      ? synOptions(bits, s.advMss ?? 1460, ts, 7)
+      ? synOptions(bits, s.advMss ?? 1460, ts, RCV_WSCALE)
       : establishedOptions(bits, ts);
     // The initial window is 65535 rounded down to the MSS less the timestamps' 12 bytes
-    // (tcp_select_initial_window), later ones 64256 >> 7 with window scaling, else 64240
-    // (as measured on Linux 6.18).
-    const window = syn ? (flags & TCP_ACK && bits & OPT_TS ? 65160 : 64240) : bits & OPT_WS ? 502 : 64240;
+    // (tcp_select_initial_window); later ones 64256 rounded up to the scale's unit and shifted
+    // (__tcp_select_window's ALIGN), 63 with the shift of 10, else 64240 (as Linux 6.18 sends them
+    // in the kernel reference captures: `win 63`, `wscale 10`).
+    const window = syn
+      ? flags & TCP_ACK && bits & OPT_TS
+        ? 65160
+        : 64240
+      : bits & OPT_WS
+        ? Math.ceil(64256 / (1 << RCV_WSCALE))
+        : 64240;
     return buildTcpPacket(
       {
         src: s.laddr,
