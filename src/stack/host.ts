@@ -207,6 +207,7 @@ export class Host {
         host: {
           masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
           primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
+          dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
         },
       });
       if (env.tracer)
@@ -300,6 +301,7 @@ export class Host {
       host: {
         masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
         primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
+        dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
       },
       ...(prev ? { previous: prev } : {}),
     });

@@ -13,7 +13,7 @@ import type { Fib4, Route } from '../route/table.ts';
 import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
 import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
-import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
+import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
 import {
   Skb,
   IP_CT_RELATED,
@@ -528,6 +528,50 @@ export class Ip4 {
     host.neigh.output(r, ip);
     return undefined;
   }
+
+  /**
+   * nf_dup_ipv4's send: a copy TEE made (core/dup.ts: untracked, DF, TTL already adjusted) routed
+   * to `gw` as a known next hop (FLOWI_FLAG_KNOWN_NH: the frame goes to the gateway's own address
+   * whatever route reaches it; `oif` restricts the lookup when the host has that device; no mark
+   * in the key), then ip_local_out: OUTPUT and POSTROUTING without a reroute, and out. Nothing is
+   * sent when there is no route (kfree_skb) or a hook drops it.
+   */
+  sendDup(ip: Uint8Array, gw: number, oif: string, mark: number): void {
+    const host = this.host;
+    const k = (this.dupKey ??= newFlowKey());
+    const res = (this.dupRes ??= new RouteResult());
+    k.dst = gw;
+    k.src = 0;
+    k.tos = ip[1]! & 0x1e;
+    k.mark = 0;
+    k.iif = 'lo';
+    k.oif = oif !== '' && host.ifaces.has(oif) ? oif : '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    if (outputRoute(host.routeView, k, res, false) !== 0 || isLocalType(res.route)) return;
+    const hop = { via: gw, dev: res.dev };
+    const skb = (this.dupSkb ??= new Skb()).load(ip, 0, '', hop.dev);
+    skb.ct = NOTRACK;
+    skb.mark = mark;
+    const nf = host.nf;
+    const now = host.env.now();
+    if (nf) {
+      if (
+        nf.output(skb, now) !== NF_ACCEPT ||
+        nf.outputFilter(skb, now) !== NF_ACCEPT ||
+        nf.postrouting(skb, now) !== NF_ACCEPT
+      ) {
+        this.nfDropLocal(skb);
+        return;
+      }
+    }
+    if (hop.dev === LO) return;
+    host.neigh.output(hop, skb.buf);
+  }
+  private dupKey: FlowKey | undefined;
+  private dupRes: RouteResult | undefined;
+  private dupSkb: Skb | undefined;
 
   /**
    * ip_route_me_harder after nat OUTPUT: a loopback source routed out of another device than lo

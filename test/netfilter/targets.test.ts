@@ -156,7 +156,6 @@ test('targets natbox reads and prints but does not run are refused by name, with
       'TPROXY is read and printed but not simulated',
     ],
     ['-p tcp -j SYNPROXY', 'filter', 'INPUT', 'SYNPROXY is read and printed but not simulated'],
-    ['-j TEE --gateway 192.0.2.9', 'mangle', 'PREROUTING', 'no hook to send a clone'],
     ['-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s', 'mangle', 'INPUT', 'RATEEST'],
     ['-d 192.0.2.1 -j CLUSTERIP', 'filter', 'INPUT', 'CLUSTERIP'],
     ['-j HMARK --hmark-tuple ct --hmark-mod 2 --hmark-rnd 1', 'mangle', 'PREROUTING', 'conntrack'],
@@ -166,6 +165,18 @@ test('targets natbox reads and prints but does not run are refused by name, with
     const p = checkTarget(rule(text, table, chain).target!, table as 'mangle', chain);
     assert.ok(p?.includes(why), `${text}: ${p}`);
   }
+});
+
+test('TEE runs in every table and chain (xt_TEE has no table restriction): nothing to refuse', () => {
+  for (const [table, chain] of [
+    ['mangle', 'PREROUTING'],
+    ['filter', 'FORWARD'],
+    ['raw', 'OUTPUT'],
+  ] as const)
+    assert.equal(
+      checkTarget(rule('-j TEE --gateway 192.0.2.9', table, chain).target!, table, chain),
+      undefined,
+    );
 });
 
 test('the table walk runs the extension targets: a TTL rewrite goes on to the next rule, NFQUEUE ends the walk', () => {

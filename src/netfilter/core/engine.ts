@@ -22,6 +22,7 @@ import { Drops, NF_ACCEPT, NF_DROP } from './verdict.ts';
 import { DropReason } from './drop.ts';
 import { ConntrackIn } from './conntrack-in.ts';
 import { FastPath } from './fastpath.ts';
+import { DupQueue } from './dup.ts';
 import {
   buildHookEntries,
   E_CONFIRM,
@@ -160,10 +161,13 @@ export class Netfilter {
     // What a table's targets may ask of the engine.
     const nat = this.nat;
     const masq = this.masq;
+    const dups = new DupQueue(cfg.host.dup?.bind(cfg.host));
+    this.walk.dups = dups;
     const env: NfTableEnv = {
       host: cfg.host,
       bindNat: (skb, manip, range, now) => nat.setup(skb.ct, range, manip, now),
       tagMasquerade: (e, ifname) => masq.tag(e, ifname),
+      dup: (skb, gw, oif, hook) => dups.push(skb, gw, oif, hook),
     };
     this.xt = xtTables(cfg.ruleset, env, prev?.xt);
     this.frontTables = (cfg.frontEnds ?? []).map((f, i) => f.tables(env, prev?.frontTables[i]));

@@ -12,6 +12,7 @@ import { NF_ACCEPT, NF_DROP, type Drops } from './verdict.ts';
 import type { ConntrackIn } from './conntrack-in.ts';
 import { MANIP_DST, MANIP_SRC } from '../nat/nat-core.ts';
 import type { NatHook } from '../nat/nat-hook.ts';
+import type { DupQueue } from './dup.ts';
 
 export * from './hook-numbers.ts';
 import {
@@ -133,6 +134,8 @@ export function indexOfKind(list: readonly HookEntry[], kind: number): number {
  */
 export class HookWalk {
   tracer: NfTracer | undefined;
+  /** TEE's copies, sent after the table walk that made them (set by the engine). */
+  dups: DupQueue | undefined;
 
   constructor(
     private readonly ctIn: ConntrackIn,
@@ -148,6 +151,7 @@ export class HookWalk {
         case E_TABLE: {
           const t = en.table!;
           const v = t.run(hook, skb, now, this.tracer);
+          if (this.dups !== undefined && this.dups.n !== 0) this.dups.flush();
           if (v !== T_ACCEPT)
             return this.drops.drop(
               skb,

@@ -35,6 +35,8 @@ export interface NfHost {
   masqueradeAddress(outIf: string, nexthop: number): number;
   /** The primary address of `inIf` (REDIRECT), 0 when it has none. */
   primaryAddress(inIf: string): number;
+  /** Sends a copy TEE made as the host's own packet (nf_dup_ipv4, dup.ts); absent: no copies. */
+  dup?(ip: Uint8Array, gw: number, oif: string, mark: number): void;
 }
 
 /** What the engine offers a table's targets. */
@@ -44,6 +46,8 @@ export interface NfTableEnv {
   bindNat(skb: Skb, manip: number, range: NatRangeN, now: number): boolean;
   /** nf_nat_masquerade_ipv4 bound entry `e` through `ifname` (for the device notifier). */
   tagMasquerade(e: number, ifname: string): void;
+  /** TEE: a copy of `skb` for `gw` (nf_dup_ipv4), sent once the table's walk is over (dup.ts). */
+  dup?(skb: Skb, gw: number, oif: string, hook: number): void;
 }
 
 /**

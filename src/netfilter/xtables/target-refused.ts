@@ -30,9 +30,3 @@ export const rateestTarget: XtTarget<TargetOf<'RATEEST'>> = {
   check: () => notSimulated('RATEEST', 'natbox keeps no rate estimators (and has no -m rateest)'),
   run: never,
 };
-
-export const teeTarget: XtTarget<TargetOf<'TEE'>> = {
-  check: () =>
-    notSimulated('TEE', 'the stack has no hook to send a clone of the packet to --gateway (nf_dup_ipv4)'),
-  run: never,
-};
