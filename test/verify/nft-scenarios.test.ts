@@ -174,3 +174,12 @@ test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and list
   ]);
   assert.equal(b.built.nftRulesets?.get('a')?.tables[0]?.chains[0]?.rules.length, 1);
 });
+
+test("an inet table's IPv6 NAT (`dnat [v6]:port`, `ip6 saddr { v6 set }`) does nothing to IPv4, as nft's family from the address", () => {
+  // fw4's redirect test #6 (fw4-redirect-reflection.nft): `dnat [2001:db8:1000:1::1234]:25` with no
+  // `ip6` is an ip6 NAT (nft takes the family from the address); before the fix natbox refused it
+  // ("a value where a number is expected") and the ip6 saddr set match ("set element value").
+  const file = 'test/conformance/nft/fw4-redirect-reflection.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});

@@ -303,6 +303,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
+    if (ip6Only(left)) return false; // compileMatch: never an IPv4 packet, whatever the right side
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -552,11 +553,7 @@ export class RtTable {
     const neg = s.op === '!=';
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
-    if (
-      (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
-      (left.kind === 'ct' && left.family === 'ip6')
-    )
-      return () => R_BREAK;
+    if (ip6Only(left)) return () => R_BREAK;
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
@@ -844,6 +841,9 @@ export class RtTable {
     }
     if (s.prefix) throw new NftRefusal(`${s.type} prefix (netmap) is not simulated`, s, 'prefix');
     if (s.family === 'ip6') return undefined; // nft_nat_inet_eval: another family's NAT does nothing
+    // `dnat [2001:db8::1]:25` in an inet table: nft takes the NAT's family from its address
+    // (stmt_evaluate_nat_family), so it is an ip6 NAT, which does nothing to an IPv4 packet.
+    if (s.family === undefined && s.addr && isIp6Value(s.addr)) return undefined;
     let flags = 0;
     for (const f of s.flags ?? []) {
       if (f === 'random') flags |= NF_NAT_RANGE_PROTO_RANDOM;
@@ -1163,4 +1163,20 @@ function limitParams(s: {
     ? Math.floor(nsecs / s.rate) * burst
     : Math.floor((nsecs * (s.rate + burst)) / s.rate);
   return { nsecs, pkts, tokensMax, cost: Math.floor(nsecs / s.rate) };
+}
+
+/** An IPv6 header or ct ip6 address: it never matches an IPv4 packet (its nfproto dependency fails). */
+function ip6Only(left: NftExpr): boolean {
+  return (
+    (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
+    (left.kind === 'ct' && left.family === 'ip6')
+  );
+}
+
+/** An IPv6 address, range or prefix literal. */
+function isIp6Value(e: NftExpr): boolean {
+  if (e.kind === 'value') return e.type === 'ipv6_addr';
+  if (e.kind === 'range') return isIp6Value(e.low);
+  if (e.kind === 'prefix') return isIp6Value(e.value);
+  return false;
 }
