@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { prepareVerify } from '../../src/cli/verify/verify.ts';
+import { readInput } from '../../src/cli/input.ts';
 import { detectLanguage } from '../../src/rules/language.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario, formatBuildError } from '../../src/scenario/build.ts';
@@ -182,4 +183,35 @@ test("an inet table's IPv6 NAT (`dnat [v6]:port`, `ip6 saddr { v6 set }`) does n
   const file = 'test/conformance/nft/fw4-redirect-reflection.yaml';
   const p = prepareVerify(readFileSync(file, 'utf8'), file);
   assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});
+
+test('dnat by a map whose data is ipv4_addr . inet_service takes the port too (no `addr . port` words)', async () => {
+  // The kernel's answer: test/conformance/nft/nft-tests-concat-map.yaml under natbox verify (Linux
+  // 6.18, match): 1.1.1.1's tcp 20 reaches 2.2.2.2:30. Before the fix natbox DNATed the address only
+  // (to 2.2.2.2:20, refused).
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const file = 'test/conformance/nft/nft-tests-concat-map.yaml';
+  const r = simulateScenario(readFileSync(file, 'utf8'), file, { readFile: readInput });
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => [x.verdict, x.serverSaw]),
+    [
+      ['connected', '1.1.1.1:40000'],
+      ['refused', undefined],
+      ['refused', undefined],
+    ],
+  );
+});
+
+test('snat prefix by a map (netmap) keeps the host part in the mapped network', async () => {
+  // nft_nat_setup_netmap; the kernel's answer: test/conformance/nft/nft-tests-netmap.yaml under
+  // natbox verify. Before, natbox refused `snat ip prefix to` ("prefix (netmap) is not simulated").
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const file = 'test/conformance/nft/nft-tests-netmap.yaml';
+  const r = simulateScenario(readFileSync(file, 'utf8'), file, { readFile: readInput });
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => x.serverSaw),
+    ['192.168.2.7:40000', '192.168.3.9:40001', '10.141.20.5:40002'],
+  );
 });

@@ -839,7 +839,8 @@ export class RtTable {
           : hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN;
       if (!ok) throw new NftRefusal(`${s.type} is not valid at hook ${base.hook}`, s, s.type);
     }
-    if (s.prefix) throw new NftRefusal(`${s.type} prefix (netmap) is not simulated`, s, 'prefix');
+    if (s.prefix && s.type !== 'snat' && s.type !== 'dnat')
+      throw new NftRefusal(`${s.type} prefix is not valid`, s, 'prefix');
     if (s.family === 'ip6') return undefined; // nft_nat_inet_eval: another family's NAT does nothing
     // `dnat [2001:db8::1]:25` in an inet table: nft takes the NAT's family from its address
     // (stmt_evaluate_nat_family), so it is an ip6 NAT, which does nothing to an IPv4 packet.
@@ -863,7 +864,7 @@ export class RtTable {
     i: number,
   ): boolean {
     const flags = this.natFlags(s, ctx, chain);
-    if (flags === undefined || s.addrPort === true) return false;
+    if (flags === undefined || s.addrPort === true || s.prefix) return false;
     const fixed = (e: NftExpr): boolean =>
       (e.kind === 'value' && typeof e.value === 'number') ||
       (e.kind === 'range' && e.low.kind === 'value' && e.high.kind === 'value') ||
@@ -948,6 +949,7 @@ export class RtTable {
     let addr: ((skb: Skb) => boolean) | undefined;
     let fixedPort: [number, number] | undefined;
     let portGet: NumGetter | undefined;
+    let mapPort = false;
     if (s.addr) {
       const a = s.addr;
       if (a.kind === 'map') {
@@ -955,7 +957,10 @@ export class RtTable {
         const build = this.keyBuilder(a.key, ctx, () => set, false);
         const key = this.key;
         const d = set.cfg.dataFields;
-        const withPort = s.addrPort === true;
+        // `dnat ip to KEY map @m` whose data is `ipv4_addr . inet_service` is addr . port too: nft
+        // makes it so (stmt_evaluate_nat_map, STMT_NAT_F_CONCAT) without the `addr . port` words.
+        const withPort = s.addrPort === true || d >= 2;
+        mapPort = withPort;
         if (withPort && d < 2) throw new NftRefusal('addr . port from a map without a port', a, '.');
         addr = (skb) => {
           if (!build(skb)) return false;
@@ -983,9 +988,10 @@ export class RtTable {
       if (p.kind === 'value' || p.kind === 'range') fixedPort = ends(p);
       else portGet = this.valueGetter(p, ctx);
     }
-    const hasPort = s.port !== undefined || s.addrPort === true;
+    const hasPort = s.port !== undefined || mapPort;
     const type = s.type;
     const manip = dst ? MANIP_DST : MANIP_SRC;
+    const netmap = s.prefix === true;
     return (skb) => {
       if (!env) return R_DROP;
       range.flags = flags | (hasPort ? NF_NAT_RANGE_PROTO_SPECIFIED : 0);
@@ -1019,6 +1025,13 @@ export class RtTable {
       } else if (addr) {
         if (!addr(skb)) return R_BREAK;
         range.flags |= NF_NAT_RANGE_MAP_IPS;
+        if (netmap) {
+          // nft_nat_setup_netmap: the packet's address with the bits the range's ends share
+          // (its prefix) taken from the range: one address.
+          const netmask = ~(range.minAddr ^ range.maxAddr);
+          const a = manip === MANIP_SRC ? skb.src : skb.dst;
+          range.minAddr = range.maxAddr = ((a & ~netmask) | (range.minAddr & netmask)) >>> 0;
+        }
       }
       return env.bindNat(skb, manip, range, rt.now) ? R_ACCEPT : R_DROP;
     };
