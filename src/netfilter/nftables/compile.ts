@@ -179,6 +179,9 @@ export class RtTable {
       this.byName.set(c.name, cc);
     }
     for (const s of table.sets) {
+      // An inet table's set of IPv6 keys serves its IPv6 half only (ip6 matches, ip6 NAT), which
+      // never runs for an IPv4 packet: not built; a rule that would reach it is refused there.
+      if (table.family === 'inet' && s.key.types.includes('ipv6_addr')) continue;
       try {
         const rs = buildSet(namedSetConfig(s), s.elements, (n, at) => this.chainIndex(n, at));
         this.sets.set(s.name, rs);
