@@ -306,7 +306,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
-    if (ip6Only(left)) return false; // compileMatch: never an IPv4 packet, whatever the right side
+    if (ip6Only(left) || ctHelper(left)) return false; // compileMatch: never matches
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -557,6 +557,9 @@ export class RtTable {
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
+    // `ct helper "tftp"`: nft_ct_get_eval breaks on an entry without a helper, and natbox attaches
+    // none (`ct helper set` and CT --helper are refused), so the match fails, equal or not.
+    if (ctHelper(left)) return () => R_BREAK;
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
@@ -1195,4 +1198,9 @@ function isIp6Value(e: NftExpr): boolean {
   if (e.kind === 'range') return isIp6Value(e.low);
   if (e.kind === 'prefix') return isIp6Value(e.value);
   return false;
+}
+
+/** `ct helper` (the name of the entry's helper). */
+function ctHelper(left: NftExpr): boolean {
+  return left.kind === 'ct' && left.key === 'helper';
 }
