@@ -239,7 +239,12 @@ FILES.forEach((file) => {
             `flow "${f.name}": kernel verdict ${got?.[1]}, the file expects ${f.expect.verdict}`,
           );
         if (f.expect?.serverSees)
-          assert.equal(got?.[2], f.expect.serverSees, `flow "${f.name}": who the server saw on the kernel`);
+          assert.equal(
+            // An expectation without a port (a random source port: masquerade fully-random) names the address.
+            f.expect.serverSees.includes(':') ? got?.[2] : got?.[2]?.replace(/:\d+$/, ''),
+            f.expect.serverSees,
+            `flow "${f.name}": who the server saw on the kernel`,
+          );
       });
     },
   );

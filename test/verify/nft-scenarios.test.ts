@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { prepareVerify } from '../../src/cli/verify/verify.ts';
+import { readInput } from '../../src/cli/input.ts';
 import { detectLanguage } from '../../src/rules/language.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario, formatBuildError } from '../../src/scenario/build.ts';
@@ -173,4 +174,62 @@ test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and list
     },
   ]);
   assert.equal(b.built.nftRulesets?.get('a')?.tables[0]?.chains[0]?.rules.length, 1);
+});
+
+test("an inet table's IPv6 NAT (`dnat [v6]:port`, `ip6 saddr { v6 set }`) does nothing to IPv4, as nft's family from the address", () => {
+  // fw4's redirect test #6 (fw4-redirect-reflection.nft): `dnat [2001:db8:1000:1::1234]:25` with no
+  // `ip6` is an ip6 NAT (nft takes the family from the address); before the fix natbox refused it
+  // ("a value where a number is expected") and the ip6 saddr set match ("set element value").
+  const file = 'test/conformance/nft/fw4-redirect-reflection.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});
+
+test('dnat by a map whose data is ipv4_addr . inet_service takes the port too (no `addr . port` words)', async () => {
+  // The kernel's answer: test/conformance/nft/nft-tests-concat-map.yaml under natbox verify (Linux
+  // 6.18, match): 1.1.1.1's tcp 20 reaches 2.2.2.2:30. Before the fix natbox DNATed the address only
+  // (to 2.2.2.2:20, refused).
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const file = 'test/conformance/nft/nft-tests-concat-map.yaml';
+  const r = simulateScenario(readFileSync(file, 'utf8'), file, { readFile: readInput });
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => [x.verdict, x.serverSaw]),
+    [
+      ['connected', '1.1.1.1:40000'],
+      ['refused', undefined],
+      ['refused', undefined],
+    ],
+  );
+});
+
+test('snat prefix by a map (netmap) keeps the host part in the mapped network', async () => {
+  // nft_nat_setup_netmap; the kernel's answer: test/conformance/nft/nft-tests-netmap.yaml under
+  // natbox verify. Before, natbox refused `snat ip prefix to` ("prefix (netmap) is not simulated").
+  const { simulateScenario } = await import('../../src/scenario/simulate.ts');
+  const file = 'test/conformance/nft/nft-tests-netmap.yaml';
+  const r = simulateScenario(readFileSync(file, 'utf8'), file, { readFile: readInput });
+  if (!r.ok) assert.fail(r.errors.join('\n'));
+  assert.deepEqual(
+    r.sim.results.map((x) => x.serverSaw),
+    ['192.168.2.7:40000', '192.168.3.9:40001', '10.141.20.5:40002'],
+  );
+});
+
+test("an inet table's named sets of IPv6 keys load (its IPv6 half, never reached by IPv4)", () => {
+  // nft-tests-nat-addr-port.nft's inet table has maps x6/y6/z6 of ipv6_addr keys used only by
+  // `dnat ip6 to ...`: before, natbox refused them ("a set of ipv6_addr keys is not simulated").
+  const file = 'test/conformance/nft/nft-tests-nat-addr-port.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
+});
+
+test('firewalld beside iptables-nft: empty bridge tables and a `ct helper "tftp"` match load', () => {
+  // firewalld-rhel8-libvirt.nft: ebtables-nft's bridge filter/nat tables (empty chains, policy
+  // accept: they change no packet) and raw_PRE_libvirt_allow's `udp dport tftp ct helper "tftp"`
+  // (natbox attaches no helper, so it never matches, as nft_ct_get_eval breaks without one). Before,
+  // natbox refused both ("table bridge filter is read and printed but not simulated", "ct helper").
+  const file = 'test/conformance/nft/firewalld-rhel8-libvirt.yaml';
+  const p = prepareVerify(readFileSync(file, 'utf8'), file);
+  assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
 });

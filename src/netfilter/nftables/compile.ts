@@ -179,6 +179,9 @@ export class RtTable {
       this.byName.set(c.name, cc);
     }
     for (const s of table.sets) {
+      // An inet table's set of IPv6 keys serves its IPv6 half only (ip6 matches, ip6 NAT), which
+      // never runs for an IPv4 packet: not built; a rule that would reach it is refused there.
+      if (table.family === 'inet' && s.key.types.includes('ipv6_addr')) continue;
       try {
         const rs = buildSet(namedSetConfig(s), s.elements, (n, at) => this.chainIndex(n, at));
         this.sets.set(s.name, rs);
@@ -303,6 +306,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
+    if (ip6Only(left) || ctHelper(left)) return false; // compileMatch: never matches
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -552,11 +556,10 @@ export class RtTable {
     const neg = s.op === '!=';
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
-    if (
-      (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
-      (left.kind === 'ct' && left.family === 'ip6')
-    )
-      return () => R_BREAK;
+    if (ip6Only(left)) return () => R_BREAK;
+    // `ct helper "tftp"`: nft_ct_get_eval breaks on an entry without a helper, and natbox attaches
+    // none (`ct helper set` and CT --helper are refused), so the match fails, equal or not.
+    if (ctHelper(left)) return () => R_BREAK;
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
@@ -842,8 +845,12 @@ export class RtTable {
           : hook === NF_INET_POST_ROUTING || hook === NF_INET_LOCAL_IN;
       if (!ok) throw new NftRefusal(`${s.type} is not valid at hook ${base.hook}`, s, s.type);
     }
-    if (s.prefix) throw new NftRefusal(`${s.type} prefix (netmap) is not simulated`, s, 'prefix');
+    if (s.prefix && s.type !== 'snat' && s.type !== 'dnat')
+      throw new NftRefusal(`${s.type} prefix is not valid`, s, 'prefix');
     if (s.family === 'ip6') return undefined; // nft_nat_inet_eval: another family's NAT does nothing
+    // `dnat [2001:db8::1]:25` in an inet table: nft takes the NAT's family from its address
+    // (stmt_evaluate_nat_family), so it is an ip6 NAT, which does nothing to an IPv4 packet.
+    if (s.family === undefined && s.addr && isIp6Value(s.addr)) return undefined;
     let flags = 0;
     for (const f of s.flags ?? []) {
       if (f === 'random') flags |= NF_NAT_RANGE_PROTO_RANDOM;
@@ -863,7 +870,7 @@ export class RtTable {
     i: number,
   ): boolean {
     const flags = this.natFlags(s, ctx, chain);
-    if (flags === undefined || s.addrPort === true) return false;
+    if (flags === undefined || s.addrPort === true || s.prefix) return false;
     const fixed = (e: NftExpr): boolean =>
       (e.kind === 'value' && typeof e.value === 'number') ||
       (e.kind === 'range' && e.low.kind === 'value' && e.high.kind === 'value') ||
@@ -948,6 +955,7 @@ export class RtTable {
     let addr: ((skb: Skb) => boolean) | undefined;
     let fixedPort: [number, number] | undefined;
     let portGet: NumGetter | undefined;
+    let mapPort = false;
     if (s.addr) {
       const a = s.addr;
       if (a.kind === 'map') {
@@ -955,7 +963,10 @@ export class RtTable {
         const build = this.keyBuilder(a.key, ctx, () => set, false);
         const key = this.key;
         const d = set.cfg.dataFields;
-        const withPort = s.addrPort === true;
+        // `dnat ip to KEY map @m` whose data is `ipv4_addr . inet_service` is addr . port too: nft
+        // makes it so (stmt_evaluate_nat_map, STMT_NAT_F_CONCAT) without the `addr . port` words.
+        const withPort = s.addrPort === true || d >= 2;
+        mapPort = withPort;
         if (withPort && d < 2) throw new NftRefusal('addr . port from a map without a port', a, '.');
         addr = (skb) => {
           if (!build(skb)) return false;
@@ -983,9 +994,10 @@ export class RtTable {
       if (p.kind === 'value' || p.kind === 'range') fixedPort = ends(p);
       else portGet = this.valueGetter(p, ctx);
     }
-    const hasPort = s.port !== undefined || s.addrPort === true;
+    const hasPort = s.port !== undefined || mapPort;
     const type = s.type;
     const manip = dst ? MANIP_DST : MANIP_SRC;
+    const netmap = s.prefix === true;
     return (skb) => {
       if (!env) return R_DROP;
       range.flags = flags | (hasPort ? NF_NAT_RANGE_PROTO_SPECIFIED : 0);
@@ -1019,6 +1031,13 @@ export class RtTable {
       } else if (addr) {
         if (!addr(skb)) return R_BREAK;
         range.flags |= NF_NAT_RANGE_MAP_IPS;
+        if (netmap) {
+          // nft_nat_setup_netmap: the packet's address with the bits the range's ends share
+          // (its prefix) taken from the range: one address.
+          const netmask = ~(range.minAddr ^ range.maxAddr);
+          const a = manip === MANIP_SRC ? skb.src : skb.dst;
+          range.minAddr = range.maxAddr = ((a & ~netmask) | (range.minAddr & netmask)) >>> 0;
+        }
       }
       return env.bindNat(skb, manip, range, rt.now) ? R_ACCEPT : R_DROP;
     };
@@ -1163,4 +1182,25 @@ function limitParams(s: {
     ? Math.floor(nsecs / s.rate) * burst
     : Math.floor((nsecs * (s.rate + burst)) / s.rate);
   return { nsecs, pkts, tokensMax, cost: Math.floor(nsecs / s.rate) };
+}
+
+/** An IPv6 header or ct ip6 address: it never matches an IPv4 packet (its nfproto dependency fails). */
+function ip6Only(left: NftExpr): boolean {
+  return (
+    (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
+    (left.kind === 'ct' && left.family === 'ip6')
+  );
+}
+
+/** An IPv6 address, range or prefix literal. */
+function isIp6Value(e: NftExpr): boolean {
+  if (e.kind === 'value') return e.type === 'ipv6_addr';
+  if (e.kind === 'range') return isIp6Value(e.low);
+  if (e.kind === 'prefix') return isIp6Value(e.value);
+  return false;
+}
+
+/** `ct helper` (the name of the entry's helper). */
+function ctHelper(left: NftExpr): boolean {
+  return left.kind === 'ct' && left.key === 'helper';
 }

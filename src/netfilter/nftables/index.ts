@@ -142,11 +142,14 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
   for (const t of rs.tables) {
     if (!evaluated(t)) {
       const hooked = t.chains.some((c) => c.base);
+      // No rule and every base chain's policy accept (iptables-nft's empty ebtables tables): it
+      // changes no packet, so natbox leaves it out exactly.
+      const inert = t.chains.every((c) => c.rules.length === 0 && (c.base?.policy ?? 'accept') === 'accept');
       out.push({
         ...at(t.pos),
         token: t.family,
         message: `table ${t.family} ${t.name} is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
-        severity: t.family === 'ip6' || t.family === 'arp' || !hooked ? 'note' : 'error',
+        severity: t.family === 'ip6' || t.family === 'arp' || !hooked || inert ? 'note' : 'error',
       });
       continue;
     }

@@ -546,7 +546,9 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
   const nft = rs(
     table('ip', 'f', [chain('fwd', [rule({ kind: 'flow', flowtable: 'ft', pos: at })], { hook: 'forward' })]),
     table('ip6', 'g', [chain('in', [], { hook: 'input' })]),
-    table('netdev', 'h', [chain('ing', [], { hook: 'ingress' })]),
+    table('netdev', 'h', [chain('ing', [rule({ kind: 'verdict', verdict: 'drop' })], { hook: 'ingress' })]),
+    // No rule, policy accept (ebtables-nft's empty bridge tables): it changes no packet, a note.
+    table('bridge', 'filter', [chain('FORWARD', [], { hook: 'forward' })]),
   );
   const p = checkNft(nft);
   assert.deepEqual(
@@ -555,6 +557,7 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
       ['r.nft', 4, 9, 'flow', 'error'],
       ['<nft>', 1, 1, 'ip6', 'note'],
       ['<nft>', 1, 1, 'netdev', 'error'],
+      ['<nft>', 1, 1, 'bridge', 'note'],
     ],
   );
   assert.match(p[0]!.message, /flow add @flowtable .* not simulated/);
