@@ -2,7 +2,7 @@
 // --json prints one natbox-check/1 document; --lang refuses a language check is not written in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { CLI } from '../cli-argv.ts';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 
@@ -38,7 +38,7 @@ test(
   'check --verify: the seed with its proved fixes agrees with the kernel',
   { skip: noKernel.length ? `natbox verify cannot run here: ${noKernel.join('; ')}` : undefined },
   (t) => {
-    const run = (): ReturnType<typeof spawnSync<string>> =>
+    const run = (): SpawnSyncReturns<string> =>
       spawnSync(
         'unshare',
         [
