@@ -136,6 +136,14 @@ export function diagnose(
     trace: run.reason,
     flow: cf.name,
   };
+  // The forward as it will be once a broken no-listener is fixed (the port the server listens
+  // on): the other fixes for this forward are written for it, so they prove on top of that fix.
+  const fwFix: ForwardView | undefined = ((): ForwardView | undefined => {
+    const th = fw && hostCfg(ctx, fw.targetHost);
+    if (!fw || !th || th.listen.some((l) => l.proto === fw.proto && l.port === fw.targetPort)) return fw;
+    const other = th.listen.filter((l) => l.proto === fw.proto);
+    return other.length === 1 ? { ...fw, targetPort: other[0]!.port } : fw;
+  })();
   const fwdEvidence: Evidence = fw
     ? { ...base, rule: fw.rule, ...(fw.loc ? { where: `${fw.loc.file}:${fw.loc.line}` } : {}) }
     : base;
@@ -205,7 +213,7 @@ export function diagnose(
         net: clientNet?.prefix ?? '',
       },
       { ...base, ...(rule ? { rule } : { rule: decision.where }), ...(where ? { where } : {}) },
-      fx.forwardFix(ctx, r, cf, fw, clientNet),
+      fx.forwardFix(ctx, r, cf, fwFix, clientNet),
     );
   }
 
@@ -218,7 +226,7 @@ export function diagnose(
       [cf.name],
       facts,
       fwdEvidence,
-      fw ? fx.outputDnatFix(r, fw) : undefined,
+      fwFix ? fx.outputDnatFix(r, fwFix, ctx) : undefined,
     );
   }
 
@@ -234,7 +242,7 @@ export function diagnose(
         [cf.name],
         facts,
         fwdEvidence,
-        fx.hairpinFix(ctx, r, fw, clientNet!),
+        fx.hairpinFix(ctx, r, fwFix ?? fw, clientNet!),
       );
     }
     // The server's route back to the (translated) client.
@@ -269,7 +277,7 @@ export function diagnose(
       [cf.name],
       { ...facts, side: r.wan?.dev ?? 'outside' },
       fwdEvidence,
-      fx.reflectionFix(ctx, r, fw, clientNet),
+      fx.reflectionFix(ctx, r, fwFix ?? fw, clientNet),
     );
   }
 
@@ -345,8 +353,12 @@ export function routeFor(h: HostCfg, dst: number): HostCfg['routes'][number] | u
   return best;
 }
 
-/** Findings no single flow shows: a WAN address that is not public, rules that never match. */
-export function staticFindings(ctx: Ctx): Finding[] {
+/**
+ * Findings no single flow shows: a WAN address that is not public, rules that never match.
+ * `shadowedBy` receives, for each shadowed rule (its text), the text of the earlier rule that decides
+ * first: a flow that rule dropped is the shadowed rule's failure (index.ts folds the two).
+ */
+export function staticFindings(ctx: Ctx, shadowedBy: Map<string, string> = new Map()): Finding[] {
   const out: Finding[] = [];
   for (const r of ctx.routers) {
     const wanAddr = r.wan?.routerAddr;
@@ -399,7 +411,7 @@ export function staticFindings(ctx: Ctx): Finding[] {
         );
       }
     }
-    out.push(...neverMatch(ctx, r));
+    out.push(...neverMatch(ctx, r, shadowedBy));
   }
   return out;
 }
@@ -409,7 +421,7 @@ function devices(h: HostCfg): Set<string> {
 }
 
 /** Rules naming a device the host does not have, or shadowed by an earlier rule of the same chain. */
-function neverMatch(ctx: Ctx, r: RouterView): Finding[] {
+function neverMatch(ctx: Ctx, r: RouterView, shadowedBy: Map<string, string>): Finding[] {
   const rs = ctx.built.rulesets.get(r.host);
   const h = hostCfg(ctx, r.host);
   if (!rs || !h) return [];
@@ -448,6 +460,10 @@ function neverMatch(ctx: Ctx, r: RouterView): Finding[] {
             ctx.lang === 'en'
               ? `rule ${earlier + 1} of ${t.name} ${c.name} (${etext}) matches every packet this one would and decides first.`
               : `a regra ${earlier + 1} de ${t.name} ${c.name} (${etext}) casa com todo pacote que esta casaria e decide antes.`;
+          shadowedBy.set(text, etext);
+          // Deleted by its text (not its number), so that other fixes' inserts do not move it.
+          const spec = text.slice(`-A ${c.name}`.length);
+          const tbl = t.name === 'filter' ? '' : ` -t ${t.name}`;
           out.push(
             finding(
               ctx,
@@ -461,8 +477,8 @@ function neverMatch(ctx: Ctx, r: RouterView): Finding[] {
                 dialect: 'iptables',
                 host: r.host,
                 commands: [
-                  `iptables -t ${t.name} -D ${c.name} ${i + 1}`,
-                  `iptables -t ${t.name} -I ${c.name} ${earlier + 1}${text.slice(`-A ${c.name}`.length)}`,
+                  `iptables${tbl} -D ${c.name}${spec}`,
+                  `iptables${tbl} -I ${c.name} ${earlier + 1}${spec}`,
                 ],
               },
             ),

@@ -123,7 +123,39 @@ export function forwardFix(
   return { dialect: 'iptables', host: r.host, commands: cmds };
 }
 
-export function outputDnatFix(r: RouterView, fw: ForwardView): Fix | undefined {
+export function outputDnatFix(r: RouterView, fw: ForwardView, ctx?: Ctx): Fix | undefined {
+  if (r.lang === 'nft' && ctx) {
+    // A nat output base chain if the ruleset has one; else one made next to the prerouting one.
+    const out = nftChain(ctx, r.host, 'output', 'nat');
+    const pre = nftChain(ctx, r.host, 'prerouting', 'nat');
+    const table = pre?.split(' ').slice(0, 2).join(' ');
+    const chain = out ?? (table ? `${table} dstnat_output` : undefined);
+    if (!chain) return undefined;
+    // A filter output chain whose policy drops (fw4's output_lan may drop to the LAN): the
+    // translated connection is let through there.
+    const filt = nftChain(ctx, r.host, 'output', 'filter');
+    const drops =
+      filt !== undefined &&
+      (ctx.built.nftRulesets
+        ?.get(r.host)
+        ?.tables.some((t) =>
+          t.chains.some((c) => `${t.family} ${t.name} ${c.name}` === filt && c.base?.policy === 'drop'),
+        ) ??
+        false);
+    return {
+      dialect: 'nft',
+      host: r.host,
+      commands: [
+        ...(out ? [] : [`add chain ${chain} { type nat hook output priority -100; policy accept; }`]),
+        ...(drops
+          ? [
+              `insert rule ${filt} ip daddr ${fw.targetAddr} ${fw.proto} dport ${fw.targetPort} ct status dnat accept`,
+            ]
+          : []),
+        `add rule ${chain} ip daddr ${fw.publicAddr} ${fw.proto} dport ${fw.publicPort} dnat ip to ${fw.targetAddr}:${fw.targetPort}`,
+      ],
+    };
+  }
   if (r.lang !== 'iptables') return undefined;
   return {
     dialect: 'iptables',

@@ -60,10 +60,46 @@ export function applyFixes(
     const a = appliedCommands(f);
     if (!a || a.dialect === 'nft') continue;
     for (const run of a.commands)
-      events.push({ at: 0, host: f.host, run, loc: { file: FIX_FILE, line: ++line, column: 1 } });
+      events.push({ at: f.at ?? 0, host: f.host, run, loc: { file: FIX_FILE, line: ++line, column: 1 } });
   }
-  if (events.length > 0) world = { ...world, events: [...(world.events ?? []), ...events] };
+  // After the scenario's own events of the same time (a fix follows the change it repairs).
+  if (events.length > 0)
+    world = {
+      ...world,
+      events: [...(world.events ?? []), ...events].sort((a, b) => a.at - b.at),
+    };
   return world;
+}
+
+/**
+ * Each alternative of a proved fix, applied to a copy instead of the fix (on top of `base`): the
+ * same flows must do what the fix is for, and no flow that passed may fail.
+ */
+export function proveAlternatives(
+  scenario: Scenario,
+  baseWorld: WorldConfig,
+  finding: Finding,
+  flows: readonly CheckFlow[],
+  before: ReadonlyMap<string, boolean>,
+  base: readonly Fix[] = [],
+): Finding {
+  const fix = finding.fix;
+  if (!fix?.alternatives || !finding.proof?.passed || fix.dialect === 'uci') return finding;
+  const alts = fix.alternatives.map((a) => {
+    const world = applyFixes(scenario, baseWorld, [...base, { ...fix, commands: a.commands }]);
+    if (!world) return { label: a.label, passed: false };
+    const results = runAll(
+      world,
+      flows.map((f, i) => toSimFlow(f, i)),
+    );
+    const ok = flows.every((f, i) =>
+      finding.flows.includes(f.name)
+        ? wanted(finding, passed(results[i]!))
+        : before.get(f.name) !== true || passed(results[i]!),
+    );
+    return { label: a.label, passed: ok };
+  });
+  return { ...finding, proof: { ...finding.proof, alternatives: alts } };
 }
 
 /** Whether a flow's outcome is what the fix is for (exposure: the outside flow must now fail). */
@@ -110,6 +146,8 @@ export function prove(
   if (!finding.fix || !appliedCommands(finding.fix)) return finding;
   let fix: Fix = finding.fix;
   const mine = flows.filter((f) => finding.flows.includes(f.name));
+  // No flow to show it on: a proof would pass without proving anything.
+  if (mine.length === 0) return finding;
   let outcomes: FlowOutcome[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const world = applyFixes(scenario, baseWorld, [...base, fix]);

@@ -4,10 +4,10 @@
 import type { Scenario } from '../scenario/model.ts';
 import type { Built } from '../scenario/build.ts';
 import { discover } from './discover.ts';
-import type { CheckFlow, CheckReport, Finding, Fix, FlowOutcome } from './model.ts';
+import type { CheckFlow, CheckReport, Finding, Fix, FlowOutcome, ForwardView } from './model.ts';
 import { outcomeOf, passed, runAll, runTracedMany, type runTraced } from './run.ts';
 import { diagnose, exposureFindings, staticFindings, type Ctx } from './causes.ts';
-import { prove, proveJointly } from './fix.ts';
+import { prove, proveAlternatives, proveJointly } from './fix.ts';
 import { staleConntrack } from './stale.ts';
 import { frame, type Lang } from './words.ts';
 
@@ -32,6 +32,49 @@ function mergeFindings(fs: readonly Finding[]): Finding[] {
       };
   }
   return out;
+}
+
+/**
+ * A flow FORWARD (or another filter) dropped by a rule that shadows a later rule written for that
+ * flow is the shadowed rule's failure: one finding (never-match, naming both rules) with the
+ * flow, proved on it, instead of a second fix that adds yet another rule.
+ */
+function foldShadowed(
+  fs: Finding[],
+  shadows: ReadonlyMap<string, string>,
+  forwardOf: (flow: string) => ForwardView | undefined,
+): Finding[] {
+  const gone = new Set<Finding>();
+  const out = fs.map((g) => {
+    const rule = g.evidence.rule;
+    const by = g.cause === 'never-match' && rule ? shadows.get(rule) : undefined;
+    if (!rule || !by) return g;
+    const drops = fs.filter(
+      (f) =>
+        f.cause === 'forward-dropped' &&
+        f.router === g.router &&
+        f.evidence.rule === by &&
+        f.flows.every((n) => admits(rule, forwardOf(n))),
+    );
+    if (drops.length === 0) return g;
+    for (const d of drops) gone.add(d);
+    const more = drops.flatMap((d) => d.flows).filter((n) => !g.flows.includes(n));
+    return { ...g, flows: [...g.flows, ...more] };
+  });
+  return out.filter((f) => !gone.has(f));
+}
+
+/** Whether a rule's address, protocol and port conditions (as iptables-save prints them) admit a forward's translated traffic. */
+function admits(rule: string, fw: ForwardView | undefined): boolean {
+  if (!fw) return false;
+  const d = / -d (\S+)/.exec(rule)?.[1];
+  const p = /--dport (\d+)/.exec(rule)?.[1];
+  const proto = / -p (\S+)/.exec(rule)?.[1];
+  return (
+    (d === undefined || d === `${fw.targetAddr}/32`) &&
+    (p === undefined || Number(p) === fw.targetPort) &&
+    (proto === undefined || proto === fw.proto)
+  );
 }
 
 const RANK = { broken: 0, warning: 1, info: 2 } as const;
@@ -72,7 +115,8 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
   });
   found.push(...exposureFindings(ctx, ran));
   // Static findings prove themselves on the flows of the forward they name.
-  for (const s of staticFindings(ctx)) {
+  const shadows = new Map<string, string>();
+  for (const s of staticFindings(ctx, shadows)) {
     const r = disc.routers.find((x) => x.host === s.router);
     const fwIds = r?.forwards.filter((f) => f.rule === s.evidence.rule).map((f) => f.id) ?? [];
     const flows = disc.flows.filter(
@@ -84,8 +128,12 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
     );
     found.push({ ...s, flows: flows.map((f) => f.name) });
   }
-  found.push(...staleConntrack(scenario, built, lang));
-  let findings = mergeFindings(found);
+  found.push(...staleConntrack(scenario, built, lang, { prove: opts.prove !== false }));
+  const forwardOf = (name: string): ForwardView | undefined => {
+    const cf = disc.flows.find((f) => f.name === name);
+    return disc.routers.find((r) => r.host === cf?.router)?.forwards.find((x) => x.id === cf?.forward);
+  };
+  let findings = foldShadowed(mergeFindings(found), shadows, forwardOf);
   // A flow that fails for a rule that can never match is explained by it, not left unexplained.
   findings = findings.filter(
     (f) =>
@@ -109,7 +157,8 @@ export function checkScenario(scenario: Scenario, built: Built, opts: CheckOptio
         const k = idx.indexOf(i);
         if (k < 0) return f;
         const p = joint[k];
-        return p ? { ...f, proof: p } : prove(ctx, scenario, disc.world, f, disc.flows, before, base);
+        const proved = p ? { ...f, proof: p } : prove(ctx, scenario, disc.world, f, disc.flows, before, base);
+        return proveAlternatives(scenario, disc.world, proved, disc.flows, before, base);
       });
     };
     const b = proveAll(

@@ -128,12 +128,16 @@ export interface Fix {
   readonly alternatives?: readonly { readonly label: string; readonly commands: readonly string[] }[];
   /** What the fix costs. */
   readonly cost?: string;
+  /** When to run it, in the scenario's seconds (0, before any flow, when not given). */
+  readonly at?: number;
 }
 
 export interface Proof {
   /** The flows re-run on a copy with the fix. */
   readonly flows: readonly FlowOutcome[];
   readonly passed: boolean;
+  /** Each alternative of the fix, applied instead of it to a copy: whether the same flows pass. */
+  readonly alternatives?: readonly { readonly label: string; readonly passed: boolean }[];
 }
 
 export interface Finding {

@@ -47,7 +47,8 @@ function findingText(f: Finding, lang: Lang, width: number): string[] {
       out.push(`  ${frame('fix', lang)}: ${frame('noProof', lang)};`);
       for (const c of fx.commands) out.push(...wrap(c, width, '    ', '    '));
     } else {
-      out.push(`  ${frame('fix', lang)} (${fx.dialect}, ${frame('run', lang)} ${fx.host}):`);
+      const when = fx.at ? ` ${frame('at', lang)} ${fx.at}${frame('afterChange', lang)}` : '';
+      out.push(`  ${frame('fix', lang)} (${fx.dialect}, ${frame('run', lang)} ${fx.host}${when}):`);
       for (const c of fx.commands) out.push(...command(c, width, '    '));
       for (const a of fx.alternatives ?? []) {
         out.push(`  ${frame('alternative', lang)} (${a.label}):`);
@@ -66,6 +67,10 @@ function findingText(f: Finding, lang: Lang, width: number): string[] {
           `    ${o.ok ? '+' : '-'} `,
           '      ',
         ),
+      );
+    for (const a of f.proof.alternatives ?? [])
+      out.push(
+        `  ${frame('altProof', lang)} (${a.label}): ${a.passed ? frame('passes', lang) : frame('fails', lang)}`,
       );
   }
   return out;

@@ -232,6 +232,9 @@ const FRAME: Record<string, Record<Lang, string>> = {
   matrix: { en: 'reachability', 'pt-BR': 'alcançabilidade' },
   connects: { en: 'connects', 'pt-BR': 'conecta' },
   changed: { en: 'changed', 'pt-BR': 'mudou' },
+  at: { en: 'at', 'pt-BR': 'aos' },
+  afterChange: { en: ' s, right after the change', 'pt-BR': ' s, logo após a mudança' },
+  altProof: { en: 'proof of the alternative', 'pt-BR': 'prova da alternativa' },
 };
 
 export const frame = (key: keyof typeof FRAME, lang: Lang): string => FRAME[key]![lang];

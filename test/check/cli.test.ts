@@ -2,7 +2,7 @@
 // --json prints one natbox-check/1 document; --lang refuses a language check is not written in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { CLI } from '../cli-argv.ts';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 
@@ -37,25 +37,33 @@ const noKernel = environmentProblems('nft', { icmp: false });
 test(
   'check --verify: the seed with its proved fixes agrees with the kernel',
   { skip: noKernel.length ? `natbox verify cannot run here: ${noKernel.join('; ')}` : undefined },
-  () => {
-    const r = spawnSync(
-      'unshare',
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        'mkdir -p /run/netns && mount -t tmpfs natbox-check /run/netns && exec "$0" "$@"',
-        process.execPath,
-        ...CLI,
-        'check',
-        '--verify',
-        'examples/hairpin/dnat-only.yaml',
-      ],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    assert.match(r.stdout, /hairpin-dnat-only \(.*fixed-0\.yaml\): match in/);
+  (t) => {
+    const run = (): SpawnSyncReturns<string> =>
+      spawnSync(
+        'unshare',
+        [
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mkdir -p /run/netns && mount -t tmpfs natbox-check /run/netns && exec "$0" "$@"',
+          process.execPath,
+          ...CLI,
+          'check',
+          '--verify',
+          'examples/hairpin/dnat-only.yaml',
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+    let r = run();
+    // A kernel run the loaded machine could not keep on time (`natbox verify` says so: an
+    // environment error, not a difference) runs again, at most twice, as the live suite does.
+    for (let again = 1; again <= 2 && /the kernel run was not on time/.test(r.stdout); again++) {
+      t.diagnostic(`the kernel run was not on time: run ${again + 1}`);
+      r = run();
+    }
+    assert.match(r.stdout, /hairpin-dnat-only-fixed \(.*fixed-0\.yaml\): match in/);
     assert.match(r.stdout, /kernel connected \(server saw 192\.168\.1\.1:40000\)/);
   },
 );

@@ -31,6 +31,11 @@ test('natbox diff dnat-only dnat-snat: verdict, server_sees and the added SNAT; 
       '  translations:',
       '      router DNAT 192.168.1.10:40000 > 82.120.11.22:80 ⇒ 192.168.1.10:40000 > 192.168.1.200:80',
       '    + router SNAT 192.168.1.10:40000 > 192.168.1.200:80 ⇒ 192.168.1.1:40000 > 192.168.1.200:80',
+      // Why (issue 17): rule B, line 30 of dnat-snat.yaml, which dnat-only.yaml does not have.
+      '  why:',
+      '    + router: nat POSTROUTING: -A POSTROUTING -s 192.168.1.0/24 -d 192.168.1.200/32 -o br-lan -p tcp -m tcp --dport 80 -j SNAT --to-source 192.168.1.1',
+      '        matched in examples/hairpin/dnat-snat.yaml:30',
+      '        examples/hairpin/dnat-only.yaml has no such rule',
       '1 flow changed, 0 unchanged',
       '',
     ].join('\n'),

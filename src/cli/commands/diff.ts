@@ -7,7 +7,7 @@ export function registerDiff(program: Command): void {
   program
     .command('diff')
     .description(
-      'run the same flows under two scenarios (e.g. two rulesets for one network) and show which verdicts, server_sees and NAT translations changed; exit 0 when none did, 1 when some did, 2 on bad input',
+      'run the same flows under two scenarios (e.g. two rulesets for one network) and show which verdicts, server_sees and NAT translations changed and, rule by rule, why; exit 0 when none did, 1 when some did, 2 on bad input',
     )
     .argument('<a>', 'the first scenario file (YAML)')
     .argument('<b>', 'the second scenario file (YAML)')
