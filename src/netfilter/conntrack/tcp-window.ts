@@ -386,6 +386,76 @@ export function tcpInWindow(
   return NFCT_TCP_ACCEPT;
 }
 
+/**
+ * tcp_in_window for an ACK without SYN, FIN or RST from an initialised sender (td_maxwin != 0):
+ * the same tests and updates as tcpInWindow with the window data in locals. A segment that fails
+ * a test goes to tcpInWindow, which gives the outcome.
+ */
+function ackInWindow(
+  t: ConntrackTable,
+  tw: TcpWindows,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+): number {
+  const w = tw.w;
+  const s = e * 8 + dir * 4;
+  const r = e * 8 + (dir ^ 1) * 4;
+  let aux = t.aux[e]!;
+  const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
+  const ack = ((b[l4 + 8]! << 24) | (b[l4 + 9]! << 16) | (b[l4 + 10]! << 8) | b[l4 + 11]!) >>> 0;
+  const winRaw = (b[l4 + 14]! << 8) | b[l4 + 15]!;
+  const doff = (b[l4 + 12]! >>> 4) * 4;
+  const end = (seq + seg - doff) >>> 0;
+  let sack = ack;
+  if (doff > 20 && (aux >>> ((dir ^ 1) * A_FLAGS1)) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(b, l4, sack);
+  const sEnd = w[s]!;
+  const sMaxend = w[s + 1]!;
+  const sMaxwin = w[s + 2]!;
+  const rEnd = w[r]!;
+  const rMaxwin = w[r + 2]!;
+  const maxAckWin = sMaxwin > MAXACKWINCONST ? sMaxwin : MAXACKWINCONST;
+  if (
+    ((seq - sMaxend - 1) | 0) >= 0 ||
+    ((sack - rEnd - 1) | 0) >= 0 ||
+    (rMaxwin !== 0 && ((sEnd - rMaxwin - 1 - end) | 0) >= 0) ||
+    ((rEnd - maxAckWin - 1 - sack) | 0) >= 0
+  )
+    return tcpInWindow(t, tw, e, dir, TCP_ACK_SET, TCP_CONNTRACK_ESTABLISHED, b, l4, seg);
+  const win = (winRaw << ((aux >>> (A_SCALE0 + dir * 4)) & 0xf)) >>> 0;
+  const swin = (win + (sack - ack)) >>> 0;
+  if (sMaxwin < swin) w[s + 2] = swin;
+  let sf = (aux >>> (dir * A_FLAGS1)) & 0x3f;
+  if (((sEnd - end) | 0) < 0) {
+    w[s] = end;
+    sf |= IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED;
+  }
+  if (!(sf & IP_CT_TCP_FLAG_MAXACK_SET)) {
+    w[s + 3] = ack;
+    sf |= IP_CT_TCP_FLAG_MAXACK_SET;
+  } else if (((w[s + 3]! - ack) | 0) < 0) w[s + 3] = ack;
+  if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[r + 2] = (rMaxwin + end - sMaxend) >>> 0;
+  const edge = (sack + win) >>> 0;
+  if (((w[r + 1]! - 1 - edge) | 0) < 0) w[r + 1] = (edge + (win === 0 ? 1 : 0)) >>> 0;
+  aux = ((aux & ~(0x3f << (dir * A_FLAGS1))) | (sf << (dir * A_FLAGS1))) >>> 0;
+  if (ack === rEnd) aux = (aux & ~(IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << ((dir ^ 1) * A_FLAGS1))) >>> 0;
+  const h =
+    Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> A_HASH;
+  if (
+    t.rec[e * REC_WORDS + REC_META]! >>> 31 === dir &&
+    aux >>> A_HASH === h &&
+    ((aux & A_WIN0) !== 0) === (winRaw === 0)
+  ) {
+    if (((aux >>> A_RETRANS) & 0xf) < 15) aux += 1 << A_RETRANS;
+  } else {
+    aux = ((aux & 0x00ffffff & ~(0xf << A_RETRANS)) | (winRaw === 0 ? A_WIN0 : 0) | (h << A_HASH)) >>> 0;
+  }
+  t.aux[e] = aux;
+  return NFCT_TCP_ACCEPT;
+}
+
 /** The kernel's last_end: an ignored packet's when it was the last, else td_end of last_dir. */
 function lastEnd(t: ConntrackTable, tw: TcpWindows, e: number, lastDir: number): number {
   const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
@@ -419,11 +489,41 @@ export function tcpWindowPacket(
   isNew: boolean,
 ): number {
   const tw = t.tcpWin as TcpWindows;
-  if (isNew) tcpWindowNew(t, tw, e, b, l4, seg);
   const rec = t.rec;
   const m = e * REC_WORDS + REC_META;
   let meta = rec[m]!;
   const flags = b[l4 + 13]!;
+  if (
+    (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
+    ((meta >>> 24) & 0xf) === TCP_CONNTRACK_ESTABLISHED &&
+    (meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED) &&
+    !isNew &&
+    tw.w[e * 8 + dir * 4 + 2] !== 0
+  ) {
+    // Most packets: an ACK of an assured ESTABLISHED connection. tcp_conntracks keeps
+    // ESTABLISHED, no case of the switch applies: tcp_in_window, then in_window's updates.
+    const res = ackInWindow(t, tw, e, dir, b, l4, seg);
+    if (res === NFCT_TCP_IGNORE) return TCP_VERDICT_IGNORE;
+    if (res === NFCT_TCP_INVALID) return TCP_VERDICT_INVALID; // nf_tcp_handle_invalid: not for an ACK
+    rec[m] = (meta & 0x0fffffff) | ((TCP_ACK_SET | (dir << 3)) << 28);
+    if (tw.cold.size !== 0) {
+      const c = tw.cold.get(e);
+      if (c) c.fresh = false;
+    }
+    const aux = t.aux[e]!;
+    const tES = to.tcp[TCP_CONNTRACK_ESTABLISHED]!;
+    let timeout = tES;
+    if (((aux >>> A_RETRANS) & 0xf) >= tw.maxRetrans && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+    else if (
+      aux & (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << A_FLAGS1)) &&
+      tES > to.tcpUnacknowledged
+    )
+      timeout = to.tcpUnacknowledged;
+    else if (aux & A_WIN0 && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+    t.refresh(e, nowTick, timeout);
+    return TCP_VERDICT_OK;
+  }
+  if (isNew) tcpWindowNew(t, tw, e, b, l4, seg);
   const index = tcpPacketClass(flags);
   let old = (meta >>> 24) & 0xf;
   // A new entry: tcp_new left state NONE, the table moves it (the caller stored the first state).
