@@ -13,7 +13,13 @@ import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpOption } from '../
 import { NF_ACCEPT, NF_DROP, Netfilter } from '../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { CT_INVALID } from '../../src/netfilter/core/skb.ts';
-import { tcpWindowOf, type TcpWindows } from '../../src/netfilter/conntrack/tcp-window.ts';
+import fc from 'fast-check';
+import {
+  tcpAckInWindow,
+  tcpInWindow,
+  tcpWindowOf,
+  TcpWindows,
+} from '../../src/netfilter/conntrack/tcp-window.ts';
 import {
   IP_CT_TCP_FLAG_BE_LIBERAL,
   IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED,
@@ -22,7 +28,7 @@ import {
   IP_CT_TCP_FLAG_WINDOW_SCALE,
 } from '../../src/netfilter/conntrack/tcp-window.ts';
 import { TCP_CONNTRACK_CLOSE, TCP_CONNTRACK_ESTABLISHED } from '../../src/netfilter/conntrack/proto-tcp.ts';
-import { IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
+import { ConntrackTable, IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
 import { engine, forward, HOST, ip, lastSkb, MASQ_RULES, ruleset } from './helpers.ts';
 
 const CLIENT = ip('192.168.1.10');
@@ -303,5 +309,72 @@ describe('TCP window tracking (tcp_in_window)', () => {
     const p = back({ seq: 205001, ack: 1001, flags: TCP_ACK | TCP_PSH, data: 100 });
     assert.equal(forward(nf, p, 'wan', 'lan', 1), NF_ACCEPT);
     assert.equal(dstOf(p), CLIENT);
+  });
+});
+
+describe('the established ACK shortcut', () => {
+  it('tcpAckInWindow gives what tcpInWindow gives: verdict, seen[] and the flags word', () => {
+    const t = new ConntrackTable(4);
+    const tw = new TcpWindows(4);
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    const near = fc.integer({ min: -140000, max: 140000 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          dir: fc.integer({ min: 0, max: 1 }),
+          lastDir: fc.integer({ min: 0, max: 1 }),
+          sEnd: u32,
+          sSpan: fc.integer({ min: 0, max: 200000 }),
+          sMaxwin: fc.integer({ min: 1, max: 0x3fffffff }),
+          rEnd: u32,
+          rSpan: fc.integer({ min: 0, max: 200000 }),
+          rMaxwin: fc.integer({ min: 0, max: 0x3fffffff }),
+          maxack: u32,
+          aux: u32,
+          dSeq: near,
+          dAck: near,
+          win: fc.integer({ min: 0, max: 65535 }),
+          data: fc.integer({ min: 0, max: 1500 }),
+          sack: fc.option(near, { nil: undefined }),
+        }),
+        (c) => {
+          const s = c.dir * 4;
+          const r = (c.dir ^ 1) * 4;
+          const seq = (c.sEnd + c.dSeq) >>> 0;
+          const ack = (c.rEnd + c.dAck) >>> 0;
+          const opts: TcpOption[] =
+            c.sack === undefined ? [] : [{ kind: 'sack', blocks: [[ack, (c.rEnd + c.sack) >>> 0]] }];
+          const p = buildTcpPacket(
+            { src: CLIENT, dst: SERVER, id: 1 },
+            { srcPort: 1, dstPort: 2, seq, ack, flags: TCP_ACK, window: c.win, options: opts },
+            new Uint8Array(c.data),
+          );
+          const load = (): void => {
+            tw.w.fill(0);
+            tw.w[s] = c.sEnd;
+            tw.w[s + 1] = (c.sEnd + c.sSpan) >>> 0;
+            tw.w[s + 2] = c.sMaxwin;
+            tw.w[s + 3] = c.maxack;
+            tw.w[r] = c.rEnd;
+            tw.w[r + 1] = (c.rEnd + c.rSpan) >>> 0;
+            tw.w[r + 2] = c.rMaxwin;
+            tw.w[r + 3] = c.maxack ^ 0x5a5a;
+            t.aux[0] = c.aux;
+            t.rec[6] = (TCP_CONNTRACK_ESTABLISHED << 24) | ((3 | (c.lastDir << 3)) << 28);
+          };
+          const seg = p.length - 20;
+          load();
+          const a = tcpInWindow(t, tw, 0, c.dir, 3, TCP_CONNTRACK_ESTABLISHED, p, 20, seg);
+          const wa = [...tw.w.subarray(0, 8)];
+          const auxA = t.aux[0];
+          load();
+          const b = tcpAckInWindow(t, tw, 0, c.dir, p, 20, seg);
+          assert.equal(b, a);
+          assert.deepEqual([...tw.w.subarray(0, 8)], wa);
+          assert.equal(t.aux[0], auxA);
+        },
+      ),
+      { numRuns: 3000, seed: 0x7c9 },
+    );
   });
 });

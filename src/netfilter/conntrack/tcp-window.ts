@@ -391,7 +391,7 @@ export function tcpInWindow(
  * the same tests and updates as tcpInWindow with the window data in locals. A segment that fails
  * a test goes to tcpInWindow, which gives the outcome.
  */
-function ackInWindow(
+export function tcpAckInWindow(
   t: ConntrackTable,
   tw: TcpWindows,
   e: number,
@@ -502,7 +502,7 @@ export function tcpWindowPacket(
   ) {
     // Most packets: an ACK of an assured ESTABLISHED connection. tcp_conntracks keeps
     // ESTABLISHED, no case of the switch applies: tcp_in_window, then in_window's updates.
-    const res = ackInWindow(t, tw, e, dir, b, l4, seg);
+    const res = tcpAckInWindow(t, tw, e, dir, b, l4, seg);
     if (res === NFCT_TCP_IGNORE) return TCP_VERDICT_IGNORE;
     if (res === NFCT_TCP_INVALID) return TCP_VERDICT_INVALID; // nf_tcp_handle_invalid: not for an ACK
     rec[m] = (meta & 0x0fffffff) | ((TCP_ACK_SET | (dir << 3)) << 28);
