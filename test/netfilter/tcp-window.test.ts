@@ -27,7 +27,13 @@ import {
   IP_CT_TCP_FLAG_SACK_PERM,
   IP_CT_TCP_FLAG_WINDOW_SCALE,
 } from '../../src/netfilter/conntrack/tcp-window.ts';
-import { TCP_CONNTRACK_CLOSE, TCP_CONNTRACK_ESTABLISHED } from '../../src/netfilter/conntrack/proto-tcp.ts';
+import {
+  TCP_CONNTRACK_CLOSE,
+  TCP_CONNTRACK_ESTABLISHED,
+  TCP_CONNTRACK_SYN_RECV,
+  TCP_CONNTRACK_SYN_SENT,
+  TCP_CONNTRACK_TIME_WAIT,
+} from '../../src/netfilter/conntrack/proto-tcp.ts';
 import { ConntrackTable, IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
 import { engine, forward, HOST, ip, lastSkb, MASQ_RULES, ruleset } from './helpers.ts';
 
@@ -233,6 +239,45 @@ describe('TCP window tracking (tcp_in_window)', () => {
     assert.equal(forward(nf, back({ seq: 5001, flags: TCP_RST }), 'wan', 'lan', 1), NF_ACCEPT);
     assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_CLOSE);
     assert.equal(nf.conntrack.expires[e], 1 + 10);
+  });
+
+  it('a SYN after an RST of the other side is ignored, not a reopen; the SYN/ACK resyncs the entry', () => {
+    // nf_conntrack_tcp_packet: new state SYN_SENT from CLOSE reopens only with CLOSE_INIT or an
+    // RST in the SYN's own direction last; else it falls through to TCP_CONNTRACK_IGNORE, which
+    // annotates the SYN (last_end, last_win, options); the SYN/ACK acking last_end ("b) This
+    // SYN/ACK acknowledges a SYN that we earlier ignored") moves the entry to SYN_RECV.
+    const { nf, e } = established();
+    assert.equal(forward(nf, back({ seq: 5001, flags: TCP_RST }), 'wan', 'lan', 1), NF_ACCEPT);
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_CLOSE);
+    const syn = out({ seq: 9000, flags: TCP_SYN, win: 64240, options: SYN_OPTS });
+    assert.equal(forward(nf, syn, 'lan', 'wan', 2), NF_ACCEPT);
+    assert.equal(lastSkb().ct, e); // the same entry, and its NAT
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_CLOSE);
+    const synack = back({ seq: 7000, ack: 9001, flags: TCP_SYN | TCP_ACK, win: 65160, options: SYN_OPTS });
+    assert.equal(forward(nf, synack, 'wan', 'lan', 2), NF_ACCEPT);
+    assert.equal(dstOf(synack), CLIENT);
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_SYN_RECV);
+    // seen[last_dir] from the annotations: td_end = td_maxend = last_end, td_maxwin = last_win,
+    // td_scale = last_wscale; seen[dir] reset, then tcp_init_sender for the SYN/ACK.
+    const w = tcpWindowOf(nf.conntrack, nf.conntrack.tcpWin as TcpWindows, e);
+    assert.deepEqual([w.seen[0].end, w.seen[0].maxwin, w.seen[0].scale], [9001, 64240, 7]);
+    assert.deepEqual([w.seen[1].end, w.seen[1].maxwin, w.seen[1].scale], [7001, 65160, 7]);
+    assert.equal(forward(nf, out({ seq: 9001, ack: 7001, flags: TCP_ACK }), 'lan', 'wan', 2), NF_ACCEPT);
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_ESTABLISHED);
+    assert.equal(nf.stats.invalid, 0);
+  });
+
+  it('a SYN after a FIN close (CLOSE_INIT) reopens: a new entry', () => {
+    const { nf, e } = established();
+    forward(nf, out({ seq: 1001, ack: 5001, flags: TCP_FIN | TCP_ACK }), 'lan', 'wan', 1);
+    forward(nf, back({ seq: 5001, ack: 1002, flags: TCP_FIN | TCP_ACK }), 'wan', 'lan', 1);
+    forward(nf, out({ seq: 1002, ack: 5002, flags: TCP_ACK }), 'lan', 'wan', 1);
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_TIME_WAIT);
+    assert.equal(
+      forward(nf, out({ seq: 9000, flags: TCP_SYN, win: 64240, options: SYN_OPTS }), 'lan', 'wan', 2),
+      NF_ACCEPT,
+    );
+    assert.equal(nf.conntrack.tcpState(lastSkb().ct), TCP_CONNTRACK_SYN_SENT);
   });
 
   it('a picked-up connection (tcp_loose) is BE_LIBERAL both ways: out-of-window segments pass', () => {
