@@ -118,6 +118,9 @@ const SYSCTLS: Readonly<
   'net.ipv4.tcp_timestamps': { what: '0, 1 or 2', min: 0, max: 2 },
   'net.ipv4.tcp_sack': { what: '0 or 1', min: 0, max: 1 },
   'net.ipv4.tcp_window_scaling': { what: '0 or 1', min: 0, max: 1 },
+  // TCP window tracking (src/netfilter/conntrack/tcp-window.ts); the kernel keeps both in a u8.
+  'net.netfilter.nf_conntrack_tcp_max_retrans': { what: 'a whole number from 0 to 255', min: 0, max: 255 },
+  'net.netfilter.nf_conntrack_tcp_ignore_invalid_rst': { what: '0 or 1', min: 0, max: 1 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */

@@ -425,7 +425,7 @@ test('scenario-error-sysctls', () => {
     ),
     [
       'x.yaml:11:28: hosts.client.sysctls["net.ipv4.ip_forward"]: 2 is not a value for net.ipv4.ip_forward (expected 0 or 1)',
-      'x.yaml:12:7: hosts.client.sysctls["net.ipv4.ip_forwarding"]: unknown sysctl "net.ipv4.ip_forwarding"; did you mean "net.ipv4.ip_forward"? (supported: net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, net.ipv4.conf.all.rp_filter, net.ipv4.conf.all.send_redirects, net.ipv4.conf.all.accept_redirects, net.netfilter.nf_conntrack_tcp_loose, net.netfilter.nf_conntrack_tcp_be_liberal, net.netfilter.nf_conntrack_max, net.ipv4.tcp_syn_retries, net.ipv4.fib_multipath_hash_policy, net.ipv4.tcp_tw_reuse, net.ipv4.tcp_timestamps, net.ipv4.tcp_sack, net.ipv4.tcp_window_scaling, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify})',
+      'x.yaml:12:7: hosts.client.sysctls["net.ipv4.ip_forwarding"]: unknown sysctl "net.ipv4.ip_forwarding"; did you mean "net.ipv4.ip_forward"? (supported: net.ipv4.ip_forward, net.bridge.bridge-nf-call-iptables, net.ipv4.conf.all.rp_filter, net.ipv4.conf.all.send_redirects, net.ipv4.conf.all.accept_redirects, net.netfilter.nf_conntrack_tcp_loose, net.netfilter.nf_conntrack_tcp_be_liberal, net.netfilter.nf_conntrack_max, net.ipv4.tcp_syn_retries, net.ipv4.fib_multipath_hash_policy, net.ipv4.tcp_tw_reuse, net.ipv4.tcp_timestamps, net.ipv4.tcp_sack, net.ipv4.tcp_window_scaling, net.netfilter.nf_conntrack_tcp_max_retrans, net.netfilter.nf_conntrack_tcp_ignore_invalid_rst, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify})',
     ],
   );
 });

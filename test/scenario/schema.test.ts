@@ -247,7 +247,9 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'net.ipv4.tcp_window_scaling',
     'net.netfilter.nf_conntrack_max',
     'net.netfilter.nf_conntrack_tcp_be_liberal',
+    'net.netfilter.nf_conntrack_tcp_ignore_invalid_rst',
     'net.netfilter.nf_conntrack_tcp_loose',
+    'net.netfilter.nf_conntrack_tcp_max_retrans',
   ]);
   const r = loadScenario(
     [
@@ -262,7 +264,8 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
       '    sysctls: { net.ipv4.ip_forward: 1, net.bridge.bridge-nf-call-iptables: 0, net.ipv4.conf.all.rp_filter: 2,',
       '      net.ipv4.conf.all.send_redirects: 0, net.ipv4.conf.all.accept_redirects: 0, net.netfilter.nf_conntrack_tcp_loose: 1,',
       '      net.netfilter.nf_conntrack_tcp_be_liberal: 0, net.netfilter.nf_conntrack_max: 65536, net.ipv4.tcp_syn_retries: 2,',
-      '      net.netfilter.nf_conntrack_tcp_timeout_syn_sent: 120 }',
+      '      net.netfilter.nf_conntrack_tcp_timeout_syn_sent: 120, net.netfilter.nf_conntrack_tcp_max_retrans: 3,',
+      '      net.netfilter.nf_conntrack_tcp_ignore_invalid_rst: 0 }',
       '    rules: [iptables -P FORWARD ACCEPT]',
       '    listen: [tcp/80, { proto: udp, port: 6000, bind: 10.0.0.1, reply_port: 6001 }]',
       '  b: { interfaces: { e0: 10.0.0.2/24 } }',

@@ -60,6 +60,11 @@ export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_DYING, 'DYING'],
 ];
 
+/** TCP window tracking's state of a table (tcp-window.ts's TcpWindows: seen[] of each entry). */
+export interface CtTcpWindows {
+  readonly w: Uint32Array;
+}
+
 export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
@@ -211,6 +216,11 @@ export class ConntrackTable {
    * hashed and compared with). Until then every entry is in zone 0 and lookups read nothing more.
    */
   zones: Uint32Array | undefined = undefined;
+  /**
+   * TCP window tracking (tcp-window.ts: ct->proto.tcp.seen[] and the sysctls that judge it), when
+   * the engine tracks windows (its default, as Linux); undefined: every segment is in window.
+   */
+  tcpWin: CtTcpWindows | undefined = undefined;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.

@@ -52,6 +52,8 @@ export class TimeoutTicks {
   readonly udpStream: number;
   readonly icmp: number;
   readonly generic: number;
+  /** nf_conntrack_tcp_timeout_max_retrans (window tracking: retransmissions, a zero window). */
+  readonly tcpMaxRetrans: number;
   constructor(to: Readonly<Timeouts>) {
     this.tcp = Uint32Array.from(TCP_STATE_TIMEOUT, (name) => ConntrackTable.ticks(to[name]));
     this.tcpUnacknowledged = ConntrackTable.ticks(to.nf_conntrack_tcp_timeout_unacknowledged);
@@ -59,5 +61,6 @@ export class TimeoutTicks {
     this.udpStream = ConntrackTable.ticks(to.nf_conntrack_udp_timeout_stream);
     this.icmp = ConntrackTable.ticks(to.nf_conntrack_icmp_timeout);
     this.generic = ConntrackTable.ticks(to.nf_conntrack_generic_timeout);
+    this.tcpMaxRetrans = ConntrackTable.ticks(to.nf_conntrack_tcp_timeout_max_retrans);
   }
 }

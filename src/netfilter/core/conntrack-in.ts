@@ -20,6 +20,7 @@ import {
   TCP_VERDICT_KILLED,
   TCP_VERDICT_REOPEN,
 } from '../conntrack/proto-tcp.ts';
+import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { zoneKeyOf } from '../conntrack/zone.ts';
@@ -134,7 +135,20 @@ export class ConntrackIn {
       const flags = skb.tcpFlags;
       // The sequence number matters only for a SYN (tcpPacket keeps the last one).
       const seq = flags & TCP_SYN ? read32(skb.buf, skb.l4off + 4) : 0;
-      const v = tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeoutTicks, created);
+      const v =
+        ct.tcpWin === undefined
+          ? tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeoutTicks, created)
+          : tcpWindowPacket(
+              ct,
+              e,
+              dir,
+              skb.buf,
+              skb.l4off,
+              skb.off + skb.len - skb.l4off,
+              nowTick,
+              this.timeoutTicks,
+              created,
+            );
       if (v === TCP_VERDICT_REOPEN) {
         ct.remove(e);
         return this.run(skb, now, hook);

@@ -10,6 +10,7 @@
 // front end is wired here, and only here: xtables/table.ts (the tables) and xtables/check.ts.
 import { IPS_ASSURED, ConntrackTable, type ConntrackStats } from '../conntrack/table.ts';
 import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../conntrack/timeouts.ts';
+import { enableTcpWindows } from '../conntrack/tcp-window.ts';
 import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
@@ -73,6 +74,11 @@ export interface NfConfig {
    * transaction: only the tables' walk and the hook entries are made anew.
    */
   previous?: Netfilter;
+  /**
+   * TCP window tracking (tcp_in_window), on unless false: off, every segment counts as in
+   * window (natbox before window tracking; the conntrack bench's "tracking off").
+   */
+  tcpWindow?: boolean;
 }
 
 export class Netfilter {
@@ -143,6 +149,7 @@ export class Netfilter {
     this.timeouts = prev?.timeouts ?? Object.freeze(timeouts);
     const ticks = new TimeoutTicks(timeouts);
     const loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
+    if (cfg.tcpWindow !== false) enableTcpWindows(this.conntrack, cfg.sysctls);
     // A nat-type table runs from the NAT hook, which is there only with conntrack.
     this.tracking =
       needsConntrack(cfg.ruleset) ||

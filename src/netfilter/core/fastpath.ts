@@ -18,6 +18,7 @@ import {
 } from '../conntrack/table.ts';
 import { DIR_REPLY } from '../conntrack/tuple.ts';
 import { tcpPacketTick, TCP_VERDICT_INVALID } from '../conntrack/proto-tcp.ts';
+import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { setAddr, setL4Port } from '../nat/nat-hook.ts';
@@ -192,7 +193,20 @@ export class FastPath {
       // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
-      const v = tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false);
+      const v =
+        ct.tcpWin === undefined
+          ? tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false)
+          : tcpWindowPacket(
+              ct,
+              e,
+              dir,
+              b,
+              l4,
+              ((b[o + 2]! << 8) | b[o + 3]!) - 20,
+              nowTick,
+              this.timeoutTicks,
+              false,
+            );
       if (v === TCP_VERDICT_INVALID) {
         // setCt(-1, CT_INVALID): no NAT, nothing to confirm; FORWARD sees an INVALID packet.
         ct.stats.invalid++;

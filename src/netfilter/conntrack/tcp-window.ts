@@ -1,0 +1,771 @@
+// TCP window tracking: nf_conntrack_tcp_packet with tcp_in_window, as net/netfilter/
+// nf_conntrack_proto_tcp.c (Linux 6.x) does it, with the sysctls nf_conntrack_tcp_be_liberal,
+// nf_conntrack_tcp_max_retrans and nf_conntrack_tcp_ignore_invalid_rst (tcp_loose is
+// tcpNewState's). Line references below are to that file in torvalds/linux v6.x (function names
+// given, as the line numbers move between releases).
+//
+// State, apart from the 32-byte record (indexed by entry; no object per connection or packet):
+// - `w`, 8 words per entry: ct->proto.tcp.seen[dir] for both directions, each td_end, td_maxend,
+//   td_maxwin, td_maxack (w[e*8 + dir*4 + 0..3]);
+// - the table's `aux` word (TCP's proto-private word; the kernel's ct->proto.tcp union): both
+//   directions' flags (IP_CT_TCP_FLAG_*, 6 bits each), both td_scale (4 bits each), `retrans`
+//   (4 bits, saturating at 15), whether last_win was 0 (1 bit), and 7 bits of a hash of the last
+//   ACK's (seq, ack, end, window) for the retransmission test (the kernel keeps the four values);
+// - last_index / last_dir: the meta word's top 4 bits, as before;
+// - `cold`: what only an ignored packet annotates (last_end, last_win, last_wscale, last_flags,
+//   last_ack: the SYN/ACK resync, the RST answering an ignored SYN, the RFC 5961 challenge ACK,
+//   the simultaneous-open flag), in a Map by entry, touched only on those rare paths.
+// Where the kernel compares with last_end of the last in-window ACK (an RST "part of a train"),
+// td_end of that direction stands for it: equal unless that ACK was a retransmission of older
+// data. 32 bytes per entry in `w` (the aux word exists already).
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
+import {
+  ConntrackTable,
+  type CtTcpWindows,
+  IPS_ASSURED,
+  IPS_SEEN_REPLY,
+  REC_EXPIRES,
+  REC_META,
+  REC_WORDS,
+} from './table.ts';
+import type { TimeoutTicks } from './timeouts.ts';
+import {
+  TCP_ACK_SET,
+  TCP_CONNTRACK_CLOSE,
+  TCP_CONNTRACK_ESTABLISHED,
+  TCP_CONNTRACK_FIN_WAIT,
+  TCP_CONNTRACK_LAST_ACK,
+  TCP_CONNTRACK_SYN_RECV,
+  TCP_CONNTRACK_SYN_SENT,
+  TCP_CONNTRACK_SYN_SENT2,
+  TCP_CONNTRACK_TIME_WAIT,
+  TCP_FIN_SET,
+  TCP_RST_SET,
+  TCP_SYN_SET,
+  TCP_SYNACK_SET,
+  TCP_VERDICT_IGNORE,
+  TCP_VERDICT_INVALID,
+  TCP_VERDICT_KILLED,
+  TCP_VERDICT_OK,
+  TCP_VERDICT_REOPEN,
+  tcpPacketClass,
+  tcpTransition,
+} from './proto-tcp.ts';
+
+// include/uapi/linux/netfilter/nf_conntrack_tcp.h
+export const IP_CT_TCP_FLAG_WINDOW_SCALE = 0x01;
+export const IP_CT_TCP_FLAG_SACK_PERM = 0x02;
+export const IP_CT_TCP_FLAG_CLOSE_INIT = 0x04;
+export const IP_CT_TCP_FLAG_BE_LIBERAL = 0x08;
+export const IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED = 0x10;
+export const IP_CT_TCP_FLAG_MAXACK_SET = 0x20;
+const IP_CT_EXP_CHALLENGE_ACK = 0x40;
+const IP_CT_TCP_SIMULTANEOUS_OPEN = 0x80;
+
+const sIV = 10;
+const sIG = 11;
+/** MAXACKWINCONST */
+const MAXACKWINCONST = 66000;
+/** TCP_MAX_WSCALE */
+const TCP_MAX_WSCALE = 14;
+
+// The aux word's fields.
+const A_FLAGS1 = 6;
+const A_SCALE0 = 12; // dir 1 at 16
+const A_RETRANS = 20;
+const A_WIN0 = 1 << 24;
+const A_HASH = 25;
+
+interface Cold {
+  lastEnd: number;
+  lastWin: number;
+  lastWscale: number;
+  lastFlags: number;
+  lastAck: number;
+  /** Whether lastEnd is the kernel's last_end (no in-window packet came since the ignored one). */
+  fresh: boolean;
+}
+
+/** The window state of a table, and the sysctls that judge it. */
+export class TcpWindows implements CtTcpWindows {
+  /** seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}: w[e*8 + dir*4 + k]. */
+  readonly w: Uint32Array;
+  readonly cold = new Map<number, Cold>();
+  /** nf_conntrack_tcp_be_liberal */
+  beLiberal = false;
+  /** nf_conntrack_tcp_max_retrans (the kernel's default 3) */
+  maxRetrans = 3;
+  /** nf_conntrack_tcp_ignore_invalid_rst */
+  ignoreInvalidRst = false;
+  constructor(max: number) {
+    this.w = new Uint32Array(max * 8);
+  }
+  /** Reads the sysctls (names without `net.netfilter.`) that concern window tracking. */
+  configure(sysctls: ReadonlyMap<string, number> | undefined): void {
+    this.beLiberal = (sysctls?.get('nf_conntrack_tcp_be_liberal') ?? 0) !== 0;
+    this.maxRetrans = sysctls?.get('nf_conntrack_tcp_max_retrans') ?? 3;
+    this.ignoreInvalidRst = (sysctls?.get('nf_conntrack_tcp_ignore_invalid_rst') ?? 0) !== 0;
+  }
+}
+
+/** Turns window tracking on for table t (once) and (re)reads its sysctls. */
+export function enableTcpWindows(
+  t: ConntrackTable,
+  sysctls: ReadonlyMap<string, number> | undefined,
+): TcpWindows {
+  const tw = (t.tcpWin as TcpWindows | undefined) ?? new TcpWindows(t.max);
+  t.tcpWin = tw;
+  tw.configure(sysctls);
+  return tw;
+}
+
+const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+const after = (a: number, b: number): boolean => ((b - a) | 0) < 0;
+
+const flagsOf = (aux: number, dir: number): number => (aux >>> (dir * A_FLAGS1)) & 0x3f;
+const scaleOf = (aux: number, dir: number): number => (aux >>> (A_SCALE0 + dir * 4)) & 0xf;
+const withFlags = (aux: number, dir: number, f: number): number =>
+  ((aux & ~(0x3f << (dir * A_FLAGS1))) | ((f & 0x3f) << (dir * A_FLAGS1))) >>> 0;
+const withScale = (aux: number, dir: number, s: number): number =>
+  ((aux & ~(0xf << (A_SCALE0 + dir * 4))) | ((s & 0xf) << (A_SCALE0 + dir * 4))) >>> 0;
+
+/** segment_seq_plus_len: seq + payload length + SYN + FIN. `seg` is the TCP header + payload. */
+function segEnd(b: Uint8Array, l4: number, seg: number): number {
+  const flags = b[l4 + 13]!;
+  const doff = (b[l4 + 12]! >>> 4) * 4;
+  return (read32(b, l4 + 4) + seg - doff + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0)) >>> 0;
+}
+
+const read32 = (b: Uint8Array, o: number): number =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
+/**
+ * tcp_options: SACK_PERM and the window scale of a SYN or SYN/ACK, into the aux word for `dir`.
+ * Without options nothing changes (the kernel returns before clearing).
+ */
+function tcpOptions(aux: number, dir: number, b: Uint8Array, l4: number): number {
+  let length = (b[l4 + 12]! >>> 4) * 4 - 20;
+  if (length <= 0) return aux;
+  let flags = flagsOf(aux, dir) & IP_CT_TCP_FLAG_BE_LIBERAL;
+  let scale = 0;
+  let p = l4 + 20;
+  while (length > 0) {
+    const opcode = b[p++]!;
+    if (opcode === 0) break; // TCPOPT_EOL
+    if (opcode === 1) {
+      length--; // TCPOPT_NOP
+      continue;
+    }
+    if (length < 2) break;
+    const opsize = b[p++]!;
+    if (opsize < 2 || opsize > length) break;
+    if (opcode === 4 && opsize === 2) flags |= IP_CT_TCP_FLAG_SACK_PERM;
+    else if (opcode === 3 && opsize === 3) {
+      scale = Math.min(b[p]!, TCP_MAX_WSCALE);
+      flags |= IP_CT_TCP_FLAG_WINDOW_SCALE;
+    }
+    p += opsize - 2;
+    length -= opsize;
+  }
+  return withScale(withFlags(aux, dir, flags), dir, scale);
+}
+
+/** tcp_sack: the highest right edge of the SACK blocks, or `sack` itself. */
+function tcpSack(b: Uint8Array, l4: number, sack: number): number {
+  let length = (b[l4 + 12]! >>> 4) * 4 - 20;
+  if (length <= 0) return sack;
+  let p = l4 + 20;
+  // Fast path for timestamp-only option
+  if (length === 12 && b[p] === 1 && b[p + 1] === 1 && b[p + 2] === 8 && b[p + 3] === 10) return sack;
+  while (length > 0) {
+    const opcode = b[p++]!;
+    if (opcode === 0) return sack;
+    if (opcode === 1) {
+      length--;
+      continue;
+    }
+    if (length < 2) return sack;
+    const opsize = b[p++]!;
+    if (opsize < 2 || opsize > length) return sack;
+    if (opcode === 5 && opsize >= 10 && (opsize - 2) % 8 === 0) {
+      for (let i = 0; i < opsize - 2; i += 8) {
+        const tmp = read32(b, p + i + 4);
+        if (after(tmp, sack)) sack = tmp;
+      }
+      return sack;
+    }
+    p += opsize - 2;
+    length -= opsize;
+  }
+  return sack;
+}
+
+/** tcp_init_sender: a SYN or SYN/ACK (re)starts `dir`'s window data. Returns the aux word. */
+function initSender(
+  w: Uint32Array,
+  aux: number,
+  base: number,
+  dir: number,
+  end: number,
+  win: number,
+  b: Uint8Array,
+  l4: number,
+): number {
+  const s = base + dir * 4;
+  w[s] = end;
+  w[s + 1] = end;
+  w[s + 2] = win === 0 ? 1 : win;
+  aux = tcpOptions(aux, dir, b, l4);
+  // RFC 1323: both sides must send the Window Scale option to enable scaling either way.
+  if (
+    dir === 1 &&
+    !(flagsOf(aux, 1) & IP_CT_TCP_FLAG_WINDOW_SCALE && flagsOf(aux, 0) & IP_CT_TCP_FLAG_WINDOW_SCALE)
+  ) {
+    aux = withScale(withScale(aux, 0, 0), 1, 0);
+  }
+  return aux;
+}
+
+/** tcp_new: the window data of an entry the packet creates (`syn`: a SYN; else a loose pickup). */
+export function tcpWindowNew(
+  t: ConntrackTable,
+  tw: TcpWindows,
+  e: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+): void {
+  const w = tw.w;
+  const base = e * 8;
+  w.fill(0, base, base + 8);
+  if (tw.cold.size !== 0) tw.cold.delete(e);
+  const end = segEnd(b, l4, seg);
+  const win = (b[l4 + 14]! << 8) | b[l4 + 15]!;
+  const maxwin = win === 0 ? 1 : win;
+  w[base] = end;
+  w[base + 2] = maxwin;
+  if (b[l4 + 13]! & TCP_SYN) {
+    w[base + 1] = end;
+    t.aux[e] = tcpOptions(0, 0, b, l4);
+  } else {
+    w[base + 1] = (end + maxwin) >>> 0;
+    // "We assume SACK and liberal window checking to handle window scaling"
+    const f = IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL;
+    t.aux[e] = f | (f << A_FLAGS1);
+  }
+}
+
+const NFCT_TCP_IGNORE = 0;
+const NFCT_TCP_INVALID = 1;
+const NFCT_TCP_ACCEPT = 2;
+
+/** nf_tcp_log_invalid: be_liberal (the sysctl or the sender's flag) accepts what is out of window. */
+const logInvalid = (tw: TcpWindows, senderFlags: number, ret: number): number =>
+  tw.beLiberal || senderFlags & IP_CT_TCP_FLAG_BE_LIBERAL ? NFCT_TCP_ACCEPT : ret;
+
+/** tcp_in_window for entry e (its window data in tw.w, flags in t.aux). `state` is the old state. */
+export function tcpInWindow(
+  t: ConntrackTable,
+  tw: TcpWindows,
+  e: number,
+  dir: number,
+  index: number,
+  state: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+): number {
+  const w = tw.w;
+  const base = e * 8;
+  const s = base + dir * 4;
+  const r = base + (dir ^ 1) * 4;
+  let aux = t.aux[e]!;
+  const flags = b[l4 + 13]!;
+  let seq = read32(b, l4 + 4);
+  let ack = read32(b, l4 + 8);
+  const winRaw = (b[l4 + 14]! << 8) | b[l4 + 15]!;
+  let win = winRaw;
+  let end = segEnd(b, l4, seg);
+  let sack = ack;
+  if (flagsOf(aux, dir ^ 1) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(b, l4, sack);
+
+  if (w[s + 2] === 0) {
+    if (flags & TCP_SYN) {
+      aux = initSender(w, aux, base, dir, end, win, b, l4);
+      t.aux[e] = aux;
+      if (!(flags & TCP_ACK)) return NFCT_TCP_ACCEPT; // simultaneous open
+    } else {
+      // In the middle of a connection, its history lost: use the data from the packet.
+      w[s] = end;
+      const swin = (win << scaleOf(aux, dir)) >>> 0;
+      w[s + 2] = swin === 0 ? 1 : swin;
+      w[s + 1] = (end + w[s + 2]!) >>> 0;
+      if (w[r + 2] === 0) {
+        w[r] = sack;
+        w[r + 1] = sack;
+      } else if (sack === (w[r]! + 1) >>> 0) {
+        w[r] = sack; // likely a reply to a keepalive
+      }
+    }
+  } else if (
+    flags & TCP_SYN &&
+    after(end, w[s]!) &&
+    (state === TCP_CONNTRACK_SYN_SENT || state === TCP_CONNTRACK_SYN_RECV)
+  ) {
+    // RFC 793: a reinitialized TCP uses larger sequence numbers: re-init this direction.
+    aux = initSender(w, aux, base, dir, end, win, b, l4);
+    t.aux[e] = aux;
+    if (dir === 1 && !(flags & TCP_ACK)) return NFCT_TCP_ACCEPT;
+  }
+
+  if (!(flags & TCP_ACK)) {
+    ack = sack = w[r]!; // no ACK: pretend it was set and OK
+  } else if ((flags & (TCP_ACK | TCP_RST)) === (TCP_ACK | TCP_RST) && ack === 0) {
+    ack = sack = w[r]!; // broken stacks: RST|ACK with a zero ack
+  }
+  if (flags & TCP_RST && seq === 0 && state === TCP_CONNTRACK_SYN_SENT) seq = end = w[s]!; // RST answering a SYN
+
+  const sFlags = flagsOf(aux, dir);
+  const maxAckWin = w[s + 2]! > MAXACKWINCONST ? w[s + 2]! : MAXACKWINCONST;
+  if (!before(seq, (w[s + 1]! + 1) >>> 0)) {
+    const overshot = (end - w[s + 1]! + 1) >>> 0;
+    const ackOk = after(sack, (w[r]! - maxAckWin - 1) >>> 0);
+    const inRecvWin = w[r + 2] !== 0 && after(end, (w[s]! - w[r + 2]! - 1) >>> 0);
+    if (inRecvWin && ackOk && overshot <= w[r + 2]! && before(sack, (w[r]! + 1) >>> 0)) {
+      // "Work around TCPs that send more bytes than allowed by the receive window": td_end moves.
+      w[s] = end;
+      t.aux[e] = withFlags(aux, dir, sFlags | IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED);
+      return logInvalid(tw, sFlags, NFCT_TCP_IGNORE); // "%u bytes more than expected"
+    }
+    return logInvalid(tw, sFlags, NFCT_TCP_INVALID); // "SEQ is over upper bound"
+  }
+  if (!before(sack, (w[r]! + 1) >>> 0)) return logInvalid(tw, sFlags, NFCT_TCP_INVALID); // "ACK is over upper bound"
+  if (w[r + 2] !== 0 && !after(end, (w[s]! - w[r + 2]! - 1) >>> 0))
+    return logInvalid(tw, sFlags, NFCT_TCP_IGNORE); // "SEQ is under lower bound"
+  if (!after(sack, (w[r]! - maxAckWin - 1) >>> 0)) return logInvalid(tw, sFlags, NFCT_TCP_IGNORE); // "ignored ACK under lower bound"
+
+  if (!(flags & TCP_SYN)) win = (win << scaleOf(aux, dir)) >>> 0;
+  // Update sender data.
+  const swin = (win + (sack - ack)) >>> 0;
+  if (w[s + 2]! < swin) w[s + 2] = swin;
+  let sf = sFlags;
+  if (after(end, w[s]!)) {
+    w[s] = end;
+    sf |= IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED;
+  }
+  if (flags & TCP_ACK) {
+    if (!(sf & IP_CT_TCP_FLAG_MAXACK_SET)) {
+      w[s + 3] = ack;
+      sf |= IP_CT_TCP_FLAG_MAXACK_SET;
+    } else if (after(ack, w[s + 3]!)) w[s + 3] = ack;
+  }
+  // Update receiver data.
+  if (w[r + 2] !== 0 && after(end, w[s + 1]!)) w[r + 2] = (w[r + 2]! + end - w[s + 1]!) >>> 0;
+  if (after((sack + win) >>> 0, (w[r + 1]! - 1) >>> 0)) {
+    w[r + 1] = (sack + win + (win === 0 ? 1 : 0)) >>> 0;
+  }
+  aux = withFlags(aux, dir, sf);
+  if (ack === w[r])
+    aux = withFlags(aux, dir ^ 1, flagsOf(aux, dir ^ 1) & ~IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED);
+  // Check retransmissions: the same (dir, seq, ack, end, window) as the last ACK.
+  if (index === TCP_ACK_SET) {
+    const h =
+      Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>>
+      A_HASH;
+    const lastDir = t.rec[e * REC_WORDS + REC_META]! >>> 31;
+    if (lastDir === dir && aux >>> A_HASH === h && ((aux & A_WIN0) !== 0) === (winRaw === 0)) {
+      const rt = (aux >>> A_RETRANS) & 0xf;
+      if (rt < 15) aux += 1 << A_RETRANS;
+    } else {
+      aux = ((aux & 0x00ffffff & ~(0xf << A_RETRANS)) | (winRaw === 0 ? A_WIN0 : 0) | (h << A_HASH)) >>> 0;
+    }
+    const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+    if (c) c.fresh = false;
+  }
+  t.aux[e] = aux >>> 0;
+  return NFCT_TCP_ACCEPT;
+}
+
+/**
+ * tcp_in_window for an ACK without SYN, FIN or RST from an initialised sender (td_maxwin != 0):
+ * the same tests and updates as tcpInWindow with the window data in locals. A segment that fails
+ * a test goes to tcpInWindow, which gives the outcome.
+ */
+export function tcpAckInWindow(
+  t: ConntrackTable,
+  tw: TcpWindows,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+): number {
+  const w = tw.w;
+  const s = e * 8 + dir * 4;
+  const r = e * 8 + (dir ^ 1) * 4;
+  let aux = t.aux[e]!;
+  const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
+  const ack = ((b[l4 + 8]! << 24) | (b[l4 + 9]! << 16) | (b[l4 + 10]! << 8) | b[l4 + 11]!) >>> 0;
+  const winRaw = (b[l4 + 14]! << 8) | b[l4 + 15]!;
+  const doff = (b[l4 + 12]! >>> 4) * 4;
+  const end = (seq + seg - doff) >>> 0;
+  let sack = ack;
+  if (doff > 20 && (aux >>> ((dir ^ 1) * A_FLAGS1)) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(b, l4, sack);
+  const sEnd = w[s]!;
+  const sMaxend = w[s + 1]!;
+  const sMaxwin = w[s + 2]!;
+  const rEnd = w[r]!;
+  const rMaxwin = w[r + 2]!;
+  const maxAckWin = sMaxwin > MAXACKWINCONST ? sMaxwin : MAXACKWINCONST;
+  if (
+    ((seq - sMaxend - 1) | 0) >= 0 ||
+    ((sack - rEnd - 1) | 0) >= 0 ||
+    (rMaxwin !== 0 && ((sEnd - rMaxwin - 1 - end) | 0) >= 0) ||
+    ((rEnd - maxAckWin - 1 - sack) | 0) >= 0
+  )
+    return tcpInWindow(t, tw, e, dir, TCP_ACK_SET, TCP_CONNTRACK_ESTABLISHED, b, l4, seg);
+  const win = (winRaw << ((aux >>> (A_SCALE0 + dir * 4)) & 0xf)) >>> 0;
+  const swin = (win + (sack - ack)) >>> 0;
+  if (sMaxwin < swin) w[s + 2] = swin;
+  let sf = (aux >>> (dir * A_FLAGS1)) & 0x3f;
+  if (((sEnd - end) | 0) < 0) {
+    w[s] = end;
+    sf |= IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED;
+  }
+  if (!(sf & IP_CT_TCP_FLAG_MAXACK_SET)) {
+    w[s + 3] = ack;
+    sf |= IP_CT_TCP_FLAG_MAXACK_SET;
+  } else if (((w[s + 3]! - ack) | 0) < 0) w[s + 3] = ack;
+  if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[r + 2] = (rMaxwin + end - sMaxend) >>> 0;
+  const edge = (sack + win) >>> 0;
+  if (((w[r + 1]! - 1 - edge) | 0) < 0) w[r + 1] = (edge + (win === 0 ? 1 : 0)) >>> 0;
+  aux = ((aux & ~(0x3f << (dir * A_FLAGS1))) | (sf << (dir * A_FLAGS1))) >>> 0;
+  if (ack === rEnd) aux = (aux & ~(IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << ((dir ^ 1) * A_FLAGS1))) >>> 0;
+  const h =
+    Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> A_HASH;
+  if (
+    t.rec[e * REC_WORDS + REC_META]! >>> 31 === dir &&
+    aux >>> A_HASH === h &&
+    ((aux & A_WIN0) !== 0) === (winRaw === 0)
+  ) {
+    if (((aux >>> A_RETRANS) & 0xf) < 15) aux += 1 << A_RETRANS;
+  } else {
+    aux = ((aux & 0x00ffffff & ~(0xf << A_RETRANS)) | (winRaw === 0 ? A_WIN0 : 0) | (h << A_HASH)) >>> 0;
+  }
+  t.aux[e] = aux;
+  return NFCT_TCP_ACCEPT;
+}
+
+/** The kernel's last_end: an ignored packet's when it was the last, else td_end of last_dir. */
+function lastEnd(t: ConntrackTable, tw: TcpWindows, e: number, lastDir: number): number {
+  const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+  if (c?.fresh) return c.lastEnd;
+  return tw.w[e * 8 + lastDir * 4]!;
+}
+
+function coldOf(tw: TcpWindows, e: number): Cold {
+  let c = tw.cold.get(e);
+  if (!c) {
+    c = { lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, lastAck: 0, fresh: false };
+    tw.cold.set(e, c);
+  }
+  return c;
+}
+
+/**
+ * nf_conntrack_tcp_packet with window tracking, for entry e (created by this packet when `isNew`:
+ * the caller set its first state, tcpWindowNew is done here). `seg` is the length of the TCP
+ * header and payload. Returns a TCP_VERDICT_*.
+ */
+export function tcpWindowPacket(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+  nowTick: number,
+  to: TimeoutTicks,
+  isNew: boolean,
+): number {
+  const tw = t.tcpWin as TcpWindows;
+  const rec = t.rec;
+  const m = e * REC_WORDS + REC_META;
+  let meta = rec[m]!;
+  const flags = b[l4 + 13]!;
+  if (
+    (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
+    ((meta >>> 24) & 0xf) === TCP_CONNTRACK_ESTABLISHED &&
+    (meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED) &&
+    !isNew &&
+    tw.w[e * 8 + dir * 4 + 2] !== 0
+  ) {
+    // Most packets: an ACK of an assured ESTABLISHED connection. tcp_conntracks keeps
+    // ESTABLISHED, no case of the switch applies: tcp_in_window, then in_window's updates.
+    const res = tcpAckInWindow(t, tw, e, dir, b, l4, seg);
+    if (res === NFCT_TCP_IGNORE) return TCP_VERDICT_IGNORE;
+    if (res === NFCT_TCP_INVALID) return TCP_VERDICT_INVALID; // nf_tcp_handle_invalid: not for an ACK
+    rec[m] = (meta & 0x0fffffff) | ((TCP_ACK_SET | (dir << 3)) << 28);
+    if (tw.cold.size !== 0) {
+      const c = tw.cold.get(e);
+      if (c) c.fresh = false;
+    }
+    const aux = t.aux[e]!;
+    const tES = to.tcp[TCP_CONNTRACK_ESTABLISHED]!;
+    let timeout = tES;
+    if (((aux >>> A_RETRANS) & 0xf) >= tw.maxRetrans && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+    else if (
+      aux & (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << A_FLAGS1)) &&
+      tES > to.tcpUnacknowledged
+    )
+      timeout = to.tcpUnacknowledged;
+    else if (aux & A_WIN0 && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+    t.refresh(e, nowTick, timeout);
+    return TCP_VERDICT_OK;
+  }
+  if (isNew) tcpWindowNew(t, tw, e, b, l4, seg);
+  const index = tcpPacketClass(flags);
+  let old = (meta >>> 24) & 0xf;
+  // A new entry: tcp_new left state NONE, the table moves it (the caller stored the first state).
+  const stored = isNew ? 0 : old;
+  if (isNew) old = 0;
+  let next = tcpTransition(dir, index, old);
+  const lastIdx = (meta >>> 28) & 7;
+  const lastDir = meta >>> 31;
+  const status = meta & 0xffff;
+  let aux = t.aux[e]!;
+  let skipWindow = false;
+
+  if (next === TCP_CONNTRACK_SYN_SENT && old >= TCP_CONNTRACK_TIME_WAIT) {
+    // RFC 1122 reopen of a closed or aborted connection: kill it and look up again; else the SYN
+    // is ignored (the kernel falls through to TCP_CONNTRACK_IGNORE).
+    if (
+      (flagsOf(aux, 0) | flagsOf(aux, 1)) & IP_CT_TCP_FLAG_CLOSE_INIT ||
+      (lastDir === dir && lastIdx === TCP_RST_SET)
+    )
+      return TCP_VERDICT_REOPEN;
+    next = sIG;
+  }
+  switch (next) {
+    case sIG: {
+      const ackSeq = read32(b, l4 + 8);
+      const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+      if (
+        index === TCP_SYNACK_SET &&
+        lastIdx === TCP_SYN_SET &&
+        lastDir !== dir &&
+        c?.fresh &&
+        ackSeq === c.lastEnd
+      ) {
+        // b) the SYN/ACK answers a SYN ignored earlier: get in sync from the annotated values.
+        old = TCP_CONNTRACK_SYN_SENT;
+        next = TCP_CONNTRACK_SYN_RECV;
+        const ls = e * 8 + lastDir * 4;
+        tw.w[ls] = c.lastEnd;
+        tw.w[ls + 1] = c.lastEnd;
+        tw.w[ls + 2] = c.lastWin === 0 ? 1 : c.lastWin;
+        c.lastFlags &= ~IP_CT_EXP_CHALLENGE_ACK;
+        aux = withScale(aux, lastDir, c.lastWscale);
+        aux = withFlags(aux, lastDir, c.lastFlags);
+        // nf_ct_tcp_state_reset of this direction
+        const ds = e * 8 + dir * 4;
+        tw.w.fill(0, ds, ds + 4);
+        aux = withScale(withFlags(aux, dir, flagsOf(aux, dir) & IP_CT_TCP_FLAG_BE_LIBERAL), dir, 0);
+        t.aux[e] = aux;
+        break;
+      }
+      const cc = coldOf(tw, e);
+      rec[m] = (meta & 0x0fffffff) | ((index | (dir << 3)) << 28);
+      cc.lastEnd = segEnd(b, l4, seg);
+      cc.lastWin = (b[l4 + 14]! << 8) | b[l4 + 15]!;
+      cc.fresh = true;
+      t.aux[e] = cc.lastWin === 0 ? aux | A_WIN0 : aux & ~A_WIN0;
+      if (index === TCP_SYN_SET && dir === 0) {
+        // a) a SYN in ORIGINAL: annotate its options; a challenge ACK may follow in LAST_ACK.
+        const o = tcpOptions(0, 0, b, l4);
+        cc.lastFlags = 0;
+        cc.lastWscale = 0;
+        if (flagsOf(o, 0) & IP_CT_TCP_FLAG_WINDOW_SCALE) {
+          cc.lastFlags |= IP_CT_TCP_FLAG_WINDOW_SCALE;
+          cc.lastWscale = scaleOf(o, 0);
+        }
+        if (flagsOf(o, 0) & IP_CT_TCP_FLAG_SACK_PERM) cc.lastFlags |= IP_CT_TCP_FLAG_SACK_PERM;
+        if (old === TCP_CONNTRACK_LAST_ACK) cc.lastFlags |= IP_CT_EXP_CHALLENGE_ACK;
+      }
+      if (old === TCP_CONNTRACK_SYN_SENT && index === TCP_ACK_SET && dir === 1) cc.lastAck = ackSeq;
+      return TCP_VERDICT_IGNORE;
+    }
+    case sIV:
+      return TCP_VERDICT_INVALID;
+    case TCP_CONNTRACK_TIME_WAIT: {
+      // RFC 5961 challenge ACK: not the ACK of the last FIN.
+      const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+      if (
+        old === TCP_CONNTRACK_LAST_ACK &&
+        index === TCP_ACK_SET &&
+        lastDir !== dir &&
+        lastIdx === TCP_SYN_SET &&
+        c !== undefined &&
+        c.lastFlags & IP_CT_EXP_CHALLENGE_ACK
+      ) {
+        c.lastFlags &= ~IP_CT_EXP_CHALLENGE_ACK;
+        return TCP_VERDICT_IGNORE;
+      }
+      break;
+    }
+    case TCP_CONNTRACK_SYN_SENT2:
+      coldOf(tw, e).lastFlags |= IP_CT_TCP_SIMULTANEOUS_OPEN;
+      break;
+    case TCP_CONNTRACK_SYN_RECV: {
+      const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+      if (dir === 1 && index === TCP_ACK_SET && c !== undefined && c.lastFlags & IP_CT_TCP_SIMULTANEOUS_OPEN)
+        next = TCP_CONNTRACK_ESTABLISHED;
+      break;
+    }
+    case TCP_CONNTRACK_CLOSE: {
+      if (index !== TCP_RST_SET) break;
+      // tcp_can_early_drop: closing, the tuple may be reused already: no validation.
+      if (stored >= TCP_CONNTRACK_FIN_WAIT && stored <= TCP_CONNTRACK_CLOSE) {
+        skipWindow = true;
+        break;
+      }
+      const seq = read32(b, l4 + 4);
+      const established = stored === TCP_CONNTRACK_ESTABLISHED && (status & IPS_ASSURED) !== 0;
+      const other = (dir ^ 1) * 4;
+      if (flagsOf(aux, dir ^ 1) & IP_CT_TCP_FLAG_MAXACK_SET && lastIdx !== TCP_SYN_SET) {
+        // td_maxack is outdated if a SYN was let through earlier.
+        const maxack = tw.w[e * 8 + other + 3]!;
+        // SEQ 0 out of ESTABLISHED: most likely the answer to a SYN let through.
+        if (seq === 0 && !established) break;
+        if (before(seq, maxack) && !tw.ignoreInvalidRst) return TCP_VERDICT_INVALID; // "invalid rst"
+        if (!established || seq === maxack) break;
+        // Part of a train: data, then an RST at its end.
+        if (lastIdx === TCP_ACK_SET && lastDir === dir && seq === lastEnd(t, tw, e, lastDir)) break;
+        // The RST's sequence number does not match exactly: keep the state for a challenge ACK.
+        next = old;
+      }
+      const ackSeq = read32(b, l4 + 8);
+      if (
+        (((status & IPS_SEEN_REPLY) !== 0 && lastIdx === TCP_SYN_SET) ||
+          ((status & IPS_ASSURED) === 0 && lastIdx === TCP_ACK_SET)) &&
+        ackSeq === lastEnd(t, tw, e, lastDir)
+      ) {
+        skipWindow = true; // RST to an invalid SYN or ACK let through: skip the window check
+        break;
+      }
+      const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
+      if (
+        old === TCP_CONNTRACK_SYN_SENT &&
+        lastIdx === TCP_ACK_SET &&
+        lastDir === 1 &&
+        c !== undefined &&
+        seq === c.lastAck
+      )
+        skipWindow = true; // reset answering a challenge ACK let through
+      break;
+    }
+    default:
+      break;
+  }
+
+  if (!skipWindow) {
+    const res = tcpInWindow(t, tw, e, dir, index, stored, b, l4, seg);
+    if (res === NFCT_TCP_IGNORE) return TCP_VERDICT_IGNORE;
+    if (res === NFCT_TCP_INVALID) {
+      handleInvalid(t, e, dir, index, nowTick, to);
+      return TCP_VERDICT_INVALID;
+    }
+    aux = t.aux[e]!;
+  }
+  // in_window:
+  meta = rec[m]!;
+  if (old !== next && next === TCP_CONNTRACK_FIN_WAIT) {
+    aux = withFlags(aux, dir, flagsOf(aux, dir) | IP_CT_TCP_FLAG_CLOSE_INIT);
+    t.aux[e] = aux;
+  }
+  let nm = (meta & 0x00ffffff) | (next << 24) | ((index | (dir << 3)) << 28);
+  if (tw.cold.size !== 0) {
+    const c = tw.cold.get(e);
+    if (c) c.fresh = false;
+  }
+  const tNew = to.tcp[next]!;
+  let timeout: number;
+  if (((aux >>> A_RETRANS) & 0xf) >= tw.maxRetrans && tNew > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+  else if (index === TCP_RST_SET) timeout = to.tcp[TCP_CONNTRACK_CLOSE]!;
+  else if (
+    (flagsOf(aux, 0) | flagsOf(aux, 1)) & IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED &&
+    tNew > to.tcpUnacknowledged
+  )
+    timeout = to.tcpUnacknowledged;
+  else if (aux & A_WIN0 && tNew > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+  else timeout = tNew;
+
+  if ((status & IPS_SEEN_REPLY) === 0) {
+    if (flags & TCP_RST) {
+      // "If only reply is a RST, we can consider ourselves not to have an established connection"
+      t.remove(e);
+      return TCP_VERDICT_KILLED;
+    }
+    if (index === TCP_SYN_SET && old === TCP_CONNTRACK_SYN_SENT && !isNew) {
+      // do not renew the timeout on a SYN retransmit
+      rec[m] = nm;
+      return TCP_VERDICT_OK;
+    }
+    if (next === TCP_CONNTRACK_ESTABLISHED && timeout > to.tcpUnacknowledged) timeout = to.tcpUnacknowledged;
+  } else if (
+    (status & IPS_ASSURED) === 0 &&
+    (old === TCP_CONNTRACK_SYN_RECV || old === TCP_CONNTRACK_ESTABLISHED) &&
+    next === TCP_CONNTRACK_ESTABLISHED
+  ) {
+    nm |= IPS_ASSURED;
+  }
+  rec[m] = nm;
+  t.refresh(e, nowTick, timeout);
+  return TCP_VERDICT_OK;
+}
+
+/**
+ * nf_tcp_handle_invalid: an out-of-window FIN or RST answering a FIN or RST of the other
+ * direction shrinks an assured entry's timeout to the unacknowledged one; else it becomes last.
+ */
+function handleInvalid(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  index: number,
+  nowTick: number,
+  to: TimeoutTicks,
+): void {
+  const rec = t.rec;
+  const m = e * REC_WORDS + REC_META;
+  const meta = rec[m]!;
+  if ((meta & IPS_ASSURED) === 0) return;
+  if (index !== TCP_RST_SET && index !== TCP_FIN_SET) return;
+  const lastIdx = (meta >>> 28) & 7;
+  const lastDir = meta >>> 31;
+  if (lastDir !== dir && (lastIdx === TCP_FIN_SET || lastIdx === TCP_RST_SET)) {
+    const expires = (rec[e * REC_WORDS + REC_EXPIRES]! - nowTick) | 0;
+    if (expires < ConntrackTable.ticks(120)) return;
+    if (expires > to.tcpUnacknowledged) t.refresh(e, nowTick, to.tcpUnacknowledged);
+  } else {
+    rec[m] = (meta & 0x0fffffff) | ((index | (dir << 3)) << 28);
+  }
+}
+
+/** The window data of entry e, for tests and listings: [dir][td_end, td_maxend, td_maxwin, td_maxack]. */
+export function tcpWindowOf(t: ConntrackTable, tw: TcpWindows, e: number) {
+  const a = t.aux[e]!;
+  const side = (dir: number) => ({
+    end: tw.w[e * 8 + dir * 4]!,
+    maxend: tw.w[e * 8 + dir * 4 + 1]!,
+    maxwin: tw.w[e * 8 + dir * 4 + 2]!,
+    maxack: tw.w[e * 8 + dir * 4 + 3]!,
+    scale: scaleOf(a, dir),
+    flags: flagsOf(a, dir),
+  });
+  return {
+    seen: [side(0), side(1)] as const,
+    retrans: (a >>> A_RETRANS) & 0xf,
+    lastWinZero: (a & A_WIN0) !== 0,
+  };
+}
