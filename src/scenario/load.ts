@@ -125,7 +125,7 @@ const SYSCTLS: Readonly<
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
 const CONF_SYSCTL =
-  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet|arp_notify)$/;
+  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet|arp_notify|send_redirects)$/;
 const CONF_RANGES: Readonly<
   Record<string, { readonly what: string; readonly min: number; readonly max: number }>
 > = {
@@ -136,6 +136,7 @@ const CONF_RANGES: Readonly<
   proxy_arp: { what: '0 or 1', min: 0, max: 1 },
   route_localnet: { what: '0 or 1', min: 0, max: 1 },
   arp_notify: { what: '0 or 1', min: 0, max: 1 },
+  send_redirects: { what: '0 or 1', min: 0, max: 1 },
 };
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 

@@ -352,7 +352,14 @@ export class Ip4 {
    * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
    */
   private maybeRedirect(ip: Uint8Array, r: { via: number; dev: string }, skb: Skb, now: number): void {
-    if (this.host.sysctl('net.ipv4.conf.all.send_redirects', 1) !== 1) return;
+    // IN_DEV_TX_REDIRECTS is IN_DEV_ORCONF: `all` OR the device's own setting (1 by default), so
+    // net.ipv4.conf.all.send_redirects=0 alone does not stop them (the device's must be 0 too).
+    const h = this.host;
+    if (
+      h.sysctl('net.ipv4.conf.all.send_redirects', 1) === 0 &&
+      h.sysctl(`net.ipv4.conf.${r.dev}.send_redirects`, 1) === 0
+    )
+      return;
     const src = skb.src;
     const dev = this.host.ifaces.get(r.dev);
     const gw = r.via || skb.dst;
