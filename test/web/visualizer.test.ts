@@ -228,6 +228,48 @@ describe('visualizer in headless Chromium', { skip }, () => {
     await p.close();
   });
 
+  test('natbox check on the page: the seed names the hairpin; its fix, applied by a click, connects', async () => {
+    const p = await open(pageUrl);
+    // The check runs in a Web Worker, after the seed's verdict is already shown.
+    await p.waitForSelector('#check[data-state="done"]');
+    assert.match((await p.textContent('#check-status')) ?? '', /natbox check ran in \d+ ms \(Web Worker\)/);
+    const f = p.locator('.finding[data-cause="hairpin-no-snat"]');
+    assert.equal(await f.getAttribute('data-severity'), 'broken');
+    const text = (await f.textContent()) ?? '';
+    // The words, evidence and fix of `natbox check examples/hairpin/dnat-only.yaml`.
+    assert.match(text, /hairpin without SNAT: client cannot reach 82\.120\.11\.22:80 from inside/);
+    assert.match(text, /but keeps the source 192\.168\.1\.10\. server is on the same network as client/);
+    assert.match(text, /packet: client out eth0: tcp 192\.168\.1\.10:47000 > 82\.120\.11\.22:80 \[S\]/);
+    assert.match(text, /-j DNAT --to-destination 192\.168\.1\.200 \(examples\/hairpin\/dnat-only\.yaml:30\)/);
+    assert.match(
+      text,
+      /iptables -t nat -A POSTROUTING -o br-lan -s 192\.168\.1\.0\/24 -d 192\.168\.1\.200\/32 -p tcp -m tcp --dport 80 -j SNAT --to-source 192\.168\.1\.1/,
+    );
+    assert.match(text, /Cost: with SNAT server sees 192\.168\.1\.1, not the client's address/);
+    assert.match(text, /Proved: with the fix: .* → connected \(server saw 192\.168\.1\.1:47000\)/);
+    await p.evaluate(() => document.getElementById('h-check')?.scrollIntoView());
+    await p.screenshot({ path: join(shots, 'visualizer-check.png') });
+    // The click puts the fix in the router's rules and runs the scenario again: connected.
+    await edit(p, () => f.locator('button.apply').click());
+    assert.equal(await verdict(p), 'connected');
+    assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40000');
+    assert.match((await p.textContent('#changes')) ?? '', /verdict timeout → connected/);
+    assert.match((await p.textContent('#status')) ?? '', /Fix applied \(router rules:\)/);
+    assert.match(
+      await p.inputValue('#yaml'),
+      /\n {6}iptables -t nat -A POSTROUTING -o br-lan .* -j SNAT --to-source 192\.168\.1\.1\n/,
+    );
+    // The check runs again on the fixed scenario: the hairpin is gone, the router's own note stays.
+    await p.waitForFunction(() => {
+      const c = document.getElementById('check') as unknown as { dataset: Record<string, string> } | null;
+      return c?.dataset.state === 'done' && Number(c.dataset.checks) >= 2;
+    });
+    assert.equal(await p.locator('.finding[data-cause="hairpin-no-snat"]').count(), 0);
+    assert.match((await p.textContent('#check .summary')) ?? '', /^nothing broken, 1 note/);
+    assert.deepEqual(pageErrors(p), []);
+    await p.close();
+  });
+
   test('paste an iptables-save, then an nft list ruleset, into the router', async () => {
     const p = await open(pageUrl);
     assert.equal(await p.inputValue('#host'), 'router');
@@ -358,6 +400,10 @@ describe('visualizer in headless Chromium', { skip }, () => {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
       const p = await open(url);
       assert.equal(await verdict(p), 'connected');
+      // The page's policy lets it start natbox check's worker from its own script (worker-src blob:).
+      await p.waitForSelector('#check[data-state="done"]');
+      assert.match((await p.textContent('#check-status')) ?? '', /\(Web Worker\)/);
+      assert.deepEqual(pageErrors(p), []);
       await p.close();
       const missing = await fetch(`${url}nothing`);
       assert.equal(missing.status, 404);

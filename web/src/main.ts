@@ -11,6 +11,12 @@ import { conntrackHtml, packetHtml, verdictHtml } from './details.ts';
 import { sequenceSvg } from './seqview.ts';
 import { topologySvg } from './topology.ts';
 import { decodeFragment, encodeFragment } from './share.ts';
+import type { CheckReport } from '../../src/check/model.ts';
+import { applyFix } from './apply-fix.ts';
+import { serveChecks, type CheckAnswer } from './check-run.ts';
+import { Checker } from './checker.ts';
+import { findingsHtml } from './findings.ts';
+import { pageWords } from './words.ts';
 import { addSeedSnat, hostRules, languageOf, setHostRules, snatTarget } from './yaml-edit.ts';
 
 interface Source {
@@ -24,20 +30,26 @@ interface Stats {
   runs: number;
   lastMs: number;
   firstVerdictAt?: number;
+  checks: number;
+  lastCheckMs?: number;
+  checkId?: number;
 }
-const stats: Stats = { runs: 0, lastMs: 0 };
-(window as unknown as { natbox: Stats }).natbox = stats;
+const stats: Stats = { runs: 0, lastMs: 0, checks: 0 };
 
 const DEBOUNCE_MS = 120;
 const PLAY_MS = 700;
 
-const yaml = byId<HTMLTextAreaElement>('yaml');
-const rules = byId<HTMLTextAreaElement>('rules');
-const hostSel = byId<HTMLSelectElement>('host');
-const exampleSel = byId<HTMLSelectElement>('example');
-const langSel = byId<HTMLSelectElement>('lang');
-const playBtn = byId<HTMLButtonElement>('play');
-const snatBtn = byId<HTMLButtonElement>('add-snat');
+// The page's elements (set by init: the same script runs as the check's worker, with no document).
+let yaml: HTMLTextAreaElement;
+let rules: HTMLTextAreaElement;
+let hostSel: HTMLSelectElement;
+let exampleSel: HTMLSelectElement;
+let langSel: HTMLSelectElement;
+let playBtn: HTMLButtonElement;
+let snatBtn: HTMLButtonElement;
+let checker: Checker;
+/** The last check's report, for its fixes' buttons. */
+let report: CheckReport | undefined;
 
 let sources: Source[] = [];
 let file = 'scenario.yaml';
@@ -121,6 +133,7 @@ function rerun(): void {
   byId('status').textContent =
     `Ran ${run.scenario.name}: ${run.doc.steps.length} steps, ${run.arrows.length} packets on the wires, in ${stats.lastMs.toFixed(0)} ms (simulation and drawing, in this page).`;
   void share(text);
+  requestCheck();
 }
 
 async function share(text: string): Promise<void> {
@@ -227,7 +240,59 @@ function load(text: string, name: string): void {
   rerun();
 }
 
+function requestCheck(): void {
+  const box = byId('check');
+  box.dataset.state = 'running';
+  byId('check-status').textContent = pageWords(lang).checkRunning;
+  stats.checkId = checker.request(yaml.value, file, lang);
+}
+
+function checked(a: CheckAnswer, inWorker: boolean): void {
+  const box = byId('check');
+  const w = pageWords(lang);
+  stats.checks++;
+  stats.lastCheckMs = a.ms;
+  if (a.ok) {
+    report = a.report;
+    box.innerHTML = findingsHtml(a.report, lang);
+  } else {
+    report = undefined;
+    box.innerHTML = `<pre>${esc(a.errors.join('\n'))}</pre>`;
+  }
+  box.dataset.state = 'done';
+  box.dataset.checks = String(stats.checks);
+  byId('check-status').textContent = w.checkIn(a.ms, inWorker ? 'Web Worker' : 'page thread');
+}
+
+function applyFinding(i: number): void {
+  const fix = report?.findings[i]?.fix;
+  if (!fix) return;
+  try {
+    const r = applyFix(yaml.value, fix);
+    yaml.value = r.text;
+    if (pending !== undefined) clearTimeout(pending);
+    rerun();
+    byId('status').textContent = pageWords(lang).applied(r.where.join(', '));
+  } catch (e) {
+    byId('errors').textContent =
+      `The fix could not go into the scenario: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 function init(): void {
+  (window as unknown as { natbox: Stats }).natbox = stats;
+  yaml = byId<HTMLTextAreaElement>('yaml');
+  rules = byId<HTMLTextAreaElement>('rules');
+  hostSel = byId<HTMLSelectElement>('host');
+  exampleSel = byId<HTMLSelectElement>('example');
+  langSel = byId<HTMLSelectElement>('lang');
+  playBtn = byId<HTMLButtonElement>('play');
+  snatBtn = byId<HTMLButtonElement>('add-snat');
+  checker = new Checker(checked);
+  byId('check').addEventListener('click', (e) => {
+    const b = (e.target as Element).closest<HTMLButtonElement>('button.apply');
+    if (b?.dataset.finding) applyFinding(Number(b.dataset.finding));
+  });
   sources = [
     ...injected(),
     { file: 'examples/hairpin/dnat-only.yaml', label: 'Seed: hairpin, DNAT only', text: seedOnly },
@@ -265,7 +330,10 @@ function init(): void {
   langSel.addEventListener('change', () => {
     lang = langSel.value === 'pt-BR' ? 'pt-BR' : 'en';
     document.documentElement.lang = lang;
-    if (run) byId('verdict').innerHTML = verdictHtml(run, lang);
+    if (run) {
+      byId('verdict').innerHTML = verdictHtml(run, lang);
+      requestCheck();
+    }
   });
   yaml.addEventListener('input', schedule);
   hostSel.addEventListener('change', () => {
@@ -319,4 +387,6 @@ function init(): void {
   );
 }
 
-init();
+// The page, or (no document) the check's Web Worker started from this same script (checker.ts).
+if (typeof document === 'undefined') serveChecks(self as unknown as Parameters<typeof serveChecks>[0]);
+else init();
