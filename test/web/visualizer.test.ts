@@ -228,7 +228,7 @@ describe('visualizer in headless Chromium', { skip }, () => {
     await p.close();
   });
 
-  test('natbox check on the page: the seed names the hairpin; its fix, applied by a click, connects', async () => {
+  test('natbox check on the page: the seed names the hairpin; in pt-BR too; its fix, applied by a click, connects', async () => {
     const p = await open(pageUrl);
     // The check runs in a Web Worker, after the seed's verdict is already shown.
     await p.waitForSelector('#check[data-state="done"]');
@@ -249,23 +249,48 @@ describe('visualizer in headless Chromium', { skip }, () => {
     assert.match(text, /Proved: with the fix: .* → connected \(server saw 192\.168\.1\.1:47000\)/);
     await p.evaluate(() => document.getElementById('h-check')?.scrollIntoView());
     await p.screenshot({ path: join(shots, 'visualizer-check.png') });
+    // Brazilian Portuguese: the verdict, its reason (the story's words) and the findings (check's
+    // pt-BR words, src/check/words.ts) in the page's language; the check runs again in it.
+    // Each action that re-runs asks for a check at once (the panel is 'running' until the newest
+    // request's answer is drawn), so 'done' after the action is that action's check.
+    await p.selectOption('#lang', 'pt-BR');
+    await p.waitForSelector('#check[data-state="done"][data-lang="pt-BR"]');
+    assert.equal(await p.textContent('.flow .verdict-word'), 'tempo esgotado (timeout)');
+    assert.match(
+      (await p.textContent('.flow .reason')) ?? '',
+      /^O cliente \(client\) rejeita o pacote porque o endereço de origem 192\.168\.1\.200:80 não corresponde ao esperado \(82\.120\.11\.22:80\); o kernel do cliente responde com RST\. O cliente retransmite o seu tcp syn \(3 no total\)/,
+    );
+    assert.equal(await p.textContent('#h-verdict'), 'Veredito');
+    const pt = (await f.textContent()) ?? '';
+    assert.match(pt, /QUEBRADO hairpin sem SNAT: client não alcança 82\.120\.11\.22:80 de dentro/);
+    assert.match(
+      pt,
+      /router faz DNAT de 82\.120\.11\.22:80 para 192\.168\.1\.200:80 mas mantém a origem 192\.168\.1\.10/,
+    );
+    assert.match(pt, /Custo: com SNAT server vê 192\.168\.1\.1, não o endereço do cliente/);
+    assert.equal(await f.locator('button.apply').textContent(), 'Aplicar esta correção');
     // The click puts the fix in the router's rules and runs the scenario again: connected.
     await edit(p, () => f.locator('button.apply').click());
     assert.equal(await verdict(p), 'connected');
     assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40000');
+    assert.match((await p.textContent('.flow')) ?? '', /O servidor viu o cliente como 192\.168\.1\.1:40000/);
     assert.match((await p.textContent('#changes')) ?? '', /verdict timeout → connected/);
-    assert.match((await p.textContent('#status')) ?? '', /Fix applied \(router rules:\)/);
+    assert.match((await p.textContent('#status')) ?? '', /Correção aplicada \(router rules:\)/);
     assert.match(
       await p.inputValue('#yaml'),
       /\n {6}iptables -t nat -A POSTROUTING -o br-lan .* -j SNAT --to-source 192\.168\.1\.1\n/,
     );
     // The check runs again on the fixed scenario: the hairpin is gone, the router's own note stays.
-    await p.waitForFunction(() => {
-      const c = document.getElementById('check') as unknown as { dataset: Record<string, string> } | null;
-      return c?.dataset.state === 'done' && Number(c.dataset.checks) >= 2;
-    });
+    await p.waitForSelector('#check[data-state="done"]');
     assert.equal(await p.locator('.finding[data-cause="hairpin-no-snat"]').count(), 0);
-    assert.match((await p.textContent('#check .summary')) ?? '', /^nothing broken, 1 note/);
+    assert.match((await p.textContent('#check .summary')) ?? '', /^nada quebrado, 1 nota/);
+    // Back to English: the trace's own sentence again.
+    await p.selectOption('#lang', 'en');
+    assert.match(
+      (await p.textContent('.flow .reason')) ?? '',
+      /^Connected to 82\.120\.11\.22:80: router DNATed/,
+    );
+    assert.equal(await p.textContent('.flow .verdict-word'), 'connected');
     assert.deepEqual(pageErrors(p), []);
     await p.close();
   });

@@ -5,6 +5,7 @@ import type { TraceStep } from '../../src/trace/model.ts';
 import { flowStory, type StoryLang } from '../../src/trace/story.ts';
 import { arrowEnd, conntrackAt, hookParts, type Arrow, type Run } from './engine.ts';
 import { esc } from './dom.ts';
+import { pageWords } from './words.ts';
 
 const arrowTuple = (s: string): string => s.replace(/ > /g, ' → ').replace(/ id 0$/, '');
 
@@ -72,16 +73,30 @@ export function conntrackHtml(run: Run, a: Arrow | undefined): string {
 
 const GOOD = new Set(['connected', 'reply']);
 
+/**
+ * The reason in the page's language. The trace's reason sentence (src/trace/explain.ts) is written in
+ * English; in Portuguese the reason is the story's own words (src/trace/story.ts) for what decided
+ * the flow: its last two steps before the verdict line.
+ */
+function reasonOf(story: readonly string[], reason: string, lang: StoryLang): string {
+  if (lang === 'en') return `<p class="reason" lang="en">${esc(reason)}</p>`;
+  const why = story.slice(Math.max(0, story.length - 3), story.length - 1).join(' ');
+  return `<p class="reason" lang="${lang}">${esc(why || reason)}</p>
+<details class="en-reason"><summary>${esc(pageWords(lang).traceSentence)}</summary><p lang="en">${esc(reason)}</p></details>`;
+}
+
 export function verdictHtml(run: Run, lang: StoryLang): string {
+  const w = pageWords(lang);
   return run.doc.flows
     .map((f) => {
       const story = flowStory(run.doc, f, lang);
-      const exp = f.pass === undefined ? '' : f.pass ? ' ✓ as expected' : ` ✗ ${f.mismatches.join('; ')}`;
-      return `<article class="flow ${GOOD.has(f.verdict) ? 'good' : 'bad'}" data-flow="${esc(f.name)}" data-verdict="${esc(f.verdict)}">
-<h3><span class="verdict-word">${esc(f.verdict)}</span> — ${esc(f.name)}<small>${esc(exp)}</small></h3>
-<p class="reason" lang="en">${esc(f.reason)}</p>
-${f.serverSaw ? `<p>The server saw the client as <b class="server-saw">${esc(f.serverSaw)}</b>.</p>` : ''}
-<details${lang === 'en' ? '' : ' open'}><summary>${lang === 'en' ? 'Step by step' : 'Passo a passo'}</summary><ol lang="${lang}">${story.map((s) => `<li>${esc(s)}</li>`).join('')}</ol></details>
+      const exp = f.pass === undefined ? '' : f.pass ? ` ${w.asExpected}` : ` ✗ ${f.mismatches.join('; ')}`;
+      const word = w.verdict[f.verdict];
+      return `<article class="flow ${GOOD.has(f.verdict) ? 'good' : 'bad'}" lang="${lang}" data-flow="${esc(f.name)}" data-verdict="${esc(f.verdict)}">
+<h3><span class="verdict-word">${esc(word ? `${word} (${f.verdict})` : f.verdict)}</span> — <span lang="en">${esc(f.name)}</span><small>${esc(exp)}</small></h3>
+${reasonOf(story, f.reason, lang)}
+${f.serverSaw ? `<p>${esc(w.serverSawAs)} <b class="server-saw">${esc(f.serverSaw)}</b>.</p>` : ''}
+<details${lang === 'en' ? '' : ' open'}><summary>${esc(w.stepByStep)}</summary><ol lang="${lang}">${story.map((s) => `<li>${esc(s)}</li>`).join('')}</ol></details>
 </article>`;
     })
     .join('');

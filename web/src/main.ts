@@ -261,6 +261,7 @@ function checked(a: CheckAnswer, inWorker: boolean): void {
   }
   box.dataset.state = 'done';
   box.dataset.checks = String(stats.checks);
+  box.dataset.lang = a.ok ? a.report.lang : lang;
   byId('check-status').textContent = w.checkIn(a.ms, inWorker ? 'Web Worker' : 'page thread');
 }
 
@@ -330,6 +331,10 @@ function init(): void {
   langSel.addEventListener('change', () => {
     lang = langSel.value === 'pt-BR' ? 'pt-BR' : 'en';
     document.documentElement.lang = lang;
+    const w = pageWords(lang);
+    byId('h-verdict').textContent = w.headVerdict;
+    byId('h-check').textContent = w.headCheck;
+    byId('check-about').textContent = w.checkAbout;
     if (run) {
       byId('verdict').innerHTML = verdictHtml(run, lang);
       requestCheck();

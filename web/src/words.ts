@@ -12,6 +12,10 @@ interface Words {
   readonly serverSawAs: string;
   readonly stepByStep: string;
   readonly why: string;
+  readonly headVerdict: string;
+  readonly headCheck: string;
+  readonly checkAbout: string;
+  readonly traceSentence: string;
   readonly check: string;
   readonly checkRunning: string;
   readonly checkIn: (ms: number, where: string) => string;
@@ -41,6 +45,11 @@ const en: Words = {
   serverSawAs: 'The server saw the client as',
   stepByStep: 'Step by step',
   why: 'Why',
+  headVerdict: 'Verdict',
+  headCheck: 'Findings of natbox check',
+  checkAbout:
+    "It generates flows around each router, names the cause of each failure with its evidence, and proves each fix on a copy. A fix's button puts it in the scenario.",
+  traceSentence: 'The sentence of natbox trace',
   check: 'natbox check',
   checkRunning: 'natbox check is running…',
   checkIn: (ms, where) => `natbox check ran in ${ms.toFixed(0)} ms (${where}).`,
@@ -78,6 +87,11 @@ const pt: Words = {
   serverSawAs: 'O servidor viu o cliente como',
   stepByStep: 'Passo a passo',
   why: 'Por quê',
+  headVerdict: 'Veredito',
+  headCheck: 'Problemas encontrados pelo natbox check',
+  checkAbout:
+    'Ele gera fluxos em torno de cada roteador, dá a causa de cada falha com a evidência e prova cada correção numa cópia. O botão de uma correção a aplica ao cenário.',
+  traceSentence: 'A frase do natbox trace (em inglês)',
   check: 'natbox check',
   checkRunning: 'natbox check em execução…',
   checkIn: (ms, where) => `natbox check rodou em ${ms.toFixed(0)} ms (${where}).`,
