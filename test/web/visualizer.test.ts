@@ -3,8 +3,8 @@
 // `npm run build:web`, output dist/web/index.html), then opened from file://, from a shared link,
 // through `natbox render --html` and through `natbox serve`. Expected verdicts, addresses and reasons
 // are those of examples/hairpin/*.yaml, which `natbox verify` checks against the kernel.
-// Speed and size limits are the issue's aims with room for a loaded 2-core machine; the measured
-// figures are printed (`# visualizer: …`). Screenshots go to docs/img/ with NATBOX_SCREENSHOTS=1.
+// Speed and size limits are the issue's aims, the times scaled by the machine's load (see `limit`);
+// the measured figures are printed (`# visualizer: …`). Screenshots go to docs/img/ with NATBOX_SCREENSHOTS=1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,18 +32,24 @@ const skip = existsSync(CHROMIUM)
   : `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the visualizer's browser tests`;
 
 /**
- * The issue's aims are 1 s to the seed's verdict, 100 ms for an edit of the seed, 1 s for an edit of
- * 50 hosts, 400 KB gzipped. The time limits asserted are 3 times the aims, and more on a machine whose
- * load is above twice its cores (times the load per core), so a busy CI machine does not flake; the
- * measured figures are printed either way.
+ * The issue's aims, asserted as they are: 1 s from opening the page to the seed's verdict, 100 ms
+ * from an edit of the seed to its redraw painted, 1 s for an edit of 50 hosts, 400 KB gzipped. The
+ * time limits are scaled by the machine's load, honestly: with a one-minute load average L on C
+ * cores, this test's processes get about C / L of the machine, so each time limit is multiplied by
+ * L / C when that is above 1 (on an idle machine the aims themselves). Load, cores, factor and the
+ * measured figures are printed (`# visualizer: …`).
  */
-const load = Math.max(1, loadavg()[0]! / Math.max(cpus().length, 1) / 2);
-const LIMIT = {
-  firstVerdictMs: 3000 * load,
-  seedEditMs: 300 * load,
-  bigEditMs: 3000 * load,
-  gzipBytes: 400 * 1024,
-};
+const cores = Math.max(cpus().length, 1);
+const scale = (): number => Math.max(1, loadavg()[0]! / cores);
+const AIM = { firstVerdictMs: 1000, seedEditMs: 100, bigEditMs: 1000, gzipBytes: 400 * 1024 };
+/** The limit for `aim` now, and how it was scaled, for the message. */
+function limit(aim: number): { ms: number; why: string } {
+  const k = scale();
+  return {
+    ms: aim * k,
+    why: `aim ${aim} ms × ${k.toFixed(2)} (load ${loadavg()[0]!.toFixed(1)} on ${cores} cores)`,
+  };
+}
 
 const pageFile = join(root, 'dist/web/index.html');
 const pageUrl = pathToFileURL(pageFile).href;
@@ -105,9 +111,9 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const html = readFileSync(pageFile);
     const gz = gzipSync(html, { level: 9 }).length;
     figures.push(
-      `page ${(html.length / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (limit ${LIMIT.gzipBytes / 1024})`,
+      `page ${(html.length / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (limit ${AIM.gzipBytes / 1024})`,
     );
-    assert.ok(gz < LIMIT.gzipBytes, `${gz} bytes gzipped`);
+    assert.ok(gz < AIM.gzipBytes, `${gz} bytes gzipped`);
     assert.doesNotMatch(
       html.toString(),
       /<script[^>]+src=|<link[^>]+stylesheet/,
@@ -122,13 +128,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const first = await p.evaluate(
       () => (window as unknown as { natbox: { firstVerdictAt: number } }).natbox.firstVerdictAt,
     );
+    const lim = limit(AIM.firstVerdictMs);
     figures.push(
-      `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: time limits ×${load.toFixed(1)}`,
+      `seed verdict painted ${first.toFixed(0)} ms after navigation (${wall} ms from goto; limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    figures.push(
-      `seed verdict shown ${first.toFixed(0)} ms after navigation (${wall} ms from goto; limit ${LIMIT.firstVerdictMs})`,
-    );
-    assert.ok(first < LIMIT.firstVerdictMs, `first verdict after ${first} ms`);
+    assert.ok(first < lim.ms, `first verdict after ${first} ms, limit ${lim.why}`);
     assert.equal(await verdict(p), 'timeout');
     const reason = (await p.textContent('.flow .reason')) ?? '';
     assert.match(
@@ -212,10 +216,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     for (let port = 40001; port <= 40005; port++)
       times.push(await edit(p, () => p.fill('#yaml', text.replace('sport: 40000', `sport: ${port}`))));
     assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40005');
+    const lim = limit(AIM.seedEditMs);
     figures.push(
-      `seed edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.seedEditMs})`,
+      `seed edit to redraw painted: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    assert.ok(median(times) < LIMIT.seedEditMs, `seed edits took ${times.join(', ')} ms`);
+    assert.ok(median(times) < lim.ms, `seed edits took ${times.join(', ')} ms, limit ${lim.why}`);
     // The shared link reproduces the edited scenario in a new page.
     const link = await p.inputValue('#link');
     assert.match(link, /#s=[A-Za-z0-9_-]+$/);
@@ -384,10 +389,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const times: number[] = [];
     for (let k = 1; k <= 2; k++)
       times.push(await edit(p, () => p.fill('#yaml', bigScenario(50, 4, 40000 + k * 100))));
+    const lim = limit(AIM.bigEditMs);
     figures.push(
-      `50-host edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.bigEditMs})`,
+      `50-host edit to redraw painted: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    assert.ok(median(times) < LIMIT.bigEditMs, `50-host edits took ${times.join(', ')} ms`);
+    assert.ok(median(times) < lim.ms, `50-host edits took ${times.join(', ')} ms, limit ${lim.why}`);
     await p.close();
   });
 
