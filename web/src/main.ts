@@ -253,8 +253,8 @@ function toVerdict(): void {
   v.scrollIntoView({ block: 'nearest' });
 }
 
-function refreshHosts(): void {
-  const names = [...hostRules(yaml.value).keys()];
+function refreshHosts(byHost: ReadonlyMap<string, string>): void {
+  const names = [...byHost.keys()];
   const keep = hostSel.value;
   if (names.join('\n') !== [...hostSel.options].map((o) => o.value).join('\n')) {
     hostSel.innerHTML = names.map((n) => `<option>${esc(n)}</option>`).join('');
@@ -263,10 +263,12 @@ function refreshHosts(): void {
 }
 
 function refreshRulesEditor(): void {
-  refreshHosts();
-  if (document.activeElement !== rules) rules.value = hostRules(yaml.value).get(hostSel.value) ?? '';
+  // One reading of the YAML for the host list, the rules box and the SNAT button.
+  const byHost = hostRules(yaml.value);
+  refreshHosts(byHost);
+  if (document.activeElement !== rules) rules.value = byHost.get(hostSel.value) ?? '';
   byId('rules-lang').textContent = `read as ${languageOf(rules.value)}`;
-  const target = snatTarget(yaml.value);
+  const target = snatTarget(byHost);
   snatBtn.disabled = target === undefined;
   byId('snat-why').textContent = target
     ? 'rule B of the seed: SNAT the hairpinned connection to the router’s LAN address'
