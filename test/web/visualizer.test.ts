@@ -178,6 +178,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     );
     assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' server:eth0 router:lan3 ');
     assert.equal(await p.locator('#sequence .arrow.current.translated').count(), 1);
+    // Its sender's side: the router's DNAT in PREROUTING, headers before and after.
+    assert.match(
+      (await p.textContent('#packet .sender')) ?? '',
+      /router · PREROUTING192\.168\.1\.10:40000 → 82\.120\.11\.22:80 ⇒ 192\.168\.1\.10:40000 → 192\.168\.1\.200:80/,
+    );
     // Step on until the client's RST: marked on the diagram and in the panel.
     let pos = '';
     for (let k = 0; k < 10 && !pos.includes('(reset)'); k++) {
@@ -187,6 +192,15 @@ describe('visualizer in headless Chromium', { skip }, () => {
     assert.match(pos, /^Packet 5 of \d+: TCP \[R\] 192\.168\.1\.10:40000 → 192\.168\.1\.200:80 \(reset\)$/);
     assert.equal(await p.locator('#sequence .arrow.current.alarm').count(), 1);
     assert.match((await p.textContent('#packet')) ?? '', /reset \(RST\)/);
+    // The sender's side: what the client's socket saw (the answer from the wrong address) and the
+    // RST it sends, the steps of examples/hairpin/dnat-only.yaml's trace at that instant.
+    const sender = (await p.textContent('#packet .sender')) ?? '';
+    assert.match(sender, /The sender's side: what client did before it left/);
+    assert.match(
+      sender,
+      /socket: TCP \[S\.\] from 192\.168\.1\.200:80 matches no socket: connect\(\) to 82\.120\.11\.22:80/,
+    );
+    assert.match(sender, /socket: sends RST to 192\.168\.1\.200:80: no socket for this segment/);
     // Back, and the verdict in Brazilian Portuguese.
     await p.click('#back');
     assert.match((await p.textContent('#pos')) ?? '', /^Packet 4 of/);
@@ -394,6 +408,30 @@ describe('visualizer in headless Chromium', { skip }, () => {
       `50-host edit to redraw painted: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
     assert.ok(median(times) < lim.ms, `50-host edits took ${times.join(', ')} ms, limit ${lim.why}`);
+    // The per-flow filter: the diagram and the step control keep one flow's packets and verdict.
+    const all = await p.locator('#sequence .arrow').count();
+    const flows = await p
+      .locator('#flow-filter option')
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
+    assert.equal(flows.length, 13);
+    assert.equal(flows[0], '');
+    await p.selectOption('#flow-filter', flows[5]!);
+    const mine = await p.locator('#sequence .arrow').count();
+    assert.ok(mine > 0 && mine < all / 6, `${mine} of ${all} arrows`);
+    assert.equal(await p.locator('#sequence .verdict').count(), 1);
+    assert.match(
+      (await p.textContent('#sequence .verdict')) ?? '',
+      new RegExp(`^${flows[5]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: connected$`),
+    );
+    assert.match((await p.textContent('#pos')) ?? '', new RegExp(`^Packet 1 of ${mine}: `));
+    await p.click('#end');
+    assert.match((await p.textContent('#pos')) ?? '', new RegExp(`^Packet ${mine} of ${mine}: `));
+    assert.match(
+      (await p.textContent('#packet')) ?? '',
+      new RegExp(`flow ${flows[5]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+    await p.selectOption('#flow-filter', '');
+    assert.equal(await p.locator('#sequence .arrow').count(), all);
     await p.close();
   });
 

@@ -3,7 +3,15 @@
 // every host at that instant, and each flow's verdict with its reason in words.
 import type { TraceStep } from '../../src/trace/model.ts';
 import { flowStory, type StoryLang } from '../../src/trace/story.ts';
-import { arrowEnd, conntrackAt, hookParts, type Arrow, type Run } from './engine.ts';
+import {
+  arrowEnd,
+  conntrackAt,
+  hookParts,
+  senderParts,
+  type Arrow,
+  type HookPart,
+  type Run,
+} from './engine.ts';
 import { esc } from './dom.ts';
 import { pageWords } from './words.ts';
 
@@ -38,25 +46,33 @@ function stepHtml(s: TraceStep): string {
   }
 }
 
-export function packetHtml(run: Run, a: Arrow, k: number): string {
+function partsHtml(host: string, parts: readonly HookPart[]): string {
+  return parts
+    .map((p) => {
+      const head = p.hook
+        ? `<h4>${esc(host)} · ${esc(p.hook)}</h4>${p.before ? `<p class="hdr">${esc(arrowTuple(p.before))}${p.after && p.after !== p.before ? ` <b>⇒</b> ${esc(arrowTuple(p.after))}` : ' (unchanged)'}</p>` : ''}`
+        : '';
+      return `<section class="hookpart">${head}<ul>${p.steps.map(stepHtml).join('')}</ul></section>`;
+    })
+    .join('');
+}
+
+/** The selected packet: `k` is its place among the `n` packets shown (all, or one flow's). */
+export function packetHtml(run: Run, a: Arrow, k: number, n = run.arrows.length): string {
   const h = a.hop;
   const marks = [
     a.translated ? `<span class="tag translated">translated by ${esc(h.from)}</span>` : '',
     a.alarm ? `<span class="tag alarm">reset (RST)</span>` : '',
   ].join(' ');
-  const parts = hookParts(run.doc, a)
-    .map((p) => {
-      const head = p.hook
-        ? `<h4>${esc(h.to)} · ${esc(p.hook)}</h4>${p.before ? `<p class="hdr">${esc(arrowTuple(p.before))}${p.after && p.after !== p.before ? ` <b>⇒</b> ${esc(arrowTuple(p.after))}` : ' (unchanged)'}</p>` : ''}`
-        : '';
-      return `<section class="hookpart">${head}<ul>${p.steps.map(stepHtml).join('')}</ul></section>`;
-    })
-    .join('');
-  return `<h3>Packet ${k + 1} of ${run.arrows.length} ${marks}</h3>
-<p><b>${esc(h.from)}</b>:${esc(h.fromIf)} → <b>${esc(h.to)}</b>:${esc(h.toIf)} at ${h.t.toFixed(4)} s</p>
+  const sent = partsHtml(h.from, senderParts(run.doc, a));
+  const parts = partsHtml(h.to, hookParts(run.doc, a));
+  return `<h3>Packet ${k + 1} of ${n} ${marks}</h3>
+<p><b>${esc(h.from)}</b>:${esc(h.fromIf)} → <b>${esc(h.to)}</b>:${esc(h.toIf)} at ${h.t.toFixed(4)} s${a.flow ? ` · <span class="sub">flow ${esc(a.flow)}</span>` : ''}</p>
 <p><code class="sum">${esc(h.packet.summary)}</code></p>
+<details class="sender"${sent ? ' open' : ''}><summary>The sender's side: what ${esc(h.from)} did before it left</summary>
+${sent || `<p class="sub">nothing at that instant: ${esc(h.from)} sent it on its own (a socket's packet, a retransmission), with no netfilter hook, route or socket step</p>`}</details>
 <p class="sub">What ${esc(h.to)} did with it, hook by hook:</p>
-${parts || '<p class="sub">nothing: no netfilter hook, route or socket step at that instant</p>'}`;
+<div class="receiver">${parts || '<p class="sub">nothing: no netfilter hook, route or socket step at that instant</p>'}</div>`;
 }
 
 export function conntrackHtml(run: Run, a: Arrow | undefined): string {

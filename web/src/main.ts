@@ -61,7 +61,12 @@ let report: CheckReport | undefined;
 let sources: Source[] = [];
 let file = 'scenario.yaml';
 let run: Run | undefined;
+/** The selected packet's place in `shown`. */
 let cur = 0;
+/** The flow the sequence diagram and the step control are limited to ('' for all). */
+let flowFilter = '';
+/** Indexes in run.arrows of the packets shown (all, or the filtered flow's). */
+let shown: number[] = [];
 let lang: StoryLang = 'en';
 let pending: number | undefined;
 let player: number | undefined;
@@ -161,10 +166,10 @@ function rerun(from = performance.now()): void {
   byId('scenario-name').textContent =
     `${run.scenario.name}${run.scenario.description ? ` — ${run.scenario.description.trim()}` : ''}`;
   byId('topology').innerHTML = topologySvg(run.scenario);
-  byId('sequence').innerHTML = sequenceSvg(run);
+  refreshFlows();
   byId('verdict').innerHTML = verdictHtml(run, lang);
   byId('changes').innerHTML = changesHtml(prev, run);
-  cur = Math.min(cur, Math.max(run.arrows.length - 1, 0));
+  cur = Math.min(cur, Math.max(shown.length - 1, 0));
   select(cur, false);
   refreshRulesEditor();
   stats.runMs = performance.now() - start;
@@ -189,9 +194,25 @@ function schedule(): void {
   pending = window.setTimeout(() => rerun(at), stats.runMs < QUICK_MS ? 0 : DEBOUNCE_MS);
 }
 
+/** The flow filter's choices, the sequence diagram and the packets shown, for the current run. */
+function refreshFlows(): void {
+  if (!run) return;
+  const sel = byId<HTMLSelectElement>('flow-filter');
+  const names = run.doc.flows.map((f) => f.name);
+  if (!names.includes(flowFilter)) flowFilter = '';
+  const opts = ['', ...names];
+  if (opts.join('\n') !== [...sel.options].map((o) => o.value).join('\n'))
+    sel.innerHTML = opts
+      .map((n) => `<option value="${esc(n)}">${n ? esc(n) : 'All flows'}</option>`)
+      .join('');
+  sel.value = flowFilter;
+  byId('sequence').innerHTML = sequenceSvg(run, flowFilter || undefined);
+  shown = run.arrows.flatMap((a, i) => (!flowFilter || a.flow === flowFilter ? [i] : []));
+}
+
 function select(k: number, scroll = true): void {
   if (!run) return;
-  const n = run.arrows.length;
+  const n = shown.length;
   const pos = byId('pos');
   if (n === 0) {
     pos.textContent = 'No packet crossed a wire.';
@@ -200,10 +221,11 @@ function select(k: number, scroll = true): void {
     return;
   }
   cur = Math.max(0, Math.min(k, n - 1));
-  const a = run.arrows[cur]!;
+  const idx = shown[cur]!;
+  const a = run.arrows[idx]!;
   const seq = byId('sequence');
   seq.querySelectorAll('.arrow.current').forEach((e) => e.classList.remove('current'));
-  const g = seq.querySelector(`.arrow[data-i="${cur}"]`);
+  const g = seq.querySelector(`.arrow[data-i="${idx}"]`);
   g?.classList.add('current');
   const topo = byId('topology');
   topo.querySelectorAll('.current, .from, .to').forEach((e) => e.classList.remove('current', 'from', 'to'));
@@ -219,7 +241,7 @@ function select(k: number, scroll = true): void {
   topo.querySelector(`.host[data-host="${CSS.escape(a.hop.from)}"]`)?.classList.add('from');
   topo.querySelector(`.host[data-host="${CSS.escape(a.hop.to)}"]`)?.classList.add('to');
   pos.textContent = `Packet ${cur + 1} of ${n}: ${a.label}${a.translated ? ' (translated)' : ''}${a.alarm ? ' (reset)' : ''}`;
-  byId('packet').innerHTML = packetHtml(run, a, cur);
+  byId('packet').innerHTML = packetHtml(run, a, cur, n);
   byId('conntrack').innerHTML = conntrackHtml(run, a);
   if (scroll && g) {
     const box = (g as SVGGElement).getBBox();
@@ -237,18 +259,18 @@ function stopPlay(): void {
 
 function togglePlay(): void {
   if (player !== undefined) return stopPlay();
-  if (run && cur >= run.arrows.length - 1) select(0);
+  if (run && cur >= shown.length - 1) select(0);
   playBtn.setAttribute('aria-pressed', 'true');
   playBtn.textContent = '⏸ Pause';
   player = window.setInterval(() => {
-    if (!run || cur >= run.arrows.length - 1) return stopPlay();
+    if (!run || cur >= shown.length - 1) return stopPlay();
     select(cur + 1);
   }, PLAY_MS);
 }
 
 function toVerdict(): void {
   stopPlay();
-  if (run) select(run.arrows.length - 1);
+  if (run) select(shown.length - 1);
   const v = byId('verdict');
   v.scrollIntoView({ block: 'nearest' });
 }
@@ -351,7 +373,12 @@ function init(): void {
   playBtn.addEventListener('click', togglePlay);
   byId('sequence').addEventListener('click', (e) => {
     const g = (e.target as Element).closest('.arrow');
-    if (g instanceof SVGGElement && g.dataset.i) select(Number(g.dataset.i), false);
+    if (g instanceof SVGGElement && g.dataset.i) select(shown.indexOf(Number(g.dataset.i)), false);
+  });
+  byId('flow-filter').addEventListener('change', (e) => {
+    flowFilter = (e.target as HTMLSelectElement).value;
+    refreshFlows();
+    select(0);
   });
   document.addEventListener('keydown', (e) => {
     const t = e.target as HTMLElement;
