@@ -3,8 +3,8 @@
 // `npm run build:web`, output dist/web/index.html), then opened from file://, from a shared link,
 // through `natbox render --html` and through `natbox serve`. Expected verdicts, addresses and reasons
 // are those of examples/hairpin/*.yaml, which `natbox verify` checks against the kernel.
-// Speed and size limits are the issue's aims with room for a loaded 2-core machine; the measured
-// figures are printed (`# visualizer: …`). Screenshots go to docs/img/ with NATBOX_SCREENSHOTS=1.
+// Speed and size limits are the issue's aims, the times scaled by the machine's load (see `limit`);
+// the measured figures are printed (`# visualizer: …`). Screenshots go to docs/img/ with NATBOX_SCREENSHOTS=1.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,18 +32,24 @@ const skip = existsSync(CHROMIUM)
   : `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the visualizer's browser tests`;
 
 /**
- * The issue's aims are 1 s to the seed's verdict, 100 ms for an edit of the seed, 1 s for an edit of
- * 50 hosts, 400 KB gzipped. The time limits asserted are 3 times the aims, and more on a machine whose
- * load is above twice its cores (times the load per core), so a busy CI machine does not flake; the
- * measured figures are printed either way.
+ * The issue's aims, asserted as they are: 1 s from opening the page to the seed's verdict, 100 ms
+ * from an edit of the seed to its redraw painted, 1 s for an edit of 50 hosts, 400 KB gzipped. The
+ * time limits are scaled by the machine's load, honestly: with a one-minute load average L on C
+ * cores, this test's processes get about C / L of the machine, so each time limit is multiplied by
+ * L / C when that is above 1 (on an idle machine the aims themselves). Load, cores, factor and the
+ * measured figures are printed (`# visualizer: …`).
  */
-const load = Math.max(1, loadavg()[0]! / Math.max(cpus().length, 1) / 2);
-const LIMIT = {
-  firstVerdictMs: 3000 * load,
-  seedEditMs: 300 * load,
-  bigEditMs: 3000 * load,
-  gzipBytes: 400 * 1024,
-};
+const cores = Math.max(cpus().length, 1);
+const scale = (): number => Math.max(1, loadavg()[0]! / cores);
+const AIM = { firstVerdictMs: 1000, seedEditMs: 100, bigEditMs: 1000, gzipBytes: 400 * 1024 };
+/** The limit for `aim` now, and how it was scaled, for the message. */
+function limit(aim: number): { ms: number; why: string } {
+  const k = scale();
+  return {
+    ms: aim * k,
+    why: `aim ${aim} ms × ${k.toFixed(2)} (load ${loadavg()[0]!.toFixed(1)} on ${cores} cores)`,
+  };
+}
 
 const pageFile = join(root, 'dist/web/index.html');
 const pageUrl = pathToFileURL(pageFile).href;
@@ -105,9 +111,9 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const html = readFileSync(pageFile);
     const gz = gzipSync(html, { level: 9 }).length;
     figures.push(
-      `page ${(html.length / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (limit ${LIMIT.gzipBytes / 1024})`,
+      `page ${(html.length / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (limit ${AIM.gzipBytes / 1024})`,
     );
-    assert.ok(gz < LIMIT.gzipBytes, `${gz} bytes gzipped`);
+    assert.ok(gz < AIM.gzipBytes, `${gz} bytes gzipped`);
     assert.doesNotMatch(
       html.toString(),
       /<script[^>]+src=|<link[^>]+stylesheet/,
@@ -122,13 +128,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const first = await p.evaluate(
       () => (window as unknown as { natbox: { firstVerdictAt: number } }).natbox.firstVerdictAt,
     );
+    const lim = limit(AIM.firstVerdictMs);
     figures.push(
-      `load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: time limits ×${load.toFixed(1)}`,
+      `seed verdict painted ${first.toFixed(0)} ms after navigation (${wall} ms from goto; limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    figures.push(
-      `seed verdict shown ${first.toFixed(0)} ms after navigation (${wall} ms from goto; limit ${LIMIT.firstVerdictMs})`,
-    );
-    assert.ok(first < LIMIT.firstVerdictMs, `first verdict after ${first} ms`);
+    assert.ok(first < lim.ms, `first verdict after ${first} ms, limit ${lim.why}`);
     assert.equal(await verdict(p), 'timeout');
     const reason = (await p.textContent('.flow .reason')) ?? '';
     assert.match(
@@ -174,6 +178,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     );
     assert.equal(await p.getAttribute('#topology .link.current', 'data-ends'), ' server:eth0 router:lan3 ');
     assert.equal(await p.locator('#sequence .arrow.current.translated').count(), 1);
+    // Its sender's side: the router's DNAT in PREROUTING, headers before and after.
+    assert.match(
+      (await p.textContent('#packet .sender')) ?? '',
+      /router · PREROUTING192\.168\.1\.10:40000 → 82\.120\.11\.22:80 ⇒ 192\.168\.1\.10:40000 → 192\.168\.1\.200:80/,
+    );
     // Step on until the client's RST: marked on the diagram and in the panel.
     let pos = '';
     for (let k = 0; k < 10 && !pos.includes('(reset)'); k++) {
@@ -183,6 +192,15 @@ describe('visualizer in headless Chromium', { skip }, () => {
     assert.match(pos, /^Packet 5 of \d+: TCP \[R\] 192\.168\.1\.10:40000 → 192\.168\.1\.200:80 \(reset\)$/);
     assert.equal(await p.locator('#sequence .arrow.current.alarm').count(), 1);
     assert.match((await p.textContent('#packet')) ?? '', /reset \(RST\)/);
+    // The sender's side: what the client's socket saw (the answer from the wrong address) and the
+    // RST it sends, the steps of examples/hairpin/dnat-only.yaml's trace at that instant.
+    const sender = (await p.textContent('#packet .sender')) ?? '';
+    assert.match(sender, /The sender's side: what client did before it left/);
+    assert.match(
+      sender,
+      /socket: TCP \[S\.\] from 192\.168\.1\.200:80 matches no socket: connect\(\) to 82\.120\.11\.22:80/,
+    );
+    assert.match(sender, /socket: sends RST to 192\.168\.1\.200:80: no socket for this segment/);
     // Back, and the verdict in Brazilian Portuguese.
     await p.click('#back');
     assert.match((await p.textContent('#pos')) ?? '', /^Packet 4 of/);
@@ -212,10 +230,11 @@ describe('visualizer in headless Chromium', { skip }, () => {
     for (let port = 40001; port <= 40005; port++)
       times.push(await edit(p, () => p.fill('#yaml', text.replace('sport: 40000', `sport: ${port}`))));
     assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40005');
+    const lim = limit(AIM.seedEditMs);
     figures.push(
-      `seed edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.seedEditMs})`,
+      `seed edit to redraw painted: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    assert.ok(median(times) < LIMIT.seedEditMs, `seed edits took ${times.join(', ')} ms`);
+    assert.ok(median(times) < lim.ms, `seed edits took ${times.join(', ')} ms, limit ${lim.why}`);
     // The shared link reproduces the edited scenario in a new page.
     const link = await p.inputValue('#link');
     assert.match(link, /#s=[A-Za-z0-9_-]+$/);
@@ -225,6 +244,73 @@ describe('visualizer in headless Chromium', { skip }, () => {
     assert.equal(await q.textContent('.server-saw'), '192.168.1.1:40005');
     assert.deepEqual([...pageErrors(p), ...pageErrors(q)], []);
     await q.close();
+    await p.close();
+  });
+
+  test('natbox check on the page: the seed names the hairpin; in pt-BR too; its fix, applied by a click, connects', async () => {
+    const p = await open(pageUrl);
+    // The check runs in a Web Worker, after the seed's verdict is already shown.
+    await p.waitForSelector('#check[data-state="done"]');
+    assert.match((await p.textContent('#check-status')) ?? '', /natbox check ran in \d+ ms \(Web Worker\)/);
+    const f = p.locator('.finding[data-cause="hairpin-no-snat"]');
+    assert.equal(await f.getAttribute('data-severity'), 'broken');
+    const text = (await f.textContent()) ?? '';
+    // The words, evidence and fix of `natbox check examples/hairpin/dnat-only.yaml`.
+    assert.match(text, /hairpin without SNAT: client cannot reach 82\.120\.11\.22:80 from inside/);
+    assert.match(text, /but keeps the source 192\.168\.1\.10\. server is on the same network as client/);
+    assert.match(text, /packet: client out eth0: tcp 192\.168\.1\.10:47000 > 82\.120\.11\.22:80 \[S\]/);
+    assert.match(text, /-j DNAT --to-destination 192\.168\.1\.200 \(examples\/hairpin\/dnat-only\.yaml:30\)/);
+    assert.match(
+      text,
+      /iptables -t nat -A POSTROUTING -o br-lan -s 192\.168\.1\.0\/24 -d 192\.168\.1\.200\/32 -p tcp -m tcp --dport 80 -j SNAT --to-source 192\.168\.1\.1/,
+    );
+    assert.match(text, /Cost: with SNAT server sees 192\.168\.1\.1, not the client's address/);
+    assert.match(text, /Proved: with the fix: .* → connected \(server saw 192\.168\.1\.1:47000\)/);
+    await p.evaluate(() => document.getElementById('h-check')?.scrollIntoView());
+    await p.screenshot({ path: join(shots, 'visualizer-check.png') });
+    // Brazilian Portuguese: the verdict, its reason (the story's words) and the findings (check's
+    // pt-BR words, src/check/words.ts) in the page's language; the check runs again in it.
+    // Each action that re-runs asks for a check at once (the panel is 'running' until the newest
+    // request's answer is drawn), so 'done' after the action is that action's check.
+    await p.selectOption('#lang', 'pt-BR');
+    await p.waitForSelector('#check[data-state="done"][data-lang="pt-BR"]');
+    assert.equal(await p.textContent('.flow .verdict-word'), 'tempo esgotado (timeout)');
+    assert.match(
+      (await p.textContent('.flow .reason')) ?? '',
+      /^O cliente \(client\) rejeita o pacote porque o endereço de origem 192\.168\.1\.200:80 não corresponde ao esperado \(82\.120\.11\.22:80\); o kernel do cliente responde com RST\. O cliente retransmite o seu tcp syn \(3 no total\)/,
+    );
+    assert.equal(await p.textContent('#h-verdict'), 'Veredito');
+    const pt = (await f.textContent()) ?? '';
+    assert.match(pt, /QUEBRADO hairpin sem SNAT: client não alcança 82\.120\.11\.22:80 de dentro/);
+    assert.match(
+      pt,
+      /router faz DNAT de 82\.120\.11\.22:80 para 192\.168\.1\.200:80 mas mantém a origem 192\.168\.1\.10/,
+    );
+    assert.match(pt, /Custo: com SNAT server vê 192\.168\.1\.1, não o endereço do cliente/);
+    assert.equal(await f.locator('button.apply').textContent(), 'Aplicar esta correção');
+    // The click puts the fix in the router's rules and runs the scenario again: connected.
+    await edit(p, () => f.locator('button.apply').click());
+    assert.equal(await verdict(p), 'connected');
+    assert.equal(await p.textContent('.server-saw'), '192.168.1.1:40000');
+    assert.match((await p.textContent('.flow')) ?? '', /O servidor viu o cliente como 192\.168\.1\.1:40000/);
+    assert.match((await p.textContent('#changes')) ?? '', /verdict timeout → connected/);
+    assert.match((await p.textContent('#status')) ?? '', /Correção aplicada \(router rules:\)/);
+    assert.match(
+      await p.inputValue('#yaml'),
+      /\n {6}iptables -t nat -A POSTROUTING -o br-lan .* -j SNAT --to-source 192\.168\.1\.1\n/,
+    );
+    // The check runs again on the fixed scenario: the hairpin is gone, the router's own note stays.
+    await p.waitForSelector('#check[data-state="done"]');
+    assert.equal(await p.locator('.finding[data-cause="hairpin-no-snat"]').count(), 0);
+    assert.match((await p.textContent('#check .summary')) ?? '', /^nada quebrado, 1 nota/);
+    // Back to English: the trace's own sentence again.
+    await p.selectOption('#lang', 'en');
+    assert.match(
+      (await p.textContent('.flow .reason')) ?? '',
+      /^Connected to 82\.120\.11\.22:80: router DNATed/,
+    );
+    assert.equal(await p.textContent('.flow .verdict-word'), 'connected');
+    assert.deepEqual(pageErrors(p), []);
     await p.close();
   });
 
@@ -317,10 +403,35 @@ describe('visualizer in headless Chromium', { skip }, () => {
     const times: number[] = [];
     for (let k = 1; k <= 2; k++)
       times.push(await edit(p, () => p.fill('#yaml', bigScenario(50, 4, 40000 + k * 100))));
+    const lim = limit(AIM.bigEditMs);
     figures.push(
-      `50-host edit re-run and redraw: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${LIMIT.bigEditMs})`,
+      `50-host edit to redraw painted: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms (limit ${lim.ms.toFixed(0)}: ${lim.why})`,
     );
-    assert.ok(median(times) < LIMIT.bigEditMs, `50-host edits took ${times.join(', ')} ms`);
+    assert.ok(median(times) < lim.ms, `50-host edits took ${times.join(', ')} ms, limit ${lim.why}`);
+    // The per-flow filter: the diagram and the step control keep one flow's packets and verdict.
+    const all = await p.locator('#sequence .arrow').count();
+    const flows = await p
+      .locator('#flow-filter option')
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
+    assert.equal(flows.length, 13);
+    assert.equal(flows[0], '');
+    await p.selectOption('#flow-filter', flows[5]!);
+    const mine = await p.locator('#sequence .arrow').count();
+    assert.ok(mine > 0 && mine < all / 6, `${mine} of ${all} arrows`);
+    assert.equal(await p.locator('#sequence .verdict').count(), 1);
+    assert.match(
+      (await p.textContent('#sequence .verdict')) ?? '',
+      new RegExp(`^${flows[5]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: connected$`),
+    );
+    assert.match((await p.textContent('#pos')) ?? '', new RegExp(`^Packet 1 of ${mine}: `));
+    await p.click('#end');
+    assert.match((await p.textContent('#pos')) ?? '', new RegExp(`^Packet ${mine} of ${mine}: `));
+    assert.match(
+      (await p.textContent('#packet')) ?? '',
+      new RegExp(`flow ${flows[5]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+    await p.selectOption('#flow-filter', '');
+    assert.equal(await p.locator('#sequence .arrow').count(), all);
     await p.close();
   });
 
@@ -358,6 +469,10 @@ describe('visualizer in headless Chromium', { skip }, () => {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
       const p = await open(url);
       assert.equal(await verdict(p), 'connected');
+      // The page's policy lets it start natbox check's worker from its own script (worker-src blob:).
+      await p.waitForSelector('#check[data-state="done"]');
+      assert.match((await p.textContent('#check-status')) ?? '', /\(Web Worker\)/);
+      assert.deepEqual(pageErrors(p), []);
       await p.close();
       const missing = await fetch(`${url}nothing`);
       assert.equal(missing.status, 404);

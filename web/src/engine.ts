@@ -27,6 +27,10 @@ export interface Arrow {
   readonly translated: boolean;
   /** Indexes in doc.steps of what the receiving host did with the packet, in order. */
   readonly episode: readonly number[];
+  /** Indexes in doc.steps of what the sending host did just before the packet left, in order. */
+  readonly sender: readonly number[];
+  /** The flow the trace attributes the packet to, if any. */
+  readonly flow?: string;
 }
 
 export type RunOutcome = { ok: true; run: Run } | { ok: false; errors: string[] };
@@ -90,6 +94,8 @@ function arrowsOf(doc: TraceDoc, seq: Sequence): Arrow[] {
       alarm: e.alarm,
       translated: when !== undefined && h.t - when <= 1,
       episode: episodeOf(doc, h, hopIns),
+      sender: senderOf(doc, h, hopIns, out),
+      ...(flowOf(doc, h) !== undefined ? { flow: flowOf(doc, h)! } : {}),
     });
   }
   return out;
@@ -116,6 +122,40 @@ function episodeOf(doc: TraceDoc, h: Hop, hopIns: ReadonlySet<number>): number[]
   return out;
 }
 
+const flowOf = (doc: TraceDoc, h: Hop): string | undefined =>
+  doc.steps[h.outIndex]!.flow ?? doc.steps[h.inIndex]!.flow;
+
+/**
+ * What the sending host did at the instant the packet left, before it left: its steps at that time
+ * back to the packet that made it send this one (ARP frames aside). For a client that is what its
+ * socket saw (an answer from the wrong address, the RST it sends), the route and its hooks.
+ */
+function senderOf(doc: TraceDoc, h: Hop, hopIns: ReadonlySet<number>, before: readonly Arrow[]): number[] {
+  const out: number[] = [];
+  const t = doc.steps[h.outIndex]!.t;
+  for (let j = h.outIndex - 1; j >= 0; j--) {
+    const s = doc.steps[j]!;
+    if (s.t !== t) break;
+    if (s.host !== h.from) continue;
+    if (s.kind === 'packet') {
+      if (s.packet.proto === 'arp') continue;
+      if ((s.dir === 'in' && hopIns.has(j)) || s.dir === 'out') break;
+      continue;
+    }
+    out.push(j);
+  }
+  if (out.length > 0) return out.reverse();
+  // Sent later than it was handled (held while the host asked ARP for the next hop): what the host
+  // did when the packet it forwards reached it, the latest packet of the same flow that came to it.
+  const flow = flowOf(doc, h);
+  for (let k = before.length - 1; k >= 0; k--) {
+    const b = before[k]!;
+    if (b.hop.to === h.from && b.hop.inIndex < h.outIndex && flow !== undefined && b.flow === flow)
+      return [...b.episode];
+  }
+  return [];
+}
+
 /** One hook's part of an episode: the packet's tuple before and after it, and what happened. */
 export interface HookPart {
   readonly hook: string;
@@ -126,12 +166,22 @@ export interface HookPart {
 
 /** An episode's steps grouped by hook in order; steps with no hook (route, socket…) stand alone. */
 export function hookParts(doc: TraceDoc, a: Arrow): HookPart[] {
+  return partsOf(doc, a.episode, tupleOf(a.hop.packet));
+}
+
+/** The sender's steps grouped by hook: headers from its first NAT's tuple to the packet on the wire. */
+export function senderParts(doc: TraceDoc, a: Arrow): HookPart[] {
+  const nat = a.sender.map((i) => doc.steps[i]!).find((s): s is NatStep => s.kind === 'nat');
+  return partsOf(doc, a.sender, nat && nat.by !== 'null-binding' ? nat.before : tupleOf(a.hop.packet));
+}
+
+function partsOf(doc: TraceDoc, indexes: readonly number[], start: string | undefined): HookPart[] {
   const parts: { hook: string; before?: string; after?: string; steps: TraceStep[] }[] = [];
-  let cur = tupleOf(a.hop.packet);
+  let cur = start;
   // An ICMP message the host sent meanwhile (a redirect) goes through OUTPUT on its own: its hooks
   // are not the packet's, so they show no headers of the packet.
   let icmp = false;
-  for (const i of a.episode) {
+  for (const i of indexes) {
     const s = doc.steps[i]!;
     const hook = 'hook' in s ? s.hook : '';
     if (s.kind === 'icmp-sent') icmp = true;

@@ -26,14 +26,25 @@ function wrap(text: string, width = WRAP, max = 5): string[] {
   return out.length > max ? [...out.slice(0, max - 1), `${out[max - 1]!.slice(0, width - 1)}…`] : out;
 }
 
-export function sequenceSvg(run: Run): string {
+/** The diagram of every flow, or of one (`flow`: its packets, the notes after them, its verdict). */
+export function sequenceSvg(run: Run, flow?: string): string {
   const { seq, arrows } = run;
   const x = (h: string): number => COL / 2 + seq.hosts.indexOf(h) * COL;
   const width = Math.max(seq.hosts.length, 1) * COL;
   const parts: string[] = [];
   let y = TOP + 10;
   let k = 0;
+  // A note belongs to the flow of the packet it follows.
+  let last: string | undefined;
   for (const e of seq.events) {
+    if (flow !== undefined) {
+      if (e.kind === 'arrow') last = arrows[k]!.flow;
+      const mine = e.kind === 'verdict' ? e.flow.name === flow : last === flow;
+      if (!mine) {
+        if (e.kind === 'arrow') k++;
+        continue;
+      }
+    }
     if (e.kind === 'arrow') {
       const a = arrows[k]!;
       const x1 = x(e.hop.from);

@@ -38,9 +38,9 @@ export function setHostRules(text: string, host: string, rules: string): string 
   return doc.toString({ lineWidth: 0 });
 }
 
-/** The host that needs the seed's SNAT rule, when the scenario is the seed without it. */
-export function snatTarget(text: string): string | undefined {
-  const r = hostRules(text).get('router');
+/** The host that needs the seed's SNAT rule, when the scenario is the seed without it (by hostRules). */
+export function snatTarget(byHost: ReadonlyMap<string, string>): string | undefined {
+  const r = byHost.get('router');
   if (r === undefined || !r.includes('--to-destination 192.168.1.200') || r.includes('-j SNAT'))
     return undefined;
   return 'router';

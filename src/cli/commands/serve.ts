@@ -55,7 +55,7 @@ export async function serveCommand(files: string[], opts: ServeOptions, io?: Io)
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'content-security-policy':
-          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'",
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; worker-src blob:; connect-src 'none'",
         'x-content-type-options': 'nosniff',
       });
       res.end(req.method === 'HEAD' ? undefined : body);
