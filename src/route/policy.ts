@@ -66,6 +66,34 @@ export class RouteResult {
 /** How many rule jumps one lookup may take (goto only points forward, so this is a safety net). */
 const MAX_STEPS = 100_000;
 
+// A compiled rule's int32s: selector flags (RF_F_*), then the values.
+const RF_MARK = 1;
+const RF_MARK_MASK = 2;
+const RF_SRC = 3;
+const RF_SRC_MASK = 4;
+const RF_DST = 5;
+const RF_DST_MASK = 6;
+const RF_TOS = 7;
+const RF_PROTO = 8;
+const RF_SPORT_LO = 9;
+const RF_SPORT_HI = 10;
+const RF_DPORT_LO = 11;
+const RF_DPORT_HI = 12;
+const RF_ACTION = 13;
+const RF_SUPPRESS_LEN = 14;
+const RF_SUPPRESS_GROUP = 15;
+const RF_SIZE = 16;
+const RF_F_IIF = 1;
+const RF_F_OIF = 2;
+const RF_F_MARK = 4;
+const RF_F_SRC = 8;
+const RF_F_DST = 16;
+const RF_F_TOS = 32;
+const RF_F_PROTO = 64;
+const RF_F_SPORT = 128;
+const RF_F_DPORT = 256;
+const RF_F_INVERT = 512;
+
 export class PolicyRouting {
   readonly rules = new RuleList();
   readonly tables = new Map<number, RouteTable>();
@@ -110,30 +138,37 @@ export class PolicyRouting {
     out.dev = '';
     out.table = 0;
     out.rulePref = -1;
+    if (this.cVersion !== this.rules.version || this.cTableCount !== this.tables.size) this.compile();
     const rules = this.rules.rules;
     const targets = this.rules.targets;
+    const f = this.cInt;
+    const n = rules.length;
     let steps = 0;
-    for (let i = 0; i < rules.length && steps < MAX_STEPS; i++, steps++) {
-      const r = rules[i]!;
-      if (!this.match(r, k)) continue;
-      if (r.action === FR_ACT_GOTO) {
+    for (let i = 0; i < n && steps < MAX_STEPS; i++, steps++) {
+      const o = i * RF_SIZE;
+      const flags = f[o]!;
+      if (flags !== 0 && !this.matchFlat(i, o, flags, k)) continue;
+      const action = f[o + RF_ACTION]!;
+      if (action === FR_ACT_GOTO) {
         // The target rule is then judged like any other (fib_rules_lookup's `goto jumped`).
         const t = targets[i]!;
         if (t < 0) continue;
         i = t - 1;
         continue;
       }
-      if (r.action === FR_ACT_NOP) continue;
-      if (r.action !== FR_ACT_TO_TBL) {
-        out.err = ruleActionError(r.action);
+      if (action === FR_ACT_NOP) continue;
+      const r = rules[i]!;
+      if (action !== FR_ACT_TO_TBL) {
+        out.err = ruleActionError(action);
         out.rulePref = r.pref;
         return out.err;
       }
-      const t = this.tables.get(r.table);
-      if (!t) continue;
+      const t = this.cTables[i];
+      if (t === undefined) continue;
       const route = t.lookupTos(k.dst, k.tos);
-      if (!route) continue;
-      const err = routeTypeError(route.type ?? RTN_UNICAST);
+      if (route === undefined) continue;
+      const type = route.type;
+      const err = type === undefined || type === RTN_UNICAST ? 0 : routeTypeError(type);
       if (err === EAGAIN) continue; // throw: the next rule
       if (err !== 0) {
         out.err = err;
@@ -145,9 +180,16 @@ export class PolicyRouting {
       if (!this.pickPath(route, k, out)) continue;
       // fib4_rule_suppress: a result no longer than suppress_prefixlength, or through a device
       // of the suppressed group, is not taken: the walk goes on.
-      if (r.suppressPrefixlen >= 0 && route.len <= r.suppressPrefixlen) continue;
-      if (r.suppressIfgroup >= 0 && out.dev !== '' && (this.devGroup?.(out.dev) ?? 0) === r.suppressIfgroup)
+      const spl = f[o + RF_SUPPRESS_LEN]!;
+      const sig = f[o + RF_SUPPRESS_GROUP]!;
+      if (
+        (spl >= 0 && route.len <= spl) ||
+        (sig >= 0 && out.dev !== '' && (this.devGroup?.(out.dev) ?? 0) === sig)
+      ) {
+        out.via = 0;
+        out.dev = '';
         continue;
+      }
       out.route = route;
       out.table = r.table;
       out.rulePref = r.pref;
@@ -155,6 +197,76 @@ export class PolicyRouting {
     }
     out.err = ENETUNREACH;
     return ENETUNREACH;
+  }
+
+  // The rules in flat form for lookup (rebuilt when the rules or the set of tables change): per
+  // rule RF_SIZE int32s (selector flags, 0 when the rule matches every flow; then the values), its
+  // devices, and its table.
+  private cVersion = -1;
+  private cTableCount = -1;
+  private cInt = new Int32Array(0);
+  private cIif: string[] = [];
+  private cOif: string[] = [];
+  private cTables: (RouteTable | undefined)[] = [];
+
+  private compile(): void {
+    const rules = this.rules.rules;
+    const f = new Int32Array(rules.length * RF_SIZE);
+    this.cIif = [];
+    this.cOif = [];
+    this.cTables = [];
+    rules.forEach((r, i) => {
+      const o = i * RF_SIZE;
+      let flags = 0;
+      if (r.iif !== '') flags |= RF_F_IIF;
+      if (r.oif !== '') flags |= RF_F_OIF;
+      if (r.markMask !== 0) flags |= RF_F_MARK;
+      if (r.srcLen !== 0) flags |= RF_F_SRC;
+      if (r.dstLen !== 0) flags |= RF_F_DST;
+      if (r.tos !== 0) flags |= RF_F_TOS;
+      if (r.ipproto !== 0) flags |= RF_F_PROTO;
+      if (r.sport) flags |= RF_F_SPORT;
+      if (r.dport) flags |= RF_F_DPORT;
+      if (r.invert) flags |= RF_F_INVERT;
+      f[o] = flags;
+      f[o + RF_MARK] = r.mark;
+      f[o + RF_MARK_MASK] = r.markMask;
+      f[o + RF_SRC] = r.src;
+      f[o + RF_SRC_MASK] = r.srcLen === 0 ? 0 : -1 << (32 - r.srcLen);
+      f[o + RF_DST] = r.dst;
+      f[o + RF_DST_MASK] = r.dstLen === 0 ? 0 : -1 << (32 - r.dstLen);
+      f[o + RF_TOS] = r.tos;
+      f[o + RF_PROTO] = r.ipproto;
+      f[o + RF_SPORT_LO] = r.sport?.[0] ?? 0;
+      f[o + RF_SPORT_HI] = r.sport?.[1] ?? 0;
+      f[o + RF_DPORT_LO] = r.dport?.[0] ?? 0;
+      f[o + RF_DPORT_HI] = r.dport?.[1] ?? 0;
+      f[o + RF_ACTION] = r.action;
+      f[o + RF_SUPPRESS_LEN] = r.suppressPrefixlen;
+      f[o + RF_SUPPRESS_GROUP] = r.suppressIfgroup;
+      this.cIif.push(r.iif);
+      this.cOif.push(r.oif);
+      this.cTables.push(r.action === FR_ACT_TO_TBL ? this.tables.get(r.table) : undefined);
+    });
+    this.cInt = f;
+    this.cVersion = this.rules.version;
+    this.cTableCount = this.tables.size;
+  }
+
+  /** fib_rule_match and fib4_rule_match over the flat rule at `o`, then `not`. */
+  private matchFlat(i: number, o: number, flags: number, k: FlowKey): boolean {
+    const f = this.cInt;
+    const ok =
+      ((flags & RF_F_IIF) === 0 || this.cIif[i] === k.iif) &&
+      ((flags & RF_F_OIF) === 0 || this.cOif[i] === k.oif) &&
+      ((f[o + RF_MARK]! ^ k.mark) & f[o + RF_MARK_MASK]!) === 0 &&
+      ((k.src ^ f[o + RF_SRC]!) & f[o + RF_SRC_MASK]!) === 0 &&
+      ((k.dst ^ f[o + RF_DST]!) & f[o + RF_DST_MASK]!) === 0 &&
+      ((flags & RF_F_TOS) === 0 || f[o + RF_TOS] === k.tos) &&
+      ((flags & RF_F_PROTO) === 0 || f[o + RF_PROTO] === k.proto) &&
+      ((flags & RF_F_SPORT) === 0 || (k.sport >= f[o + RF_SPORT_LO]! && k.sport <= f[o + RF_SPORT_HI]!)) &&
+      ((flags & RF_F_DPORT) === 0 || (k.dport >= f[o + RF_DPORT_LO]! && k.dport <= f[o + RF_DPORT_HI]!));
+    return (flags & RF_F_INVERT) !== 0 ? !ok : ok;
   }
 
   /**
@@ -208,21 +320,6 @@ export class PolicyRouting {
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     return (h >>> 1) & 0x7fffffff;
-  }
-
-  /** fib_rule_match and fib4_rule_match, then `not`. */
-  private match(r: RuleList['rules'][number], k: FlowKey): boolean {
-    let ok =
-      (r.iif === '' || r.iif === k.iif) &&
-      (r.oif === '' || r.oif === k.oif) &&
-      ((r.mark ^ k.mark) & r.markMask) === 0 &&
-      (r.srcLen === 0 || ((k.src ^ r.src) & (-1 << (32 - r.srcLen))) === 0) &&
-      (r.dstLen === 0 || ((k.dst ^ r.dst) & (-1 << (32 - r.dstLen))) === 0) &&
-      (r.tos === 0 || r.tos === k.tos) &&
-      (r.ipproto === 0 || r.ipproto === k.proto);
-    if (ok && r.sport) ok = k.sport >= r.sport[0] && k.sport <= r.sport[1];
-    if (ok && r.dport) ok = k.dport >= r.dport[0] && k.dport <= r.dport[1];
-    return r.invert ? !ok : ok;
   }
 
   /** `ip route show table all` lines: tables by id, main's routes without `table main`. */

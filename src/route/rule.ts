@@ -379,6 +379,8 @@ export class RuleList {
   readonly rules: FibRule[] = [...DEFAULT_RULES];
   /** For each rule, the index of its goto target (-1: none or unresolved). */
   targets: Int32Array = new Int32Array(3).fill(-1);
+  /** Bumped at every change (a lookup's compiled form of the rules follows it). */
+  version = 0;
 
   /**
    * fib_nl_newrule: a rule without priority gets fib_default_rule_pref's (the second rule's
@@ -410,6 +412,7 @@ export class RuleList {
   }
 
   private resolve(): void {
+    this.version++;
     this.targets = new Int32Array(this.rules.length).fill(-1);
     this.rules.forEach((r, i) => {
       if (r.action === FR_ACT_GOTO) this.targets[i] = this.rules.findIndex((t) => t.pref === r.target);

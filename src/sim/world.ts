@@ -17,6 +17,7 @@ import { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { Host, type HostConfig, type HostEnv } from '../stack/host.ts';
 import { isStpGroup } from '../stack/bridge.ts';
 import { macKey } from '../stack/iface.ts';
+import { hasPendingConfirm, markPendingConfirm } from '../stack/neigh.ts';
 import type { StackTracer } from '../stack/steps.ts';
 import { Scheduler } from './scheduler.ts';
 import type { SimEvent } from './events.ts';
@@ -139,6 +140,7 @@ export class World {
     if (!a) return; // an interface with no cable: the frame goes nowhere
     if (this.sched.stopped) return;
     const copy = frame.slice();
+    const confirm = hasPendingConfirm(frame);
     a.link.sent++;
     if (this.captured < MAX_CAPTURED) {
       this.captured++;
@@ -148,7 +150,10 @@ export class World {
     for (const i of a.link.targets(a.index, copy)) {
       const ep = a.link.cfg.endpoints[i]!;
       const dst = this.hosts.get(ep.host);
-      if (dst) this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, copy.slice()));
+      if (!dst) continue;
+      const f = copy.slice();
+      if (confirm) markPendingConfirm(f); // the skb crosses the veth with its dst_pending_confirm
+      this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, f));
     }
   }
 

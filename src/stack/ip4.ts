@@ -27,6 +27,7 @@ import {
 import { DropReason } from '../netfilter/core/drop.ts';
 import { macKey, type Iface } from './iface.ts';
 import type { Neighbours } from './neigh.ts';
+import { hasPendingConfirm, markPendingConfirm } from './neigh.ts';
 import type { Attach, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
@@ -164,6 +165,7 @@ export class Ip4 {
     const host = this.host;
     const nf = host.nf;
     let ip: Uint8Array = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
+    if (hasPendingConfirm(ipIn)) markPendingConfirm(ip); // the skb's dst_pending_confirm (neigh.ts)
     const now = host.env.now();
     // nf_defrag_ipv4 (priority -400): conntrack sees whole datagrams; they leave in the sizes
     // they came in (frag_max_size), and DF alone no longer stops them (ignore_df).

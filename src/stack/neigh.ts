@@ -80,8 +80,37 @@ interface Nud {
   probes: number;
 }
 
+/**
+ * skb->dst_pending_confirm, kept with the packet's buffer: a TCP segment sent after an ACK that
+ * made progress (tcp_transmit_skb) carries it, and every ip_finish_output2 it passes confirms the
+ * next hop it leaves by (sock_confirm_neigh). A veth pair hands the skb itself to the peer
+ * namespace and skb_scrub_packet leaves the bit, so a router forwarding the segment over veth
+ * links confirms its own neighbour too (seen on Linux 6.18: a router whose STALE neighbour was in
+ * DELAY did not probe it when a TCP exchange was forwarded to it within the 5 s).
+ */
+const pendingConfirm = new WeakSet<ArrayBufferLike>();
+
+/** Marks a packet (or frame) as carrying dst_pending_confirm. */
+export function markPendingConfirm(b: Uint8Array): void {
+  pendingConfirm.add(b.buffer);
+}
+
+/** Does the packet (or frame) carry dst_pending_confirm? */
+export function hasPendingConfirm(b: Uint8Array): boolean {
+  return pendingConfirm.has(b.buffer);
+}
+
 /** NEIGH_VAR(delay_first_probe_time): a STALE neighbour used waits this long in DELAY. */
 export const DELAY_FIRST_PROBE = 5;
+/**
+ * How late the kernel's DELAY timer fires, taken at the middle: a 5 s timer sits in the timer
+ * wheel's level 3, whose expiry is rounded up to 512 jiffies (0 to 512 ms at HZ 1000). At the timer
+ * the neighbour is REACHABLE when confirmed within delay_probe_time before it; a confirmation
+ * right after the DELAY began (the rest of the handshake) is then too old. Linux 6.18, veth
+ * namespaces (2026-12-02): a server whose connection progressed only in its first 10 ms probed its
+ * gateway 5.17 s after; a router whose neighbour was confirmed 4 s into DELAY did not probe.
+ */
+export const TIMER_SLACK = 0.256;
 /** NEIGH_VAR(retrans_time): seconds between two probes (and two broadcast requests). */
 export const RETRANS_TIME = 1;
 
@@ -145,12 +174,13 @@ export class Neighbours {
     const nexthop = r.via || ipv4Dst(ip, 0);
     const t = this.table(r.dev);
     const mac = t.macs.get(nexthop);
+    const confirm = pendingConfirm.has(ip.buffer);
     if (mac) {
+      if (confirm) this.confirm(r.dev, nexthop);
       if (!t.reachable.has(nexthop) && !t.nud.has(nexthop)) this.delay(r.dev, nexthop);
-      return this.host.devOutput(
-        r.dev,
-        emitEthernet(mac, this.host.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip),
-      );
+      const frame = emitEthernet(mac, this.host.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip);
+      if (confirm) pendingConfirm.add(frame.buffer);
+      return this.host.devOutput(r.dev, frame);
     }
     const pend = t.pending.get(nexthop);
     if (pend) {
@@ -169,7 +199,7 @@ export class Neighbours {
    * forgotten (the next packet asks by broadcast). The kernel's timer wheel fires the 5 s timer up
    * to 512 ms late (HZ 1000, level 3); natbox fires it on time. A local TCP socket's segment sent
    * after an ACK that made progress confirms the neighbour (sk_dst_confirm, sock_confirm_neigh):
-   * confirmed since DELAY began, it is REACHABLE at the timer. Not modelled: REACHABLE → STALE
+   * confirmed since DELAY began (after TIMER_SLACK), it is REACHABLE at the timer. Not modelled: REACHABLE → STALE
    * after base_reachable_time (15 to 45 s, random), so an entry confirmed once stays REACHABLE.
    */
   private delay(dev: string, addr: number): void {
@@ -180,8 +210,10 @@ export class Neighbours {
     const entered = host.env.now();
     host.env.timer(entered + DELAY_FIRST_PROBE, () => {
       if (this.tables.get(dev) !== t || t.nud.get(addr) !== n) return;
-      // Confirmed within delay_probe_time (by a socket's forward progress): REACHABLE.
-      if ((t.confirmed.get(addr) ?? -1) >= entered) {
+      // Confirmed within delay_probe_time of the timer (by a TCP segment after forward progress,
+      // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average, so a
+      // confirmation in the same burst as the first use falls outside the window: PROBE.
+      if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) {
         t.nud.delete(addr);
         t.reachable.add(addr);
         return;
@@ -258,7 +290,11 @@ export class Neighbours {
     pend.tries++;
     const dev = host.ifaces.get(pend.ifname)!;
     host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
-    host.env.timer(host.env.now() + 1, () => this.solicit(ifname, addr));
+    // The timer is this resolution's (neigh->timer): a later one of the same address, after this
+    // one was answered or flushed (neigh_ifdown deletes the timer), is not hurried by it.
+    host.env.timer(host.env.now() + 1, () => {
+      if (this.tables.get(ifname)?.pending.get(addr) === pend) this.solicit(ifname, addr);
+    });
   }
 
   /**
@@ -376,10 +412,9 @@ export class Neighbours {
           this.onResolved.delete(p);
           cb();
         } else {
-          this.host.devOutput(
-            pend.ifname,
-            emitEthernet(mac, this.host.ifaces.get(pend.ifname)!.mac, ETHERTYPE_IPV4, p),
-          );
+          const frame = emitEthernet(mac, this.host.ifaces.get(pend.ifname)!.mac, ETHERTYPE_IPV4, p);
+          if (pendingConfirm.has(p.buffer)) pendingConfirm.add(frame.buffer);
+          this.host.devOutput(pend.ifname, frame);
         }
       }
     }

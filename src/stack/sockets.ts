@@ -36,6 +36,7 @@ import {
   synOptions,
 } from './tcp-options.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import { markPendingConfirm } from './neigh.ts';
 import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { ENETUNREACH, type Route } from '../route/table.ts';
@@ -414,7 +415,8 @@ export class Sockets {
       ecr: s.tsRecent,
     };
     this.markOut = s.mark ?? 0;
-    if (s.pendingConfirm) this.confirmNeighbour(s);
+    const confirm = s.pendingConfirm;
+    if (confirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's option layouts (tcp-options.ts): a SYN offers MSS, SACK-permitted, timestamps and
     // window scale (mss1460,sackOK,ts,ws) as the sysctls allow; a SYN-ACK answers with MSS and
@@ -434,7 +436,7 @@ export class Sockets {
       : bits & OPT_WS
         ? Math.ceil(64256 / (1 << RCV_WSCALE))
         : 64240;
-    return buildTcpPacket(
+    const packet = buildTcpPacket(
       {
         src: s.laddr,
         dst: s.raddr,
@@ -454,6 +456,8 @@ export class Sockets {
       },
       payload,
     );
+    if (confirm) markPendingConfirm(packet); // skb->dst_pending_confirm (neigh.ts)
+    return packet;
   }
 
   /** sock_confirm_neigh: the segment about to leave confirms its next hop (ip_finish_output2). */
