@@ -17,7 +17,8 @@
 // network namespace (nbx-nftbench-PID, a fresh one per run, deleted afterwards whatever happens; skipped with the
 // reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratio.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRate } from './harness.ts';
@@ -191,9 +192,14 @@ const RUNS = Number(process.env.NATBOX_BENCH_RUNS ?? 3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** NAT bindings asked for (each bench packet must reach its dnat once). */
+let nats = 0;
 const env: NfTableEnv = {
   host: { masqueradeAddress: () => 0xc0a80101, primaryAddress: () => 0xc0a80101 },
-  bindNat: () => true,
+  bindNat: () => {
+    nats++;
+    return true;
+  },
   tagMasquerade: () => undefined,
 };
 
@@ -216,37 +222,87 @@ function firstPacket(k: number, src: number, dst: number, proto: number, port: n
   return skb;
 }
 
-/**
- * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): wall clock and per CPU
- * second. Each packet must reach its dnat (an accept).
- */
-function classify(label: string, pre: NfTable, skbs: readonly Skb[], seconds = 2): void {
+/** One batch of `batch` walks over `skbs` (this checkout's tables). */
+function loopOurs(pre: NfTable, skbs: readonly Skb[], batch: number): number {
   const n = skbs.length;
-  for (const skb of skbs)
-    if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT)
-      throw new Error('the bench packets did not reach their dnat');
-  const batch = 100_000;
-  const loop = (): number => {
-    let acc = 0;
-    for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
-    return acc;
-  };
-  loop();
-  const c0 = process.cpuUsage();
+  let acc = 0;
+  for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
+  return acc;
+}
+
+/** The same for the checkout compared with: a copy, so each call site sees one class. */
+function loopTheirs(pre: NfTable, skbs: readonly Skb[], batch: number): number {
+  const n = skbs.length;
+  let acc = 0;
+  for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
+  return acc;
+}
+
+/** Each bench packet must reach its dnat (an accept after one NAT binding). */
+function checkReach(pre: NfTable, skbs: readonly Skb[]): void {
+  for (const skb of skbs) {
+    const before = nats;
+    if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT || nats !== before + 1)
+      throw new Error(`the bench packets did not reach their dnat (${nats - before} NAT bindings)`);
+  }
+}
+
+const loadavg = (): string => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+};
+
+/**
+ * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): per CPU second of this
+ * process and wall clock, with the load average. With `theirs` (NATBOX_BENCH_AGAINST's tables for
+ * the same ruleset) the two alternate batch by batch in this process, each batch's CPU time its
+ * own: both see the same machine, and the line gives both rates and their ratio.
+ */
+function classify(label: string, pre: NfTable, skbs: readonly Skb[], theirs?: NfTable, seconds = 2): void {
+  checkReach(pre, skbs);
+  if (theirs) checkReach(theirs, skbs);
+  const batch = 50_000;
+  loopOurs(pre, skbs, batch);
+  if (theirs) loopTheirs(theirs, skbs, batch);
   const t0 = process.hrtime.bigint();
   let ops = 0;
+  let cpu = 0;
+  let cpuTheirs = 0;
   let wall = 0;
-  while (wall < seconds) {
-    loop();
+  const load = loadavg();
+  while (wall < seconds * (theirs ? 2 : 1)) {
+    let c0 = process.cpuUsage();
+    loopOurs(pre, skbs, batch);
+    let c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1e6;
+    if (theirs) {
+      c0 = process.cpuUsage();
+      loopTheirs(theirs, skbs, batch);
+      c = process.cpuUsage(c0);
+      cpuTheirs += (c.user + c.system) / 1e6;
+    }
     ops += batch;
     wall = ms(t0) / 1e3;
   }
-  const c = process.cpuUsage(c0);
-  const cpu = (c.user + c.system) / 1e6;
-  console.log(
-    `${label.padEnd(90)} ${formatRate(ops / cpu)}/s per CPU second (wall ${formatRate(ops / wall)}/s)`,
-  );
+  const ours = ops / cpu;
+  const vs = theirs
+    ? `; ${against}: ${formatRate(ops / cpuTheirs)}/s, ${(ours / (ops / cpuTheirs)).toFixed(2)}x`
+    : `, wall ${formatRate(ops / wall)}/s`;
+  console.log(`${label.padEnd(90)} ${formatRate(ours)}/s per CPU second (load ${load}${vs})`);
 }
+
+/** NATBOX_BENCH_AGAINST: another checkout (e.g. /work/main) whose nft evaluator runs beside this one. */
+const against = process.env.NATBOX_BENCH_AGAINST;
+const theirFrontEnd: typeof nftFrontEnd | undefined = against
+  ? (
+      (await import(pathToFileURL(join(against, 'src/netfilter/nftables/index.ts')).href)) as {
+        nftFrontEnd: typeof nftFrontEnd;
+      }
+    ).nftFrontEnd
+  : undefined;
 
 if (!only || only.test(name)) {
   const rs = kubeProxyNft(N);
@@ -261,6 +317,9 @@ if (!only || only.test(name)) {
     `${`${name}: compile (nftFrontEnd(rs).tables, median of 3)`.padEnd(90)} ${median(times).toFixed(0)} ms`,
   );
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
+  const theirs = theirFrontEnd?.(rs)
+    .tables(env, undefined)
+    .find((t) => t.name === 'ip kube-proxy nat-prerouting');
   // 4,096 first packets, half from inside the cluster CIDR, to services spread over 1, 16, 256
   // or 4,096 distinct services of the map (each packet's chains hot in cache, or likely cold).
   for (const spread of [1, 16, 256, 4096]) {
@@ -276,7 +335,12 @@ if (!only || only.test(name)) {
       const src = k % 2 === 0 ? 0x0a000005 : 0xc6336409; // 10.0.0.5, 198.51.100.9
       skbs.push(firstPacket(k, src, serviceIp(i), serviceProto(i), servicePort(i)));
     }
-    classify(`${name}: first-packet classification, ${spread} service${spread > 1 ? 's' : ''}`, pre, skbs);
+    classify(
+      `${name}: first-packet classification, ${spread} service${spread > 1 ? 's' : ''}`,
+      pre,
+      skbs,
+      theirs,
+    );
   }
 }
 
