@@ -96,7 +96,10 @@ const F_DVMAP = 21;
 const F_NGDVMAP = 22;
 /** [op, reg, mod, offset]. */
 const F_NUMGEN = 23;
-/** OP_NAT at the plain program's pc: [op, plain pc]. */
+/**
+ * OP_NAT's words copied (RtTable.runNat reads them here, not in the plain program's distant
+ * lines): [op, type, range flags, manip, min addr, max addr, has addr, min port, max port, has port].
+ */
 const F_NAT = 24;
 /** [op, call index, fail]. */
 const F_CALL = 25;
@@ -113,6 +116,11 @@ const F_T16EQ = 30;
 const F_L4EQ = 31;
 /** meta mark set (mark & and) ^ xor: [op, and, xor]. */
 const F_MARKSET = 32;
+/**
+ * kube-proxy's key `ip daddr . meta l4proto . th dport` (any network u32 . l4proto . transport
+ * u16) into registers 0, 1, 2: [op, network byte, transport byte, l4 proto or -1, fail].
+ */
+const F_KEY_N32_L4_T16 = 33;
 
 /**
  * What compile.ts knows of an OP_CALL closure that has a fast form: `meta mark set` of a constant
@@ -179,7 +187,16 @@ const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefi
 /** Rewrites the table's plain program (see the head of this file). */
 export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]): FastProgram {
   const code = t.code;
-  const out: number[] = [];
+  let out = new Int32Array(code.length + 64);
+  let nw = 0; // words written
+  const put = (x: number): void => {
+    if (nw === out.length) {
+      const b = new Int32Array(out.length * 2);
+      b.set(out);
+      out = b;
+    }
+    out[nw++] = x;
+  };
   /** Plain pc (op starts) to fast pc. */
   const map = new Int32Array(code.length + 1).fill(-1);
   /** Words to patch: [fast index, kind (0 plain pc, 1 chain, 2 packed verdict), value, code]. */
@@ -189,27 +206,28 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   const F_PACKED = 2;
   const hvmaps: number[] = []; // pset per vpack index
   let next = 0; // the plain pc of the rule after the current one
-  /** A word resolved once the layout is known: [kind, value, code]. */
-  type Fix = readonly [number, number, number];
-  const emit = (...words: (number | Fix)[]): void => {
-    for (const w of words)
-      if (typeof w === 'number') out.push(w);
-      else {
-        fix.push(out.length, w[0], w[1], w[2]);
-        out.push(0);
-      }
+  const emit = (...words: number[]): void => {
+    for (let i = 0; i < words.length; i++) put(words[i]!);
   };
-  const failWord = (): Fix => [F_PC, next, 0];
-  const chainWord = (chain: number): Fix => [F_CHAIN, chain, 0];
+  /** Words resolved once the layout is known: the next rule's pc, a chain's pc. */
+  const fail = (): void => {
+    fix.push(nw, F_PC, next, 0);
+    put(0);
+  };
+  const chainAt = (chain: number): void => {
+    fix.push(nw, F_CHAIN, chain, 0);
+    put(0);
+  };
   /** A DVMAP entry: code | chain pc << 3 (a missing entry breaks the rule, as table.ts's -1). */
-  const packedWord = (vcode: number, chain: number): number | Fix => {
-    if (vcode < 0) return R_BREAK;
-    if (vcode === R_JUMP || vcode === R_GOTO) return [F_PACKED, chain, vcode];
-    return vcode & 7;
+  const packed = (vcode: number, chain: number): void => {
+    if (vcode === R_JUMP || vcode === R_GOTO) {
+      fix.push(nw, F_PACKED, chain, vcode);
+      put(0);
+    } else put(vcode < 0 ? R_BREAK : vcode & 7);
   };
   let pc = 0;
   while (pc < code.length) {
-    map[pc] = out.length;
+    map[pc] = nw;
     const op = code[pc]!;
     const len = plainLen(code, pc);
     const nx = pc + len;
@@ -230,32 +248,57 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         // A load and the compare that reads it: one op (both only ever use register 0 here).
         if (reg === 0 && nx < code.length && code[nx + 1] === 0) {
           if (base === 0 && bytes === 4 && (nop === OP_EQ || nop === OP_NE)) {
-            emit(nop === OP_EQ ? F_N32EQ : F_N32NE, byte, code[nx + 2]!, failWord());
+            emit(nop === OP_EQ ? F_N32EQ : F_N32NE, byte, code[nx + 2]!);
+            fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 0 && bytes === 4 && nop === OP_MASK) {
-            emit(F_N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!, failWord());
+            emit(F_N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
+            fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 0 && bytes === 1 && nop === OP_EQ) {
-            emit(F_N8EQ, byte, code[nx + 2]!, failWord());
+            emit(F_N8EQ, byte, code[nx + 2]!);
+            fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 1 && bytes === 2 && nop === OP_EQ) {
-            emit(F_T16EQ, byte, proto, code[nx + 2]!, failWord());
+            emit(F_T16EQ, byte, proto, code[nx + 2]!);
+            fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
         }
-        emit(F_PAY, reg, base, byte, bytes, proto, failWord());
+        // A key of a network u32, l4proto and a transport u16 (registers 0, 1, 2): one op.
+        const nx2 = nx + (nop === OP_L4PROTO ? 2 : 0);
+        if (
+          reg === 0 &&
+          base === 0 &&
+          bytes === 4 &&
+          nop === OP_L4PROTO &&
+          code[nx + 1] === 1 &&
+          nx2 < code.length &&
+          code[nx2] === OP_PAY &&
+          code[nx2 + 1] === 2 &&
+          code[nx2 + 2] === 1 &&
+          code[nx2 + 4] === 2
+        ) {
+          emit(F_KEY_N32_L4_T16, byte, code[nx2 + 3]!, code[nx2 + 5]!);
+          fail();
+          pc = nx2 + 6;
+          continue;
+        }
+        emit(F_PAY, reg, base, byte, bytes, proto);
+        fail();
         break;
       }
       case OP_L4PROTO:
         if (code[pc + 1] === 0 && nop === OP_EQ && code[nx + 1] === 0) {
-          emit(F_L4EQ, code[nx + 2]!, failWord());
+          emit(F_L4EQ, code[nx + 2]!);
+          fail();
           pc = nx + plainLen(code, nx);
           continue;
         }
@@ -265,43 +308,47 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         emit(F_MARK, code[pc + 1]!);
         break;
       case OP_GET:
-        emit(F_GET, code[pc + 1]!, code[pc + 2]!, failWord());
+        emit(F_GET, code[pc + 1]!, code[pc + 2]!);
+        fail();
         break;
       case OP_EQ:
       case OP_NE:
-        emit(op === OP_EQ ? F_EQ : F_NE, code[pc + 1]!, code[pc + 2]!, failWord());
+        emit(op === OP_EQ ? F_EQ : F_NE, code[pc + 1]!, code[pc + 2]!);
+        fail();
         break;
       case OP_MASK:
       case OP_RANGE:
-        emit(
-          op === OP_MASK ? F_MASK : F_RANGE,
-          code[pc + 1]!,
-          code[pc + 2]!,
-          code[pc + 3]!,
-          code[pc + 4]!,
-          failWord(),
-        );
+        emit(op === OP_MASK ? F_MASK : F_RANGE, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!, code[pc + 4]!);
+        fail();
         break;
       case OP_ANYBIT:
-        emit(F_ANYBIT, code[pc + 1]!, code[pc + 2]!, failWord());
+        emit(F_ANYBIT, code[pc + 1]!, code[pc + 2]!);
+        fail();
         break;
       case OP_LOOKUP: {
         const ps = code[pc + 1]!;
-        emit(hashOf(t.psets[ps]!) ? F_HLOOKUP : F_LOOKUP, ps, code[pc + 2]!, code[pc + 3]!, failWord());
+        emit(hashOf(t.psets[ps]!) ? F_HLOOKUP : F_LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
+        fail();
         break;
       }
       case OP_VMAP: {
         const ps = code[pc + 1]!;
         if (hashOf(t.psets[ps]!)) {
-          emit(F_HVMAP, ps, code[pc + 2]!, failWord(), hvmaps.push(ps) - 1);
-        } else emit(F_VMAP, ps, code[pc + 2]!, failWord());
+          emit(F_HVMAP, ps, code[pc + 2]!);
+          fail();
+          emit(hvmaps.push(ps) - 1);
+        } else {
+          emit(F_VMAP, ps, code[pc + 2]!);
+          fail();
+        }
         break;
       }
       case OP_NUMGEN:
         if (code[pc + 1] === 0 && nop === OP_DVMAP && code[nx + 1] === 0) {
           const n = code[nx + 2]!;
-          emit(F_NGDVMAP, code[pc + 2]!, code[pc + 3]!, n, failWord());
-          for (let x = 0; x < n; x++) emit(packedWord(code[nx + 3 + 2 * x]!, code[nx + 4 + 2 * x]!));
+          emit(F_NGDVMAP, code[pc + 2]!, code[pc + 3]!, n);
+          fail();
+          for (let x = 0; x < n; x++) packed(code[nx + 3 + 2 * x]!, code[nx + 4 + 2 * x]!);
           pc = nx + plainLen(code, nx);
           continue;
         }
@@ -309,36 +356,48 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       case OP_DVMAP: {
         const n = code[pc + 2]!;
-        emit(F_DVMAP, code[pc + 1]!, n, failWord());
-        for (let x = 0; x < n; x++) emit(packedWord(code[pc + 3 + 2 * x]!, code[pc + 4 + 2 * x]!));
+        emit(F_DVMAP, code[pc + 1]!, n);
+        fail();
+        for (let x = 0; x < n; x++) packed(code[pc + 3 + 2 * x]!, code[pc + 4 + 2 * x]!);
         break;
       }
       case OP_VERDICT: {
         const v = code[pc + 1]!;
         const chain = code[pc + 2]!;
-        if (v === R_JUMP) emit(F_JUMP, chainWord(chain), failWord());
-        else if (v === R_GOTO) emit(F_GOTO, chainWord(chain));
-        else if (v === R_ACCEPT) emit(F_ACCEPT);
+        if (v === R_JUMP) {
+          emit(F_JUMP);
+          chainAt(chain);
+          fail();
+        } else if (v === R_GOTO) {
+          emit(F_GOTO);
+          chainAt(chain);
+        } else if (v === R_ACCEPT) emit(F_ACCEPT);
         else if (v === R_REJECT) emit(F_REJECT);
         else if (v === R_RETURN) emit(F_RETURN);
-        else if (v === R_BREAK) emit(F_BREAK, failWord());
-        else emit(F_DROP); // R_DROP, and what table.ts's walk drops as unknown
+        else if (v === R_BREAK) {
+          emit(F_BREAK);
+          fail();
+        } else emit(F_DROP); // R_DROP, and what table.ts's walk drops as unknown
         break;
       }
       case OP_NAT:
-        emit(F_NAT, pc);
+        emit(F_NAT);
+        for (let k = 1; k < 10; k++) emit(code[pc + k]!);
         break;
       case OP_CALL: {
         const fc = calls[code[pc + 1]!];
         if (fc) emit(F_MARKSET, fc.markSet[0], fc.markSet[1]);
-        else emit(F_CALL, code[pc + 1]!, failWord());
+        else {
+          emit(F_CALL, code[pc + 1]!);
+          fail();
+        }
         break;
       }
     }
     pc = nx;
   }
-  map[code.length] = out.length;
-  const fast = Int32Array.from(out);
+  map[code.length] = nw;
+  const fast = out.slice(0, nw);
   const chainPc = new Int32Array(t.chainStart.length);
   for (let c = 0; c < chainPc.length; c++) chainPc[c] = map[t.chainStart[c]!]!;
   for (let i = 0; i < fix.length; i += 4) {
@@ -540,6 +599,29 @@ export function runFast(
         pc += 7;
         continue;
       }
+      case F_KEY_N32_L4_T16: {
+        const b = skb.buf;
+        const p = skb.off + c[pc + 1]!;
+        const proto = c[pc + 3]!;
+        if (
+          p + 4 > skb.off + skb.len ||
+          (proto >= 0 && skb.proto !== proto) ||
+          (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+        ) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        const q = skb.l4off + c[pc + 2]!;
+        if (q + 2 > skb.off + skb.len) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+        r[1] = skb.proto;
+        r[2] = (b[q]! << 8) | b[q + 1]!;
+        pc += 5;
+        continue;
+      }
       case F_L4PROTO:
         r[c[pc + 1]!] = skb.proto;
         pc += 2;
@@ -714,7 +796,7 @@ export function runFast(
         pc += 3;
         continue;
       case F_NAT:
-        v = t.runNat(t.code, c[pc + 1]!, skb);
+        v = t.runNat(c, pc, skb);
         break;
       case F_CALL:
         v = t.calls[c[pc + 1]!]!(skb);
