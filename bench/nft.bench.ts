@@ -17,7 +17,8 @@
 // network namespace (nbx-nftbench-PID, a fresh one per run, deleted afterwards whatever happens; skipped with the
 // reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratio.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatRate } from './harness.ts';
@@ -25,7 +26,7 @@ import { kubeProxyNft as kubeProxyNftText } from './fixtures/kube-proxy-nft.ts';
 import { parseNft, printNft } from '../src/rules/nft/index.ts';
 import type { NfTable } from '../src/netfilter/core/table.ts';
 import type { NftChain, NftExpr, NftRule, NftRuleset, NftSetElem, NftStmt } from '../src/rules/nft/model.ts';
-import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
+import { nftFrontEnd, NftChainTable } from '../src/netfilter/nftables/index.ts';
 import type { NfTableEnv } from '../src/netfilter/core/table.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
 import { T_ACCEPT } from '../src/netfilter/core/table.ts';
@@ -191,13 +192,26 @@ const RUNS = Number(process.env.NATBOX_BENCH_RUNS ?? 3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** NAT bindings asked for (each bench packet must reach its dnat once). */
+let nats = 0;
 const env: NfTableEnv = {
   host: { masqueradeAddress: () => 0xc0a80101, primaryAddress: () => 0xc0a80101 },
-  bindNat: () => true,
+  bindNat: () => {
+    nats++;
+    return true;
+  },
   tagMasquerade: () => undefined,
 };
 
-/** A first packet (TCP SYN or UDP) from `src` to dst:port, with its own random32. */
+/** The host's XtEnv, one for every packet as in the engine (numgen's random32 an LCG). */
+let r32 = 1;
+const hostEnv: NonNullable<Skb['env']> = {
+  addrType: () => 1,
+  random32: () => (r32 = (Math.imul(r32, 1664525) + 1013904223) >>> 0),
+  conntrack: undefined as never,
+};
+
+/** A first packet (TCP SYN or UDP) from `src` to dst:port (the source port from k). */
 function firstPacket(k: number, src: number, dst: number, proto: number, port: number): Skb {
   const buf =
     proto === 6
@@ -207,60 +221,114 @@ function firstPacket(k: number, src: number, dst: number, proto: number, port: n
         )
       : buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000 + (k & 1023), dstPort: port });
   const skb = new Skb().load(buf, 0, 'eth0', '');
-  let r32 = k;
-  skb.env = {
-    addrType: () => 1,
-    random32: () => (r32 = (Math.imul(r32, 1664525) + 1013904223) >>> 0),
-    conntrack: undefined as never,
-  };
+  void k;
+  skb.env = hostEnv;
   return skb;
 }
 
-/**
- * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): wall clock and per CPU
- * second. Each packet must reach its dnat (an accept).
- */
-function classify(label: string, pre: NfTable, skbs: readonly Skb[], seconds = 2): void {
+/** One batch of `batch` walks over `skbs` (this checkout's tables). */
+function loopOurs(pre: NfTable, skbs: readonly Skb[], batch: number): number {
   const n = skbs.length;
-  for (const skb of skbs)
-    if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT)
-      throw new Error('the bench packets did not reach their dnat');
-  const batch = 100_000;
-  const loop = (): number => {
-    let acc = 0;
-    for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
-    return acc;
-  };
-  loop();
-  const c0 = process.cpuUsage();
+  let acc = 0;
+  for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
+  return acc;
+}
+
+/** The same for the checkout compared with: a copy, so each call site sees one class. */
+function loopTheirs(pre: NfTable, skbs: readonly Skb[], batch: number): number {
+  const n = skbs.length;
+  let acc = 0;
+  for (let j = 0; j < batch; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % n]!, 1, undefined);
+  return acc;
+}
+
+/** Each bench packet must reach its dnat (an accept after one NAT binding). */
+function checkReach(pre: NfTable, skbs: readonly Skb[]): void {
+  for (const skb of skbs) {
+    const before = nats;
+    if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT || nats !== before + 1)
+      throw new Error(`the bench packets did not reach their dnat (${nats - before} NAT bindings)`);
+  }
+}
+
+const loadavg = (): string => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
+};
+
+/**
+ * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): per CPU second of this
+ * process and wall clock, with the load average. With `theirs` (NATBOX_BENCH_AGAINST's tables for
+ * the same ruleset) the two alternate batch by batch in this process, each batch's CPU time its
+ * own: both see the same machine, and the line gives both rates and their ratio.
+ */
+function classify(label: string, pre: NfTable, skbs: readonly Skb[], theirs?: NfTable, seconds = 2): void {
+  checkReach(pre, skbs);
+  if (theirs) checkReach(theirs, skbs);
+  const batch = 50_000;
+  loopOurs(pre, skbs, batch);
+  if (theirs) loopTheirs(theirs, skbs, batch);
   const t0 = process.hrtime.bigint();
   let ops = 0;
+  let cpu = 0;
+  let cpuTheirs = 0;
   let wall = 0;
-  while (wall < seconds) {
-    loop();
+  const load = loadavg();
+  while (wall < seconds * (theirs ? 2 : 1)) {
+    let c0 = process.cpuUsage();
+    loopOurs(pre, skbs, batch);
+    let c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1e6;
+    if (theirs) {
+      c0 = process.cpuUsage();
+      loopTheirs(theirs, skbs, batch);
+      c = process.cpuUsage(c0);
+      cpuTheirs += (c.user + c.system) / 1e6;
+    }
     ops += batch;
     wall = ms(t0) / 1e3;
   }
-  const c = process.cpuUsage(c0);
-  const cpu = (c.user + c.system) / 1e6;
-  console.log(
-    `${label.padEnd(90)} ${formatRate(ops / cpu)}/s per CPU second (wall ${formatRate(ops / wall)}/s)`,
-  );
+  const ours = ops / cpu;
+  const vs = theirs
+    ? `; ${against}: ${formatRate(ops / cpuTheirs)}/s, ${(ours / (ops / cpuTheirs)).toFixed(2)}x`
+    : `, wall ${formatRate(ops / wall)}/s`;
+  console.log(`${label.padEnd(90)} ${formatRate(ours)}/s per CPU second (load ${load}${vs})`);
 }
+
+/** NATBOX_BENCH_AGAINST: another checkout (e.g. /work/main) whose nft evaluator runs beside this one. */
+const against = process.env.NATBOX_BENCH_AGAINST;
+const theirFrontEnd: typeof nftFrontEnd | undefined = against
+  ? (
+      (await import(pathToFileURL(join(against, 'src/netfilter/nftables/index.ts')).href)) as {
+        nftFrontEnd: typeof nftFrontEnd;
+      }
+    ).nftFrontEnd
+  : undefined;
 
 if (!only || only.test(name)) {
   const rs = kubeProxyNft(N);
   const times: number[] = [];
+  const fastTimes: number[] = [];
   let tables = nftFrontEnd(rs).tables(env, undefined);
   for (let r = 0; r < 3; r++) {
     const t0 = process.hrtime.bigint();
     tables = nftFrontEnd(rs).tables(env, undefined);
     times.push(ms(t0));
+    // The untraced walk's program, made by the first untraced packet (fast.ts).
+    const t1 = process.hrtime.bigint();
+    (tables[0] as NftChainTable).rt.makeFast();
+    fastTimes.push(ms(t1));
   }
   console.log(
-    `${`${name}: compile (nftFrontEnd(rs).tables, median of 3)`.padEnd(90)} ${median(times).toFixed(0)} ms`,
+    `${`${name}: compile (nftFrontEnd(rs).tables ${median(times).toFixed(0)} + fast program ${median(fastTimes).toFixed(0)} ms, median of 3)`.padEnd(90)} ${median(times.map((t, i) => t + fastTimes[i]!)).toFixed(0)} ms (load ${loadavg()})`,
   );
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
+  const theirs = theirFrontEnd?.(rs)
+    .tables(env, undefined)
+    .find((t) => t.name === 'ip kube-proxy nat-prerouting');
   // 4,096 first packets, half from inside the cluster CIDR, to services spread over 1, 16, 256
   // or 4,096 distinct services of the map (each packet's chains hot in cache, or likely cold).
   for (const spread of [1, 16, 256, 4096]) {
@@ -276,7 +344,12 @@ if (!only || only.test(name)) {
       const src = k % 2 === 0 ? 0x0a000005 : 0xc6336409; // 10.0.0.5, 198.51.100.9
       skbs.push(firstPacket(k, src, serviceIp(i), serviceProto(i), servicePort(i)));
     }
-    classify(`${name}: first-packet classification, ${spread} service${spread > 1 ? 's' : ''}`, pre, skbs);
+    classify(
+      `${name}: first-packet classification, ${spread} service${spread > 1 ? 's' : ''}`,
+      pre,
+      skbs,
+      theirs,
+    );
   }
 }
 

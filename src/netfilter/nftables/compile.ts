@@ -38,6 +38,7 @@ import {
 import { buildSet, namedSetConfig, RtSet, UNKNOWN_STR, verdictCode, type SetConfig } from './sets.ts';
 import { NftTracedRule } from './traced-rule.ts';
 import { SetTooLarge } from './set-index.ts';
+import { buildFast, type FastCall, type FastProgram } from './fast.ts';
 import {
   OP_ANYBIT,
   OP_CALL,
@@ -163,6 +164,10 @@ export class RtTable {
   readonly calls: Op[] = [];
   readonly getters: NumGetter[] = [];
   readonly psets: RtSet[] = [];
+  /** Per OP_CALL closure: its fast form (fast.ts), when it has one. */
+  readonly fastCalls: (FastCall | undefined)[] = [];
+  /** The untraced walk's program (fast.ts), made by the first untraced walk (makeFast). */
+  fast: FastProgram | undefined;
   /** The program's registers (a u32 each, as the kernel's NFT_REG32s). */
   readonly regs: Float64Array = new Float64Array(16);
   /** The NAT range of the statement running (reused). */
@@ -204,6 +209,11 @@ export class RtTable {
     this.code = code;
     this.stmtAt = stmt;
     this.chainStart = starts;
+  }
+
+  /** The fast program (fast.ts), made once. */
+  makeFast(): FastProgram {
+    return (this.fast ??= buildFast(this, this.fastCalls));
   }
 
   private refuse(e: unknown, pos: Pos | undefined): void {
@@ -265,7 +275,13 @@ export class RtTable {
     if (s.kind === 'vmap' && this.emitVmap(s, ctx, w, i)) return;
     if (s.kind === 'nat' && this.emitNat(s, ctx, chain, w, i)) return;
     w.pc = mark;
-    for (const op of this.compileStmt(s, ctx, chain)) w.op(i, OP_CALL, this.calls.push(op) - 1);
+    const ops = this.compileStmt(s, ctx, chain);
+    const fc = ops.length === 1 ? fastCallOf(s) : undefined;
+    for (const op of ops) {
+      const at = this.calls.push(op) - 1;
+      if (fc) this.fastCalls[at] = fc;
+      w.op(i, OP_CALL, at);
+    }
   }
 
   /** A numeric expression into register `reg`; false (nothing written) for a string. */
@@ -1059,6 +1075,7 @@ export class RtTable {
         return R_GO;
       };
     const timeout = s.timeout !== undefined ? s.timeout / 1000 : set.cfg.timeout;
+    if (timeout > 0) set.mayExpire = true; // an update may give an element added without one its expiry
     let counter = false;
     let limit: Op | undefined;
     let lim: Extract<NftStmt, { kind: 'limit' }> | undefined;
@@ -1105,6 +1122,26 @@ export class RtTable {
   }
 }
 
+/**
+ * The fast form of a statement compiled as one closure (fast.ts F_MARKSET): `meta mark set` of a
+ * constant, or of `meta mark` & | ^ a constant (setStmt's closure: mark = value >>> 0).
+ */
+function fastCallOf(s: NftStmt): FastCall | undefined {
+  if (s.kind !== 'set' || s.target.kind !== 'meta' || s.target.key !== 'mark') return undefined;
+  const v = s.value;
+  const k = (e: NftExpr): number | undefined =>
+    e.kind === 'value' && typeof e.value === 'number' && Number.isInteger(e.value) ? e.value : undefined;
+  const c = k(v);
+  if (c !== undefined) return { markSet: [0, c | 0] };
+  if (v.kind !== 'binop' || v.left.kind !== 'meta' || v.left.key !== 'mark') return undefined;
+  const x = k(v.right);
+  if (x === undefined) return undefined;
+  if (v.op === '|') return { markSet: [~x, x | 0] };
+  if (v.op === '&') return { markSet: [x | 0, 0] };
+  if (v.op === '^') return { markSet: [-1, x | 0] };
+  return undefined;
+}
+
 /** A set element lookup hit: the element's own counter (nft_set_elem_update_expr). */
 export function countElem(set: RtSet, slot: number, skb: Skb): void {
   const c = set.elemCounters[slot];
@@ -1148,6 +1185,7 @@ function carrySet(old: RtSet, next: RtSet): void {
     const slot = next.addKey(k, -Infinity, 0);
     if (slot < 0) continue;
     next.expires[slot] = old.expires[s]!;
+    if (old.expires[s]! < Infinity) next.mayExpire = true;
     next.packets[slot] = old.packets[s]!;
     next.bytes[slot] = old.bytes[s]!;
     next.tokens[slot] = old.tokens[s]!;

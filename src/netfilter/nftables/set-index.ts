@@ -24,12 +24,16 @@ const TOMB = -2;
 
 /**
  * Exact keys of `words` 32-bit words to a value (an element's slot, >= 0): open addressing with
- * linear probing, keys stored inline. Insert and delete for sets the packet path changes.
+ * linear probing over one Int32Array of entries, each its key's words then its value (EMPTY,
+ * TOMB or the slot), so a probe reads one cache line. Insert and delete for sets the packet path
+ * changes.
  */
 export class HashIndex {
-  private keys: Uint32Array;
-  private vals: Int32Array;
-  private mask: number;
+  /** The entries: `stride` words each (the key's words, then the value). */
+  tab: Int32Array;
+  /** Entries - 1 (the table's size is a power of two). */
+  mask: number;
+  readonly stride: number;
   private used = 0; // live + tombstones
   size = 0;
 
@@ -39,44 +43,70 @@ export class HashIndex {
   ) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.keys = new Uint32Array(cap * words);
-    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.stride = words + 1;
+    this.tab = HashIndex.emptyTab(cap, this.stride);
     this.mask = cap - 1;
+  }
+
+  private static emptyTab(cap: number, stride: number): Int32Array {
+    const t = new Int32Array(cap * stride);
+    for (let i = stride - 1; i < t.length; i += stride) t[i] = EMPTY;
+    return t;
   }
 
   /** The value stored under the key k[off .. off + words - 1], or -1. */
   lookup(k: ArrayLike<number>, off = 0): number {
+    const i = this.slotOf(k, off);
+    return i < 0 ? -1 : this.tab[i * this.stride + this.words]!;
+  }
+
+  /**
+   * The value stored under the key held in r[0 .. words - 1] (the fast walk's registers, u32s as
+   * doubles), or -1: lookup's probe with the registers read as they are.
+   */
+  lookupRegs(r: Float64Array): number {
     const w = this.words;
-    const keys = this.keys;
-    const vals = this.vals;
-    let i = hashWords(k, off, w) & this.mask;
+    const st = this.stride;
+    const tab = this.tab;
+    const mask = this.mask;
+    let h = 0x811c9dc5 ^ w;
+    for (let j = 0; j < w; j++) {
+      h = Math.imul(h ^ r[j]!, 0x9e3779b1);
+      h = (h << 13) | (h >>> 19);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    let i = h & mask;
     for (;;) {
-      const v = vals[i]!;
+      const base = i * st;
+      const v = tab[base + w]!;
       if (v === EMPTY) return -1;
       if (v !== TOMB) {
         let j = 0;
-        const base = i * w;
-        while (j < w && keys[base + j] === k[off + j]! >>> 0) j++;
+        while (j < w && tab[base + j] === (r[j]! | 0)) j++;
         if (j === w) return v;
       }
-      i = (i + 1) & this.mask;
+      i = (i + 1) & mask;
     }
   }
 
   /** Stores `value` under the key (replacing what was there); returns the previous value or -1. */
   insert(k: ArrayLike<number>, off: number, value: number): number {
-    const old = this.lookup(k, off);
-    if (old >= 0) {
-      this.vals[this.slotOf(k, off)] = value;
+    const w = this.words;
+    const at = this.slotOf(k, off);
+    if (at >= 0) {
+      const old = this.tab[at * this.stride + w]!;
+      this.tab[at * this.stride + w] = value;
       return old;
     }
-    if ((this.used + 1) * 2 > this.vals.length) this.grow();
-    const w = this.words;
+    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
+    const st = this.stride;
     let i = hashWords(k, off, w) & this.mask;
-    while (this.vals[i]! >= 0) i = (i + 1) & this.mask;
-    if (this.vals[i] === EMPTY) this.used++;
-    for (let j = 0; j < w; j++) this.keys[i * w + j] = k[off + j]! >>> 0;
-    this.vals[i] = value;
+    while (this.tab[i * st + w]! >= 0) i = (i + 1) & this.mask;
+    if (this.tab[i * st + w] === EMPTY) this.used++;
+    for (let j = 0; j < w; j++) this.tab[i * st + j] = k[off + j]! | 0;
+    this.tab[i * st + w] = value;
     this.size++;
     return -1;
   }
@@ -85,21 +115,25 @@ export class HashIndex {
   delete(k: ArrayLike<number>, off = 0): number {
     const i = this.slotOf(k, off);
     if (i < 0) return -1;
-    const v = this.vals[i]!;
-    this.vals[i] = TOMB;
+    const at = i * this.stride + this.words;
+    const v = this.tab[at]!;
+    this.tab[at] = TOMB;
     this.size--;
     return v;
   }
 
+  /** The entry holding the key, or -1. */
   private slotOf(k: ArrayLike<number>, off: number): number {
     const w = this.words;
+    const st = this.stride;
+    const tab = this.tab;
     let i = hashWords(k, off, w) & this.mask;
     for (;;) {
-      const v = this.vals[i]!;
+      const v = tab[i * st + w]!;
       if (v === EMPTY) return -1;
       if (v !== TOMB) {
         let j = 0;
-        while (j < w && this.keys[i * w + j] === k[off + j]! >>> 0) j++;
+        while (j < w && tab[i * st + j] === (k[off + j]! | 0)) j++;
         if (j === w) return i;
       }
       i = (i + 1) & this.mask;
@@ -107,19 +141,18 @@ export class HashIndex {
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
+    const old = this.tab;
+    const st = this.stride;
     const w = this.words;
-    let cap = oldVals.length;
+    let cap = this.mask + 1;
     if (this.size * 4 >= cap) cap *= 2; // else just clear the tombstones
-    this.keys = new Uint32Array(cap * w);
-    this.vals = new Int32Array(cap).fill(EMPTY);
+    this.tab = HashIndex.emptyTab(cap, st);
     this.mask = cap - 1;
     this.used = 0;
     this.size = 0;
-    for (let i = 0; i < oldVals.length; i++) {
-      const v = oldVals[i]!;
-      if (v >= 0) this.insert(oldKeys, i * w, v);
+    for (let i = 0; i < old.length; i += st) {
+      const v = old[i + w]!;
+      if (v >= 0) this.insert(old, i, v);
     }
   }
 }

@@ -52,6 +52,11 @@ export class RtSet {
   dense: Int32Array | undefined;
   /** Per slot: absolute expiry (seconds of simulation time), Infinity for none, NaN when deleted. */
   expires: Float64Array;
+  /**
+   * Whether a slot may hold a finite expiry (an element's timeout or expires, a dynset with a
+   * timeout): without it a lookup need not read `expires` (fast.ts skips the read).
+   */
+  mayExpire = false;
   /** Per slot and data field: the data's low and high ends. */
   dataLo: Float64Array;
   dataHi: Float64Array;
@@ -175,6 +180,7 @@ export class RtSet {
     h.insert(k, 0, slot);
     const w = this.cfg.strFields.length;
     for (let i = 0; i < w; i++) this.keyWords[slot * w + i] = k[i]!;
+    if (timeout > 0) this.mayExpire = true;
     this.expires[slot] = timeout > 0 ? now + timeout : Infinity;
     this.added.push(slot);
     this.fresh = true;
@@ -286,8 +292,10 @@ export function buildSet(
     setData(rt, slot, el.data, chainIndex);
     const ctr = el.stmts?.find((s): s is Extract<NftStmt, { kind: 'counter' }> => s.kind === 'counter');
     if (ctr) rt.elemCounters[slot] = ctr;
-    if (!rt.anon && (el.expires !== undefined || el.timeout !== undefined))
+    if (!rt.anon && (el.expires !== undefined || el.timeout !== undefined)) {
       rt.expires[slot] = (el.expires ?? el.timeout ?? 0) / 1000;
+      rt.mayExpire = true;
+    }
     if (el.key.kind === 'wildcard') {
       rt.catchAll = slot;
       denseMax = 256;

@@ -10,6 +10,7 @@ import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, type NfTable } from '../c
 import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { countElem, HOOKS, type RtTable } from './compile.ts';
 import { describeMiss } from './describe.ts';
+import { runFast } from './fast.ts';
 import {
   OP_ANYBIT,
   OP_CALL,
@@ -106,6 +107,9 @@ export class NftChainTable implements NfTable {
    */
   run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
     const t = this.rt;
+    // Untraced: the fast program (fast.ts), the same answers without the trace's bookkeeping.
+    if (tracer === undefined)
+      return runFast(t, t.fast ?? t.makeFast(), this.startChain, this.policy, this.nat, hook, skb, now);
     const regs = t.rt;
     regs.hook = hook;
     regs.now = now;

@@ -1,0 +1,840 @@
+// The untraced walk of an nft table (issue 16, "Speed"): the flat program (program.ts, what
+// compile.ts writes and table.ts runs with the trace) rewritten once per table into a faster
+// program of its own, and its interpreter. The rewrite, in the spirit of the kernel's
+// nft_do_chain fast paths (nft_cmp_fast, nft_payload_fast, the set backends' lookup inlined):
+// - no rule headers: every op that can end a rule (NFT_BREAK) carries the pc of the next rule;
+// - a load and its compare in one op (network-header u8/u32 and transport u16 fields, l4proto);
+// - jumps, gotos and verdict-map results name the target chain's pc, not its index; a verdict
+//   map's element is one word (code | pc << 3) read after one hash probe over the key registers
+//   (HashIndex.lookupRegs: no key copy, no expiry read for sets that hold no timeouts);
+// - `numgen random mod N vmap { ... }` in one op; `meta mark set meta mark | x` (and &, ^,
+//   constant) in one op instead of the closure.
+// Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
+// lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
+// two walks equal on random rulesets, sets and maps).
+import type { Skb } from '../core/skb.ts';
+import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR } from '../core/table.ts';
+import type { RtTable } from './compile.ts';
+import type { RtSet } from './sets.ts';
+import {
+  OP_ANYBIT,
+  OP_CALL,
+  OP_DVMAP,
+  OP_END,
+  OP_EQ,
+  OP_GET,
+  OP_L4PROTO,
+  OP_LOOKUP,
+  OP_MARK,
+  OP_MASK,
+  OP_NAT,
+  OP_NE,
+  OP_NUMGEN,
+  OP_PAY,
+  OP_RANGE,
+  OP_RULE,
+  OP_VERDICT,
+  OP_VMAP,
+} from './program.ts';
+
+// The walk's codes (sets.ts R_*), local constants (see table.ts).
+const R_GO = 0;
+const R_BREAK = 1;
+const R_ACCEPT = 2;
+const R_DROP = 3;
+const R_REJECT = 4;
+const R_RETURN = 5;
+const R_JUMP = 6;
+const R_GOTO = 7;
+const T_ACCEPT: number = TA;
+const T_DROP: number = TD;
+const T_REJECT: number = TR;
+/** NFT_JUMP_STACK_SIZE (table.ts). */
+const STACK = 16;
+
+// The fast program's opcodes. `fail` is the pc of the rule after the op's (NFT_BREAK).
+/** The chain's end: [op]. */
+const F_END = 0;
+/** jump: [op, target pc, return pc]. */
+const F_JUMP = 1;
+/** goto: [op, target pc]. */
+const F_GOTO = 2;
+/** [op] each. */
+const F_ACCEPT = 3;
+const F_DROP = 4;
+const F_REJECT = 5;
+const F_RETURN = 6;
+/** The rule ends here: [op, fail]. */
+const F_BREAK = 7;
+/** OP_PAY: [op, reg, base, byte, bytes, l4 proto or -1, fail]. */
+const F_PAY = 8;
+/** [op, reg]. */
+const F_L4PROTO = 9;
+const F_MARK = 10;
+/** [op, reg, getter, fail]. */
+const F_GET = 11;
+/** [op, reg, value, fail]. */
+const F_EQ = 12;
+const F_NE = 13;
+/** [op, reg, mask, want, neg, fail]. */
+const F_MASK = 14;
+/** [op, reg, lo, hi, neg, fail]. */
+const F_RANGE = 15;
+/** [op, reg, bits, fail]. */
+const F_ANYBIT = 16;
+/** Any set: [op, pset, n, neg, fail]. */
+const F_LOOKUP = 17;
+/** A hash set: [op, pset, n, neg, fail]. */
+const F_HLOOKUP = 18;
+/** Any verdict map: [op, pset, n, fail]. */
+const F_VMAP = 19;
+/** A hash verdict map: [op, pset, n, fail, vpack index]. */
+const F_HVMAP = 20;
+/** A literal verdict map of 0..n-1: [op, reg, n, fail, n × (code | pc << 3)]. */
+const F_DVMAP = 21;
+/** numgen random mod M offset K into it: [op, mod, offset, n, fail, n × (code | pc << 3)]. */
+const F_NGDVMAP = 22;
+/** [op, reg, mod, offset]. */
+const F_NUMGEN = 23;
+/**
+ * OP_NAT's words copied (RtTable.runNat reads them here, not in the plain program's distant
+ * lines): [op, type, range flags, manip, min addr, max addr, has addr, min port, max port, has port].
+ */
+const F_NAT = 24;
+/** [op, call index, fail]. */
+const F_CALL = 25;
+/** A network-header u32 == / != value: [op, byte, value, fail]. */
+const F_N32EQ = 26;
+const F_N32NE = 27;
+/** (network-header u32 & mask) == want, != with neg: [op, byte, mask, want, neg, fail]. */
+const F_N32MASK = 28;
+/** A network-header u8 == value: [op, byte, value, fail]. */
+const F_N8EQ = 29;
+/** A transport-header u16 == value: [op, byte, l4 proto or -1, value, fail]. */
+const F_T16EQ = 30;
+/** meta l4proto == value: [op, value, fail]. */
+const F_L4EQ = 31;
+/** meta mark set (mark & and) ^ xor: [op, and, xor]. */
+const F_MARKSET = 32;
+/**
+ * kube-proxy's key `ip daddr . meta l4proto . th dport` (any network u32 . l4proto . transport
+ * u16) into registers 0, 1, 2: [op, network byte, transport byte, l4 proto or -1, fail].
+ */
+const F_KEY_N32_L4_T16 = 33;
+
+/**
+ * What compile.ts knows of an OP_CALL closure that has a fast form: `meta mark set` of a constant
+ * or of `meta mark` with one bitwise operation ([and, xor]: mark = (mark & and) ^ xor).
+ */
+export interface FastCall {
+  readonly markSet: readonly [and: number, xor: number];
+}
+
+/** Words of each plain op (program.ts), by opcode. */
+function plainLen(code: Int32Array, pc: number): number {
+  switch (code[pc]) {
+    case OP_RULE:
+      return 3;
+    case OP_END:
+      return 1;
+    case OP_PAY:
+      return 6;
+    case OP_L4PROTO:
+    case OP_MARK:
+    case OP_CALL:
+      return 2;
+    case OP_GET:
+    case OP_EQ:
+    case OP_NE:
+    case OP_ANYBIT:
+    case OP_VMAP:
+    case OP_VERDICT:
+      return 3;
+    case OP_MASK:
+    case OP_RANGE:
+      return 5;
+    case OP_LOOKUP:
+    case OP_NUMGEN:
+      return 4;
+    case OP_DVMAP:
+      return 3 + 2 * code[pc + 2]!;
+    case OP_NAT:
+      return 10;
+    default:
+      throw new Error(`nft program: unknown op ${code[pc]} at ${pc}`);
+  }
+}
+
+/** A table's fast program. */
+export class FastProgram {
+  /** Per chain index: the pc of its first op. */
+  readonly chainPc: Int32Array;
+  /** Per F_HVMAP site: per slot of its set, code | target pc << 3 (slots added later: computed). */
+  readonly vpacks: Int32Array[] = [];
+  readonly stack = new Int32Array(STACK);
+
+  constructor(
+    readonly code: Int32Array,
+    chainPc: Int32Array,
+  ) {
+    this.chainPc = chainPc;
+  }
+}
+
+/** A set's hash, when a lookup of it may be the inlined probe (no dense table, no intervals). */
+const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefined;
+
+/** Rewrites the table's plain program (see the head of this file). */
+export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]): FastProgram {
+  const code = t.code;
+  let out = new Int32Array(code.length + 64);
+  let nw = 0; // words written
+  const put = (x: number): void => {
+    if (nw === out.length) {
+      const b = new Int32Array(out.length * 2);
+      b.set(out);
+      out = b;
+    }
+    out[nw++] = x;
+  };
+  /** Plain pc (op starts) to fast pc. */
+  const map = new Int32Array(code.length + 1).fill(-1);
+  /** Words to patch: [fast index, kind (0 plain pc, 1 chain, 2 packed verdict), value, code]. */
+  const fix: number[] = [];
+  const F_PC = 0;
+  const F_CHAIN = 1;
+  const F_PACKED = 2;
+  const hvmaps: number[] = []; // pset per vpack index
+  let next = 0; // the plain pc of the rule after the current one
+  const emit = (...words: number[]): void => {
+    for (let i = 0; i < words.length; i++) put(words[i]!);
+  };
+  /** Words resolved once the layout is known: the next rule's pc, a chain's pc. */
+  const fail = (): void => {
+    fix.push(nw, F_PC, next, 0);
+    put(0);
+  };
+  const chainAt = (chain: number): void => {
+    fix.push(nw, F_CHAIN, chain, 0);
+    put(0);
+  };
+  /** A DVMAP entry: code | chain pc << 3 (a missing entry breaks the rule, as table.ts's -1). */
+  const packed = (vcode: number, chain: number): void => {
+    if (vcode === R_JUMP || vcode === R_GOTO) {
+      fix.push(nw, F_PACKED, chain, vcode);
+      put(0);
+    } else put(vcode < 0 ? R_BREAK : vcode & 7);
+  };
+  let pc = 0;
+  while (pc < code.length) {
+    map[pc] = nw;
+    const op = code[pc]!;
+    const len = plainLen(code, pc);
+    const nx = pc + len;
+    const nop = nx < code.length ? code[nx]! : -1;
+    switch (op) {
+      case OP_RULE:
+        next = code[pc + 2]!;
+        break;
+      case OP_END:
+        emit(F_END);
+        break;
+      case OP_PAY: {
+        const reg = code[pc + 1]!;
+        const base = code[pc + 2]!;
+        const byte = code[pc + 3]!;
+        const bytes = code[pc + 4]!;
+        const proto = code[pc + 5]!;
+        // A load and the compare that reads it: one op (both only ever use register 0 here).
+        if (reg === 0 && nx < code.length && code[nx + 1] === 0) {
+          if (base === 0 && bytes === 4 && (nop === OP_EQ || nop === OP_NE)) {
+            emit(nop === OP_EQ ? F_N32EQ : F_N32NE, byte, code[nx + 2]!);
+            fail();
+            pc = nx + plainLen(code, nx);
+            continue;
+          }
+          if (base === 0 && bytes === 4 && nop === OP_MASK) {
+            emit(F_N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
+            fail();
+            pc = nx + plainLen(code, nx);
+            continue;
+          }
+          if (base === 0 && bytes === 1 && nop === OP_EQ) {
+            emit(F_N8EQ, byte, code[nx + 2]!);
+            fail();
+            pc = nx + plainLen(code, nx);
+            continue;
+          }
+          if (base === 1 && bytes === 2 && nop === OP_EQ) {
+            emit(F_T16EQ, byte, proto, code[nx + 2]!);
+            fail();
+            pc = nx + plainLen(code, nx);
+            continue;
+          }
+        }
+        // A key of a network u32, l4proto and a transport u16 (registers 0, 1, 2): one op.
+        const nx2 = nx + (nop === OP_L4PROTO ? 2 : 0);
+        if (
+          reg === 0 &&
+          base === 0 &&
+          bytes === 4 &&
+          nop === OP_L4PROTO &&
+          code[nx + 1] === 1 &&
+          nx2 < code.length &&
+          code[nx2] === OP_PAY &&
+          code[nx2 + 1] === 2 &&
+          code[nx2 + 2] === 1 &&
+          code[nx2 + 4] === 2
+        ) {
+          emit(F_KEY_N32_L4_T16, byte, code[nx2 + 3]!, code[nx2 + 5]!);
+          fail();
+          pc = nx2 + 6;
+          continue;
+        }
+        emit(F_PAY, reg, base, byte, bytes, proto);
+        fail();
+        break;
+      }
+      case OP_L4PROTO:
+        if (code[pc + 1] === 0 && nop === OP_EQ && code[nx + 1] === 0) {
+          emit(F_L4EQ, code[nx + 2]!);
+          fail();
+          pc = nx + plainLen(code, nx);
+          continue;
+        }
+        emit(F_L4PROTO, code[pc + 1]!);
+        break;
+      case OP_MARK:
+        emit(F_MARK, code[pc + 1]!);
+        break;
+      case OP_GET:
+        emit(F_GET, code[pc + 1]!, code[pc + 2]!);
+        fail();
+        break;
+      case OP_EQ:
+      case OP_NE:
+        emit(op === OP_EQ ? F_EQ : F_NE, code[pc + 1]!, code[pc + 2]!);
+        fail();
+        break;
+      case OP_MASK:
+      case OP_RANGE:
+        emit(op === OP_MASK ? F_MASK : F_RANGE, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!, code[pc + 4]!);
+        fail();
+        break;
+      case OP_ANYBIT:
+        emit(F_ANYBIT, code[pc + 1]!, code[pc + 2]!);
+        fail();
+        break;
+      case OP_LOOKUP: {
+        const ps = code[pc + 1]!;
+        emit(hashOf(t.psets[ps]!) ? F_HLOOKUP : F_LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
+        fail();
+        break;
+      }
+      case OP_VMAP: {
+        const ps = code[pc + 1]!;
+        if (hashOf(t.psets[ps]!)) {
+          emit(F_HVMAP, ps, code[pc + 2]!);
+          fail();
+          emit(hvmaps.push(ps) - 1);
+        } else {
+          emit(F_VMAP, ps, code[pc + 2]!);
+          fail();
+        }
+        break;
+      }
+      case OP_NUMGEN:
+        if (code[pc + 1] === 0 && nop === OP_DVMAP && code[nx + 1] === 0) {
+          const n = code[nx + 2]!;
+          emit(F_NGDVMAP, code[pc + 2]!, code[pc + 3]!, n);
+          fail();
+          for (let x = 0; x < n; x++) packed(code[nx + 3 + 2 * x]!, code[nx + 4 + 2 * x]!);
+          pc = nx + plainLen(code, nx);
+          continue;
+        }
+        emit(F_NUMGEN, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!);
+        break;
+      case OP_DVMAP: {
+        const n = code[pc + 2]!;
+        emit(F_DVMAP, code[pc + 1]!, n);
+        fail();
+        for (let x = 0; x < n; x++) packed(code[pc + 3 + 2 * x]!, code[pc + 4 + 2 * x]!);
+        break;
+      }
+      case OP_VERDICT: {
+        const v = code[pc + 1]!;
+        const chain = code[pc + 2]!;
+        if (v === R_JUMP) {
+          emit(F_JUMP);
+          chainAt(chain);
+          fail();
+        } else if (v === R_GOTO) {
+          emit(F_GOTO);
+          chainAt(chain);
+        } else if (v === R_ACCEPT) emit(F_ACCEPT);
+        else if (v === R_REJECT) emit(F_REJECT);
+        else if (v === R_RETURN) emit(F_RETURN);
+        else if (v === R_BREAK) {
+          emit(F_BREAK);
+          fail();
+        } else emit(F_DROP); // R_DROP, and what table.ts's walk drops as unknown
+        break;
+      }
+      case OP_NAT:
+        emit(F_NAT);
+        for (let k = 1; k < 10; k++) emit(code[pc + k]!);
+        break;
+      case OP_CALL: {
+        const fc = calls[code[pc + 1]!];
+        if (fc) emit(F_MARKSET, fc.markSet[0], fc.markSet[1]);
+        else {
+          emit(F_CALL, code[pc + 1]!);
+          fail();
+        }
+        break;
+      }
+    }
+    pc = nx;
+  }
+  map[code.length] = nw;
+  const fast = out.slice(0, nw);
+  const chainPc = new Int32Array(t.chainStart.length);
+  for (let c = 0; c < chainPc.length; c++) chainPc[c] = map[t.chainStart[c]!]!;
+  for (let i = 0; i < fix.length; i += 4) {
+    const at = fix[i]!;
+    const kind = fix[i + 1]!;
+    const v = fix[i + 2]!;
+    if (kind === F_PC) fast[at] = map[v]!;
+    else if (kind === F_CHAIN) fast[at] = chainPc[v]!;
+    else fast[at] = fix[i + 3]! | (chainPc[v]! << 3);
+  }
+  const fp = new FastProgram(fast, chainPc);
+  for (const ps of hvmaps) fp.vpacks.push(vpackOf(t.psets[ps]!, chainPc));
+  return fp;
+}
+
+/** A verdict map slot's code | target pc << 3. */
+function packSlot(set: RtSet, slot: number, chainPc: Int32Array): number {
+  const code = set.vcode[slot]!;
+  return code === R_JUMP || code === R_GOTO ? code | (chainPc[set.vchain[slot]!]! << 3) : code & 7;
+}
+
+function vpackOf(set: RtSet, chainPc: Int32Array): Int32Array {
+  const v = new Int32Array(set.slots);
+  for (let s = 0; s < set.slots; s++) v[s] = packSlot(set, s, chainPc);
+  return v;
+}
+
+/** A hash set's slot for the key in registers 0..: the element if live at `now`, else the catch-all. */
+function hashSlot(set: RtSet, r: Float64Array, now: number): number {
+  const s = set.hash!.lookupRegs(r);
+  if (s < 0) return set.catchAll;
+  if (set.mayExpire && !(set.expires[s]! > now)) return set.catchAll;
+  return s;
+}
+
+/** nft_set_elem_update_expr: an element's own counter (compile.ts countElem). */
+function count(set: RtSet, slot: number, skb: Skb): void {
+  const c = set.elemCounters[slot];
+  if (c) {
+    c.packets++;
+    c.bytes += skb.len;
+  }
+}
+
+/**
+ * nft_do_chain over the fast program from the base chain's first op: the verdict (T_*), the
+ * chain's policy at its end. `nat`: a reject is a drop (a nat chain's verdicts).
+ */
+export function runFast(
+  t: RtTable,
+  fp: FastProgram,
+  start: number,
+  policy: number,
+  nat: boolean,
+  hook: number,
+  skb: Skb,
+  now: number,
+): number {
+  const rt = t.rt;
+  rt.hook = hook;
+  rt.now = now;
+  const c = fp.code;
+  const r = t.regs;
+  const stack = fp.stack;
+  let sp = 0;
+  let pc = fp.chainPc[start]!;
+  for (;;) {
+    let v: number;
+    let target = 0;
+    let ret = 0;
+    switch (c[pc]) {
+      case F_END:
+      case F_RETURN:
+        if (sp === 0) return policy;
+        pc = stack[--sp]!;
+        continue;
+      case F_JUMP:
+        if (sp >= STACK) return T_DROP;
+        stack[sp++] = c[pc + 2]!;
+        pc = c[pc + 1]!;
+        continue;
+      case F_GOTO:
+        pc = c[pc + 1]!;
+        continue;
+      case F_ACCEPT:
+        return T_ACCEPT;
+      case F_DROP:
+        return T_DROP;
+      case F_REJECT:
+        return nat ? T_DROP : T_REJECT;
+      case F_BREAK:
+        pc = c[pc + 1]!;
+        continue;
+      case F_N32EQ:
+      case F_N32NE: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 > skb.off + skb.len) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        const b = skb.buf;
+        const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+        r[0] = x >>> 0;
+        if ((x === c[pc + 2]!) !== (c[pc] === F_N32EQ)) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        pc += 4;
+        continue;
+      }
+      case F_N32MASK: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 > skb.off + skb.len) {
+          pc = c[pc + 5]!;
+          continue;
+        }
+        const b = skb.buf;
+        const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+        r[0] = x >>> 0;
+        if (((x & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
+          pc = c[pc + 5]!;
+          continue;
+        }
+        pc += 6;
+        continue;
+      }
+      case F_N8EQ: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 1 > skb.off + skb.len) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        const x = skb.buf[p]!;
+        r[0] = x;
+        if (x !== c[pc + 2]) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        pc += 4;
+        continue;
+      }
+      case F_T16EQ: {
+        const proto = c[pc + 2]!;
+        if (
+          (proto >= 0 && skb.proto !== proto) ||
+          (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
+        ) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        const p = skb.l4off + c[pc + 1]!;
+        if (p + 2 > skb.off + skb.len) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        const x = (skb.buf[p]! << 8) | skb.buf[p + 1]!;
+        r[0] = x;
+        if (x !== c[pc + 3]) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        pc += 5;
+        continue;
+      }
+      case F_L4EQ:
+        r[0] = skb.proto;
+        if (skb.proto !== c[pc + 1]) {
+          pc = c[pc + 2]!;
+          continue;
+        }
+        pc += 3;
+        continue;
+      case F_PAY: {
+        let p: number;
+        if (c[pc + 2] === 0) p = skb.off + c[pc + 3]!;
+        else {
+          const proto = c[pc + 5]!;
+          if (
+            (proto >= 0 && skb.proto !== proto) ||
+            (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
+          ) {
+            pc = c[pc + 6]!;
+            continue;
+          }
+          p = skb.l4off + c[pc + 3]!;
+        }
+        const n = c[pc + 4]!;
+        if (p + n > skb.off + skb.len) {
+          pc = c[pc + 6]!;
+          continue;
+        }
+        const b = skb.buf;
+        r[c[pc + 1]!] =
+          n === 1
+            ? b[p]!
+            : n === 2
+              ? (b[p]! << 8) | b[p + 1]!
+              : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+        pc += 7;
+        continue;
+      }
+      case F_KEY_N32_L4_T16: {
+        const b = skb.buf;
+        const p = skb.off + c[pc + 1]!;
+        const proto = c[pc + 3]!;
+        if (
+          p + 4 > skb.off + skb.len ||
+          (proto >= 0 && skb.proto !== proto) ||
+          (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+        ) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        const q = skb.l4off + c[pc + 2]!;
+        if (q + 2 > skb.off + skb.len) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+        r[1] = skb.proto;
+        r[2] = (b[q]! << 8) | b[q + 1]!;
+        pc += 5;
+        continue;
+      }
+      case F_L4PROTO:
+        r[c[pc + 1]!] = skb.proto;
+        pc += 2;
+        continue;
+      case F_MARK:
+        r[c[pc + 1]!] = skb.mark >>> 0;
+        pc += 2;
+        continue;
+      case F_GET: {
+        const x = t.getters[c[pc + 2]!]!(skb);
+        if (x < 0) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        r[c[pc + 1]!] = x;
+        pc += 4;
+        continue;
+      }
+      case F_EQ:
+        if (r[c[pc + 1]!] !== c[pc + 2]! >>> 0) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        pc += 4;
+        continue;
+      case F_NE:
+        if (r[c[pc + 1]!] === c[pc + 2]! >>> 0) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        pc += 4;
+        continue;
+      case F_MASK:
+        if (((r[c[pc + 1]!]! & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
+          pc = c[pc + 5]!;
+          continue;
+        }
+        pc += 6;
+        continue;
+      case F_RANGE: {
+        const x = r[c[pc + 1]!]!;
+        if ((x >= c[pc + 2]! >>> 0 && x <= c[pc + 3]! >>> 0) === (c[pc + 4] !== 0)) {
+          pc = c[pc + 5]!;
+          continue;
+        }
+        pc += 6;
+        continue;
+      }
+      case F_ANYBIT:
+        if ((r[c[pc + 1]!]! & c[pc + 2]!) === 0) {
+          pc = c[pc + 3]!;
+          continue;
+        }
+        pc += 4;
+        continue;
+      case F_HLOOKUP:
+      case F_LOOKUP: {
+        const set = t.psets[c[pc + 1]!]!;
+        let slot: number;
+        if (c[pc] === F_HLOOKUP) slot = hashSlot(set, r, now);
+        else {
+          const key = t.key;
+          const n = c[pc + 2]!;
+          for (let f = 0; f < n; f++) key[f] = r[f]!;
+          slot = set.lookup(key, now);
+        }
+        if (slot >= 0 && set.elemCounters.length > 0) count(set, slot, skb);
+        if (slot >= 0 === (c[pc + 3] !== 0)) {
+          pc = c[pc + 4]!;
+          continue;
+        }
+        pc += 5;
+        continue;
+      }
+      case F_HVMAP: {
+        const set = t.psets[c[pc + 1]!]!;
+        const slot = hashSlot(set, r, now);
+        ret = c[pc + 3]!;
+        if (slot < 0) {
+          pc = ret;
+          continue;
+        }
+        if (set.elemCounters.length > 0) count(set, slot, skb);
+        const vp = fp.vpacks[c[pc + 4]!]!;
+        const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
+        v = packed & 7;
+        target = packed >> 3;
+        if (v === R_GOTO) {
+          pc = target;
+          continue;
+        }
+        if (v === R_GO) {
+          pc += 5;
+          continue;
+        }
+        break;
+      }
+      case F_VMAP: {
+        const set = t.psets[c[pc + 1]!]!;
+        const key = t.key;
+        const n = c[pc + 2]!;
+        for (let f = 0; f < n; f++) key[f] = r[f]!;
+        const slot = set.lookup(key, now);
+        ret = c[pc + 3]!;
+        if (slot < 0) {
+          pc = ret;
+          continue;
+        }
+        if (set.elemCounters.length > 0) count(set, slot, skb);
+        const packed = packSlot(set, slot, fp.chainPc);
+        v = packed & 7;
+        target = packed >> 3;
+        if (v === R_GO) {
+          pc += 4;
+          continue;
+        }
+        break;
+      }
+      case F_NGDVMAP: {
+        // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset.
+        let x = 0;
+        const mod = c[pc + 1]!;
+        if (skb.env) {
+          const val = skb.env.random32();
+          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
+          x = Math.floor(y / 65536) >>> 0;
+        }
+        x = (x + c[pc + 2]!) >>> 0;
+        r[0] = x;
+        const n = c[pc + 3]!;
+        ret = c[pc + 4]!;
+        const packed = x < n ? c[pc + 5 + x]! : R_BREAK;
+        v = packed & 7;
+        target = packed >> 3;
+        if (v === R_GOTO) {
+          pc = target;
+          continue;
+        }
+        if (v === R_GO) {
+          pc += 5 + n;
+          continue;
+        }
+        break;
+      }
+      case F_DVMAP: {
+        const x = r[c[pc + 1]!]!;
+        const n = c[pc + 2]!;
+        ret = c[pc + 3]!;
+        const packed = x < n ? c[pc + 4 + x]! : R_BREAK;
+        v = packed & 7;
+        target = packed >> 3;
+        if (v === R_GO) {
+          pc += 4 + n;
+          continue;
+        }
+        break;
+      }
+      case F_NUMGEN: {
+        let x = 0;
+        const mod = c[pc + 2]!;
+        if (skb.env) {
+          const val = skb.env.random32();
+          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
+          x = Math.floor(y / 65536) >>> 0;
+        }
+        r[c[pc + 1]!] = (x + c[pc + 3]!) >>> 0;
+        pc += 4;
+        continue;
+      }
+      case F_MARKSET:
+        skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
+        pc += 3;
+        continue;
+      case F_NAT:
+        v = t.runNat(c, pc, skb);
+        break;
+      case F_CALL:
+        v = t.calls[c[pc + 1]!]!(skb);
+        if (v === R_GO) {
+          pc += 3;
+          continue;
+        }
+        ret = c[pc + 2]!;
+        if (v === R_JUMP || v === R_GOTO) target = fp.chainPc[rt.jump]!;
+        break;
+      default:
+        return T_DROP;
+    }
+    // A verdict (v) with its target pc and the pc of the rule after (ret).
+    switch (v) {
+      case R_BREAK:
+        pc = ret;
+        continue;
+      case R_ACCEPT:
+        return T_ACCEPT;
+      case R_DROP:
+        return T_DROP;
+      case R_REJECT:
+        return nat ? T_DROP : T_REJECT;
+      case R_RETURN:
+        if (sp === 0) return policy;
+        pc = stack[--sp]!;
+        continue;
+      case R_JUMP:
+        if (sp >= STACK) return T_DROP;
+        stack[sp++] = ret;
+        pc = target;
+        continue;
+      case R_GOTO:
+        pc = target;
+        continue;
+      default:
+        return T_DROP;
+    }
+  }
+}
