@@ -61,6 +61,16 @@ export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
 ];
 
 export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
+
+/** What conntrack/helper.ts keeps per entry once a helper is in use (CT --helper): CtHelpers. */
+export interface CtHelperExt {
+  /** Entry `e` is freed: its helper state and its expectations go with it. */
+  free(e: number): void;
+  /** The helper attached to `e` ('' none): `helper=` in `conntrack -L`. */
+  helperName(e: number): string;
+  /** The helper of e's master ('' when e was not expected): -m helper. */
+  masterHelper(e: number): string;
+}
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
@@ -211,6 +221,8 @@ export class ConntrackTable {
    * hashed and compared with). Until then every entry is in zone 0 and lookups read nothing more.
    */
   zones: Uint32Array | undefined = undefined;
+  /** The helpers' per-entry state and expectations (conntrack/helper.ts), once a helper is used. */
+  helperExt: CtHelperExt | undefined = undefined;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
@@ -360,6 +372,11 @@ export class ConntrackTable {
     if (this.isConfirmed(e)) throw new Error('conntrack: the zone of a confirmed entry cannot change');
     if (key !== 0) this.zones ??= new Uint32Array(this.max);
     if (this.zones) this.zones[e] = key >>> 0;
+  }
+
+  /** The helper of e's master connection ('' none): -m helper (xt_helper.c). */
+  masterHelper(e: number): string {
+    return this.helperExt === undefined ? '' : this.helperExt.masterHelper(e);
   }
 
   /** The zone key of entry `e` (0: the default zone). */
@@ -929,6 +946,7 @@ export class ConntrackTable {
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */
   release(e: number): void {
     if (!this.isUsed(e)) return;
+    this.helperExt?.free(e);
     if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
     this.next[e] = FREE_BASE - this.freeHead;
     this.freeHead = e;
