@@ -63,6 +63,8 @@ const TFTP_RULES = [
 
 test('TFTP through MASQUERADE: the RRQ expects the answer from any port; it is RELATED and DNATed back', () => {
   const nf = engine(TFTP_RULES);
+  // What the host gives the matches (-m helper and -m conntrack read the entry through it).
+  lastSkb().env = { addrType: () => 1, random32: () => 0, conntrack: nf.conntrack };
   assert.equal(forward(nf, udp(C, S, 40001, 69, RRQ), 'lan', 'wan', 0), NF_ACCEPT);
   const h = ctHelpersOf(nf.conntrack);
   assert.deepEqual(h.listExpect(0), [
@@ -82,7 +84,23 @@ test('TFTP through MASQUERADE: the RRQ expects the answer from any port; it is R
   assert.equal(forward(nf, ackb, 'lan', 'wan', 1.1), NF_ACCEPT);
   assert.equal(lastSkb().ctinfo, IP_CT_ESTABLISHED_REPLY);
   assert.equal(ipv4Src(ackb, 0), ip(R));
+  // The FORWARD counters, as `iptables -L FORWARD -v` showed them on the kernel: -m helper saw the
+  // answer and the ACK (2 packets, 69 bytes there with a 5-byte DATA), RELATED the answer only.
+  const rs = (
+    nf as unknown as {
+      tables: Map<string, Map<string, { rules: { counters: { packets: number; bytes: number } }[] }>>;
+    }
+  ).tables;
+  const fwd = rs.get('filter')!.get('FORWARD')!.rules;
+  assert.deepEqual(
+    fwd.map((r) => r.counters),
+    [
+      { packets: 2, bytes: 37 + 32 },
+      { packets: 1, bytes: 37 },
+    ],
+  );
   const lines = nf.conntrack.entries(2).map((e) => formatConntrackLine(nf.conntrack, e, 2));
+  lastSkb().env = undefined;
   assert.deepEqual(lines, [
     `udp      17 28 src=${C} dst=${S} sport=40001 dport=69 [UNREPLIED] src=${S} dst=${R} sport=69 dport=40001 mark=0 helper=tftp use=1`,
     `udp      17 29 src=${S} dst=${R} sport=50069 dport=40001 src=${C} dst=${S} sport=40001 dport=50069 mark=0 use=1`,
