@@ -23,7 +23,8 @@ import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { ctHelpersOf } from '../../../src/netfilter/conntrack/helper.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
 import { FtpMatch, ftpSearch } from '../../../src/netfilter/conntrack/helper-ftp.ts';
-import { assertChecksums, engine, forward, ip, lastSkb } from '../helpers.ts';
+import { checkRuleset } from '../../../src/netfilter/xtables/check.ts';
+import { assertChecksums, engine, forward, ip, lastSkb, ruleset } from '../helpers.ts';
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
@@ -241,4 +242,19 @@ test('passive FTP to a DNATed server: the 227 reply names the public address; th
   assert.equal(forward(nf, syn, 'wan', 'lan', 0.2), NF_ACCEPT);
   assert.equal(lastSkb().ctinfo, IP_CT_RELATED);
   assert.equal(ipv4Dst(syn, 0), ip('192.168.1.20'), 'to the server, at the port it named');
+});
+
+test('CT --helper needs the rule protocol of the helper, as the kernel refuses the rule otherwise', () => {
+  const problems = (r: string): string[] => checkRuleset(ruleset(r)).map((p) => p.message);
+  assert.deepEqual(problems('iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp'), []);
+  assert.deepEqual(problems('iptables -t raw -A PREROUTING -p udp --dport 69 -j CT --helper tftp'), []);
+  // Measured: each of these is "RULE_APPEND failed (No such file or directory)" on Linux 6.18.
+  assert.match(
+    problems('iptables -t raw -A PREROUTING -j CT --helper ftp')[0]!,
+    /needs the rule's protocol \(-p tcp\)/,
+  );
+  assert.match(
+    problems('iptables -t raw -A PREROUTING -p tcp --dport 69 -j CT --helper tftp')[0]!,
+    /no such helper/,
+  );
 });
