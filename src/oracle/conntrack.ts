@@ -28,6 +28,8 @@ export interface CtEntry {
   zone?: number;
   zoneOrig?: number;
   zoneReply?: number;
+  /** The conntrack helper attached (`helper=ftp`), when there is one. */
+  helper?: string;
 }
 
 export const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
@@ -63,6 +65,10 @@ export function parseConntrackLine(line: string): CtEntry | undefined {
         e[k === 'zone' ? 'zone' : k === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = Number(v);
       continue;
     }
+    if (k === 'helper') {
+      e.helper = v;
+      continue;
+    }
     if (k === 'src') tuple++;
     if (tuple < 0 || tuple > 1) continue;
     const t = tuple === 0 ? e.orig : e.reply;
@@ -96,6 +102,7 @@ export function ctEntry(
     readonly zone?: number;
     readonly zoneOrig?: number;
     readonly zoneReply?: number;
+    readonly helper?: string;
   },
   opts: { readonly mark?: boolean } = {},
 ): CtEntry {
@@ -107,6 +114,7 @@ export function ctEntry(
     flags: [...j.flags].sort(),
     ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
     ...zoneFields(j),
+    ...(j.helper !== undefined ? { helper: j.helper } : {}),
   };
 }
 
@@ -158,6 +166,7 @@ export function entryFields(
     ...(e.zoneOrig !== undefined ? [['zone-orig', String(e.zoneOrig)] as [string, string]] : []),
     ...(e.zoneReply !== undefined ? [['zone-reply', String(e.zoneReply)] as [string, string]] : []),
     ...(e.zone !== undefined ? [['zone', String(e.zone)] as [string, string]] : []),
+    ...(e.helper !== undefined ? [['helper', e.helper] as [string, string]] : []),
   ];
 }
 
@@ -169,7 +178,7 @@ export function entryText(e: CtEntry, l: Pick<ValueLabels, 'port' | 'id'> = PLAI
       .map((k) => `${k}=${f.get(`${d}.${k}`)}`)
       .join(' ');
   const zones = `${e.zoneOrig !== undefined ? ` zone-orig=${e.zoneOrig}` : ''}${e.zoneReply !== undefined ? ` zone-reply=${e.zoneReply}` : ''}${e.zone !== undefined ? ` zone=${e.zone}` : ''}`;
-  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}`;
+  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}${e.helper !== undefined ? ` helper=${e.helper}` : ''}`;
 }
 
 /** The original tuple as text (never volatile: both sides sort by it). */

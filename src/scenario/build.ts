@@ -209,6 +209,7 @@ export function buildScenario(
       ...(f.ttl ? { ttl: f.ttl.value } : {}),
       ...(f.tos ? { tos: f.tos.value } : {}),
       ...(f.mss ? { mss: f.mss.value } : {}),
+      ...(f.tftp?.value ? { tftp: true } : {}),
     });
   }
 

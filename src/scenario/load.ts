@@ -90,6 +90,7 @@ const FLOW_KEYS = [
   'ttl',
   'tos',
   'mss',
+  'tftp',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -1451,6 +1452,16 @@ class Loader {
       ok = false;
     }
     const mss = sockNum('mss', 'a TCP maximum segment size (88-65535)', 88, 65535);
+    // tftp: the datagram is a TFTP read request; the first answer is acknowledged where it came from.
+    const tftpE = get('tftp');
+    const tftp = tftpE
+      ? r.boolean(tftpE.value, tftpE.field, 'true (a TFTP read request, the answer acknowledged) or false')
+      : undefined;
+    if (tftpE) need(tftp);
+    if (tftpE && pr !== undefined && pr !== 'udp') {
+      r.error(tftpE.keyNode, tftpE.field, `tftp is for udp flows, not ${pr}`, 'tftp');
+      ok = false;
+    }
 
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
@@ -1553,6 +1564,7 @@ class Loader {
       ...(ttl ? { ttl } : {}),
       ...(tos ? { tos } : {}),
       ...(mss ? { mss } : {}),
+      ...(tftp ? { tftp } : {}),
     };
   }
 

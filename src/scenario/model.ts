@@ -164,4 +164,6 @@ export interface FlowSpec {
   readonly tos?: At<number>;
   /** TCP_MAXSEG before connect() (88..65535). */
   readonly mss?: At<number>;
+  /** UDP: the datagram is a TFTP read request (RRQ `natbox`, octet); the answer gets ACK block 1. */
+  readonly tftp?: At<boolean>;
 }

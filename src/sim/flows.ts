@@ -84,6 +84,8 @@ export interface Flow {
   readonly ttl?: number;
   readonly tos?: number;
   readonly mss?: number;
+  /** UDP: a TFTP read request, the first answer acknowledged (SockOpts.tftp). */
+  readonly tftp?: boolean;
   readonly expect?: {
     readonly verdict?: Verdict;
     readonly serverSees?: string;
@@ -262,6 +264,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       ...(flow.ttl !== undefined ? { ttl: flow.ttl } : {}),
       ...(flow.tos !== undefined ? { tos: flow.tos } : {}),
       ...(flow.mss !== undefined ? { mss: flow.mss } : {}),
+      ...(flow.tftp ? { tftp: true } : {}),
       ...(flow.size !== undefined ? { size: flow.size } : {}),
       ...(flow.df !== undefined ? { df: flow.df } : {}),
       ...(flow.mark !== undefined ? { mark: flow.mark } : {}),

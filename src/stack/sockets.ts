@@ -228,7 +228,15 @@ export interface SockOpts {
   readonly df?: boolean;
   /** SO_MARK: every packet of the socket carries it. */
   readonly mark?: number;
+  /** UDP: the datagram is a TFTP read request, and the first answer is acknowledged (ACK block 1). */
+  readonly tftp?: boolean;
 }
+
+/** A TFTP read request for `natbox` in octet mode (RFC 1350), and the ACK of block 1. */
+const TFTP_RRQ = new Uint8Array([
+  0, 1, 0x6e, 0x61, 0x74, 0x62, 0x6f, 0x78, 0, 0x6f, 0x63, 0x74, 0x65, 0x74, 0,
+]);
+const TFTP_ACK1 = new Uint8Array([0, 4, 0, 1]);
 
 /** A listening socket's address: `bind` 0 is INADDR_ANY; `replyPort` (UDP) answers from it. */
 export interface ListenOpts {
@@ -336,6 +344,8 @@ export class Sockets {
       expected: string;
       pmtudisc?: number;
       laddr?: number;
+      /** A TFTP client that has not yet acknowledged an answer. */
+      tftp?: boolean;
     }
   >();
   /** Ping sockets by echo id (`laddr`: the address a raw socket is bound to, 0 for any). */
@@ -1115,8 +1125,9 @@ export class Sockets {
       expected: ap(dst, dport),
       pmtudisc: pmtudiscOf(opts),
       laddr: connected || opts.src ? laddr : 0,
+      ...(opts.tftp ? { tftp: true } : {}),
     });
-    const data = linePayload(opts.size);
+    const data = opts.tftp ? TFTP_RRQ : linePayload(opts.size);
     const ip = this.datagramIp(opts, laddr, dst, r, 8 + data.length, obs);
     if (!ip) return;
     this.markOut = mark;
@@ -1224,6 +1235,12 @@ export class Sockets {
       const expected = sock.expected === ap(src, sport);
       if (!expected) sock.obs.unexpected?.(ap(src, sport), sock.expected, 'UDP');
       sock.obs.data?.(ap(src, sport), payload, expected);
+      if (sock.tftp) {
+        // The TFTP client acknowledges block 1 to the port the answer came from (the transfer id).
+        sock.tftp = false;
+        const ipf = { src: dst, dst: src, dontFragment: true, id: this.host.nextIpId() };
+        this.send(buildUdpPacket(ipf, { srcPort: dport, dstPort: sport }, TFTP_ACK1));
+      }
       return;
     }
     if (sock) {

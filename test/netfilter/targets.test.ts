@@ -159,7 +159,7 @@ test('targets natbox reads and prints but does not run are refused by name, with
     ['-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s', 'mangle', 'INPUT', 'RATEEST'],
     ['-d 192.0.2.1 -j CLUSTERIP', 'filter', 'INPUT', 'CLUSTERIP'],
     ['-j HMARK --hmark-tuple ct --hmark-mod 2 --hmark-rnd 1', 'mangle', 'PREROUTING', 'conntrack'],
-    ['-j CT --helper ftp', 'raw', 'PREROUTING', 'no conntrack helpers'],
+    ['-p udp -j CT --helper sip', 'raw', 'PREROUTING', 'the ftp and tftp helpers only'],
   ];
   for (const [text, table, chain, why] of cases) {
     const p = checkTarget(rule(text, table, chain).target!, table as 'mangle', chain);

@@ -99,14 +99,18 @@ test('match: what the engine must fill is refused with a message until it does',
   assert.equal(m('-m iprange --src-range 10.0.0.1-10.0.0.2 -j ACCEPT'), undefined);
   assert.equal(m('-m conntrack --ctstate NEW -j ACCEPT'), undefined);
   assert.equal(checkMatch(rule('-m limit --limit 1/s -j ACCEPT').matches[0]!, { clock: true }), undefined);
-  // Zones are simulated now (conntrack/zone.ts); a helper still is not.
+  // Zones are simulated now (conntrack/zone.ts), and the ftp and tftp helpers (conntrack/helper.ts).
   assert.equal(
     checkTarget(rule('-j CT --zone 5', 'raw', 'PREROUTING').target!, 'raw', 'PREROUTING'),
     undefined,
   );
   assert.equal(
-    checkTarget(rule('-j CT --helper ftp', 'raw', 'PREROUTING').target!, 'raw', 'PREROUTING'),
-    'target CT --helper is read and printed but not simulated: natbox has no conntrack helpers',
+    checkTarget(rule('-p tcp -j CT --helper ftp', 'raw', 'PREROUTING').target!, 'raw', 'PREROUTING'),
+    undefined,
+  );
+  assert.equal(
+    checkTarget(rule('-p udp -j CT --helper sip', 'raw', 'PREROUTING').target!, 'raw', 'PREROUTING'),
+    'target CT --helper sip is read and printed but not simulated: natbox has the ftp and tftp helpers only',
   );
   assert.equal(
     checkTarget(rule('-j MARK --set-mark 1', 'mangle', 'PREROUTING').target!, 'filter', 'INPUT'),

@@ -226,6 +226,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'size',
     'sport',
     'src',
+    'tftp',
     'timeout',
     'to',
     'tos',

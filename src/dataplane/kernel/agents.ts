@@ -81,6 +81,9 @@ def saw(data):
 # The flow's payload: 'ping', '-' up to its size, a newline (shorter sizes cut 'ping\n').
 size = f.get('size')
 LINE = b'ping\n' if size is None else (b'ping\n'[:size] if size <= 5 else b'ping' + b'-' * (size - 5) + b'\n')
+# tftp: a TFTP read request for 'natbox' (octet); the first answer gets ACK block 1 (natbox's sockets.ts).
+if f.get('tftp'): LINE = b'\x00\x01natbox\x00octet\x00'
+tftp_ack = bool(f.get('tftp'))
 
 # ---- socket options, set before bind()/connect(): one block per flow field --------------------
 def options(s, kind):
@@ -189,6 +192,9 @@ else:
                 settle(verdict='refused' if n == 'ECONNREFUSED' else 'error', detail=n, errno=n)
                 break
             frm = '%s:%d' % r
+            if tftp_ack:
+                tftp_ack = False
+                u.sendto(b'\x00\x04\x00\x01', r)
             saw(d)
             out['replyFrom'] = frm
             settle(verdict='reply' if frm == expected else 'reply-from-unexpected-source', detail='answer from ' + frm)

@@ -628,6 +628,7 @@ export async function runOnKernel(
         ...(f.ttl !== undefined ? { ttl: f.ttl } : {}),
         ...(f.tos !== undefined ? { tos: f.tos } : {}),
         ...(f.mss !== undefined ? { mss: f.mss } : {}),
+        ...(f.tftp ? { tftp: true } : {}),
       };
       if (!python)
         throw new LiveError(

@@ -68,6 +68,9 @@ function body(t: ConntrackTable, e: number, counters = true, mark = true, proc =
   if (mark) parts.push(`mark=${t.mark[e]}`);
   if (z.zone !== undefined) parts.push(`zone=${z.zone}`);
   else if (proc && z.orig === undefined && z.reply === undefined) parts.push('zone=0');
+  // The helper (conntrack/helper.ts), after the mark as conntrack -L prints it (measured).
+  const helper = mark && !proc ? (t.helperExt?.helperName(e) ?? '') : '';
+  if (helper) parts.push(`helper=${helper}`);
   return parts.join(' ');
 }
 
@@ -126,6 +129,8 @@ export interface CtEntryJson {
   zone?: number;
   zoneOrig?: number;
   zoneReply?: number;
+  /** The helper attached (`helper=` in conntrack -L), when there is one. */
+  helper?: string;
 }
 
 function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
@@ -163,5 +168,7 @@ export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJso
   if (z.zone !== undefined) out.zone = z.zone;
   if (z.orig !== undefined) out.zoneOrig = z.orig;
   if (z.reply !== undefined) out.zoneReply = z.reply;
+  const helper = t.helperExt?.helperName(e) ?? '';
+  if (helper) out.helper = helper;
   return out;
 }

@@ -66,6 +66,16 @@ export interface CtTcpWindows {
 }
 
 export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
+
+/** What conntrack/helper.ts keeps per entry once a helper is in use (CT --helper): CtHelpers. */
+export interface CtHelperExt {
+  /** Entry `e` is freed: its helper state and its expectations go with it. */
+  free(e: number): void;
+  /** The helper attached to `e` ('' none): `helper=` in `conntrack -L`. */
+  helperName(e: number): string;
+  /** The helper of e's master ('' when e was not expected): -m helper. */
+  masterHelper(e: number): string;
+}
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
@@ -221,6 +231,8 @@ export class ConntrackTable {
    * the engine tracks windows (its default, as Linux); undefined: every segment is in window.
    */
   tcpWin: CtTcpWindows | undefined = undefined;
+  /** The helpers' per-entry state and expectations (conntrack/helper.ts), once a helper is used. */
+  helperExt: CtHelperExt | undefined = undefined;
 
   // Views by entry index for code off the packet path (and other modules' existing users). Each
   // access goes through a Proxy: slow, but exact. The packet path uses the methods below.
@@ -370,6 +382,11 @@ export class ConntrackTable {
     if (this.isConfirmed(e)) throw new Error('conntrack: the zone of a confirmed entry cannot change');
     if (key !== 0) this.zones ??= new Uint32Array(this.max);
     if (this.zones) this.zones[e] = key >>> 0;
+  }
+
+  /** The helper of e's master connection ('' none): -m helper (xt_helper.c). */
+  masterHelper(e: number): string {
+    return this.helperExt === undefined ? '' : this.helperExt.masterHelper(e);
   }
 
   /** The zone key of entry `e` (0: the default zone). */
@@ -947,6 +964,7 @@ export class ConntrackTable {
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */
   release(e: number): void {
     if (!this.isUsed(e)) return;
+    this.helperExt?.free(e);
     if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
     this.next[e] = FREE_BASE - this.freeHead;
     this.freeHead = e;

@@ -7,6 +7,8 @@ import { read16, read32 } from '../../wire/checksum.ts';
 import { TCP_SYN } from '../../wire/tcp.ts';
 import {
   IPS_CONFIRMED,
+  IPS_EXPECTED,
+  IPS_SEQ_ADJUST,
   IPS_SEEN_REPLY,
   type ConntrackTable,
   REC_META,
@@ -24,6 +26,7 @@ import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { zoneKeyOf } from '../conntrack/zone.ts';
+import { IPS_HELPER, type CtHelpers } from '../conntrack/helper.ts';
 import {
   CT_INVALID,
   CT_UNTRACKED,
@@ -43,6 +46,8 @@ export class ConntrackIn {
   tracer: NfTracer | undefined;
   /** Set by run() when the packet could not get an entry because the table is full. */
   tableFull = false;
+  /** The conntrack helpers and expectations (conntrack/helper.ts), set by the engine. */
+  helpers: CtHelpers | undefined = undefined;
   private readonly tA = new TupleBuf();
   private readonly tB = new TupleBuf();
 
@@ -105,6 +110,10 @@ export class ConntrackIn {
       return this.setCt(skb, -1, 0, CT_INVALID, hook);
     }
     if (zone !== 0) ct.setZone(e, zone);
+    // init_conntrack: an expected connection (RELATED to its master), or the template's helper.
+    const hp = this.helpers;
+    if (hp !== undefined && (skb.ctHelper !== 0 || hp.expect.count !== 0))
+      hp.initConntrack(e, t.src, t.dst, t.proto, t.sport, t.dport, zone, skb.ctHelper, now);
     if (proto === IPPROTO_TCP) {
       const st = tcpNewState(skb.tcpFlags, this.loose);
       if (st > 9) {
@@ -174,7 +183,8 @@ export class ConntrackIn {
       ctinfo = IP_CT_ESTABLISHED_REPLY;
       ct.rec[m]! |= IPS_SEEN_REPLY;
     } else {
-      ctinfo = ct.rec[m]! & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : IP_CT_NEW;
+      const st = ct.rec[m]!;
+      ctinfo = st & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : st & IPS_EXPECTED ? IP_CT_RELATED : IP_CT_NEW;
     }
     skb.ct = e;
     skb.ctDir = dir;
@@ -231,6 +241,16 @@ export class ConntrackIn {
   /** __nf_conntrack_confirm: NF_ACCEPT, or NF_DROP when the tuple was taken meanwhile. */
   confirm(skb: Skb, now: number): number {
     const e = skb.ct;
+    // nf_confirm: a helped connection's helper, and the sequence adjustment, before confirming.
+    const hp = this.helpers;
+    if (
+      hp !== undefined &&
+      hp.active &&
+      e >= 0 &&
+      (this.conntrack.statusOf(e) & (IPS_HELPER | IPS_SEQ_ADJUST)) !== 0 &&
+      !hp.confirmHook(skb, now)
+    )
+      return this.drops.drop(skb, DropReason.NETFILTER_DROP);
     // Only a packet in the original direction confirms an entry.
     if (e < 0 || skb.ctDir !== DIR_ORIGINAL || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
     if (!this.conntrack.confirm(e, now)) {

@@ -14,6 +14,8 @@ import { enableTcpWindows } from '../conntrack/tcp-window.ts';
 import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
+import { NatHelper } from '../nat/nat-helper.ts';
+import { ctHelpersOf } from '../conntrack/helper.ts';
 import { xtTables, type XtRuleset, type XtTable } from '../xtables/table.ts';
 import { ctExtensions, needsConntrack } from '../xtables/check.ts';
 import type { Skb } from './skb.ts';
@@ -164,6 +166,11 @@ export class Netfilter {
     this.natHook = prev?.natHook ?? new NatHook(this.conntrack, this.nat, this.drop);
     this.masq = prev?.masq ?? new MasqueradeNotifier(this.conntrack);
     this.walk = prev?.walk ?? new HookWalk(this.ctIn, this.natHook, this.drop);
+    // Conntrack helpers (CT --helper): their state lives with the table (arrays made on first use);
+    // the NAT halves use the NAT core, as nf_nat_ftp/nf_nat_tftp register their hooks.
+    const helpers = ctHelpersOf(this.conntrack);
+    helpers.nat ??= new NatHelper(this.conntrack, this.nat, helpers, cfg.rng);
+    this.ctIn.helpers = helpers;
 
     // What a table's targets may ask of the engine.
     const nat = this.nat;
@@ -206,7 +213,7 @@ export class Netfilter {
       this.conntrack,
       ticks,
       this,
-      this.tracking && onlyCore(this.pre) && onlyCore(this.post),
+      this.tracking && onlyCore(this.pre) && onlyCore(this.post) && !helpers.active,
       this.fwd.length > 0,
     );
   }

@@ -68,6 +68,8 @@ export interface CtAccess {
   tcpState?(e: number): number;
   /** The entry's zone key (conntrack/zone.ts; 0: the default zone): nft's `ct zone`. */
   zoneOf?(e: number): number;
+  /** The helper of the entry's master connection ('' none): -m helper (conntrack/helper.ts). */
+  masterHelper?(e: number): string;
 }
 
 /**
@@ -191,6 +193,11 @@ export class Skb {
    * zone as conntrack/zone.ts's template word, 0 when none (xt_CT's skb->_nfct template).
    */
   ctZone = 0;
+  /**
+   * The helper a template attached before conntrack (CT --helper, nft's `ct helper set`): its
+   * index in conntrack/helper.ts's HELPER_NAMES, 0 when none.
+   */
+  ctHelper = 0;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -213,6 +220,7 @@ export class Skb {
     this.rejectWith = '';
     this.hotdrop = false;
     this.ctZone = 0;
+    this.ctHelper = 0;
     return this.parse();
   }
 

@@ -56,7 +56,8 @@ export class NatHook {
     const ct = this.conntrack;
     const doneBit = manip === MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
     let by: 'rule' | 'null-binding' | 'mapping' = 'mapping';
-    if (skb.ctinfo === IP_CT_NEW && (ct.statusOf(e) & doneBit) === 0) {
+    // IP_CT_NEW, or IP_CT_RELATED: a helper's expected connection (its ICMP errors went above).
+    if ((skb.ctinfo === IP_CT_NEW || skb.ctinfo === IP_CT_RELATED) && (ct.statusOf(e) & doneBit) === 0) {
       by = 'rule';
       for (let i = 0; i < natTables.length; i++) {
         const t = natTables[i]!;

@@ -5,6 +5,7 @@
 import type { Rule, Ruleset, TableName } from '../../rules/iptables/model.ts';
 import { checkMatch } from './match.ts';
 import { checkTarget } from './target.ts';
+import { HELPER_PROTOS, helperIndex } from '../conntrack/helper.ts';
 
 export interface RuleProblem {
   readonly table: TableName;
@@ -12,6 +13,24 @@ export interface RuleProblem {
   readonly index: number;
   readonly rule: Rule;
   readonly message: string;
+}
+
+/**
+ * xt_ct_set_helper: a helper is looked up for the rule's protocol (`-p`, not inverted), and the
+ * kernel refuses the rule without one ("You must specify a L4 protocol and not use inversions on
+ * it", "No such helper"; iptables: RULE_APPEND failed (No such file or directory), measured).
+ */
+function ctHelperProtocol(
+  helper: string,
+  proto: { value: number; invert: boolean } | undefined,
+): string | undefined {
+  const h = helperIndex(helper);
+  if (h === 0) return undefined;
+  if (proto === undefined || proto.invert || proto.value === 0)
+    return `CT --helper ${helper}: the kernel needs the rule's protocol (-p ${HELPER_PROTOS[h] === 6 ? 'tcp' : 'udp'}) to find the helper and refuses the rule without it`;
+  if (proto.value !== HELPER_PROTOS[h])
+    return `CT --helper ${helper}: no such helper for protocol ${proto.value} (${helper} is ${HELPER_PROTOS[h] === 6 ? 'tcp' : 'udp'}): the kernel refuses the rule`;
+  return undefined;
 }
 
 /** What the engine and the stack fill in for the matches (see MatchCaps in match.ts). */
@@ -30,6 +49,9 @@ export function checkRuleset(rs: Ruleset): RuleProblem[] {
         if (rule.target) {
           const p = checkTarget(rule.target, tname, chain.builtin ? chain.name : undefined);
           if (p) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: p });
+          const hp =
+            !p && rule.target.kind === 'CT' ? ctHelperProtocol(rule.target.helper, rule.protocol) : undefined;
+          if (hp) out.push({ table: tname, chain: chain.name, index: i + 1, rule, message: hp });
           if (
             (rule.target.kind === 'jump' || rule.target.kind === 'goto') &&
             !table.chains.has(rule.target.chain)
