@@ -75,6 +75,8 @@ export interface CtHelperExt {
   helperName(e: number): string;
   /** The helper of e's master ('' when e was not expected): -m helper. */
   masterHelper(e: number): string;
+  /** nf_ct_seq_offset: the shift seqadj applies to direction `dir` at sequence `seq` (0: none). */
+  seqOffset(e: number, dir: number, seq: number): number;
 }
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 

@@ -24,6 +24,7 @@ import {
   type CtTcpWindows,
   IPS_ASSURED,
   IPS_SEEN_REPLY,
+  IPS_SEQ_ADJUST,
   REC_EXPIRES,
   REC_META,
   REC_WORDS,
@@ -288,6 +289,14 @@ export function tcpInWindow(
   let end = segEnd(b, l4, seg);
   let sack = ack;
   if (flagsOf(aux, dir ^ 1) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(b, l4, sack);
+  // "Take into account NAT sequence number mangling": a helper's payload rewrite (FTP behind NAT)
+  // shifted the receiver's sequence numbers, so the ACK is compared in the receiver's own space.
+  const hx = t.helperExt;
+  if (hx !== undefined && t.statusOf(e) & IPS_SEQ_ADJUST) {
+    const off = hx.seqOffset(e, dir ^ 1, (ack - 1) >>> 0);
+    ack = (ack - off) >>> 0;
+    sack = (sack - off) >>> 0;
+  }
 
   if (w[s + 2] === 0) {
     if (flags & TCP_SYN) {
@@ -400,6 +409,8 @@ export function tcpAckInWindow(
   l4: number,
   seg: number,
 ): number {
+  if (t.helperExt !== undefined && t.statusOf(e) & IPS_SEQ_ADJUST)
+    return tcpInWindow(t, tw, e, dir, TCP_ACK_SET, TCP_CONNTRACK_ESTABLISHED, b, l4, seg);
   const w = tw.w;
   const s = e * 8 + dir * 4;
   const r = e * 8 + (dir ^ 1) * 4;
