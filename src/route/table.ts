@@ -482,6 +482,9 @@ export interface Fibs {
 
 const EMPTY = 0xff;
 
+/** Prefixes a table holds before lookups use lenBits16 (below, probing each length present is as fast). */
+const SMALL_TABLE = 64;
+
 /** fib_alias order within one prefix: tos descending, then metric ascending, then insertion. */
 const aliasOrder = (a: Route, b: Route): number => (b.tos ?? 0) - (a.tos ?? 0) || a.metric - b.metric;
 
@@ -501,8 +504,11 @@ export class RouteTable implements Fib4 {
   private present = new Int8Array(0);
   private masks = new Int32Array(0);
   private lenCount = new Int32Array(33);
-  /** For each /16, the prefix lengths 16..32 present in it (bit len - 16). */
-  private lenBits16 = new Uint32Array(65536);
+  /**
+   * For each /16, the prefix lengths 16..32 present in it (bit len - 16); made once the table
+   * holds more than SMALL_TABLE prefixes (256 KB: a host's few routes probe their lengths).
+   */
+  private lenBits16: Uint32Array | undefined = undefined;
   /** The lengths 0..15 present, longest first, and their masks. */
   private shortLens = new Int8Array(0);
   private shortMasks = new Int32Array(0);
@@ -545,8 +551,18 @@ export class RouteTable implements Fib4 {
    * first such route (the caller reads its type for the error). Undefined: no match (-EAGAIN).
    */
   lookupTos(dst: number, tos: number): Route | undefined {
+    const lb = this.lenBits16;
+    if (lb === undefined) {
+      // A small table: every length present, longest first.
+      const p = this.present;
+      for (let j = 0; j < p.length; j++) {
+        const r = this.probe(dst, p[j]!, tos);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    }
     // The lengths 16..32 present in dst's /16 first (a bit each), longest first; then 0..15.
-    let bits = this.lenBits16[dst >>> 16]!;
+    let bits = lb[dst >>> 16]!;
     while (bits !== 0) {
       const b = 31 - Math.clz32(bits);
       bits &= ~(1 << b);
@@ -621,14 +637,22 @@ export class RouteTable implements Fib4 {
       return;
     }
     this.insertKey(key, r.len, [r]);
-    this.markLength(r);
+    if (this.lenBits16 === undefined && this.count > SMALL_TABLE) this.markAll();
+    else this.markLength(r);
     if (this.lenCount[r.len]!++ === 0) this.refreshLengths();
   }
 
   /** Notes a prefix's length in the /16s it covers (lengths 16..32 only). */
   private markLength(r: Route): void {
-    if (r.len < 16) return;
-    this.lenBits16[r.addr >>> 16] = (this.lenBits16[r.addr >>> 16]! | (1 << (r.len - 16))) >>> 0;
+    const lb = this.lenBits16;
+    if (r.len < 16 || lb === undefined) return;
+    lb[r.addr >>> 16] = (lb[r.addr >>> 16]! | (1 << (r.len - 16))) >>> 0;
+  }
+
+  /** Makes lenBits16 and notes every prefix's length in it. */
+  private markAll(): void {
+    this.lenBits16 = new Uint32Array(65536);
+    for (const b of this.buckets) this.markLength(b[0]!);
   }
 
   private find(key: number, len: number): number {
@@ -669,7 +693,8 @@ export class RouteTable implements Fib4 {
     this.buckets = [];
     this.count = 0;
     this.lenCount.fill(0);
-    this.lenBits16.fill(0);
+    this.lenBits16 =
+      groups.size > SMALL_TABLE ? (this.lenBits16?.fill(0) ?? new Uint32Array(65536)) : undefined;
     for (const g of groups.values()) {
       g.sort(aliasOrder); // stable: equal routes keep the order they were added in
       this.insertKey((g[0]!.addr & g[0]!.mask) | 0, g[0]!.len, g);
