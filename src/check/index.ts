@@ -20,12 +20,15 @@ export interface CheckOptions {
 /** Findings that are the same cause with the same fix are one, with all their flows. */
 function mergeFindings(fs: readonly Finding[]): Finding[] {
   const out: Finding[] = [];
+  // Each finding's key made once, the first with a key found by it (not a walk per finding).
+  const at = new Map<string, number>();
   for (const f of fs) {
-    const key = (x: Finding): string =>
-      `${x.cause} ${x.router} ${JSON.stringify(x.fix?.commands ?? x.evidence.rule ?? x.title)}`;
-    const same = out.findIndex((x) => key(x) === key(f));
-    if (same < 0) out.push(f);
-    else
+    const key = `${f.cause} ${f.router} ${JSON.stringify(f.fix?.commands ?? f.evidence.rule ?? f.title)}`;
+    const same = at.get(key);
+    if (same === undefined) {
+      at.set(key, out.length);
+      out.push(f);
+    } else
       out[same] = {
         ...out[same]!,
         flows: [...out[same]!.flows, ...f.flows.filter((n) => !out[same]!.flows.includes(n))],

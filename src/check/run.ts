@@ -4,7 +4,8 @@ import { simulate } from '../sim/run.ts';
 import type { Flow, FlowResult } from '../sim/flows.ts';
 import type { WorldConfig } from '../sim/world.ts';
 import { toTraceStep, type TraceStep } from '../trace/trace-step.ts';
-import { buildTraceDoc, stepsOfFlows } from '../trace/model.ts';
+import { flowJson } from '../trace/model.ts';
+import { attributeSteps, flowKey, stepsByFlow } from '../trace/attribute.ts';
 import { explainFlow } from '../trace/explain.ts';
 import type { CheckFlow, FlowOutcome } from './model.ts';
 
@@ -48,7 +49,9 @@ export function runTraced(
 
 /**
  * Runs several flows together with the trace on, each flow's steps found by the trace's own
- * attribution (trace/attribute.ts): one run for all the failing flows instead of one each.
+ * attribution (trace/attribute.ts): one run for all the failing flows instead of one each. Each
+ * flow's steps and reason are those `natbox trace` gives (trace/model.ts buildTraceDoc), without
+ * the conntrack tables at the end that check does not read.
  */
 export function runTracedMany(
   world: WorldConfig,
@@ -57,15 +60,14 @@ export function runTracedMany(
   const out = new Map<string, { result: FlowResult; steps: TraceStep[]; reason: string }>();
   if (flows.length === 0) return out;
   const sim = simulate(world, flows, { trace: true, seed: 1 });
-  const doc = buildTraceDoc({ name: 'check', file: 'check' }, sim);
-  const own = stepsOfFlows(doc.steps);
-  sim.results.forEach((r, i) => {
-    out.set(r.flow.name, {
-      result: r,
-      steps: own.get(r.flow.name) ?? [],
-      reason: doc.flows[i]?.reason ?? '',
-    });
-  });
+  const steps = sim.steps.map(toTraceStep);
+  const owner = attributeSteps(steps, sim.results.map(flowKey));
+  for (let i = 0; i < steps.length; i++) if (owner[i] !== undefined) steps[i]!.flow = owner[i]!;
+  const byFlow = stepsByFlow(owner);
+  for (const r of sim.results) {
+    const own = (byFlow.get(r.flow.name) ?? []).map((i) => steps[i]!);
+    out.set(r.flow.name, { result: r, steps: own, reason: flowJson(r, own).reason });
+  }
   return out;
 }
 

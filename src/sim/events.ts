@@ -342,24 +342,53 @@ function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEve
 
 /** Schedules every event on the world's clock; each result is pushed onto `out` when it ran. */
 export function scheduleEvents(world: EventWorld, events: readonly SimEvent[], out: EventResult[]): void {
-  for (const ev of events) {
+  const commands = events.map((ev) => {
     const parsed = parseEventCommand({ text: ev.run, ...ev.loc });
     if (!parsed.ok) throw new Error(`${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${parsed.message}`);
+    return parsed.command;
+  });
+  for (let i = 0; i < events.length;) {
+    const ev = events[i]!;
+    // Events next to each other in the list at the same time on the same host that only add
+    // iptables rules run as one batch: each command checked and applied in its order as alone,
+    // the engine swapped once for them all (no packet can pass between them; a fix of hundreds
+    // of rules is not hundreds of copies of the ruleset).
+    let j = i + 1;
+    if (addsRules(commands[i]!))
+      while (
+        j < events.length &&
+        events[j]!.at === ev.at &&
+        events[j]!.host === ev.host &&
+        addsRules(commands[j]!)
+      )
+        j++;
+    const batch = events.slice(i, j);
+    const cmds = commands.slice(i, j);
     world.sched.at(ev.at, () => {
       const host = world.host(ev.host);
-      const r = runEvent(host, parsed.command);
-      const res: EventResult = { event: ev, t: world.sched.now, ...r };
-      out.push(res);
-      host.trace({
-        kind: 'event',
-        host: ev.host,
-        command: ev.run,
-        rc: r.rc,
-        stderr: r.stderr,
-        ...(r.stdout ? { stdout: r.stdout } : {}),
-        effect: r.effect,
+      const ran =
+        cmds.length === 1
+          ? [runEvent(host, cmds[0]!)]
+          : runIptablesBatch(
+              host,
+              cmds.map((c) => (c as EventCommand & { kind: 'iptables' }).cmd),
+            );
+      batch.forEach((e, k) => {
+        const r = ran[k]!;
+        const res: EventResult = { event: e, t: world.sched.now, ...r };
+        out.push(res);
+        host.trace({
+          kind: 'event',
+          host: e.host,
+          command: e.run,
+          rc: r.rc,
+          stderr: r.stderr,
+          ...(r.stdout ? { stdout: r.stdout } : {}),
+          effect: r.effect,
+        });
       });
     });
+    i = j;
   }
 }
 
@@ -423,15 +452,66 @@ export function runEvent(host: Host, c: EventCommand): Ran {
  */
 function runIptables(host: Host, cmd: Command): Ran {
   const rs = cloneRuleset(host.ruleset ?? emptyRuleset());
+  const r = iptablesOn(rs, cmd);
+  if (r) return r.ran;
+  putChainsInOrder(rs);
+  host.replaceRuleset(rs);
+  return ok(iptablesEffect(cmd));
+}
+
+/** An event command that only adds rules (`iptables -A`, `-I`): such neighbours run as a batch. */
+const addsRules = (c: EventCommand): boolean =>
+  c.kind === 'iptables' && (c.cmd.op === 'append' || c.cmd.op === 'insert');
+
+/**
+ * iptables commands that run at the same instant on one host, in their order: each checked and
+ * applied as runIptables does, on one copy of the ruleset, and the engine swapped once at the
+ * end. A command the kernel refuses leaves the copy as it was before it (made again from the
+ * commands applied before it when the refusal came after a change).
+ */
+function runIptablesBatch(host: Host, cmds: readonly Command[]): Ran[] {
+  const fresh = (): Ruleset => cloneRuleset(host.ruleset ?? emptyRuleset());
+  let rs = fresh();
+  const applied: Command[] = [];
+  const out = cmds.map((cmd): Ran => {
+    const r = iptablesOn(rs, cmd);
+    if (!r) {
+      applied.push(cmd);
+      return ok(iptablesEffect(cmd));
+    }
+    if (r.changed) {
+      rs = fresh();
+      for (const c of applied) applyCommand(rs, c);
+    }
+    return r.ran;
+  });
+  if (applied.length > 0) {
+    putChainsInOrder(rs);
+    host.replaceRuleset(rs);
+  }
+  return out;
+}
+
+/**
+ * Checks an iptables command against `rs` and applies it there, as iptables 1.8.9 (nf_tables)
+ * does: undefined when applied (-C: when the rule exists), else the failure with its exit status,
+ * and whether `rs` may have been changed before the refusal.
+ */
+function iptablesOn(rs: Ruleset, cmd: Command): { ran: Ran; changed: boolean } | undefined {
   const table = rs.tables.get(cmd.table);
   const has = (name: string): boolean => table?.chains.has(name) ?? BUILTIN_CHAINS[cmd.table].includes(name);
   const NO_CHAIN = 'iptables: No chain/target/match by that name.\n';
+  // Refused before anything was changed, or by applyCommand (which may have changed `rs`).
+  const refused = (rc: number, stderr: string, changed = false): { ran: Ran; changed: boolean } => ({
+    ran: failed(rc, stderr),
+    changed,
+  });
   // A jump to a chain that does not exist: the command line is refused before the kernel is asked.
   if ('rules' in cmd)
     for (const pr of cmd.rules) {
       const t = pr.rule.target;
       if (t && (t.kind === 'jump' || t.kind === 'goto') && !has(t.chain))
-        return failed(
+        return refused(
           2,
           `${IPTABLES_VERSION}: Chain '${t.chain}' does not exist\nTry \`iptables -h' or 'iptables --help' for more information.\n`,
         );
@@ -439,51 +519,52 @@ function runIptables(host: Host, cmd: Command): Ran {
   const chain = 'chain' in cmd && cmd.chain !== undefined ? cmd.chain : undefined;
   const builtin = chain !== undefined && BUILTIN_CHAINS[cmd.table].includes(chain);
   if (cmd.op === 'newChain') {
-    if (has(cmd.chain)) return failed(1, 'iptables: Chain already exists.\n');
+    if (has(cmd.chain)) return refused(1, 'iptables: Chain already exists.\n');
   } else if (cmd.op === 'policy') {
-    if (!builtin) return failed(1, has(cmd.chain) ? 'iptables: Bad built-in chain name.\n' : NO_CHAIN);
+    if (!builtin) return refused(1, has(cmd.chain) ? 'iptables: Bad built-in chain name.\n' : NO_CHAIN);
   } else if (cmd.op === 'deleteChain' && chain !== undefined && builtin) {
-    return failed(1, NO_CHAIN);
+    return refused(1, NO_CHAIN);
   } else if (chain !== undefined && !has(chain)) {
-    return failed(1, NO_CHAIN);
+    return refused(1, NO_CHAIN);
   }
   const len = chain !== undefined ? (table?.chains.get(chain)?.rules.length ?? 0) : 0;
-  if (cmd.op === 'insert' && cmd.index > len + 1) return failed(1, 'iptables: Index of insertion too big.\n');
-  if (cmd.op === 'replace' && cmd.index > len) return failed(1, 'iptables: Index of replacement too big.\n');
-  if (cmd.op === 'deleteNum' && cmd.index > len) return failed(1, 'iptables: Index of deletion too big.\n');
-  if (cmd.op === 'rename' && has(cmd.newName)) return failed(1, 'iptables: File exists.\n');
+  if (cmd.op === 'insert' && cmd.index > len + 1)
+    return refused(1, 'iptables: Index of insertion too big.\n');
+  if (cmd.op === 'replace' && cmd.index > len) return refused(1, 'iptables: Index of replacement too big.\n');
+  if (cmd.op === 'deleteNum' && cmd.index > len) return refused(1, 'iptables: Index of deletion too big.\n');
+  if (cmd.op === 'rename' && has(cmd.newName)) return refused(1, 'iptables: File exists.\n');
   const BAD_RULE = 'iptables: Bad rule (does a matching rule exist in that chain?).\n';
-  if (cmd.op === 'check') return ruleExists(rs, cmd) ? ok('') : failed(1, BAD_RULE);
+  if (cmd.op === 'check') return ruleExists(rs, cmd) ? { ran: ok(''), changed: false } : refused(1, BAD_RULE);
   try {
     applyCommand(rs, cmd);
   } catch (e) {
     if (!(e instanceof RuleError)) throw e;
     switch (cmd.op) {
       case 'delete':
-        return failed(1, BAD_RULE);
+        return refused(1, BAD_RULE, true);
       case 'deleteChain': {
         const victim = chain ?? /chain (\S+)/.exec(e.message)?.[1] ?? '';
-        return failed(
+        return refused(
           4,
           `${IPTABLES_VERSION}:  CHAIN_DEL failed (Device or resource busy): chain ${victim}\n`,
+          true,
         );
       }
       case 'append':
       case 'insert':
       case 'replace': {
         const what = { append: 'RULE_APPEND', insert: 'RULE_INSERT', replace: 'RULE_REPLACE' }[cmd.op];
-        return failed(
+        return refused(
           4,
           `${IPTABLES_VERSION}:  ${what} failed (Invalid argument): rule in chain ${cmd.chain}\n`,
+          true,
         );
       }
       default:
-        return failed(1, `iptables: ${e.message}.\n`);
+        return refused(1, `iptables: ${e.message}.\n`, true);
     }
   }
-  putChainsInOrder(rs);
-  host.replaceRuleset(rs);
-  return ok(iptablesEffect(cmd));
+  return undefined;
 }
 
 function iptablesEffect(cmd: Command): string {
