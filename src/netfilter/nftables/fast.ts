@@ -171,7 +171,7 @@ export class FastProgram {
   readonly chainPc: Int32Array;
   /** Per F_HVMAP site: per slot of its set, code | target pc << 3 (slots added later: computed). */
   readonly vpacks: Int32Array[] = [];
-  readonly stack = new Int32Array(STACK);
+  readonly stack: Int32Array = new Int32Array(STACK);
 
   constructor(
     readonly code: Int32Array,
