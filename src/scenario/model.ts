@@ -121,10 +121,13 @@ export type Expectation =
   | 'icmp-error'
   | 'connected-then-failed';
 
+/** A flow's protocol: sockets (tcp, udp), an echo (icmp), or one raw datagram (wire/raw.ts, sim/flows.ts). */
+export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
+
 export interface FlowSpec {
   readonly name: At<string>;
   readonly from: At<string>; // host name
-  readonly proto: At<'tcp' | 'udp' | 'icmp'>;
+  readonly proto: At<FlowProto>;
   readonly dst: At<string>; // IPv4 address
   readonly dport?: At<number>;
   readonly sport?: At<number>;
@@ -164,4 +167,6 @@ export interface FlowSpec {
   readonly tos?: At<number>;
   /** TCP_MAXSEG before connect() (88..65535). */
   readonly mss?: At<number>;
+  /** esp and ah flows: the Security Parameters Index of the datagram (default 0). */
+  readonly spi?: At<number>;
 }
