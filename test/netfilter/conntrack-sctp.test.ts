@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { sctpCheck, sctpNewOk, SCTP_INVALID, SCTP_OK } from '../../src/netfilter/conntrack/proto-sctp.ts';
-import { buildSctpInit } from '../../src/wire/sctp.ts';
+import { buildSctpInit, sctpChecksumOk } from '../../src/wire/sctp.ts';
 
 const text = `
 name: sctp-dccp-conntrack
@@ -66,4 +66,31 @@ test('sctp_error and sctp_new: a wrong CRC32c is invalid in PREROUTING; an INIT 
   const abort = init.slice();
   abort[12] = 6;
   assert.ok(!sctpNewOk(abort, 0, abort.length), 'an out-of-the-blue ABORT starts nothing');
+});
+
+test('MASQUERADE --to-ports moves an SCTP source port and recomputes the CRC32c (sctp_manip_pkt)', () => {
+  const nat = text
+    .replace(
+      '      iptables -t nat -A POSTROUTING -o wan -j MASQUERADE',
+      '      iptables -t nat -A POSTROUTING -o wan -p sctp -j MASQUERADE --to-ports 61000-61010',
+    )
+    .replace(/ {2}- \{ name: dccp.*\n/, '');
+  const r = simulateScenario(nat, 'nat.yaml');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  const out = r.sim.steps.find(
+    (s) => s.kind === 'packet' && s.host === 'web' && s.dir === 'in' && s.frame[14 + 9] === 132,
+  );
+  assert.ok(out && out.kind === 'packet');
+  const ip = out.frame.subarray(14);
+  const sport = (ip[20]! << 8) | ip[21]!;
+  assert.ok(sport >= 61000 && sport <= 61010, `source port ${sport}`);
+  assert.ok(sctpChecksumOk(ip, 20, ip.length), 'CRC32c after the rewrite');
+  // The protocol unreachable back to the client quotes the INIT with its own port again.
+  const back = r.sim.steps.find(
+    (s) => s.kind === 'packet' && s.host === 'client' && s.dir === 'in' && s.frame[14 + 9] === 1,
+  );
+  assert.ok(back && back.kind === 'packet');
+  const q = back.frame.subarray(14 + 28);
+  assert.equal((q[20]! << 8) | q[21]!, 40000);
+  assert.ok(sctpChecksumOk(q, 20, q.length), 'CRC32c of the quoted INIT');
 });
