@@ -160,7 +160,7 @@ export class BoundLabels {
 /** A flow as the oracle needs it (the simulator's Flow has this shape). */
 export interface OracleFlow {
   readonly name: string;
-  readonly proto: 'tcp' | 'udp' | 'icmp';
+  readonly proto: 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
   readonly sport: number;
   readonly dport: number;
   readonly icmpId: number;

@@ -191,7 +191,7 @@ export function buildScenario(
       proto: f.proto.value,
       dst: dst.value,
       dport: f.dport?.value ?? 0,
-      sport: f.sport?.value ?? 40000 + flows.length,
+      sport: f.sport?.value ?? (f.proto.value === 'esp' || f.proto.value === 'ah' ? 0 : 40000 + flows.length),
       at: f.at.value,
       timeout: f.timeout.value,
       hold: f.hold?.value ?? 0,
@@ -210,6 +210,7 @@ export function buildScenario(
       ...(f.tos ? { tos: f.tos.value } : {}),
       ...(f.mss ? { mss: f.mss.value } : {}),
       ...(f.tftp?.value ? { tftp: true } : {}),
+      ...(f.spi ? { spi: f.spi.value } : {}),
     });
   }
 

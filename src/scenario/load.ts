@@ -11,6 +11,7 @@ import type {
   At,
   BridgeSpec,
   Expectation,
+  FlowProto,
   FlowSpec,
   HostSpec,
   InterfaceSpec,
@@ -24,6 +25,7 @@ import { childField, hint, Reader, suggest, type ScenarioError } from './reader.
 import { notAScenario } from './sniff.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 import { parseEventCommand } from '../sim/events.ts';
+import { isRawProto, RAW_PROTOS, RAW_VERDICTS, rawFlowSpi } from './raw-flow.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
 
@@ -91,6 +93,7 @@ const FLOW_KEYS = [
   'tos',
   'mss',
   'tftp',
+  'spi',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
@@ -163,10 +166,14 @@ const VERDICTS: readonly Expectation[] = [
 ];
 // The kernel reference's outcome table: which result each protocol can have (`reset` and
 // `unreachable` are natbox's older words, aliases: sim/flows.ts verdictSatisfies).
-const VERDICTS_FOR: Readonly<Record<'tcp' | 'udp' | 'icmp', readonly Expectation[]>> = {
+const VERDICTS_FOR: Readonly<Record<FlowProto, readonly Expectation[]>> = {
   tcp: ['connected', 'reset', 'timeout', 'unreachable', 'storm', 'refused', 'error', 'connected-then-failed'],
   udp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm', 'refused', 'error'],
   icmp: ['reply', 'reply-from-unexpected-source', 'timeout', 'unreachable', 'storm', 'error', 'icmp-error'],
+  sctp: RAW_VERDICTS,
+  dccp: RAW_VERDICTS,
+  esp: RAW_VERDICTS,
+  ah: RAW_VERDICTS,
 };
 
 const q = (s: string): string => JSON.stringify(s);
@@ -1199,6 +1206,7 @@ class Loader {
     node: Node | null,
     field: string,
     port: 'required' | 'optional' | 'none',
+    noPorts = 'ICMP has no ports',
   ): { ip: At<string>; port?: At<number> } | undefined {
     const r = this.r;
     const want =
@@ -1224,7 +1232,7 @@ class Loader {
       return { ip: { value: ipText, loc: s.loc } };
     }
     if (port === 'none') {
-      r.error(r.locIn(node, colon), field, `${q(s.value)}: ICMP has no ports (expected ${want})`, s.value);
+      r.error(r.locIn(node, colon), field, `${q(s.value)}: ${noPorts} (expected ${want})`, s.value);
       return undefined;
     }
     const pText = s.value.slice(colon + 1);
@@ -1274,7 +1282,7 @@ class Loader {
     }
 
     // proto
-    let proto: At<'tcp' | 'udp' | 'icmp'> | undefined;
+    let proto: At<FlowProto> | undefined;
     const protoE = get('proto');
     if (protoE === undefined) missing('proto', 'the protocol (tcp, udp or icmp)');
     else {
@@ -1282,18 +1290,20 @@ class Loader {
       if (need(p)) {
         if (p.value === 'tcp' || p.value === 'udp' || p.value === 'icmp')
           proto = { value: p.value, loc: p.loc };
+        else if (isRawProto(p.value)) proto = { value: p.value, loc: p.loc };
         else {
           r.error(
             protoE.value,
             protoE.field,
-            `${q(p.value)} is not a protocol${hint(p.value, ['tcp', 'udp', 'icmp'])}`,
+            `${q(p.value)} is not a protocol${hint(p.value, ['tcp', 'udp', 'icmp', ...RAW_PROTOS])}`,
           );
           ok = false;
         }
       }
     }
     const pr = proto?.value;
-    const hasPorts = pr !== 'icmp';
+    const hasPorts = pr !== 'icmp' && pr !== 'esp' && pr !== 'ah';
+    const noPorts = pr === 'esp' || pr === 'ah' ? `${pr.toUpperCase()} has no ports` : 'ICMP has no ports';
 
     // destination: `to: ip:port` or `dst` + `dport`
     let dst: At<string> | undefined;
@@ -1309,6 +1319,7 @@ class Loader {
         toE.value,
         toE.field,
         pr === undefined ? 'optional' : hasPorts ? 'required' : 'none',
+        noPorts,
       );
       if (need(hp)) [dst, dport] = [hp.ip, hp.port];
     } else if (dstE) {
@@ -1316,7 +1327,7 @@ class Loader {
       if (need(hp)) dst = hp.ip;
       if (dportE) {
         if (!hasPorts) {
-          r.error(dportE.keyNode, dportE.field, 'ICMP has no ports; remove dport', 'dport');
+          r.error(dportE.keyNode, dportE.field, `${noPorts}; remove dport`, 'dport');
           ok = false;
         } else need((dport = this.port(dportE.value, dportE.field)));
       } else if (pr !== undefined && hasPorts)
@@ -1330,7 +1341,12 @@ class Loader {
     const sportE = get('sport');
     if (sportE) {
       if (!hasPorts) {
-        r.error(sportE.keyNode, sportE.field, 'ICMP has no ports; use id for the echo identifier', 'sport');
+        r.error(
+          sportE.keyNode,
+          sportE.field,
+          pr === 'icmp' ? 'ICMP has no ports; use id for the echo identifier' : `${noPorts}; use spi`,
+          'sport',
+        );
         ok = false;
       } else need((sport = this.port(sportE.value, sportE.field)));
     }
@@ -1349,6 +1365,8 @@ class Loader {
           })),
         );
     }
+
+    const spi = rawFlowSpi(r, pr, get('spi'), () => (ok = false));
 
     const atE = get('at');
     const at = atE
@@ -1385,11 +1403,13 @@ class Loader {
         })
       : undefined;
     if (countE) {
-      if (pr === 'tcp') {
+      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp') {
         r.error(
           countE.keyNode,
           countE.field,
-          'count is for udp and icmp flows (a TCP flow sends one line)',
+          pr === 'tcp'
+            ? 'count is for udp and icmp flows (a TCP flow sends one line)'
+            : `count is for udp and icmp flows (a ${pr} flow sends one datagram)`,
           'count',
         );
         ok = false;
@@ -1403,7 +1423,7 @@ class Loader {
         })
       : undefined;
     if (intervalE) {
-      if (pr === 'tcp') {
+      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp') {
         r.error(intervalE.keyNode, intervalE.field, 'interval is for udp and icmp flows', 'interval');
         ok = false;
       } else need(interval);
@@ -1565,6 +1585,7 @@ class Loader {
       ...(tos ? { tos } : {}),
       ...(mss ? { mss } : {}),
       ...(tftp ? { tftp } : {}),
+      ...(spi ? { spi } : {}),
     };
   }
 

@@ -121,10 +121,13 @@ export type Expectation =
   | 'icmp-error'
   | 'connected-then-failed';
 
+/** A flow's protocol: sockets (tcp, udp), an echo (icmp), or one raw datagram (wire/raw.ts, sim/flows.ts). */
+export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
+
 export interface FlowSpec {
   readonly name: At<string>;
   readonly from: At<string>; // host name
-  readonly proto: At<'tcp' | 'udp' | 'icmp'>;
+  readonly proto: At<FlowProto>;
   readonly dst: At<string>; // IPv4 address
   readonly dport?: At<number>;
   readonly sport?: At<number>;
@@ -166,4 +169,6 @@ export interface FlowSpec {
   readonly mss?: At<number>;
   /** UDP: the datagram is a TFTP read request (RRQ `natbox`, octet); the answer gets ACK block 1. */
   readonly tftp?: At<boolean>;
+  /** esp and ah flows: the Security Parameters Index of the datagram (default 0). */
+  readonly spi?: At<number>;
 }

@@ -4,6 +4,7 @@ import { formatIpv4, parseIpv4 } from '../wire/addr.ts';
 import type { SocketObserver, SockOpts } from '../stack/sockets.ts';
 import type { World } from './world.ts';
 import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
+import { RAW_PROTO_NUMBER, rawFlowPayload, type RawFlowProto } from '../wire/raw.ts';
 import { repeatLength, repeatSends, type Repeat } from './repeat.ts';
 
 /**
@@ -20,6 +21,9 @@ import { repeatLength, repeatSends, type Repeat } from './repeat.ts';
  * `reset` and `unreachable` are natbox's older words, still accepted as expectations (see
  * verdictSatisfies) but never a result.
  */
+/** The protocols a flow speaks: sockets (tcp, udp), ping (icmp), or one raw packet (RawFlowProto). */
+export type FlowProto = 'tcp' | 'udp' | 'icmp' | RawFlowProto;
+
 export type Verdict =
   | 'connected'
   | 'reset'
@@ -39,12 +43,14 @@ export type Verdict =
  * what an error from the network or the host now reads as: TCP `error`; UDP `refused` or `error`;
  * ICMP `icmp-error` or `error`.
  */
-export function verdictSatisfies(expected: Verdict, got: Verdict, proto: 'tcp' | 'udp' | 'icmp'): boolean {
+export function verdictSatisfies(expected: Verdict, got: Verdict, proto: FlowProto): boolean {
   if (expected === got) return true;
   if (expected === 'reset') return got === 'refused';
   if (expected === 'unreachable')
     return (
-      got === 'error' || (proto === 'udp' && got === 'refused') || (proto === 'icmp' && got === 'icmp-error')
+      got === 'error' ||
+      (proto === 'udp' && got === 'refused') ||
+      (proto !== 'tcp' && proto !== 'udp' && got === 'icmp-error')
     );
   return false;
 }
@@ -64,7 +70,8 @@ export function kernelOutcome(v: Verdict): string | undefined {
 export interface Flow {
   readonly name: string;
   readonly from: string;
-  readonly proto: 'tcp' | 'udp' | 'icmp';
+  /** sctp, dccp, esp, ah: one packet from a raw socket (wire/raw.ts), ICMP errors heard. */
+  readonly proto: FlowProto;
   readonly dst: number;
   readonly dport: number;
   readonly sport: number;
@@ -95,6 +102,8 @@ export interface Flow {
   readonly size?: number;
   /** IP_MTU_DISCOVER: true DO (DF, EMSGSIZE when too big), false DONT; absent: WANT. */
   readonly df?: boolean;
+  /** ESP and AH flows: the SPI their header carries. */
+  readonly spi?: number;
 }
 
 export interface Unexpected {
@@ -275,15 +284,23 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs, opts);
       else if (flow.proto === 'udp')
         sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs, opts);
-      else sockets.pingSend(flow.dst, flow.icmpId, obs, opts, seq);
+      else if (flow.proto === 'icmp') sockets.pingSend(flow.dst, flow.icmpId, obs, opts, seq);
+      else
+        sockets.rawSend(
+          RAW_PROTO_NUMBER[flow.proto],
+          flow.dst,
+          rawFlowPayload(flow.proto, flow.sport, flow.dport, flow.spi ?? 0),
+          obs,
+          opts,
+        );
     };
     // The wait is over without an answer: a ping that got ICMP errors ends icmp-error.
     const noAnswer = (): void => {
       const got = res.received;
-      if (flow.proto === 'icmp' && got?.some((m) => m.type !== 0))
+      if (flow.proto !== 'tcp' && flow.proto !== 'udp' && got?.some((m) => m.type !== 0))
         settle(
           'icmp-error',
-          `no echo reply within ${flow.timeout} s; received ${got
+          `no ${flow.proto === 'icmp' ? 'echo reply' : 'answer'} within ${flow.timeout} s; received ${got
             .filter((m) => m.type !== 0)
             .map((m) => `ICMP type ${m.type} code ${m.code} from ${m.from}`)
             .join(', ')}`,
@@ -309,7 +326,8 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
 export function translatedSource(world: World, r: FlowResult): string | undefined {
   const f = r.flow;
   const client = world.host(f.from);
-  const pr = f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : 1;
+  const pr =
+    f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : f.proto === 'icmp' ? 1 : RAW_PROTO_NUMBER[f.proto];
   const chosen = client.routeSource(f.dst, 0, f.mark ?? 0, pr, f.sport, f.dport);
   if (chosen < 0) return undefined;
   const local = r.local ? parseIpv4(r.local.split(':')[0] ?? '') : undefined;
@@ -317,7 +335,7 @@ export function translatedSource(world: World, r: FlowResult): string | undefine
   let sport = f.proto === 'icmp' ? f.icmpId : f.sport;
   let dst = f.dst;
   let dport = f.proto === 'icmp' ? 8 << 8 : f.dport;
-  const proto = f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : 1;
+  const proto = pr;
   const seen = new Set<string>();
   const t = new TupleBuf();
   for (let changed = true; changed;) {

@@ -3,6 +3,7 @@
 // sockets (connected ones take datagrams only from their peer; with no socket the host answers
 // ICMP port unreachable), ICMP echo (the kernel answers pings; a ping socket takes any reply with
 // its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
+import { buildRawPacket } from '../wire/raw.ts';
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../wire/packet.ts';
@@ -350,6 +351,8 @@ export class Sockets {
   >();
   /** Ping sockets by echo id (`laddr`: the address a raw socket is bound to, 0 for any). */
   private readonly ping = new Map<number, { dst: number; obs: SocketObserver; laddr?: number }>();
+  /** Raw sockets of other protocols (rawSend: SCTP, DCCP, ESP, AH flows): they hear ICMP too. */
+  private readonly raw: { obs: SocketObserver; laddr: number; proto: number }[] = [];
   server: ServerObserver | undefined;
   /**
    * SO_MARK of the packet about to be sent: set by tcpSegment, udpSend and pingSend from their
@@ -639,6 +642,10 @@ export class Sockets {
     if (proto === IPPROTO_TCP) return this.tcpInput(ip, hl, total);
     if (proto === IPPROTO_UDP) return this.udpInput(ip, hl, total);
     if (proto === IPPROTO_ICMP) return this.icmpInput(ip, hl, total, ifname);
+    // ip_local_deliver_finish: no handler and no raw socket for the protocol (IGMP and UDP-Lite
+    // have handlers): ICMP protocol unreachable, as Linux 6.18 without SCTP/DCCP/ESP/AH answers.
+    if (proto !== 2 && proto !== 136 && !this.raw.some((r) => r.proto === proto))
+      this.sendIcmpError(ip, 3, 2, 0);
   }
 
   private tcpInput(ip: Uint8Array, o: number, total: number): void {
@@ -1283,6 +1290,22 @@ export class Sockets {
     this.send(buildIcmpIpv4Packet(ip, { kind: 'echo-request', id, seq }, data), obs);
   }
 
+  /**
+   * A raw socket of protocol `proto` (SCTP, DCCP, ESP, AH flows) sends `payload` to `dst` once,
+   * its IP header written as a raw socket's is (DF under the default IP_PMTUDISC_WANT), and an
+   * ICMP raw socket beside it hears every ICMP message reaching the host (obs.icmp).
+   */
+  rawSend(proto: number, dst: number, payload: Uint8Array, obs: SocketObserver, opts: SockOpts = {}): void {
+    const laddr = this.openRoute(obs, opts, proto, dst, 0, 0, false, 'sendto()');
+    if (laddr === undefined) return;
+    const r = this.host.lastRoute()!;
+    this.raw.push({ obs, laddr: opts.src ?? 0, proto });
+    const ip = this.datagramIp(opts, laddr, dst, r, payload.length, obs);
+    if (!ip) return;
+    this.markOut = opts.mark ?? 0;
+    this.send(buildRawPacket(ip, proto, payload), obs);
+  }
+
   /** Whether `port` on `dst` is the answering socket of a UDP server with reply_port. */
   private replySocket(port: number, dst: number): boolean {
     for (const [k, ls] of this.listenOpts)
@@ -1324,6 +1347,8 @@ export class Sockets {
     // A raw ICMP socket (the ping client) sees every ICMP message that reaches the host
     // (raw_v4_input runs before icmp_rcv), whichever packet an error is about.
     for (const p of this.ping.values())
+      if (!p.laddr || p.laddr === dst) p.obs.icmp?.(formatIpv4(src), type, ip[o + 1]!);
+    for (const p of this.raw)
       if (!p.laddr || p.laddr === dst) p.obs.icmp?.(formatIpv4(src), type, ip[o + 1]!);
     if (type === 3 || type === 11 || type === 12) {
       // An error about one of our packets: tell the socket it quotes (icmp_unreach → err_handler).

@@ -21,8 +21,13 @@ export interface TracedHost {
 export function nfTracerFor(host: TracedHost, t: StackTracer): NfTracer {
   const name = host.name;
   const now = (): number => host.env.now();
+  // Protocols without ports (ESP 50, AH 51, GRE, ...): the address alone, as conntrack -L.
   const addrPort = (a: number, p: number, proto: number): string =>
-    proto === IPPROTO_ICMP ? `${formatIpv4(a)} id ${p}` : `${formatIpv4(a)}:${p}`;
+    proto === IPPROTO_ICMP
+      ? `${formatIpv4(a)} id ${p}`
+      : proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136
+        ? `${formatIpv4(a)}:${p}`
+        : formatIpv4(a);
   return {
     rule: (hook, table, chain, index, rule) =>
       t.step(now(), { kind: 'rule', host: name, hook, table, chain, index, rule }),

@@ -14,7 +14,7 @@ import { flowTarget, type FlowResult } from '../sim/flows.ts';
 export interface FlowKey {
   readonly name: string;
   readonly from: string;
-  readonly proto: 'tcp' | 'udp' | 'icmp';
+  readonly proto: 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
   /** `ip:port`, or `ip` for ICMP. */
   readonly to: string;
   readonly sport?: number;

@@ -16,7 +16,7 @@ export { toTraceStep, type TraceStep } from './trace-step.ts';
 export interface TraceFlow {
   name: string;
   from: string;
-  proto: 'tcp' | 'udp' | 'icmp';
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
   to: string;
   sport?: number;
   at: number;

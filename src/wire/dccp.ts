@@ -45,3 +45,19 @@ export function dccpPacketHdrLen(type: number): number {
 /** __dccp_hdr_len(): the generic header (16 bytes with X), plus the type's part. */
 export const dccpHdrLen = (b: Uint8Array, l4: number): number =>
   DCCP_HDR_LEN + (dccpX(b, l4) ? 4 : 0) + dccpPacketHdrLen(dccpType(b, l4));
+
+/**
+ * A flow's DCCP packet: a Request (data offset 5: 20 bytes, X 0, sequence number 0, service code
+ * 0, 4 bytes of padding options), checksum 0 (Linux 6.18 has no DCCP: nothing checks it). The
+ * kernel side's raw sender (dataplane/kernel/agents.ts RAW_SCRIPT) sends the same bytes.
+ */
+export function buildDccpRequest(sport: number, dport: number): Uint8Array {
+  const b = new Uint8Array(20);
+  b[0] = sport >> 8;
+  b[1] = sport & 0xff;
+  b[2] = dport >> 8;
+  b[3] = dport & 0xff;
+  b[4] = 5;
+  b[8] = DCCP_PKT_REQUEST << 1;
+  return b;
+}

@@ -11,6 +11,7 @@ import { formatIpv4, formatMac } from './addr.ts';
 import { read16, read32 } from './checksum.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import { formatRawTransport } from './format-raw.ts';
 import {
   formatTcpFlags,
   parseTcpOptions,
@@ -359,8 +360,11 @@ export function formatIpv4Packet(b: Uint8Array, o = 0, end = b.length, opt: Form
     }
     case IPPROTO_ICMP:
       return `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}: ${formatIcmp(b, l4, Math.min(l4len, avail - hl))}`;
-    default:
+    default: {
+      const raw = formatRawTransport(b, proto, l4, Math.min(l4len, avail - hl), src, dst);
+      if (raw !== undefined) return prefix + raw;
       return `${prefix}${formatIpv4(src)} > ${formatIpv4(dst)}:  ip-proto-${proto} ${l4len}`;
+    }
   }
 }
 

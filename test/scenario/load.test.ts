@@ -452,7 +452,7 @@ test('scenario-errors-are-all-collected-in-file-order', () => {
       'links:',
       '  - [nobody:eth0, router:lan1]',
       'flows:',
-      '  - { from: nobody, proto: sctp, to: 1.2.3.4:5 }',
+      '  - { from: nobody, proto: gre, to: 1.2.3.4:5 }',
     ),
   );
   assert.deepEqual(

@@ -224,6 +224,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'name',
     'proto',
     'size',
+    'spi',
     'sport',
     'src',
     'tftp',

@@ -291,3 +291,73 @@ out['received'] = received
 out['late'] = late
 print(json.dumps(out), flush=True)
 `;
+
+/**
+ * One raw datagram of another protocol (SCTP, DCCP, ESP, AH flows): the same bytes as natbox's
+ * wire/raw.ts rawFlowPayload (SCTP INIT with its CRC32c, DCCP Request, ESP and AH headers with the
+ * flow's SPI), from a raw socket of that protocol (the kernel writes the IP header: DF under the
+ * default IP_PMTUDISC_WANT), sent once. An ICMP raw socket opened first hears every ICMP message
+ * reaching the host until the timeout: they are `received`, and any makes the verdict
+ * `icmp-error`, else `timeout`. The same socket options as the ping client. `ready`, then its
+ * start time (epoch ms) on stdin.
+ */
+export const RAW_SCRIPT = String.raw`
+import errno, json, socket, struct, sys, time
+f = json.loads(sys.argv[1])
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+PROTO = {'sctp': 132, 'dccp': 33, 'esp': 50, 'ah': 51}[f['proto']]
+if f['proto'] == 'sctp':
+    body = struct.pack('!HHII', f['sport'], f['dport'], 0, 0) + bytes([1, 0, 0, 20]) + struct.pack('!IIHHI', 0x1111, 65535, 10, 10, 0x2222)
+    payload = body[:8] + struct.pack('<I', crc32c(body)) + body[12:]
+elif f['proto'] == 'dccp':
+    payload = struct.pack('!HHBBHBBBB', f['sport'], f['dport'], 5, 0, 0, 0, 0, 0, 0) + bytes(8)
+elif f['proto'] == 'esp':
+    payload = struct.pack('!II', f.get('spi', 0), 1) + bytes(8)
+else:
+    payload = bytes([59, 4, 0, 0]) + struct.pack('!II', f.get('spi', 0), 1) + bytes(12)
+out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
+received = []
+print('ready', flush=True)
+f['startAt'] = float(sys.stdin.readline())
+time.sleep(max(0, f['startAt'] / 1000 - time.time()))
+late = round(time.time() * 1000 - f['startAt'])
+listen = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO)
+try:
+    if f.get('mark'): s.setsockopt(socket.SOL_SOCKET, 36, f['mark'])  # SO_MARK
+    if f.get('df') is not None:
+        s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
+    if f.get('ttl') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
+    if f.get('tos') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
+    if f.get('src'):
+        s.bind((f['src'], 0))
+        listen.bind((f['src'], 0))
+    s.sendto(payload, (f['dst'], 0))
+except OSError as e:
+    n = errno.errorcode.get(e.errno or 0, str(e))
+    print(json.dumps({'verdict': 'error', 'detail': n, 'errno': n, 'late': late}), flush=True)
+    sys.exit(0)
+end = time.time() + f['timeout']
+while time.time() < end:
+    listen.settimeout(max(0.01, end - time.time()))
+    try:
+        b, a = listen.recvfrom(65535)
+    except socket.timeout:
+        break
+    ihl = (b[0] & 15) * 4
+    t, c = b[ihl], b[ihl + 1]
+    if t == 8 or t == 0:
+        continue
+    received.append({'from': a[0], 'type': t, 'code': c})
+if received:
+    out = {'verdict': 'icmp-error', 'replyFrom': received[0]['from'], 'detail': 'no answer within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
+out['received'] = received
+out['late'] = late
+print(json.dumps(out), flush=True)
+`;

@@ -27,7 +27,7 @@ import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { runLength } from '../../sim/flows.ts';
 import { repeatLength } from '../../sim/repeat.ts';
-import { CLIENT_SCRIPT, PING_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { CLIENT_SCRIPT, PING_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
@@ -532,6 +532,7 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
     writeFileSync(join(dir, 'client.py'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
+    writeFileSync(join(dir, 'raw.py'), RAW_SCRIPT);
     const worldEvents = built.world.events ?? [];
     const eventArgv = worldEvents.map((e) => {
       const a = liveArgv(e, opts.backend);
@@ -629,6 +630,7 @@ export async function runOnKernel(
         ...(f.tos !== undefined ? { tos: f.tos } : {}),
         ...(f.mss !== undefined ? { mss: f.mss } : {}),
         ...(f.tftp ? { tftp: true } : {}),
+        ...(f.spi !== undefined ? { spi: f.spi } : {}),
       };
       if (!python)
         throw new LiveError(
@@ -636,7 +638,14 @@ export async function runOnKernel(
         );
       return start(
         nsOf(f.from),
-        [python, join(dir, f.proto === 'icmp' ? 'ping.py' : 'client.py'), JSON.stringify(spec)],
+        [
+          python,
+          join(
+            dir,
+            f.proto === 'icmp' ? 'ping.py' : f.proto === 'tcp' || f.proto === 'udp' ? 'client.py' : 'raw.py',
+          ),
+          JSON.stringify(spec),
+        ],
         `flow ${i + 1}`,
         limitMs + READY_MS,
         true,

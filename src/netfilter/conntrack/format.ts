@@ -4,6 +4,9 @@
 import { formatIpv4 } from '../../wire/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { TCP_STATE_NAMES } from './proto-tcp.ts';
+import { SCTP_STATE_NAMES } from './proto-sctp.ts';
+import { IPPROTO_SCTP } from '../../wire/sctp.ts';
+import { IPPROTO_DCCP } from '../../wire/dccp.ts';
 import {
   IPS_ASSURED,
   IPS_SEEN_REPLY,
@@ -18,6 +21,8 @@ const PROTO_NAMES: Record<number, string> = {
   [IPPROTO_TCP]: 'tcp',
   [IPPROTO_UDP]: 'udp',
   [IPPROTO_ICMP]: 'icmp',
+  [IPPROTO_SCTP]: 'sctp',
+  [IPPROTO_DCCP]: 'dccp',
 };
 
 export const protoName = (p: number): string => PROTO_NAMES[p] ?? 'unknown';
@@ -29,8 +34,10 @@ function tupleText(t: ConntrackTable, e: number, dir: number): string {
     const td = t.dport(e, dir);
     return `${base} type=${td >>> 8} code=${td & 0xff} id=${t.sport(e, dir)}`;
   }
-  if (p === IPPROTO_TCP || p === IPPROTO_UDP)
+  if (p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP)
     return `${base} sport=${t.sport(e, dir)} dport=${t.dport(e, dir)}`;
+  // Linux 6.18 has no DCCP conntrack: generic tracking, zero ports, which conntrack-tools prints.
+  if (p === IPPROTO_DCCP) return `${base} sport=0 dport=0`;
   return base;
 }
 
@@ -59,6 +66,7 @@ function body(t: ConntrackTable, e: number, counters = true, mark = true, proc =
   const z = zoneParts(t.zoneOf(e));
   const parts: string[] = [];
   if (p === IPPROTO_TCP) parts.push(TCP_STATE_NAMES[t.tcpState(e)] ?? 'NONE');
+  if (p === IPPROTO_SCTP) parts.push(SCTP_STATE_NAMES[t.tcpState(e)] ?? 'NONE');
   const zo = z.orig !== undefined ? ` zone-orig=${z.orig}` : '';
   const zr = z.reply !== undefined ? ` zone-reply=${z.reply}` : '';
   parts.push(tupleText(t, e, DIR_ORIGINAL) + zo + acctText(t, e, DIR_ORIGINAL, counters));
@@ -141,9 +149,12 @@ function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
     out.type = td >>> 8;
     out.code = td & 0xff;
     out.id = t.sport(e, dir);
-  } else if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+  } else if (p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP) {
     out.sport = t.sport(e, dir);
     out.dport = t.dport(e, dir);
+  } else if (p === IPPROTO_DCCP) {
+    out.sport = 0;
+    out.dport = 0;
   }
   return out;
 }
@@ -164,6 +175,7 @@ export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJso
     timeout: secondsLeft(t, e, now),
   };
   if (p === IPPROTO_TCP) out.state = TCP_STATE_NAMES[t.tcpState(e)] ?? 'NONE';
+  if (p === IPPROTO_SCTP) out.state = SCTP_STATE_NAMES[t.tcpState(e)] ?? 'NONE';
   const z = zoneParts(t.zoneOf(e));
   if (z.zone !== undefined) out.zone = z.zone;
   if (z.orig !== undefined) out.zoneOrig = z.orig;

@@ -2,6 +2,8 @@
 // lookup, a new entry for a packet that may start one, the per-protocol update and the packet's
 // ctinfo), ICMP errors RELATED to the connection they quote (nf_conntrack_icmpv4_error), and
 // __nf_conntrack_confirm. The hook entries (core/hooks.ts) call it at its priorities.
+import { sctpCheck, sctpNewOk, sctpPacketTick, SCTP_OK } from '../conntrack/proto-sctp.ts';
+import { IPPROTO_SCTP } from '../../wire/sctp.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { read16, read32 } from '../../wire/checksum.ts';
 import { TCP_SYN } from '../../wire/tcp.ts';
@@ -40,7 +42,7 @@ import {
 import type { NfTracer } from './trace-events.ts';
 import { DropReason } from './drop.ts';
 import { NF_ACCEPT, NOTRACK, type Drops } from './verdict.ts';
-import { HOOK_NAMES } from './hook-numbers.ts';
+import { HOOK_NAMES, NF_INET_PRE_ROUTING } from './hook-numbers.ts';
 
 export class ConntrackIn {
   tracer: NfTracer | undefined;
@@ -92,6 +94,12 @@ export class ConntrackIn {
         if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
         if (!icmpIsQuery(skb.icmpType)) return this.invalid(skb, hook);
         t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
+      } else if (proto === IPPROTO_SCTP) {
+        // sctp_error and the tuple's ports (nf_conntrack_proto_sctp.c: proto-sctp.ts).
+        const end = skb.off + skb.len;
+        if (sctpCheck(skb.buf, skb.l4off, end, hook === NF_INET_PRE_ROUTING) !== SCTP_OK)
+          return this.invalid(skb, hook);
+        t.set(skb.src, skb.dst, proto, read16(skb.buf, skb.l4off), read16(skb.buf, skb.l4off + 2));
       } else {
         t.set(skb.src, skb.dst, proto, 0, 0);
       }
@@ -100,6 +108,8 @@ export class ConntrackIn {
     }
     // nf_conntrack_icmp_packet: only a request starts an ICMP connection; a lone reply does not.
     if (proto === IPPROTO_ICMP && !icmpIsRequest(skb.icmpType)) return this.invalid(skb, hook);
+    if (proto === IPPROTO_SCTP && !sctpNewOk(skb.buf, skb.l4off, skb.off + skb.len))
+      return this.invalid(skb, hook);
     const t = this.tA;
     invertTuple(this.tB, t);
     const e = ct.alloc(t, this.tB, now);
@@ -173,6 +183,11 @@ export class ConntrackIn {
       udpPacketTick(ct, e, nowTick, this.timeoutTicks);
     } else if (proto === IPPROTO_ICMP) {
       icmpPacket(ct, e, nowTick, this.timeoutTicks);
+    } else if (proto === IPPROTO_SCTP) {
+      if (sctpPacketTick(ct, e, dir, skb.buf, skb.l4off, skb.off + skb.len, nowTick) !== SCTP_OK) {
+        if (created) ct.release(e);
+        return this.invalid(skb, hook);
+      }
     } else {
       genericPacket(ct, e, nowTick, this.timeoutTicks);
     }
@@ -274,6 +289,8 @@ const icmpIsError = (type: number): boolean => ICMP_ERROR_TYPES.has(type);
 function zoneTuple(skb: Skb, out: TupleBuf): boolean {
   const proto = skb.proto;
   if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) out.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
+  else if (proto === IPPROTO_SCTP && skb.len - (skb.l4off - skb.off) >= 12)
+    out.set(skb.src, skb.dst, proto, read16(skb.buf, skb.l4off), read16(skb.buf, skb.l4off + 2));
   else if (proto === IPPROTO_ICMP) {
     if (!icmpIsQuery(skb.icmpType)) return false;
     out.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
@@ -299,7 +316,7 @@ export function quotedTuple(skb: Skb, out: TupleBuf): boolean {
   const src = read32(b, q + 12);
   const dst = read32(b, q + 16);
   const l4 = q + qhl;
-  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP)
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP)
     out.set(src, dst, proto, read16(b, l4), read16(b, l4 + 2));
   else if (proto === IPPROTO_ICMP) {
     if (!icmpIsQuery(b[l4]!)) return false; // an error about an error is not tracked

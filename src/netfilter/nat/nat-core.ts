@@ -3,6 +3,7 @@
 // and nf_nat_setup_info (store the new reply tuple, set SRC_NAT/DST_NAT). Runs once per connection
 // and manip type, never for later packets. Tuples and ranges carry their family: IPv4 addresses
 // are one number (the hot form), IPv6 addresses four words; the IPv4 path is unchanged.
+import { IPPROTO_SCTP } from '../../wire/sctp.ts';
 import { AF_INET, AF_INET6, compareIp, type IpAddr, type Family, type Words6 } from '../../wire/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
@@ -187,7 +188,7 @@ export class NatCore {
         min = 0;
         size = 65536;
       }
-    } else if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+    } else if (p === IPPROTO_TCP || p === IPPROTO_UDP || p === IPPROTO_SCTP) {
       if (!(r.flags & NF_NAT_RANGE_PROTO_SPECIFIED)) {
         // "If it's dst rewrite, can't change port": the tuple stays even when taken. The kernel
         // does not fail here: the source manip (a SNAT rule or the null binding at POSTROUTING)

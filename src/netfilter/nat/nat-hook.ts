@@ -3,6 +3,7 @@
 // (nf_nat_packet), both directions. ICMP errors about a NATed connection are translated inside and
 // out (nf_nat_icmp_reply_translation). The hook entries (core/hooks.ts) call run() at NAT_DST and
 // NAT_SRC; the nat tables themselves are whatever front end gave them (core/table.ts).
+import { IPPROTO_SCTP, sctpFillChecksum } from '../../wire/sctp.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, ipv4SetDst, ipv4SetSrc } from '../../wire/ipv4.ts';
 import { read16, read32, write16 } from '../../wire/checksum.ts';
 import { tcpPseudoAddrChanged, tcpSetPort } from '../../wire/tcp.ts';
@@ -110,6 +111,15 @@ export class NatHook {
       const addr = rec[other]!;
       if (skb.dst !== addr) setAddr(b, o, l4, proto, 16, addr >>> 16, addr & 0xffff);
       if (ports) setL4Port(b, l4, proto, 2, otherPorts >>> 16);
+    }
+    if (proto === IPPROTO_SCTP && o + skb.len - l4 >= 12) {
+      // sctp_manip_pkt: the port, then the CRC32c over the whole packet (not for a fragment).
+      const which = manip === MANIP_SRC ? 0 : 2;
+      const port = manip === MANIP_SRC ? otherPorts & 0xffff : otherPorts >>> 16;
+      if (read16(b, l4 + which) !== port) {
+        write16(b, l4 + which, port);
+        if (!skb.fragment) sctpFillChecksum(b, l4, o + skb.len);
+      }
     }
     if (proto === IPPROTO_ICMP) {
       // icmp_manip_pkt: the echo id is rewritten to the target's id for either manip type.
@@ -262,6 +272,11 @@ function manipQuoted(b: Uint8Array, q: number, end: number, t: TupleBuf, manip: 
     udpSetPort(b, l4, manip === MANIP_SRC ? 0 : 2, manip === MANIP_SRC ? t.sport : t.dport);
   } else if (proto === IPPROTO_ICMP) {
     if (read16(b, l4 + 4) !== t.sport) icmpSetEchoId(b, l4, t.sport);
+  } else if (proto === IPPROTO_SCTP) {
+    // sctp_manip_pkt on a quote: the port; with the whole common header quoted, the CRC32c
+    // over what follows it to the end of the error (sctp_compute_cksum from hdroff).
+    write16(b, l4 + (manip === MANIP_SRC ? 0 : 2), manip === MANIP_SRC ? t.sport : t.dport);
+    if (end - l4 >= 12) sctpFillChecksum(b, l4, end);
   }
   return true;
 }
