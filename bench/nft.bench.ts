@@ -298,7 +298,7 @@ function classify(label: string, pre: NfTable, skbs: readonly Skb[], theirs?: Nf
   console.log(`${label.padEnd(90)} ${formatRate(ours)}/s per CPU second (load ${load}${vs})`);
 }
 
-/** NATBOX_BENCH_AGAINST: another checkout (e.g. /work/main) whose nft evaluator runs beside this one. */
+/** NATBOX_BENCH_AGAINST: another checkout (e.g. ../natbox-main) whose nft evaluator runs beside this one. */
 const against = process.env.NATBOX_BENCH_AGAINST;
 const theirFrontEnd: typeof nftFrontEnd | undefined = against
   ? (
