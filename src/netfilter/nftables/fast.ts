@@ -14,7 +14,7 @@
 // two walks equal on random rulesets, sets and maps).
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR } from '../core/table.ts';
-import type { RtTable } from './compile.ts';
+import type { NumGetter } from './expr.ts';
 import type { RtSet } from './sets.ts';
 import {
   OP_ANYBIT,
@@ -36,6 +36,22 @@ import {
   OP_VERDICT,
   OP_VMAP,
 } from './program.ts';
+
+/**
+ * What the fast program reads of the table it was made from (compile.ts's RtTable, which is one):
+ * named here so that this file does not import compile.ts, which imports it.
+ */
+export interface RtTable {
+  readonly code: Int32Array;
+  readonly psets: RtSet[];
+  readonly chainStart: Int32Array;
+  readonly rt: { hook: number; now: number; jump: number };
+  readonly regs: Float64Array;
+  readonly key: Uint32Array;
+  readonly getters: NumGetter[];
+  readonly calls: ((skb: Skb) => number)[];
+  runNat(code: Int32Array, pc: number, skb: Skb): number;
+}
 
 // The walk's codes (sets.ts R_*), local constants (see table.ts).
 const R_GO = 0;
