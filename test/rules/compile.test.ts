@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { loadRulesText } from '../../src/rules/load.ts';
-import { ruleMatches } from '../../src/netfilter/xtables/match.ts';
+import { ruleMatches, ruleMismatch, ruleMismatchAt } from '../../src/netfilter/xtables/match.ts';
 import { compileChain } from '../../src/netfilter/xtables/compile.ts';
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
@@ -73,6 +73,56 @@ test('compile: compiled candidates visit every rule the linear walk matches, in 
             if (ruleMatches(chain.rules[i]!, skb)) compiled.push(i);
           }
           assert.deepEqual(compiled, linear);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+// The walk reads each rule's addresses from the chain's table (addressTable): on random chains of
+// addresses, prefixes, inversions, interfaces, protocols and ports, ruleMismatchAt gives
+// ruleMismatch's answer, failure reason included (the trace prints it), for every rule and packet.
+const addrArb = fc.constantFrom(
+  '',
+  '-s 192.168.1.10',
+  '! -s 192.168.1.10',
+  '-s 192.168.0.0/16',
+  '! -s 10.0.0.0/8',
+  '-s 0.0.0.0/0',
+  '-s 255.255.255.255',
+);
+const dstArb = fc.constantFrom(
+  '',
+  '-d 192.0.2.1',
+  '! -d 192.0.2.2',
+  '-d 10.0.0.0/8',
+  '-d 198.51.100.0/24',
+  '! -d 200.0.0.0/5',
+);
+
+test('compile: ruleMismatchAt (the address table) answers as ruleMismatch, reason included', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(addrArb, dstArb, ruleArb), { minLength: 1, maxLength: 30 }),
+      fc.array(fc.tuple(pktArb, fc.constantFrom(0xc0a8010a, 0x0a000001, 0xffffffff, 0xc0a90000)), {
+        minLength: 1,
+        maxLength: 6,
+      }),
+      (rules, pkts) => {
+        const text = rules.map(([s, d, r]) =>
+          ruleText({ ...r, dst: d }).replace(' -A PREROUTING ', ` -A PREROUTING ${s} `),
+        );
+        const r = loadRulesText(text.join('\n'), 'x');
+        assert.ok(r.ok);
+        const chain = r.ruleset.tables.get('nat')!.chains.get('PREROUTING')!;
+        const c = compileChain(chain);
+        for (const [p, src] of pkts) {
+          const skb = skbOf(p);
+          skb.src = src;
+          chain.rules.forEach((rule, i) =>
+            assert.equal(ruleMismatchAt(rule, c.ip, i, skb, c.state[i]), ruleMismatch(rule, skb, c.state[i])),
+          );
         }
       },
     ),

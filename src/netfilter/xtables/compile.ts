@@ -10,7 +10,7 @@
 import type { Chain, Match, Rule } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
-import { newRuleState, type RuleState } from './match.ts';
+import { addressTable, newRuleState, type RuleState } from './match.ts';
 import type { XtShared } from './xt-match.ts';
 
 export interface CompiledChain {
@@ -20,6 +20,8 @@ export interface CompiledChain {
   next(skb: Skb, from: number): number;
   /** Per rule: its match state for ruleMatches(rules[i], skb, state[i]); undefined when stateless. */
   readonly state: readonly (RuleState | undefined)[];
+  /** The rules' address tests, for ruleMismatchAt(rules[i], ip, i, skb, state[i]) (addressTable). */
+  readonly ip: Int32Array;
 }
 
 /** The exact keys a rule can only match under (every one listed is necessary), or [] for generic. */
@@ -89,6 +91,7 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
   return {
     rules,
     state,
+    ip: addressTable(rules),
     next(skb, from) {
       if (from >= n) return n;
       let best = nextIn(gen, from, n);

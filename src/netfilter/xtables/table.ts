@@ -19,7 +19,7 @@ import {
   NF_IP_PRI_RAW,
   NF_IP_PRI_SECURITY,
 } from '../core/hooks.ts';
-import { describeMismatch, MATCHED, ruleMatches, ruleMismatch } from './match.ts';
+import { describeMismatch, MATCHED, ruleMismatchAt } from './match.ts';
 import { compileChain, type CompiledChain } from './compile.ts';
 import type { XtShared } from './xt-match.ts';
 import { natFlags, toRangeN } from './target-nat.ts';
@@ -127,7 +127,7 @@ export class XtTable implements NfTable, XtTargetCtx {
       const rule = chain.rules[i]!;
       i++;
       if (tracer) {
-        const fail = ruleMismatch(rule, skb, comp.state[i - 1]);
+        const fail = ruleMismatchAt(rule, comp.ip, i - 1, skb, comp.state[i - 1]);
         if (fail !== MATCHED) {
           tracer.ruleMiss(
             hookName,
@@ -140,7 +140,7 @@ export class XtTable implements NfTable, XtTargetCtx {
           if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
           continue;
         }
-      } else if (!ruleMatches(rule, skb, comp.state[i - 1])) {
+      } else if (ruleMismatchAt(rule, comp.ip, i - 1, skb, comp.state[i - 1]) !== MATCHED) {
         if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
