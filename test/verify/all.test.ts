@@ -9,7 +9,8 @@
 // without root, network namespaces or the tools, every live test skips and says what is missing.
 //
 // NATBOX_VERIFY_ALL=0 skips the live runs; NATBOX_VERIFY_BUDGET (seconds, default 900) bounds
-// their total time: a scenario whose run would start after it is spent skips, saying so.
+// their total time: a scenario whose run would start after it is spent skips, saying so. The runs
+// start at another scenario each hour (NATBOX_VERIFY_ROTATE), so a budget leaves other ones over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -170,7 +171,13 @@ const noReport = (file: string, why: string): ScenarioReport => ({
  * The runs, started ahead of their tests: at most `jobs` at once, in FILES order, each only while
  * the budget lasts (undefined: its test skips). Each test awaits its own run.
  */
-const live = noKernel ? [] : FILES.filter((f) => !SKIP[f]);
+const eligible = noKernel ? [] : FILES.filter((f) => !SKIP[f]);
+// The runs start at a different scenario each hour (NATBOX_VERIFY_ROTATE=K starts at the K-th), so
+// that the scenarios a budget leaves over differ from one CI run to the next and, over a few runs,
+// every scenario has been verified on the kernel.
+const rotate = Number(process.env.NATBOX_VERIFY_ROTATE ?? Math.floor(Date.now() / 3_600_000) * 37) || 0;
+const offset = eligible.length ? rotate % eligible.length : 0;
+const live = [...eligible.slice(offset), ...eligible.slice(0, offset)];
 const done = new Map<string, (run: Run | undefined) => void>();
 const runs = new Map(live.map((f) => [f, new Promise<Run | undefined>((r) => done.set(f, r))]));
 let inFlight = 0;
@@ -259,6 +266,7 @@ FILES.forEach((file) => {
 
 test('live: the time all of them took', { skip: noKernel }, () => {
   process.stdout.write(
-    `# ${ran} scenarios verified on the kernel in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    `# ${ran} scenarios verified on the kernel in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+      `starting at ${live[0]} (NATBOX_VERIFY_ROTATE=${offset} repeats this order)\n`,
   );
 });
