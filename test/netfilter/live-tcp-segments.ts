@@ -9,6 +9,7 @@ import { formatConntrackLine, formatConntrackStats } from '../../src/netfilter/c
 import { NF_ACCEPT } from '../../src/netfilter/core/engine.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
 import { engine, forward, ip } from './helpers.ts';
+import { routerNetns, shOk } from './live-env.ts';
 
 /** One segment: from the client (`c`) or the server (`s`), to the address and port given. */
 export interface Seg {
@@ -24,6 +25,30 @@ export interface Seg {
   /** Payload bytes (x). */
   len?: number;
 }
+
+/**
+ * A segment of the connection 10.0.1.2:40000 <-> 198.51.100.2:80: from the client, or from the
+ * server to the client's public side 198.51.100.1:`pubPort`.
+ */
+export function connSeg(
+  pubPort: number,
+  from: 'c' | 's',
+  flags: string,
+  seq: number,
+  ack: number,
+  len = 0,
+): Seg {
+  return from === 'c'
+    ? { from, src: '10.0.1.2', sport: 40000, dst: '198.51.100.2', dport: 80, flags, seq, ack, len }
+    : { from, src: '198.51.100.2', sport: 80, dst: '198.51.100.1', dport: pubPort, flags, seq, ack, len };
+}
+
+/** The three-way handshake of that connection: client ISN 1000, server ISN 7000. */
+export const handshake = (pubPort: number): Seg[] => [
+  connSeg(pubPort, 'c', 'S', 1000, 0),
+  connSeg(pubPort, 's', 'SA', 7000, 1001),
+  connSeg(pubPort, 'c', 'A', 1001, 7001),
+];
 
 /** A segment as the other end got it: `198.51.100.1:1024>198.51.100.2:80 SA seq ack len`. */
 export type Got = string;
@@ -149,25 +174,11 @@ export async function kernelRun(
   segs: readonly Seg[],
   sysctls: readonly string[] = [],
 ): Promise<Run> {
-  const p = `nbx-tcpseg-${process.pid}`;
-  const [c, r, s] = [`${p}-c`, `${p}-r`, `${p}-s`];
-  const sh = (cmd: string): string => {
-    const x = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 30_000 });
-    assert.equal(x.status, 0, `${cmd}: ${x.stderr}`);
-    return x.stdout;
-  };
+  const { c, r, s, del } = routerNetns(`nbx-tcpseg-${process.pid}`);
+  const sh = shOk;
   const listeners: ReturnType<typeof spawn>[] = [];
   try {
-    for (const n of [c, r, s]) sh(`ip netns add ${n} && ip -n ${n} link set lo up`);
-    sh(`ip link add c0 netns ${c} type veth peer name lan netns ${r}`);
-    sh(`ip link add wan netns ${r} type veth peer name s0 netns ${s}`);
-    sh(
-      `ip -n ${c} link set c0 up && ip -n ${r} link set lan up && ip -n ${r} link set wan up && ip -n ${s} link set s0 up`,
-    );
-    sh(`ip -n ${c} addr add 10.0.1.2/24 dev c0 && ip -n ${c} route add default via 10.0.1.1`);
-    sh(`ip -n ${r} addr add 10.0.1.1/24 dev lan && ip -n ${r} addr add 198.51.100.1/24 dev wan`);
     sh(`ip -n ${s} addr add 198.51.100.2/24 dev s0 && ip -n ${s} route add default via 198.51.100.1`);
-    sh(`ip netns exec ${r} sysctl -qw net.ipv4.ip_forward=1`);
     for (const k of sysctls) sh(`ip netns exec ${r} sysctl -qw ${k}`);
     for (const n of [c, s])
       sh(`ip netns exec ${n} iptables -A OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 1 -j DROP`);
@@ -216,6 +227,6 @@ export async function kernelRun(
     };
   } finally {
     for (const l of listeners) l.kill();
-    for (const n of [c, r, s]) spawnSync('ip', ['netns', 'del', n]);
+    del();
   }
 }

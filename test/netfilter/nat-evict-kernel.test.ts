@@ -9,7 +9,7 @@
 // through a router namespace and compares what the server got, `conntrack -L` and `conntrack -S`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelRun, natboxRun, type Seg } from './live-tcp-segments.ts';
+import { connSeg, handshake, kernelRun, natboxRun, type Seg } from './live-tcp-segments.ts';
 import { liveNatMissing } from './live-env.ts';
 
 const RULES = ['-t nat -A POSTROUTING -o wan -p tcp -j SNAT --to-source 198.51.100.1:1024'];
@@ -69,13 +69,9 @@ test('a CLOSE entry holding the only SNAT port: evicted by a SYN whose sequence 
 
 // A whole connection closed in order (TIME_WAIT), then SYNs from other ports.
 const seg = (from: 'c' | 's', flags: string, seq: number, ack: number, len = 0): Seg =>
-  from === 'c'
-    ? { from, src: '10.0.1.2', sport: 40000, dst: '198.51.100.2', dport: 80, flags, seq, ack, len }
-    : { from, src: '198.51.100.2', sport: 80, dst: '198.51.100.1', dport: 1024, flags, seq, ack, len };
+  connSeg(1024, from, flags, seq, ack, len);
 const TIME_WAIT_SEGS: Seg[] = [
-  seg('c', 'S', 1000, 0),
-  seg('s', 'SA', 7000, 1001),
-  seg('c', 'A', 1001, 7001),
+  ...handshake(1024),
   seg('c', 'PA', 1001, 7001, 10),
   seg('s', 'A', 7001, 1011),
   seg('c', 'FA', 1011, 7001),

@@ -14,22 +14,18 @@
 // through a router namespace and compares what the ends got, `conntrack -L` and `conntrack -S`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelRun, natboxRun, type Run, type Seg } from './live-tcp-segments.ts';
+import { connSeg, handshake, kernelRun, natboxRun, type Run, type Seg } from './live-tcp-segments.ts';
 import { liveNatMissing } from './live-env.ts';
 
 const SNAT = '-t nat -A POSTROUTING -o wan -p tcp -j SNAT --to-source 198.51.100.1';
 const DROP_INVALID = '-A FORWARD -m conntrack --ctstate INVALID -j DROP';
 
 const seg = (from: 'c' | 's', flags: string, seq: number, ack: number, len = 0): Seg =>
-  from === 'c'
-    ? { from, src: '10.0.1.2', sport: 40000, dst: '198.51.100.2', dport: 80, flags, seq, ack, len }
-    : { from, src: '198.51.100.2', sport: 80, dst: '198.51.100.1', dport: 40000, flags, seq, ack, len };
+  connSeg(40000, from, flags, seq, ack, len);
 
 /** A handshake, a segment 2^24 past the server's window (64240, no scaling), then one in window. */
 const SEGS: Seg[] = [
-  seg('c', 'S', 1000, 0),
-  seg('s', 'SA', 7000, 1001),
-  seg('c', 'A', 1001, 7001),
+  ...handshake(40000),
   seg('c', 'PA', 1001 + (1 << 24), 7001, 10),
   seg('c', 'PA', 1001, 7001, 10),
 ];
