@@ -31,7 +31,9 @@
 // are capped so that an expiry fits in 32 bits (at least 24.8 days; the kernel's (s32) jiffies
 // arithmetic has the same bound). Times passed to one table are expected not to go backwards.
 import { AF_INET, AF_INET6, addrWords, type Family } from '../../wire/addr.ts';
-import { IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { IPPROTO_SCTP } from '../../wire/sctp.ts';
+import { IPPROTO_DCCP } from '../../wire/dccp.ts';
 import { DIR_ORIGINAL, DIR_REPLY, hashTuple, hashTupleWide, type TupleBuf } from './tuple.ts';
 import { zoneIdOf } from './zone.ts';
 
@@ -47,6 +49,10 @@ export const IPS_SEQ_ADJUST = 1 << 6;
 export const IPS_SRC_NAT_DONE = 1 << 7;
 export const IPS_DST_NAT_DONE = 1 << 8;
 export const IPS_DYING = 1 << 9;
+export const IPS_FIXED_TIMEOUT = 1 << 10;
+/** IPS_NAT_CLASH (the kernel's IPS_UNTRACKED_BIT, reused): an entry nf_ct_resolve_clash_harder added. */
+export const IPS_NAT_CLASH = 1 << 12;
+const IPS_NAT_DONE_MASK = (1 << 7) | (1 << 8);
 
 export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_EXPECTED, 'EXPECTED'],
@@ -58,6 +64,8 @@ export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_SRC_NAT_DONE, 'SRC_NAT_DONE'],
   [IPS_DST_NAT_DONE, 'DST_NAT_DONE'],
   [IPS_DYING, 'DYING'],
+  [IPS_FIXED_TIMEOUT, 'FIXED_TIMEOUT'],
+  [IPS_NAT_CLASH, 'NAT_CLASH'],
 ];
 
 /** TCP window tracking's state of a table (tcp-window.ts's TcpWindows: seen[] of each entry). */
@@ -927,11 +935,21 @@ export class ConntrackTable {
     return e;
   }
 
-  /** Inserts both tuples in the hash. Returns false (and frees the entry) when a tuple clashes. */
+  /**
+   * After a confirm() that returned true: the entry the packet belongs to, `e` itself or, when
+   * nf_ct_resolve_clash merged it into the entry that won (nf_ct_set), that one.
+   */
+  confirmedAs = NO_ENTRY;
+  /** The entry (entry << 1 | dir) whose live tuple made probeFree return -1. */
+  private clashWith = NO_ENTRY;
+
+  /**
+   * Inserts both tuples in the hash (__nf_conntrack_confirm). When a tuple is taken,
+   * nf_ct_resolve_clash: returns false (the entry freed, `drop` counted) unless it resolved the
+   * clash (`clash_resolve` counted; confirmedAs says which entry the packet now belongs to).
+   */
   confirm(e: number, now: number): boolean {
     const nowTick = this.tick(now);
-    const b = e * this.rw;
-    const rec = this.rec;
     // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
     const h0 = this.hashOf(e, DIR_ORIGINAL);
     const h1 = this.hashOf(e, DIR_REPLY);
@@ -944,23 +962,77 @@ export class ConntrackTable {
       // An expired entry the reply's probe removed may have opened a slot before p0: probe again.
       if (p1 < 0 || this.removals === removals) break;
     }
-    if (p0 < 0 || p1 < 0) {
-      // nf_ct_resolve_clash could not resolve it: the packet is dropped, counted as `drop` here
-      // (the caller counts insert_failed).
-      this.stats.drop++;
-      this.release(e);
-      return false;
-    }
+    if (p0 < 0 || p1 < 0) return this.resolveClash(e, this.clashWith >>> 1, h1, nowTick);
+    this.insertSlots(e, p0, h0, p1, h1);
+    this.confirmedAs = e;
+    return true;
+  }
+
+  /** __nf_conntrack_hash_insert: both tuples into their probes' free slots, and CONFIRMED. */
+  private insertSlots(e: number, p0: number, h0: number, p1: number, h1: number): void {
     // If the original takes the slot the reply's probe ended at, the reply goes to the next free.
     this.forgetMisses();
-    this.slots[p0] = (((h0 & this.fpMask) << this.idxBits) | ((e << 1) + 1)) >>> 0;
+    if (p0 >= 0) this.slots[p0] = (((h0 & this.fpMask) << this.idxBits) | ((e << 1) + 1)) >>> 0;
     let i = p1;
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
     this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
-    rec[b + this.mo]! |= IPS_CONFIRMED;
+    this.rec[e * this.rw + this.mo]! |= IPS_CONFIRMED;
     this.version++;
-    this.listener?.('NEW', e);
+    if (p0 >= 0) this.listener?.('NEW', e);
+  }
+
+  /**
+   * nf_ct_resolve_clash: `loser` clashed with `winner` (the first clash found, the original
+   * tuple's bucket before the reply's). Protocols with allow_clash (UDP, ICMP, ICMPv6 and those
+   * without a tracker of their own: not TCP, SCTP, DCCP) try __nf_ct_resolve_clash, then
+   * nf_ct_resolve_clash_harder; what stays unresolved is dropped (`drop`; the caller counts
+   * insert_failed).
+   */
+  private resolveClash(loser: number, winner: number, h1: number, nowTick: number): boolean {
+    const p = this.protoOf(loser);
+    if (p !== IPPROTO_TCP && p !== IPPROTO_SCTP && p !== IPPROTO_DCCP) {
+      if (this.mergeClash(loser, winner)) return true;
+      // nf_ct_resolve_clash_harder: the reply tuple must not clash, unless both tuples are equal.
+      const pr = this.probeFree(loser, DIR_REPLY, h1, nowTick);
+      if (pr < 0) {
+        if (this.mergeClash(loser, this.clashWith >>> 1)) return true;
+      } else {
+        // Inserted in the reply direction only (a fake original: lookups find the winner, and
+        // `conntrack -L` does not list it), gone 1 s from now or at its first reply.
+        this.rec[loser * this.rw + this.xo] = clampTick(nowTick + TICKS_PER_SECOND);
+        this.orStatus(loser, IPS_FIXED_TIMEOUT | IPS_NAT_CLASH);
+        this.insertSlots(loser, -1, 0, pr, h1);
+        this.stats.clash_resolve++;
+        this.confirmedAs = loser;
+        return true;
+      }
+    }
+    this.stats.drop++;
+    this.release(loser);
+    return false;
+  }
+
+  /**
+   * __nf_ct_resolve_clash: the packet joins `winner` (its unconfirmed entry freed) when the winner
+   * is not dying and has no NAT binding or the very same tuples and zone (nf_ct_match).
+   */
+  private mergeClash(loser: number, winner: number): boolean {
+    const ws = this.statusOf(winner);
+    if (ws & IPS_DYING) return false;
+    if ((ws & IPS_NAT_DONE_MASK) !== 0 && !this.sameFlow(loser, winner)) return false;
+    this.release(loser);
+    this.stats.clash_resolve++;
+    this.confirmedAs = winner;
     return true;
+  }
+
+  /** nf_ct_match: both tuples equal, and the zone in both directions. */
+  private sameFlow(a: number, b: number): boolean {
+    const n = 2 * this.tw;
+    const ra = a * this.rw;
+    const rb = b * this.rw;
+    for (let i = 0; i < n; i++) if (this.rec[ra + i] !== this.rec[rb + i]) return false;
+    return this.protoOf(a) === this.protoOf(b) && this.zoneOf(a) === this.zoneOf(b);
   }
 
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */
@@ -1002,7 +1074,13 @@ export class ConntrackTable {
     const nowTick = this.tick(now);
     const out: number[] = [];
     for (let e = 0; e < this.max; e++) {
-      if (this.isUsed(e) && this.isConfirmed(e) && this.rec[e * this.rw + this.xo]! > nowTick) out.push(e);
+      // An entry nf_ct_resolve_clash_harder added has no original tuple in the hash: not listed.
+      if (
+        this.isUsed(e) &&
+        (this.statusOf(e) & (IPS_CONFIRMED | IPS_NAT_CLASH)) === IPS_CONFIRMED &&
+        this.rec[e * this.rw + this.xo]! > nowTick
+      )
+        out.push(e);
     }
     return out.sort((a, b) => this.id[a]! - this.id[b]!);
   }
@@ -1139,7 +1217,10 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) return -1;
+          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) {
+            this.clashWith = ed;
+            return -1;
+          }
           this.remove(ed >>> 1);
           continue restart;
         }
@@ -1165,7 +1246,10 @@ export class ConntrackTable {
         if (s === 0) return i;
         const ed = this.slotHoldsWide(s, fp, rec, t0, proto);
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * this.rw + this.xo]! > nowTick) return -1;
+          if (rec[(ed >>> 1) * this.rw + this.xo]! > nowTick) {
+            this.clashWith = ed;
+            return -1;
+          }
           this.remove(ed >>> 1);
           continue restart;
         }

@@ -10,6 +10,7 @@ import { TCP_SYN } from '../../wire/tcp.ts';
 import {
   IPS_CONFIRMED,
   IPS_EXPECTED,
+  IPS_NAT_CLASH,
   IPS_SEQ_ADJUST,
   IPS_SEEN_REPLY,
   type ConntrackTable,
@@ -268,11 +269,19 @@ export class ConntrackIn {
       return this.drops.drop(skb, DropReason.NETFILTER_DROP);
     // Only a packet in the original direction confirms an entry.
     if (e < 0 || skb.ctDir !== DIR_ORIGINAL || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
-    if (!this.conntrack.confirm(e, now)) {
-      this.conntrack.stats.insert_failed++;
+    const ct = this.conntrack;
+    if (!ct.confirm(e, now)) {
+      ct.stats.insert_failed++;
       skb.ct = -1;
       return this.drops.drop(skb, DropReason.NF_CT_INSERT_FAILED);
     }
+    if (ct.confirmedAs !== e) {
+      // nf_ct_resolve_clash merged it: the packet goes on with the entry that won (nf_ct_set, the
+      // same ctinfo), its own entry freed.
+      skb.ct = ct.confirmedAs;
+      return NF_ACCEPT;
+    }
+    if ((ct.statusOf(e) & IPS_NAT_CLASH) !== 0) return NF_ACCEPT; // reply direction only: no event
     this.tracer?.ctEvent('NEW', e);
     return NF_ACCEPT;
   }

@@ -9,13 +9,21 @@ import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
   IPS_DST_NAT,
   IPS_DST_NAT_DONE,
+  IPS_DYING,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   NO_ENTRY,
   type ConntrackTable,
 } from '../conntrack/table.ts';
-import { TCP_CONNTRACK_SYN_SENT } from '../conntrack/proto-tcp.ts';
-import { DIR_REPLY, invertTuple, IPPROTO_ICMPV6, TupleBuf, tupleEqual } from '../conntrack/tuple.ts';
+import { TCP_CONNTRACK_SYN_SENT, TCP_CONNTRACK_TIME_WAIT } from '../conntrack/proto-tcp.ts';
+import {
+  DIR_ORIGINAL,
+  DIR_REPLY,
+  invertTuple,
+  IPPROTO_ICMPV6,
+  TupleBuf,
+  tupleEqual,
+} from '../conntrack/tuple.ts';
 import { zoneIdOf, zoneRawId } from '../conntrack/zone.ts';
 import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
 
@@ -112,21 +120,31 @@ export class NatCore {
    * for a TCP connection in SYN_SENT the kernel looks the reply tuple up with
    * nf_conntrack_find_get instead of nf_conntrack_tuple_taken, so a clash there is not counted in
    * `conntrack -S found` (nf_nat_edemux.sh's DNAT onto a tuple in use counts 2, not 3). An
-   * original-direction holder is taken; a reply-direction one is taken unless nf_nat_may_kill
-   * allows evicting it (TIME_WAIT or later, SNATed, no fixed timeout) and the new SYN's sequence
-   * has advanced past the old connection's (nf_seq_has_advanced): natbox does not keep td_end
-   * yet, so such a holder stays taken, as the kernel's check would leave it when it has not.
+   * original-direction holder is taken. A reply-direction one is evicted when nf_nat_may_kill
+   * allows it (TCP state TIME_WAIT or later, SRC_NAT, not dying; natbox has no fixed timeouts nor
+   * offload) and the new SYN's sequence has advanced past the old connection's
+   * (nf_seq_has_advanced: seen[0].td_end of the new entry after the old one's, as s32): the old
+   * entry is killed (nf_ct_kill: a DESTROY event, gone from `conntrack -L`, no counter) and the
+   * tuple is free. Kernel commit "netfilter: snat: evict closing tcp entries on reply tuple
+   * collision" (Linux 6.5). Without window tracking natbox has no td_end: the holder stays taken.
    */
   private usedTupleHarder(t: TupleBuf, e: number, now: number, attemptsLeft: number): boolean {
+    const ct = this.ct;
     if (
       attemptsLeft > HARDER_THRESH ||
       t.proto !== IPPROTO_TCP ||
       e < 0 ||
-      this.ct.tcpState(e) !== TCP_CONNTRACK_SYN_SENT
+      ct.tcpState(e) !== TCP_CONNTRACK_SYN_SENT
     )
       return this.usedTuple(t, e, now);
     invertTuple(this.inv, t);
-    return this.ct.tupleHolder(this.inv, e, now) !== NO_ENTRY;
+    const ed = ct.tupleHolder(this.inv, e, now);
+    if (ed === NO_ENTRY) return false;
+    if ((ed & 1) === DIR_ORIGINAL) return true;
+    const old = ed >>> 1;
+    if (!natMayKill(ct, old) || !seqHasAdvanced(ct, old, e)) return true;
+    ct.remove(old); // nf_ct_kill
+    return false;
   }
 
   private inRange(t: TupleBuf, r: NatRangeN, manip: number): boolean {
@@ -373,6 +391,23 @@ export class NatCore {
     if (manip === MANIP_SRC) ct.linkBySource(e); // hlist_add_head_rcu(&ct->nat_bysource, ...)
     return true;
   }
+}
+
+/**
+ * nf_nat_may_kill: a closing connection (TCP state TIME_WAIT, CLOSE or SYN_SENT2: the states from
+ * TIME_WAIT on), source NATed, not dying (IPS_FIXED_TIMEOUT, also refused, natbox never sets).
+ */
+function natMayKill(ct: ConntrackTable, e: number): boolean {
+  if (ct.tcpState(e) < TCP_CONNTRACK_TIME_WAIT) return false;
+  const flags = ct.statusOf(e);
+  return (flags & IPS_DYING) === 0 && (flags & IPS_SRC_NAT) !== 0;
+}
+
+/** nf_seq_has_advanced: (s32)(new seen[0].td_end - old seen[0].td_end) > 0. */
+function seqHasAdvanced(ct: ConntrackTable, old: number, neu: number): boolean {
+  const w = ct.tcpWin?.w;
+  if (w === undefined) return false;
+  return ((w[neu * 8]! - w[old * 8]!) | 0) > 0;
 }
 
 export function nullRange(addr: number): NatRangeN {

@@ -6,7 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConntrackTable, NO_ENTRY } from '../../../src/netfilter/conntrack/table.ts';
+import {
+  ConntrackTable,
+  IPS_DST_NAT_DONE,
+  IPS_SRC_NAT_DONE,
+  NO_ENTRY,
+} from '../../../src/netfilter/conntrack/table.ts';
 import { TupleBuf, invertTuple } from '../../../src/netfilter/conntrack/tuple.ts';
 import {
   ctTemplate,
@@ -55,7 +60,10 @@ test('identical tuples in two zones coexist; zone 0 finds neither; one zone refu
   invertTuple(inv, q);
   assert.equal(t.lookupZoneTick(inv, z2, 1), (b << 1) | 1, 'the reply tuple in zone 2');
   const c = udpEntry(t, 1111, z1);
-  assert.equal(t.confirm(c, 0), false, 'zone 1 has that tuple already (insert_failed)');
+  // Zone 1 has that flow already: UDP's clash is resolved by joining it (nf_ct_resolve_clash).
+  assert.equal(t.confirm(c, 0), true);
+  assert.equal(t.confirmedAs, a, 'zone 1 has that tuple already: the packet joins a');
+  assert.equal(t.stats.clash_resolve, 1);
   const d = udpEntry(t, 1111, 0);
   assert.equal(t.confirm(d, 0), true, 'zone 0 has not');
   assert.equal(t.lookupTick(LO, LO, IPPROTO_UDP, 40000, 1111, 1), d << 1);
@@ -65,6 +73,7 @@ test('a zone of one direction: the other direction is in zone 0 (nf_ct_zone_id)'
   const t = new ConntrackTable(64);
   const orig6 = zoneKeyOf(ctTemplate(6, NF_CT_ZONE_DIR_ORIG, false), 0);
   const e = udpEntry(t, 2222, orig6);
+  t.orStatus(e, IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE); // NAT saw it: a clash is not merged into it
   assert.ok(t.confirm(e, 0));
   // The reply from zone 0 (no template) finds the entry; the original tuple needs zone-orig 6.
   assert.equal(t.lookupTick(LO, LO, IPPROTO_UDP, 2222, 40000, 1), (e << 1) | 1);

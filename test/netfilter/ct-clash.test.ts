@@ -1,0 +1,122 @@
+// Clash resolution at confirm, line by line from net/netfilter/nf_conntrack_core.c (Linux 6.18):
+// __nf_conntrack_confirm finds the original tuple, then the reply tuple, taken; nf_ct_resolve_clash
+// gives up at once for a protocol without allow_clash (TCP, SCTP, DCCP); __nf_ct_resolve_clash
+// merges the packet into the entry that won when that one is not dying and has no NAT binding or
+// the very same tuples (nf_ct_match); nf_ct_resolve_clash_harder inserts the loser in the reply
+// direction only (1 s fixed timeout, IPS_NAT_CLASH, not listed by `conntrack -L`) when its reply
+// tuple is free, and merges or fails on the entry holding it otherwise. Each resolution counts
+// clash_resolve, each failure drop (and insert_failed, counted by the caller). The races of
+// tools/testing/selftests/net/netfilter/conntrack_clash.sh (udpclash: threads sending the same new
+// UDP flow at once) are two unconfirmed entries here: natbox handles one packet at a time, so no
+// live scenario reaches these paths (a new packet whose tuple is in the table finds that entry
+// at PREROUTING), and the kernel's races are not deterministic.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ConntrackTable,
+  IPS_DST_NAT_DONE,
+  IPS_DYING,
+  IPS_FIXED_TIMEOUT,
+  IPS_NAT_CLASH,
+  IPS_SRC_NAT_DONE,
+  NO_ENTRY,
+} from '../../src/netfilter/conntrack/table.ts';
+import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../../src/netfilter/conntrack/tuple.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
+import { find, tuple } from './helpers.ts';
+
+const NAT_DONE = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
+
+/** An unconfirmed entry for `orig` whose reply tuple is `reply` (the inverse when not given). */
+function unconfirmed(ct: ConntrackTable, orig: TupleBuf, reply?: TupleBuf, status = NAT_DONE): number {
+  const r = reply ?? new TupleBuf();
+  if (!reply) assert.ok(invertTuple(r, orig));
+  const e = ct.alloc(orig, r, 0);
+  assert.notEqual(e, NO_ENTRY);
+  ct.expires[e] = 30;
+  ct.orStatus(e, status);
+  return e;
+}
+
+const flow = (proto: number, sport = 40000): TupleBuf => tuple('10.0.1.2', '198.51.100.2', proto, sport, 53);
+const counters = (ct: ConntrackTable) => ({ clash_resolve: ct.stats.clash_resolve, drop: ct.stats.drop });
+
+test('the same new UDP flow twice (the race of conntrack_clash.sh): the second joins the first', () => {
+  const ct = new ConntrackTable(64);
+  const a = unconfirmed(ct, flow(IPPROTO_UDP));
+  const b = unconfirmed(ct, flow(IPPROTO_UDP));
+  assert.ok(ct.confirm(a, 0));
+  assert.equal(ct.confirmedAs, a);
+  assert.ok(ct.confirm(b, 0)); // original clash, nf_ct_match: merged
+  assert.equal(ct.confirmedAs, a);
+  assert.deepEqual(counters(ct), { clash_resolve: 1, drop: 0 });
+  assert.equal(ct.count, 1);
+  assert.deepEqual(ct.entries(0), [a]);
+});
+
+test('the same new TCP flow twice: TCP has no allow_clash, the second is dropped', () => {
+  const ct = new ConntrackTable(64);
+  const a = unconfirmed(ct, flow(IPPROTO_TCP));
+  const b = unconfirmed(ct, flow(IPPROTO_TCP));
+  assert.ok(ct.confirm(a, 0));
+  assert.equal(ct.confirm(b, 0), false);
+  assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
+  assert.equal(ct.count, 1);
+});
+
+test('the same UDP flow NATed two ways: the loser goes in the reply direction only, hidden', () => {
+  const ct = new ConntrackTable(64);
+  const o = flow(IPPROTO_UDP);
+  const a = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1024));
+  const b = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1025));
+  assert.ok(ct.confirm(a, 0));
+  assert.ok(ct.confirm(b, 0)); // nf_ct_match fails (other reply), the reply tuple is free
+  assert.equal(ct.confirmedAs, b);
+  assert.deepEqual(counters(ct), { clash_resolve: 1, drop: 0 });
+  assert.equal(ct.statusOf(b) & (IPS_FIXED_TIMEOUT | IPS_NAT_CLASH), IPS_FIXED_TIMEOUT | IPS_NAT_CLASH);
+  // The original tuple still finds the winner; the loser's reply tuple finds the loser.
+  assert.equal(find(ct, o, 0), (a << 1) | DIR_ORIGINAL);
+  const r = tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1025);
+  assert.equal(find(ct, r, 0), (b << 1) | DIR_REPLY);
+  assert.deepEqual(ct.entries(0), [a]); // not listed
+  // "We want the clashing entry to go away real soon: 1 second timeout."
+  assert.equal(find(ct, r, 0.999), (b << 1) | DIR_REPLY);
+  assert.equal(find(ct, r, 1), NO_ENTRY);
+  ct.gc(1);
+  assert.equal(ct.count, 1);
+  assert.equal(find(ct, o, 1), (a << 1) | DIR_ORIGINAL);
+});
+
+test('two UDP flows whose NATed reply tuples clash: the winner is bound, the loser is dropped', () => {
+  const ct = new ConntrackTable(64);
+  const reply = tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 5000);
+  const a = unconfirmed(ct, flow(IPPROTO_UDP, 40001), reply);
+  assert.ok(ct.confirm(a, 0));
+  const b = unconfirmed(ct, tuple('10.0.1.3', '198.51.100.2', IPPROTO_UDP, 40001, 53), reply);
+  assert.equal(ct.confirm(b, 0), false); // merge refused twice (NAT bound, other flow)
+  assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
+  assert.equal(ct.isUsed(b), false);
+});
+
+test('a reply clash with an entry that has no NAT binding: the packet joins it', () => {
+  const ct = new ConntrackTable(64);
+  const reply = tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 5000);
+  // The winner was never bound by NAT (no NAT_DONE bits: no nat hook saw it).
+  const w = unconfirmed(ct, reply, undefined, 0);
+  assert.ok(ct.confirm(w, 0));
+  const b = unconfirmed(ct, flow(IPPROTO_UDP, 40001), reply);
+  assert.ok(ct.confirm(b, 0));
+  assert.equal(ct.confirmedAs, w);
+  assert.deepEqual(counters(ct), { clash_resolve: 1, drop: 0 });
+  assert.equal(ct.isUsed(b), false);
+});
+
+test('a clash with a dying entry is not resolved', () => {
+  const ct = new ConntrackTable(64);
+  const a = unconfirmed(ct, flow(IPPROTO_UDP));
+  assert.ok(ct.confirm(a, 0));
+  ct.orStatus(a, IPS_DYING);
+  const b = unconfirmed(ct, flow(IPPROTO_UDP));
+  assert.equal(ct.confirm(b, 0), false);
+  assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
+});
