@@ -15,7 +15,9 @@
 // with parseNft), and loading and printing that text side by side with the real nft: natbox's
 // parseNft + compile + printNft in this process, `nft -f FILE` + `nft list ruleset` in a throwaway
 // network namespace (nbx-nftbench-PID, a fresh one per run, deleted afterwards whatever happens; skipped with the
-// reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratio.
+// reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratios of
+// wall clock and of CPU time (natbox's process.cpuUsage; nft's user + system time as bash's `times`
+// reports it, the kernel's netlink work included).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -364,8 +366,10 @@ if (!only || only.test(kname)) {
   const parseMs: number[] = [];
   const compileMs: number[] = [];
   const printMs: number[] = [];
+  const cpuMs: number[] = [];
   let tables: readonly NfTable[] = [];
   for (let i = 0; i <= RUNS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const r = parseNft(lines(text));
     if (!r.ok) throw new Error(`the bench ruleset did not parse: ${r.diagnostics[0]!.message}`);
@@ -374,16 +378,19 @@ if (!only || only.test(kname)) {
     const t2 = process.hrtime.bigint();
     ours = printNft(r.ruleset);
     const total = ms(t0);
+    const c = process.cpuUsage(c0);
     if (i === 0) first = total;
     else {
+      cpuMs.push((c.user + c.system) / 1e3);
       parseMs.push(Number(t1 - t0) / 1e6);
       compileMs.push(Number(t2 - t1) / 1e6);
       printMs.push(ms(t2));
     }
   }
   const nb = median(parseMs.map((p, i) => p + compileMs[i]! + printMs[i]!));
+  const nbCpu = median(cpuMs);
   console.log(
-    `${`${kname}: natbox load (parse ${median(parseMs).toFixed(0)} + compile ${median(compileMs).toFixed(0)} + print ${median(printMs).toFixed(0)} ms; cold first run ${first.toFixed(0)} ms)`.padEnd(90)} ${nb.toFixed(0)} ms`,
+    `${`${kname}: natbox load (parse ${median(parseMs).toFixed(0)} + compile ${median(compileMs).toFixed(0)} + print ${median(printMs).toFixed(0)} ms; cold first run ${first.toFixed(0)} ms)`.padEnd(90)} ${nb.toFixed(0)} ms, CPU ${nbCpu.toFixed(0)} ms (load ${loadavg()})`,
   );
   // Classification through kube-proxy's own chains: 4,096 first packets to ClusterIPs spread over
   // the service-ips map (half from inside the cluster CIDR).
@@ -403,7 +410,7 @@ if (!only || only.test(kname)) {
     skbs.push(firstPacket(k, k % 2 === 0 ? 0x0a000005 : 0xc6336409, dst!, proto!, port!));
   }
   classify(`${kname}: first-packet classification over ${svcs.length} ClusterIPs`, pre, skbs);
-  sideBySide(kname, text, nb, ours);
+  sideBySide(kname, text, nb, nbCpu, ours);
 }
 
 function kernelWhy(): string | undefined {
@@ -417,7 +424,7 @@ function kernelWhy(): string | undefined {
 }
 
 /** `nft -f FILE` + `nft list ruleset`, each of RUNS runs in a fresh throwaway namespace. */
-function sideBySide(label: string, text: string, natboxMs: number, ours: string): void {
+function sideBySide(label: string, text: string, natboxMs: number, natboxCpu: number, ours: string): void {
   const why = kernelWhy();
   if (why) {
     console.log(`${label}: nft side skipped: ${why}`);
@@ -430,6 +437,7 @@ function sideBySide(label: string, text: string, natboxMs: number, ours: string)
     writeFileSync(file, text);
     const loadMs: number[] = [];
     const listMs: number[] = [];
+    const cpuMs: number[] = [];
     let theirs = '';
     for (let i = 0; i < RUNS; i++) {
       const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
@@ -438,14 +446,19 @@ function sideBySide(label: string, text: string, natboxMs: number, ours: string)
         return;
       }
       try {
+        // Each nft under a shell whose `times` (to stderr) gives nft's user + system CPU time.
         const t0 = process.hrtime.bigint();
-        const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', '-f', file], {
-          encoding: 'utf8',
-          timeout: 600_000,
-        });
+        const r = spawnSync(
+          'ip',
+          ['netns', 'exec', ns, 'bash', '-c', 'nft -f "$1" && times >&2', '_', file],
+          {
+            encoding: 'utf8',
+            timeout: 600_000,
+          },
+        );
         const t1 = process.hrtime.bigint();
         if (r.status !== 0) throw new Error(`nft -f refused the bench ruleset: ${r.stderr.slice(0, 500)}`);
-        const l = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'ruleset'], {
+        const l = spawnSync('ip', ['netns', 'exec', ns, 'bash', '-c', 'nft list ruleset && times >&2'], {
           encoding: 'utf8',
           timeout: 600_000,
           maxBuffer: 1 << 30,
@@ -453,19 +466,27 @@ function sideBySide(label: string, text: string, natboxMs: number, ours: string)
         if (l.status !== 0) throw new Error(`nft list ruleset failed: ${l.stderr.slice(0, 500)}`);
         loadMs.push(Number(t1 - t0) / 1e6);
         listMs.push(ms(t1));
+        cpuMs.push(childCpuMs(r.stderr) + childCpuMs(l.stderr));
         theirs = l.stdout;
       } finally {
         spawnSync('ip', ['netns', 'del', ns]);
       }
     }
     const k = median(loadMs.map((x, i) => x + listMs[i]!));
+    const kCpu = median(cpuMs);
     console.log(
-      `${`${label}: nft (nft -f ${median(loadMs).toFixed(0)} ms + nft list ruleset ${median(listMs).toFixed(0)} ms)`.padEnd(90)} ${k.toFixed(0)} ms`,
+      `${`${label}: nft (nft -f ${median(loadMs).toFixed(0)} ms + nft list ruleset ${median(listMs).toFixed(0)} ms)`.padEnd(90)} ${k.toFixed(0)} ms, CPU ${kCpu.toFixed(0)} ms (load ${loadavg()})`,
     );
     console.log(
-      `${label}: natbox / nft = ${(natboxMs / k).toFixed(2)} (listings ${ours === theirs ? 'byte-identical' : 'DIFFER'})`,
+      `${label}: natbox / nft = ${(natboxMs / k).toFixed(2)} wall, ${(natboxCpu / kCpu).toFixed(2)} CPU (listings ${ours === theirs ? 'byte-identical' : 'DIFFER'})`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The children's user + system time that bash's `times` printed last (`0m1.234s 0m5.678s`), in ms. */
+function childCpuMs(stderr: string): number {
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr);
+  return m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1e3 : NaN;
 }

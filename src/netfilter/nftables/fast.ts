@@ -16,6 +16,7 @@ import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
 import type { RtSet } from './sets.ts';
+import type { HashIndex } from './set-index.ts';
 import {
   OP_ANYBIT,
   OP_CALL,
@@ -187,6 +188,14 @@ export class FastProgram {
   readonly chainPc: Int32Array;
   /** Per F_HVMAP site: per slot of its set, code | target pc << 3 (slots added later: computed). */
   readonly vpacks: Int32Array[] = [];
+  /**
+   * Per F_HVMAP site: its set's hash with each element's packed verdict in place of its slot
+   * (HashIndex.mapValues), while the set's hash is the one copied (`directOf`) at the version
+   * copied (`directVersion`); after a change the site reads the set as before.
+   */
+  readonly direct: HashIndex[] = [];
+  readonly directOf: (HashIndex | undefined)[] = [];
+  directVersion: Int32Array = new Int32Array(0);
   readonly stack: Int32Array = new Int32Array(STACK);
 
   constructor(
@@ -425,7 +434,16 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     else fast[at] = fix[i + 3]! | (chainPc[v]! << 3);
   }
   const fp = new FastProgram(fast, chainPc);
-  for (const ps of hvmaps) fp.vpacks.push(vpackOf(t.psets[ps]!, chainPc));
+  fp.directVersion = new Int32Array(hvmaps.length);
+  for (let k = 0; k < hvmaps.length; k++) {
+    const set = t.psets[hvmaps[k]!]!;
+    const vp = vpackOf(set, chainPc);
+    fp.vpacks.push(vp);
+    const h = set.hash!;
+    fp.direct.push(h.mapValues((slot) => (slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc))));
+    fp.directOf.push(h);
+    fp.directVersion[k] = h.version;
+  }
   return fp;
 }
 
@@ -714,15 +732,29 @@ export function runFast(
       }
       case F_HVMAP: {
         const set = t.psets[c[pc + 1]!]!;
-        const slot = hashSlot(set, r, now);
+        const site = c[pc + 4]!;
         ret = c[pc + 3]!;
-        if (slot < 0) {
-          pc = ret;
-          continue;
+        let packed = -1;
+        const h = set.hash!;
+        // The packed verdict beside the key (one cache line), while the set is as copied and
+        // has no expiry or element counters to honour; a miss reads the set (its catch-all).
+        if (
+          fp.directOf[site] === h &&
+          fp.directVersion[site] === h.version &&
+          !set.mayExpire &&
+          set.elemCounters.length === 0
+        )
+          packed = fp.direct[site]!.lookupRegs(r);
+        if (packed < 0) {
+          const slot = hashSlot(set, r, now);
+          if (slot < 0) {
+            pc = ret;
+            continue;
+          }
+          if (set.elemCounters.length > 0) count(set, slot, skb);
+          const vp = fp.vpacks[site]!;
+          packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
         }
-        if (set.elemCounters.length > 0) count(set, slot, skb);
-        const vp = fp.vpacks[c[pc + 4]!]!;
-        const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
         v = packed & 7;
         target = packed >> 3;
         if (v === R_GOTO) {

@@ -20,9 +20,27 @@ export type NftLexResult =
 /** The longest input natbox reads in one go (characters), an explicit error past it. */
 export const NFT_MAX_INPUT = 64 * 1024 * 1024;
 
-const WORD = /[A-Za-z0-9_\-.:/[\]%]/;
+/** Characters of a word (`[A-Za-z0-9_\-.:/[\]%]`) and of a `$var`/`@set` name, by char code. */
+const WORD = new Uint8Array(128);
+const NAME = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./') {
+  WORD[c.charCodeAt(0)] = 1;
+  NAME[c.charCodeAt(0)] = 1;
+}
+for (const c of ':[]%') WORD[c.charCodeAt(0)] = 1;
+NAME[','.charCodeAt(0)] = 1;
+const isWord = (code: number): boolean => code < 128 && WORD[code] === 1;
 const PUNCT2 = ['<<', '>>', '==', '!=', '<=', '>='];
 const PUNCT1 = '{}();,=&|^<>!*+';
+
+/** One token (one object shape for all of them). */
+const tok = (kind: NftTokKind, text: string, file: string, line: number, column: number): NftTok => ({
+  kind,
+  text,
+  file,
+  line,
+  column,
+});
 
 export function lexNft(lines: readonly SourceLine[]): NftLexResult {
   const tokens: NftTok[] = [];
@@ -37,19 +55,23 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
         message: `input too large (more than ${NFT_MAX_INPUT} characters)`,
       };
     const t = src.text;
+    const file = src.file;
+    const line = src.line;
+    const col = src.column;
     let i = 0;
-    const at = (k: number): Pos => ({ file: src.file, line: src.line, column: src.column + k });
+    const at = (k: number): Pos => ({ file, line, column: col + k });
     let continued = false;
     while (i < t.length) {
-      const c = t[i]!;
-      if (c === ' ' || c === '\t' || c === '\r') {
+      const code = t.charCodeAt(i);
+      if (code === 32 || code === 9 || code === 13) {
         i++;
         continue;
       }
+      const c = t[i]!;
       if (c === '#') {
         // `nft -a list ruleset`'s `# handle N` is kept (the parser takes the handle from it).
         const m = /^#\s*handle\s+(\d+)\s*$/.exec(t.slice(i));
-        if (m) tokens.push({ kind: 'handle', text: m[1]!, ...at(i) });
+        if (m) tokens.push(tok('handle', m[1]!, file, line, col + i));
         break;
       }
       if (c === '\\' && t.slice(i + 1).trim() === '') {
@@ -60,44 +82,51 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
         const end = t.indexOf('"', i + 1);
         if (end < 0)
           return { ok: false, at: at(i), token: t.slice(i), message: 'syntax error, unterminated string' };
-        tokens.push({ kind: 'string', text: t.slice(i + 1, end), ...at(i) });
+        tokens.push(tok('string', t.slice(i + 1, end), file, line, col + i));
         i = end + 1;
         continue;
       }
       if (c === '$' || c === '@') {
         let j = i + 1;
-        while (j < t.length && /[A-Za-z0-9_\-.,/]/.test(t[j]!)) {
+        let commas: boolean | undefined;
+        for (; j < t.length; j++) {
+          const d = t.charCodeAt(j);
+          if (d >= 128 || NAME[d] !== 1) break;
           // `@nh,96,32` keeps its commas; `$var,` and `@set,` do not.
-          if (t[j] === ',' && !(c === '@' && /^(ll|nh|th|ih)\b/.test(t.slice(i + 1)))) break;
-          j++;
+          if (d === 44) {
+            commas ??= c === '@' && /^(ll|nh|th|ih)\b/.test(t.slice(i + 1));
+            if (!commas) break;
+          }
         }
         if (j === i + 1) return { ok: false, at: at(i), token: c, message: `syntax error, unexpected junk` };
-        tokens.push({ kind: c === '$' ? 'var' : 'at', text: t.slice(i + 1, j), ...at(i) });
+        tokens.push(tok(c === '$' ? 'var' : 'at', t.slice(i + 1, j), file, line, col + i));
         i = j;
         continue;
       }
-      const two = t.slice(i, i + 2);
-      if (PUNCT2.includes(two)) {
-        tokens.push({ kind: 'punct', text: two, ...at(i) });
-        i += 2;
-        continue;
+      if (i + 1 < t.length) {
+        const two = t.slice(i, i + 2);
+        if (PUNCT2.includes(two)) {
+          tokens.push(tok('punct', two, file, line, col + i));
+          i += 2;
+          continue;
+        }
       }
       // `-` starts a word (-100, a range's tail) unless alone; `.` alone is concatenation.
-      if (WORD.test(c)) {
-        let j = i;
-        while (j < t.length && WORD.test(t[j]!)) j++;
-        tokens.push({ kind: 'word', text: t.slice(i, j), ...at(i) });
+      if (isWord(code)) {
+        let j = i + 1;
+        while (j < t.length && isWord(t.charCodeAt(j))) j++;
+        tokens.push(tok('word', t.slice(i, j), file, line, col + i));
         i = j;
         continue;
       }
       if (PUNCT1.includes(c)) {
-        tokens.push({ kind: 'punct', text: c, ...at(i) });
+        tokens.push(tok('punct', c, file, line, col + i));
         i++;
         continue;
       }
       return { ok: false, at: at(i), token: c, message: 'syntax error, unexpected junk' };
     }
-    if (!continued) tokens.push({ kind: 'nl', text: '\n', ...at(t.length) });
+    if (!continued) tokens.push(tok('nl', '\n', file, line, col + t.length));
   }
   const last = lines[lines.length - 1];
   tokens.push({

@@ -69,7 +69,8 @@ function payloadProtos(x: unknown, out: string[] = []): string[] {
   if (!x || typeof x !== 'object') return out;
   const o = x as { kind?: string; proto?: string };
   if (o.kind === 'payload' && o.proto !== undefined) out.push(o.proto);
-  for (const [k, v] of Object.entries(o)) if (k !== 'pos') payloadProtos(v, out);
+  const r = o as Record<string, unknown>;
+  for (const k in r) if (k !== 'pos') payloadProtos(r[k], out);
   return out;
 }
 
@@ -312,7 +313,8 @@ function tidyMarkOps(e: NftExpr): NftExpr {
   return e;
 }
 
-const elemKeys = new WeakMap<NftSet, Set<string>>();
+/** A hash set's element keys (and whether one is the catch-all), kept while it only grows by addElements. */
+const elemKeys = new WeakMap<NftSet, { keys: Set<string>; wildcard: boolean }>();
 
 /**
  * `add element`: new elements join the set (a key already there once), without renormalising the
@@ -323,21 +325,26 @@ export function addElements(set: NftSet, els: readonly NftSetElem[]): void {
   const small =
     set.key.types.length === 1 &&
     ['inet_service', 'inet_proto', 'icmp_type', 'ether_type', 'icmpv6_type'].includes(set.key.types[0]!);
-  if (
-    interval ||
-    small ||
-    set.elements.some((e) => e.key.kind === 'wildcard') ||
-    els.some((e) => e.key.kind === 'wildcard')
-  ) {
+  if (interval || small) {
     set.elements.push(...els);
     normaliseSet(set);
     return;
   }
-  let keys = elemKeys.get(set);
-  if (!keys || keys.size !== set.elements.length) {
-    keys = new Set(set.elements.map((e) => keyId(e.key)));
-    elemKeys.set(set, keys);
+  let ix = elemKeys.get(set);
+  if (!ix || ix.keys.size !== set.elements.length) {
+    ix = {
+      keys: new Set(set.elements.map((e) => keyId(e.key))),
+      wildcard: set.elements.some((e) => e.key.kind === 'wildcard'),
+    };
+    elemKeys.set(set, ix);
   }
+  if (ix.wildcard || els.some((e) => e.key.kind === 'wildcard')) {
+    set.elements.push(...els);
+    normaliseSet(set);
+    elemKeys.delete(set);
+    return;
+  }
+  const keys = ix.keys;
   for (const e of els) {
     const id = keyId(e.key);
     if (keys.has(id)) continue;
@@ -370,8 +377,23 @@ export function normaliseSet(set: NftSet): void {
   if (w >= 0 && w !== els.length - 1) els.push(els.splice(w, 1)[0]!);
 }
 
+/** An element key's identity: its fields but positions, in order (as JSON without `pos`, cheaper). */
 function keyId(e: NftExpr): string {
-  return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
+  return idOf(e);
+}
+
+function idOf(x: unknown): string {
+  if (x === null || typeof x !== 'object') return typeof x === 'string' ? JSON.stringify(x) : String(x);
+  let s: string;
+  if (Array.isArray(x)) {
+    s = '[';
+    for (const v of x as unknown[]) s += idOf(v) + ',';
+    return s + ']';
+  }
+  const r = x as Record<string, unknown>;
+  s = '{';
+  for (const k in r) if (k !== 'pos' && r[k] !== undefined) s += k + ':' + idOf(r[k]) + ',';
+  return s + '}';
 }
 
 // ---------------------------------------------------------------------------------------------

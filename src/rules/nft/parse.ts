@@ -598,11 +598,11 @@ class Parser {
   }
 
   private addSet(tb: NftTable, set: NftSet, exclusive: boolean, name: NftTok): void {
-    const old = tb.sets.findIndex((s) => s.name === set.name);
-    if (old >= 0) {
+    const old = setNamed(tb, set.name);
+    if (old) {
       if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
-      tb.sets[old]!.elements.push(...set.elements);
-      normaliseSet(tb.sets[old]!);
+      old.elements.push(...set.elements);
+      normaliseSet(old);
       return;
     }
     set.handle = this.newHandle(tb, set.handle || undefined);
@@ -786,7 +786,8 @@ class Parser {
           `@${o.flowtable}`,
           'Could not process rule: No such file or directory',
         );
-      for (const [k, v] of Object.entries(o)) if (k !== 'pos') visit(v);
+      const r = o as Record<string, unknown>;
+      for (const k in r) if (k !== 'pos') visit(r[k]);
     };
     visit(rule.stmts);
   }
@@ -2461,7 +2462,8 @@ export function anonSets(r: NftRule): number {
     else if (x && typeof x === 'object') {
       const o = x as { kind?: string };
       if (o.kind === 'set' && 'elements' in o) n++;
-      for (const [k, v] of Object.entries(o)) if (k !== 'pos') walk(v);
+      const r = o as Record<string, unknown>;
+      for (const k in r) if (k !== 'pos') walk(r[k]);
     }
   };
   walk(r.stmts);

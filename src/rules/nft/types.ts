@@ -440,7 +440,8 @@ const PAYLOAD_BITS: Readonly<Record<string, number>> = {
   'vlan id': 12,
 };
 
-export const isPayloadProto = (w: string): boolean => w in PAYLOAD;
+const PAYLOAD_PROTOS: ReadonlySet<string> = new Set(Object.keys(PAYLOAD));
+export const isPayloadProto = (w: string): boolean => PAYLOAD_PROTOS.has(w);
 export const payloadFields = (proto: string): readonly string[] => Object.keys(PAYLOAD[proto] ?? {});
 export const payloadType = (proto: string, field: string): NftDatatype | undefined => PAYLOAD[proto]?.[field];
 
@@ -576,11 +577,25 @@ export function parseInteger(w: string): number | undefined {
 }
 
 export function parseIpv4(w: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(w);
-  if (!m) return undefined;
-  const p = m.slice(1).map(Number);
-  if (p.some((x) => x > 255)) return undefined;
-  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+  // Four dot-separated runs of 1 to 3 decimal digits, each at most 255 (read without a regex).
+  let n = 0;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (w.charCodeAt(i) !== 46) return undefined;
+      i++;
+    }
+    let x = 0;
+    let digits = 0;
+    for (; i < w.length && digits < 4; i++, digits++) {
+      const c = w.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      x = x * 10 + c;
+    }
+    if (digits === 0 || digits > 3 || x > 255) return undefined;
+    n = n * 256 + x;
+  }
+  return i === w.length ? n : undefined;
 }
 
 export const formatIpv4 = (n: number): string =>

@@ -50,6 +50,50 @@ test('nft set-index: inserts and deletes agree with a Map (property)', () => {
   );
 });
 
+test('nft set-index: a mapValues copy answers f(value) for every key, as a walk does, until a change (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 2 })), {
+        maxLength: 300,
+      }),
+      fc.integer({ min: 1, max: 1 << 20 }),
+      (ops, mul) => {
+        const h = new HashIndex(3, 2);
+        const elems: { key: number[]; value: number }[] = [];
+        const f = (v: number): number => (v * mul + 7) % 0x7fffffff;
+        ops.forEach(([add, a, b], i) => {
+          const k = [a * 0x01000193 + 0xac1e0000, b === 0 ? 6 : 17, 80 + a];
+          const at = elems.findIndex((e) => e.key.every((x, j) => x === k[j]));
+          if (add) {
+            h.insert(k, 0, i);
+            if (at >= 0) elems[at]!.value = i;
+            else elems.push({ key: k, value: i });
+          } else {
+            h.delete(k);
+            if (at >= 0) elems.splice(at, 1);
+          }
+        });
+        const before = h.version;
+        const copy = h.mapValues(f);
+        const regs = new Float64Array(3);
+        for (let a = 0; a <= 60; a++)
+          for (const p of [6, 17]) {
+            const k = [(a * 0x01000193 + 0xac1e0000) >>> 0, p, 80 + a];
+            const e = elems.find((x) => x.key.every((y, j) => y >>> 0 === k[j]));
+            for (let j = 0; j < 3; j++) regs[j] = k[j]!;
+            assert.equal(copy.lookupRegs(regs), e ? f(e.value) : -1);
+            assert.equal(h.lookupRegs(regs), e ? e.value : -1);
+          }
+        // The copy is current while the index's version is the one copied.
+        assert.equal(h.version, before);
+        h.insert([1, 2, 3], 0, 5);
+        assert.notEqual(h.version, before);
+      },
+    ),
+    fcOpts,
+  );
+});
+
 /** The reference: the first element whose ranges hold every field of the key. */
 function walk(elems: readonly IntervalElem[], key: readonly number[]): number {
   for (const e of elems) if (key.every((x, f) => e.lo[f]! <= x && x <= e.hi[f]!)) return e.value;
