@@ -61,38 +61,50 @@ const SESSION = (middle: string[], file = 'natbox-100'): string[] => [
   '< 221 Goodbye.',
 ];
 
-test('passive FTP through MASQUERADE: the control lines, the 227 unchanged, the data connection RELATED', () => {
-  const sim = run('ftp-helper-masquerade-passive.yaml');
+/** Runs a scenario whose one FTP flow succeeds with these lines between PASS and RETR. */
+function session(name: string, middle: string[]): ReturnType<typeof run> {
+  const sim = run(name);
   const r = sim.results[0]!;
   assert.equal(r.verdict, 'connected');
   assert.equal(r.detail, 'RETR natbox-100: 100 bytes');
-  assert.equal(r.replyFrom, '203.0.113.2:21');
-  assert.deepEqual(r.ftp, SESSION(['> PASV', '< 227 Entering Passive Mode (203,0,113,2,195,101).']));
+  assert.deepEqual(r.ftp, SESSION(middle));
+  return sim;
+}
+
+/** The lines starting with `prefix` in the TCP payloads a host's interface saw. */
+const lines = (sim: ReturnType<typeof run>, at: string, dir: 'in' | 'out', prefix: string): string[] =>
+  payloads(sim.steps, at.split(':')[0]!, at.split(':')[1]!, dir).filter((p) => p.startsWith(prefix));
+
+/** How many packets r's conntrack classed RELATED (the data connection's first packet). */
+const related = (sim: ReturnType<typeof run>): number =>
+  sim.steps.filter((s) => s.kind === 'conntrack' && s.host === 'r' && s.state === 'RELATED').length;
+
+test('passive FTP through MASQUERADE: the control lines, the 227 unchanged, the data connection RELATED', () => {
+  const sim = session('ftp-helper-masquerade-passive.yaml', [
+    '> PASV',
+    '< 227 Entering Passive Mode (203,0,113,2,195,101).',
+  ]);
+  assert.equal(sim.results[0]!.replyFrom, '203.0.113.2:21');
   // The client's data connection from sport + 1 is RELATED at r's PREROUTING (its first packet).
-  const rel = sim.steps.filter((s) => s.kind === 'conntrack' && s.host === 'r' && s.state === 'RELATED');
-  assert.equal(rel.length, 1);
+  assert.equal(related(sim), 1);
   // The file: 100 bytes, `ping`, dashes, a newline, on the data connection.
-  const data = payloads(sim.steps, 'c', 'eth0', 'in').filter((p) => p.startsWith('ping'));
-  assert.deepEqual(data, [`ping${'-'.repeat(95)}\n`]);
+  assert.deepEqual(lines(sim, 'c:eth0', 'in', 'ping'), [`ping${'-'.repeat(95)}\n`]);
   assert.deepEqual(conntrackList(sim, 'r'), [
     'tcp      6 TIME_WAIT src=10.7.0.2 dst=203.0.113.2 sport=40001 dport=21 src=203.0.113.2 dst=203.0.113.1 sport=21 dport=40001 [ASSURED] mark=0 helper=ftp use=1',
     'tcp      6 TIME_WAIT src=10.7.0.2 dst=203.0.113.2 sport=40002 dport=50021 src=203.0.113.2 dst=203.0.113.1 sport=50021 dport=40002 [ASSURED] mark=0 use=1',
   ]);
 });
 
-test('active FTP through MASQUERADE: PORT leaves with the public address (22 → 25 bytes); the expectation; RELATED from port 20', () => {
-  const sim = run('ftp-helper-masquerade-active.yaml');
-  const r = sim.results[0]!;
-  assert.equal(r.verdict, 'connected');
-  assert.deepEqual(r.ftp, SESSION(['> PORT 10,7,0,2,156,66', '< 200 PORT command successful.']));
+test('active FTP through MASQUERADE: PORT leaves with the public address (22 → 25 bytes); RELATED from port 20', () => {
+  const sim = session('ftp-helper-masquerade-active.yaml', [
+    '> PORT 10,7,0,2,156,66',
+    '< 200 PORT command successful.',
+  ]);
   // What the server read: the helper's rewrite (nf_nat_ftp's mangle of the PORT command).
-  const port = (h: string, i: string, d: 'in' | 'out') =>
-    payloads(sim.steps, h, i, d).filter((p) => p.startsWith('PORT'));
-  assert.deepEqual(port('c', 'eth0', 'out'), ['PORT 10,7,0,2,156,66\r\n']);
-  assert.deepEqual(port('s', 'eth0', 'in'), ['PORT 203,0,113,1,156,66\r\n']);
+  assert.deepEqual(lines(sim, 'c:eth0', 'out', 'PORT'), ['PORT 10,7,0,2,156,66\r\n']);
+  assert.deepEqual(lines(sim, 's:eth0', 'in', 'PORT'), ['PORT 203,0,113,1,156,66\r\n']);
   // The server's data connection from port 20 to the public address: RELATED, NATed to the client.
-  const rel = sim.steps.filter((s) => s.kind === 'conntrack' && s.host === 'r' && s.state === 'RELATED');
-  assert.equal(rel.length, 1);
+  assert.equal(related(sim), 1);
   assert.deepEqual(conntrackList(sim, 'r'), [
     'tcp      6 TIME_WAIT src=10.7.0.2 dst=203.0.113.2 sport=40001 dport=21 src=203.0.113.2 dst=203.0.113.1 sport=21 dport=40001 [ASSURED] mark=0 helper=ftp use=1',
     'tcp      6 TIME_WAIT src=203.0.113.2 dst=203.0.113.1 sport=20 dport=40002 src=10.7.0.2 dst=203.0.113.2 sport=40002 dport=20 [ASSURED] mark=0 use=1',
@@ -117,14 +129,17 @@ test('active FTP: between the PORT and the data connection r holds the expectati
 });
 
 test('passive FTP to a DNATed server: the server writes its private address, the client reads the public one', () => {
-  const sim = run('ftp-helper-dnat-passive.yaml');
-  const r = sim.results[0]!;
-  assert.equal(r.verdict, 'connected');
-  assert.deepEqual(r.ftp, SESSION(['> PASV', '< 227 Entering Passive Mode (203,0,113,1,195,101).']));
-  const pasv = (h: string, i: string, d: 'in' | 'out') =>
-    payloads(sim.steps, h, i, d).filter((x) => x.startsWith('227'));
-  assert.deepEqual(pasv('srv', 'eth0', 'out'), ['227 Entering Passive Mode (10,7,0,3,195,101).\r\n']);
-  assert.deepEqual(pasv('cl', 'eth0', 'in'), ['227 Entering Passive Mode (203,0,113,1,195,101).\r\n']);
+  const sim = session('ftp-helper-dnat-passive.yaml', [
+    '> PASV',
+    '< 227 Entering Passive Mode (203,0,113,1,195,101).',
+  ]);
+  assert.deepEqual(lines(sim, 'srv:eth0', 'out', '227'), [
+    '227 Entering Passive Mode (10,7,0,3,195,101).\r\n',
+  ]);
+  assert.deepEqual(lines(sim, 'cl:eth0', 'in', '227'), [
+    '227 Entering Passive Mode (203,0,113,1,195,101).\r\n',
+  ]);
+  assert.equal(related(sim), 1);
   assert.deepEqual(conntrackList(sim, 'r'), [
     'tcp      6 TIME_WAIT src=203.0.113.2 dst=203.0.113.1 sport=40001 dport=21 src=10.7.0.3 dst=203.0.113.2 sport=21 dport=40001 [ASSURED] mark=0 helper=ftp use=1',
     'tcp      6 TIME_WAIT src=203.0.113.2 dst=203.0.113.1 sport=40002 dport=50021 src=10.7.0.3 dst=203.0.113.2 sport=50021 dport=40002 [ASSURED] mark=0 use=1',
@@ -145,7 +160,7 @@ test('passive FTP to a DNATed server without the helper: the private 227 address
     '> PASV',
     '< 227 Entering Passive Mode (10,7,0,3,195,101).',
   ]);
-  assert.equal(sim.steps.filter((s) => s.kind === 'conntrack' && s.state === 'RELATED').length, 0);
+  assert.equal(related(sim), 0);
   // connect() to 10.7.0.3:50021 with a 2 s timeout: the SYN and its retransmissions at 1 and 2 s (kernel: the same).
   const syns = sim.steps.filter(
     (s) => s.kind === 'packet' && s.host === 'cl' && s.dir === 'out' && s.frame[14 + 20 + 13] === 2,
