@@ -12,7 +12,7 @@ import { World } from '../../src/sim/world.ts';
 import { startFlows } from '../../src/sim/flows.ts';
 import { ctHelpersOf } from '../../src/netfilter/conntrack/helper.ts';
 import { formatConntrackLine } from '../../src/netfilter/conntrack/format.ts';
-import type { TimedStep } from '../../src/sim/run.ts';
+import type { TimedStep } from '../../src/stack/steps.ts';
 
 const dir = new URL('../conformance/extra/', import.meta.url);
 const text = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
