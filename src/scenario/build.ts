@@ -164,6 +164,7 @@ export function buildScenario(
           port: l.port.value,
           ...(bind?.ok && bind.value !== 0 ? { bind: bind.value } : {}),
           ...(l.replyPort ? { replyPort: l.replyPort.value } : {}),
+          ...(l.ftp?.value ? { ftp: true } : {}),
         };
       }),
     });
@@ -210,6 +211,7 @@ export function buildScenario(
       ...(f.tos ? { tos: f.tos.value } : {}),
       ...(f.mss ? { mss: f.mss.value } : {}),
       ...(f.tftp?.value ? { tftp: true } : {}),
+      ...(f.ftp ? { ftp: f.ftp.value } : {}),
       ...(f.spi ? { spi: f.spi.value } : {}),
     });
   }

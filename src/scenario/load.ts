@@ -93,6 +93,7 @@ const FLOW_KEYS = [
   'tos',
   'mss',
   'tftp',
+  'ftp',
   'spi',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
@@ -986,11 +987,12 @@ class Loader {
    */
   private listenObject(node: Node, field: string, earlier: readonly ListenSpec[]): ListenSpec | undefined {
     const r = this.r;
-    const es = r.entries(node, field, 'a listening socket { proto, port, bind, reply_port }', [
+    const es = r.entries(node, field, 'a listening socket { proto, port, bind, reply_port, ftp }', [
       'proto',
       'port',
       'bind',
       'reply_port',
+      'ftp',
     ]);
     if (es === undefined) return undefined;
     const get = (k: string): (typeof es)[number] | undefined => es.find((e) => e.key === k);
@@ -1040,6 +1042,14 @@ class Loader {
         ok = false;
       }
     }
+    // ftp: an FTP server (stack/ftp.ts) answers on this TCP port.
+    const ftpE = get('ftp');
+    const ftp = ftpE ? r.boolean(ftpE.value, ftpE.field, 'true (an FTP server) or false') : undefined;
+    if (ftpE && !ftp) ok = false;
+    if (ftp?.value && proto && proto.value !== 'tcp') {
+      r.error(ftpE!.keyNode, ftpE!.field, 'ftp is for tcp servers', 'ftp');
+      ok = false;
+    }
     if (!ok || !proto || !port) return undefined;
     const b = bind?.value ?? '0.0.0.0';
     const clash = earlier.find(
@@ -1062,6 +1072,7 @@ class Loader {
       loc,
       ...(bind ? { bind } : {}),
       ...(replyPort ? { replyPort } : {}),
+      ...(ftp?.value ? { ftp } : {}),
     };
   }
 
@@ -1482,6 +1493,29 @@ class Loader {
       r.error(tftpE.keyNode, tftpE.field, `tftp is for udp flows, not ${pr}`, 'tftp');
       ok = false;
     }
+    // ftp: an FTP session (stack/ftp.ts) on the TCP connection, its data connection passive or active.
+    const ftpE = get('ftp');
+    let ftp: At<'passive' | 'active'> | undefined;
+    if (ftpE) {
+      const m = r.string(ftpE.value, ftpE.field, 'passive (PASV) or active (PORT)');
+      if (m && (m.value === 'passive' || m.value === 'active')) ftp = { value: m.value, loc: m.loc };
+      else {
+        if (m) r.error(ftpE.value, ftpE.field, `${q(m.value)} is not an FTP mode (passive or active)`);
+        ok = false;
+      }
+      if (pr !== undefined && pr !== 'tcp') {
+        r.error(ftpE.keyNode, ftpE.field, `ftp is for tcp flows, not ${pr}`, 'ftp');
+        ok = false;
+      }
+      if (size && size.value > 1400) {
+        r.error(
+          sizeE!.value,
+          sizeE!.field,
+          `an FTP flow's file is at most 1400 bytes (one segment), not ${size.value}`,
+        );
+        ok = false;
+      }
+    }
 
     // expect: a verdict, or { verdict, server_sees }
     let expect: FlowSpec['expect'];
@@ -1585,6 +1619,7 @@ class Loader {
       ...(tos ? { tos } : {}),
       ...(mss ? { mss } : {}),
       ...(tftp ? { tftp } : {}),
+      ...(ftp ? { ftp } : {}),
       ...(spi ? { spi } : {}),
     };
   }

@@ -99,6 +99,8 @@ export interface ListenSpec {
   readonly bind?: At<string>;
   /** `{ reply_port: N }` (UDP): answers from a second socket bound to bind:N. */
   readonly replyPort?: At<number>;
+  /** `{ ftp: true }` (TCP): an FTP server (stack/ftp.ts), passive data connections on port 50021. */
+  readonly ftp?: At<boolean>;
 }
 
 /** An L2 segment: two endpoints make a point-to-point link (a veth pair), more make a switch. */
@@ -169,6 +171,8 @@ export interface FlowSpec {
   readonly mss?: At<number>;
   /** UDP: the datagram is a TFTP read request (RRQ `natbox`, octet); the answer gets ACK block 1. */
   readonly tftp?: At<boolean>;
+  /** TCP: an FTP session (stack/ftp.ts), PASV (`passive`) or PORT (`active`), RETR of `size` bytes. */
+  readonly ftp?: At<'passive' | 'active'>;
   /** esp and ah flows: the Security Parameters Index of the datagram (default 0). */
   readonly spi?: At<number>;
 }

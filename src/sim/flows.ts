@@ -6,6 +6,7 @@ import type { World } from './world.ts';
 import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
 import { RAW_PROTO_NUMBER, rawFlowPayload, type RawFlowProto } from '../wire/raw.ts';
 import { repeatLength, repeatSends, type Repeat } from './repeat.ts';
+import { ftpClient, FTP_SESSION } from '../stack/ftp.ts';
 
 /**
  * How a flow ended, in the kernel reference's words (its `outcome.result`):
@@ -93,6 +94,11 @@ export interface Flow {
   readonly mss?: number;
   /** UDP: a TFTP read request, the first answer acknowledged (SockOpts.tftp). */
   readonly tftp?: boolean;
+  /**
+   * TCP: an FTP session on the connection (stack/ftp.ts): PASV or PORT, RETR of a file of `size`
+   * bytes (absent: `ping\n`) over a data connection from or to port sport + 1, QUIT.
+   */
+  readonly ftp?: 'passive' | 'active';
   readonly expect?: {
     readonly verdict?: Verdict;
     readonly serverSees?: string;
@@ -143,6 +149,8 @@ export interface FlowResult {
    * code), and the echo reply with the flow's id (also its id and seq).
    */
   received?: { from: string; type: number; code: number; id?: number; seq?: number }[];
+  /** FTP flows: the control connection's lines, `> ` sent and `< ` received, in order. */
+  ftp?: string[];
 }
 
 const PEER_RE = /pong peer=(\d+\.\d+\.\d+\.\d+):(\d+)/;
@@ -280,7 +288,26 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
     };
     const send = (seq = 1): void => {
       const sockets = world.host(flow.from).sockets;
-      if (flow.proto === 'tcp')
+      if (flow.proto === 'tcp' && flow.ftp) {
+        const lines: string[] = (res.ftp = []);
+        const app = ftpClient(
+          sockets.appHost(),
+          flow.ftp,
+          flow.sport + 1,
+          flow.size,
+          flow.timeout,
+          flow.hold,
+          {
+            line: (dir, text) => void lines.push(`${dir} ${text}`),
+            done: (ok, detail, errno) => {
+              if (!ok) return obs.failed!(detail, errno);
+              obs.data!(`${formatIpv4(flow.dst)}:${flow.dport}`, new Uint8Array(0), true);
+              res.detail = detail;
+            },
+          },
+        );
+        sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs, { ...opts, app });
+      } else if (flow.proto === 'tcp')
         sockets.tcpConnect(flow.dst, flow.dport, flow.sport, flow.timeout, flow.hold, obs, opts);
       else if (flow.proto === 'udp')
         sockets.udpSend(flow.dst, flow.dport, flow.sport, flow.udpConnect, obs, opts);
@@ -393,9 +420,13 @@ export function checkExpectations(results: readonly FlowResult[]): void {
 /** How long a run must last for every flow to finish, close and settle. */
 export function runLength(flows: readonly Flow[]): number {
   let end = 0;
-  for (const f of flows) end = Math.max(end, f.at + Math.max(f.timeout, repeatLength(f)) + f.hold + 1);
+  for (const f of flows) end = Math.max(end, f.at + flowWait(f) + f.hold + 1);
   return end;
 }
+
+/** How long a flow may wait for its outcome: its timeout, its repeats', an FTP session's. */
+export const flowWait = (f: Flow): number =>
+  Math.max(f.timeout, repeatLength(f)) + (f.ftp ? f.timeout + FTP_SESSION : 0);
 
 export const flowTarget = (f: Flow): string =>
   f.proto === 'icmp' ? formatIpv4(f.dst) : `${formatIpv4(f.dst)}:${f.dport}`;

@@ -43,7 +43,13 @@ export interface LinkConfig {
 
 export interface WorldConfig {
   readonly hosts: readonly (HostConfig & {
-    listen: readonly { proto: 'tcp' | 'udp'; port: number; bind?: number; replyPort?: number }[];
+    listen: readonly {
+      proto: 'tcp' | 'udp';
+      port: number;
+      bind?: number;
+      replyPort?: number;
+      ftp?: boolean;
+    }[];
   })[];
   readonly links: readonly LinkConfig[];
   readonly seed?: number;

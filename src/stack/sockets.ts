@@ -54,6 +54,7 @@ import {
   type HostFrag,
 } from './frag.ts';
 import { routeAdvmss } from '../route/pmtu.ts';
+import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -231,6 +232,8 @@ export interface SockOpts {
   readonly mark?: number;
   /** UDP: the datagram is a TFTP read request, and the first answer is acknowledged (ACK block 1). */
   readonly tftp?: boolean;
+  /** TCP: an application (ftp.ts) drives the connection instead of the `ping` line and its answer. */
+  readonly app?: TcpApp;
 }
 
 /** A TFTP read request for `natbox` in octet mode (RFC 1350), and the ACK of block 1. */
@@ -243,6 +246,10 @@ const TFTP_ACK1 = new Uint8Array([0, 4, 0, 1]);
 export interface ListenOpts {
   readonly bind?: number;
   readonly replyPort?: number;
+  /** TCP: an FTP server (ftp.ts) answers on this port, with passive data connections on FTP_PASV_PORT. */
+  readonly ftp?: boolean;
+  /** TCP: the application each accepted connection gets (an FTP server's sessions). */
+  readonly app?: () => TcpApp;
 }
 
 /** A server application: it hears who connected, and answers. */
@@ -294,6 +301,9 @@ interface TcpSock {
   tailOff?: number;
   /** SO_MARK: every packet of the socket carries it (skb->mark). */
   mark?: number;
+  /** The application on the connection (ftp.ts), and the connection as it sees it. */
+  app?: TcpApp;
+  conn?: TcpConn;
   /** IP_TTL and IP_TOS of the socket's packets. */
   ttl?: number;
   tos?: number;
@@ -365,7 +375,55 @@ export class Sockets {
   listen(proto: 'tcp' | 'udp', port: number, opts: ListenOpts = {}): void {
     (proto === 'tcp' ? this.tcpListen : this.udpListen).add(port);
     const k = `${proto}/${port}`;
-    this.listenOpts.set(k, [...(this.listenOpts.get(k) ?? []), opts]);
+    const l = opts.ftp && proto === 'tcp' ? { ...opts, app: ftpServer(this.appHost(), ftpFile) } : opts;
+    this.listenOpts.set(k, [...(this.listenOpts.get(k) ?? []), l]);
+  }
+
+  /**
+   * What an application (ftp.ts) needs of these sockets: the clock, connect() with the application
+   * on the connection, and listen()/close() of a TCP port on every address.
+   */
+  appHost(): FtpHost {
+    return {
+      now: () => this.now(),
+      timer: (at, fn) => this.host.env.timer(at, fn),
+      connect: (laddr, raddr, rport, lport, timeout, app, fail) =>
+        this.tcpConnect(
+          raddr,
+          rport,
+          lport,
+          timeout,
+          0,
+          {
+            failed: (why, errno) => fail(why, errno ?? 'ETIMEDOUT'),
+            reset: () => fail('connection refused', 'ECONNREFUSED'),
+          },
+          { app, ...(laddr ? { src: laddr } : {}) },
+        ),
+      listen: (port, app) => {
+        if (app) {
+          this.tcpListen.add(port);
+          this.listenOpts.set(`tcp/${port}`, [{ app }]);
+        } else {
+          this.tcpListen.delete(port);
+          this.listenOpts.delete(`tcp/${port}`);
+        }
+      },
+    };
+  }
+
+  /** The connection as its application sees it (write, close), made once. */
+  private connOf(s: TcpSock): TcpConn {
+    return (s.conn ??= {
+      laddr: s.laddr,
+      lport: s.lport,
+      raddr: s.raddr,
+      rport: s.rport,
+      write: (b) => {
+        if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, b);
+      },
+      close: () => this.tcpClose(s),
+    });
   }
 
   /** The listening socket a packet to `dst`:`port` reaches (one bound to `dst` before a wildcard). */
@@ -560,6 +618,7 @@ export class Sockets {
           : advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
       line: linePayload(opts.size),
       mark,
+      ...(opts.app ? { app: opts.app } : {}),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
     };
@@ -930,6 +989,7 @@ export class Sockets {
               text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
             });
           s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
+          if (s.app) return s.app.open(this.connOf(s));
           // The client application says hello: its line in one segment (retransmitted on loss:
           // sendData), or a longer one in segments of the MSS (sendLine).
           s.lineSeq = s.sndNxt;
@@ -963,6 +1023,11 @@ export class Sockets {
               text: `accepted a connection from ${ap(s.raddr, s.rport)}`,
             });
           this.server?.peerSeen('tcp', ap(s.laddr, s.lport), ap(s.raddr, s.rport));
+          const app = this.listener('tcp', s.lport, s.laddr)?.app;
+          if (app) {
+            s.app = app();
+            s.app.open(this.connOf(s));
+          }
         } else return;
         break;
       default:
@@ -980,7 +1045,11 @@ export class Sockets {
       this.send(this.tcpSegment(s, TCP_ACK));
     } else if (payload.length > 0) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
-      if (s.server) {
+      if (s.app) {
+        // Quick ACK (ftp.ts's applications answer later), then the application reads.
+        this.send(this.tcpSegment(s, TCP_ACK));
+        s.app.data(this.connOf(s), payload);
+      } else if (s.server) {
         // Quick ACK, then the server application's answer once a whole line is in: who it saw.
         this.send(this.tcpSegment(s, TCP_ACK));
         s.rxLen = (s.rxLen ?? 0) + payload.length;
@@ -1012,6 +1081,7 @@ export class Sockets {
         // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
         s.state = 'LAST_ACK';
         this.sendFin(s);
+        s.app?.eof?.(this.connOf(s));
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
         // The application closed the socket (close(): sock_orphan after the FIN), so no socket
@@ -1604,4 +1674,10 @@ function routeFailure(call: string, errno: number): string {
   return errno === ENETUNREACH
     ? `${call}: network is unreachable (no route)`
     : `${call}: ${errnoWords(errno)}`;
+}
+
+/** The file an FTP server sends for `RETR natbox-N`: N bytes as a flow's line (`ping`, dashes, newline); `natbox`: `ping\n`. */
+function ftpFile(name: string): Uint8Array {
+  const m = /^natbox-(\d+)$/.exec(name);
+  return name === FTP_FILE ? linePayload(undefined) : linePayload(m ? Number(m[1]) : 0);
 }

@@ -20,14 +20,82 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 const spec = JSON.parse(process.argv[2]);
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-let pending = spec.listen.reduce((n, l) => n + (l.replyPort ? 2 : 1), 0);
+const ftpAt = spec.listen.find((l) => l.ftp);
+let pending = spec.listen.reduce((n, l) => n + (l.replyPort ? 2 : 1), ftpAt ? 1 : 0);
 const bound = () => { if (--pending === 0) say({ ready: true }); };
+// FTP (natbox's stack/ftp.ts, byte for byte): passive data connections on port 50021, given to the
+// next RETR; every answer FTP_THINK (100 ms) after what it answers.
+const THINK = 100;
+const pasv = [];
+if (ftpAt)
+  net.createServer({ allowHalfOpen: false }, (d) => { d.on('error', () => {}); pasv.push(d); })
+    .listen({ host: ftpAt.bind || '0.0.0.0', port: 50021 }, bound);
+const ftpFile = (name) => {
+  const m = /^natbox-(\d+)$/.exec(name);
+  const n = name === 'natbox' ? -1 : m ? Number(m[1]) : 0;
+  if (n < 0) return Buffer.from('ping\n');
+  if (n <= 5) return Buffer.from('ping\n').subarray(0, n);
+  return Buffer.concat([Buffer.from('ping'), Buffer.alloc(n - 5, '-'), Buffer.from('\n')]);
+};
+const hostPort = (a, p) => a.split('.').join(',') + ',' + (p >> 8) + ',' + (p & 255);
+function ftpSession(s) {
+  const send = (line) => s.write(line + '\r\n');
+  const later = (fn) => setTimeout(fn, THINK);
+  const local = s.localAddress.replace(/^::ffff:/, '');
+  let active;
+  let buf = '';
+  const transfer = (d, body) => {
+    d.write(body);
+    later(() => { d.end(); later(() => send('226 Transfer complete.')); });
+  };
+  const handle = (line) => {
+    const sp = line.indexOf(' ');
+    const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
+    const arg = sp < 0 ? '' : line.slice(sp + 1);
+    if (verb === 'USER') send('331 Password please.');
+    else if (verb === 'PASS') send('230 Logged in.');
+    else if (verb === 'PASV') send('227 Entering Passive Mode (' + hostPort(local, 50021) + ').');
+    else if (verb === 'PORT') {
+      const n = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(arg);
+      active = n ? { host: n.slice(1, 5).join('.'), port: Number(n[5]) * 256 + Number(n[6]) } : undefined;
+      send(active ? '200 PORT command successful.' : '502 Command not implemented.');
+    } else if (verb === 'RETR') {
+      send('150 Opening data connection.');
+      const body = ftpFile(arg);
+      later(() => {
+        if (active) {
+          const to = active;
+          active = undefined;
+          const d = net.connect({ ...to, localAddress: local, localPort: s.localPort - 1, allowHalfOpen: false });
+          const t = setTimeout(() => { d.destroy(); send('425 No data connection.'); }, 1600);
+          d.on('connect', () => { clearTimeout(t); transfer(d, body); });
+          d.on('error', () => { if (!d.connecting) return; clearTimeout(t); send('425 No data connection.'); });
+          return;
+        }
+        const d = pasv.shift();
+        if (d) transfer(d, body);
+        else send('425 No data connection.');
+      });
+    } else if (verb === 'QUIT') send('221 Goodbye.');
+    else send('502 Command not implemented.');
+  };
+  send('220 natbox FTP');
+  s.on('data', (b) => {
+    buf += b.toString('latin1');
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i).replace(/\r$/, '');
+      buf = buf.slice(i + 1);
+      later(() => handle(line));
+    }
+  });
+}
 for (const l of spec.listen) {
   const host = l.bind || '0.0.0.0';
   if (l.proto === 'tcp') {
     const srv = net.createServer({ allowHalfOpen: false }, (s) => {
       const peer = s.remoteAddress.replace(/^::ffff:/, '') + ':' + s.remotePort;
       say({ event: 'accepted', proto: 'tcp', port: l.port, peer });
+      if (l.ftp) { s.on('error', () => {}); return ftpSession(s); }
       // The port zero-padded to 5 digits, as the kernel reference runs' servers wrote it and natbox's do.
       const padded = s.remoteAddress.replace(/^::ffff:/, '') + ':' + String(s.remotePort).padStart(5, '0');
       // One answer per line (a long line may come in several reads).
@@ -99,6 +167,86 @@ def options(s, kind):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, f['mss'])
 # ---- end of socket options ----------------------------------------------------------------------
 
+# ---- ftp: natbox's stack/ftp.ts client, byte for byte; each command FTP_THINK (0.1 s) after the
+# reply it follows; the data connection from or to port sport + 1 --------------------------------
+THINK = 0.1
+def ftp_session(s, a, p):
+    buf = [b'']
+    def fail(detail, e):
+        out.update(verdict='connected-then-failed', detail=detail, errno=e)
+        emit(); s.close(); sys.exit(0)
+    def rd(want):
+        try:
+            while b'\n' not in buf[0]:
+                s.settimeout(max(0.01, deadline - time.time()))
+                d = s.recv(4096)
+                if not d: fail('server closed the control connection', 'ECONNRESET')
+                buf[0] += d
+        except (TimeoutError, socket.timeout):
+            fail('no reply from the server', 'ETIMEDOUT')
+        except OSError as e:
+            fail(name(e), name(e))
+        i = buf[0].index(b'\n')
+        line = buf[0][:i].decode('latin-1').rstrip('\r'); buf[0] = buf[0][i + 1:]
+        if not line.startswith(want): fail('server: ' + line, 'EPROTO')
+        return line
+    def cmd(line):
+        s.sendall((line + '\r\n').encode('latin-1'))
+    size = f.get('size')
+    fname = 'natbox' if size is None else 'natbox-%d' % size
+    want = 5 if size is None else size
+    dp = f['sport'] + 1
+    rd('220'); time.sleep(THINK); cmd('USER anonymous')
+    rd('331'); time.sleep(THINK); cmd('PASS natbox@')
+    rd('230'); time.sleep(THINK)
+    if f['ftp'] == 'passive':
+        cmd('PASV')
+        n = re.search(r'(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)', rd('227')).groups()
+        to = ('.'.join(n[:4]), int(n[4]) * 256 + int(n[5]))
+        time.sleep(THINK)
+        d = socket.socket(); d.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        d.bind(('0.0.0.0', dp)); d.settimeout(f['timeout'])
+        try:
+            d.connect(to)
+        except (TimeoutError, socket.timeout):
+            fail('data connection: connect() timed out after %s s' % f['timeout'], 'ETIMEDOUT')
+        except OSError as e:
+            fail('data connection: ' + name(e), name(e))
+        cmd('RETR ' + fname)
+    else:
+        ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(('0.0.0.0', dp)); ls.listen(1)
+        cmd('PORT %s,%d,%d' % (a[0].replace('.', ','), dp >> 8, dp & 255))
+        until = time.time() + f['timeout']
+        rd('200'); time.sleep(THINK); cmd('RETR ' + fname)
+        ls.settimeout(max(0.01, until - time.time()))
+        try:
+            d, _ = ls.accept()
+        except (TimeoutError, socket.timeout):
+            fail('data connection: no connection to port %d within %s s' % (dp, f['timeout']), 'ETIMEDOUT')
+        ls.close()
+    rd('150')
+    got = b''
+    d.settimeout(max(0.01, deadline - time.time()))
+    try:
+        while True:
+            x = d.recv(4096)
+            if not x: break
+            got += x
+    except OSError:
+        pass
+    d.close()
+    rd('226'); time.sleep(THINK); cmd('QUIT')
+    rd('221')
+    if len(got) == want:
+        out.update(verdict='connected', detail='RETR %s: %d bytes' % (fname, len(got)), replyFrom='%s:%d' % p)
+    else:
+        out.update(verdict='connected-then-failed', detail='RETR %s: %d bytes of %d' % (fname, len(got), want), errno='EPROTO')
+    emit()
+    time.sleep(max(0, f['hold']))
+    s.close()
+    sys.exit(0)
+
 print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 deadline = (f['startAt'] - f['at'] * 1000 + f['limitMs']) / 1000
@@ -123,6 +271,7 @@ if f['proto'] == 'tcp':
         emit(); s.close(); sys.exit(0)
     a = s.getsockname(); p = s.getpeername()
     out.update(verdict='connected', detail='connection established', local='%s:%d' % a)
+    if f.get('ftp'): ftp_session(s, a, p)
     got = b''
     try:
         if LINE: s.sendall(LINE)

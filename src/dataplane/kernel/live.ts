@@ -25,8 +25,7 @@ import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
 import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
-import { runLength } from '../../sim/flows.ts';
-import { repeatLength } from '../../sim/repeat.ts';
+import { flowWait, runLength } from '../../sim/flows.ts';
 import { CLIENT_SCRIPT, PING_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
@@ -550,6 +549,7 @@ export async function runOnKernel(
         port: l.port,
         ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
         ...(l.replyPort ? { replyPort: l.replyPort } : {}),
+        ...(l.ftp ? { ftp: true } : {}),
       }));
       const spec = JSON.stringify({ listen, lifetimeMs });
       servers.push(
@@ -607,7 +607,7 @@ export async function runOnKernel(
     // every client: seconds on a loaded machine).
     const python = realPython(which('python3'));
     const clients: Proc[] = flows.map((f, i) => {
-      const limitMs = (f.at + Math.max(f.timeout, repeatLength(f)) + f.hold + 3) * 1000 + 300;
+      const limitMs = (f.at + flowWait(f) + f.hold + 3) * 1000 + 300;
       const spec = {
         proto: f.proto,
         dst: formatIpv4(f.dst),
@@ -630,6 +630,7 @@ export async function runOnKernel(
         ...(f.tos !== undefined ? { tos: f.tos } : {}),
         ...(f.mss !== undefined ? { mss: f.mss } : {}),
         ...(f.tftp ? { tftp: true } : {}),
+        ...(f.ftp ? { ftp: f.ftp } : {}),
         ...(f.spi !== undefined ? { spi: f.spi } : {}),
       };
       if (!python)
