@@ -150,7 +150,7 @@ export interface SideRun {
 }
 
 export interface Difference {
-  readonly what: 'packets' | 'conntrack' | 'verdict';
+  readonly what: 'packets' | 'conntrack' | 'verdict' | 'arp';
   /** The flow the packet or entry belongs to, when one can be told. */
   readonly flow?: string;
   /** `host:ifname` (packets), host (conntrack), flow name (verdict). */
@@ -181,8 +181,10 @@ export interface Comparison {
   };
   readonly conntrack: { readonly match: boolean; readonly hosts: string[]; readonly first?: Difference };
   readonly verdict: { readonly match: boolean; readonly first?: Difference };
-  /** ARP, for information only: a summary line and one line per interface that differs. */
+  /** ARP: a summary line and one line per interface that differs. */
   readonly arp: string[];
+  /** ARP compared (compareArp); it counts towards the result only where the input asks (`arp`). */
+  readonly arpCompared: { readonly match: boolean; readonly counted: boolean; readonly first?: Difference };
   /** Every first difference (one per interface, host or flow), earliest first. */
   readonly differences: Difference[];
 }
@@ -245,28 +247,82 @@ function comparePackets(
   return { interfaces, diffs };
 }
 
-function arpSummary(nb: readonly ArpPacket[], kn: readonly ArpPacket[]): string[] {
-  const text = (p: ArpPacket): string => `${p.dir} ${p.op} ${p.sender} > ${p.target}`;
-  const a = byInterface(nb);
-  const b = byInterface(kn);
+/**
+ * How far the kernel's ARP frame may be from natbox's, in seconds: earlier by ARP_EARLY (the
+ * capture's clock against the start time the agents were given), later by ARP_LATE (a 5 s
+ * neighbour timer sits in the timer wheel's level 3, which rounds its expiry up by up to 512
+ * jiffies at HZ 1000; natbox fires it on time; plus a loaded machine's scheduling).
+ */
+export const ARP_EARLY = 0.1;
+export const ARP_LATE = 0.75;
+
+/** An ARP frame as compared: direction, operation, sender > target. */
+const arpText = (p: ArpPacket): string => `${p.dir} ${p.op} ${p.sender} > ${p.target}`;
+const arpAt = (p: ArpPacket | undefined): string => (p ? `${arpText(p)} (t=${p.t.toFixed(4)})` : '(none)');
+
+/**
+ * ARP per interface: the frames up to `end` (the run's end: the kernel's neighbour timers go on
+ * probing and refreshing after it), in order, the same direction, operation, sender and target,
+ * and the kernel's within [−ARP_EARLY, +ARP_LATE] of natbox's, or within the window natbox's frame
+ * carries (`window`: a timer the kernel randomises). A summary line, then one per interface that
+ * differs; `diffs` holds the first difference of each such interface.
+ */
+export function compareArp(
+  nb: readonly ArpPacket[],
+  kn: readonly ArpPacket[],
+  end: number,
+): { lines: string[]; diffs: Difference[] } {
+  const a = byInterface(nb.filter((p) => p.t <= end));
+  const b = byInterface(kn.filter((p) => p.t <= end));
   const lines: string[] = [];
-  let same = 0;
+  const diffs: Difference[] = [];
   const ifaces = [...new Set([...a.keys(), ...b.keys()])].sort();
+  let frames = 0;
   for (const k of ifaces) {
-    const x = (a.get(k) ?? []).map(text);
-    const y = (b.get(k) ?? []).map(text);
-    const i = x.findIndex((v, n) => v !== y[n]);
-    const at = i >= 0 ? i : x.length !== y.length ? Math.min(x.length, y.length) : -1;
-    if (at < 0) same++;
-    else
+    const x = a.get(k) ?? [];
+    const y = b.get(k) ?? [];
+    frames += y.length;
+    let d: Difference | undefined;
+    for (let i = 0; i < Math.max(x.length, y.length) && !d; i++) {
+      const p = x[i];
+      const q = y[i];
+      const common = {
+        what: 'arp' as const,
+        where: k,
+        index: i,
+        t: (q ?? p)!.t,
+        context: `  natbox: ${arpAt(p)}\n  kernel: ${arpAt(q)}`,
+      };
+      if (!p || !q || arpText(p) !== arpText(q))
+        d = {
+          ...common,
+          field: 'frame',
+          natbox: p ? arpText(p) : `(none: natbox has ${x.length} ARP frames here)`,
+          kernel: q ? arpText(q) : `(none: the kernel has ${y.length} ARP frames here)`,
+        };
+      else {
+        const [lo, hi] = p.window ?? [p.t - ARP_EARLY, p.t + ARP_LATE];
+        if (q.t < lo || q.t > hi)
+          d = {
+            ...common,
+            field: 'time',
+            natbox: p.window ? `${lo.toFixed(3)}..${hi.toFixed(3)}` : p.t.toFixed(3),
+            kernel: q.t.toFixed(3),
+          };
+      }
+    }
+    if (d) {
+      diffs.push(d);
       lines.push(
-        `${k}: ARP ${x.length} natbox / ${y.length} kernel; #${at}: natbox ${x[at] ?? '(none)'}, kernel ${y[at] ?? '(none)'}`,
+        `${k}: ARP ${x.length} natbox / ${y.length} kernel; #${d.index}: ${d.field}: natbox ${d.natbox}, kernel ${d.kernel}`,
       );
+    }
   }
+  const late = kn.length - kn.filter((p) => p.t <= end).length;
   lines.unshift(
-    `ARP (not compared): ${nb.length} natbox / ${kn.length} kernel frames, the same on ${same} of ${ifaces.length} interfaces`,
+    `ARP: ${nb.filter((p) => p.t <= end).length} natbox / ${frames} kernel frames up to the end (t=${end.toFixed(1)}${late ? `; ${late} kernel frames after it left out` : ''}), the same on ${ifaces.length - diffs.length} of ${ifaces.length} interfaces`,
   );
-  return lines;
+  return { lines, diffs };
 }
 
 function compareConntrack(
@@ -381,6 +437,10 @@ export interface CompareInput {
   readonly ctHosts: readonly string[];
   readonly natbox: SideRun;
   readonly kernel: SideRun;
+  /** The run's end (natbox's virtual time): ARP frames after it are left out. */
+  readonly end?: number;
+  /** ARP differences count (verify's `arp: compare`); else ARP is reported only. */
+  readonly arp?: boolean;
 }
 
 /** natbox's run against a live kernel run: packets, conntrack tables, verdicts. */
@@ -397,19 +457,28 @@ export function compareRuns(inp: CompareInput): Comparison {
   const fp = earliest(p.diffs);
   const fc = c[0];
   const fv = earliest(v);
+  const arp = compareArp(inp.natbox.side.arp, inp.kernel.side.arp, inp.end ?? Infinity);
+  const fa = earliest(arp.diffs);
   return {
     packets: { match: !fp, interfaces: p.interfaces, ...(fp ? { first: fp } : {}) },
     conntrack: { match: !fc, hosts: [...inp.ctHosts], ...(fc ? { first: fc } : {}) },
     verdict: { match: !fv, ...(fv ? { first: fv } : {}) },
-    arp: arpSummary(inp.natbox.side.arp, inp.kernel.side.arp),
-    differences: [...p.diffs, ...v, ...c].sort((x, y) => (x.t ?? Infinity) - (y.t ?? Infinity)),
+    arp: arp.lines,
+    arpCompared: { match: !fa, counted: inp.arp ?? false, ...(fa ? { first: fa } : {}) },
+    differences: [...p.diffs, ...v, ...c, ...(inp.arp ? arp.diffs : [])].sort(
+      (x, y) => (x.t ?? Infinity) - (y.t ?? Infinity),
+    ),
   };
 }
 
 export function formatDifference(d: Difference): string {
   const flow = d.flow ? `flow "${d.flow}", ` : '';
   const idx =
-    d.index !== undefined ? (d.what === 'packets' ? ` packet #${d.index}` : ` entry #${d.index}`) : '';
+    d.index !== undefined
+      ? d.what === 'packets' || d.what === 'arp'
+        ? ` packet #${d.index}`
+        : ` entry #${d.index}`
+      : '';
   const head = `${d.what}: ${flow}${d.where}${idx}: ${d.field}: natbox ${d.natbox}, kernel ${d.kernel}`;
   return d.context ? `${head}\n${d.context}` : head;
 }

@@ -67,6 +67,11 @@ export interface ArpPacket {
   readonly sender: string;
   readonly target: string;
   readonly mac?: string;
+  /**
+   * natbox's frames sent by a timer the kernel randomises (REACHABLE time): when the kernel's may
+   * be, in seconds from the start; without it, natbox's `t` with the usual slack.
+   */
+  readonly window?: readonly [number, number];
 }
 
 export interface Side {

@@ -45,6 +45,7 @@ import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
 import { Sockets, type Attach, type SendError } from './sockets.ts';
+import { InetPeers } from './inetpeer.ts';
 
 export type { Attach } from './sockets.ts';
 
@@ -132,6 +133,8 @@ export class Host {
   readonly tracing: boolean;
   /** ARP and the neighbour table (neigh.ts). */
   readonly neigh: Neighbours;
+  /** inet_peer records: the ICMP, redirect and route error rate limits (inetpeer.ts). */
+  readonly peers = new InetPeers();
   /** The IPv4 receive, forward and output paths (ip4.ts). */
   readonly ip4: Ip4;
   /** Packets this host dropped, by DropReason (netfilter's drops included, as the host saw them). */

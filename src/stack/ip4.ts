@@ -30,6 +30,7 @@ import type { Neighbours } from './neigh.ts';
 import { hasPendingConfirm, markPendingConfirm } from './neigh.ts';
 import type { Attach, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
+import type { InetPeers } from './inetpeer.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
 import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
 
@@ -53,6 +54,8 @@ export interface Ip4Host {
   readonly nf: Netfilter | undefined;
   readonly neigh: Neighbours;
   readonly sockets: Ip4Transport;
+  /** The host's inet_peer records (redirect and error rate limits). */
+  readonly peers: InetPeers;
   trace(s: Step): void;
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
   countDrop(reason: DropReason): boolean;
@@ -71,12 +74,8 @@ export class Ip4 {
   readonly skb = new Skb();
   /** A packet of the host's own (it may be sent in the middle of forwarding another one). */
   private readonly outSkb = new Skb();
-  /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
-  private readonly redirectPeers = new Map<number, { n: number; last: number }>();
   /** MTUs, learned path MTUs, fragmentation and reassembly (frag.ts). */
   readonly frag: HostFrag;
-  /** ip_error's rate limit per sender (inet_peer rate_tokens: 1 s a message, bursts of 5). */
-  private readonly errorPeers = new Map<number, { tokens: number; last: number }>();
   /** The flow key and answer of the route lookups (one packet at a time). */
   private readonly key: FlowKey = newFlowKey();
   private readonly res = new RouteResult();
@@ -284,7 +283,7 @@ export class Ip4 {
       // prohibit (code 13); a blackhole drops in silence. At most 5 at once per sender, then 1/s.
       // Sent while the packet still holds its entry: NAT translates it back as the connection.
       const code = ROUTE_ICMP_CODE[err];
-      if (code !== undefined && this.errorAllowed(skb.src))
+      if (code !== undefined && host.peers.errorAllow(skb.src, host.env.now()))
         host.sockets.sendIcmpError(ip, 3, code, 0, attachOf(skb));
       nf?.abandon(skb);
       return;
@@ -349,8 +348,8 @@ export class Ip4 {
   /**
    * ip_forward → ip_rt_send_redirect: a packet forwarded out of the device it came in on, from a
    * sender on that link, gets an ICMP redirect (host) naming the better next hop, when
-   * send_redirects is on; at most 9 in a row per sender, the n-th only 20 ms << n after the last,
-   * and the count forgotten after 20.48 s of quiet. The redirect carries the packet's conntrack
+   * send_redirects is on, as the sender's inet_peer allows (inetpeer.ts: at most 9 in a row, the
+   * n-th only 20 ms << n after the last, the count forgotten after 20.48 s of quiet). The redirect carries the packet's conntrack
    * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
    */
   private maybeRedirect(ip: Uint8Array, r: { via: number; dev: string }, skb: Skb, now: number): void {
@@ -368,20 +367,7 @@ export class Ip4 {
     const onLink = (a: number): boolean =>
       !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
     if (!onLink(src) || !onLink(gw)) return;
-    let peer = this.redirectPeers.get(src);
-    if (!peer || now > peer.last + 0.02 * 1024) {
-      peer = { n: 0, last: now };
-      this.redirectPeers.set(src, peer);
-    }
-    if (peer.n >= 9) {
-      peer.last = now;
-      return;
-    }
-    if (peer.n === 0 || now > peer.last + 0.02 * 2 ** peer.n) {
-      peer.last = now;
-      peer.n++;
-      this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
-    }
+    if (h.peers.redirectAllow(src, now)) this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
   }
 
   /**
@@ -407,21 +393,6 @@ export class Ip4 {
     const back = this.res;
     if (mode === 1 && back.dev !== inDev) return back.dev;
     return undefined;
-  }
-
-  /** ip_error's per-sender token bucket (ip_rt_error_cost 1 s, ip_rt_error_burst 5 s). */
-  private errorAllowed(src: number): boolean {
-    const now = this.host.env.now();
-    let p = this.errorPeers.get(src);
-    if (!p) {
-      p = { tokens: 5, last: now };
-      this.errorPeers.set(src, p);
-    }
-    p.tokens = Math.min(5, p.tokens + (now - p.last));
-    p.last = now;
-    if (p.tokens < 1) return false;
-    p.tokens -= 1;
-    return true;
   }
 
   /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */

@@ -55,6 +55,7 @@ import {
 } from './frag.ts';
 import { routeAdvmss } from '../route/pmtu.ts';
 import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
+import { ICMP_RATEMASK, type InetPeers } from './inetpeer.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -73,6 +74,8 @@ export interface SocketHost {
   /** A tracer is attached: build steps only then. */
   readonly tracing: boolean;
   readonly env: { now(): number; timer(at: number, fn: () => void): void; readonly rng: SeededRng };
+  /** inet_peer records: icmp_send's per-destination limit (inetpeer.ts). */
+  readonly peers: InetPeers;
   /**
    * ip_route_output_key / ip_route_connect for a socket: the source address for `dst` (from `src`
    * when bound, else chosen), or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
@@ -1578,6 +1581,22 @@ export class Sockets {
     const back = this.host.routeSource(osrc, 0, 0, IPPROTO_ICMP, 0, 0, false);
     if (back < 0) return;
     const src = this.host.isLocal(odst) ? odst : back;
+    // icmpv4_global_allow / icmpv4_xrlim_allow: a type in icmp_ratemask (not fragmentation needed)
+    // to another host passes the destination's inet_peer limit. Not modelled: the host-wide
+    // icmp_msgs_per_sec bucket (1000/s, bursts of 50, each message taking 0 to 2 credits at random).
+    const mask = this.host.sysctl('net.ipv4.icmp_ratemask', ICMP_RATEMASK);
+    if (
+      type <= 18 &&
+      (mask & (1 << type)) !== 0 &&
+      !(type === 3 && code === 4) &&
+      !this.host.isLocal(osrc) &&
+      !this.host.peers.xrlimAllow(
+        osrc,
+        this.host.env.now(),
+        this.host.sysctl('net.ipv4.icmp_ratelimit', 1000),
+      )
+    )
+      return;
     const h =
       type === 11
         ? { kind: 'time-exceeded' as const, code }

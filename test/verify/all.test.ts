@@ -58,8 +58,6 @@ const SKIP: Record<string, string> = {
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
   'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
     'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to: the kernel reference run is its record',
-  'test/conformance/nft/fw4-masq-restrict.yaml':
-    'does not match yet: the kernel sends one more ICMP redirect to 10.2.0.2 (an answer crossing the router on its own link, flow 3) than natbox, whose redirect rate limit per peer (inet_peer) differs there',
 };
 
 // python3 is looked for (ICMP flows use a raw socket in it), not run: on a loaded machine its start

@@ -49,6 +49,8 @@ export interface Prepared {
   readonly ctHosts: string[];
   /** What natbox's events did (exit status, stderr), compared with the kernel's commands. */
   readonly natboxEvents?: readonly EventResult[];
+  /** natbox's end of the run (virtual seconds): ARP after it is not compared. */
+  readonly end?: number;
 }
 
 /**
@@ -146,6 +148,7 @@ export function prepareVerify(
       literal,
       ctHosts,
       natboxEvents: sim.events,
+      end: sim.end,
     },
   };
 }
@@ -204,6 +207,11 @@ export interface ScenarioReport {
   seconds: number;
 }
 
+/** Whether ARP differences count for this scenario (NATBOX_VERIFY_ARP=1 while measuring). */
+function arpCompared(_prep: Prepared): boolean {
+  return process.env.NATBOX_VERIFY_ARP === '1';
+}
+
 export function compareVerify(prep: Prepared, kernel: SideRun): Comparison {
   return compareRuns({
     flows: prep.built.flows,
@@ -211,6 +219,8 @@ export function compareVerify(prep: Prepared, kernel: SideRun): Comparison {
     ctHosts: prep.ctHosts,
     natbox: prep.natbox,
     kernel,
+    ...(prep.end !== undefined ? { end: prep.end } : {}),
+    arp: arpCompared(prep),
   });
 }
 
@@ -233,7 +243,12 @@ export function scenarioReport(
     kernel: said(kr.flows[i]),
   }));
   const commands = commandsCompared(prep, kr);
-  const ok = cmp.packets.match && cmp.conntrack.match && cmp.verdict.match && commands.every((c) => c.match);
+  const ok =
+    cmp.packets.match &&
+    cmp.conntrack.match &&
+    cmp.verdict.match &&
+    (cmp.arpCompared.match || !cmp.arpCompared.counted) &&
+    commands.every((c) => c.match);
   const first = cmp.differences[0];
   return {
     ...base,
@@ -248,9 +263,12 @@ export function scenarioReport(
     verdict: { match: cmp.verdict.match },
     flows,
     ...(first ? { first } : {}),
-    differences: [cmp.packets.first, cmp.conntrack.first, cmp.verdict.first].filter(
-      (d): d is Difference => d !== undefined,
-    ),
+    differences: [
+      cmp.packets.first,
+      cmp.conntrack.first,
+      cmp.verdict.first,
+      cmp.arpCompared.counted ? cmp.arpCompared.first : undefined,
+    ].filter((d): d is Difference => d !== undefined),
     arp: cmp.arp,
     events: Object.fromEntries(kr.events),
     ...(commands.length ? { commands } : {}),

@@ -355,74 +355,96 @@ else:
 `;
 
 /**
- * One ICMP echo flow with a raw socket, so the echo id is the flow's (ping(8) would choose its own
- * id and send 56 bytes): one echo request, id = the flow's, sequence 1, 16 zero bytes of data, as
- * natbox's pingSend. Any echo reply with that id counts (as a ping socket takes it). The raw socket
- * sees every ICMP message reaching the host: those other than echo requests and other ids' echo
- * replies are listed in `received`, and with no echo reply the verdict is `icmp-error`. Bound to the
- * flow's `src` when given; the same socket options block as the TCP/UDP client. Like it: `ready`,
- * then its start time (epoch ms) on stdin.
+ * One flow from a raw socket (python3), by the flow's `proto`:
+ * - `icmp`: echo requests with the flow's id (ping(8) would choose its own id and send 56 bytes):
+ *   sequence 1..count, 16 zero bytes of data (or `size`), as natbox's pingSend. Any echo reply with
+ *   that id counts (as a ping socket takes it); the raw ICMP socket that sends them also listens.
+ * - `sctp`, `dccp`, `esp`, `ah`: one datagram, the same bytes as natbox's wire/raw.ts rawFlowPayload
+ *   (SCTP INIT with its CRC32c, DCCP Request, ESP and AH headers with the flow's SPI), from a raw
+ *   socket of that protocol (the kernel writes the IP header: DF under the default
+ *   IP_PMTUDISC_WANT); a second, ICMP raw socket opened first listens.
+ * The listening socket hears every ICMP message reaching the host until the timeout: those other
+ * than echo requests and echo replies are `received`, and with no echo reply any makes the verdict
+ * `icmp-error`, else `timeout`. Bound to the flow's `src` when given; socket options as the TCP/UDP
+ * client's. Like it: `ready`, then its start time (epoch ms) on stdin.
  */
-export const PING_SCRIPT = String.raw`
+export const RAW_SCRIPT = String.raw`
 import errno, json, socket, struct, sys, time
 f = json.loads(sys.argv[1])
+ICMP = f['proto'] == 'icmp'
 def csum(b):
     if len(b) % 2: b += b'\0'
     s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
     s = (s >> 16) + (s & 0xffff); s += s >> 16
     return ~s & 0xffff
-
-# ---- socket options, set before bind()/sendto(): one block per flow field ---------------------
-def options(s):
-    if f.get('ttl') is not None:
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
-    if f.get('tos') is not None:
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
-# ---- end of socket options ----------------------------------------------------------------------
-
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+def datagram(i):
+    if ICMP:
+        data = bytes(f.get('size', 16))
+        hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], i + 1)
+        return struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], i + 1) + data
+    if f['proto'] == 'sctp':
+        body = struct.pack('!HHII', f['sport'], f['dport'], 0, 0) + bytes([1, 0, 0, 20]) + struct.pack('!IIHHI', 0x1111, 65535, 10, 10, 0x2222)
+        return body[:8] + struct.pack('<I', crc32c(body)) + body[12:]
+    if f['proto'] == 'dccp':
+        return struct.pack('!HHBBHBBBB', f['sport'], f['dport'], 5, 0, 0, 0, 0, 0, 0) + bytes(8)
+    if f['proto'] == 'esp':
+        return struct.pack('!II', f.get('spi', 0), 1) + bytes(8)
+    return bytes([59, 4, 0, 0]) + struct.pack('!II', f.get('spi', 0), 1) + bytes(12)
 out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
 received = []
 print('ready', flush=True)
 f['startAt'] = float(sys.stdin.readline())
 time.sleep(max(0, f['startAt'] / 1000 - time.time()))
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-if f.get('mark'): s.setsockopt(socket.SOL_SOCKET, 36, f['mark'])  # SO_MARK
-if f.get('df') is not None:
-    s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
-data = bytes(f.get('size', 16))
 late = round(time.time() * 1000 - f['startAt'])
-first = time.time()
-count = f.get('count') or 1
-got = None
-# count echoes, sequence 1..count: echo i leaves i*interval after the first, or when the wait for
-# the answer to i-1 ended (an answer, an ICMP error, or the timeout) if later (sim/repeat.ts).
-try:
-    options(s)
-    if f.get('src'): s.bind((f['src'], 0))
-except OSError as e:
+def fail(e):
     n = errno.errorcode.get(e.errno or 0, str(e))
     print(json.dumps({'verdict': 'error', 'detail': n, 'errno': n, 'late': late}), flush=True)
     sys.exit(0)
+listen = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s = listen if ICMP else socket.socket(socket.AF_INET, socket.SOCK_RAW, {'sctp': 132, 'dccp': 33, 'esp': 50, 'ah': 51}[f['proto']])
+
+# ---- socket options, set before bind()/sendto(): one block per flow field ---------------------
+try:
+    if f.get('mark'): s.setsockopt(socket.SOL_SOCKET, 36, f['mark'])  # SO_MARK
+    if f.get('df') is not None:
+        s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
+    if f.get('ttl') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
+    if f.get('tos') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
+    if f.get('src'):
+        s.bind((f['src'], 0))
+        if s is not listen: listen.bind((f['src'], 0))
+except OSError as e:
+    fail(e)
+# ---- end of socket options ----------------------------------------------------------------------
+
+first = time.time()
+count = (f.get('count') or 1) if ICMP else 1
+got = None
+# count datagrams (echoes: sequence 1..count): i leaves i*interval after the first, or when the
+# wait for the answer to i-1 ended (an echo reply, or the timeout) if later (sim/repeat.ts).
 for i in range(count):
     time.sleep(max(0, first + i * (f.get('interval') or 0) - time.time()))
-    hdr = struct.pack('!BBHHH', 8, 0, 0, f['icmpId'], i + 1)
-    pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + data), f['icmpId'], i + 1) + data
     try:
-        s.sendto(pkt, (f['dst'], 0))
+        s.sendto(datagram(i), (f['dst'], 0))
     except OSError as e:
-        n = errno.errorcode.get(e.errno or 0, str(e))
-        print(json.dumps({'verdict': 'error', 'detail': n, 'errno': n, 'late': late}), flush=True)
-        sys.exit(0)
+        fail(e)
     end = time.time() + f['timeout']
     while time.time() < end:
-        s.settimeout(max(0.01, end - time.time()))
+        listen.settimeout(max(0.01, end - time.time()))
         try:
-            b, a = s.recvfrom(65535)
+            b, a = listen.recvfrom(65535)
         except socket.timeout:
             break
         ihl = (b[0] & 15) * 4
         t, c, _, ident, q = struct.unpack('!BBHHH', b[ihl:ihl + 8])
-        if t == 0 and ident == f['icmpId']:
+        if ICMP and t == 0 and ident == f['icmpId']:
             o = {'verdict': 'reply' if a[0] == f['dst'] else 'reply-from-unexpected-source', 'detail': 'answer from ' + a[0], 'replyFrom': a[0]}
             if got is None or (o['verdict'] == 'reply' and got['verdict'] != 'reply'):
                 got = o
@@ -435,77 +457,7 @@ for i in range(count):
 if got is not None:
     out = got
 elif received:
-    out = {'verdict': 'icmp-error', 'replyFrom': received[0]['from'], 'detail': 'no echo reply within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
-out['received'] = received
-out['late'] = late
-print(json.dumps(out), flush=True)
-`;
-
-/**
- * One raw datagram of another protocol (SCTP, DCCP, ESP, AH flows): the same bytes as natbox's
- * wire/raw.ts rawFlowPayload (SCTP INIT with its CRC32c, DCCP Request, ESP and AH headers with the
- * flow's SPI), from a raw socket of that protocol (the kernel writes the IP header: DF under the
- * default IP_PMTUDISC_WANT), sent once. An ICMP raw socket opened first hears every ICMP message
- * reaching the host until the timeout: they are `received`, and any makes the verdict
- * `icmp-error`, else `timeout`. The same socket options as the ping client. `ready`, then its
- * start time (epoch ms) on stdin.
- */
-export const RAW_SCRIPT = String.raw`
-import errno, json, socket, struct, sys, time
-f = json.loads(sys.argv[1])
-def crc32c(data):
-    crc = 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-PROTO = {'sctp': 132, 'dccp': 33, 'esp': 50, 'ah': 51}[f['proto']]
-if f['proto'] == 'sctp':
-    body = struct.pack('!HHII', f['sport'], f['dport'], 0, 0) + bytes([1, 0, 0, 20]) + struct.pack('!IIHHI', 0x1111, 65535, 10, 10, 0x2222)
-    payload = body[:8] + struct.pack('<I', crc32c(body)) + body[12:]
-elif f['proto'] == 'dccp':
-    payload = struct.pack('!HHBBHBBBB', f['sport'], f['dport'], 5, 0, 0, 0, 0, 0, 0) + bytes(8)
-elif f['proto'] == 'esp':
-    payload = struct.pack('!II', f.get('spi', 0), 1) + bytes(8)
-else:
-    payload = bytes([59, 4, 0, 0]) + struct.pack('!II', f.get('spi', 0), 1) + bytes(12)
-out = {'verdict': 'timeout', 'detail': 'no answer within %s s' % f['timeout']}
-received = []
-print('ready', flush=True)
-f['startAt'] = float(sys.stdin.readline())
-time.sleep(max(0, f['startAt'] / 1000 - time.time()))
-late = round(time.time() * 1000 - f['startAt'])
-listen = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO)
-try:
-    if f.get('mark'): s.setsockopt(socket.SOL_SOCKET, 36, f['mark'])  # SO_MARK
-    if f.get('df') is not None:
-        s.setsockopt(socket.IPPROTO_IP, 10, 2 if f['df'] else 0)  # IP_MTU_DISCOVER: DO or DONT
-    if f.get('ttl') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
-    if f.get('tos') is not None: s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
-    if f.get('src'):
-        s.bind((f['src'], 0))
-        listen.bind((f['src'], 0))
-    s.sendto(payload, (f['dst'], 0))
-except OSError as e:
-    n = errno.errorcode.get(e.errno or 0, str(e))
-    print(json.dumps({'verdict': 'error', 'detail': n, 'errno': n, 'late': late}), flush=True)
-    sys.exit(0)
-end = time.time() + f['timeout']
-while time.time() < end:
-    listen.settimeout(max(0.01, end - time.time()))
-    try:
-        b, a = listen.recvfrom(65535)
-    except socket.timeout:
-        break
-    ihl = (b[0] & 15) * 4
-    t, c = b[ihl], b[ihl + 1]
-    if t == 8 or t == 0:
-        continue
-    received.append({'from': a[0], 'type': t, 'code': c})
-if received:
-    out = {'verdict': 'icmp-error', 'replyFrom': received[0]['from'], 'detail': 'no answer within %s s; received %s' % (f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
+    out = {'verdict': 'icmp-error', 'replyFrom': received[0]['from'], 'detail': 'no %s within %s s; received %s' % ('echo reply' if ICMP else 'answer', f['timeout'], ', '.join('ICMP type %d code %d from %s' % (m['type'], m['code'], m['from']) for m in received))}
 out['received'] = received
 out['late'] = late
 print(json.dumps(out), flush=True)

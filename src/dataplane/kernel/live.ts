@@ -26,7 +26,7 @@ import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { flowWait, runLength } from '../../sim/flows.ts';
-import { CLIENT_SCRIPT, PING_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { CLIENT_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
@@ -530,7 +530,6 @@ export async function runOnKernel(
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
     writeFileSync(join(dir, 'client.py'), CLIENT_SCRIPT);
-    writeFileSync(join(dir, 'ping.py'), PING_SCRIPT);
     writeFileSync(join(dir, 'raw.py'), RAW_SCRIPT);
     const worldEvents = built.world.events ?? [];
     const eventArgv = worldEvents.map((e) => {
@@ -641,10 +640,7 @@ export async function runOnKernel(
         nsOf(f.from),
         [
           python,
-          join(
-            dir,
-            f.proto === 'icmp' ? 'ping.py' : f.proto === 'tcp' || f.proto === 'udp' ? 'client.py' : 'raw.py',
-          ),
+          join(dir, f.proto === 'tcp' || f.proto === 'udp' ? 'client.py' : 'raw.py'),
           JSON.stringify(spec),
         ],
         `flow ${i + 1}`,
