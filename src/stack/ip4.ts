@@ -32,6 +32,7 @@ import type { Attach, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
 import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
+import type { InetPeers } from './inet-peer.ts';
 
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
 export interface Ip4Transport {
@@ -41,6 +42,8 @@ export interface Ip4Transport {
   sendIcmpError(orig: Uint8Array, type: number, code: number, info: number, attach?: Attach): void;
   /** REJECT's answer (--reject-with). */
   reject(orig: Uint8Array, withWhat: string, attach?: Attach): void;
+  /** The ICMP rate limits' per-address records (ip_error, redirects, icmp_send). */
+  readonly peers: InetPeers;
 }
 
 /** What the IPv4 layer needs of its host. */
@@ -71,12 +74,8 @@ export class Ip4 {
   readonly skb = new Skb();
   /** A packet of the host's own (it may be sent in the middle of forwarding another one). */
   private readonly outSkb = new Skb();
-  /** ICMP redirect rate limiting per destination (inet_peer's rate_tokens / n_redirects). */
-  private readonly redirectPeers = new Map<number, { n: number; last: number }>();
   /** MTUs, learned path MTUs, fragmentation and reassembly (frag.ts). */
   readonly frag: HostFrag;
-  /** ip_error's rate limit per sender (inet_peer rate_tokens: 1 s a message, bursts of 5). */
-  private readonly errorPeers = new Map<number, { tokens: number; last: number }>();
   /** The flow key and answer of the route lookups (one packet at a time). */
   private readonly key: FlowKey = newFlowKey();
   private readonly res = new RouteResult();
@@ -284,7 +283,7 @@ export class Ip4 {
       // prohibit (code 13); a blackhole drops in silence. At most 5 at once per sender, then 1/s.
       // Sent while the packet still holds its entry: NAT translates it back as the connection.
       const code = ROUTE_ICMP_CODE[err];
-      if (code !== undefined && this.errorAllowed(skb.src))
+      if (code !== undefined && host.sockets.peers.errorAllowed(skb.src, host.env.now()))
         host.sockets.sendIcmpError(ip, 3, code, 0, attachOf(skb));
       nf?.abandon(skb);
       return;
@@ -368,20 +367,8 @@ export class Ip4 {
     const onLink = (a: number): boolean =>
       !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
     if (!onLink(src) || !onLink(gw)) return;
-    let peer = this.redirectPeers.get(src);
-    if (!peer || now > peer.last + 0.02 * 1024) {
-      peer = { n: 0, last: now };
-      this.redirectPeers.set(src, peer);
-    }
-    if (peer.n >= 9) {
-      peer.last = now;
-      return;
-    }
-    if (peer.n === 0 || now > peer.last + 0.02 * 2 ** peer.n) {
-      peer.last = now;
-      peer.n++;
+    if (this.host.sockets.peers.redirectAllowed(src, now))
       this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
-    }
   }
 
   /**
@@ -407,21 +394,6 @@ export class Ip4 {
     const back = this.res;
     if (mode === 1 && back.dev !== inDev) return back.dev;
     return undefined;
-  }
-
-  /** ip_error's per-sender token bucket (ip_rt_error_cost 1 s, ip_rt_error_burst 5 s). */
-  private errorAllowed(src: number): boolean {
-    const now = this.host.env.now();
-    let p = this.errorPeers.get(src);
-    if (!p) {
-      p = { tokens: 5, last: now };
-      this.errorPeers.set(src, p);
-    }
-    p.tokens = Math.min(5, p.tokens + (now - p.last));
-    p.last = now;
-    if (p.tokens < 1) return false;
-    p.tokens -= 1;
-    return true;
   }
 
   /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */

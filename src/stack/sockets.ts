@@ -3,6 +3,7 @@
 // sockets (connected ones take datagrams only from their peer; with no socket the host answers
 // ICMP port unreachable), ICMP echo (the kernel answers pings; a ping socket takes any reply with
 // its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
+import { InetPeers } from './inet-peer.ts';
 import { buildRawPacket } from '../wire/raw.ts';
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
@@ -330,6 +331,8 @@ const pong = (a: number, p: number): Uint8Array =>
   new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
+  /** The ICMP rate limits' records per remote address (inet_peer), shared with ip4.ts. */
+  readonly peers = new InetPeers();
   private readonly tcp = new Map<string, TcpSock>();
   private readonly tcpListen = new Set<number>();
   private readonly udpListen = new Set<number>();
@@ -1507,6 +1510,11 @@ export class Sockets {
     // icmp_send routes the error back to the sender (its source chosen by that route).
     const back = this.host.routeSource(osrc, 0, 0, IPPROTO_ICMP, 0, 0, false);
     if (back < 0) return;
+    // icmpv4_xrlim_allow: the types of icmp_ratemask (destination unreachable but fragmentation
+    // needed, source quench, time exceeded, parameter problem) to another host share its
+    // inet_peer bucket with ip_error (test/conformance/generated/gen-202-8.yaml).
+    const limited = (type === 3 && code !== 4) || type === 4 || type === 11 || type === 12;
+    if (limited && !this.host.isLocal(osrc) && !this.peers.xrlimAllow(osrc, this.now())) return;
     const src = this.host.isLocal(odst) ? odst : back;
     const h =
       type === 11
