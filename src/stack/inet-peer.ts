@@ -33,23 +33,25 @@ export class InetPeers {
 
   /** ip_error: may an ICMP error answer a packet from `addr` that had no route (1 s each, 5 s burst)? */
   errorAllowed(addr: number, now: number): boolean {
-    const ms = Math.round(now * 1000);
-    const p = this.get(addr, ms);
-    p.tokens = Math.min(5000, p.tokens + (ms - p.last));
-    p.last = ms;
-    if (p.tokens < 1000) return false;
-    p.tokens -= 1000;
-    return true;
+    return this.spend(addr, now, 5000, true);
   }
 
   /** icmpv4_xrlim_allow → inet_peer_xrlim_allow: an ICMP error to `addr` (icmp_ratelimit 1 s). */
   xrlimAllow(addr: number, now: number): boolean {
+    return this.spend(addr, now, 6000, false);
+  }
+
+  /**
+   * The time since rate_last added to the tokens (at most `cap`), then 1 s of them taken if there
+   * is that much. ip_error caps and sets rate_last even when no time passed; inet_peer_xrlim_allow
+   * does both only when some did.
+   */
+  private spend(addr: number, now: number, cap: number, always: boolean): boolean {
     const ms = Math.round(now * 1000);
     const p = this.get(addr, ms);
-    const delta = ms - p.last;
-    if (delta !== 0) {
+    if (always || ms !== p.last) {
+      p.tokens = Math.min(cap, p.tokens + (ms - p.last));
       p.last = ms;
-      p.tokens = Math.min(6 * 1000, p.tokens + delta);
     }
     if (p.tokens < 1000) return false;
     p.tokens -= 1000;
