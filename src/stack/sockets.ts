@@ -1582,7 +1582,8 @@ export class Sockets {
     if (back < 0) return;
     const src = this.host.isLocal(odst) ? odst : back;
     // icmpv4_global_allow / icmpv4_xrlim_allow: a type in icmp_ratemask (not fragmentation needed)
-    // to another host passes the destination's inet_peer limit. Not modelled: the host-wide
+    // to another host passes the destination's inet_peer limit, shared with ip_error and the
+    // redirects (test/conformance/generated/gen-202-8.yaml). Not modelled: the host-wide
     // icmp_msgs_per_sec bucket (1000/s, bursts of 50, each message taking 0 to 2 credits at random).
     const mask = this.host.sysctl('net.ipv4.icmp_ratemask', ICMP_RATEMASK);
     if (

@@ -294,6 +294,27 @@ describe('TCP window tracking (tcp_in_window)', () => {
     assert.equal(nf.stats.invalid, 0);
   });
 
+  it('an entry that saw only SYNs has last_win 0: a shorter timeout_max_retrans applies (tcp_new memsets it)', () => {
+    // test/conformance/generated/gen-101-0.yaml: the kernel's SYN_SENT entry was gone 1 s after its SYN.
+    const nf = engine(DROP_INVALID, { sysctls: sysctls({ nf_conntrack_tcp_timeout_max_retrans: 1 }) });
+    const syn = out({ seq: 1000, flags: TCP_SYN, win: 64240, options: SYN_OPTS });
+    assert.equal(forward(nf, syn, 'lan', 'wan', 0), NF_ACCEPT);
+    const e = lastSkb().ct;
+    assert.equal(nf.conntrack.tcpState(e), TCP_CONNTRACK_SYN_SENT);
+    assert.equal(nf.conntrack.expires[e], 0 + 1);
+    // The SYN-ACK (not an ACK_SET segment) leaves last_win 0: SYN_RECV's 60 s shortened too; the
+    // handshake's last ACK sets last_win, and ESTABLISHED is unreplied-capped at unacknowledged.
+    const sa = back({ seq: 5000, ack: 1001, flags: TCP_SYN | TCP_ACK, win: 65160, options: SYN_OPTS });
+    assert.equal(forward(nf, sa, 'wan', 'lan', 0.5), NF_ACCEPT);
+    assert.equal(nf.conntrack.expires[e], 0.5 + 1);
+    assert.equal(forward(nf, out({ seq: 1001, ack: 5001, flags: TCP_ACK }), 'lan', 'wan', 0.6), NF_ACCEPT);
+    assert.equal(nf.conntrack.expires[e], 0.6 + 432000);
+    // With the default timeout_max_retrans (300 s) SYN_SENT keeps its 120 s.
+    const d = engine(DROP_INVALID);
+    assert.equal(forward(d, syn, 'lan', 'wan', 0), NF_ACCEPT);
+    assert.equal(d.conntrack.expires[lastSkb().ct], 120);
+  });
+
   it('a zero window gives timeout_max_retrans (last_win == 0)', () => {
     const { nf, e } = established(DROP_INVALID, { nf_conntrack_tcp_timeout_max_retrans: 200 });
     assert.equal(

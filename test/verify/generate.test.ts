@@ -1,7 +1,8 @@
 // `natbox verify --generate` (issue 15, docs/generator.md): the generator's part runs everywhere
 // (determinism, every drawn scenario is one verify accepts, the families cover what they are for,
-// the shrinker's steps are smaller scenarios); the campaign on the kernel runs with a fixed seed and
-// a budget of about three minutes, and the differences it found and that are fixed
+// the shrinker's steps are smaller scenarios); the campaign on the kernel runs with a fixed seed,
+// four scenarios and a budget of two minutes (a run under way is finished, no shrinking), and the
+// differences it found and that are fixed
 // (test/conformance/generated/*.yaml whose header says "Status: fixed") must match the kernel.
 // Without root, network namespaces or the tools, the live part skips and says what is missing.
 import { test } from 'node:test';
@@ -19,6 +20,8 @@ import { CLI } from '../cli-argv.ts';
 /** The CI campaign's seed and budget (seconds of wall clock; a run under way is finished). */
 const SEED = 20261201;
 const BUDGET = Number(process.env.NATBOX_GENERATE_BUDGET ?? 120);
+/** Scenarios the CI campaign draws at most (each kernel run takes 15-70 s on a loaded machine). */
+const COUNT = Number(process.env.NATBOX_GENERATE_COUNT ?? 4);
 const GENERATED = 'test/conformance/generated';
 
 const natbox = (...args: string[]) =>
@@ -52,14 +55,31 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
         for (const m of r.matchAll(/-m (\w+)/g)) count(`-m ${m[1]}`);
         if (/--to-\w+ \S*-/.test(r)) count('range');
       }
-    for (const f of s.flows) count(`proto:${f.proto}`);
+    for (const f of s.flows) {
+      count(`proto:${f.proto}`);
+      if (f.tftp) count('tftp');
+      if (f.size !== undefined) count('size');
+      if (f.df !== undefined) count('df');
+    }
+    for (const h of s.hosts) {
+      for (const [k] of h.sysctls) count(k.replace(/\.conf\.(?!all\.)[^.]+\./, '.conf.DEV.'));
+      if (h.ipRules.length) count('ip_rules');
+      if (h.ifaces.some((x) => x.mtu !== undefined)) count('mtu');
+    }
+    for (const e of s.events) count(`event:${e.run.split(' ').slice(0, 2).join(' ')}`);
+    // Events keep away from the moments the flows' packets are on the wire (they would race).
+    for (const e of s.events)
+      for (const f of s.flows)
+        for (const x of [0, 1, 1.5])
+          for (const m of [f.at + x, f.at + x + (f.hold ?? 0)])
+            assert.ok(Math.abs(e.at - m) >= 0.25 - 1e-9, `scenario #${i}: event at ${e.at} near ${m}`);
     // Two flows of one protocol from one port (of different hosts, or one after the other).
     const ports = s.flows.filter((f) => f.sport !== undefined).map((f) => `${f.proto}${f.sport}`);
     if (new Set(ports).size < ports.length) count('clash');
     // No two TCP/UDP flows of one host hold one source port at once (natbox lacks EADDRINUSE).
     for (const [i, f] of s.flows.entries())
       for (const [j, g] of s.flows.entries())
-        if (j > i && f.proto !== 'icmp' && f.proto === g.proto && f.from === g.from)
+        if (j > i && (f.proto === 'tcp' || f.proto === 'udp') && f.proto === g.proto && f.from === g.from)
           assert.ok(
             (f.sport ?? 40000 + i) !== (g.sport ?? 40000 + j) ||
               Math.abs(f.at - g.at) > 2.5 + (f.at < g.at ? (f.hold ?? 0) : (g.hold ?? 0)),
@@ -83,25 +103,63 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       'MARK',
       'CONNMARK',
       'CT',
+      'TEE',
+      'TCPMSS',
     ],
-    ...['-m conntrack', '-m multiport', '-m mark', '-m connmark', '-m limit'],
-    ...['proto:tcp', 'proto:udp', 'proto:icmp'],
+    ...['-m conntrack', '-m multiport', '-m mark', '-m connmark', '-m limit', '-m length', '-m helper'],
+    ...['proto:tcp', 'proto:udp', 'proto:icmp', 'proto:sctp', 'proto:dccp', 'tftp', 'size', 'df'],
+    ...['ip_rules', 'mtu', 'event:conntrack -F', 'event:conntrack -D', 'event:iptables -I'],
+    ...[
+      'net.netfilter.nf_conntrack_tcp_be_liberal',
+      'net.netfilter.nf_conntrack_tcp_loose',
+      'net.netfilter.nf_conntrack_tcp_max_retrans',
+      'net.ipv4.conf.all.send_redirects',
+      'net.ipv4.conf.DEV.send_redirects',
+    ],
   ];
+  // Every rule family reaches the rules: CT --helper, --zone*, MARK for ip rules, DNAT ranges.
+  for (const re of [
+    /--helper tftp/,
+    /--zone/,
+    /--to-destination \S+-\S+/,
+    /--persistent/,
+    /-p sctp -j MASQUERADE/,
+  ])
+    assert.ok(
+      Array.from({ length: N }, (_, i) => drawScenario(SEED, i)).some((s) =>
+        s.hosts.some((h) => h.rules.some((r) => re.test(r))),
+      ),
+      `${re} in none of ${N} scenarios`,
+    );
   for (const k of need) assert.ok((seen.get(k) ?? 0) >= 2, `"${k}" in fewer than 2 of ${N} scenarios`);
 });
 
 test('generate: each shrink step is a smaller scenario, and the steps that load stay verifiable', () => {
-  const s = drawScenario(SEED, 3);
+  // #52: 3 routers, events, ip rules, an MTU and big payloads (every kind of shrink step).
+  const s = drawScenario(SEED, 52);
   const size = (x: typeof s): number =>
     x.flows.length * 1000 +
     x.hosts.length * 100 +
-    x.hosts.reduce((n, h) => n + h.rules.length + h.routes.length + h.sysctls.length + h.listen.length, 0) +
+    x.events.length * 10 +
+    x.hosts.reduce(
+      (n, h) =>
+        n +
+        h.rules.length +
+        h.routes.length +
+        h.ipRules.length +
+        h.sysctls.length +
+        h.listen.length +
+        h.ifaces.filter((i) => i.mtu !== undefined).length,
+      0,
+    ) +
     x.flows.reduce(
       (n, f) =>
         n +
         (f.sport !== undefined ? 1 : 0) +
         (f.hold !== undefined ? 1 : 0) +
         (f.udpConnect !== undefined ? 1 : 0) +
+        (f.size !== undefined ? 1 : 0) +
+        (f.df !== undefined ? 1 : 0) +
         f.at,
       0,
     );
@@ -113,7 +171,7 @@ test('generate: each shrink step is a smaller scenario, and the steps that load 
     if (prepareVerify(renderYaml(c.scenario), 'c.yaml').ok) loads++;
   }
   assert.ok(loads >= cands.length / 2, `${loads} of ${cands.length} steps load`);
-  assert.equal(renderYaml(s), renderYaml(drawScenario(SEED, 3)), 'the scenario itself is not changed');
+  assert.equal(renderYaml(s), renderYaml(drawScenario(SEED, 52)), 'the scenario itself is not changed');
 });
 
 test('generate: bad options are exit 2 with the option named', () => {
@@ -135,15 +193,15 @@ let noKernel = process.env.NATBOX_VERIFY_ALL === '0' ? 'NATBOX_VERIFY_ALL=0' : '
 if (!noKernel) noKernel = environmentProblems('nft', { icmp: true }).join('; ');
 
 test(
-  `generate: a campaign of seed ${SEED} and ${BUDGET} s on the kernel completes; each difference is a shrunk scenario file`,
+  `generate: a campaign of seed ${SEED} (${COUNT} scenarios, ${BUDGET} s) on the kernel completes; each difference is a scenario file`,
   { skip: noKernel ? `needs natbox verify on this kernel: ${noKernel}` : undefined, timeout: 900_000 },
   (t) => {
     const out = mkdtempSync(join(tmpdir(), 'natbox-generate-test-'));
     try {
       const r = natbox(
         'verify',
-        ...['--generate', '200', '--seed', String(SEED), '--budget', String(BUDGET)],
-        ...['--shrink-runs', '2', '--out', out, '--json'],
+        ...['--generate', String(COUNT), '--seed', String(SEED), '--budget', String(BUDGET)],
+        ...['--shrink-runs', '0', '--out', out, '--json'],
       );
       // 0: no difference; 1: differences found (findings, written below): both complete.
       assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}\n${r.stderr}`);

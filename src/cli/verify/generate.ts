@@ -45,6 +45,8 @@ export class Rng {
 export interface GenIface {
   name: string;
   addrs: string[];
+  /** `ip link set DEV mtu N` (1500 when absent). */
+  mtu?: number;
 }
 
 export interface GenHost {
@@ -57,12 +59,16 @@ export interface GenHost {
   sysctls: [string, string][];
   /** iptables arguments (after `iptables `), in order. */
   rules: string[];
+  /** YAML flow entries: `tcp/80`, or a listener object `{ proto: udp, port: 69, reply_port: 50069 }`. */
   listen: string[];
+  /** `ip rule add` arguments, in order. */
+  ipRules: string[];
 }
 
 export interface GenFlow {
   from: string;
-  proto: 'tcp' | 'udp' | 'icmp';
+  /** sctp and dccp: one raw datagram (an INIT, a Request), answered by protocol unreachable. */
+  proto: 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp';
   to: string;
   dport?: number;
   /** Source port (TCP/UDP) or echo id (ICMP). */
@@ -70,6 +76,19 @@ export interface GenFlow {
   at: number;
   hold?: number;
   udpConnect?: boolean;
+  /** Payload bytes (1500-byte links carry 1472 of UDP). */
+  size?: number;
+  /** IP_MTU_DISCOVER: true DO, false DONT, absent WANT. */
+  df?: boolean;
+  /** A TFTP read request (udp, unconnected: the answer comes from the server's transfer port). */
+  tftp?: boolean;
+}
+
+/** A command run on a host while the flows run (`events:`). */
+export interface GenEvent {
+  at: number;
+  host: string;
+  run: string;
 }
 
 export interface GenScenario {
@@ -81,6 +100,7 @@ export interface GenScenario {
   /** Each link: its endpoints `host:iface` (two: a cable; more: a switch). */
   links: string[][];
   flows: GenFlow[];
+  events: GenEvent[];
 }
 
 export interface GenOptions {
@@ -122,12 +142,15 @@ interface Draft {
   servers: { name: string; addr: string }[];
   /** LAN hosts per router (by index) and their addresses. */
   lanHosts: { name: string; addr: string; router: number }[];
+  events: GenEvent[];
+  /** The feature families drawn (FEATURE_FAMILIES), which bias the flows drawn after them. */
+  features: Set<string>;
 }
 
 const SERVER_LISTEN = ['tcp/80', 'tcp/81', 'tcp/443', 'tcp/8080', 'udp/5000', 'udp/5353'];
 
 function host(name: string, role: GenHost['role']): GenHost {
-  return { name, role, ifaces: [], routes: [], sysctls: [], rules: [], listen: [] };
+  return { name, role, ifaces: [], routes: [], sysctls: [], rules: [], listen: [], ipRules: [] };
 }
 
 // ---- topology ------------------------------------------------------------------------------
@@ -163,7 +186,7 @@ function topology(d: Draft, opts: GenOptions): string {
     const lanAddr = `${lanNet}.1`;
     let wanAddrs: string[];
     if (k === 1) {
-      wanAddrs = rng.chance(0.3) ? ['203.0.113.1', '203.0.113.2'] : ['203.0.113.1'];
+      wanAddrs = rng.chance(0.4) ? ['203.0.113.1', '203.0.113.2'] : ['203.0.113.1'];
       r.ifaces.push({ name: 'wan', addrs: wanAddrs.map((a) => `${a}/24`) });
       internet.push('r1:wan');
     } else {
@@ -256,7 +279,7 @@ const randomFlag = (rng: Rng): string => rng.pick(['', '', '', ' --random', ' --
 
 export const NAT_FAMILIES: Record<string, RuleFamily> = {
   masquerade: (rng, r) => {
-    const p = rng.pick(['', '', ' -p tcp', ' -p udp']);
+    const p = rng.pick(['', '', ' -p tcp', ' -p udp', ' -p sctp']);
     const s = rng.pick(['', ` -s ${r.lanNet}.0/24`]);
     return [`-t nat -A POSTROUTING -o ${r.wan}${s}${p} -j MASQUERADE${ports(rng, p)}${randomFlag(rng)}`];
   },
@@ -281,6 +304,16 @@ export const NAT_FAMILIES: Record<string, RuleFamily> = {
     const port = f === 'tcp' ? rng.pick(['', ':80', ':8080']) : '';
     return [
       `-t nat -A PREROUTING -i ${r.wan}${d} -p ${f} --dport ${f === 'tcp' ? 8080 : 5000} -j DNAT --to-destination ${r.nas}${port}${rng.pick(['', '', ' --persistent'])}`,
+    ];
+  },
+  /** DNAT to an address range of the LAN (the kernel's jhash picks one), --persistent or --random. */
+  dnatRange: (rng, r) => {
+    if (!r.nas) return [];
+    const last = Number(r.nas.split('.')[3]);
+    if (last < 12) return [];
+    const p = rng.pick(['tcp', 'udp']);
+    return [
+      `-t nat -A PREROUTING -i ${r.wan} -p ${p} --dport ${p === 'tcp' ? 8080 : 5000} -j DNAT --to-destination ${r.lanNet}.11-${r.nas}${rng.pick(['', ' --persistent', ' --random'])}`,
     ];
   },
   redirect: (rng, r) =>
@@ -378,6 +411,128 @@ function rules(d: Draft): string {
   return [...new Set(used)].join(',');
 }
 
+// ---- features: what a router has beyond rules ----------------------------------------------
+
+/**
+ * A feature family: settings of one router beyond its NAT and filter rules (sysctls, ip rules,
+ * MTUs, helpers), with the rules that go with them. It returns false when the router has no place
+ * for it (nothing is changed then). Drawn with FEATURE_WEIGHTS; flows drawn later see `d.features`.
+ */
+export type FeatureFamily = (d: Draft, r: RouterView, h: GenHost) => boolean;
+
+const lanOf = (d: Draft, r: RouterView): Draft['lanHosts'] =>
+  d.lanHosts.filter((x) => `r${x.router}` === r.name);
+
+export const FEATURE_FAMILIES: Record<string, FeatureFamily> = {
+  /** TCP window tracking's sysctls, with a rule that drops the clients' data (retransmissions). */
+  window: ({ rng }, r, h) => {
+    const all: [string, string][] = [
+      ['net.netfilter.nf_conntrack_tcp_be_liberal', '1'],
+      ['net.netfilter.nf_conntrack_tcp_loose', '0'],
+      ['net.netfilter.nf_conntrack_tcp_max_retrans', rng.pick(['0', '1'])],
+    ];
+    for (const x of all) if (rng.chance(0.5)) h.sysctls.push(x);
+    if (!h.sysctls.some(([k]) => k.startsWith('net.netfilter.'))) h.sysctls.push(rng.pick(all));
+    if (rng.chance(0.5)) h.sysctls.push(['net.netfilter.nf_conntrack_tcp_timeout_max_retrans', '1']);
+    // "ping\n" with timestamps is a 57-byte packet: the data is lost and sent again.
+    if (rng.chance(0.5)) h.rules.push(`-A FORWARD -i ${r.lan} -p tcp -m length --length 57 -j DROP`);
+    return true;
+  },
+  /** The TFTP helper on the LAN side (flows `tftp` go to the servers' port 69). */
+  helper: ({ rng }, r, h) => {
+    h.rules.push(`-t raw -A PREROUTING -i ${r.lan} -p udp --dport 69 -j CT --helper tftp`);
+    if (rng.chance(0.5)) h.rules.push('-A FORWARD -m helper --helper tftp');
+    return true;
+  },
+  /** TEE: a copy of the WAN's traffic to a LAN host (which is not a router: it drops the copies). */
+  tee: (d, r, h) => {
+    const lan = lanOf(d, r);
+    if (!lan.length) return false;
+    const g = d.rng.pick(lan).addr;
+    h.rules.push(
+      d.rng.pick([
+        `-t mangle -A PREROUTING -i ${r.wan} -p udp -j TEE --gateway ${g}`,
+        `-t mangle -A POSTROUTING -o ${r.wan} -p tcp -j TEE --gateway ${g}`,
+        `-t mangle -A PREROUTING -i ${r.wan} -p icmp -j TEE --gateway ${g}`,
+      ]),
+    );
+    return true;
+  },
+  /** ICMP redirects: send_redirects off in `all`, on the LAN device, or both (ORed by the kernel). */
+  redirects: ({ rng }, r, h) => {
+    const k = rng.int(1, 3);
+    if (k & 1) h.sysctls.push(['net.ipv4.conf.all.send_redirects', '0']);
+    if (k & 2) h.sysctls.push([`net.ipv4.conf.${r.lan}.send_redirects`, '0']);
+    return true;
+  },
+  /** Conntrack zones from the raw table. */
+  zone: ({ rng }, r, h) => {
+    const z = rng.pick([1, 2]);
+    h.rules.push(
+      rng.pick([
+        `-t raw -A PREROUTING -j CT --zone ${z}`,
+        `-t raw -A PREROUTING -i ${r.lan} -j CT --zone ${z}`,
+        `-t raw -A PREROUTING -i ${r.lan} -j CT --zone-orig ${z}`,
+        `-t raw -A PREROUTING -i ${r.wan} -j CT --zone-reply ${z}`,
+      ]),
+    );
+    if (rng.chance(0.3)) h.rules.push(`-t raw -A OUTPUT -j CT --zone ${z}`);
+    return true;
+  },
+  /** Policy routing: a MARK set before routing and `ip rule fwmark` to a table of its own. */
+  policy: ({ rng }, r, h) => {
+    const p = rng.pick(['udp', 'tcp', 'icmp']);
+    h.rules.push(`-t mangle -A PREROUTING -i ${r.lan} -p ${p} -j MARK --set-mark 0x3`);
+    h.ipRules.push(rng.pick(['fwmark 0x3 lookup 100', 'fwmark 0x3/0x3 lookup 100 pref 1000']));
+    h.routes.push(`${rng.pick(['unreachable', 'prohibit', 'blackhole', 'throw'])} default table 100`);
+    if (rng.chance(0.3)) h.ipRules.push(`from ${r.lanNet}.11 lookup 100`);
+    return true;
+  },
+  /** A smaller MTU on the WAN side (flows then carry big payloads), sometimes with TCPMSS. */
+  mtu: ({ rng }, r, h) => {
+    const wan = h.ifaces.find((i) => i.name === r.wan)!;
+    wan.mtu = rng.pick([1280, 1400]);
+    if (rng.chance(0.3))
+      h.rules.push('-t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu');
+    return true;
+  },
+};
+
+/** How often each feature is drawn, relative to the others. */
+const FEATURE_WEIGHTS: Record<keyof typeof FEATURE_FAMILIES, number> = {
+  window: 3,
+  helper: 2,
+  tee: 1,
+  redirects: 1,
+  zone: 2,
+  policy: 2,
+  mtu: 2,
+};
+
+/** A key of `weights` drawn in proportion to its weight. */
+function weighted(rng: Rng, weights: Record<string, number>): string {
+  const keys = Object.keys(weights);
+  let x = rng.next() * keys.reduce((n, k) => n + weights[k]!, 0);
+  for (const k of keys) if ((x -= weights[k]!) < 0) return k;
+  return keys[keys.length - 1]!;
+}
+
+function features(d: Draft): void {
+  for (const r of d.routers) {
+    if (!d.rng.chance(0.6)) continue;
+    const h = d.hosts.find((x) => x.name === r.name)!;
+    const n = d.rng.pick([1, 1, 2]);
+    for (let i = 0; i < n; i++) {
+      const f = weighted(d.rng, FEATURE_WEIGHTS);
+      if (d.features.has(`${r.name}:${f}`)) continue;
+      if (FEATURE_FAMILIES[f]!(d, r, h)) {
+        d.features.add(f);
+        d.features.add(`${r.name}:${f}`);
+      }
+    }
+  }
+}
+
 // ---- flows ---------------------------------------------------------------------------------
 
 /** A flow family: one flow (without its start time) or nothing when the scenario has no place for it. */
@@ -441,14 +596,50 @@ export const FLOW_FAMILIES: Record<string, FlowFamily> = {
     const s = d.rng.pick(d.servers);
     return { from: r.name, to: s.addr, ...service(d.rng), sport: sport(d.rng) };
   },
+  /** An SCTP INIT or a DCCP Request from a LAN host to a server (which answers protocol unreachable). */
+  raw: (d) => {
+    const c = d.rng.pick(d.lanHosts);
+    const s = d.rng.pick(d.servers);
+    const proto = d.rng.pick(['sctp', 'sctp', 'dccp'] as const);
+    return { from: c.name, to: s.addr, proto, dport: d.rng.pick([5000, 80]), sport: d.rng.pick(SPORTS) };
+  },
+  /** A TFTP read request from a LAN host to a server's port 69 (answered from port 50069). */
+  tftp: (d) => {
+    const c = d.rng.pick(d.lanHosts);
+    const s = d.rng.pick(d.servers);
+    const h = d.hosts.find((x) => x.name === s.name)!;
+    const l = '{ proto: udp, port: 69, reply_port: 50069 }';
+    if (!h.listen.includes(l)) h.listen.push(l);
+    return {
+      from: c.name,
+      to: s.addr,
+      proto: 'udp',
+      dport: 69,
+      sport: sport(d.rng),
+      tftp: true,
+      udpConnect: false,
+    };
+  },
 };
+
+/** How often each flow family is drawn; the features drawn make theirs likelier. */
+function flowWeights(d: Draft): Record<string, number> {
+  return {
+    out: 3,
+    in: 2,
+    hairpin: 1,
+    across: d.routers.length > 1 ? 2 : 0,
+    router: 1,
+    raw: 1,
+    tftp: d.features.has('helper') ? 3 : 0.3,
+  };
+}
 
 function flows(d: Draft): void {
   const n = d.rng.int(1, 5);
-  const keys = Object.keys(FLOW_FAMILIES);
-  const weights = ['out', 'out', 'out', 'in', 'in', 'hairpin', 'across', 'across', 'router'];
-  for (let i = 0, tries = 0; d.flows.length < n && tries < 50; tries++, i++) {
-    const fam = d.rng.pick(weights.filter((w) => keys.includes(w)));
+  const weights = flowWeights(d);
+  for (let tries = 0; d.flows.length < n && tries < 50; tries++) {
+    const fam = weighted(d.rng, weights);
     const f = FLOW_FAMILIES[fam]!(d);
     if (!f) continue;
     const k = d.flows.length;
@@ -458,8 +649,15 @@ function flows(d: Draft): void {
     const at = Math.round((d.rng.pick([0, 0, 2, 4]) + 0.3 * k) * 10) / 10;
     const g: GenFlow = { ...f, at };
     if (g.sport === undefined) delete g.sport;
-    if (g.proto !== 'icmp' && d.rng.chance(0.3)) g.hold = d.rng.pick([0.5, 1]);
-    if (g.proto === 'udp' && d.rng.chance(0.2)) g.udpConnect = false;
+    const stream = g.proto === 'tcp' || g.proto === 'udp';
+    if (g.tftp) g.hold = 0.5;
+    else if (stream && d.rng.chance(0.3)) g.hold = d.rng.pick([0.5, 1]);
+    if (g.proto === 'udp' && !g.tftp && d.rng.chance(0.2)) g.udpConnect = false;
+    // A link with a smaller MTU somewhere: big payloads, with DF or without (TCP always has DF).
+    if (d.features.has('mtu') && !g.tftp && (stream || g.proto === 'icmp') && d.rng.chance(0.6)) {
+      g.size = d.rng.pick([1300, 1450]);
+      if (g.proto !== 'tcp' && d.rng.chance(0.6)) g.df = d.rng.chance(0.5);
+    }
     d.flows.push(g);
   }
 }
@@ -473,7 +671,7 @@ function flows(d: Draft): void {
 export function separateBinds(flows: GenFlow[]): void {
   const end = (f: GenFlow): number => f.at + 1.5 + (f.hold ?? 0) + 1;
   flows.forEach((f, i) => {
-    if (f.proto === 'icmp') return;
+    if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     const busy = (port: number): boolean =>
       flows.some(
         (g, j) =>
@@ -488,23 +686,121 @@ export function separateBinds(flows: GenFlow[]): void {
   });
 }
 
+// ---- timed events --------------------------------------------------------------------------
+
+/** An event family: a command for a router while the flows run (or nothing when it has none). */
+export type EventFamily = (d: Draft, r: RouterView, h: GenHost) => string | undefined;
+
+export const EVENT_FAMILIES: Record<string, EventFamily> = {
+  /** Every conntrack entry deleted: the next packet of a connection is picked up anew (or not). */
+  flush: () => 'conntrack -F',
+  /** Some entries deleted (exit 1 and conntrack's message when none matches). */
+  delete: ({ rng }) =>
+    rng.pick([
+      'conntrack -D -p udp',
+      'conntrack -D -p tcp',
+      'conntrack -D -p tcp --dport 80',
+      'conntrack -D -p udp --dport 5000',
+    ]),
+  /** A rule inserted in front: only new connections see it... and FORWARD sees every packet. */
+  insert: ({ rng }, r) =>
+    rng.pick([
+      `iptables -I FORWARD 1 -p ${rng.pick(['udp', 'tcp', 'icmp'])} -j DROP`,
+      `iptables -I FORWARD 1 -i ${r.wan} -j REJECT`,
+      `iptables -t nat -I POSTROUTING 1 -o ${r.wan} -j MASQUERADE`,
+      `iptables -t nat -I PREROUTING 1 -i ${r.lan} -p tcp --dport 80 -j REDIRECT --to-ports 8080`,
+    ]),
+  /** One of the router's rules deleted (by its text), or a whole nat chain flushed. */
+  remove: ({ rng }, _r, h) => {
+    const appended = h.rules.filter((x) => /(^| )-A /.test(x));
+    if (appended.length && rng.chance(0.7))
+      return `iptables ${rng.pick(appended).replace(/(^| )-A /, '$1-D ')}`;
+    return rng.pick(['iptables -t nat -F POSTROUTING', 'iptables -t nat -F', 'iptables -F FORWARD']);
+  },
+};
+
+const EVENT_WEIGHTS: Record<keyof typeof EVENT_FAMILIES, number> = {
+  flush: 3,
+  delete: 2,
+  insert: 2,
+  remove: 2,
+};
+
+/**
+ * The moments a flow's packets are likely on the wire: its start, a SYN sent again after 1 s, the
+ * end of its wait (1.5 s) and its close after `hold`. Events keep 0.25 s away from them: an event
+ * and a packet of about one moment race on the kernel, as two flows do.
+ */
+function busyMoments(flows: readonly GenFlow[]): number[] {
+  return flows.flatMap((f) => {
+    const h = f.hold ?? 0;
+    return [0, 1, 1.5].flatMap((x) => [f.at + x, f.at + x + h]);
+  });
+}
+
+function events(d: Draft): string[] {
+  if (!d.rng.chance(0.35) || !d.flows.length) return [];
+  const busy = busyMoments(d.flows);
+  const last = Math.max(...d.flows.map((f) => f.at + 1.5 + (f.hold ?? 0)));
+  const free: number[] = [];
+  for (let t = 0.25; t < last; t = Math.round((t + 0.1) * 100) / 100)
+    if (busy.every((b) => Math.abs(b - t) >= 0.25)) free.push(t);
+  const used: string[] = [];
+  const n = d.rng.pick([1, 1, 2]);
+  for (let i = 0; i < n && free.length; i++) {
+    const at = d.rng.pick(free);
+    free.splice(0, free.length, ...free.filter((t) => Math.abs(t - at) >= 0.5));
+    const r = d.rng.pick(d.routers);
+    const fam = weighted(d.rng, EVENT_WEIGHTS);
+    const run = EVENT_FAMILIES[fam]!(
+      d,
+      r,
+      d.hosts.find((x) => x.name === r.name)!,
+    );
+    if (!run) continue;
+    d.events.push({ at, host: r.name, run });
+    used.push(fam);
+  }
+  d.events.sort((a, b) => a.at - b.at);
+  return used;
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 /** The scenario number `index` of the campaign `seed` (independent of the others). */
 export function drawScenario(seed: number, index: number, opts: GenOptions = {}): GenScenario {
   const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77)) >>> 0);
-  const d: Draft = { rng, hosts: [], links: [], flows: [], routers: [], servers: [], lanHosts: [] };
+  const d: Draft = {
+    rng,
+    hosts: [],
+    links: [],
+    flows: [],
+    routers: [],
+    servers: [],
+    lanHosts: [],
+    events: [],
+    features: new Set(),
+  };
   const topo = topology(d, opts);
   const ruleFams = rules(d);
+  features(d);
   flows(d);
   if (!opts.bindClash) separateBinds(d.flows);
+  const evs = events(d);
+  const feats = [...d.features].filter((f) => !f.includes(':'));
   return {
     seed,
     index,
-    family: `${topo}; rules ${ruleFams || 'none'}${opts.overlap ? '; overlapping LANs' : ''}`,
+    family: [
+      `${topo}; rules ${ruleFams || 'none'}`,
+      ...(feats.length ? [`features ${feats.join(',')}`] : []),
+      ...(evs.length ? [`events ${evs.join(',')}`] : []),
+      ...(opts.overlap ? ['overlapping LANs'] : []),
+    ].join('; '),
     hosts: d.hosts,
     links: d.links,
     flows: d.flows,
+    events: d.events,
   };
 }
 
@@ -515,8 +811,13 @@ const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** The scenario as natbox YAML (the same text runs on natbox and on the kernel). */
 export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): string {
   const out = [`name: ${name}`, 'hosts:'];
-  const ifaceLine = (i: GenIface): string =>
-    `      ${i.name}: ${i.addrs.length === 0 ? '{}' : `{ addresses: [${i.addrs.join(', ')}] }`}`;
+  const ifaceLine = (i: GenIface): string => {
+    const parts = [
+      ...(i.addrs.length ? [`addresses: [${i.addrs.join(', ')}]`] : []),
+      ...(i.mtu ? [`mtu: ${i.mtu}`] : []),
+    ];
+    return `      ${i.name}: ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
+  };
   for (const h of s.hosts) {
     out.push(`  ${h.name}:`, '    interfaces:');
     for (const i of h.ifaces) out.push(ifaceLine(i));
@@ -526,6 +827,7 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
         `      ${h.bridge.name}: { ports: [${h.bridge.ports.join(', ')}], addresses: [${h.bridge.addrs.join(', ')}] }`,
       );
     if (h.routes.length) out.push(`    routes: [${h.routes.map(q).join(', ')}]`);
+    if (h.ipRules.length) out.push(`    ip_rules: [${h.ipRules.map(q).join(', ')}]`);
     if (h.sysctls.length) {
       out.push('    sysctls:');
       for (const [k, v] of h.sysctls) out.push(`      ${k}: ${v}`);
@@ -546,8 +848,15 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     parts.push(`at: ${f.at}`, 'timeout: 1.5');
     if (f.hold !== undefined) parts.push(`hold: ${f.hold}`);
     if (f.udpConnect === false) parts.push('udp_connect: false');
+    if (f.size !== undefined) parts.push(`size: ${f.size}`);
+    if (f.df !== undefined) parts.push(`df: ${f.df}`);
+    if (f.tftp) parts.push('tftp: true');
     out.push(`  - { ${parts.join(', ')} }`);
   });
+  if (s.events.length) {
+    out.push('events:');
+    for (const e of s.events) out.push(`  - { at: ${e.at}, host: ${e.host}, run: ${q(e.run)} }`);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -592,14 +901,17 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
   s.hosts.forEach((h) => {
     if (!used.has(h.name)) add(`host ${h.name}`, (c) => dropHosts(c, new Set([h.name])));
   });
+  s.events.forEach((e, j) => add(`event "${e.run}" at ${e.at}`, (c) => c.events.splice(j, 1)));
   s.hosts.forEach((h, i) => {
     h.rules.forEach((r, j) => add(`${h.name} rule "${r}"`, (c) => c.hosts[i]!.rules.splice(j, 1)));
   });
   s.hosts.forEach((h, i) => {
     h.routes.forEach((r, j) => add(`${h.name} route "${r}"`, (c) => c.hosts[i]!.routes.splice(j, 1)));
+    h.ipRules.forEach((r, j) => add(`${h.name} ip rule "${r}"`, (c) => c.hosts[i]!.ipRules.splice(j, 1)));
     h.sysctls.forEach(([k], j) => add(`${h.name} sysctl ${k}`, (c) => c.hosts[i]!.sysctls.splice(j, 1)));
     if (h.listen.length) add(`${h.name} listeners`, (c) => (c.hosts[i]!.listen = []));
     h.ifaces.forEach((f, j) => {
+      if (f.mtu !== undefined) add(`${h.name} ${f.name} mtu`, (c) => delete c.hosts[i]!.ifaces[j]!.mtu);
       if (f.addrs.length > 1)
         add(`${h.name} ${f.name} address ${f.addrs[1]}`, (c) => c.hosts[i]!.ifaces[j]!.addrs.splice(1));
     });
@@ -608,6 +920,8 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
     if (f.sport !== undefined) add(`f${i + 1} source port`, (c) => delete c.flows[i]!.sport);
     if (f.hold !== undefined) add(`f${i + 1} hold`, (c) => delete c.flows[i]!.hold);
     if (f.udpConnect !== undefined) add(`f${i + 1} udp_connect`, (c) => delete c.flows[i]!.udpConnect);
+    if (f.size !== undefined) add(`f${i + 1} size`, (c) => delete c.flows[i]!.size);
+    if (f.df !== undefined) add(`f${i + 1} df`, (c) => delete c.flows[i]!.df);
     if (f.at >= 2) add(`f${i + 1} start`, (c) => (c.flows[i]!.at = Math.round((f.at % 2) * 10) / 10));
   });
   return out;
@@ -615,4 +929,4 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
 
 /** The size of a scenario, for reports: flows, hosts, rules. */
 export const sizeOf = (s: GenScenario): string =>
-  `${s.flows.length} flow${s.flows.length === 1 ? '' : 's'}, ${s.hosts.length} hosts, ${s.hosts.reduce((n, h) => n + h.rules.length, 0)} rules`;
+  `${s.flows.length} flow${s.flows.length === 1 ? '' : 's'}, ${s.hosts.length} hosts, ${s.hosts.reduce((n, h) => n + h.rules.length, 0)} rules${s.events.length ? `, ${s.events.length} event${s.events.length === 1 ? '' : 's'}` : ''}`;

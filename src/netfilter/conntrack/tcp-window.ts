@@ -245,14 +245,18 @@ export function tcpWindowNew(
   const maxwin = win === 0 ? 1 : win;
   w[base] = end;
   w[base + 2] = maxwin;
+  // tcp_new memsets ct->proto.tcp: last_win is 0 until an ACK updates it (tcp_in_window's
+  // retransmission check), so an entry that saw only SYNs (or SYN-ACKs) gets
+  // nf_conntrack_tcp_timeout_max_retrans when that is shorter than its state's timeout
+  // (test/conformance/generated/gen-101-0.yaml: a SYN_SENT entry gone 1 s after its last SYN).
   if (b[l4 + 13]! & TCP_SYN) {
     w[base + 1] = end;
-    t.aux[e] = tcpOptions(0, 0, b, l4);
+    t.aux[e] = (tcpOptions(0, 0, b, l4) | A_WIN0) >>> 0;
   } else {
     w[base + 1] = (end + maxwin) >>> 0;
     // "We assume SACK and liberal window checking to handle window scaling"
     const f = IP_CT_TCP_FLAG_SACK_PERM | IP_CT_TCP_FLAG_BE_LIBERAL;
-    t.aux[e] = f | (f << A_FLAGS1);
+    t.aux[e] = f | (f << A_FLAGS1) | A_WIN0;
   }
 }
 
