@@ -292,6 +292,11 @@ interface TcpSock {
   rxLen?: number;
   /** Client: where in the line a short last segment waits for the ACK of what is in flight. */
   tailOff?: number;
+  /** Client: the SYN-ACK offered a zero window; the line waits for a window update. */
+  zeroWindow?: boolean;
+  /** Server, SYN_RECV: the timestamps of its first and latest SYN-ACK. */
+  synackTsFirst?: number;
+  synackTsLast?: number;
   /** SO_MARK: every packet of the socket carries it (skb->mark). */
   mark?: number;
   /** IP_TTL and IP_TOS of the socket's packets. */
@@ -427,6 +432,11 @@ export class Sockets {
       val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
       ecr: s.tsRecent,
     };
+    if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+      // tcp_rsk(req)->snt_tsval_first and snt_tsval_last: the SYN-ACKs' timestamps.
+      s.synackTsFirst ??= ts.val;
+      s.synackTsLast = ts.val;
+    }
     this.markOut = s.mark ?? 0;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
@@ -674,7 +684,7 @@ export class Sockets {
       ack === s.sndNxt
     )
       s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
-    if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
+    if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval, read16(ip, o + 14), findTsEcr(ip, o + 20, o + doff));
     if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       const offered = synOptionBits(ip, o + 20, o + doff);
       this.tcpAccept(src, sport, dst, dport, seq, tsval, offered);
@@ -851,6 +861,12 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
+  private sendFirstLine(s: TcpSock): void {
+    if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
+    else this.sendLine(s, s.sndNxt);
+  }
+
   private sendRetransmitted(s: TcpSock, flags: number, payload: Uint8Array): void {
     const seq = s.sndNxt;
     const fin = (flags & TCP_FIN) !== 0;
@@ -890,6 +906,8 @@ export class Sockets {
     ack: number,
     payload: Uint8Array,
     tsval: number,
+    win: number,
+    tsecr = -1,
   ): void {
     const k = key(s.laddr, s.lport, s.raddr, s.rport);
     if (s.state === 'SYN_SENT' && flags & TCP_ACK && ack !== s.sndNxt) {
@@ -933,8 +951,10 @@ export class Sockets {
           // The client application says hello: its line in one segment (retransmitted on loss:
           // sendData), or a longer one in segments of the MSS (sendLine).
           s.lineSeq = s.sndNxt;
-          if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
-          else this.sendLine(s, s.sndNxt);
+          // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
+          // a segment opens the window (tcp_ack_update_window).
+          if (win === 0) s.zeroWindow = true;
+          else this.sendFirstLine(s);
         }
         return;
       case 'SYN_RECV':
@@ -948,6 +968,25 @@ export class Sockets {
           s.lastOow = now;
           this.retransmitSynack(s, 'the client repeated its SYN');
           this.armSynack(s, k, now + 2 ** s.synackTimeouts!);
+          return;
+        }
+        if (
+          tsecr > 0 &&
+          s.synackTsFirst !== undefined &&
+          (s.optsOk ?? 0) & OPT_TS &&
+          ((tsecr - s.synackTsFirst) >>> 0) > ((s.synackTsLast! - s.synackTsFirst) >>> 0)
+        ) {
+          // tcp_check_req (Linux 6.18): a TSecr that echoes none of our SYN-ACKs (tsecr_reject,
+          // TSEcrRejected) is out of window: an ACK back (at most one per tcp_invalid_ratelimit,
+          // except for data) and the segment dropped. SYNPROXY's ACK to the server is one: its
+          // TSecr went through the timestamp adjustment twice.
+          const now = this.now();
+          const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+          const limited = payload.length === 0 && s.lastOow! >= 0 && now - s.lastOow! < limit;
+          if (!(flags & TCP_RST) && !limited) {
+            if (payload.length === 0) s.lastOow = now;
+            this.send(this.tcpSegment(s, TCP_ACK));
+          }
           return;
         }
         if (flags & TCP_ACK && ack === s.sndNxt) {
@@ -971,6 +1010,10 @@ export class Sockets {
     if (flags & TCP_ACK) {
       if (((ack - s.sndUna) | 0) > 0) s.pendingConfirm = true; // forward progress
       s.sndUna = ack;
+      if (s.zeroWindow && win !== 0) {
+        s.zeroWindow = false;
+        this.sendFirstLine(s);
+      }
     }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
@@ -1568,6 +1611,12 @@ export class Sockets {
 function findTsVal(b: Uint8Array, start: number, end: number): number {
   const at = tcpOptionAt(b, start, end, 8, 10);
   return at < 0 ? -1 : read32(b, at);
+}
+
+/** The TSecr of a segment's timestamp option, -1 when it has none. */
+function findTsEcr(b: Uint8Array, start: number, end: number): number {
+  const at = tcpOptionAt(b, start, end, 8, 10);
+  return at < 0 ? -1 : read32(b, at + 4);
 }
 
 /** An ICMP error in words, for the trace: `redirect (use 192.168.1.200)`, `port-unreachable`. */

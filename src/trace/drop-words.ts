@@ -47,6 +47,8 @@ export function dropWords(s: DropStep): string {
       return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
     case DropReason.IP_LOCALNET:
       return localnetWords(s.detail, addr, s.dev ?? '');
+    case DropReason.NF_STOLEN:
+      return 'taken by SYNPROXY, which answers it in the place of the other end';
     default:
       return netfilterDropWords(s.reason, s.table ?? 0, s.count ?? 0);
   }
