@@ -684,7 +684,17 @@ export class Sockets {
       ack === s.sndNxt
     )
       s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
-    if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval, read16(ip, o + 14), findTsEcr(ip, o + 20, o + doff));
+    if (s)
+      return this.tcpSockInput(
+        s,
+        flags,
+        seq,
+        ack,
+        payload,
+        tsval,
+        read16(ip, o + 14),
+        findTsEcr(ip, o + 20, o + doff),
+      );
     if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       const offered = synOptionBits(ip, o + 20, o + doff);
       this.tcpAccept(src, sport, dst, dport, seq, tsval, offered);
@@ -863,6 +873,7 @@ export class Sockets {
 
   /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
   private sendFirstLine(s: TcpSock): void {
+    if (s.line!.length === 0) return; // `size: 0`: the application writes nothing
     if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
     else this.sendLine(s, s.sndNxt);
   }
@@ -974,7 +985,7 @@ export class Sockets {
           tsecr > 0 &&
           s.synackTsFirst !== undefined &&
           (s.optsOk ?? 0) & OPT_TS &&
-          ((tsecr - s.synackTsFirst) >>> 0) > ((s.synackTsLast! - s.synackTsFirst) >>> 0)
+          (tsecr - s.synackTsFirst) >>> 0 > (s.synackTsLast! - s.synackTsFirst) >>> 0
         ) {
           // tcp_check_req (Linux 6.18): a TSecr that echoes none of our SYN-ACKs (tsecr_reject,
           // TSEcrRejected) is out of window: an ACK back (at most one per tcp_invalid_ratelimit,
@@ -1005,6 +1016,18 @@ export class Sockets {
         } else return;
         break;
       default:
+        if (flags & TCP_SYN && s.state === 'ESTABLISHED') {
+          // tcp_validate_incoming, step 4 (RFC 5961 4.2): a SYN on a synchronized connection (a
+          // server's retransmitted SYN-ACK, as behind SYNPROXY) gets a challenge ACK and is
+          // dropped (at most one per tcp_invalid_ratelimit).
+          const now = this.now();
+          const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+          if (s.lastOow === undefined || s.lastOow < 0 || now - s.lastOow >= limit) {
+            s.lastOow = now;
+            this.send(this.tcpSegment(s, TCP_ACK));
+          }
+          return;
+        }
         break;
     }
     if (flags & TCP_ACK) {

@@ -67,7 +67,9 @@ export class SynproxyExt {
     const h = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
     return (
       'entries\t\tsyn_received\tcookie_invalid\tcookie_valid\tcookie_retrans\tconn_reopened\n' +
-      [0, s.syn_received, s.cookie_invalid, s.cookie_valid, s.cookie_retrans, s.conn_reopened].map(h).join('\t') +
+      [0, s.syn_received, s.cookie_invalid, s.cookie_valid, s.cookie_retrans, s.conn_reopened]
+        .map(h)
+        .join('\t') +
       '\n'
     );
   }

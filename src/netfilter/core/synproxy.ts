@@ -24,15 +24,7 @@
 // kernel sets it between the two sends.
 import { checksumUpdate32, read16, read32, write16, write32 } from '../../wire/checksum.ts';
 import { IPPROTO_TCP, ipv4FillChecksum } from '../../wire/ipv4.ts';
-import {
-  TCP_ACK,
-  TCP_CWR,
-  TCP_ECE,
-  TCP_FIN,
-  TCP_RST,
-  TCP_SYN,
-  tcpFillChecksum,
-} from '../../wire/tcp.ts';
+import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN, tcpFillChecksum } from '../../wire/tcp.ts';
 import type { CtHelpers } from '../conntrack/helper.ts';
 import {
   TCP_CONNTRACK_CLOSE,
@@ -147,7 +139,11 @@ export function synproxyBuildOptions(b: Uint8Array, at: number, o: SynproxyOptio
   };
   if (opts & SYNPROXY_OPT_MSS) word((2 << 24) | (4 << 16) | o.mss);
   if (opts & SYNPROXY_OPT_TIMESTAMP) {
-    word(opts & SYNPROXY_OPT_SACK_PERM ? (4 << 24) | (2 << 16) | (8 << 8) | 10 : (1 << 24) | (1 << 16) | (8 << 8) | 10);
+    word(
+      opts & SYNPROXY_OPT_SACK_PERM
+        ? (4 << 24) | (2 << 16) | (8 << 8) | 10
+        : (1 << 24) | (1 << 16) | (8 << 8) | 10,
+    );
     word(o.tsval);
     word(o.tsecr);
   } else if (opts & SYNPROXY_OPT_SACK_PERM) word((1 << 24) | (1 << 16) | (4 << 8) | 2);
@@ -200,7 +196,15 @@ export class Syncookies {
   }
 
   /** secure_tcp_syn_cookie: the SYN-ACK's ISN for the client's SYN with ISN `sseq`. */
-  make(saddr: number, daddr: number, sport: number, dport: number, sseq: number, data: number, now: number): number {
+  make(
+    saddr: number,
+    daddr: number,
+    sport: number,
+    dport: number,
+    sseq: number,
+    data: number,
+    now: number,
+  ): number {
     const ports = ((sport << 16) | dport) >>> 0;
     const count = this.time(now);
     return (
@@ -213,7 +217,15 @@ export class Syncookies {
   }
 
   /** check_tcp_syn_cookie: the data (MSS index) of a cookie, or 0xffffffff when it is too old. */
-  check(cookie: number, saddr: number, daddr: number, sport: number, dport: number, sseq: number, now: number): number {
+  check(
+    cookie: number,
+    saddr: number,
+    daddr: number,
+    sport: number,
+    dport: number,
+    sseq: number,
+    now: number,
+  ): number {
     const ports = ((sport << 16) | dport) >>> 0;
     const count = this.time(now);
     cookie = (cookie - this.hash(saddr, daddr, ports, 0, 0) - sseq) >>> 0;
