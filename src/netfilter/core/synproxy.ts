@@ -37,7 +37,7 @@ import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
 import type { Rng } from '../nat/nat-core.ts';
 import { jhash3words } from './jhash.ts';
 import { IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, type Skb } from './skb.ts';
-import { T_DROP, T_STOLEN } from './table.ts';
+import { T_DROP, T_STOLEN, type SynproxyInfo } from './table.ts';
 import { NF_ACCEPT, NF_DROP } from './verdict.ts';
 import { NF_INET_LOCAL_IN } from './hook-numbers.ts';
 
@@ -59,13 +59,6 @@ export const SYNCOOKIE_MSSTAB: readonly number[] = [536, 1300, 1440, 1460];
 const COOKIEBITS = 24;
 const COOKIEMASK = (1 << COOKIEBITS) - 1;
 const MAX_SYNCOOKIE_AGE = 2;
-
-/** struct nf_synproxy_info: the rule's options (SYNPROXY_OPT_* bits), window scale and MSS. */
-export interface SynproxyInfo {
-  readonly options: number;
-  readonly wscale: number;
-  readonly mss: number;
-}
 
 /** struct synproxy_options (one, reused). `mss` is mss_option, `mssEncode` mss_encode. */
 export class SynproxyOptions {

@@ -6,7 +6,6 @@
 import type { NatRangeN } from '../nat/nat-core.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
-import type { SynproxyInfo } from './synproxy.ts';
 
 /**
  * NfTable.run's outcomes: the walk ended in DROP, ACCEPT (or the policy said so), REJECT, or a
@@ -47,6 +46,13 @@ export interface NfHost {
    * NOTRACK) in direction `dir` with `ctinfo`, or the synproxy template when `tmpl`.
    */
   synproxySend?(ip: Uint8Array, ct: number, dir: number, ctinfo: number, tmpl: boolean): void;
+}
+
+/** struct nf_synproxy_info: a SYNPROXY rule's options (SYNPROXY_OPT_* bits), window scale and MSS. */
+export interface SynproxyInfo {
+  readonly options: number;
+  readonly wscale: number;
+  readonly mss: number;
 }
 
 /** What the engine offers a table's targets. */
