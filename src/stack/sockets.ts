@@ -991,13 +991,9 @@ export class Sockets {
           // TSEcrRejected) is out of window: an ACK back (at most one per tcp_invalid_ratelimit,
           // except for data) and the segment dropped. SYNPROXY's ACK to the server is one: its
           // TSecr went through the timestamp adjustment twice.
-          const now = this.now();
-          const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
-          const limited = payload.length === 0 && s.lastOow! >= 0 && now - s.lastOow! < limit;
-          if (!(flags & TCP_RST) && !limited) {
-            if (payload.length === 0) s.lastOow = now;
+          // (Data segments are not rate limited: tcp_oow_rate_limited.)
+          if (!(flags & TCP_RST) && (payload.length > 0 || this.oowAllowed(s)))
             this.send(this.tcpSegment(s, TCP_ACK));
-          }
           return;
         }
         if (flags & TCP_ACK && ack === s.sndNxt) {
@@ -1020,12 +1016,7 @@ export class Sockets {
           // tcp_validate_incoming, step 4 (RFC 5961 4.2): a SYN on a synchronized connection (a
           // server's retransmitted SYN-ACK, as behind SYNPROXY) gets a challenge ACK and is
           // dropped (at most one per tcp_invalid_ratelimit).
-          const now = this.now();
-          const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
-          if (s.lastOow === undefined || s.lastOow < 0 || now - s.lastOow >= limit) {
-            s.lastOow = now;
-            this.send(this.tcpSegment(s, TCP_ACK));
-          }
+          if (this.oowAllowed(s)) this.send(this.tcpSegment(s, TCP_ACK));
           return;
         }
         break;
@@ -1119,10 +1110,7 @@ export class Sockets {
     if (s.state === 'TIME_WAIT') return off === 0;
     if (off === 0) return true;
     if (off < RCV_WINDOW) {
-      const now = this.now();
-      const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
-      if (s.lastOow === undefined || s.lastOow < 0 || now - s.lastOow >= limit) {
-        s.lastOow = now;
+      if (this.oowAllowed(s)) {
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',
@@ -1134,6 +1122,18 @@ export class Sockets {
       }
     }
     return false;
+  }
+
+  /**
+   * tcp_oow_rate_limited: whether an answer to an out-of-window segment may go now (at most one per
+   * net.ipv4.tcp_invalid_ratelimit, 500 ms); if so, the time is kept.
+   */
+  private oowAllowed(s: TcpSock): boolean {
+    const now = this.now();
+    const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+    if (s.lastOow !== undefined && s.lastOow >= 0 && now - s.lastOow < limit) return false;
+    s.lastOow = now;
+    return true;
   }
 
   /** A reset from this socket's addresses with sequence number `seq` (tcp_v4_send_reset). */
