@@ -211,6 +211,7 @@ export class Host {
           masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
           primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
           dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
+          synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
         },
       });
       if (env.tracer)
@@ -305,6 +306,7 @@ export class Host {
         masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
         primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
         dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
+        synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
       },
       ...(prev ? { previous: prev } : {}),
     });

@@ -554,6 +554,57 @@ export class Ip4 {
   private dupSkb: Skb | undefined;
 
   /**
+   * synproxy_send_tcp: a packet SYNPROXY made (netfilter/core/synproxy.ts), routed by its
+   * destination (ip_route_me_harder: any source, FLOWI_FLAG_ANYSRC) and sent as the host's own
+   * (ip_local_out: OUTPUT, POSTROUTING) with its conntrack attachment: entry `ct` in direction
+   * `dir` (NOTRACK: untracked; -1: none), or the synproxy template (`tmpl`). Nothing is sent when
+   * there is no route or a hook drops it.
+   */
+  sendSynproxy(ip: Uint8Array, ct: number, dir: number, ctinfo: number, tmpl: boolean): void {
+    const host = this.host;
+    const k = (this.spKey ??= newFlowKey());
+    const res = (this.spRes ??= new RouteResult());
+    k.dst = ipv4Dst(ip, 0);
+    k.src = 0;
+    k.tos = 0;
+    k.mark = 0;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = IPPROTO_TCP;
+    k.sport = read16(ip, 20);
+    k.dport = read16(ip, 22);
+    if (outputRoute(host.routeView, k, res, false) !== 0) return;
+    const hop = { via: res.via, dev: res.dev };
+    const skb = (this.spSkb ??= new Skb()).load(ip, 0, '', hop.dev);
+    if (ct !== -1) {
+      skb.ct = ct;
+      skb.ctDir = dir;
+      skb.ctinfo = ctinfo;
+    }
+    skb.ctSynproxy = tmpl;
+    const nf = host.nf;
+    const now = host.env.now();
+    if (nf) {
+      if (
+        nf.output(skb, now) !== NF_ACCEPT ||
+        nf.outputFilter(skb, now) !== NF_ACCEPT ||
+        nf.postrouting(skb, now) !== NF_ACCEPT
+      ) {
+        this.nfDropLocal(skb);
+        return;
+      }
+    }
+    if (hop.dev === LO) {
+      this.loopback.xmit(skb);
+      return;
+    }
+    host.neigh.output(hop, skb.buf);
+  }
+  private spKey: FlowKey | undefined;
+  private spRes: RouteResult | undefined;
+  private spSkb: Skb | undefined;
+
+  /**
    * ip_route_me_harder after nat OUTPUT: a loopback source routed out of another device than lo
    * without route_localnet (__mkroute_output: -EINVAL). The nat hook drops the packet with that
    * error (NF_DROP_ERR), so the socket's send says EINVAL and TCP retransmits its SYN.

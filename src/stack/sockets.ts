@@ -302,6 +302,11 @@ interface TcpSock {
   rxLen?: number;
   /** Client: where in the line a short last segment waits for the ACK of what is in flight. */
   tailOff?: number;
+  /** Client: the SYN-ACK offered a zero window; the line waits for a window update. */
+  zeroWindow?: boolean;
+  /** Server, SYN_RECV: the timestamps of its first and latest SYN-ACK. */
+  synackTsFirst?: number;
+  synackTsLast?: number;
   /** SO_MARK: every packet of the socket carries it (skb->mark). */
   mark?: number;
   /** The application on the connection (ftp.ts), and the connection as it sees it. */
@@ -488,6 +493,11 @@ export class Sockets {
       val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
       ecr: s.tsRecent,
     };
+    if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+      // tcp_rsk(req)->snt_tsval_first and snt_tsval_last: the SYN-ACKs' timestamps.
+      s.synackTsFirst ??= ts.val;
+      s.synackTsLast = ts.val;
+    }
     this.markOut = s.mark ?? 0;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
@@ -736,7 +746,17 @@ export class Sockets {
       ack === s.sndNxt
     )
       s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
-    if (s) return this.tcpSockInput(s, flags, seq, ack, payload, tsval);
+    if (s)
+      return this.tcpSockInput(
+        s,
+        flags,
+        seq,
+        ack,
+        payload,
+        tsval,
+        read16(ip, o + 14),
+        findTsEcr(ip, o + 20, o + doff),
+      );
     if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       const offered = synOptionBits(ip, o + 20, o + doff);
       this.tcpAccept(src, sport, dst, dport, seq, tsval, offered);
@@ -913,6 +933,13 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
+  private sendFirstLine(s: TcpSock): void {
+    if (s.line!.length === 0) return; // `size: 0`: the application writes nothing
+    if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
+    else this.sendLine(s, s.sndNxt);
+  }
+
   private sendRetransmitted(s: TcpSock, flags: number, payload: Uint8Array): void {
     const seq = s.sndNxt;
     const fin = (flags & TCP_FIN) !== 0;
@@ -952,6 +979,8 @@ export class Sockets {
     ack: number,
     payload: Uint8Array,
     tsval: number,
+    win: number,
+    tsecr = -1,
   ): void {
     const k = key(s.laddr, s.lport, s.raddr, s.rport);
     if (s.state === 'SYN_SENT' && flags & TCP_ACK && ack !== s.sndNxt) {
@@ -996,8 +1025,10 @@ export class Sockets {
           // The client application says hello: its line in one segment (retransmitted on loss:
           // sendData), or a longer one in segments of the MSS (sendLine).
           s.lineSeq = s.sndNxt;
-          if (s.line!.length <= this.lineMss(s)) this.sendData(s, s.line!);
-          else this.sendLine(s, s.sndNxt);
+          // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
+          // a segment opens the window (tcp_ack_update_window).
+          if (win === 0) s.zeroWindow = true;
+          else this.sendFirstLine(s);
         }
         return;
       case 'SYN_RECV':
@@ -1011,6 +1042,21 @@ export class Sockets {
           s.lastOow = now;
           this.retransmitSynack(s, 'the client repeated its SYN');
           this.armSynack(s, k, now + 2 ** s.synackTimeouts!);
+          return;
+        }
+        if (
+          tsecr > 0 &&
+          s.synackTsFirst !== undefined &&
+          (s.optsOk ?? 0) & OPT_TS &&
+          (tsecr - s.synackTsFirst) >>> 0 > (s.synackTsLast! - s.synackTsFirst) >>> 0
+        ) {
+          // tcp_check_req (Linux 6.18): a TSecr that echoes none of our SYN-ACKs (tsecr_reject,
+          // TSEcrRejected) is out of window: an ACK back (at most one per tcp_invalid_ratelimit,
+          // except for data) and the segment dropped. SYNPROXY's ACK to the server is one: its
+          // TSecr went through the timestamp adjustment twice.
+          // (Data segments are not rate limited: tcp_oow_rate_limited.)
+          if (!(flags & TCP_RST) && (payload.length > 0 || this.oowAllowed(s)))
+            this.send(this.tcpSegment(s, TCP_ACK));
           return;
         }
         if (flags & TCP_ACK && ack === s.sndNxt) {
@@ -1034,11 +1080,22 @@ export class Sockets {
         } else return;
         break;
       default:
+        if (flags & TCP_SYN && s.state === 'ESTABLISHED') {
+          // tcp_validate_incoming, step 4 (RFC 5961 4.2): a SYN on a synchronized connection (a
+          // server's retransmitted SYN-ACK, as behind SYNPROXY) gets a challenge ACK and is
+          // dropped (at most one per tcp_invalid_ratelimit).
+          if (this.oowAllowed(s)) this.send(this.tcpSegment(s, TCP_ACK));
+          return;
+        }
         break;
     }
     if (flags & TCP_ACK) {
       if (((ack - s.sndUna) | 0) > 0) s.pendingConfirm = true; // forward progress
       s.sndUna = ack;
+      if (s.zeroWindow && win !== 0) {
+        s.zeroWindow = false;
+        this.sendFirstLine(s);
+      }
     }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
@@ -1126,10 +1183,7 @@ export class Sockets {
     if (s.state === 'TIME_WAIT') return off === 0;
     if (off === 0) return true;
     if (off < RCV_WINDOW) {
-      const now = this.now();
-      const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
-      if (s.lastOow === undefined || s.lastOow < 0 || now - s.lastOow >= limit) {
-        s.lastOow = now;
+      if (this.oowAllowed(s)) {
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',
@@ -1141,6 +1195,18 @@ export class Sockets {
       }
     }
     return false;
+  }
+
+  /**
+   * tcp_oow_rate_limited: whether an answer to an out-of-window segment may go now (at most one per
+   * net.ipv4.tcp_invalid_ratelimit, 500 ms); if so, the time is kept.
+   */
+  private oowAllowed(s: TcpSock): boolean {
+    const now = this.now();
+    const limit = this.host.sysctl('net.ipv4.tcp_invalid_ratelimit', 500) / 1000;
+    if (s.lastOow !== undefined && s.lastOow >= 0 && now - s.lastOow < limit) return false;
+    s.lastOow = now;
+    return true;
   }
 
   /** A reset from this socket's addresses with sequence number `seq` (tcp_v4_send_reset). */
@@ -1658,6 +1724,12 @@ export class Sockets {
 function findTsVal(b: Uint8Array, start: number, end: number): number {
   const at = tcpOptionAt(b, start, end, 8, 10);
   return at < 0 ? -1 : read32(b, at);
+}
+
+/** The TSecr of a segment's timestamp option, -1 when it has none. */
+function findTsEcr(b: Uint8Array, start: number, end: number): number {
+  const at = tcpOptionAt(b, start, end, 8, 10);
+  return at < 0 ? -1 : read32(b, at + 4);
 }
 
 /** An ICMP error in words, for the trace: `redirect (use 192.168.1.200)`, `port-unreachable`. */

@@ -8,6 +8,9 @@ import { STATE_NAMES } from '../stack/bridge.ts';
 import type { DropStep } from '../stack/steps.ts';
 import { localnetWords } from '../stack/loopback.ts';
 
+/** A packet SYNPROXY took (NF_STOLEN): answered, not lost, so no flow's failure is blamed on it. */
+export const STOLEN_WORDS = 'taken by SYNPROXY, which answers it in the place of the other end';
+
 /** The words for a drop step: `no route to 203.0.113.9`, `dropped by the filter table`. */
 export function dropWords(s: DropStep): string {
   const addr = formatIpv4(s.addr ?? 0);
@@ -47,6 +50,8 @@ export function dropWords(s: DropStep): string {
       return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
     case DropReason.IP_LOCALNET:
       return localnetWords(s.detail, addr, s.dev ?? '');
+    case DropReason.NF_STOLEN:
+      return STOLEN_WORDS;
     default:
       return netfilterDropWords(s.reason, s.table ?? 0, s.count ?? 0);
   }

@@ -3,6 +3,7 @@
 // not, and which rule or policy dropped or rejected a packet. Every address and port in the
 // sentence is read from the flow's own steps (its packets and NAT rewrites, see attribute.ts),
 // never from the scenario, so the reason cannot contradict the trace above it.
+import { STOLEN_WORDS } from './drop-words.ts';
 import { flowTarget, type FlowResult } from '../sim/flows.ts';
 import type { TimedStep } from '../stack/steps.ts';
 import { attributeSteps, flowKey } from './attribute.ts';
@@ -95,7 +96,7 @@ export function decisionOf(steps: readonly TraceStep[]): Decision | undefined {
         verb: 'dropped',
         count: 1,
       };
-    } else if (s.kind === 'drop' && !/ICMP redirect/.test(s.reason)) {
+    } else if (s.kind === 'drop' && !/ICMP redirect/.test(s.reason) && s.reason !== STOLEN_WORDS) {
       // A drop right after a rule or policy that dropped is that rule's, already counted.
       if (last === undefined || last.host !== s.host || last.t !== s.t)
         d = { host: s.host, where: s.reason, verb: 'dropped', count: 1 };

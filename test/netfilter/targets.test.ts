@@ -155,7 +155,6 @@ test('targets natbox reads and prints but does not run are refused by name, with
       'PREROUTING',
       'TPROXY is read and printed but not simulated',
     ],
-    ['-p tcp -j SYNPROXY', 'filter', 'INPUT', 'SYNPROXY is read and printed but not simulated'],
     ['-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s', 'mangle', 'INPUT', 'RATEEST'],
     ['-d 192.0.2.1 -j CLUSTERIP', 'filter', 'INPUT', 'CLUSTERIP'],
     ['-j HMARK --hmark-tuple ct --hmark-mod 2 --hmark-rnd 1', 'mangle', 'PREROUTING', 'conntrack'],

@@ -21,7 +21,7 @@
 // For TCP window tracking (proto-tcp.ts): seqOffset() is nf_ct_seq_offset, the shift a peer's
 // sequence numbers went through, that tcp_in_window applies to the receiver's ACKs.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
-import { read16, read32 } from '../../wire/checksum.ts';
+import { checksumUpdate32, read16, read32, write16, write32 } from '../../wire/checksum.ts';
 import { tcpSetAck, tcpSetSeq } from '../../wire/tcp.ts';
 import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_RELATED_REPLY, type Skb } from '../core/skb.ts';
 import {
@@ -34,6 +34,7 @@ import {
 import { DIR_ORIGINAL, DIR_REPLY } from './tuple.ts';
 import { ExpectTable, formatExpectLine, formatExpectProcLine, type Expectation } from './expect.ts';
 import { FtpMatch, ftpSearch } from './helper-ftp.ts';
+import { SynproxyExt } from './synproxy-ext.ts';
 
 /** IPS_HELPER_BIT (13): a helper was attached explicitly (a template or ctnetlink). */
 export const IPS_HELPER = 1 << 13;
@@ -94,9 +95,12 @@ export class CtHelpers implements CtHelperExt {
   private seqOffBefore: Int32Array | undefined;
   private seqOffAfter: Int32Array | undefined;
   private readonly m = new FtpMatch();
+  /** The synproxy extension of the table's entries (SYNPROXY: core/synproxy.ts). */
+  readonly synproxy: SynproxyExt;
 
   constructor(private readonly ct: ConntrackTable) {
     ct.helperExt = this;
+    this.synproxy = new SynproxyExt(ct.max);
   }
 
   private arrays(): Uint8Array {
@@ -110,15 +114,17 @@ export class CtHelpers implements CtHelperExt {
   // ---- CtHelperExt ---------------------------------------------------------------------------
 
   free(e: number): void {
-    if (this.helper === undefined) return;
-    if (this.helper[e] !== 0) this.expect.removeMaster(e);
-    this.helper[e] = 0;
-    this.masterHelperOf![e] = 0;
+    // SYNPROXY gives entries without a helper a sequence adjustment: cleared whatever the helper
+    // (a killed entry's packet may set it again: SynproxyExt.clear).
     if (this.seqPos) {
       this.seqPos.fill(0, e * 2, e * 2 + 2);
       this.seqOffBefore!.fill(0, e * 2, e * 2 + 2);
       this.seqOffAfter!.fill(0, e * 2, e * 2 + 2);
     }
+    if (this.helper === undefined) return;
+    if (this.helper[e] !== 0) this.expect.removeMaster(e);
+    this.helper[e] = 0;
+    this.masterHelperOf![e] = 0;
   }
 
   helperName(e: number): string {
@@ -319,17 +325,38 @@ export class CtHelpers implements CtHelperExt {
    */
   seqadjSet(e: number, dir: number, seq: number, off: number): void {
     if (off === 0) return;
-    const max = this.ct.max;
-    this.seqPos ??= new Uint32Array(max * 2);
-    this.seqOffBefore ??= new Int32Array(max * 2);
-    this.seqOffAfter ??= new Int32Array(max * 2);
+    const [pos, before, after] = this.seqArrays();
     this.ct.orStatus(e, IPS_SEQ_ADJUST);
     const i = e * 2 + dir;
-    if (this.seqOffBefore[i] === this.seqOffAfter[i] || seqBefore(this.seqPos[i]!, seq)) {
-      this.seqPos[i] = seq >>> 0;
-      this.seqOffBefore[i] = this.seqOffAfter[i]!;
-      this.seqOffAfter[i] = (this.seqOffAfter[i]! + off) | 0;
+    if (before[i] === after[i] || seqBefore(pos[i]!, seq)) {
+      pos[i] = seq >>> 0;
+      before[i] = after[i]!;
+      after[i] = (after[i]! + off) | 0;
     }
+  }
+
+  private seqArrays(): [Uint32Array, Int32Array, Int32Array] {
+    const max = this.ct.max;
+    return [
+      (this.seqPos ??= new Uint32Array(max * 2)),
+      (this.seqOffBefore ??= new Int32Array(max * 2)),
+      (this.seqOffAfter ??= new Int32Array(max * 2)),
+    ];
+  }
+
+  /**
+   * nf_ct_seqadj_init: every sequence number of direction `dir` is shifted by `off` from now on
+   * (SYNPROXY: the server's ISN to the client's cookie). Nothing when `off` is 0, as the kernel.
+   */
+  seqadjInit(e: number, dir: number, off: number): void {
+    off |= 0;
+    if (off === 0) return;
+    const [, before, after] = this.seqArrays();
+    this.ct.orStatus(e, IPS_SEQ_ADJUST);
+    this.active = true;
+    const i = e * 2 + dir;
+    before[i] = off;
+    after[i] = off;
   }
 
   /** nf_ct_seq_offset: the offset of direction `dir` at sequence number `seq` (0 without seqadj). */
@@ -341,8 +368,7 @@ export class CtHelpers implements CtHelperExt {
 
   /**
    * nf_ct_seq_adjust: this direction's sequence number and the other direction's shift taken out
-   * of the acknowledgement. (nf_ct_sack_adjust, the same for SACK blocks, is not done: natbox's
-   * and the agents' TCP send no SACK blocks without loss.)
+   * of the acknowledgement, and of the SACK blocks' edges (nf_ct_sack_adjust).
    */
   private seqAdjust(skb: Skb, e: number): boolean {
     if (this.seqPos === undefined) return true;
@@ -361,7 +387,39 @@ export class CtHelpers implements CtHelperExt {
       ? this.seqOffAfter![o]!
       : this.seqOffBefore![o]!;
     if (ackoff !== 0) tcpSetAck(b, l4, (ack - ackoff) >>> 0);
+    this.sackAdjust(b, l4, o);
     return true;
+  }
+
+  /**
+   * nf_ct_sack_adjust / nf_ct_sack_block_adjust: each SACK block's edges (sequence numbers of the
+   * other direction) get that direction's shift taken out, the checksum fixed as they change.
+   */
+  private sackAdjust(b: Uint8Array, l4: number, o: number): void {
+    const end = l4 + (b[l4 + 12]! >> 4) * 4;
+    let p = l4 + 20;
+    while (p < end) {
+      const kind = b[p]!;
+      if (kind === 0) return; // TCPOPT_EOL
+      if (kind === 1) {
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) return;
+      const len = b[p + 1]!;
+      if (len < 2 || p + len > end) return;
+      // TCPOPT_SACK with at least one block and whole blocks only.
+      if (kind === 5 && len >= 10 && (len - 2) % 8 === 0) {
+        for (let q = p + 2; q + 4 <= p + len; q += 4) {
+          const v = read32(b, q);
+          const off = seqAfter((v - this.seqOffBefore![o]!) >>> 0, this.seqPos![o]!)
+            ? this.seqOffAfter![o]!
+            : this.seqOffBefore![o]!;
+          if (off !== 0) setSeqWord(b, l4, q, (v - off) >>> 0);
+        }
+      }
+      p += len;
+    }
   }
 
   // ---- listings ------------------------------------------------------------------------------
@@ -388,6 +446,12 @@ export class CtHelpers implements CtHelperExt {
   listExpectProc(now: number): string[] {
     return this.expect.live(now).map((x) => formatExpectProcLine(x, now, HELPER_NAMES[x.helper]!));
   }
+}
+
+/** Writes a 32-bit word of a TCP header at `at` and fixes the checksum (inet_proto_csum_replace4). */
+function setSeqWord(b: Uint8Array, l4: number, at: number, v: number): void {
+  write16(b, l4 + 16, checksumUpdate32(read16(b, l4 + 16), read32(b, at), v));
+  write32(b, at, v);
 }
 
 /** The helpers of table `ct`, made on first use. */

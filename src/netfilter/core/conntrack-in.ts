@@ -125,6 +125,10 @@ export class ConntrackIn {
     const hp = this.helpers;
     if (hp !== undefined && (skb.ctHelper !== 0 || hp.expect.count !== 0))
       hp.initConntrack(e, t.src, t.dst, t.proto, t.sport, t.dport, zone, skb.ctHelper, now);
+    // The synproxy extension (SYNPROXY's template), or none: an entry freed keeps its extension
+    // until it is made again, as a killed entry's packet still holds it (synproxy-ext.ts).
+    if (skb.ctSynproxy) hp?.synproxy.add(e);
+    else hp?.synproxy.clear(e);
     if (proto === IPPROTO_TCP) {
       const st = tcpNewState(skb.tcpFlags, this.loose);
       if (st > 9) {

@@ -58,11 +58,16 @@ export const DropReason = {
    * another device ('reroute': ip_route_me_harder's -EINVAL). `addr` the address, `dev` the device.
    */
   IP_LOCALNET: 23,
+  /**
+   * A hook took the packet (NF_STOLEN, consume_skb: no drop to the kernel): SYNPROXY answered it
+   * in the server's or the client's place (core/synproxy.ts).
+   */
+  NF_STOLEN: 24,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 24;
+export const DROP_REASON_COUNT = 25;
 
 /** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;

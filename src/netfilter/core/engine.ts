@@ -17,7 +17,8 @@ import { MasqueradeNotifier } from '../nat/masquerade.ts';
 import { NatHelper } from '../nat/nat-helper.ts';
 import { ctHelpersOf } from '../conntrack/helper.ts';
 import { xtTables, type XtRuleset, type XtTable } from '../xtables/table.ts';
-import { ctExtensions, needsConntrack } from '../xtables/check.ts';
+import { ctExtensions, needsConntrack, usesSynproxy } from '../xtables/check.ts';
+import { Synproxy, SYNPROXY_STOLEN } from './synproxy.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
 import type { NfFrontEnd, NfHost, NfTable, NfTableEnv } from './table.ts';
@@ -100,6 +101,11 @@ export class Netfilter {
   readonly tracking: boolean;
   /** The entries at each hook (NF_INET_*), by priority: what runs, in order. */
   readonly hookEntries: readonly (readonly HookEntry[])[];
+  /**
+   * SYNPROXY (core/synproxy.ts), when a rule uses it: its hook runs at INPUT and POSTROUTING just
+   * before the confirmation, for entries with the synproxy extension only.
+   */
+  readonly synproxy: Synproxy | undefined;
 
   /** The ruleset's chains by table name, as given (the same objects the tables walk). */
   private readonly tables = new Map<string, ReadonlyMap<string, unknown>>();
@@ -177,11 +183,18 @@ export class Netfilter {
     const masq = this.masq;
     const dups = new DupQueue(cfg.host.dup?.bind(cfg.host));
     this.walk.dups = dups;
+    const sp =
+      usesSynproxy(cfg.ruleset) || (cfg.frontEnds ?? []).some((f) => f.needsSynproxy === true)
+        ? new Synproxy(this.conntrack, helpers, cfg.rng, cfg.host.synproxySend?.bind(cfg.host))
+        : undefined;
+    this.synproxy = sp;
+    this.walk.synproxy = sp;
     const env: NfTableEnv = {
       host: cfg.host,
       bindNat: (skb, manip, range, now) => nat.setup(skb.ct, range, manip, now),
       tagMasquerade: (e, ifname) => masq.tag(e, ifname),
       dup: (skb, gw, oif, hook) => dups.push(skb, gw, oif, hook),
+      ...(sp ? { synproxy: (skb, info, now) => sp.target(skb, info, now) } : {}),
     };
     this.xt = xtTables(cfg.ruleset, env, prev?.xt);
     this.frontTables = (cfg.frontEnds ?? []).map((f, i) => f.tables(env, prev?.frontTables[i]));
@@ -204,7 +217,8 @@ export class Netfilter {
     this.postNat = indexOfKind(this.post, E_NAT);
     this.postConfirm = indexOfKind(this.post, E_CONFIRM);
     this.preCoreOnly = this.pre.length === 2 && this.preCt === 0 && this.preNat === 1;
-    this.postCoreOnly = this.post.length === 2 && this.postNat === 0 && this.postConfirm === 1;
+    this.postCoreOnly =
+      this.post.length === 2 && this.postNat === 0 && this.postConfirm === 1 && sp === undefined;
     this.preNatTables = this.preNat >= 0 ? this.pre[this.preNat]!.natTables : [];
     this.postNatTables = this.postNat >= 0 ? this.post[this.postNat]!.natTables : [];
 
@@ -213,7 +227,7 @@ export class Netfilter {
       this.conntrack,
       ticks,
       this,
-      this.tracking && onlyCore(this.pre) && onlyCore(this.post) && !helpers.active,
+      this.tracking && onlyCore(this.pre) && onlyCore(this.post) && !helpers.active && sp === undefined,
       this.fwd.length > 0,
     );
   }
@@ -280,6 +294,8 @@ export class Netfilter {
     if (this.natHook.run(skb, NF_INET_LOCAL_IN, MANIP_SRC, l[n]!.natTables, now) !== NF_ACCEPT)
       return NF_DROP;
     if (c > n + 1 && (v = w.run(l, n + 1, c, NF_INET_LOCAL_IN, skb, now)) !== NF_ACCEPT) return v;
+    if (this.synproxy !== undefined && (v = this.synproxyHook(skb, now, NF_INET_LOCAL_IN)) !== NF_ACCEPT)
+      return v;
     if (this.ctIn.confirm(skb, now) !== NF_ACCEPT) return NF_DROP;
     return c + 1 < l.length ? w.run(l, c + 1, l.length, NF_INET_LOCAL_IN, skb, now) : NF_ACCEPT;
   }
@@ -339,8 +355,23 @@ export class Netfilter {
     if (this.natHook.run(skb, NF_INET_POST_ROUTING, MANIP_SRC, l[n]!.natTables, now) !== NF_ACCEPT)
       return NF_DROP;
     if (c > n + 1 && (v = w.run(l, n + 1, c, NF_INET_POST_ROUTING, skb, now)) !== NF_ACCEPT) return v;
+    if (this.synproxy !== undefined && (v = this.synproxyHook(skb, now, NF_INET_POST_ROUTING)) !== NF_ACCEPT)
+      return v;
     if (this.ctIn.confirm(skb, now) !== NF_ACCEPT) return NF_DROP;
     return c + 1 < l.length ? w.run(l, c + 1, l.length, NF_INET_POST_ROUTING, skb, now) : NF_ACCEPT;
+  }
+
+  /**
+   * ipv4_synproxy_hook (priority NF_IP_PRI_CONNTRACK_CONFIRM - 1): only for a packet whose entry
+   * has the synproxy extension; what it made is sent before the verdict is returned.
+   */
+  private synproxyHook(skb: Skb, now: number, hook: number): number {
+    const sp = this.synproxy!;
+    if (skb.ct < 0 || !sp.ext.is(skb.ct)) return NF_ACCEPT;
+    const v = sp.hook(skb, now, hook);
+    if (sp.pending) sp.flush();
+    if (v === NF_ACCEPT) return v;
+    return this.drop.drop(skb, v === SYNPROXY_STOLEN ? DropReason.NF_STOLEN : DropReason.NETFILTER_DROP);
   }
 
   /** The conntrack entry: nf_conntrack_in, and a drop when the table is full. */

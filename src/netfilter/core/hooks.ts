@@ -7,7 +7,7 @@
 import type { NfTracer } from './trace-events.ts';
 import type { Skb } from './skb.ts';
 import { DropReason } from './drop.ts';
-import { T_ACCEPT, T_REJECT, type NfTable } from './table.ts';
+import { T_ACCEPT, T_REJECT, T_STOLEN, type NfTable } from './table.ts';
 import { NF_ACCEPT, NF_DROP, type Drops } from './verdict.ts';
 import type { ConntrackIn } from './conntrack-in.ts';
 import { MANIP_DST, MANIP_SRC } from '../nat/nat-core.ts';
@@ -136,6 +136,8 @@ export class HookWalk {
   tracer: NfTracer | undefined;
   /** TEE's copies, sent after the table walk that made them (set by the engine). */
   dups: DupQueue | undefined;
+  /** SYNPROXY's answers, sent after the table walk whose target took the packet (set by the engine). */
+  synproxy: { flush(): void } | undefined;
 
   constructor(
     private readonly ctIn: ConntrackIn,
@@ -152,12 +154,17 @@ export class HookWalk {
           const t = en.table!;
           const v = t.run(hook, skb, now, this.tracer);
           if (this.dups !== undefined && this.dups.n !== 0) this.dups.flush();
-          if (v !== T_ACCEPT)
+          if (v !== T_ACCEPT) {
+            if (v === T_STOLEN) {
+              this.synproxy?.flush();
+              return this.drops.drop(skb, DropReason.NF_STOLEN, t.dropTable);
+            }
             return this.drops.drop(
               skb,
               v === T_REJECT ? en.rejectReason : DropReason.NETFILTER_DROP,
               t.dropTable,
             );
+          }
           break;
         }
         case E_CONNTRACK:

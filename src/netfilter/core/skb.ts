@@ -198,6 +198,11 @@ export class Skb {
    * index in conntrack/helper.ts's HELPER_NAMES, 0 when none.
    */
   ctHelper = 0;
+  /**
+   * SYNPROXY's conntrack template (snet->tmpl) is attached: the entry conntrack makes for this
+   * packet gets the synproxy and seqadj extensions (core/synproxy.ts).
+   */
+  ctSynproxy = false;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -221,6 +226,7 @@ export class Skb {
     this.hotdrop = false;
     this.ctZone = 0;
     this.ctHelper = 0;
+    this.ctSynproxy = false;
     return this.parse();
   }
 

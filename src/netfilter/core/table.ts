@@ -7,10 +7,14 @@ import type { NatRangeN } from '../nat/nat-core.ts';
 import type { Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
 
-/** NfTable.run's outcomes: the walk ended in DROP, ACCEPT (or the policy said so), or REJECT. */
+/**
+ * NfTable.run's outcomes: the walk ended in DROP, ACCEPT (or the policy said so), REJECT, or a
+ * target took the packet (NF_STOLEN: SYNPROXY answered it in the server's place).
+ */
 export const T_DROP = 0;
 export const T_ACCEPT = 1;
 export const T_REJECT = 2;
+export const T_STOLEN = 3;
 
 export interface NfTable {
   /** The table's name as the trace shows it. */
@@ -37,6 +41,18 @@ export interface NfHost {
   primaryAddress(inIf: string): number;
   /** Sends a copy TEE made as the host's own packet (nf_dup_ipv4, dup.ts); absent: no copies. */
   dup?(ip: Uint8Array, gw: number, oif: string, mark: number): void;
+  /**
+   * Sends a packet SYNPROXY made (ip_local_out) with its conntrack attachment: entry `ct` (-1 none,
+   * NOTRACK) in direction `dir` with `ctinfo`, or the synproxy template when `tmpl`.
+   */
+  synproxySend?(ip: Uint8Array, ct: number, dir: number, ctinfo: number, tmpl: boolean): void;
+}
+
+/** struct nf_synproxy_info: a SYNPROXY rule's options (SYNPROXY_OPT_* bits), window scale and MSS. */
+export interface SynproxyInfo {
+  readonly options: number;
+  readonly wscale: number;
+  readonly mss: number;
 }
 
 /** What the engine offers a table's targets. */
@@ -48,6 +64,11 @@ export interface NfTableEnv {
   tagMasquerade(e: number, ifname: string): void;
   /** TEE: a copy of `skb` for `gw` (nf_dup_ipv4), sent once the table's walk is over (dup.ts). */
   dup?(skb: Skb, gw: number, oif: string, hook: number): void;
+  /**
+   * SYNPROXY's target on `skb` (core/synproxy.ts): T_STOLEN, T_DROP, or -1 (XT_CONTINUE: not
+   * its business). Absent when the engine has no SYNPROXY (the front end said it needs none).
+   */
+  synproxy?(skb: Skb, info: SynproxyInfo, now: number): number;
 }
 
 /**
@@ -57,6 +78,8 @@ export interface NfTableEnv {
 export interface NfFrontEnd {
   /** Whether its rules need connection tracking (ct expressions, NAT). */
   readonly needsConntrack: boolean;
+  /** Whether its rules have a `synproxy` statement (the engine then has SYNPROXY's hooks). */
+  readonly needsSynproxy?: boolean;
   /** Its tables for a new engine; `prev`: what it made for the engine this one replaces. */
   tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[];
 }

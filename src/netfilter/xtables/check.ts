@@ -84,7 +84,24 @@ const CT_MATCHES = new Set([
 // NOTRACK and CT --notrack are not here: xt_ct_tg_check() returns before nf_ct_netns_get() when
 // the rule takes packets out of tracking (a raw-table NOTRACK alone leaves `conntrack -L` empty on
 // Linux 6.18; found by natbox verify --generate, test/conformance/generated/gen-1-2.yaml).
-const CT_TARGETS = new Set(['CT', 'CONNMARK', 'MASQUERADE', 'SNAT', 'DNAT', 'REDIRECT', 'NETMAP']);
+const CT_TARGETS = new Set([
+  'CT',
+  'CONNMARK',
+  'MASQUERADE',
+  'SNAT',
+  'DNAT',
+  'REDIRECT',
+  'NETMAP',
+  'SYNPROXY',
+]);
+
+/** Whether a rule jumps to SYNPROXY (nf_synproxy_ipv4_init registers its hooks then). */
+export function usesSynproxy(rs: Ruleset): boolean {
+  for (const t of rs.tables.values())
+    for (const c of t.chains.values())
+      for (const r of c.rules) if (r.target?.kind === 'SYNPROXY') return true;
+  return false;
+}
 
 /**
  * Whether connection tracking runs at all. Linux turns it on in a network namespace only when

@@ -14,13 +14,6 @@ export const tproxyTarget: XtTarget<TargetOf<'TPROXY'>> = {
   run: never,
 };
 
-export const synproxyTarget: XtTarget<TargetOf<'SYNPROXY'>> = {
-  check: (_t, _table, chain) =>
-    onlyChains('SYNPROXY', chain, 'INPUT', 'FORWARD') ??
-    notSimulated('SYNPROXY', 'natbox does not answer SYNs with cookies on behalf of a server'),
-  run: never,
-};
-
 export const clusteripTarget: XtTarget<TargetOf<'CLUSTERIP'>> = {
   check: () => notSimulated('CLUSTERIP', 'the module is gone from Linux 6.x and natbox has no cluster MACs'),
   run: never,
