@@ -24,6 +24,7 @@ import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
+import { configureFlowtables, flowIngress } from './flow-offload.ts';
 import {
   RPF_USES_DEV,
   RTN_BROADCAST,
@@ -210,6 +211,7 @@ export class Host {
           dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
         },
       });
+      configureFlowtables(this, this.nf, cfg.nft, nfSysctls);
       if (env.tracer)
         this.nf.tracer = nfTracerFor(
           { name: this.name, env, nf: this.nf, natProto: () => this.ip4.skb.proto },
@@ -311,6 +313,7 @@ export class Host {
         this.env.tracer,
       );
     this.nf = nf;
+    configureFlowtables(this, nf, this.nft, nfSysctls);
     const groups = new Map<string, number>();
     for (const i of this.config.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
     this.ip4.setXtEnv(
@@ -673,6 +676,8 @@ export class Host {
     const type = ethType(frame);
     if (type === ETHERTYPE_ARP) return this.neigh.input(dev, frame);
     if (type !== ETHERTYPE_IPV4) return;
+    // A flowtable's ingress hook (netdev ingress: before ip_rcv and its packet type check).
+    if (this.nf !== undefined && flowIngress(this, dev, frame, ETH_HEADER_LEN)) return;
     if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;

@@ -47,6 +47,8 @@ export const IPS_SEQ_ADJUST = 1 << 6;
 export const IPS_SRC_NAT_DONE = 1 << 7;
 export const IPS_DST_NAT_DONE = 1 << 8;
 export const IPS_DYING = 1 << 9;
+/** The connection is in a flowtable (nft_flow_offload.c sets it; conntrack -L prints [OFFLOAD]). */
+export const IPS_OFFLOAD = 1 << 14;
 
 export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_EXPECTED, 'EXPECTED'],
