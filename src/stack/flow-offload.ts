@@ -5,7 +5,7 @@
 // trace says so with a `route` step whose decision is `flowtable`.
 import { formatIpv4 } from '../wire/addr.ts';
 import type { Netfilter } from '../netfilter/core/engine.ts';
-import { flowStateIf, flowStateOf, flowtableDefs } from '../netfilter/nftables/flowtable.ts';
+import { flowStateIf, flowStateOf, flowtableDefs, type FlowState } from '../netfilter/nftables/flowtable.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import type { Fib4 } from '../route/table.ts';
 import type { Iface } from './iface.ts';
@@ -18,25 +18,25 @@ export interface FlowOffloadHost {
   readonly env: { now(): number };
   readonly ifaces: ReadonlyMap<string, Iface>;
   readonly routes: Fib4;
-  readonly nf: Netfilter | undefined;
   readonly neigh: { output(r: { readonly via: number; readonly dev: string }, ip: Uint8Array): void };
   trace(s: Step): void;
 }
 
 /**
  * The engine `nf` of `host` runs `rs`: its flowtables (and the sysctls, names without
- * `net.netfilter.`) are given to the flowtable state kept with the conntrack table. Nothing when
- * the ruleset has no flowtable and none was made before.
+ * `net.netfilter.`) are given to the flowtable state kept with the conntrack table. Returns that
+ * state when some flowtable hooks a device (the host then calls flowIngress), else undefined.
  */
 export function configureFlowtables(
   host: FlowOffloadHost,
   nf: Netfilter,
   rs: NftRuleset | undefined,
   sysctls: ReadonlyMap<string, number>,
-): void {
+): FlowState | undefined {
   const defs = flowtableDefs(rs);
-  if (defs.length === 0 && flowStateIf(nf.conntrack) === undefined) return;
-  flowStateOf(nf.conntrack).configure(
+  if (defs.length === 0 && flowStateIf(nf.conntrack) === undefined) return undefined;
+  const st = flowStateOf(nf.conntrack);
+  st.configure(
     defs,
     sysctls,
     nf.timeouts,
@@ -51,6 +51,7 @@ export function configureFlowtables(
     },
     host.env.now(),
   );
+  return st.devices.size > 0 ? st : undefined;
 }
 
 /** The out device and gateway of the packet being offloaded (one at a time). */
@@ -60,10 +61,14 @@ const out = { dev: '', via: 0 };
  * nf_flow_offload_ip_hook at `dev`'s ingress for an IPv4 frame: true when the flowtable took the
  * packet (rewritten and sent on), false for the classic path.
  */
-export function flowIngress(host: FlowOffloadHost, dev: Iface, frame: Uint8Array, l3: number): boolean {
-  const nf = host.nf;
-  const st = nf && flowStateIf(nf.conntrack);
-  if (st === undefined || !st.devices.has(dev.name)) return false;
+export function flowIngress(
+  host: FlowOffloadHost,
+  st: FlowState,
+  dev: Iface,
+  frame: Uint8Array,
+  l3: number,
+): boolean {
+  if (!st.devices.has(dev.name)) return false;
   const now = host.env.now();
   const ed = st.lookup(dev.name, frame, l3, frame.length - l3, now);
   if (ed < 0) return false;

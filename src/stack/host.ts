@@ -25,6 +25,7 @@ import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/eng
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
 import { configureFlowtables, flowIngress } from './flow-offload.ts';
+import type { FlowState } from '../netfilter/nftables/flowtable.ts';
 import {
   RPF_USES_DEV,
   RTN_BROADCAST,
@@ -145,6 +146,8 @@ export class Host {
   readonly down = new Set<string>();
   /** The nftables ruleset the engine runs (undefined: none was given and no event made one). */
   nft: NftRuleset | undefined;
+  /** The nft flowtables hooking this host's devices (flow-offload.ts), when there are any. */
+  private flows: FlowState | undefined = undefined;
   /** The configuration the host was made from (for a netfilter engine made later). */
   private readonly config: HostConfig;
 
@@ -211,7 +214,7 @@ export class Host {
           dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
         },
       });
-      configureFlowtables(this, this.nf, cfg.nft, nfSysctls);
+      this.flows = configureFlowtables(this, this.nf, cfg.nft, nfSysctls);
       if (env.tracer)
         this.nf.tracer = nfTracerFor(
           { name: this.name, env, nf: this.nf, natProto: () => this.ip4.skb.proto },
@@ -313,7 +316,7 @@ export class Host {
         this.env.tracer,
       );
     this.nf = nf;
-    configureFlowtables(this, nf, this.nft, nfSysctls);
+    this.flows = configureFlowtables(this, nf, this.nft, nfSysctls);
     const groups = new Map<string, number>();
     for (const i of this.config.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
     this.ip4.setXtEnv(
@@ -677,7 +680,7 @@ export class Host {
     if (type === ETHERTYPE_ARP) return this.neigh.input(dev, frame);
     if (type !== ETHERTYPE_IPV4) return;
     // A flowtable's ingress hook (netdev ingress: before ip_rcv and its packet type check).
-    if (this.nf !== undefined && flowIngress(this, dev, frame, ETH_HEADER_LEN)) return;
+    if (this.flows !== undefined && flowIngress(this, this.flows, dev, frame, ETH_HEADER_LEN)) return;
     if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;
