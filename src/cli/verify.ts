@@ -5,6 +5,7 @@
 // root, a tool missing, a command or tool failing during a run: never 1).
 import { spawnSync } from 'node:child_process';
 import { environmentProblems, shellWord, type Backend } from '../dataplane/kernel/live.ts';
+import { flowtableProblem, usesFlowtables } from '../dataplane/kernel/features.ts';
 import {
   prepareVerify,
   readScenario,
@@ -54,6 +55,11 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
 
   const icmp = prepared.some((p) => p.built.flows.some((f) => f.proto === 'icmp'));
   const problems = environmentProblems(backend, { icmp });
+  const flowtables = prepared.filter((p) => usesFlowtables(p.built.nftRulesets?.values() ?? []));
+  if (problems.length === 0 && flowtables.length > 0) {
+    const ft = flowtableProblem();
+    if (ft) problems.push(`${ft}; scenarios with a flowtable: ${flowtables.map((p) => p.file).join(', ')}`);
+  }
   if (problems.length) {
     process.stderr.write(
       `natbox verify: cannot run scenarios on this machine's kernel:\n${problems.map((p) => `  - ${p}\n`).join('')}`,

@@ -24,6 +24,8 @@ import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
+import { configureFlowtables, flowIngress } from './flow-offload.ts';
+import type { FlowState } from '../netfilter/nftables/flowtable.ts';
 import {
   RPF_USES_DEV,
   RTN_BROADCAST,
@@ -147,6 +149,8 @@ export class Host {
   readonly down = new Set<string>();
   /** The nftables ruleset the engine runs (undefined: none was given and no event made one). */
   nft: NftRuleset | undefined;
+  /** The nft flowtables hooking this host's devices (flow-offload.ts), when there are any. */
+  private flows: FlowState | undefined = undefined;
   /** The configuration the host was made from (for a netfilter engine made later). */
   private readonly config: HostConfig;
 
@@ -214,6 +218,7 @@ export class Host {
           synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
         },
       });
+      this.flows = configureFlowtables(this, this.nf, cfg.nft, nfSysctls);
       if (env.tracer)
         this.nf.tracer = nfTracerFor(
           { name: this.name, env, nf: this.nf, natProto: () => this.ip4.skb.proto },
@@ -316,6 +321,7 @@ export class Host {
         this.env.tracer,
       );
     this.nf = nf;
+    this.flows = configureFlowtables(this, nf, this.nft, nfSysctls);
     const groups = new Map<string, number>();
     for (const i of this.config.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
     this.ip4.setXtEnv(
@@ -678,6 +684,8 @@ export class Host {
     const type = ethType(frame);
     if (type === ETHERTYPE_ARP) return this.neigh.input(dev, frame);
     if (type !== ETHERTYPE_IPV4) return;
+    // A flowtable's ingress hook (netdev ingress: before ip_rcv and its packet type check).
+    if (this.flows !== undefined && flowIngress(this, this.flows, dev, frame, ETH_HEADER_LEN)) return;
     if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;

@@ -44,9 +44,12 @@ export type Step =
       kind: 'route';
       host: string;
       dst: string;
-      decision: 'local' | 'forward' | 'unreachable' | 'bridge';
+      /** flowtable: forwarded at ingress by an nft flowtable (no prerouting/forward/postrouting). */
+      decision: 'local' | 'forward' | 'unreachable' | 'bridge' | 'flowtable';
       via?: string;
       dev?: string;
+      /** The flowtable's name (decision flowtable). */
+      flowtable?: string;
     }
   | { kind: 'socket'; host: string; event: SocketEvent; text: string }
   | DropStep

@@ -116,7 +116,8 @@ function follow(doc: TraceDoc, hops: Hop[], outIndex: number): Leg[] {
           stop = `${s.table} ${s.chain} rule ${s.index}: ${s.rule}`;
       } else if (s.kind === 'policy' && s.policy !== 'ACCEPT')
         stop = `${s.table} ${s.chain}: no rule matched, policy ${s.policy}`;
-      else if (s.kind === 'route' && s.decision === 'forward') leg.routed = true;
+      else if (s.kind === 'route' && (s.decision === 'forward' || s.decision === 'flowtable'))
+        leg.routed = true;
       else if (s.kind === 'socket') leg.sockets.push(s);
       else if (s.kind === 'drop') leg.drops.push(stop ? `${s.reason} (${stop})` : s.reason);
     }

@@ -230,7 +230,15 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
         if (opts.verbose || s.state === 'INVALID') note(s, [['dim', `${s.hook}: ctstate ${s.state}`]]);
         break;
       case 'route':
-        if (opts.verbose || s.decision === 'unreachable' || s.decision === 'bridge') {
+        if (s.decision === 'flowtable') {
+          const to = `${s.dst}${s.via ? ` via ${s.via}` : ''} dev ${s.dev}`;
+          note(s, [
+            [
+              'cyan',
+              `flowtable ${s.flowtable}: forwarded at ingress to ${to} (prerouting, forward, postrouting skipped)`,
+            ],
+          ]);
+        } else if (opts.verbose || s.decision === 'unreachable' || s.decision === 'bridge') {
           const how =
             s.decision === 'forward'
               ? `forward to ${s.dst}${s.via ? ` via ${s.via}` : ''} dev ${s.dev}`

@@ -45,7 +45,17 @@ export type TraceStep = (
       before: string;
       after: string;
     }
-  | { t: number; kind: 'route'; host: string; dst: string; decision: string; via?: string; dev?: string }
+  | {
+      t: number;
+      kind: 'route';
+      host: string;
+      dst: string;
+      decision: string;
+      via?: string;
+      dev?: string;
+      /** decision `flowtable`: the nft flowtable that forwarded the packet at ingress. */
+      flowtable?: string;
+    }
   | { t: number; kind: 'socket'; host: string; event: string; text: string }
   | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }
   | { t: number; kind: 'icmp-sent'; host: string; text: string }

@@ -32,7 +32,7 @@ function stepHtml(s: TraceStep): string {
     case 'nat':
       return `<li class="nat"><b>${esc(s.manip)}</b> (${esc(s.by === 'rule' ? 'NAT binding made by a rule' : s.by === 'mapping' ? 'conntrack mapping' : 'null binding')}): ${esc(arrowTuple(s.before))} ⇒ ${esc(arrowTuple(s.after))}</li>`;
     case 'route':
-      return `<li class="route">route to ${esc(s.dst)}: ${esc(s.decision)}${s.via ? ` via ${esc(s.via)}` : ''}${s.dev ? ` dev ${esc(s.dev)}` : ''}</li>`;
+      return `<li class="route">route to ${esc(s.dst)}: ${esc(s.decision)}${s.flowtable ? ` ${esc(s.flowtable)} (hooks skipped)` : ''}${s.via ? ` via ${esc(s.via)}` : ''}${s.dev ? ` dev ${esc(s.dev)}` : ''}</li>`;
     case 'socket':
       return `<li class="socket${/unexpected|rst-sent|timeout|unreachable/.test(s.event) ? ' alarm' : ''}">socket: ${esc(s.text)}</li>`;
     case 'drop':

@@ -9,6 +9,7 @@ import { IPPROTO_SCTP } from '../../wire/sctp.ts';
 import { IPPROTO_DCCP } from '../../wire/dccp.ts';
 import {
   IPS_ASSURED,
+  IPS_OFFLOAD,
   IPS_SEEN_REPLY,
   type ConntrackStats,
   type ConntrackTable,
@@ -72,7 +73,9 @@ function body(t: ConntrackTable, e: number, counters = true, mark = true, proc =
   parts.push(tupleText(t, e, DIR_ORIGINAL) + zo + acctText(t, e, DIR_ORIGINAL, counters));
   if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
   parts.push(tupleText(t, e, DIR_REPLY) + zr + acctText(t, e, DIR_REPLY, counters));
-  if (st & IPS_ASSURED) parts.push('[ASSURED]');
+  // [OFFLOAD] in place of [ASSURED] (libnetfilter_conntrack __snprintf_status_assured, ct_seq_show).
+  if (st & IPS_OFFLOAD) parts.push('[OFFLOAD]');
+  else if (st & IPS_ASSURED) parts.push('[ASSURED]');
   if (mark) parts.push(`mark=${t.mark[e]}`);
   if (z.zone !== undefined) parts.push(`zone=${z.zone}`);
   else if (proc && z.orig === undefined && z.reply === undefined) parts.push('zone=0');
@@ -165,7 +168,8 @@ export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJso
   const st = t.statusOf(e);
   const flags: string[] = [];
   if (!(st & IPS_SEEN_REPLY)) flags.push('UNREPLIED');
-  if (st & IPS_ASSURED) flags.push('ASSURED');
+  if (st & IPS_OFFLOAD) flags.push('OFFLOAD');
+  else if (st & IPS_ASSURED) flags.push('ASSURED');
   const out: CtEntryJson = {
     proto: protoName(p),
     orig: tupleJson(t, e, DIR_ORIGINAL),

@@ -53,6 +53,8 @@ export const IPS_FIXED_TIMEOUT = 1 << 10;
 /** IPS_NAT_CLASH (the kernel's IPS_UNTRACKED_BIT, reused): an entry nf_ct_resolve_clash_harder added. */
 export const IPS_NAT_CLASH = 1 << 12;
 const IPS_NAT_DONE_MASK = (1 << 7) | (1 << 8);
+/** The connection is in a flowtable (nft_flow_offload.c sets it; conntrack -L prints [OFFLOAD]). */
+export const IPS_OFFLOAD = 1 << 14;
 
 export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_EXPECTED, 'EXPECTED'],

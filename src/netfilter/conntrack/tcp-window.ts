@@ -784,3 +784,23 @@ export function tcpWindowOf(t: ConntrackTable, tw: TcpWindows, e: number) {
     lastWinZero: (a & A_WIN0) !== 0,
   };
 }
+
+/**
+ * nft_flow_offload_eval: an offloaded connection's window tracking turns liberal in both
+ * directions (seen[0].flags and seen[1].flags |= IP_CT_TCP_FLAG_BE_LIBERAL). Nothing without
+ * window tracking (the aux word then holds the last SYN's sequence number).
+ */
+export function tcpSetLiberal(t: ConntrackTable, e: number): void {
+  if (t.tcpWin === undefined) return;
+  let aux = t.aux[e]!;
+  aux = withFlags(aux, 0, flagsOf(aux, 0) | IP_CT_TCP_FLAG_BE_LIBERAL);
+  t.aux[e] = withFlags(aux, 1, flagsOf(aux, 1) | IP_CT_TCP_FLAG_BE_LIBERAL);
+}
+
+/** flow_offload_fixup_tcp: td_maxwin = 0 in both directions (the window is learned anew). */
+export function tcpClearMaxwin(t: ConntrackTable, e: number): void {
+  const tw = t.tcpWin;
+  if (tw === undefined) return;
+  tw.w[e * 8 + 2] = 0;
+  tw.w[e * 8 + 6] = 0;
+}

@@ -3,6 +3,7 @@
 // inner loop). An op returns R_GO to go on with the rule's next expression, R_BREAK when the rule
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
+import { flowOffloadOp } from './flow-op.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
@@ -547,11 +548,7 @@ export class RtTable {
       case 'dynset':
         return [this.dynsetOp(s, ctx)];
       case 'flow':
-        throw new NftRefusal(
-          'flow add @flowtable (flow offload) is read and printed but not simulated yet',
-          s,
-          'flow',
-        );
+        return [flowOffloadOp(s, ctx.hook, chain, `${this.table.family} ${this.table.name} ${s.flowtable}`)];
       case 'connlimit':
         throw new NftRefusal('ct count (connlimit) is read and printed but not simulated', s, 'ct count');
       case 'last':

@@ -544,7 +544,7 @@ test('nft eval: an inet table: IPv6-only rules never match an IPv4 packet', () =
 test('nft eval: checkNft names what it does not run, at its position', () => {
   const at = { file: 'r.nft', line: 4, column: 9 };
   const nft = rs(
-    table('ip', 'f', [chain('fwd', [rule({ kind: 'flow', flowtable: 'ft', pos: at })], { hook: 'forward' })]),
+    table('ip', 'f', [chain('fwd', [rule({ kind: 'last', pos: at })], { hook: 'forward' })]),
     table('ip6', 'g', [chain('in', [], { hook: 'input' })]),
     table('netdev', 'h', [chain('ing', [rule({ kind: 'verdict', verdict: 'drop' })], { hook: 'ingress' })]),
     // No rule, policy accept (ebtables-nft's empty bridge tables): it changes no packet, a note.
@@ -554,13 +554,13 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
   assert.deepEqual(
     p.map((x) => [x.file, x.line, x.column, x.token, x.severity ?? 'error']),
     [
-      ['r.nft', 4, 9, 'flow', 'error'],
+      ['r.nft', 4, 9, 'last', 'error'],
       ['<nft>', 1, 1, 'ip6', 'note'],
       ['<nft>', 1, 1, 'netdev', 'error'],
       ['<nft>', 1, 1, 'bridge', 'note'],
     ],
   );
-  assert.match(p[0]!.message, /flow add @flowtable .* not simulated/);
+  assert.match(p[0]!.message, /last is read and printed but not simulated/);
 });
 
 test('nft eval: add/update/delete @set from the packet path, with timeouts and a per-element limit', () => {
