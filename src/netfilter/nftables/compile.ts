@@ -4,7 +4,9 @@
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
 import { nftSetZone } from '../conntrack/zone.ts';
-import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import { helperByName, helperSimulated } from '../conntrack/helper.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
@@ -573,9 +575,7 @@ export class RtTable {
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
-    // `ct helper "tftp"`: nft_ct_get_eval breaks on an entry without a helper, and natbox attaches
-    // none (`ct helper set` and CT --helper are refused), so the match fails, equal or not.
-    if (ctHelper(left)) return () => R_BREAK;
+    if (ctHelper(left)) return ctHelperMatch(s);
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
@@ -756,7 +756,37 @@ export class RtTable {
       };
     }
     if (obj.type === 'limit') return this.limitOp(obj, obj);
+    if (obj.type === 'ct helper') return this.ctHelperSet(obj, s);
     throw new NftRefusal(`${s.type} objects are read and printed but not simulated`, s, s.type);
+  }
+
+  /**
+   * `ct helper set "name"` (nft_ct_helper_obj_eval): the object's helper on the packet's new
+   * connection. A helper natbox has no help function for is attached by name only (a note).
+   */
+  private ctHelperSet(obj: Extract<NftObject, { type: 'ct helper' }>, s: NftStmt): Op {
+    const l4proto = obj.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+    const h = helperByName(obj.helper, l4proto);
+    if (h === 0)
+      throw new NftRefusal(
+        `no conntrack helper "${obj.helper}" for ${obj.protocol} (ct helper ${obj.name})`,
+        s,
+        obj.helper,
+      );
+    // An ip6 helper object has no IPv4 half (priv->helper4 NULL): nothing for an IPv4 packet.
+    if (obj.l3proto === 'ip6') return () => R_GO;
+    if (!helperSimulated(h))
+      this.problems.push({
+        pos: s.pos,
+        token: obj.helper,
+        message: `the ${obj.helper} helper is attached by name only: natbox parses none of its packets (no expectations, no NAT of its payload; ftp and tftp are simulated)`,
+        severity: 'note',
+      });
+    return (skb) => {
+      const e = skb.ct;
+      if (e >= 0) skb.env?.conntrack.assignHelper?.(e, h, l4proto);
+      return R_GO;
+    };
   }
 
   private rejectOp(s: Extract<NftStmt, { kind: 'reject' }>): Op {
@@ -1236,6 +1266,28 @@ function isIp6Value(e: NftExpr): boolean {
   if (e.kind === 'range') return isIp6Value(e.low);
   if (e.kind === 'prefix') return isIp6Value(e.value);
   return false;
+}
+
+/**
+ * `ct helper "ftp"` (nft_ct_get_eval NFT_CT_HELPER): the name of the helper attached to the
+ * packet's connection; without a connection or a helper the rule breaks, equal or not.
+ */
+function ctHelperMatch(s: Extract<NftStmt, { kind: 'match' }>): Op {
+  const r = s.right;
+  if (
+    r.kind !== 'value' ||
+    typeof r.value !== 'string' ||
+    (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
+  )
+    throw new NftRefusal('ct helper compared with anything but one name is not simulated', r, r.kind);
+  const want = r.value;
+  const neg = s.op === '!=';
+  return (skb) => {
+    const e = skb.ct;
+    const name = e >= 0 ? (skb.env?.conntrack.helperName?.(e) ?? '') : '';
+    if (name === '') return R_BREAK;
+    return (name === want) !== neg ? R_GO : R_BREAK;
+  };
 }
 
 /** `ct helper` (the name of the entry's helper). */
