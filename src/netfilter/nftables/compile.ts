@@ -7,6 +7,7 @@ import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import { helperByName, helperSimulated } from '../conntrack/helper.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
@@ -823,6 +824,8 @@ export class RtTable {
 
   private setStmt(s: Extract<NftStmt, { kind: 'set' }>, ctx: ExprCtx): Op {
     const t = s.target;
+    if (t.kind === 'exthdr' && t.hdr === 'tcp option' && (t.name === 'maxseg' || t.name === 'mss'))
+      return this.mssSet(t, s.value, ctx);
     const vg = this.valueGetter(s.value, ctx);
     if (t.kind === 'meta' && t.key === 'mark')
       return (skb) => {
@@ -857,6 +860,43 @@ export class RtTable {
     }
     const what = t.kind === 'meta' || t.kind === 'ct' ? `${t.kind} ${t.key}` : t.kind;
     throw new NftRefusal(`${what} set is read and printed but not simulated`, s, what);
+  }
+
+  /**
+   * `tcp option maxseg size set rt mtu` (fw4's MSS clamp) or `set N`: nft_exthdr's TCP option
+   * write of a value nft_rt's NFT_RT_TCPMSS or the constant gives (tcpmss.ts).
+   */
+  private mssSet(t: Extract<NftExpr, { kind: 'exthdr' }>, value: NftExpr, ctx: ExprCtx): Op {
+    if (t.field !== 'size')
+      throw new NftRefusal(
+        `tcp option ${t.name} ${t.field ?? ''} set is not simulated`,
+        t,
+        t.field ?? t.name,
+      );
+    if (value.kind === 'misc' && value.words === 'rt mtu') {
+      // nft_rt_validate: NFT_RT_TCPMSS only at forward, output and postrouting (EOPNOTSUPP).
+      const hook = ctx.hook;
+      if (hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_IN)
+        throw new NftRefusal(
+          'rt mtu is only valid at the forward, output and postrouting hooks (Operation not supported)',
+          value,
+          'rt mtu',
+        );
+      const rt = this.rt;
+      return (skb) => {
+        // A regular chain reached from prerouting or input: no route on the packet yet (NFT_BREAK).
+        if (rt.hook === NF_INET_PRE_ROUTING || rt.hook === NF_INET_LOCAL_IN) return R_BREAK;
+        return tcpOptionMssSet(skb, rtTcpMss(skb)) ? R_GO : R_BREAK;
+      };
+    }
+    if (value.kind !== 'value' || typeof value.value !== 'number')
+      throw new NftRefusal(
+        'tcp option maxseg size set to anything but rt mtu or a number is not simulated',
+        value,
+        value.kind,
+      );
+    const mss = value.value & 0xffff;
+    return (skb) => (tcpOptionMssSet(skb, mss) ? R_GO : R_BREAK);
   }
 
   /** A numeric value: a constant, an expression, or `key map { ... }` (its data). */
