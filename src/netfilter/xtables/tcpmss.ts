@@ -62,12 +62,7 @@ export function tcpmssMangle(b: Uint8Array, o: number, newmss: number): number {
     const kind = b[tcphoff + i]!;
     const olen = b[tcphoff + i + 1]!;
     if (kind === 2 && olen === 4) {
-      const p = tcphoff + i + 2;
-      const oldmss = read16(b, p);
-      // "Never increase MSS, even when setting it."
-      if (oldmss <= newmss) return TCPMSS_DONE;
-      write16(b, p, newmss);
-      write16(b, tcphoff + 16, csumReplace2(read16(b, tcphoff + 16), oldmss, newmss));
+      lowerMss(b, tcphoff, tcphoff + i + 2, newmss);
       return TCPMSS_DONE;
     }
     i += kind <= 1 || olen === 0 ? 1 : olen;
@@ -75,6 +70,18 @@ export function tcpmssMangle(b: Uint8Array, o: number, newmss: number): number {
   // Data after the header: the option cannot be added without moving it. doff has 4 bits.
   if (len > hdrlen || hdrlen >= 60) return TCPMSS_DONE;
   return TCPMSS_ADD;
+}
+
+/**
+ * The MSS value at b[p] of the TCP header at `th` lowered to `newmss`, never raised ("Never increase
+ * MSS, even when setting it", xt_TCPMSS; "increase can cause connection to stall", nft_exthdr),
+ * with the TCP checksum updated by inet_proto_csum_replace2.
+ */
+function lowerMss(b: Uint8Array, th: number, p: number, newmss: number): void {
+  const old = read16(b, p);
+  if (old <= newmss) return;
+  write16(b, p, newmss);
+  write16(b, th + 16, csumReplace2(read16(b, th + 16), old, newmss));
 }
 
 /**
@@ -179,12 +186,7 @@ export function tcpOptionMssSet(skb: Skb, newmss: number): boolean {
       continue;
     }
     if (i + optl > hl || optl < 4) return false;
-    const p = th + i + 2;
-    const old = read16(b, p);
-    // "increase can cause connection to stall"
-    if (old <= newmss) return true;
-    write16(b, p, newmss);
-    write16(b, th + 16, csumReplace2(read16(b, th + 16), old, newmss));
+    lowerMss(b, th, th + i + 2, newmss);
     return true;
   }
   return true;
