@@ -12,17 +12,12 @@ import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { ctHelpersOf } from '../../../src/netfilter/conntrack/helper.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
-import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
+import { printNft } from '../../../src/rules/nft/index.ts';
 import type { NftRuleset } from '../../../src/rules/nft/model.ts';
 import { ip } from '../helpers.ts';
-import { fwd, nftEngine } from './dsl.ts';
+import { fwd, nftEngine, parseNftText } from './dsl.ts';
 
-function parse(text: string): NftRuleset {
-  const lines = text.split('\n').map((t, i) => ({ text: t, file: 'fw4.nft', line: i + 1, column: 1 }));
-  const r = parseNft(lines);
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
-  return r.ruleset;
-}
+const parse = (text: string): NftRuleset => parseNftText(text);
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
