@@ -223,6 +223,16 @@ export function buildScenario(
     host: e.host.value,
     run: e.run.value,
     loc: e.run.loc,
+    ...(e.input
+      ? {
+          input: e.input.map((l) => ({
+            text: l.value,
+            file: l.loc.file,
+            line: l.loc.line,
+            column: l.loc.column,
+          })),
+        }
+      : {}),
   }));
   const world = {
     hosts,

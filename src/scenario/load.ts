@@ -25,6 +25,7 @@ import { childField, hint, Reader, suggest, type ScenarioError } from './reader.
 import { notAScenario } from './sniff.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 import { parseEventCommand } from '../sim/events.ts';
+import { expandNftIncludes, hasNftInclude, textLines } from './nft-include.ts';
 import { isRawProto, RAW_PROTOS, RAW_VERDICTS, rawFlowSpi } from './raw-flow.ts';
 
 export { formatScenarioError, type ScenarioError } from './reader.ts';
@@ -269,6 +270,14 @@ export function relativeTo(file: string, name: string): string {
   return slash < 0 ? name : `${file.slice(0, slash + 1)}${name}`;
 }
 
+/** A read file's text, refused above MAX_INCLUDE_BYTES. */
+const sized = (
+  got: { ok: true; text: string } | { ok: false; error: string },
+): { ok: true; text: string } | { ok: false; error: string } =>
+  got.ok && got.text.length > MAX_INCLUDE_BYTES
+    ? { ok: false, error: `larger than ${MAX_INCLUDE_BYTES / 1024 / 1024} MiB` }
+    : got;
+
 class Loader {
   /** Addresses by device (`host dev address`): Linux refuses the same address twice on one device. */
   private readonly usedAddrs = new Map<string, Owner>();
@@ -407,7 +416,12 @@ class Loader {
           continue;
         }
       }
-      out.push({ at, host, run, loc: r.loc(it.node) });
+      const input =
+        p.command.kind === 'nft' && p.command.file
+          ? this.nftFile(p.command.file, run.loc, runE.field)
+          : undefined;
+      if (p.command.kind === 'nft' && p.command.file && !input) continue;
+      out.push({ at, host, run, loc: r.loc(it.node), ...(input ? { input } : {}) });
     }
     return out;
   }
@@ -826,7 +840,35 @@ class Loader {
     } else if (!r.isNull(node)) {
       this.ruleText(node, field, lines);
     }
-    return { lines };
+    return { lines: what !== 'ipsets' && hasNftInclude(lines) ? this.nftIncludes(lines, field) : lines };
+  }
+
+  /** The lines of an `nft -f FILE` event's file (relative to the scenario), its includes in place. */
+  private nftFile(name: string, at: SourceLoc, field: string): At<string>[] | undefined {
+    const read = this.opts.readFile;
+    const path = relativeTo(this.r.file, name);
+    const got = read === undefined ? undefined : sized(read(path));
+    if (!got?.ok) {
+      const why = got ? got.error : 'files are not read here (as a library, pass readFile to loadScenario)';
+      this.r.error(at, field, `nft -f ${name}: cannot read ${path}: ${why}`, name);
+      return undefined;
+    }
+    return this.nftIncludes(textLines(got.text, path), field);
+  }
+
+  /** nftables text with its `include "file"` lines replaced by the files' lines (nft-include.ts). */
+  private nftIncludes(lines: readonly At<string>[], field: string): At<string>[] {
+    const read = this.opts.readFile;
+    return expandNftIncludes(lines, {
+      read: (path) =>
+        read === undefined
+          ? { ok: false, error: 'files are not read here (as a library, pass readFile to loadScenario)' }
+          : ++this.includes > MAX_INCLUDES
+            ? { ok: false, error: `a scenario includes at most ${MAX_INCLUDES} files` }
+            : sized(read(path)),
+      resolve: relativeTo,
+      error: (at, message, token) => this.r.error(at, field, message, token),
+    });
   }
 
   /** One included file's lines, each at its own place in that file. */
@@ -874,12 +916,7 @@ class Loader {
       );
       return;
     }
-    got.text.split('\n').forEach((raw, i) => {
-      const line = raw.replace(/\r$/, '');
-      if (line.trim() === '') return;
-      const lead = line.length - line.trimStart().length;
-      out.push({ value: line.trim(), loc: { file: path, line: i + 1, column: lead + 1 } });
-    });
+    for (const l of textLines(got.text, path)) out.push(l);
   }
 
   private ruleText(node: Node | null, field: string, out: At<string>[]): void {

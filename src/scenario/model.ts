@@ -30,6 +30,8 @@ export interface EventSpec {
   /** One command line, as a shell would read it. */
   readonly run: At<string>;
   readonly loc: SourceLoc;
+  /** `nft -f FILE`: the file's lines as read when the scenario was loaded (includes in place). */
+  readonly input?: readonly At<string>[];
 }
 
 export interface HostSpec {

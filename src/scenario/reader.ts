@@ -136,7 +136,8 @@ export class Reader {
     const loc = isLoc ? (at as SourceLoc) : this.loc(at as Node | null | undefined);
     const tok = token ?? (isLoc ? '' : this.token(at as Node | null | undefined));
     this.errors.push({
-      file: this.file,
+      // A place in another file (an included nft file) keeps its file.
+      file: isLoc && (at as SourceLoc).file ? (at as SourceLoc).file : this.file,
       line: loc.line,
       column: loc.column,
       field,

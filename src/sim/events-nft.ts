@@ -11,10 +11,15 @@ import { loadNftRules, nftCommandLines } from '../rules/language.ts';
 import { checkNft } from '../netfilter/nftables/index.ts';
 import type { Host } from '../stack/host.ts';
 
-/** An nft command of an event: the nft -f line its words make (nft joins its arguments). */
+/**
+ * An nft command of an event: the nft -f line its words make (nft joins its arguments); or
+ * `nft -f FILE`: the file's name as written and its lines (SimEvent.input, read at load).
+ */
 export interface NftEventCommand {
   readonly kind: 'nft';
   readonly line: SourceLine;
+  readonly file?: string;
+  readonly lines?: readonly SourceLine[];
 }
 
 /** The nft commands that change nothing (and print what natbox does not compare): not events. */
@@ -33,13 +38,17 @@ export function parseNftEvent(
       readonly message: string;
     } {
   const fileOpt = words.find((w) => w.text === '-f' || w.text === '--file');
-  if (fileOpt)
-    return {
-      ok: false,
-      at: fileOpt,
-      token: fileOpt.text,
-      message: 'nft -f FILE in an event is not read yet: write the commands as events (nft add …)',
-    };
+  if (fileOpt) {
+    const name = words[2];
+    if (words.length !== 3 || words[1] !== fileOpt || !name || name.text === '-')
+      return {
+        ok: false,
+        at: words.length > 3 ? words[3]! : (name ?? fileOpt),
+        token: words.length > 3 ? words[3]!.text : (name?.text ?? fileOpt.text),
+        message: 'expected nft -f FILE (a file relative to the scenario, no other options)',
+      };
+    return { ok: true, command: { kind: 'nft', line: src, file: name.text } };
+  }
   const r = nftCommandLines([src]);
   if ('diagnostics' in r) {
     const d = r.diagnostics[0]!;
@@ -78,13 +87,42 @@ export function runNftEvent(
   host: Host,
   c: NftEventCommand,
 ): { rc: number; stdout: string; stderr: string; effect: string } {
-  const r = loadNftRules([c.line], { base: host.nft ?? { tables: [] } });
-  if (!r.ok) return { rc: 1, stdout: '', stderr: nftErrorText(c.line, r.diagnostics[0]!), effect: '' };
+  const lines = c.file !== undefined ? (c.lines ?? []) : [c.line];
+  const r = loadNftRules(lines, { base: host.nft ?? { tables: [] } });
+  if (!r.ok)
+    return {
+      rc: 1,
+      stdout: '',
+      stderr:
+        c.file !== undefined
+          ? nftFileErrorText(c.file, lines, r.diagnostics[0]!)
+          : nftErrorText(c.line, r.diagnostics[0]!),
+      effect: '',
+    };
   const refused = checkNft(r.ruleset).find((p) => p.severity !== 'note');
   if (refused)
     throw new Error(
       `${refused.file}:${refused.line}:${refused.column}: ${refused.message}${refused.token ? ` ("${refused.token}")` : ''}: natbox cannot simulate it`,
     );
   host.replaceNft(r.ruleset);
-  return { rc: 0, stdout: '', stderr: '', effect: `nft ${c.line.text}` };
+  return {
+    rc: 0,
+    stdout: '',
+    stderr: '',
+    effect: c.file !== undefined ? `nft -f ${c.file}` : `nft ${c.line.text}`,
+  };
+}
+
+/**
+ * nft -f's standard error for a file it refused: `FILE:LINE:FIRST-LAST: Error: MESSAGE`, the line,
+ * carets (the event's file by the name it was given, an included file by its path).
+ */
+function nftFileErrorText(file: string, lines: readonly SourceLine[], d: Diagnostic): string {
+  const top = lines[0]?.file;
+  const l = lines.find((x) => x.file === d.file && x.line === d.line);
+  const text = l?.text ?? '';
+  const col = l ? Math.max(0, d.column - l.column) : 0;
+  const len = Math.max(1, Math.min(d.token.length, Math.max(1, text.length - col)));
+  const name = d.file === top ? file : d.file;
+  return `${name}:${d.line}:${col + 1}-${col + len}: Error: ${d.message}\n${text}\n${' '.repeat(col)}${'^'.repeat(len)}\n`;
 }

@@ -57,6 +57,8 @@ export interface SimEvent {
   readonly run: string;
   /** Where `run` was written (its first character). */
   readonly loc: Pos;
+  /** `nft -f FILE`: the file's lines, read when the scenario was loaded. */
+  readonly input?: readonly SourceLine[];
 }
 
 /** What a command did: its exit status and output, as the tool would have printed them. */
@@ -345,7 +347,8 @@ export function scheduleEvents(world: EventWorld, events: readonly SimEvent[], o
   const commands = events.map((ev) => {
     const parsed = parseEventCommand({ text: ev.run, ...ev.loc });
     if (!parsed.ok) throw new Error(`${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${parsed.message}`);
-    return parsed.command;
+    const c = parsed.command;
+    return c.kind === 'nft' && c.file !== undefined ? { ...c, lines: ev.input ?? [] } : c;
   });
   for (let i = 0; i < events.length;) {
     const ev = events[i]!;

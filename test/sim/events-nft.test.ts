@@ -12,7 +12,7 @@ import { describeFrame } from '../../src/trace/frame.ts';
 
 const at = (text: string) => ({ text, file: 's.yaml', line: 3, column: 10 });
 
-test('an nft event is read; nft -f, list and a bad option are refused at their place', () => {
+test('an nft event is read, nft -f FILE too; list and a bad option are refused at their place', () => {
   const p = parseEventCommand(at('nft insert rule ip nat pre tcp dport 81 dnat to 10.0.0.11'));
   assert.ok(p.ok);
   assert.deepEqual(p.command, {
@@ -28,9 +28,12 @@ test('an nft event is read; nft -f, list and a bad option are refused at their p
   assert.ok(!l.ok);
   assert.match(l.message, /changes nothing/);
   const f = parseEventCommand(at('nft -f rules.nft'));
-  assert.ok(!f.ok);
-  assert.equal(f.at.column, 14);
-  assert.match(f.message, /nft -f FILE in an event/);
+  assert.ok(f.ok);
+  assert.deepEqual(f.command, { kind: 'nft', line: at('nft -f rules.nft'), file: 'rules.nft' });
+  const f2 = parseEventCommand(at('nft -f rules.nft -c'));
+  assert.ok(!f2.ok);
+  assert.equal(f2.at.column, 27);
+  assert.match(f2.message, /expected nft -f FILE/);
   const o = parseEventCommand(at('nft --bogus add table ip x'));
   assert.ok(!o.ok);
   assert.equal(o.token, '--bogus');

@@ -233,3 +233,24 @@ test('firewalld beside iptables-nft: empty bridge tables and a `ct helper "tftp"
   const p = prepareVerify(readFileSync(file, 'utf8'), file);
   assert.ok(p.ok, p.ok ? '' : p.errors.join('\n'));
 });
+
+test("nft-tests-merge-nat's rewritten copy is the corpus ruleset with its five addresses moved, nothing else", () => {
+  const body = (f: string): string =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+  const moved: [string, string][] = [
+    ['1.1.1.1', '198.51.100.1'],
+    ['2.2.2.2', '198.51.100.2'],
+    ['3.3.3.3', '203.0.113.3'],
+    ['4.4.4.4', '203.0.113.4'],
+    ['5.5.5.5', '203.0.113.5'],
+  ];
+  let want = body('test/rules/nft-corpus/nft-tests-merge-nat.nft');
+  for (const [a, b] of moved) want = want.split(a).join(b);
+  assert.equal(body('test/conformance/nft/nft-tests-merge-nat.nft'), want);
+  // The scenario's comment gives the same mapping.
+  const yaml = readFileSync('test/conformance/nft/nft-tests-merge-nat.yaml', 'utf8');
+  for (const [a, b] of moved) assert.ok(yaml.includes(`${a} -> ${b}`), `${a} -> ${b}`);
+});

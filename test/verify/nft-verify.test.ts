@@ -71,7 +71,7 @@ test("what the kernel's nft is given: the host's nftables, in rules: or nft:", (
   // An include would make the kernel's nft read a file natbox did not: refused, at its line.
   assert.deepEqual(nftKernelInput(host(['flush ruleset', 'include "more.nft"'])), {
     error:
-      "s.yaml:11:7: an include is not given to the kernel's nft in a live run (write the included rules in the scenario)",
+      "s.yaml:11:7: an include the scenario loader did not read is not given to the kernel's nft in a live run (write it alone on its line)",
   });
 });
 

@@ -4,6 +4,7 @@
 // The words are split as natbox read them (lexShell, quotes grouped, no shell runs); `iptables` is
 // run as the backend's iptables. Processes are killed by PID at a hard limit.
 import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { parseIpv4 } from '../../wire/addr.ts';
 import { lexShell } from '../../rules/iptables/lex.ts';
 import type { SimEvent } from '../../sim/events.ts';
@@ -28,7 +29,8 @@ export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: st
   const lexed = lexShell([{ text: ev.run, ...ev.loc }]);
   if (!lexed.ok) return { error: `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${lexed.message}` };
   const words = lexed.tokens.map((t) => t.text);
-  for (const w of words)
+  // `nft -f FILE`: its lines (the file and what it includes) are checked as the command's words.
+  for (const w of [...words, ...(ev.input ?? []).map((l) => l.text)])
     for (const m of w.matchAll(/\b(\d{1,3}(?:\.\d{1,3}){3})\b/g)) {
       const a = parseIpv4(m[1]!);
       if (a.ok && !isLiveSafe(a.value))
@@ -37,6 +39,8 @@ export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: st
         };
     }
   if (/^iptables(-nft|-legacy)?$/.test(words[0] ?? '')) words[0] = `iptables-${backend}`;
+  // nft looks for an include's bare name in its include path: the scenario's folder, as natbox.
+  if (ev.input) words.splice(1, 0, '-I', '.');
   return words;
 }
 
@@ -59,16 +63,21 @@ export async function runLiveEvents(
     const due = t0ms + ev.at * 1000;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const r = await runOne(nsOf(ev.host), argvs[i]!);
+    // `nft -f FILE` runs in the scenario's folder, where natbox read FILE (nft resolves the name,
+    // and an include's `./`, against its working directory).
+    const r = await runOne(nsOf(ev.host), argvs[i]!, ev.input ? dirname(ev.loc.file) : undefined);
     out.push({ ...r, late: Math.max(0, Date.now() - due) });
   }
   return out;
 }
 
-/** One command in a namespace, killed by PID at 5 s. */
-function runOne(ns: string, argv: readonly string[]): Promise<Omit<LiveEventResult, 'late'>> {
+/** One command in a namespace (in folder `cwd`), killed by PID at 5 s. */
+function runOne(ns: string, argv: readonly string[], cwd?: string): Promise<Omit<LiveEventResult, 'late'>> {
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd !== undefined ? { cwd } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

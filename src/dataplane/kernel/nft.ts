@@ -36,7 +36,8 @@ export function nftRefusal(input: NftKernelInput, stderr: string): string {
 
 /**
  * The host's nftables for the kernel (undefined: it has none), or why a live run cannot give
- * them to the kernel (an `include`: the kernel's nft would read another file than natbox did).
+ * them to the kernel (an `include` the loader left, not alone on its line: the kernel's nft would
+ * read another file than natbox did; the loader puts the lines of the others in place).
  */
 export function nftKernelInput(h: HostSpec): NftKernelInput | { readonly error: string } | undefined {
   const spec = hostRules(h, () => {}).nft;
@@ -61,7 +62,7 @@ export function nftKernelInput(h: HostSpec): NftKernelInput | { readonly error: 
   const inc = lines.find((l) => /^\s*include\s/.test(l.text));
   if (inc)
     return {
-      error: `${inc.file}:${inc.line}:${inc.column}: an include is not given to the kernel's nft in a live run (write the included rules in the scenario)`,
+      error: `${inc.file}:${inc.line}:${inc.column}: an include the scenario loader did not read is not given to the kernel's nft in a live run (write it alone on its line)`,
     };
   if (lines.length === 0) return undefined;
   return { args: ['-f', '-'], text: lines.map((l) => l.text).join('\n') + '\n', first: lines[0]!, lines };

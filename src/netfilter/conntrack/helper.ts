@@ -46,6 +46,42 @@ export const HELPER_TFTP = 2;
 export const HELPER_NAMES: readonly string[] = ['', 'ftp', 'tftp'];
 export const HELPER_PROTOS: readonly number[] = [0, IPPROTO_TCP, IPPROTO_UDP];
 
+/**
+ * The kernel's other helpers (name, l4protos; mainline Linux 6.18), for nft's `ct helper`
+ * objects: natbox attaches one by name (nft_ct_helper_obj_eval: `conntrack -L` shows it, `ct
+ * helper` matches it) but has no help function for it: it parses none of its packets, so it makes
+ * no expectations and no NAT of its payload. The ftp and tftp helpers are the simulated ones.
+ */
+const INERT_HELPERS: ReadonlyArray<readonly [string, readonly number[]]> = [
+  ['amanda', [IPPROTO_UDP]],
+  ['RAS', [IPPROTO_UDP]],
+  ['Q.931', [IPPROTO_TCP]],
+  ['irc', [IPPROTO_TCP]],
+  ['netbios-ns', [IPPROTO_UDP]],
+  ['pptp', [IPPROTO_TCP]],
+  ['sane', [IPPROTO_TCP]],
+  ['sip', [IPPROTO_UDP, IPPROTO_TCP]],
+  ['snmp', [IPPROTO_UDP]],
+  ['snmp_trap', [IPPROTO_UDP]],
+];
+/** Per helper index (HELPER_NAMES, then the inert ones): its name. */
+const ALL_HELPER_NAMES: readonly string[] = [...HELPER_NAMES, ...INERT_HELPERS.map((h) => h[0])];
+
+/**
+ * nf_conntrack_helper_try_module_get for nft's ct helper object `type NAME protocol P`: the
+ * helper's index (above HELPER_TFTP: an inert helper, see INERT_HELPERS), or 0 when the kernel has
+ * no helper of that name for that protocol (nft then refuses the object: ENOENT).
+ */
+export function helperByName(name: string, l4proto: number): number {
+  const i = HELPER_NAMES.indexOf(name);
+  if (i > 0) return HELPER_PROTOS[i] === l4proto ? i : HELPER_NONE;
+  const k = INERT_HELPERS.findIndex((h) => h[0] === name);
+  return k >= 0 && INERT_HELPERS[k]![1].includes(l4proto) ? HELPER_NAMES.length + k : HELPER_NONE;
+}
+
+/** Whether helper index `h` has a help function in natbox (ftp, tftp). */
+export const helperSimulated = (h: number): boolean => h === HELPER_FTP || h === HELPER_TFTP;
+
 /** ftp_exp_policy and tftp_exp_policy: one expectation per master, 5 minutes. */
 const EXPECT_TIMEOUT = 5 * 60;
 const MAX_EXPECTED = 1;
@@ -128,11 +164,22 @@ export class CtHelpers implements CtHelperExt {
   }
 
   helperName(e: number): string {
-    return this.helper === undefined ? '' : HELPER_NAMES[this.helper[e]!]!;
+    return this.helper === undefined ? '' : ALL_HELPER_NAMES[this.helper[e]!]!;
   }
 
   masterHelper(e: number): string {
-    return this.masterHelperOf === undefined ? '' : HELPER_NAMES[this.masterHelperOf[e]!]!;
+    return this.masterHelperOf === undefined ? '' : ALL_HELPER_NAMES[this.masterHelperOf[e]!]!;
+  }
+
+  /**
+   * nft_ct_helper_obj_eval: helper `h` (helperByName) for the packet's entry `e` of protocol
+   * `l4proto`, when the entry is not confirmed yet (its first packet), is of the helper object's
+   * protocol and has no helper yet (IPS_HELPER).
+   */
+  assign(e: number, h: number, l4proto: number): void {
+    const ct = this.ct;
+    if (ct.isConfirmed(e) || ct.protoOf(e) !== l4proto || (ct.statusOf(e) & IPS_HELPER) !== 0) return;
+    this.attach(e, h);
   }
 
   /** The helper index of entry `e` (0: none). */
@@ -173,10 +220,13 @@ export class CtHelpers implements CtHelperExt {
         return;
       }
     }
-    if (tmplHelper === HELPER_NONE) return;
-    const h = this.arrays();
-    h[e] = tmplHelper;
-    ct.orStatus(e, IPS_HELPER);
+    if (tmplHelper !== HELPER_NONE) this.attach(e, tmplHelper);
+  }
+
+  /** __nf_ct_try_assign_helper's end: helper `h` on entry `e`, IPS_HELPER set. */
+  private attach(e: number, h: number): void {
+    this.arrays()[e] = h;
+    this.ct.orStatus(e, IPS_HELPER);
     this.ftpNlNum!.fill(0, e * 2, e * 2 + 2);
     this.active = true;
   }

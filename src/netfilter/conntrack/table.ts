@@ -85,6 +85,8 @@ export interface CtHelperExt {
   helperName(e: number): string;
   /** The helper of e's master ('' when e was not expected): -m helper. */
   masterHelper(e: number): string;
+  /** nft's `ct helper set`: helper index `h` on unconfirmed entry `e` of protocol `l4proto`. */
+  assign(e: number, h: number, l4proto: number): void;
   /** nf_ct_seq_offset: the shift seqadj applies to direction `dir` at sequence `seq` (0: none). */
   seqOffset(e: number, dir: number, seq: number): number;
 }
@@ -399,6 +401,16 @@ export class ConntrackTable {
   /** The helper of e's master connection ('' none): -m helper (xt_helper.c). */
   masterHelper(e: number): string {
     return this.helperExt === undefined ? '' : this.helperExt.masterHelper(e);
+  }
+
+  /** The helper attached to `e` ('' none): nft's `ct helper`. */
+  helperName(e: number): string {
+    return this.helperExt === undefined ? '' : this.helperExt.helperName(e);
+  }
+
+  /** nft's `ct helper set` (nft_ct_helper_obj_eval): see CtHelperExt.assign. */
+  assignHelper(e: number, h: number, l4proto: number): void {
+    this.helperExt?.assign(e, h, l4proto);
   }
 
   /** The zone key of entry `e` (0: the default zone). */

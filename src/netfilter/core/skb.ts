@@ -70,6 +70,10 @@ export interface CtAccess {
   zoneOf?(e: number): number;
   /** The helper of the entry's master connection ('' none): -m helper (conntrack/helper.ts). */
   masterHelper?(e: number): string;
+  /** The helper attached to the entry ('' none): nft's `ct helper`. */
+  helperName?(e: number): string;
+  /** nft's `ct helper set`: attaches helper index `h` (conntrack/helper.ts helperByName). */
+  assignHelper?(e: number, h: number, l4proto: number): void;
 }
 
 /**

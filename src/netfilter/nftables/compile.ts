@@ -5,7 +5,10 @@
 // collected with their position, never thrown at the caller.
 import { flowOffloadOp } from './flow-op.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
-import type { NftChain, NftExpr, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import { helperByName, helperSimulated } from '../conntrack/helper.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
@@ -570,9 +573,7 @@ export class RtTable {
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
-    // `ct helper "tftp"`: nft_ct_get_eval breaks on an entry without a helper, and natbox attaches
-    // none (`ct helper set` and CT --helper are refused), so the match fails, equal or not.
-    if (ctHelper(left)) return () => R_BREAK;
+    if (ctHelper(left)) return ctHelperMatch(s);
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
@@ -753,7 +754,37 @@ export class RtTable {
       };
     }
     if (obj.type === 'limit') return this.limitOp(obj, obj);
+    if (obj.type === 'ct helper') return this.ctHelperSet(obj, s);
     throw new NftRefusal(`${s.type} objects are read and printed but not simulated`, s, s.type);
+  }
+
+  /**
+   * `ct helper set "name"` (nft_ct_helper_obj_eval): the object's helper on the packet's new
+   * connection. A helper natbox has no help function for is attached by name only (a note).
+   */
+  private ctHelperSet(obj: Extract<NftObject, { type: 'ct helper' }>, s: NftStmt): Op {
+    const l4proto = obj.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+    const h = helperByName(obj.helper, l4proto);
+    if (h === 0)
+      throw new NftRefusal(
+        `no conntrack helper "${obj.helper}" for ${obj.protocol} (ct helper ${obj.name})`,
+        s,
+        obj.helper,
+      );
+    // An ip6 helper object has no IPv4 half (priv->helper4 NULL): nothing for an IPv4 packet.
+    if (obj.l3proto === 'ip6') return () => R_GO;
+    if (!helperSimulated(h))
+      this.problems.push({
+        pos: s.pos,
+        token: obj.helper,
+        message: `the ${obj.helper} helper is attached by name only: natbox parses none of its packets (no expectations, no NAT of its payload; ftp and tftp are simulated)`,
+        severity: 'note',
+      });
+    return (skb) => {
+      const e = skb.ct;
+      if (e >= 0) skb.env?.conntrack.assignHelper?.(e, h, l4proto);
+      return R_GO;
+    };
   }
 
   private rejectOp(s: Extract<NftStmt, { kind: 'reject' }>): Op {
@@ -790,6 +821,8 @@ export class RtTable {
 
   private setStmt(s: Extract<NftStmt, { kind: 'set' }>, ctx: ExprCtx): Op {
     const t = s.target;
+    if (t.kind === 'exthdr' && t.hdr === 'tcp option' && (t.name === 'maxseg' || t.name === 'mss'))
+      return this.mssSet(t, s.value, ctx);
     const vg = this.valueGetter(s.value, ctx);
     if (t.kind === 'meta' && t.key === 'mark')
       return (skb) => {
@@ -824,6 +857,43 @@ export class RtTable {
     }
     const what = t.kind === 'meta' || t.kind === 'ct' ? `${t.kind} ${t.key}` : t.kind;
     throw new NftRefusal(`${what} set is read and printed but not simulated`, s, what);
+  }
+
+  /**
+   * `tcp option maxseg size set rt mtu` (fw4's MSS clamp) or `set N`: nft_exthdr's TCP option
+   * write of a value nft_rt's NFT_RT_TCPMSS or the constant gives (tcpmss.ts).
+   */
+  private mssSet(t: Extract<NftExpr, { kind: 'exthdr' }>, value: NftExpr, ctx: ExprCtx): Op {
+    if (t.field !== 'size')
+      throw new NftRefusal(
+        `tcp option ${t.name} ${t.field ?? ''} set is not simulated`,
+        t,
+        t.field ?? t.name,
+      );
+    if (value.kind === 'misc' && value.words === 'rt mtu') {
+      // nft_rt_validate: NFT_RT_TCPMSS only at forward, output and postrouting (EOPNOTSUPP).
+      const hook = ctx.hook;
+      if (hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_IN)
+        throw new NftRefusal(
+          'rt mtu is only valid at the forward, output and postrouting hooks (Operation not supported)',
+          value,
+          'rt mtu',
+        );
+      const rt = this.rt;
+      return (skb) => {
+        // A regular chain reached from prerouting or input: no route on the packet yet (NFT_BREAK).
+        if (rt.hook === NF_INET_PRE_ROUTING || rt.hook === NF_INET_LOCAL_IN) return R_BREAK;
+        return tcpOptionMssSet(skb, rtTcpMss(skb)) ? R_GO : R_BREAK;
+      };
+    }
+    if (value.kind !== 'value' || typeof value.value !== 'number')
+      throw new NftRefusal(
+        'tcp option maxseg size set to anything but rt mtu or a number is not simulated',
+        value,
+        value.kind,
+      );
+    const mss = value.value & 0xffff;
+    return (skb) => (tcpOptionMssSet(skb, mss) ? R_GO : R_BREAK);
   }
 
   /** A numeric value: a constant, an expression, or `key map { ... }` (its data). */
@@ -1233,6 +1303,28 @@ function isIp6Value(e: NftExpr): boolean {
   if (e.kind === 'range') return isIp6Value(e.low);
   if (e.kind === 'prefix') return isIp6Value(e.value);
   return false;
+}
+
+/**
+ * `ct helper "ftp"` (nft_ct_get_eval NFT_CT_HELPER): the name of the helper attached to the
+ * packet's connection; without a connection or a helper the rule breaks, equal or not.
+ */
+function ctHelperMatch(s: Extract<NftStmt, { kind: 'match' }>): Op {
+  const r = s.right;
+  if (
+    r.kind !== 'value' ||
+    typeof r.value !== 'string' ||
+    (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')
+  )
+    throw new NftRefusal('ct helper compared with anything but one name is not simulated', r, r.kind);
+  const want = r.value;
+  const neg = s.op === '!=';
+  return (skb) => {
+    const e = skb.ct;
+    const name = e >= 0 ? (skb.env?.conntrack.helperName?.(e) ?? '') : '';
+    if (name === '') return R_BREAK;
+    return (name === want) !== neg ? R_GO : R_BREAK;
+  };
 }
 
 /** `ct helper` (the name of the entry's helper). */

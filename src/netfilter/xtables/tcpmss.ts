@@ -62,12 +62,7 @@ export function tcpmssMangle(b: Uint8Array, o: number, newmss: number): number {
     const kind = b[tcphoff + i]!;
     const olen = b[tcphoff + i + 1]!;
     if (kind === 2 && olen === 4) {
-      const p = tcphoff + i + 2;
-      const oldmss = read16(b, p);
-      // "Never increase MSS, even when setting it."
-      if (oldmss <= newmss) return TCPMSS_DONE;
-      write16(b, p, newmss);
-      write16(b, tcphoff + 16, csumReplace2(read16(b, tcphoff + 16), oldmss, newmss));
+      lowerMss(b, tcphoff, tcphoff + i + 2, newmss);
       return TCPMSS_DONE;
     }
     i += kind <= 1 || olen === 0 ? 1 : olen;
@@ -75,6 +70,18 @@ export function tcpmssMangle(b: Uint8Array, o: number, newmss: number): number {
   // Data after the header: the option cannot be added without moving it. doff has 4 bits.
   if (len > hdrlen || hdrlen >= 60) return TCPMSS_DONE;
   return TCPMSS_ADD;
+}
+
+/**
+ * The MSS value at b[p] of the TCP header at `th` lowered to `newmss`, never raised ("Never increase
+ * MSS, even when setting it", xt_TCPMSS; "increase can cause connection to stall", nft_exthdr),
+ * with the TCP checksum updated by inet_proto_csum_replace2.
+ */
+function lowerMss(b: Uint8Array, th: number, p: number, newmss: number): void {
+  const old = read16(b, p);
+  if (old <= newmss) return;
+  write16(b, p, newmss);
+  write16(b, th + 16, csumReplace2(read16(b, th + 16), old, newmss));
 }
 
 /**
@@ -116,7 +123,7 @@ export function tcpmssTarget(skb: Skb, mss: number | 'clamp'): boolean {
   if (mss === 'clamp' && skb.env?.clampMtu) {
     // min(dst_mtu(skb_dst), tcpmss_reverse_mtu) - sizeof(iph) - sizeof(tcph); an MTU of 40 or
     // less is "unknown or invalid path-MTU" and the packet is dropped.
-    const mtu = skb.env.clampMtu(skb.src, skb.dst);
+    const mtu = clampMtu(skb);
     if (mtu <= 40) return false;
     newmss = mtu - 40;
   }
@@ -131,6 +138,56 @@ export function tcpmssTarget(skb: Skb, mss: number | 'clamp'): boolean {
     }
     tcpmssAddOption(skb.buf, o, newmss);
     skb.parse();
+  }
+  return true;
+}
+
+/**
+ * The smaller of dst_mtu of the packet's route and of the route back to its source (the MTU both
+ * TCPMSS --clamp-mss-to-pmtu and nft's `rt mtu` take): XtEnv.clampMtu, 1500 without it.
+ */
+function clampMtu(skb: Skb): number {
+  return skb.env?.clampMtu ? skb.env.clampMtu(skb.src, skb.dst) : 1500;
+}
+
+/** TCP_MSS_DEFAULT (include/net/tcp.h). */
+const TCP_MSS_DEFAULT = 536;
+
+/**
+ * nft's `rt mtu` (nft_rt.c, NFT_RT_TCPMSS: get_tcpmss for IPv4): the MTU clampMtu gives less the
+ * IP and TCP headers (40); TCP_MSS_DEFAULT when that MTU is 40 or less or above 65535 (where
+ * TCPMSS drops the packet instead).
+ */
+export function rtTcpMss(skb: Skb): number {
+  const mtu = clampMtu(skb);
+  return mtu <= 40 || mtu > 0xffff ? TCP_MSS_DEFAULT : mtu - 40;
+}
+
+/**
+ * nft_exthdr_tcp_set_eval for `tcp option maxseg size set V` (net/netfilter/nft_exthdr.c): the
+ * first option of kind 2 (walked as its optlen() walks: EOL, NOP and a length of 0 advance one
+ * byte) has its 16-bit value at offset 2 lowered to `newmss` in place, with
+ * inet_proto_csum_replace2 (the same arithmetic as TCPMSS, also at an odd offset); never raised;
+ * no option is added. False is NFT_BREAK: not a TCP packet with its whole header (a later
+ * fragment has none), or an MSS option longer than the header or shorter than 4 bytes.
+ */
+export function tcpOptionMssSet(skb: Skb, newmss: number): boolean {
+  const b = skb.buf;
+  const th = skb.l4off;
+  const end = skb.off + skb.len;
+  if (skb.proto !== IPPROTO_TCP || ipv4IsLaterFragment(b, skb.off) || th + 20 > end) return false;
+  const hl = (b[th + 12]! >> 4) * 4;
+  if (hl < 20 || th + hl > end) return false;
+  for (let i = 20; i < hl - 1;) {
+    const kind = b[th + i]!;
+    const optl = kind <= 1 || b[th + i + 1] === 0 ? 1 : b[th + i + 1]!;
+    if (kind !== 2) {
+      i += optl;
+      continue;
+    }
+    if (i + optl > hl || optl < 4) return false;
+    lowerMss(b, th, th + i + 2, newmss);
+    return true;
   }
   return true;
 }

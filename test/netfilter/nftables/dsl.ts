@@ -18,6 +18,7 @@ import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
 import { nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import { Skb, type XtEnv } from '../../../src/netfilter/core/skb.ts';
 import { HOST, ip, ruleset } from '../helpers.ts';
+import { parseNft } from '../../../src/rules/nft/index.ts';
 
 export const pay = (proto: string, field: string): NftExpr => ({ kind: 'payload', proto, field });
 export const meta = (key: string): NftExpr => ({ kind: 'meta', key });
@@ -147,4 +148,12 @@ export function fwd(
   v = nf.forward(skb, now);
   if (v !== NF_ACCEPT) return v;
   return nf.postrouting(skb, now);
+}
+
+/** nft text read by parseNft (lines of file `file`); throws with the diagnostics. */
+export function parseNftText(text: string, file = 'fw4.nft'): NftRuleset {
+  const lines = text.split('\n').map((t, i) => ({ text: t, file, line: i + 1, column: 1 }));
+  const r = parseNft(lines);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
+  return r.ruleset;
 }

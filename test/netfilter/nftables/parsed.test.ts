@@ -10,17 +10,12 @@ import { read16 } from '../../../src/wire/checksum.ts';
 import { RPF_USES_DEV, RTN_UNICAST, Skb } from '../../../src/netfilter/core/skb.ts';
 import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
-import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
+import { printNft } from '../../../src/rules/nft/index.ts';
 import type { NftRuleset } from '../../../src/rules/nft/model.ts';
 import { ip } from '../helpers.ts';
-import { envOf, fwd, nftEngine } from './dsl.ts';
+import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
 
-function parse(text: string): NftRuleset {
-  const lines = text.split('\n').map((t, i) => ({ text: t, file: 'fw4.nft', line: i + 1, column: 1 }));
-  const r = parseNft(lines);
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
-  return r.ruleset;
-}
+const parse = (text: string): NftRuleset => parseNftText(text);
 
 const FW4 = `table inet fw4 {
 	set lan_hosts {
