@@ -97,6 +97,8 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       step(DropReason.IP_LOCALNET, { addr: ip(127, 0, 0, 1), dev: 'lan', detail: 'dst' }),
       'martian destination 127.0.0.1 on lan: a loopback address may arrive only on lo (net.ipv4.conf.lan.route_localnet is 0)',
     ],
+    // New with SYNPROXY (no string before issue 12): the words of trace/drop-words.ts.
+    [step(DropReason.NF_STOLEN), 'taken by SYNPROXY, which answers it in the place of the other end'],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").
