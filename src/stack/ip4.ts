@@ -534,18 +534,7 @@ export class Ip4 {
     const skb = (this.dupSkb ??= new Skb()).load(ip, 0, '', hop.dev);
     skb.ct = NOTRACK;
     skb.mark = mark;
-    const nf = host.nf;
-    const now = host.env.now();
-    if (nf) {
-      if (
-        nf.output(skb, now) !== NF_ACCEPT ||
-        nf.outputFilter(skb, now) !== NF_ACCEPT ||
-        nf.postrouting(skb, now) !== NF_ACCEPT
-      ) {
-        this.nfDropLocal(skb);
-        return;
-      }
-    }
+    if (!this.localOutPasses(skb)) return;
     if (hop.dev === LO) return;
     host.neigh.output(hop, skb.buf);
   }
@@ -582,18 +571,7 @@ export class Ip4 {
       skb.ctinfo = ctinfo;
     }
     skb.ctSynproxy = tmpl;
-    const nf = host.nf;
-    const now = host.env.now();
-    if (nf) {
-      if (
-        nf.output(skb, now) !== NF_ACCEPT ||
-        nf.outputFilter(skb, now) !== NF_ACCEPT ||
-        nf.postrouting(skb, now) !== NF_ACCEPT
-      ) {
-        this.nfDropLocal(skb);
-        return;
-      }
-    }
+    if (!this.localOutPasses(skb)) return;
     if (hop.dev === LO) {
       this.loopback.xmit(skb);
       return;
@@ -603,6 +581,24 @@ export class Ip4 {
   private spKey: FlowKey | undefined;
   private spRes: RouteResult | undefined;
   private spSkb: Skb | undefined;
+
+  /**
+   * ip_local_out's hooks for a packet the host made itself (a TEE copy, SYNPROXY's answers): nat and
+   * filter OUTPUT, then POSTROUTING. False, the drop traced, when one of them took it.
+   */
+  private localOutPasses(skb: Skb): boolean {
+    const nf = this.host.nf;
+    if (!nf) return true;
+    const now = this.host.env.now();
+    if (
+      nf.output(skb, now) === NF_ACCEPT &&
+      nf.outputFilter(skb, now) === NF_ACCEPT &&
+      nf.postrouting(skb, now) === NF_ACCEPT
+    )
+      return true;
+    this.nfDropLocal(skb);
+    return false;
+  }
 
   /**
    * ip_route_me_harder after nat OUTPUT: a loopback source routed out of another device than lo
