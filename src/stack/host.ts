@@ -22,6 +22,7 @@ import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
+import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
 import { configureFlowtables, flowIngress } from './flow-offload.ts';
@@ -151,6 +152,16 @@ export class Host {
   nft: NftRuleset | undefined;
   /** The nft flowtables hooking this host's devices (flow-offload.ts), when there are any. */
   private flows: FlowState | undefined = undefined;
+
+  /** What the netfilter engine asks of this host (NfHost): addresses, and sending its own packets. */
+  private nfHost(): NfHost {
+    return {
+      masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
+      primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
+      dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
+      synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
+    };
+  }
   /** The configuration the host was made from (for a netfilter engine made later). */
   private readonly config: HostConfig;
 
@@ -211,12 +222,7 @@ export class Host {
         ...nftFrontEnds(cfg.nft),
         rng: env.rng,
         sysctls: nfSysctls,
-        host: {
-          masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
-          primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
-          dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
-          synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
-        },
+        host: this.nfHost(),
       });
       this.flows = configureFlowtables(this, this.nf, cfg.nft, nfSysctls);
       if (env.tracer)
@@ -307,12 +313,7 @@ export class Host {
       ...nftFrontEnds(this.nft),
       rng: this.env.rng,
       sysctls: nfSysctls,
-      host: {
-        masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
-        primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
-        dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
-        synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
-      },
+      host: this.nfHost(),
       ...(prev ? { previous: prev } : {}),
     });
     if (this.env.tracer)
