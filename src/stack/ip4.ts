@@ -25,6 +25,7 @@ import {
   type XtEnv,
 } from '../netfilter/core/skb.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
+import { DIR_ORIGINAL } from '../netfilter/conntrack/tuple.ts';
 import { macKey, type Iface } from './iface.ts';
 import type { Neighbours } from './neigh.ts';
 import { hasPendingConfirm, markPendingConfirm } from './neigh.ts';
@@ -637,15 +638,33 @@ export class Ip4 {
     return { reason: DropReason.IP_OUTNOROUTES, table: 0, ctMax: 0, errno };
   }
 
-  /** Netfilter dropped one of the host's own packets: count, trace, and tell the socket why. */
+  /**
+   * Netfilter dropped one of the host's own packets: count, trace, answer a REJECT, and tell the
+   * socket why. REJECT's answer (nf_send_reset / nf_send_unreach in OUTPUT) is for this host: it
+   * comes back through lo after this event, carrying the rejected packet's entry (nf_ct_attach
+   * holds it, so NAT translates it back); an entry never confirmed goes once the answer is in.
+   */
   private nfDropLocal(skb: Skb): SendError {
-    this.host.nf?.abandon(skb); // a REJECT's drop leaves the entry to its sender (Drops.drop)
+    const nf = this.host.nf;
     if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, undefined));
-    return {
+    const e: SendError = {
       reason: skb.dropReason as DropReason,
       table: skb.dropTable,
-      ctMax: this.host.nf?.conntrack.max ?? 0,
+      ctMax: nf?.conntrack.max ?? 0,
     };
+    if (!nf || skb.rejectWith === '') {
+      nf?.abandon(skb);
+      return e;
+    }
+    const ct = skb.ct;
+    const owner = ct >= 0 && skb.ctDir === DIR_ORIGINAL && !nf.conntrack.isConfirmed(ct);
+    // The answer's own output reuses this skb (outSkb): take what it needs first.
+    this.host.sockets.reject(skb.buf.slice(skb.off, skb.off + skb.len), skb.rejectWith, attachOf(skb));
+    if (owner)
+      this.host.env.timer(this.host.env.now(), () => {
+        if (!nf.conntrack.isConfirmed(ct)) nf.conntrack.release(ct);
+      });
+    return e;
   }
 }
 

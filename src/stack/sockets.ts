@@ -681,12 +681,18 @@ export class Sockets {
             text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
       // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
-      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); no route and
-      // a REJECT are reported.
+      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); a REJECT's
+      // answer comes back through lo and ends it (ECONNREFUSED from the reset, or the ICMP
+      // error's errno); no route is reported.
       const syn = this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
       const err = this.host.output(syn, undefined, true, this.markOut);
       this.markOut = 0;
-      if (err && err.reason !== DropReason.NETFILTER_DROP && err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE) {
+      if (
+        err &&
+        err.reason !== DropReason.NETFILTER_DROP &&
+        err.reason !== DropReason.NETFILTER_REJECT &&
+        err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE
+      ) {
         s.state = 'CLOSED';
         this.tcp.delete(key(laddr, sport, dst, dport));
         obs.failed?.(sendErrorText(err), sendErrno(err));
