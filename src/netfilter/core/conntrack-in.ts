@@ -93,7 +93,8 @@ export class ConntrackIn {
     } else {
       const t = this.tA;
       if (proto === IPPROTO_ICMP) {
-        if (skb.icmpType > NR_ICMP_TYPES || icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+        if (skb.icmpType > NR_ICMP_TYPES || icmpIsError(skb.icmpType))
+          return this.icmpErrorIn(skb, now, hook);
         if (!icmpIsQuery(skb.icmpType)) return this.invalid(skb, hook);
         t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
       } else if (proto === IPPROTO_SCTP) {

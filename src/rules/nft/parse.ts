@@ -2512,7 +2512,7 @@ function synproxyObjectGrammar(
     return out;
   };
   let last: { mss: number; wscale: number; flags: string[] } | undefined;
-  for (let i = 0; i < items.length; ) {
+  for (let i = 0; i < items.length;) {
     const it = items[i]!;
     if (it[0]!.text !== 'mss') bad(it[0]);
     const mss = num(it[1]);
