@@ -334,6 +334,20 @@ interface TcpSock {
   optsOk?: number;
 }
 
+/**
+ * The timer wheel's granularity, in seconds, for a timer `secs` ahead (kernel/time/timer.c at
+ * CONFIG_HZ 250, the kernel natbox verify runs on): level n holds timers up to 63 << 3n jiffies
+ * ahead, in buckets of 8^n jiffies, and a timer fires at the end of its bucket (calc_index rounds
+ * the expiry up). A 1 s or 2 s TCP timer sits in level 1 (32 ms), 4 s to 16 s in level 2 (256 ms).
+ */
+export function timerWheelGranularity(secs: number): number {
+  const j = Math.round(secs * TIMER_HZ);
+  let lvl = 0;
+  while (lvl < 8 && j >= 63 * 8 ** lvl) lvl++;
+  return 8 ** lvl / TIMER_HZ;
+}
+const TIMER_HZ = 250;
+
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
 const RCV_WINDOW = 64256;
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
@@ -878,25 +892,44 @@ export class Sockets {
    */
   private armSynack(s: TcpSock, k: string, at: number): void {
     s.synackDue = at;
-    this.host.env.timer(at, () => {
+    // The timer wheel fires a timer at the end of its bucket (timerWheelGranularity: 32 ms for 1 s
+    // and 2 s), so the request's timer and a client's SYN timer armed a moment apart usually fire
+    // in the same tick, and then the request's runs first: it is pinned (TIMER_PINNED: BASE_LOCAL,
+    // run before BASE_GLOBAL in run_timer_softirq). The bucket's phase is unknown, so natbox fires
+    // it half a bucket early: first whenever it is due within half a bucket after the other, the
+    // more likely order (test/conformance/extra/sockets-synack-repeated-syn.yaml).
+    const early = timerWheelGranularity(2 ** s.synackTimeouts!) / 2;
+    this.host.env.timer(at - early, () => {
       if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackDue !== at) return;
-      const retries = this.host.sysctl('net.ipv4.tcp_synack_retries', 5);
-      if (s.synackTimeouts! >= retries) {
-        this.tcp.delete(k);
-        s.state = 'CLOSED';
-        if (this.host.tracing)
-          this.host.trace({
-            kind: 'socket',
-            host: this.host.name,
-            event: 'timeout',
-            text: `gives up the half-open connection from ${ap(s.raddr, s.rport)} after ${retries} SYN-ACK retransmissions`,
-          });
-        return;
-      }
-      s.synackTimeouts!++;
-      this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
-      this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+      this.synackTimer(s, k);
     });
+  }
+
+  /**
+   * reqsk_timer_handler: the SYN-ACK again and the timer re-armed, or after
+   * net.ipv4.tcp_synack_retries timeouts the request dropped.
+   */
+  private synackTimer(s: TcpSock, k: string): void {
+    const retries = this.host.sysctl('net.ipv4.tcp_synack_retries', 5);
+    if (s.synackTimeouts! >= retries) {
+      this.dropRequest(
+        s,
+        k,
+        `gives up the half-open connection from ${ap(s.raddr, s.rport)} after ${retries} SYN-ACK retransmissions`,
+      );
+      return;
+    }
+    s.synackTimeouts!++;
+    this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
+    this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+  }
+
+  /** inet_csk_reqsk_queue_drop: the request sock goes (its timer with it), traced as `why`. */
+  private dropRequest(s: TcpSock, k: string, why: string): void {
+    this.tcp.delete(k);
+    s.state = 'CLOSED';
+    if (this.host.tracing)
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: why });
   }
 
   private retransmitSynack(s: TcpSock, why: string): void {
@@ -990,7 +1023,10 @@ export class Sockets {
       return;
     }
     if (flags & TCP_RST && !this.rstAcceptable(s, flags, seq)) return;
-    if (tsval >= 0) s.tsRecent = tsval;
+    // tcp_check_req keeps the request's ts_recent (the first SYN's TSval) for a repeated SYN: its
+    // SYN-ACKs all echo the first SYN.
+    const repeatedSyn = s.state === 'SYN_RECV' && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (tsval >= 0 && !repeatedSyn) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
@@ -1510,6 +1546,21 @@ export class Sockets {
       if (!e) return;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+        if (
+          s?.state === 'SYN_RECV' &&
+          (type !== 3 || code <= 1) &&
+          read32(ip, inner + ihl + 4) === s.sndUna
+        ) {
+          // tcp_v4_err → tcp_req_err: time exceeded, parameter problem, net or host unreachable
+          // about the request's SYN-ACK (its seq the ISN) remove the request silently; the
+          // client's next SYN makes a new one, with a new ISN. Other errors leave it.
+          this.dropRequest(
+            s,
+            key(s.laddr, s.lport, s.raddr, s.rport),
+            `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
+          );
+          return;
+        }
         if (s && s.state === 'SYN_SENT' && !(type === 3 && code === 4)) {
           // tcp_v4_err: in SYN_SENT every error but fragmentation needed ends connect() at once
           // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable
