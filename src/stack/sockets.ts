@@ -253,6 +253,8 @@ export interface ListenOpts {
   readonly ftp?: boolean;
   /** TCP: the application each accepted connection gets (an FTP server's sessions). */
   readonly app?: () => TcpApp;
+  /** TCP: the server closes each connection right after its answer (the active close). */
+  readonly closeFirst?: boolean;
 }
 
 /** A server application: it hears who connected, and answers. */
@@ -347,6 +349,10 @@ export function timerWheelGranularity(secs: number): number {
   return 8 ** lvl / TIMER_HZ;
 }
 const TIMER_HZ = 250;
+/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, seconds. */
+const TCP_DELACK_MIN = 0.04;
+/** A close_first server's shutdown() after its answer (the kernel agent's setTimeout), seconds. */
+export const CLOSE_FIRST_DELAY = 0.05;
 
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
 const RCV_WINDOW = 64256;
@@ -363,6 +369,9 @@ const pong = (a: number, p: number): Uint8Array =>
 
 export class Sockets {
   private readonly tcp = new Map<string, TcpSock>();
+  /** secureSeq's hash per four-tuple, tsOff's per address pair. */
+  private readonly isnBase = new Map<string, number>();
+  private readonly tsOffs = new Map<string, number>();
   private readonly tcpListen = new Set<number>();
   private readonly udpListen = new Set<number>();
   /** Listening sockets bound to an address, or answering from another port: `proto/port` → them. */
@@ -629,10 +638,10 @@ export class Sockets {
       lport: sport,
       raddr: dst,
       rport: dport,
-      sndNxt: rng.u32(),
+      sndNxt: this.secureSeq(laddr, sport, dst, dport, rng.u32()),
       sndUna: 0,
       rcvNxt: 0,
-      tsOffset: rng.u32(),
+      tsOffset: this.tsOff(laddr, dst, rng.u32()),
       tsRecent: 0,
       server: false,
       obs,
@@ -760,6 +769,14 @@ export class Sockets {
       ack === s.sndNxt
     )
       s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
+    if (s?.state === 'TIME_WAIT' && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN)
+      return this.timeWaitSyn(
+        s,
+        seq,
+        tsval,
+        synOptionBits(ip, o + 20, o + doff),
+        mssOption(ip, o + 20, o + doff),
+      );
     if (s)
       return this.tcpSockInput(
         s,
@@ -836,6 +853,59 @@ export class Sockets {
     this.send(p, undefined, attach, false); // the kernel's own reset: no socket owns it
   }
 
+  /**
+   * secure_tcp_seq: an ISN is a keyed hash of the four-tuple plus the clock in 64 ns steps
+   * (ktime_get_real_ns() >> 6), so a four-tuple's next connection starts after its last one's
+   * (what TIME_WAIT's acceptance of a new SYN relies on). natbox's hash: the first ISN drawn.
+   */
+  private secureSeq(la: number, lp: number, ra: number, rp: number, draw: number): number {
+    const k = key(la, lp, ra, rp);
+    const clock = Math.floor(this.now() * 15_625_000);
+    let base = this.isnBase.get(k);
+    if (base === undefined) this.isnBase.set(k, (base = (draw - clock) >>> 0));
+    return (base + clock) >>> 0;
+  }
+
+  /** secure_tcp_ts_off: the timestamp offset is a keyed hash of the address pair (the first drawn). */
+  private tsOff(la: number, ra: number, draw: number): number {
+    const k = `${la}>${ra}`;
+    const off = this.tsOffs.get(k);
+    if (off !== undefined) return off;
+    this.tsOffs.set(k, draw);
+    return draw;
+  }
+
+  /**
+   * tcp_timewait_state_process for a SYN (no ACK, no RST) reaching a connection in TIME_WAIT: one
+   * PAWS accepts (its TSval not older than ts_recent) whose sequence number is after rcv_nxt or
+   * whose TSval is newer reopens the connection (TCP_TW_SYN): the TIME_WAIT socket goes and the
+   * listener answers with the ISN tw_snd_nxt + 65537 (tcp_v4_rcv → tcp_conn_request). Any other,
+   * or with no listener, is answered with the TIME_WAIT ACK (tcp_v4_timewait_ack; the rejected
+   * ones at most one per tcp_invalid_ratelimit), sent by no socket.
+   */
+  private timeWaitSyn(s: TcpSock, seq: number, tsval: number, offered: number, mss: number): void {
+    const paws = tsval >= 0 && s.tsRecent !== 0 && ((s.tsRecent - tsval) | 0) > 1;
+    const newer = ((seq - s.rcvNxt) | 0) > 0 || (tsval >= 0 && ((s.tsRecent - tsval) | 0) < 0);
+    const listening = this.listener('tcp', s.lport, s.laddr) !== undefined;
+    if (!paws && newer && listening) {
+      this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+      s.state = 'CLOSED';
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'closed',
+          text: `a new SYN from ${ap(s.raddr, s.rport)} reopens the TIME_WAIT connection (tcp_timewait_state_process)`,
+        });
+      this.tcpAccept(s.raddr, s.rport, s.laddr, s.lport, seq, tsval, offered, (s.sndNxt + 65537) >>> 0 || 1);
+      const a = this.tcp.get(key(s.laddr, s.lport, s.raddr, s.rport));
+      if (a) a.peerMss = mss;
+      return;
+    }
+    if ((!paws && newer) || this.oowAllowed(s))
+      this.send(this.tcpSegment(s, TCP_ACK), undefined, undefined, false);
+  }
+
   private tcpAccept(
     src: number,
     sport: number,
@@ -844,6 +914,7 @@ export class Sockets {
     seq: number,
     tsval: number,
     offered: number,
+    twIsn?: number,
   ): void {
     const rng = this.host.env.rng;
     const s: TcpSock = {
@@ -852,10 +923,10 @@ export class Sockets {
       lport: dport,
       raddr: src,
       rport: sport,
-      sndNxt: rng.u32(),
+      sndNxt: this.secureSeq(dst, dport, src, sport, rng.u32()),
       sndUna: 0,
       rcvNxt: (seq + 1) >>> 0,
-      tsOffset: rng.u32(),
+      tsOffset: this.tsOff(dst, src, rng.u32()),
       tsRecent: tsval,
       server: true,
       obs: undefined,
@@ -867,6 +938,7 @@ export class Sockets {
       lastOow: -1,
       optsOk: offered & enabledOptions((n, d) => this.host.sysctl(n, d)),
     };
+    if (twIsn !== undefined) s.sndNxt = twIsn; // tcp_conn_request: the ISN TIME_WAIT chose
     const back = this.host.routeTo(src, dst);
     if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
     s.sndUna = s.sndNxt;
@@ -1153,6 +1225,9 @@ export class Sockets {
         s.rxLen = 0;
         const answer = pong(s.raddr, s.rport);
         this.sendData(s, answer);
+        // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
+        if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
+          this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
       } else {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
@@ -1173,13 +1248,26 @@ export class Sockets {
     }
     if (flags & TCP_FIN && (seq + payload.length) >>> 0 === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + 1) >>> 0;
-      if (s.state === 'ESTABLISHED') {
+      if (s.state === 'ESTABLISHED' && !s.server && !s.app) {
+        // The server closed first: CLOSE_WAIT, and the application closes when its hold after the
+        // answer ends (tcpClose). tcp_fin enters pingpong mode, so the FIN's ACK is delayed
+        // (TCP_DELACK_MIN, 40 ms), unless the application's FIN carries it before.
+        s.state = 'CLOSE_WAIT';
+        this.host.env.timer(this.now() + TCP_DELACK_MIN, () => {
+          if (s.state === 'CLOSE_WAIT') this.send(this.tcpSegment(s, TCP_ACK));
+        });
+        if (!s.closing) {
+          s.closing = true;
+          this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+        }
+      } else if (s.state === 'ESTABLISHED') {
         // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
         s.state = 'LAST_ACK';
         this.sendFin(s);
         s.app?.eof?.(this.connOf(s));
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
+        s.lastOow = -1; // tcp_time_wait: tw_last_oow_ack_time = 0
         // The application closed the socket (close(): sock_orphan after the FIN), so no socket
         // owns this ACK: -m owner sees none, as in the kernel.
         this.send(this.tcpSegment(s, TCP_ACK), undefined, undefined, false);
@@ -1271,8 +1359,9 @@ export class Sockets {
   }
 
   private tcpClose(s: TcpSock): void {
-    if (s.state !== 'ESTABLISHED') return;
-    s.state = 'FIN_WAIT1';
+    if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
+    else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
+    else return;
     this.sendFin(s);
   }
 

@@ -27,7 +27,7 @@ const segs = (sim: Sim, host: string) =>
     .map((s) => {
       if (s.kind !== 'packet') throw new Error();
       const f = describeFrame(s.frame);
-      const ts = decodeEthernet(s.frame).ipv4?.tcp?.options.find((o) => o.kind === 'ts');
+      const ts = decodeEthernet(s.frame).ipv4?.tcp?.options?.find((o) => o.kind === 'ts');
       return {
         t: s.t,
         dir: s.dir,
@@ -89,4 +89,40 @@ test('ICMP net or host unreachable about a SYN-ACK removes the request: the next
     (s) => s.kind === 'socket' && s.host === 'b' && /drops the half-open/.test(s.text),
   );
   assert.equal(why.length, 4);
+});
+
+test('a server that closes first holds TIME_WAIT; the same four-tuple reconnecting reopens it with ISN tw_snd_nxt + 65537', () => {
+  const sim = run('test/conformance/extra/tcp-time-wait-server.yaml');
+  assert.deepEqual(
+    sim.results.map((r) => r.verdict),
+    ['connected', 'connected'],
+  );
+  const b = segs(sim, 'b');
+  const conn = (from: number, to: number) => b.filter((p) => p.t >= from && p.t < to);
+  // t1 at b: SYN, SYN-ACK, ACK, data, quick ACK, answer, its ACK, then b's FIN 50 ms after the
+  // answer, a's ACK of it 40 ms later (delayed: tcp_fin's pingpong mode), a's FIN after its hold
+  // (0.5 s after the answer) and b's ACK (TIME_WAIT).
+  const t1 = conn(0, 2);
+  assert.deepEqual(
+    t1.map((p) => `${p.dir} ${p.f.flags}`),
+    ['in S', 'out S.', 'in .', 'in P.', 'out .', 'out P.', 'in .', 'out F.', 'in .', 'in F.', 'out .'],
+  );
+  const fin = t1[7]!;
+  assert.ok(Math.abs(fin.t - t1[5]!.t - 0.05) < 1e-6, 'FIN 50 ms after the answer');
+  assert.ok(Math.abs(t1[8]!.t - fin.t - 0.04) < 0.001, "the FIN's ACK 40 ms later");
+  assert.equal(t1[8]!.f.ack, ((fin.f.seq ?? 0) + 1) >>> 0);
+  // t2: the SYN's ISN is after t1's (secure_tcp_seq: +2 s of 64 ns steps) and its TSval newer, so
+  // TIME_WAIT gives way: b answers with the old FIN's seq + 1 + 65537 (tcp_timewait_state_process).
+  const t2 = conn(2, 5);
+  assert.equal(t2[0]!.f.flags, 'S');
+  const dIsn = ((t2[0]!.f.seq ?? 0) - (t1[0]!.f.seq ?? 0)) >>> 0;
+  assert.ok(Math.abs(dIsn - 2 * 15_625_000) < 15_625_000 / 100, String(dIsn));
+  assert.ok(((t2[0]!.tsval ?? 0) - (t1[0]!.tsval ?? 0)) >>> 0 >= 1999, 'the same timestamp offset');
+  assert.equal(t2[1]!.f.flags, 'S.');
+  assert.equal(t2[1]!.f.seq, ((fin.f.seq ?? 0) + 1 + 65537) >>> 0);
+  assert.equal(t2[1]!.f.ack, ((t2[0]!.f.seq ?? 0) + 1) >>> 0);
+  const reopened = sim.steps.filter(
+    (s) => s.kind === 'socket' && s.host === 'b' && /reopens the TIME_WAIT/.test(s.text),
+  );
+  assert.equal(reopened.length, 1);
 });
