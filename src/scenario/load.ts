@@ -1024,13 +1024,12 @@ class Loader {
    */
   private listenObject(node: Node, field: string, earlier: readonly ListenSpec[]): ListenSpec | undefined {
     const r = this.r;
-    const es = r.entries(node, field, 'a listening socket { proto, port, bind, reply_port, ftp }', [
-      'proto',
-      'port',
-      'bind',
-      'reply_port',
-      'ftp',
-    ]);
+    const es = r.entries(
+      node,
+      field,
+      'a listening socket { proto, port, bind, reply_port, ftp, close_first }',
+      ['proto', 'port', 'bind', 'reply_port', 'ftp', 'close_first'],
+    );
     if (es === undefined) return undefined;
     const get = (k: string): (typeof es)[number] | undefined => es.find((e) => e.key === k);
     const loc = r.loc(node);
@@ -1087,6 +1086,16 @@ class Loader {
       r.error(ftpE!.keyNode, ftpE!.field, 'ftp is for tcp servers', 'ftp');
       ok = false;
     }
+    // close_first: the server closes each connection right after its answer (its side ends in TIME_WAIT).
+    const cfE = get('close_first');
+    const closeFirst = cfE
+      ? r.boolean(cfE.value, cfE.field, 'true (the server closes first) or false')
+      : undefined;
+    if (cfE && !closeFirst) ok = false;
+    if (closeFirst?.value && proto && (proto.value !== 'tcp' || ftp?.value)) {
+      r.error(cfE!.keyNode, cfE!.field, 'close_first is for tcp servers answering `ping`', 'close_first');
+      ok = false;
+    }
     if (!ok || !proto || !port) return undefined;
     const b = bind?.value ?? '0.0.0.0';
     const clash = earlier.find(
@@ -1110,6 +1119,7 @@ class Loader {
       ...(bind ? { bind } : {}),
       ...(replyPort ? { replyPort } : {}),
       ...(ftp?.value ? { ftp } : {}),
+      ...(closeFirst?.value ? { closeFirst } : {}),
     };
   }
 

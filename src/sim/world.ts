@@ -49,6 +49,7 @@ export interface WorldConfig {
       bind?: number;
       replyPort?: number;
       ftp?: boolean;
+      closeFirst?: boolean;
     }[];
   })[];
   readonly links: readonly LinkConfig[];

@@ -264,6 +264,8 @@ export interface ListenOpts {
   readonly ftp?: boolean;
   /** TCP: the application each accepted connection gets (an FTP server's sessions). */
   readonly app?: () => TcpApp;
+  /** TCP: the server closes each connection right after its answer (the active close). */
+  readonly closeFirst?: boolean;
 }
 
 /** A server application: it hears who connected, and answers. */
@@ -345,6 +347,24 @@ interface TcpSock {
   optsOk?: number;
 }
 
+/**
+ * The timer wheel's granularity, in seconds, for a timer `secs` ahead (kernel/time/timer.c at
+ * CONFIG_HZ 250, the kernel natbox verify runs on): level n holds timers up to 63 << 3n jiffies
+ * ahead, in buckets of 8^n jiffies, and a timer fires at the end of its bucket (calc_index rounds
+ * the expiry up). A 1 s or 2 s TCP timer sits in level 1 (32 ms), 4 s to 16 s in level 2 (256 ms).
+ */
+export function timerWheelGranularity(secs: number): number {
+  const j = Math.round(secs * TIMER_HZ);
+  let lvl = 0;
+  while (lvl < 8 && j >= 63 * 8 ** lvl) lvl++;
+  return 8 ** lvl / TIMER_HZ;
+}
+const TIMER_HZ = 250;
+/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, seconds. */
+const TCP_DELACK_MIN = 0.04;
+/** A close_first server's shutdown() after its answer (the kernel agent's setTimeout), seconds. */
+export const CLOSE_FIRST_DELAY = 0.05;
+
 /** The receive window natbox's sockets announce (502 << 7, as the window scale 7 makes it). */
 const RCV_WINDOW = 64256;
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
@@ -360,6 +380,9 @@ const pong = (a: number, p: number): Uint8Array =>
 
 export class Sockets {
   private readonly tcp = new Map<string, TcpSock>();
+  /** secureSeq's hash per four-tuple, tsOff's per address pair. */
+  private readonly isnBase = new Map<string, number>();
+  private readonly tsOffs = new Map<string, number>();
   private readonly tcpListen = new Set<number>();
   private readonly udpListen = new Set<number>();
   /** Listening sockets bound to an address, or answering from another port: `proto/port` → them. */
@@ -626,10 +649,10 @@ export class Sockets {
       lport: sport,
       raddr: dst,
       rport: dport,
-      sndNxt: rng.u32(),
+      sndNxt: this.secureSeq(laddr, sport, dst, dport, rng.u32()),
       sndUna: 0,
       rcvNxt: 0,
-      tsOffset: rng.u32(),
+      tsOffset: this.tsOff(laddr, dst, rng.u32()),
       tsRecent: 0,
       server: false,
       obs,
@@ -763,6 +786,14 @@ export class Sockets {
       ack === s.sndNxt
     )
       s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
+    if (s?.state === 'TIME_WAIT' && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN)
+      return this.timeWaitSyn(
+        s,
+        seq,
+        tsval,
+        synOptionBits(ip, o + 20, o + doff),
+        mssOption(ip, o + 20, o + doff),
+      );
     if (s)
       return this.tcpSockInput(
         s,
@@ -842,6 +873,59 @@ export class Sockets {
     else this.send(p, undefined, attach, false);
   }
 
+  /**
+   * secure_tcp_seq: an ISN is a keyed hash of the four-tuple plus the clock in 64 ns steps
+   * (ktime_get_real_ns() >> 6), so a four-tuple's next connection starts after its last one's
+   * (what TIME_WAIT's acceptance of a new SYN relies on). natbox's hash: the first ISN drawn.
+   */
+  private secureSeq(la: number, lp: number, ra: number, rp: number, draw: number): number {
+    const k = key(la, lp, ra, rp);
+    const clock = Math.floor(this.now() * 15_625_000);
+    let base = this.isnBase.get(k);
+    if (base === undefined) this.isnBase.set(k, (base = (draw - clock) >>> 0));
+    return (base + clock) >>> 0;
+  }
+
+  /** secure_tcp_ts_off: the timestamp offset is a keyed hash of the address pair (the first drawn). */
+  private tsOff(la: number, ra: number, draw: number): number {
+    const k = `${la}>${ra}`;
+    const off = this.tsOffs.get(k);
+    if (off !== undefined) return off;
+    this.tsOffs.set(k, draw);
+    return draw;
+  }
+
+  /**
+   * tcp_timewait_state_process for a SYN (no ACK, no RST) reaching a connection in TIME_WAIT: one
+   * PAWS accepts (its TSval not older than ts_recent) whose sequence number is after rcv_nxt or
+   * whose TSval is newer reopens the connection (TCP_TW_SYN): the TIME_WAIT socket goes and the
+   * listener answers with the ISN tw_snd_nxt + 65537 (tcp_v4_rcv → tcp_conn_request). Any other,
+   * or with no listener, is answered with the TIME_WAIT ACK (tcp_v4_timewait_ack; the rejected
+   * ones at most one per tcp_invalid_ratelimit), sent by no socket.
+   */
+  private timeWaitSyn(s: TcpSock, seq: number, tsval: number, offered: number, mss: number): void {
+    const paws = tsval >= 0 && s.tsRecent !== 0 && ((s.tsRecent - tsval) | 0) > 1;
+    const newer = ((seq - s.rcvNxt) | 0) > 0 || (tsval >= 0 && ((s.tsRecent - tsval) | 0) < 0);
+    const listening = this.listener('tcp', s.lport, s.laddr) !== undefined;
+    if (!paws && newer && listening) {
+      this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+      s.state = 'CLOSED';
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'closed',
+          text: `a new SYN from ${ap(s.raddr, s.rport)} reopens the TIME_WAIT connection (tcp_timewait_state_process)`,
+        });
+      this.tcpAccept(s.raddr, s.rport, s.laddr, s.lport, seq, tsval, offered, (s.sndNxt + 65537) >>> 0 || 1);
+      const a = this.tcp.get(key(s.laddr, s.lport, s.raddr, s.rport));
+      if (a) a.peerMss = mss;
+      return;
+    }
+    if ((!paws && newer) || this.oowAllowed(s))
+      this.send(this.tcpSegment(s, TCP_ACK), undefined, undefined, false);
+  }
+
   private tcpAccept(
     src: number,
     sport: number,
@@ -850,6 +934,7 @@ export class Sockets {
     seq: number,
     tsval: number,
     offered: number,
+    twIsn?: number,
   ): void {
     const rng = this.host.env.rng;
     const s: TcpSock = {
@@ -858,10 +943,10 @@ export class Sockets {
       lport: dport,
       raddr: src,
       rport: sport,
-      sndNxt: rng.u32(),
+      sndNxt: this.secureSeq(dst, dport, src, sport, rng.u32()),
       sndUna: 0,
       rcvNxt: (seq + 1) >>> 0,
-      tsOffset: rng.u32(),
+      tsOffset: this.tsOff(dst, src, rng.u32()),
       tsRecent: tsval,
       server: true,
       obs: undefined,
@@ -873,6 +958,7 @@ export class Sockets {
       lastOow: -1,
       optsOk: offered & enabledOptions((n, d) => this.host.sysctl(n, d)),
     };
+    if (twIsn !== undefined) s.sndNxt = twIsn; // tcp_conn_request: the ISN TIME_WAIT chose
     const back = this.host.routeTo(src, dst);
     if (back) s.advMss = advertisedMss(this.host.frag, back, src, routeAdvmss(back));
     s.sndUna = s.sndNxt;
@@ -898,25 +984,44 @@ export class Sockets {
    */
   private armSynack(s: TcpSock, k: string, at: number): void {
     s.synackDue = at;
-    this.host.env.timer(at, () => {
+    // The timer wheel fires a timer at the end of its bucket (timerWheelGranularity: 32 ms for 1 s
+    // and 2 s), so the request's timer and a client's SYN timer armed a moment apart usually fire
+    // in the same tick, and then the request's runs first: it is pinned (TIMER_PINNED: BASE_LOCAL,
+    // run before BASE_GLOBAL in run_timer_softirq). The bucket's phase is unknown, so natbox fires
+    // it half a bucket early: first whenever it is due within half a bucket after the other, the
+    // more likely order (test/conformance/extra/sockets-synack-repeated-syn.yaml).
+    const early = timerWheelGranularity(2 ** s.synackTimeouts!) / 2;
+    this.host.env.timer(at - early, () => {
       if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackDue !== at) return;
-      const retries = this.host.sysctl('net.ipv4.tcp_synack_retries', 5);
-      if (s.synackTimeouts! >= retries) {
-        this.tcp.delete(k);
-        s.state = 'CLOSED';
-        if (this.host.tracing)
-          this.host.trace({
-            kind: 'socket',
-            host: this.host.name,
-            event: 'timeout',
-            text: `gives up the half-open connection from ${ap(s.raddr, s.rport)} after ${retries} SYN-ACK retransmissions`,
-          });
-        return;
-      }
-      s.synackTimeouts!++;
-      this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
-      this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+      this.synackTimer(s, k);
     });
+  }
+
+  /**
+   * reqsk_timer_handler: the SYN-ACK again and the timer re-armed, or after
+   * net.ipv4.tcp_synack_retries timeouts the request dropped.
+   */
+  private synackTimer(s: TcpSock, k: string): void {
+    const retries = this.host.sysctl('net.ipv4.tcp_synack_retries', 5);
+    if (s.synackTimeouts! >= retries) {
+      this.dropRequest(
+        s,
+        k,
+        `gives up the half-open connection from ${ap(s.raddr, s.rport)} after ${retries} SYN-ACK retransmissions`,
+      );
+      return;
+    }
+    s.synackTimeouts!++;
+    this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
+    this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+  }
+
+  /** inet_csk_reqsk_queue_drop: the request sock goes (its timer with it), traced as `why`. */
+  private dropRequest(s: TcpSock, k: string, why: string): void {
+    this.tcp.delete(k);
+    s.state = 'CLOSED';
+    if (this.host.tracing)
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: why });
   }
 
   private retransmitSynack(s: TcpSock, why: string): void {
@@ -1010,7 +1115,10 @@ export class Sockets {
       return;
     }
     if (flags & TCP_RST && !this.rstAcceptable(s, flags, seq)) return;
-    if (tsval >= 0) s.tsRecent = tsval;
+    // tcp_check_req keeps the request's ts_recent (the first SYN's TSval) for a repeated SYN: its
+    // SYN-ACKs all echo the first SYN.
+    const repeatedSyn = s.state === 'SYN_RECV' && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (tsval >= 0 && !repeatedSyn) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
@@ -1137,6 +1245,9 @@ export class Sockets {
         s.rxLen = 0;
         const answer = pong(s.raddr, s.rport);
         this.sendData(s, answer);
+        // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
+        if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
+          this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
       } else {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
@@ -1157,13 +1268,26 @@ export class Sockets {
     }
     if (flags & TCP_FIN && (seq + payload.length) >>> 0 === s.rcvNxt) {
       s.rcvNxt = (s.rcvNxt + 1) >>> 0;
-      if (s.state === 'ESTABLISHED') {
+      if (s.state === 'ESTABLISHED' && !s.server && !s.app) {
+        // The server closed first: CLOSE_WAIT, and the application closes when its hold after the
+        // answer ends (tcpClose). tcp_fin enters pingpong mode, so the FIN's ACK is delayed
+        // (TCP_DELACK_MIN, 40 ms), unless the application's FIN carries it before.
+        s.state = 'CLOSE_WAIT';
+        this.host.env.timer(this.now() + TCP_DELACK_MIN, () => {
+          if (s.state === 'CLOSE_WAIT') this.send(this.tcpSegment(s, TCP_ACK));
+        });
+        if (!s.closing) {
+          s.closing = true;
+          this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+        }
+      } else if (s.state === 'ESTABLISHED') {
         // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
         s.state = 'LAST_ACK';
         this.sendFin(s);
         s.app?.eof?.(this.connOf(s));
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
+        s.lastOow = -1; // tcp_time_wait: tw_last_oow_ack_time = 0
         // The application closed the socket (close(): sock_orphan after the FIN), so no socket
         // owns this ACK: -m owner sees none, as in the kernel.
         this.send(this.tcpSegment(s, TCP_ACK), undefined, undefined, false);
@@ -1255,8 +1379,9 @@ export class Sockets {
   }
 
   private tcpClose(s: TcpSock): void {
-    if (s.state !== 'ESTABLISHED') return;
-    s.state = 'FIN_WAIT1';
+    if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
+    else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
+    else return;
     this.sendFin(s);
   }
 
@@ -1530,6 +1655,21 @@ export class Sockets {
       if (!e) return;
       if (iproto === IPPROTO_TCP) {
         const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+        if (
+          s?.state === 'SYN_RECV' &&
+          (type !== 3 || code <= 1) &&
+          read32(ip, inner + ihl + 4) === s.sndUna
+        ) {
+          // tcp_v4_err → tcp_req_err: time exceeded, parameter problem, net or host unreachable
+          // about the request's SYN-ACK (its seq the ISN) remove the request silently; the
+          // client's next SYN makes a new one, with a new ISN. Other errors leave it.
+          this.dropRequest(
+            s,
+            key(s.laddr, s.lport, s.raddr, s.rport),
+            `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
+          );
+          return;
+        }
         if (s && s.state === 'SYN_SENT' && !(type === 3 && code === 4)) {
           // tcp_v4_err: in SYN_SENT every error but fragmentation needed ends connect() at once
           // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable

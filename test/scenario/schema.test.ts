@@ -235,7 +235,14 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'ttl',
     'udp_connect',
   ]);
-  assert.deepEqual(keys(objectBranch(defs.socket!)), ['bind', 'ftp', 'port', 'proto', 'reply_port']);
+  assert.deepEqual(keys(objectBranch(defs.socket!)), [
+    'bind',
+    'close_first',
+    'ftp',
+    'port',
+    'proto',
+    'reply_port',
+  ]);
   assert.deepEqual(keys(defs.sysctls!), [
     'net.bridge.bridge-nf-call-iptables',
     'net.ipv4.conf.all.accept_redirects',

@@ -99,7 +99,8 @@ for (const l of spec.listen) {
       // The port zero-padded to 5 digits, as the kernel reference runs' servers wrote it and natbox's do.
       const padded = s.remoteAddress.replace(/^::ffff:/, '') + ':' + String(s.remotePort).padStart(5, '0');
       // One answer per line (a long line may come in several reads).
-      s.on('data', (d) => { for (const c of d) if (c === 10) s.write('pong peer=' + padded + '\n'); });
+      // close_first: the answer, then shutdown() 50 ms later (natbox's CLOSE_FIRST_DELAY): the server closes first.
+      s.on('data', (d) => { for (const c of d) if (c === 10) { s.write('pong peer=' + padded + '\n'); if (l.closeFirst) setTimeout(() => s.end(), 50); } });
       s.on('error', () => {});
     });
     srv.listen({ host, port: l.port }, bound);

@@ -550,6 +550,7 @@ export async function runOnKernel(
         ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
         ...(l.replyPort ? { replyPort: l.replyPort } : {}),
         ...(l.ftp ? { ftp: true } : {}),
+        ...(l.closeFirst ? { closeFirst: true } : {}),
       }));
       const spec = JSON.stringify({ listen, lifetimeMs });
       servers.push(
