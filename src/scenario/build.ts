@@ -165,6 +165,7 @@ export function buildScenario(
           ...(bind?.ok && bind.value !== 0 ? { bind: bind.value } : {}),
           ...(l.replyPort ? { replyPort: l.replyPort.value } : {}),
           ...(l.ftp?.value ? { ftp: true } : {}),
+          ...(l.transparent?.value ? { transparent: true } : {}),
         };
       }),
     });

@@ -1024,13 +1024,12 @@ class Loader {
    */
   private listenObject(node: Node, field: string, earlier: readonly ListenSpec[]): ListenSpec | undefined {
     const r = this.r;
-    const es = r.entries(node, field, 'a listening socket { proto, port, bind, reply_port, ftp }', [
-      'proto',
-      'port',
-      'bind',
-      'reply_port',
-      'ftp',
-    ]);
+    const es = r.entries(
+      node,
+      field,
+      'a listening socket { proto, port, bind, reply_port, ftp, transparent }',
+      ['proto', 'port', 'bind', 'reply_port', 'ftp', 'transparent'],
+    );
     if (es === undefined) return undefined;
     const get = (k: string): (typeof es)[number] | undefined => es.find((e) => e.key === k);
     const loc = r.loc(node);
@@ -1087,6 +1086,10 @@ class Loader {
       r.error(ftpE!.keyNode, ftpE!.field, 'ftp is for tcp servers', 'ftp');
       ok = false;
     }
+    // transparent: IP_TRANSPARENT (TPROXY hands it packets for any address).
+    const tpE = get('transparent');
+    const transparent = tpE ? r.boolean(tpE.value, tpE.field, 'true (IP_TRANSPARENT) or false') : undefined;
+    if (tpE && !transparent) ok = false;
     if (!ok || !proto || !port) return undefined;
     const b = bind?.value ?? '0.0.0.0';
     const clash = earlier.find(
@@ -1110,6 +1113,7 @@ class Loader {
       ...(bind ? { bind } : {}),
       ...(replyPort ? { replyPort } : {}),
       ...(ftp?.value ? { ftp } : {}),
+      ...(transparent?.value ? { transparent } : {}),
     };
   }
 

@@ -103,6 +103,8 @@ export interface ListenSpec {
   readonly replyPort?: At<number>;
   /** `{ ftp: true }` (TCP): an FTP server (stack/ftp.ts), passive data connections on port 50021. */
   readonly ftp?: At<boolean>;
+  /** `{ transparent: true }`: IP_TRANSPARENT, for TPROXY (core/tproxy.ts). */
+  readonly transparent?: At<boolean>;
 }
 
 /** An L2 segment: two endpoints make a point-to-point link (a veth pair), more make a switch. */

@@ -49,6 +49,7 @@ export interface WorldConfig {
       bind?: number;
       replyPort?: number;
       ftp?: boolean;
+      transparent?: boolean;
     }[];
   })[];
   readonly links: readonly LinkConfig[];
