@@ -391,6 +391,8 @@ export class Sockets {
    * socket, read (and cleared) by send.
    */
   private markOut = 0;
+  /** The TCP segment about to be sent is an IP_TRANSPARENT socket's (FLOWI_FLAG_ANYSRC). */
+  private anySrcOut = false;
 
   constructor(private readonly host: SocketHost) {}
 
@@ -513,6 +515,23 @@ export class Sockets {
   private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
     const mark = this.markOut;
     this.markOut = 0;
+    const anySrc = this.anySrcOut;
+    this.anySrcOut = false;
+    // __ip_route_output_key: a TCP segment from an address that is not this host's (an accepted
+    // connection to a destination a local route brought up) has no route (ENETUNREACH) unless
+    // its socket is IP_TRANSPARENT (FLOWI_FLAG_ANYSRC, inet_csk_route_req's no_srccheck).
+    if (p[9] === IPPROTO_TCP && !anySrc && !this.host.isLocal(ipv4Src(p, 0))) {
+      if (this.host.countDrop(DropReason.IP_OUTNOROUTES))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          reason: DropReason.IP_OUTNOROUTES,
+          addr: ipv4Dst(p, 0),
+          detail: `the source ${formatIpv4(ipv4Src(p, 0))} is not an address of this host and the socket is not IP_TRANSPARENT`,
+        });
+      obs?.failed?.('network is unreachable', 'ENETUNREACH');
+      return false;
+    }
     const err = this.host.output(p, attach, owned, mark);
     if (err) {
       obs?.failed?.(sendErrorText(err), sendErrno(err));
@@ -538,6 +557,7 @@ export class Sockets {
       s.synackTsLast = ts.val;
     }
     this.markOut = s.mark ?? 0;
+    this.anySrcOut = s.transparent === true;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
@@ -882,6 +902,19 @@ export class Sockets {
     offered: number,
     transparent = false,
   ): void {
+    // tcp_conn_request: route_req for the SYN-ACK fails from an address not this host's unless
+    // the listener is IP_TRANSPARENT (no_srccheck): the SYN is dropped, no request is kept.
+    if (!transparent && !this.host.isLocal(dst)) {
+      if (this.host.countDrop(DropReason.IP_OUTNOROUTES))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          reason: DropReason.IP_OUTNOROUTES,
+          addr: src,
+          detail: `a SYN-ACK from ${formatIpv4(dst)}, not an address of this host, has no route: the listener is not IP_TRANSPARENT`,
+        });
+      return;
+    }
     const rng = this.host.env.rng;
     const s: TcpSock = {
       ...(transparent ? { transparent } : {}),
