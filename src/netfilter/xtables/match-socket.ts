@@ -22,8 +22,11 @@ import { needs, type MatchOf, type XtMatch } from './xt-match.ts';
 
 const tupleBuf = new TupleBuf();
 
-/** What the lookup finds for this packet (SK_*, SK_TRANSPARENT or'ed in). */
-function lookup(skb: Skb): number {
+/**
+ * What the lookup finds for this packet (SK_*, SK_TRANSPARENT or'ed in): nf_sk_lookup_slow_v4,
+ * which nft's `socket` expression (nftables/tproxy-op.ts) asks too.
+ */
+export function socketLookupOf(skb: Skb): number {
   const env = skb.env;
   if (!env?.socketLookup || (skb.proto !== IPPROTO_TCP && skb.proto !== IPPROTO_UDP) || skb.fragment) {
     return SK_NONE;
@@ -45,7 +48,7 @@ function lookup(skb: Skb): number {
 export const socketMatch: XtMatch<MatchOf<'socket'>> = {
   check: (m, caps) => needs(m.module, "the host's sockets (skb.env)", caps.env),
   match(m, skb) {
-    const found = lookup(skb);
+    const found = socketLookupOf(skb);
     const sk = found & SK_KIND;
     if (sk === SK_NONE) return false;
     const wildcard = !m.nowildcard && sk === SK_WILDCARD;
@@ -54,7 +57,7 @@ export const socketMatch: XtMatch<MatchOf<'socket'>> = {
     return !wildcard && transparent;
   },
   describe(m, skb) {
-    const found = lookup(skb);
+    const found = socketLookupOf(skb);
     if ((found & SK_KIND) === SK_NONE)
       return '-m socket did not match: no local socket would receive this packet';
     if (m.transparent && !(found & SK_TRANSPARENT))
