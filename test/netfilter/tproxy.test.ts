@@ -24,6 +24,8 @@ import { TCP_ACK, TCP_SYN } from '../../src/wire/tcp.ts';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { natboxSide } from '../../src/oracle/packets.ts';
 import { readFileSync } from 'node:fs';
+import { parseNft, printNft } from '../../src/rules/nft/index.ts';
+import { lines } from '../rules/nft/fixtures.ts';
 
 const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
 const CLIENT = ip('10.0.1.10');
@@ -179,4 +181,28 @@ test('tproxy.rst recipe: the router answers for 198.51.100.80:80, exact packets 
     pk.filter((p) => p.iface === 'server:eth0').map((p) => p.dport === 22 || p.sport === 22),
     pk.filter((p) => p.iface === 'server:eth0').map(() => true),
   );
+});
+
+test('nft tproxy and socket transparent read and print as nft 1.0.6 lists them', () => {
+  // The listing: these two tables loaded with `nft -f` in a fresh namespace, `nft list ruleset`.
+  const text = `table ip filter {
+	chain divert {
+		type filter hook prerouting priority mangle; policy accept;
+		meta l4proto tcp socket transparent 1 meta mark set 0x00000001 accept
+		tcp dport 80 tproxy to :50080 meta mark set 0x00000001 accept
+		meta l4proto udp tproxy to 10.0.1.1:50053 meta mark set 0x00000001 accept
+	}
+}
+table inet t {
+	chain divert {
+		type filter hook prerouting priority mangle; policy accept;
+		meta l4proto tcp socket transparent 1 meta mark set 0x00000001 accept
+		tcp dport 80 tproxy ip to :50080 meta mark set 0x00000001 accept
+		udp dport 53 tproxy ip to 10.0.1.1:50053 meta mark set 0x00000001 accept
+	}
+}
+`;
+  const r = parseNft(lines(text, 'in.nft'));
+  assert.ok(r.ok);
+  assert.equal(printNft(r.ruleset), text);
 });
