@@ -45,6 +45,7 @@ import {
   SK_TIMEWAIT,
   SK_TRANSPARENT,
   SK_WILDCARD,
+  type TproxyLookup,
 } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { ENETUNREACH, type Route } from '../route/table.ts';
@@ -478,14 +479,7 @@ export class Sockets {
    * a TCP listener or UDP server on daddr:dport (SK_WILDCARD when bound to 0.0.0.0).
    * SK_TRANSPARENT when the socket has IP_TRANSPARENT.
    */
-  tproxyLookup(
-    proto: number,
-    saddr: number,
-    sport: number,
-    daddr: number,
-    dport: number,
-    listener: boolean,
-  ): number {
+  readonly tproxyLookup: TproxyLookup = (proto, saddr, sport, daddr, dport, listener) => {
     if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return SK_NONE;
     const tcp = proto === IPPROTO_TCP;
     if (!listener) {
@@ -503,7 +497,7 @@ export class Sockets {
     const l = this.listener(tcp ? 'tcp' : 'udp', dport, daddr);
     if (!l) return SK_NONE;
     return (l.bind ? SK_FULL : SK_WILDCARD) | (l.transparent ? SK_TRANSPARENT : 0);
-  }
+  };
 
   private now(): number {
     return this.host.env.now();

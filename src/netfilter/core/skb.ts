@@ -123,14 +123,7 @@ export interface XtEnv {
    * an unconnected UDP socket on daddr:dport, 0.0.0.0 included). SK_* with SK_TRANSPARENT and
    * SK_TIMEWAIT or'ed in.
    */
-  readonly tproxyLookup?: (
-    proto: number,
-    saddr: number,
-    sport: number,
-    daddr: number,
-    dport: number,
-    listener: boolean,
-  ) => number;
+  readonly tproxyLookup?: TproxyLookup;
   /** The first primary address of `dev`, 0 when it has none (nf_tproxy_laddr4). */
   readonly primaryAddress?: (dev: string) => number;
   /**
@@ -145,6 +138,16 @@ export interface XtEnv {
    */
   readonly clampMtu?: (src: number, dst: number) => number;
 }
+
+/** XtEnv.tproxyLookup's signature (the stack's Sockets implements it). */
+export type TproxyLookup = (
+  proto: number,
+  saddr: number,
+  sport: number,
+  daddr: number,
+  dport: number,
+  listener: boolean,
+) => number;
 
 /** Answers of XtEnv.socketLookup. */
 export const SK_NONE = 0;
