@@ -166,6 +166,7 @@ export function buildScenario(
           ...(l.replyPort ? { replyPort: l.replyPort.value } : {}),
           ...(l.ftp?.value ? { ftp: true } : {}),
           ...(l.closeFirst?.value ? { closeFirst: true } : {}),
+          ...(l.transparent?.value ? { transparent: true } : {}),
         };
       }),
     });

@@ -1027,8 +1027,8 @@ class Loader {
     const es = r.entries(
       node,
       field,
-      'a listening socket { proto, port, bind, reply_port, ftp, close_first }',
-      ['proto', 'port', 'bind', 'reply_port', 'ftp', 'close_first'],
+      'a listening socket { proto, port, bind, reply_port, ftp, close_first, transparent }',
+      ['proto', 'port', 'bind', 'reply_port', 'ftp', 'close_first', 'transparent'],
     );
     if (es === undefined) return undefined;
     const get = (k: string): (typeof es)[number] | undefined => es.find((e) => e.key === k);
@@ -1096,6 +1096,10 @@ class Loader {
       r.error(cfE!.keyNode, cfE!.field, 'close_first is for tcp servers answering `ping`', 'close_first');
       ok = false;
     }
+    // transparent: IP_TRANSPARENT (TPROXY hands it packets for any address).
+    const tpE = get('transparent');
+    const transparent = tpE ? r.boolean(tpE.value, tpE.field, 'true (IP_TRANSPARENT) or false') : undefined;
+    if (tpE && !transparent) ok = false;
     if (!ok || !proto || !port) return undefined;
     const b = bind?.value ?? '0.0.0.0';
     const clash = earlier.find(
@@ -1120,6 +1124,7 @@ class Loader {
       ...(replyPort ? { replyPort } : {}),
       ...(ftp?.value ? { ftp } : {}),
       ...(closeFirst?.value ? { closeFirst } : {}),
+      ...(transparent?.value ? { transparent } : {}),
     };
   }
 

@@ -105,6 +105,8 @@ export interface ListenSpec {
   readonly ftp?: At<boolean>;
   /** `{ close_first: true }` (TCP): the server closes each connection after its answer (active close). */
   readonly closeFirst?: At<boolean>;
+  /** `{ transparent: true }`: IP_TRANSPARENT, for TPROXY (core/tproxy.ts). */
+  readonly transparent?: At<boolean>;
 }
 
 /** An L2 segment: two endpoints make a point-to-point link (a veth pair), more make a switch. */

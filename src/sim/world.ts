@@ -50,6 +50,7 @@ export interface WorldConfig {
       replyPort?: number;
       ftp?: boolean;
       closeFirst?: boolean;
+      transparent?: boolean;
     }[];
   })[];
   readonly links: readonly LinkConfig[];

@@ -251,6 +251,8 @@ export class Host {
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
       rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
+      tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
+      primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
       ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
       clampMtu: (src, dst) => this.ip4.frag.clampMtu(this.routes, src, dst),
     };
@@ -341,6 +343,8 @@ export class Host {
         ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
         rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
         socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
+        tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
+        primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
         ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
       },
       usesLinkLayer(rs),

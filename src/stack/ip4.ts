@@ -38,7 +38,7 @@ import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
 export interface Ip4Transport {
   /** A packet for this host passed INPUT. */
-  deliver(ip: Uint8Array, ifname: string): void;
+  deliver(ip: Uint8Array, ifname: string, skPort?: number, skAddr?: number): void;
   /** icmp_send: an ICMP error about `orig`. */
   sendIcmpError(orig: Uint8Array, type: number, code: number, info: number, attach?: Attach): void;
   /** REJECT's answer (--reject-with); `bridged`: the packet came in by a bridge port. */
@@ -251,13 +251,13 @@ export class Ip4 {
         // ip_local_deliver: a fragment waits for the rest of its datagram before INPUT.
         const whole = this.frag.gather(skb.buf.slice(0, skb.len), DEFRAG_LOCAL_DELIVER, dev.name);
         if (!whole) return nf?.abandon(skb);
-        const { ct: c, ctDir: d, ctinfo: i } = skb;
+        const { ct: c, ctDir: d, ctinfo: i, skPort: sp, skAddr: sa } = skb;
         skb = this.skb.load(whole, 0, dev.name, '');
-        [skb.ct, skb.ctDir, skb.ctinfo] = [c, d, i];
+        [skb.ct, skb.ctDir, skb.ctinfo, skb.skPort, skb.skAddr] = [c, d, i, sp, sa];
         skb.physIn = physIn;
       }
       if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name, frame);
-      return host.sockets.deliver(skb.buf, dev.name);
+      return host.sockets.deliver(skb.buf, dev.name, skb.skPort, skb.skAddr);
     }
     if (host.sysctl('net.ipv4.ip_forward', 0) !== 1) {
       nf?.abandon(skb);

@@ -38,7 +38,15 @@ import {
 } from './tcp-options.ts';
 import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
 import { markPendingConfirm } from './neigh.ts';
-import { SK_FULL, SK_MINI, SK_NONE, SK_WILDCARD } from '../netfilter/core/skb.ts';
+import {
+  SK_FULL,
+  SK_MINI,
+  SK_NONE,
+  SK_TIMEWAIT,
+  SK_TRANSPARENT,
+  SK_WILDCARD,
+  type TproxyLookup,
+} from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { ENETUNREACH, type Route } from '../route/table.ts';
 import { ERRNO_NAME, errnoWords } from '../route/errors.ts';
@@ -266,6 +274,11 @@ export interface ListenOpts {
   readonly app?: () => TcpApp;
   /** TCP: the server closes each connection right after its answer (the active close). */
   readonly closeFirst?: boolean;
+  /**
+   * IP_TRANSPARENT: TPROXY may hand it packets for any address (core/tproxy.ts); its accepted
+   * connections keep the original destination as their local address and answer from it.
+   */
+  readonly transparent?: boolean;
 }
 
 /** A server application: it hears who connected, and answers. */
@@ -322,6 +335,8 @@ interface TcpSock {
   synackTsLast?: number;
   /** SO_MARK: every packet of the socket carries it (skb->mark). */
   mark?: number;
+  /** Accepted by an IP_TRANSPARENT listener (inherits its flag: inet_sk_transparent). */
+  transparent?: boolean;
   /** The application on the connection (ftp.ts), and the connection as it sees it. */
   app?: TcpApp;
   conn?: TcpConn;
@@ -411,6 +426,8 @@ export class Sockets {
    * socket, read (and cleared) by send.
    */
   private markOut = 0;
+  /** The TCP segment about to be sent is an IP_TRANSPARENT socket's (FLOWI_FLAG_ANYSRC). */
+  private anySrcOut = false;
 
   constructor(private readonly host: SocketHost) {}
 
@@ -481,22 +498,40 @@ export class Sockets {
    * a connected UDP socket, else a listener or unconnected UDP socket, all bound to 0.0.0.0.
    */
   xtLookup(proto: number, saddr: number, sport: number, daddr: number, dport: number): number {
-    if (proto === IPPROTO_TCP) {
-      const s = this.tcp.get(key(daddr, dport, saddr, sport));
-      if (s) return s.state === 'SYN_RECV' || s.state === 'TIME_WAIT' ? SK_MINI : SK_FULL;
-      // A listener bound to the address is no wildcard socket (xt_socket's --nowildcard test).
-      const l = this.listener('tcp', dport, daddr);
-      return l ? (l.bind ? SK_FULL : SK_WILDCARD) : SK_NONE;
-    }
+    const e = this.tproxyLookup(proto, saddr, sport, daddr, dport, false);
+    if (e !== SK_NONE) return e;
     if (proto === IPPROTO_UDP) {
       const u = this.udp.get(dport);
-      if (u && u.raddr !== 0 && u.raddr === saddr && u.rport === sport) return SK_FULL;
-      const l = this.listener('udp', dport, daddr);
-      if (l?.bind) return SK_FULL;
-      if (l || (u && u.raddr === 0)) return SK_WILDCARD;
+      if (u && u.raddr === 0 && !this.listener('udp', dport, daddr)) return SK_WILDCARD;
     }
-    return SK_NONE;
+    return this.tproxyLookup(proto, saddr, sport, daddr, dport, true);
   }
+
+  /**
+   * nf_tproxy_get_sock_v4 (XtEnv.tproxyLookup): with `listener` false a TCP connection of the
+   * tuple (SK_MINI while SYN_RECV or TIME_WAIT, SK_TIMEWAIT then) or a connected UDP socket; else
+   * a TCP listener or UDP server on daddr:dport (SK_WILDCARD when bound to 0.0.0.0).
+   * SK_TRANSPARENT when the socket has IP_TRANSPARENT.
+   */
+  readonly tproxyLookup: TproxyLookup = (proto, saddr, sport, daddr, dport, listener) => {
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return SK_NONE;
+    const tcp = proto === IPPROTO_TCP;
+    if (!listener) {
+      if (!tcp) {
+        const u = this.udp.get(dport);
+        return u && u.raddr !== 0 && u.raddr === saddr && u.rport === sport ? SK_FULL : SK_NONE;
+      }
+      const s = this.tcp.get(key(daddr, dport, saddr, sport));
+      if (!s) return SK_NONE;
+      const t = s.transparent ? SK_TRANSPARENT : 0;
+      if (s.state === 'TIME_WAIT') return SK_MINI | SK_TIMEWAIT | t;
+      return (s.state === 'SYN_RECV' ? SK_MINI : SK_FULL) | t;
+    }
+    // A listener bound to the address is no wildcard socket (xt_socket's --nowildcard test).
+    const l = this.listener(tcp ? 'tcp' : 'udp', dport, daddr);
+    if (!l) return SK_NONE;
+    return (l.bind ? SK_FULL : SK_WILDCARD) | (l.transparent ? SK_TRANSPARENT : 0);
+  };
 
   private now(): number {
     return this.host.env.now();
@@ -508,6 +543,23 @@ export class Sockets {
   private send(p: Uint8Array, obs?: SocketObserver, attach?: Attach, owned = true): boolean {
     const mark = this.markOut;
     this.markOut = 0;
+    const anySrc = this.anySrcOut;
+    this.anySrcOut = false;
+    // __ip_route_output_key: a TCP segment from an address that is not this host's (an accepted
+    // connection to a destination a local route brought up) has no route (ENETUNREACH) unless
+    // its socket is IP_TRANSPARENT (FLOWI_FLAG_ANYSRC, inet_csk_route_req's no_srccheck).
+    if (p[9] === IPPROTO_TCP && !anySrc && !this.host.isLocal(ipv4Src(p, 0))) {
+      if (this.host.countDrop(DropReason.IP_OUTNOROUTES))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          reason: DropReason.IP_OUTNOROUTES,
+          addr: ipv4Dst(p, 0),
+          detail: `the source ${formatIpv4(ipv4Src(p, 0))} is not an address of this host and the socket is not IP_TRANSPARENT`,
+        });
+      obs?.failed?.('network is unreachable', 'ENETUNREACH');
+      return false;
+    }
     const err = this.host.output(p, attach, owned, mark);
     if (err) {
       obs?.failed?.(sendErrorText(err), sendErrno(err));
@@ -533,6 +585,7 @@ export class Sockets {
       s.synackTsLast = ts.val;
     }
     this.markOut = s.mark ?? 0;
+    this.anySrcOut = s.transparent === true;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
@@ -746,13 +799,16 @@ export class Sockets {
 
   // ---- receiving ---------------------------------------------------------------------------
 
-  /** A packet for this host passed INPUT: hand it to the protocol. */
-  deliver(ip: Uint8Array, ifname: string): void {
+  /**
+   * A packet for this host passed INPUT: hand it to the protocol. `skPort`/`skAddr`: the listener
+   * TPROXY assigned it to (Skb.skPort), 0 for none.
+   */
+  deliver(ip: Uint8Array, ifname: string, skPort = 0, skAddr = 0): void {
     const hl = ipv4HeaderLength(ip, 0);
     const total = ipv4TotalLength(ip, 0);
     const proto = ip[9]!;
-    if (proto === IPPROTO_TCP) return this.tcpInput(ip, hl, total);
-    if (proto === IPPROTO_UDP) return this.udpInput(ip, hl, total);
+    if (proto === IPPROTO_TCP) return this.tcpInput(ip, hl, total, skPort, skAddr);
+    if (proto === IPPROTO_UDP) return this.udpInput(ip, hl, total, skPort, skAddr);
     if (proto === IPPROTO_ICMP) return this.icmpInput(ip, hl, total, ifname);
     // ip_local_deliver_finish: no handler and no raw socket for the protocol (IGMP and UDP-Lite
     // have handlers): ICMP protocol unreachable, as Linux 6.18 without SCTP/DCCP/ESP/AH answers.
@@ -760,7 +816,7 @@ export class Sockets {
       this.sendIcmpError(ip, 3, 2, 0);
   }
 
-  private tcpInput(ip: Uint8Array, o: number, total: number): void {
+  private tcpInput(ip: Uint8Array, o: number, total: number, skPort = 0, skAddr = 0): void {
     const src = ipv4Src(ip, 0);
     const dst = ipv4Dst(ip, 0);
     const len = total - o;
@@ -777,7 +833,13 @@ export class Sockets {
     const doff = (ip[o + 12]! >> 4) * 4;
     const payload = ip.slice(o + doff, total);
     const tsval = findTsVal(ip, o + 20, o + doff);
-    const s = this.tcp.get(key(dst, dport, src, sport));
+    let s = this.tcp.get(key(dst, dport, src, sport));
+    // TPROXY gave a SYN that met a TIME_WAIT socket to the listener (nf_tproxy_handle_time_wait4
+    // descheduled the TIME_WAIT socket).
+    if (s && skPort && s.state === 'TIME_WAIT') {
+      this.tcp.delete(key(dst, dport, src, sport));
+      s = undefined;
+    }
     if (s && flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
     if (
       s &&
@@ -805,9 +867,11 @@ export class Sockets {
         read16(ip, o + 14),
         findTsEcr(ip, o + 20, o + doff),
       );
-    if (this.listener('tcp', dport, dst) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+    // The listener: TPROXY's (skb->sk, stolen by __inet_lookup_skb), else the port's.
+    const l = skPort ? this.listener('tcp', skPort, skAddr) : this.listener('tcp', dport, dst);
+    if (l && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       const offered = synOptionBits(ip, o + 20, o + doff);
-      this.tcpAccept(src, sport, dst, dport, seq, tsval, offered);
+      this.tcpAccept(src, sport, dst, dport, seq, tsval, offered, undefined, l.transparent === true);
       const a = this.tcp.get(key(dst, dport, src, sport));
       if (a) a.peerMss = mssOption(ip, o + 20, o + doff);
       return;
@@ -917,7 +981,17 @@ export class Sockets {
           event: 'closed',
           text: `a new SYN from ${ap(s.raddr, s.rport)} reopens the TIME_WAIT connection (tcp_timewait_state_process)`,
         });
-      this.tcpAccept(s.raddr, s.rport, s.laddr, s.lport, seq, tsval, offered, (s.sndNxt + 65537) >>> 0 || 1);
+      this.tcpAccept(
+        s.raddr,
+        s.rport,
+        s.laddr,
+        s.lport,
+        seq,
+        tsval,
+        offered,
+        (s.sndNxt + 65537) >>> 0 || 1,
+        s.transparent === true,
+      );
       const a = this.tcp.get(key(s.laddr, s.lport, s.raddr, s.rport));
       if (a) a.peerMss = mss;
       return;
@@ -935,9 +1009,24 @@ export class Sockets {
     tsval: number,
     offered: number,
     twIsn?: number,
+    transparent = false,
   ): void {
+    // tcp_conn_request: route_req for the SYN-ACK fails from an address not this host's unless
+    // the listener is IP_TRANSPARENT (no_srccheck): the SYN is dropped, no request is kept.
+    if (!transparent && !this.host.isLocal(dst)) {
+      if (this.host.countDrop(DropReason.IP_OUTNOROUTES))
+        this.host.trace({
+          kind: 'drop',
+          host: this.host.name,
+          reason: DropReason.IP_OUTNOROUTES,
+          addr: src,
+          detail: `a SYN-ACK from ${formatIpv4(dst)}, not an address of this host, has no route: the listener is not IP_TRANSPARENT`,
+        });
+      return;
+    }
     const rng = this.host.env.rng;
     const s: TcpSock = {
+      ...(transparent ? { transparent } : {}),
       state: 'SYN_RECV',
       laddr: dst,
       lport: dport,
@@ -1489,17 +1578,19 @@ export class Sockets {
     obs.failed?.('sendto(): Message too long (EMSGSIZE)', 'EMSGSIZE');
   }
 
-  private udpInput(ip: Uint8Array, o: number, total: number): void {
+  private udpInput(ip: Uint8Array, o: number, total: number, skPort = 0, skAddr = 0): void {
     const src = ipv4Src(ip, 0);
     const dst = ipv4Dst(ip, 0);
     const sport = read16(ip, o);
     const dport = read16(ip, o + 2);
     const payload = ip.slice(o + 8, total);
-    const l = this.listener('udp', dport, dst);
+    // TPROXY's socket (skb->sk: __udp4_lib_rcv's skb_steal_sock), else the port's.
+    const l = skPort ? this.listener('udp', skPort, skAddr) : this.listener('udp', dport, dst);
     if (l) {
       this.server?.peerSeen('udp', ap(dst, dport), ap(src, sport));
-      // reply_port: the answer leaves from a second socket bound to bind:reply_port.
-      const from = l.replyPort ?? dport;
+      // reply_port: the answer leaves from a second socket bound to bind:reply_port; else from
+      // the socket's own port (TPROXY's listener: its port, not the one the client sent to).
+      const from = l.replyPort ?? (skPort || dport);
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',

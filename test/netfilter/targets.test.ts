@@ -149,12 +149,6 @@ test('NFQUEUE with no listener: --queue-bypass leaves the table accepted, else t
 
 test('targets natbox reads and prints but does not run are refused by name, with the reason', () => {
   const cases: ReadonlyArray<readonly [string, string, string, string]> = [
-    [
-      '-p tcp -j TPROXY --on-port 8080',
-      'mangle',
-      'PREROUTING',
-      'TPROXY is read and printed but not simulated',
-    ],
     ['-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s', 'mangle', 'INPUT', 'RATEEST'],
     ['-d 192.0.2.1 -j CLUSTERIP', 'filter', 'INPUT', 'CLUSTERIP'],
     ['-j HMARK --hmark-tuple ct --hmark-mod 2 --hmark-rnd 1', 'mangle', 'PREROUTING', 'conntrack'],

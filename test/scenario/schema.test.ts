@@ -242,6 +242,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'port',
     'proto',
     'reply_port',
+    'transparent',
   ]);
   assert.deepEqual(keys(defs.sysctls!), [
     'net.bridge.bridge-nf-call-iptables',
@@ -277,7 +278,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
       '      net.netfilter.nf_conntrack_tcp_timeout_syn_sent: 120, net.netfilter.nf_conntrack_tcp_max_retrans: 3,',
       '      net.netfilter.nf_conntrack_tcp_ignore_invalid_rst: 0 }',
       '    rules: [iptables -P FORWARD ACCEPT]',
-      '    listen: [tcp/80, { proto: udp, port: 6000, bind: 10.0.0.1, reply_port: 6001 }]',
+      '    listen: [tcp/80, { proto: udp, port: 6000, bind: 10.0.0.1, reply_port: 6001, transparent: true }]',
       '  b: { interfaces: { e0: 10.0.0.2/24 } }',
       'links: [[a:e0, b:e0], { name: x, connect: [a:e1, b:e9] }]',
       'flows:',

@@ -126,6 +126,52 @@ setTimeout(() => process.exit(0), spec.lifetimeMs);
 `;
 
 /**
+ * The servers of a host's listeners with `transparent` (python3: Node's sockets cannot set
+ * IP_TRANSPARENT): setsockopt(SOL_IP, IP_TRANSPARENT, 1) before bind(), then as SERVER_SCRIPT's:
+ * a TCP server answers `pong peer=IP:PORT\n` per line and closes when the client does; a UDP
+ * server answers each datagram from its socket. Same argument and `{"ready":true}` line.
+ */
+export const TRANSPARENT_SERVER_SCRIPT = String.raw`
+import json, socket, sys, threading, time
+spec = json.loads(sys.argv[1])
+SOL_IP, IP_TRANSPARENT = 0, 19
+def say(o):
+    sys.stdout.write(json.dumps(o) + '\n'); sys.stdout.flush()
+def pong(a):
+    return ('pong peer=%s:%05d\n' % a).encode()
+def conn(c, a):
+    buf = b''
+    try:
+        while True:
+            d = c.recv(4096)
+            if not d: break
+            for b in d:
+                if b == 10: c.sendall(pong(a))
+    except OSError:
+        pass
+    c.close()
+def tcp(s, l):
+    while True:
+        c, a = s.accept()
+        say({'event': 'accepted', 'proto': 'tcp', 'port': l['port'], 'peer': '%s:%d' % a})
+        threading.Thread(target=conn, args=(c, a), daemon=True).start()
+def udp(s, l):
+    while True:
+        d, a = s.recvfrom(65535)
+        say({'event': 'datagram', 'proto': 'udp', 'port': l['port'], 'peer': '%s:%d' % a})
+        s.sendto(pong(a), a)
+for l in spec['listen']:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if l['proto'] == 'tcp' else socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(SOL_IP, IP_TRANSPARENT, 1)
+    s.bind((l.get('bind') or '0.0.0.0', l['port']))
+    if l['proto'] == 'tcp': s.listen(511)
+    threading.Thread(target=tcp if l['proto'] == 'tcp' else udp, args=(s, l), daemon=True).start()
+say({'ready': True})
+time.sleep(spec['lifetimeMs'] / 1000)
+`;
+
+/**
  * One TCP or UDP client flow (python3). Prints `ready` once loaded, reads its start time (epoch ms)
  * from stdin, starts then, prints one `{"verdict":…}` line as soon as the outcome is known, and
  * exits when the flow is over (a TCP connection without its answer stays open until the hard

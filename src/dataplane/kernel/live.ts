@@ -26,7 +26,7 @@ import { detectForm, loadRules, type AppliedOp } from '../../rules/load.ts';
 import type { Built } from '../../scenario/build.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { flowWait, runLength } from '../../sim/flows.ts';
-import { CLIENT_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT } from './agents.ts';
+import { CLIENT_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT, TRANSPARENT_SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
@@ -530,6 +530,7 @@ export async function runOnKernel(
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
+    writeFileSync(join(dir, 'tserver.py'), TRANSPARENT_SERVER_SCRIPT);
     writeFileSync(join(dir, 'client.py'), CLIENT_SCRIPT);
     writeFileSync(join(dir, 'raw.py'), RAW_SCRIPT);
     const worldEvents = built.world.events ?? [];
@@ -543,15 +544,37 @@ export async function runOnKernel(
     const node = process.execPath;
     const servers: Proc[] = [];
     for (const h of built.world.hosts) {
-      if (h.listen.length === 0) continue;
-      const listen = h.listen.map((l) => ({
-        proto: l.proto,
-        port: l.port,
-        ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
-        ...(l.replyPort ? { replyPort: l.replyPort } : {}),
-        ...(l.ftp ? { ftp: true } : {}),
-        ...(l.closeFirst ? { closeFirst: true } : {}),
-      }));
+      // IP_TRANSPARENT listeners: a python3 server (agents.ts TRANSPARENT_SERVER_SCRIPT).
+      const tl = h.listen.filter((l) => l.transparent);
+      if (tl.length > 0) {
+        const listen = tl.map((l) => ({
+          proto: l.proto,
+          port: l.port,
+          ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
+        }));
+        const py = realPython(which('python3'));
+        if (!py)
+          throw new LiveError('a transparent listener needs python3 (IP_TRANSPARENT), which is missing');
+        servers.push(
+          start(
+            nsOf(h.name),
+            [py, join(dir, 'tserver.py'), JSON.stringify({ listen, lifetimeMs })],
+            `transparent server on ${h.name}`,
+            lifetimeMs + 2000,
+          ),
+        );
+      }
+      if (h.listen.length === tl.length) continue;
+      const listen = h.listen
+        .filter((l) => !l.transparent)
+        .map((l) => ({
+          proto: l.proto,
+          port: l.port,
+          ...(l.bind ? { bind: formatIpv4(l.bind) } : {}),
+          ...(l.replyPort ? { replyPort: l.replyPort } : {}),
+          ...(l.ftp ? { ftp: true } : {}),
+          ...(l.closeFirst ? { closeFirst: true } : {}),
+        }));
       const spec = JSON.stringify({ listen, lifetimeMs });
       servers.push(
         start(nsOf(h.name), [node, join(dir, 'server.mjs'), spec], `server on ${h.name}`, lifetimeMs + 2000),

@@ -118,6 +118,15 @@ export interface XtEnv {
     dport: number,
   ) => number;
   /**
+   * nf_tproxy_get_sock_v4 (core/tproxy.ts): with `listener` false the established lookup
+   * (inet_lookup_established, a connected UDP socket), else the listener one (a TCP listener or
+   * an unconnected UDP socket on daddr:dport, 0.0.0.0 included). SK_* with SK_TRANSPARENT and
+   * SK_TIMEWAIT or'ed in.
+   */
+  readonly tproxyLookup?: TproxyLookup;
+  /** The first primary address of `dev`, 0 when it has none (nf_tproxy_laddr4). */
+  readonly primaryAddress?: (dev: string) => number;
+  /**
    * The device group of an interface (dev->group; 0 when not set), when the scenario gives its
    * interfaces groups. Absent: -m devgroup is refused at evaluation (it never matches).
    */
@@ -130,11 +139,27 @@ export interface XtEnv {
   readonly clampMtu?: (src: number, dst: number) => number;
 }
 
+/** XtEnv.tproxyLookup's signature (the stack's Sockets implements it). */
+export type TproxyLookup = (
+  proto: number,
+  saddr: number,
+  sport: number,
+  daddr: number,
+  dport: number,
+  listener: boolean,
+) => number;
+
 /** Answers of XtEnv.socketLookup. */
 export const SK_NONE = 0;
 export const SK_FULL = 1;
 export const SK_WILDCARD = 2;
 export const SK_MINI = 3;
+/** Flags or'ed into a lookup's answer: the socket has IP_TRANSPARENT (inet_sk_transparent). */
+export const SK_TRANSPARENT = 4;
+/** The mini socket is a TIME_WAIT one (nf_tproxy_handle_time_wait4). */
+export const SK_TIMEWAIT = 8;
+/** The answer without its flags. */
+export const SK_KIND = 3;
 
 export class Skb {
   buf: Uint8Array = new Uint8Array(0);
@@ -207,6 +232,12 @@ export class Skb {
    * packet gets the synproxy and seqadj extensions (core/synproxy.ts).
    */
   ctSynproxy = false;
+  /**
+   * The listener TPROXY assigned the packet to (nf_tproxy_assign_sock's skb->sk): its port and
+   * the address it was looked up on; 0 when none (the sockets then look up the packet's own tuple).
+   */
+  skPort = 0;
+  skAddr = 0;
 
   load(buf: Uint8Array, off: number, inIf: string, outIf: string): this {
     this.buf = buf;
@@ -231,6 +262,8 @@ export class Skb {
     this.ctZone = 0;
     this.ctHelper = 0;
     this.ctSynproxy = false;
+    this.skPort = 0;
+    this.skAddr = 0;
     return this.parse();
   }
 

@@ -5,6 +5,7 @@
 // collected with their position, never thrown at the caller.
 import { flowOffloadOp } from './flow-op.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
+import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import { helperByName, helperSimulated } from '../conntrack/helper.ts';
@@ -336,7 +337,7 @@ export class RtTable {
       w.op(i, OP_LOOKUP, this.psets.push(set) - 1, n, neg);
       return true;
     }
-    if (left.kind === 'fib') return false;
+    if (left.kind === 'fib' || left.kind === 'misc') return false; // misc: compileMatch decides
     const num = (e: NftExpr): number =>
       e.kind === 'value' && typeof e.value === 'number' && e.value >= 0 && e.value <= 0xffffffff
         ? Math.floor(e.value) === e.value
@@ -558,6 +559,8 @@ export class RtTable {
         return [this.dynsetOp(s, ctx)];
       case 'flow':
         return [flowOffloadOp(s, ctx.hook, chain, `${this.table.family} ${this.table.name} ${s.flowtable}`)];
+      case 'tproxy':
+        return [tproxyOp(s, ctx.hook, chain)];
       case 'connlimit':
         throw new NftRefusal('ct count (connlimit) is read and printed but not simulated', s, 'ct count');
       case 'last':
@@ -580,6 +583,10 @@ export class RtTable {
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
     if (ctHelper(left)) return ctHelperMatch(s);
+    if (left.kind === 'misc' && left.words === 'socket transparent' && right.kind === 'value') {
+      const v = Number(right.value);
+      if (s.op === 'implicit' || s.op === '==' || s.op === '!=') return socketTransparentOp(v, neg);
+    }
     // Membership: `expr { ... }`, `expr @set`, `expr != @set`.
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=')

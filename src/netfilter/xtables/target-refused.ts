@@ -2,17 +2,9 @@
 // needs a part of the host natbox does not have. run() is never reached (a refused ruleset makes
 // no engine); it drops, so a bug would show.
 import { T_DROP } from '../core/table.ts';
-import { notSimulated, onlyChains, onlyTables, type TargetOf, type XtTarget } from './xt-target.ts';
+import { notSimulated, type TargetOf, type XtTarget } from './xt-target.ts';
 
 const never = (): number => T_DROP;
-
-export const tproxyTarget: XtTarget<TargetOf<'TPROXY'>> = {
-  check: (_t, table, chain) =>
-    onlyTables('TPROXY', table, 'mangle') ??
-    onlyChains('TPROXY', chain, 'PREROUTING') ??
-    notSimulated('TPROXY', 'natbox has no transparent sockets (IP_TRANSPARENT) to hand the packet to'),
-  run: never,
-};
 
 export const clusteripTarget: XtTarget<TargetOf<'CLUSTERIP'>> = {
   check: () => notSimulated('CLUSTERIP', 'the module is gone from Linux 6.x and natbox has no cluster MACs'),

@@ -22,7 +22,8 @@ import {
 import { dscpTarget, ecnTarget, tosTarget, ttlTarget } from './target-iphdr.ts';
 import { nfqueueTarget } from './target-nfqueue.ts';
 import { setTarget } from './target-set.ts';
-import { clusteripTarget, rateestTarget, tproxyTarget } from './target-refused.ts';
+import { clusteripTarget, rateestTarget } from './target-refused.ts';
+import { tproxyTarget } from './target-tproxy.ts';
 import { synproxyTarget } from './target-synproxy.ts';
 import { teeTarget } from './target-tee.ts';
 import { hmarkTarget } from './target-hmark.ts';

@@ -1548,6 +1548,26 @@ class Parser {
             pos,
           };
         }
+        case 'tproxy': {
+          // tproxy_stmt (parser_bison.y): `tproxy [ip] to ADDR[:PORT]`, `tproxy [ip] to :PORT`.
+          this.i++;
+          let family: 'ip' | 'ip6' | undefined;
+          if (this.isWord('ip') || this.isWord('ip6')) family = this.next().text as 'ip';
+          this.expectWord('to');
+          const w = this.next();
+          if (w.kind !== 'word' || family === 'ip6') this.fail(w);
+          const k = w.text.lastIndexOf(':');
+          const a = k < 0 ? w.text : w.text.slice(0, k);
+          const addr = a ? this.valueWord(w, a, 'ipv4_addr') : undefined;
+          const port = k >= 0 ? this.valueWord(w, w.text.slice(k + 1), 'inet_service') : undefined;
+          return {
+            kind: 'tproxy',
+            ...(family ? { family } : {}),
+            ...(addr ? { addr } : {}),
+            ...(port ? { port } : {}),
+            pos,
+          };
+        }
         case 'last':
           this.i++;
           if (this.eatWord('used')) {

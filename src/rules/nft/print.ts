@@ -348,8 +348,15 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.dev) r += s.addr ? ` device ${expr(s.dev, fam)}` : ` ${expr(s.dev, fam)}`;
       return r;
     }
-    case 'tproxy':
-      return s.kind;
+    case 'tproxy': {
+      // tproxy_stmt_print (statement.c): the family only in inet tables, then ` ADDR` and `:PORT`.
+      let r = 'tproxy';
+      if (fam === 'inet' && s.family) r += ` ${s.family}`;
+      r += ' to';
+      if (s.addr) r += ` ${expr(s.addr, fam)}`;
+      if (s.port) r += `${s.addr ? '' : ' '}:${expr(s.port, fam)}`;
+      return r;
+    }
     case 'other':
       return s.text;
   }
