@@ -108,6 +108,8 @@ export interface HostConfig {
   readonly ruleset?: Ruleset;
   /** ipset sets for -m set, by name. */
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
+  /** Table names (`rt_tables:`: name → id) for printing and for events that name tables. */
+  readonly rtTables?: ReadonlyMap<string, number>;
   /** `ip rule add` rules in the order given (absent: only Linux's three default rules). */
   readonly ipRules?: readonly ParsedRule[];
   /** The nftables ruleset (its base chains run beside the iptables tables, by priority). */
@@ -211,6 +213,7 @@ export class Host {
         origin: 'static',
       });
     }
+    if (cfg.rtTables) this.policy.tableNames = cfg.rtTables;
     for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
     this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
     if ((cfg.ruleset && cfg.ruleset.tables.size > 0) || hasNft(cfg.nft)) {
