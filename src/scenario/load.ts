@@ -25,6 +25,7 @@ import { childField, hint, Reader, suggest, type ScenarioError } from './reader.
 import { notAScenario } from './sniff.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 import { parseEventCommand } from '../sim/events.ts';
+import { isLiveNfSysctl } from '../netfilter/core/engine.ts';
 import { tableNamesOf } from './routing.ts';
 import { expandNftIncludes, hasNftInclude, textLines } from './nft-include.ts';
 import { isRawProto, RAW_PROTOS, RAW_VERDICTS, rawFlowSpi } from './raw-flow.ts';
@@ -403,12 +404,13 @@ class Loader {
       if (p.command.kind === 'sysctl') {
         const key = p.command.key;
         const range = sysctlRange(key);
-        if (key.startsWith('net.netfilter.') || !range) {
+        const nfStartOnly = key.startsWith('net.netfilter.') && !isLiveNfSysctl(key.slice(14));
+        if (nfStartOnly || !range) {
           r.error(
             run.loc,
             runE.field,
-            key.startsWith('net.netfilter.')
-              ? `${key}: natbox applies net.netfilter.* sysctls only at the start (hosts.${host.value}.sysctls)`
+            nfStartOnly
+              ? `${key}: natbox applies this net.netfilter sysctl only at the start (hosts.${host.value}.sysctls); the conntrack timeouts, nf_conntrack_tcp_loose, _be_liberal, _max_retrans and _ignore_invalid_rst may change while running`
               : `${key}: natbox does not model this sysctl (it models ${Object.keys(SYSCTLS)
                   .filter((k) => !k.startsWith('net.netfilter.'))
                   .join(', ')})`,

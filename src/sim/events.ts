@@ -454,7 +454,7 @@ export function runEvent(host: Host, c: EventCommand): Ran {
     case 'nft':
       return runNftEvent(host, c);
     case 'sysctl': {
-      (host.sysctls as Map<string, number>).set(c.key, c.value);
+      host.writeSysctl(c.key, c.value);
       return ok(`${c.key} = ${c.value}`, `${c.key} = ${c.value}\n`);
     }
     case 'mtu':

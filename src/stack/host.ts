@@ -304,13 +304,31 @@ export class Host {
    * untouched rule's state (NfConfig.previous), as the kernel keeps them across a transaction:
    * established connections keep their NAT; only new connections see the new rules.
    */
+  /** The host's net.netfilter.* sysctls, names without the prefix (as the engine reads them). */
+  private nfSysctls(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [k, v] of this.sysctls)
+      if (k.startsWith('net.netfilter.')) out.set(k.slice('net.netfilter.'.length), v);
+    return out;
+  }
+
+  /**
+   * `sysctl -w KEY=VALUE` on a live host: the value is read from now on; a net.netfilter one
+   * reaches the running engine (Netfilter.setSysctl: conntrack timeouts at each entry's next
+   * packet), fib_multipath_hash_policy the next route lookup.
+   */
+  writeSysctl(key: string, value: number): void {
+    (this.sysctls as Map<string, number>).set(key, value);
+    if (key === 'net.ipv4.fib_multipath_hash_policy') this.policy.hashPolicy = value;
+    if (key.startsWith('net.netfilter.') && this.nf)
+      this.nf.setSysctl(key.slice('net.netfilter.'.length), value, this.nfSysctls());
+  }
+
   replaceRuleset(rs: Ruleset): void {
     this.ruleset = rs;
     const prev = this.nf;
     if (!prev && rs.tables.size === 0 && !hasNft(this.nft)) return;
-    const nfSysctls = new Map<string, number>();
-    for (const [k, v] of this.sysctls)
-      if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
+    const nfSysctls = this.nfSysctls();
     const nf = new Netfilter({
       ruleset: rs,
       ...nftFrontEnds(this.nft),
