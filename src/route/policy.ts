@@ -18,6 +18,7 @@ import {
   RouteTable,
   routeTypeError,
   type Route,
+  type TableNames,
 } from './table.ts';
 
 /** The flow a lookup is for (flowi4). Devices by name; '' for none. */
@@ -101,6 +102,8 @@ export class PolicyRouting {
   readonly local: RouteTable;
   /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4). */
   hashPolicy = 0;
+  /** The host's table names (`rt_tables:`), for printing and for commands that name tables. */
+  tableNames: TableNames = new Map();
   /** Device groups for suppress_ifgroup (absent: every device is in group 0). */
   devGroup: ((dev: string) => number) | undefined = undefined;
 
@@ -326,7 +329,7 @@ export class PolicyRouting {
   formatAll(): string[] {
     const out: string[] = [];
     for (const id of [...this.tables.keys()].sort((a, b) => a - b))
-      out.push(...this.tables.get(id)!.format(true));
+      out.push(...this.tables.get(id)!.format(true, this.tableNames));
     return out;
   }
 }

@@ -15,7 +15,9 @@ import {
   RT_TABLE_DEFAULT,
   RT_TABLE_LOCAL,
   RT_TABLE_MAIN,
+  badTable,
   tableName,
+  type TableNames,
 } from './table.ts';
 
 // Rule actions (FR_ACT_*, include/uapi/linux/fib_rules.h).
@@ -117,7 +119,11 @@ function num(w: string | undefined, max: number): number | undefined {
  * `table main suppress_prefixlength 0`, `fwmark 0x10/0xff prohibit`, `priority 20 goto 1000`).
  * A leading `ip rule add` is allowed. Errors name the word, with its 0-based offset.
  */
-export function parseRule(text: string): Result<ParsedRule, ParseError> {
+export function parseRule(
+  text: string,
+  names?: TableNames,
+  forDelete = false,
+): Result<ParsedRule, ParseError> {
   const words: { w: string; at: number }[] = [];
   for (const m of text.matchAll(/\S+/g)) words.push({ w: m[0], at: m.index });
   const fail = (i: number, message: string) => {
@@ -253,9 +259,8 @@ export function parseRule(text: string): Result<ParsedRule, ParseError> {
       }
       case 'lookup':
       case 'table': {
-        const t = parseTableId(val!);
-        if (t === undefined)
-          return fail(i + 1, `bad table "${val}": expected local, main, default or a number`);
+        const t = parseTableId(val!, names);
+        if (t === undefined) return fail(i + 1, badTable(val!, names));
         r.table = t;
         action ??= FR_ACT_TO_TBL;
         break;
@@ -310,13 +315,15 @@ export function parseRule(text: string): Result<ParsedRule, ParseError> {
     }
     i++;
   }
+  // `ip rule del pref 1000`: a deletion may name no action (FR_ACT_UNSPEC: any).
+  if (action === undefined && forDelete) action = 0;
   if (action === undefined)
     return fail(
       words.length,
       'a rule needs an action: "lookup TABLE", "goto PRIORITY", "unreachable", "prohibit", "blackhole" or "nop" (iproute2: "Error: Rule action is missing" ... )',
     );
   r.action = action;
-  if (action !== FR_ACT_TO_TBL) r.table = 0;
+  if (action !== FR_ACT_TO_TBL && action !== 0) r.table = 0;
   if (action === FR_ACT_GOTO && pref !== undefined && r.target <= pref)
     return fail(
       words.findIndex((w) => w.w === 'goto'),
@@ -326,7 +333,7 @@ export function parseRule(text: string): Result<ParsedRule, ParseError> {
 }
 
 /** One rule as `ip rule show` prints it: `1000:\tfrom all fwmark 0x2 lookup 200`. */
-export function formatRule(r: FibRule): string {
+export function formatRule(r: FibRule, names?: TableNames): string {
   const p: string[] = [];
   if (r.invert) p.push('not');
   p.push(
@@ -353,7 +360,7 @@ export function formatRule(r: FibRule): string {
   if (r.dport)
     p.push(r.dport[0] === r.dport[1] ? `dport ${r.dport[0]}` : `dport ${r.dport[0]}-${r.dport[1]}`);
   if (r.action === FR_ACT_TO_TBL) {
-    p.push(`lookup ${tableName(r.table)}`);
+    p.push(`lookup ${tableName(r.table, names)}`);
     if (r.suppressPrefixlen >= 0) p.push(`suppress_prefixlength ${r.suppressPrefixlen}`);
     if (r.suppressIfgroup >= 0) p.push(`suppress_ifgroup ${r.suppressIfgroup}`);
   } else if (r.action === FR_ACT_GOTO) p.push(`goto ${r.target}`);
@@ -420,9 +427,9 @@ export class RuleList {
   }
 
   /** `ip rule show` lines. */
-  format(): string[] {
+  format(names?: TableNames): string[] {
     return this.rules.map((r) => {
-      const line = formatRule(r);
+      const line = formatRule(r, names);
       return r.action === FR_ACT_GOTO && this.targets[this.rules.indexOf(r)] === -1
         ? `${line} [unresolved]`
         : line;
@@ -430,22 +437,24 @@ export class RuleList {
   }
 }
 
+/**
+ * rule_find and fib4_rule_compare: a deletion compares only what it gives (`ip rule del pref
+ * 1000`, `ip rule del lookup 100` delete the first rule with that priority, that table).
+ */
 function sameRule(r: FibRule, p: ParsedRule): boolean {
   if (p.pref !== undefined && p.pref !== r.pref) return false;
   return (
     r.invert === p.invert &&
-    r.src === p.src &&
-    r.srcLen === p.srcLen &&
-    r.dst === p.dst &&
-    r.dstLen === p.dstLen &&
-    r.tos === p.tos &&
-    r.mark === p.mark &&
-    r.markMask === p.markMask &&
-    r.iif === p.iif &&
-    r.oif === p.oif &&
-    r.ipproto === p.ipproto &&
-    r.action === p.action &&
-    r.table === p.table &&
-    r.target === p.target
+    (p.srcLen === 0 || (r.src === p.src && r.srcLen === p.srcLen)) &&
+    (p.dstLen === 0 || (r.dst === p.dst && r.dstLen === p.dstLen)) &&
+    (p.tos === 0 || r.tos === p.tos) &&
+    (p.mark === 0 || r.mark === p.mark) &&
+    (p.markMask === 0 || r.markMask === p.markMask) &&
+    (p.iif === '' || r.iif === p.iif) &&
+    (p.oif === '' || r.oif === p.oif) &&
+    (p.ipproto === 0 || r.ipproto === p.ipproto) &&
+    (p.action === 0 || r.action === p.action) &&
+    (p.table === 0 || r.table === p.table) &&
+    (p.action !== FR_ACT_GOTO || r.target === p.target)
   );
 }

@@ -185,8 +185,19 @@ const SCOPE_NAMES: Readonly<Record<number, string>> = {
 };
 const PROTO_WORDS = ['kernel', 'boot', 'static', 'dhcp', 'redirect', 'bird', 'zebra', 'bgp', 'ospf', 'babel'];
 
-/** A table id from `local`, `main`, `default` or a number (1..2^32-1), else undefined. */
-export function parseTableId(w: string): number | undefined {
+/**
+ * A host's table names (its `rt_tables:`, as /etc/iproute2/rt_tables lines `200 wan2` declare
+ * them): name to id, besides the reserved local, main and default.
+ */
+export type TableNames = ReadonlyMap<string, number>;
+
+/**
+ * A table id from `local`, `main`, `default`, a name of `names` or a number (1..2^32-1), else
+ * undefined (iproute2's rtnl_rttable_a2n).
+ */
+export function parseTableId(w: string, names?: TableNames): number | undefined {
+  const named = names?.get(w);
+  if (named !== undefined) return named;
   if (w === 'local') return RT_TABLE_LOCAL;
   if (w === 'main') return RT_TABLE_MAIN;
   if (w === 'default') return RT_TABLE_DEFAULT;
@@ -197,8 +208,22 @@ export function parseTableId(w: string): number | undefined {
   return undefined;
 }
 
-/** A table id as iproute2 names it (rtnl_rttable_n2a). */
-export function tableName(id: number): string {
+/**
+ * A table id as iproute2 names it (rtnl_rttable_n2a): reserved names, then the host's names (the
+ * last declared for an id, as iproute2's hash chain answers), else the number.
+ */
+export function tableName(id: number, names?: TableNames): string {
+  if (
+    names !== undefined &&
+    names.size !== 0 &&
+    id !== RT_TABLE_LOCAL &&
+    id !== RT_TABLE_MAIN &&
+    id !== RT_TABLE_DEFAULT
+  ) {
+    let found: string | undefined;
+    for (const [n, v] of names) if (v === id) found = n;
+    if (found !== undefined) return found;
+  }
   return id === RT_TABLE_LOCAL
     ? 'local'
     : id === RT_TABLE_MAIN
@@ -206,6 +231,12 @@ export function tableName(id: number): string {
       : id === RT_TABLE_DEFAULT
         ? 'default'
         : String(id);
+}
+
+/** The error for a table word that names no table. */
+export function badTable(w: string, names?: TableNames): string {
+  const known = names && names.size !== 0 ? `, ${[...names.keys()].join(', ')} (rt_tables)` : '';
+  return `bad table "${w}": expected local, main, default${known} or a number 1..4294967295 (a name must be declared in the host's rt_tables)`;
 }
 
 /** A number 0..max in decimal or 0x hex, else undefined. */
@@ -222,7 +253,7 @@ function num(w: string | undefined, max: number): number | undefined {
  * `default nexthop via 10.0.1.1 weight 2 nexthop via 10.0.2.1`, `10.7.0.0/16 via 10.0.2.1 mtu lock 1400`.
  * Errors name the word and what was expected, with its 0-based offset in the text.
  */
-export function parseRoute(text: string): Result<ParsedRoute, ParseError> {
+export function parseRoute(text: string, names?: TableNames): Result<ParsedRoute, ParseError> {
   const words: { w: string; at: number }[] = [];
   for (const m of text.matchAll(/\S+/g)) words.push({ w: m[0], at: m.index });
   const fail = (i: number, message: string) => {
@@ -356,9 +387,8 @@ export function parseRoute(text: string): Result<ParsedRoute, ParseError> {
         break;
       }
       case 'table': {
-        const t = parseTableId(val!);
-        if (t === undefined)
-          return fail(i + 1, `bad table "${val}": expected local, main, default or a number 1..4294967295`);
+        const t = parseTableId(val!, names);
+        if (t === undefined) return fail(i + 1, badTable(val!, names));
         table = t;
         break;
       }
@@ -660,11 +690,13 @@ export class RouteTable implements Fib4 {
    * prefix in lookup order. `withTable`: name the table (as `ip route show table all` does for
    * tables other than main).
    */
-  format(withTable = false): string[] {
+  format(withTable = false, names?: TableNames): string[] {
     const sorted = this.routes
       .map((r, i) => ({ r, i }))
       .sort((a, b) => a.r.addr - b.r.addr || b.r.len - a.r.len || a.i - b.i);
-    return sorted.map(({ r }) => formatRoute(r, withTable && (r.table ?? RT_TABLE_MAIN) !== RT_TABLE_MAIN));
+    return sorted.map(({ r }) =>
+      formatRoute(r, withTable && (r.table ?? RT_TABLE_MAIN) !== RT_TABLE_MAIN, names),
+    );
   }
 
   private changed(): void {
@@ -691,7 +723,7 @@ export class RouteTable implements Fib4 {
 }
 
 /** One route as `ip route show` prints it (iproute2 print_route). */
-export function formatRoute(r: Route, withTable = false): string {
+export function formatRoute(r: Route, withTable = false, names?: TableNames): string {
   const type = r.type ?? RTN_UNICAST;
   const dest =
     r.len === 0
@@ -705,7 +737,7 @@ export function formatRoute(r: Route, withTable = false): string {
   if (r.tos) parts.push(`tos 0x${r.tos.toString(16).padStart(2, '0')}`);
   if (r.via) parts.push(`via ${formatIpv4(r.via)}`);
   if (r.dev && !r.nexthops) parts.push(`dev ${r.dev}`);
-  if (withTable) parts.push(`table ${tableName(r.table ?? RT_TABLE_MAIN)}`);
+  if (withTable) parts.push(`table ${tableName(r.table ?? RT_TABLE_MAIN, names)}`);
   const proto = r.origin === 'kernel' ? 'kernel' : r.proto;
   if (proto !== undefined && proto !== 'boot') parts.push(`proto ${proto}`);
   const scope = routeScope(r);

@@ -4,7 +4,7 @@
 // that causes it; nothing is half-built.
 import { parseIpv4 } from '../wire/addr.ts';
 import { parseMac } from '../wire/addr.ts';
-import { buildIpRules, buildRoutes } from './routing.ts';
+import { buildIpRules, buildRoutes, tableNamesOf } from './routing.ts';
 import { addressConflicts } from './segments.ts';
 import { loadRules } from '../rules/load.ts';
 import { formatRule } from '../rules/iptables/print-save.ts';
@@ -115,8 +115,9 @@ export function buildScenario(
         : {}),
     }));
     const devs = [...ifaces, ...bridges];
-    const routes = buildRoutes(name, h.routes, devs, err);
-    const ipRules = h.ipRules ? buildIpRules(name, h.ipRules, err) : undefined;
+    const rtTables = tableNamesOf(h);
+    const routes = buildRoutes(name, h.routes, devs, err, rtTables);
+    const ipRules = h.ipRules ? buildIpRules(name, h.ipRules, err, rtTables) : undefined;
     const sysctls = new Map<string, number>(DEFAULT_SYSCTLS);
     for (const [k, v] of h.sysctls) {
       const dev = CONF_DEV.exec(k)?.[1];
@@ -156,6 +157,7 @@ export function buildScenario(
       ...(ruleset ? { ruleset } : {}),
       ...(ipsets ? { ipsets } : {}),
       ...(ipRules && ipRules.length > 0 ? { ipRules } : {}),
+      ...(rtTables.size > 0 ? { rtTables } : {}),
       ...(nft ? { nft } : {}),
       listen: h.listen.map((l) => {
         const bind = l.bind ? parseIpv4(l.bind.value) : undefined;

@@ -25,6 +25,8 @@ import { childField, hint, Reader, suggest, type ScenarioError } from './reader.
 import { notAScenario } from './sniff.ts';
 import { IPV6_NOT_SIMULATED, looksLikeIpv6 } from '../rules/diagnostics.ts';
 import { parseEventCommand } from '../sim/events.ts';
+import { isLiveNfSysctl } from '../netfilter/core/engine.ts';
+import { tableNamesOf } from './routing.ts';
 import { expandNftIncludes, hasNftInclude, textLines } from './nft-include.ts';
 import { isRawProto, RAW_PROTOS, RAW_VERDICTS, rawFlowSpi } from './raw-flow.ts';
 
@@ -64,6 +66,7 @@ const HOST_KEYS = [
   'ipsets',
   'listen',
   'ip_rules',
+  'rt_tables',
   'nft',
 ] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
@@ -390,7 +393,10 @@ class Loader {
         r.error(runE.value, runE.field, 'one command line per event (write several events)');
         continue;
       }
-      const p = parseEventCommand({ text: run.value, ...run.loc });
+      const p = parseEventCommand(
+        { text: run.value, ...run.loc },
+        tableNamesOf(this.hosts.get(host.value)!.spec),
+      );
       if (!p.ok) {
         r.error(p.at, runE.field, p.message, p.token);
         continue;
@@ -398,12 +404,13 @@ class Loader {
       if (p.command.kind === 'sysctl') {
         const key = p.command.key;
         const range = sysctlRange(key);
-        if (key.startsWith('net.netfilter.') || !range) {
+        const nfStartOnly = key.startsWith('net.netfilter.') && !isLiveNfSysctl(key.slice(14));
+        if (nfStartOnly || !range) {
           r.error(
             run.loc,
             runE.field,
-            key.startsWith('net.netfilter.')
-              ? `${key}: natbox applies net.netfilter.* sysctls only at the start (hosts.${host.value}.sysctls)`
+            nfStartOnly
+              ? `${key}: natbox applies this net.netfilter sysctl only at the start (hosts.${host.value}.sysctls); the conntrack timeouts, nf_conntrack_tcp_loose, _be_liberal, _max_retrans and _ignore_invalid_rst may change while running`
               : `${key}: natbox does not model this sysctl (it models ${Object.keys(SYSCTLS)
                   .filter((k) => !k.startsWith('net.netfilter.'))
                   .join(', ')})`,
@@ -503,6 +510,8 @@ class Loader {
     if (liE !== undefined) listen = this.listen(liE.value, liE.field);
     const irE = byKey.get('ip_rules');
     const ipRules = irE !== undefined ? this.ipRules(irE.value, irE.field) : undefined;
+    const ttE = byKey.get('rt_tables');
+    const rtTables = ttE !== undefined ? this.rtTables(ttE.value, ttE.field) : undefined;
     // nftables beside iptables rules: the same forms as rules: (the front end reads the text).
     const nfE = byKey.get('nft');
     const nft = nfE !== undefined ? this.rules(nfE.value, nfE.field, 'nft') : undefined;
@@ -517,6 +526,7 @@ class Loader {
       ...(ipsets !== undefined ? { ipsets } : {}),
       listen,
       ...(ipRules !== undefined ? { ipRules } : {}),
+      ...(rtTables !== undefined ? { rtTables } : {}),
       ...(nft !== undefined ? { nft } : {}),
     };
     this.hosts.set(name.value, { spec, ifaces, bridged });
@@ -772,6 +782,48 @@ class Loader {
       }
       const lead = s.value.length - s.value.trimStart().length;
       out.push({ value: s.value.trim(), loc: it.node ? r.locIn(it.node, lead) : s.loc });
+    }
+    return out;
+  }
+
+  /**
+   * `rt_tables:` table names as /etc/iproute2/rt_tables declares them (`wan2: 200` for the line
+   * `200 wan2`), for `table`/`lookup` in routes, rules and events. A name is one word that is not
+   * a number nor a reserved name; an id is 1..4294967295 but not 253-255 (default, main, local).
+   */
+  private rtTables(node: Node | null, field: string): Map<string, At<number>> {
+    const r = this.r;
+    const out = new Map<string, At<number>>();
+    const RESERVED = ['local', 'main', 'default', 'unspec', 'all'];
+    for (const e of r.entries(
+      node,
+      field,
+      'a mapping of table names to ids, e.g. { wan2: 200 }',
+      undefined,
+      'table',
+    ) ?? []) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(e.key) || RESERVED.includes(e.key)) {
+        r.error(
+          e.keyNode,
+          e.field,
+          RESERVED.includes(e.key)
+            ? `${q(e.key)} is a reserved table name (${RESERVED.join(', ')})`
+            : `${q(e.key)} is not a table name (a word of letters, digits, ".", "_", "-" that does not start with a digit)`,
+          e.key,
+        );
+        continue;
+      }
+      const n = r.number(e.value, e.field, 'a table id (1..4294967295, not 253-255)', {
+        integer: true,
+        min: 1,
+        max: 0xffffffff,
+      });
+      if (n === undefined) continue;
+      if (n.value >= 253 && n.value <= 255) {
+        r.error(e.value, e.field, `${n.value} is a reserved table id (253 default, 254 main, 255 local)`);
+        continue;
+      }
+      out.set(e.key, n);
     }
     return out;
   }

@@ -52,6 +52,8 @@ export interface HostSpec {
   readonly listen: readonly ListenSpec[];
   /** `ip rule add` arguments, e.g. `fwmark 0x2 lookup 200` (absent: Linux's default rules). */
   readonly ipRules?: readonly At<string>[];
+  /** Table names (`rt_tables:`, as /etc/iproute2/rt_tables): name → id, e.g. wan2 → 200. */
+  readonly rtTables?: ReadonlyMap<string, At<number>>;
   /**
    * nftables rules beside iptables ones (`nft:`; same forms as `rules:`). A `rules:` written in
    * nftables is nftables too (build.ts tells the languages apart): a host has one nft ruleset.

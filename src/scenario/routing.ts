@@ -4,11 +4,23 @@
 // preferred source must be one of the host's addresses ("Invalid prefsrc address"), a goto must
 // point forward ("Backward goto not supported"). Errors are at the word's file position.
 import type { SourceLoc } from '../rules/iptables/model.ts';
-import { nexthopBounds, parseRoute, RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST } from '../route/table.ts';
+import {
+  nexthopBounds,
+  parseRoute,
+  RTN_BROADCAST,
+  RTN_LOCAL,
+  RTN_UNICAST,
+  type TableNames,
+} from '../route/table.ts';
 import { parseRule, RuleList, type ParsedRule } from '../route/rule.ts';
 import { prefixMask } from '../wire/addr.ts';
 import type { HostConfig } from '../stack/host.ts';
-import type { At } from './model.ts';
+import type { At, HostSpec } from './model.ts';
+
+/** A host's `rt_tables:` as the name → id map route/ reads. */
+export function tableNamesOf(h: Pick<HostSpec, 'rtTables'>): Map<string, number> {
+  return new Map([...(h.rtTables ?? new Map<string, At<number>>())].map(([k, v]) => [k, v.value]));
+}
 
 type Dev = { readonly name: string; readonly addrs: readonly { addr: number; len: number }[] };
 type Err = (loc: SourceLoc, message: string, colOffset?: number) => void;
@@ -22,6 +34,7 @@ export function buildRoutes(
   routes: readonly At<string>[],
   devs: readonly Dev[],
   err: Err,
+  names?: TableNames,
 ): HostConfig['routes'][number][] {
   const out: HostConfig['routes'][number][] = [];
   const devNames = ['lo', ...devs.map((d) => d.name)];
@@ -31,7 +44,7 @@ export function buildRoutes(
   const local = (a: number): boolean =>
     a >>> 24 === 127 || devs.some((d) => d.addrs.some((x) => x.addr === a));
   for (const r of routes) {
-    const p = parseRoute(r.value);
+    const p = parseRoute(r.value, names);
     if (!p.ok) {
       err(r.loc, `hosts.${name}.routes: ${p.error.message}`, p.error.offset);
       continue;
@@ -115,11 +128,16 @@ export function buildRoutes(
 }
 
 /** The host's `ip rule add` rules, checked by adding them in order to Linux's defaults. */
-export function buildIpRules(name: string, rules: readonly At<string>[], err: Err): ParsedRule[] {
+export function buildIpRules(
+  name: string,
+  rules: readonly At<string>[],
+  err: Err,
+  names?: TableNames,
+): ParsedRule[] {
   const out: ParsedRule[] = [];
   const trial = new RuleList();
   for (const r of rules) {
-    const p = parseRule(r.value);
+    const p = parseRule(r.value, names);
     if (!p.ok) {
       err(r.loc, `hosts.${name}.ip_rules: ${p.error.message}`, p.error.offset);
       continue;

@@ -17,7 +17,7 @@
 // ("I added the rule but the old connection still goes the old way") until `conntrack -D` deletes
 // its entry and the next packet makes a new one that sees the new rules.
 import { formatIpv4, inPrefix, parseIpv4, parsePrefix, prefixMask } from '../wire/addr.ts';
-import { parseRoute, RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST } from '../route/table.ts';
+import { parseRoute, RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST, type TableNames } from '../route/table.ts';
 import { parseRule } from '../route/rule.ts';
 import type { Pos } from '../rules/diagnostics.ts';
 import { lexShell, type SourceLine, type Token } from '../rules/iptables/lex.ts';
@@ -128,8 +128,11 @@ const IPT_OPS = new Set([
 const EVENT_COMMANDS =
   'iptables -A/-I/-D/-R/-F/-X/-N/-P/-Z/-E/-C, conntrack -F, conntrack -D, ip addr add|del, ip link set DEV up|down, ip route add|del|replace, ip rule add|del, sysctl -w key=value, nft add|insert|replace|delete|flush|create …';
 
-/** Reads one event's command line. Never throws. */
-export function parseEventCommand(src: SourceLine): ParsedEvent {
+/**
+ * Reads one event's command line (`names`: the host's `rt_tables:`, for `ip route`/`ip rule`).
+ * Never throws.
+ */
+export function parseEventCommand(src: SourceLine, names?: TableNames): ParsedEvent {
   const lexed = lexShell([src]);
   if (!lexed.ok) return { ok: false, at: lexed.at, token: lexed.token, message: lexed.message };
   const w = lexed.tokens;
@@ -162,7 +165,7 @@ export function parseEventCommand(src: SourceLine): ParsedEvent {
       case 'conntrack':
         return parseConntrack(w, bad);
       case 'ip':
-        return parseIp(w, bad);
+        return parseIp(w, bad, names);
       case 'sysctl': {
         if (w[1]?.text !== '-w' || w.length !== 3)
           return bad(w[1] ?? first, 'expected sysctl -w key=value (one setting)');
@@ -292,7 +295,11 @@ function parseConntrack(w: Token[], bad: (t: Token | undefined, m: string) => Pa
   return { ok: true, command: { kind: 'conntrack-delete', filter: f } };
 }
 
-function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEvent): ParsedEvent {
+function parseIp(
+  w: Token[],
+  bad: (t: Token | undefined, m: string) => ParsedEvent,
+  names: TableNames | undefined,
+): ParsedEvent {
   const obj = w[1]?.text ?? '';
   const op = w[2];
   const rest = w.slice(3);
@@ -325,7 +332,7 @@ function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEve
     if (o !== 'add' && o !== 'del' && o !== 'replace')
       return bad(op ?? w[1], 'expected ip route add|del|replace ROUTE');
     const text = textOf(rest);
-    const p = routeOf(o, text);
+    const p = routeOf(o, text, names);
     if (!p.ok) {
       const k = rest.findIndex((t) => t.text === p.error.token);
       return bad(rest[k] ?? rest[0] ?? op, p.error.message);
@@ -335,7 +342,13 @@ function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEve
   if (obj === 'rule' || obj === 'ru') {
     const o = op?.text;
     if (o !== 'add' && o !== 'del') return bad(op ?? w[1], 'expected ip rule add|del SELECTOR ACTION');
-    return { ok: true, command: { kind: 'rule', op: o, text: textOf(rest) } };
+    const text = textOf(rest);
+    const p = parseRule(text, names, o === 'del');
+    if (!p.ok) {
+      const k = rest.findIndex((t) => t.text === p.error.token);
+      return bad(rest[k] ?? rest[0] ?? op, p.error.message);
+    }
+    return { ok: true, command: { kind: 'rule', op: o, text } };
   }
   return bad(w[1] ?? w[0], 'expected ip addr, ip link, ip route or ip rule');
 }
@@ -345,7 +358,7 @@ function parseIp(w: Token[], bad: (t: Token | undefined, m: string) => ParsedEve
 /** Schedules every event on the world's clock; each result is pushed onto `out` when it ran. */
 export function scheduleEvents(world: EventWorld, events: readonly SimEvent[], out: EventResult[]): void {
   const commands = events.map((ev) => {
-    const parsed = parseEventCommand({ text: ev.run, ...ev.loc });
+    const parsed = parseEventCommand({ text: ev.run, ...ev.loc }, world.host(ev.host).policy.tableNames);
     if (!parsed.ok) throw new Error(`${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${parsed.message}`);
     const c = parsed.command;
     return c.kind === 'nft' && c.file !== undefined ? { ...c, lines: ev.input ?? [] } : c;
@@ -441,7 +454,7 @@ export function runEvent(host: Host, c: EventCommand): Ran {
     case 'nft':
       return runNftEvent(host, c);
     case 'sysctl': {
-      (host.sysctls as Map<string, number>).set(c.key, c.value);
+      host.writeSysctl(c.key, c.value);
       return ok(`${c.key} = ${c.value}`, `${c.key} = ${c.value}\n`);
     }
     case 'mtu':
@@ -653,15 +666,15 @@ function ipAddr(host: Host, c: EventCommand & { kind: 'addr' }): Ran {
 const ANY_DEV = '\0any';
 
 /** parseRoute, but a deletion may name the destination alone (it deletes the first match). */
-function routeOf(op: string, text: string): ReturnType<typeof parseRoute> {
-  const p = parseRoute(text);
+function routeOf(op: string, text: string, names: TableNames | undefined): ReturnType<typeof parseRoute> {
+  const p = parseRoute(text, names);
   if (p.ok || op !== 'del' || /\b(via|dev)\b/.test(text)) return p;
-  const q = parseRoute(`${text} dev ${ANY_DEV}`);
+  const q = parseRoute(`${text} dev ${ANY_DEV}`, names);
   return q.ok ? { ok: true, value: { ...q.value, dev: undefined } } : p;
 }
 
 function ipRoute(host: Host, op: 'add' | 'del' | 'replace', text: string): Ran {
-  const p = routeOf(op, text);
+  const p = routeOf(op, text, host.policy.tableNames);
   if (!p.ok) return failed(1, `Error: ${p.error.message}\n`);
   const r = p.value;
   if (r.nexthops) return failed(2, 'Error: natbox does not take multipath routes in events.\n');
@@ -731,7 +744,7 @@ function ipRoute(host: Host, op: 'add' | 'del' | 'replace', text: string): Ran {
  * no rule: `RTNETLINK answers: No such file or directory`, rc 2).
  */
 function applyIpRule(host: Host, op: 'add' | 'del', text: string): Ran {
-  const p = parseRule(text);
+  const p = parseRule(text, host.policy.tableNames, op === 'del');
   if (!p.ok) return failed(255, `Error: ${p.error.message}\n`);
   const why = op === 'add' ? host.policy.rules.add(p.value) : host.policy.rules.delete(p.value);
   if (why !== undefined) return failed(2, `${why}\n`);

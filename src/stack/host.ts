@@ -115,6 +115,8 @@ export interface HostConfig {
   readonly ruleset?: Ruleset;
   /** ipset sets for -m set, by name. */
   readonly ipsets?: ReadonlyMap<string, { has(skb: Skb, dirs: readonly ('src' | 'dst')[]): boolean }>;
+  /** Table names (`rt_tables:`: name → id) for printing and for events that name tables. */
+  readonly rtTables?: ReadonlyMap<string, number>;
   /** `ip rule add` rules in the order given (absent: only Linux's three default rules). */
   readonly ipRules?: readonly ParsedRule[];
   /** The nftables ruleset (its base chains run beside the iptables tables, by priority). */
@@ -218,6 +220,7 @@ export class Host {
         origin: 'static',
       });
     }
+    if (cfg.rtTables) this.policy.tableNames = cfg.rtTables;
     for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
     this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
     if ((cfg.ruleset && cfg.ruleset.tables.size > 0) || hasNft(cfg.nft)) {
@@ -310,13 +313,31 @@ export class Host {
    * untouched rule's state (NfConfig.previous), as the kernel keeps them across a transaction:
    * established connections keep their NAT; only new connections see the new rules.
    */
+  /** The host's net.netfilter.* sysctls, names without the prefix (as the engine reads them). */
+  private nfSysctls(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [k, v] of this.sysctls)
+      if (k.startsWith('net.netfilter.')) out.set(k.slice('net.netfilter.'.length), v);
+    return out;
+  }
+
+  /**
+   * `sysctl -w KEY=VALUE` on a live host: the value is read from now on; a net.netfilter one
+   * reaches the running engine (Netfilter.setSysctl: conntrack timeouts at each entry's next
+   * packet), fib_multipath_hash_policy the next route lookup.
+   */
+  writeSysctl(key: string, value: number): void {
+    (this.sysctls as Map<string, number>).set(key, value);
+    if (key === 'net.ipv4.fib_multipath_hash_policy') this.policy.hashPolicy = value;
+    if (key.startsWith('net.netfilter.') && this.nf)
+      this.nf.setSysctl(key.slice('net.netfilter.'.length), value, this.nfSysctls());
+  }
+
   replaceRuleset(rs: Ruleset): void {
     this.ruleset = rs;
     const prev = this.nf;
     if (!prev && rs.tables.size === 0 && !hasNft(this.nft)) return;
-    const nfSysctls = new Map<string, number>();
-    for (const [k, v] of this.sysctls)
-      if (k.startsWith('net.netfilter.')) nfSysctls.set(k.slice('net.netfilter.'.length), v);
+    const nfSysctls = this.nfSysctls();
     const nf = new Netfilter({
       ruleset: rs,
       ...nftFrontEnds(this.nft),

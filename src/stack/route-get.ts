@@ -75,7 +75,7 @@ function routeGetText(host: Host, q: RouteGetQuery, res: RouteResult, now: numbe
   // local table only once there are rules of one's own (until then local and main are merged).
   const custom = host.policy.rules.rules.length !== 3;
   if (res.table !== 0 && res.table !== 254 && (res.table !== 255 || custom))
-    parts.push(`table ${tableName(res.table)}`);
+    parts.push(`table ${tableName(res.table, host.policy.tableNames)}`);
   if (!from) parts.push(`src ${formatIpv4(res.src)}`);
   if (q.mark) parts.push(`mark ${q.mark}`);
   if (q.iif) parts.push(`iif ${q.iif}`);

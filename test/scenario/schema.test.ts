@@ -201,6 +201,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'listen',
     'nft',
     'routes',
+    'rt_tables',
     'rules',
     'sysctls',
   ]);

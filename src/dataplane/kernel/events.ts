@@ -9,6 +9,8 @@ import { parseIpv4 } from '../../wire/addr.ts';
 import { lexShell } from '../../rules/iptables/lex.ts';
 import type { SimEvent } from '../../sim/events.ts';
 import { isLiveSafe } from './remap.ts';
+import { numberTables } from './routing-args.ts';
+import type { TableNames } from '../../route/table.ts';
 
 /** The iptables backend of a live run (live.ts Backend). */
 type Backend = 'nft' | 'legacy';
@@ -25,7 +27,7 @@ export interface LiveEventResult {
  * The argv of an event's command on the kernel, or why a live run refuses it (bad input: an
  * address a live run may not use).
  */
-export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: string } {
+export function liveArgv(ev: SimEvent, backend: Backend, names?: TableNames): string[] | { error: string } {
   const lexed = lexShell([{ text: ev.run, ...ev.loc }]);
   if (!lexed.ok) return { error: `${ev.loc.file}:${ev.loc.line}:${ev.loc.column}: ${lexed.message}` };
   const words = lexed.tokens.map((t) => t.text);
@@ -41,7 +43,7 @@ export function liveArgv(ev: SimEvent, backend: Backend): string[] | { error: st
   if (/^iptables(-nft|-legacy)?$/.test(words[0] ?? '')) words[0] = `iptables-${backend}`;
   // nft looks for an include's bare name in its include path: the scenario's folder, as natbox.
   if (ev.input) words.splice(1, 0, '-I', '.');
-  return words;
+  return numberTables(words, names);
 }
 
 /**

@@ -28,6 +28,8 @@ import type { Scenario } from '../../scenario/model.ts';
 import { flowWait, runLength } from '../../sim/flows.ts';
 import { CLIENT_SCRIPT, RAW_SCRIPT, SERVER_SCRIPT, TRANSPARENT_SERVER_SCRIPT } from './agents.ts';
 import { fullRouteArgs, ruleArgs } from './routing-args.ts';
+import { tableNamesOf } from '../../scenario/routing.ts';
+import type { TableNames } from '../../route/table.ts';
 import { isLiveSafe } from './remap.ts';
 import { liveArgv, runLiveEvents, type LiveEventResult } from './events.ts';
 import { eventsEnd } from '../../sim/events.ts';
@@ -409,11 +411,12 @@ export async function runOnKernel(
 
     // Routes, as natbox parsed them (the device only where the route names it).
     for (const h of scenario.hosts)
-      for (const r of h.routes) sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...routeArgs(r.value)]);
+      for (const r of h.routes)
+        sh('ip', ['-n', nsOf(h.name.value), 'route', 'add', ...routeArgs(r.value, tableNamesOf(h))]);
     // `ip rule add`, in the order written.
     for (const h of scenario.hosts)
       for (const r of h.ipRules ?? [])
-        sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value)]);
+        sh('ip', ['-n', nsOf(h.name.value), 'rule', 'add', ...ruleArgs(r.value, tableNamesOf(h))]);
 
     // The hosts' ipsets (`ipset restore` of their `ipset save` lines), before the rules that name them.
     const ipsetHosts = restoreIpsets(scenario, nsOf, which('ipset') !== undefined, (m) => {
@@ -535,7 +538,8 @@ export async function runOnKernel(
     writeFileSync(join(dir, 'raw.py'), RAW_SCRIPT);
     const worldEvents = built.world.events ?? [];
     const eventArgv = worldEvents.map((e) => {
-      const a = liveArgv(e, opts.backend);
+      const h = scenario.hosts.find((x) => x.name.value === e.host);
+      const a = liveArgv(e, opts.backend, h ? tableNamesOf(h) : undefined);
       if (!Array.isArray(a)) throw new LiveError(a.error, 'input');
       return a;
     });
@@ -789,8 +793,8 @@ export const shellWord = (w: string): string =>
   /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
 
 /** `ip route add` arguments from natbox's reading of a route (addresses in dotted decimal). */
-export function routeArgs(text: string): string[] {
-  const args = fullRouteArgs(text);
+export function routeArgs(text: string, names?: TableNames): string[] {
+  const args = fullRouteArgs(text, names);
   if (typeof args === 'string') throw new LiveError(`route "${text}": ${args}`, 'input');
   return args;
 }

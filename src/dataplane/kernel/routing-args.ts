@@ -2,13 +2,21 @@
 // rules (route/table.ts, route/rule.ts), so the kernel gets exactly what natbox simulated:
 // addresses in dotted decimal, every attribute natbox keeps (type, table, tos, metric, src,
 // proto, scope, mtu [lock], advmss, multipath nexthops with weights; a rule's selectors and
-// action, its priority when one was written).
+// action, its priority when one was written). Tables are given by number: a host's `rt_tables:`
+// names are natbox's, and the kernel's iproute2 reads its own /etc/iproute2/rt_tables.
 import { formatIpv4 } from '../../wire/addr.ts';
-import { parseRoute, RTN_NAMES, RTN_UNICAST, RT_TABLE_MAIN, RT_TABLE_LOCAL } from '../../route/table.ts';
+import {
+  parseRoute,
+  RTN_NAMES,
+  RTN_UNICAST,
+  RT_TABLE_MAIN,
+  RT_TABLE_LOCAL,
+  type TableNames,
+} from '../../route/table.ts';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, parseRule } from '../../route/rule.ts';
 
-export function fullRouteArgs(text: string): string[] | string {
-  const p = parseRoute(text);
+export function fullRouteArgs(text: string, names?: TableNames): string[] | string {
+  const p = parseRoute(text, names);
   if (!p.ok) return p.error.message;
   const r = p.value;
   const args: string[] = [];
@@ -35,8 +43,8 @@ export function fullRouteArgs(text: string): string[] | string {
   return args;
 }
 
-export function ruleArgs(text: string): string[] {
-  const p = parseRule(text);
+export function ruleArgs(text: string, names?: TableNames): string[] {
+  const p = parseRule(text, names);
   if (!p.ok) throw new Error(`ip rule "${text}": ${p.error.message}`);
   const r = p.value;
   const a: string[] = [];
@@ -69,3 +77,16 @@ const SCOPE_NAMES: Readonly<Record<number, string>> = {
   254: 'host',
   255: 'nowhere',
 };
+
+/**
+ * An `ip route`/`ip rule` event's words with the host's table names (`table wan2`, `lookup wan2`)
+ * as their numbers: the kernel side's iproute2 knows only its own rt_tables.
+ */
+export function numberTables(words: string[], names: TableNames | undefined): string[] {
+  if (!names || names.size === 0 || words[0] !== 'ip' || !/^(r|ro|route|ru|rule)$/.test(words[1] ?? ''))
+    return words;
+  return words.map((w, i) => {
+    const id = i > 0 && /^(table|lookup)$/.test(words[i - 1]!) ? names.get(w) : undefined;
+    return id === undefined ? w : String(id);
+  });
+}

@@ -56,9 +56,10 @@ export class ConntrackIn {
 
   constructor(
     private readonly conntrack: ConntrackTable,
-    private readonly timeoutTicks: TimeoutTicks,
+    /** The timeouts an entry gets at its next packet (`sysctl -w` may change them: setSysctl). */
+    public timeoutTicks: TimeoutTicks,
     /** nf_conntrack_tcp_loose: pick up a TCP connection in the middle. */
-    private readonly loose: boolean,
+    public loose: boolean,
     private readonly drops: Drops,
   ) {}
 

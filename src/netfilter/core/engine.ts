@@ -11,6 +11,17 @@
 import { IPS_ASSURED, ConntrackTable, type ConntrackStats } from '../conntrack/table.ts';
 import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../conntrack/timeouts.ts';
 import { enableTcpWindows } from '../conntrack/tcp-window.ts';
+
+/** Window-tracking sysctls (conntrack/tcp-window.ts) a live engine re-reads when written. */
+const LIVE_WINDOW_SYSCTLS = [
+  'nf_conntrack_tcp_be_liberal',
+  'nf_conntrack_tcp_max_retrans',
+  'nf_conntrack_tcp_ignore_invalid_rst',
+];
+
+/** Whether `sysctl -w net.netfilter.NAME=V` takes effect on a running host (Netfilter.setSysctl). */
+export const isLiveNfSysctl = (name: string): boolean =>
+  isTimeoutName(name) || name === 'nf_conntrack_tcp_loose' || LIVE_WINDOW_SYSCTLS.includes(name);
 import { MANIP_DST, MANIP_SRC, NatCore, type Rng } from '../nat/nat-core.ts';
 import { NatHook } from '../nat/nat-hook.ts';
 import { MasqueradeNotifier } from '../nat/masquerade.ts';
@@ -87,8 +98,8 @@ export interface NfConfig {
 export class Netfilter {
   readonly conntrack: ConntrackTable;
   readonly nat: NatCore;
-  /** The conntrack timeouts by sysctl name, seconds (fixed when the engine is made). */
-  readonly timeouts: Readonly<Timeouts>;
+  /** The conntrack timeouts by sysctl name, seconds (`sysctl -w` changes them: setSysctl). */
+  timeouts: Readonly<Timeouts>;
   /** Packets dropped, by reason (conntrack INVALID is not a drop by itself). */
   readonly drops: Uint32Array;
   /** Counters as `conntrack -S` shows them: the table's (formatConntrackStats). */
@@ -230,6 +241,29 @@ export class Netfilter {
       this.tracking && onlyCore(this.pre) && onlyCore(this.post) && !helpers.active && sp === undefined,
       this.fwd.length > 0,
     );
+  }
+  /**
+   * `sysctl -w net.netfilter.NAME=VALUE` on a live engine (`all`: every net.netfilter sysctl of
+   * the host, names without the prefix, VALUE in it): the conntrack timeouts, nf_conntrack_tcp_loose
+   * and the window-tracking settings take effect at once, as in the kernel (an entry keeps the
+   * expiry it has and gets the new timeout at its next packet). False: a sysctl read only when the
+   * engine is made.
+   */
+  setSysctl(name: string, value: number, all: ReadonlyMap<string, number>): boolean {
+    if (isTimeoutName(name)) {
+      this.timeouts = Object.freeze({ ...this.timeouts, [name]: value });
+      this.ctIn.timeoutTicks = new TimeoutTicks(this.timeouts);
+      return true;
+    }
+    if (name === 'nf_conntrack_tcp_loose') {
+      this.ctIn.loose = value !== 0;
+      return true;
+    }
+    if (LIVE_WINDOW_SYSCTLS.includes(name)) {
+      if (this.conntrack.tcpWin) enableTcpWindows(this.conntrack, all);
+      return true;
+    }
+    return false;
   }
 
   /** The tracer, when one is attached: every part of the engine reports to it. */
