@@ -585,6 +585,9 @@ export class Neighbours {
     if (pend && t.macs.has(spa)) {
       t.pending.delete(spa);
       t.used.set(spa, host.env.now()); // the queue goes out through neigh_resolve_output
+      // ... which puts a STALE neighbour (a broadcast reply) in DELAY at its first packet.
+      if (!t.reachable.has(spa) && !t.nud.has(spa) && pend.packets.some((p) => p.length > 0))
+        this.delay(dev.name, spa);
       const mac = t.macs.get(spa)!;
       for (const p of pend.packets) {
         const cb = this.onResolved.get(p);
