@@ -1,12 +1,15 @@
 // ARP and the neighbour table (net/ipv4/arp.c, net/core/neighbour.c): next hops resolved to MAC
-// addresses, the packets that wait for a resolution, and the states that matter here:
-// REACHABLE (an ARP reply answered our own request), STALE (learned from a request sent to us:
-// usable, but not NUD_CONNECTED, which bridge netfilter looks at) and FAILED (no answer to
-// ARP_RETRIES requests: the waiting packets are dropped, their sockets told, and a forwarded one's
-// sender gets ICMP host unreachable). Which requests are answered follows arp_process: any local
+// addresses, the packets that wait for a resolution, and the NUD states: INCOMPLETE (broadcast
+// requests, mcast_solicit of them, then FAILED: the waiting packets are dropped, their sockets
+// told, and a forwarded one's sender gets ICMP host unreachable), REACHABLE (a unicast ARP reply
+// to this host; for reachable_time after the last confirmation), STALE (learned from a request, or
+// REACHABLE expired: usable, but not NUD_CONNECTED, which bridge netfilter looks at), DELAY and
+// PROBE (a STALE entry used: unicast probes after delay_first_probe_time), all with the device's
+// net.ipv4.neigh.DEV.* parameters. Which requests are answered follows arp_process: any local
 // address (the weak host model), through arp_ignore, arp_filter and the reverse-path check
 // (rp_filter) of the sender; proxy_arp answers for addresses routed out of another device. A
-// request's sender address follows arp_announce.
+// request's sender address follows arp_announce. Frames the kernel sends at a random time carry
+// their window (setFrameWindow) for natbox verify.
 import { ETHERTYPE_IPV4, ETH_HEADER_LEN, emitEthernet } from '../wire/ethernet.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
@@ -15,7 +18,7 @@ import { DropReason } from '../netfilter/core/drop.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
 
-/** neigh ucast/mcast_solicit: requests sent before the neighbour is FAILED. */
+/** neigh ucast/mcast_solicit's default: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
 
 /** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
@@ -438,7 +441,7 @@ export class Neighbours {
     this.solicit(ifname, addr);
   }
 
-  /** A request a second, ARP_RETRIES times; then FAILED: the waiting packets are dropped. */
+  /** A request every retrans_time, mcast_solicit times; then FAILED: the waiting packets are dropped. */
   private solicit(ifname: string, addr: number): void {
     const host = this.host;
     const t = this.table(ifname);
