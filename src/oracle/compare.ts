@@ -261,11 +261,44 @@ const arpText = (p: ArpPacket): string => `${p.dir} ${p.op} ${p.sender} > ${p.ta
 const arpAt = (p: ArpPacket | undefined): string => (p ? `${arpText(p)} (t=${p.t.toFixed(4)})` : '(none)');
 
 /**
+ * natbox's frames of one interface sent at the same instant: the same simulated time (to within
+ * SAME_INSTANT, below the simulator's 0.1 ms link latency), as when two hosts' broadcasts meet on a
+ * link or a redirect and a forwarded packet leave together. The kernel's order of such frames is a
+ * race between namespaces (softirqs on different CPUs), so the comparison takes them in any order.
+ */
+export const SAME_INSTANT = 1e-6;
+
+/**
+ * The kernel's frames reordered so that within each group of natbox frames at the same instant
+ * (indices i..j-1 in `x`), the kernel's frames at those indices come in natbox's order where they
+ * are the same frames (by `arpText`); the others keep their order after them.
+ */
+export function alignSameInstant(x: readonly ArpPacket[], y: readonly ArpPacket[]): ArpPacket[] {
+  const out = [...y];
+  for (let i = 0; i < x.length;) {
+    let j = i + 1;
+    while (j < x.length && Math.abs(x[j]!.t - x[i]!.t) < SAME_INSTANT) j++;
+    if (j - i > 1 && i < out.length) {
+      const rest = out.slice(i, Math.min(j, out.length));
+      const took: ArpPacket[] = [];
+      for (let k = i; k < j; k++) {
+        const m = rest.findIndex((q) => arpText(q) === arpText(x[k]!));
+        if (m >= 0) took.push(...rest.splice(m, 1));
+      }
+      out.splice(i, took.length + rest.length, ...took, ...rest);
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
  * ARP per interface: the frames up to `end` (the run's end: the kernel's neighbour timers go on
- * probing and refreshing after it), in order, the same direction, operation, sender and target,
- * and the kernel's within [−ARP_EARLY, +ARP_LATE] of natbox's, or within the window natbox's frame
- * carries (`window`: a timer the kernel randomises). A summary line, then one per interface that
- * differs; `diffs` holds the first difference of each such interface.
+ * probing and refreshing after it), in order (frames natbox sends at the same instant in any
+ * order: alignSameInstant), the same direction, operation, sender and target, and the kernel's
+ * within [−ARP_EARLY, +ARP_LATE] of natbox's, or of the window natbox's frame carries (`window`:
+ * a timer the kernel randomises). A summary line, then one per interface that differs; `diffs`
+ * holds the first difference of each such interface.
  */
 export function compareArp(
   nb: readonly ArpPacket[],
@@ -280,7 +313,7 @@ export function compareArp(
   let frames = 0;
   for (const k of ifaces) {
     const x = a.get(k) ?? [];
-    const y = b.get(k) ?? [];
+    const y = alignSameInstant(x, b.get(k) ?? []);
     frames += y.length;
     let d: Difference | undefined;
     for (let i = 0; i < Math.max(x.length, y.length) && !d; i++) {
@@ -301,7 +334,9 @@ export function compareArp(
           kernel: q ? arpText(q) : `(none: the kernel has ${y.length} ARP frames here)`,
         };
       else {
-        const [lo, hi] = p.window ?? [p.t - ARP_EARLY, p.t + ARP_LATE];
+        const [lo, hi] = p.window
+          ? [p.window[0] - ARP_EARLY, p.window[1] + ARP_LATE]
+          : [p.t - ARP_EARLY, p.t + ARP_LATE];
         if (q.t < lo || q.t > hi)
           d = {
             ...common,

@@ -68,8 +68,9 @@ export interface ArpPacket {
   readonly target: string;
   readonly mac?: string;
   /**
-   * natbox's frames sent by a timer the kernel randomises (REACHABLE time): when the kernel's may
-   * be, in seconds from the start; without it, natbox's `t` with the usual slack.
+   * natbox's frames sent by a timer the kernel randomises (proxy_delay, reachable_time): when the
+   * kernel's may be, in seconds from the start (the usual slack around it); without it, natbox's
+   * `t` with the usual slack.
    */
   readonly window?: readonly [number, number];
 }
@@ -217,6 +218,8 @@ export interface FrameAt {
   readonly ifname: string;
   readonly dir: 'in' | 'out';
   readonly frame: Uint8Array;
+  /** A frame sent at a random time: how much earlier and later the kernel's may be (s). */
+  readonly window?: readonly [number, number];
 }
 
 /** natbox's side: its packet steps (Ethernet frames), in trace order. */
@@ -229,7 +232,15 @@ export function natboxSide(frames: Iterable<FrameAt>): Side {
       const p = d.ipv4 && rawPacket(d.ipv4, s.t, iface, s.dir, d.ether.src, ipv4Details(s.frame, 14));
       if (p) side.packets.push(p);
     } else if (d.ether.type === ETHERTYPE_ARP) {
-      if (d.arp) side.arp.push({ t: s.t, iface, dir: s.dir, ...d.arp, mac: d.ether.src });
+      if (d.arp)
+        side.arp.push({
+          t: s.t,
+          iface,
+          dir: s.dir,
+          ...d.arp,
+          mac: d.ether.src,
+          ...(s.window ? { window: [s.t + s.window[0], s.t + s.window[1]] as const } : {}),
+        });
     } else side.other++;
   }
   return side;

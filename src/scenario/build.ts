@@ -65,8 +65,8 @@ const DEFAULT_SYSCTLS: ReadonlyArray<readonly [string, number]> = [
   ['net.ipv4.tcp_syn_linear_timeouts', 4],
 ];
 
-/** The device part of a per-device sysctl, net.ipv4.conf.DEV.KEY. */
-const CONF_DEV = /^net\.ipv4\.conf\.([^.]+)\.[a-z_]+$/;
+/** The device part of a per-device sysctl, net.ipv4.conf.DEV.KEY or net.ipv4.neigh.DEV.KEY. */
+const CONF_DEV = /^net\.ipv4\.(?:conf|neigh)\.([^.]+)\.[a-z_]+$/;
 
 function addrWithLen(text: string): { addr: number; len: number } | undefined {
   const [a, l] = text.split('/');

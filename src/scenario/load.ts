@@ -53,7 +53,9 @@ export const MAX_INCLUDES = 256;
 
 /** The scenario's epoch: a full date and time with seconds (fraction allowed) and a zone. */
 const EPOCH_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows', 'events'] as const;
+const TOP_KEYS = ['name', 'description', 'epoch', 'hosts', 'links', 'flows', 'events', 'verify'] as const;
+/** `verify:` natbox verify's settings for this scenario. */
+const VERIFY_KEYS = ['arp'] as const;
 const EVENT_KEYS = ['at', 'host', 'run'] as const;
 /** The most events one scenario may hold (an explicit limit). */
 export const MAX_EVENTS = 10_000;
@@ -147,6 +149,19 @@ const CONF_RANGES: Readonly<
   arp_notify: { what: '0 or 1', min: 0, max: 1 },
   send_redirects: { what: '0 or 1', min: 0, max: 1 },
 };
+/** Per-device neighbour parameters (net.ipv4.neigh.DEV.KEY; a namespace has no `default`). */
+const NEIGH_SYSCTL =
+  /^net\.ipv4\.neigh\.[A-Za-z0-9_@-]+\.(base_reachable_time_ms|delay_first_probe_time|retrans_time_ms|ucast_solicit|mcast_solicit|mcast_resolicit)$/;
+const NEIGH_RANGES: Readonly<
+  Record<string, { readonly what: string; readonly min: number; readonly max: number }>
+> = {
+  base_reachable_time_ms: { what: 'milliseconds from 1', min: 1, max: 2 ** 31 - 1 },
+  delay_first_probe_time: { what: 'seconds from 1', min: 1, max: 2 ** 31 - 1 },
+  retrans_time_ms: { what: 'milliseconds from 10', min: 10, max: 2 ** 31 - 1 },
+  ucast_solicit: { what: 'a whole number from 0 to 255', min: 0, max: 255 },
+  mcast_solicit: { what: 'a whole number from 1 to 255', min: 1, max: 255 },
+  mcast_resolicit: { what: 'a whole number from 0 to 255', min: 0, max: 255 },
+};
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 
 /** The values a modelled sysctl accepts (undefined: natbox does not model it). */
@@ -154,7 +169,9 @@ export const sysctlRange = (
   name: string,
 ): { readonly what: string; readonly min: number; readonly max: number } | undefined =>
   SYSCTLS[name] ??
-  (TIMEOUT_SYSCTL.test(name) ? TIMEOUT_RANGE : CONF_RANGES[CONF_SYSCTL.exec(name)?.[1] ?? '']);
+  (TIMEOUT_SYSCTL.test(name)
+    ? TIMEOUT_RANGE
+    : (CONF_RANGES[CONF_SYSCTL.exec(name)?.[1] ?? ''] ?? NEIGH_RANGES[NEIGH_SYSCTL.exec(name)?.[1] ?? '']));
 
 const VERDICTS: readonly Expectation[] = [
   'connected',
@@ -337,6 +354,14 @@ class Loader {
     const flows = flowsE ? this.flows(flowsE.value, flowsE.field) : [];
     const eventsE = get('events');
     const events = eventsE ? this.events(eventsE.value, eventsE.field) : undefined;
+    const verifyE = get('verify');
+    let verify: { arp?: boolean } | undefined;
+    if (verifyE) {
+      const ve = r.entries(verifyE.value, verifyE.field, 'a mapping of verify settings (arp)', VERIFY_KEYS);
+      const arpE = ve?.find((e) => e.key === 'arp');
+      const arp = arpE ? r.boolean(arpE.value, arpE.field, 'true or false')?.value : undefined;
+      verify = arp !== undefined ? { arp } : {};
+    }
 
     const base = r.file.split(/[\\/]/).pop() ?? r.file;
     return {
@@ -348,6 +373,7 @@ class Loader {
       links,
       flows,
       ...(events ? { events } : {}),
+      ...(verify ? { verify } : {}),
     };
   }
 
@@ -839,7 +865,7 @@ class Loader {
         r.error(
           e.keyNode,
           e.field,
-          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, and net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify})`,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify} and net.ipv4.neigh.DEV.{base_reachable_time_ms,delay_first_probe_time,retrans_time_ms,ucast_solicit,mcast_solicit,mcast_resolicit})`,
           e.key,
         );
         continue;

@@ -15,6 +15,11 @@ export interface Scenario {
   readonly description?: string;
   /** The wall-clock time of simulation time 0, seconds since 1970 UTC (`epoch:`), for -m time. */
   readonly epoch?: number;
+  /**
+   * `verify:` natbox verify's settings: `arp: false` leaves the ARP comparison out of the result
+   * (reported only), for a scenario whose ARP the kernel decides at random (say why in the file).
+   */
+  readonly verify?: { readonly arp?: boolean };
   readonly hosts: readonly HostSpec[];
   readonly links: readonly LinkSpec[];
   readonly flows: readonly FlowSpec[];

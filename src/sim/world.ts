@@ -17,7 +17,7 @@ import { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { Host, type HostConfig, type HostEnv } from '../stack/host.ts';
 import { isStpGroup } from '../stack/bridge.ts';
 import { macKey } from '../stack/iface.ts';
-import { hasPendingConfirm, markPendingConfirm } from '../stack/neigh.ts';
+import { copyFrameWindow, hasPendingConfirm, markPendingConfirm } from '../stack/neigh.ts';
 import type { StackTracer } from '../stack/steps.ts';
 import { Scheduler } from './scheduler.ts';
 import type { SimEvent } from './events.ts';
@@ -161,6 +161,7 @@ export class World {
       if (!dst) continue;
       const f = copy.slice();
       if (confirm) markPendingConfirm(f); // the skb crosses the veth with its dst_pending_confirm
+      copyFrameWindow(frame, f); // a frame sent at a random time: its window too
       this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, f));
     }
   }

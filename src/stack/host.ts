@@ -48,7 +48,7 @@ import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
-import { Neighbours, type ArpConf } from './neigh.ts';
+import { copyFrameWindow, Neighbours, type ArpConf } from './neigh.ts';
 import { Ip4 } from './ip4.ts';
 import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
@@ -275,6 +275,7 @@ export class Host {
       routeDev: (a) => this.routes.lookup(a)?.dev,
       forwarding: () => this.sysctl('net.ipv4.ip_forward', 0) === 1,
       random: () => this.env.rng.u32() / 2 ** 32,
+      sysctl: (n, d) => this.sysctl(n, d),
     });
     this.ip4 = new Ip4(this, cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset), xt);
     this.refreshMtus();
@@ -408,6 +409,22 @@ export class Host {
    */
   forgetNeighbours(ifname: string): void {
     this.neigh.flushDev(ifname);
+  }
+
+  /**
+   * __ip_do_redirect (SocketHost): a redirect a socket heard, from the gateway its route to the
+   * quoted destination uses, naming `gw` on `dev`. It is accepted as IN_DEV_RX_REDIRECTS says
+   * (accept_redirects: `all` and DEV both on a forwarding host, either on another; 1 by default),
+   * with shared_media on (the default) the new gateway only has to be a unicast address; a gateway
+   * not NUD_VALID is then resolved (neigh_event_send), and the route is not changed yet.
+   */
+  redirectNeighbour(dev: string, gw: number): void {
+    const all = this.sysctl('net.ipv4.conf.all.accept_redirects', 1);
+    const own = this.sysctl(`net.ipv4.conf.${dev}.accept_redirects`, 1);
+    const rx = this.sysctl('net.ipv4.ip_forward', 0) === 1 ? all && own : all || own;
+    if (!rx || gw === 0 || gw >>> 28 === 14 || gw === 0xffffffff) return;
+    if (this.addrType(gw, undefined) !== RTN_UNICAST) return;
+    this.neigh.eventSend(dev, gw);
   }
 
   /** neigh_confirm for a local socket (SocketHost). */
@@ -587,7 +604,10 @@ export class Host {
   trace(s: Step): void {
     const t = this.env.tracer;
     if (!t) return;
-    t.step(this.env.now(), s.kind === 'packet' ? { ...s, frame: s.frame.slice() } : s);
+    if (s.kind !== 'packet') return t.step(this.env.now(), s);
+    const frame = s.frame.slice();
+    copyFrameWindow(s.frame, frame);
+    t.step(this.env.now(), { ...s, frame });
   }
 
   /**

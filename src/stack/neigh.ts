@@ -1,12 +1,15 @@
 // ARP and the neighbour table (net/ipv4/arp.c, net/core/neighbour.c): next hops resolved to MAC
-// addresses, the packets that wait for a resolution, and the states that matter here:
-// REACHABLE (an ARP reply answered our own request), STALE (learned from a request sent to us:
-// usable, but not NUD_CONNECTED, which bridge netfilter looks at) and FAILED (no answer to
-// ARP_RETRIES requests: the waiting packets are dropped, their sockets told, and a forwarded one's
-// sender gets ICMP host unreachable). Which requests are answered follows arp_process: any local
+// addresses, the packets that wait for a resolution, and the NUD states: INCOMPLETE (broadcast
+// requests, mcast_solicit of them, then FAILED: the waiting packets are dropped, their sockets
+// told, and a forwarded one's sender gets ICMP host unreachable), REACHABLE (a unicast ARP reply
+// to this host; for reachable_time after the last confirmation), STALE (learned from a request, or
+// REACHABLE expired: usable, but not NUD_CONNECTED, which bridge netfilter looks at), DELAY and
+// PROBE (a STALE entry used: unicast probes after delay_first_probe_time), all with the device's
+// net.ipv4.neigh.DEV.* parameters. Which requests are answered follows arp_process: any local
 // address (the weak host model), through arp_ignore, arp_filter and the reverse-path check
 // (rp_filter) of the sender; proxy_arp answers for addresses routed out of another device. A
-// request's sender address follows arp_announce.
+// request's sender address follows arp_announce. Frames the kernel sends at a random time carry
+// their window (setFrameWindow) for natbox verify.
 import { ETHERTYPE_IPV4, ETH_HEADER_LEN, emitEthernet } from '../wire/ethernet.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { arpReplyFrame, arpRequestFrame } from '../wire/arp.ts';
@@ -15,7 +18,7 @@ import { DropReason } from '../netfilter/core/drop.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
 
-/** neigh ucast/mcast_solicit: requests sent before the neighbour is FAILED. */
+/** neigh ucast/mcast_solicit's default: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
 
 /** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
@@ -51,6 +54,62 @@ export interface NeighHost {
   forwarding(): boolean;
   /** A random number in [0, 1) from the host's seeded generator (proxy_arp's delay). */
   random(): number;
+  /** A sysctl's value (net.ipv4.neigh.DEV.*), or `dflt` when the scenario does not set it. */
+  sysctl(name: string, dflt: number): number;
+}
+
+/**
+ * The neighbour parameters natbox honours, per device (net.ipv4.neigh.DEV.KEY; a network namespace
+ * has no net.ipv4.neigh.default), with the kernel's defaults (arp_tbl.parms): times in
+ * milliseconds but delay_first_probe_time, in seconds.
+ */
+export const NEIGH_DEFAULTS = {
+  base_reachable_time_ms: 30000,
+  delay_first_probe_time: 5,
+  retrans_time_ms: 1000,
+  ucast_solicit: 3,
+  mcast_solicit: 3,
+  mcast_resolicit: 0,
+} as const;
+export type NeighParm = keyof typeof NEIGH_DEFAULTS;
+
+/** CONFIG_HZ of the reference kernel (Linux 6.18, Fedora's configuration: HZ_250). */
+export const HZ = 250;
+
+/**
+ * How much later than asked a kernel timer of `delay` seconds may fire: the timer wheel (kernel/
+ * time/timer.c, LVL_CLK_SHIFT 3, 64 buckets a level) rounds the expiry up to its level's
+ * granularity, 8^level jiffies. At HZ 250: up to 0.25 s 4 ms, to 2 s 32 ms, to 16 s 256 ms, to
+ * 129 s 2.048 s.
+ */
+export function wheelSlack(delay: number): number {
+  const j = Math.ceil(delay * HZ);
+  let gran = 1;
+  for (let start = 63; j >= start && gran < 8 ** 7; start *= 8) gran *= 8;
+  return gran / HZ;
+}
+
+/**
+ * Windows of frames sent by a timer the kernel randomises: how much earlier and later than
+ * natbox's the kernel's frame may be, in seconds (negative, positive). A copy of the frame (the
+ * trace's, the wire's) carries its window.
+ */
+const windows = new WeakMap<ArrayBufferLike, readonly [number, number]>();
+
+/** Marks `frame` as sent at a random time: the kernel's may be `early` s earlier to `late` s later. */
+export function setFrameWindow(frame: Uint8Array, early: number, late: number): void {
+  windows.set(frame.buffer, [early, late]);
+}
+
+/** The window `frame` carries (setFrameWindow), if any. */
+export function frameWindow(frame: Uint8Array): readonly [number, number] | undefined {
+  return windows.get(frame.buffer);
+}
+
+/** Gives the copy `to` the window of `from` (a frame copied on its way). */
+export function copyFrameWindow(from: Uint8Array, to: Uint8Array): void {
+  const w = windows.get(from.buffer);
+  if (w) windows.set(to.buffer, w);
 }
 
 interface Pending {
@@ -70,14 +129,30 @@ interface DevTable {
   readonly pending: Map<number, Pending>;
   /** Resolved neighbours in NUD_DELAY or NUD_PROBE (a timer is armed for each record). */
   readonly nud: Map<number, Nud>;
-  /** neigh->confirmed: when a local socket last confirmed the neighbour (neigh_confirm). */
+  /**
+   * neigh->confirmed: when the neighbour was last confirmed: an ARP reply to this host made it
+   * REACHABLE, or a TCP segment after forward progress passed (neigh_confirm).
+   */
   readonly confirmed: Map<number, number>;
+  /** neigh->used: when a packet last went out through neigh_resolve_output (not REACHABLE). */
+  readonly used: Map<number, number>;
+  /** The REACHABLE timer of each neighbour (a token: a newer one cancels it). */
+  readonly reachTimer: Map<number, object>;
+  /**
+   * Neighbours that went STALE by their REACHABLE timer: when the kernel's may have, the random
+   * reachable_time's range [lo, hi] in seconds from the start.
+   */
+  readonly staleAt: Map<number, readonly [number, number]>;
+  /** This device's reachable_time (random in [base/2, 3·base/2), drawn once: neigh_rand_reach_time). */
+  reachableTime?: number;
 }
 
 /** A neighbour in NUD_DELAY (waiting delay_first_probe_time) or NUD_PROBE (`probes` sent). */
 interface Nud {
   state: 'DELAY' | 'PROBE';
   probes: number;
+  /** The window of the first probe when the DELAY began at a random time (a random REACHABLE expiry). */
+  window?: readonly [number, number];
 }
 
 /**
@@ -103,14 +178,16 @@ export function hasPendingConfirm(b: Uint8Array): boolean {
 /** NEIGH_VAR(delay_first_probe_time): a STALE neighbour used waits this long in DELAY. */
 export const DELAY_FIRST_PROBE = 5;
 /**
- * How late the kernel's DELAY timer fires, taken at the middle: a 5 s timer sits in the timer
- * wheel's level 3, whose expiry is rounded up to 512 jiffies (0 to 512 ms at HZ 1000). At the timer
- * the neighbour is REACHABLE when confirmed within delay_probe_time before it; a confirmation
- * right after the DELAY began (the rest of the handshake) is then too old. Linux 6.18, veth
- * namespaces (2026-12-02): a server whose connection progressed only in its first 10 ms probed its
- * gateway 5.17 s after; a router whose neighbour was confirmed 4 s into DELAY did not probe.
+ * How late the kernel's DELAY timer fires, taken at the middle: at HZ 250 a 5 s timer (1250
+ * jiffies) sits in the timer wheel's level 2, whose expiry is rounded up to 64 jiffies (0 to 256
+ * ms). At the timer the neighbour is REACHABLE when confirmed within delay_probe_time before it: a
+ * confirmation c seconds after the DELAY began keeps it REACHABLE with probability c / 0.256, and
+ * natbox takes the likelier outcome (c >= 0.128). Linux 6.18, veth namespaces (2026-12-02): a
+ * server whose connection progressed only in its first 10 ms probed its gateway 5.17 s after; a
+ * router whose neighbour was confirmed 4 s into DELAY did not probe; a router whose neighbour was
+ * confirmed by a forwarded FIN 0.2 s into DELAY did not probe (loopback-router-hairpin.yaml).
  */
-export const TIMER_SLACK = 0.256;
+export const TIMER_SLACK = 0.128;
 /** NEIGH_VAR(retrans_time): seconds between two probes (and two broadcast requests). */
 export const RETRANS_TIME = 1;
 
@@ -131,9 +208,81 @@ export class Neighbours {
           pending: new Map(),
           nud: new Map(),
           confirmed: new Map(),
+          used: new Map(),
+          reachTimer: new Map(),
+          staleAt: new Map(),
         }),
       );
     return t;
+  }
+
+  /** A neighbour parameter of `dev` (net.ipv4.neigh.DEV.KEY). */
+  parm(dev: string, key: NeighParm): number {
+    return this.host.sysctl(`net.ipv4.neigh.${dev}.${key}`, NEIGH_DEFAULTS[key]);
+  }
+
+  /**
+   * The device's reachable_time in seconds: neigh_rand_reach_time draws it in [base/2, 3·base/2)
+   * when the parameters are made (and when base_reachable_time_ms is written), for every
+   * neighbour of the device. natbox draws it from the host's and device's names (a seeded value
+   * that leaves the host's random sequence alone).
+   */
+  reachableTime(dev: string): number {
+    const t = this.table(dev);
+    if (t.reachableTime === undefined) {
+      const base = this.parm(dev, 'base_reachable_time_ms') / 1000;
+      let h = 0x811c9dc5;
+      for (const c of `${this.host.name}\0${dev}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+      t.reachableTime = base / 2 + (h / 2 ** 32) * base;
+    }
+    return t.reachableTime;
+  }
+
+  /**
+   * neigh_update to NUD_REACHABLE (an ARP reply to this host; the DELAY timer finding a recent
+   * confirmation): the REACHABLE timer runs from neigh->confirmed for reachable_time.
+   */
+  private reachable(dev: string, t: DevTable, addr: number): void {
+    t.nud.delete(addr);
+    t.staleAt.delete(addr);
+    t.reachable.add(addr);
+    const token = {};
+    t.reachTimer.set(addr, token);
+    this.armReach(
+      dev,
+      t,
+      addr,
+      token,
+      (t.confirmed.get(addr) ?? this.host.env.now()) + this.reachableTime(dev),
+    );
+  }
+
+  private armReach(dev: string, t: DevTable, addr: number, token: object, at: number): void {
+    this.host.env.timer(Math.max(at, this.host.env.now() + 0.01), () =>
+      this.reachExpired(dev, t, addr, token),
+    );
+  }
+
+  /**
+   * neigh_timer_handler in NUD_REACHABLE: confirmed within reachable_time, the timer waits for the
+   * rest of it; else used within delay_first_probe_time: NUD_DELAY; else NUD_STALE (no frame: the
+   * next packet sent makes it DELAY, neigh_event_send). Whether the kernel's expired before a given
+   * use depends on its random reachable_time: the probes that follow carry the window.
+   */
+  private reachExpired(dev: string, t: DevTable, addr: number, token: object): void {
+    if (this.tables.get(dev) !== t || t.reachTimer.get(addr) !== token || !t.reachable.has(addr)) return;
+    const now = this.host.env.now();
+    const rt = this.reachableTime(dev);
+    const confirmed = t.confirmed.get(addr) ?? 0;
+    if (now <= confirmed + rt + 1e-9) return this.armReach(dev, t, addr, token, confirmed + rt);
+    t.reachTimer.delete(addr);
+    t.reachable.delete(addr);
+    const base = this.parm(dev, 'base_reachable_time_ms') / 1000;
+    const hi = confirmed + 1.5 * base;
+    const range: [number, number] = [confirmed + base / 2, hi + wheelSlack(1.5 * base)];
+    const delay = this.parm(dev, 'delay_first_probe_time');
+    if (now <= (t.used.get(addr) ?? -Infinity) + delay) this.delay(dev, addr, range);
+    else t.staleAt.set(addr, range);
   }
 
   /** The MAC of a neighbour resolved on `dev`. */
@@ -177,7 +326,10 @@ export class Neighbours {
     const confirm = pendingConfirm.has(ip.buffer);
     if (mac) {
       if (confirm) this.confirm(r.dev, nexthop);
-      if (!t.reachable.has(nexthop) && !t.nud.has(nexthop)) this.delay(r.dev, nexthop);
+      if (!t.reachable.has(nexthop)) {
+        t.used.set(nexthop, this.host.env.now());
+        if (!t.nud.has(nexthop)) this.delay(r.dev, nexthop, t.staleAt.get(nexthop));
+      }
       const frame = emitEthernet(mac, this.host.ifaces.get(r.dev)!.mac, ETHERTYPE_IPV4, ip);
       if (confirm) pendingConfirm.add(frame.buffer);
       return this.host.devOutput(r.dev, frame);
@@ -195,29 +347,33 @@ export class Neighbours {
    * neigh_event_send on a STALE neighbour: the packet goes with the MAC it has, and the neighbour
    * waits in NUD_DELAY for delay_first_probe_time (5 s); an ARP reply to this host meanwhile makes
    * it REACHABLE again (neigh_update). Else neigh_timer_handler: NUD_PROBE, unicast requests to the MAC
-   * it has, retrans_time (1 s) apart, and after ucast_solicit (3) unanswered ones it is FAILED and
-   * forgotten (the next packet asks by broadcast). The kernel's timer wheel fires the 5 s timer up
-   * to 512 ms late (HZ 1000, level 3); natbox fires it on time. A local TCP socket's segment sent
-   * after an ACK that made progress confirms the neighbour (sk_dst_confirm, sock_confirm_neigh):
-   * confirmed since DELAY began (after TIMER_SLACK), it is REACHABLE at the timer. Not modelled: REACHABLE → STALE
-   * after base_reachable_time (15 to 45 s, random), so an entry confirmed once stays REACHABLE.
+   * it has, retrans_time (1 s) apart, and after ucast_solicit (3) unanswered ones (then
+   * mcast_resolicit broadcast ones, 0 by default) it is FAILED and forgotten (the next packet asks
+   * by broadcast). The kernel's timer wheel fires the 5 s timer up to 256 ms late (HZ 250, level
+   * 2); natbox fires it on time. A local TCP socket's segment sent after an ACK that made progress
+   * confirms the neighbour (sk_dst_confirm, sock_confirm_neigh): confirmed since DELAY began
+   * (after TIMER_SLACK), it is REACHABLE at the timer. `stale`: the range in which the kernel's
+   * entry went STALE, when that was random (a REACHABLE expiry): the kernel's first probe may then
+   * come from any use after it, and carries the window.
    */
-  private delay(dev: string, addr: number): void {
+  private delay(dev: string, addr: number, stale?: readonly [number, number]): void {
     const t = this.table(dev);
-    const n: Nud = { state: 'DELAY', probes: 0 };
-    t.nud.set(addr, n);
     const host = this.host;
     const entered = host.env.now();
-    host.env.timer(entered + DELAY_FIRST_PROBE, () => {
+    const d = this.parm(dev, 'delay_first_probe_time');
+    const n: Nud = { state: 'DELAY', probes: 0 };
+    // Used before the latest time the kernel's entry may still have been REACHABLE: its DELAY may
+    // begin from the first use after its own expiry, anywhere in `stale`.
+    if (stale && entered < stale[1])
+      n.window = [Math.min(stale[0], entered) + d, Math.max(stale[1], entered) + d + wheelSlack(d)];
+    t.staleAt.delete(addr);
+    t.nud.set(addr, n);
+    host.env.timer(entered + d, () => {
       if (this.tables.get(dev) !== t || t.nud.get(addr) !== n) return;
       // Confirmed within delay_probe_time of the timer (by a TCP segment after forward progress,
       // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average, so a
       // confirmation in the same burst as the first use falls outside the window: PROBE.
-      if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) {
-        t.nud.delete(addr);
-        t.reachable.add(addr);
-        return;
-      }
+      if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) return this.reachable(dev, t, addr);
       n.state = 'PROBE';
       this.probe(dev, addr, n);
     });
@@ -228,19 +384,40 @@ export class Neighbours {
     const mac = t?.macs.get(addr);
     if (!t || !mac || t.nud.get(addr) !== n) return;
     const host = this.host;
-    if (n.probes >= ARP_RETRIES) {
+    const ucast = this.parm(dev, 'ucast_solicit');
+    if (n.probes >= ucast + this.parm(dev, 'mcast_resolicit')) {
       // NUD_FAILED: neigh_invalidate; nothing waits (PROBE sends with the old MAC).
       t.nud.delete(addr);
       t.macs.delete(addr);
       t.reachable.delete(addr);
       return;
     }
-    n.probes++;
+    const retrans = this.parm(dev, 'retrans_time_ms') / 1000;
     const d = host.ifaces.get(dev)!;
     const frame = arpRequestFrame(d.mac, host.sourceAddressFor(dev, addr), addr);
-    frame.set(mac, 0); // arp_solicit in NUD_PROBE: to the MAC it has (dst_hw = neigh->ha)
+    // arp_solicit in NUD_PROBE: the first ucast_solicit to the MAC it has (dst_hw = neigh->ha),
+    // then mcast_resolicit broadcast ones.
+    if (n.probes < ucast) frame.set(mac, 0);
+    if (n.window) {
+      const at = host.env.now();
+      const k = n.probes * retrans;
+      setFrameWindow(frame, n.window[0] + k - at, n.window[1] + k - at);
+    }
+    n.probes++;
     host.devOutput(dev, frame);
-    host.env.timer(host.env.now() + RETRANS_TIME, () => this.probe(dev, addr, n));
+    host.env.timer(host.env.now() + retrans, () => this.probe(dev, addr, n));
+  }
+
+  /**
+   * __ip_do_redirect: an accepted redirect whose new gateway is not NUD_VALID on `dev` only starts
+   * its resolution (neigh_event_send with no packet: a broadcast request, the sender chosen by
+   * inet_select_addr); the route exception waits for a later redirect.
+   */
+  eventSend(dev: string, addr: number): void {
+    const t = this.table(dev);
+    if (t.macs.has(addr) || t.pending.has(addr)) return;
+    t.pending.set(addr, { ifname: dev, packets: [], tries: 0 });
+    this.solicit(dev, addr);
   }
 
   /** neigh_confirm: a local socket saw its peer make progress through neighbour `addr`. */
@@ -264,22 +441,22 @@ export class Neighbours {
     this.solicit(ifname, addr);
   }
 
-  /** A request a second, ARP_RETRIES times; then FAILED: the waiting packets are dropped. */
+  /** A request every retrans_time, mcast_solicit times; then FAILED: the waiting packets are dropped. */
   private solicit(ifname: string, addr: number): void {
     const host = this.host;
     const t = this.table(ifname);
     const pend = t.pending.get(addr);
     if (!pend) return;
-    if (pend.tries >= ARP_RETRIES) {
+    if (pend.tries >= this.parm(ifname, 'mcast_solicit')) {
       t.pending.delete(addr);
-      if (host.countDrop(DropReason.NEIGH_FAILED))
+      if (pend.packets.length > 0 && host.countDrop(DropReason.NEIGH_FAILED))
         host.trace({
           kind: 'drop',
           host: host.name,
           ifname: pend.ifname,
           reason: DropReason.NEIGH_FAILED,
           addr,
-          count: ARP_RETRIES,
+          count: pend.tries,
         });
       for (const p of pend.packets) {
         this.onResolved.delete(p);
@@ -292,7 +469,7 @@ export class Neighbours {
     host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
     // The timer is this resolution's (neigh->timer): a later one of the same address, after this
     // one was answered or flushed (neigh_ifdown deletes the timer), is not hurried by it.
-    host.env.timer(host.env.now() + 1, () => {
+    host.env.timer(host.env.now() + this.parm(ifname, 'retrans_time_ms') / 1000, () => {
       if (this.tables.get(ifname)?.pending.get(addr) === pend) this.solicit(ifname, addr);
     });
   }
@@ -386,25 +563,34 @@ export class Neighbours {
       const old = t.macs.get(spa);
       if (old && !sameMac(old, sha)) {
         t.reachable.delete(spa);
+        t.reachTimer.delete(spa);
         t.nud.delete(spa);
       }
       t.macs.set(spa, sha);
     }
-    // A reply to this host (PACKET_HOST) confirms a neighbour in DELAY or PROBE: REACHABLE again.
-    if (op === 2 && t.nud.has(spa) && sameMac(frame, dev.mac)) {
-      t.nud.delete(spa);
-      t.reachable.add(spa);
+    // A reply to this host (PACKET_HOST) makes a neighbour it has REACHABLE (the answer to our own
+    // request, or to a probe); a broadcast reply or a request leaves it STALE (arp_process).
+    if (op === 2 && spa !== 0 && known && sameMac(frame, dev.mac)) {
+      t.confirmed.set(spa, host.env.now());
+      this.reachable(dev.name, t, spa);
     }
     if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
     if (proxy) {
       // pneigh_enqueue: the answer after a random part of proxy_delay (the request was broadcast).
+      // The kernel's delay is random in [0, proxy_delay) (plus its timer's slack): the frame carries
+      // that window around natbox's own draw.
       const reply = arpReplyFrame(dev.mac, tpa, sha, spa);
-      host.env.timer(host.env.now() + host.random() * PROXY_DELAY, () => host.devOutput(dev.name, reply));
+      const r = host.random() * PROXY_DELAY;
+      setFrameWindow(reply, -r, PROXY_DELAY - r + wheelSlack(PROXY_DELAY));
+      host.env.timer(host.env.now() + r, () => host.devOutput(dev.name, reply));
     }
-    if (op === 2 && t.pending.has(spa)) t.reachable.add(spa); // the answer to our own request
     const pend = t.pending.get(spa);
     if (pend && t.macs.has(spa)) {
       t.pending.delete(spa);
+      t.used.set(spa, host.env.now()); // the queue goes out through neigh_resolve_output
+      // ... which puts a STALE neighbour (a broadcast reply) in DELAY at its first packet.
+      if (!t.reachable.has(spa) && !t.nud.has(spa) && pend.packets.some((p) => p.length > 0))
+        this.delay(dev.name, spa);
       const mac = t.macs.get(spa)!;
       for (const p of pend.packets) {
         const cb = this.onResolved.get(p);

@@ -117,6 +117,8 @@ export interface SocketHost {
   routeTo(dst: number, src: number, mark?: number): Route | undefined;
   /** neigh_confirm: the neighbour `addr` on `dev` is known to be reachable (sock_confirm_neigh). */
   confirmNeighbour?(dev: string, addr: number): void;
+  /** __ip_do_redirect: a socket heard a redirect to gateway `gw` on `dev` (host.ts). */
+  redirectNeighbour?(dev: string, gw: number): void;
 }
 
 /** A conntrack entry an ICMP error or reset about a packet carries along (nf_ct_attach). */
@@ -1725,6 +1727,7 @@ export class Sockets {
       if (!p.laddr || p.laddr === dst) p.obs.icmp?.(formatIpv4(src), type, ip[o + 1]!);
     for (const p of this.raw)
       if (!p.laddr || p.laddr === dst) p.obs.icmp?.(formatIpv4(src), type, ip[o + 1]!);
+    if (type === 5) return this.redirectInput(ip, o, total);
     if (type === 3 || type === 11 || type === 12) {
       // An error about one of our packets: tell the socket it quotes (icmp_unreach → err_handler).
       const inner = o + 8;
@@ -1795,6 +1798,33 @@ export class Sockets {
         }
       }
     }
+  }
+
+  /**
+   * icmp_redirect → the quoted packet's socket (udp_err, tcp_v4_err, ping_err: ipv4_sk_redirect,
+   * do_redirect) → __ip_do_redirect: codes 0 to 3, from the gateway the socket's route uses, naming
+   * another one. Without a socket nothing happens.
+   */
+  private redirectInput(ip: Uint8Array, o: number, total: number): void {
+    const inner = o + 8;
+    if (total - inner < 28 || (ip[o + 1]! & 7) > 3 || !this.host.redirectNeighbour) return;
+    const ihl = ipv4HeaderLength(ip, inner);
+    const iproto = ip[inner + 9]!;
+    const isrc = ipv4Src(ip, inner);
+    const idst = ipv4Dst(ip, inner);
+    const isport = read16(ip, inner + ihl);
+    const idport = read16(ip, inner + ihl + 2);
+    const owned =
+      iproto === IPPROTO_TCP
+        ? this.tcp.has(key(isrc, isport, idst, idport))
+        : iproto === IPPROTO_UDP
+          ? this.udp.has(isport)
+          : iproto === IPPROTO_ICMP && this.ping.has(read16(ip, inner + ihl + 4));
+    if (!owned) return;
+    const r = this.host.routeTo(idst, isrc);
+    const gw = read32(ip, o + 4);
+    if (!r || r.via !== ipv4Src(ip, 0) || gw === r.via) return;
+    this.host.redirectNeighbour(r.dev, gw);
   }
 
   /**

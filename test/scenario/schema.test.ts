@@ -191,7 +191,16 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
   const objectBranch = (s: Schema): Schema =>
     ((s.oneOf ?? [s]) as Schema[]).find((b) => b.type === 'object')!;
   // Each of these, written with every key the schema names, must load without an unknown-key error.
-  assert.deepEqual(keys(schema), ['description', 'epoch', 'events', 'flows', 'hosts', 'links', 'name']);
+  assert.deepEqual(keys(schema), [
+    'description',
+    'epoch',
+    'events',
+    'flows',
+    'hosts',
+    'links',
+    'name',
+    'verify',
+  ]);
   assert.deepEqual(keys(defs.event!), ['at', 'host', 'run']);
   assert.deepEqual(keys(defs.host!), [
     'bridges',

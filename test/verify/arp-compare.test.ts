@@ -2,7 +2,7 @@
 // left out, order and sender/target per interface, the kernel's time within a window of natbox's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ARP_LATE, compareArp } from '../../src/oracle/compare.ts';
+import { alignSameInstant, ARP_LATE, compareArp, SAME_INSTANT } from '../../src/oracle/compare.ts';
 import type { ArpPacket } from '../../src/oracle/packets.ts';
 
 const f = (
@@ -55,4 +55,37 @@ test('a frame only one side has is a difference', () => {
   const d = compareArp(nb, nb.slice(0, 1), 4).diffs[0]!;
   assert.equal(d.field, 'frame');
   assert.equal(d.kernel, '(none: the kernel has 1 ARP frames here)');
+});
+
+test('same instant: natbox frames at one simulated time match the kernel’s in either order', () => {
+  // icmp-redirect-all-off.yaml, h1:eth0 (Linux 6.18.44, 2026-12-02): h1's own request for the new
+  // gateway and r1's broadcast for it left within 15 µs; the kernel's order is a race.
+  const x = [
+    f(0.0002, 'in', 'reply', '172.16.1.253', '172.16.1.1'),
+    f(0.0004, 'out', 'request', '172.16.1.1', '172.16.1.254'),
+    f(0.0004, 'in', 'request', '172.16.1.253', '172.16.1.254'),
+    f(0.0006, 'in', 'reply', '172.16.1.254', '172.16.1.1'),
+  ];
+  const k = [x[0]!, { ...x[2]!, t: 0.0008 }, { ...x[1]!, t: 0.00082 }, { ...x[3]!, t: 0.0009 }];
+  assert.deepEqual(compareArp(x, k, 4).diffs, []);
+  assert.deepEqual(
+    alignSameInstant(x, k).map((p) => p.sender),
+    ['172.16.1.253', '172.16.1.1', '172.16.1.253', '172.16.1.254'],
+  );
+  // Frames at different natbox times keep their order: swapped, they differ.
+  const swapped = [x[0]!, x[3]!, x[1]!, x[2]!];
+  assert.equal(compareArp(x, swapped, 4).diffs[0]?.index, 2);
+  // A frame of the group the kernel does not have is still a difference.
+  const other = [x[0]!, f(0.0008, 'out', 'request', '172.16.1.1', '172.16.1.9'), x[2]!, x[3]!];
+  assert.equal(compareArp(x, other, 4).diffs[0]?.field, 'frame');
+  assert.equal(SAME_INSTANT, 1e-6);
+});
+
+test('a window (proxy_delay, reachable_time) widens by the usual slack on both sides', () => {
+  const proxy = [{ ...nb[0]!, window: [0.5, 1.33] as const }];
+  const at = (t: number) => [{ ...nb[0]!, t }];
+  assert.deepEqual(compareArp(proxy, at(0.41), 4).diffs, []);
+  assert.deepEqual(compareArp(proxy, at(1.33 + ARP_LATE), 4).diffs, []);
+  assert.equal(compareArp(proxy, at(0.39), 4).diffs[0]?.field, 'time');
+  assert.equal(compareArp(proxy, at(1.34 + ARP_LATE), 4).diffs[0]?.field, 'time');
 });

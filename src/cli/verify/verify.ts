@@ -23,6 +23,7 @@ import {
 import { ctEntry, ctStatsCompared, type CtEntry } from '../../oracle/conntrack.ts';
 import { literalNumbers } from '../../oracle/labels.ts';
 import { kernelSide, natboxSide } from '../../oracle/packets.ts';
+import { frameWindow } from '../../stack/neigh.ts';
 import {
   LiveError,
   runOnKernel,
@@ -117,7 +118,13 @@ export function prepareVerify(
     .filter((h) => (h.rules && h.rules.lines.length > 0) || (h.nft && h.nft.lines.length > 0))
     .map((h) => h.name.value);
   const natbox: SideRun = {
-    side: natboxSide(sim.steps.filter((s) => s.kind === 'packet')),
+    side: natboxSide(
+      sim.steps.flatMap((s) => {
+        if (s.kind !== 'packet') return [];
+        const w = frameWindow(s.frame);
+        return [w ? { ...s, window: w } : s];
+      }),
+    ),
     conntrack: new Map(ctHosts.map((h) => [h, natboxConntrack(sim, h)])),
     ctStats: new Map(
       ctHosts.flatMap((h) => {
@@ -207,9 +214,14 @@ export interface ScenarioReport {
   seconds: number;
 }
 
-/** Whether ARP differences count for this scenario (NATBOX_VERIFY_ARP=1 while measuring). */
-function arpCompared(_prep: Prepared): boolean {
-  return process.env.NATBOX_VERIFY_ARP === '1';
+/**
+ * Whether ARP differences count for this scenario: yes unless its `verify: { arp: false }` says
+ * otherwise; NATBOX_VERIFY_ARP=1 counts them everywhere, =0 nowhere (measuring).
+ */
+export function arpCompared(prep: Pick<Prepared, 'scenario'>): boolean {
+  const env = process.env.NATBOX_VERIFY_ARP;
+  if (env === '1' || env === '0') return env === '1';
+  return prep.scenario.verify?.arp ?? true;
 }
 
 export function compareVerify(prep: Prepared, kernel: SideRun): Comparison {

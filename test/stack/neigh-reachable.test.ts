@@ -1,0 +1,229 @@
+// The neighbour state machine past resolution, with exact frames and times (src/stack/neigh.ts):
+// NUD_REACHABLE expiring after reachable_time (random in [base/2, 3·base/2): neigh_rand_reach_time),
+// kept by confirmations (neigh_confirm: a TCP segment after forward progress), STALE → DELAY on
+// use → PROBE (ucast_solicit unicast requests retrans_time apart, then mcast_resolicit broadcast
+// ones) → FAILED, and the neigh sysctls that set these. Sources: net/core/neighbour.c
+// (neigh_timer_handler, __neigh_event_send, __neigh_update), net/ipv4/arp.c (arp_solicit,
+// arp_process), ip-sysctl.rst (neigh/default/*) and ip-neighbour(8).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Neighbours, frameWindow, wheelSlack, type NeighHost } from '../../src/stack/neigh.ts';
+import { makeIface, type Iface } from '../../src/stack/iface.ts';
+import { arpReplyFrame } from '../../src/wire/arp.ts';
+import { buildUdpPacket } from '../../src/wire/packet.ts';
+import { DropReason } from '../../src/netfilter/core/drop.ts';
+
+const ip = (s: string): number => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+const A = ip('10.0.0.1');
+const B = ip('10.0.0.2');
+const MAC_A = new Uint8Array([2, 0, 0, 0, 0, 1]);
+const MAC_B = new Uint8Array([2, 0, 0, 0, 0, 2]);
+
+interface Sent {
+  t: number;
+  /** `req` (broadcast), `probe` (unicast request), `reply`, `ip` */
+  kind: string;
+  window?: readonly [number, number];
+}
+
+/** A host with one device eth0 (10.0.0.1/24) and a clock whose timers the test runs. */
+function rig(sysctls: Record<string, number> = {}) {
+  let now = 0;
+  const timers: { at: number; fn: () => void; seq: number }[] = [];
+  let seq = 0;
+  const sent: Sent[] = [];
+  const drops: DropReason[] = [];
+  const eth0: Iface = makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]);
+  const host: NeighHost = {
+    name: 'a',
+    env: { now: () => now, timer: (at, fn) => void timers.push({ at, fn, seq: seq++ }) },
+    ifaces: new Map([['eth0', eth0]]),
+    trace: () => {},
+    countDrop: (r) => (drops.push(r), false),
+    sourceAddressFor: () => A,
+    devOutput: (_dev, f) => {
+      const w = frameWindow(f);
+      const arp = f[12] === 0x08 && f[13] === 0x06;
+      const kind = !arp ? 'ip' : f[21] === 2 ? 'reply' : f[0] === 0xff ? 'req' : 'probe';
+      sent.push({
+        t: Math.round(now * 1e6) / 1e6,
+        kind,
+        ...(w ? { window: w.map((x) => Math.round((now + x) * 1e3) / 1e3) as [number, number] } : {}),
+      });
+    },
+    neighbourFailed: () => {},
+    conf: () => 0,
+    isLocal: (x) => x === A,
+    routeDev: () => 'eth0',
+    forwarding: () => false,
+    random: () => 0.5,
+    sysctl: (n, d) => sysctls[n] ?? d,
+  };
+  const n = new Neighbours(host);
+  /** Runs the timers due up to `t`, in time order, and sets the clock to `t`. */
+  const until = (t: number): void => {
+    for (;;) {
+      timers.sort((x, y) => x.at - y.at || x.seq - y.seq);
+      const next = timers[0];
+      if (!next || next.at > t) break;
+      timers.shift();
+      now = next.at;
+      next.fn();
+    }
+    now = t;
+  };
+  const packet = () => buildUdpPacket({ src: A, dst: B, id: 1 }, { srcPort: 40000, dstPort: 5000 });
+  const send = (t: number): void => {
+    until(t);
+    n.output({ via: 0, dev: 'eth0' }, packet());
+  };
+  /** B's answer to A (unicast: PACKET_HOST). */
+  const reply = (t: number): void => {
+    until(t);
+    n.input(eth0, arpReplyFrame(MAC_B, B, MAC_A, A));
+  };
+  return { n, sent, drops, send, reply, until };
+}
+
+test('reachable_time: drawn once per device in [base/2, 3·base/2), from base_reachable_time_ms', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.base_reachable_time_ms': 12000 });
+  const rt = r.n.reachableTime('eth0');
+  assert.ok(rt >= 6 && rt < 18, String(rt));
+  assert.equal(r.n.reachableTime('eth0'), rt);
+  const d = rig().n.reachableTime('eth0');
+  assert.ok(d >= 15 && d < 45, String(d));
+});
+
+test('REACHABLE → STALE after reachable_time (silent); a use then: DELAY, 5 s later a unicast probe; the answer: REACHABLE', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.base_reachable_time_ms': 12000 });
+  r.send(0);
+  r.reply(0.001);
+  r.send(21); // past 3/2·base and the timer wheel's slack (2.048 s at 18 s): STALE for sure
+  r.until(26.0005);
+  r.reply(26.0005);
+  r.send(27);
+  r.until(40);
+  assert.deepEqual(r.sent, [
+    { t: 0, kind: 'req' },
+    { t: 0.001, kind: 'ip' },
+    { t: 21, kind: 'ip' },
+    { t: 26, kind: 'probe' },
+    { t: 27, kind: 'ip' },
+  ]);
+  assert.ok(r.n.isReachable('eth0', B));
+});
+
+test('a use inside the random range: the probe carries the window of the kernel’s expiry plus delay_first_probe_time', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.base_reachable_time_ms': 12000 });
+  r.send(0);
+  r.reply(0.001);
+  const rt = r.n.reachableTime('eth0');
+  const u = Math.min(17.9, rt + 0.5); // after natbox's expiry, before the latest possible one
+  r.send(u);
+  r.until(u + 5.5);
+  const probe = r.sent.find((s) => s.kind === 'probe')!;
+  assert.equal(probe.t, Math.round((u + 5) * 1e6) / 1e6);
+  const hi = 0.001 + 18 + wheelSlack(18) + 5 + wheelSlack(5);
+  assert.deepEqual(probe.window, [Math.round((0.001 + 6 + 5) * 1e3) / 1e3, Math.round(hi * 1e3) / 1e3]);
+  assert.equal(wheelSlack(5), 0.256); // 1250 jiffies at HZ 250: level 2, 64 jiffies
+  assert.equal(wheelSlack(18), 2.048); // level 3, 512 jiffies
+  assert.equal(wheelSlack(0.8), 0.032); // proxy_delay: level 1, 8 jiffies
+});
+
+test('confirmations (neigh_confirm) keep it REACHABLE: no probe however long the flow', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.base_reachable_time_ms': 4000 });
+  r.send(0);
+  r.reply(0.001);
+  for (let t = 1; t <= 30; t++) {
+    r.send(t);
+    r.n.confirm('eth0', B);
+  }
+  r.until(31);
+  assert.deepEqual(
+    r.sent.filter((s) => s.kind !== 'ip'),
+    [{ t: 0, kind: 'req' }],
+  );
+  assert.ok(r.n.isReachable('eth0', B));
+});
+
+test('without confirmations the same flow is probed: STALE, DELAY on the next use, PROBE 5 s later', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.base_reachable_time_ms': 4000 });
+  r.send(0);
+  r.reply(0.001);
+  const rt = r.n.reachableTime('eth0'); // [2, 6): the expiry finds the last use (0.001) within 5 s when rt < 5
+  for (let t = 1; t <= 12; t++) r.send(t);
+  r.until(13);
+  const first = r.sent.find((s) => s.kind === 'probe')!;
+  const use = rt + 0.001 <= 5.001 ? rt + 0.001 : Math.ceil(rt + 0.001);
+  assert.ok(Math.abs(first.t - (use + 5)) < 1e-3, `${first.t} vs ${use + 5} (rt ${rt})`);
+  assert.ok(first.window, 'a probe after a random expiry carries a window');
+});
+
+test('PROBE unanswered: ucast_solicit unicast probes retrans_time apart, then mcast_resolicit broadcasts, then FAILED', () => {
+  const r = rig({
+    'net.ipv4.neigh.eth0.base_reachable_time_ms': 2000,
+    'net.ipv4.neigh.eth0.ucast_solicit': 2,
+    'net.ipv4.neigh.eth0.mcast_resolicit': 1,
+    'net.ipv4.neigh.eth0.retrans_time_ms': 500,
+    'net.ipv4.neigh.eth0.delay_first_probe_time': 2,
+  });
+  r.send(0);
+  r.reply(0.001);
+  r.send(10); // STALE since ≤ 3.001 + slack: DELAY
+  r.until(20);
+  assert.deepEqual(
+    r.sent.slice(3).map((s) => [s.t, s.kind]),
+    [
+      [12, 'probe'],
+      [12.5, 'probe'],
+      [13, 'req'],
+    ],
+  );
+  assert.equal(r.n.get('eth0', B), undefined); // FAILED: forgotten
+  r.send(20);
+  assert.deepEqual(r.sent.at(-1), { t: 20, kind: 'req' });
+});
+
+test('INCOMPLETE: mcast_solicit broadcast requests retrans_time apart, then the packets are dropped', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.mcast_solicit': 2, 'net.ipv4.neigh.eth0.retrans_time_ms': 300 });
+  r.send(0);
+  r.until(5);
+  assert.deepEqual(r.sent, [
+    { t: 0, kind: 'req' },
+    { t: 0.3, kind: 'req' },
+  ]);
+  assert.deepEqual(r.drops, [DropReason.NEIGH_FAILED]);
+});
+
+test('a resolution with nothing waiting (a redirect’s new gateway, eventSend): broadcast requests, no drop counted', () => {
+  const r = rig();
+  r.until(1);
+  r.n.eventSend('eth0', B);
+  r.n.eventSend('eth0', B); // already INCOMPLETE: nothing more
+  r.until(10);
+  assert.deepEqual(r.sent, [
+    { t: 1, kind: 'req' },
+    { t: 2, kind: 'req' },
+    { t: 3, kind: 'req' },
+  ]);
+  assert.deepEqual(r.drops, []);
+});
+
+test('a broadcast reply leaves a neighbour being resolved STALE: its first use probes 5 s later', () => {
+  const r = rig();
+  r.send(0);
+  r.until(0.001);
+  const bcast = arpReplyFrame(MAC_B, B, MAC_A, A);
+  bcast.fill(0xff, 0, 6);
+  r.n.input(makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]), bcast);
+  assert.equal(r.n.isReachable('eth0', B), false);
+  r.until(6);
+  assert.deepEqual(
+    r.sent.map((s) => [s.t, s.kind]),
+    [
+      [0, 'req'],
+      [0.001, 'ip'],
+      [5.001, 'probe'],
+    ],
+  );
+});
