@@ -725,7 +725,8 @@ export class Host {
     // A flowtable's ingress hook (netdev ingress: before ip_rcv and its packet type check).
     if (this.flows !== undefined && flowIngress(this, this.flows, dev, frame, ETH_HEADER_LEN)) return;
     // PACKET_OTHERHOST (unless a netdev chain's `meta pkttype set host` made it the host's)
-    if (!pktHost && !ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return;
+    // (eth_type_trans: a group address is PACKET_BROADCAST or PACKET_MULTICAST, which ip_rcv takes).
+    if (!pktHost && (frame[0]! & 1) === 0 && macKey(frame, 0) !== macKey(dev.mac)) return;
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;
     this.ip4.input(dev, ip, false, -1, 0, 0, frame);
