@@ -154,7 +154,8 @@ const L4: Readonly<Record<string, { readonly proto: number; readonly f: Readonly
   };
 
 /** Whether the packet is a fragment after the first (no transport header: pkt->fragoff). */
-const laterFragment = (skb: Skb): boolean => skb.fragment && (read16(skb.buf, skb.off + 6) & 0x1fff) !== 0;
+export const laterFragment = (skb: Skb): boolean =>
+  skb.fragment && (read16(skb.buf, skb.off + 6) & 0x1fff) !== 0;
 
 /** A payload load (nft_payload_eval): the field's bits, or -1 past the packet's end / no header. */
 function payloadGetter(base: 0 | 1, off: number, len: number, proto: number): NumGetter {

@@ -3,7 +3,7 @@
 // read by NetdevTables.run (netdev.ts) when the walk is over; the stack sends it.
 import type { NftExpr, NftStmt } from '../../rules/nft/model.ts';
 import { AF_INET } from '../../wire/addr.ts';
-import { checksumUpdate16 } from '../../wire/checksum.ts';
+import { ipv4DecTtl } from '../../wire/ipv4.ts';
 import { PACKET_OTHERHOST, type Skb } from '../core/skb.ts';
 import { NftRefusal, type ExprCtx } from './expr.ts';
 
@@ -62,14 +62,8 @@ export function netdevSendOp(
   return (skb) => {
     // nft_fwd_neigh_eval: an IPv4 packet or NF_DROP; ip_decrease_ttl; neigh_xmit (NF_STOLEN).
     if (skb.family !== AF_INET) return R_DROP;
-    const b = skb.buf;
-    const o = skb.off;
-    const old = (b[o + 8]! << 8) | b[o + 9]!;
-    b[o + 8] = (b[o + 8]! - 1) & 0xff;
-    const sum = checksumUpdate16((b[o + 10]! << 8) | b[o + 11]!, old, (b[o + 8]! << 8) | b[o + 9]!);
-    b[o + 10] = sum >> 8;
-    b[o + 11] = sum & 0xff;
-    pending.sends.push({ dev, via, data: b.subarray(o, o + skb.len) });
+    ipv4DecTtl(skb.buf, skb.off);
+    pending.sends.push({ dev, via, data: skb.buf.subarray(skb.off, skb.off + skb.len) });
     pending.stolen = true;
     return R_DROP;
   };

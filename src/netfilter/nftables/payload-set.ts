@@ -8,9 +8,9 @@
 // `th` and `ether` fields with no checksum. A packet without the header (a later fragment for a
 // transport field, a frame without IPv4 in a netdev chain) ends the rule (NFT_BREAK).
 import type { NftExpr, NftStmt } from '../../rules/nft/model.ts';
-import { checksumUpdate16 } from '../../wire/checksum.ts';
+import { checksumUpdate16, read16, write16 } from '../../wire/checksum.ts';
 import type { Skb } from '../core/skb.ts';
-import { NftRefusal, type ExprCtx, type NumGetter } from './expr.ts';
+import { laterFragment, NftRefusal, type ExprCtx, type NumGetter } from './expr.ts';
 
 const R_GO = 0;
 const R_BREAK = 1;
@@ -77,9 +77,7 @@ function write(
     let cur = 0;
     for (let i = 0; i < nbytes; i++) cur = cur * 256 + b[byte + i]!;
     const shift = nbytes * 8 - (off & 7) - len;
-    const mask = (2 ** len - 1) * 2 ** shift;
     const next = cur - (Math.floor(cur / 2 ** shift) % 2 ** len) * 2 ** shift + (v % 2 ** len) * 2 ** shift;
-    void mask;
     let x = next;
     for (let i = nbytes - 1; i >= 0; i--) {
       b[byte + i] = x % 256;
@@ -90,24 +88,15 @@ function write(
     const w = (b[first + 2 * i]! << 8) | b[first + 2 * i + 1]!;
     const o = before[i]!;
     if (w === o) continue;
-    if (csumAt >= 0) put16(b, csumAt, checksumUpdate16(get16(b, csumAt), o, w));
+    if (csumAt >= 0) write16(b, csumAt, checksumUpdate16(read16(b, csumAt), o, w));
     if (l4At >= 0) {
-      const s = get16(b, l4At);
+      const s = read16(b, l4At);
       if (udp && s === 0) continue;
       const n = checksumUpdate16(s, o, w);
-      put16(b, l4At, udp && n === 0 ? 0xffff : n);
+      write16(b, l4At, udp && n === 0 ? 0xffff : n);
     }
   }
 }
-const get16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
-const put16 = (b: Uint8Array, o: number, v: number): void => {
-  b[o] = v >>> 8;
-  b[o + 1] = v & 0xff;
-};
-
-/** Whether the packet is a fragment after the first (pkt->fragoff: no transport header). */
-const laterFragment = (skb: Skb): boolean =>
-  skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0;
 
 /** `PAYLOAD set VALUE` as an op, or a refusal for a field natbox does not write. */
 export function payloadSetOp(
@@ -161,7 +150,7 @@ export function payloadSetOp(
     if (end > skb.off + skb.len || (csum >= 0 && skb.l4off + csum + 2 > skb.off + skb.len)) return R_BREAK;
     const b = skb.buf;
     // A UDP datagram without checksum keeps none (the sum of its words is not kept).
-    const at = csum < 0 || (proto === 17 && get16(b, skb.l4off + 6) === 0) ? -1 : skb.l4off + csum;
+    const at = csum < 0 || (proto === 17 && read16(b, skb.l4off + 6) === 0) ? -1 : skb.l4off + csum;
     write(b, skb.l4off, off, len, v, at, -1, false);
     skb.parse();
     return R_GO;
