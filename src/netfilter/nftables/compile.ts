@@ -4,7 +4,7 @@
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
 import { flowOffloadOp } from './flow-op.ts';
-import { netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
+import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
@@ -505,6 +505,7 @@ export class RtTable {
         return [() => (bypass ? R_ACCEPT : R_DROP)];
       }
       case 'counter':
+        if (ctx.family === 'netdev') return [netdevCounterOp(s, rt)];
         return [
           (skb) => {
             s.packets++;

@@ -82,3 +82,20 @@ export function netdevPktTypeOp(value: number, ctx: ExprCtx, s: NftStmt, R_GO: n
     return R_GO;
   };
 }
+
+/**
+ * `counter` in a netdev chain: the bytes are skb->len there, the frame less its Ethernet header at
+ * ingress (the data starts at the network header), the whole frame at egress (at the MAC header).
+ */
+export function netdevCounterOp(
+  s: { packets: number; bytes: number },
+  rt: { readonly hook: number },
+): (skb: Skb) => number {
+  return (skb) => {
+    s.packets++;
+    s.bytes += skb.buf.length - (rt.hook === NETDEV_EGRESS_HOOK ? 0 : 14);
+    return 0; // R_GO
+  };
+}
+/** NF_NETDEV_EGRESS (netdev.ts has the names; this file cannot import it). */
+const NETDEV_EGRESS_HOOK = 1;

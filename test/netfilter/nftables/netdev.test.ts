@@ -142,8 +142,9 @@ test('netdev: a frame without IPv4 (ARP) matches no IPv4 or transport field, met
   const arp = emitEthernet(new Uint8Array(6).fill(0xff), PEER, 0x0806, new Uint8Array(28));
   assert.equal(nd.run(NF_NETDEV_INGRESS, 'eth0', MAC, arp, 0, undefined), NETDEV_ACCEPT);
   const r = rs.tables[0]!.chains[0]!.rules;
-  assert.equal((r[1]!.stmts[1] as { packets: number }).packets, 1);
-  assert.equal((r[2]!.stmts[1] as { packets: number }).packets, 1);
+  // skb->len at ingress: the ARP payload, 28 bytes (measured on Linux 6.18)
+  assert.deepEqual(r[1]!.stmts[1], { kind: 'counter', packets: 1, bytes: 28, pos: r[1]!.stmts[1]!.pos });
+  assert.equal((r[2]!.stmts[1] as { bytes: number }).bytes, 28);
   // an IPv4 frame is dropped by the first rule
   assert.equal(nd.run(NF_NETDEV_INGRESS, 'eth0', MAC, frame(tcp('198.51.100.7')), 0, undefined), NETDEV_DROP);
 });
@@ -168,4 +169,14 @@ test('checkNft: a netdev chain runs; what it cannot run is named; ether set outs
     ruleset('table ip t {\n chain c {\n  type filter hook prerouting priority 0;\n  fwd to "eth1"\n }\n}\n'),
   );
   assert.match(q[0]!.message, /fwd is read and printed but not simulated outside netdev tables/);
+});
+
+test('netdev: an egress counter counts the Ethernet header too (skb->len at the MAC header)', () => {
+  const rs = ruleset(chain('  udp dport 53 counter', 'egress'));
+  const nd = new NetdevTables(rs);
+  const f = frame(udp('198.51.100.7'));
+  assert.equal(nd.run(NF_NETDEV_EGRESS, 'eth0', MAC, f, 0, undefined), NETDEV_ACCEPT);
+  const c = rs.tables[0]!.chains[0]!.rules[0]!.stmts[1] as { packets: number; bytes: number };
+  // 20 + 8 bytes of IPv4 and UDP, 14 of Ethernet (the kernel: 52 for a 10-byte payload)
+  assert.deepEqual([c.packets, c.bytes], [1, 42]);
 });
