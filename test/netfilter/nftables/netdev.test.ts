@@ -180,3 +180,20 @@ test('netdev: an egress counter counts the Ethernet header too (skb->len at the 
   // 20 + 8 bytes of IPv4 and UDP, 14 of Ethernet (the kernel: 52 for a 10-byte payload)
   assert.deepEqual([c.packets, c.bytes], [1, 42]);
 });
+
+test('netdev: devices = { ... } hooks each device; chains on one device run by priority', () => {
+  const rs = ruleset(
+    'table netdev a {\n chain late {\n  type filter hook ingress devices = { "eth0", "eth1" } priority 10;\n  counter drop\n }\n}\n' +
+      'table netdev b {\n chain early {\n  type filter hook ingress device "eth1" priority -10;\n  counter accept\n }\n}\n',
+  );
+  const nd = new NetdevTables(rs);
+  assert.ok(nd.hooked(NF_NETDEV_INGRESS, 'eth0') && nd.hooked(NF_NETDEV_INGRESS, 'eth1'));
+  assert.ok(!nd.hooked(NF_NETDEV_EGRESS, 'eth0'));
+  // accept in one chain goes on to the next: eth1's early chain accepts, the late one drops
+  assert.equal(nd.run(NF_NETDEV_INGRESS, 'eth1', MAC, frame(tcp('198.51.100.7')), 0, undefined), NETDEV_DROP);
+  const late = rs.tables[0]!.chains[0]!.rules[0]!.stmts[0] as { packets: number };
+  const early = rs.tables[1]!.chains[0]!.rules[0]!.stmts[0] as { packets: number };
+  assert.deepEqual([early.packets, late.packets], [1, 1]);
+  assert.equal(nd.run(NF_NETDEV_INGRESS, 'eth0', MAC, frame(tcp('198.51.100.7')), 0, undefined), NETDEV_DROP);
+  assert.deepEqual([early.packets, late.packets], [1, 2]);
+});
