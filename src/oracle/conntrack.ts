@@ -189,8 +189,7 @@ export const origText = (e: CtEntry): string =>
 
 /**
  * The `conntrack -S` counters verify compares: those natbox counts where the kernel counts them
- * (conntrack/table.ts's ConntrackStats). Left out: `insert` (Linux 6.18 prints 0), `error` (ICMP
- * errors quoting no connection and bad checksums: natbox does not count them yet), `search_restart`
+ * (conntrack/table.ts's ConntrackStats). Left out: `insert` (Linux 6.18 prints 0), `search_restart`
  * and `chaintoolong` (the kernel's hash resizes and chain lengths, nothing natbox has).
  */
 export const CT_STATS_COMPARED = [
@@ -199,6 +198,7 @@ export const CT_STATS_COMPARED = [
   'insert_failed',
   'drop',
   'early_drop',
+  'error',
   'clash_resolve',
 ] as const;
 

@@ -64,6 +64,9 @@ export interface Labelled {
   readonly t: number;
   readonly syn?: boolean;
   readonly seq?: number;
+  /** TCP flags as tcpdump prints them (`R.`), and the ACK number. */
+  readonly flags?: string;
+  readonly ack?: number;
   readonly sport?: number;
   readonly dport?: number;
   readonly icmpId?: number;
@@ -81,6 +84,15 @@ export class SideLabels implements ValueLabels {
     const byTime = [...packets].sort((a, b) => a.t - b.t);
     for (const p of byTime) {
       if (p.syn && p.seq !== undefined && !this.isns.includes(p.seq)) this.isns.push(p.seq);
+      // A reset answering a SYN no capture saw (a REJECT in the sender's own OUTPUT): it acks
+      // that ISN + 1, so the ISN is learnt from it.
+      if (
+        p.flags?.startsWith('R') &&
+        p.seq === 0 &&
+        p.ack !== undefined &&
+        seqLabel(this.isns, p.ack)[0] === '?'
+      )
+        this.isns.push((p.ack - 1) >>> 0);
       if (p.sport !== undefined) this.port(p.sport);
       if (p.dport !== undefined) this.port(p.dport);
       if (p.icmpId !== undefined) this.id(p.icmpId);

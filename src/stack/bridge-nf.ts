@@ -45,7 +45,7 @@ export class BridgeNetfilter {
     skb.physIn = port.name;
     if (ip4.linkLayer) ip4.setLinkLayer(skb, frame, br);
     const dstBefore = skb.dst;
-    if (nf.prerouting(skb, host.env.now()) !== NF_ACCEPT) return ip4.nfDrop(skb, port.name);
+    if (nf.prerouting(skb, host.env.now()) !== NF_ACCEPT) return ip4.nfDrop(skb, port.name, frame);
     frame = refit(frame, skb);
     ip = skb.buf;
     let dstMac: Uint8Array | undefined;
@@ -54,7 +54,7 @@ export class BridgeNetfilter {
       const r = dnat ? host.routes.lookup(skb.dst) : undefined;
       if (!dnat || !r || r.dev !== br.name || host.isLocal(skb.dst)) {
         if (host.tracing) host.trace({ kind: 'packet', host: host.name, ifname: br.name, dir: 'in', frame });
-        return ip4.input(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo, frame);
+        return ip4.input(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo, frame, port.name);
       }
       if (host.tracing)
         host.trace({
@@ -110,8 +110,8 @@ export class BridgeNetfilter {
     skb.outIf = br.name;
     skb.physOut = out ?? '';
     const now = host.env.now();
-    if (nf.forward(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort);
-    if (nf.postrouting(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort);
+    if (nf.forward(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort, frame);
+    if (nf.postrouting(skb, now) !== NF_ACCEPT) return host.ip4.nfDrop(skb, inPort, frame);
     bridge.forward(refit(frame, skb), inPort);
   }
 }

@@ -5,7 +5,14 @@
 // Time, randomness and the wire come from a HostEnv, so the same host runs in the simulator and,
 // later, on TUN devices.
 import { formatIpv4, formatMac, inPrefix, prefixMask } from '../wire/addr.ts';
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethIsBroadcast, ethType } from '../wire/ethernet.ts';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETH_HEADER_LEN,
+  emitEthernet,
+  ethIsBroadcast,
+  ethType,
+} from '../wire/ethernet.ts';
 import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import {
   type Fib4,
@@ -48,7 +55,7 @@ import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
 import type { Step, StackTracer } from './steps.ts';
-import { Sockets, type Attach, type SendError } from './sockets.ts';
+import { Sockets, type Attach, type BridgedIn, type SendError } from './sockets.ts';
 import { InetPeers } from './inetpeer.ts';
 
 export type { Attach } from './sockets.ts';
@@ -740,6 +747,19 @@ export class Host {
    */
   output(ip: Uint8Array, attach?: Attach, owned = false, mark = 0): SendError | undefined {
     return this.ip4.output(ip, attach, owned, mark);
+  }
+
+  /**
+   * nf_send_reset's bridge branch (nf_reject_ipv4.c): the reset of a packet that came in by a
+   * bridge port with bridge-nf-call-iptables is not given to ip_local_out. After its route check
+   * (ip_route_me_harder: any source, a route to the destination or no reset), it takes the
+   * rejected frame's Ethernet addresses swapped and leaves by that port (dev_queue_xmit): no
+   * OUTPUT or POSTROUTING hook, no NAT, not through the bridge device.
+   */
+  outputBridged(ip: Uint8Array, bridged: BridgedIn): void {
+    if (this.routeTo(ipv4Dst(ip, 0), 0) === undefined) return;
+    const f = bridged.frame;
+    this.devOutput(bridged.port, emitEthernet(f.subarray(6, 12), f.subarray(0, 6), ETHERTYPE_IPV4, ip));
   }
 
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */

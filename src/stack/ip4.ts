@@ -25,10 +25,11 @@ import {
   type XtEnv,
 } from '../netfilter/core/skb.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
+import { DIR_ORIGINAL } from '../netfilter/conntrack/tuple.ts';
 import { macKey, type Iface } from './iface.ts';
 import type { Neighbours } from './neigh.ts';
 import { hasPendingConfirm, markPendingConfirm } from './neigh.ts';
-import type { Attach, SendError } from './sockets.ts';
+import type { Attach, BridgedIn, SendError } from './sockets.ts';
 import type { DropStep, Step } from './steps.ts';
 import type { InetPeers } from './inetpeer.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
@@ -40,8 +41,8 @@ export interface Ip4Transport {
   deliver(ip: Uint8Array, ifname: string): void;
   /** icmp_send: an ICMP error about `orig`. */
   sendIcmpError(orig: Uint8Array, type: number, code: number, info: number, attach?: Attach): void;
-  /** REJECT's answer (--reject-with). */
-  reject(orig: Uint8Array, withWhat: string, attach?: Attach): void;
+  /** REJECT's answer (--reject-with); `bridged`: the packet came in by a bridge port. */
+  reject(orig: Uint8Array, withWhat: string, attach?: Attach, bridged?: BridgedIn): void;
 }
 
 /** What the IPv4 layer needs of its host. */
@@ -151,7 +152,11 @@ export class Ip4 {
     return true;
   }
 
-  /** ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. */
+  /**
+   * ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. `physIn`: the bridge port of a frame
+   * bridge netfilter passed up (prerouted): the skb keeps its nf_bridge state, so -m physdev and
+   * REJECT's reset see the port in INPUT and FORWARD.
+   */
   input(
     dev: Iface,
     ipIn: Uint8Array,
@@ -160,6 +165,7 @@ export class Ip4 {
     ctDir: number,
     ctinfo: number,
     frame?: Uint8Array,
+    physIn = '',
   ): void {
     const host = this.host;
     const nf = host.nf;
@@ -178,6 +184,7 @@ export class Ip4 {
       pmtuDf = this.frag.pmtuDf;
     }
     let skb = this.skb.load(ip, 0, dev.name, '');
+    skb.physIn = physIn;
     if (frame && this.linkLayer) this.setLinkLayer(skb, frame, dev);
     if (prerouted) {
       skb.ct = ct;
@@ -247,8 +254,9 @@ export class Ip4 {
         const { ct: c, ctDir: d, ctinfo: i } = skb;
         skb = this.skb.load(whole, 0, dev.name, '');
         [skb.ct, skb.ctDir, skb.ctinfo] = [c, d, i];
+        skb.physIn = physIn;
       }
-      if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name, frame);
       return host.sockets.deliver(skb.buf, dev.name);
     }
     if (host.sysctl('net.ipv4.ip_forward', 0) !== 1) {
@@ -327,8 +335,8 @@ export class Ip4 {
     if (dev.name === r.dev) this.maybeRedirect(ip, r, skb, now);
     skb.outIf = r.dev;
     if (nf) {
-      if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
-      if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name);
+      if (nf.forward(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name, frame);
+      if (nf.postrouting(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name, frame);
     }
     if (skb.len > this.frag.floor || fragMax > 0) {
       // ip_finish_output: too big, or a datagram that came in fragments: it leaves in fragments.
@@ -397,14 +405,18 @@ export class Ip4 {
     return undefined;
   }
 
-  /** Netfilter dropped a received packet: count, trace, and answer a REJECT. */
-  nfDrop(skb: Skb, ifname: string): void {
+  /**
+   * Netfilter dropped a received packet: count, trace, and answer a REJECT. `frame`: the frame it
+   * came in, for the reset of a packet that came in by a bridge port (skb.physIn).
+   */
+  nfDrop(skb: Skb, ifname: string, frame?: Uint8Array): void {
     if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, ifname));
     if (!skb.rejectWith) return;
     // nf_send_reset / nf_send_unreach: the answer carries the rejected packet's entry (nf_ct_attach,
     // still held, confirmed or not), so NAT translates it back as the connection; then the entry
     // of a packet that never left is released.
-    this.host.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb));
+    const bridged = skb.physIn !== '' && frame ? { port: skb.physIn, frame } : undefined;
+    this.host.sockets.reject(skb.buf.slice(0, skb.len), skb.rejectWith, attachOf(skb), bridged);
     const nf = this.host.nf;
     if (!nf) return;
     // nf_send_reset then marks a confirmed TCP entry closing (nf_ct_set_closing): CLOSE, 10 s.
@@ -628,15 +640,33 @@ export class Ip4 {
     return { reason: DropReason.IP_OUTNOROUTES, table: 0, ctMax: 0, errno };
   }
 
-  /** Netfilter dropped one of the host's own packets: count, trace, and tell the socket why. */
+  /**
+   * Netfilter dropped one of the host's own packets: count, trace, answer a REJECT, and tell the
+   * socket why. REJECT's answer (nf_send_reset / nf_send_unreach in OUTPUT) is for this host: it
+   * comes back through lo after this event, carrying the rejected packet's entry (nf_ct_attach
+   * holds it, so NAT translates it back); an entry never confirmed goes once the answer is in.
+   */
   private nfDropLocal(skb: Skb): SendError {
-    this.host.nf?.abandon(skb); // a REJECT's drop leaves the entry to its sender (Drops.drop)
+    const nf = this.host.nf;
     if (this.host.countDrop(skb.dropReason as DropReason)) this.host.trace(this.nfDropStep(skb, undefined));
-    return {
+    const e: SendError = {
       reason: skb.dropReason as DropReason,
       table: skb.dropTable,
-      ctMax: this.host.nf?.conntrack.max ?? 0,
+      ctMax: nf?.conntrack.max ?? 0,
     };
+    if (!nf || skb.rejectWith === '') {
+      nf?.abandon(skb);
+      return e;
+    }
+    const ct = skb.ct;
+    const owner = ct >= 0 && skb.ctDir === DIR_ORIGINAL && !nf.conntrack.isConfirmed(ct);
+    // The answer's own output reuses this skb (outSkb): take what it needs first.
+    this.host.sockets.reject(skb.buf.slice(skb.off, skb.off + skb.len), skb.rejectWith, attachOf(skb));
+    if (owner)
+      this.host.env.timer(this.host.env.now(), () => {
+        if (!nf.conntrack.isConfirmed(ct)) nf.conntrack.release(ct);
+      });
+    return e;
   }
 }
 

@@ -94,6 +94,8 @@ export interface SocketHost {
   countDrop(reason: DropReason): boolean;
   /** Sends a locally generated IPv4 packet; returns why it cannot leave, or undefined. */
   output(ip: Uint8Array, attach?: Attach, owned?: boolean, mark?: number): SendError | undefined;
+  /** nf_send_reset's bridge branch: a RST straight out of the port a bridged packet came in by. */
+  outputBridged(ip: Uint8Array, bridged: BridgedIn): void;
   /** inet_select_addr: the source address for a packet to `dst` out of `outIf`. */
   sourceAddressFor(outIf: string, dst: number): number;
   sysctl(name: string, dflt: number): number;
@@ -113,6 +115,15 @@ export interface SocketHost {
 export interface Attach {
   readonly ct: number;
   readonly dir: number;
+}
+
+/**
+ * A rejected packet that came in by a bridge port with bridge-nf-call-iptables on (the skb's
+ * nf_bridge_get_physindev): the port, and the frame it came in (its Ethernet addresses).
+ */
+export interface BridgedIn {
+  readonly port: string;
+  readonly frame: Uint8Array;
 }
 
 /**
@@ -670,12 +681,18 @@ export class Sockets {
             text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
       // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
-      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); no route and
-      // a REJECT are reported.
+      // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); a REJECT's
+      // answer comes back through lo and ends it (ECONNREFUSED from the reset, or the ICMP
+      // error's errno); no route is reported.
       const syn = this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
       const err = this.host.output(syn, undefined, true, this.markOut);
       this.markOut = 0;
-      if (err && err.reason !== DropReason.NETFILTER_DROP && err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE) {
+      if (
+        err &&
+        err.reason !== DropReason.NETFILTER_DROP &&
+        err.reason !== DropReason.NETFILTER_REJECT &&
+        err.reason !== DropReason.NF_NAT_NO_FREE_TUPLE
+      ) {
         s.state = 'CLOSED';
         this.tcp.delete(key(laddr, sport, dst, dport));
         obs.failed?.(sendErrorText(err), sendErrno(err));
@@ -792,6 +809,7 @@ export class Sockets {
     seq: number,
     ack: number,
     attach?: Attach,
+    bridged?: BridgedIn,
   ): void {
     const src = ipv4Src(ip, 0);
     const dst = ipv4Dst(ip, 0);
@@ -819,7 +837,9 @@ export class Sockets {
         event: 'rst-sent',
         text: `sends RST to ${ap(src, sport)}: no socket for this segment`,
       });
-    this.send(p, undefined, attach, false); // the kernel's own reset: no socket owns it
+    // The kernel's own reset: no socket owns it.
+    if (bridged) this.host.outputBridged(p, bridged);
+    else this.send(p, undefined, attach, false);
   }
 
   private tcpAccept(
@@ -1691,8 +1711,12 @@ export class Sockets {
     );
   }
 
-  /** REJECT: answer the rejected packet as --reject-with says (ipt_REJECT.c). */
-  reject(orig: Uint8Array, withWhat: string, attach?: Attach): void {
+  /**
+   * REJECT: answer the rejected packet as --reject-with says (ipt_REJECT.c). A TCP reset for a
+   * packet that came in by a bridge port with bridge-nf-call-iptables leaves by that port
+   * (`bridged`, nf_send_reset); ICMP answers have no such branch (nf_send_unreach → icmp_send).
+   */
+  reject(orig: Uint8Array, withWhat: string, attach?: Attach, bridged?: BridgedIn): void {
     const codes: Record<string, number> = {
       'icmp-net-unreachable': 0,
       'icmp-host-unreachable': 1,
@@ -1714,6 +1738,7 @@ export class Sockets {
         read32(orig, o + 4),
         read32(orig, o + 8),
         attach,
+        bridged,
       );
       return;
     }

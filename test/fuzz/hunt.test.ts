@@ -18,7 +18,6 @@ import { FUZZ_SEED } from './gen.ts';
 
 /** Kinds of difference found by the hunter so far (see test/verify/found/FINDINGS.md). */
 const KNOWN = new Set<string>([
-  'packets:dir', // N1: the RST of a bridged REJECT --reject-with tcp-reset (nf_reject_ipv4.c)
   'packets:dst', // H4: a port drawn at random from a range written in the rule
   'packets:src', // H2 and order flakes: flows' packets in another order on the kernel
   'packets:proto',

@@ -22,7 +22,10 @@ import {
   NO_ENTRY,
 } from '../../src/netfilter/conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../../src/netfilter/conntrack/tuple.ts';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.ts';
+import { icmpPacket, udpPacket } from '../../src/netfilter/conntrack/proto-udp-icmp.ts';
+import { defaultTimeouts, TimeoutTicks } from '../../src/netfilter/conntrack/timeouts.ts';
+import { IPS_ASSURED, IPS_SEEN_REPLY } from '../../src/netfilter/conntrack/table.ts';
 import { find, tuple } from './helpers.ts';
 
 const NAT_DONE = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
@@ -119,4 +122,48 @@ test('a clash with a dying entry is not resolved', () => {
   const b = unconfirmed(ct, flow(IPPROTO_UDP));
   assert.equal(ct.confirm(b, 0), false);
   assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
+});
+
+// Linux 6.18: udp_packet refreshes a replied entry, but __nf_ct_refresh_acct leaves an
+// IPS_FIXED_TIMEOUT one alone, and "never set ASSURED for IPS_NAT_CLASH, they time out soon".
+// The deletion at the first reply (5.6's nf_conntrack_udp_refresh_unreplied) was removed in 5.9 by
+// "netfilter: conntrack: do not auto-delete clash entries on reply": replies pass for 1 s.
+test('a clash entry sees replies for 1 s: its expiry does not move, it is never ASSURED, then it goes', () => {
+  const ct = new ConntrackTable(64);
+  const to = defaultTimeouts();
+  const o = flow(IPPROTO_UDP);
+  const a = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1024));
+  const b = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1025));
+  assert.ok(ct.confirm(a, 0));
+  assert.ok(ct.confirm(b, 0));
+  const r = tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 1025);
+  // The first reply at 0.4 s: found (not deleted), marked SEEN_REPLY by the caller, not refreshed.
+  assert.equal(find(ct, r, 0.4), (b << 1) | DIR_REPLY);
+  udpPacket(ct, b, 0.4, to);
+  ct.orStatus(b, IPS_SEEN_REPLY);
+  assert.equal(ct.expiresAt(b), 1);
+  // A second reply at 0.9 s: still there, still 1 s, not ASSURED.
+  assert.equal(find(ct, r, 0.9), (b << 1) | DIR_REPLY);
+  udpPacket(ct, b, 0.9, to);
+  assert.equal(ct.expiresAt(b), 1);
+  assert.equal(ct.statusOf(b) & IPS_ASSURED, 0);
+  assert.deepEqual(ct.entries(0.9), [a]);
+  // The winner is refreshed as usual.
+  udpPacket(ct, a, 0.9, to);
+  assert.equal(ct.expiresAt(a), 0.9 + to.nf_conntrack_udp_timeout);
+  assert.equal(find(ct, r, 1), NO_ENTRY);
+  ct.gc(1); // (the lookup above may have removed it already, as ____nf_conntrack_find does)
+  assert.equal(ct.count, 1);
+});
+
+test('an ICMP echo clash entry keeps its 1 s too', () => {
+  const ct = new ConntrackTable(64);
+  const o = tuple('10.0.1.2', '198.51.100.2', IPPROTO_ICMP, 7, 0x0800);
+  const a = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_ICMP, 7, 0));
+  const b = unconfirmed(ct, o, tuple('198.51.100.2', '198.51.100.1', IPPROTO_ICMP, 8, 0));
+  assert.ok(ct.confirm(a, 0));
+  assert.ok(ct.confirm(b, 0));
+  assert.equal(ct.statusOf(b) & IPS_NAT_CLASH, IPS_NAT_CLASH);
+  icmpPacket(ct, b, ct.tick(0.5), new TimeoutTicks(defaultTimeouts()));
+  assert.equal(ct.expiresAt(b), 1);
 });

@@ -205,6 +205,19 @@ test('labels: ISNs across wrap-around, per-side ports, bound labels refuse liter
   assert.equal(b.match('$p1', '1235'), false);
 });
 
+test('SideLabels: a reset answering a SYN no capture saw gives its ISN (a REJECT in OUTPUT)', () => {
+  const s = new SideLabels(new Set([81]));
+  s.learn([
+    { t: 0, syn: true, seq: 1000, flags: 'S' },
+    { t: 1, seq: 0, ack: 3475959036, flags: 'R.' },
+    { t: 2, seq: 77, ack: 0, flags: 'R.' }, // not an answer to a SYN: seq 0 only
+  ] as RawPacket[]);
+  assert.equal(s.seq(3475959036), 'I1+1');
+  assert.equal(s.seq(3475959035), 'I1');
+  assert.equal(s.seq(1001), 'I0+1');
+  assert.equal(s.seq(0), '?0');
+});
+
 test('first differences: absent on both sides agrees, absent on one does not; a missing packet', () => {
   assert.equal(firstFieldDifference([['a', undefined]], [['a', undefined]]), undefined);
   assert.deepEqual(firstFieldDifference([['a', '1']], [['a', undefined]]), {

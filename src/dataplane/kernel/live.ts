@@ -18,7 +18,7 @@
 // Devices are always named with `dev NAME` / `name NAME`, so a device called `up` or `help` is
 // never read as a keyword.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { formatIpv4, formatMac, parseIpv4 } from '../../wire/addr.ts';
@@ -517,6 +517,7 @@ export async function runOnKernel(
       }
     }
 
+    if (opts.capturesDir) mkdirSync(opts.capturesDir, { recursive: true }); // --captures DIR: made when missing
     // Interface indexes, to name the captures' interfaces.
     const ifnames = new Map<string, Map<number, string>>();
     for (const [h, ns] of namespaces) {

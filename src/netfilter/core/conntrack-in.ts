@@ -80,7 +80,8 @@ export class ConntrackIn {
     const zone = skb.ctZone === 0 ? 0 : zoneKeyOf(skb.ctZone, skb.mark);
     let ed: number;
     if (zone !== 0) {
-      if (proto === IPPROTO_ICMP && icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+      if (proto === IPPROTO_ICMP && (skb.icmpType > NR_ICMP_TYPES || icmpIsError(skb.icmpType)))
+        return this.icmpErrorIn(skb, now, hook);
       if (!zoneTuple(skb, this.tA)) return this.invalid(skb, hook);
       ed = ct.lookupZoneTick(this.tA, zone, nowTick);
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
@@ -92,7 +93,8 @@ export class ConntrackIn {
     } else {
       const t = this.tA;
       if (proto === IPPROTO_ICMP) {
-        if (icmpIsError(skb.icmpType)) return this.icmpErrorIn(skb, now, hook);
+        if (skb.icmpType > NR_ICMP_TYPES || icmpIsError(skb.icmpType))
+          return this.icmpErrorIn(skb, now, hook);
         if (!icmpIsQuery(skb.icmpType)) return this.invalid(skb, hook);
         t.set(skb.src, skb.dst, IPPROTO_ICMP, skb.sport, (skb.icmpType << 8) | skb.icmpCode);
       } else if (proto === IPPROTO_SCTP) {
@@ -242,8 +244,10 @@ export class ConntrackIn {
    * that connection's, is left without an entry (INVALID).
    */
   private icmpErrorIn(skb: Skb, now: number, hook: number): void {
+    // A type above NR_ICMP_TYPES is refused before the error test (the same `error` count).
+    if (skb.icmpType > NR_ICMP_TYPES) return this.icmpError(skb, hook);
     const q = quotedTuple(skb, this.tA);
-    if (!q || !invertTuple(this.tB, this.tA)) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    if (!q || !invertTuple(this.tB, this.tA)) return this.icmpError(skb, hook);
     const t = this.tB;
     // nf_conntrack_find_get in the error's own zone (its template's; 0 without one).
     const zone = skb.ctZone === 0 ? 0 : zoneKeyOf(skb.ctZone, skb.mark);
@@ -251,11 +255,21 @@ export class ConntrackIn {
       zone === 0
         ? this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now)
         : this.conntrack.lookupZoneTick(t, zone, this.conntrack.tick(now), false);
-    if (ed < 0) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    if (ed < 0) return this.icmpError(skb, hook);
     const e = ed >>> 1;
     const dir = ed & 1;
-    if (this.conntrack.dst(e, dir) !== skb.dst) return this.setCt(skb, -1, 0, CT_INVALID, hook);
+    if (this.conntrack.dst(e, dir) !== skb.dst) return this.icmpError(skb, hook);
     this.setCt(skb, e, dir, dir === DIR_REPLY ? IP_CT_RELATED_REPLY : IP_CT_RELATED, hook);
+  }
+
+  /**
+   * nf_conntrack_handle_icmp: the ICMP error callback refused the packet (-NF_ACCEPT: an unknown
+   * type, a quote that is no tuple, no connection, or one whose destination is not the error's);
+   * nf_conntrack_in counts `error` (not `invalid`) and the packet goes on without an entry.
+   */
+  private icmpError(skb: Skb, hook: number): void {
+    this.conntrack.stats.error++;
+    this.setCt(skb, -1, 0, CT_INVALID, hook);
   }
 
   /** __nf_conntrack_confirm: NF_ACCEPT, or NF_DROP when the tuple was taken meanwhile. */
@@ -291,6 +305,8 @@ export class ConntrackIn {
   }
 }
 
+/** NR_ICMP_TYPES: the highest ICMP type nf_conntrack_icmpv4_error knows ("anything else is a mystery"). */
+const NR_ICMP_TYPES = 18;
 const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
 /** The error types conntrack relates to a connection (icmp_error_message's list). */
 const icmpIsError = (type: number): boolean => ICMP_ERROR_TYPES.has(type);

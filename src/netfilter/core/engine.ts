@@ -194,7 +194,7 @@ export class Netfilter {
       bindNat: (skb, manip, range, now) => nat.setup(skb.ct, range, manip, now),
       tagMasquerade: (e, ifname) => masq.tag(e, ifname),
       dup: (skb, gw, oif, hook) => dups.push(skb, gw, oif, hook),
-      ...(sp ? { synproxy: (skb, info, now) => sp.target(skb, info, now) } : {}),
+      ...(sp ? { synproxy: (skb, info, now, nft) => sp.target(skb, info, now, nft) } : {}),
     };
     this.xt = xtTables(cfg.ruleset, env, prev?.xt);
     this.frontTables = (cfg.frontEnds ?? []).map((f, i) => f.tables(env, prev?.frontTables[i]));

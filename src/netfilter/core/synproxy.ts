@@ -266,9 +266,11 @@ export class Synproxy {
 
   /**
    * synproxy_tg4 / nft_synproxy_eval_v4 on a TCP packet: T_STOLEN (a SYN answered, a valid
-   * cookie's ACK relayed), T_DROP (a bad cookie), or SYNPROXY_CONTINUE.
+   * cookie's ACK relayed), T_DROP (a bad cookie), or SYNPROXY_CONTINUE. iptables' target takes a
+   * bare SYN and a bare ACK only; nft's statement (`nft`) any SYN, then any ACK (`tcp->syn`, else
+   * `tcp->ack`: a SYN-ACK is answered with a cookie too).
    */
-  target(skb: Skb, info: SynproxyInfo, now: number): number {
+  target(skb: Skb, info: SynproxyInfo, now: number, nft = false): number {
     const b = skb.buf;
     const l4 = skb.l4off;
     const end = skb.off + skb.len;
@@ -276,7 +278,7 @@ export class Synproxy {
     const o = this.o.reset();
     if (!synproxyParseOptions(b, l4, end, o)) return T_DROP;
     const flags = b[l4 + 13]!;
-    if (flags & TCP_SYN && !(flags & (TCP_ACK | TCP_FIN | TCP_RST))) {
+    if (nft ? flags & TCP_SYN : flags & TCP_SYN && !(flags & (TCP_ACK | TCP_FIN | TCP_RST))) {
       // Initial SYN from client.
       this.ext.stats.syn_received++;
       if (flags & TCP_ECE && flags & TCP_CWR) o.options |= SYNPROXY_OPT_ECN;
@@ -288,7 +290,7 @@ export class Synproxy {
       this.sendClientSynack(skb, o, now);
       return T_STOLEN;
     }
-    if (flags & TCP_ACK && !(flags & (TCP_FIN | TCP_RST | TCP_SYN))) {
+    if (nft ? flags & TCP_ACK : flags & TCP_ACK && !(flags & (TCP_FIN | TCP_RST | TCP_SYN))) {
       // ACK from client.
       return this.recvClientAck(skb, o, read32(b, l4 + 4), now) ? T_STOLEN : T_DROP;
     }

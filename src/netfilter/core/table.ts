@@ -68,7 +68,7 @@ export interface NfTableEnv {
    * SYNPROXY's target on `skb` (core/synproxy.ts): T_STOLEN, T_DROP, or -1 (XT_CONTINUE: not
    * its business). Absent when the engine has no SYNPROXY (the front end said it needs none).
    */
-  synproxy?(skb: Skb, info: SynproxyInfo, now: number): number;
+  synproxy?(skb: Skb, info: SynproxyInfo, now: number, nft?: boolean): number;
 }
 
 /**

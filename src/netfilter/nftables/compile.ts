@@ -6,6 +6,7 @@
 import { flowOffloadOp } from './flow-op.ts';
 import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
+import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import { helperByName, helperSimulated } from '../conntrack/helper.ts';
@@ -15,7 +16,7 @@ import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
 import { NOTRACK } from '../core/verdict.ts';
-import type { NfTableEnv } from '../core/table.ts';
+import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
 import {
   NF_INET_FORWARD,
   NF_INET_LOCAL_IN,
@@ -514,7 +515,12 @@ export class RtTable {
           },
         ];
       case 'objref':
-        return [this.compileObjref(s)];
+        return [s.type === 'synproxy' ? this.synproxyRef(s, ctx) : this.compileObjref(s)];
+      case 'synproxy': {
+        checkSynproxyHook(ctx.hook, s);
+        const info = nftSynproxyInfo(s);
+        return [synproxyOp(this.env, rt, () => info)];
+      }
       case 'limit':
         return [this.limitOp(s, s)];
       case 'quota': {
@@ -736,6 +742,40 @@ export class RtTable {
       // Without `over` the rule goes on while within the rate; with it, once past it.
       return over !== s.over ? R_BREAK : R_GO;
     };
+  }
+
+  /**
+   * `synproxy name "x"` and `synproxy name KEY map { ... : "x" }` (nft_objref_eval,
+   * nft_objref_map_eval): the object's options, or the one the packet's key maps to (no element:
+   * the rule breaks). The map's names become indices into the objects' options.
+   */
+  private synproxyRef(s: Extract<NftStmt, { kind: 'objref' }>, ctx: ExprCtx): Op {
+    checkSynproxyHook(ctx.hook, s);
+    const infoOf = (name: string, at: NftExpr | NftStmt): SynproxyInfo => {
+      const o = this.table.objects.find((x) => x.type === 'synproxy' && x.name === name);
+      if (!o || o.type !== 'synproxy') throw new NftRefusal(`no synproxy object "${name}"`, at, name);
+      return nftSynproxyInfo(o);
+    };
+    const n = s.name;
+    if (n.kind === 'value' && typeof n.value === 'string') {
+      const info = infoOf(n.value, s);
+      return synproxyOp(this.env, this.rt, () => info);
+    }
+    if (n.kind !== 'map' || n.map.kind !== 'set')
+      throw new NftRefusal('synproxy name from a named map is not simulated', s, 'synproxy');
+    const infos: SynproxyInfo[] = [];
+    const elements = n.map.elements.map((el) => {
+      const d = el.data;
+      if (!d || d.kind !== 'value' || typeof d.value !== 'string')
+        throw new NftRefusal('a synproxy map element without an object name', d ?? n, '');
+      infos.push(infoOf(d.value, d));
+      return { ...el, data: { kind: 'value' as const, type: 'integer' as const, value: infos.length - 1 } };
+    });
+    const idx = this.valueGetter({ ...n, map: { ...n.map, elements } }, ctx);
+    return synproxyOp(this.env, this.rt, (skb) => {
+      const i = idx(skb);
+      return i < 0 ? undefined : infos[i];
+    });
   }
 
   private compileObjref(s: Extract<NftStmt, { kind: 'objref' }>): Op {

@@ -13,7 +13,7 @@
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
 // two walks equal on random rulesets, sets and maps).
 import type { Skb } from '../core/skb.ts';
-import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR } from '../core/table.ts';
+import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
 import type { RtSet } from './sets.ts';
 import type { HashIndex } from './set-index.ts';
@@ -63,9 +63,11 @@ const R_REJECT = 4;
 const R_RETURN = 5;
 const R_JUMP = 6;
 const R_GOTO = 7;
+const R_STOLEN = 8;
 const T_ACCEPT: number = TA;
 const T_DROP: number = TD;
 const T_REJECT: number = TR;
+const T_STOLEN: number = TS;
 /** NFT_JUMP_STACK_SIZE (table.ts). */
 const STACK = 16;
 
@@ -869,6 +871,8 @@ export function runFast(
         return T_DROP;
       case R_REJECT:
         return nat ? T_DROP : T_REJECT;
+      case R_STOLEN:
+        return T_STOLEN;
       case R_RETURN:
         if (sp === 0) return policy;
         pc = stack[--sp]!;

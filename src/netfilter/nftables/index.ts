@@ -190,6 +190,14 @@ function needsConntrack(rs: NftRuleset): boolean {
     const text = JSON.stringify([t.chains, t.sets]);
     if (/"kind":"(ct|nat|notrack|connlimit|flow)"/.test(text)) return true;
   }
+  return needsSynproxy(rs);
+}
+
+/** Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks). */
+function needsSynproxy(rs: NftRuleset): boolean {
+  for (const t of rs.tables)
+    if (evaluated(t) && /"kind":"synproxy"|"type":"synproxy","name"/.test(JSON.stringify(t.chains)))
+      return true;
   return false;
 }
 
@@ -203,6 +211,7 @@ function needsConntrack(rs: NftRuleset): boolean {
 export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
   return {
     needsConntrack: needsConntrack(rs),
+    needsSynproxy: needsSynproxy(rs),
     tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
       const prevRt = new Map<string, RtTable>();
       for (const p of prev ?? [])

@@ -18,6 +18,8 @@ export const R_REJECT = 4;
 export const R_RETURN = 5;
 export const R_JUMP = 6;
 export const R_GOTO = 7;
+/** NF_STOLEN: the statement took the packet (synproxy: answered in the server's place). */
+export const R_STOLEN = 8;
 
 export interface SetConfig {
   readonly name: string;

@@ -6,7 +6,7 @@
 import type { NftChain } from '../../rules/nft/model.ts';
 import type { Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
-import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, type NfTable } from '../core/table.ts';
+import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS, type NfTable } from '../core/table.ts';
 import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { countElem, HOOKS, type RtTable } from './compile.ts';
 import { describeMiss } from './describe.ts';
@@ -42,7 +42,9 @@ const R_REJECT = 4;
 const R_RETURN = 5;
 const R_JUMP = 6;
 const R_GOTO = 7;
+const R_STOLEN = 8;
 const T_ACCEPT: number = TA;
+const T_STOLEN: number = TS;
 const T_DROP: number = TD;
 const T_REJECT: number = TR;
 const P_RULE = OP_RULE;
@@ -333,6 +335,8 @@ export class NftChainTable implements NfTable {
         case R_REJECT:
           // A nat chain's verdict is only accept or drop to the NAT hook.
           return this.nat ? T_DROP : T_REJECT;
+        case R_STOLEN:
+          return T_STOLEN;
         case R_RETURN:
           if (sp === 0) {
             // The end of the base chain (or of the chain a goto reached from it): the policy.

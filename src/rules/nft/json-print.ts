@@ -217,8 +217,8 @@ function objectJson(t: NftTable, ob: NftObject): JOut {
       break;
     }
     case 'synproxy':
-      o['mss'] = ob.mss;
-      o['wscale'] = ob.wscale;
+      o['mss'] = ob.mss ?? 0;
+      o['wscale'] = ob.wscale ?? 0;
       if (ob.flags && ob.flags.length > 0) o['flags'] = [...ob.flags];
       break;
   }

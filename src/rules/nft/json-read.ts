@@ -42,7 +42,7 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
-import { canonicalIpv6, hasInterval, isTcpContext, parseHour } from './types.ts';
+import { canonicalIpv6, hasInterval, isTcpContext, parseHour, synproxyFlags } from './types.ts';
 
 export interface NftJsonReadOptions {
   readonly limits?: JsonLimits;
@@ -747,12 +747,15 @@ class Reader {
       }
       case 'synproxy': {
         const fN = o.map.get('flags');
+        const mss = this.optInt(o, 'mss', p);
+        const wscale = this.optInt(o, 'wscale', p);
+        const flags = fN ? synproxyFlags(this.strList(fN, `${p}.flags`)) : [];
         ob = {
           ...base,
           type: 'synproxy',
-          mss: this.optInt(o, 'mss', p) ?? 0,
-          wscale: this.optInt(o, 'wscale', p) ?? 0,
-          ...(fN ? { flags: this.strList(fN, `${p}.flags`) } : {}),
+          ...(mss !== undefined ? { mss } : {}),
+          ...(wscale !== undefined ? { wscale } : {}),
+          ...(flags.length ? { flags } : {}),
         };
         break;
       }
@@ -958,7 +961,7 @@ class Reader {
             kind: 'synproxy',
             ...(mss !== undefined ? { mss } : {}),
             ...(wscale !== undefined ? { wscale } : {}),
-            ...(fN ? { flags: this.strList(fN, `${q}.flags`) } : {}),
+            ...(fN ? { flags: synproxyFlags(this.strList(fN, `${q}.flags`)) } : {}),
           };
         }
         return {

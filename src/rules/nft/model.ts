@@ -453,7 +453,7 @@ export type NftStmt =
       readonly port?: NftExpr;
       readonly pos?: Pos;
     }
-  /** `synproxy mss 1460 wscale 7 timestamp sack-perm` (anonymous). */
+  /** `synproxy mss 1460 wscale 7 timestamp sack-perm` (anonymous; flags in nft's order). */
   | {
       readonly kind: 'synproxy';
       readonly mss?: number;
@@ -561,8 +561,10 @@ export type NftObject =
     })
   | (NftObjectBase & {
       readonly type: 'synproxy';
-      readonly mss: number;
-      readonly wscale: number;
+      /** Absent when not given (NF_SYNPROXY_OPT_MSS unset: nft prints no `mss` line). */
+      readonly mss?: number;
+      readonly wscale?: number;
+      /** timestamp, sack-perm, in that order (nft's). */
       readonly flags?: string[];
     })
   | (NftObjectBase & { readonly type: 'secmark'; readonly context: string });

@@ -42,6 +42,7 @@ import {
   parseTime,
   payloadFields,
   SYMBOLS,
+  synproxyFlags,
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
 
@@ -1192,15 +1193,16 @@ class Parser {
         };
       case 'secmark':
         return { ...base, ...withC, type, context: words[0]?.text ?? '' };
-      case 'synproxy':
+      case 'synproxy': {
+        const c = synproxyObjectGrammar(items, kw);
         return {
           ...base,
           ...withC,
           type,
-          mss: num('mss'),
-          wscale: num('wscale'),
-          flags: wtext.filter((w) => w === 'timestamp' || w === 'sack-perm'),
+          ...(c ? { mss: c.mss, wscale: c.wscale } : {}),
+          ...(c?.flags.length ? { flags: c.flags } : {}),
         };
+      }
       default:
         throw new NftError(kw, kw.text, `${type} objects are not read yet`);
     }
@@ -1540,11 +1542,12 @@ class Parser {
             else if (this.isWord('timestamp') || this.isWord('sack-perm')) flags.push(this.next().text);
             else break;
           }
+          const sorted = synproxyFlags(flags);
           return {
             kind: 'synproxy',
             ...(mss !== undefined ? { mss } : {}),
             ...(wscale !== undefined ? { wscale } : {}),
-            ...(flags.length ? { flags } : {}),
+            ...(sorted.length ? { flags: sorted } : {}),
             pos,
           };
         }
@@ -2518,3 +2521,64 @@ export function anonSets(r: NftRule): number {
 }
 
 export { exprBits };
+
+/**
+ * nft's synproxy object body (parser_bison.y synproxy_config): empty, or `mss N wscale N
+ * [timestamp] [sack-perm]` on one line, or `mss N`, `wscale N` and `[timestamp] [sack-perm]` on
+ * lines of their own; `items` are the body's lines. Anything else is nft's syntax error. The last
+ * config wins (each sets mss, wscale and the flags anew).
+ */
+function synproxyObjectGrammar(
+  items: readonly (readonly NftTok[])[],
+  kw: NftTok,
+): { mss: number; wscale: number; flags: string[] } | undefined {
+  const name = (t: NftTok): string =>
+    t.text === 'sack-perm'
+      ? 'sack-permitted'
+      : ['mss', 'wscale', 'timestamp'].includes(t.text)
+        ? t.text
+        : tokName(t);
+  const bad = (t: NftTok | undefined, expecting?: string): never => {
+    const at = t ?? kw;
+    throw new NftError(
+      at,
+      at.text,
+      `syntax error, unexpected ${t ? name(t) : "'}'"}${expecting ? `, expecting ${expecting}` : ''}`,
+    );
+  };
+  const num = (t: NftTok | undefined): number => {
+    if (!t || t.kind !== 'word' || !/^\d+$/.test(t.text)) return bad(t, 'number');
+    return Number(t.text);
+  };
+  /** `[timestamp] [sack-perm]` from word k of `it` to its end. */
+  const flags = (it: readonly NftTok[], k: number): string[] => {
+    const out: string[] = [];
+    if (it[k]?.text === 'timestamp') out.push(it[k++]!.text);
+    if (it[k]?.text === 'sack-perm') out.push(it[k++]!.text);
+    if (k < it.length) bad(it[k]);
+    return out;
+  };
+  let last: { mss: number; wscale: number; flags: string[] } | undefined;
+  for (let i = 0; i < items.length;) {
+    const it = items[i]!;
+    if (it[0]!.text !== 'mss') bad(it[0]);
+    const mss = num(it[1]);
+    if (it.length > 2) {
+      if (it[2]!.text !== 'wscale') bad(it[2], 'newline or semicolon or wscale');
+      last = { mss, wscale: num(it[3]), flags: flags(it, 4) };
+      i++;
+      continue;
+    }
+    const w = items[i + 1];
+    if (!w) return bad(undefined, 'newline or semicolon or wscale');
+    if (w[0]!.text !== 'wscale') bad(w[0], 'wscale');
+    const wscale = num(w[1]);
+    if (w.length > 2) bad(w[2], 'newline or semicolon');
+    i += 2;
+    const f = items[i];
+    const fl = f && (f[0]!.text === 'timestamp' || f[0]!.text === 'sack-perm') ? flags(f, 0) : [];
+    if (fl.length) i++;
+    last = { mss, wscale, flags: fl };
+  }
+  return last;
+}

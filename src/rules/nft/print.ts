@@ -74,7 +74,14 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
       body = `\t\t"${ob.context}"\n`;
       break;
     case 'synproxy':
-      body = `\t\tmss ${ob.mss}\n\t\twscale ${ob.wscale}${ob.flags?.length ? ' ' + ob.flags.join(' ') : ''}\n`;
+      // One line each for what was given (obj_print_data: the NF_SYNPROXY_OPT_* flags).
+      body =
+        (ob.mss !== undefined ? `\t\tmss ${ob.mss}\n` : '') +
+        (ob.wscale !== undefined ? `\t\twscale ${ob.wscale}\n` : '') +
+        // "%s %s" of the two flags' words, each empty when unset: `timestamp `, ` sack-perm`.
+        (ob.flags?.length
+          ? `\t\t${ob.flags.includes('timestamp') ? 'timestamp' : ''} ${ob.flags.includes('sack-perm') ? 'sack-perm' : ''}\n`
+          : '');
       break;
     default:
       body = '';

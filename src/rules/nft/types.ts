@@ -754,3 +754,8 @@ export function formatHour(sec: number): string {
   const mi = Math.floor((s % 3600) / 60);
   return s % 60 ? `${p(h)}:${p(mi)}:${p(s % 60)}` : `${p(h)}:${p(mi)}`;
 }
+
+/** A synproxy's flags as nft keeps them (NF_SYNPROXY_OPT_* bits) and prints them: timestamp, sack-perm. */
+export function synproxyFlags(words: readonly string[]): string[] {
+  return ['timestamp', 'sack-perm'].filter((f) => words.includes(f));
+}
