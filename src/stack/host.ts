@@ -33,6 +33,7 @@ import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
 import { configureFlowtables, flowIngress } from './flow-offload.ts';
+import { HostNetdev } from './netdev.ts';
 import type { FlowState } from '../netfilter/nftables/flowtable.ts';
 import {
   RPF_USES_DEV,
@@ -161,6 +162,26 @@ export class Host {
   nft: NftRuleset | undefined;
   /** The nft flowtables hooking this host's devices (flow-offload.ts), when there are any. */
   private flows: FlowState | undefined = undefined;
+  /** The nft netdev chains at this host's devices (netdev.ts), when there are any. */
+  private netdev: HostNetdev | undefined = undefined;
+
+  /** What the netdev chains ask of this host (netdev.ts). */
+  private netdevOf(rs: NftRuleset | undefined): HostNetdev | undefined {
+    return HostNetdev.of(
+      {
+        name: this.name,
+        tracing: this.tracing,
+        env: this.env,
+        ifaces: this.ifaces,
+        neigh: { output: (r, ip) => this.neigh.output(r, ip) },
+        devQueueXmit: (ifname, frame) => this.devOutput(ifname, frame),
+        countDrop: (r) => this.countDrop(r),
+        trace: (st) => this.trace(st),
+      },
+      rs,
+      this.netdev,
+    );
+  }
 
   /** What the netfilter engine asks of this host (NfHost): addresses, and sending its own packets. */
   private nfHost(): NfHost {
@@ -278,6 +299,7 @@ export class Host {
       sysctl: (n, d) => this.sysctl(n, d),
     });
     this.ip4 = new Ip4(this, cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset), xt);
+    this.netdev = this.netdevOf(cfg.nft);
     this.refreshMtus();
     this.brnfPath = new BridgeNetfilter(this);
     this.sockets = new Sockets(this);
@@ -354,6 +376,7 @@ export class Host {
       );
     this.nf = nf;
     this.flows = configureFlowtables(this, nf, this.nft, nfSysctls);
+    this.netdev = this.netdevOf(this.nft);
     const groups = new Map<string, number>();
     for (const i of this.config.ifaces) if (i.group !== undefined) groups.set(i.name, i.group);
     this.ip4.setXtEnv(
@@ -689,8 +712,16 @@ export class Host {
     // A veth takes no frame longer than its MTU allows (is_skb_forwardable: MTU + 14 + 4).
     if (frame.length > dev.mtu + 18) return this.ip4.frag.tooLongFrame(dev, frame);
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'in', frame });
+    let pktHost = false;
+    if (this.netdev !== undefined) {
+      // nf_ingress: the device's netdev ingress chains, before the bridge's rx_handler.
+      const f = this.netdev.ingress(dev, frame);
+      if (f === undefined) return;
+      frame = f;
+      pktHost = this.netdev.pktHost;
+    }
     if (dev.master) return this.bridgeInput(this.ifaces.get(dev.master)!, dev, frame);
-    this.l2Input(dev, frame);
+    this.l2Input(dev, frame, pktHost);
   }
 
   /** br_handle_frame: the port's STP state, learn, then deliver up, forward to one port, or flood. */
@@ -728,18 +759,26 @@ export class Host {
 
   private wireOut(ifname: string, frame: Uint8Array): void {
     if (this.down.size > 0 && this.down.has(ifname)) return; // a device set down sends nothing
+    if (this.netdev !== undefined) {
+      // nf_hook_egress in __dev_queue_xmit: before the taps (the trace's `out` packet).
+      const f = this.netdev.egress(ifname, frame);
+      if (f === undefined) return;
+      frame = f;
+    }
     if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
     this.env.transmit(this, ifname, frame);
   }
 
   /** A frame for a device's own MAC (or broadcast): ARP to the neighbour table, IPv4 up. */
-  private l2Input(dev: Iface, frame: Uint8Array): void {
+  private l2Input(dev: Iface, frame: Uint8Array, pktHost = false): void {
     const type = ethType(frame);
     if (type === ETHERTYPE_ARP) return this.neigh.input(dev, frame);
     if (type !== ETHERTYPE_IPV4) return;
     // A flowtable's ingress hook (netdev ingress: before ip_rcv and its packet type check).
     if (this.flows !== undefined && flowIngress(this, this.flows, dev, frame, ETH_HEADER_LEN)) return;
-    if (!ethIsBroadcast(frame) && macKey(frame, 0) !== macKey(dev.mac)) return; // PACKET_OTHERHOST
+    // PACKET_OTHERHOST (unless a netdev chain's `meta pkttype set host` made it the host's)
+    // (eth_type_trans: a group address is PACKET_BROADCAST or PACKET_MULTICAST, which ip_rcv takes).
+    if (!pktHost && (frame[0]! & 1) === 0 && macKey(frame, 0) !== macKey(dev.mac)) return;
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;
     this.ip4.input(dev, ip, false, -1, 0, 0, frame);
@@ -778,6 +817,11 @@ export class Host {
   private devOutput(ifname: string, frame: Uint8Array): void {
     const dev = this.ifaces.get(ifname)!;
     if (dev.kind === 'bridge') {
+      if (this.netdev !== undefined) {
+        const f = this.netdev.egress(ifname, frame); // the bridge device's own egress chains
+        if (f === undefined) return;
+        frame = f;
+      }
       if (this.tracing) this.trace({ kind: 'packet', host: this.name, ifname, dir: 'out', frame });
       if (ethIsBroadcast(frame)) return this.bridgeFlood(dev, frame, '');
       return this.bridgeForward(dev, frame, '');

@@ -297,6 +297,8 @@ export class Ip4 {
       return;
     }
     const r = res;
+    // ip_forward: a frame sent to a group address (pkt_type broadcast or multicast) is not forwarded.
+    if (frame !== undefined && (frame[0]! & 1) !== 0) return nf?.abandon(skb);
     if (host.tracing)
       host.trace({
         kind: 'route',

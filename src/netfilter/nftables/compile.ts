@@ -4,6 +4,8 @@
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
 import { flowOffloadOp } from './flow-op.ts';
+import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
+import { payloadSetOp } from './payload-set.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
@@ -505,6 +507,7 @@ export class RtTable {
         return [() => (bypass ? R_ACCEPT : R_DROP)];
       }
       case 'counter':
+        if (ctx.family === 'netdev') return [netdevCounterOp(s, rt)];
         return [
           (skb) => {
             s.packets++;
@@ -561,6 +564,9 @@ export class RtTable {
         return [flowOffloadOp(s, ctx.hook, chain, `${this.table.family} ${this.table.name} ${s.flowtable}`)];
       case 'tproxy':
         return [tproxyOp(s, ctx.hook, chain)];
+      case 'fwd':
+      case 'dup':
+        return [netdevSendOp(s, ctx, R_DROP, R_GO)];
       case 'connlimit':
         throw new NftRefusal('ct count (connlimit) is read and printed but not simulated', s, 'ct count');
       case 'last':
@@ -870,7 +876,15 @@ export class RtTable {
     const t = s.target;
     if (t.kind === 'exthdr' && t.hdr === 'tcp option' && (t.name === 'maxseg' || t.name === 'mss'))
       return this.mssSet(t, s.value, ctx);
+    if (
+      t.kind === 'meta' &&
+      t.key === 'pkttype' &&
+      s.value.kind === 'value' &&
+      typeof s.value.value === 'number'
+    )
+      return netdevPktTypeOp(s.value.value, ctx, s, R_GO);
     const vg = this.valueGetter(s.value, ctx);
+    if (t.kind === 'payload') return payloadSetOp(t, vg, ctx, s);
     if (t.kind === 'meta' && t.key === 'mark')
       return (skb) => {
         const v = vg(skb);

@@ -154,7 +154,8 @@ const L4: Readonly<Record<string, { readonly proto: number; readonly f: Readonly
   };
 
 /** Whether the packet is a fragment after the first (no transport header: pkt->fragoff). */
-const laterFragment = (skb: Skb): boolean => skb.fragment && (read16(skb.buf, skb.off + 6) & 0x1fff) !== 0;
+export const laterFragment = (skb: Skb): boolean =>
+  skb.fragment && (read16(skb.buf, skb.off + 6) & 0x1fff) !== 0;
 
 /** A payload load (nft_payload_eval): the field's bits, or -1 past the packet's end / no header. */
 function payloadGetter(base: 0 | 1, off: number, len: number, proto: number): NumGetter {
@@ -487,10 +488,50 @@ function hashGetter(e: Extract<NftExpr, { kind: 'hash' }>, ctx: ExprCtx): Getter
   };
 }
 
+// ---- the netdev family's own readings -----------------------------------------------------
+
+/** NFPROTO_NETDEV: what `meta nfproto` reads in a netdev chain. */
+const NFPROTO_NETDEV = 5;
+const ETH_HLEN = 14;
+
+const ETHER: Readonly<Record<string, readonly [off: number, len: number]>> = {
+  daddr: [0, 6],
+  saddr: [6, 6],
+  type: [12, 2],
+};
+
+/** Reads `n` bytes at `p` as a number (up to 6 bytes: an Ethernet address, 48 bits). */
+const readN = (b: Uint8Array, p: number, n: number): number => {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + b[p + i]!;
+  return v;
+};
+
+/**
+ * The netdev family's own readings (or undefined: compileExpr's own): `ether` fields (the frame's
+ * link-layer header, at the network header less 14), `meta protocol` (the ethertype) and
+ * `meta nfproto` (NFPROTO_NETDEV).
+ */
+function netdevExpr(e: NftExpr, ctx: ExprCtx): Getter | undefined {
+  if (ctx.family !== 'netdev') return undefined;
+  if (e.kind === 'payload' && e.proto === 'ether') {
+    const f = ETHER[e.field];
+    if (!f) throw new NftRefusal(`ether ${e.field} is not simulated`, e, `ether ${e.field}`);
+    const [off, len] = f;
+    return { str: false, bits: len * 8, get: (skb) => readN(skb.buf, skb.off - ETH_HLEN + off, len) };
+  }
+  if (e.kind === 'meta' && e.key === 'protocol')
+    return { str: false, bits: 16, get: (skb) => (skb.buf[skb.off - 2]! << 8) | skb.buf[skb.off - 1]! };
+  if (e.kind === 'meta' && e.key === 'nfproto') return { str: false, bits: 8, get: () => NFPROTO_NETDEV };
+  return undefined;
+}
+
 // ---- the dispatch -------------------------------------------------------------------------------
 
 /** Bits of a payload field, for keys and jhash (the register width it loads). */
 export function compileExpr(e: NftExpr, ctx: ExprCtx): Getter {
+  const nd = netdevExpr(e, ctx);
+  if (nd) return nd;
   switch (e.kind) {
     case 'payload': {
       if (e.proto === 'ip') {

@@ -1,11 +1,12 @@
 // The nftables evaluator's entry point: an nft ruleset's base chains as NfTables (core/table.ts),
 // each at its hook and priority, beside the iptables tables. Families ip and inet run for IPv4
-// packets (an inet table's IPv6-only rules never match one); ip6, arp, bridge and netdev tables
-// are read and reported by checkNft.
+// packets (an inet table's IPv6-only rules never match one); netdev tables run at their devices
+// (netdev.ts, called by the stack); ip6, arp and bridge tables are read and reported by checkNft.
 import type { NftRuleset, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { NfFrontEnd, NfTable, NfTableEnv } from '../core/table.ts';
 import { HOOKS, RtTable } from './compile.ts';
 import { NftChainTable } from './table.ts';
+import { NetdevTables } from './netdev.ts';
 import { NFT_JUMP_STACK_SIZE } from './table.ts';
 
 export { NftChainTable } from './table.ts';
@@ -140,6 +141,12 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
     column: pos?.column ?? 1,
   });
   for (const t of rs.tables) {
+    if (t.family === 'netdev') {
+      // Run at their devices by the stack (netdev.ts), not as hook entries of the engine.
+      for (const p of new NetdevTables({ ...rs, tables: [t] }).problems)
+        out.push({ ...at(p.pos ?? t.pos), token: p.token, message: p.message, severity: p.severity });
+      continue;
+    }
     if (!evaluated(t)) {
       const hooked = t.chains.some((c) => c.base);
       // No rule and every base chain's policy accept (iptables-nft's empty ebtables tables): it

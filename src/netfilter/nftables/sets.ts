@@ -253,6 +253,11 @@ export function setData(
   const items = data.kind === 'concat' ? data.items : [data];
   if (items.length !== d) throw new NftRefusal('map data of another width', data, '.');
   items.forEach((it, f) => {
+    // An Ethernet address (48 bits) is one number, not a u32 word.
+    if (it.kind === 'value' && it.type === 'ether_addr' && typeof it.value === 'number') {
+      rt.dataLo[slot * d + f] = rt.dataHi[slot * d + f] = it.value;
+      return;
+    }
     const [lo, hi] = keyRanges(it, undefined, 1);
     rt.dataLo[slot * d + f] = lo[0]!;
     rt.dataHi[slot * d + f] = hi[0]!;

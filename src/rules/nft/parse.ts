@@ -246,6 +246,9 @@ class Parser {
   // ---- tokens ----
 
   private peek(k = 0): NftTok {
+    // `$var:80`, `10.0.0.1:$port`, `$net/24`: a `$var` touching words joins them.
+    const glued = glueVars(this.toks, this.i + k, this.defines);
+    if (glued) this.toks = glued;
     // `$var`: its definition's tokens take its place.
     for (let guard = 0; ; guard++) {
       const t = this.toks[this.i + k]!;
@@ -1812,7 +1815,13 @@ class Parser {
         this.i++;
         const k = t.text.lastIndexOf(':');
         addr = this.valueWord(t, t.text.slice(0, k), addrType);
-        port = this.valueWord(t, t.text.slice(k + 1), 'inet_service');
+        let ports = t.text.slice(k + 1);
+        // `to $addr:$lo - $hi`: a port range written with spaces
+        if (this.isWord('-') && this.peek(1).kind === 'word' && /^[0-9]/.test(this.peek(1).text)) {
+          this.i++;
+          ports += `-${this.next().text}`;
+        }
+        port = this.valueWord(t, ports, 'inet_service');
       } else if (t.kind === 'word' && t.text.startsWith('[')) {
         this.i++;
         const m = /^\[([^\]]+)\](?::(.+))?$/.exec(t.text);
@@ -2465,6 +2474,44 @@ function typesOf(e: NftExpr): NftDatatype[] {
 }
 
 const pick = (p: Pos): Pos => ({ file: p.file, line: p.line, column: p.column });
+
+/** Tokens made by joining a `$var` with the words it touches (their text is not what was written). */
+const joined = new WeakSet<NftTok>();
+const touches = (a: NftTok, b: NftTok): boolean =>
+  !joined.has(a) &&
+  !joined.has(b) &&
+  a.file === b.file &&
+  a.line === b.line &&
+  a.column + a.text.length + (a.kind === 'var' ? 1 : 0) === b.column;
+/**
+ * nft's scanner ends a `$name` where the name ends (`$var:80` is a variable, ':' and 80) and its
+ * parser joins the parts (`dnat to $var:80`, `$var:$port`, `$net/24`, `$lo-$hi`). natbox reads
+ * `10.0.0.1:80` as one word, so a run of touching words and `$vars` whose definitions are one word
+ * each becomes the one word it would be written as: the new token list, or undefined when the run
+ * starting at `j` has no variable to join (or one defined as more than one word, or not at all).
+ */
+function glueVars(toks: NftTok[], j: number, defines: ReadonlyMap<string, NftTok[]>): NftTok[] | undefined {
+  const first = toks[j];
+  const next = toks[j + 1];
+  if (!first || !next || !(first.kind === 'var' || next.kind === 'var') || !touches(first, next))
+    return undefined;
+  let text = '';
+  let m = j;
+  for (; m < toks.length; m++) {
+    const t = toks[m]!;
+    if (m > j && !touches(toks[m - 1]!, t)) break;
+    if (t.kind === 'word') text += t.text;
+    else if (t.kind === 'var') {
+      const def = defines.get(t.text);
+      if (def?.length !== 1 || def[0]!.kind !== 'word') return undefined;
+      text += def[0]!.text;
+    } else break;
+  }
+  if (m - j < 2) return undefined;
+  const word: NftTok = { kind: 'word', text, ...pick(first) };
+  joined.add(word);
+  return [...toks.slice(0, j), word, ...toks.slice(m)];
+}
 
 export function stripPos<T>(x: T): T {
   return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'pos' ? undefined : v))) as T;

@@ -546,7 +546,12 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
   const nft = rs(
     table('ip', 'f', [chain('fwd', [rule({ kind: 'last', pos: at })], { hook: 'forward' })]),
     table('ip6', 'g', [chain('in', [], { hook: 'input' })]),
-    table('netdev', 'h', [chain('ing', [rule({ kind: 'verdict', verdict: 'drop' })], { hook: 'ingress' })]),
+    // A netdev chain runs at its device (netdev.ts): only what it cannot run is named.
+    table('netdev', 'h', [
+      chain('ing', [rule({ kind: 'verdict', verdict: 'drop' }), rule({ kind: 'last', pos: at })], {
+        hook: 'ingress',
+      }),
+    ]),
     // No rule, policy accept (ebtables-nft's empty bridge tables): it changes no packet, a note.
     table('bridge', 'filter', [chain('FORWARD', [], { hook: 'forward' })]),
   );
@@ -556,7 +561,7 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
     [
       ['r.nft', 4, 9, 'last', 'error'],
       ['<nft>', 1, 1, 'ip6', 'note'],
-      ['<nft>', 1, 1, 'netdev', 'error'],
+      ['r.nft', 4, 9, 'last', 'error'],
       ['<nft>', 1, 1, 'bridge', 'note'],
     ],
   );

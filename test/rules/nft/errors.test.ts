@@ -29,6 +29,15 @@ const cases: [string, number, number, string, string][] = [
   ['add rule ip nope c accept', 5, 13, 'nope', 'Could not process rule: No such file or directory'],
   ['add rule ip t c jump nowhere', 5, 22, 'nowhere', 'Could not process rule: No such file or directory'],
   ['add rule ip t c ip saddr $foo accept', 5, 27, 'foo', "unknown identifier 'foo'"],
+  // a name may hold '-' and '/': `$lo-$hi` and `$net/24` name variables `lo-` and `net/24`
+  ['define lo = 10.0.0.1\nadd rule ip t c ip saddr $lo-$hi accept', 6, 27, 'lo-', "unknown identifier 'lo-'"],
+  [
+    'define net = 10.0.0.0\nadd rule ip t c ip saddr $net/24 accept',
+    6,
+    27,
+    'net/24',
+    "unknown identifier 'net/24'",
+  ],
   ['include "nofile.nft"', 5, 1, 'include', 'File not found: nofile.nft'],
   [
     'add chain ip t d { type filter hook input priority foo; }',
