@@ -1525,6 +1525,24 @@ export class Sockets {
               text: `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`,
             });
           s.obs?.failed?.(`ICMP ${why}`, e.errno);
+        } else if (
+          s &&
+          s.state === 'SYN_RECV' &&
+          (type !== 3 || code <= 1) &&
+          read32(ip, inner + ihl + 4) === s.sndUna
+        ) {
+          // tcp_v4_err → tcp_req_err: time exceeded, parameter problem, net or host unreachable
+          // about the SYN-ACK (quoting the request's ISN) drops the request silently; the client's
+          // SYN sent again opens a new one, with a new ISN (test/conformance/generated/gen-1601-25.yaml).
+          s.state = 'CLOSED';
+          this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+          if (this.host.tracing)
+            this.host.trace({
+              kind: 'socket',
+              host: this.host.name,
+              event: 'icmp-error',
+              text: `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
+            });
         }
       } else if (iproto === IPPROTO_UDP) {
         // __udp4_lib_err: without IP_RECVERR only a hard error reaches the application, and only
