@@ -1515,15 +1515,7 @@ export class Sockets {
           // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable
           // and time exceeded EHOSTUNREACH, net unreachable ENETUNREACH. Later states take ICMP
           // errors as soft (only IP_RECVERR would report them).
-          s.state = 'CLOSED';
-          this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
-          if (this.host.tracing)
-            this.host.trace({
-              kind: 'socket',
-              host: this.host.name,
-              event: 'icmp-error',
-              text: `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`,
-            });
+          this.closeOnIcmp(s, `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`);
           s.obs?.failed?.(`ICMP ${why}`, e.errno);
         } else if (
           s &&
@@ -1534,15 +1526,10 @@ export class Sockets {
           // tcp_v4_err → tcp_req_err: time exceeded, parameter problem, net or host unreachable
           // about the SYN-ACK (quoting the request's ISN) drops the request silently; the client's
           // SYN sent again opens a new one, with a new ISN (test/conformance/generated/gen-1601-25.yaml).
-          s.state = 'CLOSED';
-          this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
-          if (this.host.tracing)
-            this.host.trace({
-              kind: 'socket',
-              host: this.host.name,
-              event: 'icmp-error',
-              text: `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
-            });
+          close(
+            s,
+            `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
+          );
         }
       } else if (iproto === IPPROTO_UDP) {
         // __udp4_lib_err: without IP_RECVERR only a hard error reaches the application, and only
@@ -1562,6 +1549,14 @@ export class Sockets {
         }
       }
     }
+  }
+
+  /** A TCP socket or request an ICMP error ends (tcp_v4_err), with the trace's words. */
+  private closeOnIcmp(s: TcpSock, text: string): void {
+    s.state = 'CLOSED';
+    this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+    if (this.host.tracing)
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'icmp-error', text });
   }
 
   /**

@@ -5,7 +5,7 @@
 // nft has: named and anonymous sets, maps (dnat/snat to ... map), verdict maps, concatenations,
 // numgen, `fib daddr type local`, `ct status dnat`, counters. The ruleset is a small structure
 // (GenNft) so that the shrinker removes one rule, one set element or one policy at a time.
-import type { Rng } from './generate.ts';
+import type { Rng, RouterView } from './generate.ts';
 
 /** One nft rule; `@@` in its text is an anonymous set or map of `elems` (shrunk one at a time). */
 export interface GenNftRule {
@@ -35,15 +35,8 @@ export interface GenNft {
   chains: GenNftChain[];
 }
 
-/** What an nft family knows of the router (RouterView's fields it uses). */
-export interface NftRouter {
-  wan: string;
-  wanAddrs: string[];
-  lan: string;
-  lanAddr: string;
-  lanNet: string;
-  nas?: string;
-}
+/** What an nft family knows of the router. */
+export type NftRouter = Pick<RouterView, 'wan' | 'wanAddrs' | 'lan' | 'lanAddr' | 'lanNet' | 'nas'>;
 
 /** The table every drawn ruleset is in (iptables-nft's tables are `ip nat`, `ip filter`, ...). */
 export const NFT_TABLE = 'gen';
