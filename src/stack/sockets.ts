@@ -1526,7 +1526,7 @@ export class Sockets {
           // tcp_v4_err → tcp_req_err: time exceeded, parameter problem, net or host unreachable
           // about the SYN-ACK (quoting the request's ISN) drops the request silently; the client's
           // SYN sent again opens a new one, with a new ISN (test/conformance/generated/gen-1601-25.yaml).
-          close(
+          this.closeOnIcmp(
             s,
             `drops the half-open connection from ${ap(s.raddr, s.rport)}: ICMP ${why} about its SYN-ACK`,
           );
