@@ -1769,15 +1769,7 @@ export class Sockets {
           // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable
           // and time exceeded EHOSTUNREACH, net unreachable ENETUNREACH. Later states take ICMP
           // errors as soft (only IP_RECVERR would report them).
-          s.state = 'CLOSED';
-          this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
-          if (this.host.tracing)
-            this.host.trace({
-              kind: 'socket',
-              host: this.host.name,
-              event: 'icmp-error',
-              text: `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`,
-            });
+          this.closeOnIcmp(s, `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`);
           s.obs?.failed?.(`ICMP ${why}`, e.errno);
         }
       } else if (iproto === IPPROTO_UDP) {
@@ -1798,6 +1790,14 @@ export class Sockets {
         }
       }
     }
+  }
+
+  /** A TCP socket or request an ICMP error ends (tcp_v4_err), with the trace's words. */
+  private closeOnIcmp(s: TcpSock, text: string): void {
+    s.state = 'CLOSED';
+    this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+    if (this.host.tracing)
+      this.host.trace({ kind: 'socket', host: this.host.name, event: 'icmp-error', text });
   }
 
   /**

@@ -252,6 +252,32 @@ test('server SYN-ACK retransmission: 1 s, then doubling (reqsk_timer_handler); a
   assert.deepEqual(times(both), [0, 1, 1, 2, 3, 4]);
 });
 
+test('an ICMP net or host unreachable about the SYN-ACK drops the request (tcp_req_err): the SYN sent again gets a new ISN; port unreachable does not', () => {
+  // r answers every SYN-ACK with an ICMP error to the server (test/conformance/generated/gen-1601-25.yaml
+  // on the kernel: a router without a route back sends net unreachable).
+  const isns = (w: string, times: number[]) => {
+    const sim = run(
+      line({
+        r: `    rules: |
+      iptables -A FORWARD -s 10.0.2.20 -p tcp -j REJECT --reject-with ${w}`,
+        flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 1.5 }`,
+      }),
+    );
+    const synacks = packets(sim, 'b', 'out').filter((p) => p.f.flags === 'S.');
+    assert.deepEqual(
+      synacks.map((p) => Math.round(p.t * 10) / 10),
+      times,
+      w,
+    );
+    return new Set(synacks.map((p) => p.f.seq)).size;
+  };
+  // Each request is dropped by the error about its SYN-ACK: no timer sends again.
+  assert.equal(isns('icmp-net-unreachable', [0, 1]), 2);
+  assert.equal(isns('icmp-host-unreachable', [0, 1]), 2);
+  // Port unreachable does not abort a request (tcp_v4_err): it stays, its timer sends at 2 s.
+  assert.equal(isns('icmp-port-unreachable', [0, 1, 2]), 1);
+});
+
 test('the verdict vocabulary: the older words are aliases; the kernel reference outcome is the verdict itself', () => {
   assert.ok(verdictSatisfies('reset', 'refused', 'tcp'));
   assert.ok(!verdictSatisfies('reset', 'error', 'tcp'));

@@ -30,6 +30,10 @@ export function registerVerify(program: Command): void {
     .option('--out <dir>', 'with --generate: write each difference found, shrunk, as DIR/gen-SEED-INDEX.yaml')
     .option('--shrink-runs <n>', 'with --generate: kernel runs one shrink may spend', '30')
     .option('--overlap', 'with --generate: LANs behind different routers use the same network')
+    .option(
+      '--rules <lang>',
+      "with --generate: routers' rules in iptables (default), nft, or both (drawn per router)",
+    )
     .action(async (files: string[], opts: VerifyCliOptions) => {
       if (opts.generate !== undefined) {
         const { generateCommand } = await import('../verify/campaign.ts');

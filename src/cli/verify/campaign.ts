@@ -198,12 +198,12 @@ export function findingText(
   f: Finding,
   s: GenScenario,
   rep: ScenarioReport,
-  o: Pick<CampaignOptions, 'seed' | 'overlap'>,
+  o: Pick<CampaignOptions, 'seed' | 'overlap' | 'rules'>,
   removed: readonly string[],
   name: string,
 ): string {
   const head = [
-    `Found by natbox verify --generate --seed ${o.seed}${o.overlap ? ' --overlap' : ''}: scenario #${f.index} (${f.family}).`,
+    `Found by natbox verify --generate --seed ${o.seed}${o.overlap ? ' --overlap' : ''}${o.rules && o.rules !== 'iptables' ? ` --rules ${o.rules}` : ''}: scenario #${f.index} (${f.family}).`,
     `Shrunk from ${f.before} to ${f.after} in ${f.shrinkRuns} kernel runs${removed.length ? ` (removed: ${removed.join('; ')})` : ''}.`,
     `Kind: ${f.signature}. Status: open (see docs/generator.md; edit this line when fixed or explained).`,
     'What differed (natbox vs the kernel):',
@@ -239,6 +239,7 @@ export interface VerifyCliOptions {
   out?: string;
   shrinkRuns: string;
   overlap?: boolean;
+  rules?: string;
   captures?: string;
   keep?: boolean;
 }
@@ -260,6 +261,8 @@ export async function generateCommand(files: readonly string[], opts: VerifyCliO
       ? n
       : `${name} needs a whole number >= ${min}, got "${v ?? ''}"`;
   };
+  if (opts.rules !== undefined && opts.rules !== 'iptables' && opts.rules !== 'nft' && opts.rules !== 'both')
+    return bad(`--rules must be iptables, nft or both, not "${opts.rules}"`);
   const count = int('--generate', opts.generate, 1);
   const budget = int('--budget', opts.budget, 1);
   const shrinkRuns = int('--shrink-runs', opts.shrinkRuns, 0);
@@ -283,6 +286,7 @@ export async function generateCommand(files: readonly string[], opts: VerifyCliO
       backend: opts.backend,
       ...(opts.out ? { out: opts.out } : {}),
       ...(opts.overlap ? { overlap: true } : {}),
+      ...(opts.rules ? { rules: opts.rules } : {}),
     },
     (s) => void process.stderr.write(`${s}\n`),
   );

@@ -16,6 +16,18 @@
 //   apart): two kernel processes of about the same moment race (FINDINGS.md, H2);
 // - only documentation (203.0.113.0/24) and private addresses.
 
+import {
+  NFT_FILTER_FAMILIES,
+  NFT_NAT_FAMILIES,
+  NFT_ONLY_FILTER_FAMILIES,
+  NFT_ONLY_NAT_FAMILIES,
+  NFT_TABLE,
+  nftRuleCount,
+  renderNft,
+  type GenNft,
+  type NftFamily,
+} from './generate-nft.ts';
+
 /** A seeded RNG (mulberry32): the same seed, the same draws, on every machine. */
 export class Rng {
   private s: number;
@@ -59,6 +71,8 @@ export interface GenHost {
   sysctls: [string, string][];
   /** iptables arguments (after `iptables `), in order. */
   rules: string[];
+  /** An nft ruleset (`nft:`, beside the iptables rules when both are there: iptables-nft's tables). */
+  nft?: GenNft;
   /** YAML flow entries: `tcp/80`, or a listener object `{ proto: udp, port: 69, reply_port: 50069 }`. */
   listen: string[];
   /** `ip rule add` arguments, in order. */
@@ -114,7 +128,16 @@ export interface GenOptions {
    * modelled yet, so every such scenario would find that difference again and hide others.
    */
   bindClash?: boolean;
+  /**
+   * The language of the routers' rules: `iptables` (the default, as before nft was drawn: a seed
+   * draws what it drew then), `nft` (every router an nft ruleset), or `both`: each router drawn
+   * with RULES_WEIGHTS (iptables, nft, or mixed: NAT in one, filtering in the other).
+   */
+  rules?: 'iptables' | 'nft' | 'both';
 }
+
+/** How a router's rules are written with `--rules both` (and `nft`, without `iptables`). */
+export const RULES_WEIGHTS = { iptables: 2, nft: 3, mixed: 1 };
 
 /** What a rule family knows of the router it writes rules for. */
 export interface RouterView {
@@ -390,10 +413,30 @@ export const FILTER_FAMILIES: Record<string, RuleFamily> = {
   notrack: (rng) => [`-t raw -A PREROUTING -p ${rng.pick(['udp', 'icmp'])} -j CT --notrack`],
 };
 
-function rules(d: Draft): string {
+/** Draws `n` nft families of `fams` into the router's ruleset; the names of those that wrote rules. */
+function nftRules(d: Draft, r: RouterView, h: GenHost, fams: Record<string, NftFamily>, n: number): string[] {
+  const used: string[] = [];
+  h.nft ??= { sets: [], chains: [] };
+  for (let i = 0; i < n; i++) {
+    const f = d.rng.pick(Object.keys(fams));
+    if (fams[f]!(d.rng, r, h.nft)) used.push(`nft:${f}`);
+  }
+  return used;
+}
+
+function rules(d: Draft, opts: GenOptions): string {
   const used: string[] = [];
   for (const r of d.routers) {
     const h = d.hosts.find((x) => x.name === r.name)!;
+    const lang = opts.rules ?? 'iptables';
+    if (lang !== 'iptables') {
+      const w = lang === 'nft' ? { nft: RULES_WEIGHTS.nft, mixed: RULES_WEIGHTS.mixed } : RULES_WEIGHTS;
+      const how = weighted(d.rng, w);
+      if (how !== 'iptables') {
+        used.push(...routerNft(d, r, h, how === 'mixed'));
+        continue;
+      }
+    }
     const nNat = d.rng.int(r.name === 'r1' ? 1 : 0, 3);
     for (let i = 0; i < nNat; i++) {
       const f = d.rng.pick(Object.keys(NAT_FAMILIES));
@@ -409,6 +452,33 @@ function rules(d: Draft): string {
     }
   }
   return [...new Set(used)].join(',');
+}
+
+/**
+ * A router's rules in nft (NFT_* families, with the families only nft has), or mixed: its NAT in
+ * one language and its filtering in the other (iptables-nft's tables beside `table ip gen`).
+ */
+function routerNft(d: Draft, r: RouterView, h: GenHost, mixed: boolean): string[] {
+  const used: string[] = [];
+  const nNat = d.rng.int(r.name === 'r1' ? 1 : 0, 3);
+  const nFilter = d.rng.int(mixed ? 1 : 0, 2);
+  const iptNat = mixed && d.rng.chance(0.5);
+  const nat = { ...NFT_NAT_FAMILIES, ...NFT_ONLY_NAT_FAMILIES };
+  const filter = { ...NFT_FILTER_FAMILIES, ...NFT_ONLY_FILTER_FAMILIES };
+  const ipt = (fams: Record<string, RuleFamily>, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const f = d.rng.pick(Object.keys(fams));
+      const rs = fams[f]!(d.rng, r);
+      if (rs.length) used.push(f);
+      for (const x of rs) if (!h.rules.includes(x)) h.rules.push(x);
+    }
+  };
+  if (iptNat) ipt(NAT_FAMILIES, nNat);
+  else used.push(...nftRules(d, r, h, nat, nNat));
+  if (mixed && !iptNat) ipt(FILTER_FAMILIES, nFilter);
+  else used.push(...nftRules(d, r, h, filter, nFilter));
+  if (!nftRuleCount(h.nft)) delete h.nft;
+  return used;
 }
 
 // ---- features: what a router has beyond rules ----------------------------------------------
@@ -712,6 +782,14 @@ export const EVENT_FAMILIES: Record<string, EventFamily> = {
     ]),
   /** One of the router's rules deleted (by its text), or a whole nat chain flushed. */
   remove: ({ rng }, _r, h) => {
+    // An nft router: one of its chains flushed, or its table deleted (drawn only when it has one,
+    // so that a seed of iptables routers draws what it drew before).
+    if (h.nft && rng.chance(0.6)) {
+      const c = rng.pick(h.nft.chains.filter((x) => x.rules.length));
+      return rng.chance(0.7)
+        ? `nft flush chain ip ${NFT_TABLE} ${c.name}`
+        : `nft delete table ip ${NFT_TABLE}`;
+    }
     const appended = h.rules.filter((x) => /(^| )-A /.test(x));
     if (appended.length && rng.chance(0.7))
       return `iptables ${rng.pick(appended).replace(/(^| )-A /, '$1-D ')}`;
@@ -782,7 +860,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
     features: new Set(),
   };
   const topo = topology(d, opts);
-  const ruleFams = rules(d);
+  const ruleFams = rules(d, opts);
   features(d);
   flows(d);
   if (!opts.bindClash) separateBinds(d.flows);
@@ -835,6 +913,10 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     if (h.rules.length) {
       out.push('    rules: |');
       for (const r of h.rules) out.push(`      iptables ${r}`);
+    }
+    if (h.nft) {
+      out.push('    nft: |');
+      for (const l of renderNft(h.nft)) out.push(`      ${l}`);
     }
     if (h.listen.length) out.push(`    listen: [${h.listen.join(', ')}]`);
   }
@@ -897,6 +979,7 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
   if (idle.length > 1) add(`hosts ${idle.join(', ')}`, (c) => dropHosts(c, new Set(idle)));
   s.hosts.forEach((h, i) => {
     if (h.rules.length > 1) add(`every rule of ${h.name}`, (c) => (c.hosts[i]!.rules = []));
+    if (nftRuleCount(h.nft) > 1) add(`every nft rule of ${h.name}`, (c) => delete c.hosts[i]!.nft);
   });
   s.hosts.forEach((h) => {
     if (!used.has(h.name)) add(`host ${h.name}`, (c) => dropHosts(c, new Set([h.name])));
@@ -904,6 +987,32 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
   s.events.forEach((e, j) => add(`event "${e.run}" at ${e.at}`, (c) => c.events.splice(j, 1)));
   s.hosts.forEach((h, i) => {
     h.rules.forEach((r, j) => add(`${h.name} rule "${r}"`, (c) => c.hosts[i]!.rules.splice(j, 1)));
+    h.nft?.chains.forEach((ch, k) =>
+      ch.rules.forEach((r, j) =>
+        add(`${h.name} nft rule "${r.text}" of ${ch.name}`, (c) =>
+          c.hosts[i]!.nft!.chains[k]!.rules.splice(j, 1),
+        ),
+      ),
+    );
+  });
+  s.hosts.forEach((h, i) => {
+    h.nft?.chains.forEach((ch, k) => {
+      if (ch.policy)
+        add(`${h.name} ${ch.name}'s policy drop`, (c) => delete c.hosts[i]!.nft!.chains[k]!.policy);
+      ch.rules.forEach((r, j) => {
+        if (r.elems && r.elems.length > 1)
+          r.elems.forEach((e, m) =>
+            add(`${h.name} element "${e}" of "${r.text}"`, (c) =>
+              c.hosts[i]!.nft!.chains[k]!.rules[j]!.elems!.splice(m, 1),
+            ),
+          );
+      });
+    });
+    h.nft?.sets.forEach((st, k) =>
+      st.elems.forEach((e, m) =>
+        add(`${h.name} element "${e}" of @${st.name}`, (c) => c.hosts[i]!.nft!.sets[k]!.elems.splice(m, 1)),
+      ),
+    );
   });
   s.hosts.forEach((h, i) => {
     h.routes.forEach((r, j) => add(`${h.name} route "${r}"`, (c) => c.hosts[i]!.routes.splice(j, 1)));
@@ -929,4 +1038,4 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
 
 /** The size of a scenario, for reports: flows, hosts, rules. */
 export const sizeOf = (s: GenScenario): string =>
-  `${s.flows.length} flow${s.flows.length === 1 ? '' : 's'}, ${s.hosts.length} hosts, ${s.hosts.reduce((n, h) => n + h.rules.length, 0)} rules${s.events.length ? `, ${s.events.length} event${s.events.length === 1 ? '' : 's'}` : ''}`;
+  `${s.flows.length} flow${s.flows.length === 1 ? '' : 's'}, ${s.hosts.length} hosts, ${s.hosts.reduce((n, h) => n + h.rules.length + nftRuleCount(h.nft), 0)} rules${s.events.length ? `, ${s.events.length} event${s.events.length === 1 ? '' : 's'}` : ''}`;
