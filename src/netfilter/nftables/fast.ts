@@ -580,6 +580,19 @@ function hvmap(
   return slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
 }
 
+/**
+ * nft_ng_random_gen's reciprocal_scale(get_random_u32(), mod): (u64)val * mod >> 32, 0 without the
+ * host's randomness. A modulus below 2^21 keeps val * mod exact in a double: one multiply; else
+ * the product in 16-bit halves.
+ */
+function random(skb: Skb, mod: number): number {
+  if (!skb.env) return 0;
+  const val = skb.env.random32() >>> 0;
+  if (mod >= 0 && mod < 0x200000) return Math.floor((val * mod) / 4294967296);
+  const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
+  return Math.floor(y / 65536) >>> 0;
+}
+
 /** nft_set_elem_update_expr: an element's own counter (compile.ts countElem). */
 function count(set: RtSet, slot: number, skb: Skb): void {
   const c = set.elemCounters[slot];
@@ -937,14 +950,7 @@ export function runFast(
       }
       case F.NGDVMAP: {
         // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset.
-        let x = 0;
-        const mod = c[pc + 1]!;
-        if (skb.env) {
-          const val = skb.env.random32();
-          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
-          x = Math.floor(y / 65536) >>> 0;
-        }
-        x = (x + c[pc + 2]!) >>> 0;
+        const x = (random(skb, c[pc + 1]!) + c[pc + 2]!) >>> 0;
         r[0] = x;
         const n = c[pc + 3]!;
         ret = c[pc + 4]!;
@@ -975,14 +981,7 @@ export function runFast(
         break;
       }
       case F.NUMGEN: {
-        let x = 0;
-        const mod = c[pc + 2]!;
-        if (skb.env) {
-          const val = skb.env.random32();
-          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
-          x = Math.floor(y / 65536) >>> 0;
-        }
-        r[c[pc + 1]!] = (x + c[pc + 3]!) >>> 0;
+        r[c[pc + 1]!] = (random(skb, c[pc + 2]!) + c[pc + 3]!) >>> 0;
         pc += 4;
         continue;
       }
