@@ -856,56 +856,45 @@ export function runFast(
         pc += 5;
         continue;
       }
-      case F.HVMAP: {
-        ret = c[pc + 3]!;
-        const packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
-        if (packed < 0) {
-          pc = ret;
-          continue;
-        }
-        v = packed & 7;
-        target = packed >> 3;
-        if (v === R.GOTO) {
-          pc = target;
-          continue;
-        }
-        if (v === R.GO) {
-          pc += 5;
-          continue;
-        }
-        break;
-      }
+      case F.HVMAP:
       case F.KEY_HVMAP: {
-        const b = skb.buf;
-        const p = skb.off + c[pc + 1]!;
-        const proto = c[pc + 3]!;
-        ret = c[pc + 4]!;
-        if (
-          p + 4 > skb.off + skb.len ||
-          (proto >= 0 && skb.proto !== proto) ||
-          (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
-        ) {
-          pc = ret;
-          continue;
+        let packed: number;
+        let len: number;
+        if (c[pc] === F.HVMAP) {
+          ret = c[pc + 3]!;
+          packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
+          len = 5;
+        } else {
+          const b = skb.buf;
+          const p = skb.off + c[pc + 1]!;
+          const proto = c[pc + 3]!;
+          ret = c[pc + 4]!;
+          if (
+            p + 4 > skb.off + skb.len ||
+            (proto >= 0 && skb.proto !== proto) ||
+            (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+          ) {
+            pc = ret;
+            continue;
+          }
+          const q = skb.l4off + c[pc + 2]!;
+          if (q + 2 > skb.off + skb.len) {
+            pc = ret;
+            continue;
+          }
+          const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          const l4 = skb.proto;
+          const port = (b[q]! << 8) | b[q + 1]!;
+          r[0] = a >>> 0;
+          r[1] = l4;
+          r[2] = port;
+          const ps = c[pc + 5]!;
+          const site = c[pc + 6]!;
+          const probed = direct(fp, t.psets[ps]!, site);
+          packed = probed ? fp.direct[site]!.lookup3(a, l4, port) : -1;
+          if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
+          len = 7;
         }
-        const q = skb.l4off + c[pc + 2]!;
-        if (q + 2 > skb.off + skb.len) {
-          pc = ret;
-          continue;
-        }
-        const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        const l4 = skb.proto;
-        const port = (b[q]! << 8) | b[q + 1]!;
-        r[0] = a >>> 0;
-        r[1] = l4;
-        r[2] = port;
-        const ps = c[pc + 5]!;
-        const site = c[pc + 6]!;
-        const set = t.psets[ps]!;
-        let packed = -1;
-        const probed = direct(fp, set, site);
-        if (probed) packed = fp.direct[site]!.lookup3(a, l4, port);
-        if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
         if (packed < 0) {
           pc = ret;
           continue;
@@ -917,7 +906,7 @@ export function runFast(
           continue;
         }
         if (v === R.GO) {
-          pc += 7;
+          pc += len;
           continue;
         }
         break;
