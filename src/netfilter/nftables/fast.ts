@@ -8,10 +8,15 @@
 //   map's element is one word (code | pc << 3) read after one hash probe over the key registers
 //   (HashIndex.lookupRegs: no key copy, no expiry read for sets that hold no timeouts);
 // - `numgen random mod N vmap { ... }` in one op; `meta mark set meta mark | x` (and &, ^,
-//   constant) in one op instead of the closure.
+//   constant) in one op instead of the closure;
+// - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
+//   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
+//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
+// Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
-// two walks equal on random rulesets, sets and maps).
+// two walks equal on random rulesets, sets and maps; nftables-fast-kube.test.ts on random
+// kube-proxy rulesets, with the NAT bound and the traced rule).
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
