@@ -8,10 +8,15 @@
 //   map's element is one word (code | pc << 3) read after one hash probe over the key registers
 //   (HashIndex.lookupRegs: no key copy, no expiry read for sets that hold no timeouts);
 // - `numgen random mod N vmap { ... }` in one op; `meta mark set meta mark | x` (and &, ^,
-//   constant) in one op instead of the closure.
+//   constant) in one op instead of the closure;
+// - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
+//   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
+//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
+// Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
-// two walks equal on random rulesets, sets and maps).
+// two walks equal on random rulesets, sets and maps; nftables-fast-kube.test.ts on random
+// kube-proxy rulesets, with the NAT bound and the traced rule).
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
@@ -54,92 +59,116 @@ export interface RtTable {
   runNat(code: Int32Array, pc: number, skb: Skb): number;
 }
 
-// The walk's codes (sets.ts R_*), local constants (see table.ts).
-const R_GO = 0;
-const R_BREAK = 1;
-const R_ACCEPT = 2;
-const R_DROP = 3;
-const R_REJECT = 4;
-const R_RETURN = 5;
-const R_JUMP = 6;
-const R_GOTO = 7;
-const R_STOLEN = 8;
-const T_ACCEPT: number = TA;
-const T_DROP: number = TD;
-const T_REJECT: number = TR;
-const T_STOLEN: number = TS;
+// The walk's codes (sets.ts R_*), the verdicts (core/table.ts T_*) and the opcodes below are const
+// enums: their members are literals in the emitted code (tsc and esbuild inline them), so the
+// interpreter's switch is a jump table and a compare is against an immediate. A module-level
+// `const` is a context slot (or, as CommonJS under tsx, an import is a getter): the switch over
+// 34 such cases was a chain of loads and compares on every op, most of a packet's instructions.
+const enum R {
+  GO = 0,
+  BREAK = 1,
+  ACCEPT = 2,
+  DROP = 3,
+  REJECT = 4,
+  RETURN = 5,
+  JUMP = 6,
+  GOTO = 7,
+  STOLEN = 8,
+}
+const enum T {
+  DROP = 0,
+  ACCEPT = 1,
+  REJECT = 2,
+  STOLEN = 3,
+}
+if (T.DROP !== TD || T.ACCEPT !== TA || T.REJECT !== TR || T.STOLEN !== TS)
+  throw new Error('fast.ts: verdict codes differ from core/table.ts');
 /** NFT_JUMP_STACK_SIZE (table.ts). */
-const STACK = 16;
+const enum Stack {
+  SIZE = 16,
+}
 
 // The fast program's opcodes. `fail` is the pc of the rule after the op's (NFT_BREAK).
-/** The chain's end: [op]. */
-const F_END = 0;
-/** jump: [op, target pc, return pc]. */
-const F_JUMP = 1;
-/** goto: [op, target pc]. */
-const F_GOTO = 2;
-/** [op] each. */
-const F_ACCEPT = 3;
-const F_DROP = 4;
-const F_REJECT = 5;
-const F_RETURN = 6;
-/** The rule ends here: [op, fail]. */
-const F_BREAK = 7;
-/** OP_PAY: [op, reg, base, byte, bytes, l4 proto or -1, fail]. */
-const F_PAY = 8;
-/** [op, reg]. */
-const F_L4PROTO = 9;
-const F_MARK = 10;
-/** [op, reg, getter, fail]. */
-const F_GET = 11;
-/** [op, reg, value, fail]. */
-const F_EQ = 12;
-const F_NE = 13;
-/** [op, reg, mask, want, neg, fail]. */
-const F_MASK = 14;
-/** [op, reg, lo, hi, neg, fail]. */
-const F_RANGE = 15;
-/** [op, reg, bits, fail]. */
-const F_ANYBIT = 16;
-/** Any set: [op, pset, n, neg, fail]. */
-const F_LOOKUP = 17;
-/** A hash set: [op, pset, n, neg, fail]. */
-const F_HLOOKUP = 18;
-/** Any verdict map: [op, pset, n, fail]. */
-const F_VMAP = 19;
-/** A hash verdict map: [op, pset, n, fail, vpack index]. */
-const F_HVMAP = 20;
-/** A literal verdict map of 0..n-1: [op, reg, n, fail, n × (code | pc << 3)]. */
-const F_DVMAP = 21;
-/** numgen random mod M offset K into it: [op, mod, offset, n, fail, n × (code | pc << 3)]. */
-const F_NGDVMAP = 22;
-/** [op, reg, mod, offset]. */
-const F_NUMGEN = 23;
-/**
- * OP_NAT's words copied (RtTable.runNat reads them here, not in the plain program's distant
- * lines): [op, type, range flags, manip, min addr, max addr, has addr, min port, max port, has port].
- */
-const F_NAT = 24;
-/** [op, call index, fail]. */
-const F_CALL = 25;
-/** A network-header u32 == / != value: [op, byte, value, fail]. */
-const F_N32EQ = 26;
-const F_N32NE = 27;
-/** (network-header u32 & mask) == want, != with neg: [op, byte, mask, want, neg, fail]. */
-const F_N32MASK = 28;
-/** A network-header u8 == value: [op, byte, value, fail]. */
-const F_N8EQ = 29;
-/** A transport-header u16 == value: [op, byte, l4 proto or -1, value, fail]. */
-const F_T16EQ = 30;
-/** meta l4proto == value: [op, value, fail]. */
-const F_L4EQ = 31;
-/** meta mark set (mark & and) ^ xor: [op, and, xor]. */
-const F_MARKSET = 32;
-/**
- * kube-proxy's key `ip daddr . meta l4proto . th dport` (any network u32 . l4proto . transport
- * u16) into registers 0, 1, 2: [op, network byte, transport byte, l4 proto or -1, fail].
- */
-const F_KEY_N32_L4_T16 = 33;
+const enum F {
+  /** The chain's end: [op]. */
+  END = 0,
+  /** jump: [op, target pc, return pc]. */
+  JUMP = 1,
+  /** goto: [op, target pc]. */
+  GOTO = 2,
+  /** [op] each. */
+  ACCEPT = 3,
+  DROP = 4,
+  REJECT = 5,
+  RETURN = 6,
+  /** The rule ends here: [op, fail]. */
+  BREAK = 7,
+  /** OP_PAY: [op, reg, base, byte, bytes, l4 proto or -1, fail]. */
+  PAY = 8,
+  /** [op, reg]. */
+  L4PROTO = 9,
+  MARK = 10,
+  /** [op, reg, getter, fail]. */
+  GET = 11,
+  /** [op, reg, value, fail]. */
+  EQ = 12,
+  NE = 13,
+  /** [op, reg, mask, want, neg, fail]. */
+  MASK = 14,
+  /** [op, reg, lo, hi, neg, fail]. */
+  RANGE = 15,
+  /** [op, reg, bits, fail]. */
+  ANYBIT = 16,
+  /** Any set: [op, pset, n, neg, fail]. */
+  LOOKUP = 17,
+  /** A hash set: [op, pset, n, neg, fail]. */
+  HLOOKUP = 18,
+  /** Any verdict map: [op, pset, n, fail]. */
+  VMAP = 19,
+  /** A hash verdict map: [op, pset, n, fail, vpack index]. */
+  HVMAP = 20,
+  /** A literal verdict map of 0..n-1: [op, reg, n, fail, n × (code | pc << 3)]. */
+  DVMAP = 21,
+  /** numgen random mod M offset K into it: [op, mod, offset, n, fail, n × (code | pc << 3)]. */
+  NGDVMAP = 22,
+  /** [op, reg, mod, offset]. */
+  NUMGEN = 23,
+  /**
+   * OP_NAT's words copied (RtTable.runNat reads them here, not in the plain program's distant
+   * lines): [op, type, range flags, manip, min addr, max addr, has addr, min port, max port, has port].
+   */
+  NAT = 24,
+  /** [op, call index, fail]. */
+  CALL = 25,
+  /** A network-header u32 == / != value: [op, byte, value, fail]. */
+  N32EQ = 26,
+  N32NE = 27,
+  /** (network-header u32 & mask) == want, != with neg: [op, byte, mask, want, neg, fail]. */
+  N32MASK = 28,
+  /** A network-header u8 == value: [op, byte, value, fail]. */
+  N8EQ = 29,
+  /** A transport-header u16 == value: [op, byte, l4 proto or -1, value, fail]. */
+  T16EQ = 30,
+  /** meta l4proto == value: [op, value, fail]. */
+  L4EQ = 31,
+  /** meta mark set (mark & and) ^ xor: [op, and, xor]. */
+  MARKSET = 32,
+  /**
+   * kube-proxy's key `ip daddr . meta l4proto . th dport` (any network u32 . l4proto . transport
+   * u16) into registers 0, 1, 2: [op, network byte, transport byte, l4 proto or -1, fail].
+   */
+  KEY_N32_L4_T16 = 33,
+  /**
+   * That key's op and the hash verdict map it keys (F.HVMAP's site) in one:
+   * [op, network byte, transport byte, l4 proto or -1, fail, pset, vpack index].
+   */
+  KEY_HVMAP = 34,
+  /**
+   * A jump to a chain whose rules are all `meta mark set` (F.MARKSET's), folded: the stack check,
+   * then mark = (mark & and) ^ xor, then on to the next rule: [op, and, xor, fail].
+   */
+  JMARK = 35,
+}
 
 /**
  * What compile.ts knows of an OP_CALL closure that has a fast form: `meta mark set` of a constant
@@ -188,23 +217,50 @@ function plainLen(code: Int32Array, pc: number): number {
 export class FastProgram {
   /** Per chain index: the pc of its first op. */
   readonly chainPc: Int32Array;
-  /** Per F_HVMAP site: per slot of its set, code | target pc << 3 (slots added later: computed). */
+  /** Per F.HVMAP site: per slot of its set, code | target pc << 3 (slots added later: computed). */
   readonly vpacks: Int32Array[] = [];
   /**
-   * Per F_HVMAP site: its set's hash with each element's packed verdict in place of its slot
+   * Per F.HVMAP site: its set's hash with each element's packed verdict in place of its slot
    * (HashIndex.mapValues), while the set's hash is the one copied (`directOf`) at the version
    * copied (`directVersion`); after a change the site reads the set as before.
    */
   readonly direct: HashIndex[] = [];
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
-  readonly stack: Int32Array = new Int32Array(STACK);
+  readonly stack: Int32Array = new Int32Array(Stack.SIZE);
 
   constructor(
     readonly code: Int32Array,
     chainPc: Int32Array,
   ) {
     this.chainPc = chainPc;
+  }
+}
+
+/**
+ * A chain whose rules are only `meta mark set` statements F.MARKSET runs (each rule one op, nothing
+ * that can end it early): their composition [and, xor], mark = (mark & and) ^ xor; else undefined.
+ */
+function markChain(
+  t: RtTable,
+  calls: readonly (FastCall | undefined)[],
+  chain: number,
+): [number, number] | undefined {
+  const code = t.code;
+  let and = -1;
+  let xor = 0;
+  let pc = t.chainStart[chain]!;
+  for (;;) {
+    const op = code[pc];
+    if (op === OP_END) return [and, xor];
+    if (op === OP_RULE) pc += 3;
+    else if (op === OP_CALL && calls[code[pc + 1]!]) {
+      const [a, x] = calls[code[pc + 1]!]!.markSet;
+      // ((m & and) ^ xor) & a ^ x = m & (and & a) ^ ((xor & a) ^ x)
+      and &= a;
+      xor = (xor & a) ^ x;
+      pc += 2;
+    } else return undefined;
   }
 }
 
@@ -247,10 +303,10 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   };
   /** A DVMAP entry: code | chain pc << 3 (a missing entry breaks the rule, as table.ts's -1). */
   const packed = (vcode: number, chain: number): void => {
-    if (vcode === R_JUMP || vcode === R_GOTO) {
+    if (vcode === R.JUMP || vcode === R.GOTO) {
       fix.push(nw, F_PACKED, chain, vcode);
       put(0);
-    } else put(vcode < 0 ? R_BREAK : vcode & 7);
+    } else put(vcode < 0 ? R.BREAK : vcode & 7);
   };
   let pc = 0;
   while (pc < code.length) {
@@ -264,7 +320,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         next = code[pc + 2]!;
         break;
       case OP_END:
-        emit(F_END);
+        emit(F.END);
         break;
       case OP_PAY: {
         const reg = code[pc + 1]!;
@@ -275,25 +331,25 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         // A load and the compare that reads it: one op (both only ever use register 0 here).
         if (reg === 0 && nx < code.length && code[nx + 1] === 0) {
           if (base === 0 && bytes === 4 && (nop === OP_EQ || nop === OP_NE)) {
-            emit(nop === OP_EQ ? F_N32EQ : F_N32NE, byte, code[nx + 2]!);
+            emit(nop === OP_EQ ? F.N32EQ : F.N32NE, byte, code[nx + 2]!);
             fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 0 && bytes === 4 && nop === OP_MASK) {
-            emit(F_N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
+            emit(F.N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
             fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 0 && bytes === 1 && nop === OP_EQ) {
-            emit(F_N8EQ, byte, code[nx + 2]!);
+            emit(F.N8EQ, byte, code[nx + 2]!);
             fail();
             pc = nx + plainLen(code, nx);
             continue;
           }
           if (base === 1 && bytes === 2 && nop === OP_EQ) {
-            emit(F_T16EQ, byte, proto, code[nx + 2]!);
+            emit(F.T16EQ, byte, proto, code[nx + 2]!);
             fail();
             pc = nx + plainLen(code, nx);
             continue;
@@ -313,59 +369,74 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
           code[nx2 + 2] === 1 &&
           code[nx2 + 4] === 2
         ) {
-          emit(F_KEY_N32_L4_T16, byte, code[nx2 + 3]!, code[nx2 + 5]!);
+          const nx3 = nx2 + 6;
+          // ... and the verdict map it is the key of (kube-proxy's `vmap @service-ips`): one op.
+          if (
+            nx3 < code.length &&
+            code[nx3] === OP_VMAP &&
+            code[nx3 + 2] === 3 &&
+            hashOf(t.psets[code[nx3 + 1]!]!)
+          ) {
+            const ps = code[nx3 + 1]!;
+            emit(F.KEY_HVMAP, byte, code[nx2 + 3]!, code[nx2 + 5]!);
+            fail();
+            emit(ps, hvmaps.push(ps) - 1);
+            pc = nx3 + plainLen(code, nx3);
+            continue;
+          }
+          emit(F.KEY_N32_L4_T16, byte, code[nx2 + 3]!, code[nx2 + 5]!);
           fail();
-          pc = nx2 + 6;
+          pc = nx3;
           continue;
         }
-        emit(F_PAY, reg, base, byte, bytes, proto);
+        emit(F.PAY, reg, base, byte, bytes, proto);
         fail();
         break;
       }
       case OP_L4PROTO:
         if (code[pc + 1] === 0 && nop === OP_EQ && code[nx + 1] === 0) {
-          emit(F_L4EQ, code[nx + 2]!);
+          emit(F.L4EQ, code[nx + 2]!);
           fail();
           pc = nx + plainLen(code, nx);
           continue;
         }
-        emit(F_L4PROTO, code[pc + 1]!);
+        emit(F.L4PROTO, code[pc + 1]!);
         break;
       case OP_MARK:
-        emit(F_MARK, code[pc + 1]!);
+        emit(F.MARK, code[pc + 1]!);
         break;
       case OP_GET:
-        emit(F_GET, code[pc + 1]!, code[pc + 2]!);
+        emit(F.GET, code[pc + 1]!, code[pc + 2]!);
         fail();
         break;
       case OP_EQ:
       case OP_NE:
-        emit(op === OP_EQ ? F_EQ : F_NE, code[pc + 1]!, code[pc + 2]!);
+        emit(op === OP_EQ ? F.EQ : F.NE, code[pc + 1]!, code[pc + 2]!);
         fail();
         break;
       case OP_MASK:
       case OP_RANGE:
-        emit(op === OP_MASK ? F_MASK : F_RANGE, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!, code[pc + 4]!);
+        emit(op === OP_MASK ? F.MASK : F.RANGE, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!, code[pc + 4]!);
         fail();
         break;
       case OP_ANYBIT:
-        emit(F_ANYBIT, code[pc + 1]!, code[pc + 2]!);
+        emit(F.ANYBIT, code[pc + 1]!, code[pc + 2]!);
         fail();
         break;
       case OP_LOOKUP: {
         const ps = code[pc + 1]!;
-        emit(hashOf(t.psets[ps]!) ? F_HLOOKUP : F_LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
+        emit(hashOf(t.psets[ps]!) ? F.HLOOKUP : F.LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
         fail();
         break;
       }
       case OP_VMAP: {
         const ps = code[pc + 1]!;
         if (hashOf(t.psets[ps]!)) {
-          emit(F_HVMAP, ps, code[pc + 2]!);
+          emit(F.HVMAP, ps, code[pc + 2]!);
           fail();
           emit(hvmaps.push(ps) - 1);
         } else {
-          emit(F_VMAP, ps, code[pc + 2]!);
+          emit(F.VMAP, ps, code[pc + 2]!);
           fail();
         }
         break;
@@ -373,17 +444,17 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       case OP_NUMGEN:
         if (code[pc + 1] === 0 && nop === OP_DVMAP && code[nx + 1] === 0) {
           const n = code[nx + 2]!;
-          emit(F_NGDVMAP, code[pc + 2]!, code[pc + 3]!, n);
+          emit(F.NGDVMAP, code[pc + 2]!, code[pc + 3]!, n);
           fail();
           for (let x = 0; x < n; x++) packed(code[nx + 3 + 2 * x]!, code[nx + 4 + 2 * x]!);
           pc = nx + plainLen(code, nx);
           continue;
         }
-        emit(F_NUMGEN, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!);
+        emit(F.NUMGEN, code[pc + 1]!, code[pc + 2]!, code[pc + 3]!);
         break;
       case OP_DVMAP: {
         const n = code[pc + 2]!;
-        emit(F_DVMAP, code[pc + 1]!, n);
+        emit(F.DVMAP, code[pc + 1]!, n);
         fail();
         for (let x = 0; x < n; x++) packed(code[pc + 3 + 2 * x]!, code[pc + 4 + 2 * x]!);
         break;
@@ -391,31 +462,37 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       case OP_VERDICT: {
         const v = code[pc + 1]!;
         const chain = code[pc + 2]!;
-        if (v === R_JUMP) {
-          emit(F_JUMP);
+        const mark = v === R.JUMP ? markChain(t, calls, chain) : undefined;
+        if (mark) {
+          // A jump to a chain of `meta mark set` rules only (kube-proxy's mark-for-masquerade):
+          // its effect in place, after the jump's stack check.
+          emit(F.JMARK, mark[0], mark[1]);
+          fail();
+        } else if (v === R.JUMP) {
+          emit(F.JUMP);
           chainAt(chain);
           fail();
-        } else if (v === R_GOTO) {
-          emit(F_GOTO);
+        } else if (v === R.GOTO) {
+          emit(F.GOTO);
           chainAt(chain);
-        } else if (v === R_ACCEPT) emit(F_ACCEPT);
-        else if (v === R_REJECT) emit(F_REJECT);
-        else if (v === R_RETURN) emit(F_RETURN);
-        else if (v === R_BREAK) {
-          emit(F_BREAK);
+        } else if (v === R.ACCEPT) emit(F.ACCEPT);
+        else if (v === R.REJECT) emit(F.REJECT);
+        else if (v === R.RETURN) emit(F.RETURN);
+        else if (v === R.BREAK) {
+          emit(F.BREAK);
           fail();
-        } else emit(F_DROP); // R_DROP, and what table.ts's walk drops as unknown
+        } else emit(F.DROP); // R.DROP, and what table.ts's walk drops as unknown
         break;
       }
       case OP_NAT:
-        emit(F_NAT);
+        emit(F.NAT);
         for (let k = 1; k < 10; k++) emit(code[pc + k]!);
         break;
       case OP_CALL: {
         const fc = calls[code[pc + 1]!];
-        if (fc) emit(F_MARKSET, fc.markSet[0], fc.markSet[1]);
+        if (fc) emit(F.MARKSET, fc.markSet[0], fc.markSet[1]);
         else {
-          emit(F_CALL, code[pc + 1]!);
+          emit(F.CALL, code[pc + 1]!);
           fail();
         }
         break;
@@ -452,7 +529,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
 /** A verdict map slot's code | target pc << 3. */
 function packSlot(set: RtSet, slot: number, chainPc: Int32Array): number {
   const code = set.vcode[slot]!;
-  return code === R_JUMP || code === R_GOTO ? code | (chainPc[set.vchain[slot]!]! << 3) : code & 7;
+  return code === R.JUMP || code === R.GOTO ? code | (chainPc[set.vchain[slot]!]! << 3) : code & 7;
 }
 
 function vpackOf(set: RtSet, chainPc: Int32Array): Int32Array {
@@ -467,6 +544,60 @@ function hashSlot(set: RtSet, r: Float64Array, now: number): number {
   if (s < 0) return set.catchAll;
   if (set.mayExpire && !(set.expires[s]! > now)) return set.catchAll;
   return s;
+}
+
+/**
+ * Whether a hash verdict map site may answer from its copy (the packed verdict beside the key, one
+ * cache line): the set is as copied and has no expiry or element counters to honour.
+ */
+function direct(fp: FastProgram, set: RtSet, site: number): boolean {
+  const h = set.hash!;
+  return (
+    fp.directOf[site] === h &&
+    fp.directVersion[site] === h.version &&
+    !set.mayExpire &&
+    set.elemCounters.length === 0
+  );
+}
+
+/**
+ * A hash verdict map's packed verdict (code | pc << 3) for the key in registers 0..: from the
+ * site's copy when it may answer (`direct`), else from the set (its catch-all, its counters); -1
+ * when nothing answers (the rule breaks). `probed`: the copy was asked already and missed.
+ */
+function hvmap(
+  t: RtTable,
+  fp: FastProgram,
+  ps: number,
+  site: number,
+  skb: Skb,
+  now: number,
+  probed: boolean,
+): number {
+  const set = t.psets[ps]!;
+  const r = t.regs;
+  if (!probed && direct(fp, set, site)) {
+    const packed = fp.direct[site]!.lookupRegs(r);
+    if (packed >= 0) return packed;
+  }
+  const slot = hashSlot(set, r, now);
+  if (slot < 0) return -1;
+  if (set.elemCounters.length > 0) count(set, slot, skb);
+  const vp = fp.vpacks[site]!;
+  return slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
+}
+
+/**
+ * nft_ng_random_gen's reciprocal_scale(get_random_u32(), mod): (u64)val * mod >> 32, 0 without the
+ * host's randomness. A modulus below 2^21 keeps val * mod exact in a double: one multiply; else
+ * the product in 16-bit halves.
+ */
+function random(skb: Skb, mod: number): number {
+  if (!skb.env) return 0;
+  const val = skb.env.random32() >>> 0;
+  if (mod >= 0 && mod < 0x200000) return Math.floor((val * mod) / 4294967296);
+  const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
+  return Math.floor(y / 65536) >>> 0;
 }
 
 /** nft_set_elem_update_expr: an element's own counter (compile.ts countElem). */
@@ -505,30 +636,30 @@ export function runFast(
     let target = 0;
     let ret = 0;
     switch (c[pc]) {
-      case F_END:
-      case F_RETURN:
+      case F.END:
+      case F.RETURN:
         if (sp === 0) return policy;
         pc = stack[--sp]!;
         continue;
-      case F_JUMP:
-        if (sp >= STACK) return T_DROP;
+      case F.JUMP:
+        if (sp >= Stack.SIZE) return T.DROP;
         stack[sp++] = c[pc + 2]!;
         pc = c[pc + 1]!;
         continue;
-      case F_GOTO:
+      case F.GOTO:
         pc = c[pc + 1]!;
         continue;
-      case F_ACCEPT:
-        return T_ACCEPT;
-      case F_DROP:
-        return T_DROP;
-      case F_REJECT:
-        return nat ? T_DROP : T_REJECT;
-      case F_BREAK:
+      case F.ACCEPT:
+        return T.ACCEPT;
+      case F.DROP:
+        return T.DROP;
+      case F.REJECT:
+        return nat ? T.DROP : T.REJECT;
+      case F.BREAK:
         pc = c[pc + 1]!;
         continue;
-      case F_N32EQ:
-      case F_N32NE: {
+      case F.N32EQ:
+      case F.N32NE: {
         const p = skb.off + c[pc + 1]!;
         if (p + 4 > skb.off + skb.len) {
           pc = c[pc + 3]!;
@@ -537,14 +668,14 @@ export function runFast(
         const b = skb.buf;
         const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         r[0] = x >>> 0;
-        if ((x === c[pc + 2]!) !== (c[pc] === F_N32EQ)) {
+        if ((x === c[pc + 2]!) !== (c[pc] === F.N32EQ)) {
           pc = c[pc + 3]!;
           continue;
         }
         pc += 4;
         continue;
       }
-      case F_N32MASK: {
+      case F.N32MASK: {
         const p = skb.off + c[pc + 1]!;
         if (p + 4 > skb.off + skb.len) {
           pc = c[pc + 5]!;
@@ -560,7 +691,7 @@ export function runFast(
         pc += 6;
         continue;
       }
-      case F_N8EQ: {
+      case F.N8EQ: {
         const p = skb.off + c[pc + 1]!;
         if (p + 1 > skb.off + skb.len) {
           pc = c[pc + 3]!;
@@ -575,7 +706,7 @@ export function runFast(
         pc += 4;
         continue;
       }
-      case F_T16EQ: {
+      case F.T16EQ: {
         const proto = c[pc + 2]!;
         if (
           (proto >= 0 && skb.proto !== proto) ||
@@ -598,7 +729,7 @@ export function runFast(
         pc += 5;
         continue;
       }
-      case F_L4EQ:
+      case F.L4EQ:
         r[0] = skb.proto;
         if (skb.proto !== c[pc + 1]) {
           pc = c[pc + 2]!;
@@ -606,7 +737,7 @@ export function runFast(
         }
         pc += 3;
         continue;
-      case F_PAY: {
+      case F.PAY: {
         let p: number;
         if (c[pc + 2] === 0) p = skb.off + c[pc + 3]!;
         else {
@@ -635,7 +766,7 @@ export function runFast(
         pc += 7;
         continue;
       }
-      case F_KEY_N32_L4_T16: {
+      case F.KEY_N32_L4_T16: {
         const b = skb.buf;
         const p = skb.off + c[pc + 1]!;
         const proto = c[pc + 3]!;
@@ -658,15 +789,15 @@ export function runFast(
         pc += 5;
         continue;
       }
-      case F_L4PROTO:
+      case F.L4PROTO:
         r[c[pc + 1]!] = skb.proto;
         pc += 2;
         continue;
-      case F_MARK:
+      case F.MARK:
         r[c[pc + 1]!] = skb.mark >>> 0;
         pc += 2;
         continue;
-      case F_GET: {
+      case F.GET: {
         const x = t.getters[c[pc + 2]!]!(skb);
         if (x < 0) {
           pc = c[pc + 3]!;
@@ -676,28 +807,28 @@ export function runFast(
         pc += 4;
         continue;
       }
-      case F_EQ:
+      case F.EQ:
         if (r[c[pc + 1]!] !== c[pc + 2]! >>> 0) {
           pc = c[pc + 3]!;
           continue;
         }
         pc += 4;
         continue;
-      case F_NE:
+      case F.NE:
         if (r[c[pc + 1]!] === c[pc + 2]! >>> 0) {
           pc = c[pc + 3]!;
           continue;
         }
         pc += 4;
         continue;
-      case F_MASK:
+      case F.MASK:
         if (((r[c[pc + 1]!]! & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
           pc = c[pc + 5]!;
           continue;
         }
         pc += 6;
         continue;
-      case F_RANGE: {
+      case F.RANGE: {
         const x = r[c[pc + 1]!]!;
         if ((x >= c[pc + 2]! >>> 0 && x <= c[pc + 3]! >>> 0) === (c[pc + 4] !== 0)) {
           pc = c[pc + 5]!;
@@ -706,18 +837,18 @@ export function runFast(
         pc += 6;
         continue;
       }
-      case F_ANYBIT:
+      case F.ANYBIT:
         if ((r[c[pc + 1]!]! & c[pc + 2]!) === 0) {
           pc = c[pc + 3]!;
           continue;
         }
         pc += 4;
         continue;
-      case F_HLOOKUP:
-      case F_LOOKUP: {
+      case F.HLOOKUP:
+      case F.LOOKUP: {
         const set = t.psets[c[pc + 1]!]!;
         let slot: number;
-        if (c[pc] === F_HLOOKUP) slot = hashSlot(set, r, now);
+        if (c[pc] === F.HLOOKUP) slot = hashSlot(set, r, now);
         else {
           const key = t.key;
           const n = c[pc + 2]!;
@@ -732,44 +863,67 @@ export function runFast(
         pc += 5;
         continue;
       }
-      case F_HVMAP: {
-        const set = t.psets[c[pc + 1]!]!;
-        const site = c[pc + 4]!;
-        ret = c[pc + 3]!;
-        let packed = -1;
-        const h = set.hash!;
-        // The packed verdict beside the key (one cache line), while the set is as copied and
-        // has no expiry or element counters to honour; a miss reads the set (its catch-all).
-        if (
-          fp.directOf[site] === h &&
-          fp.directVersion[site] === h.version &&
-          !set.mayExpire &&
-          set.elemCounters.length === 0
-        )
-          packed = fp.direct[site]!.lookupRegs(r);
-        if (packed < 0) {
-          const slot = hashSlot(set, r, now);
-          if (slot < 0) {
+      case F.HVMAP:
+      case F.KEY_HVMAP: {
+        let packed: number;
+        let len: number;
+        if (c[pc] === F.HVMAP) {
+          ret = c[pc + 3]!;
+          packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
+          len = 5;
+        } else {
+          const b = skb.buf;
+          const p = skb.off + c[pc + 1]!;
+          const proto = c[pc + 3]!;
+          ret = c[pc + 4]!;
+          if (
+            p + 4 > skb.off + skb.len ||
+            (proto >= 0 && skb.proto !== proto) ||
+            (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+          ) {
             pc = ret;
             continue;
           }
-          if (set.elemCounters.length > 0) count(set, slot, skb);
-          const vp = fp.vpacks[site]!;
-          packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
+          const q = skb.l4off + c[pc + 2]!;
+          if (q + 2 > skb.off + skb.len) {
+            pc = ret;
+            continue;
+          }
+          const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          const l4 = skb.proto;
+          const port = (b[q]! << 8) | b[q + 1]!;
+          r[0] = a >>> 0;
+          r[1] = l4;
+          r[2] = port;
+          const ps = c[pc + 5]!;
+          const site = c[pc + 6]!;
+          const probed = direct(fp, t.psets[ps]!, site);
+          packed = probed ? fp.direct[site]!.lookup3(a, l4, port) : -1;
+          if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
+          len = 7;
+        }
+        if (packed < 0) {
+          pc = ret;
+          continue;
         }
         v = packed & 7;
         target = packed >> 3;
-        if (v === R_GOTO) {
+        if (v === R.GOTO) {
           pc = target;
           continue;
         }
-        if (v === R_GO) {
-          pc += 5;
+        if (v === R.GO) {
+          pc += len;
           continue;
         }
         break;
       }
-      case F_VMAP: {
+      case F.JMARK:
+        if (sp >= Stack.SIZE) return T.DROP;
+        skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
+        pc = c[pc + 3]!;
+        continue;
+      case F.VMAP: {
         const set = t.psets[c[pc + 1]!]!;
         const key = t.key;
         const n = c[pc + 2]!;
@@ -784,109 +938,95 @@ export function runFast(
         const packed = packSlot(set, slot, fp.chainPc);
         v = packed & 7;
         target = packed >> 3;
-        if (v === R_GO) {
+        if (v === R.GO) {
           pc += 4;
           continue;
         }
         break;
       }
-      case F_NGDVMAP: {
+      case F.NGDVMAP: {
         // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset.
-        let x = 0;
-        const mod = c[pc + 1]!;
-        if (skb.env) {
-          const val = skb.env.random32();
-          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
-          x = Math.floor(y / 65536) >>> 0;
-        }
-        x = (x + c[pc + 2]!) >>> 0;
+        const x = (random(skb, c[pc + 1]!) + c[pc + 2]!) >>> 0;
         r[0] = x;
         const n = c[pc + 3]!;
         ret = c[pc + 4]!;
-        const packed = x < n ? c[pc + 5 + x]! : R_BREAK;
+        const packed = x < n ? c[pc + 5 + x]! : R.BREAK;
         v = packed & 7;
         target = packed >> 3;
-        if (v === R_GOTO) {
+        if (v === R.GOTO) {
           pc = target;
           continue;
         }
-        if (v === R_GO) {
+        if (v === R.GO) {
           pc += 5 + n;
           continue;
         }
         break;
       }
-      case F_DVMAP: {
+      case F.DVMAP: {
         const x = r[c[pc + 1]!]!;
         const n = c[pc + 2]!;
         ret = c[pc + 3]!;
-        const packed = x < n ? c[pc + 4 + x]! : R_BREAK;
+        const packed = x < n ? c[pc + 4 + x]! : R.BREAK;
         v = packed & 7;
         target = packed >> 3;
-        if (v === R_GO) {
+        if (v === R.GO) {
           pc += 4 + n;
           continue;
         }
         break;
       }
-      case F_NUMGEN: {
-        let x = 0;
-        const mod = c[pc + 2]!;
-        if (skb.env) {
-          const val = skb.env.random32();
-          const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
-          x = Math.floor(y / 65536) >>> 0;
-        }
-        r[c[pc + 1]!] = (x + c[pc + 3]!) >>> 0;
+      case F.NUMGEN: {
+        r[c[pc + 1]!] = (random(skb, c[pc + 2]!) + c[pc + 3]!) >>> 0;
         pc += 4;
         continue;
       }
-      case F_MARKSET:
+      case F.MARKSET:
         skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
         pc += 3;
         continue;
-      case F_NAT:
+      case F.NAT:
         v = t.runNat(c, pc, skb);
         break;
-      case F_CALL:
+      case F.CALL:
         v = t.calls[c[pc + 1]!]!(skb);
-        if (v === R_GO) {
+        if (v === R.GO) {
           pc += 3;
           continue;
         }
         ret = c[pc + 2]!;
-        if (v === R_JUMP || v === R_GOTO) target = fp.chainPc[rt.jump]!;
+        if (v === R.JUMP || v === R.GOTO) target = fp.chainPc[rt.jump]!;
         break;
       default:
-        return T_DROP;
+        return T.DROP;
     }
     // A verdict (v) with its target pc and the pc of the rule after (ret).
     switch (v) {
-      case R_BREAK:
+      case R.BREAK:
         pc = ret;
         continue;
-      case R_ACCEPT:
-        return T_ACCEPT;
-      case R_DROP:
-        return T_DROP;
-      case R_REJECT:
-        return nat ? T_DROP : T_REJECT;
-      case R_STOLEN:
-        return T_STOLEN;
-      case R_RETURN:
+      case R.ACCEPT:
+        return T.ACCEPT;
+      case R.DROP:
+        return T.DROP;
+      case R.REJECT:
+        return nat ? T.DROP : T.REJECT;
+      case R.STOLEN:
+        return T.STOLEN;
+      case R.RETURN:
         if (sp === 0) return policy;
         pc = stack[--sp]!;
         continue;
-      case R_JUMP:
-        if (sp >= STACK) return T_DROP;
+      case R.JUMP:
+        if (sp >= Stack.SIZE) return T.DROP;
         stack[sp++] = ret;
         pc = target;
         continue;
-      case R_GOTO:
+      case R.GOTO:
         pc = target;
         continue;
       default:
-        return T_DROP;
+        return T.DROP;
     }
   }
 }

@@ -94,6 +94,34 @@ export class HashIndex {
   }
 
   /**
+   * lookup of a 3-word key given as its words (int32 or u32): hashWords and the probe unrolled, no
+   * key array (the fast walk's `ip daddr . meta l4proto . th dport` verdict maps, fast.ts).
+   */
+  lookup3(a: number, b: number, c: number): number {
+    const tab = this.tab;
+    const mask = this.mask;
+    let h = 0x811c9dc5 ^ 3;
+    h = Math.imul(h ^ a, 0x9e3779b1);
+    h = (h << 13) | (h >>> 19);
+    h = Math.imul(h ^ b, 0x9e3779b1);
+    h = (h << 13) | (h >>> 19);
+    h = Math.imul(h ^ c, 0x9e3779b1);
+    h = (h << 13) | (h >>> 19);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    a |= 0;
+    let i = h & mask;
+    for (;;) {
+      const base = i << 2;
+      const v = tab[base + 3]!;
+      if (v === -1) return -1; // EMPTY (literals: a module constant is a load on every probe)
+      if (v !== -2 && tab[base] === a && tab[base + 1] === b && tab[base + 2] === c) return v;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
    * A copy of the index whose values are f(value) (each >= 0): the same keys, probes and layout,
    * so a lookup answers f(value) from the one cache line its key is in (the fast walk's verdict
    * maps: the packed verdict beside the key, not a second read by slot).

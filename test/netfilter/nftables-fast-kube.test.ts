@@ -1,0 +1,270 @@
+// The untraced walk's fast program (src/netfilter/nftables/fast.ts) against the plain, traced walk
+// (table.ts over compile.ts's program) on random rulesets of the shape kube-proxy's nftables mode
+// writes (kubernetes pkg/proxy/nftables/proxier.go: nat-prerouting → `jump services` → `ip daddr .
+// meta l4proto . th dport vmap @service-ips` → `goto service-…` → masquerade mark for traffic from
+// outside the cluster CIDR, `numgen random mod N vmap { … : goto endpoint-… }` → hairpin mark, `meta
+// l4proto tcp dnat to IP:PORT`), varied where the fast program folds: the vmap's key and map in one
+// op, `jump` to a chain of `meta mark set` rules in place (random compositions of |, &, ^ and
+// constants, or a chain that cannot be folded), services reached through 0 to 16 nested jumps (the
+// jump stack's limit, NFT_JUMP_STACK_SIZE), and elements removed after the program was built. Every
+// packet must get the same verdict, mark and NAT range from both walks, and the traced walk must
+// name the rule that gave the NAT: the endpoint chain of the address bound, by table, chain and
+// handle.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { NftExpr, NftRuleset, NftStmt } from '../../src/rules/nft/model.ts';
+import { nftFrontEnd } from '../../src/netfilter/nftables/index.ts';
+import { NftChainTable } from '../../src/netfilter/nftables/table.ts';
+import { NF_INET_PRE_ROUTING } from '../../src/netfilter/core/hook-numbers.ts';
+import type { NfTable, NfTableEnv } from '../../src/netfilter/core/table.ts';
+import type { NfTracer } from '../../src/netfilter/core/trace-events.ts';
+import type { NftTracedRule } from '../../src/netfilter/nftables/traced-rule.ts';
+import { Skb } from '../../src/netfilter/core/skb.ts';
+import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
+import { chain, match, meta, num, pay, rs, rule, set, table, verdict } from './nftables/dsl.ts';
+import { fcOpts } from './helpers.ts';
+
+const svcIp = (i: number): number => (0xc0000200 + 10 + i) >>> 0; // 192.0.2.10+i
+const epIp = (i: number, k: number): number => (0x0ab40000 + (i << 8) + k) >>> 0; // 10.180.i.k
+const PORTS = [80, 443, 53];
+
+const arbMarkRule = fc.record({
+  op: fc.constantFrom('|', '&', '^', '='),
+  x: fc.oneof(fc.constant(0x4000), fc.integer({ min: 0, max: 0xffffffff })),
+});
+const arbCase = fc.record({
+  services: fc.array(
+    fc.record({
+      udp: fc.boolean(),
+      port: fc.constantFrom(...PORTS),
+      eps: fc.integer({ min: 1, max: 3 }),
+      epPort: fc.integer({ min: 1, max: 65535 }),
+    }),
+    { minLength: 1, maxLength: 5 },
+  ),
+  /** `jump` chains between nat-prerouting and services. */
+  depth: fc.integer({ min: 0, max: 16 }),
+  markRules: fc.array(arbMarkRule, { minLength: 1, maxLength: 3 }),
+  /** A counter in the mark chain: not foldable, it runs as a jump. */
+  markCounter: fc.boolean(),
+  /** Services whose map element is deleted after the first packets (the folded lookup's copy is stale). */
+  removed: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 2 }),
+  packets: fc.array(
+    fc.record({
+      src: fc.integer({ min: 0, max: 2 }), // inside the cluster CIDR, an endpoint, outside
+      svc: fc.integer({ min: 0, max: 5 }), // 5: no service
+      udp: fc.boolean(),
+      port: fc.constantFrom(...PORTS, 8080),
+      mark: fc.oneof(fc.constant(0), fc.constant(0x4000), fc.integer({ min: 0, max: 0xffffffff })),
+      seed: fc.integer({ min: 1, max: 0x7fffffff }),
+    }),
+    { minLength: 1, maxLength: 12 },
+  ),
+});
+type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
+
+const svcKey = (c: Case, i: number): NftExpr => {
+  const s = c.services[i]!;
+  return {
+    kind: 'concat',
+    items: [num(svcIp(i), 'ipv4_addr'), num(s.udp ? 17 : 6, 'inet_proto'), num(s.port, 'inet_service')],
+  };
+};
+
+function rulesetOf(c: Case): NftRuleset {
+  const mark = meta('mark');
+  const markRules = c.markRules.map(({ op, x }) =>
+    rule({
+      kind: 'set',
+      target: mark,
+      value: op === '=' ? num(x, 'mark') : { kind: 'binop', op, left: mark, right: num(x, 'mark') },
+    } as NftStmt),
+  );
+  if (c.markCounter) markRules.splice(1, 0, rule({ kind: 'counter', packets: 0, bytes: 0 } as NftStmt));
+  const hops = Array.from({ length: c.depth }, (_, d) =>
+    chain(`hop${d}`, [rule(verdict('jump', d + 1 < c.depth ? `hop${d + 1}` : 'services'))]),
+  );
+  const services = c.services.flatMap((s, i) => {
+    const proto = s.udp ? 17 : 6;
+    const eps = Array.from({ length: s.eps }, (_, k) =>
+      chain(`endpoint-${i}-${k}`, [
+        rule(match(pay('ip', 'saddr'), num(epIp(i, k), 'ipv4_addr')), verdict('jump', 'mark-for-masquerade')),
+        rule(match(meta('l4proto'), num(proto, 'inet_proto')), {
+          kind: 'nat',
+          type: 'dnat',
+          addr: num(epIp(i, k), 'ipv4_addr'),
+          port: num(s.epPort, 'inet_service'),
+        } as NftStmt),
+      ]),
+    );
+    return [
+      chain(`service-${i}`, [
+        rule(
+          match(pay('ip', 'daddr'), num(svcIp(i), 'ipv4_addr')),
+          match(pay(s.udp ? 'udp' : 'tcp', 'dport'), num(s.port, 'inet_service')),
+          match(pay('ip', 'saddr'), { kind: 'prefix', value: num(0x0a000000, 'ipv4_addr'), len: 8 }, '!='),
+          verdict('jump', 'mark-for-masquerade'),
+        ),
+        rule({
+          kind: 'vmap',
+          key: { kind: 'numgen', mode: 'random', mod: s.eps, offset: 0 },
+          map: {
+            kind: 'set',
+            elements: eps.map((e, k) => ({
+              key: num(k),
+              data: { kind: 'verdict', verdict: 'goto', chain: e.name },
+            })),
+          },
+        } as NftStmt),
+      ]),
+      ...eps,
+    ];
+  });
+  return rs(
+    table(
+      'ip',
+      'kube-proxy',
+      [
+        chain('nat-prerouting', [rule(verdict('jump', c.depth > 0 ? 'hop0' : 'services'))], {
+          type: 'nat',
+          hook: 'prerouting',
+          priority: -100,
+          policy: 'accept',
+        }),
+        ...hops,
+        chain('mark-for-masquerade', markRules),
+        chain('services', [
+          rule({
+            kind: 'vmap',
+            key: { kind: 'concat', items: [pay('ip', 'daddr'), meta('l4proto'), pay('th', 'dport')] },
+            map: { kind: 'setref', name: 'service-ips' },
+          } as NftStmt),
+        ]),
+        ...services,
+      ],
+      [
+        set(
+          'service-ips',
+          ['ipv4_addr', 'inet_proto', 'inet_service'],
+          c.services.map((_, i) => ({
+            key: svcKey(c, i),
+            data: { kind: 'verdict', verdict: 'goto', chain: `service-${i}` },
+          })),
+          { isMap: true, data: { types: ['verdict'] } },
+        ),
+      ],
+    ),
+  );
+}
+
+/** What bindNat was asked, per walk. */
+let nats: number[] = [];
+const env: NfTableEnv = {
+  host: { masqueradeAddress: () => 0xc0a80101, primaryAddress: () => 0xc0a80101 },
+  bindNat: (_skb, manip, range) => {
+    nats.push(manip, range.flags, range.minAddr, range.maxAddr, range.minPort, range.maxPort);
+    return true;
+  },
+  tagMasquerade: () => undefined,
+};
+
+function skbOf(c: Case, p: Case['packets'][number]): Skb {
+  const i = Math.min(p.svc, c.services.length - 1);
+  const src = p.src === 0 ? 0x0a000005 : p.src === 1 ? epIp(i, 0) : 0xc6336409;
+  const dst = p.svc < c.services.length ? svcIp(p.svc) : 0xcb007101;
+  const buf = p.udp
+    ? buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000, dstPort: p.port })
+    : buildTcpPacket(
+        { src, dst, id: 1 },
+        { srcPort: 40000, dstPort: p.port, seq: 1, ack: 0, flags: 2, window: 9 },
+      );
+  const skb = new Skb().load(buf, 0, 'eth0', '');
+  skb.mark = p.mark;
+  let r = p.seed;
+  skb.env = {
+    addrType: () => 1,
+    random32: () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0),
+    conntrack: undefined as never,
+  };
+  return skb;
+}
+
+function baseOf(model: NftRuleset): NftChainTable {
+  const t = nftFrontEnd(model)
+    .tables(env, undefined)
+    .find((x: NfTable) => x.name === 'ip kube-proxy nat-prerouting');
+  assert.ok(t instanceof NftChainTable);
+  return t;
+}
+
+/** The rules the traced walk reports as matched, as `chain#handle`. */
+let traced: string[] = [];
+const tracer = {
+  rule: (_hook: string, table: string, chainName: string, _index: number, r: NftTracedRule) =>
+    traced.push(`${table} ${chainName}#${r.handle}`),
+  ruleMiss: () => undefined,
+  policy: () => undefined,
+} as unknown as NfTracer;
+
+/** Runs every packet through a fast and a traced table of `model`; returns the paths seen. */
+function compare(c: Case, model: NftRuleset, seen: Set<string>): void {
+  const a = baseOf(structuredClone(model));
+  const b = baseOf(structuredClone(model));
+  assert.deepEqual(a.rt.problems, []);
+  c.packets.forEach((p, n) => {
+    if (n === 1) {
+      // Delete some services' elements in both (after the fast program was built on packet 0).
+      for (const i of c.removed) {
+        if (i >= c.services.length) continue;
+        for (const t of [a, b]) {
+          const s = t.rt.sets.get('service-ips')!;
+          const key = [svcIp(i), c.services[i]!.udp ? 17 : 6, c.services[i]!.port];
+          s.deleteKey(Uint32Array.from(key));
+        }
+      }
+    }
+    const sa = skbOf(c, p);
+    const sb = skbOf(c, p);
+    nats = [];
+    const va = a.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
+    const na = nats;
+    nats = [];
+    traced = [];
+    const vb = b.run(NF_INET_PRE_ROUTING, sb, 1, tracer);
+    assert.equal(va, vb, `packet ${n}: verdict`);
+    assert.equal(sa.mark >>> 0, sb.mark >>> 0, `packet ${n}: mark`);
+    assert.deepEqual(na, nats, `packet ${n}: NAT`);
+    if (nats.length > 0) {
+      // The last matched rule is the dnat of the endpoint chain whose address was bound.
+      const addr = nats[2]!;
+      const svc = (addr >>> 8) & 0xff;
+      const k = addr & 0xff;
+      const ep = b.rt.table.chains.find((ch) => ch.name === `endpoint-${svc}-${k}`)!;
+      assert.equal(
+        traced.at(-1),
+        `ip kube-proxy endpoint-${svc}-${k}#${ep.rules[1]!.handle}`,
+        `packet ${n}: trace`,
+      );
+    }
+    seen.add(`${va} nat ${nats.length > 0} mark ${sa.mark === p.mark ? 'same' : 'set'}`);
+  });
+  assert.ok(a.rt.fast, 'the fast program ran');
+  assert.equal(b.rt.fast, undefined);
+}
+
+test('nft fast walk: random kube-proxy rulesets (folded vmap key, mark jumps, deep jumps) run as the traced walk (property)', () => {
+  const seen = new Set<string>();
+  fc.assert(
+    fc.property(arbCase, (c) => compare(c, rulesetOf(c), seen)),
+    fcOpts,
+  );
+  // Packets went every way: dropped at the jump limit, dnat'ed with and without the mark, no service.
+  for (const want of [
+    '0 nat false mark same',
+    '1 nat true mark set',
+    '1 nat true mark same',
+    '1 nat false mark same',
+  ])
+    assert.ok(seen.has(want), `${want} in ${[...seen].join(', ')}`);
+});
