@@ -549,8 +549,9 @@ export class Sockets {
     this.anySrcOut = false;
     // __ip_route_output_key: a TCP segment from an address that is not this host's (an accepted
     // connection to a destination a local route brought up) has no route (ENETUNREACH) unless
-    // its socket is IP_TRANSPARENT (FLOWI_FLAG_ANYSRC, inet_csk_route_req's no_srccheck).
-    if (p[9] === IPPROTO_TCP && !anySrc && !this.host.isLocal(ipv4Src(p, 0))) {
+    // its socket is IP_TRANSPARENT (FLOWI_FLAG_ANYSRC, inet_csk_route_req's no_srccheck). The
+    // kernel's own packets (REJECT's reset: ip_route_me_harder takes any unicast source) pass.
+    if (owned && p[9] === IPPROTO_TCP && !anySrc && !this.host.isLocal(ipv4Src(p, 0))) {
       if (this.host.countDrop(DropReason.IP_OUTNOROUTES))
         this.host.trace({
           kind: 'drop',

@@ -5,7 +5,7 @@
 // nft has: named and anonymous sets, maps (dnat/snat to ... map), verdict maps, concatenations,
 // numgen, `fib daddr type local`, `ct status dnat`, counters. The ruleset is a small structure
 // (GenNft) so that the shrinker removes one rule, one set element or one policy at a time.
-import type { Rng, RouterView } from './generate.ts';
+import type { Rng, RouterView } from './gen-rng.ts';
 
 /** One nft rule; `@@` in its text is an anonymous set or map of `elems` (shrunk one at a time). */
 export interface GenNftRule {
