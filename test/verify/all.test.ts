@@ -209,7 +209,9 @@ pump();
 const kernelShortPort = (r: ScenarioReport): boolean =>
   r.first?.field === 'len' && (r.flows ?? []).some((f) => /server saw [\d.]+:\d{1,4}\)/.test(f.kernel));
 
-FILES.forEach((file) => {
+// The tests in the order their runs start (each awaits its own run, so a test's wait is bounded by
+// the runs before it, not by the whole suite: the rotation would otherwise put a test's run last).
+[...live, ...FILES.filter((f) => !runs.has(f))].forEach((file) => {
   test(
     `live: ${file} matches the kernel`,
     { skip: noKernel ?? (SKIP[file] ? `does not match yet: ${SKIP[file]}` : undefined), timeout: 400_000 },
