@@ -57,6 +57,15 @@ test('a frame only one side has is a difference', () => {
   assert.equal(d.kernel, '(none: the kernel has 1 ARP frames here)');
 });
 
+test('a natbox frame near the end whose kernel twin may come after it is no difference; earlier ones are', () => {
+  // natbox probes at 3.5, the run ends at 4: the kernel's probe may be up to ARP_LATE later, past
+  // the end, and left out with the frames after it (gen-20261201-1: the kernel's at 5.2, end 5.1).
+  const probe = f(4 - ARP_LATE / 2, 'out', 'request', '10.0.0.1', '10.0.0.2');
+  assert.deepEqual(compareArp([...nb, probe], nb, 4).diffs, []);
+  const early = f(4 - ARP_LATE - 0.1, 'out', 'request', '10.0.0.1', '10.0.0.2');
+  assert.equal(compareArp([...nb, early], nb, 4).diffs[0]?.field, 'frame');
+});
+
 test('same instant: natbox frames at one simulated time match the kernel’s in either order', () => {
   // icmp-redirect-all-off.yaml, h1:eth0 (Linux 6.18.44, 2026-12-02): h1's own request for the new
   // gateway and r1's broadcast for it left within 15 µs; the kernel's order is a race.
