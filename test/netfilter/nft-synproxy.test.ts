@@ -5,18 +5,15 @@
 // The live comparison with the kernel is test/conformance/extra/nft-synproxy-*.yaml.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NF_ACCEPT, NF_DROP, Netfilter } from '../../src/netfilter/core/engine.ts';
-import { Skb } from '../../src/netfilter/core/skb.ts';
-import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
+import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/engine.ts';
 import { checkNft, nftFrontEnd } from '../../src/netfilter/nftables/index.ts';
 import { parseNft } from '../../src/rules/nft/index.ts';
 import { TCP_ACK, TCP_SYN, type TcpOption } from '../../src/wire/tcp.ts';
 import { buildIcmpIpv4Packet, buildTcpPacket } from '../../src/wire/packet.ts';
 import { read32 } from '../../src/wire/checksum.ts';
-import { HOST, ip, ruleset } from './helpers.ts';
+import { ruleset } from './helpers.ts';
+import { CLIENT, pass, SERVER, synproxyRouter } from './synproxy-harness.ts';
 
-const CLIENT = ip('10.0.1.10');
-const SERVER = ip('10.0.2.20');
 const NFT = `table ip sp {
 	synproxy plain {
 		mss 1400
@@ -47,37 +44,8 @@ function parse(text: string) {
   return r.ruleset;
 }
 
-function router(text = NFT): { nf: Netfilter; sent: Uint8Array[] } {
-  const sent: Uint8Array[] = [];
-  const out = new Skb();
-  const nf: Netfilter = new Netfilter({
-    ruleset: ruleset(''),
-    frontEnds: [nftFrontEnd(parse(text))],
-    rng: new SeededRng(7),
-    sysctls: new Map([['nf_conntrack_tcp_loose', 0]]),
-    host: {
-      ...HOST,
-      synproxySend(b, ct, dir, ctinfo, tmpl) {
-        const s = out.load(b, 0, '', read32(b, 16) === SERVER ? 'eth1' : 'eth0');
-        if (ct !== -1) [s.ct, s.ctDir, s.ctinfo] = [ct, dir, ctinfo];
-        s.ctSynproxy = tmpl;
-        if (nf.output(s, 1) !== NF_ACCEPT || nf.outputFilter(s, 1) !== NF_ACCEPT) return;
-        if (nf.postrouting(s, 1) === NF_ACCEPT) sent.push(b.slice());
-      },
-    },
-  });
-  return { nf, sent };
-}
-
-const skb = new Skb();
-function pass(nf: Netfilter, b: Uint8Array, inIf: string): number {
-  skb.load(b, 0, inIf, '');
-  let v = nf.prerouting(skb, 1);
-  if (v !== NF_ACCEPT) return v;
-  skb.outIf = inIf === 'eth0' ? 'eth1' : 'eth0';
-  v = nf.forward(skb, 1);
-  return v !== NF_ACCEPT ? v : nf.postrouting(skb, 1);
-}
+const router = (text = NFT) =>
+  synproxyRouter({ ruleset: ruleset(''), frontEnds: [nftFrontEnd(parse(text))] });
 
 const OPTS: TcpOption[] = [
   { kind: 'mss', mss: 1460 },

@@ -5,9 +5,7 @@
 // those files; the live comparison with the kernel is test/conformance/extra/synproxy-*.yaml.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NF_ACCEPT, NF_DROP, Netfilter } from '../../src/netfilter/core/engine.ts';
-import { Skb } from '../../src/netfilter/core/skb.ts';
-import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
+import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/engine.ts';
 import {
   Syncookies,
   syncookieMssIndex,
@@ -19,10 +17,9 @@ import { SynproxyExt } from '../../src/netfilter/conntrack/synproxy-ext.ts';
 import { TCP_ACK, TCP_SYN, type TcpOption } from '../../src/wire/tcp.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
 import { read16, read32 } from '../../src/wire/checksum.ts';
-import { assertChecksums, HOST, ip, ruleset } from './helpers.ts';
+import { assertChecksums, ruleset } from './helpers.ts';
+import { CLIENT, pass, SERVER, synproxyRouter } from './synproxy-harness.ts';
 
-const CLIENT = ip('10.0.1.10');
-const SERVER = ip('10.0.2.20');
 const RULES = [
   'iptables -t raw -A PREROUTING -i eth0 -p tcp -m tcp --syn -j CT --notrack',
   'iptables -A FORWARD -i eth0 -p tcp -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY --sack-perm --timestamp --wscale 7 --mss 1400',
@@ -30,37 +27,7 @@ const RULES = [
 ].join('\n');
 
 /** A router engine whose SYNPROXY sends go through OUTPUT and POSTROUTING into `sent`. */
-function router(): { nf: Netfilter; sent: Uint8Array[] } {
-  const sent: Uint8Array[] = [];
-  const out = new Skb();
-  const nf: Netfilter = new Netfilter({
-    ruleset: ruleset(RULES),
-    rng: new SeededRng(7),
-    sysctls: new Map([['nf_conntrack_tcp_loose', 0]]),
-    host: {
-      ...HOST,
-      synproxySend(b, ct, dir, ctinfo, tmpl) {
-        const s = out.load(b, 0, '', read32(b, 16) === SERVER ? 'eth1' : 'eth0');
-        if (ct !== -1) [s.ct, s.ctDir, s.ctinfo] = [ct, dir, ctinfo];
-        s.ctSynproxy = tmpl;
-        if (nf.output(s, 1) !== NF_ACCEPT || nf.outputFilter(s, 1) !== NF_ACCEPT) return;
-        if (nf.postrouting(s, 1) === NF_ACCEPT) sent.push(b.slice());
-      },
-    },
-  });
-  return { nf, sent };
-}
-
-const skb = new Skb();
-/** PREROUTING, FORWARD, POSTROUTING: the verdict, the packet rewritten in place. */
-function pass(nf: Netfilter, b: Uint8Array, inIf: string): number {
-  skb.load(b, 0, inIf, '');
-  let v = nf.prerouting(skb, 1);
-  if (v !== NF_ACCEPT) return v;
-  skb.outIf = inIf === 'eth0' ? 'eth1' : 'eth0';
-  v = nf.forward(skb, 1);
-  return v !== NF_ACCEPT ? v : nf.postrouting(skb, 1);
-}
+const router = () => synproxyRouter({ ruleset: ruleset(RULES) });
 
 function tcp(
   from: 'client' | 'server',
