@@ -14,6 +14,7 @@ import { NF_ACCEPT, Netfilter, type NfHost } from '../../src/netfilter/core/engi
 import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { loadRulesText } from '../../src/rules/load.ts';
+import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import type { Ruleset } from '../../src/rules/iptables/model.ts';
 
 /** fast-check runs per engine-level property: NATBOX_FC_RUNS, or 500. */
@@ -112,3 +113,33 @@ export function assertChecksums(b: Uint8Array, what = 'packet'): void {
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/**
+ * A connection's first packet as the nft walk tests send it (nftables-fast*.test.ts): a TCP SYN or
+ * a UDP datagram from port 40000, in on eth0, with `mark`, its random numbers (numgen random) from
+ * an LCG seeded with `seed`.
+ */
+export function firstPacketSkb(
+  src: number,
+  dst: number,
+  dport: number,
+  tcp: boolean,
+  mark: number,
+  seed: number,
+): Skb {
+  const buf = tcp
+    ? buildTcpPacket(
+        { src, dst, id: 1 },
+        { srcPort: 40000, dstPort: dport, seq: 1, ack: 0, flags: 2, window: 9 },
+      )
+    : buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000, dstPort: dport });
+  const skb = new Skb().load(buf, 0, 'eth0', '');
+  skb.mark = mark;
+  let r = seed;
+  skb.env = {
+    addrType: () => 1,
+    random32: () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0),
+    conntrack: undefined as never,
+  };
+  return skb;
+}

@@ -21,9 +21,8 @@ import type { NfTable, NfTableEnv } from '../../src/netfilter/core/table.ts';
 import type { NfTracer } from '../../src/netfilter/core/trace-events.ts';
 import type { NftTracedRule } from '../../src/netfilter/nftables/traced-rule.ts';
 import { Skb } from '../../src/netfilter/core/skb.ts';
-import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { chain, match, meta, num, pay, rs, rule, set, table, verdict } from './nftables/dsl.ts';
-import { fcOpts } from './helpers.ts';
+import { fcOpts, firstPacketSkb } from './helpers.ts';
 
 const svcIp = (i: number): number => (0xc0000200 + 10 + i) >>> 0; // 192.0.2.10+i
 const epIp = (i: number, k: number): number => (0x0ab40000 + (i << 8) + k) >>> 0; // 10.180.i.k
@@ -173,21 +172,7 @@ function skbOf(c: Case, p: Case['packets'][number]): Skb {
   const i = Math.min(p.svc, c.services.length - 1);
   const src = p.src === 0 ? 0x0a000005 : p.src === 1 ? epIp(i, 0) : 0xc6336409;
   const dst = p.svc < c.services.length ? svcIp(p.svc) : 0xcb007101;
-  const buf = p.udp
-    ? buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000, dstPort: p.port })
-    : buildTcpPacket(
-        { src, dst, id: 1 },
-        { srcPort: 40000, dstPort: p.port, seq: 1, ack: 0, flags: 2, window: 9 },
-      );
-  const skb = new Skb().load(buf, 0, 'eth0', '');
-  skb.mark = p.mark;
-  let r = p.seed;
-  skb.env = {
-    addrType: () => 1,
-    random32: () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0),
-    conntrack: undefined as never,
-  };
-  return skb;
+  return firstPacketSkb(src, dst, p.port, !p.udp, p.mark, p.seed);
 }
 
 function baseOf(model: NftRuleset): NftChainTable {

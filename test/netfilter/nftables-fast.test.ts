@@ -18,9 +18,8 @@ import { NF_INET_PRE_ROUTING } from '../../src/netfilter/core/hook-numbers.ts';
 import type { NfTable, NfTableEnv } from '../../src/netfilter/core/table.ts';
 import type { NfTracer } from '../../src/netfilter/core/trace-events.ts';
 import { Skb } from '../../src/netfilter/core/skb.ts';
-import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import { chain, match, meta, num, pay, rs, rule, set, table, verdict } from './nftables/dsl.ts';
-import { fcOpts } from './helpers.ts';
+import { fcOpts, firstPacketSkb } from './helpers.ts';
 
 const FIELDS = [
   { e: pay('ip', 'saddr'), type: 'ipv4_addr', base: 0x0a000000 },
@@ -279,22 +278,7 @@ function skbOf(p: readonly number[], mark: number, seed: number): Skb {
   const src = val(0, p[0]!);
   const dst = val(1, p[1]!);
   const dport = val(3, p[3]!);
-  const buf =
-    val(2, p[2]!) === 6
-      ? buildTcpPacket(
-          { src, dst, id: 1 },
-          { srcPort: 40000, dstPort: dport, seq: 1, ack: 0, flags: 2, window: 9 },
-        )
-      : buildUdpPacket({ src, dst, id: 1 }, { srcPort: 40000, dstPort: dport });
-  const skb = new Skb().load(buf, 0, 'eth0', '');
-  skb.mark = mark;
-  let r = seed;
-  skb.env = {
-    addrType: () => 1,
-    random32: () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0),
-    conntrack: undefined as never,
-  };
-  return skb;
+  return firstPacketSkb(src, dst, dport, val(2, p[2]!) === 6, mark, seed);
 }
 
 function baseOf(model: NftRuleset): NftChainTable {
