@@ -14,7 +14,7 @@ import { emitEthernet, ETHERTYPE_IPV4 } from '../../src/wire/ethernet.ts';
 import { buildTcpPacket } from '../../src/wire/packet.ts';
 import { decodeEthernet, decodeIpv4 } from '../../src/wire/decode.ts';
 import { kernelSide, rawPacket, type RawPacket } from '../../src/oracle/packets.ts';
-import { BoundLabels, SeqLabeller, SideLabels, seqLabel } from '../../src/oracle/labels.ts';
+import { BoundLabels, SeqLabeller, SideLabels, literalNumbers, seqLabel } from '../../src/oracle/labels.ts';
 import {
   LIVE_FIELDS,
   normalise,
@@ -203,6 +203,25 @@ test('labels: ISNs across wrap-around, per-side ports, bound labels refuse liter
   assert.equal(b.match('10.0.0.1:$p1', '10.0.0.1:1234'), true);
   assert.equal(b.match('type 8 code 0 id $p1', 'type 8 code 0 id 1234'), true);
   assert.equal(b.match('$p1', '1235'), false);
+});
+
+test('literal numbers: the ends of a port range are for NAT to choose, a single port is named', () => {
+  const flow = { name: 'f', proto: 'sctp', sport: 40000, dport: 5000, icmpId: 0, at: 0 } as const;
+  const lit = literalNumbers(
+    [flow],
+    [22],
+    [
+      'iptables -t nat -A POSTROUTING -o wan -p sctp -j MASQUERADE --to-ports 61000-61010',
+      'iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 192.168.1.5:80',
+      'iptables -t nat -A POSTROUTING -j SNAT --to-source 198.51.100.1:1024:1030',
+      'iptables -A INPUT -p tcp --sport 30:30 -j ACCEPT',
+    ],
+  );
+  for (const v of [40000, 5000, 22, 8080, 80, 30]) assert.ok(lit.has(v), `${v} is named`);
+  for (const v of [61000, 61010, 1024, 1030, 198, 51, 100]) assert.ok(!lit.has(v), `${v} is not`);
+  // The kernel took the range's end: labelled like natbox's choice inside it.
+  const kernel = new SideLabels(lit);
+  assert.equal(kernel.port(61010), '$p1');
 });
 
 test('SideLabels: a reset answering a SYN no capture saw gives its ISN (a REJECT in OUTPUT)', () => {

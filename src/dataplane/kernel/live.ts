@@ -301,6 +301,7 @@ export async function runOnKernel(
     };
 
     // Links.
+    const switches: string[] = [];
     const attached = new Set<string>();
     built.world.links.forEach((l, li) => {
       const [a, b] = l.endpoints;
@@ -326,6 +327,7 @@ export async function runOnKernel(
         ]);
       } else {
         const sw = addNs(`sw${li}`);
+        switches.push(sw);
         sh('ip', ['-n', sw, 'link', 'add', 'name', 'sw', ...QUIET_BRIDGE]);
         sh(
           'ip',
@@ -530,6 +532,13 @@ export async function runOnKernel(
       }[];
       ifnames.set(h, new Map(links.map((l) => [l.ifindex, l.ifname])));
     }
+
+    // Every link settled before anything is sent (linksSettled).
+    const unsettled = await linksSettled([...namespaces.values(), ...switches], LINKS_SETTLE_MS);
+    if (unsettled.length > 0)
+      notes.push(
+        `links not settled after ${LINKS_SETTLE_MS / 1000} s (carrier seen, not yet up or forwarding): ${unsettled.join(', ')}`,
+      );
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
@@ -787,6 +796,42 @@ function realPython(path: string | undefined): string | undefined {
 const READY_MS = 15_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How long a run waits for its links to settle (linksSettled). */
+const LINKS_SETTLE_MS = 3000;
+
+/**
+ * Waits until every interface with carrier (LOWER_UP) is operationally up and, when it is a
+ * bridge port, forwarding. The kernel hands a carrier change to operstate and to the bridge
+ * through linkwatch, which runs at most once a second (linkwatch_schedule_work): a run started
+ * right after its links came up can lose its first frames at a bridge port still `disabled` (seen
+ * in CI: a client's first ARP request flooded to two ports of a bridge and not to the third).
+ * Returns the interfaces (`ns:dev`) still unsettled after `ms`.
+ */
+async function linksSettled(nss: readonly string[], ms: number): Promise<string[]> {
+  const by = Date.now() + ms;
+  for (;;) {
+    const pending: string[] = [];
+    for (const ns of nss) {
+      const r = spawnSync('ip', ['-n', ns, '-d', '-j', 'link', 'show'], { encoding: 'utf8', timeout: 5000 });
+      if (r.status !== 0) continue;
+      const links = JSON.parse(r.stdout) as {
+        ifname: string;
+        operstate?: string;
+        flags?: string[];
+        linkinfo?: { info_slave_kind?: string; info_slave_data?: { state?: string } };
+      }[];
+      for (const l of links) {
+        if (!l.flags?.includes('LOWER_UP') || l.flags.includes('LOOPBACK')) continue;
+        const up = l.operstate === 'UP' || l.operstate === 'UNKNOWN';
+        const port = l.linkinfo?.info_slave_kind === 'bridge' ? l.linkinfo.info_slave_data?.state : undefined;
+        if (!up || (port !== undefined && port !== 'forwarding')) pending.push(`${ns}:${l.ifname}`);
+      }
+    }
+    if (pending.length === 0 || Date.now() >= by) return pending;
+    await sleep(50);
+  }
+}
 
 /** A word as sh(1) reads it back. */
 export const shellWord = (w: string): string =>
