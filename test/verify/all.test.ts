@@ -85,6 +85,8 @@ const budget = Number(process.env.NATBOX_VERIFY_BUDGET ?? 900);
 const jobs = Math.max(1, Number(process.env.NATBOX_VERIFY_JOBS ?? 2) || 1);
 const started = Date.now();
 let ran = 0;
+/** Scenarios that differed on their first run and matched on the second (named in the summary). */
+const flaky: string[] = [];
 
 test('the scenario list: every directory has scenarios, every skip names an existing file', () => {
   for (const d of DIRS)
@@ -246,6 +248,21 @@ const kernelShortPort = (r: ScenarioReport): boolean =>
         );
         run = await verifyFile(file);
       }
+      // Any other difference runs once more: natbox's side is deterministic, so a difference the
+      // second run does not repeat came from the kernel side's timing on a loaded machine (a
+      // linkwatch delay, a late scheduler). It is not hidden: the first difference is printed, and
+      // the summary names the scenario; two differences in a row fail.
+      if (run.report.status === 'mismatch') {
+        const firstDifference = renderReport(run.report)
+          .split('\n')
+          .find((l) => /first difference/.test(l));
+        const second = await verifyFile(file);
+        if (second.report.status === 'match') {
+          t.diagnostic(`differed on its first run, matched on the second: ${firstDifference?.trim() ?? ''}`);
+          flaky.push(file);
+          run = second;
+        }
+      }
       ran++;
       const { report } = run;
       assert.equal(run.left, '', `namespaces left behind: ${run.left}`);
@@ -275,6 +292,8 @@ const kernelShortPort = (r: ScenarioReport): boolean =>
 test('live: the time all of them took', { skip: noKernel }, () => {
   process.stdout.write(
     `# ${ran} scenarios verified on the kernel in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
-      `starting at ${live[0]} (NATBOX_VERIFY_ROTATE=${offset} repeats this order)\n`,
+      `starting at ${live[0]} (NATBOX_VERIFY_ROTATE=${offset} repeats this order)` +
+      (flaky.length ? `; differed once, then matched: ${flaky.join(', ')}` : '') +
+      '\n',
   );
 });
