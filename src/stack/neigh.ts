@@ -24,9 +24,6 @@ export const ARP_RETRIES = 3;
 /** The per-device ARP settings (net.ipv4.conf.DEV.*), read as the kernel combines all and DEV. */
 export type ArpConf = 'arp_ignore' | 'arp_announce' | 'arp_filter' | 'proxy_arp' | 'rp_filter' | 'arp_notify';
 
-/** NEIGH_VAR(proxy_delay): a proxy_arp answer waits up to this long (random), as the kernel's. */
-export const PROXY_DELAY = 0.8;
-
 /** What the neighbour table needs of its host. */
 export interface NeighHost {
   readonly name: string;
@@ -70,6 +67,8 @@ export const NEIGH_DEFAULTS = {
   ucast_solicit: 3,
   mcast_solicit: 3,
   mcast_resolicit: 0,
+  /** In USER_HZ (hundredths of a second): a proxy_arp answer waits a random part of it. */
+  proxy_delay: 80,
 } as const;
 export type NeighParm = keyof typeof NEIGH_DEFAULTS;
 
@@ -576,13 +575,18 @@ export class Neighbours {
     }
     if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
     if (proxy) {
-      // pneigh_enqueue: the answer after a random part of proxy_delay (the request was broadcast).
-      // The kernel's delay is random in [0, proxy_delay) (plus its timer's slack): the frame carries
-      // that window around natbox's own draw.
       const reply = arpReplyFrame(dev.mac, tpa, sha, spa);
-      const r = host.random() * PROXY_DELAY;
-      setFrameWindow(reply, -r, PROXY_DELAY - r + wheelSlack(PROXY_DELAY));
-      host.env.timer(host.env.now() + r, () => host.devOutput(dev.name, reply));
+      // arp_process: a request to this device's MAC (PACKET_HOST) or a proxy_delay of 0 is
+      // answered at once; a broadcast one after a random part of proxy_delay (pneigh_enqueue).
+      const delay = this.parm(dev.name, 'proxy_delay') / 100;
+      if (delay === 0 || sameMac(frame, dev.mac)) host.devOutput(dev.name, reply);
+      else {
+        // The kernel's delay is random in [0, proxy_delay) (plus its timer's slack): the frame
+        // carries that window around natbox's own draw.
+        const r = host.random() * delay;
+        setFrameWindow(reply, -r, delay - r + wheelSlack(delay));
+        host.env.timer(host.env.now() + r, () => host.devOutput(dev.name, reply));
+      }
     }
     const pend = t.pending.get(spa);
     if (pend && t.macs.has(spa)) {

@@ -92,3 +92,41 @@ test("a gratuitous ARP moves the neighbour entry to the address's new owner; wit
   );
   assert.ok(!seenBy(without, 's2'));
 });
+
+/** a ARPs for b's address (a connected route), r answers by proxy_arp (ip-sysctl.rst). */
+const proxy = (delay: string) => `
+name: proxy-delay
+hosts:
+  a:
+    interfaces: { eth0: 10.0.1.10/24 }
+    routes: [10.0.2.0/24 dev eth0]
+  r:
+    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
+    sysctls:
+      net.ipv4.ip_forward: 1
+      net.ipv4.conf.eth0.proxy_arp: 1
+${delay}
+  b:
+    interfaces: { eth0: 10.0.2.20/24 }
+    routes: [default via 10.0.2.1]
+    listen: [tcp/80]
+links:
+  - [a:eth0, r:eth0]
+  - [r:eth1, b:eth0]
+flows:
+  - { name: tcp, from: a, proto: tcp, to: 10.0.2.20:80, sport: 40000, timeout: 2 }
+`;
+
+test('proxy_arp answers a broadcast request after a random part of proxy_delay; at once with proxy_delay 0', () => {
+  const replyAt = (sim: Sim): number =>
+    arpOut(sim, 'r').find((p) => p.f.arp?.op === 'reply' && arpText(p.f).includes('10.0.2.20'))!.t;
+  const dflt = run(proxy(''));
+  const t = replyAt(dflt);
+  assert.ok(t > 0 && t < 0.8, `pneigh_enqueue's delay is in [0, 0.8 s): ${t}`);
+  assert.equal(dflt.results[0]!.verdict, 'connected');
+  const zero = run(proxy('      net.ipv4.neigh.eth0.proxy_delay: 0'));
+  assert.ok(replyAt(zero) < 0.001, `proxy_delay 0: ${replyAt(zero)}`);
+  assert.equal(zero.results[0]!.verdict, 'connected');
+  const bad = simulateScenario(proxy('      net.ipv4.neigh.eth0.proxy_delay: -1'), 'p.yaml');
+  assert.ok(!bad.ok && /proxy_delay/.test(bad.errors.join('\n')), bad.ok ? '' : bad.errors.join('\n'));
+});
