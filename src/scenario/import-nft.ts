@@ -71,18 +71,25 @@ export function readNftSource(
           : `${e.message}: natbox cannot simulate it${e.skippable ? '; --skip-unsupported leaves such rules out' : ''}`,
       })),
     };
-  const where = (n: NftNote): string => `${n.file}:${n.line}`;
+  // `nft -j` JSON is one line of many rules: the column tells them apart.
+  const json = detectLanguage(lines) === 'nft-json';
+  const where = (n: NftNote): string => `${n.file}:${n.line}${json ? `:${n.column}` : ''}`;
+  // A place without a table or rule of its own (a statement's line): its text, cut short.
+  const lineText = (line: number): string => {
+    const t = raw[line - 1]?.trim() ?? '';
+    return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+  };
   const notes: NftImportNote[] = [
     ...review.notes.map((n) => ({
       kind: 'approximated' as const,
       where: where(n),
-      what: raw[n.line - 1]?.trim().replace(/\s*\{$/, '') ?? '',
+      what: n.what ?? lineText(n.line),
       reason: n.message,
     })),
     ...review.leftOut.map((n) => ({
       kind: 'left-out' as const,
       where: where(n),
-      what: raw[n.line - 1]?.trim() ?? '',
+      what: n.what ?? lineText(n.line),
       reason: n.message,
     })),
   ];

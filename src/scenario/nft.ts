@@ -4,7 +4,8 @@
 import { detectLanguage, isNft, loadNftRules } from '../rules/language.ts';
 import type { SourceLine } from '../rules/iptables/lex.ts';
 import type { SourceLoc } from '../rules/iptables/model.ts';
-import type { NftRuleset } from '../rules/nft/model.ts';
+import type { NftChain, NftRuleset, NftTable } from '../rules/nft/model.ts';
+import { printNftRule } from '../rules/nft/index.ts';
 import { checkNft } from '../netfilter/nftables/index.ts';
 import type { HostSpec, RulesSpec } from './model.ts';
 
@@ -61,6 +62,8 @@ export interface NftNote {
   readonly line: number;
   readonly column: number;
   readonly message: string;
+  /** What it is about, as nft lists it: `table inet fw4`, or a rule's text (`tcp dport 22 accept`). */
+  readonly what?: string;
 }
 
 /** What reviewNft found: said, left out (with skip), or refused. */
@@ -115,6 +118,7 @@ export function reviewNft(rs: NftRuleset, skip: boolean): NftReview {
         line: t.pos?.line ?? 1,
         column: t.pos?.column ?? 1,
         message: inetNote(t.name),
+        what: `table inet ${t.name}`,
       });
   for (let round = 0; round <= 100_000; round++) {
     let left = 0;
@@ -124,15 +128,16 @@ export function reviewNft(rs: NftRuleset, skip: boolean): NftReview {
       // A note (an ip6 table, an arp table, a table without base chains) has no effect on the IPv4
       // packets natbox runs: the scenario runs as the kernel would run it for those packets.
       if (p.severity === 'note') {
-        if (round === 0) notes.push({ ...at, message: p.message });
+        if (round === 0) notes.push({ ...at, message: p.message, ...whatAt(rs, p) });
         continue;
       }
-      if (skip && !p.nftRefuses && leaveOut(rs, p.file, p.line)) {
+      const gone = skip && !p.nftRefuses ? leaveOut(rs, p) : undefined;
+      if (gone !== undefined) {
         left++;
-        leftOut.push({ ...at, message });
+        leftOut.push({ ...at, message, what: gone });
         continue;
       }
-      const skippable = !p.nftRefuses && leaveOut(structuredClone(rs), p.file, p.line);
+      const skippable = !p.nftRefuses && ruleAt(rs, p) !== undefined;
       errors.push({
         ...at,
         message: p.nftRefuses ? p.message : message,
@@ -172,7 +177,7 @@ export function buildNft(
     skip?.push({
       host,
       where: `${l.file}:${l.line}:${l.column}`,
-      rule: text(l.file, l.line),
+      rule: text(l.file, l.line) || (l.what ?? ''),
       reason: l.message,
     });
   for (const e of r.errors)
@@ -185,15 +190,40 @@ export function buildNft(
   return r.errors.length > 0 ? undefined : res.ruleset;
 }
 
-/** Takes the rule written at `file:line` out of its chain; false when no rule is there. */
-function leaveOut(rs: NftRuleset, file: string, line: number): boolean {
+type At = { readonly file: string; readonly line: number; readonly column: number };
+
+/**
+ * The rule a place is in: of the rules written on its line, the last one starting at or before its
+ * column (a listing has one rule a line; `nft -j` JSON is one line of many rules, each placed at
+ * its object, and a problem in a JSON rule is placed at the rule).
+ */
+function ruleAt(rs: NftRuleset, at: At): { t: NftTable; c: NftChain; k: number } | undefined {
+  let best: { t: NftTable; c: NftChain; k: number; column: number } | undefined;
   for (const t of rs.tables)
-    for (const c of t.chains) {
-      const k = c.rules.findIndex((r) => r.pos?.file === file && r.pos.line === line);
-      if (k >= 0) {
-        (c.rules as unknown[]).splice(k, 1);
-        return true;
-      }
-    }
-  return false;
+    for (const c of t.chains)
+      c.rules.forEach((r, k) => {
+        const p = r.pos;
+        if (p?.file !== at.file || p.line !== at.line || p.column > at.column) return;
+        if (best === undefined || p.column > best.column) best = { t, c, k, column: p.column };
+      });
+  return best;
+}
+
+/** Takes the rule `at` is in out of its chain: its text as nft lists it, or undefined when none. */
+function leaveOut(rs: NftRuleset, at: At): string | undefined {
+  const r = ruleAt(rs, at);
+  if (r === undefined) return undefined;
+  const text = printNftRule(r.t, r.c, r.c.rules[r.k]!);
+  (r.c.rules as unknown[]).splice(r.k, 1);
+  return text;
+}
+
+/** What a note's place names: the table declared there, else the rule there. */
+function whatAt(rs: NftRuleset, at: At): { what?: string } {
+  const t = rs.tables.find(
+    (x) => x.pos?.file === at.file && x.pos.line === at.line && x.pos.column === at.column,
+  );
+  if (t) return { what: `table ${t.family} ${t.name}` };
+  const r = ruleAt(rs, at);
+  return r ? { what: printNftRule(r.t, r.c, r.c.rules[r.k]!) } : {};
 }

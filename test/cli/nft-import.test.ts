@@ -207,3 +207,30 @@ test('import of nftables: an ip6 table and the IPv6 half of inet are noted, not 
     `imported.yaml:${lineOf('table ip6 nat6')}:7: router: table ip6 nat6 is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
   ]);
 });
+
+test('import of nft -j JSON with skipUnsupported: the rule left out is found by its place on the one line', () => {
+  const json = spawnSync(process.execPath, [...CLI, 'rules', 'save', '--json', '-'], {
+    cwd: root,
+    input: INET,
+    encoding: 'utf8',
+  }).stdout;
+  assert.equal(json.split('\n').length, 2); // one line and its newline
+  const r = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    rules: { text: json, file: 'rs.json' },
+    skipUnsupported: true,
+  });
+  assert.ok(r.ok, r.ok ? '' : r.errors.map(formatImportError).join('\n'));
+  const { host } = built(r.yaml);
+  assert.equal(
+    host.rules!.lines.map((l) => l.value).join('\n'),
+    INET.replace('\t\ttcp dport 22 ct count over 4 drop\n', '').replace(/^\t+/gm, ''),
+  );
+  const col = json.indexOf('{"family": "inet", "table": "filter", "chain": "input", "handle": 3') + 1; // the rule's object
+  assert.ok(col > 0);
+  assert.deepEqual(
+    r.notes.filter((n) => n.kind === 'left-out').map((n) => [n.where, n.what]),
+    [[`rs.json:1:${col}`, 'tcp dport 22 ct count over 4 drop']],
+  );
+});
