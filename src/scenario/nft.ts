@@ -121,7 +121,9 @@ export function reviewNft(rs: NftRuleset, skip: boolean): NftReview {
         what: `table inet ${t.name}`,
       });
   for (let round = 0; round <= 100_000; round++) {
-    let left = 0;
+    // Each problem is placed in its rule before any goes (two problems of one rule leave it out
+    // once; a one-line JSON listing has no other rule to take by mistake).
+    const gone = new Map<object, { c: NftChain; text: string }>();
     for (const p of checkNft(rs)) {
       const message = `${p.message}${p.token ? ` ("${p.token}")` : ''}`;
       const at = { file: p.file, line: p.line, column: p.column };
@@ -131,21 +133,25 @@ export function reviewNft(rs: NftRuleset, skip: boolean): NftReview {
         if (round === 0) notes.push({ ...at, message: p.message, ...whatAt(rs, p) });
         continue;
       }
-      const gone = skip && !p.nftRefuses ? leaveOut(rs, p) : undefined;
-      if (gone !== undefined) {
-        left++;
-        leftOut.push({ ...at, message, what: gone });
+      const r = p.nftRefuses ? undefined : ruleAt(rs, p);
+      if (skip && r !== undefined) {
+        const rule = r.c.rules[r.k]!;
+        if (!gone.has(rule)) {
+          const text = printNftRule(r.t, r.c, rule);
+          gone.set(rule, { c: r.c, text });
+          leftOut.push({ ...at, message, what: text });
+        }
         continue;
       }
-      const skippable = !p.nftRefuses && ruleAt(rs, p) !== undefined;
       errors.push({
         ...at,
         message: p.nftRefuses ? p.message : message,
         nftRefuses: p.nftRefuses === true,
-        skippable,
+        skippable: r !== undefined,
       });
     }
-    if (errors.length > 0 || left === 0) break;
+    for (const [rule, { c }] of gone) (c.rules as unknown[]).splice(c.rules.indexOf(rule as never), 1);
+    if (errors.length > 0 || gone.size === 0) break;
   }
   return { notes, leftOut, errors };
 }
@@ -207,15 +213,6 @@ function ruleAt(rs: NftRuleset, at: At): { t: NftTable; c: NftChain; k: number }
         if (best === undefined || p.column > best.column) best = { t, c, k, column: p.column };
       });
   return best;
-}
-
-/** Takes the rule `at` is in out of its chain: its text as nft lists it, or undefined when none. */
-function leaveOut(rs: NftRuleset, at: At): string | undefined {
-  const r = ruleAt(rs, at);
-  if (r === undefined) return undefined;
-  const text = printNftRule(r.t, r.c, r.c.rules[r.k]!);
-  (r.c.rules as unknown[]).splice(r.k, 1);
-  return text;
 }
 
 /** What a note's place names: the table declared there, else the rule there. */
