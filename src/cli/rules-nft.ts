@@ -3,12 +3,18 @@
 // nothing, and printed as nft prints it: save as `nft list ruleset` (-a: `nft -a`), list as
 // `nft -a list ruleset`, --json as `nft -j list ruleset`. Errors as FILE:LINE:COLUMN: message,
 // exit 2. The language is the first file's (detected from its first line that says something).
+// Reading is not evaluating: every rule nft reads is printed, never refused for what natbox does not
+// simulate. Standard error says, as FILE:LINE:COLUMN: note:, the tables natbox runs no packet
+// through (ip6, arp, bridge) and each inet table's IPv6 half (tableNotes); with --skip-unsupported
+// also each rule a scenario or `natbox import` with --skip-unsupported would leave out (reviewNft:
+// it checks every rule as the evaluator would, which costs as much again as reading).
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic } from '../rules/diagnostics.ts';
 import type { SourceLine } from '../rules/iptables/lex.ts';
 import { detectLanguage, isNft, loadNftRules } from '../rules/language.ts';
 import { printNft, printNftJson } from '../rules/nft/index.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
+import { reviewNft, tableNotes } from '../scenario/nft.ts';
 import { readInput } from './input.ts';
 
 export interface NftRulesOptions {
@@ -20,6 +26,7 @@ export interface NftRulesOptions {
   readonly table?: string;
   readonly exact?: boolean;
   readonly ipset?: readonly string[];
+  readonly skipUnsupported?: boolean;
 }
 
 /** The most files `include` may read for one command (an explicit limit: include loops). */
@@ -68,6 +75,10 @@ export function loadNftFiles(files: readonly string[]): NftRuleset | undefined {
   return rs;
 }
 
+/** A note of reviewNft, or one of its errors said as a note (what a scenario would refuse). */
+const noteText = (n: { message: string; nftRefuses?: boolean }): string =>
+  n.nftRefuses ? `${n.message} (nft refuses it too)` : n.message;
+
 /** `nft -j` ends its JSON with a newline. */
 const withNewline = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
 
@@ -107,6 +118,12 @@ export async function nftRulesCommand(
     }
   const rs = loadNftFiles(files);
   if (!rs) return 2;
+  const review = opts.skipUnsupported ? reviewNft(rs, false) : undefined;
+  const notes = review ? [...review.notes, ...review.errors] : tableNotes(rs);
+  for (const n of notes.sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  ))
+    process.stderr.write(`${n.file}:${n.line}:${n.column}: note: ${noteText(n)}\n`);
   if (opts.test) return 0;
   process.stdout.write(
     opts.json

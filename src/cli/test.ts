@@ -101,6 +101,7 @@ function testScenarioNamed(
   for (const k of r.skipped)
     process.stderr.write(`warning: ${k.where}: ${k.host}: rule left out (${k.reason})\n`);
   for (const w of r.warnings ?? []) process.stderr.write(`warning: ${file}: ${w}\n`);
+  for (const n of r.notes ?? []) process.stderr.write(`note: ${n}\n`);
   const own = stepsOfFlows(doc.steps);
   let list = doc.flows;
   // Only the flows named (a file may have none of them; testCommand checks each name is somewhere).

@@ -96,6 +96,7 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       continue;
     }
     for (const w of p.built.warnings ?? []) process.stderr.write(`warning: ${file}: ${w}\n`);
+    for (const n of p.built.notes ?? []) process.stderr.write(`note: ${n}\n`);
     const r = { scenario: p.scenario, sim: simulate(p.built.world, p.built.flows, { seed: opts.seed }) };
     let doc = buildTraceDoc(
       {

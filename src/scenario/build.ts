@@ -36,6 +36,11 @@ export interface Built {
   readonly skipped: readonly SkippedRule[];
   /** What a run goes on with but a user should know (an address twice on one segment). */
   readonly warnings?: readonly string[];
+  /**
+   * What the rules hold that is read but has no effect on the IPv4 packets natbox runs (an nft
+   * ip6 table, an inet table's IPv6 half), FILE:LINE:COLUMN: HOST: message.
+   */
+  readonly notes?: readonly string[];
   /** The hosts' nftables rulesets (from `rules:` in nftables, or `nft:`), by host. */
   readonly nftRulesets?: ReadonlyMap<string, NftRuleset>;
 }
@@ -82,6 +87,7 @@ export function buildScenario(
 ): { ok: true; built: Built } | { ok: false; errors: BuildError[] } {
   const errors: BuildError[] = [];
   const skipped: SkippedRule[] = [];
+  const notes: string[] = [];
   const err = (loc: SourceLoc, message: string, colOffset = 0): void => {
     errors.push({ file: loc.file, line: loc.line, column: loc.column + colOffset, message });
   };
@@ -136,7 +142,7 @@ export function buildScenario(
     if (langs.iptables)
       ruleset = buildRules({ ...h, rules: langs.iptables }, err, opts.skipUnsupported ? skipped : undefined);
     const nft = langs.nft
-      ? buildNft(h, langs.nft, err, opts.skipUnsupported ? skipped : undefined)
+      ? buildNft(h, langs.nft, err, opts.skipUnsupported ? skipped : undefined, notes)
       : undefined;
     if (nft) nftRulesets.set(name, nft);
     if (ruleset) {
@@ -253,6 +259,7 @@ export function buildScenario(
       rulesets,
       skipped,
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
       ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
     },
   };

@@ -1,9 +1,10 @@
 // `natbox import` of nftables: `nft list ruleset` output (or an nft -f script) or `nft -j list
-// ruleset` JSON, read by the nft front end and checked by the evaluator (checkNft), each problem at
-// its place; the host's rules are then written as `nft list ruleset` prints them.
+// ruleset` JSON, read by the nft front end and checked by the evaluator (reviewNft), each problem at
+// its place; the host's rules are then written as `nft list ruleset` prints them, less the rules
+// --skip-unsupported leaves out.
 import { detectLanguage, isNft, loadNftRules } from '../rules/language.ts';
 import { printNft } from '../rules/nft/index.ts';
-import { checkNft } from '../netfilter/nftables/index.ts';
+import { reviewNft, type NftNote } from './nft.ts';
 
 /** An input file (import.ts ImportSource). */
 interface Source {
@@ -26,9 +27,26 @@ export function isNftSource(src: Source): boolean {
   return isNft(detectLanguage(lines));
 }
 
-/** The ruleset as `nft list ruleset` prints it, or the errors (nothing is half-read). */
-export function readNftSource(src: Source): { ok: true; text: string } | { ok: false; errors: Problem[] } {
-  const lines = src.text.split(/\r?\n/).map((text, i) => ({ text, file: src.file, line: i + 1, column: 1 }));
+/** What the import says about the rules (import.ts Notes: left out, or kept and approximated). */
+export interface NftImportNote {
+  readonly kind: 'left-out' | 'approximated';
+  readonly where: string;
+  readonly what: string;
+  readonly reason: string;
+}
+
+/**
+ * The ruleset as `nft list ruleset` prints it, or the errors (nothing is half-read). What has no
+ * effect on the IPv4 packets natbox runs (an ip6 table, an inet table's IPv6 half) is kept and
+ * noted; a rule natbox cannot simulate is an error, or with `skip` (--skip-unsupported) left out of
+ * the ruleset written and noted (reviewNft), as for iptables.
+ */
+export function readNftSource(
+  src: Source,
+  skip = false,
+): { ok: true; text: string; notes: NftImportNote[] } | { ok: false; errors: Problem[] } {
+  const raw = src.text.split(/\r?\n/);
+  const lines = raw.map((text, i) => ({ text, file: src.file, line: i + 1, column: 1 }));
   const r = loadNftRules(lines);
   if (!r.ok)
     return {
@@ -40,16 +58,40 @@ export function readNftSource(src: Source): { ok: true; text: string } | { ok: f
         message: d.message,
       })),
     };
-  const problems = checkNft(r.ruleset);
-  if (problems.length > 0)
+  const review = reviewNft(r.ruleset, skip);
+  if (review.errors.length > 0)
     return {
       ok: false,
-      errors: problems.map((p) => ({
-        file: p.file,
-        line: p.line,
-        column: p.column,
-        message: `${p.message}${p.token ? ` ("${p.token}")` : ''}: natbox cannot simulate it`,
+      errors: review.errors.map((e) => ({
+        file: e.file,
+        line: e.line,
+        column: e.column,
+        message: e.nftRefuses
+          ? `${e.message} (nft refuses it too)`
+          : `${e.message}: natbox cannot simulate it${e.skippable ? '; --skip-unsupported leaves such rules out' : ''}`,
       })),
     };
-  return { ok: true, text: printNft(r.ruleset).trimEnd() };
+  // `nft -j` JSON is one line of many rules: the column tells them apart.
+  const json = detectLanguage(lines) === 'nft-json';
+  const where = (n: NftNote): string => `${n.file}:${n.line}${json ? `:${n.column}` : ''}`;
+  // A place without a table or rule of its own (a statement's line): its text, cut short.
+  const lineText = (line: number): string => {
+    const t = raw[line - 1]?.trim() ?? '';
+    return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+  };
+  const notes: NftImportNote[] = [
+    ...review.notes.map((n) => ({
+      kind: 'approximated' as const,
+      where: where(n),
+      what: n.what ?? lineText(n.line),
+      reason: n.message,
+    })),
+    ...review.leftOut.map((n) => ({
+      kind: 'left-out' as const,
+      where: where(n),
+      what: n.what ?? lineText(n.line),
+      reason: n.message,
+    })),
+  ];
+  return { ok: true, text: printNft(r.ruleset).trimEnd(), notes };
 }

@@ -715,11 +715,7 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
     });
     return undefined;
   }
-  if (isNftSource(src)) {
-    const n = readNftSource(src);
-    if (!n.ok) for (const e of n.errors) fail.add(e);
-    return n.ok ? n.text : undefined;
-  }
+  if (isNftSource(src)) return nftRules(src, skip, notes, fail);
   const r = loadRules(lines, undefined, { skipUnsupported: skip });
   if (!r.ok) {
     for (const d of r.diagnostics)
@@ -779,7 +775,26 @@ function readRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed)
 }
 
 /** `--nft`: nftables beside the iptables rules of `--rules` (not nftables themselves). */
-function importNft(src: ImportSource, rules: ImportSource | undefined, fail: Failed): string | undefined {
+/** nftables rules (readNftSource), their notes added to the import's. */
+function nftRules(src: ImportSource, skip: boolean, notes: Notes, fail: Failed): string | undefined {
+  const n = readNftSource(src, skip);
+  if (!n.ok) {
+    for (const e of n.errors) fail.add(e);
+    return undefined;
+  }
+  for (const x of n.notes)
+    if (x.kind === 'left-out') notes.leftOut(src.file, x.where, x.what, x.reason);
+    else notes.approx(src.file, x.where, x.what, x.reason);
+  return n.text;
+}
+
+function importNft(
+  src: ImportSource,
+  rules: ImportSource | undefined,
+  skip: boolean,
+  notes: Notes,
+  fail: Failed,
+): string | undefined {
   if (!isNftSource(src)) {
     fail.add({
       file: src.file,
@@ -799,9 +814,7 @@ function importNft(src: ImportSource, rules: ImportSource | undefined, fail: Fai
     });
     return undefined;
   }
-  const n = readNftSource(src);
-  if (!n.ok) for (const e of n.errors) fail.add(e);
-  return n.ok ? n.text : undefined;
+  return nftRules(src, skip, notes, fail);
 }
 
 function sourceText(fail: Failed, s: ImportSource | undefined): ImportSource | undefined {
@@ -847,7 +860,9 @@ export function importHost(input: ImportInput): ImportResult {
   const routes = route && parts ? readRoutes(route, parts, notes, fail) : [];
   const rulesText = rulesSrc ? readRules(rulesSrc, input.skipUnsupported ?? false, notes, fail) : undefined;
   const nftSrc = sourceText(fail, input.nft);
-  const nftText = nftSrc ? importNft(nftSrc, rulesSrc, fail) : undefined;
+  const nftText = nftSrc
+    ? importNft(nftSrc, rulesSrc, input.skipUnsupported ?? false, notes, fail)
+    : undefined;
 
   const sysctls: Record<string, number> = {};
   if (sysctlSrc) {

@@ -41,6 +41,8 @@ export function simulateScenario(
       skipped: readonly SkippedRule[];
       /** Address conflicts on a segment (build.ts `warnings`). */
       warnings?: readonly string[];
+      /** What the rules hold that has no effect on IPv4 packets (build.ts `notes`). */
+      notes?: readonly string[];
     }
   | { ok: false; errors: string[] } {
   const p = prepareScenario(text, file, opts);
@@ -51,5 +53,6 @@ export function simulateScenario(
     sim: simulate(p.built.world, p.built.flows, opts),
     skipped: p.built.skipped,
     ...(p.built.warnings ? { warnings: p.built.warnings } : {}),
+    ...(p.built.notes ? { notes: p.built.notes } : {}),
   };
 }

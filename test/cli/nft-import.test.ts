@@ -134,3 +134,103 @@ test('natbox import --nft from the command line, exit 2 on a bad ruleset', () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** An inet table with a rule natbox cannot simulate (ct count), and an ip6 table. */
+const INET = `table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		tcp dport 22 ct count over 4 drop
+		tcp dport 22 accept
+	}
+}
+table ip6 nat6 {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" masquerade
+	}
+}`;
+
+test('import of nftables: an ip6 table and the IPv6 half of inet are noted, not refused; an unsimulated rule is refused, or left out with skipUnsupported', () => {
+  const refused = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    rules: { text: INET, file: 'ruleset.nft' },
+  });
+  assert.equal(refused.ok, false);
+  if (!refused.ok)
+    assert.deepEqual(refused.errors.map(formatImportError), [
+      'ruleset.nft:5:16: ct count (connlimit) is read and printed but not simulated ("ct count"): natbox cannot simulate it; --skip-unsupported leaves such rules out',
+    ]);
+  const r = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    rules: { text: INET, file: 'ruleset.nft' },
+    skipUnsupported: true,
+  });
+  assert.ok(r.ok, r.ok ? '' : r.errors.map(formatImportError).join('\n'));
+  const { host, built: b } = built(r.yaml);
+  // The rule left out is not in the host's rules; everything else is, as nft lists it.
+  assert.equal(
+    host.rules!.lines.map((l) => l.value).join('\n'),
+    INET.replace('\t\ttcp dport 22 ct count over 4 drop\n', '').replace(/^\t+/gm, ''),
+  );
+  assert.deepEqual(
+    r.notes.filter((n) => n.file === 'ruleset.nft').map((n) => [n.kind, n.where, n.what, n.reason]),
+    [
+      [
+        'approximated',
+        'ruleset.nft:1',
+        'table inet filter',
+        'table inet filter: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)',
+      ],
+      [
+        'approximated',
+        'ruleset.nft:9',
+        'table ip6 nat6',
+        'table ip6 nat6 is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)',
+      ],
+      [
+        'left-out',
+        'ruleset.nft:5',
+        'tcp dport 22 ct count over 4 drop',
+        'ct count (connlimit) is read and printed but not simulated ("ct count")',
+      ],
+    ],
+  );
+  assert.match(r.yaml, /^# Left out \(natbox does not simulate them\):\n# {3}ct count/m);
+  // The scenario built from it says the same of the inet table (build.ts notes).
+  const lineOf = (t: string): number => r.yaml.split('\n').indexOf(`      ${t} {`) + 1;
+  assert.ok(lineOf('table inet filter') > 0 && lineOf('table ip6 nat6') > 0);
+  assert.deepEqual(b.notes, [
+    `imported.yaml:${lineOf('table inet filter')}:7: router: table inet filter: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)`,
+    `imported.yaml:${lineOf('table ip6 nat6')}:7: router: table ip6 nat6 is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
+  ]);
+});
+
+test('import of nft -j JSON with skipUnsupported: the rule left out is found by its place on the one line', () => {
+  const json = spawnSync(process.execPath, [...CLI, 'rules', 'save', '--json', '-'], {
+    cwd: root,
+    input: INET,
+    encoding: 'utf8',
+  }).stdout;
+  assert.equal(json.split('\n').length, 2); // one line and its newline
+  const r = importHost({
+    name: 'router',
+    addr: { text: ADDR, file: 'addr.json' },
+    rules: { text: json, file: 'rs.json' },
+    skipUnsupported: true,
+  });
+  assert.ok(r.ok, r.ok ? '' : r.errors.map(formatImportError).join('\n'));
+  const { host } = built(r.yaml);
+  assert.equal(
+    host.rules!.lines.map((l) => l.value).join('\n'),
+    INET.replace('\t\ttcp dport 22 ct count over 4 drop\n', '').replace(/^\t+/gm, ''),
+  );
+  const col = json.indexOf('{"family": "inet", "table": "filter", "chain": "input", "handle": 3') + 1; // the rule's object
+  assert.ok(col > 0);
+  assert.deepEqual(
+    r.notes.filter((n) => n.kind === 'left-out').map((n) => [n.where, n.what]),
+    [[`rs.json:1:${col}`, 'tcp dport 22 ct count over 4 drop']],
+  );
+});

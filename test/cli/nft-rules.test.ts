@@ -117,6 +117,46 @@ test('an include is read relative to the including file', () => {
   });
 });
 
+/** An inet table with a rule natbox evaluates, an IPv6 one, and two it does not simulate. */
+const INET = `table inet f {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport 22 ct count over 2 drop
+		ip6 saddr ::1 accept
+		meta secpath exists accept
+	}
+}
+table ip6 g {
+	chain c {
+		type filter hook forward priority filter; policy accept;
+	}
+}
+`;
+
+test('reading is not evaluating: every rule printed; the IPv6 half of inet and ip6 tables noted; --skip-unsupported also notes the rules a scenario would leave out', () => {
+  withFiles({ 'inet.nft': INET }, (dir) => {
+    const f = join(dir, 'inet.nft');
+    const r = natbox(['rules', 'save', f]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, INET); // nft lists tables one after the other, no blank line between
+    assert.equal(
+      r.err,
+      `${f}:1:1: note: table inet f: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)\n` +
+        `${f}:9:1: note: table ip6 g is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)\n`,
+    );
+    const s = natbox(['rules', 'list', '--skip-unsupported', f]);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, /ct count over 2 drop # handle \d+\n/);
+    assert.match(s.out, /meta secpath exists accept # handle \d+\n/);
+    assert.deepEqual(s.err.trimEnd().split('\n'), [
+      `${f}:1:1: note: table inet f: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)`,
+      `${f}:4:16: note: ct count (connlimit) is read and printed but not simulated ("ct count")`,
+      `${f}:6:3: note: meta secpath is read and printed but not simulated ("meta secpath")`,
+      `${f}:9:1: note: table ip6 g is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
+    ]);
+  });
+});
+
 const live =
   process.getuid?.() !== 0
     ? 'needs root (network namespaces)'

@@ -181,6 +181,30 @@ test(
   },
 );
 
+test(
+  "an inet table's IPv6 half is noted as not simulated, at the table's place",
+  { skip: WAIT_PARSER },
+  () => {
+    const p = prepareScenario(
+      withRouterRules(
+        '    rules: |\n      table inet t {\n        chain c {\n          type filter hook input priority filter; policy accept;\n          ip6 saddr ::1 drop\n        }\n      }\n',
+      ),
+      's.yaml',
+    );
+    if (!p.ok) assert.fail(p.errors.join('\n'));
+    assert.deepEqual(p.built.notes, [
+      's.yaml:30:7: router: table inet t: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)',
+    ]);
+    // An ip table has no such note.
+    const ip = prepareScenario(
+      withRouterRules('    rules: |\n      table ip t {\n        chain c {\n        }\n      }\n'),
+      's.yaml',
+    );
+    if (!ip.ok) assert.fail(ip.errors.join('\n'));
+    assert.equal(ip.built.notes, undefined);
+  },
+);
+
 test('a host with iptables rules: and nftables nft: runs both', { skip: WAIT_PARSER }, () => {
   // The WAN port forward in nft (as fw4's dstnat_wan), the reflection's SNAT in iptables.
   const r = simulateScenario(

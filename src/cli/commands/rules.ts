@@ -18,7 +18,7 @@ function restoreOptions(cmd: Command, counters: string): Command {
     .option('--ipset <file>', 'ipset sets in "ipset save" form, for -m set (repeatable)', collect)
     .option(
       '--skip-unsupported',
-      'accepted, as by every command that reads rules; save and list read and print every rule iptables accepts and run no check of what the engine can simulate, so nothing is left out (trace, test, diff and import leave such rules out)',
+      'save and list print every rule iptables or nft accepts, so nothing is left out (trace, test, diff and import leave such rules out); for nftables it also notes on standard error each rule those would leave out',
     );
 }
 

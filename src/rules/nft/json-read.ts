@@ -162,6 +162,27 @@ class Reader {
     private readonly maxErrors: number,
   ) {}
 
+  /**
+   * Where an object starts, as the text reader's `pos` (file:line:column): a rule natbox cannot
+   * simulate is reported, and left out with --skip-unsupported, at its place in the JSON.
+   */
+  pos(n: JNode): { file: string; line: number; column: number } {
+    // lineColumn's answer from the line starts, found once (a listing of 20,000 rules is one line
+    // of megabytes: no scan from the start per rule).
+    const starts = (this.lineStarts ??= lineStartsOf(this.text));
+    const off = Math.min(n.off, this.text.length);
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    return { file: this.file, line: lo + 1, column: off - starts[lo]! + 1 };
+  }
+
+  private lineStarts: number[] | undefined;
+
   // -- errors -----------------------------------------------------------------------------
 
   err(n: JNode, path: string, message: string): void {
@@ -398,6 +419,7 @@ class Reader {
           ...(flags && flags.length > 0 ? { flags } : {}),
           ...(comment !== undefined ? { comment } : {}),
           lastHandle: 0,
+          pos: this.pos(o),
         };
         this.rs.tables.push(t);
         return;
@@ -530,7 +552,12 @@ class Reader {
       if (given === undefined) this.fail(o, p, '"handle" missing');
       if (i < 0) this.fail(hN!, `${p}.handle`, `no rule with handle ${given} in chain ${c.name}`);
       if (cmd === 'replace') {
-        const rule: NftRule = { handle: given!, stmts, ...(comment !== undefined ? { comment } : {}) };
+        const rule: NftRule = {
+          handle: given!,
+          stmts,
+          ...(comment !== undefined ? { comment } : {}),
+          pos: this.pos(o),
+        };
         c.rules[i] = rule;
         return;
       }
@@ -547,7 +574,7 @@ class Reader {
         this.fail(o.map.get('index')!, `${p}.index`, `chain ${c.name} has ${c.rules.length} rules`);
       at = cmd === 'insert' ? idx : idx + 1;
     }
-    const rule: NftRule = { handle, stmts, ...(comment !== undefined ? { comment } : {}) };
+    const rule: NftRule = { handle, stmts, ...(comment !== undefined ? { comment } : {}), pos: this.pos(o) };
     c.rules.splice(at, 0, rule);
   }
 
@@ -1744,4 +1771,11 @@ export function typeOf(e: NftExpr, ctx: { readonly family: NftFamily }): Hint {
     default:
       return undefined;
   }
+}
+
+/** The offset where each line of `text` starts (the first is 0). */
+function lineStartsOf(text: string): number[] {
+  const out = [0];
+  for (let j = text.indexOf('\n'); j >= 0; j = text.indexOf('\n', j + 1)) out.push(j + 1);
+  return out;
 }
