@@ -591,7 +591,7 @@ export const FEATURE_FAMILIES: Record<string, FeatureFamily> = {
         `-t nat -A PREROUTING -i ${r.wan} -p tcp --dport 21 -j DNAT --to-destination ${r.nas}`,
       );
       d.hosts.find((x) => x.name === nas.name)!.listen.push(FTP_LISTEN);
-      d.features.add('ftpIn');
+      d.features.add(':ftpIn'); // (a ':' keeps it out of the report's feature list)
     }
     if (rng.chance(0.5)) h.rules.push('-A FORWARD -m helper --helper ftp');
     if (rng.chance(0.3)) h.rules.push('-A FORWARD -m conntrack --ctstate RELATED -j ACCEPT');
@@ -804,7 +804,7 @@ export const FLOW_FAMILIES: Record<string, FlowFamily> = {
  * server to r1's public address, DNATed to the LAN's FTP server. */
 const ftpFlow: FlowFamily = (d) => {
   const mode = d.rng.pick(['passive', 'active'] as const);
-  if (d.features.has('ftpIn') && d.rng.chance(0.4)) {
+  if (d.features.has(':ftpIn') && d.rng.chance(0.4)) {
     const s = d.rng.pick(d.servers);
     return {
       from: s.name,
