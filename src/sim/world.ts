@@ -4,12 +4,13 @@
 // tracer hookup.
 //
 // It also watches for storms. Bridges and switches never change a frame, so a frame that goes
-// round a loop crosses the same link again and again, byte for byte; nothing else in a network
-// does that (retransmissions differ in their IP id, TTL or timestamps; ARP retries are a second
-// apart). When the same frame crosses the same link STORM_REPEATS times within STORM_WINDOW
-// seconds of virtual time, the world stops the run and names the loop: the links that frame kept
-// crossing, less those that only lead out of the loop (a host hanging off a bridge). The memory it
-// takes is fixed (a table of STORM_SLOTS entries, no object per frame).
+// round a loop crosses the same link again and again, byte for byte (retransmissions mostly differ
+// in their IP id, TTL or timestamps; ARP retries are a second apart). When the same frame crosses
+// the same link STORM_REPEATS times within STORM_WINDOW seconds of virtual time and the links it
+// crossed hold a cycle, the world stops the run and names the loop: the links that frame kept
+// crossing, less those that only lead out of the loop (a host hanging off a bridge). Without a
+// cycle it is an endpoint sending the same bytes again (a RST answering each retransmission): the
+// run goes on. The memory it takes is fixed (a table of STORM_SLOTS entries, no object per frame).
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
@@ -181,6 +182,15 @@ export class World {
       // Three crossings within the window: no ARP retry does that (they are a second apart).
       if (n === 3 && !this.bcast && (frame[0]! & 1) === 1) this.bcast = { h, frame };
       if (n < STORM_REPEATS) return false;
+      // No cycle among the links this frame crossed: not a loop but endpoints sending the same
+      // bytes again (a host's RST without timestamps or IP id answering each retransmission, as
+      // tcp_v4_send_reset does): Linux runs on, so does the simulation (the queue budget still
+      // bounds a run that never ends). Counting starts again.
+      if (this.loopOf(new Set(this.linksOf(h).keys())).length === 0) {
+        this.rCount[slot] = 1;
+        this.rFirst[slot] = now;
+        return false;
+      }
       // A broadcast going round is what starts a storm (the unicast frames that go round with it
       // follow from the FDB entries it keeps moving): name it when it is still going round.
       const b = this.bcast;

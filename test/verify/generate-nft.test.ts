@@ -72,6 +72,8 @@ test('generate nft: every ruleset drawn is read by natbox, the scenario loads, a
         dnatMap: /dnat (ip )?to [^\n]*map/,
         snatMap: /snat to ip saddr map/,
         fib: /fib daddr type local/,
+        rpfib: /fib saddr \. iif oif missing/,
+        synproxy: /ct state invalid,untracked synproxy mss 1460/,
         ctStatus: /ct status dnat/,
         ctState: /ct state /,
         ctMark: /ct mark set/,
@@ -97,6 +99,7 @@ test('generate nft: every ruleset drawn is read by natbox, the scenario loads, a
     ...['namedSet', 'namedMap', 'anonSet', 'vmap', 'concat', 'numgen', 'dnatMap', 'snatMap', 'fib'],
     ...['ctStatus', 'ctState', 'ctMark', 'metaMark', 'notrack', 'zone', 'counter', 'masqPorts'],
     ...['snatRange', 'flags', 'twoForward', 'policyDrop', 'reject', 'raw', 'mangle', 'mixed'],
+    ...['rpfib', 'synproxy'],
   ])
     assert.ok((seen.get(k) ?? 0) >= 2, `"${k}" in fewer than 2 of ${N} scenarios`);
 });

@@ -150,9 +150,18 @@ export async function runCampaign(o: CampaignOptions, log: (s: string) => void):
     let curReport = again.report;
     let spent = 0;
     const removed: string[] = [];
+    // Steps a kernel run already refused come after the untried ones: each round starts again
+    // from the biggest step, and with a few runs to spend, trying "every rule of r2" again after
+    // each success cost seed 1212's shrinks half their runs.
+    const failed = new Set<string>();
     shrinking: for (let progress = true; progress;) {
       progress = false;
-      for (const c of shrinkCandidates(cur, curReport.first?.flow)) {
+      const cands = shrinkCandidates(cur, curReport.first?.flow);
+      const ordered = [
+        ...cands.filter((c) => !failed.has(c.what)),
+        ...cands.filter((c) => failed.has(c.what)),
+      ];
+      for (const c of ordered) {
         if (spent >= o.shrinkRuns || left() <= 0) break shrinking;
         if (!o.bindClash) separateBinds(c.scenario.flows);
         const p = prepareVerify(renderYaml(c.scenario), 'shrink.yaml');
@@ -168,6 +177,7 @@ export async function runCampaign(o: CampaignOptions, log: (s: string) => void):
           continue shrinking;
         }
         log(`  shrink ${spent}: without ${c.what}: ${x.kind}${x.kind === 'mismatch' ? ` ${x.sig}` : ''}`);
+        failed.add(c.what);
       }
     }
     const f: Finding = {

@@ -354,6 +354,29 @@ export const NFT_ONLY_FILTER_FAMILIES: Record<string, NftFamily> = {
     add(n, 'forward_late', `${p} ${rng.pick(['drop', 'reject'])}`);
     return true;
   },
+  /**
+   * nft's synproxy statement as the kernel selftest nft_synproxy.sh writes it: the LAN's SYNs
+   * `notrack` at raw priority, `ct state invalid,untracked synproxy ...` in forward, then `ct state
+   * invalid drop` (without tcp_loose 0: the client's ACK may be picked up mid-stream instead).
+   */
+  synproxy: (rng, r, n) => {
+    const dport = rng.pick(['', ' tcp dport 80', ' tcp dport 443']);
+    const opts = rng.pick([' sack-perm timestamp wscale 7', ' sack-perm timestamp', ' wscale 7', '']);
+    add(n, 'pre_raw', `iifname ${q(r.lan)}${dport} tcp flags syn notrack`);
+    add(
+      n,
+      'forward',
+      `iifname ${q(r.lan)} meta l4proto tcp${dport} ct state invalid,untracked synproxy mss 1460${opts}`,
+    );
+    add(n, 'forward', `iifname ${q(r.lan)} ct state invalid drop`);
+    return true;
+  },
+  /** The reverse-path check nft's way (`fib saddr . iif oif missing`: xt_rpfilter's strict test). */
+  rpfib: (rng, r, n) => {
+    const iif = rng.pick(['', `iifname ${q(r.wan)} `, `iifname ${q(r.lan)} `]);
+    add(n, rng.pick(['pre_raw', 'pre_mangle']), `${iif}fib saddr . iif oif missing ${counter(rng)}drop`);
+    return true;
+  },
 };
 
 /** The ruleset as `nft -f` reads it (and `nft:` in a scenario holds it). */

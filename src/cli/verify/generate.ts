@@ -54,6 +54,8 @@ export interface GenHost {
   listen: string[];
   /** `ip rule add` arguments, in order. */
   ipRules: string[];
+  /** `ipset save` lines (`create NAME TYPE`, `add NAME ENTRY`), given to the kernel's `ipset restore`. */
+  ipsets: string[];
 }
 
 export interface GenFlow {
@@ -73,7 +75,12 @@ export interface GenFlow {
   df?: boolean;
   /** A TFTP read request (udp, unconnected: the answer comes from the server's transfer port). */
   tftp?: boolean;
+  /** An FTP session (tcp to port 21 of an FTP server), its data connection PASV or PORT. */
+  ftp?: 'passive' | 'active';
 }
+
+/** Seconds a flow waits for its answer: 2 for an FTP session (two connections), else 1.5. */
+export const flowTimeout = (f: GenFlow): number => (f.ftp ? 2 : 1.5);
 
 /** A command run on a host while the flows run (`events:`). */
 export interface GenEvent {
@@ -130,12 +137,17 @@ interface Draft {
   events: GenEvent[];
   /** The feature families drawn (FEATURE_FAMILIES), which bias the flows drawn after them. */
   features: Set<string>;
+  /** Every LAN is 192.168.1.0/24 (topology): flows across go to routers' WAN addresses only. */
+  overlap: boolean;
 }
+
+/** An FTP server's listener (stack/ftp.ts on natbox, the kernel's agent alike). */
+const FTP_LISTEN = '{ proto: tcp, port: 21, ftp: true }';
 
 const SERVER_LISTEN = ['tcp/80', 'tcp/81', 'tcp/443', 'tcp/8080', 'udp/5000', 'udp/5353'];
 
 function host(name: string, role: GenHost['role']): GenHost {
-  return { name, role, ifaces: [], routes: [], sysctls: [], rules: [], listen: [], ipRules: [] };
+  return { name, role, ifaces: [], routes: [], sysctls: [], rules: [], listen: [], ipRules: [], ipsets: [] };
 }
 
 // ---- topology ------------------------------------------------------------------------------
@@ -153,6 +165,11 @@ function topology(d: Draft, opts: GenOptions): string {
   const nServers = rng.pick([1, 2, 2]);
   const internet: string[] = [];
   const back = rng.chance(0.7);
+  // Overlapping private LANs (every LAN 192.168.1.0/24, each router on a transit cable of its
+  // own, nobody routing to a LAN below): with --overlap always, else drawn 1 time in 5 when
+  // there are two routers or more. Only NAT gets a LAN's packets out (the rules drawn for them).
+  const overlap = opts.overlap === true || (n >= 2 && rng.chance(0.2));
+  d.overlap = overlap;
   for (let i = 1; i <= nServers; i++) {
     const s = host(`s${i}`, 'server');
     const addr = `203.0.113.${9 + i}`;
@@ -167,7 +184,7 @@ function topology(d: Draft, opts: GenOptions): string {
   for (let k = 1; k <= n; k++) {
     const r = host(`r${k}`, 'router');
     const parent = k === 1 ? 0 : tree ? 1 : k - 1;
-    const lanNet = opts.overlap ? '192.168.1' : `10.${k}.0`;
+    const lanNet = overlap ? '192.168.1' : `10.${k}.0`;
     const lanAddr = `${lanNet}.1`;
     let wanAddrs: string[];
     if (k === 1) {
@@ -176,7 +193,7 @@ function topology(d: Draft, opts: GenOptions): string {
       internet.push('r1:wan');
     } else {
       const up = d.routers[parent - 1]!;
-      const viaLan = !opts.overlap && rng.chance(0.5) && !up.bridged;
+      const viaLan = !overlap && rng.chance(0.5) && !up.bridged;
       if (viaLan) {
         // On the upper router's LAN switch, as one of its hosts.
         wanAddrs = [`${up.lanNet}.${250 + k}`];
@@ -185,15 +202,17 @@ function topology(d: Draft, opts: GenOptions): string {
         link!.push(`${r.name}:wan`);
         r.routes.push(`default via ${up.lanAddr}`);
       } else {
-        wanAddrs = [`172.16.${k}.2`];
-        r.ifaces.push({ name: 'wan', addrs: [`${wanAddrs[0]}/24`] });
+        // A second transit address now and then (more often behind overlapping LANs): SNAT
+        // --to-source A-B of two addresses, the kernel's hash of the source picking one.
+        wanAddrs = rng.chance(overlap ? 0.6 : 0.2) ? [`172.16.${k}.2`, `172.16.${k}.3`] : [`172.16.${k}.2`];
+        r.ifaces.push({ name: 'wan', addrs: wanAddrs.map((a) => `${a}/24`) });
         const upHost = d.hosts.find((h) => h.name === up.name)!;
         upHost.ifaces.push({ name: `down${k}`, addrs: [`172.16.${k}.1/24`] });
         d.links.push([`${up.name}:down${k}`, `${r.name}:wan`]);
         r.routes.push(`default via 172.16.${k}.1`);
       }
       // The routers above know this LAN (unless the overlap makes it ambiguous, or by chance).
-      if (!opts.overlap && rng.chance(0.75)) {
+      if (!overlap && rng.chance(0.75)) {
         let via = wanAddrs[0]!;
         for (let u = parent; u >= 1; u = u === 1 ? 0 : tree ? 1 : u - 1) {
           d.hosts.find((h) => h.name === `r${u}`)!.routes.push(`${lanNet}.0/24 via ${via}`);
@@ -250,7 +269,7 @@ function topology(d: Draft, opts: GenOptions): string {
     });
   }
   d.links.unshift(internet);
-  return `${n} router${n > 1 ? 's' : ''}${n === 3 ? (tree ? ' tree' : ' line') : ''}, LANs ${kinds.join('/')}`;
+  return `${n} router${n > 1 ? 's' : ''}${n === 3 ? (tree ? ' tree' : ' line') : ''}, LANs ${kinds.join('/')}${overlap ? ' (overlapping)' : ''}`;
 }
 
 // ---- rules ---------------------------------------------------------------------------------
@@ -399,7 +418,7 @@ function rules(d: Draft, opts: GenOptions): string {
         continue;
       }
     }
-    const nNat = d.rng.int(r.name === 'r1' ? 1 : 0, 3);
+    const nNat = d.rng.int(r.name === 'r1' || d.overlap ? 1 : 0, 3);
     for (let i = 0; i < nNat; i++) {
       const f = d.rng.pick(Object.keys(NAT_FAMILIES));
       const rs = NAT_FAMILIES[f]!(d.rng, r);
@@ -422,7 +441,7 @@ function rules(d: Draft, opts: GenOptions): string {
  */
 function routerNft(d: Draft, r: RouterView, h: GenHost, mixed: boolean): string[] {
   const used: string[] = [];
-  const nNat = d.rng.int(r.name === 'r1' ? 1 : 0, 3);
+  const nNat = d.rng.int(r.name === 'r1' || d.overlap ? 1 : 0, 3);
   const nFilter = d.rng.int(mixed ? 1 : 0, 2);
   const iptNat = mixed && d.rng.chance(0.5);
   const nat = { ...NFT_NAT_FAMILIES, ...NFT_ONLY_NAT_FAMILIES };
@@ -452,6 +471,11 @@ function routerNft(d: Draft, r: RouterView, h: GenHost, mixed: boolean): string[
  */
 export type FeatureFamily = (d: Draft, r: RouterView, h: GenHost) => boolean;
 
+/** A sysctl of the host, unless another feature set that key already (the first one stays). */
+function setOnce(h: GenHost, kv: [string, string]): void {
+  if (!h.sysctls.some(([k]) => k === kv[0])) h.sysctls.push(kv);
+}
+
 const lanOf = (d: Draft, r: RouterView): Draft['lanHosts'] =>
   d.lanHosts.filter((x) => `r${x.router}` === r.name);
 
@@ -463,9 +487,9 @@ export const FEATURE_FAMILIES: Record<string, FeatureFamily> = {
       ['net.netfilter.nf_conntrack_tcp_loose', '0'],
       ['net.netfilter.nf_conntrack_tcp_max_retrans', rng.pick(['0', '1'])],
     ];
-    for (const x of all) if (rng.chance(0.5)) h.sysctls.push(x);
-    if (!h.sysctls.some(([k]) => k.startsWith('net.netfilter.'))) h.sysctls.push(rng.pick(all));
-    if (rng.chance(0.5)) h.sysctls.push(['net.netfilter.nf_conntrack_tcp_timeout_max_retrans', '1']);
+    for (const x of all) if (rng.chance(0.5)) setOnce(h, x);
+    if (!h.sysctls.some(([k]) => k.startsWith('net.netfilter.'))) setOnce(h, rng.pick(all));
+    if (rng.chance(0.5)) setOnce(h, ['net.netfilter.nf_conntrack_tcp_timeout_max_retrans', '1']);
     // "ping\n" with timestamps is a 57-byte packet: the data is lost and sent again.
     if (rng.chance(0.5)) h.rules.push(`-A FORWARD -i ${r.lan} -p tcp -m length --length 57 -j DROP`);
     return true;
@@ -520,6 +544,122 @@ export const FEATURE_FAMILIES: Record<string, FeatureFamily> = {
     if (rng.chance(0.3)) h.ipRules.push(`from ${r.lanNet}.11 lookup 100`);
     return true;
   },
+  /**
+   * SYNPROXY with its usual recipe (iptables-extensions(8), the kernel's nft_synproxy.sh): the SYNs
+   * taken out of conntrack in raw PREROUTING, `--ctstate INVALID,UNTRACKED -j SYNPROXY` then
+   * `INVALID -j DROP`, tcp_loose off. In FORWARD for the LAN's connections out, or (r1) in INPUT
+   * for the WAN's connections to the router's own port 8080 (it listens then).
+   */
+  synproxy: ({ rng }, r, h) => {
+    const opts = rng.pick([
+      ' --sack-perm --timestamp --wscale 7 --mss 1460',
+      ' --sack-perm --wscale 7 --mss 1460',
+      ' --timestamp --mss 1460',
+      ' --mss 1460',
+    ]);
+    const input = r.name === 'r1' && rng.chance(0.5);
+    if (input) {
+      if (!h.listen.includes('tcp/8080')) h.listen.push('tcp/8080');
+      h.rules.push(
+        `-t raw -A PREROUTING -i ${r.wan} -p tcp -m tcp --syn --dport 8080 -j CT --notrack`,
+        `-A INPUT -i ${r.wan} -p tcp -m tcp --dport 8080 -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY${opts}`,
+        `-A INPUT -i ${r.wan} -p tcp -m tcp --dport 8080 -m conntrack --ctstate INVALID -j DROP`,
+      );
+    } else {
+      const dport = rng.pick(['', ' --dport 80', ' --dport 443']);
+      h.rules.push(
+        `-t raw -A PREROUTING -i ${r.lan} -p tcp -m tcp --syn${dport} -j CT --notrack`,
+        `-A FORWARD -i ${r.lan} -p tcp -m tcp${dport} -m conntrack --ctstate INVALID,UNTRACKED -j SYNPROXY${opts}`,
+        `-A FORWARD -i ${r.lan} -p tcp -m tcp${dport} -m conntrack --ctstate INVALID -j DROP`,
+      );
+    }
+    if (rng.chance(0.8)) setOnce(h, ['net.netfilter.nf_conntrack_tcp_loose', '0']);
+    return true;
+  },
+  /**
+   * The FTP helper: `CT --helper ftp` in raw PREROUTING from the LAN (or, for sessions from the
+   * WAN to a DNATed LAN server, from the WAN), sometimes with `-m helper --helper ftp` and a
+   * RELATED accept; `ftp` flows (PASV or PORT) become likelier.
+   */
+  ftp: (d, r, h) => {
+    const { rng } = d;
+    h.rules.push(`-t raw -A PREROUTING -i ${r.lan} -p tcp --dport 21 -j CT --helper ftp`);
+    const nas = d.lanHosts.find((x) => x.addr === r.nas && `r${x.router}` === r.name);
+    if (nas && r.name === 'r1' && rng.chance(0.4)) {
+      h.rules.push(
+        `-t raw -A PREROUTING -i ${r.wan} -p tcp --dport 21 -j CT --helper ftp`,
+        `-t nat -A PREROUTING -i ${r.wan} -p tcp --dport 21 -j DNAT --to-destination ${r.nas}`,
+      );
+      d.hosts.find((x) => x.name === nas.name)!.listen.push(FTP_LISTEN);
+      d.features.add(':ftpIn'); // (a ':' keeps it out of the report's feature list)
+    }
+    if (rng.chance(0.5)) h.rules.push('-A FORWARD -m helper --helper ftp');
+    if (rng.chance(0.3)) h.rules.push('-A FORWARD -m conntrack --ctstate RELATED -j ACCEPT');
+    return true;
+  },
+  /**
+   * The reverse-path match (`-m rpfilter`, raw or mangle PREROUTING: xt_rpfilter's hooks), as the
+   * anti-spoofing `--invert -j DROP` or counted with a MARK; `--loose`, `--accept-local`,
+   * `--validmark` now and then. Packets from a LAN below a router that has no route back to it
+   * fail the strict test (the routers above know the LANs below 3 times in 4).
+   */
+  rpfilter: ({ rng }, r, h) => {
+    const opt = rng.pick(['', '', ' --loose', ' --accept-local', ' --validmark', ' --loose --validmark']);
+    const table = rng.pick(['raw', 'mangle']);
+    const iif = rng.pick(['', ` -i ${r.wan}`, ` -i ${r.lan}`]);
+    if (rng.chance(0.6)) h.rules.push(`-t ${table} -A PREROUTING${iif} -m rpfilter${opt} --invert -j DROP`);
+    else
+      h.rules.push(
+        `-t mangle -A PREROUTING${iif} -m rpfilter${opt} -j MARK --set-mark 0x4`,
+        rng.pick(['-A FORWARD -m mark ! --mark 0x4 -j DROP', '-A INPUT -m mark ! --mark 0x4 -j DROP']),
+      );
+    return true;
+  },
+  /**
+   * ipsets (`ipset restore` on the kernel) matched with `-m set`: a hash:ip of a server or a LAN
+   * host, a hash:net of the LAN, a hash:ip,port of a service, or a set the router fills itself
+   * (`-j SET --add-set seen src` with a timeout, tested before it is added).
+   */
+  ipset: (d, r, h) => {
+    const { rng } = d;
+    const v = rng.pick(['ip', 'net', 'ipport', 'seen'] as const);
+    if (v === 'ip') {
+      const addrs = [...d.servers.map((x) => x.addr), ...lanOf(d, r).map((x) => x.addr)];
+      const n = rng.int(1, Math.min(2, addrs.length));
+      h.ipsets.push('create blocked hash:ip');
+      for (let i = 0; i < n; i++) {
+        const a = rng.pick(addrs);
+        if (!h.ipsets.includes(`add blocked ${a}`)) h.ipsets.push(`add blocked ${a}`);
+      }
+      h.rules.push(
+        rng.pick([
+          '-A FORWARD -m set --match-set blocked dst -j DROP',
+          '-A FORWARD -m set --match-set blocked src -j REJECT',
+          '-A FORWARD -m set ! --match-set blocked dst -p udp -j DROP',
+        ]),
+      );
+    } else if (v === 'net') {
+      h.ipsets.push('create nets hash:net', `add nets ${r.lanNet}.${rng.pick(['0/24', '8/30', '12/30'])}`);
+      h.rules.push(
+        rng.pick([
+          `-t nat -A POSTROUTING -o ${r.wan} -m set --match-set nets src -j MASQUERADE`,
+          '-A FORWARD -m set --match-set nets src -p tcp --dport 81 -j DROP',
+        ]),
+      );
+    } else if (v === 'ipport') {
+      const s = rng.pick(d.servers).addr;
+      h.ipsets.push('create svc hash:ip,port');
+      h.ipsets.push(rng.pick([`add svc ${s},tcp:80`, `add svc ${s},udp:5000`, `add svc ${s},tcp:443`]));
+      h.rules.push(`-A FORWARD -m set --match-set svc dst,dst -j REJECT`);
+    } else {
+      h.ipsets.push('create seen hash:ip timeout 60');
+      h.rules.push(
+        `-A FORWARD -i ${r.lan} -m set --match-set seen src -p ${rng.pick(['udp', 'tcp', 'icmp'])} -j DROP`,
+        `-A FORWARD -i ${r.lan} -j SET --add-set seen src`,
+      );
+    }
+    return true;
+  },
   /** A smaller MTU on the WAN side (flows then carry big payloads), sometimes with TCPMSS. */
   mtu: ({ rng }, r, h) => {
     const wan = h.ifaces.find((i) => i.name === r.wan)!;
@@ -539,6 +679,10 @@ const FEATURE_WEIGHTS: Record<keyof typeof FEATURE_FAMILIES, number> = {
   zone: 2,
   policy: 2,
   mtu: 2,
+  synproxy: 2,
+  ftp: 2,
+  rpfilter: 2,
+  ipset: 2,
 };
 
 /** A key of `weights` drawn in proportion to its weight. */
@@ -619,7 +763,9 @@ export const FLOW_FAMILIES: Record<string, FlowFamily> = {
     const c = d.rng.pick(d.lanHosts);
     const others = d.lanHosts.filter((h) => h.router !== c.router);
     const routersWan = d.routers.filter((r) => r.name !== `r${c.router}`).map((r) => r.wanAddrs[0]!);
-    const to = d.rng.chance(0.5) && others.length ? d.rng.pick(others).addr : d.rng.pick(routersWan);
+    // Behind overlapping LANs another LAN's address is the sender's own network: routers only.
+    const to =
+      !d.overlap && d.rng.chance(0.5) && others.length ? d.rng.pick(others).addr : d.rng.pick(routersWan);
     return { from: c.name, to, ...service(d.rng), sport: sport(d.rng) };
   },
   /** A router itself to a server (its OUTPUT and POSTROUTING). */
@@ -654,6 +800,39 @@ export const FLOW_FAMILIES: Record<string, FlowFamily> = {
   },
 };
 
+/** An FTP session to port 21 (PASV or PORT): from a LAN host to a server, or (ftpIn) from a
+ * server to r1's public address, DNATed to the LAN's FTP server. */
+const ftpFlow: FlowFamily = (d) => {
+  const mode = d.rng.pick(['passive', 'active'] as const);
+  if (d.features.has(':ftpIn') && d.rng.chance(0.4)) {
+    const s = d.rng.pick(d.servers);
+    return {
+      from: s.name,
+      to: d.routers[0]!.wanAddrs[0]!,
+      proto: 'tcp',
+      dport: 21,
+      ftp: mode,
+      size: 100,
+      hold: 0.2,
+    };
+  }
+  const c = d.rng.pick(d.lanHosts);
+  const s = d.rng.pick(d.servers);
+  const h = d.hosts.find((x) => x.name === s.name)!;
+  if (!h.listen.includes(FTP_LISTEN)) h.listen.push(FTP_LISTEN);
+  return {
+    from: c.name,
+    to: s.addr,
+    proto: 'tcp',
+    dport: 21,
+    sport: sport(d.rng),
+    ftp: mode,
+    size: 100,
+    hold: 0.2,
+  };
+};
+FLOW_FAMILIES.ftp = ftpFlow;
+
 /** How often each flow family is drawn; the features drawn make theirs likelier. */
 function flowWeights(d: Draft): Record<string, number> {
   return {
@@ -664,6 +843,7 @@ function flowWeights(d: Draft): Record<string, number> {
     router: 1,
     raw: 1,
     tftp: d.features.has('helper') ? 3 : 0.3,
+    ftp: d.features.has('ftp') ? 3 : 0.3,
   };
 }
 
@@ -683,10 +863,11 @@ function flows(d: Draft): void {
     if (g.sport === undefined) delete g.sport;
     const stream = g.proto === 'tcp' || g.proto === 'udp';
     if (g.tftp) g.hold = 0.5;
+    else if (g.ftp) g.hold = 0.2;
     else if (stream && d.rng.chance(0.3)) g.hold = d.rng.pick([0.5, 1]);
     if (g.proto === 'udp' && !g.tftp && d.rng.chance(0.2)) g.udpConnect = false;
     // A link with a smaller MTU somewhere: big payloads, with DF or without (TCP always has DF).
-    if (d.features.has('mtu') && !g.tftp && (stream || g.proto === 'icmp') && d.rng.chance(0.6)) {
+    if (d.features.has('mtu') && !g.tftp && !g.ftp && (stream || g.proto === 'icmp') && d.rng.chance(0.6)) {
       g.size = d.rng.pick([1300, 1450]);
       if (g.proto !== 'tcp' && d.rng.chance(0.6)) g.df = d.rng.chance(0.5);
     }
@@ -701,7 +882,7 @@ function flows(d: Draft): void {
  * and a second more.
  */
 export function separateBinds(flows: GenFlow[]): void {
-  const end = (f: GenFlow): number => f.at + 1.5 + (f.hold ?? 0) + 1;
+  const end = (f: GenFlow): number => f.at + flowTimeout(f) + (f.hold ?? 0) + 1;
   flows.forEach((f, i) => {
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     const busy = (port: number): boolean =>
@@ -774,14 +955,14 @@ const EVENT_WEIGHTS: Record<keyof typeof EVENT_FAMILIES, number> = {
 function busyMoments(flows: readonly GenFlow[]): number[] {
   return flows.flatMap((f) => {
     const h = f.hold ?? 0;
-    return [0, 1, 1.5].flatMap((x) => [f.at + x, f.at + x + h]);
+    return [0, 1, flowTimeout(f)].flatMap((x) => [f.at + x, f.at + x + h]);
   });
 }
 
 function events(d: Draft): string[] {
   if (!d.rng.chance(0.35) || !d.flows.length) return [];
   const busy = busyMoments(d.flows);
-  const last = Math.max(...d.flows.map((f) => f.at + 1.5 + (f.hold ?? 0)));
+  const last = Math.max(...d.flows.map((f) => f.at + flowTimeout(f) + (f.hold ?? 0)));
   const free: number[] = [];
   for (let t = 0.25; t < last; t = Math.round((t + 0.1) * 100) / 100)
     if (busy.every((b) => Math.abs(b - t) >= 0.25)) free.push(t);
@@ -820,6 +1001,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
     lanHosts: [],
     events: [],
     features: new Set(),
+    overlap: false,
   };
   const topo = topology(d, opts);
   const ruleFams = rules(d, opts);
@@ -835,7 +1017,6 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
       `${topo}; rules ${ruleFams || 'none'}`,
       ...(feats.length ? [`features ${feats.join(',')}`] : []),
       ...(evs.length ? [`events ${evs.join(',')}`] : []),
-      ...(opts.overlap ? ['overlapping LANs'] : []),
     ].join('; '),
     hosts: d.hosts,
     links: d.links,
@@ -872,6 +1053,10 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
       out.push('    sysctls:');
       for (const [k, v] of h.sysctls) out.push(`      ${k}: ${v}`);
     }
+    if (h.ipsets.length) {
+      out.push('    ipsets: |');
+      for (const l of h.ipsets) out.push(`      ${l}`);
+    }
     if (h.rules.length) {
       out.push('    rules: |');
       for (const r of h.rules) out.push(`      iptables ${r}`);
@@ -889,12 +1074,13 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     const to = f.proto === 'icmp' || f.dport === undefined ? f.to : `'${f.to}:${f.dport}'`;
     const parts = [`name: f${i + 1}`, `from: ${f.from}`, `proto: ${f.proto}`, `to: ${to}`];
     if (f.sport !== undefined) parts.push(f.proto === 'icmp' ? `id: ${f.sport}` : `sport: ${f.sport}`);
-    parts.push(`at: ${f.at}`, 'timeout: 1.5');
+    parts.push(`at: ${f.at}`, `timeout: ${flowTimeout(f)}`);
     if (f.hold !== undefined) parts.push(`hold: ${f.hold}`);
     if (f.udpConnect === false) parts.push('udp_connect: false');
     if (f.size !== undefined) parts.push(`size: ${f.size}`);
     if (f.df !== undefined) parts.push(`df: ${f.df}`);
     if (f.tftp) parts.push('tftp: true');
+    if (f.ftp) parts.push(`ftp: ${f.ftp}`);
     out.push(`  - { ${parts.join(', ')} }`);
   });
   if (s.events.length) {
@@ -979,6 +1165,10 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
   s.hosts.forEach((h, i) => {
     h.routes.forEach((r, j) => add(`${h.name} route "${r}"`, (c) => c.hosts[i]!.routes.splice(j, 1)));
     h.ipRules.forEach((r, j) => add(`${h.name} ip rule "${r}"`, (c) => c.hosts[i]!.ipRules.splice(j, 1)));
+    // An ipset's entries one at a time (a set a rule names stays: without it the host does not load).
+    h.ipsets.forEach((l, j) => {
+      if (l.startsWith('add ')) add(`${h.name} ipset entry "${l}"`, (c) => c.hosts[i]!.ipsets.splice(j, 1));
+    });
     h.sysctls.forEach(([k], j) => add(`${h.name} sysctl ${k}`, (c) => c.hosts[i]!.sysctls.splice(j, 1)));
     if (h.listen.length) add(`${h.name} listeners`, (c) => (c.hosts[i]!.listen = []));
     h.ifaces.forEach((f, j) => {
@@ -993,6 +1183,9 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
     if (f.udpConnect !== undefined) add(`f${i + 1} udp_connect`, (c) => delete c.flows[i]!.udpConnect);
     if (f.size !== undefined) add(`f${i + 1} size`, (c) => delete c.flows[i]!.size);
     if (f.df !== undefined) add(`f${i + 1} df`, (c) => delete c.flows[i]!.df);
+    // An FTP session's data connection the simpler way (PASV: the client opens it), then none.
+    if (f.ftp === 'active') add(`f${i + 1} ftp active`, (c) => (c.flows[i]!.ftp = 'passive'));
+    if (f.ftp) add(`f${i + 1} ftp session`, (c) => delete c.flows[i]!.ftp);
     if (f.at >= 2) add(`f${i + 1} start`, (c) => (c.flows[i]!.at = Math.round((f.at % 2) * 10) / 10));
   });
   return out;
