@@ -3,10 +3,11 @@
 // connection (handshake, data, close), simulated with tracing off. Reports flows per second, and
 // per CPU second of this process (on a shared machine the wall clock counts others' time too).
 //
-// Off and on in one run, twice each (issue 14: the rate kept with policy routing on): with the router's three
-// default rules only, then with policy routing on: three more `ip rule`s before main (`fwmark
-// 0x1 lookup 100`, which no packet carries, `from 10.5.0.0/16 lookup 200` and `iif lan7 lookup
-// 200`, so a fifth of the flows' packets from the LAN take table 200) and tables 100 and 200.
+// Off and on in one run, twice each (issue 14: the rate kept with policy routing on): with the
+// router's three default rules only, then with policy routing on: three more `ip rule`s before
+// main (`fwmark 0x1 lookup 100`, which no packet carries, `from 10.5.0.0/16 lookup 200` and `iif
+// lan7 lookup 200`, so a fifth of the flows' packets from the LAN take table 200) and tables 100
+// and 200.
 import { loadavg } from 'node:os';
 import { parseRule, type ParsedRule } from '../src/route/rule.ts';
 import { loadRulesText } from '../src/rules/load.ts';

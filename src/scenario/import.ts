@@ -1,18 +1,20 @@
-// Real machine state → a scenario host: `ip -j addr` (interfaces, addresses, MACs, bridge ports),
-// `ip -j route` (the routes iproute2 lists, less the kernel's connected ones, which natbox derives
-// itself), `iptables-save` (checked with the rules front end and the engine, so an error points at
-// its line), `sysctl` output (net.ipv4.ip_forward and the other sysctls natbox models) and
-// `ss -ltnu` output (listening TCP and UDP sockets).
+// Real machine state → a scenario host: `ip -j addr` or `ip -j link` (interfaces, addresses, MACs,
+// MTUs, bridge ports), `ip -j route` (the routes of every table iproute2 lists, with their types,
+// next hops and metrics, less the kernel's connected and local ones, which natbox derives itself;
+// `ip -N` numbers read too), `ip -j rule` (the routing policy but Linux's default rules),
+// `iptables-save` (checked with the rules front end and the engine, so an error points at its
+// line), `sysctl` output (net.ipv4.ip_forward and the other sysctls natbox models) and `ss -ltnu`
+// output (listening TCP and UDP sockets).
 //
 // Every element of every input is checked: what is not what the tools print is an error at its
 // file, line, column and JSON path (nothing is produced); what the tools print but natbox does not
-// simulate (IPv6, tunnels, policy routing, blackhole routes, unsupported rules with
+// simulate (IPv6, tunnels, multicast routes, rules with uid ranges, unsupported rules with
 // skipUnsupported…) is left out and reported, in a comment block at the top of the scenario and in
 // `notes`, never dropped silently. The scenario written is loaded and built before it is returned.
 // No I/O: the CLI reads the files.
 import { Document, Scalar } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
-import { parseRoute, parseTableId } from '../route/table.ts';
+import { RTN_NAMES, parseRoute, parseTableId } from '../route/table.ts';
 import { parseRule } from '../route/rule.ts';
 import { detectForm, loadRules } from '../rules/load.ts';
 import { isNftSource, readNftSource } from './import-nft.ts';
@@ -381,6 +383,10 @@ class Notes {
 }
 
 const PLAIN_KINDS = new Set(['veth', 'dummy', 'tun', 'tap']);
+/** A table as `ip -j` prints it, the reserved ids (`ip -N`) as their names. */
+const tableWordOf = (t: string): string =>
+  t === '255' ? 'local' : t === '254' ? 'main' : t === '253' ? 'default' : t;
+
 /** The route types natbox simulates (rtnl_rtntype_n2a's names). */
 const ROUTE_TYPES = new Set([
   'unicast',
@@ -605,9 +611,11 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
     if (dst === undefined || dst === false || type === false || table === false || gateway === false) return;
     if (dev === false || protocol === false || prefsrc === false || metric === false) return;
     if (flags === false || nexthops === false || metrics === false) return;
-    const tableWord = table === undefined ? 'main' : String(table);
+    // `ip -N` prints the table, type and protocol as numbers: the reserved tables, the types and
+    // RTPROT_KERNEL (2) read as their names.
+    const tableWord = table === undefined ? 'main' : tableWordOf(String(table));
     const text = [
-      type && type !== 'unicast' ? type : '',
+      type && type !== 'unicast' ? (RTN_NAMES[Number(type)] ?? type) : '',
       dst,
       gateway ? `via ${gateway}` : '',
       dev ? `dev ${dev}` : '',
@@ -617,7 +625,8 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       .join(' ');
     const v6 = [dst, gateway ?? '', prefsrc ?? ''].some((s) => (s as string).includes(':'));
     if (v6) return notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
-    if (tableWord === 'local' && protocol === 'kernel') {
+    const kernel = protocol === 'kernel' || protocol === 2 || protocol === '2';
+    if (tableWord === 'local' && kernel) {
       // The local table's local and broadcast routes of the addresses.
       derived++;
       derivedAt ??= p;
@@ -650,7 +659,7 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       const bad = ifNameProblem(dev);
       if (bad) return fail.json(src, [i, 'dev'], bad);
     }
-    const rtype = type ?? 'unicast';
+    const rtype = type === undefined ? 'unicast' : (RTN_NAMES[Number(type)] ?? type);
     if (!ROUTE_TYPES.has(rtype))
       return notes.leftOut(
         src.file,
@@ -660,7 +669,7 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       );
     const noPath =
       rtype === 'blackhole' || rtype === 'unreachable' || rtype === 'prohibit' || rtype === 'throw';
-    if (protocol === 'kernel' && gateway === undefined && rtype === 'unicast' && tableWord === 'main') {
+    if (kernel && gateway === undefined && rtype === 'unicast' && tableWord === 'main') {
       // A connected route: natbox derives it from the address.
       derived++;
       derivedAt ??= p;
@@ -926,7 +935,8 @@ function readIpRules(src: ImportSource, notes: Notes, fail: Failed): string[] | 
     if (mark !== undefined) words.push('fwmark', mask !== undefined ? `${mark}/${mask}` : String(mark));
     if (iif !== undefined) words.push('iif', iif as string);
     if (oif !== undefined) words.push('oif', oif as string);
-    if (ipproto !== undefined) words.push('ipproto', String(ipproto));
+    // `ip -N` prints the protocol as `ipproto-6` and the action as its number (RTN_*).
+    if (ipproto !== undefined) words.push('ipproto', String(ipproto).replace(/^ipproto-(\d+)$/, '$1'));
     const range = (one: unknown, lo: unknown, hi: unknown): string | undefined =>
       one !== undefined
         ? String(one)
@@ -939,10 +949,10 @@ function readIpRules(src: ImportSource, notes: Notes, fail: Failed): string[] | 
     if (sp !== undefined) words.push('sport', sp);
     const dp = range(dport, dport0, dport1);
     if (dp !== undefined) words.push('dport', dp);
-    const tw = table === undefined ? undefined : String(table);
+    const tw = table === undefined ? undefined : tableWordOf(String(table));
     if (gotoPref !== undefined) words.push('goto', String(gotoPref));
     else if (Object.hasOwn(o, 'nop')) words.push('nop');
-    else if (action !== undefined) words.push(action as string);
+    else if (action !== undefined) words.push(RTN_NAMES[Number(action)] ?? (action as string));
     else if (tw !== undefined) words.push('lookup', tw);
     if (spl !== undefined) words.push('suppress_prefixlength', String(spl));
     if (sig !== undefined) words.push('suppress_ifgroup', String(sig));

@@ -1169,3 +1169,27 @@ test('import: `ip -j link` output gives the MTUs (no addresses), and a route tab
     notes.join('\n'),
   );
 });
+
+test('import of `ip -N -j` (tables, route types and protocols as numbers) gives the same host', () => {
+  const named = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('policy/ip-addr.json'),
+      route: sample('policy/ip-route-all.json'),
+      ipRule: sample('policy/ip-rule.json'),
+    }),
+  );
+  const numeric = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('policy/ip-addr.json'),
+      route: sample('policy/ip-N-route-all.json'),
+      ipRule: sample('policy/ip-N-rule.json'),
+    }),
+  );
+  const body = (y: string): string => y.slice(y.indexOf('\nname:'));
+  // The same but the protocol, which -N gives as a number (natbox reads both).
+  assert.equal(body(numeric.yaml).replace('ipproto 6 ', 'ipproto tcp '), body(named.yaml));
+  assert.match(body(numeric.yaml), /- unreachable default table 100\n/);
+  assert.match(body(numeric.yaml), /- not fwmark 0xca6c lookup 51820 pref 998\n/);
+});

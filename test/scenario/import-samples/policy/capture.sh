@@ -38,3 +38,6 @@ n -j addr > "$out/ip-addr.json"
 n -j link > "$out/ip-link.json"
 n -j route show table all > "$out/ip-route-all.json"
 n -j rule > "$out/ip-rule.json"
+# -N: tables, route types and protocols as numbers (what the README asks for).
+n -N -j route show table all > "$out/ip-N-route-all.json"
+n -N -j rule > "$out/ip-N-rule.json"
