@@ -1193,3 +1193,47 @@ test('import of `ip -N -j` (tables, route types and protocols as numbers) gives 
   assert.match(body(numeric.yaml), /- unreachable default table 100\n/);
   assert.match(body(numeric.yaml), /- not fwmark 0xca6c lookup 51820 pref 998\n/);
 });
+
+test("import: a TPROXY-style `local default dev lo table 100` and a local route the admin added are routes; the kernel's are derived", () => {
+  const r = importHost({
+    name: 'r',
+    addr: sample('policy/ip-addr.json'),
+    route: {
+      text: JSON.stringify([
+        { type: 'local', dst: 'default', dev: 'lo', table: '100', scope: 'host', flags: [] },
+        {
+          type: 'local',
+          dst: '10.9.9.9',
+          dev: 'e0',
+          table: 'local',
+          protocol: 'boot',
+          scope: 'host',
+          flags: [],
+        },
+        {
+          type: 'local',
+          dst: '10.0.1.1',
+          dev: 'e0',
+          table: 'local',
+          protocol: 'kernel',
+          scope: 'host',
+          prefsrc: '10.0.1.1',
+          flags: [],
+        },
+        { type: 'multicast', dst: '224.0.0.0/4', dev: 'e0', table: 'local', protocol: 'boot', flags: [] },
+      ]),
+      file: 'route.json',
+    },
+  });
+  const { yaml, notes } = okOf(r);
+  assert.deepEqual(
+    loaded(yaml).host.routes.map((x) => x.value),
+    ['local default dev lo table 100', 'local 10.9.9.9 dev e0'],
+  );
+  assert.ok(
+    notes.includes(
+      'left out: route.json $[3]: multicast 224.0.0.0/4 dev e0 table local: route type "multicast" is not simulated (natbox has unicast, local, broadcast, blackhole, unreachable, prohibit, throw)',
+    ),
+    notes.join('\n'),
+  );
+});
