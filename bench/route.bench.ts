@@ -6,10 +6,15 @@
 // destinations, so most lookups probe several lengths before the longest match. "policy, 3
 // rules" is PolicyRouting.lookup with the rules `fwmark 0x2 lookup 200` and the three defaults
 // (local, main, default): the local table is looked up first (a miss), the fwmark rule does not
-// match, main answers. "main table only" is RouteTable.lookupTos alone.
+// match, main answers. "fwmark rule into table 200" is the same with the flow's mark 0x2: the
+// local table misses, the fwmark rule matches and table 200 (the same 100,000 routes) answers.
+// "multipath, seeded hash" is a lookup whose answer is a 2-way multipath route: the kernel's
+// siphash of the flow (mphash.ts) under net.ipv4.fib_multipath_hash_seed picks the path. "main
+// table only" is RouteTable.lookupTos alone.
 import { bench } from './harness.ts';
 import { PolicyRouting, RouteResult, newFlowKey } from '../src/route/policy.ts';
 import { parseRule } from '../src/route/rule.ts';
+import { nexthopBounds } from '../src/route/table.ts';
 import { prefixMask } from '../src/wire/addr.ts';
 
 const p = new PolicyRouting();
@@ -33,16 +38,9 @@ const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
 for (let i = 0; i < 100_000; i++) {
   const len = LENS[i % LENS.length]!;
   const mask = prefixMask(len);
-  p.add({
-    addr: (rnd() & mask) >>> 0,
-    mask,
-    len,
-    via: 0x0a000001,
-    dev: 'eth0',
-    src: 0,
-    metric: 0,
-    origin: 'static',
-  });
+  const addr = (rnd() & mask) >>> 0;
+  for (const table of [254, 200])
+    p.add({ addr, mask, len, via: 0x0a000001, dev: 'eth0', src: 0, metric: 0, origin: 'static', table });
 }
 p.add({ addr: 0, mask: 0, len: 0, via: 0x0a000001, dev: 'eth0', src: 0, metric: 0, origin: 'static' });
 const r = parseRule('fwmark 0x2 lookup 200');
@@ -64,6 +62,48 @@ bench('route lookup: policy, 3 rules + fwmark rule, 100,000 routes', (n) => {
   }
   return s;
 });
+bench('route lookup: policy, fwmark rule into table 200, 100,000 routes', (n) => {
+  let s = 0;
+  k.mark = 2;
+  for (let j = 0; j < n; j++) {
+    k.dst = dsts[i++ & 65535]!;
+    s += p.lookup(k, res) + res.table;
+  }
+  k.mark = 0;
+  return s;
+});
+const mp = new PolicyRouting();
+mp.add({
+  addr: 0,
+  mask: 0,
+  len: 0,
+  via: 0,
+  dev: '',
+  src: 0,
+  metric: 0,
+  origin: 'static',
+  nexthops: nexthopBounds([
+    { via: 0x0a000001, dev: 'eth0', weight: 1 },
+    { via: 0x0b000001, dev: 'eth1', weight: 1 },
+  ]),
+});
+mp.hashSeed = 3221338814;
+for (const policy of [0, 1])
+  bench(`route lookup: multipath, seeded hash, policy ${policy}`, (n) => {
+    let s = 0;
+    mp.hashPolicy = policy;
+    k.proto = 17;
+    k.dport = 53;
+    for (let j = 0; j < n; j++) {
+      k.dst = dsts[i++ & 65535]!;
+      k.sport = j & 0xffff;
+      s += mp.lookup(k, res) + res.via;
+    }
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    return s;
+  });
 bench('route lookup: main table only, 100,000 routes', (n) => {
   let s = 0;
   for (let j = 0; j < n; j++) s += p.main.lookupTos(dsts[i++ & 65535]!, 0)!.len;

@@ -1,4 +1,4 @@
-// `natbox import`: read `ip -j addr`, `ip -j route`, `iptables-save` (or `nft list ruleset`, `nft -j
+// `natbox import`: read `ip -j addr`, `ip -j route`, `ip -j rule`, `iptables-save` (or `nft list ruleset`, `nft -j
 // list ruleset`), `sysctl` and `ss -ltnu` files
 // taken on a real machine and print a scenario with that host (or write it with -o). What natbox
 // leaves out is listed on standard error (and in the scenario's first comment block). Exit 0, or 2
@@ -16,6 +16,7 @@ export interface ImportOptions {
   name: string;
   addr: string;
   route?: string;
+  ipRule?: string;
   rules?: string;
   nft?: string;
   sysctl?: string;
@@ -83,7 +84,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
     }
     return { text: r.text, file: file === '-' ? '<stdin>' : file };
   };
-  const stdin = [opts.addr, opts.route, opts.rules, opts.nft, opts.sysctl, opts.listen].filter(
+  const stdin = [opts.addr, opts.route, opts.ipRule, opts.rules, opts.nft, opts.sysctl, opts.listen].filter(
     (f) => f === '-',
   );
   if (stdin.length > 1) {
@@ -92,6 +93,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
   }
   const addr = read(opts.addr);
   const route = read(opts.route);
+  const ipRule = read(opts.ipRule);
   const rules = read(opts.rules);
   const nft = read(opts.nft);
   const sysctl = read(opts.sysctl);
@@ -101,6 +103,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
     name: opts.name,
     addr,
     ...(route ? { route } : {}),
+    ...(ipRule ? { ipRule } : {}),
     ...(rules ? { rules } : {}),
     ...(nft ? { nft } : {}),
     ...(sysctl ? { sysctl } : {}),

@@ -5,8 +5,10 @@
 // to the next rule, a result whose prefix is not longer than suppress_prefixlength is suppressed),
 // jumps (goto), or answers with an error. The answer is written into a RouteResult the caller
 // owns (no object per packet): the route, its chosen path (multipath by the kernel's upper bounds
-// over a hash of the flow, fib_multipath_hash_policy 0: addresses, 1: addresses, protocol and
-// ports), the table and the rule that decided, or an errno (ENETUNREACH when nothing matched).
+// over the kernel's hash of the flow, mphash.ts: fib_multipath_hash_policy 0: addresses, 1:
+// addresses, protocol and ports; fib_multipath_hash_seed), the table and the rule that decided,
+// or an errno (ENETUNREACH when nothing matched).
+import { UNSEEDED_STANDIN, fibMultipathHash } from './mphash.ts';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RuleList, ruleActionError } from './rule.ts';
 import {
   EAGAIN,
@@ -102,6 +104,8 @@ export class PolicyRouting {
   readonly local: RouteTable;
   /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4). */
   hashPolicy = 0;
+  /** net.ipv4.fib_multipath_hash_seed (0: the kernel's random boot seed, not knowable). */
+  hashSeed = 0;
   /** The host's table names (`rt_tables:`), for printing and for commands that name tables. */
   tableNames: TableNames = new Map();
   /** Device groups for suppress_ifgroup (absent: every device is in group 0). */
@@ -307,22 +311,16 @@ export class PolicyRouting {
   }
 
   /**
-   * fib_multipath_hash's inputs (policy 0: source and destination; 1: with protocol and ports),
-   * mixed to 31 bits. The kernel hashes them with siphash under a seed chosen at random at boot,
-   * so which path a given flow takes differs from one kernel to the next; this hash spreads flows
-   * the same way (by weight) but is not the kernel's.
+   * fib_multipath_hash for the flow (policy 0: source and destination; 1: with protocol and
+   * ports): the kernel's siphash over its flow keys under net.ipv4.fib_multipath_hash_seed
+   * (mphash.ts), or, when that is 0, under a stand-in for the kernel's random boot seed. A 31-bit
+   * hash.
    */
   multipathHash(k: FlowKey): number {
-    let h = mix(0x2545f491, k.src);
-    h = mix(h, k.dst);
-    if (this.hashPolicy === 1) {
-      h = mix(h, k.proto);
-      h = mix(h, ((k.sport & 0xffff) << 16) | (k.dport & 0xffff));
-    }
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    return (h >>> 1) & 0x7fffffff;
+    const seed = this.hashSeed !== 0 ? this.hashSeed : UNSEEDED_STANDIN;
+    return this.hashPolicy === 1
+      ? fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport)
+      : fibMultipathHash(seed, k.src, k.dst, 0, 0, 0);
   }
 
   /** `ip route show table all` lines: tables by id, main's routes without `table main`. */
@@ -332,10 +330,4 @@ export class PolicyRouting {
       out.push(...this.tables.get(id)!.format(true, this.tableNames));
     return out;
   }
-}
-
-function mix(h: number, v: number): number {
-  h ^= Math.imul(v | 0, 0xcc9e2d51);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }

@@ -1,18 +1,21 @@
-// Real machine state → a scenario host: `ip -j addr` (interfaces, addresses, MACs, bridge ports),
-// `ip -j route` (the routes iproute2 lists, less the kernel's connected ones, which natbox derives
-// itself), `iptables-save` (checked with the rules front end and the engine, so an error points at
-// its line), `sysctl` output (net.ipv4.ip_forward and the other sysctls natbox models) and
-// `ss -ltnu` output (listening TCP and UDP sockets).
+// Real machine state → a scenario host: `ip -j addr` or `ip -j link` (interfaces, addresses, MACs,
+// MTUs, bridge ports), `ip -j route` (the routes of every table iproute2 lists, with their types,
+// next hops and metrics, less the kernel's connected and local ones, which natbox derives itself;
+// `ip -N` numbers read too), `ip -j rule` (the routing policy but Linux's default rules),
+// `iptables-save` (checked with the rules front end and the engine, so an error points at its
+// line), `sysctl` output (net.ipv4.ip_forward and the other sysctls natbox models) and `ss -ltnu`
+// output (listening TCP and UDP sockets).
 //
 // Every element of every input is checked: what is not what the tools print is an error at its
 // file, line, column and JSON path (nothing is produced); what the tools print but natbox does not
-// simulate (IPv6, tunnels, policy routing, blackhole routes, unsupported rules with
+// simulate (IPv6, tunnels, multicast routes, rules with uid ranges, unsupported rules with
 // skipUnsupported…) is left out and reported, in a comment block at the top of the scenario and in
 // `notes`, never dropped silently. The scenario written is loaded and built before it is returned.
 // No I/O: the CLI reads the files.
 import { Document, Scalar } from 'yaml';
 import { parseIpv4, parseMac, parsePrefix, type Prefix } from '../wire/addr.ts';
-import { parseRoute } from '../route/table.ts';
+import { RTN_NAMES, parseRoute, parseTableId } from '../route/table.ts';
+import { parseRule } from '../route/rule.ts';
 import { detectForm, loadRules } from '../rules/load.ts';
 import { isNftSource, readNftSource } from './import-nft.ts';
 import { endsWithContinuation } from '../rules/iptables/lex.ts';
@@ -42,8 +45,10 @@ export interface ImportInput {
   readonly name: string;
   /** `ip -j addr` output. */
   readonly addr: ImportSource;
-  /** `ip -j route` output. */
+  /** `ip -j route` output (`ip -j route show table all`: every table). */
   readonly route?: ImportSource;
+  /** `ip -j rule` output. */
+  readonly ipRule?: ImportSource;
   /** `iptables-save` output, or nftables (`nft list ruleset`, `nft -j list ruleset`). */
   readonly rules?: ImportSource;
   /** `sysctl` output (`name = value` lines) or the content of /proc/sys/net/ipv4/ip_forward. */
@@ -247,6 +252,7 @@ interface Link {
   readonly mac?: string;
   readonly master?: string;
   readonly kind?: string; // linkinfo.info_kind (ip -d)
+  readonly mtu?: number;
   readonly addrs: Addr[];
 }
 
@@ -292,6 +298,8 @@ function readLinks(src: ImportSource, fail: Failed): Link[] | undefined {
       ? field(src, linkinfo, [i, 'linkinfo'], 'info_kind', 'the device kind (a string)', isString, fail)
       : undefined;
     const info = field(src, o, p, 'addr_info', 'the addresses (a list)', isArray, fail);
+    const mtu = field(src, o, p, 'mtu', 'the MTU (a whole number)', isUint, fail);
+    if (mtu === false) return;
     if (type === false || type === undefined || mac === false || master === false || kind === false) return;
     if (info === false) return;
     if (type === 'ether' && mac !== undefined) {
@@ -351,6 +359,7 @@ function readLinks(src: ImportSource, fail: Failed): Link[] | undefined {
       ...(mac !== undefined ? { mac } : {}),
       ...(master !== undefined ? { master } : {}),
       ...(kind !== undefined ? { kind } : {}),
+      ...(mtu !== undefined ? { mtu } : {}),
       addrs,
     });
   });
@@ -374,6 +383,20 @@ class Notes {
 }
 
 const PLAIN_KINDS = new Set(['veth', 'dummy', 'tun', 'tap']);
+/** A table as `ip -j` prints it, the reserved ids (`ip -N`) as their names. */
+const tableWordOf = (t: string): string =>
+  t === '255' ? 'local' : t === '254' ? 'main' : t === '253' ? 'default' : t;
+
+/** The route types natbox simulates (rtnl_rtntype_n2a's names). */
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  'throw',
+]);
 
 interface HostParts {
   interfaces: Record<string, Record<string, unknown>>;
@@ -485,6 +508,17 @@ function modelLinks(src: ImportSource, links: Link[], notes: Notes, fail: Failed
     }
     if (addresses.length > 0) entry.addresses = addresses;
     if (l.mac !== undefined) entry.mac = l.mac.toLowerCase();
+    if (l.mtu !== undefined && l.mtu !== 1500) {
+      // An Ethernet device's MTU (ETH_MIN_MTU 68 .. 65535 in the scenario; a bridge's is its ports').
+      if (l.mtu < 68 || l.mtu > 65535)
+        notes.leftOut(
+          src.file,
+          at([l.index, 'mtu']),
+          `${l.name} mtu ${l.mtu}`,
+          'natbox takes MTUs from 68 to 65535',
+        );
+      else if (!bridgeNames.has(l.name)) entry.mtu = l.mtu;
+    }
     devs.set(l.name, { name: l.name, nets });
     if (l.kind !== undefined && !PLAIN_KINDS.has(l.kind) && !(l.kind === 'bridge' && bridgeNames.has(l.name)))
       notes.approx(
@@ -573,35 +607,41 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
     );
     const flags = field(src, o, p, 'flags', 'the route flags (a list)', isArray, fail);
     const nexthops = field(src, o, p, 'nexthops', 'the next hops (a list)', isArray, fail);
+    const metrics = field(src, o, p, 'metrics', 'the route metrics (a list)', isArray, fail);
     if (dst === undefined || dst === false || type === false || table === false || gateway === false) return;
     if (dev === false || protocol === false || prefsrc === false || metric === false) return;
-    if (flags === false || nexthops === false) return;
+    if (flags === false || nexthops === false || metrics === false) return;
+    // `ip -N` prints the table, type and protocol as numbers: the reserved tables, the types and
+    // RTPROT_KERNEL (2) read as their names.
+    const tableWord = table === undefined ? 'main' : tableWordOf(String(table));
     const text = [
-      type && type !== 'unicast' ? type : '',
+      type && type !== 'unicast' ? (RTN_NAMES[Number(type)] ?? type) : '',
       dst,
       gateway ? `via ${gateway}` : '',
       dev ? `dev ${dev}` : '',
+      tableWord !== 'main' ? `table ${tableWord}` : '',
     ]
       .filter(Boolean)
       .join(' ');
     const v6 = [dst, gateway ?? '', prefsrc ?? ''].some((s) => (s as string).includes(':'));
-    if (table !== undefined && String(table) !== 'main') {
-      if (String(table) === 'local' && !v6) {
-        derived++;
-        derivedAt ??= p;
-        return;
-      }
-      if (v6) notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
-      else
-        notes.leftOut(
-          src.file,
-          at(p),
-          `${text} table ${table}`,
-          'policy routing (tables other than main) is not simulated',
-        );
+    if (v6) return notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
+    const kernel = protocol === 'kernel' || protocol === 2 || protocol === '2';
+    if (tableWord === 'local' && kernel) {
+      // The local table's local and broadcast routes of the addresses.
+      derived++;
+      derivedAt ??= p;
       return;
     }
-    if (v6) return notes.leftOut(src.file, at(p), text, 'IPv6 is not simulated yet');
+    // A table by number, or main, local, default; another name is one of the machine's
+    // /etc/iproute2/rt_tables, whose id the output does not say.
+    const tableId = parseTableId(tableWord);
+    if (tableId === undefined)
+      return notes.leftOut(
+        src.file,
+        at([i, 'table']),
+        text,
+        `table ${shortQuote(tableWord)} is a name from the machine's /etc/iproute2/rt_tables; run \`ip -N -j route show table all\` (numbers) or declare it in the host's rt_tables`,
+      );
     if (dst !== 'default') {
       const d = parsePrefix(dst);
       if (!d.ok || (dst.includes('/') && prefixProblem(dst) !== undefined))
@@ -619,43 +659,43 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       const bad = ifNameProblem(dev);
       if (bad) return fail.json(src, [i, 'dev'], bad);
     }
-    if (type !== undefined && type !== 'unicast')
+    const rtype = type === undefined ? 'unicast' : (RTN_NAMES[Number(type)] ?? type);
+    if (!ROUTE_TYPES.has(rtype))
       return notes.leftOut(
         src.file,
         at(p),
         text,
-        `route type ${shortQuote(type)} is not simulated (natbox has unicast routes)`,
+        `route type ${shortQuote(rtype)} is not simulated (natbox has ${[...ROUTE_TYPES].join(', ')})`,
       );
-    if (nexthops !== undefined)
-      return notes.leftOut(
-        src.file,
-        at(p),
-        `${dst} with ${nexthops.length} next hops`,
-        'multipath routes are not simulated',
-      );
-    if (protocol === 'kernel' && gateway === undefined) {
+    const noPath =
+      rtype === 'blackhole' || rtype === 'unreachable' || rtype === 'prohibit' || rtype === 'throw';
+    if (kernel && gateway === undefined && rtype === 'unicast' && tableWord === 'main') {
       // A connected route: natbox derives it from the address.
       derived++;
       derivedAt ??= p;
       return;
     }
-    if (Object.hasOwn(o, 'nhid') && gateway === undefined && dev === undefined)
+    if (Object.hasOwn(o, 'nhid') && gateway === undefined && dev === undefined && nexthops === undefined)
       return notes.leftOut(src.file, at(p), text, 'routes through nexthop objects (nhid) are not simulated');
-    if (gateway === undefined && dev === undefined)
+    if (!noPath && nexthops === undefined && gateway === undefined && dev === undefined)
       return fail.json(src, p, 'a route needs a gateway or a device ("gateway" or "dev")');
     if ((flags ?? []).includes('onlink'))
       return notes.leftOut(src.file, at(p), text, 'onlink gateways are not simulated');
-    if (dev !== undefined && !parts.devs.has(dev))
-      return notes.leftOut(src.file, at(p), text, `device ${dev} is not in the scenario`);
-    const parts2 = [dst];
-    if (gateway !== undefined) {
-      const g = parseIpv4(gateway);
-      const onLink = [...parts.devs.values()].some(
-        (d) =>
-          (dev === undefined || d.name === dev) &&
-          d.nets.some((n) => g.ok && (g.value & n.prefix.mask) >>> 0 === n.prefix.addr),
+    // `dev lo` stays (a local route such as TPROXY's `local 0.0.0.0/0 dev lo table 100`).
+    const known = (d: string): boolean => parts.devs.has(d) || d === 'lo';
+    const onLink = (g: string, d: string | undefined): boolean => {
+      const a = parseIpv4(g);
+      return [...parts.devs.values()].some(
+        (x) =>
+          (d === undefined || x.name === d) &&
+          x.nets.some((n) => a.ok && (a.value & n.prefix.mask) >>> 0 === n.prefix.addr),
       );
-      if (!onLink)
+    };
+    if (dev !== undefined && !known(dev))
+      return notes.leftOut(src.file, at(p), text, `device ${dev} is not in the scenario`);
+    const parts2 = [rtype === 'unicast' ? '' : rtype, dst].filter(Boolean);
+    if (gateway !== undefined) {
+      if (!onLink(gateway, dev))
         return notes.leftOut(
           src.file,
           at(p),
@@ -665,6 +705,8 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       parts2.push(`via ${gateway}`);
     }
     if (dev !== undefined) parts2.push(`dev ${dev}`);
+    const defaultTable = rtype === 'local' || rtype === 'broadcast' ? 'local' : 'main';
+    if (tableWord !== defaultTable) parts2.push(`table ${tableWord === 'main' ? 'main' : tableId}`);
     if (prefsrc !== undefined) {
       const s = parseIpv4(prefsrc);
       if (s.ok && parts.addrs.has(s.value)) parts2.push(`src ${prefsrc}`);
@@ -677,6 +719,74 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
         );
     }
     if (metric) parts2.push(`metric ${metric}`);
+    for (const [j, m] of (metrics ?? []).entries()) {
+      if (!isObj(m))
+        return fail.json(src, [i, 'metrics', j], `expected a metric object, found ${describeJson(m)}`);
+      for (const [k, val] of Object.entries(m)) {
+        if ((k === 'mtu' || k === 'advmss') && isUint(val)) {
+          parts2.push(`${k} ${val}`);
+          if (k === 'mtu')
+            notes.approx(
+              src.file,
+              at([i, 'metrics', j, k]),
+              `${text} mtu ${val}`,
+              '`ip -j route` does not say whether the MTU is locked (`mtu lock`): imported unlocked',
+            );
+        } else
+          notes.leftOut(
+            src.file,
+            at([i, 'metrics', j, k]),
+            `${text} ${k} ${JSON.stringify(val)}`,
+            'this route metric is not simulated',
+          );
+      }
+    }
+    if (nexthops !== undefined) {
+      for (const [j, nh] of nexthops.entries()) {
+        const np = [i, 'nexthops', j];
+        if (!isObj(nh)) return fail.json(src, np, `expected a next hop object, found ${describeJson(nh)}`);
+        const g = field(src, nh, np, 'gateway', 'the gateway (a string)', isString, fail);
+        const d = field(src, nh, np, 'dev', 'the device name (a string)', isString, fail);
+        const w = field(
+          src,
+          nh,
+          np,
+          'weight',
+          'the weight (1-256)',
+          (x): x is number => isUint(x) && x >= 1 && x <= 256,
+          fail,
+        );
+        if (g === false || d === false || w === false) return;
+        if (g !== undefined && !parseIpv4(g).ok)
+          return fail.json(src, [...np, 'gateway'], `${shortQuote(g)} is not an IPv4 gateway address`);
+        if (g === undefined && d === undefined)
+          return fail.json(src, np, 'a next hop needs a gateway or a device');
+        if (d !== undefined && !known(d))
+          return notes.leftOut(
+            src.file,
+            at(np),
+            `${text} nexthop dev ${d}`,
+            `device ${d} is not in the scenario`,
+          );
+        if (g !== undefined && !onLink(g, d))
+          return notes.leftOut(
+            src.file,
+            at(np),
+            `${text} nexthop via ${g}`,
+            'the gateway is not on a network of the imported addresses',
+          );
+        parts2.push(
+          [
+            'nexthop',
+            g ? `via ${g}` : '',
+            d ? `dev ${d}` : '',
+            w !== undefined && w !== 1 ? `weight ${w}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+        );
+      }
+    }
     const line = parts2.join(' ');
     const check = parseRoute(line);
     if (!check.ok) return fail.json(src, p, `not a route natbox reads: ${check.error.message}`);
@@ -695,6 +805,187 @@ function readRoutes(src: ImportSource, parts: HostParts, notes: Notes, fail: Fai
       `${derived} route${derived === 1 ? '' : 's'}`,
       'connected and local routes (proto kernel, table local): natbox derives them from the addresses',
     );
+  return fail.errors.length + fail.more > before ? undefined : out;
+}
+
+/** The keys `ip -j rule` prints that natbox reads (iproute2 ip/iprule.c print_rule). */
+const RULE_KEYS = new Set([
+  'priority',
+  'not',
+  'src',
+  'srclen',
+  'dst',
+  'dstlen',
+  'tos',
+  'dsfield',
+  'fwmark',
+  'fwmask',
+  'iif',
+  'oif',
+  'ipproto',
+  'sport',
+  'sport_start',
+  'sport_end',
+  'dport',
+  'dport_start',
+  'dport_end',
+  'table',
+  'action',
+  'goto',
+  'nop',
+  'suppress_prefixlen',
+  'suppress_ifgroup',
+  'protocol',
+  'flags',
+]);
+
+/**
+ * `ip -j rule` (iproute2 print_rule) as `ip_rules:` lines, Linux's three default rules left out
+ * (natbox has them). Each line is read back with parseRule; what natbox does not simulate (uid
+ * ranges, l3mdev, realms, tunnel ids, detached devices, named tables) is left out, noted.
+ */
+function readIpRules(src: ImportSource, notes: Notes, fail: Failed): string[] | undefined {
+  const tool = 'ip -j rule';
+  const before = fail.errors.length + fail.more;
+  const v = parseJson(src, tool, fail);
+  if (v === undefined) return undefined;
+  const list = listOf(src, v, tool, fail);
+  if (list === undefined) return undefined;
+  const at = (path: JsonPath): string => `${src.file} ${formatPath(path)}`;
+  const out: string[] = [];
+  const isUintMax =
+    (max: number) =>
+    (x: unknown): x is number =>
+      isUint(x) && x <= max;
+  const numOrHex = (x: unknown): x is string | number =>
+    isUint(x) || (isString(x) && /^(0x[0-9a-fA-F]+|\d+)$/.test(x));
+  list.forEach((o, i) => {
+    if (o === undefined) return;
+    const p = [i];
+    const pref = field(
+      src,
+      o,
+      p,
+      'priority',
+      'the priority (a whole number)',
+      isUintMax(0xffffffff),
+      fail,
+      true,
+    );
+    if (pref === false || pref === undefined) return;
+    const other = Object.keys(o).filter((k) => !RULE_KEYS.has(k));
+    const from = field(src, o, p, 'src', 'the source (a string: all or an address)', isString, fail);
+    const srclen = field(src, o, p, 'srclen', 'the source prefix length (0-32)', isUintMax(32), fail);
+    const to = field(src, o, p, 'dst', 'the destination (a string)', isString, fail);
+    const dstlen = field(src, o, p, 'dstlen', 'the destination prefix length (0-32)', isUintMax(32), fail);
+    const tos = field(src, o, p, 'tos', 'the TOS (a string such as 0x10)', numOrHex, fail);
+    const dsfield = field(src, o, p, 'dsfield', 'the DS field (a string such as 0x10)', numOrHex, fail);
+    const mark = field(src, o, p, 'fwmark', 'the mark (a string such as 0x2)', numOrHex, fail);
+    const mask = field(src, o, p, 'fwmask', 'the mark mask (a string such as 0xff)', numOrHex, fail);
+    const iif = field(src, o, p, 'iif', 'the input device (a string)', isString, fail);
+    const oif = field(src, o, p, 'oif', 'the output device (a string)', isString, fail);
+    const ipproto = field(src, o, p, 'ipproto', 'the IP protocol (a string or number)', isNameOrNumber, fail);
+    const port = isUintMax(65535);
+    const sport = field(src, o, p, 'sport', 'the source port (0-65535)', port, fail);
+    const sport0 = field(src, o, p, 'sport_start', 'the first source port (0-65535)', port, fail);
+    const sport1 = field(src, o, p, 'sport_end', 'the last source port (0-65535)', port, fail);
+    const dport = field(src, o, p, 'dport', 'the destination port (0-65535)', port, fail);
+    const dport0 = field(src, o, p, 'dport_start', 'the first destination port (0-65535)', port, fail);
+    const dport1 = field(src, o, p, 'dport_end', 'the last destination port (0-65535)', port, fail);
+    const table = field(src, o, p, 'table', 'the table (a string)', isNameOrNumber, fail);
+    const action = field(src, o, p, 'action', 'the action (a string)', isString, fail);
+    const gotoPref = field(src, o, p, 'goto', 'the goto target (a priority)', isUintMax(0xffffffff), fail);
+    const spl = field(src, o, p, 'suppress_prefixlen', 'suppress_prefixlength (0-32)', isUintMax(32), fail);
+    const sig = field(src, o, p, 'suppress_ifgroup', 'suppress_ifgroup (a group)', isNameOrNumber, fail);
+    const flags = field(src, o, p, 'flags', 'the rule flags (a list)', isArray, fail);
+    const all = [
+      from,
+      srclen,
+      to,
+      dstlen,
+      tos,
+      dsfield,
+      mark,
+      mask,
+      iif,
+      oif,
+      ipproto,
+      sport,
+      sport0,
+      sport1,
+    ];
+    if ([...all, dport, dport0, dport1, table, action, gotoPref, spl, sig, flags].includes(false)) return;
+    const words: string[] = [];
+    if (Object.hasOwn(o, 'not')) words.push('not');
+    const prefix = (a: string | undefined, len: number | undefined, key: string): string | undefined => {
+      if (a === undefined || a === 'all') return undefined;
+      const text = len === undefined ? a : `${a}/${len}`;
+      if (!parsePrefix(text.includes('/') ? text : `${text}/32`).ok) {
+        fail.json(src, [i, key], `${shortQuote(a)} is not an IPv4 address`);
+        return undefined;
+      }
+      return text;
+    };
+    const f = prefix(from as string | undefined, srclen as number | undefined, 'src');
+    if (f) words.push('from', f);
+    const t = prefix(to as string | undefined, dstlen as number | undefined, 'dst');
+    if (t) words.push('to', t);
+    const tosv = tos ?? dsfield;
+    if (tosv !== undefined) words.push('tos', String(tosv));
+    if (mark !== undefined) words.push('fwmark', mask !== undefined ? `${mark}/${mask}` : String(mark));
+    if (iif !== undefined) words.push('iif', iif as string);
+    if (oif !== undefined) words.push('oif', oif as string);
+    // `ip -N` prints the protocol as `ipproto-6` and the action as its number (RTN_*).
+    if (ipproto !== undefined) words.push('ipproto', String(ipproto).replace(/^ipproto-(\d+)$/, '$1'));
+    const range = (one: unknown, lo: unknown, hi: unknown): string | undefined =>
+      one !== undefined
+        ? String(one)
+        : lo !== undefined
+          ? lo === hi || hi === undefined
+            ? String(lo)
+            : `${lo}-${hi}`
+          : undefined;
+    const sp = range(sport, sport0, sport1);
+    if (sp !== undefined) words.push('sport', sp);
+    const dp = range(dport, dport0, dport1);
+    if (dp !== undefined) words.push('dport', dp);
+    const tw = table === undefined ? undefined : tableWordOf(String(table));
+    if (gotoPref !== undefined) words.push('goto', String(gotoPref));
+    else if (Object.hasOwn(o, 'nop')) words.push('nop');
+    else if (action !== undefined) words.push(RTN_NAMES[Number(action)] ?? (action as string));
+    else if (tw !== undefined) words.push('lookup', tw);
+    if (spl !== undefined) words.push('suppress_prefixlength', String(spl));
+    if (sig !== undefined) words.push('suppress_ifgroup', String(sig));
+    words.push('pref', String(pref));
+    const line = words.join(' ');
+    const flagList = (flags ?? []) as unknown[];
+    // Linux's default rules: natbox's hosts have them.
+    if (
+      words.length === 4 &&
+      words[0] === 'lookup' &&
+      ((pref === 0 && tw === 'local') ||
+        (pref === 32766 && tw === 'main') ||
+        (pref === 32767 && tw === 'default'))
+    )
+      return;
+    if (other.length > 0 || flagList.length > 0)
+      return notes.leftOut(
+        src.file,
+        at(p),
+        line,
+        `${[...other, ...flagList.map(String)].join(', ')}: not simulated in ip rules`,
+      );
+    if (tw !== undefined && parseTableId(tw) === undefined)
+      return notes.leftOut(
+        src.file,
+        at([i, 'table']),
+        line,
+        `table ${shortQuote(tw)} is a name from the machine's /etc/iproute2/rt_tables; run \`ip -N -j rule\` (numbers) or declare it in the host's rt_tables`,
+      );
+    const check = parseRule(line);
+    if (!check.ok) return fail.json(src, p, `not a rule natbox reads (${line}): ${check.error.message}`);
+    out.push(line);
+  });
   return fail.errors.length + fail.more > before ? undefined : out;
 }
 
@@ -850,6 +1141,7 @@ export function importHost(input: ImportInput): ImportResult {
     };
   const addr = sourceText(fail, input.addr);
   const route = sourceText(fail, input.route);
+  const ipRuleSrc = sourceText(fail, input.ipRule);
   const rulesSrc = sourceText(fail, input.rules);
   const sysctlSrc = sourceText(fail, input.sysctl);
   const listenSrc = sourceText(fail, input.listen);
@@ -858,6 +1150,7 @@ export function importHost(input: ImportInput): ImportResult {
   const links = readLinks(addr, fail);
   const parts = links ? modelLinks(addr, links, notes, fail) : undefined;
   const routes = route && parts ? readRoutes(route, parts, notes, fail) : [];
+  const ipRules = ipRuleSrc ? readIpRules(ipRuleSrc, notes, fail) : [];
   const rulesText = rulesSrc ? readRules(rulesSrc, input.skipUnsupported ?? false, notes, fail) : undefined;
   const nftSrc = sourceText(fail, input.nft);
   const nftText = nftSrc
@@ -910,12 +1203,13 @@ export function importHost(input: ImportInput): ImportResult {
       .sort((a, b) => a.proto.localeCompare(b.proto) || a.port - b.port)
       .map((s) => `${s.proto}/${s.port}`);
   }
-  if (fail.errors.length > 0 || parts === undefined || routes === undefined)
+  if (fail.errors.length > 0 || parts === undefined || routes === undefined || ipRules === undefined)
     return { ok: false, errors: fail.list() };
 
   const host: Record<string, unknown> = { interfaces: parts.interfaces };
   if (Object.keys(parts.bridges).length > 0) host.bridges = parts.bridges;
   if (routes.length > 0) host.routes = routes;
+  if (ipRules.length > 0) host.ip_rules = ipRules;
   if (Object.keys(sysctls).length > 0) host.sysctls = sysctls;
   if (listen.length > 0) host.listen = listen;
   if (rulesText) host.rules = rulesText;
@@ -934,7 +1228,7 @@ export function importHost(input: ImportInput): ImportResult {
     const node = doc.getIn(['hosts', input.name, 'nft'], true) as Scalar;
     node.type = Scalar.BLOCK_LITERAL;
   }
-  const files = [addr, route, rulesSrc, nftSrc, sysctlSrc, listenSrc]
+  const files = [addr, route, ipRuleSrc, rulesSrc, nftSrc, sysctlSrc, listenSrc]
     .filter((s) => s !== undefined)
     .map((s) => s.file);
   doc.commentBefore = [

@@ -122,6 +122,12 @@ const SYSCTLS: Readonly<
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
+  // proc_fib_multipath_hash_seed: a u32; 0 is the kernel's random boot seed.
+  'net.ipv4.fib_multipath_hash_seed': {
+    what: 'a whole number from 0 to 4294967295',
+    min: 0,
+    max: 4294967295,
+  },
   // tcp_twsk_unique: 0 never, 1 always, 2 (default) only for loopback traffic.
   'net.ipv4.tcp_tw_reuse': { what: '0, 1 or 2', min: 0, max: 2 },
   // The TCP options a host offers and accepts (src/stack/tcp-options.ts); tcp_timestamps 2 is

@@ -244,6 +244,7 @@ export class Host {
     if (cfg.rtTables) this.policy.tableNames = cfg.rtTables;
     for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
     this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
+    this.policy.hashSeed = this.sysctl('net.ipv4.fib_multipath_hash_seed', 0);
     if ((cfg.ruleset && cfg.ruleset.tables.size > 0) || hasNft(cfg.nft)) {
       const nfSysctls = new Map<string, number>();
       for (const [k, v] of cfg.sysctls)
@@ -347,11 +348,12 @@ export class Host {
   /**
    * `sysctl -w KEY=VALUE` on a live host: the value is read from now on; a net.netfilter one
    * reaches the running engine (Netfilter.setSysctl: conntrack timeouts at each entry's next
-   * packet), fib_multipath_hash_policy the next route lookup.
+   * packet), fib_multipath_hash_policy and _seed the next route lookup.
    */
   writeSysctl(key: string, value: number): void {
     (this.sysctls as Map<string, number>).set(key, value);
     if (key === 'net.ipv4.fib_multipath_hash_policy') this.policy.hashPolicy = value;
+    if (key === 'net.ipv4.fib_multipath_hash_seed') this.policy.hashSeed = value;
     if (key.startsWith('net.netfilter.') && this.nf)
       this.nf.setSysctl(key.slice('net.netfilter.'.length), value, this.nfSysctls());
   }

@@ -20,6 +20,8 @@ import {
 import { jsonSyntaxError, locateJson, lineColumn } from '../../src/scenario/import-json.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { buildScenario } from '../../src/scenario/build.ts';
+import { PolicyRouting } from '../../src/route/policy.ts';
+import { formatRule } from '../../src/route/rule.ts';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { CLI } from '../cli-argv.ts';
 
@@ -191,7 +193,14 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
   );
   assert.deepEqual(
     h.routes.map((x) => x.value),
-    ['default via 203.0.113.1 dev wan', '198.51.100.0/24 via 192.168.1.254 dev br-lan metric 100'],
+    [
+      '10.69.0.0/16 via 203.0.113.3 dev wan table 100',
+      'default via 203.0.113.1 dev wan',
+      'blackhole 10.66.0.0/16',
+      'unreachable 10.67.0.0/16',
+      '10.68.0.0/16 nexthop via 203.0.113.2 dev wan nexthop via 192.168.1.253 dev br-lan',
+      '198.51.100.0/24 via 192.168.1.254 dev br-lan metric 100',
+    ],
   );
   assert.deepEqual(Object.fromEntries([...h.sysctls].map(([k, v]) => [k, v.value])), {
     'net.ipv4.ip_forward': '1',
@@ -225,11 +234,7 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
     'left out: ss-ltnup.txt:4: udp UNCONN [2001:db8:1::22]:5353 ("python3"): IPv6 is not simulated yet',
     'left out: ss-ltnup.txt:9: tcp LISTEN [::]:443 ("python3"): IPv6 is not simulated yet',
     'left out: ip-addr.json $[8]: tun0 (198.51.100.1/32): link type "none" is not simulated (natbox has Ethernet devices and bridges)',
-    'left out: ip-route-all.json $[0]: 10.69.0.0/16 via 203.0.113.3 dev wan table 100: policy routing (tables other than main) is not simulated',
     'left out: ip-route-all.json $[2]: 10.20.0.0/16 dev tun0: device tun0 is not in the scenario',
-    'left out: ip-route-all.json $[3]: blackhole 10.66.0.0/16: route type "blackhole" is not simulated (natbox has unicast routes)',
-    'left out: ip-route-all.json $[4]: unreachable 10.67.0.0/16: route type "unreachable" is not simulated (natbox has unicast routes)',
-    'left out: ip-route-all.json $[5]: 10.68.0.0/16 with 2 next hops: multipath routes are not simulated',
     'left out: ss-ltnup.txt:5: tcp LISTEN 127.0.0.1:631 ("python3"): bound to a loopback address: natbox does not simulate the loopback interface',
     'simulated differently: ss-ltnup.txt:3: udp/67: udp UNCONN 0.0.0.0%br-lan:67 ("python3"): bound to one device (SO_BINDTODEVICE): natbox\'s listening socket answers on every interface',
     'simulated differently: ss-ltnup.txt:7: tcp/8080: tcp LISTEN 192.168.1.1:8080 ("python3"): bound to one address: natbox\'s listening socket answers on every address of the host',
@@ -252,8 +257,6 @@ test('import of a real namespace: what natbox simulates is in the scenario, the 
     '#     ip-addr.json $[2].addr_info[1]: wan 2001:db8:1::22/64',
     '#     ss-ltnup.txt:9: tcp LISTEN [::]:443 ("python3")',
     '#     … and 7 more in ip-route-all.json',
-    '#   multipath routes are not simulated:',
-    '#     ip-route-all.json $[5]: 10.68.0.0/16 with 2 next hops',
     '# Simulated differently:',
   ])
     assert.ok(comments.split('\n').includes(l), `missing comment line: ${l}\n${comments}`);
@@ -1023,5 +1026,214 @@ test('import never throws on edited iptables-save output: a scenario that loads,
         assert.ok(e.file === 'rules.save' && e.line >= 1 && e.column >= 1, formatImportError(e));
     }),
     { seed: 20261202, numRuns: Number(process.env.NATBOX_FC_RUNS ?? 300) || 300 },
+  );
+});
+
+// ---- policy routing: `ip -j rule`, every table, route types, multipath, MTUs -------------------
+
+test('import of policy routing (captured in a namespace): ip rules, tables, route types, multipath and MTUs', () => {
+  const r = importHost({
+    name: 'r',
+    addr: sample('policy/ip-addr.json'),
+    route: sample('policy/ip-route-all.json'),
+    ipRule: sample('policy/ip-rule.json'),
+    forward: true,
+  });
+  const { yaml, notes } = okOf(r);
+  const { host: h, built } = loaded(yaml);
+  assert.deepEqual(
+    h.interfaces.map((i) => [i.name.value, i.addresses.map((a) => a.value), i.mtu?.value]),
+    [
+      ['e1', ['10.0.2.1/24'], undefined],
+      ['e0', ['10.0.1.1/24'], 1400],
+    ],
+  );
+  assert.deepEqual(
+    h.routes.map((x) => x.value),
+    [
+      'unreachable default table 100',
+      'default via 10.0.1.254 dev e0 table 200',
+      'throw 10.0.8.0/24 table 200',
+      'blackhole 10.0.9.30',
+      'prohibit 10.0.9.40',
+      '10.5.0.0/16 nexthop via 10.0.1.9 dev e0 weight 2 nexthop via 10.0.2.9 dev e1',
+      '10.7.0.0/16 via 10.0.2.9 dev e1 metric 5 mtu 1300',
+    ],
+  );
+  // Linux's three default rules are natbox's own: not repeated.
+  assert.deepEqual(
+    h.ipRules!.map((x) => x.value),
+    [
+      'iif e0 ipproto tcp dport 80-90 lookup 200 pref 500',
+      'to 192.0.2.0/24 tos 0x10 prohibit pref 600',
+      'oif e1 sport 1000 goto 32766 pref 700',
+      'from 10.0.3.0/24 blackhole pref 800',
+      'nop pref 900',
+      'lookup main suppress_prefixlength 0 pref 997',
+      'not fwmark 0xca6c lookup 51820 pref 998',
+      'from 10.0.1.11 lookup 100 pref 999',
+      'fwmark 0x2/0xff lookup 200 pref 1000',
+    ],
+  );
+  // The host built from it has the namespace's rules, in its order (`ip rule` above).
+  const cfg = built.world.hosts.find((x) => x.name === 'r')!;
+  const p = new PolicyRouting();
+  for (const x of cfg.ipRules ?? []) p.rules.add(x);
+  assert.deepEqual(
+    p.rules.rules.map((x) => formatRule(x)),
+    [
+      '0:\tfrom all lookup local',
+      '500:\tfrom all iif e0 ipproto tcp dport 80-90 lookup 200',
+      '600:\tfrom all to 192.0.2.0/24 tos 0x10 prohibit',
+      '700:\tfrom all oif e1 sport 1000 goto 32766',
+      '800:\tfrom 10.0.3.0/24 blackhole',
+      '900:\tfrom all nop',
+      '997:\tfrom all lookup main suppress_prefixlength 0',
+      '998:\tnot from all fwmark 0xca6c lookup 51820',
+      '999:\tfrom 10.0.1.11 lookup 100',
+      '1000:\tfrom all fwmark 0x2/0xff lookup 200',
+      '32766:\tfrom all lookup main',
+      '32767:\tfrom all lookup default',
+    ],
+  );
+  assert.ok(
+    notes.includes(
+      'simulated differently: policy/ip-route-all.json $[8].metrics[0].mtu: 10.7.0.0/16 via 10.0.2.9 dev e1 mtu 1300: `ip -j route` does not say whether the MTU is locked (`mtu lock`): imported unlocked',
+    ),
+    notes.join('\n'),
+  );
+  assert.ok(
+    !notes.some((n) => /policy routing|not simulated \(natbox has unicast/.test(n)),
+    notes.join('\n'),
+  );
+});
+
+test('import of ip -j rule: what natbox does not simulate is left out and named; bad values are errors', () => {
+  const addr = sample('policy/ip-addr.json');
+  const rules = (text: string) => importHost({ name: 'r', addr, ipRule: { text, file: 'rule.json' } });
+  const { yaml, notes } = okOf(
+    rules(
+      JSON.stringify([
+        { priority: 100, src: 'all', uid_start: 1000, uid_end: 1000, table: '100' },
+        { priority: 101, src: 'all', table: 'wan2' },
+        { priority: 102, src: '10.0.1.0', srclen: 24, iif: 'e0', flags: ['iif_detached'], table: '7' },
+        { priority: 103, src: 'all', fwmark: '0x1', table: '7' },
+      ]),
+    ),
+  );
+  assert.deepEqual(
+    loaded(yaml).host.ipRules!.map((x) => x.value),
+    ['fwmark 0x1 lookup 7 pref 103'],
+  );
+  assert.deepEqual(
+    notes.filter((n) => n.startsWith('left out: rule.json')),
+    [
+      'left out: rule.json $[0]: lookup 100 pref 100: uid_start, uid_end: not simulated in ip rules',
+      'left out: rule.json $[1].table: lookup wan2 pref 101: table "wan2" is a name from the machine\'s /etc/iproute2/rt_tables; run `ip -N -j rule` (numbers) or declare it in the host\'s rt_tables',
+      'left out: rule.json $[2]: from 10.0.1.0/24 iif e0 lookup 7 pref 102: iif_detached: not simulated in ip rules',
+    ],
+  );
+  assert.deepEqual(errorsOf(rules('[{"priority": 5, "src": "10.0.1.300", "srclen": 24, "table": "7"}]')), [
+    'rule.json:1:25: $[0].src: "10.0.1.300" is not an IPv4 address',
+  ]);
+  assert.deepEqual(errorsOf(rules('[{"src": "all", "table": "7"}]')), [
+    'rule.json:1:2: $[0]: missing "priority" (the priority (a whole number))',
+  ]);
+  assert.deepEqual(errorsOf(rules('[{"priority": 5, "src": "all", "sport": 70000, "table": "7"}]')), [
+    'rule.json:1:41: $[0].sport: expected the source port (0-65535), found a number (70000)',
+  ]);
+});
+
+test('import: `ip -j link` output gives the MTUs (no addresses), and a route table by name is left out', () => {
+  const r = importHost({
+    name: 'r',
+    addr: sample('policy/ip-link.json'),
+    route: {
+      text: '[{"dst":"default","gateway":"10.0.1.254","dev":"e0","table":"wan2","flags":[]}]',
+      file: 'route.json',
+    },
+  });
+  const { yaml, notes } = okOf(r);
+  const h = loaded(yaml).host;
+  assert.deepEqual(
+    h.interfaces.map((i) => [i.name.value, i.mtu?.value]),
+    [
+      ['e1', undefined],
+      ['e0', 1400],
+    ],
+  );
+  assert.ok(
+    notes.includes(
+      'left out: route.json $[0].table: default via 10.0.1.254 dev e0 table wan2: table "wan2" is a name from the machine\'s /etc/iproute2/rt_tables; run `ip -N -j route show table all` (numbers) or declare it in the host\'s rt_tables',
+    ),
+    notes.join('\n'),
+  );
+});
+
+test('import of `ip -N -j` (tables, route types and protocols as numbers) gives the same host', () => {
+  const named = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('policy/ip-addr.json'),
+      route: sample('policy/ip-route-all.json'),
+      ipRule: sample('policy/ip-rule.json'),
+    }),
+  );
+  const numeric = okOf(
+    importHost({
+      name: 'r',
+      addr: sample('policy/ip-addr.json'),
+      route: sample('policy/ip-N-route-all.json'),
+      ipRule: sample('policy/ip-N-rule.json'),
+    }),
+  );
+  const body = (y: string): string => y.slice(y.indexOf('\nname:'));
+  // The same but the protocol, which -N gives as a number (natbox reads both).
+  assert.equal(body(numeric.yaml).replace('ipproto 6 ', 'ipproto tcp '), body(named.yaml));
+  assert.match(body(numeric.yaml), /- unreachable default table 100\n/);
+  assert.match(body(numeric.yaml), /- not fwmark 0xca6c lookup 51820 pref 998\n/);
+});
+
+test("import: a TPROXY-style `local default dev lo table 100` and a local route the admin added are routes; the kernel's are derived", () => {
+  const r = importHost({
+    name: 'r',
+    addr: sample('policy/ip-addr.json'),
+    route: {
+      text: JSON.stringify([
+        { type: 'local', dst: 'default', dev: 'lo', table: '100', scope: 'host', flags: [] },
+        {
+          type: 'local',
+          dst: '10.9.9.9',
+          dev: 'e0',
+          table: 'local',
+          protocol: 'boot',
+          scope: 'host',
+          flags: [],
+        },
+        {
+          type: 'local',
+          dst: '10.0.1.1',
+          dev: 'e0',
+          table: 'local',
+          protocol: 'kernel',
+          scope: 'host',
+          prefsrc: '10.0.1.1',
+          flags: [],
+        },
+        { type: 'multicast', dst: '224.0.0.0/4', dev: 'e0', table: 'local', protocol: 'boot', flags: [] },
+      ]),
+      file: 'route.json',
+    },
+  });
+  const { yaml, notes } = okOf(r);
+  assert.deepEqual(
+    loaded(yaml).host.routes.map((x) => x.value),
+    ['local default dev lo table 100', 'local 10.9.9.9 dev e0'],
+  );
+  assert.ok(
+    notes.includes(
+      'left out: route.json $[3]: multicast 224.0.0.0/4 dev e0 table local: route type "multicast" is not simulated (natbox has unicast, local, broadcast, blackhole, unreachable, prohibit, throw)',
+    ),
+    notes.join('\n'),
   );
 });

@@ -260,6 +260,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'net.ipv4.conf.all.rp_filter',
     'net.ipv4.conf.all.send_redirects',
     'net.ipv4.fib_multipath_hash_policy',
+    'net.ipv4.fib_multipath_hash_seed',
     'net.ipv4.ip_forward',
     'net.ipv4.tcp_sack',
     'net.ipv4.tcp_syn_retries',

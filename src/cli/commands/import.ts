@@ -5,10 +5,14 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description(
-      "turn a real machine's `ip -j addr`, `ip -j route`, `iptables-save`, `sysctl` and `ss -ltnu` output into a scenario host; what natbox does not simulate (IPv6, tunnels, policy routing…) is left out and listed",
+      "turn a real machine's `ip -j addr`, `ip -j route`, `ip -j rule`, `iptables-save`, `sysctl` and `ss -ltnu` output into a scenario host; what natbox does not simulate (IPv6, tunnels…) is left out and listed",
     )
     .requiredOption('--addr <file>', 'output of `ip -j addr` (or `ip -j -d addr`); - for standard input')
-    .option('--route <file>', 'output of `ip -j route` (or `ip -j route show table all`)')
+    .option(
+      '--route <file>',
+      'output of `ip -j route` (or `ip -j route show table all`: every table, blackhole/unreachable/prohibit/throw, multipath)',
+    )
+    .option('--ip-rule <file>', 'output of `ip -j rule`: the routing policy (ip_rules)')
     .option(
       '--rules <file>',
       'output of `iptables-save`, or of `nft list ruleset` / `nft -j list ruleset` (nftables, detected)',
@@ -40,6 +44,7 @@ export function registerImport(program: Command): void {
       async (opts: {
         addr: string;
         route?: string;
+        ipRule?: string;
         rules?: string;
         nft?: string;
         sysctl?: string;

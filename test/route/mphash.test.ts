@@ -1,0 +1,102 @@
+// The kernel's multipath hash (src/route/mphash.ts): siphash-2-4 against the reference vectors
+// (lib/siphash_kunit.c's test_vectors_siphash, key 00..0f, message 00..len-1), and the paths
+// Linux 6.18 chose under net.ipv4.fib_multipath_hash_seed in the live scenarios
+// test/conformance/extra/multipath-hash-seed.yaml (policy 0) and multipath-hash-seed-l4.yaml
+// (policy 1), where a 2-way route's first path takes hashes up to 1073741823.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fibMultipathHash, lastHi, siphash24 } from '../../src/route/mphash.ts';
+import { PolicyRouting, RouteResult, newFlowKey } from '../../src/route/policy.ts';
+import { nexthopBounds } from '../../src/route/table.ts';
+import { parseIpv4 } from '../../src/wire/addr.ts';
+
+const ip = (s: string): number => {
+  const r = parseIpv4(s);
+  if (!r.ok) throw new Error(s);
+  return r.value;
+};
+
+test('siphash-2-4: the reference vectors for 0, 8, 16 and 24 bytes', () => {
+  const want = ['726fdb47dd0e0e31', '93f5f5799a932462', '3f2acc7f57c29bdb', 'b8ad50c6f649af94'];
+  for (let n = 0; n < 4; n++) {
+    const m = new Uint32Array(2 * n);
+    const b = new Uint8Array(m.buffer);
+    for (let i = 0; i < 8 * n; i++) b[i] = i;
+    const lo = siphash24(m, n, 8 * n, 0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c);
+    assert.equal(lastHi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0'), want[n]);
+  }
+});
+
+test('policy 0 under a seed: the paths the kernel took for six sources', () => {
+  const dst = ip('10.0.9.34');
+  const hashes = (seed: number): number[] =>
+    [10, 11, 12, 13, 14, 15].map((i) => fibMultipathHash(seed, ip(`10.0.1.${i}`), dst, 0, 0, 0));
+  assert.deepEqual(hashes(3221338814), [2081828073, 806235097, 230147944, 214868519, 142819223, 125384640]);
+  assert.deepEqual(
+    hashes(3735928559),
+    [336390749, 1276803263, 732175173, 1230712422, 1296973058, 1862020908],
+  );
+  // The kernel's paths (1: via 10.0.2.2, 2: via 10.0.3.2).
+  const path = (h: number): number => (h <= 1073741823 ? 1 : 2);
+  assert.deepEqual(hashes(3221338814).map(path), [2, 1, 1, 1, 1, 1]);
+  assert.deepEqual(hashes(3735928559).map(path), [1, 2, 1, 2, 2, 2]);
+  // Symmetric (__flow_hash_consistentify): the reply direction hashes alike.
+  assert.equal(fibMultipathHash(3221338814, dst, ip('10.0.1.10'), 0, 0, 0), 2081828073);
+});
+
+test('policy 1 under a seed: ports and protocol count, and both directions hash alike', () => {
+  const src = ip('10.0.1.10');
+  const dst = ip('10.0.9.34');
+  const paths = (seed: number, base: number): number[] =>
+    [1, 2, 3, 4, 5, 6].map((i) =>
+      fibMultipathHash(seed, src, dst, 17, base + i, 5000) <= 1073741823 ? 1 : 2,
+    );
+  assert.deepEqual(paths(3221338814, 40000), [1, 1, 1, 2, 2, 2]);
+  assert.deepEqual(paths(3735928559, 40010), [2, 1, 1, 2, 2, 2]);
+  assert.equal(
+    fibMultipathHash(3221338814, dst, src, 17, 5000, 40004),
+    fibMultipathHash(3221338814, src, dst, 17, 40004, 5000),
+  );
+  assert.notEqual(
+    fibMultipathHash(3221338814, src, dst, 6, 40004, 5000),
+    fibMultipathHash(3221338814, src, dst, 17, 40004, 5000),
+  );
+});
+
+test('PolicyRouting picks the path by the seeded hash; the seed and the policy are read at each lookup', () => {
+  const p = new PolicyRouting();
+  p.add({
+    addr: ip('10.0.9.0'),
+    mask: 0xffffff00,
+    len: 24,
+    via: 0,
+    dev: '',
+    src: 0,
+    metric: 0,
+    origin: 'static',
+    nexthops: nexthopBounds([
+      { via: ip('10.0.2.2'), dev: 'eth1', weight: 1 },
+      { via: ip('10.0.3.2'), dev: 'eth2', weight: 1 },
+    ]),
+  });
+  const k = newFlowKey();
+  k.iif = 'eth0';
+  k.dst = ip('10.0.9.34');
+  const res = new RouteResult();
+  const devs = (): string[] =>
+    [10, 11, 12, 13, 14, 15].map((i) => {
+      k.src = ip(`10.0.1.${i}`);
+      assert.equal(p.lookup(k, res), 0);
+      return res.dev;
+    });
+  p.hashSeed = 3221338814;
+  assert.deepEqual(devs(), ['eth2', 'eth1', 'eth1', 'eth1', 'eth1', 'eth1']);
+  p.hashSeed = 3735928559;
+  assert.deepEqual(devs(), ['eth1', 'eth2', 'eth1', 'eth2', 'eth2', 'eth2']);
+  // Policy 1 with no ports in the key (ICMP) hashes the protocol only beside the addresses.
+  p.hashPolicy = 1;
+  k.proto = 1;
+  const h1 = p.multipathHash(k);
+  assert.equal(h1, fibMultipathHash(3735928559, k.src, k.dst, 1, 0, 0));
+  assert.notEqual(h1, fibMultipathHash(3735928559, k.src, k.dst, 0, 0, 0));
+});
