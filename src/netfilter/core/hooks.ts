@@ -67,8 +67,9 @@ function entry(kind: number, priority: number, more: Partial<HookEntry> = {}): H
  * -100) and at INPUT and POSTROUTING (source, 100), confirm at INPUT and POSTROUTING (INT_MAX), as
  * nf_conntrack_proto.c's ipv4_conntrack_ops and nf_nat_proto.c's nf_nat_ipv4_ops place them;
  * without it (nothing in the ruleset needs conntrack), none of them, as the kernel registers them
- * only on demand (nf_ct_netns_get). Then each table at each hook it has a chain at. Equal
- * priorities keep the order given (the core's entries first, then the tables in array order).
+ * only on demand (nf_ct_netns_get). Then each table at each hook it has a chain at. At equal
+ * priorities the core's entries come first, then the tables in the reverse of the order given
+ * (`tables` is in registration order: the one registered last runs first).
  */
 export function buildHookEntries(tables: readonly NfTable[], tracking: boolean): HookEntry[][] {
   const hooks: HookEntry[][] = [];
@@ -97,8 +98,11 @@ export function buildHookEntries(tables: readonly NfTable[], tracking: boolean):
         }),
       );
     }
-    // Array.prototype.sort is stable: ties keep the order above.
-    list.sort((a, b) => a.priority - b.priority);
+    // Ties: the core's entries first, then the tables the other way round, the one registered
+    // last first: nf_hook_entries_grow puts a new hook before the first one of equal or higher
+    // priority (an nft chain loaded after an iptables-nft table at -300 runs before it).
+    const rank = new Map(list.map((e, i) => [e, e.kind === E_TABLE ? list.length * 2 - i : i]));
+    list.sort((a, b) => a.priority - b.priority || rank.get(a)! - rank.get(b)!);
     hooks.push(list);
   }
   return hooks;
@@ -107,6 +111,7 @@ export function buildHookEntries(tables: readonly NfTable[], tracking: boolean):
 function natTablesAt(tables: readonly NfTable[], hook: number): NfTable[] {
   return tables
     .filter((t) => t.nat && t.priorityAt(hook) !== undefined)
+    .reverse() // ties: the one registered last first (nf_hook_entries_grow), as above
     .sort((a, b) => a.priorityAt(hook)! - b.priorityAt(hook)!);
 }
 
