@@ -64,6 +64,7 @@ import {
 import { routeAdvmss } from '../route/pmtu.ts';
 import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
 import { ICMP_RATEMASK, type InetPeers } from './inetpeer.ts';
+import { HZ, kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -347,8 +348,8 @@ interface TcpSock {
   tos?: number;
   /** Server, SYN_RECV: SYN-ACK retransmissions by the timer (req->num_timeout). */
   synackTimeouts?: number;
-  /** Server, SYN_RECV: when the request's timer fires next; the ISN of the client's SYN. */
-  synackDue?: number;
+  /** Server, SYN_RECV: the request timer's latest arming (mod_timer); the ISN of the client's SYN. */
+  synackArm?: number;
   rcvIsn?: number;
   /** tcp_oow_rate_limited: the last time a repeated SYN was answered (-1: never). */
   lastOow?: number;
@@ -364,21 +365,12 @@ interface TcpSock {
   optsOk?: number;
 }
 
-/**
- * The timer wheel's granularity, in seconds, for a timer `secs` ahead (kernel/time/timer.c at
- * CONFIG_HZ 250, the kernel natbox verify runs on): level n holds timers up to 63 << 3n jiffies
- * ahead, in buckets of 8^n jiffies, and a timer fires at the end of its bucket (calc_index rounds
- * the expiry up). A 1 s or 2 s TCP timer sits in level 1 (32 ms), 4 s to 16 s in level 2 (256 ms).
- */
-export function timerWheelGranularity(secs: number): number {
-  const j = Math.round(secs * TIMER_HZ);
-  let lvl = 0;
-  while (lvl < 8 && j >= 63 * 8 ** lvl) lvl++;
-  return 8 ** lvl / TIMER_HZ;
-}
-const TIMER_HZ = 250;
-/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, seconds. */
-const TCP_DELACK_MIN = 0.04;
+/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
+const TCP_DELACK_MIN = HZ / 25;
+/** TCP_TIMEOUT_INIT (1 s): the first SYN and SYN-ACK retransmission timeout, jiffies. */
+const TCP_TIMEOUT_INIT = HZ;
+/** TCP_TIMEWAIT_LEN (60 s): how long TIME_WAIT lasts, jiffies. */
+const TCP_TIMEWAIT_LEN = 60 * HZ;
 /** A close_first server's shutdown() after its answer (the kernel agent's setTimeout), seconds. */
 export const CLOSE_FIRST_DELAY = 0.05;
 
@@ -537,6 +529,17 @@ export class Sockets {
 
   private now(): number {
     return this.host.env.now();
+  }
+
+  /**
+   * A kernel timer (sk_reset_timer / mod_timer) armed now for `jiffies`: `fn` runs when the timer
+   * wheel runs it (timer-wheel.ts), which is returned. `pinned`: TIMER_PINNED (a request sock's);
+   * `inTimer`: armed from a timer's handler (a retransmission re-arming its own timer).
+   */
+  private kernelTimer(jiffies: number, fn: () => void, pinned = false, inTimer = false): number {
+    const at = kernelTimerAt(this.now(), jiffies, pinned, inTimer);
+    this.host.env.timer(at, fn);
+    return at;
   }
 
   // ---- sending -----------------------------------------------------------------------------
@@ -746,7 +749,7 @@ export class Sockets {
     const start = this.now();
     const linear = this.host.sysctl('net.ipv4.tcp_syn_linear_timeouts', 4);
     const retries = this.host.sysctl('net.ipv4.tcp_syn_retries', 6);
-    const sendSyn = (): void => {
+    const sendSyn = (inTimer = false): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
       s.rttStart = this.now();
@@ -778,9 +781,11 @@ export class Sockets {
         return;
       }
       if (s.synCount > retries) return;
+      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto, 1 s for the
+      // first `tcp_syn_linear_timeouts` retransmissions, then doubling.
       const n = s.synCount; // retransmission number about to be scheduled
       const rto = n <= linear ? 1 : 2 ** (n - linear);
-      this.host.env.timer(this.now() + rto, sendSyn);
+      this.kernelTimer(rto * TCP_TIMEOUT_INIT, () => sendSyn(true), false, inTimer);
     };
     s.sndNxt = s.sndUna + 1;
     sendSyn();
@@ -1066,27 +1071,34 @@ export class Sockets {
     s.rttStart = this.now();
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
     s.sndNxt = (s.sndUna + 1) >>> 0;
-    this.armSynack(s, k, this.now() + 1);
+    this.armSynack(s, k, TCP_TIMEOUT_INIT);
   }
 
   /**
    * The request's timer (reqsk_timer_handler): while the handshake is not complete the SYN-ACK
    * is retransmitted after 1 s, then 2, 4, ... (TCP_TIMEOUT_INIT doubled per timeout), at most
-   * net.ipv4.tcp_synack_retries times (5); one more timeout drops the request.
+   * net.ipv4.tcp_synack_retries times (5); one more timeout drops the request. `jiffies` from
+   * now (reqsk_queue_hash_req's mod_timer, tcp_check_req's mod_timer_pending; `inTimer` when the
+   * handler re-arms it).
+   *
+   * The timer is TIMER_PINNED: the timer wheel runs it before the unpinned timers of the same tick
+   * (timer-wheel.ts). A client's SYN timer armed a moment before it (the SYN's flight) is rounded
+   * up to the same tick (calc_index: a 1 s or 2 s timer to the end of its 32 ms bucket), so the
+   * request's SYN-ACK goes first and the repeated SYN gets another one
+   * (test/conformance/extra/sockets-synack-repeated-syn.yaml).
    */
-  private armSynack(s: TcpSock, k: string, at: number): void {
-    s.synackDue = at;
-    // The timer wheel fires a timer at the end of its bucket (timerWheelGranularity: 32 ms for 1 s
-    // and 2 s), so the request's timer and a client's SYN timer armed a moment apart usually fire
-    // in the same tick, and then the request's runs first: it is pinned (TIMER_PINNED: BASE_LOCAL,
-    // run before BASE_GLOBAL in run_timer_softirq). The bucket's phase is unknown, so natbox fires
-    // it half a bucket early: first whenever it is due within half a bucket after the other, the
-    // more likely order (test/conformance/extra/sockets-synack-repeated-syn.yaml).
-    const early = timerWheelGranularity(2 ** s.synackTimeouts!) / 2;
-    this.host.env.timer(at - early, () => {
-      if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackDue !== at) return;
-      this.synackTimer(s, k);
-    });
+  private armSynack(s: TcpSock, k: string, jiffies: number, inTimer = false): void {
+    // mod_timer replaces the pending expiry: only the latest arming runs.
+    const arm = (s.synackArm = (s.synackArm ?? 0) + 1);
+    this.kernelTimer(
+      jiffies,
+      () => {
+        if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackArm !== arm) return;
+        this.synackTimer(s, k);
+      },
+      true,
+      inTimer,
+    );
   }
 
   /**
@@ -1105,7 +1117,7 @@ export class Sockets {
     }
     s.synackTimeouts!++;
     this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
-    this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+    this.armSynack(s, k, TCP_TIMEOUT_INIT << s.synackTimeouts!, true);
   }
 
   /** inet_csk_reqsk_queue_drop: the request sock goes (its timer with it), traced as `why`. */
@@ -1163,7 +1175,8 @@ export class Sockets {
     this.send(this.tcpSegment(s, flags, payload));
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
-    let rto = (s.srtt ?? 0) + 0.2;
+    // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is.
+    let rto = toJiffies((s.srtt ?? 0) + 0.2);
     let n = 0;
     let probe = true;
     const check = (): void => {
@@ -1177,16 +1190,16 @@ export class Sockets {
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
+          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms)`,
         });
       const seg = this.tcpSegment(s, flags, payload, seq);
       if (fin) this.send(seg, undefined, undefined, false);
       else this.send(seg);
       if (probe) probe = false;
       else rto *= 2;
-      this.host.env.timer(this.now() + rto, check);
+      this.kernelTimer(rto, check, false, true);
     };
-    this.host.env.timer(this.now() + rto, check);
+    this.kernelTimer(rto, check);
   }
 
   private tcpSockInput(
@@ -1261,7 +1274,7 @@ export class Sockets {
           if (s.lastOow! >= 0 && now - s.lastOow! < limit) return;
           s.lastOow = now;
           this.retransmitSynack(s, 'the client repeated its SYN');
-          this.armSynack(s, k, now + 2 ** s.synackTimeouts!);
+          this.armSynack(s, k, TCP_TIMEOUT_INIT << s.synackTimeouts!);
           return;
         }
         if (
@@ -1365,7 +1378,7 @@ export class Sockets {
         // answer ends (tcpClose). tcp_fin enters pingpong mode, so the FIN's ACK is delayed
         // (TCP_DELACK_MIN, 40 ms), unless the application's FIN carries it before.
         s.state = 'CLOSE_WAIT';
-        this.host.env.timer(this.now() + TCP_DELACK_MIN, () => {
+        this.kernelTimer(TCP_DELACK_MIN, () => {
           if (s.state === 'CLOSE_WAIT') this.send(this.tcpSegment(s, TCP_ACK));
         });
         if (!s.closing) {
@@ -1391,9 +1404,15 @@ export class Sockets {
             text: `connection with ${ap(s.raddr, s.rport)} closed`,
           });
         s.obs?.closed?.();
-        this.host.env.timer(this.now() + 60, () => {
-          if (this.tcp.get(k) === s) this.tcp.delete(k);
-        });
+        // inet_twsk_schedule: the TIME_WAIT sock's timer (inet_twsk_alloc: TIMER_PINNED; 6.10's
+        // un-pinning was reverted), TCP_TIMEWAIT_LEN.
+        this.kernelTimer(
+          TCP_TIMEWAIT_LEN,
+          () => {
+            if (this.tcp.get(k) === s) this.tcp.delete(k);
+          },
+          true,
+        );
       }
       return;
     }
