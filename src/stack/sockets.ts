@@ -64,7 +64,7 @@ import {
 import { routeAdvmss } from '../route/pmtu.ts';
 import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
 import { ICMP_RATEMASK, type InetPeers } from './inetpeer.ts';
-import { HZ, kernelTimerAt, toJiffies } from './timer-wheel.ts';
+import { HZ, jiffiesAt, kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -259,6 +259,12 @@ export interface SockOpts {
   readonly tftp?: boolean;
   /** TCP: an application (ftp.ts) drives the connection instead of the `ping` line and its answer. */
   readonly app?: TcpApp;
+  /**
+   * TCP: request/answer exchanges on the connection (`count`, default 1): line i leaves `interval`
+   * s after line i - 1 or when the wait for its answer ended (the answer, or `timeout`), if later.
+   */
+  readonly count?: number;
+  readonly interval?: number;
 }
 
 /** A TFTP read request for `natbox` in octet mode (RFC 1350), and the ACK of block 1. */
@@ -333,6 +339,28 @@ interface TcpSock {
   tailOff?: number;
   /** Client: the SYN-ACK offered a zero window; the line waits for a window update. */
   zeroWindow?: boolean;
+  /**
+   * Client, several exchanges (`count`): lines still to send after the current one, the seconds
+   * between their starts (`interval`), when the first left, how long to wait for each answer,
+   * and the lines sent and answers received so far.
+   */
+  more?: number;
+  interval?: number;
+  firstAt?: number;
+  answerWait?: number;
+  lines?: number;
+  answers?: number;
+  /**
+   * Delayed ACKs (tcp_event_data_recv, __tcp_ack_snd_check): the time of the last data received
+   * (icsk_ack.lrcvtime), pingpong mode (inet_csk_in_pingpong_mode: this end sent data within ato
+   * of receiving some, net.ipv4.tcp_pingpong_thresh 1), and the delayed ACK armed (its arming,
+   * cleared when any segment carries the ACK: tcp_event_ack_sent).
+   */
+  lrcv?: number;
+  pingpong?: boolean;
+  delack?: number;
+  /** Data bytes received since the last ACK sent (rcv_nxt - rcv_wup). */
+  unacked?: number;
   /** Server, SYN_RECV: the timestamps of its first and latest SYN-ACK. */
   synackTsFirst?: number;
   synackTsLast?: number;
@@ -367,6 +395,8 @@ interface TcpSock {
 
 /** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
 const TCP_DELACK_MIN = HZ / 25;
+/** TCP_ATO_MIN (HZ / 25): the delayed-ACK estimator's floor, jiffies (icsk_ack.ato). */
+const TCP_ATO_MIN = HZ / 25;
 /** TCP_TIMEOUT_INIT (1 s): the first SYN and SYN-ACK retransmission timeout, jiffies. */
 const TCP_TIMEOUT_INIT = HZ;
 /** TCP_TIMEWAIT_LEN (60 s): how long TIME_WAIT lasts, jiffies. */
@@ -388,6 +418,8 @@ const pong = (a: number, p: number): Uint8Array =>
   new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
+  /** Delayed ACK timers armed so far (each arming's identity). */
+  private delackArms = 0;
   private readonly tcp = new Map<string, TcpSock>();
   /** secureSeq's hash per four-tuple, tsOff's per address pair. */
   private readonly isnBase = new Map<string, number>();
@@ -592,6 +624,14 @@ export class Sockets {
     }
     this.markOut = s.mark ?? 0;
     this.anySrcOut = s.transparent === true;
+    // tcp_event_ack_sent: an ACK leaves, the delayed one is no longer needed; tcp_event_data_sent:
+    // data sent within ato (TCP_ATO_MIN) of the last data received enters pingpong mode.
+    if (flags & TCP_ACK) {
+      s.delack = undefined;
+      s.unacked = 0;
+    }
+    if (payload.length > 0 && s.lrcv !== undefined && jiffiesAt(this.now()) - jiffiesAt(s.lrcv) < TCP_ATO_MIN)
+      s.pingpong = true;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
@@ -724,6 +764,9 @@ export class Sockets {
           : advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
       line: linePayload(opts.size),
       mark,
+      ...((opts.count ?? 1) > 1
+        ? { more: opts.count! - 1, interval: opts.interval ?? 0, answerWait: timeout }
+        : {}),
       ...(opts.app ? { app: opts.app } : {}),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
@@ -1162,6 +1205,63 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /**
+   * __tcp_ack_snd_check after `len` bytes of data: the ACK now in quick ACK mode (not pingpong) or
+   * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss; rcv_mss 536 for
+   * natbox's short lines), else tcp_send_delayed_ack: the delayed ACK timer (unpinned) at ato
+   * (TCP_ATO_MIN), unless one is armed. It is sent when it fires unless a segment carried the ACK
+   * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
+   * "delayed ACK missed").
+   */
+  private ackReceived(s: TcpSock, len: number): void {
+    s.lrcv = this.now();
+    s.unacked = (s.unacked ?? 0) + len;
+    if (!s.pingpong || s.unacked > 536) {
+      this.send(this.tcpSegment(s, TCP_ACK));
+      return;
+    }
+    if (s.delack !== undefined) return;
+    const arm = (s.delack = ++this.delackArms);
+    this.kernelTimer(TCP_ATO_MIN, () => {
+      if (s.delack !== arm || s.state === 'CLOSED') return;
+      s.pingpong = false;
+      this.send(this.tcpSegment(s, TCP_ACK));
+    });
+  }
+
+  /**
+   * Client with several exchanges: the wait for the answer to line `n` (1-based) started now; it
+   * ends with the answer or after the flow's timeout (exchangeDone).
+   */
+  private awaitAnswer(s: TcpSock): void {
+    if (s.answerWait === undefined) return;
+    const n = s.lines!;
+    this.host.env.timer(this.now() + s.answerWait, () => this.exchangeDone(s, n, false));
+  }
+
+  /**
+   * Client: the wait for line `n`'s answer ended (`answered`, or timed out). The next line leaves
+   * `interval` after the previous one's start or now, if later; after the last line's answer the
+   * application holds the connection `hold` s and closes it (no answer: it stays open).
+   */
+  private exchangeDone(s: TcpSock, n: number, answered: boolean): void {
+    if (s.lines !== n || s.state !== 'ESTABLISHED') return; // this wait already ended
+    if (s.more! > 0) {
+      s.more!--;
+      s.lines = n + 1;
+      const at = Math.max(s.firstAt! + n * s.interval!, this.now());
+      this.host.env.timer(at, () => {
+        if (s.state !== 'ESTABLISHED') return;
+        s.lineSeq = s.sndNxt;
+        this.sendFirstLine(s);
+        this.awaitAnswer(s);
+      });
+    } else if (answered && !s.closing) {
+      s.closing = true;
+      this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+    }
+  }
+
   /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
   private sendFirstLine(s: TcpSock): void {
     if (s.line!.length === 0) return; // `size: 0`: the application writes nothing
@@ -1260,8 +1360,12 @@ export class Sockets {
           s.lineSeq = s.sndNxt;
           // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
           // a segment opens the window (tcp_ack_update_window).
+          s.firstAt = this.now();
+          s.lines = 1;
+          s.answers = 0;
           if (win === 0) s.zeroWindow = true;
           else this.sendFirstLine(s);
+          this.awaitAnswer(s);
         }
         return;
       case 'SYN_RECV':
@@ -1343,8 +1447,10 @@ export class Sockets {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.app.data(this.connOf(s), payload);
       } else if (s.server) {
-        // Quick ACK, then the server application's answer once a whole line is in: who it saw.
-        this.send(this.tcpSegment(s, TCP_ACK));
+        // The ACK (quick, or delayed in pingpong mode: ackReceived), then the server application's
+        // answer once a whole line is in: who it saw. The answer carries the ACK, and answering at
+        // once puts the socket in pingpong mode.
+        this.ackReceived(s, payload.length);
         s.rxLen = (s.rxLen ?? 0) + payload.length;
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
@@ -1354,11 +1460,17 @@ export class Sockets {
         if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
           this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
       } else {
-        this.send(this.tcpSegment(s, TCP_ACK));
+        this.ackReceived(s, payload.length);
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
-        if (!s.closing) {
-          s.closing = true;
-          this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+        if (s.lines === undefined || s.answerWait === undefined) {
+          // One exchange: the application closes `hold` after the answer.
+          if (!s.closing) {
+            s.closing = true;
+            this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+          }
+        } else if (payload[payload.length - 1] === 0x0a) {
+          s.answers = (s.answers ?? 0) + 1;
+          this.exchangeDone(s, s.lines, true);
         }
       }
     }
