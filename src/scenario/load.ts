@@ -1541,23 +1541,22 @@ class Loader {
       } else need((udpConnect = r.boolean(ucE.value, ucE.field, 'true or false')));
     }
 
-    // count and interval: UDP datagrams / ICMP echoes (sim/flows.ts, sim/repeat.ts).
+    // count and interval: UDP datagrams / ICMP echoes (sim/flows.ts, sim/repeat.ts), TCP
+    // request/answer exchanges on one connection (stack/sockets.ts).
     const countE = get('count');
     const count = countE
-      ? r.number(countE.value, countE.field, 'a number of datagrams or echoes (1-1000)', {
+      ? r.number(countE.value, countE.field, 'a number of datagrams, echoes or exchanges (1-1000)', {
           integer: true,
           min: 1,
           max: 1000,
         })
       : undefined;
     if (countE) {
-      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp') {
+      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp' && pr !== 'tcp') {
         r.error(
           countE.keyNode,
           countE.field,
-          pr === 'tcp'
-            ? 'count is for udp and icmp flows (a TCP flow sends one line)'
-            : `count is for udp and icmp flows (a ${pr} flow sends one datagram)`,
+          `count is for tcp, udp and icmp flows (a ${pr} flow sends one datagram)`,
           'count',
         );
         ok = false;
@@ -1571,8 +1570,8 @@ class Loader {
         })
       : undefined;
     if (intervalE) {
-      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp') {
-        r.error(intervalE.keyNode, intervalE.field, 'interval is for udp and icmp flows', 'interval');
+      if (pr !== undefined && pr !== 'udp' && pr !== 'icmp' && pr !== 'tcp') {
+        r.error(intervalE.keyNode, intervalE.field, 'interval is for tcp, udp and icmp flows', 'interval');
         ok = false;
       } else need(interval);
     }
@@ -1642,6 +1641,10 @@ class Loader {
       }
       if (pr !== undefined && pr !== 'tcp') {
         r.error(ftpE.keyNode, ftpE.field, `ftp is for tcp flows, not ${pr}`, 'ftp');
+        ok = false;
+      }
+      if (count && count.value > 1) {
+        r.error(countE!.keyNode, countE!.field, 'count is not for ftp flows (one FTP session)', 'count');
         ok = false;
       }
       if (size && size.value > 1400) {

@@ -81,7 +81,10 @@ export interface Flow {
   readonly hold: number;
   readonly udpConnect: boolean;
   readonly icmpId: number;
-  /** UDP datagrams / ICMP echoes to send (sequence 1..count; default 1): sim/repeat.ts. */
+  /**
+   * UDP datagrams / ICMP echoes to send (sequence 1..count; default 1): sim/repeat.ts; TCP: lines
+   * sent and answered on the one connection (sockets.ts).
+   */
   readonly count?: number;
   /** Seconds between them (i is sent at i*interval, or when the wait for i-1 ended if later). */
   readonly interval?: number;
@@ -285,6 +288,10 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       ...(flow.size !== undefined ? { size: flow.size } : {}),
       ...(flow.df !== undefined ? { df: flow.df } : {}),
       ...(flow.mark !== undefined ? { mark: flow.mark } : {}),
+      // TCP: several request/answer exchanges on the one connection (sockets.ts exchangeDone).
+      ...(flow.proto === 'tcp' && (flow.count ?? 1) > 1
+        ? { count: flow.count!, interval: flow.interval ?? 0 }
+        : {}),
     };
     const send = (seq = 1): void => {
       const sockets = world.host(flow.from).sockets;

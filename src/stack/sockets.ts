@@ -64,6 +64,7 @@ import {
 import { routeAdvmss } from '../route/pmtu.ts';
 import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
 import { ICMP_RATEMASK, type InetPeers } from './inetpeer.ts';
+import { HZ, jiffiesAt, kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -258,6 +259,12 @@ export interface SockOpts {
   readonly tftp?: boolean;
   /** TCP: an application (ftp.ts) drives the connection instead of the `ping` line and its answer. */
   readonly app?: TcpApp;
+  /**
+   * TCP: request/answer exchanges on the connection (`count`, default 1): line i leaves `interval`
+   * s after line i - 1 or when the wait for its answer ended (the answer, or `timeout`), if later.
+   */
+  readonly count?: number;
+  readonly interval?: number;
 }
 
 /** A TFTP read request for `natbox` in octet mode (RFC 1350), and the ACK of block 1. */
@@ -332,6 +339,28 @@ interface TcpSock {
   tailOff?: number;
   /** Client: the SYN-ACK offered a zero window; the line waits for a window update. */
   zeroWindow?: boolean;
+  /**
+   * Client, several exchanges (`count`): lines still to send after the current one, the seconds
+   * between their starts (`interval`), when the first left, how long to wait for each answer,
+   * and the lines sent and answers received so far.
+   */
+  more?: number;
+  interval?: number;
+  firstAt?: number;
+  answerWait?: number;
+  lines?: number;
+  answers?: number;
+  /**
+   * Delayed ACKs (tcp_event_data_recv, __tcp_ack_snd_check): the time of the last data received
+   * (icsk_ack.lrcvtime), pingpong mode (inet_csk_in_pingpong_mode: this end sent data within ato
+   * of receiving some, net.ipv4.tcp_pingpong_thresh 1), and the delayed ACK armed (its arming,
+   * cleared when any segment carries the ACK: tcp_event_ack_sent).
+   */
+  lrcv?: number;
+  pingpong?: boolean;
+  delack?: number;
+  /** Data bytes received since the last ACK sent (rcv_nxt - rcv_wup). */
+  unacked?: number;
   /** Server, SYN_RECV: the timestamps of its first and latest SYN-ACK. */
   synackTsFirst?: number;
   synackTsLast?: number;
@@ -347,8 +376,8 @@ interface TcpSock {
   tos?: number;
   /** Server, SYN_RECV: SYN-ACK retransmissions by the timer (req->num_timeout). */
   synackTimeouts?: number;
-  /** Server, SYN_RECV: when the request's timer fires next; the ISN of the client's SYN. */
-  synackDue?: number;
+  /** Server, SYN_RECV: the request timer's latest arming (mod_timer); the ISN of the client's SYN. */
+  synackArm?: number;
   rcvIsn?: number;
   /** tcp_oow_rate_limited: the last time a repeated SYN was answered (-1: never). */
   lastOow?: number;
@@ -364,21 +393,14 @@ interface TcpSock {
   optsOk?: number;
 }
 
-/**
- * The timer wheel's granularity, in seconds, for a timer `secs` ahead (kernel/time/timer.c at
- * CONFIG_HZ 250, the kernel natbox verify runs on): level n holds timers up to 63 << 3n jiffies
- * ahead, in buckets of 8^n jiffies, and a timer fires at the end of its bucket (calc_index rounds
- * the expiry up). A 1 s or 2 s TCP timer sits in level 1 (32 ms), 4 s to 16 s in level 2 (256 ms).
- */
-export function timerWheelGranularity(secs: number): number {
-  const j = Math.round(secs * TIMER_HZ);
-  let lvl = 0;
-  while (lvl < 8 && j >= 63 * 8 ** lvl) lvl++;
-  return 8 ** lvl / TIMER_HZ;
-}
-const TIMER_HZ = 250;
-/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, seconds. */
-const TCP_DELACK_MIN = 0.04;
+/** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
+const TCP_DELACK_MIN = HZ / 25;
+/** TCP_ATO_MIN (HZ / 25): the delayed-ACK estimator's floor, jiffies (icsk_ack.ato). */
+const TCP_ATO_MIN = HZ / 25;
+/** TCP_TIMEOUT_INIT (1 s): the first SYN and SYN-ACK retransmission timeout, jiffies. */
+const TCP_TIMEOUT_INIT = HZ;
+/** TCP_TIMEWAIT_LEN (60 s): how long TIME_WAIT lasts, jiffies. */
+const TCP_TIMEWAIT_LEN = 60 * HZ;
 /** A close_first server's shutdown() after its answer (the kernel agent's setTimeout), seconds. */
 export const CLOSE_FIRST_DELAY = 0.05;
 
@@ -396,6 +418,8 @@ const pong = (a: number, p: number): Uint8Array =>
   new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
+  /** Delayed ACK timers armed so far (each arming's identity). */
+  private delackArms = 0;
   private readonly tcp = new Map<string, TcpSock>();
   /** secureSeq's hash per four-tuple, tsOff's per address pair. */
   private readonly isnBase = new Map<string, number>();
@@ -539,6 +563,17 @@ export class Sockets {
     return this.host.env.now();
   }
 
+  /**
+   * A kernel timer (sk_reset_timer / mod_timer) armed now for `jiffies`: `fn` runs when the timer
+   * wheel runs it (timer-wheel.ts), which is returned. `pinned`: TIMER_PINNED (a request sock's);
+   * `inTimer`: armed from a timer's handler (a retransmission re-arming its own timer).
+   */
+  private kernelTimer(jiffies: number, fn: () => void, pinned = false, inTimer = false): number {
+    const at = kernelTimerAt(this.now(), jiffies, pinned, inTimer);
+    this.host.env.timer(at, fn);
+    return at;
+  }
+
   // ---- sending -----------------------------------------------------------------------------
 
   /** Sends a packet; `owned` when a socket of this host sends it (-m owner sees uid/gid 0). */
@@ -589,6 +624,14 @@ export class Sockets {
     }
     this.markOut = s.mark ?? 0;
     this.anySrcOut = s.transparent === true;
+    // tcp_event_ack_sent: an ACK leaves, the delayed one is no longer needed; tcp_event_data_sent:
+    // data sent within ato (TCP_ATO_MIN) of the last data received enters pingpong mode.
+    if (flags & TCP_ACK) {
+      s.delack = undefined;
+      s.unacked = 0;
+    }
+    if (payload.length > 0 && s.lrcv !== undefined && jiffiesAt(this.now()) - jiffiesAt(s.lrcv) < TCP_ATO_MIN)
+      s.pingpong = true;
     const confirm = s.pendingConfirm;
     if (confirm) this.confirmNeighbour(s);
     const syn = (flags & TCP_SYN) !== 0;
@@ -721,6 +764,9 @@ export class Sockets {
           : advertisedMss(this.host.frag, r, dst, routeAdvmss(r)),
       line: linePayload(opts.size),
       mark,
+      ...((opts.count ?? 1) > 1
+        ? { more: opts.count! - 1, interval: opts.interval ?? 0, answerWait: timeout }
+        : {}),
       ...(opts.app ? { app: opts.app } : {}),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
@@ -746,7 +792,7 @@ export class Sockets {
     const start = this.now();
     const linear = this.host.sysctl('net.ipv4.tcp_syn_linear_timeouts', 4);
     const retries = this.host.sysctl('net.ipv4.tcp_syn_retries', 6);
-    const sendSyn = (): void => {
+    const sendSyn = (inTimer = false): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
       s.rttStart = this.now();
@@ -778,9 +824,11 @@ export class Sockets {
         return;
       }
       if (s.synCount > retries) return;
+      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto, 1 s for the
+      // first `tcp_syn_linear_timeouts` retransmissions, then doubling.
       const n = s.synCount; // retransmission number about to be scheduled
       const rto = n <= linear ? 1 : 2 ** (n - linear);
-      this.host.env.timer(this.now() + rto, sendSyn);
+      this.kernelTimer(rto * TCP_TIMEOUT_INIT, () => sendSyn(true), false, inTimer);
     };
     s.sndNxt = s.sndUna + 1;
     sendSyn();
@@ -1066,27 +1114,34 @@ export class Sockets {
     s.rttStart = this.now();
     this.send(this.tcpSegment(s, TCP_SYN | TCP_ACK, undefined, s.sndUna));
     s.sndNxt = (s.sndUna + 1) >>> 0;
-    this.armSynack(s, k, this.now() + 1);
+    this.armSynack(s, k, TCP_TIMEOUT_INIT);
   }
 
   /**
    * The request's timer (reqsk_timer_handler): while the handshake is not complete the SYN-ACK
    * is retransmitted after 1 s, then 2, 4, ... (TCP_TIMEOUT_INIT doubled per timeout), at most
-   * net.ipv4.tcp_synack_retries times (5); one more timeout drops the request.
+   * net.ipv4.tcp_synack_retries times (5); one more timeout drops the request. `jiffies` from
+   * now (reqsk_queue_hash_req's mod_timer, tcp_check_req's mod_timer_pending; `inTimer` when the
+   * handler re-arms it).
+   *
+   * The timer is TIMER_PINNED: the timer wheel runs it before the unpinned timers of the same tick
+   * (timer-wheel.ts). A client's SYN timer armed a moment before it (the SYN's flight) is rounded
+   * up to the same tick (calc_index: a 1 s or 2 s timer to the end of its 32 ms bucket), so the
+   * request's SYN-ACK goes first and the repeated SYN gets another one
+   * (test/conformance/extra/sockets-synack-repeated-syn.yaml).
    */
-  private armSynack(s: TcpSock, k: string, at: number): void {
-    s.synackDue = at;
-    // The timer wheel fires a timer at the end of its bucket (timerWheelGranularity: 32 ms for 1 s
-    // and 2 s), so the request's timer and a client's SYN timer armed a moment apart usually fire
-    // in the same tick, and then the request's runs first: it is pinned (TIMER_PINNED: BASE_LOCAL,
-    // run before BASE_GLOBAL in run_timer_softirq). The bucket's phase is unknown, so natbox fires
-    // it half a bucket early: first whenever it is due within half a bucket after the other, the
-    // more likely order (test/conformance/extra/sockets-synack-repeated-syn.yaml).
-    const early = timerWheelGranularity(2 ** s.synackTimeouts!) / 2;
-    this.host.env.timer(at - early, () => {
-      if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackDue !== at) return;
-      this.synackTimer(s, k);
-    });
+  private armSynack(s: TcpSock, k: string, jiffies: number, inTimer = false): void {
+    // mod_timer replaces the pending expiry: only the latest arming runs.
+    const arm = (s.synackArm = (s.synackArm ?? 0) + 1);
+    this.kernelTimer(
+      jiffies,
+      () => {
+        if (s.state !== 'SYN_RECV' || this.tcp.get(k) !== s || s.synackArm !== arm) return;
+        this.synackTimer(s, k);
+      },
+      true,
+      inTimer,
+    );
   }
 
   /**
@@ -1105,7 +1160,7 @@ export class Sockets {
     }
     s.synackTimeouts!++;
     this.retransmitSynack(s, `attempt ${s.synackTimeouts! + 1}`);
-    this.armSynack(s, k, this.now() + 2 ** s.synackTimeouts!);
+    this.armSynack(s, k, TCP_TIMEOUT_INIT << s.synackTimeouts!, true);
   }
 
   /** inet_csk_reqsk_queue_drop: the request sock goes (its timer with it), traced as `why`. */
@@ -1150,6 +1205,63 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /**
+   * __tcp_ack_snd_check after `len` bytes of data: the ACK now in quick ACK mode (not pingpong) or
+   * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss; rcv_mss 536 for
+   * natbox's short lines), else tcp_send_delayed_ack: the delayed ACK timer (unpinned) at ato
+   * (TCP_ATO_MIN), unless one is armed. It is sent when it fires unless a segment carried the ACK
+   * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
+   * "delayed ACK missed").
+   */
+  private ackReceived(s: TcpSock, len: number): void {
+    s.lrcv = this.now();
+    s.unacked = (s.unacked ?? 0) + len;
+    if (!s.pingpong || s.unacked > 536) {
+      this.send(this.tcpSegment(s, TCP_ACK));
+      return;
+    }
+    if (s.delack !== undefined) return;
+    const arm = (s.delack = ++this.delackArms);
+    this.kernelTimer(TCP_ATO_MIN, () => {
+      if (s.delack !== arm || s.state === 'CLOSED') return;
+      s.pingpong = false;
+      this.send(this.tcpSegment(s, TCP_ACK));
+    });
+  }
+
+  /**
+   * Client with several exchanges: the wait for the answer to line `n` (1-based) started now; it
+   * ends with the answer or after the flow's timeout (exchangeDone).
+   */
+  private awaitAnswer(s: TcpSock): void {
+    if (s.answerWait === undefined) return;
+    const n = s.lines!;
+    this.host.env.timer(this.now() + s.answerWait, () => this.exchangeDone(s, n, false));
+  }
+
+  /**
+   * Client: the wait for line `n`'s answer ended (`answered`, or timed out). The next line leaves
+   * `interval` after the previous one's start or now, if later; after the last line's answer the
+   * application holds the connection `hold` s and closes it (no answer: it stays open).
+   */
+  private exchangeDone(s: TcpSock, n: number, answered: boolean): void {
+    if (s.lines !== n || s.state !== 'ESTABLISHED') return; // this wait already ended
+    if (s.more! > 0) {
+      s.more!--;
+      s.lines = n + 1;
+      const at = Math.max(s.firstAt! + n * s.interval!, this.now());
+      this.host.env.timer(at, () => {
+        if (s.state !== 'ESTABLISHED') return;
+        s.lineSeq = s.sndNxt;
+        this.sendFirstLine(s);
+        this.awaitAnswer(s);
+      });
+    } else if (answered && !s.closing) {
+      s.closing = true;
+      this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+    }
+  }
+
   /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
   private sendFirstLine(s: TcpSock): void {
     if (s.line!.length === 0) return; // `size: 0`: the application writes nothing
@@ -1163,7 +1275,8 @@ export class Sockets {
     this.send(this.tcpSegment(s, flags, payload));
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
-    let rto = (s.srtt ?? 0) + 0.2;
+    // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is.
+    let rto = toJiffies((s.srtt ?? 0) + 0.2);
     let n = 0;
     let probe = true;
     const check = (): void => {
@@ -1177,16 +1290,16 @@ export class Sockets {
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${Math.round(rto * 1000)} ms)`,
+          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms)`,
         });
       const seg = this.tcpSegment(s, flags, payload, seq);
       if (fin) this.send(seg, undefined, undefined, false);
       else this.send(seg);
       if (probe) probe = false;
       else rto *= 2;
-      this.host.env.timer(this.now() + rto, check);
+      this.kernelTimer(rto, check, false, true);
     };
-    this.host.env.timer(this.now() + rto, check);
+    this.kernelTimer(rto, check);
   }
 
   private tcpSockInput(
@@ -1247,8 +1360,12 @@ export class Sockets {
           s.lineSeq = s.sndNxt;
           // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
           // a segment opens the window (tcp_ack_update_window).
+          s.firstAt = this.now();
+          s.lines = 1;
+          s.answers = 0;
           if (win === 0) s.zeroWindow = true;
           else this.sendFirstLine(s);
+          this.awaitAnswer(s);
         }
         return;
       case 'SYN_RECV':
@@ -1261,7 +1378,7 @@ export class Sockets {
           if (s.lastOow! >= 0 && now - s.lastOow! < limit) return;
           s.lastOow = now;
           this.retransmitSynack(s, 'the client repeated its SYN');
-          this.armSynack(s, k, now + 2 ** s.synackTimeouts!);
+          this.armSynack(s, k, TCP_TIMEOUT_INIT << s.synackTimeouts!);
           return;
         }
         if (
@@ -1330,8 +1447,10 @@ export class Sockets {
         this.send(this.tcpSegment(s, TCP_ACK));
         s.app.data(this.connOf(s), payload);
       } else if (s.server) {
-        // Quick ACK, then the server application's answer once a whole line is in: who it saw.
-        this.send(this.tcpSegment(s, TCP_ACK));
+        // The ACK (quick, or delayed in pingpong mode: ackReceived), then the server application's
+        // answer once a whole line is in: who it saw. The answer carries the ACK, and answering at
+        // once puts the socket in pingpong mode.
+        this.ackReceived(s, payload.length);
         s.rxLen = (s.rxLen ?? 0) + payload.length;
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
@@ -1341,11 +1460,17 @@ export class Sockets {
         if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
           this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
       } else {
-        this.send(this.tcpSegment(s, TCP_ACK));
+        this.ackReceived(s, payload.length);
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
-        if (!s.closing) {
-          s.closing = true;
-          this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+        if (s.lines === undefined || s.answerWait === undefined) {
+          // One exchange: the application closes `hold` after the answer.
+          if (!s.closing) {
+            s.closing = true;
+            this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+          }
+        } else if (payload[payload.length - 1] === 0x0a) {
+          s.answers = (s.answers ?? 0) + 1;
+          this.exchangeDone(s, s.lines, true);
         }
       }
     }
@@ -1365,7 +1490,7 @@ export class Sockets {
         // answer ends (tcpClose). tcp_fin enters pingpong mode, so the FIN's ACK is delayed
         // (TCP_DELACK_MIN, 40 ms), unless the application's FIN carries it before.
         s.state = 'CLOSE_WAIT';
-        this.host.env.timer(this.now() + TCP_DELACK_MIN, () => {
+        this.kernelTimer(TCP_DELACK_MIN, () => {
           if (s.state === 'CLOSE_WAIT') this.send(this.tcpSegment(s, TCP_ACK));
         });
         if (!s.closing) {
@@ -1391,9 +1516,15 @@ export class Sockets {
             text: `connection with ${ap(s.raddr, s.rport)} closed`,
           });
         s.obs?.closed?.();
-        this.host.env.timer(this.now() + 60, () => {
-          if (this.tcp.get(k) === s) this.tcp.delete(k);
-        });
+        // inet_twsk_schedule: the TIME_WAIT sock's timer (inet_twsk_alloc: TIMER_PINNED; 6.10's
+        // un-pinning was reverted), TCP_TIMEWAIT_LEN.
+        this.kernelTimer(
+          TCP_TIMEWAIT_LEN,
+          () => {
+            if (this.tcp.get(k) === s) this.tcp.delete(k);
+          },
+          true,
+        );
       }
       return;
     }

@@ -79,7 +79,7 @@ test('misused keys of raw flows are errors at their position', () => {
     ],
     [
       '{ from: a, proto: sctp, to: 10.0.0.2:5, count: 2 }',
-      '6:45: flows[0].count: count is for udp and icmp flows (a sctp flow sends one datagram)',
+      '6:45: flows[0].count: count is for tcp, udp and icmp flows (a sctp flow sends one datagram)',
     ],
     ['{ from: a, proto: gre, to: 10.0.0.2 }', '6:23: flows[0].proto: "gre" is not a protocol'],
   ];

@@ -236,8 +236,10 @@ test('server SYN-ACK retransmission: 1 s, then doubling (reqsk_timer_handler); a
   const times = (sim: Sim) =>
     packets(sim, 'b', 'out')
       .filter((p) => p.f.flags === 'S.')
-      .map((p) => Math.round(p.t * 10) / 10);
-  assert.deepEqual(times(alone), [0, 1, 3]);
+      .map((p) => Math.round(p.t * 100) / 100);
+  // The timer wheel runs the request's 250-jiffy timer at tick 256 (1.024 s), the 500-jiffy one
+  // re-armed there at 760 (3.04 s): timer-wheel.ts.
+  assert.deepEqual(times(alone), [0, 1.02, 3.04]);
   // Every SYN-ACK is the same segment (same ISN).
   const isns = new Set(packets(alone, 'b', 'out').map((p) => p.f.seq));
   assert.equal(isns.size, 1);
@@ -249,7 +251,7 @@ test('server SYN-ACK retransmission: 1 s, then doubling (reqsk_timer_handler); a
   const both = run(
     line({ r, flows: `  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, timeout: 4.5 }` }),
   );
-  assert.deepEqual(times(both), [0, 1, 1, 2, 3, 4]);
+  assert.deepEqual(times(both), [0, 1.02, 1.02, 2.05, 3.07, 4.1]);
 });
 
 test('an ICMP net or host unreachable about the SYN-ACK drops the request (tcp_req_err): the SYN sent again gets a new ISN; port unreachable does not', () => {
@@ -312,10 +314,11 @@ test('data retransmission: a lost segment is sent again as a tail loss probe, th
   assert.equal(new Set(data.map((p) => p.f.seq)).size, 1, 'the same segment each time');
   const t0 = data[0]!.t;
   assert.deepEqual(
-    data.map((p) => Math.round((p.t - t0) * 10) / 10),
+    data.map((p) => Math.round((p.t - t0) * 1000) / 1000),
     // The tail loss probe at one RTO, then the RTO timer: 0.2, 0.4, 0.8, 1.6 s later (the
-    // kernel, under natbox verify: test/conformance/extra/sockets-data-retransmit.yaml).
-    [0, 0.2, 0.4, 0.8, 1.6, 3.2],
+    // kernel, under natbox verify: test/conformance/extra/sockets-data-retransmit.yaml), each
+    // timer run by the timer wheel at the end of its bucket (51, 102, 204, 408 jiffies).
+    [0, 0.207, 0.415, 0.831, 1.663, 3.327],
   );
   assert.equal(packets(sim, 'b', 'in').filter((p) => (p.f.len ?? 0) > 0).length, 0);
 });

@@ -44,7 +44,16 @@ const tcp = (sim: Sim, host: string, dir: 'in' | 'out') =>
     .map((s) => (s.kind === 'packet' ? { t: s.t, f: describeFrame(s.frame) } : undefined)!)
     .filter((p) => p.f.proto === 'tcp');
 
-const rel = (ps: readonly { t: number }[]): number[] => ps.map((p) => Math.round((p.t - ps[0]!.t) * 10) / 10);
+const rel = (ps: readonly { t: number }[]): number[] =>
+  ps.map((p) => Math.round((p.t - ps[0]!.t) * 1000) / 1000);
+
+/** `got` within 30 ms of the kernel's `want` (seconds after the first), one by one. */
+const near = (got: number[], want: number[]): void => {
+  assert.equal(got.length, want.length, `${got.join(' ')} against ${want.join(' ')}`);
+  got.forEach((g, i) =>
+    assert.ok(Math.abs(g - want[i]!) <= 0.03, `${got.join(' ')} against ${want.join(' ')}`),
+  );
+};
 
 test('a lost FIN is retransmitted: tail loss probe, then the RTO doubling (client in FIN_WAIT1)', () => {
   const sim = run(
@@ -57,8 +66,10 @@ test('a lost FIN is retransmitted: tail loss probe, then the RTO doubling (clien
   assert.equal(sim.results[0]!.verdict, 'connected');
   const fins = tcp(sim, 'a', 'out').filter((p) => p.f.flags?.includes('F'));
   assert.equal(new Set(fins.map((p) => p.f.seq)).size, 1, 'the same FIN each time');
-  // Linux 6.18 measured +0.21 +0.42 +0.85 +1.68 +3.34 s (tcp-fin-retransmit.yaml).
-  assert.deepEqual(rel(fins), [0, 0.2, 0.4, 0.8, 1.6, 3.2]);
+  // Linux 6.18 measured +0.21 +0.42 +0.85 +1.68 +3.34 s (tcp-fin-retransmit.yaml): RTOs of 51, 102,
+  // 204 and 408 jiffies, each run by the timer wheel at the end of its bucket (timer-wheel.ts):
+  // natbox's +0.207 +0.415 +0.831 +1.663 +3.327.
+  near(rel(fins), [0, 0.21, 0.42, 0.85, 1.68, 3.34]);
   assert.equal(tcp(sim, 'b', 'in').filter((p) => p.f.flags?.includes('F')).length, 0);
 });
 
@@ -73,7 +84,7 @@ test('the server retransmits its lost FIN (LAST_ACK); a FIN received again is an
     }),
   );
   const bFins = tcp(sim, 'b', 'out').filter((p) => p.f.flags?.includes('F'));
-  assert.deepEqual(rel(bFins).slice(0, 5), [0, 0.2, 0.4, 0.8, 1.6]);
+  near(rel(bFins).slice(0, 5), [0, 0.21, 0.42, 0.85, 1.68]);
   const aFins = tcp(sim, 'a', 'out').filter((p) => p.f.flags?.includes('F'));
   assert.equal(aFins.length, 2, "a's FIN and one probe: b's duplicate ACK acknowledges it");
   const dupAck = tcp(sim, 'a', 'in').filter((p) => p.f.flags === '.' && p.t > aFins[1]!.t);

@@ -320,23 +320,35 @@ if f['proto'] == 'tcp':
     out.update(verdict='connected', detail='connection established', local='%s:%d' % a)
     if f.get('ftp'): ftp_session(s, a, p)
     got = b''
-    try:
-        if LINE: s.sendall(LINE)
-        end = time.time() + f['timeout']
-        while b'\n' not in got and time.time() < end:
-            s.settimeout(max(0.01, end - time.time()))
-            d = s.recv(4096)
-            if not d: break
-            got += d
-    except (TimeoutError, socket.timeout):
-        pass
-    except OSError as e:
-        n = name(e)
-        out.update(verdict='connected-then-failed', detail=n, errno=n)
+    # count exchanges on the connection: line i leaves i*interval after the first, or when the
+    # wait for the answer to line i-1 ended (its answer, or timeout) if later (natbox's sockets.ts
+    # exchangeDone); the connection is closed hold s after the last answer.
+    count = f.get('count') or 1
+    first = time.time()
+    closed = False
+    for i in range(count):
+        if closed: break
+        if i: time.sleep(max(0, first + i * (f.get('interval') or 0) - time.time()))
+        try:
+            if LINE: s.sendall(LINE)
+            end = time.time() + f['timeout']
+            while got.count(b'\n') <= i and time.time() < end:
+                s.settimeout(max(0.01, end - time.time()))
+                d = s.recv(4096)
+                if not d:
+                    closed = True
+                    break
+                got += d
+        except (TimeoutError, socket.timeout):
+            pass
+        except OSError as e:
+            n = name(e)
+            out.update(verdict='connected-then-failed', detail=n, errno=n)
+            break
     saw(got)
     if got: out['replyFrom'] = '%s:%d' % p  # as natbox: the answer's source, once it came
     emit()
-    if b'\n' in got:
+    if got.count(b'\n') >= count:
         time.sleep(max(0, f['hold']))
         s.close()
         sys.exit(0)
