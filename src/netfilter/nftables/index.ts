@@ -193,6 +193,31 @@ function needsConntrack(rs: NftRuleset): boolean {
   return needsSynproxy(rs);
 }
 
+/**
+ * The conntrack extensions the ruleset turns on when nft loads it, whatever its family:
+ * accounting for `ct bytes|packets|avgpkt` (nft_ct_get_init: nf_ct_set_acct), labels for
+ * `ct label` (nf_connlabels_get).
+ */
+function ctExtensionsOf(rs: NftRuleset): { acct: boolean; labels: boolean } {
+  let acct = false;
+  let labels = false;
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (o.kind === 'ct') {
+      if (o.key === 'bytes' || o.key === 'packets' || o.key === 'avgpkt') acct = true;
+      else if (o.key === 'label') labels = true;
+    }
+    for (const k in o) if (k !== 'pos') walk(o[k]);
+  };
+  for (const t of rs.tables) walk(t.chains);
+  return { acct, labels };
+}
+
 /** Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks). */
 function needsSynproxy(rs: NftRuleset): boolean {
   for (const t of rs.tables)
@@ -212,6 +237,7 @@ export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
   return {
     needsConntrack: needsConntrack(rs),
     needsSynproxy: needsSynproxy(rs),
+    ctExtensions: ctExtensionsOf(rs),
     tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
       const prevRt = new Map<string, RtTable>();
       for (const p of prev ?? [])
