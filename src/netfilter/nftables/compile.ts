@@ -9,6 +9,7 @@ import { payloadSetOp } from './payload-set.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { connlimitEval, newConnlimitState } from './connlimit-op.ts';
+import { ctTimeoutSetOp } from './ct-timeout-op.ts';
 import type { ConnlimitState } from '../xtables/match-connlimit.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
@@ -843,6 +844,7 @@ export class RtTable {
     }
     if (obj.type === 'limit') return this.limitOp(obj, obj);
     if (obj.type === 'ct helper') return this.ctHelperSet(obj, s);
+    if (obj.type === 'ct timeout') return ctTimeoutSetOp(obj, s);
     throw new NftRefusal(`${s.type} objects are read and printed but not simulated`, s, s.type);
   }
 
