@@ -187,6 +187,8 @@ function needsConntrack(rs: NftRuleset): boolean {
   for (const t of rs.tables) {
     if (!evaluated(t)) continue;
     if (t.chains.some((c) => c.base?.type === 'nat')) return true;
+    // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
+    if (t.objects.some((o) => o.type.startsWith('ct '))) return true;
     const text = JSON.stringify([t.chains, t.sets]);
     if (/"kind":"(ct|nat|notrack|connlimit|flow)"/.test(text)) return true;
   }
