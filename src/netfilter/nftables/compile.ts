@@ -10,6 +10,7 @@ import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { connlimitEval, newConnlimitState } from './connlimit-op.ts';
 import { ctTimeoutSetOp } from './ct-timeout-op.ts';
+import { ctLabelMatchOp, ctLabelSetOp } from './ct-label-op.ts';
 import type { ConnlimitState } from '../xtables/match-connlimit.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
@@ -339,7 +340,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
-    if (ip6Only(left) || ctHelper(left)) return false; // compileMatch: never matches
+    if (ip6Only(left) || ctHelper(left) || ctLabel(left)) return false; // compileMatch decides
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -625,6 +626,7 @@ export class RtTable {
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
     if (ctHelper(left)) return ctHelperMatch(s);
+    if (ctLabel(left) && right.kind !== 'set' && right.kind !== 'setref') return ctLabelMatchOp(s);
     if (left.kind === 'misc' && left.words === 'socket transparent' && right.kind === 'value') {
       const v = Number(right.value);
       if (s.op === 'implicit' || s.op === '==' || s.op === '!=') return socketTransparentOp(v, neg);
@@ -920,6 +922,7 @@ export class RtTable {
       typeof s.value.value === 'number'
     )
       return netdevPktTypeOp(s.value.value, ctx, s, R_GO);
+    if (t.kind === 'ct' && t.key === 'label') return ctLabelSetOp(s.value);
     const vg = this.valueGetter(s.value, ctx);
     if (t.kind === 'payload') return payloadSetOp(t, vg, ctx, s);
     if (t.kind === 'meta' && t.key === 'mark')
@@ -1441,6 +1444,10 @@ function ctHelperMatch(s: Extract<NftStmt, { kind: 'match' }>): Op {
 }
 
 /** `ct helper` (the name of the entry's helper). */
+function ctLabel(left: NftExpr): boolean {
+  return left.kind === 'ct' && left.key === 'label';
+}
+
 function ctHelper(left: NftExpr): boolean {
   return left.kind === 'ct' && left.key === 'helper';
 }
