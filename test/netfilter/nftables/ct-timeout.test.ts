@@ -9,7 +9,7 @@ import { NF_ACCEPT, type Netfilter } from '../../../src/netfilter/core/engine.ts
 import { Skb } from '../../../src/netfilter/core/skb.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
-import { printNft } from '../../../src/rules/nft/index.ts';
+import { printNft, printNftJson } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
 import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
 
@@ -116,4 +116,37 @@ test('nft ct timeout set: a confirmed connection keeps its timeouts; tcp establi
   assert.equal(box.tcp(false, 22, 41000, SYNACK, 1000, 2, 1.1), NF_ACCEPT);
   assert.equal(box.tcp(true, 41000, 22, ACK, 2, 1001, 1.2), NF_ACCEPT);
   assert.match(box.line(1.2), /^tcp +6 5 ESTABLISHED /);
+});
+
+test('nft ct timeout objects print as nft 1.0.6 lists them: states off their defaults, in nft order', () => {
+  // Input and outputs measured with nft 1.0.6 on Linux 6.18 (`nft -f`, `nft list ruleset`, `-j`).
+  const rs = parseNftText(`table ip t {
+ ct timeout tt { protocol tcp; l3proto ip; policy = { close: 20, established: 120, syn_sent: 120 }; }
+ ct timeout uu {
+  protocol udp
+  policy = { replied : 5, unreplied : 3 }
+ }
+}
+`);
+  assert.equal(
+    printNft(rs),
+    `table ip t {
+	ct timeout tt {
+		protocol tcp
+		l3proto ip
+		policy = { established : 120, close : 20 }
+	}
+
+	ct timeout uu {
+		protocol udp
+		l3proto ip
+		policy = { unreplied : 3, replied : 5 }
+	}
+}
+`,
+  );
+  assert.match(
+    printNftJson(rs),
+    /"ct timeout": \{"family": "ip", "name": "tt", "table": "t", "handle": \d+, "protocol": "tcp", "l3proto": "ip", "policy": \{"established": 120, "close": 20\}\}/,
+  );
 });
