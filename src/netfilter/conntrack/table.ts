@@ -36,7 +36,14 @@ import { IPPROTO_SCTP } from '../../wire/sctp.ts';
 import { IPPROTO_DCCP } from '../../wire/dccp.ts';
 import { DIR_ORIGINAL, DIR_REPLY, hashTuple, hashTupleWide, type TupleBuf } from './tuple.ts';
 import { zoneIdOf } from './zone.ts';
-import type { TimeoutPolicy } from './timeouts.ts';
+
+/**
+ * An entry's timeout policy as the table keeps it (timeouts.ts TimeoutPolicy, which imports this
+ * file): `over` gives the policy's timeouts over the engine's.
+ */
+export interface EntryTimeoutPolicy {
+  over(base: unknown): unknown;
+}
 
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
 export const IPS_EXPECTED = 1 << 0;
@@ -374,10 +381,10 @@ export class ConntrackTable {
    * Per entry: the timeout policy attached to it (the nf_conn_timeout extension, nft's `ct timeout
    * set`), made when the first policy is attached; conntrack-in reads its timeouts from it.
    */
-  timeoutPolicy: (TimeoutPolicy | undefined)[] | undefined = undefined;
+  timeoutPolicy: (EntryTimeoutPolicy | undefined)[] | undefined = undefined;
 
   /** Attaches timeout policy `p` to entry `e` (nf_ct_timeout_ext_add). */
-  setTimeoutPolicy(e: number, p: TimeoutPolicy): void {
+  setTimeoutPolicy(e: number, p: EntryTimeoutPolicy): void {
     (this.timeoutPolicy ??= [])[e] = p;
   }
 

@@ -160,7 +160,7 @@ export class ConntrackIn {
     const proto = skb.proto;
     // nf_ct_timeout_lookup: the entry's timeout policy (nft `ct timeout set`), else the netns's.
     const pol = ct.timeoutPolicy?.[e];
-    const to = pol === undefined ? this.timeoutTicks : pol.over(this.timeoutTicks);
+    const to = pol === undefined ? this.timeoutTicks : (pol.over(this.timeoutTicks) as TimeoutTicks);
     if (proto === IPPROTO_TCP) {
       const flags = skb.tcpFlags;
       // The sequence number matters only for a SYN (tcpPacket keeps the last one).
