@@ -37,6 +37,14 @@ import { IPPROTO_DCCP } from '../../wire/dccp.ts';
 import { DIR_ORIGINAL, DIR_REPLY, hashTuple, hashTupleWide, type TupleBuf } from './tuple.ts';
 import { zoneIdOf } from './zone.ts';
 
+/**
+ * An entry's timeout policy as the table keeps it (timeouts.ts TimeoutPolicy, which imports this
+ * file): `over` gives the policy's timeouts over the engine's.
+ */
+export interface EntryTimeoutPolicy {
+  over(base: unknown): unknown;
+}
+
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
 export const IPS_EXPECTED = 1 << 0;
 export const IPS_SEEN_REPLY = 1 << 1;
@@ -367,6 +375,17 @@ export class ConntrackTable {
         throw new TypeError('conntrack: `used` is read-only');
       },
     );
+  }
+
+  /**
+   * Per entry: the timeout policy attached to it (the nf_conn_timeout extension, nft's `ct timeout
+   * set`), made when the first policy is attached; conntrack-in reads its timeouts from it.
+   */
+  timeoutPolicy: (EntryTimeoutPolicy | undefined)[] | undefined = undefined;
+
+  /** Attaches timeout policy `p` to entry `e` (nf_ct_timeout_ext_add). */
+  setTimeoutPolicy(e: number, p: EntryTimeoutPolicy): void {
+    (this.timeoutPolicy ??= [])[e] = p;
   }
 
   /** Turns accounting on (entries made from now on count; nf_ct_set_acct). Idempotent. */
@@ -944,6 +963,7 @@ export class ConntrackTable {
     if (this.acct) this.acct.fill(0, e * 4, e * 4 + 4);
     if (this.labels) this.labels.fill(0, e * 4, e * 4 + 4);
     if (this.zones) this.zones[e] = 0;
+    if (this.timeoutPolicy) this.timeoutPolicy[e] = undefined;
     this.id[e] = this.nextId++;
     this.count++;
     return e;

@@ -54,7 +54,10 @@ export class TimeoutTicks {
   readonly generic: number;
   /** nf_conntrack_tcp_timeout_max_retrans (window tracking: retransmissions, a zero window). */
   readonly tcpMaxRetrans: number;
+  /** The seconds these ticks were made from. */
+  readonly source: Readonly<Timeouts>;
   constructor(to: Readonly<Timeouts>) {
+    this.source = to;
     this.tcp = Uint32Array.from(TCP_STATE_TIMEOUT, (name) => ConntrackTable.ticks(to[name]));
     this.tcpUnacknowledged = ConntrackTable.ticks(to.nf_conntrack_tcp_timeout_unacknowledged);
     this.udp = ConntrackTable.ticks(to.nf_conntrack_udp_timeout);
@@ -62,5 +65,26 @@ export class TimeoutTicks {
     this.icmp = ConntrackTable.ticks(to.nf_conntrack_icmp_timeout);
     this.generic = ConntrackTable.ticks(to.nf_conntrack_generic_timeout);
     this.tcpMaxRetrans = ConntrackTable.ticks(to.nf_conntrack_tcp_timeout_max_retrans);
+  }
+}
+
+/**
+ * A timeout policy (nf_ct_timeout: nft's `ct timeout` object, attached to a connection by
+ * `ct timeout set`): the timeouts it gives, over the netns's for the others (the kernel copies the
+ * netns's values when the object is made, tcp_timeout_nlattr_to_obj; natbox takes the current
+ * ones). The packet path reads its ticks through `over`, made once per base.
+ */
+export class TimeoutPolicy {
+  private base: TimeoutTicks | undefined;
+  private ticks: TimeoutTicks | undefined;
+  constructor(readonly overrides: Readonly<Partial<Timeouts>>) {}
+
+  /** The policy's ticks over `base` (the engine's). */
+  over(base: TimeoutTicks): TimeoutTicks {
+    if (base !== this.base || this.ticks === undefined) {
+      this.base = base;
+      this.ticks = new TimeoutTicks({ ...base.source, ...this.overrides });
+    }
+    return this.ticks;
   }
 }

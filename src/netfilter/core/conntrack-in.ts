@@ -158,13 +158,16 @@ export class ConntrackIn {
     const m = e * REC_WORDS + REC_META;
     const before = ct.rec[m]!;
     const proto = skb.proto;
+    // nf_ct_timeout_lookup: the entry's timeout policy (nft `ct timeout set`), else the netns's.
+    const pol = ct.timeoutPolicy?.[e];
+    const to = pol === undefined ? this.timeoutTicks : (pol.over(this.timeoutTicks) as TimeoutTicks);
     if (proto === IPPROTO_TCP) {
       const flags = skb.tcpFlags;
       // The sequence number matters only for a SYN (tcpPacket keeps the last one).
       const seq = flags & TCP_SYN ? read32(skb.buf, skb.l4off + 4) : 0;
       const v =
         ct.tcpWin === undefined
-          ? tcpPacketTick(ct, e, dir, flags, seq, nowTick, this.timeoutTicks, created)
+          ? tcpPacketTick(ct, e, dir, flags, seq, nowTick, to, created)
           : tcpWindowPacket(
               ct,
               e,
@@ -173,7 +176,7 @@ export class ConntrackIn {
               skb.l4off,
               skb.off + skb.len - skb.l4off,
               nowTick,
-              this.timeoutTicks,
+              to,
               created,
             );
       if (v === TCP_VERDICT_REOPEN) {
@@ -188,16 +191,16 @@ export class ConntrackIn {
         // The entry is gone from the table, but this packet still carries it (and its NAT).
       }
     } else if (proto === IPPROTO_UDP) {
-      udpPacketTick(ct, e, nowTick, this.timeoutTicks);
+      udpPacketTick(ct, e, nowTick, to);
     } else if (proto === IPPROTO_ICMP) {
-      icmpPacket(ct, e, nowTick, this.timeoutTicks);
+      icmpPacket(ct, e, nowTick, to);
     } else if (proto === IPPROTO_SCTP) {
       if (sctpPacketTick(ct, e, dir, skb.buf, skb.l4off, skb.off + skb.len, nowTick) !== SCTP_OK) {
         if (created) ct.release(e);
         return this.invalid(skb, hook);
       }
     } else {
-      genericPacket(ct, e, nowTick, this.timeoutTicks);
+      genericPacket(ct, e, nowTick, to);
     }
     // nf_ct_refresh_acct (or nf_ct_kill_acct): the packet counts before any rule sees it.
     ct.account(e, dir, skb.len);

@@ -160,8 +160,9 @@ export class Netfilter {
     this.stats = this.conntrack.stats;
     // The conntrack extensions the rules' checkentry turns on: accounting, labels.
     const ext = ctExtensions(cfg.ruleset);
-    if (ext.acct) this.conntrack.enableAcct();
-    if (ext.labels) this.conntrack.enableLabels();
+    const fronts = cfg.frontEnds ?? [];
+    if (ext.acct || fronts.some((f) => f.ctExtensions?.acct === true)) this.conntrack.enableAcct();
+    if (ext.labels || fronts.some((f) => f.ctExtensions?.labels === true)) this.conntrack.enableLabels();
     this.nat = prev?.nat ?? new NatCore(this.conntrack, cfg.rng);
     const timeouts = defaultTimeouts();
     for (const [k, v] of cfg.sysctls ?? []) if (isTimeoutName(k)) timeouts[k] = v;

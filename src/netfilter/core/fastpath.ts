@@ -186,6 +186,8 @@ export class FastPath {
     if ((before & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
       return NOT_SHORT;
     if (rec[base + REC_EXPIRES]! <= nowTick) return NOT_SHORT;
+    // An entry with a timeout policy (nft `ct timeout set`) takes the full path (conntrack-in).
+    if (ct.timeoutPolicy !== undefined && ct.timeoutPolicy[e] !== undefined) return NOT_SHORT;
     const proto = b[o + 9]!;
     const l4 = o + 20;
     const filtered = this.filtered;

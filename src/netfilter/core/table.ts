@@ -80,6 +80,8 @@ export interface NfFrontEnd {
   readonly needsConntrack: boolean;
   /** Whether its rules have a `synproxy` statement (the engine then has SYNPROXY's hooks). */
   readonly needsSynproxy?: boolean;
+  /** The conntrack extensions its rules turn on when loaded: accounting, labels (nft_ct_get_init). */
+  readonly ctExtensions?: { readonly acct: boolean; readonly labels: boolean };
   /** Its tables for a new engine; `prev`: what it made for the engine this one replaces. */
   tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[];
 }

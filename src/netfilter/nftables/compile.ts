@@ -8,6 +8,10 @@ import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts'
 import { payloadSetOp } from './payload-set.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
+import { connlimitEval, newConnlimitState } from './connlimit-op.ts';
+import { ctTimeoutSetOp } from './ct-timeout-op.ts';
+import { ctLabelMatchOp, ctLabelSetOp } from './ct-label-op.ts';
+import type { ConnlimitState } from '../xtables/match-connlimit.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
 import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import { helperByName, helperSimulated } from '../conntrack/helper.ts';
@@ -161,6 +165,11 @@ export class RtTable {
   readonly rt = { hook: 0, now: 0, jump: 0 };
   readonly key: Uint32Array = new Uint32Array(16);
   readonly stmtState = new Map<object, StmtState>();
+  /** `ct count` lists per connlimit statement (connlimit-op.ts); a set element's keyed by slot. */
+  readonly connState = new Map<object, ConnlimitState>();
+  /** The previous engine's lists, and where carrySet moved each named set's elements. */
+  private readonly prevConn: ReadonlyMap<object, ConnlimitState> | undefined;
+  private readonly setMoves = new Map<string, Map<number, number>>();
   /** The flat program of every chain (program.ts), the statement index of each op's first word. */
   readonly code: Int32Array;
   readonly stmtAt: Int32Array;
@@ -199,12 +208,13 @@ export class RtTable {
         const rs = buildSet(namedSetConfig(s), s.elements, (n, at) => this.chainIndex(n, at));
         this.sets.set(s.name, rs);
         const old = prev?.sets.get(s.name);
-        if (old) carrySet(old, rs);
+        if (old) this.setMoves.set(s.name, carrySet(old, rs));
       } catch (e) {
         this.refuse(e, s.pos);
       }
     }
     if (prev) for (const [k, v] of prev.stmtState) this.stmtState.set(k, v);
+    this.prevConn = prev?.connState;
     const w = new ProgramWriter();
     const starts = new Int32Array(table.chains.length);
     table.chains.forEach((c, i) => {
@@ -330,7 +340,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
-    if (ip6Only(left) || ctHelper(left)) return false; // compileMatch: never matches
+    if (ip6Only(left) || ctHelper(left) || ctLabel(left)) return false; // compileMatch decides
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -567,13 +577,40 @@ export class RtTable {
       case 'fwd':
       case 'dup':
         return [netdevSendOp(s, ctx, R_DROP, R_GO)];
-      case 'connlimit':
-        throw new NftRefusal('ct count (connlimit) is read and printed but not simulated', s, 'ct count');
+      case 'connlimit': {
+        // nft_connlimit_eval: one list for the rule.
+        const st = this.connlimitState(s, undefined);
+        const { count, over } = s;
+        return [(skb) => connlimitEval(st, 0, count, over, skb)];
+      }
       case 'last':
         throw new NftRefusal('last is read and printed but not simulated', s, 'last');
       default:
         throw new NftRefusal(`the statement ${s.kind} is read and printed but not simulated`, s, s.kind);
     }
+  }
+
+  /**
+   * A connlimit statement's lists: the previous engine's (a set element's moved to the slots
+   * carrySet gave its elements), or new ones.
+   */
+  private connlimitState(key: object, setName: string | undefined): ConnlimitState {
+    let st = this.connState.get(key);
+    if (st) return st;
+    st = this.prevConn?.get(key);
+    if (st && setName !== undefined) {
+      const moves = this.setMoves.get(setName);
+      const lists = [...st.lists];
+      st.lists.clear();
+      if (moves)
+        for (const [slot, l] of lists) {
+          const to = moves.get(slot);
+          if (to !== undefined) st.lists.set(to, l);
+        }
+    }
+    st ??= newConnlimitState();
+    this.connState.set(key, st);
+    return st;
   }
 
   private state(key: object, init: () => StmtState): StmtState {
@@ -589,6 +626,7 @@ export class RtTable {
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
     if (ip6Only(left)) return () => R_BREAK;
     if (ctHelper(left)) return ctHelperMatch(s);
+    if (ctLabel(left) && right.kind !== 'set' && right.kind !== 'setref') return ctLabelMatchOp(s);
     if (left.kind === 'misc' && left.words === 'socket transparent' && right.kind === 'value') {
       const v = Number(right.value);
       if (s.op === 'implicit' || s.op === '==' || s.op === '!=') return socketTransparentOp(v, neg);
@@ -808,6 +846,7 @@ export class RtTable {
     }
     if (obj.type === 'limit') return this.limitOp(obj, obj);
     if (obj.type === 'ct helper') return this.ctHelperSet(obj, s);
+    if (obj.type === 'ct timeout') return ctTimeoutSetOp(obj, s);
     throw new NftRefusal(`${s.type} objects are read and printed but not simulated`, s, s.type);
   }
 
@@ -883,6 +922,7 @@ export class RtTable {
       typeof s.value.value === 'number'
     )
       return netdevPktTypeOp(s.value.value, ctx, s, R_GO);
+    if (t.kind === 'ct' && t.key === 'label') return ctLabelSetOp(s.value);
     const vg = this.valueGetter(s.value, ctx);
     if (t.kind === 'payload') return payloadSetOp(t, vg, ctx, s);
     if (t.kind === 'meta' && t.key === 'mark')
@@ -1205,26 +1245,38 @@ export class RtTable {
     const timeout = s.timeout !== undefined ? s.timeout / 1000 : set.cfg.timeout;
     if (timeout > 0) set.mayExpire = true; // an update may give an element added without one its expiry
     let counter = false;
-    let limit: Op | undefined;
-    let lim: Extract<NftStmt, { kind: 'limit' }> | undefined;
+    // The element's stateful expressions after its counter, in their order (nft_set_elem_update_expr:
+    // the first that breaks ends the rule).
+    const elemOps: Op[] = [];
+    const fresh: ConnlimitState[] = [];
     for (const t of s.stmts ?? []) {
       if (t.kind === 'counter') counter = true;
-      else if (t.kind === 'limit') lim = t;
-      else throw new NftRefusal(`${t.kind} in a set element is not simulated`, t, t.kind);
+      else if (t.kind === 'limit') elemOps.push(this.elemLimitOp(set, t));
+      else if (t.kind === 'connlimit') {
+        const st = this.connlimitState(t, s.set);
+        fresh.push(st);
+        const { count, over } = t;
+        elemOps.push((skb) => connlimitEval(st, rt.jump, count, over, skb));
+      } else throw new NftRefusal(`${t.kind} in a set element is not simulated`, t, t.kind);
     }
-    if (lim) limit = this.elemLimitOp(set, lim);
+    const nOps = elemOps.length;
     const update = s.op === 'update';
     return (skb) => {
       if (!build(skb)) return R_BREAK;
       const slot = set.addKey(key, rt.now, timeout);
       if (slot < 0) return R_BREAK; // the set is full
+      if (set.fresh) for (let i = 0; i < fresh.length; i++) fresh[i]!.reset(slot); // a new element's lists
       if (update && !set.fresh && timeout > 0) set.expires[slot] = rt.now + timeout;
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
         set.bytes[slot]! += skb.len;
       }
-      rt.jump = slot; // the element for its limit
-      return limit ? limit(skb) : R_GO;
+      for (let i = 0; i < nOps; i++) {
+        rt.jump = slot; // the element, for its limit and its connection list
+        const r = elemOps[i]!(skb);
+        if (r !== R_GO) return r;
+      }
+      return R_GO;
     };
   }
 
@@ -1297,10 +1349,11 @@ function ends(e: NftExpr): [number, number] {
 }
 
 /** Elements the packet path added to `old` still alive go into `next` (same key layout). */
-function carrySet(old: RtSet, next: RtSet): void {
-  if (!old.hash || !next.hash) return;
+function carrySet(old: RtSet, next: RtSet): Map<number, number> {
+  const moves = new Map<number, number>();
+  if (!old.hash || !next.hash) return moves;
   const w = old.cfg.strFields.length;
-  if (w !== next.cfg.strFields.length) return;
+  if (w !== next.cfg.strFields.length) return moves;
   const k = new Uint32Array(w);
   const names = [...old.intern.keys()];
   for (const s of old.added) {
@@ -1318,7 +1371,9 @@ function carrySet(old: RtSet, next: RtSet): void {
     next.bytes[slot] = old.bytes[s]!;
     next.tokens[slot] = old.tokens[s]!;
     next.last[slot] = old.last[s]!;
+    moves.set(s, slot);
   }
+  return moves;
 }
 
 /** nft_limit_init's numbers for a limit statement: the period in ns, the bucket size and a packet's cost. */
@@ -1389,6 +1444,10 @@ function ctHelperMatch(s: Extract<NftStmt, { kind: 'match' }>): Op {
 }
 
 /** `ct helper` (the name of the entry's helper). */
+function ctLabel(left: NftExpr): boolean {
+  return left.kind === 'ct' && left.key === 'label';
+}
+
 function ctHelper(left: NftExpr): boolean {
   return left.kind === 'ct' && left.key === 'helper';
 }

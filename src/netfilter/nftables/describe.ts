@@ -41,8 +41,15 @@ function stmtWords(s: NftStmt): string {
       return s.over ? 'limit: within the rate' : 'limit: over the rate';
     case 'quota':
       return s.over ? 'quota: not used up' : 'quota: used up';
-    case 'dynset':
-      return `${s.op} @${s.set}: no match`;
+    case 'dynset': {
+      // The element's statements (a limit, a ct count) may have stopped the rule.
+      const inner = (s.stmts ?? []).filter((t) => t.kind === 'limit' || t.kind === 'connlimit');
+      return inner.length
+        ? `${s.op} @${s.set}: the element's ${inner.map(stmtWords).join(' or ')}`
+        : `${s.op} @${s.set}: no match`;
+    }
+    case 'connlimit':
+      return s.over ? `ct count: ${s.count} or fewer connections` : `ct count: over ${s.count} connections`;
     case 'nat':
       return `${s.type}: no mapping for the packet`;
     default:

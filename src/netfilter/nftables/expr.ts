@@ -358,6 +358,27 @@ function ctGetter(e: Extract<NftExpr, { kind: 'ct' }>): Getter {
         (skb) => (skb.ct < 0 || !skb.env ? -1 : skb.env.conntrack.readTuple(skb.ct, dirOf(skb), tb).dport),
         16,
       );
+    case 'bytes':
+    case 'packets':
+    case 'avgpkt': {
+      // nft_ct_get_eval NFT_CT_BYTES/PKTS/AVGPKT: the entry's nf_conn_acct counters (the packet
+      // itself counted: nf_conntrack_in counts it first) of the direction, or of both summed
+      // without one (nft_ct_get_eval_counter); 0 without the accounting extension; avgpkt is
+      // bytes / packets (0 with no packet). A u64 (a double here, exact to 2^53).
+      const off = key === 'bytes' ? 1 : 0;
+      const d = e.dir === 'original' ? 0 : e.dir === 'reply' ? 1 : 2;
+      const count = (a: Float64Array, i: number, o: number): number =>
+        d === 2 ? a[i + o]! + a[i + 2 + o]! : a[i + d * 2 + o]!;
+      return num((skb) => {
+        if (skb.ct < 0 || !skb.env) return -1;
+        const a = skb.env.conntrack.acct;
+        if (a === undefined) return 0;
+        const i = skb.ct * 4;
+        if (key !== 'avgpkt') return count(a, i, off);
+        const p = count(a, i, 0);
+        return p === 0 ? 0 : Math.floor(count(a, i, 1) / p);
+      }, 64);
+    }
     default:
       throw new NftRefusal(`ct ${key} is read and printed but not simulated`, e, `ct ${key}`);
   }

@@ -187,10 +187,37 @@ function needsConntrack(rs: NftRuleset): boolean {
   for (const t of rs.tables) {
     if (!evaluated(t)) continue;
     if (t.chains.some((c) => c.base?.type === 'nat')) return true;
+    // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
+    if (t.objects.some((o) => o.type.startsWith('ct '))) return true;
     const text = JSON.stringify([t.chains, t.sets]);
     if (/"kind":"(ct|nat|notrack|connlimit|flow)"/.test(text)) return true;
   }
   return needsSynproxy(rs);
+}
+
+/**
+ * The conntrack extensions the ruleset turns on when nft loads it, whatever its family:
+ * accounting for `ct bytes|packets|avgpkt` (nft_ct_get_init: nf_ct_set_acct), labels for
+ * `ct label` (nf_connlabels_get).
+ */
+function ctExtensionsOf(rs: NftRuleset): { acct: boolean; labels: boolean } {
+  let acct = false;
+  let labels = false;
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (o.kind === 'ct') {
+      if (o.key === 'bytes' || o.key === 'packets' || o.key === 'avgpkt') acct = true;
+      else if (o.key === 'label') labels = true;
+    }
+    for (const k in o) if (k !== 'pos') walk(o[k]);
+  };
+  for (const t of rs.tables) walk(t.chains);
+  return { acct, labels };
 }
 
 /** Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks). */
@@ -212,6 +239,7 @@ export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
   return {
     needsConntrack: needsConntrack(rs),
     needsSynproxy: needsSynproxy(rs),
+    ctExtensions: ctExtensionsOf(rs),
     tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
       const prevRt = new Map<string, RtTable>();
       for (const p of prev ?? [])

@@ -88,6 +88,20 @@ export class ConnlimitState {
     return this.nNodes++;
   }
 
+  /**
+   * Empties the list of `key` (its nodes freed): nft's connlimit in a set element starts a new
+   * list when its element is new (nft_connlimit_clone), also in a slot an old element left.
+   */
+  reset(key: number): void {
+    const l = this.lists.get(key);
+    if (l === undefined || this.count[l] === 0) return;
+    this.next[this.tail[l]!] = this.free;
+    this.free = this.head[l]!;
+    this.head[l] = -1;
+    this.tail[l] = -1;
+    this.count[l] = 0;
+  }
+
   /** nf_conncount_count(key, tuple): the list's count after adding `t` (if it is new). */
   countAdd(key: number, t: TupleBuf, skb: Skb): number {
     let l = this.lists.get(key);

@@ -17,7 +17,7 @@ import type {
   NftValue,
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
-import { ctHelperL3proto, formatHour } from './types.ts';
+import { CT_TIMEOUT_STATES, ctHelperL3proto, formatHour } from './types.ts';
 import { natFamily } from './print.ts';
 import { listOrder } from './normalise.ts';
 import {
@@ -185,9 +185,16 @@ function objectJson(t: NftTable, ob: NftObject): JOut {
     case 'ct timeout': {
       o['protocol'] = ob.protocol;
       o['l3proto'] = ob.l3proto ?? t.family;
+      // timeout_policy_json: the states that differ from nft's defaults, in nft's order.
+      const given = new Map(ob.policy);
       const pol: JObj = {};
-      for (const [k, v] of ob.policy) pol[k] = v;
-      o['policy'] = ob.policy.length > 0 ? pol : null;
+      let any = false;
+      for (const [st, dflt] of CT_TIMEOUT_STATES[ob.protocol] ?? [])
+        if (given.has(st) && given.get(st) !== dflt) {
+          pol[st] = given.get(st)!;
+          any = true;
+        }
+      o['policy'] = any ? pol : null;
       break;
     }
     case 'ct expectation':

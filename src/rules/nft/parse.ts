@@ -1144,10 +1144,19 @@ class Parser {
         continue;
       }
       const line: NftTok[] = [];
+      // A line ends at a newline, `;` or `}` outside braces (`policy = { established : 120 }`).
+      let depth = 0;
       for (;;) {
         const t = this.peek();
-        if (t.kind === 'nl' || t.kind === 'eof' || (t.kind === 'punct' && (t.text === ';' || t.text === '}')))
+        if (t.kind === 'eof') break;
+        if (depth === 0 && (t.kind === 'nl' || (t.kind === 'punct' && (t.text === ';' || t.text === '}'))))
           break;
+        if (t.kind === 'punct' && t.text === '{') depth++;
+        else if (t.kind === 'punct' && t.text === '}') depth--;
+        if (t.kind === 'nl') {
+          this.i++;
+          continue;
+        }
         line.push(this.next());
       }
       items.push(line);
@@ -1190,6 +1199,15 @@ class Parser {
           helper: words[wtext.indexOf('type') + 1]?.text ?? '',
           protocol: (wtext[wtext.indexOf('protocol') + 1] ?? 'tcp') as 'tcp',
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
+        };
+      case 'ct timeout':
+        return {
+          ...base,
+          ...withC,
+          type,
+          protocol: wtext[wtext.indexOf('protocol') + 1] ?? 'tcp',
+          ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
+          policy: ctTimeoutPolicyWords(words, kw),
         };
       case 'secmark':
         return { ...base, ...withC, type, context: words[0]?.text ?? '' };
@@ -2601,4 +2619,45 @@ function synproxyObjectGrammar(
     last = { mss, wscale, flags: fl };
   }
   return last;
+}
+
+/**
+ * A ct timeout object's `policy = { state : seconds, ... }` from its words (nft 1.0.6's
+ * timeout_state: STRING COLON NUM), in the order given.
+ */
+function ctTimeoutPolicyWords(words: readonly NftTok[], kw: NftTok): [string, number][] {
+  const at = words.findIndex((w) => w.text === 'policy');
+  if (at < 0) return [];
+  const out: [string, number][] = [];
+  let i = at + 1;
+  const want = (text: string): void => {
+    const w = words[i];
+    if (!w || w.text !== text) throw new NftError(w ?? kw, w?.text ?? '', `expected '${text}'`);
+    i++;
+  };
+  want('=');
+  want('{');
+  while (i < words.length && words[i]!.text !== '}') {
+    // `established: 120` lexes as one word with its colon, `established : 120` as three.
+    const name = words[i++]!;
+    let state = name.text;
+    let v: NftTok | undefined;
+    let text = '';
+    if (state.endsWith(':')) state = state.slice(0, -1);
+    else if (words[i]?.text.startsWith(':') && words[i]!.text.length > 1) {
+      v = words[i]!;
+      text = v.text.slice(1);
+    } else want(':');
+    if (!v) {
+      v = words[i];
+      text = v?.text ?? '';
+    }
+    if (!v || !/^\d+$/.test(text))
+      throw new NftError(v ?? name, v?.text ?? '', 'expected a number of seconds');
+    out.push([state, Number(text)]);
+    i++;
+    if (words[i]?.text === ',') i++;
+  }
+  want('}');
+  return out;
 }

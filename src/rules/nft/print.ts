@@ -18,6 +18,7 @@ import { bridgePrio } from './parse.ts';
 import {
   BITMASK_TYPES,
   ctHelperL3proto,
+  CT_TIMEOUT_STATES,
   exprType,
   formatIpv4,
   formatMac,
@@ -70,6 +71,15 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
     case 'ct helper':
       body = `\t\ttype "${ob.helper}" protocol ${ob.protocol}\n\t\tl3proto ${ctHelperL3proto(ob.helper, fam, ob.l3proto)}\n`;
       break;
+    case 'ct timeout': {
+      // obj_print_data: the states whose value differs from nft's default, in nft's order.
+      const given = new Map(ob.policy);
+      const pol = (CT_TIMEOUT_STATES[ob.protocol] ?? [])
+        .filter(([st, dflt]) => given.has(st) && given.get(st) !== dflt)
+        .map(([st]) => `${st} : ${given.get(st)!}`);
+      body = `\t\tprotocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? fam}\n\t\tpolicy = { ${pol.join(', ')} }\n`;
+      break;
+    }
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
       break;

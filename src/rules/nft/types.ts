@@ -759,3 +759,29 @@ export function formatHour(sec: number): string {
 export function synproxyFlags(words: readonly string[]): string[] {
   return ['timestamp', 'sack-perm'].filter((f) => words.includes(f));
 }
+
+/**
+ * The states of a `ct timeout` policy per protocol, in nft's order (src/ct.c
+ * timeout_protocol[].state_to_name) with nft's defaults (dflt_timeout, nft 1.0.6): nft sends every
+ * state to the kernel, those the policy does not name with these values, and prints back those
+ * that differ from them, in this order.
+ */
+export const CT_TIMEOUT_STATES: Readonly<Record<string, ReadonlyArray<readonly [string, number]>>> = {
+  tcp: [
+    ['syn_sent', 120],
+    ['syn_recv', 60],
+    ['established', 432000],
+    ['fin_wait', 120],
+    ['close_wait', 60],
+    ['last_ack', 30],
+    ['time_wait', 120],
+    ['close', 10],
+    ['syn_sent2', 120],
+    ['retrans', 300],
+    ['unack', 300],
+  ],
+  udp: [
+    ['unreplied', 30],
+    ['replied', 120],
+  ],
+};

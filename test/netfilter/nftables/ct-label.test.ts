@@ -1,0 +1,82 @@
+// nft's `ct label set N` and `ct label [!=] N` (nft_ct.c NFT_CT_LABELS): a bit of the
+// connection's 128 label bits set on its first packet, tested on its replies; the same bits as
+// -m connlabel's. Label names need connlabel.conf (not read): refused at their position.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTcpPacket } from '../../../src/wire/packet.ts';
+import { NF_ACCEPT, NF_DROP, type Netfilter } from '../../../src/netfilter/core/engine.ts';
+import { Skb } from '../../../src/netfilter/core/skb.ts';
+import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { printNft } from '../../../src/rules/nft/index.ts';
+import { ip } from '../helpers.ts';
+import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
+
+const C = '192.168.1.10';
+const S = '198.51.100.2';
+const SYN = 0x02;
+const SYNACK = 0x12;
+
+const RULES = `table ip filter {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct state new tcp dport 22 ct label set 3
+		ct state new tcp dport 23 ct label set 100
+		iifname "wan" ct label 3 accept
+		iifname "wan" ct label != 100 drop
+	}
+}
+`;
+
+class Box {
+  readonly nf: Netfilter;
+  readonly skb = new Skb();
+  constructor(text: string) {
+    const rs = parseNftText(text);
+    assert.deepEqual(checkNft(rs), []);
+    assert.equal(printNft(rs), text);
+    this.nf = nftEngine(rs);
+    this.skb.env = envOf(this.nf);
+  }
+  tcp(out: boolean, cport: number, sport: number, flags: number, now: number): number {
+    const [src, dst, a, b] = out ? [C, S, cport, sport] : [S, C, sport, cport];
+    this.skb.now = now;
+    const buf = buildTcpPacket(
+      { src: ip(src), dst: ip(dst), id: 1 },
+      { srcPort: a, dstPort: b, seq: out ? 1 : 1000, ack: out ? 0 : 2, flags, window: 1000 },
+    );
+    return fwd(this.nf, this.skb, buf, out ? 'br-lan' : 'wan', out ? 'wan' : 'br-lan', now);
+  }
+}
+
+test('nft ct label set N on the first packet; ct label N and != N on the replies', () => {
+  const box = new Box(RULES);
+  assert.equal(box.tcp(true, 40000, 22, SYN, 0), NF_ACCEPT);
+  const e22 = box.skb.ct;
+  assert.equal(box.tcp(true, 40001, 23, SYN, 0), NF_ACCEPT);
+  const e23 = box.skb.ct;
+  assert.equal(box.tcp(true, 40002, 24, SYN, 0), NF_ACCEPT);
+  const labels = box.nf.conntrack.labels!;
+  assert.deepEqual([...labels.subarray(e22 * 4, e22 * 4 + 4)], [1 << 3, 0, 0, 0]);
+  assert.deepEqual([...labels.subarray(e23 * 4, e23 * 4 + 4)], [0, 0, 0, 1 << 4]); // bit 100
+  assert.equal(box.tcp(false, 40000, 22, SYNACK, 1), NF_ACCEPT); // label 3: accepted
+  assert.equal(box.tcp(false, 40001, 23, SYNACK, 1), NF_ACCEPT); // label 100: not dropped
+  assert.equal(box.tcp(false, 40002, 24, SYNACK, 1), NF_DROP); // no label: != 100
+});
+
+test('nft ct label: names (connlabel.conf) and bits over 127 are refused at their position', () => {
+  const rs = parseNftText(`table ip filter {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct label "wan" accept
+		ct label set 128
+	}
+}
+`);
+  assert.deepEqual(
+    checkNft(rs).map((p) => [p.line, p.token, p.message]),
+    [
+      [4, 'wan', 'ct label "wan": label names (connlabel.conf) are not simulated'],
+      [5, '128', 'ct label bit 128 out of range (127 max)'],
+    ],
+  );
+});
