@@ -135,12 +135,12 @@ test('natbox import --nft from the command line, exit 2 on a bad ruleset', () =>
   }
 });
 
-/** An inet table with a rule natbox cannot simulate (ct count), and an ip6 table. */
+/** An inet table with a rule natbox cannot simulate (meta iifkind), and an ip6 table. */
 const INET = `table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		ct state established,related accept
-		tcp dport 22 ct count over 4 drop
+		tcp dport 22 meta iifkind "vrf" drop
 		tcp dport 22 accept
 	}
 }
@@ -160,7 +160,7 @@ test('import of nftables: an ip6 table and the IPv6 half of inet are noted, not 
   assert.equal(refused.ok, false);
   if (!refused.ok)
     assert.deepEqual(refused.errors.map(formatImportError), [
-      'ruleset.nft:5:16: ct count (connlimit) is read and printed but not simulated ("ct count"): natbox cannot simulate it; --skip-unsupported leaves such rules out',
+      'ruleset.nft:5:16: meta iifkind is read and printed but not simulated ("meta iifkind"): natbox cannot simulate it; --skip-unsupported leaves such rules out',
     ]);
   const r = importHost({
     name: 'router',
@@ -173,7 +173,7 @@ test('import of nftables: an ip6 table and the IPv6 half of inet are noted, not 
   // The rule left out is not in the host's rules; everything else is, as nft lists it.
   assert.equal(
     host.rules!.lines.map((l) => l.value).join('\n'),
-    INET.replace('\t\ttcp dport 22 ct count over 4 drop\n', '').replace(/^\t+/gm, ''),
+    INET.replace('\t\ttcp dport 22 meta iifkind "vrf" drop\n', '').replace(/^\t+/gm, ''),
   );
   assert.deepEqual(
     r.notes.filter((n) => n.file === 'ruleset.nft').map((n) => [n.kind, n.where, n.what, n.reason]),
@@ -193,12 +193,12 @@ test('import of nftables: an ip6 table and the IPv6 half of inet are noted, not 
       [
         'left-out',
         'ruleset.nft:5',
-        'tcp dport 22 ct count over 4 drop',
-        'ct count (connlimit) is read and printed but not simulated ("ct count")',
+        'tcp dport 22 meta iifkind "vrf" drop',
+        'meta iifkind is read and printed but not simulated ("meta iifkind")',
       ],
     ],
   );
-  assert.match(r.yaml, /^# Left out \(natbox does not simulate them\):\n# {3}ct count/m);
+  assert.match(r.yaml, /^# Left out \(natbox does not simulate them\):\n# {3}meta iifkind/m);
   // The scenario built from it says the same of the inet table (build.ts notes).
   const lineOf = (t: string): number => r.yaml.split('\n').indexOf(`      ${t} {`) + 1;
   assert.ok(lineOf('table inet filter') > 0 && lineOf('table ip6 nat6') > 0);
@@ -225,12 +225,12 @@ test('import of nft -j JSON with skipUnsupported: the rule left out is found by 
   const { host } = built(r.yaml);
   assert.equal(
     host.rules!.lines.map((l) => l.value).join('\n'),
-    INET.replace('\t\ttcp dport 22 ct count over 4 drop\n', '').replace(/^\t+/gm, ''),
+    INET.replace('\t\ttcp dport 22 meta iifkind "vrf" drop\n', '').replace(/^\t+/gm, ''),
   );
   const col = json.indexOf('{"family": "inet", "table": "filter", "chain": "input", "handle": 3') + 1; // the rule's object
   assert.ok(col > 0);
   assert.deepEqual(
     r.notes.filter((n) => n.kind === 'left-out').map((n) => [n.where, n.what]),
-    [[`rs.json:1:${col}`, 'tcp dport 22 ct count over 4 drop']],
+    [[`rs.json:1:${col}`, 'tcp dport 22 meta iifkind "vrf" drop']],
   );
 });
