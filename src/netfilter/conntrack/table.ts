@@ -654,16 +654,16 @@ export class ConntrackTable {
    * A lookup in a zone (resolve_normal_ct): tuple `t` in the zone with key `zone` (zone.ts). A
    * slot matches when its tuple is `t` and its own zone id is the zone's id for the slot's
    * direction (nf_ct_key_equal, nf_ct_zone_equal). The bucket of the original direction's zone id
-   * is searched, then the reply direction's when it differs (and `replyToo`, as resolve_normal_ct
-   * does; nf_conntrack_find_get searches the first only). Zone 0 is lookupTupleTick.
+   * is searched, then the reply direction's when it differs, as resolve_normal_ct and
+   * nf_conntrack_find_get (Linux 6.18) both do. Zone 0 is lookupTupleTick.
    */
-  lookupZoneTick(t: TupleBuf, zone: number, nowTick: number, replyToo = true): number {
+  lookupZoneTick(t: TupleBuf, zone: number, nowTick: number): number {
     if (zone === 0) return this.lookupTupleTick(t, nowTick);
     const key = this.keyOf(t);
     const zo = zone & 0xffff;
     const zr = zone >>> 16;
     const ed = this.probeZone(key, t.proto, zo, zone, nowTick, -1);
-    if (ed !== NO_ENTRY || !replyToo || zr === zo) return ed;
+    if (ed !== NO_ENTRY || zr === zo) return ed;
     return this.probeZone(this.keyOf(t), t.proto, zr, zone, nowTick, -1);
   }
 

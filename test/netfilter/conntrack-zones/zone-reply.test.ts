@@ -7,7 +7,8 @@
 // never merged) and nf_nat_register_fn (no NAT hook without a nat table).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUdpPacket } from '../../../src/wire/packet.ts';
+import { buildIcmpIpv4Packet, buildUdpPacket } from '../../../src/wire/packet.ts';
+import { IP_CT_RELATED_REPLY } from '../../../src/netfilter/core/skb.ts';
 import { IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../../../src/netfilter/conntrack/table.ts';
 import { DropReason } from '../../../src/netfilter/core/drop.ts';
 import { NF_ACCEPT } from '../../../src/netfilter/core/verdict.ts';
@@ -62,4 +63,19 @@ test('zone-reply with the template on the reply side too: the reply finds its co
   assert.equal(forward(nf, back(), 'wan', 'lan', 0.1), NF_ACCEPT);
   assert.equal(lastSkb().ct, first);
   assert.deepEqual(stats(nf.conntrack.stats), { found: 0, insert_failed: 0, drop: 0, clash_resolve: 0 });
+});
+
+// icmp_error_message looks the quoted connection up with nf_conntrack_find_get in the error's
+// zone: the bucket of the zone's original id, then its reply id's. An error about an original-
+// direction packet quotes a tuple whose inverse is the connection's reply tuple, hashed with the
+// reply id (5): only the second bucket has it.
+test('zone-reply: an ICMP error with the template finds the connection by its reply-zone tuple', () => {
+  const nf = engine(`${RAW}\niptables -t raw -A PREROUTING -i wan -p icmp -j CT --zone-reply 5`);
+  assert.equal(forward(nf, out(), 'lan', 'wan', 0), NF_ACCEPT);
+  const first = lastSkb().ct;
+  const err = buildIcmpIpv4Packet({ src: S, dst: C }, { kind: 'dest-unreachable', code: 3 }, out());
+  assert.equal(forward(nf, err, 'wan', 'lan', 0.1), NF_ACCEPT);
+  assert.equal(lastSkb().ct, first);
+  assert.equal(lastSkb().ctinfo, IP_CT_RELATED_REPLY);
+  assert.equal(nf.conntrack.stats.error, 0);
 });
