@@ -211,6 +211,22 @@ export class Ip4 {
         });
       return;
     }
+    // fib_validate_source: a source that is one of this host's addresses is a martian unless
+    // accept_local (all or the device) allows it (-EINVAL: inet_lookup_ifaddr_rcu with rp_filter
+    // off, the RTN_LOCAL answer of __fib_validate_source otherwise). 127.0.0.0/8 is
+    // martianLocalnet's above.
+    if (dev.name !== LO && skb.src >>> 24 !== 127 && this.localSourceRefused(skb.src, dev.name)) {
+      nf?.abandon(skb);
+      if (host.countDrop(DropReason.IP_LOCAL_SOURCE))
+        host.trace({
+          kind: 'drop',
+          host: host.name,
+          ifname: dev.name,
+          reason: DropReason.IP_LOCAL_SOURCE,
+          addr: skb.src,
+        });
+      return;
+    }
     const back = this.reversePathFails(skb.src, dev.name);
     if (back !== undefined) {
       nf?.abandon(skb);
@@ -378,6 +394,16 @@ export class Ip4 {
       !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
     if (!onLink(src) || !onLink(gw)) return;
     if (h.peers.redirectAllow(src, now)) this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
+  }
+
+  /** fib_validate_source's local-source test: `src` is this host's, and accept_local is off. */
+  private localSourceRefused(src: number, inDev: string): boolean {
+    const h = this.host;
+    if (!h.isLocal(src)) return false;
+    return (
+      h.sysctl('net.ipv4.conf.all.accept_local', 0) === 0 &&
+      h.sysctl(`net.ipv4.conf.${inDev}.accept_local`, 0) === 0
+    );
   }
 
   /**

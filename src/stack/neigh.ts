@@ -527,6 +527,16 @@ export class Neighbours {
       const back = host.routeDev(sip);
       if (back === undefined || (rpf === 1 && back !== dev.name)) return undefined;
     }
+    // fib_validate_source: a sender that is one of this host's addresses is a martian unless
+    // accept_local (all or the device) is 1 (as ip4.ts's input; 127.0.0.0/8 left out there too).
+    if (
+      sip !== 0 &&
+      sip >>> 24 !== 127 &&
+      host.isLocal(sip) &&
+      host.sysctl('net.ipv4.conf.all.accept_local', 0) === 0 &&
+      host.sysctl(`net.ipv4.conf.${dev.name}.accept_local`, 0) === 0
+    )
+      return undefined;
     if (host.isLocal(tip)) return 'local';
     return host.routeDev(tip) !== undefined ? 'unicast' : undefined;
   }

@@ -50,6 +50,8 @@ export function dropWords(s: DropStep): string {
       return `${s.dev ?? ''} port ${s.port ?? ''} is learning (STP): source learned, frame not forwarded`;
     case DropReason.IP_LOCALNET:
       return localnetWords(s.detail, addr, s.dev ?? '');
+    case DropReason.IP_LOCAL_SOURCE:
+      return `martian source ${addr}: an address of ${s.host} came in on ${s.ifname ?? ''} (accept_local is 0)`;
     case DropReason.NF_STOLEN:
       return STOLEN_WORDS;
     default:

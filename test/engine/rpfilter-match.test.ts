@@ -4,7 +4,9 @@
 // on lan fail the strict test and pass with --loose.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { DropReason } from '../../src/netfilter/core/drop.ts';
 
 const scenario = (rule: string): string => `
 name: rpfilter-match
@@ -50,4 +52,33 @@ test('rpfilter: strict drops the asymmetric source, --loose and a symmetric sour
   assert.equal(reached('iptables -t raw -A PREROUTING -i wan -m rpfilter --invert -j DROP', 'dmzhost'), true);
   // ...and without --invert the rule drops what passes the test: the answer.
   assert.equal(reached('iptables -t raw -A PREROUTING -i wan -m rpfilter -j DROP', 'dmzhost'), false);
+});
+
+// --validmark and --accept-local (ipt_rpfilter.c): test/conformance/extra/rpfilter-validmark-
+// accept-local.yaml, verified against Linux 6.18.44. Each matching rule adds its bit to the TTL;
+// the TTL the server sees (64, less one hop, plus the bits) says which matched.
+test('rpfilter --validmark and --accept-local: the bits each flow collects; a local source martian without accept_local', () => {
+  const file = new URL('../conformance/extra/rpfilter-validmark-accept-local.yaml', import.meta.url);
+  const r = simulateScenario(readFileSync(file, 'utf8'), 'rpfilter-validmark-accept-local.yaml');
+  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+  const seen = new Map<number, number>();
+  for (const s of r.sim.steps)
+    if (s.kind === 'packet' && s.host === 's' && s.dir === 'in' && s.frame[14 + 9] === 17) {
+      const ip = s.frame.subarray(14);
+      seen.set((ip[22]! << 8) | ip[23]!, ip[8]!);
+    }
+  // 5001: only --validmark (2) passes. 5002 (r's wan address): --accept-local --loose (4) and
+  // --accept-local --invert (16). 5003 (r's lan address): --accept-local strict (2) and loose (4).
+  // The datagram from c2 (lan2, accept_local 0) never reaches s.
+  assert.deepEqual(
+    [...seen].sort((a, b) => a[0] - b[0]),
+    [
+      [5001, 63 + 2],
+      [5002, 63 + 4 + 16],
+      [5003, 63 + 2 + 4],
+    ],
+  );
+  assert.ok(
+    r.sim.steps.some((s) => s.kind === 'drop' && s.host === 'r' && s.reason === DropReason.IP_LOCAL_SOURCE),
+  );
 });

@@ -1,8 +1,8 @@
 // Clash resolution at confirm, line by line from net/netfilter/nf_conntrack_core.c (Linux 6.18):
 // __nf_conntrack_confirm finds the original tuple, then the reply tuple, taken; nf_ct_resolve_clash
 // gives up at once for a protocol without allow_clash (TCP, SCTP, DCCP); __nf_ct_resolve_clash
-// merges the packet into the entry that won when that one is not dying and has no NAT binding or
-// the very same tuples (nf_ct_match); nf_ct_resolve_clash_harder inserts the loser in the reply
+// merges the packet into the entry that won when the two are one flow (nf_ct_can_merge: the very
+// same tuples and zones, nf_ct_match, or the same swapped, nf_ct_match_reverse); nf_ct_resolve_clash_harder inserts the loser in the reply
 // direction only (1 s fixed timeout, IPS_NAT_CLASH, not listed by `conntrack -L`) when its reply
 // tuple is free, and merges or fails on the entry holding it otherwise. Each resolution counts
 // clash_resolve, each failure drop (and insert_failed, counted by the caller). The races of
@@ -101,17 +101,48 @@ test('two UDP flows whose NATed reply tuples clash: the winner is bound, the los
   assert.equal(ct.isUsed(b), false);
 });
 
-test('a reply clash with an entry that has no NAT binding: the packet joins it', () => {
+// Linux 6.12 ("netfilter: conntrack: add clash resolution for reverse collisions") dropped the
+// "winner without NAT binding" merge: only nf_ct_match or nf_ct_match_reverse merges.
+test('a reply clash with another flow that has no NAT binding: dropped (no merge of other flows)', () => {
   const ct = new ConntrackTable(64);
   const reply = tuple('198.51.100.2', '198.51.100.1', IPPROTO_UDP, 53, 5000);
   // The winner was never bound by NAT (no NAT_DONE bits: no nat hook saw it).
   const w = unconfirmed(ct, reply, undefined, 0);
   assert.ok(ct.confirm(w, 0));
   const b = unconfirmed(ct, flow(IPPROTO_UDP, 40001), reply);
+  assert.equal(ct.confirm(b, 0), false);
+  assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
+  assert.equal(ct.isUsed(b), false);
+});
+
+test('the same UDP flow seen new from both ends (conntrack_reverse_clash.sh): nf_ct_match_reverse merges', () => {
+  const ct = new ConntrackTable(64);
+  const o = flow(IPPROTO_UDP);
+  const a = unconfirmed(ct, o);
+  const r = new TupleBuf();
+  assert.ok(invertTuple(r, o));
+  const b = unconfirmed(ct, r); // its original tuple is a's reply, its reply a's original
+  assert.ok(ct.confirm(a, 0));
   assert.ok(ct.confirm(b, 0));
-  assert.equal(ct.confirmedAs, w);
+  assert.equal(ct.confirmedAs, a);
   assert.deepEqual(counters(ct), { clash_resolve: 1, drop: 0 });
   assert.equal(ct.isUsed(b), false);
+});
+
+test('reversed tuples in other zones (CT --zone-reply 5, the reply in zone 0): no merge, dropped', () => {
+  const ct = new ConntrackTable(64);
+  const o = flow(IPPROTO_UDP);
+  const a = unconfirmed(ct, o, undefined, 0);
+  ct.setZone(a, 5 << 16); // zone-reply=5: the reply tuple's id is 5, the original's 0
+  assert.ok(ct.confirm(a, 0));
+  const r = new TupleBuf();
+  assert.ok(invertTuple(r, o));
+  const b = unconfirmed(ct, r, undefined, 0); // zone 0 both ways
+  // Its original tuple is a's reply tuple in zone 0, not a's (zone 5): no original clash. Its
+  // reply tuple is a's original, zone 0 both: a reply clash; match_reverse wants a's reply zone
+  // (5) equal to b's original zone (0): refused, and the reply tuple is taken: dropped.
+  assert.equal(ct.confirm(b, 0), false);
+  assert.deepEqual(counters(ct), { clash_resolve: 0, drop: 1 });
 });
 
 test('a clash with a dying entry is not resolved', () => {

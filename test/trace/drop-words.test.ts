@@ -99,6 +99,11 @@ test('drop words: every reason the stack reports, as the stack said it before', 
     ],
     // New with SYNPROXY (no string before issue 12): the words of trace/drop-words.ts.
     [step(DropReason.NF_STOLEN), 'taken by SYNPROXY, which answers it in the place of the other end'],
+    // New with accept_local (issue 15): fib_validate_source's local source.
+    [
+      step(DropReason.IP_LOCAL_SOURCE, { addr: ip(10, 8, 0, 1), ifname: 'lan2', host: 'r' }),
+      'martian source 10.8.0.1: an address of r came in on lan2 (accept_local is 0)',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").

@@ -45,6 +45,14 @@ export interface EntryTimeoutPolicy {
   over(base: unknown): unknown;
 }
 
+/**
+ * The tracker's allow_clash (nf_conntrack_l4proto): UDP, UDP-Lite, ICMP, ICMPv6 and the generic
+ * tracker may resolve an insertion clash; TCP, SCTP and DCCP may not.
+ */
+export function allowClash(proto: number): boolean {
+  return proto !== IPPROTO_TCP && proto !== IPPROTO_SCTP && proto !== IPPROTO_DCCP;
+}
+
 // Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
 export const IPS_EXPECTED = 1 << 0;
 export const IPS_SEEN_REPLY = 1 << 1;
@@ -60,7 +68,6 @@ export const IPS_DYING = 1 << 9;
 export const IPS_FIXED_TIMEOUT = 1 << 10;
 /** IPS_NAT_CLASH (the kernel's IPS_UNTRACKED_BIT, reused): an entry nf_ct_resolve_clash_harder added. */
 export const IPS_NAT_CLASH = 1 << 12;
-const IPS_NAT_DONE_MASK = (1 << 7) | (1 << 8);
 /** The connection is in a flowtable (nft_flow_offload.c sets it; conntrack -L prints [OFFLOAD]). */
 export const IPS_OFFLOAD = 1 << 14;
 
@@ -666,16 +673,16 @@ export class ConntrackTable {
    * A lookup in a zone (resolve_normal_ct): tuple `t` in the zone with key `zone` (zone.ts). A
    * slot matches when its tuple is `t` and its own zone id is the zone's id for the slot's
    * direction (nf_ct_key_equal, nf_ct_zone_equal). The bucket of the original direction's zone id
-   * is searched, then the reply direction's when it differs (and `replyToo`, as resolve_normal_ct
-   * does; nf_conntrack_find_get searches the first only). Zone 0 is lookupTupleTick.
+   * is searched, then the reply direction's when it differs, as resolve_normal_ct and
+   * nf_conntrack_find_get (Linux 6.18) both do. Zone 0 is lookupTupleTick.
    */
-  lookupZoneTick(t: TupleBuf, zone: number, nowTick: number, replyToo = true): number {
+  lookupZoneTick(t: TupleBuf, zone: number, nowTick: number): number {
     if (zone === 0) return this.lookupTupleTick(t, nowTick);
     const key = this.keyOf(t);
     const zo = zone & 0xffff;
     const zr = zone >>> 16;
     const ed = this.probeZone(key, t.proto, zo, zone, nowTick, -1);
-    if (ed !== NO_ENTRY || !replyToo || zr === zo) return ed;
+    if (ed !== NO_ENTRY || zr === zo) return ed;
     return this.probeZone(this.keyOf(t), t.proto, zr, zone, nowTick, -1);
   }
 
@@ -1023,8 +1030,7 @@ export class ConntrackTable {
    * insert_failed).
    */
   private resolveClash(loser: number, winner: number, h1: number, nowTick: number): boolean {
-    const p = this.protoOf(loser);
-    if (p !== IPPROTO_TCP && p !== IPPROTO_SCTP && p !== IPPROTO_DCCP) {
+    if (allowClash(this.protoOf(loser))) {
       if (this.mergeClash(loser, winner)) return true;
       // nf_ct_resolve_clash_harder: the reply tuple must not clash, unless both tuples are equal.
       const pr = this.probeFree(loser, DIR_REPLY, h1, nowTick);
@@ -1047,13 +1053,17 @@ export class ConntrackTable {
   }
 
   /**
-   * __nf_ct_resolve_clash: the packet joins `winner` (its unconfirmed entry freed) when the winner
-   * is not dying and has no NAT binding or the very same tuples and zone (nf_ct_match).
+   * __nf_ct_resolve_clash: the packet joins `winner` (its unconfirmed entry freed) when the two
+   * are one flow (nf_ct_can_merge): the same tuples and zone (nf_ct_match), or the same tuples the
+   * other way round with the zone ids swapped too (nf_ct_match_reverse: both ends sent a first
+   * packet at once). Kernel commit "netfilter: conntrack: add clash resolution for reverse
+   * collisions" (Linux 6.12) replaced the older test (a winner without NAT bindings merged
+   * whatever its tuples): a clash between two different flows is never merged. A dying winner
+   * (natbox removes entries at once, so only an entry being destroyed) is not merged either.
    */
   private mergeClash(loser: number, winner: number): boolean {
-    const ws = this.statusOf(winner);
-    if (ws & IPS_DYING) return false;
-    if ((ws & IPS_NAT_DONE_MASK) !== 0 && !this.sameFlow(loser, winner)) return false;
+    if (this.statusOf(winner) & IPS_DYING) return false;
+    if (!this.sameFlow(loser, winner) && !this.reverseFlow(loser, winner)) return false;
     this.release(loser);
     this.stats.clash_resolve++;
     this.confirmedAs = winner;
@@ -1067,6 +1077,27 @@ export class ConntrackTable {
     const rb = b * this.rw;
     for (let i = 0; i < n; i++) if (this.rec[ra + i] !== this.rec[rb + i]) return false;
     return this.protoOf(a) === this.protoOf(b) && this.zoneOf(a) === this.zoneOf(b);
+  }
+
+  /**
+   * nf_ct_match_reverse: a's original tuple is b's reply tuple and a's reply b's original, and the
+   * zone id of each direction of one is that of the other direction of the other.
+   */
+  private reverseFlow(a: number, b: number): boolean {
+    const tw = this.tw;
+    const ra = a * this.rw;
+    const rb = b * this.rw;
+    for (let i = 0; i < tw; i++) {
+      if (this.rec[ra + i] !== this.rec[rb + tw + i]) return false;
+      if (this.rec[ra + tw + i] !== this.rec[rb + i]) return false;
+    }
+    const za = this.zoneOf(a);
+    const zb = this.zoneOf(b);
+    return (
+      this.protoOf(a) === this.protoOf(b) &&
+      zoneIdOf(za, DIR_ORIGINAL) === zoneIdOf(zb, DIR_REPLY) &&
+      zoneIdOf(za, DIR_REPLY) === zoneIdOf(zb, DIR_ORIGINAL)
+    );
   }
 
   /** Frees an unconfirmed entry (its packet was dropped before it left the host). */

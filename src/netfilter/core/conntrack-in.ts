@@ -253,12 +253,13 @@ export class ConntrackIn {
     const q = quotedTuple(skb, this.tA);
     if (!q || !invertTuple(this.tB, this.tA)) return this.icmpError(skb, hook);
     const t = this.tB;
-    // nf_conntrack_find_get in the error's own zone (its template's; 0 without one).
+    // nf_conntrack_find_get in the error's own zone (its template's; 0 without one): the bucket of
+    // the zone's original id, then its reply id's.
     const zone = skb.ctZone === 0 ? 0 : zoneKeyOf(skb.ctZone, skb.mark);
     const ed =
       zone === 0
         ? this.conntrack.lookup(t.src, t.dst, t.proto, t.sport, t.dport, now)
-        : this.conntrack.lookupZoneTick(t, zone, this.conntrack.tick(now), false);
+        : this.conntrack.lookupZoneTick(t, zone, this.conntrack.tick(now));
     if (ed < 0) return this.icmpError(skb, hook);
     const e = ed >>> 1;
     const dir = ed & 1;

@@ -63,11 +63,17 @@ export const DropReason = {
    * in the server's or the client's place (core/synproxy.ts).
    */
   NF_STOLEN: 24,
+  /**
+   * The source is one of the host's own addresses and net.ipv4.conf.{all,DEV}.accept_local is 0
+   * (fib_validate_source: inet_lookup_ifaddr_rcu, or an RTN_LOCAL answer to the reverse lookup:
+   * -EINVAL, SKB_DROP_REASON_IP_LOCAL_SOURCE). `addr` the source.
+   */
+  IP_LOCAL_SOURCE: 25,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 25;
+export const DROP_REASON_COUNT = 26;
 
 /** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;

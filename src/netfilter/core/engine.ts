@@ -212,6 +212,11 @@ export class Netfilter {
     this.frontTables = (cfg.frontEnds ?? []).map((f, i) => f.tables(env, prev?.frontTables[i]));
     const tables: NfTable[] = [...this.xt, ...(cfg.tables ?? []), ...this.frontTables.flat()];
     const hooks = buildHookEntries(tables, this.tracking);
+    // nf_nat_register_fn: a nat table with a base chain anywhere registers the NAT hooks at all.
+    const natHooks = [NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING];
+    this.natHook.registered = tables.some(
+      (t) => t.nat && natHooks.some((h) => t.priorityAt(h) !== undefined),
+    );
     this.hookEntries = hooks;
     this.pre = hooks[NF_INET_PRE_ROUTING]!;
     this.in = hooks[NF_INET_LOCAL_IN]!;

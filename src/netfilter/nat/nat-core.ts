@@ -7,9 +7,12 @@ import { IPPROTO_SCTP } from '../../wire/sctp.ts';
 import { AF_INET, AF_INET6, compareIp, type IpAddr, type Family, type Words6 } from '../../wire/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
+  allowClash,
   IPS_DST_NAT,
   IPS_DST_NAT_DONE,
   IPS_DYING,
+  IPS_NAT_MASK,
+  IPS_SEQ_ADJUST,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   NO_ENTRY,
@@ -113,6 +116,41 @@ export class NatCore {
   usedTuple(t: TupleBuf, e: number, now: number): boolean {
     invertTuple(this.inv, t);
     return this.ct.tupleTaken(this.inv, e, now);
+  }
+
+  /**
+   * nf_nat_used_tuple_new, get_unique_tuple's test of the unchanged tuple for a source manip:
+   * nf_nat_used_tuple, except that a clash in the reverse direction is no clash when neither
+   * connection is subject to NAT. For a protocol that allows clashes (allowClash), when entry `e`
+   * has no NAT nor sequence adjustment (IPS_NAT_MASK | IPS_SEQ_ADJUST), the holder is looked up
+   * with nf_conntrack_find_get in e's zone, by `t` and then by its inverse (kernel commits
+   * d8f84a9bc7c4 "don't try nat source port reallocation for reverse dir clash", 50d9ce9679dd
+   * "also check reverse tuple to obtain clashing entry", and "remove bogus direction check",
+   * Dec 2025, all in 6.18.y): a holder without NAT whose original tuple is e's reply tuple leaves
+   * the tuple free, and the clash goes to confirm (nf_ct_resolve_clash). Without zones a holder
+   * without NAT is never found (its reply would have matched e's packet); with directional zones
+   * it is: `CT --zone-reply 5` on the way out, the reply back in zone 0 is a new connection whose
+   * reply tuple is the first one's original tuple. The kernel keeps its ports and drops it at
+   * confirm (insert_failed, drop). Lookups here count nothing (`found` is nf_nat_used_tuple's).
+   */
+  private usedTupleNew(t: TupleBuf, e: number, now: number): boolean {
+    if (!this.usedTuple(t, e, now)) return false;
+    const ct = this.ct;
+    if (e < 0 || !allowClash(t.proto)) return true;
+    const usesNat = IPS_NAT_MASK | IPS_SEQ_ADJUST;
+    if (ct.statusOf(e) & usesNat) return true;
+    const zone = ct.zoneOf(e);
+    const tick = ct.tick(now);
+    let ed = ct.lookupZoneTick(t, zone, tick);
+    if (ed === NO_ENTRY) {
+      invertTuple(this.inv, t);
+      ed = ct.lookupZoneTick(this.inv, zone, tick);
+      if (ed === NO_ENTRY) return false; // "clashing entry went away"
+    }
+    const h = ed >>> 1;
+    if (ct.statusOf(h) & usesNat) return true;
+    // nf_ct_tuple_equal(&ct->tuplehash[ORIGINAL].tuple, &ignored_ct->tuplehash[REPLY].tuple)
+    return !tupleEqual(ct.readTuple(h, DIR_ORIGINAL, this.fa1), ct.readTuple(e, DIR_REPLY, this.fa2));
   }
 
   /**
@@ -268,7 +306,7 @@ export class NatCore {
     if (manip === MANIP_SRC && !(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
       // 1) Keep the original tuple if it is in range and its reply tuple is free.
       if (this.inRange(orig, r, manip)) {
-        if (!this.usedTuple(orig, e, now)) {
+        if (!this.usedTupleNew(orig, e, now)) {
           out.copy(orig);
           return true;
         }
@@ -296,9 +334,11 @@ export class NatCore {
         // Taken or not, this tuple is the answer: uniqueProto cannot change a destination port
         // without a port range (nor anything of a protocol without ports), so the lookup the
         // kernel makes here decides nothing (a null binding at PREROUTING, DNAT to an address).
-        // It counts `found` when taken: made for a DNAT rule, skipped for the null binding of
-        // every new connection (the identity, whose reply tuple only a hairpin NAT can take).
-        if (r !== this.nullR) this.usedTuple(out, e, now);
+        // It counts `found` when taken, the null binding's too: its identity reply tuple is
+        // taken by a connection NATed onto it (a hairpin) or one of another zone in the original
+        // direction (`CT --zone-reply`). A lookup that fails is remembered by the table, so the
+        // source manip's and confirm's probes of the same tuple cost nothing more.
+        this.usedTuple(out, e, now);
         return true;
       } else if (!this.usedTuple(out, e, now)) {
         return true;

@@ -29,6 +29,13 @@ import { HOOK_NAMES } from '../core/hook-numbers.ts';
 
 export class NatHook {
   tracer: NfTracer | undefined;
+  /**
+   * The nat hooks are registered (nf_nat_register_fn): only once a nat table has a base chain, at
+   * any hook, and then at all four (nf_nat_ipv4_ops), as iptable_nat and nft's nat chains do.
+   * Without one the kernel has no NAT hook at all: no null bindings (no IPS_*_NAT_DONE, no
+   * `found` from their clash checks, no source port moved off a clash), no ICMP translation.
+   */
+  registered = true;
   private readonly tB = new TupleBuf();
   private readonly tC = new TupleBuf();
 
@@ -45,7 +52,7 @@ export class NatHook {
    */
   run(skb: Skb, hook: number, manip: number, natTables: readonly NfTable[], now: number): number {
     const e = skb.ct;
-    if (e < 0) return NF_ACCEPT;
+    if (e < 0 || !this.registered) return NF_ACCEPT;
     if ((skb.ctinfo === IP_CT_RELATED || skb.ctinfo === IP_CT_RELATED_REPLY) && skb.proto === IPPROTO_ICMP) {
       return this.icmpReplyTranslation(skb, hook, manip)
         ? NF_ACCEPT
