@@ -124,13 +124,14 @@ export class HashIndex {
   /**
    * A copy of the index whose values are f(value) (each >= 0): the same keys, probes and layout,
    * so a lookup answers f(value) from the one cache line its key is in (the fast walk's verdict
-   * maps: the packed verdict beside the key, not a second read by slot).
+   * maps: the packed verdict beside the key, not a second read by slot). `f` is given the entry's
+   * key too, its words at tab[at .. at + words - 1].
    */
-  mapValues(f: (value: number) => number): HashIndex {
+  mapValues(f: (value: number, tab: Int32Array, at: number) => number): HashIndex {
     const c = new HashIndex(this.words, 1);
     const tab = this.tab.slice();
     const w = this.words;
-    for (let i = w; i < tab.length; i += this.stride) if (tab[i]! >= 0) tab[i] = f(tab[i]!);
+    for (let i = w; i < tab.length; i += this.stride) if (tab[i]! >= 0) tab[i] = f(tab[i]!, tab, i - w);
     c.tab = tab;
     c.mask = this.mask;
     c.used = this.used;
