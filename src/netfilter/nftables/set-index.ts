@@ -95,7 +95,8 @@ export class HashIndex {
 
   /**
    * lookup of a 3-word key given as its words (int32 or u32): hashWords and the probe unrolled, no
-   * key array (the fast walk's `ip daddr . meta l4proto . th dport` verdict maps, fast.ts).
+   * key array (the fast walk's `ip daddr . meta l4proto . th dport` verdict maps; fast.ts's
+   * F.KEY_HVMAP writes the same hash and probe out in place: keep the two alike).
    */
   lookup3(a: number, b: number, c: number): number {
     const tab = this.tab;
