@@ -1,17 +1,19 @@
 // The cachegrind driver of the nft first-packet figure (issue 16, "Speed"; docs/nftables.md): builds
 // kube-proxy's ruleset of SERVICES services (bench/kube-proxy-nft-model.ts), its untraced program,
 // 4,096 first packets spread over SPREAD services, warms up, then runs the nat-prerouting chain
-// PACKETS times and nothing else. The instructions (and cache misses) of one packet are the
-// difference of two runs that differ only in PACKETS, divided by the difference: what start-up
-// and the warm-up cost cancels out.
-//
-//   npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm \
-//     --outfile=/tmp/kpp.mjs
-//   valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=/dev/null \
-//     node --single-threaded --predictable /tmp/kpp.mjs 10000 4096 2000000
-//
-// (--single-threaded --predictable: no concurrent compiler or GC threads, so the start-up's
-// instructions are the same from run to run.) PACKETS 0 runs the warm-up only.
+// PACKETS times and nothing else. Two ways to count (docs/nftables.md "Speed"):
+// - instructions per packet: callgrind with V8's symbol file, the instructions of the walk's own
+//   compiled code (runFast, run, the loop here) divided by the packets it ran (4,096 checked,
+//   400,000 warm-up, PACKETS); the start-up is not in it:
+//     valgrind --tool=callgrind --dump-instr=yes node --perf-basic-prof --single-threaded \
+//       /tmp/kpp.mjs 10000 4096 1000000     # then map each address onto /tmp/perf-PID.map
+// - cache misses per packet: the difference of two cachegrind runs that differ only in PACKETS,
+//   divided by the difference (the start-up varies by a few hundred M instructions between runs,
+//   so this carries an error of about one miss per packet at 1 M packets):
+//     valgrind --tool=cachegrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
+//       --LL=1048576,16,64 node --single-threaded /tmp/kpp.mjs 10000 4096 1000000   # and ... 0
+// after `npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm
+// --outfile=/tmp/kpp.mjs`. PACKETS 0 runs the warm-up only.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
