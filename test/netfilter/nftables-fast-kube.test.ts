@@ -39,6 +39,13 @@ const arbCase = fc.record({
       port: fc.constantFrom(...PORTS),
       eps: fc.integer({ min: 1, max: 3 }),
       epPort: fc.integer({ min: 1, max: 65535 }),
+      /**
+       * The service chain's first rule: kube-proxy's (`ip daddr X tcp dport P`, what the map's key
+       * implies: the fast walk's vmap target skips it), or one the key implies only in part or not
+       * at all (another address, another port, `meta l4proto`), a register read after the implied
+       * matches (`meta mark`), or a rule of the implied matches alone.
+       */
+      first: fc.constantFrom('kube', 'addr', 'port', 'l4', 'mark', 'whole'),
     }),
     { minLength: 1, maxLength: 5 },
   ),
@@ -97,14 +104,25 @@ function rulesetOf(c: Case): NftRuleset {
         } as NftStmt),
       ]),
     );
+    const daddr = match(pay('ip', 'daddr'), num(s.first === 'addr' ? svcIp(i + 1) : svcIp(i), 'ipv4_addr'));
+    const dport =
+      s.first === 'l4'
+        ? match(meta('l4proto'), num(proto, 'inet_proto'))
+        : match(
+            pay(s.udp ? 'udp' : 'tcp', 'dport'),
+            num(s.first === 'port' ? s.port + 1 : s.port, 'inet_service'),
+          );
+    const outside =
+      s.first === 'mark'
+        ? match(meta('mark'), num(0x4000, 'mark'))
+        : match(pay('ip', 'saddr'), { kind: 'prefix', value: num(0x0a000000, 'ipv4_addr'), len: 8 }, '!=');
+    const first =
+      s.first === 'whole'
+        ? [rule(daddr, dport), rule(outside, verdict('jump', 'mark-for-masquerade'))]
+        : [rule(daddr, dport, outside, verdict('jump', 'mark-for-masquerade'))];
     return [
       chain(`service-${i}`, [
-        rule(
-          match(pay('ip', 'daddr'), num(svcIp(i), 'ipv4_addr')),
-          match(pay(s.udp ? 'udp' : 'tcp', 'dport'), num(s.port, 'inet_service')),
-          match(pay('ip', 'saddr'), { kind: 'prefix', value: num(0x0a000000, 'ipv4_addr'), len: 8 }, '!='),
-          verdict('jump', 'mark-for-masquerade'),
-        ),
+        ...first,
         rule({
           kind: 'vmap',
           key: { kind: 'numgen', mode: 'random', mod: s.eps, offset: 0 },

@@ -288,6 +288,8 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   const F_CHAIN = 1;
   const F_PACKED = 2;
   const hvmaps: number[] = []; // pset per vpack index
+  /** Per vpack index: a KEY_HVMAP site's key [network byte, transport byte, l4 proto or -1], or none. */
+  const keyOf: (readonly [number, number, number] | undefined)[] = [];
   let next = 0; // the plain pc of the rule after the current one
   const emit = (...words: number[]): void => {
     for (let i = 0; i < words.length; i++) put(words[i]!);
@@ -380,6 +382,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
             const ps = code[nx3 + 1]!;
             emit(F.KEY_HVMAP, byte, code[nx2 + 3]!, code[nx2 + 5]!);
             fail();
+            keyOf[hvmaps.length] = [byte, code[nx2 + 3]!, code[nx2 + 5]!];
             emit(ps, hvmaps.push(ps) - 1);
             pc = nx3 + plainLen(code, nx3);
             continue;
@@ -519,11 +522,115 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     const vp = vpackOf(set, chainPc);
     fp.vpacks.push(vp);
     const h = set.hash!;
-    fp.direct.push(h.mapValues((slot) => (slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc))));
+    const key = keyOf[k];
+    fp.direct.push(
+      h.mapValues((slot, tab, at) => {
+        const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc);
+        return key ? pastImplied(fast, packed, key, tab, at) : packed;
+      }),
+    );
     fp.directOf.push(h);
     fp.directVersion[k] = h.version;
   }
   return fp;
+}
+
+/** Words of each fast op that may follow an implied match (pastImplied), by opcode; else 0. */
+function fastLen(op: number): number {
+  switch (op) {
+    case F.N32EQ:
+    case F.N32NE:
+    case F.N8EQ:
+    case F.JMARK:
+      return 4;
+    case F.T16EQ:
+      return 5;
+    case F.N32MASK:
+      return 6;
+    case F.L4EQ:
+    case F.MARKSET:
+      return 3;
+    case F.NAT:
+      return 10;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * A KEY_HVMAP element's packed verdict (code | pc << 3), its target moved past the target chain's
+ * first matches that the element's key implies (kube-proxy's service chain starts `ip daddr X
+ * tcp dport P`, X . tcp . P being the element that sent the packet there): `ip daddr` (N32EQ) on
+ * the key's network byte with the key's address, `th dport` (T16EQ) on its transport byte with its
+ * port (and the key's l4proto, or any), `meta l4proto` (L4EQ) with its l4proto. The key's op made
+ * the same bounds, protocol and fragment checks, so each such op would pass; what it would leave
+ * behind is register 0, so the skip is taken only where nothing reads it before writing it: at the
+ * next rule, or where the rest of the rule is ops that write register 0 first or touch no register
+ * (up to a verdict). The traced walk runs every op; the two walks' answers are the same.
+ */
+function pastImplied(
+  fast: Int32Array,
+  packed: number,
+  key: readonly [number, number, number],
+  tab: Int32Array,
+  at: number,
+): number {
+  const code = packed & 7;
+  if (code !== R.GOTO && code !== R.JUMP) return packed;
+  const [nbyte, tbyte] = key;
+  const addr = tab[at]!;
+  const l4 = tab[at + 1]!;
+  const port = tab[at + 2]!;
+  let pc = packed >> 3;
+  let fail = -1; // the next rule's pc (the skipped ops' NFT_BREAK target)
+  for (;;) {
+    const op = fast[pc];
+    if (op === F.N32EQ && fast[pc + 1] === nbyte && fast[pc + 2] === addr) {
+      fail = fast[pc + 3]!;
+      pc += 4;
+    } else if (
+      op === F.T16EQ &&
+      fast[pc + 1] === tbyte &&
+      (fast[pc + 2]! < 0 || fast[pc + 2] === l4) &&
+      fast[pc + 3] === port
+    ) {
+      fail = fast[pc + 4]!;
+      pc += 5;
+    } else if (op === F.L4EQ && fast[pc + 1] === l4) {
+      fail = fast[pc + 2]!;
+      pc += 3;
+    } else break;
+    if (pc === fail) break; // the whole rule was implied
+  }
+  if (fail < 0) return packed;
+  // Register 0 as the last skipped op would have left it: read by nothing before it is written?
+  for (let q = pc; q !== fail;) {
+    const op = fast[q]!;
+    if (
+      op === F.N32EQ ||
+      op === F.N32NE ||
+      op === F.N32MASK ||
+      op === F.N8EQ ||
+      op === F.T16EQ ||
+      op === F.L4EQ ||
+      op === F.KEY_N32_L4_T16 ||
+      op === F.KEY_HVMAP ||
+      op === F.NGDVMAP ||
+      op === F.JUMP ||
+      op === F.GOTO ||
+      op === F.ACCEPT ||
+      op === F.DROP ||
+      op === F.REJECT ||
+      op === F.RETURN ||
+      op === F.BREAK ||
+      op === F.END
+    )
+      break;
+    const len = fastLen(op);
+    if (len === 0) return packed;
+    q += len;
+  }
+  return code | (pc << 3);
 }
 
 /** A verdict map slot's code | target pc << 3. */
@@ -897,8 +1004,41 @@ export function runFast(
           r[2] = port;
           const ps = c[pc + 5]!;
           const site = c[pc + 6]!;
-          const probed = direct(fp, t.psets[ps]!, site);
-          packed = probed ? fp.direct[site]!.lookup3(a, l4, port) : -1;
+          // direct(fp, set, site), written out (runFast is past V8's inlining budget).
+          const set = t.psets[ps]!;
+          const h = set.hash!;
+          const probed =
+            fp.directOf[site] === h &&
+            fp.directVersion[site] === h.version &&
+            !set.mayExpire &&
+            set.elemCounters.length === 0;
+          packed = -1;
+          if (probed) {
+            // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
+            // packet's instructions): the same hash and probe over the copy's entries.
+            const d = fp.direct[site]!;
+            const tab = d.tab;
+            const mask = d.mask;
+            let hh = 0x811c9dc5 ^ 3;
+            hh = Math.imul(hh ^ a, 0x9e3779b1);
+            hh = (hh << 13) | (hh >>> 19);
+            hh = Math.imul(hh ^ l4, 0x9e3779b1);
+            hh = (hh << 13) | (hh >>> 19);
+            hh = Math.imul(hh ^ port, 0x9e3779b1);
+            hh = (hh << 13) | (hh >>> 19);
+            hh ^= hh >>> 16;
+            hh = Math.imul(hh, 0x85ebca6b);
+            hh ^= hh >>> 13;
+            for (let i = hh & mask; ; i = (i + 1) & mask) {
+              const e = i << 2;
+              const val = tab[e + 3]!;
+              if (val === -1) break; // EMPTY
+              if (val !== -2 && tab[e] === a && tab[e + 1] === l4 && tab[e + 2] === port) {
+                packed = val;
+                break;
+              }
+            }
+          }
           if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
           len = 7;
         }

@@ -220,11 +220,22 @@ function ctExtensionsOf(rs: NftRuleset): { acct: boolean; labels: boolean } {
   return { acct, labels };
 }
 
-/** Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks). */
+/**
+ * Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks),
+ * inline or by object (`synproxy name ...`). A walk over the rules' statements (and a dynset's, the
+ * only statements that hold statements), not a JSON text of the chains: that was most of a 10,000
+ * service ruleset's compile time.
+ */
 function needsSynproxy(rs: NftRuleset): boolean {
+  const has = (stmts: readonly NftStmt[]): boolean =>
+    stmts.some(
+      (s) =>
+        s.kind === 'synproxy' ||
+        (s.kind === 'objref' && s.type === 'synproxy') ||
+        (s.kind === 'dynset' && s.stmts !== undefined && has(s.stmts)),
+    );
   for (const t of rs.tables)
-    if (evaluated(t) && /"kind":"synproxy"|"type":"synproxy","name"/.test(JSON.stringify(t.chains)))
-      return true;
+    if (evaluated(t) && t.chains.some((c) => c.rules.some((r) => has(r.stmts)))) return true;
   return false;
 }
 

@@ -95,7 +95,8 @@ export class HashIndex {
 
   /**
    * lookup of a 3-word key given as its words (int32 or u32): hashWords and the probe unrolled, no
-   * key array (the fast walk's `ip daddr . meta l4proto . th dport` verdict maps, fast.ts).
+   * key array (the fast walk's `ip daddr . meta l4proto . th dport` verdict maps; fast.ts's
+   * F.KEY_HVMAP writes the same hash and probe out in place: keep the two alike).
    */
   lookup3(a: number, b: number, c: number): number {
     const tab = this.tab;
@@ -124,13 +125,14 @@ export class HashIndex {
   /**
    * A copy of the index whose values are f(value) (each >= 0): the same keys, probes and layout,
    * so a lookup answers f(value) from the one cache line its key is in (the fast walk's verdict
-   * maps: the packed verdict beside the key, not a second read by slot).
+   * maps: the packed verdict beside the key, not a second read by slot). `f` is given the entry's
+   * key too, its words at tab[at .. at + words - 1].
    */
-  mapValues(f: (value: number) => number): HashIndex {
+  mapValues(f: (value: number, tab: Int32Array, at: number) => number): HashIndex {
     const c = new HashIndex(this.words, 1);
     const tab = this.tab.slice();
     const w = this.words;
-    for (let i = w; i < tab.length; i += this.stride) if (tab[i]! >= 0) tab[i] = f(tab[i]!);
+    for (let i = w; i < tab.length; i += this.stride) if (tab[i]! >= 0) tab[i] = f(tab[i]!, tab, i - w);
     c.tab = tab;
     c.mask = this.mask;
     c.used = this.used;

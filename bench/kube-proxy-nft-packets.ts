@@ -1,0 +1,48 @@
+// The cachegrind driver of the nft first-packet figure (issue 16, "Speed"; docs/nftables.md): builds
+// kube-proxy's ruleset of SERVICES services (bench/kube-proxy-nft-model.ts), its untraced program,
+// 4,096 first packets spread over SPREAD services, warms up, then runs the nat-prerouting chain
+// PACKETS times and nothing else. Two ways to count (docs/nftables.md "Speed"):
+// - instructions per packet: callgrind with V8's symbol file, the instructions of the walk's own
+//   compiled code (runFast, run, the loop here) divided by the packets it ran (4,096 checked,
+//   400,000 warm-up, PACKETS); the start-up is not in it:
+//     valgrind --tool=callgrind --dump-instr=yes node --perf-basic-prof --single-threaded \
+//       /tmp/kpp.mjs 10000 4096 1000000     # then map each address onto /tmp/perf-PID.map
+// - cache misses per packet: the difference of two cachegrind runs that differ only in PACKETS,
+//   divided by the difference (the start-up varies by a few hundred M instructions between runs,
+//   so this carries an error of about one miss per packet at 1 M packets):
+//     valgrind --tool=cachegrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
+//       --LL=1048576,16,64 node --single-threaded /tmp/kpp.mjs 10000 4096 1000000   # and ... 0
+// after `npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm
+// --outfile=/tmp/kpp.mjs`. PACKETS 0 runs the warm-up only.
+import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
+import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
+import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
+import { T_ACCEPT } from '../src/netfilter/core/table.ts';
+import type { NfTable } from '../src/netfilter/core/table.ts';
+import type { Skb } from '../src/netfilter/core/skb.ts';
+import { env, kubeProxyNft, natCount, spreadPackets } from './kube-proxy-nft-model.ts';
+
+const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2).map(Number);
+
+function loop(pre: NfTable, skbs: readonly Skb[], n: number): number {
+  const len = skbs.length;
+  let acc = 0;
+  for (let j = 0; j < n; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % len]!, 1, undefined);
+  return acc;
+}
+
+const tables = nftFrontEnd(kubeProxyNft(services)).tables(env, undefined);
+(tables[0] as NftChainTable).rt.makeFast();
+const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
+const skbs = spreadPackets(services, spread);
+for (const skb of skbs) {
+  const before = natCount();
+  if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT || natCount() !== before + 1)
+    throw new Error('the packets did not reach their dnat');
+}
+let acc = loop(pre, skbs, 400_000); // warm-up: the interpreter optimized
+acc += loop(pre, skbs, packets);
+const mem = process.memoryUsage();
+console.log(
+  `${services} services, ${spread} spread, ${packets} packets: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
+);
