@@ -274,7 +274,7 @@ export class Host {
       conntrack: nf.conntrack,
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
-      rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
+      rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
       primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -388,7 +388,7 @@ export class Host {
         conntrack: nf.conntrack,
         ...(this.config.ipsets ? { ipsets: this.config.ipsets } : {}),
         ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
-        rpfLookup: (src, mark, dev) => this.rpfLookup(src, mark, dev),
+        rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
         socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
         tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
         primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -658,14 +658,14 @@ export class Host {
    * policy routing's route for the mark (RTN_UNICAST), -1 when there is none; RPF_USES_DEV when
    * the route (or the address, for a local one) is on `dev`.
    */
-  rpfLookup(src: number, mark: number, dev: string): number {
+  rpfLookup(src: number, mark: number, dev: string, saddr = 0, tos = 0): number {
     const t = this.addrType(src, undefined);
     if (t === RTN_LOCAL) return RTN_LOCAL | (this.addrType(src, dev) === RTN_LOCAL ? RPF_USES_DEV : 0);
     if (t === RTN_BROADCAST) return RTN_BROADCAST;
     const k = this.key;
     k.dst = src;
-    k.src = 0;
-    k.tos = 0;
+    k.src = saddr;
+    k.tos = tos;
     k.mark = mark;
     k.iif = 'lo';
     k.oif = '';

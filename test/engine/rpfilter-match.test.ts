@@ -82,3 +82,31 @@ test('rpfilter --validmark and --accept-local: the bits each flow collects; a lo
     r.sim.steps.some((s) => s.kind === 'drop' && s.host === 'r' && s.reason === DropReason.IP_LOCAL_SOURCE),
   );
 });
+
+// The reverse lookup's flow (xt_rpfilter rpfilter_mt, nft_fib4_eval): daddr the packet's source,
+// saddr its destination (rpfilter_get_saddr), its TOS. An `ip rule from` the server's address
+// sends the lookup to a table that routes the client's network back by lan, so the strict test
+// passes there, and fails where the rule's selector is another address (the main table's route
+// leaves by dmz).
+test('rpfilter and fib saddr . iif oif: the reverse lookup has the packet destination as its source (ip rule from)', () => {
+  const withRule = (from: string, rule: string): string =>
+    scenario(rule).replace(
+      '    routes: [192.168.1.0/25 via 198.51.100.2]\n',
+      `    routes: [192.168.1.0/25 via 198.51.100.2, 192.168.1.0/24 dev lan table 100]\n    ip_rules: [from ${from} lookup 100]\n`,
+    );
+  const reach = (text: string): boolean => {
+    const r = simulateScenario(text, 'rpf.yaml');
+    assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
+    return r.sim.steps.some((s) => s.kind === 'packet' && s.host === 'server' && s.dir === 'in');
+  };
+  const xt = 'iptables -t raw -A PREROUTING -i lan -m rpfilter --invert -j DROP';
+  assert.equal(reach(withRule('203.0.113.50', xt)), true);
+  assert.equal(reach(withRule('203.0.113.51', xt)), false);
+  const nft = (from: string): string =>
+    withRule(from, '').replace(
+      '    rules: |\n      \n',
+      '    nft: |\n      table ip f {\n        chain pre {\n          type filter hook prerouting priority raw; policy accept;\n          iifname "lan" fib saddr . iif oif missing drop\n        }\n      }\n',
+    );
+  assert.equal(reach(nft('203.0.113.50')), true);
+  assert.equal(reach(nft('203.0.113.51')), false);
+});

@@ -102,9 +102,11 @@ export interface XtEnv {
    * The reverse route -m rpfilter asks for (fib_lookup of `src` from the loopback device, with
    * the packet's `mark` when --validmark, as xt_rpfilter.c does): -1 when there is no route, else
    * its type (RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, ...) with RPF_USES_DEV set when the route's
-   * next hop uses `dev` (fib_info_nh_uses_dev).
+   * next hop uses `dev` (fib_info_nh_uses_dev). `saddr` and `tos` are the flow's source and TOS
+   * for `ip rule` selectors: the packet's destination (0 for a multicast, broadcast or zero one:
+   * rpfilter_get_saddr) and its TOS (IPTOS_RT_MASK).
    */
-  rpfLookup?(src: number, mark: number, dev: string): number;
+  rpfLookup?(src: number, mark: number, dev: string, saddr?: number, tos?: number): number;
   /**
    * The local socket a packet with this tuple would reach (nf_sk_lookup_slow_v4: an established
    * one first, then a listener), for -m socket: SK_NONE, SK_FULL (bound to a local address),
@@ -297,3 +299,14 @@ export class Skb {
     return this;
   }
 }
+
+/**
+ * The flow source a reverse-path lookup uses (xt_rpfilter rpfilter_get_saddr, nft_fib4 get_saddr):
+ * the packet's destination, or 0 when it is multicast, the limited broadcast or zero.
+ */
+export function rpfSaddr(dst: number): number {
+  return dst >>> 28 === 0xe || dst === 0xffffffff || dst === 0 ? 0 : dst;
+}
+
+/** The packet's TOS as the FIB compares it (IPTOS_RT_MASK). */
+export const rpfTos = (skb: Skb): number => skb.buf[skb.off + 1]! & 0x1e;

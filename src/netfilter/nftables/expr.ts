@@ -19,6 +19,8 @@ import {
   RTN_LOCAL,
   RTN_MULTICAST,
   RTN_UNICAST,
+  rpfSaddr,
+  rpfTos,
   type Skb,
 } from '../core/skb.ts';
 import { NF_INET_FORWARD, NF_INET_PRE_ROUTING } from '../core/hook-numbers.ts';
@@ -421,7 +423,7 @@ function fibGetter(e: Extract<NftExpr, { kind: 'fib' }>, ctx: ExprCtx): Getter {
     if (!env?.rpfLookup) return false;
     // In FORWARD the kernel asks from the output device (flowi4_iif = out->ifindex); natbox's
     // lookup takes the device the next hop must use, the input device either way.
-    const r = env.rpfLookup(skb.src, mark ? skb.mark : 0, skb.inIf);
+    const r = env.rpfLookup(skb.src, mark ? skb.mark : 0, skb.inIf, rpfSaddr(skb.dst), rpfTos(skb));
     if (r < 0) return false;
     if ((r & 0xff) === RTN_LOCAL) return false;
     return (r & RPF_USES_DEV) !== 0;
