@@ -1057,12 +1057,17 @@ class Parser {
       if (base === undefined) {
         const table = family === 'bridge' ? bridgePrio : PRIO_NAMES;
         base = table[t.text];
-        if (base === undefined || (t.text === 'out' && family !== 'bridge'))
+        // nft's std_prio_family_hook_compat (checked with nft 1.0.6): dstnat only at prerouting,
+        // srcnat only at postrouting, netdev and arp chains only `filter`.
+        const compat =
+          family === 'bridge' ||
+          (t.text === 'dstnat'
+            ? hook === 'prerouting' && family !== 'netdev' && family !== 'arp'
+            : t.text === 'srcnat'
+              ? hook === 'postrouting' && family !== 'netdev' && family !== 'arp'
+              : t.text === 'filter' || (family !== 'netdev' && family !== 'arp'));
+        if (base === undefined || (t.text === 'out' && family !== 'bridge') || !compat)
           throw new NftError(kw, t.text, 'invalid priority expression value in this context.');
-        if (['dstnat', 'srcnat'].includes(t.text) && family !== 'bridge') {
-          const ok = t.text === 'dstnat' ? ['prerouting', 'output'].includes(hook) || true : true;
-          void ok;
-        }
       }
       this.i++;
     } else this.fail(t, 'number');

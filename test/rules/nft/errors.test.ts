@@ -46,6 +46,22 @@ const cases: [string, number, number, string, string][] = [
     'foo',
     'invalid priority expression value in this context.',
   ],
+  // dstnat only at prerouting, srcnat only at postrouting, netdev and arp chains only filter
+  // (nft 1.0.6's std_prio_family_hook_compat)
+  [
+    'add chain ip t d { type nat hook output priority dstnat; }',
+    5,
+    41,
+    'dstnat',
+    'invalid priority expression value in this context.',
+  ],
+  [
+    'add chain ip t d { type nat hook input priority srcnat; }',
+    5,
+    40,
+    'srcnat',
+    'invalid priority expression value in this context.',
+  ],
   ['add rule ip t c tcp dport 99999 accept', 5, 27, '99999', 'Service out of range'],
   ['add rule ip t c ct state establishd accept', 5, 26, 'establishd', 'Could not parse conntrack state'],
   [
