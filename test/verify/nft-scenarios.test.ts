@@ -151,7 +151,7 @@ test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and list
     '      table ip f {',
     '        chain out {',
     '          type filter hook output priority filter; policy accept;',
-    '          ct count over 2 drop',
+    '          meta iifkind "vrf" drop',
     '          udp dport 9 counter',
     '        }',
     '      }',
@@ -161,7 +161,7 @@ test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and list
   const no = buildScenario(l.scenario);
   assert.ok(!no.ok);
   assert.deepEqual(no.errors.map(formatBuildError), [
-    's.yaml:8:11: ct count (connlimit) is read and printed but not simulated ("ct count"): natbox cannot simulate it (hosts.a; --skip-unsupported leaves such rules out)',
+    's.yaml:8:11: meta iifkind is read and printed but not simulated ("meta iifkind"): natbox cannot simulate it (hosts.a; --skip-unsupported leaves such rules out)',
   ]);
   const b = buildScenario(l.scenario, { skipUnsupported: true });
   assert.ok(b.ok, b.ok ? '' : b.errors.map(formatBuildError).join('\n'));
@@ -169,8 +169,8 @@ test('--skip-unsupported leaves an nft rule natbox cannot simulate out, and list
     {
       host: 'a',
       where: 's.yaml:8:11',
-      rule: 'ct count over 2 drop',
-      reason: 'ct count (connlimit) is read and printed but not simulated ("ct count")',
+      rule: 'meta iifkind "vrf" drop',
+      reason: 'meta iifkind is read and printed but not simulated ("meta iifkind")',
     },
   ]);
   assert.equal(b.built.nftRulesets?.get('a')?.tables[0]?.chains[0]?.rules.length, 1);
