@@ -182,7 +182,11 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
   return out;
 }
 
-/** Whether the ruleset needs connection tracking (ct expressions, NAT, notrack). */
+/**
+ * Whether the ruleset needs connection tracking: what calls nf_ct_netns_get when loaded (ct
+ * expressions and statements, NAT, ct count, flow offload, ct objects, synproxy). `notrack` alone
+ * does not (nft_notrack_ops has no init), as iptables' NOTRACK does not.
+ */
 function needsConntrack(rs: NftRuleset): boolean {
   for (const t of rs.tables) {
     if (!evaluated(t)) continue;
@@ -190,7 +194,7 @@ function needsConntrack(rs: NftRuleset): boolean {
     // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
     if (t.objects.some((o) => o.type.startsWith('ct '))) return true;
     const text = JSON.stringify([t.chains, t.sets]);
-    if (/"kind":"(ct|nat|notrack|connlimit|flow)"/.test(text)) return true;
+    if (/"kind":"(ct|nat|connlimit|flow)"/.test(text)) return true;
   }
   return needsSynproxy(rs);
 }
