@@ -184,7 +184,7 @@ export interface FtpClientObserver {
  * The client of one FTP flow on its control connection: USER anonymous, PASS natbox@, PASV (then
  * connects to the 227's address from `dataPort`) or PORT (its control address and `dataPort`,
  * where it listens), RETR natbox[-size], 226, QUIT; after the 221 it closes `hold` seconds later.
- * A data connection that fails (connect() error or timeout; no connection within `timeout` s in
+ * A reply not come within `timeout` s, a data connection that fails (connect() error or timeout; no connection within `timeout` s in
  * active mode) or a reply it did not ask for ends the session: it closes the control connection.
  */
 export function ftpClient(
@@ -201,9 +201,19 @@ export function ftpClient(
   let dataClosed = false;
   let over = false;
   const later = (fn: () => void): void => host.timer(host.now() + FTP_THINK, fn);
+  // Each reply is awaited `timeout` seconds at most (the greeting from the connection, the others
+  // from the command, the 226 from the 150), as the live client does: then the session fails.
+  let waiting = 0;
+  const awaitReply = (): void => {
+    const id = ++waiting;
+    host.timer(host.now() + timeout, () => {
+      if (id === waiting && !over) fail('no reply from the server', 'ETIMEDOUT');
+    });
+  };
   const send = (line: string): void => {
     obs.line?.('>', line);
     control!.write(enc.encode(line + CRLF));
+    awaitReply();
   };
   const fail = (detail: string, errno: string): void => {
     if (over) return;
@@ -221,6 +231,7 @@ export function ftpClient(
   const onLine = lineReader((line) => {
     obs.line?.('<', line);
     if (over) return;
+    waiting++; // the reply came
     const code = line.slice(0, 3);
     if (code === '220') later(() => send('USER anonymous'));
     else if (code === '331') later(() => send('PASS natbox@'));
@@ -254,7 +265,7 @@ export function ftpClient(
         ),
       );
     } else if (code === '200') later(() => send(`RETR ${file}`));
-    else if (code === '150') return;
+    else if (code === '150') awaitReply();
     else if (code === '226') later(() => send('QUIT'));
     else if (code === '221') {
       over = true;
@@ -265,7 +276,10 @@ export function ftpClient(
     } else fail(`server: ${line}`, 'EPROTO');
   });
   return {
-    open: (c) => void (control = c),
+    open: (c) => {
+      control = c;
+      awaitReply();
+    },
     data: (_c, b) => onLine(b),
   };
 }

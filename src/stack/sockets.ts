@@ -1417,10 +1417,11 @@ export class Sockets {
         } else return;
         break;
       default:
-        if (flags & TCP_SYN && s.state === 'ESTABLISHED') {
+        if (flags & TCP_SYN && s.state !== 'TIME_WAIT' && s.state !== 'CLOSED') {
           // tcp_validate_incoming, step 4 (RFC 5961 4.2): a SYN on a synchronized connection (a
-          // server's retransmitted SYN-ACK, as behind SYNPROXY) gets a challenge ACK and is
-          // dropped (at most one per tcp_invalid_ratelimit).
+          // server's retransmitted SYN-ACK, as behind SYNPROXY; also after our FIN, in FIN_WAIT1,
+          // FIN_WAIT2, CLOSE_WAIT, LAST_ACK: tcp_rcv_state_process validates every state) gets a
+          // challenge ACK and is dropped (at most one per tcp_invalid_ratelimit).
           if (this.oowAllowed(s)) this.send(this.tcpSegment(s, TCP_ACK));
           return;
         }

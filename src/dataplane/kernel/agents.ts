@@ -223,9 +223,10 @@ def ftp_session(s, a, p):
         out.update(verdict='connected-then-failed', detail=detail, errno=e)
         emit(); s.close(); sys.exit(0)
     def rd(want):
+        until = min(deadline, time.time() + f['timeout'])  # each reply awaited timeout s at most
         try:
             while b'\n' not in buf[0]:
-                s.settimeout(max(0.01, deadline - time.time()))
+                s.settimeout(max(0.01, until - time.time()))
                 d = s.recv(4096)
                 if not d: fail('server closed the control connection', 'ECONNRESET')
                 buf[0] += d
