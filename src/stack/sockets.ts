@@ -574,6 +574,24 @@ export class Sockets {
     return at;
   }
 
+  /**
+   * The persist timer (tcp_check_probe_timer → tcp_probe_timer → tcp_send_probe0): while the
+   * peer's window is 0 and data waits, a window probe (tcp_xmit_probe_skb: a pure ACK with seq
+   * snd_una - 1) at the RTO (tcp_probe0_base: the handshake's RTO, at least tcp_rto_min), then
+   * backed off (tcp_probe0_when: base << probes_out, at most TCP_RTO_MAX). Measured on Linux 6.18
+   * behind SYNPROXY's zero-window SYN-ACK: +0.208, +0.632, +1.464 s (gen-1212-33).
+   */
+  private probeZeroWindow(s: TcpSock): void {
+    let when = toJiffies((s.srtt ?? 0) + 0.2);
+    const fire = (): void => {
+      if (!s.zeroWindow || s.state !== 'ESTABLISHED') return;
+      this.send(this.tcpSegment(s, TCP_ACK, undefined, (s.sndUna - 1) >>> 0));
+      when = Math.min(when * 2, 120 * HZ);
+      this.kernelTimer(when, fire, false, true);
+    };
+    this.kernelTimer(when, fire);
+  }
+
   // ---- sending -----------------------------------------------------------------------------
 
   /** Sends a packet; `owned` when a socket of this host sends it (-m owner sees uid/gid 0). */
@@ -1363,8 +1381,10 @@ export class Sockets {
           s.firstAt = this.now();
           s.lines = 1;
           s.answers = 0;
-          if (win === 0) s.zeroWindow = true;
-          else this.sendFirstLine(s);
+          if (win === 0) {
+            s.zeroWindow = true;
+            this.probeZeroWindow(s);
+          } else this.sendFirstLine(s);
           this.awaitAnswer(s);
         }
         return;
