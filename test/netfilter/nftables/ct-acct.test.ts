@@ -5,27 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUdpPacket } from '../../../src/wire/packet.ts';
-import { NF_ACCEPT, NF_DROP, type Netfilter } from '../../../src/netfilter/core/engine.ts';
-import { Skb } from '../../../src/netfilter/core/skb.ts';
-import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
-import { printNft } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
-import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
+import { fwd, NftBox } from './dsl.ts';
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
 
-class Box {
-  readonly nf: Netfilter;
-  readonly skb = new Skb();
-  constructor(text: string) {
-    const rs = parseNftText(text);
-    assert.deepEqual(checkNft(rs), []);
-    assert.equal(printNft(rs), text);
-    this.nf = nftEngine(rs);
-    this.skb.env = envOf(this.nf);
-  }
+class Box extends NftBox {
   /** A UDP packet with `len` bytes of data (28 + len on the wire). */
   udp(src: string, sport: number, dst: string, dport: number, len: number, now: number): number {
     this.skb.now = now;

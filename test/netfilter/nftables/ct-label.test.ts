@@ -4,12 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTcpPacket } from '../../../src/wire/packet.ts';
-import { NF_ACCEPT, NF_DROP, type Netfilter } from '../../../src/netfilter/core/engine.ts';
-import { Skb } from '../../../src/netfilter/core/skb.ts';
+import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
-import { printNft } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
-import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
+import { fwd, parseNftText, NftBox } from './dsl.ts';
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
@@ -27,16 +25,7 @@ const RULES = `table ip filter {
 }
 `;
 
-class Box {
-  readonly nf: Netfilter;
-  readonly skb = new Skb();
-  constructor(text: string) {
-    const rs = parseNftText(text);
-    assert.deepEqual(checkNft(rs), []);
-    assert.equal(printNft(rs), text);
-    this.nf = nftEngine(rs);
-    this.skb.env = envOf(this.nf);
-  }
+class Box extends NftBox {
   tcp(out: boolean, cport: number, sport: number, flags: number, now: number): number {
     const [src, dst, a, b] = out ? [C, S, cport, sport] : [S, C, sport, cport];
     this.skb.now = now;

@@ -5,13 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTcpPacket, buildUdpPacket } from '../../../src/wire/packet.ts';
-import { NF_ACCEPT, type Netfilter } from '../../../src/netfilter/core/engine.ts';
-import { Skb } from '../../../src/netfilter/core/skb.ts';
-import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
 import { printNft, printNftJson } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
-import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
+import { fwd, parseNftText, NftBox } from './dsl.ts';
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
@@ -41,16 +39,7 @@ const RULES = `table ip filter {
 }
 `;
 
-class Box {
-  readonly nf: Netfilter;
-  readonly skb = new Skb();
-  constructor(text: string) {
-    const rs = parseNftText(text);
-    assert.deepEqual(checkNft(rs), []);
-    assert.equal(printNft(rs), text);
-    this.nf = nftEngine(rs);
-    this.skb.env = envOf(this.nf);
-  }
+class Box extends NftBox {
   send(buf: Uint8Array, out: boolean, now: number): number {
     this.skb.now = now;
     return fwd(this.nf, this.skb, buf, out ? 'br-lan' : 'wan', out ? 'wan' : 'br-lan', now);

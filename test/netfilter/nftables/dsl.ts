@@ -15,10 +15,11 @@ import type {
 } from '../../../src/rules/nft/model.ts';
 import { Netfilter, NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
-import { nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
+import { checkNft, nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import { Skb, type XtEnv } from '../../../src/netfilter/core/skb.ts';
 import { HOST, ip, ruleset } from '../helpers.ts';
-import { parseNft } from '../../../src/rules/nft/index.ts';
+import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
+import assert from 'node:assert/strict';
 
 export const pay = (proto: string, field: string): NftExpr => ({ kind: 'payload', proto, field });
 export const meta = (key: string): NftExpr => ({ kind: 'meta', key });
@@ -156,4 +157,20 @@ export function parseNftText(text: string, file = 'fw4.nft'): NftRuleset {
   const r = parseNft(lines);
   if (!r.ok) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column}: ${d.message}`).join('\n'));
   return r.ruleset;
+}
+
+/**
+ * An engine loaded from nft text that checks clean and prints back as written, with one skb on
+ * its env (the ct-* tests' boxes extend it with their packet builders).
+ */
+export class NftBox {
+  readonly nf: Netfilter;
+  readonly skb = new Skb();
+  constructor(text: string) {
+    const rs = parseNftText(text);
+    assert.deepEqual(checkNft(rs), []);
+    assert.equal(printNft(rs), text);
+    this.nf = nftEngine(rs);
+    this.skb.env = envOf(this.nf);
+  }
 }
