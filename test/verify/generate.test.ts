@@ -320,10 +320,17 @@ for (const file of fixed)
     async (t) => {
       const p = prepareVerify(readFileSync(file, 'utf8'), file);
       assert.ok(p.ok);
-      const { report } = await verifyPrepared(p.prepared, {
-        backend: 'nft',
-        runId: 900 + fixed.indexOf(file),
-      });
+      const run = () => verifyPrepared(p.prepared, { backend: 'nft', runId: 900 + fixed.indexOf(file) });
+      let { report } = await run();
+      // As the live suite does (all.test.ts): a difference the second run does not repeat came
+      // from the kernel side's timing; it is printed, and two in a row fail.
+      if (report.status === 'mismatch') {
+        const again = (await run()).report;
+        if (again.status === 'match') {
+          t.diagnostic(`differed on its first run, matched on the second: ${signature(report)}`);
+          report = again;
+        }
+      }
       // A loaded machine's late client is not a verdict (verify's exit 3): reported, not failed.
       // Any other failed kernel run fails (gen-20261202-2.yaml: a client that crashed).
       if (report.status === 'error' && /was not on time/.test(report.error ?? '')) {
