@@ -93,29 +93,16 @@ test("a gratuitous ARP moves the neighbour entry to the address's new owner; wit
   assert.ok(!seenBy(without, 's2'));
 });
 
-/** a ARPs for b's address (a connected route), r answers by proxy_arp (ip-sysctl.rst). */
-const proxy = (delay: string) => `
-name: proxy-delay
-hosts:
-  a:
-    interfaces: { eth0: 10.0.1.10/24 }
-    routes: [10.0.2.0/24 dev eth0]
-  r:
-    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
-    sysctls:
-      net.ipv4.ip_forward: 1
-      net.ipv4.conf.eth0.proxy_arp: 1
-${delay}
-  b:
-    interfaces: { eth0: 10.0.2.20/24 }
-    routes: [default via 10.0.2.1]
-    listen: [tcp/80]
-links:
-  - [a:eth0, r:eth0]
-  - [r:eth1, b:eth0]
-flows:
-  - { name: tcp, from: a, proto: tcp, to: 10.0.2.20:80, sport: 40000, timeout: 2 }
-`;
+/**
+ * test/conformance/extra/arp-ignore-proxy-arp.yaml (verified against Linux 6.18: a ARPs for b's
+ * address, r answers by proxy_arp) with its `proxy_delay` line as given: '' leaves the default.
+ */
+const PROXY_FILE = 'test/conformance/extra/arp-ignore-proxy-arp.yaml';
+const proxy = (delay: string) =>
+  readFileSync(PROXY_FILE, 'utf8').replace(
+    '      net.ipv4.neigh.eth0.proxy_delay: 0\n',
+    delay && `${delay}\n`,
+  );
 
 test('proxy_arp answers a broadcast request after a random part of proxy_delay; at once with proxy_delay 0', () => {
   const replyAt = (sim: Sim): number =>
