@@ -6,7 +6,7 @@
 import type { Pos } from '../diagnostics.ts';
 import type { SourceLine } from '../iptables/lex.ts';
 
-export type NftTokKind = 'word' | 'string' | 'var' | 'at' | 'punct' | 'nl' | 'handle' | 'eof';
+export type NftTokKind = 'word' | 'string' | 'var' | 'at' | 'punct' | 'nl' | 'handle' | 'junk' | 'eof';
 
 export interface NftTok extends Pos {
   readonly kind: NftTokKind;
@@ -42,10 +42,20 @@ const tok = (kind: NftTokKind, text: string, file: string, line: number, column:
   column,
 });
 
+/**
+ * The words of `lines`. A character nft's scanner has no rule for is a `junk` token, and the
+ * scanner stops there: as in nft, the parser reports it when it gets to it, so an earlier syntax
+ * error is the one reported. A quoted string runs to the next `"`, on a later line if need be
+ * (nft's `\"[^"]*\"`); a `"` with no other after it is junk.
+ */
 export function lexNft(lines: readonly SourceLine[]): NftLexResult {
   const tokens: NftTok[] = [];
   let total = 0;
-  for (const src of lines) {
+  /** A quoted string still open at the end of a line: where it began and its text so far. */
+  let open: { at: NftTok; text: string } | undefined;
+  let junk = false;
+  for (const [n, src] of lines.entries()) {
+    if (junk) break;
     total += src.text.length + 1;
     if (total > NFT_MAX_INPUT)
       return {
@@ -59,6 +69,17 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
     const line = src.line;
     const col = src.column;
     let i = 0;
+    if (open) {
+      // The rest of a quoted string begun on an earlier line (closingQuote found its end).
+      const end = t.indexOf('"');
+      if (end < 0) {
+        open.text += '\n' + t;
+        continue;
+      }
+      tokens.push({ ...open.at, text: `${open.text}\n${t.slice(0, end)}` });
+      open = undefined;
+      i = end + 1;
+    }
     const at = (k: number): Pos => ({ file, line, column: col + k });
     let continued = false;
     while (i < t.length) {
@@ -80,8 +101,16 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
       }
       if (c === '"') {
         const end = t.indexOf('"', i + 1);
-        if (end < 0)
-          return { ok: false, at: at(i), token: t.slice(i), message: 'syntax error, unterminated string' };
+        if (end < 0) {
+          const rest = closingQuote(lines, n + 1);
+          if (rest === undefined) {
+            tokens.push(tok('junk', c, file, line, col + i));
+            junk = true;
+            break;
+          }
+          open = { at: tok('string', '', file, line, col + i), text: t.slice(i + 1) };
+          break;
+        }
         tokens.push(tok('string', t.slice(i + 1, end), file, line, col + i));
         i = end + 1;
         continue;
@@ -98,7 +127,11 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
             if (!commas) break;
           }
         }
-        if (j === i + 1) return { ok: false, at: at(i), token: c, message: `syntax error, unexpected junk` };
+        if (j === i + 1) {
+          tokens.push(tok('junk', c, file, line, col + i));
+          junk = true;
+          break;
+        }
         tokens.push(tok(c === '$' ? 'var' : 'at', t.slice(i + 1, j), file, line, col + i));
         i = j;
         continue;
@@ -124,17 +157,30 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
         i++;
         continue;
       }
-      return { ok: false, at: at(i), token: c, message: 'syntax error, unexpected junk' };
+      tokens.push(tok('junk', c, file, line, col + i));
+      junk = true;
+      break;
     }
-    if (!continued) tokens.push(tok('nl', '\n', file, line, col + t.length));
+    if (junk) break;
+    if (!continued && !open) tokens.push(tok('nl', '\n', file, line, col + t.length));
   }
+  // The end of the file is where nft puts it: the start of the line after the last newline. A text
+  // split at its newlines ends in an empty line (that place); one whose caller left that out ends
+  // at the last line, and its end is the start of the next.
   const last = lines[lines.length - 1];
+  const endsEmpty = last !== undefined && last.text === '';
   tokens.push({
     kind: 'eof',
     text: '',
     file: last?.file ?? '<input>',
-    line: last ? last.line + 1 : 1,
-    column: 1,
+    line: last ? (endsEmpty ? last.line : last.line + 1) : 1,
+    column: endsEmpty ? last.column : 1,
   });
   return { ok: true, tokens };
+}
+
+/** Whether a `"` is on line `from` or a later one (an open quoted string's end). */
+function closingQuote(lines: readonly SourceLine[], from: number): number | undefined {
+  for (let k = from; k < lines.length; k++) if (lines[k]!.text.includes('"')) return k;
+  return undefined;
 }

@@ -124,7 +124,51 @@ const RESERVED = new Set(
     ' ',
   ),
 );
+/**
+ * The keywords nft 1.0.6's scanner returns as tokens where a name (its `identifier`: STRING) is
+ * read, so that a table, chain, set, map, flowtable, object or `define` with one as its name is a
+ * syntax error ("unexpected hook, expecting string"). Taken from the real nft: every token name of
+ * libnftables' parser tables, tried as `table ip NAME` with `nft -c` (test/fuzz/nft-reader-live.test.ts
+ * checks them against the nft of the machine it runs on).
+ */
+export const NAME_KEYWORDS = new Set(
+  (
+    'vmap include define redefine undefine fib socket tproxy osf synproxy typeof hook device ' +
+    'devices table chain rule set element map flowtable handle ruleset inet netdev add update ' +
+    'replace create insert delete get list reset flush rename describe import export monitor all ' +
+    'accept drop continue jump goto return constant interval dynamic auto-merge timeout ' +
+    'gc-interval elements expires policy size flow offload meter th bridge ether type vlan arp ' +
+    'ip ecn icmp igmp ip6 priority icmpv6 ah esp comp flags udp udplite tcp dccp sctp rt rt0 rt2 ' +
+    'srh hbh frag dst mh meta mark iif iifname iiftype oif oifname oiftype skuid skgid nftrace ' +
+    'rtclassid ibriport obriport ibrname obrname pkttype cpu iifgroup oifgroup cgroup time ct ' +
+    'counter log limit quota secmark hour day reject snat dnat masquerade redirect random queue ' +
+    'dup fwd numgen jhash symhash position index comment notrack exists missing exthdr ipsec xt '
+  )
+    .trim()
+    .split(' '),
+);
+/** nft's scanner's {string}: a letter, `_` or `.`, then letters, digits and `/ - _ .`. */
+const NFT_STRING = /^[A-Za-z_.][A-Za-z0-9/\-_.]*/;
+/** nft's {classid} (`1:2`, `a:b`), which its scanner also returns as a string. */
+const NFT_CLASSID = /^[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}$/;
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
+/** The hooks each family's base chains take (nft's evaluate.c, as nft 1.0.6 answers `nft -c`). */
+const FAMILY_HOOKS: Readonly<Record<string, readonly string[]>> = {
+  ip: ['prerouting', 'input', 'forward', 'output', 'postrouting'],
+  ip6: ['prerouting', 'input', 'forward', 'output', 'postrouting'],
+  inet: ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'],
+  bridge: ['prerouting', 'input', 'forward', 'output', 'postrouting'],
+  arp: ['input', 'forward', 'output'],
+  netdev: ['ingress', 'egress'],
+};
+const ALL_HOOKS = new Set(Object.values(FAMILY_HOOKS).flat());
+
+/** A base chain's hook: one nft knows, and one of the table's family (nft's messages). */
+function checkHook(family: string, hook: NftTok): void {
+  if (!ALL_HOOKS.has(hook.text)) throw new NftError(hook, hook.text, 'unknown chain hook');
+  if (!FAMILY_HOOKS[family]?.includes(hook.text))
+    throw new NftError(hook, hook.text, `The ${family} family does not support this hook`);
+}
 const SERVICES: Readonly<Record<string, number>> = {
   ftp: 21,
   ssh: 22,
@@ -198,6 +242,10 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const p = new Parser(lx.tokens, opts, { rs }, 0);
     p.script();
+    // A junk token is where nft's scanner stopped: one the parser took in passing (a `define`'s
+    // words) is still the error.
+    const junk = lx.tokens.find((t) => t.kind === 'junk');
+    if (junk) throw new NftError(junk, junk.text, 'syntax error, unexpected junk');
     return { ok: true, ruleset: rs, warnings: [] };
   } catch (e) {
     if (e instanceof NftError)
@@ -206,24 +254,45 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
   }
 }
 
+/** How nft's parser (bison) names a punctuation token in "unexpected …" (parser_bison.y). */
+const PUNCT_NAMES: Readonly<Record<string, string>> = {
+  ':': 'colon',
+  ';': 'semicolon',
+  ',': 'comma',
+  '.': '.',
+  '&': '&',
+  '^': '^',
+  '!': '!',
+  '/': '/',
+  '*': '*',
+  '-': '-',
+  '+': '+',
+  '<': '<',
+  '>': '>',
+};
+
 const tokName = (t: NftTok): string =>
-  t.kind === 'word' && /^\d+$/.test(t.text)
-    ? 'number'
-    : t.kind === 'word' && !KEYWORDS.has(t.text)
-      ? 'string'
-      : t.kind === 'eof'
-        ? 'end of file'
-        : t.kind === 'nl'
-          ? 'newline'
-          : t.kind === 'string'
-            ? 'quoted string'
-            : t.kind === 'punct'
-              ? `'${t.text}'`
-              : t.kind === 'var'
-                ? 'variable'
-                : t.kind === 'at'
-                  ? `'@'`
-                  : t.text;
+  t.kind === 'junk'
+    ? 'junk'
+    : t.kind === 'punct' && PUNCT_NAMES[t.text] !== undefined
+      ? PUNCT_NAMES[t.text]!
+      : t.kind === 'word' && /^\d+$/.test(t.text)
+        ? 'number'
+        : t.kind === 'word' && !KEYWORDS.has(t.text)
+          ? 'string'
+          : t.kind === 'eof'
+            ? 'end of file'
+            : t.kind === 'nl'
+              ? 'newline'
+              : t.kind === 'string'
+                ? 'quoted string'
+                : t.kind === 'punct'
+                  ? `'${t.text}'`
+                  : t.kind === 'var'
+                    ? 'variable'
+                    : t.kind === 'at'
+                      ? `'@'`
+                      : t.text;
 
 class Parser {
   private i = 0;
@@ -252,6 +321,8 @@ class Parser {
     // `$var`: its definition's tokens take its place.
     for (let guard = 0; ; guard++) {
       const t = this.toks[this.i + k]!;
+      // Where nft's scanner stopped: reaching it is the error, whatever the parser expected.
+      if (t.kind === 'junk') throw new NftError(t, t.text, 'syntax error, unexpected junk');
       if (t.kind !== 'var') return t;
       const def = this.defines.get(t.text);
       if (!def) throw new NftError({ ...t, column: t.column + 1 }, t.text, `unknown identifier '${t.text}'`);
@@ -329,6 +400,41 @@ class Parser {
     if (t.kind === 'word' || t.kind === 'string') return this.next();
     return this.fail(t, what);
   }
+  /**
+   * A name where nft reads its `identifier` (a table, chain, set, map, flowtable, object, define or
+   * jump target): a bare word as nft's scanner reads a string. A quoted string, a number or a
+   * keyword is a syntax error; a word nft's scanner would cut short (`na:` `a[b`) is cut there,
+   * and what follows is the next token, as in nft.
+   */
+  private name(what = 'string'): NftTok {
+    const t = this.peek();
+    if (t.kind === 'string') this.fail(t, what);
+    if (t.kind === 'word' && !NFT_CLASSID.test(t.text)) {
+      if (NAME_KEYWORDS.has(t.text) || RESERVED.has(t.text))
+        throw new NftError(t, t.text, `syntax error, unexpected ${t.text}, expecting ${what}`);
+      const m = NFT_STRING.exec(t.text);
+      if (!m) {
+        if (/^[0-9]/.test(t.text))
+          throw new NftError(t, t.text, `syntax error, unexpected number, expecting ${what}`);
+      } else if (m[0].length < t.text.length) this.cutName(m[0].length);
+    }
+    return this.identifier(what);
+  }
+  /**
+   * Cuts the word at the cursor after `n` characters, where nft's scanner ends a string: the
+   * character there (`:` `[` `]`, or `%`, which nft's scanner has no rule for: junk) becomes its own
+   * token, and what follows it a word again.
+   */
+  private cutName(n: number): void {
+    const t = this.toks[this.i]!;
+    const c = t.text[n]!;
+    const toks: NftTok[] = [
+      { ...t, text: t.text.slice(0, n) },
+      { ...t, kind: c === '%' ? 'junk' : 'punct', text: c, column: t.column + n },
+    ];
+    if (t.text.length > n + 1) toks.push({ ...t, text: t.text.slice(n + 1), column: t.column + n + 1 });
+    this.toks.splice(this.i, 1, ...toks);
+  }
   private number(what = 'number'): number {
     const t = this.peek();
     const n = t.kind === 'word' ? parseInteger(t.text) : undefined;
@@ -384,13 +490,17 @@ class Parser {
       case 'define':
       case 'redefine': {
         this.i++;
-        const name = this.identifier('string');
+        const name = this.name('string');
         this.expectPunct('=');
         const start = this.i;
         let depth = 0;
         for (;;) {
           const x = this.toks[this.i]!;
-          if (x.kind === 'eof') break;
+          // An unclosed `{` runs to the end of the file: nft's "unexpected end of file".
+          if (x.kind === 'eof') {
+            if (depth > 0) this.fail(x);
+            break;
+          }
           if (x.kind === 'punct' && x.text === '{') depth++;
           if (x.kind === 'punct' && x.text === '}') depth--;
           if (depth <= 0 && (x.kind === 'nl' || (x.kind === 'punct' && x.text === ';'))) break;
@@ -517,7 +627,7 @@ class Parser {
 
   private tableOf(create: boolean, t0: NftTok, exclusive = false): NftTable {
     const fam = this.family();
-    const name = this.identifier('string');
+    const name = this.name('string');
     let tb = this.findTable(fam, name.text);
     if (tb && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
     if (!tb) {
@@ -546,7 +656,7 @@ class Parser {
       case 'table': {
         const save = this.i;
         const fam = this.family();
-        const existed = this.findTable(fam, this.identifier().text);
+        const existed = this.findTable(fam, this.name().text);
         this.i = save;
         const tb = this.tableOf(true, kw, exclusive);
         if (this.isPunct('{')) this.tableBlock(tb, !existed);
@@ -554,7 +664,7 @@ class Parser {
       }
       case 'chain': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const block = this.isPunct('{') ? this.chainBlock(tb, name, exclusive) : undefined;
         if (!block) this.declareChain(tb, name, undefined, exclusive);
         return this.endOfCommand();
@@ -564,14 +674,14 @@ class Parser {
       case 'set':
       case 'map': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const set = this.setBlock(tb, name, kw.text === 'map');
         this.addSet(tb, set, exclusive, name);
         return this.endOfCommand();
       }
       case 'element': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const set = setNamed(tb, name.text);
         if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
@@ -580,7 +690,7 @@ class Parser {
       }
       case 'flowtable': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const ft = this.flowtableBlock(name);
         tb.flowtables.push({ ...ft, handle: this.newHandle(tb) });
         return this.endOfCommand();
@@ -624,13 +734,13 @@ class Parser {
       }
       case 'chain': {
         const tb = this.tableOf(false, kw);
-        this.needChain(tb, this.identifier()).rules.splice(0);
+        this.needChain(tb, this.name()).rules.splice(0);
         return this.endOfCommand();
       }
       case 'set':
       case 'map': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const s = tb.sets.find((x) => x.name === name.text);
         if (!s) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         s.elements.splice(0);
@@ -649,7 +759,7 @@ class Parser {
     switch (kw.text) {
       case 'table': {
         const fam = this.family();
-        const name = this.identifier();
+        const name = this.name();
         const k = this.ctx.rs.tables.findIndex((x) => x.family === fam && x.name === name.text);
         if (k < 0) missing(name);
         else this.ctx.rs.tables.splice(k, 1);
@@ -657,7 +767,7 @@ class Parser {
       }
       case 'chain': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const k = tb.chains.findIndex((x) => x.name === name.text);
         if (k < 0) missing(name);
         else tb.chains.splice(k, 1);
@@ -665,7 +775,7 @@ class Parser {
       }
       case 'rule': {
         const tb = this.tableOf(false, kw);
-        const c = this.needChain(tb, this.identifier());
+        const c = this.needChain(tb, this.name());
         this.expectWord('handle');
         const ht = this.peek();
         const h = this.number();
@@ -678,7 +788,7 @@ class Parser {
       case 'map':
       case 'flowtable': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const list = kw.text === 'flowtable' ? tb.flowtables : tb.sets;
         const k = list.findIndex((x) => x.name === name.text);
         if (k < 0) missing(name);
@@ -687,7 +797,7 @@ class Parser {
       }
       case 'element': {
         const tb = this.tableOf(false, kw);
-        const name = this.identifier();
+        const name = this.name();
         const set = tb.sets.find((s) => s.name === name.text);
         if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
@@ -707,7 +817,7 @@ class Parser {
   private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
     const t0 = this.toks[this.i - 1]!;
     const tb = this.tableOf(false, t0);
-    const chain = this.needChain(tb, this.identifier());
+    const chain = this.needChain(tb, this.name());
     let at = mode === 'insert' ? 0 : chain.rules.length;
     let replace = -1;
     if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
@@ -839,7 +949,7 @@ class Parser {
           (tb as { comment?: string }).comment = this.identifier().text;
           break;
         case 'chain': {
-          const name = this.identifier();
+          const name = this.name();
           const existing =
             tb.chains.find((c) => c.name === name.text) ??
             chains.find((c) => c.chain.name === name.text)?.chain;
@@ -860,12 +970,12 @@ class Parser {
         }
         case 'set':
         case 'map': {
-          const name = this.identifier();
+          const name = this.name();
           sets.push({ set: this.setBlock(tb, name, t.text === 'map'), name });
           break;
         }
         case 'flowtable': {
-          const name = this.identifier();
+          const name = this.name();
           fts.push(this.flowtableBlock(name));
           break;
         }
@@ -966,7 +1076,8 @@ class Parser {
         this.i++;
         break;
       }
-      if (t.kind === 'eof') this.fail(t, "'}'");
+      // nft's grammar expects too many tokens here to name them: plain "unexpected end of file".
+      if (t.kind === 'eof') this.fail(t);
       if (this.isWord('type') && !this.isPunct('.', 1)) {
         this.i++;
         base ??= {};
@@ -975,7 +1086,9 @@ class Parser {
           throw new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
         base.type = ty.text as NftBaseChain['type'];
         this.expectWord('hook');
-        base.hook = this.identifier().text;
+        const hook = this.identifier();
+        checkHook(tb.family, hook);
+        base.hook = hook.text;
         if (this.eatWord('device')) {
           base.device = this.identifier().text;
         } else if (this.eatWord('devices')) {
@@ -1130,7 +1243,7 @@ class Parser {
         this.fail(sub, 'helper, timeout or expectation');
       type = `ct ${sub.text}` as NftObjectType;
     }
-    const name = this.identifier();
+    const name = this.name();
     const base = { name: name.text, handle: 0, pos: pick(kw) };
     if (!this.isPunct('{')) {
       if (type === 'counter') return { ...base, type, packets: 0, bytes: 0 };
@@ -1438,7 +1551,7 @@ class Parser {
         case 'jump':
         case 'goto':
           this.i++;
-          return { kind: 'verdict', verdict: t.text, chain: this.identifier('chain name').text, pos };
+          return { kind: 'verdict', verdict: t.text, chain: this.name("'{'").text, pos };
         case 'counter': {
           this.i++;
           if (this.eatWord('name')) return { kind: 'objref', type: 'counter', name: this.objName(tb), pos };
@@ -2242,7 +2355,7 @@ class Parser {
     ) {
       this.i++;
       if (t.text === 'jump' || t.text === 'goto')
-        return { kind: 'verdict', verdict: t.text, chain: this.identifier('chain name').text, pos: pick(t) };
+        return { kind: 'verdict', verdict: t.text, chain: this.name("'{'").text, pos: pick(t) };
       return { kind: 'verdict', verdict: t.text as 'accept', pos: pick(t) };
     }
     if (t.kind !== 'word') this.fail(t);
