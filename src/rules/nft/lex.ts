@@ -80,7 +80,6 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
       open = undefined;
       i = end + 1;
     }
-    const at = (k: number): Pos => ({ file, line, column: col + k });
     let continued = false;
     while (i < t.length) {
       const code = t.charCodeAt(i);
