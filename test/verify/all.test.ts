@@ -60,8 +60,6 @@ const SKIP: Record<string, string> = {
     'natbox verify builds no STP bridges yet (test/stack/stp-kernel.test.ts compares STP with the kernel)',
   'test/conformance/scenarios/hairpin-vip-dnat-from-wan.yaml':
     'its flows go to a virtual address (198.51.100.80) no host has, which a live run does not send to: the kernel reference run is its record',
-  'test/conformance/extra/synproxy-closed-port.yaml':
-    "packets and conntrack match; the verdict does not: the server's reset reaches the kernel's client in the same softirq run as the proxy's SYN-ACK, before the agent's connect() returns, so it reports error ECONNRESET where natbox's client (connected at the SYN-ACK) reports connected-then-failed",
   'examples/openwrt/flow-offload.yaml':
     'this kernel has no nf_flow_table (CONFIG_NF_FLOW_TABLE is not set): nft refuses the flowtable and natbox verify exits 3 saying so; test/netfilter/nft-flowtable.test.ts checks it against the kernel source',
   'test/conformance/nft/fw4-masq-restrict.yaml':
