@@ -15,7 +15,10 @@ import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { decodeEthernet } from '../../src/wire/decode.ts';
 
 function run(file: string, text = readFileSync(file, 'utf8')) {
-  const r = simulateScenario(text, file, { trace: true });
+  const r = simulateScenario(text, file, {
+    trace: true,
+    readFile: (p) => ({ ok: true, text: readFileSync(p, 'utf8') }),
+  });
   assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
   return r.sim;
 }
@@ -49,7 +52,10 @@ test('an ICMP redirect that comes back while connect() holds the socket is dropp
   // The kernel's client asks only for its gateway 192.168.1.1 (__ip_do_redirect never ran).
   const asked = packets(sim).filter(
     (p) =>
-      p.host === 'lanc' && p.dir === 'out' && p.text.includes('"op":1') && p.text.includes('192.168.1.200'),
+      p.host === 'lanc' &&
+      p.dir === 'out' &&
+      p.text.includes('"op":"request"') &&
+      p.text.includes('"target":"192.168.1.200"'),
   );
   assert.deepEqual(asked, []);
 });
@@ -83,4 +89,18 @@ flows:
   );
   const synack = sim.steps.find((s) => s.kind === 'socket' && s.event === 'backlog');
   assert.ok(synack, 'the SYN-ACK waited in the backlog');
+});
+
+test("a redirect about a server's SYN-ACK is not taken: tcp_v4_err hands it to tcp_req_err, which ignores it", () => {
+  // fw4-masq-restrict (kernel-verified, test/conformance/nft/): the router redirects the server's
+  // SYN-ACK to 10.1.0.2 (same zone); the kernel's server never asks for 10.1.0.2 itself.
+  const sim = run('test/conformance/nft/fw4-masq-restrict.yaml');
+  const asked = packets(sim).filter(
+    (p) =>
+      p.host === 'server' &&
+      p.dir === 'out' &&
+      p.text.includes('"op":"request"') &&
+      p.text.includes('"target":"10.1.0.2"'),
+  );
+  assert.deepEqual(asked, []);
 });
