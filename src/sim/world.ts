@@ -11,6 +11,20 @@
 // crossing, less those that only lead out of the loop (a host hanging off a bridge). Without a
 // cycle it is an endpoint sending the same bytes again (a RST answering each retransmission): the
 // run goes on. The memory it takes is fixed (a table of STORM_SLOTS entries, no object per frame).
+//
+// System call windows (HostEnv.syscall). On veth, a frame sent is taken in by the peer in the
+// softirq of the sender's own context: veth_xmit → __netif_rx queues it on this CPU's backlog,
+// and the local_bh_enable that ends __dev_queue_xmit runs net_rx_action → process_backlog, which
+// takes in that frame, the frames it makes the next hosts send, and so on, all before the sender's
+// call goes on. A socket's system call (connect()) holds the socket meanwhile (lock_sock:
+// sock_owned_by_user), so whatever that chain brings back to the socket waits in its backlog
+// (tcp_add_backlog) or is dropped (tcp_v4_err). The world marks each delivery with the window whose
+// frames set it off (a frame a timer sends belongs to none) and runs the window's `done` when the
+// last of them has been taken in: the end of the softirq chain, where release_sock takes over.
+// The kernel's softirq ends early after netdev_budget (300) frames, restarted at most
+// MAX_SOFTIRQ_RESTART (10) times, and within 2 ms of CPU time (the rest goes to ksoftirqd, and the
+// system call goes on): a window of more than SYSCALL_BUDGET deliveries ends there, a point that on
+// the kernel depends on its speed (no scenario here comes near it).
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
@@ -31,6 +45,8 @@ export const STORM_WINDOW = 1;
 const STORM_SLOTS = 1 << 14;
 /** Frames kept for captures, all links together; later frames are counted, not kept. */
 export const MAX_CAPTURED = 200_000;
+/** Deliveries a system call's window takes in at most (netdev_budget × MAX_SOFTIRQ_RESTART). */
+export const SYSCALL_BUDGET = 3000;
 
 export interface Endpoint {
   readonly host: string;
@@ -110,6 +126,11 @@ export class World {
   private readonly rFirst = new Float64Array(STORM_SLOTS);
   /** The first broadcast or multicast frame seen crossing a link twice: the likely cause. */
   private bcast: { h: number; frame: Uint8Array } | undefined;
+  /** The system call window whose chain the running event belongs to (0: none). */
+  private window = 0;
+  private windows = 0;
+  /** Open windows: deliveries still pending, deliveries taken in, and what runs at the end. */
+  private readonly open = new Map<number, { pending: number; taken: number; done: () => void }>();
 
   constructor(cfg: WorldConfig, tracer?: StackTracer, maxPending?: number) {
     this.sched = new Scheduler(maxPending);
@@ -126,7 +147,15 @@ export class World {
     const env: HostEnv = {
       now: () => sched.now,
       transmit: (host, ifname, frame) => this.transmit(host.name, ifname, frame),
-      timer: (at, fn) => sched.at(at, fn),
+      // Work deferred to the current time (loopback's process_backlog, a reject's conntrack
+      // release) stays in the window it was deferred from; a timer that waits starts none.
+      timer: (at, fn) => {
+        const w = at <= sched.now ? this.window : 0;
+        if (w === 0) return sched.at(at, fn);
+        this.pend(w);
+        sched.at(at, () => this.within(w, fn));
+      },
+      syscall: (fn, done) => this.syscall(fn, done),
       rng: this.rng,
       tracer: this.tracer,
       ...(cfg.epoch !== undefined ? { epoch: cfg.epoch } : {}),
@@ -163,8 +192,45 @@ export class World {
       const f = copy.slice();
       if (confirm) markPendingConfirm(f); // the skb crosses the veth with its dst_pending_confirm
       copyFrameWindow(frame, f); // a frame sent at a random time: its window too
-      this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, f));
+      const w = this.window;
+      if (w === 0) this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, f));
+      else {
+        this.pend(w);
+        this.sched.at(this.sched.now + this.latency, () => this.within(w, () => dst.receive(ep.iface, f)));
+      }
     }
+  }
+
+  /**
+   * A system call's window: `fn` runs in it, and `done` once the chain of deliveries it set off
+   * is over (at once when it sent nothing).
+   */
+  private syscall(fn: () => void, done: () => void): void {
+    const w = ++this.windows;
+    this.open.set(w, { pending: 1, taken: 0, done });
+    this.within(w, fn);
+  }
+
+  private pend(w: number): void {
+    const o = this.open.get(w);
+    if (o) o.pending++;
+  }
+
+  /** Runs `fn` as part of window `w`, then counts it done; the window's last ends the window. */
+  private within(w: number, fn: () => void): void {
+    const outer = this.window;
+    this.window = w;
+    try {
+      fn();
+    } finally {
+      this.window = outer;
+    }
+    const o = this.open.get(w);
+    if (!o) return; // ended early (SYSCALL_BUDGET): the rest of its chain runs on its own
+    o.pending--;
+    if (o.pending > 0 && ++o.taken < SYSCALL_BUDGET) return;
+    this.open.delete(w);
+    o.done();
   }
 
   run(until: number): boolean {

@@ -67,6 +67,13 @@ export interface HostEnv {
   transmit(host: Host, ifname: string, frame: Uint8Array): void;
   /** Runs `fn` at time `at` (not before the current event ends). */
   timer(at: number, fn: () => void): void;
+  /**
+   * A system call's window (sim/world.ts): runs `fn`, then `done` once every packet `fn` put on
+   * the links, and every packet those set off in turn, has been taken in (veth_xmit → __netif_rx:
+   * the chain runs in the softirq of the caller's own local_bh_enable, before the call returns).
+   * Absent (a real network): `done` runs right after `fn`.
+   */
+  syscall?(fn: () => void, done: () => void): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */

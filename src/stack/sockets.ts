@@ -82,7 +82,13 @@ export interface SocketHost {
   readonly name: string;
   /** A tracer is attached: build steps only then. */
   readonly tracing: boolean;
-  readonly env: { now(): number; timer(at: number, fn: () => void): void; readonly rng: SeededRng };
+  readonly env: {
+    now(): number;
+    timer(at: number, fn: () => void): void;
+    readonly rng: SeededRng;
+    /** A system call's window (host.ts HostEnv.syscall). */
+    syscall?(fn: () => void, done: () => void): void;
+  };
   /** inet_peer records: icmp_send's per-destination limit (inetpeer.ts). */
   readonly peers: InetPeers;
   /**
@@ -391,6 +397,18 @@ interface TcpSock {
    * undefined on a client until the SYN-ACK, whose SYN offers what the sysctls allow.
    */
   optsOk?: number;
+  /**
+   * Client: connect() holds the socket (lock_sock, sock_owned_by_user) from its SYN until
+   * release_sock has taken in the backlog: segments that arrive meanwhile wait in `backlog`
+   * (tcp_add_backlog), an ICMP redirect is dropped (tcp_v4_err).
+   */
+  owned?: boolean;
+  backlog?: { ip: Uint8Array; o: number; total: number }[];
+  /**
+   * Client: the handshake completed while connect() held the socket: the application learns it
+   * (and starts writing) when connect() returns (releaseSock), unless a reset came first.
+   */
+  connectedPending?: boolean;
 }
 
 /** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
@@ -849,7 +867,13 @@ export class Sockets {
       this.kernelTimer(rto * TCP_TIMEOUT_INIT, () => sendSyn(true), false, inTimer);
     };
     s.sndNxt = s.sndUna + 1;
-    sendSyn();
+    // connect() (inet_stream_connect): lock_sock, tcp_v4_connect → tcp_connect sends the SYN, and
+    // the chain it sets off on the wire runs before release_sock (releaseSock).
+    s.owned = true;
+    this.syscall(
+      () => sendSyn(),
+      () => this.releaseSock(s),
+    );
     this.host.env.timer(start + timeout, () => {
       if (s.state === 'SYN_SENT') {
         s.state = 'CLOSED';
@@ -900,7 +924,6 @@ export class Sockets {
     const ack = read32(ip, o + 8);
     const flags = ip[o + 13]!;
     const doff = (ip[o + 12]! >> 4) * 4;
-    const payload = ip.slice(o + doff, total);
     const tsval = findTsVal(ip, o + 20, o + doff);
     let s = this.tcp.get(key(dst, dport, src, sport));
     // TPROXY gave a SYN that met a TIME_WAIT socket to the listener (nf_tproxy_handle_time_wait4
@@ -909,33 +932,20 @@ export class Sockets {
       this.tcp.delete(key(dst, dport, src, sport));
       s = undefined;
     }
-    if (s && flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
-    if (
-      s &&
-      s.state === 'SYN_SENT' &&
-      (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
-      ack === s.sndNxt
-    )
-      s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
-    if (s?.state === 'TIME_WAIT' && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN)
-      return this.timeWaitSyn(
-        s,
-        seq,
-        tsval,
-        synOptionBits(ip, o + 20, o + doff),
-        mssOption(ip, o + 20, o + doff),
-      );
-    if (s)
-      return this.tcpSockInput(
-        s,
-        flags,
-        seq,
-        ack,
-        payload,
-        tsval,
-        read16(ip, o + 14),
-        findTsEcr(ip, o + 20, o + doff),
-      );
+    if (s?.owned) {
+      // tcp_v4_rcv: the socket is owned by the user (connect() holds it): tcp_add_backlog; the
+      // segment is taken in at release_sock.
+      (s.backlog ??= []).push({ ip: ip.slice(0, total), o, total });
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'backlog',
+          text: `TCP [${formatTcpFlags(flags)}] from ${ap(src, sport)} waits in the socket's backlog: connect() holds the socket (tcp_add_backlog)`,
+        });
+      return;
+    }
+    if (s) return this.tcpSocketSegment(s, ip, o, total);
     // The listener: TPROXY's (skb->sk, stolen by __inet_lookup_skb), else the port's.
     const l = skPort ? this.listener('tcp', skPort, skAddr) : this.listener('tcp', dport, dst);
     if (l && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
@@ -962,6 +972,72 @@ export class Sockets {
       }
     }
     this.sendReset(ip, o, total, flags, seq, ack);
+  }
+
+  /** A segment for socket `s` (tcp_v4_do_rcv), from the wire or from its backlog. */
+  private tcpSocketSegment(s: TcpSock, ip: Uint8Array, o: number, total: number): void {
+    const seq = read32(ip, o + 4);
+    const ack = read32(ip, o + 8);
+    const flags = ip[o + 13]!;
+    const doff = (ip[o + 12]! >> 4) * 4;
+    const tsval = findTsVal(ip, o + 20, o + doff);
+    if (flags & TCP_SYN) s.peerMss = mssOption(ip, o + 20, o + doff);
+    if (s.state === 'SYN_SENT' && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) && ack === s.sndNxt)
+      s.optsOk = synOptionBits(ip, o + 20, o + doff) & enabledOptions((n, d) => this.host.sysctl(n, d));
+    if (s.state === 'TIME_WAIT' && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN)
+      return this.timeWaitSyn(
+        s,
+        seq,
+        tsval,
+        synOptionBits(ip, o + 20, o + doff),
+        mssOption(ip, o + 20, o + doff),
+      );
+    this.tcpSockInput(
+      s,
+      flags,
+      seq,
+      ack,
+      ip.slice(o + doff, total),
+      tsval,
+      read16(ip, o + 14),
+      findTsEcr(ip, o + 20, o + doff),
+    );
+  }
+
+  /** A system call's window (HostEnv.syscall); without a simulator, `done` follows `fn` at once. */
+  private syscall(fn: () => void, done: () => void): void {
+    const sc = this.host.env.syscall;
+    if (sc) return sc(fn, done);
+    fn();
+    done();
+  }
+
+  /**
+   * release_sock → __release_sock: the segments that waited in the backlog are taken in, in order
+   * (sk_backlog_rcv → tcp_v4_do_rcv), with softirqs on: what one of them sends runs its chain
+   * (whose segments for this socket join the backlog) before the next is taken. Then the socket
+   * is released and connect() returns: a non-blocking one returned EINPROGRESS already, and the
+   * application's poll() and SO_ERROR (the kernel reference's client: Python's connect with a
+   * timeout) see the socket as release_sock left it: connected, reset (sk_err ECONNRESET, said by
+   * tcpSockInput), or still in SYN_SENT.
+   */
+  private releaseSock(s: TcpSock): void {
+    const seg = s.backlog?.shift();
+    if (seg) {
+      // tcp_rcv_state_process drops what reaches a socket already closed (TCP_CLOSE: discard).
+      this.syscall(
+        () => {
+          if (s.state !== 'CLOSED') this.tcpSocketSegment(s, seg.ip, seg.o, seg.total);
+        },
+        () => this.releaseSock(s),
+      );
+      return;
+    }
+    s.owned = false;
+    s.backlog = undefined;
+    if (!s.connectedPending) return;
+    s.connectedPending = false;
+    this.connected(s);
   }
 
   /** tcp_v4_send_reset: answer a segment with RST (seq from its ACK, or ACK its sequence). */
@@ -1280,6 +1356,24 @@ export class Sockets {
     }
   }
 
+  /**
+   * Client: connect() reported the connection to the application, which starts: an FTP session
+   * (ftp.ts), or its line: in one segment (retransmitted on loss: sendData), or a longer one in
+   * segments of the MSS (sendLine); behind a zero window, the persist timer.
+   */
+  private connected(s: TcpSock): void {
+    if (s.state === 'CLOSED') return;
+    s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
+    if (s.app) return s.app.open(this.connOf(s));
+    s.lineSeq = s.sndNxt;
+    s.firstAt = this.now();
+    s.lines = 1;
+    s.answers = 0;
+    if (s.zeroWindow) this.probeZeroWindow(s);
+    else this.sendFirstLine(s);
+    this.awaitAnswer(s);
+  }
+
   /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
   private sendFirstLine(s: TcpSock): void {
     if (s.line!.length === 0) return; // `size: 0`: the application writes nothing
@@ -1352,6 +1446,13 @@ export class Sockets {
           event: 'rst-received',
           text: `connection with ${ap(s.raddr, s.rport)} reset by peer`,
         });
+      if (s.connectedPending) {
+        // tcp_reset in ESTABLISHED (sk_err ECONNRESET) before connect() returned: the
+        // application's connect() fails with ECONNRESET; it never saw the connection.
+        s.connectedPending = false;
+        s.obs?.failed?.(`connection reset by ${ap(s.raddr, s.rport)}`, 'ECONNRESET');
+        return;
+      }
       s.obs?.reset?.(ap(s.raddr, s.rport));
       return;
     }
@@ -1363,6 +1464,9 @@ export class Sockets {
           s.pendingConfirm = true; // tcp_ack: the SYN acknowledged (sk_dst_confirm)
           s.state = 'ESTABLISHED';
           s.srtt = this.now() - (s.rttStart ?? this.now());
+          // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
+          // a segment opens the window (tcp_ack_update_window).
+          s.zeroWindow = win === 0;
           this.send(this.tcpSegment(s, TCP_ACK));
           if (this.host.tracing)
             this.host.trace({
@@ -1371,21 +1475,10 @@ export class Sockets {
               event: 'connected',
               text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
             });
-          s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
-          if (s.app) return s.app.open(this.connOf(s));
-          // The client application says hello: its line in one segment (retransmitted on loss:
-          // sendData), or a longer one in segments of the MSS (sendLine).
-          s.lineSeq = s.sndNxt;
-          // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
-          // a segment opens the window (tcp_ack_update_window).
-          s.firstAt = this.now();
-          s.lines = 1;
-          s.answers = 0;
-          if (win === 0) {
-            s.zeroWindow = true;
-            this.probeZeroWindow(s);
-          } else this.sendFirstLine(s);
-          this.awaitAnswer(s);
+          // Taken in from the backlog, while connect() still holds the socket: the application
+          // hears of it when connect() returns (releaseSock).
+          if (s.owned) s.connectedPending = true;
+          else this.connected(s);
         }
         return;
       case 'SYN_RECV':
@@ -1452,7 +1545,8 @@ export class Sockets {
       s.sndUna = ack;
       if (s.zeroWindow && win !== 0) {
         s.zeroWindow = false;
-        this.sendFirstLine(s);
+        // (Before connect() returned, the application has written nothing yet: connected().)
+        if (!s.connectedPending) this.sendFirstLine(s);
       }
     }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
@@ -1921,7 +2015,11 @@ export class Sockets {
           // tcp_v4_err: in SYN_SENT every error but fragmentation needed ends connect() at once
           // with its errno (tcp_done_with_error): port unreachable ECONNREFUSED, host unreachable
           // and time exceeded EHOSTUNREACH, net unreachable ENETUNREACH. Later states take ICMP
-          // errors as soft (only IP_RECVERR would report them).
+          // errors as soft (only IP_RECVERR would report them). While connect() holds the socket
+          // (s.owned) the kernel only sets sk_err_soft and stays in SYN_SENT, but the kernel
+          // reference's client (Python's connect() with a timeout) gets POLLERR at once and reads
+          // the errno with SO_ERROR (sock_getsockopt returns sk_err_soft), then closes the socket:
+          // the same outcome at once (measured on 6.18: one SYN, ECONNREFUSED after 0.2 ms).
           this.closeOnIcmp(s, `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`);
           s.obs?.failed?.(`ICMP ${why}`, e.errno);
         }
@@ -1974,6 +2072,21 @@ export class Sockets {
           ? this.udp.has(isport)
           : iproto === IPPROTO_ICMP && this.ping.has(read16(ip, inner + ihl + 4));
     if (!owned) return;
+    // tcp_v4_err: a redirect about a request socket's SYN-ACK (TCP_NEW_SYN_RECV) goes to
+    // tcp_req_err, which does nothing with it (only errors that abort the request count there).
+    if (iproto === IPPROTO_TCP && this.tcp.get(key(isrc, isport, idst, idport))!.state === 'SYN_RECV') return;
+    // tcp_v4_err: a redirect for a socket a system call holds (connect() while its SYN's chain
+    // runs) is counted (LINUX_MIB_LOCKDROPPEDICMPS) and dropped: no do_redirect.
+    if (iproto === IPPROTO_TCP && this.tcp.get(key(isrc, isport, idst, idport))!.owned) {
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'icmp-error',
+          text: `drops the ICMP redirect from ${formatIpv4(ipv4Src(ip, 0))}: connect() holds the socket (tcp_v4_err, LockDroppedIcmps)`,
+        });
+      return;
+    }
     const r = this.host.routeTo(idst, isrc);
     const gw = read32(ip, o + 4);
     if (!r || r.via !== ipv4Src(ip, 0) || gw === r.via) return;

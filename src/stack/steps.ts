@@ -113,7 +113,9 @@ export type SocketEvent =
   | 'retransmit'
   | 'reply'
   | 'port-unreachable'
-  | 'icmp-error';
+  | 'icmp-error'
+  /** A segment waits in the socket's backlog: a system call holds the socket (tcp_add_backlog). */
+  | 'backlog';
 
 export interface StackTracer {
   step(time: number, s: Step): void;

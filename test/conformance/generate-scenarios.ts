@@ -38,8 +38,9 @@ const MODELLED_SYSCTLS = new Set([
  * false }`), each with the reason.
  */
 const ARP_NOT_COMPARED: Readonly<Record<string, string>> = {
-  'control-no-nat-redirect':
-    "diagnosed (Linux 6.18.44, 2026-12-03): the client's kernel drops the box's ICMP redirect unheard (nstat: IcmpInRedirects 1, TcpExtLockDroppedIcmps 1): on veth the ARP reply, the queued SYN, the box's redirect and its delivery back all run in the softirqs of the client's own connect() before it releases the socket, so tcp_v4_err finds it owned by the user and skips do_redirect. natbox's socket hears the redirect and resolves the new gateway (__ip_do_redirect), one ARP request the kernel does not send. Whether a redirect comes back inside the sender's syscall is a matter of the kernel's scheduling, which natbox does not model; packets, conntrack and verdicts are compared as before.",
+  // control-no-nat-redirect is compared with ARP since natbox models connect()'s hold on its socket
+  // (sim/world.ts system call windows): the box's redirect arrives while connect() holds it and is
+  // dropped (tcp_v4_err, TcpExtLockDroppedIcmps), as on the kernel.
 };
 
 export const DEFAULT_TIMEOUT: Readonly<Record<string, number>> = { tcp: 2.5, udp: 2.5, icmp: 2.5 };
