@@ -5,10 +5,16 @@
 // to the next rule, a result whose prefix is not longer than suppress_prefixlength is suppressed),
 // jumps (goto), or answers with an error. The answer is written into a RouteResult the caller
 // owns (no object per packet): the route, its chosen path (multipath by the kernel's upper bounds
-// over the kernel's hash of the flow, mphash.ts: fib_multipath_hash_policy 0: addresses, 1:
-// addresses, protocol and ports; fib_multipath_hash_seed), the table and the rule that decided,
+// over the kernel's hash of the flow, mphash.ts: fib_multipath_hash_policy 0 and 2: addresses, 1:
+// addresses, protocol and ports, 3: fib_multipath_hash_fields; fib_multipath_hash_seed), the table
+// and the rule that decided,
 // or an errno (ENETUNREACH when nothing matched).
-import { UNSEEDED_STANDIN, fibMultipathHash } from './mphash.ts';
+import {
+  FIB_MULTIPATH_HASH_FIELD_DEFAULT_MASK,
+  UNSEEDED_STANDIN,
+  fibMultipathCustomHash,
+  fibMultipathHash,
+} from './mphash.ts';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RuleList, ruleActionError } from './rule.ts';
 import {
   EAGAIN,
@@ -102,14 +108,22 @@ export class PolicyRouting {
   readonly tables = new Map<number, RouteTable>();
   readonly main: RouteTable;
   readonly local: RouteTable;
-  /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4). */
+  /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4, 2: L3 or inner L3, 3: custom). */
   hashPolicy = 0;
+  /** net.ipv4.fib_multipath_hash_fields (policy 3's FIB_MULTIPATH_HASH_FIELD_* mask). */
+  hashFields = FIB_MULTIPATH_HASH_FIELD_DEFAULT_MASK;
   /** net.ipv4.fib_multipath_hash_seed (0: the kernel's random boot seed, not knowable). */
   hashSeed = 0;
   /** The host's table names (`rt_tables:`), for printing and for commands that name tables. */
   tableNames: TableNames = new Map();
   /** Device groups for suppress_ifgroup (absent: every device is in group 0). */
   devGroup: ((dev: string) => number) | undefined = undefined;
+  /**
+   * A path's nh_saddr (fib_info_update_nhc_saddr: inet_select_addr on its device towards its
+   * gateway), for fib_select_multipath's preference of the path that holds an output lookup's
+   * source (absent: no preference).
+   */
+  nhSaddr: ((dev: string, via: number) => number) | undefined = undefined;
 
   constructor() {
     this.main = this.table(RT_TABLE_MAIN);
@@ -277,9 +291,9 @@ export class PolicyRouting {
   }
 
   /**
-   * The path of the route: its only one, or a multipath route's by fib_select_multipath (the first
-   * whose upper bound is not below the flow's 31-bit hash). With an output device in the key, only
-   * a path through it is taken (fib_table_lookup's nexthop oif check). False: no path fits.
+   * The path of the route: its only one, or a multipath route's by fib_select_multipath. With an
+   * output device in the key, only a path through it is taken (fib_table_lookup's nexthop oif
+   * check). False: no path fits.
    */
   private pickPath(route: Route, k: FlowKey, out: RouteResult): boolean {
     const nhs = route.nexthops;
@@ -299,28 +313,57 @@ export class PolicyRouting {
       return false;
     }
     const h = this.multipathHash(k);
-    let nh = nhs[nhs.length - 1]!;
-    for (const n of nhs)
-      if (h <= n.upper) {
+    // fib_select_multipath (Linux 6.15+ "prefer saddr", as scored by "restore ECMP balance from
+    // loopback", which 6.18 stable has: multipath-prefer-saddr.yaml): each
+    // path scores 2 when the output lookup has a source (fib_select_path passes the flow; an
+    // input lookup does not) that is the path's nh_saddr, and 1 when the hash falls within its
+    // upper bound; the first path with the best score wins. Without a source: the first path
+    // whose upper bound is not below the hash.
+    const saddr = k.iif === 'lo' && this.nhSaddr !== undefined ? k.src : 0;
+    let nh = nhs[0]!;
+    let best = -1;
+    for (const n of nhs) {
+      let score = h <= n.upper ? 1 : 0;
+      if (saddr !== 0 && this.nhSaddr!(n.dev, n.via) === saddr) score += 2;
+      if (score > best) {
         nh = n;
-        break;
+        if (score === 3 || (saddr === 0 && score === 1)) break;
+        best = score;
       }
+    }
     out.via = nh.via;
     out.dev = nh.dev;
     return true;
   }
 
   /**
-   * fib_multipath_hash for the flow (policy 0: source and destination; 1: with protocol and
-   * ports): the kernel's siphash over its flow keys under net.ipv4.fib_multipath_hash_seed
-   * (mphash.ts), or, when that is 0, under a stand-in for the kernel's random boot seed. A 31-bit
+   * fib_multipath_hash for the flow: the kernel's siphash over its flow keys under
+   * net.ipv4.fib_multipath_hash_seed (mphash.ts), or, when that is 0, under a stand-in for the
+   * kernel's random boot seed. Policy 0: source and destination; 1: with protocol and ports; 2:
+   * the inner addresses of an encapsulated packet, which natbox does not have, so the addresses
+   * as 0; 3: the fields of fib_multipath_hash_fields, a forwarded packet's (a key with an input
+   * device: the kernel has its skb) hash mixed with the inner fields' by jhash_2words. A 31-bit
    * hash.
    */
   multipathHash(k: FlowKey): number {
     const seed = this.hashSeed !== 0 ? this.hashSeed : UNSEEDED_STANDIN;
-    return this.hashPolicy === 1
-      ? fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport)
-      : fibMultipathHash(seed, k.src, k.dst, 0, 0, 0);
+    switch (this.hashPolicy) {
+      case 1:
+        return fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport);
+      case 3:
+        return fibMultipathCustomHash(
+          seed,
+          this.hashFields,
+          k.iif !== 'lo' && k.iif !== '',
+          k.src,
+          k.dst,
+          k.proto,
+          k.sport,
+          k.dport,
+        );
+      default:
+        return fibMultipathHash(seed, k.src, k.dst, 0, 0, 0);
+    }
   }
 
   /** `ip route show table all` lines: tables by id, main's routes without `table main`. */
