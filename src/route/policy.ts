@@ -56,6 +56,26 @@ export const newFlowKey = (): FlowKey => ({
   dport: 0,
 });
 
+/**
+ * A multipath choice the kernel makes at random: fib_multipath_hash policy 1 for a forwarded packet
+ * carrying its sender's socket hash (skb->l4_hash: a TCP socket's or a connected UDP socket's random
+ * sk_txhash, which a veth or bridge keeps), recorded for natbox verify (PolicyRouting.pickLog).
+ */
+export interface PathPick {
+  readonly src: number;
+  readonly dst: number;
+  readonly proto: number;
+  readonly sport: number;
+  readonly dport: number;
+  /** The route's paths' devices, and the one natbox took. */
+  readonly devs: readonly string[];
+  readonly dev: string;
+}
+
+/** The key of a forwarded packet's flow in PolicyRouting.forcedPaths. */
+export const pathPickKey = (src: number, sport: number, dst: number, dport: number, proto: number): string =>
+  `${src >>> 0}:${sport}>${dst >>> 0}:${dport}/${proto}`;
+
 /** What a lookup answered (one per caller, reused). */
 export class RouteResult {
   /** 0, or the errno the lookup answered (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL). */
@@ -124,6 +144,14 @@ export class PolicyRouting {
    * source (absent: no preference).
    */
   nhSaddr: ((dev: string, via: number) => number) | undefined = undefined;
+  /**
+   * natbox verify: the policy-1 choices the kernel makes at random (PathPick), one per flow key,
+   * recorded when set; and the paths to take for some of them (key → device: the kernel's own
+   * choice in a run, so that natbox can be compared with it). Both absent otherwise (no cost).
+   */
+  pickLog: PathPick[] | undefined = undefined;
+  forcedPaths: ReadonlyMap<string, string> | undefined = undefined;
+  private picked: Set<string> | undefined = undefined;
 
   constructor() {
     this.main = this.table(RT_TABLE_MAIN);
@@ -312,6 +340,41 @@ export class PolicyRouting {
         }
       return false;
     }
+    if (
+      (this.pickLog !== undefined || this.forcedPaths !== undefined) &&
+      this.hashPolicy === 1 &&
+      k.iif !== 'lo' &&
+      k.iif !== '' &&
+      (k.proto === 6 || k.proto === 17)
+    ) {
+      const key = pathPickKey(k.src, k.sport, k.dst, k.dport, k.proto);
+      const forced = this.forcedPaths?.get(key);
+      const nh = forced === undefined ? undefined : nhs.find((n) => n.dev === forced);
+      if (nh === undefined) this.selectMultipath(nhs, k, out);
+      else {
+        out.via = nh.via;
+        out.dev = nh.dev;
+      }
+      if (this.pickLog !== undefined && !(this.picked ??= new Set()).has(key)) {
+        this.picked.add(key);
+        this.pickLog.push({
+          src: k.src,
+          dst: k.dst,
+          proto: k.proto,
+          sport: k.sport,
+          dport: k.dport,
+          devs: nhs.map((n) => n.dev),
+          dev: out.dev,
+        });
+      }
+      return true;
+    }
+    this.selectMultipath(nhs, k, out);
+    return true;
+  }
+
+  /** fib_select_multipath over the route's paths for the flow `k`; the path goes into `out`. */
+  private selectMultipath(nhs: NonNullable<Route['nexthops']>, k: FlowKey, out: RouteResult): void {
     const h = this.multipathHash(k);
     // fib_select_multipath (Linux 6.15+ "prefer saddr", as scored by "restore ECMP balance from
     // loopback", which 6.18 stable has: multipath-prefer-saddr.yaml): each
@@ -333,7 +396,6 @@ export class PolicyRouting {
     }
     out.via = nh.via;
     out.dev = nh.dev;
-    return true;
   }
 
   /**

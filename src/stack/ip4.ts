@@ -36,6 +36,14 @@ import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from 
 import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
 
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
+
+/**
+ * fib_multipath_hash, policy 1, for a forwarded packet: `if (skb->l4_hash) return
+ * skb_get_hash_raw(skb) >> 1`. A Linux TCP socket's packets and a connected UDP socket's carry its
+ * random sk_txhash (skb_set_hash_from_sk), which veths and bridges keep: their path is random.
+ */
+const RANDOM_SOCKET_HASH =
+  "fib_multipath_hash_policy 1: Linux forwards a packet that carries its sender's socket hash (a TCP or connected UDP socket's random sk_txhash) by that hash, so its path is random there; natbox takes the flow's hash";
 export interface Ip4Transport {
   /** A packet for this host passed INPUT. */
   deliver(ip: Uint8Array, ifname: string, skPort?: number, skAddr?: number): void;
@@ -323,6 +331,12 @@ export class Ip4 {
         decision: 'forward',
         via: r.via ? formatIpv4(r.via) : undefined,
         dev: r.dev,
+        ...(host.sysctl('net.ipv4.fib_multipath_hash_policy', 0) === 1 &&
+        r.route?.nexthops !== undefined &&
+        r.route.nexthops.length > 1 &&
+        (skb.proto === 6 || skb.proto === 17)
+          ? { random: RANDOM_SOCKET_HASH }
+          : {}),
       });
     if (ipv4Ttl(ip, 0) <= 1) {
       if (host.countDrop(DropReason.IP_TTL_EXPIRED))
