@@ -92,6 +92,18 @@ export class RouteResult {
   src = 0;
 }
 
+/**
+ * fib_info_nh_uses_dev: whether the route a lookup found leaves by `dev`, by any of its paths when
+ * it is a multipath route (the reverse-path checks: fib_validate_source, rpfilter).
+ */
+export function resultUsesDev(res: RouteResult, dev: string): boolean {
+  if (res.dev === dev) return true;
+  const nhs = res.route?.nexthops;
+  if (nhs === undefined) return false;
+  for (const n of nhs) if (n.dev === dev) return true;
+  return false;
+}
+
 /** How many rule jumps one lookup may take (goto only points forward, so this is a safety net). */
 const MAX_STEPS = 100_000;
 

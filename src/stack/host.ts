@@ -24,7 +24,7 @@ import {
   RTN_BROADCAST as RTN_BRD,
   RTN_LOCAL as RTN_LCL,
 } from '../route/table.ts';
-import { PolicyRouting, RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
 import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute, selectAddr } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
@@ -676,7 +676,8 @@ export class Host {
     k.sport = 0;
     k.dport = 0;
     if (this.policy.lookup(k, this.res) !== 0) return -1;
-    return RTN_UNICAST | (this.res.dev === dev ? RPF_USES_DEV : 0);
+    // rpfilter_lookup_reverse: fib_info_nh_uses_dev (any path of a multipath route).
+    return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */

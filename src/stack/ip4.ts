@@ -10,7 +10,7 @@ import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Hea
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
-import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
 import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
@@ -422,7 +422,8 @@ export class Ip4 {
 
   /**
    * rp_filter (fib_validate_source): strict (1) wants the route back to the source to leave by the
-   * device the packet came in on; loose (2) wants any route back. Returns undefined when the check
+   * device the packet came in on (by one of its paths, for a multipath route); loose (2) wants any
+   * route back. Returns undefined when the check
    * passes, else the device the route back leaves by ('' when there is no route back).
    */
   private reversePathFails(src: number, inDev: string): string | undefined {
@@ -441,7 +442,8 @@ export class Ip4 {
     k.dport = 0;
     if (this.host.routeLookup(k, this.res) !== 0) return '';
     const back = this.res;
-    if (mode === 1 && back.dev !== inDev) return back.dev;
+    // fib_info_nh_uses_dev: strict mode accepts a device of any path of a multipath route back.
+    if (mode === 1 && !resultUsesDev(back, inDev)) return back.dev;
     return undefined;
   }
 

@@ -14,7 +14,7 @@ import {
   lastHi,
   siphash24,
 } from '../../src/route/mphash.ts';
-import { PolicyRouting, RouteResult, newFlowKey } from '../../src/route/policy.ts';
+import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev } from '../../src/route/policy.ts';
 import { nexthopBounds } from '../../src/route/table.ts';
 import { parseIpv4 } from '../../src/wire/addr.ts';
 
@@ -207,4 +207,17 @@ test('fib_select_multipath prefers the path holding an output lookup source (mul
   assert.equal(dev('lo', '10.0.1.1', '10.0.9.34'), 'eth2');
   // A forwarded packet (an input lookup) is not concerned.
   assert.equal(dev('eth0', '10.0.2.1', '10.0.9.35'), 'eth2');
+});
+
+test('fib_info_nh_uses_dev: a multipath route back uses the device of any of its paths', () => {
+  const p = new PolicyRouting();
+  mpRoute(p);
+  const k = newFlowKey();
+  k.iif = 'lo';
+  k.dst = ip('10.0.9.34');
+  const res = new RouteResult();
+  assert.equal(p.lookup(k, res), 0);
+  assert.equal(resultUsesDev(res, 'eth1'), true);
+  assert.equal(resultUsesDev(res, 'eth2'), true);
+  assert.equal(resultUsesDev(res, 'eth0'), false);
 });
