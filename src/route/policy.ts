@@ -162,6 +162,13 @@ export class PolicyRouting {
    * choice in a run, so that natbox can be compared with it). Both absent otherwise (no cost).
    */
   pickLog: PathPick[] | undefined = undefined;
+  /**
+   * The packet fib_multipath_hash hashes when it is not the flow's own (set around one lookup):
+   * an ICMP error the host sends hashes the packet it is about (icmp_route_lookup passes skb_in),
+   * a forwarded ICMP error under policy 0 the header it quotes (ip_multipath_l3_keys). Hashed as a
+   * forwarded packet's keys. Undefined: the flow's.
+   */
+  hashFrom: FlowKey | undefined = undefined;
   forcedPaths: ReadonlyMap<string, string> | undefined = undefined;
   private picked: Set<string> | undefined = undefined;
 
@@ -419,8 +426,9 @@ export class PolicyRouting {
    * device: the kernel has its skb) hash mixed with the inner fields' by jhash_2words. A 31-bit
    * hash.
    */
-  multipathHash(k: FlowKey): number {
+  multipathHash(flow: FlowKey): number {
     const seed = this.hashSeed !== 0 ? this.hashSeed : UNSEEDED_STANDIN;
+    const k = this.hashFrom ?? flow;
     switch (this.hashPolicy) {
       case 1:
         return fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport);
@@ -428,7 +436,7 @@ export class PolicyRouting {
         return fibMultipathCustomHash(
           seed,
           this.hashFields,
-          k.iif !== 'lo' && k.iif !== '',
+          this.hashFrom !== undefined || (k.iif !== 'lo' && k.iif !== ''),
           k.src,
           k.dst,
           k.proto,

@@ -74,6 +74,8 @@ export interface Ip4Host {
   isLocal(addr: number): boolean;
   /** Policy routing (fib_lookup) for a flow key. */
   routeLookup(k: FlowKey, out: RouteResult): number;
+  /** The multipath hash's policy, and the packet it hashes when not the flow's own. */
+  readonly policy: { hashFrom: FlowKey | undefined; readonly hashPolicy: number };
   /** What the output route lookup needs (route/output.ts). */
   readonly routeView: OutputHost;
 }
@@ -265,7 +267,18 @@ export class Ip4 {
       const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
       k.sport = ports ? skb.sport : 0;
       k.dport = ports ? skb.dport : 0;
-      err = host.routeLookup(k, res);
+      // ip_multipath_l3_keys (policy 0): a forwarded ICMP error's path is hashed from the header
+      // it quotes, so that it follows the connection it is about.
+      const hl = (ip[0]! & 15) * 4;
+      const t = skb.proto === 1 && host.policy.hashPolicy === 0 && skb.len >= hl + 28 ? ip[hl]! : -1;
+      if ((t === 3 || t === 4 || t === 5 || t === 11 || t === 12) && (read16(ip, 6) & 0x1fff) === 0) {
+        const q = (this.quotedKey ??= newFlowKey());
+        q.src = read32(ip, hl + 8 + 12);
+        q.dst = read32(ip, hl + 8 + 16);
+        host.policy.hashFrom = q;
+        err = host.routeLookup(k, res);
+        host.policy.hashFrom = undefined;
+      } else err = host.routeLookup(k, res);
       if (err === 0 && isLocalType(res.route)) local = true;
     }
     if (local) {
@@ -595,6 +608,7 @@ export class Ip4 {
     host.neigh.output(hop, skb.buf);
   }
   private dupKey: FlowKey | undefined;
+  private quotedKey: FlowKey | undefined;
   private dupRes: RouteResult | undefined;
   private dupSkb: Skb | undefined;
 

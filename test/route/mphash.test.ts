@@ -221,3 +221,24 @@ test('fib_info_nh_uses_dev: a multipath route back uses the device of any of its
   assert.equal(resultUsesDev(res, 'eth2'), true);
   assert.equal(resultUsesDev(res, 'eth0'), false);
 });
+
+test('hashFrom: an ICMP error is hashed by the packet it is about (icmp_route_lookup, ip_multipath_l3_keys)', () => {
+  const p = new PolicyRouting();
+  mpRoute(p);
+  p.hashSeed = 3221338814;
+  const k = newFlowKey();
+  k.iif = 'lo';
+  k.dst = ip('10.0.9.34');
+  const res = new RouteResult();
+  p.lookup(k, res);
+  // multipath-icmp-error-hash.yaml: r1's error to h2 about h2's packet to 10.0.1.11 takes eth1,
+  // where the error's own addresses would take eth2.
+  assert.equal(res.dev, 'eth2');
+  const about = newFlowKey();
+  about.src = ip('10.0.9.34');
+  about.dst = ip('10.0.1.11');
+  p.hashFrom = about;
+  p.lookup(k, res);
+  p.hashFrom = undefined;
+  assert.equal(res.dev, 'eth1');
+});
