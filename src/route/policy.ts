@@ -162,6 +162,7 @@ export class PolicyRouting {
    * choice in a run, so that natbox can be compared with it). Both absent otherwise (no cost).
    */
   pickLog: PathPick[] | undefined = undefined;
+  forcedPaths: ReadonlyMap<string, string> | undefined = undefined;
   /**
    * The packet fib_multipath_hash hashes when it is not the flow's own (set around one lookup):
    * an ICMP error the host sends hashes the packet it is about (icmp_route_lookup passes skb_in),
@@ -169,7 +170,6 @@ export class PolicyRouting {
    * forwarded packet's keys. Undefined: the flow's.
    */
   hashFrom: FlowKey | undefined = undefined;
-  forcedPaths: ReadonlyMap<string, string> | undefined = undefined;
   private picked: Set<string> | undefined = undefined;
 
   constructor() {
@@ -396,11 +396,11 @@ export class PolicyRouting {
   private selectMultipath(nhs: NonNullable<Route['nexthops']>, k: FlowKey, out: RouteResult): void {
     const h = this.multipathHash(k);
     // fib_select_multipath (Linux 6.15+ "prefer saddr", as scored by "restore ECMP balance from
-    // loopback", which 6.18 stable has: multipath-prefer-saddr.yaml): each
-    // path scores 2 when the output lookup has a source (fib_select_path passes the flow; an
-    // input lookup does not) that is the path's nh_saddr, and 1 when the hash falls within its
-    // upper bound; the first path with the best score wins. Without a source: the first path
-    // whose upper bound is not below the hash.
+    // loopback", which 6.18 stable has: multipath-prefer-saddr.yaml): each path scores 2 when the
+    // output lookup has a source (fib_select_path passes the flow; an input lookup does not) that
+    // is the path's nh_saddr, and 1 when the hash falls within its upper bound; the first path
+    // with the best score wins. Without a source: the first path whose upper bound is not below
+    // the hash.
     const saddr = k.iif === 'lo' && this.nhSaddr !== undefined ? k.src : 0;
     let nh = nhs[0]!;
     let best = -1;
