@@ -1,14 +1,19 @@
-// The kernel's IPv4 multipath hash (net/ipv4/route.c fib_multipath_hash, policies 0 and 1, as
+// The kernel's IPv4 multipath hash (net/ipv4/route.c fib_multipath_hash, as
 // include/net/ip_fib.h fib_multipath_hash_from_keys computes it): a `struct flow_keys` zeroed,
-// then the addresses (and for policy 1 the protocol and ports) written into it,
-// __flow_hash_consistentify (net/core/flow_dissector.c: the smaller address first, the smaller
-// port first, each compared as the raw big-endian value loaded on a little-endian machine), and
-// siphash-2-4 (lib/siphash.c) over the 48 bytes from `basic` for an IPv4 key
-// (flow_keys_hash_length: sizeof(struct flow_keys) 80 less the offset of `basic` 8 and of the
-// unused 24 bytes of the address union; the layout checked in the BTF of Linux 6.18), under the
-// key fib_multipath_hash_construct_key makes of the 32-bit seed: both 64-bit words are seed:seed.
-// The 32-bit result (never 0: 0 becomes 1) is shifted right once: a 31-bit hash that
-// fib_select_multipath compares with the paths' upper bounds.
+// then the fields the policy takes written into it (0: the addresses; 1: addresses, protocol and
+// ports; 2: the inner addresses of an encapsulated packet, else the addresses; 3: those of
+// net.ipv4.fib_multipath_hash_fields), __flow_hash_consistentify (net/core/flow_dissector.c: the
+// smaller address first, the smaller port first, each compared as the raw big-endian value loaded
+// on a little-endian machine), and siphash-2-4 (lib/siphash.c) over the 48 bytes from `basic` for
+// an IPv4 key (flow_keys_hash_length: sizeof(struct flow_keys) 80 less the offset of `basic` 8
+// and of the unused 24 bytes of the address union; the layout checked in the BTF of Linux 6.18),
+// under the key fib_multipath_hash_construct_key makes of the 32-bit seed: both 64-bit words are
+// seed:seed. The 32-bit result (never 0: 0 becomes 1) is shifted right once: a 31-bit hash that
+// fib_select_multipath compares with the paths' upper bounds. Policy 3 for a forwarded packet
+// (fib_multipath_custom_hash_skb) mixes the outer fields' hash with the inner ones' (0 here: natbox
+// has no encapsulation) by jhash_2words before the shift; for a locally generated one
+// (fib_multipath_custom_hash_fl4) it takes the outer hash alone. A mask without outer fields
+// hashes to 0 (every flow takes the first path).
 //
 // The seed is net.ipv4.fib_multipath_hash_seed (proc_fib_multipath_hash_set_seed), or when that
 // is 0 a random value drawn once at boot for every namespace (proc_fib_multipath_hash_rand_seed):
@@ -31,6 +36,82 @@ const M = new Uint32Array(12);
  * the 31-bit multipath hash (fib_multipath_hash's `mhash >> 1`).
  */
 export function fibMultipathHash(
+  seed: number,
+  src: number,
+  dst: number,
+  proto: number,
+  sport: number,
+  dport: number,
+): number {
+  return flowHashFromKeys(seed, src, dst, proto, sport, dport) >>> 1;
+}
+
+// net.ipv4.fib_multipath_hash_fields (include/net/ip_fib.h FIB_MULTIPATH_HASH_FIELD_*).
+export const FIB_MULTIPATH_HASH_FIELD_SRC_IP = 0x1;
+export const FIB_MULTIPATH_HASH_FIELD_DST_IP = 0x2;
+export const FIB_MULTIPATH_HASH_FIELD_IP_PROTO = 0x4;
+export const FIB_MULTIPATH_HASH_FIELD_SRC_PORT = 0x10;
+export const FIB_MULTIPATH_HASH_FIELD_DST_PORT = 0x20;
+/** The outer fields (FIB_MULTIPATH_HASH_FIELD_OUTER_MASK: addresses, protocol, flow label, ports). */
+export const FIB_MULTIPATH_HASH_FIELD_OUTER_MASK = 0x3f;
+/** Every field, inner ones included (the sysctl's maximum). */
+export const FIB_MULTIPATH_HASH_FIELD_ALL_MASK = 0xfff;
+/** The sysctl's default: source and destination address and protocol. */
+export const FIB_MULTIPATH_HASH_FIELD_DEFAULT_MASK = 0x7;
+
+/**
+ * fib_multipath_hash for policy 3 (fib_multipath_custom_hash_skb when `forwarded`, else
+ * _fl4): the fields of `fields` only, hashed as fib_multipath_hash_from_keys; a forwarded
+ * packet's hash is jhash_2words(outer, inner 0, 0). Returns the 31-bit hash.
+ */
+export function fibMultipathCustomHash(
+  seed: number,
+  fields: number,
+  forwarded: boolean,
+  src: number,
+  dst: number,
+  proto: number,
+  sport: number,
+  dport: number,
+): number {
+  const outer =
+    (fields & FIB_MULTIPATH_HASH_FIELD_OUTER_MASK) === 0
+      ? 0
+      : flowHashFromKeys(
+          seed,
+          fields & FIB_MULTIPATH_HASH_FIELD_SRC_IP ? src : 0,
+          fields & FIB_MULTIPATH_HASH_FIELD_DST_IP ? dst : 0,
+          fields & FIB_MULTIPATH_HASH_FIELD_IP_PROTO ? proto : 0,
+          fields & FIB_MULTIPATH_HASH_FIELD_SRC_PORT ? sport : 0,
+          fields & FIB_MULTIPATH_HASH_FIELD_DST_PORT ? dport : 0,
+        );
+  return (forwarded ? jhash2words(outer, 0, 0) : outer) >>> 1;
+}
+
+const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** include/linux/jhash.h jhash_2words(a, b, initval): __jhash_nwords(a, b, 0, initval + JHASH_INITVAL + 8). */
+export function jhash2words(a: number, b: number, initval: number): number {
+  const iv = (initval + 0xdeadbeef + 8) >>> 0;
+  a = (a + iv) >>> 0;
+  b = (b + iv) >>> 0;
+  let c = iv;
+  // __jhash_final
+  c = ((c ^ b) - rol32(b, 14)) >>> 0;
+  a = ((a ^ c) - rol32(c, 11)) >>> 0;
+  b = ((b ^ a) - rol32(a, 25)) >>> 0;
+  c = ((c ^ b) - rol32(b, 16)) >>> 0;
+  a = ((a ^ c) - rol32(c, 4)) >>> 0;
+  b = ((b ^ a) - rol32(a, 14)) >>> 0;
+  c = ((c ^ b) - rol32(b, 24)) >>> 0;
+  return c;
+}
+
+/**
+ * __flow_hash_from_keys under fib_multipath_hash_from_keys's key: the 32-bit hash (never 0) of
+ * the IPv4 flow keys (host-order addresses; 0 for a field not taken).
+ */
+function flowHashFromKeys(
   seed: number,
   src: number,
   dst: number,
@@ -69,7 +150,7 @@ export function fibMultipathHash(
   M[10] = d;
   M[11] = 0;
   const h = siphash24(M, 6, 48, seed >>> 0, seed >>> 0, seed >>> 0, seed >>> 0);
-  return (h === 0 ? 1 : h) >>> 1;
+  return h === 0 ? 1 : h;
 }
 
 /**

@@ -5,10 +5,16 @@
 // to the next rule, a result whose prefix is not longer than suppress_prefixlength is suppressed),
 // jumps (goto), or answers with an error. The answer is written into a RouteResult the caller
 // owns (no object per packet): the route, its chosen path (multipath by the kernel's upper bounds
-// over the kernel's hash of the flow, mphash.ts: fib_multipath_hash_policy 0: addresses, 1:
-// addresses, protocol and ports; fib_multipath_hash_seed), the table and the rule that decided,
+// over the kernel's hash of the flow, mphash.ts: fib_multipath_hash_policy 0 and 2: addresses, 1:
+// addresses, protocol and ports, 3: fib_multipath_hash_fields; fib_multipath_hash_seed), the table
+// and the rule that decided,
 // or an errno (ENETUNREACH when nothing matched).
-import { UNSEEDED_STANDIN, fibMultipathHash } from './mphash.ts';
+import {
+  FIB_MULTIPATH_HASH_FIELD_DEFAULT_MASK,
+  UNSEEDED_STANDIN,
+  fibMultipathCustomHash,
+  fibMultipathHash,
+} from './mphash.ts';
 import { FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RuleList, ruleActionError } from './rule.ts';
 import {
   EAGAIN,
@@ -50,6 +56,26 @@ export const newFlowKey = (): FlowKey => ({
   dport: 0,
 });
 
+/**
+ * A multipath choice the kernel makes at random: fib_multipath_hash policy 1 for a forwarded packet
+ * carrying its sender's socket hash (skb->l4_hash: a TCP socket's or a connected UDP socket's random
+ * sk_txhash, which a veth or bridge keeps), recorded for natbox verify (PolicyRouting.pickLog).
+ */
+export interface PathPick {
+  readonly src: number;
+  readonly dst: number;
+  readonly proto: number;
+  readonly sport: number;
+  readonly dport: number;
+  /** The route's paths' devices, and the one natbox took. */
+  readonly devs: readonly string[];
+  readonly dev: string;
+}
+
+/** The key of a forwarded packet's flow in PolicyRouting.forcedPaths. */
+export const pathPickKey = (src: number, sport: number, dst: number, dport: number, proto: number): string =>
+  `${src >>> 0}:${sport}>${dst >>> 0}:${dport}/${proto}`;
+
 /** What a lookup answered (one per caller, reused). */
 export class RouteResult {
   /** 0, or the errno the lookup answered (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL). */
@@ -64,6 +90,18 @@ export class RouteResult {
   rulePref = -1;
   /** The source address an output lookup chose (or kept), 0 when none. */
   src = 0;
+}
+
+/**
+ * fib_info_nh_uses_dev: whether the route a lookup found leaves by `dev`, by any of its paths when
+ * it is a multipath route (the reverse-path checks: fib_validate_source, rpfilter).
+ */
+export function resultUsesDev(res: RouteResult, dev: string): boolean {
+  if (res.dev === dev) return true;
+  const nhs = res.route?.nexthops;
+  if (nhs === undefined) return false;
+  for (const n of nhs) if (n.dev === dev) return true;
+  return false;
 }
 
 /** How many rule jumps one lookup may take (goto only points forward, so this is a safety net). */
@@ -102,14 +140,37 @@ export class PolicyRouting {
   readonly tables = new Map<number, RouteTable>();
   readonly main: RouteTable;
   readonly local: RouteTable;
-  /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4). */
+  /** net.ipv4.fib_multipath_hash_policy (0: L3, 1: L4, 2: L3 or inner L3, 3: custom). */
   hashPolicy = 0;
+  /** net.ipv4.fib_multipath_hash_fields (policy 3's FIB_MULTIPATH_HASH_FIELD_* mask). */
+  hashFields = FIB_MULTIPATH_HASH_FIELD_DEFAULT_MASK;
   /** net.ipv4.fib_multipath_hash_seed (0: the kernel's random boot seed, not knowable). */
   hashSeed = 0;
   /** The host's table names (`rt_tables:`), for printing and for commands that name tables. */
   tableNames: TableNames = new Map();
   /** Device groups for suppress_ifgroup (absent: every device is in group 0). */
   devGroup: ((dev: string) => number) | undefined = undefined;
+  /**
+   * A path's nh_saddr (fib_info_update_nhc_saddr: inet_select_addr on its device towards its
+   * gateway), for fib_select_multipath's preference of the path that holds an output lookup's
+   * source (absent: no preference).
+   */
+  nhSaddr: ((dev: string, via: number) => number) | undefined = undefined;
+  /**
+   * natbox verify: the policy-1 choices the kernel makes at random (PathPick), one per flow key,
+   * recorded when set; and the paths to take for some of them (key → device: the kernel's own
+   * choice in a run, so that natbox can be compared with it). Both absent otherwise (no cost).
+   */
+  pickLog: PathPick[] | undefined = undefined;
+  forcedPaths: ReadonlyMap<string, string> | undefined = undefined;
+  /**
+   * The packet fib_multipath_hash hashes when it is not the flow's own (set around one lookup):
+   * an ICMP error the host sends hashes the packet it is about (icmp_route_lookup passes skb_in),
+   * a forwarded ICMP error under policy 0 the header it quotes (ip_multipath_l3_keys). Hashed as a
+   * forwarded packet's keys. Undefined: the flow's.
+   */
+  hashFrom: FlowKey | undefined = undefined;
+  private picked: Set<string> | undefined = undefined;
 
   constructor() {
     this.main = this.table(RT_TABLE_MAIN);
@@ -277,9 +338,9 @@ export class PolicyRouting {
   }
 
   /**
-   * The path of the route: its only one, or a multipath route's by fib_select_multipath (the first
-   * whose upper bound is not below the flow's 31-bit hash). With an output device in the key, only
-   * a path through it is taken (fib_table_lookup's nexthop oif check). False: no path fits.
+   * The path of the route: its only one, or a multipath route's by fib_select_multipath. With an
+   * output device in the key, only a path through it is taken (fib_table_lookup's nexthop oif
+   * check). False: no path fits.
    */
   private pickPath(route: Route, k: FlowKey, out: RouteResult): boolean {
     const nhs = route.nexthops;
@@ -298,29 +359,93 @@ export class PolicyRouting {
         }
       return false;
     }
-    const h = this.multipathHash(k);
-    let nh = nhs[nhs.length - 1]!;
-    for (const n of nhs)
-      if (h <= n.upper) {
-        nh = n;
-        break;
+    if (
+      (this.pickLog !== undefined || this.forcedPaths !== undefined) &&
+      this.hashPolicy === 1 &&
+      k.iif !== 'lo' &&
+      k.iif !== '' &&
+      (k.proto === 6 || k.proto === 17)
+    ) {
+      const key = pathPickKey(k.src, k.sport, k.dst, k.dport, k.proto);
+      const forced = this.forcedPaths?.get(key);
+      const nh = forced === undefined ? undefined : nhs.find((n) => n.dev === forced);
+      if (nh === undefined) this.selectMultipath(nhs, k, out);
+      else {
+        out.via = nh.via;
+        out.dev = nh.dev;
       }
-    out.via = nh.via;
-    out.dev = nh.dev;
+      if (this.pickLog !== undefined && !(this.picked ??= new Set()).has(key)) {
+        this.picked.add(key);
+        this.pickLog.push({
+          src: k.src,
+          dst: k.dst,
+          proto: k.proto,
+          sport: k.sport,
+          dport: k.dport,
+          devs: nhs.map((n) => n.dev),
+          dev: out.dev,
+        });
+      }
+      return true;
+    }
+    this.selectMultipath(nhs, k, out);
     return true;
   }
 
+  /** fib_select_multipath over the route's paths for the flow `k`; the path goes into `out`. */
+  private selectMultipath(nhs: NonNullable<Route['nexthops']>, k: FlowKey, out: RouteResult): void {
+    const h = this.multipathHash(k);
+    // fib_select_multipath (Linux 6.15+ "prefer saddr", as scored by "restore ECMP balance from
+    // loopback", which 6.18 stable has: multipath-prefer-saddr.yaml): each path scores 2 when the
+    // output lookup has a source (fib_select_path passes the flow; an input lookup does not) that
+    // is the path's nh_saddr, and 1 when the hash falls within its upper bound; the first path
+    // with the best score wins. Without a source: the first path whose upper bound is not below
+    // the hash.
+    const saddr = k.iif === 'lo' && this.nhSaddr !== undefined ? k.src : 0;
+    let nh = nhs[0]!;
+    let best = -1;
+    for (const n of nhs) {
+      let score = h <= n.upper ? 1 : 0;
+      if (saddr !== 0 && this.nhSaddr!(n.dev, n.via) === saddr) score += 2;
+      if (score > best) {
+        nh = n;
+        if (score === 3 || (saddr === 0 && score === 1)) break;
+        best = score;
+      }
+    }
+    out.via = nh.via;
+    out.dev = nh.dev;
+  }
+
   /**
-   * fib_multipath_hash for the flow (policy 0: source and destination; 1: with protocol and
-   * ports): the kernel's siphash over its flow keys under net.ipv4.fib_multipath_hash_seed
-   * (mphash.ts), or, when that is 0, under a stand-in for the kernel's random boot seed. A 31-bit
+   * fib_multipath_hash for the flow: the kernel's siphash over its flow keys under
+   * net.ipv4.fib_multipath_hash_seed (mphash.ts), or, when that is 0, under a stand-in for the
+   * kernel's random boot seed. Policy 0: source and destination; 1: with protocol and ports; 2:
+   * the inner addresses of an encapsulated packet, which natbox does not have, so the addresses
+   * as 0; 3: the fields of fib_multipath_hash_fields, a forwarded packet's (a key with an input
+   * device: the kernel has its skb) hash mixed with the inner fields' by jhash_2words. A 31-bit
    * hash.
    */
-  multipathHash(k: FlowKey): number {
+  multipathHash(flow: FlowKey): number {
     const seed = this.hashSeed !== 0 ? this.hashSeed : UNSEEDED_STANDIN;
-    return this.hashPolicy === 1
-      ? fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport)
-      : fibMultipathHash(seed, k.src, k.dst, 0, 0, 0);
+    const k = this.hashFrom ?? flow;
+    switch (this.hashPolicy) {
+      case 1:
+        return fibMultipathHash(seed, k.src, k.dst, k.proto, k.sport, k.dport);
+      case 3:
+        return fibMultipathCustomHash(
+          seed,
+          this.hashFields,
+          this.hashFrom !== undefined || (k.iif !== 'lo' && k.iif !== ''),
+          k.src,
+          k.dst,
+          k.proto,
+          k.sport,
+          k.dport,
+        );
+      default:
+        return fibMultipathHash(seed, k.src, k.dst, 0, 0, 0);
+    }
   }
 
   /** `ip route show table all` lines: tables by id, main's routes without `table main`. */

@@ -121,7 +121,18 @@ const SYSCTLS: Readonly<
   'net.netfilter.nf_conntrack_max': { what: 'a whole number from 1', min: 1, max: 2 ** 31 - 1 },
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
-  'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
+  // proc_fib_multipath_hash_policy: 0..3.
+  'net.ipv4.fib_multipath_hash_policy': {
+    what: '0 (L3), 1 (L4), 2 (L3 or inner L3) or 3 (custom: fib_multipath_hash_fields)',
+    min: 0,
+    max: 3,
+  },
+  // proc_fib_multipath_hash_fields: FIB_MULTIPATH_HASH_FIELD_* bits, 1..0xfff.
+  'net.ipv4.fib_multipath_hash_fields': {
+    what: 'a mask of FIB_MULTIPATH_HASH_FIELD_* bits from 1 to 4095 (0x0001 to 0x0fff)',
+    min: 1,
+    max: 0xfff,
+  },
   // proc_fib_multipath_hash_seed: a u32; 0 is the kernel's random boot seed.
   'net.ipv4.fib_multipath_hash_seed': {
     what: 'a whole number from 0 to 4294967295',

@@ -57,6 +57,12 @@ export interface SimOptions extends SimBudget {
   /** Record trace steps (costs time and memory; off for benchmarks). */
   readonly trace?: boolean;
   readonly seed?: number;
+  /**
+   * natbox verify: record the multipath choices the kernel makes at random (each host's
+   * PolicyRouting.pickLog), and take the given path for some of them (host → flow key → device).
+   */
+  readonly pathPicks?: boolean;
+  readonly forcedPaths?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOptions = {}): SimResult {
@@ -75,6 +81,12 @@ export function simulate(cfg: WorldConfig, flows: readonly Flow[], opts: SimOpti
   // Each flow queues its start and its deadline up front: those are not frames in flight.
   const maxPending = opts.maxPending ?? MAX_PENDING + 2 * flows.length;
   const world = new World({ ...cfg, seed: opts.seed ?? cfg.seed ?? 1 }, tracer, maxPending);
+  if (opts.pathPicks || opts.forcedPaths)
+    for (const [name, h] of world.hosts) {
+      if (opts.pathPicks) h.policy.pickLog = [];
+      const forced = opts.forcedPaths?.get(name);
+      if (forced) h.policy.forcedPaths = forced;
+    }
   const events: EventResult[] = [];
   // Events first: one at the time a flow starts has run when the flow's first packet leaves.
   scheduleEvents(world, cfg.events ?? [], events);

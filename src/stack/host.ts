@@ -24,9 +24,9 @@ import {
   RTN_BROADCAST as RTN_BRD,
   RTN_LOCAL as RTN_LCL,
 } from '../route/table.ts';
-import { PolicyRouting, RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
 import type { ParsedRule } from '../route/rule.ts';
-import { outputRoute } from '../route/output.ts';
+import { outputRoute, selectAddr } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NfHost } from '../netfilter/core/table.ts';
@@ -252,6 +252,8 @@ export class Host {
     for (const rule of cfg.ipRules ?? []) this.policy.rules.add(rule);
     this.policy.hashPolicy = this.sysctl('net.ipv4.fib_multipath_hash_policy', 0);
     this.policy.hashSeed = this.sysctl('net.ipv4.fib_multipath_hash_seed', 0);
+    this.policy.hashFields = this.sysctl('net.ipv4.fib_multipath_hash_fields', 7);
+    this.policy.nhSaddr = (dev, via) => selectAddr(this.routeView, dev, via);
     if ((cfg.ruleset && cfg.ruleset.tables.size > 0) || hasNft(cfg.nft)) {
       const nfSysctls = new Map<string, number>();
       for (const [k, v] of cfg.sysctls)
@@ -355,12 +357,13 @@ export class Host {
   /**
    * `sysctl -w KEY=VALUE` on a live host: the value is read from now on; a net.netfilter one
    * reaches the running engine (Netfilter.setSysctl: conntrack timeouts at each entry's next
-   * packet), fib_multipath_hash_policy and _seed the next route lookup.
+   * packet), fib_multipath_hash_policy, _seed and _fields the next route lookup.
    */
   writeSysctl(key: string, value: number): void {
     (this.sysctls as Map<string, number>).set(key, value);
     if (key === 'net.ipv4.fib_multipath_hash_policy') this.policy.hashPolicy = value;
     if (key === 'net.ipv4.fib_multipath_hash_seed') this.policy.hashSeed = value;
+    if (key === 'net.ipv4.fib_multipath_hash_fields') this.policy.hashFields = value;
     if (key.startsWith('net.netfilter.') && this.nf)
       this.nf.setSysctl(key.slice('net.netfilter.'.length), value, this.nfSysctls());
   }
@@ -680,7 +683,8 @@ export class Host {
     k.sport = 0;
     k.dport = 0;
     if (this.policy.lookup(k, this.res) !== 0) return -1;
-    return RTN_UNICAST | (this.res.dev === dev ? RPF_USES_DEV : 0);
+    // rpfilter_lookup_reverse: fib_info_nh_uses_dev (any path of a multipath route).
+    return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */

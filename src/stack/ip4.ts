@@ -10,7 +10,7 @@ import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Hea
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
-import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
 import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
@@ -36,6 +36,14 @@ import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from 
 import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
 
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
+
+/**
+ * fib_multipath_hash, policy 1, for a forwarded packet: `if (skb->l4_hash) return
+ * skb_get_hash_raw(skb) >> 1`. A Linux TCP socket's packets and a connected UDP socket's carry its
+ * random sk_txhash (skb_set_hash_from_sk), which veths and bridges keep: their path is random.
+ */
+const RANDOM_SOCKET_HASH =
+  "fib_multipath_hash_policy 1: Linux forwards a packet that carries its sender's socket hash (a TCP or connected UDP socket's random sk_txhash) by that hash, so its path is random there; natbox takes the flow's hash";
 export interface Ip4Transport {
   /** A packet for this host passed INPUT. */
   deliver(ip: Uint8Array, ifname: string, skPort?: number, skAddr?: number): void;
@@ -66,6 +74,8 @@ export interface Ip4Host {
   isLocal(addr: number): boolean;
   /** Policy routing (fib_lookup) for a flow key. */
   routeLookup(k: FlowKey, out: RouteResult): number;
+  /** The multipath hash's policy, and the packet it hashes when not the flow's own. */
+  readonly policy: { hashFrom: FlowKey | undefined; readonly hashPolicy: number };
   /** What the output route lookup needs (route/output.ts). */
   readonly routeView: OutputHost;
 }
@@ -257,7 +267,18 @@ export class Ip4 {
       const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
       k.sport = ports ? skb.sport : 0;
       k.dport = ports ? skb.dport : 0;
-      err = host.routeLookup(k, res);
+      // ip_multipath_l3_keys (policy 0): a forwarded ICMP error's path is hashed from the header
+      // it quotes, so that it follows the connection it is about.
+      const hl = (ip[0]! & 15) * 4;
+      const t = skb.proto === 1 && host.policy.hashPolicy === 0 && skb.len >= hl + 28 ? ip[hl]! : -1;
+      if ((t === 3 || t === 4 || t === 5 || t === 11 || t === 12) && (read16(ip, 6) & 0x1fff) === 0) {
+        const q = (this.quotedKey ??= newFlowKey());
+        q.src = read32(ip, hl + 8 + 12);
+        q.dst = read32(ip, hl + 8 + 16);
+        host.policy.hashFrom = q;
+        err = host.routeLookup(k, res);
+        host.policy.hashFrom = undefined;
+      } else err = host.routeLookup(k, res);
       if (err === 0 && isLocalType(res.route)) local = true;
     }
     if (local) {
@@ -323,6 +344,12 @@ export class Ip4 {
         decision: 'forward',
         via: r.via ? formatIpv4(r.via) : undefined,
         dev: r.dev,
+        ...(host.sysctl('net.ipv4.fib_multipath_hash_policy', 0) === 1 &&
+        r.route?.nexthops !== undefined &&
+        r.route.nexthops.length > 1 &&
+        (skb.proto === 6 || skb.proto === 17)
+          ? { random: RANDOM_SOCKET_HASH }
+          : {}),
       });
     if (ipv4Ttl(ip, 0) <= 1) {
       if (host.countDrop(DropReason.IP_TTL_EXPIRED))
@@ -408,7 +435,8 @@ export class Ip4 {
 
   /**
    * rp_filter (fib_validate_source): strict (1) wants the route back to the source to leave by the
-   * device the packet came in on; loose (2) wants any route back. Returns undefined when the check
+   * device the packet came in on (by one of its paths, for a multipath route); loose (2) wants any
+   * route back. Returns undefined when the check
    * passes, else the device the route back leaves by ('' when there is no route back).
    */
   private reversePathFails(src: number, inDev: string): string | undefined {
@@ -427,7 +455,8 @@ export class Ip4 {
     k.dport = 0;
     if (this.host.routeLookup(k, this.res) !== 0) return '';
     const back = this.res;
-    if (mode === 1 && back.dev !== inDev) return back.dev;
+    // fib_info_nh_uses_dev: strict mode accepts a device of any path of a multipath route back.
+    if (mode === 1 && !resultUsesDev(back, inDev)) return back.dev;
     return undefined;
   }
 
@@ -579,6 +608,7 @@ export class Ip4 {
     host.neigh.output(hop, skb.buf);
   }
   private dupKey: FlowKey | undefined;
+  private quotedKey: FlowKey | undefined;
   private dupRes: RouteResult | undefined;
   private dupSkb: Skb | undefined;
 

@@ -49,6 +49,7 @@ import {
 } from '../netfilter/core/skb.ts';
 import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { ENETUNREACH, type Route } from '../route/table.ts';
+import { newFlowKey, type FlowKey } from '../route/policy.ts';
 import { ERRNO_NAME, errnoWords } from '../route/errors.ts';
 import type { Step } from './steps.ts';
 import {
@@ -91,6 +92,8 @@ export interface SocketHost {
   };
   /** inet_peer records: icmp_send's per-destination limit (inetpeer.ts). */
   readonly peers: InetPeers;
+  /** Policy routing: icmp_send sets the packet its multipath hash takes (PolicyRouting.hashFrom). */
+  readonly policy: { hashFrom: FlowKey | undefined };
   /**
    * ip_route_output_key / ip_route_connect for a socket: the source address for `dst` (from `src`
    * when bound, else chosen), or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
@@ -185,6 +188,8 @@ export function sendErrorText(e: SendError): string {
       return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
     case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
       return 'nat: ICMP error about a NATed connection could not be translated';
+    case DropReason.NF_NAT_MASQ_OIF_CHANGED:
+      return 'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped';
     case DropReason.NOT_SPECIFIED:
       return 'operation not permitted (netfilter)';
     default:
@@ -2190,7 +2195,36 @@ export class Sockets {
     const ohl = ipv4HeaderLength(orig, 0);
     if (orig[9] === IPPROTO_ICMP && ![0, 8, 13, 14, 15, 16, 17, 18].includes(orig[ohl] ?? 0)) return;
     if (odst === 0xffffffff || (read16(orig, 6) & 0x1fff) !== 0) return;
-    // icmp_send routes the error back to the sender (its source chosen by that route).
+    // icmp_send routes the error back to the sender (its source chosen by that route), a
+    // multipath route's path by the hash of the packet it is about (icmp_route_lookup passes
+    // skb_in to ip_route_output_key_hash); the send below looks the same route up again.
+    const hf = (this.icmpHashFrom ??= newFlowKey());
+    const proto = orig[9]!;
+    const ports = proto === 6 || proto === 17 || proto === 132 || proto === 136;
+    hf.src = osrc;
+    hf.dst = odst;
+    hf.proto = proto;
+    hf.sport = ports ? read16(orig, ohl) : 0;
+    hf.dport = ports ? read16(orig, ohl + 2) : 0;
+    const policy = this.host.policy;
+    policy.hashFrom = hf;
+    try {
+      this.sendIcmpErrorRouted(orig, type, code, info, osrc, odst, attach);
+    } finally {
+      policy.hashFrom = undefined;
+    }
+  }
+  private icmpHashFrom: FlowKey | undefined;
+
+  private sendIcmpErrorRouted(
+    orig: Uint8Array,
+    type: number,
+    code: number,
+    info: number,
+    osrc: number,
+    odst: number,
+    attach: Attach | undefined,
+  ): void {
     const back = this.host.routeSource(osrc, 0, 0, IPPROTO_ICMP, 0, 0, false);
     if (back < 0) return;
     const src = this.host.isLocal(odst) ? odst : back;

@@ -50,6 +50,8 @@ export type Step =
       dev?: string;
       /** The flowtable's name (decision flowtable). */
       flowtable?: string;
+      /** Why Linux's choice of this multipath path is random (natbox's is the flow's hash). */
+      random?: string;
     }
   | { kind: 'socket'; host: string; event: SocketEvent; text: string }
   | DropStep

@@ -80,6 +80,8 @@ export function netfilterDropWords(reason: DropReason, table: number, ctMax: num
       return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
     case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
       return 'nat: ICMP error about a NATed connection could not be translated';
+    case DropReason.NF_NAT_MASQ_OIF_CHANGED:
+      return 'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped';
     default:
       return 'dropped by netfilter';
   }

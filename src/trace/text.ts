@@ -238,6 +238,11 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
               `flowtable ${s.flowtable}: forwarded at ingress to ${to} (prerouting, forward, postrouting skipped)`,
             ],
           ]);
+        } else if (s.random !== undefined) {
+          note(s, [
+            ['dim', `route: forward to ${s.dst}${s.via ? ` via ${s.via}` : ''} dev ${s.dev}`],
+            ['yellow', ` (random path: ${s.random})`],
+          ]);
         } else if (opts.verbose || s.decision === 'unreachable' || s.decision === 'bridge') {
           const how =
             s.decision === 'forward'

@@ -55,6 +55,8 @@ export type TraceStep = (
       dev?: string;
       /** decision `flowtable`: the nft flowtable that forwarded the packet at ingress. */
       flowtable?: string;
+      /** Why Linux's choice of this multipath path is random (natbox's is the flow's hash). */
+      random?: string;
     }
   | { t: number; kind: 'socket'; host: string; event: string; text: string }
   | { t: number; kind: 'drop'; host: string; ifname?: string; reason: string }

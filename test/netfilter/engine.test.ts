@@ -499,3 +499,51 @@ test('engine: after a NAT rewrite the Skb fields are those a fresh parse of the 
     assertChecksums(b);
   }
 });
+
+test('nf_nat_oif_changed: a masqueraded connection leaving by another device is killed and its packet dropped', () => {
+  // ip route replace moved the route from wan to wan2 while a MASQUERADE'd UDP connection lived
+  // (route-change-conntrack-flush.yaml, verified on the kernel): the entry is deleted with a
+  // DESTROY event, the packet dropped; the next packet is tracked anew (a null binding out wan2).
+  const u = (sport: number): Uint8Array =>
+    buildUdpPacket(
+      { src: ip('192.168.1.10'), dst: ip('203.0.113.50'), id: 7 },
+      { srcPort: sport, dstPort: 5000 },
+      new TextEncoder().encode('ping'),
+    );
+  for (const short of [false, true]) {
+    const nf = engine(MASQ_RULES);
+    const events: string[] = [];
+    nf.conntrack.listener = (k) => events.push(k);
+    assert.equal(forward(nf, u(40000), 'br-lan', 'wan', 0), NF_ACCEPT);
+    const back = buildUdpPacket(
+      { src: ip('203.0.113.50'), dst: ip('203.0.113.22') },
+      { srcPort: 5000, dstPort: 40000 },
+      new Uint8Array(4),
+    );
+    assert.equal(forward(nf, back, 'wan', 'br-lan', 0.1), NF_ACCEPT);
+    // Out of the bound device still: rewritten as before.
+    const again = u(40000);
+    assert.equal(forward(nf, again, 'br-lan', 'wan', 0.2), NF_ACCEPT);
+    assert.equal(hex(again.subarray(12, 16)), hex(Uint8Array.of(203, 0, 113, 22)));
+    assert.equal(nf.conntrack.count, 1);
+    const moved = u(40000);
+    if (short) {
+      const verdicts = new Uint8Array(1);
+      const buf = new Uint8Array(moved.length + 1);
+      buf.set(moved, 1);
+      const ok = nf.forwardEstablished(buf, Int32Array.of(0, 1), 1, 1, 'br-lan', 'wan2', 0.3, verdicts);
+      assert.equal(ok, 0);
+      assert.equal(verdicts[0], NF_DROP);
+    } else {
+      assert.equal(forward(nf, moved, 'br-lan', 'wan2', 0.3), NF_DROP);
+      assert.equal(lastSkb().dropReason, DropReason.NF_NAT_MASQ_OIF_CHANGED);
+    }
+    assert.equal(nf.conntrack.count, 0, 'the entry is gone');
+    assert.deepEqual(events, ['NEW', 'UPDATE', 'DESTROY']);
+    // The next packet: a new entry, out of wan2 unchanged (no rule for wan2: a null binding).
+    const next = u(40000);
+    assert.equal(forward(nf, next, 'br-lan', 'wan2', 0.4), NF_ACCEPT);
+    assert.equal(hex(next.subarray(12, 16)), hex(Uint8Array.of(192, 168, 1, 10)));
+    assert.equal(nf.conntrack.count, 1);
+  }
+});

@@ -259,6 +259,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'net.ipv4.conf.all.accept_redirects',
     'net.ipv4.conf.all.rp_filter',
     'net.ipv4.conf.all.send_redirects',
+    'net.ipv4.fib_multipath_hash_fields',
     'net.ipv4.fib_multipath_hash_policy',
     'net.ipv4.fib_multipath_hash_seed',
     'net.ipv4.ip_forward',

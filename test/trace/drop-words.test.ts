@@ -104,6 +104,11 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       step(DropReason.IP_LOCAL_SOURCE, { addr: ip(10, 8, 0, 1), ifname: 'lan2', host: 'r' }),
       'martian source 10.8.0.1: an address of r came in on lan2 (accept_local is 0)',
     ],
+    // New with nf_nat_oif_changed (issue 14): a masqueraded connection routed out of another device.
+    [
+      step(DropReason.NF_NAT_MASQ_OIF_CHANGED),
+      'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").

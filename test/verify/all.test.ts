@@ -50,8 +50,6 @@ const FILES = Array.from({ length: Math.max(...BY_DIR.map((l) => l.length)) }, (
  */
 const SKIP: Record<string, string> = {
   // Every other scenario matches the kernel. Add an entry only for a named natbox gap.
-  'test/conformance/extra/route-change-conntrack-flush.yaml':
-    "after `ip route replace` moves a live masqueraded UDP connection to another upstream, the kernel's next packet gets no answer (timeout; its ARP on up2 asks from 10.0.12.1) where natbox sends it out up2 with the old source 10.0.11.1 and gets the reply: the kernel's path for a packet whose NAT source is not on the new output device is not modelled yet",
   'examples/loops/two-cables.yaml':
     'a bridge loop without STP: on the kernel a real broadcast storm, which natbox verify refuses to build',
   'examples/loops/self-loop.yaml':

@@ -17,11 +17,14 @@ import {
   lateRun,
   prepareVerify,
   renderReport,
+  natboxSideRun,
+  settleRandomPaths,
   verifyPrepared,
   type Prepared,
   type ScenarioReport,
 } from '../../src/cli/verify/verify.ts';
 import { CLI } from '../cli-argv.ts';
+import { simulate } from '../../src/sim/run.ts';
 
 const EXAMPLES = ['examples/hairpin/dnat-only.yaml', 'examples/hairpin/dnat-snat.yaml'];
 const read = (f: string): string => readFileSync(f, 'utf8');
@@ -480,3 +483,33 @@ test("the run's end: the kernel's packets after it are left out, and natbox's la
   // Without an end, nothing is left out: the late twin is compared as it is (and matches).
   assert.ok(run(p.natbox, shift(p.natbox, iface, 0.06), Infinity).packets.match);
 });
+
+test("policy-1 random paths: natbox is compared with a run taking the kernel's paths (settleRandomPaths)", () => {
+  const p = prepared('test/conformance/extra/multipath-policy1-socket-hash.yaml');
+  // TCP and connected UDP flows are random at r1; the unconnected UDP flows are not.
+  const flows = [...new Set((p.randomPicks ?? []).map((r) => r.flow))].sort();
+  assert.deepEqual(flows, ['c1', 'c2', 'c3', 't1', 't2', 't3', 't4']);
+  const t1 = p.randomPicks!.find((r) => r.flow === 't1')!;
+  assert.equal(t1.host, 'r1');
+  assert.deepEqual(t1.pick.devs, ['eth1', 'eth2']);
+  // A "kernel" that took t1's other path: natbox's own run, forced so.
+  const other = t1.pick.dev === 'eth1' ? 'eth2' : 'eth1';
+  const key = `${t1.pick.src}:${t1.pick.sport}>${t1.pick.dst}:${t1.pick.dport}/${t1.pick.proto}`;
+  const kernel = settleRandomPathsForced(p, new Map([['r1', new Map([[key, other]])]]));
+  const plain = compareVerify(p, kernel);
+  assert.equal(plain.packets.match, false, 'natbox as it is differs from that kernel');
+  const settled = settleRandomPaths(p, kernel);
+  const cmp = compareVerify(settled.prep, kernel);
+  assert.ok(cmp.packets.match && cmp.verdict.match, JSON.stringify(cmp.differences));
+  const note = settled.notes.find((n) => n.startsWith('flow "t1"'));
+  assert.match(note ?? '', new RegExp(`the kernel took ${other}, natbox ${t1.pick.dev}: natbox is compared`));
+  assert.match(settled.notes.find((n) => n.startsWith('flow "t2"')) ?? '', /as natbox$/);
+  // Against natbox's own run nothing is run again.
+  assert.equal(settleRandomPaths(p, p.natbox).prep, p);
+});
+
+/** natbox's side of `p` run again with the given paths (a stand-in for a kernel run). */
+function settleRandomPathsForced(p: Prepared, forced: Map<string, Map<string, string>>): SideRun {
+  const sim = simulate(p.built.world, p.built.flows, { seed: p.seed ?? 1, forcedPaths: forced });
+  return natboxSideRun(sim, p.ctHosts);
+}

@@ -3,6 +3,7 @@
 // and compared (src/oracle/).
 import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
+import { pathPickKey, type PathPick } from '../../route/policy.ts';
 import { simulate } from '../../sim/run.ts';
 import type { EventResult } from '../../sim/events.ts';
 import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
@@ -52,6 +53,10 @@ export interface Prepared {
   readonly natboxEvents?: readonly EventResult[];
   /** natbox's end of the run (virtual seconds): ARP after it is not compared. */
   readonly end?: number;
+  /** The seed of natbox's run (to run it again: settleRandomPaths). */
+  readonly seed?: number;
+  /** natbox's multipath choices that are random on the kernel (settleRandomPaths). */
+  readonly randomPicks?: readonly RandomPick[];
 }
 
 /**
@@ -105,7 +110,7 @@ export function prepareVerify(
     }
   });
   if (errors.length) return { ok: false, errors };
-  const sim = simulate(built.world, built.flows, { seed });
+  const sim = simulate(built.world, built.flows, { seed, pathPicks: true });
   if (sim.stopped?.kind === 'storm' || sim.stopped?.kind === 'pending')
     return {
       ok: false,
@@ -117,7 +122,33 @@ export function prepareVerify(
   const ctHosts = scenario.hosts
     .filter((h) => (h.rules && h.rules.lines.length > 0) || (h.nft && h.nft.lines.length > 0))
     .map((h) => h.name.value);
-  const natbox: SideRun = {
+  const natbox = natboxSideRun(sim, ctHosts);
+  const literal = literalNumbers(
+    built.flows,
+    built.world.hosts.flatMap((h) => h.listen.map((l) => l.port)),
+    scenario.hosts.flatMap((h) => h.rules?.lines.map((l) => l.value) ?? []),
+  );
+  return {
+    ok: true,
+    prepared: {
+      file,
+      scenario,
+      built,
+      moved: rm.remap.nets,
+      natbox,
+      literal,
+      ctHosts,
+      natboxEvents: sim.events,
+      end: sim.end,
+      seed,
+      randomPicks: randomPicks(sim, built.flows),
+    },
+  };
+}
+
+/** natbox's side of a run as verify compares it: packets, conntrack tables of `ctHosts`, outcomes. */
+export function natboxSideRun(sim: SimResult, ctHosts: readonly string[]): SideRun {
+  return {
     side: natboxSide(
       sim.steps.flatMap((s) => {
         if (s.kind !== 'packet') return [];
@@ -139,24 +170,90 @@ export function prepareVerify(
       ...(r.replyFrom ? { replyFrom: r.replyFrom } : {}),
     })),
   };
-  const literal = literalNumbers(
-    built.flows,
-    built.world.hosts.flatMap((h) => h.listen.map((l) => l.port)),
-    scenario.hosts.flatMap((h) => h.rules?.lines.map((l) => l.value) ?? []),
-  );
+}
+
+/** A multipath choice the kernel makes at random, for a flow of the scenario (PolicyRouting.pickLog). */
+export interface RandomPick {
+  readonly host: string;
+  readonly flow: string;
+  readonly pick: PathPick;
+}
+
+/**
+ * The policy-1 multipath choices of natbox's run that are random on the kernel: those of a TCP flow
+ * or a UDP flow on a connected socket (their packets, both ways, carry a socket's random
+ * sk_txhash); a UDP flow's unconnected socket sends none, and its path is the flow's hash.
+ */
+function randomPicks(sim: SimResult, flows: readonly Flow[]): RandomPick[] {
+  const out: RandomPick[] = [];
+  for (const [host, h] of sim.world.hosts)
+    for (const pick of h.policy.pickLog ?? []) {
+      const f = flows.find(
+        (x) =>
+          (x.proto === 'tcp' ? pick.proto === 6 : x.proto === 'udp' && x.udpConnect && pick.proto === 17) &&
+          (x.sport === pick.sport || x.sport === pick.dport),
+      );
+      if (f) out.push({ host, flow: f.name, pick });
+    }
+  return out;
+}
+
+/**
+ * The kernel's own choice for each random multipath pick of natbox's run: the device of the host
+ * by which the kernel's capture shows the flow's first packet leave (its destination, destination
+ * port and protocol, and its source and source port unless NAT changed them there). When it differs
+ * from natbox's, natbox runs again taking the kernel's paths, and is compared with that run; a note
+ * per pick says so. Without random picks, `prep` as it is.
+ */
+export function settleRandomPaths(prep: Prepared, kernel: SideRun): { prep: Prepared; notes: string[] } {
+  const picks = prep.randomPicks ?? [];
+  if (picks.length === 0) return { prep, notes: [] };
+  const forced = new Map<string, Map<string, string>>();
+  const notes: string[] = [];
+  let differs = false;
+  for (const { host, flow, pick } of picks) {
+    const proto = pick.proto === 6 ? 'tcp' : 'udp';
+    const dst = formatIpv4(pick.dst);
+    const src = formatIpv4(pick.src);
+    const out = kernel.side.packets.filter(
+      (p) =>
+        p.dir === 'out' &&
+        p.proto === proto &&
+        p.dst === dst &&
+        p.dport === pick.dport &&
+        pick.devs.some((d) => p.iface === `${host}:${d}`),
+    );
+    const seen = out.find((p) => p.src === src && p.sport === pick.sport) ?? out[0];
+    const dev = seen?.iface.slice(host.length + 1);
+    const why = `flow "${flow}": at ${host} its path (${pick.devs.join(' or ')}) is random on the kernel (fib_multipath_hash_policy 1: its packets carry the sender's socket hash, sk_txhash)`;
+    if (dev === undefined) {
+      notes.push(`${why}; the kernel's choice was not seen, natbox took ${pick.dev}`);
+      continue;
+    }
+    let m = forced.get(host);
+    if (!m) forced.set(host, (m = new Map()));
+    m.set(pathPickKey(pick.src, pick.sport, pick.dst, pick.dport, pick.proto), dev);
+    if (dev !== pick.dev) differs = true;
+    notes.push(
+      dev === pick.dev
+        ? `${why}; the kernel took ${dev}, as natbox`
+        : `${why}; the kernel took ${dev}, natbox ${pick.dev}: natbox is compared in a second run taking the kernel's paths`,
+    );
+  }
+  if (!differs) return { prep, notes };
+  const sim = simulate(prep.built.world, prep.built.flows, {
+    seed: prep.seed ?? 1,
+    pathPicks: true,
+    forcedPaths: forced,
+  });
   return {
-    ok: true,
-    prepared: {
-      file,
-      scenario,
-      built,
-      moved: rm.remap.nets,
-      natbox,
-      literal,
-      ctHosts,
+    prep: {
+      ...prep,
+      natbox: natboxSideRun(sim, prep.ctHosts),
       natboxEvents: sim.events,
       end: sim.end,
     },
+    notes,
   };
 }
 
@@ -325,12 +422,13 @@ export async function verifyPrepared(
   const k = kernelRunSide(kr);
   if (!k.ok)
     return { report: scenarioReport(prep, kr, undefined, k.error, (Date.now() - t) / 1000), run: kr };
-  const cmp = compareVerify(prep, k.side);
+  // Paths the kernel chose at random: natbox compared with a run taking the kernel's choices.
+  const settled = settleRandomPaths(prep, k.side);
+  const cmp = compareVerify(settled.prep, k.side);
+  const report = scenarioReport(settled.prep, kr, cmp, undefined, (Date.now() - t) / 1000);
+  report.notes = [...report.notes, ...settled.notes];
   return {
-    report: lateCommands(
-      lateRun(scenarioReport(prep, kr, cmp, undefined, (Date.now() - t) / 1000), kr.late, prep.built.flows),
-      kr,
-    ),
+    report: lateCommands(lateRun(report, kr.late, prep.built.flows), kr),
     kernel: k.side,
     run: kr,
   };

@@ -69,11 +69,17 @@ export const DropReason = {
    * -EINVAL, SKB_DROP_REASON_IP_LOCAL_SOURCE). `addr` the source.
    */
   IP_LOCAL_SOURCE: 25,
+  /**
+   * A masqueraded connection's packet leaving by another device than the one MASQUERADE bound it
+   * through (nf_nat_inet_fn's nf_nat_oif_changed at POSTROUTING, original direction: the entry is
+   * killed, nf_ct_kill_acct, and the packet dropped, NF_DROP). `dev` the bound device.
+   */
+  NF_NAT_MASQ_OIF_CHANGED: 26,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 26;
+export const DROP_REASON_COUNT = 27;
 
 /** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;

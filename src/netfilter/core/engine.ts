@@ -183,6 +183,7 @@ export class Netfilter {
     this.ctIn = prev?.ctIn ?? new ConntrackIn(this.conntrack, ticks, loose, this.drop);
     this.natHook = prev?.natHook ?? new NatHook(this.conntrack, this.nat, this.drop);
     this.masq = prev?.masq ?? new MasqueradeNotifier(this.conntrack);
+    this.natHook.masq = this.masq;
     this.walk = prev?.walk ?? new HookWalk(this.ctIn, this.natHook, this.drop);
     // Conntrack helpers (CT --helper): their state lives with the table (arrays made on first use);
     // the NAT halves use the NAT core, as nf_nat_ftp/nf_nat_tftp register their hooks.
@@ -247,6 +248,7 @@ export class Netfilter {
       this.tracking && onlyCore(this.pre) && onlyCore(this.post) && !helpers.active && sp === undefined,
       this.fwd.length > 0,
     );
+    this.fast.masq = this.masq;
   }
   /**
    * `sysctl -w net.netfilter.NAME=VALUE` on a live engine (`all`: every net.netfilter sysctl of

@@ -16,12 +16,13 @@ import {
   REC_META,
   REC_WORDS,
 } from '../conntrack/table.ts';
-import { DIR_REPLY } from '../conntrack/tuple.ts';
+import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
 import { tcpPacketTick, TCP_VERDICT_INVALID } from '../conntrack/proto-tcp.ts';
 import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { setAddr, setL4Port } from '../nat/nat-hook.ts';
+import type { MasqueradeNotifier } from '../nat/masquerade.ts';
 import { CT_INVALID, IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, Skb } from './skb.ts';
 import type { NfTracer } from './trace-events.ts';
 import { NF_ACCEPT } from './verdict.ts';
@@ -64,6 +65,9 @@ export class FastPath {
     /** Whether FORWARD has entries (filter, security): the short way runs them between rewrites. */
     private readonly filtered: boolean,
   ) {}
+
+  /** The MASQUERADE bindings (nf_nat_oif_changed), set by the engine. */
+  masq: MasqueradeNotifier | undefined = undefined;
 
   /** Netfilter.forwardEstablished (see there). */
   forwardEstablished(
@@ -186,6 +190,9 @@ export class FastPath {
     if ((before & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE))
       return NOT_SHORT;
     if (rec[base + REC_EXPIRES]! <= nowTick) return NOT_SHORT;
+    // A masqueraded connection leaving by another device than MASQUERADE bound it through: the NAT
+    // hook kills it (nf_nat_oif_changed), the long way.
+    if (dir === DIR_ORIGINAL && ct.masq[e] !== 0 && this.masq?.boundDevice(e) !== outIf) return NOT_SHORT;
     // An entry with a timeout policy (nft `ct timeout set`) takes the full path (conntrack-in).
     if (ct.timeoutPolicy !== undefined && ct.timeoutPolicy[e] !== undefined) return NOT_SHORT;
     const proto = b[o + 9]!;

@@ -34,6 +34,16 @@ export class MasqueradeNotifier {
   }
 
   /**
+   * The device MASQUERADE bound entry `e` through ('' when it was not masqueraded): the kernel's
+   * nf_conn_nat masq_index, which nf_nat_oif_changed compares with the output device.
+   */
+  boundDevice(e: number): string {
+    const m = this.conntrack.masq[e]!;
+    if (m === 0) return '';
+    return (m === MASQ_MORE ? this.masqMore.get(e) : this.masqNames[m - 1]) ?? '';
+  }
+
+  /**
    * The device and address notifiers: when `ifname` goes down (no `addr`), or loses the address
    * `addr`, the connections MASQUERADE bound through it are deleted. Returns how many went.
    */

@@ -18,14 +18,15 @@ import {
   REC_META,
   REC_WORDS,
 } from '../conntrack/table.ts';
-import { DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
+import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
+import type { MasqueradeNotifier } from './masquerade.ts';
 import { MANIP_DST, MANIP_SRC, type NatCore } from './nat-core.ts';
 import { IP_CT_NEW, IP_CT_RELATED, IP_CT_RELATED_REPLY, type Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
 import { DropReason } from '../core/drop.ts';
 import { T_DROP, type NfTable } from '../core/table.ts';
 import { NF_ACCEPT, type Drops } from '../core/verdict.ts';
-import { HOOK_NAMES } from '../core/hook-numbers.ts';
+import { HOOK_NAMES, NF_INET_POST_ROUTING } from '../core/hook-numbers.ts';
 
 export class NatHook {
   tracer: NfTracer | undefined;
@@ -36,6 +37,8 @@ export class NatHook {
    * `found` from their clash checks, no source port moved off a clash), no ICMP translation.
    */
   registered = true;
+  /** The MASQUERADE bindings (for nf_nat_oif_changed); set by the engine. */
+  masq: MasqueradeNotifier | undefined = undefined;
   private readonly tB = new TupleBuf();
   private readonly tC = new TupleBuf();
 
@@ -86,6 +89,18 @@ export class NatHook {
             (ct.statusOf(e) & ~natBits & (IPS_SRC_NAT | IPS_DST_NAT)) !== 0,
           );
       }
+    } else if (
+      hook === NF_INET_POST_ROUTING &&
+      skb.ctDir === DIR_ORIGINAL &&
+      ct.masq[e] !== 0 &&
+      this.masq !== undefined &&
+      this.masq.boundDevice(e) !== skb.outIf
+    ) {
+      // nf_nat_oif_changed: a masqueraded connection's packet leaving by another device than the
+      // one MASQUERADE bound it through (a route changed under it) kills the entry
+      // (nf_ct_kill_acct) and is dropped; the connection's next packet is tracked anew.
+      ct.remove(e);
+      return this.drops.drop(skb, DropReason.NF_NAT_MASQ_OIF_CHANGED);
     }
     this.manipPacket(skb, hook, manip, by);
     return NF_ACCEPT;
