@@ -104,6 +104,11 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       step(DropReason.IP_LOCAL_SOURCE, { addr: ip(10, 8, 0, 1), ifname: 'lan2', host: 'r' }),
       'martian source 10.8.0.1: an address of r came in on lan2 (accept_local is 0)',
     ],
+    // New with the exact fib_validate_source (issue 15): a source whose route back is a broadcast.
+    [
+      step(DropReason.IP_INVALID_SOURCE, { addr: ip(10, 7, 0, 255), ifname: 'lan2', host: 'r' }),
+      'martian source 10.7.0.255 on lan2: the route back to it on r is not unicast (a broadcast address)',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").
