@@ -22,6 +22,7 @@ import {
   RT_TABLE_DEFAULT,
   RT_TABLE_LOCAL,
   RT_TABLE_MAIN,
+  RTN_LOCAL,
   RTN_UNICAST,
   RouteTable,
   routeTypeError,
@@ -148,6 +149,11 @@ export class PolicyRouting {
   hashSeed = 0;
   /** The host's table names (`rt_tables:`), for printing and for commands that name tables. */
   tableNames: TableNames = new Map();
+  /**
+   * net->ipv4.fib_has_custom_local_routes: set for good once a `local` route is added by hand
+   * (inet_rtm_newroute), not for the kernel's own local routes (fib_magic).
+   */
+  customLocalRoutes = false;
   /** Device groups for suppress_ifgroup (absent: every device is in group 0). */
   devGroup: ((dev: string) => number) | undefined = undefined;
   /**
@@ -190,6 +196,7 @@ export class PolicyRouting {
 
   /** Adds a route to its table. */
   add(r: Route): void {
+    if (r.type === RTN_LOCAL && r.origin === 'static') this.customLocalRoutes = true;
     this.table(r.table ?? RT_TABLE_MAIN).add(r);
   }
 

@@ -388,6 +388,11 @@ export class RuleList {
   targets: Int32Array = new Int32Array(3).fill(-1);
   /** Bumped at every change (a lookup's compiled form of the rules follows it). */
   version = 0;
+  /**
+   * net->ipv4.fib_has_custom_rules: set for good by any rule added or deleted (fib4_rule_configure,
+   * fib4_rule_delete); fib_validate_source then makes its full reverse lookup even with rp_filter 0.
+   */
+  custom = false;
 
   /**
    * fib_nl_newrule: a rule without priority gets fib_default_rule_pref's (the second rule's
@@ -405,6 +410,7 @@ export class RuleList {
     let k = 0;
     while (k < this.rules.length && this.rules[k]!.pref <= pref) k++;
     this.rules.splice(k, 0, r);
+    this.custom = true;
     this.resolve();
     return undefined;
   }
@@ -414,6 +420,7 @@ export class RuleList {
     const k = this.rules.findIndex((r) => sameRule(r, p));
     if (k < 0) return 'RTNETLINK answers: No such file or directory';
     this.rules.splice(k, 1);
+    this.custom = true;
     this.resolve();
     return undefined;
   }

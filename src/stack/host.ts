@@ -50,7 +50,7 @@ import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
 import { copyFrameWindow, Neighbours, type ArpConf } from './neigh.ts';
-import { Ip4 } from './ip4.ts';
+import { FVS_INVALID_SOURCE, FVS_LOCAL_SOURCE, FVS_OK, FVS_RPF, Ip4 } from './ip4.ts';
 import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
 import { nfTracerFor } from './tracer.ts';
@@ -304,6 +304,7 @@ export class Host {
       conf: (dev, key) => this.conf(dev, key),
       isLocal: (a) => this.isLocal(a),
       routeDev: (a) => this.routes.lookup(a)?.dev,
+      validateSource: (src, dst, inDev, tos) => this.validateSource(src, dst, inDev, tos),
       forwarding: () => this.sysctl('net.ipv4.ip_forward', 0) === 1,
       random: () => this.env.rng.u32() / 2 ** 32,
       sysctl: (n, d) => this.sysctl(n, d),
@@ -685,6 +686,68 @@ export class Host {
     if (this.policy.lookup(k, this.res) !== 0) return -1;
     // rpfilter_lookup_reverse: fib_info_nh_uses_dev (any path of a multipath route).
     return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
+  }
+
+  /** validateSource's device of the route back when it answered FVS_RPF ('' for none). */
+  validateDev = '';
+
+  /**
+   * fib_validate_source and __fib_validate_source (net/ipv4/fib_frontend.c) for a packet from
+   * `src` to `dst` that came in on `inDev` (not lo), `tos` the TOS of its flow: FVS_OK, or why it
+   * is a martian. rp_filter (IN_DEV_MAXCONF) 0 without custom rules or custom local routes: only
+   * a source that is one of the host's addresses fails (inet_lookup_ifaddr_rcu), unless
+   * accept_local (IN_DEV_ORCONF). Otherwise the reverse lookup (to `src`, from `dst`, as from lo):
+   * none answers rp_filter's -EXDEV (last_resort; 0 passes); a route that is neither unicast nor
+   * local -EINVAL (a broadcast source), a local one -EINVAL unless accept_local; then a route with
+   * a next hop on `inDev` (fib_info_nh_uses_dev: any path of a multipath route; a local route's
+   * is the device of the address) passes, a device without addresses goes to last_resort, strict
+   * (1) fails, loose (2) passes. 127.0.0.0/8 is left to the martian checks before it, as in
+   * ip4.ts.
+   */
+  validateSource(src: number, dst: number, inDev: string, tos: number): number {
+    const rpf = this.conf(inDev, 'rp_filter');
+    const policy = this.policy;
+    if (rpf === 0) {
+      if (!policy.customLocalRoutes && !policy.rules.custom) {
+        if (src >>> 24 === 127 || !this.isLocal(src)) return FVS_OK;
+        return this.acceptLocal(inDev) ? FVS_OK : FVS_LOCAL_SOURCE;
+      }
+      if (this.acceptLocal(inDev)) return FVS_OK;
+    }
+    const k = this.key;
+    k.dst = src;
+    k.src = dst;
+    k.tos = tos;
+    k.mark = 0; // IN_DEV_SRC_VMARK (src_valid_mark) is not modelled: 0
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    this.validateDev = '';
+    if (policy.lookup(k, this.res) !== 0) return rpf !== 0 ? FVS_RPF : FVS_OK;
+    const r = this.res.route;
+    const type = r?.type ?? RTN_UNICAST;
+    if (type !== RTN_UNICAST) {
+      if (type !== RTN_LOCAL) return FVS_INVALID_SOURCE;
+      if (!this.acceptLocal(inDev)) return FVS_LOCAL_SOURCE;
+    }
+    let uses = r ? r.dev === inDev : this.res.dev === inDev;
+    if (r?.nexthops) for (const n of r.nexthops) if (n.dev === inDev) uses = true;
+    if (!uses && type === RTN_LOCAL && inDev === 'lo') uses = true;
+    if (uses) return FVS_OK;
+    this.validateDev = this.res.dev;
+    if (rpf === 0) return FVS_OK;
+    if ((this.ifaces.get(inDev)?.addrs.length ?? 0) === 0) return FVS_RPF; // no_addr: last_resort
+    return rpf === 1 ? FVS_RPF : FVS_OK;
+  }
+
+  /** IN_DEV_ACCEPT_LOCAL: net.ipv4.conf.all.accept_local or the device's. */
+  private acceptLocal(dev: string): boolean {
+    return (
+      this.sysctl('net.ipv4.conf.all.accept_local', 0) !== 0 ||
+      this.sysctl(`net.ipv4.conf.${dev}.accept_local`, 0) !== 0
+    );
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */

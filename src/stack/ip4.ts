@@ -35,6 +35,15 @@ import type { InetPeers } from './inetpeer.ts';
 import { DEFRAG_CONNTRACK_IN, DEFRAG_LOCAL_DELIVER, HostFrag, isFragment } from './frag.ts';
 import { Loopback, loopbackSourceRefused, martianLocalnet, LO } from './loopback.ts';
 
+/** Host.validateSource's answers: valid, or the martian's drop (fib_validate_source's errno). */
+export const FVS_OK = 0;
+/** -EINVAL, SKB_DROP_REASON_IP_LOCAL_SOURCE: one of the host's addresses, accept_local 0. */
+export const FVS_LOCAL_SOURCE = 1;
+/** -EINVAL, SKB_DROP_REASON_IP_INVALID_SOURCE: the route back is neither unicast nor local. */
+export const FVS_INVALID_SOURCE = 2;
+/** -EXDEV, SKB_DROP_REASON_IP_RPFILTER: rp_filter refused it. */
+export const FVS_RPF = 3;
+
 /** What the IPv4 layer hands up to the sockets (sockets.ts implements it). */
 
 /**
@@ -72,6 +81,10 @@ export interface Ip4Host {
   /** A device's net.ipv4.conf setting as the kernel combines all and the device (host.ts conf). */
   conf(dev: string, key: 'rp_filter'): number;
   isLocal(addr: number): boolean;
+  /** fib_validate_source (host.ts): FVS_OK or why the source is a martian. */
+  validateSource(src: number, dst: number, inDev: string, tos: number): number;
+  /** After FVS_RPF: the device the route back leaves by ('' for none). */
+  readonly validateDev: string;
   /** Policy routing (fib_lookup) for a flow key. */
   routeLookup(k: FlowKey, out: RouteResult): number;
   /** The multipath hash's policy, and the packet it hashes when not the flow's own. */
@@ -221,34 +234,31 @@ export class Ip4 {
         });
       return;
     }
-    // fib_validate_source: a source that is one of this host's addresses is a martian unless
-    // accept_local (all or the device) allows it (-EINVAL: inet_lookup_ifaddr_rcu with rp_filter
-    // off, the RTN_LOCAL answer of __fib_validate_source otherwise). 127.0.0.0/8 is
-    // martianLocalnet's above.
-    if (dev.name !== LO && skb.src >>> 24 !== 127 && this.localSourceRefused(skb.src, dev.name)) {
+    // fib_validate_source (host.ts validateSource): a source that is one of this host's addresses
+    // (unless accept_local), whose route back is not unicast, or that rp_filter refuses is a
+    // martian, dropped after PREROUTING. 127.0.0.0/8 is martianLocalnet's above; a 0.0.0.0
+    // source is not checked (ip_route_input_slow's brd_input).
+    const fvs =
+      dev.name === LO || skb.src === 0 ? FVS_OK : host.validateSource(skb.src, dst, dev.name, ip[1]! & 0x1e);
+    if (fvs !== FVS_OK) {
       nf?.abandon(skb);
-      if (host.countDrop(DropReason.IP_LOCAL_SOURCE))
+      const reason =
+        fvs === FVS_RPF
+          ? DropReason.IP_RPFILTER
+          : fvs === FVS_LOCAL_SOURCE
+            ? DropReason.IP_LOCAL_SOURCE
+            : DropReason.IP_INVALID_SOURCE;
+      if (host.countDrop(reason)) {
+        const back = host.validateDev;
         host.trace({
           kind: 'drop',
           host: host.name,
           ifname: dev.name,
-          reason: DropReason.IP_LOCAL_SOURCE,
+          reason,
           addr: skb.src,
+          ...(fvs === FVS_RPF && back ? { dev: back } : {}),
         });
-      return;
-    }
-    const back = this.reversePathFails(skb.src, dev.name);
-    if (back !== undefined) {
-      nf?.abandon(skb);
-      if (host.countDrop(DropReason.IP_RPFILTER))
-        host.trace({
-          kind: 'drop',
-          host: host.name,
-          ifname: dev.name,
-          reason: DropReason.IP_RPFILTER,
-          addr: skb.src,
-          ...(back ? { dev: back } : {}),
-        });
+      }
       return;
     }
     // ip_route_input_slow: the flow key of the packet (its mark as PREROUTING left it).
@@ -421,43 +431,6 @@ export class Ip4 {
       !!dev && dev.addrs.some((x) => ((a ^ x.addr) & prefixMask(x.len)) === 0);
     if (!onLink(src) || !onLink(gw)) return;
     if (h.peers.redirectAllow(src, now)) this.host.sockets.sendIcmpError(ip, 5, 1, gw, attachOf(skb));
-  }
-
-  /** fib_validate_source's local-source test: `src` is this host's, and accept_local is off. */
-  private localSourceRefused(src: number, inDev: string): boolean {
-    const h = this.host;
-    if (!h.isLocal(src)) return false;
-    return (
-      h.sysctl('net.ipv4.conf.all.accept_local', 0) === 0 &&
-      h.sysctl(`net.ipv4.conf.${inDev}.accept_local`, 0) === 0
-    );
-  }
-
-  /**
-   * rp_filter (fib_validate_source): strict (1) wants the route back to the source to leave by the
-   * device the packet came in on (by one of its paths, for a multipath route); loose (2) wants any
-   * route back. Returns undefined when the check
-   * passes, else the device the route back leaves by ('' when there is no route back).
-   */
-  private reversePathFails(src: number, inDev: string): string | undefined {
-    const mode = this.host.conf(inDev, 'rp_filter');
-    if (mode === 0 || src === 0) return undefined;
-    // fib_validate_source: the reverse flow (to the source, from the destination) as from lo.
-    const k = this.key;
-    k.dst = src;
-    k.src = this.skb.dst;
-    k.tos = 0;
-    k.mark = 0;
-    k.iif = 'lo';
-    k.oif = '';
-    k.proto = 0;
-    k.sport = 0;
-    k.dport = 0;
-    if (this.host.routeLookup(k, this.res) !== 0) return '';
-    const back = this.res;
-    // fib_info_nh_uses_dev: strict mode accepts a device of any path of a multipath route back.
-    if (mode === 1 && !resultUsesDev(back, inDev)) return back.dev;
-    return undefined;
   }
 
   /**

@@ -47,6 +47,8 @@ export interface NeighHost {
   isLocal(addr: number): boolean;
   /** The device the route to `addr` leaves by, or undefined (no route). */
   routeDev(addr: number): string | undefined;
+  /** fib_validate_source (host.ts validateSource): 0 when the source passes. */
+  validateSource(src: number, dst: number, inDev: string, tos: number): number;
   /** net.ipv4.ip_forward (IN_DEV_FORWARD): proxy_arp answers only on a forwarding host. */
   forwarding(): boolean;
   /** A random number in [0, 1) from the host's seeded generator (proxy_arp's delay). */
@@ -517,26 +519,14 @@ export class Neighbours {
   /**
    * ip_route_input_noref(tip, sip, dev) as arp_process asks it: the route type of the target
    * ('local', 'unicast' out of another device, or undefined: no answer) after fib_validate_source
-   * checked the sender against rp_filter (strict: the route back leaves by `dev`; loose: any route).
+   * checked the sender (host.ts validateSource).
    */
   private routeInput(dev: Iface, sip: number, tip: number): 'local' | 'unicast' | undefined {
     const host = this.host;
     if (tip >>> 28 === 14 || tip >>> 24 === 127 || tip === 0xffffffff) return undefined;
-    const rpf = host.conf(dev.name, 'rp_filter');
-    if (rpf !== 0 && sip !== 0) {
-      const back = host.routeDev(sip);
-      if (back === undefined || (rpf === 1 && back !== dev.name)) return undefined;
-    }
-    // fib_validate_source: a sender that is one of this host's addresses is a martian unless
-    // accept_local (all or the device) is 1 (as ip4.ts's input; 127.0.0.0/8 left out there too).
-    if (
-      sip !== 0 &&
-      sip >>> 24 !== 127 &&
-      host.isLocal(sip) &&
-      host.sysctl('net.ipv4.conf.all.accept_local', 0) === 0 &&
-      host.sysctl(`net.ipv4.conf.${dev.name}.accept_local`, 0) === 0
-    )
-      return undefined;
+    // ip_route_input_slow → fib_validate_source of the sender (rp_filter, accept_local, a sender
+    // whose route back is not unicast); 127.0.0.0/8 left out (as ip4.ts's input).
+    if (sip !== 0 && sip >>> 24 !== 127 && host.validateSource(sip, tip, dev.name, 0) !== 0) return undefined;
     if (host.isLocal(tip)) return 'local';
     return host.routeDev(tip) !== undefined ? 'unicast' : undefined;
   }

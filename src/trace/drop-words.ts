@@ -52,6 +52,8 @@ export function dropWords(s: DropStep): string {
       return localnetWords(s.detail, addr, s.dev ?? '');
     case DropReason.IP_LOCAL_SOURCE:
       return `martian source ${addr}: an address of ${s.host} came in on ${s.ifname ?? ''} (accept_local is 0)`;
+    case DropReason.IP_INVALID_SOURCE:
+      return `martian source ${addr} on ${s.ifname ?? ''}: the route back to it on ${s.host} is not unicast (a broadcast address)`;
     case DropReason.NF_STOLEN:
       return STOLEN_WORDS;
     default:

@@ -24,6 +24,12 @@ export interface Seg {
   ack: number;
   /** Payload bytes (x). */
   len?: number;
+  /** The window field (default 64240). */
+  win?: number;
+  /** A window-scale option with this shift (and MSS 1460), as a SYN or SYN-ACK carries it. */
+  wscale?: number;
+  /** Take a `conntrack -L` snapshot once this segment has been sent (Run.snaps). */
+  snap?: boolean;
 }
 
 /**
@@ -60,6 +66,8 @@ export interface Run {
   stats: string;
   /** What reached the server (`s`) and the client (`c`), in order. */
   got: { c: Got[]; s: Got[] };
+  /** `conntrack -L` (as `list`) after each segment marked `snap`, only when one is. */
+  snaps?: string[][];
 }
 
 const FLAG_BITS: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16 };
@@ -104,6 +112,13 @@ export function natboxRun(
 ): Run {
   const nf = engine(rules.map((r) => `iptables ${r}`).join('\n'), { ...(sysctls ? { sysctls } : {}) });
   const got: Run['got'] = { c: [], s: [] };
+  const ct = nf.conntrack;
+  const listAt = (now: number): string[] => {
+    const list: string[] = [];
+    for (const e of ct.entries(now)) list.push(formatConntrackLine(ct, e, now));
+    return normalizeList(list);
+  };
+  const snaps: string[][] = [];
   segs.forEach((g, i) => {
     const buf = buildTcpPacket(
       { src: ip(g.src), dst: ip(g.dst), id: 1, ttl: 64 },
@@ -113,19 +128,24 @@ export function natboxRun(
         seq: g.seq,
         ack: g.ack,
         flags: flagBits(g.flags),
-        window: 64240,
+        window: g.win ?? 64240,
+        ...(g.wscale === undefined
+          ? {}
+          : { options: [{ kind: 'mss', mss: 1460 }, { kind: 'nop' }, { kind: 'ws', shift: g.wscale }] }),
       },
       new Uint8Array(g.len ?? 0).fill(0x78),
     );
     const lan = g.from === 'c';
     if (forward(nf, buf, lan ? 'lan' : 'wan', lan ? 'wan' : 'lan', i * 0.2) === NF_ACCEPT)
       got[lan ? 's' : 'c'].push(gotText(buf));
+    if (g.snap) snaps.push(listAt(i * 0.2 + 0.1));
   });
-  const ct = nf.conntrack;
-  const now = segs.length * 0.2;
-  const list: string[] = [];
-  for (const e of ct.entries(now)) list.push(formatConntrackLine(ct, e, now));
-  return { list: normalizeList(list), stats: sumStats(formatConntrackStats(nf.stats)), got };
+  return {
+    list: listAt(segs.length * 0.2),
+    stats: sumStats(formatConntrackStats(nf.stats)),
+    got,
+    ...(segs.some((g) => g.snap) ? { snaps } : {}),
+  };
 }
 
 // Sends one segment from a raw socket (marked 1, so that the OUTPUT rule below lets it pass; the
@@ -141,7 +161,8 @@ def csum(b):
 bits = {'F': 1, 'S': 2, 'R': 4, 'P': 8, 'A': 16}
 fl = sum(bits[c] for c in g['flags'])
 data = b'x' * g.get('len', 0)
-hdr = struct.pack('!HHIIBBHHH', g['sport'], g['dport'], g['seq'], g['ack'], 5 << 4, fl, 64240, 0, 0)
+opt = b'' if g.get('wscale') is None else struct.pack('!BBHBBBB', 2, 4, 1460, 1, 3, 3, g['wscale'])
+hdr = struct.pack('!HHIIBBHHH', g['sport'], g['dport'], g['seq'], g['ack'], (5 + len(opt) // 4) << 4, fl, g.get('win', 64240), 0, 0) + opt
 ph = socket.inet_aton(g['src']) + socket.inet_aton(g['dst']) + struct.pack('!BBH', 0, 6, len(hdr) + len(data))
 c = csum(ph + hdr + data)
 seg = hdr[:16] + struct.pack('!H', c) + hdr[18:] + data
@@ -195,6 +216,7 @@ export async function kernelRun(
         });
       });
     }
+    const snaps: string[][] = [];
     for (const g of segs) {
       const x = spawnSync(
         'ip',
@@ -206,6 +228,7 @@ export async function kernelRun(
       );
       assert.equal(x.status, 0, x.stderr);
       await sleep(200);
+      if (g.snap) snaps.push(normalizeList(sh(`ip netns exec ${r} conntrack -L 2>/dev/null`).split('\n')));
     }
     await sleep(300);
     for (const l of listeners) l.kill();
@@ -224,6 +247,7 @@ export async function kernelRun(
       list: normalizeList(sh(`ip netns exec ${r} conntrack -L 2>/dev/null`).split('\n')),
       stats: sumStats(sh(`ip netns exec ${r} conntrack -S`)),
       got,
+      ...(segs.some((g) => g.snap) ? { snaps } : {}),
     };
   } finally {
     for (const l of listeners) l.kill();

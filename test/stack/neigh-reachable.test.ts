@@ -53,6 +53,7 @@ function rig(sysctls: Record<string, number> = {}) {
     },
     neighbourFailed: () => {},
     conf: () => 0,
+    validateSource: () => 0,
     isLocal: (x) => x === A,
     routeDev: () => 'eth0',
     forwarding: () => false,

@@ -109,6 +109,11 @@ test('drop words: every reason the stack reports, as the stack said it before', 
       step(DropReason.NF_NAT_MASQ_OIF_CHANGED),
       'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped',
     ],
+    // New with the exact fib_validate_source (issue 15): a source whose route back is a broadcast.
+    [
+      step(DropReason.IP_INVALID_SOURCE, { addr: ip(10, 7, 0, 255), ifname: 'lan2', host: 'r' }),
+      'martian source 10.7.0.255 on lan2: the route back to it on r is not unicast (a broadcast address)',
+    ],
   ];
   for (const [s, words] of cases) assert.equal(dropWords(s), words);
   // Every reason has words of its own (a reason added without words would say "dropped by netfilter").

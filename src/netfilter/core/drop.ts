@@ -75,11 +75,16 @@ export const DropReason = {
    * killed, nf_ct_kill_acct, and the packet dropped, NF_DROP). `dev` the bound device.
    */
   NF_NAT_MASQ_OIF_CHANGED: 26,
+  /**
+   * The route back to the source is neither unicast nor local, a subnet's broadcast address for
+   * one (__fib_validate_source: -EINVAL, SKB_DROP_REASON_IP_INVALID_SOURCE). `addr` the source.
+   */
+  IP_INVALID_SOURCE: 27,
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
 /** How many reasons there are (the size of a per-reason counter array). */
-export const DROP_REASON_COUNT = 27;
+export const DROP_REASON_COUNT = 28;
 
 /** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;
