@@ -111,7 +111,8 @@ export function parseConntrackList(text: string, opts: { readonly labels?: boole
 
 /**
  * An entry of natbox's table (entryJson's shape: timeout dropped, flags sorted, tuples copied);
- * with `mark: false` the mark is left out too (natbox verify does not read the kernel's).
+ * with `mark: false` the mark is left out too (natbox verify does not read the kernel's); with
+ * `labels`, the label bits as `labels`; with `timeLeft`, that as the timeout.
  */
 export function ctEntry(
   j: {
@@ -127,7 +128,7 @@ export function ctEntry(
     readonly helper?: string;
     readonly labels?: readonly number[];
   },
-  opts: { readonly mark?: boolean; readonly timeLeft?: number } = {},
+  opts: { readonly mark?: boolean; readonly labels?: boolean; readonly timeLeft?: number } = {},
 ): CtEntry {
   return {
     proto: j.proto,
@@ -138,7 +139,7 @@ export function ctEntry(
     ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
     ...zoneFields(j),
     ...(j.helper !== undefined ? { helper: j.helper } : {}),
-    labels: (j.labels ?? []).join(','),
+    ...(opts.labels ? { labels: (j.labels ?? []).join(',') } : {}),
     ...(opts.timeLeft !== undefined ? { timeout: opts.timeLeft } : {}),
   };
 }

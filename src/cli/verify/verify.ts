@@ -170,7 +170,9 @@ export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
   const t = nf.conntrack;
   return t
     .entries(sim.end)
-    .map((x) => ctEntry(entryJson(t, x, sim.end), { mark: false, timeLeft: t.timeLeft(x, sim.end) }));
+    .map((x) =>
+      ctEntry(entryJson(t, x, sim.end), { mark: false, labels: true, timeLeft: t.timeLeft(x, sim.end) }),
+    );
 }
 
 /** The kernel's run as one side. */
