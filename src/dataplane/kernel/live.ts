@@ -540,10 +540,7 @@ export async function runOnKernel(
 
     // Every link settled before anything is sent (linksSettled).
     const unsettled = await linksSettled([...namespaces.values(), ...switches], LINKS_SETTLE_MS);
-    if (unsettled.length > 0)
-      notes.push(
-        `links not settled after ${LINKS_SETTLE_MS / 1000} s (carrier seen, not yet up or forwarding): ${unsettled.join(', ')}`,
-      );
+    if (unsettled.length > 0) notes.push(unsettledNote(unsettled));
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
@@ -817,7 +814,11 @@ const READY_MS = 15_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** How long a run waits for its links to settle (linksSettled). */
-const LINKS_SETTLE_MS = 3000;
+export const LINKS_SETTLE_MS = 3000;
+
+/** The run's note when links did not settle in time (linksSettled's answer). */
+export const unsettledNote = (unsettled: readonly string[], ms = LINKS_SETTLE_MS): string =>
+  `links not settled after ${ms / 1000} s (carrier seen, not yet up or forwarding): ${unsettled.join(', ')}`;
 
 /**
  * Waits until every interface with carrier (LOWER_UP) is operationally up and, when it is a
@@ -827,7 +828,7 @@ const LINKS_SETTLE_MS = 3000;
  * in CI: a client's first ARP request flooded to two ports of a bridge and not to the third).
  * Returns the interfaces (`ns:dev`) still unsettled after `ms`.
  */
-async function linksSettled(nss: readonly string[], ms: number): Promise<string[]> {
+export async function linksSettled(nss: readonly string[], ms: number): Promise<string[]> {
   const by = Date.now() + ms;
   for (;;) {
     const pending: string[] = [];
