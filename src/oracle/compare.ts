@@ -155,12 +155,16 @@ export interface SideRun {
 }
 
 /**
- * How far (seconds) the kernel's connections may run behind or ahead of natbox's virtual time:
- * the flow clients start each flow at its wall-clock time (late by their scheduling, a few ms; the
- * machine is shared), and the kernel's own timers (retransmissions) by its timer wheel's
- * granularity. An entry refreshed by a packet that late has that much more time left.
+ * How far (seconds) the kernel's last refresh of an entry may be from natbox's: the flow clients
+ * start each flow at its wall-clock time (late by their scheduling, a few ms on a shared machine),
+ * and a packet an endpoint's timer sends (a retransmission) leaves when the kernel's timer wheel
+ * runs the timer, which depends on the wheel's tick phase natbox cannot know (timer-wheel.ts puts a
+ * tick at 0): each timer of 1-2 s is rounded up by up to 32 ms, of 2-16 s by up to 256 ms, and the
+ * delays add up along a series (a SYN retransmitted after 1, 2, 4 and 8 s: up to 0.58 s,
+ * tcp-syn-retransmit-series.yaml). Timers of 16 s and more (level 3, 2.048 s buckets) would need
+ * more; no scenario's run is long enough for a retransmission after one to refresh an entry.
  */
-export const CT_TIMEOUT_JITTER = 0.25;
+export const CT_TIMEOUT_JITTER = 0.6;
 
 /**
  * The remaining timeouts natbox's exact time left `left` allows in the kernel's column, read `at`

@@ -121,6 +121,8 @@ const SYSCTLS: Readonly<
   'net.netfilter.nf_conntrack_max': { what: 'a whole number from 1', min: 1, max: 2 ** 31 - 1 },
   // net/ipv4/sysctl_net_ipv4.c: tcp_syn_retries is bounded 1..MAX_TCP_SYNCNT (127).
   'net.ipv4.tcp_syn_retries': { what: 'a whole number from 1 to 127', min: 1, max: 127 },
+  // How many SYN retransmissions keep a 1 s timeout before it doubles (Linux 6.18; 0..127 measured).
+  'net.ipv4.tcp_syn_linear_timeouts': { what: 'a whole number from 0 to 127', min: 0, max: 127 },
   'net.ipv4.fib_multipath_hash_policy': { what: '0 (L3) or 1 (L4)', min: 0, max: 1 },
   // proc_fib_multipath_hash_seed: a u32; 0 is the kernel's random boot seed.
   'net.ipv4.fib_multipath_hash_seed': {

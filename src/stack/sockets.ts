@@ -734,7 +734,8 @@ export class Sockets {
 
   /**
    * connect(): sends a SYN from `sport` and retransmits it (1 s apart for the first
-   * net.ipv4.tcp_syn_linear_timeouts retries, then doubling) until `timeout` seconds pass.
+   * net.ipv4.tcp_syn_linear_timeouts + 1 timeouts, then doubling) until `timeout` seconds pass
+   * or tcp_syn_retries + tcp_syn_linear_timeouts retransmissions have gone unanswered.
    */
   tcpConnect(
     dst: number,
@@ -841,12 +842,31 @@ export class Sockets {
         obs.failed?.(sendErrorText(err), sendErrno(err));
         return;
       }
-      if (s.synCount > retries) return;
-      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto, 1 s for the
-      // first `tcp_syn_linear_timeouts` retransmissions, then doubling.
-      const n = s.synCount; // retransmission number about to be scheduled
-      const rto = n <= linear ? 1 : 2 ** (n - linear);
-      this.kernelTimer(rto * TCP_TIMEOUT_INIT, () => sendSyn(true), false, inTimer);
+      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto: the
+      // initial 1 s, kept while the timeouts so far (tp->total_rto) are at most
+      // `tcp_syn_linear_timeouts`, then doubled at each (`total_rto > linear`): intervals
+      // 1, 1, 1, 1, 1, 2, 4 ... s at the default 4, 1, 2, 4 ... at 0 (kernel-verified:
+      // test/conformance/extra/tcp-syn-retransmit-series.yaml). tcp_write_timeout gives up in SYN_SENT when icsk_retransmits reaches
+      // tcp_syn_retries + tcp_syn_linear_timeouts: the timer after the last retransmission ends
+      // connect() with ETIMEDOUT (which Python's connect() raises as TimeoutError: a timeout).
+      const n = s.synCount; // the SYN just sent; the timer armed now is the n-th timeout
+      const rto = n <= linear + 1 ? 1 : 2 ** (n - linear - 1);
+      const last = s.synCount > retries + linear;
+      this.kernelTimer(
+        rto * TCP_TIMEOUT_INIT,
+        () => {
+          if (!last) return sendSyn(true);
+          if (s.state !== 'SYN_SENT') return;
+          s.state = 'CLOSED';
+          this.tcp.delete(key(laddr, sport, dst, dport));
+          const why = `connect() timed out: ETIMEDOUT after ${retries + linear} SYN retransmissions (tcp_syn_retries ${retries} + tcp_syn_linear_timeouts ${linear})`;
+          if (this.host.tracing)
+            this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: why });
+          obs.failed?.(why);
+        },
+        false,
+        inTimer,
+      );
     };
     s.sndNxt = s.sndUna + 1;
     sendSyn();
