@@ -154,10 +154,7 @@ test('conntrack labels and remaining timeouts: compared where the kernel side re
     short.natbox,
     /s left at the end \(\d+(-\d+)? when the kernel's table was read, 0\.05-0\.10 s after\)/,
   );
-  assert.equal(
-    run(kernel((e) => ({ ...e, timeout: e.timeout! + 2 }))).conntrack.first?.field,
-    'timeout',
-  );
+  assert.equal(run(kernel((e) => ({ ...e, timeout: e.timeout! + 2 }))).conntrack.first?.field, 'timeout');
   // Read later, a lower value is allowed; without the read time, timeouts are not compared.
   assert.ok(run(kernel((e) => ({ ...e, timeout: e.timeout! - 2 }), [2, 2.2])).conntrack.match);
   const { ctReadAt: _, ...noTime } = kernel((e) => ({ ...e, timeout: 0 }));
