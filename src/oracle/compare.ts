@@ -409,6 +409,14 @@ export function compareArp(
 const labelField = (e: CtEntry): [string, string][] =>
   e.labels !== undefined ? [['labels', e.labels || '(none)']] : [];
 
+/**
+ * Helpers whose entries' timeouts are compared: those natbox runs (conntrack/helper.ts). The others
+ * natbox attaches by name only, and some set the timeout themselves on every packet (sip_help_udp:
+ * nf_ct_refresh to sip_timeout, 3600 s; H.323's RAS likewise), which natbox does not do: measured
+ * in fw4-helpers.yaml, the kernel's sip entry had 3596 s left where natbox's udp timeout left 27.
+ */
+const TIMED_HELPERS: ReadonlySet<string> = new Set(['ftp', 'tftp']);
+
 /** The remaining timeout outside timeoutRange (natbox's exact, the kernel's printed column). */
 function timeoutDifference(
   a: CtEntry,
@@ -416,6 +424,7 @@ function timeoutDifference(
   at: readonly [number, number] | undefined,
 ): { field: string; natbox: string; kernel: string } | undefined {
   if (at === undefined || a.timeout === undefined || b.timeout === undefined) return undefined;
+  if (b.helper !== undefined && !TIMED_HELPERS.has(b.helper)) return undefined;
   const [lo, hi] = timeoutRange(a.timeout, at);
   if (b.timeout >= lo && b.timeout <= hi) return undefined;
   const allowed = lo === hi ? `${lo}` : `${lo}-${hi}`;
