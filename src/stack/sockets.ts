@@ -845,21 +845,25 @@ export class Sockets {
       // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto: the
       // initial 1 s, kept while the timeouts so far (tp->total_rto) are at most
       // `tcp_syn_linear_timeouts`, then doubled at each (`total_rto > linear`): intervals
-      // 1, 1, 1, 1, 1, 2, 4 ... s at the default 4, 1, 2, 4 ... at 0 (kernel-verified:
-      // test/conformance/extra/tcp-syn-retransmit-series.yaml). tcp_write_timeout gives up in SYN_SENT when icsk_retransmits reaches
-      // tcp_syn_retries + tcp_syn_linear_timeouts: the timer after the last retransmission ends
-      // connect() with ETIMEDOUT (which Python's connect() raises as TimeoutError: a timeout).
+      // 1, 1, 1, 1, 1, 2, 4 ... s at the default 4, 1, 2, 4 ... at 0. When the timer runs,
+      // connect() gives up with ETIMEDOUT (Python's connect() raises it as TimeoutError: a
+      // timeout) once the time since the first SYN reaches what tcp_syn_retries exponential
+      // retransmissions from 1 s would take (retransmits_timed_out with tcp_model_timeout:
+      // 2^(retries+1) - 1 s up to 6 retries, then 120 s more each), whatever the linear timeouts
+      // sent meanwhile. Measured on Linux 6.18 (tcp-syn-retransmit-series.yaml and its first
+      // versions): retries 1 sent 2 retransmissions with linear 1 and 4; retries 2 with linear 4,
+      // 5 (1 s apart; the next timer, at 7 s, gives up); retries 3 with linear 1, 0 1 2 4 8 s.
       const n = s.synCount; // the SYN just sent; the timer armed now is the n-th timeout
       const rto = n <= linear + 1 ? 1 : 2 ** (n - linear - 1);
-      const last = s.synCount > retries + linear;
+      const giveUp = retries <= 6 ? 2 ** (retries + 1) - 1 : 127 + (retries - 6) * 120;
       this.kernelTimer(
         rto * TCP_TIMEOUT_INIT,
         () => {
-          if (!last) return sendSyn(true);
           if (s.state !== 'SYN_SENT') return;
+          if (this.now() - start < giveUp - 1e-9) return sendSyn(true);
           s.state = 'CLOSED';
           this.tcp.delete(key(laddr, sport, dst, dport));
-          const why = `connect() timed out: ETIMEDOUT after ${retries + linear} SYN retransmissions (tcp_syn_retries ${retries} + tcp_syn_linear_timeouts ${linear})`;
+          const why = `connect() timed out: ETIMEDOUT, ${giveUp} s after the first SYN (tcp_syn_retries ${retries})`;
           if (this.host.tracing)
             this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: why });
           obs.failed?.(why);
