@@ -68,7 +68,7 @@ test('public addresses move to a documentation /24 on both sides, private ones s
   );
 });
 
-test('conntrack -L lines parse to proto, state, tuples and flags', () => {
+test('conntrack -L lines parse to proto, state, timeout, tuples and flags; -o labels lines to labels', () => {
   const e = parseConntrackLine(
     'tcp      6 116 SYN_SENT src=192.168.1.10 dst=203.0.113.22 sport=40000 dport=80 [UNREPLIED] src=192.168.1.200 dst=192.168.1.10 sport=80 dport=40000 mark=0 use=1',
   );
@@ -78,7 +78,15 @@ test('conntrack -L lines parse to proto, state, tuples and flags', () => {
     orig: { src: '192.168.1.10', dst: '203.0.113.22', sport: 40000, dport: 80 },
     reply: { src: '192.168.1.200', dst: '192.168.1.10', sport: 80, dport: 40000 },
     flags: ['UNREPLIED'],
+    timeout: 116,
   });
+  // `conntrack -L -o labels` with every bit named by its number (live.ts listWithLabels).
+  const l = (line: string) => parseConntrackLine(line, { labels: true })?.labels;
+  const base =
+    'tcp      6 116 TIME_WAIT src=203.0.113.50 dst=10.0.0.10 sport=40000 dport=22 src=10.0.0.10 dst=203.0.113.50 sport=22 dport=40000 [ASSURED] mark=0 use=1';
+  assert.equal(l(`${base} labels=3,100`), '3,100');
+  assert.equal(l(base), '');
+  assert.equal(parseConntrackLine(`${base} labels=3`)?.labels, undefined); // read without the map
   const i = parseConntrackLine(
     'icmp     1 29 src=192.168.1.10 dst=203.0.113.50 type=8 code=0 id=20306 src=203.0.113.50 dst=203.0.113.22 type=0 code=0 id=20306 mark=0 use=1',
   );
