@@ -147,6 +147,35 @@ export interface SideRun {
   readonly flows: readonly FlowOutcome[];
   /** `conntrack -S` per host with rules, where the side has it (compared when both have it). */
   readonly ctStats?: ReadonlyMap<string, CtStatsCompared>;
+  /**
+   * The kernel's side: when its `conntrack -L` of each host ran, as seconds after the run's end
+   * [before the command started, after it returned]. Timeouts are compared only with it.
+   */
+  readonly ctReadAt?: ReadonlyMap<string, readonly [number, number]>;
+}
+
+/**
+ * How far (seconds) the kernel's last refresh of an entry may be from natbox's: the flow clients
+ * start each flow at its wall-clock time (late by their scheduling, a few ms on a shared machine),
+ * and a packet an endpoint's timer sends (a retransmission) leaves when the kernel's timer wheel
+ * runs the timer, which depends on the wheel's tick phase natbox cannot know (timer-wheel.ts puts a
+ * tick at 0): each timer of 1-2 s is rounded up by up to 32 ms, of 2-16 s by up to 256 ms, and the
+ * delays add up along a series (a SYN retransmitted after 1, 2, 4 and 8 s: up to 0.58 s,
+ * tcp-syn-retransmit-series.yaml). Timers of 16 s and more (level 3, 2.048 s buckets) would need
+ * more; no scenario's run is long enough for a retransmission after one to refresh an entry.
+ */
+export const CT_TIMEOUT_JITTER = 0.6;
+
+/**
+ * The remaining timeouts natbox's exact time left `left` allows in the kernel's column, read `at`
+ * = [from, to] seconds after the run's end: the kernel's time left then is within
+ * [left - to - jitter, left - from + jitter], and it prints it in whole seconds rounded down
+ * (ctnetlink_dump_timeout: nf_ct_expires(ct) / HZ), never below 0.
+ */
+export function timeoutRange(left: number, at: readonly [number, number]): [number, number] {
+  const lo = Math.max(0, Math.floor(left - at[1] - CT_TIMEOUT_JITTER));
+  const hi = Math.max(0, Math.floor(left - at[0] + CT_TIMEOUT_JITTER));
+  return [lo, hi];
 }
 
 export interface Difference {
@@ -377,6 +406,35 @@ export function compareArp(
   return { lines, diffs };
 }
 
+const labelField = (e: CtEntry): [string, string][] =>
+  e.labels !== undefined ? [['labels', e.labels || '(none)']] : [];
+
+/**
+ * Helpers whose entries' timeouts are compared: those natbox runs (conntrack/helper.ts). The others
+ * natbox attaches by name only, and some set the timeout themselves on every packet (sip_help_udp:
+ * nf_ct_refresh to sip_timeout, 3600 s; H.323's RAS likewise), which natbox does not do: measured
+ * in fw4-helpers.yaml, the kernel's sip entry had 3596 s left where natbox's udp timeout left 27.
+ */
+const TIMED_HELPERS: ReadonlySet<string> = new Set(['ftp', 'tftp']);
+
+/** The remaining timeout outside timeoutRange (natbox's exact, the kernel's printed column). */
+function timeoutDifference(
+  a: CtEntry,
+  b: CtEntry,
+  at: readonly [number, number] | undefined,
+): { field: string; natbox: string; kernel: string } | undefined {
+  if (at === undefined || a.timeout === undefined || b.timeout === undefined) return undefined;
+  if (b.helper !== undefined && !TIMED_HELPERS.has(b.helper)) return undefined;
+  const [lo, hi] = timeoutRange(a.timeout, at);
+  if (b.timeout >= lo && b.timeout <= hi) return undefined;
+  const allowed = lo === hi ? `${lo}` : `${lo}-${hi}`;
+  return {
+    field: 'timeout',
+    natbox: `${a.timeout.toFixed(3)} s left at the end (${allowed} when the kernel's table was read, ${at[0].toFixed(2)}-${at[1].toFixed(2)} s after)`,
+    kernel: String(b.timeout),
+  };
+}
+
 function compareConntrack(
   hosts: readonly string[],
   nb: SideRun,
@@ -388,8 +446,17 @@ function compareConntrack(
   const out: Difference[] = [];
   for (const h of hosts) {
     const key = (l: SideLabels) => (e: CtEntry) => `${e.proto} ${entryText(e, l)}`;
-    const a = [...(nb.conntrack.get(h) ?? [])].sort((x, y) => (key(ln)(x) < key(ln)(y) ? -1 : 1));
-    const b = [...(kn.conntrack.get(h) ?? [])].sort((x, y) => (key(lk)(x) < key(lk)(y) ? -1 : 1));
+    // The labels, where both sides read them (the kernel's tool reads them only with its map).
+    const na = nb.conntrack.get(h) ?? [];
+    const kb = kn.conntrack.get(h) ?? [];
+    const labelled = [...na, ...kb].every((e) => e.labels !== undefined);
+    const strip = (e: CtEntry): CtEntry => {
+      if (labelled || e.labels === undefined) return e;
+      const { labels: _, ...rest } = e;
+      return rest;
+    };
+    const a = na.map(strip).sort((x, y) => (key(ln)(x) < key(ln)(y) ? -1 : 1));
+    const b = kb.map(strip).sort((x, y) => (key(lk)(x) < key(lk)(y) ? -1 : 1));
     const context = `  natbox: ${a.map((e) => entryText(e, ln)).join('\n          ') || '(empty)'}\n  kernel: ${b.map((e) => entryText(e, lk)).join('\n          ') || '(empty)'}`;
     const flowFor = (e: CtEntry | undefined): string | undefined =>
       e &&
@@ -407,8 +474,13 @@ function compareConntrack(
       });
       continue;
     }
+    const at = kn.ctReadAt?.get(h);
     for (let i = 0; i < a.length; i++) {
-      const d = firstFieldDifference(entryFields(a[i]!, ln), entryFields(b[i]!, lk));
+      const d =
+        firstFieldDifference(
+          [...entryFields(a[i]!, ln), ...labelField(a[i]!)],
+          [...entryFields(b[i]!, lk), ...labelField(b[i]!)],
+        ) ?? timeoutDifference(a[i]!, b[i]!, at);
       if (d) {
         const flow = flowFor(b[i]);
         out.push({

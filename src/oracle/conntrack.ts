@@ -1,7 +1,9 @@
 // Conntrack entries from every side in one shape: the kernel's `conntrack -L` lines parsed, natbox's
 // table (entryJson of src/netfilter/conntrack/format.ts has this shape already) and the kernel
-// reference's result.json (ports there may be labels). Timeouts are never compared; the mark only
-// where both sides have it. entryFields is the field list a difference is looked for in.
+// reference's result.json (ports there may be labels). The mark is compared only where both sides
+// have it; the connection labels and the remaining timeout only by natbox verify (compare.ts), as
+// `conntrack -L -o labels` prints them with a connlabel.conf naming each bit by its number.
+// entryFields is the field list a difference is looked for in.
 import type { ValueLabels } from './labels.ts';
 
 /** A conntrack tuple; a port or id may be a label (`$p1`) where another side gave one. */
@@ -30,6 +32,16 @@ export interface CtEntry {
   zoneReply?: number;
   /** The conntrack helper attached (`helper=ftp`), when there is one. */
   helper?: string;
+  /**
+   * The label bits set, ascending and comma-joined (`3,100`; '' for none), where the side read
+   * them: the kernel's `conntrack -L -o labels` with every bit named by its number, natbox's table.
+   */
+  labels?: string;
+  /**
+   * Seconds left: the kernel's column (whole seconds, as ctnetlink_dump_timeout divides by HZ);
+   * natbox's exact time left at the run's end. Compared within a tolerance (compare.ts).
+   */
+  timeout?: number;
 }
 
 export const TUPLE_KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'] as const;
@@ -41,11 +53,17 @@ const NUMERIC = new Set(['sport', 'dport', 'type', 'code', 'id']);
  * `tcp      6 117 SYN_SENT src=… dst=… sport=… dport=… [UNREPLIED] src=… … mark=0 use=1`.
  * Undefined for lines that are not entries (the tool's summary goes to stderr anyway).
  */
-export function parseConntrackLine(line: string): CtEntry | undefined {
+export function parseConntrackLine(
+  line: string,
+  opts: { readonly labels?: boolean } = {},
+): CtEntry | undefined {
   const words = line.trim().split(/\s+/);
   if (words.length < 4 || !/^\d+$/.test(words[1] ?? '')) return undefined;
   const proto = words[0]!;
   const e: CtEntry = { proto, orig: { src: '', dst: '' }, reply: { src: '', dst: '' }, flags: [] };
+  if (/^\d+$/.test(words[2]!)) e.timeout = Number(words[2]);
+  // Read with -o labels and a map naming every bit: ` labels=3,100` after use=, none when no bit.
+  if (opts.labels) e.labels = '';
   let tuple = -1;
   for (const w of words.slice(3)) {
     const flag = /^\[([A-Z_]+)\]$/.exec(w);
@@ -69,6 +87,10 @@ export function parseConntrackLine(line: string): CtEntry | undefined {
       e.helper = v;
       continue;
     }
+    if (k === 'labels') {
+      if (opts.labels) e.labels = v;
+      continue;
+    }
     if (k === 'src') tuple++;
     if (tuple < 0 || tuple > 1) continue;
     const t = tuple === 0 ? e.orig : e.reply;
@@ -80,16 +102,17 @@ export function parseConntrackLine(line: string): CtEntry | undefined {
   return e;
 }
 
-export function parseConntrackList(text: string): CtEntry[] {
+export function parseConntrackList(text: string, opts: { readonly labels?: boolean } = {}): CtEntry[] {
   return text
     .split('\n')
-    .map(parseConntrackLine)
+    .map((l) => parseConntrackLine(l, opts))
     .filter((e): e is CtEntry => e !== undefined);
 }
 
 /**
  * An entry of natbox's table (entryJson's shape: timeout dropped, flags sorted, tuples copied);
- * with `mark: false` the mark is left out too (natbox verify does not read the kernel's).
+ * with `mark: false` the mark is left out too (natbox verify does not read the kernel's); with
+ * `labels`, the label bits as `labels`; with `timeLeft`, that as the timeout.
  */
 export function ctEntry(
   j: {
@@ -103,8 +126,9 @@ export function ctEntry(
     readonly zoneOrig?: number;
     readonly zoneReply?: number;
     readonly helper?: string;
+    readonly labels?: readonly number[];
   },
-  opts: { readonly mark?: boolean } = {},
+  opts: { readonly mark?: boolean; readonly labels?: boolean; readonly timeLeft?: number } = {},
 ): CtEntry {
   return {
     proto: j.proto,
@@ -115,6 +139,8 @@ export function ctEntry(
     ...(opts.mark !== false && j.mark !== undefined ? { mark: j.mark } : {}),
     ...zoneFields(j),
     ...(j.helper !== undefined ? { helper: j.helper } : {}),
+    ...(opts.labels ? { labels: (j.labels ?? []).join(',') } : {}),
+    ...(opts.timeLeft !== undefined ? { timeout: opts.timeLeft } : {}),
   };
 }
 
@@ -178,7 +204,7 @@ export function entryText(e: CtEntry, l: Pick<ValueLabels, 'port' | 'id'> = PLAI
       .map((k) => `${k}=${f.get(`${d}.${k}`)}`)
       .join(' ');
   const zones = `${e.zoneOrig !== undefined ? ` zone-orig=${e.zoneOrig}` : ''}${e.zoneReply !== undefined ? ` zone-reply=${e.zoneReply}` : ''}${e.zone !== undefined ? ` zone=${e.zone}` : ''}`;
-  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}${e.helper !== undefined ? ` helper=${e.helper}` : ''}`;
+  return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tup('orig')} | ${tup('reply')}${e.flags.length ? ` [${[...e.flags].sort().join(',')}]` : ''}${e.mark !== undefined ? ` mark=${e.mark}` : ''}${zones}${e.helper !== undefined ? ` helper=${e.helper}` : ''}${e.labels ? ` labels=${e.labels}` : ''}`;
 }
 
 /** The original tuple as text (never volatile: both sides sort by it). */

@@ -757,7 +757,8 @@ export class Sockets {
 
   /**
    * connect(): sends a SYN from `sport` and retransmits it (1 s apart for the first
-   * net.ipv4.tcp_syn_linear_timeouts retries, then doubling) until `timeout` seconds pass.
+   * net.ipv4.tcp_syn_linear_timeouts + 1 timeouts, then doubling) until `timeout` seconds pass
+   * or tcp_syn_retries + tcp_syn_linear_timeouts retransmissions have gone unanswered.
    */
   tcpConnect(
     dst: number,
@@ -864,12 +865,35 @@ export class Sockets {
         obs.failed?.(sendErrorText(err), sendErrno(err));
         return;
       }
-      if (s.synCount > retries) return;
-      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto, 1 s for the
-      // first `tcp_syn_linear_timeouts` retransmissions, then doubling.
-      const n = s.synCount; // retransmission number about to be scheduled
-      const rto = n <= linear ? 1 : 2 ** (n - linear);
-      this.kernelTimer(rto * TCP_TIMEOUT_INIT, () => sendSyn(true), false, inTimer);
+      // tcp_connect / tcp_retransmit_timer: the retransmit timer (unpinned) at icsk_rto: the
+      // initial 1 s, kept while the timeouts so far (tp->total_rto) are at most
+      // `tcp_syn_linear_timeouts`, then doubled at each (`total_rto > linear`): intervals
+      // 1, 1, 1, 1, 1, 2, 4 ... s at the default 4, 1, 2, 4 ... at 0. When the timer runs,
+      // connect() gives up with ETIMEDOUT (Python's connect() raises it as TimeoutError: a
+      // timeout) once the time since the first SYN reaches what tcp_syn_retries exponential
+      // retransmissions from 1 s would take (retransmits_timed_out with tcp_model_timeout:
+      // 2^(retries+1) - 1 s up to 6 retries, then 120 s more each), whatever the linear timeouts
+      // sent meanwhile. Measured on Linux 6.18 (tcp-syn-retransmit-series.yaml and its first
+      // versions): retries 1 sent 2 retransmissions with linear 1 and 4; retries 2 with linear 4,
+      // 5 (1 s apart; the next timer, at 7 s, gives up); retries 3 with linear 1, 0 1 2 4 8 s.
+      const n = s.synCount; // the SYN just sent; the timer armed now is the n-th timeout
+      const rto = n <= linear + 1 ? 1 : 2 ** (n - linear - 1);
+      const giveUp = retries <= 6 ? 2 ** (retries + 1) - 1 : 127 + (retries - 6) * 120;
+      this.kernelTimer(
+        rto * TCP_TIMEOUT_INIT,
+        () => {
+          if (s.state !== 'SYN_SENT') return;
+          if (this.now() - start < giveUp - 1e-9) return sendSyn(true);
+          s.state = 'CLOSED';
+          this.tcp.delete(key(laddr, sport, dst, dport));
+          const why = `connect() timed out: ETIMEDOUT, ${giveUp} s after the first SYN (tcp_syn_retries ${retries})`;
+          if (this.host.tracing)
+            this.host.trace({ kind: 'socket', host: this.host.name, event: 'timeout', text: why });
+          obs.failed?.(why);
+        },
+        false,
+        inTimer,
+      );
     };
     s.sndNxt = s.sndUna + 1;
     // connect() (inet_stream_connect): lock_sock, tcp_v4_connect → tcp_connect sends the SYN, and

@@ -2,7 +2,12 @@
 // with its time, each flow's verdict and reason, and the conntrack tables at the end. Every
 // renderer (text, JSON, pcap) reads this or the steps it is built from. Documented in
 // docs/trace-json.md and schema/trace.schema.json.
-import { entryJson, formatConntrackLine, type CtEntryJson } from '../netfilter/conntrack/format.ts';
+import {
+  BIT_NAMES,
+  entryJson,
+  formatConntrackLine,
+  type CtEntryJson,
+} from '../netfilter/conntrack/format.ts';
 import { flowTarget, type FlowResult, type Verdict } from '../sim/flows.ts';
 import type { SimResult } from '../sim/run.ts';
 import { explainFlow } from './explain.ts';
@@ -100,9 +105,12 @@ export function buildTraceDoc(
   for (const h of sim.world.hosts.values()) {
     if (!h.nf) continue;
     const t = h.nf.conntrack;
+    // With labels in use, the lines are `conntrack -L -o labels` with a connlabel.conf naming
+    // each bit by its number (what natbox verify gives the kernel's tool); without, plain -L.
+    const names = t.labels !== undefined ? BIT_NAMES : undefined;
     conntrack[h.name] = t
       .entries(sim.end)
-      .map((e) => ({ line: formatConntrackLine(t, e, sim.end), entry: entryJson(t, e, sim.end) }));
+      .map((e) => ({ line: formatConntrackLine(t, e, sim.end, names), entry: entryJson(t, e, sim.end) }));
   }
   // Each step's flow, found in one pass; each flow's steps then indexed once (linear in steps).
   const steps = sim.steps.map(toTraceStep);

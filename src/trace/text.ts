@@ -306,7 +306,11 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
   }
   const hosts = Object.keys(doc.conntrack);
   if (hosts.length > 0) {
-    out.push(c('bold', `conntrack -L at the end (t = ${doc.end.toFixed(3)} s):`));
+    const labelled = hosts.some((h) => doc.conntrack[h]!.some((e) => e.entry.labels !== undefined));
+    const cmd = labelled
+      ? 'conntrack -L -o labels (connlabel.conf: each bit named by its number)'
+      : 'conntrack -L';
+    out.push(c('bold', `${cmd} at the end (t = ${doc.end.toFixed(3)} s):`));
     for (const h of hosts) {
       const entries = doc.conntrack[h]!;
       if (entries.length === 0) out.push(`  ${h}: (empty)`);

@@ -264,6 +264,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'net.ipv4.fib_multipath_hash_seed',
     'net.ipv4.ip_forward',
     'net.ipv4.tcp_sack',
+    'net.ipv4.tcp_syn_linear_timeouts',
     'net.ipv4.tcp_syn_retries',
     'net.ipv4.tcp_timestamps',
     'net.ipv4.tcp_tw_reuse',

@@ -275,7 +275,7 @@ test(
       'tcp      6 116 TIME_WAIT src=192.168.1.10 dst=82.120.11.22 sport=40000 dport=80 src=192.168.1.200 dst=192.168.1.1 sport=80 dport=40000 [ASSURED] mark=0 use=1',
     )!;
     const ref = ctEntry(loadCase('hairpin-tcp-dnat-snat-82').result.conntrack['box']![0]!, { mark: false });
-    assert.deepEqual(e, ref);
+    assert.deepEqual(e, { ...ref, timeout: 116 }); // the column as printed; the reference has none
     assert.deepEqual(entryFields(e), entryFields(ref));
     assert.equal(
       entryText(e),

@@ -7,8 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConntrackLine } from '../../src/oracle/conntrack.ts';
-import { compareRuns, formatDifference, type SideRun } from '../../src/oracle/compare.ts';
+import { parseConntrackLine, type CtEntry } from '../../src/oracle/conntrack.ts';
+import { compareRuns, formatDifference, timeoutRange, type SideRun } from '../../src/oracle/compare.ts';
 import type { RawPacket } from '../../src/oracle/packets.ts';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import {
@@ -71,7 +71,7 @@ test('public addresses move to a documentation /24 on both sides, private ones s
   );
 });
 
-test('conntrack -L lines parse to proto, state, tuples and flags', () => {
+test('conntrack -L lines parse to proto, state, timeout, tuples and flags; -o labels lines to labels', () => {
   const e = parseConntrackLine(
     'tcp      6 116 SYN_SENT src=192.168.1.10 dst=203.0.113.22 sport=40000 dport=80 [UNREPLIED] src=192.168.1.200 dst=192.168.1.10 sport=80 dport=40000 mark=0 use=1',
   );
@@ -81,7 +81,15 @@ test('conntrack -L lines parse to proto, state, tuples and flags', () => {
     orig: { src: '192.168.1.10', dst: '203.0.113.22', sport: 40000, dport: 80 },
     reply: { src: '192.168.1.200', dst: '192.168.1.10', sport: 80, dport: 40000 },
     flags: ['UNREPLIED'],
+    timeout: 116,
   });
+  // `conntrack -L -o labels` with every bit named by its number (live.ts listWithLabels).
+  const l = (line: string) => parseConntrackLine(line, { labels: true })?.labels;
+  const base =
+    'tcp      6 116 TIME_WAIT src=203.0.113.50 dst=10.0.0.10 sport=40000 dport=22 src=10.0.0.10 dst=203.0.113.50 sport=22 dport=40000 [ASSURED] mark=0 use=1';
+  assert.equal(l(`${base} labels=3,100`), '3,100');
+  assert.equal(l(base), '');
+  assert.equal(parseConntrackLine(`${base} labels=3`)?.labels, undefined); // read without the map
   const i = parseConntrackLine(
     'icmp     1 29 src=192.168.1.10 dst=203.0.113.50 type=8 code=0 id=20306 src=203.0.113.50 dst=203.0.113.22 type=0 code=0 id=20306 mark=0 use=1',
   );
@@ -122,6 +130,52 @@ test('the comparator: natbox against itself matches; a changed source port is th
     text,
     /^packets: flow "client opens the web page through the public address", router:lan3 packet #0: src: natbox 192\.168\.1\.1:\$p1, kernel 192\.168\.1\.1:40000\n {2}natbox: out tcp 192\.168\.1\.1:\$p1 > 192\.168\.1\.200:80 \[S\]/,
   );
+});
+
+test('conntrack labels and remaining timeouts: compared where the kernel side read them', () => {
+  const p = prepared('examples/hairpin/dnat-snat.yaml');
+  const h = p.ctHosts[0]!;
+  const mine = p.natbox.conntrack.get(h)!;
+  assert.ok(mine.length > 0 && mine.every((e) => e.labels === '' && typeof e.timeout === 'number'));
+  const left = mine[0]!.timeout!;
+  // The kernel's side as `conntrack -L -o labels` would give it: whole seconds, read `at` after the end.
+  const kernel = (f: (e: CtEntry) => CtEntry, at: readonly [number, number] = [0.05, 0.1]): SideRun => ({
+    ...p.natbox,
+    conntrack: new Map([[h, mine.map((e) => f({ ...e, timeout: Math.floor(e.timeout! - 0.07) }))]]),
+    ctReadAt: new Map([[h, at]]),
+  });
+  const run = (k: SideRun) =>
+    compareRuns({
+      flows: p.built.flows,
+      literal: p.literal,
+      ctHosts: p.ctHosts,
+      natbox: p.natbox,
+      kernel: k,
+    });
+  assert.ok(run(kernel((e) => e)).conntrack.match);
+  // A label bit on one side only.
+  const lab = run(kernel((e) => ({ ...e, labels: '3' }))).conntrack.first!;
+  assert.deepEqual([lab.field, lab.natbox, lab.kernel], ['labels', '(none)', '3']);
+  // Not read on the kernel's side (no overlay /etc): not compared.
+  assert.ok(run(kernel(({ labels: _, ...e }) => e)).conntrack.match);
+  // A timeout 2 s short, and one 2 s over what a read 0.05-0.1 s after the end allows.
+  const short = run(kernel((e) => ({ ...e, timeout: e.timeout! - 2 }))).conntrack.first!;
+  assert.equal(short.field, 'timeout');
+  assert.match(
+    short.natbox,
+    /s left at the end \(\d+(-\d+)? when the kernel's table was read, 0\.05-0\.10 s after\)/,
+  );
+  assert.equal(run(kernel((e) => ({ ...e, timeout: e.timeout! + 2 }))).conntrack.first?.field, 'timeout');
+  // Read later, a lower value is allowed; without the read time, timeouts are not compared.
+  assert.ok(run(kernel((e) => ({ ...e, timeout: e.timeout! - 2 }), [2, 2.2])).conntrack.match);
+  const { ctReadAt: _, ...noTime } = kernel((e) => ({ ...e, timeout: 0 }));
+  assert.ok(run(noTime).conntrack.match);
+  // timeoutRange: floor of [left - to - jitter, left - from + jitter], never below 0.
+  assert.deepEqual(timeoutRange(116.7, [0.05, 0.1]), [116, 117]);
+  assert.deepEqual(timeoutRange(116.3, [0.05, 0.1]), [115, 116]);
+  assert.deepEqual(timeoutRange(116.3, [2, 2.2]), [113, 114]);
+  assert.deepEqual(timeoutRange(0.2, [0.05, 0.5]), [0, 0]);
+  assert.ok(left > 0);
 });
 
 test('ports NAT chose at random are compared as labels ($p1), not as values', () => {

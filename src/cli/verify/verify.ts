@@ -257,13 +257,19 @@ export function settleRandomPaths(prep: Prepared, kernel: SideRun): { prep: Prep
   };
 }
 
-/** natbox's table of one host at the end of the run, as verify compares it (no mark). */
+/**
+ * natbox's table of one host at the end of the run, as verify compares it: no mark, the labels,
+ * the exact time left (compared with the kernel's column within compare.ts's timeoutRange).
+ */
 export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
   const nf = sim.world.hosts.get(host)?.nf;
   if (!nf) return [];
-  return nf.conntrack
+  const t = nf.conntrack;
+  return t
     .entries(sim.end)
-    .map((x) => ctEntry(entryJson(nf.conntrack, x, sim.end), { mark: false }));
+    .map((x) =>
+      ctEntry(entryJson(t, x, sim.end), { mark: false, labels: true, timeLeft: t.timeLeft(x, sim.end) }),
+    );
 }
 
 /** The kernel's run as one side. */
@@ -277,6 +283,7 @@ export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok
       conntrack: kr.conntrack,
       flows: kr.flows,
       ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
+      ...(kr.ctReadAt ? { ctReadAt: kr.ctReadAt } : {}),
     },
   };
 }

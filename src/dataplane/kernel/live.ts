@@ -17,7 +17,7 @@
 // them is read back and checked before anything is sent.
 // Devices are always named with `dev NAME` / `name NAME`, so a device called `up` or `help` is
 // never read as a keyword.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -70,6 +70,11 @@ export interface KernelRun {
   readonly nftRulesets?: Map<string, string>;
   /** `conntrack -S` per host with rules, summed over the CPUs, after the flows. */
   readonly ctStats?: Map<string, CtStatsCompared>;
+  /**
+   * When each host's `conntrack -L` ran: seconds after the run's end, [before it started, after
+   * it returned] (compare.ts's timeoutRange allows the kernel's timeouts for it).
+   */
+  readonly ctReadAt?: Map<string, readonly [number, number]>;
   /** `ipset save` per host with `ipsets:`, after the flows (what -j SET left in them). */
   readonly ipsetSaves?: Map<string, string>;
 }
@@ -535,10 +540,7 @@ export async function runOnKernel(
 
     // Every link settled before anything is sent (linksSettled).
     const unsettled = await linksSettled([...namespaces.values(), ...switches], LINKS_SETTLE_MS);
-    if (unsettled.length > 0)
-      notes.push(
-        `links not settled after ${LINKS_SETTLE_MS / 1000} s (carrier seen, not yet up or forwarding): ${unsettled.join(', ')}`,
-      );
+    if (unsettled.length > 0) notes.push(unsettledNote(unsettled));
 
     // Programs.
     writeFileSync(join(dir, 'server.mjs'), SERVER_SCRIPT);
@@ -702,13 +704,26 @@ export async function runOnKernel(
     const conntrackText = new Map<string, string>();
     const conntrack = new Map<string, CtEntry[]>();
     const ctStats = new Map<string, CtStatsCompared>();
+    const ctReadAt = new Map<string, readonly [number, number]>();
+    const endMs = t0ms + length * 1000;
+    let labelsRead = true;
     for (const h of ruleHosts) {
-      const r = spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-L'], {
+      const from = (Date.now() - endMs) / 1000;
+      let r = labelsRead ? listWithLabels(nsOf(h), dir) : undefined;
+      if (r && (r.status !== 0 || r.error)) {
+        notes.push(
+          `conntrack labels not compared: conntrack -L -o labels under an overlay /etc failed (${(r.stderr || String(r.error)).trim().split('\n')[0]})`,
+        );
+        labelsRead = false;
+        r = undefined;
+      }
+      r ??= spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-L'], {
         encoding: 'utf8',
         timeout: 5000,
       });
+      ctReadAt.set(h, [from, (Date.now() - endMs) / 1000]);
       conntrackText.set(h, r.stdout ?? '');
-      conntrack.set(h, parseConntrackList(r.stdout ?? ''));
+      conntrack.set(h, parseConntrackList(r.stdout ?? '', { labels: labelsRead }));
       const st = spawnSync('ip', ['netns', 'exec', nsOf(h), 'conntrack', '-S'], {
         encoding: 'utf8',
         timeout: 5000,
@@ -768,6 +783,7 @@ export async function runOnKernel(
       captures,
       conntrack,
       conntrackText,
+      ctReadAt,
       events: new Map([...events].map(([h, p]) => [h, p.lines.filter((l) => l.trim())])),
       flows: outcomes,
       late,
@@ -798,7 +814,11 @@ const READY_MS = 15_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** How long a run waits for its links to settle (linksSettled). */
-const LINKS_SETTLE_MS = 3000;
+export const LINKS_SETTLE_MS = 3000;
+
+/** The run's note when links did not settle in time (linksSettled's answer). */
+export const unsettledNote = (unsettled: readonly string[], ms = LINKS_SETTLE_MS): string =>
+  `links not settled after ${ms / 1000} s (carrier seen, not yet up or forwarding): ${unsettled.join(', ')}`;
 
 /**
  * Waits until every interface with carrier (LOWER_UP) is operationally up and, when it is a
@@ -808,7 +828,7 @@ const LINKS_SETTLE_MS = 3000;
  * in CI: a client's first ARP request flooded to two ports of a bridge and not to the third).
  * Returns the interfaces (`ns:dev`) still unsettled after `ms`.
  */
-async function linksSettled(nss: readonly string[], ms: number): Promise<string[]> {
+export async function linksSettled(nss: readonly string[], ms: number): Promise<string[]> {
   const by = Date.now() + ms;
   for (;;) {
     const pending: string[] = [];
@@ -853,4 +873,31 @@ export function unsafeAddresses(save: string): string[] {
     if (a.ok && !isLiveSafe(a.value)) bad.add(m[1]!);
   }
   return [...bad];
+}
+
+/**
+ * `conntrack -L -o labels` in namespace `ns`, with a connlabel.conf naming each of the 128 bits by
+ * its number, so that the labels print as `labels=3,100` (libnetfilter_conntrack prints only named
+ * bits, and no labels at all without the file). The tool reads /etc/xtables/connlabel.conf only:
+ * the file is put there by an overlay on /etc in a private mount namespace (unshare -m), so the
+ * machine's /etc is never written. `dir` is the run's scratch directory.
+ */
+function listWithLabels(ns: string, dir: string): SpawnSyncReturns<string> {
+  const up = join(dir, 'etc-up');
+  const work = join(dir, 'etc-work');
+  if (!existsSync(join(up, 'xtables'))) {
+    mkdirSync(join(up, 'xtables'), { recursive: true });
+    mkdirSync(work, { recursive: true });
+    writeFileSync(
+      join(up, 'xtables', 'connlabel.conf'),
+      Array.from({ length: 128 }, (_, b) => `${b} ${b}\n`).join(''),
+    );
+  }
+  const script =
+    'mount -t overlay natbox-connlabel -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc && ' +
+    'exec ip netns exec "$3" conntrack -L -o labels';
+  return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', up, work, ns], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
 }

@@ -85,10 +85,47 @@ function body(t: ConntrackTable, e: number, counters = true, mark = true, proc =
   return parts.join(' ');
 }
 
-/** One `conntrack -L` line, e.g. `tcp      6 117 SYN_SENT src=… [UNREPLIED] src=… mark=0 use=1`. */
-export function formatConntrackLine(t: ConntrackTable, e: number, now: number): string {
+/** The label bits set on entry `e`, ascending (none while labels are off). */
+export function labelBits(t: ConntrackTable, e: number): number[] {
+  const l = t.labels;
+  const out: number[] = [];
+  if (l === undefined) return out;
+  for (let w = 0; w < 4; w++) {
+    const v = l[e * 4 + w]!;
+    if (v !== 0) for (let b = 0; b < 32; b++) if (v & (1 << b)) out.push(w * 32 + b);
+  }
+  return out;
+}
+
+/**
+ * A label map (connlabel.conf: `bit name` lines) naming bit b `name(b)`, or undefined when unnamed.
+ * `BIT_NAMES` names every bit by its number, the file natbox verify gives the kernel's tool.
+ */
+export type LabelNames = (bit: number) => string | undefined;
+export const BIT_NAMES: LabelNames = String;
+
+/**
+ * ` labels=a,b` as `conntrack -L -o labels` appends it after `use=1` (libnetfilter_conntrack
+ * 1.0.9 __snprintf_clabels, with conntrack-tools 1.4.7; measured on Linux 6.18): the named bits in
+ * ascending order, unnamed ones left out; ` labels` alone (the `=` taken back with the last comma)
+ * when bits are set but none is named; nothing when no bit is set (ctnetlink_dump_labels sends
+ * no CTA_LABELS for all-zero labels). Without a connlabel.conf the tool prints no labels at all.
+ */
+export function labelsText(t: ConntrackTable, e: number, names: LabelNames): string {
+  const bits = labelBits(t, e);
+  if (bits.length === 0) return '';
+  const named = bits.map(names).filter((n): n is string => n !== undefined && n !== '');
+  return named.length === 0 ? ' labels' : ` labels=${named.join(',')}`;
+}
+
+/**
+ * One `conntrack -L` line, e.g. `tcp      6 117 SYN_SENT src=… [UNREPLIED] src=… mark=0 use=1`;
+ * with `labels`, the `conntrack -L -o labels` line with that connlabel.conf (labelsText).
+ */
+export function formatConntrackLine(t: ConntrackTable, e: number, now: number, labels?: LabelNames): string {
   const p = t.protoOf(e);
-  return `${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} use=1`;
+  const l = labels !== undefined ? labelsText(t, e, labels) : '';
+  return `${protoName(p).padEnd(8)} ${p} ${secondsLeft(t, e, now)} ${body(t, e)} use=1${l}`;
 }
 
 /** One `/proc/net/nf_conntrack` line (adds the family and zone). */
@@ -142,6 +179,8 @@ export interface CtEntryJson {
   zoneReply?: number;
   /** The helper attached (`helper=` in conntrack -L), when there is one. */
   helper?: string;
+  /** The label bits set, ascending, when labels are in use and one is set (`labels=` of -o labels). */
+  labels?: number[];
 }
 
 function tupleJson(t: ConntrackTable, e: number, dir: number): CtTupleJson {
@@ -186,5 +225,7 @@ export function entryJson(t: ConntrackTable, e: number, now: number): CtEntryJso
   if (z.reply !== undefined) out.zoneReply = z.reply;
   const helper = t.helperExt?.helperName(e) ?? '';
   if (helper) out.helper = helper;
+  const bits = labelBits(t, e);
+  if (bits.length > 0) out.labels = bits;
   return out;
 }

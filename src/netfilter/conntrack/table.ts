@@ -521,6 +521,12 @@ export class ConntrackTable {
     return left <= 0 ? 0 : Math.floor(left / TICKS_PER_SECOND);
   }
 
+  /** Seconds left, not rounded (to the tick): what natbox verify compares the kernel's column with. */
+  timeLeft(e: number, now: number): number {
+    const left = this.rec[e * this.rw + this.xo]! - this.tick(now);
+    return left <= 0 ? 0 : left / TICKS_PER_SECOND;
+  }
+
   // ---- fields ------------------------------------------------------------------------------
 
   isUsed(e: number): boolean {

@@ -8,6 +8,7 @@ import { NF_ACCEPT, NF_DROP } from '../../../src/netfilter/core/engine.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
 import { ip } from '../helpers.ts';
 import { fwd, parseNftText, NftBox } from './dsl.ts';
+import { BIT_NAMES, entryJson, formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
 
 const C = '192.168.1.10';
 const S = '198.51.100.2';
@@ -68,4 +69,34 @@ test('nft ct label: names (connlabel.conf) and bits over 127 are refused at thei
       [5, '128', 'ct label bit 128 out of range (127 max)'],
     ],
   );
+});
+
+test('conntrack -L -o labels: the named bits after use=1, as conntrack-tools 1.4.7 prints them', () => {
+  // Measured on Linux 6.18 with a connlabel.conf of `0 zero`, `1 one`, `3 three`, `100 hundred`:
+  // ` labels=three`, ` labels=hundred`, ` labels` (bit 127, unnamed), nothing without a bit.
+  const box = new Box(RULES);
+  box.tcp(true, 40000, 22, SYN, 0);
+  const e22 = box.skb.ct;
+  box.tcp(true, 40001, 23, SYN, 0);
+  const e23 = box.skb.ct;
+  box.tcp(true, 40002, 24, SYN, 0);
+  const e24 = box.skb.ct;
+  const t = box.nf.conntrack;
+  const map = (b: number): string | undefined => ({ 0: 'zero', 1: 'one', 3: 'three', 100: 'hundred' })[b];
+  const tail = (e: number, names?: (b: number) => string | undefined): string =>
+    formatConntrackLine(t, e, 0.5, names).replace(/^.* use=1/, '');
+  assert.deepEqual(
+    [tail(e22, map), tail(e23, map), tail(e24, map)],
+    [' labels=three', ' labels=hundred', ''],
+  );
+  const l = t.labels!;
+  l[e22 * 4 + 3] = l[e22 * 4 + 3]! | (1 << 31); // bit 127: named in neither map
+  assert.equal(tail(e22, map), ' labels=three');
+  l[e22 * 4] = 0;
+  assert.equal(tail(e22, map), ' labels');
+  assert.equal(tail(e22, BIT_NAMES), ' labels=127');
+  assert.equal(tail(e23, BIT_NAMES), ' labels=100');
+  assert.equal(tail(e23), ''); // plain conntrack -L: no labels
+  assert.deepEqual(entryJson(t, e23, 0.5).labels, [100]);
+  assert.equal(entryJson(t, e24, 0.5).labels, undefined);
 });
