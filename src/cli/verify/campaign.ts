@@ -85,13 +85,13 @@ const SYN_TEXT = /^(in|out) tcp (\S+) > (\S+) \[(S|S\.)\] .*\(t=([\d.]+)\)$/;
 /**
  * Is the first difference the kernel's timer race: at one interface natbox has a connection's SYN
  * and the kernel that connection's SYN-ACK (or the other way round), within 50 ms? A client whose
- * SYN-ACK was lost sends its SYN again at the RTO (1 s, an unpinned timer_list: the socket's
- * retransmit timer) when the server sends its SYN-ACK again (reqsk_timer_handler: req->rsk_timer,
- * TIMER_PINNED), both armed in one softirq and due at one jiffy of the timer wheel (kernel/time/
- * timer.c). On one CPU run_timer_softirq expires BASE_LOCAL (pinned) before BASE_GLOBAL, as natbox
- * does (timer-wheel.ts); but a CPU that is idle at that jiffy leaves its global timers to another
- * CPU (timer_migration.c, tmigr_handle_remote), which may run them first. Seen both ways on this
- * 2-CPU machine for one scenario (gen-404-44, gen-1212-11, gen-1601-19, gen-1414-6): not natbox.
+ * SYN-ACK was lost sends its SYN again at the RTO (1 s: the socket's retransmit timer) when the
+ * server sends its SYN-ACK again (reqsk_timer_handler: req->rsk_timer), both armed in one softirq
+ * and due in one bucket of the timer wheel (kernel/time/timer.c). natbox runs the pinned request
+ * timer first (timer-wheel.ts); the kernel did too in gen-1414-6's capture (s2's SYN-ACK 70 µs
+ * before r2's SYN), yet r1 between them received the SYN first: the two packets go on in the
+ * NET_RX softirqs of two CPUs, and their order at a router on the way is a race. Seen both ways
+ * for one scenario (gen-404-44, gen-1212-11, gen-1601-19, gen-1414-6): not natbox.
  */
 export function timerTie(r: ScenarioReport): boolean {
   const d = r.first;
