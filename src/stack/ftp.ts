@@ -29,6 +29,8 @@ export interface TcpConn {
   write(b: Uint8Array): void;
   /** close(): FIN (only from ESTABLISHED; after the peer's FIN the socket closes by itself). */
   close(): void;
+  /** close() with bytes in the receive queue the application never read: RST (tcp_close). */
+  abort(): void;
 }
 
 /** What an application hears from its connection (the socket ACKs data itself). */
@@ -215,12 +217,19 @@ export function ftpClient(
     control!.write(enc.encode(line + CRLF));
     awaitReply();
   };
+  // Active mode: after RETR the live client blocks in accept() on its data port and reads the
+  // control connection only once the data connection came (the 150 is read then). Replies that
+  // arrive meanwhile wait unread in the socket; a session that fails then closes with them unread,
+  // and the kernel answers that close() with a RST, not a FIN (tcp_close: data_was_unread).
+  let inAccept = false;
+  const unread: Uint8Array[] = [];
   const fail = (detail: string, errno: string): void => {
     if (over) return;
     over = true;
     if (mode === 'active') host.listen(dataPort, undefined);
     obs.done(false, detail, errno);
-    control!.close();
+    if (unread.length) control!.abort();
+    else control!.close();
   };
   const data: TcpApp = {
     open: () => undefined,
@@ -242,6 +251,8 @@ export function ftpClient(
         host.listen(dataPort, () => {
           accepted = true;
           host.listen(dataPort, undefined);
+          inAccept = false;
+          for (const b of unread.splice(0)) onLine(b);
           return data;
         });
         send(`PORT ${ftpHostPort(control!.laddr, dataPort)}`);
@@ -264,7 +275,12 @@ export function ftpClient(
           (why, errno) => fail(`data connection: ${why}`, errno),
         ),
       );
-    } else if (code === '200') later(() => send(`RETR ${file}`));
+    } else if (code === '200')
+      later(() => {
+        send(`RETR ${file}`);
+        // The reply to RETR is awaited once accept() returned (the live client's rd('150')).
+        inAccept = !over;
+      });
     else if (code === '150') awaitReply();
     else if (code === '226') later(() => send('QUIT'));
     else if (code === '221') {
@@ -280,6 +296,9 @@ export function ftpClient(
       control = c;
       awaitReply();
     },
-    data: (_c, b) => onLine(b),
+    data: (_c, b) => {
+      if (inAccept) unread.push(b.slice());
+      else onLine(b);
+    },
   };
 }

@@ -17,6 +17,7 @@ import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
+import { kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /** neigh ucast/mcast_solicit's default: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
@@ -465,12 +466,20 @@ export class Neighbours {
       }
       return;
     }
+    const first = pend.tries === 0;
     pend.tries++;
     const dev = host.ifaces.get(pend.ifname)!;
     host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
     // The timer is this resolution's (neigh->timer): a later one of the same address, after this
-    // one was answered or flushed (neigh_ifdown deletes the timer), is not hurried by it.
-    host.env.timer(host.env.now() + this.parm(ifname, 'retrans_time_ms') / 1000, () => {
+    // one was answered or flushed (neigh_ifdown deletes the timer), is not hurried by it. It is a
+    // timer_list (not pinned) armed for retrans_time jiffies (at least HZ/100): by
+    // __neigh_event_send for the first request, then by neigh_timer_handler from the timer itself,
+    // so it runs when the timer wheel runs it (timer-wheel.ts): a 1 s retrans_time fires 1.000 to
+    // 1.032 s after the first request, then every 1.024 s (measured: +1.017, +1.024, +1.024 s to
+    // NUD_FAILED; gen-1313-13: the ICMP host unreachable after a server's SYN-ACK sent again at
+    // +3.016 s, not before it).
+    const delay = Math.max(toJiffies(this.parm(ifname, 'retrans_time_ms') / 1000), HZ / 100);
+    host.env.timer(kernelTimerAt(host.env.now(), Math.ceil(delay), false, !first), () => {
       if (this.tables.get(ifname)?.pending.get(addr) === pend) this.solicit(ifname, addr);
     });
   }

@@ -531,6 +531,7 @@ export class Sockets {
         if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, b);
       },
       close: () => this.tcpClose(s),
+      abort: () => this.tcpAbort(s),
     });
   }
 
@@ -1743,6 +1744,25 @@ export class Sockets {
    */
   private twReusable(tw: TcpSock): boolean {
     return tw.state === 'TIME_WAIT' && tw.tsRecent !== 0;
+  }
+
+  /**
+   * close() with data the application never read (tcp_close: data_was_unread): no FIN; the socket
+   * goes to TCP_CLOSE and sends a RST|ACK at snd_nxt (tcp_send_active_reset,
+   * SK_RST_REASON_TCP_ABORT_ON_CLOSE). From other states a plain close().
+   */
+  private tcpAbort(s: TcpSock): void {
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return this.tcpClose(s);
+    this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+    s.state = 'CLOSED';
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'rst-sent',
+        text: `close() with unread data: sends RST to ${ap(s.raddr, s.rport)}`,
+      });
+    this.send(this.tcpSegment(s, TCP_RST | TCP_ACK));
   }
 
   private tcpClose(s: TcpSock): void {

@@ -54,3 +54,16 @@ flows:
   assert.deepEqual(p.prepared.natbox.conntrack.get('r'), []);
   assert.equal(p.prepared.natbox.flows[0]?.verdict, 'connected');
 });
+
+test('the nat table alone does not turn conntrack on: its NAT targets do (iptable_nat registers only the NAT hooks)', () => {
+  // Seed 1415's #13 (test/conformance/generated/gen-1415-13.yaml): after `iptables -t nat -D` of
+  // a router's only rule, Linux 6.18 kept no entry for a forwarded ping (nf_ct_netns_put in the
+  // rule's destroy; the table and its chains stay).
+  assert.equal(needsConntrack(rules('iptables -t nat -A POSTROUTING -o wan -j ACCEPT\n')), false);
+  assert.equal(needsConntrack(rules('iptables -t nat -N empty\n')), false);
+  assert.equal(needsConntrack(rules('iptables -t nat -A POSTROUTING -o wan -j MASQUERADE\n')), true);
+  assert.equal(
+    needsConntrack(rules('iptables -t nat -A POSTROUTING -o lan -m conntrack --ctstate DNAT -j RETURN\n')),
+    true,
+  );
+});

@@ -196,3 +196,33 @@ test('ftp in a scenario: its mode, a tcp flow, a file of at most 1400 bytes, a t
     /ftp is for tcp servers/,
   );
 });
+
+test('active FTP whose data connection never comes: the client closes with the 150 unread, a RST|ACK (tcp_close)', () => {
+  // Without the helper r's FORWARD drops the server's data SYN (NEW from the WAN). The live client
+  // blocks in accept() after RETR and reads the control connection only when the data connection
+  // came; the 150 waits unread, and close() with unread data sends RST|ACK, no FIN (tcp_close:
+  // data_was_unread, tcp_send_active_reset). Linux 6.18: seed 1414's #8 (gen-1414-8.yaml).
+  const name = 'ftp-helper-masquerade-active.yaml';
+  const r = simulateScenario(
+    text(name).replace(/ *iptables -t raw -A PREROUTING .*--helper ftp\n/, ''),
+    name,
+  );
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  const res = r.sim.results[0]!;
+  assert.equal(res.verdict, 'connected-then-failed');
+  assert.match(res.detail ?? '', /^ETIMEDOUT: data connection: no connection to port 40002 within 2 s/);
+  assert.deepEqual(res.ftp?.slice(-3), [
+    '> PORT 10,7,0,2,156,66',
+    '< 200 PORT command successful.',
+    '> RETR natbox-100',
+  ]);
+  assert.deepEqual(lines(r.sim, 'c:eth0', 'in', '150'), ['150 Opening data connection.\r\n']);
+  const ctl = r.sim.steps.filter(
+    (s) => s.kind === 'packet' && s.host === 'c' && s.dir === 'out' && s.frame[14 + 9] === 6,
+  );
+  const last = ctl[ctl.length - 1]!;
+  assert.ok(last.kind === 'packet');
+  const tcp = 14 + (last.frame[14]! & 15) * 4;
+  assert.equal(last.frame[tcp + 13], 0x14, 'RST|ACK'); // no FIN from c at all
+  assert.ok(!ctl.some((s) => s.kind === 'packet' && (s.frame[tcp + 13]! & 1) === 1));
+});

@@ -189,9 +189,10 @@ test('INCOMPLETE: mcast_solicit broadcast requests retrans_time apart, then the 
   const r = rig({ 'net.ipv4.neigh.eth0.mcast_solicit': 2, 'net.ipv4.neigh.eth0.retrans_time_ms': 300 });
   r.send(0);
   r.until(5);
+  // 300 ms = 75 jiffies, in the timer wheel's level 1: rounded up to the next 8 (80: 0.32 s).
   assert.deepEqual(r.sent, [
     { t: 0, kind: 'req' },
-    { t: 0.3, kind: 'req' },
+    { t: 0.32, kind: 'req' },
   ]);
   assert.deepEqual(r.drops, [DropReason.NEIGH_FAILED]);
 });
@@ -202,10 +203,12 @@ test('a resolution with nothing waiting (a redirect’s new gateway, eventSend):
   r.n.eventSend('eth0', B);
   r.n.eventSend('eth0', B); // already INCOMPLETE: nothing more
   r.until(10);
+  // neigh->timer as the timer wheel runs it: jiffy 250 + 250 rounded up to 504 (2.016 s), then
+  // from the timer (the wheel's clock one ahead) 504 + 250 to 760 (3.04 s).
   assert.deepEqual(r.sent, [
     { t: 1, kind: 'req' },
-    { t: 2, kind: 'req' },
-    { t: 3, kind: 'req' },
+    { t: 2.016, kind: 'req' },
+    { t: 3.04, kind: 'req' },
   ]);
   assert.deepEqual(r.drops, []);
 });

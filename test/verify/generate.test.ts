@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { environmentProblems } from '../../src/dataplane/kernel/live.ts';
 import { prepareVerify, verifyPrepared } from '../../src/cli/verify/verify.ts';
 import { drawScenario, flowTimeout, renderYaml, shrinkCandidates } from '../../src/cli/verify/generate.ts';
-import { signature, type CampaignResult } from '../../src/cli/verify/campaign.ts';
+import { signature, timerTie, type CampaignResult } from '../../src/cli/verify/campaign.ts';
+import type { ScenarioReport } from '../../src/cli/verify/verify.ts';
 import { CLI } from '../cli-argv.ts';
 
 /** The CI campaign's seed and budget (seconds of wall clock; a run under way is finished). */
@@ -74,6 +75,8 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       if (f.ftp && s.hosts.find((h) => h.name === f.from)?.role === 'server') count('ftp:in');
       if (f.size !== undefined) count('size');
       if (f.df !== undefined) count('df');
+      if (f.count !== undefined) count('burst');
+      if (f.ttl !== undefined) count('ttl');
     }
     for (const h of s.hosts) {
       for (const [k] of h.sysctls) count(k.replace(/\.conf\.(?!all\.)[^.]+\./, '.conf.DEV.'));
@@ -88,6 +91,16 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
         for (const x of [0, 1, flowTimeout(f)])
           for (const m of [f.at + x, f.at + x + (f.hold ?? 0)])
             assert.ok(Math.abs(e.at - m) >= 0.25 - 1e-9, `scenario #${i}: event at ${e.at} near ${m}`);
+    // A burst's datagrams keep 0.25 s away from the other flows' starts and from the events.
+    for (const f of s.flows)
+      for (let k = 1; k < (f.count ?? 1); k++)
+        for (const m of [f.at + k * f.interval!, f.at + k * flowTimeout(f)]) {
+          for (const g of s.flows)
+            if (g !== f)
+              assert.ok(Math.abs(g.at - m) >= 0.25 - 1e-9, `scenario #${i}: ${g.at} near a burst's ${m}`);
+          for (const e of s.events)
+            assert.ok(Math.abs(e.at - m) >= 0.25 - 1e-9, `scenario #${i}: event near a burst`);
+        }
     // Two flows of one protocol from one port (of different hosts, or one after the other).
     const ports = s.flows.filter((f) => f.sport !== undefined).map((f) => `${f.proto}${f.sport}`);
     if (new Set(ports).size < ports.length) count('clash');
@@ -145,6 +158,7 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       'ipset:hash:ip,port',
     ],
     ...['ip_rules', 'mtu', 'event:conntrack -F', 'event:conntrack -D', 'event:iptables -I'],
+    ...['event:sysctl -w', 'event:ip link', 'event:ip route', 'burst', 'ttl'],
     ...[
       'net.netfilter.nf_conntrack_tcp_be_liberal',
       'net.netfilter.nf_conntrack_tcp_loose',
@@ -231,6 +245,43 @@ test('generate: each shrink step is a smaller scenario, and the steps that load 
   const passive = shrinkCandidates(withFtp).find((c) => c.what === `f${k + 1} ftp active`)!.scenario;
   assert.equal(passive.flows[k]!.ftp, 'passive');
   assert.match(renderYaml(passive), /ftp: passive/);
+});
+
+test('generate: the timer race (a SYN and its SYN-ACK sent again at one jiffy, swapped) is told from a difference', () => {
+  const rep = (natbox: string, kernel: string, what = 'packets'): ScenarioReport =>
+    ({
+      first: {
+        what,
+        where: 's1:eth0',
+        index: 5,
+        field: 'dir',
+        natbox: '',
+        kernel: '',
+        t: 1.6,
+        context: `  natbox: ${natbox}\n  kernel: ${kernel}`,
+      },
+    }) as unknown as ScenarioReport;
+  // gen-404-44's first difference (seed 404 #44) and gen-1414-6's.
+  const synAck = 'out tcp 203.0.113.10:8080 > 10.2.0.11:40002 [S.] seq I1 ack I0+1 len 0 ttl 64 (t=1.6003)';
+  const syn = 'in tcp 10.2.0.11:40002 > 203.0.113.10:8080 [S] seq I0 len 0 ttl 62 (t=1.6137)';
+  assert.equal(timerTie(rep(synAck, syn)), true);
+  assert.equal(timerTie(rep(syn, synAck)), true);
+  assert.equal(
+    timerTie(
+      rep(
+        'out tcp 203.0.113.11:443 > 172.16.2.2:$p1 [S.] seq I1 ack I0+1 len 0 ttl 63 (t=5.0241)',
+        'in tcp 172.16.2.2:$p1 > 203.0.113.11:443 [S] seq I0 len 0 ttl 64 (t=5.0428)',
+      ),
+    ),
+    true,
+  );
+  // Not the race: another connection, 0.1 s apart, the same flags, a RST, or no packet on one side.
+  assert.equal(timerTie(rep(synAck, syn.replace('40002', '40003'))), false);
+  assert.equal(timerTie(rep(synAck, syn.replace('t=1.6137', 't=1.7137'))), false);
+  assert.equal(timerTie(rep(syn, syn)), false);
+  assert.equal(timerTie(rep(synAck, syn.replace('[S]', '[R]'))), false);
+  assert.equal(timerTie(rep(synAck, '(none)')), false);
+  assert.equal(timerTie(rep(synAck, syn, 'conntrack')), false);
 });
 
 test('generate: bad options are exit 2 with the option named', () => {

@@ -77,10 +77,30 @@ export interface GenFlow {
   tftp?: boolean;
   /** An FTP session (tcp to port 21 of an FTP server), its data connection PASV or PORT. */
   ftp?: 'passive' | 'active';
+  /** UDP datagrams / ICMP echo requests sent from one socket (`count`), `interval` s apart. */
+  count?: number;
+  interval?: number;
+  /** IP_TTL of the client's packets: 1 or 2 expire at the first or second router. */
+  ttl?: number;
 }
 
 /** Seconds a flow waits for its answer: 2 for an FTP session (two connections), else 1.5. */
 export const flowTimeout = (f: GenFlow): number => (f.ftp ? 2 : 1.5);
+
+/**
+ * The seconds after its start at which a flow may send its i-th datagram of a burst (`count`):
+ * i·interval when each is answered in time, i·timeout when none is (a datagram waits for the
+ * answer to the one before it or its timeout, whichever is later: schema's `interval`).
+ */
+const burstMoments = (f: GenFlow): number[] => {
+  const out: number[] = [];
+  for (let i = 1; i < (f.count ?? 1); i++) out.push(i * (f.interval ?? 0), i * flowTimeout(f));
+  return out;
+};
+
+/** How long a flow lasts from its start: its bursts, its wait for the last answer, its hold. */
+const flowSpan = (f: GenFlow): number =>
+  ((f.count ?? 1) - 1) * Math.max(f.interval ?? 0, flowTimeout(f)) + flowTimeout(f) + (f.hold ?? 0);
 
 /** A command run on a host while the flows run (`events:`). */
 export interface GenEvent {
@@ -882,7 +902,7 @@ function flows(d: Draft): void {
  * and a second more.
  */
 export function separateBinds(flows: GenFlow[]): void {
-  const end = (f: GenFlow): number => f.at + flowTimeout(f) + (f.hold ?? 0) + 1;
+  const end = (f: GenFlow): number => f.at + flowSpan(f) + 1;
   flows.forEach((f, i) => {
     if (f.proto !== 'tcp' && f.proto !== 'udp') return;
     const busy = (port: number): boolean =>
@@ -955,14 +975,26 @@ const EVENT_WEIGHTS: Record<keyof typeof EVENT_FAMILIES, number> = {
 function busyMoments(flows: readonly GenFlow[]): number[] {
   return flows.flatMap((f) => {
     const h = f.hold ?? 0;
-    return [0, 1, flowTimeout(f)].flatMap((x) => [f.at + x, f.at + x + h]);
+    const end = flowSpan(f) - h;
+    return [0, 1, flowTimeout(f), end, ...burstMoments(f)].flatMap((x) => [f.at + x, f.at + x + h]);
   });
+}
+
+/** The moments at least 0.25 s from every busy one and 0.5 s from every event, up to the flows' end. */
+function freeMoments(d: Draft): number[] {
+  const busy = busyMoments(d.flows);
+  const last = Math.max(...d.flows.map((f) => f.at + flowSpan(f)));
+  const free: number[] = [];
+  for (let t = 0.25; t < last; t = Math.round((t + 0.1) * 100) / 100)
+    if (busy.every((b) => Math.abs(b - t) >= 0.25) && d.events.every((e) => Math.abs(e.at - t) >= 0.5))
+      free.push(t);
+  return free;
 }
 
 function events(d: Draft): string[] {
   if (!d.rng.chance(0.35) || !d.flows.length) return [];
   const busy = busyMoments(d.flows);
-  const last = Math.max(...d.flows.map((f) => f.at + flowTimeout(f) + (f.hold ?? 0)));
+  const last = Math.max(...d.flows.map((f) => f.at + flowSpan(f)));
   const free: number[] = [];
   for (let t = 0.25; t < last; t = Math.round((t + 0.1) * 100) / 100)
     if (busy.every((b) => Math.abs(b - t) >= 0.25)) free.push(t);
@@ -983,6 +1015,108 @@ function events(d: Draft): string[] {
     used.push(fam);
   }
   d.events.sort((a, b) => a.at - b.at);
+  return used;
+}
+
+// ---- changes of the network, flow options ---------------------------------------------------
+//
+// Drawn after everything above, from the same random numbers: a seed draws the scenarios it drew
+// before these families existed, some of them with a network event or a flow option more.
+
+/**
+ * A network event: a command that changes a router's routing, links or forwarding while the flows
+ * run (the kernel's `ip`, `sysctl -w`; natbox's src/sim/events.ts). `undefined`: the router has
+ * nothing for it.
+ */
+export const NET_EVENT_FAMILIES: Record<string, EventFamily> = {
+  /** net.ipv4.ip_forward turned off (on when it was off): devinet_sysctl_forward, every device. */
+  forwarding: (_d, _r, h) => {
+    const on = h.sysctls.find(([k]) => k === 'net.ipv4.ip_forward')?.[1] !== '0';
+    return `sysctl -w net.ipv4.ip_forward=${on ? 0 : 1}`;
+  },
+  /** The WAN's MTU made smaller under the flows (PMTU: fragmentation needed, TCP's MSS). */
+  mtu: ({ rng }, r) => `ip link set ${r.wan} mtu ${rng.pick([1280, 1400])}`,
+  /** A host route to a server that refuses: unreachable, prohibit (ip_error's ICMP) or blackhole. */
+  route: ({ rng, servers }, r) =>
+    r.name === 'r1' && servers.length
+      ? `ip route add ${rng.pick(['unreachable', 'prohibit', 'blackhole'])} ${rng.pick(servers).addr}/32`
+      : undefined,
+  /** A route to a LAN below deleted (its replies then go by the default route, or nowhere). */
+  unroute: ({ rng }, _r, h) => {
+    const below = h.routes.filter((x) => !x.startsWith('default') && / via /.test(x));
+    return below.length ? `ip route del ${rng.pick(below)}` : undefined;
+  },
+};
+
+const NET_EVENT_WEIGHTS: Record<keyof typeof NET_EVENT_FAMILIES, number> = {
+  forwarding: 2,
+  mtu: 2,
+  route: 2,
+  unroute: 1,
+};
+
+/**
+ * Flow options (`FLOW_OPTION_FAMILIES`): each a change to one flow, or false when the flow has no
+ * place for it. A burst keeps its datagrams 0.25 s away from the other flows' moments and the
+ * events, as events keep away from packets.
+ */
+export const FLOW_OPTION_FAMILIES: Record<string, (d: Draft, f: GenFlow) => boolean> = {
+  /** 2-3 datagrams or echo requests from one socket (limit, recent, --random-fully, ICMP ids). */
+  burst: ({ rng, flows, events }, f) => {
+    if ((f.proto !== 'udp' && f.proto !== 'icmp') || f.tftp) return false;
+    const g: GenFlow = { ...f, count: rng.pick([2, 3]), interval: rng.pick([0.45, 0.65]) };
+    const others = busyMoments(flows.filter((x) => x !== f));
+    const mine = burstMoments(g).map((x) => g.at + x);
+    const endMine = g.at + flowSpan(g);
+    if (mine.some((t) => others.some((b) => Math.abs(b - t) < 0.25))) return false;
+    if (events.some((e) => e.at >= g.at - 0.25 && e.at <= endMine + 0.25)) return false;
+    // A later flow of the host on its port would find it bound (separateBinds ran before).
+    if (
+      flows.some(
+        (x) => x !== f && x.from === f.from && x.proto === f.proto && x.at >= f.at && x.at <= endMine + 1,
+      )
+    )
+      return false;
+    f.count = g.count;
+    f.interval = g.interval;
+    return true;
+  },
+  /** TTL 1 or 2: the packets expire at the first or second router (ICMP time exceeded, NATed back). */
+  ttl: ({ rng }, f) => {
+    if (f.ftp || f.tftp || f.proto === 'sctp' || f.proto === 'dccp') return false;
+    f.ttl = rng.pick([1, 2, 2]);
+    return true;
+  },
+};
+
+/** Network events and flow options (the families above); the names drawn, for the report. */
+function extras(d: Draft): string[] {
+  const used: string[] = [];
+  for (const f of d.flows) {
+    if (!d.rng.chance(0.15)) continue;
+    // A burst where the flow can have one (UDP, ICMP), 2 times in 3; else a TTL half the time.
+    const burst = (f.proto === 'udp' || f.proto === 'icmp') && !f.tftp && d.rng.chance(0.67);
+    const fam = burst ? 'burst' : d.rng.chance(0.5) ? 'ttl' : undefined;
+    if (fam && FLOW_OPTION_FAMILIES[fam]!(d, f) && !used.includes(fam)) used.push(fam);
+  }
+  if (d.flows.length && d.rng.chance(0.25)) {
+    const free = freeMoments(d);
+    if (free.length) {
+      const at = d.rng.pick(free);
+      const r = d.rng.pick(d.routers);
+      const fam = weighted(d.rng, NET_EVENT_WEIGHTS);
+      const run = NET_EVENT_FAMILIES[fam]!(
+        d,
+        r,
+        d.hosts.find((x) => x.name === r.name)!,
+      );
+      if (run) {
+        d.events.push({ at, host: r.name, run });
+        d.events.sort((a, b) => a.at - b.at);
+        used.push(`net:${fam}`);
+      }
+    }
+  }
   return used;
 }
 
@@ -1009,6 +1143,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
   flows(d);
   if (!opts.bindClash) separateBinds(d.flows);
   const evs = events(d);
+  const more = extras(d);
   const feats = [...d.features].filter((f) => !f.includes(':'));
   return {
     seed,
@@ -1017,6 +1152,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
       `${topo}; rules ${ruleFams || 'none'}`,
       ...(feats.length ? [`features ${feats.join(',')}`] : []),
       ...(evs.length ? [`events ${evs.join(',')}`] : []),
+      ...(more.length ? [`extras ${more.join(',')}`] : []),
     ].join('; '),
     hosts: d.hosts,
     links: d.links,
@@ -1081,6 +1217,8 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     if (f.df !== undefined) parts.push(`df: ${f.df}`);
     if (f.tftp) parts.push('tftp: true');
     if (f.ftp) parts.push(`ftp: ${f.ftp}`);
+    if (f.count !== undefined) parts.push(`count: ${f.count}`, `interval: ${f.interval ?? 0}`);
+    if (f.ttl !== undefined) parts.push(`ttl: ${f.ttl}`);
     out.push(`  - { ${parts.join(', ')} }`);
   });
   if (s.events.length) {
@@ -1183,6 +1321,12 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
     if (f.udpConnect !== undefined) add(`f${i + 1} udp_connect`, (c) => delete c.flows[i]!.udpConnect);
     if (f.size !== undefined) add(`f${i + 1} size`, (c) => delete c.flows[i]!.size);
     if (f.df !== undefined) add(`f${i + 1} df`, (c) => delete c.flows[i]!.df);
+    if (f.count !== undefined)
+      add(`f${i + 1} burst`, (c) => {
+        delete c.flows[i]!.count;
+        delete c.flows[i]!.interval;
+      });
+    if (f.ttl !== undefined) add(`f${i + 1} ttl`, (c) => delete c.flows[i]!.ttl);
     // An FTP session's data connection the simpler way (PASV: the client opens it), then none.
     if (f.ftp === 'active') add(`f${i + 1} ftp active`, (c) => (c.flows[i]!.ftp = 'passive'));
     if (f.ftp) add(`f${i + 1} ftp session`, (c) => delete c.flows[i]!.ftp);

@@ -67,9 +67,13 @@ function ftpSession(s) {
           const to = active;
           active = undefined;
           const d = net.connect({ ...to, localAddress: local, localPort: s.localPort - 1, allowHalfOpen: false });
-          const t = setTimeout(() => { d.destroy(); send('425 No data connection.'); }, 1600);
-          d.on('connect', () => { clearTimeout(t); transfer(d, body); });
-          d.on('error', () => { if (!d.connecting) return; clearTimeout(t); send('425 No data connection.'); });
+          // 425 as soon as connect() fails (natbox's stack/ftp.ts): an error before the connection
+          // or the timeout, however Node reports it (d.connecting is already false for a connect()
+          // refused at once, ENETUNREACH: the 425 waited for the timeout then; gen-1416-25).
+          let done = false;
+          const t = setTimeout(() => { done = true; d.destroy(); send('425 No data connection.'); }, 1600);
+          d.on('connect', () => { done = true; clearTimeout(t); transfer(d, body); });
+          d.on('error', () => { if (done) return; done = true; clearTimeout(t); send('425 No data connection.'); });
           return;
         }
         const d = pasv.shift();

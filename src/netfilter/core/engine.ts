@@ -170,11 +170,12 @@ export class Netfilter {
     const ticks = new TimeoutTicks(timeouts);
     const loose = (cfg.sysctls?.get('nf_conntrack_tcp_loose') ?? 1) !== 0;
     if (cfg.tcpWindow !== false) enableTcpWindows(this.conntrack, cfg.sysctls);
-    // A nat-type table runs from the NAT hook, which is there only with conntrack.
+    // A nat-type table runs from the NAT hook only for tracked packets (nf_nat_inet_fn: no ct, no
+    // NAT), and the table itself does not turn tracking on (nft's nat chain type and iptable_nat
+    // register only the NAT hooks; NAT statements and targets call nf_ct_netns_get).
     this.tracking =
       needsConntrack(cfg.ruleset) ||
       cfg.tablesNeedConntrack === true ||
-      (cfg.tables ?? []).some((t) => t.nat) ||
       (cfg.frontEnds ?? []).some((f) => f.needsConntrack);
     for (const [name, t] of cfg.ruleset.tables) this.tables.set(name, t.chains);
 

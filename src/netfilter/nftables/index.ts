@@ -185,12 +185,12 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
 /**
  * Whether the ruleset needs connection tracking: what calls nf_ct_netns_get when loaded (ct
  * expressions and statements, NAT, ct count, flow offload, ct objects, synproxy). `notrack` alone
- * does not (nft_notrack_ops has no init), as iptables' NOTRACK does not.
+ * does not (nft_notrack_ops has no init), as iptables' NOTRACK does not; nor does a nat chain
+ * without NAT statements (nft_chain_nat registers only the NAT hooks: nf_nat_ipv4_register_fn).
  */
 function needsConntrack(rs: NftRuleset): boolean {
   for (const t of rs.tables) {
     if (!evaluated(t)) continue;
-    if (t.chains.some((c) => c.base?.type === 'nat')) return true;
     // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
     if (t.objects.some((o) => o.type.startsWith('ct '))) return true;
     const text = JSON.stringify([t.chains, t.sets]);
