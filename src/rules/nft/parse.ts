@@ -45,6 +45,7 @@ import {
   synproxyFlags,
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
+import { dynsetError } from './dynset.ts';
 
 export interface ParseOpts {
   readonly base?: NftRuleset;
@@ -230,6 +231,8 @@ class Parser {
   private readonly defines: Map<string, NftTok[]>;
   private depth = 0;
   private inSet = 0;
+  /** The sets and maps of the table block being read, not yet added to its table (tableBlock). */
+  private blockSets: readonly { set: NftSet }[] = [];
   private parens = 0;
   private needTcp = false;
 
@@ -774,11 +777,21 @@ class Parser {
             `@${o.set}`,
             'Could not process rule: No such file or directory',
           );
-        if (!set.flags.includes('dynamic')) {
+        const bad = dynsetError(set, o as Extract<NftStmt, { kind: 'dynset' }>, KERNEL_SIZED.has(set));
+        if (bad) {
+          const at = bad.at === 'set' && set.pos ? set.pos : (o.pos ?? rule.pos!);
+          throw new NftError(at, bad.at === 'set' ? set.name : `@${o.set}`, bad.message);
+        }
+        // nft's set statement marks the set dynamic (NFT_SET_EVAL); its map statement does not (a
+        // map keeps its flags); the kernel sizes either (nft_dynset_init: size 0 becomes 65535).
+        if (!set.isMap && !set.flags.includes('dynamic')) {
           set.flags.push('dynamic');
           set.flags.sort((a, b) => SET_FLAG_ORDER.indexOf(a) - SET_FLAG_ORDER.indexOf(b));
         }
-        if (set.size === undefined) (set as { size?: number }).size = 65535;
+        if (set.size === undefined) {
+          (set as { size?: number }).size = 65535;
+          KERNEL_SIZED.add(set);
+        }
       }
       if (
         o.kind === 'flow' &&
@@ -814,6 +827,36 @@ class Parser {
     }[] = [];
     const objs: NftObject[] = [];
     const sets: { set: NftSet; name: NftTok }[] = [];
+    const outer = this.blockSets;
+    this.blockSets = sets;
+    try {
+      this.tableBlockItems(tb, chains, objs, sets);
+    } finally {
+      this.blockSets = outer;
+    }
+  }
+
+  /**
+   * A set or map by name: the table's, else one declared earlier in the table block being read
+   * (a map statement's data is typed by its map; nft types it after the block, so a map declared
+   * after the rule in the same block is not found here and its data is read untyped).
+   */
+  private setInScope(tb: NftTable, name: string): NftSet | undefined {
+    return setNamed(tb, name) ?? this.blockSets.find((s) => s.set.name === name)?.set;
+  }
+
+  private tableBlockItems(
+    tb: NftTable,
+    chains: {
+      chain: NftChain;
+      rules: NftRule[];
+      given: (number | undefined)[];
+      isNew: boolean;
+      handle?: number;
+    }[],
+    objs: NftObject[],
+    sets: { set: NftSet; name: NftTok }[],
+  ): void {
     const fts: NftFlowtable[] = [];
     for (;;) {
       this.skipSeps();
@@ -1493,7 +1536,9 @@ class Parser {
             let data: NftExpr | undefined;
             while (!this.isPunct('}')) {
               if (this.eatColon()) {
-                data = this.expr(tb);
+                // The map's data: a value of its data type (`: 0x1`) or an expression (`: ip daddr`).
+                const types = this.setInScope(tb, set.text)?.data?.types;
+                data = this.mapStmtData(tb, types);
                 continue;
               }
               stmts.push(this.stmt(tb));
@@ -2125,6 +2170,32 @@ class Parser {
     return this.fail(t);
   }
 
+  /**
+   * A map statement's data (parser_bison.y map_stmt: a concat_expr): values of the map's data
+   * types or expressions joined by `.`; no `map`, set literal, `@set` or verdict.
+   */
+  private mapStmtData(tb: NftTable, types: NftDatatype[] | undefined): NftExpr {
+    if (types?.[0] === 'verdict') this.fail(this.peek());
+    const items: NftExpr[] = [];
+    for (let k = 0; ; k++) {
+      const t = this.peek();
+      const raw = t.kind === 'at' && /^(ll|nh|th|ih),\d+,\d+$/.test(t.text);
+      if ((t.kind === 'at' && !raw) || (t.kind === 'punct' && t.text === '{')) this.fail(t);
+      // An expression (`ip daddr`, `meta mark | 0x100`, `@th,0,16`) or a value of the field's type.
+      const item =
+        raw || (t.kind === 'word' && this.startsExpr(t.text))
+          ? this.binop(tb)
+          : this.value(tb, types?.[k] ?? types?.[0] ?? 'integer');
+      if (this.isWord('map')) this.fail(this.peek());
+      items.push(item);
+      if (!this.isWord('.')) break;
+      this.i++;
+    }
+    return items.length === 1
+      ? items[0]!
+      : { kind: 'concat', items, pos: items[0]!.pos ?? pick(this.peek()) };
+  }
+
   /** A right-hand side typed by `types` (one per part of a concatenation). */
   private rhs(tb: NftTable, types: NftDatatype[] | undefined, left?: NftExpr, allowExpr = false): NftExpr {
     const t = this.peek();
@@ -2541,6 +2612,9 @@ export function stripPos<T>(x: T): T {
 }
 
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
+/** Sets whose size is the one the kernel gave them when a rule first wrote to them (dynset.ts). */
+const KERNEL_SIZED = new WeakSet<NftSet>();
 
 function orderFlags(f: string[]): string[] {
   const order = SET_FLAG_ORDER;
