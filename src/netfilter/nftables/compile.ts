@@ -584,7 +584,10 @@ export class RtTable {
         return [(skb) => connlimitEval(st, 0, count, over, skb)];
       }
       case 'last':
-        throw new NftRefusal('last is read and printed but not simulated', s, 'last');
+        // nft_last_eval stores the time the rule was last reached (jiffies) and nothing else: the
+        // packet goes on. Listing it back (`last used 1s`, nft 1.1) is not done: the rule keeps
+        // the `last used` it was read with.
+        return [() => R_GO];
       default:
         throw new NftRefusal(`the statement ${s.kind} is read and printed but not simulated`, s, s.kind);
     }
