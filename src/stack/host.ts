@@ -275,6 +275,7 @@ export class Host {
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
       rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
+      fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
       primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -389,6 +390,7 @@ export class Host {
         ...(this.config.ipsets ? { ipsets: this.config.ipsets } : {}),
         ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
         rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
+        fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
         socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
         tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
         primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -674,6 +676,26 @@ export class Host {
     k.dport = 0;
     if (this.policy.lookup(k, this.res) !== 0) return -1;
     return RTN_UNICAST | (this.res.dev === dev ? RPF_USES_DEV : 0);
+  }
+
+  /**
+   * nft_fib4_eval without iif: the device of the route fib_lookup finds for `addr` from the
+   * loopback device; '' for no route (or an unreachable/blackhole one) and for RTN_LOCAL.
+   */
+  fibDev(addr: number, mark: number, saddr: number, tos: number): string {
+    if (this.addrType(addr, undefined) === RTN_LOCAL) return '';
+    const k = this.key;
+    k.dst = addr;
+    k.src = saddr;
+    k.tos = tos;
+    k.mark = mark;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    if (this.policy.lookup(k, this.res) !== 0) return '';
+    return this.res.dev;
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */
