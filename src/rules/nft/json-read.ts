@@ -752,10 +752,14 @@ class Reader {
         const policy: [string, number][] = [];
         if (polN && polN.k === 'obj')
           for (const key of polN.keys) policy.push([key, this.int(polN.map.get(key)!, `${p}.policy.${key}`)]);
+        // nft 1.0.6 takes tcp and udp (another protocol crashes its JSON reader).
+        const prN = o.map.get('protocol');
+        const protocol = prN ? this.str(prN, `${p}.protocol`) : 'tcp';
+        if (protocol !== 'tcp' && protocol !== 'udp') this.fail(prN!, `${p}.protocol`, 'tcp or udp expected');
         ob = {
           ...base,
           type: 'ct timeout',
-          protocol: this.optStr(o, 'protocol', p) ?? 'tcp',
+          protocol,
           ...(l3 !== undefined ? { l3proto: l3 } : {}),
           policy,
         };

@@ -29,6 +29,7 @@ import {
   BITMASK_TYPES,
   canonicalIpv6,
   CT,
+  CT_TIMEOUT_STATES,
   exprBits,
   exprType,
   isPayloadProto,
@@ -1248,15 +1249,28 @@ class Parser {
           protocol: (wtext[wtext.indexOf('protocol') + 1] ?? 'tcp') as 'tcp',
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
         };
-      case 'ct timeout':
+      case 'ct timeout': {
+        // nft 1.0.6's grammar takes tcp and udp only (ct_timeout_config: `protocol ct_l4protoname`),
+        // and of their states only theirs ("invalid state for this protocol").
+        const pt = words[wtext.indexOf('protocol') + 1];
+        const protocol = pt?.text ?? 'tcp';
+        if (pt && protocol !== 'tcp' && protocol !== 'udp') this.fail(pt, 'udp or tcp');
+        const policy = ctTimeoutPolicyWords(words, kw);
+        const known = new Set((CT_TIMEOUT_STATES[protocol] ?? []).map(([st]) => st));
+        for (const [state] of policy)
+          if (!known.has(state)) {
+            const tok = words.find((w) => w.text === state || w.text === `${state}:`) ?? kw;
+            throw new NftError(tok, state, 'invalid state for this protocol');
+          }
         return {
           ...base,
           ...withC,
           type,
-          protocol: wtext[wtext.indexOf('protocol') + 1] ?? 'tcp',
+          protocol,
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
-          policy: ctTimeoutPolicyWords(words, kw),
+          policy,
         };
+      }
       case 'secmark':
         return { ...base, ...withC, type, context: words[0]?.text ?? '' };
       case 'synproxy': {
