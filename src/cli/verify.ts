@@ -49,6 +49,9 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
       bad = true;
       continue;
     }
+    // What the rules hold without effect on the IPv4 packets natbox runs (an nft ip6 table, an
+    // inet table's IPv6 half): said on standard error, as natbox test and trace say it.
+    for (const n of p.prepared.built.notes ?? []) process.stderr.write(`note: ${n}\n`);
     prepared.push(p.prepared);
   }
   if (bad) return 2;
