@@ -5,7 +5,7 @@
 // root, a tool missing, a command or tool failing during a run: never 1).
 import { spawnSync } from 'node:child_process';
 import { environmentProblems, shellWord, type Backend } from '../dataplane/kernel/live.ts';
-import { flowtableProblem, usesFlowtables } from '../dataplane/kernel/features.ts';
+import { flowtableProblem, queueProblem, usesFlowtables, usesQueue } from '../dataplane/kernel/features.ts';
 import {
   prepareVerify,
   readScenario,
@@ -62,6 +62,11 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
   if (problems.length === 0 && flowtables.length > 0) {
     const ft = flowtableProblem();
     if (ft) problems.push(`${ft}; scenarios with a flowtable: ${flowtables.map((p) => p.file).join(', ')}`);
+  }
+  const queues = prepared.filter((p) => usesQueue(p.built.nftRulesets?.values() ?? []));
+  if (problems.length === 0 && queues.length > 0) {
+    const qp = queueProblem();
+    if (qp) problems.push(`${qp}; scenarios with a queue rule: ${queues.map((p) => p.file).join(', ')}`);
   }
   if (problems.length) {
     process.stderr.write(

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI } from '../cli-argv.ts';
-import { flowtableProblem } from '../../src/dataplane/kernel/features.ts';
+import { flowtableProblem, queueProblem, usesQueue } from '../../src/dataplane/kernel/features.ts';
+import { parseNftText } from '../netfilter/nftables/dsl.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -90,6 +91,26 @@ test(
       const r = natbox('verify', f);
       assert.equal(r.code, 3, r.err);
       assert.match(r.err, NOTE);
+    });
+  },
+);
+
+test('usesQueue finds an nft queue statement in any table and chain', () => {
+  const q = parseNftText('table ip t {\n\tchain c {\n\t\tudp dport 53 queue to 3 bypass\n\t}\n}\n');
+  const none = parseNftText('table ip t {\n\tchain c {\n\t\tudp dport 53 accept\n\t}\n}\n');
+  assert.equal(usesQueue([none, q]), true);
+  assert.equal(usesQueue([none]), false);
+});
+
+test(
+  'natbox verify of a scenario with an nft queue rule exits 3 on a kernel without nft_queue',
+  { skip: queueProblem() === undefined ? 'this kernel has nft_queue: verify would run' : false },
+  () => {
+    withFile(scenario(false).replace('ip6 saddr ::1 drop', 'udp dport 9 queue'), (f) => {
+      const r = natbox('verify', f);
+      assert.equal(r.code, 3, r.err);
+      assert.match(r.err, /this kernel has no nft queue statement \(CONFIG_NFT_QUEUE/);
+      assert.match(r.err, /scenarios with a queue rule: .*s\.yaml/);
     });
   },
 );
