@@ -122,6 +122,8 @@ export interface HostConfig {
   readonly ipRules?: readonly ParsedRule[];
   /** The nftables ruleset (its base chains run beside the iptables tables, by priority). */
   readonly nft?: NftRuleset;
+  /** Queue listeners' verdicts by queue number (`queues:`): NF_ACCEPT or NF_DROP. */
+  readonly queues?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -276,6 +278,7 @@ export class Host {
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
       rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
       fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
+      ...(cfg.queues ? { queueVerdict: (n: number) => cfg.queues!.get(n) ?? -1 } : {}),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
       primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -391,6 +394,7 @@ export class Host {
         ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
         rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
         fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
+        ...(this.config.queues ? { queueVerdict: (n: number) => this.config.queues!.get(n) ?? -1 } : {}),
         socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
         tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
         primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,

@@ -114,6 +114,11 @@ export interface XtEnv {
    */
   fibDev?(addr: number, mark: number, saddr: number, tos: number): string;
   /**
+   * The verdict the scenario's listener on netfilter queue `n` gives (NF_ACCEPT: reinjected, the
+   * hook goes on; NF_DROP), -1 when nobody listens there. Absent: no queue has a listener.
+   */
+  queueVerdict?(n: number): number;
+  /**
    * The local socket a packet with this tuple would reach (nf_sk_lookup_slow_v4: an established
    * one first, then a listener), for -m socket: SK_NONE, SK_FULL (bound to a local address),
    * SK_WILDCARD (a full socket bound to 0.0.0.0) or SK_MINI (timewait or request socket).

@@ -20,7 +20,7 @@ import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
-import { NOTRACK } from '../core/verdict.ts';
+import { NF_ACCEPT, NF_DROP, NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
 import {
   NF_INET_FORWARD,
@@ -512,9 +512,32 @@ export class RtTable {
         ];
       }
       case 'queue': {
-        // No queue listener in natbox (nf_queue finds no instance): bypass goes on, else a drop.
+        // nft_queue_eval: the packet goes to queue N (`queue to N`, a constant; `queue to EXPR`,
+        // nft_queue_sreg_eval: the expression's value). A range balances: with fanout by CPU
+        // (natbox runs on CPU 0: the first queue), else by nfqueue_hash of the flow with a seed
+        // random at boot (natbox takes the first queue). The scenario's listener on the queue
+        // (`queues:`, XtEnv.queueVerdict) answers accept (the hook goes on) or drop; with nobody
+        // there nf_queue fails: `bypass` goes on, else a drop.
         const bypass = (s.flags ?? []).includes('bypass');
-        return [() => (bypass ? R_ACCEPT : R_DROP)];
+        const num = s.num;
+        const first = !num
+          ? 0
+          : num.kind === 'range'
+            ? numValue(num.low)
+            : num.kind === 'value'
+              ? numValue(num)
+              : -1;
+        const get = first < 0 && num ? this.valueGetter(num, ctx) : undefined;
+        return [
+          (skb) => {
+            const n = get ? get(skb) : first;
+            if (n < 0) return R_BREAK;
+            const v = skb.env?.queueVerdict?.(n & 0xffff) ?? -1;
+            if (v === NF_ACCEPT) return R_ACCEPT;
+            if (v === NF_DROP) return R_DROP;
+            return bypass ? R_ACCEPT : R_DROP;
+          },
+        ];
       }
       case 'counter':
         if (ctx.family === 'netdev') return [netdevCounterOp(s, rt)];
