@@ -48,6 +48,8 @@ export async function checkCommand(files: string[], opts: CheckCliOptions): Prom
       bad = true;
       continue;
     }
+    // The nft notes (an ip6 table, an inet table's IPv6 half), as natbox test and trace say them.
+    for (const n of p.built.notes ?? []) process.stderr.write(`note: ${n}\n`);
     let report = checkScenario(p.scenario, p.built, { lang, prove: opts.proof });
     if (opts.matrix) {
       let matrix = matrixOf(p.built);

@@ -371,6 +371,7 @@ export async function diffCommand(
     // Rules left out are said on standard error, as natbox test does.
     for (const k of p.built.skipped)
       process.stderr.write(`warning: ${k.where}: ${k.host}: rule left out (${k.reason})\n`);
+    for (const n of p.built.notes ?? []) process.stderr.write(`note: ${n}\n`);
     const sim = simulate(p.built.world, p.built.flows, { seed: opts.seed });
     const doc = buildTraceDoc({ name: p.scenario.name, file }, sim);
     runs.push({

@@ -5,7 +5,7 @@
 // root, a tool missing, a command or tool failing during a run: never 1).
 import { spawnSync } from 'node:child_process';
 import { environmentProblems, shellWord, type Backend } from '../dataplane/kernel/live.ts';
-import { flowtableProblem, usesFlowtables } from '../dataplane/kernel/features.ts';
+import { flowtableProblem, queueProblem, usesFlowtables, usesQueue } from '../dataplane/kernel/features.ts';
 import {
   prepareVerify,
   readScenario,
@@ -49,6 +49,9 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
       bad = true;
       continue;
     }
+    // What the rules hold without effect on the IPv4 packets natbox runs (an nft ip6 table, an
+    // inet table's IPv6 half): said on standard error, as natbox test and trace say it.
+    for (const n of p.prepared.built.notes ?? []) process.stderr.write(`note: ${n}\n`);
     prepared.push(p.prepared);
   }
   if (bad) return 2;
@@ -59,6 +62,11 @@ export async function verifyCommand(files: string[], opts: VerifyOptions): Promi
   if (problems.length === 0 && flowtables.length > 0) {
     const ft = flowtableProblem();
     if (ft) problems.push(`${ft}; scenarios with a flowtable: ${flowtables.map((p) => p.file).join(', ')}`);
+  }
+  const queues = prepared.filter((p) => usesQueue(p.built.nftRulesets?.values() ?? []));
+  if (problems.length === 0 && queues.length > 0) {
+    const qp = queueProblem();
+    if (qp) problems.push(`${qp}; scenarios with a queue rule: ${queues.map((p) => p.file).join(', ')}`);
   }
   if (problems.length) {
     process.stderr.write(

@@ -165,6 +165,10 @@ export function buildScenario(
       ...(ipRules && ipRules.length > 0 ? { ipRules } : {}),
       ...(rtTables.size > 0 ? { rtTables } : {}),
       ...(nft ? { nft } : {}),
+      // A listener's verdict on each queue (NF_ACCEPT 1, NF_DROP 0).
+      ...(h.queues
+        ? { queues: new Map([...h.queues].map(([n, v]) => [n, v.value === 'accept' ? 1 : 0])) }
+        : {}),
       listen: h.listen.map((l) => {
         const bind = l.bind ? parseIpv4(l.bind.value) : undefined;
         return {

@@ -70,6 +70,7 @@ const HOST_KEYS = [
   'ip_rules',
   'rt_tables',
   'nft',
+  'queues',
 ] as const;
 const IFACE_KEYS = ['address', 'addresses', 'mac', 'mtu', 'group'] as const;
 const BRIDGE_KEYS = ['ports', 'address', 'addresses', 'mac', 'stp'] as const;
@@ -562,6 +563,8 @@ class Loader {
     // nftables beside iptables rules: the same forms as rules: (the front end reads the text).
     const nfE = byKey.get('nft');
     const nft = nfE !== undefined ? this.rules(nfE.value, nfE.field, 'nft') : undefined;
+    const quE = byKey.get('queues');
+    const queues = quE !== undefined ? this.queues(quE.value, quE.field) : undefined;
 
     const spec: HostSpec = {
       name,
@@ -575,6 +578,7 @@ class Loader {
       ...(ipRules !== undefined ? { ipRules } : {}),
       ...(rtTables !== undefined ? { rtTables } : {}),
       ...(nft !== undefined ? { nft } : {}),
+      ...(queues !== undefined ? { queues } : {}),
     };
     this.hosts.set(name.value, { spec, ifaces, bridged });
   }
@@ -871,6 +875,32 @@ class Loader {
         continue;
       }
       out.set(e.key, n);
+    }
+    return out;
+  }
+
+  /** `queues: { 0: accept, 3: drop }`: queue numbers (0..65535) to a listener's verdict. */
+  private queues(node: Node | null, field: string): Map<number, At<'accept' | 'drop'>> {
+    const r = this.r;
+    const out = new Map<number, At<'accept' | 'drop'>>();
+    for (const e of r.entries(
+      node,
+      field,
+      'a mapping of queue numbers to verdicts, e.g. { 0: accept }',
+      undefined,
+      'queue',
+    ) ?? []) {
+      if (!/^\d+$/.test(e.key) || Number(e.key) > 65535) {
+        r.error(e.keyNode, e.field, `${q(e.key)} is not a queue number (0..65535)`, e.key);
+        continue;
+      }
+      const v = r.string(e.value, e.field, 'a verdict: accept or drop');
+      if (v === undefined) continue;
+      if (v.value !== 'accept' && v.value !== 'drop') {
+        r.error(e.value, e.field, `${q(v.value)} is not a queue verdict (accept or drop)`, v.value);
+        continue;
+      }
+      out.set(Number(e.key), { value: v.value, loc: v.loc });
     }
     return out;
   }

@@ -60,6 +60,12 @@ export interface HostSpec {
   /** Table names (`rt_tables:`, as /etc/iproute2/rt_tables): name → id, e.g. wan2 → 200. */
   readonly rtTables?: ReadonlyMap<string, At<number>>;
   /**
+   * Queue listeners (`queues: { 0: accept }`): the verdict a userspace program on each netfilter
+   * queue gives every packet queued to it (nft `queue`, iptables NFQUEUE). A queue not named has
+   * no listener.
+   */
+  readonly queues?: ReadonlyMap<number, At<'accept' | 'drop'>>;
+  /**
    * nftables rules beside iptables ones (`nft:`; same forms as `rules:`). A `rules:` written in
    * nftables is nftables too (build.ts tells the languages apart): a host has one nft ruleset.
    */

@@ -129,6 +129,8 @@ export interface HostConfig {
   readonly ipRules?: readonly ParsedRule[];
   /** The nftables ruleset (its base chains run beside the iptables tables, by priority). */
   readonly nft?: NftRuleset;
+  /** Queue listeners' verdicts by queue number (`queues:`): NF_ACCEPT or NF_DROP. */
+  readonly queues?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -284,6 +286,8 @@ export class Host {
       ...(cfg.ipsets ? { ipsets: cfg.ipsets } : {}),
       ...(env.epoch !== undefined ? { epoch: env.epoch } : {}),
       rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
+      fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
+      ...(cfg.queues ? { queueVerdict: (n: number) => cfg.queues!.get(n) ?? -1 } : {}),
       socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
       tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
       primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -400,6 +404,8 @@ export class Host {
         ...(this.config.ipsets ? { ipsets: this.config.ipsets } : {}),
         ...(this.env.epoch !== undefined ? { epoch: this.env.epoch } : {}),
         rpfLookup: (src, mark, dev, saddr, tos) => this.rpfLookup(src, mark, dev, saddr, tos),
+        fibDev: (addr, mark, saddr, tos) => this.fibDev(addr, mark, saddr, tos),
+        ...(this.config.queues ? { queueVerdict: (n: number) => this.config.queues!.get(n) ?? -1 } : {}),
         socketLookup: (proto, sa, sp, da, dp) => this.sockets.xtLookup(proto, sa, sp, da, dp),
         tproxyLookup: (proto, sa, sp, da, dp, l) => this.sockets.tproxyLookup(proto, sa, sp, da, dp, l),
         primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
@@ -748,6 +754,26 @@ export class Host {
       this.sysctl('net.ipv4.conf.all.accept_local', 0) !== 0 ||
       this.sysctl(`net.ipv4.conf.${dev}.accept_local`, 0) !== 0
     );
+  }
+
+  /**
+   * nft_fib4_eval without iif: the device of the route fib_lookup finds for `addr` from the
+   * loopback device; '' for no route (or an unreachable/blackhole one) and for RTN_LOCAL.
+   */
+  fibDev(addr: number, mark: number, saddr: number, tos: number): string {
+    if (this.addrType(addr, undefined) === RTN_LOCAL) return '';
+    const k = this.key;
+    k.dst = addr;
+    k.src = saddr;
+    k.tos = tos;
+    k.mark = mark;
+    k.iif = 'lo';
+    k.oif = '';
+    k.proto = 0;
+    k.sport = 0;
+    k.dport = 0;
+    if (this.policy.lookup(k, this.res) !== 0) return '';
+    return this.res.dev;
   }
 
   /** Is `addr` one of this host's addresses (any interface: Linux's weak host model)? */

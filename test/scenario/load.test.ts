@@ -284,7 +284,7 @@ test('scenario-error-unknown-key-with-suggestion', () => {
     'x.yaml:11:1: link: unknown key "link"; did you mean "links"?',
   ]);
   assert.deepEqual(errors(y(...HOSTS, '    color: blue')), [
-    'x.yaml:10:5: hosts.client.color: unknown key "color" (expected one of: interfaces, bridges, routes, sysctls, rules, ipsets, listen, ip_rules, rt_tables, nft)',
+    'x.yaml:10:5: hosts.client.color: unknown key "color" (expected one of: interfaces, bridges, routes, sysctls, rules, ipsets, listen, ip_rules, rt_tables, nft, queues)',
   ]);
 });
 

@@ -209,6 +209,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'ipsets',
     'listen',
     'nft',
+    'queues',
     'routes',
     'rt_tables',
     'rules',

@@ -48,7 +48,7 @@ test('trace: CHECKSUM and NFQUEUE rule steps carry their notes (JSON and text)',
     [...notes],
     [
       "POSTROUTING: CHECKSUM --checksum-fill: natbox's packets always carry a full checksum, nothing to fill",
-      'FORWARD: NFQUEUE: no queue listener (--queue-bypass: the packet leaves the table accepted; else dropped)',
+      'FORWARD: NFQUEUE: no queue listener unless the scenario gives one in queues: (--queue-bypass: the packet leaves the table accepted; else dropped)',
     ],
   );
   // A rule whose target shows itself in the packet (here none other) has no note.

@@ -108,6 +108,17 @@ export interface XtEnv {
    */
   rpfLookup?(src: number, mark: number, dev: string, saddr?: number, tos?: number): number;
   /**
+   * The device of the route to `addr` (fib_lookup from the loopback device with `mark`, `saddr`
+   * and `tos` for `ip rule` selectors, FIB_RES_DEV), as nft's `fib daddr|saddr oif` without `iif`
+   * asks: '' when there is none, and for one of the host's own addresses (RTN_LOCAL).
+   */
+  fibDev?(addr: number, mark: number, saddr: number, tos: number): string;
+  /**
+   * The verdict the scenario's listener on netfilter queue `n` gives (NF_ACCEPT: reinjected, the
+   * hook goes on; NF_DROP), -1 when nobody listens there. Absent: no queue has a listener.
+   */
+  queueVerdict?(n: number): number;
+  /**
    * The local socket a packet with this tuple would reach (nf_sk_lookup_slow_v4: an established
    * one first, then a listener), for -m socket: SK_NONE, SK_FULL (bound to a local address),
    * SK_WILDCARD (a full socket bound to 0.0.0.0) or SK_MINI (timewait or request socket).

@@ -20,7 +20,7 @@ import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
 import type { Skb } from '../core/skb.ts';
-import { NOTRACK } from '../core/verdict.ts';
+import { NF_ACCEPT, NF_DROP, NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
 import {
   NF_INET_FORWARD,
@@ -512,9 +512,32 @@ export class RtTable {
         ];
       }
       case 'queue': {
-        // No queue listener in natbox (nf_queue finds no instance): bypass goes on, else a drop.
+        // nft_queue_eval: the packet goes to queue N (`queue to N`, a constant; `queue to EXPR`,
+        // nft_queue_sreg_eval: the expression's value). A range balances: with fanout by CPU
+        // (natbox runs on CPU 0: the first queue), else by nfqueue_hash of the flow with a seed
+        // random at boot (natbox takes the first queue). The scenario's listener on the queue
+        // (`queues:`, XtEnv.queueVerdict) answers accept (the hook goes on) or drop; with nobody
+        // there nf_queue fails: `bypass` goes on, else a drop.
         const bypass = (s.flags ?? []).includes('bypass');
-        return [() => (bypass ? R_ACCEPT : R_DROP)];
+        const num = s.num;
+        const first = !num
+          ? 0
+          : num.kind === 'range'
+            ? numValue(num.low)
+            : num.kind === 'value'
+              ? numValue(num)
+              : -1;
+        const get = first < 0 && num ? this.valueGetter(num, ctx) : undefined;
+        return [
+          (skb) => {
+            const n = get ? get(skb) : first;
+            if (n < 0) return R_BREAK;
+            const v = skb.env?.queueVerdict?.(n & 0xffff) ?? -1;
+            if (v === NF_ACCEPT) return R_ACCEPT;
+            if (v === NF_DROP) return R_DROP;
+            return bypass ? R_ACCEPT : R_DROP;
+          },
+        ];
       }
       case 'counter':
         if (ctx.family === 'netdev') return [netdevCounterOp(s, rt)];
@@ -584,7 +607,10 @@ export class RtTable {
         return [(skb) => connlimitEval(st, 0, count, over, skb)];
       }
       case 'last':
-        throw new NftRefusal('last is read and printed but not simulated', s, 'last');
+        // nft_last_eval stores the time the rule was last reached (jiffies) and nothing else: the
+        // packet goes on. Listing it back (`last used 1s`, nft 1.1) is not done: the rule keeps
+        // the `last used` it was read with.
+        return [() => R_GO];
       default:
         throw new NftRefusal(`the statement ${s.kind} is read and printed but not simulated`, s, s.kind);
     }
@@ -1232,13 +1258,36 @@ export class RtTable {
     if (!set) throw new NftRefusal(`no set @${s.set}`, s, `@${s.set}`);
     if (!set.hash)
       throw new NftRefusal('add/update/delete on an interval set is not simulated', s, `@${s.set}`);
-    if (s.data)
-      throw new NftRefusal('add/update of a map element from the packet path is not simulated', s, ':');
+    // A map's data (nft's map statement, `add @m { ip saddr : 0x1 }`): the kernel loads it into
+    // registers with the key, before the dynset (an expression that breaks ends the rule), and
+    // writes it into the element nft_dynset_new makes; an element already there keeps its data
+    // (nft_rhash_update returns it as it is). Each field a number (sets.ts: dataLo/dataHi).
+    const d = set.cfg.dataFields;
+    const dataGets: NumGetter[] = [];
+    if (s.data) {
+      if (set.cfg.verdictMap || d === 0)
+        throw new NftRefusal(`@${s.set} takes no data from the packet path`, s.data, ':');
+      const items = s.data.kind === 'concat' ? s.data.items : [s.data];
+      if (items.length !== d) throw new NftRefusal('map data of another width', s.data, '.');
+      for (const it of items) dataGets.push(this.valueGetter(it, ctx));
+    } else if (d > 0 && s.op !== 'delete')
+      throw new NftRefusal(`@${s.set} is a map: its elements need data`, s, `@${s.set}`);
+    const nData = dataGets.length;
+    const dataBuf = new Float64Array(nData);
+    const loadData = (skb: Skb): boolean => {
+      for (let i = 0; i < nData; i++) {
+        const v = dataGets[i]!(skb);
+        if (v < 0) return false;
+        dataBuf[i] = v;
+      }
+      return true;
+    };
     const build = this.keyBuilder(s.key, ctx, () => set, s.op !== 'delete');
     const key = this.key;
     const rt = this.rt;
     if (s.op === 'delete')
       return (skb) => {
+        if (!loadData(skb)) return R_BREAK;
         if (build(skb)) set.deleteKey(key);
         return R_GO;
       };
@@ -1262,10 +1311,15 @@ export class RtTable {
     const nOps = elemOps.length;
     const update = s.op === 'update';
     return (skb) => {
+      // The data first: a `map` lookup in it uses the shared key words the key is built in.
+      if (nData > 0 && !loadData(skb)) return R_BREAK;
       if (!build(skb)) return R_BREAK;
       const slot = set.addKey(key, rt.now, timeout);
       if (slot < 0) return R_BREAK; // the set is full
-      if (set.fresh) for (let i = 0; i < fresh.length; i++) fresh[i]!.reset(slot); // a new element's lists
+      if (set.fresh) {
+        for (let i = 0; i < fresh.length; i++) fresh[i]!.reset(slot); // a new element's lists
+        for (let i = 0; i < nData; i++) set.dataLo[slot * d + i] = set.dataHi[slot * d + i] = dataBuf[i]!;
+      }
       if (update && !set.fresh && timeout > 0) set.expires[slot] = rt.now + timeout;
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
@@ -1371,6 +1425,13 @@ function carrySet(old: RtSet, next: RtSet): Map<number, number> {
     next.bytes[slot] = old.bytes[s]!;
     next.tokens[slot] = old.tokens[s]!;
     next.last[slot] = old.last[s]!;
+    // A map's data (the map statement's), when the map keeps its data width.
+    const d = old.cfg.dataFields;
+    if (d > 0 && !old.cfg.verdictMap && d === next.cfg.dataFields && !next.cfg.verdictMap)
+      for (let i = 0; i < d; i++) {
+        next.dataLo[slot * d + i] = old.dataLo[s * d + i]!;
+        next.dataHi[slot * d + i] = old.dataHi[s * d + i]!;
+      }
     moves.set(s, slot);
   }
   return moves;

@@ -23,7 +23,12 @@ import {
   rpfTos,
   type Skb,
 } from '../core/skb.ts';
-import { NF_INET_FORWARD, NF_INET_PRE_ROUTING } from '../core/hook-numbers.ts';
+import {
+  NF_INET_FORWARD,
+  NF_INET_LOCAL_OUT,
+  NF_INET_POST_ROUTING,
+  NF_INET_PRE_ROUTING,
+} from '../core/hook-numbers.ts';
 
 // Local reads and constants: an imported binding is read through a getter when the module is
 // loaded as CommonJS (tsx), a cost on every packet.
@@ -407,15 +412,35 @@ function fibGetter(e: Extract<NftExpr, { kind: 'fib' }>, ctx: ExprCtx): Getter {
       },
     };
   }
-  // oif / oifname: the route's device. natbox answers it for `saddr . iif` (the reverse-path
-  // lookup, XtEnv.rpfLookup) where the device is the input's or none.
-  if (daddr || !iif)
+  // oif / oifname: the route's device (nft_fib4_eval). nft_fib_init refuses `. oif` with these
+  // results, nft_fib_validate their use outside prerouting, input and forward.
+  if (oif)
+    throw new NftRefusal(`fib ${e.flags.join(' . ')} ${e.result}: the kernel refuses it (EINVAL)`, e, 'fib');
+  if (ctx.hook === NF_INET_LOCAL_OUT || ctx.hook === NF_INET_POST_ROUTING)
     throw new NftRefusal(
-      `fib ${e.flags.join(' . ')} ${e.result} is not simulated (natbox answers fib saddr . iif oif/oifname)`,
+      `fib ... ${e.result} is not valid at this hook (the kernel refuses it: EOPNOTSUPP)`,
       e,
       'fib',
     );
-  void ctx;
+  if (!iif) {
+    // No device to check: the device of the route fib_lookup finds from the loopback device for
+    // the address (daddr, or saddr with daddr as the flow's source), 0 for none and for a local
+    // address (RTN_LOCAL). A packet from lo at prerouting, and one from 0.0.0.0 to a broadcast or
+    // local multicast address, get the input device (nft_fib_is_loopback, the zeronet case).
+    const dev = (skb: Skb): string => {
+      if (ctx.rt.hook === NF_INET_PRE_ROUTING && skb.inIf === 'lo') return skb.inIf;
+      if (skb.src >>> 24 === 0 && (skb.dst === 0xffffffff || skb.dst >>> 8 === 0xe00000)) return skb.inIf;
+      const env = skb.env;
+      if (!env?.fibDev) return '';
+      const m = mark ? skb.mark : 0;
+      return daddr
+        ? env.fibDev(skb.dst, m, rpfSaddr(skb.src), rpfTos(skb))
+        : env.fibDev(skb.src, m, rpfSaddr(skb.dst), rpfTos(skb));
+    };
+    // oif: an ifindex natbox does not number; the name stands for it, '' when missing.
+    return { str: true, get: dev };
+  }
+
   const found = (skb: Skb): boolean => {
     if (ctx.rt.hook === NF_INET_PRE_ROUTING && skb.inIf === 'lo') return true; // nft_fib_is_loopback
     if (skb.src >>> 24 === 0 && (skb.dst === 0xffffffff || skb.dst >>> 8 === 0xe00000)) return true;
@@ -423,7 +448,10 @@ function fibGetter(e: Extract<NftExpr, { kind: 'fib' }>, ctx: ExprCtx): Getter {
     if (!env?.rpfLookup) return false;
     // In FORWARD the kernel asks from the output device (flowi4_iif = out->ifindex); natbox's
     // lookup takes the device the next hop must use, the input device either way.
-    const r = env.rpfLookup(skb.src, mark ? skb.mark : 0, skb.inIf, rpfSaddr(skb.dst), rpfTos(skb));
+    // `daddr . iif`: the route to the destination, through the input device.
+    const r = daddr
+      ? env.rpfLookup(skb.dst, mark ? skb.mark : 0, skb.inIf, rpfSaddr(skb.src), rpfTos(skb))
+      : env.rpfLookup(skb.src, mark ? skb.mark : 0, skb.inIf, rpfSaddr(skb.dst), rpfTos(skb));
     if (r < 0) return false;
     if ((r & 0xff) === RTN_LOCAL) return false;
     return (r & RPF_USES_DEV) !== 0;

@@ -18,7 +18,7 @@ import type {
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
 import { CT_TIMEOUT_STATES, ctHelperL3proto, formatHour } from './types.ts';
-import { natFamily } from './print.ts';
+import { natFamily, stmtText } from './print.ts';
 import { listOrder } from './normalise.ts';
 import {
   BITMASK_TYPES,
@@ -324,6 +324,9 @@ function stmtJson(s: NftStmt, ctx: Ctx): JOut {
     case 'set':
       return { mangle: { key: exprJson(s.target), value: exprJson(s.value) } };
     case 'dynset': {
+      // nft 1.0.6 has no JSON form for the map statement (`add @m { k : v }`): it prints the
+      // statement's text as a string (and warns "stmt ops map have no json callback").
+      if (s.data) return stmtText(s, ctx.family, ctx.table);
       let elem = exprJson(s.key);
       if (s.timeout) elem = { elem: { val: elem, timeout: Math.floor(s.timeout / 1000) } };
       const o: JObj = { op: s.op, elem, set: `@${s.set}` };

@@ -43,6 +43,8 @@ import {
   type FieldType,
 } from './json-types.ts';
 import { canonicalIpv6, hasInterval, isTcpContext, parseHour, synproxyFlags } from './types.ts';
+import { dynsetError } from './dynset.ts';
+import { parseNftText, stripPos } from './parse.ts';
 
 export interface NftJsonReadOptions {
   readonly limits?: JsonLimits;
@@ -750,10 +752,14 @@ class Reader {
         const policy: [string, number][] = [];
         if (polN && polN.k === 'obj')
           for (const key of polN.keys) policy.push([key, this.int(polN.map.get(key)!, `${p}.policy.${key}`)]);
+        // nft 1.0.6 takes tcp and udp (another protocol crashes its JSON reader).
+        const prN = o.map.get('protocol');
+        const protocol = prN ? this.str(prN, `${p}.protocol`) : 'tcp';
+        if (protocol !== 'tcp' && protocol !== 'udp') this.fail(prN!, `${p}.protocol`, 'tcp or udp expected');
         ob = {
           ...base,
           type: 'ct timeout',
-          protocol: this.optStr(o, 'protocol', p) ?? 'tcp',
+          protocol,
           ...(l3 !== undefined ? { l3proto: l3 } : {}),
           policy,
         };
@@ -874,7 +880,27 @@ class Reader {
 
   // -- statements -------------------------------------------------------------------------
 
+  /**
+   * A statement nft 1.0.6 has no JSON form for, which `nft -j list` prints as its text (the map
+   * statement, `last`): read by the text reader as a rule of the table (its sets and objects
+   * known, so a map's data is typed). nft 1.0.6 itself refuses such strings on input.
+   */
+  textStmt(n: Extract<JNode, { k: 'str' }>, p: string, ctx: Ctx): NftStmt {
+    const t = ctx.table;
+    const table = { ...t, sets: t.sets.map(asDynamic), chains: [{ name: 'json', handle: 0, rules: [] }] };
+    const base: NftRuleset = { tables: [table] };
+    const r = parseNftText(
+      [{ text: `add rule ${t.family} ${t.name} json ${n.v}`, file: this.file, line: 1, column: 1 }],
+      { base },
+    );
+    if (!r.ok) this.fail(n, p, `the statement text: ${r.diagnostics[0]!.message}`);
+    const rule = r.ok ? r.ruleset.tables[0]!.chains.find((c) => c.name === 'json')!.rules[0] : undefined;
+    if (rule?.stmts.length !== 1) this.fail(n, p, 'one statement expected');
+    return stripPos(rule!.stmts[0]!);
+  }
+
   stmt(n: JNode, p: string, ctx: Ctx): NftStmt {
+    if (n.k === 'str') return this.textStmt(n, p, ctx);
     const [k, v] = this.single(n, p);
     const q = `${p}.${k}`;
     switch (k) {
@@ -1132,7 +1158,7 @@ class Reader {
             this.stmt(x, `${q}.stmt[${i}]`, ctx),
           );
         }
-        return {
+        const st: NftStmt = {
           kind: 'dynset',
           op,
           set: ref.slice(1),
@@ -1141,6 +1167,11 @@ class Reader {
           ...(timeout !== undefined ? { timeout } : {}),
           ...(stmts ? { stmts } : {}),
         };
+        // What the kernel answers for the statement on this set (dynset.ts), the set taken as
+        // dynamic: nft's JSON never prints the flag (a listed map may well have it).
+        const bad = s ? dynsetError(asDynamic(s), st, false) : undefined;
+        if (bad) this.fail(setN, `${q}.${refKey}`, bad.message);
+        return st;
       }
       case 'dup':
       case 'fwd': {
@@ -1656,14 +1687,19 @@ interface Ctx {
 
 const VERDICT: FieldType = { type: 'verdict', bits: 32 };
 
+/** A set with the `dynamic` flag, which nft's JSON never prints (the kernel checks of dynset.ts). */
+function asDynamic(s: NftSet): NftSet {
+  return s.flags.includes('dynamic') ? s : { ...s, flags: ['dynamic', ...s.flags] };
+}
+
+/** The order nft 1.0.6 lists set flags in (rule.c set_print_declaration). */
+const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
 /**
  * A set the packet path adds to or updates is `dynamic` (nft sets NFT_SET_EVAL, and the default
  * size 65535, when a rule refers to it: `nft -j -f` then `nft list ruleset` shows both; the JSON
  * listing never prints the flag).
  */
-/** The order nft 1.0.6 lists set flags in (rule.c set_print_declaration). */
-const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
-
 function markDynamicSets(rs: NftRuleset): void {
   for (const t of rs.tables) {
     const used = new Set<string>();
@@ -1671,10 +1707,11 @@ function markDynamicSets(rs: NftRuleset): void {
       for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'dynset') used.add(s.set);
     for (let i = 0; i < t.sets.length; i++) {
       const s = t.sets[i]!;
-      if (!used.has(s.name) || s.flags.includes('dynamic')) continue;
+      // A map keeps its flags (nft's map statement sets no NFT_SET_EVAL); the kernel sizes both.
+      if (!used.has(s.name) || (s.flags.includes('dynamic') && s.size !== undefined)) continue;
       t.sets[i] = {
         ...s,
-        flags: SET_FLAG_ORDER.filter((f) => f === 'dynamic' || s.flags.includes(f)),
+        flags: s.isMap ? s.flags : SET_FLAG_ORDER.filter((f) => f === 'dynamic' || s.flags.includes(f)),
         size: s.size ?? 65535,
       };
     }

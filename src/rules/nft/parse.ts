@@ -29,6 +29,7 @@ import {
   BITMASK_TYPES,
   canonicalIpv6,
   CT,
+  CT_TIMEOUT_STATES,
   exprBits,
   exprType,
   isPayloadProto,
@@ -45,6 +46,7 @@ import {
   synproxyFlags,
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
+import { dynsetError } from './dynset.ts';
 
 export interface ParseOpts {
   readonly base?: NftRuleset;
@@ -299,6 +301,8 @@ class Parser {
   private readonly defines: Map<string, NftTok[]>;
   private depth = 0;
   private inSet = 0;
+  /** The sets and maps of the table block being read, not yet added to its table (tableBlock). */
+  private blockSets: readonly { set: NftSet }[] = [];
   private parens = 0;
   private needTcp = false;
 
@@ -884,11 +888,21 @@ class Parser {
             `@${o.set}`,
             'Could not process rule: No such file or directory',
           );
-        if (!set.flags.includes('dynamic')) {
+        const bad = dynsetError(set, o as Extract<NftStmt, { kind: 'dynset' }>, KERNEL_SIZED.has(set));
+        if (bad) {
+          const at = bad.at === 'set' && set.pos ? set.pos : (o.pos ?? rule.pos!);
+          throw new NftError(at, bad.at === 'set' ? set.name : `@${o.set}`, bad.message);
+        }
+        // nft's set statement marks the set dynamic (NFT_SET_EVAL); its map statement does not (a
+        // map keeps its flags); the kernel sizes either (nft_dynset_init: size 0 becomes 65535).
+        if (!set.isMap && !set.flags.includes('dynamic')) {
           set.flags.push('dynamic');
           set.flags.sort((a, b) => SET_FLAG_ORDER.indexOf(a) - SET_FLAG_ORDER.indexOf(b));
         }
-        if (set.size === undefined) (set as { size?: number }).size = 65535;
+        if (set.size === undefined) {
+          (set as { size?: number }).size = 65535;
+          KERNEL_SIZED.add(set);
+        }
       }
       if (
         o.kind === 'flow' &&
@@ -924,6 +938,36 @@ class Parser {
     }[] = [];
     const objs: NftObject[] = [];
     const sets: { set: NftSet; name: NftTok }[] = [];
+    const outer = this.blockSets;
+    this.blockSets = sets;
+    try {
+      this.tableBlockItems(tb, chains, objs, sets);
+    } finally {
+      this.blockSets = outer;
+    }
+  }
+
+  /**
+   * A set or map by name: the table's, else one declared earlier in the table block being read
+   * (a map statement's data is typed by its map; nft types it after the block, so a map declared
+   * after the rule in the same block is not found here and its data is read untyped).
+   */
+  private setInScope(tb: NftTable, name: string): NftSet | undefined {
+    return setNamed(tb, name) ?? this.blockSets.find((s) => s.set.name === name)?.set;
+  }
+
+  private tableBlockItems(
+    tb: NftTable,
+    chains: {
+      chain: NftChain;
+      rules: NftRule[];
+      given: (number | undefined)[];
+      isNew: boolean;
+      handle?: number;
+    }[],
+    objs: NftObject[],
+    sets: { set: NftSet; name: NftTok }[],
+  ): void {
     const fts: NftFlowtable[] = [];
     for (;;) {
       this.skipSeps();
@@ -1318,15 +1362,28 @@ class Parser {
           protocol: (wtext[wtext.indexOf('protocol') + 1] ?? 'tcp') as 'tcp',
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
         };
-      case 'ct timeout':
+      case 'ct timeout': {
+        // nft 1.0.6's grammar takes tcp and udp only (ct_timeout_config: `protocol ct_l4protoname`),
+        // and of their states only theirs ("invalid state for this protocol").
+        const pt = words[wtext.indexOf('protocol') + 1];
+        const protocol = pt?.text ?? 'tcp';
+        if (pt && protocol !== 'tcp' && protocol !== 'udp') this.fail(pt, 'udp or tcp');
+        const policy = ctTimeoutPolicyWords(words, kw);
+        const known = new Set((CT_TIMEOUT_STATES[protocol] ?? []).map(([st]) => st));
+        for (const [state] of policy)
+          if (!known.has(state)) {
+            const tok = words.find((w) => w.text === state || w.text === `${state}:`) ?? kw;
+            throw new NftError(tok, state, 'invalid state for this protocol');
+          }
         return {
           ...base,
           ...withC,
           type,
-          protocol: wtext[wtext.indexOf('protocol') + 1] ?? 'tcp',
+          protocol,
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
-          policy: ctTimeoutPolicyWords(words, kw),
+          policy,
         };
+      }
       case 'secmark':
         return { ...base, ...withC, type, context: words[0]?.text ?? '' };
       case 'synproxy': {
@@ -1606,7 +1663,9 @@ class Parser {
             let data: NftExpr | undefined;
             while (!this.isPunct('}')) {
               if (this.eatColon()) {
-                data = this.expr(tb);
+                // The map's data: a value of its data type (`: 0x1`) or an expression (`: ip daddr`).
+                const types = this.setInScope(tb, set.text)?.data?.types;
+                data = this.mapStmtData(tb, types);
                 continue;
               }
               stmts.push(this.stmt(tb));
@@ -2238,6 +2297,32 @@ class Parser {
     return this.fail(t);
   }
 
+  /**
+   * A map statement's data (parser_bison.y map_stmt: a concat_expr): values of the map's data
+   * types or expressions joined by `.`; no `map`, set literal, `@set` or verdict.
+   */
+  private mapStmtData(tb: NftTable, types: NftDatatype[] | undefined): NftExpr {
+    if (types?.[0] === 'verdict') this.fail(this.peek());
+    const items: NftExpr[] = [];
+    for (let k = 0; ; k++) {
+      const t = this.peek();
+      const raw = t.kind === 'at' && /^(ll|nh|th|ih),\d+,\d+$/.test(t.text);
+      if ((t.kind === 'at' && !raw) || (t.kind === 'punct' && t.text === '{')) this.fail(t);
+      // An expression (`ip daddr`, `meta mark | 0x100`, `@th,0,16`) or a value of the field's type.
+      const item =
+        raw || (t.kind === 'word' && this.startsExpr(t.text))
+          ? this.binop(tb)
+          : this.value(tb, types?.[k] ?? types?.[0] ?? 'integer');
+      if (this.isWord('map')) this.fail(this.peek());
+      items.push(item);
+      if (!this.isWord('.')) break;
+      this.i++;
+    }
+    return items.length === 1
+      ? items[0]!
+      : { kind: 'concat', items, pos: items[0]!.pos ?? pick(this.peek()) };
+  }
+
   /** A right-hand side typed by `types` (one per part of a concatenation). */
   private rhs(tb: NftTable, types: NftDatatype[] | undefined, left?: NftExpr, allowExpr = false): NftExpr {
     const t = this.peek();
@@ -2654,6 +2739,9 @@ export function stripPos<T>(x: T): T {
 }
 
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
+
+/** Sets whose size is the one the kernel gave them when a rule first wrote to them (dynset.ts). */
+const KERNEL_SIZED = new WeakSet<NftSet>();
 
 function orderFlags(f: string[]): string[] {
   const order = SET_FLAG_ORDER;

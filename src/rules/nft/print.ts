@@ -252,6 +252,11 @@ function limitText(l: { rate: number; per: string; unit: string; burst: number; 
   return r;
 }
 
+/** One statement's text as nft lists it (JSON prints the statements it has no form for so). */
+export function stmtText(s: NftStmt, fam: NftFamily, t?: NftTable): string {
+  return stmt(s, fam, t);
+}
+
 function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
   switch (s.kind) {
     case 'match':
@@ -336,7 +341,8 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'dynset': {
       let r = `${s.op} @${s.set} { ${expr(s.key, fam)}`;
       if (s.timeout !== undefined) r += ` timeout ${formatTime(s.timeout)}`;
-      for (const x of s.stmts ?? []) r += ` ${stmt(x, fam, t)}`;
+      // nft_dynset_dump sends the element's expressions as templates: a counter without state.
+      for (const x of s.stmts ?? []) r += x.kind === 'counter' ? ' counter' : ` ${stmt(x, fam, t)}`;
       if (s.data) r += ` : ${expr(s.data, fam)}`;
       return `${r} }`;
     }

@@ -543,12 +543,14 @@ test('nft eval: an inet table: IPv6-only rules never match an IPv4 packet', () =
 
 test('nft eval: checkNft names what it does not run, at its position', () => {
   const at = { file: 'r.nft', line: 4, column: 9 };
+  // `meta secpath exists`: read and printed, not simulated.
+  const secpath = (): NftStmt => ({ ...match(meta('secpath'), num(1, 'boolean')), pos: at });
   const nft = rs(
-    table('ip', 'f', [chain('fwd', [rule({ kind: 'last', pos: at })], { hook: 'forward' })]),
+    table('ip', 'f', [chain('fwd', [rule(secpath())], { hook: 'forward' })]),
     table('ip6', 'g', [chain('in', [], { hook: 'input' })]),
     // A netdev chain runs at its device (netdev.ts): only what it cannot run is named.
     table('netdev', 'h', [
-      chain('ing', [rule({ kind: 'verdict', verdict: 'drop' }), rule({ kind: 'last', pos: at })], {
+      chain('ing', [rule({ kind: 'verdict', verdict: 'drop' }), rule(secpath())], {
         hook: 'ingress',
       }),
     ]),
@@ -559,13 +561,28 @@ test('nft eval: checkNft names what it does not run, at its position', () => {
   assert.deepEqual(
     p.map((x) => [x.file, x.line, x.column, x.token, x.severity ?? 'error']),
     [
-      ['r.nft', 4, 9, 'last', 'error'],
+      ['r.nft', 4, 9, 'meta secpath', 'error'],
       ['<nft>', 1, 1, 'ip6', 'note'],
-      ['r.nft', 4, 9, 'last', 'error'],
+      ['r.nft', 4, 9, 'meta secpath', 'error'],
       ['<nft>', 1, 1, 'bridge', 'note'],
     ],
   );
-  assert.match(p[0]!.message, /last is read and printed but not simulated/);
+  assert.match(p[0]!.message, /meta secpath is read and printed but not simulated/);
+});
+
+test('nft eval: last (nft_last) records the time and lets the packet go on', () => {
+  // chain fwd { type filter hook forward priority 0; policy accept; last; tcp dport 80 drop }
+  const nft = rs(
+    table('ip', 'f', [
+      chain('fwd', [rule({ kind: 'last' }), rule(match(pay('tcp', 'dport'), port(80)), verdict('drop'))], {
+        hook: 'forward',
+      }),
+    ]),
+  );
+  assert.deepEqual(checkNft(nft), []);
+  const nf = nftEngine(nft);
+  assert.equal(fwd(nf, new Skb(), syn('192.168.1.10', '198.51.100.1', 1, 80), 'a', 'b', 1), NF_DROP);
+  assert.equal(fwd(nf, new Skb(), syn('192.168.1.10', '198.51.100.1', 1, 81), 'a', 'b', 1), NF_ACCEPT);
 });
 
 test('nft eval: add/update/delete @set from the packet path, with timeouts and a per-element limit', () => {

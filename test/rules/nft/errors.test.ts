@@ -78,6 +78,28 @@ const cases: [string, number, number, string, string][] = [
     '}',
     "syntax error, unexpected '}', expecting newline or semicolon",
   ],
+  // ct timeout objects: nft 1.0.6's grammar has tcp and udp only, and each its own states
+  [
+    'table ip x { ct timeout y { protocol icmp; l3proto ip; policy = { timeout : 5 }; }; }',
+    5,
+    38,
+    'icmp',
+    'syntax error, unexpected icmp, expecting udp or tcp',
+  ],
+  [
+    'table ip x { ct timeout y { protocol gre; l3proto ip; policy = { unreplied : 5 }; }; }',
+    5,
+    38,
+    'gre',
+    'syntax error, unexpected string, expecting udp or tcp',
+  ],
+  [
+    'table ip x { ct timeout y { protocol udp; l3proto ip; policy = { established : 5 }; }; }',
+    5,
+    66,
+    'established',
+    'invalid state for this protocol',
+  ],
   [
     'add table ip x { chain c { accept; } }',
     5,
