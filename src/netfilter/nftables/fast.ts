@@ -168,6 +168,23 @@ const enum F {
    * then mark = (mark & and) ^ xor, then on to the next rule: [op, and, xor, fail].
    */
   JMARK = 35,
+  /**
+   * A network-header u32 == value whose rule then jumps to a chain of `meta mark set` rules only
+   * (F.N32EQ then F.JMARK, kube-proxy's endpoint chain's `ip saddr X jump mark-for-masquerade`):
+   * [op, byte, value, and, xor, fail].
+   */
+  N32EQ_JMARK = 36,
+  /**
+   * The same with (u32 & mask) == want, != with neg (F.N32MASK then F.JMARK, kube-proxy's service
+   * chain's `ip saddr != 10.0.0.0/8 jump mark-for-masquerade`): [op, byte, mask, want, neg, and,
+   * xor, fail].
+   */
+  N32MASK_JMARK = 37,
+  /**
+   * meta l4proto == value, then NAT (F.L4EQ then F.NAT, kube-proxy's endpoint chain's `meta l4proto
+   * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's nine operand words].
+   */
+  L4NAT = 38,
 }
 
 /**
@@ -264,6 +281,20 @@ function markChain(
   }
 }
 
+/**
+ * The composed mark of the plain op at `pc` when it is a `jump` to a chain markChain folds, else
+ * undefined (the op F.JMARK would be).
+ */
+function markJump(
+  t: RtTable,
+  calls: readonly (FastCall | undefined)[],
+  pc: number,
+): [number, number] | undefined {
+  const code = t.code;
+  if (pc >= code.length || code[pc] !== OP_VERDICT || code[pc + 1] !== R.JUMP) return undefined;
+  return markChain(t, calls, code[pc + 2]!);
+}
+
 /** A set's hash, when a lookup of it may be the inlined probe (no dense table, no intervals). */
 const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefined;
 
@@ -333,15 +364,31 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         // A load and the compare that reads it: one op (both only ever use register 0 here).
         if (reg === 0 && nx < code.length && code[nx + 1] === 0) {
           if (base === 0 && bytes === 4 && (nop === OP_EQ || nop === OP_NE)) {
+            const nx2 = nx + plainLen(code, nx);
+            const mark = nop === OP_EQ ? markJump(t, calls, nx2) : undefined;
+            if (mark) {
+              emit(F.N32EQ_JMARK, byte, code[nx + 2]!, mark[0], mark[1]);
+              fail();
+              pc = nx2 + plainLen(code, nx2);
+              continue;
+            }
             emit(nop === OP_EQ ? F.N32EQ : F.N32NE, byte, code[nx + 2]!);
             fail();
-            pc = nx + plainLen(code, nx);
+            pc = nx2;
             continue;
           }
           if (base === 0 && bytes === 4 && nop === OP_MASK) {
+            const nx2 = nx + plainLen(code, nx);
+            const mark = markJump(t, calls, nx2);
+            if (mark) {
+              emit(F.N32MASK_JMARK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!, mark[0], mark[1]);
+              fail();
+              pc = nx2 + plainLen(code, nx2);
+              continue;
+            }
             emit(F.N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
             fail();
-            pc = nx + plainLen(code, nx);
+            pc = nx2;
             continue;
           }
           if (base === 0 && bytes === 1 && nop === OP_EQ) {
@@ -398,9 +445,17 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       }
       case OP_L4PROTO:
         if (code[pc + 1] === 0 && nop === OP_EQ && code[nx + 1] === 0) {
+          const nx2 = nx + plainLen(code, nx);
+          if (nx2 < code.length && code[nx2] === OP_NAT) {
+            emit(F.L4NAT, code[nx + 2]!);
+            fail();
+            for (let k = 1; k < 10; k++) emit(code[nx2 + k]!);
+            pc = nx2 + plainLen(code, nx2);
+            continue;
+          }
           emit(F.L4EQ, code[nx + 2]!);
           fail();
-          pc = nx + plainLen(code, nx);
+          pc = nx2;
           continue;
         }
         emit(F.L4PROTO, code[pc + 1]!);
@@ -615,6 +670,9 @@ function pastImplied(
       op === F.L4EQ ||
       op === F.KEY_N32_L4_T16 ||
       op === F.KEY_HVMAP ||
+      op === F.N32EQ_JMARK ||
+      op === F.N32MASK_JMARK ||
+      op === F.L4NAT ||
       op === F.NGDVMAP ||
       op === F.JUMP ||
       op === F.GOTO ||
@@ -836,6 +894,43 @@ export function runFast(
         pc += 5;
         continue;
       }
+      case F.N32EQ_JMARK: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if (x === c[pc + 2]!) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 3]!) ^ c[pc + 4]!) >>> 0;
+          }
+        }
+        pc = c[pc + 5]!;
+        continue;
+      }
+      case F.N32MASK_JMARK: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if (((x & c[pc + 2]!) === c[pc + 3]!) !== (c[pc + 4] !== 0)) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 5]!) ^ c[pc + 6]!) >>> 0;
+          }
+        }
+        pc = c[pc + 7]!;
+        continue;
+      }
+      case F.L4NAT:
+        r[0] = skb.proto;
+        ret = c[pc + 2]!;
+        if (skb.proto !== c[pc + 1]) {
+          pc = ret;
+          continue;
+        }
+        v = t.runNat(c, pc + 2, skb);
+        break;
       case F.L4EQ:
         r[0] = skb.proto;
         if (skb.proto !== c[pc + 1]) {
