@@ -311,6 +311,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     }
     out[nw++] = x;
   };
+  const order = chainOrder(t);
   /** Plain pc (op starts) to fast pc. */
   const map = new Int32Array(code.length + 1).fill(-1);
   /** Words to patch: [fast index, kind (0 plain pc, 1 chain, 2 packed verdict), value, code]. */
@@ -341,8 +342,18 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       put(0);
     } else put(vcode < 0 ? R.BREAK : vcode & 7);
   };
+  const starts = t.chainStart;
+  const nChains = starts.length;
   let pc = 0;
-  while (pc < code.length) {
+  let end = 0;
+  for (let oi = 0; oi < nChains || pc < end;) {
+    if (pc >= end) {
+      // The next chain in layout order (chainOrder): its ops up to the next chain's first.
+      const ch = order[oi++]!;
+      pc = starts[ch]!;
+      end = ch + 1 < nChains ? starts[ch + 1]! : code.length;
+      continue;
+    }
     map[pc] = nw;
     const op = code[pc]!;
     const len = plainLen(code, pc);
@@ -588,6 +599,58 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     fp.directVersion[k] = h.version;
   }
   return fp;
+}
+
+/**
+ * The order the fast program lays a table's chains out in: depth first from each chain in turn (by
+ * index), each chain followed by the chains it jumps or goes to (verdicts, literal and named
+ * verdict maps' elements, in their order), so a packet's next chain tends to start in the line its
+ * last one ends in: kube-proxy's service chain, then its endpoint chains, then the next service's.
+ * Only the layout: every jump names its target's pc.
+ */
+function chainOrder(t: RtTable): Int32Array {
+  const code = t.code;
+  const starts = t.chainStart;
+  const n = starts.length;
+  const order = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  const stack: number[] = [];
+  const kids: number[] = [];
+  let k = 0;
+  for (let root = 0; root < n; root++) {
+    if (seen[root]) continue;
+    stack.push(root);
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (seen[c]) continue;
+      seen[c] = 1;
+      order[k++] = c;
+      kids.length = 0;
+      const end = c + 1 < n ? starts[c + 1]! : code.length;
+      for (let pc = starts[c]!; pc < end; pc += plainLen(code, pc)) {
+        const op = code[pc];
+        if (op === OP_VERDICT && (code[pc + 1] === R.JUMP || code[pc + 1] === R.GOTO))
+          kids.push(code[pc + 2]!);
+        else if (op === OP_DVMAP) {
+          for (let x = 0; x < code[pc + 2]!; x++) {
+            const v = code[pc + 3 + 2 * x]!;
+            if (v === R.JUMP || v === R.GOTO) kids.push(code[pc + 4 + 2 * x]!);
+          }
+        } else if (op === OP_VMAP) {
+          const set = t.psets[code[pc + 1]!]!;
+          for (let s = 0; s < Math.min(set.slots, set.vcode.length); s++) {
+            const v = set.vcode[s]!;
+            if (v === R.JUMP || v === R.GOTO) kids.push(set.vchain[s]!);
+          }
+        }
+      }
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const x = kids[i]!;
+        if (x >= 0 && x < n && !seen[x]) stack.push(x);
+      }
+    }
+  }
+  return order;
 }
 
 /** Words of each fast op that may follow an implied match (pastImplied), by opcode; else 0. */
