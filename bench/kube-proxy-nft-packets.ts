@@ -14,6 +14,9 @@
 //       --LL=1048576,16,64 node --single-threaded /tmp/kpp.mjs 10000 4096 1000000   # and ... 0
 // after `npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm
 // --outfile=/tmp/kpp.mjs`. PACKETS 0 runs the warm-up only.
+// - both at once, each miss on its instruction (no difference of two runs): callgrind with
+//   `--cache-sim=yes --dump-instr=yes` and the cache sizes above, plus `--print-opt-code
+//   --print-opt-code-filter=runFast` to read which load of runFast's code misses.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';

@@ -175,15 +175,26 @@ export const SK_TIMEWAIT = 8;
 export const SK_KIND = 3;
 
 export class Skb {
+  // The fields the rule walks read for every packet come first, in as few cache lines as the
+  // object allows (its map and these eight: 88 bytes); a cold packet costs fewer misses.
   buf: Uint8Array = new Uint8Array(0);
+  /** Offset of the IPv4 header in buf. */
+  off = 0;
+  // Parsed by parse() (numbers only): len to fragment here, src to icmpCode below.
+  len = 0;
+  l4off = 0;
+  proto = 0;
+  fragment = false;
+  mark = 0;
+  /** The host's answers for addrtype, statistic and the conntrack matches (set by the owner). */
+  env: XtEnv | undefined = undefined;
+  // The rest.
   /**
    * The packet's family, as the hooks' nf_hook_state.pf (NFPROTO_IPV4 = AF_INET): set by parse().
    * Only IPv4 packets are parsed today; an IPv6 parse would set AF_INET6 (its addresses then in
    * words, src/dst staying the IPv4 numbers).
    */
   family: Family = AF_INET;
-  /** Offset of the IPv4 header in buf. */
-  off = 0;
   inIf = '';
   outIf = '';
   /** Bridge ports, when the packet crosses a bridge with bridge-nf-call-iptables=1. */
@@ -192,11 +203,8 @@ export class Skb {
   ct = -1;
   ctDir = 0;
   ctinfo = CT_UNTRACKED;
-  mark = 0;
   /** skb->priority (the qdisc class): set by -j CLASSIFY, 0 when the packet enters. */
   priority = 0;
-  /** The host's answers for addrtype, statistic and the conntrack matches (set by the owner). */
-  env: XtEnv | undefined = undefined;
   /** The time of this hook traversal, seconds (the engine's `now`): limit's token bucket. */
   now = 0;
   /** Source MAC `aa:bb:cc:dd:ee:ff` of the frame it arrived in; '' when none (locally made). */
@@ -206,11 +214,6 @@ export class Skb {
   /** Owner of the sending socket (-m owner), -1 when there is none (forwarded, or not known). */
   uid = -1;
   gid = -1;
-  /** Set when the nat table made this packet's conntrack entry NEW in this host. */
-  // Parsed fields (numbers only):
-  len = 0;
-  l4off = 0;
-  proto = 0;
   src = 0;
   dst = 0;
   sport = 0;
@@ -218,7 +221,6 @@ export class Skb {
   tcpFlags = 0;
   icmpType = 0;
   icmpCode = 0;
-  fragment = false;
   /** Why the packet was dropped, when a hook returns NF_DROP (a DropReason). */
   dropReason = 0;
   /** The table that dropped it (DROP_TABLES index; 0: none). */

@@ -168,6 +168,23 @@ const enum F {
    * then mark = (mark & and) ^ xor, then on to the next rule: [op, and, xor, fail].
    */
   JMARK = 35,
+  /**
+   * A network-header u32 == value whose rule then jumps to a chain of `meta mark set` rules only
+   * (F.N32EQ then F.JMARK, kube-proxy's endpoint chain's `ip saddr X jump mark-for-masquerade`):
+   * [op, byte, value, and, xor, fail].
+   */
+  N32EQ_JMARK = 36,
+  /**
+   * The same with (u32 & mask) == want, != with neg (F.N32MASK then F.JMARK, kube-proxy's service
+   * chain's `ip saddr != 10.0.0.0/8 jump mark-for-masquerade`): [op, byte, mask, want, neg, and,
+   * xor, fail].
+   */
+  N32MASK_JMARK = 37,
+  /**
+   * meta l4proto == value, then NAT (F.L4EQ then F.NAT, kube-proxy's endpoint chain's `meta l4proto
+   * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's nine operand words].
+   */
+  L4NAT = 38,
 }
 
 /**
@@ -264,6 +281,20 @@ function markChain(
   }
 }
 
+/**
+ * The composed mark of the plain op at `pc` when it is a `jump` to a chain markChain folds, else
+ * undefined (the op F.JMARK would be).
+ */
+function markJump(
+  t: RtTable,
+  calls: readonly (FastCall | undefined)[],
+  pc: number,
+): [number, number] | undefined {
+  const code = t.code;
+  if (pc >= code.length || code[pc] !== OP_VERDICT || code[pc + 1] !== R.JUMP) return undefined;
+  return markChain(t, calls, code[pc + 2]!);
+}
+
 /** A set's hash, when a lookup of it may be the inlined probe (no dense table, no intervals). */
 const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefined;
 
@@ -280,6 +311,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     }
     out[nw++] = x;
   };
+  const order = chainOrder(t);
   /** Plain pc (op starts) to fast pc. */
   const map = new Int32Array(code.length + 1).fill(-1);
   /** Words to patch: [fast index, kind (0 plain pc, 1 chain, 2 packed verdict), value, code]. */
@@ -310,8 +342,18 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       put(0);
     } else put(vcode < 0 ? R.BREAK : vcode & 7);
   };
+  const starts = t.chainStart;
+  const nChains = starts.length;
   let pc = 0;
-  while (pc < code.length) {
+  let end = 0;
+  for (let oi = 0; oi < nChains || pc < end;) {
+    if (pc >= end) {
+      // The next chain in layout order (chainOrder): its ops up to the next chain's first.
+      const ch = order[oi++]!;
+      pc = starts[ch]!;
+      end = ch + 1 < nChains ? starts[ch + 1]! : code.length;
+      continue;
+    }
     map[pc] = nw;
     const op = code[pc]!;
     const len = plainLen(code, pc);
@@ -333,15 +375,31 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         // A load and the compare that reads it: one op (both only ever use register 0 here).
         if (reg === 0 && nx < code.length && code[nx + 1] === 0) {
           if (base === 0 && bytes === 4 && (nop === OP_EQ || nop === OP_NE)) {
+            const nx2 = nx + plainLen(code, nx);
+            const mark = nop === OP_EQ ? markJump(t, calls, nx2) : undefined;
+            if (mark) {
+              emit(F.N32EQ_JMARK, byte, code[nx + 2]!, mark[0], mark[1]);
+              fail();
+              pc = nx2 + plainLen(code, nx2);
+              continue;
+            }
             emit(nop === OP_EQ ? F.N32EQ : F.N32NE, byte, code[nx + 2]!);
             fail();
-            pc = nx + plainLen(code, nx);
+            pc = nx2;
             continue;
           }
           if (base === 0 && bytes === 4 && nop === OP_MASK) {
+            const nx2 = nx + plainLen(code, nx);
+            const mark = markJump(t, calls, nx2);
+            if (mark) {
+              emit(F.N32MASK_JMARK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!, mark[0], mark[1]);
+              fail();
+              pc = nx2 + plainLen(code, nx2);
+              continue;
+            }
             emit(F.N32MASK, byte, code[nx + 2]!, code[nx + 3]!, code[nx + 4]!);
             fail();
-            pc = nx + plainLen(code, nx);
+            pc = nx2;
             continue;
           }
           if (base === 0 && bytes === 1 && nop === OP_EQ) {
@@ -398,9 +456,17 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
       }
       case OP_L4PROTO:
         if (code[pc + 1] === 0 && nop === OP_EQ && code[nx + 1] === 0) {
+          const nx2 = nx + plainLen(code, nx);
+          if (nx2 < code.length && code[nx2] === OP_NAT) {
+            emit(F.L4NAT, code[nx + 2]!);
+            fail();
+            for (let k = 1; k < 10; k++) emit(code[nx2 + k]!);
+            pc = nx2 + plainLen(code, nx2);
+            continue;
+          }
           emit(F.L4EQ, code[nx + 2]!);
           fail();
-          pc = nx + plainLen(code, nx);
+          pc = nx2;
           continue;
         }
         emit(F.L4PROTO, code[pc + 1]!);
@@ -535,6 +601,58 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   return fp;
 }
 
+/**
+ * The order the fast program lays a table's chains out in: depth first from each chain in turn (by
+ * index), each chain followed by the chains it jumps or goes to (verdicts, literal and named
+ * verdict maps' elements, in their order), so a packet's next chain tends to start in the line its
+ * last one ends in: kube-proxy's service chain, then its endpoint chains, then the next service's.
+ * Only the layout: every jump names its target's pc.
+ */
+function chainOrder(t: RtTable): Int32Array {
+  const code = t.code;
+  const starts = t.chainStart;
+  const n = starts.length;
+  const order = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  const stack: number[] = [];
+  const kids: number[] = [];
+  let k = 0;
+  for (let root = 0; root < n; root++) {
+    if (seen[root]) continue;
+    stack.push(root);
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (seen[c]) continue;
+      seen[c] = 1;
+      order[k++] = c;
+      kids.length = 0;
+      const end = c + 1 < n ? starts[c + 1]! : code.length;
+      for (let pc = starts[c]!; pc < end; pc += plainLen(code, pc)) {
+        const op = code[pc];
+        if (op === OP_VERDICT && (code[pc + 1] === R.JUMP || code[pc + 1] === R.GOTO))
+          kids.push(code[pc + 2]!);
+        else if (op === OP_DVMAP) {
+          for (let x = 0; x < code[pc + 2]!; x++) {
+            const v = code[pc + 3 + 2 * x]!;
+            if (v === R.JUMP || v === R.GOTO) kids.push(code[pc + 4 + 2 * x]!);
+          }
+        } else if (op === OP_VMAP) {
+          const set = t.psets[code[pc + 1]!]!;
+          for (let s = 0; s < Math.min(set.slots, set.vcode.length); s++) {
+            const v = set.vcode[s]!;
+            if (v === R.JUMP || v === R.GOTO) kids.push(set.vchain[s]!);
+          }
+        }
+      }
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const x = kids[i]!;
+        if (x >= 0 && x < n && !seen[x]) stack.push(x);
+      }
+    }
+  }
+  return order;
+}
+
 /** Words of each fast op that may follow an implied match (pastImplied), by opcode; else 0. */
 function fastLen(op: number): number {
   switch (op) {
@@ -615,6 +733,9 @@ function pastImplied(
       op === F.L4EQ ||
       op === F.KEY_N32_L4_T16 ||
       op === F.KEY_HVMAP ||
+      op === F.N32EQ_JMARK ||
+      op === F.N32MASK_JMARK ||
+      op === F.L4NAT ||
       op === F.NGDVMAP ||
       op === F.JUMP ||
       op === F.GOTO ||
@@ -836,6 +957,43 @@ export function runFast(
         pc += 5;
         continue;
       }
+      case F.N32EQ_JMARK: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if (x === c[pc + 2]!) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 3]!) ^ c[pc + 4]!) >>> 0;
+          }
+        }
+        pc = c[pc + 5]!;
+        continue;
+      }
+      case F.N32MASK_JMARK: {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if (((x & c[pc + 2]!) === c[pc + 3]!) !== (c[pc + 4] !== 0)) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 5]!) ^ c[pc + 6]!) >>> 0;
+          }
+        }
+        pc = c[pc + 7]!;
+        continue;
+      }
+      case F.L4NAT:
+        r[0] = skb.proto;
+        ret = c[pc + 2]!;
+        if (skb.proto !== c[pc + 1]) {
+          pc = ret;
+          continue;
+        }
+        v = t.runNat(c, pc + 2, skb);
+        break;
       case F.L4EQ:
         r[0] = skb.proto;
         if (skb.proto !== c[pc + 1]) {

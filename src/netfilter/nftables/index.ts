@@ -2,7 +2,7 @@
 // each at its hook and priority, beside the iptables tables. Families ip and inet run for IPv4
 // packets (an inet table's IPv6-only rules never match one); netdev tables run at their devices
 // (netdev.ts, called by the stack); ip6, arp and bridge tables are read and reported by checkNft.
-import type { NftRuleset, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import type { NftExpr, NftRuleset, NftSet, NftSetElem, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { NfFrontEnd, NfTable, NfTableEnv } from '../core/table.ts';
 import { HOOKS, RtTable } from './compile.ts';
 import { NftChainTable } from './table.ts';
@@ -182,65 +182,186 @@ export function checkNft(rs: NftRuleset): NftProblem[] {
   return out;
 }
 
-/**
- * Whether the ruleset needs connection tracking: what calls nf_ct_netns_get when loaded (ct
- * expressions and statements, NAT, ct count, flow offload, ct objects, synproxy). `notrack` alone
- * does not (nft_notrack_ops has no init), as iptables' NOTRACK does not; nor does a nat chain
- * without NAT statements (nft_chain_nat registers only the NAT hooks: nf_nat_ipv4_register_fn).
- */
-function needsConntrack(rs: NftRuleset): boolean {
-  for (const t of rs.tables) {
-    if (!evaluated(t)) continue;
-    // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
-    if (t.objects.some((o) => o.type.startsWith('ct '))) return true;
-    const text = JSON.stringify([t.chains, t.sets]);
-    if (/"kind":"(ct|nat|connlimit|flow)"/.test(text)) return true;
+// What loading a ruleset turns on (nftFrontEnd): one typed walk over every statement and
+// expression of the ruleset's rules and sets (uses()), not a JSON text or a generic walk over
+// the objects (most of a 10,000-service ruleset's compile time).
+
+/** An expression or statement that takes conntrack when loaded: ct, nat, ct count, flow add. */
+const U_CONNTRACK = 1;
+/** `ct bytes|packets|avgpkt` (nft_ct_get_init: nf_ct_set_acct). */
+const U_ACCT = 2;
+/** `ct label` (nf_connlabels_get). */
+const U_LABELS = 4;
+/** A synproxy statement, inline or by object (nft_synproxy_init). */
+const U_SYNPROXY = 8;
+
+function exprUses(e: NftExpr): number {
+  switch (e.kind) {
+    case 'ct':
+      return (
+        U_CONNTRACK |
+        (e.key === 'bytes' || e.key === 'packets' || e.key === 'avgpkt'
+          ? U_ACCT
+          : e.key === 'label'
+            ? U_LABELS
+            : 0)
+      );
+    case 'hash':
+      return e.expr ? exprUses(e.expr) : 0;
+    case 'binop':
+      return exprUses(e.left) | exprUses(e.right);
+    case 'prefix':
+      return exprUses(e.value);
+    case 'range':
+      return exprUses(e.low) | exprUses(e.high);
+    case 'set':
+      return elemsUses(e.elements);
+    case 'concat': {
+      let u = 0;
+      for (const x of e.items) u |= exprUses(x);
+      return u;
+    }
+    case 'map':
+      return exprUses(e.key) | exprUses(e.map);
+    case 'payload':
+    case 'rawpayload':
+    case 'exthdr':
+    case 'meta':
+    case 'fib':
+    case 'numgen':
+    case 'misc':
+    case 'value':
+    case 'verdict':
+    case 'setref':
+    case 'wildcard':
+      return 0;
+    default:
+      return unknownKind(e);
   }
-  return needsSynproxy(rs);
+}
+
+/** Set elements: keys, data and their statements (a synproxy there is none of nft's). */
+function elemsUses(elems: readonly NftSetElem[]): number {
+  let u = 0;
+  for (const el of elems) {
+    u |= exprUses(el.key);
+    if (el.data) u |= exprUses(el.data);
+    if (el.stmts) u |= stmtsUses(el.stmts) & ~U_SYNPROXY;
+  }
+  return u;
+}
+
+function stmtsUses(stmts: readonly NftStmt[]): number {
+  let u = 0;
+  for (const s of stmts) u |= stmtUses(s);
+  return u;
+}
+
+function stmtUses(s: NftStmt): number {
+  switch (s.kind) {
+    case 'match':
+      return exprUses(s.left) | exprUses(s.right);
+    case 'vmap':
+      return exprUses(s.key) | exprUses(s.map);
+    case 'queue':
+      return s.num ? exprUses(s.num) : 0;
+    case 'objref':
+      return exprUses(s.name) | (s.type === 'synproxy' ? U_SYNPROXY : 0);
+    case 'nat':
+      return U_CONNTRACK | (s.addr ? exprUses(s.addr) : 0) | (s.port ? exprUses(s.port) : 0);
+    case 'connlimit':
+    case 'flow':
+      return U_CONNTRACK;
+    case 'synproxy':
+      return U_SYNPROXY;
+    case 'set':
+      return exprUses(s.target) | exprUses(s.value);
+    case 'dynset':
+      return exprUses(s.key) | (s.data ? exprUses(s.data) : 0) | (s.stmts ? stmtsUses(s.stmts) : 0);
+    case 'dup':
+    case 'fwd':
+      return (s.addr ? exprUses(s.addr) : 0) | (s.dev ? exprUses(s.dev) : 0);
+    case 'tproxy':
+      return (s.addr ? exprUses(s.addr) : 0) | (s.port ? exprUses(s.port) : 0);
+    case 'verdict':
+    case 'counter':
+    case 'limit':
+    case 'quota':
+    case 'last':
+    case 'log':
+    case 'reject':
+    case 'notrack':
+    case 'other':
+      return 0;
+    default:
+      return unknownKind(s);
+  }
+}
+
+/** A kind the model does not have (tsc checks the switches are complete). */
+function unknownKind(x: never): number {
+  throw new Error(`nft: unknown expression or statement kind ${(x as { kind: string }).kind}`);
+}
+
+/** A named set's uses: its key and data `typeof` expressions, its statements and its elements. */
+function setUses(s: NftSet): number {
+  let u = elemsUses(s.elements);
+  for (const x of s.key.typeof ?? []) u |= exprUses(x);
+  for (const x of s.data?.typeof ?? []) u |= exprUses(x);
+  if (s.stmts) u |= stmtsUses(s.stmts) & ~U_SYNPROXY;
+  return u;
 }
 
 /**
- * The conntrack extensions the ruleset turns on when nft loads it, whatever its family:
- * accounting for `ct bytes|packets|avgpkt` (nft_ct_get_init: nf_ct_set_acct), labels for
- * `ct label` (nf_connlabels_get).
+ * What loading the ruleset turns on, in one walk over its rules (and, when that decides it, its
+ * sets):
+ * - conntrack: what calls nf_ct_netns_get when loaded in a table natbox evaluates (a nat chain, ct
+ *   expressions and statements, NAT, ct count, flow offload, ct objects, synproxy). `notrack` alone
+ *   does not (nft_notrack_ops has no init), as iptables' NOTRACK does not;
+ * - synproxy: a synproxy statement in a rule of such a table, inline or by object
+ *   (nft_synproxy_init: conntrack and SYNPROXY's hooks);
+ * - the conntrack extensions, whatever the table's family: accounting for `ct
+ *   bytes|packets|avgpkt` (nft_ct_get_init: nf_ct_set_acct), labels for `ct label`
+ *   (nf_connlabels_get), in rules.
  */
-function ctExtensionsOf(rs: NftRuleset): { acct: boolean; labels: boolean } {
-  let acct = false;
-  let labels = false;
-  const walk = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null) return;
-    if (Array.isArray(v)) {
-      for (const x of v) walk(x);
-      return;
+export function rulesetUses(rs: NftRuleset): {
+  conntrack: boolean;
+  synproxy: boolean;
+  acct: boolean;
+  labels: boolean;
+} {
+  let conntrack = false;
+  let synproxy = false;
+  let ext = 0;
+  for (const t of rs.tables) {
+    let u = 0;
+    for (const c of t.chains) for (const r of c.rules) u |= stmtsUses(r.stmts);
+    ext |= u;
+    if (!evaluated(t)) continue;
+    if (u & U_SYNPROXY) synproxy = true;
+    if (
+      conntrack ||
+      u & U_CONNTRACK ||
+      // Not a nat chain without NAT statements: nft_chain_nat registers only the NAT hooks
+      // (nf_nat_ipv4_register_fn), and only the statements take conntrack (nf_ct_netns_get).
+      // ct helper, timeout and expectation objects: their init takes conntrack (nf_ct_netns_get).
+      t.objects.some((o) => o.type.startsWith('ct '))
+    ) {
+      conntrack = true;
+      continue;
     }
-    const o = v as Record<string, unknown>;
-    if (o.kind === 'ct') {
-      if (o.key === 'bytes' || o.key === 'packets' || o.key === 'avgpkt') acct = true;
-      else if (o.key === 'label') labels = true;
-    }
-    for (const k in o) if (k !== 'pos') walk(o[k]);
+    for (const s of t.sets)
+      if (setUses(s) & U_CONNTRACK) {
+        conntrack = true;
+        break;
+      }
+  }
+  return {
+    conntrack: conntrack || synproxy,
+    synproxy,
+    acct: (ext & U_ACCT) !== 0,
+    labels: (ext & U_LABELS) !== 0,
   };
-  for (const t of rs.tables) walk(t.chains);
-  return { acct, labels };
-}
-
-/**
- * Whether a rule has a synproxy statement (nft_synproxy_init: conntrack and SYNPROXY's hooks),
- * inline or by object (`synproxy name ...`). A walk over the rules' statements (and a dynset's, the
- * only statements that hold statements), not a JSON text of the chains: that was most of a 10,000
- * service ruleset's compile time.
- */
-function needsSynproxy(rs: NftRuleset): boolean {
-  const has = (stmts: readonly NftStmt[]): boolean =>
-    stmts.some(
-      (s) =>
-        s.kind === 'synproxy' ||
-        (s.kind === 'objref' && s.type === 'synproxy') ||
-        (s.kind === 'dynset' && s.stmts !== undefined && has(s.stmts)),
-    );
-  for (const t of rs.tables)
-    if (evaluated(t) && t.chains.some((c) => c.rules.some((r) => has(r.stmts)))) return true;
-  return false;
 }
 
 /**
@@ -251,10 +372,11 @@ function needsSynproxy(rs: NftRuleset): boolean {
  * model's own fields, updated as packets match (what `nft list ruleset` prints).
  */
 export function nftFrontEnd(rs: NftRuleset): NfFrontEnd {
+  const uses = rulesetUses(rs);
   return {
-    needsConntrack: needsConntrack(rs),
-    needsSynproxy: needsSynproxy(rs),
-    ctExtensions: ctExtensionsOf(rs),
+    needsConntrack: uses.conntrack,
+    needsSynproxy: uses.synproxy,
+    ctExtensions: { acct: uses.acct, labels: uses.labels },
     tables(env: NfTableEnv, prev: readonly NfTable[] | undefined): readonly NfTable[] {
       const prevRt = new Map<string, RtTable>();
       for (const p of prev ?? [])
