@@ -10,7 +10,7 @@ import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Hea
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
-import { RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
+import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
 import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
