@@ -129,9 +129,8 @@ const RESERVED = new Set(
 /**
  * The keywords nft 1.0.6's scanner returns as tokens where a name (its `identifier`: STRING) is
  * read, so that a table, chain, set, map, flowtable, object or `define` with one as its name is a
- * syntax error ("unexpected hook, expecting string"). Taken from the real nft: every token name of
- * libnftables' parser tables, tried as `table ip NAME` with `nft -c` (test/fuzz/nft-reader-live.test.ts
- * checks them against the nft of the machine it runs on).
+ * syntax error ("unexpected hook, expecting string"). Taken from the real nft 1.0.6: every token
+ * name of libnftables' parser tables, tried as `table ip NAME` with `nft -c` (2026-12-03).
  */
 export const NAME_KEYWORDS = new Set(
   (
