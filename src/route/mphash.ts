@@ -20,6 +20,8 @@
 // natbox then uses UNSEEDED_STANDIN, so which path a flow takes is the kernel's only with a seed.
 // No allocation: 64-bit words as pairs of uint32 in locals.
 
+import { jhash2words } from '../wire/jhash.ts';
+
 /** What natbox uses for the kernel's random boot seed when the sysctl is 0 (any value would do). */
 export const UNSEEDED_STANDIN = 0x6e617462; // "natb"
 
@@ -86,25 +88,6 @@ export function fibMultipathCustomHash(
           fields & FIB_MULTIPATH_HASH_FIELD_DST_PORT ? dport : 0,
         );
   return (forwarded ? jhash2words(outer, 0, 0) : outer) >>> 1;
-}
-
-const rol32 = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-/** include/linux/jhash.h jhash_2words(a, b, initval): __jhash_nwords(a, b, 0, initval + JHASH_INITVAL + 8). */
-export function jhash2words(a: number, b: number, initval: number): number {
-  const iv = (initval + 0xdeadbeef + 8) >>> 0;
-  a = (a + iv) >>> 0;
-  b = (b + iv) >>> 0;
-  let c = iv;
-  // __jhash_final
-  c = ((c ^ b) - rol32(b, 14)) >>> 0;
-  a = ((a ^ c) - rol32(c, 11)) >>> 0;
-  b = ((b ^ a) - rol32(a, 25)) >>> 0;
-  c = ((c ^ b) - rol32(b, 16)) >>> 0;
-  a = ((a ^ c) - rol32(c, 4)) >>> 0;
-  b = ((b ^ a) - rol32(a, 14)) >>> 0;
-  c = ((c ^ b) - rol32(b, 24)) >>> 0;
-  return c;
 }
 
 /**

@@ -12,7 +12,7 @@ import { checkTarget, runXtTarget, XT_CONTINUE } from '../../src/netfilter/xtabl
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { T_ACCEPT, T_DROP } from '../../src/netfilter/core/table.ts';
 import { NF_INET_POST_ROUTING } from '../../src/netfilter/core/hooks.ts';
-import { jhash3words as jhash3, reciprocalScale } from '../../src/netfilter/core/jhash.ts';
+import { jhash3words as jhash3, reciprocalScale } from '../../src/wire/jhash.ts';
 import type { Rule, Target } from '../../src/rules/iptables/model.ts';
 import { assertChecksums, engine, forward, lastSkb } from './helpers.ts';
 import { NF_ACCEPT, NF_DROP } from '../../src/netfilter/core/verdict.ts';

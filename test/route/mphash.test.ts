@@ -7,15 +7,10 @@
 // where a 2-way route's first path takes hashes up to 1073741823.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  fibMultipathCustomHash,
-  fibMultipathHash,
-  jhash2words,
-  lastHi,
-  siphash24,
-} from '../../src/route/mphash.ts';
+import { fibMultipathCustomHash, fibMultipathHash, lastHi, siphash24 } from '../../src/route/mphash.ts';
 import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev } from '../../src/route/policy.ts';
 import { nexthopBounds } from '../../src/route/table.ts';
+import { jhash2words } from '../../src/wire/jhash.ts';
 import { parseIpv4 } from '../../src/wire/addr.ts';
 
 const ip = (s: string): number => {

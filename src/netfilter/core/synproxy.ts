@@ -35,7 +35,7 @@ import type { SynproxyExt } from '../conntrack/synproxy-ext.ts';
 import type { ConntrackTable } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
 import type { Rng } from '../nat/nat-core.ts';
-import { jhash3words } from './jhash.ts';
+import { jhash3words } from '../../wire/jhash.ts';
 import { IP_CT_ESTABLISHED_REPLY, IP_CT_NEW, type Skb } from './skb.ts';
 import { T_DROP, T_STOLEN, type SynproxyInfo } from './table.ts';
 import { NF_ACCEPT, NF_DROP } from './verdict.ts';

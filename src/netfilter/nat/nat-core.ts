@@ -28,7 +28,7 @@ import {
   tupleEqual,
 } from '../conntrack/tuple.ts';
 import { zoneIdOf, zoneRawId } from '../conntrack/zone.ts';
-import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
+import { bswap32, jhash2, reciprocalScale } from '../../wire/jhash.ts';
 
 export const MANIP_SRC = 0;
 export const MANIP_DST = 1;

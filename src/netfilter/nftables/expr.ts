@@ -7,7 +7,7 @@
 import { nftZoneLoad } from '../conntrack/zone.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
-import { bswap32, jhash2, reciprocalScale } from '../core/jhash.ts';
+import { bswap32, jhash2, reciprocalScale } from '../../wire/jhash.ts';
 import {
   CT_UNTRACKED,
   PACKET_BROADCAST,

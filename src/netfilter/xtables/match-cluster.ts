@@ -7,7 +7,7 @@
 import { CT_UNTRACKED, PACKET_HOST, PACKET_MULTICAST } from '../core/skb.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { needs, type MatchOf, type XtMatch } from './xt-match.ts';
-import { jhash1word, reciprocalScale } from '../core/jhash.ts';
+import { jhash1word, reciprocalScale } from '../../wire/jhash.ts';
 
 const tupleBuf = new TupleBuf();
 

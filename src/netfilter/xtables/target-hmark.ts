@@ -6,7 +6,7 @@
 import { read16, read32 } from '../../wire/checksum.ts';
 import { IPPROTO_ICMP, ipv4IsFragment } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
-import { jhash3words, reciprocalScale } from '../core/jhash.ts';
+import { jhash3words, reciprocalScale } from '../../wire/jhash.ts';
 import { notSimulated, XT_CONTINUE, type TargetOf, type XtTarget } from './xt-target.ts';
 
 // XT_HMARK_* bits (xt_HMARK.h; ext/target-hmark.ts writes them into the model).

@@ -1,6 +1,7 @@
 // The kernel's Bob Jenkins hash (include/linux/jhash.h) and reciprocal_scale
 // (include/linux/math.h), on unsigned 32-bit numbers: what xt_cluster, xt_HMARK and other modules
-// hash with, so natbox picks the same node or mark as the kernel for the same input.
+// hash with, so natbox picks the same node or mark as the kernel for the same input. In wire/ so
+// that routing (the multipath hash's jhash_2words) and netfilter share it.
 
 const JHASH_INITVAL = 0xdeadbeef;
 
@@ -22,6 +23,10 @@ function jhashFinal(a: number, b: number, c: number, iv: number): number {
 }
 
 /** jhash_3words(a, b, c, initval). */
+/** jhash_2words(a, b, initval): __jhash_nwords(a, b, 0, initval + JHASH_INITVAL + (2 << 2)). */
+export const jhash2words = (a: number, b: number, initval: number): number =>
+  jhashFinal(a, b, 0, (initval + JHASH_INITVAL + 8) >>> 0);
+
 export const jhash3words = (a: number, b: number, c: number, initval: number): number =>
   jhashFinal(a, b, c, (initval + JHASH_INITVAL + (3 << 2)) >>> 0);
 
