@@ -21,6 +21,7 @@ import {
   type NormPacket,
   type PacketField,
 } from './normalise.ts';
+import { alignConversations } from './interleave.ts';
 import type { ArpPacket, RawPacket, Side } from './packets.ts';
 
 /** Whether natbox's `actual` value agrees with the kernel's `expected` one. */
@@ -256,6 +257,8 @@ function comparePackets(
     if (!xs || xs.length <= kept.length) continue;
     if (xs.slice(kept.length).every((p) => p.t + ARP_LATE > end)) a.set(k, xs.slice(0, kept.length));
   }
+  // Two conversations' packets close together come in natbox's order (src/oracle/interleave.ts).
+  for (const [k, ys] of b) b.set(k, alignConversations(a.get(k) ?? [], ys));
   const norm = (m: Map<string, RawPacket[]>, l: SideLabels): Map<string, NormPacket[]> =>
     new Map([...m].map(([k, ps]) => [k, ps.map((p) => normalise(p, l, { fields: LIVE_FIELDS }))]));
   const first = (k: string): number => Math.min(b.get(k)?.[0]?.t ?? Infinity, a.get(k)?.[0]?.t ?? Infinity);

@@ -3,8 +3,10 @@
 // link within a millisecond or two: natbox orders them one way every time, the kernel in either
 // order depending on how fast the harness runs (CI stop 27 failed on examples/openwrt's reflection
 // pair this way: the kernel's FIN 3 ms after natbox's SYN on br-lan in one run, before it in the
-// next). The kernel is then no oracle for the order, and a match proves nothing. Scenarios whose
-// race is the point say so with a `# race:` comment and are left alone.
+// next). natbox verify now takes two conversations' packets that close in natbox's order
+// (src/oracle/interleave.ts), but a race can decide more than an order (which flow gets a port,
+// which neighbour timer sees a confirmation), so scenarios keep their flows apart. Scenarios
+// whose race is harmless or the point say so with a `# race:` comment and are left alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
