@@ -452,6 +452,11 @@ const pong = (a: number, p: number): Uint8Array =>
   new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
+  /**
+   * TcpExtLockDroppedIcmps (LINUX_MIB_LOCKDROPPEDICMPS): ICMP errors and redirects tcp_v4_err
+   * found a system call holding their socket for (all but fragmentation needed).
+   */
+  lockDroppedIcmps = 0;
   /** Delayed ACK timers armed so far (each arming's identity). */
   private delackArms = 0;
   private readonly tcp = new Map<string, TcpSock>();
@@ -2090,6 +2095,10 @@ export class Sockets {
           : type === 12
             ? `parameter problem (from ${formatIpv4(src)})`
             : `destination unreachable code ${code} (from ${formatIpv4(src)})`;
+      if (iproto === IPPROTO_TCP && !(type === 3 && code === 4)) {
+        const h = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+        if (h?.owned && h.state !== 'TIME_WAIT' && h.state !== 'SYN_RECV') this.lockDroppedIcmps++;
+      }
       if (type === 3 && code === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport)) return;
       const e = icmpErrno(type, code);
       if (!e) return;
@@ -2179,6 +2188,7 @@ export class Sockets {
     // dropped: do_redirect only `if (!sock_owned_by_user(sk))`.
     const held = iproto === IPPROTO_TCP ? this.tcp.get(key(isrc, isport, idst, idport))!.owned : undefined;
     if (held) {
+      this.lockDroppedIcmps++;
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
