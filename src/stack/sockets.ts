@@ -1086,7 +1086,9 @@ export class Sockets {
   private releaseSock(s: TcpSock): void {
     const seg = s.backlog?.shift();
     if (seg) {
-      // tcp_rcv_state_process drops what reaches a socket already closed (TCP_CLOSE: discard).
+      // sk_backlog_rcv is tcp_v4_do_rcv on this socket (tcpSocketSegment), not tcp_v4_rcv again:
+      // no lookup, so a segment for a socket closed meanwhile draws no reset (tcpInput would send
+      // one); tcp_rcv_state_process drops what reaches a socket already closed (TCP_CLOSE: discard).
       this.syscall(
         () => {
           if (s.state !== 'CLOSED') this.tcpSocketSegment(s, seg.ip, seg.o, seg.total);
