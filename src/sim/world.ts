@@ -16,9 +16,9 @@
 // softirq of the sender's own context: veth_xmit → __netif_rx queues it on this CPU's backlog,
 // and the local_bh_enable that ends __dev_queue_xmit runs net_rx_action → process_backlog, which
 // takes in that frame, the frames it makes the next hosts send, and so on, all before the sender's
-// call goes on. A socket's system call (connect()) holds the socket meanwhile (lock_sock:
-// sock_owned_by_user), so whatever that chain brings back to the socket waits in its backlog
-// (tcp_add_backlog) or is dropped (tcp_v4_err). The world marks each delivery with the window whose
+// call goes on. A socket's system call (connect(), send(), close()) holds the socket meanwhile
+// (lock_sock: sock_owned_by_user), so whatever that chain brings back to the socket waits in its
+// backlog (tcp_add_backlog) or, an ICMP redirect, is dropped (tcp_v4_err). The world marks each delivery with the window whose
 // frames set it off (a frame a timer sends belongs to none) and runs the window's `done` when the
 // last of them has been taken in: the end of the softirq chain, where release_sock takes over.
 // The kernel's softirq ends early after netdev_budget (300) frames, restarted at most

@@ -403,18 +403,29 @@ interface TcpSock {
    */
   optsOk?: number;
   /**
-   * Client: connect() holds the socket (lock_sock, sock_owned_by_user) from its SYN until
-   * release_sock has taken in the backlog: segments that arrive meanwhile wait in `backlog`
-   * (tcp_add_backlog), an ICMP redirect is dropped (tcp_v4_err).
+   * The system call that holds the socket (lock_sock, sock_owned_by_user): connect() from its SYN,
+   * send() (tcp_sendmsg) from its data, close() (tcp_close) from its FIN, each until release_sock
+   * has taken in the backlog. Segments that arrive meanwhile wait in `backlog` (tcp_add_backlog),
+   * an ICMP redirect is dropped and fragmentation needed deferred (tcp_v4_err). The application's
+   * next call waits in `calls` until then (userCall).
    */
-  owned?: boolean;
+  owned?: SockCall;
   backlog?: { ip: Uint8Array; o: number; total: number }[];
+  calls?: { call: SockCall; fn: () => void }[];
+  /**
+   * tcp_v4_err while the socket was held: fragmentation needed noted (tp->mtu_info and
+   * TCP_MTU_REDUCED_DEFERRED), taken at release_sock (tcp_release_cb → tcp_v4_mtu_reduced).
+   */
+  mtuInfo?: number;
   /**
    * Client: the handshake completed while connect() held the socket: the application learns it
    * (and starts writing) when connect() returns (releaseSock), unless a reset came first.
    */
   connectedPending?: boolean;
 }
+
+/** The application's system calls that hold a TCP socket while the chain they set off runs. */
+type SockCall = 'connect()' | 'send()' | 'close()';
 
 /** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
 const TCP_DELACK_MIN = HZ / 25;
@@ -441,6 +452,11 @@ const pong = (a: number, p: number): Uint8Array =>
   new TextEncoder().encode(`pong peer=${formatIpv4(a)}:${String(p).padStart(5, '0')}\n`);
 
 export class Sockets {
+  /**
+   * TcpExtLockDroppedIcmps (LINUX_MIB_LOCKDROPPEDICMPS): ICMP errors and redirects tcp_v4_err
+   * found a system call holding their socket for (all but fragmentation needed).
+   */
+  lockDroppedIcmps = 0;
   /** Delayed ACK timers armed so far (each arming's identity). */
   private delackArms = 0;
   private readonly tcp = new Map<string, TcpSock>();
@@ -527,9 +543,10 @@ export class Sockets {
       lport: s.lport,
       raddr: s.raddr,
       rport: s.rport,
-      write: (b) => {
-        if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, b);
-      },
+      write: (b) =>
+        this.userCall(s, 'send()', () => {
+          if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, b);
+        }),
       close: () => this.tcpClose(s),
       abort: () => this.tcpAbort(s),
     });
@@ -899,11 +916,7 @@ export class Sockets {
     s.sndNxt = s.sndUna + 1;
     // connect() (inet_stream_connect): lock_sock, tcp_v4_connect → tcp_connect sends the SYN, and
     // the chain it sets off on the wire runs before release_sock (releaseSock).
-    s.owned = true;
-    this.syscall(
-      () => sendSyn(),
-      () => this.releaseSock(s),
-    );
+    this.userCall(s, 'connect()', () => sendSyn());
     this.host.env.timer(start + timeout, () => {
       if (s.state === 'SYN_SENT') {
         s.state = 'CLOSED';
@@ -963,15 +976,15 @@ export class Sockets {
       s = undefined;
     }
     if (s?.owned) {
-      // tcp_v4_rcv: the socket is owned by the user (connect() holds it): tcp_add_backlog; the
-      // segment is taken in at release_sock.
+      // tcp_v4_rcv: the socket is owned by the user (a system call holds it): tcp_add_backlog;
+      // the segment is taken in at release_sock.
       (s.backlog ??= []).push({ ip: ip.slice(0, total), o, total });
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'backlog',
-          text: `TCP [${formatTcpFlags(flags)}] from ${ap(src, sport)} waits in the socket's backlog: connect() holds the socket (tcp_add_backlog)`,
+          text: `TCP [${formatTcpFlags(flags)}] from ${ap(src, sport)} waits in the socket's backlog: ${s.owned} holds the socket (tcp_add_backlog)`,
         });
       return;
     }
@@ -1043,18 +1056,39 @@ export class Sockets {
   }
 
   /**
+   * A system call of the application on TCP socket `s` that takes the socket lock: connect()
+   * (inet_stream_connect), send() (tcp_sendmsg) and close() (tcp_close) all lock_sock, do their
+   * work (the SYN, the data, the FIN or tcp_close's reset leave, and on veth the chain they set
+   * off runs in this context's softirq: world.ts) and release_sock (releaseSock). While a call
+   * holds the socket the application is in it: its next call on the socket waits until release.
+   */
+  private userCall(s: TcpSock, call: SockCall, fn: () => void): void {
+    if (s.owned) {
+      (s.calls ??= []).push({ call, fn });
+      return;
+    }
+    s.owned = call;
+    this.syscall(fn, () => this.releaseSock(s));
+  }
+
+  /**
    * release_sock → __release_sock: the segments that waited in the backlog are taken in, in order
    * (sk_backlog_rcv → tcp_v4_do_rcv), with softirqs on: what one of them sends runs its chain
-   * (whose segments for this socket join the backlog) before the next is taken. Then the socket
-   * is released and connect() returns: a non-blocking one returned EINPROGRESS already, and the
+   * (whose segments for this socket join the backlog) before the next is taken. (tcp_close takes
+   * them in the same way, __release_sock within __tcp_close.) Then tcp_release_cb runs what
+   * tcp_v4_err deferred (TCP_MTU_REDUCED_DEFERRED: tcp_v4_mtu_reduced; softirqs are off until
+   * the ownership is released, so what it sends runs its chain after that) and the socket is
+   * released. connect() returns: a non-blocking one returned EINPROGRESS already, and the
    * application's poll() and SO_ERROR (the kernel reference's client: Python's connect with a
    * timeout) see the socket as release_sock left it: connected, reset (sk_err ECONNRESET, said by
-   * tcpSockInput), or still in SYN_SENT.
+   * tcpSockInput), or still in SYN_SENT. Then the application's next call, if one waited.
    */
   private releaseSock(s: TcpSock): void {
     const seg = s.backlog?.shift();
     if (seg) {
-      // tcp_rcv_state_process drops what reaches a socket already closed (TCP_CLOSE: discard).
+      // sk_backlog_rcv is tcp_v4_do_rcv on this socket (tcpSocketSegment), not tcp_v4_rcv again:
+      // no lookup, so a segment for a socket closed meanwhile draws no reset (tcpInput would send
+      // one); tcp_rcv_state_process drops what reaches a socket already closed (TCP_CLOSE: discard).
       this.syscall(
         () => {
           if (s.state !== 'CLOSED') this.tcpSocketSegment(s, seg.ip, seg.o, seg.total);
@@ -1063,11 +1097,19 @@ export class Sockets {
       );
       return;
     }
-    s.owned = false;
+    s.owned = undefined;
     s.backlog = undefined;
-    if (!s.connectedPending) return;
-    s.connectedPending = false;
-    this.connected(s);
+    if (s.mtuInfo !== undefined) {
+      const mtu = s.mtuInfo;
+      s.mtuInfo = undefined;
+      this.mtuReduced(s, mtu);
+    }
+    if (s.connectedPending) {
+      s.connectedPending = false;
+      this.connected(s);
+    }
+    const next = s.owned ? undefined : s.calls?.shift();
+    if (next) this.userCall(s, next.call, next.fn);
   }
 
   /** tcp_v4_send_reset: answer a segment with RST (seq from its ACK, or ACK its sequence). */
@@ -1376,8 +1418,11 @@ export class Sockets {
       const at = Math.max(s.firstAt! + n * s.interval!, this.now());
       this.host.env.timer(at, () => {
         if (s.state !== 'ESTABLISHED') return;
-        s.lineSeq = s.sndNxt;
-        this.sendFirstLine(s);
+        this.userCall(s, 'send()', () => {
+          if (s.state !== 'ESTABLISHED') return;
+          s.lineSeq = s.sndNxt;
+          this.sendFirstLine(s);
+        });
         this.awaitAnswer(s);
       });
     } else if (answered && !s.closing) {
@@ -1399,8 +1444,9 @@ export class Sockets {
     s.firstAt = this.now();
     s.lines = 1;
     s.answers = 0;
+    // send() (tcp_sendmsg): behind a zero window the data waits for the persist timer.
     if (s.zeroWindow) this.probeZeroWindow(s);
-    else this.sendFirstLine(s);
+    else this.userCall(s, 'send()', () => this.sendFirstLine(s));
     this.awaitAnswer(s);
   }
 
@@ -1600,7 +1646,9 @@ export class Sockets {
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
         const answer = pong(s.raddr, s.rport);
-        this.sendData(s, answer);
+        this.userCall(s, 'send()', () => {
+          if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, answer);
+        });
         // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
         if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
           this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
@@ -1643,9 +1691,9 @@ export class Sockets {
           this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
         }
       } else if (s.state === 'ESTABLISHED') {
-        // The peer closed: the application reads EOF and closes too (FIN carries the ACK).
-        s.state = 'LAST_ACK';
-        this.sendFin(s);
+        // The peer closed: the application reads EOF and closes too (its FIN carries the ACK).
+        s.state = 'CLOSE_WAIT';
+        this.tcpClose(s);
         s.app?.eof?.(this.connOf(s));
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
         s.state = 'TIME_WAIT';
@@ -1752,7 +1800,11 @@ export class Sockets {
    * SK_RST_REASON_TCP_ABORT_ON_CLOSE). From other states a plain close().
    */
   private tcpAbort(s: TcpSock): void {
-    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return this.tcpClose(s);
+    this.userCall(s, 'close()', () => this.tcpAbortHeld(s));
+  }
+
+  private tcpAbortHeld(s: TcpSock): void {
+    if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return this.tcpCloseHeld(s);
     this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
     s.state = 'CLOSED';
     if (this.host.tracing)
@@ -1765,7 +1817,12 @@ export class Sockets {
     this.send(this.tcpSegment(s, TCP_RST | TCP_ACK));
   }
 
+  /** close() (tcp_close: lock_sock, __tcp_close sends the FIN, release_sock). */
   private tcpClose(s: TcpSock): void {
+    this.userCall(s, 'close()', () => this.tcpCloseHeld(s));
+  }
+
+  private tcpCloseHeld(s: TcpSock): void {
     if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
     else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
     else return;
@@ -2040,6 +2097,10 @@ export class Sockets {
           : type === 12
             ? `parameter problem (from ${formatIpv4(src)})`
             : `destination unreachable code ${code} (from ${formatIpv4(src)})`;
+      if (iproto === IPPROTO_TCP && !(type === 3 && code === 4)) {
+        const h = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
+        if (h?.owned && h.state !== 'TIME_WAIT' && h.state !== 'SYN_RECV') this.lockDroppedIcmps++;
+      }
       if (type === 3 && code === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport)) return;
       const e = icmpErrno(type, code);
       if (!e) return;
@@ -2124,15 +2185,18 @@ export class Sockets {
     // tcp_v4_err: a redirect about a request socket's SYN-ACK (TCP_NEW_SYN_RECV) goes to
     // tcp_req_err, which does nothing with it (only errors that abort the request count there).
     if (iproto === IPPROTO_TCP && this.tcp.get(key(isrc, isport, idst, idport))!.state === 'SYN_RECV') return;
-    // tcp_v4_err: a redirect for a socket a system call holds (connect() while its SYN's chain
-    // runs) is counted (LINUX_MIB_LOCKDROPPEDICMPS) and dropped: no do_redirect.
-    if (iproto === IPPROTO_TCP && this.tcp.get(key(isrc, isport, idst, idport))!.owned) {
+    // tcp_v4_err: a redirect for a socket a system call holds (connect(), send() or close()
+    // while the chain its segment set off runs) is counted (LINUX_MIB_LOCKDROPPEDICMPS) and
+    // dropped: do_redirect only `if (!sock_owned_by_user(sk))`.
+    const held = iproto === IPPROTO_TCP ? this.tcp.get(key(isrc, isport, idst, idport))!.owned : undefined;
+    if (held) {
+      this.lockDroppedIcmps++;
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'icmp-error',
-          text: `drops the ICMP redirect from ${formatIpv4(ipv4Src(ip, 0))}: connect() holds the socket (tcp_v4_err, LockDroppedIcmps)`,
+          text: `drops the ICMP redirect from ${formatIpv4(ipv4Src(ip, 0))}: ${held} holds the socket (tcp_v4_err, LockDroppedIcmps)`,
         });
       return;
     }
@@ -2163,18 +2227,18 @@ export class Sockets {
     if (iproto === IPPROTO_TCP) {
       const s = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
       if (!s) return true;
-      this.host.frag.learn(r, idst, mtu);
-      const pmtu = this.host.frag.outputMtu(r, idst);
-      if (s.state !== 'SYN_SENT' && s.line && s.lineSeq !== undefined && (s.pmtuCookie ?? 0) > pmtu) {
+      // tcp_v4_err: tp->mtu_info = info; tcp_v4_mtu_reduced now, or, while a system call holds
+      // the socket, at its release_sock (TCP_MTU_REDUCED_DEFERRED → tcp_release_cb).
+      if (s.owned) {
+        s.mtuInfo = mtu;
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',
             host: this.host.name,
-            event: 'retransmit',
-            text: `path MTU to ${formatIpv4(idst)} is ${pmtu}: sends unacknowledged data again in smaller segments`,
+            event: 'icmp-error',
+            text: `ICMP fragmentation needed (MTU ${mtu}) from ${formatIpv4(ipv4Src(ip, 0))} waits: ${s.owned} holds the socket (TCP_MTU_REDUCED_DEFERRED)`,
           });
-        this.sendLine(s, s.sndUna, false);
-      }
+      } else this.mtuReduced(s, mtu);
       return true;
     }
     if (iproto === IPPROTO_UDP) {
@@ -2194,6 +2258,29 @@ export class Sockets {
       return false; // the ping socket still hears the error
     }
     return false;
+  }
+
+  /**
+   * tcp_v4_mtu_reduced: the route to the peer learns the path MTU (inet_csk_update_pmtu) and, when
+   * that is below what the segments were cut for, what is unacknowledged goes again in segments
+   * that fit (tcp_sync_mss, tcp_simple_retransmit). Nothing for a closed socket.
+   */
+  private mtuReduced(s: TcpSock, mtu: number): void {
+    if (s.state === 'CLOSED') return;
+    const r = this.host.routeTo(s.raddr, s.laddr, s.mark ?? 0);
+    if (!r) return;
+    this.host.frag.learn(r, s.raddr, mtu);
+    const pmtu = this.host.frag.outputMtu(r, s.raddr);
+    if (s.state !== 'SYN_SENT' && s.line && s.lineSeq !== undefined && (s.pmtuCookie ?? 0) > pmtu) {
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'retransmit',
+          text: `path MTU to ${formatIpv4(s.raddr)} is ${pmtu}: sends unacknowledged data again in smaller segments`,
+        });
+      this.sendLine(s, s.sndUna, false);
+    }
   }
 
   /** tcp_sync_mss: the segment size for the path MTU now (the cookie noted), with timestamps. */
