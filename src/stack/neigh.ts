@@ -153,8 +153,12 @@ interface DevTable {
 interface Nud {
   state: 'DELAY' | 'PROBE';
   probes: number;
-  /** The window of the first probe when the DELAY began at a random time (a random REACHABLE expiry). */
-  window?: readonly [number, number];
+  /**
+   * The window of the first probe: the DELAY timer's bucket in the kernel's timer wheel, whose
+   * tick phase in a live run is not natbox's (delay_first_probe_time to 256 ms more), wider when
+   * the DELAY began at a random time (a random REACHABLE expiry).
+   */
+  window: readonly [number, number];
 }
 
 /**
@@ -283,7 +287,7 @@ export class Neighbours {
     const hi = confirmed + 1.5 * base;
     const range: [number, number] = [confirmed + base / 2, hi + wheelSlack(1.5 * base)];
     const delay = this.parm(dev, 'delay_first_probe_time');
-    if (now <= (t.used.get(addr) ?? -Infinity) + delay) this.delay(dev, addr, range);
+    if (now <= (t.used.get(addr) ?? -Infinity) + delay) this.delay(dev, addr, range, true);
     else t.staleAt.set(addr, range);
   }
 
@@ -351,30 +355,41 @@ export class Neighbours {
    * it REACHABLE again (neigh_update). Else neigh_timer_handler: NUD_PROBE, unicast requests to the MAC
    * it has, retrans_time (1 s) apart, and after ucast_solicit (3) unanswered ones (then
    * mcast_resolicit broadcast ones, 0 by default) it is FAILED and forgotten (the next packet asks
-   * by broadcast). The kernel's timer wheel fires the 5 s timer up to 256 ms late (HZ 250, level
-   * 2); natbox fires it on time. A local TCP socket's segment sent after an ACK that made progress
-   * confirms the neighbour (sk_dst_confirm, sock_confirm_neigh): confirmed since DELAY began
-   * (after TIMER_SLACK), it is REACHABLE at the timer. `stale`: the range in which the kernel's
-   * entry went STALE, when that was random (a REACHABLE expiry): the kernel's first probe may then
-   * come from any use after it, and carries the window.
+   * by broadcast). neigh->timer runs when the timer wheel runs it (timer-wheel.ts kernelTimerAt):
+   * the 5 s DELAY timer (1250 jiffies, level 2) rounded up to the next 64 jiffies, 4 to 256 ms
+   * late; each probe's 1 s (250 jiffies, level 1, armed from the handler) to the next 8, so 1.024 s
+   * apart. A local TCP socket's segment sent after an ACK that made progress confirms the
+   * neighbour (sk_dst_confirm, sock_confirm_neigh): confirmed since DELAY began (after
+   * TIMER_SLACK), it is REACHABLE at the timer. `stale`: the range in which the kernel's entry went
+   * STALE, when that was random (a REACHABLE expiry): the kernel's first probe may then come from
+   * any use after it, and carries the window. `inTimer`: DELAY entered from the REACHABLE timer's
+   * handler (the wheel's clock one jiffy ahead).
    */
-  private delay(dev: string, addr: number, stale?: readonly [number, number]): void {
+  private delay(dev: string, addr: number, stale?: readonly [number, number], inTimer = false): void {
     const t = this.table(dev);
     const host = this.host;
     const entered = host.env.now();
     const d = this.parm(dev, 'delay_first_probe_time');
-    const n: Nud = { state: 'DELAY', probes: 0 };
     // Used before the latest time the kernel's entry may still have been REACHABLE: its DELAY may
     // begin from the first use after its own expiry, anywhere in `stale`.
-    if (stale && entered < stale[1])
-      n.window = [Math.min(stale[0], entered) + d, Math.max(stale[1], entered) + d + wheelSlack(d)];
+    const n: Nud = {
+      state: 'DELAY',
+      probes: 0,
+      window:
+        stale && entered < stale[1]
+          ? [Math.min(stale[0], entered) + d, Math.max(stale[1], entered) + d + wheelSlack(d)]
+          : [entered + d, entered + d + wheelSlack(d)],
+    };
     t.staleAt.delete(addr);
     t.nud.set(addr, n);
-    host.env.timer(entered + d, () => {
+    // neigh_add_timer(neigh, jiffies + DELAY_PROBE_TIME): delay_first_probe_time is kept in
+    // jiffies (seconds × HZ).
+    host.env.timer(kernelTimerAt(entered, Math.round(d * HZ), false, inTimer), () => {
       if (this.tables.get(dev) !== t || t.nud.get(addr) !== n) return;
       // Confirmed within delay_probe_time of the timer (by a TCP segment after forward progress,
-      // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average, so a
-      // confirmation in the same burst as the first use falls outside the window: PROBE.
+      // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average (its
+      // tick phase in a live run is not natbox's), so a confirmation in the same burst as the
+      // first use falls outside the window: PROBE, whatever natbox's own rounding.
       if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) return this.reachable(dev, t, addr);
       n.state = 'PROBE';
       this.probe(dev, addr, n);
@@ -400,14 +415,20 @@ export class Neighbours {
     // arp_solicit in NUD_PROBE: the first ucast_solicit to the MAC it has (dst_hw = neigh->ha),
     // then mcast_resolicit broadcast ones.
     if (n.probes < ucast) frame.set(mac, 0);
-    if (n.window) {
-      const at = host.env.now();
-      const k = n.probes * retrans;
-      setFrameWindow(frame, n.window[0] + k - at, n.window[1] + k - at);
-    }
+    // The k-th probe: k retrans_time timers after the first, each up to a level-1 bucket late.
+    const at = host.env.now();
+    const k = n.probes;
+    setFrameWindow(
+      frame,
+      n.window[0] + k * retrans - at,
+      n.window[1] + k * (retrans + wheelSlack(retrans)) - at,
+    );
     n.probes++;
     host.devOutput(dev, frame);
-    host.env.timer(host.env.now() + retrans, () => this.probe(dev, addr, n));
+    // neigh_timer_handler re-arms neigh->timer for max(retrans_time, HZ/100) jiffies from the
+    // handler itself (the DELAY timer's for the first probe, then its own), before neigh_probe.
+    const j = Math.max(toJiffies(retrans), HZ / 100);
+    host.env.timer(kernelTimerAt(host.env.now(), j, false, true), () => this.probe(dev, addr, n));
   }
 
   /**
