@@ -17,7 +17,7 @@ import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
-import { kernelTimerAt, toJiffies } from './timer-wheel.ts';
+import { jiffiesAt, kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /** neigh ucast/mcast_solicit's default: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
@@ -72,6 +72,11 @@ export const NEIGH_DEFAULTS = {
   mcast_resolicit: 0,
   /** In USER_HZ (hundredths of a second): a proxy_arp answer waits a random part of it. */
   proxy_delay: 80,
+  /**
+   * In USER_HZ: an ARP reply (or a request not answered) with another MAC than the entry's, within
+   * this long of the entry's last change, is ignored (arp_process: "use the FIRST one").
+   */
+  locktime: 100,
 } as const;
 export type NeighParm = keyof typeof NEIGH_DEFAULTS;
 
@@ -138,6 +143,11 @@ interface DevTable {
   readonly confirmed: Map<number, number>;
   /** neigh->used: when a packet last went out through neigh_resolve_output (not REACHABLE). */
   readonly used: Map<number, number>;
+  /**
+   * neigh->updated: when the entry last changed state or MAC (INCOMPLETE begun, resolved, a timer's
+   * transition), which locktime counts from.
+   */
+  readonly updated: Map<number, number>;
   /** The REACHABLE timer of each neighbour (a token: a newer one cancels it). */
   readonly reachTimer: Map<number, object>;
   /**
@@ -215,6 +225,7 @@ export class Neighbours {
           nud: new Map(),
           confirmed: new Map(),
           used: new Map(),
+          updated: new Map(),
           reachTimer: new Map(),
           staleAt: new Map(),
         }),
@@ -249,6 +260,7 @@ export class Neighbours {
    * confirmation): the REACHABLE timer runs from neigh->confirmed for reachable_time.
    */
   private reachable(dev: string, t: DevTable, addr: number): void {
+    if (!t.reachable.has(addr)) t.updated.set(addr, this.host.env.now());
     t.nud.delete(addr);
     t.staleAt.delete(addr);
     t.reachable.add(addr);
@@ -283,6 +295,7 @@ export class Neighbours {
     if (now <= confirmed + rt + 1e-9) return this.armReach(dev, t, addr, token, confirmed + rt);
     t.reachTimer.delete(addr);
     t.reachable.delete(addr);
+    t.updated.set(addr, now);
     const base = this.parm(dev, 'base_reachable_time_ms') / 1000;
     const hi = confirmed + 1.5 * base;
     const range: [number, number] = [confirmed + base / 2, hi + wheelSlack(1.5 * base)];
@@ -382,6 +395,7 @@ export class Neighbours {
     };
     t.staleAt.delete(addr);
     t.nud.set(addr, n);
+    t.updated.set(addr, entered);
     // neigh_add_timer(neigh, jiffies + DELAY_PROBE_TIME): delay_first_probe_time is kept in
     // jiffies (seconds × HZ).
     host.env.timer(kernelTimerAt(entered, Math.round(d * HZ), false, inTimer), () => {
@@ -392,6 +406,7 @@ export class Neighbours {
       // first use falls outside the window: PROBE, whatever natbox's own rounding.
       if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) return this.reachable(dev, t, addr);
       n.state = 'PROBE';
+      t.updated.set(addr, host.env.now());
       this.probe(dev, addr, n);
     });
   }
@@ -407,6 +422,7 @@ export class Neighbours {
       t.nud.delete(addr);
       t.macs.delete(addr);
       t.reachable.delete(addr);
+      t.updated.set(addr, host.env.now());
       return;
     }
     const retrans = this.parm(dev, 'retrans_time_ms') / 1000;
@@ -488,6 +504,7 @@ export class Neighbours {
       return;
     }
     const first = pend.tries === 0;
+    if (first) t.updated.set(addr, host.env.now()); // __neigh_event_send: NUD_INCOMPLETE
     pend.tries++;
     const dev = host.ifaces.get(pend.ifname)!;
     host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
@@ -586,20 +603,37 @@ export class Neighbours {
     // included (whatever its target), only updates an entry that exists, one being resolved too.
     const t = this.table(dev.name);
     const known = t.macs.has(spa) || t.pending.has(spa);
-    if (spa !== 0 && (answer || proxy || known)) {
-      // neigh_update: a new MAC (a gratuitous ARP from the address's new owner overrides at once,
-      // arp_is_garp) leaves the entry STALE; the same MAC keeps its state.
-      const old = t.macs.get(spa);
+    // arp_process on an entry it has (a reply, a request it does not answer): "If several
+    // different ARP replies follows back-to-back, use the FIRST one": a MAC other than the
+    // entry's overrides only past locktime since the entry last changed (neigh->updated), or
+    // from a gratuitous ARP (arp_is_garp: sender = target, a reply's target MAC its own, and
+    // the address unicast here); else __neigh_update leaves a valid entry as it is. A request
+    // it answers (neigh_event_ns) always overrides. Two hosts with one address on a segment
+    // (an address conflict) both answer: the first reply wins, which on Linux is a race.
+    const now = host.env.now();
+    const old = spa !== 0 ? t.macs.get(spa) : undefined;
+    const ignored =
+      old !== undefined &&
+      !answer &&
+      !proxy &&
+      !sameMac(old, sha) &&
+      // time_after(jiffies, n->updated + LOCKTIME), in jiffies (locktime in USER_HZ).
+      jiffiesAt(now) <=
+        jiffiesAt(t.updated.get(spa) ?? -1) + Math.round((this.parm(dev.name, 'locktime') * HZ) / 100) &&
+      !isGarp(frame, op, spa, tpa);
+    if (spa !== 0 && (answer || proxy || known) && !ignored) {
+      // neigh_update: a new MAC leaves the entry STALE; the same MAC keeps its state.
       if (old && !sameMac(old, sha)) {
         t.reachable.delete(spa);
         t.reachTimer.delete(spa);
         t.nud.delete(spa);
       }
+      if (!old || !sameMac(old, sha)) t.updated.set(spa, now);
       t.macs.set(spa, sha);
     }
     // A reply to this host (PACKET_HOST) makes a neighbour it has REACHABLE (the answer to our own
     // request, or to a probe); a broadcast reply or a request leaves it STALE (arp_process).
-    if (op === 2 && spa !== 0 && known && sameMac(frame, dev.mac)) {
+    if (op === 2 && spa !== 0 && known && !ignored && sameMac(frame, dev.mac)) {
       t.confirmed.set(spa, host.env.now());
       this.reachable(dev.name, t, spa);
     }
@@ -639,6 +673,18 @@ export class Neighbours {
       }
     }
   }
+}
+
+/**
+ * arp_is_garp: sender and target address the same, and for a reply the target MAC the sender's
+ * (the address being unicast on the device: natbox has no other kind of sender here).
+ */
+function isGarp(frame: Uint8Array, op: number, spa: number, tpa: number): boolean {
+  if (spa !== tpa) return false;
+  if (op !== 2) return true;
+  const a = ETH_HEADER_LEN;
+  for (let i = 0; i < 6; i++) if (frame[a + 8 + i] !== frame[a + 18 + i]) return false;
+  return true;
 }
 
 function sameMac(a: Uint8Array, b: Uint8Array): boolean {

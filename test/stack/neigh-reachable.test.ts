@@ -241,3 +241,37 @@ test('a broadcast reply leaves a neighbour being resolved STALE: its first use p
     ],
   );
 });
+
+test('locktime: another MAC’s reply within 1 s of the entry’s last change is ignored; later it overrides', () => {
+  const r = rig();
+  const eth0 = makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]);
+  const MAC_C = new Uint8Array([2, 0, 0, 0, 0, 3]);
+  r.send(0);
+  r.reply(0.001); // REACHABLE with MAC_B (neigh->updated 0.001 s)
+  r.until(0.9);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // within locktime: the first answer stays
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+  r.until(1.2);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // past it: overrides, REACHABLE
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_C]);
+  assert.ok(r.n.isReachable('eth0', B));
+  // A gratuitous reply (sender = target, target MAC its own) overrides at once.
+  r.until(1.3);
+  const garp = arpReplyFrame(MAC_B, B, MAC_B, B);
+  r.n.input(eth0, garp);
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+});
+
+test('locktime 0: a later jiffy’s reply overrides; one in the same jiffy does not', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.locktime': 0 });
+  const eth0 = makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]);
+  const MAC_C = new Uint8Array([2, 0, 0, 0, 0, 3]);
+  r.send(0);
+  r.reply(0.0001); // jiffy 0
+  r.until(0.0002);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // still jiffy 0: ignored
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+  r.until(0.005); // jiffy 1
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A));
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_C]);
+});
