@@ -172,7 +172,7 @@ const CONF_RANGES: Readonly<
 };
 /** Per-device neighbour parameters (net.ipv4.neigh.DEV.KEY; a namespace has no `default`). */
 const NEIGH_SYSCTL =
-  /^net\.ipv4\.neigh\.[A-Za-z0-9_@-]+\.(base_reachable_time_ms|delay_first_probe_time|retrans_time_ms|ucast_solicit|mcast_solicit|mcast_resolicit|proxy_delay)$/;
+  /^net\.ipv4\.neigh\.[A-Za-z0-9_@-]+\.(base_reachable_time_ms|delay_first_probe_time|retrans_time_ms|ucast_solicit|mcast_solicit|mcast_resolicit|proxy_delay|locktime)$/;
 const NEIGH_RANGES: Readonly<
   Record<string, { readonly what: string; readonly min: number; readonly max: number }>
 > = {
@@ -183,6 +183,7 @@ const NEIGH_RANGES: Readonly<
   mcast_solicit: { what: 'a whole number from 1 to 255', min: 1, max: 255 },
   mcast_resolicit: { what: 'a whole number from 0 to 255', min: 0, max: 255 },
   proxy_delay: { what: 'hundredths of a second (0 or more)', min: 0, max: 2 ** 31 - 1 },
+  locktime: { what: 'hundredths of a second (0 or more)', min: 0, max: 2 ** 31 - 1 },
 };
 const TIMEOUT_RANGE = { what: 'a whole number of seconds (0 or more)', min: 0, max: 2 ** 31 - 1 };
 
@@ -916,7 +917,7 @@ class Loader {
         r.error(
           e.keyNode,
           e.field,
-          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify,accept_local} and net.ipv4.neigh.DEV.{base_reachable_time_ms,delay_first_probe_time,retrans_time_ms,ucast_solicit,mcast_solicit,mcast_resolicit,proxy_delay})`,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify,accept_local} and net.ipv4.neigh.DEV.{base_reachable_time_ms,delay_first_probe_time,retrans_time_ms,ucast_solicit,mcast_solicit,mcast_resolicit,proxy_delay,locktime})`,
           e.key,
         );
         continue;

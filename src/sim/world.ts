@@ -104,7 +104,9 @@ class Link {
     this.fdb.set(macKey(frame, 6), from);
     const to = this.fdb.get(macKey(frame, 0));
     if (to !== undefined && to !== from) return [to];
-    return [...Array(n).keys()].filter((i) => i !== from);
+    // br_flood: the live switch's ports newest first (br_add_if puts each at the head of
+    // port_list), so the endpoint listed last gets a flooded frame first.
+    return [...Array(n).keys()].filter((i) => i !== from).reverse();
   }
 }
 

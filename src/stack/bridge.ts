@@ -288,7 +288,12 @@ export class Bridge {
 
   /** br_flood: out of every forwarding port but the one it came in by. */
   flood(frame: Uint8Array, except: string): void {
-    for (const p of this.dev.ports) if (p !== except && this.canSend(p)) this.host.send(p, frame);
+    // port_list walked from its head: br_add_if adds each port there, so the newest port first.
+    const ports = this.dev.ports;
+    for (let i = ports.length - 1; i >= 0; i--) {
+      const p = ports[i]!;
+      if (p !== except && this.canSend(p)) this.host.send(p, frame);
+    }
   }
 
   /** The FDB's port for a destination MAC (bridge netfilter's physdev-out). */

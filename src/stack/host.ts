@@ -582,19 +582,37 @@ export class Host {
     dport: number,
     connect = true,
   ): number {
+    const k = this.loKey(dst, src, 0, mark, proto, sport, dport);
+    const err = outputRoute(this.routeView, k, this.res, connect);
+    if (err === 0 && loopbackSourceRefused(this, this.res.src, this.res.dev)) return -22; // EINVAL
+    return err !== 0 ? -err : this.res.src;
+  }
+
+  /**
+   * The host's flow key (reused: no per-lookup object) for a lookup as from the loopback device
+   * (flowi4_iif LOOPBACK_IFINDEX, no oif): a socket's output route and the reverse lookups of
+   * fib_validate_source, rpfilter and nft fib.
+   */
+  private loKey(
+    dst: number,
+    src: number,
+    tos: number,
+    mark: number,
+    proto = 0,
+    sport = 0,
+    dport = 0,
+  ): FlowKey {
     const k = this.key;
     k.dst = dst;
     k.src = src;
-    k.tos = 0;
+    k.tos = tos;
     k.mark = mark;
     k.iif = 'lo';
     k.oif = '';
     k.proto = proto;
     k.sport = sport;
     k.dport = dport;
-    const err = outputRoute(this.routeView, k, this.res, connect);
-    if (err === 0 && loopbackSourceRefused(this, this.res.src, this.res.dev)) return -22; // EINVAL
-    return err !== 0 ? -err : this.res.src;
+    return k;
   }
 
   /** After the routes changed: the smallest MTU any route or device has (frag.ts `floor`). */
@@ -679,16 +697,7 @@ export class Host {
     const t = this.addrType(src, undefined);
     if (t === RTN_LOCAL) return RTN_LOCAL | (this.addrType(src, dev) === RTN_LOCAL ? RPF_USES_DEV : 0);
     if (t === RTN_BROADCAST) return RTN_BROADCAST;
-    const k = this.key;
-    k.dst = src;
-    k.src = saddr;
-    k.tos = tos;
-    k.mark = mark;
-    k.iif = 'lo';
-    k.oif = '';
-    k.proto = 0;
-    k.sport = 0;
-    k.dport = 0;
+    const k = this.loKey(src, saddr, tos, mark);
     if (this.policy.lookup(k, this.res) !== 0) return -1;
     // rpfilter_lookup_reverse: fib_info_nh_uses_dev (any path of a multipath route).
     return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
@@ -720,16 +729,9 @@ export class Host {
       }
       if (this.acceptLocal(inDev)) return FVS_OK;
     }
-    const k = this.key;
-    k.dst = src;
-    k.src = dst;
-    k.tos = tos;
-    k.mark = 0; // IN_DEV_SRC_VMARK (src_valid_mark) is not modelled: 0
-    k.iif = 'lo';
-    k.oif = '';
-    k.proto = 0;
-    k.sport = 0;
-    k.dport = 0;
+    // The reverse lookup: to the source, from the destination, as from lo; IN_DEV_SRC_VMARK
+    // (src_valid_mark) is not modelled: mark 0.
+    const k = this.loKey(src, dst, tos, 0);
     this.validateDev = '';
     if (policy.lookup(k, this.res) !== 0) return rpf !== 0 ? FVS_RPF : FVS_OK;
     const r = this.res.route;
@@ -762,16 +764,7 @@ export class Host {
    */
   fibDev(addr: number, mark: number, saddr: number, tos: number): string {
     if (this.addrType(addr, undefined) === RTN_LOCAL) return '';
-    const k = this.key;
-    k.dst = addr;
-    k.src = saddr;
-    k.tos = tos;
-    k.mark = mark;
-    k.iif = 'lo';
-    k.oif = '';
-    k.proto = 0;
-    k.sport = 0;
-    k.dport = 0;
+    const k = this.loKey(addr, saddr, tos, mark);
     if (this.policy.lookup(k, this.res) !== 0) return '';
     return this.res.dev;
   }

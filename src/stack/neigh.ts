@@ -17,7 +17,7 @@ import { ipv4Dst, ipv4Src } from '../wire/ipv4.ts';
 import { DropReason } from '../netfilter/core/drop.ts';
 import type { Iface } from './iface.ts';
 import type { Step } from './steps.ts';
-import { kernelTimerAt, toJiffies } from './timer-wheel.ts';
+import { jiffiesAt, kernelTimerAt, toJiffies } from './timer-wheel.ts';
 
 /** neigh ucast/mcast_solicit's default: requests sent before the neighbour is FAILED. */
 export const ARP_RETRIES = 3;
@@ -72,6 +72,11 @@ export const NEIGH_DEFAULTS = {
   mcast_resolicit: 0,
   /** In USER_HZ (hundredths of a second): a proxy_arp answer waits a random part of it. */
   proxy_delay: 80,
+  /**
+   * In USER_HZ: an ARP reply (or a request not answered) with another MAC than the entry's, within
+   * this long of the entry's last change, is ignored (arp_process: "use the FIRST one").
+   */
+  locktime: 100,
 } as const;
 export type NeighParm = keyof typeof NEIGH_DEFAULTS;
 
@@ -138,6 +143,11 @@ interface DevTable {
   readonly confirmed: Map<number, number>;
   /** neigh->used: when a packet last went out through neigh_resolve_output (not REACHABLE). */
   readonly used: Map<number, number>;
+  /**
+   * neigh->updated: when the entry last changed state or MAC (INCOMPLETE begun, resolved, a timer's
+   * transition), which locktime counts from.
+   */
+  readonly updated: Map<number, number>;
   /** The REACHABLE timer of each neighbour (a token: a newer one cancels it). */
   readonly reachTimer: Map<number, object>;
   /**
@@ -153,8 +163,12 @@ interface DevTable {
 interface Nud {
   state: 'DELAY' | 'PROBE';
   probes: number;
-  /** The window of the first probe when the DELAY began at a random time (a random REACHABLE expiry). */
-  window?: readonly [number, number];
+  /**
+   * The window of the first probe: the DELAY timer's bucket in the kernel's timer wheel, whose
+   * tick phase in a live run is not natbox's (delay_first_probe_time to 256 ms more), wider when
+   * the DELAY began at a random time (a random REACHABLE expiry).
+   */
+  window: readonly [number, number];
 }
 
 /**
@@ -211,6 +225,7 @@ export class Neighbours {
           nud: new Map(),
           confirmed: new Map(),
           used: new Map(),
+          updated: new Map(),
           reachTimer: new Map(),
           staleAt: new Map(),
         }),
@@ -245,6 +260,7 @@ export class Neighbours {
    * confirmation): the REACHABLE timer runs from neigh->confirmed for reachable_time.
    */
   private reachable(dev: string, t: DevTable, addr: number): void {
+    if (!t.reachable.has(addr)) t.updated.set(addr, this.host.env.now());
     t.nud.delete(addr);
     t.staleAt.delete(addr);
     t.reachable.add(addr);
@@ -279,11 +295,12 @@ export class Neighbours {
     if (now <= confirmed + rt + 1e-9) return this.armReach(dev, t, addr, token, confirmed + rt);
     t.reachTimer.delete(addr);
     t.reachable.delete(addr);
+    t.updated.set(addr, now);
     const base = this.parm(dev, 'base_reachable_time_ms') / 1000;
     const hi = confirmed + 1.5 * base;
     const range: [number, number] = [confirmed + base / 2, hi + wheelSlack(1.5 * base)];
     const delay = this.parm(dev, 'delay_first_probe_time');
-    if (now <= (t.used.get(addr) ?? -Infinity) + delay) this.delay(dev, addr, range);
+    if (now <= (t.used.get(addr) ?? -Infinity) + delay) this.delay(dev, addr, range, true);
     else t.staleAt.set(addr, range);
   }
 
@@ -351,32 +368,45 @@ export class Neighbours {
    * it REACHABLE again (neigh_update). Else neigh_timer_handler: NUD_PROBE, unicast requests to the MAC
    * it has, retrans_time (1 s) apart, and after ucast_solicit (3) unanswered ones (then
    * mcast_resolicit broadcast ones, 0 by default) it is FAILED and forgotten (the next packet asks
-   * by broadcast). The kernel's timer wheel fires the 5 s timer up to 256 ms late (HZ 250, level
-   * 2); natbox fires it on time. A local TCP socket's segment sent after an ACK that made progress
-   * confirms the neighbour (sk_dst_confirm, sock_confirm_neigh): confirmed since DELAY began
-   * (after TIMER_SLACK), it is REACHABLE at the timer. `stale`: the range in which the kernel's
-   * entry went STALE, when that was random (a REACHABLE expiry): the kernel's first probe may then
-   * come from any use after it, and carries the window.
+   * by broadcast). neigh->timer runs when the timer wheel runs it (timer-wheel.ts kernelTimerAt):
+   * the 5 s DELAY timer (1250 jiffies, level 2) rounded up to the next 64 jiffies, 4 to 256 ms
+   * late; each probe's 1 s (250 jiffies, level 1, armed from the handler) to the next 8, so 1.024 s
+   * apart. A local TCP socket's segment sent after an ACK that made progress confirms the
+   * neighbour (sk_dst_confirm, sock_confirm_neigh): confirmed since DELAY began (after
+   * TIMER_SLACK), it is REACHABLE at the timer. `stale`: the range in which the kernel's entry went
+   * STALE, when that was random (a REACHABLE expiry): the kernel's first probe may then come from
+   * any use after it, and carries the window. `inTimer`: DELAY entered from the REACHABLE timer's
+   * handler (the wheel's clock one jiffy ahead).
    */
-  private delay(dev: string, addr: number, stale?: readonly [number, number]): void {
+  private delay(dev: string, addr: number, stale?: readonly [number, number], inTimer = false): void {
     const t = this.table(dev);
     const host = this.host;
     const entered = host.env.now();
     const d = this.parm(dev, 'delay_first_probe_time');
-    const n: Nud = { state: 'DELAY', probes: 0 };
     // Used before the latest time the kernel's entry may still have been REACHABLE: its DELAY may
     // begin from the first use after its own expiry, anywhere in `stale`.
-    if (stale && entered < stale[1])
-      n.window = [Math.min(stale[0], entered) + d, Math.max(stale[1], entered) + d + wheelSlack(d)];
+    const n: Nud = {
+      state: 'DELAY',
+      probes: 0,
+      window:
+        stale && entered < stale[1]
+          ? [Math.min(stale[0], entered) + d, Math.max(stale[1], entered) + d + wheelSlack(d)]
+          : [entered + d, entered + d + wheelSlack(d)],
+    };
     t.staleAt.delete(addr);
     t.nud.set(addr, n);
-    host.env.timer(entered + d, () => {
+    t.updated.set(addr, entered);
+    // neigh_add_timer(neigh, jiffies + DELAY_PROBE_TIME): delay_first_probe_time is kept in
+    // jiffies (seconds × HZ).
+    host.env.timer(kernelTimerAt(entered, Math.round(d * HZ), false, inTimer), () => {
       if (this.tables.get(dev) !== t || t.nud.get(addr) !== n) return;
       // Confirmed within delay_probe_time of the timer (by a TCP segment after forward progress,
-      // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average, so a
-      // confirmation in the same burst as the first use falls outside the window: PROBE.
+      // sent or forwarded): REACHABLE. The kernel's timer fires TIMER_SLACK late on average (its
+      // tick phase in a live run is not natbox's), so a confirmation in the same burst as the
+      // first use falls outside the window: PROBE, whatever natbox's own rounding.
       if ((t.confirmed.get(addr) ?? -1) >= entered + TIMER_SLACK) return this.reachable(dev, t, addr);
       n.state = 'PROBE';
+      t.updated.set(addr, host.env.now());
       this.probe(dev, addr, n);
     });
   }
@@ -392,6 +422,7 @@ export class Neighbours {
       t.nud.delete(addr);
       t.macs.delete(addr);
       t.reachable.delete(addr);
+      t.updated.set(addr, host.env.now());
       return;
     }
     const retrans = this.parm(dev, 'retrans_time_ms') / 1000;
@@ -400,14 +431,20 @@ export class Neighbours {
     // arp_solicit in NUD_PROBE: the first ucast_solicit to the MAC it has (dst_hw = neigh->ha),
     // then mcast_resolicit broadcast ones.
     if (n.probes < ucast) frame.set(mac, 0);
-    if (n.window) {
-      const at = host.env.now();
-      const k = n.probes * retrans;
-      setFrameWindow(frame, n.window[0] + k - at, n.window[1] + k - at);
-    }
+    // The k-th probe: k retrans_time timers after the first, each up to a level-1 bucket late.
+    const at = host.env.now();
+    const k = n.probes;
+    setFrameWindow(
+      frame,
+      n.window[0] + k * retrans - at,
+      n.window[1] + k * (retrans + wheelSlack(retrans)) - at,
+    );
     n.probes++;
     host.devOutput(dev, frame);
-    host.env.timer(host.env.now() + retrans, () => this.probe(dev, addr, n));
+    // neigh_timer_handler re-arms neigh->timer for max(retrans_time, HZ/100) jiffies from the
+    // handler itself (the DELAY timer's for the first probe, then its own), before neigh_probe.
+    const j = Math.max(toJiffies(retrans), HZ / 100);
+    host.env.timer(kernelTimerAt(host.env.now(), j, false, true), () => this.probe(dev, addr, n));
   }
 
   /**
@@ -467,6 +504,7 @@ export class Neighbours {
       return;
     }
     const first = pend.tries === 0;
+    if (first) t.updated.set(addr, host.env.now()); // __neigh_event_send: NUD_INCOMPLETE
     pend.tries++;
     const dev = host.ifaces.get(pend.ifname)!;
     host.devOutput(dev.name, arpRequestFrame(dev.mac, this.solicitSource(dev, addr, pend.packets), addr));
@@ -565,20 +603,37 @@ export class Neighbours {
     // included (whatever its target), only updates an entry that exists, one being resolved too.
     const t = this.table(dev.name);
     const known = t.macs.has(spa) || t.pending.has(spa);
-    if (spa !== 0 && (answer || proxy || known)) {
-      // neigh_update: a new MAC (a gratuitous ARP from the address's new owner overrides at once,
-      // arp_is_garp) leaves the entry STALE; the same MAC keeps its state.
-      const old = t.macs.get(spa);
+    // arp_process on an entry it has (a reply, a request it does not answer): "If several
+    // different ARP replies follows back-to-back, use the FIRST one": a MAC other than the
+    // entry's overrides only past locktime since the entry last changed (neigh->updated), or
+    // from a gratuitous ARP (arp_is_garp: sender = target, a reply's target MAC its own, and
+    // the address unicast here); else __neigh_update leaves a valid entry as it is. A request
+    // it answers (neigh_event_ns) always overrides. Two hosts with one address on a segment
+    // (an address conflict) both answer: the first reply wins, which on Linux is a race.
+    const now = host.env.now();
+    const old = spa !== 0 ? t.macs.get(spa) : undefined;
+    const ignored =
+      old !== undefined &&
+      !answer &&
+      !proxy &&
+      !sameMac(old, sha) &&
+      // time_after(jiffies, n->updated + LOCKTIME), in jiffies (locktime in USER_HZ).
+      jiffiesAt(now) <=
+        jiffiesAt(t.updated.get(spa) ?? -1) + Math.round((this.parm(dev.name, 'locktime') * HZ) / 100) &&
+      !isGarp(frame, op, spa, tpa);
+    if (spa !== 0 && (answer || proxy || known) && !ignored) {
+      // neigh_update: a new MAC leaves the entry STALE; the same MAC keeps its state.
       if (old && !sameMac(old, sha)) {
         t.reachable.delete(spa);
         t.reachTimer.delete(spa);
         t.nud.delete(spa);
       }
+      if (!old || !sameMac(old, sha)) t.updated.set(spa, now);
       t.macs.set(spa, sha);
     }
     // A reply to this host (PACKET_HOST) makes a neighbour it has REACHABLE (the answer to our own
     // request, or to a probe); a broadcast reply or a request leaves it STALE (arp_process).
-    if (op === 2 && spa !== 0 && known && sameMac(frame, dev.mac)) {
+    if (op === 2 && spa !== 0 && known && !ignored && sameMac(frame, dev.mac)) {
       t.confirmed.set(spa, host.env.now());
       this.reachable(dev.name, t, spa);
     }
@@ -618,6 +673,18 @@ export class Neighbours {
       }
     }
   }
+}
+
+/**
+ * arp_is_garp: sender and target address the same, and for a reply the target MAC the sender's
+ * (the address being unicast on the device: natbox has no other kind of sender here).
+ */
+function isGarp(frame: Uint8Array, op: number, spa: number, tpa: number): boolean {
+  if (spa !== tpa) return false;
+  if (op !== 2) return true;
+  const a = ETH_HEADER_LEN;
+  for (let i = 0; i < 6; i++) if (frame[a + 8 + i] !== frame[a + 18 + i]) return false;
+  return true;
 }
 
 function sameMac(a: Uint8Array, b: Uint8Array): boolean {

@@ -48,5 +48,6 @@ test('a forwarded TCP exchange confirms the router neighbour in DELAY: no probe 
 });
 
 test('without it the router probes the neighbour 5 s after it first used it', () => {
-  assert.deepEqual(probes(scenario(false)), [[5, 'ARP who-has 10.0.1.10 tell 10.0.1.1']]);
+  // The DELAY timer (1250 jiffies, the timer wheel's level 2) rounded up to jiffy 1280: 5.12 s.
+  assert.deepEqual(probes(scenario(false)), [[5.1, 'ARP who-has 10.0.1.10 tell 10.0.1.1']]);
 });

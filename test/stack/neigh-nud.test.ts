@@ -45,10 +45,11 @@ const arp = (text: string, host: string, exact = false) => {
 test('a used STALE neighbour is probed by unicast after delay_first_probe_time, early confirmations too', () => {
   const probes = arp(scenario(), 'r').filter((x) => String(x[1]).includes('who-has 10.0.1.10'));
   // Learned from a's request (STALE), used at 0 s for the SYN-ACK: DELAY, then one probe to a's
-  // MAC (not broadcast) at 5 s, answered: REACHABLE.
+  // MAC (not broadcast) when the timer wheel runs the 5 s timer (jiffy 1250 rounded up to 1280:
+  // 5.12 s), answered: REACHABLE.
   assert.deepEqual(
     probes.map((x) => [x[0], x[1], x[2] === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'unicast']),
-    [[5, 'ARP who-has 10.0.1.10 tell 10.0.1.1', 'unicast']],
+    [[5.1, 'ARP who-has 10.0.1.10 tell 10.0.1.1', 'unicast']],
   );
   // b learned r from r's request too; its socket's progress confirmed r only in the first
   // milliseconds of DELAY, too early for the timer (neigh.ts TIMER_SLACK): b probes r too. Linux
@@ -58,7 +59,7 @@ test('a used STALE neighbour is probed by unicast after delay_first_probe_time, 
     arp(scenario(), 'b')
       .filter((x) => String(x[1]).includes('who-has'))
       .map((x) => [x[0], x[1]]),
-    [[5, 'ARP who-has 10.0.2.1 tell 10.0.2.20']],
+    [[5.1, 'ARP who-has 10.0.2.1 tell 10.0.2.20']],
   );
 });
 
@@ -70,12 +71,14 @@ test('unanswered probes: 3, 1 s apart, then FAILED; the next packet asks by broa
     'r',
   ).filter((x) => String(x[1]).includes('who-has 10.0.1.10'));
   const seen = r.slice(0, 6).map((x) => [x[0], x[2] === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'unicast']);
+  // The DELAY timer at jiffy 1280 (5.12 s), then neigh->timer re-armed from its handler for 250
+  // jiffies, rounded up to the next 8: 1536 (6.144 s), 1792 (7.168 s).
   assert.deepEqual(seen.slice(0, 3), [
-    [5, 'unicast'],
-    [6, 'unicast'],
-    [7, 'unicast'],
+    [5.1, 'unicast'],
+    [6.1, 'unicast'],
+    [7.2, 'unicast'],
   ]);
-  // FAILED at 8 s; the next packet for a (a, without its address, sends nothing more that would
+  // FAILED at 8.192 s; the next packet for a (a, without its address, sends nothing more that would
   // bring one sooner) resolves again by broadcast, 1 s apart.
   const b = seen.slice(3);
   assert.deepEqual(
@@ -95,6 +98,22 @@ test('unanswered probes: 3, 1 s apart, then FAILED; the next packet asks by broa
   )
     .filter((y) => String(y[1]).includes('who-has 10.0.1.10') && y[2] === 'ff:ff:ff:ff:ff:ff')
     .map((y) => Number(y[0]));
+  // The unicast probes too: neigh_timer_handler re-arms neigh->timer for 250 jiffies from the
+  // handler, so once the DELAY timer ran on a bucket's jiffy they are exactly 1.024 s apart, and
+  // FAILED comes 1.024 s after the last (the first broadcast, at the next packet, no sooner).
+  const u = arp(
+    scenario(`events:
+  - { at: 2, host: a, run: ip addr del 10.0.1.10/24 dev eth0 }`),
+    'r',
+    true,
+  )
+    .filter((y) => String(y[1]).includes('who-has 10.0.1.10') && y[2] !== 'ff:ff:ff:ff:ff:ff')
+    .map((y) => Number(y[0]));
+  assert.deepEqual(
+    u.map((t) => Math.round((t - u[0]!) * 1000)),
+    [0, 1024, 2048],
+  );
+  assert.ok(x[0]! >= u[2]! + 1.024, `${x[0]} after FAILED at ${u[2]! + 1.024}`);
   const d1 = Math.round((x[1]! - x[0]!) * 1000);
   assert.ok(d1 > 1000 && d1 <= 1032, String(d1));
   assert.equal(Math.round((x[2]! - x[1]!) * 1000), 1024);

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Neighbours, frameWindow, wheelSlack, type NeighHost } from '../../src/stack/neigh.ts';
+import { kernelTimerAt } from '../../src/stack/timer-wheel.ts';
 import { makeIface, type Iface } from '../../src/stack/iface.ts';
 import { arpReplyFrame } from '../../src/wire/arp.ts';
 import { buildUdpPacket } from '../../src/wire/packet.ts';
@@ -100,15 +101,18 @@ test('REACHABLE → STALE after reachable_time (silent); a use then: DELAY, 5 s 
   r.send(0);
   r.reply(0.001);
   r.send(21); // past 3/2·base and the timer wheel's slack (2.048 s at 18 s): STALE for sure
-  r.until(26.0005);
-  r.reply(26.0005);
+  // The DELAY timer: jiffy 5250 + 1250 in level 2, rounded up to the next 64: 6528 (26.112 s).
+  r.until(26.1125);
+  r.reply(26.1125);
   r.send(27);
   r.until(40);
   assert.deepEqual(r.sent, [
     { t: 0, kind: 'req' },
     { t: 0.001, kind: 'ip' },
     { t: 21, kind: 'ip' },
-    { t: 26, kind: 'probe' },
+    // natbox's time under its own tick phase; the kernel's, with another phase, anywhere in the
+    // DELAY timer's 64-jiffy bucket after 26 s.
+    { t: 26.112, kind: 'probe', window: [26, 26.256] },
     { t: 27, kind: 'ip' },
   ]);
   assert.ok(r.n.isReachable('eth0', B));
@@ -123,7 +127,7 @@ test('a use inside the random range: the probe carries the window of the kernel�
   r.send(u);
   r.until(u + 5.5);
   const probe = r.sent.find((s) => s.kind === 'probe')!;
-  assert.equal(probe.t, Math.round((u + 5) * 1e6) / 1e6);
+  assert.equal(probe.t, Math.round(kernelTimerAt(u, 1250, false) * 1e6) / 1e6);
   const hi = 0.001 + 18 + wheelSlack(18) + 5 + wheelSlack(5);
   assert.deepEqual(probe.window, [Math.round((0.001 + 6 + 5) * 1e3) / 1e3, Math.round(hi * 1e3) / 1e3]);
   assert.equal(wheelSlack(5), 0.256); // 1250 jiffies at HZ 250: level 2, 64 jiffies
@@ -155,8 +159,11 @@ test('without confirmations the same flow is probed: STALE, DELAY on the next us
   for (let t = 1; t <= 12; t++) r.send(t);
   r.until(13);
   const first = r.sent.find((s) => s.kind === 'probe')!;
-  const use = rt + 0.001 <= 5.001 ? rt + 0.001 : Math.ceil(rt + 0.001);
-  assert.ok(Math.abs(first.t - (use + 5)) < 1e-3, `${first.t} vs ${use + 5} (rt ${rt})`);
+  // Used within 5 s of the expiry (the last use 0.001 s): DELAY from the REACHABLE timer's handler;
+  // else STALE, DELAY from the next send. Then the 5 s timer as the timer wheel runs it.
+  const inTimer = rt + 0.001 <= 5.001;
+  const at = kernelTimerAt(inTimer ? rt + 0.001 : Math.ceil(rt + 0.001), 1250, false, inTimer);
+  assert.ok(Math.abs(first.t - at) < 1e-3, `${first.t} vs ${at} (rt ${rt})`);
   assert.ok(first.window, 'a probe after a random expiry carries a window');
 });
 
@@ -172,12 +179,15 @@ test('PROBE unanswered: ucast_solicit unicast probes retrans_time apart, then mc
   r.reply(0.001);
   r.send(10); // STALE since ≤ 3.001 + slack: DELAY
   r.until(20);
+  // neigh->timer as the timer wheel runs it: jiffy 2500 + 500 (level 1) rounded up to 3008
+  // (12.032 s); then re-armed from the handler (the wheel's clock one ahead) for 125 jiffies:
+  // 3009 + 125 to 3136 (12.544 s), 3137 + 125 to 3264 (13.056 s).
   assert.deepEqual(
     r.sent.slice(3).map((s) => [s.t, s.kind]),
     [
-      [12, 'probe'],
-      [12.5, 'probe'],
-      [13, 'req'],
+      [12.032, 'probe'],
+      [12.544, 'probe'],
+      [13.056, 'req'],
     ],
   );
   assert.equal(r.n.get('eth0', B), undefined); // FAILED: forgotten
@@ -227,7 +237,41 @@ test('a broadcast reply leaves a neighbour being resolved STALE: its first use p
     [
       [0, 'req'],
       [0.001, 'ip'],
-      [5.001, 'probe'],
+      [5.12, 'probe'], // jiffy 0 + 1250 rounded up to 1280 (level 2, 64 jiffies)
     ],
   );
+});
+
+test('locktime: another MAC’s reply within 1 s of the entry’s last change is ignored; later it overrides', () => {
+  const r = rig();
+  const eth0 = makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]);
+  const MAC_C = new Uint8Array([2, 0, 0, 0, 0, 3]);
+  r.send(0);
+  r.reply(0.001); // REACHABLE with MAC_B (neigh->updated 0.001 s)
+  r.until(0.9);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // within locktime: the first answer stays
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+  r.until(1.2);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // past it: overrides, REACHABLE
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_C]);
+  assert.ok(r.n.isReachable('eth0', B));
+  // A gratuitous reply (sender = target, target MAC its own) overrides at once.
+  r.until(1.3);
+  const garp = arpReplyFrame(MAC_B, B, MAC_B, B);
+  r.n.input(eth0, garp);
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+});
+
+test('locktime 0: a later jiffy’s reply overrides; one in the same jiffy does not', () => {
+  const r = rig({ 'net.ipv4.neigh.eth0.locktime': 0 });
+  const eth0 = makeIface('eth0', 'eth', MAC_A, [{ addr: A, len: 24 }]);
+  const MAC_C = new Uint8Array([2, 0, 0, 0, 0, 3]);
+  r.send(0);
+  r.reply(0.0001); // jiffy 0
+  r.until(0.0002);
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A)); // still jiffy 0: ignored
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_B]);
+  r.until(0.005); // jiffy 1
+  r.n.input(eth0, arpReplyFrame(MAC_C, B, MAC_A, A));
+  assert.deepEqual([...r.n.get('eth0', B)!], [...MAC_C]);
 });
