@@ -9,6 +9,9 @@
 //   (HashIndex.lookupRegs: no key copy, no expiry read for sets that hold no timeouts);
 // - `numgen random mod N vmap { ... }` in one op; `meta mark set meta mark | x` (and &, ^,
 //   constant) in one op instead of the closure;
+// - NAT to fixed ends with its operands packed in 4 words (RtTable.nat);
+// - kube-proxy's ops tested first, in the order a packet meets them, each reading its successor
+//   where it ends (runFast's `verdict` block): one pass of the loop per packet;
 // - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
 //   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
 //   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
