@@ -17,7 +17,8 @@
 // network namespace (nbx-nftbench-PID, a fresh one per run, deleted afterwards whatever happens; skipped with the
 // reason when not root or without ip netns / nft), each the median of RUNS runs, and the ratios of
 // wall clock and of CPU time (natbox's process.cpuUsage; nft's user + system time as bash's `times`
-// reports it, the kernel's netlink work included).
+// reports it, the kernel's netlink work included). NATBOX_BENCH_NO_KERNEL=1 leaves the nft side out
+// (it takes minutes at 10,000 services).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -216,6 +217,7 @@ if (!only || only.test(kname)) {
 }
 
 function kernelWhy(): string | undefined {
+  if (process.env.NATBOX_BENCH_NO_KERNEL) return 'NATBOX_BENCH_NO_KERNEL is set';
   if (process.platform !== 'linux') return 'needs Linux';
   if (process.getuid?.() !== 0) return 'needs root (ip netns add)';
   const ip = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });

@@ -74,6 +74,9 @@ import {
   NAT_DNAT,
   NAT_MASQUERADE,
   NAT_REDIRECT,
+  NAT_HAS_ADDR,
+  natHow,
+  natPorts,
   NAT_SNAT,
 } from './program.ts';
 
@@ -1117,18 +1120,23 @@ export class RtTable {
 
   /** OP_NAT at `pc` (natOp's closure, its operands read from the program). */
   runNat(code: Int32Array, pc: number, skb: Skb): number {
+    return this.nat(natHow(code, pc), code[pc + 4]!, code[pc + 5]!, natPorts(code, pc), skb);
+  }
+
+  /**
+   * NAT to fixed ends, its operands packed as the fast program keeps them (fast.ts F.NAT):
+   * `how` = type (NAT_*) | manip << 2 | NAT_HAS_ADDR | range flags << 8, the address range, and
+   * `ports` = min port | max port << 16 (0 without a fixed port: the range's ports 0, as unset).
+   */
+  nat(how: number, minAddr: number, maxAddr: number, ports: number, skb: Skb): number {
     const env = this.env;
     if (!env) return R_DROP;
     const range = this.range;
     const now = this.rt.now;
-    const type = code[pc + 1]!;
-    range.flags = code[pc + 2]!;
-    range.minPort = 0;
-    range.maxPort = 0;
-    if (code[pc + 9] !== 0) {
-      range.minPort = code[pc + 7]!;
-      range.maxPort = code[pc + 8]!;
-    }
+    const type = how & 3;
+    range.flags = how >>> 8;
+    range.minPort = ports & 0xffff;
+    range.maxPort = ports >>> 16;
     if (type === NAT_MASQUERADE) {
       // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
       const a = env.host.masqueradeAddress(skb.outIf, skb.dst);
@@ -1145,12 +1153,12 @@ export class RtTable {
       if (a === 0) return R_DROP;
       range.minAddr = range.maxAddr = a;
       range.flags |= NF_NAT_RANGE_MAP_IPS;
-    } else if (code[pc + 6] !== 0) {
-      range.minAddr = code[pc + 4]! >>> 0;
-      range.maxAddr = code[pc + 5]! >>> 0;
+    } else if ((how & NAT_HAS_ADDR) !== 0) {
+      range.minAddr = minAddr >>> 0;
+      range.maxAddr = maxAddr >>> 0;
       range.flags |= NF_NAT_RANGE_MAP_IPS;
     }
-    return env.bindNat(skb, code[pc + 3]!, range, now) ? R_ACCEPT : R_DROP;
+    return env.bindNat(skb, (how >>> 2) & 1, range, now) ? R_ACCEPT : R_DROP;
   }
 
   private natOp(s: Extract<NftStmt, { kind: 'nat' }>, ctx: ExprCtx, chain: NftChain): Op {

@@ -9,6 +9,9 @@
 //   (HashIndex.lookupRegs: no key copy, no expiry read for sets that hold no timeouts);
 // - `numgen random mod N vmap { ... }` in one op; `meta mark set meta mark | x` (and &, ^,
 //   constant) in one op instead of the closure;
+// - NAT to fixed ends with its operands packed in 4 words (RtTable.nat);
+// - kube-proxy's ops tested first, in the order a packet meets them, each reading its successor
+//   where it ends (runFast's `verdict` block): one pass of the loop per packet;
 // - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
 //   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
 //   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
@@ -34,6 +37,8 @@ import {
   OP_MARK,
   OP_MASK,
   OP_NAT,
+  natHow,
+  natPorts,
   OP_NE,
   OP_NUMGEN,
   OP_PAY,
@@ -56,7 +61,7 @@ export interface RtTable {
   readonly key: Uint32Array;
   readonly getters: NumGetter[];
   readonly calls: ((skb: Skb) => number)[];
-  runNat(code: Int32Array, pc: number, skb: Skb): number;
+  nat(how: number, minAddr: number, maxAddr: number, ports: number, skb: Skb): number;
 }
 
 // The walk's codes (sets.ts R_*), the verdicts (core/table.ts T_*) and the opcodes below are const
@@ -134,8 +139,9 @@ const enum F {
   /** [op, reg, mod, offset]. */
   NUMGEN = 23,
   /**
-   * OP_NAT's words copied (RtTable.runNat reads them here, not in the plain program's distant
-   * lines): [op, type, range flags, manip, min addr, max addr, has addr, min port, max port, has port].
+   * OP_NAT's operands packed (RtTable.nat reads them here, not in the plain program's distant
+   * lines): [op, how, min addr, max addr, ports] (program.ts natHow, natPorts: 5 words, not 10, so
+   * kube-proxy's endpoint chain takes fewer cache lines at thousands of services).
    */
   NAT = 24,
   /** [op, call index, fail]. */
@@ -182,7 +188,7 @@ const enum F {
   N32MASK_JMARK = 37,
   /**
    * meta l4proto == value, then NAT (F.L4EQ then F.NAT, kube-proxy's endpoint chain's `meta l4proto
-   * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's nine operand words].
+   * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's four operand words].
    */
   L4NAT = 38,
 }
@@ -460,7 +466,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
           if (nx2 < code.length && code[nx2] === OP_NAT) {
             emit(F.L4NAT, code[nx + 2]!);
             fail();
-            for (let k = 1; k < 10; k++) emit(code[nx2 + k]!);
+            emit(natHow(code, nx2), code[nx2 + 4]!, code[nx2 + 5]!, natPorts(code, nx2));
             pc = nx2 + plainLen(code, nx2);
             continue;
           }
@@ -554,8 +560,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       }
       case OP_NAT:
-        emit(F.NAT);
-        for (let k = 1; k < 10; k++) emit(code[pc + k]!);
+        emit(F.NAT, natHow(code, pc), code[pc + 4]!, code[pc + 5]!, natPorts(code, pc));
         break;
       case OP_CALL: {
         const fc = calls[code[pc + 1]!];
@@ -669,7 +674,7 @@ function fastLen(op: number): number {
     case F.MARKSET:
       return 3;
     case F.NAT:
-      return 10;
+      return 5;
     default:
       return 0;
   }
@@ -863,386 +868,112 @@ export function runFast(
     let v: number;
     let target = 0;
     let ret = 0;
-    switch (c[pc]) {
-      case F.END:
-      case F.RETURN:
-        if (sp === 0) return policy;
-        pc = stack[--sp]!;
-        continue;
-      case F.JUMP:
+    // kube-proxy's path first, each op tested where the one before it leads (`jump services`, the
+    // service map, the service chain's masquerade mark and endpoint pick, the endpoint's hairpin
+    // mark, then its dnat in the switch): one pass of the loop per packet, not six, each op's
+    // successor read where the op ends instead of through the loop's head and its jump table.
+    // Every other op, and each of these where something else leads to it, is the switch's.
+    verdict: {
+      let op = c[pc]!;
+      if (op === F.JUMP) {
         if (sp >= Stack.SIZE) return T.DROP;
         stack[sp++] = c[pc + 2]!;
         pc = c[pc + 1]!;
-        continue;
-      case F.GOTO:
-        pc = c[pc + 1]!;
-        continue;
-      case F.ACCEPT:
-        return T.ACCEPT;
-      case F.DROP:
-        return T.DROP;
-      case F.REJECT:
-        return nat ? T.DROP : T.REJECT;
-      case F.BREAK:
-        pc = c[pc + 1]!;
-        continue;
-      case F.N32EQ:
-      case F.N32NE: {
-        const p = skb.off + c[pc + 1]!;
-        if (p + 4 > skb.off + skb.len) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        const b = skb.buf;
-        const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        r[0] = x >>> 0;
-        if ((x === c[pc + 2]!) !== (c[pc] === F.N32EQ)) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        pc += 4;
-        continue;
+        op = c[pc]!;
       }
-      case F.N32MASK: {
-        const p = skb.off + c[pc + 1]!;
-        if (p + 4 > skb.off + skb.len) {
-          pc = c[pc + 5]!;
-          continue;
-        }
-        const b = skb.buf;
-        const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        r[0] = x >>> 0;
-        if (((x & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
-          pc = c[pc + 5]!;
-          continue;
-        }
-        pc += 6;
-        continue;
-      }
-      case F.N8EQ: {
-        const p = skb.off + c[pc + 1]!;
-        if (p + 1 > skb.off + skb.len) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        const x = skb.buf[p]!;
-        r[0] = x;
-        if (x !== c[pc + 2]) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        pc += 4;
-        continue;
-      }
-      case F.T16EQ: {
-        const proto = c[pc + 2]!;
-        if (
-          (proto >= 0 && skb.proto !== proto) ||
-          (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
-        ) {
-          pc = c[pc + 4]!;
-          continue;
-        }
-        const p = skb.l4off + c[pc + 1]!;
-        if (p + 2 > skb.off + skb.len) {
-          pc = c[pc + 4]!;
-          continue;
-        }
-        const x = (skb.buf[p]! << 8) | skb.buf[p + 1]!;
-        r[0] = x;
-        if (x !== c[pc + 3]) {
-          pc = c[pc + 4]!;
-          continue;
-        }
-        pc += 5;
-        continue;
-      }
-      case F.N32EQ_JMARK: {
-        const p = skb.off + c[pc + 1]!;
-        if (p + 4 <= skb.off + skb.len) {
-          const b = skb.buf;
-          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-          r[0] = x >>> 0;
-          if (x === c[pc + 2]!) {
-            if (sp >= Stack.SIZE) return T.DROP;
-            skb.mark = ((skb.mark & c[pc + 3]!) ^ c[pc + 4]!) >>> 0;
-          }
-        }
-        pc = c[pc + 5]!;
-        continue;
-      }
-      case F.N32MASK_JMARK: {
-        const p = skb.off + c[pc + 1]!;
-        if (p + 4 <= skb.off + skb.len) {
-          const b = skb.buf;
-          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-          r[0] = x >>> 0;
-          if (((x & c[pc + 2]!) === c[pc + 3]!) !== (c[pc + 4] !== 0)) {
-            if (sp >= Stack.SIZE) return T.DROP;
-            skb.mark = ((skb.mark & c[pc + 5]!) ^ c[pc + 6]!) >>> 0;
-          }
-        }
-        pc = c[pc + 7]!;
-        continue;
-      }
-      case F.L4NAT:
-        r[0] = skb.proto;
-        ret = c[pc + 2]!;
-        if (skb.proto !== c[pc + 1]) {
-          pc = ret;
-          continue;
-        }
-        v = t.runNat(c, pc + 2, skb);
-        break;
-      case F.L4EQ:
-        r[0] = skb.proto;
-        if (skb.proto !== c[pc + 1]) {
-          pc = c[pc + 2]!;
-          continue;
-        }
-        pc += 3;
-        continue;
-      case F.PAY: {
-        let p: number;
-        if (c[pc + 2] === 0) p = skb.off + c[pc + 3]!;
-        else {
-          const proto = c[pc + 5]!;
-          if (
-            (proto >= 0 && skb.proto !== proto) ||
-            (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
-          ) {
-            pc = c[pc + 6]!;
-            continue;
-          }
-          p = skb.l4off + c[pc + 3]!;
-        }
-        const n = c[pc + 4]!;
-        if (p + n > skb.off + skb.len) {
-          pc = c[pc + 6]!;
-          continue;
-        }
-        const b = skb.buf;
-        r[c[pc + 1]!] =
-          n === 1
-            ? b[p]!
-            : n === 2
-              ? (b[p]! << 8) | b[p + 1]!
-              : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-        pc += 7;
-        continue;
-      }
-      case F.KEY_N32_L4_T16: {
+      if (op === F.KEY_HVMAP) {
         const b = skb.buf;
         const p = skb.off + c[pc + 1]!;
         const proto = c[pc + 3]!;
+        ret = c[pc + 4]!;
         if (
           p + 4 > skb.off + skb.len ||
           (proto >= 0 && skb.proto !== proto) ||
           (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
         ) {
-          pc = c[pc + 4]!;
+          pc = ret;
           continue;
         }
         const q = skb.l4off + c[pc + 2]!;
         if (q + 2 > skb.off + skb.len) {
-          pc = c[pc + 4]!;
+          pc = ret;
           continue;
         }
-        r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-        r[1] = skb.proto;
-        r[2] = (b[q]! << 8) | b[q + 1]!;
-        pc += 5;
-        continue;
-      }
-      case F.L4PROTO:
-        r[c[pc + 1]!] = skb.proto;
-        pc += 2;
-        continue;
-      case F.MARK:
-        r[c[pc + 1]!] = skb.mark >>> 0;
-        pc += 2;
-        continue;
-      case F.GET: {
-        const x = t.getters[c[pc + 2]!]!(skb);
-        if (x < 0) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        r[c[pc + 1]!] = x;
-        pc += 4;
-        continue;
-      }
-      case F.EQ:
-        if (r[c[pc + 1]!] !== c[pc + 2]! >>> 0) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        pc += 4;
-        continue;
-      case F.NE:
-        if (r[c[pc + 1]!] === c[pc + 2]! >>> 0) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        pc += 4;
-        continue;
-      case F.MASK:
-        if (((r[c[pc + 1]!]! & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
-          pc = c[pc + 5]!;
-          continue;
-        }
-        pc += 6;
-        continue;
-      case F.RANGE: {
-        const x = r[c[pc + 1]!]!;
-        if ((x >= c[pc + 2]! >>> 0 && x <= c[pc + 3]! >>> 0) === (c[pc + 4] !== 0)) {
-          pc = c[pc + 5]!;
-          continue;
-        }
-        pc += 6;
-        continue;
-      }
-      case F.ANYBIT:
-        if ((r[c[pc + 1]!]! & c[pc + 2]!) === 0) {
-          pc = c[pc + 3]!;
-          continue;
-        }
-        pc += 4;
-        continue;
-      case F.HLOOKUP:
-      case F.LOOKUP: {
-        const set = t.psets[c[pc + 1]!]!;
-        let slot: number;
-        if (c[pc] === F.HLOOKUP) slot = hashSlot(set, r, now);
-        else {
-          const key = t.key;
-          const n = c[pc + 2]!;
-          for (let f = 0; f < n; f++) key[f] = r[f]!;
-          slot = set.lookup(key, now);
-        }
-        if (slot >= 0 && set.elemCounters.length > 0) count(set, slot, skb);
-        if (slot >= 0 === (c[pc + 3] !== 0)) {
-          pc = c[pc + 4]!;
-          continue;
-        }
-        pc += 5;
-        continue;
-      }
-      case F.HVMAP:
-      case F.KEY_HVMAP: {
-        let packed: number;
-        let len: number;
-        if (c[pc] === F.HVMAP) {
-          ret = c[pc + 3]!;
-          packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
-          len = 5;
-        } else {
-          const b = skb.buf;
-          const p = skb.off + c[pc + 1]!;
-          const proto = c[pc + 3]!;
-          ret = c[pc + 4]!;
-          if (
-            p + 4 > skb.off + skb.len ||
-            (proto >= 0 && skb.proto !== proto) ||
-            (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
-          ) {
-            pc = ret;
-            continue;
-          }
-          const q = skb.l4off + c[pc + 2]!;
-          if (q + 2 > skb.off + skb.len) {
-            pc = ret;
-            continue;
-          }
-          const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-          const l4 = skb.proto;
-          const port = (b[q]! << 8) | b[q + 1]!;
-          r[0] = a >>> 0;
-          r[1] = l4;
-          r[2] = port;
-          const ps = c[pc + 5]!;
-          const site = c[pc + 6]!;
-          // direct(fp, set, site), written out (runFast is past V8's inlining budget).
-          const set = t.psets[ps]!;
-          const h = set.hash!;
-          const probed =
-            fp.directOf[site] === h &&
-            fp.directVersion[site] === h.version &&
-            !set.mayExpire &&
-            set.elemCounters.length === 0;
-          packed = -1;
-          if (probed) {
-            // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
-            // packet's instructions): the same hash and probe over the copy's entries.
-            const d = fp.direct[site]!;
-            const tab = d.tab;
-            const mask = d.mask;
-            let hh = 0x811c9dc5 ^ 3;
-            hh = Math.imul(hh ^ a, 0x9e3779b1);
-            hh = (hh << 13) | (hh >>> 19);
-            hh = Math.imul(hh ^ l4, 0x9e3779b1);
-            hh = (hh << 13) | (hh >>> 19);
-            hh = Math.imul(hh ^ port, 0x9e3779b1);
-            hh = (hh << 13) | (hh >>> 19);
-            hh ^= hh >>> 16;
-            hh = Math.imul(hh, 0x85ebca6b);
-            hh ^= hh >>> 13;
-            for (let i = hh & mask; ; i = (i + 1) & mask) {
-              const e = i << 2;
-              const val = tab[e + 3]!;
-              if (val === -1) break; // EMPTY
-              if (val !== -2 && tab[e] === a && tab[e + 1] === l4 && tab[e + 2] === port) {
-                packed = val;
-                break;
-              }
+        const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+        const l4 = skb.proto;
+        const port = (b[q]! << 8) | b[q + 1]!;
+        r[0] = a >>> 0;
+        r[1] = l4;
+        r[2] = port;
+        const ps = c[pc + 5]!;
+        const site = c[pc + 6]!;
+        // direct(fp, set, site), written out (runFast is past V8's inlining budget).
+        const set = t.psets[ps]!;
+        const h = set.hash!;
+        const probed =
+          fp.directOf[site] === h &&
+          fp.directVersion[site] === h.version &&
+          !set.mayExpire &&
+          set.elemCounters.length === 0;
+        let packed = -1;
+        if (probed) {
+          // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
+          // packet's instructions): the same hash and probe over the copy's entries.
+          const d = fp.direct[site]!;
+          const tab = d.tab;
+          const mask = d.mask;
+          let hh = 0x811c9dc5 ^ 3;
+          hh = Math.imul(hh ^ a, 0x9e3779b1);
+          hh = (hh << 13) | (hh >>> 19);
+          hh = Math.imul(hh ^ l4, 0x9e3779b1);
+          hh = (hh << 13) | (hh >>> 19);
+          hh = Math.imul(hh ^ port, 0x9e3779b1);
+          hh = (hh << 13) | (hh >>> 19);
+          hh ^= hh >>> 16;
+          hh = Math.imul(hh, 0x85ebca6b);
+          hh ^= hh >>> 13;
+          for (let i = hh & mask; ; i = (i + 1) & mask) {
+            const e = i << 2;
+            const val = tab[e + 3]!;
+            if (val === -1) break; // EMPTY
+            if (val !== -2 && tab[e] === a && tab[e + 1] === l4 && tab[e + 2] === port) {
+              packed = val;
+              break;
             }
           }
-          if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
-          len = 7;
         }
+        if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
         if (packed < 0) {
           pc = ret;
           continue;
         }
         v = packed & 7;
         target = packed >> 3;
-        if (v === R.GOTO) {
-          pc = target;
-          continue;
-        }
         if (v === R.GO) {
-          pc += len;
+          pc += 7;
           continue;
         }
-        break;
+        if (v !== R.GOTO) break verdict;
+        pc = target;
+        op = c[pc]!;
       }
-      case F.JMARK:
-        if (sp >= Stack.SIZE) return T.DROP;
-        skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
-        pc = c[pc + 3]!;
-        continue;
-      case F.VMAP: {
-        const set = t.psets[c[pc + 1]!]!;
-        const key = t.key;
-        const n = c[pc + 2]!;
-        for (let f = 0; f < n; f++) key[f] = r[f]!;
-        const slot = set.lookup(key, now);
-        ret = c[pc + 3]!;
-        if (slot < 0) {
-          pc = ret;
-          continue;
+      // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
+      // ends with the folded jump, and no rule reads a register an earlier rule left (compile.ts
+      // writes each match's registers before reading them; pastImplied relies on the same).
+      if (op === F.N32MASK_JMARK) {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          if (((x & c[pc + 2]!) === c[pc + 3]!) !== (c[pc + 4] !== 0)) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 5]!) ^ c[pc + 6]!) >>> 0;
+          }
         }
-        if (set.elemCounters.length > 0) count(set, slot, skb);
-        const packed = packSlot(set, slot, fp.chainPc);
-        v = packed & 7;
-        target = packed >> 3;
-        if (v === R.GO) {
-          pc += 4;
-          continue;
-        }
-        break;
+        pc = c[pc + 7]!;
+        op = c[pc]!;
       }
-      case F.NGDVMAP: {
+      if (op === F.NGDVMAP) {
         // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset.
         const x = (random(skb, c[pc + 1]!) + c[pc + 2]!) >>> 0;
         r[0] = x;
@@ -1251,52 +982,348 @@ export function runFast(
         const packed = x < n ? c[pc + 5 + x]! : R.BREAK;
         v = packed & 7;
         target = packed >> 3;
-        if (v === R.GOTO) {
-          pc = target;
-          continue;
-        }
         if (v === R.GO) {
           pc += 5 + n;
           continue;
         }
-        break;
+        if (v !== R.GOTO) break verdict;
+        pc = target;
+        op = c[pc]!;
       }
-      case F.DVMAP: {
-        const x = r[c[pc + 1]!]!;
-        const n = c[pc + 2]!;
-        ret = c[pc + 3]!;
-        const packed = x < n ? c[pc + 4 + x]! : R.BREAK;
-        v = packed & 7;
-        target = packed >> 3;
-        if (v === R.GO) {
-          pc += 4 + n;
+      if (op === F.N32EQ_JMARK) {
+        const p = skb.off + c[pc + 1]!;
+        if (p + 4 <= skb.off + skb.len) {
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          if (x === c[pc + 2]!) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 3]!) ^ c[pc + 4]!) >>> 0;
+          }
+        }
+        pc = c[pc + 5]!;
+        op = c[pc]!;
+      }
+      switch (op) {
+        case F.JUMP:
+        case F.KEY_HVMAP:
+        case F.N32MASK_JMARK:
+        case F.NGDVMAP:
+        case F.N32EQ_JMARK:
+          // Reached after an op tested later above: the loop's head runs it.
+          continue;
+        case F.END:
+        case F.RETURN:
+          if (sp === 0) return policy;
+          pc = stack[--sp]!;
+          continue;
+        case F.GOTO:
+          pc = c[pc + 1]!;
+          continue;
+        case F.ACCEPT:
+          return T.ACCEPT;
+        case F.DROP:
+          return T.DROP;
+        case F.REJECT:
+          return nat ? T.DROP : T.REJECT;
+        case F.BREAK:
+          pc = c[pc + 1]!;
+          continue;
+        case F.N32EQ:
+        case F.N32NE: {
+          const p = skb.off + c[pc + 1]!;
+          if (p + 4 > skb.off + skb.len) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if ((x === c[pc + 2]!) !== (c[pc] === F.N32EQ)) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          pc += 4;
           continue;
         }
-        break;
-      }
-      case F.NUMGEN: {
-        r[c[pc + 1]!] = (random(skb, c[pc + 2]!) + c[pc + 3]!) >>> 0;
-        pc += 4;
-        continue;
-      }
-      case F.MARKSET:
-        skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
-        pc += 3;
-        continue;
-      case F.NAT:
-        v = t.runNat(c, pc, skb);
-        break;
-      case F.CALL:
-        v = t.calls[c[pc + 1]!]!(skb);
-        if (v === R.GO) {
+        case F.N32MASK: {
+          const p = skb.off + c[pc + 1]!;
+          if (p + 4 > skb.off + skb.len) {
+            pc = c[pc + 5]!;
+            continue;
+          }
+          const b = skb.buf;
+          const x = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+          r[0] = x >>> 0;
+          if (((x & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
+            pc = c[pc + 5]!;
+            continue;
+          }
+          pc += 6;
+          continue;
+        }
+        case F.N8EQ: {
+          const p = skb.off + c[pc + 1]!;
+          if (p + 1 > skb.off + skb.len) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          const x = skb.buf[p]!;
+          r[0] = x;
+          if (x !== c[pc + 2]) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          pc += 4;
+          continue;
+        }
+        case F.T16EQ: {
+          const proto = c[pc + 2]!;
+          if (
+            (proto >= 0 && skb.proto !== proto) ||
+            (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
+          ) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          const p = skb.l4off + c[pc + 1]!;
+          if (p + 2 > skb.off + skb.len) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          const x = (skb.buf[p]! << 8) | skb.buf[p + 1]!;
+          r[0] = x;
+          if (x !== c[pc + 3]) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          pc += 5;
+          continue;
+        }
+        case F.L4NAT:
+          // No register 0 either: the NAT with fixed ends reads none, and its verdict ends the rule.
+          ret = c[pc + 2]!;
+          if (skb.proto !== c[pc + 1]) {
+            pc = ret;
+            continue;
+          }
+          v = t.nat(c[pc + 3]!, c[pc + 4]!, c[pc + 5]!, c[pc + 6]!, skb);
+          break;
+        case F.L4EQ:
+          r[0] = skb.proto;
+          if (skb.proto !== c[pc + 1]) {
+            pc = c[pc + 2]!;
+            continue;
+          }
           pc += 3;
           continue;
+        case F.PAY: {
+          let p: number;
+          if (c[pc + 2] === 0) p = skb.off + c[pc + 3]!;
+          else {
+            const proto = c[pc + 5]!;
+            if (
+              (proto >= 0 && skb.proto !== proto) ||
+              (skb.fragment && (((skb.buf[skb.off + 6]! << 8) | skb.buf[skb.off + 7]!) & 0x1fff) !== 0)
+            ) {
+              pc = c[pc + 6]!;
+              continue;
+            }
+            p = skb.l4off + c[pc + 3]!;
+          }
+          const n = c[pc + 4]!;
+          if (p + n > skb.off + skb.len) {
+            pc = c[pc + 6]!;
+            continue;
+          }
+          const b = skb.buf;
+          r[c[pc + 1]!] =
+            n === 1
+              ? b[p]!
+              : n === 2
+                ? (b[p]! << 8) | b[p + 1]!
+                : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+          pc += 7;
+          continue;
         }
-        ret = c[pc + 2]!;
-        if (v === R.JUMP || v === R.GOTO) target = fp.chainPc[rt.jump]!;
-        break;
-      default:
-        return T.DROP;
+        case F.KEY_N32_L4_T16: {
+          const b = skb.buf;
+          const p = skb.off + c[pc + 1]!;
+          const proto = c[pc + 3]!;
+          if (
+            p + 4 > skb.off + skb.len ||
+            (proto >= 0 && skb.proto !== proto) ||
+            (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+          ) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          const q = skb.l4off + c[pc + 2]!;
+          if (q + 2 > skb.off + skb.len) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+          r[1] = skb.proto;
+          r[2] = (b[q]! << 8) | b[q + 1]!;
+          pc += 5;
+          continue;
+        }
+        case F.L4PROTO:
+          r[c[pc + 1]!] = skb.proto;
+          pc += 2;
+          continue;
+        case F.MARK:
+          r[c[pc + 1]!] = skb.mark >>> 0;
+          pc += 2;
+          continue;
+        case F.GET: {
+          const x = t.getters[c[pc + 2]!]!(skb);
+          if (x < 0) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          r[c[pc + 1]!] = x;
+          pc += 4;
+          continue;
+        }
+        case F.EQ:
+          if (r[c[pc + 1]!] !== c[pc + 2]! >>> 0) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          pc += 4;
+          continue;
+        case F.NE:
+          if (r[c[pc + 1]!] === c[pc + 2]! >>> 0) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          pc += 4;
+          continue;
+        case F.MASK:
+          if (((r[c[pc + 1]!]! & c[pc + 2]!) === c[pc + 3]!) === (c[pc + 4] !== 0)) {
+            pc = c[pc + 5]!;
+            continue;
+          }
+          pc += 6;
+          continue;
+        case F.RANGE: {
+          const x = r[c[pc + 1]!]!;
+          if ((x >= c[pc + 2]! >>> 0 && x <= c[pc + 3]! >>> 0) === (c[pc + 4] !== 0)) {
+            pc = c[pc + 5]!;
+            continue;
+          }
+          pc += 6;
+          continue;
+        }
+        case F.ANYBIT:
+          if ((r[c[pc + 1]!]! & c[pc + 2]!) === 0) {
+            pc = c[pc + 3]!;
+            continue;
+          }
+          pc += 4;
+          continue;
+        case F.HLOOKUP:
+        case F.LOOKUP: {
+          const set = t.psets[c[pc + 1]!]!;
+          let slot: number;
+          if (c[pc] === F.HLOOKUP) slot = hashSlot(set, r, now);
+          else {
+            const key = t.key;
+            const n = c[pc + 2]!;
+            for (let f = 0; f < n; f++) key[f] = r[f]!;
+            slot = set.lookup(key, now);
+          }
+          if (slot >= 0 && set.elemCounters.length > 0) count(set, slot, skb);
+          if (slot >= 0 === (c[pc + 3] !== 0)) {
+            pc = c[pc + 4]!;
+            continue;
+          }
+          pc += 5;
+          continue;
+        }
+        case F.HVMAP: {
+          ret = c[pc + 3]!;
+          const packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
+          if (packed < 0) {
+            pc = ret;
+            continue;
+          }
+          v = packed & 7;
+          target = packed >> 3;
+          if (v === R.GOTO) {
+            pc = target;
+            continue;
+          }
+          if (v === R.GO) {
+            pc += 5;
+            continue;
+          }
+          break;
+        }
+        case F.JMARK:
+          if (sp >= Stack.SIZE) return T.DROP;
+          skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
+          pc = c[pc + 3]!;
+          continue;
+        case F.VMAP: {
+          const set = t.psets[c[pc + 1]!]!;
+          const key = t.key;
+          const n = c[pc + 2]!;
+          for (let f = 0; f < n; f++) key[f] = r[f]!;
+          const slot = set.lookup(key, now);
+          ret = c[pc + 3]!;
+          if (slot < 0) {
+            pc = ret;
+            continue;
+          }
+          if (set.elemCounters.length > 0) count(set, slot, skb);
+          const packed = packSlot(set, slot, fp.chainPc);
+          v = packed & 7;
+          target = packed >> 3;
+          if (v === R.GO) {
+            pc += 4;
+            continue;
+          }
+          break;
+        }
+        case F.DVMAP: {
+          const x = r[c[pc + 1]!]!;
+          const n = c[pc + 2]!;
+          ret = c[pc + 3]!;
+          const packed = x < n ? c[pc + 4 + x]! : R.BREAK;
+          v = packed & 7;
+          target = packed >> 3;
+          if (v === R.GO) {
+            pc += 4 + n;
+            continue;
+          }
+          break;
+        }
+        case F.NUMGEN: {
+          r[c[pc + 1]!] = (random(skb, c[pc + 2]!) + c[pc + 3]!) >>> 0;
+          pc += 4;
+          continue;
+        }
+        case F.MARKSET:
+          skb.mark = ((skb.mark & c[pc + 1]!) ^ c[pc + 2]!) >>> 0;
+          pc += 3;
+          continue;
+        case F.NAT:
+          v = t.nat(c[pc + 1]!, c[pc + 2]!, c[pc + 3]!, c[pc + 4]!, skb);
+          break;
+        case F.CALL:
+          v = t.calls[c[pc + 1]!]!(skb);
+          if (v === R.GO) {
+            pc += 3;
+            continue;
+          }
+          ret = c[pc + 2]!;
+          if (v === R.JUMP || v === R.GOTO) target = fp.chainPc[rt.jump]!;
+          break;
+        default:
+          return T.DROP;
+      }
     }
     // A verdict (v) with its target pc and the pc of the rule after (ret).
     switch (v) {

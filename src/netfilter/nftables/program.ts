@@ -52,6 +52,19 @@ export const NAT_SNAT = 0;
 export const NAT_DNAT = 1;
 export const NAT_MASQUERADE = 2;
 export const NAT_REDIRECT = 3;
+/** In RtTable.nat's packed operands (the fast program's NAT ops): an address range is given. */
+export const NAT_HAS_ADDR = 1 << 3;
+
+/**
+ * OP_NAT at `pc` as RtTable.nat takes it (and the fast program keeps it, fast.ts F.NAT): `how` =
+ * type | manip << 2 | NAT_HAS_ADDR when it has an address | range flags << 8.
+ */
+export const natHow = (code: Int32Array, pc: number): number =>
+  code[pc + 1]! | (code[pc + 3]! << 2) | (code[pc + 6] !== 0 ? NAT_HAS_ADDR : 0) | (code[pc + 2]! << 8);
+
+/** OP_NAT's ports: min | max << 16, 0 without a fixed port (the range's ports then 0). */
+export const natPorts = (code: Int32Array, pc: number): number =>
+  code[pc + 9] !== 0 ? (code[pc + 7]! & 0xffff) | (code[pc + 8]! << 16) : 0;
 
 /** A growing Int32Array of ops, with the statement index of each op's first word. */
 export class ProgramWriter {
