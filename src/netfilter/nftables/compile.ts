@@ -1319,8 +1319,10 @@ export class RtTable {
       if (set.fresh) {
         for (let i = 0; i < fresh.length; i++) fresh[i]!.reset(slot); // a new element's lists
         for (let i = 0; i < nData; i++) set.dataLo[slot * d + i] = set.dataHi[slot * d + i] = dataBuf[i]!;
+        set.creators[slot] = s;
       }
-      if (update && !set.fresh && timeout > 0) set.expires[slot] = rt.now + timeout;
+      // nft_dynset_eval: `update` refreshes the expiry of an element that has a timeout of its own.
+      if (update && !set.fresh && timeout > 0 && set.timeouts[slot]! > 0) set.expires[slot] = rt.now + timeout;
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
         set.bytes[slot]! += skb.len;
@@ -1420,6 +1422,8 @@ function carrySet(old: RtSet, next: RtSet): Map<number, number> {
     const slot = next.addKey(k, -Infinity, 0);
     if (slot < 0) continue;
     next.expires[slot] = old.expires[s]!;
+    next.timeouts[slot] = old.timeouts[s]!;
+    next.creators[slot] = old.creators[s];
     if (old.expires[s]! < Infinity) next.mayExpire = true;
     next.packets[slot] = old.packets[s]!;
     next.bytes[slot] = old.bytes[s]!;

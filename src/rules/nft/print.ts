@@ -164,10 +164,11 @@ function setElems(
 }
 
 function elem(e: NftSetElem, fam: NftFamily): string {
+  // nft 1.0.6's set_elem_expr_print: the key, the statements, the timeout, the expiry, the comment.
   let r = expr(e.key, fam);
+  for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
   if (e.timeout !== undefined) r += ` timeout ${formatTime(e.timeout)}`;
   if (e.expires !== undefined) r += ` expires ${formatTime(e.expires)}`;
-  for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
   if (e.comment !== undefined) r += ` comment "${e.comment}"`;
   if (e.data) r += ` : ${expr(e.data, fam)}`;
   return r;
