@@ -1322,7 +1322,8 @@ export class RtTable {
         set.creators[slot] = s;
       }
       // nft_dynset_eval: `update` refreshes the expiry of an element that has a timeout of its own.
-      if (update && !set.fresh && timeout > 0 && set.timeouts[slot]! > 0) set.expires[slot] = rt.now + timeout;
+      if (update && !set.fresh && timeout > 0 && set.timeouts[slot]! > 0)
+        set.expires[slot] = rt.now + timeout;
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
         set.bytes[slot]! += skb.len;

@@ -163,7 +163,8 @@ function setElems(
   return `${r} }`;
 }
 
-function elem(e: NftSetElem, fam: NftFamily): string {
+/** One element of a named set as `nft list` prints it in `elements = { ... }`. */
+export function elem(e: NftSetElem, fam: NftFamily): string {
   // nft 1.0.6's set_elem_expr_print: the key, the statements, the timeout, the expiry, the comment.
   let r = expr(e.key, fam);
   for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
