@@ -422,7 +422,7 @@ export class Host {
    */
   nftListing(now: number): NftRuleset | undefined {
     if (!this.nft) return undefined;
-    return this.nf ? listedRuleset(this.nft, this.nf.frontEndTables, now) : this.nft;
+    return this.nf ? listedRuleset(this.nft, this.nf.frontEndTables, now, this.nf.conntrack) : this.nft;
   }
 
   /**

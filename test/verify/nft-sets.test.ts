@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { printNft } from '../../src/rules/nft/index.ts';
 import { compareNftSets } from '../../src/oracle/nft-sets.ts';
@@ -68,4 +69,19 @@ test('nft sets after the run: compared with the kernel within the time its listi
     ]),
   );
   assert.equal(missing.diffs[0]?.field, '@lastdst (ip f) elements');
+});
+
+test('natbox trace --counters: an nft host prints nft list ruleset after the run, sets filled', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'trace', '--counters', FILE], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const at = r.stdout.indexOf('r: rule counters after the run (t = 6.500 s):\ntable ip f {\n');
+  assert.ok(at >= 0, r.stdout);
+  assert.ok(
+    r.stdout.includes(
+      '\t\telements = { 203.0.113.50 . 80 timeout 30s expires 58s,\n\t\t\t     203.0.113.51 . 80 timeout 30s expires 55s,\n\t\t\t     203.0.113.50 . 81 timeout 30s expires 26s500ms }\n',
+      at,
+    ),
+  );
 });

@@ -7,6 +7,7 @@
 // timeout when it is not the set's own, and its expiry when it has a timeout; nft 1.0.6 prints
 // them in that order (set_elem_expr_print: key, statements, timeout, expires, then `: data`).
 import type { NfTable } from '../core/table.ts';
+import type { CtAccess } from '../core/skb.ts';
 import type { NftExpr, NftRuleset, NftSet, NftSetElem, NftStmt, NftTable } from '../../rules/nft/model.ts';
 import type { RtSet } from './sets.ts';
 import { NftChainTable } from './table.ts';
@@ -14,9 +15,15 @@ import type { RtTable } from './compile.ts';
 
 /**
  * `rs` as the kernel lists it at `now` (seconds of simulation time), the state of `tables` (the
- * engine's front-end tables, Netfilter.frontEndTables) in it. The model is not changed.
+ * engine's front-end tables, Netfilter.frontEndTables) in it. The model is not changed. `ct`: the
+ * conntrack table, for the elements with a `ct count` (left out once they count nothing).
  */
-export function listedRuleset(rs: NftRuleset, tables: readonly NfTable[], now: number): NftRuleset {
+export function listedRuleset(
+  rs: NftRuleset,
+  tables: readonly NfTable[],
+  now: number,
+  ct?: CtAccess,
+): NftRuleset {
   const rts = new Map<string, RtTable>();
   for (const t of tables)
     if (t instanceof NftChainTable) rts.set(`${t.rt.table.family} ${t.rt.table.name}`, t.rt);
@@ -25,7 +32,7 @@ export function listedRuleset(rs: NftRuleset, tables: readonly NfTable[], now: n
     tables: rs.tables.map((t): NftTable => {
       const rt = rts.get(`${t.family} ${t.name}`);
       if (!rt) return t;
-      return { ...t, sets: t.sets.map((s) => listedSet(s, rt.sets.get(s.name), now)) };
+      return { ...t, sets: t.sets.map((s) => listedSet(s, rt, rt.sets.get(s.name), now, ct)) };
     }),
   };
 }
@@ -33,7 +40,13 @@ export function listedRuleset(rs: NftRuleset, tables: readonly NfTable[], now: n
 /** Milliseconds left before `at` (seconds), as nf_tables_fill_setelem's expiration. */
 const msLeft = (at: number, now: number): number => Math.max(0, Math.round((at - now) * 1000));
 
-function listedSet(s: NftSet, rt: RtSet | undefined, now: number): NftSet {
+function listedSet(
+  s: NftSet,
+  table: RtTable,
+  rt: RtSet | undefined,
+  now: number,
+  ct: CtAccess | undefined,
+): NftSet {
   if (!rt || rt.anon) return s;
   const out: NftSetElem[] = [];
   // The declared elements hold slots 0 .. n-1 (buildSet), in their order.
@@ -49,6 +62,12 @@ function listedSet(s: NftSet, rt: RtSet | undefined, now: number): NftSet {
     if (slot < s.elements.length) continue;
     const at = rt.expires[slot]!;
     if (Number.isNaN(at) || at <= now) continue;
+    // An element whose `ct count` counts no connection any more: the set's gc (nft_rhash_gc, every
+    // second for a dynamic set: nft_set_gc_interval) removes it (nft_rhash_expr_needs_gc_run,
+    // nft_connlimit_gc). natbox takes it as gone at once; the kernel's within a second.
+    const cl = rt.creators[slot]?.stmts?.find((x) => x.kind === 'connlimit');
+    const st = cl && table.connState.get(cl);
+    if (ct && st && st.alive(slot, ct, now) === 0) continue;
     const fields: NftExpr[] = [];
     for (let i = 0; i < w; i++) {
       const v = rt.keyWords[slot * w + i]!;
