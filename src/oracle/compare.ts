@@ -22,8 +22,7 @@ import {
   type PacketField,
 } from './normalise.ts';
 import type { ArpPacket, RawPacket, Side } from './packets.ts';
-import { compareNftSets } from './nft-sets.ts';
-import type { NftRuleset } from '../rules/nft/model.ts';
+import { compareNftSets, type SetListing } from './nft-sets.ts';
 
 /** Whether natbox's `actual` value agrees with the kernel's `expected` one. */
 export type Same = (expected: string, actual: string) => boolean;
@@ -154,10 +153,9 @@ export interface SideRun {
    * [before the command started, after it returned]. Timeouts are compared only with it.
    */
   readonly ctReadAt?: ReadonlyMap<string, readonly [number, number]>;
-  /** natbox's side: each nft host's ruleset as `nft list ruleset` lists it at the end (its sets' elements). */
-  readonly nftListings?: ReadonlyMap<string, NftRuleset>;
-  /** The kernel's side: `nft list ruleset` per nft host after the run, and when it was read. */
-  readonly nftText?: ReadonlyMap<string, string>;
+  /** Each nft host's named sets and maps as listed at the end (natbox: Host.nftListing; the kernel: nft list ruleset). */
+  readonly nftSets?: ReadonlyMap<string, readonly SetListing[]>;
+  /** The kernel's side: when each host's `nft list ruleset` was read, seconds after the end. */
   readonly nftReadAt?: ReadonlyMap<string, readonly [number, number]>;
 }
 
@@ -595,8 +593,8 @@ export function compareRuns(inp: CompareInput): Comparison {
   const fc = c[0];
   const fv = earliest(v);
   const sets =
-    inp.natbox.nftListings && inp.kernel.nftText
-      ? compareNftSets(inp.natbox.nftListings, inp.kernel.nftText, inp.kernel.nftReadAt)
+    inp.natbox.nftSets && inp.kernel.nftSets
+      ? compareNftSets(inp.natbox.nftSets, inp.kernel.nftSets, inp.kernel.nftReadAt)
       : { diffs: [], compared: [] };
   const n = sets.diffs.map((d): Difference => ({ what: 'nft', ...d }));
   const fn = n[0];

@@ -8,10 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { printNft } from '../../src/rules/nft/index.ts';
 import { compareNftSets } from '../../src/oracle/nft-sets.ts';
+import { setListings, setListingsOfText } from '../../src/rules/nft/set-listing.ts';
 import type { NftRuleset } from '../../src/rules/nft/model.ts';
 
 const FILE = 'test/conformance/nft/dynset-listing.yaml';
 const KERNEL = readFileSync('test/fixtures/nft/dynset-listing.kernel.nft', 'utf8');
+
+const kernelOf = (text: string): Map<string, ReturnType<typeof setListings>> =>
+  new Map([['r', setListingsOfText(text, 'kernel')!]]);
 
 function natboxListing(): NftRuleset {
   const r = simulateScenario(readFileSync(FILE, 'utf8'), FILE);
@@ -35,19 +39,19 @@ test("nft sets after the run: natbox's listing is the kernel's, but for the time
 
 test('nft sets after the run: compared with the kernel within the time its listing took', () => {
   const rs = natboxListing();
-  const k = new Map([['r', KERNEL]]);
+  const k = new Map([['r', setListingsOfText(KERNEL, 'k')!]]);
   // The kernel's listing was read about 0.3 s after the end.
-  const ok = compareNftSets(new Map([['r', rs]]), k, new Map([['r', [0.3, 0.33] as const]]));
+  const ok = compareNftSets(new Map([['r', setListings(rs)]]), k, new Map([['r', [0.3, 0.33] as const]]));
   assert.deepEqual(ok.diffs, []);
   assert.deepEqual(ok.compared, ["r: 3 sets, 7 elements in natbox's listing"]);
   // Read 2 s after: the kernel's times are too long for that.
-  const late = compareNftSets(new Map([['r', rs]]), k, new Map([['r', [2, 2.1] as const]]));
+  const late = compareNftSets(new Map([['r', setListings(rs)]]), k, new Map([['r', [2, 2.1] as const]]));
   assert.equal(late.diffs.length, 1);
   assert.match(late.diffs[0]!.field, /^@recent \(ip f\) element 203\.0\.113\.50 \. 80 timeout 30s expires$/);
   // A counter that differs is a difference of the elements.
   const other = compareNftSets(
-    new Map([['r', rs]]),
-    new Map([['r', KERNEL.replace('203.0.113.51 counter packets 6', '203.0.113.51 counter packets 7')]]),
+    new Map([['r', setListings(rs)]]),
+    kernelOf(KERNEL.replace('203.0.113.51 counter packets 6', '203.0.113.51 counter packets 7')),
     new Map([['r', [0.3, 0.33] as const]]),
   );
   assert.equal(other.diffs[0]?.field, '@seen (ip f) elements');
@@ -57,16 +61,10 @@ test('nft sets after the run: compared with the kernel within the time its listi
   );
   // An element the kernel has and natbox not.
   const missing = compareNftSets(
-    new Map([['r', rs]]),
-    new Map([
-      [
-        'r',
-        KERNEL.replace(
-          ', 203.0.113.51 expires',
-          ', 203.0.113.52 expires 1s : 10.0.2.9, 203.0.113.51 expires',
-        ),
-      ],
-    ]),
+    new Map([['r', setListings(rs)]]),
+    kernelOf(
+      KERNEL.replace(', 203.0.113.51 expires', ', 203.0.113.52 expires 1s : 10.0.2.9, 203.0.113.51 expires'),
+    ),
   );
   assert.equal(missing.diffs[0]?.field, '@lastdst (ip f) elements');
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
 import { pathPickKey, type PathPick } from '../../route/policy.ts';
 import { simulate } from '../../sim/run.ts';
+import { setListings, setListingsOfText, type NftSetListing } from '../../rules/nft/set-listing.ts';
 import type { EventResult } from '../../sim/events.ts';
 import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
 import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
@@ -163,10 +164,10 @@ export function natboxSideRun(sim: SimResult, ctHosts: readonly string[]): SideR
         return nf ? [[h, ctStatsCompared({ ...nf.conntrack.stats })] as const] : [];
       }),
     ),
-    nftListings: new Map(
+    nftSets: new Map(
       ctHosts.flatMap((h) => {
         const rs = sim.world.hosts.get(h)?.nftListing(sim.end);
-        return rs ? [[h, rs] as const] : [];
+        return rs ? [[h, setListings(rs)] as const] : [];
       }),
     ),
     flows: sim.results.map((r) => ({
@@ -278,6 +279,16 @@ export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
     );
 }
 
+/** The kernel's `nft list ruleset` per host as set listings (hosts whose listing natbox cannot read: none). */
+function kernelSetListings(texts: ReadonlyMap<string, string>): Map<string, NftSetListing[]> {
+  const out = new Map<string, NftSetListing[]>();
+  for (const [h, t] of texts) {
+    const l = setListingsOfText(t, `${h}: nft list ruleset`);
+    if (l) out.set(h, l);
+  }
+  return out;
+}
+
 /** The kernel's run as one side. */
 export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok: false; error: string } {
   const k = kernelSide(kr.captures, kr.t0);
@@ -290,7 +301,7 @@ export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok
       flows: kr.flows,
       ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
       ...(kr.ctReadAt ? { ctReadAt: kr.ctReadAt } : {}),
-      ...(kr.nftRulesets ? { nftText: kr.nftRulesets } : {}),
+      ...(kr.nftRulesets ? { nftSets: kernelSetListings(kr.nftRulesets) } : {}),
       ...(kr.nftReadAt ? { nftReadAt: kr.nftReadAt } : {}),
     },
   };

@@ -41,4 +41,3 @@ export function printNftRule(table: NftTable, chain: NftChain, rule: NftRule): s
 }
 
 export { parseNftJson, printNftJson } from './json.ts';
-export { elem as printNftSetElem } from './print.ts';
