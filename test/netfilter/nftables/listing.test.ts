@@ -4,12 +4,12 @@
 // two UDP datagrams from 127.0.0.1 and 127.0.0.2 through an output chain), the times being natbox's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUdpPacket } from '../../../src/wire/packet.ts';
+import { buildTcpPacket, buildUdpPacket } from '../../../src/wire/packet.ts';
 import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { printNft } from '../../../src/rules/nft/index.ts';
 import { listedRuleset } from '../../../src/netfilter/nftables/listing.ts';
 import { ip } from '../helpers.ts';
-import { envOf, nftEngine, parseNftText } from './dsl.ts';
+import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
 import { Skb } from '../../../src/netfilter/core/skb.ts';
 
 const TEXT = `table ip t {
@@ -168,4 +168,47 @@ test('nft listing: expired elements are not listed; the model is not changed', (
   assert.match(later, /127\.0\.0\.1 timeout 30s expires 18s200ms, 127\.0\.0\.2 timeout 30s expires 19s404ms/);
   assert.doesNotMatch(later, /10\.0\.0\.2/, "gone's 5 s element expired at 5");
   assert.equal(printNft(parseNftText(TEXT)), TEXT);
+});
+
+test('nft listing: an element whose ct count counts no connection is gone (the set gc, nft_connlimit_gc)', () => {
+  const text = `table ip filter {
+	set flood {
+		type ipv4_addr
+		size 65535
+		flags dynamic
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		tcp dport 22 add @flood { ip saddr ct count over 2 }
+	}
+}
+`;
+  const rs = parseNftText(text);
+  const nf = nftEngine(rs);
+  const skb = new Skb();
+  skb.env = envOf(nf);
+  const tcp = (src: string, sport: number, dst: string, dport: number, flags: number, now: number): void => {
+    const buf = buildTcpPacket(
+      { src: ip(src), dst: ip(dst), id: 1 },
+      {
+        srcPort: sport,
+        dstPort: dport,
+        seq: flags & 0x10 ? 0 : 1,
+        ack: flags & 0x10 ? 2 : 0,
+        flags,
+        window: 100,
+      },
+    );
+    assert.equal(fwd(nf, skb, buf, 'a', 'b', now), NF_ACCEPT);
+  };
+  const listed = (now: number): string =>
+    printNft(listedRuleset(rs, nf.frontEndTables, now, nf.conntrack)).split('\n')[5]!;
+  tcp('192.168.1.10', 40000, '198.51.100.2', 22, 0x02, 1);
+  tcp('192.168.1.11', 40001, '198.51.100.2', 22, 0x02, 1.5);
+  assert.equal(listed(2), '\t\telements = { 192.168.1.10 ct count over 2, 192.168.1.11 ct count over 2 }');
+  // The server resets .10's connection (RST acking its SYN: CLOSE): its list counts nothing, the
+  // element goes.
+  tcp('198.51.100.2', 22, '192.168.1.10', 40000, 0x14, 3);
+  assert.equal(listed(4), '\t\telements = { 192.168.1.11 ct count over 2 }');
 });
