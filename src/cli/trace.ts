@@ -6,6 +6,7 @@ import { prepareScenario } from '../scenario/simulate.ts';
 import { simulate } from '../sim/run.ts';
 import { printSave } from '../rules/iptables/print-save.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
+import { printNft } from '../rules/nft/index.ts';
 import { buildTraceDoc, type TraceDoc } from '../trace/model.ts';
 import { renderText } from '../trace/text.ts';
 import { devicesPcapng, linkPcaps } from '../trace/pcap.ts';
@@ -113,7 +114,15 @@ export async function traceCommand(files: string[], opts: TraceOptions): Promise
       doc = filterDoc(doc, opts.flow);
       if (doc.flows.length === 0 && files.length > 1) continue;
     }
-    if (countersForm) doc.counters = countersText(p.built.rulesets, countersForm);
+    if (countersForm) {
+      doc.counters = countersText(p.built.rulesets, countersForm);
+      // nftables: `nft list ruleset` after the run (rule and element counters, the elements the
+      // packet path added to sets and maps, their time left), after a host's iptables rules.
+      for (const [name, h] of r.sim.world.hosts) {
+        const rs = h.nftListing(r.sim.end);
+        if (rs && rs.tables.length) doc.counters[name] = (doc.counters[name] ?? '') + printNft(rs);
+      }
+    }
     docs.push(doc);
     if (opts.pcap) {
       const dir = files.length > 1 ? join(opts.pcap, r.scenario.name) : opts.pcap;

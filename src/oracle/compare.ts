@@ -23,6 +23,7 @@ import {
 } from './normalise.ts';
 import { alignConversations } from './interleave.ts';
 import type { ArpPacket, RawPacket, Side } from './packets.ts';
+import { compareNftSets, type SetListing } from './nft-sets.ts';
 
 /** Whether natbox's `actual` value agrees with the kernel's `expected` one. */
 export type Same = (expected: string, actual: string) => boolean;
@@ -153,6 +154,10 @@ export interface SideRun {
    * [before the command started, after it returned]. Timeouts are compared only with it.
    */
   readonly ctReadAt?: ReadonlyMap<string, readonly [number, number]>;
+  /** Each nft host's named sets and maps as listed at the end (natbox: Host.nftListing; the kernel: nft list ruleset). */
+  readonly nftSets?: ReadonlyMap<string, readonly SetListing[]>;
+  /** The kernel's side: when each host's `nft list ruleset` was read, seconds after the end. */
+  readonly nftReadAt?: ReadonlyMap<string, readonly [number, number]>;
 }
 
 /**
@@ -180,7 +185,7 @@ export function timeoutRange(left: number, at: readonly [number, number]): [numb
 }
 
 export interface Difference {
-  readonly what: 'packets' | 'conntrack' | 'verdict' | 'arp';
+  readonly what: 'packets' | 'conntrack' | 'verdict' | 'arp' | 'nft';
   /** The flow the packet or entry belongs to, when one can be told. */
   readonly flow?: string;
   /** `host:ifname` (packets), host (conntrack), flow name (verdict). */
@@ -211,6 +216,12 @@ export interface Comparison {
   };
   readonly conntrack: { readonly match: boolean; readonly hosts: string[]; readonly first?: Difference };
   readonly verdict: { readonly match: boolean; readonly first?: Difference };
+  /** The elements of nft sets and maps after the run (nft-sets.ts), where both sides listed them. */
+  readonly nft: {
+    readonly match: boolean;
+    readonly compared: readonly string[];
+    readonly first?: Difference;
+  };
   /** ARP: a summary line and one line per interface that differs. */
   readonly arp: string[];
   /** ARP compared (compareArp); it counts towards the result only where the input asks (`arp`). */
@@ -584,15 +595,22 @@ export function compareRuns(inp: CompareInput): Comparison {
   const fp = earliest(p.diffs);
   const fc = c[0];
   const fv = earliest(v);
+  const sets =
+    inp.natbox.nftSets && inp.kernel.nftSets
+      ? compareNftSets(inp.natbox.nftSets, inp.kernel.nftSets, inp.kernel.nftReadAt)
+      : { diffs: [], compared: [] };
+  const n = sets.diffs.map((d): Difference => ({ what: 'nft', ...d }));
+  const fn = n[0];
   const arp = compareArp(inp.natbox.side.arp, inp.kernel.side.arp, inp.end ?? Infinity);
   const fa = earliest(arp.diffs);
   return {
     packets: { match: !fp, interfaces: p.interfaces, ...(fp ? { first: fp } : {}) },
     conntrack: { match: !fc, hosts: [...inp.ctHosts], ...(fc ? { first: fc } : {}) },
     verdict: { match: !fv, ...(fv ? { first: fv } : {}) },
+    nft: { match: !fn, compared: sets.compared, ...(fn ? { first: fn } : {}) },
     arp: arp.lines,
     arpCompared: { match: !fa, counted: inp.arp ?? false, ...(fa ? { first: fa } : {}) },
-    differences: [...p.diffs, ...v, ...c, ...(inp.arp ? arp.diffs : [])].sort(
+    differences: [...p.diffs, ...v, ...c, ...n, ...(inp.arp ? arp.diffs : [])].sort(
       (x, y) => (x.t ?? Infinity) - (y.t ?? Infinity),
     ),
   };

@@ -32,6 +32,7 @@ import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/eng
 import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
+import { listedRuleset } from '../netfilter/nftables/listing.ts';
 import { configureFlowtables, flowIngress } from './flow-offload.ts';
 import { HostNetdev } from './netdev.ts';
 import type { FlowState } from '../netfilter/nftables/flowtable.ts';
@@ -413,6 +414,15 @@ export class Host {
       },
       usesLinkLayer(rs),
     );
+  }
+
+  /**
+   * The host's nftables as `nft list ruleset` lists them at `now` (seconds): the counters, and the
+   * elements the packet path added to its sets and maps (listing.ts). Undefined without nftables.
+   */
+  nftListing(now: number): NftRuleset | undefined {
+    if (!this.nft) return undefined;
+    return this.nf ? listedRuleset(this.nft, this.nf.frontEndTables, now, this.nf.conntrack) : this.nft;
   }
 
   /**

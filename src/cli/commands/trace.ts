@@ -25,7 +25,7 @@ export function registerTrace(program: Command): void {
     )
     .option(
       '--counters',
-      "after the run, each host's rules with their packet and byte counters, as 'iptables -L -v -n --line-numbers' prints them",
+      "after the run, each host's rules with their packet and byte counters, as 'iptables -L -v -n --line-numbers' prints them (nftables: as 'nft list ruleset' lists them, with the elements the packets added to sets and maps)",
     )
     .option('--counters-save', "the same counters as 'iptables-save -c' prints them")
     .option(

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { formatIpv4 } from '../../wire/addr.ts';
 import { pathPickKey, type PathPick } from '../../route/policy.ts';
 import { simulate } from '../../sim/run.ts';
+import { setListings, setListingsOfText, type NftSetListing } from '../../rules/nft/set-listing.ts';
 import type { EventResult } from '../../sim/events.ts';
 import { buildScenario, formatBuildError, type Built } from '../../scenario/build.ts';
 import { formatScenarioError, loadScenario } from '../../scenario/load.ts';
@@ -163,6 +164,12 @@ export function natboxSideRun(sim: SimResult, ctHosts: readonly string[]): SideR
         return nf ? [[h, ctStatsCompared({ ...nf.conntrack.stats })] as const] : [];
       }),
     ),
+    nftSets: new Map(
+      ctHosts.flatMap((h) => {
+        const rs = sim.world.hosts.get(h)?.nftListing(sim.end);
+        return rs ? [[h, setListings(rs)] as const] : [];
+      }),
+    ),
     flows: sim.results.map((r) => ({
       verdict: r.verdict,
       detail: r.detail,
@@ -272,6 +279,16 @@ export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
     );
 }
 
+/** The kernel's `nft list ruleset` per host as set listings (hosts whose listing natbox cannot read: none). */
+function kernelSetListings(texts: ReadonlyMap<string, string>): Map<string, NftSetListing[]> {
+  const out = new Map<string, NftSetListing[]>();
+  for (const [h, t] of texts) {
+    const l = setListingsOfText(t, `${h}: nft list ruleset`);
+    if (l) out.set(h, l);
+  }
+  return out;
+}
+
 /** The kernel's run as one side. */
 export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok: false; error: string } {
   const k = kernelSide(kr.captures, kr.t0);
@@ -284,6 +301,8 @@ export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok
       flows: kr.flows,
       ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
       ...(kr.ctReadAt ? { ctReadAt: kr.ctReadAt } : {}),
+      ...(kr.nftRulesets ? { nftSets: kernelSetListings(kr.nftRulesets) } : {}),
+      ...(kr.nftReadAt ? { nftReadAt: kr.nftReadAt } : {}),
     },
   };
 }
@@ -305,6 +324,8 @@ export interface ScenarioReport {
   };
   conntrack?: { match: boolean; hosts: string[] };
   verdict?: { match: boolean };
+  /** The nft sets' and maps' elements after the run, where both sides listed them (nft-sets.ts). */
+  nftSets?: { match: boolean; compared: string[] };
   flows?: { name: string; natbox: string; kernel: string }[];
   /** The earliest difference of all, then the first of each kind. */
   first?: Difference;
@@ -363,6 +384,7 @@ export function scenarioReport(
     cmp.packets.match &&
     cmp.conntrack.match &&
     cmp.verdict.match &&
+    cmp.nft.match &&
     (cmp.arpCompared.match || !cmp.arpCompared.counted) &&
     commands.every((c) => c.match);
   const first = cmp.differences[0];
@@ -377,12 +399,16 @@ export function scenarioReport(
     },
     conntrack: { match: cmp.conntrack.match, hosts: cmp.conntrack.hosts },
     verdict: { match: cmp.verdict.match },
+    ...(cmp.nft.compared.length
+      ? { nftSets: { match: cmp.nft.match, compared: [...cmp.nft.compared] } }
+      : {}),
     flows,
     ...(first ? { first } : {}),
     differences: [
       cmp.packets.first,
       cmp.conntrack.first,
       cmp.verdict.first,
+      cmp.nft.first,
       cmp.arpCompared.counted ? cmp.arpCompared.first : undefined,
     ].filter((d): d is Difference => d !== undefined),
     arp: cmp.arp,
@@ -527,6 +553,10 @@ export function renderReport(r: ScenarioReport): string {
       `  event at ${e.at} s on ${e.host} "${e.run}": ${e.match ? `${e.natbox} on both` : `natbox ${e.natbox}, kernel ${e.kernel} (differs)`}`,
     );
   for (const a of r.arp ?? []) lines.push(`  ${a}`);
+  if (r.nftSets)
+    lines.push(
+      `  nft sets and maps after the run (elements, counters, timeouts): ${r.nftSets.match ? 'the same' : 'differ'} (${r.nftSets.compared.join('; ')})`,
+    );
   if (r.first) {
     lines.push(`  first difference: ${formatDifference(r.first).replace(/\n/g, '\n  ')}`);
     for (const d of r.differences ?? [])

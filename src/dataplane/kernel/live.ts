@@ -68,6 +68,8 @@ export interface KernelRun {
   readonly commands?: LiveEventResult[];
   /** `nft list ruleset` per host with nftables rules, after the flows (the kernel's counters). */
   readonly nftRulesets?: Map<string, string>;
+  /** When each host's `nft list ruleset` ran: seconds after the run's end, [before, after]. */
+  readonly nftReadAt?: Map<string, readonly [number, number]>;
   /** `conntrack -S` per host with rules, summed over the CPUs, after the flows. */
   readonly ctStats?: Map<string, CtStatsCompared>;
   /**
@@ -768,8 +770,15 @@ export async function runOnKernel(
     if (opts.capturesDir)
       for (const [h, t] of conntrackText)
         writeFileSync(join(opts.capturesDir, `${sanitize(h)}.conntrack`), t);
+    // When each listing ran (seconds after the end), for the elements' time left (compare-nft.ts).
+    const nftReadAt = new Map<string, readonly [number, number]>();
     const nftRulesets = new Map(
-      nftHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'nft', 'list', 'ruleset'])] as const),
+      nftHosts.map((h) => {
+        const from = (Date.now() - endMs) / 1000;
+        const text = sh('ip', ['netns', 'exec', nsOf(h), 'nft', 'list', 'ruleset']);
+        nftReadAt.set(h, [from, (Date.now() - endMs) / 1000]);
+        return [h, text] as const;
+      }),
     );
     if (opts.capturesDir)
       for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
@@ -790,7 +799,7 @@ export async function runOnKernel(
       notes,
       namespaces,
       commands,
-      ...(nftRulesets.size > 0 ? { nftRulesets } : {}),
+      ...(nftRulesets.size > 0 ? { nftRulesets, nftReadAt } : {}),
       ...(ctStats.size > 0 ? { ctStats } : {}),
       ...(ipsetSaves.size > 0 ? { ipsetSaves } : {}),
     };

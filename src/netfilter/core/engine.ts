@@ -287,6 +287,11 @@ export class Netfilter {
     this.fast.tracer = t;
   }
 
+  /** The tables the front ends made (nftables' base chains), for reading their state after a run. */
+  get frontEndTables(): readonly NfTable[] {
+    return this.frontTables.flat();
+  }
+
   /** Packets forwardEstablished took the short way (the rest went through the hooks). */
   get shortWayPackets(): number {
     return this.fast.shortWayPackets;

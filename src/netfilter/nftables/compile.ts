@@ -3,6 +3,7 @@
 // inner loop). An op returns R_GO to go on with the rule's next expression, R_BREAK when the rule
 // does not match (NFT_BREAK), or a verdict. Refusals (what natbox reads but does not run) are
 // collected with their position, never thrown at the caller.
+import { initHashrandom, nfqueueQueue } from '../core/nfqueue-hash.ts';
 import { flowOffloadOp } from './flow-op.ts';
 import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
@@ -190,6 +191,8 @@ export class RtTable {
   fast: FastProgram | undefined;
   /** The program's registers (a u32 each, as the kernel's NFT_REG32s). */
   readonly regs: Float64Array = new Float64Array(16);
+  /** nft_queue's jhash_initval (init_hashrandom), drawn at the first balanced queue (0: not yet). */
+  readonly queueSeed = new Uint32Array(1);
   /** The NAT range of the statement running (reused). */
   private readonly range: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
 
@@ -517,11 +520,13 @@ export class RtTable {
       case 'queue': {
         // nft_queue_eval: the packet goes to queue N (`queue to N`, a constant; `queue to EXPR`,
         // nft_queue_sreg_eval: the expression's value). A range balances: with fanout by CPU
-        // (natbox runs on CPU 0: the first queue), else by nfqueue_hash of the flow with a seed
-        // random at boot (natbox takes the first queue). The scenario's listener on the queue
+        // (natbox runs on CPU 0: the first queue), else by nfqueue_hash of the addresses and
+        // protocol with a seed random at boot (init_hashrandom; here drawn once per table from the
+        // simulation's RNG, core/nfqueue-hash.ts). The scenario's listener on the queue
         // (`queues:`, XtEnv.queueVerdict) answers accept (the hook goes on) or drop; with nobody
         // there nf_queue fails: `bypass` goes on, else a drop.
         const bypass = (s.flags ?? []).includes('bypass');
+        const fanout = (s.flags ?? []).includes('fanout');
         const num = s.num;
         const first = !num
           ? 0
@@ -530,10 +535,16 @@ export class RtTable {
             : num.kind === 'value'
               ? numValue(num)
               : -1;
+        const total = num?.kind === 'range' && !fanout ? numValue(num.high) - first + 1 : 1;
         const get = first < 0 && num ? this.valueGetter(num, ctx) : undefined;
+        const seed = this.queueSeed;
         return [
           (skb) => {
-            const n = get ? get(skb) : first;
+            let n = get ? get(skb) : first;
+            if (total > 1) {
+              if (seed[0] === 0 && skb.env) seed[0] = initHashrandom(() => skb.env!.random32());
+              n = nfqueueQueue(skb.src, skb.dst, skb.proto, first, total, seed[0]!);
+            }
             if (n < 0) return R_BREAK;
             const v = skb.env?.queueVerdict?.(n & 0xffff) ?? -1;
             if (v === NF_ACCEPT) return R_ACCEPT;
@@ -1327,8 +1338,11 @@ export class RtTable {
       if (set.fresh) {
         for (let i = 0; i < fresh.length; i++) fresh[i]!.reset(slot); // a new element's lists
         for (let i = 0; i < nData; i++) set.dataLo[slot * d + i] = set.dataHi[slot * d + i] = dataBuf[i]!;
+        set.creators[slot] = s;
       }
-      if (update && !set.fresh && timeout > 0) set.expires[slot] = rt.now + timeout;
+      // nft_dynset_eval: `update` refreshes the expiry of an element that has a timeout of its own.
+      if (update && !set.fresh && timeout > 0 && set.timeouts[slot]! > 0)
+        set.expires[slot] = rt.now + timeout;
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
         set.bytes[slot]! += skb.len;
@@ -1428,6 +1442,8 @@ function carrySet(old: RtSet, next: RtSet): Map<number, number> {
     const slot = next.addKey(k, -Infinity, 0);
     if (slot < 0) continue;
     next.expires[slot] = old.expires[s]!;
+    next.timeouts[slot] = old.timeouts[s]!;
+    next.creators[slot] = old.creators[s];
     if (old.expires[s]! < Infinity) next.mayExpire = true;
     next.packets[slot] = old.packets[s]!;
     next.bytes[slot] = old.bytes[s]!;

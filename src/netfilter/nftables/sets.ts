@@ -77,6 +77,14 @@ export class RtSet {
   keyWords: Uint32Array;
   /** Slots added from the packet path, in order. */
   readonly added: number[] = [];
+  /**
+   * Per slot: the element's own timeout in seconds, 0 for none (nft_set_ext_timeout's timeout,
+   * which nft_dynset_new sets from the statement's timeout or the set's; `update` refreshes only
+   * the expiry of an element that has one, nft_dynset_eval).
+   */
+  timeouts: Float64Array;
+  /** Per slot added from the packet path: the statement that added it (its element's statements). */
+  readonly creators: (Extract<NftStmt, { kind: 'dynset' }> | undefined)[] = [];
 
   constructor(
     readonly cfg: SetConfig,
@@ -98,6 +106,7 @@ export class RtSet {
     this.tokens = new Float64Array(dyn);
     this.last = new Float64Array(dyn);
     this.keyWords = new Uint32Array(dyn * cfg.strFields.length);
+    this.timeouts = new Float64Array(dyn);
     if (!cfg.interval && !this.anon) this.hash = new HashIndex(cfg.strFields.length, capacity);
   }
 
@@ -150,6 +159,7 @@ export class RtSet {
     this.bytes = g64(this.bytes);
     this.tokens = g64(this.tokens);
     this.last = g64(this.last);
+    this.timeouts = g64(this.timeouts);
     const kw = new Uint32Array(n * this.cfg.strFields.length);
     kw.set(this.keyWords);
     this.keyWords = kw;
@@ -184,6 +194,7 @@ export class RtSet {
     for (let i = 0; i < w; i++) this.keyWords[slot * w + i] = k[i]!;
     if (timeout > 0) this.mayExpire = true;
     this.expires[slot] = timeout > 0 ? now + timeout : Infinity;
+    this.timeouts[slot] = timeout;
     this.added.push(slot);
     this.fresh = true;
     return slot;
@@ -302,6 +313,7 @@ export function buildSet(
     if (!rt.anon && (el.expires !== undefined || el.timeout !== undefined)) {
       rt.expires[slot] = (el.expires ?? el.timeout ?? 0) / 1000;
       rt.mayExpire = true;
+      rt.timeouts[slot] = (el.timeout ?? 0) / 1000;
     }
     if (el.key.kind === 'wildcard') {
       rt.catchAll = slot;

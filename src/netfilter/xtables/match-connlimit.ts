@@ -13,7 +13,7 @@
 import { IPPROTO_TCP } from '../../wire/ipv4.ts';
 import { TCP_CONNTRACK_CLOSE, TCP_CONNTRACK_TIME_WAIT } from '../conntrack/proto-tcp.ts';
 import { DIR_ORIGINAL, TupleBuf } from '../conntrack/tuple.ts';
-import type { Skb } from '../core/skb.ts';
+import type { CtAccess, Skb } from '../core/skb.ts';
 import { needs, type MatchOf, type XtMatch } from './xt-match.ts';
 
 const GC_MAX_NODES = 8;
@@ -100,6 +100,28 @@ export class ConnlimitState {
     this.head[l] = -1;
     this.tail[l] = -1;
     this.count[l] = 0;
+  }
+
+  /**
+   * The connections of list `key` still counted at `now`, the list unchanged: those whose entry is
+   * there and, for TCP, not in TIME_WAIT or CLOSE (nf_conncount_gc_list's test). 0 for no list.
+   */
+  alive(key: number, ct: CtAccess, now: number): number {
+    const l = this.lists.get(key);
+    if (l === undefined) return 0;
+    let k = 0;
+    for (let n = this.head[l]!; n >= 0; n = this.next[n]!) {
+      const np = this.ports[n]!;
+      const proto = this.proto[n]!;
+      const ed = ct.lookup ? ct.lookup(this.src[n]!, this.dst[n]!, proto, np >>> 16, np & 0xffff, now) : -1;
+      if (ed < 0) continue;
+      if (proto === IPPROTO_TCP && ct.tcpState) {
+        const s = ct.tcpState(ed >>> 1);
+        if (s === TCP_CONNTRACK_TIME_WAIT || s === TCP_CONNTRACK_CLOSE) continue;
+      }
+      k++;
+    }
+    return k;
   }
 
   /** nf_conncount_count(key, tuple): the list's count after adding `t` (if it is new). */

@@ -704,10 +704,20 @@ class Parser {
       case 'ct':
       case 'synproxy':
       case 'secmark': {
-        this.i--;
-        const tb = this.tableOf(false, kw, false);
-        void tb;
-        return this.fail(kw);
+        // `add counter inet t c1`, `add quota inet t q { over 10 mbytes }`, `add ct timeout inet t
+        // n { ... }` (parser_bison.y add_cmd: TYPE obj_spec, then the object's config or block).
+        const sub = kw.text === 'ct' ? this.ctObjectKind() : undefined;
+        // nft's own lookup of the table (obj_evaluate): not the kernel's words.
+        const save = this.i;
+        const fam = this.family();
+        const tname = this.name('string');
+        if (!this.findTable(fam, tname.text))
+          throw new NftError(tname, tname.text, 'No such file or directory');
+        this.i = save;
+        const tb = this.tableOf(false, kw);
+        const o = this.objectBlock(kw, sub, true);
+        this.addObject(tb, o, exclusive);
+        return this.endOfCommand();
       }
       default:
         return this.fail(kw, 'table, chain, rule, set, map, element or flowtable');
@@ -1278,26 +1288,61 @@ class Parser {
     };
   }
 
-  private objectBlock(kw: NftTok): NftObject {
-    let type: NftObjectType = kw.text as NftObjectType;
-    if (kw.text === 'ct') {
-      const sub = this.identifier();
-      if (!['helper', 'timeout', 'expectation'].includes(sub.text))
-        this.fail(sub, 'helper, timeout or expectation');
-      type = `ct ${sub.text}` as NftObjectType;
+  /** `helper`, `timeout` or `expectation` after `ct` (an object's kind). */
+  private ctObjectKind(): NftTok {
+    const sub = this.identifier();
+    if (!['helper', 'timeout', 'expectation'].includes(sub.text))
+      this.fail(sub, 'timeout or expectation or helper');
+    return sub;
+  }
+
+  /**
+   * `add|create TYPE FAMILY TABLE NAME ...` (nf_tables_newobj): a new object gets the table's next
+   * handle; `create` of one there is EEXIST; `add` of one there changes nothing but a quota's
+   * limit and mode (nft_quota_obj_update keeps what it consumed).
+   */
+  private addObject(tb: NftTable, o: NftObject, exclusive: boolean): void {
+    const old = tb.objects.find((x) => x.type === o.type && x.name === o.name);
+    if (!old) {
+      o.handle = this.newHandle(tb, o.handle || undefined);
+      tb.objects.push(o);
+      return;
     }
+    if (exclusive) throw new NftError(this.toks[this.i - 1]!, o.name, 'Could not process rule: File exists');
+    if (old.type === 'quota' && o.type === 'quota') {
+      const k = tb.objects.indexOf(old);
+      tb.objects[k] = { ...old, over: o.over, bytes: o.bytes };
+    }
+  }
+
+  /**
+   * An object after its type keyword (`counter`, `ct` …): its name and its block, or in a command
+   * (`add counter inet t c { … }` or `add quota inet t q 25 mbytes`) its config without braces.
+   */
+  private objectBlock(kw: NftTok, ctSub?: NftTok, cmd = false): NftObject {
+    let type: NftObjectType = kw.text as NftObjectType;
+    if (kw.text === 'ct') type = `ct ${(ctSub ?? this.ctObjectKind()).text}` as NftObjectType;
     const name = this.name();
     const base = { name: name.text, handle: 0, pos: pick(kw) };
-    if (!this.isPunct('{')) {
-      if (type === 'counter') return { ...base, type, packets: 0, bytes: 0 };
-      this.fail(this.peek(), "'{'");
-    }
-    this.expectPunct('{');
-    const h = this.takeHandle();
-    if (h !== undefined) base.handle = h;
     let comment: string | undefined;
     const items: NftTok[][] = [];
-    for (;;) {
+    let end: NftTok = { ...kw, kind: 'eof', text: '' };
+    const braced = this.isPunct('{');
+    if (!braced) {
+      if (type === 'counter' && !cmd) return { ...base, type, packets: 0, bytes: 0 };
+      if (!cmd || type.startsWith('ct ')) this.fail(this.peek(), "'{'");
+      // The config as one line, up to the end of the command (its end is the config's end).
+      const line: NftTok[] = [];
+      let t = this.peek();
+      for (; t.kind !== 'eof' && t.kind !== 'nl' && !(t.kind === 'punct' && t.text === ';'); t = this.peek())
+        line.push(this.next());
+      end = t;
+      if (type === 'counter' && line.length === 0) return { ...base, type, packets: 0, bytes: 0 };
+      items.push(line);
+    } else this.expectPunct('{');
+    const h = braced ? this.takeHandle() : undefined;
+    if (h !== undefined) base.handle = h;
+    while (braced) {
       this.skipSeps();
       if (this.eatPunct('}')) break;
       if (this.eatWord('comment')) {
@@ -1330,24 +1375,14 @@ class Parser {
       case 'counter':
         return { ...base, ...withC, type, packets: num('packets'), bytes: num('bytes') };
       case 'quota': {
-        const sub = new Parser(
-          [...words, { ...kw, kind: 'eof', text: '' }],
-          this.opts,
-          this.ctx,
-          this.includeDepth,
-          this.defines,
-        );
+        const sub = new Parser([...words, end], this.opts, this.ctx, this.includeDepth, this.defines);
         const q = sub.quotaArgs();
         return { ...base, ...withC, type, over: q.over, bytes: q.bytes, used: q.used };
       }
       case 'limit': {
-        const sub = new Parser(
-          [...words, { ...kw, kind: 'eof', text: '' }],
-          this.opts,
-          this.ctx,
-          this.includeDepth,
-          this.defines,
-        );
+        const sub = new Parser([...words, end], this.opts, this.ctx, this.includeDepth, this.defines);
+        // Without braces nft's grammar also took a '{' there (add_cmd's LIMIT obj_spec limit_obj).
+        if (!braced && !sub.isWord('rate')) sub.fail(sub.peek(), "rate or '{'");
         sub.expectWord('rate');
         const l = sub.limitArgs();
         return { ...base, ...withC, type, ...l };

@@ -163,11 +163,13 @@ function setElems(
   return `${r} }`;
 }
 
-function elem(e: NftSetElem, fam: NftFamily): string {
+/** One element of a named set as `nft list` prints it in `elements = { ... }`. */
+export function elem(e: NftSetElem, fam: NftFamily): string {
+  // nft 1.0.6's set_elem_expr_print: the key, the statements, the timeout, the expiry, the comment.
   let r = expr(e.key, fam);
+  for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
   if (e.timeout !== undefined) r += ` timeout ${formatTime(e.timeout)}`;
   if (e.expires !== undefined) r += ` expires ${formatTime(e.expires)}`;
-  for (const s of e.stmts ?? []) r += ` ${stmt(s, fam)}`;
   if (e.comment !== undefined) r += ` comment "${e.comment}"`;
   if (e.data) r += ` : ${expr(e.data, fam)}`;
   return r;
