@@ -74,6 +74,11 @@ export interface HostEnv {
    * Absent (a real network): `done` runs right after `fn`.
    */
   syscall?(fn: () => void, done: () => void): void;
+  /**
+   * Runs `fn` (an application woken now) once the softirq chain under way is over (sim/world.ts
+   * wake). Absent (a real network): at once.
+   */
+  wake?(fn: () => void): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */
