@@ -715,12 +715,14 @@ export class Host {
    * (1) fails, loose (2) passes. 127.0.0.0/8 is left to the martian checks before it, as in
    * ip4.ts.
    */
-  validateSource(src: number, dst: number, inDev: string, tos: number): number {
+  validateSource(src: number, dst: number, inDev: string, tos: number, mark = 0): number {
     const rpf = this.conf(inDev, 'rp_filter');
     const policy = this.policy;
     if (rpf === 0) {
       if (!policy.customLocalRoutes && !policy.rules.custom) {
-        if (src >>> 24 === 127 || !this.isLocal(src)) return FVS_OK;
+        // inet_lookup_ifaddr_rcu: of 127.0.0.0/8 only lo's own 127.0.0.1 is an address (a source
+        // route_localnet let through).
+        if (src !== 0x7f000001 && (src >>> 24 === 127 || !this.isLocal(src))) return FVS_OK;
         return this.acceptLocal(inDev) ? FVS_OK : FVS_LOCAL_SOURCE;
       }
       if (this.acceptLocal(inDev)) return FVS_OK;
@@ -729,7 +731,13 @@ export class Host {
     k.dst = src;
     k.src = dst;
     k.tos = tos;
-    k.mark = 0; // IN_DEV_SRC_VMARK (src_valid_mark) is not modelled: 0
+    // IN_DEV_SRC_VMARK (src_valid_mark, `all` or the device): the packet's mark, else 0.
+    k.mark =
+      mark !== 0 &&
+      (this.sysctl('net.ipv4.conf.all.src_valid_mark', 0) !== 0 ||
+        this.sysctl(`net.ipv4.conf.${inDev}.src_valid_mark`, 0) !== 0)
+        ? mark
+        : 0;
     k.iif = 'lo';
     k.oif = '';
     k.proto = 0;
