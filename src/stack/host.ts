@@ -28,7 +28,7 @@ import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev, type FlowKey } f
 import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute, selectAddr } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
-import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
+import { Netfilter, NOTRACK, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
@@ -49,7 +49,7 @@ import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
-import { copyFrameWindow, Neighbours, type ArpConf } from './neigh.ts';
+import { copyFrameWindow, Neighbours, type ArpConf, type HeldCt } from './neigh.ts';
 import { FVS_INVALID_SOURCE, FVS_LOCAL_SOURCE, FVS_OK, FVS_RPF, Ip4 } from './ip4.ts';
 import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
@@ -309,7 +309,7 @@ export class Host {
       devOutput: (ifname, frame) => this.devOutput(ifname, frame),
       // ipv4_link_failure: host unreachable to the packet's sender, through lo when that is
       // this host (its sockets then hear it as any ICMP error).
-      neighbourFailed: (ip) => this.sockets.sendIcmpError(ip, 3, 1, 0),
+      neighbourFailed: (ip, held) => this.sockets.sendIcmpError(ip, 3, 1, 0, held && this.heldAttach(held)),
       conf: (dev, key) => this.conf(dev, key),
       isLocal: (a) => this.isLocal(a),
       routeDev: (a) => this.routes.lookup(a)?.dev,
@@ -697,6 +697,19 @@ export class Host {
     if (this.policy.lookup(k, this.res) !== 0) return -1;
     // rpfilter_lookup_reverse: fib_info_nh_uses_dev (any path of a multipath route).
     return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
+  }
+
+  /**
+   * The entry an ICMP error about a packet that waited for its neighbour carries (icmp_glue_bits
+   * → nf_ct_attach): the entry the packet held, while it is still in the table; one removed since
+   * (`conntrack -F`) lives on in the kernel as long as the packet holds it, and conntrack ignores
+   * the error that carries it (nf_conntrack_in: already attached), here as untracked
+   * (gen-1417-34.yaml: no `conntrack -S` error on either side).
+   */
+  private heldAttach(h: HeldCt): Attach {
+    const ct = this.nf?.conntrack;
+    if (ct && ct.isUsed(h.ct) && ct.id[h.ct] === h.id) return { ct: h.ct, dir: h.dir };
+    return { ct: NOTRACK, dir: h.dir };
   }
 
   /** validateSource's device of the route back when it answered FVS_RPF ('' for none). */

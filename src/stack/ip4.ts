@@ -407,7 +407,8 @@ export class Ip4 {
       for (const f of frags) host.neigh.output(r, f);
       return;
     }
-    host.neigh.output(r, skb.buf);
+    // The packet holds its entry while it waits for the neighbour (ipv4_link_failure's error).
+    host.neigh.output(r, skb.buf, skb.ct, skb.ctDir, skb.ct >= 0 && nf ? nf.conntrack.id[skb.ct]! : 0);
   }
 
   /**
@@ -549,7 +550,8 @@ export class Ip4 {
         host.neigh.output(r, f);
       return undefined;
     }
-    host.neigh.output(r, ip);
+    // The packet holds its entry while it waits for the neighbour (ipv4_link_failure's error).
+    host.neigh.output(r, ip, skb.ct, skb.ctDir, skb.ct >= 0 && nf ? nf.conntrack.id[skb.ct]! : 0);
     return undefined;
   }
 
