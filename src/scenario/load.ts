@@ -156,7 +156,7 @@ const SYSCTLS: Readonly<
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
 const CONF_SYSCTL =
-  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet|arp_notify|send_redirects|accept_local)$/;
+  /^net\.ipv4\.conf\.[A-Za-z0-9_@-]+\.(rp_filter|arp_ignore|arp_announce|arp_filter|proxy_arp|route_localnet|arp_notify|send_redirects|accept_local|src_valid_mark)$/;
 const CONF_RANGES: Readonly<
   Record<string, { readonly what: string; readonly min: number; readonly max: number }>
 > = {
@@ -169,6 +169,7 @@ const CONF_RANGES: Readonly<
   arp_notify: { what: '0 or 1', min: 0, max: 1 },
   send_redirects: { what: '0 or 1', min: 0, max: 1 },
   accept_local: { what: '0 or 1', min: 0, max: 1 },
+  src_valid_mark: { what: '0 or 1', min: 0, max: 1 },
 };
 /** Per-device neighbour parameters (net.ipv4.neigh.DEV.KEY; a namespace has no `default`). */
 const NEIGH_SYSCTL =
@@ -917,7 +918,7 @@ class Loader {
         r.error(
           e.keyNode,
           e.field,
-          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify,accept_local} and net.ipv4.neigh.DEV.{base_reachable_time_ms,delay_first_probe_time,retrans_time_ms,ucast_solicit,mcast_solicit,mcast_resolicit,proxy_delay,locktime})`,
+          `unknown sysctl ${q(e.key)}${s ? `; did you mean "${s}"?` : ''} (supported: ${known.join(', ')}, net.netfilter.nf_conntrack_*timeout*, net.ipv4.conf.{all,DEV}.{rp_filter,arp_ignore,arp_announce,arp_filter,proxy_arp,route_localnet,arp_notify,accept_local,src_valid_mark} and net.ipv4.neigh.DEV.{base_reachable_time_ms,delay_first_probe_time,retrans_time_ms,ucast_solicit,mcast_solicit,mcast_resolicit,proxy_delay,locktime})`,
           e.key,
         );
         continue;

@@ -24,7 +24,9 @@
 // The kernel's softirq ends early after netdev_budget (300) frames, restarted at most
 // MAX_SOFTIRQ_RESTART (10) times, and within 2 ms of CPU time (the rest goes to ksoftirqd, and the
 // system call goes on): a window of more than SYSCALL_BUDGET deliveries ends there, a point that on
-// the kernel depends on its speed (no scenario here comes near it).
+// the kernel depends on its speed (no scenario here comes near it). A frame sent outside every
+// window (a timer's, a write()) starts a chain of its own (chain()), and an application a delivery
+// wakes runs once its chain is over (HostEnv.wake): the server's answer, the client's close.
 import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
@@ -47,6 +49,8 @@ const STORM_SLOTS = 1 << 14;
 export const MAX_CAPTURED = 200_000;
 /** Deliveries a system call's window takes in at most (netdev_budget × MAX_SOFTIRQ_RESTART). */
 export const SYSCALL_BUDGET = 3000;
+
+const noop = (): void => {};
 
 export interface Endpoint {
   readonly host: string;
@@ -131,6 +135,9 @@ export class World {
   /** The system call window whose chain the running event belongs to (0: none). */
   private window = 0;
   private windows = 0;
+  /** The last chain started outside every window (chain()), and when. */
+  private loose = 0;
+  private looseAt = -1;
   /** Open windows: deliveries still pending, deliveries taken in, and what runs at the end. */
   private readonly open = new Map<number, { pending: number; taken: number; done: () => void }>();
 
@@ -158,6 +165,7 @@ export class World {
         sched.at(at, () => this.within(w, fn));
       },
       syscall: (fn, done) => this.syscall(fn, done),
+      wake: (fn) => this.wake(fn),
       rng: this.rng,
       tracer: this.tracer,
       ...(cfg.epoch !== undefined ? { epoch: cfg.epoch } : {}),
@@ -194,7 +202,7 @@ export class World {
       const f = copy.slice();
       if (confirm) markPendingConfirm(f); // the skb crosses the veth with its dst_pending_confirm
       copyFrameWindow(frame, f); // a frame sent at a random time: its window too
-      const w = this.window;
+      const w = this.window || this.chain();
       if (w === 0) this.sched.at(this.sched.now + this.latency, () => dst.receive(ep.iface, f));
       else {
         this.pend(w);
@@ -211,6 +219,36 @@ export class World {
     const w = ++this.windows;
     this.open.set(w, { pending: 1, taken: 0, done });
     this.within(w, fn);
+  }
+
+  /**
+   * The chain a frame sent outside every window starts (a timer's, an application's write): the
+   * softirq that takes it in, and what that sets off, as a system call's window without a `done`
+   * of its own. Frames sent at one moment share one (one softirq takes in the backlog they join).
+   */
+  private chain(): number {
+    const now = this.sched.now;
+    if (this.loose !== 0 && this.looseAt === now && this.open.has(this.loose)) return this.loose;
+    this.loose = ++this.windows;
+    this.looseAt = now;
+    this.open.set(this.loose, { pending: 0, taken: 0, done: noop });
+    return this.loose;
+  }
+
+  /**
+   * An application woken now (a server's read returning a line) runs once the chain under way is
+   * over: the softirq that woke it takes in every frame its chain put on the backlog before the
+   * CPU returns to a process (net_rx_action → process_backlog; on this 2-CPU machine the woken
+   * process is later too: gen-1415-17.yaml). After a system call's own `done` (release_sock).
+   */
+  private wake(fn: () => void): void {
+    const o = this.window !== 0 ? this.open.get(this.window) : undefined;
+    if (!o) return fn();
+    const done = o.done;
+    o.done = () => {
+      done();
+      fn();
+    };
   }
 
   private pend(w: number): void {

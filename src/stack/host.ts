@@ -28,7 +28,7 @@ import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev, type FlowKey } f
 import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute, selectAddr } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
-import { Netfilter, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
+import { Netfilter, NOTRACK, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
 import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
@@ -50,7 +50,7 @@ import type { SeededRng } from '../netfilter/nat/nat-core.ts';
 import { makeIface, macKey, type Iface } from './iface.ts';
 import { Bridge, type BridgeHost, type StpConfig } from './bridge.ts';
 import { BridgeNetfilter } from './bridge-nf.ts';
-import { copyFrameWindow, Neighbours, type ArpConf } from './neigh.ts';
+import { copyFrameWindow, Neighbours, type ArpConf, type HeldCt } from './neigh.ts';
 import { FVS_INVALID_SOURCE, FVS_LOCAL_SOURCE, FVS_OK, FVS_RPF, Ip4 } from './ip4.ts';
 import { loopbackSourceRefused } from './loopback.ts';
 import type { HostFrag } from './frag.ts';
@@ -75,6 +75,11 @@ export interface HostEnv {
    * Absent (a real network): `done` runs right after `fn`.
    */
   syscall?(fn: () => void, done: () => void): void;
+  /**
+   * Runs `fn` (an application woken now) once the softirq chain under way is over (sim/world.ts
+   * wake). Absent (a real network): at once.
+   */
+  wake?(fn: () => void): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */
@@ -305,7 +310,7 @@ export class Host {
       devOutput: (ifname, frame) => this.devOutput(ifname, frame),
       // ipv4_link_failure: host unreachable to the packet's sender, through lo when that is
       // this host (its sockets then hear it as any ICMP error).
-      neighbourFailed: (ip) => this.sockets.sendIcmpError(ip, 3, 1, 0),
+      neighbourFailed: (ip, held) => this.sockets.sendIcmpError(ip, 3, 1, 0, held && this.heldAttach(held)),
       conf: (dev, key) => this.conf(dev, key),
       isLocal: (a) => this.isLocal(a),
       routeDev: (a) => this.routes.lookup(a)?.dev,
@@ -713,6 +718,19 @@ export class Host {
     return RTN_UNICAST | (resultUsesDev(this.res, dev) ? RPF_USES_DEV : 0);
   }
 
+  /**
+   * The entry an ICMP error about a packet that waited for its neighbour carries (icmp_glue_bits
+   * → nf_ct_attach): the entry the packet held, while it is still in the table; one removed since
+   * (`conntrack -F`) lives on in the kernel as long as the packet holds it, and conntrack ignores
+   * the error that carries it (nf_conntrack_in: already attached), here as untracked
+   * (gen-1417-34.yaml: no `conntrack -S` error on either side).
+   */
+  private heldAttach(h: HeldCt): Attach {
+    const ct = this.nf?.conntrack;
+    if (ct && ct.isUsed(h.ct) && ct.id[h.ct] === h.id) return { ct: h.ct, dir: h.dir };
+    return { ct: NOTRACK, dir: h.dir };
+  }
+
   /** validateSource's device of the route back when it answered FVS_RPF ('' for none). */
   validateDev = '';
 
@@ -729,19 +747,30 @@ export class Host {
    * (1) fails, loose (2) passes. 127.0.0.0/8 is left to the martian checks before it, as in
    * ip4.ts.
    */
-  validateSource(src: number, dst: number, inDev: string, tos: number): number {
+  validateSource(src: number, dst: number, inDev: string, tos: number, mark = 0): number {
     const rpf = this.conf(inDev, 'rp_filter');
     const policy = this.policy;
     if (rpf === 0) {
       if (!policy.customLocalRoutes && !policy.rules.custom) {
-        if (src >>> 24 === 127 || !this.isLocal(src)) return FVS_OK;
+        // inet_lookup_ifaddr_rcu: of 127.0.0.0/8 only lo's own 127.0.0.1 is an address (a source
+        // route_localnet let through).
+        if (src !== 0x7f000001 && (src >>> 24 === 127 || !this.isLocal(src))) return FVS_OK;
         return this.acceptLocal(inDev) ? FVS_OK : FVS_LOCAL_SOURCE;
       }
       if (this.acceptLocal(inDev)) return FVS_OK;
     }
     // The reverse lookup: to the source, from the destination, as from lo; IN_DEV_SRC_VMARK
-    // (src_valid_mark) is not modelled: mark 0.
-    const k = this.loKey(src, dst, tos, 0);
+    // (src_valid_mark, `all` or the device): the packet's mark, else 0.
+    const k = this.loKey(
+      src,
+      dst,
+      tos,
+      mark !== 0 &&
+        (this.sysctl('net.ipv4.conf.all.src_valid_mark', 0) !== 0 ||
+          this.sysctl(`net.ipv4.conf.${inDev}.src_valid_mark`, 0) !== 0)
+        ? mark
+        : 0,
+    );
     this.validateDev = '';
     if (policy.lookup(k, this.res) !== 0) return rpf !== 0 ? FVS_RPF : FVS_OK;
     const r = this.res.route;

@@ -82,7 +82,7 @@ export interface Ip4Host {
   conf(dev: string, key: 'rp_filter'): number;
   isLocal(addr: number): boolean;
   /** fib_validate_source (host.ts): FVS_OK or why the source is a martian. */
-  validateSource(src: number, dst: number, inDev: string, tos: number): number;
+  validateSource(src: number, dst: number, inDev: string, tos: number, mark?: number): number;
   /** After FVS_RPF: the device the route back leaves by ('' for none). */
   readonly validateDev: string;
   /** Policy routing (fib_lookup) for a flow key. */
@@ -239,7 +239,9 @@ export class Ip4 {
     // martian, dropped after PREROUTING. 127.0.0.0/8 is martianLocalnet's above; a 0.0.0.0
     // source is not checked (ip_route_input_slow's brd_input).
     const fvs =
-      dev.name === LO || skb.src === 0 ? FVS_OK : host.validateSource(skb.src, dst, dev.name, ip[1]! & 0x1e);
+      dev.name === LO || skb.src === 0
+        ? FVS_OK
+        : host.validateSource(skb.src, dst, dev.name, ip[1]! & 0x1e, skb.mark);
     if (fvs !== FVS_OK) {
       nf?.abandon(skb);
       const reason =
@@ -405,7 +407,8 @@ export class Ip4 {
       for (const f of frags) host.neigh.output(r, f);
       return;
     }
-    host.neigh.output(r, skb.buf);
+    // The packet holds its entry while it waits for the neighbour (ipv4_link_failure's error).
+    host.neigh.output(r, skb.buf, skb.ct, skb.ctDir, skb.ct >= 0 && nf ? nf.conntrack.id[skb.ct]! : 0);
   }
 
   /**
@@ -547,7 +550,8 @@ export class Ip4 {
         host.neigh.output(r, f);
       return undefined;
     }
-    host.neigh.output(r, ip);
+    // The packet holds its entry while it waits for the neighbour (ipv4_link_failure's error).
+    host.neigh.output(r, ip, skb.ct, skb.ctDir, skb.ct >= 0 && nf ? nf.conntrack.id[skb.ct]! : 0);
     return undefined;
   }
 

@@ -41,7 +41,7 @@ export interface NeighHost {
    * ARP gave up on the next hop of a packet (arp_error_report → ipv4_link_failure): a locally sent
    * one's socket hears it, a forwarded one's sender gets ICMP host unreachable.
    */
-  neighbourFailed(ip: Uint8Array): void;
+  neighbourFailed(ip: Uint8Array, held?: HeldCt): void;
   /** A device's ARP setting as the kernel reads it (IN_DEV_MAXCONF / IN_DEV_ORCONF of all and DEV). */
   conf(dev: string, key: ArpConf): number;
   /** Is `addr` one of this host's addresses (any device)? */
@@ -180,6 +180,18 @@ interface Nud {
  * DELAY did not probe it when a TCP exchange was forwarded to it within the 5 s).
  */
 const pendingConfirm = new WeakSet<ArrayBufferLike>();
+
+/**
+ * The conntrack entry a packet waiting for its neighbour holds (skb->_nfct), with the entry's id
+ * then (a flushed entry's slot may be reused): the ICMP error ipv4_link_failure sends about it
+ * carries that entry (icmp_glue_bits → nf_ct_attach), even one `conntrack -F` removed meanwhile.
+ */
+export interface HeldCt {
+  readonly ct: number;
+  readonly dir: number;
+  readonly id: number;
+}
+const heldCt = new WeakMap<Uint8Array, HeldCt>();
 
 /** Marks a packet (or frame) as carrying dst_pending_confirm. */
 export function markPendingConfirm(b: Uint8Array): void {
@@ -338,7 +350,13 @@ export class Neighbours {
   }
 
   /** ip_finish_output2: resolve the next hop's MAC (ARP), then put the frame on the device. */
-  output(r: { readonly via: number; readonly dev: string }, ip: Uint8Array): void {
+  output(
+    r: { readonly via: number; readonly dev: string },
+    ip: Uint8Array,
+    ct = -1,
+    ctDir = 0,
+    ctId = 0,
+  ): void {
     const nexthop = r.via || ipv4Dst(ip, 0);
     const t = this.table(r.dev);
     const mac = t.macs.get(nexthop);
@@ -353,6 +371,7 @@ export class Neighbours {
       if (confirm) pendingConfirm.add(frame.buffer);
       return this.host.devOutput(r.dev, frame);
     }
+    if (ct >= 0) heldCt.set(ip, { ct, dir: ctDir, id: ctId }); // waits: its entry goes with it
     const pend = t.pending.get(nexthop);
     if (pend) {
       pend.packets.push(ip);
@@ -499,7 +518,7 @@ export class Neighbours {
         });
       for (const p of pend.packets) {
         this.onResolved.delete(p);
-        if (p.length > 0) host.neighbourFailed(p);
+        if (p.length > 0) host.neighbourFailed(p, heldCt.get(p));
       }
       return;
     }

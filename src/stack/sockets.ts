@@ -89,6 +89,8 @@ export interface SocketHost {
     readonly rng: SeededRng;
     /** A system call's window (host.ts HostEnv.syscall). */
     syscall?(fn: () => void, done: () => void): void;
+    /** After the softirq chain under way (host.ts HostEnv.wake). */
+    wake?(fn: () => void): void;
   };
   /** inet_peer records: icmp_send's per-destination limit (inetpeer.ts). */
   readonly peers: InetPeers;
@@ -1047,6 +1049,25 @@ export class Sockets {
     );
   }
 
+  /** The server application's answer to a line: who it saw (a reset socket has none to write). */
+  private answer(s: TcpSock): void {
+    if (s.state === 'CLOSED') return;
+    const answer = pong(s.raddr, s.rport);
+    this.userCall(s, 'send()', () => {
+      if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, answer);
+    });
+    // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
+    if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
+      this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
+  }
+
+  /** Runs `fn` once the softirq chain under way is over (HostEnv.wake); at once without one. */
+  private wake(fn: () => void): void {
+    const w = this.host.env.wake;
+    if (w) w(fn);
+    else fn();
+  }
+
   /** A system call's window (HostEnv.syscall); without a simulator, `done` follows `fn` at once. */
   private syscall(fn: () => void, done: () => void): void {
     const sc = this.host.env.syscall;
@@ -1645,25 +1666,23 @@ export class Sockets {
         s.rxLen = (s.rxLen ?? 0) + payload.length;
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
-        const answer = pong(s.raddr, s.rport);
-        this.userCall(s, 'send()', () => {
-          if (s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT') this.sendData(s, answer);
-        });
-        // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
-        if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
-          this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
+        // The application, woken by the line, answers once the softirq chain that brought it is
+        // over (HostEnv.wake): the quick ACK goes round first (gen-1415-17: a hairpin to itself).
+        this.wake(() => this.answer(s));
       } else {
         this.ackReceived(s, payload.length);
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
         if (s.lines === undefined || s.answerWait === undefined) {
-          // One exchange: the application closes `hold` after the answer.
+          // One exchange: the application, woken once the chain is over (its ACK goes round
+          // first), closes `hold` after the answer.
           if (!s.closing) {
             s.closing = true;
-            this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s));
+            this.wake(() => this.host.env.timer(this.now() + s.hold, () => this.tcpClose(s)));
           }
         } else if (payload[payload.length - 1] === 0x0a) {
           s.answers = (s.answers ?? 0) + 1;
-          this.exchangeDone(s, s.lines, true);
+          const n = s.lines;
+          this.wake(() => this.exchangeDone(s, n, true));
         }
       }
     }
