@@ -51,6 +51,8 @@ import { dynsetError } from './dynset.ts';
 export interface ParseOpts {
   readonly base?: NftRuleset;
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /** `lines` are a whole file split at its newlines (lexNft's `wholeFile`); included files always are. */
+  readonly wholeFile?: boolean;
   /** A device name's interface index on the host (see NftParseOptions.ifIndex). */
   readonly ifIndex?: (name: string) => number | undefined;
 }
@@ -239,10 +241,11 @@ interface Ctx {
 export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): NftLoadResult {
   const rs = cloneRuleset(opts.base ?? { tables: [] }) as NftRuleset & { tableHandle?: number };
   try {
-    const lx = lexNft(lines);
+    const lx = lexNft(lines, opts.wholeFile === true);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const p = new Parser(lx.tokens, opts, { rs }, 0);
     p.script();
+    checkMapVerdicts(rs);
     // A junk token is where nft's scanner stopped: one the parser took in passing (a `define`'s
     // words) is still the error.
     const junk = lx.tokens.find((t) => t.kind === 'junk');
@@ -590,7 +593,7 @@ class Parser {
       throw new NftError(kw, 'include', `Include nested too deeply, max ${NFT_MAX_INCLUDE_DEPTH} levels`);
     const lines = this.opts.readFile?.(f.text, f.file);
     if (lines === undefined) throw new NftError(kw, 'include', `File not found: ${f.text}`);
-    const lx = lexNft(lines);
+    const lx = lexNft(lines, true);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const sub = new Parser(lx.tokens, this.opts, this.ctx, this.includeDepth + 1, this.defines);
     sub.script();
@@ -872,6 +875,22 @@ class Parser {
       if (o.kind === 'verdict' && o.chain !== undefined && !chainNamed(tb, o.chain)) {
         const at = o.pos ? { ...o.pos, column: o.pos.column + (o.verdict ?? '').length + 1 } : rule.pos!;
         throw new NftError(at, o.chain, 'Could not process rule: No such file or directory');
+      }
+      // A named object a statement uses (`ct helper set "ftp"`, `counter name c`) exists: the
+      // kernel's nft_objref_init, ENOENT, put by nft at the name.
+      if (o.kind === 'objref') {
+        const ref = x as Extract<NftStmt, { kind: 'objref' }>;
+        const n = ref.name;
+        if (
+          n.kind === 'value' &&
+          typeof n.value === 'string' &&
+          !tb.objects.some((ob) => ob.type === ref.type && ob.name === n.value)
+        )
+          throw new NftError(
+            n.pos ?? o.pos ?? rule.pos!,
+            n.value,
+            'Could not process rule: No such file or directory',
+          );
       }
       if (o.kind === 'setref' && o.name !== undefined && !setNamed(tb, o.name))
         throw new NftError(
@@ -1611,12 +1630,15 @@ class Parser {
         case 'counter': {
           this.i++;
           if (this.eatWord('name')) return { kind: 'objref', type: 'counter', name: this.objName(tb), pos };
+          // parser_bison.y counter_args: any run of `packets N` and `bytes N`, in any order, the
+          // last of each winning; one left out is 0 (nft 1.0.6 lists `counter packets 0` as
+          // `counter packets 0 bytes 0`, `counter bytes 5 packets 3 packets 2` as packets 2 bytes 5).
           let packets = 0;
           let bytes = 0;
-          if (this.eatWord('packets')) {
-            packets = this.number();
-            this.expectWord('bytes');
-            bytes = this.number();
+          for (;;) {
+            if (this.eatWord('packets')) packets = this.number();
+            else if (this.eatWord('bytes')) bytes = this.number();
+            else break;
           }
           return { kind: 'counter', packets, bytes, pos };
         }
@@ -2647,6 +2669,23 @@ function named<T extends { readonly name: string }>(
     indexes.set(tb, ix);
   }
   return ix.map.get(name);
+}
+
+/**
+ * A verdict map element's `jump`/`goto` chain exists once the whole batch is in (the kernel's
+ * nft_verdict_init: ENOENT, which nft puts at the element: "Could not process rule: No such file
+ * or directory"). Checked at the end, as the kernel checks at commit: a chain declared further on
+ * in the same file is there.
+ */
+function checkMapVerdicts(rs: NftRuleset): void {
+  for (const tb of rs.tables)
+    for (const set of tb.sets)
+      for (const e of set.elements) {
+        const d = e.data;
+        if (d?.kind !== 'verdict' || d.chain === undefined || chainNamed(tb, d.chain)) continue;
+        const at = e.key.pos ?? e.pos ?? d.pos ?? set.pos;
+        if (at) throw new NftError(at, d.chain, 'Could not process rule: No such file or directory');
+      }
 }
 
 const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>
