@@ -44,6 +44,8 @@ export interface NftLoadOptions {
    * newline, empty when the file ends in one): a file without a final newline ends where nft says.
    */
   readonly wholeFile?: boolean;
+  /** The host's devices' interface indexes (NftParseOptions.ifIndex): `iif` of another is an error. */
+  readonly ifIndex?: (name: string) => number | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ export function loadNftRules(lines: readonly SourceLine[], opts: NftLoadOptions 
         ...(opts.base ? { base: opts.base } : {}),
         ...(opts.readFile ? { readFile: opts.readFile } : {}),
         ...(wholeFile ? { wholeFile: true } : {}),
+        ...(opts.ifIndex ? { ifIndex: opts.ifIndex } : {}),
       });
     if (lang !== 'nft-commands') return parse(lines, opts.wholeFile === true);
     const script = nftCommandLines(lines);

@@ -25,7 +25,8 @@ export interface NftParseOptions {
   /**
    * The interface index of a device on the host the ruleset is for (`iif "eth0"`: nft resolves
    * the name when it reads the rule). Sets of interfaces list in index order, as the kernel
-   * holds them; without it they keep the order they are written in.
+   * holds them; without it they keep the order they are written in. With it, a name that is no
+   * device of the host is refused, as nft refuses it ("Interface does not exist").
    */
   readonly ifIndex?: (name: string) => number | undefined;
 }

@@ -216,6 +216,21 @@ function timeLen(t: string, at: number): number {
   return Math.max(...ends) - at;
 }
 
+/**
+ * The length of a MAC or IPv6 address or a classid at `at` (scanner.l's macaddr, ip6addr, classid,
+ * roughly: a run of hex digits and colons with `::`, five colons or more, or one colon between
+ * two short hex numbers before a separator); 0 when there is none.
+ */
+function addressLen(t: string, at: number, to: number): number {
+  const n = matchLen(HEXCOLON, t, at);
+  const run = t.slice(at, at + n);
+  const colons = run.split(':').length - 1;
+  if (colons === 0) return 0;
+  if (run.includes('::') || colons >= 5) return n;
+  const after = at + n < to ? t[at + n]! : ' ';
+  return colons === 1 && /^[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}$/.test(run) && /[\s:\-},]/.test(after) ? n : 0;
+}
+
 /** The length of what `re` matches at `at` in `t` (0: nothing). */
 function matchLen(re: RegExp, t: string, at: number): number {
   re.lastIndex = at;
@@ -223,17 +238,19 @@ function matchLen(re: RegExp, t: string, at: number): number {
 }
 
 /**
- * Where, in the word t[from, to), nft's scanner (flex, longest match) ends a token that begins
- * with a digit — a number, a time (`1h30m`) or an IPv4 address — right before a letter or `_`,
- * which begins the next token (`24iif` is `24` and `iif`, `1mbytes` is `1m` and `bytes`); undefined
- * when there is no such place. Hex with colons (MAC and IPv6 addresses, classids) runs on.
+ * Where, in the word t[from, to), nft's scanner (flex, longest match) ends a token and begins
+ * another with no space between, in a way natbox's parser would not take apart: a token that
+ * begins with a digit — a number, a time (`1h30m`) or an IPv4 address — right before a letter,
+ * `_` or `.` (`24iif` is `24` and `iif`, `1mbytes` is `1m` and `bytes`, `10.0/24` is `10` and
+ * `.0/24`), and a `string` before a colon (`vi:counter`: `vi`, `:`, `counter`). Undefined when
+ * there is no such place. Hex with colons (MAC and IPv6 addresses, classids) runs on.
  */
 function numberEnd(t: string, from: number, to: number): number | undefined {
   let i = from;
   while (i < to) {
     const c = t[i]!;
-    const hex = matchLen(HEXCOLON, t, i);
-    const colon = hex > 0 && t.slice(i, i + hex).includes(':');
+    const hex = addressLen(t, i, to);
+    const colon = hex > 0;
     if (DIGIT.test(c)) {
       let n = matchLen(IP4, t, i);
       for (const re of NUMBERISH) n = Math.max(n, matchLen(re, t, i));
@@ -243,13 +260,27 @@ function numberEnd(t: string, from: number, to: number): number | undefined {
         continue;
       }
       i += n;
-      if (i < to && i > from && LETTER.test(t[i]!)) return i;
+      // A letter, `_` or `.` after it begins nft's next token (a keyword or `string`: `.0/24`).
+      if (i < to && i > from && (LETTER.test(t[i]!) || t[i] === '.')) return i;
       continue;
     }
     if (LETTER.test(c) || c === '.') {
-      i += Math.max(matchLen(STRING, t, i), colon ? hex : 0);
+      const str = matchLen(STRING, t, i);
+      if (colon && hex > str) {
+        i += hex;
+        continue;
+      }
+      i += str;
+      // A `string` ends at a colon, nft's COLON token (`oif vi:counter` is `vi`, `:`, `counter`).
+      if (i < to && t[i] === ':' && i > from) return i;
       continue;
     }
+    // That colon alone (not the start of an address such as `::1`).
+    if (colon) {
+      i += hex;
+      continue;
+    }
+    if (c === ':' && i === from && to > from + 1 && LETTER.test(t[i + 1]!)) return i + 1;
     i++;
   }
   return undefined;

@@ -2537,6 +2537,9 @@ class Parser {
       case 'iface_index': {
         // nft resolves the name to the device's index when it reads the rule.
         const ifindex = this.opts.ifIndex?.(w);
+        // Given the host's devices, a name that is none of them is nft's error (datatype.c
+        // ifindex_type_parse: "Interface does not exist").
+        if (this.opts.ifIndex && ifindex === undefined) throw new NftError(t, w, 'Interface does not exist');
         return { kind: 'value', type, value: w, pos, ...(ifindex !== undefined ? { ifindex } : {}) };
       }
       case 'ifname':
