@@ -521,6 +521,7 @@ class Parser {
           else out.push(x);
         }
         if (out.length === 0) this.fail(this.peek());
+        checkDefineSet(raw, (x) => this.fail(x, "comma or '}'"));
         if (out.length > NFT_MAX_DEFINE_TOKENS)
           throw new NftError(
             name,
@@ -860,6 +861,22 @@ class Parser {
    * unless given), as nft makes it.
    */
   private checkRule(tb: NftTable, rule: NftRule): void {
+    // evaluate.c rule_evaluate: nothing after a terminal statement (a verdict but continue, nat,
+    // reject, queue: STMT_F_TERMINAL), put at the statement after it.
+    let terminal = false;
+    for (const st of rule.stmts) {
+      if (terminal)
+        throw new NftError(
+          st.pos ?? rule.pos!,
+          st.kind === 'match' ? '' : st.kind,
+          'Statement after terminal statement has no effect',
+        );
+      terminal =
+        (st.kind === 'verdict' && st.verdict !== 'continue') ||
+        st.kind === 'nat' ||
+        st.kind === 'reject' ||
+        st.kind === 'queue';
+    }
     const visit = (x: unknown): void => {
       if (Array.isArray(x)) return x.forEach(visit);
       if (!x || typeof x !== 'object') return;
@@ -2672,6 +2689,43 @@ function named<T extends { readonly name: string }>(
     indexes.set(tb, ix);
   }
   return ix.map.get(name);
+}
+
+/** Words after which a set element goes on with its options (set_elem_options, set_elem_stmt). */
+const ELEM_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter', 'limit', 'quota', 'last']);
+/** Words that join two values in an element (`.`, `-`, `/` written apart). */
+const ELEM_JOINS = new Set(['.', '-', '/', ':']);
+
+/**
+ * nft parses a define's value when it reads it (parser_bison.y define: initializer_expr); natbox
+ * keeps its words for where it is used, and checks here only the shape of a set's elements: two
+ * values in a row (`{ 10 .0/24 }`: nft's scanner ends `10` at the `.`) are nft's "expecting comma
+ * or '}'" at the second, before any `:` (map data) or element option.
+ */
+function checkDefineSet(toks: readonly NftTok[], fail: (t: NftTok) => never): void {
+  if (toks[0]?.kind !== 'punct' || toks[0].text !== '{') return;
+  let depth = 0;
+  let prevValue = false;
+  let free = false;
+  for (const x of toks) {
+    const value = x.kind === 'word' || x.kind === 'string' || x.kind === 'var';
+    if (x.kind === 'punct' && (x.text === '{' || x.text === '(')) depth++;
+    else if (x.kind === 'punct' && (x.text === '}' || x.text === ')')) depth--;
+    if (depth !== 1 || (x.kind === 'punct' && x.text === ',')) {
+      prevValue = false;
+      free = depth === 1 ? false : free;
+      continue;
+    }
+    if (free) continue;
+    if (x.kind === 'word' && (ELEM_OPTIONS.has(x.text) || x.text.endsWith(':'))) {
+      free = true;
+      continue;
+    }
+    if (value && !(x.kind === 'word' && ELEM_JOINS.has(x.text))) {
+      if (prevValue) fail(x);
+      prevValue = true;
+    } else prevValue = false;
+  }
 }
 
 /**
