@@ -278,7 +278,7 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
 const tokName = (t: NftTok): string =>
   t.kind === 'junk'
     ? 'junk'
-    : t.kind === 'punct' && PUNCT_NAMES[t.text] !== undefined
+    : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) && PUNCT_NAMES[t.text] !== undefined
       ? PUNCT_NAMES[t.text]!
       : t.kind === 'word' && /^\d+$/.test(t.text)
         ? 'number'
@@ -1869,7 +1869,12 @@ class Parser {
         !['meta', 'ct', 'numgen', 'jhash', 'symhash'].includes(t.text))
     ) {
       this.i++;
-      return { kind: 'value', type: 'string', value: t.text };
+      return {
+        kind: 'value',
+        type: 'string',
+        value: t.text,
+        pos: { file: t.file, line: t.line, column: t.column },
+      };
     }
     const key = this.expr(tb);
     this.expectWord('map');
