@@ -1629,6 +1629,36 @@ class Parser {
     return rule;
   }
 
+  /**
+   * A word that starts no expression natbox knows is, to nft's grammar, a symbol (symbol_expr) on
+   * the left of a relational expression: nft's syntax error is then at the word after it when that
+   * cannot be a right-hand side (`acce` then a newline: "unexpected newline" at the newline).
+   */
+  private unknownWordAsNft<T>(t: NftTok, parse: () => T): T {
+    const start = this.i;
+    try {
+      return parse();
+    } catch (e) {
+      const next = this.toks[start + 1];
+      if (
+        e instanceof NftError &&
+        next &&
+        t.kind === 'word' &&
+        !KEYWORDS.has(t.text) &&
+        e.at.line === t.line &&
+        e.at.column === t.column &&
+        e.message === 'syntax error, unexpected string' &&
+        (next.kind === 'nl' ||
+          next.kind === 'eof' ||
+          next.kind === 'junk' ||
+          (next.kind === 'punct' && [';', '}'].includes(next.text)) ||
+          (next.kind === 'word' && (next.text === ':' || NOT_RHS.has(next.text))))
+      )
+        this.fail(next);
+      throw e;
+    }
+  }
+
   private stmt(tb: NftTable): NftStmt {
     const t = this.peek();
     const pos = pick(t);
@@ -1813,7 +1843,7 @@ class Parser {
           return { kind: 'last', pos };
       }
     // An expression: a match, a `set` statement or a verdict map.
-    const left = this.expr(tb);
+    const left = this.unknownWordAsNft(t, () => this.expr(tb));
     if (this.eatWord('set')) {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
@@ -2695,6 +2725,9 @@ function named<T extends { readonly name: string }>(
   }
   return ix.map.get(name);
 }
+
+/** Keywords that begin a statement and are no right-hand side (`x accept`: unexpected accept). */
+const NOT_RHS = new Set(['accept', 'drop', 'return', 'jump', 'goto', 'counter', 'comment', 'log']);
 
 /** Words after which a set element goes on with its options (set_elem_options, set_elem_stmt). */
 const ELEM_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter', 'limit', 'quota', 'last']);
