@@ -64,7 +64,7 @@ export function loadNftFiles(files: readonly string[]): NftRuleset | undefined {
       );
       return undefined;
     }
-    const r = loadNftRules(lines, { base: rs, readFile });
+    const r = loadNftRules(lines, { base: rs, readFile, wholeFile: true });
     if (!r.ok) {
       for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       return undefined;

@@ -39,6 +39,13 @@ export interface NftLoadOptions {
   readonly base?: NftRuleset;
   /** Reads a file an `include` (or a script's `nft -f FILE`) names; absent: such a line is an error. */
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /**
+   * `lines` are a file's whole text split at every newline (the last one is what follows the last
+   * newline, empty when the file ends in one): a file without a final newline ends where nft says.
+   */
+  readonly wholeFile?: boolean;
+  /** The host's devices' interface indexes (NftParseOptions.ifIndex): `iif` of another is an error. */
+  readonly ifIndex?: (name: string) => number | undefined;
 }
 
 /**
@@ -50,14 +57,18 @@ export function loadNftRules(lines: readonly SourceLine[], opts: NftLoadOptions 
   try {
     const lang = detectLanguage(lines);
     if (lang === 'nft-json') return loadJson(lines);
-    const parse = (ls: readonly SourceLine[]): NftLoadResult =>
+    const parse = (ls: readonly SourceLine[], wholeFile: boolean): NftLoadResult =>
       parseNft(ls, {
         ...(opts.base ? { base: opts.base } : {}),
         ...(opts.readFile ? { readFile: opts.readFile } : {}),
+        ...(wholeFile ? { wholeFile: true } : {}),
+        ...(opts.ifIndex ? { ifIndex: opts.ifIndex } : {}),
       });
-    if (lang !== 'nft-commands') return parse(lines);
+    if (lang !== 'nft-commands') return parse(lines, opts.wholeFile === true);
     const script = nftCommandLines(lines);
-    return 'diagnostics' in script ? { ok: false, diagnostics: script.diagnostics } : parse(script.lines);
+    return 'diagnostics' in script
+      ? { ok: false, diagnostics: script.diagnostics }
+      : parse(script.lines, false);
   } catch (e) {
     const l = lines[0];
     const message = `internal error in the nftables front end: ${e instanceof Error ? e.message : String(e)}`;

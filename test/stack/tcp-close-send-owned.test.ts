@@ -113,8 +113,8 @@ test('a redirect drawn by a delayed ACK (its timer, no system call) is honoured:
   );
   assert.deepEqual(
     redirects.map((f) => us(f.t)),
-    [400, 92_200, 301_600],
-    "the SYN's, the delayed ACK's, the FIN's",
+    [400, 92_200, 302_000],
+    "the SYN's, the delayed ACK's, the FIN's (the client's hold starts when the answer's chain is over: HostEnv.wake)",
   );
   assert.deepEqual(
     socketTexts(sim, 'c').filter((t) => t.includes('ICMP redirect')),

@@ -17,9 +17,16 @@ export interface NftParseOptions {
    */
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
   /**
+   * `lines` are a file's whole text split at every newline: a last line that is not empty has no
+   * newline after it, and the end of the file is at its end (as nft places it). Otherwise (a
+   * scenario's block) the lines end in a newline.
+   */
+  readonly wholeFile?: boolean;
+  /**
    * The interface index of a device on the host the ruleset is for (`iif "eth0"`: nft resolves
    * the name when it reads the rule). Sets of interfaces list in index order, as the kernel
-   * holds them; without it they keep the order they are written in.
+   * holds them; without it they keep the order they are written in. With it, a name that is no
+   * device of the host is refused, as nft refuses it ("Interface does not exist").
    */
   readonly ifIndex?: (name: string) => number | undefined;
 }

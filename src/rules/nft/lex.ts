@@ -46,9 +46,12 @@ const tok = (kind: NftTokKind, text: string, file: string, line: number, column:
  * The words of `lines`. A character nft's scanner has no rule for is a `junk` token, and the
  * scanner stops there: as in nft, the parser reports it when it gets to it, so an earlier syntax
  * error is the one reported. A quoted string runs to the next `"`, on a later line if need be
- * (nft's `\"[^"]*\"`); a `"` with no other after it is junk.
+ * (nft's `\"[^"]*\"`); a `"` with no other after it is junk. With `wholeFile`, `lines` are a
+ * file's text split at every newline, so a last line that is not empty has no newline after it: no
+ * newline token there, and the end of the file is at the end of that line (nft: `table t {` with
+ * no newline is refused at 1:10, "unexpected end of file").
  */
-export function lexNft(lines: readonly SourceLine[]): NftLexResult {
+export function lexNft(lines: readonly SourceLine[], wholeFile = false): NftLexResult {
   const tokens: NftTok[] = [];
   let total = 0;
   /** A quoted string still open at the end of a line: where it began and its text so far. */
@@ -147,7 +150,13 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
       if (isWord(code)) {
         let j = i + 1;
         while (j < t.length && isWord(t.charCodeAt(j))) j++;
-        tokens.push(tok('word', t.slice(i, j), file, line, col + i));
+        // Where nft's scanner ends a number or an address and starts a word with no space
+        // between (`10.0.0.0/24iif`, `22accept`), natbox's word ends too.
+        for (let k = i, cut = numberEnd(t, i, j); k < j; cut = numberEnd(t, k, j)) {
+          const end = cut ?? j;
+          tokens.push(tok('word', t.slice(k, end), file, line, col + k));
+          k = end;
+        }
         i = j;
         continue;
       }
@@ -161,21 +170,120 @@ export function lexNft(lines: readonly SourceLine[]): NftLexResult {
       break;
     }
     if (junk) break;
-    if (!continued && !open) tokens.push(tok('nl', '\n', file, line, col + t.length));
+    const unterminated = wholeFile && n === lines.length - 1;
+    if (!continued && !open && !unterminated) tokens.push(tok('nl', '\n', file, line, col + t.length));
   }
   // The end of the file is where nft puts it: the start of the line after the last newline. A text
   // split at its newlines ends in an empty line (that place); one whose caller left that out ends
   // at the last line, and its end is the start of the next.
   const last = lines[lines.length - 1];
-  const endsEmpty = last !== undefined && last.text === '';
+  const endsHere = last !== undefined && (last.text === '' || wholeFile);
   tokens.push({
     kind: 'eof',
     text: '',
     file: last?.file ?? '<input>',
-    line: last ? (endsEmpty ? last.line : last.line + 1) : 1,
-    column: endsEmpty ? last.column : 1,
+    line: last ? (endsHere ? last.line : last.line + 1) : 1,
+    column: endsHere ? last.column + last.text.length : 1,
   });
   return { ok: true, tokens };
+}
+
+const DIGIT = /[0-9]/;
+const LETTER = /[A-Za-z_]/;
+/** nft's scanner.l patterns that start with a digit: numberstring, `8021q`/`8021ad` (and
+ * timestring, ip4addr below). */
+const NUMBERISH = [/0[xX][0-9a-fA-F]+/y, /[0-9]+/y, /8021(q|ad)/y];
+const IP4 = /([0-9]{1,3}\.){3}[0-9]{1,3}/y;
+/** A run of hex digits and colons (a MAC, IPv6 address or classid when it holds a colon). */
+const HEXCOLON = /[0-9a-fA-F:]+/y;
+const STRING = /[A-Za-z_.][A-Za-z0-9/\-_.]*/y;
+
+/**
+ * The longest match of scanner.l's timestring, `([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?`,
+ * at `at` (flex takes the longest: `3ms` is all of it, where a regex would stop at `3m`).
+ */
+function timeLen(t: string, at: number): number {
+  let ends = [at];
+  for (const unit of ['d', 'h', 'm', 's', 'ms']) {
+    const next = [...ends];
+    for (const p of ends) {
+      let q = p;
+      while (q < t.length && DIGIT.test(t[q]!)) q++;
+      if (q > p && t.startsWith(unit, q)) next.push(q + unit.length);
+    }
+    ends = next;
+  }
+  return Math.max(...ends) - at;
+}
+
+/**
+ * The length of a MAC or IPv6 address or a classid at `at` (scanner.l's macaddr, ip6addr, classid,
+ * roughly: a run of hex digits and colons with `::`, five colons or more, or one colon between
+ * two short hex numbers before a separator); 0 when there is none.
+ */
+function addressLen(t: string, at: number, to: number): number {
+  const n = matchLen(HEXCOLON, t, at);
+  const run = t.slice(at, at + n);
+  const colons = run.split(':').length - 1;
+  if (colons === 0) return 0;
+  if (run.includes('::') || colons >= 5) return n;
+  const after = at + n < to ? t[at + n]! : ' ';
+  return colons === 1 && /^[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}$/.test(run) && /[\s:\-},]/.test(after) ? n : 0;
+}
+
+/** The length of what `re` matches at `at` in `t` (0: nothing). */
+function matchLen(re: RegExp, t: string, at: number): number {
+  re.lastIndex = at;
+  return re.exec(t)?.[0].length ?? 0;
+}
+
+/**
+ * Where, in the word t[from, to), nft's scanner (flex, longest match) ends a token and begins
+ * another with no space between, in a way natbox's parser would not take apart: a token that
+ * begins with a digit — a number, a time (`1h30m`) or an IPv4 address — right before a letter,
+ * `_` or `.` (`24iif` is `24` and `iif`, `1mbytes` is `1m` and `bytes`, `10.0/24` is `10` and
+ * `.0/24`), and a `string` before a colon (`vi:counter`: `vi`, `:`, `counter`). Undefined when
+ * there is no such place. Hex with colons (MAC and IPv6 addresses, classids) runs on.
+ */
+function numberEnd(t: string, from: number, to: number): number | undefined {
+  let i = from;
+  while (i < to) {
+    const c = t[i]!;
+    const hex = addressLen(t, i, to);
+    const colon = hex > 0;
+    if (DIGIT.test(c)) {
+      let n = matchLen(IP4, t, i);
+      for (const re of NUMBERISH) n = Math.max(n, matchLen(re, t, i));
+      n = Math.max(n, timeLen(t, i));
+      if (colon && hex >= n) {
+        i += hex;
+        continue;
+      }
+      i += n;
+      // A letter, `_` or `.` after it begins nft's next token (a keyword or `string`: `.0/24`).
+      if (i < to && i > from && (LETTER.test(t[i]!) || t[i] === '.')) return i;
+      continue;
+    }
+    if (LETTER.test(c) || c === '.') {
+      const str = matchLen(STRING, t, i);
+      if (colon && hex > str) {
+        i += hex;
+        continue;
+      }
+      i += str;
+      // A `string` ends at a colon, nft's COLON token (`oif vi:counter` is `vi`, `:`, `counter`).
+      if (i < to && t[i] === ':' && i > from) return i;
+      continue;
+    }
+    // That colon alone (not the start of an address such as `::1`).
+    if (colon) {
+      i += hex;
+      continue;
+    }
+    if (c === ':' && i === from && to > from + 1 && LETTER.test(t[i + 1]!)) return i + 1;
+    i++;
+  }
+  return undefined;
 }
 
 /** Whether a `"` is on line `from` or a later one (an open quoted string's end). */

@@ -51,6 +51,8 @@ import { dynsetError } from './dynset.ts';
 export interface ParseOpts {
   readonly base?: NftRuleset;
   readonly readFile?: (path: string, from: string) => readonly SourceLine[] | undefined;
+  /** `lines` are a whole file split at its newlines (lexNft's `wholeFile`); included files always are. */
+  readonly wholeFile?: boolean;
   /** A device name's interface index on the host (see NftParseOptions.ifIndex). */
   readonly ifIndex?: (name: string) => number | undefined;
 }
@@ -239,10 +241,11 @@ interface Ctx {
 export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): NftLoadResult {
   const rs = cloneRuleset(opts.base ?? { tables: [] }) as NftRuleset & { tableHandle?: number };
   try {
-    const lx = lexNft(lines);
+    const lx = lexNft(lines, opts.wholeFile === true);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const p = new Parser(lx.tokens, opts, { rs }, 0);
     p.script();
+    checkMapVerdicts(rs);
     // A junk token is where nft's scanner stopped: one the parser took in passing (a `define`'s
     // words) is still the error.
     const junk = lx.tokens.find((t) => t.kind === 'junk');
@@ -275,7 +278,7 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
 const tokName = (t: NftTok): string =>
   t.kind === 'junk'
     ? 'junk'
-    : t.kind === 'punct' && PUNCT_NAMES[t.text] !== undefined
+    : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) && PUNCT_NAMES[t.text] !== undefined
       ? PUNCT_NAMES[t.text]!
       : t.kind === 'word' && /^\d+$/.test(t.text)
         ? 'number'
@@ -518,6 +521,7 @@ class Parser {
           else out.push(x);
         }
         if (out.length === 0) this.fail(this.peek());
+        checkDefineSet(raw, (x) => this.fail(x, "comma or '}'"));
         if (out.length > NFT_MAX_DEFINE_TOKENS)
           throw new NftError(
             name,
@@ -590,7 +594,7 @@ class Parser {
       throw new NftError(kw, 'include', `Include nested too deeply, max ${NFT_MAX_INCLUDE_DEPTH} levels`);
     const lines = this.opts.readFile?.(f.text, f.file);
     if (lines === undefined) throw new NftError(kw, 'include', `File not found: ${f.text}`);
-    const lx = lexNft(lines);
+    const lx = lexNft(lines, true);
     if (!lx.ok) throw new NftError(lx.at, lx.token, lx.message);
     const sub = new Parser(lx.tokens, this.opts, this.ctx, this.includeDepth + 1, this.defines);
     sub.script();
@@ -867,6 +871,22 @@ class Parser {
    * unless given), as nft makes it.
    */
   private checkRule(tb: NftTable, rule: NftRule): void {
+    // evaluate.c rule_evaluate: nothing after a terminal statement (a verdict but continue, nat,
+    // reject, queue: STMT_F_TERMINAL), put at the statement after it.
+    let terminal = false;
+    for (const st of rule.stmts) {
+      if (terminal)
+        throw new NftError(
+          st.pos ?? rule.pos!,
+          st.kind === 'match' ? '' : st.kind,
+          'Statement after terminal statement has no effect',
+        );
+      terminal =
+        (st.kind === 'verdict' && st.verdict !== 'continue') ||
+        st.kind === 'nat' ||
+        st.kind === 'reject' ||
+        st.kind === 'queue';
+    }
     const visit = (x: unknown): void => {
       if (Array.isArray(x)) return x.forEach(visit);
       if (!x || typeof x !== 'object') return;
@@ -882,6 +902,22 @@ class Parser {
       if (o.kind === 'verdict' && o.chain !== undefined && !chainNamed(tb, o.chain)) {
         const at = o.pos ? { ...o.pos, column: o.pos.column + (o.verdict ?? '').length + 1 } : rule.pos!;
         throw new NftError(at, o.chain, 'Could not process rule: No such file or directory');
+      }
+      // A named object a statement uses (`ct helper set "ftp"`, `counter name c`) exists: the
+      // kernel's nft_objref_init, ENOENT, put by nft at the name.
+      if (o.kind === 'objref') {
+        const ref = x as Extract<NftStmt, { kind: 'objref' }>;
+        const n = ref.name;
+        if (
+          n.kind === 'value' &&
+          typeof n.value === 'string' &&
+          !tb.objects.some((ob) => ob.type === ref.type && ob.name === n.value)
+        )
+          throw new NftError(
+            n.pos ?? o.pos ?? rule.pos!,
+            n.value,
+            'Could not process rule: No such file or directory',
+          );
       }
       if (o.kind === 'setref' && o.name !== undefined && !setNamed(tb, o.name))
         throw new NftError(
@@ -1628,6 +1664,36 @@ class Parser {
     return rule;
   }
 
+  /**
+   * A word that starts no expression natbox knows is, to nft's grammar, a symbol (symbol_expr) on
+   * the left of a relational expression: nft's syntax error is then at the word after it when that
+   * cannot be a right-hand side (`acce` then a newline: "unexpected newline" at the newline).
+   */
+  private unknownWordAsNft<T>(t: NftTok, parse: () => T): T {
+    const start = this.i;
+    try {
+      return parse();
+    } catch (e) {
+      const next = this.toks[start + 1];
+      if (
+        e instanceof NftError &&
+        next &&
+        t.kind === 'word' &&
+        !KEYWORDS.has(t.text) &&
+        e.at.line === t.line &&
+        e.at.column === t.column &&
+        e.message === 'syntax error, unexpected string' &&
+        (next.kind === 'nl' ||
+          next.kind === 'eof' ||
+          next.kind === 'junk' ||
+          (next.kind === 'punct' && [';', '}'].includes(next.text)) ||
+          (next.kind === 'word' && (next.text === ':' || NOT_RHS.has(next.text))))
+      )
+        this.fail(next);
+      throw e;
+    }
+  }
+
   private stmt(tb: NftTable): NftStmt {
     const t = this.peek();
     const pos = pick(t);
@@ -1646,12 +1712,15 @@ class Parser {
         case 'counter': {
           this.i++;
           if (this.eatWord('name')) return { kind: 'objref', type: 'counter', name: this.objName(tb), pos };
+          // parser_bison.y counter_args: any run of `packets N` and `bytes N`, in any order, the
+          // last of each winning; one left out is 0 (nft 1.0.6 lists `counter packets 0` as
+          // `counter packets 0 bytes 0`, `counter bytes 5 packets 3 packets 2` as packets 2 bytes 5).
           let packets = 0;
           let bytes = 0;
-          if (this.eatWord('packets')) {
-            packets = this.number();
-            this.expectWord('bytes');
-            bytes = this.number();
+          for (;;) {
+            if (this.eatWord('packets')) packets = this.number();
+            else if (this.eatWord('bytes')) bytes = this.number();
+            else break;
           }
           return { kind: 'counter', packets, bytes, pos };
         }
@@ -1809,7 +1878,7 @@ class Parser {
           return { kind: 'last', pos };
       }
     // An expression: a match, a `set` statement or a verdict map.
-    const left = this.expr(tb);
+    const left = this.unknownWordAsNft(t, () => this.expr(tb));
     if (this.eatWord('set')) {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
@@ -1865,7 +1934,12 @@ class Parser {
         !['meta', 'ct', 'numgen', 'jhash', 'symhash'].includes(t.text))
     ) {
       this.i++;
-      return { kind: 'value', type: 'string', value: t.text };
+      return {
+        kind: 'value',
+        type: 'string',
+        value: t.text,
+        pos: { file: t.file, line: t.line, column: t.column },
+      };
     }
     const key = this.expr(tb);
     this.expectWord('map');
@@ -2550,6 +2624,9 @@ class Parser {
       case 'iface_index': {
         // nft resolves the name to the device's index when it reads the rule.
         const ifindex = this.opts.ifIndex?.(w);
+        // Given the host's devices, a name that is none of them is nft's error (datatype.c
+        // ifindex_type_parse: "Interface does not exist").
+        if (this.opts.ifIndex && ifindex === undefined) throw new NftError(t, w, 'Interface does not exist');
         return { kind: 'value', type, value: w, pos, ...(ifindex !== undefined ? { ifindex } : {}) };
       }
       case 'ifname':
@@ -2682,6 +2759,63 @@ function named<T extends { readonly name: string }>(
     indexes.set(tb, ix);
   }
   return ix.map.get(name);
+}
+
+/** Keywords that begin a statement and are no right-hand side (`x accept`: unexpected accept). */
+const NOT_RHS = new Set(['accept', 'drop', 'return', 'jump', 'goto', 'counter', 'comment', 'log']);
+
+/** Words after which a set element goes on with its options (set_elem_options, set_elem_stmt). */
+const ELEM_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter', 'limit', 'quota', 'last']);
+/** Words that join two values in an element (`.`, `-`, `/` written apart). */
+const ELEM_JOINS = new Set(['.', '-', '/', ':']);
+
+/**
+ * nft parses a define's value when it reads it (parser_bison.y define: initializer_expr); natbox
+ * keeps its words for where it is used, and checks here only the shape of a set's elements: two
+ * values in a row (`{ 10 .0/24 }`: nft's scanner ends `10` at the `.`) are nft's "expecting comma
+ * or '}'" at the second, before any `:` (map data) or element option.
+ */
+function checkDefineSet(toks: readonly NftTok[], fail: (t: NftTok) => never): void {
+  if (toks[0]?.kind !== 'punct' || toks[0].text !== '{') return;
+  let depth = 0;
+  let prevValue = false;
+  let free = false;
+  for (const x of toks) {
+    const value = x.kind === 'word' || x.kind === 'string' || x.kind === 'var';
+    if (x.kind === 'punct' && (x.text === '{' || x.text === '(')) depth++;
+    else if (x.kind === 'punct' && (x.text === '}' || x.text === ')')) depth--;
+    if (depth !== 1 || (x.kind === 'punct' && x.text === ',')) {
+      prevValue = false;
+      free = depth === 1 ? false : free;
+      continue;
+    }
+    if (free) continue;
+    if (x.kind === 'word' && (ELEM_OPTIONS.has(x.text) || x.text.endsWith(':'))) {
+      free = true;
+      continue;
+    }
+    if (value && !(x.kind === 'word' && ELEM_JOINS.has(x.text))) {
+      if (prevValue) fail(x);
+      prevValue = true;
+    } else prevValue = false;
+  }
+}
+
+/**
+ * A verdict map element's `jump`/`goto` chain exists once the whole batch is in (the kernel's
+ * nft_verdict_init: ENOENT, which nft puts at the element: "Could not process rule: No such file
+ * or directory"). Checked at the end, as the kernel checks at commit: a chain declared further on
+ * in the same file is there.
+ */
+function checkMapVerdicts(rs: NftRuleset): void {
+  for (const tb of rs.tables)
+    for (const set of tb.sets)
+      for (const e of set.elements) {
+        const d = e.data;
+        if (d?.kind !== 'verdict' || d.chain === undefined || chainNamed(tb, d.chain)) continue;
+        const at = e.key.pos ?? e.pos ?? d.pos ?? set.pos;
+        if (at) throw new NftError(at, d.chain, 'Could not process rule: No such file or directory');
+      }
 }
 
 const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>

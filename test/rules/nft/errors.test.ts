@@ -162,3 +162,61 @@ test('nft include reads sibling files through readFile, with their defines', () 
   if (r.ok)
     assert.equal(printNft(r.ruleset), 'table ip t {\n\tchain c {\n\t\tiifname "eth1" accept\n\t}\n}\n');
 });
+
+// Issue 16: what the nft -c parity test (nft-c-parity.test.ts) found. Whole files (`wholeFile`: a
+// last line without a newline ends the file there); nft -c -f of nftables v1.0.6 in a fresh netns
+// gave each place and message (where natbox's words stop short of nft's, only the start is held).
+const fileCases: [string, number, number, string][] = [
+  ['table ip t {', 1, 13, 'syntax error, unexpected end of file'],
+  ['table ip t {\n chain c {\n  oif vi:counter accept\n }\n}\n', 3, 9, 'syntax error, unexpected colon'],
+  ['define s = { 10.0/24 }\n', 1, 16, "syntax error, unexpected string, expecting comma or '}'"],
+  [
+    'table ip t {\n map m {\n  type ifname : verdict\n  elements = { "x" : jump nowhere }\n }\n}\n',
+    4,
+    16,
+    'Could not process rule: No such file or directory',
+  ],
+  [
+    'table ip t {\n chain c {\n  ct helper set "nohelper"\n }\n}\n',
+    3,
+    17,
+    'Could not process rule: No such file or directory',
+  ],
+  ['table ip t {\n chain c {\n  iif "foobar" accept\n }\n}\n', 3, 7, 'Interface does not exist'],
+  [
+    'table ip t {\n chain c {\n  tcp dport 22 accept counter\n }\n}\n',
+    3,
+    23,
+    'Statement after terminal statement has no effect',
+  ],
+];
+
+const wholeFile = (text: string): ReturnType<typeof parseNft> =>
+  parseNft(
+    text.split('\n').map((t, i) => ({ text: t, file: 'in.nft', line: i + 1, column: 1 })),
+    { wholeFile: true, ifIndex: (d) => ({ lo: 1, vi: 2 })[d] },
+  );
+
+for (const [text, line, column, message] of fileCases)
+  test(`nft error (whole file): ${JSON.stringify(text)}`, () => {
+    const r = wholeFile(text);
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const d = r.diagnostics[0]!;
+    assert.deepEqual([d.line, d.column], [line, column], d.message);
+    assert.ok(d.message.startsWith(message), d.message);
+  });
+
+test('nft reads what nft -c takes: words nft splits, counter packets/bytes in any order', () => {
+  const r = wholeFile(
+    'table ip t {\n chain c {\n  ip saddr 192.168.122.0/24iif "lo" tcp dport 22accept\n' +
+      '  counter bytes 5 packets 3 packets 2\n  counter packets 7\n }\n}\n',
+  );
+  assert.ok(r.ok, r.ok ? '' : r.diagnostics[0]!.message);
+  // nft 1.0.6's `nft list ruleset` of the same file
+  assert.equal(
+    printNft(r.ruleset),
+    'table ip t {\n\tchain c {\n\t\tip saddr 192.168.122.0/24 iif "lo" tcp dport 22 accept\n' +
+      '\t\tcounter packets 2 bytes 5\n\t\tcounter packets 7 bytes 0\n\t}\n}\n',
+  );
+});
