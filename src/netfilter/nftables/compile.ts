@@ -192,7 +192,7 @@ export class RtTable {
   /** The program's registers (a u32 each, as the kernel's NFT_REG32s). */
   readonly regs: Float64Array = new Float64Array(16);
   /** nft_queue's jhash_initval (init_hashrandom), drawn at the first balanced queue (0: not yet). */
-  readonly queueSeed = new Uint32Array(1);
+  readonly queueSeed: Uint32Array = new Uint32Array(1);
   /** The NAT range of the statement running (reused). */
   private readonly range: NatRangeN = { minAddr: 0, maxAddr: 0, minPort: 0, maxPort: 0, flags: 0 };
 
