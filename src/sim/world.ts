@@ -114,6 +114,15 @@ class Link {
   }
 }
 
+/** An open window: deliveries still pending, taken in, what runs at the end, the window it is in. */
+interface OpenWindow {
+  pending: number;
+  taken: number;
+  done: () => void;
+  /** xmit's window of one frame: the system call's window it is part of (0: none). */
+  readonly parent: number;
+}
+
 export class World {
   readonly sched: Scheduler;
   readonly rng: SeededRng;
@@ -139,7 +148,7 @@ export class World {
   private loose = 0;
   private looseAt = -1;
   /** Open windows: deliveries still pending, deliveries taken in, and what runs at the end. */
-  private readonly open = new Map<number, { pending: number; taken: number; done: () => void }>();
+  private readonly open = new Map<number, OpenWindow>();
 
   constructor(cfg: WorldConfig, tracer?: StackTracer, maxPending?: number) {
     this.sched = new Scheduler(maxPending);
@@ -166,6 +175,7 @@ export class World {
       },
       syscall: (fn, done) => this.syscall(fn, done),
       wake: (fn) => this.wake(fn),
+      xmit: (fn, then) => this.xmit(fn, then),
       rng: this.rng,
       tracer: this.tracer,
       ...(cfg.epoch !== undefined ? { epoch: cfg.epoch } : {}),
@@ -217,7 +227,7 @@ export class World {
    */
   private syscall(fn: () => void, done: () => void): void {
     const w = ++this.windows;
-    this.open.set(w, { pending: 1, taken: 0, done });
+    this.open.set(w, { pending: 1, taken: 0, done, parent: 0 });
     this.within(w, fn);
   }
 
@@ -231,7 +241,7 @@ export class World {
     if (this.loose !== 0 && this.looseAt === now && this.open.has(this.loose)) return this.loose;
     this.loose = ++this.windows;
     this.looseAt = now;
-    this.open.set(this.loose, { pending: 0, taken: 0, done: noop });
+    this.open.set(this.loose, { pending: 0, taken: 0, done: noop, parent: 0 });
     return this.loose;
   }
 
@@ -242,13 +252,38 @@ export class World {
    * process is later too: gen-1415-17.yaml). After a system call's own `done` (release_sock).
    */
   private wake(fn: () => void): void {
-    const o = this.window !== 0 ? this.open.get(this.window) : undefined;
+    let o = this.window !== 0 ? this.open.get(this.window) : undefined;
+    // Within one frame of a train (xmit): the system call's window, whose chain goes on.
+    while (o && o.parent !== 0 && this.open.has(o.parent)) o = this.open.get(o.parent);
     if (!o) return fn();
     const done = o.done;
     o.done = () => {
       done();
       fn();
     };
+  }
+
+  /**
+   * One frame of a system call's train: tcp_sendmsg → tcp_push → tcp_write_xmit sends a write's
+   * segments one by one, and each tcp_transmit_skb → ip_queue_xmit → dev_queue_xmit → veth_xmit →
+   * __netif_rx, then the local_bh_enable that ends __dev_queue_xmit runs net_rx_action →
+   * process_backlog: the chain that segment sets off (the router forwarding it, the server's quick
+   * ACK coming back to the socket's backlog) is over before tcp_write_xmit sends the next. `fn`
+   * sends the frame in a window of its own within the current one; `then` runs in the current
+   * window when that window ends. Outside every window (a timer's retransmission: softirq
+   * context, where dev_queue_xmit's local_bh_enable runs nothing) the frames go back to back.
+   */
+  private xmit(fn: () => void, then: () => void): void {
+    const outer = this.window;
+    if (outer === 0 || !this.open.has(outer)) {
+      fn();
+      then();
+      return;
+    }
+    this.pend(outer);
+    const w = ++this.windows;
+    this.open.set(w, { pending: 1, taken: 0, done: () => this.within(outer, then), parent: outer });
+    this.within(w, fn);
   }
 
   private pend(w: number): void {

@@ -80,6 +80,13 @@ export interface HostEnv {
    * wake). Absent (a real network): at once.
    */
   wake?(fn: () => void): void;
+  /**
+   * One frame of a system call's train (sim/world.ts xmit): runs `fn`, which sends it, and `then`
+   * (which sends the next) in the same window once the chain that frame set off is over
+   * (tcp_write_xmit: each segment's dev_queue_xmit runs its softirq before the next is sent).
+   * Absent (a real network): `then` runs right after `fn`.
+   */
+  xmit?(fn: () => void, then: () => void): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */

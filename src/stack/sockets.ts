@@ -91,6 +91,8 @@ export interface SocketHost {
     syscall?(fn: () => void, done: () => void): void;
     /** After the softirq chain under way (host.ts HostEnv.wake). */
     wake?(fn: () => void): void;
+    /** One frame of a system call's train (host.ts HostEnv.xmit). */
+    xmit?(fn: () => void, then: () => void): void;
   };
   /** inet_peer records: icmp_send's per-destination limit (inetpeer.ts). */
   readonly peers: InetPeers;
@@ -374,6 +376,13 @@ interface TcpSock {
   delack?: number;
   /** Data bytes received since the last ACK sent (rcv_nxt - rcv_wup). */
   unacked?: number;
+  /**
+   * icsk_ack.rcv_mss: the peer's segment size as seen (tcp_measure_rcv_mss: the largest segment
+   * received, at most advmss; TCP_MSS_DEFAULT 536 to start, tcp_initialize_rcv_mss).
+   */
+  rcvMss?: number;
+  /** Client: the end of the last segment it sent shorter than the MSS (snd_sml: tcp_minshall_update). */
+  sndSml?: number;
   /** Server, SYN_RECV: the timestamps of its first and latest SYN-ACK. */
   synackTsFirst?: number;
   synackTsLast?: number;
@@ -1394,8 +1403,8 @@ export class Sockets {
 
   /**
    * __tcp_ack_snd_check after `len` bytes of data: the ACK now in quick ACK mode (not pingpong) or
-   * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss; rcv_mss 536 for
-   * natbox's short lines), else tcp_send_delayed_ack: the delayed ACK timer (unpinned) at ato
+   * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss: 536, or the
+   * largest segment seen: tcp_measure_rcv_mss), else tcp_send_delayed_ack: the delayed ACK timer (unpinned) at ato
    * (TCP_ATO_MIN), unless one is armed. It is sent when it fires unless a segment carried the ACK
    * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
    * "delayed ACK missed").
@@ -1403,7 +1412,10 @@ export class Sockets {
   private ackReceived(s: TcpSock, len: number): void {
     s.lrcv = this.now();
     s.unacked = (s.unacked ?? 0) + len;
-    if (!s.pingpong || s.unacked > 536) {
+    // tcp_event_data_recv → tcp_measure_rcv_mss, before the check: a full-sized segment raises it.
+    const rcvMss = s.rcvMss ?? 536;
+    if (len >= rcvMss) s.rcvMss = Math.min(len, s.advMss ?? 1460);
+    if (!s.pingpong || s.unacked > (s.rcvMss ?? 536)) {
       this.send(this.tcpSegment(s, TCP_ACK));
       return;
     }
@@ -2316,23 +2328,47 @@ export class Sockets {
    * retransmission (`nagle` false: tcp_xmit_retransmit_queue) sends the short tail at once too.
    */
   private sendLine(s: TcpSock, from: number, nagle = true): void {
-    const line = s.line!;
-    const mss = this.lineMss(s);
-    let off = (from - s.lineSeq!) >>> 0;
     s.tailOff = undefined;
+    s.sndNxt = (s.lineSeq! + s.line!.length) >>> 0;
+    this.lineFrom(s, (from - s.lineSeq!) >>> 0, this.lineMss(s), nagle);
+  }
+
+  /**
+   * sendLine's segments from offset `off` of the line. In a system call (the socket held: send(),
+   * or release_sock taking in the ACK that lets the tail go), tcp_write_xmit sends each segment
+   * once the chain the previous one set off is over (HostEnv.xmit: its dev_queue_xmit's
+   * local_bh_enable runs net_rx_action, the server's quick ACK coming back to the backlog
+   * included). In softirq context (a timer's retransmission, tcp_v4_err) they go back to back.
+   */
+  private lineFrom(s: TcpSock, off: number, mss: number, nagle: boolean): void {
+    const line = s.line!;
+    const xmit = s.owned ? this.host.env.xmit : undefined;
     while (off < line.length) {
       const n = Math.min(mss, line.length - off);
-      if (nagle && n < mss && (s.lineSeq! + off) >>> 0 !== s.sndUna) {
-        // Nagle (and autocorking): a segment shorter than the MSS waits while data is in flight.
+      const seq = (s.lineSeq! + off) >>> 0;
+      if (nagle && n < mss && seq !== s.sndUna && s.sndSml !== undefined && ((s.sndSml - s.sndUna) | 0) > 0) {
+        // Nagle with Minshall's modification (tcp_nagle_check → tcp_minshall_check): a segment
+        // shorter than the MSS waits while data is in flight and a short one sent before is not
+        // yet acknowledged. (Autocorking never holds it on veth: veth_xmit orphans the skb.)
         s.tailOff = off;
-        break;
+        return;
       }
       const last = off + n === line.length;
-      const seq = (s.lineSeq! + off) >>> 0;
-      this.send(this.tcpSegment(s, last ? TCP_PSH | TCP_ACK : TCP_ACK, line.subarray(off, off + n), seq));
+      const seg = this.tcpSegment(s, last ? TCP_PSH | TCP_ACK : TCP_ACK, line.subarray(off, off + n), seq);
       off += n;
+      if (n < mss) s.sndSml = (seq + n) >>> 0; // tcp_minshall_update
+      if (xmit && !last) {
+        const next = off;
+        // One closure per segment of a write longer than the MSS (not per packet forwarded).
+        return xmit(
+          () => this.send(seg),
+          () => {
+            if (s.state !== 'CLOSED') this.lineFrom(s, next, mss, nagle);
+          },
+        );
+      }
+      this.send(seg);
     }
-    s.sndNxt = (s.lineSeq! + line.length) >>> 0;
   }
 
   /**
