@@ -38,10 +38,10 @@ test('tcp_keepalive_timer: a probe when keepalive_time has elapsed, else the tim
   assert.equal(keepaliveNext(KeepaliveAction.Wait, true, 5000, 500, 250), 500);
 });
 
-test('answered probes: an ACK at snd_una - 1 every idle s (timer wheel: 2.016, 4.032), answered by a duplicate ACK', () => {
+test('answered probes: an ACK at snd_una - 1 every idle s (timer wheel: 2.528, 4.544), answered by a duplicate ACK', () => {
   const sim = run(text);
   assert.deepEqual(
-    sim.results.map((r) => [r.verdict, r.serverSaw]),
+    sim.results.slice(1).map((r) => [r.verdict, r.serverSaw]),
     [
       ['connected', '10.0.2.1:41000'],
       ['connected', '10.0.2.1:41001'],
@@ -65,7 +65,7 @@ test('answered probes: an ACK at snd_una - 1 every idle s (timer wheel: 2.016, 4
   }
   assert.deepEqual(
     [ka[7]!.t, ka[9]!.t].map((t) => Math.round(t * 1000) / 1000),
-    [2.016, 4.032],
+    [2.528, 4.544], // jiffies 632 (625 rounded up to 8) and 1136 (632 + 250 → 888, then 888 + 244 → 1136)
   );
   // Without keepalive the entry expired (3 s): the FIN leaves untranslated and draws a reset.
   const idle = segs(sim, 41001);
@@ -93,11 +93,12 @@ test('unanswered probes: every interval s, and after count of them a reset (RST|
     ['out S 0', 'in S. 0', 'out . 0', 'out P. 5', 'in P. 25', 'out . 0'],
   );
   const last = ka[5]!.f;
-  // The first probe 2 s after the answer (the timer wheel's 32 ms steps: 504 jiffies), then one
-  // every 250 jiffies rounded up to 8 (760, 1016), and at the next run (1272) tcp_send_active_reset.
+  // The first probe 2 s after the answer (the flow starts at 0.5 s, jiffy 125: the timer at
+  // 625, run at 632 on the timer wheel's 8-jiffy steps), then one every 250 jiffies rounded up to 8
+  // (888, 1144), and at the next run (1400) tcp_send_active_reset.
   assert.deepEqual(
     ka.slice(6).map((p) => `${Math.round(p.t * 1000) / 1000} ${p.dir} ${p.f.flags} ${p.f.len}`),
-    ['2.016 out . 0', '3.04 out . 0', '4.064 out . 0', '5.088 out R. 0'],
+    ['2.528 out . 0', '3.552 out . 0', '4.576 out . 0', '5.6 out R. 0'],
   );
   for (const p of ka.slice(6, 9)) {
     assert.equal(p.f.seq, (last.seq! - 1) >>> 0);
@@ -118,9 +119,9 @@ test('keepalive: bad values and non-tcp flows are refused with the field', () =>
       r.errors.join('\n'),
     );
   };
-  bad('count: 3 }', 'count: 0 }', /flows\[0\]\.keepalive\.count: .*TCP_KEEPCNT, 1-127/);
-  bad('idle: 2,', 'idle: 40000,', /flows\[0\]\.keepalive\.idle: .*TCP_KEEPIDLE, 1-32767/);
-  bad('idle: 2,', 'idel: 2,', /flows\[0\]\.keepalive.*idel/);
+  bad('count: 3 }', 'count: 0 }', /flows\[1\]\.keepalive\.count: .*TCP_KEEPCNT, 1-127/);
+  bad('idle: 2,', 'idle: 40000,', /flows\[1\]\.keepalive\.idle: .*TCP_KEEPIDLE, 1-32767/);
+  bad('idle: 2,', 'idel: 2,', /flows\[1\]\.keepalive.*idel/);
   bad(
     'proto: tcp,\n      to: 10.0.2.20:80,\n      sport: 41000',
     'proto: udp,\n      to: 10.0.2.20:80,\n      sport: 41000',
