@@ -1600,7 +1600,7 @@ export class Sockets {
       s.state === 'ESTABLISHED' &&
       (flags & (TCP_SYN | TCP_RST | TCP_FIN | TCP_ACK)) === TCP_ACK &&
       payload.length === 0 &&
-      seq === ((s.rcvNxt - 1) >>> 0)
+      seq === (s.rcvNxt - 1) >>> 0
     ) {
       // A keepalive (or window) probe, seq rcv_nxt - 1: tcp_validate_incoming finds it out of
       // window (tcp_sequence) and answers with a duplicate ACK (tcp_send_dupack, at most one per
