@@ -224,6 +224,7 @@ export function buildScenario(
       ...(f.ttl ? { ttl: f.ttl.value } : {}),
       ...(f.tos ? { tos: f.tos.value } : {}),
       ...(f.mss ? { mss: f.mss.value } : {}),
+      ...(f.keepalive ? { keepalive: f.keepalive.value } : {}),
       ...(f.tftp?.value ? { tftp: true } : {}),
       ...(f.ftp ? { ftp: f.ftp.value } : {}),
       ...(f.spi ? { spi: f.spi.value } : {}),

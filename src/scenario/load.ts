@@ -99,11 +99,13 @@ const FLOW_KEYS = [
   'ttl',
   'tos',
   'mss',
+  'keepalive',
   'tftp',
   'ftp',
   'spi',
 ] as const;
 const EXPECT_KEYS = ['verdict', 'server_sees', 'translated_source'] as const;
+const KEEPALIVE_KEYS = ['idle', 'interval', 'count'] as const;
 const INCLUDE_KEYS = ['file', 'files'] as const;
 
 export const DEFAULT_FLOW_TIMEOUT = 3;
@@ -152,6 +154,10 @@ const SYSCTLS: Readonly<
   // TCP window tracking (src/netfilter/conntrack/tcp-window.ts); the kernel keeps both in a u8.
   'net.netfilter.nf_conntrack_tcp_max_retrans': { what: 'a whole number from 0 to 255', min: 0, max: 255 },
   'net.netfilter.nf_conntrack_tcp_ignore_invalid_rst': { what: '0 or 1', min: 0, max: 1 },
+  // TCP keepalive (src/stack/keepalive.ts): seconds (proc_dointvec_jiffies), probes (a u8).
+  'net.ipv4.tcp_keepalive_time': { what: 'a whole number of seconds from 1', min: 1, max: 2 ** 31 / 1000 },
+  'net.ipv4.tcp_keepalive_intvl': { what: 'a whole number of seconds from 1', min: 1, max: 2 ** 31 / 1000 },
+  'net.ipv4.tcp_keepalive_probes': { what: 'a whole number from 0 to 255', min: 0, max: 255 },
 };
 const TIMEOUT_SYSCTL = /^net\.netfilter\.nf_conntrack_[a-z0-9_]*timeout[a-z0-9_]*$/;
 /** Per-device ARP and reverse-path settings (net.ipv4.conf.all.KEY or net.ipv4.conf.DEV.KEY). */
@@ -1665,6 +1671,34 @@ class Loader {
       ok = false;
     }
     const mss = sockNum('mss', 'a TCP maximum segment size (88-65535)', 88, 65535);
+    // keepalive: SO_KEEPALIVE; true, or { idle, interval, count } (TCP_KEEPIDLE 1..32767 s,
+    // TCP_KEEPINTVL 1..32767 s, TCP_KEEPCNT 1..127: do_tcp_setsockopt's bounds).
+    let keepalive: FlowSpec['keepalive'];
+    const kaE = get('keepalive');
+    if (kaE) {
+      if (pr !== undefined && pr !== 'tcp') {
+        r.error(kaE.keyNode, kaE.field, `keepalive (SO_KEEPALIVE) is for tcp flows, not ${pr}`, 'keepalive');
+        ok = false;
+      }
+      if (isScalar(kaE.value)) {
+        const b = r.boolean(kaE.value, kaE.field, 'true (SO_KEEPALIVE) or { idle, interval, count }');
+        if (need(b) && b.value) keepalive = { value: {}, loc: b.loc };
+      } else {
+        const es = r.entries(kaE.value, kaE.field, '{ idle, interval, count }', KEEPALIVE_KEYS);
+        if (es === undefined) ok = false;
+        const v: { idle?: number; interval?: number; count?: number } = {};
+        for (const e of es ?? []) {
+          const max = e.key === 'count' ? 127 : 32767;
+          const what =
+            e.key === 'count'
+              ? 'a number of keepalive probes (TCP_KEEPCNT, 1-127)'
+              : `seconds (TCP_KEEP${e.key === 'idle' ? 'IDLE' : 'INTVL'}, 1-32767)`;
+          const n = r.number(e.value, e.field, what, { integer: true, min: 1, max });
+          if (need(n)) v[e.key as 'idle' | 'interval' | 'count'] = n.value;
+        }
+        keepalive = { value: v, loc: r.loc(kaE.keyNode) };
+      }
+    }
     // tftp: the datagram is a TFTP read request; the first answer is acknowledged where it came from.
     const tftpE = get('tftp');
     const tftp = tftpE
@@ -1804,6 +1838,7 @@ class Loader {
       ...(ttl ? { ttl } : {}),
       ...(tos ? { tos } : {}),
       ...(mss ? { mss } : {}),
+      ...(keepalive ? { keepalive } : {}),
       ...(tftp ? { tftp } : {}),
       ...(ftp ? { ftp } : {}),
       ...(spi ? { spi } : {}),

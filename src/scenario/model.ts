@@ -188,6 +188,11 @@ export interface FlowSpec {
   readonly tos?: At<number>;
   /** TCP_MAXSEG before connect() (88..65535). */
   readonly mss?: At<number>;
+  /**
+   * TCP: SO_KEEPALIVE, with TCP_KEEPIDLE (idle, s), TCP_KEEPINTVL (interval, s) and TCP_KEEPCNT
+   * (count) where given (else the sysctls net.ipv4.tcp_keepalive_time, _intvl, _probes).
+   */
+  readonly keepalive?: At<{ readonly idle?: number; readonly interval?: number; readonly count?: number }>;
   /** UDP: the datagram is a TFTP read request (RRQ `natbox`, octet); the answer gets ACK block 1. */
   readonly tftp?: At<boolean>;
   /** TCP: an FTP session (stack/ftp.ts), PASV (`passive`) or PORT (`active`), RETR of `size` bytes. */

@@ -2,6 +2,7 @@
 // and what came of each (the verdict and the facts behind it), compared with the expectation.
 import { formatIpv4, parseIpv4 } from '../wire/addr.ts';
 import type { SocketObserver, SockOpts } from '../stack/sockets.ts';
+import type { KeepaliveOpts } from '../stack/keepalive.ts';
 import type { World } from './world.ts';
 import { DIR_ORIGINAL, DIR_REPLY, TupleBuf } from '../netfilter/conntrack/tuple.ts';
 import { RAW_PROTO_NUMBER, rawFlowPayload, type RawFlowProto } from '../wire/raw.ts';
@@ -95,6 +96,8 @@ export interface Flow {
   readonly ttl?: number;
   readonly tos?: number;
   readonly mss?: number;
+  /** TCP: SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT where given (SockOpts.keepalive). */
+  readonly keepalive?: KeepaliveOpts;
   /** UDP: a TFTP read request, the first answer acknowledged (SockOpts.tftp). */
   readonly tftp?: boolean;
   /**
@@ -284,6 +287,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       ...(flow.ttl !== undefined ? { ttl: flow.ttl } : {}),
       ...(flow.tos !== undefined ? { tos: flow.tos } : {}),
       ...(flow.mss !== undefined ? { mss: flow.mss } : {}),
+      ...(flow.keepalive ? { keepalive: flow.keepalive } : {}),
       ...(flow.tftp ? { tftp: true } : {}),
       ...(flow.size !== undefined ? { size: flow.size } : {}),
       ...(flow.df !== undefined ? { df: flow.df } : {}),

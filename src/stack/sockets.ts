@@ -66,6 +66,15 @@ import { routeAdvmss } from '../route/pmtu.ts';
 import { ftpServer, FTP_FILE, type FtpHost, type TcpApp, type TcpConn } from './ftp.ts';
 import { ICMP_RATEMASK, type InetPeers } from './inetpeer.ts';
 import { HZ, jiffiesAt, kernelTimerAt, toJiffies } from './timer-wheel.ts';
+import {
+  KEEPALIVE_INTVL,
+  KEEPALIVE_PROBES,
+  KEEPALIVE_TIME,
+  KeepaliveAction,
+  keepaliveAction,
+  keepaliveNext,
+  type KeepaliveOpts,
+} from './keepalive.ts';
 
 /**
  * What the sockets need of their host (host.ts implements it). Declared here so that the sockets
@@ -280,6 +289,8 @@ export interface SockOpts {
    */
   readonly count?: number;
   readonly interval?: number;
+  /** SO_KEEPALIVE, with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT where given (keepalive.ts). */
+  readonly keepalive?: KeepaliveOpts;
 }
 
 /** A TFTP read request for `natbox` in octet mode (RFC 1350), and the ACK of block 1. */
@@ -373,6 +384,10 @@ interface TcpSock {
    */
   lrcv?: number;
   pingpong?: boolean;
+  /** SO_KEEPALIVE (keepalive.ts): its settings, the last ACK processed (rcv_tstamp), icsk_probes_out. */
+  ka?: KeepaliveOpts;
+  rcvTs?: number;
+  kaProbes?: number;
   delack?: number;
   /** Data bytes received since the last ACK sent (rcv_nxt - rcv_wup). */
   unacked?: number;
@@ -627,6 +642,54 @@ export class Sockets {
   }
 
   /**
+   * The keepalive timer (inet_csk_reset_keepalive_timer, unpinned) for keepalive_time, and each
+   * time it runs tcp_keepalive_timer (keepalive.ts): a probe, a reset after keepalive_probes
+   * unanswered ones (tcp_send_active_reset: RST|ACK at snd_nxt; tcp_write_err: ETIMEDOUT), or
+   * nothing, and the timer again. It stops once the connection is no longer established.
+   */
+  private armKeepalive(s: TcpSock): void {
+    const ka = s.ka!;
+    const time = toJiffies(ka.idle ?? this.host.sysctl('net.ipv4.tcp_keepalive_time', KEEPALIVE_TIME));
+    const intvl = toJiffies(ka.interval ?? this.host.sysctl('net.ipv4.tcp_keepalive_intvl', KEEPALIVE_INTVL));
+    const probes = ka.count ?? this.host.sysctl('net.ipv4.tcp_keepalive_probes', KEEPALIVE_PROBES);
+    s.rcvTs ??= this.now();
+    s.kaProbes = 0;
+    const fire = (): void => {
+      if (s.state !== 'ESTABLISHED') return;
+      const busy = s.sndNxt !== s.sndUna;
+      const elapsed = jiffiesAt(this.now()) - jiffiesAt(s.rcvTs!);
+      const action = keepaliveAction(busy, elapsed, s.kaProbes!, time, probes);
+      if (action === KeepaliveAction.Reset) {
+        this.send(this.tcpSegment(s, TCP_RST | TCP_ACK));
+        s.state = 'CLOSED';
+        this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'closed',
+            text: `connection with ${ap(s.raddr, s.rport)} timed out: ${probes} keepalive probes unanswered (ETIMEDOUT)`,
+          });
+        s.obs?.closed?.();
+        return;
+      }
+      if (action === KeepaliveAction.Probe) {
+        if (this.host.tracing)
+          this.host.trace({
+            kind: 'socket',
+            host: this.host.name,
+            event: 'retransmit',
+            text: `keepalive probe ${s.kaProbes! + 1} to ${ap(s.raddr, s.rport)} (${elapsed / HZ} s idle)`,
+          });
+        this.send(this.tcpSegment(s, TCP_ACK, undefined, (s.sndUna - 1) >>> 0));
+        s.kaProbes!++;
+      }
+      this.kernelTimer(keepaliveNext(action, busy, elapsed, time, intvl), fire, false, true);
+    };
+    this.kernelTimer(time, fire);
+  }
+
+  /**
    * The persist timer (tcp_check_probe_timer → tcp_probe_timer → tcp_send_probe0): while the
    * peer's window is 0 and data waits, a window probe (tcp_xmit_probe_skb: a pure ACK with seq
    * snd_una - 1) at the RTO (tcp_probe0_base: the handshake's RTO, at least tcp_rto_min), then
@@ -841,6 +904,7 @@ export class Sockets {
       ...(opts.app ? { app: opts.app } : {}),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos & ~3 } : {}),
+      ...(opts.keepalive ? { ka: opts.keepalive } : {}),
     };
     if (tw) {
       // tcp_twsk_unique: the new connection starts 65537 past the old one's last sequence number
@@ -1544,6 +1608,23 @@ export class Sockets {
     // tcp_check_req keeps the request's ts_recent (the first SYN's TSval) for a repeated SYN: its
     // SYN-ACKs all echo the first SYN.
     const repeatedSyn = s.state === 'SYN_RECV' && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (
+      s.state === 'ESTABLISHED' &&
+      (flags & (TCP_SYN | TCP_RST | TCP_FIN | TCP_ACK)) === TCP_ACK &&
+      payload.length === 0 &&
+      seq === (s.rcvNxt - 1) >>> 0
+    ) {
+      // A keepalive (or window) probe, seq rcv_nxt - 1: tcp_validate_incoming finds it out of
+      // window (tcp_sequence) and answers with a duplicate ACK (tcp_send_dupack, at most one per
+      // tcp_invalid_ratelimit: tcp_oow_rate_limited), before ts_recent takes its TSval.
+      if (this.oowAllowed(s)) this.send(this.tcpSegment(s, TCP_ACK));
+      return;
+    }
+    if (s.ka && flags & TCP_ACK) {
+      // tcp_ack: an ACK processed clears icsk_probes_out and sets rcv_tstamp.
+      s.rcvTs = this.now();
+      s.kaProbes = 0;
+    }
     if (tsval >= 0 && !repeatedSyn) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
@@ -1577,6 +1658,8 @@ export class Sockets {
           // a segment opens the window (tcp_ack_update_window).
           s.zeroWindow = win === 0;
           this.send(this.tcpSegment(s, TCP_ACK));
+          // tcp_finish_connect: SOCK_KEEPOPEN arms the keepalive timer for keepalive_time.
+          if (s.ka) this.armKeepalive(s);
           if (this.host.tracing)
             this.host.trace({
               kind: 'socket',

@@ -216,6 +216,12 @@ def options(s, kind):
         s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
     if kind == 'tcp' and f.get('mss') is not None:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, f['mss'])
+    if kind == 'tcp' and f.get('keepalive') is not None:
+        k = f['keepalive']
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if k.get('idle') is not None: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, k['idle'])
+        if k.get('interval') is not None: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, k['interval'])
+        if k.get('count') is not None: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, k['count'])
 # ---- end of socket options ----------------------------------------------------------------------
 
 # ---- ftp: natbox's stack/ftp.ts client, byte for byte; each command FTP_THINK (0.1 s) after the

@@ -670,6 +670,7 @@ export async function runOnKernel(
         ...(f.ttl !== undefined ? { ttl: f.ttl } : {}),
         ...(f.tos !== undefined ? { tos: f.tos } : {}),
         ...(f.mss !== undefined ? { mss: f.mss } : {}),
+        ...(f.keepalive ? { keepalive: f.keepalive } : {}),
         ...(f.tftp ? { tftp: true } : {}),
         ...(f.ftp ? { ftp: f.ftp } : {}),
         ...(f.spi !== undefined ? { spi: f.spi } : {}),
