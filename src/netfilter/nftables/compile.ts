@@ -225,7 +225,7 @@ export class RtTable {
         this.sets.set(s.name, rs);
         const old = prev?.sets.get(s.name);
         const was = prev?.table.sets.find((x) => x.name === s.name);
-        if (old && was) carryStaticExpiry(was, old, s, rs, loadAt);
+        if (old && was) carryStaticExpiry(was, old, s, rs);
         if (old) this.setMoves.set(s.name, carrySet(old, rs));
       } catch (e) {
         this.refuse(e, s.pos);
@@ -1437,13 +1437,15 @@ function ends(e: NftExpr): [number, number] {
 }
 
 /**
- * The declared elements `next` had before this load (`was`, run as `old`) keep their expiry: an
- * nft command adding other elements or rules leaves theirs running (the kernel's element is the
- * same one, nft_add_set_elem's -EEXIST without NLM_F_EXCL changes nothing). One that expired
- * before `loadAt` was gone (the set's gc): added again, it counts from `loadAt`.
+ * The declared elements `next` had before this load (`was`, run as `old`) keep their state: an
+ * nft command adding other elements or rules, or an engine rebuilt for another reason (an
+ * iptables or sysctl event), leaves the kernel's element as it was: its expiry running (an `nft
+ * add element` of it without a timeout changes nothing, nft_add_set_elem), gone once expired (the
+ * set's gc) or deleted from the packet path (`delete @s`). Not modelled: adding it again with an
+ * explicit timeout (Linux 6.18 then gives it a fresh expiry) or after it went.
  */
-function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet, loadAt: number): void {
-  if (!old.mayExpire || !next.mayExpire) return;
+function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet): void {
+  if (old.anon || next.anon) return;
   const slots = new Map<string, number>();
   was.elements.forEach((el, slot) => slots.set(keyText(el.key), slot));
   s.elements.forEach((el, slot) => {
@@ -1451,7 +1453,8 @@ function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet, load
     const o = slots.get(keyText(el.key));
     if (o === undefined) return;
     const at = old.expires[o]!;
-    if (at > loadAt && at < Infinity && next.expires[slot]! < Infinity) next.expires[slot] = at;
+    if (Number.isNaN(at)) next.expires[slot] = NaN;
+    else if (at < Infinity && next.expires[slot]! < Infinity) next.expires[slot] = at;
   });
 }
 

@@ -180,4 +180,15 @@ test('nft set timeout: elements loaded later count from then; those already ther
   assert.equal(verdict(next, '10.0.0.1', '10.9.0.1', 10.1), NF_ACCEPT);
   assert.equal(verdict(next, '10.0.0.7', '10.9.0.1', 12.9), NF_DROP);
   assert.equal(verdict(next, '10.0.0.7', '10.9.0.1', 13.1), NF_ACCEPT);
+  // An engine rebuilt at 11 s (another event): 10.0.0.1, gone at 10 s, stays gone (the set's gc
+  // removed it; the model still declares it).
+  const again = new Netfilter({
+    ruleset: ruleset(''),
+    frontEnds: [nftFrontEnd(r.ruleset)],
+    host: { ...HOST, now: () => 11 },
+    rng: new SeededRng(1),
+    previous: next,
+  });
+  assert.match(sets(r.ruleset, again, 11), /elements = \{ 10\.0\.0\.7 expires 2s \}/);
+  assert.equal(verdict(again, '10.0.0.1', '10.9.0.1', 11.5), NF_ACCEPT);
 });
