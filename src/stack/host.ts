@@ -212,6 +212,7 @@ export class Host {
       primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
       dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
       synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
+      now: () => this.env.now(),
     };
   }
   /** The configuration the host was made from (for a netfilter engine made later). */

@@ -46,6 +46,8 @@ export interface NfHost {
    * NOTRACK) in direction `dir` with `ctinfo`, or the synproxy template when `tmpl`.
    */
   synproxySend?(ip: Uint8Array, ct: number, dir: number, ctinfo: number, tmpl: boolean): void;
+  /** The simulation time, seconds (when rules are loaded: their set elements' expiries count from it). */
+  now?(): number;
 }
 
 /** struct nf_synproxy_info: a SYNPROXY rule's options (SYNPROXY_OPT_* bits), window scale and MSS. */

@@ -14,7 +14,15 @@ import { ctTimeoutSetOp } from './ct-timeout-op.ts';
 import { ctLabelMatchOp, ctLabelSetOp } from './ct-label-op.ts';
 import type { ConnlimitState } from '../xtables/match-connlimit.ts';
 import { nftSetZone } from '../conntrack/zone.ts';
-import type { NftChain, NftExpr, NftObject, NftRule, NftStmt, NftTable } from '../../rules/nft/model.ts';
+import type {
+  NftChain,
+  NftExpr,
+  NftObject,
+  NftRule,
+  NftSet,
+  NftStmt,
+  NftTable,
+} from '../../rules/nft/model.ts';
 import { helperByName, helperSimulated } from '../conntrack/helper.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
@@ -206,14 +214,18 @@ export class RtTable {
       this.chains.push(cc);
       this.byName.set(c.name, cc);
     }
+    // When the elements were added (the rules loaded: 0, or an nft event's time).
+    const loadAt = env?.host.now?.() ?? 0;
     for (const s of table.sets) {
       // An inet table's set of IPv6 keys serves its IPv6 half only (ip6 matches, ip6 NAT), which
       // never runs for an IPv4 packet: not built; a rule that would reach it is refused there.
       if (table.family === 'inet' && s.key.types.includes('ipv6_addr')) continue;
       try {
-        const rs = buildSet(namedSetConfig(s), s.elements, (n, at) => this.chainIndex(n, at));
+        const rs = buildSet(namedSetConfig(s), s.elements, (n, at) => this.chainIndex(n, at), loadAt);
         this.sets.set(s.name, rs);
         const old = prev?.sets.get(s.name);
+        const was = prev?.table.sets.find((x) => x.name === s.name);
+        if (old && was) carryStaticExpiry(was, old, s, rs);
         if (old) this.setMoves.set(s.name, carrySet(old, rs));
       } catch (e) {
         this.refuse(e, s.pos);
@@ -1423,6 +1435,31 @@ function ends(e: NftExpr): [number, number] {
   const v = numValue(e);
   return [v, v];
 }
+
+/**
+ * The declared elements `next` had before this load (`was`, run as `old`) keep their state: an
+ * nft command adding other elements or rules, or an engine rebuilt for another reason (an
+ * iptables or sysctl event), leaves the kernel's element as it was: its expiry running (an `nft
+ * add element` of it without a timeout changes nothing, nft_add_set_elem), gone once expired (the
+ * set's gc) or deleted from the packet path (`delete @s`). Not modelled: adding it again with an
+ * explicit timeout (Linux 6.18 then gives it a fresh expiry) or after it went.
+ */
+function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet): void {
+  if (old.anon || next.anon) return;
+  const slots = new Map<string, number>();
+  was.elements.forEach((el, slot) => slots.set(keyText(el.key), slot));
+  s.elements.forEach((el, slot) => {
+    if (el.expires !== undefined) return;
+    const o = slots.get(keyText(el.key));
+    if (o === undefined) return;
+    const at = old.expires[o]!;
+    if (Number.isNaN(at)) next.expires[slot] = NaN;
+    else if (at < Infinity && next.expires[slot]! < Infinity) next.expires[slot] = at;
+  });
+}
+
+/** An element's key as text, its places left out. */
+const keyText = (k: NftExpr): string => JSON.stringify(k, (f, v: unknown) => (f === 'pos' ? undefined : v));
 
 /** Elements the packet path added to `old` still alive go into `next` (same key layout). */
 function carrySet(old: RtSet, next: RtSet): Map<number, number> {

@@ -54,7 +54,15 @@ function listedSet(
     const at = rt.expires[slot]!;
     if (Number.isNaN(at) || at <= now) return; // deleted (`delete @s`), or expired
     if (at === Infinity) out.push(el);
-    else out.push({ ...el, expires: msLeft(at, now) });
+    else {
+      // Its timeout (its own or the set's, nft_add_set_elem) shown when not the set's own.
+      const { timeout, expires: _, ...rest } = el;
+      out.push({
+        ...rest,
+        ...(timeout !== undefined && timeout !== (s.timeout ?? 0) ? { timeout } : {}),
+        expires: msLeft(at, now),
+      });
+    }
   });
   const w = rt.cfg.strFields.length;
   const names = rt.cfg.strFields.some((x) => x) ? [...rt.intern.keys()] : [];

@@ -50,7 +50,7 @@ interface DevChain {
 /** The ruleset's netdev tables, compiled, with their chains by device and hook. */
 export class NetdevTables {
   readonly problems: NftProblemAt[] = [];
-  /** `${hook} ${dev}` → its chains in priority order. */
+  /** `${hook} ${dev}` → its chains in the order they run (priority, then the last registered first). */
   private readonly byDev = new Map<string, DevChain[]>();
   private readonly rts = new Map<string, RtTable>();
   private readonly skb = new Skb();
@@ -83,8 +83,10 @@ export class NetdevTables {
         for (const d of devs) {
           const k = `${hook} ${d}`;
           const list = this.byDev.get(k) ?? [];
-          list.push({ table, priority: b.priority });
-          list.sort((x, y) => x.priority - y.priority);
+          // nf_hook_entries_grow: a new hook goes before the first of a priority not below its
+          // own (of chains at one priority, the one registered last runs first).
+          const at = list.findIndex((x) => x.priority >= b.priority);
+          list.splice(at < 0 ? list.length : at, 0, { table, priority: b.priority });
           this.byDev.set(k, list);
         }
       }

@@ -294,11 +294,15 @@ export function verdictCode(v: string, at: NftExpr | NftStmt): number {
   }
 }
 
-/** A named or anonymous set's run-time form, filled with its elements. */
+/**
+ * A named or anonymous set's run-time form, filled with its elements, added at `loadAt` (seconds of
+ * simulation time: the elements' expiries count from it).
+ */
 export function buildSet(
   cfg: SetConfig,
   elements: readonly NftSetElem[],
   chainIndex: (name: string, at: NftExpr) => number,
+  loadAt = 0,
 ): RtSet {
   const rt = new RtSet(cfg, elements.length);
   const nf = cfg.strFields.length;
@@ -310,10 +314,14 @@ export function buildSet(
     setData(rt, slot, el.data, chainIndex);
     const ctr = el.stmts?.find((s): s is Extract<NftStmt, { kind: 'counter' }> => s.kind === 'counter');
     if (ctr) rt.elemCounters[slot] = ctr;
-    if (!rt.anon && (el.expires !== undefined || el.timeout !== undefined)) {
-      rt.expires[slot] = (el.expires ?? el.timeout ?? 0) / 1000;
+    // nft_add_set_elem: an element without a timeout of its own takes the set's (set->timeout,
+    // when the set has NFT_SET_TIMEOUT); it expires that long after it was added (`expires`, from
+    // a listing read back, is its time left then).
+    const timeout = el.timeout !== undefined ? el.timeout / 1000 : cfg.timeout;
+    if (!rt.anon && (el.expires !== undefined || timeout > 0)) {
+      rt.expires[slot] = loadAt + (el.expires !== undefined ? el.expires / 1000 : timeout);
       rt.mayExpire = true;
-      rt.timeouts[slot] = (el.timeout ?? 0) / 1000;
+      rt.timeouts[slot] = timeout;
     }
     if (el.key.kind === 'wildcard') {
       rt.catchAll = slot;

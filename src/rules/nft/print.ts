@@ -111,7 +111,10 @@ function printSet(s: NftSet, t: NftTable, o: PrintOpts): string {
   r += `\t\t${key}${data}\n`;
   if (s.policy === 'memory') r += `\t\tpolicy memory\n`;
   if (s.size !== undefined) r += `\t\tsize ${s.size}\n`;
-  if (s.flags.length) r += `\t\tflags ${s.flags.join(',')}\n`;
+  // nft's set_print_declaration: a set with a timeout has NFT_SET_TIMEOUT (evaluate.c); the flags
+  // line shows when a flag other than that redundant one is set, and then names timeout too.
+  const flags = s.timeout !== undefined && !s.flags.includes('timeout') ? [...s.flags, 'timeout'] : s.flags;
+  if (flags.some((f) => f !== 'timeout' || s.timeout === undefined)) r += `\t\tflags ${flags.join(',')}\n`;
   for (const st of s.stmts ?? []) r += `\t\t${st.kind === 'counter' ? 'counter' : stmt(st, t.family)}\n`;
   if (s.timeout !== undefined) r += `\t\ttimeout ${formatTime(s.timeout)}\n`;
   if (s.gcInterval !== undefined) r += `\t\tgc-interval ${formatTime(s.gcInterval)}\n`;

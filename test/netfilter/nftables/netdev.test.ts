@@ -197,3 +197,26 @@ test('netdev: devices = { ... } hooks each device; chains on one device run by p
   assert.equal(nd.run(NF_NETDEV_INGRESS, 'eth0', MAC, frame(tcp('198.51.100.7')), 0, undefined), NETDEV_DROP);
   assert.deepEqual([early.packets, late.packets], [1, 2]);
 });
+
+// Linux 6.18, nft 1.0.6: this file loaded in a netns, one ping's frame into v1 listed `early`
+// 1 packet, `third` 1 packet (its drop), `first` and `second` 0: at one priority the chain
+// registered last runs first (nf_hook_entries_grow), across tables too.
+test('netdev: ingress chains of one device run by priority, the last registered first at a tie', () => {
+  const rs = ruleset(`table netdev a {
+	chain first { type filter hook ingress device "v1" priority 0; policy accept; counter; }
+	chain second { type filter hook ingress device "v1" priority 0; policy accept; counter drop; }
+	chain early { type filter hook ingress device "v1" priority -5; policy accept; counter; }
+}
+table netdev b {
+	chain third { type filter hook ingress device "v1" priority 0; policy accept; counter drop; }
+}
+`);
+  const nd = new NetdevTables(rs);
+  assert.equal(nd.run(NF_NETDEV_INGRESS, 'v1', MAC, frame(tcp('10.9.0.2')), 0, undefined), NETDEV_DROP);
+  const counts = rs.tables.flatMap((t) =>
+    t.chains.map(
+      (c) => `${c.name} ${c.rules.map((r) => r.stmts.find((x) => x.kind === 'counter')?.packets).join()}`,
+    ),
+  );
+  assert.deepEqual(counts, ['first 0', 'second 0', 'early 1', 'third 1']);
+});
