@@ -275,28 +275,46 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
   '>': '>',
 };
 
+/** The words nft's scanner returns as operators, by the operator's name (scanner.l). */
+const WORD_OPS: Readonly<Record<string, string>> = {
+  or: "'|'",
+  and: '&',
+  xor: '^',
+  lshift: '<<',
+  rshift: '>>',
+  eq: '==',
+  ne: '!=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+};
+
 const tokName = (t: NftTok): string =>
-  t.kind === 'junk'
-    ? 'junk'
-    : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) && PUNCT_NAMES[t.text] !== undefined
-      ? PUNCT_NAMES[t.text]!
-      : t.kind === 'word' && /^\d+$/.test(t.text)
-        ? 'number'
-        : t.kind === 'word' && !KEYWORDS.has(t.text)
-          ? 'string'
-          : t.kind === 'eof'
-            ? 'end of file'
-            : t.kind === 'nl'
-              ? 'newline'
-              : t.kind === 'string'
-                ? 'quoted string'
-                : t.kind === 'punct'
-                  ? `'${t.text}'`
-                  : t.kind === 'var'
-                    ? 'variable'
-                    : t.kind === 'at'
-                      ? `'@'`
-                      : t.text;
+  t.kind === 'word' && Object.hasOwn(WORD_OPS, t.text)
+    ? WORD_OPS[t.text]!
+    : t.kind === 'junk'
+      ? 'junk'
+      : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) &&
+          PUNCT_NAMES[t.text] !== undefined
+        ? PUNCT_NAMES[t.text]!
+        : t.kind === 'word' && /^\d+$/.test(t.text)
+          ? 'number'
+          : t.kind === 'word' && !KEYWORDS.has(t.text)
+            ? 'string'
+            : t.kind === 'eof'
+              ? 'end of file'
+              : t.kind === 'nl'
+                ? 'newline'
+                : t.kind === 'string'
+                  ? 'quoted string'
+                  : t.kind === 'punct'
+                    ? `'${t.text}'`
+                    : t.kind === 'var'
+                      ? 'variable'
+                      : t.kind === 'at'
+                        ? `'@'`
+                        : t.text;
 
 class Parser {
   private i = 0;
@@ -581,8 +599,70 @@ class Parser {
           'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
         );
       default:
+        // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
+        // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
+        // and the syntax error comes at the token after it ("unexpected colon, expecting string").
+        // The token after, as written (junk there is not yet the error).
+        const next = this.toks[this.i + 1]!;
+        // nft's {string}\* is one token (ASTERISK_STRING).
+        if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
+          throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+        if (
+          (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
+          (FAMILIES.has(t.text) && next.kind === 'word')
+        )
+          return this.implicitAddRule();
+        // A word nft's scanner does not start as a string: its first character is the token.
+        if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
+          const c = t.text[0]!;
+          if (PUNCT_NAMES[c] !== undefined || '[]{}()'.includes(c))
+            throw new NftError(t, c, `syntax error, unexpected ${PUNCT_NAMES[c] ?? `'${c}'`}`);
+        }
         return this.fail(t);
     }
+  }
+
+  /**
+   * `[family] TABLE CHAIN rule` with its `add` left out. A table or chain that is not there is an
+   * evaluation error, which nft reports only when the rule has no syntax error (its parser runs
+   * before its evaluation), so the rule is still read (against an empty table) for one.
+   */
+  private implicitAddRule(): void {
+    const save = this.i;
+    const fam = this.family();
+    const tname = this.name('string');
+    const cname = this.name('string');
+    const tb = this.findTable(fam, tname.text);
+    if (tb && chainNamed(tb, cname.text)) {
+      this.i = save;
+      return this.ruleCmd('add');
+    }
+    const missing = new NftError(
+      tb ? cname : tname,
+      (tb ? cname : tname).text,
+      'Could not process rule: No such file or directory',
+    );
+    try {
+      if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
+        this.i++;
+        this.number();
+      }
+      const empty: NftTable = {
+        family: fam,
+        name: tname.text,
+        handle: 0,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+        pos: pick(tname),
+      };
+      this.rule(empty);
+      this.endOfCommand();
+    } catch (e) {
+      if (e instanceof NftError && e.message.startsWith('syntax error')) throw e;
+    }
+    throw missing;
   }
 
   private include(): void {
@@ -832,7 +912,7 @@ class Parser {
   }
 
   private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
-    const t0 = this.toks[this.i - 1]!;
+    const t0 = this.toks[this.i - 1] ?? this.peek();
     const tb = this.tableOf(false, t0);
     const chain = this.needChain(tb, this.name());
     let at = mode === 'insert' ? 0 : chain.rules.length;
@@ -1198,6 +1278,10 @@ class Parser {
         this.endOfCommand(true);
         continue;
       }
+      // nft's chain_policy: `policy` takes accept, drop or a variable; anything else is the syntax
+      // error at the token after it (parser_bison.y, policy_spec).
+      if (this.isWord('policy') && this.peek(1).kind !== 'var')
+        this.fail(this.peek(1), "accept or drop or '$'");
       if (this.isWord('comment') && this.peek(1).kind === 'string') {
         this.i++;
         comment = this.next().text;
