@@ -275,6 +275,12 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
   '>': '>',
 };
 
+/** nft's name for the token a word starts with where that is punctuation, not a string. */
+const leadName = (text: string): string | undefined => {
+  const c = text[0]!;
+  return PUNCT_NAMES[c] ?? ('[]{}()'.includes(c) ? `'${c}'` : undefined);
+};
+
 /** The words nft's scanner returns as operators, by the operator's name (scanner.l). */
 const WORD_OPS: Readonly<Record<string, string>> = {
   or: "'|'",
@@ -440,6 +446,9 @@ class Parser {
       if (!m) {
         if (/^[0-9]/.test(t.text))
           throw new NftError(t, t.text, `syntax error, unexpected number, expecting ${what}`);
+        const c = leadName(t.text);
+        if (c !== undefined)
+          throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}, expecting ${what}`);
       } else if (m[0].length < t.text.length) this.cutName(m[0].length);
     }
     return this.identifier(what);
@@ -614,9 +623,8 @@ class Parser {
           return this.implicitAddRule();
         // A word nft's scanner does not start as a string: its first character is the token.
         if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
-          const c = t.text[0]!;
-          if (PUNCT_NAMES[c] !== undefined || '[]{}()'.includes(c))
-            throw new NftError(t, c, `syntax error, unexpected ${PUNCT_NAMES[c] ?? `'${c}'`}`);
+          const c = leadName(t.text);
+          if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
         }
         return this.fail(t);
     }
