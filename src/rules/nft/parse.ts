@@ -720,12 +720,15 @@ class Parser {
     return h;
   }
 
-  private tableOf(create: boolean, t0: NftTok, exclusive = false): NftTable {
+  /** `nameFollows`: the command names a chain, set or element next (all but `flush table`). */
+  private tableOf(create: boolean, t0: NftTok, exclusive = false, nameFollows = true): NftTable {
     const fam = this.family();
     const name = this.name('string');
     let tb = this.findTable(fam, name.text);
     if (tb && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
     if (!tb) {
+      // A missing table is an evaluation error: a syntax error in the name after it comes first.
+      if (!create && nameFollows) this.name();
       if (!create) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
       const rs = this.ctx.rs;
       const h = (rs.tableHandle ?? rs.tables.reduce((a, x) => Math.max(a, x.handle), 0)) + 1;
@@ -832,7 +835,7 @@ class Parser {
     const kw = this.next();
     switch (kw.text) {
       case 'table': {
-        const tb = this.tableOf(false, kw);
+        const tb = this.tableOf(false, kw, false, false);
         for (const c of tb.chains) c.rules.splice(0);
         for (const s of tb.sets) s.elements.splice(0);
         return this.endOfCommand();
