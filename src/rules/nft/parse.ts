@@ -512,9 +512,21 @@ class Parser {
       this.skipSeps();
       const t = this.peek();
       if (t.kind === 'eof') return;
-      this.command();
+      try {
+        this.command();
+      } catch (e) {
+        // nft's parse errors (syntax, unknown variables) come before its evaluation errors.
+        const parseError =
+          e instanceof NftError &&
+          (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier'));
+        if (this.pending && !parseError) throw this.pending;
+        throw e;
+      }
+      if (this.pending) throw this.pending;
     }
   }
+  /** An evaluation error held while the rest of its command is read for a syntax error. */
+  private pending: NftError | undefined;
 
   private command(): void {
     const t = this.peek();
@@ -2662,7 +2674,22 @@ class Parser {
     return v;
   }
 
+  /**
+   * A word as a value of `type`. An address nft cannot resolve is an evaluation error, which nft
+   * reports only when the command has no syntax error (its parser runs first): it is held as the
+   * command's pending error and the command read on (script() throws it at the command's end).
+   */
   valueWord(t: NftTok, w: string, type: NftDatatype): NftExpr {
+    try {
+      return this.valueWordNow(t, w, type);
+    } catch (e) {
+      if (!(e instanceof NftError) || !e.message.startsWith('Could not resolve hostname')) throw e;
+      this.pending ??= e;
+      return this.valueWordNow(t, type === 'ipv4_addr' ? '0.0.0.0' : '::', type);
+    }
+  }
+
+  private valueWordNow(t: NftTok, w: string, type: NftDatatype): NftExpr {
     const pos = pick(t);
     const bad = (): never => {
       if (type === 'ipv4_addr' || type === 'ipv6_addr')
