@@ -413,7 +413,16 @@ class Parser {
       `syntax error, unexpected ${tokName(t)}${expecting ? `, expecting ${expecting}` : ''}`,
     );
   }
+  /**
+   * Junk where the parser expects a few tokens: nft's message names them ("unexpected junk,
+   * expecting newline or semicolon"), as bison does for a state with at most four.
+   */
+  private junkExpecting(expecting: string, k = 0): void {
+    const t = this.toks[this.i + k];
+    if (t?.kind === 'junk') this.fail(t, expecting);
+  }
   private expectPunct(p: string, expecting = `'${p}'`): NftTok {
+    this.junkExpecting(expecting);
     const t = this.peek();
     if (!(t.kind === 'punct' && t.text === p)) this.fail(t, expecting);
     return this.next();
@@ -437,6 +446,7 @@ class Parser {
    * and what follows is the next token, as in nft.
    */
   private name(what = 'string'): NftTok {
+    this.junkExpecting(what);
     const t = this.peek();
     if (t.kind === 'string') this.fail(t, what);
     if (t.kind === 'word' && !NFT_CLASSID.test(t.text)) {
@@ -491,6 +501,7 @@ class Parser {
   }
   /** A command or block item ends at a newline or `;` (a block's `}` does not end one, as in nft). */
   private endOfCommand(inBlock = false): void {
+    this.junkExpecting(inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
     const t = this.peek();
     if (t.kind === 'nl' || t.kind === 'handle' || (t.kind === 'punct' && t.text === ';')) return;
     if (t.kind === 'eof' && !inBlock) return;
@@ -1303,8 +1314,10 @@ class Parser {
       }
       // nft's chain_policy: `policy` takes accept, drop or a variable; anything else is the syntax
       // error at the token after it (parser_bison.y, policy_spec).
-      if (this.isWord('policy') && this.peek(1).kind !== 'var')
+      if (this.isWord('policy') && this.toks[this.i + 1]!.kind !== 'var') {
+        this.junkExpecting("accept or drop or '$'", 1);
         this.fail(this.peek(1), "accept or drop or '$'");
+      }
       if (this.isWord('comment') && this.peek(1).kind === 'string') {
         this.i++;
         comment = this.next().text;
