@@ -630,7 +630,7 @@ class Parser {
           t.text,
           'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
         );
-      default:
+      default: {
         // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
         // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
         // and the syntax error comes at the token after it ("unexpected colon, expecting string").
@@ -650,6 +650,7 @@ class Parser {
           if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
         }
         return this.fail(t);
+      }
     }
   }
 
