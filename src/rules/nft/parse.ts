@@ -275,6 +275,9 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
   '>': '>',
 };
 
+/** Tokens that cannot start a statement (nft 1.0.6: `accept &x`, `ip daddr 1.2.3.4 !x`, `accept /x`). */
+const AFTER_STMT = new Set(['!', '&', '/', '*', '^']);
+
 /** nft's name for the token a word starts with where that is punctuation, not a string. */
 const leadName = (text: string): string | undefined => {
   const c = text[0]!;
@@ -1325,7 +1328,7 @@ class Parser {
         this.endOfCommand(true);
         continue;
       }
-      const r = this.rule(tb);
+      const r = this.rule(tb, true);
       this.endOfCommand(true);
       given.push(this.takeHandle());
       rules.push(r);
@@ -1742,7 +1745,8 @@ class Parser {
 
   // ---- rules and statements ----
 
-  private rule(tb: NftTable): NftRule {
+  /** `inBlock`: in a chain's block (what may end the rule differs: nft's "expecting …"). */
+  private rule(tb: NftTable, inBlock = false): NftRule {
     const first = this.peek();
     const stmts: NftStmt[] = [];
     let comment: string | undefined;
@@ -1760,6 +1764,11 @@ class Parser {
         comment = this.next().text;
         continue;
       }
+      // A token that starts no statement and continues none, after one: nft's parser has reduced
+      // the rule by then and expects its end (`accept &x`: "unexpected &, expecting newline or
+      // semicolon").
+      if (stmts.length > 0 && (t.kind === 'punct' || t.kind === 'word') && AFTER_STMT.has(tokName(t)))
+        this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
       this.needTcp = false;
       const st = this.stmt(tb);
       if (this.needTcp && !stmts.some(isTcpContext)) {

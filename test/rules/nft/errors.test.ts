@@ -68,6 +68,20 @@ const cases: [string, number, number, string, string][] = [
   ],
   ['or x', 5, 1, 'or', "syntax error, unexpected '|'"],
   [
+    'add rule ip t c accept &x',
+    5,
+    24,
+    '&',
+    'syntax error, unexpected &, expecting end of file or newline or semicolon',
+  ],
+  [
+    'table ip t { chain c { accept &x; } }',
+    5,
+    31,
+    '&',
+    'syntax error, unexpected &, expecting newline or semicolon',
+  ],
+  [
     'add chain ip t d { type filter hook input priority foo; }',
     5,
     43,
