@@ -275,28 +275,55 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
   '>': '>',
 };
 
+/** Tokens that cannot start a statement (nft 1.0.6: `accept &x`, `ip daddr 1.2.3.4 !x`, `accept /x`). */
+const AFTER_STMT = new Set(['!', '&', '/', '*', '^']);
+
+/** nft's name for the token a word starts with where that is punctuation, not a string. */
+const leadName = (text: string): string | undefined => {
+  const c = text[0]!;
+  return PUNCT_NAMES[c] ?? ('[]{}()'.includes(c) ? `'${c}'` : undefined);
+};
+
+/** The words nft's scanner returns as operators, by the operator's name (scanner.l). */
+const WORD_OPS: Readonly<Record<string, string>> = {
+  or: "'|'",
+  and: '&',
+  xor: '^',
+  lshift: '<<',
+  rshift: '>>',
+  eq: '==',
+  ne: '!=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+};
+
 const tokName = (t: NftTok): string =>
-  t.kind === 'junk'
-    ? 'junk'
-    : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) && PUNCT_NAMES[t.text] !== undefined
-      ? PUNCT_NAMES[t.text]!
-      : t.kind === 'word' && /^\d+$/.test(t.text)
-        ? 'number'
-        : t.kind === 'word' && !KEYWORDS.has(t.text)
-          ? 'string'
-          : t.kind === 'eof'
-            ? 'end of file'
-            : t.kind === 'nl'
-              ? 'newline'
-              : t.kind === 'string'
-                ? 'quoted string'
-                : t.kind === 'punct'
-                  ? `'${t.text}'`
-                  : t.kind === 'var'
-                    ? 'variable'
-                    : t.kind === 'at'
-                      ? `'@'`
-                      : t.text;
+  t.kind === 'word' && Object.hasOwn(WORD_OPS, t.text)
+    ? WORD_OPS[t.text]!
+    : t.kind === 'junk'
+      ? 'junk'
+      : (t.kind === 'punct' || (t.kind === 'word' && t.text.length === 1)) &&
+          PUNCT_NAMES[t.text] !== undefined
+        ? PUNCT_NAMES[t.text]!
+        : t.kind === 'word' && /^\d+$/.test(t.text)
+          ? 'number'
+          : t.kind === 'word' && !KEYWORDS.has(t.text)
+            ? 'string'
+            : t.kind === 'eof'
+              ? 'end of file'
+              : t.kind === 'nl'
+                ? 'newline'
+                : t.kind === 'string'
+                  ? 'quoted string'
+                  : t.kind === 'punct'
+                    ? `'${t.text}'`
+                    : t.kind === 'var'
+                      ? 'variable'
+                      : t.kind === 'at'
+                        ? `'@'`
+                        : t.text;
 
 class Parser {
   private i = 0;
@@ -389,7 +416,16 @@ class Parser {
       `syntax error, unexpected ${tokName(t)}${expecting ? `, expecting ${expecting}` : ''}`,
     );
   }
+  /**
+   * Junk where the parser expects a few tokens: nft's message names them ("unexpected junk,
+   * expecting newline or semicolon"), as bison does for a state with at most four.
+   */
+  private junkExpecting(expecting: string, k = 0): void {
+    const t = this.toks[this.i + k];
+    if (t?.kind === 'junk') this.fail(t, expecting);
+  }
   private expectPunct(p: string, expecting = `'${p}'`): NftTok {
+    this.junkExpecting(expecting);
     const t = this.peek();
     if (!(t.kind === 'punct' && t.text === p)) this.fail(t, expecting);
     return this.next();
@@ -413,6 +449,7 @@ class Parser {
    * and what follows is the next token, as in nft.
    */
   private name(what = 'string'): NftTok {
+    this.junkExpecting(what);
     const t = this.peek();
     if (t.kind === 'string') this.fail(t, what);
     if (t.kind === 'word' && !NFT_CLASSID.test(t.text)) {
@@ -422,6 +459,9 @@ class Parser {
       if (!m) {
         if (/^[0-9]/.test(t.text))
           throw new NftError(t, t.text, `syntax error, unexpected number, expecting ${what}`);
+        const c = leadName(t.text);
+        if (c !== undefined)
+          throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}, expecting ${what}`);
       } else if (m[0].length < t.text.length) this.cutName(m[0].length);
     }
     return this.identifier(what);
@@ -464,6 +504,7 @@ class Parser {
   }
   /** A command or block item ends at a newline or `;` (a block's `}` does not end one, as in nft). */
   private endOfCommand(inBlock = false): void {
+    this.junkExpecting(inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
     const t = this.peek();
     if (t.kind === 'nl' || t.kind === 'handle' || (t.kind === 'punct' && t.text === ';')) return;
     if (t.kind === 'eof' && !inBlock) return;
@@ -485,9 +526,21 @@ class Parser {
       this.skipSeps();
       const t = this.peek();
       if (t.kind === 'eof') return;
-      this.command();
+      try {
+        this.command();
+      } catch (e) {
+        // nft's parse errors (syntax, unknown variables) come before its evaluation errors.
+        const parseError =
+          e instanceof NftError &&
+          (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier'));
+        if (this.pending && !parseError) throw this.pending;
+        throw e;
+      }
+      if (this.pending) throw this.pending;
     }
   }
+  /** An evaluation error held while the rest of its command is read for a syntax error. */
+  private pending: NftError | undefined;
 
   private command(): void {
     const t = this.peek();
@@ -580,9 +633,71 @@ class Parser {
           t.text,
           'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
         );
-      default:
+      default: {
+        // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
+        // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
+        // and the syntax error comes at the token after it ("unexpected colon, expecting string").
+        // The token after, as written (junk there is not yet the error).
+        const next = this.toks[this.i + 1]!;
+        // nft's {string}\* is one token (ASTERISK_STRING).
+        if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
+          throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+        if (
+          (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
+          (FAMILIES.has(t.text) && next.kind === 'word')
+        )
+          return this.implicitAddRule();
+        // A word nft's scanner does not start as a string: its first character is the token.
+        if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
+          const c = leadName(t.text);
+          if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
+        }
         return this.fail(t);
+      }
     }
+  }
+
+  /**
+   * `[family] TABLE CHAIN rule` with its `add` left out. A table or chain that is not there is an
+   * evaluation error, which nft reports only when the rule has no syntax error (its parser runs
+   * before its evaluation), so the rule is still read (against an empty table) for one.
+   */
+  private implicitAddRule(): void {
+    const save = this.i;
+    const fam = this.family();
+    const tname = this.name('string');
+    const cname = this.name('string');
+    const tb = this.findTable(fam, tname.text);
+    if (tb && chainNamed(tb, cname.text)) {
+      this.i = save;
+      return this.ruleCmd('add');
+    }
+    const missing = new NftError(
+      tb ? cname : tname,
+      (tb ? cname : tname).text,
+      'Could not process rule: No such file or directory',
+    );
+    try {
+      if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
+        this.i++;
+        this.number();
+      }
+      const empty: NftTable = {
+        family: fam,
+        name: tname.text,
+        handle: 0,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+        pos: pick(tname),
+      };
+      this.rule(empty);
+      this.endOfCommand();
+    } catch (e) {
+      if (e instanceof NftError && e.message.startsWith('syntax error')) throw e;
+    }
+    throw missing;
   }
 
   private include(): void {
@@ -632,12 +747,15 @@ class Parser {
     return h;
   }
 
-  private tableOf(create: boolean, t0: NftTok, exclusive = false): NftTable {
+  /** `nameFollows`: the command names a chain, set or element next (all but `flush table`). */
+  private tableOf(create: boolean, t0: NftTok, exclusive = false, nameFollows = true): NftTable {
     const fam = this.family();
     const name = this.name('string');
     let tb = this.findTable(fam, name.text);
     if (tb && exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
     if (!tb) {
+      // A missing table is an evaluation error: a syntax error in the name after it comes first.
+      if (!create && nameFollows) this.name();
       if (!create) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
       const rs = this.ctx.rs;
       const h = (rs.tableHandle ?? rs.tables.reduce((a, x) => Math.max(a, x.handle), 0)) + 1;
@@ -744,7 +862,7 @@ class Parser {
     const kw = this.next();
     switch (kw.text) {
       case 'table': {
-        const tb = this.tableOf(false, kw);
+        const tb = this.tableOf(false, kw, false, false);
         for (const c of tb.chains) c.rules.splice(0);
         for (const s of tb.sets) s.elements.splice(0);
         return this.endOfCommand();
@@ -832,7 +950,7 @@ class Parser {
   }
 
   private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
-    const t0 = this.toks[this.i - 1]!;
+    const t0 = this.toks[this.i - 1] ?? this.peek();
     const tb = this.tableOf(false, t0);
     const chain = this.needChain(tb, this.name());
     let at = mode === 'insert' ? 0 : chain.rules.length;
@@ -1198,13 +1316,19 @@ class Parser {
         this.endOfCommand(true);
         continue;
       }
+      // nft's chain_policy: `policy` takes accept, drop or a variable; anything else is the syntax
+      // error at the token after it (parser_bison.y, policy_spec).
+      if (this.isWord('policy') && this.toks[this.i + 1]!.kind !== 'var') {
+        this.junkExpecting("accept or drop or '$'", 1);
+        this.fail(this.peek(1), "accept or drop or '$'");
+      }
       if (this.isWord('comment') && this.peek(1).kind === 'string') {
         this.i++;
         comment = this.next().text;
         this.endOfCommand(true);
         continue;
       }
-      const r = this.rule(tb);
+      const r = this.rule(tb, true);
       this.endOfCommand(true);
       given.push(this.takeHandle());
       rules.push(r);
@@ -1621,7 +1745,8 @@ class Parser {
 
   // ---- rules and statements ----
 
-  private rule(tb: NftTable): NftRule {
+  /** `inBlock`: in a chain's block (what may end the rule differs: nft's "expecting …"). */
+  private rule(tb: NftTable, inBlock = false): NftRule {
     const first = this.peek();
     const stmts: NftStmt[] = [];
     let comment: string | undefined;
@@ -1639,6 +1764,11 @@ class Parser {
         comment = this.next().text;
         continue;
       }
+      // A token that starts no statement and continues none, after one: nft's parser has reduced
+      // the rule by then and expects its end (`accept &x`: "unexpected &, expecting newline or
+      // semicolon").
+      if (stmts.length > 0 && (t.kind === 'punct' || t.kind === 'word') && AFTER_STMT.has(tokName(t)))
+        this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
       this.needTcp = false;
       const st = this.stmt(tb);
       if (this.needTcp && !stmts.some(isTcpContext)) {
@@ -2567,7 +2697,22 @@ class Parser {
     return v;
   }
 
+  /**
+   * A word as a value of `type`. An address nft cannot resolve is an evaluation error, which nft
+   * reports only when the command has no syntax error (its parser runs first): it is held as the
+   * command's pending error and the command read on (script() throws it at the command's end).
+   */
   valueWord(t: NftTok, w: string, type: NftDatatype): NftExpr {
+    try {
+      return this.valueWordNow(t, w, type);
+    } catch (e) {
+      if (!(e instanceof NftError) || !e.message.startsWith('Could not resolve hostname')) throw e;
+      this.pending ??= e;
+      return this.valueWordNow(t, type === 'ipv4_addr' ? '0.0.0.0' : '::', type);
+    }
+  }
+
+  private valueWordNow(t: NftTok, w: string, type: NftDatatype): NftExpr {
     const pos = pick(t);
     const bad = (): never => {
       if (type === 'ipv4_addr' || type === 'ipv6_addr')

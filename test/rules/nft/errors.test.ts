@@ -39,6 +39,48 @@ const cases: [string, number, number, string, string][] = [
     "unknown identifier 'net/24'",
   ],
   ['include "nofile.nft"', 5, 1, 'include', 'File not found: nofile.nft'],
+  // issue 16 (nft -c parity): a top-level word that is no keyword is a table's name (`add` left
+  // out); nft's syntax errors come before its evaluation errors within a command
+  ['flus:leset', 5, 5, ':', 'syntax error, unexpected colon, expecting string'],
+  ['nope c tcp dport 22 accept', 5, 1, 'nope', 'Could not process rule: No such file or directory'],
+  ['nope c tcp dprot 22 accept', 5, 12, 'dprot', 'syntax error, unexpected string'],
+  [
+    'add rule ip t c ip saddr 1.2.3.400 tcp dprot 22 accept',
+    5,
+    40,
+    'dprot',
+    'syntax error, unexpected string',
+  ],
+  ['add chain ip nope { }', 5, 19, '{', "syntax error, unexpected '{', expecting string"],
+  [
+    'add chain ip t d { type filter hook input priority 0; policy acc; }',
+    5,
+    62,
+    'acc',
+    "syntax error, unexpected string, expecting accept or drop or '$'",
+  ],
+  [
+    "flush table ip t '",
+    5,
+    18,
+    "'",
+    'syntax error, unexpected junk, expecting end of file or newline or semicolon',
+  ],
+  ['or x', 5, 1, 'or', "syntax error, unexpected '|'"],
+  [
+    'add rule ip t c accept &x',
+    5,
+    24,
+    '&',
+    'syntax error, unexpected &, expecting end of file or newline or semicolon',
+  ],
+  [
+    'table ip t { chain c { accept &x; } }',
+    5,
+    31,
+    '&',
+    'syntax error, unexpected &, expecting newline or semicolon',
+  ],
   [
     'add chain ip t d { type filter hook input priority foo; }',
     5,
@@ -218,5 +260,18 @@ test('nft reads what nft -c takes: words nft splits, counter packets/bytes in an
     printNft(r.ruleset),
     'table ip t {\n\tchain c {\n\t\tip saddr 192.168.122.0/24 iif "lo" tcp dport 22 accept\n' +
       '\t\tcounter packets 2 bytes 5\n\t\tcounter packets 7 bytes 0\n\t}\n}\n',
+  );
+});
+
+test('nft: `[family] TABLE CHAIN rule` at the top level is `add rule` (nft 1.0.6 takes it)', () => {
+  const r = parseNft(lines(`${BASE}t c tcp dport 22 accept\nip t c drop\n`, 'in.nft'));
+  assert.ok(r.ok, r.ok ? '' : r.diagnostics[0]!.message);
+  const c = r.ruleset.tables[0]!.chains[0]!;
+  assert.deepEqual(
+    c.rules.map((x) => x.stmts.at(-1)),
+    [
+      { kind: 'verdict', verdict: 'accept', pos: { file: 'in.nft', line: 5, column: 18 } },
+      { kind: 'verdict', verdict: 'drop', pos: { file: 'in.nft', line: 6, column: 8 } },
+    ],
   );
 });

@@ -24,10 +24,12 @@ const PER_RULESET = 8;
 const BUDGET_MS = 50_000;
 /**
  * Of the cases both refuse, the share natbox refuses at nft's line:column. Measured on
- * 2026-12-03 (seed 7, 8 edits × 54 rulesets, nft 1.0.6): 203 of 350, 58.0%. Set a bit under;
- * raise it as the reader's places come closer to nft's (it ratchets: never lower it).
+ * 2026-12-03 (seed 7, 8 edits × 54 rulesets, nft 1.0.6): 203 of 350, 58.0%; then 243 of 350,
+ * 69.4% (the implicit `add rule`, syntax errors before evaluation errors, junk's expected tokens).
+ * Set a bit under; raise it as the reader's places come closer to nft's (it ratchets: never lower
+ * it).
  */
-const SAME_PLACE_FLOOR = 0.56;
+const SAME_PLACE_FLOOR = 0.68;
 
 const corpusDir = fileURLToPath(new URL('../nft-corpus/', import.meta.url));
 
