@@ -6,34 +6,15 @@
 // answer leaves, and the client's ACK of the answer is back at the server side before the FIN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { simulateFile, tcpSegments } from '../tcp-segments.ts';
 
 const FILE = 'test/conformance/generated/gen-1415-17.yaml';
 
 /** h12:eth0's TCP segments in order: `dir sport>dport flags len`. */
-function h12Segments(): string[] {
-  const r = simulateScenario(readFileSync(FILE, 'utf8'), FILE, {
-    trace: true,
-    readFile: (p) => ({ ok: true, text: readFileSync(p, 'utf8') }),
-  });
-  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
-  const out: string[] = [];
-  for (const s of r.sim.steps) {
-    if (s.kind !== 'packet' || s.host !== 'h12' || s.frame[12] !== 0x08 || s.frame[13] !== 0x00) continue;
-    const ip = 14;
-    if (s.frame[ip + 9] !== 6) continue;
-    const hl = (s.frame[ip]! & 15) * 4;
-    const t = ip + hl;
-    const sport = (s.frame[t]! << 8) | s.frame[t + 1]!;
-    const dport = (s.frame[t + 2]! << 8) | s.frame[t + 3]!;
-    const flags = s.frame[t + 13]!;
-    const len = ((s.frame[ip + 2]! << 8) | s.frame[ip + 3]!) - hl - (s.frame[t + 12]! >> 4) * 4;
-    const f = ['F', 'S', 'R', 'P', '.'].filter((_, i) => flags & [1, 2, 4, 8, 16][i]!).join('');
-    out.push(`${s.dir} ${sport}>${dport} ${f} ${len}`);
-  }
-  return out;
-}
+const h12Segments = (): string[] =>
+  tcpSegments(simulateFile(FILE), 'h12').map(
+    (p) => `${p.dir} ${p.f.sport}>${p.f.dport} ${p.f.flags} ${p.f.len}`,
+  );
 
 test('a hairpin to itself: each ACK goes round before the application it woke writes', () => {
   const segs = h12Segments();

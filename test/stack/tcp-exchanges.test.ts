@@ -5,24 +5,16 @@
 // under `natbox verify`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { simulateFile, tcpSegments, type TestSim } from '../tcp-segments.ts';
 import { readFileSync } from 'node:fs';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
-import { describeFrame } from '../../src/trace/frame.ts';
 
 const FILE = 'test/conformance/extra/sockets-tcp-exchanges.yaml';
 
-const run = (text: string) => {
-  const r = simulateScenario(text, FILE);
-  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
-  return r.sim;
-};
+const run = (t: string) => simulateFile(FILE, t);
 
 /** a's TCP segments of one source port: time, direction, flags, payload length. */
-const segs = (sim: ReturnType<typeof run>, port: number) =>
-  sim.steps
-    .filter((s) => s.kind === 'packet' && s.host === 'a')
-    .map((s) => (s.kind === 'packet' ? { t: s.t, dir: s.dir, f: describeFrame(s.frame) } : undefined)!)
-    .filter((p) => p.f.proto === 'tcp' && (p.f.sport === port || p.f.dport === port));
+const segs = (sim: TestSim, port: number) => tcpSegments(sim, 'a', port);
 
 const text = readFileSync(FILE, 'utf8');
 

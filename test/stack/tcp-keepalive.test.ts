@@ -4,26 +4,18 @@
 // `natbox verify`; the unanswered ones follow tcp_keepalive_timer's arithmetic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { simulateFile, tcpSegments, type TestSim } from '../tcp-segments.ts';
 import { readFileSync } from 'node:fs';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
-import { describeFrame } from '../../src/trace/frame.ts';
 import { KeepaliveAction, keepaliveAction, keepaliveNext } from '../../src/stack/keepalive.ts';
 
 const FILE = 'test/conformance/extra/tcp-keepalive-conntrack.yaml';
 const text = readFileSync(FILE, 'utf8');
 
-const run = (t: string) => {
-  const r = simulateScenario(t, FILE);
-  assert.ok(r.ok, r.ok ? '' : r.errors.join('\n'));
-  return r.sim;
-};
+const run = (t: string) => simulateFile(FILE, t);
 
 /** a's TCP segments of one source port: time, direction, flags, seq, ack, payload length. */
-const segs = (sim: ReturnType<typeof run>, port: number) =>
-  sim.steps
-    .filter((s) => s.kind === 'packet' && s.host === 'a')
-    .map((s) => (s.kind === 'packet' ? { t: s.t, dir: s.dir, f: describeFrame(s.frame) } : undefined)!)
-    .filter((p) => p.f.proto === 'tcp' && (p.f.sport === port || p.f.dport === port));
+const segs = (sim: TestSim, port: number) => tcpSegments(sim, 'a', port);
 
 test('tcp_keepalive_timer: a probe when keepalive_time has elapsed, else the timer for the rest', () => {
   // 500 jiffies idle (2 s at HZ 250), 250 jiffies interval, 3 probes.
