@@ -656,9 +656,16 @@ export class Neighbours {
       t.confirmed.set(spa, host.env.now());
       this.reachable(dev.name, t, spa);
     }
-    if (answer) host.devOutput(dev.name, arpReplyFrame(dev.mac, tpa, sha, spa));
+    if (answer) {
+      // The answer leaves at once: when the kernel's request came at a random time (a probe, its
+      // timer's bucket), so does its answer, within the same window.
+      const reply = arpReplyFrame(dev.mac, tpa, sha, spa);
+      copyFrameWindow(frame, reply);
+      host.devOutput(dev.name, reply);
+    }
     if (proxy) {
       const reply = arpReplyFrame(dev.mac, tpa, sha, spa);
+      copyFrameWindow(frame, reply);
       // arp_process: a request to this device's MAC (PACKET_HOST) or a proxy_delay of 0 is
       // answered at once; a broadcast one after a random part of proxy_delay (pneigh_enqueue).
       const delay = this.parm(dev.name, 'proxy_delay') / 100;
