@@ -51,6 +51,8 @@ export class FastPath {
   private readonly bProto = new Uint8Array(BATCH);
   private readonly bSlot = new Uint32Array(BATCH);
   private readonly bEd = new Int32Array(BATCH);
+  /** What the batch's window-word loads read (kept so that they are not optimised away). */
+  private touched = 0;
   readonly batchSkb = new Skb();
 
   constructor(
@@ -121,6 +123,20 @@ export class FastPath {
       }
       let version = ct.version;
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
+      const tw = ct.tcpWin;
+      if (tw !== undefined) {
+        // Window tracking reads each entry's window words and aux word (tcpAckInWindow): load them
+        // for the whole batch first, as lookupBatch does the records, so that their cache misses
+        // overlap instead of coming one packet at a time. Reads only; the sum is kept.
+        const w = tw.w;
+        const aux = ct.aux;
+        let x = 0;
+        for (let k = 0; k < m; k++) {
+          const ed = bEd[k]!;
+          if (ed >= 0) x ^= w[(ed >>> 1) * 8 + (ed & 1) * 4]! ^ aux[ed >>> 1]!;
+        }
+        this.touched = x;
+      }
       for (let k = 0; k < m; k++) {
         const o = offs[start + c + k]!;
         if (ct.version !== version) {
