@@ -313,6 +313,14 @@ function comparePackets(
 export const ARP_EARLY = 0.1;
 export const ARP_LATE = 0.75;
 
+/**
+ * How much later than the kernel's natbox may send a timer's ARP frame, in seconds: a 5 s
+ * neighbour timer sits in the timer wheel's level 2 at HZ 250, rounded up by up to 256 ms from a
+ * tick phase natbox's is not (gen-20261201-1: the kernel's probe at 5.012 s, before the end, natbox's
+ * in its own bucket after it).
+ */
+export const ARP_TAIL = 0.3;
+
 /** An ARP frame as compared: direction, operation, sender > target. */
 const arpText = (p: ArpPacket): string => `${p.dir} ${p.op} ${p.sender} > ${p.target}`;
 const arpAt = (p: ArpPacket | undefined): string => (p ? `${arpText(p)} (t=${p.t.toFixed(4)})` : '(none)');
@@ -379,6 +387,9 @@ export function compareArp(
       // natbox's frame whose kernel counterpart may come after the end (within its lateness): the
       // kernel's is then left out with the frames after the end, so from here nothing is missing.
       if (p && !q && (p.window ? p.window[1] : p.t) + ARP_LATE > end) break;
+      // And the other way: the kernel's frame near the end whose natbox twin may come after it (a
+      // neighbour timer natbox's wheel phase fires up to ARP_TAIL later): natbox's is not recorded.
+      if (q && !p && q.t + ARP_TAIL > end) break;
       const common = {
         what: 'arp' as const,
         where: k,

@@ -2,7 +2,7 @@
 // left out, order and sender/target per interface, the kernel's time within a window of natbox's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignSameInstant, ARP_LATE, compareArp, SAME_INSTANT } from '../../src/oracle/compare.ts';
+import { alignSameInstant, ARP_LATE, ARP_TAIL, compareArp, SAME_INSTANT } from '../../src/oracle/compare.ts';
 import type { ArpPacket } from '../../src/oracle/packets.ts';
 
 const f = (
@@ -97,4 +97,13 @@ test('a window (proxy_delay, reachable_time) widens by the usual slack on both s
   assert.deepEqual(compareArp(proxy, at(1.33 + ARP_LATE), 4).diffs, []);
   assert.equal(compareArp(proxy, at(0.39), 4).diffs[0]?.field, 'time');
   assert.equal(compareArp(proxy, at(1.34 + ARP_LATE), 4).diffs[0]?.field, 'time');
+});
+
+test('a kernel probe just before the end, which natbox sends in a later wheel bucket after it, is no difference; an earlier one is', () => {
+  // gen-20261201-1 (CI dry run, 2026-12-03): s2's DELAY timer ran at 5.012 s on the kernel; natbox's,
+  // in its own 256 ms bucket, after the run's end at 5.1 s.
+  const probe = f(5.012, 'out', 'request', '10.0.0.1', '10.0.0.2');
+  assert.deepEqual(compareArp(nb, [...nb, probe], 5.1).diffs, []);
+  const early = { ...probe, t: 5.1 - ARP_TAIL - 0.01 };
+  assert.equal(compareArp(nb, [...nb, early], 5.1).diffs[0]?.field, 'frame');
 });
