@@ -2,6 +2,7 @@
 // value so later stages can point at the file. load.ts builds it; build.ts turns it into a sim
 // Topology and flows. Addresses stay as text here; they were checked when loaded.
 import type { SourceLoc } from '../rules/iptables/model.ts';
+import type { FlowProto, Verdict } from '../sim/flows.ts';
 
 /** A value and where it was written. */
 export interface At<T> {
@@ -129,21 +130,9 @@ export interface LinkSpec {
   readonly loc: SourceLoc;
 }
 
-export type Expectation =
-  | 'connected'
-  | 'reset'
-  | 'timeout'
-  | 'unreachable'
-  | 'reply'
-  | 'reply-from-unexpected-source'
-  | 'storm'
-  | 'refused'
-  | 'error'
-  | 'icmp-error'
-  | 'connected-then-failed';
-
-/** A flow's protocol: sockets (tcp, udp), an echo (icmp), or one raw datagram (wire/raw.ts, sim/flows.ts). */
-export type FlowProto = 'tcp' | 'udp' | 'icmp' | 'sctp' | 'dccp' | 'esp' | 'ah';
+/** What a flow expects: one of the verdicts a flow gets (sim/flows.ts), older aliases included. */
+export type Expectation = Verdict;
+export type { FlowProto };
 
 export interface FlowSpec {
   readonly name: At<string>;

@@ -36,7 +36,7 @@ import {
   synOptionBits,
   synOptions,
 } from './tcp-options.ts';
-import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
 import { markPendingConfirm } from './neigh.ts';
 import {
   SK_FULL,
@@ -174,8 +174,7 @@ export interface SendError {
 /**
  * The error a socket reports for a packet the host could not send (what the application sees,
  * as strerror says an errno): ENETUNREACH, or EPERM with netfilter's reason. The netfilter words
- * are the trace's (trace/drop-words.ts netfilterDropWords; test/trace/drop-words.test.ts keeps
- * the two the same).
+ * are the trace's (netfilter/core/drop.ts netfilterDropWords).
  */
 export function sendErrorText(e: SendError): string {
   const table = DROP_TABLES[e.table] ?? '';
@@ -187,26 +186,10 @@ export function sendErrorText(e: SendError): string {
       return e.errno === undefined || e.errno === ENETUNREACH
         ? 'network is unreachable'
         : errnoWords(e.errno);
-    case DropReason.NETFILTER_DROP:
-      return `dropped by the ${table} table`;
-    case DropReason.NETFILTER_REJECT:
-      return `rejected by the ${table} table`;
-    case DropReason.NF_CT_TABLE_FULL:
-      return `conntrack: table full (nf_conntrack_max ${e.ctMax}), packet dropped`;
-    case DropReason.NF_CT_INSERT_FAILED:
-      return 'conntrack: insert failed (tuple clash)';
-    case DropReason.NF_NAT_NO_FREE_TUPLE:
-      return 'nat: no free tuple';
-    case DropReason.NF_NAT_ICMP_REDIRECT:
-      return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
-    case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
-      return 'nat: ICMP error about a NATed connection could not be translated';
-    case DropReason.NF_NAT_MASQ_OIF_CHANGED:
-      return 'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped';
     case DropReason.NOT_SPECIFIED:
       return 'operation not permitted (netfilter)';
     default:
-      return 'dropped by netfilter';
+      return netfilterDropWords(e.reason, e.table, e.ctMax);
   }
 }
 

@@ -3,7 +3,7 @@
 // `reason` strings of the trace text, the story, the explanations and the natbox-trace/1 document
 // (docs/trace-json.md).
 import { formatIpv4 } from '../wire/addr.ts';
-import { DROP_TABLES, DropReason } from '../netfilter/core/drop.ts';
+import { DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
 import { STATE_NAMES } from '../stack/bridge.ts';
 import type { DropStep } from '../stack/steps.ts';
 import { localnetWords } from '../stack/loopback.ts';
@@ -58,33 +58,5 @@ export function dropWords(s: DropStep): string {
       return STOLEN_WORDS;
     default:
       return netfilterDropWords(s.reason, s.table ?? 0, s.count ?? 0);
-  }
-}
-
-/**
- * A netfilter drop (the packet's `Skb.dropReason` and `Skb.dropTable`) in words; `ctMax` is
- * nf_conntrack_max, which a full table names.
- */
-export function netfilterDropWords(reason: DropReason, table: number, ctMax: number): string {
-  const name = DROP_TABLES[table] ?? '';
-  switch (reason) {
-    case DropReason.NETFILTER_DROP:
-      return name ? `dropped by the ${name} table` : 'dropped by an nft rule or chain policy';
-    case DropReason.NETFILTER_REJECT:
-      return name ? `rejected by the ${name} table` : 'rejected by an nft rule';
-    case DropReason.NF_CT_TABLE_FULL:
-      return `conntrack: table full (nf_conntrack_max ${ctMax}), packet dropped`;
-    case DropReason.NF_CT_INSERT_FAILED:
-      return 'conntrack: insert failed (tuple clash)';
-    case DropReason.NF_NAT_NO_FREE_TUPLE:
-      return 'nat: no free tuple';
-    case DropReason.NF_NAT_ICMP_REDIRECT:
-      return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
-    case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
-      return 'nat: ICMP error about a NATed connection could not be translated';
-    case DropReason.NF_NAT_MASQ_OIF_CHANGED:
-      return 'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped';
-    default:
-      return 'dropped by netfilter';
   }
 }

@@ -8,7 +8,8 @@ import { DROP_REASON_COUNT, DROP_TABLES, DropReason } from '../../src/netfilter/
 import { BR_STATE_BLOCKING, BR_STATE_DISABLED, BR_STATE_LISTENING } from '../../src/stack/bridge.ts';
 import { sendErrorText } from '../../src/stack/sockets.ts';
 import type { DropStep } from '../../src/stack/steps.ts';
-import { dropWords, netfilterDropWords } from '../../src/trace/drop-words.ts';
+import { dropWords } from '../../src/trace/drop-words.ts';
+import { netfilterDropWords } from '../../src/netfilter/core/drop.ts';
 
 const ip = (a: number, b: number, c: number, d: number): number =>
   ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;

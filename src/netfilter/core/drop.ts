@@ -89,3 +89,32 @@ export const DROP_REASON_COUNT = 28;
 /** Tables as `Skb.dropTable` numbers them (0: none; 'nft': a base chain of an nft ruleset). */
 export const DROP_TABLES = ['', 'raw', 'mangle', 'nat', 'filter', 'security', 'nft'] as const;
 export type DropTableName = (typeof DROP_TABLES)[number];
+
+/**
+ * A netfilter drop (the packet's `Skb.dropReason` and `Skb.dropTable`) in words; `ctMax` is
+ * nf_conntrack_max, which a full table names. The trace (trace/drop-words.ts) and a socket's send
+ * error (stack/sockets.ts sendErrorText) both say a netfilter drop in these words.
+ */
+export function netfilterDropWords(reason: DropReason, table: number, ctMax: number): string {
+  const name = DROP_TABLES[table] ?? '';
+  switch (reason) {
+    case DropReason.NETFILTER_DROP:
+      return name ? `dropped by the ${name} table` : 'dropped by an nft rule or chain policy';
+    case DropReason.NETFILTER_REJECT:
+      return name ? `rejected by the ${name} table` : 'rejected by an nft rule';
+    case DropReason.NF_CT_TABLE_FULL:
+      return `conntrack: table full (nf_conntrack_max ${ctMax}), packet dropped`;
+    case DropReason.NF_CT_INSERT_FAILED:
+      return 'conntrack: insert failed (tuple clash)';
+    case DropReason.NF_NAT_NO_FREE_TUPLE:
+      return 'nat: no free tuple';
+    case DropReason.NF_NAT_ICMP_REDIRECT:
+      return 'nat: an ICMP redirect about a NATed connection is dropped (it would name a translated address)';
+    case DropReason.NF_NAT_ICMP_UNTRANSLATABLE:
+      return 'nat: ICMP error about a NATed connection could not be translated';
+    case DropReason.NF_NAT_MASQ_OIF_CHANGED:
+      return 'nat: a masqueraded connection now leaves by another interface: its conntrack entry is deleted and the packet dropped';
+    default:
+      return 'dropped by netfilter';
+  }
+}
