@@ -191,6 +191,22 @@ const enum F {
    * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's four operand words].
    */
   L4NAT = 38,
+  /**
+   * kube-proxy's service and endpoint chains fused into one record (fuseService), the target of a
+   * service map element's copy only (FastProgram.direct); the chains themselves stay in the program
+   * for every other way in. [op, n | neg << 16, mask, want, and, xor, endpoint and, endpoint xor,
+   * pc of the service chain's F.NGDVMAP, then per endpoint k < n: address, l4 proto | pc of its
+   * F.L4NAT << 8, then F.NAT's four operand words].
+   */
+  KSVC = 39,
+}
+
+/** F.KSVC's words before its endpoints, and per endpoint. */
+const enum Ksvc {
+  HEAD = 9,
+  EP = 6,
+  /** The most endpoints a record holds (more: the general walk). */
+  MAX = 256,
 }
 
 /**
@@ -251,6 +267,8 @@ export class FastProgram {
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
   readonly stack: Int32Array = new Int32Array(Stack.SIZE);
+  /** F.KSVC records (fuseService) in the program. */
+  fused = 0;
 
   constructor(
     readonly code: Int32Array,
@@ -586,24 +604,143 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     else if (kind === F_CHAIN) fast[at] = chainPc[v]!;
     else fast[at] = fix[i + 3]! | (chainPc[v]! << 3);
   }
-  const fp = new FastProgram(fast, chainPc);
-  fp.directVersion = new Int32Array(hvmaps.length);
+  // The fused service records (F.KSVC) after the program, each starting a cache line of the
+  // array's when it fits in one (a record is read from its start: its head and one endpoint).
+  const recs = new Records((nw + 15) & ~15);
+  const vpacks: Int32Array[] = [];
+  const directs: HashIndex[] = [];
   for (let k = 0; k < hvmaps.length; k++) {
     const set = t.psets[hvmaps[k]!]!;
     const vp = vpackOf(set, chainPc);
-    fp.vpacks.push(vp);
-    const h = set.hash!;
+    vpacks.push(vp);
     const key = keyOf[k];
-    fp.direct.push(
-      h.mapValues((slot, tab, at) => {
+    directs.push(
+      set.hash!.mapValues((slot, tab, at) => {
         const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc);
-        return key ? pastImplied(fast, packed, key, tab, at) : packed;
+        return fuseService(fast, key ? pastImplied(fast, packed, key, tab, at) : packed, recs);
       }),
     );
+  }
+  let prog = fast;
+  if (recs.n > 0) {
+    prog = new Int32Array(recs.base + recs.n);
+    prog.set(fast);
+    prog.set(recs.words.subarray(0, recs.n), recs.base);
+  }
+  const fp = new FastProgram(prog, chainPc);
+  fp.fused = recs.count;
+  fp.directVersion = new Int32Array(hvmaps.length);
+  for (let k = 0; k < hvmaps.length; k++) {
+    const h = t.psets[hvmaps[k]!]!.hash!;
+    fp.vpacks.push(vpacks[k]!);
+    fp.direct.push(directs[k]!);
     fp.directOf.push(h);
     fp.directVersion[k] = h.version;
   }
   return fp;
+}
+
+/** F.KSVC records being written: their words from pc `base` on, and each target's record. */
+class Records {
+  words = new Int32Array(1024);
+  n = 0;
+  count = 0;
+  /** Service chain pc (past the implied matches) to its record's pc. */
+  readonly at = new Map<number, number>();
+  constructor(readonly base: number) {}
+
+  /** Room for `len` words, at a line's start unless it fits in the rest of the current line. */
+  alloc(len: number): number {
+    let at = this.n;
+    const inLine = 16 - ((this.base + at) & 15);
+    if (len > inLine && inLine < 16) at += inLine;
+    if (at + len > this.words.length) {
+      const w = new Int32Array(Math.max(this.words.length * 2, at + len));
+      w.set(this.words);
+      this.words = w;
+    }
+    this.n = at + len;
+    return at;
+  }
+}
+
+/**
+ * A service map element's packed verdict (code | pc << 3), as a goto to an F.KSVC record when its
+ * target has kube-proxy's shape exactly, else unchanged. The shape, in the fast program at the
+ * target (past the implied matches, pastImplied): optionally `ip saddr` (& mask) ==/!= want `jump`
+ * to a chain of `meta mark set` rules (F.N32MASK_JMARK on the network header's byte 12); then
+ * `numgen random mod n vmap { 0 : goto e0, ..., n-1 : goto en-1 }` (F.NGDVMAP, offset 0, every
+ * entry a goto); each endpoint chain `ip saddr X jump` to a chain of `meta mark set` rules
+ * (F.N32EQ_JMARK, byte 12, the same composed mark for every endpoint) then `meta l4proto P` and
+ * NAT (F.L4NAT). runFast's F.KSVC does what those ops do, in their order, reading one record
+ * instead of the two chains' code: the same stack checks, marks, random draw (numgen's modulus is
+ * n, so the draw always picks an entry) and NAT. Where a packet leaves the shape (an l4proto other
+ * than the NAT rule's), it goes on at that op of the real chain. Anything else in the chains (a
+ * counter, a log, a set lookup, a rule more) is not the shape, and the element keeps its goto to
+ * the chain.
+ */
+function fuseService(fast: Int32Array, packed: number, recs: Records): number {
+  if ((packed & 7) !== R.GOTO) return packed;
+  const p = packed >> 3;
+  const had = recs.at.get(p);
+  if (had !== undefined) return had < 0 ? packed : R.GOTO | (had << 3);
+  const rec = serviceRecord(fast, p);
+  if (!rec) {
+    recs.at.set(p, -1);
+    return packed;
+  }
+  const at = recs.alloc(rec.length);
+  recs.words.set(rec, at);
+  const pc = recs.base + at;
+  recs.at.set(p, pc);
+  recs.count++;
+  return R.GOTO | (pc << 3);
+}
+
+/** The F.KSVC record of the service chain at fast pc `p` (fuseService's shape), or undefined. */
+function serviceRecord(fast: Int32Array, p: number): number[] | undefined {
+  let q = p;
+  // No masquerade rule: a condition never true (the saddr read has no effect).
+  let neg = 1;
+  let mask = 0;
+  let want = 0;
+  let and = -1;
+  let xor = 0;
+  if (fast[q] === F.N32MASK_JMARK) {
+    if (fast[q + 1] !== 12) return undefined;
+    mask = fast[q + 2]!;
+    want = fast[q + 3]!;
+    neg = fast[q + 4] !== 0 ? 1 : 0;
+    and = fast[q + 5]!;
+    xor = fast[q + 6]!;
+    q = fast[q + 7]!;
+  }
+  if (fast[q] !== F.NGDVMAP) return undefined;
+  const mod = fast[q + 1]!;
+  const n = fast[q + 3]!;
+  if (fast[q + 2] !== 0 || mod !== n || n < 1 || n > Ksvc.MAX) return undefined;
+  const rec = [F.KSVC, n | (neg << 16), mask, want, and, xor, 0, 0, q];
+  for (let k = 0; k < n; k++) {
+    const e = fast[q + 5 + k]!;
+    if ((e & 7) !== R.GOTO) return undefined;
+    const ep = e >> 3;
+    if (fast[ep] !== F.N32EQ_JMARK || fast[ep + 1] !== 12) return undefined;
+    if (k === 0) {
+      rec[6] = fast[ep + 3]!;
+      rec[7] = fast[ep + 4]!;
+    } else if (rec[6] !== fast[ep + 3] || rec[7] !== fast[ep + 4]) return undefined;
+    const l4 = fast[ep + 5]!;
+    if (fast[l4] !== F.L4NAT || (fast[l4 + 1]! & ~0xff) !== 0 || l4 >= 1 << 23) return undefined;
+    rec.push(
+      fast[ep + 2]!,
+      fast[l4 + 1]! | (l4 << 8),
+      fast[l4 + 3]!,
+      fast[l4 + 4]!,
+      fast[l4 + 5]!,
+      fast[l4 + 6]!,
+    );
+  }
+  return rec;
 }
 
 /**
@@ -957,6 +1094,43 @@ export function runFast(
         pc = target;
         op = c[pc]!;
       }
+      if (op === F.KSVC) {
+        // kube-proxy's service and endpoint chains from one record (fuseService): the ops below
+        // (F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT) in the same order with the same
+        // effects, the saddr read once.
+        const o = skb.off;
+        const b = skb.buf;
+        const has = o + 16 <= o + skb.len;
+        const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+        const w1 = c[pc + 1]!;
+        if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+          if (sp >= Stack.SIZE) return T.DROP;
+          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+        }
+        // nft_ng_random_gen with modulus n and offset 0: always an entry, each a goto.
+        const n = w1 & 0xffff;
+        const x = random(skb, n);
+        r[0] = x;
+        if (x >= n) {
+          ret = c[c[pc + 8]! + 4]!;
+          v = R.BREAK;
+          break verdict;
+        }
+        const e = pc + Ksvc.HEAD + Ksvc.EP * x;
+        if (has && sa === c[e]!) {
+          if (sp >= Stack.SIZE) return T.DROP;
+          skb.mark = ((skb.mark & c[pc + 6]!) ^ c[pc + 7]!) >>> 0;
+        }
+        const l4 = c[e + 1]!;
+        if (skb.proto !== (l4 & 0xff)) {
+          pc = l4 >>> 8; // the endpoint chain's F.L4NAT: its rule breaks there
+          continue;
+        }
+        v = t.nat(c[e + 2]!, c[e + 3]!, c[e + 4]!, c[e + 5]!, skb);
+        // RtTable.nat answers accept or drop; anything else would go on after the NAT rule.
+        if (v !== R.ACCEPT && v !== R.DROP) ret = c[(l4 >>> 8) + 2]!;
+        break verdict;
+      }
       // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
       // ends with the folded jump, and no rule reads a register an earlier rule left (compile.ts
       // writes each match's registers before reading them; pastImplied relies on the same).
@@ -1009,6 +1183,7 @@ export function runFast(
         case F.N32MASK_JMARK:
         case F.NGDVMAP:
         case F.N32EQ_JMARK:
+        case F.KSVC:
           // Reached after an op tested later above: the loop's head runs it.
           continue;
         case F.END:
