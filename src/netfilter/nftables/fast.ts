@@ -37,6 +37,7 @@ import {
   OP_MARK,
   OP_MASK,
   OP_NAT,
+  NAT_HAS_ADDR,
   natHow,
   natPorts,
   OP_NE,
@@ -193,18 +194,19 @@ const enum F {
   L4NAT = 38,
   /**
    * kube-proxy's service and endpoint chains fused into one record (fuseService), the target of a
-   * service map element's copy only (FastProgram.direct); the chains themselves stay in the program
-   * for every other way in. [op, n | neg << 16, mask, want, and, xor, endpoint and, endpoint xor,
-   * pc of the service chain's F.NGDVMAP, then per endpoint k < n: address, l4 proto | pc of its
-   * F.L4NAT << 8, then F.NAT's four operand words].
+   * KEY_HVMAP site's element copy only (FastProgram.direct); the chains themselves stay in the
+   * program for every other way in. [op, n | neg << 16, mask, want, and, xor, then per endpoint
+   * k < n: address, NAT how, NAT ports] (the masquerade rule's `ip saddr` mask, want and negation,
+   * the composed mark of the jumps; an endpoint's NAT address range is its address): 6 + 3n words,
+   * one cache line up to 3 endpoints.
    */
   KSVC = 39,
 }
 
 /** F.KSVC's words before its endpoints, and per endpoint. */
 const enum Ksvc {
-  HEAD = 9,
-  EP = 6,
+  HEAD = 6,
+  EP = 3,
   /** The most endpoints a record holds (more: the general walk). */
   MAX = 256,
 }
@@ -617,7 +619,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     directs.push(
       set.hash!.mapValues((slot, tab, at) => {
         const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc);
-        return fuseService(fast, key ? pastImplied(fast, packed, key, tab, at) : packed, recs);
+        return key ? fuseService(fast, pastImplied(fast, packed, key, tab, at), tab[at + 1]!, recs) : packed;
       }),
     );
   }
@@ -645,7 +647,7 @@ class Records {
   words = new Int32Array(1024);
   n = 0;
   count = 0;
-  /** Service chain pc (past the implied matches) to its record's pc. */
+  /** Service chain pc (past the implied matches) << 8 | the key's l4proto to its record's pc (-1: none). */
   readonly at = new Map<number, number>();
   constructor(readonly base: number) {}
 
@@ -665,82 +667,76 @@ class Records {
 }
 
 /**
- * A service map element's packed verdict (code | pc << 3), as a goto to an F.KSVC record when its
+ * A KEY_HVMAP element's packed verdict (code | pc << 3), as a goto to an F.KSVC record when its
  * target has kube-proxy's shape exactly, else unchanged. The shape, in the fast program at the
  * target (past the implied matches, pastImplied): optionally `ip saddr` (& mask) ==/!= want `jump`
  * to a chain of `meta mark set` rules (F.N32MASK_JMARK on the network header's byte 12); then
  * `numgen random mod n vmap { 0 : goto e0, ..., n-1 : goto en-1 }` (F.NGDVMAP, offset 0, every
  * entry a goto); each endpoint chain `ip saddr X jump` to a chain of `meta mark set` rules
- * (F.N32EQ_JMARK, byte 12, the same composed mark for every endpoint) then `meta l4proto P` and
- * NAT (F.L4NAT). runFast's F.KSVC does what those ops do, in their order, reading one record
- * instead of the two chains' code: the same stack checks, marks, random draw (numgen's modulus is
- * n, so the draw always picks an entry) and NAT. Where a packet leaves the shape (an l4proto other
- * than the NAT rule's), it goes on at that op of the real chain. Anything else in the chains (a
- * counter, a log, a set lookup, a rule more) is not the shape, and the element keeps its goto to
+ * (F.N32EQ_JMARK, byte 12, the masquerade rule's composed mark if it has one, the same for every
+ * endpoint) then `meta l4proto P` with P the element's l4proto and NAT to X alone (F.L4NAT). The
+ * element's key implies P: the packet's l4proto is the key's (F.KEY_HVMAP matched it). runFast's
+ * F.KSVC does what those ops do, in their order, reading one record instead of the two chains'
+ * code: the same stack checks, marks, random draw and NAT. numgen's draw always picks an entry
+ * (reciprocal_scale(v, n) < n) and RtTable.nat answers accept or drop, so no way out of the
+ * shape is left in the record. Anything else in the chains (a counter, a log, a set lookup, a rule
+ * more, another l4proto, an address range) is not the shape, and the element keeps its goto to
  * the chain.
  */
-function fuseService(fast: Int32Array, packed: number, recs: Records): number {
-  if ((packed & 7) !== R.GOTO) return packed;
+function fuseService(fast: Int32Array, packed: number, l4: number, recs: Records): number {
+  if ((packed & 7) !== R.GOTO || (l4 & ~0xff) !== 0) return packed;
   const p = packed >> 3;
-  const had = recs.at.get(p);
+  const id = p * 256 + l4;
+  const had = recs.at.get(id);
   if (had !== undefined) return had < 0 ? packed : R.GOTO | (had << 3);
-  const rec = serviceRecord(fast, p);
+  const rec = serviceRecord(fast, p, l4);
   if (!rec) {
-    recs.at.set(p, -1);
+    recs.at.set(id, -1);
     return packed;
   }
   const at = recs.alloc(rec.length);
   recs.words.set(rec, at);
   const pc = recs.base + at;
-  recs.at.set(p, pc);
+  recs.at.set(id, pc);
   recs.count++;
   return R.GOTO | (pc << 3);
 }
 
-/** The F.KSVC record of the service chain at fast pc `p` (fuseService's shape), or undefined. */
-function serviceRecord(fast: Int32Array, p: number): number[] | undefined {
+/** The F.KSVC record of the service chain at fast pc `p` for l4proto `l4` (fuseService), or undefined. */
+function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | undefined {
   let q = p;
   // No masquerade rule: a condition never true (the saddr read has no effect).
   let neg = 1;
   let mask = 0;
   let want = 0;
-  let and = -1;
-  let xor = 0;
+  let mark: [number, number] | undefined;
   if (fast[q] === F.N32MASK_JMARK) {
     if (fast[q + 1] !== 12) return undefined;
     mask = fast[q + 2]!;
     want = fast[q + 3]!;
     neg = fast[q + 4] !== 0 ? 1 : 0;
-    and = fast[q + 5]!;
-    xor = fast[q + 6]!;
+    mark = [fast[q + 5]!, fast[q + 6]!];
     q = fast[q + 7]!;
   }
   if (fast[q] !== F.NGDVMAP) return undefined;
-  const mod = fast[q + 1]!;
   const n = fast[q + 3]!;
-  if (fast[q + 2] !== 0 || mod !== n || n < 1 || n > Ksvc.MAX) return undefined;
-  const rec = [F.KSVC, n | (neg << 16), mask, want, and, xor, 0, 0, q];
+  if (fast[q + 2] !== 0 || fast[q + 1] !== n || n < 1 || n > Ksvc.MAX) return undefined;
+  const eps: number[] = [];
   for (let k = 0; k < n; k++) {
     const e = fast[q + 5 + k]!;
     if ((e & 7) !== R.GOTO) return undefined;
     const ep = e >> 3;
     if (fast[ep] !== F.N32EQ_JMARK || fast[ep + 1] !== 12) return undefined;
-    if (k === 0) {
-      rec[6] = fast[ep + 3]!;
-      rec[7] = fast[ep + 4]!;
-    } else if (rec[6] !== fast[ep + 3] || rec[7] !== fast[ep + 4]) return undefined;
-    const l4 = fast[ep + 5]!;
-    if (fast[l4] !== F.L4NAT || (fast[l4 + 1]! & ~0xff) !== 0 || l4 >= 1 << 23) return undefined;
-    rec.push(
-      fast[ep + 2]!,
-      fast[l4 + 1]! | (l4 << 8),
-      fast[l4 + 3]!,
-      fast[l4 + 4]!,
-      fast[l4 + 5]!,
-      fast[l4 + 6]!,
-    );
+    const addr = fast[ep + 2]!;
+    mark ??= [fast[ep + 3]!, fast[ep + 4]!];
+    if (mark[0] !== fast[ep + 3] || mark[1] !== fast[ep + 4]) return undefined;
+    const nat = fast[ep + 5]!;
+    if (fast[nat] !== F.L4NAT || fast[nat + 1] !== l4) return undefined;
+    const how = fast[nat + 3]!;
+    if ((how & NAT_HAS_ADDR) === 0 || fast[nat + 4] !== addr || fast[nat + 5] !== addr) return undefined;
+    eps.push(addr, how, fast[nat + 6]!);
   }
-  return rec;
+  return [F.KSVC, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
 }
 
 /**
@@ -1095,40 +1091,29 @@ export function runFast(
         op = c[pc]!;
       }
       if (op === F.KSVC) {
-        // kube-proxy's service and endpoint chains from one record (fuseService): the ops below
-        // (F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT) in the same order with the same
-        // effects, the saddr read once.
+        // kube-proxy's service and endpoint chains from one record (fuseService): the ops
+        // F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the same order with the same
+        // effects, the saddr read once; the endpoint's l4proto is the map key's (the packet's).
         const o = skb.off;
+        const has = 16 <= skb.len;
         const b = skb.buf;
-        const has = o + 16 <= o + skb.len;
         const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
         const w1 = c[pc + 1]!;
         if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
           if (sp >= Stack.SIZE) return T.DROP;
           skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
         }
-        // nft_ng_random_gen with modulus n and offset 0: always an entry, each a goto.
-        const n = w1 & 0xffff;
-        const x = random(skb, n);
+        // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always.
+        const x = random(skb, w1 & 0xffff);
         r[0] = x;
-        if (x >= n) {
-          ret = c[c[pc + 8]! + 4]!;
-          v = R.BREAK;
-          break verdict;
-        }
         const e = pc + Ksvc.HEAD + Ksvc.EP * x;
-        if (has && sa === c[e]!) {
+        const addr = c[e]!;
+        if (has && sa === addr) {
           if (sp >= Stack.SIZE) return T.DROP;
-          skb.mark = ((skb.mark & c[pc + 6]!) ^ c[pc + 7]!) >>> 0;
+          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
         }
-        const l4 = c[e + 1]!;
-        if (skb.proto !== (l4 & 0xff)) {
-          pc = l4 >>> 8; // the endpoint chain's F.L4NAT: its rule breaks there
-          continue;
-        }
-        v = t.nat(c[e + 2]!, c[e + 3]!, c[e + 4]!, c[e + 5]!, skb);
-        // RtTable.nat answers accept or drop; anything else would go on after the NAT rule.
-        if (v !== R.ACCEPT && v !== R.DROP) ret = c[(l4 >>> 8) + 2]!;
+        // RtTable.nat answers accept or drop: the verdict switch needs no `ret`.
+        v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
         break verdict;
       }
       // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
