@@ -23,6 +23,8 @@ import type { NftTracedRule } from '../../src/netfilter/nftables/traced-rule.ts'
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { chain, match, meta, num, pay, rs, rule, set, table, verdict } from './nftables/dsl.ts';
 import { fcOpts, firstPacketSkb } from './helpers.ts';
+import { kubeProxyNft as kubeProxyNftText } from '../../bench/fixtures/kube-proxy-nft.ts';
+import { parseNft } from '../../src/rules/nft/index.ts';
 
 const svcIp = (i: number): number => (0xc0000200 + 10 + i) >>> 0; // 192.0.2.10+i
 const epIp = (i: number, k: number): number => (0x0ab40000 + (i << 8) + k) >>> 0; // 10.180.i.k
@@ -310,4 +312,47 @@ test('nft fast walk: random kube-proxy rulesets (folded vmap key, mark jumps, de
     'fused',
   ])
     assert.ok(seen.has(want), `${want} in ${[...seen].join(', ')}`);
+});
+
+test("nft fast walk: kube-proxy's own text fuses the services of the shape, and every ClusterIP's first packet runs as the traced walk", () => {
+  // bench/fixtures/kube-proxy-nft.ts: 1 to 3 endpoints, every 7th service none (no service chain),
+  // every 10th with session affinity (its service chain has a set lookup: not the shape).
+  const text = kubeProxyNftText(140);
+  const parsed = parseNft(
+    text.split('\n').map((l, i) => ({ text: l, file: 'kp.nft', line: i + 1, column: 1 })),
+  );
+  assert.ok(parsed.ok);
+  const fast = baseOf(structuredClone(parsed.ruleset));
+  const plain = baseOf(structuredClone(parsed.ruleset));
+  const svcs = [...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. tcp \. 80 :/g)].map(
+    (m) => m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0),
+  );
+  const affinity = (text.match(/^add rule ip kube-proxy service-\S+ ip saddr @affinity/gm) ?? []).length;
+  assert.equal(svcs.length, 140 - 20); // 20 of 140 have no endpoints
+  assert.ok(affinity > 0);
+  let n = 0;
+  for (const dst of svcs)
+    for (const [src, mark] of [
+      [0x0a000005, 0],
+      [0xc6336409, 0x4000],
+      [0xc6336409, 0],
+    ] as const) {
+      const sa = firstPacketSkb(src, dst, 80, true, mark, 7 + n);
+      const sb = firstPacketSkb(src, dst, 80, true, mark, 7 + n++);
+      nats = [];
+      const va = fast.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
+      const na = nats;
+      nats = [];
+      traced = [];
+      const vb = plain.run(NF_INET_PRE_ROUTING, sb, 1, tracer);
+      assert.equal(va, vb);
+      assert.equal(sa.mark >>> 0, sb.mark >>> 0);
+      assert.deepEqual(na, nats);
+      assert.equal(nats.length, 6, 'each ClusterIP is dnat-ed');
+    }
+  // Every service with endpoints and no affinity rule has a record.
+  assert.equal(
+    fast.rt.fast!.fused,
+    svcs.length - new Set(text.match(/service-\S+(?= ip saddr @affinity)/g)).size,
+  );
 });
