@@ -14,7 +14,12 @@
 //   where it ends (runFast's `verdict` block): one pass of the loop per packet;
 // - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
 //   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
-//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
+//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place;
+// - a service map element whose service and endpoint chains have exactly kube-proxy's shape leads
+//   to one record (F.KSVC, fuseService: the masquerade condition and mark, the endpoint count, each
+//   endpoint's address, NAT and ports), after the program: a first packet reads the map's hash
+//   entry and that record's line, not the two chains' code (the chains stay for every other way in;
+//   anything outside the shape, a counter included, keeps the element's goto to the chain).
 // Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
