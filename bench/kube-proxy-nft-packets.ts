@@ -13,7 +13,9 @@
 //     valgrind --tool=cachegrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
 //       --LL=1048576,16,64 node --single-threaded /tmp/kpp.mjs 10000 4096 1000000   # and ... 0
 // after `npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm
-// --outfile=/tmp/kpp.mjs`. PACKETS 0 runs the warm-up only.
+// --outfile=/tmp/kpp.mjs`. PACKETS 0 runs the warm-up only. A fourth argument `ring` runs the
+// packets from a ring of their bytes loaded into one Skb (kube-proxy-nft-model.ts ringOf: the
+// bench's ring rows), not from 4,096 cold Skbs.
 // - both at once, each miss on its instruction (no difference of two runs): callgrind with
 //   `--cache-sim=yes --dump-instr=yes` and the cache sizes above, plus `--print-opt-code
 //   --print-opt-code-filter=runFast` to read which load of runFast's code misses.
@@ -23,14 +25,25 @@ import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
 import { T_ACCEPT } from '../src/netfilter/core/table.ts';
 import type { NfTable } from '../src/netfilter/core/table.ts';
 import type { Skb } from '../src/netfilter/core/skb.ts';
-import { env, kubeProxyNft, natCount, spreadPackets } from './kube-proxy-nft-model.ts';
+import { env, kubeProxyNft, natCount, ringOf, ringSkb, spreadPackets } from './kube-proxy-nft-model.ts';
 
-const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2).map(Number);
+const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2, 5).map(Number);
+const ringMode = process.argv[5] === 'ring';
 
 function loop(pre: NfTable, skbs: readonly Skb[], n: number): number {
   const len = skbs.length;
   let acc = 0;
   for (let j = 0; j < n; j++) acc += pre.run(NF_INET_PRE_ROUTING, skbs[j % len]!, 1, undefined);
+  return acc;
+}
+
+function loopRing(pre: NfTable, skb: Skb, ring: Uint8Array, n: number): number {
+  const mask = ring.length / 64 - 1;
+  let acc = 0;
+  for (let j = 0; j < n; j++) {
+    skb.load(ring, (j & mask) << 6, 'eth0', '');
+    acc += pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined);
+  }
   return acc;
 }
 
@@ -43,9 +56,17 @@ for (const skb of skbs) {
   if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT || natCount() !== before + 1)
     throw new Error('the packets did not reach their dnat');
 }
-let acc = loop(pre, skbs, 400_000); // warm-up: the interpreter optimized
-acc += loop(pre, skbs, packets);
+let acc = 0;
+if (ringMode) {
+  const ring = ringOf(skbs);
+  const one = ringSkb();
+  acc += loopRing(pre, one, ring, 400_000); // warm-up: the interpreter optimized
+  acc += loopRing(pre, one, ring, packets);
+} else {
+  acc += loop(pre, skbs, 400_000); // warm-up: the interpreter optimized
+  acc += loop(pre, skbs, packets);
+}
 const mem = process.memoryUsage();
 console.log(
-  `${services} services, ${spread} spread, ${packets} packets: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
+  `${services} services, ${spread} spread, ${packets} packets${ringMode ? ' (ring)' : ''}: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
 );

@@ -23,6 +23,8 @@ import type { NftTracedRule } from '../../src/netfilter/nftables/traced-rule.ts'
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { chain, match, meta, num, pay, rs, rule, set, table, verdict } from './nftables/dsl.ts';
 import { fcOpts, firstPacketSkb } from './helpers.ts';
+import { kubeProxyNft as kubeProxyNftText } from '../../bench/fixtures/kube-proxy-nft.ts';
+import { parseNft } from '../../src/rules/nft/index.ts';
 
 const svcIp = (i: number): number => (0xc0000200 + 10 + i) >>> 0; // 192.0.2.10+i
 const epIp = (i: number, k: number): number => (0x0ab40000 + (i << 8) + k) >>> 0; // 10.180.i.k
@@ -45,7 +47,14 @@ const arbCase = fc.record({
        * at all (another address, another port, `meta l4proto`), a register read after the implied
        * matches (`meta mark`), or a rule of the implied matches alone.
        */
-      first: fc.constantFrom('kube', 'addr', 'port', 'l4', 'mark', 'whole'),
+      first: fc.constantFrom('kube', 'addr', 'port', 'l4', 'mark', 'whole', 'none'),
+      /**
+       * Where the service and endpoint chains leave the shape the fast program fuses into one
+       * record (fast.ts fuseService), or not ('kube'): the last endpoint's dnat rule for the other
+       * l4proto, its hairpin jump to another mark chain, a counter in its dnat rule (which must
+       * still count), `numgen random mod eps + 1` (a draw with no entry).
+       */
+      shape: fc.constantFrom('kube', 'kube', 'kube', 'proto', 'mark', 'counter', 'mod'),
     }),
     { minLength: 1, maxLength: 5 },
   ),
@@ -93,17 +102,33 @@ function rulesetOf(c: Case): NftRuleset {
   );
   const services = c.services.flatMap((s, i) => {
     const proto = s.udp ? 17 : 6;
-    const eps = Array.from({ length: s.eps }, (_, k) =>
-      chain(`endpoint-${i}-${k}`, [
-        rule(match(pay('ip', 'saddr'), num(epIp(i, k), 'ipv4_addr')), verdict('jump', 'mark-for-masquerade')),
-        rule(match(meta('l4proto'), num(proto, 'inet_proto')), {
-          kind: 'nat',
-          type: 'dnat',
-          addr: num(epIp(i, k), 'ipv4_addr'),
-          port: num(s.epPort, 'inet_service'),
-        } as NftStmt),
-      ]),
-    );
+    const eps = Array.from({ length: s.eps }, (_, k) => {
+      const last = k === s.eps - 1;
+      const nat = {
+        kind: 'nat',
+        type: 'dnat',
+        addr: num(epIp(i, k), 'ipv4_addr'),
+        port: num(s.epPort, 'inet_service'),
+      } as NftStmt;
+      const natRule =
+        last && s.shape === 'counter'
+          ? rule(
+              match(meta('l4proto'), num(proto, 'inet_proto')),
+              { kind: 'counter', packets: 0, bytes: 0 } as NftStmt,
+              nat,
+            )
+          : rule(
+              match(meta('l4proto'), num(last && s.shape === 'proto' ? 23 - proto : proto, 'inet_proto')),
+              nat,
+            );
+      return chain(`endpoint-${i}-${k}`, [
+        rule(
+          match(pay('ip', 'saddr'), num(epIp(i, k), 'ipv4_addr')),
+          verdict('jump', last && s.shape === 'mark' ? 'mark-other' : 'mark-for-masquerade'),
+        ),
+        natRule,
+      ]);
+    });
     const daddr = match(pay('ip', 'daddr'), num(s.first === 'addr' ? svcIp(i + 1) : svcIp(i), 'ipv4_addr'));
     const dport =
       s.first === 'l4'
@@ -119,13 +144,15 @@ function rulesetOf(c: Case): NftRuleset {
     const first =
       s.first === 'whole'
         ? [rule(daddr, dport), rule(outside, verdict('jump', 'mark-for-masquerade'))]
-        : [rule(daddr, dport, outside, verdict('jump', 'mark-for-masquerade'))];
+        : s.first === 'none'
+          ? []
+          : [rule(daddr, dport, outside, verdict('jump', 'mark-for-masquerade'))];
     return [
       chain(`service-${i}`, [
         ...first,
         rule({
           kind: 'vmap',
-          key: { kind: 'numgen', mode: 'random', mod: s.eps, offset: 0 },
+          key: { kind: 'numgen', mode: 'random', mod: s.eps + (s.shape === 'mod' ? 1 : 0), offset: 0 },
           map: {
             kind: 'set',
             elements: eps.map((e, k) => ({
@@ -151,6 +178,13 @@ function rulesetOf(c: Case): NftRuleset {
         }),
         ...hops,
         chain('mark-for-masquerade', markRules),
+        chain('mark-other', [
+          rule({
+            kind: 'set',
+            target: mark,
+            value: { kind: 'binop', op: '|', left: mark, right: num(0x8000, 'mark') },
+          } as NftStmt),
+        ]),
         chain('services', [
           rule({
             kind: 'vmap',
@@ -254,6 +288,13 @@ function compare(c: Case, model: NftRuleset, seen: Set<string>): void {
   });
   assert.ok(a.rt.fast, 'the fast program ran');
   assert.equal(b.rt.fast, undefined);
+  if (a.rt.fast.fused > 0) seen.add('fused');
+  // Counters count in both walks alike (a counter in an endpoint's rule keeps it out of the record).
+  const counts = (t: NftChainTable): number[] =>
+    t.rt.table.chains.flatMap((ch) =>
+      ch.rules.flatMap((r) => r.stmts.flatMap((x) => (x.kind === 'counter' ? [x.packets, x.bytes] : []))),
+    );
+  assert.deepEqual(counts(a), counts(b), 'counters');
 }
 
 test('nft fast walk: random kube-proxy rulesets (folded vmap key, mark jumps, deep jumps) run as the traced walk (property)', () => {
@@ -268,6 +309,50 @@ test('nft fast walk: random kube-proxy rulesets (folded vmap key, mark jumps, de
     '1 nat true mark set',
     '1 nat true mark same',
     '1 nat false mark same',
+    'fused',
   ])
     assert.ok(seen.has(want), `${want} in ${[...seen].join(', ')}`);
+});
+
+test("nft fast walk: kube-proxy's own text fuses the services of the shape, and every ClusterIP's first packet runs as the traced walk", () => {
+  // bench/fixtures/kube-proxy-nft.ts: 1 to 3 endpoints, every 7th service none (no service chain),
+  // every 10th with session affinity (its service chain has a set lookup: not the shape).
+  const text = kubeProxyNftText(140);
+  const parsed = parseNft(
+    text.split('\n').map((l, i) => ({ text: l, file: 'kp.nft', line: i + 1, column: 1 })),
+  );
+  assert.ok(parsed.ok);
+  const fast = baseOf(structuredClone(parsed.ruleset));
+  const plain = baseOf(structuredClone(parsed.ruleset));
+  const svcs = [...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. tcp \. 80 :/g)].map(
+    (m) => m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0),
+  );
+  const affinity = (text.match(/^add rule ip kube-proxy service-\S+ ip saddr @affinity/gm) ?? []).length;
+  assert.equal(svcs.length, 140 - 20); // 20 of 140 have no endpoints
+  assert.ok(affinity > 0);
+  let n = 0;
+  for (const dst of svcs)
+    for (const [src, mark] of [
+      [0x0a000005, 0],
+      [0xc6336409, 0x4000],
+      [0xc6336409, 0],
+    ] as const) {
+      const sa = firstPacketSkb(src, dst, 80, true, mark, 7 + n);
+      const sb = firstPacketSkb(src, dst, 80, true, mark, 7 + n++);
+      nats = [];
+      const va = fast.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
+      const na = nats;
+      nats = [];
+      traced = [];
+      const vb = plain.run(NF_INET_PRE_ROUTING, sb, 1, tracer);
+      assert.equal(va, vb);
+      assert.equal(sa.mark >>> 0, sb.mark >>> 0);
+      assert.deepEqual(na, nats);
+      assert.equal(nats.length, 6, 'each ClusterIP is dnat-ed');
+    }
+  // Every service with endpoints and no affinity rule has a record.
+  assert.equal(
+    fast.rt.fast!.fused,
+    svcs.length - new Set(text.match(/service-\S+(?= ip saddr @affinity)/g)).size,
+  );
 });

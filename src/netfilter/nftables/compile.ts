@@ -1150,6 +1150,7 @@ export class RtTable {
    * NAT to fixed ends, its operands packed as the fast program keeps them (fast.ts F.NAT):
    * `how` = type (NAT_*) | manip << 2 | NAT_HAS_ADDR | range flags << 8, the address range, and
    * `ports` = min port | max port << 16 (0 without a fixed port: the range's ports 0, as unset).
+   * The answer is R_ACCEPT or R_DROP, nothing else (fast.ts's F.KSVC relies on it).
    */
   nat(how: number, minAddr: number, maxAddr: number, ports: number, skb: Skb): number {
     const env = this.env;

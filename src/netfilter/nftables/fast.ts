@@ -14,7 +14,12 @@
 //   where it ends (runFast's `verdict` block): one pass of the loop per packet;
 // - kube-proxy's `ip daddr . meta l4proto . th dport vmap @map` in one op (the key from the
 //   packet's bytes straight into HashIndex.lookup3, no key array), and a `jump` to a chain of
-//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place.
+//   `meta mark set` rules only (mark-for-masquerade) as their composed effect in place;
+// - a service map element whose service and endpoint chains have exactly kube-proxy's shape leads
+//   to one record (F.KSVC, fuseService: the masquerade condition and mark, the endpoint count, each
+//   endpoint's address, NAT and ports), after the program: a first packet reads the map's hash
+//   entry and that record's line, not the two chains' code (the chains stay for every other way in;
+//   anything outside the shape, a counter included, keeps the element's goto to the chain).
 // Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
@@ -37,6 +42,7 @@ import {
   OP_MARK,
   OP_MASK,
   OP_NAT,
+  NAT_HAS_ADDR,
   natHow,
   natPorts,
   OP_NE,
@@ -191,6 +197,23 @@ const enum F {
    * tcp dnat to IP:PORT`): [op, value, fail, then F.NAT's four operand words].
    */
   L4NAT = 38,
+  /**
+   * kube-proxy's service and endpoint chains fused into one record (fuseService), the target of a
+   * KEY_HVMAP site's element copy only (FastProgram.direct); the chains themselves stay in the
+   * program for every other way in. [op, n | neg << 16, mask, want, and, xor, then per endpoint
+   * k < n: address, NAT how, NAT ports] (the masquerade rule's `ip saddr` mask, want and negation,
+   * the composed mark of the jumps; an endpoint's NAT address range is its address): 6 + 3n words,
+   * one cache line up to 3 endpoints.
+   */
+  KSVC = 39,
+}
+
+/** F.KSVC's words before its endpoints, and per endpoint. */
+const enum Ksvc {
+  HEAD = 6,
+  EP = 3,
+  /** The most endpoints a record holds (more: the general walk). */
+  MAX = 256,
 }
 
 /**
@@ -251,6 +274,8 @@ export class FastProgram {
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
   readonly stack: Int32Array = new Int32Array(Stack.SIZE);
+  /** F.KSVC records (fuseService) in the program. */
+  fused = 0;
 
   constructor(
     readonly code: Int32Array,
@@ -586,24 +611,137 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     else if (kind === F_CHAIN) fast[at] = chainPc[v]!;
     else fast[at] = fix[i + 3]! | (chainPc[v]! << 3);
   }
-  const fp = new FastProgram(fast, chainPc);
-  fp.directVersion = new Int32Array(hvmaps.length);
+  // The fused service records (F.KSVC) after the program, each starting a cache line of the
+  // array's when it fits in one (a record is read from its start: its head and one endpoint).
+  const recs = new Records((nw + 15) & ~15);
+  const vpacks: Int32Array[] = [];
+  const directs: HashIndex[] = [];
   for (let k = 0; k < hvmaps.length; k++) {
     const set = t.psets[hvmaps[k]!]!;
     const vp = vpackOf(set, chainPc);
-    fp.vpacks.push(vp);
-    const h = set.hash!;
+    vpacks.push(vp);
     const key = keyOf[k];
-    fp.direct.push(
-      h.mapValues((slot, tab, at) => {
+    directs.push(
+      set.hash!.mapValues((slot, tab, at) => {
         const packed = slot < vp.length ? vp[slot]! : packSlot(set, slot, chainPc);
-        return key ? pastImplied(fast, packed, key, tab, at) : packed;
+        return key ? fuseService(fast, pastImplied(fast, packed, key, tab, at), tab[at + 1]!, recs) : packed;
       }),
     );
+  }
+  let prog = fast;
+  if (recs.n > 0) {
+    prog = new Int32Array(recs.base + recs.n);
+    prog.set(fast);
+    prog.set(recs.words.subarray(0, recs.n), recs.base);
+  }
+  const fp = new FastProgram(prog, chainPc);
+  fp.fused = recs.count;
+  fp.directVersion = new Int32Array(hvmaps.length);
+  for (let k = 0; k < hvmaps.length; k++) {
+    const h = t.psets[hvmaps[k]!]!.hash!;
+    fp.vpacks.push(vpacks[k]!);
+    fp.direct.push(directs[k]!);
     fp.directOf.push(h);
     fp.directVersion[k] = h.version;
   }
   return fp;
+}
+
+/** F.KSVC records being written: their words from pc `base` on, and each target's record. */
+class Records {
+  words = new Int32Array(1024);
+  n = 0;
+  count = 0;
+  /** Service chain pc (past the implied matches) << 8 | the key's l4proto to its record's pc (-1: none). */
+  readonly at = new Map<number, number>();
+  constructor(readonly base: number) {}
+
+  /** Room for `len` words, at a line's start unless it fits in the rest of the current line. */
+  alloc(len: number): number {
+    let at = this.n;
+    const inLine = 16 - ((this.base + at) & 15);
+    if (len > inLine && inLine < 16) at += inLine;
+    if (at + len > this.words.length) {
+      const w = new Int32Array(Math.max(this.words.length * 2, at + len));
+      w.set(this.words);
+      this.words = w;
+    }
+    this.n = at + len;
+    return at;
+  }
+}
+
+/**
+ * A KEY_HVMAP element's packed verdict (code | pc << 3), as a goto to an F.KSVC record when its
+ * target has kube-proxy's shape exactly, else unchanged. The shape, in the fast program at the
+ * target (past the implied matches, pastImplied): optionally `ip saddr` (& mask) ==/!= want `jump`
+ * to a chain of `meta mark set` rules (F.N32MASK_JMARK on the network header's byte 12); then
+ * `numgen random mod n vmap { 0 : goto e0, ..., n-1 : goto en-1 }` (F.NGDVMAP, offset 0, every
+ * entry a goto); each endpoint chain `ip saddr X jump` to a chain of `meta mark set` rules
+ * (F.N32EQ_JMARK, byte 12, the masquerade rule's composed mark if it has one, the same for every
+ * endpoint) then `meta l4proto P` with P the element's l4proto and NAT to X alone (F.L4NAT). The
+ * element's key implies P: the packet's l4proto is the key's (F.KEY_HVMAP matched it). runFast's
+ * F.KSVC does what those ops do, in their order, reading one record instead of the two chains'
+ * code: the same stack checks, marks, random draw and NAT. numgen's draw always picks an entry
+ * (reciprocal_scale(v, n) < n) and RtTable.nat answers accept or drop, so no way out of the
+ * shape is left in the record. Anything else in the chains (a counter, a log, a set lookup, a rule
+ * more, another l4proto, an address range) is not the shape, and the element keeps its goto to
+ * the chain.
+ */
+function fuseService(fast: Int32Array, packed: number, l4: number, recs: Records): number {
+  if ((packed & 7) !== R.GOTO || (l4 & ~0xff) !== 0) return packed;
+  const p = packed >> 3;
+  const id = p * 256 + l4;
+  const had = recs.at.get(id);
+  if (had !== undefined) return had < 0 ? packed : R.GOTO | (had << 3);
+  const rec = serviceRecord(fast, p, l4);
+  if (!rec) {
+    recs.at.set(id, -1);
+    return packed;
+  }
+  const at = recs.alloc(rec.length);
+  recs.words.set(rec, at);
+  const pc = recs.base + at;
+  recs.at.set(id, pc);
+  recs.count++;
+  return R.GOTO | (pc << 3);
+}
+
+/** The F.KSVC record of the service chain at fast pc `p` for l4proto `l4` (fuseService), or undefined. */
+function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | undefined {
+  let q = p;
+  // No masquerade rule: a condition never true (the saddr read has no effect).
+  let neg = 1;
+  let mask = 0;
+  let want = 0;
+  let mark: [number, number] | undefined;
+  if (fast[q] === F.N32MASK_JMARK) {
+    if (fast[q + 1] !== 12) return undefined;
+    mask = fast[q + 2]!;
+    want = fast[q + 3]!;
+    neg = fast[q + 4] !== 0 ? 1 : 0;
+    mark = [fast[q + 5]!, fast[q + 6]!];
+    q = fast[q + 7]!;
+  }
+  if (fast[q] !== F.NGDVMAP) return undefined;
+  const n = fast[q + 3]!;
+  if (fast[q + 2] !== 0 || fast[q + 1] !== n || n < 1 || n > Ksvc.MAX) return undefined;
+  const eps: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const e = fast[q + 5 + k]!;
+    if ((e & 7) !== R.GOTO) return undefined;
+    const ep = e >> 3;
+    if (fast[ep] !== F.N32EQ_JMARK || fast[ep + 1] !== 12) return undefined;
+    const addr = fast[ep + 2]!;
+    mark ??= [fast[ep + 3]!, fast[ep + 4]!];
+    if (mark[0] !== fast[ep + 3] || mark[1] !== fast[ep + 4]) return undefined;
+    const nat = fast[ep + 5]!;
+    if (fast[nat] !== F.L4NAT || fast[nat + 1] !== l4) return undefined;
+    const how = fast[nat + 3]!;
+    if ((how & NAT_HAS_ADDR) === 0 || fast[nat + 4] !== addr || fast[nat + 5] !== addr) return undefined;
+    eps.push(addr, how, fast[nat + 6]!);
+  }
+  return [F.KSVC, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
 }
 
 /**
@@ -957,6 +1095,32 @@ export function runFast(
         pc = target;
         op = c[pc]!;
       }
+      if (op === F.KSVC) {
+        // kube-proxy's service and endpoint chains from one record (fuseService): the ops
+        // F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the same order with the same
+        // effects, the saddr read once; the endpoint's l4proto is the map key's (the packet's).
+        const o = skb.off;
+        const has = 16 <= skb.len;
+        const b = skb.buf;
+        const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+        const w1 = c[pc + 1]!;
+        if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+          if (sp >= Stack.SIZE) return T.DROP;
+          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+        }
+        // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always.
+        const x = random(skb, w1 & 0xffff);
+        r[0] = x;
+        const e = pc + Ksvc.HEAD + Ksvc.EP * x;
+        const addr = c[e]!;
+        if (has && sa === addr) {
+          if (sp >= Stack.SIZE) return T.DROP;
+          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+        }
+        // RtTable.nat answers accept or drop: the verdict switch needs no `ret`.
+        v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
+        break verdict;
+      }
       // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
       // ends with the folded jump, and no rule reads a register an earlier rule left (compile.ts
       // writes each match's registers before reading them; pastImplied relies on the same).
@@ -1009,6 +1173,7 @@ export function runFast(
         case F.N32MASK_JMARK:
         case F.NGDVMAP:
         case F.N32EQ_JMARK:
+        case F.KSVC:
           // Reached after an op tested later above: the loop's head runs it.
           continue;
         case F.END:
