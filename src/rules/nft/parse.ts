@@ -258,6 +258,18 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
   }
 }
 
+/**
+ * An error nft gives as it parses (bison's syntax errors and its parser actions' errors:
+ * parser_bison.y's unknown datatype, comment length, undefined variables; the scanner's include
+ * and size limits), which comes before any evaluation error; natbox's other errors are
+ * evaluation errors.
+ */
+function isParseError(e: NftError): boolean {
+  return /^(syntax error|unknown identifier|unknown datatype|comment too long|too many tokens|sets nested too deeply|Include nested|File not found|input too large|variable too large|list commands)/.test(
+    e.message,
+  );
+}
+
 /** How nft's parser (bison) names a punctuation token in "unexpected …" (parser_bison.y). */
 const PUNCT_NAMES: Readonly<Record<string, string>> = {
   ':': 'colon',
@@ -521,26 +533,56 @@ class Parser {
 
   // ---- commands ----
 
+  /**
+   * nft parses the whole file before it evaluates a command (libnftables.c
+   * nft_run_cmd_from_filename: nft_parse_bison_filename, then nft_evaluate), so a syntax error
+   * anywhere comes before any evaluation error. natbox evaluates as it reads: the first evaluation
+   * error is held (`pending`), the rest of its rule or command skipped, and the file read on for
+   * a syntax error; the held error is thrown at the end.
+   */
   script(): void {
     for (;;) {
       this.skipSeps();
       const t = this.peek();
-      if (t.kind === 'eof') return;
+      if (t.kind === 'eof') break;
+      const start = this.i;
       try {
         this.command();
       } catch (e) {
-        // nft's parse errors (syntax, unknown variables) come before its evaluation errors.
-        const parseError =
-          e instanceof NftError &&
-          (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier'));
-        if (this.pending && !parseError) throw this.pending;
-        throw e;
+        if (!(e instanceof NftError) || isParseError(e)) throw e;
+        this.pending ??= e;
+        this.skipRest(start);
       }
-      if (this.pending) throw this.pending;
+    }
+    if (this.pending) throw this.pending;
+  }
+  /** The first evaluation error, held while the rest of the file is read for a syntax error. */
+  private pending: NftError | undefined;
+
+  /**
+   * After an evaluation error thrown by the rule or command begun at token `start`: skips to its
+   * end (a newline, `;` or the `}` closing its block, outside the braces it opened), where reading
+   * goes on. Junk on the way is the scanner's stop, a syntax error.
+   */
+  private skipRest(start: number): void {
+    let depth = 0;
+    if (this.i < start) this.i = start;
+    for (let k = start; k < this.i; k++) {
+      const x = this.toks[k]!;
+      if (x.kind === 'punct' && x.text === '{') depth++;
+      else if (x.kind === 'punct' && x.text === '}') depth--;
+    }
+    for (;;) {
+      const x = this.toks[this.i]!;
+      if (x.kind === 'junk') this.fail(x);
+      if (x.kind === 'eof') return;
+      const brace = x.kind === 'punct' ? x.text : '';
+      if (depth <= 0 && (x.kind === 'nl' || x.kind === 'handle' || brace === ';' || brace === '}')) return;
+      if (brace === '{') depth++;
+      else if (brace === '}') depth--;
+      this.i++;
     }
   }
-  /** An evaluation error held while the rest of its command is read for a syntax error. */
-  private pending: NftError | undefined;
 
   private command(): void {
     const t = this.peek();
@@ -1289,12 +1331,19 @@ class Parser {
         this.i++;
         base ??= {};
         const ty = this.identifier();
+        // Chain types and hooks are looked up when nft evaluates the chain (evaluate.c
+        // chain_evaluate), after the whole file is parsed: held while the rest is read.
         if (!['filter', 'nat', 'route'].includes(ty.text))
-          throw new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
+          this.pending ??= new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
         base.type = ty.text as NftBaseChain['type'];
         this.expectWord('hook');
         const hook = this.identifier();
-        checkHook(tb.family, hook);
+        try {
+          checkHook(tb.family, hook);
+        } catch (e) {
+          if (!(e instanceof NftError)) throw e;
+          this.pending ??= e;
+        }
         base.hook = hook.text;
         if (this.eatWord('device')) {
           base.device = this.identifier().text;
@@ -1304,6 +1353,7 @@ class Parser {
           if (devs.length === 1) base.device = devs[0];
           else base.devices = devs;
         }
+        this.junkExpecting('priority');
         this.expectWord('priority');
         base.priority = this.priority(tb.family, base.hook);
         this.endOfCommand(true);
@@ -1392,9 +1442,16 @@ class Parser {
             : t.text === 'srcnat'
               ? hook === 'postrouting' && family !== 'netdev' && family !== 'arp'
               : t.text === 'filter' || (family !== 'netdev' && family !== 'arp'));
-        if (base === undefined || (t.text === 'out' && family !== 'bridge') || !compat)
-          throw new NftError(kw, t.text, 'invalid priority expression value in this context.');
+        // A name is checked when nft evaluates the chain (evaluate.c chain_evaluate ->
+        // evaluate_priority): held while the rest of the file is read.
+        if (base === undefined || (t.text === 'out' && family !== 'bridge') || !compat) {
+          this.pending ??= new NftError(kw, t.text, 'invalid priority expression value in this context.');
+          base ??= 0;
+        }
       }
+      // nft's scanner ends the name where a string ends (`f[x`: `f`, then `[`).
+      const m = NFT_STRING.exec(t.text);
+      if (m && m[0].length < t.text.length && base !== undefined && !/^-?\d/.test(t.text)) this.cutName(m[0].length);
       this.i++;
     } else this.fail(t, 'number');
     // `filter + 10`, `srcnat - 5`, `-100`
@@ -1748,8 +1805,31 @@ class Parser {
   /** `inBlock`: in a chain's block (what may end the rule differs: nft's "expecting …"). */
   private rule(tb: NftTable, inBlock = false): NftRule {
     const first = this.peek();
+    const start = this.i;
     const stmts: NftStmt[] = [];
     let comment: string | undefined;
+    try {
+      this.ruleStmts(tb, inBlock, stmts, (c) => (comment = c));
+    } catch (e) {
+      if (!(e instanceof NftError) || isParseError(e)) throw e;
+      // An evaluation error in a statement: held, and the rest of the rule read by what follows
+      // (script() throws it at the end of the file unless a syntax error comes first).
+      this.pending ??= e;
+      this.skipRest(start);
+      return { handle: 0, pos: pick(first), stmts: [] };
+    }
+    if (stmts.length === 0 && comment === undefined) this.fail(this.peek());
+    const rule: NftRule = {
+      handle: 0,
+      pos: pick(first),
+      stmts,
+      ...(comment !== undefined ? { comment } : {}),
+    };
+    normaliseRule(rule, tb.family);
+    return rule;
+  }
+
+  private ruleStmts(tb: NftTable, inBlock: boolean, stmts: NftStmt[], setComment: (c: string) => void): void {
     for (;;) {
       const t = this.peek();
       if (
@@ -1761,7 +1841,7 @@ class Parser {
         break;
       if (t.kind === 'word' && t.text === 'comment' && this.peek(1).kind === 'string') {
         this.i++;
-        comment = this.next().text;
+        setComment(this.next().text);
         continue;
       }
       // A token that starts no statement and continues none, after one: nft's parser has reduced
@@ -1783,15 +1863,6 @@ class Parser {
       }
       stmts.push(st);
     }
-    if (stmts.length === 0 && comment === undefined) this.fail(this.peek());
-    const rule: NftRule = {
-      handle: 0,
-      pos: pick(first),
-      stmts,
-      ...(comment !== undefined ? { comment } : {}),
-    };
-    normaliseRule(rule, tb.family);
-    return rule;
   }
 
   /**
