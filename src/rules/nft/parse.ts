@@ -150,6 +150,21 @@ export const NAME_KEYWORDS = new Set(
     .trim()
     .split(' '),
 );
+/** The keywords parser_bison.y's type_identifier takes as a datatype's name. */
+const TYPE_KEYWORDS = new Set(['mark', 'dscp', 'ecn', 'classid']);
+/**
+ * The datatype names nft 1.0.6 knows (datatype.c datatype_lookup_byname), as the real nft takes
+ * them in `set s { type NAME; }` with `nft -c` (2026-12-03; the unqualified ones are refused
+ * later, at evaluation).
+ */
+const NFT_DATATYPES = new Set(
+  (
+    'invalid verdict nf_proto bitmask integer string ll_addr ipv4_addr ipv6_addr ether_addr ether_type ' +
+    'arp_op inet_proto inet_service icmp_type tcp_flag dccp_pkttype mh_type time mark iface_index ' +
+    'iface_type realm classid uid gid ct_state ct_dir ct_status icmpv6_type pkt_type icmp_code ' +
+    'icmpv6_code icmpx_code devgroup dscp ecn fib_addrtype boolean ifname igmp_type cgroupsv2'
+  ).split(' '),
+);
 /** nft's scanner's {string}: a letter, `_` or `.`, then letters, digits and `/ - _ .`. */
 const NFT_STRING = /^[A-Za-z_.][A-Za-z0-9/\-_.]*/;
 /** nft's {classid} (`1:2`, `a:b`), which its scanner also returns as a string. */
@@ -463,6 +478,12 @@ class Parser {
   private name(what = 'string'): NftTok {
     this.junkExpecting(what);
     const t = this.peek();
+    if (this.asteriskAt())
+      throw new NftError(
+        t,
+        t.text,
+        `syntax error, unexpected string with a trailing asterisk, expecting ${what}`,
+      );
     if (t.kind === 'string') this.fail(t, what);
     if (t.kind === 'word' && !NFT_CLASSID.test(t.text)) {
       if (NAME_KEYWORDS.has(t.text) || RESERVED.has(t.text))
@@ -587,6 +608,9 @@ class Parser {
   private command(): void {
     const t = this.peek();
     if (t.kind !== 'word') this.fail(t);
+    // `add*`: nft's scanner takes the longest match, {string}\* (ASTERISK_STRING), over the keyword.
+    if (this.asteriskAt())
+      throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
     switch (t.text) {
       case 'define':
       case 'redefine': {
@@ -675,28 +699,32 @@ class Parser {
           t.text,
           'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
         );
-      default: {
-        // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
-        // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
-        // and the syntax error comes at the token after it ("unexpected colon, expecting string").
-        // The token after, as written (junk there is not yet the error).
-        const next = this.toks[this.i + 1]!;
-        // nft's {string}\* is one token (ASTERISK_STRING).
-        if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
-          throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
-        if (
-          (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
-          (FAMILIES.has(t.text) && next.kind === 'word')
-        )
-          return this.implicitAddRule();
-        // A word nft's scanner does not start as a string: its first character is the token.
-        if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
-          const c = leadName(t.text);
-          if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
-        }
-        return this.fail(t);
-      }
+      default:
+        return this.bareCommand(t);
     }
+  }
+
+  /** A command that starts with no command keyword. */
+  private bareCommand(t: NftTok): void {
+    // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
+    // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
+    // and the syntax error comes at the token after it ("unexpected colon, expecting string").
+    // The token after, as written (junk there is not yet the error).
+    const next = this.toks[this.i + 1]!;
+    // nft's {string}\* is one token (ASTERISK_STRING).
+    if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
+      throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+    if (
+      (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
+      (FAMILIES.has(t.text) && next.kind === 'word')
+    )
+      return this.implicitAddRule();
+    // A word nft's scanner does not start as a string: its first character is the token.
+    if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
+      const c = leadName(t.text);
+      if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
+    }
+    return this.fail(t);
   }
 
   /**
@@ -884,6 +912,11 @@ class Parser {
         return this.endOfCommand();
       }
       default:
+        // `add TABLE CHAIN rule` (parser_bison.y add_cmd: rule_position rule, no RULE keyword).
+        if (!exclusive && (kw.kind === 'word' || kw.kind === 'var')) {
+          this.i--;
+          return this.bareCommand(this.peek());
+        }
         return this.fail(kw, 'table, chain, rule, set, map, element or flowtable');
     }
   }
@@ -1451,7 +1484,8 @@ class Parser {
       }
       // nft's scanner ends the name where a string ends (`f[x`: `f`, then `[`).
       const m = NFT_STRING.exec(t.text);
-      if (m && m[0].length < t.text.length && base !== undefined && !/^-?\d/.test(t.text)) this.cutName(m[0].length);
+      if (m && m[0].length < t.text.length && base !== undefined && !/^-?\d/.test(t.text))
+        this.cutName(m[0].length);
       this.i++;
     } else this.fail(t, 'number');
     // `filter + 10`, `srcnat - 5`, `-100`
@@ -1775,12 +1809,39 @@ class Parser {
   }
 
   private typeSpec(): NftKeySpec {
-    const types: NftDatatype[] = [this.identifier().text];
+    const types: NftDatatype[] = [this.typeName().text];
     while (this.isWord('.')) {
       this.i++;
-      types.push(this.identifier().text);
+      types.push(this.typeName().text);
     }
     return { types };
+  }
+
+  /**
+   * A datatype's name after `type` (parser_bison.y type_identifier: a string or one of the
+   * keywords mark, dscp, ecn, classid). nft looks the name up as it parses
+   * (data_type_atom_expr's action: datatype_lookup_byname), so an unknown one is its error before
+   * a syntax error in the token after it.
+   */
+  private typeName(): NftTok {
+    const t = this.peek();
+    if (t.kind === 'word') {
+      if (this.asteriskAt())
+        throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+      if (NAME_KEYWORDS.has(t.text) && !TYPE_KEYWORDS.has(t.text)) this.fail(t);
+      const m = NFT_STRING.exec(t.text);
+      if (m && m[0].length < t.text.length) this.cutName(m[0].length);
+      if (m && !NFT_DATATYPES.has(m[0])) throw new NftError(t, m[0], `unknown datatype ${m[0]}`);
+    }
+    return this.identifier();
+  }
+
+  /** Whether the token at the cursor (+k) is nft's ASTERISK_STRING, `{string}\*` (`eth*`). */
+  private asteriskAt(k = 0): boolean {
+    const t = this.toks[this.i + k]!;
+    const n = this.toks[this.i + k + 1];
+    if (t.kind !== 'word' || n?.kind !== 'punct' || n.text !== '*' || !touches(t, n)) return false;
+    return NFT_STRING.exec(t.text)?.[0].length === t.text.length;
   }
 
   private typeofSpec(tb: NftTable): NftKeySpec {
