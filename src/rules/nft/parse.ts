@@ -75,6 +75,13 @@ export const NFT_MAX_TOKENS = 4_000_000;
 export const NFT_MAX_NESTING = 64;
 export const NFT_MAX_DEFINE_TOKENS = 1_000_000;
 
+/** An evaluation error of a statement read whole: held, and the rule read on (symbolRelation). */
+class NftHeld extends Error {
+  constructor(readonly err: NftError) {
+    super(err.message);
+  }
+}
+
 class NftError extends Error {
   constructor(
     readonly at: Pos,
@@ -149,6 +156,20 @@ export const NAME_KEYWORDS = new Set(
   )
     .trim()
     .split(' '),
+);
+/** Binary and relational operators, as nft's scanner reads them (symbolRelation). */
+const BINOPS = new Set(['|', '&', '^', '<<', '>>', '.', 'or', 'and', 'xor', 'lshift', 'rshift']);
+const RELOPS = new Set(['==', '!=', '<', '>', '<=', '>=', '!', 'eq', 'ne', 'lt', 'gt', 'le', 'ge']);
+/**
+ * Keywords nft 1.0.6 takes as a string on the right of `SYMBOL …` (`xx dport` is refused at
+ * evaluation, `xx hook` at `hook`): tried one by one with `nft -c` (2026-12-03).
+ */
+const RHS_KEYWORDS = new Set(
+  (
+    'arp daddr dccp destroy dnat dport ecn ether filter icmp icmpv6 ip ip6 l4proto nat nfproto original ' +
+    'protocol redirect reply reset saddr sctp snat sport state status tcp to udp udplite version vlan with ' +
+    'label length'
+  ).split(' '),
 );
 /** The keywords parser_bison.y's type_identifier takes as a datatype's name. */
 const TYPE_KEYWORDS = new Set(['mark', 'dscp', 'ecn', 'classid']);
@@ -579,6 +600,8 @@ class Parser {
   }
   /** The first evaluation error, held while the rest of the file is read for a syntax error. */
   private pending: NftError | undefined;
+  /** Whether the rule being read is in a chain block (its end: newline or `;`, not the file's). */
+  private inBlock = false;
 
   /**
    * After an evaluation error thrown by the rule or command begun at token `start`: skips to its
@@ -1911,7 +1934,16 @@ class Parser {
       if (stmts.length > 0 && (t.kind === 'punct' || t.kind === 'word') && AFTER_STMT.has(tokName(t)))
         this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
       this.needTcp = false;
-      const st = this.stmt(tb);
+      let st: NftStmt;
+      this.inBlock = inBlock;
+      try {
+        st = this.stmt(tb);
+      } catch (e) {
+        // A statement read whole whose evaluation error is held: the rule reads on.
+        if (!(e instanceof NftHeld)) throw e;
+        this.pending ??= e.err;
+        continue;
+      }
       if (this.needTcp && !stmts.some(isTcpContext)) {
         const tcp: NftExpr = { kind: 'value', type: 'inet_proto', value: 6, pos: st.pos! };
         stmts.push({
@@ -1931,12 +1963,22 @@ class Parser {
    * the left of a relational expression: nft's syntax error is then at the word after it when that
    * cannot be a right-hand side (`acce` then a newline: "unexpected newline" at the newline).
    */
-  private unknownWordAsNft<T>(t: NftTok, parse: () => T): T {
+  private unknownWordAsNft<T>(t: NftTok, parse: () => T, inBlock: boolean): T {
     const start = this.i;
     try {
       return parse();
     } catch (e) {
       const next = this.toks[start + 1];
+      if (
+        e instanceof NftError &&
+        e.at.line === t.line &&
+        e.at.column === t.column &&
+        /^syntax error, unexpected (string|quoted string|number)$/.test(e.message) &&
+        (t.kind === 'string' || (t.kind === 'word' && !KEYWORDS.has(t.text)))
+      ) {
+        this.i = start;
+        return this.symbolRelation(inBlock);
+      }
       if (
         e instanceof NftError &&
         next &&
@@ -1954,6 +1996,78 @@ class Parser {
         this.fail(next);
       throw e;
     }
+  }
+
+  /**
+   * A statement that starts with a word nft's grammar has no keyword for: to nft a symbol
+   * (parser_bison.y symbol_expr: a string) on the left of a relational expression, `W [op] RHS`,
+   * with binary operators (`|` `&` `^` `<<` `>>` `.`) on either side; some keywords are strings on
+   * the right (keyword_expr and the like: `dport`, `tcp`, `dnat`, ... checked with nft 1.0.6). Read
+   * for its syntax only, as bison reads it: a token that continues nothing there is the error
+   * ("unexpected hook"; after a whole relation, "expecting newline or semicolon"). With no syntax
+   * error, nft's evaluation refuses the symbol (evaluate.c expr_evaluate_symbol: "No symbol type
+   * information"), held behind any later syntax error.
+   */
+  private symbolRelation(inBlock: boolean): never {
+    const w = this.peek();
+    const primary = (): boolean => {
+      const t = this.peek();
+      if (t.kind === 'string' || t.kind === 'at') return this.next() !== undefined;
+      if (t.kind === 'punct' && t.text === '{') {
+        // A set on the right: read to its `}` (its contents are not checked here).
+        let depth = 0;
+        for (;;) {
+          const x = this.next();
+          if (x.kind === 'eof') this.fail(x);
+          if (x.kind === 'punct' && x.text === '{') depth++;
+          if (x.kind === 'punct' && x.text === '}' && --depth === 0) return true;
+        }
+      }
+      if (t.kind !== 'word') return false;
+      if (KEYWORDS.has(t.text) && !RHS_KEYWORDS.has(t.text)) return false;
+      if (BINOPS.has(t.text) || RELOPS.has(t.text) || t.text === '-' || t.text === ':') return false;
+      if (/^[A-Za-z_.]/.test(t.text)) {
+        const m = NFT_STRING.exec(t.text)!;
+        if (m[0].length < t.text.length) this.cutName(m[0].length);
+      }
+      this.i++;
+      return true;
+    };
+    const isEnd = (t: NftTok): boolean =>
+      t.kind === 'nl' ||
+      t.kind === 'eof' ||
+      t.kind === 'handle' ||
+      (t.kind === 'punct' && (t.text === ';' || t.text === '}'));
+    if (!primary()) this.fail(this.peek());
+    // Left of the relation: binary operators and their operands.
+    for (;;) {
+      const t = this.peek();
+      if ((t.kind === 'punct' || t.kind === 'word') && BINOPS.has(t.text)) {
+        this.i++;
+        if (!primary()) this.fail(this.peek());
+        continue;
+      }
+      if ((t.kind === 'punct' || t.kind === 'word') && RELOPS.has(t.text)) this.i++;
+      if (!primary()) this.fail(this.peek());
+      break;
+    }
+    // Right of it, then what may follow a whole statement.
+    for (;;) {
+      const t = this.peek();
+      if ((t.kind === 'punct' || t.kind === 'word') && BINOPS.has(t.text)) {
+        this.i++;
+        if (!primary()) this.fail(this.peek());
+        continue;
+      }
+      if (
+        isEnd(t) ||
+        t.kind === 'string' ||
+        (t.kind === 'word' && !RELOPS.has(t.text) && t.text !== ':' && t.text !== '-')
+      )
+        break;
+      this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+    }
+    throw new NftHeld(new NftError(w, w.text, 'No symbol type information'));
   }
 
   private stmt(tb: NftTable): NftStmt {
@@ -2140,7 +2254,7 @@ class Parser {
           return { kind: 'last', pos };
       }
     // An expression: a match, a `set` statement or a verdict map.
-    const left = this.unknownWordAsNft(t, () => this.expr(tb));
+    const left = this.unknownWordAsNft(t, () => this.expr(tb), this.inBlock);
     if (this.eatWord('set')) {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
