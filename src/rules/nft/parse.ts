@@ -157,6 +157,14 @@ export const NAME_KEYWORDS = new Set(
     .trim()
     .split(' '),
 );
+/** A value of the type that stands in for one nft could not parse (valueWord). */
+const STAND_IN: Partial<Record<NftDatatype, string>> = {
+  ipv4_addr: '0.0.0.0',
+  ipv6_addr: '::',
+  ether_addr: '00:00:00:00:00:00',
+  ifname: 'lo',
+  string: 'x',
+};
 /** Binary and relational operators, as nft's scanner reads them (symbolRelation). */
 const BINOPS = new Set(['|', '&', '^', '<<', '>>', '.', 'or', 'and', 'xor', 'lshift', 'rshift']);
 const RELOPS = new Set(['==', '!=', '<', '>', '<=', '>=', '!', 'eq', 'ne', 'lt', 'gt', 'le', 'ge']);
@@ -1049,6 +1057,37 @@ class Parser {
 
   private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
     const t0 = this.toks[this.i - 1] ?? this.peek();
+    // A table or chain that is not there is nft's error only once the whole file has parsed
+    // (the kernel's ENOENT): held, and the rule read (against an empty table) for a syntax error.
+    const save = this.i;
+    const fam = this.family();
+    const tname = this.name();
+    const cname = this.name();
+    const found = this.findTable(fam, tname.text);
+    this.i = save;
+    if (!found || !chainNamed(found, cname.text)) {
+      const at = found ? cname : tname;
+      this.pending ??= new NftError(at, at.text, 'Could not process rule: No such file or directory');
+      this.family();
+      this.name();
+      this.name();
+      const empty: NftTable = {
+        family: fam,
+        name: tname.text,
+        handle: 0,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+        pos: pick(tname),
+      };
+      if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
+        this.i++;
+        this.number();
+      } else if (mode === 'replace') this.fail(this.peek(), 'handle');
+      this.rule(empty);
+      return this.endOfCommand();
+    }
     const tb = this.tableOf(false, t0);
     const chain = this.needChain(tb, this.name());
     let at = mode === 'insert' ? 0 : chain.rules.length;
@@ -2952,9 +2991,14 @@ class Parser {
     try {
       return this.valueWordNow(t, w, type);
     } catch (e) {
-      if (!(e instanceof NftError) || !e.message.startsWith('Could not resolve hostname')) throw e;
+      // Every value is parsed when nft evaluates its rule (datatype.c symbolic_constant_parse and
+      // the datatypes' parse functions, from evaluate.c expr_evaluate_symbol), after the whole
+      // file has parsed: the error is held and a stand-in value read on.
+      if (!(e instanceof NftError) || isParseError(e)) throw e;
       this.pending ??= e;
-      return this.valueWordNow(t, type === 'ipv4_addr' ? '0.0.0.0' : '::', type);
+      const stand = STAND_IN[type];
+      if (stand !== undefined) return this.valueWordNow(t, stand, type);
+      return { kind: 'value', type, value: type === 'iface_index' ? w : 0, pos: pick(t) };
     }
   }
 
