@@ -316,6 +316,12 @@ function isParseError(e: NftError): boolean {
 
 /** How nft's parser (bison) names a punctuation token in "unexpected …" (parser_bison.y). */
 const PUNCT_NAMES: Readonly<Record<string, string>> = {
+  '==': '==',
+  '!=': '!=',
+  '<=': '<=',
+  '>=': '>=',
+  '<<': '<<',
+  '>>': '>>',
   ':': 'colon',
   ';': 'semicolon',
   ',': 'comma',
@@ -332,7 +338,7 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Tokens that cannot start a statement (nft 1.0.6: `accept &x`, `ip daddr 1.2.3.4 !x`, `accept /x`). */
-const AFTER_STMT = new Set(['!', '&', '/', '*', '^']);
+const AFTER_STMT = new Set(['!', '&', '/', '*', '^', 'colon', '==', '!=', '<=', '>=', '<', '>']);
 
 /** nft's name for the token a word starts with where that is punctuation, not a string. */
 const leadName = (text: string): string | undefined => {
@@ -1429,10 +1435,11 @@ class Parser {
         // Chain types and hooks are looked up when nft evaluates the chain (evaluate.c
         // chain_evaluate), after the whole file is parsed: held while the rest is read.
         if (!['filter', 'nat', 'route'].includes(ty.text))
-          this.pending ??= new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
+          this.pending ??= new NftError(ty, ty.text, 'unknown chain type');
         base.type = ty.text as NftBaseChain['type'];
         this.expectWord('hook');
         const hook = this.identifier();
+        this.junkExpecting('priority');
         try {
           checkHook(tb.family, hook);
         } catch (e) {
@@ -1965,7 +1972,27 @@ class Parser {
       if (t.kind === 'word' && t.text === 'comment' && this.peek(1).kind === 'string') {
         this.i++;
         setComment(this.next().text);
+        // The comment ends the rule (parser_bison.y rule: stmt_list then comment_spec): nft 1.0.6
+        // refuses `comment "x" counter` at `counter`, "expecting newline or semicolon".
+        const after = this.peek();
+        if (!(
+          after.kind === 'nl' ||
+          after.kind === 'eof' ||
+          after.kind === 'handle' ||
+          (after.kind === 'punct' && (after.text === ';' || after.text === '}'))
+        ))
+          this.fail(after, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
         continue;
+      }
+      // `[`, `:` and `==`-like operators continue no statement (nft 1.0.6: `oif vi:counter`,
+      // `ip saddr 1.2.3.4 [`, `accept <= 3`: "expecting newline or semicolon").
+      if (stmts.length > 0 && t.kind === 'word' && t.text.startsWith('[')) {
+        const name = "'['";
+        throw new NftError(
+          t,
+          '[',
+          `syntax error, unexpected ${name}, expecting ${inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon'}`,
+        );
       }
       // A token that starts no statement and continues none, after one: nft's parser has reduced
       // the rule by then and expects its end (`accept &x`: "unexpected &, expecting newline or
