@@ -45,7 +45,7 @@ import {
   SYMBOLS,
   synproxyFlags,
 } from './types.ts';
-import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
+import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 
 export interface ParseOpts {
@@ -962,6 +962,7 @@ class Parser {
     const old = setNamed(tb, set.name);
     if (old) {
       if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+      refreshExisting(old, set.elements);
       old.elements.push(...set.elements);
       normaliseSet(old);
       return;
