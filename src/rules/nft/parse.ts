@@ -493,6 +493,15 @@ class Parser {
     return this.next();
   }
   private expectWord(w: string): NftTok {
+    const t0 = this.peek();
+    // `priority[x`: nft's scanner ends the keyword where its string ends.
+    if (
+      t0.kind === 'word' &&
+      t0.text.length > w.length &&
+      t0.text.startsWith(w) &&
+      '[]:'.includes(t0.text[w.length]!)
+    )
+      this.cutName(w.length);
     const t = this.peek();
     if (!(t.kind === 'word' && t.text === w)) this.fail(t, w);
     return this.next();
@@ -1530,6 +1539,9 @@ class Parser {
     const kw = this.toks[this.i - 1]!;
     const t = this.peek();
     let base: number | undefined;
+    // `priority[x`: nft's scanner makes `[` its own token, which no priority starts with.
+    if ((t.kind === 'word' || t.kind === 'punct') && /^[[\]:]/.test(t.text))
+      throw new NftError(t, t.text[0]!, `syntax error, unexpected ${leadName(t.text)!}`);
     if (t.kind === 'word') {
       base = parseInteger(t.text.replace(/^-/, ''));
       if (base !== undefined && t.text.startsWith('-')) base = -base;
@@ -1985,6 +1997,13 @@ class Parser {
           this.fail(after, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
         continue;
       }
+      // A word nft's scanner begins with `[` or `]` (its own token) starts no statement.
+      if (t.kind === 'word' && /^[[\]]/.test(t.text))
+        throw new NftError(
+          t,
+          t.text[0]!,
+          `syntax error, unexpected ${leadName(t.text)!}${stmts.length > 0 ? `, expecting ${inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon'}` : ''}`,
+        );
       // `[`, `:` and `==`-like operators continue no statement (nft 1.0.6: `oif vi:counter`,
       // `ip saddr 1.2.3.4 [`, `accept <= 3`: "expecting newline or semicolon").
       if (stmts.length > 0 && t.kind === 'word' && t.text.startsWith('[')) {
@@ -2040,8 +2059,11 @@ class Parser {
         e instanceof NftError &&
         e.at.line === t.line &&
         e.at.column === t.column &&
-        /^syntax error, unexpected (string|quoted string|number)$/.test(e.message) &&
-        (t.kind === 'string' || (t.kind === 'word' && !KEYWORDS.has(t.text)))
+        (/^syntax error, unexpected (string|quoted string|number)$/.test(e.message) ||
+          (t.kind === 'word' &&
+            RHS_KEYWORDS.has(t.text) &&
+            e.message === `syntax error, unexpected ${t.text}`)) &&
+        (t.kind === 'string' || (t.kind === 'word' && (!KEYWORDS.has(t.text) || RHS_KEYWORDS.has(t.text))))
       ) {
         this.i = start;
         return this.symbolRelation(inBlock);

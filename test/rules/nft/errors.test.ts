@@ -351,6 +351,20 @@ const exactCases: [string, number, number, string][] = [
     10,
     'syntax error, unexpected <=, expecting newline or semicolon',
   ],
+  // `[` is nft's own token: no statement or priority starts with it
+  ['table ip t {\n chain c {\n  [ accept\n }\n}\n', 3, 3, "syntax error, unexpected '['"],
+  [
+    'table ip t {\n chain c {\n  accept [x\n }\n}\n',
+    3,
+    10,
+    "syntax error, unexpected '[', expecting newline or semicolon",
+  ],
+  [
+    'table ip t {\n chain c {\n  type filter hook input priority[x;\n }\n}\n',
+    3,
+    34,
+    "syntax error, unexpected '['",
+  ],
 ];
 
 for (const [text, line, column, message] of exactCases)

@@ -26,19 +26,19 @@ const BUDGET_MS = 50_000;
  * Of the cases both refuse, the share natbox refuses at nft's line:column. Measured on
  * 2026-12-03 (seed 7, 8 edits × 54 rulesets, nft 1.0.6): 203 of 350, 58.0%; then 243 of 350,
  * 69.4% (the implicit `add rule`, syntax errors before evaluation errors, junk's expected tokens);
- * session 15: 309 of 350, 88.3% (nft's places after a quoted string spanning lines, evaluation
+ * session 15: 313 of 350, 89.4% (nft's places after a quoted string spanning lines, evaluation
  * errors held to the end of the file, datatypes looked up as nft parses, `{string}*`, `add` without
- * `rule`, statements that start with a symbol; same first message line too: 271 of 350, 77.4%).
+ * `rule`, statements that start with a symbol, `[`; same first message line too: 275 of 350, 78.6%).
  * Set a bit under; raise it as the reader's places come closer to nft's (it ratchets: never lower
  * it).
  */
-const SAME_PLACE_FLOOR = 0.87;
+const SAME_PLACE_FLOOR = 0.88;
 /**
  * Of the cases both refuse, the share natbox refuses at nft's line:column with nft's first
  * message line word for word (after nft's "Error: "). Measured on 2026-12-03 (session 15, as
- * above): 271 of 350, 77.4%. It ratchets too.
+ * above): 275 of 350, 78.6%. It ratchets too.
  */
-const SAME_MESSAGE_FLOOR = 0.76;
+const SAME_MESSAGE_FLOOR = 0.77;
 
 const corpusDir = fileURLToPath(new URL('../nft-corpus/', import.meta.url));
 
