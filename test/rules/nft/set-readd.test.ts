@@ -96,3 +96,28 @@ test('nft add element again: a new timeout refreshes the expiry, the same one do
   assert.equal(verdict(next, '10.0.0.4', 22.9), NF_DROP);
   assert.equal(verdict(next, '10.0.0.4', 23.1), NF_ACCEPT);
 });
+
+test('nft set with counter: its declared elements list the set counter, from 0', () => {
+  // nft 1.0.6 on Linux 6.18 (same day, a netns) listed the same set, loaded by `nft -f` in a
+  // netdev table, as `elements = { 203.0.113.50 counter packets 0 bytes 0, 203.0.113.51 counter
+  // packets 0 bytes 0 }` (nf_tables_api.c nft_set_elem_expr_setup gives each element the set's
+  // counter).
+  const rs = parseNftText(`table ip t {
+	set src {
+		type ipv4_addr
+		counter
+		elements = { 203.0.113.50, 203.0.113.51 }
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ip saddr @src accept
+	}
+}
+`);
+  const nf = nftEngine(rs);
+  assert.match(
+    printNft(listedRuleset(rs, nf.frontEndTables, 1)),
+    /elements = \{ 203\.0\.113\.50 counter packets 0 bytes 0, 203\.0\.113\.51 counter packets 0 bytes 0 \}/,
+  );
+});
