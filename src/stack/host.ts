@@ -435,7 +435,10 @@ export class Host {
    */
   nftListing(now: number): NftRuleset | undefined {
     if (!this.nft) return undefined;
-    return this.nf ? listedRuleset(this.nft, this.nf.frontEndTables, now, this.nf.conntrack) : this.nft;
+    const netdev = this.netdev?.tables.rtTables ?? [];
+    return this.nf
+      ? listedRuleset(this.nft, this.nf.frontEndTables, now, this.nf.conntrack, netdev)
+      : listedRuleset(this.nft, [], now, undefined, netdev);
   }
 
   /**

@@ -28,6 +28,7 @@ import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
 import { hasInterval } from '../../rules/nft/types.ts';
+import { refreshedElems } from '../../rules/nft/normalise.ts';
 import type { Skb } from '../core/skb.ts';
 import { NF_ACCEPT, NF_DROP, NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
@@ -1442,15 +1443,17 @@ function ends(e: NftExpr): [number, number] {
  * nft command adding other elements or rules, or an engine rebuilt for another reason (an
  * iptables or sysctl event), leaves the kernel's element as it was: its expiry running (an `nft
  * add element` of it without a timeout changes nothing, nft_add_set_elem), gone once expired (the
- * set's gc) or deleted from the packet path (`delete @s`). Not modelled: adding it again with an
- * explicit timeout (Linux 6.18 then gives it a fresh expiry) or after it went.
+ * set's gc) or deleted from the packet path (`delete @s`). Added again with another timeout or an
+ * `expires`, it has a fresh expiry (nft_add_set_elem, Linux 6.12+). Not modelled: adding it again
+ * after it went.
  */
 function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet): void {
   if (old.anon || next.anon) return;
   const slots = new Map<string, number>();
   was.elements.forEach((el, slot) => slots.set(keyText(el.key), slot));
   s.elements.forEach((el, slot) => {
-    if (el.expires !== undefined) return;
+    // Added again with another timeout or an expiry: a fresh expiry (normalise.ts refreshExisting).
+    if (el.expires !== undefined || refreshedElems.has(el)) return;
     const o = slots.get(keyText(el.key));
     if (o === undefined) return;
     const at = old.expires[o]!;

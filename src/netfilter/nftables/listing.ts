@@ -17,16 +17,20 @@ import type { RtTable } from './compile.ts';
  * `rs` as the kernel lists it at `now` (seconds of simulation time), the state of `tables` (the
  * engine's front-end tables, Netfilter.frontEndTables) in it. The model is not changed. `ct`: the
  * conntrack table, for the elements with a `ct count` (left out once they count nothing).
+ * `netdev`: the netdev tables' run-time state (netdev.ts NetdevTables.rtTables).
  */
 export function listedRuleset(
   rs: NftRuleset,
   tables: readonly NfTable[],
   now: number,
   ct?: CtAccess,
+  netdev: readonly RtTable[] = [],
 ): NftRuleset {
   const rts = new Map<string, RtTable>();
   for (const t of tables)
     if (t instanceof NftChainTable) rts.set(`${t.rt.table.family} ${t.rt.table.name}`, t.rt);
+  // The netdev tables run outside the engine (netdev.ts NetdevTables, at the host's devices).
+  for (const rt of netdev) rts.set(`${rt.table.family} ${rt.table.name}`, rt);
   return {
     ...rs,
     tables: rs.tables.map((t): NftTable => {
@@ -53,10 +57,17 @@ function listedSet(
   s.elements.forEach((el, slot) => {
     const at = rt.expires[slot]!;
     if (Number.isNaN(at) || at <= now) return; // deleted (`delete @s`), or expired
-    if (at === Infinity) out.push(el);
+    // A declared element with no statement of its own in a set with `counter` has the set's
+    // counter (nf_tables_api.c nft_set_elem_expr_setup clones the set's expressions), which a
+    // lookup counts (nft_lookup_eval: nft_set_elem_update_expr).
+    const elx: NftSetElem =
+      rt.cfg.counters && !el.stmts?.length
+        ? { ...el, stmts: [{ kind: 'counter', packets: rt.packets[slot]!, bytes: rt.bytes[slot]! }] }
+        : el;
+    if (at === Infinity) out.push(elx);
     else {
       // Its timeout (its own or the set's, nft_add_set_elem) shown when not the set's own.
-      const { timeout, expires: _, ...rest } = el;
+      const { timeout, expires: _, ...rest } = elx;
       out.push({
         ...rest,
         ...(timeout !== undefined && timeout !== (s.timeout ?? 0) ? { timeout } : {}),

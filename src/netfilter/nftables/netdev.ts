@@ -53,6 +53,10 @@ export class NetdevTables {
   /** `${hook} ${dev}` → its chains in the order they run (priority, then the last registered first). */
   private readonly byDev = new Map<string, DevChain[]>();
   private readonly rts = new Map<string, RtTable>();
+  /** The netdev tables' run-time state, for the listing after a run (listing.ts). */
+  get rtTables(): readonly RtTable[] {
+    return [...this.rts.values()];
+  }
   private readonly skb = new Skb();
   /** What the last run asked to send, in order. */
   sends: readonly NetdevSend[] = [];

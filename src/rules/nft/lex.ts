@@ -57,6 +57,14 @@ export function lexNft(lines: readonly SourceLine[], wholeFile = false): NftLexR
   /** A quoted string still open at the end of a line: where it began and its text so far. */
   let open: { at: NftTok; text: string } | undefined;
   let junk = false;
+  // nft's scanner counts a line at each newline token and `\`-newline only (scanner.l's
+  // reset_pos), not at the newlines inside a quoted string: its column runs on past them (update_pos
+  // adds each token's length) and every later line is numbered that many lines lower. natbox gives
+  // its tokens nft's places: `shift` newlines swallowed so far, `carry` the column of the first
+  // character of a line that continues a quoted string (0: none).
+  let shift = 0;
+  let carry = 0;
+  let lastCol = 1;
   for (const [n, src] of lines.entries()) {
     if (junk) break;
     total += src.text.length + 1;
@@ -69,14 +77,18 @@ export function lexNft(lines: readonly SourceLine[], wholeFile = false): NftLexR
       };
     const t = src.text;
     const file = src.file;
-    const line = src.line;
-    const col = src.column;
+    if (open) shift++;
+    const line = src.line - shift;
+    const col = carry || src.column;
+    lastCol = col;
+    carry = 0;
     let i = 0;
     if (open) {
       // The rest of a quoted string begun on an earlier line (closingQuote found its end).
       const end = t.indexOf('"');
       if (end < 0) {
         open.text += '\n' + t;
+        carry = col + t.length + 1;
         continue;
       }
       tokens.push({ ...open.at, text: `${open.text}\n${t.slice(0, end)}` });
@@ -111,6 +123,7 @@ export function lexNft(lines: readonly SourceLine[], wholeFile = false): NftLexR
             break;
           }
           open = { at: tok('string', '', file, line, col + i), text: t.slice(i + 1) };
+          carry = col + t.length + 1;
           break;
         }
         tokens.push(tok('string', t.slice(i + 1, end), file, line, col + i));
@@ -182,8 +195,8 @@ export function lexNft(lines: readonly SourceLine[], wholeFile = false): NftLexR
     kind: 'eof',
     text: '',
     file: last?.file ?? '<input>',
-    line: last ? (endsHere ? last.line : last.line + 1) : 1,
-    column: endsHere ? last.column + last.text.length : 1,
+    line: last ? (endsHere ? last.line : last.line + 1) - shift : 1,
+    column: endsHere ? lastCol + last.text.length : 1,
   });
   return { ok: true, tokens };
 }

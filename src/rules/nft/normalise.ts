@@ -317,10 +317,51 @@ function tidyMarkOps(e: NftExpr): NftExpr {
 const elemKeys = new WeakMap<NftSet, { keys: Set<string>; wildcard: boolean }>();
 
 /**
+ * Declared elements that an `add element` (or a set's `elements = { … }` added again) gave a new
+ * timeout or expiry in this load: their expiry counts from this load, not carried from the engine
+ * before it (compile.ts carryStaticExpiry). A fresh mark per load (the reader clones the ruleset).
+ */
+export const refreshedElems = new WeakSet<NftSetElem>();
+
+/**
+ * An element added again to a set that holds it (NEWSETELEM without NLM_F_EXCL, as nft's `add`
+ * sends it): Linux 6.12+ (nf_tables_api.c nft_add_set_elem, commit 4201f3938914) gives an element
+ * with a timeout the new one when it differs — its own, else the set's, so that an element of its
+ * own 30 s added again without one takes the set's — and then a fresh expiry; an explicit
+ * `expires` sets the expiry. The same timeout and no `expires` changes nothing (its expiry runs
+ * on). Checked with nft 1.0.6 on 6.18 in a namespace (test/rules/nft/set-readd.test.ts).
+ */
+export function refreshExisting(set: NftSet, els: readonly NftSetElem[]): void {
+  if (set.timeout === undefined && !set.flags.includes('timeout')) return;
+  let at: Map<string, number> | undefined;
+  for (const e of els) {
+    if (e.key.kind === 'wildcard') continue;
+    at ??= new Map(set.elements.map((x, k) => [keyId(x.key), k]));
+    const k = at.get(keyId(e.key));
+    if (k === undefined) continue;
+    const old = set.elements[k]!;
+    const was = old.timeout ?? set.timeout ?? 0;
+    // Only an element with a timeout has the kernel's NFT_SET_EXT_TIMEOUT to update.
+    if (was === 0) continue;
+    const now = e.timeout ?? set.timeout ?? 0;
+    if (now === was && e.expires === undefined) continue;
+    const next: NftSetElem = { ...old };
+    const w = next as { timeout?: number; expires?: number };
+    delete w.timeout;
+    delete w.expires;
+    if (e.timeout !== undefined) w.timeout = e.timeout;
+    if (e.expires !== undefined) w.expires = e.expires;
+    set.elements[k] = next;
+    refreshedElems.add(next);
+  }
+}
+
+/**
  * `add element`: new elements join the set (a key already there once), without renormalising the
  * whole set for hash sets (linear over many commands); interval and small-key sets are re-sorted.
  */
 export function addElements(set: NftSet, els: readonly NftSetElem[]): void {
+  refreshExisting(set, els);
   const interval = set.flags.includes('interval');
   const small =
     set.key.types.length === 1 &&

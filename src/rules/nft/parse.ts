@@ -45,7 +45,7 @@ import {
   SYMBOLS,
   synproxyFlags,
 } from './types.ts';
-import { addElements, normaliseRule, normaliseSet } from './normalise.ts';
+import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 
 export interface ParseOpts {
@@ -74,6 +74,13 @@ export const NFT_MAX_INCLUDE_DEPTH = 16;
 export const NFT_MAX_TOKENS = 4_000_000;
 export const NFT_MAX_NESTING = 64;
 export const NFT_MAX_DEFINE_TOKENS = 1_000_000;
+
+/** An evaluation error of a statement read whole: held, and the rule read on (symbolRelation). */
+class NftHeld extends Error {
+  constructor(readonly err: NftError) {
+    super(err.message);
+  }
+}
 
 class NftError extends Error {
   constructor(
@@ -149,6 +156,43 @@ export const NAME_KEYWORDS = new Set(
   )
     .trim()
     .split(' '),
+);
+/** A value of the type that stands in for one nft could not parse (valueWord). */
+const STAND_IN: Partial<Record<NftDatatype, string>> = {
+  ipv4_addr: '0.0.0.0',
+  ipv6_addr: '::',
+  ether_addr: '00:00:00:00:00:00',
+  ifname: 'lo',
+  string: 'x',
+};
+/** Binary and relational operators, as nft's scanner reads them (symbolRelation). */
+const BINOPS = new Set(['|', '&', '^', '<<', '>>', '.', 'or', 'and', 'xor', 'lshift', 'rshift']);
+const RELOPS = new Set(['==', '!=', '<', '>', '<=', '>=', '!', 'eq', 'ne', 'lt', 'gt', 'le', 'ge']);
+/**
+ * Keywords nft 1.0.6 takes as a string on the right of `SYMBOL …` (`xx dport` is refused at
+ * evaluation, `xx hook` at `hook`): tried one by one with `nft -c` (2026-12-03).
+ */
+const RHS_KEYWORDS = new Set(
+  (
+    'arp daddr dccp destroy dnat dport ecn ether filter icmp icmpv6 ip ip6 l4proto nat nfproto original ' +
+    'protocol redirect reply reset saddr sctp snat sport state status tcp to udp udplite version vlan with ' +
+    'label length'
+  ).split(' '),
+);
+/** The keywords parser_bison.y's type_identifier takes as a datatype's name. */
+const TYPE_KEYWORDS = new Set(['mark', 'dscp', 'ecn', 'classid']);
+/**
+ * The datatype names nft 1.0.6 knows (datatype.c datatype_lookup_byname), as the real nft takes
+ * them in `set s { type NAME; }` with `nft -c` (2026-12-03; the unqualified ones are refused
+ * later, at evaluation).
+ */
+const NFT_DATATYPES = new Set(
+  (
+    'invalid verdict nf_proto bitmask integer string ll_addr ipv4_addr ipv6_addr ether_addr ether_type ' +
+    'arp_op inet_proto inet_service icmp_type tcp_flag dccp_pkttype mh_type time mark iface_index ' +
+    'iface_type realm classid uid gid ct_state ct_dir ct_status icmpv6_type pkt_type icmp_code ' +
+    'icmpv6_code icmpx_code devgroup dscp ecn fib_addrtype boolean ifname igmp_type cgroupsv2'
+  ).split(' '),
 );
 /** nft's scanner's {string}: a letter, `_` or `.`, then letters, digits and `/ - _ .`. */
 const NFT_STRING = /^[A-Za-z_.][A-Za-z0-9/\-_.]*/;
@@ -258,8 +302,26 @@ export function parseNftText(lines: readonly SourceLine[], opts: ParseOpts): Nft
   }
 }
 
+/**
+ * An error nft gives as it parses (bison's syntax errors and its parser actions' errors:
+ * parser_bison.y's unknown datatype, comment length, undefined variables; the scanner's include
+ * and size limits), which comes before any evaluation error; natbox's other errors are
+ * evaluation errors.
+ */
+function isParseError(e: NftError): boolean {
+  return /^(syntax error|unknown identifier|unknown datatype|comment too long|too many tokens|sets nested too deeply|Include nested|File not found|input too large|variable too large|list commands)/.test(
+    e.message,
+  );
+}
+
 /** How nft's parser (bison) names a punctuation token in "unexpected …" (parser_bison.y). */
 const PUNCT_NAMES: Readonly<Record<string, string>> = {
+  '==': '==',
+  '!=': '!=',
+  '<=': '<=',
+  '>=': '>=',
+  '<<': '<<',
+  '>>': '>>',
   ':': 'colon',
   ';': 'semicolon',
   ',': 'comma',
@@ -276,7 +338,7 @@ const PUNCT_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Tokens that cannot start a statement (nft 1.0.6: `accept &x`, `ip daddr 1.2.3.4 !x`, `accept /x`). */
-const AFTER_STMT = new Set(['!', '&', '/', '*', '^']);
+const AFTER_STMT = new Set(['!', '&', '/', '*', '^', 'colon', '==', '!=', '<=', '>=', '<', '>']);
 
 /** nft's name for the token a word starts with where that is punctuation, not a string. */
 const leadName = (text: string): string | undefined => {
@@ -431,6 +493,15 @@ class Parser {
     return this.next();
   }
   private expectWord(w: string): NftTok {
+    const t0 = this.peek();
+    // `priority[x`: nft's scanner ends the keyword where its string ends.
+    if (
+      t0.kind === 'word' &&
+      t0.text.length > w.length &&
+      t0.text.startsWith(w) &&
+      '[]:'.includes(t0.text[w.length]!)
+    )
+      this.cutName(w.length);
     const t = this.peek();
     if (!(t.kind === 'word' && t.text === w)) this.fail(t, w);
     return this.next();
@@ -451,6 +522,12 @@ class Parser {
   private name(what = 'string'): NftTok {
     this.junkExpecting(what);
     const t = this.peek();
+    if (this.asteriskAt())
+      throw new NftError(
+        t,
+        t.text,
+        `syntax error, unexpected string with a trailing asterisk, expecting ${what}`,
+      );
     if (t.kind === 'string') this.fail(t, what);
     if (t.kind === 'word' && !NFT_CLASSID.test(t.text)) {
       if (NAME_KEYWORDS.has(t.text) || RESERVED.has(t.text))
@@ -521,30 +598,65 @@ class Parser {
 
   // ---- commands ----
 
+  /**
+   * nft parses the whole file before it evaluates a command (libnftables.c
+   * nft_run_cmd_from_filename: nft_parse_bison_filename, then nft_evaluate), so a syntax error
+   * anywhere comes before any evaluation error. natbox evaluates as it reads: the first evaluation
+   * error is held (`pending`), the rest of its rule or command skipped, and the file read on for
+   * a syntax error; the held error is thrown at the end.
+   */
   script(): void {
     for (;;) {
       this.skipSeps();
       const t = this.peek();
-      if (t.kind === 'eof') return;
+      if (t.kind === 'eof') break;
+      const start = this.i;
       try {
         this.command();
       } catch (e) {
-        // nft's parse errors (syntax, unknown variables) come before its evaluation errors.
-        const parseError =
-          e instanceof NftError &&
-          (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier'));
-        if (this.pending && !parseError) throw this.pending;
-        throw e;
+        if (!(e instanceof NftError) || isParseError(e)) throw e;
+        this.pending ??= e;
+        this.skipRest(start);
       }
-      if (this.pending) throw this.pending;
+    }
+    if (this.pending) throw this.pending;
+  }
+  /** The first evaluation error, held while the rest of the file is read for a syntax error. */
+  private pending: NftError | undefined;
+  /** Whether the rule being read is in a chain block (its end: newline or `;`, not the file's). */
+  private inBlock = false;
+
+  /**
+   * After an evaluation error thrown by the rule or command begun at token `start`: skips to its
+   * end (a newline, `;` or the `}` closing its block, outside the braces it opened), where reading
+   * goes on. Junk on the way is the scanner's stop, a syntax error.
+   */
+  private skipRest(start: number): void {
+    let depth = 0;
+    if (this.i < start) this.i = start;
+    for (let k = start; k < this.i; k++) {
+      const x = this.toks[k]!;
+      if (x.kind === 'punct' && x.text === '{') depth++;
+      else if (x.kind === 'punct' && x.text === '}') depth--;
+    }
+    for (;;) {
+      const x = this.toks[this.i]!;
+      if (x.kind === 'junk') this.fail(x);
+      if (x.kind === 'eof') return;
+      const brace = x.kind === 'punct' ? x.text : '';
+      if (depth <= 0 && (x.kind === 'nl' || x.kind === 'handle' || brace === ';' || brace === '}')) return;
+      if (brace === '{') depth++;
+      else if (brace === '}') depth--;
+      this.i++;
     }
   }
-  /** An evaluation error held while the rest of its command is read for a syntax error. */
-  private pending: NftError | undefined;
 
   private command(): void {
     const t = this.peek();
     if (t.kind !== 'word') this.fail(t);
+    // `add*`: nft's scanner takes the longest match, {string}\* (ASTERISK_STRING), over the keyword.
+    if (this.asteriskAt())
+      throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
     switch (t.text) {
       case 'define':
       case 'redefine': {
@@ -633,28 +745,32 @@ class Parser {
           t.text,
           'list commands are not read (natbox reads nft -f input and nft list ruleset output)',
         );
-      default: {
-        // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
-        // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
-        // and the syntax error comes at the token after it ("unexpected colon, expecting string").
-        // The token after, as written (junk there is not yet the error).
-        const next = this.toks[this.i + 1]!;
-        // nft's {string}\* is one token (ASTERISK_STRING).
-        if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
-          throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
-        if (
-          (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
-          (FAMILIES.has(t.text) && next.kind === 'word')
-        )
-          return this.implicitAddRule();
-        // A word nft's scanner does not start as a string: its first character is the token.
-        if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
-          const c = leadName(t.text);
-          if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
-        }
-        return this.fail(t);
-      }
+      default:
+        return this.bareCommand(t);
     }
+  }
+
+  /** A command that starts with no command keyword. */
+  private bareCommand(t: NftTok): void {
+    // nft's base_cmd takes an `add` left out: `[family] TABLE CHAIN rule` is `add rule`
+    // (parser_bison.y, add_cmd's rule_position), so a word that is no keyword is a table's name
+    // and the syntax error comes at the token after it ("unexpected colon, expecting string").
+    // The token after, as written (junk there is not yet the error).
+    const next = this.toks[this.i + 1]!;
+    // nft's {string}\* is one token (ASTERISK_STRING).
+    if (tokName(t) === 'string' && next.kind === 'punct' && next.text === '*' && touches(t, next))
+      throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+    if (
+      (tokName(t) === 'string' && /^[A-Za-z_]/.test(t.text)) ||
+      (FAMILIES.has(t.text) && next.kind === 'word')
+    )
+      return this.implicitAddRule();
+    // A word nft's scanner does not start as a string: its first character is the token.
+    if (t.kind === 'word' && tokName(t) === 'string' && !/^[A-Za-z_]/.test(t.text)) {
+      const c = leadName(t.text);
+      if (c !== undefined) throw new NftError(t, t.text[0]!, `syntax error, unexpected ${c}`);
+    }
+    return this.fail(t);
   }
 
   /**
@@ -842,6 +958,11 @@ class Parser {
         return this.endOfCommand();
       }
       default:
+        // `add TABLE CHAIN rule` (parser_bison.y add_cmd: rule_position rule, no RULE keyword).
+        if (!exclusive && (kw.kind === 'word' || kw.kind === 'var')) {
+          this.i--;
+          return this.bareCommand(this.peek());
+        }
         return this.fail(kw, 'table, chain, rule, set, map, element or flowtable');
     }
   }
@@ -850,6 +971,7 @@ class Parser {
     const old = setNamed(tb, set.name);
     if (old) {
       if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+      refreshExisting(old, set.elements);
       old.elements.push(...set.elements);
       normaliseSet(old);
       return;
@@ -951,6 +1073,37 @@ class Parser {
 
   private ruleCmd(mode: 'add' | 'insert' | 'replace'): void {
     const t0 = this.toks[this.i - 1] ?? this.peek();
+    // A table or chain that is not there is nft's error only once the whole file has parsed
+    // (the kernel's ENOENT): held, and the rule read (against an empty table) for a syntax error.
+    const save = this.i;
+    const fam = this.family();
+    const tname = this.name();
+    const cname = this.name();
+    const found = this.findTable(fam, tname.text);
+    this.i = save;
+    if (!found || !chainNamed(found, cname.text)) {
+      const at = found ? cname : tname;
+      this.pending ??= new NftError(at, at.text, 'Could not process rule: No such file or directory');
+      this.family();
+      this.name();
+      this.name();
+      const empty: NftTable = {
+        family: fam,
+        name: tname.text,
+        handle: 0,
+        chains: [],
+        sets: [],
+        flowtables: [],
+        objects: [],
+        pos: pick(tname),
+      };
+      if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
+        this.i++;
+        this.number();
+      } else if (mode === 'replace') this.fail(this.peek(), 'handle');
+      this.rule(empty);
+      return this.endOfCommand();
+    }
     const tb = this.tableOf(false, t0);
     const chain = this.needChain(tb, this.name());
     let at = mode === 'insert' ? 0 : chain.rules.length;
@@ -1289,12 +1442,20 @@ class Parser {
         this.i++;
         base ??= {};
         const ty = this.identifier();
+        // Chain types and hooks are looked up when nft evaluates the chain (evaluate.c
+        // chain_evaluate), after the whole file is parsed: held while the rest is read.
         if (!['filter', 'nat', 'route'].includes(ty.text))
-          throw new NftError(ty, ty.text, `unknown chain type ${ty.text}`);
+          this.pending ??= new NftError(ty, ty.text, 'unknown chain type');
         base.type = ty.text as NftBaseChain['type'];
         this.expectWord('hook');
         const hook = this.identifier();
-        checkHook(tb.family, hook);
+        this.junkExpecting('priority');
+        try {
+          checkHook(tb.family, hook);
+        } catch (e) {
+          if (!(e instanceof NftError)) throw e;
+          this.pending ??= e;
+        }
         base.hook = hook.text;
         if (this.eatWord('device')) {
           base.device = this.identifier().text;
@@ -1304,6 +1465,7 @@ class Parser {
           if (devs.length === 1) base.device = devs[0];
           else base.devices = devs;
         }
+        this.junkExpecting('priority');
         this.expectWord('priority');
         base.priority = this.priority(tb.family, base.hook);
         this.endOfCommand(true);
@@ -1377,6 +1539,9 @@ class Parser {
     const kw = this.toks[this.i - 1]!;
     const t = this.peek();
     let base: number | undefined;
+    // `priority[x`: nft's scanner makes `[` its own token, which no priority starts with.
+    if ((t.kind === 'word' || t.kind === 'punct') && /^[[\]:]/.test(t.text))
+      throw new NftError(t, t.text[0]!, `syntax error, unexpected ${leadName(t.text)!}`);
     if (t.kind === 'word') {
       base = parseInteger(t.text.replace(/^-/, ''));
       if (base !== undefined && t.text.startsWith('-')) base = -base;
@@ -1392,9 +1557,17 @@ class Parser {
             : t.text === 'srcnat'
               ? hook === 'postrouting' && family !== 'netdev' && family !== 'arp'
               : t.text === 'filter' || (family !== 'netdev' && family !== 'arp'));
-        if (base === undefined || (t.text === 'out' && family !== 'bridge') || !compat)
-          throw new NftError(kw, t.text, 'invalid priority expression value in this context.');
+        // A name is checked when nft evaluates the chain (evaluate.c chain_evaluate ->
+        // evaluate_priority): held while the rest of the file is read.
+        if (base === undefined || (t.text === 'out' && family !== 'bridge') || !compat) {
+          this.pending ??= new NftError(kw, t.text, 'invalid priority expression value in this context.');
+          base ??= 0;
+        }
       }
+      // nft's scanner ends the name where a string ends (`f[x`: `f`, then `[`).
+      const m = NFT_STRING.exec(t.text);
+      if (m && m[0].length < t.text.length && base !== undefined && !/^-?\d/.test(t.text))
+        this.cutName(m[0].length);
       this.i++;
     } else this.fail(t, 'number');
     // `filter + 10`, `srcnat - 5`, `-100`
@@ -1718,12 +1891,39 @@ class Parser {
   }
 
   private typeSpec(): NftKeySpec {
-    const types: NftDatatype[] = [this.identifier().text];
+    const types: NftDatatype[] = [this.typeName().text];
     while (this.isWord('.')) {
       this.i++;
-      types.push(this.identifier().text);
+      types.push(this.typeName().text);
     }
     return { types };
+  }
+
+  /**
+   * A datatype's name after `type` (parser_bison.y type_identifier: a string or one of the
+   * keywords mark, dscp, ecn, classid). nft looks the name up as it parses
+   * (data_type_atom_expr's action: datatype_lookup_byname), so an unknown one is its error before
+   * a syntax error in the token after it.
+   */
+  private typeName(): NftTok {
+    const t = this.peek();
+    if (t.kind === 'word') {
+      if (this.asteriskAt())
+        throw new NftError(t, t.text, 'syntax error, unexpected string with a trailing asterisk');
+      if (NAME_KEYWORDS.has(t.text) && !TYPE_KEYWORDS.has(t.text)) this.fail(t);
+      const m = NFT_STRING.exec(t.text);
+      if (m && m[0].length < t.text.length) this.cutName(m[0].length);
+      if (m && !NFT_DATATYPES.has(m[0])) throw new NftError(t, m[0], `unknown datatype ${m[0]}`);
+    }
+    return this.identifier();
+  }
+
+  /** Whether the token at the cursor (+k) is nft's ASTERISK_STRING, `{string}\*` (`eth*`). */
+  private asteriskAt(k = 0): boolean {
+    const t = this.toks[this.i + k]!;
+    const n = this.toks[this.i + k + 1];
+    if (t.kind !== 'word' || n?.kind !== 'punct' || n.text !== '*' || !touches(t, n)) return false;
+    return NFT_STRING.exec(t.text)?.[0].length === t.text.length;
   }
 
   private typeofSpec(tb: NftTable): NftKeySpec {
@@ -1748,40 +1948,18 @@ class Parser {
   /** `inBlock`: in a chain's block (what may end the rule differs: nft's "expecting …"). */
   private rule(tb: NftTable, inBlock = false): NftRule {
     const first = this.peek();
+    const start = this.i;
     const stmts: NftStmt[] = [];
     let comment: string | undefined;
-    for (;;) {
-      const t = this.peek();
-      if (
-        t.kind === 'nl' ||
-        t.kind === 'eof' ||
-        t.kind === 'handle' ||
-        (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
-      )
-        break;
-      if (t.kind === 'word' && t.text === 'comment' && this.peek(1).kind === 'string') {
-        this.i++;
-        comment = this.next().text;
-        continue;
-      }
-      // A token that starts no statement and continues none, after one: nft's parser has reduced
-      // the rule by then and expects its end (`accept &x`: "unexpected &, expecting newline or
-      // semicolon").
-      if (stmts.length > 0 && (t.kind === 'punct' || t.kind === 'word') && AFTER_STMT.has(tokName(t)))
-        this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
-      this.needTcp = false;
-      const st = this.stmt(tb);
-      if (this.needTcp && !stmts.some(isTcpContext)) {
-        const tcp: NftExpr = { kind: 'value', type: 'inet_proto', value: 6, pos: st.pos! };
-        stmts.push({
-          kind: 'match',
-          left: { kind: 'meta', key: 'l4proto', pos: st.pos! },
-          op: 'implicit',
-          right: tcp,
-          pos: st.pos!,
-        });
-      }
-      stmts.push(st);
+    try {
+      this.ruleStmts(tb, inBlock, stmts, (c) => (comment = c));
+    } catch (e) {
+      if (!(e instanceof NftError) || isParseError(e)) throw e;
+      // An evaluation error in a statement: held, and the rest of the rule read by what follows
+      // (script() throws it at the end of the file unless a syntax error comes first).
+      this.pending ??= e;
+      this.skipRest(start);
+      return { handle: 0, pos: pick(first), stmts: [] };
     }
     if (stmts.length === 0 && comment === undefined) this.fail(this.peek());
     const rule: NftRule = {
@@ -1794,17 +1972,102 @@ class Parser {
     return rule;
   }
 
+  private ruleStmts(tb: NftTable, inBlock: boolean, stmts: NftStmt[], setComment: (c: string) => void): void {
+    for (;;) {
+      const t = this.peek();
+      if (
+        t.kind === 'nl' ||
+        t.kind === 'eof' ||
+        t.kind === 'handle' ||
+        (t.kind === 'punct' && (t.text === ';' || t.text === '}'))
+      )
+        break;
+      if (t.kind === 'word' && t.text === 'comment' && this.peek(1).kind === 'string') {
+        this.i++;
+        setComment(this.next().text);
+        // The comment ends the rule (parser_bison.y rule: stmt_list then comment_spec): nft 1.0.6
+        // refuses `comment "x" counter` at `counter`, "expecting newline or semicolon".
+        const after = this.peek();
+        if (!(
+          after.kind === 'nl' ||
+          after.kind === 'eof' ||
+          after.kind === 'handle' ||
+          (after.kind === 'punct' && (after.text === ';' || after.text === '}'))
+        ))
+          this.fail(after, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+        continue;
+      }
+      // A word nft's scanner begins with `[` or `]` (its own token) starts no statement.
+      if (t.kind === 'word' && /^[[\]]/.test(t.text))
+        throw new NftError(
+          t,
+          t.text[0]!,
+          `syntax error, unexpected ${leadName(t.text)!}${stmts.length > 0 ? `, expecting ${inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon'}` : ''}`,
+        );
+      // `[`, `:` and `==`-like operators continue no statement (nft 1.0.6: `oif vi:counter`,
+      // `ip saddr 1.2.3.4 [`, `accept <= 3`: "expecting newline or semicolon").
+      if (stmts.length > 0 && t.kind === 'word' && t.text.startsWith('[')) {
+        const name = "'['";
+        throw new NftError(
+          t,
+          '[',
+          `syntax error, unexpected ${name}, expecting ${inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon'}`,
+        );
+      }
+      // A token that starts no statement and continues none, after one: nft's parser has reduced
+      // the rule by then and expects its end (`accept &x`: "unexpected &, expecting newline or
+      // semicolon").
+      if (stmts.length > 0 && (t.kind === 'punct' || t.kind === 'word') && AFTER_STMT.has(tokName(t)))
+        this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+      this.needTcp = false;
+      let st: NftStmt;
+      this.inBlock = inBlock;
+      try {
+        st = this.stmt(tb);
+      } catch (e) {
+        // A statement read whole whose evaluation error is held: the rule reads on.
+        if (!(e instanceof NftHeld)) throw e;
+        this.pending ??= e.err;
+        continue;
+      }
+      if (this.needTcp && !stmts.some(isTcpContext)) {
+        const tcp: NftExpr = { kind: 'value', type: 'inet_proto', value: 6, pos: st.pos! };
+        stmts.push({
+          kind: 'match',
+          left: { kind: 'meta', key: 'l4proto', pos: st.pos! },
+          op: 'implicit',
+          right: tcp,
+          pos: st.pos!,
+        });
+      }
+      stmts.push(st);
+    }
+  }
+
   /**
    * A word that starts no expression natbox knows is, to nft's grammar, a symbol (symbol_expr) on
    * the left of a relational expression: nft's syntax error is then at the word after it when that
    * cannot be a right-hand side (`acce` then a newline: "unexpected newline" at the newline).
    */
-  private unknownWordAsNft<T>(t: NftTok, parse: () => T): T {
+  private unknownWordAsNft<T>(t: NftTok, parse: () => T, inBlock: boolean): T {
     const start = this.i;
     try {
       return parse();
     } catch (e) {
       const next = this.toks[start + 1];
+      if (
+        e instanceof NftError &&
+        e.at.line === t.line &&
+        e.at.column === t.column &&
+        (/^syntax error, unexpected (string|quoted string|number)$/.test(e.message) ||
+          (t.kind === 'word' &&
+            RHS_KEYWORDS.has(t.text) &&
+            e.message === `syntax error, unexpected ${t.text}`)) &&
+        (t.kind === 'string' || (t.kind === 'word' && (!KEYWORDS.has(t.text) || RHS_KEYWORDS.has(t.text))))
+      ) {
+        this.i = start;
+        return this.symbolRelation(inBlock);
+      }
       if (
         e instanceof NftError &&
         next &&
@@ -1822,6 +2085,78 @@ class Parser {
         this.fail(next);
       throw e;
     }
+  }
+
+  /**
+   * A statement that starts with a word nft's grammar has no keyword for: to nft a symbol
+   * (parser_bison.y symbol_expr: a string) on the left of a relational expression, `W [op] RHS`,
+   * with binary operators (`|` `&` `^` `<<` `>>` `.`) on either side; some keywords are strings on
+   * the right (keyword_expr and the like: `dport`, `tcp`, `dnat`, ... checked with nft 1.0.6). Read
+   * for its syntax only, as bison reads it: a token that continues nothing there is the error
+   * ("unexpected hook"; after a whole relation, "expecting newline or semicolon"). With no syntax
+   * error, nft's evaluation refuses the symbol (evaluate.c expr_evaluate_symbol: "No symbol type
+   * information"), held behind any later syntax error.
+   */
+  private symbolRelation(inBlock: boolean): never {
+    const w = this.peek();
+    const primary = (): boolean => {
+      const t = this.peek();
+      if (t.kind === 'string' || t.kind === 'at') return this.next() !== undefined;
+      if (t.kind === 'punct' && t.text === '{') {
+        // A set on the right: read to its `}` (its contents are not checked here).
+        let depth = 0;
+        for (;;) {
+          const x = this.next();
+          if (x.kind === 'eof') this.fail(x);
+          if (x.kind === 'punct' && x.text === '{') depth++;
+          if (x.kind === 'punct' && x.text === '}' && --depth === 0) return true;
+        }
+      }
+      if (t.kind !== 'word') return false;
+      if (KEYWORDS.has(t.text) && !RHS_KEYWORDS.has(t.text)) return false;
+      if (BINOPS.has(t.text) || RELOPS.has(t.text) || t.text === '-' || t.text === ':') return false;
+      if (/^[A-Za-z_.]/.test(t.text)) {
+        const m = NFT_STRING.exec(t.text)!;
+        if (m[0].length < t.text.length) this.cutName(m[0].length);
+      }
+      this.i++;
+      return true;
+    };
+    const isEnd = (t: NftTok): boolean =>
+      t.kind === 'nl' ||
+      t.kind === 'eof' ||
+      t.kind === 'handle' ||
+      (t.kind === 'punct' && (t.text === ';' || t.text === '}'));
+    if (!primary()) this.fail(this.peek());
+    // Left of the relation: binary operators and their operands.
+    for (;;) {
+      const t = this.peek();
+      if ((t.kind === 'punct' || t.kind === 'word') && BINOPS.has(t.text)) {
+        this.i++;
+        if (!primary()) this.fail(this.peek());
+        continue;
+      }
+      if ((t.kind === 'punct' || t.kind === 'word') && RELOPS.has(t.text)) this.i++;
+      if (!primary()) this.fail(this.peek());
+      break;
+    }
+    // Right of it, then what may follow a whole statement.
+    for (;;) {
+      const t = this.peek();
+      if ((t.kind === 'punct' || t.kind === 'word') && BINOPS.has(t.text)) {
+        this.i++;
+        if (!primary()) this.fail(this.peek());
+        continue;
+      }
+      if (
+        isEnd(t) ||
+        t.kind === 'string' ||
+        (t.kind === 'word' && !RELOPS.has(t.text) && t.text !== ':' && t.text !== '-')
+      )
+        break;
+      this.fail(t, inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+    }
+    throw new NftHeld(new NftError(w, w.text, 'No symbol type information'));
   }
 
   private stmt(tb: NftTable): NftStmt {
@@ -2008,7 +2343,7 @@ class Parser {
           return { kind: 'last', pos };
       }
     // An expression: a match, a `set` statement or a verdict map.
-    const left = this.unknownWordAsNft(t, () => this.expr(tb));
+    const left = this.unknownWordAsNft(t, () => this.expr(tb), this.inBlock);
     if (this.eatWord('set')) {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
@@ -2706,9 +3041,14 @@ class Parser {
     try {
       return this.valueWordNow(t, w, type);
     } catch (e) {
-      if (!(e instanceof NftError) || !e.message.startsWith('Could not resolve hostname')) throw e;
+      // Every value is parsed when nft evaluates its rule (datatype.c symbolic_constant_parse and
+      // the datatypes' parse functions, from evaluate.c expr_evaluate_symbol), after the whole
+      // file has parsed: the error is held and a stand-in value read on.
+      if (!(e instanceof NftError) || isParseError(e)) throw e;
       this.pending ??= e;
-      return this.valueWordNow(t, type === 'ipv4_addr' ? '0.0.0.0' : '::', type);
+      const stand = STAND_IN[type];
+      if (stand !== undefined) return this.valueWordNow(t, stand, type);
+      return { kind: 'value', type, value: type === 'iface_index' ? w : 0, pos: pick(t) };
     }
   }
 

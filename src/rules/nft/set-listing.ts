@@ -1,6 +1,6 @@
 // The named sets and maps of a ruleset as plain data for natbox verify's comparison (oracle/
 // nft-sets.ts): per set, each element as `nft list` prints it less its `expires`, and its time
-// left in ms. From natbox's listing after a run (Host.nftListing) or the kernel's `nft list
+// left in ms; and its counters (rules' and named ones) as one-element sets. From natbox's listing after a run (Host.nftListing) or the kernel's `nft list
 // ruleset` read back.
 import type { NftRuleset } from './model.ts';
 import { parseNft } from './index.ts';
@@ -13,15 +13,44 @@ export interface NftSetListing {
 }
 
 export function setListings(rs: NftRuleset): NftSetListing[] {
-  return rs.tables.flatMap((t) =>
-    t.sets.map((s) => ({
+  return rs.tables.flatMap((t) => [
+    ...t.sets.map((s) => ({
       set: `@${s.name} (${t.family} ${t.name})`,
       elements: s.elements.map((e) => {
         const { expires, ...rest } = e;
         return { text: elem(rest, t.family), ...(expires !== undefined ? { expires } : {}) };
       }),
     })),
-  );
+    ...counterListings(t),
+  ]);
+}
+
+/**
+ * The counters of a table after a run, compared as one-element "sets": each rule's `counter`
+ * (by chain, the rule's place in it and the statement's among the rule's counters) and each
+ * named counter, as `packets P bytes B` (the kernel's nft_counter_do_dump through `nft list
+ * ruleset`; natbox's counted by the engine, compile.ts).
+ */
+function counterListings(t: NftRuleset['tables'][number]): NftSetListing[] {
+  const out: NftSetListing[] = [];
+  const where = `(${t.family} ${t.name})`;
+  for (const c of t.chains)
+    c.rules.forEach((r, k) => {
+      let n = 0;
+      for (const st of r.stmts)
+        if (st.kind === 'counter')
+          out.push({
+            set: `chain ${c.name} ${where} rule ${k + 1} counter ${++n}`,
+            elements: [{ text: `packets ${st.packets} bytes ${st.bytes}` }],
+          });
+    });
+  for (const o of t.objects)
+    if (o.type === 'counter')
+      out.push({
+        set: `counter ${o.name} ${where}`,
+        elements: [{ text: `packets ${o.packets} bytes ${o.bytes}` }],
+      });
+  return out;
 }
 
 /**

@@ -249,6 +249,133 @@ for (const [text, line, column, message] of fileCases)
     assert.ok(d.message.startsWith(message), d.message);
   });
 
+/**
+ * Issue 16, nft -c parity (session 15): the place and the whole first message line of `nft -c -f
+ * FILE` (nftables v1.0.6, run as root on this project's test machine on 2026-12-03, in a fresh
+ * network namespace holding only `lo`), for the kinds of difference the parity test
+ * (nft-c-parity.test.ts) grouped: nft's places after a quoted string spanning lines, syntax errors
+ * anywhere before evaluation errors, datatypes looked up as nft parses, `{string}*` as one token,
+ * `add` without its `rule`, a statement that starts with a symbol, a rule's comment at its end.
+ */
+const exactCases: [string, number, number, string][] = [
+  // nft counts no line inside a quoted string: its column runs on, later lines are numbered lower
+  [
+    'table ip t {\n chain c {\n  comment "a\nb\nc" x y\n }\n}\n',
+    3,
+    19,
+    'syntax error, unexpected string, expecting newline or semicolon',
+  ],
+  [
+    'table ip t {\n chain c {\n  ip saddr "a\nb" \\\n  1.2.3.4 |\n }\n}\n',
+    4,
+    12,
+    'syntax error, unexpected newline',
+  ],
+  // the whole file is parsed before a command is evaluated
+  [
+    'table ip t {\n chain c {\n  iif nosuchdev accept\n  ip saddr 1.2.3.4 [\n }\n}\n',
+    4,
+    20,
+    "syntax error, unexpected '[', expecting newline or semicolon",
+  ],
+  [
+    'table ip t\nadd rule ip t nochain ip saddr 1.2.3.4 [\n',
+    2,
+    40,
+    "syntax error, unexpected '[', expecting end of file or newline or semicolon",
+  ],
+  [
+    'table ip t {\n chain c {\n  type filter hook input priority f[x;\n }\n}\n',
+    3,
+    36,
+    "syntax error, unexpected '[', expecting newline or semicolon",
+  ],
+  [
+    "table ip t {\n chain c {\n  type filter hook prerout'x' priority 0;\n }\n}\n",
+    3,
+    27,
+    'syntax error, unexpected junk, expecting priority',
+  ],
+  ['table ip t {\n chain c {\n  type filtr hook inpt priority 0;\n }\n}\n', 3, 8, 'unknown chain type'],
+  [
+    'table ip t {\n chain c {\n  oif vi:counter accept\n }\n}\n',
+    3,
+    9,
+    'syntax error, unexpected colon, expecting newline or semicolon',
+  ],
+  // datatypes are looked up by the parser's action, before the next token's syntax error
+  ['table ip t {\n set s {\n  type ipv6_a{\n }\n}\n', 3, 8, 'unknown datatype ipv6_a'],
+  ['table ip t {\n set s {\n  type ip.[addr\n }\n}\n', 3, 8, 'unknown datatype ip.'],
+  ['table ip t {\n set s {\n  type inet . ipv4_addr\n }\n}\n', 3, 8, 'syntax error, unexpected inet'],
+  // {string}\* is one token, longer than any keyword
+  ['add*  chain ip t c\n', 1, 1, 'syntax error, unexpected string with a trailing asterisk'],
+  [
+    'table ip t\nadd chain ip t c* { }\n',
+    2,
+    16,
+    'syntax error, unexpected string with a trailing asterisk, expecting string',
+  ],
+  // `add TABLE CHAIN rule` is `add rule`
+  ['table ip t\nadd chin ip t c\n', 2, 10, 'syntax error, unexpected ip, expecting string'],
+  // a statement that starts with a symbol: `W [op] RHS`
+  ['table ip t {\n chain c {\n  typter hook input\n }\n}\n', 3, 10, 'syntax error, unexpected hook'],
+  ['table ip t {\n chain c {\n  xx dport accept\n }\n}\n', 3, 3, 'No symbol type information'],
+  [
+    'table ip t {\n chain c {\n  a.ip6 saddr != 1\n }\n}\n',
+    3,
+    15,
+    'syntax error, unexpected !=, expecting newline or semicolon',
+  ],
+  [
+    'table ip t {\n chain c {\n  ip saddr { 1.2.3.4, 5.6.7.8 } p/-1/|| accept\n }\n}\n',
+    3,
+    39,
+    "syntax error, unexpected '|'",
+  ],
+  // a rule's comment ends it
+  [
+    'table ip t {\n chain c {\n  accept comment "x" c!\n }\n}\n',
+    3,
+    22,
+    'syntax error, unexpected string, expecting newline or semicolon',
+  ],
+  [
+    'table ip t {\n chain c {\n  comment "x" counter accept\n }\n}\n',
+    3,
+    15,
+    'syntax error, unexpected counter, expecting newline or semicolon',
+  ],
+  [
+    'table ip t {\n chain c {\n  accept <= 3\n }\n}\n',
+    3,
+    10,
+    'syntax error, unexpected <=, expecting newline or semicolon',
+  ],
+  // `[` is nft's own token: no statement or priority starts with it
+  ['table ip t {\n chain c {\n  [ accept\n }\n}\n', 3, 3, "syntax error, unexpected '['"],
+  [
+    'table ip t {\n chain c {\n  accept [x\n }\n}\n',
+    3,
+    10,
+    "syntax error, unexpected '[', expecting newline or semicolon",
+  ],
+  [
+    'table ip t {\n chain c {\n  type filter hook input priority[x;\n }\n}\n',
+    3,
+    34,
+    "syntax error, unexpected '['",
+  ],
+];
+
+for (const [text, line, column, message] of exactCases)
+  test(`nft -c's place and message: ${JSON.stringify(text)}`, () => {
+    const r = wholeFile(text);
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    const d = r.diagnostics[0]!;
+    assert.deepEqual([d.line, d.column, d.message], [line, column, message]);
+  });
+
 test('nft reads what nft -c takes: words nft splits, counter packets/bytes in any order', () => {
   const r = wholeFile(
     'table ip t {\n chain c {\n  ip saddr 192.168.122.0/24iif "lo" tcp dport 22accept\n' +
