@@ -57,7 +57,15 @@ import {
   type Getter,
   type NumGetter,
 } from './expr.ts';
-import { buildSet, namedSetConfig, RtSet, UNKNOWN_STR, verdictCode, type SetConfig } from './sets.ts';
+import {
+  buildSet,
+  countElem,
+  namedSetConfig,
+  RtSet,
+  UNKNOWN_STR,
+  verdictCode,
+  type SetConfig,
+} from './sets.ts';
 import { NftTracedRule } from './traced-rule.ts';
 import { SetTooLarge } from './set-index.ts';
 import { buildFast, type FastCall, type FastProgram } from './fast.ts';
@@ -1410,15 +1418,6 @@ function fastCallOf(s: NftStmt): FastCall | undefined {
   if (v.op === '&') return { markSet: [x | 0, 0] };
   if (v.op === '^') return { markSet: [-1, x | 0] };
   return undefined;
-}
-
-/** A set element lookup hit: the element's own counter (nft_set_elem_update_expr). */
-export function countElem(set: RtSet, slot: number, skb: Skb): void {
-  const c = set.elemCounters[slot];
-  if (c) {
-    c.packets++;
-    c.bytes += skb.len;
-  }
 }
 
 function numValue(e: NftExpr): number {

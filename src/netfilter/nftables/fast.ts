@@ -28,7 +28,7 @@
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
-import type { RtSet } from './sets.ts';
+import { countElem, type RtSet } from './sets.ts';
 import type { HashIndex } from './set-index.ts';
 import {
   OP_ANYBIT,
@@ -927,7 +927,8 @@ function direct(fp: FastProgram, set: RtSet, site: number): boolean {
     fp.directOf[site] === h &&
     fp.directVersion[site] === h.version &&
     !set.mayExpire &&
-    set.elemCounters.length === 0
+    set.elemCounters.length === 0 &&
+    !set.cfg.counters
   );
 }
 
@@ -953,7 +954,7 @@ function hvmap(
   }
   const slot = hashSlot(set, r, now);
   if (slot < 0) return -1;
-  if (set.elemCounters.length > 0) count(set, slot, skb);
+  if (set.elemCounters.length > 0 || set.cfg.counters) countElem(set, slot, skb);
   const vp = fp.vpacks[site]!;
   return slot < vp.length ? vp[slot]! : packSlot(set, slot, fp.chainPc);
 }
@@ -969,15 +970,6 @@ function random(skb: Skb, mod: number): number {
   if (mod >= 0 && mod < 0x200000) return Math.floor((val * mod) / 4294967296);
   const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
   return Math.floor(y / 65536) >>> 0;
-}
-
-/** nft_set_elem_update_expr: an element's own counter (compile.ts countElem). */
-function count(set: RtSet, slot: number, skb: Skb): void {
-  const c = set.elemCounters[slot];
-  if (c) {
-    c.packets++;
-    c.bytes += skb.len;
-  }
 }
 
 /**
@@ -1399,7 +1391,7 @@ export function runFast(
             for (let f = 0; f < n; f++) key[f] = r[f]!;
             slot = set.lookup(key, now);
           }
-          if (slot >= 0 && set.elemCounters.length > 0) count(set, slot, skb);
+          if (slot >= 0 && (set.elemCounters.length > 0 || set.cfg.counters)) countElem(set, slot, skb);
           if (slot >= 0 === (c[pc + 3] !== 0)) {
             pc = c[pc + 4]!;
             continue;
@@ -1442,7 +1434,7 @@ export function runFast(
             pc = ret;
             continue;
           }
-          if (set.elemCounters.length > 0) count(set, slot, skb);
+          if (set.elemCounters.length > 0 || set.cfg.counters) countElem(set, slot, skb);
           const packed = packSlot(set, slot, fp.chainPc);
           v = packed & 7;
           target = packed >> 3;

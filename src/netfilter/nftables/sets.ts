@@ -3,6 +3,7 @@
 // concatenations), each element a slot with its map data, its expiry and its per-element state
 // (counter, limit). Keys are words: a number per field, an interned id per string (ifname).
 import type { NftExpr, NftSet, NftSetElem, NftStmt } from '../../rules/nft/model.ts';
+import type { Skb } from '../core/skb.ts';
 import { HashIndex, IntervalIndex, type IntervalElem } from './set-index.ts';
 import { NftRefusal } from './expr.ts';
 
@@ -367,4 +368,20 @@ export function namedSetConfig(s: NftSet): SetConfig {
     maxSize: s.size ?? 65535,
     counters: (s.stmts ?? []).some((t) => t.kind === 'counter'),
   };
+}
+
+/**
+ * A set element lookup hit (nft_lookup_eval, nft_set_elem_update_expr): the element's own counter,
+ * or, in a set declared with `counter`, the counter every element has (nft_set_elem_expr_setup
+ * clones the set's expressions into each element, those added from the packet path too).
+ */
+export function countElem(set: RtSet, slot: number, skb: Skb): void {
+  const c = set.elemCounters[slot];
+  if (c) {
+    c.packets++;
+    c.bytes += skb.len;
+  } else if (set.cfg.counters && slot < set.packets.length) {
+    set.packets[slot]!++;
+    set.bytes[slot]! += skb.len;
+  }
 }

@@ -8,7 +8,8 @@ import type { Skb } from '../core/skb.ts';
 import type { NfTracer } from '../core/trace-events.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS, type NfTable } from '../core/table.ts';
 import { HOOK_NAMES } from '../core/hook-numbers.ts';
-import { countElem, HOOKS, type RtTable } from './compile.ts';
+import { HOOKS, type RtTable } from './compile.ts';
+import { countElem } from './sets.ts';
 import { describeMiss } from './describe.ts';
 import { runFast } from './fast.ts';
 import {

@@ -212,3 +212,52 @@ test('nft listing: an element whose ct count counts no connection is gone (the s
   tcp('198.51.100.2', 22, '192.168.1.10', 40000, 0x14, 3);
   assert.equal(listed(4), '\t\telements = { 192.168.1.11 ct count over 2 }');
 });
+
+test('nft listing: a set declared with counter counts each element a lookup finds (nft_lookup_eval)', () => {
+  // The same declarations on Linux 6.18 (test/conformance/nft/set-counters.yaml, natbox verify):
+  // each element of a `counter` set carries the set's counter, a set lookup and a vmap lookup
+  // count the element they find, and the elements nobody looked up stay at 0.
+  const text = `table ip t {
+	set ports {
+		type inet_service
+		counter
+		elements = { 53, 80 }
+	}
+
+	map dests {
+		type ipv4_addr : verdict
+		counter
+		elements = { 10.0.2.10 : accept, 10.0.2.11 : drop }
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		udp dport @ports ip daddr vmap @dests
+	}
+}
+`;
+  const rs = parseNftText(text);
+  const nf = nftEngine(rs);
+  const skb = new Skb();
+  skb.env = envOf(nf);
+  const send = (dst: string, dport: number, payload: number): number => {
+    const buf = buildUdpPacket(
+      { src: ip('203.0.113.50'), dst: ip(dst), id: 1 },
+      { srcPort: 1000, dstPort: dport },
+      new Uint8Array(payload),
+    );
+    skb.load(buf, 0, 'a', '');
+    skb.outIf = 'b';
+    return nf.forward(skb, 1);
+  };
+  assert.equal(send('10.0.2.10', 53, 10), NF_ACCEPT);
+  assert.equal(send('10.0.2.10', 53, 0), NF_ACCEPT);
+  assert.notEqual(send('10.0.2.11', 80, 0), NF_ACCEPT);
+  assert.equal(send('10.0.2.11', 443, 0), NF_ACCEPT); // 443 is not in @ports: nothing counted
+  const listed = printNft(listedRuleset(rs, nf.frontEndTables, 2));
+  assert.match(listed, /elements = \{ 53 counter packets 2 bytes 66, 80 counter packets 1 bytes 28 \}/);
+  assert.match(
+    listed,
+    /elements = \{ 10\.0\.2\.10 counter packets 2 bytes 66 : accept, 10\.0\.2\.11 counter packets 1 bytes 28 : drop \}/,
+  );
+});
