@@ -17,8 +17,8 @@ import {
   REC_WORDS,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
-import { tcpPacketTick, TCP_VERDICT_INVALID } from '../conntrack/proto-tcp.ts';
-import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
+import { tcpPacketTick, TCP_VERDICT_INVALID, TCP_VERDICT_OK } from '../conntrack/proto-tcp.ts';
+import { tcpWindowAck, tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { setAddr, setL4Port } from '../nat/nat-hook.ts';
@@ -125,7 +125,7 @@ export class FastPath {
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
       const tw = ct.tcpWin;
       if (tw !== undefined) {
-        // Window tracking reads each entry's window words and aux word (tcpAckInWindow): load them
+        // Window tracking reads each entry's window words and aux word (tcpWindowAck): load them
         // for the whole batch first, as lookupBatch does the records, so that their cache misses
         // overlap instead of coming one packet at a time. Reads only; the sum is kept.
         const w = tw.w;
@@ -218,20 +218,32 @@ export class FastPath {
       // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
+      // With window tracking: its common case in one call (tcpWindowAck), else the general way.
       const v =
         ct.tcpWin === undefined
           ? tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false)
-          : tcpWindowPacket(
-              ct,
-              e,
-              dir,
-              b,
-              l4,
-              ((b[o + 2]! << 8) | b[o + 3]!) - 20,
-              nowTick,
-              this.timeoutTicks,
-              false,
-            );
+          : tcpWindowAck(
+                ct,
+                e,
+                dir,
+                b,
+                l4,
+                ((b[o + 2]! << 8) | b[o + 3]!) - 20,
+                nowTick,
+                this.timeoutTicks,
+              ) === TCP_VERDICT_OK
+            ? TCP_VERDICT_OK
+            : tcpWindowPacket(
+                ct,
+                e,
+                dir,
+                b,
+                l4,
+                ((b[o + 2]! << 8) | b[o + 3]!) - 20,
+                nowTick,
+                this.timeoutTicks,
+                false,
+              );
       if (v === TCP_VERDICT_INVALID) {
         // setCt(-1, CT_INVALID): no NAT, nothing to confirm; FORWARD sees an INVALID packet.
         ct.stats.invalid++;
