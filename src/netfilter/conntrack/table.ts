@@ -87,7 +87,10 @@ export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
 
 /** TCP window tracking's state of a table (tcp-window.ts's TcpWindows: seen[] of each entry). */
 export interface CtTcpWindows {
+  /** Entry e's window words are w[e * stride + off .. + 8]. */
   readonly w: Uint32Array;
+  readonly stride: number;
+  readonly off: number;
 }
 
 export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
@@ -148,10 +151,20 @@ export function ctLayout(family: Family): CtLayout {
 
 /** Today's compact IPv4 record: 8 words. */
 export const CT_LAYOUT_IPV4: CtLayout = ctLayout(AF_INET);
+/**
+ * The IPv4 record with TCP window tracking on: the 8 words of CT_LAYOUT_IPV4, then the entry's
+ * window words (tcp-window.ts: seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}, words 8-15),
+ * 64 bytes, one cache line: an established TCP packet reads its record and its window words from
+ * one line instead of two (issue 15). Tables without window tracking keep the 32-byte record.
+ */
+export const CT_LAYOUT_IPV4_WINDOW: CtLayout = { ...ctLayout(AF_INET), recWords: 16 };
 /** The IPv6 record: 20 words (nothing IPv6 is tracked yet; the shape is ready). */
 export const CT_LAYOUT_IPV6: CtLayout = ctLayout(AF_INET6);
 
-/** Words per entry in `rec`, and the offsets inside a record, in the IPv4 layout. */
+/**
+ * Words per entry in `rec` in CT_LAYOUT_IPV4 (CT_LAYOUT_IPV4_WINDOW's are 16: code that indexes
+ * `rec` uses the table's `rw`), and the offsets inside a record, in the IPv4 layouts.
+ */
 export const REC_WORDS = 8;
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
@@ -275,8 +288,9 @@ export class ConntrackTable {
   /** 1 while the slot holds an entry (confirmed or not). */
   readonly used: CtFieldView;
 
-  // The layout's numbers, as fields of the table (read on every access to a record).
-  private readonly rw: number;
+  /** Words per record (layout.recWords): entry e's record is rec[e * rw ..]. */
+  readonly rw: number;
+  // The layout's other numbers, as fields of the table (read on every access to a record).
   private readonly tw: number;
   private readonly aw: number;
   private readonly mo: number;
@@ -778,7 +792,7 @@ export class ConntrackTable {
       const ed = this.slotHolds(s, fp, src, dst, ports, proto);
       // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
-        if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! <= nowTick) {
+        if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
           this.remove(ed >>> 1);
           return NO_ENTRY;
         }
@@ -795,7 +809,7 @@ export class ConntrackTable {
   private slotHolds(s: number, fp: number, src: number, dst: number, ports: number, proto: number): number {
     if (s >>> this.idxBits !== fp) return -1;
     const ed = (s & this.idxMask) - 1;
-    const base = (ed >>> 1) * REC_WORDS;
+    const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * 3;
     const rec = this.rec;
     return rec[t] === src &&
@@ -859,7 +873,7 @@ export class ConntrackTable {
         if (s === 0) break;
         const ed = this.slotHolds(s, fp, s0, d0, pp, p);
         if (ed >= 0 && (zones === undefined || zoneIdOf(zones[ed >>> 1]!, ed & 1) === 0)) {
-          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) found = ed;
+          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) found = ed;
           break;
         }
         if (++i === nslots) i = 0;
@@ -1267,7 +1281,7 @@ export class ConntrackTable {
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
-    const t0 = e * REC_WORDS + dir * 3;
+    const t0 = e * this.rw + dir * 3;
     const src = rec[t0]!;
     const dst = rec[t0 + 1]!;
     const ports = rec[t0 + 2]!;
@@ -1288,7 +1302,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) {
+          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }

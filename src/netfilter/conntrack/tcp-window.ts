@@ -25,9 +25,9 @@ import {
   IPS_ASSURED,
   IPS_SEEN_REPLY,
   IPS_SEQ_ADJUST,
+  CT_LAYOUT_IPV4_WINDOW,
   REC_EXPIRES,
   REC_META,
-  REC_WORDS,
 } from './table.ts';
 import type { TimeoutTicks } from './timeouts.ts';
 import {
@@ -89,8 +89,14 @@ interface Cold {
 
 /** The window state of a table, and the sysctls that judge it. */
 export class TcpWindows implements CtTcpWindows {
-  /** seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}: w[e*8 + dir*4 + k]. */
+  /**
+   * seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}: w[e * stride + off + dir * 4 + k]. Either
+   * the table's `rec` (CT_LAYOUT_IPV4_WINDOW: words 8-15 of each 16-word record, in the record's
+   * cache line) or an array of its own, 8 words per entry (a table made without room for them).
+   */
   readonly w: Uint32Array;
+  readonly stride: number;
+  readonly off: number;
   readonly cold = new Map<number, Cold>();
   /** nf_conntrack_tcp_be_liberal */
   beLiberal = false;
@@ -98,8 +104,11 @@ export class TcpWindows implements CtTcpWindows {
   maxRetrans = 3;
   /** nf_conntrack_tcp_ignore_invalid_rst */
   ignoreInvalidRst = false;
-  constructor(max: number) {
-    this.w = new Uint32Array(max * 8);
+  /** `rec`: a CT_LAYOUT_IPV4_WINDOW table's records, which hold the window words. */
+  constructor(max: number, rec?: Uint32Array) {
+    this.w = rec ?? new Uint32Array(max * 8);
+    this.stride = rec ? 16 : 8;
+    this.off = rec ? 8 : 0;
   }
   /** Reads the sysctls (names without `net.netfilter.`) that concern window tracking. */
   configure(sysctls: ReadonlyMap<string, number> | undefined): void {
@@ -114,7 +123,9 @@ export function enableTcpWindows(
   t: ConntrackTable,
   sysctls: ReadonlyMap<string, number> | undefined,
 ): TcpWindows {
-  const tw = (t.tcpWin as TcpWindows | undefined) ?? new TcpWindows(t.max);
+  const tw =
+    (t.tcpWin as TcpWindows | undefined) ??
+    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW ? t.rec : undefined);
   t.tcpWin = tw;
   tw.configure(sysctls);
   return tw;
@@ -237,7 +248,7 @@ export function tcpWindowNew(
   seg: number,
 ): void {
   const w = tw.w;
-  const base = e * 8;
+  const base = e * tw.stride + tw.off;
   w.fill(0, base, base + 8);
   if (tw.cold.size !== 0) tw.cold.delete(e);
   const end = segEnd(b, l4, seg);
@@ -281,7 +292,7 @@ export function tcpInWindow(
   seg: number,
 ): number {
   const w = tw.w;
-  const base = e * 8;
+  const base = e * tw.stride + tw.off;
   const s = base + dir * 4;
   const r = base + (dir ^ 1) * 4;
   let aux = t.aux[e]!;
@@ -385,7 +396,7 @@ export function tcpInWindow(
     const h =
       Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>>
       A_HASH;
-    const lastDir = t.rec[e * REC_WORDS + REC_META]! >>> 31;
+    const lastDir = t.rec[e * t.rw + REC_META]! >>> 31;
     if (lastDir === dir && aux >>> A_HASH === h && ((aux & A_WIN0) !== 0) === (winRaw === 0)) {
       const rt = (aux >>> A_RETRANS) & 0xf;
       if (rt < 15) aux += 1 << A_RETRANS;
@@ -425,7 +436,7 @@ export function tcpWindowAck(
   to: TimeoutTicks,
 ): number {
   const rec = t.rec;
-  const m = e * 8 + 6; // REC_WORDS, REC_META
+  const m = e * t.rw + 6; // REC_META
   const meta = rec[m]!;
   // SYN 0x02 | FIN 0x01 | RST 0x04 | ACK 0x10 === ACK; state (bits 24-27) ESTABLISHED (3);
   // IPS_SEEN_REPLY | IPS_ASSURED (0x6) set; IPS_SEQ_ADJUST (0x40) clear or no helper state.
@@ -437,8 +448,9 @@ export function tcpWindowAck(
     return TCP_WINDOW_SLOW;
   const tw = t.tcpWin as TcpWindows;
   const w = tw.w;
-  const s = e * 8 + dir * 4;
-  const r = e * 8 + (dir ^ 1) * 4;
+  const wb = e * tw.stride + tw.off;
+  const s = wb + dir * 4;
+  const r = wb + (dir ^ 1) * 4;
   const sMaxwin = w[s + 2]!;
   if (sMaxwin === 0) return TCP_WINDOW_SLOW;
   let aux = t.aux[e]!;
@@ -511,7 +523,7 @@ export function tcpWindowAck(
 function lastEnd(t: ConntrackTable, tw: TcpWindows, e: number, lastDir: number): number {
   const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
   if (c?.fresh) return c.lastEnd;
-  return tw.w[e * 8 + lastDir * 4]!;
+  return tw.w[e * tw.stride + tw.off + lastDir * 4]!;
 }
 
 function coldOf(tw: TcpWindows, e: number): Cold {
@@ -541,7 +553,7 @@ export function tcpWindowPacket(
 ): number {
   const tw = t.tcpWin as TcpWindows;
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   let meta = rec[m]!;
   // Most packets: an ACK of an assured ESTABLISHED connection, in window (tcpWindowAck); any
   // other segment, or one that fails a test of tcp_in_window, takes the general way below.
@@ -584,7 +596,7 @@ export function tcpWindowPacket(
         // b) the SYN/ACK answers a SYN ignored earlier: get in sync from the annotated values.
         old = TCP_CONNTRACK_SYN_SENT;
         next = TCP_CONNTRACK_SYN_RECV;
-        const ls = e * 8 + lastDir * 4;
+        const ls = e * tw.stride + tw.off + lastDir * 4;
         tw.w[ls] = c.lastEnd;
         tw.w[ls + 1] = c.lastEnd;
         tw.w[ls + 2] = c.lastWin === 0 ? 1 : c.lastWin;
@@ -592,7 +604,7 @@ export function tcpWindowPacket(
         aux = withScale(aux, lastDir, c.lastWscale);
         aux = withFlags(aux, lastDir, c.lastFlags);
         // nf_ct_tcp_state_reset of this direction
-        const ds = e * 8 + dir * 4;
+        const ds = e * tw.stride + tw.off + dir * 4;
         tw.w.fill(0, ds, ds + 4);
         aux = withScale(withFlags(aux, dir, flagsOf(aux, dir) & IP_CT_TCP_FLAG_BE_LIBERAL), dir, 0);
         t.aux[e] = aux;
@@ -658,7 +670,7 @@ export function tcpWindowPacket(
       const other = (dir ^ 1) * 4;
       if (flagsOf(aux, dir ^ 1) & IP_CT_TCP_FLAG_MAXACK_SET && lastIdx !== TCP_SYN_SET) {
         // td_maxack is outdated if a SYN was let through earlier.
-        const maxack = tw.w[e * 8 + other + 3]!;
+        const maxack = tw.w[e * tw.stride + tw.off + other + 3]!;
         // SEQ 0 out of ESTABLISHED: most likely the answer to a SYN let through.
         if (seq === 0 && !established) break;
         if (before(seq, maxack) && !tw.ignoreInvalidRst) return TCP_VERDICT_INVALID; // "invalid rst"
@@ -761,14 +773,14 @@ function handleInvalid(
   to: TimeoutTicks,
 ): void {
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = rec[m]!;
   if ((meta & IPS_ASSURED) === 0) return;
   if (index !== TCP_RST_SET && index !== TCP_FIN_SET) return;
   const lastIdx = (meta >>> 28) & 7;
   const lastDir = meta >>> 31;
   if (lastDir !== dir && (lastIdx === TCP_FIN_SET || lastIdx === TCP_RST_SET)) {
-    const expires = (rec[e * REC_WORDS + REC_EXPIRES]! - nowTick) | 0;
+    const expires = (rec[e * t.rw + REC_EXPIRES]! - nowTick) | 0;
     if (expires < ConntrackTable.ticks(120)) return;
     if (expires > to.tcpUnacknowledged) t.refresh(e, nowTick, to.tcpUnacknowledged);
   } else {
@@ -779,11 +791,12 @@ function handleInvalid(
 /** The window data of entry e, for tests and listings: [dir][td_end, td_maxend, td_maxwin, td_maxack]. */
 export function tcpWindowOf(t: ConntrackTable, tw: TcpWindows, e: number) {
   const a = t.aux[e]!;
+  const at = (dir: number, k: number): number => tw.w[e * tw.stride + tw.off + dir * 4 + k]!;
   const side = (dir: number) => ({
-    end: tw.w[e * 8 + dir * 4]!,
-    maxend: tw.w[e * 8 + dir * 4 + 1]!,
-    maxwin: tw.w[e * 8 + dir * 4 + 2]!,
-    maxack: tw.w[e * 8 + dir * 4 + 3]!,
+    end: at(dir, 0),
+    maxend: at(dir, 1),
+    maxwin: at(dir, 2),
+    maxack: at(dir, 3),
     scale: scaleOf(a, dir),
     flags: flagsOf(a, dir),
   });
@@ -810,6 +823,6 @@ export function tcpSetLiberal(t: ConntrackTable, e: number): void {
 export function tcpClearMaxwin(t: ConntrackTable, e: number): void {
   const tw = t.tcpWin;
   if (tw === undefined) return;
-  tw.w[e * 8 + 2] = 0;
-  tw.w[e * 8 + 6] = 0;
+  tw.w[e * tw.stride + tw.off + 2] = 0;
+  tw.w[e * tw.stride + tw.off + 6] = 0;
 }

@@ -14,7 +14,6 @@ import {
   type ConntrackTable,
   REC_EXPIRES,
   REC_META,
-  REC_WORDS,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
 import { tcpPacketTick, TCP_VERDICT_INVALID, TCP_VERDICT_OK } from '../conntrack/proto-tcp.ts';
@@ -127,13 +126,18 @@ export class FastPath {
       if (tw !== undefined) {
         // Window tracking reads each entry's window words and aux word (tcpWindowAck): load them
         // for the whole batch first, as lookupBatch does the records, so that their cache misses
-        // overlap instead of coming one packet at a time. Reads only; the sum is kept.
+        // overlap instead of coming one packet at a time (the window words are in the record's
+        // line when the table's layout holds them). Reads only; the sum is kept.
         const w = tw.w;
+        const ws = tw.stride;
+        const wo = tw.off;
         const aux = ct.aux;
         let x = 0;
         for (let k = 0; k < m; k++) {
           const ed = bEd[k]!;
-          if (ed >= 0) x ^= w[(ed >>> 1) * 8 + (ed & 1) * 4]! ^ aux[ed >>> 1]!;
+          // Both directions' words: a record is 64 bytes, but its buffer need not start on a
+          // cache line (an allocation is 16-byte aligned), so they may lie in two lines.
+          if (ed >= 0) x ^= w[(ed >>> 1) * ws + wo]! ^ w[(ed >>> 1) * ws + wo + 7]! ^ aux[ed >>> 1]!;
         }
         this.touched = x;
       }
@@ -198,7 +202,7 @@ export class FastPath {
     const rec = ct.rec;
     const e = ed >>> 1;
     const dir = ed & 1;
-    const base = e * REC_WORDS;
+    const base = e * ct.rw;
     const m = base + REC_META;
     const before = rec[m]!;
     // Both NAT bindings made (so that the NAT hook runs no nat table, whatever the ctinfo),
