@@ -361,8 +361,10 @@ for (const [proto, window] of [
     const ct = engine.conntrack;
     if (window) {
       if (n === 1_000_000) {
-        // The window state (tcp-window.ts) lives beside the record: count it with the table.
-        let bytes = ct.tcpWin?.w.byteLength ?? 0;
+        // The window words (tcp-window.ts) are in the record (CT_LAYOUT_IPV4_WINDOW), or in an
+        // array of their own: count that with the table.
+        const w = ct.tcpWin?.w;
+        let bytes = w !== undefined && w !== ct.rec ? w.byteLength : 0;
         for (const v of Object.values(ct)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
         console.log(
           `${`conntrack: bytes per tracked connection at ${n}, window tracking on`.padEnd(60)} ${(bytes / ct.max).toFixed(1)} B`,
