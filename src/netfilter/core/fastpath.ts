@@ -50,6 +50,8 @@ export class FastPath {
   private readonly bProto = new Uint8Array(BATCH);
   private readonly bSlot = new Uint32Array(BATCH);
   private readonly bEd = new Int32Array(BATCH);
+  /** MasqueradeNotifier.tagOf(outIf) of the burst being forwarded (0: none). */
+  private outTag = 0;
   /** What the batch's window-word loads read (kept so that they are not optimised away). */
   private touched = 0;
   readonly batchSkb = new Skb();
@@ -94,6 +96,7 @@ export class FastPath {
     }
     const ct = this.conntrack;
     const nowTick = ct.tick(now);
+    this.outTag = this.masq?.tagOf(outIf) ?? 0;
     const bSrc = this.bSrc;
     const bDst = this.bDst;
     const bPorts = this.bPorts;
@@ -212,7 +215,12 @@ export class FastPath {
     if (rec[base + REC_EXPIRES]! <= nowTick) return NOT_SHORT;
     // A masqueraded connection leaving by another device than MASQUERADE bound it through: the NAT
     // hook kills it (nf_nat_oif_changed), the long way.
-    if (dir === DIR_ORIGINAL && ct.masq[e] !== 0 && this.masq?.boundDevice(e) !== outIf) return NOT_SHORT;
+    // (outTag: the tag of outIf's bindings, read once per burst; an entry carrying it was bound
+    // through outIf, so the device's name is compared only for other tags.)
+    if (dir === DIR_ORIGINAL) {
+      const mq = ct.masq[e]!;
+      if (mq !== 0 && mq !== this.outTag && this.masq?.boundDevice(e) !== outIf) return NOT_SHORT;
+    }
     // An entry with a timeout policy (nft `ct timeout set`) takes the full path (conntrack-in).
     if (ct.timeoutPolicy !== undefined && ct.timeoutPolicy[e] !== undefined) return NOT_SHORT;
     const proto = b[o + 9]!;
