@@ -14,7 +14,11 @@
 //   The record's shape is the table's CtLayout, chosen per family: a tuple is (source address,
 //   destination address, ports) with family-sized addresses, so an IPv6 record is 20 words
 //   ([0..8] original: 4 + 4 address words and the ports, [9..17] reply, [18] meta, [19] expiry)
-//   and an IPv6 table is the same code over another layout. The scalar lookups (lookup,
+//   and an IPv6 table is the same code over another layout. With TCP window tracking on (the
+//   engine's default) an IPv4 record is 16 words (CT_LAYOUT_IPV4_WINDOW): these 8, then the
+//   entry's window words (tcp-window.ts), so that an established TCP packet's record and window
+//   state share 64 bytes (95 bytes per entry at 1,000,000; 63 with tracking off). Code that
+//   indexes `rec` multiplies by the table's `rw`. The scalar lookups (lookup,
 //   lookupTick, lookupBatch, firstBySource) and REC_* are the IPv4 layout's; the methods that
 //   take a TupleBuf serve every layout.
 // - `aux`, one word: TCP keeps the last original-direction SYN's sequence number there, UDP its

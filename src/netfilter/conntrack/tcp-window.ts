@@ -4,9 +4,12 @@
 // tcpNewState's). Line references below are to that file in torvalds/linux v6.x (function names
 // given, as the line numbers move between releases).
 //
-// State, apart from the 32-byte record (indexed by entry; no object per connection or packet):
+// State (indexed by entry; no object per connection or packet):
 // - `w`, 8 words per entry: ct->proto.tcp.seen[dir] for both directions, each td_end, td_maxend,
-//   td_maxwin, td_maxack (w[e*8 + dir*4 + 0..3]);
+//   td_maxwin, td_maxack (w[e * stride + off + dir*4 + 0..3]): words 8-15 of the entry's record
+//   when the table was made for window tracking (CT_LAYOUT_IPV4_WINDOW, the engine's: one 64-byte
+//   record per entry, so that a packet's record and window words share a cache line), else an
+//   array of their own (stride 8, off 0);
 // - the table's `aux` word (TCP's proto-private word; the kernel's ct->proto.tcp union): both
 //   directions' flags (IP_CT_TCP_FLAG_*, 6 bits each), both td_scale (4 bits each), `retrans`
 //   (4 bits, saturating at 15), whether last_win was 0 (1 bit), and 7 bits of a hash of the last
@@ -17,7 +20,7 @@
 //   the simultaneous-open flag), in a Map by entry, touched only on those rare paths.
 // Where the kernel compares with last_end of the last in-window ACK (an RST "part of a train"),
 // td_end of that direction stands for it: equal unless that ACK was a retransmission of older
-// data. 32 bytes per entry in `w` (the aux word exists already).
+// data. 32 bytes per entry (the aux word exists already).
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
 import {
   ConntrackTable,
