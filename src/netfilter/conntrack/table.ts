@@ -158,18 +158,19 @@ export const CT_LAYOUT_IPV4: CtLayout = ctLayout(AF_INET);
 /**
  * The IPv4 record with TCP window tracking on: the 8 words of CT_LAYOUT_IPV4, then the entry's
  * window words (tcp-window.ts: seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}, words 8-15),
- * 64 bytes, one cache line: an established TCP packet reads its record and its window words from
- * one line instead of two (issue 15). Tables without window tracking keep the 32-byte record.
+ * 64 bytes: an established TCP packet reads its record and its window words from one line (two
+ * when the buffer does not start on a line: an allocation is only 16-byte aligned) instead of
+ * two or three (issue 15). Tables without window tracking keep the 32-byte record.
  */
 export const CT_LAYOUT_IPV4_WINDOW: CtLayout = { ...ctLayout(AF_INET), recWords: 16 };
 /** The IPv6 record: 20 words (nothing IPv6 is tracked yet; the shape is ready). */
 export const CT_LAYOUT_IPV6: CtLayout = ctLayout(AF_INET6);
 
 /**
- * Words per entry in `rec` in CT_LAYOUT_IPV4 (CT_LAYOUT_IPV4_WINDOW's are 16: code that indexes
- * `rec` uses the table's `rw`), and the offsets inside a record, in the IPv4 layouts.
+ * The offsets inside an IPv4 record (both IPv4 layouts). There is no constant for the words per
+ * record (it was REC_WORDS, 8): CT_LAYOUT_IPV4_WINDOW's are 16, so code that indexes `rec` uses
+ * the table's `rw` (entry e's record is rec[e * rw ..]).
  */
-export const REC_WORDS = 8;
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
 const META_STATUS = 0xffff;
