@@ -33,7 +33,8 @@
 // the server (the entries show DATA_UNACKNOWLEDGED, the unacknowledged timeout).
 //
 // New connections: see the last case.
-import { bench } from './harness.ts';
+import { loadavg } from 'node:os';
+import { bench, formatRate } from './harness.ts';
 import { buildTcpPacket, buildUdpPacket } from '../src/wire/packet.ts';
 import { ipv4SetDst, ipv4SetSrc, IPPROTO_TCP, IPPROTO_UDP } from '../src/wire/ipv4.ts';
 import { checksumUpdate32, read16, read32 } from '../src/wire/checksum.ts';
@@ -360,8 +361,10 @@ for (const [proto, window] of [
     const ct = engine.conntrack;
     if (window) {
       if (n === 1_000_000) {
-        // The window state (tcp-window.ts) lives beside the record: count it with the table.
-        let bytes = ct.tcpWin?.w.byteLength ?? 0;
+        // The window words (tcp-window.ts) are in the record (CT_LAYOUT_IPV4_WINDOW), or in an
+        // array of their own: count that with the table.
+        const w = ct.tcpWin?.w;
+        let bytes = w !== undefined && w !== ct.rec ? w.byteLength : 0;
         for (const v of Object.values(ct)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
         console.log(
           `${`conntrack: bytes per tracked connection at ${n}, window tracking on`.padEnd(60)} ${(bytes / ct.max).toFixed(1)} B`,
@@ -417,6 +420,55 @@ for (const [proto, window] of [
       );
     }
   }
+}
+
+// Window tracking on against off in one process (issue 15's aim: on within 20 % of off): two
+// engines tracking the same TCP connections, one with window tracking off and one with it on, the
+// same sample packets (each engine its own copy, advancing alike), through forwardEstablished
+// x32 in alternating batches (off, on, off, on, ...) of 100,000 packets, each batch's rate per
+// CPU second of this process; the ratio of each round's pair, and its median over 25 rounds, so
+// that load on the machine falls on both sides alike. `NATBOX_BENCH_ONLY` matches its name.
+const AB_ROUNDS = 25;
+const AB_BATCH = 100_000;
+function cpuRate(body: (count: number) => number, count: number): number {
+  const c0 = process.cpuUsage();
+  const ok = body(count);
+  const c = process.cpuUsage(c0);
+  if (ok !== count) throw new Error(`${count - ok} of ${count} packets not accepted`);
+  return count / ((c.user + c.system) / 1e6);
+}
+const median = (xs: readonly number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+};
+for (const n of sizes) {
+  const name = `conntrack: established TCP 64 B, ${n} conns, forwardEstablished x${BURST}, window tracking on / off`;
+  const only = process.env.NATBOX_BENCH_ONLY;
+  if (only !== undefined && !new RegExp(only).test(name)) continue;
+  const offs = Int32Array.from({ length: SAMPLE }, (_, j) => j * PKT);
+  const sides = [false, true].map((window) => {
+    const nf = makeEngine(MASQ, Math.max(n, 1024), window);
+    const pk = new Packets(populate(nf, n, 'tcp', SAMPLE));
+    pk.check(nf);
+    return bursts(nf, pk, offs);
+  });
+  const [off, on] = sides as [(count: number) => number, (count: number) => number];
+  for (let i = 0; i < 3; i++) {
+    // warm-up
+    cpuRate(off, AB_BATCH);
+    cpuRate(on, AB_BATCH);
+  }
+  const rOff: number[] = [];
+  const rOn: number[] = [];
+  const ratio: number[] = [];
+  for (let i = 0; i < AB_ROUNDS; i++) {
+    rOff.push(cpuRate(off, AB_BATCH));
+    rOn.push(cpuRate(on, AB_BATCH));
+    ratio.push(rOn[i]! / rOff[i]!);
+  }
+  console.log(
+    `${name} = ${median(ratio).toFixed(2)} (on ${formatRate(median(rOn))}/s, off ${formatRate(median(rOff))}/s per CPU second; median of ${AB_ROUNDS} alternating batches, ratios ${Math.min(...ratio).toFixed(2)}-${Math.max(...ratio).toFixed(2)}, load ${loadavg()[0]!.toFixed(1)})`,
+  );
 }
 
 // New connections: one UDP packet from a client never seen before through a 10-rule nat table

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import {
   ConntrackTable,
   CT_LAYOUT_IPV4,
+  CT_LAYOUT_IPV4_WINDOW,
   CT_LAYOUT_IPV6,
   IPS_SRC_NAT,
   IPS_SRC_NAT_DONE,
   NO_ENTRY,
   REC_EXPIRES,
   REC_META,
-  REC_WORDS,
 } from '../../src/netfilter/conntrack/table.ts';
 import {
   DIR_ORIGINAL,
@@ -81,12 +81,15 @@ test('layouts: IPv4 keeps its 3-word tuples and 8-word record; IPv6 has 9 and 20
       family: AF_INET,
       addrWords: 1,
       tupleWords: 3,
-      recWords: REC_WORDS,
+      recWords: 8,
       meta: REC_META,
       expires: REC_EXPIRES,
     },
   );
-  assert.deepEqual([REC_WORDS, REC_META, REC_EXPIRES], [8, 6, 7]);
+  assert.deepEqual([REC_META, REC_EXPIRES], [6, 7]);
+  // With window tracking: the same record, then the 8 window words (64 bytes per entry).
+  assert.deepEqual({ ...CT_LAYOUT_IPV4_WINDOW }, { ...CT_LAYOUT_IPV4, recWords: 16 });
+  assert.equal(new ConntrackTable(4, CT_LAYOUT_IPV4_WINDOW).rw, 16);
   assert.deepEqual(
     { ...CT_LAYOUT_IPV6 },
     { family: AF_INET6, addrWords: 4, tupleWords: 9, recWords: 20, meta: 18, expires: 19 },

@@ -15,8 +15,10 @@ import { SeededRng } from '../../src/netfilter/nat/nat-core.ts';
 import { CT_INVALID } from '../../src/netfilter/core/skb.ts';
 import fc from 'fast-check';
 import {
-  tcpAckInWindow,
+  enableTcpWindows,
+  TCP_WINDOW_SLOW,
   tcpInWindow,
+  tcpWindowAck,
   tcpWindowOf,
   TcpWindows,
 } from '../../src/netfilter/conntrack/tcp-window.ts';
@@ -34,7 +36,14 @@ import {
   TCP_CONNTRACK_SYN_SENT,
   TCP_CONNTRACK_TIME_WAIT,
 } from '../../src/netfilter/conntrack/proto-tcp.ts';
-import { ConntrackTable, IPS_ASSURED } from '../../src/netfilter/conntrack/table.ts';
+import {
+  ConntrackTable,
+  CT_LAYOUT_IPV4,
+  CT_LAYOUT_IPV4_WINDOW,
+  IPS_ASSURED,
+  IPS_SEEN_REPLY,
+} from '../../src/netfilter/conntrack/table.ts';
+import { defaultTimeouts, TimeoutTicks } from '../../src/netfilter/conntrack/timeouts.ts';
 import { engine, forward, HOST, ip, lastSkb, MASQ_RULES, ruleset } from './helpers.ts';
 
 const CLIENT = ip('192.168.1.10');
@@ -379,68 +388,99 @@ describe('TCP window tracking (tcp_in_window)', () => {
 });
 
 describe('the established ACK shortcut', () => {
-  it('tcpAckInWindow gives what tcpInWindow gives: verdict, seen[] and the flags word', () => {
-    const t = new ConntrackTable(4);
-    const tw = new TcpWindows(4);
-    const u32 = fc.integer({ min: 0, max: 0xffffffff });
-    const near = fc.integer({ min: -140000, max: 140000 });
-    fc.assert(
-      fc.property(
-        fc.record({
-          dir: fc.integer({ min: 0, max: 1 }),
-          lastDir: fc.integer({ min: 0, max: 1 }),
-          sEnd: u32,
-          sSpan: fc.integer({ min: 0, max: 200000 }),
-          sMaxwin: fc.integer({ min: 1, max: 0x3fffffff }),
-          rEnd: u32,
-          rSpan: fc.integer({ min: 0, max: 200000 }),
-          rMaxwin: fc.integer({ min: 0, max: 0x3fffffff }),
-          maxack: u32,
-          aux: u32,
-          dSeq: near,
-          dAck: near,
-          win: fc.integer({ min: 0, max: 65535 }),
-          data: fc.integer({ min: 0, max: 1500 }),
-          sack: fc.option(near, { nil: undefined }),
-        }),
-        (c) => {
-          const s = c.dir * 4;
-          const r = (c.dir ^ 1) * 4;
-          const seq = (c.sEnd + c.dSeq) >>> 0;
-          const ack = (c.rEnd + c.dAck) >>> 0;
-          const opts: TcpOption[] =
-            c.sack === undefined ? [] : [{ kind: 'sack', blocks: [[ack, (c.rEnd + c.sack) >>> 0]] }];
-          const p = buildTcpPacket(
-            { src: CLIENT, dst: SERVER, id: 1 },
-            { srcPort: 1, dstPort: 2, seq, ack, flags: TCP_ACK, window: c.win, options: opts },
-            new Uint8Array(c.data),
-          );
-          const load = (): void => {
-            tw.w.fill(0);
-            tw.w[s] = c.sEnd;
-            tw.w[s + 1] = (c.sEnd + c.sSpan) >>> 0;
-            tw.w[s + 2] = c.sMaxwin;
-            tw.w[s + 3] = c.maxack;
-            tw.w[r] = c.rEnd;
-            tw.w[r + 1] = (c.rEnd + c.rSpan) >>> 0;
-            tw.w[r + 2] = c.rMaxwin;
-            tw.w[r + 3] = c.maxack ^ 0x5a5a;
-            t.aux[0] = c.aux;
-            t.rec[6] = (TCP_CONNTRACK_ESTABLISHED << 24) | ((3 | (c.lastDir << 3)) << 28);
-          };
-          const seg = p.length - 20;
-          load();
-          const a = tcpInWindow(t, tw, 0, c.dir, 3, TCP_CONNTRACK_ESTABLISHED, p, 20, seg);
-          const wa = [...tw.w.subarray(0, 8)];
-          const auxA = t.aux[0];
-          load();
-          const b = tcpAckInWindow(t, tw, 0, c.dir, p, 20, seg);
-          assert.equal(b, a);
-          assert.deepEqual([...tw.w.subarray(0, 8)], wa);
-          assert.equal(t.aux[0], auxA);
-        },
-      ),
-      { numRuns: 3000, seed: 0x7c9 },
-    );
-  });
+  // Both places of the window words: an array of their own (8 words per entry) and the record's
+  // words 8-15 (CT_LAYOUT_IPV4_WINDOW, the engine's table with window tracking on).
+  for (const [where, layout] of [
+    ['own array', CT_LAYOUT_IPV4],
+    ['in the record', CT_LAYOUT_IPV4_WINDOW],
+  ] as const)
+    it(`tcpWindowAck accepts what tcpInWindow accepts, with the same seen[] and flags word; else changes nothing (${where})`, () => {
+      const t = new ConntrackTable(4, layout);
+      const tw = enableTcpWindows(t, undefined);
+      assert.equal(tw.w === t.rec, layout === CT_LAYOUT_IPV4_WINDOW);
+      const W = tw.off; // entry 0's window words: w[W .. W + 8]
+      const to = new TimeoutTicks(defaultTimeouts());
+      const u32 = fc.integer({ min: 0, max: 0xffffffff });
+      const near = fc.integer({ min: -140000, max: 140000 });
+      fc.assert(
+        fc.property(
+          fc.record({
+            dir: fc.integer({ min: 0, max: 1 }),
+            lastDir: fc.integer({ min: 0, max: 1 }),
+            sEnd: u32,
+            sSpan: fc.integer({ min: 0, max: 200000 }),
+            sMaxwin: fc.integer({ min: 1, max: 0x3fffffff }),
+            rEnd: u32,
+            rSpan: fc.integer({ min: 0, max: 200000 }),
+            rMaxwin: fc.integer({ min: 0, max: 0x3fffffff }),
+            maxack: u32,
+            aux: u32,
+            dSeq: near,
+            dAck: near,
+            win: fc.integer({ min: 0, max: 65535 }),
+            data: fc.integer({ min: 0, max: 1500 }),
+            sack: fc.option(near, { nil: undefined }),
+          }),
+          (c) => {
+            const s = W + c.dir * 4;
+            const r = W + (c.dir ^ 1) * 4;
+            const seq = (c.sEnd + c.dSeq) >>> 0;
+            const ack = (c.rEnd + c.dAck) >>> 0;
+            const opts: TcpOption[] =
+              c.sack === undefined ? [] : [{ kind: 'sack', blocks: [[ack, (c.rEnd + c.sack) >>> 0]] }];
+            const p = buildTcpPacket(
+              { src: CLIENT, dst: SERVER, id: 1 },
+              { srcPort: 1, dstPort: 2, seq, ack, flags: TCP_ACK, window: c.win, options: opts },
+              new Uint8Array(c.data),
+            );
+            const load = (): void => {
+              tw.w.fill(0);
+              tw.w[s] = c.sEnd;
+              tw.w[s + 1] = (c.sEnd + c.sSpan) >>> 0;
+              tw.w[s + 2] = c.sMaxwin;
+              tw.w[s + 3] = c.maxack;
+              tw.w[r] = c.rEnd;
+              tw.w[r + 1] = (c.rEnd + c.rSpan) >>> 0;
+              tw.w[r + 2] = c.rMaxwin;
+              tw.w[r + 3] = c.maxack ^ 0x5a5a;
+              t.aux[0] = c.aux;
+              // An assured ESTABLISHED entry (tcpWindowAck's case), last index ACK in lastDir.
+              t.rec[6] =
+                IPS_SEEN_REPLY |
+                IPS_ASSURED |
+                (TCP_CONNTRACK_ESTABLISHED << 24) |
+                ((3 | (c.lastDir << 3)) << 28);
+              t.rec[7] = 0;
+            };
+            const seg = p.length - 20;
+            load();
+            const a = tcpInWindow(t, tw, 0, c.dir, 3, TCP_CONNTRACK_ESTABLISHED, p, 20, seg);
+            const wa = [...tw.w.subarray(W, W + 8)];
+            const auxA = t.aux[0];
+            load();
+            const w0 = [...tw.w.subarray(W, W + 8)];
+            const b = tcpWindowAck(t, 0, c.dir, p, 20, seg, 1000, to);
+            if (b === TCP_WINDOW_SLOW) {
+              // Nothing changed, and tcpInWindow did not accept it as in window (the general way
+              // gives the outcome): out of a bound (IGNORE, INVALID), or accepted only as liberal.
+              assert.deepEqual([...tw.w.subarray(W, W + 8)], w0);
+              assert.equal(t.aux[0], c.aux);
+              assert.ok(a !== 2 || (c.aux >>> (c.dir * 6)) & IP_CT_TCP_FLAG_BE_LIBERAL, 'accepted in window');
+              return;
+            }
+            assert.equal(a, 2); // NFCT_TCP_ACCEPT
+            assert.deepEqual([...tw.w.subarray(W, W + 8)], wa);
+            assert.equal(t.aux[0], auxA);
+            // in_window: last index ACK in this direction, state and status kept, refreshed.
+            assert.equal(t.rec[6]! >>> 28, 3 | (c.dir << 3));
+            assert.equal(
+              t.rec[6]! & 0x0fffffff,
+              (IPS_SEEN_REPLY | IPS_ASSURED | (TCP_CONNTRACK_ESTABLISHED << 24)) >>> 0,
+            );
+            assert.ok(t.rec[7]! > 1000);
+          },
+        ),
+        { numRuns: 3000, seed: 0x7c9 },
+      );
+    });
 });

@@ -4,7 +4,7 @@
 // reply. Window tracking (tcp_in_window) is not modelled yet: every segment is taken as in window,
 // as with nf_conntrack_tcp_be_liberal=1 except for RSTs.
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
-import { ConntrackTable, IPS_ASSURED, IPS_SEEN_REPLY, REC_META, REC_WORDS } from './table.ts';
+import { ConntrackTable, IPS_ASSURED, IPS_SEEN_REPLY, REC_META } from './table.ts';
 import { TimeoutTicks, type Timeouts } from './timeouts.ts';
 
 export const TCP_CONNTRACK_NONE = 0;
@@ -129,7 +129,7 @@ type TcpPacketTick = (
 /** tcpPacket with the time and the timeouts in table ticks (the engine's packet path). */
 export const tcpPacketTick: TcpPacketTick = (t, e, dir, flags, seq, nowTick, to, isNew) => {
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = rec[m]!;
   if (
     (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
@@ -150,7 +150,7 @@ export const tcpPacketTick: TcpPacketTick = (t, e, dir, flags, seq, nowTick, to,
 /** tcpPacketTick without its shortcut for the common case (exported so tests compare the two). */
 export const tcpPacketGeneral: TcpPacketTick = (t, e, dir, flags, seq, nowTick, to, isNew) => {
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = rec[m]!;
   const cls = tcpPacketClass(flags);
   const old = (meta >>> 24) & 0xf;
@@ -206,7 +206,7 @@ export const tcpPacketGeneral: TcpPacketTick = (t, e, dir, flags, seq, nowTick, 
  */
 export function tcpSetClosing(t: ConntrackTable, e: number, now: number, closeTimeout: number): boolean {
   if (!t.isConfirmed(e)) return false;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = t.rec[m]!;
   if (((meta >>> 24) & 0xf) === sCL) return false;
   t.rec[m] = (meta & 0xf0ffffff) | (sCL << 24);

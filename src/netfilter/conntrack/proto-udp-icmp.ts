@@ -8,7 +8,6 @@ import {
   IPS_NAT_CLASH,
   IPS_SEEN_REPLY,
   REC_META,
-  REC_WORDS,
   TICKS_PER_SECOND,
 } from './table.ts';
 import { TimeoutTicks, type Timeouts } from './timeouts.ts';
@@ -30,7 +29,7 @@ export function udpPacket(t: ConntrackTable, e: number, now: number, to: Timeout
 
 /** udpPacket with the time and the timeouts in table ticks (the engine's packet path). */
 export function udpPacketTick(t: ConntrackTable, e: number, nowTick: number, to: TimeoutTicks): void {
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = t.rec[m]!;
   if ((meta & (IPS_SEEN_REPLY | IPS_ASSURED | IPS_FIXED_TIMEOUT)) === (IPS_SEEN_REPLY | IPS_ASSURED)) {
     // An assured UDP entry passed the stream test below at a time no later than now (times given

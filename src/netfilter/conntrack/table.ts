@@ -14,7 +14,11 @@
 //   The record's shape is the table's CtLayout, chosen per family: a tuple is (source address,
 //   destination address, ports) with family-sized addresses, so an IPv6 record is 20 words
 //   ([0..8] original: 4 + 4 address words and the ports, [9..17] reply, [18] meta, [19] expiry)
-//   and an IPv6 table is the same code over another layout. The scalar lookups (lookup,
+//   and an IPv6 table is the same code over another layout. With TCP window tracking on (the
+//   engine's default) an IPv4 record is 16 words (CT_LAYOUT_IPV4_WINDOW): these 8, then the
+//   entry's window words (tcp-window.ts), so that an established TCP packet's record and window
+//   state share 64 bytes (95 bytes per entry at 1,000,000; 63 with tracking off). Code that
+//   indexes `rec` multiplies by the table's `rw`. The scalar lookups (lookup,
 //   lookupTick, lookupBatch, firstBySource) and REC_* are the IPv4 layout's; the methods that
 //   take a TupleBuf serve every layout.
 // - `aux`, one word: TCP keeps the last original-direction SYN's sequence number there, UDP its
@@ -87,7 +91,10 @@ export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
 
 /** TCP window tracking's state of a table (tcp-window.ts's TcpWindows: seen[] of each entry). */
 export interface CtTcpWindows {
+  /** Entry e's window words are w[e * stride + off .. + 8]. */
   readonly w: Uint32Array;
+  readonly stride: number;
+  readonly off: number;
 }
 
 export type CtEventKind = 'NEW' | 'UPDATE' | 'DESTROY';
@@ -148,11 +155,22 @@ export function ctLayout(family: Family): CtLayout {
 
 /** Today's compact IPv4 record: 8 words. */
 export const CT_LAYOUT_IPV4: CtLayout = ctLayout(AF_INET);
+/**
+ * The IPv4 record with TCP window tracking on: the 8 words of CT_LAYOUT_IPV4, then the entry's
+ * window words (tcp-window.ts: seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}, words 8-15),
+ * 64 bytes: an established TCP packet reads its record and its window words from one line (two
+ * when the buffer does not start on a line: an allocation is only 16-byte aligned) instead of
+ * two or three (issue 15). Tables without window tracking keep the 32-byte record.
+ */
+export const CT_LAYOUT_IPV4_WINDOW: CtLayout = { ...ctLayout(AF_INET), recWords: 16 };
 /** The IPv6 record: 20 words (nothing IPv6 is tracked yet; the shape is ready). */
 export const CT_LAYOUT_IPV6: CtLayout = ctLayout(AF_INET6);
 
-/** Words per entry in `rec`, and the offsets inside a record, in the IPv4 layout. */
-export const REC_WORDS = 8;
+/**
+ * The offsets inside an IPv4 record (both IPv4 layouts). There is no constant for the words per
+ * record (it was REC_WORDS, 8): CT_LAYOUT_IPV4_WINDOW's are 16, so code that indexes `rec` uses
+ * the table's `rw` (entry e's record is rec[e * rw ..]).
+ */
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
 const META_STATUS = 0xffff;
@@ -275,8 +293,9 @@ export class ConntrackTable {
   /** 1 while the slot holds an entry (confirmed or not). */
   readonly used: CtFieldView;
 
-  // The layout's numbers, as fields of the table (read on every access to a record).
-  private readonly rw: number;
+  /** Words per record (layout.recWords): entry e's record is rec[e * rw ..]. */
+  readonly rw: number;
+  // The layout's other numbers, as fields of the table (read on every access to a record).
   private readonly tw: number;
   private readonly aw: number;
   private readonly mo: number;
@@ -778,7 +797,7 @@ export class ConntrackTable {
       const ed = this.slotHolds(s, fp, src, dst, ports, proto);
       // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
-        if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! <= nowTick) {
+        if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
           this.remove(ed >>> 1);
           return NO_ENTRY;
         }
@@ -795,7 +814,7 @@ export class ConntrackTable {
   private slotHolds(s: number, fp: number, src: number, dst: number, ports: number, proto: number): number {
     if (s >>> this.idxBits !== fp) return -1;
     const ed = (s & this.idxMask) - 1;
-    const base = (ed >>> 1) * REC_WORDS;
+    const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * 3;
     const rec = this.rec;
     return rec[t] === src &&
@@ -859,7 +878,7 @@ export class ConntrackTable {
         if (s === 0) break;
         const ed = this.slotHolds(s, fp, s0, d0, pp, p);
         if (ed >= 0 && (zones === undefined || zoneIdOf(zones[ed >>> 1]!, ed & 1) === 0)) {
-          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) found = ed;
+          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) found = ed;
           break;
         }
         if (++i === nslots) i = 0;
@@ -1267,7 +1286,7 @@ export class ConntrackTable {
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
-    const t0 = e * REC_WORDS + dir * 3;
+    const t0 = e * this.rw + dir * 3;
     const src = rec[t0]!;
     const dst = rec[t0 + 1]!;
     const ports = rec[t0 + 2]!;
@@ -1288,7 +1307,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * REC_WORDS + REC_EXPIRES]! > nowTick) {
+          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }

@@ -4,9 +4,12 @@
 // tcpNewState's). Line references below are to that file in torvalds/linux v6.x (function names
 // given, as the line numbers move between releases).
 //
-// State, apart from the 32-byte record (indexed by entry; no object per connection or packet):
+// State (indexed by entry; no object per connection or packet):
 // - `w`, 8 words per entry: ct->proto.tcp.seen[dir] for both directions, each td_end, td_maxend,
-//   td_maxwin, td_maxack (w[e*8 + dir*4 + 0..3]);
+//   td_maxwin, td_maxack (w[e * stride + off + dir*4 + 0..3]): words 8-15 of the entry's record
+//   when the table was made for window tracking (CT_LAYOUT_IPV4_WINDOW, the engine's: one 64-byte
+//   record per entry, so that a packet's record and window words share a cache line), else an
+//   array of their own (stride 8, off 0);
 // - the table's `aux` word (TCP's proto-private word; the kernel's ct->proto.tcp union): both
 //   directions' flags (IP_CT_TCP_FLAG_*, 6 bits each), both td_scale (4 bits each), `retrans`
 //   (4 bits, saturating at 15), whether last_win was 0 (1 bit), and 7 bits of a hash of the last
@@ -17,7 +20,7 @@
 //   the simultaneous-open flag), in a Map by entry, touched only on those rare paths.
 // Where the kernel compares with last_end of the last in-window ACK (an RST "part of a train"),
 // td_end of that direction stands for it: equal unless that ACK was a retransmission of older
-// data. 32 bytes per entry in `w` (the aux word exists already).
+// data. 32 bytes per entry (the aux word exists already).
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.ts';
 import {
   ConntrackTable,
@@ -25,9 +28,9 @@ import {
   IPS_ASSURED,
   IPS_SEEN_REPLY,
   IPS_SEQ_ADJUST,
+  CT_LAYOUT_IPV4_WINDOW,
   REC_EXPIRES,
   REC_META,
-  REC_WORDS,
 } from './table.ts';
 import type { TimeoutTicks } from './timeouts.ts';
 import {
@@ -89,8 +92,14 @@ interface Cold {
 
 /** The window state of a table, and the sysctls that judge it. */
 export class TcpWindows implements CtTcpWindows {
-  /** seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}: w[e*8 + dir*4 + k]. */
+  /**
+   * seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}: w[e * stride + off + dir * 4 + k]. Either
+   * the table's `rec` (CT_LAYOUT_IPV4_WINDOW: words 8-15 of each 16-word record, in the record's
+   * cache line) or an array of its own, 8 words per entry (a table made without room for them).
+   */
   readonly w: Uint32Array;
+  readonly stride: number;
+  readonly off: number;
   readonly cold = new Map<number, Cold>();
   /** nf_conntrack_tcp_be_liberal */
   beLiberal = false;
@@ -98,8 +107,11 @@ export class TcpWindows implements CtTcpWindows {
   maxRetrans = 3;
   /** nf_conntrack_tcp_ignore_invalid_rst */
   ignoreInvalidRst = false;
-  constructor(max: number) {
-    this.w = new Uint32Array(max * 8);
+  /** `rec`: a CT_LAYOUT_IPV4_WINDOW table's records, which hold the window words. */
+  constructor(max: number, rec?: Uint32Array) {
+    this.w = rec ?? new Uint32Array(max * 8);
+    this.stride = rec ? 16 : 8;
+    this.off = rec ? 8 : 0;
   }
   /** Reads the sysctls (names without `net.netfilter.`) that concern window tracking. */
   configure(sysctls: ReadonlyMap<string, number> | undefined): void {
@@ -114,7 +126,9 @@ export function enableTcpWindows(
   t: ConntrackTable,
   sysctls: ReadonlyMap<string, number> | undefined,
 ): TcpWindows {
-  const tw = (t.tcpWin as TcpWindows | undefined) ?? new TcpWindows(t.max);
+  const tw =
+    (t.tcpWin as TcpWindows | undefined) ??
+    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW ? t.rec : undefined);
   t.tcpWin = tw;
   tw.configure(sysctls);
   return tw;
@@ -237,7 +251,7 @@ export function tcpWindowNew(
   seg: number,
 ): void {
   const w = tw.w;
-  const base = e * 8;
+  const base = e * tw.stride + tw.off;
   w.fill(0, base, base + 8);
   if (tw.cold.size !== 0) tw.cold.delete(e);
   const end = segEnd(b, l4, seg);
@@ -281,7 +295,7 @@ export function tcpInWindow(
   seg: number,
 ): number {
   const w = tw.w;
-  const base = e * 8;
+  const base = e * tw.stride + tw.off;
   const s = base + dir * 4;
   const r = base + (dir ^ 1) * 4;
   let aux = t.aux[e]!;
@@ -385,7 +399,7 @@ export function tcpInWindow(
     const h =
       Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>>
       A_HASH;
-    const lastDir = t.rec[e * REC_WORDS + REC_META]! >>> 31;
+    const lastDir = t.rec[e * t.rw + REC_META]! >>> 31;
     if (lastDir === dir && aux >>> A_HASH === h && ((aux & A_WIN0) !== 0) === (winRaw === 0)) {
       const rt = (aux >>> A_RETRANS) & 0xf;
       if (rt < 15) aux += 1 << A_RETRANS;
@@ -399,25 +413,49 @@ export function tcpInWindow(
   return NFCT_TCP_ACCEPT;
 }
 
+/** tcpWindowAck: the segment is not the common case; tcpWindowPacket's general way takes it. */
+export const TCP_WINDOW_SLOW = -1;
+
 /**
- * tcp_in_window for an ACK without SYN, FIN or RST from an initialised sender (td_maxwin != 0):
- * the same tests and updates as tcpInWindow with the window data in locals. A segment that fails
- * a test goes to tcpInWindow, which gives the outcome.
+ * The common case of nf_conntrack_tcp_packet with window tracking, in one function (no calls on
+ * its way; the engine's fast path and tcpWindowPacket call it first): an ACK without SYN, FIN or
+ * RST of an assured ESTABLISHED entry whose sender is initialised (td_maxwin != 0), no sequence
+ * adjustment, inside every bound of tcp_in_window. tcp_conntracks keeps ESTABLISHED and no case of
+ * the state switch applies, so it is tcp_in_window's tests and updates (the same as tcpInWindow's,
+ * with the window words in locals), then in_window's: last index, the timeout (retransmissions,
+ * unacknowledged data, a zero window) and nf_ct_refresh. Returns TCP_VERDICT_OK, or
+ * TCP_WINDOW_SLOW having changed nothing (a test failed, or not this case): the general way then
+ * gives the outcome. Constants are literals here (named beside them): a module constant is a
+ * context load and a tag check per use in V8's optimised code.
  */
-export function tcpAckInWindow(
+export function tcpWindowAck(
   t: ConntrackTable,
-  tw: TcpWindows,
   e: number,
   dir: number,
   b: Uint8Array,
   l4: number,
   seg: number,
+  nowTick: number,
+  to: TimeoutTicks,
 ): number {
-  if (t.helperExt !== undefined && t.statusOf(e) & IPS_SEQ_ADJUST)
-    return tcpInWindow(t, tw, e, dir, TCP_ACK_SET, TCP_CONNTRACK_ESTABLISHED, b, l4, seg);
+  const rec = t.rec;
+  const m = e * t.rw + 6; // REC_META
+  const meta = rec[m]!;
+  // SYN 0x02 | FIN 0x01 | RST 0x04 | ACK 0x10 === ACK; state (bits 24-27) ESTABLISHED (3);
+  // IPS_SEEN_REPLY | IPS_ASSURED (0x6) set; IPS_SEQ_ADJUST (0x40) clear or no helper state.
+  if (
+    (b[l4 + 13]! & 0x17) !== 0x10 ||
+    (meta & 0x0f000006) !== 0x03000006 ||
+    (meta & 0x40 && t.helperExt !== undefined)
+  )
+    return TCP_WINDOW_SLOW;
+  const tw = t.tcpWin as TcpWindows;
   const w = tw.w;
-  const s = e * 8 + dir * 4;
-  const r = e * 8 + (dir ^ 1) * 4;
+  const wb = e * tw.stride + tw.off;
+  const s = wb + dir * 4;
+  const r = wb + (dir ^ 1) * 4;
+  const sMaxwin = w[s + 2]!;
+  if (sMaxwin === 0) return TCP_WINDOW_SLOW;
   let aux = t.aux[e]!;
   const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
   const ack = ((b[l4 + 8]! << 24) | (b[l4 + 9]! << 16) | (b[l4 + 10]! << 8) | b[l4 + 11]!) >>> 0;
@@ -425,57 +463,70 @@ export function tcpAckInWindow(
   const doff = (b[l4 + 12]! >>> 4) * 4;
   const end = (seq + seg - doff) >>> 0;
   let sack = ack;
-  if (doff > 20 && (aux >>> ((dir ^ 1) * A_FLAGS1)) & IP_CT_TCP_FLAG_SACK_PERM) sack = tcpSack(b, l4, sack);
+  // The receiver's IP_CT_TCP_FLAG_SACK_PERM (0x02 in its 6 flag bits).
+  if (doff > 20 && (aux >>> ((dir ^ 1) * 6)) & 0x02) sack = tcpSack(b, l4, sack);
   const sEnd = w[s]!;
   const sMaxend = w[s + 1]!;
-  const sMaxwin = w[s + 2]!;
   const rEnd = w[r]!;
   const rMaxwin = w[r + 2]!;
-  const maxAckWin = sMaxwin > MAXACKWINCONST ? sMaxwin : MAXACKWINCONST;
+  const maxAckWin = sMaxwin > 66000 ? sMaxwin : 66000; // MAXACKWINCONST
+  // tcp_in_window's four bounds (SEQ over upper, ACK over upper, SEQ under lower, ACK under lower).
   if (
     ((seq - sMaxend - 1) | 0) >= 0 ||
     ((sack - rEnd - 1) | 0) >= 0 ||
     (rMaxwin !== 0 && ((sEnd - rMaxwin - 1 - end) | 0) >= 0) ||
     ((rEnd - maxAckWin - 1 - sack) | 0) >= 0
   )
-    return tcpInWindow(t, tw, e, dir, TCP_ACK_SET, TCP_CONNTRACK_ESTABLISHED, b, l4, seg);
-  const win = (winRaw << ((aux >>> (A_SCALE0 + dir * 4)) & 0xf)) >>> 0;
+    return TCP_WINDOW_SLOW;
+  // The sender's scale: 4 bits at A_SCALE0 (12) + dir * 4.
+  const win = (winRaw << ((aux >>> (12 + dir * 4)) & 0xf)) >>> 0;
   const swin = (win + (sack - ack)) >>> 0;
   if (sMaxwin < swin) w[s + 2] = swin;
-  let sf = (aux >>> (dir * A_FLAGS1)) & 0x3f;
+  let sf = (aux >>> (dir * 6)) & 0x3f;
   if (((sEnd - end) | 0) < 0) {
     w[s] = end;
-    sf |= IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED;
+    sf |= 0x10; // IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED
   }
-  if (!(sf & IP_CT_TCP_FLAG_MAXACK_SET)) {
+  if (!(sf & 0x20)) {
+    // IP_CT_TCP_FLAG_MAXACK_SET
     w[s + 3] = ack;
-    sf |= IP_CT_TCP_FLAG_MAXACK_SET;
+    sf |= 0x20;
   } else if (((w[s + 3]! - ack) | 0) < 0) w[s + 3] = ack;
   if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[r + 2] = (rMaxwin + end - sMaxend) >>> 0;
   const edge = (sack + win) >>> 0;
   if (((w[r + 1]! - 1 - edge) | 0) < 0) w[r + 1] = (edge + (win === 0 ? 1 : 0)) >>> 0;
-  aux = ((aux & ~(0x3f << (dir * A_FLAGS1))) | (sf << (dir * A_FLAGS1))) >>> 0;
-  if (ack === rEnd) aux = (aux & ~(IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << ((dir ^ 1) * A_FLAGS1))) >>> 0;
+  aux = ((aux & ~(0x3f << (dir * 6))) | (sf << (dir * 6))) >>> 0;
+  if (ack === rEnd) aux = (aux & ~(0x10 << ((dir ^ 1) * 6))) >>> 0;
+  // The retransmission test: the same (dir, seq, ack, end, window) as the last ACK (A_HASH 25,
+  // A_WIN0 1 << 24, A_RETRANS 20).
   const h =
-    Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> A_HASH;
-  if (
-    t.rec[e * REC_WORDS + REC_META]! >>> 31 === dir &&
-    aux >>> A_HASH === h &&
-    ((aux & A_WIN0) !== 0) === (winRaw === 0)
-  ) {
-    if (((aux >>> A_RETRANS) & 0xf) < 15) aux += 1 << A_RETRANS;
+    Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> 25;
+  if (meta >>> 31 === dir && aux >>> 25 === h && ((aux & 0x01000000) !== 0) === (winRaw === 0)) {
+    if (((aux >>> 20) & 0xf) < 15) aux += 1 << 20;
   } else {
-    aux = ((aux & 0x00ffffff & ~(0xf << A_RETRANS)) | (winRaw === 0 ? A_WIN0 : 0) | (h << A_HASH)) >>> 0;
+    aux = ((aux & 0x000fffff) | (winRaw === 0 ? 0x01000000 : 0) | (h << 25)) >>> 0;
   }
   t.aux[e] = aux;
-  return NFCT_TCP_ACCEPT;
+  // in_window: last index ACK (TCP_ACK_SET 3) and direction; the state stays ESTABLISHED.
+  rec[m] = (meta & 0x0fffffff) | ((3 | (dir << 3)) << 28);
+  if (tw.cold.size !== 0) {
+    const c = tw.cold.get(e);
+    if (c) c.fresh = false;
+  }
+  const tES = to.tcp[3]!; // TCP_CONNTRACK_ESTABLISHED
+  let timeout = tES;
+  if (((aux >>> 20) & 0xf) >= tw.maxRetrans && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+  else if (aux & (0x10 | (0x10 << 6)) && tES > to.tcpUnacknowledged) timeout = to.tcpUnacknowledged;
+  else if (aux & 0x01000000 && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
+  rec[m + 1] = nowTick + timeout; // nf_ct_refresh (REC_EXPIRES)
+  return TCP_VERDICT_OK;
 }
 
 /** The kernel's last_end: an ignored packet's when it was the last, else td_end of last_dir. */
 function lastEnd(t: ConntrackTable, tw: TcpWindows, e: number, lastDir: number): number {
   const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;
   if (c?.fresh) return c.lastEnd;
-  return tw.w[e * 8 + lastDir * 4]!;
+  return tw.w[e * tw.stride + tw.off + lastDir * 4]!;
 }
 
 function coldOf(tw: TcpWindows, e: number): Cold {
@@ -505,39 +556,12 @@ export function tcpWindowPacket(
 ): number {
   const tw = t.tcpWin as TcpWindows;
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   let meta = rec[m]!;
+  // Most packets: an ACK of an assured ESTABLISHED connection, in window (tcpWindowAck); any
+  // other segment, or one that fails a test of tcp_in_window, takes the general way below.
+  if (!isNew && tcpWindowAck(t, e, dir, b, l4, seg, nowTick, to) === TCP_VERDICT_OK) return TCP_VERDICT_OK;
   const flags = b[l4 + 13]!;
-  if (
-    (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) === TCP_ACK &&
-    ((meta >>> 24) & 0xf) === TCP_CONNTRACK_ESTABLISHED &&
-    (meta & (IPS_SEEN_REPLY | IPS_ASSURED)) === (IPS_SEEN_REPLY | IPS_ASSURED) &&
-    !isNew &&
-    tw.w[e * 8 + dir * 4 + 2] !== 0
-  ) {
-    // Most packets: an ACK of an assured ESTABLISHED connection. tcp_conntracks keeps
-    // ESTABLISHED, no case of the switch applies: tcp_in_window, then in_window's updates.
-    const res = tcpAckInWindow(t, tw, e, dir, b, l4, seg);
-    if (res === NFCT_TCP_IGNORE) return TCP_VERDICT_IGNORE;
-    if (res === NFCT_TCP_INVALID) return TCP_VERDICT_INVALID; // nf_tcp_handle_invalid: not for an ACK
-    rec[m] = (meta & 0x0fffffff) | ((TCP_ACK_SET | (dir << 3)) << 28);
-    if (tw.cold.size !== 0) {
-      const c = tw.cold.get(e);
-      if (c) c.fresh = false;
-    }
-    const aux = t.aux[e]!;
-    const tES = to.tcp[TCP_CONNTRACK_ESTABLISHED]!;
-    let timeout = tES;
-    if (((aux >>> A_RETRANS) & 0xf) >= tw.maxRetrans && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
-    else if (
-      aux & (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED | (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED << A_FLAGS1)) &&
-      tES > to.tcpUnacknowledged
-    )
-      timeout = to.tcpUnacknowledged;
-    else if (aux & A_WIN0 && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
-    t.refresh(e, nowTick, timeout);
-    return TCP_VERDICT_OK;
-  }
   if (isNew) tcpWindowNew(t, tw, e, b, l4, seg);
   const index = tcpPacketClass(flags);
   let old = (meta >>> 24) & 0xf;
@@ -575,7 +599,7 @@ export function tcpWindowPacket(
         // b) the SYN/ACK answers a SYN ignored earlier: get in sync from the annotated values.
         old = TCP_CONNTRACK_SYN_SENT;
         next = TCP_CONNTRACK_SYN_RECV;
-        const ls = e * 8 + lastDir * 4;
+        const ls = e * tw.stride + tw.off + lastDir * 4;
         tw.w[ls] = c.lastEnd;
         tw.w[ls + 1] = c.lastEnd;
         tw.w[ls + 2] = c.lastWin === 0 ? 1 : c.lastWin;
@@ -583,7 +607,7 @@ export function tcpWindowPacket(
         aux = withScale(aux, lastDir, c.lastWscale);
         aux = withFlags(aux, lastDir, c.lastFlags);
         // nf_ct_tcp_state_reset of this direction
-        const ds = e * 8 + dir * 4;
+        const ds = e * tw.stride + tw.off + dir * 4;
         tw.w.fill(0, ds, ds + 4);
         aux = withScale(withFlags(aux, dir, flagsOf(aux, dir) & IP_CT_TCP_FLAG_BE_LIBERAL), dir, 0);
         t.aux[e] = aux;
@@ -649,7 +673,7 @@ export function tcpWindowPacket(
       const other = (dir ^ 1) * 4;
       if (flagsOf(aux, dir ^ 1) & IP_CT_TCP_FLAG_MAXACK_SET && lastIdx !== TCP_SYN_SET) {
         // td_maxack is outdated if a SYN was let through earlier.
-        const maxack = tw.w[e * 8 + other + 3]!;
+        const maxack = tw.w[e * tw.stride + tw.off + other + 3]!;
         // SEQ 0 out of ESTABLISHED: most likely the answer to a SYN let through.
         if (seq === 0 && !established) break;
         if (before(seq, maxack) && !tw.ignoreInvalidRst) return TCP_VERDICT_INVALID; // "invalid rst"
@@ -752,14 +776,14 @@ function handleInvalid(
   to: TimeoutTicks,
 ): void {
   const rec = t.rec;
-  const m = e * REC_WORDS + REC_META;
+  const m = e * t.rw + REC_META;
   const meta = rec[m]!;
   if ((meta & IPS_ASSURED) === 0) return;
   if (index !== TCP_RST_SET && index !== TCP_FIN_SET) return;
   const lastIdx = (meta >>> 28) & 7;
   const lastDir = meta >>> 31;
   if (lastDir !== dir && (lastIdx === TCP_FIN_SET || lastIdx === TCP_RST_SET)) {
-    const expires = (rec[e * REC_WORDS + REC_EXPIRES]! - nowTick) | 0;
+    const expires = (rec[e * t.rw + REC_EXPIRES]! - nowTick) | 0;
     if (expires < ConntrackTable.ticks(120)) return;
     if (expires > to.tcpUnacknowledged) t.refresh(e, nowTick, to.tcpUnacknowledged);
   } else {
@@ -770,11 +794,12 @@ function handleInvalid(
 /** The window data of entry e, for tests and listings: [dir][td_end, td_maxend, td_maxwin, td_maxack]. */
 export function tcpWindowOf(t: ConntrackTable, tw: TcpWindows, e: number) {
   const a = t.aux[e]!;
+  const at = (dir: number, k: number): number => tw.w[e * tw.stride + tw.off + dir * 4 + k]!;
   const side = (dir: number) => ({
-    end: tw.w[e * 8 + dir * 4]!,
-    maxend: tw.w[e * 8 + dir * 4 + 1]!,
-    maxwin: tw.w[e * 8 + dir * 4 + 2]!,
-    maxack: tw.w[e * 8 + dir * 4 + 3]!,
+    end: at(dir, 0),
+    maxend: at(dir, 1),
+    maxwin: at(dir, 2),
+    maxack: at(dir, 3),
     scale: scaleOf(a, dir),
     flags: flagsOf(a, dir),
   });
@@ -801,6 +826,6 @@ export function tcpSetLiberal(t: ConntrackTable, e: number): void {
 export function tcpClearMaxwin(t: ConntrackTable, e: number): void {
   const tw = t.tcpWin;
   if (tw === undefined) return;
-  tw.w[e * 8 + 2] = 0;
-  tw.w[e * 8 + 6] = 0;
+  tw.w[e * tw.stride + tw.off + 2] = 0;
+  tw.w[e * tw.stride + tw.off + 6] = 0;
 }

@@ -15,7 +15,6 @@ import {
   IPS_SEEN_REPLY,
   type ConntrackTable,
   REC_META,
-  REC_WORDS,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, icmpIsQuery, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
 import {
@@ -155,7 +154,7 @@ export class ConntrackIn {
     hook: number,
   ): void {
     const ct = this.conntrack;
-    const m = e * REC_WORDS + REC_META;
+    const m = e * ct.rw + REC_META;
     const before = ct.rec[m]!;
     const proto = skb.proto;
     // nf_ct_timeout_lookup: the entry's timeout policy (nft `ct timeout set`), else the netns's.

@@ -8,7 +8,13 @@
 // nf_nat_packet, ICMP error translation), nat/masquerade.ts (the notifier), core/fastpath.ts
 // (forwardEstablished), core/table.ts (the seam a front end's tables implement). The iptables
 // front end is wired here, and only here: xtables/table.ts (the tables) and xtables/check.ts.
-import { IPS_ASSURED, ConntrackTable, type ConntrackStats } from '../conntrack/table.ts';
+import {
+  CT_LAYOUT_IPV4,
+  CT_LAYOUT_IPV4_WINDOW,
+  IPS_ASSURED,
+  ConntrackTable,
+  type ConntrackStats,
+} from '../conntrack/table.ts';
 import { defaultTimeouts, isTimeoutName, TimeoutTicks, type Timeouts } from '../conntrack/timeouts.ts';
 import { enableTcpWindows } from '../conntrack/tcp-window.ts';
 
@@ -156,7 +162,11 @@ export class Netfilter {
     const prev = cfg.previous;
     this.conntrack =
       prev?.conntrack ??
-      new ConntrackTable(cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536);
+      new ConntrackTable(
+        cfg.conntrackMax ?? cfg.sysctls?.get('nf_conntrack_max') ?? 65536,
+        // With window tracking, each record holds its entry's window words (one cache line).
+        cfg.tcpWindow !== false ? CT_LAYOUT_IPV4_WINDOW : CT_LAYOUT_IPV4,
+      );
     this.stats = this.conntrack.stats;
     // The conntrack extensions the rules' checkentry turns on: accounting, labels.
     const ext = ctExtensions(cfg.ruleset);

@@ -14,11 +14,10 @@ import {
   type ConntrackTable,
   REC_EXPIRES,
   REC_META,
-  REC_WORDS,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY } from '../conntrack/tuple.ts';
-import { tcpPacketTick, TCP_VERDICT_INVALID } from '../conntrack/proto-tcp.ts';
-import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
+import { tcpPacketTick, TCP_VERDICT_INVALID, TCP_VERDICT_OK } from '../conntrack/proto-tcp.ts';
+import { tcpWindowAck, tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { setAddr, setL4Port } from '../nat/nat-hook.ts';
@@ -51,6 +50,8 @@ export class FastPath {
   private readonly bProto = new Uint8Array(BATCH);
   private readonly bSlot = new Uint32Array(BATCH);
   private readonly bEd = new Int32Array(BATCH);
+  /** MasqueradeNotifier.tagOf(outIf) of the burst being forwarded (0: none). */
+  private outTag = 0;
   /** What the batch's window-word loads read (kept so that they are not optimised away). */
   private touched = 0;
   readonly batchSkb = new Skb();
@@ -95,6 +96,7 @@ export class FastPath {
     }
     const ct = this.conntrack;
     const nowTick = ct.tick(now);
+    this.outTag = this.masq?.tagOf(outIf) ?? 0;
     const bSrc = this.bSrc;
     const bDst = this.bDst;
     const bPorts = this.bPorts;
@@ -125,15 +127,20 @@ export class FastPath {
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
       const tw = ct.tcpWin;
       if (tw !== undefined) {
-        // Window tracking reads each entry's window words and aux word (tcpAckInWindow): load them
+        // Window tracking reads each entry's window words and aux word (tcpWindowAck): load them
         // for the whole batch first, as lookupBatch does the records, so that their cache misses
-        // overlap instead of coming one packet at a time. Reads only; the sum is kept.
+        // overlap instead of coming one packet at a time (the window words are in the record's
+        // line when the table's layout holds them). Reads only; the sum is kept.
         const w = tw.w;
+        const ws = tw.stride;
+        const wo = tw.off;
         const aux = ct.aux;
         let x = 0;
         for (let k = 0; k < m; k++) {
           const ed = bEd[k]!;
-          if (ed >= 0) x ^= w[(ed >>> 1) * 8 + (ed & 1) * 4]! ^ aux[ed >>> 1]!;
+          // Both directions' words: a record is 64 bytes, but its buffer need not start on a
+          // cache line (an allocation is 16-byte aligned), so they may lie in two lines.
+          if (ed >= 0) x ^= w[(ed >>> 1) * ws + wo]! ^ w[(ed >>> 1) * ws + wo + 7]! ^ aux[ed >>> 1]!;
         }
         this.touched = x;
       }
@@ -198,7 +205,7 @@ export class FastPath {
     const rec = ct.rec;
     const e = ed >>> 1;
     const dir = ed & 1;
-    const base = e * REC_WORDS;
+    const base = e * ct.rw;
     const m = base + REC_META;
     const before = rec[m]!;
     // Both NAT bindings made (so that the NAT hook runs no nat table, whatever the ctinfo),
@@ -208,7 +215,12 @@ export class FastPath {
     if (rec[base + REC_EXPIRES]! <= nowTick) return NOT_SHORT;
     // A masqueraded connection leaving by another device than MASQUERADE bound it through: the NAT
     // hook kills it (nf_nat_oif_changed), the long way.
-    if (dir === DIR_ORIGINAL && ct.masq[e] !== 0 && this.masq?.boundDevice(e) !== outIf) return NOT_SHORT;
+    // (outTag: the tag of outIf's bindings, read once per burst; an entry carrying it was bound
+    // through outIf, so the device's name is compared only for other tags.)
+    if (dir === DIR_ORIGINAL) {
+      const mq = ct.masq[e]!;
+      if (mq !== 0 && mq !== this.outTag && this.masq?.boundDevice(e) !== outIf) return NOT_SHORT;
+    }
     // An entry with a timeout policy (nft `ct timeout set`) takes the full path (conntrack-in).
     if (ct.timeoutPolicy !== undefined && ct.timeoutPolicy[e] !== undefined) return NOT_SHORT;
     const proto = b[o + 9]!;
@@ -218,20 +230,32 @@ export class FastPath {
       // An ACK without SYN, FIN or RST: no reopen, no kill, no sequence number to keep.
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
+      // With window tracking: its common case in one call (tcpWindowAck), else the general way.
       const v =
         ct.tcpWin === undefined
           ? tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false)
-          : tcpWindowPacket(
-              ct,
-              e,
-              dir,
-              b,
-              l4,
-              ((b[o + 2]! << 8) | b[o + 3]!) - 20,
-              nowTick,
-              this.timeoutTicks,
-              false,
-            );
+          : tcpWindowAck(
+                ct,
+                e,
+                dir,
+                b,
+                l4,
+                ((b[o + 2]! << 8) | b[o + 3]!) - 20,
+                nowTick,
+                this.timeoutTicks,
+              ) === TCP_VERDICT_OK
+            ? TCP_VERDICT_OK
+            : tcpWindowPacket(
+                ct,
+                e,
+                dir,
+                b,
+                l4,
+                ((b[o + 2]! << 8) | b[o + 3]!) - 20,
+                nowTick,
+                this.timeoutTicks,
+                false,
+              );
       if (v === TCP_VERDICT_INVALID) {
         // setCt(-1, CT_INVALID): no NAT, nothing to confirm; FORWARD sees an INVALID packet.
         ct.stats.invalid++;

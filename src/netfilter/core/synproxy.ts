@@ -436,7 +436,7 @@ export class Synproxy {
     const b = skb.buf;
     const l4 = skb.l4off;
     const tw = this.ct.tcpWin;
-    const win = tw === undefined ? 0 : tw.w[e * 8 + 2]! & 0xffff;
+    const win = tw === undefined ? 0 : tw.w[e * tw.stride + tw.off + 2]! & 0xffff;
     const ip = this.build(
       skb.dst,
       skb.src,

@@ -34,6 +34,16 @@ export class MasqueradeNotifier {
   }
 
   /**
+   * The tag (ConntrackTable.masq) of the entries bound through `ifname` alone, 0 when there is no
+   * such tag (no entry was bound through it yet, or its entries share MASQ_MORE): an entry with
+   * this non-zero tag was bound through `ifname` (an interface's tag never changes).
+   */
+  tagOf(ifname: string): number {
+    const i = this.masqIndex.get(ifname);
+    return i !== undefined && i + 1 < MASQ_MORE ? i + 1 : 0;
+  }
+
+  /**
    * The device MASQUERADE bound entry `e` through ('' when it was not masqueraded): the kernel's
    * nf_conn_nat masq_index, which nf_nat_oif_changed compares with the output device.
    */

@@ -445,9 +445,9 @@ function natMayKill(ct: ConntrackTable, e: number): boolean {
 
 /** nf_seq_has_advanced: (s32)(new seen[0].td_end - old seen[0].td_end) > 0. */
 function seqHasAdvanced(ct: ConntrackTable, old: number, neu: number): boolean {
-  const w = ct.tcpWin?.w;
-  if (w === undefined) return false;
-  return ((w[neu * 8]! - w[old * 8]!) | 0) > 0;
+  const tw = ct.tcpWin;
+  if (tw === undefined) return false;
+  return ((tw.w[neu * tw.stride + tw.off]! - tw.w[old * tw.stride + tw.off]!) | 0) > 0;
 }
 
 export function nullRange(addr: number): NatRangeN {

@@ -16,7 +16,6 @@ import {
   IPS_SRC_NAT_DONE,
   type ConntrackTable,
   REC_META,
-  REC_WORDS,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL, DIR_REPLY, invertTuple, TupleBuf } from '../conntrack/tuple.ts';
 import type { MasqueradeNotifier } from './masquerade.ts';
@@ -109,11 +108,12 @@ export class NatHook {
   /** nf_nat_packet: rewrite this packet if its direction needs this manip type. */
   private manipPacket(skb: Skb, hook: number, manip: number, by: 'rule' | 'null-binding' | 'mapping'): void {
     const rec = this.conntrack.rec;
+    const rw = this.conntrack.rw;
     const e = skb.ct;
     const dir = skb.ctDir;
     let statusBit = manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
     if (dir === DIR_REPLY) statusBit ^= IPS_SRC_NAT | IPS_DST_NAT;
-    if ((rec[e * REC_WORDS + REC_META]! & statusBit) === 0) return;
+    if ((rec[e * rw + REC_META]! & statusBit) === 0) return;
     const proto = skb.proto;
     const before = this.tracer ? ([skb.src, skb.dst, skb.sport, skb.dport] as const) : undefined;
     const b = skb.buf;
@@ -122,7 +122,7 @@ export class NatHook {
     // The target is the inverse of the other direction's tuple: for a source manip, its
     // destination address and port; for a destination manip, its source (ICMP: the echo id, its
     // source "port", either way). Read from the record directly, nothing copied.
-    const other = e * REC_WORDS + (dir ^ 1) * 3;
+    const other = e * rw + (dir ^ 1) * 3;
     const otherPorts = rec[other + 2]!;
     const ports = proto === IPPROTO_TCP || proto === IPPROTO_UDP;
     if (manip === MANIP_SRC) {

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Instructions and cache misses per packet of the conntrack established path under callgrind
+# (bench/conntrack-packets.ts, whose head describes the method). Usage, from a checkout:
+#   scripts/ct-callgrind.sh udp|tcp 0|1 CONNS PACKETS [BUNDLE]
+# BUNDLE: an already bundled driver (default: bundles this checkout's to a temporary file).
+# Prints Ir, D1mr+D1mw (D1 misses) and DLmr+DLmw (1 MB L2 misses) per packet.
+set -eu
+proto=$1 win=$2 conns=$3 packets=$4
+tmp=$(mktemp -d /tmp/ctcg.XXXXXX)
+bundle=${5:-}
+if [ -z "$bundle" ]; then
+  bundle=$tmp/ctp.mjs
+  npx esbuild bench/conntrack-packets.ts --bundle --platform=node --format=esm --log-level=warning \
+    --outfile="$bundle"
+fi
+m=$tmp/m
+valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
+  --LL=1048576,16,64 --callgrind-out-file="$tmp/cg.out" \
+  node --single-threaded "$bundle" "$proto" "$win" "$conns" "$packets" "$m" >"$tmp/log" 2>&1 &
+vg=$!
+while [ ! -f "$m.ready" ]; do
+  kill -0 $vg 2>/dev/null || { cat "$tmp/log"; exit 1; }
+  sleep 1
+done
+pid=$(cat "$m.ready")
+callgrind_control -i on "$pid" >/dev/null
+touch "$m.go"
+while [ ! -f "$m.done" ]; do sleep 1; done
+callgrind_control -i off "$pid" >/dev/null
+touch "$m.stop"
+wait $vg
+grep -v '^==' "$tmp/log" || true
+awk -v n="$packets" '
+  /^events:/ { for (i = 2; i <= NF; i++) ev[i - 1] = $i }
+  /^totals:|^summary:/ { for (i = 2; i <= NF; i++) t[ev[i - 1]] = $i }
+  END {
+    printf "Ir %.1f  D1 misses %.2f  L2 misses %.2f per packet\n", t["Ir"] / n,
+      (t["D1mr"] + t["D1mw"]) / n, (t["DLmr"] + t["DLmw"]) / n
+  }' "$tmp/cg.out"
+rm -rf "$tmp"
