@@ -15,23 +15,16 @@ export class MasqueradeNotifier {
   /** Entries bound through an interface past the first MASQ_MORE - 1 (their tag is MASQ_MORE). */
   private readonly masqMore = new Map<number, string>();
 
-  /** The last interface tag() found and its index (names are never removed: always valid). */
-  private lastName: string | undefined = undefined;
-  private lastIndex = 0;
-
   constructor(private readonly conntrack: ConntrackTable) {}
 
   /** Records that MASQUERADE bound entry `e` through `ifname` (nf_nat_masquerade_ipv4). */
   tag(e: number, ifname: string): void {
-    // The interface of the last tag first: a gateway masquerades through one uplink.
-    let i = ifname === this.lastName ? this.lastIndex : this.masqIndex.get(ifname);
+    let i = this.masqIndex.get(ifname);
     if (i === undefined) {
       i = this.masqNames.length;
       this.masqNames.push(ifname);
       this.masqIndex.set(ifname, i);
     }
-    this.lastName = ifname;
-    this.lastIndex = i;
     if (i + 1 < MASQ_MORE) {
       this.conntrack.masq[e] = i + 1;
     } else {
