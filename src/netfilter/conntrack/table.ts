@@ -929,6 +929,22 @@ export class ConntrackTable {
     return -1;
   }
 
+  /** The remembered failed lookup of entry e's tuple in direction dir (its index in missMemo), or -1. */
+  private missOf(e: number, dir: number): number {
+    const rec = this.rec;
+    const t = e * this.rw + dir * 3;
+    const src = rec[t]!;
+    const dst = rec[t + 1]!;
+    const ports = rec[t + 2]!;
+    const proto = (rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
+    const m = this.missMemo;
+    for (let j = 0; j < this.missCount; j++) {
+      const k = j * 6;
+      if (m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto) return k;
+    }
+    return -1;
+  }
+
   /** A slot changed: every remembered probe may end elsewhere now. */
   private forgetMisses(): void {
     this.missCount = 0;
@@ -1016,6 +1032,19 @@ export class ConntrackTable {
    */
   confirm(e: number, now: number): boolean {
     const nowTick = this.tick(now);
+    // A new connection whose two tuples were both looked up in vain since the last slot change
+    // (conntrack-in's lookup, the NAT clash check): their hashes and the free slots that ended
+    // those probes are remembered, and probeFree would return the same (nothing to hash again).
+    if (this.missCount !== 0 && this.aw === 1 && this.zoneOf(e) === 0) {
+      const k0 = this.missOf(e, DIR_ORIGINAL);
+      const k1 = k0 < 0 ? -1 : this.missOf(e, DIR_REPLY);
+      if (k1 >= 0) {
+        const m = this.missMemo;
+        this.insertSlots(e, m[k0 + 1]!, m[k0]!, m[k1 + 1]!, m[k1]!);
+        this.confirmedAs = e;
+        return true;
+      }
+    }
     // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
     const h0 = this.hashOf(e, DIR_ORIGINAL);
     const h1 = this.hashOf(e, DIR_REPLY);

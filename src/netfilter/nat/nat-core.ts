@@ -104,6 +104,11 @@ export class NatCore {
   private readonly nullR: NatRangeN = nullRange(0);
   /** jhash2's key: the source address as nf_inet_addr's four words (the last three stay 0). */
   private readonly hk = new Uint32Array(4);
+  /**
+   * Whether `out` may hold something other than step 2's tuple: uniqueTuple clears it before
+   * findAppropriateSrc, which sets it when it writes `out`; true at every other time.
+   */
+  private faWrote = true;
   /** Candidates tried in the last port search (for the trace and tests). */
   lastTries = 0;
 
@@ -317,12 +322,16 @@ export class NatCore {
         this.bestIp(out, r, manip, e);
         invertTuple(this.inv, out);
         this.ct.touch(this.inv);
+        this.faWrote = false;
         if (this.findAppropriateSrc(out, orig, r, e, now) && !this.usedTuple(out, e, now)) return true;
       }
     }
-    // 2) The address from the range.
-    out.copy(orig);
-    this.bestIp(out, r, manip, e);
+    // 2) The address from the range (already in `out` when find_appropriate_src wrote nothing).
+    if (this.faWrote) {
+      out.copy(orig);
+      this.bestIp(out, r, manip, e);
+    }
+    this.faWrote = true;
     // 3) Keep the port if it is in range and free; else search.
     if (!(r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL)) {
       if (r.flags & NF_NAT_RANGE_PROTO_SPECIFIED) {
@@ -369,6 +378,7 @@ export class NatCore {
       // The mapped source of that entry is its reply tuple's destination.
       ct.readTuple(e, DIR_REPLY, this.fa1);
       invertTuple(this.fa2, this.fa1);
+      this.faWrote = true;
       out.copy(orig);
       if (orig.family === AF_INET) out.src = this.fa2.src;
       else for (let i = 0; i < 4; i++) out.addr[i] = this.fa2.addr[i]!;
@@ -416,6 +426,17 @@ export class NatCore {
       throw new TypeError(
         `NAT: a family ${r.family ?? AF_INET} range for a family ${orig.family} connection`,
       );
+    if (r === undefined && manip === MANIP_DST && !isIcmp(orig)) {
+      // The null binding at a destination hook (PREROUTING, OUTPUT: every new connection that no
+      // DNAT bound), get_unique_tuple written out for its range (the tuple's own destination, no
+      // ports): step 2 keeps the address, step 3's nf_nat_used_tuple counts `found` when the
+      // tuple is taken, and nf_nat_l4proto_unique_tuple cannot change a destination port without
+      // a port range (nor anything of a protocol without ports), so the tuple stays, taken or
+      // not (uniqueTuple's MANIP_DST branch). Nothing to store but the DONE bit.
+      this.usedTuple(orig, e, now);
+      ct.orStatus(e, IPS_DST_NAT_DONE);
+      return true;
+    }
     const range: NatRangeN = r ?? this.nullRangeOfTuple(orig, manip);
     const out = this.out;
     // get_unique_tuple is void in the kernel: when no free tuple was found, the last candidate is

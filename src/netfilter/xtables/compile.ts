@@ -7,11 +7,24 @@
 // (ipt_do_table). The engine owns the walk; this file only answers "next candidate from i".
 // A compiled chain also holds each rule's match state (limit buckets, nth counters): the engine
 // compiles its chains itself, so the state is the engine instance's, one per rule.
-import type { Chain, Match, Rule } from '../../rules/iptables/model.ts';
+import type { Chain, Counters, Match, Rule, Target } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
-import { addressTable, newRuleState, type RuleState } from './match.ts';
+import { addressTable, newRuleState, restTable, type RestTable, type RuleState } from './match.ts';
 import type { XtShared } from './xt-match.ts';
+import type { XtTarget } from './xt-target.ts';
+import { XT_TARGETS } from './targets.ts';
+
+/** CompiledChain.tk: what a matching rule does (its target's kind as a number). */
+export const TK_NONE = 0;
+export const TK_ACCEPT = 1;
+export const TK_DROP = 2;
+export const TK_RETURN = 3;
+export const TK_JUMP = 4;
+export const TK_GOTO = 5;
+export const TK_OTHER = 6;
+/** A target extension: CompiledChain.ext[i] runs it. */
+export const TK_EXT = 7;
 
 export interface CompiledChain {
   /** The chain's rule array this was compiled from (recompile when it is replaced or edited). */
@@ -22,6 +35,39 @@ export interface CompiledChain {
   readonly state: readonly (RuleState | undefined)[];
   /** The rules' address tests, for ruleMismatchAt(rules[i], ip, i, skb, state[i]) (addressTable). */
   readonly ip: Int32Array;
+  /** The rules' interface and protocol tests, for ruleMatchesAt (restTable). */
+  readonly rest: RestTable;
+  /** No rule has a key: every rule is a candidate for every packet (next(skb, i) is i). */
+  readonly linear: boolean;
+  /**
+   * Per rule, for the untraced walk: its target as TK_*, the target, the extension that runs it
+   * (TK_EXT: XT_TARGETS[kind]) and the rule's counters (the rule objects' own: a ruleset edit
+   * that replaces them replaces the rule array, and the chain is compiled again).
+   */
+  readonly tk: Uint8Array;
+  readonly targets: readonly (Target | undefined)[];
+  readonly ext: readonly (XtTarget<never> | undefined)[];
+  readonly counters: readonly Counters[];
+}
+
+function targetCode(t: Target | undefined): number {
+  if (t === undefined) return TK_NONE;
+  switch (t.kind) {
+    case 'ACCEPT':
+      return TK_ACCEPT;
+    case 'DROP':
+      return TK_DROP;
+    case 'RETURN':
+      return TK_RETURN;
+    case 'jump':
+      return TK_JUMP;
+    case 'goto':
+      return TK_GOTO;
+    case 'other':
+      return TK_OTHER;
+    default:
+      return TK_EXT;
+  }
 }
 
 /** The exact keys a rule can only match under (every one listed is necessary), or [] for generic. */
@@ -92,6 +138,16 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
     rules,
     state,
     ip: addressTable(rules),
+    rest: restTable(rules),
+    linear: buckets.size === 0,
+    tk: Uint8Array.from(rules, (r) => targetCode(r.target)),
+    targets: rules.map((r) => r.target),
+    ext: rules.map((r) =>
+      r.target !== undefined && targetCode(r.target) === TK_EXT
+        ? (XT_TARGETS[r.target.kind as keyof typeof XT_TARGETS] as XtTarget<never>)
+        : undefined,
+    ),
+    counters: rules.map((r) => r.counters),
     next(skb, from) {
       if (from >= n) return n;
       let best = nextIn(gen, from, n);

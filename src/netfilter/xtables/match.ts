@@ -129,6 +129,85 @@ export function ruleMismatchAt(
   return (f & F_REST) === 0 ? MATCHED : restMismatch(r, skb, state);
 }
 
+/**
+ * The rest of ip_packet_match (interfaces, protocol) of every rule of a chain as data, for the
+ * untraced walk (ruleMatchesAt): per rule flags (R_*), the interface names and the protocol, so that
+ * a rule without match modules nor -f is tested without reading its object (the rule objects of a
+ * ruleset come in many shapes, so a field read from them is a megamorphic load).
+ */
+export interface RestTable {
+  readonly f: Uint16Array;
+  readonly inName: readonly string[];
+  readonly outName: readonly string[];
+  readonly proto: Uint8Array;
+}
+const R_IN = 1;
+const R_IN_INV = 2;
+const R_IN_WILD = 4;
+const R_OUT = 8;
+const R_OUT_INV = 16;
+const R_OUT_WILD = 32;
+const R_PROTO = 64;
+const R_PROTO_INV = 128;
+/** -f or match modules: restMismatch reads the rule. */
+const R_SLOW = 256;
+
+export function restTable(rules: readonly Rule[]): RestTable {
+  const f = new Uint16Array(rules.length);
+  const inName: string[] = [];
+  const outName: string[] = [];
+  const proto = new Uint8Array(rules.length);
+  rules.forEach((r, i) => {
+    let g = 0;
+    inName.push(r.inIface?.value.name ?? '');
+    outName.push(r.outIface?.value.name ?? '');
+    if (r.inIface) g |= R_IN | (r.inIface.invert ? R_IN_INV : 0) | (r.inIface.value.wildcard ? R_IN_WILD : 0);
+    if (r.outIface)
+      g |= R_OUT | (r.outIface.invert ? R_OUT_INV : 0) | (r.outIface.value.wildcard ? R_OUT_WILD : 0);
+    if (r.protocol && r.protocol.value !== 0) {
+      g |= R_PROTO | (r.protocol.invert ? R_PROTO_INV : 0);
+      proto[i] = r.protocol.value;
+    }
+    if (r.fragment || r.matches.length > 0) g |= R_SLOW;
+    f[i] = g;
+  });
+  return { f, inName, outName, proto };
+}
+
+/**
+ * ruleMismatchAt(...) === MATCHED, with the interfaces and protocol read from the chain's
+ * RestTable (the same tests in the same order; a rule with -f or match modules goes through
+ * restMismatch as before). The untraced walk calls this one.
+ */
+export function ruleMatchesAt(
+  r: Rule,
+  ip: Int32Array,
+  rt: RestTable,
+  i: number,
+  skb: Skb,
+  state: RuleState | undefined,
+): boolean {
+  const o = i * IP_WORDS;
+  const f = ip[o]!;
+  if ((f & F_SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F_SRC_INV) !== 0)) return false;
+  if ((f & F_DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F_DST_INV) !== 0)) return false;
+  if ((f & F_REST) === 0) return true;
+  const g = rt.f[i]!;
+  if ((g & R_SLOW) !== 0) return restMismatch(r, skb, state) === MATCHED;
+  if ((g & R_IN) !== 0) {
+    const n = rt.inName[i]!;
+    if (((g & R_IN_WILD) !== 0 ? skb.inIf.startsWith(n) : skb.inIf === n) === ((g & R_IN_INV) !== 0))
+      return false;
+  }
+  if ((g & R_OUT) !== 0) {
+    const n = rt.outName[i]!;
+    if (((g & R_OUT_WILD) !== 0 ? skb.outIf.startsWith(n) : skb.outIf === n) === ((g & R_OUT_INV) !== 0))
+      return false;
+  }
+  if ((g & R_PROTO) !== 0 && (skb.proto === rt.proto[i]) === ((g & R_PROTO_INV) !== 0)) return false;
+  return true;
+}
+
 /** ip_packet_match after the addresses (interfaces, protocol, fragment), then the match modules. */
 function restMismatch(r: Rule, skb: Skb, state: RuleState | undefined): number {
   const inIface = r.inIface;

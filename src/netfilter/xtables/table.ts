@@ -19,8 +19,17 @@ import {
   NF_IP_PRI_RAW,
   NF_IP_PRI_SECURITY,
 } from '../core/hooks.ts';
-import { describeMismatch, MATCHED, ruleMismatchAt } from './match.ts';
-import { compileChain, type CompiledChain } from './compile.ts';
+import { describeMismatch, MATCHED, ruleMatchesAt, ruleMismatchAt } from './match.ts';
+import {
+  compileChain,
+  TK_ACCEPT,
+  TK_DROP,
+  TK_GOTO,
+  TK_JUMP,
+  TK_NONE,
+  TK_RETURN,
+  type CompiledChain,
+} from './compile.ts';
 import type { XtShared } from './xt-match.ts';
 import { natFlags, toRangeN } from './target-nat.ts';
 import { XT_TARGETS } from './targets.ts';
@@ -56,6 +65,13 @@ export function xtTables(rs: Ruleset, env: NfTableEnv, prev?: readonly XtTable[]
     (t) => new XtTable(t.name, t.chains, env, shared, prev?.find((p) => p.name === t.name)?.compiledByName()),
   );
 }
+
+/**
+ * Whether `c` is no longer `chain`'s compiled form: its rule array was replaced (a ruleset edit
+ * makes new arrays), or rules were added to or taken from it in place.
+ */
+const stale = (c: CompiledChain, chain: Chain): boolean =>
+  c.rules !== chain.rules || c.tk.length !== chain.rules.length;
 
 export class XtTable implements NfTable, XtTargetCtx {
   readonly dropTable: number;
@@ -106,7 +122,8 @@ export class XtTable implements NfTable, XtTargetCtx {
     let chain: Chain = start;
     let i = 0;
     let comp = this.entryCompiled[hook];
-    if (!comp || comp.rules !== chain.rules) comp = this.entryCompiled[hook] = this.compiledOf(chain);
+    if (!comp || stale(comp, chain)) comp = this.entryCompiled[hook] = this.compiledOf(chain);
+    if (!tracer) return this.walk(hook, skb, now, start, comp);
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
       // With a tracer the walk tries every rule, so the trace can say why each one did not match.
@@ -189,10 +206,83 @@ export class XtTable implements NfTable, XtTargetCtx {
     }
   }
 
+  /**
+   * run() without a tracer: the same walk, with each rule's tests, target and counters read from
+   * its compiled chain (compile.ts: typed arrays and arrays of one shape) rather than from the
+   * rule objects, whose many shapes make every field read a megamorphic load.
+   */
+  private walk(hook: number, skb: Skb, now: number, start: Chain, first: CompiledChain): number {
+    const stackC = this.stackC;
+    const stackI = this.stackI;
+    let sp = 0;
+    let chain: Chain = start;
+    let comp = first;
+    let n = comp.tk.length;
+    let i = 0;
+    for (;;) {
+      // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
+      if (!comp.linear) i = comp.next(skb, i);
+      if (i >= n) {
+        if (sp === 0) {
+          countPacket(chain.counters, skb.len);
+          return chain.policy === 'DROP' ? T_DROP : T_ACCEPT;
+        }
+        sp--;
+        chain = stackC[sp]!;
+        i = stackI[sp]!;
+        comp = this.compiledOf(chain);
+        n = comp.tk.length;
+        continue;
+      }
+      const k = i;
+      i++;
+      if (!ruleMatchesAt(comp.rules[k]!, comp.ip, comp.rest, k, skb, comp.state[k])) {
+        if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
+        continue;
+      }
+      countPacket(comp.counters[k]!, skb.len);
+      const tk = comp.tk[k]!;
+      if (tk === TK_NONE) continue;
+      if (tk === TK_ACCEPT) return T_ACCEPT;
+      if (tk === TK_DROP) return T_DROP;
+      if (tk === TK_RETURN) {
+        if (sp === 0) {
+          i = n; // RETURN in a built-in chain: apply the policy
+        } else {
+          sp--;
+          chain = stackC[sp]!;
+          i = stackI[sp]!;
+          comp = this.compiledOf(chain);
+          n = comp.tk.length;
+        }
+        continue;
+      }
+      if (tk === TK_JUMP || tk === TK_GOTO) {
+        const next = this.chains.get((comp.targets[k] as { chain: string }).chain);
+        if (!next) return T_DROP; // refused by checkRuleset; never reached
+        if (tk === TK_JUMP) {
+          stackC[sp] = chain;
+          stackI[sp] = i;
+          sp++;
+        }
+        chain = next;
+        i = 0;
+        comp = this.compiledOf(chain);
+        n = comp.tk.length;
+        continue;
+      }
+      const x = comp.ext[k];
+      if (x === undefined) return T_DROP; // 'other': refused by checkRuleset; never reached
+      // A target extension (targets.ts): its verdict, or XT_CONTINUE for the next rule.
+      const v = x.run(comp.targets[k] as never, skb, hook, now, this);
+      if (v !== XT_CONTINUE) return v;
+    }
+  }
+
   /** The compiled form of a chain (compile.ts), made at its first use. */
   private compiledOf(chain: Chain): CompiledChain {
     let c = this.compiled.get(chain) ?? this.prevCompiled?.get(chain.name);
-    if (!c || c.rules !== chain.rules) {
+    if (!c || stale(c, chain)) {
       c = compileChain(chain, c, this.shared);
       this.compiled.set(chain, c);
     }
