@@ -85,7 +85,7 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       if (h.ifaces.some((x) => x.mtu !== undefined)) count('mtu');
     }
     for (const e of s.events) count(`event:${e.run.split(' ').slice(0, 2).join(' ')}`);
-    // A link flap: a router's device down, and up again (if at all) 0.5-2 s later on that router.
+    // A link flap: a router's device down, and up again (if at all) 1.3-2.5 s later on that router.
     for (const e of s.events) {
       const m = /^ip link set (\S+) (down|up)$/.exec(e.run);
       if (!m) continue;
@@ -93,7 +93,7 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       if (m[2] === 'up')
         assert.ok(
           s.events.some(
-            (x) => x.host === e.host && x.run === `ip link set ${m[1]} down` && e.at - x.at >= 0.5 - 1e-9,
+            (x) => x.host === e.host && x.run === `ip link set ${m[1]} down` && e.at - x.at >= 1.3 - 1e-9,
           ),
           `scenario #${i}: ${e.run} with no down before it`,
         );
