@@ -21,7 +21,7 @@ import {
   type NormPacket,
   type PacketField,
 } from './normalise.ts';
-import { alignConversations } from './interleave.ts';
+import { alignConversations, CAPTURE_RESOLUTION } from './interleave.ts';
 import type { ArpPacket, RawPacket, Side } from './packets.ts';
 import { compareNftSets, type SetListing } from './nft-sets.ts';
 
@@ -389,7 +389,7 @@ export function compareArp(
       if (p && !q && (p.window ? p.window[1] : p.t) + ARP_LATE > end) break;
       // And the other way: the kernel's frame near the end whose natbox twin may come after it (a
       // neighbour timer natbox's wheel phase fires up to ARP_TAIL later): natbox's is not recorded.
-      if (q && !p && q.t + ARP_TAIL > end) break;
+      if (q && !p && q.t + ARP_TAIL + CAPTURE_RESOLUTION > end) break;
       const common = {
         what: 'arp' as const,
         where: k,

@@ -17,6 +17,13 @@ import type { RawPacket } from './packets.ts';
 export const INTERLEAVE_WINDOW = 0.1;
 
 /**
+ * The captures' resolution (pcap's microseconds), added to a tolerance's bound so that a gap of
+ * exactly the tolerance is within it whatever the floating-point subtraction rounds to
+ * (0.6032 - 0.5032 is 0.09999999999999998, 1.6 - 1.5 is 0.10000000000000009).
+ */
+export const CAPTURE_RESOLUTION = 1e-6;
+
+/**
  * A packet's conversation on its interface: the protocol and both ends, the same for both
  * directions (an echo by its id; an ICMP error by what it quotes).
  */
@@ -76,7 +83,8 @@ export function alignConversations(
     const j = q?.[0];
     if (j === undefined) break;
     let fits = true;
-    for (let m = low; m < j && fits; m++) if (!used[m] && Math.abs(y[m]!.t - y[j]!.t) > window) fits = false;
+    for (let m = low; m < j && fits; m++)
+      if (!used[m] && Math.abs(y[m]!.t - y[j]!.t) > window + CAPTURE_RESOLUTION) fits = false;
     if (!fits) break;
     q!.shift();
     used[j] = true;

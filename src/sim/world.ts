@@ -31,7 +31,7 @@ import { formatIpv4 } from '../wire/addr.ts';
 import { read16, read32 } from '../wire/checksum.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER_LEN, ethType } from '../wire/ethernet.ts';
 import { SeededRng } from '../netfilter/nat/nat-core.ts';
-import { Host, type HostConfig, type HostEnv } from '../stack/host.ts';
+import { Host, LINKWATCH_DELAY, type HostConfig, type HostEnv } from '../stack/host.ts';
 import { isStpGroup } from '../stack/bridge.ts';
 import { macKey } from '../stack/iface.ts';
 import { copyFrameWindow, hasPendingConfirm, markPendingConfirm } from '../stack/neigh.ts';
@@ -101,16 +101,47 @@ class Link {
     readonly index: number,
   ) {}
 
+  /** Switch ports whose carrier is off (their host's device is down): disabled. */
+  private readonly disabled = new Set<number>();
+
   /** The endpoints a frame from endpoint `from` reaches. */
   targets(from: number, frame: Uint8Array): number[] {
     const n = this.cfg.endpoints.length;
     if (n === 2) return [1 - from];
+    if (this.disabled.size > 0 && this.disabled.has(from)) return [];
     this.fdb.set(macKey(frame, 6), from);
     const to = this.fdb.get(macKey(frame, 0));
-    if (to !== undefined && to !== from) return [to];
+    if (to !== undefined && to !== from) return this.disabled.has(to) ? [] : [to];
     // br_flood: the live switch's ports newest first (br_add_if puts each at the head of
     // port_list), so the endpoint listed last gets a flooded frame first.
-    return [...Array(n).keys()].filter((i) => i !== from).reverse();
+    return [...Array(n).keys()].filter((i) => i !== from && !this.disabled.has(i)).reverse();
+  }
+
+  /**
+   * The switch port of endpoint `i` loses or regains its carrier: disabled, and the MACs learned
+   * on it forgotten (br_stp_disable_port → br_fdb_delete_by_port); forwarding again when it is back
+   * (no STP).
+   */
+  /** A new carrier change of endpoint `i`: its number (a pending one older than it is void). */
+  carrierChange(i: number): number {
+    const g = (this.gens.get(i) ?? 0) + 1;
+    this.gens.set(i, g);
+    return g;
+  }
+
+  carrierGen(i: number): number {
+    return this.gens.get(i) ?? 0;
+  }
+
+  private readonly gens = new Map<number, number>();
+
+  portCarrier(i: number, on: boolean): void {
+    if (on) {
+      this.disabled.delete(i);
+      return;
+    }
+    this.disabled.add(i);
+    for (const [mac, at] of this.fdb) if (at === i) this.fdb.delete(mac);
   }
 }
 
@@ -176,6 +207,7 @@ export class World {
       syscall: (fn, done) => this.syscall(fn, done),
       wake: (fn) => this.wake(fn),
       xmit: (fn, then) => this.xmit(fn, then),
+      linkChanged: (host, ifname, up) => this.linkChanged(host.name, ifname, up),
       rng: this.rng,
       tracer: this.tracer,
       ...(cfg.epoch !== undefined ? { epoch: cfg.epoch } : {}),
@@ -191,6 +223,31 @@ export class World {
     const h = this.hosts.get(name);
     if (!h) throw new Error(`no host ${name}`);
     return h;
+  }
+
+  /**
+   * A device set down or up: on a cable, the far end's carrier goes with it (veth_close,
+   * veth_open); on a switch (the live run's bridge in a namespace of its own), the port's carrier,
+   * so the switch disables it and forgets the MACs it learned there (br_fdb_delete_by_port).
+   */
+  private linkChanged(hostName: string, ifname: string, up: boolean): void {
+    const a = this.attach.get(`${hostName}\0${ifname}`);
+    if (!a) return;
+    const eps = a.link.cfg.endpoints;
+    if (eps.length === 2) {
+      const ep = eps[1 - a.index]!;
+      this.hosts.get(ep.host)?.setCarrier(ep.iface, up);
+      return;
+    }
+    // The switch's port: as a host's carrier (Host.setCarrier), lost when linkwatch runs, at the
+    // latest LINKWATCH_DELAY later unless it is back by then; back at once.
+    const link = a.link;
+    const gen = link.carrierChange(a.index);
+    if (up) link.portCarrier(a.index, true);
+    else
+      this.sched.at(this.sched.now + LINKWATCH_DELAY, () => {
+        if (link.carrierGen(a.index) === gen) link.portCarrier(a.index, false);
+      });
   }
 
   private transmit(hostName: string, ifname: string, frame: Uint8Array): void {

@@ -301,6 +301,37 @@ export class Bridge {
     return this.dev.fdb.get(macKey(frame, 0));
   }
 
+  /**
+   * A port's carrier lost or back (br_port_carrier_check). Lost: br_stp_disable_port: the port
+   * disabled (it neither learns nor sends) and the FDB entries learned on it deleted
+   * (br_fdb_delete_by_port), so frames to those MACs flood; with STP the other ports' roles are
+   * chosen again. Back: br_stp_enable_port: designated and blocking, then the state selection
+   * (forwarding at once without STP: br_make_forwarding).
+   */
+  portCarrier(port: string, on: boolean): void {
+    const p = this.stpPorts.get(port);
+    if (!p) return;
+    if (!on) {
+      if (p.state === BR_STATE_DISABLED) return;
+      p.fdTimer = 0;
+      this.setState(p, BR_STATE_DISABLED);
+      for (const [mac, at] of this.dev.fdb) if (at === port) this.dev.fdb.delete(mac);
+      if (this.stpEnabled) {
+        this.configurationUpdate();
+        this.portStateSelection();
+      }
+      return;
+    }
+    if (p.state !== BR_STATE_DISABLED) return;
+    if (!this.stpEnabled) {
+      this.setState(p, BR_STATE_FORWARDING);
+      return;
+    }
+    this.becomeDesignated(p);
+    p.state = BR_STATE_BLOCKING;
+    this.portStateSelection();
+  }
+
   // ---- introspection -------------------------------------------------------------------------
 
   /** `bridge link`'s state of a port. */

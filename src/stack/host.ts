@@ -87,6 +87,11 @@ export interface HostEnv {
    * Absent (a real network): `then` runs right after `fn`.
    */
   xmit?(fn: () => void, then: () => void): void;
+  /**
+   * A device of `host` set up or down (sim/world.ts): the far end of its cable loses or regains
+   * its carrier (veth_open, veth_close: netif_carrier_on/off of the peer). Absent: nothing.
+   */
+  linkChanged?(host: Host, ifname: string, up: boolean): void;
   readonly rng: SeededRng;
   readonly tracer: StackTracer | undefined;
   /** The wall-clock time of simulation time 0 (seconds since 1970 UTC), for -m time. */
@@ -150,6 +155,12 @@ export interface HostConfig {
  * One host: the device set, addresses, routes and sysctls, and the parts it composes (each takes
  * a narrow view of the host, declared in its own file, so none of them imports this one).
  */
+/**
+ * The longest a carrier change waits for linkwatch (net/core/link_watch.c: linkwatch_nextevent is
+ * jiffies + HZ after a run that was not urgent only), in seconds.
+ */
+export const LINKWATCH_DELAY = 1;
+
 export class Host {
   readonly name: string;
   readonly ifaces = new Map<string, Iface>();
@@ -180,6 +191,14 @@ export class Host {
   ruleset: Ruleset | undefined;
   /** Interfaces set down (`ip link set DEV down`): they neither send nor receive. */
   readonly down = new Set<string>();
+  /**
+   * Interfaces without carrier: the far end of the cable is down (veth_close turns the peer's
+   * carrier off). Their qdisc is noop_qdisc (linkwatch → dev_deactivate), which drops every frame
+   * before the taps: they send nothing, seen by no capture.
+   */
+  readonly noCarrier = new Set<string>();
+  /** Each interface's latest carrier change (setCarrier), so a stale linkwatch run does nothing. */
+  private readonly carrierGen = new Map<string, number>();
   /** The nftables ruleset the engine runs (undefined: none was given and no event made one). */
   nft: NftRuleset | undefined;
   /** The nft flowtables hooking this host's devices (flow-offload.ts), when there are any. */
@@ -462,13 +481,49 @@ export class Host {
       if (!this.down.delete(ifname)) return 0;
       for (const a of this.ifaces.get(ifname)!.addrs) this.addConnectedRoute(ifname, a);
       if (this.conf(ifname, 'arp_notify') !== 0) this.neigh.announce(ifname);
+      this.env.linkChanged?.(this, ifname, true);
       return 0;
     }
     if (this.down.has(ifname)) return 0;
     this.down.add(ifname);
     this.forgetNeighbours(ifname);
     this.policy.removeWhere((r) => r.dev === ifname); // every table's (fib_sync_down_dev)
+    this.env.linkChanged?.(this, ifname, false);
     return this.nf?.flushMasquerade(ifname) ?? 0;
+  }
+
+  /**
+   * The carrier of `ifname` lost or back (its cable's far end set down or up). veth_close turns the
+   * peer's carrier off at once, but what follows runs when linkwatch takes the event: a veth whose
+   * ifindex equals its peer's (each the first device of its namespace) is not urgent
+   * (linkwatch_urgent_event), and its event waits until linkwatch_nextevent, up to HZ after the
+   * last run (measured on Linux 6.18, two namespaces: the entry gone 0.35-0.85 s after the peer's
+   * down). natbox applies it at the latest, LINKWATCH_DELAY later; a carrier back before then
+   * cancels it (the event then finds the carrier on: arp-notify-link-up.yaml's 0.5 s flap flushes
+   * nothing on the kernel). Applied: the device's neighbours are flushed (arp_netdev_event,
+   * NETDEV_CHANGE → neigh_carrier_down, arp_evict_nocarrier 1), its routes stay (fib_sync_down_dev
+   * only marks them linkdown), its qdisc becomes noop_qdisc (dev_deactivate: frames dropped before
+   * the taps, seen by no capture), and a bridge port is disabled with its FDB entries deleted
+   * (br_port_carrier_check → br_stp_disable_port → br_fdb_delete_by_port). The carrier back is an
+   * urgent event (linkwatch_urgent_event: the qdisc changes): at once, a bridge port forwarding
+   * again (br_stp_enable_port; no STP).
+   */
+  setCarrier(ifname: string, on: boolean): void {
+    const dev = this.ifaces.get(ifname);
+    if (!dev) return;
+    const gen = (this.carrierGen.get(ifname) ?? 0) + 1;
+    this.carrierGen.set(ifname, gen);
+    const br = dev.master !== undefined ? this.bridges.get(dev.master) : undefined;
+    if (on) {
+      if (this.noCarrier.delete(ifname)) br?.portCarrier(ifname, true);
+      return;
+    }
+    this.env.timer(this.env.now() + LINKWATCH_DELAY, () => {
+      if (this.carrierGen.get(ifname) !== gen || this.noCarrier.has(ifname)) return;
+      this.noCarrier.add(ifname);
+      this.forgetNeighbours(ifname);
+      br?.portCarrier(ifname, false);
+    });
   }
 
   /**
@@ -904,6 +959,7 @@ export class Host {
 
   private wireOut(ifname: string, frame: Uint8Array): void {
     if (this.down.size > 0 && this.down.has(ifname)) return; // a device set down sends nothing
+    if (this.noCarrier.size > 0 && this.noCarrier.has(ifname)) return; // noop_qdisc: dropped unseen
     if (this.netdev !== undefined) {
       // nf_hook_egress in __dev_queue_xmit: before the taps (the trace's `out` packet).
       const f = this.netdev.egress(ifname, frame);

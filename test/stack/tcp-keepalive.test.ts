@@ -125,3 +125,44 @@ test('keepalive: bad values and non-tcp flows are refused with the field', () =>
   );
   assert.ok(ok.ok);
 });
+
+test('keepalive from the sysctls (tcp-keepalive-unanswered.yaml): probes at tcp_keepalive_timer’s times, RST after tcp_keepalive_probes', () => {
+  // net.ipv4.tcp_keepalive_time 2, _intvl 1, _probes 3; a plain SO_KEEPALIVE. The live comparison
+  // checks these packets' order only (its times are within the harness's slack); here the times.
+  // tcp_finish_connect arms the timer at the SYN-ACK (jiffy 125, HZ 250) for keepalive_time_when
+  // (500 jiffies): 625, on the timer wheel's level 1 (8-jiffy steps, calc_index rounds up) 632.
+  // tcp_keepalive_timer then: elapsed (632 - rcv_tstamp 125) >= 500 → tcp_write_wakeup's probe,
+  // probes_out 1, again in keepalive_intvl_when (250): 882 → 888; 1138 → 1144 (probes_out 3);
+  // 1394 → 1400: probes_out >= keepalive_probes → tcp_send_active_reset.
+  const sim = simulateFile('test/conformance/extra/tcp-keepalive-unanswered.yaml');
+  assert.deepEqual(
+    sim.results.map((r) => [r.verdict, r.serverSaw]),
+    [
+      ['reply', undefined],
+      ['connected', '10.0.2.1:41000'],
+    ],
+  );
+  const ka = segs(sim, 41000);
+  assert.deepEqual(
+    ka.map((p) => `${p.dir} ${p.f.flags} ${p.f.len}`),
+    ['out S 0', 'in S. 0', 'out . 0', 'out P. 5', 'in P. 25', 'out . 0'].concat([
+      'out . 0',
+      'out . 0',
+      'out . 0',
+      'out R. 0',
+    ]),
+  );
+  assert.deepEqual(
+    ka.slice(6).map((p) => Math.round(p.t * 1000) / 1000),
+    [632, 888, 1144, 1400].map((j) => j / 250),
+  );
+  const last = ka[5]!.f; // the client's ACK of the answer: snd_nxt, rcv_nxt
+  for (const p of ka.slice(6, 9)) {
+    assert.equal(p.f.seq, (last.seq! - 1) >>> 0, 'a probe: tcp_xmit_probe_skb at snd_una - 1');
+    assert.equal(p.f.ack, last.ack);
+  }
+  assert.equal(ka[9]!.f.seq, last.seq, 'the reset at snd_nxt');
+  assert.equal(ka[9]!.f.ack, last.ack);
+  // Nothing after the reset: the connection is gone (tcp_write_err).
+  assert.equal(ka.length, 10);
+});

@@ -107,3 +107,34 @@ test('a kernel probe just before the end, which natbox sends in a later wheel bu
   const early = { ...probe, t: 5.1 - ARP_TAIL - 0.01 };
   assert.equal(compareArp(nb, [...nb, early], 5.1).diffs[0]?.field, 'frame');
 });
+
+test('ARP_TAIL boundary: a kernel frame natbox lacks 0.29 s or exactly 0.3 s before the end is none; 0.31 s is a difference', () => {
+  assert.equal(ARP_TAIL, 0.3);
+  const end = 5.1;
+  const probe = (t: number): ArpPacket => f(t, 'out', 'request', '10.0.0.1', '10.0.0.9');
+  assert.deepEqual(compareArp(nb, [...nb, probe(4.81)], end).diffs, []);
+  // 4.8 + 0.3 is 5.1 (or a hair below it in doubles): within (CAPTURE_RESOLUTION).
+  assert.deepEqual(compareArp(nb, [...nb, probe(4.8)], end).diffs, []);
+  const d = compareArp(nb, [...nb, probe(4.79)], end).diffs;
+  assert.deepEqual(
+    d.map((x) => [x.what, x.where, x.index, x.field, x.natbox, x.kernel, x.t]),
+    [
+      [
+        'arp',
+        'a:eth0',
+        2,
+        'frame',
+        '(none: natbox has 2 ARP frames here)',
+        'out request 10.0.0.1 > 10.0.0.9',
+        4.79,
+      ],
+    ],
+  );
+  // The frames after the first one in the tail go with it.
+  assert.deepEqual(compareArp(nb, [...nb, probe(4.81), probe(5.05)], end).diffs, []);
+  // The tail is for a frame natbox lacks: one natbox has otherwise (another target) still differs.
+  const other = f(4.95, 'out', 'request', '10.0.0.1', '10.0.0.8');
+  assert.equal(compareArp([...nb, other], [...nb, probe(4.95)], end).diffs[0]?.field, 'frame');
+  // And a frame after the end on the kernel's side is left out before any of this.
+  assert.deepEqual(compareArp(nb, [...nb, probe(5.2)], end).diffs, []);
+});

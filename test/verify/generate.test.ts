@@ -85,6 +85,19 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       if (h.ifaces.some((x) => x.mtu !== undefined)) count('mtu');
     }
     for (const e of s.events) count(`event:${e.run.split(' ').slice(0, 2).join(' ')}`);
+    // A link flap: a router's device down, and up again (if at all) 1.3-2.5 s later on that router.
+    for (const e of s.events) {
+      const m = /^ip link set (\S+) (down|up)$/.exec(e.run);
+      if (!m) continue;
+      count(`link:${m[2]}`);
+      if (m[2] === 'up')
+        assert.ok(
+          s.events.some(
+            (x) => x.host === e.host && x.run === `ip link set ${m[1]} down` && e.at - x.at >= 1.3 - 1e-9,
+          ),
+          `scenario #${i}: ${e.run} with no down before it`,
+        );
+    }
     // Events keep away from the moments the flows' packets are on the wire (they would race).
     for (const e of s.events)
       for (const f of s.flows)
@@ -158,7 +171,7 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       'ipset:hash:ip,port',
     ],
     ...['ip_rules', 'mtu', 'event:conntrack -F', 'event:conntrack -D', 'event:iptables -I'],
-    ...['event:sysctl -w', 'event:ip link', 'event:ip route', 'burst', 'ttl'],
+    ...['event:sysctl -w', 'event:ip link', 'event:ip route', 'burst', 'ttl', 'link:down', 'link:up'],
     ...[
       'net.netfilter.nf_conntrack_tcp_be_liberal',
       'net.netfilter.nf_conntrack_tcp_loose',

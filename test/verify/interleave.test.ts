@@ -92,3 +92,72 @@ test("interleave: a packet the kernel lacks stops the alignment there; the rest 
   ];
   assert.deepEqual(alignConversations(natbox, other), other);
 });
+
+// INTERLEAVE_WINDOW's boundary, on the kernel's clock: natbox has the SYN before the other
+// conversation's FIN and FIN-ACK; the kernel has the FIN at 1.5 s and its FIN-ACK at 1.5003 s, the
+// SYN after them at 1.59, 1.6 or 1.61 s.
+const k15 = (syn: number, fin = 1.5, finAckAt = 1.5003): RawPacket[] => [
+  { ...ackA, t: 0.003 },
+  { ...finA, t: fin },
+  { ...finAck, t: finAckAt },
+  { ...synB, t: syn },
+];
+const order = (ps: readonly RawPacket[]): string[] => ps.map((p) => `${p.sport} ${p.flags} ${p.t}`);
+
+test('interleave: the window is 0.1 s; 0.09 s and exactly 0.1 s apart take natbox order', () => {
+  assert.equal(INTERLEAVE_WINDOW, 0.1);
+  assert.deepEqual(order(alignConversations(natbox, k15(1.59))), [
+    '41000 . 0.003',
+    '40000 S 1.59',
+    '41000 F. 1.5',
+    '80 F. 1.5003',
+  ]);
+  // 1.6 - 1.5 is 0.10000000000000009 in doubles: still within (CAPTURE_RESOLUTION).
+  assert.deepEqual(order(alignConversations(natbox, k15(1.6))), [
+    '41000 . 0.003',
+    '40000 S 1.6',
+    '41000 F. 1.5',
+    '80 F. 1.5003',
+  ]);
+});
+
+test("interleave: 0.11 s apart keeps the kernel's order (and so differs at the SYN's index)", () => {
+  const kernel = k15(1.61);
+  assert.deepEqual(alignConversations(natbox, kernel), kernel);
+  // Every packet the SYN passes must be within the window: the FIN 0.11 s before it, the FIN-ACK
+  // 0.05 s before it, and the kernel's order stays.
+  const mixed = k15(1.61, 1.5, 1.56);
+  assert.deepEqual(alignConversations(natbox, mixed), mixed);
+  // The same spacing 0.09 s: natbox's order.
+  assert.deepEqual(order(alignConversations(natbox, k15(1.59, 1.5, 1.56))), [
+    '41000 . 0.003',
+    '40000 S 1.59',
+    '41000 F. 1.5',
+    '80 F. 1.56',
+  ]);
+});
+
+test("interleave: within one conversation the kernel's order stays, even 0.3 ms apart", () => {
+  // The kernel's FIN-ACK before the FIN (one conversation), the SYN of another 2 ms later: the
+  // SYN moves to natbox's place, the FIN-ACK stays before the FIN, and the comparison that follows
+  // differs at index 2.
+  const kernel = [
+    { ...ackA, t: 0.003 },
+    { ...finAck, t: 0.5032 },
+    { ...finA, t: 0.5035 },
+    { ...synB, t: 0.5052 },
+  ];
+  assert.deepEqual(order(alignConversations(natbox, kernel)), [
+    '41000 . 0.003',
+    '40000 S 0.5052',
+    '80 F. 0.5032',
+    '41000 F. 0.5035',
+  ]);
+  // One conversation alone: nothing moves, whatever the gap.
+  const one = [finA, finAck];
+  const swapped = [
+    { ...finAck, t: 0.5009 },
+    { ...finA, t: 0.501 },
+  ];
+  assert.deepEqual(alignConversations(one, swapped), swapped);
+});

@@ -138,6 +138,11 @@ export interface GenOptions {
    * with RULES_WEIGHTS (iptables, nft, or mixed: NAT in one, filtering in the other).
    */
   rules?: 'iptables' | 'nft' | 'both';
+  /**
+   * Draw link flaps (`ip link set DEV down|up` events, linkFlap). On by default (session 15);
+   * false draws exactly what a seed drew before them.
+   */
+  linkFlaps?: boolean;
 }
 
 /** How a router's rules are written with `--rules both` (and `nft`, without `iptables`). */
@@ -1120,6 +1125,36 @@ function extras(d: Draft): string[] {
   return used;
 }
 
+/**
+ * A link flap (drawn after the extras, from the same random numbers: a seed keeps what it drew,
+ * some scenarios with a flap more; the report's extras say `net:link`): one of a router's devices
+ * set down at a free moment with the 1.25 s after it free too (the peer's carrier goes when
+ * linkwatch runs, up to 1 s later: Host.setCarrier), and 3 times in 4 up again 1.3-2.5 s after. Down,
+ * the kernel forgets the device's neighbours, deletes every route through it
+ * (fib_disable_ip → fib_sync_down_dev) and the connections MASQUERADE bound to it (masq_device_event);
+ * its veth peer loses its carrier. Up, only the connected routes come back (a static route through
+ * it, such as a lower router's default, stays gone). The WAN, or the LAN when it is one interface
+ * (not the router's bridge).
+ */
+function linkFlap(d: Draft): string | undefined {
+  if (!d.flows.length || !d.rng.chance(0.5)) return undefined;
+  const free = freeMoments(d);
+  if (!free.length) return undefined;
+  // The peer's carrier goes when linkwatch runs, at once or up to 1 s later (Host.setCarrier): the
+  // down needs the 1.25 s after it free of the flows' moments, and the up comes after that.
+  const quiet = free.filter((t) => free.filter((u) => u > t && u <= t + 1.25 + 1e-9).length >= 12);
+  if (!quiet.length) return undefined;
+  const at = d.rng.pick(quiet);
+  const r = d.rng.pick(d.routers);
+  const dev = d.rng.pick([r.wan, ...(r.bridged ? [] : [r.lan])]);
+  d.events.push({ at, host: r.name, run: `ip link set ${dev} down` });
+  const later = free.filter((t) => t >= at + 1.3 && t <= at + 2.5);
+  if (later.length && d.rng.chance(0.75))
+    d.events.push({ at: d.rng.pick(later), host: r.name, run: `ip link set ${dev} up` });
+  d.events.sort((a, b) => a.at - b.at);
+  return 'net:link';
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 /** The scenario number `index` of the campaign `seed` (independent of the others). */
@@ -1144,6 +1179,8 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
   if (!opts.bindClash) separateBinds(d.flows);
   const evs = events(d);
   const more = extras(d);
+  const flap = opts.linkFlaps === false ? undefined : linkFlap(d);
+  if (flap) more.push(flap);
   const feats = [...d.features].filter((f) => !f.includes(':'));
   return {
     seed,
