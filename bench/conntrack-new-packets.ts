@@ -14,63 +14,27 @@
 //   process does not read the request) and batch(100000): the dump at exit holds the measured
 //   connections only; each address mapped onto /tmp/perf-PID.map (docs/nftables.md "Speed").
 import { ipv4SetDst, ipv4SetSrc } from '../src/wire/ipv4.ts';
-import { buildUdpPacket } from '../src/wire/packet.ts';
 import { udpSetPort } from '../src/wire/udp.ts';
-import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/core/engine.ts';
+import { NF_ACCEPT } from '../src/netfilter/core/engine.ts';
 import { Skb } from '../src/netfilter/core/skb.ts';
-import { SeededRng } from '../src/netfilter/nat/nat-core.ts';
-import { loadRulesText } from '../src/rules/load.ts';
+import { clientAddr, clientPort, makeEngine, SERVER, serverAddr, TEN, udp64 } from './conntrack-fixture.ts';
 
 /** Run as a program (not imported by an A/B driver): the arguments are its own. */
 const main = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''));
 const [max = 65536, packets = 300_000, warm = 200_000] =
   main && !process.argv.includes('--against') ? process.argv.slice(2).map(Number) : [];
 
-const PUBLIC = 0xcb007116; // 203.0.113.22
-const SERVER = 0xcb007132; // 203.0.113.50
-const HOST: NfHost = { masqueradeAddress: () => PUBLIC, primaryAddress: () => 0xc0a80101 };
-const TEN = [
-  ...[1, 2, 3, 4, 5].map(
-    (i) =>
-      `iptables -t nat -A PREROUTING -i wan -p tcp --dport ${8000 + i} -j DNAT --to-destination 10.1.0.${i}`,
-  ),
-  ...[1, 2, 3, 4].map(
-    (i) => `iptables -t nat -A POSTROUTING -s 172.16.${i}.0/24 -o wan -j SNAT --to-source 198.51.100.${i}`,
-  ),
-  'iptables -t nat -A POSTROUTING -o wan -j MASQUERADE',
-].join('\n');
-
-function makeEngine(): Netfilter {
-  const r = loadRulesText(TEN, 'bench.rules');
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return new Netfilter({
-    ruleset: r.ruleset,
-    host: HOST,
-    rng: new SeededRng(1),
-    conntrackMax: max,
-    tcpWindow: false,
-  });
-}
-
-const clientAddr = (i: number): number => (0x0a000000 + Math.floor(i / 50000) * 256 + 1) >>> 0;
-const clientPort = (i: number): number => 1024 + (i % 50000);
-const serverAddr = (i: number): number => SERVER + Math.floor(i / 50000);
-
 const skb = new Skb();
 const b = new Uint8Array(64);
-const tmpl = buildUdpPacket(
-  { src: 0x0a000001, dst: SERVER, id: 1 },
-  { srcPort: 1024, dstPort: 5000 },
-  new Uint8Array(36),
-);
-let nf = makeEngine();
+const tmpl = udp64(0x0a000001, SERVER, 1024, 5000);
+let nf = makeEngine(TEN, max);
 let i = 0;
 
 function loop(n: number): number {
   let ok = 0;
   for (let j = 0; j < n; j++, i++) {
     if (nf.conntrack.count >= max - 1) {
-      nf = makeEngine();
+      nf = makeEngine(TEN, max);
       i = 0;
     }
     b.set(tmpl);

@@ -14,31 +14,28 @@
 // under 0.5 instructions per packet at 200,000).
 // Arguments: udp|tcp, window tracking 0|1, CONNS, PACKETS, the marker files' prefix.
 import { existsSync, writeFileSync } from 'node:fs';
-import { buildTcpPacket, buildUdpPacket } from '../src/wire/packet.ts';
 import { TCP_ACK, TCP_PSH, TCP_SYN } from '../src/wire/tcp.ts';
-import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/core/engine.ts';
+import { NF_ACCEPT } from '../src/netfilter/core/engine.ts';
 import { Skb } from '../src/netfilter/core/skb.ts';
-import { SeededRng } from '../src/netfilter/nat/nat-core.ts';
-import { loadRulesText } from '../src/rules/load.ts';
+import {
+  clientAddr,
+  clientPort,
+  makeEngine,
+  MASQ,
+  PUBLIC,
+  serverAddr,
+  tcp64,
+  tcpSyn,
+  udp64,
+} from './conntrack-fixture.ts';
 
 const [proto = 'tcp', win = '0', connsArg = '65536', packetsArg = '200000', marker = '/tmp/ctp'] =
   process.argv.slice(2);
 const CONNS = Number(connsArg);
 const PACKETS = Number(packetsArg);
-const PUBLIC = 0xcb007116;
-const SERVER = 0xcb007132;
-const HOST: NfHost = { masqueradeAddress: () => PUBLIC, primaryAddress: () => 0xc0a80101 };
-const r = loadRulesText('iptables -t nat -A POSTROUTING -o wan -j MASQUERADE', 'bench.rules');
-if (!r.ok) throw new Error('rules');
-const cfg = { ruleset: r.ruleset, host: HOST, rng: new SeededRng(1), conntrackMax: CONNS };
-// Window tracking is the engine's default; `tcpWindow: false` turns it off.
-const nf = new Netfilter(win === '1' ? cfg : { ...cfg, tcpWindow: false });
-
-const clientAddr = (i: number): number => (0x0a000000 + Math.floor(i / 50000) * 256 + 1) >>> 0;
-const clientPort = (i: number): number => 1024 + (i % 50000);
-const serverAddr = (i: number): number => SERVER + Math.floor(i / 50000);
-const udp = (src: number, dst: number, sp: number, dp: number) =>
-  buildUdpPacket({ src, dst, id: 1 }, { srcPort: sp, dstPort: dp }, new Uint8Array(36));
+// Window tracking on (1, the engine's default) or off (0).
+const nf = makeEngine(MASQ, CONNS, win === '1');
+const udp = udp64;
 const tcp = (
   src: number,
   dst: number,
@@ -48,14 +45,7 @@ const tcp = (
   seq: number,
   ack: number,
   hs = false,
-) =>
-  buildTcpPacket(
-    { src, dst, id: 1 },
-    hs
-      ? { srcPort: sp, dstPort: dp, seq, ack, flags, window: 65535, options: [{ kind: 'ws', shift: 7 }] }
-      : { srcPort: sp, dstPort: dp, seq, ack, flags, window: 1000 },
-    hs ? undefined : new Uint8Array(24),
-  );
+) => (hs ? tcpSyn(src, dst, sp, dp, flags, seq, ack) : tcp64(src, dst, sp, dp, flags, seq, ack));
 const skb = new Skb();
 function send(b: Uint8Array, inIf: string, outIf: string): number {
   skb.load(b, 0, inIf, '');

@@ -35,7 +35,6 @@
 // New connections: see the last case.
 import { loadavg } from 'node:os';
 import { bench, formatRate } from './harness.ts';
-import { buildTcpPacket, buildUdpPacket } from '../src/wire/packet.ts';
 import { ipv4SetDst, ipv4SetSrc, IPPROTO_TCP, IPPROTO_UDP } from '../src/wire/ipv4.ts';
 import { checksumUpdate32, read16, read32 } from '../src/wire/checksum.ts';
 import {
@@ -47,26 +46,26 @@ import {
   tcpSetPort,
 } from '../src/wire/tcp.ts';
 import { udpPseudoAddrChanged, udpSetPort } from '../src/wire/udp.ts';
-import { Netfilter, NF_ACCEPT, type NfHost } from '../src/netfilter/core/engine.ts';
+import { NF_ACCEPT, type Netfilter } from '../src/netfilter/core/engine.ts';
 import { Skb } from '../src/netfilter/core/skb.ts';
-import { SeededRng } from '../src/netfilter/nat/nat-core.ts';
 import { tcpPacketTick } from '../src/netfilter/conntrack/proto-tcp.ts';
 import { udpPacketTick } from '../src/netfilter/conntrack/proto-udp-icmp.ts';
 import { TimeoutTicks } from '../src/netfilter/conntrack/timeouts.ts';
 import { TupleBuf, invertTuple } from '../src/netfilter/conntrack/tuple.ts';
-import { loadRulesText } from '../src/rules/load.ts';
+import {
+  clientAddr,
+  clientPort,
+  makeEngine,
+  MASQ,
+  PUBLIC,
+  SERVER,
+  serverAddr,
+  tcp64,
+  tcpSyn,
+  TEN,
+  udp64,
+} from './conntrack-fixture.ts';
 
-const PUBLIC = 0xcb007116; // 203.0.113.22
-const SERVER = 0xcb007132; // 203.0.113.50
-const HOST: NfHost = { masqueradeAddress: () => PUBLIC, primaryAddress: () => 0xc0a80101 };
-
-function rules(text: string) {
-  const r = loadRulesText(text, 'bench.rules');
-  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ruleset;
-}
-
-const MASQ = 'iptables -t nat -A POSTROUTING -o wan -j MASQUERADE';
 /** MASQUERADE and a gateway's stateful FORWARD chain: established packets meet its first rule. */
 const MASQ_FILTER = [
   MASQ,
@@ -74,76 +73,6 @@ const MASQ_FILTER = [
   'iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
   'iptables -A FORWARD -i lan -o wan -j ACCEPT',
 ].join('\n');
-/** Ten nat rules: nine that do not match a LAN client, then MASQUERADE. */
-const TEN = [
-  ...[1, 2, 3, 4, 5].map(
-    (i) =>
-      `iptables -t nat -A PREROUTING -i wan -p tcp --dport ${8000 + i} -j DNAT --to-destination 10.1.0.${i}`,
-  ),
-  ...[1, 2, 3, 4].map(
-    (i) => `iptables -t nat -A POSTROUTING -s 172.16.${i}.0/24 -o wan -j SNAT --to-source 198.51.100.${i}`,
-  ),
-  MASQ,
-].join('\n');
-
-/**
- * An engine; `window`: TCP window tracking on (natbox's default since issue 15, as Linux). The
- * cases without "window tracking on" in their name run with it off (tcpWindow: false), as
- * natbox ran before it, so that their figures compare with earlier runs.
- */
-function makeEngine(text: string, max: number, window = false): Netfilter {
-  return new Netfilter({
-    ruleset: rules(text),
-    host: HOST,
-    rng: new SeededRng(1),
-    conntrackMax: max,
-    tcpWindow: window,
-  });
-}
-
-/** Client i: 10.0.0.0/8 addresses, ports 1024.. so that every connection is distinct. */
-const clientAddr = (i: number): number => (0x0a000000 + Math.floor(i / 50000) * 256 + 1) >>> 0;
-const clientPort = (i: number): number => 1024 + (i % 50000);
-/** One server per 50,000 clients, so that MASQUERADE keeps every source port (no clash). */
-const serverAddr = (i: number): number => SERVER + Math.floor(i / 50000);
-
-function udp64(src: number, dst: number, sport: number, dport: number): Uint8Array {
-  return buildUdpPacket({ src, dst, id: 1 }, { srcPort: sport, dstPort: dport }, new Uint8Array(36)); // 20 + 8 + 36
-}
-function tcp64(
-  src: number,
-  dst: number,
-  sport: number,
-  dport: number,
-  flags: number,
-  seq = 1,
-  ack = 1,
-): Uint8Array {
-  return buildTcpPacket(
-    { src, dst, id: 1 },
-    { srcPort: sport, dstPort: dport, seq, ack, flags, window: 1000 },
-    new Uint8Array(24),
-  );
-}
-/**
- * A handshake segment (no payload) with window 65535 and window scale 7 (an 8 MB window), so that
- * the advancing data of the timed packets (see Packets.next) stays inside the receiver's window.
- */
-function tcpSyn(
-  src: number,
-  dst: number,
-  sport: number,
-  dport: number,
-  flags: number,
-  seq: number,
-  ack: number,
-) {
-  return buildTcpPacket(
-    { src, dst, id: 1 },
-    { srcPort: sport, dstPort: dport, seq, ack, flags, window: 65535, options: [{ kind: 'ws', shift: 7 }] },
-  );
-}
-
 const skb = new Skb();
 function send(nf: Netfilter, b: Uint8Array, off: number, inIf: string, outIf: string, now: number): number {
   skb.load(b, off, inIf, '');

@@ -798,16 +798,7 @@ class Parser {
         this.i++;
         this.number();
       }
-      const empty: NftTable = {
-        family: fam,
-        name: tname.text,
-        handle: 0,
-        chains: [],
-        sets: [],
-        flowtables: [],
-        objects: [],
-        pos: pick(tname),
-      };
+      const empty = newTable(fam, tname.text, 0, tname);
       this.rule(empty);
       this.endOfCommand();
     } catch (e) {
@@ -875,16 +866,7 @@ class Parser {
       if (!create) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
       const rs = this.ctx.rs;
       const h = (rs.tableHandle ?? rs.tables.reduce((a, x) => Math.max(a, x.handle), 0)) + 1;
-      tb = {
-        family: fam,
-        name: name.text,
-        handle: h,
-        chains: [],
-        sets: [],
-        flowtables: [],
-        objects: [],
-        pos: pick(t0),
-      };
+      tb = newTable(fam, name.text, h, t0);
       rs.tableHandle = h;
       rs.tables.push(tb);
     }
@@ -1087,16 +1069,7 @@ class Parser {
       this.family();
       this.name();
       this.name();
-      const empty: NftTable = {
-        family: fam,
-        name: tname.text,
-        handle: 0,
-        chains: [],
-        sets: [],
-        flowtables: [],
-        objects: [],
-        pos: pick(tname),
-      };
+      const empty = newTable(fam, tname.text, 0, tname);
       if (this.isWord('position') || this.isWord('handle') || this.isWord('index')) {
         this.i++;
         this.number();
@@ -3348,6 +3321,18 @@ function typesOf(e: NftExpr): NftDatatype[] {
 }
 
 const pick = (p: Pos): Pos => ({ file: p.file, line: p.line, column: p.column });
+
+/** A table with nothing in it yet, read at `at`. */
+const newTable = (family: NftTable['family'], name: string, handle: number, at: Pos): NftTable => ({
+  family,
+  name,
+  handle,
+  chains: [],
+  sets: [],
+  flowtables: [],
+  objects: [],
+  pos: pick(at),
+});
 
 /** Tokens made by joining a `$var` with the words it touches (their text is not what was written). */
 const joined = new WeakSet<NftTok>();
