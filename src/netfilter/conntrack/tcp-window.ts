@@ -532,13 +532,19 @@ export function tcpWindowAck(
  * nfct_synproxy(ct) and calls this only for a TCP_VERDICT_INVALID of an entry that existed. Without
  * window tracking td_end - 1 is the SYN's sequence number, which tcpPacketGeneral keeps in aux.
  */
-export function tcpSynproxyKeepAlive(t: ConntrackTable, e: number, dir: number, b: Uint8Array, l4: number): boolean {
+export function tcpSynproxyKeepAlive(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+): boolean {
   const meta = t.rec[e * t.rw + REC_META]!;
   if (dir !== 0 || ((meta >>> 24) & 0xf) !== TCP_CONNTRACK_SYN_SENT || meta >>> 31 !== 0) return false;
   if (tcpPacketClass(b[l4 + 13]!) !== TCP_ACK_SET) return false;
   const tw = t.tcpWin;
   const tdEnd = tw === undefined ? (t.aux[e]! + 1) >>> 0 : tw.w[e * tw.stride + tw.off]!;
-  return ((tdEnd - 1) >>> 0) === read32(b, l4 + 4);
+  return (tdEnd - 1) >>> 0 === read32(b, l4 + 4);
 }
 
 /** The kernel's last_end: an ignored packet's when it was the last, else td_end of last_dir. */
