@@ -197,6 +197,38 @@ test("the server's SYN-ACK: an ACK to the server, a window update to the client,
   assert.equal(read32(sackAck, 48), SISN + 31);
 });
 
+test("the client's keep-alives while the server has not answered: accepted by conntrack, not counted invalid (gen-1505-35)", () => {
+  // nf_conntrack_tcp_packet, case TCP_CONNTRACK_MAX: an ORIGINAL ACK of a synproxy entry in
+  // SYN_SENT whose seq is seen[ORIGINAL].td_end - 1 is NF_ACCEPT; the hook at POSTROUTING then
+  // takes it to synproxy_recv_client_ack with seq + 1, whose cookie check (__cookie_v4_check
+  // reads th->seq - 1) fails: cookie_invalid, dropped, no SYN to the server.
+  const { nf, sent } = router();
+  pass(nf, tcp('client', CISN, 0, TCP_SYN, 64240, CLIENT_SYN_OPTS), 'eth0');
+  const cookie = seqOf(sent[0]!);
+  // The cookie SYN-ACK met conntrack at OUTPUT without an entry: invalid 1.
+  assert.equal(nf.stats.invalid, 1);
+  assert.equal(pass(nf, tcp('client', CISN + 1, cookie + 1, TCP_ACK, 0, []), 'eth0'), NF_DROP);
+  // The client's ACK (tcp_loose 0: no pickup): invalid 2; it sent the server our SYN.
+  assert.equal(nf.stats.invalid, 2);
+  assert.equal(sent.length, 2);
+  const e = nf.conntrack.entries(1)[0]!;
+  assert.equal(nf.conntrack.tcpState(e), 1); // SYN_SENT
+  // Four zero-window probes (SEG.SEQ = SND.NXT - 1 = CISN), as the live scenario's client sends.
+  for (let k = 0; k < 4; k++)
+    assert.equal(pass(nf, tcp('client', CISN, cookie + 1, TCP_ACK, 502, []), 'eth0'), NF_DROP);
+  assert.equal(nf.stats.invalid, 2);
+  assert.equal(nf.synproxy!.ext.stats.cookie_invalid, 4);
+  assert.equal(nf.synproxy!.ext.stats.cookie_retrans, 0);
+  assert.equal(sent.length, 2);
+  assert.equal(nf.conntrack.tcpState(e), 1);
+  // Another sequence number is no keep-alive: invalid (then SYNPROXY's ACK path: a valid cookie
+  // sends the server the SYN again).
+  assert.equal(pass(nf, tcp('client', CISN + 1, cookie + 1, TCP_ACK, 502, []), 'eth0'), NF_DROP);
+  assert.equal(nf.stats.invalid, 3);
+  assert.equal(sent.length, 3);
+  assert.equal(seqOf(sent[2]!), CISN);
+});
+
 test('syncookies: the MSS index comes back within two minutes, not after; msstab rounds down', () => {
   const c = new Syncookies(Uint32Array.of(1, 2, 3, 4));
   const k = c.make(CLIENT, SERVER, 40000, 80, CISN, syncookieMssIndex(1400), 100);

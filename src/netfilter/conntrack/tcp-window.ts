@@ -522,6 +522,31 @@ export function tcpWindowAck(
   return TCP_VERDICT_OK;
 }
 
+/**
+ * nf_conntrack_tcp_packet, case TCP_CONNTRACK_MAX: "Special case for SYN proxy: when the SYN to
+ * the server or the SYN/ACK from the server is lost, the client may transmit a keep-alive packet
+ * while in SYN_SENT state". An ACK the state table refuses (sIV) is accepted as it is (NF_ACCEPT:
+ * no state, timeout or last_index change, and not counted `invalid`) when the entry is in SYN_SENT,
+ * the ACK is ORIGINAL, so was the last packet counted (last_dir), and its sequence number is
+ * seen[ORIGINAL].td_end - 1 (SND.NXT - 1: a keep-alive or zero-window probe). The caller checks
+ * nfct_synproxy(ct) and calls this only for a TCP_VERDICT_INVALID of an entry that existed. Without
+ * window tracking td_end - 1 is the SYN's sequence number, which tcpPacketGeneral keeps in aux.
+ */
+export function tcpSynproxyKeepAlive(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+): boolean {
+  const meta = t.rec[e * t.rw + REC_META]!;
+  if (dir !== 0 || ((meta >>> 24) & 0xf) !== TCP_CONNTRACK_SYN_SENT || meta >>> 31 !== 0) return false;
+  if (tcpPacketClass(b[l4 + 13]!) !== TCP_ACK_SET) return false;
+  const tw = t.tcpWin;
+  const tdEnd = tw === undefined ? (t.aux[e]! + 1) >>> 0 : tw.w[e * tw.stride + tw.off]!;
+  return (tdEnd - 1) >>> 0 === read32(b, l4 + 4);
+}
+
 /** The kernel's last_end: an ignored packet's when it was the last, else td_end of last_dir. */
 function lastEnd(t: ConntrackTable, tw: TcpWindows, e: number, lastDir: number): number {
   const c = tw.cold.size !== 0 ? tw.cold.get(e) : undefined;

@@ -24,7 +24,7 @@ import {
   TCP_VERDICT_KILLED,
   TCP_VERDICT_REOPEN,
 } from '../conntrack/proto-tcp.ts';
-import { tcpWindowPacket } from '../conntrack/tcp-window.ts';
+import { tcpSynproxyKeepAlive, tcpWindowPacket } from '../conntrack/tcp-window.ts';
 import { genericPacket, icmpPacket, udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { TimeoutTicks } from '../conntrack/timeouts.ts';
 import { zoneKeyOf } from '../conntrack/zone.ts';
@@ -160,6 +160,7 @@ export class ConntrackIn {
     // nf_ct_timeout_lookup: the entry's timeout policy (nft `ct timeout set`), else the netns's.
     const pol = ct.timeoutPolicy?.[e];
     const to = pol === undefined ? this.timeoutTicks : (pol.over(this.timeoutTicks) as TimeoutTicks);
+    let acct = true;
     if (proto === IPPROTO_TCP) {
       const flags = skb.tcpFlags;
       // The sequence number matters only for a SYN (tcpPacket keeps the last one).
@@ -183,8 +184,17 @@ export class ConntrackIn {
         return this.run(skb, now, hook);
       }
       if (v === TCP_VERDICT_INVALID) {
-        ct.stats.invalid++;
-        return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        // SYNPROXY's client keep-alive in SYN_SENT (nf_conntrack_tcp_packet's special case):
+        // NF_ACCEPT as it is, neither `invalid` nor refreshed (no nf_ct_refresh_acct).
+        if (
+          created ||
+          this.helpers?.synproxy.is(e) !== true ||
+          !tcpSynproxyKeepAlive(ct, e, dir, skb.buf, skb.l4off)
+        ) {
+          ct.stats.invalid++;
+          return this.setCt(skb, -1, 0, CT_INVALID, hook);
+        }
+        acct = false;
       }
       if (v === TCP_VERDICT_KILLED) {
         // The entry is gone from the table, but this packet still carries it (and its NAT).
@@ -202,7 +212,7 @@ export class ConntrackIn {
       genericPacket(ct, e, nowTick, to);
     }
     // nf_ct_refresh_acct (or nf_ct_kill_acct): the packet counts before any rule sees it.
-    ct.account(e, dir, skb.len);
+    if (acct) ct.account(e, dir, skb.len);
     let ctinfo: number;
     if (dir === DIR_REPLY) {
       ctinfo = IP_CT_ESTABLISHED_REPLY;
