@@ -734,6 +734,26 @@ export async function runOnKernel(
       const stats = parseConntrackStats(st.stdout ?? '');
       if (stats) ctStats.set(h, stats);
     }
+    // The listings are read with the conntrack table, before the clients and servers are stopped:
+    // their sockets' closing (FIN, RST) would otherwise pass the rules and count in their counters,
+    // traffic natbox's run (which ends at the end) never sees. When each listing ran (seconds after
+    // the end), for the elements' time left (compare-nft.ts).
+    const nftReadAt = new Map<string, readonly [number, number]>();
+    const nftRulesets = new Map(
+      nftHosts.map((h) => {
+        const from = (Date.now() - endMs) / 1000;
+        const text = sh('ip', ['netns', 'exec', nsOf(h), 'nft', 'list', 'ruleset']);
+        nftReadAt.set(h, [from, (Date.now() - endMs) / 1000]);
+        return [h, text] as const;
+      }),
+    );
+    if (opts.capturesDir)
+      for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
+    const ipsetSaves = new Map(
+      ipsetHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'ipset', 'save'])] as const),
+    );
+    if (opts.capturesDir)
+      for (const [h, t] of ipsetSaves) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.ipset`), t);
     // Captures end with the run, as natbox's does: a client still holding a connection (one that
     // never got its answer) closes it when its hard limit ends it, after this.
     for (const p of [...dumps.map((d) => d.proc), ...events.values()]) await stop(p);
@@ -771,23 +791,6 @@ export async function runOnKernel(
     if (opts.capturesDir)
       for (const [h, t] of conntrackText)
         writeFileSync(join(opts.capturesDir, `${sanitize(h)}.conntrack`), t);
-    // When each listing ran (seconds after the end), for the elements' time left (compare-nft.ts).
-    const nftReadAt = new Map<string, readonly [number, number]>();
-    const nftRulesets = new Map(
-      nftHosts.map((h) => {
-        const from = (Date.now() - endMs) / 1000;
-        const text = sh('ip', ['netns', 'exec', nsOf(h), 'nft', 'list', 'ruleset']);
-        nftReadAt.set(h, [from, (Date.now() - endMs) / 1000]);
-        return [h, text] as const;
-      }),
-    );
-    if (opts.capturesDir)
-      for (const [h, t] of nftRulesets) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.nft`), t);
-    const ipsetSaves = new Map(
-      ipsetHosts.map((h) => [h, sh('ip', ['netns', 'exec', nsOf(h), 'ipset', 'save'])] as const),
-    );
-    if (opts.capturesDir)
-      for (const [h, t] of ipsetSaves) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.ipset`), t);
     return {
       t0: t0ms / 1000,
       captures,
