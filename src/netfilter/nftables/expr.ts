@@ -7,6 +7,7 @@
 import { nftZoneLoad } from '../conntrack/zone.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
+import { IPS_CONFIRMED } from '../conntrack/table.ts';
 import { bswap32, jhash2, reciprocalScale } from '../../wire/jhash.ts';
 import {
   CT_UNTRACKED,
@@ -326,11 +327,15 @@ function ctGetter(e: Extract<NftExpr, { kind: 'ct' }>): Getter {
     case 'mark':
       return num((skb) => (skb.ct < 0 || !skb.env ? -1 : skb.env.conntrack.mark[skb.ct]! >>> 0));
     case 'expiration':
-      // jiffies_to_msecs(nf_ct_expires(ct)): milliseconds left.
+      // jiffies_to_msecs(nf_ct_expires(ct)): milliseconds left; 0 for an entry not confirmed yet
+      // (a connection's first packet), whose ct->timeout still holds a relative timeout
+      // (__nf_ct_refresh_acct), so that timeout - nfct_time_stamp is negative.
       return num((skb) =>
         skb.ct < 0 || !skb.env
           ? -1
-          : Math.max(0, Math.round((skb.env.conntrack.expires[skb.ct]! - skb.now) * 1000)),
+          : (skb.env.conntrack.status[skb.ct]! & IPS_CONFIRMED) === 0
+            ? 0
+            : Math.max(0, Math.round((skb.env.conntrack.expires[skb.ct]! - skb.now) * 1000)),
       );
     case 'l3proto':
       return num((skb) => (skb.ct < 0 ? -1 : 2), 8);

@@ -2,7 +2,7 @@
 // status, expiry and direction.
 import type { Inv } from '../../rules/iptables/model.ts';
 import type { Prefix } from '../../wire/addr.ts';
-import { IPS_DST_NAT, IPS_SRC_NAT } from '../conntrack/table.ts';
+import { IPS_CONFIRMED, IPS_DST_NAT, IPS_SRC_NAT } from '../conntrack/table.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { ctStateName, inRange, inv, needs, portOk, type MatchOf, type XtMatch } from './xt-match.ts';
 
@@ -45,7 +45,9 @@ export const conntrackMatch: XtMatch<MatchOf<'conntrack'>> = {
     if (!portOk(repl.sport, m.ctreplsrcport) || !portOk(repl.dport, m.ctrepldstport)) return false;
     if (m.ctstatus && !inv((m.ctstatus.value & ct.status[e]!) !== 0, m.ctstatus.invert)) return false;
     if (m.ctexpire) {
-      const left = Math.max(0, Math.floor(ct.expires[e]! - skb.now));
+      // nf_ct_expires(ct) / HZ: 0 for an entry not confirmed yet (its ct->timeout is relative).
+      const left =
+        (ct.status[e]! & IPS_CONFIRMED) === 0 ? 0 : Math.max(0, Math.floor(ct.expires[e]! - skb.now));
       if (!inv(inRange(left, m.ctexpire.value), m.ctexpire.invert)) return false;
     }
     return true;
