@@ -734,10 +734,13 @@ export async function runOnKernel(
       const stats = parseConntrackStats(st.stdout ?? '');
       if (stats) ctStats.set(h, stats);
     }
-    // The listings are read with the conntrack table, before the clients and servers are stopped:
-    // their sockets' closing (FIN, RST) would otherwise pass the rules and count in their counters,
-    // traffic natbox's run (which ends at the end) never sees. When each listing ran (seconds after
-    // the end), for the elements' time left (compare-nft.ts).
+    // Captures end with the run, as natbox's does: a client still holding a connection (one that
+    // never got its answer) closes it when its hard limit ends it, after this.
+    for (const p of [...dumps.map((d) => d.proc), ...events.values()]) await stop(p);
+    // The listings are read right after the captures end, before the clients and servers are
+    // stopped: their sockets' closing (FIN, RST) would otherwise pass the rules and count in their
+    // counters, traffic natbox's run (which ends at the end) never sees. When each listing ran
+    // (seconds after the end), for the elements' time left (compare-nft.ts).
     const nftReadAt = new Map<string, readonly [number, number]>();
     const nftRulesets = new Map(
       nftHosts.map((h) => {
@@ -754,9 +757,6 @@ export async function runOnKernel(
     );
     if (opts.capturesDir)
       for (const [h, t] of ipsetSaves) writeFileSync(join(opts.capturesDir, `${sanitize(h)}.ipset`), t);
-    // Captures end with the run, as natbox's does: a client still holding a connection (one that
-    // never got its answer) closes it when its hard limit ends it, after this.
-    for (const p of [...dumps.map((d) => d.proc), ...events.values()]) await stop(p);
     await Promise.all(clients.map((c) => c.exited));
     for (const p of servers) await stop(p);
     for (const d of dumps) {
