@@ -10,28 +10,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { scenarioText } from './a-r-b.ts';
 import { describeFrame, arpText } from '../../src/trace/frame.ts';
 
-const scenario = (tcp: boolean) => `
-name: nud-forward-confirm
-hosts:
-  a:
-    interfaces: { eth0: 10.0.1.10/24 }
-    routes: [default via 10.0.1.1]
-  r:
-    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
-    sysctls: { net.ipv4.ip_forward: 1 }
-  b:
-    interfaces: { eth0: 10.0.2.20/24 }
-    routes: [default via 10.0.2.1]
-    listen: [tcp/80]
-links:
-  - [a:eth0, r:eth0]
-  - [r:eth1, b:eth0]
-flows:
+const scenario = (tcp: boolean) =>
+  scenarioText(
+    'nud-forward-confirm',
+    `flows:
   - { name: closed, from: a, proto: udp, to: 10.0.2.20:9, sport: 41000, timeout: 1 }
 ${tcp ? '  - { name: t, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41001, at: 4, timeout: 2, hold: 3 }' : '  - { name: idle, from: a, proto: udp, to: 10.0.2.20:9, sport: 41002, at: 7, timeout: 1 }'}
-`;
+`,
+  );
 
 const probes = (text: string): unknown[] => {
   const r = simulateScenario(text, 'nud.yaml');

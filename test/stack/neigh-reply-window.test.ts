@@ -5,27 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
+import { scenarioText } from './a-r-b.ts';
 import { frameWindow } from '../../src/stack/neigh.ts';
 
-const TEXT = `
-name: probe-answer-window
-hosts:
-  a:
-    interfaces: { eth0: 10.0.1.10/24 }
-    routes: [default via 10.0.1.1]
-  r:
-    interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
-    sysctls: { net.ipv4.ip_forward: 1 }
-  b:
-    interfaces: { eth0: 10.0.2.20/24 }
-    routes: [default via 10.0.2.1]
-    listen: [tcp/80]
-links:
-  - [a:eth0, r:eth0]
-  - [r:eth1, b:eth0]
-flows:
+const TEXT = scenarioText(
+  'probe-answer-window',
+  `flows:
   - { name: f, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, hold: 6, expect: connected }
-`;
+`,
+);
 
 test("a's answer to r's probe carries the probe's window", () => {
   const r = simulateScenario(TEXT, 'x.yaml', { trace: true });
