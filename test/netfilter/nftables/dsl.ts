@@ -16,6 +16,7 @@ import type {
 import { Netfilter, NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
 import { checkNft, nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
+import { buildUdpPacket } from '../../../src/wire/packet.ts';
 import { Skb, type XtEnv } from '../../../src/netfilter/core/skb.ts';
 import { HOST, ip, ruleset } from '../helpers.ts';
 import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
@@ -149,6 +150,21 @@ export function fwd(
   v = nf.forward(skb, now);
   if (v !== NF_ACCEPT) return v;
   return nf.postrouting(skb, now);
+}
+
+/**
+ * A 2-byte UDP datagram from `src` to `dst` port 9 forwarded from a to b at `now` on a fresh Skb:
+ * the verdict (the set tests' probe of an element's presence).
+ */
+export function udpVerdict(nf: Netfilter, src: string, dst: string, now: number): number {
+  const skb = new Skb();
+  skb.env = envOf(nf);
+  const buf = buildUdpPacket(
+    { src: ip(src), dst: ip(dst), id: 1 },
+    { srcPort: 1000, dstPort: 9 },
+    new Uint8Array(2),
+  );
+  return fwd(nf, skb, buf, 'a', 'b', now);
 }
 
 /** nft text read by parseNft (lines of file `file`); throws with the diagnostics. */

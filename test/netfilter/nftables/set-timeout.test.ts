@@ -4,16 +4,14 @@
 // 20 ms, about 4 s and 11 s later), with natbox's times.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUdpPacket } from '../../../src/wire/packet.ts';
 import { NF_ACCEPT, NF_DROP, Netfilter } from '../../../src/netfilter/core/engine.ts';
 import { printNft } from '../../../src/rules/nft/index.ts';
 import { loadNftRules } from '../../../src/rules/load.ts';
 import { listedRuleset } from '../../../src/netfilter/nftables/listing.ts';
 import { nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
-import { HOST, ip, ruleset } from '../helpers.ts';
-import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
-import { Skb } from '../../../src/netfilter/core/skb.ts';
+import { HOST, ruleset } from '../helpers.ts';
+import { nftEngine, parseNftText, udpVerdict } from './dsl.ts';
 import type { NftRuleset } from '../../../src/rules/nft/model.ts';
 
 const SETS = `table ip t {
@@ -54,16 +52,8 @@ const SETS = `table ip t {
 const sets = (rs: NftRuleset, nf: Netfilter, now: number): string =>
   printNft(listedRuleset(rs, nf.frontEndTables, now)).split('\n\tchain forward')[0]!;
 
-function verdict(nf: Netfilter, src: string, dst: string, now: number): number {
-  const skb = new Skb();
-  skb.env = envOf(nf);
-  const buf = buildUdpPacket(
-    { src: ip(src), dst: ip(dst), id: 1 },
-    { srcPort: 1000, dstPort: 9 },
-    new Uint8Array(2),
-  );
-  return fwd(nf, skb, buf, 'a', 'b', now);
-}
+const verdict = (nf: Netfilter, src: string, dst: string, now: number): number =>
+  udpVerdict(nf, src, dst, now);
 
 test('nft set timeout: declared elements take the set timeout and are listed with their time left', () => {
   const rs = parseNftText(SETS);

@@ -17,16 +17,14 @@
 // (natbox lists at whole milliseconds of its own clock: 7s, 10s, 7s, 20s below.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildUdpPacket } from '../../../src/wire/packet.ts';
 import { NF_ACCEPT, NF_DROP, Netfilter } from '../../../src/netfilter/core/engine.ts';
 import { printNft } from '../../../src/rules/nft/index.ts';
 import { loadNftRules } from '../../../src/rules/load.ts';
 import { listedRuleset } from '../../../src/netfilter/nftables/listing.ts';
 import { nftFrontEnd } from '../../../src/netfilter/nftables/index.ts';
 import { SeededRng } from '../../../src/netfilter/nat/nat-core.ts';
-import { HOST, ip, ruleset } from '../../netfilter/helpers.ts';
-import { envOf, fwd, nftEngine, parseNftText } from '../../netfilter/nftables/dsl.ts';
-import { Skb } from '../../../src/netfilter/core/skb.ts';
+import { HOST, ruleset } from '../../netfilter/helpers.ts';
+import { nftEngine, parseNftText, udpVerdict } from '../../netfilter/nftables/dsl.ts';
 
 const SETS = `table ip t {
 	set s {
@@ -49,16 +47,7 @@ const READD = [
   'add element ip t s { 10.0.0.4 timeout 20s }',
 ];
 
-function verdict(nf: Netfilter, src: string, now: number): number {
-  const skb = new Skb();
-  skb.env = envOf(nf);
-  const buf = buildUdpPacket(
-    { src: ip(src), dst: ip('10.9.0.1'), id: 1 },
-    { srcPort: 1000, dstPort: 9 },
-    new Uint8Array(2),
-  );
-  return fwd(nf, skb, buf, 'a', 'b', now);
-}
+const verdict = (nf: Netfilter, src: string, now: number): number => udpVerdict(nf, src, '10.9.0.1', now);
 
 test('nft add element again: a new timeout refreshes the expiry, the same one does not (Linux 6.18)', () => {
   const rs = parseNftText(SETS);
