@@ -35,6 +35,7 @@ import { DIR_ORIGINAL, DIR_REPLY } from './tuple.ts';
 import { ExpectTable, formatExpectLine, formatExpectProcLine, type Expectation } from './expect.ts';
 import { FtpMatch, ftpSearch } from './helper-ftp.ts';
 import { SynproxyExt } from './synproxy-ext.ts';
+import { KERNEL_HELPERS } from '../../rules/kernel-helpers.ts';
 
 /** IPS_HELPER_BIT (13): a helper was attached explicitly (a template or ctnetlink). */
 export const IPS_HELPER = 1 << 13;
@@ -47,23 +48,12 @@ export const HELPER_NAMES: readonly string[] = ['', 'ftp', 'tftp'];
 export const HELPER_PROTOS: readonly number[] = [0, IPPROTO_TCP, IPPROTO_UDP];
 
 /**
- * The kernel's other helpers (name, l4protos; mainline Linux 6.18), for nft's `ct helper`
- * objects: natbox attaches one by name (nft_ct_helper_obj_eval: `conntrack -L` shows it, `ct
- * helper` matches it) but has no help function for it: it parses none of its packets, so it makes
- * no expectations and no NAT of its payload. The ftp and tftp helpers are the simulated ones.
+ * The kernel's other helpers (rules/kernel-helpers.ts), for nft's `ct helper` objects: natbox
+ * attaches one by name (nft_ct_helper_obj_eval: `conntrack -L` shows it, `ct helper` matches it)
+ * but has no help function for it: it parses none of its packets, so it makes no expectations and
+ * no NAT of its payload. The ftp and tftp helpers are the simulated ones.
  */
-const INERT_HELPERS: ReadonlyArray<readonly [string, readonly number[]]> = [
-  ['amanda', [IPPROTO_UDP]],
-  ['RAS', [IPPROTO_UDP]],
-  ['Q.931', [IPPROTO_TCP]],
-  ['irc', [IPPROTO_TCP]],
-  ['netbios-ns', [IPPROTO_UDP]],
-  ['pptp', [IPPROTO_TCP]],
-  ['sane', [IPPROTO_TCP]],
-  ['sip', [IPPROTO_UDP, IPPROTO_TCP]],
-  ['snmp', [IPPROTO_UDP]],
-  ['snmp_trap', [IPPROTO_UDP]],
-];
+const INERT_HELPERS = KERNEL_HELPERS.filter(([n]) => !HELPER_NAMES.includes(n));
 /** Per helper index (HELPER_NAMES, then the inert ones): its name. */
 const ALL_HELPER_NAMES: readonly string[] = [...HELPER_NAMES, ...INERT_HELPERS.map((h) => h[0])];
 

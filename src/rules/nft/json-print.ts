@@ -482,10 +482,6 @@ export function exprJson(e: NftExpr): JOut {
           return { ipsec: o };
         }
       }
-      if (e.words.startsWith('sctp chunk ')) {
-        const [name, field] = rest.slice(1);
-        return { 'sctp chunk': field !== undefined ? { name: name!, field } : { name: name! } };
-      }
       if (w0 === 'rt' || w0 === 'socket' || w0 === 'osf' || w0 === 'ipsec')
         return { [w0]: { key: rest.join(' ') } };
       return e.words;

@@ -1392,21 +1392,12 @@ class Reader {
       }
       case 'tcp option':
       case 'ip option':
+      case 'sctp chunk':
       case 'exthdr': {
         const o = this.obj(v, q);
         const name = this.str(this.need(o, 'name', q), `${q}.name`);
         const field = this.optStr(o, 'field', q);
         return { kind: 'exthdr', hdr: k, name, ...(field !== undefined ? { field } : { exists: true }) };
-      }
-      case 'sctp chunk': {
-        // Read and printed only: kept as nft's words (`sctp chunk init num-inbound-streams`).
-        const o = this.obj(v, q);
-        const name = this.str(this.need(o, 'name', q), `${q}.name`);
-        const field = this.optStr(o, 'field', q);
-        return {
-          kind: 'misc',
-          words: field !== undefined ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`,
-        };
       }
       case 'ipsec': {
         // Read and printed only, as nft's words: `ipsec in [spnum N] [ip|ip6] reqid`.

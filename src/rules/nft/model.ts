@@ -214,7 +214,7 @@ export type NftExpr =
   /** `tcp option mss size`, `ip option rr type`, `ip6 exthdr ...` (read, printed, not evaluated). */
   | {
       readonly kind: 'exthdr';
-      readonly hdr: 'tcp option' | 'ip option' | 'exthdr';
+      readonly hdr: 'tcp option' | 'ip option' | 'sctp chunk' | 'exthdr';
       readonly name: string;
       readonly field?: string;
       readonly exists?: boolean;

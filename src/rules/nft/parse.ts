@@ -47,6 +47,16 @@ import {
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
+import { kernelHasHelper } from '../kernel-helpers.ts';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
+import {
+  IPV6_EXTHDR_FIELDS,
+  isFieldWord,
+  optionField,
+  optionFieldWritable,
+  optionName,
+  type OptionHeader,
+} from './exthdr.ts';
 
 export interface ParseOpts {
   readonly base?: NftRuleset;
@@ -56,18 +66,6 @@ export interface ParseOpts {
   /** A device name's interface index on the host (see NftParseOptions.ifIndex). */
   readonly ifIndex?: (name: string) => number | undefined;
 }
-
-/** The IPv6 extension headers and their fields (exthdr.c exthdr_protocols). */
-const IPV6_EXTHDR_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  hbh: ['nexthdr', 'hdrlength'],
-  rt: ['nexthdr', 'hdrlength', 'type', 'seg-left'],
-  rt0: ['addr'],
-  rt2: ['addr'],
-  srh: ['last-entry', 'flags', 'tag', 'sid', 'seg-left'],
-  frag: ['nexthdr', 'reserved', 'frag-off', 'reserved2', 'more-fragments', 'id'],
-  dst: ['nexthdr', 'hdrlength'],
-  mh: ['nexthdr', 'hdrlength', 'type', 'reserved', 'checksum'],
-};
 
 /** Limits: explicit errors past them. */
 export const NFT_MAX_INCLUDE_DEPTH = 16;
@@ -1693,15 +1691,21 @@ class Parser {
         const l = sub.limitArgs();
         return { ...base, ...withC, type, ...l };
       }
-      case 'ct helper':
+      case 'ct helper': {
+        // nft_ct_helper_obj_init: a helper the kernel has not for the protocol is ENOENT.
+        const helper = words[wtext.indexOf('type') + 1]?.text ?? '';
+        const proto = wtext[wtext.indexOf('protocol') + 1] ?? 'tcp';
+        if (!kernelHasHelper(helper, proto === 'udp' ? IPPROTO_UDP : IPPROTO_TCP))
+          throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         return {
           ...base,
           ...withC,
           type,
-          helper: words[wtext.indexOf('type') + 1]?.text ?? '',
+          helper,
           protocol: (wtext[wtext.indexOf('protocol') + 1] ?? 'tcp') as 'tcp',
           ...(wtext.includes('l3proto') ? { l3proto: wtext[wtext.indexOf('l3proto') + 1]! } : {}),
         };
+      }
       case 'ct timeout': {
         // nft 1.0.6's grammar takes tcp and udp only (ct_timeout_config: `protocol ct_l4protoname`),
         // and of their states only theirs ("invalid state for this protocol").
@@ -1924,8 +1928,9 @@ class Parser {
     const start = this.i;
     const stmts: NftStmt[] = [];
     let comment: string | undefined;
+    let held: boolean;
     try {
-      this.ruleStmts(tb, inBlock, stmts, (c) => (comment = c));
+      held = this.ruleStmts(tb, inBlock, stmts, (c) => (comment = c));
     } catch (e) {
       if (!(e instanceof NftError) || isParseError(e)) throw e;
       // An evaluation error in a statement: held, and the rest of the rule read by what follows
@@ -1934,7 +1939,7 @@ class Parser {
       this.skipRest(start);
       return { handle: 0, pos: pick(first), stmts: [] };
     }
-    if (stmts.length === 0 && comment === undefined) this.fail(this.peek());
+    if (stmts.length === 0 && comment === undefined && !held) this.fail(this.peek());
     const rule: NftRule = {
       handle: 0,
       pos: pick(first),
@@ -1945,7 +1950,14 @@ class Parser {
     return rule;
   }
 
-  private ruleStmts(tb: NftTable, inBlock: boolean, stmts: NftStmt[], setComment: (c: string) => void): void {
+  /** Returns whether a statement's evaluation error was held (the rule is not empty then). */
+  private ruleStmts(
+    tb: NftTable,
+    inBlock: boolean,
+    stmts: NftStmt[],
+    setComment: (c: string) => void,
+  ): boolean {
+    let held = false;
     for (;;) {
       const t = this.peek();
       if (
@@ -2001,6 +2013,7 @@ class Parser {
         // A statement read whole whose evaluation error is held: the rule reads on.
         if (!(e instanceof NftHeld)) throw e;
         this.pending ??= e.err;
+        held = true;
         continue;
       }
       if (this.needTcp && !stmts.some(isTcpContext)) {
@@ -2015,6 +2028,7 @@ class Parser {
       }
       stmts.push(st);
     }
+    return held;
   }
 
   /**
@@ -2321,7 +2335,17 @@ class Parser {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
         return { kind: 'objref', type: 'secmark', name: this.objName(tb), pos };
-      return { kind: 'set', target: left, value: this.rhs(tb, ty ? [ty] : undefined, left), pos };
+      const value = this.rhs(tb, ty ? [ty] : undefined, left);
+      // nft_exthdr writes 2- and 4-byte TCP option fields only (the kernel's EOPNOTSUPP).
+      if (
+        left.kind === 'exthdr' &&
+        left.hdr !== 'exthdr' &&
+        !optionFieldWritable(left.hdr, left.name, left.field ?? '')
+      )
+        throw new NftHeld(
+          new NftError(left.pos ?? pos, t.text, 'Could not process rule: Operation not supported'),
+        );
+      return { kind: 'set', target: left, value, pos };
     }
     if (this.eatWord('vmap')) {
       const map = this.mapRef(tb, typesOf(left), ['verdict'], left);
@@ -2337,8 +2361,24 @@ class Parser {
       this.i++;
     }
     const ot = this.peek();
-    if (ot.kind === 'nl' || ot.kind === 'eof' || (ot.kind === 'punct' && [';', '}'].includes(ot.text)))
+    if (
+      ot.kind === 'nl' ||
+      ot.kind === 'eof' ||
+      (ot.kind === 'punct' && [';', '}'].includes(ot.text)) ||
+      (ot.kind === 'word' && NOT_RHS.has(ot.text))
+    )
       this.fail(ot);
+    // A TCP option without a template for the field (`tcp option eol length`): tcpopt.c finds no
+    // type for the value.
+    if (
+      left.kind === 'exthdr' &&
+      left.hdr === 'tcp option' &&
+      left.field === 'length' &&
+      optionField('tcp option', left.name, 'length', false) === 'no-type'
+    ) {
+      this.rhs(tb, ['integer'], left);
+      throw new NftHeld(new NftError(ot, ot.text, 'No symbol type information'));
+    }
     const right =
       left.kind === 'fib' && (this.isWord('exists') || this.isWord('missing'))
         ? ({
@@ -2361,6 +2401,32 @@ class Parser {
       };
     }
     return { kind: 'match', left, op, right, pos };
+  }
+
+  /**
+   * `HDR NAME [FIELD]` after `ip option`, `sctp chunk` or `tcp option` (token `t`: the protocol
+   * word), as nft 1.0.6 reads it (exthdr.ts): a NAME nft does not know is a syntax error there; a
+   * FIELD its grammar knows but not for NAME is a syntax error (tcp, sctp) or ipopt.c's "unknown ip
+   * option type/field" at the expression (an evaluation error); any other word after NAME is the
+   * value of a presence test (`tcp option maxseg exists`).
+   */
+  private optionHeader(hdr: OptionHeader, t: NftTok, pos: Pos): NftExpr {
+    this.i += 2;
+    const nt = this.peek();
+    if (nt.kind !== 'word') this.fail(nt, hdr === 'ip option' ? 'lsrr or rr or ssrr or ra' : undefined);
+    const n = optionName(hdr, nt.text);
+    if ('syntax' in n) this.fail(nt, n.syntax || undefined);
+    if ('error' in n) throw new NftError(nt, nt.text, n.error);
+    this.i++;
+    const ft = this.peek();
+    if (!(ft.kind === 'word' && isFieldWord(hdr, ft.text)))
+      return { kind: 'exthdr', hdr, name: n.name, exists: true, pos };
+    const how = optionField(hdr, n.name, ft.text, /^\d+$/.test(nt.text));
+    // nft's scanner reads the field words as keywords: bison names them.
+    if (how === 'syntax') throw new NftError(ft, ft.text, `syntax error, unexpected ${ft.text}`);
+    if (how === 'unknown') throw new NftError(t, t.text, 'unknown ip option type/field');
+    this.i++;
+    return { kind: 'exthdr', hdr, name: n.name, field: ft.text, pos };
   }
 
   private objName(tb: NftTable): NftExpr {
@@ -2699,28 +2765,24 @@ class Parser {
     }
     if (t.kind !== 'word') this.fail(t);
     const w = t.text;
-    // A header field name after `ip option NAME`, `sctp chunk NAME` or an IPv6 extension header
-    // (not a statement's keyword).
-    const fieldWord = (): string | undefined =>
-      this.peek().kind === 'word' &&
-      !['set', 'exists', 'missing'].includes(this.peek().text) &&
-      /^[a-z][a-z0-9-]*$/.test(this.peek().text) &&
-      !isPayloadProto(this.peek().text)
-        ? this.next().text
-        : undefined;
-    // `ip option ra value` (parser_bison.y ip_option_type/field): read and printed.
-    if (w === 'ip' && this.isWord('option', 1)) {
-      this.i += 2;
-      const name = this.identifier().text;
-      const field = fieldWord();
-      return { kind: 'exthdr', hdr: 'ip option', name, ...(field ? { field } : {}), pos };
-    }
-    // `sctp chunk init num-inbound-streams`: read and printed, as nft's words (as the JSON reader).
-    if (w === 'sctp' && this.isWord('chunk', 1)) {
-      this.i += 2;
-      const name = this.identifier().text;
-      const field = fieldWord();
-      return { kind: 'misc', words: field ? `sctp chunk ${name} ${field}` : `sctp chunk ${name}`, pos };
+    // `ip option NAME [FIELD]`, `sctp chunk NAME [FIELD]`, `tcp option NAME [FIELD]` (exthdr.ts:
+    // the names and fields nft takes; without a field, a presence test).
+    const hdr: OptionHeader | undefined =
+      w === 'ip' && this.isWord('option', 1)
+        ? 'ip option'
+        : w === 'sctp' && this.isWord('chunk', 1)
+          ? 'sctp chunk'
+          : w === 'tcp' && this.isWord('option', 1)
+            ? 'tcp option'
+            : undefined;
+    if (hdr) return this.optionHeader(hdr, t, pos);
+    // `exthdr NAME`: an IPv6 extension header's presence (`exthdr frag exists`).
+    if (w === 'exthdr') {
+      this.i++;
+      const nt = this.peek();
+      if (!(nt.kind === 'word' && IPV6_EXTHDR_FIELDS[nt.text])) this.fail(nt);
+      this.i++;
+      return { kind: 'exthdr', hdr: 'exthdr', name: nt.text, exists: true, pos };
     }
     // IPv6 extension header fields: `frag frag-off`, `hbh nexthdr`, `rt seg-left`, `srh tag`.
     const ext = IPV6_EXTHDR_FIELDS[w];
@@ -2730,18 +2792,6 @@ class Parser {
     }
     if (isPayloadProto(w) && !(w === 'ip' || w === 'ip6' ? false : this.isWord('set', 1))) {
       const f = this.peek(1);
-      if (w === 'tcp' && f.text === 'option') {
-        this.i += 2;
-        const name = this.identifier().text;
-        const field =
-          this.peek().kind === 'word' &&
-          !['set', 'exists', 'missing'].includes(this.peek().text) &&
-          /^[a-z-]+$/.test(this.peek().text) &&
-          !isPayloadProto(this.peek().text)
-            ? this.next().text
-            : undefined;
-        return { kind: 'exthdr', hdr: 'tcp option', name, ...(field ? { field } : {}), pos };
-      }
       if (f.kind === 'word' && payloadFields(w).some((x) => x === f.text || x.startsWith(`${f.text} `))) {
         this.i += 2;
         let field = f.text;
@@ -3219,8 +3269,27 @@ function named<T extends { readonly name: string }>(
   return ix.map.get(name);
 }
 
-/** Keywords that begin a statement and are no right-hand side (`x accept`: unexpected accept). */
-const NOT_RHS = new Set(['accept', 'drop', 'return', 'jump', 'goto', 'counter', 'comment', 'log']);
+/**
+ * Keywords that begin a statement and are no right-hand side (`x accept`, `tcp dport counter`:
+ * bison's "unexpected accept"; nft 1.0.6's `nft -c`).
+ */
+const NOT_RHS = new Set([
+  'accept',
+  'drop',
+  'continue',
+  'return',
+  'jump',
+  'goto',
+  'counter',
+  'comment',
+  'log',
+  'limit',
+  'reject',
+  'masquerade',
+  'notrack',
+  'queue',
+  'quota',
+]);
 
 /** Words after which a set element goes on with its options (set_elem_options, set_elem_stmt). */
 const ELEM_OPTIONS = new Set(['timeout', 'expires', 'comment', 'counter', 'limit', 'quota', 'last']);
@@ -3296,6 +3365,8 @@ function describeType(t: string): string {
       return 'conntrack status';
     case 'tcp_flag':
       return 'TCP flag';
+    case 'boolean':
+      return 'boolean type';
     case 'icmp_type':
       return 'ICMP type';
     case 'inet_proto':

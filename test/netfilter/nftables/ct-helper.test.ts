@@ -99,7 +99,7 @@ test('nft ct helper set "tftp": the RRQ gets the helper, the answer from another
   assert.match(out, /ct status expected counter packets 1 bytes 37\n/);
 });
 
-test('nft ct helper set: a helper natbox has no help function for is a note; a wrong protocol is refused', () => {
+test('nft ct helper set: a helper natbox has no help function for is a note; a wrong protocol is refused as nft refuses it', () => {
   assert.deepEqual(
     checkNft(parse(FW4)).map((p) => [p.line, p.token, p.severity, p.message]),
     [
@@ -111,11 +111,12 @@ test('nft ct helper set: a helper natbox has no help function for is a note; a w
       ],
     ],
   );
-  const bad = parse(
-    'table ip t {\n\tct helper f {\n\t\ttype "ftp" protocol udp;\n\t}\n\tchain p {\n\t\ttype filter hook prerouting priority 0;\n\t\tudp dport 21 ct helper set "f"\n\t}\n}\n',
-  );
-  assert.deepEqual(
-    checkNft(bad).map((p) => [p.line, p.token, p.severity ?? 'error', p.message]),
-    [[7, 'ftp', 'error', 'no conntrack helper "ftp" for udp (ct helper f)']],
+  // The reader refuses the object as nft 1.0.6 does (nft_ct_helper_obj_init: ENOENT, at its name).
+  assert.throws(
+    () =>
+      parse(
+        'table ip t {\n\tct helper f {\n\t\ttype "ftp" protocol udp;\n\t}\n\tchain p {\n\t\ttype filter hook prerouting priority 0;\n\t\tudp dport 21 ct helper set "f"\n\t}\n}\n',
+      ),
+    /2:12: Could not process rule: No such file or directory/,
   );
 });
