@@ -1,0 +1,143 @@
+// nftables' own rule tests (tests/py of nftables 1.0.6, test/rules/nft/py/README.md) against
+// natbox's nft reader, issue 16. Every rule line is read in a table of each family its file names,
+// in the file's first chain, with the file's sets and objects declared: natbox must take the
+// rules nft's tests take (`;ok`) and refuse the ones they refuse (`;fail`), and list the rules
+// it takes as the tests say nft lists them. The answers are the nftables developers', not ours;
+// natbox does not agree with all of them yet, so the shares are held above floors that ratchet
+// (measured below; never lower them). `NBX_PY_LIST=1` prints each disagreement.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadNftRules } from '../../../src/rules/load.ts';
+import { printRuleset } from '../../../src/rules/nft/print.ts';
+
+const DIR = fileURLToPath(new URL('./py/', import.meta.url));
+/**
+ * Measured 2026-12-03 (session 16, after the option headers of exthdr.ts): 4,428 of 5,070 cases
+ * agree (87.3 %: 4,253 taken by both, 175 refused by both; natbox refuses 356 the tests take and
+ * takes 286 they refuse), and 2,907 of the 4,253 rules both take list as the tests say (68.4 %).
+ */
+const AGREE_FLOOR = 0.87;
+const LISTED_FLOOR = 0.68;
+
+interface Case {
+  readonly file: string;
+  readonly family: string;
+  readonly text: string;
+  readonly ok: boolean;
+  readonly rule: string;
+  readonly listed: string;
+  readonly chainSpec: string;
+}
+
+/** The cases of one .t file, as tests/py/nft-test.py builds them. */
+function cases(file: string, body: string): Case[] {
+  const chains = new Map<string, string>();
+  const tables: { family: string; name: string; chain: string }[] = [];
+  const decls: string[] = [];
+  const out: Case[] = [];
+  for (const raw of body.split('\n')) {
+    const line = raw.trimEnd();
+    if (line === '' || line.startsWith('#') || line.startsWith('-')) continue;
+    if (line.startsWith(':')) {
+      const [name, spec] = line.slice(1).split(';');
+      chains.set(name!, spec!);
+    } else if (line.startsWith('*')) {
+      const [family, name, cs] = line.slice(1).split(';');
+      tables.push({ family: family!, name: name!, chain: cs!.split(',')[0]! });
+    } else if (line.startsWith('!')) {
+      // `!NAME type T [. T…] [timeout X] [flags F];ok` (nft-test.py set_process).
+      const [spec, res] = line.slice(1).split(';');
+      if (res !== 'ok') continue;
+      const w = spec!.split(' ');
+      let type = w[2]!;
+      let i = 3;
+      for (; w[i] === '.'; i += 2) type += ` . ${w[i + 1]}`;
+      let extra = '';
+      if (w[i] === 'timeout') {
+        extra += ` timeout ${w[i + 1]};`;
+        i += 2;
+      }
+      if (w[i] === 'flags') extra += ` flags ${w[i + 1]};`;
+      decls.push(`\t${type.includes(' : ') ? 'map' : 'set'} ${w[0]} { type ${type};${extra} }`);
+    } else if (line.startsWith('%')) {
+      // `%NAME type KIND SPEC;ok` or with a `{ … }` spec (nft-test.py obj_process).
+      const brace = line.lastIndexOf('}');
+      const [spec, res] =
+        brace < 0 ? line.slice(1).split(';') : [line.slice(1, brace + 1), line.slice(brace + 2)];
+      if (res !== 'ok') continue;
+      const w = spec!.split(' ');
+      const ct = w[2] === 'ct';
+      const kind = ct ? `ct ${w[3]}` : w[2]!;
+      const rest = w.slice(ct ? 4 : 3).join(' ');
+      decls.push(`\t${kind} ${w[0]} ${rest.startsWith('{') ? rest : `{ ${rest} }`}`);
+    } else if (!line.startsWith('?')) {
+      const [rule, res, listed] = line.split(';');
+      if (res === undefined || !['ok', 'fail'].includes(res.trim())) continue;
+      for (const tb of tables) {
+        const chainSpec = chains.get(tb.chain)!;
+        const text = `table ${tb.family} ${tb.name} {\n${decls.map((d) => `${d}\n`).join('')}\tchain ${tb.chain} {\n\t\t${chainSpec};\n\t\t${rule}\n\t}\n}\n`;
+        out.push({
+          file,
+          family: tb.family,
+          text,
+          ok: res.trim() === 'ok',
+          rule: rule!,
+          listed: (listed ?? rule!).trim(),
+          chainSpec,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+test("nftables' own tests/py: natbox reads and lists their rules as nft 1.0.6 does, above the floors", () => {
+  const all = readdirSync(DIR)
+    .filter((f) => f.endsWith('.t'))
+    .sort()
+    .flatMap((f) => cases(f, readFileSync(DIR + f, 'utf8')));
+  let agree = 0;
+  let both = 0;
+  let listedSame = 0;
+  const say = process.env['NBX_PY_LIST'] === '1';
+  for (const c of all) {
+    const r = loadNftRules(
+      c.text.split('\n').map((t, i) => ({ text: t, file: c.file, line: i + 1, column: 1 })),
+      { wholeFile: true },
+    );
+    if (r.ok === c.ok) agree++;
+    else if (say)
+      console.log(
+        `${c.file} [${c.family}] ${c.rule}: tests ${c.ok ? 'take' : 'refuse'} it; natbox ${r.ok ? 'takes it' : r.diagnostics[0]!.message}`,
+      );
+    if (!(r.ok && c.ok)) continue;
+    both++;
+    // The rule's lines in natbox's listing: those after the chain's `type …` line.
+    const lines = printRuleset(r.ruleset).split('\n');
+    const k = lines.findIndex((l) => l.startsWith('\t\ttype '));
+    const got = lines
+      .slice(k + 1)
+      .filter((l) => l.startsWith('\t\t'))
+      .map((l) => l.trim())
+      .join(' | ');
+    if (got === c.listed) listedSame++;
+    else if (say) console.log(`${c.file} [${c.family}] ${c.rule}: lists as ${c.listed}; natbox: ${got}`);
+  }
+  const agreeShare = agree / all.length;
+  const listedShare = listedSame / Math.max(both, 1);
+  console.log(
+    `nftables tests/py: ${all.length} cases, ${agree} agree (${(100 * agreeShare).toFixed(1)} %); ` +
+      `${listedSame} of ${both} taken by both list alike (${(100 * listedShare).toFixed(1)} %)`,
+  );
+  assert.ok(all.length > 5000, `only ${all.length} cases read`);
+  assert.ok(
+    agreeShare >= AGREE_FLOOR,
+    `agreement ${(100 * agreeShare).toFixed(1)} % < ${100 * AGREE_FLOOR} %`,
+  );
+  assert.ok(
+    listedShare >= LISTED_FLOOR,
+    `listing ${(100 * listedShare).toFixed(1)} % < ${100 * LISTED_FLOOR} %`,
+  );
+});
