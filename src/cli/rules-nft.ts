@@ -20,6 +20,8 @@ import { readInput } from './input.ts';
 export interface NftRulesOptions {
   readonly json?: boolean;
   readonly handles?: boolean;
+  readonly stateless?: boolean;
+  readonly numericProtocol?: boolean;
   readonly test?: boolean;
   readonly counters?: boolean;
   readonly noflush?: boolean;
@@ -96,9 +98,18 @@ export async function nftRulesCommand(
   cmd: 'save' | 'list',
 ): Promise<number | undefined> {
   if (!firstIsNft(files)) {
-    if (opts.json || opts.handles) {
+    const nftOnly = opts.json
+      ? '--json'
+      : opts.handles
+        ? '--handles'
+        : opts.stateless
+          ? '--stateless'
+          : opts.numericProtocol
+            ? '--numeric-protocol'
+            : undefined;
+    if (nftOnly) {
       process.stderr.write(
-        `natbox: ${opts.json ? '--json' : '--handles'} is for nftables rules (nft list ruleset, nft -f or nft -j files)\n`,
+        `natbox: ${nftOnly} is for nftables rules (nft list ruleset, nft -f or nft -j files)\n`,
       );
       return 2;
     }
@@ -128,7 +139,11 @@ export async function nftRulesCommand(
   process.stdout.write(
     opts.json
       ? withNewline(printNftJson(rs))
-      : printNft(rs, { handles: cmd === 'list' || opts.handles === true }),
+      : printNft(rs, {
+          handles: cmd === 'list' || opts.handles === true,
+          stateless: opts.stateless === true,
+          numericProto: opts.numericProtocol === true,
+        }),
   );
   return 0;
 }

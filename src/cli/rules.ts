@@ -43,6 +43,10 @@ export interface RulesOptions {
   readonly json?: boolean;
   /** nftables: print the handles (`nft -a list ruleset`). */
   readonly handles?: boolean;
+  /** nftables: `nft -s`, no counter or quota state. */
+  readonly stateless?: boolean;
+  /** nftables: `nft -p`, layer-4 protocols as numbers. */
+  readonly numericProtocol?: boolean;
 }
 
 async function load(files: string[], opts: RulesOptions): Promise<Ruleset | undefined> {

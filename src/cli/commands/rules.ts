@@ -41,6 +41,8 @@ export function registerRules(program: Command): void {
     'keep the counters of restore files ("iptables-restore -c") and print them ("iptables-save -c"); without it they are zeroed, as iptables-restore does',
   )
     .option('-a, --handles', 'nftables: print the handles, as "nft -a list ruleset"')
+    .option('-s, --stateless', 'nftables: no counter or quota state, as "nft -s list ruleset"')
+    .option('-p, --numeric-protocol', 'nftables: layer-4 protocols as numbers, as "nft -p list ruleset"')
     .option('--json', 'nftables: print JSON, as "nft -j list ruleset"')
     .option(
       '--test',
@@ -79,6 +81,8 @@ interface RulesCliOptions {
   skipUnsupported?: boolean;
   json?: boolean;
   handles?: boolean;
+  stateless?: boolean;
+  numericProtocol?: boolean;
 }
 
 const cliOptions = (o: RulesCliOptions): RulesCliOptions => o;

@@ -6,6 +6,8 @@
 // real `nft -c` (test/rules/nft/exthdr.test.ts).
 
 /** A field's width in bits. */
+import type { NftDatatype } from './model.ts';
+
 type Fields = Readonly<Record<string, number>>;
 
 interface TcpOption {
@@ -150,4 +152,16 @@ export function optionFieldWritable(hdr: OptionHeader, name: string, field: stri
 
 function tcpFields(name: string): Fields | undefined {
   return /^sack[123]$/.test(name) ? SACK_BLOCK : TCP_OPTIONS.find((o) => o.name === name)?.fields;
+}
+
+/**
+ * The datatype of an option's or extension header's field (exthdr.c, ipopt.c, tcpopt.c,
+ * sctp_chunk.c templates): next headers are protocols, IPv6 routing addresses are addresses, the
+ * mobility header's type has names; the rest are integers (ipopt.c's `addr` too).
+ */
+export function exthdrFieldType(hdr: OptionHeader | 'exthdr', name: string, field: string): NftDatatype {
+  if (field === 'nexthdr') return 'inet_proto';
+  if (hdr === 'exthdr' && name === 'mh' && field === 'type') return 'mh_type';
+  if (hdr === 'exthdr' && (field === 'addr' || field === 'sid')) return 'ipv6_addr';
+  return 'integer';
 }

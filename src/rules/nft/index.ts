@@ -3,7 +3,7 @@
 import type { SourceLine } from '../iptables/lex.ts';
 import type { NftChain, NftLoadResult, NftRule, NftRuleset, NftTable } from './model.ts';
 import { parseNftText } from './parse.ts';
-import { printRuleset, printRuleText } from './print.ts';
+import { printRuleset, printRuleText, type PrintOpts } from './print.ts';
 
 export type { NftLoadResult };
 
@@ -36,8 +36,8 @@ export function parseNft(lines: readonly SourceLine[], opts: NftParseOptions = {
   return parseNftText(lines, opts);
 }
 
-/** What `nft list ruleset` prints (`handles`: `nft -a list ruleset`). */
-export function printNft(rs: NftRuleset, opts: { readonly handles?: boolean } = {}): string {
+/** What `nft list ruleset` prints (`handles`: `nft -a`, `stateless`: `-s`, `numericProto`: `-p`). */
+export function printNft(rs: NftRuleset, opts: PrintOpts = {}): string {
   return printRuleset(rs, opts);
 }
 

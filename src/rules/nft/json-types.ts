@@ -12,6 +12,8 @@ import {
   CT_DIR,
   CT_STATE,
   CT_STATUS,
+  CT_EVENT,
+  DCCP_PKTTYPE,
   DAY,
   ECN,
   ICMP_CODE,
@@ -23,36 +25,9 @@ import {
   NF_PROTO,
   TCP_FLAG,
 } from './types.ts';
-// The symbol tables are types.ts's (one table per nft datatype, shared with the text side); the
-// two below only the JSON side names.
+// The symbol tables are types.ts's (one table per nft datatype, shared with the text side).
 
 type Sym = readonly (readonly [string, number])[];
-
-const CT_EVENT: Sym = [
-  ['new', 1],
-  ['related', 2],
-  ['destroy', 4],
-  ['reply', 8],
-  ['assured', 16],
-  ['protoinfo', 32],
-  ['helper', 64],
-  ['mark', 128],
-  ['seqadj', 256],
-  ['secmark', 512],
-  ['label', 1024],
-];
-const DCCP_PKTTYPE: Sym = [
-  ['request', 0],
-  ['response', 1],
-  ['data', 2],
-  ['ack', 3],
-  ['dataack', 4],
-  ['closereq', 5],
-  ['close', 6],
-  ['reset', 7],
-  ['sync', 8],
-  ['syncack', 9],
-];
 
 const SYMBOLS: Record<string, Sym> = {
   ct_state: CT_STATE,

@@ -178,7 +178,7 @@ const RHS_KEYWORDS = new Set(
   ).split(' '),
 );
 /** The keywords parser_bison.y's type_identifier takes as a datatype's name. */
-const TYPE_KEYWORDS = new Set(['mark', 'dscp', 'ecn', 'classid']);
+const TYPE_KEYWORDS = new Set(['mark', 'dscp', 'ecn', 'classid', 'time']);
 /**
  * The datatype names nft 1.0.6 knows (datatype.c datatype_lookup_byname), as the real nft takes
  * them in `set s { type NAME; }` with `nft -c` (2026-12-03; the unqualified ones are refused
@@ -2980,13 +2980,32 @@ class Parser {
   }
 
   private valueRange(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
-    const v = this.value(tb, type, left);
+    const v = this.valueOps(tb, type, left, 0);
     if (this.isWord('-')) {
       this.i++;
       const hi = this.value(tb, type, left);
       return { kind: 'range', low: v, high: hi, pos: v.pos! };
     }
     return v;
+  }
+
+  /**
+   * A value with constant operators after it (`0x11 xor 0x1331`, `new | related`, `1 << 8`), by
+   * nft's precedence (parser_bison.y: shift over and over xor over or); nft folds constants as it
+   * evaluates (evaluate.c constant_binop_simplify), and so does natbox.
+   */
+  private valueOps(tb: NftTable, type: NftDatatype, left: NftExpr | undefined, level: number): NftExpr {
+    if (level === VALUE_OPS.length) return this.value(tb, type, left);
+    let v = this.valueOps(tb, type, left, level + 1);
+    for (;;) {
+      const t = this.peek();
+      const op = VALUE_OPS[level]!.get(t.text);
+      if (op === undefined || !(t.kind === 'punct' || t.kind === 'word')) return v;
+      this.i++;
+      const shift = op === '<<' || op === '>>';
+      const r = this.valueOps(tb, shift ? 'integer' : type, left, level + 1);
+      v = foldValues(op, v, r);
+    }
   }
 
   private parenValue(tb: NftTable, type: NftDatatype, left?: NftExpr): NftExpr {
@@ -3378,6 +3397,44 @@ function describeType(t: string): string {
 
 function unitMul(u: string): number {
   return u.startsWith('k') ? 1024 : u.startsWith('m') ? 1024 * 1024 : u.startsWith('g') ? 1024 ** 3 : 1;
+}
+
+/** The constant operators of a value, loosest first (`|`, `^`, `&`, shifts) and their words. */
+const VALUE_OPS: ReadonlyArray<ReadonlyMap<string, '|' | '^' | '&' | '<<' | '>>'>> = [
+  new Map([
+    ['|', '|'],
+    ['or', '|'],
+  ]),
+  new Map([
+    ['^', '^'],
+    ['xor', '^'],
+  ]),
+  new Map([
+    ['&', '&'],
+    ['and', '&'],
+  ]),
+  new Map([
+    ['<<', '<<'],
+    ['lshift', '<<'],
+    ['>>', '>>'],
+    ['rshift', '>>'],
+  ]),
+];
+
+/** `a OP b` of two values: folded when both are numbers (32-bit, as nft's marks and flags). */
+function foldValues(op: '|' | '^' | '&' | '<<' | '>>', a: NftExpr, b: NftExpr): NftExpr {
+  if (
+    a.kind === 'value' &&
+    b.kind === 'value' &&
+    typeof a.value === 'number' &&
+    typeof b.value === 'number'
+  ) {
+    const x = a.value;
+    const y = b.value;
+    const v = op === '|' ? x | y : op === '^' ? x ^ y : op === '&' ? x & y : op === '<<' ? x << y : x >>> y;
+    return { ...a, value: v >>> 0 };
+  }
+  return { kind: 'binop', op, left: a, right: b, ...(a.pos ? { pos: a.pos } : {}) };
 }
 
 function orValues(a: NftExpr, b: NftExpr): NftExpr {

@@ -30,11 +30,28 @@ import {
 } from './types.ts';
 
 export interface PrintOpts {
+  /** `nft -a`: each object's handle. */
   readonly handles?: boolean;
+  /** `nft -s`: no counter or quota state (counters print bare, quotas without `used`). */
+  readonly stateless?: boolean;
+  /** `nft -p`: layer-4 protocols as numbers (`meta l4proto 6`). */
+  readonly numericProto?: boolean;
 }
 
+/**
+ * The options of the listing being printed, for the value and statement printers deep inside it
+ * (printRuleset sets them for its own run; printing is synchronous).
+ */
+let active: PrintOpts = {};
+
 export function printRuleset(rs: NftRuleset, o: PrintOpts = {}): string {
-  return rs.tables.map((t) => printTable(t, o)).join('');
+  const outer = active;
+  active = o;
+  try {
+    return rs.tables.map((t) => printTable(t, o)).join('');
+  } finally {
+    active = outer;
+  }
 }
 
 const hc = (o: PrintOpts, h: number): string => (o.handles ? ` # handle ${h}` : '');
@@ -60,10 +77,10 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
   let body: string;
   switch (ob.type) {
     case 'counter':
-      body = `\t\tpackets ${ob.packets} bytes ${ob.bytes}\n`;
+      body = active.stateless ? '' : `\t\tpackets ${ob.packets} bytes ${ob.bytes}\n`;
       break;
     case 'quota':
-      body = `\t\t${ob.over ? 'over ' : ''}${bytesText(ob.bytes)}${ob.used ? ` used ${bytesText(ob.used)}` : ''}\n`;
+      body = `\t\t${ob.over ? 'over ' : ''}${bytesText(ob.bytes)}${ob.used && !active.stateless ? ` used ${bytesText(ob.used)}` : ''}\n`;
       break;
     case 'limit':
       body = `\t\trate ${limitText(ob)}\n`;
@@ -275,7 +292,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       return `queue${f}${s.num ? ` to ${expr(s.num, fam)}` : ''}`;
     }
     case 'counter':
-      return `counter packets ${s.packets} bytes ${s.bytes}`;
+      return active.stateless ? 'counter' : `counter packets ${s.packets} bytes ${s.bytes}`;
     case 'objref': {
       const name = expr(s.name, fam);
       if (s.type.startsWith('ct ')) return `${s.type} set ${name}`;
@@ -285,7 +302,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'limit':
       return `limit rate ${limitText(s)}`;
     case 'quota':
-      return `quota ${s.over ? 'over ' : ''}${bytesText(s.bytes)}${s.used ? ` used ${bytesText(s.used)}` : ''}`;
+      return `quota ${s.over ? 'over ' : ''}${bytesText(s.bytes)}${s.used && !active.stateless ? ` used ${bytesText(s.used)}` : ''}`;
     case 'connlimit':
       return `ct count ${s.over ? 'over ' : ''}${s.count}`;
     case 'last':
@@ -527,6 +544,9 @@ export function valueText(type: string, v: number | string): string {
       return formatTime(v);
     case 'hour':
       return `"${formatHour(v)}"`;
+    case 'inet_proto':
+      if (active.numericProto) return String(v);
+      break;
     case 'inet_service':
     case 'integer':
     case 'uid':

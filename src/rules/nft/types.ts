@@ -3,6 +3,7 @@
 // word and printed back as `nft list ruleset` prints it.
 import { formatIpv6 as formatIpv6Words } from '../../wire/addr.ts';
 import type { NftDatatype, NftExpr, NftStmt } from './model.ts';
+import { exthdrFieldType } from './exthdr.ts';
 
 type Table = ReadonlyArray<readonly [string, number]>;
 
@@ -21,6 +22,57 @@ export const CT_STATUS: Table = [
   ['snat', 16],
   ['dnat', 32],
   ['dying', 512],
+];
+/** ct event bits (ct.c ct_event_tbl): `ct event set new,destroy`. */
+export const CT_EVENT: Table = [
+  ['new', 1],
+  ['related', 2],
+  ['destroy', 4],
+  ['reply', 8],
+  ['assured', 16],
+  ['protoinfo', 32],
+  ['helper', 64],
+  ['mark', 128],
+  ['seqadj', 256],
+  ['secmark', 512],
+  ['label', 1024],
+];
+/** DCCP packet types (proto.c dccp_pkttype_tbl). */
+export const DCCP_PKTTYPE: Table = [
+  ['request', 0],
+  ['response', 1],
+  ['data', 2],
+  ['ack', 3],
+  ['dataack', 4],
+  ['closereq', 5],
+  ['close', 6],
+  ['reset', 7],
+  ['sync', 8],
+  ['syncack', 9],
+];
+/** IGMP types (proto.c igmp_type_tbl). */
+export const IGMP_TYPE: Table = [
+  ['membership-query', 0x11],
+  ['membership-report-v1', 0x12],
+  ['membership-report-v2', 0x16],
+  ['membership-report-v3', 0x22],
+  ['leave-group', 0x17],
+];
+/** Mobility header types (exthdr.c mh_type_tbl). */
+export const MH_TYPE: Table = [
+  ['binding-refresh-request', 0],
+  ['home-test-init', 1],
+  ['careof-test-init', 2],
+  ['home-test', 3],
+  ['careof-test', 4],
+  ['binding-update', 5],
+  ['binding-acknowledgement', 6],
+  ['binding-error', 7],
+  ['fast-binding-update', 8],
+  ['fast-binding-acknowledgement', 9],
+  ['fast-binding-advertisement', 10],
+  ['experimental-mobility-header', 11],
+  ['home-agent-switch-message', 12],
 ];
 export const TCP_FLAG: Table = [
   ['fin', 1],
@@ -268,6 +320,10 @@ export const SYMBOLS: Readonly<Record<string, Table>> = {
   ct_state: CT_STATE,
   ct_status: CT_STATUS,
   tcp_flag: TCP_FLAG,
+  ct_event: CT_EVENT,
+  dccp_pkttype: DCCP_PKTTYPE,
+  igmp_type: IGMP_TYPE,
+  mh_type: MH_TYPE,
   icmp_type: ICMP_TYPE,
   icmpv6_type: ICMPV6_TYPE,
   icmp_code: ICMP_CODE,
@@ -373,7 +429,7 @@ const PAYLOAD: Readonly<Record<string, Readonly<Record<string, NftDatatype>>>> =
   udplite: { sport: 'inet_service', dport: 'inet_service', checksum: 'integer' },
   th: { sport: 'inet_service', dport: 'inet_service' },
   sctp: { sport: 'inet_service', dport: 'inet_service', vtag: 'integer', checksum: 'integer' },
-  dccp: { sport: 'inet_service', dport: 'inet_service', type: 'integer' },
+  dccp: { sport: 'inet_service', dport: 'inet_service', type: 'dccp_pkttype' },
   icmp: {
     type: 'icmp_type',
     code: 'icmp_code',
@@ -392,7 +448,7 @@ const PAYLOAD: Readonly<Record<string, Readonly<Record<string, NftDatatype>>>> =
     mtu: 'integer',
     'max-delay': 'integer',
   },
-  igmp: { type: 'integer', mrt: 'integer', checksum: 'integer', group: 'integer' },
+  igmp: { type: 'igmp_type', mrt: 'integer', checksum: 'integer', group: 'integer' },
   ether: { saddr: 'ether_addr', daddr: 'ether_addr', type: 'ether_type' },
   vlan: { id: 'integer', dei: 'integer', pcp: 'integer', type: 'ether_type' },
   arp: {
@@ -533,7 +589,7 @@ export function exprType(e: NftExpr): NftDatatype | undefined {
     case 'value':
       return e.type;
     case 'exthdr':
-      return e.exists ? 'boolean' : 'integer';
+      return e.exists ? 'boolean' : exthdrFieldType(e.hdr, e.name, e.field ?? '');
     case 'misc':
       // osf.c: `osf name` and `osf version` are strings (`typeof osf name` is a string set).
       return /^osf( ttl \S+)? (name|version)$/.test(e.words) ? 'string' : undefined;

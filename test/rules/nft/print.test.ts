@@ -67,3 +67,22 @@ test('nft -a handles: a listing with gaps in its handles keeps them', () => {
   const text = 'table ip t { # handle 7\n\tchain c { # handle 3\n\t\taccept # handle 9\n\t}\n}\n';
   assert.equal(printNft(parse(text), { handles: true }), text);
 });
+
+test('nft -s -p: no counter or quota state, protocols as numbers (nft 1.0.6 printed this listing)', () => {
+  // Loaded with `nft -f` into a throwaway namespace, then `nft -s -p list ruleset` (2026-12-03).
+  const rs = parse(
+    'table ip t {\n\tcounter c { packets 1 bytes 2 }\n\tquota q { 25 mbytes used 1 mbytes }\n' +
+      '\tset s { type ipv4_addr; flags dynamic; counter; elements = { 1.2.3.4 counter packets 1 bytes 2 } }\n' +
+      '\tchain x {\n\t\ttype filter hook input priority 0;\n\t\tcounter packets 5 bytes 6 meta l4proto tcp\n' +
+      '\t\tip protocol { tcp, 17 } quota 5 mbytes used 1 mbytes\n\t\tct protocol tcp limit rate 1/second\n\t}\n}\n',
+  );
+  assert.equal(
+    printNft(rs, { stateless: true, numericProto: true }),
+    'table ip t {\n\tcounter c {\n\t}\n\n\tquota q {\n\t\t25 mbytes\n\t}\n\n\tset s {\n\t\ttype ipv4_addr\n' +
+      '\t\tflags dynamic\n\t\tcounter\n\t\telements = { 1.2.3.4 counter }\n\t}\n\n\tchain x {\n' +
+      '\t\ttype filter hook input priority filter; policy accept;\n\t\tcounter meta l4proto 6\n' +
+      '\t\tip protocol { 6, 17 } quota 5 mbytes\n\t\tct protocol 6 limit rate 1/second\n\t}\n}\n',
+  );
+  // Without the options, the state and the names are back.
+  assert.match(printNft(rs), /counter packets 5 bytes 6 meta l4proto tcp\n/);
+});
