@@ -31,11 +31,13 @@ import {
 import {
   enabledOptions,
   establishedOptions,
+  OPT_SACK,
   OPT_TS,
   OPT_WS,
   synOptionBits,
   synOptions,
 } from './tcp-options.ts';
+import { TcpOfo } from './tcp-ofo.ts';
 import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
 import { markPendingConfirm } from './neigh.ts';
 import {
@@ -431,6 +433,8 @@ interface TcpSock {
    * (and starts writing) when connect() returns (releaseSock), unless a reset came first.
    */
   connectedPending?: boolean;
+  /** The receiver's out-of-order queue and SACK blocks (tcp-ofo.ts), made when first needed. */
+  ofo?: TcpOfo;
 }
 
 /** The application's system calls that hold a TCP socket while the chain they set off runs. */
@@ -758,6 +762,8 @@ export class Sockets {
     const options: TcpOption[] = syn
       ? synOptions(bits, s.advMss ?? 1460, ts, RCV_WSCALE)
       : establishedOptions(bits, ts);
+    // tcp_established_options: the SACK blocks (D-SACK first) after the timestamps.
+    if (!syn && s.ofo) s.ofo.writeOptions(options, bits & OPT_TS ? 12 : 0);
     // The initial window is 65535 rounded down to the MSS less the timestamps' 12 bytes
     // (tcp_select_initial_window); later ones 64256 rounded up to the scale's unit and shifted
     // (__tcp_select_window's ALIGN), 63 with the shift of 10, else 64240 (as Linux 6.18 sends them
@@ -1456,13 +1462,20 @@ export class Sockets {
    * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
    * "delayed ACK missed").
    */
-  private ackReceived(s: TcpSock, len: number): void {
+  /** The socket's out-of-order queue: SACK blocks when the handshake agreed SACK (tcp_is_sack). */
+  private newOfo(s: TcpSock): TcpOfo {
+    return new TcpOfo(((s.optsOk ?? 0) & OPT_SACK) !== 0, this.host.sysctl('net.ipv4.tcp_dsack', 1) !== 0);
+  }
+
+  private ackReceived(s: TcpSock, len: number, now = false): void {
     s.lrcv = this.now();
     s.unacked = (s.unacked ?? 0) + len;
     // tcp_event_data_recv → tcp_measure_rcv_mss, before the check: a full-sized segment raises it.
     const rcvMss = s.rcvMss ?? 536;
     if (len >= rcvMss) s.rcvMss = Math.min(len, s.advMss ?? 1460);
-    if (!s.pingpong || s.unacked > (s.rcvMss ?? 536)) {
+    // `now`: out-of-order data is queued, or the segment filled the gap before it (tcp_data_queue:
+    // ICSK_ACK_NOW; __tcp_ack_snd_check: an out-of-order queue not empty sends the ACK at once).
+    if (now || !s.pingpong || s.unacked > (s.rcvMss ?? 536)) {
       this.send(this.tcpSegment(s, TCP_ACK));
       return;
     }
@@ -1608,7 +1621,11 @@ export class Sockets {
       s.rcvTs = this.now();
       s.kaProbes = 0;
     }
-    if (tsval >= 0 && !repeatedSyn) s.tsRecent = tsval;
+    // tcp_replace_ts_recent: only a segment that starts at or before rcv_wup updates ts_recent:
+    // data out of order (past rcv_nxt) does not.
+    const ofoData =
+      payload.length > 0 && s.state !== 'SYN_SENT' && s.state !== 'SYN_RECV' && ((seq - s.rcvNxt) | 0) > 0;
+    if (tsval >= 0 && !repeatedSyn && !ofoData) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
@@ -1726,12 +1743,48 @@ export class Sockets {
     }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
+    let ackNow = false;
+    let dup = false;
     if (payload.length > 0 && seq !== s.rcvNxt) {
-      // Data already received (a retransmission whose ACK was lost) or out of order: the
-      // receiver answers with a duplicate ACK (tcp_send_dupack / tcp_data_queue).
-      this.send(this.tcpSegment(s, TCP_ACK));
-    } else if (payload.length > 0) {
+      const end = (seq + payload.length) >>> 0;
+      const ofo = (s.ofo ??= this.newOfo(s));
+      if (((seq - s.rcvNxt) | 0) > 0) {
+        // tcp_data_queue_ofo: past rcv_nxt, it waits in the out-of-order queue (SACKed), and
+        // the ACK goes at once (__tcp_ack_snd_check: the queue is not empty).
+        if (s.state === 'ESTABLISHED' || s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2')
+          ofo.queue(seq, payload);
+        this.send(this.tcpSegment(s, TCP_ACK));
+        return;
+      }
+      if (((end - s.rcvNxt) | 0) <= 0) {
+        // Data already received (a retransmission whose ACK was lost): a duplicate ACK at once
+        // (tcp_data_queue: tcp_dsack_set, tcp_enter_quickack_mode), with its D-SACK.
+        ofo.dsackSet(seq, end);
+        this.send(this.tcpSegment(s, TCP_ACK));
+        dup = true;
+      } else {
+        // Partly received already (tcp_data_queue's "partial packet"): the old bytes D-SACKed,
+        // the new ones taken in.
+        ofo.dsackSet(seq, s.rcvNxt);
+        payload = payload.subarray((s.rcvNxt - seq) >>> 0);
+        seq = s.rcvNxt;
+      }
+    }
+    if (payload.length > 0 && !dup) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
+      if (s.ofo && !s.ofo.empty) {
+        // tcp_ofo_queue: what waited out of order follows on; the ACK goes at once (the gap
+        // filled: ICSK_ACK_NOW; or the queue still not empty).
+        const more = s.ofo.take(s.rcvNxt);
+        if (more) {
+          const all = new Uint8Array(payload.length + more.length);
+          all.set(payload);
+          all.set(more, payload.length);
+          payload = all;
+          s.rcvNxt = (s.rcvNxt + more.length) >>> 0;
+        }
+        ackNow = true;
+      } else if (s.ofo) s.ofo.sackRemove(s.rcvNxt);
       if (s.app) {
         // Quick ACK (ftp.ts's applications answer later), then the application reads.
         this.send(this.tcpSegment(s, TCP_ACK));
@@ -1740,7 +1793,7 @@ export class Sockets {
         // The ACK (quick, or delayed in pingpong mode: ackReceived), then the server application's
         // answer once a whole line is in: who it saw. The answer carries the ACK, and answering at
         // once puts the socket in pingpong mode.
-        this.ackReceived(s, payload.length);
+        this.ackReceived(s, payload.length, ackNow);
         s.rxLen = (s.rxLen ?? 0) + payload.length;
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
@@ -1748,7 +1801,7 @@ export class Sockets {
         // over (HostEnv.wake): the quick ACK goes round first (gen-1415-17: a hairpin to itself).
         this.wake(() => this.answer(s));
       } else {
-        this.ackReceived(s, payload.length);
+        this.ackReceived(s, payload.length, ackNow);
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
         if (s.lines === undefined || s.answerWait === undefined) {
           // One exchange: the application, woken once the chain is over (its ACK goes round
