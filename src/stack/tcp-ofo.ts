@@ -136,7 +136,7 @@ export class TcpOfo {
   /** tcp_sack_maybe_coalesce: the first block swallows the others it touches. */
   private coalesce(): void {
     const sp = this.sacks;
-    for (let k = 1; k < sp.length >> 1; ) {
+    for (let k = 1; k < sp.length >> 1;) {
       if (sackExtend(sp, 0, sp[2 * k]!, sp[2 * k + 1]!)) sp.splice(2 * k, 2);
       else k++;
     }
@@ -182,7 +182,7 @@ export class TcpOfo {
       sp.length = 0;
       return;
     }
-    for (let k = 0; k < sp.length >> 1; ) {
+    for (let k = 0; k < sp.length >> 1;) {
       if (!before(rcvNxt, sp[2 * k]!)) sp.splice(2 * k, 2);
       else k++;
     }

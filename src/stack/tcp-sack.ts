@@ -87,13 +87,23 @@ export class TcpScoreboard {
   /** tcp_packets_in_flight: packets_out - (sacked_out + lost_out) + retrans_out. */
   inFlight(): number {
     let n = 0;
-    for (const x of this.q) n += x.pcount - (x.sacked ? x.pcount : 0) - (x.lost ? x.pcount : 0) + (x.retrans ? x.pcount : 0);
+    for (const x of this.q)
+      n += x.pcount - (x.sacked ? x.pcount : 0) - (x.lost ? x.pcount : 0) + (x.retrans ? x.pcount : 0);
     return n;
   }
 
   /** A new segment [seq, end) left at `now` as `pcount` packets (tcp_event_new_data_sent). */
   sent(seq: number, end: number, pcount: number, now: number): void {
-    this.q.push({ seq, end, pcount, sent: now, sacked: false, lost: false, retrans: false, everRetrans: false });
+    this.q.push({
+      seq,
+      end,
+      pcount,
+      sent: now,
+      sacked: false,
+      lost: false,
+      retrans: false,
+      everRetrans: false,
+    });
   }
 
   /** tcp_rack_advance: `x`, (s)acked now, is the newest delivered segment, unless ambiguous. */
@@ -165,7 +175,7 @@ export class TcpScoreboard {
     const reo = this.reoWnd();
     let lost = 0;
     // tsorted_sent_queue: the segments not (s)acked, by the time they last left.
-    const order = this.q.filter((x) => !x.sacked).sort((a, b) => a.sent - b.sent || ((a.end - b.end) | 0));
+    const order = this.q.filter((x) => !x.sacked).sort((a, b) => a.sent - b.sent || (a.end - b.end) | 0);
     for (const x of order) {
       if (x.lost && !x.retrans) continue;
       if (!sentAfter(this.rackMstamp, x.sent, this.rackEndSeq, x.end)) break;
@@ -203,7 +213,8 @@ export class TcpScoreboard {
     this.prrDelivered += newlyAckedSacked;
     let sndcnt: number;
     if (delta < 0) {
-      sndcnt = Math.floor((this.ssthresh * this.prrDelivered + this.priorCwnd - 1) / this.priorCwnd) - this.prrOut;
+      sndcnt =
+        Math.floor((this.ssthresh * this.prrDelivered + this.priorCwnd - 1) / this.priorCwnd) - this.prrOut;
     } else {
       sndcnt = Math.max(this.prrDelivered - this.prrOut, newlyAckedSacked);
       if (unaAdvanced && !newlyLost) sndcnt++;
@@ -261,7 +272,13 @@ export class TcpScoreboard {
    * longer one is cut there (tcp_fragment: the rest a new segment, still lost). `tx` sends the
    * bytes [seq, end) in packets of `mss`. Returns the packets sent.
    */
-  retransmit(x: TxSeg, segs: number, mss: number, now: number, tx: (seq: number, end: number) => void): number {
+  retransmit(
+    x: TxSeg,
+    segs: number,
+    mss: number,
+    now: number,
+    tx: (seq: number, end: number) => void,
+  ): number {
     const len = (x.end - x.seq) >>> 0;
     if (len > segs * mss) {
       const cut = (x.seq + segs * mss) >>> 0;

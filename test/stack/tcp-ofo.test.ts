@@ -96,7 +96,11 @@ test('overlapping segments: the bytes follow on once, from rcv_nxt', () => {
 test("the option's bytes as Linux writes them: NOP, NOP, TS, NOP, NOP, SACK 1449:1451", () => {
   const o = new TcpOfo(true);
   o.queue(1449, seg(2));
-  const opts: TcpOption[] = [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'ts', val: 4116370370, ecr: 694441279 }];
+  const opts: TcpOption[] = [
+    { kind: 'nop' },
+    { kind: 'nop' },
+    { kind: 'ts', val: 4116370370, ecr: 694441279 },
+  ];
   o.writeOptions(opts, 12);
   const p = buildTcpPacket(
     { src: 0xcb00710a, dst: 0xac100202 },
