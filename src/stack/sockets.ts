@@ -2629,7 +2629,10 @@ export class Sockets {
     if (unaAdvanced) s.sbRetries = 0;
     let lost = 0;
     let reo = false;
-    if (sb.rackAdvanced) {
+    // tcp_ack_is_dubious → tcp_fastretrans_alert → tcp_identify_packet_loss → tcp_rack_mark_lost:
+    // a duplicate ACK, one that SACKs data, or any ACK outside CA_Open.
+    const dubious = !unaAdvanced || sb.newlySacked > 0 || sb.caState !== CA_OPEN;
+    if (dubious && sb.rackAdvanced) {
       sb.rackAdvanced = false;
       lost = sb.rackDetectLoss(now, this.reoWait);
       if (this.reoWait[0]! > 0) {

@@ -64,6 +64,8 @@ export class TcpScoreboard {
   rackAdvanced = false;
   /** tlp_high_seq: a tail loss probe is out. */
   tlpOut = false;
+  /** Packets the last ack() SACKed (FLAG_DATA_SACKED). */
+  newlySacked = 0;
 
   /** @param srtt the smoothed RTT (seconds), for reo_wnd's bound. */
   constructor(public srtt: number) {}
@@ -106,15 +108,20 @@ export class TcpScoreboard {
     });
   }
 
-  /** tcp_rack_advance: `x`, (s)acked now, is the newest delivered segment, unless ambiguous. */
+  /**
+   * tcp_rack_advance (6.18): `x` was (s)acked now: RACK's RTT is its (unless it was retransmitted
+   * and the sample is below min_rtt: ambiguous), and its send time the reference when it left
+   * after the current one.
+   */
   private rackAdvance(x: TxSeg, now: number): void {
-    if (this.rackMstamp >= 0 && !sentAfter(x.sent, this.rackMstamp, x.end, this.rackEndSeq)) return;
     const rtt = now - x.sent;
     if (x.everRetrans && rtt < this.minRtt) return;
-    this.rackRtt = rtt;
-    this.rackMstamp = x.sent;
-    this.rackEndSeq = x.end;
     this.rackAdvanced = true;
+    this.rackRtt = rtt;
+    if (this.rackMstamp < 0 || sentAfter(x.sent, this.rackMstamp, x.end, this.rackEndSeq)) {
+      this.rackMstamp = x.sent;
+      this.rackEndSeq = x.end;
+    }
   }
 
   /**
@@ -123,6 +130,7 @@ export class TcpScoreboard {
    * and min_rtt sampled from the newest never retransmitted). Returns packets newly (s)acked.
    */
   ack(ack: number, blocks: readonly number[], n: number, now: number): number {
+    this.newlySacked = 0;
     let delivered = 0;
     let lastSent = -1;
     const q = this.q;
@@ -147,6 +155,7 @@ export class TcpScoreboard {
         x.lost = false;
         x.retrans = false;
         delivered += x.pcount;
+        this.newlySacked += x.pcount;
         if (!x.everRetrans) sackLast = Math.max(sackLast, x.sent);
         this.rackAdvance(x, now);
       }
