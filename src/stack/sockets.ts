@@ -1468,6 +1468,11 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /** The socket's out-of-order queue: SACK blocks when the handshake agreed SACK (tcp_is_sack). */
+  private newOfo(s: TcpSock): TcpOfo {
+    return new TcpOfo(((s.optsOk ?? 0) & OPT_SACK) !== 0, this.host.sysctl('net.ipv4.tcp_dsack', 1) !== 0);
+  }
+
   /**
    * __tcp_ack_snd_check after `len` bytes of data: the ACK now in quick ACK mode (not pingpong) or
    * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss: 536, or the
@@ -1476,11 +1481,6 @@ export class Sockets {
    * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
    * "delayed ACK missed").
    */
-  /** The socket's out-of-order queue: SACK blocks when the handshake agreed SACK (tcp_is_sack). */
-  private newOfo(s: TcpSock): TcpOfo {
-    return new TcpOfo(((s.optsOk ?? 0) & OPT_SACK) !== 0, this.host.sysctl('net.ipv4.tcp_dsack', 1) !== 0);
-  }
-
   private ackReceived(s: TcpSock, len: number, now = false): void {
     s.lrcv = this.now();
     s.unacked = (s.unacked ?? 0) + len;
@@ -1749,13 +1749,13 @@ export class Sockets {
     if (flags & TCP_ACK) {
       const advanced = ((ack - s.sndUna) | 0) > 0;
       if (advanced) s.pendingConfirm = true; // forward progress
-      if (s.sb && !s.sb.empty && ((s.sndNxt - ack) | 0) >= 0 && ((ack - s.sndUna) | 0) >= 0) {
+      const line = s.sb && !s.sb.empty && ((s.sndNxt - ack) | 0) >= 0 && ((ack - s.sndUna) | 0) >= 0;
+      s.sndUna = ack;
+      if (line) {
         // A line in segments: its scoreboard takes the ACK and its SACK blocks (tcp-sack.ts).
         if (advanced) s.sbBackoff = 0;
-        s.sndUna = ack;
         this.lineAck(s, ack, advanced, this.sackBuf, this.sackN);
       }
-      s.sndUna = ack;
       if (s.zeroWindow && win !== 0) {
         s.zeroWindow = false;
         // (Before connect() returned, the application has written nothing yet: connected().)
