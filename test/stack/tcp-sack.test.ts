@@ -129,6 +129,11 @@ test('gen-1505-25: RACK resends the 1448, then only it goes again, split 1348 + 
     'out . 100 ack 1',
   ]);
   assert.equal(got[12], 'in . 0 ack 1451');
+  // s1's ACKs carry the SACK block while the tail waits out of order, then not.
+  const acks = relative(flowPackets('test/conformance/generated/gen-1505-25.yaml', 'r2:wan'))
+    .filter((p) => p.dir === 'in' && p.proto === 'tcp' && p.len === 0 && p.flags === '.')
+    .map((p) => `${p.ack} ${p.opts}`);
+  assert.deepEqual(acks.slice(0, 3), ['1 ts,sack', '1349 ts,sack', '1451 ts']);
 });
 
 test('gen-1505-61: the 1448 again at once (RACK), then at each RTO, never the SACKed tail', () => {
