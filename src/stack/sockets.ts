@@ -31,11 +31,14 @@ import {
 import {
   enabledOptions,
   establishedOptions,
+  OPT_SACK,
   OPT_TS,
   OPT_WS,
   synOptionBits,
   synOptions,
 } from './tcp-options.ts';
+import { TcpOfo } from './tcp-ofo.ts';
+import { CA_OPEN, sackBlocks, TcpScoreboard, type TxSeg } from './tcp-sack.ts';
 import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
 import { markPendingConfirm } from './neigh.ts';
 import {
@@ -431,6 +434,19 @@ interface TcpSock {
    * (and starts writing) when connect() returns (releaseSock), unless a reset came first.
    */
   connectedPending?: boolean;
+  /** The receiver's out-of-order queue and SACK blocks (tcp-ofo.ts), made when first needed. */
+  ofo?: TcpOfo;
+  /**
+   * Client, a line sent in segments (sendLine): the sender's scoreboard (tcp-sack.ts), and its
+   * one retransmission timer (icsk_retransmit_timer: the RTO, RACK's reorder timer or the tail
+   * loss probe; `sbTimer` the arming's identity, `sbPending` icsk_pending), icsk_backoff and
+   * icsk_retransmits.
+   */
+  sb?: TcpScoreboard;
+  sbTimer?: number;
+  sbPending?: 'rto' | 'reo' | 'tlp';
+  sbBackoff?: number;
+  sbRetries?: number;
 }
 
 /** The application's system calls that hold a TCP socket while the chain they set off runs. */
@@ -758,6 +774,8 @@ export class Sockets {
     const options: TcpOption[] = syn
       ? synOptions(bits, s.advMss ?? 1460, ts, RCV_WSCALE)
       : establishedOptions(bits, ts);
+    // tcp_established_options: the SACK blocks (D-SACK first) after the timestamps.
+    if (!syn && s.ofo) s.ofo.writeOptions(options, bits & OPT_TS ? 12 : 0);
     // The initial window is 65535 rounded down to the MSS less the timestamps' 12 bytes
     // (tcp_select_initial_window); later ones 64256 rounded up to the scale's unit and shifted
     // (__tcp_select_window's ALIGN), 63 with the shift of 10, else 64240 (as Linux 6.18 sends them
@@ -1093,6 +1111,8 @@ export class Sockets {
         synOptionBits(ip, o + 20, o + doff),
         mssOption(ip, o + 20, o + doff),
       );
+    // The SACK blocks, for a line's scoreboard (lineAck).
+    this.sackN = s.sb && !s.sb.empty ? sackBlocks(ip, o + 20, o + doff, this.sackBuf) : 0;
     this.tcpSockInput(
       s,
       flags,
@@ -1448,6 +1468,11 @@ export class Sockets {
     this.sendRetransmitted(s, TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
 
+  /** The socket's out-of-order queue: SACK blocks when the handshake agreed SACK (tcp_is_sack). */
+  private newOfo(s: TcpSock): TcpOfo {
+    return new TcpOfo(((s.optsOk ?? 0) & OPT_SACK) !== 0, this.host.sysctl('net.ipv4.tcp_dsack', 1) !== 0);
+  }
+
   /**
    * __tcp_ack_snd_check after `len` bytes of data: the ACK now in quick ACK mode (not pingpong) or
    * with more than one full segment unacknowledged (rcv_nxt - rcv_wup > rcv_mss: 536, or the
@@ -1456,13 +1481,15 @@ export class Sockets {
    * first (tcp_event_ack_sent); firing in pingpong mode ends it (tcp_delack_timer_handler:
    * "delayed ACK missed").
    */
-  private ackReceived(s: TcpSock, len: number): void {
+  private ackReceived(s: TcpSock, len: number, now = false): void {
     s.lrcv = this.now();
     s.unacked = (s.unacked ?? 0) + len;
     // tcp_event_data_recv → tcp_measure_rcv_mss, before the check: a full-sized segment raises it.
     const rcvMss = s.rcvMss ?? 536;
     if (len >= rcvMss) s.rcvMss = Math.min(len, s.advMss ?? 1460);
-    if (!s.pingpong || s.unacked > (s.rcvMss ?? 536)) {
+    // `now`: out-of-order data is queued, or the segment filled the gap before it (tcp_data_queue:
+    // ICSK_ACK_NOW; __tcp_ack_snd_check: an out-of-order queue not empty sends the ACK at once).
+    if (now || !s.pingpong || s.unacked > (s.rcvMss ?? 536)) {
       this.send(this.tcpSegment(s, TCP_ACK));
       return;
     }
@@ -1608,7 +1635,11 @@ export class Sockets {
       s.rcvTs = this.now();
       s.kaProbes = 0;
     }
-    if (tsval >= 0 && !repeatedSyn) s.tsRecent = tsval;
+    // tcp_replace_ts_recent: only a segment that starts at or before rcv_wup updates ts_recent:
+    // data out of order (past rcv_nxt) does not.
+    const ofoData =
+      payload.length > 0 && s.state !== 'SYN_SENT' && s.state !== 'SYN_RECV' && ((seq - s.rcvNxt) | 0) > 0;
+    if (tsval >= 0 && !repeatedSyn && !ofoData) s.tsRecent = tsval;
     if (flags & TCP_RST) {
       this.tcp.delete(k);
       s.state = 'CLOSED';
@@ -1716,8 +1747,15 @@ export class Sockets {
         break;
     }
     if (flags & TCP_ACK) {
-      if (((ack - s.sndUna) | 0) > 0) s.pendingConfirm = true; // forward progress
+      const advanced = ((ack - s.sndUna) | 0) > 0;
+      if (advanced) s.pendingConfirm = true; // forward progress
+      const line = s.sb && !s.sb.empty && ((s.sndNxt - ack) | 0) >= 0 && ((ack - s.sndUna) | 0) >= 0;
       s.sndUna = ack;
+      if (line) {
+        // A line in segments: its scoreboard takes the ACK and its SACK blocks (tcp-sack.ts).
+        if (advanced) s.sbBackoff = 0;
+        this.lineAck(s, ack, advanced, this.sackBuf, this.sackN);
+      }
       if (s.zeroWindow && win !== 0) {
         s.zeroWindow = false;
         // (Before connect() returned, the application has written nothing yet: connected().)
@@ -1726,12 +1764,48 @@ export class Sockets {
     }
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
+    let ackNow = false;
+    let dup = false;
     if (payload.length > 0 && seq !== s.rcvNxt) {
-      // Data already received (a retransmission whose ACK was lost) or out of order: the
-      // receiver answers with a duplicate ACK (tcp_send_dupack / tcp_data_queue).
-      this.send(this.tcpSegment(s, TCP_ACK));
-    } else if (payload.length > 0) {
+      const end = (seq + payload.length) >>> 0;
+      const ofo = (s.ofo ??= this.newOfo(s));
+      if (((seq - s.rcvNxt) | 0) > 0) {
+        // tcp_data_queue_ofo: past rcv_nxt, it waits in the out-of-order queue (SACKed), and
+        // the ACK goes at once (__tcp_ack_snd_check: the queue is not empty).
+        if (s.state === 'ESTABLISHED' || s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2')
+          ofo.queue(seq, payload);
+        this.send(this.tcpSegment(s, TCP_ACK));
+        return;
+      }
+      if (((end - s.rcvNxt) | 0) <= 0) {
+        // Data already received (a retransmission whose ACK was lost): a duplicate ACK at once
+        // (tcp_data_queue: tcp_dsack_set, tcp_enter_quickack_mode), with its D-SACK.
+        ofo.dsackSet(seq, end);
+        this.send(this.tcpSegment(s, TCP_ACK));
+        dup = true;
+      } else {
+        // Partly received already (tcp_data_queue's "partial packet"): the old bytes D-SACKed,
+        // the new ones taken in.
+        ofo.dsackSet(seq, s.rcvNxt);
+        payload = payload.subarray((s.rcvNxt - seq) >>> 0);
+        seq = s.rcvNxt;
+      }
+    }
+    if (payload.length > 0 && !dup) {
       s.rcvNxt = (s.rcvNxt + payload.length) >>> 0;
+      if (s.ofo && !s.ofo.empty) {
+        // tcp_ofo_queue: what waited out of order follows on; the ACK goes at once (the gap
+        // filled: ICSK_ACK_NOW; or the queue still not empty).
+        const more = s.ofo.take(s.rcvNxt);
+        if (more) {
+          const all = new Uint8Array(payload.length + more.length);
+          all.set(payload);
+          all.set(more, payload.length);
+          payload = all;
+          s.rcvNxt = (s.rcvNxt + more.length) >>> 0;
+        }
+        ackNow = true;
+      } else if (s.ofo) s.ofo.sackRemove(s.rcvNxt);
       if (s.app) {
         // Quick ACK (ftp.ts's applications answer later), then the application reads.
         this.send(this.tcpSegment(s, TCP_ACK));
@@ -1740,7 +1814,7 @@ export class Sockets {
         // The ACK (quick, or delayed in pingpong mode: ackReceived), then the server application's
         // answer once a whole line is in: who it saw. The answer carries the ACK, and answering at
         // once puts the socket in pingpong mode.
-        this.ackReceived(s, payload.length);
+        this.ackReceived(s, payload.length, ackNow);
         s.rxLen = (s.rxLen ?? 0) + payload.length;
         if (payload[payload.length - 1] !== 0x0a) return;
         s.rxLen = 0;
@@ -1748,7 +1822,7 @@ export class Sockets {
         // over (HostEnv.wake): the quick ACK goes round first (gen-1415-17: a hairpin to itself).
         this.wake(() => this.answer(s));
       } else {
-        this.ackReceived(s, payload.length);
+        this.ackReceived(s, payload.length, ackNow);
         s.obs?.data?.(ap(s.raddr, s.rport), payload, true);
         if (s.lines === undefined || s.answerWait === undefined) {
           // One exchange: the application, woken once the chain is over (its ACK goes round
@@ -2376,7 +2450,11 @@ export class Sockets {
           event: 'retransmit',
           text: `path MTU to ${formatIpv4(s.raddr)} is ${pmtu}: sends unacknowledged data again in smaller segments`,
         });
-      this.sendLine(s, s.sndUna, false);
+      // tcp_simple_retransmit: with a line's scoreboard, only segments longer than the MSS now
+      // are lost (not the SACKed ones), sent again as the congestion window allows (tcp-sack.ts).
+      if (s.sb && !s.sb.empty) {
+        if (s.sb.simpleRetransmit(this.lineMss(s), s.sndNxt)) this.lineXmitRetransmitQueue(s);
+      } else this.sendLine(s, s.sndUna, false);
     }
   }
 
@@ -2427,14 +2505,209 @@ export class Sockets {
         const next = off;
         // One closure per segment of a write longer than the MSS (not per packet forwarded).
         return xmit(
-          () => this.send(seg),
+          () => {
+            this.send(seg);
+            if (nagle) this.lineSent(s, seq, n);
+          },
           () => {
             if (s.state !== 'CLOSED') this.lineFrom(s, next, mss, nagle);
           },
         );
       }
       this.send(seg);
+      if (nagle) this.lineSent(s, seq, n);
     }
+  }
+
+  /**
+   * A new segment of the line left (tcp_event_new_data_sent): into the scoreboard (tcp-sack.ts),
+   * and the retransmission timer: the RTO when nothing was in flight, then the tail loss probe
+   * (tcp_schedule_loss_probe, with SACK agreed, in CA_Open).
+   */
+  private lineSent(s: TcpSock, seq: number, n: number): void {
+    const sb = (s.sb ??= new TcpScoreboard(s.srtt ?? 0));
+    const wasEmpty = sb.empty;
+    sb.sent(seq, (seq + n) >>> 0, 1, this.now());
+    if (wasEmpty) this.lineTimer(s, 'rto', this.lineRto(s));
+    this.scheduleLossProbe(s);
+  }
+
+  /** icsk_rto: the handshake's RTT plus tcp_rto_min, doubled per backoff (jiffies). */
+  private lineRto(s: TcpSock): number {
+    return Math.min(toJiffies((s.srtt ?? 0) + 0.2) << (s.sbBackoff ?? 0), 120 * HZ);
+  }
+
+  /**
+   * tcp_schedule_loss_probe: in CA_Open with SACK agreed and no probe out, the probe at 2 SRTT
+   * plus TCP_RTO_MIN for one packet in flight, else TCP_TIMEOUT_MIN (2 jiffies), but no later
+   * than the RTO would fire (tcp_rto_delta_us). Returns false when none is scheduled.
+   */
+  private scheduleLossProbe(s: TcpSock, inTimer = false): boolean {
+    const sb = s.sb!;
+    if (sb.caState !== CA_OPEN || sb.tlpOut || !((s.optsOk ?? 0) & OPT_SACK) || sb.empty) return false;
+    let t = toJiffies(2 * (s.srtt ?? 0)) + (sb.packetsOut === 1 ? HZ / 5 : 2);
+    const delta = sb.q[0]!.sent + this.lineRto(s) / HZ - this.now();
+    if (delta > 0) t = Math.min(t, toJiffies(delta));
+    this.lineTimer(s, 'tlp', t, inTimer);
+    return true;
+  }
+
+  /**
+   * tcp_rearm_rto: the RTO from now, or, while the reorder timer or a loss probe was pending,
+   * from when the first segment in flight left (tcp_rto_delta_us).
+   */
+  private rearmRto(s: TcpSock, inTimer = false): void {
+    const sb = s.sb!;
+    if (sb.empty) return this.lineTimer(s, undefined, 0);
+    let t = this.lineRto(s);
+    if (s.sbPending === 'reo' || s.sbPending === 'tlp')
+      t = Math.max(toJiffies(sb.q[0]!.sent + t / HZ - this.now()), 1);
+    this.lineTimer(s, 'rto', t, inTimer);
+  }
+
+  /** inet_csk_reset_xmit_timer: the line's one retransmission timer, `kind` after `jiffies`. */
+  private lineTimer(
+    s: TcpSock,
+    kind: 'rto' | 'reo' | 'tlp' | undefined,
+    jiffies: number,
+    inTimer = false,
+  ): void {
+    const arm = (s.sbTimer = (s.sbTimer ?? 0) + 1);
+    s.sbPending = kind;
+    if (!kind) return;
+    this.kernelTimer(
+      jiffies,
+      () => {
+        if (s.sbTimer !== arm || s.state === 'CLOSED' || !s.sb || s.sb.empty) return;
+        if (kind === 'rto') this.lineRetransmitTimer(s);
+        else if (kind === 'reo') this.lineReoTimeout(s);
+        else this.lineLossProbe(s);
+      },
+      false,
+      inTimer,
+    );
+  }
+
+  /** The line's bytes [seq, end) again, in segments of `mss` (PSH on the one that ends the line). */
+  private lineResend(s: TcpSock, seq: number, end: number, mss: number): void {
+    const lineEnd = (s.lineSeq! + s.line!.length) >>> 0;
+    while (((end - seq) | 0) > 0) {
+      const n = Math.min(mss, (end - seq) >>> 0);
+      const off = (seq - s.lineSeq!) >>> 0;
+      const e = (seq + n) >>> 0;
+      const flags = e === lineEnd ? TCP_PSH | TCP_ACK : TCP_ACK;
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'retransmit',
+          text: `retransmits ${n} bytes (seq ${(seq - s.lineSeq!) >>> 0 || 0} of the line) to ${ap(s.raddr, s.rport)}`,
+        });
+      this.send(this.tcpSegment(s, flags, s.line!.subarray(off, off + n), seq));
+      seq = e;
+    }
+  }
+
+  /** tcp_xmit_retransmit_queue at the MSS now; the RTO rearmed when the first segment went. */
+  private lineXmitRetransmitQueue(s: TcpSock, inTimer = false): void {
+    const sb = s.sb!;
+    const mss = this.lineMss(s);
+    const head = sb.xmitRetransmitQueue(mss, this.now(), (a, b) => this.lineResend(s, a, b, mss));
+    if (head && s.sbPending !== 'reo') this.lineTimer(s, 'rto', this.lineRto(s), inTimer);
+  }
+
+  /**
+   * tcp_ack for the line: the cumulative ACK and the SACK blocks of the segment (`blocks`, `n`),
+   * RACK's loss detection (tcp_rack_mark_lost, its reorder timer), the congestion state
+   * (tcp_fastretrans_alert), the timer (tcp_set_xmit_timer) and the retransmissions
+   * (tcp_xmit_recovery).
+   */
+  private lineAck(s: TcpSock, ack: number, unaAdvanced: boolean, blocks: number[], n: number): void {
+    const sb = s.sb!;
+    const now = this.now();
+    const delivered = sb.ack(ack, blocks, n, now);
+    if (unaAdvanced) s.sbRetries = 0;
+    let lost = 0;
+    let reo = false;
+    // tcp_ack_is_dubious → tcp_fastretrans_alert → tcp_identify_packet_loss → tcp_rack_mark_lost:
+    // a duplicate ACK, one that SACKs data, or any ACK outside CA_Open.
+    const dubious = !unaAdvanced || sb.newlySacked > 0 || sb.caState !== CA_OPEN;
+    if (dubious && sb.rackAdvanced) {
+      sb.rackAdvanced = false;
+      lost = sb.rackDetectLoss(now, this.reoWait);
+      if (this.reoWait[0]! > 0) {
+        // tcp_rack_mark_lost: the reorder timer, usecs_to_jiffies(remaining) + TCP_TIMEOUT_MIN.
+        this.lineTimer(s, 'reo', toJiffies(this.reoWait[0]!) + 2);
+        reo = true;
+      }
+    }
+    sb.afterAck(ack, s.sndNxt, delivered, lost, unaAdvanced);
+    if (sb.empty) {
+      this.lineTimer(s, undefined, 0);
+      sb.tlpOut = false;
+      return;
+    }
+    if (!reo && (unaAdvanced || lost > 0) && !this.scheduleLossProbe(s)) this.rearmRto(s);
+    this.lineXmitRetransmitQueue(s);
+  }
+
+  /** tcp_rack_reo_timeout: the reorder window passed; what is lost now goes again. */
+  private lineReoTimeout(s: TcpSock): void {
+    const sb = s.sb!;
+    s.sbPending = undefined;
+    const prior = sb.inFlight();
+    sb.rackDetectLoss(this.now(), this.reoWait);
+    if (prior !== sb.inFlight()) {
+      if (sb.caState !== 3) {
+        sb.enterRecovery(s.sndNxt);
+        sb.cwndReduction(1, false, false);
+      }
+      this.lineXmitRetransmitQueue(s, true);
+    }
+    if (s.sbPending !== 'rto') this.rearmRto(s, true);
+  }
+
+  /** tcp_send_loss_probe: the last segment again (one packet of the MSS), then the RTO. */
+  private lineLossProbe(s: TcpSock): void {
+    const sb = s.sb!;
+    const x: TxSeg = sb.q[sb.q.length - 1]!;
+    const mss = this.lineMss(s);
+    const seq = (x.end - x.seq) >>> 0 > mss ? (x.end - mss) >>> 0 : x.seq;
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'retransmit',
+        text: `tail loss probe to ${ap(s.raddr, s.rport)}`,
+      });
+    this.lineResend(s, seq, x.end, mss);
+    x.sent = this.now();
+    sb.tlpOut = true;
+    this.rearmRto(s, true);
+  }
+
+  /**
+   * tcp_retransmit_timer: tcp_enter_loss (all not SACKed lost, cwnd = in_flight + 1), the first
+   * segment again (one packet), the RTO doubled (icsk_backoff), at most tcp_retries2 times.
+   */
+  private lineRetransmitTimer(s: TcpSock): void {
+    const sb = s.sb!;
+    s.sbPending = undefined;
+    const retries = (s.sbRetries = (s.sbRetries ?? 0) + 1);
+    if (retries > this.host.sysctl('net.ipv4.tcp_retries2', 15)) return;
+    sb.enterLoss(s.sndNxt);
+    sb.tlpOut = false;
+    const mss = this.lineMss(s);
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'retransmit',
+        text: `retransmission timeout (${(this.lineRto(s) * 1000) / HZ} ms): the line's first unacknowledged segment again`,
+      });
+    sb.retransmit(sb.q[0]!, 1, mss, this.now(), (a, b) => this.lineResend(s, a, b, mss));
+    s.sbBackoff = (s.sbBackoff ?? 0) + 1;
+    this.lineTimer(s, 'rto', this.lineRto(s), true);
   }
 
   /**
@@ -2467,6 +2740,11 @@ export class Sockets {
     }
   }
   private icmpHashFrom: FlowKey | undefined;
+  /** tcp_rack_detect_loss's reorder wait (seconds), reused. */
+  private readonly reoWait = [0];
+  /** The SACK blocks of the segment being taken in (sackBlocks), reused, and how many. */
+  private readonly sackBuf: number[] = [];
+  private sackN = 0;
 
   private sendIcmpErrorRouted(
     orig: Uint8Array,
