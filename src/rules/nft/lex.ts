@@ -275,6 +275,9 @@ function numberEnd(t: string, from: number, to: number): number | undefined {
       i += n;
       // A letter, `_` or `.` after it begins nft's next token (a keyword or `string`: `.0/24`).
       if (i < to && i > from && (LETTER.test(t[i]!) || t[i] === '.')) return i;
+      // So does a colon before a letter or at the word's end: a map element's `25:accept`,
+      // `1.2.3.4:drop`, `25: accept` are the key, nft's COLON and the data.
+      if (i < to && i > from && t[i] === ':' && (i + 1 === to || LETTER.test(t[i + 1]!))) return i;
       continue;
     }
     if (LETTER.test(c) || c === '.') {

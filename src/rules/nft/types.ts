@@ -759,6 +759,43 @@ export function hasInterval(e: NftExpr): boolean {
 }
 
 /** Whether a statement establishes TCP for what follows (`tcp ...`, `meta l4proto tcp`, `ip protocol tcp`). */
+/**
+ * Whether statement `s` gives the rule a transport protocol (nft's proto context at
+ * PROTO_BASE_TRANSPORT_HDR): a match on a tcp, udp, udplite, sctp or dccp field, or on the
+ * protocol itself (`meta l4proto`, `ip protocol`, `ip6 nexthdr`, `ct protocol`). A NAT port needs
+ * one before it (evaluate.c nat_evaluate_transport), as nft 1.0.6 answers `nft -c`.
+ */
+export function isTransportContext(s: NftStmt): boolean {
+  if (s.kind !== 'match' || !(s.op === 'implicit' || s.op === '==')) return false;
+  const l = s.left;
+  if (l.kind === 'payload')
+    return TRANSPORT_PROTOS.has(l.proto) || l.field === 'protocol' || l.field === 'nexthdr';
+  return (l.kind === 'meta' && l.key === 'l4proto') || (l.kind === 'ct' && l.key === 'protocol');
+}
+const TRANSPORT_PROTOS = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
+
+/**
+ * Whether expression `e` reads a transport field or the protocol itself, giving its rule a
+ * transport protocol as nft evaluates it (`dnat to tcp dport map { … }`, `dnat ip addr . port to
+ * meta l4proto . th dport map @m`).
+ */
+export function readsTransport(e: NftExpr): boolean {
+  switch (e.kind) {
+    case 'payload':
+      return TRANSPORT_PROTOS.has(e.proto);
+    case 'meta':
+      return e.key === 'l4proto';
+    case 'concat':
+      return e.items.some(readsTransport);
+    case 'map':
+      return readsTransport(e.key);
+    case 'binop':
+      return readsTransport(e.left);
+    default:
+      return false;
+  }
+}
+
 export function isTcpContext(s: NftStmt): boolean {
   if (s.kind !== 'match') return false;
   const l = s.left;
