@@ -38,10 +38,11 @@ import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
 import { T_ACCEPT } from '../src/netfilter/core/table.ts';
 import type { Skb } from '../src/netfilter/core/skb.ts';
 import {
+  clusterIps,
   env,
-  firstPacket,
   kubeProxyNft,
   natCount,
+  ownTextPackets,
   ringOf,
   ringSkb,
   spreadPackets,
@@ -250,23 +251,11 @@ if (!only || only.test(kname)) {
   // Classification through kube-proxy's own chains: 4,096 first packets to ClusterIPs spread over
   // the service-ips map (half from inside the cluster CIDR).
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
-  const svcs = [
-    ...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. (tcp|udp) \. (\d+) :/g),
-  ].map((m) => [
-    m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0),
-    m[2] === 'tcp' ? 6 : 17,
-    Number(m[3]),
-  ]);
-  const skbs: Skb[] = [];
-  let rnd = 777;
-  for (let k = 0; k < 4096; k++) {
-    rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
-    const [dst, proto, port] = svcs[rnd % svcs.length]!;
-    skbs.push(firstPacket(k, k % 2 === 0 ? 0x0a000005 : 0xc6336409, dst!, proto!, port!));
-  }
-  classify(`${kname}: first-packet classification over ${svcs.length} ClusterIPs`, pre, skbs);
+  const skbs = ownTextPackets(text);
+  const nsvc = clusterIps(text).length;
+  classify(`${kname}: first-packet classification over ${nsvc} ClusterIPs`, pre, skbs);
   classify(
-    `${kname}: first-packet classification over ${svcs.length} ClusterIPs, Skb.load from a ring`,
+    `${kname}: first-packet classification over ${nsvc} ClusterIPs, Skb.load from a ring`,
     pre,
     skbs,
     undefined,
