@@ -19,7 +19,10 @@ if [ -z "$bundle" ]; then
   npx esbuild bench/kube-proxy-nft-packets.ts --bundle --platform=node --format=esm --log-level=warning \
     --outfile="$bundle"
 fi
+bundle=$(realpath "$bundle")
 m=$tmp/m
+# From the temporary directory: V8 writes its isolate-*.log there, not in the checkout.
+cd "$tmp"
 valgrind --tool=callgrind --instr-atstart=no --dump-instr=yes --cache-sim=yes --I1=32768,8,64 \
   --D1=32768,8,64 --LL=1048576,16,64 --callgrind-out-file="$tmp/cg.out" \
   node --single-threaded --perf-basic-prof ${KP_CG_NODE_FLAGS:-} "$bundle" "$services" "$spread" "$packets" "$mode" "$m" \

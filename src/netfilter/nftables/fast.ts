@@ -1032,9 +1032,6 @@ export function runFast(
         const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         const l4 = skb.proto;
         const port = (b[q]! << 8) | b[q + 1]!;
-        r[0] = a >>> 0;
-        r[1] = l4;
-        r[2] = port;
         const ps = c[pc + 5]!;
         const site = c[pc + 6]!;
         // direct(fp, set, site), written out (runFast is past V8's inlining budget).
@@ -1072,7 +1069,14 @@ export function runFast(
             }
           }
         }
-        if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
+        if (packed < 0) {
+          // The key in registers 0-2 for the set's own lookup only: the copy's probe reads it from
+          // the locals, and the rule ends with its map (no later rule reads what it left there).
+          r[0] = a >>> 0;
+          r[1] = l4;
+          r[2] = port;
+          packed = hvmap(t, fp, ps, site, skb, now, probed);
+        }
         if (packed < 0) {
           pc = ret;
           continue;
