@@ -25,7 +25,8 @@
 //   and prints instructions and D1 / L2 misses per packet (one run, no difference of two).
 // The fourth argument: `cold` (the 4,096 Skbs), `ring`, or `own-ring` / `own-cold`: the packets
 // to 4,096 ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures/kube-proxy-nft.ts, read
-// with parseNft) as nft.bench.ts's "own text" rows, not the model's.
+// with parseNft) as nft.bench.ts's "own text" rows, not the model's; `own-ring-noaffinity` and
+// `own-cold-noaffinity` only to ClusterIPs of its services without session affinity.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
@@ -47,7 +48,7 @@ import { parseNft } from '../src/rules/nft/index.ts';
 
 const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2, 5).map(Number);
 const mode = process.argv[5] ?? 'cold';
-const ringMode = mode.endsWith('ring');
+const ringMode = mode.startsWith('ring') || mode.startsWith('own-ring');
 const own = mode.startsWith('own');
 const marker = process.argv[6];
 
@@ -77,7 +78,7 @@ if (own) {
   );
   if (!r.ok) throw new Error(`kube-proxy's text did not parse: ${r.diagnostics[0]!.message}`);
   rs = r.ruleset;
-  skbs = ownTextPackets(text);
+  skbs = ownTextPackets(text, mode.endsWith('-noaffinity'));
 } else skbs = spreadPackets(services, spread);
 const tables = nftFrontEnd(rs).tables(env, undefined);
 (tables[0] as NftChainTable).rt.makeFast();

@@ -117,7 +117,8 @@ const loadavg = (): string => {
  * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): per CPU second of this
  * process and wall clock, with the load average. With `theirs` (NATBOX_BENCH_AGAINST's tables for
  * the same ruleset) the two alternate batch by batch in this process, each batch's CPU time its
- * own: both see the same machine, and the line gives both rates and their ratio.
+ * own: both see the same machine, and the line gives both rates and their ratio. In the ring rows
+ * each loads the packets into its own checkout's Skb (its Skb.load in its figure).
  */
 function classify(
   label: string,
@@ -131,9 +132,11 @@ function classify(
   if (theirs) checkReach(theirs, skbs);
   const batch = 50_000;
   const one = ringSkb();
+  // The checkout compared with loads the ring into its own Skb (its Skb.load in its figure).
+  const theirOne = TheirSkb ? Object.assign(new TheirSkb(), { env: one.env }) : one;
   const ours = (): number => (ring ? loopRingOurs(pre, one, ring, batch) : loopOurs(pre, skbs, batch));
   const their = (t: NfTable): number =>
-    ring ? loopRingTheirs(t, one, ring, batch) : loopTheirs(t, skbs, batch);
+    ring ? loopRingTheirs(t, theirOne, ring, batch) : loopTheirs(t, skbs, batch);
   ours();
   if (theirs) their(theirs);
   const t0 = process.hrtime.bigint();
@@ -171,6 +174,14 @@ const theirFrontEnd: typeof nftFrontEnd | undefined = against
         nftFrontEnd: typeof nftFrontEnd;
       }
     ).nftFrontEnd
+  : undefined;
+/** Its Skb class (core/skb.ts), for its ring rows. */
+const TheirSkb: (new () => Skb) | undefined = against
+  ? (
+      (await import(pathToFileURL(join(against, 'src/netfilter/core/skb.ts')).href)) as {
+        Skb: new () => Skb;
+      }
+    ).Skb
   : undefined;
 
 if (!only || only.test(name)) {
