@@ -1034,14 +1034,16 @@ export function runFast(
         const port = (b[q]! << 8) | b[q + 1]!;
         const ps = c[pc + 5]!;
         const site = c[pc + 6]!;
-        // direct(fp, set, site), written out (runFast is past V8's inlining budget).
+        // direct(fp, set, site), written out (runFast is past V8's inlining budget): all of its
+        // conditions, the set's own `counter` too (its elements count: hvmap's countElem).
         const set = t.psets[ps]!;
         const h = set.hash!;
         const probed =
           fp.directOf[site] === h &&
           fp.directVersion[site] === h.version &&
           !set.mayExpire &&
-          set.elemCounters.length === 0;
+          set.elemCounters.length === 0 &&
+          !set.cfg.counters;
         let packed = -1;
         if (probed) {
           // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
