@@ -638,11 +638,14 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   fp.fused = recs.count;
   fp.directVersion = new Int32Array(hvmaps.length);
   for (let k = 0; k < hvmaps.length; k++) {
-    const h = t.psets[hvmaps[k]!]!.hash!;
+    const set = t.psets[hvmaps[k]!]!;
+    const h = set.hash!;
     fp.vpacks.push(vpacks[k]!);
     fp.direct.push(directs[k]!);
     fp.directOf.push(h);
-    fp.directVersion[k] = h.version;
+    // A map declared with `counter` (its config, fixed) never answers from the copy: its elements
+    // count (hvmap's countElem). -1: a version the set never has, so runFast need not read cfg.
+    fp.directVersion[k] = set.cfg.counters ? -1 : h.version;
   }
   return fp;
 }
@@ -1034,16 +1037,15 @@ export function runFast(
         const port = (b[q]! << 8) | b[q + 1]!;
         const ps = c[pc + 5]!;
         const site = c[pc + 6]!;
-        // direct(fp, set, site), written out (runFast is past V8's inlining budget): all of its
-        // conditions, the set's own `counter` too (its elements count: hvmap's countElem).
+        // direct(fp, set, site), written out (runFast is past V8's inlining budget): its
+        // `!set.cfg.counters` is in the version, -1 for such a map (buildFast).
         const set = t.psets[ps]!;
         const h = set.hash!;
         const probed =
           fp.directOf[site] === h &&
           fp.directVersion[site] === h.version &&
           !set.mayExpire &&
-          set.elemCounters.length === 0 &&
-          !set.cfg.counters;
+          set.elemCounters.length === 0;
         let packed = -1;
         if (probed) {
           // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
