@@ -240,3 +240,41 @@ export function ringSkb(): Skb {
   skb.env = hostEnv;
   return skb;
 }
+
+/**
+ * 4,096 first packets to ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures's
+ * kubeProxyNft: the `add element ip kube-proxy service-ips` lines), drawn at random, half from
+ * inside the cluster CIDR: nft.bench.ts's "own text" rows and the driver's `own-…` modes. With
+ * `withoutAffinity`, only to ClusterIPs of services without session affinity (the driver's
+ * `…-noaffinity` modes).
+ */
+export function ownTextPackets(text: string, withoutAffinity = false): Skb[] {
+  let svcs = clusterIps(text);
+  if (withoutAffinity) {
+    // The ClusterIPs whose service chain looks the client up in an affinity set (session affinity).
+    const aff = new Set(
+      [
+        ...text.matchAll(
+          /add rule ip kube-proxy (service-\S+) ip daddr ([\d.]+) .*\nadd rule ip kube-proxy \1 ip saddr @affinity-/g,
+        ),
+      ].map((m) => m[2]!),
+    );
+    svcs = svcs.filter(
+      (v) => !aff.has([v[0]! >>> 24, (v[0]! >>> 16) & 255, (v[0]! >>> 8) & 255, v[0]! & 255].join('.')),
+    );
+  }
+  const skbs: Skb[] = [];
+  let rnd = 777;
+  for (let k = 0; k < 4096; k++) {
+    rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
+    const [dst, proto, port] = svcs[rnd % svcs.length]!;
+    skbs.push(firstPacket(k, k % 2 === 0 ? 0x0a000005 : 0xc6336409, dst!, proto!, port!));
+  }
+  return skbs;
+}
+
+/** The ClusterIPs (address, l4proto, port) of kube-proxy's text that ownTextPackets draws from. */
+export const clusterIps = (text: string): number[][] =>
+  [...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. (tcp|udp) \. (\d+) :/g)].map(
+    (m) => [m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0), m[2] === 'tcp' ? 6 : 17, Number(m[3])],
+  );

@@ -19,16 +19,38 @@
 // - both at once, each miss on its instruction (no difference of two runs): callgrind with
 //   `--cache-sim=yes --dump-instr=yes` and the cache sizes above, plus `--print-opt-code
 //   --print-opt-code-filter=runFast` to read which load of runFast's code misses.
+// - the measured packets alone, everything they run (Skb.load, the walk, the loop, a GC if any)
+//   and nothing else: a fifth argument, a marker files' prefix, as bench/conntrack-packets.ts
+//   does (`--instr-atstart=no`, counting switched on once warm): scripts/kp-callgrind.sh runs it
+//   and prints instructions and D1 / L2 misses per packet (one run, no difference of two).
+// The fourth argument: `cold` (the 4,096 Skbs), `ring`, or `own-ring` / `own-cold`: the packets
+// to 4,096 ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures/kube-proxy-nft.ts, read
+// with parseNft) as nft.bench.ts's "own text" rows, not the model's; `own-ring-noaffinity` and
+// `own-cold-noaffinity` only to ClusterIPs of its services without session affinity.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
 import { T_ACCEPT } from '../src/netfilter/core/table.ts';
 import type { NfTable } from '../src/netfilter/core/table.ts';
 import type { Skb } from '../src/netfilter/core/skb.ts';
-import { env, kubeProxyNft, natCount, ringOf, ringSkb, spreadPackets } from './kube-proxy-nft-model.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import {
+  env,
+  kubeProxyNft,
+  natCount,
+  ownTextPackets,
+  ringOf,
+  ringSkb,
+  spreadPackets,
+} from './kube-proxy-nft-model.ts';
+import { kubeProxyNft as kubeProxyNftText } from './fixtures/kube-proxy-nft.ts';
+import { parseNft } from '../src/rules/nft/index.ts';
 
 const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2, 5).map(Number);
-const ringMode = process.argv[5] === 'ring';
+const mode = process.argv[5] ?? 'cold';
+const ringMode = mode.startsWith('ring') || mode.startsWith('own-ring');
+const own = mode.startsWith('own');
+const marker = process.argv[6];
 
 function loop(pre: NfTable, skbs: readonly Skb[], n: number): number {
   const len = skbs.length;
@@ -47,26 +69,39 @@ function loopRing(pre: NfTable, skb: Skb, ring: Uint8Array, n: number): number {
   return acc;
 }
 
-const tables = nftFrontEnd(kubeProxyNft(services)).tables(env, undefined);
+let rs = kubeProxyNft(services);
+let skbs: Skb[] = [];
+if (own) {
+  const text = kubeProxyNftText(services);
+  const r = parseNft(
+    text.split('\n').map((l, i) => ({ text: l, file: 'kube-proxy.nft', line: i + 1, column: 1 })),
+  );
+  if (!r.ok) throw new Error(`kube-proxy's text did not parse: ${r.diagnostics[0]!.message}`);
+  rs = r.ruleset;
+  skbs = ownTextPackets(text, mode.endsWith('-noaffinity'));
+} else skbs = spreadPackets(services, spread);
+const tables = nftFrontEnd(rs).tables(env, undefined);
 (tables[0] as NftChainTable).rt.makeFast();
 const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
-const skbs = spreadPackets(services, spread);
 for (const skb of skbs) {
   const before = natCount();
   if (pre.run(NF_INET_PRE_ROUTING, skb, 1, undefined) !== T_ACCEPT || natCount() !== before + 1)
     throw new Error('the packets did not reach their dnat');
 }
 let acc = 0;
-if (ringMode) {
-  const ring = ringOf(skbs);
-  const one = ringSkb();
-  acc += loopRing(pre, one, ring, 400_000); // warm-up: the interpreter optimized
-  acc += loopRing(pre, one, ring, packets);
-} else {
-  acc += loop(pre, skbs, 400_000); // warm-up: the interpreter optimized
-  acc += loop(pre, skbs, packets);
-}
+const ring = ringOf(skbs);
+const one = ringSkb();
+const measured = (n: number): number => (ringMode ? loopRing(pre, one, ring, n) : loop(pre, skbs, n));
+acc += measured(400_000); // warm-up: the interpreter optimized
+if (marker) {
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  writeFileSync(`${marker}.ready`, String(process.pid));
+  while (!existsSync(`${marker}.go`)) Atomics.wait(sleep, 0, 0, 20);
+  acc += measured(packets);
+  writeFileSync(`${marker}.done`, '');
+  while (!existsSync(`${marker}.stop`)) Atomics.wait(sleep, 0, 0, 200);
+} else acc += measured(packets);
 const mem = process.memoryUsage();
 console.log(
-  `${services} services, ${spread} spread, ${packets} packets${ringMode ? ' (ring)' : ''}: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
+  `${services} services, ${spread} spread, ${packets} packets${own ? ", kube-proxy's own text" : ''}${ringMode ? ' (ring)' : ''}: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
 );

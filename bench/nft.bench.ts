@@ -38,10 +38,11 @@ import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
 import { T_ACCEPT } from '../src/netfilter/core/table.ts';
 import type { Skb } from '../src/netfilter/core/skb.ts';
 import {
+  clusterIps,
   env,
-  firstPacket,
   kubeProxyNft,
   natCount,
+  ownTextPackets,
   ringOf,
   ringSkb,
   spreadPackets,
@@ -116,7 +117,8 @@ const loadavg = (): string => {
  * The rate of `pre.run` over `skbs` for about `seconds` (after a warm-up): per CPU second of this
  * process and wall clock, with the load average. With `theirs` (NATBOX_BENCH_AGAINST's tables for
  * the same ruleset) the two alternate batch by batch in this process, each batch's CPU time its
- * own: both see the same machine, and the line gives both rates and their ratio.
+ * own: both see the same machine, and the line gives both rates and their ratio. In the ring rows
+ * each loads the packets into its own checkout's Skb (its Skb.load in its figure).
  */
 function classify(
   label: string,
@@ -130,9 +132,11 @@ function classify(
   if (theirs) checkReach(theirs, skbs);
   const batch = 50_000;
   const one = ringSkb();
+  // The checkout compared with loads the ring into its own Skb (its Skb.load in its figure).
+  const theirOne = TheirSkb ? Object.assign(new TheirSkb(), { env: one.env }) : one;
   const ours = (): number => (ring ? loopRingOurs(pre, one, ring, batch) : loopOurs(pre, skbs, batch));
   const their = (t: NfTable): number =>
-    ring ? loopRingTheirs(t, one, ring, batch) : loopTheirs(t, skbs, batch);
+    ring ? loopRingTheirs(t, theirOne, ring, batch) : loopTheirs(t, skbs, batch);
   ours();
   if (theirs) their(theirs);
   const t0 = process.hrtime.bigint();
@@ -170,6 +174,14 @@ const theirFrontEnd: typeof nftFrontEnd | undefined = against
         nftFrontEnd: typeof nftFrontEnd;
       }
     ).nftFrontEnd
+  : undefined;
+/** Its Skb class (core/skb.ts), for its ring rows. */
+const TheirSkb: (new () => Skb) | undefined = against
+  ? (
+      (await import(pathToFileURL(join(against, 'src/netfilter/core/skb.ts')).href)) as {
+        Skb: new () => Skb;
+      }
+    ).Skb
   : undefined;
 
 if (!only || only.test(name)) {
@@ -250,23 +262,11 @@ if (!only || only.test(kname)) {
   // Classification through kube-proxy's own chains: 4,096 first packets to ClusterIPs spread over
   // the service-ips map (half from inside the cluster CIDR).
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
-  const svcs = [
-    ...text.matchAll(/add element ip kube-proxy service-ips \{ ([\d.]+) \. (tcp|udp) \. (\d+) :/g),
-  ].map((m) => [
-    m[1]!.split('.').reduce((a, b) => a * 256 + Number(b), 0),
-    m[2] === 'tcp' ? 6 : 17,
-    Number(m[3]),
-  ]);
-  const skbs: Skb[] = [];
-  let rnd = 777;
-  for (let k = 0; k < 4096; k++) {
-    rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
-    const [dst, proto, port] = svcs[rnd % svcs.length]!;
-    skbs.push(firstPacket(k, k % 2 === 0 ? 0x0a000005 : 0xc6336409, dst!, proto!, port!));
-  }
-  classify(`${kname}: first-packet classification over ${svcs.length} ClusterIPs`, pre, skbs);
+  const skbs = ownTextPackets(text);
+  const nsvc = clusterIps(text).length;
+  classify(`${kname}: first-packet classification over ${nsvc} ClusterIPs`, pre, skbs);
   classify(
-    `${kname}: first-packet classification over ${svcs.length} ClusterIPs, Skb.load from a ring`,
+    `${kname}: first-packet classification over ${nsvc} ClusterIPs, Skb.load from a ring`,
     pre,
     skbs,
     undefined,

@@ -113,6 +113,8 @@ const arbCase = fc.record({
   mFields: arbFields,
   mInterval: fc.boolean(),
   mCatchAll: fc.boolean(),
+  /** The map declared with `counter`: each element a lookup finds counts (nft_lookup_eval). */
+  mCounter: fc.boolean(),
   mElems: fc.array(fc.record({ parts: arbParts, v: arbVerdict }), { maxLength: 10 }),
   chains: fc.array(fc.array(arbRuleKind, { maxLength: 5 }), { minLength: CHAINS + 1, maxLength: CHAINS + 1 }),
   packets: fc.array(
@@ -246,6 +248,7 @@ function rulesetOf(c: Case): NftRuleset {
         isMap: true,
         data: { types: ['verdict'] },
         flags: c.mInterval ? ['interval'] : [],
+        ...(c.mCounter ? { stmts: [{ kind: 'counter', packets: 0, bytes: 0 } as NftStmt] } : {}),
       },
     ),
   ];
@@ -313,6 +316,14 @@ test('nft fast walk: random rulesets with sets, maps, dynsets and timeouts run a
       assert.deepEqual([...sa.expires.slice(0, sa.slots)], [...sb.expires.slice(0, sb.slots)]);
       assert.deepEqual([...sa.packets.slice(0, sa.slots)], [...sb.packets.slice(0, sb.slots)]);
       assert.equal(sa.hash?.size, sb.hash?.size);
+      const ma = a.rt.sets.get('m')!;
+      const mb = b.rt.sets.get('m')!;
+      assert.deepEqual(
+        [...ma.packets.slice(0, ma.slots)],
+        [...mb.packets.slice(0, mb.slots)],
+        'map counters',
+      );
+      assert.deepEqual([...ma.bytes.slice(0, ma.slots)], [...mb.bytes.slice(0, mb.slots)], 'map counters');
       assert.equal(JSON.stringify(a.rt.table.chains), JSON.stringify(b.rt.table.chains), 'counters');
       // The fast program ran (the untraced walk), the plain one did not build it.
       assert.ok(a.rt.fast);
@@ -323,137 +334,150 @@ test('nft fast walk: random rulesets with sets, maps, dynsets and timeouts run a
   assert.ok(compared > 0);
 });
 
-test('nft fast walk: kube-proxy service path (vmap goto, mark, numgen goto, dnat) as the plain walk', () => {
-  // nat-prerouting: jump services; services: ip daddr . meta l4proto . th dport vmap @service-ips;
-  // svc: ip saddr != 10.0.0.0/8 jump mark; numgen random mod 2 vmap { 0 : goto ep0, 1 : goto ep1 };
-  // ep<k>: ip saddr 10.180.0.k jump mark; meta l4proto tcp dnat to 10.180.0.k:8080.
-  const ip = (a: number, b: number, c: number, d: number): number =>
-    ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-  let nats: number[] = [];
-  const natEnv: NfTableEnv = {
-    ...env,
-    bindNat: (_skb, _manip, range) => {
-      nats.push(range.minAddr, range.minPort);
-      return true;
-    },
-  };
-  const mark: NftExpr = meta('mark');
-  const model = rs(
-    table(
-      'ip',
-      'k',
-      [
-        chain('pre', [rule(verdict('jump', 'services'))], {
-          type: 'nat',
-          hook: 'prerouting',
-          priority: -100,
-          policy: 'accept',
-        }),
-        chain('services', [
-          rule({
-            kind: 'vmap',
-            key: keyOf([1, 2, 3]),
-            map: { kind: 'setref', name: 'service-ips' },
-          } as NftStmt),
-        ]),
-        chain('mark', [
-          rule({
-            kind: 'set',
-            target: mark,
-            value: { kind: 'binop', op: '|', left: mark, right: num(0x4000, 'mark') },
-          } as NftStmt),
-        ]),
-        chain('svc', [
-          rule(
-            match(
-              pay('ip', 'saddr'),
-              { kind: 'prefix', value: num(ip(10, 0, 0, 0), 'ipv4_addr'), len: 8 },
-              '!=',
-            ),
-            verdict('jump', 'mark'),
-          ),
-          rule({
-            kind: 'vmap',
-            key: { kind: 'numgen', mode: 'random', mod: 2, offset: 0 },
-            map: {
-              kind: 'set',
-              elements: [0, 1].map((k) => ({
-                key: num(k),
-                data: { kind: 'verdict', verdict: 'goto', chain: `ep${k}` },
-              })),
-            },
-          } as NftStmt),
-        ]),
-        ...[0, 1].map((k) =>
-          chain(`ep${k}`, [
-            rule(match(pay('ip', 'saddr'), num(ip(10, 180, 0, k), 'ipv4_addr')), verdict('jump', 'mark')),
-            rule(match(meta('l4proto'), num(6, 'inet_proto')), {
-              kind: 'nat',
-              type: 'dnat',
-              addr: num(ip(10, 180, 0, k), 'ipv4_addr'),
-              port: num(8080, 'inet_service'),
+// Also with the service map declared `counter`: each element the map's lookup finds counts in both
+// walks (the service map op's copy of the map does not answer for such a map: fast.ts direct()).
+for (const counter of [false, true])
+  test(`nft fast walk: kube-proxy service path (vmap goto, mark, numgen goto, dnat) as the plain walk${counter ? ', the map with counter' : ''}`, () => {
+    // nat-prerouting: jump services; services: ip daddr . meta l4proto . th dport vmap @service-ips;
+    // svc: ip saddr != 10.0.0.0/8 jump mark; numgen random mod 2 vmap { 0 : goto ep0, 1 : goto ep1 };
+    // ep<k>: ip saddr 10.180.0.k jump mark; meta l4proto tcp dnat to 10.180.0.k:8080.
+    const ip = (a: number, b: number, c: number, d: number): number =>
+      ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+    let nats: number[] = [];
+    const natEnv: NfTableEnv = {
+      ...env,
+      bindNat: (_skb, _manip, range) => {
+        nats.push(range.minAddr, range.minPort);
+        return true;
+      },
+    };
+    const mark: NftExpr = meta('mark');
+    const model = rs(
+      table(
+        'ip',
+        'k',
+        [
+          chain('pre', [rule(verdict('jump', 'services'))], {
+            type: 'nat',
+            hook: 'prerouting',
+            priority: -100,
+            policy: 'accept',
+          }),
+          chain('services', [
+            rule({
+              kind: 'vmap',
+              key: keyOf([1, 2, 3]),
+              map: { kind: 'setref', name: 'service-ips' },
             } as NftStmt),
           ]),
-        ),
-      ],
-      [
-        set(
-          'service-ips',
-          ['ipv4_addr', 'inet_proto', 'inet_service'],
-          [
-            {
-              key: {
-                kind: 'concat',
-                items: [num(val(1, 3), 'ipv4_addr'), num(6, 'inet_proto'), num(val(3, 2), 'inet_service')],
+          chain('mark', [
+            rule({
+              kind: 'set',
+              target: mark,
+              value: { kind: 'binop', op: '|', left: mark, right: num(0x4000, 'mark') },
+            } as NftStmt),
+          ]),
+          chain('svc', [
+            rule(
+              match(
+                pay('ip', 'saddr'),
+                { kind: 'prefix', value: num(ip(10, 0, 0, 0), 'ipv4_addr'), len: 8 },
+                '!=',
+              ),
+              verdict('jump', 'mark'),
+            ),
+            rule({
+              kind: 'vmap',
+              key: { kind: 'numgen', mode: 'random', mod: 2, offset: 0 },
+              map: {
+                kind: 'set',
+                elements: [0, 1].map((k) => ({
+                  key: num(k),
+                  data: { kind: 'verdict', verdict: 'goto', chain: `ep${k}` },
+                })),
               },
-              data: { kind: 'verdict', verdict: 'goto', chain: 'svc' },
+            } as NftStmt),
+          ]),
+          ...[0, 1].map((k) =>
+            chain(`ep${k}`, [
+              rule(match(pay('ip', 'saddr'), num(ip(10, 180, 0, k), 'ipv4_addr')), verdict('jump', 'mark')),
+              rule(match(meta('l4proto'), num(6, 'inet_proto')), {
+                kind: 'nat',
+                type: 'dnat',
+                addr: num(ip(10, 180, 0, k), 'ipv4_addr'),
+                port: num(8080, 'inet_service'),
+              } as NftStmt),
+            ]),
+          ),
+        ],
+        [
+          set(
+            'service-ips',
+            ['ipv4_addr', 'inet_proto', 'inet_service'],
+            [
+              {
+                key: {
+                  kind: 'concat',
+                  items: [num(val(1, 3), 'ipv4_addr'), num(6, 'inet_proto'), num(val(3, 2), 'inet_service')],
+                },
+                data: { kind: 'verdict', verdict: 'goto', chain: 'svc' },
+              },
+            ],
+            {
+              isMap: true,
+              data: { types: ['verdict'] },
+              ...(counter ? { stmts: [{ kind: 'counter', packets: 0, bytes: 0 } as NftStmt] } : {}),
             },
-          ],
-          { isMap: true, data: { types: ['verdict'] } },
-        ),
-      ],
-    ),
-  );
-  const pre = (m: NftRuleset): NftChainTable => {
-    const t = nftFrontEnd(m)
-      .tables(natEnv, undefined)
-      .find((x: NfTable) => x.name === 'ip k pre');
-    assert.ok(t instanceof NftChainTable);
-    return t;
-  };
-  const a = pre(model);
-  const b = pre(structuredClone(model));
-  const seen: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    // saddr 10.0.0.x (inside) or 198.51.100.x (outside); daddr service 198.51.100.3 or not; tcp/udp.
-    const p = [i % 9, i % 5 === 0 ? 4 : 3, i % 7 === 0 ? 1 : 0, i % 11 === 0 ? 3 : 2];
-    const sa = skbOf(p, 0, i + 1);
-    const sb = skbOf(p, 0, i + 1);
-    if (i % 2 === 1) {
-      // Outside the cluster CIDR: 198.51.100.9.
-      sa.buf[12] = sb.buf[12] = 198;
-      sa.buf[13] = sb.buf[13] = 51;
+          ),
+        ],
+      ),
+    );
+    const pre = (m: NftRuleset): NftChainTable => {
+      const t = nftFrontEnd(m)
+        .tables(natEnv, undefined)
+        .find((x: NfTable) => x.name === 'ip k pre');
+      assert.ok(t instanceof NftChainTable);
+      return t;
+    };
+    const a = pre(model);
+    const b = pre(structuredClone(model));
+    const seen: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      // saddr 10.0.0.x (inside) or 198.51.100.x (outside); daddr service 198.51.100.3 or not; tcp/udp.
+      const p = [i % 9, i % 5 === 0 ? 4 : 3, i % 7 === 0 ? 1 : 0, i % 11 === 0 ? 3 : 2];
+      const sa = skbOf(p, 0, i + 1);
+      const sb = skbOf(p, 0, i + 1);
+      if (i % 2 === 1) {
+        // Outside the cluster CIDR: 198.51.100.9.
+        sa.buf[12] = sb.buf[12] = 198;
+        sa.buf[13] = sb.buf[13] = 51;
+      }
+      nats = [];
+      const va = a.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
+      const na = nats;
+      nats = [];
+      const vb = b.run(NF_INET_PRE_ROUTING, sb, 1, silent);
+      assert.equal(va, vb);
+      assert.equal(sa.mark, sb.mark);
+      assert.deepEqual(na, nats);
+      seen.push(`${na.length > 0 ? `dnat ${na[0]! & 0xff}` : 'none'} mark ${sa.mark}`);
     }
-    nats = [];
-    const va = a.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
-    const na = nats;
-    nats = [];
-    const vb = b.run(NF_INET_PRE_ROUTING, sb, 1, silent);
-    assert.equal(va, vb);
-    assert.equal(sa.mark, sb.mark);
-    assert.deepEqual(na, nats);
-    seen.push(`${na.length > 0 ? `dnat ${na[0]! & 0xff}` : 'none'} mark ${sa.mark}`);
-  }
-  // The walks went through every path: no service, dnat to either endpoint, marked or not.
-  for (const want of [
-    'none mark 0',
-    'dnat 0 mark 0',
-    'dnat 1 mark 0',
-    'dnat 0 mark 16384',
-    'dnat 1 mark 16384',
-  ])
-    assert.ok(seen.includes(want), `${want} in ${[...new Set(seen)].join(', ')}`);
-});
+    // The walks went through every path: no service, dnat to either endpoint, marked or not.
+    for (const want of [
+      'none mark 0',
+      'dnat 0 mark 0',
+      'dnat 1 mark 0',
+      'dnat 0 mark 16384',
+      'dnat 1 mark 16384',
+    ])
+      assert.ok(seen.includes(want), `${want} in ${[...new Set(seen)].join(', ')}`);
+    const ma = a.rt.sets.get('service-ips')!;
+    const mb = b.rt.sets.get('service-ips')!;
+    assert.deepEqual([...ma.packets.slice(0, ma.slots)], [...mb.packets.slice(0, mb.slots)], 'map counters');
+    assert.deepEqual([...ma.bytes.slice(0, ma.slots)], [...mb.bytes.slice(0, mb.slots)], 'map counters');
+    const hits = seen.filter((x) => x !== 'none mark 0').length;
+    assert.equal(mb.packets[0], counter ? hits : 0);
+  });
 
 test('nft fast walk: an element added without a timeout keeps none through `update` ... timeout, as in the plain walk', () => {
   // add @s { ip saddr } (th dport 80); update @s { ip saddr timeout 1s } (81); ip saddr @s drop.

@@ -2,19 +2,8 @@
 // reads): the bytes, where the headers start, the devices, and the conntrack attachment. One Skb
 // is reused for many packets; parse() refreshes the numeric fields after any rewrite.
 import { AF_INET, type Family } from '../../wire/addr.ts';
-import { read16 } from '../../wire/checksum.ts';
 import type { TupleBuf } from '../conntrack/tuple.ts';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  ipv4Dst,
-  ipv4HeaderLength,
-  ipv4IsFragment,
-  ipv4Protocol,
-  ipv4Src,
-  ipv4TotalLength,
-} from '../../wire/ipv4.ts';
+import type { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 
 // ctinfo (enum ip_conntrack_info), plus the two states with no entry.
 export const IP_CT_ESTABLISHED = 0;
@@ -263,11 +252,11 @@ export class Skb {
     this.physOut = '';
     this.ct = -1;
     this.ctDir = 0;
-    this.ctinfo = CT_UNTRACKED;
+    this.ctinfo = K.CT_UNTRACKED;
     this.mark = 0;
     this.priority = 0;
     this.srcMac = '';
-    this.pktType = inIf === '' ? PACKET_OUTGOING : PACKET_HOST;
+    this.pktType = inIf === '' ? K.PACKET_OUTGOING : K.PACKET_HOST;
     this.uid = -1;
     this.gid = -1;
     this.dropReason = 0;
@@ -282,36 +271,77 @@ export class Skb {
     return this.parse();
   }
 
-  /** Reads the header fields the hooks match on. The caller has validated the IPv4 header. */
+  /**
+   * Reads the header fields the hooks match on. The caller has validated the IPv4 header.
+   * Every packet runs it (load): the header's bytes are read here as ipv4.ts's ipv4TotalLength,
+   * ipv4HeaderLength, ipv4Protocol, ipv4Src, ipv4Dst and ipv4IsFragment read them, written out, with
+   * offsets `(o + k) | 0` (no overflow check: a buffer's offsets are far below 2^31) and the
+   * constants as literals (K, P): V8's code for the calls checked each imported function's identity
+   * and read each imported constant from the module's context, per packet.
+   */
   parse(): this {
     const b = this.buf;
     const o = this.off;
-    this.family = AF_INET;
-    this.len = ipv4TotalLength(b, o);
-    this.l4off = o + ipv4HeaderLength(b, o);
-    this.proto = ipv4Protocol(b, o);
-    this.src = ipv4Src(b, o);
-    this.dst = ipv4Dst(b, o);
-    this.fragment = ipv4IsFragment(b, o);
+    this.family = K.AF_INET;
+    const len = (b[(o + 2) | 0]! << 8) | b[(o + 3) | 0]!;
+    const l4off = (o + (b[o]! & 0x0f) * 4) | 0;
+    const proto = b[(o + 9) | 0]!;
+    const frag = (b[(o + 6) | 0]! << 8) | b[(o + 7) | 0]!;
+    this.len = len;
+    this.l4off = l4off;
+    this.proto = proto;
+    this.src =
+      ((b[(o + 12) | 0]! << 24) | (b[(o + 13) | 0]! << 16) | (b[(o + 14) | 0]! << 8) | b[(o + 15) | 0]!) >>>
+      0;
+    this.dst =
+      ((b[(o + 16) | 0]! << 24) | (b[(o + 17) | 0]! << 16) | (b[(o + 18) | 0]! << 8) | b[(o + 19) | 0]!) >>>
+      0;
+    this.fragment = (frag & 0x3fff) !== 0;
     this.sport = 0;
     this.dport = 0;
     this.tcpFlags = 0;
     this.icmpType = 0;
     this.icmpCode = 0;
-    const l4len = o + this.len - this.l4off;
-    if (this.fragment && (read16(b, o + 6) & 0x1fff) !== 0) return this; // not the first fragment
-    if ((this.proto === IPPROTO_TCP && l4len >= 14) || (this.proto === IPPROTO_UDP && l4len >= 8)) {
-      this.sport = read16(b, this.l4off);
-      this.dport = read16(b, this.l4off + 2);
-      if (this.proto === IPPROTO_TCP) this.tcpFlags = b[this.l4off + 13]!;
-    } else if (this.proto === IPPROTO_ICMP && l4len >= 8) {
-      this.icmpType = b[this.l4off]!;
-      this.icmpCode = b[this.l4off + 1]!;
-      this.sport = read16(b, this.l4off + 4); // echo id
+    const l4len = o + len - l4off;
+    if ((frag & 0x1fff) !== 0) return this; // not the first fragment
+    if ((proto === P.TCP && l4len >= 14) || (proto === P.UDP && l4len >= 8)) {
+      this.sport = (b[l4off]! << 8) | b[(l4off + 1) | 0]!;
+      this.dport = (b[(l4off + 2) | 0]! << 8) | b[(l4off + 3) | 0]!;
+      if (proto === P.TCP) this.tcpFlags = b[(l4off + 13) | 0]!;
+    } else if (proto === P.ICMP && l4len >= 8) {
+      this.icmpType = b[l4off]!;
+      this.icmpCode = b[(l4off + 1) | 0]!;
+      this.sport = (b[(l4off + 4) | 0]! << 8) | b[(l4off + 5) | 0]!; // echo id
     }
     return this;
   }
 }
+
+/**
+ * The constants Skb.load and parse write, as literals in their code (a const enum): the values of
+ * the exported constants of this file and of wire/, which the compiler checks (below).
+ */
+const enum K {
+  AF_INET = 2,
+  CT_UNTRACKED = 6,
+  PACKET_HOST = 0,
+  PACKET_OUTGOING = 4,
+}
+const enum P {
+  ICMP = 1,
+  TCP = 6,
+  UDP = 17,
+}
+const sameValues: [
+  typeof AF_INET,
+  typeof IPPROTO_ICMP,
+  typeof IPPROTO_TCP,
+  typeof IPPROTO_UDP,
+  typeof CT_UNTRACKED,
+  typeof PACKET_HOST,
+  typeof PACKET_OUTGOING,
+] = [K.AF_INET, P.ICMP, P.TCP, P.UDP, K.CT_UNTRACKED, K.PACKET_HOST, K.PACKET_OUTGOING];
+void sameValues;
 
 /**
  * The flow source a reverse-path lookup uses (xt_rpfilter rpfilter_get_saddr, nft_fib4 get_saddr):

@@ -638,11 +638,14 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   fp.fused = recs.count;
   fp.directVersion = new Int32Array(hvmaps.length);
   for (let k = 0; k < hvmaps.length; k++) {
-    const h = t.psets[hvmaps[k]!]!.hash!;
+    const set = t.psets[hvmaps[k]!]!;
+    const h = set.hash!;
     fp.vpacks.push(vpacks[k]!);
     fp.direct.push(directs[k]!);
     fp.directOf.push(h);
-    fp.directVersion[k] = h.version;
+    // A map declared with `counter` (its config, fixed) never answers from the copy: its elements
+    // count (hvmap's countElem). -1: a version the set never has, so runFast need not read cfg.
+    fp.directVersion[k] = set.cfg.counters ? -1 : h.version;
   }
   return fp;
 }
@@ -1032,12 +1035,10 @@ export function runFast(
         const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         const l4 = skb.proto;
         const port = (b[q]! << 8) | b[q + 1]!;
-        r[0] = a >>> 0;
-        r[1] = l4;
-        r[2] = port;
         const ps = c[pc + 5]!;
         const site = c[pc + 6]!;
-        // direct(fp, set, site), written out (runFast is past V8's inlining budget).
+        // direct(fp, set, site), written out (runFast is past V8's inlining budget): its
+        // `!set.cfg.counters` is in the version, -1 for such a map (buildFast).
         const set = t.psets[ps]!;
         const h = set.hash!;
         const probed =
@@ -1072,7 +1073,14 @@ export function runFast(
             }
           }
         }
-        if (packed < 0) packed = hvmap(t, fp, ps, site, skb, now, probed);
+        if (packed < 0) {
+          // The key in registers 0-2 for the set's own lookup only: the copy's probe reads it from
+          // the locals, and the rule ends with its map (no later rule reads what it left there).
+          r[0] = a >>> 0;
+          r[1] = l4;
+          r[2] = port;
+          packed = hvmap(t, fp, ps, site, skb, now, probed);
+        }
         if (packed < 0) {
           pc = ret;
           continue;
