@@ -468,7 +468,21 @@ export function tcpWindowAck(
   const end = (seq + seg - doff) >>> 0;
   let sack = ack;
   // The receiver's IP_CT_TCP_FLAG_SACK_PERM (0x02 in its 6 flag bits).
-  if (doff > 20 && (aux >>> ((dir ^ 1) * 6)) & 0x02) sack = tcpSack(b, l4, sack);
+  // tcp_sack's own first test, here: timestamps alone (NOP NOP TIMESTAMP, most segments of a
+  // Linux peer) leave it unchanged, without passing a sequence number to a call (a number of
+  // 2^31 or more passed to or returned from a call V8 does not inline is boxed).
+  if (
+    doff > 20 &&
+    (aux >>> ((dir ^ 1) * 6)) & 0x02 &&
+    !(
+      doff === 32 &&
+      b[(l4 + 20) | 0] === 1 &&
+      b[(l4 + 21) | 0] === 1 &&
+      b[(l4 + 22) | 0] === 8 &&
+      b[(l4 + 23) | 0] === 10
+    )
+  )
+    sack = tcpSack(b, l4, sack);
   const sEnd = w[s]!;
   const sMaxend = w[(s + 1) | 0]!;
   const rEnd = w[r]!;
