@@ -121,14 +121,18 @@ export class TcpWindows implements CtTcpWindows {
   }
 }
 
-/** Turns window tracking on for table t (once) and (re)reads its sysctls. */
+/**
+ * Turns window tracking on for table t (once) and (re)reads its sysctls. The window words go in
+ * the records when the table was made for them and every word index stays below 2^31 (up to
+ * 2^27 entries: tcpWindowAck computes them as 32-bit integers), else in an array of their own.
+ */
 export function enableTcpWindows(
   t: ConntrackTable,
   sysctls: ReadonlyMap<string, number> | undefined,
 ): TcpWindows {
   const tw =
     (t.tcpWin as TcpWindows | undefined) ??
-    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW ? t.rec : undefined);
+    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW && t.max <= 1 << 27 ? t.rec : undefined);
   t.tcpWin = tw;
   tw.configure(sysctls);
   return tw;
@@ -426,7 +430,9 @@ export const TCP_WINDOW_SLOW = -1;
  * unacknowledged data, a zero window) and nf_ct_refresh. Returns TCP_VERDICT_OK, or
  * TCP_WINDOW_SLOW having changed nothing (a test failed, or not this case): the general way then
  * gives the outcome. Constants are literals here (named beside them): a module constant is a
- * context load and a tag check per use in V8's optimised code.
+ * context load and a tag check per use in V8's optimised code. Indexes are 32-bit integers
+ * (`| 0`): the segment's bytes lie below 2^31 in `b`, the window words below 2^31 in `w`
+ * (enableTcpWindows).
  */
 export function tcpWindowAck(
   t: ConntrackTable,
