@@ -420,14 +420,28 @@ describe('the established ACK shortcut', () => {
             win: fc.integer({ min: 0, max: 65535 }),
             data: fc.integer({ min: 0, max: 1500 }),
             sack: fc.option(near, { nil: undefined }),
+            // Timestamps as Linux sends them (NOP NOP TIMESTAMP, tcp_sack's own first test).
+            ts: fc.boolean(),
           }),
           (c) => {
             const s = W + c.dir * 4;
             const r = W + (c.dir ^ 1) * 4;
             const seq = (c.sEnd + c.dSeq) >>> 0;
             const ack = (c.rEnd + c.dAck) >>> 0;
-            const opts: TcpOption[] =
-              c.sack === undefined ? [] : [{ kind: 'sack', blocks: [[ack, (c.rEnd + c.sack) >>> 0]] }];
+            const opts: TcpOption[] = [
+              ...(c.ts
+                ? [
+                    { kind: 'nop' as const },
+                    { kind: 'nop' as const },
+                    { kind: 'ts' as const, val: 7, ecr: 9 },
+                  ]
+                : []),
+              ...(c.sack === undefined
+                ? []
+                : [
+                    { kind: 'sack' as const, blocks: [[ack, (c.rEnd + c.sack) >>> 0]] as [number, number][] },
+                  ]),
+            ];
             const p = buildTcpPacket(
               { src: CLIENT, dst: SERVER, id: 1 },
               { srcPort: 1, dstPort: 2, seq, ack, flags: TCP_ACK, window: c.win, options: opts },

@@ -158,13 +158,31 @@ export const CT_LAYOUT_IPV4: CtLayout = ctLayout(AF_INET);
 /**
  * The IPv4 record with TCP window tracking on: the 8 words of CT_LAYOUT_IPV4, then the entry's
  * window words (tcp-window.ts: seen[dir].{td_end, td_maxend, td_maxwin, td_maxack}, words 8-15),
- * 64 bytes: an established TCP packet reads its record and its window words from one line (two
- * when the buffer does not start on a line: an allocation is only 16-byte aligned) instead of
- * two or three (issue 15). Tables without window tracking keep the 32-byte record.
+ * 64 bytes: an established TCP packet reads its record and its window words from one line
+ * (lineAlignedWords places the records on line boundaries) instead of two or three (issue 15).
+ * Tables without window tracking keep the 32-byte record (two to a line).
  */
 export const CT_LAYOUT_IPV4_WINDOW: CtLayout = { ...ctLayout(AF_INET), recWords: 16 };
 /** The IPv6 record: 20 words (nothing IPv6 is tracked yet; the shape is ready). */
 export const CT_LAYOUT_IPV6: CtLayout = ctLayout(AF_INET6);
+
+/** Records arrays this large (bytes) are placed by lineAlignedWords' guess: see there. */
+const LINE_ALIGN_MIN = 128 * 1024;
+
+/**
+ * A zeroed array of n words for the records, whose first word is meant to start a 64-byte cache
+ * line so that a 64-byte record (CT_LAYOUT_IPV4_WINDOW) is one line, not two, and a 32-byte one
+ * is half of one (issue 15). JavaScript does not tell where a buffer lies; V8 takes an
+ * ArrayBuffer's memory from calloc, and glibc serves one of 128 KiB or more (its mmap threshold)
+ * from its own mapping, 16 bytes past the page boundary (the chunk header): measured at 65,536
+ * and 1,000,000 entries (a 4 MB and a 64 MB record array, both 16 mod 64). The array starts 48
+ * bytes into a buffer 64 bytes longer, on the line boundary there. Elsewhere (a smaller array, an
+ * allocator that places it differently) the guess is as good as none: only speed depends on it.
+ */
+function lineAlignedWords(n: number): Uint32Array {
+  if (n * 4 < LINE_ALIGN_MIN) return new Uint32Array(n);
+  return new Uint32Array(new ArrayBuffer(n * 4 + 64), 48, n);
+}
 
 /**
  * The offsets inside an IPv4 record (both IPv4 layouts). There is no constant for the words per
@@ -351,7 +369,7 @@ export class ConntrackTable {
     this.mo = layout.meta;
     this.xo = layout.expires;
     this.key = new Uint32Array(layout.tupleWords);
-    this.rec = new Uint32Array(max * layout.recWords);
+    this.rec = lineAlignedWords(max * layout.recWords);
     this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
     this.id = new Uint32Array(max);

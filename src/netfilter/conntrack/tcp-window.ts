@@ -121,14 +121,18 @@ export class TcpWindows implements CtTcpWindows {
   }
 }
 
-/** Turns window tracking on for table t (once) and (re)reads its sysctls. */
+/**
+ * Turns window tracking on for table t (once) and (re)reads its sysctls. The window words go in
+ * the records when the table was made for them and every word index stays below 2^31 (up to
+ * 2^27 entries: tcpWindowAck computes them as 32-bit integers), else in an array of their own.
+ */
 export function enableTcpWindows(
   t: ConntrackTable,
   sysctls: ReadonlyMap<string, number> | undefined,
 ): TcpWindows {
   const tw =
     (t.tcpWin as TcpWindows | undefined) ??
-    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW ? t.rec : undefined);
+    new TcpWindows(t.max, t.layout === CT_LAYOUT_IPV4_WINDOW && t.max <= 1 << 27 ? t.rec : undefined);
   t.tcpWin = tw;
   tw.configure(sysctls);
   return tw;
@@ -426,7 +430,9 @@ export const TCP_WINDOW_SLOW = -1;
  * unacknowledged data, a zero window) and nf_ct_refresh. Returns TCP_VERDICT_OK, or
  * TCP_WINDOW_SLOW having changed nothing (a test failed, or not this case): the general way then
  * gives the outcome. Constants are literals here (named beside them): a module constant is a
- * context load and a tag check per use in V8's optimised code.
+ * context load and a tag check per use in V8's optimised code. Indexes are 32-bit integers
+ * (`| 0`): the segment's bytes lie below 2^31 in `b`, the window words below 2^31 in `w`
+ * (enableTcpWindows).
  */
 export function tcpWindowAck(
   t: ConntrackTable,
@@ -451,24 +457,42 @@ export function tcpWindowAck(
     return TCP_WINDOW_SLOW;
   const tw = t.tcpWin as TcpWindows;
   const w = tw.w;
-  const wb = e * tw.stride + tw.off;
-  const s = wb + dir * 4;
-  const r = wb + (dir ^ 1) * 4;
-  const sMaxwin = w[s + 2]!;
+  const wb = (e * tw.stride + tw.off) | 0;
+  const s = (wb + (dir << 2)) | 0;
+  const r = (wb + ((dir ^ 1) << 2)) | 0;
+  const sMaxwin = w[(s + 2) | 0]!;
   if (sMaxwin === 0) return TCP_WINDOW_SLOW;
   let aux = t.aux[e]!;
-  const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
-  const ack = ((b[l4 + 8]! << 24) | (b[l4 + 9]! << 16) | (b[l4 + 10]! << 8) | b[l4 + 11]!) >>> 0;
-  const winRaw = (b[l4 + 14]! << 8) | b[l4 + 15]!;
-  const doff = (b[l4 + 12]! >>> 4) * 4;
+  // (`| 0` on an index: a plain 32-bit add in V8's optimised code, no overflow check.)
+  const seq =
+    ((b[(l4 + 4) | 0]! << 24) | (b[(l4 + 5) | 0]! << 16) | (b[(l4 + 6) | 0]! << 8) | b[(l4 + 7) | 0]!) >>> 0;
+  const ack =
+    ((b[(l4 + 8) | 0]! << 24) | (b[(l4 + 9) | 0]! << 16) | (b[(l4 + 10) | 0]! << 8) | b[(l4 + 11) | 0]!) >>>
+    0;
+  const winRaw = (b[(l4 + 14) | 0]! << 8) | b[(l4 + 15) | 0]!;
+  const doff = (b[(l4 + 12) | 0]! >>> 4) * 4;
   const end = (seq + seg - doff) >>> 0;
   let sack = ack;
   // The receiver's IP_CT_TCP_FLAG_SACK_PERM (0x02 in its 6 flag bits).
-  if (doff > 20 && (aux >>> ((dir ^ 1) * 6)) & 0x02) sack = tcpSack(b, l4, sack);
+  // tcp_sack's own first test, here: timestamps alone (NOP NOP TIMESTAMP, most segments of a
+  // Linux peer) leave it unchanged, without passing a sequence number to a call (a number of
+  // 2^31 or more passed to or returned from a call V8 does not inline is boxed).
+  if (
+    doff > 20 &&
+    (aux >>> ((dir ^ 1) * 6)) & 0x02 &&
+    !(
+      doff === 32 &&
+      b[(l4 + 20) | 0] === 1 &&
+      b[(l4 + 21) | 0] === 1 &&
+      b[(l4 + 22) | 0] === 8 &&
+      b[(l4 + 23) | 0] === 10
+    )
+  )
+    sack = tcpSack(b, l4, sack);
   const sEnd = w[s]!;
-  const sMaxend = w[s + 1]!;
+  const sMaxend = w[(s + 1) | 0]!;
   const rEnd = w[r]!;
-  const rMaxwin = w[r + 2]!;
+  const rMaxwin = w[(r + 2) | 0]!;
   const maxAckWin = sMaxwin > 66000 ? sMaxwin : 66000; // MAXACKWINCONST
   // tcp_in_window's four bounds (SEQ over upper, ACK over upper, SEQ under lower, ACK under lower).
   if (
@@ -481,7 +505,7 @@ export function tcpWindowAck(
   // The sender's scale: 4 bits at A_SCALE0 (12) + dir * 4.
   const win = (winRaw << ((aux >>> (12 + dir * 4)) & 0xf)) >>> 0;
   const swin = (win + (sack - ack)) >>> 0;
-  if (sMaxwin < swin) w[s + 2] = swin;
+  if (sMaxwin < swin) w[(s + 2) | 0] = swin;
   let sf = (aux >>> (dir * 6)) & 0x3f;
   if (((sEnd - end) | 0) < 0) {
     w[s] = end;
@@ -489,22 +513,23 @@ export function tcpWindowAck(
   }
   if (!(sf & 0x20)) {
     // IP_CT_TCP_FLAG_MAXACK_SET
-    w[s + 3] = ack;
+    w[(s + 3) | 0] = ack;
     sf |= 0x20;
-  } else if (((w[s + 3]! - ack) | 0) < 0) w[s + 3] = ack;
-  if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[r + 2] = (rMaxwin + end - sMaxend) >>> 0;
+  } else if (((w[(s + 3) | 0]! - ack) | 0) < 0) w[(s + 3) | 0] = ack;
+  if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[(r + 2) | 0] = (rMaxwin + end - sMaxend) >>> 0;
   const edge = (sack + win) >>> 0;
-  if (((w[r + 1]! - 1 - edge) | 0) < 0) w[r + 1] = (edge + (win === 0 ? 1 : 0)) >>> 0;
+  if (((w[(r + 1) | 0]! - 1 - edge) | 0) < 0) w[(r + 1) | 0] = (edge + (win === 0 ? 1 : 0)) >>> 0;
   aux = ((aux & ~(0x3f << (dir * 6))) | (sf << (dir * 6))) >>> 0;
   if (ack === rEnd) aux = (aux & ~(0x10 << ((dir ^ 1) * 6))) >>> 0;
   // The retransmission test: the same (dir, seq, ack, end, window) as the last ACK (A_HASH 25,
   // A_WIN0 1 << 24, A_RETRANS 20).
   const h =
     Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> 25;
-  if (meta >>> 31 === dir && aux >>> 25 === h && ((aux & 0x01000000) !== 0) === (winRaw === 0)) {
+  const win0 = winRaw === 0 ? 0x01000000 : 0;
+  if (meta >>> 31 === dir && aux >>> 25 === h && (aux & 0x01000000) === win0) {
     if (((aux >>> 20) & 0xf) < 15) aux += 1 << 20;
   } else {
-    aux = ((aux & 0x000fffff) | (winRaw === 0 ? 0x01000000 : 0) | (h << 25)) >>> 0;
+    aux = ((aux & 0x000fffff) | win0 | (h << 25)) >>> 0;
   }
   t.aux[e] = aux;
   // in_window: last index ACK (TCP_ACK_SET 3) and direction; the state stays ESTABLISHED.

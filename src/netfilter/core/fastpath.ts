@@ -125,22 +125,16 @@ export class FastPath {
       }
       let version = ct.version;
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
-      const tw = ct.tcpWin;
-      if (tw !== undefined) {
-        // Window tracking reads each entry's window words and aux word (tcpWindowAck): load them
-        // for the whole batch first, as lookupBatch does the records, so that their cache misses
-        // overlap instead of coming one packet at a time (the window words are in the record's
-        // line when the table's layout holds them). Reads only; the sum is kept.
-        const w = tw.w;
-        const ws = tw.stride;
-        const wo = tw.off;
+      if (ct.tcpWin !== undefined) {
+        // Window tracking reads each entry's aux word (tcpWindowAck; the window words are in the
+        // record's line, which the lookup read): load them for the whole batch first, as
+        // lookupBatch does the records, so that their cache misses overlap instead of coming one
+        // packet at a time. Reads only; the sum is kept.
         const aux = ct.aux;
         let x = 0;
         for (let k = 0; k < m; k++) {
           const ed = bEd[k]!;
-          // Both directions' words: a record is 64 bytes, but its buffer need not start on a
-          // cache line (an allocation is 16-byte aligned), so they may lie in two lines.
-          if (ed >= 0) x ^= w[(ed >>> 1) * ws + wo]! ^ w[(ed >>> 1) * ws + wo + 7]! ^ aux[ed >>> 1]!;
+          if (ed >= 0) x ^= aux[ed >>> 1]!;
         }
         this.touched = x;
       }
