@@ -35,6 +35,7 @@ import {
   isPayloadProto,
   isTcpContext,
   isTransportContext,
+  valueBits,
   readsTransport,
   lookupSymbol,
   META,
@@ -2345,6 +2346,8 @@ class Parser {
     // An expression: a match, a `set` statement or a verdict map.
     const left = this.unknownWordAsNft(t, () => this.expr(tb), this.inBlock);
     if (this.eatWord('set')) {
+      // A set of values is no value to set (nft: "unexpected '{'").
+      if (this.isPunct('{')) this.fail(this.peek());
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
         return { kind: 'objref', type: 'secmark', name: this.objName(tb), pos };
@@ -2401,6 +2404,8 @@ class Parser {
             pos: pick(ot),
           } as const)
         : this.rhs(tb, typesOf(left), left);
+    const bad = valueOutOfRange(left, right);
+    if (bad) throw new NftHeld(new NftError(right.pos ?? pos, '', bad));
     // `tcp flags syn / fin,syn,rst,ack`: the value under a mask.
     if (this.isWord('/')) {
       this.i++;
@@ -2540,6 +2545,17 @@ class Parser {
         } while (this.eatPunct(','));
       } else break;
     }
+    // evaluate.c stmt_evaluate_log: the kernel's log backends take a level or a group, not both.
+    const why =
+      level !== undefined && group !== undefined
+        ? 'level and group are mutually exclusive'
+        : flags.length > 0 && group !== undefined
+          ? 'flags and group are mutually exclusive'
+          : level === 'audit' &&
+              (prefix !== undefined || flags.length > 0 || group !== undefined || snaplen !== undefined)
+            ? "log level audit doesn't support any further options"
+            : undefined;
+    if (why) throw new NftHeld(new NftError(pos, 'log', why));
     return {
       kind: 'log',
       ...(prefix !== undefined ? { prefix } : {}),
@@ -2810,9 +2826,14 @@ class Parser {
     }
     if (isPayloadProto(w) && !(w === 'ip' || w === 'ip6' ? false : this.isWord('set', 1))) {
       const f = this.peek(1);
-      if (f.kind === 'word' && payloadFields(w).some((x) => x === f.text || x.startsWith(`${f.text} `))) {
+      // `vlan cfi`: nft 1.0.6's older name of `vlan dei` (proto.c), listed as dei.
+      const cfi = w === 'vlan' && f.kind === 'word' && f.text === 'cfi';
+      if (
+        f.kind === 'word' &&
+        (cfi || payloadFields(w).some((x) => x === f.text || x.startsWith(`${f.text} `)))
+      ) {
         this.i += 2;
-        let field = f.text;
+        let field = cfi ? 'dei' : f.text;
         if (
           w === 'arp' &&
           (field === 'saddr' || field === 'daddr') &&
@@ -2853,6 +2874,17 @@ class Parser {
       }
       const r = this.identifier();
       if (!['oif', 'oifname', 'type'].includes(r.text)) this.fail(r, 'oif, oifname or type');
+      // fib.c / evaluate.c expr_evaluate_fib: one address, at most one interface.
+      const has = (f: string): boolean => flags.includes(f);
+      const why =
+        has('saddr') && has('daddr')
+          ? 'fib: saddr and daddr are mutually exclusive'
+          : !has('saddr') && !has('daddr')
+            ? 'fib: need either saddr or daddr'
+            : has('iif') && has('oif')
+              ? 'fib: iif and oif are mutually exclusive'
+              : undefined;
+      if (why) throw new NftError(this.toks[this.i - flags.length * 2]!, flags[0]!, why);
       return { kind: 'fib', flags, result: r.text as 'oif', pos };
     }
     if (w === 'numgen') {
@@ -3430,6 +3462,27 @@ function describeType(t: string): string {
 
 function unitMul(u: string): number {
   return u.startsWith('k') ? 1024 : u.startsWith('m') ? 1024 * 1024 : u.startsWith('g') ? 1024 ** 3 : 1;
+}
+
+/**
+ * What nft says of a value that does not fit its expression (datatype.c / evaluate.c
+ * expr_evaluate_value: "Value N exceeds valid range 0-M"; the empty string: "Empty string is not
+ * allowed"; a ct helper's name: "String exceeds maximum length of 16"), or undefined when it fits.
+ */
+function valueOutOfRange(left: NftExpr, right: NftExpr): string | undefined {
+  if (right.kind !== 'value') return undefined;
+  if (typeof right.value === 'string') {
+    const t = exprType(left);
+    if (right.value === '' && (t === 'ifname' || t === 'string')) return 'Empty string is not allowed';
+    if (left.kind === 'ct' && left.key === 'helper' && right.value.length > 16)
+      return 'String exceeds maximum length of 16';
+    return undefined;
+  }
+  if (left.kind === 'meta' && left.key === 'day')
+    return right.value > 6 ? `Value ${right.value} exceeds valid range 0-6` : undefined;
+  const bits = valueBits(left);
+  if (bits === undefined || right.value < 2 ** bits) return undefined;
+  return `Value ${right.value} exceeds valid range 0-${2 ** bits - 1}`;
 }
 
 /** The constant operators of a value, loosest first (`|`, `^`, `&`, shifts) and their words. */

@@ -496,6 +496,38 @@ const PAYLOAD_BITS: Readonly<Record<string, number>> = {
   'vlan id': 12,
 };
 
+/** Widths of the integer fields whose values nft checks against them (beyond PAYLOAD_BITS). */
+const RANGE_BITS: Readonly<Record<string, number>> = {
+  ...PAYLOAD_BITS,
+  'ip dscp': 6,
+  'ip ecn': 2,
+  'ip6 dscp': 6,
+  'ip6 ecn': 2,
+  'vlan dei': 1,
+  'vlan pcp': 3,
+};
+
+/**
+ * The width in bits a value compared with `e` must fit (payload fields, raw payloads, `ct zone`,
+ * marks, socket flags), or undefined where natbox does not check it.
+ */
+export function valueBits(e: NftExpr): number | undefined {
+  switch (e.kind) {
+    case 'payload':
+      return RANGE_BITS[`${e.proto} ${e.field}`];
+    case 'rawpayload':
+      return e.len > 0 && e.len < 32 ? e.len : undefined;
+    case 'ct':
+      return e.key === 'zone' ? 16 : e.key === 'mark' ? 32 : undefined;
+    case 'meta':
+      return e.key === 'mark' ? 32 : undefined;
+    case 'misc':
+      return /^socket (transparent|wildcard)$/.test(e.words) ? 1 : undefined;
+    default:
+      return undefined;
+  }
+}
+
 const PAYLOAD_PROTOS: ReadonlySet<string> = new Set(Object.keys(PAYLOAD));
 export const isPayloadProto = (w: string): boolean => PAYLOAD_PROTOS.has(w);
 export const payloadFields = (proto: string): readonly string[] => Object.keys(PAYLOAD[proto] ?? {});

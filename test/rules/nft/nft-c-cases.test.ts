@@ -24,6 +24,36 @@ const VALUES: ReadonlyArray<readonly [string, string]> = [
   ['ct mark set (meta mark | 0x10) << 8', 'ok'],
 ];
 
+/** Values that do not fit their expression; options nft's evaluation takes only apart. */
+const CHECKS: ReadonlyArray<readonly [string, string]> = [
+  ['ct mark set {0x11333, 0x11}', "3:15: syntax error, unexpected '{'"],
+  ['tcp dport set {1, 2, 3}', "3:17: syntax error, unexpected '{'"],
+  ['ct helper "12345678901234567"', '3:13: String exceeds maximum length of 16'],
+  ['ct helper ""', '3:13: Empty string is not allowed'],
+  ['ct zone 65536', '3:11: Value 65536 exceeds valid range 0-65535'],
+  ['ct zone 65535', 'ok'],
+  ['socket transparent 2', '3:22: Value 2 exceeds valid range 0-1'],
+  ['meta iifname ""', '3:16: Empty string is not allowed'],
+  ['meta day 7 drop', '3:12: Value 7 exceeds valid range 0-6'],
+  ['meta day 6', 'ok'],
+  ['@th,16,1 2', '3:12: Value 2 exceeds valid range 0-1'],
+  ['ip dscp 64', '3:11: Value 64 exceeds valid range 0-63'],
+  ['ip dscp 63', 'ok'],
+  ['meta mark 0x100000000', '3:13: Value 4294967296 exceeds valid range 0-4294967295'],
+  ['ip ttl 256', '3:10: Value 256 exceeds valid range 0-255'],
+  ['ip ecn 4', '3:10: Value 4 exceeds valid range 0-3'],
+  ['log level emerg group 2', '3:3: level and group are mutually exclusive'],
+  ['log level audit prefix "foo"', "3:3: log level audit doesn't support any further options"],
+  ['log flags all group 2', '3:3: flags and group are mutually exclusive'],
+  ['log level audit', 'ok'],
+  ['log group 2 prefix "x"', 'ok'],
+  ['fib saddr . daddr oif lo', '3:7: fib: saddr and daddr are mutually exclusive'],
+  ['fib mark oif lo', '3:7: fib: need either saddr or daddr'],
+  ['fib daddr . oif type local', 'ok'],
+  ['fib iif . oif . daddr oif lo', '3:7: fib: iif and oif are mutually exclusive'],
+  ['fib saddr . iif oif ne 0', 'ok'],
+];
+
 const NAT: ReadonlyArray<readonly [string, string]> = [
   ['dnat to 1.2.3.4:80', '4:19: transport protocol mapping is only valid after transport protocol match'],
   ['redirect to :80', '4:16: transport protocol mapping is only valid after transport protocol match'],
@@ -80,4 +110,8 @@ test('values with constant operators, statement keywords where a value belongs: 
 
 test('NAT ports need a transport protocol before them; map elements written KEY:DATA: as nft 1.0.6 -c', () => {
   check(NAT, '\t\ttype nat hook prerouting priority 0;\n');
+});
+
+test("values out of their field's range, empty strings, log and fib options that exclude each other: as nft 1.0.6 -c", () => {
+  check(CHECKS, '');
 });

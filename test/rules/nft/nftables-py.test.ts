@@ -18,9 +18,11 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * 5,070 cases agreed (87.3 %) and 2,907 of 4,253 rules both take listed alike (68.4 %, without
  * nft-test.py's `-s -p` listing and its set comparison); then, with `type time`, constant
  * operators in values (`0x11 xor 0x1331`), the ct event, dccp, igmp and mobility-header names
- * and the IPv6 extension headers' types, 4,633 (91.4 %) and 4,117 of 4,461 (92.3 %).
+ * and the IPv6 extension headers' types, 4,633 (91.4 %) and 4,117 of 4,461 (92.3 %); then, with
+ * NAT ports' transport check, `KEY:DATA` elements, value ranges, empty strings and log/fib option
+ * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %).
  */
-const AGREE_FLOOR = 0.91;
+const AGREE_FLOOR = 0.94;
 const LISTED_FLOOR = 0.92;
 
 interface Case {
