@@ -247,6 +247,12 @@ export class ConntrackTable {
   readonly layout: CtLayout;
   /** Per entry layout.recWords words: both tuples, meta, expiry (see the file comment). */
   readonly rec: Uint32Array;
+  /**
+   * `rec` read as signed words: the lookups compare addresses as int32 (`| 0`), which V8 keeps in
+   * registers and passes between functions unboxed; an address past 2^31 as a uint32 number is a
+   * heap number at every call that is not inlined (an allocation per lookup).
+   */
+  private readonly reci: Int32Array;
   /** TCP: the sequence number of the last original-direction SYN; UDP: the creation tick. */
   readonly aux: Uint32Array;
   readonly mark: Uint32Array;
@@ -352,6 +358,7 @@ export class ConntrackTable {
     this.xo = layout.expires;
     this.key = new Uint32Array(layout.tupleWords);
     this.rec = new Uint32Array(max * layout.recWords);
+    this.reci = new Int32Array(this.rec.buffer, this.rec.byteOffset, this.rec.length);
     this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
     this.id = new Uint32Array(max);
@@ -671,7 +678,7 @@ export class ConntrackTable {
 
   /** lookupTuple() with the time already in ticks. */
   lookupTupleTick(t: TupleBuf, nowTick: number): number {
-    if (this.aw === 1) return this.lookupTick(t.src, t.dst, t.proto, t.sport, t.dport, nowTick);
+    if (this.aw === 1) return this.lookupTick(t.src | 0, t.dst | 0, t.proto, t.sport, t.dport, nowTick);
     const key = this.keyOf(t);
     const proto = t.proto;
     const h = hashTupleWide(key, 0, this.aw, proto);
@@ -779,9 +786,21 @@ export class ConntrackTable {
     return ed;
   }
 
-  /** lookup() with the time already in ticks (IPv4 layout). */
-  lookupTick(src: number, dst: number, proto: number, sport: number, dport: number, nowTick: number): number {
-    const ports = ((sport << 16) | dport) >>> 0;
+  /**
+   * lookup() with the time already in ticks (IPv4 layout). The addresses may come as uint32 or
+   * int32 (`| 0`: the form hot callers pass, never boxed); they are compared as int32.
+   */
+  lookupTick(
+    src0: number,
+    dst0: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    nowTick: number,
+  ): number {
+    const src = src0 | 0;
+    const dst = dst0 | 0;
+    const ports = (sport << 16) | dport;
     const h = hashTuple(src, dst, proto, sport, dport);
     const rec = this.rec;
     const slots = this.slots;
@@ -809,14 +828,15 @@ export class ConntrackTable {
 
   /**
    * The (entry << 1 | dir) slot word `s` points at, when its fingerprint is `fp` and that
-   * direction's tuple is (src, dst, ports, proto); -1 otherwise. One test for every probe.
+   * direction's tuple is (src, dst, ports, proto), the first three as int32; -1 otherwise. One
+   * test for every probe.
    */
   private slotHolds(s: number, fp: number, src: number, dst: number, ports: number, proto: number): number {
     if (s >>> this.idxBits !== fp) return -1;
     const ed = (s & this.idxMask) - 1;
     const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * 3;
-    const rec = this.rec;
+    const rec = this.reci;
     return rec[t] === src &&
       rec[t + 1] === dst &&
       rec[t + 2] === ports &&
@@ -868,9 +888,9 @@ export class ConntrackTable {
       }
       const h = out[k]! >>> 0;
       const fp = h & fpMask;
-      const s0 = src[k]!;
-      const d0 = dst[k]!;
-      const pp = ports[k]!;
+      const s0 = src[k]! | 0;
+      const d0 = dst[k]! | 0;
+      const pp = ports[k]! | 0;
       let i = (h * scale) >>> 0;
       let s = slot[k]!;
       let found = NO_ENTRY;
@@ -893,8 +913,9 @@ export class ConntrackTable {
    * the tuple (src, dst, ports, proto). Valid while no slot changes (any insert or delete clears
    * them), so a new connection's confirm() finds where its tuples go without probing again: the
    * original tuple's lookup in conntrackIn and the reply tuple's clash check in NAT already did.
+   * All six as int32 (the hash too: compared as `h | 0`).
    */
-  private readonly missMemo = new Uint32Array(MISS_MEMO * 6);
+  private readonly missMemo = new Int32Array(MISS_MEMO * 6);
   private missCount = 0;
   private missNext = 0;
 
@@ -908,7 +929,7 @@ export class ConntrackTable {
   ): void {
     const m = this.missMemo;
     const k = this.missNext * 6;
-    m[k] = h;
+    m[k] = h | 0;
     m[k + 1] = slot;
     m[k + 2] = src;
     m[k + 3] = dst;
@@ -921,9 +942,10 @@ export class ConntrackTable {
   /** The remembered end of a failed probe for this tuple, or -1. */
   private recalledMiss(h: number, src: number, dst: number, ports: number, proto: number): number {
     const m = this.missMemo;
+    const hi = h | 0;
     for (let j = 0; j < this.missCount; j++) {
       const k = j * 6;
-      if (m[k] === h && m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto)
+      if (m[k] === hi && m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto)
         return m[k + 1]!;
     }
     return -1;
@@ -931,7 +953,7 @@ export class ConntrackTable {
 
   /** The remembered failed lookup of entry e's tuple in direction dir (its index in missMemo), or -1. */
   private missOf(e: number, dir: number): number {
-    const rec = this.rec;
+    const rec = this.reci;
     const t = e * this.rw + dir * 3;
     const src = rec[t]!;
     const dst = rec[t + 1]!;
@@ -964,6 +986,28 @@ export class ConntrackTable {
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
     if (this.tupleHolder(t, ignore, now) === NO_ENTRY) return false;
+    this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
+    return true;
+  }
+
+  /**
+   * tupleTaken of entry e's own reply tuple as the record holds it, for an entry of zone 0 in the
+   * IPv4 layout (the caller checks both: nullBindingDst): the same lookup and `found` count,
+   * read from the record's words instead of a TupleBuf.
+   */
+  replyTupleTaken(e: number, now: number): boolean {
+    const i = e * this.rw + 3;
+    const rec = this.reci;
+    const p = rec[i + 2]!;
+    const ed = this.lookupTick(
+      rec[i]!,
+      rec[i + 1]!,
+      (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff,
+      p >>> 16,
+      p & 0xffff,
+      this.tick(now),
+    );
+    if (ed === NO_ENTRY || ed >>> 1 === e) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
   }
@@ -1040,7 +1084,7 @@ export class ConntrackTable {
       const k1 = k0 < 0 ? -1 : this.missOf(e, DIR_REPLY);
       if (k1 >= 0) {
         const m = this.missMemo;
-        this.insertSlots(e, m[k0 + 1]!, m[k0]!, m[k1 + 1]!, m[k1]!);
+        this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
         this.confirmedAs = e;
         return true;
       }
@@ -1312,7 +1356,7 @@ export class ConntrackTable {
    */
   private probeFree(e: number, dir: number, h: number, nowTick: number): number {
     if (this.aw !== 1) return this.probeFreeWide(e, dir, h, nowTick);
-    const rec = this.rec;
+    const rec = this.reci;
     const slots = this.slots;
     const n = this.nslots;
     const t0 = e * this.rw + dir * 3;
@@ -1336,7 +1380,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
+          if (this.rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }

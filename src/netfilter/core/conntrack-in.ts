@@ -87,7 +87,7 @@ export class ConntrackIn {
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
     } else if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
       // The common case: the tuple is the packet's own fields, no TupleBuf needed for the lookup.
-      ed = ct.lookupTick(skb.src, skb.dst, proto, skb.sport, skb.dport, nowTick);
+      ed = ct.lookupTick(skb.src | 0, skb.dst | 0, proto, skb.sport, skb.dport, nowTick);
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
       this.tA.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
     } else {

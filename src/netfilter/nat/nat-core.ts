@@ -419,6 +419,18 @@ export class NatCore {
    */
   setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
     const ct = this.ct;
+    if (r === undefined && manip === MANIP_DST && ct.layout.addrWords === 1 && ct.zoneOf(e) === 0) {
+      const proto = ct.protoOf(e);
+      if (proto !== IPPROTO_ICMP) {
+        // The null binding at a destination hook (below), for an IPv4 entry of zone 0 without
+        // TupleBufs: the tuple nf_nat_used_tuple looks up is the inverse of the inverse of the
+        // entry's reply tuple (invertTuple swaps the ends of a tuple that is not ICMP), the reply
+        // tuple itself, read from the record.
+        ct.replyTupleTaken(e, now);
+        ct.orStatus(e, IPS_DST_NAT_DONE);
+        return true;
+      }
+    }
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;
