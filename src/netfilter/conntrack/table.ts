@@ -992,24 +992,50 @@ export class ConntrackTable {
 
   /**
    * tupleTaken of entry e's own reply tuple as the record holds it, for an entry of zone 0 in the
-   * IPv4 layout (the caller checks both: nullBindingDst): the same lookup and `found` count,
-   * read from the record's words instead of a TupleBuf.
+   * IPv4 layout (the caller checks both: NatCore.setup's null binding): the same lookup and
+   * `found` count, read from the record's words instead of a TupleBuf.
    */
   replyTupleTaken(e: number, now: number): boolean {
     const i = e * this.rw + 3;
     const rec = this.reci;
     const p = rec[i + 2]!;
-    const ed = this.lookupTick(
-      rec[i]!,
-      rec[i + 1]!,
-      (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff,
-      p >>> 16,
-      p & 0xffff,
-      this.tick(now),
-    );
-    if (ed === NO_ENTRY || ed >>> 1 === e) return false;
+    const proto = (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+    return this.taken4(rec[i]!, rec[i + 1]!, proto, p >>> 16, p & 0xffff, e, now);
+  }
+
+  /**
+   * tupleTaken of the IPv4 tuple (src, dst, proto, sport, dport) for entry `ignore` of zone 0 in
+   * the IPv4 layout (the caller checks both): the same lookup and `found` count, without a
+   * TupleBuf. Addresses as int32 or uint32.
+   */
+  taken4(
+    src: number,
+    dst: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    ignore: number,
+    now: number,
+  ): boolean {
+    const ed = this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
+    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
+  }
+
+  /** touch() of an IPv4 tuple given as numbers (IPv4 layout). */
+  touch4(src: number, dst: number, proto: number, sport: number, dport: number): void {
+    this.touched = this.slots[this.home(hashTuple(src | 0, dst | 0, proto, sport, dport))]!;
+  }
+
+  /** setTuple of e's reply tuple from numbers (IPv4 layout; addresses as int32 or uint32). */
+  setReply4(e: number, src: number, dst: number, sport: number, dport: number): void {
+    this.version++;
+    const i = e * this.rw + 3;
+    const rec = this.reci;
+    rec[i] = src;
+    rec[i + 1] = dst;
+    rec[i + 2] = (sport << 16) | dport;
   }
 
   /**
