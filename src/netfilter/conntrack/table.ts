@@ -801,11 +801,18 @@ export class ConntrackTable {
     const src = src0 | 0;
     const dst = dst0 | 0;
     const ports = (sport << 16) | dport;
-    const h = hashTuple(src, dst, proto, sport, dport);
+    // hashTuple (tuple.ts) written out: a call per lookup when V8 does not inline it, which it
+    // does not once this function is inlined into its callers.
+    let hh = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+    hh = Math.imul(hh ^ (hh >>> 13) ^ dst, 0xc2b2ae35);
+    hh = Math.imul(hh ^ (hh >>> 16) ^ ports, 0x85ebca6b);
+    hh = Math.imul(hh ^ (hh >>> 13) ^ proto, 0xc2b2ae35);
+    const h = (hh ^ (hh >>> 16)) >>> 0;
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
     const fp = h & this.fpMask;
+    const idxBits = this.idxBits;
     let i = (h * this.scale) >>> 0;
     for (;;) {
       const s = slots[i]!;
@@ -813,7 +820,8 @@ export class ConntrackTable {
         this.rememberMiss(h, i, src, dst, ports, proto);
         return NO_ENTRY;
       }
-      const ed = this.slotHolds(s, fp, src, dst, ports, proto);
+      // slotHolds' first test here: most probes end at it.
+      const ed = s >>> idxBits !== fp ? -1 : this.slotHolds(s, fp, src, dst, ports, proto);
       // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
