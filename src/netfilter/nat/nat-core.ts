@@ -450,17 +450,15 @@ export class NatCore {
     let lent = false;
     let cs = a;
     let csp = osp;
+    const rw = ct.rw;
     for (let x = ct.firstBySource(os >>> 0, osp, proto); x >= 0; x = ct.nextBySource(x)) {
-      if (
-        (ct.src(x, DIR_ORIGINAL) | 0) !== os ||
-        ct.sport(x, DIR_ORIGINAL) !== osp ||
-        ct.protoOf(x) !== proto
-      )
-        continue; // same_src
+      // same_src, on the record's words (IPv4 layout: original tuple at 0, reply tuple at 3).
+      const xb = x * rw;
+      if ((rec[xb]! | 0) !== os || rec[xb + 2]! >>> 16 !== osp || ct.protoOf(x) !== proto) continue;
       if (ct.isExpired(x, now) || zoneIdOf(ct.zoneOf(x), 0) !== zone) continue;
       // Its mapped source: the destination of its reply tuple; in range when it is the address.
-      if ((ct.dst(x, DIR_REPLY) | 0) === a) {
-        csp = ct.dport(x, DIR_REPLY);
+      if ((rec[xb + 4]! | 0) === a) {
+        csp = rec[xb + 5]! & 0xffff;
         lent = true;
         break;
       }
