@@ -1119,10 +1119,11 @@ export class ConntrackTable {
     this.aux[e] = proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
-    if (this.acct) this.acct.fill(0, e * 4, e * 4 + 4);
-    if (this.labels) this.labels.fill(0, e * 4, e * 4 + 4);
-    if (this.zones) this.zones[e] = 0;
-    if (this.timeoutPolicy) this.timeoutPolicy[e] = undefined;
+    // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
+    if (this.acct !== undefined) this.acct.fill(0, e * 4, e * 4 + 4);
+    if (this.labels !== undefined) this.labels.fill(0, e * 4, e * 4 + 4);
+    if (this.zones !== undefined) this.zones[e] = 0;
+    if (this.timeoutPolicy !== undefined) this.timeoutPolicy[e] = undefined;
     this.id[e] = this.nextId++;
     this.count++;
     return e;
