@@ -160,6 +160,15 @@ const enum R {
   SLOW = 256,
 }
 
+/**
+ * The same string as V8 keeps it for a property name (internalized): comparing it with another
+ * internalized string (an interface name the stack sets from its own literals or property keys)
+ * is a pointer test, where a name cut out of a rules file is compared character by character.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
 export function restTable(rules: readonly Rule[]): RestTable {
   const f = new Uint16Array(rules.length);
   const inName: string[] = [];
@@ -167,8 +176,8 @@ export function restTable(rules: readonly Rule[]): RestTable {
   const proto = new Uint8Array(rules.length);
   rules.forEach((r, i) => {
     let g = 0;
-    inName.push(r.inIface?.value.name ?? '');
-    outName.push(r.outIface?.value.name ?? '');
+    inName.push(internalized(r.inIface?.value.name ?? ''));
+    outName.push(internalized(r.outIface?.value.name ?? ''));
     if (r.inIface) g |= R.IN | (r.inIface.invert ? R.IN_INV : 0) | (r.inIface.value.wildcard ? R.IN_WILD : 0);
     if (r.outIface)
       g |= R.OUT | (r.outIface.invert ? R.OUT_INV : 0) | (r.outIface.value.wildcard ? R.OUT_WILD : 0);
