@@ -265,6 +265,12 @@ export class ConntrackTable {
   readonly layout: CtLayout;
   /** Per entry layout.recWords words: both tuples, meta, expiry (see the file comment). */
   readonly rec: Uint32Array;
+  /**
+   * `rec` read as signed words: the lookups compare addresses as int32 (`| 0`), which V8 keeps in
+   * registers and passes between functions unboxed; an address past 2^31 as a uint32 number is a
+   * heap number at every call that is not inlined (an allocation per lookup).
+   */
+  private readonly reci: Int32Array;
   /** TCP: the sequence number of the last original-direction SYN; UDP: the creation tick. */
   readonly aux: Uint32Array;
   readonly mark: Uint32Array;
@@ -370,6 +376,7 @@ export class ConntrackTable {
     this.xo = layout.expires;
     this.key = new Uint32Array(layout.tupleWords);
     this.rec = lineAlignedWords(max * layout.recWords);
+    this.reci = new Int32Array(this.rec.buffer, this.rec.byteOffset, this.rec.length);
     this.aux = new Uint32Array(max);
     this.mark = new Uint32Array(max);
     this.id = new Uint32Array(max);
@@ -689,7 +696,7 @@ export class ConntrackTable {
 
   /** lookupTuple() with the time already in ticks. */
   lookupTupleTick(t: TupleBuf, nowTick: number): number {
-    if (this.aw === 1) return this.lookupTick(t.src, t.dst, t.proto, t.sport, t.dport, nowTick);
+    if (this.aw === 1) return this.lookupTick(t.src | 0, t.dst | 0, t.proto, t.sport, t.dport, nowTick);
     const key = this.keyOf(t);
     const proto = t.proto;
     const h = hashTupleWide(key, 0, this.aw, proto);
@@ -797,14 +804,33 @@ export class ConntrackTable {
     return ed;
   }
 
-  /** lookup() with the time already in ticks (IPv4 layout). */
-  lookupTick(src: number, dst: number, proto: number, sport: number, dport: number, nowTick: number): number {
-    const ports = ((sport << 16) | dport) >>> 0;
-    const h = hashTuple(src, dst, proto, sport, dport);
+  /**
+   * lookup() with the time already in ticks (IPv4 layout). The addresses may come as uint32 or
+   * int32 (`| 0`: the form hot callers pass, never boxed); they are compared as int32.
+   */
+  lookupTick(
+    src0: number,
+    dst0: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    nowTick: number,
+  ): number {
+    const src = src0 | 0;
+    const dst = dst0 | 0;
+    const ports = (sport << 16) | dport;
+    // hashTuple (tuple.ts) written out: a call per lookup when V8 does not inline it, which it
+    // does not once this function is inlined into its callers.
+    let hh = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+    hh = Math.imul(hh ^ (hh >>> 13) ^ dst, 0xc2b2ae35);
+    hh = Math.imul(hh ^ (hh >>> 16) ^ ports, 0x85ebca6b);
+    hh = Math.imul(hh ^ (hh >>> 13) ^ proto, 0xc2b2ae35);
+    const h = (hh ^ (hh >>> 16)) >>> 0;
     const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
     const fp = h & this.fpMask;
+    const idxBits = this.idxBits;
     let i = (h * this.scale) >>> 0;
     for (;;) {
       const s = slots[i]!;
@@ -812,7 +838,8 @@ export class ConntrackTable {
         this.rememberMiss(h, i, src, dst, ports, proto);
         return NO_ENTRY;
       }
-      const ed = this.slotHolds(s, fp, src, dst, ports, proto);
+      // slotHolds' first test here: most probes end at it.
+      const ed = s >>> idxBits !== fp ? -1 : this.slotHolds(s, fp, src, dst, ports, proto);
       // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
@@ -827,14 +854,15 @@ export class ConntrackTable {
 
   /**
    * The (entry << 1 | dir) slot word `s` points at, when its fingerprint is `fp` and that
-   * direction's tuple is (src, dst, ports, proto); -1 otherwise. One test for every probe.
+   * direction's tuple is (src, dst, ports, proto), the first three as int32; -1 otherwise. One
+   * test for every probe.
    */
   private slotHolds(s: number, fp: number, src: number, dst: number, ports: number, proto: number): number {
     if (s >>> this.idxBits !== fp) return -1;
     const ed = (s & this.idxMask) - 1;
     const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * 3;
-    const rec = this.rec;
+    const rec = this.reci;
     return rec[t] === src &&
       rec[t + 1] === dst &&
       rec[t + 2] === ports &&
@@ -886,9 +914,9 @@ export class ConntrackTable {
       }
       const h = out[k]! >>> 0;
       const fp = h & fpMask;
-      const s0 = src[k]!;
-      const d0 = dst[k]!;
-      const pp = ports[k]!;
+      const s0 = src[k]! | 0;
+      const d0 = dst[k]! | 0;
+      const pp = ports[k]! | 0;
       let i = (h * scale) >>> 0;
       let s = slot[k]!;
       let found = NO_ENTRY;
@@ -911,8 +939,9 @@ export class ConntrackTable {
    * the tuple (src, dst, ports, proto). Valid while no slot changes (any insert or delete clears
    * them), so a new connection's confirm() finds where its tuples go without probing again: the
    * original tuple's lookup in conntrackIn and the reply tuple's clash check in NAT already did.
+   * All six as int32 (the hash too: compared as `h | 0`).
    */
-  private readonly missMemo = new Uint32Array(MISS_MEMO * 6);
+  private readonly missMemo = new Int32Array(MISS_MEMO * 6);
   private missCount = 0;
   private missNext = 0;
 
@@ -926,7 +955,7 @@ export class ConntrackTable {
   ): void {
     const m = this.missMemo;
     const k = this.missNext * 6;
-    m[k] = h;
+    m[k] = h | 0;
     m[k + 1] = slot;
     m[k + 2] = src;
     m[k + 3] = dst;
@@ -939,9 +968,10 @@ export class ConntrackTable {
   /** The remembered end of a failed probe for this tuple, or -1. */
   private recalledMiss(h: number, src: number, dst: number, ports: number, proto: number): number {
     const m = this.missMemo;
+    const hi = h | 0;
     for (let j = 0; j < this.missCount; j++) {
       const k = j * 6;
-      if (m[k] === h && m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto)
+      if (m[k] === hi && m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto)
         return m[k + 1]!;
     }
     return -1;
@@ -949,7 +979,7 @@ export class ConntrackTable {
 
   /** The remembered failed lookup of entry e's tuple in direction dir (its index in missMemo), or -1. */
   private missOf(e: number, dir: number): number {
-    const rec = this.rec;
+    const rec = this.reci;
     const t = e * this.rw + dir * 3;
     const src = rec[t]!;
     const dst = rec[t + 1]!;
@@ -987,6 +1017,54 @@ export class ConntrackTable {
   }
 
   /**
+   * tupleTaken of entry e's own reply tuple as the record holds it, for an entry of zone 0 in the
+   * IPv4 layout (the caller checks both: NatCore.setup's null binding): the same lookup and
+   * `found` count, read from the record's words instead of a TupleBuf.
+   */
+  replyTupleTaken(e: number, now: number): boolean {
+    const i = e * this.rw + 3;
+    const rec = this.reci;
+    const p = rec[i + 2]!;
+    const proto = (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+    return this.taken4(rec[i]!, rec[i + 1]!, proto, p >>> 16, p & 0xffff, e, now);
+  }
+
+  /**
+   * tupleTaken of the IPv4 tuple (src, dst, proto, sport, dport) for entry `ignore` of zone 0 in
+   * the IPv4 layout (the caller checks both): the same lookup and `found` count, without a
+   * TupleBuf. Addresses as int32 or uint32.
+   */
+  taken4(
+    src: number,
+    dst: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    ignore: number,
+    now: number,
+  ): boolean {
+    const ed = this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
+    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
+    this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
+    return true;
+  }
+
+  /** touch() of an IPv4 tuple given as numbers (IPv4 layout). */
+  touch4(src: number, dst: number, proto: number, sport: number, dport: number): void {
+    this.touched = this.slots[this.home(hashTuple(src | 0, dst | 0, proto, sport, dport))]!;
+  }
+
+  /** setTuple of e's reply tuple from numbers (IPv4 layout; addresses as int32 or uint32). */
+  setReply4(e: number, src: number, dst: number, sport: number, dport: number): void {
+    this.version++;
+    const i = e * this.rw + 3;
+    const rec = this.reci;
+    rec[i] = src;
+    rec[i + 1] = dst;
+    rec[i + 2] = (sport << 16) | dport;
+  }
+
+  /**
    * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or NO_ENTRY,
    * looked up in `ignore`'s zone as nf_conntrack_find_get does: nothing is counted.
    */
@@ -1009,27 +1087,61 @@ export class ConntrackTable {
     if (orig.family !== this.layout.family || reply.family !== this.layout.family)
       throw new TypeError(`conntrack: a family ${orig.family} tuple in a family ${this.layout.family} table`);
     const nowTick = this.tick(now);
-    if (this.freeHead < 0 && !this.earlyDrop(orig, nowTick)) {
+    if (this.freeHead < 0 && !this.earlyDrop(this.home(this.hashOfTuple(orig)), nowTick)) {
       this.stats.drop++;
       return NO_ENTRY;
     }
+    const e = this.claim(orig.proto, nowTick);
+    const b = e * this.rw;
+    this.writeTuple(b, orig);
+    this.writeTuple(b + this.tw, reply);
+    return e;
+  }
+
+  /**
+   * alloc() of the IPv4 tuple (src, dst, proto, sport, dport) of a protocol whose inverse swaps
+   * the ends (not ICMP), given as numbers (addresses as int32 or uint32), with that inverse as the
+   * reply tuple: the same entry, eviction and `drop` count, no TupleBufs. IPv4 layout only.
+   */
+  alloc4(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
+    const nowTick = this.tick(now);
+    if (
+      this.freeHead < 0 &&
+      !this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)
+    ) {
+      this.stats.drop++;
+      return NO_ENTRY;
+    }
+    const e = this.claim(proto, nowTick);
+    const b = e * this.rw;
+    const rec = this.reci;
+    rec[b] = src;
+    rec[b + 1] = dst;
+    rec[b + 2] = (sport << 16) | dport;
+    rec[b + 3] = dst;
+    rec[b + 4] = src;
+    rec[b + 5] = (dport << 16) | sport;
+    return e;
+  }
+
+  /** The free entry alloc() takes, with everything but its tuples set for a new connection. */
+  private claim(proto: number, nowTick: number): number {
     const e = this.freeHead;
     this.freeHead = FREE_BASE - this.next[e]!;
     this.next[e] = NOT_LINKED;
     const b = e * this.rw;
     const rec = this.rec;
-    this.writeTuple(b, orig);
-    this.writeTuple(b + this.tw, reply);
-    rec[b + this.mo] = (orig.proto & 0xff) << META_PROTO_SHIFT;
+    rec[b + this.mo] = (proto & 0xff) << META_PROTO_SHIFT;
     rec[b + this.xo] = nowTick;
     // UDP: the creation time (stream detection); TCP: no SYN seen yet.
-    this.aux[e] = orig.proto === IPPROTO_UDP ? nowTick : 0;
+    this.aux[e] = proto === IPPROTO_UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
-    if (this.acct) this.acct.fill(0, e * 4, e * 4 + 4);
-    if (this.labels) this.labels.fill(0, e * 4, e * 4 + 4);
-    if (this.zones) this.zones[e] = 0;
-    if (this.timeoutPolicy) this.timeoutPolicy[e] = undefined;
+    // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
+    if (this.acct !== undefined) this.acct.fill(0, e * 4, e * 4 + 4);
+    if (this.labels !== undefined) this.labels.fill(0, e * 4, e * 4 + 4);
+    if (this.zones !== undefined) this.zones[e] = 0;
+    if (this.timeoutPolicy !== undefined) this.timeoutPolicy[e] = undefined;
     this.id[e] = this.nextId++;
     this.count++;
     return e;
@@ -1058,7 +1170,7 @@ export class ConntrackTable {
       const k1 = k0 < 0 ? -1 : this.missOf(e, DIR_REPLY);
       if (k1 >= 0) {
         const m = this.missMemo;
-        this.insertSlots(e, m[k0 + 1]!, m[k0]!, m[k1 + 1]!, m[k1]!);
+        this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
         this.confirmedAs = e;
         return true;
       }
@@ -1302,8 +1414,9 @@ export class ConntrackTable {
     return hashTuple(this.rec[t]!, this.rec[t + 1]!, kp, p >>> 16, p & 0xffff);
   }
 
-  private earlyDrop(t: TupleBuf, nowTick: number): boolean {
-    let i = this.home(this.hashOfTuple(t));
+  /** early_drop from the new tuple's home slot `home`. */
+  private earlyDrop(home: number, nowTick: number): boolean {
+    let i = home;
     for (let n = 0; n < 64; n++) {
       const s = this.slots[i]!;
       if (++i === this.nslots) i = 0;
@@ -1330,7 +1443,7 @@ export class ConntrackTable {
    */
   private probeFree(e: number, dir: number, h: number, nowTick: number): number {
     if (this.aw !== 1) return this.probeFreeWide(e, dir, h, nowTick);
-    const rec = this.rec;
+    const rec = this.reci;
     const slots = this.slots;
     const n = this.nslots;
     const t0 = e * this.rw + dir * 3;
@@ -1354,7 +1467,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
+          if (this.rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }

@@ -87,7 +87,7 @@ export class ConntrackIn {
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
     } else if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
       // The common case: the tuple is the packet's own fields, no TupleBuf needed for the lookup.
-      ed = ct.lookupTick(skb.src, skb.dst, proto, skb.sport, skb.dport, nowTick);
+      ed = ct.lookupTick(skb.src | 0, skb.dst | 0, proto, skb.sport, skb.dport, nowTick);
       if (ed >= 0) return this.ctPacket(skb, ed >>> 1, ed & 1, false, nowTick, now, hook);
       this.tA.set(skb.src, skb.dst, proto, skb.sport, skb.dport);
     } else {
@@ -114,8 +114,14 @@ export class ConntrackIn {
     if (proto === IPPROTO_SCTP && !sctpNewOk(skb.buf, skb.l4off, skb.off + skb.len))
       return this.invalid(skb, hook);
     const t = this.tA;
-    invertTuple(this.tB, t);
-    const e = ct.alloc(t, this.tB, now);
+    let e: number;
+    if (zone === 0 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP) && ct.layout.addrWords === 1) {
+      // The tuple is the packet's own fields (above), its inverse a swap: no TupleBufs.
+      e = ct.alloc4(skb.src | 0, skb.dst | 0, proto, skb.sport, skb.dport, now);
+    } else {
+      invertTuple(this.tB, t);
+      e = ct.alloc(t, this.tB, now);
+    }
     if (e < 0) {
       // The table is full and nothing could be evicted (alloc counted `drop`): nf_conntrack_in
       // drops the packet.

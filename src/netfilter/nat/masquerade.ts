@@ -14,16 +14,25 @@ export class MasqueradeNotifier {
   private readonly masqIndex = new Map<string, number>();
   /** Entries bound through an interface past the first MASQ_MORE - 1 (their tag is MASQ_MORE). */
   private readonly masqMore = new Map<number, string>();
+  private lastName = '';
+  private lastIndex = 0;
 
   constructor(private readonly conntrack: ConntrackTable) {}
 
   /** Records that MASQUERADE bound entry `e` through `ifname` (nf_nat_masquerade_ipv4). */
   tag(e: number, ifname: string): void {
-    let i = this.masqIndex.get(ifname);
-    if (i === undefined) {
-      i = this.masqNames.length;
-      this.masqNames.push(ifname);
-      this.masqIndex.set(ifname, i);
+    let i: number | undefined;
+    // The interface of the last call, remembered (an interface's number never changes).
+    if (ifname === this.lastName) i = this.lastIndex;
+    else {
+      i = this.masqIndex.get(ifname);
+      if (i === undefined) {
+        i = this.masqNames.length;
+        this.masqNames.push(ifname);
+        this.masqIndex.set(ifname, i);
+      }
+      this.lastName = ifname;
+      this.lastIndex = i;
     }
     if (i + 1 < MASQ_MORE) {
       this.conntrack.masq[e] = i + 1;

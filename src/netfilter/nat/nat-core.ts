@@ -111,6 +111,12 @@ export class NatCore {
   private faWrote = true;
   /** Candidates tried in the last port search (for the trace and tests). */
   lastTries = 0;
+  /**
+   * setup()'s shortcuts for the common bindings (the null binding at a destination hook, one
+   * source address without ports: setupSrcOne), which give what the general path gives; false:
+   * every binding takes the general path (the tests compare the two).
+   */
+  fastPaths = true;
 
   constructor(
     private readonly ct: ConntrackTable,
@@ -413,12 +419,107 @@ export class NatCore {
   }
 
   /**
+   * setup() for a source manip onto one IPv4 address, no port range, no random flags (MASQUERADE,
+   * SNAT --to-source ADDR), of an entry of zone 0 in the IPv4 layout that is not ICMP (the caller
+   * checks the rest): get_unique_tuple's steps as uniqueTuple takes them for such a range, on
+   * numbers instead of TupleBufs, with the same lookups in the same order (each may count `found`
+   * or remove an expired entry), the same port search when the address is taken, and the same
+   * binding. False, with nothing read but the entry and nothing changed or counted, when the
+   * original tuple is in range already (step 1's nf_nat_used_tuple_new: the general path), or the
+   * entry is ICMP (its inverse is not a swap).
+   */
+  private setupSrcOne(e: number, r: NatRangeN, now: number): boolean {
+    const ct = this.ct;
+    const proto = ct.protoOf(e);
+    if (proto === IPPROTO_ICMP) return false;
+    // The original tuple as setup() reads it: the inverse of the reply tuple (a swap of its ends).
+    const rec = ct.rec;
+    const i = e * ct.rw + 3;
+    const od = rec[i]! | 0;
+    const os = rec[i + 1]! | 0;
+    const rp = rec[i + 2]!;
+    const osp = rp & 0xffff; // the reply's destination port
+    const odp = rp >>> 16;
+    const a = r.minAddr | 0;
+    if (os === a) return false; // in range: step 1 (in_range and nf_nat_used_tuple_new)
+    // Not in range: step 2's tuple (the range's one address, find_best_ips_proto) is touched, then
+    // find_appropriate_src: the newest connection from the same source (address, port, protocol)
+    // of the same zone, not expired, whose mapping is in range lends it.
+    ct.touch4(od, a, proto, odp, osp);
+    const zone = zoneIdOf(ct.zoneOf(e), 0);
+    let lent = false;
+    let cs = a;
+    let csp = osp;
+    const rw = ct.rw;
+    for (let x = ct.firstBySource(os >>> 0, osp, proto); x >= 0; x = ct.nextBySource(x)) {
+      // same_src, on the record's words (IPv4 layout: original tuple at 0, reply tuple at 3).
+      const xb = x * rw;
+      if ((rec[xb]! | 0) !== os || rec[xb + 2]! >>> 16 !== osp || ct.protoOf(x) !== proto) continue;
+      if (ct.isExpired(x, now) || zoneIdOf(ct.zoneOf(x), 0) !== zone) continue;
+      // Its mapped source: the destination of its reply tuple; in range when it is the address.
+      if ((rec[xb + 4]! | 0) === a) {
+        csp = rec[xb + 5]! & 0xffff;
+        lent = true;
+        break;
+      }
+    }
+    // nf_nat_used_tuple of the lent tuple (its reply tuple looked up), then step 3's of step 2's.
+    if (!lent || ct.taken4(od, cs, proto, odp, csp, e, now)) {
+      cs = a;
+      csp = osp;
+      if (ct.taken4(od, cs, proto, odp, csp, e, now)) {
+        // nf_nat_l4proto_unique_tuple: the general port search from here.
+        const out = this.out.set(cs >>> 0, od >>> 0, proto, csp, odp);
+        this.uniqueProto(out, r, MANIP_SRC, e, now);
+        csp = out.sport;
+      }
+    }
+    if (cs !== os || csp !== osp) {
+      ct.setReply4(e, od, cs, odp, csp);
+      ct.orStatus(e, IPS_SRC_NAT);
+    }
+    ct.orStatus(e, IPS_SRC_NAT_DONE);
+    ct.linkBySource(e);
+    return true;
+  }
+
+  /**
    * nf_nat_setup_info: bind entry `e` for one manip type. With `r` undefined this is the null
    * binding (nf_nat_alloc_null_binding): the identity, still checked for clashes. Returns true (the
    * kernel's NF_ACCEPT: a clash is not refused here but at confirm).
    */
   setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
     const ct = this.ct;
+    if (
+      this.fastPaths &&
+      r === undefined &&
+      manip === MANIP_DST &&
+      ct.layout.addrWords === 1 &&
+      ct.zoneOf(e) === 0
+    ) {
+      const proto = ct.protoOf(e);
+      if (proto !== IPPROTO_ICMP) {
+        // The null binding at a destination hook (below), for an IPv4 entry of zone 0 without
+        // TupleBufs: the tuple nf_nat_used_tuple looks up is the inverse of the inverse of the
+        // entry's reply tuple (invertTuple swaps the ends of a tuple that is not ICMP), the reply
+        // tuple itself, read from the record.
+        ct.replyTupleTaken(e, now);
+        ct.orStatus(e, IPS_DST_NAT_DONE);
+        return true;
+      }
+    }
+    if (
+      this.fastPaths &&
+      r !== undefined &&
+      manip === MANIP_SRC &&
+      r.minAddr === r.maxAddr &&
+      (r.flags & ~NF_NAT_RANGE_PERSISTENT) === NF_NAT_RANGE_MAP_IPS &&
+      (r.family === undefined || r.family === AF_INET) &&
+      ct.layout.addrWords === 1 &&
+      ct.zoneOf(e) === 0 &&
+      this.setupSrcOne(e, r, now)
+    )
+      return true;
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;

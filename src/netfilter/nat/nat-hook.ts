@@ -101,7 +101,11 @@ export class NatHook {
       ct.remove(e);
       return this.drops.drop(skb, DropReason.NF_NAT_MASQ_OIF_CHANGED);
     }
-    this.manipPacket(skb, hook, manip, by);
+    // nf_nat_packet's test of the status bit, here too: no call for a packet with nothing to do
+    // in this direction (a new connection's first packet at PREROUTING without DNAT).
+    let statusBit = manip === MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+    if (skb.ctDir === DIR_REPLY) statusBit ^= IPS_SRC_NAT | IPS_DST_NAT;
+    if ((ct.statusOf(e) & statusBit) !== 0) this.manipPacket(skb, hook, manip, by);
     return NF_ACCEPT;
   }
 

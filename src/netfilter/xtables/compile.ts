@@ -134,6 +134,14 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
     else ins.set(k.slice(1), a);
   }
   const n = rules.length;
+  // The smallest and largest keys of the numeric buckets: a packet outside them has none (no
+  // hash lookup).
+  let portMin = Infinity;
+  let portMax = -Infinity;
+  for (const k of ports.keys()) {
+    portMin = Math.min(portMin, k);
+    portMax = Math.max(portMax, k);
+  }
   return {
     rules,
     state,
@@ -153,7 +161,8 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
       let best = nextIn(gen, from, n);
       if (best === from) return best;
       if (ports.size && (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP)) {
-        const b = ports.get(skb.proto * 65536 + skb.dport);
+        const key = skb.proto * 65536 + skb.dport;
+        const b = key >= portMin && key <= portMax ? ports.get(key) : undefined;
         if (b) best = Math.min(best, nextIn(b, from, n));
       }
       if (dsts.size) {

@@ -74,35 +74,41 @@ export function ruleMismatch(r: Rule, skb: Skb, state?: RuleState): number {
 }
 
 /** Words per rule in a chain's address table (addressTable): flags, src, src mask, dst, dst mask. */
-export const IP_WORDS = 5;
-const F_SRC = 1;
-const F_SRC_INV = 2;
-const F_DST = 4;
-const F_DST_INV = 8;
-/** The rule sets an interface, a protocol, -f or a match module: ruleMismatchAt reads the rule. */
-const F_REST = 16;
+const enum Ip {
+  WORDS = 5,
+}
+// The flags as const enums: literals in the emitted code (a module-level const is a load from the
+// module's context at every use in V8's optimised code).
+const enum F {
+  SRC = 1,
+  SRC_INV = 2,
+  DST = 4,
+  DST_INV = 8,
+  /** The rule sets an interface, a protocol, -f or a match module: ruleMismatchAt reads the rule. */
+  REST = 16,
+}
 
 /**
- * The source and destination tests of every rule of `rules`, IP_WORDS 32-bit words a rule, read
+ * The source and destination tests of every rule of `rules`, Ip.WORDS (5) 32-bit words a rule, read
  * by ruleMismatchAt: the walk over a long chain tests most rules on their addresses alone, and
  * reading them from one array touches a few cache lines where the rule objects touch several each.
  */
 export function addressTable(rules: readonly Rule[]): Int32Array {
-  const t = new Int32Array(rules.length * IP_WORDS);
+  const t = new Int32Array(rules.length * Ip.WORDS);
   rules.forEach((r, i) => {
-    const o = i * IP_WORDS;
+    const o = i * Ip.WORDS;
     let f = 0;
     if (r.src) {
-      f |= F_SRC | (r.src.invert ? F_SRC_INV : 0);
+      f |= F.SRC | (r.src.invert ? F.SRC_INV : 0);
       t[o + 1] = r.src.value.addr;
       t[o + 2] = r.src.value.mask;
     }
     if (r.dst) {
-      f |= F_DST | (r.dst.invert ? F_DST_INV : 0);
+      f |= F.DST | (r.dst.invert ? F.DST_INV : 0);
       t[o + 3] = r.dst.value.addr;
       t[o + 4] = r.dst.value.mask;
     }
-    if (r.inIface || r.outIface || r.protocol || r.fragment || r.matches.length) f |= F_REST;
+    if (r.inIface || r.outIface || r.protocol || r.fragment || r.matches.length) f |= F.REST;
     t[o] = f;
   });
   return t;
@@ -119,14 +125,14 @@ export function ruleMismatchAt(
   skb: Skb,
   state: RuleState | undefined,
 ): number {
-  const o = i * IP_WORDS;
+  const o = i * Ip.WORDS;
   const f = ip[o]!;
   // The table holds addresses as signed 32-bit words, as `&` gives them.
-  if ((f & F_SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F_SRC_INV) !== 0))
+  if ((f & F.SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F.SRC_INV) !== 0))
     return FAIL_SRC;
-  if ((f & F_DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F_DST_INV) !== 0))
+  if ((f & F.DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F.DST_INV) !== 0))
     return FAIL_DST;
-  return (f & F_REST) === 0 ? MATCHED : restMismatch(r, skb, state);
+  return (f & F.REST) === 0 ? MATCHED : restMismatch(r, skb, state);
 }
 
 /**
@@ -141,16 +147,27 @@ export interface RestTable {
   readonly outName: readonly string[];
   readonly proto: Uint8Array;
 }
-const R_IN = 1;
-const R_IN_INV = 2;
-const R_IN_WILD = 4;
-const R_OUT = 8;
-const R_OUT_INV = 16;
-const R_OUT_WILD = 32;
-const R_PROTO = 64;
-const R_PROTO_INV = 128;
-/** -f or match modules: restMismatch reads the rule. */
-const R_SLOW = 256;
+const enum R {
+  IN = 1,
+  IN_INV = 2,
+  IN_WILD = 4,
+  OUT = 8,
+  OUT_INV = 16,
+  OUT_WILD = 32,
+  PROTO = 64,
+  PROTO_INV = 128,
+  /** -f or match modules: restMismatch reads the rule. */
+  SLOW = 256,
+}
+
+/**
+ * The same string as V8 keeps it for a property name (internalized): comparing it with another
+ * internalized string (an interface name the stack sets from its own literals or property keys)
+ * is a pointer test, where a name cut out of a rules file is compared character by character.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
 
 export function restTable(rules: readonly Rule[]): RestTable {
   const f = new Uint16Array(rules.length);
@@ -159,52 +176,53 @@ export function restTable(rules: readonly Rule[]): RestTable {
   const proto = new Uint8Array(rules.length);
   rules.forEach((r, i) => {
     let g = 0;
-    inName.push(r.inIface?.value.name ?? '');
-    outName.push(r.outIface?.value.name ?? '');
-    if (r.inIface) g |= R_IN | (r.inIface.invert ? R_IN_INV : 0) | (r.inIface.value.wildcard ? R_IN_WILD : 0);
+    inName.push(internalized(r.inIface?.value.name ?? ''));
+    outName.push(internalized(r.outIface?.value.name ?? ''));
+    if (r.inIface) g |= R.IN | (r.inIface.invert ? R.IN_INV : 0) | (r.inIface.value.wildcard ? R.IN_WILD : 0);
     if (r.outIface)
-      g |= R_OUT | (r.outIface.invert ? R_OUT_INV : 0) | (r.outIface.value.wildcard ? R_OUT_WILD : 0);
+      g |= R.OUT | (r.outIface.invert ? R.OUT_INV : 0) | (r.outIface.value.wildcard ? R.OUT_WILD : 0);
     if (r.protocol && r.protocol.value !== 0) {
-      g |= R_PROTO | (r.protocol.invert ? R_PROTO_INV : 0);
+      g |= R.PROTO | (r.protocol.invert ? R.PROTO_INV : 0);
       proto[i] = r.protocol.value;
     }
-    if (r.fragment || r.matches.length > 0) g |= R_SLOW;
+    if (r.fragment || r.matches.length > 0) g |= R.SLOW;
     f[i] = g;
   });
   return { f, inName, outName, proto };
 }
 
 /**
- * ruleMismatchAt(...) === MATCHED, with the interfaces and protocol read from the chain's
- * RestTable (the same tests in the same order; a rule with -f or match modules goes through
- * restMismatch as before). The untraced walk calls this one.
+ * ruleMismatchAt(rules[i], ip, i, skb, states[i]) === MATCHED, with the interfaces and protocol
+ * read from the chain's RestTable (the same tests in the same order; a rule with -f or match
+ * modules goes through restMismatch as before). The untraced walk calls this one.
  */
 export function ruleMatchesAt(
-  r: Rule,
+  rules: readonly Rule[],
   ip: Int32Array,
   rt: RestTable,
   i: number,
   skb: Skb,
-  state: RuleState | undefined,
+  states: readonly (RuleState | undefined)[],
 ): boolean {
-  const o = i * IP_WORDS;
+  const o = i * Ip.WORDS;
   const f = ip[o]!;
-  if ((f & F_SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F_SRC_INV) !== 0)) return false;
-  if ((f & F_DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F_DST_INV) !== 0)) return false;
-  if ((f & F_REST) === 0) return true;
+  if ((f & F.SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F.SRC_INV) !== 0)) return false;
+  if ((f & F.DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F.DST_INV) !== 0)) return false;
+  if ((f & F.REST) === 0) return true;
   const g = rt.f[i]!;
-  if ((g & R_SLOW) !== 0) return restMismatch(r, skb, state) === MATCHED;
-  if ((g & R_IN) !== 0) {
+  // The rule object and its state are read only here (a rule with -f or match modules).
+  if ((g & R.SLOW) !== 0) return restMismatch(rules[i]!, skb, states[i]) === MATCHED;
+  if ((g & R.IN) !== 0) {
     const n = rt.inName[i]!;
-    if (((g & R_IN_WILD) !== 0 ? skb.inIf.startsWith(n) : skb.inIf === n) === ((g & R_IN_INV) !== 0))
+    if (((g & R.IN_WILD) !== 0 ? skb.inIf.startsWith(n) : skb.inIf === n) === ((g & R.IN_INV) !== 0))
       return false;
   }
-  if ((g & R_OUT) !== 0) {
+  if ((g & R.OUT) !== 0) {
     const n = rt.outName[i]!;
-    if (((g & R_OUT_WILD) !== 0 ? skb.outIf.startsWith(n) : skb.outIf === n) === ((g & R_OUT_INV) !== 0))
+    if (((g & R.OUT_WILD) !== 0 ? skb.outIf.startsWith(n) : skb.outIf === n) === ((g & R.OUT_INV) !== 0))
       return false;
   }
-  if ((g & R_PROTO) !== 0 && (skb.proto === rt.proto[i]) === ((g & R_PROTO_INV) !== 0)) return false;
+  if ((g & R.PROTO) !== 0 && (skb.proto === rt.proto[i]) === ((g & R.PROTO_INV) !== 0)) return false;
   return true;
 }
 

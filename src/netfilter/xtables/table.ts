@@ -236,7 +236,7 @@ export class XtTable implements NfTable, XtTargetCtx {
       }
       const k = i;
       i++;
-      if (!ruleMatchesAt(comp.rules[k]!, comp.ip, comp.rest, k, skb, comp.state[k])) {
+      if (!ruleMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
         if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
