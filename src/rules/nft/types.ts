@@ -793,7 +793,7 @@ export function hasInterval(e: NftExpr): boolean {
 /** Whether a statement establishes TCP for what follows (`tcp ...`, `meta l4proto tcp`, `ip protocol tcp`). */
 /**
  * Whether statement `s` gives the rule a transport protocol (nft's proto context at
- * PROTO_BASE_TRANSPORT_HDR): a match on a tcp, udp, udplite, sctp or dccp field, or on the
+ * PROTO_BASE_TRANSPORT_HDR): a match on a transport header's field (TRANSPORT_PROTOS), or on the
  * protocol itself (`meta l4proto`, `ip protocol`, `ip6 nexthdr`, `ct protocol`). A NAT port needs
  * one before it (evaluate.c nat_evaluate_transport), as nft 1.0.6 answers `nft -c`.
  */
@@ -804,7 +804,20 @@ export function isTransportContext(s: NftStmt): boolean {
     return TRANSPORT_PROTOS.has(l.proto) || l.field === 'protocol' || l.field === 'nexthdr';
   return (l.kind === 'meta' && l.key === 'l4proto') || (l.kind === 'ct' && l.key === 'protocol');
 }
-const TRANSPORT_PROTOS = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
+/** The headers nft's proto context takes as transport (`th` and `gre` not: nft -c refuses a port after them). */
+const TRANSPORT_PROTOS = new Set([
+  'tcp',
+  'udp',
+  'udplite',
+  'sctp',
+  'dccp',
+  'icmp',
+  'icmpv6',
+  'igmp',
+  'ah',
+  'esp',
+  'comp',
+]);
 
 /**
  * Whether expression `e` reads a transport field or the protocol itself, giving its rule a

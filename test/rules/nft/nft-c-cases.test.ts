@@ -87,6 +87,14 @@ const NAT: ReadonlyArray<readonly [string, string]> = [
   ['tcp dport vmap { 25: accept }', 'ok'],
   ['meta mark vmap { 1:accept }', 'ok'],
   ['ip saddr vmap { 1.2.3.4:accept }', 'ok'],
+  ['icmp type echo-request dnat to 1.2.3.4:80', 'ok'],
+  ['ah spi 1 dnat to 1.2.3.4:80', 'ok'],
+  ['igmp type 1 dnat to 1.2.3.4:80', 'ok'],
+  [
+    'ip protocol != tcp dnat to 1.2.3.4:80',
+    '4:38: transport protocol mapping is only valid after transport protocol match',
+  ],
+  ['gre protocol ip dnat to 1.2.3.4:80', '4:19: syntax error, unexpected dnat'],
 ];
 
 function check(cases: ReadonlyArray<readonly [string, string]>, head: string): void {
