@@ -116,8 +116,15 @@ const UNQUALIFIED_META = [
   'obriport',
   'random',
   'secpath',
+  'time',
+  'day',
+  'hour',
 ];
 /** Words nft's scanner knows as keywords (bison names them; other words are a "string"). */
+/** The ct keys after `original`/`reply` (parser_bison.y ct_key_dir, ct_key_dir_optional). */
+const CT_DIR_KEYS = new Set(
+  'saddr daddr l3proto protocol proto-src proto-dst bytes packets avgpkt zone'.split(' '),
+);
 const KEYWORDS = new Set(
   (
     'table chain rule set map element flowtable counter quota limit ct meta ip ip6 inet arp bridge netdev tcp udp ' +
@@ -2476,6 +2483,8 @@ class Parser {
     let rate: number;
     let unit: 'packets' | 'bytes' = 'packets';
     let per: string;
+    // parser_bison.y limit_rate_pkts (`NUM / time_unit`) and limit_rate_bytes (`NUM STRING`, e.g.
+    // `kbytes/second`, or `NUM bytes_unit / time_unit`); the scanner splits `10/second` at `/`.
     const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(t.text);
     if (m) {
       rate = Number(m[1]);
@@ -2484,19 +2493,45 @@ class Parser {
       rate = parseInteger(t.text) ?? this.fail(t, 'number');
       const u = this.next();
       const um = /^(bytes|kbytes|mbytes|gbytes)\/(second|minute|hour|day|week)$/.exec(u.text);
-      if (!um) this.fail(u, 'rate unit');
-      rate *= unitMul(um[1]!);
-      per = um[2]!;
-      unit = 'bytes';
+      if (um) {
+        rate *= unitMul(um[1]!);
+        per = um[2]!;
+        unit = 'bytes';
+      } else if (/^(bytes|kbytes|mbytes|gbytes)$/.test(u.text) && this.peek().text.startsWith('/')) {
+        rate *= unitMul(u.text);
+        per = this.timeAfterSlash();
+        unit = 'bytes';
+      } else if (u.text === '/' || u.text.startsWith('/')) {
+        this.i--;
+        per = this.timeAfterSlash();
+      } else if (u.kind === 'word' && /^[kmg]?bytes\//.test(u.text)) {
+        throw new NftError(t, t.text, 'Wrong rate format');
+      } else this.fail(u, 'rate unit');
     }
     let burst = unit === 'packets' ? 5 : 0;
     if (this.eatWord('burst')) {
       burst = this.number();
       const bu = this.next();
+      // limit_burst_pkts takes PACKETS only; limit_burst_bytes BYTES or a STRING (`kbytes`).
+      // (`bytes` and `packets` are keywords of nft's scanner.)
+      const kw = (x: NftTok): string => (x.text === 'bytes' || x.text === 'packets' ? x.text : tokName(x));
+      if (unit === 'packets' && bu.text !== 'packets')
+        throw new NftError(bu, bu.text, `syntax error, unexpected ${kw(bu)}, expecting packets`);
+      if (unit === 'bytes' && bu.text === 'packets')
+        throw new NftError(bu, bu.text, 'syntax error, unexpected packets, expecting string or bytes');
       if (bu.text !== 'packets' && !/^[kmg]?bytes$/.test(bu.text)) this.fail(bu, 'packets or bytes');
       if (bu.text !== 'packets') burst *= unitMul(bu.text);
     }
     return { rate, per: per as 'second', unit, burst, over };
+  }
+
+  /** `/ second` or `/second` (the scanner's SLASH, then a time unit). */
+  private timeAfterSlash(): string {
+    const sl = this.next();
+    let w = sl.text.slice(1);
+    if (w === '') w = this.next().text;
+    if (!/^(second|minute|hour|day|week)$/.test(w)) throw new NftError(sl, sl.text, 'Wrong rate format');
+    return w;
   }
 
   quotaArgs(): { over: boolean; bytes: number; used: number } {
@@ -2545,11 +2580,13 @@ class Parser {
         } while (this.eatPunct(','));
       } else break;
     }
-    // evaluate.c stmt_evaluate_log: the kernel's log backends take a level or a group, not both.
+    // evaluate.c stmt_evaluate_log: the kernel's log backends take a level or a group (with its
+    // snaplen and queue-threshold: STMT_LOG_GROUP | STMT_LOG_SNAPLEN | STMT_LOG_QTHRESHOLD), not both.
+    const nflog = group !== undefined || snaplen !== undefined || queueThreshold !== undefined;
     const why =
-      level !== undefined && group !== undefined
+      level !== undefined && nflog
         ? 'level and group are mutually exclusive'
-        : flags.length > 0 && group !== undefined
+        : flags.length > 0 && nflog
           ? 'flags and group are mutually exclusive'
           : level === 'audit' &&
               (prefix !== undefined || flags.length > 0 || group !== undefined || snaplen !== undefined)
@@ -2863,6 +2900,9 @@ class Parser {
       if (dir && (this.isWord('ip') || this.isWord('ip6'))) family = this.next().text as 'ip';
       const k = this.identifier();
       if (!(k.text in CT)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      // parser_bison.y ct_key_dir / ct_key_dir_optional: the keys a direction takes.
+      if (dir && !CT_DIR_KEYS.has(k.text))
+        throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
       return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), ...(family ? { family } : {}), pos };
     }
     if (w === 'fib') {
@@ -3103,7 +3143,10 @@ class Parser {
       this.i++;
       const sym = lookupSymbol(type, t.text);
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
-      if (type === 'hour' || type === 'iface_index') return this.valueWord(t, t.text, type);
+      if (type === 'hour' || type === 'iface_index' || type === 'day') return this.valueWord(t, t.text, type);
+      // meta.c date_type_parse: "%Y-%m-%d %T", "%Y-%m-%d" or a number of seconds.
+      if (type === 'time' && left?.kind === 'meta' && left.key === 'time' && !isDate(t.text))
+        throw new NftHeld(new NftError(t, t.text, 'Cannot parse date'));
       return {
         kind: 'value',
         type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
@@ -3455,9 +3498,20 @@ function describeType(t: string): string {
       return 'ICMP type';
     case 'inet_proto':
       return 'Internet protocol';
+    case 'day':
+      return 'Day of week of packet reception';
     default:
       return t;
   }
+}
+
+/** A date nft's date_type_parse takes (meta.c): `%Y-%m-%d %T`, `%Y-%m-%d` or seconds. */
+function isDate(s: string): boolean {
+  if (/^\d+$/.test(s)) return true;
+  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
+  if (!m) return false;
+  const [mo, d, h = 0, mi = 0, se = 0] = m.slice(2).map((x) => (x === undefined ? 0 : Number(x)));
+  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h <= 23 && mi <= 59 && se <= 61;
 }
 
 function unitMul(u: string): number {

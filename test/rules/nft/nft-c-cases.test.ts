@@ -115,3 +115,33 @@ test('NAT ports need a transport protocol before them; map elements written KEY:
 test("values out of their field's range, empty strings, log and fib options that exclude each other: as nft 1.0.6 -c", () => {
   check(CHECKS, '');
 });
+
+/** Limit rates and bursts, log options, ct directions, dates and days (tests/py any-limit, any-log, any-ct, any-meta). */
+const READER: ReadonlyArray<readonly [string, string]> = [
+  ['limit rate 1 bytes / second', 'ok'],
+  ['limit rate 1 kbytes /second', 'ok'],
+  ['limit rate 1 / second', 'ok'],
+  ['limit rate 1 kbytes/ second', '3:14: Wrong rate format'],
+  ['limit rate 1023/second burst 10 bytes', '3:35: syntax error, unexpected bytes, expecting packets'],
+  ['limit rate 1023/second burst 10 kbytes', '3:35: syntax error, unexpected string, expecting packets'],
+  [
+    'limit rate 512 kbytes/second burst 5 packets',
+    '3:40: syntax error, unexpected packets, expecting string or bytes',
+  ],
+  ['limit rate over 1 bytes / second burst 1 kbytes', 'ok'],
+  ['log level audit queue-threshold 1337', '3:3: level and group are mutually exclusive'],
+  ['log snaplen 10 flags all', '3:3: flags and group are mutually exclusive'],
+  ['log group 1 snaplen 10', 'ok'],
+  ['ct original mark 42', '3:15: syntax error, unexpected mark'],
+  ['ct reply zone 1', 'ok'],
+  ['meta day "Satturday" drop', '3:12: Could not parse Day of week of packet reception'],
+  ['day "Saturday" drop', 'ok'],
+  ['meta time "meh"', '3:13: Cannot parse date'],
+  ['meta time "2022-07-01 11:00"', 'ok'],
+  ['time < "2022-07-01 11:00:00" accept', 'ok'],
+  ['hour "11:00"', 'ok'],
+];
+
+test('limit rates and bursts, log level with nflog options, ct directions, dates, days: as nft 1.0.6 -c', () => {
+  check(READER, '');
+});

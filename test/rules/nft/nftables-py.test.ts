@@ -20,9 +20,11 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * operators in values (`0x11 xor 0x1331`), the ct event, dccp, igmp and mobility-header names
  * and the IPv6 extension headers' types, 4,633 (91.4 %) and 4,117 of 4,461 (92.3 %); then, with
  * NAT ports' transport check, `KEY:DATA` elements, value ranges, empty strings and log/fib option
- * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %).
+ * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %); then, with `limit rate N bytes / second` and
+ * burst units, log level with nflog options, ct direction keys, dates and days, 4,833 (95.3 %)
+ * and 4,162 of 4,506 (92.4 %).
  */
-const AGREE_FLOOR = 0.94;
+const AGREE_FLOOR = 0.95;
 const LISTED_FLOOR = 0.92;
 
 interface Case {
