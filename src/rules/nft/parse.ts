@@ -3215,6 +3215,13 @@ class Parser {
       if (!/^\d+$/.test(w.slice(slash + 1)) || len > max) bad();
       return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
     }
+    // An integer prefix (`meta mark 0xffffff00/24`: its top 24 bits, evaluate.c
+    // expr_evaluate_prefix); natbox's marks are the 32-bit integers that take one.
+    if (slash > 0 && type === 'mark' && /^\d+$/.test(w.slice(slash + 1))) {
+      const len = Number(w.slice(slash + 1));
+      if (len > 32) throw new NftError(t, w, `Prefix length ${len} is invalid for type of 32 bits width`);
+      return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
+    }
     const sym = lookupSymbol(type, w);
     if (sym !== undefined) return { kind: 'value', type, value: sym, pos };
     if (type === 'inet_service' && SERVICES[w] !== undefined)
@@ -3225,11 +3232,24 @@ class Parser {
       type !== 'ifname' &&
       type !== 'iface_index' &&
       type !== 'string' &&
-      type !== 'time' &&
+      // A time range (`ct expiration 1m-1h`): a word that is no time as a whole.
+      (type !== 'time' ||
+        (parseTime(w) === undefined &&
+          parseTime(w.slice(0, dash)) !== undefined &&
+          parseTime(w.slice(dash + 1)) !== undefined)) &&
       !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
     ) {
       const lo = this.valueWord(t, w.slice(0, dash), type);
       const hi = this.valueWord(t, w.slice(dash + 1), type);
+      // evaluate.c expr_evaluate_range: the low end above the high one.
+      if (
+        lo.kind === 'value' &&
+        hi.kind === 'value' &&
+        typeof lo.value === 'number' &&
+        typeof hi.value === 'number' &&
+        lo.value > hi.value
+      )
+        throw new NftError(t, w, 'Range has zero or negative size');
       return { kind: 'range', low: lo, high: hi, pos };
     }
     switch (type) {

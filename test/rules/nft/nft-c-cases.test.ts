@@ -116,7 +116,10 @@ test("values out of their field's range, empty strings, log and fib options that
   check(CHECKS, '');
 });
 
-/** Limit rates and bursts, log options, ct directions, dates and days (tests/py any-limit, any-log, any-ct, any-meta). */
+/**
+ * Limit rates and bursts, log options, ct directions, dates and days, time ranges, ranges the wrong
+ * way round, mark prefixes (tests/py any-limit, any-log, any-ct, any-meta).
+ */
 const READER: ReadonlyArray<readonly [string, string]> = [
   ['limit rate 1 bytes / second', 'ok'],
   ['limit rate 1 kbytes /second', 'ok'],
@@ -140,8 +143,18 @@ const READER: ReadonlyArray<readonly [string, string]> = [
   ['meta time "2022-07-01 11:00"', 'ok'],
   ['time < "2022-07-01 11:00:00" accept', 'ok'],
   ['hour "11:00"', 'ok'],
+  ['ct expiration 1m-1h', 'ok'],
+  ['ct expiration 33-45', 'ok'],
+  ['ct expiration 1d-1h', '3:17: Range has zero or negative size'],
+  ['tcp dport 30-20', '3:13: Range has zero or negative size'],
+  ['tcp dport { 30-20 }', '3:15: Range has zero or negative size'],
+  ['meta mark 5-5', 'ok'],
+  ['ip saddr 10.0.0.5-10.0.0.1', '3:12: Range has zero or negative size'],
+  ['meta mark 0xffffff00/24', 'ok'],
+  ['ct mark != 0xff/8', 'ok'],
+  ['meta mark 0xffffff00/33', '3:13: Prefix length 33 is invalid for type of 32 bits width'],
 ];
 
-test('limit rates and bursts, log level with nflog options, ct directions, dates, days: as nft 1.0.6 -c', () => {
+test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {
   check(READER, '');
 });
