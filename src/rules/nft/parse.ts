@@ -2376,7 +2376,7 @@ class Parser {
     }
     let op: NftRelOp = 'implicit';
     const o = this.peek();
-    if (o.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>='].includes(o.text)) {
+    if (o.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>=', '!'].includes(o.text)) {
       op = o.text as NftRelOp;
       this.i++;
     } else if (o.kind === 'word' && ['eq', 'ne', 'lt', 'gt', 'le', 'ge'].includes(o.text)) {
@@ -2413,10 +2413,16 @@ class Parser {
         : this.rhs(tb, typesOf(left), left);
     const bad = valueOutOfRange(left, right);
     if (bad) throw new NftHeld(new NftError(right.pos ?? pos, '', bad));
+    // evaluate.c expr_evaluate_relational OP_NEG: one value of a bitmask type.
+    if (op === '!' && !(right.kind === 'value' && BITMASK_TYPES.has(right.type)))
+      throw new NftHeld(new NftError(pos, '!', 'negation can only be used with singleton bitmask values'));
     // `tcp flags syn / fin,syn,rst,ack`: the value under a mask.
     if (this.isWord('/')) {
       this.i++;
       const mask = this.rhs(tb, typesOf(left), left);
+      // evaluate.c expr_evaluate_relational: a value under a mask is compared for (in)equality only.
+      if (op !== 'implicit' && op !== '==' && op !== '!=')
+        throw new NftHeld(new NftError(pos, op, 'either == or != is allowed'));
       return {
         kind: 'match',
         left: { kind: 'binop', op: '&', left, right: mask },

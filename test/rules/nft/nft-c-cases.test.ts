@@ -118,7 +118,7 @@ test("values out of their field's range, empty strings, log and fib options that
 
 /**
  * Limit rates and bursts, log options, ct directions, dates and days, time ranges, ranges the wrong
- * way round, mark prefixes (tests/py any-limit, any-log, any-ct, any-meta).
+ * way round, mark prefixes, `!` on a bitmask (tests/py any-limit, any-log, any-ct, any-meta, inet-tcp).
  */
 const READER: ReadonlyArray<readonly [string, string]> = [
   ['limit rate 1 bytes / second', 'ok'],
@@ -153,6 +153,13 @@ const READER: ReadonlyArray<readonly [string, string]> = [
   ['meta mark 0xffffff00/24', 'ok'],
   ['ct mark != 0xff/8', 'ok'],
   ['meta mark 0xffffff00/33', '3:13: Prefix length 33 is invalid for type of 32 bits width'],
+  ['ct status ! dnat', 'ok'],
+  ['tcp flags ! fin,rst', 'ok'],
+  ['ct state ! new,established', 'ok'],
+  ['tcp dport ! 22', '3:3: negation can only be used with singleton bitmask values'],
+  ['tcp flags ! { fin, rst }', '3:3: negation can only be used with singleton bitmask values'],
+  ['tcp flags ! syn / fin,syn', '3:3: either == or != is allowed'],
+  ['tcp flags != syn / fin,syn', 'ok'],
 ];
 
 test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {

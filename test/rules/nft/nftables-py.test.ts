@@ -23,7 +23,8 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %); then, with `limit rate N bytes / second` and
  * burst units, log level with nflog options, ct direction keys, dates and days, 4,833 (95.3 %)
  * and 4,162 of 4,506 (92.4 %); then, with time ranges, ranges the wrong way round and mark
- * prefixes, 4,854 (95.7 %) and 4,174 of 4,527 (92.2 %).
+ * prefixes, 4,854 (95.7 %) and 4,174 of 4,527 (92.2 %); then, with `!` on a bitmask
+ * (`ct status ! dnat`), 4,857 (95.8 %) and 4,181 of 4,534 (92.2 %).
  */
 const AGREE_FLOOR = 0.95;
 const LISTED_FLOOR = 0.92;
