@@ -2410,7 +2410,11 @@ class Parser {
             value: this.next().text === 'exists' ? 1 : 0,
             pos: pick(ot),
           } as const)
-        : this.rhs(tb, typesOf(left), left);
+        : this.rhs(
+            tb,
+            left.kind === 'misc' && left.words === 'rt nexthop' ? [this.nexthopType(tb)] : typesOf(left),
+            left,
+          );
     const bad = valueOutOfRange(left, right);
     if (bad) throw new NftHeld(new NftError(right.pos ?? pos, '', bad));
     // evaluate.c expr_evaluate_relational OP_NEG: one value of a bitmask type.
@@ -2432,6 +2436,16 @@ class Parser {
       };
     }
     return { kind: 'match', left, op, right, pos };
+  }
+
+  /**
+   * `rt nexthop`'s address family (rt.c: the table's family; in inet nft takes it from the rule's
+   * network protocol before it, here from the value's form).
+   */
+  private nexthopType(tb: NftTable): NftDatatype {
+    if (tb.family === 'ip') return 'ipv4_addr';
+    if (tb.family === 'ip6') return 'ipv6_addr';
+    return this.peek().text.includes(':') ? 'ipv6_addr' : 'ipv4_addr';
   }
 
   /**
@@ -2972,10 +2986,26 @@ class Parser {
         take();
       }
       if (w === 'ipsec') {
+        // parser_bison.y ipsec_expr: a direction nft does not know is read as a boolean word and
+        // refused at evaluation ("Could not parse boolean type"); spnum is at most 255.
+        const d = this.peek();
+        if (!this.isWord('in') && !this.isWord('out'))
+          this.pending ??= new NftError(d, d.text, 'Could not parse boolean type');
         take();
         if (this.isWord('spnum')) {
+          const sp = this.peek();
           take();
-          words.push(this.next().text);
+          const nt = this.next();
+          const n = parseInteger(nt.text);
+          if (n === undefined || n > 255) this.pending ??= new NftError(sp, sp.text, 'value too large');
+          // The kernel's nft_xfrm_get_init: spnum >= XFRM_MAX_DEPTH (6) is ERANGE.
+          else if (n >= 6)
+            this.pending ??= new NftError(
+              pos,
+              'ipsec',
+              'Could not process rule: Numerical result out of range',
+            );
+          words.push(nt.text);
         }
         if (this.isWord('ip') || this.isWord('ip6')) take();
       }

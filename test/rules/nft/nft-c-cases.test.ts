@@ -118,7 +118,8 @@ test("values out of their field's range, empty strings, log and fib options that
 
 /**
  * Limit rates and bursts, log options, ct directions, dates and days, time ranges, ranges the wrong
- * way round, mark prefixes, `!` on a bitmask (tests/py any-limit, any-log, any-ct, any-meta, inet-tcp).
+ * way round, mark prefixes, `!` on a bitmask, rt and ipsec value types (tests/py any-limit, any-log,
+ * any-ct, any-meta, inet-tcp, any-rt, ip-rt, inet-ipsec).
  */
 const READER: ReadonlyArray<readonly [string, string]> = [
   ['limit rate 1 bytes / second', 'ok'],
@@ -160,6 +161,16 @@ const READER: ReadonlyArray<readonly [string, string]> = [
   ['tcp flags ! { fin, rst }', '3:3: negation can only be used with singleton bitmask values'],
   ['tcp flags ! syn / fin,syn', '3:3: either == or != is allowed'],
   ['tcp flags != syn / fin,syn', 'ok'],
+  ['rt ipsec exists', 'ok'],
+  ['meta ipsec missing', 'ok'],
+  ['rt ip nexthop 192.168.0.1', 'ok'],
+  ['rt nexthop 192.168.0.1', 'ok'],
+  ['ipsec in spnum 2 ip saddr { 1.2.3.4, 10.6.0.0/16 }', 'ok'],
+  ['ipsec out ip daddr 192.168.1.2', 'ok'],
+  ['ipsec i reqid 1', '3:9: Could not parse boolean type'],
+  ['ipsec in spnum 256 reqid 1', '3:12: value too large'],
+  ['ipsec in spnum 6 reqid 1', '3:3: Could not process rule: Numerical result out of range'],
+  ['ipsec in spnum 5 reqid 1', 'ok'],
 ];
 
 test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {

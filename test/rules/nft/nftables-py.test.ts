@@ -24,9 +24,11 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * burst units, log level with nflog options, ct direction keys, dates and days, 4,833 (95.3 %)
  * and 4,162 of 4,506 (92.4 %); then, with time ranges, ranges the wrong way round and mark
  * prefixes, 4,854 (95.7 %) and 4,174 of 4,527 (92.2 %); then, with `!` on a bitmask
- * (`ct status ! dnat`), 4,857 (95.8 %) and 4,181 of 4,534 (92.2 %).
+ * (`ct status ! dnat`), 4,857 (95.8 %) and 4,181 of 4,534 (92.2 %); then, with the value types of
+ * `rt nexthop`, `rt ipsec`, `meta ipsec` and the ipsec addresses, 4,883 (96.3 %) and 4,201 of
+ * 4,557 (92.2 %).
  */
-const AGREE_FLOOR = 0.95;
+const AGREE_FLOOR = 0.96;
 const LISTED_FLOOR = 0.92;
 
 interface Case {
