@@ -2906,6 +2906,9 @@ class Parser {
       const k = this.identifier();
       if (!(k.text in META))
         throw new NftError(t, k.text, `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_TEXT}`);
+      // evaluate.c expr_evaluate_meta: NFPROTO outside an inet table.
+      if (k.text === 'nfproto' && tb.family !== 'inet')
+        this.pending ??= new NftError(pos, 'meta', 'meta nfproto is only useful in the inet family');
       return { kind: 'meta', key: k.text, pos };
     }
     if (w in META && UNQUALIFIED_META.includes(w)) {
@@ -3290,7 +3293,7 @@ class Parser {
     }
     switch (type) {
       case 'ipv4_addr': {
-        const n = parseIpv4(w);
+        const n = parseIpv4(w) ?? inetAton(w);
         if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
@@ -3568,6 +3571,37 @@ function isDate(s: string): boolean {
   if (!m) return false;
   const [mo, d, h = 0, mi = 0, se = 0] = m.slice(2).map((x) => (x === undefined ? 0 : Number(x)));
   return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h <= 23 && mi <= 59 && se <= 61;
+}
+
+/**
+ * An IPv4 address in inet_aton's forms, as getaddrinfo reads it for nft (datatype.c
+ * ipaddr_type_parse): `1` is 0.0.0.1, `0xffff0000` 255.255.0.0, `10.1` 10.0.0.1; each part decimal,
+ * octal (leading 0) or hex (0x); the last part fills the bits the others leave.
+ */
+function inetAton(w: string): number | undefined {
+  const parts = w.split('.');
+  if (parts.length > 4) return undefined;
+  const nums: number[] = [];
+  for (const p of parts) {
+    const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(p);
+    if (!m) return undefined;
+    nums.push(
+      p.startsWith('0x') || p.startsWith('0X')
+        ? parseInt(p.slice(2), 16)
+        : p.startsWith('0')
+          ? parseInt(p, 8) || 0
+          : Number(p),
+    );
+  }
+  const lastBits = 32 - 8 * (nums.length - 1);
+  let v = 0;
+  for (let k = 0; k < nums.length - 1; k++) {
+    if (nums[k]! > 255) return undefined;
+    v = v * 256 + nums[k]!;
+  }
+  const last = nums[nums.length - 1]!;
+  if (last >= 2 ** lastBits) return undefined;
+  return v * 2 ** lastBits + last;
 }
 
 function unitMul(u: string): number {

@@ -119,7 +119,8 @@ test("values out of their field's range, empty strings, log and fib options that
 /**
  * Limit rates and bursts, log options, ct directions, dates and days, time ranges, ranges the wrong
  * way round, mark prefixes, `!` on a bitmask, rt and ipsec value types (tests/py any-limit, any-log,
- * any-ct, any-meta, inet-tcp, any-rt, ip-rt, inet-ipsec).
+ * any-ct, any-meta, inet-tcp, any-rt, ip-rt, inet-ipsec), meta nfproto outside inet, IPv4 addresses
+ * written as inet_aton numbers (ip-ip).
  */
 const READER: ReadonlyArray<readonly [string, string]> = [
   ['limit rate 1 bytes / second', 'ok'],
@@ -171,6 +172,10 @@ const READER: ReadonlyArray<readonly [string, string]> = [
   ['ipsec in spnum 256 reqid 1', '3:12: value too large'],
   ['ipsec in spnum 6 reqid 1', '3:3: Could not process rule: Numerical result out of range'],
   ['ipsec in spnum 5 reqid 1', 'ok'],
+  ['meta nfproto ipv4', '3:3: meta nfproto is only useful in the inet family'],
+  ['ip saddr & 0xff == 1', 'ok'],
+  ['ip saddr 0xffff0000', 'ok'],
+  ['ip saddr 4294967296', '3:12: Could not resolve hostname: Name or service not known'],
 ];
 
 test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {
