@@ -28,6 +28,7 @@ import type {
 import {
   BITMASK_TYPES,
   canonicalIpv6,
+  parseIpv6,
   CT,
   CT_TIMEOUT_STATES,
   exprBits,
@@ -2722,10 +2723,35 @@ class Parser {
         port = this.valueWord({ ...t, column: t.column + k + 1 }, ports, 'inet_service');
       } else if (t.kind === 'word' && t.text.startsWith('[')) {
         this.i++;
-        const m = /^\[([^\]]+)\](?::(.+))?$/.exec(t.text);
+        // `[ADDR]`, `[ADDR]/LEN`, `[LOW]-[HIGH]`, each with `:PORT` or `:LO-HI` after it.
+        const m = /^\[([^\]]+)\](\/\d+|-\[[^\]]+\])?(?::(.+))?$/.exec(t.text);
         if (!m) this.fail(t);
-        addr = this.valueWord(t, m[1]!, 'ipv6_addr');
-        if (m[2]) port = this.valueWord({ ...t, column: t.column + m[1]!.length + 3 }, m[2], 'inet_service');
+        const tail = m[2] ?? '';
+        // nft's scanner: a prefix length is a NUM, so a `:` after it is no port.
+        if (tail.startsWith('/') && m[3] !== undefined)
+          throw new NftError(
+            { ...t, column: t.column + m[1]!.length + 3 },
+            tail,
+            'syntax error, unexpected string, expecting number',
+          );
+        if (tail.startsWith('-')) {
+          const low = this.valueWord(t, m[1]!, 'ipv6_addr');
+          const high = this.valueWord(t, tail.slice(2, -1), 'ipv6_addr');
+          const lw = parseIpv6(m[1]!);
+          const hw = parseIpv6(tail.slice(2, -1));
+          // evaluate.c expr_evaluate_range.
+          if (lw && hw && lw.join(',') !== hw.join(',')) {
+            const k = lw.findIndex((x, j) => x !== hw[j]);
+            if (lw[k]! > hw[k]!) this.pending ??= new NftError(t, t.text, 'Range has zero or negative size');
+          }
+          addr = { kind: 'range', low, high, pos: pick(t) };
+        } else addr = this.valueWord(t, `${m[1]!}${tail}`, 'ipv6_addr');
+        if (m[3])
+          port = this.valueWord(
+            { ...t, column: t.column + m[1]!.length + tail.length + 3 },
+            m[3],
+            'inet_service',
+          );
       } else if (t.kind === 'word' && t.text.startsWith(':') && !(addrType === 'ipv6_addr' && isV6(t.text))) {
         this.i++;
         port = this.valueWord({ ...t, column: t.column + 1 }, t.text.slice(1), 'inet_service');
@@ -3251,7 +3277,9 @@ class Parser {
     if (slash > 0 && (type === 'ipv4_addr' || type === 'ipv6_addr')) {
       const len = Number(w.slice(slash + 1));
       const max = type === 'ipv4_addr' ? 32 : 128;
-      if (!/^\d+$/.test(w.slice(slash + 1)) || len > max) bad();
+      if (!/^\d+$/.test(w.slice(slash + 1))) bad();
+      if (len > max)
+        throw new NftError(t, w, `Prefix length ${len} is invalid for type of ${max} bits width`);
       return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
     }
     // An integer prefix (`meta mark 0xffffff00/24`: its top 24 bits, evaluate.c

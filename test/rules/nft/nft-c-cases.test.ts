@@ -89,9 +89,9 @@ const NAT: ReadonlyArray<readonly [string, string]> = [
   ['ip saddr vmap { 1.2.3.4:accept }', 'ok'],
 ];
 
-function check(cases: ReadonlyArray<readonly [string, string]>, head: string): void {
+function check(cases: ReadonlyArray<readonly [string, string]>, head: string, family = 'ip'): void {
   for (const [rule, want] of cases) {
-    const text = `table ip t {\n\tchain c {\n${head}\t\t${rule}\n\t}\n}\n`;
+    const text = `table ${family} t {\n\tchain c {\n${head}\t\t${rule}\n\t}\n}\n`;
     const r = loadNftRules(
       text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
       { wholeFile: true },
@@ -176,8 +176,34 @@ const READER: ReadonlyArray<readonly [string, string]> = [
   ['ip saddr & 0xff == 1', 'ok'],
   ['ip saddr 0xffff0000', 'ok'],
   ['ip saddr 4294967296', '3:12: Could not resolve hostname: Name or service not known'],
+  ['ip saddr 1.2.3.4/33', '3:12: Prefix length 33 is invalid for type of 32 bits width'],
 ];
 
 test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {
   check(READER, '');
+});
+
+/** IPv6 NAT addresses: prefixes and ranges in brackets (tests/py ip6-dnat, ip6-snat); `table ip6 t`. */
+const NAT6: ReadonlyArray<readonly [string, string]> = [
+  ['dnat to [2001:838:35f:1::]/64', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:80-100', 'ok'],
+  ['tcp dport 80-90 snat to [2001:838:35f:1::]-[2001:838:35f:2::]:100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]:80-100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:2::]-[2001:838:35f:1::]', '4:27: Range has zero or negative size'],
+  ['dnat to [2001:838:35f:1::]/129', '4:11: Prefix length 129 is invalid for type of 128 bits width'],
+  [
+    'tcp dport 80 dnat to [2001:838:35f:1::]/64:80',
+    '4:43: syntax error, unexpected string, expecting number',
+  ],
+];
+
+/** IPv6 prefixes in a match; `table ip6 t`. */
+const IP6: ReadonlyArray<readonly [string, string]> = [
+  ['ip6 saddr ::1/129', '3:13: Prefix length 129 is invalid for type of 128 bits width'],
+];
+
+test('IPv6 NAT prefixes and ranges, IPv6 prefix lengths: as nft 1.0.6 -c (table ip6)', () => {
+  check(NAT6, '\t\ttype nat hook prerouting priority 0;\n', 'ip6');
+  check(IP6, '', 'ip6');
 });
