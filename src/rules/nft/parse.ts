@@ -405,6 +405,8 @@ class Parser {
   private blockSets: readonly { set: NftSet }[] = [];
   private parens = 0;
   private needTcp = false;
+  /** Whether the rule's statements before the one being read match a transport protocol. */
+  private transportBefore = false;
 
   constructor(
     private toks: NftTok[],
@@ -2019,6 +2021,7 @@ class Parser {
       let st: NftStmt;
       this.inBlock = inBlock;
       try {
+        this.transportBefore = stmts.some(isTransportContext);
         st = this.stmt(tb);
       } catch (e) {
         // A statement read whole whose evaluation error is held: the rule reads on.
@@ -2330,11 +2333,46 @@ class Parser {
           if (this.isWord('ip') || this.isWord('ip6')) family = this.next().text as 'ip';
           this.expectWord('to');
           const w = this.next();
-          if (w.kind !== 'word' || family === 'ip6') this.fail(w);
-          const k = w.text.lastIndexOf(':');
-          const a = k < 0 ? w.text : w.text.slice(0, k);
-          const addr = a ? this.valueWord(w, a, 'ipv4_addr') : undefined;
-          const port = k >= 0 ? this.valueWord(w, w.text.slice(k + 1), 'inet_service') : undefined;
+          if (w.kind !== 'word') this.fail(w);
+          // evaluate.c stmt_evaluate_tproxy: a transport protocol before it, then the family given
+          // against the table's.
+          if (!this.transportBefore)
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              'Transparent proxy support requires transport protocol match',
+            );
+          const tf = tb.family === 'ip' || tb.family === 'ip6' ? tb.family : undefined;
+          if (family && tf && family !== tf)
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              `conflicting protocols specified: ${tf} vs. ${family}. You must specify ip or ip6 family in tproxy statement`,
+            );
+          const v6 = (family ?? tf) === 'ip6';
+          // `[ADDR]:PORT`, `[ADDR]`, `ADDR:PORT`, `ADDR`, `:PORT`.
+          const m = /^\[([^\]]+)\](?::(.*))?$/.exec(w.text);
+          const k = m ? -1 : v6 && w.text.includes('::') ? -1 : w.text.lastIndexOf(':');
+          const a = m ? m[1]! : k < 0 ? w.text : w.text.slice(0, k);
+          const p = m ? m[2] : k >= 0 ? w.text.slice(k + 1) : undefined;
+          if (a && !family && tb.family === 'inet')
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              'ip or ip6 must be specified with address for inet tables.',
+            );
+          const at = { ...w, column: w.column + (m ? 1 : 0) };
+          if (a && (a.includes(':') ? !v6 : v6) && (family || tf))
+            this.pending ??= new NftError(
+              w,
+              a,
+              'Could not resolve hostname: Address family for hostname not supported',
+            );
+          const addr = a ? this.valueWord(at, a, a.includes(':') ? 'ipv6_addr' : 'ipv4_addr') : undefined;
+          const port =
+            p !== undefined
+              ? this.valueWord({ ...w, column: w.column + w.text.length - p.length }, p, 'inet_service')
+              : undefined;
           return {
             kind: 'tproxy',
             ...(family ? { family } : {}),

@@ -203,7 +203,31 @@ const IP6: ReadonlyArray<readonly [string, string]> = [
   ['ip6 saddr ::1/129', '3:13: Prefix length 129 is invalid for type of 128 bits width'],
 ];
 
-test('IPv6 NAT prefixes and ranges, IPv6 prefix lengths: as nft 1.0.6 -c (table ip6)', () => {
+/** tproxy: a transport protocol before it, its family against the table's (tests/py ip6-tproxy). */
+const TPROXY6: ReadonlyArray<readonly [string, string]> = [
+  ['tproxy to 192.0.2.1', '4:3: Transparent proxy support requires transport protocol match'],
+  [
+    'meta l4proto 6 tproxy to 192.0.2.1:50080',
+    '4:28: Could not resolve hostname: Address family for hostname not supported',
+  ],
+  ['meta l4proto 17 tproxy ip6 to [2001:db8::1]:50080', 'ok'],
+  ['meta l4proto 17 tproxy ip6 to :50080', 'ok'],
+  ['meta l4proto 6 tproxy ip6 to [2001:db8::1]', 'ok'],
+  ['meta l4proto 6 tproxy to [2001:db8::1]', 'ok'],
+  ['meta l4proto 17 tproxy to [2001:db8::1]:50080', 'ok'],
+  [
+    'ip6 nexthdr 6 tproxy ip to 192.0.2.1',
+    '4:17: conflicting protocols specified: ip6 vs. ip. You must specify ip or ip6 family in tproxy statement',
+  ],
+  [
+    'meta l4proto 17 tproxy ip to 192.0.2.1',
+    '4:19: conflicting protocols specified: ip6 vs. ip. You must specify ip or ip6 family in tproxy statement',
+  ],
+  ['tproxy to :50080', '4:3: Transparent proxy support requires transport protocol match'],
+];
+
+test('IPv6 NAT prefixes and ranges, IPv6 prefix lengths, tproxy families: as nft 1.0.6 -c (table ip6)', () => {
+  check(TPROXY6, '\t\ttype filter hook prerouting priority 0;\n', 'ip6');
   check(NAT6, '\t\ttype nat hook prerouting priority 0;\n', 'ip6');
   check(IP6, '', 'ip6');
 });
