@@ -2301,7 +2301,9 @@ class Parser {
             return { kind: 'value', type: 'ifname', value: d.text, pos: pick(d) };
           };
           if (t.text === 'fwd' && !family) return { kind: 'fwd', dev: devOf(), pos };
-          const addr = this.rhs(tb, [family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr']);
+          // The address's family: the one given, else the table's (an ip6 table's dup is IPv6).
+          const v6 = family === 'ip6' || (family === undefined && tb.family === 'ip6');
+          const addr = this.rhs(tb, [v6 ? 'ipv6_addr' : 'ipv4_addr']);
           const dev = this.eatWord('device') ? devOf() : undefined;
           return { kind: t.text, addr, ...(dev ? { dev } : {}), ...(family ? { family } : {}), pos };
         }

@@ -203,8 +203,12 @@ const IP6: ReadonlyArray<readonly [string, string]> = [
   ['ip6 saddr ::1/129', '3:13: Prefix length 129 is invalid for type of 128 bits width'],
 ];
 
-/** tproxy: a transport protocol before it, its family against the table's (tests/py ip6-tproxy). */
+/**
+ * tproxy: a transport protocol before it, its family against the table's (tests/py ip6-tproxy);
+ * dup's address in the table's family (ip6-dup).
+ */
 const TPROXY6: ReadonlyArray<readonly [string, string]> = [
+  ['dup to abcd::1 device "lo"', 'ok'],
   ['tproxy to 192.0.2.1', '4:3: Transparent proxy support requires transport protocol match'],
   [
     'meta l4proto 6 tproxy to 192.0.2.1:50080',
