@@ -791,6 +791,13 @@ export class RtTable {
           const x = get(skb);
           return x >= 0 && x !== rget(skb) ? R_GO : R_BREAK;
         };
+      case '!':
+        // OP_NEG (evaluate.c binop_transfer / netlink_linearize.c: a bitwise AND, then == 0): none
+        // of the value's bits; the reader takes it only with one bitmask value.
+        return (skb) => {
+          const x = get(skb);
+          return x >= 0 && (x & v) === 0 ? R_GO : R_BREAK;
+        };
       case '<':
         return (skb) => {
           const x = get(skb);

@@ -430,6 +430,8 @@ function matchJson(left: NftExpr, op: string, right: NftExpr): JOut {
     return { match: { op: 'in', left: exprJson(left), right: exprJson(right) } };
   if (right.kind === 'value' && BITMASK_TYPES.has(right.type) && typeof right.value === 'number') {
     const names = bitNames(right.type, right.value);
+    if (op === '!' && names && names.length > 0)
+      return { match: { op: '!', left: exprJson(left), right: oneOrMany(names) } };
     if (op === 'implicit' && names && names.length > 0)
       return { match: { op: 'in', left: exprJson(left), right: oneOrMany(names) } };
     if (names && names.length > 1) {

@@ -306,7 +306,8 @@ export interface NftSetElem {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-export type NftRelOp = '==' | '!=' | '<' | '>' | '<=' | '>=' | 'implicit';
+/** `!`: none of a bitmask value's bits (nft's OP_NEG: `ct status ! dnat`, (x & v) == 0). */
+export type NftRelOp = '==' | '!=' | '<' | '>' | '<=' | '>=' | '!' | 'implicit';
 
 /**
  * The statements of a rule. Every statement keeps its source position (`pos`, where its first

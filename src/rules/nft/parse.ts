@@ -28,6 +28,7 @@ import type {
 import {
   BITMASK_TYPES,
   canonicalIpv6,
+  parseIpv6,
   CT,
   CT_TIMEOUT_STATES,
   exprBits,
@@ -116,8 +117,15 @@ const UNQUALIFIED_META = [
   'obriport',
   'random',
   'secpath',
+  'time',
+  'day',
+  'hour',
 ];
 /** Words nft's scanner knows as keywords (bison names them; other words are a "string"). */
+/** The ct keys after `original`/`reply` (parser_bison.y ct_key_dir, ct_key_dir_optional). */
+const CT_DIR_KEYS = new Set(
+  'saddr daddr l3proto protocol proto-src proto-dst bytes packets avgpkt zone'.split(' '),
+);
 const KEYWORDS = new Set(
   (
     'table chain rule set map element flowtable counter quota limit ct meta ip ip6 inet arp bridge netdev tcp udp ' +
@@ -397,6 +405,8 @@ class Parser {
   private blockSets: readonly { set: NftSet }[] = [];
   private parens = 0;
   private needTcp = false;
+  /** Whether the rule's statements before the one being read match a transport protocol. */
+  private transportBefore = false;
 
   constructor(
     private toks: NftTok[],
@@ -2011,6 +2021,7 @@ class Parser {
       let st: NftStmt;
       this.inBlock = inBlock;
       try {
+        this.transportBefore = stmts.some(isTransportContext);
         st = this.stmt(tb);
       } catch (e) {
         // A statement read whole whose evaluation error is held: the rule reads on.
@@ -2290,7 +2301,9 @@ class Parser {
             return { kind: 'value', type: 'ifname', value: d.text, pos: pick(d) };
           };
           if (t.text === 'fwd' && !family) return { kind: 'fwd', dev: devOf(), pos };
-          const addr = this.rhs(tb, [family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr']);
+          // The address's family: the one given, else the table's (an ip6 table's dup is IPv6).
+          const v6 = family === 'ip6' || (family === undefined && tb.family === 'ip6');
+          const addr = this.rhs(tb, [v6 ? 'ipv6_addr' : 'ipv4_addr']);
           const dev = this.eatWord('device') ? devOf() : undefined;
           return { kind: t.text, addr, ...(dev ? { dev } : {}), ...(family ? { family } : {}), pos };
         }
@@ -2322,11 +2335,46 @@ class Parser {
           if (this.isWord('ip') || this.isWord('ip6')) family = this.next().text as 'ip';
           this.expectWord('to');
           const w = this.next();
-          if (w.kind !== 'word' || family === 'ip6') this.fail(w);
-          const k = w.text.lastIndexOf(':');
-          const a = k < 0 ? w.text : w.text.slice(0, k);
-          const addr = a ? this.valueWord(w, a, 'ipv4_addr') : undefined;
-          const port = k >= 0 ? this.valueWord(w, w.text.slice(k + 1), 'inet_service') : undefined;
+          if (w.kind !== 'word') this.fail(w);
+          // evaluate.c stmt_evaluate_tproxy: a transport protocol before it, then the family given
+          // against the table's.
+          if (!this.transportBefore)
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              'Transparent proxy support requires transport protocol match',
+            );
+          const tf = tb.family === 'ip' || tb.family === 'ip6' ? tb.family : undefined;
+          if (family && tf && family !== tf)
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              `conflicting protocols specified: ${tf} vs. ${family}. You must specify ip or ip6 family in tproxy statement`,
+            );
+          const v6 = (family ?? tf) === 'ip6';
+          // `[ADDR]:PORT`, `[ADDR]`, `ADDR:PORT`, `ADDR`, `:PORT`.
+          const m = /^\[([^\]]+)\](?::(.*))?$/.exec(w.text);
+          const k = m ? -1 : v6 && w.text.includes('::') ? -1 : w.text.lastIndexOf(':');
+          const a = m ? m[1]! : k < 0 ? w.text : w.text.slice(0, k);
+          const p = m ? m[2] : k >= 0 ? w.text.slice(k + 1) : undefined;
+          if (a && !family && tb.family === 'inet')
+            this.pending ??= new NftError(
+              pos,
+              'tproxy',
+              'ip or ip6 must be specified with address for inet tables.',
+            );
+          const at = { ...w, column: w.column + (m ? 1 : 0) };
+          if (a && (a.includes(':') ? !v6 : v6) && (family || tf))
+            this.pending ??= new NftError(
+              w,
+              a,
+              'Could not resolve hostname: Address family for hostname not supported',
+            );
+          const addr = a ? this.valueWord(at, a, a.includes(':') ? 'ipv6_addr' : 'ipv4_addr') : undefined;
+          const port =
+            p !== undefined
+              ? this.valueWord({ ...w, column: w.column + w.text.length - p.length }, p, 'inet_service')
+              : undefined;
           return {
             kind: 'tproxy',
             ...(family ? { family } : {}),
@@ -2369,7 +2417,7 @@ class Parser {
     }
     let op: NftRelOp = 'implicit';
     const o = this.peek();
-    if (o.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>='].includes(o.text)) {
+    if (o.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>=', '!'].includes(o.text)) {
       op = o.text as NftRelOp;
       this.i++;
     } else if (o.kind === 'word' && ['eq', 'ne', 'lt', 'gt', 'le', 'ge'].includes(o.text)) {
@@ -2403,13 +2451,23 @@ class Parser {
             value: this.next().text === 'exists' ? 1 : 0,
             pos: pick(ot),
           } as const)
-        : this.rhs(tb, typesOf(left), left);
+        : this.rhs(
+            tb,
+            left.kind === 'misc' && left.words === 'rt nexthop' ? [this.nexthopType(tb)] : typesOf(left),
+            left,
+          );
     const bad = valueOutOfRange(left, right);
     if (bad) throw new NftHeld(new NftError(right.pos ?? pos, '', bad));
+    // evaluate.c expr_evaluate_relational OP_NEG: one value of a bitmask type.
+    if (op === '!' && !(right.kind === 'value' && BITMASK_TYPES.has(right.type)))
+      throw new NftHeld(new NftError(pos, '!', 'negation can only be used with singleton bitmask values'));
     // `tcp flags syn / fin,syn,rst,ack`: the value under a mask.
     if (this.isWord('/')) {
       this.i++;
       const mask = this.rhs(tb, typesOf(left), left);
+      // evaluate.c expr_evaluate_relational: a value under a mask is compared for (in)equality only.
+      if (op !== 'implicit' && op !== '==' && op !== '!=')
+        throw new NftHeld(new NftError(pos, op, 'either == or != is allowed'));
       return {
         kind: 'match',
         left: { kind: 'binop', op: '&', left, right: mask },
@@ -2419,6 +2477,16 @@ class Parser {
       };
     }
     return { kind: 'match', left, op, right, pos };
+  }
+
+  /**
+   * `rt nexthop`'s address family (rt.c: the table's family; in inet nft takes it from the rule's
+   * network protocol before it, here from the value's form).
+   */
+  private nexthopType(tb: NftTable): NftDatatype {
+    if (tb.family === 'ip') return 'ipv4_addr';
+    if (tb.family === 'ip6') return 'ipv6_addr';
+    return this.peek().text.includes(':') ? 'ipv6_addr' : 'ipv4_addr';
   }
 
   /**
@@ -2476,6 +2544,8 @@ class Parser {
     let rate: number;
     let unit: 'packets' | 'bytes' = 'packets';
     let per: string;
+    // parser_bison.y limit_rate_pkts (`NUM / time_unit`) and limit_rate_bytes (`NUM STRING`, e.g.
+    // `kbytes/second`, or `NUM bytes_unit / time_unit`); the scanner splits `10/second` at `/`.
     const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(t.text);
     if (m) {
       rate = Number(m[1]);
@@ -2484,19 +2554,45 @@ class Parser {
       rate = parseInteger(t.text) ?? this.fail(t, 'number');
       const u = this.next();
       const um = /^(bytes|kbytes|mbytes|gbytes)\/(second|minute|hour|day|week)$/.exec(u.text);
-      if (!um) this.fail(u, 'rate unit');
-      rate *= unitMul(um[1]!);
-      per = um[2]!;
-      unit = 'bytes';
+      if (um) {
+        rate *= unitMul(um[1]!);
+        per = um[2]!;
+        unit = 'bytes';
+      } else if (/^(bytes|kbytes|mbytes|gbytes)$/.test(u.text) && this.peek().text.startsWith('/')) {
+        rate *= unitMul(u.text);
+        per = this.timeAfterSlash();
+        unit = 'bytes';
+      } else if (u.text === '/' || u.text.startsWith('/')) {
+        this.i--;
+        per = this.timeAfterSlash();
+      } else if (u.kind === 'word' && /^[kmg]?bytes\//.test(u.text)) {
+        throw new NftError(t, t.text, 'Wrong rate format');
+      } else this.fail(u, 'rate unit');
     }
     let burst = unit === 'packets' ? 5 : 0;
     if (this.eatWord('burst')) {
       burst = this.number();
       const bu = this.next();
+      // limit_burst_pkts takes PACKETS only; limit_burst_bytes BYTES or a STRING (`kbytes`).
+      // (`bytes` and `packets` are keywords of nft's scanner.)
+      const kw = (x: NftTok): string => (x.text === 'bytes' || x.text === 'packets' ? x.text : tokName(x));
+      if (unit === 'packets' && bu.text !== 'packets')
+        throw new NftError(bu, bu.text, `syntax error, unexpected ${kw(bu)}, expecting packets`);
+      if (unit === 'bytes' && bu.text === 'packets')
+        throw new NftError(bu, bu.text, 'syntax error, unexpected packets, expecting string or bytes');
       if (bu.text !== 'packets' && !/^[kmg]?bytes$/.test(bu.text)) this.fail(bu, 'packets or bytes');
       if (bu.text !== 'packets') burst *= unitMul(bu.text);
     }
     return { rate, per: per as 'second', unit, burst, over };
+  }
+
+  /** `/ second` or `/second` (the scanner's SLASH, then a time unit). */
+  private timeAfterSlash(): string {
+    const sl = this.next();
+    let w = sl.text.slice(1);
+    if (w === '') w = this.next().text;
+    if (!/^(second|minute|hour|day|week)$/.test(w)) throw new NftError(sl, sl.text, 'Wrong rate format');
+    return w;
   }
 
   quotaArgs(): { over: boolean; bytes: number; used: number } {
@@ -2545,11 +2641,13 @@ class Parser {
         } while (this.eatPunct(','));
       } else break;
     }
-    // evaluate.c stmt_evaluate_log: the kernel's log backends take a level or a group, not both.
+    // evaluate.c stmt_evaluate_log: the kernel's log backends take a level or a group (with its
+    // snaplen and queue-threshold: STMT_LOG_GROUP | STMT_LOG_SNAPLEN | STMT_LOG_QTHRESHOLD), not both.
+    const nflog = group !== undefined || snaplen !== undefined || queueThreshold !== undefined;
     const why =
-      level !== undefined && group !== undefined
+      level !== undefined && nflog
         ? 'level and group are mutually exclusive'
-        : flags.length > 0 && group !== undefined
+        : flags.length > 0 && nflog
           ? 'flags and group are mutually exclusive'
           : level === 'audit' &&
               (prefix !== undefined || flags.length > 0 || group !== undefined || snaplen !== undefined)
@@ -2665,10 +2763,35 @@ class Parser {
         port = this.valueWord({ ...t, column: t.column + k + 1 }, ports, 'inet_service');
       } else if (t.kind === 'word' && t.text.startsWith('[')) {
         this.i++;
-        const m = /^\[([^\]]+)\](?::(.+))?$/.exec(t.text);
+        // `[ADDR]`, `[ADDR]/LEN`, `[LOW]-[HIGH]`, each with `:PORT` or `:LO-HI` after it.
+        const m = /^\[([^\]]+)\](\/\d+|-\[[^\]]+\])?(?::(.+))?$/.exec(t.text);
         if (!m) this.fail(t);
-        addr = this.valueWord(t, m[1]!, 'ipv6_addr');
-        if (m[2]) port = this.valueWord({ ...t, column: t.column + m[1]!.length + 3 }, m[2], 'inet_service');
+        const tail = m[2] ?? '';
+        // nft's scanner: a prefix length is a NUM, so a `:` after it is no port.
+        if (tail.startsWith('/') && m[3] !== undefined)
+          throw new NftError(
+            { ...t, column: t.column + m[1]!.length + 3 },
+            tail,
+            'syntax error, unexpected string, expecting number',
+          );
+        if (tail.startsWith('-')) {
+          const low = this.valueWord(t, m[1]!, 'ipv6_addr');
+          const high = this.valueWord(t, tail.slice(2, -1), 'ipv6_addr');
+          const lw = parseIpv6(m[1]!);
+          const hw = parseIpv6(tail.slice(2, -1));
+          // evaluate.c expr_evaluate_range.
+          if (lw && hw && lw.join(',') !== hw.join(',')) {
+            const k = lw.findIndex((x, j) => x !== hw[j]);
+            if (lw[k]! > hw[k]!) this.pending ??= new NftError(t, t.text, 'Range has zero or negative size');
+          }
+          addr = { kind: 'range', low, high, pos: pick(t) };
+        } else addr = this.valueWord(t, `${m[1]!}${tail}`, 'ipv6_addr');
+        if (m[3])
+          port = this.valueWord(
+            { ...t, column: t.column + m[1]!.length + tail.length + 3 },
+            m[3],
+            'inet_service',
+          );
       } else if (t.kind === 'word' && t.text.startsWith(':') && !(addrType === 'ipv6_addr' && isV6(t.text))) {
         this.i++;
         port = this.valueWord({ ...t, column: t.column + 1 }, t.text.slice(1), 'inet_service');
@@ -2849,6 +2972,9 @@ class Parser {
       const k = this.identifier();
       if (!(k.text in META))
         throw new NftError(t, k.text, `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_TEXT}`);
+      // evaluate.c expr_evaluate_meta: NFPROTO outside an inet table.
+      if (k.text === 'nfproto' && tb.family !== 'inet')
+        this.pending ??= new NftError(pos, 'meta', 'meta nfproto is only useful in the inet family');
       return { kind: 'meta', key: k.text, pos };
     }
     if (w in META && UNQUALIFIED_META.includes(w)) {
@@ -2863,6 +2989,9 @@ class Parser {
       if (dir && (this.isWord('ip') || this.isWord('ip6'))) family = this.next().text as 'ip';
       const k = this.identifier();
       if (!(k.text in CT)) throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      // parser_bison.y ct_key_dir / ct_key_dir_optional: the keys a direction takes.
+      if (dir && !CT_DIR_KEYS.has(k.text))
+        throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
       return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), ...(family ? { family } : {}), pos };
     }
     if (w === 'fib') {
@@ -2926,10 +3055,26 @@ class Parser {
         take();
       }
       if (w === 'ipsec') {
+        // parser_bison.y ipsec_expr: a direction nft does not know is read as a boolean word and
+        // refused at evaluation ("Could not parse boolean type"); spnum is at most 255.
+        const d = this.peek();
+        if (!this.isWord('in') && !this.isWord('out'))
+          this.pending ??= new NftError(d, d.text, 'Could not parse boolean type');
         take();
         if (this.isWord('spnum')) {
+          const sp = this.peek();
           take();
-          words.push(this.next().text);
+          const nt = this.next();
+          const n = parseInteger(nt.text);
+          if (n === undefined || n > 255) this.pending ??= new NftError(sp, sp.text, 'value too large');
+          // The kernel's nft_xfrm_get_init: spnum >= XFRM_MAX_DEPTH (6) is ERANGE.
+          else if (n >= 6)
+            this.pending ??= new NftError(
+              pos,
+              'ipsec',
+              'Could not process rule: Numerical result out of range',
+            );
+          words.push(nt.text);
         }
         if (this.isWord('ip') || this.isWord('ip6')) take();
       }
@@ -3103,7 +3248,10 @@ class Parser {
       this.i++;
       const sym = lookupSymbol(type, t.text);
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
-      if (type === 'hour' || type === 'iface_index') return this.valueWord(t, t.text, type);
+      if (type === 'hour' || type === 'iface_index' || type === 'day') return this.valueWord(t, t.text, type);
+      // meta.c date_type_parse: "%Y-%m-%d %T", "%Y-%m-%d" or a number of seconds.
+      if (type === 'time' && left?.kind === 'meta' && left.key === 'time' && !isDate(t.text))
+        throw new NftHeld(new NftError(t, t.text, 'Cannot parse date'));
       return {
         kind: 'value',
         type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
@@ -3169,7 +3317,16 @@ class Parser {
     if (slash > 0 && (type === 'ipv4_addr' || type === 'ipv6_addr')) {
       const len = Number(w.slice(slash + 1));
       const max = type === 'ipv4_addr' ? 32 : 128;
-      if (!/^\d+$/.test(w.slice(slash + 1)) || len > max) bad();
+      if (!/^\d+$/.test(w.slice(slash + 1))) bad();
+      if (len > max)
+        throw new NftError(t, w, `Prefix length ${len} is invalid for type of ${max} bits width`);
+      return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
+    }
+    // An integer prefix (`meta mark 0xffffff00/24`: its top 24 bits, evaluate.c
+    // expr_evaluate_prefix); natbox's marks are the 32-bit integers that take one.
+    if (slash > 0 && type === 'mark' && /^\d+$/.test(w.slice(slash + 1))) {
+      const len = Number(w.slice(slash + 1));
+      if (len > 32) throw new NftError(t, w, `Prefix length ${len} is invalid for type of 32 bits width`);
       return { kind: 'prefix', value: this.valueWord(t, w.slice(0, slash), type), len, pos };
     }
     const sym = lookupSymbol(type, w);
@@ -3182,16 +3339,29 @@ class Parser {
       type !== 'ifname' &&
       type !== 'iface_index' &&
       type !== 'string' &&
-      type !== 'time' &&
+      // A time range (`ct expiration 1m-1h`): a word that is no time as a whole.
+      (type !== 'time' ||
+        (parseTime(w) === undefined &&
+          parseTime(w.slice(0, dash)) !== undefined &&
+          parseTime(w.slice(dash + 1)) !== undefined)) &&
       !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
     ) {
       const lo = this.valueWord(t, w.slice(0, dash), type);
       const hi = this.valueWord(t, w.slice(dash + 1), type);
+      // evaluate.c expr_evaluate_range: the low end above the high one.
+      if (
+        lo.kind === 'value' &&
+        hi.kind === 'value' &&
+        typeof lo.value === 'number' &&
+        typeof hi.value === 'number' &&
+        lo.value > hi.value
+      )
+        throw new NftError(t, w, 'Range has zero or negative size');
       return { kind: 'range', low: lo, high: hi, pos };
     }
     switch (type) {
       case 'ipv4_addr': {
-        const n = parseIpv4(w);
+        const n = parseIpv4(w) ?? inetAton(w);
         if (n === undefined) bad();
         return { kind: 'value', type, value: n!, pos };
       }
@@ -3455,9 +3625,51 @@ function describeType(t: string): string {
       return 'ICMP type';
     case 'inet_proto':
       return 'Internet protocol';
+    case 'day':
+      return 'Day of week of packet reception';
     default:
       return t;
   }
+}
+
+/** A date nft's date_type_parse takes (meta.c): `%Y-%m-%d %T`, `%Y-%m-%d` or seconds. */
+function isDate(s: string): boolean {
+  if (/^\d+$/.test(s)) return true;
+  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
+  if (!m) return false;
+  const [mo, d, h = 0, mi = 0, se = 0] = m.slice(2).map((x) => (x === undefined ? 0 : Number(x)));
+  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h <= 23 && mi <= 59 && se <= 61;
+}
+
+/**
+ * An IPv4 address in inet_aton's forms, as getaddrinfo reads it for nft (datatype.c
+ * ipaddr_type_parse): `1` is 0.0.0.1, `0xffff0000` 255.255.0.0, `10.1` 10.0.0.1; each part decimal,
+ * octal (leading 0) or hex (0x); the last part fills the bits the others leave.
+ */
+function inetAton(w: string): number | undefined {
+  const parts = w.split('.');
+  if (parts.length > 4) return undefined;
+  const nums: number[] = [];
+  for (const p of parts) {
+    const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(p);
+    if (!m) return undefined;
+    nums.push(
+      p.startsWith('0x') || p.startsWith('0X')
+        ? parseInt(p.slice(2), 16)
+        : p.startsWith('0')
+          ? parseInt(p, 8) || 0
+          : Number(p),
+    );
+  }
+  const lastBits = 32 - 8 * (nums.length - 1);
+  let v = 0;
+  for (let k = 0; k < nums.length - 1; k++) {
+    if (nums[k]! > 255) return undefined;
+    v = v * 256 + nums[k]!;
+  }
+  const last = nums[nums.length - 1]!;
+  if (last >= 2 ** lastBits) return undefined;
+  return v * 2 ** lastBits + last;
 }
 
 function unitMul(u: string): number {

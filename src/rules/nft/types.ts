@@ -559,6 +559,8 @@ export const META: Readonly<Record<string, NftDatatype>> = {
   cgroup: 'integer',
   random: 'integer',
   secpath: 'boolean',
+  // meta.c: `ipsec` is nft 1.0.6's name of NFT_META_SECPATH (`secpath` its older one).
+  ipsec: 'boolean',
   nfproto: 'nf_proto',
   l4proto: 'inet_proto',
   time: 'time',
@@ -624,7 +626,13 @@ export function exprType(e: NftExpr): NftDatatype | undefined {
       return e.exists ? 'boolean' : exthdrFieldType(e.hdr, e.name, e.field ?? '');
     case 'misc':
       // osf.c: `osf name` and `osf version` are strings (`typeof osf name` is a string set).
-      return /^osf( ttl \S+)? (name|version)$/.test(e.words) ? 'string' : undefined;
+      if (/^osf( ttl \S+)? (name|version)$/.test(e.words)) return 'string';
+      // rt.c / xfrm.c: the next hop and the SA's addresses by their family, `rt ipsec` a boolean.
+      if (/^rt ip nexthop$|^ipsec (in|out)( spnum \S+)? ip (saddr|daddr)$/.test(e.words)) return 'ipv4_addr';
+      if (/^rt ip6 nexthop$|^ipsec (in|out)( spnum \S+)? ip6 (saddr|daddr)$/.test(e.words))
+        return 'ipv6_addr';
+      if (e.words === 'rt ipsec') return 'boolean';
+      return undefined;
     default:
       return undefined;
   }

@@ -129,3 +129,37 @@ test('nft parsed fw4: rp filter (fib saddr . iif oif missing), tcp reset, redire
   assert.equal(nf.prerouting(skb, 1), NF_ACCEPT);
   assert.deepEqual([ipv4Dst(t, 0), read16(t, 22)], [ip('192.168.1.1'), 3128]);
 });
+
+test('nft parsed: `tcp flags ! fin,rst` is none of the bits ((x & v) == 0), a mark prefix its top bits', () => {
+  const rs = parse(`table ip t {
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 81 meta mark set 0xffffff42
+		tcp dport 82 meta mark set 0xfffffe42
+	}
+	chain f {
+		type filter hook forward priority filter; policy drop;
+		tcp flags ! fin,rst accept
+		meta mark 0xffffff00/24 accept
+	}
+}
+`);
+  assert.deepEqual(checkNft(rs), []);
+  assert.match(printNft(rs), /tcp flags ! fin,rst accept/);
+  const nf = nftEngine(rs);
+  const skb = new Skb();
+  const pkt = (flags: number, dport = 80): Uint8Array =>
+    buildTcpPacket(
+      { src: ip('10.0.0.1'), dst: ip('10.0.0.2'), id: 1 },
+      { srcPort: 1000, dstPort: dport, seq: 1, ack: 0, flags, window: 100 },
+    );
+  // SYN (0x02), SYN|ACK (0x12): neither FIN nor RST set.
+  assert.equal(fwd(nf, skb, pkt(0x02), 'a', 'b', 1), NF_ACCEPT);
+  assert.equal(fwd(nf, skb, pkt(0x12), 'a', 'b', 2), NF_ACCEPT);
+  // RST (0x04) and FIN|ACK (0x11) have one of the bits: the rule does not match, policy drop.
+  assert.equal(fwd(nf, skb, pkt(0x04), 'a', 'b', 3), NF_DROP);
+  assert.equal(fwd(nf, skb, pkt(0x11), 'a', 'b', 4), NF_DROP);
+  // With a mark whose top 24 bits are 0xffffff, the second rule takes the RST; 0xfffffe.. not.
+  assert.equal(fwd(nf, skb, pkt(0x04, 81), 'a', 'b', 5), NF_ACCEPT);
+  assert.equal(fwd(nf, skb, pkt(0x04, 82), 'a', 'b', 6), NF_DROP);
+});

@@ -97,9 +97,9 @@ const NAT: ReadonlyArray<readonly [string, string]> = [
   ['gre protocol ip dnat to 1.2.3.4:80', '4:19: syntax error, unexpected dnat'],
 ];
 
-function check(cases: ReadonlyArray<readonly [string, string]>, head: string): void {
+function check(cases: ReadonlyArray<readonly [string, string]>, head: string, family = 'ip'): void {
   for (const [rule, want] of cases) {
-    const text = `table ip t {\n\tchain c {\n${head}\t\t${rule}\n\t}\n}\n`;
+    const text = `table ${family} t {\n\tchain c {\n${head}\t\t${rule}\n\t}\n}\n`;
     const r = loadNftRules(
       text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
       { wholeFile: true },
@@ -122,4 +122,124 @@ test('NAT ports need a transport protocol before them; map elements written KEY:
 
 test("values out of their field's range, empty strings, log and fib options that exclude each other: as nft 1.0.6 -c", () => {
   check(CHECKS, '');
+});
+
+/**
+ * Limit rates and bursts, log options, ct directions, dates and days, time ranges, ranges the wrong
+ * way round, mark prefixes, `!` on a bitmask, rt and ipsec value types (tests/py any-limit, any-log,
+ * any-ct, any-meta, inet-tcp, any-rt, ip-rt, inet-ipsec), meta nfproto outside inet, IPv4 addresses
+ * written as inet_aton numbers (ip-ip).
+ */
+const READER: ReadonlyArray<readonly [string, string]> = [
+  ['limit rate 1 bytes / second', 'ok'],
+  ['limit rate 1 kbytes /second', 'ok'],
+  ['limit rate 1 / second', 'ok'],
+  ['limit rate 1 kbytes/ second', '3:14: Wrong rate format'],
+  ['limit rate 1023/second burst 10 bytes', '3:35: syntax error, unexpected bytes, expecting packets'],
+  ['limit rate 1023/second burst 10 kbytes', '3:35: syntax error, unexpected string, expecting packets'],
+  [
+    'limit rate 512 kbytes/second burst 5 packets',
+    '3:40: syntax error, unexpected packets, expecting string or bytes',
+  ],
+  ['limit rate over 1 bytes / second burst 1 kbytes', 'ok'],
+  ['log level audit queue-threshold 1337', '3:3: level and group are mutually exclusive'],
+  ['log snaplen 10 flags all', '3:3: flags and group are mutually exclusive'],
+  ['log group 1 snaplen 10', 'ok'],
+  ['ct original mark 42', '3:15: syntax error, unexpected mark'],
+  ['ct reply zone 1', 'ok'],
+  ['meta day "Satturday" drop', '3:12: Could not parse Day of week of packet reception'],
+  ['day "Saturday" drop', 'ok'],
+  ['meta time "meh"', '3:13: Cannot parse date'],
+  ['meta time "2022-07-01 11:00"', 'ok'],
+  ['time < "2022-07-01 11:00:00" accept', 'ok'],
+  ['hour "11:00"', 'ok'],
+  ['ct expiration 1m-1h', 'ok'],
+  ['ct expiration 33-45', 'ok'],
+  ['ct expiration 1d-1h', '3:17: Range has zero or negative size'],
+  ['tcp dport 30-20', '3:13: Range has zero or negative size'],
+  ['tcp dport { 30-20 }', '3:15: Range has zero or negative size'],
+  ['meta mark 5-5', 'ok'],
+  ['ip saddr 10.0.0.5-10.0.0.1', '3:12: Range has zero or negative size'],
+  ['meta mark 0xffffff00/24', 'ok'],
+  ['ct mark != 0xff/8', 'ok'],
+  ['meta mark 0xffffff00/33', '3:13: Prefix length 33 is invalid for type of 32 bits width'],
+  ['ct status ! dnat', 'ok'],
+  ['tcp flags ! fin,rst', 'ok'],
+  ['ct state ! new,established', 'ok'],
+  ['tcp dport ! 22', '3:3: negation can only be used with singleton bitmask values'],
+  ['tcp flags ! { fin, rst }', '3:3: negation can only be used with singleton bitmask values'],
+  ['tcp flags ! syn / fin,syn', '3:3: either == or != is allowed'],
+  ['tcp flags != syn / fin,syn', 'ok'],
+  ['rt ipsec exists', 'ok'],
+  ['meta ipsec missing', 'ok'],
+  ['rt ip nexthop 192.168.0.1', 'ok'],
+  ['rt nexthop 192.168.0.1', 'ok'],
+  ['ipsec in spnum 2 ip saddr { 1.2.3.4, 10.6.0.0/16 }', 'ok'],
+  ['ipsec out ip daddr 192.168.1.2', 'ok'],
+  ['ipsec i reqid 1', '3:9: Could not parse boolean type'],
+  ['ipsec in spnum 256 reqid 1', '3:12: value too large'],
+  ['ipsec in spnum 6 reqid 1', '3:3: Could not process rule: Numerical result out of range'],
+  ['ipsec in spnum 5 reqid 1', 'ok'],
+  ['meta nfproto ipv4', '3:3: meta nfproto is only useful in the inet family'],
+  ['ip saddr & 0xff == 1', 'ok'],
+  ['ip saddr 0xffff0000', 'ok'],
+  ['ip saddr 4294967296', '3:12: Could not resolve hostname: Name or service not known'],
+  ['ip saddr 1.2.3.4/33', '3:12: Prefix length 33 is invalid for type of 32 bits width'],
+];
+
+test('limit rates and bursts, log level with nflog options, ct directions, dates, days, ranges, mark prefixes: as nft 1.0.6 -c', () => {
+  check(READER, '');
+});
+
+/** IPv6 NAT addresses: prefixes and ranges in brackets (tests/py ip6-dnat, ip6-snat); `table ip6 t`. */
+const NAT6: ReadonlyArray<readonly [string, string]> = [
+  ['dnat to [2001:838:35f:1::]/64', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:80-100', 'ok'],
+  ['tcp dport 80-90 snat to [2001:838:35f:1::]-[2001:838:35f:2::]:100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:1::]:80-100', 'ok'],
+  ['tcp dport 80-90 dnat to [2001:838:35f:2::]-[2001:838:35f:1::]', '4:27: Range has zero or negative size'],
+  ['dnat to [2001:838:35f:1::]/129', '4:11: Prefix length 129 is invalid for type of 128 bits width'],
+  [
+    'tcp dport 80 dnat to [2001:838:35f:1::]/64:80',
+    '4:43: syntax error, unexpected string, expecting number',
+  ],
+];
+
+/** IPv6 prefixes in a match; `table ip6 t`. */
+const IP6: ReadonlyArray<readonly [string, string]> = [
+  ['ip6 saddr ::1/129', '3:13: Prefix length 129 is invalid for type of 128 bits width'],
+];
+
+/**
+ * tproxy: a transport protocol before it, its family against the table's (tests/py ip6-tproxy);
+ * dup's address in the table's family (ip6-dup).
+ */
+const TPROXY6: ReadonlyArray<readonly [string, string]> = [
+  ['dup to abcd::1 device "lo"', 'ok'],
+  ['tproxy to 192.0.2.1', '4:3: Transparent proxy support requires transport protocol match'],
+  [
+    'meta l4proto 6 tproxy to 192.0.2.1:50080',
+    '4:28: Could not resolve hostname: Address family for hostname not supported',
+  ],
+  ['meta l4proto 17 tproxy ip6 to [2001:db8::1]:50080', 'ok'],
+  ['meta l4proto 17 tproxy ip6 to :50080', 'ok'],
+  ['meta l4proto 6 tproxy ip6 to [2001:db8::1]', 'ok'],
+  ['meta l4proto 6 tproxy to [2001:db8::1]', 'ok'],
+  ['meta l4proto 17 tproxy to [2001:db8::1]:50080', 'ok'],
+  [
+    'ip6 nexthdr 6 tproxy ip to 192.0.2.1',
+    '4:17: conflicting protocols specified: ip6 vs. ip. You must specify ip or ip6 family in tproxy statement',
+  ],
+  [
+    'meta l4proto 17 tproxy ip to 192.0.2.1',
+    '4:19: conflicting protocols specified: ip6 vs. ip. You must specify ip or ip6 family in tproxy statement',
+  ],
+  ['tproxy to :50080', '4:3: Transparent proxy support requires transport protocol match'],
+];
+
+test('IPv6 NAT prefixes and ranges, IPv6 prefix lengths, tproxy families: as nft 1.0.6 -c (table ip6)', () => {
+  check(TPROXY6, '\t\ttype filter hook prerouting priority 0;\n', 'ip6');
+  check(NAT6, '\t\ttype nat hook prerouting priority 0;\n', 'ip6');
+  check(IP6, '', 'ip6');
 });
