@@ -286,7 +286,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'verdict':
       return s.chain !== undefined ? `${s.verdict} ${s.chain}` : s.verdict;
     case 'vmap':
-      return `${expr(s.key, fam)} vmap ${mapText(s.map, fam, s.key)}`;
+      return `${expr(s.key, fam)} vmap ${mapText(retype(s.map, s.key), fam, s.key)}`;
     case 'queue': {
       const f = s.flags?.length ? ` flags ${s.flags.join(',')}` : '';
       return `queue${f}${s.num ? ` to ${expr(s.num, fam)}` : ''}`;
@@ -359,7 +359,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'notrack':
       return 'notrack';
     case 'set':
-      return `${expr(s.target, fam)} set ${expr(s.value, fam)}`;
+      return `${expr(s.target, fam)} set ${expr(retype(s.value, s.target), fam)}`;
     case 'dynset': {
       let r = `${s.op} @${s.set} { ${expr(s.key, fam)}`;
       if (s.timeout !== undefined) r += ` timeout ${formatTime(s.timeout)}`;
@@ -437,8 +437,43 @@ function addrIs6(e: NftExpr): boolean {
   return false;
 }
 
-function match(s: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
-  const l = s.left;
+/**
+ * What an integer compared with `l` lists as when its own type does not say: nft types a raw
+ * payload and its constants xinteger (`@nh,8,8 0xff`), `comp flags` bitmask (hex too, proto.c) and
+ * `socket mark` mark (socket.c).
+ */
+function integerAs(l: NftExpr): string | undefined {
+  if (l.kind === 'rawpayload') return 'xinteger';
+  if (l.kind === 'payload' && l.proto === 'comp' && l.field === 'flags') return 'xinteger';
+  if (l.kind === 'misc' && l.words === 'socket mark') return 'mark';
+  if (l.kind === 'binop') return integerAs(l.left);
+  return undefined;
+}
+
+/** `r` with its integer constants typed as compared with `l` lists them (integerAs). */
+function retype(r: NftExpr, l: NftExpr): NftExpr {
+  if (l.kind === 'concat') {
+    if (r.kind === 'concat' && r.items.length === l.items.length)
+      return { ...r, items: r.items.map((x, i) => retype(x, l.items[i]!)) };
+  } else if (integerAs(l) === undefined) return r;
+  switch (r.kind) {
+    case 'value':
+      return r.type === 'integer' && typeof r.value === 'number' ? { ...r, type: integerAs(l)! } : r;
+    case 'range':
+      return { ...r, low: retype(r.low, l), high: retype(r.high, l) };
+    case 'prefix':
+      return { ...r, value: retype(r.value, l) };
+    case 'set':
+      return { ...r, elements: r.elements.map((e) => ({ ...e, key: retype(e.key, l) })) };
+    default:
+      return r;
+  }
+}
+
+function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
+  let l = m.left;
+  if (l.kind === 'binop' && integerAs(l.left) !== undefined) l = { ...l, right: retype(l.right, l.left) };
+  const s = { ...m, left: l, right: retype(m.right, l) };
   const lt = expr(l, fam);
   // `tcp flags syn / syn,ack`
   if (
@@ -530,6 +565,9 @@ export function expr(e: NftExpr, fam: NftFamily): string {
 
 export function valueText(type: string, v: number | string): string {
   if (typeof v === 'string') {
+    // A classid the reader keeps as written: a plain number lists as a handle.
+    if (type === 'classid' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v) && Number(v) <= 0xffffffff)
+      return valueText(type, Number(v));
     if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
     return v;
   }
@@ -544,6 +582,21 @@ export function valueText(type: string, v: number | string): string {
       return formatTime(v);
     case 'hour':
       return `"${formatHour(v)}"`;
+    // nft's tchandle_type_print (meta.c): `root`, `none` or `MAJOR:MINOR` in hex.
+    case 'classid':
+      return v === 0xffffffff
+        ? 'root'
+        : v === 0
+          ? 'none'
+          : `${(v >>> 16).toString(16)}:${(v & 0xffff).toString(16)}`;
+    // devgroup_type's table is /etc/iproute2/group, whose only stock entry is `default 0`.
+    case 'devgroup':
+      return v === 0 ? '"default"' : String(v);
+    case 'xinteger':
+      return `0x${v.toString(16)}`;
+    // dscp_type's symbol table is BASE_HEXADECIMAL: a value without a name lists as `0x04`.
+    case 'dscp':
+      return symbolName(type, v) ?? `0x${v.toString(16).padStart(2, '0')}`;
     case 'inet_proto':
       if (active.numericProto) return String(v);
       break;

@@ -20,10 +20,12 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * operators in values (`0x11 xor 0x1331`), the ct event, dccp, igmp and mobility-header names
  * and the IPv6 extension headers' types, 4,633 (91.4 %) and 4,117 of 4,461 (92.3 %); then, with
  * NAT ports' transport check, `KEY:DATA` elements, value ranges, empty strings and log/fib option
- * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %).
+ * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %); then, with the printer's classids, device
+ * groups, user and group names as ids, folded xors, hex raw payloads, dscp, comp flags and socket
+ * marks, and one-element concatenation sets kept in braces, 4,298 of 4,476 (96.0 %).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.92;
+const LISTED_FLOOR = 0.955;
 
 interface Case {
   readonly file: string;
