@@ -70,6 +70,37 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       }
     }
   }
+  addEchoDependency(s);
+}
+
+/**
+ * `icmp id 1` needs an echo message: nft 1.0.6's payload_add_dependency (the template's icmp_dep,
+ * PROTO_ICMP_ECHO) puts `icmp type { echo-reply, echo-request }` before the first id or sequence
+ * match of a rule that has not matched the type yet; the kernel runs it and nft lists it.
+ */
+function addEchoDependency(s: NftStmt[]): void {
+  const typed = new Set<string>();
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (st.kind !== 'match') continue;
+    const l = st.left.kind === 'binop' ? st.left.left : st.left;
+    if (l.kind !== 'payload' || (l.proto !== 'icmp' && l.proto !== 'icmpv6')) continue;
+    if (l.field === 'type') typed.add(l.proto);
+    else if ((l.field === 'id' || l.field === 'sequence') && !typed.has(l.proto)) {
+      typed.add(l.proto);
+      const v4 = l.proto === 'icmp';
+      const type = v4 ? 'icmp_type' : 'icmpv6_type';
+      const elements = (v4 ? [0, 8] : [128, 129]).map((value) => ({
+        key: { kind: 'value' as const, type, value },
+      }));
+      s.splice(k++, 0, {
+        kind: 'match',
+        left: { kind: 'payload', proto: l.proto, field: 'type' },
+        op: 'implicit',
+        right: { kind: 'set', elements },
+      });
+    }
+  }
 }
 
 function payloadProtos(x: unknown, out: string[] = []): string[] {
