@@ -288,8 +288,10 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'vmap':
       return `${expr(s.key, fam)} vmap ${mapText(retype(s.map, s.key), fam, s.key)}`;
     case 'queue': {
-      const f = s.flags?.length ? ` flags ${s.flags.join(',')}` : '';
-      return `queue${f}${s.num ? ` to ${expr(s.num, fam)}` : ''}`;
+      // nft's queue_stmt_print: flags bypass before fanout, and the queue number always (0 by default).
+      const flags = (['bypass', 'fanout'] as const).filter((x) => s.flags?.includes(x));
+      const f = flags.length ? ` flags ${flags.join(',')}` : '';
+      return `queue${f} to ${s.num ? expr(s.num, fam) : '0'}`;
     }
     case 'counter':
       return active.stateless ? 'counter' : `counter packets ${s.packets} bytes ${s.bytes}`;
@@ -315,7 +317,8 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.queueThreshold !== undefined) r += ` queue-threshold ${s.queueThreshold}`;
       if (s.level !== undefined && s.level !== 'warn') r += ` level ${s.level}`;
       if (s.flags?.length) {
-        if (s.flags.includes('all')) r += ' flags all';
+        const all = ['tcp sequence', 'tcp options', 'ip options', 'skuid', 'ether'];
+        if (s.flags.includes('all') || all.every((x) => s.flags!.includes(x))) r += ' flags all';
         else {
           const tcp = s.flags.filter((f) => f.startsWith('tcp ')).map((f) => f.slice(4));
           if (tcp.length)
@@ -330,15 +333,20 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'reject': {
       if (!s.with) return 'reject';
       if (s.with.type === 'tcp reset') return 'reject with tcp reset';
-      const defaultCode = s.with.code === 'port-unreachable';
+      // A code given as a number lists by its name (reject_stmt_print, icmp_code_type …).
+      const code =
+        s.with.code !== undefined && /^[0-9]+$/.test(s.with.code)
+          ? (symbolName(`${s.with.type}_code`, Number(s.with.code)) ?? s.with.code)
+          : s.with.code;
+      const defaultCode = code === 'port-unreachable';
       if (
         defaultCode &&
-        ((fam === 'inet' && s.with.type === 'icmpx') ||
+        ((fam !== 'ip' && fam !== 'ip6' && s.with.type === 'icmpx') ||
           (fam === 'ip' && s.with.type === 'icmp') ||
           (fam === 'ip6' && s.with.type === 'icmpv6'))
       )
         return 'reject';
-      return `reject with ${s.with.type} ${s.with.code ?? ''}`.trimEnd();
+      return `reject with ${s.with.type} ${code ?? ''}`.trimEnd();
     }
     case 'nat': {
       let r = s.type as string;
@@ -534,7 +542,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       return r;
     }
     case 'misc':
-      return e.words;
+      // `ipsec in spnum 0 reqid 1`: spnum 0 is the default, which nft's xfrm_expr_print leaves out.
+      return e.words.replace(/^ipsec (in|out) spnum 0 /, 'ipsec $1 ');
     case 'binop': {
       // expression.c's binop_arg_print: parentheses only around a looser-binding operand
       const prec = { '<<': 1, '>>': 1, '&': 2, '^': 3, '|': 4 } as const;
@@ -568,6 +577,8 @@ export function valueText(type: string, v: number | string): string {
     // A classid the reader keeps as written: a plain number lists as a handle.
     if (type === 'classid' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v) && Number(v) <= 0xffffffff)
       return valueText(type, Number(v));
+    // An interface index given as a number (`fib … oif != 0`) lists as one.
+    if (type === 'iface_index' && /^[0-9]+$/.test(v)) return v;
     if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
     return v;
   }

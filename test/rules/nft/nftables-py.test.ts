@@ -22,10 +22,12 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * NAT ports' transport check, `KEY:DATA` elements, value ranges, empty strings and log/fib option
  * checks, 4,777 (94.2 %) and 4,132 of 4,476 (92.3 %); then, with the printer's classids, device
  * groups, user and group names as ids, folded xors, hex raw payloads, dscp, comp flags and socket
- * marks, and one-element concatenation sets kept in braces, 4,298 of 4,476 (96.0 %).
+ * marks, and one-element concatenation sets kept in braces, 4,298 of 4,476 (96.0 %); then, with
+ * `queue to 0`, `log flags all`, reject codes by name, `ipsec in reqid` without `spnum 0` and
+ * `fib … oif != 0`, 4,321 (96.5 %).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.955;
+const LISTED_FLOOR = 0.96;
 
 interface Case {
   readonly file: string;
