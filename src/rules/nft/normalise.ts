@@ -71,6 +71,17 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     }
   }
   addEchoDependency(s);
+  // `reject with tcp reset` needs TCP: the reader puts the `meta l4proto tcp` it implies just
+  // before the reject (with the reject's own position); nft's stmt_reject_gen_dependency puts it at
+  // the head of the rule, where the kernel runs it first.
+  for (let k = 1; k < s.length; k++) {
+    const r = s[k]!;
+    const d = s[k - 1]!;
+    if (r.kind === 'reject' && r.with?.type === 'tcp reset' && r.pos !== undefined && d.pos === r.pos) {
+      s.splice(k - 1, 1);
+      s.unshift(d);
+    }
+  }
 }
 
 /**
@@ -103,7 +114,7 @@ function addEchoDependency(s: NftStmt[]): void {
   }
 }
 
-function payloadProtos(x: unknown, out: string[] = []): string[] {
+export function payloadProtos(x: unknown, out: string[] = []): string[] {
   if (Array.isArray(x)) {
     for (const i of x) payloadProtos(i, out);
     return out;

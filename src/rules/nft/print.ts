@@ -13,7 +13,7 @@ import type {
   NftStmt,
   NftTable,
 } from './model.ts';
-import { listOrder } from './normalise.ts';
+import { listOrder, payloadProtos } from './normalise.ts';
 import { bridgePrio } from './parse.ts';
 import {
   BITMASK_TYPES,
@@ -244,9 +244,104 @@ export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
 
 /** One rule as `nft list` prints it (without its handle). */
 export function printRuleText(t: NftTable, rule: NftRule): string {
-  const s = rule.stmts.map((x) => stmt(x, t.family, t));
+  const s = listedStmts(rule.stmts, t.family).map((x) => stmt(x, t.family, t));
   if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
   return s.join(' ');
+}
+
+/** `st` is `KEY VALUE` (implicit or `==`) with a meta key or payload field, and its value. */
+function plainMatch(st: NftStmt, key: string): number | undefined {
+  if (st.kind !== 'match' || (st.op !== 'implicit' && st.op !== '==') || st.right.kind !== 'value')
+    return undefined;
+  const l = st.left;
+  const k = l.kind === 'meta' ? `meta ${l.key}` : l.kind === 'payload' ? `${l.proto} ${l.field}` : '';
+  return k === key && typeof st.right.value === 'number' ? st.right.value : undefined;
+}
+
+/** The network protocol `st` matches (`meta nfproto ipv4`, `ether type ip6`, `meta protocol ip`). */
+function netProto(st: NftStmt): 'ip' | 'ip6' | undefined {
+  const nf = plainMatch(st, 'meta nfproto');
+  if (nf !== undefined) return nf === 2 ? 'ip' : nf === 10 ? 'ip6' : undefined;
+  const et = plainMatch(st, 'meta protocol') ?? plainMatch(st, 'ether type');
+  return et === 0x0800 ? 'ip' : et === 0x86dd ? 'ip6' : undefined;
+}
+
+/**
+ * The statements of a rule as nft lists them: the dependencies its netlink_delinearize drops
+ * (payload_dependency_kill) left out while the kernel still runs them, and a reject after a network
+ * protocol match given its ICMP type (reject_stmt_print after stmt_reject_postprocess):
+ *   - `meta iiftype ether` before an ether header field (ip, ip6 and inet tables; in inet before an
+ *     IPv4 or IPv6 header field too);
+ *   - `ether type 8021q` before a vlan header field;
+ *   - in ip and ip6 tables, the `meta l4proto 6` (or `ip protocol 6`, `ip6 nexthdr 6`) that only
+ *     matches lead from to `reject with tcp reset`;
+ *   - in inet, bridge and netdev tables, `reject` after a network protocol lists `with icmp
+ *     port-unreachable` (icmpv6 for IPv6), and the protocol match (`meta nfproto ipv4`, `meta
+ *     protocol ip`, `ether type ip`) that only matches lead from to a reject with an ICMP type.
+ */
+function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
+  const out: NftStmt[] = [];
+  const onlyMatchesTo = (k: number, pred: (x: NftStmt) => boolean): boolean => {
+    for (let j = k + 1; j < stmts.length; j++) {
+      if (pred(stmts[j]!)) return true;
+      if (stmts[j]!.kind !== 'match') return false;
+    }
+    return false;
+  };
+  const tcpReset = (x: NftStmt): boolean => x.kind === 'reject' && x.with?.type === 'tcp reset';
+  const nextProtos = (k: number): string[] => {
+    for (let j = k + 1; j < stmts.length; j++) {
+      const p = payloadProtos(stmts[j]!);
+      if (p.length) return p;
+    }
+    return [];
+  };
+  let net: 'ip' | 'ip6' | undefined;
+  for (let k = 0; k < stmts.length; k++) {
+    const st = stmts[k]!;
+    if (st.kind === 'match') {
+      const np =
+        netProto(st) ??
+        (payloadProtos(st).includes('ip6') ? 'ip6' : payloadProtos(st).includes('ip') ? 'ip' : undefined);
+      if (np) net = np;
+      if (
+        (fam === 'ip' || fam === 'ip6' || fam === 'inet') &&
+        plainMatch(st, 'meta iiftype') === 1 &&
+        (stmts.slice(k + 1).some((x) => payloadProtos(x).includes('ether')) ||
+          (fam === 'inet' && ['ip', 'ip6'].includes(nextProtos(k)[0] ?? '')))
+      )
+        continue;
+      if (plainMatch(st, 'ether type') === 0x8100 && nextProtos(k)[0] === 'vlan') continue;
+      if (
+        (fam === 'ip' || fam === 'ip6') &&
+        (plainMatch(st, 'meta l4proto') === 6 ||
+          plainMatch(st, fam === 'ip' ? 'ip protocol' : 'ip6 nexthdr') === 6) &&
+        onlyMatchesTo(k, tcpReset)
+      )
+        continue;
+      if (
+        fam !== 'ip' &&
+        fam !== 'ip6' &&
+        netProto(st) !== undefined &&
+        onlyMatchesTo(
+          k,
+          (x) => x.kind === 'reject' && x.with?.type !== 'tcp reset' && x.with?.type !== 'icmpx',
+        )
+      )
+        continue;
+    } else if (st.kind === 'reject' && !st.with && net && fam !== 'ip' && fam !== 'ip6') {
+      out.push({
+        ...st,
+        with:
+          net === 'ip'
+            ? { type: 'icmp', code: 'port-unreachable' }
+            : { type: 'icmpv6', code: 'port-unreachable' },
+      });
+      continue;
+    }
+    out.push(st);
+  }
+  return out;
 }
 
 // ---- statements ----

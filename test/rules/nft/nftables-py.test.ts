@@ -24,10 +24,12 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * groups, user and group names as ids, folded xors, hex raw payloads, dscp, comp flags and socket
  * marks, and one-element concatenation sets kept in braces, 4,298 of 4,476 (96.0 %); then, with
  * `queue to 0`, `log flags all`, reject codes by name, `ipsec in reqid` without `spnum 0` and
- * `fib … oif != 0`, 4,321 (96.5 %).
+ * `fib … oif != 0`, 4,321 (96.5 %); then, with the dependencies nft lists without them (`meta
+ * iiftype ether`, `ether type 8021q` before vlan, TCP before `reject with tcp reset`) and reject's
+ * ICMP type after a network protocol, 4,357 (97.3 %).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.96;
+const LISTED_FLOOR = 0.97;
 
 interface Case {
   readonly file: string;
