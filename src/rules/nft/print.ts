@@ -578,19 +578,41 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
   if (l.kind === 'binop' && integerAs(l.left) !== undefined) l = { ...l, right: retype(l.right, l.left) };
   const s = { ...m, left: l, right: retype(m.right, l) };
   const lt = expr(l, fam);
-  // `tcp flags syn / syn,ack`
+  // A flag mask (nft 1.0.6's relational print of `X & M OP V` for bitmask types, as the real nft
+  // lists them): `tcp flags ! syn,ack` (none of M), `tcp flags syn,ack` (any of M), `tcp flags &
+  // syn == syn` (one flag), `tcp flags syn / syn,ack`, `tcp flags != syn / fin,syn`.
   if (
     l.kind === 'binop' &&
     l.op === '&' &&
     BITMASK_TYPES.has(exprType(l.left) ?? '') &&
     l.right.kind === 'value' &&
+    typeof l.right.value === 'number' &&
     s.right.kind === 'value' &&
-    (s.op === '==' || s.op === 'implicit')
-  )
-    return `${expr(l.left, fam)} ${expr(s.right, fam)} / ${expr(l.right, fam)}`;
+    typeof s.right.value === 'number' &&
+    (s.op === '==' || s.op === 'implicit' || s.op === '!=')
+  ) {
+    const [x, m, v] = [expr(l.left, fam), l.right.value, s.right.value];
+    const [mt, vt] = [expr(l.right, fam), expr(s.right, fam)];
+    const eq = s.op !== '!=';
+    if (v === 0) return eq ? `${x} ! ${mt}` : `${x} ${mt}`;
+    if (eq && m === v && (m & (m - 1)) === 0) return `${x} & ${mt} == ${vt}`;
+    return eq ? `${x} ${vt} / ${mt}` : `${x} != ${vt} / ${mt}`;
+  }
   if (s.right.kind === 'set' || s.right.kind === 'setref') {
-    const op = s.op === 'implicit' || s.op === '==' ? ' ' : ` ${s.op} `;
-    return `${lt}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
+    // Flags in an anonymous set, and the mask before it, list as `syn | ack`.
+    const flags = BITMASK_TYPES.has(exprType(l.kind === 'binop' ? l.left : l) ?? '');
+    const outer = orFlags;
+    orFlags = flags;
+    try {
+      const left =
+        flags && l.kind === 'binop' && l.op === '&' && l.right.kind === 'value'
+          ? `${expr(l.left, fam)} & ${bitsOr(l.right)}`
+          : lt;
+      const op = s.op === 'implicit' || (s.op === '==' && left === lt) ? ' ' : ` ${s.op} `;
+      return `${left}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
+    } finally {
+      orFlags = outer;
+    }
   }
   let op: string;
   if (s.op === 'implicit') op = ' ';
@@ -599,6 +621,15 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
   } else op = ` ${s.op} `;
   return `${lt}${op}${expr(s.right, fam)}`;
+}
+
+/** Flags as `syn | ack` while an anonymous set of them prints (expression.c's binop form). */
+let orFlags = false;
+
+/** A flag mask as `(fin | syn)`, or `syn` for one flag. */
+function bitsOr(v: Extract<NftExpr, { kind: 'value' }>): string {
+  const t = valueText(v.type, v.value).split(/,| \| /);
+  return t.length > 1 ? `(${t.join(' | ')})` : t[0]!;
 }
 
 function mapText(m: NftExpr, fam: NftFamily, key?: NftExpr): string {
@@ -724,7 +755,7 @@ export function valueText(type: string, v: number | string): string {
         rest &= ~bit;
       }
     if (rest) names.push(`0x${rest.toString(16)}`);
-    return names.length ? names.join(',') : `0x0`;
+    return names.length ? names.join(orFlags ? ' | ' : ',') : `0x0`;
   }
   if (type === 'day') return symbolName(type, v) !== undefined ? `"${symbolName(type, v)!}"` : String(v);
   if (type in SYMBOLS) return symbolName(type, v) ?? String(v);

@@ -26,10 +26,12 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * `queue to 0`, `log flags all`, reject codes by name, `ipsec in reqid` without `spnum 0` and
  * `fib … oif != 0`, 4,321 (96.5 %); then, with the dependencies nft lists without them (`meta
  * iiftype ether`, `ether type 8021q` before vlan, TCP before `reject with tcp reset`) and reject's
- * ICMP type after a network protocol, 4,357 (97.3 %).
+ * ICMP type after a network protocol, 4,357 (97.3 %); then, with flag masks as nft lists them
+ * (`tcp flags ! syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
+ * sets), 4,393 (98.1 %).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.97;
+const LISTED_FLOOR = 0.98;
 
 interface Case {
   readonly file: string;
