@@ -43,8 +43,11 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
+      // Only matches up to the field that depends on it (`ip protocol tcp meta mark set 1 tcp dport
+      // 22` lists whole: a statement between ends nft's dependency context).
+      const upTo = s.slice(k + 1).findIndex((x) => x.kind !== 'match' && x.kind !== 'vmap');
       const later = s
-        .slice(k + 1)
+        .slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo)
         .filter((x) => x.kind === 'match' || x.kind === 'vmap')
         .flatMap((x) => payloadProtos(x));
       if (later.includes(name) || (isTh && later.includes('th'))) {
@@ -60,9 +63,7 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
-      const next = s
-        .slice(k + 1)
-        .find((x) => (x.kind === 'match' || x.kind === 'vmap') && firstPayloadProto(x) !== undefined);
+      const next = s.slice(k + 1).find((x) => x.kind !== 'match' || firstPayloadProto(x) !== undefined);
       const needs = fam === 'ip' ? ['ip', 'icmp', 'igmp'] : ['ip6', 'icmpv6'];
       if (fam && next && needs.includes(firstPayloadProto(next)!)) {
         s.splice(k, 1);

@@ -653,7 +653,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
-      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
+      // `meta secpath` is nft's older name of `meta ipsec` (meta.c).
+      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key === 'secpath' ? 'ipsec' : e.key}`;
     case 'ct':
       return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
     case 'fib':
@@ -683,8 +684,19 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       return e.chain !== undefined ? `${e.verdict} ${e.chain}` : e.verdict;
     case 'prefix':
       return `${expr(e.value, fam)}/${e.len}`;
-    case 'range':
-      return `${expr(e.low, fam)}-${expr(e.high, fam)}`;
+    case 'range': {
+      // A range's ends list as numbers, not names (`icmpv6 code 3-66`, `meta day 1-3`: the real
+      // nft 1.0.6 here).
+      const end = (x: NftExpr): string =>
+        x.kind === 'value' &&
+        typeof x.value === 'number' &&
+        x.type in SYMBOLS &&
+        !BITMASK_TYPES.has(x.type) &&
+        x.type !== 'dscp'
+          ? String(x.value)
+          : expr(x, fam);
+      return `${end(e.low)}-${end(e.high)}`;
+    }
     case 'set':
       return setElems(e.elements, fam, undefined, true);
     case 'setref':

@@ -28,7 +28,8 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * iiftype ether`, `ether type 8021q` before vlan, TCP before `reject with tcp reset`) and reject's
  * ICMP type after a network protocol, 4,357 (97.3 %); then, with flag masks as nft lists them
  * (`tcp flags ! syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
- * sets), 4,393 (98.1 %).
+ * sets), 4,393 (98.1 %); then, with ranges of named types as numbers, `meta ipsec` and
+ * dependencies kept past a statement that is not a match, 4,399 (98.3 %).
  */
 const AGREE_FLOOR = 0.94;
 const LISTED_FLOOR = 0.98;
