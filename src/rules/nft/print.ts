@@ -451,7 +451,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.addr || s.port) {
         r += ' to ';
         if (s.addr) {
-          const a = expr(s.addr, fam);
+          const a = expr(prefixOfRange(s.addr), fam);
           r += s.addr.kind === 'value' && s.addr.type === 'ipv6_addr' && s.port ? `[${a}]` : a;
         }
         if (s.port) r += `:${expr(s.port, fam)}`;
@@ -522,9 +522,25 @@ export function natFamily(
   return undefined;
 }
 
+/** An IPv4 address range that is exactly a prefix lists as the prefix (`snat to 192.168.3.0/24`). */
+function prefixOfRange(e: NftExpr): NftExpr {
+  if (e.kind !== 'range' || e.low.kind !== 'value' || e.high.kind !== 'value' || e.low.type !== 'ipv4_addr')
+    return e;
+  const [lo, hi] = [e.low.value, e.high.value];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || hi <= lo) return e;
+  const size = hi - lo + 1;
+  const len = 32 - Math.log2(size);
+  return Number.isInteger(len) && lo % size === 0 ? { kind: 'prefix', value: e.low, len } : e;
+}
+
 function natConcat(addr: NftExpr, t: NftTable | undefined): boolean {
   if (addr.kind !== 'map') return false;
-  if (addr.map.kind === 'set') return addr.map.elements.some((e) => e.data?.kind === 'concat');
+  // Concatenated data, or address intervals (`: 192.168.2.0/24`, `: 10.0.0.2-10.0.0.4`): the real
+  // nft 1.0.6 lists these with the family (`snat ip to ip saddr map { … }`).
+  if (addr.map.kind === 'set')
+    return addr.map.elements.some(
+      (e) => e.data?.kind === 'concat' || e.data?.kind === 'range' || e.data?.kind === 'prefix',
+    );
   if (addr.map.kind === 'setref') {
     const name = addr.map.name;
     const set = t?.sets.find((x) => x.name === name);
