@@ -40,8 +40,8 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'ip6' && l.kind === 'payload' && l.proto === 'ip6' && l.field === 'nexthdr');
     if (isL4) {
       const proto = symbolName('inet_proto', st.right.value as number);
-      if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
+      if (name === undefined || !L4.has(name)) continue;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
       // Only matches up to the field that depends on it (`ip protocol tcp meta mark set 1 tcp dport
       // 22` lists whole: a statement between ends nft's dependency context).

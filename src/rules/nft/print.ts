@@ -272,7 +272,7 @@ function netProto(st: NftStmt): 'ip' | 'ip6' | undefined {
  * protocol match given its ICMP type (reject_stmt_print after stmt_reject_postprocess):
  *   - `meta iiftype ether` before an ether header field (ip, ip6 and inet tables; in inet before an
  *     IPv4 or IPv6 header field too);
- *   - `ether type 8021q` before a vlan header field;
+ *   - `ether type 8021q` before a vlan header field, `icmpv6 type packet-too-big` before `icmpv6 mtu`;
  *   - in ip and ip6 tables, the `meta l4proto 6` (or `ip protocol 6`, `ip6 nexthdr 6`) that only
  *     matches lead from to `reject with tcp reset`;
  *   - in inet, bridge and netdev tables, `reject` after a network protocol lists `with icmp
@@ -312,6 +312,19 @@ function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
       )
         continue;
       if (plainMatch(st, 'ether type') === 0x8100 && nextProtos(k)[0] === 'vlan') continue;
+      // `icmpv6 mtu` implies packet-too-big (proto.c's PROTO_ICMP6_MTU dependency).
+      if (
+        plainMatch(st, 'icmpv6 type') === 2 &&
+        onlyMatchesTo(
+          k,
+          (x) =>
+            x.kind === 'match' &&
+            x.left.kind === 'payload' &&
+            x.left.proto === 'icmpv6' &&
+            x.left.field === 'mtu',
+        )
+      )
+        continue;
       if (
         (fam === 'ip' || fam === 'ip6') &&
         (plainMatch(st, 'meta l4proto') === 6 ||

@@ -30,10 +30,11 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * (`tcp flags ! syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
  * sets), 4,393 (98.1 %); then, with ranges of named types as numbers, `meta ipsec` and
  * dependencies kept past a statement that is not a match, 4,399 (98.3 %); then, with NAT
- * address prefixes and the family of NAT maps to intervals, 4,402 (98.3 %).
+ * address prefixes and the family of NAT maps to intervals, 4,402 (98.3 %); then, with `meta
+ * l4proto ipv6-icmp` dropped before icmpv6 and packet-too-big before `icmpv6 mtu`, 4,407 (98.5 %).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.98;
+const LISTED_FLOOR = 0.984;
 
 interface Case {
   readonly file: string;
