@@ -576,6 +576,8 @@ function addrIs6(e: NftExpr): boolean {
  */
 function integerAs(l: NftExpr): string | undefined {
   if (l.kind === 'rawpayload') return 'xinteger';
+  // `meta time` is nft's date type: a number of seconds lists as a date (UTC, the zone here).
+  if (l.kind === 'meta' && l.key === 'time') return 'date';
   if (l.kind === 'payload' && l.proto === 'comp' && l.field === 'flags') return 'xinteger';
   if (l.kind === 'misc' && l.words === 'socket mark') return 'mark';
   if (l.kind === 'binop') return integerAs(l.left);
@@ -590,6 +592,10 @@ function retype(r: NftExpr, l: NftExpr): NftExpr {
   } else if (integerAs(l) === undefined) return r;
   switch (r.kind) {
     case 'value':
+      if (integerAs(l) === 'date')
+        return r.type === 'time' && typeof r.value === 'number'
+          ? { ...r, type: 'time', value: new Date(r.value).toISOString().slice(0, 19).replace('T', ' ') }
+          : r;
       return r.type === 'integer' && typeof r.value === 'number' ? { ...r, type: integerAs(l)! } : r;
     case 'range':
       return { ...r, low: retype(r.low, l), high: retype(r.high, l) };
