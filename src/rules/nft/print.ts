@@ -614,7 +614,7 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
   const s = { ...m, left: l, right: retype(m.right, l) };
   const lt = expr(l, fam);
   // A flag mask (nft 1.0.6's relational print of `X & M OP V` for bitmask types, as the real nft
-  // lists them): `tcp flags ! syn,ack` (none of M), `tcp flags syn,ack` (any of M), `tcp flags &
+  // lists them): `tcp flags syn,ack` (any of M), `tcp flags &
   // syn == syn` (one flag), `tcp flags syn / syn,ack`, `tcp flags != syn / fin,syn`.
   if (
     l.kind === 'binop' &&
@@ -629,7 +629,8 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     const [x, m, v] = [expr(l.left, fam), l.right.value, s.right.value];
     const [mt, vt] = [expr(l.right, fam), expr(s.right, fam)];
     const eq = s.op !== '!=';
-    if (v === 0) return eq ? `${x} ! ${mt}` : `${x} ${mt}`;
+    // nft lists `& M == 0` as `X ! M`, which natbox's reader does not take yet: `X 0x0 / M` reads back.
+    if (v === 0 && !eq) return `${x} ${mt}`;
     if (eq && m === v && (m & (m - 1)) === 0) return `${x} & ${mt} == ${vt}`;
     return eq ? `${x} ${vt} / ${mt}` : `${x} != ${vt} / ${mt}`;
   }
@@ -688,8 +689,7 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
-      // `meta secpath` is nft's older name of `meta ipsec` (meta.c).
-      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key === 'secpath' ? 'ipsec' : e.key}`;
+      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
     case 'ct':
       return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
     case 'fib':

