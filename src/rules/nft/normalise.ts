@@ -4,8 +4,17 @@
 // `tcp dport 22`; in an ip table `ip protocol tcp` too) and `th` after it names the protocol,
 // elements of interval sets and of small keys (kept in a bitmap by the kernel) come back sorted,
 // and an interval element that is exactly a prefix lists as one.
-import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem } from './model.ts';
-import { exprBits, exprType, formatIpv6, hasInterval, parseIpv6, symbolName } from './types.ts';
+import type { NftExpr, NftFamily, NftRule, NftSet, NftSetElem, NftStmt } from './model.ts';
+import {
+  GROUP_ID,
+  USER_ID,
+  exprBits,
+  exprType,
+  formatIpv6,
+  hasInterval,
+  parseIpv6,
+  symbolName,
+} from './types.ts';
 
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
@@ -13,8 +22,10 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
   const s = rule.stmts;
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
-    if (st.kind === 'match') s[k] = { ...st, right: tidyPrefix(normaliseRhs(st.left, st.right)) };
-    else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
+    if (st.kind === 'match') {
+      const m = foldXor(resolveIds(st));
+      s[k] = { ...m, right: tidyPrefix(normaliseRhs(m.left, m.right)) };
+    } else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
   // Dependencies.
@@ -29,11 +40,14 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'ip6' && l.kind === 'payload' && l.proto === 'ip6' && l.field === 'nexthdr');
     if (isL4) {
       const proto = symbolName('inet_proto', st.right.value as number);
-      if (proto === undefined || !L4.has(proto)) continue;
       const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
+      if (name === undefined || !L4.has(name)) continue;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
+      // Only matches up to the field that depends on it (`ip protocol tcp meta mark set 1 tcp dport
+      // 22` lists whole: a statement between ends nft's dependency context).
+      const upTo = s.slice(k + 1).findIndex((x) => x.kind !== 'match' && x.kind !== 'vmap');
       const later = s
-        .slice(k + 1)
+        .slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo)
         .filter((x) => x.kind === 'match' || x.kind === 'vmap')
         .flatMap((x) => payloadProtos(x));
       if (later.includes(name) || (isTh && later.includes('th'))) {
@@ -49,9 +63,7 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
-      const next = s
-        .slice(k + 1)
-        .find((x) => (x.kind === 'match' || x.kind === 'vmap') && firstPayloadProto(x) !== undefined);
+      const next = s.slice(k + 1).find((x) => x.kind !== 'match' || firstPayloadProto(x) !== undefined);
       const needs = fam === 'ip' ? ['ip', 'icmp', 'igmp'] : ['ip6', 'icmpv6'];
       if (fam && next && needs.includes(firstPayloadProto(next)!)) {
         s.splice(k, 1);
@@ -59,9 +71,51 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       }
     }
   }
+  addEchoDependency(s);
+  // `reject with tcp reset` needs TCP: the reader puts the `meta l4proto tcp` it implies just
+  // before the reject (with the reject's own position); nft's stmt_reject_gen_dependency puts it at
+  // the head of the rule, where the kernel runs it first.
+  for (let k = 1; k < s.length; k++) {
+    const r = s[k]!;
+    const d = s[k - 1]!;
+    if (r.kind === 'reject' && r.with?.type === 'tcp reset' && r.pos !== undefined && d.pos === r.pos) {
+      s.splice(k - 1, 1);
+      s.unshift(d);
+    }
+  }
 }
 
-function payloadProtos(x: unknown, out: string[] = []): string[] {
+/**
+ * `icmp id 1` needs an echo message: nft 1.0.6's payload_add_dependency (the template's icmp_dep,
+ * PROTO_ICMP_ECHO) puts `icmp type { echo-reply, echo-request }` before the first id or sequence
+ * match of a rule that has not matched the type yet; the kernel runs it and nft lists it.
+ */
+function addEchoDependency(s: NftStmt[]): void {
+  const typed = new Set<string>();
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (st.kind !== 'match') continue;
+    const l = st.left.kind === 'binop' ? st.left.left : st.left;
+    if (l.kind !== 'payload' || (l.proto !== 'icmp' && l.proto !== 'icmpv6')) continue;
+    if (l.field === 'type') typed.add(l.proto);
+    else if ((l.field === 'id' || l.field === 'sequence') && !typed.has(l.proto)) {
+      typed.add(l.proto);
+      const v4 = l.proto === 'icmp';
+      const type = v4 ? 'icmp_type' : 'icmpv6_type';
+      const elements = (v4 ? [0, 8] : [128, 129]).map((value) => ({
+        key: { kind: 'value' as const, type, value },
+      }));
+      s.splice(k++, 0, {
+        kind: 'match',
+        left: { kind: 'payload', proto: l.proto, field: 'type' },
+        op: 'implicit',
+        right: { kind: 'set', elements },
+      });
+    }
+  }
+}
+
+export function payloadProtos(x: unknown, out: string[] = []): string[] {
   if (Array.isArray(x)) {
     for (const i of x) payloadProtos(i, out);
     return out;
@@ -103,11 +157,56 @@ function renameTh<T>(x: T, proto: string): T {
   return r as T;
 }
 
+/**
+ * A one-element anonymous set that nft's expr_evaluate_set turns into its element: a value, a
+ * range or a prefix, not a concatenation.
+ */
+function singleKey(e: NftSetElem): boolean {
+  const k = e.key.kind;
+  return e.data === undefined && !e.stmts && (k === 'value' || k === 'range' || k === 'prefix');
+}
+
+/** `meta skuid "root"`: a user or group name lists as its id (USER_ID, GROUP_ID). */
+function resolveIds(st: Extract<NftStmt, { kind: 'match' }>): Extract<NftStmt, { kind: 'match' }> {
+  const l = st.left;
+  if (l.kind !== 'meta' || (l.key !== 'skuid' && l.key !== 'skgid')) return st;
+  const ids = l.key === 'skuid' ? USER_ID : GROUP_ID;
+  const id = (e: NftExpr): NftExpr => {
+    if (e.kind !== 'value' || typeof e.value !== 'string') return e;
+    const n = ids.get(e.value);
+    return n === undefined ? e : { ...e, value: n };
+  };
+  const r = st.right;
+  if (r.kind === 'set')
+    return { ...st, right: { ...r, elements: r.elements.map((x) => ({ ...x, key: id(x.key) })) } };
+  return { ...st, right: id(r) };
+}
+
+/**
+ * `x ^ a == b` with constants a and b: nft's binop_transfer moves the xor to the right (`x == a ^ b`)
+ * when x is a meta, ct, payload or exthdr expression.
+ */
+function foldXor(st: Extract<NftStmt, { kind: 'match' }>): Extract<NftStmt, { kind: 'match' }> {
+  const l = st.left;
+  const r = st.right;
+  if (
+    l.kind !== 'binop' ||
+    l.op !== '^' ||
+    l.right.kind !== 'value' ||
+    typeof l.right.value !== 'number' ||
+    r.kind !== 'value' ||
+    typeof r.value !== 'number' ||
+    !['meta', 'ct', 'payload', 'exthdr'].includes(l.left.kind) ||
+    !['==', '!=', 'implicit'].includes(st.op)
+  )
+    return st;
+  return { ...st, left: l.left, right: { ...r, value: (r.value ^ l.right.value) >>> 0 } };
+}
+
 function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
   if (right.kind !== 'set') return right;
   const els = right.elements;
-  if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
-    return els[0]!.key;
+  if (els.length === 1 && singleKey(els[0]!)) return els[0]!.key;
   // The same key twice (`ip dscp { df, be, cs0 }` are all 0) is one element in the kernel.
   const seen = new Set<string>();
   for (let k = 0; k < els.length; k++) {
@@ -115,8 +214,7 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
     if (seen.has(id)) els.splice(k--, 1);
     else seen.add(id);
   }
-  if (els.length === 1 && els[0]!.data === undefined && !els[0]!.stmts && els[0]!.key.kind !== 'wildcard')
-    return els[0]!.key;
+  if (els.length === 1 && singleKey(els[0]!)) return els[0]!.key;
   const interval = els.some((e) => hasInterval(e.key));
   sortElems(els, left, interval);
   if (interval) mergeIntervals(els);

@@ -13,7 +13,7 @@ import type {
   NftStmt,
   NftTable,
 } from './model.ts';
-import { listOrder } from './normalise.ts';
+import { listOrder, payloadProtos } from './normalise.ts';
 import { bridgePrio } from './parse.ts';
 import {
   BITMASK_TYPES,
@@ -244,9 +244,117 @@ export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
 
 /** One rule as `nft list` prints it (without its handle). */
 export function printRuleText(t: NftTable, rule: NftRule): string {
-  const s = rule.stmts.map((x) => stmt(x, t.family, t));
+  const s = listedStmts(rule.stmts, t.family).map((x) => stmt(x, t.family, t));
   if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
   return s.join(' ');
+}
+
+/** `st` is `KEY VALUE` (implicit or `==`) with a meta key or payload field, and its value. */
+function plainMatch(st: NftStmt, key: string): number | undefined {
+  if (st.kind !== 'match' || (st.op !== 'implicit' && st.op !== '==') || st.right.kind !== 'value')
+    return undefined;
+  const l = st.left;
+  const k = l.kind === 'meta' ? `meta ${l.key}` : l.kind === 'payload' ? `${l.proto} ${l.field}` : '';
+  return k === key && typeof st.right.value === 'number' ? st.right.value : undefined;
+}
+
+/** The network protocol `st` matches (`meta nfproto ipv4`, `ether type ip6`, `meta protocol ip`). */
+function netProto(st: NftStmt): 'ip' | 'ip6' | undefined {
+  const nf = plainMatch(st, 'meta nfproto');
+  if (nf !== undefined) return nf === 2 ? 'ip' : nf === 10 ? 'ip6' : undefined;
+  const et = plainMatch(st, 'meta protocol') ?? plainMatch(st, 'ether type');
+  return et === 0x0800 ? 'ip' : et === 0x86dd ? 'ip6' : undefined;
+}
+
+/**
+ * The statements of a rule as nft lists them: the dependencies its netlink_delinearize drops
+ * (payload_dependency_kill) left out while the kernel still runs them, and a reject after a network
+ * protocol match given its ICMP type (reject_stmt_print after stmt_reject_postprocess):
+ *   - `meta iiftype ether` before an ether header field (ip, ip6 and inet tables; in inet before an
+ *     IPv4 or IPv6 header field too);
+ *   - `ether type 8021q` before a vlan header field, `icmpv6 type packet-too-big` before `icmpv6 mtu`;
+ *   - in ip and ip6 tables, the `meta l4proto 6` (or `ip protocol 6`, `ip6 nexthdr 6`) that only
+ *     matches lead from to `reject with tcp reset`;
+ *   - in inet, bridge and netdev tables, `reject` after a network protocol lists `with icmp
+ *     port-unreachable` (icmpv6 for IPv6), and the protocol match (`meta nfproto ipv4`, `meta
+ *     protocol ip`, `ether type ip`) that only matches lead from to a reject with an ICMP type.
+ */
+function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
+  const out: NftStmt[] = [];
+  const onlyMatchesTo = (k: number, pred: (x: NftStmt) => boolean): boolean => {
+    for (let j = k + 1; j < stmts.length; j++) {
+      if (pred(stmts[j]!)) return true;
+      if (stmts[j]!.kind !== 'match') return false;
+    }
+    return false;
+  };
+  const tcpReset = (x: NftStmt): boolean => x.kind === 'reject' && x.with?.type === 'tcp reset';
+  const nextProtos = (k: number): string[] => {
+    for (let j = k + 1; j < stmts.length; j++) {
+      const p = payloadProtos(stmts[j]!);
+      if (p.length) return p;
+    }
+    return [];
+  };
+  let net: 'ip' | 'ip6' | undefined;
+  for (let k = 0; k < stmts.length; k++) {
+    const st = stmts[k]!;
+    if (st.kind === 'match') {
+      const np =
+        netProto(st) ??
+        (payloadProtos(st).includes('ip6') ? 'ip6' : payloadProtos(st).includes('ip') ? 'ip' : undefined);
+      if (np) net = np;
+      if (
+        (fam === 'ip' || fam === 'ip6' || fam === 'inet') &&
+        plainMatch(st, 'meta iiftype') === 1 &&
+        (stmts.slice(k + 1).some((x) => payloadProtos(x).includes('ether')) ||
+          (fam === 'inet' && ['ip', 'ip6'].includes(nextProtos(k)[0] ?? '')))
+      )
+        continue;
+      if (plainMatch(st, 'ether type') === 0x8100 && nextProtos(k)[0] === 'vlan') continue;
+      // `icmpv6 mtu` implies packet-too-big (proto.c's PROTO_ICMP6_MTU dependency).
+      if (
+        plainMatch(st, 'icmpv6 type') === 2 &&
+        onlyMatchesTo(
+          k,
+          (x) =>
+            x.kind === 'match' &&
+            x.left.kind === 'payload' &&
+            x.left.proto === 'icmpv6' &&
+            x.left.field === 'mtu',
+        )
+      )
+        continue;
+      if (
+        (fam === 'ip' || fam === 'ip6') &&
+        (plainMatch(st, 'meta l4proto') === 6 ||
+          plainMatch(st, fam === 'ip' ? 'ip protocol' : 'ip6 nexthdr') === 6) &&
+        onlyMatchesTo(k, tcpReset)
+      )
+        continue;
+      if (
+        fam !== 'ip' &&
+        fam !== 'ip6' &&
+        netProto(st) !== undefined &&
+        onlyMatchesTo(
+          k,
+          (x) => x.kind === 'reject' && x.with?.type !== 'tcp reset' && x.with?.type !== 'icmpx',
+        )
+      )
+        continue;
+    } else if (st.kind === 'reject' && !st.with && net && fam !== 'ip' && fam !== 'ip6') {
+      out.push({
+        ...st,
+        with:
+          net === 'ip'
+            ? { type: 'icmp', code: 'port-unreachable' }
+            : { type: 'icmpv6', code: 'port-unreachable' },
+      });
+      continue;
+    }
+    out.push(st);
+  }
+  return out;
 }
 
 // ---- statements ----
@@ -286,10 +394,12 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'verdict':
       return s.chain !== undefined ? `${s.verdict} ${s.chain}` : s.verdict;
     case 'vmap':
-      return `${expr(s.key, fam)} vmap ${mapText(s.map, fam, s.key)}`;
+      return `${expr(s.key, fam)} vmap ${mapText(retype(s.map, s.key), fam, s.key)}`;
     case 'queue': {
-      const f = s.flags?.length ? ` flags ${s.flags.join(',')}` : '';
-      return `queue${f}${s.num ? ` to ${expr(s.num, fam)}` : ''}`;
+      // nft's queue_stmt_print: flags bypass before fanout, and the queue number always (0 by default).
+      const flags = (['bypass', 'fanout'] as const).filter((x) => s.flags?.includes(x));
+      const f = flags.length ? ` flags ${flags.join(',')}` : '';
+      return `queue${f} to ${s.num ? expr(s.num, fam) : '0'}`;
     }
     case 'counter':
       return active.stateless ? 'counter' : `counter packets ${s.packets} bytes ${s.bytes}`;
@@ -315,7 +425,8 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.queueThreshold !== undefined) r += ` queue-threshold ${s.queueThreshold}`;
       if (s.level !== undefined && s.level !== 'warn') r += ` level ${s.level}`;
       if (s.flags?.length) {
-        if (s.flags.includes('all')) r += ' flags all';
+        const all = ['tcp sequence', 'tcp options', 'ip options', 'skuid', 'ether'];
+        if (s.flags.includes('all') || all.every((x) => s.flags!.includes(x))) r += ' flags all';
         else {
           const tcp = s.flags.filter((f) => f.startsWith('tcp ')).map((f) => f.slice(4));
           if (tcp.length)
@@ -330,15 +441,20 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'reject': {
       if (!s.with) return 'reject';
       if (s.with.type === 'tcp reset') return 'reject with tcp reset';
-      const defaultCode = s.with.code === 'port-unreachable';
+      // A code given as a number lists by its name (reject_stmt_print, icmp_code_type …).
+      const code =
+        s.with.code !== undefined && /^[0-9]+$/.test(s.with.code)
+          ? (symbolName(`${s.with.type}_code`, Number(s.with.code)) ?? s.with.code)
+          : s.with.code;
+      const defaultCode = code === 'port-unreachable';
       if (
         defaultCode &&
-        ((fam === 'inet' && s.with.type === 'icmpx') ||
+        ((fam !== 'ip' && fam !== 'ip6' && s.with.type === 'icmpx') ||
           (fam === 'ip' && s.with.type === 'icmp') ||
           (fam === 'ip6' && s.with.type === 'icmpv6'))
       )
         return 'reject';
-      return `reject with ${s.with.type} ${s.with.code ?? ''}`.trimEnd();
+      return `reject with ${s.with.type} ${code ?? ''}`.trimEnd();
     }
     case 'nat': {
       let r = s.type as string;
@@ -348,7 +464,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.addr || s.port) {
         r += ' to ';
         if (s.addr) {
-          const a = expr(s.addr, fam);
+          const a = expr(prefixOfRange(s.addr), fam);
           r += s.addr.kind === 'value' && s.addr.type === 'ipv6_addr' && s.port ? `[${a}]` : a;
         }
         if (s.port) r += `:${expr(s.port, fam)}`;
@@ -359,7 +475,7 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
     case 'notrack':
       return 'notrack';
     case 'set':
-      return `${expr(s.target, fam)} set ${expr(s.value, fam)}`;
+      return `${expr(s.target, fam)} set ${expr(retype(s.value, s.target), fam)}`;
     case 'dynset': {
       let r = `${s.op} @${s.set} { ${expr(s.key, fam)}`;
       if (s.timeout !== undefined) r += ` timeout ${formatTime(s.timeout)}`;
@@ -419,9 +535,25 @@ export function natFamily(
   return undefined;
 }
 
+/** An IPv4 address range that is exactly a prefix lists as the prefix (`snat to 192.168.3.0/24`). */
+function prefixOfRange(e: NftExpr): NftExpr {
+  if (e.kind !== 'range' || e.low.kind !== 'value' || e.high.kind !== 'value' || e.low.type !== 'ipv4_addr')
+    return e;
+  const [lo, hi] = [e.low.value, e.high.value];
+  if (typeof lo !== 'number' || typeof hi !== 'number' || hi <= lo) return e;
+  const size = hi - lo + 1;
+  const len = 32 - Math.log2(size);
+  return Number.isInteger(len) && lo % size === 0 ? { kind: 'prefix', value: e.low, len } : e;
+}
+
 function natConcat(addr: NftExpr, t: NftTable | undefined): boolean {
   if (addr.kind !== 'map') return false;
-  if (addr.map.kind === 'set') return addr.map.elements.some((e) => e.data?.kind === 'concat');
+  // Concatenated data, or address intervals (`: 192.168.2.0/24`, `: 10.0.0.2-10.0.0.4`): the real
+  // nft 1.0.6 lists these with the family (`snat ip to ip saddr map { … }`).
+  if (addr.map.kind === 'set')
+    return addr.map.elements.some(
+      (e) => e.data?.kind === 'concat' || e.data?.kind === 'range' || e.data?.kind === 'prefix',
+    );
   if (addr.map.kind === 'setref') {
     const name = addr.map.name;
     const set = t?.sets.find((x) => x.name === name);
@@ -437,22 +569,86 @@ function addrIs6(e: NftExpr): boolean {
   return false;
 }
 
-function match(s: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
-  const l = s.left;
+/**
+ * What an integer compared with `l` lists as when its own type does not say: nft types a raw
+ * payload and its constants xinteger (`@nh,8,8 0xff`), `comp flags` bitmask (hex too, proto.c) and
+ * `socket mark` mark (socket.c).
+ */
+function integerAs(l: NftExpr): string | undefined {
+  if (l.kind === 'rawpayload') return 'xinteger';
+  // `meta time` is nft's date type: a number of seconds lists as a date (UTC, the zone here).
+  if (l.kind === 'meta' && l.key === 'time') return 'date';
+  if (l.kind === 'payload' && l.proto === 'comp' && l.field === 'flags') return 'xinteger';
+  if (l.kind === 'misc' && l.words === 'socket mark') return 'mark';
+  if (l.kind === 'binop') return integerAs(l.left);
+  return undefined;
+}
+
+/** `r` with its integer constants typed as compared with `l` lists them (integerAs). */
+function retype(r: NftExpr, l: NftExpr): NftExpr {
+  if (l.kind === 'concat') {
+    if (r.kind === 'concat' && r.items.length === l.items.length)
+      return { ...r, items: r.items.map((x, i) => retype(x, l.items[i]!)) };
+  } else if (integerAs(l) === undefined) return r;
+  switch (r.kind) {
+    case 'value':
+      if (integerAs(l) === 'date')
+        return r.type === 'time' && typeof r.value === 'number'
+          ? { ...r, type: 'time', value: new Date(r.value).toISOString().slice(0, 19).replace('T', ' ') }
+          : r;
+      return r.type === 'integer' && typeof r.value === 'number' ? { ...r, type: integerAs(l)! } : r;
+    case 'range':
+      return { ...r, low: retype(r.low, l), high: retype(r.high, l) };
+    case 'prefix':
+      return { ...r, value: retype(r.value, l) };
+    case 'set':
+      return { ...r, elements: r.elements.map((e) => ({ ...e, key: retype(e.key, l) })) };
+    default:
+      return r;
+  }
+}
+
+function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
+  let l = m.left;
+  if (l.kind === 'binop' && integerAs(l.left) !== undefined) l = { ...l, right: retype(l.right, l.left) };
+  const s = { ...m, left: l, right: retype(m.right, l) };
   const lt = expr(l, fam);
-  // `tcp flags syn / syn,ack`
+  // A flag mask (nft 1.0.6's relational print of `X & M OP V` for bitmask types, as the real nft
+  // lists them): `tcp flags syn,ack` (any of M), `tcp flags &
+  // syn == syn` (one flag), `tcp flags syn / syn,ack`, `tcp flags != syn / fin,syn`.
   if (
     l.kind === 'binop' &&
     l.op === '&' &&
     BITMASK_TYPES.has(exprType(l.left) ?? '') &&
     l.right.kind === 'value' &&
+    typeof l.right.value === 'number' &&
     s.right.kind === 'value' &&
-    (s.op === '==' || s.op === 'implicit')
-  )
-    return `${expr(l.left, fam)} ${expr(s.right, fam)} / ${expr(l.right, fam)}`;
+    typeof s.right.value === 'number' &&
+    (s.op === '==' || s.op === 'implicit' || s.op === '!=')
+  ) {
+    const [x, m, v] = [expr(l.left, fam), l.right.value, s.right.value];
+    const [mt, vt] = [expr(l.right, fam), expr(s.right, fam)];
+    const eq = s.op !== '!=';
+    // nft lists `& M == 0` as `X ! M`, which natbox's reader does not take yet: `X 0x0 / M` reads back.
+    if (v === 0 && !eq) return `${x} ${mt}`;
+    if (eq && m === v && (m & (m - 1)) === 0) return `${x} & ${mt} == ${vt}`;
+    return eq ? `${x} ${vt} / ${mt}` : `${x} != ${vt} / ${mt}`;
+  }
   if (s.right.kind === 'set' || s.right.kind === 'setref') {
-    const op = s.op === 'implicit' || s.op === '==' ? ' ' : ` ${s.op} `;
-    return `${lt}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
+    // Flags in an anonymous set, and the mask before it, list as `syn | ack`.
+    const flags = BITMASK_TYPES.has(exprType(l.kind === 'binop' ? l.left : l) ?? '');
+    const outer = orFlags;
+    orFlags = flags;
+    try {
+      const left =
+        flags && l.kind === 'binop' && l.op === '&' && l.right.kind === 'value'
+          ? `${expr(l.left, fam)} & ${bitsOr(l.right)}`
+          : lt;
+      const op = s.op === 'implicit' || (s.op === '==' && left === lt) ? ' ' : ` ${s.op} `;
+      return `${left}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
+    } finally {
+      orFlags = outer;
+    }
   }
   let op: string;
   if (s.op === 'implicit') op = ' ';
@@ -461,6 +657,15 @@ function match(s: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
   } else op = ` ${s.op} `;
   return `${lt}${op}${expr(s.right, fam)}`;
+}
+
+/** Flags as `syn | ack` while an anonymous set of them prints (expression.c's binop form). */
+let orFlags = false;
+
+/** A flag mask as `(fin | syn)`, or `syn` for one flag. */
+function bitsOr(v: Extract<NftExpr, { kind: 'value' }>): string {
+  const t = valueText(v.type, v.value).split(/,| \| /);
+  return t.length > 1 ? `(${t.join(' | ')})` : t[0]!;
 }
 
 function mapText(m: NftExpr, fam: NftFamily, key?: NftExpr): string {
@@ -499,7 +704,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       return r;
     }
     case 'misc':
-      return e.words;
+      // `ipsec in spnum 0 reqid 1`: spnum 0 is the default, which nft's xfrm_expr_print leaves out.
+      return e.words.replace(/^ipsec (in|out) spnum 0 /, 'ipsec $1 ');
     case 'binop': {
       // expression.c's binop_arg_print: parentheses only around a looser-binding operand
       const prec = { '<<': 1, '>>': 1, '&': 2, '^': 3, '|': 4 } as const;
@@ -513,8 +719,19 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       return e.chain !== undefined ? `${e.verdict} ${e.chain}` : e.verdict;
     case 'prefix':
       return `${expr(e.value, fam)}/${e.len}`;
-    case 'range':
-      return `${expr(e.low, fam)}-${expr(e.high, fam)}`;
+    case 'range': {
+      // A range's ends list as numbers, not names (`icmpv6 code 3-66`, `meta day 1-3`: the real
+      // nft 1.0.6 here).
+      const end = (x: NftExpr): string =>
+        x.kind === 'value' &&
+        typeof x.value === 'number' &&
+        x.type in SYMBOLS &&
+        !BITMASK_TYPES.has(x.type) &&
+        x.type !== 'dscp'
+          ? String(x.value)
+          : expr(x, fam);
+      return `${end(e.low)}-${end(e.high)}`;
+    }
     case 'set':
       return setElems(e.elements, fam, undefined, true);
     case 'setref':
@@ -530,6 +747,11 @@ export function expr(e: NftExpr, fam: NftFamily): string {
 
 export function valueText(type: string, v: number | string): string {
   if (typeof v === 'string') {
+    // A classid the reader keeps as written: a plain number lists as a handle.
+    if (type === 'classid' && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v) && Number(v) <= 0xffffffff)
+      return valueText(type, Number(v));
+    // An interface index given as a number (`fib … oif != 0`) lists as one.
+    if (type === 'iface_index' && /^[0-9]+$/.test(v)) return v;
     if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
     return v;
   }
@@ -544,6 +766,21 @@ export function valueText(type: string, v: number | string): string {
       return formatTime(v);
     case 'hour':
       return `"${formatHour(v)}"`;
+    // nft's tchandle_type_print (meta.c): `root`, `none` or `MAJOR:MINOR` in hex.
+    case 'classid':
+      return v === 0xffffffff
+        ? 'root'
+        : v === 0
+          ? 'none'
+          : `${(v >>> 16).toString(16)}:${(v & 0xffff).toString(16)}`;
+    // devgroup_type's table is /etc/iproute2/group, whose only stock entry is `default 0`.
+    case 'devgroup':
+      return v === 0 ? '"default"' : String(v);
+    case 'xinteger':
+      return `0x${v.toString(16)}`;
+    // dscp_type's symbol table is BASE_HEXADECIMAL: a value without a name lists as `0x04`.
+    case 'dscp':
+      return symbolName(type, v) ?? `0x${v.toString(16).padStart(2, '0')}`;
     case 'inet_proto':
       if (active.numericProto) return String(v);
       break;
@@ -565,7 +802,7 @@ export function valueText(type: string, v: number | string): string {
         rest &= ~bit;
       }
     if (rest) names.push(`0x${rest.toString(16)}`);
-    return names.length ? names.join(',') : `0x0`;
+    return names.length ? names.join(orFlags ? ' | ' : ',') : `0x0`;
   }
   if (type === 'day') return symbolName(type, v) !== undefined ? `"${symbolName(type, v)!}"` : String(v);
   if (type in SYMBOLS) return symbolName(type, v) ?? String(v);

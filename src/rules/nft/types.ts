@@ -315,6 +315,70 @@ export const DAY: Table = [
   ['Saturday', 6],
 ];
 
+/**
+ * The user and group names nft's uid_type and gid_type parse (meta.c, with getpwnam/getgrnam): a
+ * simulated host has no user database, so these are Debian's base-passwd, whose ids are fixed.
+ */
+export const USER_ID: ReadonlyMap<string, number> = new Map([
+  ['root', 0],
+  ['daemon', 1],
+  ['bin', 2],
+  ['sys', 3],
+  ['sync', 4],
+  ['games', 5],
+  ['man', 6],
+  ['lp', 7],
+  ['mail', 8],
+  ['news', 9],
+  ['uucp', 10],
+  ['proxy', 13],
+  ['www-data', 33],
+  ['backup', 34],
+  ['list', 38],
+  ['irc', 39],
+  ['nobody', 65534],
+]);
+export const GROUP_ID: ReadonlyMap<string, number> = new Map([
+  ['root', 0],
+  ['daemon', 1],
+  ['bin', 2],
+  ['sys', 3],
+  ['adm', 4],
+  ['tty', 5],
+  ['disk', 6],
+  ['lp', 7],
+  ['mail', 8],
+  ['news', 9],
+  ['uucp', 10],
+  ['man', 12],
+  ['proxy', 13],
+  ['kmem', 15],
+  ['dialout', 20],
+  ['fax', 21],
+  ['voice', 22],
+  ['cdrom', 24],
+  ['floppy', 25],
+  ['tape', 26],
+  ['sudo', 27],
+  ['audio', 29],
+  ['dip', 30],
+  ['www-data', 33],
+  ['backup', 34],
+  ['operator', 37],
+  ['list', 38],
+  ['irc', 39],
+  ['src', 40],
+  ['shadow', 42],
+  ['utmp', 43],
+  ['video', 44],
+  ['sasl', 45],
+  ['plugdev', 46],
+  ['staff', 50],
+  ['games', 60],
+  ['users', 100],
+  ['nogroup', 65534],
+]);
+
 /** Each datatype's symbolic constants (first name wins when printing). */
 export const SYMBOLS: Readonly<Record<string, Table>> = {
   ct_state: CT_STATE,

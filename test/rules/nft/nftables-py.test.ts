@@ -31,9 +31,25 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * IPv6 NAT prefixes and ranges in brackets, 4,898 (96.6 %) and 4,206 of 4,570 (92.0 %); then, with
  * tproxy's IPv6 forms and checks and dup's IPv6 address, 4,914 (96.9 %) and 4,211 of 4,581 (91.9 %: the rules natbox now
  * takes are not all listed as nft lists them yet, a printer matter).
+ *
+ * The printer, in parallel on the reader at 94.2 %: with the printer's classids, device
+ * groups, user and group names as ids, folded xors, hex raw payloads, dscp, comp flags and socket
+ * marks, and one-element concatenation sets kept in braces, 4,298 of 4,476 (96.0 %); then, with
+ * `queue to 0`, `log flags all`, reject codes by name, `ipsec in reqid` without `spnum 0` and
+ * `fib … oif != 0`, 4,321 (96.5 %); then, with the dependencies nft lists without them (`meta
+ * iiftype ether`, `ether type 8021q` before vlan, TCP before `reject with tcp reset`) and reject's
+ * ICMP type after a network protocol, 4,357 (97.3 %); then, with flag masks as nft lists them
+ * (`tcp flags syn`, `tcp flags & syn == syn`, `tcp flags != syn / fin,syn`, `syn | ack` in
+ * sets), 4,393 (98.1 %); then, with ranges of named types as numbers and
+ * dependencies kept past a statement that is not a match, 4,399 (98.3 %); then, with NAT
+ * address prefixes and the family of NAT maps to intervals, 4,402 (98.3 %); then, with `meta
+ * l4proto ipv6-icmp` dropped before icmpv6 and packet-too-big before `icmpv6 mtu`, 4,398 (98.3 %;
+ * `tcp flags ! syn` is not printed yet: natbox's reader does not take it back).
+
+ * Both together: 4,914 of 5,070 agree (96.9 %) and 4,477 of 4,581 list alike (97.7 %).
  */
 const AGREE_FLOOR = 0.96;
-const LISTED_FLOOR = 0.91;
+const LISTED_FLOOR = 0.97;
 
 interface Case {
   readonly file: string;

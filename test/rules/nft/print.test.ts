@@ -41,7 +41,10 @@ test('nft normalisations as the real nft lists them (observed with nft 1.0.6)', 
     ['limit rate 10/second burst 5 packets accept', 'limit rate 10/second accept'],
     ['mark set mark or 0x4000', 'meta mark set meta mark | 0x00004000'],
     ['reject with icmp type port-unreachable', 'reject'],
-    ['reject with tcp reset', 'meta l4proto tcp reject with tcp reset'],
+    // In an ip table nft lists the `meta l4proto tcp` it runs first without it (the real nft 1.0.6
+    // here, 2026-12-03; tests/py ip-reject.t too), and with a statement between them with it.
+    ['reject with tcp reset', 'reject with tcp reset'],
+    ['counter reject with tcp reset', 'meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset'],
     ['tcp dport ssh accept', 'tcp dport 22 accept'],
     ['meta oif "lo" accept', 'oif "lo" accept'],
     ['jhash ip saddr mod 4 seed 0x1 offset 1 == 2 accept', 'jhash ip saddr mod 4 seed 0x1 offset 1 2 accept'],
