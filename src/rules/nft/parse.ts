@@ -1707,7 +1707,15 @@ class Parser {
       case 'ct helper': {
         // nft_ct_helper_obj_init: a helper the kernel has not for the protocol is ENOENT.
         const helper = words[wtext.indexOf('type') + 1]?.text ?? '';
-        const proto = wtext[wtext.indexOf('protocol') + 1] ?? 'tcp';
+        // parser_bison.y ct_helper_config: `protocol` takes tcp or udp only.
+        const pt = wtext.includes('protocol') ? words[wtext.indexOf('protocol') + 1] : undefined;
+        if (pt && pt.text !== 'tcp' && pt.text !== 'udp')
+          throw new NftError(
+            pt,
+            pt.text,
+            `syntax error, unexpected ${/^[A-Za-z0-9]/.test(pt.text) ? tokName(pt) : pt.text[0]!}, expecting udp or tcp`,
+          );
+        const proto = pt?.text ?? 'tcp';
         if (!kernelHasHelper(helper, proto === 'udp' ? IPPROTO_UDP : IPPROTO_TCP))
           throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         return {

@@ -119,4 +119,14 @@ test('nft ct helper set: a helper natbox has no help function for is a note; a w
       ),
     /2:12: Could not process rule: No such file or directory/,
   );
+  // A protocol other than tcp or udp is nft's syntax error there (nft 1.0.6 -c: "unexpected sctp,
+  // expecting udp or tcp"; found by the nft -c parity fuzz at seed 23: natbox took `protocol *-`).
+  assert.throws(
+    () => parse('table ip t {\n\tct helper p {\n\t\ttype "pptp" protocol sctp;\n\t}\n}\n'),
+    /3:24: syntax error, unexpected sctp, expecting udp or tcp/,
+  );
+  assert.throws(
+    () => parse('table ip t {\n\tct helper p {\n\t\ttype "pptp" protocol *-\n\t}\n}\n'),
+    /3:24: syntax error, unexpected \*, expecting udp or tcp/,
+  );
 });
