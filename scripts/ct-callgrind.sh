@@ -7,6 +7,7 @@
 # FUNCS=1: also each JavaScript function's share (node --perf-basic-prof, callgrind
 # --dump-instr=yes, scripts/cg-funcs.mjs), e.g. tcpWindowAck's instructions per packet.
 set -eu
+. "$(dirname "$0")/cg-lib.sh"
 funcs=${FUNCS:-0}
 proto=$1 win=$2 conns=$3 packets=$4
 tmp=$(mktemp -d /tmp/ctcg.XXXXXX)
@@ -26,25 +27,9 @@ valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --I1=32768,8,64 --D
   --LL=1048576,16,64 $cgopt --callgrind-out-file="$tmp/cg.out" \
   node --single-threaded $nodeopt "$bundle" "$proto" "$win" "$conns" "$packets" "$m" >"$tmp/log" 2>&1 &
 vg=$!
-while [ ! -f "$m.ready" ]; do
-  kill -0 $vg 2>/dev/null || { cat "$tmp/log"; exit 1; }
-  sleep 1
-done
-pid=$(cat "$m.ready")
-callgrind_control -i on "$pid" >/dev/null
-touch "$m.go"
-while [ ! -f "$m.done" ]; do sleep 1; done
-callgrind_control -i off "$pid" >/dev/null
-touch "$m.stop"
-wait $vg
-grep -v '^==' "$tmp/log" || true
-awk -v n="$packets" '
-  /^events:/ { for (i = 2; i <= NF; i++) ev[i - 1] = $i }
-  /^totals:|^summary:/ { for (i = 2; i <= NF; i++) t[ev[i - 1]] = $i }
-  END {
-    printf "Ir %.1f  D1 misses %.2f  L2 misses %.2f per packet\n", t["Ir"] / n,
-      (t["D1mr"] + t["D1mw"]) / n, (t["DLmr"] + t["DLmw"]) / n
-  }' "$tmp/cg.out"
+cg_measure "$vg" "$m" "$tmp/log"
+pid=$cg_pid
+cg_summary "$tmp/cg.out" "$packets"
 if [ "$funcs" = 1 ]; then
   node "$(dirname "$0")/cg-funcs.mjs" "$tmp/cg.out" "/tmp/perf-$pid.map" "$packets"
   rm -f "/tmp/perf-$pid.map"

@@ -11,6 +11,7 @@
 # runs with --perf-basic-prof, its map is /tmp/perf-PID.map).
 # Prints Ir, D1mr+D1mw (D1 misses) and DLmr+DLmw (1 MB L2 misses) per packet.
 set -eu
+. "$(dirname "$0")/cg-lib.sh"
 services=$1 spread=$2 packets=$3 mode=$4
 tmp=$(mktemp -d /tmp/kpcg.XXXXXX)
 bundle=${5:-}
@@ -28,25 +29,9 @@ valgrind --tool=callgrind --instr-atstart=no --dump-instr=yes --cache-sim=yes --
   node --single-threaded --perf-basic-prof ${KP_CG_NODE_FLAGS:-} "$bundle" "$services" "$spread" "$packets" "$mode" "$m" \
   >"$tmp/log" 2>&1 &
 vg=$!
-while [ ! -f "$m.ready" ]; do
-  kill -0 $vg 2>/dev/null || { cat "$tmp/log"; exit 1; }
-  sleep 1
-done
-pid=$(cat "$m.ready")
-callgrind_control -i on "$pid" >/dev/null
-touch "$m.go"
-while [ ! -f "$m.done" ]; do sleep 1; done
-callgrind_control -i off "$pid" >/dev/null
-touch "$m.stop"
-wait $vg
-grep -v '^==' "$tmp/log" || true
-awk -v n="$packets" '
-  /^events:/ { for (i = 2; i <= NF; i++) ev[i - 1] = $i }
-  /^totals:|^summary:/ { for (i = 2; i <= NF; i++) t[ev[i - 1]] = $i }
-  END {
-    printf "Ir %.1f  D1 misses %.2f  L2 misses %.2f per packet\n", t["Ir"] / n,
-      (t["D1mr"] + t["D1mw"]) / n, (t["DLmr"] + t["DLmw"]) / n
-  }' "$tmp/cg.out"
+cg_measure "$vg" "$m" "$tmp/log"
+pid=$cg_pid
+cg_summary "$tmp/cg.out" "$packets"
 if [ -n "${KP_CG_KEEP:-}" ]; then
   mkdir -p "$KP_CG_KEEP"
   cp "$tmp/cg.out" "$KP_CG_KEEP/cg.out"
