@@ -17,6 +17,7 @@
 //   (every segment not SACKed lost, cwnd = in_flight + 1, the first one again).
 // One segment here is one skb; its packets (pcount) are its length over the MSS it was sent at.
 // Not modelled: reordering seen (reord_seen, DSACK-driven reo_wnd steps), undo, pacing, ECN.
+import { tcpOptionNext } from '../wire/tcp.ts';
 
 /** icsk_ca_state values used here. */
 export const CA_OPEN = 0;
@@ -331,28 +332,20 @@ function sentAfter(t1: number, t2: number, seq1: number, seq2: number): boolean 
 
 /**
  * The SACK blocks of a segment's options b[start, end) into `out` (start, end pairs); returns
- * how many (tcp_parse_options: kind 5, length 2 + 8n).
+ * how many (tcp_parse_options: kind 5, length 2 + 8n; of several such options the last one, whose
+ * offset tcp_parse_options leaves in TCP_SKB_CB(skb)->sacked).
  */
 export function sackBlocks(b: Uint8Array, start: number, end: number, out: number[]): number {
   let n = 0;
-  let i = start;
-  while (i < end) {
-    const k = b[i]!;
-    if (k === 0) break;
-    if (k === 1) {
-      i++;
-      continue;
+  for (let i = tcpOptionNext(b, start, end); i >= 0; i = tcpOptionNext(b, i + b[i + 1]!, end)) {
+    const l = b[i + 1]!;
+    if (b[i] !== 5 || l < 10 || (l - 2) % 8 !== 0) continue;
+    n = 0;
+    for (let p = i + 2; p + 8 <= i + l; p += 8) {
+      out[2 * n] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+      out[2 * n + 1] = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
+      n++;
     }
-    const l = b[i + 1] ?? 0;
-    if (l < 2 || i + l > end) break;
-    if (k === 5 && l >= 10 && (l - 2) % 8 === 0) {
-      for (let p = i + 2; p + 8 <= i + l; p += 8) {
-        out[2 * n] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-        out[2 * n + 1] = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-        n++;
-      }
-    }
-    i += l;
   }
   return n;
 }

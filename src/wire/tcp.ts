@@ -52,24 +52,37 @@ export const tcpReserved = (b: Uint8Array, o: number): number => b[o + 12]! & 0x
 export const tcpHasFlag = (b: Uint8Array, o: number, flag: number): boolean => (b[o + 13]! & flag) !== 0;
 
 /**
- * Where option `kind` of length `len` starts among the TCP options in b[start, end) (after its
- * kind and length bytes), or -1: the walk tcp_parse_options makes (EOL ends it, NOP is one byte,
- * a length below 2 stops it).
+ * The next TCP option from `p` in b[p, end): the offset of its kind byte, or -1 when the walk
+ * ends. The walk is the kernel's (tcp_parse_options, and the same loop in synproxy_parse_options,
+ * synproxy_tstamp_adjust, nf_ct_sack_adjust and tcp_sack): EOL ends it, NOP is one byte and
+ * skipped, and an option whose length byte is missing, below 2 ("silly options") or runs past
+ * `end` ("don't parse partial options") ends it too. So the option at the returned offset `i`
+ * has kind b[i] >= 2 and length b[i + 1], with i + b[i + 1] <= end; the next one is
+ * tcpOptionNext(b, i + b[i + 1], end). Used as
+ *   for (let i = tcpOptionNext(b, start, end); i >= 0; i = tcpOptionNext(b, i + b[i + 1]!, end))
  */
-export function tcpOptionAt(b: Uint8Array, start: number, end: number, kind: number, len: number): number {
-  let i = start;
-  while (i < end) {
-    const k = b[i]!;
-    if (k === 0) break;
+export function tcpOptionNext(b: Uint8Array, p: number, end: number): number {
+  while (p < end) {
+    const k = b[p]!;
+    if (k === 0) return -1;
     if (k === 1) {
-      i++;
+      p++;
       continue;
     }
-    const l = b[i + 1] ?? 0;
-    if (l < 2) break;
-    if (k === kind && l === len) return i + 2;
-    i += l;
+    if (p + 1 >= end) return -1;
+    const l = b[p + 1]!;
+    return l < 2 || p + l > end ? -1 : p;
   }
+  return -1;
+}
+
+/**
+ * Where the first option `kind` of length exactly `len` starts among the TCP options in
+ * b[start, end) (after its kind and length bytes), or -1 (tcpOptionNext's walk).
+ */
+export function tcpOptionAt(b: Uint8Array, start: number, end: number, kind: number, len: number): number {
+  for (let i = tcpOptionNext(b, start, end); i >= 0; i = tcpOptionNext(b, i + b[i + 1]!, end))
+    if (b[i] === kind && b[i + 1] === len) return i + 2;
   return -1;
 }
 

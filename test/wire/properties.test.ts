@@ -488,3 +488,75 @@ test('parsers never throw on mutated valid packets (closer to the edge cases)', 
     fcOpts(),
   );
 });
+
+/**
+ * tcp_parse_options (net/ipv4/tcp_input.c) transcribed as the kernel writes it, counting `length`
+ * down: the options it reaches, as [offset of the kind byte, kind, size].
+ */
+function kernelOptionWalk(b: Uint8Array, start: number, end: number): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  let length = end - start;
+  let ptr = start;
+  while (length > 0) {
+    const opcode = b[ptr++]!;
+    if (opcode === 0) return out; // TCPOPT_EOL
+    if (opcode === 1) {
+      length--; // TCPOPT_NOP
+      continue;
+    }
+    if (length < 2) return out;
+    const opsize = b[ptr++]!;
+    if (opsize < 2) return out; // "silly options"
+    if (opsize > length) return out; // "don't parse partial options"
+    out.push([ptr - 2, opcode, opsize]);
+    ptr += opsize - 2;
+    length -= opsize;
+  }
+  return out;
+}
+
+test('tcpOptionNext walks the options tcp_parse_options reaches, and tcpOptionAt finds the first of a kind and size', () => {
+  // Option bytes drawn from the kinds that matter (EOL, NOP, MSS, WS, SACK-permitted, SACK, TS)
+  // with lengths right, wrong, silly or past the end, then a tail of any bytes.
+  const opt = fc.oneof(
+    fc.constant([0]),
+    fc.constant([1]),
+    fc.constant([2, 4, 5, 0xb4]),
+    fc.constant([3, 3, 7]),
+    fc.constant([4, 2]),
+    fc
+      .tuple(fc.integer({ min: 0, max: 3 }), u32)
+      .map(([n, v]) => [5, 2 + 8 * n, ...Array<number>(8 * n).fill(v & 0xff)]),
+    fc.constant([8, 10, 0, 0, 0, 1, 0, 0, 0, 2]),
+    fc.tuple(fc.integer({ min: 2, max: 254 }), fc.integer({ min: 0, max: 12 })).map(([k, l]) => [k, l]),
+  );
+  fc.assert(
+    fc.property(fc.array(opt, { maxLength: 8 }), bytes(6), fc.nat(4), (opts, tail, cut) => {
+      const b = new Uint8Array([...opts.flat(), ...tail]);
+      const end = Math.max(0, b.length - cut);
+      const walked: Array<[number, number, number]> = [];
+      for (let i = tcp.tcpOptionNext(b, 0, end); i >= 0; i = tcp.tcpOptionNext(b, i + b[i + 1]!, end))
+        walked.push([i, b[i]!, b[i + 1]!]);
+      const want = kernelOptionWalk(b, 0, end);
+      assert.deepEqual(walked, want);
+      for (const [kind, len] of [
+        [2, 4],
+        [3, 3],
+        [4, 2],
+        [8, 10],
+      ] as const) {
+        const first = want.find(([, k, s]) => k === kind && s === len);
+        assert.equal(tcp.tcpOptionAt(b, 0, end, kind, len), first === undefined ? -1 : first[0] + 2);
+      }
+    }),
+    fcOpts(),
+  );
+});
+
+test('tcpOptionAt stops at a timestamp that runs past the options (the kernel parses no partial option)', () => {
+  // NOP, NOP, then a timestamp option whose 10 bytes run 4 past the data offset's end.
+  const b = new Uint8Array([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]);
+  assert.equal(tcp.tcpOptionAt(b, 0, 12, 8, 10), 4);
+  assert.equal(tcp.tcpOptionAt(b, 0, 8, 8, 10), -1);
+  assert.equal(tcp.tcpOptionNext(b, 0, 3), -1);
+});

@@ -22,7 +22,7 @@
 // sequence numbers went through, that tcp_in_window applies to the receiver's ACKs.
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { checksumUpdate32, read16, read32, write16, write32 } from '../../wire/checksum.ts';
-import { tcpSetAck, tcpSetSeq } from '../../wire/tcp.ts';
+import { tcpOptionNext, tcpSetAck, tcpSetSeq } from '../../wire/tcp.ts';
 import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_RELATED_REPLY, type Skb } from '../core/skb.ts';
 import {
   IPS_EXPECTED,
@@ -437,28 +437,17 @@ export class CtHelpers implements CtHelperExt {
    */
   private sackAdjust(b: Uint8Array, l4: number, o: number): void {
     const end = l4 + (b[l4 + 12]! >> 4) * 4;
-    let p = l4 + 20;
-    while (p < end) {
-      const kind = b[p]!;
-      if (kind === 0) return; // TCPOPT_EOL
-      if (kind === 1) {
-        p++;
-        continue;
-      }
-      if (p + 1 >= end) return;
+    for (let p = tcpOptionNext(b, l4 + 20, end); p >= 0; p = tcpOptionNext(b, p + b[p + 1]!, end)) {
       const len = b[p + 1]!;
-      if (len < 2 || p + len > end) return;
       // TCPOPT_SACK with at least one block and whole blocks only.
-      if (kind === 5 && len >= 10 && (len - 2) % 8 === 0) {
-        for (let q = p + 2; q + 4 <= p + len; q += 4) {
-          const v = read32(b, q);
-          const off = seqAfter((v - this.seqOffBefore![o]!) >>> 0, this.seqPos![o]!)
-            ? this.seqOffAfter![o]!
-            : this.seqOffBefore![o]!;
-          if (off !== 0) setSeqWord(b, l4, q, (v - off) >>> 0);
-        }
+      if (b[p] !== 5 || len < 10 || (len - 2) % 8 !== 0) continue;
+      for (let q = p + 2; q + 4 <= p + len; q += 4) {
+        const v = read32(b, q);
+        const off = seqAfter((v - this.seqOffBefore![o]!) >>> 0, this.seqPos![o]!)
+          ? this.seqOffAfter![o]!
+          : this.seqOffBefore![o]!;
+        if (off !== 0) setSeqWord(b, l4, q, (v - off) >>> 0);
       }
-      p += len;
     }
   }
 

@@ -24,7 +24,17 @@
 // kernel sets it between the two sends.
 import { checksumUpdate32, read16, read32, write16, write32 } from '../../wire/checksum.ts';
 import { IPPROTO_TCP, ipv4FillChecksum } from '../../wire/ipv4.ts';
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_RST, TCP_SYN, tcpFillChecksum } from '../../wire/tcp.ts';
+import {
+  TCP_ACK,
+  TCP_CWR,
+  TCP_ECE,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  tcpFillChecksum,
+  tcpOptionAt,
+  tcpOptionNext,
+} from '../../wire/tcp.ts';
 import type { CtHelpers } from '../conntrack/helper.ts';
 import {
   TCP_CONNTRACK_CLOSE,
@@ -83,18 +93,12 @@ export class SynproxyOptions {
 export function synproxyParseOptions(b: Uint8Array, l4: number, end: number, o: SynproxyOptions): boolean {
   const doff = (b[l4 + 12]! >> 4) * 4;
   if (l4 + doff > end) return false;
-  let length = doff - 20;
-  let p = l4 + 20;
+  const optEnd = l4 + doff;
   o.options = 0;
-  while (length > 0) {
-    const opcode = b[p++]!;
-    if (opcode === 0) return true; // TCPOPT_EOL
-    if (opcode === 1) {
-      length--;
-      continue;
-    }
-    const opsize = b[p++]!;
-    if (opsize < 2 || opsize > length) return true;
+  for (let i = tcpOptionNext(b, l4 + 20, optEnd); i >= 0; i = tcpOptionNext(b, i + b[i + 1]!, optEnd)) {
+    const opcode = b[i]!;
+    const opsize = b[i + 1]!;
+    const p = i + 2;
     if (opcode === 2 && opsize === 4) {
       o.mss = read16(b, p);
       o.options |= SYNPROXY_OPT_MSS;
@@ -106,8 +110,6 @@ export function synproxyParseOptions(b: Uint8Array, l4: number, end: number, o: 
       o.tsecr = read32(b, p + 4);
       o.options |= SYNPROXY_OPT_TIMESTAMP;
     } else if (opcode === 4 && opsize === 2) o.options |= SYNPROXY_OPT_SACK_PERM;
-    p += opsize - 2;
-    length -= opsize;
   }
   return true;
 }
@@ -547,23 +549,11 @@ export class Synproxy {
 export function synproxyTstampAdjust(b: Uint8Array, l4: number, dir: number, tsoff: number): void {
   if (tsoff === 0) return;
   const end = l4 + (b[l4 + 12]! >> 4) * 4;
-  let p = l4 + 20;
-  while (p < end) {
-    const kind = b[p]!;
-    if (kind === 0) return;
-    if (kind === 1) {
-      p++;
-      continue;
-    }
-    if (p + 1 === end || p + b[p + 1]! > end || b[p + 1]! < 2) return;
-    if (kind === 8 && b[p + 1] === 10) {
-      const at = dir === DIR_REPLY ? p + 2 : p + 6;
-      const old = read32(b, at);
-      const v = (dir === DIR_REPLY ? old - tsoff : old + tsoff) >>> 0;
-      write16(b, l4 + 16, checksumUpdate32(read16(b, l4 + 16), old, v));
-      write32(b, at, v);
-      return;
-    }
-    p += b[p + 1]!;
-  }
+  const p = tcpOptionAt(b, l4 + 20, end, 8, 10);
+  if (p < 0) return;
+  const at = dir === DIR_REPLY ? p : p + 4;
+  const old = read32(b, at);
+  const v = (dir === DIR_REPLY ? old - tsoff : old + tsoff) >>> 0;
+  write16(b, l4 + 16, checksumUpdate32(read16(b, l4 + 16), old, v));
+  write32(b, at, v);
 }
