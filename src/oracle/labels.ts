@@ -93,6 +93,11 @@ export class SideLabels implements ValueLabels {
         seqLabel(this.isns, p.ack)[0] === '?'
       )
         this.isns.push((p.ack - 1) >>> 0);
+      // A bare ACK of a SYN-ACK no capture saw: SYNPROXY's ACK to the server
+      // (synproxy_send_server_ack, on lo for a server on the proxy's host) acks the server's
+      // ISN + 1, and the server's SYN-ACK was taken by the proxy at POSTROUTING, never sent.
+      else if (p.flags === '.' && !p.syn && p.ack !== undefined && seqLabel(this.isns, p.ack)[0] === '?')
+        this.isns.push((p.ack - 1) >>> 0);
       if (p.sport !== undefined) this.port(p.sport);
       if (p.dport !== undefined) this.port(p.dport);
       if (p.icmpId !== undefined) this.id(p.icmpId);

@@ -237,6 +237,24 @@ test('SideLabels: a reset answering a SYN no capture saw gives its ISN (a REJECT
   assert.equal(s.seq(0), '?0');
 });
 
+test('SideLabels: a bare ACK of a SYN-ACK no capture saw gives its ISN (SYNPROXY to a local server)', () => {
+  // gen-1701-77: SYNPROXY in INPUT; its ACK to the server on lo acks the server's ISN + 1, whose
+  // SYN-ACK the proxy took at POSTROUTING. Both sides' values differ; their labels must not.
+  for (const isn of [2657092299, 710504910]) {
+    const s = new SideLabels(new Set([8080]));
+    s.learn([
+      { t: 0, syn: true, seq: 1000, flags: 'S' },
+      { t: 1, syn: true, seq: 5000, ack: 1001, flags: 'S.' },
+      { t: 2, seq: 1001, ack: (isn + 1) >>> 0, flags: '.' },
+      { t: 3, seq: 1001, ack: 5001, flags: '.' }, // known: no new ISN
+      { t: 4, seq: 1001, ack: 123456789, flags: 'P.' }, // not a bare ACK: stays unknown
+    ] as RawPacket[]);
+    assert.equal(s.seq((isn + 1) >>> 0), 'I2+1');
+    assert.equal(s.seq(5001), 'I1+1');
+    assert.equal(s.seq(123456789), '?123456789');
+  }
+});
+
 test('first differences: absent on both sides agrees, absent on one does not; a missing packet', () => {
   assert.equal(firstFieldDifference([['a', undefined]], [['a', undefined]]), undefined);
   assert.deepEqual(firstFieldDifference([['a', '1']], [['a', undefined]]), {

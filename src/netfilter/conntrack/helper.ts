@@ -231,7 +231,11 @@ export class CtHelpers implements CtHelperExt {
     const e = skb.ct;
     // helper->help() do not expect ICMP packets (nor does nf_ct_seq_adjust).
     if (skb.ctinfo === IP_CT_RELATED_REPLY || skb.proto === IPPROTO_ICMP) return true;
-    const seqadj = (this.ct.statusOf(e) & IPS_SEQ_ADJUST) !== 0;
+    // nf_confirm: no sequence adjustment for a packet received on the loopback device
+    // (nf_is_loopback_packet: skb->dev lo and skb_iif set, i.e. at LOCAL_IN after lo): it was
+    // adjusted on its way out. SYNPROXY's ACK to a local server (synproxy_send_server_ack, sent
+    // before nf_ct_seqadj_init) and anything else looped back arrive with the server's numbers.
+    const seqadj = (this.ct.statusOf(e) & IPS_SEQ_ADJUST) !== 0 && skb.inIf !== 'lo';
     const h = this.helperOf(e);
     if (h === HELPER_TFTP) {
       if (!this.tftpHelp(skb, e, now)) return false;

@@ -304,8 +304,13 @@ export class Synproxy {
    * or POST_ROUTING, just before the confirmation): NF_ACCEPT, NF_DROP or SYNPROXY_STOLEN.
    */
   hook(skb: Skb, now: number, hook: number): number {
-    // nf_is_loopback_packet: the device (in at LOCAL_IN, out at POST_ROUTING) is lo.
-    if ((hook === NF_INET_LOCAL_IN ? skb.inIf : skb.outIf) === 'lo' || skb.proto !== IPPROTO_TCP)
+    // nf_is_loopback_packet: skb->dev (in at LOCAL_IN, out at POST_ROUTING) is lo and skb_iif is
+    // set (the packet was received). A locally made packet going out lo at POST_ROUTING (skb_iif
+    // 0) is not one: the proxy's SYN to a server on this host records the cookie's ISN there.
+    if (
+      ((hook === NF_INET_LOCAL_IN ? skb.inIf : skb.outIf) === 'lo' && skb.inIf !== '') ||
+      skb.proto !== IPPROTO_TCP
+    )
       return NF_ACCEPT;
     const b = skb.buf;
     const l4 = skb.l4off;
