@@ -328,6 +328,8 @@ function markJump(
 
 /** A set's hash, when a lookup of it may be the inlined probe (no dense table, no intervals). */
 const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefined;
+/** A set whose lookup may be hashSlot: a hash, or a compact set (which may move to a hash). */
+const exactOf = (s: RtSet): boolean => s.exact && s.dense === undefined;
 
 /** Rewrites the table's plain program (see the head of this file). */
 export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]): FastProgram {
@@ -525,7 +527,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       case OP_LOOKUP: {
         const ps = code[pc + 1]!;
-        emit(hashOf(t.psets[ps]!) ? F.HLOOKUP : F.LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
+        emit(exactOf(t.psets[ps]!) ? F.HLOOKUP : F.LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
         fail();
         break;
       }
@@ -914,6 +916,16 @@ function vpackOf(set: RtSet, chainPc: Int32Array): Int32Array {
 
 /** A hash set's slot for the key in registers 0..: the element if live at `now`, else the catch-all. */
 function hashSlot(set: RtSet, r: Float64Array, now: number): number {
+  const sm = set.small;
+  if (sm !== undefined) {
+    // A compact set (CompactSet): an empty one answers from its size; else the key, slot and
+    // expiry in one array.
+    if (sm.size === 0) return set.catchAll;
+    const e = sm.findRegs(r);
+    if (e < 0) return set.catchAll;
+    const w = sm.words;
+    return sm.tab[e + w + 1]! > now ? sm.tab[e + w]! : set.catchAll;
+  }
   const s = set.hash!.lookupRegs(r);
   if (s < 0) return set.catchAll;
   if (set.mayExpire && !(set.expires[s]! > now)) return set.catchAll;

@@ -208,6 +208,117 @@ export class HashIndex {
   }
 }
 
+/**
+ * A small exact-key set's elements with their expiry and timeout, in one Float64Array (issue 16,
+ * "Speed": kube-proxy's session-affinity sets, one per endpoint, hold a client or two). Each entry
+ * is its key's words (u32s), its slot (EMPTY, TOMB or the element's slot), its absolute expiry
+ * (Infinity for none) and its timeout (seconds, 0 for none), so a lookup and an update's refresh
+ * read one array: up to `CompactSet.CAP` entries, the position by the hash HashIndex uses
+ * (hashWords), linear probing bounded by the table's size. An empty set answers from `size` alone.
+ * An entry's slot leaves the table when its element is deleted or replaced after it expired;
+ * a set whose elements outgrow it moves to a HashIndex (RtSet.addKey).
+ */
+export class CompactSet {
+  /** Entries the table holds (a power of two). */
+  static readonly CAP = 2;
+  readonly tab: Float64Array;
+  readonly stride: number;
+  /** Live entries. */
+  size = 0;
+  /** Live entries and tombstones. */
+  used = 0;
+
+  constructor(readonly words: number) {
+    this.stride = words + 3;
+    this.tab = new Float64Array(CompactSet.CAP * this.stride);
+    for (let i = words; i < this.tab.length; i += this.stride) this.tab[i] = EMPTY;
+  }
+
+  /** The entry (its offset in tab) holding the key k[off .. off + words - 1], or -1. */
+  find(k: ArrayLike<number>, off = 0): number {
+    if (this.size === 0) return -1;
+    const w = this.words;
+    const st = this.stride;
+    const tab = this.tab;
+    const h = hashWords(k, off, w);
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v === EMPTY) return -1;
+      if (v >= 0) {
+        let j = 0;
+        while (j < w && tab[e + j] === k[off + j]! >>> 0) j++;
+        if (j === w) return e;
+      }
+    }
+    return -1;
+  }
+
+  /** find of the key held in r[0 .. words - 1] (the fast walk's registers, u32s as doubles). */
+  findRegs(r: Float64Array): number {
+    if (this.size === 0) return -1;
+    const w = this.words;
+    const st = this.stride;
+    const tab = this.tab;
+    let h = 0x811c9dc5 ^ w;
+    for (let j = 0; j < w; j++) {
+      h = Math.imul(h ^ r[j]!, 0x9e3779b1);
+      h = (h << 13) | (h >>> 19);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v === EMPTY) return -1;
+      if (v >= 0) {
+        let j = 0;
+        while (j < w && tab[e + j] === r[j]! >>> 0) j++;
+        if (j === w) return e;
+      }
+    }
+    return -1;
+  }
+
+  /** The entry holding `slot`, or -1 (a scan of CAP entries: the control plane's, not a lookup's). */
+  entryOfSlot(slot: number): number {
+    const w = this.words;
+    for (let e = 0; e < this.tab.length; e += this.stride) if (this.tab[e + w] === slot) return e;
+    return -1;
+  }
+
+  /**
+   * A new entry for a key not in the table (find answered -1): its offset, or -1 when no entry is
+   * free (the caller moves the set to a HashIndex).
+   */
+  insert(k: ArrayLike<number>, off: number, slot: number, expiry: number, timeout: number): number {
+    const w = this.words;
+    const st = this.stride;
+    const tab = this.tab;
+    const h = hashWords(k, off, w);
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v >= 0) continue;
+      if (v === EMPTY) this.used++;
+      for (let j = 0; j < w; j++) tab[e + j] = k[off + j]! >>> 0;
+      tab[e + w] = slot;
+      tab[e + w + 1] = expiry;
+      tab[e + w + 2] = timeout;
+      this.size++;
+      return e;
+    }
+    return -1;
+  }
+
+  /** Removes the entry at `e` (a tombstone: a probe goes past it). */
+  remove(e: number): void {
+    this.tab[e + this.words] = TOMB;
+    this.size--;
+  }
+}
+
 /** One element of an interval set: per field (one word each), its first and last value. */
 export interface IntervalElem {
   readonly lo: ArrayLike<number>;
