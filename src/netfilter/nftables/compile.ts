@@ -321,7 +321,7 @@ export class RtTable {
     if (s.kind === 'nat' && this.emitNat(s, ctx, chain, w, i)) return;
     w.pc = mark;
     const ops = this.compileStmt(s, ctx, chain);
-    const fc = ops.length === 1 ? fastCallOf(s) : undefined;
+    const fc = ops.length === 1 ? (fastCallOf(s) ?? this.fastDynset(s)) : undefined;
     for (const op of ops) {
       const at = this.calls.push(op) - 1;
       if (fc) this.fastCalls[at] = fc;
@@ -1382,6 +1382,24 @@ export class RtTable {
       }
       return R_GO;
     };
+  }
+
+  /**
+   * What fast.ts's F.KSVCA needs to run a dynset closure's work in place (kube-proxy's session
+   * affinity, `update @affinity-… { ip saddr }`): `add`/`update` of the key `ip saddr` alone into
+   * a set of exact keys without map data or counters, no statements in the element. Its effect is
+   * dynsetOp's closure's for such a statement: the key from the packet (none: the rule breaks),
+   * addKey, the new element's creator, an update's refresh of an element that has a timeout.
+   */
+  private fastDynset(s: NftStmt): FastCall | undefined {
+    if (s.kind !== 'dynset' || s.op === 'delete' || s.data || (s.stmts?.length ?? 0) > 0) return undefined;
+    const k = s.key;
+    if (k.kind !== 'payload' || k.proto !== 'ip' || k.field !== 'saddr') return undefined;
+    const set = this.sets.get(s.set);
+    if (!set?.exact || set.cfg.dataFields !== 0 || set.cfg.counters || set.cfg.strFields.length !== 1)
+      return undefined;
+    const timeout = s.timeout !== undefined ? s.timeout / 1000 : set.cfg.timeout;
+    return { dynset: { set, update: s.op === 'update', timeout, stmt: s } };
   }
 
   /** A per-element limit (meters: `update @m { ip saddr limit rate over 10/second }`). */

@@ -25,6 +25,7 @@
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
 // two walks equal on random rulesets, sets and maps; nftables-fast-kube.test.ts on random
 // kube-proxy rulesets, with the NAT bound and the traced rule).
+import type { NftStmt } from '../../rules/nft/model.ts';
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
@@ -206,12 +207,21 @@ const enum F {
    * one cache line up to 3 endpoints.
    */
   KSVC = 39,
+  /**
+   * F.KSVC for a service with session affinity (affinityRecord): before the random pick, each
+   * endpoint's `ip saddr @affinity-… goto endpoint-…`, and in the endpoint, `update @affinity-… {
+   * ip saddr }` between its mark jump and its NAT. [op, n | neg << 16, mask, want, and, xor, then
+   * per endpoint: address, NAT how, NAT ports, its lookup's set (pset), its update (an index in
+   * FastProgram.dynsets)]: 6 + 5n words.
+   */
+  KSVCA = 40,
 }
 
-/** F.KSVC's words before its endpoints, and per endpoint. */
+/** F.KSVC's words before its endpoints, and per endpoint (F.KSVCA: EPA). */
 const enum Ksvc {
   HEAD = 6,
   EP = 3,
+  EPA = 5,
   /** The most endpoints a record holds (more: the general walk). */
   MAX = 256,
 }
@@ -221,7 +231,19 @@ const enum Ksvc {
  * or of `meta mark` with one bitwise operation ([and, xor]: mark = (mark & and) ^ xor).
  */
 export interface FastCall {
-  readonly markSet: readonly [and: number, xor: number];
+  readonly markSet?: readonly [and: number, xor: number];
+  /** compile.ts fastDynset: an `add`/`update @set { ip saddr }` F.KSVCA runs in place. */
+  readonly dynset?: FastDynset;
+}
+
+/** A dynset statement F.KSVCA runs in place of its closure (compile.ts dynsetOp, fastDynset). */
+export interface FastDynset {
+  readonly set: RtSet;
+  readonly update: boolean;
+  /** Seconds (0: none). */
+  readonly timeout: number;
+  /** The statement (the new element's creator, RtSet.creators). */
+  readonly stmt: Extract<NftStmt, { kind: 'dynset' }>;
 }
 
 /** Words of each plain op (program.ts), by opcode. */
@@ -274,8 +296,10 @@ export class FastProgram {
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
   readonly stack: Int32Array = new Int32Array(Stack.SIZE);
-  /** F.KSVC records (fuseService) in the program. */
+  /** F.KSVC and F.KSVCA records (fuseService) in the program. */
   fused = 0;
+  /** F.KSVCA records' updates. */
+  readonly dynsets: FastDynset[] = [];
 
   constructor(
     readonly code: Int32Array,
@@ -302,8 +326,8 @@ function markChain(
     const op = code[pc];
     if (op === OP_END) return [and, xor];
     if (op === OP_RULE) pc += 3;
-    else if (op === OP_CALL && calls[code[pc + 1]!]) {
-      const [a, x] = calls[code[pc + 1]!]!.markSet;
+    else if (op === OP_CALL && calls[code[pc + 1]!]?.markSet) {
+      const [a, x] = calls[code[pc + 1]!]!.markSet!;
       // ((m & and) ^ xor) & a ^ x = m & (and & a) ^ ((xor & a) ^ x)
       and &= a;
       xor = (xor & a) ^ x;
@@ -591,7 +615,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       case OP_CALL: {
         const fc = calls[code[pc + 1]!];
-        if (fc) emit(F.MARKSET, fc.markSet[0], fc.markSet[1]);
+        if (fc?.markSet) emit(F.MARKSET, fc.markSet[0], fc.markSet[1]);
         else {
           emit(F.CALL, code[pc + 1]!);
           fail();
@@ -615,7 +639,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   }
   // The fused service records (F.KSVC) after the program, each starting a cache line of the
   // array's when it fits in one (a record is read from its start: its head and one endpoint).
-  const recs = new Records((nw + 15) & ~15);
+  const recs = new Records((nw + 15) & ~15, t, calls);
   const vpacks: Int32Array[] = [];
   const directs: HashIndex[] = [];
   for (let k = 0; k < hvmaps.length; k++) {
@@ -638,6 +662,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   }
   const fp = new FastProgram(prog, chainPc);
   fp.fused = recs.count;
+  fp.dynsets.push(...recs.dynsets);
   fp.directVersion = new Int32Array(hvmaps.length);
   for (let k = 0; k < hvmaps.length; k++) {
     const set = t.psets[hvmaps[k]!]!;
@@ -659,7 +684,13 @@ class Records {
   count = 0;
   /** Service chain pc (past the implied matches) << 8 | the key's l4proto to its record's pc (-1: none). */
   readonly at = new Map<number, number>();
-  constructor(readonly base: number) {}
+  /** The F.KSVCA records' updates (FastProgram.dynsets). */
+  readonly dynsets: FastDynset[] = [];
+  constructor(
+    readonly base: number,
+    readonly t: RtTable,
+    readonly calls: readonly (FastCall | undefined)[],
+  ) {}
 
   /** Room for `len` words, at a line's start unless it fits in the rest of the current line. */
   alloc(len: number): number {
@@ -699,7 +730,7 @@ function fuseService(fast: Int32Array, packed: number, l4: number, recs: Records
   const id = p * 256 + l4;
   const had = recs.at.get(id);
   if (had !== undefined) return had < 0 ? packed : R.GOTO | (had << 3);
-  const rec = serviceRecord(fast, p, l4);
+  const rec = serviceRecord(fast, p, l4) ?? affinityRecord(fast, p, l4, recs);
   if (!rec) {
     recs.at.set(id, -1);
     return packed;
@@ -747,6 +778,75 @@ function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | unde
     eps.push(addr, how, fast[nat + 6]!);
   }
   return [F.KSVC, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
+}
+
+/**
+ * The F.KSVCA record of a service chain with session affinity at fast pc `p` for l4proto `l4`, or
+ * undefined. kube-proxy's shape (proxier.go, ClientIP affinity): the masquerade rule as in
+ * serviceRecord; per endpoint k < n, in order, `ip saddr @affinity-k goto endpoint-k` (F.PAY of
+ * the network header's bytes 12-15 into register 0, F.HLOOKUP of a set of exact keys without
+ * counters, F.GOTO; each failing to the next rule); then `numgen random mod n vmap { k : goto
+ * endpoint-k }` naming the same endpoints in the same order; each endpoint chain `ip saddr X jump`
+ * to the marks (F.N32EQ_JMARK), `update @… { ip saddr }` (F.CALL of a closure compile.ts's
+ * fastDynset describes, its rule's end the next op), then `meta l4proto P` NAT to X (F.L4NAT).
+ */
+function affinityRecord(fast: Int32Array, p: number, l4: number, recs: Records): number[] | undefined {
+  let q = p;
+  let neg = 1;
+  let mask = 0;
+  let want = 0;
+  let mark: [number, number] | undefined;
+  if (fast[q] === F.N32MASK_JMARK) {
+    if (fast[q + 1] !== 12) return undefined;
+    mask = fast[q + 2]!;
+    want = fast[q + 3]!;
+    neg = fast[q + 4] !== 0 ? 1 : 0;
+    mark = [fast[q + 5]!, fast[q + 6]!];
+    q = fast[q + 7]!;
+  }
+  const lookups: number[] = [];
+  const targets: number[] = [];
+  while (fast[q] === F.PAY) {
+    const next = q + 14;
+    if (fast[q + 1] !== 0 || fast[q + 2] !== 0 || fast[q + 3] !== 12 || fast[q + 4] !== 4) return undefined;
+    if (fast[q + 5] !== -1 || fast[q + 6] !== next) return undefined;
+    if (fast[q + 7] !== F.HLOOKUP || fast[q + 9] !== 1 || fast[q + 10] !== 0 || fast[q + 11] !== next)
+      return undefined;
+    const set = recs.t.psets[fast[q + 8]!]!;
+    if (set.dense !== undefined || !set.exact || set.cfg.counters || set.elemCounters.length > 0)
+      return undefined;
+    if (fast[q + 12] !== F.GOTO) return undefined;
+    lookups.push(fast[q + 8]!);
+    targets.push(fast[q + 13]!);
+    q = next;
+  }
+  if (lookups.length === 0 || fast[q] !== F.NGDVMAP) return undefined;
+  const n = fast[q + 3]!;
+  if (fast[q + 2] !== 0 || fast[q + 1] !== n || n !== lookups.length || n > Ksvc.MAX) return undefined;
+  const eps: number[] = [];
+  const dyns: FastDynset[] = [];
+  for (let k = 0; k < n; k++) {
+    const e = fast[q + 5 + k]!;
+    if ((e & 7) !== R.GOTO || e >> 3 !== targets[k]) return undefined;
+    const ep = e >> 3;
+    if (fast[ep] !== F.N32EQ_JMARK || fast[ep + 1] !== 12) return undefined;
+    const addr = fast[ep + 2]!;
+    mark ??= [fast[ep + 3]!, fast[ep + 4]!];
+    if (mark[0] !== fast[ep + 3] || mark[1] !== fast[ep + 4]) return undefined;
+    const call = fast[ep + 5]!;
+    // The update's rule ends where it breaks or goes on: the NAT either way.
+    if (fast[call] !== F.CALL || fast[call + 2] !== call + 3) return undefined;
+    const dyn = recs.calls[fast[call + 1]!]?.dynset;
+    if (!dyn) return undefined;
+    const nat = call + 3;
+    if (fast[nat] !== F.L4NAT || fast[nat + 1] !== l4) return undefined;
+    const how = fast[nat + 3]!;
+    if ((how & NAT_HAS_ADDR) === 0 || fast[nat + 4] !== addr || fast[nat + 5] !== addr) return undefined;
+    eps.push(addr, how, fast[nat + 6]!, lookups[k]!, recs.dynsets.length + dyns.length);
+    dyns.push(dyn);
+  }
+  recs.dynsets.push(...dyns);
+  return [F.KSVCA, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
 }
 
 /**
@@ -1188,6 +1288,54 @@ export function runFast(
         case F.KSVC:
           // Reached after an op tested later above: the loop's head runs it.
           continue;
+        case F.KSVCA: {
+          // A service with session affinity from one record (affinityRecord): the ops of its
+          // chains in their order with their effects (F.KSVC's, and the lookups and the update).
+          const o = skb.off;
+          const has = 16 <= skb.len;
+          const b = skb.buf;
+          const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+          const w1 = c[pc + 1]!;
+          const n = w1 & 0xffff;
+          if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          }
+          // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each).
+          let x = -1;
+          if (has) {
+            r[0] = sa >>> 0;
+            for (let k = 0; k < n; k++)
+              if (hashSlot(t.psets[c[pc + Ksvc.HEAD + Ksvc.EPA * k + 3]!]!, r, now) >= 0) {
+                x = k;
+                break;
+              }
+          }
+          if (x < 0) {
+            x = random(skb, n);
+            r[0] = x;
+          }
+          const e = pc + Ksvc.HEAD + Ksvc.EPA * x;
+          const addr = c[e]!;
+          if (has && sa === addr) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          }
+          if (has) {
+            // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
+            const d = fp.dynsets[c[e + 4]!]!;
+            const set = d.set;
+            const key = t.key;
+            key[0] = sa;
+            const slot = set.addKey(key, now, d.timeout);
+            if (slot >= 0) {
+              if (set.fresh) set.creators[slot] = d.stmt;
+              else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
+            }
+          }
+          v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
+          break;
+        }
         case F.END:
         case F.RETURN:
           if (sp === 0) return policy;
