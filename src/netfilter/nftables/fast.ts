@@ -212,16 +212,21 @@ const enum F {
    * endpoint's `ip saddr @affinity-… goto endpoint-…`, and in the endpoint, `update @affinity-… {
    * ip saddr }` between its mark jump and its NAT. [op, n | neg << 16, mask, want, and, xor, then
    * per endpoint: address, NAT how, NAT ports, its lookup's set (pset), its update (an index in
-   * FastProgram.dynsets)]: 6 + 5n words.
+   * FastProgram.dynsets), its set's CompactSet block (chunk index in FastProgram.chunks << 13 |
+   * base; -1: none, or the update is to another set)]: 6 + 6n words.
    */
   KSVCA = 40,
 }
 
-/** F.KSVC's words before its endpoints, and per endpoint (F.KSVCA: EPA). */
+/** F.KSVCA's words per endpoint (its head is F.KSVC's). */
+const enum KsvcA {
+  EP = 6,
+}
+
+/** F.KSVC's words before its endpoints, and per endpoint. */
 const enum Ksvc {
   HEAD = 6,
   EP = 3,
-  EPA = 5,
   /** The most endpoints a record holds (more: the general walk). */
   MAX = 256,
 }
@@ -300,6 +305,8 @@ export class FastProgram {
   fused = 0;
   /** F.KSVCA records' updates. */
   readonly dynsets: FastDynset[] = [];
+  /** The chunks of the CompactSet blocks F.KSVCA records name. */
+  readonly chunks: Float64Array[] = [];
 
   constructor(
     readonly code: Int32Array,
@@ -663,6 +670,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   const fp = new FastProgram(prog, chainPc);
   fp.fused = recs.count;
   fp.dynsets.push(...recs.dynsets);
+  fp.chunks.push(...recs.chunks);
   fp.directVersion = new Int32Array(hvmaps.length);
   for (let k = 0; k < hvmaps.length; k++) {
     const set = t.psets[hvmaps[k]!]!;
@@ -686,6 +694,18 @@ class Records {
   readonly at = new Map<number, number>();
   /** The F.KSVCA records' updates (FastProgram.dynsets). */
   readonly dynsets: FastDynset[] = [];
+  /** The chunks of the CompactSet blocks they name (FastProgram.chunks), and each one's index. */
+  readonly chunks: Float64Array[] = [];
+  readonly chunkIndex = new Map<Float64Array, number>();
+
+  /** A set's CompactSet block as chunk index << 13 | base, or -1 (not compact, or not 1 word). */
+  block(set: RtSet): number {
+    const sm = set.small;
+    if (sm === undefined || sm.words !== 1 || sm.base >= 1 << 13) return -1;
+    let i = this.chunkIndex.get(sm.tab);
+    if (i === undefined) this.chunkIndex.set(sm.tab, (i = this.chunks.push(sm.tab) - 1));
+    return (i << 13) | sm.base;
+  }
   constructor(
     readonly base: number,
     readonly t: RtTable,
@@ -842,7 +862,9 @@ function affinityRecord(fast: Int32Array, p: number, l4: number, recs: Records):
     if (fast[nat] !== F.L4NAT || fast[nat + 1] !== l4) return undefined;
     const how = fast[nat + 3]!;
     if ((how & NAT_HAS_ADDR) === 0 || fast[nat + 4] !== addr || fast[nat + 5] !== addr) return undefined;
+    const own = dyn.set === recs.t.psets[lookups[k]!];
     eps.push(addr, how, fast[nat + 6]!, lookups[k]!, recs.dynsets.length + dyns.length);
+    eps.push(own ? recs.block(dyn.set) : -1);
     dyns.push(dyn);
   }
   recs.dynsets.push(...dyns);
@@ -1020,7 +1042,7 @@ function hashSlot(set: RtSet, r: Float64Array, now: number): number {
   if (sm !== undefined) {
     // A compact set (CompactSet): an empty one answers from its size; else the key, slot and
     // expiry in one array.
-    if (sm.size === 0) return set.catchAll;
+    if (sm.tab[sm.base] === 0) return set.catchAll;
     const e = sm.findRegs(r);
     if (e < 0) return set.catchAll;
     const w = sm.words;
@@ -1301,27 +1323,69 @@ export function runFast(
             if (sp >= Stack.SIZE) return T.DROP;
             skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
           }
-          // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each).
+          // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each):
+          // a compact set's block read in place (an empty one's header only; a compact set has no
+          // catch-all, made without elements), else the set's lookup (hashSlot).
           let x = -1;
+          let hit = -1;
+          let tab: Float64Array | undefined;
           if (has) {
-            r[0] = sa >>> 0;
-            for (let k = 0; k < n; k++)
-              if (hashSlot(t.psets[c[pc + Ksvc.HEAD + Ksvc.EPA * k + 3]!]!, r, now) >= 0) {
+            const key = sa >>> 0;
+            r[0] = key;
+            let h = Math.imul(0x811c9dc4 ^ key, 0x9e3779b1); // hashWords of one word
+            h = (h << 13) | (h >>> 19);
+            h ^= h >>> 16;
+            h = Math.imul(h, 0x85ebca6b);
+            h ^= h >>> 13;
+            for (let k = 0; k < n; k++) {
+              const ek = pc + Ksvc.HEAD + KsvcA.EP * k;
+              const cb = c[ek + 5]!;
+              if (cb >= 0) {
+                const ch = fp.chunks[cb >>> 13]!;
+                const b0 = cb & 8191;
+                const size = ch[b0]!;
+                if (size === 0) continue;
+                if (size > 0) {
+                  // CompactSet.find: CAP 2 entries of [key, slot, expiry, timeout].
+                  for (let m = 0; m < 2; m++) {
+                    const e = b0 + 1 + ((h + m) & 1) * 4;
+                    const sl = ch[e + 1]!;
+                    if (sl === -1) break; // EMPTY
+                    if (sl >= 0 && ch[e] === key) {
+                      if (ch[e + 2]! > now) hit = e;
+                      break;
+                    }
+                  }
+                  if (hit >= 0) {
+                    x = k;
+                    tab = ch;
+                    break;
+                  }
+                  continue;
+                }
+              }
+              if (hashSlot(t.psets[c[ek + 3]!]!, r, now) >= 0) {
                 x = k;
                 break;
               }
+            }
           }
           if (x < 0) {
             x = random(skb, n);
             r[0] = x;
           }
-          const e = pc + Ksvc.HEAD + Ksvc.EPA * x;
+          const e = pc + Ksvc.HEAD + KsvcA.EP * x;
           const addr = c[e]!;
           if (has && sa === addr) {
             if (sp >= Stack.SIZE) return T.DROP;
             skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
           }
-          if (has) {
+          if (tab !== undefined) {
+            // The update of the live element the lookup found in this set's block: addKey answers
+            // its slot, not new; an update refreshes an element that has a timeout.
+            const d = fp.dynsets[c[e + 4]!]!;
+            if (d.update && d.timeout > 0 && tab[hit + 3]! > 0) tab[hit + 2] = now + d.timeout;
+          } else if (has) {
             // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
             const d = fp.dynsets[c[e + 4]!]!;
             const set = d.set;

@@ -208,41 +208,66 @@ export class HashIndex {
   }
 }
 
+/** Doubles per chunk of CompactSet tables (64 KB). */
+const CHUNK = 8192;
+let chunk = new Float64Array(0);
+let chunkAt = 0;
+
 /**
- * A small exact-key set's elements with their expiry and timeout, in one Float64Array (issue 16,
- * "Speed": kube-proxy's session-affinity sets, one per endpoint, hold a client or two). Each entry
- * is its key's words (u32s), its slot (EMPTY, TOMB or the element's slot), its absolute expiry
- * (Infinity for none) and its timeout (seconds, 0 for none), so a lookup and an update's refresh
- * read one array: up to `CompactSet.CAP` entries, the position by the hash HashIndex uses
- * (hashWords), linear probing bounded by the table's size. An empty set answers from `size` alone.
- * An entry's slot leaves the table when its element is deleted or replaced after it expired;
- * a set whose elements outgrow it moves to a HashIndex (RtSet.addKey).
+ * A small exact-key set's elements with their expiry and timeout (issue 16, "Speed": kube-proxy's
+ * session-affinity sets, one per endpoint, hold a client or two). Its table is a block of a shared
+ * chunk, the sets made one after another side by side (a service's sets, declared together, in a
+ * line or two): a header word, the live entries' count (-1 once the set moved to a HashIndex),
+ * then `CompactSet.CAP` entries, each its key's words (u32s), its slot (EMPTY, TOMB or the
+ * element's slot), its absolute expiry (Infinity for none) and its timeout (seconds, 0 for none),
+ * so a lookup and an update's refresh read one block. The position by the hash HashIndex uses
+ * (hashWords), linear probing bounded by the table's size. An empty set answers from its header.
+ * An entry's slot leaves the table when its element is deleted or replaced after it expired; a set
+ * whose elements outgrow it moves to a HashIndex (RtSet.addKey, `spilled`).
  */
 export class CompactSet {
   /** Entries the table holds (a power of two). */
   static readonly CAP = 2;
+  /** The chunk holding the table, from `base` on (the header; entries from base + 1). */
   readonly tab: Float64Array;
+  readonly base: number;
   readonly stride: number;
-  /** Live entries. */
-  size = 0;
   /** Live entries and tombstones. */
   used = 0;
 
   constructor(readonly words: number) {
     this.stride = words + 3;
-    this.tab = new Float64Array(CompactSet.CAP * this.stride);
-    for (let i = words; i < this.tab.length; i += this.stride) this.tab[i] = EMPTY;
+    const len = 1 + CompactSet.CAP * this.stride;
+    if (chunkAt + len > chunk.length) {
+      chunk = new Float64Array(Math.max(CHUNK, len));
+      chunkAt = 0;
+    }
+    this.tab = chunk;
+    this.base = chunkAt;
+    chunkAt += len;
+    for (let i = this.base + 1 + words; i < this.base + len; i += this.stride) this.tab[i] = EMPTY;
+  }
+
+  /** Live entries. */
+  get size(): number {
+    return this.tab[this.base]!;
+  }
+
+  /** The set moved to a HashIndex: its header says so to a reader of the block (fast.ts F.KSVCA). */
+  spilled(): void {
+    this.tab[this.base] = -1;
   }
 
   /** The entry (its offset in tab) holding the key k[off .. off + words - 1], or -1. */
   find(k: ArrayLike<number>, off = 0): number {
-    if (this.size === 0) return -1;
+    const tab = this.tab;
+    if (tab[this.base]! <= 0) return -1;
     const w = this.words;
     const st = this.stride;
-    const tab = this.tab;
+    const b = this.base + 1;
     const h = hashWords(k, off, w);
     for (let n = 0; n < CompactSet.CAP; n++) {
-      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
       const v = tab[e + w]!;
       if (v === EMPTY) return -1;
       if (v >= 0) {
@@ -256,10 +281,11 @@ export class CompactSet {
 
   /** find of the key held in r[0 .. words - 1] (the fast walk's registers, u32s as doubles). */
   findRegs(r: Float64Array): number {
-    if (this.size === 0) return -1;
+    const tab = this.tab;
+    if (tab[this.base]! <= 0) return -1;
     const w = this.words;
     const st = this.stride;
-    const tab = this.tab;
+    const b = this.base + 1;
     let h = 0x811c9dc5 ^ w;
     for (let j = 0; j < w; j++) {
       h = Math.imul(h ^ r[j]!, 0x9e3779b1);
@@ -269,7 +295,7 @@ export class CompactSet {
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     for (let n = 0; n < CompactSet.CAP; n++) {
-      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
       const v = tab[e + w]!;
       if (v === EMPTY) return -1;
       if (v >= 0) {
@@ -284,8 +310,16 @@ export class CompactSet {
   /** The entry holding `slot`, or -1 (a scan of CAP entries: the control plane's, not a lookup's). */
   entryOfSlot(slot: number): number {
     const w = this.words;
-    for (let e = 0; e < this.tab.length; e += this.stride) if (this.tab[e + w] === slot) return e;
+    const end = this.base + 1 + CompactSet.CAP * this.stride;
+    for (let e = this.base + 1; e < end; e += this.stride) if (this.tab[e + w] === slot) return e;
     return -1;
+  }
+
+  /** Each entry's offset (live or not: read its slot word). */
+  entries(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < CompactSet.CAP; i++) out.push(this.base + 1 + i * this.stride);
+    return out;
   }
 
   /**
@@ -296,9 +330,10 @@ export class CompactSet {
     const w = this.words;
     const st = this.stride;
     const tab = this.tab;
+    const b = this.base + 1;
     const h = hashWords(k, off, w);
     for (let n = 0; n < CompactSet.CAP; n++) {
-      const e = ((h + n) & (CompactSet.CAP - 1)) * st;
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
       const v = tab[e + w]!;
       if (v >= 0) continue;
       if (v === EMPTY) this.used++;
@@ -306,7 +341,7 @@ export class CompactSet {
       tab[e + w] = slot;
       tab[e + w + 1] = expiry;
       tab[e + w + 2] = timeout;
-      this.size++;
+      tab[this.base]!++;
       return e;
     }
     return -1;
@@ -315,7 +350,7 @@ export class CompactSet {
   /** Removes the entry at `e` (a tombstone: a probe goes past it). */
   remove(e: number): void {
     this.tab[e + this.words] = TOMB;
-    this.size--;
+    this.tab[this.base]!--;
   }
 }
 

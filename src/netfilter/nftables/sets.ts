@@ -194,7 +194,8 @@ export class RtSet {
     this.hash = new HashIndex(w, Math.max(8, sm.size * 2));
     this.expires = new Float64Array(this.capacity).fill(NaN);
     this.timeouts = new Float64Array(this.capacity);
-    for (let e = 0; e < sm.tab.length; e += sm.stride) {
+    sm.spilled();
+    for (const e of sm.entries()) {
       const slot = sm.tab[e + w]!;
       if (slot < 0) continue;
       this.hash.insert(sm.tab, e, slot);
