@@ -19,7 +19,10 @@
 //   to one record (F.KSVC, fuseService: the masquerade condition and mark, the endpoint count, each
 //   endpoint's address, NAT and ports), after the program: a first packet reads the map's hash
 //   entry and that record's line, not the two chains' code (the chains stay for every other way in;
-//   anything outside the shape, a counter included, keeps the element's goto to the chain).
+//   anything outside the shape, a counter included, keeps the element's goto to the chain);
+// - a service with session affinity too (F.KSVCA, affinityRecord): its per-endpoint `ip saddr
+//   @affinity-k` lookups read the sets' CompactSet blocks in place, and the endpoint's `update
+//   @affinity-k { ip saddr }` runs in place of its closure (compile.ts fastDynset).
 // Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the

@@ -4,7 +4,9 @@
 // the element whose every field's range holds the key's field). A key is a run of 32-bit words, one
 // or more per field as the kernel's registers hold them (NFT_REG32: each field padded to 4 bytes);
 // strings (interface names) are one word each, an id the compiler interns. Never a walk over the
-// elements: a lookup costs a hash probe, or one binary search per field.
+// elements: a lookup costs a hash probe, or one binary search per field. Small sets filled from
+// the packet path start in a compact table of their own (CompactSet) with each element's expiry
+// and timeout beside its key.
 
 /** The 32-bit mix of a key's words (a multiply-rotate hash; the table's size is a power of two). */
 function hashWords(k: ArrayLike<number>, off: number, n: number): number {
