@@ -199,7 +199,7 @@ export function firstPacket(k: number, src: number, dst: number, proto: number, 
  * 4,096 first packets, half from inside the cluster CIDR, to services spread over `spread`
  * distinct services of an `n`-service map (each packet's chains hot in cache, or likely cold).
  */
-export function spreadPackets(n: number, spread: number): Skb[] {
+export function spreadPackets(n: number, spread: number, count = 4096): Skb[] {
   const skbs: Skb[] = [];
   let rnd = 12345;
   const picks: number[] = [];
@@ -207,7 +207,7 @@ export function spreadPackets(n: number, spread: number): Skb[] {
     rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
     picks.push(rnd % n);
   }
-  for (let k = 0; k < 4096; k++) {
+  for (let k = 0; k < count; k++) {
     const i = picks[k % spread]!;
     const src = k % 2 === 0 ? 0x0a000005 : 0xc6336409; // 10.0.0.5, 198.51.100.9
     skbs.push(firstPacket(k, src, serviceIp(i), serviceProto(i), servicePort(i)));

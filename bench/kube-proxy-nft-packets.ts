@@ -27,6 +27,8 @@
 // to 4,096 ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures/kube-proxy-nft.ts, read
 // with parseNft) as nft.bench.ts's "own text" rows, not the model's; `own-ring-noaffinity` and
 // `own-cold-noaffinity` only to ClusterIPs of its services without session affinity.
+// A SPREAD past 4,096 sends 16,384 packets (its ring 1 MB, the size of the simulated L2), so that
+// every packet's service may differ from the others': the model at 10,000 services spread.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
 import type { NftChainTable } from '../src/netfilter/nftables/index.ts';
 import { NF_INET_PRE_ROUTING } from '../src/netfilter/core/hook-numbers.ts';
@@ -79,7 +81,7 @@ if (own) {
   if (!r.ok) throw new Error(`kube-proxy's text did not parse: ${r.diagnostics[0]!.message}`);
   rs = r.ruleset;
   skbs = ownTextPackets(text, mode.endsWith('-noaffinity'));
-} else skbs = spreadPackets(services, spread);
+} else skbs = spreadPackets(services, spread, spread > 4096 ? 16384 : 4096);
 const tables = nftFrontEnd(rs).tables(env, undefined);
 (tables[0] as NftChainTable).rt.makeFast();
 const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;

@@ -264,12 +264,20 @@ if (!only || only.test(kname)) {
   const pre = tables.find((t) => t.name === 'ip kube-proxy nat-prerouting')!;
   const skbs = ownTextPackets(text);
   const nsvc = clusterIps(text).length;
-  classify(`${kname}: first-packet classification over ${nsvc} ClusterIPs`, pre, skbs);
+  // NATBOX_BENCH_AGAINST: the other checkout's tables for the same text (this checkout's reader).
+  const parsed = theirFrontEnd ? parseNft(lines(text)) : undefined;
+  const theirs =
+    parsed?.ok && theirFrontEnd
+      ? theirFrontEnd(parsed.ruleset)
+          .tables(env, undefined)
+          .find((t) => t.name === 'ip kube-proxy nat-prerouting')
+      : undefined;
+  classify(`${kname}: first-packet classification over ${nsvc} ClusterIPs`, pre, skbs, theirs);
   classify(
     `${kname}: first-packet classification over ${nsvc} ClusterIPs, Skb.load from a ring`,
     pre,
     skbs,
-    undefined,
+    theirs,
     ringOf(skbs),
   );
   sideBySide(kname, text, nb, nbCpu, ours);

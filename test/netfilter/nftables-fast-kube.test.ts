@@ -350,9 +350,60 @@ test("nft fast walk: kube-proxy's own text fuses the services of the shape, and 
       assert.deepEqual(na, nats);
       assert.equal(nats.length, 6, 'each ClusterIP is dnat-ed');
     }
-  // Every service with endpoints and no affinity rule has a record.
-  assert.equal(
-    fast.rt.fast!.fused,
-    svcs.length - new Set(text.match(/service-\S+(?= ip saddr @affinity)/g)).size,
+  // Every service with endpoints has a record, those with session affinity too (F.KSVCA).
+  assert.equal(fast.rt.fast!.fused, svcs.length);
+  assert.ok(fast.rt.fast!.dynsets.length > 0);
+});
+
+test("nft fast walk: kube-proxy's session affinity (fused) as the traced walk over time: hits, refreshes, expiry, re-adds", () => {
+  // bench/fixtures/kube-proxy-nft.ts: every 10th service has ClientIP affinity, timeout 10800 s.
+  const text = kubeProxyNftText(60);
+  const parsed = parseNft(
+    text.split('\n').map((l, i) => ({ text: l, file: 'kp.nft', line: i + 1, column: 1 })),
   );
+  assert.ok(parsed.ok);
+  const fast = baseOf(structuredClone(parsed.ruleset));
+  const plain = baseOf(structuredClone(parsed.ruleset));
+  const dsts = [...text.matchAll(/add rule ip kube-proxy (service-\S+) ip daddr ([\d.]+) ip saddr !=/g)]
+    .filter((m) => text.includes(`${m[1]} ip saddr @affinity`))
+    .map((m) => m[2]!.split('.').reduce((a, b) => a * 256 + Number(b), 0));
+  assert.ok(dsts.length >= 4);
+  const clients = [0x0a000005, 0xc6336409, 0xc633640a, 0x0a0000fe];
+  // Times apart from the timeout's edges except where the edge is the point (10803 = 3 + 10800).
+  const times = [1, 2, 3, 3, 5000, 10802, 10803, 10804, 15799, 15801, 20000, 40000];
+  let n = 0;
+  for (const now of times)
+    for (const dst of dsts)
+      for (let c = 0; c < clients.length; c++) {
+        if ((now + c + dst) % 3 === 0) continue; // not every client every time
+        const src = clients[c]!;
+        const sa = firstPacketSkb(src, dst, 80, true, 0, 11 + n);
+        const sb = firstPacketSkb(src, dst, 80, true, 0, 11 + n++);
+        nats = [];
+        const va = fast.run(NF_INET_PRE_ROUTING, sa, now, undefined);
+        const na = nats;
+        nats = [];
+        traced = [];
+        const vb = plain.run(NF_INET_PRE_ROUTING, sb, now, tracer);
+        assert.equal(va, vb, `t=${now} ${src} -> ${dst}: verdict`);
+        assert.equal(sa.mark >>> 0, sb.mark >>> 0);
+        assert.deepEqual(na, nats, `t=${now} ${src} -> ${dst}: nat`);
+        assert.ok(traced.some((x) => x.includes(' endpoint-')));
+      }
+  // Every affinity set holds the same elements, expiries and timeouts in both walks.
+  let sets = 0;
+  for (const [name, a] of fast.rt.sets) {
+    if (!name.startsWith('affinity-')) continue;
+    const b = plain.rt.sets.get(name)!;
+    sets++;
+    assert.equal(a.slots, b.slots, name);
+    assert.deepEqual(a.added, b.added, name);
+    assert.deepEqual(a.creators, b.creators, name);
+    for (let s = 0; s < a.slots; s++) {
+      assert.equal(a.expiryOf(s), b.expiryOf(s), `${name} slot ${s}`);
+      assert.equal(a.timeoutOf(s), b.timeoutOf(s), `${name} slot ${s}`);
+    }
+  }
+  assert.ok(sets >= 8);
+  assert.ok(fast.rt.fast!.dynsets.length >= 8, 'the affinity services are fused');
 });

@@ -321,7 +321,7 @@ export class RtTable {
     if (s.kind === 'nat' && this.emitNat(s, ctx, chain, w, i)) return;
     w.pc = mark;
     const ops = this.compileStmt(s, ctx, chain);
-    const fc = ops.length === 1 ? fastCallOf(s) : undefined;
+    const fc = ops.length === 1 ? (fastCallOf(s) ?? this.fastDynset(s)) : undefined;
     for (const op of ops) {
       const at = this.calls.push(op) - 1;
       if (fc) this.fastCalls[at] = fc;
@@ -1304,7 +1304,7 @@ export class RtTable {
   private dynsetOp(s: Extract<NftStmt, { kind: 'dynset' }>, ctx: ExprCtx): Op {
     const set = this.sets.get(s.set);
     if (!set) throw new NftRefusal(`no set @${s.set}`, s, `@${s.set}`);
-    if (!set.hash)
+    if (!set.exact)
       throw new NftRefusal('add/update/delete on an interval set is not simulated', s, `@${s.set}`);
     // A map's data (nft's map statement, `add @m { ip saddr : 0x1 }`): the kernel loads it into
     // registers with the key, before the dynset (an expression that breaks ends the rule), and
@@ -1370,8 +1370,7 @@ export class RtTable {
         set.creators[slot] = s;
       }
       // nft_dynset_eval: `update` refreshes the expiry of an element that has a timeout of its own.
-      if (update && !set.fresh && timeout > 0 && set.timeouts[slot]! > 0)
-        set.expires[slot] = rt.now + timeout;
+      if (update && !set.fresh && timeout > 0) set.refresh(slot, rt.now + timeout);
       if (counter || set.cfg.counters) {
         set.packets[slot]!++;
         set.bytes[slot]! += skb.len;
@@ -1383,6 +1382,24 @@ export class RtTable {
       }
       return R_GO;
     };
+  }
+
+  /**
+   * What fast.ts's F.KSVCA needs to run a dynset closure's work in place (kube-proxy's session
+   * affinity, `update @affinity-… { ip saddr }`): `add`/`update` of the key `ip saddr` alone into
+   * a set of exact keys without map data or counters, no statements in the element. Its effect is
+   * dynsetOp's closure's for such a statement: the key from the packet (none: the rule breaks),
+   * addKey, the new element's creator, an update's refresh of an element that has a timeout.
+   */
+  private fastDynset(s: NftStmt): FastCall | undefined {
+    if (s.kind !== 'dynset' || s.op === 'delete' || s.data || (s.stmts?.length ?? 0) > 0) return undefined;
+    const k = s.key;
+    if (k.kind !== 'payload' || k.proto !== 'ip' || k.field !== 'saddr') return undefined;
+    const set = this.sets.get(s.set);
+    if (!set?.exact || set.cfg.dataFields !== 0 || set.cfg.counters || set.cfg.strFields.length !== 1)
+      return undefined;
+    const timeout = s.timeout !== undefined ? s.timeout / 1000 : set.cfg.timeout;
+    return { dynset: { set, update: s.op === 'update', timeout, stmt: s } };
   }
 
   /** A per-element limit (meters: `update @m { ip saddr limit rate over 10/second }`). */
@@ -1462,9 +1479,9 @@ function carryStaticExpiry(was: NftSet, old: RtSet, s: NftSet, next: RtSet): voi
     if (el.expires !== undefined || refreshedElems.has(el)) return;
     const o = slots.get(keyText(el.key));
     if (o === undefined) return;
-    const at = old.expires[o]!;
-    if (Number.isNaN(at)) next.expires[slot] = NaN;
-    else if (at < Infinity && next.expires[slot]! < Infinity) next.expires[slot] = at;
+    const at = old.expiryOf(o);
+    if (Number.isNaN(at)) next.setExpiry(slot, NaN);
+    else if (at < Infinity && next.expiryOf(slot) < Infinity) next.setExpiry(slot, at);
   });
 }
 
@@ -1474,24 +1491,25 @@ const keyText = (k: NftExpr): string => JSON.stringify(k, (f, v: unknown) => (f 
 /** Elements the packet path added to `old` still alive go into `next` (same key layout). */
 function carrySet(old: RtSet, next: RtSet): Map<number, number> {
   const moves = new Map<number, number>();
-  if (!old.hash || !next.hash) return moves;
+  if (!old.exact || !next.exact) return moves;
   const w = old.cfg.strFields.length;
   if (w !== next.cfg.strFields.length) return moves;
   const k = new Uint32Array(w);
   const names = [...old.intern.keys()];
   for (const s of old.added) {
-    if (!(old.expires[s]! > -Infinity)) continue; // deleted (NaN)
+    const at = old.expiryOf(s);
+    if (!(at > -Infinity)) continue; // deleted (NaN)
     for (let i = 0; i < w; i++) {
       const v = old.keyWords[s * w + i]!;
       k[i] = old.cfg.strFields[i] ? next.internId(names[v] ?? '') : v;
     }
-    if (next.hash.lookup(k, 0) >= 0) continue;
+    if (next.slotOfKey(k) >= 0) continue;
     const slot = next.addKey(k, -Infinity, 0);
     if (slot < 0) continue;
-    next.expires[slot] = old.expires[s]!;
-    next.timeouts[slot] = old.timeouts[s]!;
+    next.setExpiry(slot, at);
+    next.setTimeout(slot, old.timeoutOf(s));
     next.creators[slot] = old.creators[s];
-    if (old.expires[s]! < Infinity) next.mayExpire = true;
+    if (at < Infinity) next.mayExpire = true;
     next.packets[slot] = old.packets[s]!;
     next.bytes[slot] = old.bytes[s]!;
     next.tokens[slot] = old.tokens[s]!;

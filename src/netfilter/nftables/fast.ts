@@ -19,12 +19,16 @@
 //   to one record (F.KSVC, fuseService: the masquerade condition and mark, the endpoint count, each
 //   endpoint's address, NAT and ports), after the program: a first packet reads the map's hash
 //   entry and that record's line, not the two chains' code (the chains stay for every other way in;
-//   anything outside the shape, a counter included, keeps the element's goto to the chain).
+//   anything outside the shape, a counter included, keeps the element's goto to the chain);
+// - a service with session affinity too (F.KSVCA, affinityRecord): its per-endpoint `ip saddr
+//   @affinity-k` lookups read the sets' CompactSet blocks in place, and the endpoint's `update
+//   @affinity-k { ip saddr }` runs in place of its closure (compile.ts fastDynset).
 // Opcodes and codes are const enums, so the dispatch is a jump table (see below).
 // Everything else runs as table.ts runs it (OP_CALL's closures, OP_GET's getters, sets' own
 // lookups), so the answers are the traced walk's (test/netfilter/nftables-fast.test.ts holds the
 // two walks equal on random rulesets, sets and maps; nftables-fast-kube.test.ts on random
 // kube-proxy rulesets, with the NAT bound and the traced rule).
+import type { NftStmt } from '../../rules/nft/model.ts';
 import type { Skb } from '../core/skb.ts';
 import { T_ACCEPT as TA, T_DROP as TD, T_REJECT as TR, T_STOLEN as TS } from '../core/table.ts';
 import type { NumGetter } from './expr.ts';
@@ -206,6 +210,20 @@ const enum F {
    * one cache line up to 3 endpoints.
    */
   KSVC = 39,
+  /**
+   * F.KSVC for a service with session affinity (affinityRecord): before the random pick, each
+   * endpoint's `ip saddr @affinity-… goto endpoint-…`, and in the endpoint, `update @affinity-… {
+   * ip saddr }` between its mark jump and its NAT. [op, n | neg << 16, mask, want, and, xor, then
+   * per endpoint: address, NAT how, NAT ports, its lookup's set (pset), its update (an index in
+   * FastProgram.dynsets), its set's CompactSet block (chunk index in FastProgram.chunks << 13 |
+   * base; -1: none, or the update is to another set)]: 6 + 6n words.
+   */
+  KSVCA = 40,
+}
+
+/** F.KSVCA's words per endpoint (its head is F.KSVC's). */
+const enum KsvcA {
+  EP = 6,
 }
 
 /** F.KSVC's words before its endpoints, and per endpoint. */
@@ -221,7 +239,19 @@ const enum Ksvc {
  * or of `meta mark` with one bitwise operation ([and, xor]: mark = (mark & and) ^ xor).
  */
 export interface FastCall {
-  readonly markSet: readonly [and: number, xor: number];
+  readonly markSet?: readonly [and: number, xor: number];
+  /** compile.ts fastDynset: an `add`/`update @set { ip saddr }` F.KSVCA runs in place. */
+  readonly dynset?: FastDynset;
+}
+
+/** A dynset statement F.KSVCA runs in place of its closure (compile.ts dynsetOp, fastDynset). */
+export interface FastDynset {
+  readonly set: RtSet;
+  readonly update: boolean;
+  /** Seconds (0: none). */
+  readonly timeout: number;
+  /** The statement (the new element's creator, RtSet.creators). */
+  readonly stmt: Extract<NftStmt, { kind: 'dynset' }>;
 }
 
 /** Words of each plain op (program.ts), by opcode. */
@@ -274,8 +304,12 @@ export class FastProgram {
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
   readonly stack: Int32Array = new Int32Array(Stack.SIZE);
-  /** F.KSVC records (fuseService) in the program. */
+  /** F.KSVC and F.KSVCA records (fuseService) in the program. */
   fused = 0;
+  /** F.KSVCA records' updates. */
+  readonly dynsets: FastDynset[] = [];
+  /** The chunks of the CompactSet blocks F.KSVCA records name. */
+  readonly chunks: Float64Array[] = [];
 
   constructor(
     readonly code: Int32Array,
@@ -302,8 +336,8 @@ function markChain(
     const op = code[pc];
     if (op === OP_END) return [and, xor];
     if (op === OP_RULE) pc += 3;
-    else if (op === OP_CALL && calls[code[pc + 1]!]) {
-      const [a, x] = calls[code[pc + 1]!]!.markSet;
+    else if (op === OP_CALL && calls[code[pc + 1]!]?.markSet) {
+      const [a, x] = calls[code[pc + 1]!]!.markSet!;
       // ((m & and) ^ xor) & a ^ x = m & (and & a) ^ ((xor & a) ^ x)
       and &= a;
       xor = (xor & a) ^ x;
@@ -328,6 +362,8 @@ function markJump(
 
 /** A set's hash, when a lookup of it may be the inlined probe (no dense table, no intervals). */
 const hashOf = (s: RtSet): boolean => s.hash !== undefined && s.dense === undefined;
+/** A set whose lookup may be hashSlot: a hash, or a compact set (which may move to a hash). */
+const exactOf = (s: RtSet): boolean => s.exact && s.dense === undefined;
 
 /** Rewrites the table's plain program (see the head of this file). */
 export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]): FastProgram {
@@ -525,7 +561,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       case OP_LOOKUP: {
         const ps = code[pc + 1]!;
-        emit(hashOf(t.psets[ps]!) ? F.HLOOKUP : F.LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
+        emit(exactOf(t.psets[ps]!) ? F.HLOOKUP : F.LOOKUP, ps, code[pc + 2]!, code[pc + 3]!);
         fail();
         break;
       }
@@ -589,7 +625,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         break;
       case OP_CALL: {
         const fc = calls[code[pc + 1]!];
-        if (fc) emit(F.MARKSET, fc.markSet[0], fc.markSet[1]);
+        if (fc?.markSet) emit(F.MARKSET, fc.markSet[0], fc.markSet[1]);
         else {
           emit(F.CALL, code[pc + 1]!);
           fail();
@@ -613,7 +649,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   }
   // The fused service records (F.KSVC) after the program, each starting a cache line of the
   // array's when it fits in one (a record is read from its start: its head and one endpoint).
-  const recs = new Records((nw + 15) & ~15);
+  const recs = new Records((nw + 15) & ~15, t, calls);
   const vpacks: Int32Array[] = [];
   const directs: HashIndex[] = [];
   for (let k = 0; k < hvmaps.length; k++) {
@@ -636,6 +672,8 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   }
   const fp = new FastProgram(prog, chainPc);
   fp.fused = recs.count;
+  fp.dynsets.push(...recs.dynsets);
+  fp.chunks.push(...recs.chunks);
   fp.directVersion = new Int32Array(hvmaps.length);
   for (let k = 0; k < hvmaps.length; k++) {
     const set = t.psets[hvmaps[k]!]!;
@@ -657,7 +695,25 @@ class Records {
   count = 0;
   /** Service chain pc (past the implied matches) << 8 | the key's l4proto to its record's pc (-1: none). */
   readonly at = new Map<number, number>();
-  constructor(readonly base: number) {}
+  /** The F.KSVCA records' updates (FastProgram.dynsets). */
+  readonly dynsets: FastDynset[] = [];
+  /** The chunks of the CompactSet blocks they name (FastProgram.chunks), and each one's index. */
+  readonly chunks: Float64Array[] = [];
+  readonly chunkIndex = new Map<Float64Array, number>();
+
+  /** A set's CompactSet block as chunk index << 13 | base, or -1 (not compact, or not 1 word). */
+  block(set: RtSet): number {
+    const sm = set.small;
+    if (sm === undefined || sm.words !== 1 || sm.base >= 1 << 13) return -1;
+    let i = this.chunkIndex.get(sm.tab);
+    if (i === undefined) this.chunkIndex.set(sm.tab, (i = this.chunks.push(sm.tab) - 1));
+    return (i << 13) | sm.base;
+  }
+  constructor(
+    readonly base: number,
+    readonly t: RtTable,
+    readonly calls: readonly (FastCall | undefined)[],
+  ) {}
 
   /** Room for `len` words, at a line's start unless it fits in the rest of the current line. */
   alloc(len: number): number {
@@ -697,7 +753,7 @@ function fuseService(fast: Int32Array, packed: number, l4: number, recs: Records
   const id = p * 256 + l4;
   const had = recs.at.get(id);
   if (had !== undefined) return had < 0 ? packed : R.GOTO | (had << 3);
-  const rec = serviceRecord(fast, p, l4);
+  const rec = serviceRecord(fast, p, l4) ?? affinityRecord(fast, p, l4, recs);
   if (!rec) {
     recs.at.set(id, -1);
     return packed;
@@ -745,6 +801,77 @@ function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | unde
     eps.push(addr, how, fast[nat + 6]!);
   }
   return [F.KSVC, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
+}
+
+/**
+ * The F.KSVCA record of a service chain with session affinity at fast pc `p` for l4proto `l4`, or
+ * undefined. kube-proxy's shape (proxier.go, ClientIP affinity): the masquerade rule as in
+ * serviceRecord; per endpoint k < n, in order, `ip saddr @affinity-k goto endpoint-k` (F.PAY of
+ * the network header's bytes 12-15 into register 0, F.HLOOKUP of a set of exact keys without
+ * counters, F.GOTO; each failing to the next rule); then `numgen random mod n vmap { k : goto
+ * endpoint-k }` naming the same endpoints in the same order; each endpoint chain `ip saddr X jump`
+ * to the marks (F.N32EQ_JMARK), `update @… { ip saddr }` (F.CALL of a closure compile.ts's
+ * fastDynset describes, its rule's end the next op), then `meta l4proto P` NAT to X (F.L4NAT).
+ */
+function affinityRecord(fast: Int32Array, p: number, l4: number, recs: Records): number[] | undefined {
+  let q = p;
+  let neg = 1;
+  let mask = 0;
+  let want = 0;
+  let mark: [number, number] | undefined;
+  if (fast[q] === F.N32MASK_JMARK) {
+    if (fast[q + 1] !== 12) return undefined;
+    mask = fast[q + 2]!;
+    want = fast[q + 3]!;
+    neg = fast[q + 4] !== 0 ? 1 : 0;
+    mark = [fast[q + 5]!, fast[q + 6]!];
+    q = fast[q + 7]!;
+  }
+  const lookups: number[] = [];
+  const targets: number[] = [];
+  while (fast[q] === F.PAY) {
+    const next = q + 14;
+    if (fast[q + 1] !== 0 || fast[q + 2] !== 0 || fast[q + 3] !== 12 || fast[q + 4] !== 4) return undefined;
+    if (fast[q + 5] !== -1 || fast[q + 6] !== next) return undefined;
+    if (fast[q + 7] !== F.HLOOKUP || fast[q + 9] !== 1 || fast[q + 10] !== 0 || fast[q + 11] !== next)
+      return undefined;
+    const set = recs.t.psets[fast[q + 8]!]!;
+    if (set.dense !== undefined || !set.exact || set.cfg.counters || set.elemCounters.length > 0)
+      return undefined;
+    if (fast[q + 12] !== F.GOTO) return undefined;
+    lookups.push(fast[q + 8]!);
+    targets.push(fast[q + 13]!);
+    q = next;
+  }
+  if (lookups.length === 0 || fast[q] !== F.NGDVMAP) return undefined;
+  const n = fast[q + 3]!;
+  if (fast[q + 2] !== 0 || fast[q + 1] !== n || n !== lookups.length || n > Ksvc.MAX) return undefined;
+  const eps: number[] = [];
+  const dyns: FastDynset[] = [];
+  for (let k = 0; k < n; k++) {
+    const e = fast[q + 5 + k]!;
+    if ((e & 7) !== R.GOTO || e >> 3 !== targets[k]) return undefined;
+    const ep = e >> 3;
+    if (fast[ep] !== F.N32EQ_JMARK || fast[ep + 1] !== 12) return undefined;
+    const addr = fast[ep + 2]!;
+    mark ??= [fast[ep + 3]!, fast[ep + 4]!];
+    if (mark[0] !== fast[ep + 3] || mark[1] !== fast[ep + 4]) return undefined;
+    const call = fast[ep + 5]!;
+    // The update's rule ends where it breaks or goes on: the NAT either way.
+    if (fast[call] !== F.CALL || fast[call + 2] !== call + 3) return undefined;
+    const dyn = recs.calls[fast[call + 1]!]?.dynset;
+    if (!dyn) return undefined;
+    const nat = call + 3;
+    if (fast[nat] !== F.L4NAT || fast[nat + 1] !== l4) return undefined;
+    const how = fast[nat + 3]!;
+    if ((how & NAT_HAS_ADDR) === 0 || fast[nat + 4] !== addr || fast[nat + 5] !== addr) return undefined;
+    const own = dyn.set === recs.t.psets[lookups[k]!];
+    eps.push(addr, how, fast[nat + 6]!, lookups[k]!, recs.dynsets.length + dyns.length);
+    eps.push(own ? recs.block(dyn.set) : -1);
+    dyns.push(dyn);
+  }
+  recs.dynsets.push(...dyns);
+  return [F.KSVCA, n | (neg << 16), mask, want, mark![0], mark![1], ...eps];
 }
 
 /**
@@ -914,6 +1041,16 @@ function vpackOf(set: RtSet, chainPc: Int32Array): Int32Array {
 
 /** A hash set's slot for the key in registers 0..: the element if live at `now`, else the catch-all. */
 function hashSlot(set: RtSet, r: Float64Array, now: number): number {
+  const sm = set.small;
+  if (sm !== undefined) {
+    // A compact set (CompactSet): an empty one answers from its size; else the key, slot and
+    // expiry in one array.
+    if (sm.tab[sm.base] === 0) return set.catchAll;
+    const e = sm.findRegs(r);
+    if (e < 0) return set.catchAll;
+    const w = sm.words;
+    return sm.tab[e + w + 1]! > now ? sm.tab[e + w]! : set.catchAll;
+  }
   const s = set.hash!.lookupRegs(r);
   if (s < 0) return set.catchAll;
   if (set.mayExpire && !(set.expires[s]! > now)) return set.catchAll;
@@ -1176,6 +1313,96 @@ export function runFast(
         case F.KSVC:
           // Reached after an op tested later above: the loop's head runs it.
           continue;
+        case F.KSVCA: {
+          // A service with session affinity from one record (affinityRecord): the ops of its
+          // chains in their order with their effects (F.KSVC's, and the lookups and the update).
+          const o = skb.off;
+          const has = 16 <= skb.len;
+          const b = skb.buf;
+          const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+          const w1 = c[pc + 1]!;
+          const n = w1 & 0xffff;
+          if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          }
+          // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each):
+          // a compact set's block read in place (an empty one's header only; a compact set has no
+          // catch-all, made without elements), else the set's lookup (hashSlot).
+          let x = -1;
+          let hit = -1;
+          let tab: Float64Array | undefined;
+          if (has) {
+            const key = sa >>> 0;
+            r[0] = key;
+            let h = Math.imul(0x811c9dc4 ^ key, 0x9e3779b1); // hashWords of one word
+            h = (h << 13) | (h >>> 19);
+            h ^= h >>> 16;
+            h = Math.imul(h, 0x85ebca6b);
+            h ^= h >>> 13;
+            for (let k = 0; k < n; k++) {
+              const ek = pc + Ksvc.HEAD + KsvcA.EP * k;
+              const cb = c[ek + 5]!;
+              if (cb >= 0) {
+                const ch = fp.chunks[cb >>> 13]!;
+                const b0 = cb & 8191;
+                const size = ch[b0]!;
+                if (size === 0) continue;
+                if (size > 0) {
+                  // CompactSet.find: CAP 2 entries of [key, slot, expiry, timeout].
+                  for (let m = 0; m < 2; m++) {
+                    const e = b0 + 1 + ((h + m) & 1) * 4;
+                    const sl = ch[e + 1]!;
+                    if (sl === -1) break; // EMPTY
+                    if (sl >= 0 && ch[e] === key) {
+                      if (ch[e + 2]! > now) hit = e;
+                      break;
+                    }
+                  }
+                  if (hit >= 0) {
+                    x = k;
+                    tab = ch;
+                    break;
+                  }
+                  continue;
+                }
+              }
+              if (hashSlot(t.psets[c[ek + 3]!]!, r, now) >= 0) {
+                x = k;
+                break;
+              }
+            }
+          }
+          if (x < 0) {
+            x = random(skb, n);
+            r[0] = x;
+          }
+          const e = pc + Ksvc.HEAD + KsvcA.EP * x;
+          const addr = c[e]!;
+          if (has && sa === addr) {
+            if (sp >= Stack.SIZE) return T.DROP;
+            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          }
+          if (tab !== undefined) {
+            // The update of the live element the lookup found in this set's block: addKey answers
+            // its slot, not new; an update refreshes an element that has a timeout.
+            const d = fp.dynsets[c[e + 4]!]!;
+            if (d.update && d.timeout > 0 && tab[hit + 3]! > 0) tab[hit + 2] = now + d.timeout;
+          } else if (has) {
+            // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
+            const d = fp.dynsets[c[e + 4]!]!;
+            const set = d.set;
+            const key = t.key;
+            key[0] = sa;
+            const slot = set.addKey(key, now, d.timeout);
+            if (slot >= 0) {
+              if (set.fresh) set.creators[slot] = d.stmt;
+              else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
+            }
+          }
+          v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
+          break;
+        }
         case F.END:
         case F.RETURN:
           if (sp === 0) return policy;

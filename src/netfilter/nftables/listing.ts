@@ -55,7 +55,7 @@ function listedSet(
   const out: NftSetElem[] = [];
   // The declared elements hold slots 0 .. n-1 (buildSet), in their order.
   s.elements.forEach((el, slot) => {
-    const at = rt.expires[slot]!;
+    const at = rt.expiryOf(slot);
     if (Number.isNaN(at) || at <= now) return; // deleted (`delete @s`), or expired
     // A declared element with no statement of its own in a set with `counter` has the set's
     // counter (nf_tables_api.c nft_set_elem_expr_setup clones the set's expressions), which a
@@ -79,7 +79,7 @@ function listedSet(
   const names = rt.cfg.strFields.some((x) => x) ? [...rt.intern.keys()] : [];
   for (const slot of rt.added) {
     if (slot < s.elements.length) continue;
-    const at = rt.expires[slot]!;
+    const at = rt.expiryOf(slot);
     if (Number.isNaN(at) || at <= now) continue;
     // An element whose `ct count` counts no connection any more: the set's gc (nft_rhash_gc, every
     // second for a dynamic set: nft_set_gc_interval) removes it (nft_rhash_expr_needs_gc_run,
@@ -106,7 +106,7 @@ function listedSet(
       data = items.length === 1 ? items[0]! : { kind: 'concat', items };
     }
     const stmts = elemStmts(rt, slot);
-    const timeout = rt.timeouts[slot]! * 1000;
+    const timeout = rt.timeoutOf(slot) * 1000;
     out.push({
       key,
       ...(stmts.length ? { stmts } : {}),

@@ -4,7 +4,9 @@
 // the element whose every field's range holds the key's field). A key is a run of 32-bit words, one
 // or more per field as the kernel's registers hold them (NFT_REG32: each field padded to 4 bytes);
 // strings (interface names) are one word each, an id the compiler interns. Never a walk over the
-// elements: a lookup costs a hash probe, or one binary search per field.
+// elements: a lookup costs a hash probe, or one binary search per field. Small sets filled from
+// the packet path start in a compact table of their own (CompactSet) with each element's expiry
+// and timeout beside its key.
 
 /** The 32-bit mix of a key's words (a multiply-rotate hash; the table's size is a power of two). */
 function hashWords(k: ArrayLike<number>, off: number, n: number): number {
@@ -205,6 +207,152 @@ export class HashIndex {
       const v = old[i + w]!;
       if (v >= 0) this.insert(old, i, v);
     }
+  }
+}
+
+/** Doubles per chunk of CompactSet tables (64 KB). */
+const CHUNK = 8192;
+let chunk = new Float64Array(0);
+let chunkAt = 0;
+
+/**
+ * A small exact-key set's elements with their expiry and timeout (issue 16, "Speed": kube-proxy's
+ * session-affinity sets, one per endpoint, hold a client or two). Its table is a block of a shared
+ * chunk, the sets made one after another side by side (a service's sets, declared together, in a
+ * line or two): a header word, the live entries' count (-1 once the set moved to a HashIndex),
+ * then `CompactSet.CAP` entries, each its key's words (u32s), its slot (EMPTY, TOMB or the
+ * element's slot), its absolute expiry (Infinity for none) and its timeout (seconds, 0 for none),
+ * so a lookup and an update's refresh read one block. The position by the hash HashIndex uses
+ * (hashWords), linear probing bounded by the table's size. An empty set answers from its header.
+ * An entry's slot leaves the table when its element is deleted or replaced after it expired; a set
+ * whose elements outgrow it moves to a HashIndex (RtSet.addKey, `spilled`).
+ */
+export class CompactSet {
+  /** Entries the table holds (a power of two). */
+  static readonly CAP = 2;
+  /** The chunk holding the table, from `base` on (the header; entries from base + 1). */
+  readonly tab: Float64Array;
+  readonly base: number;
+  readonly stride: number;
+  /** Live entries and tombstones. */
+  used = 0;
+
+  constructor(readonly words: number) {
+    this.stride = words + 3;
+    const len = 1 + CompactSet.CAP * this.stride;
+    if (chunkAt + len > chunk.length) {
+      chunk = new Float64Array(Math.max(CHUNK, len));
+      chunkAt = 0;
+    }
+    this.tab = chunk;
+    this.base = chunkAt;
+    chunkAt += len;
+    for (let i = this.base + 1 + words; i < this.base + len; i += this.stride) this.tab[i] = EMPTY;
+  }
+
+  /** Live entries. */
+  get size(): number {
+    return this.tab[this.base]!;
+  }
+
+  /** The set moved to a HashIndex: its header says so to a reader of the block (fast.ts F.KSVCA). */
+  spilled(): void {
+    this.tab[this.base] = -1;
+  }
+
+  /** The entry (its offset in tab) holding the key k[off .. off + words - 1], or -1. */
+  find(k: ArrayLike<number>, off = 0): number {
+    const tab = this.tab;
+    if (tab[this.base]! <= 0) return -1;
+    const w = this.words;
+    const st = this.stride;
+    const b = this.base + 1;
+    const h = hashWords(k, off, w);
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v === EMPTY) return -1;
+      if (v >= 0) {
+        let j = 0;
+        while (j < w && tab[e + j] === k[off + j]! >>> 0) j++;
+        if (j === w) return e;
+      }
+    }
+    return -1;
+  }
+
+  /** find of the key held in r[0 .. words - 1] (the fast walk's registers, u32s as doubles). */
+  findRegs(r: Float64Array): number {
+    const tab = this.tab;
+    if (tab[this.base]! <= 0) return -1;
+    const w = this.words;
+    const st = this.stride;
+    const b = this.base + 1;
+    let h = 0x811c9dc5 ^ w;
+    for (let j = 0; j < w; j++) {
+      h = Math.imul(h ^ r[j]!, 0x9e3779b1);
+      h = (h << 13) | (h >>> 19);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v === EMPTY) return -1;
+      if (v >= 0) {
+        let j = 0;
+        while (j < w && tab[e + j] === r[j]! >>> 0) j++;
+        if (j === w) return e;
+      }
+    }
+    return -1;
+  }
+
+  /** The entry holding `slot`, or -1 (a scan of CAP entries: the control plane's, not a lookup's). */
+  entryOfSlot(slot: number): number {
+    const w = this.words;
+    const end = this.base + 1 + CompactSet.CAP * this.stride;
+    for (let e = this.base + 1; e < end; e += this.stride) if (this.tab[e + w] === slot) return e;
+    return -1;
+  }
+
+  /** Each entry's offset (live or not: read its slot word). */
+  entries(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < CompactSet.CAP; i++) out.push(this.base + 1 + i * this.stride);
+    return out;
+  }
+
+  /**
+   * A new entry for a key not in the table (find answered -1): its offset, or -1 when no entry is
+   * free (the caller moves the set to a HashIndex).
+   */
+  insert(k: ArrayLike<number>, off: number, slot: number, expiry: number, timeout: number): number {
+    const w = this.words;
+    const st = this.stride;
+    const tab = this.tab;
+    const b = this.base + 1;
+    const h = hashWords(k, off, w);
+    for (let n = 0; n < CompactSet.CAP; n++) {
+      const e = b + ((h + n) & (CompactSet.CAP - 1)) * st;
+      const v = tab[e + w]!;
+      if (v >= 0) continue;
+      if (v === EMPTY) this.used++;
+      for (let j = 0; j < w; j++) tab[e + j] = k[off + j]! >>> 0;
+      tab[e + w] = slot;
+      tab[e + w + 1] = expiry;
+      tab[e + w + 2] = timeout;
+      tab[this.base]!++;
+      return e;
+    }
+    return -1;
+  }
+
+  /** Removes the entry at `e` (a tombstone: a probe goes past it). */
+  remove(e: number): void {
+    this.tab[e + this.words] = TOMB;
+    this.tab[this.base]!--;
   }
 }
 

@@ -4,7 +4,7 @@
 // (counter, limit). Keys are words: a number per field, an interned id per string (ifname).
 import type { NftExpr, NftSet, NftSetElem, NftStmt } from '../../rules/nft/model.ts';
 import type { Skb } from '../core/skb.ts';
-import { HashIndex, IntervalIndex, type IntervalElem } from './set-index.ts';
+import { CompactSet, HashIndex, IntervalIndex, type IntervalElem } from './set-index.ts';
 import { NftRefusal } from './expr.ts';
 
 /** A map's data in a slot: a verdict (code, chain) or numbers (low and high: a range's ends). */
@@ -45,8 +45,15 @@ export const UNKNOWN_STR = 0xfffffffe;
 
 /** A set's run-time contents. */
 export class RtSet {
-  readonly intern = new Map<string, number>();
+  /**
+   * A small exact-key set's elements with their expiries and timeouts (CompactSet), while it has
+   * them: a named set without declared elements, map data or intervals starts so and moves to
+   * `hash` (with `expires` and `timeouts`) when its elements outgrow it. Read a slot's expiry and
+   * timeout with expiryOf / timeoutOf, which answer from either.
+   */
+  small: CompactSet | undefined;
   hash: HashIndex | undefined;
+  readonly intern = new Map<string, number>();
   intervals: IntervalIndex | undefined;
   /** The catch-all element's slot (`*`), or -1. */
   catchAll = -1;
@@ -91,13 +98,15 @@ export class RtSet {
     readonly cfg: SetConfig,
     capacity: number,
   ) {
-    // Anonymous sets never grow: their arrays are their size; named ones start at 16 and double.
-    const n = Math.max(cfg.name === '' ? 1 : 16, capacity);
+    // Anonymous sets never grow: their arrays are their size; named ones start at 16 (a compact
+    // one at CompactSet.CAP) and double.
+    const compact = cfg.name !== '' && capacity === 0 && !cfg.interval && cfg.dataFields === 0;
+    const n = Math.max(cfg.name === '' ? 1 : compact ? CompactSet.CAP : 16, capacity);
     this.capacity = n;
     const d = Math.max(1, cfg.dataFields);
     const dyn = cfg.name === '' ? 0 : n;
     this.anon = cfg.name === '';
-    this.expires = this.anon ? NO_EXPIRY : new Float64Array(n);
+    this.expires = this.anon || compact ? NO_EXPIRY : new Float64Array(n);
     this.dataLo = new Float64Array(cfg.dataFields === 0 || cfg.verdictMap ? 0 : n * d);
     this.dataHi = new Float64Array(this.dataLo.length);
     this.vcode = new Int32Array(cfg.verdictMap ? n : 0);
@@ -107,8 +116,92 @@ export class RtSet {
     this.tokens = new Float64Array(dyn);
     this.last = new Float64Array(dyn);
     this.keyWords = new Uint32Array(dyn * cfg.strFields.length);
-    this.timeouts = new Float64Array(dyn);
-    if (!cfg.interval && !this.anon) this.hash = new HashIndex(cfg.strFields.length, capacity);
+    this.timeouts = new Float64Array(compact ? 0 : dyn);
+    if (compact) this.small = new CompactSet(cfg.strFields.length);
+    else if (!cfg.interval && !this.anon) this.hash = new HashIndex(cfg.strFields.length, capacity);
+  }
+
+  /** Whether the set holds exact keys (a HashIndex or a CompactSet): dynsets may change it. */
+  get exact(): boolean {
+    return this.hash !== undefined || this.small !== undefined;
+  }
+
+  /** A slot's absolute expiry: Infinity for none, NaN when deleted (or replaced after it expired). */
+  expiryOf(slot: number): number {
+    const sm = this.small;
+    if (sm === undefined) return this.expires[slot]!;
+    const e = sm.entryOfSlot(slot);
+    return e < 0 ? NaN : sm.tab[e + sm.words + 1]!;
+  }
+
+  /** A slot's own timeout in seconds (0: none). */
+  timeoutOf(slot: number): number {
+    const sm = this.small;
+    if (sm === undefined) return this.timeouts[slot]!;
+    const e = sm.entryOfSlot(slot);
+    return e < 0 ? 0 : sm.tab[e + sm.words + 2]!;
+  }
+
+  /** Sets a live slot's expiry (a deleted one's stays NaN in a compact set). */
+  setExpiry(slot: number, at: number): void {
+    const sm = this.small;
+    if (sm === undefined) this.expires[slot] = at;
+    else {
+      const e = sm.entryOfSlot(slot);
+      if (e >= 0) sm.tab[e + sm.words + 1] = at;
+    }
+  }
+
+  /** Sets a live slot's timeout. */
+  setTimeout(slot: number, timeout: number): void {
+    const sm = this.small;
+    if (sm === undefined) this.timeouts[slot] = timeout;
+    else {
+      const e = sm.entryOfSlot(slot);
+      if (e >= 0) sm.tab[e + sm.words + 2] = timeout;
+    }
+  }
+
+  /** Whether an element holds the key, live or expired (the slot, or -1). */
+  slotOfKey(k: Uint32Array): number {
+    const sm = this.small;
+    if (sm !== undefined) {
+      const e = sm.find(k, 0);
+      return e < 0 ? -1 : sm.tab[e + sm.words]!;
+    }
+    return this.hash ? this.hash.lookup(k, 0) : -1;
+  }
+
+  /**
+   * nft_dynset_eval's `update` of an element that was there: a new expiry, now + timeout, for an
+   * element with a timeout of its own (nft_set_ext_timeout).
+   */
+  refresh(slot: number, at: number): void {
+    const sm = this.small;
+    if (sm === undefined) {
+      if (this.timeouts[slot]! > 0) this.expires[slot] = at;
+      return;
+    }
+    const e = sm.entryOfSlot(slot);
+    if (e >= 0 && sm.tab[e + sm.words + 2]! > 0) sm.tab[e + sm.words + 1] = at;
+  }
+
+  /** Moves a compact set's elements into a HashIndex with per-slot expiries and timeouts. */
+  private spill(): void {
+    const sm = this.small!;
+    const w = sm.words;
+    this.small = undefined;
+    this.hash = new HashIndex(w, Math.max(8, sm.size * 2));
+    this.expires = new Float64Array(this.capacity).fill(NaN);
+    this.timeouts = new Float64Array(this.capacity);
+    sm.spilled();
+    for (const e of sm.entries()) {
+      const slot = sm.tab[e + w]!;
+      if (slot < 0) continue;
+      this.hash.insert(sm.tab, e, slot);
+      this.expires[slot] = sm.tab[e + w + 1]!;
+      this.timeouts[slot] = sm.tab[e + w + 2]!;
+    }
   }
 
   /** Slots the arrays hold. */
@@ -127,7 +220,7 @@ export class RtSet {
   newSlot(): number {
     const s = this.slots++;
     if (s >= this.capacity) this.grow();
-    if (!this.anon) this.expires[s] = Infinity;
+    if (!this.anon && this.small === undefined) this.expires[s] = Infinity;
     if (this.cfg.verdictMap) {
       this.vcode[s] = R_BREAK;
       this.vchain[s] = -1;
@@ -173,6 +266,11 @@ export class RtSet {
       const x = k[0]!;
       return x < dense.length ? dense[x]! : this.catchAll;
     }
+    const sm = this.small;
+    if (sm !== undefined) {
+      const e = sm.find(k, 0);
+      return e >= 0 && sm.tab[e + sm.words + 1]! > now ? sm.tab[e + sm.words]! : this.catchAll;
+    }
     const s = this.hash ? this.hash.lookup(k, 0) : this.intervals ? this.intervals.lookup(k, 0) : -1;
     if (s >= 0 && (this.anon || this.expires[s]! > now)) return s;
     return this.catchAll;
@@ -184,24 +282,51 @@ export class RtSet {
   /** nft_dynset's insert: the slot of the key, made when absent (-1 when the set is full). */
   addKey(k: Uint32Array, now: number, timeout: number): number {
     this.fresh = false;
+    const sm = this.small;
+    if (sm !== undefined) {
+      const e = sm.find(k, 0);
+      if (e >= 0 && sm.tab[e + sm.words + 1]! > now) return sm.tab[e + sm.words]!;
+      if (e >= 0) sm.remove(e); // expired: the kernel's gc would have removed it
+      if (sm.size >= this.cfg.maxSize) return -1;
+      if (sm.used < CompactSet.CAP || sm.size < sm.used) {
+        const slot = this.newSlot();
+        sm.insert(k, 0, slot, timeout > 0 ? now + timeout : Infinity, timeout);
+        return this.added1(k, slot, timeout);
+      }
+      this.spill();
+    }
     const h = this.hash!;
     const s = h.lookup(k, 0);
     if (s >= 0 && this.expires[s]! > now) return s;
-    if (s >= 0) h.delete(k, 0); // expired: the kernel's gc would have removed it
+    if (s >= 0) {
+      h.delete(k, 0); // expired: the kernel's gc would have removed it
+      this.expires[s] = NaN; // gone (a compact set's entry leaves with it)
+    }
     if (h.size >= this.cfg.maxSize) return -1;
     const slot = this.newSlot();
     h.insert(k, 0, slot);
+    this.expires[slot] = timeout > 0 ? now + timeout : Infinity;
+    this.timeouts[slot] = timeout;
+    return this.added1(k, slot, timeout);
+  }
+
+  /** addKey's new element: its key words kept for the listing. */
+  private added1(k: Uint32Array, slot: number, timeout: number): number {
     const w = this.cfg.strFields.length;
     for (let i = 0; i < w; i++) this.keyWords[slot * w + i] = k[i]!;
     if (timeout > 0) this.mayExpire = true;
-    this.expires[slot] = timeout > 0 ? now + timeout : Infinity;
-    this.timeouts[slot] = timeout;
     this.added.push(slot);
     this.fresh = true;
     return slot;
   }
 
   deleteKey(k: Uint32Array): void {
+    const sm = this.small;
+    if (sm !== undefined) {
+      const e = sm.find(k, 0);
+      if (e >= 0) sm.remove(e);
+      return;
+    }
     const s = this.hash?.delete(k, 0) ?? -1;
     if (s >= 0) this.expires[s] = NaN;
   }
@@ -344,7 +469,7 @@ export function buildSet(
     const dense = new Int32Array(denseMax + 1).fill(-1);
     for (const [k, slot] of exact) if (dense[k[0]!] === -1) dense[k[0]!] = slot;
     rt.dense = dense;
-  } else {
+  } else if (rt.small === undefined) {
     rt.hash ??= new HashIndex(nf, exact.length);
     for (const [k, slot] of exact) if (rt.hash.lookup(k, 0) < 0) rt.hash.insert(k, 0, slot);
   }
