@@ -52,8 +52,6 @@ export class FastPath {
   private readonly bEd = new Int32Array(BATCH);
   /** MasqueradeNotifier.tagOf(outIf) of the burst being forwarded (0: none). */
   private outTag = 0;
-  /** What the batch's window-word loads read (kept so that they are not optimised away). */
-  private touched = 0;
   readonly batchSkb = new Skb();
 
   constructor(
@@ -124,20 +122,9 @@ export class FastPath {
         bPorts[k] = ((buf[o + 20]! << 24) | (buf[o + 21]! << 16) | (buf[o + 22]! << 8) | buf[o + 23]!) >>> 0;
       }
       let version = ct.version;
+      // (With window tracking, tcpWindowAck's words, flags word included, are in the record's
+      // line, which the lookup read.)
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
-      if (ct.tcpWin !== undefined) {
-        // Window tracking reads each entry's aux word (tcpWindowAck; the window words are in the
-        // record's line, which the lookup read): load them for the whole batch first, as
-        // lookupBatch does the records, so that their cache misses overlap instead of coming one
-        // packet at a time. Reads only; the sum is kept.
-        const aux = ct.aux;
-        let x = 0;
-        for (let k = 0; k < m; k++) {
-          const ed = bEd[k]!;
-          if (ed >= 0) x ^= aux[ed >>> 1]!;
-        }
-        this.touched = x;
-      }
       for (let k = 0; k < m; k++) {
         const o = offs[start + c + k]!;
         if (ct.version !== version) {
