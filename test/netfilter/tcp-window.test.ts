@@ -18,7 +18,7 @@ import {
   enableTcpWindows,
   TCP_WINDOW_SLOW,
   tcpInWindow,
-  tcpWindowAck,
+  tcpWindowAckAt,
   tcpWindowOf,
   TcpWindows,
 } from '../../src/netfilter/conntrack/tcp-window.ts';
@@ -493,7 +493,7 @@ describe('the established ACK shortcut', () => {
             load();
             const w0 = [...tw.w.subarray(W, W + 8)];
             const maxack10 = t.aux[0];
-            const b = tcpWindowAck(t, 0, c.dir, p, 20, seg, 1000, to);
+            const b = tcpWindowAckAt(t, 0, c.dir, p, 20, seg, 1000, to);
             if (b === TCP_WINDOW_SLOW) {
               // Nothing changed, and tcpInWindow did not accept it as in window (the general way
               // gives the outcome): out of a bound (IGNORE, INVALID), or accepted only as liberal.
@@ -565,7 +565,7 @@ describe('the td_maxack hint (A_HINT1)', () => {
     assert.equal(t.aux[0], ack, 'tcp_in_window: td_maxack = ack');
     const words = [...tw.w.subarray(W, W + 7)];
     load();
-    assert.equal(tcpWindowAck(t, 0, 1, p, 20, p.length - 20, 1000, to), TCP_VERDICT_OK);
+    assert.equal(tcpWindowAckAt(t, 0, 1, p, 20, p.length - 20, 1000, to), TCP_VERDICT_OK);
     assert.equal(t.aux[0], ack, 'the shortcut: td_maxack = ack, the hint notwithstanding');
     assert.deepEqual([...tw.w.subarray(W, W + 7)], words);
     assert.equal(tw.w[W + 7]! & 0x40, 0, 'the hint is off (td_maxack is no longer td_end)');

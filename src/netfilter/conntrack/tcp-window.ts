@@ -487,6 +487,9 @@ export function tcpWindowAck(
   seg: number,
   nowTick: number,
   to: TimeoutTicks,
+  seq32: number,
+  ack32: number,
+  hw32: number,
 ): number {
   const rec = t.rec;
   const m = e * t.rw + 6; // REC_META
@@ -494,7 +497,7 @@ export function tcpWindowAck(
   // SYN 0x02 | FIN 0x01 | RST 0x04 | ACK 0x10 === ACK; state (bits 24-27) ESTABLISHED (3);
   // IPS_SEEN_REPLY | IPS_ASSURED (0x6) set; IPS_SEQ_ADJUST (0x40) clear or no helper state.
   if (
-    (b[l4 + 13]! & 0x17) !== 0x10 ||
+    ((hw32 >>> 16) & 0x17) !== 0x10 ||
     (meta & 0x0f000006) !== 0x03000006 ||
     (meta & 0x40 && t.helperExt !== undefined)
   )
@@ -506,15 +509,13 @@ export function tcpWindowAck(
   const r = (wb + ((dir ^ 1) << 2)) | 0;
   const sMaxwin = w[(s + 2) | 0]!;
   if (sMaxwin === 0) return TCP_WINDOW_SLOW;
-  let aux = w[(wb + 7) | 0]!; // W_AUX, the flags word
+  // W_AUX, the flags word, as an int32 all along (`| 0`: no conversion to a double on the way).
+  let aux = w[(wb + 7) | 0]! | 0;
   // (`| 0` on an index: a plain 32-bit add in V8's optimised code, no overflow check.)
-  const seq =
-    ((b[(l4 + 4) | 0]! << 24) | (b[(l4 + 5) | 0]! << 16) | (b[(l4 + 6) | 0]! << 8) | b[(l4 + 7) | 0]!) >>> 0;
-  const ack =
-    ((b[(l4 + 8) | 0]! << 24) | (b[(l4 + 9) | 0]! << 16) | (b[(l4 + 10) | 0]! << 8) | b[(l4 + 11) | 0]!) >>>
-    0;
-  const winRaw = (b[(l4 + 14) | 0]! << 8) | b[(l4 + 15) | 0]!;
-  const doff = (b[(l4 + 12) | 0]! >>> 4) * 4;
+  const seq = seq32 >>> 0;
+  const ack = ack32 >>> 0;
+  const winRaw = hw32 & 0xffff;
+  const doff = (hw32 >>> 28) * 4;
   const end = (seq + seg - doff) >>> 0;
   let sack = ack;
   // The receiver's IP_CT_TCP_FLAG_SACK_PERM (0x02 in its 6 flag bits).
@@ -556,7 +557,7 @@ export function tcpWindowAck(
     w[s] = end;
     sf |= 0x10; // IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED
     // seen[ORIGINAL].td_end moved: A_HINT1 (0x40) no longer known to hold.
-    if (dir === 0) aux &= ~0x40;
+    if (dir === 0) aux = aux & ~0x40;
   }
   // td_maxack (IP_CT_TCP_FLAG_MAXACK_SET 0x20): ORIGINAL's is window word 3 (s + 3); REPLY's is
   // the table's aux word, read only when A_HINT1 (bit 0 of REPLY's sf) does not tell that the ACK
@@ -580,17 +581,17 @@ export function tcpWindowAck(
   if (rMaxwin !== 0 && ((sMaxend - end) | 0) < 0) w[(r + 2) | 0] = (rMaxwin + end - sMaxend) >>> 0;
   const edge = (sack + win) >>> 0;
   if (((w[(r + 1) | 0]! - 1 - edge) | 0) < 0) w[(r + 1) | 0] = (edge + (win === 0 ? 1 : 0)) >>> 0;
-  aux = ((aux & ~(0x3f << (dir * 6))) | (sf << (dir * 6))) >>> 0;
-  if (ack === rEnd) aux = (aux & ~(0x10 << ((dir ^ 1) * 6))) >>> 0;
+  aux = (aux & ~(0x3f << (dir * 6))) | (sf << (dir * 6));
+  if (ack === rEnd) aux = aux & ~(0x10 << ((dir ^ 1) * 6));
   // The retransmission test: the same (dir, seq, ack, end, window) as the last ACK (A_HASH 25,
   // A_WIN0 1 << 24, A_RETRANS 20).
   const h =
     Math.imul(seq ^ Math.imul(ack, 0x9e3779b1) ^ Math.imul(end, 0x85ebca77) ^ winRaw, 0xc2b2ae3d) >>> 25;
   const win0 = winRaw === 0 ? 0x01000000 : 0;
   if (meta >>> 31 === dir && aux >>> 25 === h && (aux & 0x01000000) === win0) {
-    if (((aux >>> 20) & 0xf) < 15) aux += 1 << 20;
+    if (((aux >>> 20) & 0xf) < 15) aux = (aux + (1 << 20)) | 0;
   } else {
-    aux = ((aux & 0x000fffff) | win0 | (h << 25)) >>> 0;
+    aux = (aux & 0x000fffff) | win0 | (h << 25);
   }
   w[(wb + 7) | 0] = aux;
   // in_window: last index ACK (TCP_ACK_SET 3) and direction; the state stays ESTABLISHED.
@@ -606,6 +607,32 @@ export function tcpWindowAck(
   else if (aux & 0x01000000 && tES > to.tcpMaxRetrans) timeout = to.tcpMaxRetrans;
   rec[m + 1] = nowTick + timeout; // nf_ct_refresh (REC_EXPIRES)
   return TCP_VERDICT_OK;
+}
+
+/** tcpWindowAck with the header's words read here (tcpWindowPacket's way, and the tests'). */
+export function tcpWindowAckAt(
+  t: ConntrackTable,
+  e: number,
+  dir: number,
+  b: Uint8Array,
+  l4: number,
+  seg: number,
+  nowTick: number,
+  to: TimeoutTicks,
+): number {
+  return tcpWindowAck(
+    t,
+    e,
+    dir,
+    b,
+    l4,
+    seg,
+    nowTick,
+    to,
+    read32(b, l4 + 4) | 0,
+    read32(b, l4 + 8) | 0,
+    read32(b, l4 + 12) | 0,
+  );
 }
 
 /**
@@ -671,7 +698,7 @@ export function tcpWindowPacket(
   let meta = rec[m]!;
   // Most packets: an ACK of an assured ESTABLISHED connection, in window (tcpWindowAck); any
   // other segment, or one that fails a test of tcp_in_window, takes the general way below.
-  if (!isNew && tcpWindowAck(t, e, dir, b, l4, seg, nowTick, to) === TCP_VERDICT_OK) return TCP_VERDICT_OK;
+  if (!isNew && tcpWindowAckAt(t, e, dir, b, l4, seg, nowTick, to) === TCP_VERDICT_OK) return TCP_VERDICT_OK;
   const flags = b[l4 + 13]!;
   if (isNew) tcpWindowNew(t, tw, e, b, l4, seg);
   const index = tcpPacketClass(flags);

@@ -53,6 +53,9 @@ export class FastPath {
   /** MasqueradeNotifier.tagOf(outIf) of the burst being forwarded (0: none). */
   private outTag = 0;
   readonly batchSkb = new Skb();
+  /** A DataView of the last burst's buffer (dvBuf). */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBuf: Uint8Array | undefined = undefined;
 
   constructor(
     private readonly conntrack: ConntrackTable,
@@ -95,6 +98,12 @@ export class FastPath {
     const ct = this.conntrack;
     const nowTick = ct.tick(now);
     this.outTag = this.masq?.tagOf(outIf) ?? 0;
+    if (buf !== this.dvBuf) {
+      // The burst's 32-bit header words (sequence and acknowledgement numbers) are read through
+      // a DataView (one bounds check and a byte swap each, not four byte loads), made per buffer.
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dvBuf = buf;
+    }
     const bSrc = this.bSrc;
     const bDst = this.bDst;
     const bPorts = this.bPorts;
@@ -212,6 +221,7 @@ export class FastPath {
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
       // With window tracking: its common case in one call (tcpWindowAck), else the general way.
+      const dv = this.dv;
       const v =
         ct.tcpWin === undefined
           ? tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false)
@@ -224,6 +234,9 @@ export class FastPath {
                 ((b[o + 2]! << 8) | b[o + 3]!) - 20,
                 nowTick,
                 this.timeoutTicks,
+                dv.getInt32(l4 + 4),
+                dv.getInt32(l4 + 8),
+                dv.getInt32(l4 + 12),
               ) === TCP_VERDICT_OK
             ? TCP_VERDICT_OK
             : tcpWindowPacket(
