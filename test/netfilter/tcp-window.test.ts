@@ -18,7 +18,7 @@ import {
   enableTcpWindows,
   TCP_WINDOW_SLOW,
   tcpInWindow,
-  tcpWindowAck,
+  tcpWindowAckAt,
   tcpWindowOf,
   TcpWindows,
 } from '../../src/netfilter/conntrack/tcp-window.ts';
@@ -35,6 +35,7 @@ import {
   TCP_CONNTRACK_SYN_RECV,
   TCP_CONNTRACK_SYN_SENT,
   TCP_CONNTRACK_TIME_WAIT,
+  TCP_VERDICT_OK,
 } from '../../src/netfilter/conntrack/proto-tcp.ts';
 import {
   ConntrackTable,
@@ -395,6 +396,9 @@ describe('the established ACK shortcut', () => {
     ['in the record', CT_LAYOUT_IPV4_WINDOW],
   ] as const)
     it(`tcpWindowAck accepts what tcpInWindow accepts, with the same seen[] and flags word; else changes nothing (${where})`, () => {
+      // The words: seen[dir].{td_end, td_maxend, td_maxwin} at W + dir * 4, seen[ORIGINAL].td_maxack
+      // at W + 3, the flags word at W + 7 (bit 6, A_HINT1: seen[REPLY].td_maxack known to equal
+      // seen[ORIGINAL].td_end), seen[REPLY].td_maxack in the table's aux word.
       const t = new ConntrackTable(4, layout);
       const tw = enableTcpWindows(t, undefined);
       assert.equal(tw.w === t.rec, layout === CT_LAYOUT_IPV4_WINDOW);
@@ -402,6 +406,12 @@ describe('the established ACK shortcut', () => {
       const to = new TimeoutTicks(defaultTimeouts());
       const u32 = fc.integer({ min: 0, max: 0xffffffff });
       const near = fc.integer({ min: -140000, max: 140000 });
+      // Also far offsets (sequence comparisons are not transitive: an ACK after td_end with a
+      // SACK block before it), with a td_maxwin that large.
+      const offset = fc.oneof(
+        { arbitrary: near, weight: 4 },
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      );
       fc.assert(
         fc.property(
           fc.record({
@@ -409,17 +419,24 @@ describe('the established ACK shortcut', () => {
             lastDir: fc.integer({ min: 0, max: 1 }),
             sEnd: u32,
             sSpan: fc.integer({ min: 0, max: 200000 }),
-            sMaxwin: fc.integer({ min: 1, max: 0x3fffffff }),
+            sMaxwin: fc.oneof(
+              fc.integer({ min: 1, max: 0x3fffffff }),
+              fc.integer({ min: 1, max: 0xffffffff }),
+            ),
             rEnd: u32,
             rSpan: fc.integer({ min: 0, max: 200000 }),
             rMaxwin: fc.integer({ min: 0, max: 0x3fffffff }),
-            maxack: u32,
+            // seen[dir].td_maxack: anywhere, or near the other direction's td_end.
+            maxack0: fc.oneof(u32, near),
+            maxack1: fc.oneof(u32, near),
+            // A_HINT1 set (then seen[REPLY].td_maxack is seen[ORIGINAL].td_end, as the hint says).
+            hint: fc.boolean(),
             aux: u32,
             dSeq: near,
-            dAck: near,
+            dAck: offset,
             win: fc.integer({ min: 0, max: 65535 }),
             data: fc.integer({ min: 0, max: 1500 }),
-            sack: fc.option(near, { nil: undefined }),
+            sack: fc.option(offset, { nil: undefined }),
             // Timestamps as Linux sends them (NOP NOP TIMESTAMP, tcp_sack's own first test).
             ts: fc.boolean(),
           }),
@@ -447,17 +464,18 @@ describe('the established ACK shortcut', () => {
               { srcPort: 1, dstPort: 2, seq, ack, flags: TCP_ACK, window: c.win, options: opts },
               new Uint8Array(c.data),
             );
+            const aux = c.hint ? (c.aux | 0x40) >>> 0 : (c.aux & ~0x40) >>> 0;
             const load = (): void => {
               tw.w.fill(0);
               tw.w[s] = c.sEnd;
               tw.w[s + 1] = (c.sEnd + c.sSpan) >>> 0;
               tw.w[s + 2] = c.sMaxwin;
-              tw.w[s + 3] = c.maxack;
               tw.w[r] = c.rEnd;
               tw.w[r + 1] = (c.rEnd + c.rSpan) >>> 0;
               tw.w[r + 2] = c.rMaxwin;
-              tw.w[r + 3] = c.maxack ^ 0x5a5a;
-              t.aux[0] = c.aux;
+              tw.w[W + 3] = c.maxack0 < 0 ? (tw.w[W + 4]! + c.maxack0) >>> 0 : c.maxack0;
+              tw.w[W + 7] = aux;
+              t.aux[0] = c.hint ? tw.w[W]! : c.maxack1 < 0 ? (tw.w[W]! + c.maxack1) >>> 0 : c.maxack1;
               // An assured ESTABLISHED entry (tcpWindowAck's case), last index ACK in lastDir.
               t.rec[6] =
                 IPS_SEEN_REPLY |
@@ -470,21 +488,27 @@ describe('the established ACK shortcut', () => {
             load();
             const a = tcpInWindow(t, tw, 0, c.dir, 3, TCP_CONNTRACK_ESTABLISHED, p, 20, seg);
             const wa = [...tw.w.subarray(W, W + 8)];
-            const auxA = t.aux[0];
+            const maxack1A = t.aux[0];
+            assert.equal(wa[7]! & 0x40, 0, 'tcpInWindow clears A_HINT1');
             load();
             const w0 = [...tw.w.subarray(W, W + 8)];
-            const b = tcpWindowAck(t, 0, c.dir, p, 20, seg, 1000, to);
+            const maxack10 = t.aux[0];
+            const b = tcpWindowAckAt(t, 0, c.dir, p, 20, seg, 1000, to);
             if (b === TCP_WINDOW_SLOW) {
               // Nothing changed, and tcpInWindow did not accept it as in window (the general way
               // gives the outcome): out of a bound (IGNORE, INVALID), or accepted only as liberal.
               assert.deepEqual([...tw.w.subarray(W, W + 8)], w0);
-              assert.equal(t.aux[0], c.aux);
-              assert.ok(a !== 2 || (c.aux >>> (c.dir * 6)) & IP_CT_TCP_FLAG_BE_LIBERAL, 'accepted in window');
+              assert.equal(t.aux[0], maxack10);
+              assert.ok(a !== 2 || (aux >>> (c.dir * 6)) & IP_CT_TCP_FLAG_BE_LIBERAL, 'accepted in window');
               return;
             }
             assert.equal(a, 2); // NFCT_TCP_ACCEPT
-            assert.deepEqual([...tw.w.subarray(W, W + 8)], wa);
-            assert.equal(t.aux[0], auxA);
+            // Every word as tcp_in_window leaves it (the flags word but for A_HINT1), and the hint
+            // true when set.
+            const wb = [...tw.w.subarray(W, W + 8)];
+            assert.deepEqual([...wb.slice(0, 7), wb[7]! & ~0x40], [...wa.slice(0, 7), wa[7]! & ~0x40]);
+            assert.equal(t.aux[0], maxack1A);
+            if (wb[7]! & 0x40) assert.equal(t.aux[0], tw.w[W], 'A_HINT1: REPLY td_maxack == ORIGINAL td_end');
             // in_window: last index ACK in this direction, state and status kept, refreshed.
             assert.equal(t.rec[6]! >>> 28, 3 | (c.dir << 3));
             assert.equal(
@@ -497,4 +521,53 @@ describe('the established ACK shortcut', () => {
         { numRuns: 3000, seed: 0x7c9 },
       );
     });
+});
+
+describe('the td_maxack hint (A_HINT1)', () => {
+  it('is not trusted for an ACK after seen[ORIGINAL].td_end (a SACK block before it passes the bounds)', () => {
+    // Sequence comparisons are not transitive: ack 0x7fff0000 is after td_end 0, its SACK block's
+    // right edge 0x80000100 after the ack and not after td_end; with a td_maxwin of 0x7fffff00 the
+    // ACK is inside tcp_in_window's bounds, and after td_maxack (0, which the hint says is
+    // td_end): td_maxack moves to the ack.
+    const t = new ConntrackTable(4, CT_LAYOUT_IPV4_WINDOW);
+    const tw = enableTcpWindows(t, undefined);
+    const W = tw.off;
+    const to = new TimeoutTicks(defaultTimeouts());
+    const ack = 0x7fff0000;
+    const p = buildTcpPacket(
+      { src: SERVER, dst: CLIENT, id: 1 },
+      {
+        srcPort: 2,
+        dstPort: 1,
+        seq: 5000,
+        ack,
+        flags: TCP_ACK,
+        window: 100,
+        options: [{ kind: 'sack', blocks: [[ack, 0x80000100]] }],
+      },
+    );
+    const load = (): void => {
+      tw.w.fill(0);
+      tw.w[W] = 0; // seen[ORIGINAL]: td_end 0, td_maxend 10, td_maxwin 0
+      tw.w[W + 1] = 10;
+      tw.w[W + 3] = 0;
+      tw.w[W + 4] = 5000; // seen[REPLY]: td_end 5000, td_maxend 6000, td_maxwin 0x7fffff00
+      tw.w[W + 5] = 6000;
+      tw.w[W + 6] = 0x7fffff00;
+      // ORIGINAL SACK_PERM; REPLY MAXACK_SET; A_HINT1 (REPLY's td_maxack 0 == ORIGINAL's td_end)
+      tw.w[W + 7] = IP_CT_TCP_FLAG_SACK_PERM | ((IP_CT_TCP_FLAG_MAXACK_SET | 1) << 6);
+      t.aux[0] = 0;
+      t.rec[6] = IPS_SEEN_REPLY | IPS_ASSURED | (TCP_CONNTRACK_ESTABLISHED << 24) | (3 << 28);
+      t.rec[7] = 0;
+    };
+    load();
+    assert.equal(tcpInWindow(t, tw, 0, 1, 3, TCP_CONNTRACK_ESTABLISHED, p, 20, p.length - 20), 2);
+    assert.equal(t.aux[0], ack, 'tcp_in_window: td_maxack = ack');
+    const words = [...tw.w.subarray(W, W + 7)];
+    load();
+    assert.equal(tcpWindowAckAt(t, 0, 1, p, 20, p.length - 20, 1000, to), TCP_VERDICT_OK);
+    assert.equal(t.aux[0], ack, 'the shortcut: td_maxack = ack, the hint notwithstanding');
+    assert.deepEqual([...tw.w.subarray(W, W + 7)], words);
+    assert.equal(tw.w[W + 7]! & 0x40, 0, 'the hint is off (td_maxack is no longer td_end)');
+  });
 });

@@ -52,9 +52,10 @@ export class FastPath {
   private readonly bEd = new Int32Array(BATCH);
   /** MasqueradeNotifier.tagOf(outIf) of the burst being forwarded (0: none). */
   private outTag = 0;
-  /** What the batch's window-word loads read (kept so that they are not optimised away). */
-  private touched = 0;
   readonly batchSkb = new Skb();
+  /** A DataView of the last burst's buffer (dvBuf). */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBuf: Uint8Array | undefined = undefined;
 
   constructor(
     private readonly conntrack: ConntrackTable,
@@ -97,6 +98,12 @@ export class FastPath {
     const ct = this.conntrack;
     const nowTick = ct.tick(now);
     this.outTag = this.masq?.tagOf(outIf) ?? 0;
+    if (buf !== this.dvBuf) {
+      // The burst's 32-bit header words (sequence and acknowledgement numbers) are read through
+      // a DataView (one bounds check and a byte swap each, not four byte loads), made per buffer.
+      this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      this.dvBuf = buf;
+    }
     const bSrc = this.bSrc;
     const bDst = this.bDst;
     const bPorts = this.bPorts;
@@ -124,20 +131,9 @@ export class FastPath {
         bPorts[k] = ((buf[o + 20]! << 24) | (buf[o + 21]! << 16) | (buf[o + 22]! << 8) | buf[o + 23]!) >>> 0;
       }
       let version = ct.version;
+      // (With window tracking, tcpWindowAck's words, flags word included, are in the record's
+      // line, which the lookup read.)
       ct.lookupBatch(0, bSrc, bDst, bPorts, bProto, m, nowTick, this.bSlot, bEd);
-      if (ct.tcpWin !== undefined) {
-        // Window tracking reads each entry's aux word (tcpWindowAck; the window words are in the
-        // record's line, which the lookup read): load them for the whole batch first, as
-        // lookupBatch does the records, so that their cache misses overlap instead of coming one
-        // packet at a time. Reads only; the sum is kept.
-        const aux = ct.aux;
-        let x = 0;
-        for (let k = 0; k < m; k++) {
-          const ed = bEd[k]!;
-          if (ed >= 0) x ^= aux[ed >>> 1]!;
-        }
-        this.touched = x;
-      }
       for (let k = 0; k < m; k++) {
         const o = offs[start + c + k]!;
         if (ct.version !== version) {
@@ -225,6 +221,7 @@ export class FastPath {
       const flags = b[l4 + 13]!;
       if ((flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK)) !== TCP_ACK) return NOT_SHORT;
       // With window tracking: its common case in one call (tcpWindowAck), else the general way.
+      const dv = this.dv;
       const v =
         ct.tcpWin === undefined
           ? tcpPacketTick(ct, e, dir, flags, 0, nowTick, this.timeoutTicks, false)
@@ -237,6 +234,9 @@ export class FastPath {
                 ((b[o + 2]! << 8) | b[o + 3]!) - 20,
                 nowTick,
                 this.timeoutTicks,
+                dv.getInt32(l4 + 4),
+                dv.getInt32(l4 + 8),
+                dv.getInt32(l4 + 12),
               ) === TCP_VERDICT_OK
             ? TCP_VERDICT_OK
             : tcpWindowPacket(
