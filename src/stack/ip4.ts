@@ -179,10 +179,11 @@ export class Ip4 {
    * ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. `pre`: the skb of a frame bridge
    * netfilter passed up after its PREROUTING (br_nf_pre_routing_finish, then ip_sabotage_in skips
    * PREROUTING here and calls ip_rcv_finish): the packet keeps what PREROUTING gave it (its
-   * conntrack entry, skb->mark, skb->priority, TPROXY's socket) and its nf_bridge state (`physIn`),
-   * so the input route lookup sees the mark (ip_rcv_finish_core: the fake rtable is no valid dst,
-   * ip_route_input_noref with skb->mark), and -m physdev and REJECT's reset see the port in INPUT
-   * and FORWARD. `pre` may be this.skb itself: its fields are read before the reload.
+   * conntrack entry, skb->mark, skb->priority; not a socket TPROXY assigned: ip_rcv_core orphans
+   * the skb on br0 before that hook) and its nf_bridge state (`physIn`), so the input route lookup
+   * sees the mark (ip_rcv_finish_core: the fake rtable is no valid dst, ip_route_input_noref with
+   * skb->mark), and -m physdev and REJECT's reset see the port in INPUT and FORWARD. `pre` may be
+   * this.skb itself: its fields are read before the reload.
    */
   input(dev: Iface, ipIn: Uint8Array, pre: Skb | undefined, frame?: Uint8Array, physIn = ''): void {
     const host = this.host;
@@ -201,8 +202,6 @@ export class Ip4 {
     const ctinfo = prerouted ? pre.ctinfo : 0;
     const mark = prerouted ? pre.mark : 0;
     const priority = prerouted ? pre.priority : 0;
-    const skPort = prerouted ? pre.skPort : 0;
-    const skAddr = prerouted ? pre.skAddr : 0;
     if (!prerouted && nf?.tracking && isFragment(ip)) {
       const whole = this.frag.gather(ip, DEFRAG_CONNTRACK_IN, dev.name);
       if (!whole) return;
@@ -219,8 +218,6 @@ export class Ip4 {
       skb.ctinfo = ctinfo;
       skb.mark = mark;
       skb.priority = priority;
-      skb.skPort = skPort;
-      skb.skAddr = skAddr;
     } else if (nf && nf.prerouting(skb, now) !== NF_ACCEPT) {
       return this.nfDrop(skb, dev.name);
     }
