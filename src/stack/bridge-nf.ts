@@ -37,9 +37,9 @@ export class BridgeNetfilter {
 
   /**
    * A bridged IPv4 frame (not broadcast) through PREROUTING; then FORWARD and POSTROUTING and out
-   * of its port. A frame to the bridge's own MAC goes up after PREROUTING, unless DNAT sent it
-   * back out of the same bridge: then it is bridged to the new destination with its TTL untouched
-   * (br_nf_pre_routing_finish's "bridged_dnat"). That route lookup (ip_route_input) and the one
+   * of its port. A frame to the bridge's own MAC, or one DNAT gave another destination, goes up
+   * after PREROUTING, unless DNAT sent it back out of the same bridge: then it is bridged to the
+   * new destination with its TTL untouched (br_nf_pre_routing_finish's "bridged_dnat"). That route lookup (ip_route_input) and the one
    * ip_rcv_finish makes for a frame that goes up (ip_sabotage_in skips the second PREROUTING; the
    * fake rtable is no valid dst) are policy lookups with the mark PREROUTING set: an `ip rule
    * fwmark` sees a MARK of the bridge's PREROUTING.
@@ -58,10 +58,15 @@ export class BridgeNetfilter {
     frame = refit(frame, skb);
     ip = skb.buf;
     let dstMac: Uint8Array | undefined;
-    if (toBridge) {
-      const dnat = skb.dst !== dstBefore;
+    // br_nf_ipv4_daddr_was_changed decides, not the destination MAC: a frame bridged through whose
+    // destination DNAT changed is routed like one to the bridge (ip_route_input); if the route does
+    // not lead back out of the bridge, its destination MAC becomes the bridge's (ether_addr_copy,
+    // PACKET_HOST) and it goes up.
+    const dnat = skb.dst !== dstBefore;
+    if (toBridge || dnat) {
       const r = this.res;
       if (!dnat || !this.dnatBridged(br, skb) || host.isLocal(skb.dst)) {
+        if (!toBridge) frame.set(br.mac, 0);
         if (host.tracing) host.trace({ kind: 'packet', host: host.name, ifname: br.name, dir: 'in', frame });
         return ip4.input(br, ip, skb, frame, port.name);
       }
@@ -79,13 +84,13 @@ export class BridgeNetfilter {
         // Resolve the new destination first; the frame waits and then leaves by the neighbour
         // output path below.
         const keep = frame.slice();
-        const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
+        const ctState = [skb.ct, skb.ctDir, skb.ctinfo, skb.mark, skb.priority] as const;
         return host.neigh.resolve(br.name, nexthop, () => {
           const mac = host.neigh.get(br.name, nexthop);
           if (!mac) return;
           this.viaNeighbour(br, keep, mac);
           const s2 = ip4.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
-          [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
+          [s2.ct, s2.ctDir, s2.ctinfo, s2.mark, s2.priority] = ctState;
           s2.physIn = port.name;
           this.outHooks(br, s2, keep, port.name);
         });

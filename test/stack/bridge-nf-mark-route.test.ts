@@ -140,3 +140,21 @@ test("after DNAT, br_nf_pre_routing_finish's own ip_route_input uses the mark: b
     'route unreachable 10.1.0.11 (EINVAL: blackhole default (table 100, rule 1000), mark 0x3)',
   );
 });
+
+test('a frame bridged through whose destination DNAT changed is routed: up to r1, out of wan, answered', () => {
+  const s = sim(
+    'iptables -t nat -A PREROUTING -i br0 -d 10.1.0.11 -p udp --dport 7000 -j DNAT --to-destination 203.0.113.10:5000',
+    `  - { name: f1, from: h12, proto: udp, to: '10.1.0.11:7000', at: 0.3, timeout: 1.5 }`,
+  );
+  // br_nf_pre_routing_finish: ip_route_input finds wan, not br0; the frame takes br0's MAC and
+  // goes up (ip_forward), and the answer comes back from the address h12 asked.
+  assert.equal(s.results[0]!.verdict, 'reply');
+  assert.equal(s.results[0]!.serverSaw, '10.1.0.12:40000');
+  assert.equal(s.results[0]!.replyFrom, '10.1.0.11:7000');
+  assert.equal(r1Steps(s)[0], 'route forward 203.0.113.10');
+  const h11In = s.steps.filter((x) => x.kind === 'packet' && x.host === 'h11' && x.dir === 'in');
+  assert.ok(
+    h11In.every((x) => x.kind === 'packet' && x.frame[12] === 0x08 && x.frame[13] === 0x06),
+    'h11 gets only ARP',
+  );
+});
