@@ -3,7 +3,8 @@
 // port. The bridge itself (ports, FDB, STP) is bridge.ts; the IPv4 paths are ip4.ts.
 import { formatIpv4 } from '../wire/addr.ts';
 import { ETH_HEADER_LEN } from '../wire/ethernet.ts';
-import type { Fib4 } from '../route/table.ts';
+import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { isLocalType } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import type { Skb } from '../netfilter/core/skb.ts';
 import type { Bridge } from './bridge.ts';
@@ -17,23 +18,31 @@ export interface BridgeNfHost {
   readonly name: string;
   readonly tracing: boolean;
   readonly env: { now(): number };
-  readonly routes: Fib4;
   readonly nf: Netfilter | undefined;
   readonly bridges: ReadonlyMap<string, Bridge>;
   readonly neigh: Neighbours;
   readonly ip4: Ip4;
   trace(s: Step): void;
   isLocal(addr: number): boolean;
+  /** fib_lookup with the policy rules (the host's routeLookup). */
+  routeLookup(k: FlowKey, out: RouteResult): number;
 }
 
 export class BridgeNetfilter {
+  /** The DNAT'ed frame's ip_route_input (one at a time: no per-packet object). */
+  private readonly key: FlowKey = newFlowKey();
+  private readonly res = new RouteResult();
+
   constructor(private readonly host: BridgeNfHost) {}
 
   /**
    * A bridged IPv4 frame (not broadcast) through PREROUTING; then FORWARD and POSTROUTING and out
-   * of its port. A frame to the bridge's own MAC goes up after PREROUTING, unless DNAT sent it
-   * back out of the same bridge: then it is bridged to the new destination with its TTL untouched
-   * (br_nf_pre_routing_finish's "bridged_dnat").
+   * of its port. A frame to the bridge's own MAC, or one DNAT gave another destination, goes up
+   * after PREROUTING, unless DNAT sent it back out of the same bridge: then it is bridged to the
+   * new destination with its TTL untouched (br_nf_pre_routing_finish's "bridged_dnat"). That route lookup (ip_route_input) and the one
+   * ip_rcv_finish makes for a frame that goes up (ip_sabotage_in skips the second PREROUTING; the
+   * fake rtable is no valid dst) are policy lookups with the mark PREROUTING set: an `ip rule
+   * fwmark` sees a MARK of the bridge's PREROUTING.
    */
   input(br: Iface, port: Iface, frame: Uint8Array, toBridge: boolean): void {
     const host = this.host;
@@ -49,12 +58,17 @@ export class BridgeNetfilter {
     frame = refit(frame, skb);
     ip = skb.buf;
     let dstMac: Uint8Array | undefined;
-    if (toBridge) {
-      const dnat = skb.dst !== dstBefore;
-      const r = dnat ? host.routes.lookup(skb.dst) : undefined;
-      if (!dnat || !r || r.dev !== br.name || host.isLocal(skb.dst)) {
+    // br_nf_ipv4_daddr_was_changed decides, not the destination MAC: a frame bridged through whose
+    // destination DNAT changed is routed like one to the bridge (ip_route_input); if the route does
+    // not lead back out of the bridge, its destination MAC becomes the bridge's (ether_addr_copy,
+    // PACKET_HOST) and it goes up.
+    const dnat = skb.dst !== dstBefore;
+    if (toBridge || dnat) {
+      const r = this.res;
+      if (!dnat || !this.dnatBridged(br, skb) || host.isLocal(skb.dst)) {
+        if (!toBridge) frame.set(br.mac, 0);
         if (host.tracing) host.trace({ kind: 'packet', host: host.name, ifname: br.name, dir: 'in', frame });
-        return ip4.input(br, ip, true, skb.ct, skb.ctDir, skb.ctinfo, frame, port.name);
+        return ip4.input(br, ip, skb, frame, port.name);
       }
       if (host.tracing)
         host.trace({
@@ -70,13 +84,13 @@ export class BridgeNetfilter {
         // Resolve the new destination first; the frame waits and then leaves by the neighbour
         // output path below.
         const keep = frame.slice();
-        const ctState = [skb.ct, skb.ctDir, skb.ctinfo] as const;
+        const ctState = [skb.ct, skb.ctDir, skb.ctinfo, skb.mark, skb.priority] as const;
         return host.neigh.resolve(br.name, nexthop, () => {
           const mac = host.neigh.get(br.name, nexthop);
           if (!mac) return;
           this.viaNeighbour(br, keep, mac);
           const s2 = ip4.skb.load(keep.subarray(ETH_HEADER_LEN), 0, br.name, '');
-          [s2.ct, s2.ctDir, s2.ctinfo] = ctState;
+          [s2.ct, s2.ctDir, s2.ctinfo, s2.mark, s2.priority] = ctState;
           s2.physIn = port.name;
           this.outHooks(br, s2, keep, port.name);
         });
@@ -85,6 +99,27 @@ export class BridgeNetfilter {
       frame.set(dstMac, 0);
     }
     this.outHooks(br, skb, frame, port.name);
+  }
+
+  /**
+   * br_nf_pre_routing_finish after DNAT: ip_route_input(skb, daddr, saddr, tos, br) (the policy
+   * rules with skb->mark and iif the bridge) found a route out of the bridge itself. Anything else
+   * (another device, a local or error route) goes up, where ip4.input makes the same lookup.
+   */
+  private dnatBridged(br: Iface, skb: Skb): boolean {
+    const k = this.key;
+    k.dst = skb.dst;
+    k.src = skb.src;
+    k.tos = skb.buf[skb.off + 1]! & 0x1e;
+    k.mark = skb.mark;
+    k.iif = br.name;
+    k.oif = '';
+    k.proto = skb.proto;
+    const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
+    k.sport = ports ? skb.sport : 0;
+    k.dport = ports ? skb.dport : 0;
+    const res = this.res;
+    return this.host.routeLookup(k, res) === 0 && !isLocalType(res.route) && res.dev === br.name;
   }
 
   /**

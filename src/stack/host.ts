@@ -982,7 +982,7 @@ export class Host {
     if (!pktHost && (frame[0]! & 1) === 0 && macKey(frame, 0) !== macKey(dev.mac)) return;
     const ip = frame.subarray(ETH_HEADER_LEN);
     if (!this.ip4.validIp(ip, dev.name)) return;
-    this.ip4.input(dev, ip, false, -1, 0, 0, frame);
+    this.ip4.input(dev, ip, undefined, frame);
   }
 
   // ---- output ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
 import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
-import { isLocalType, ROUTE_ICMP_CODE } from '../route/errors.ts';
+import { isLocalType, ROUTE_ICMP_CODE, routeErrorText } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
 import {
   Skb,
@@ -176,20 +176,16 @@ export class Ip4 {
   }
 
   /**
-   * ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. `physIn`: the bridge port of a frame
-   * bridge netfilter passed up (prerouted): the skb keeps its nf_bridge state, so -m physdev and
-   * REJECT's reset see the port in INPUT and FORWARD.
+   * ip_rcv → PREROUTING → ip_route_input → INPUT or FORWARD. `pre`: the skb of a frame bridge
+   * netfilter passed up after its PREROUTING (br_nf_pre_routing_finish, then ip_sabotage_in skips
+   * PREROUTING here and calls ip_rcv_finish): the packet keeps what PREROUTING gave it (its
+   * conntrack entry, skb->mark, skb->priority; not a socket TPROXY assigned: ip_rcv_core orphans
+   * the skb on br0 before that hook) and its nf_bridge state (`physIn`), so the input route lookup
+   * sees the mark (ip_rcv_finish_core: the fake rtable is no valid dst, ip_route_input_noref with
+   * skb->mark), and -m physdev and REJECT's reset see the port in INPUT and FORWARD. `pre` may be
+   * this.skb itself: its fields are read before the reload.
    */
-  input(
-    dev: Iface,
-    ipIn: Uint8Array,
-    prerouted: boolean,
-    ct: number,
-    ctDir: number,
-    ctinfo: number,
-    frame?: Uint8Array,
-    physIn = '',
-  ): void {
+  input(dev: Iface, ipIn: Uint8Array, pre: Skb | undefined, frame?: Uint8Array, physIn = ''): void {
     const host = this.host;
     const nf = host.nf;
     let ip: Uint8Array = ipIn.slice(0, read16(ipIn, 2)); // own copy, trimmed to the IP total length
@@ -199,6 +195,13 @@ export class Ip4 {
     // they came in (frag_max_size), and DF alone no longer stops them (ignore_df).
     let fragMax = 0;
     let pmtuDf = false;
+    const prerouted = pre !== undefined;
+    // What PREROUTING left on the bridged skb (read before this.skb, which it may be, is reloaded).
+    const ct = prerouted ? pre.ct : -1;
+    const ctDir = prerouted ? pre.ctDir : 0;
+    const ctinfo = prerouted ? pre.ctinfo : 0;
+    const mark = prerouted ? pre.mark : 0;
+    const priority = prerouted ? pre.priority : 0;
     if (!prerouted && nf?.tracking && isFragment(ip)) {
       const whole = this.frag.gather(ip, DEFRAG_CONNTRACK_IN, dev.name);
       if (!whole) return;
@@ -213,6 +216,8 @@ export class Ip4 {
       skb.ct = ct;
       skb.ctDir = ctDir;
       skb.ctinfo = ctinfo;
+      skb.mark = mark;
+      skb.priority = priority;
     } else if (nf && nf.prerouting(skb, now) !== NF_ACCEPT) {
       return this.nfDrop(skb, dev.name);
     }
@@ -300,9 +305,13 @@ export class Ip4 {
         // ip_local_deliver: a fragment waits for the rest of its datagram before INPUT.
         const whole = this.frag.gather(skb.buf.slice(0, skb.len), DEFRAG_LOCAL_DELIVER, dev.name);
         if (!whole) return nf?.abandon(skb);
-        const { ct: c, ctDir: d, ctinfo: i, skPort: sp, skAddr: sa } = skb;
+        // ip_defrag keeps the skb's mark and priority (skb_morph takes the offset-0 fragment's; here
+        // the completing fragment's: the same unless a rule marks a flow's fragments differently).
+        const { ct: c, ctDir: d, ctinfo: i, skPort: sp, skAddr: sa, mark: m, priority: pr } = skb;
         skb = this.skb.load(whole, 0, dev.name, '');
         [skb.ct, skb.ctDir, skb.ctinfo, skb.skPort, skb.skAddr] = [c, d, i, sp, sa];
+        skb.mark = m;
+        skb.priority = pr;
         skb.physIn = physIn;
       }
       if (nf && nf.input(skb, now) !== NF_ACCEPT) return this.nfDrop(skb, dev.name, frame);
@@ -327,6 +336,7 @@ export class Ip4 {
           host: host.name,
           dst: formatIpv4(dst),
           decision: 'unreachable',
+          why: `${routeErrorText(err, res)}${skb.mark !== 0 ? `, mark 0x${skb.mark.toString(16)}` : ''}`,
         });
       if (host.countDrop(DropReason.IP_INNOROUTES))
         host.trace({

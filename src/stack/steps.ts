@@ -48,6 +48,11 @@ export type Step =
       decision: 'local' | 'forward' | 'unreachable' | 'bridge' | 'flowtable';
       via?: string;
       dev?: string;
+      /**
+       * Decision unreachable: what answered the lookup (route, table, rule) and the packet's mark,
+       * e.g. `EINVAL: blackhole default (table 100, rule 1000), mark 0x3`.
+       */
+      why?: string;
       /** The flowtable's name (decision flowtable). */
       flowtable?: string;
       /** Why Linux's choice of this multipath path is random (natbox's is the flow's hash). */

@@ -249,7 +249,7 @@ export function renderText(doc: TraceDoc, opts: TextOptions = {}): string {
               ? `forward to ${s.dst}${s.via ? ` via ${s.via}` : ''} dev ${s.dev}`
               : s.decision === 'bridge'
                 ? `${s.dst} is on ${s.dev}: bridged (bridge netfilter DNAT)`
-                : `${s.decision} ${s.dst}`;
+                : `${s.decision} ${s.dst}${s.why !== undefined ? ` (${s.why})` : ''}`;
           note(s, [['dim', `route: ${how}`]]);
         }
         break;

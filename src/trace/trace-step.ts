@@ -53,6 +53,8 @@ export type TraceStep = (
       decision: string;
       via?: string;
       dev?: string;
+      /** decision `unreachable`: what answered the lookup (route, table, rule) and the mark. */
+      why?: string;
       /** decision `flowtable`: the nft flowtable that forwarded the packet at ingress. */
       flowtable?: string;
       /** Why Linux's choice of this multipath path is random (natbox's is the flow's hash). */
