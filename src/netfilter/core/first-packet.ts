@@ -27,7 +27,7 @@ import { DIR_ORIGINAL } from '../conntrack/tuple.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { CtHelpers } from '../conntrack/helper.ts';
 import { MANIP_DST, MANIP_SRC, type NatCore } from '../nat/nat-core.ts';
-import type { NatHook } from '../nat/nat-hook.ts';
+import { setAddr, setL4Port, type NatHook } from '../nat/nat-hook.ts';
 import { CT_INVALID, IP_CT_NEW, type Skb } from './skb.ts';
 import type { ConntrackIn } from './conntrack-in.ts';
 import { DropReason } from './drop.ts';
@@ -105,8 +105,13 @@ export class FirstPacket {
         return this.drops.drop(skb, DropReason.NETFILTER_DROP, t.dropTable);
       if ((rec[m]! & IPS_DST_NAT_DONE) !== 0) break;
     }
-    if ((rec[m]! & IPS_DST_NAT_DONE) === 0 && !this.nat.setup(e, undefined, MANIP_DST, now))
-      return this.drops.drop(skb, DropReason.NF_NAT_NO_FREE_TUPLE);
+    if ((rec[m]! & IPS_DST_NAT_DONE) === 0) {
+      // The null binding (NatCore.setup for no range at a destination hook, which never fails):
+      // get_unique_tuple's one clash lookup of the unchanged reply tuple, the packet's own ends
+      // swapped (alloc4 wrote it so, and only a binding changes it), then the DONE bit.
+      ct.taken4(dst, src, IPPROTO_UDP, dport, sport, e, now);
+      ct.orStatus(e, IPS_DST_NAT_DONE);
+    }
     if ((rec[m]! & IPS_DST_NAT) !== 0) this.natHook.manipPacket(skb, NF_INET_PRE_ROUTING, MANIP_DST, 'rule');
     return NF_ACCEPT;
   }
@@ -132,7 +137,21 @@ export class FirstPacket {
     }
     if ((rec[m]! & IPS_SRC_NAT_DONE) === 0 && !this.nat.setup(e, undefined, MANIP_SRC, now))
       return this.drops.drop(skb, DropReason.NF_NAT_NO_FREE_TUPLE);
-    if ((rec[m]! & IPS_SRC_NAT) !== 0) this.natHook.manipPacket(skb, NF_INET_POST_ROUTING, MANIP_SRC, 'rule');
+    if ((rec[m]! & IPS_SRC_NAT) !== 0) {
+      if (skb.proto === IPPROTO_UDP && !skb.fragment) {
+        // nf_nat_packet's source manip of a UDP packet (NatHook.manipPacket's case): the reply
+        // tuple's destination address and port become the packet's source.
+        const r = e * ct.rw + 3;
+        const addr = rec[r + 1]!;
+        const port = rec[r + 2]! & 0xffff;
+        const b = skb.buf;
+        const l4 = skb.l4off;
+        if (skb.src !== addr) setAddr(b, skb.off, l4, IPPROTO_UDP, 12, addr >>> 16, addr & 0xffff);
+        setL4Port(b, l4, IPPROTO_UDP, 0, port);
+        skb.src = addr;
+        if (skb.off + skb.len - l4 >= 8) skb.sport = port;
+      } else this.natHook.manipPacket(skb, NF_INET_POST_ROUTING, MANIP_SRC, 'rule');
+    }
     return this.ctIn.confirm(skb, now);
   }
 }
