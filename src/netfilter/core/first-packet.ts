@@ -27,7 +27,7 @@ import { DIR_ORIGINAL } from '../conntrack/tuple.ts';
 import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { CtHelpers } from '../conntrack/helper.ts';
 import { MANIP_DST, MANIP_SRC, type NatCore } from '../nat/nat-core.ts';
-import { setAddr, setL4Port, type NatHook } from '../nat/nat-hook.ts';
+import type { NatHook } from '../nat/nat-hook.ts';
 import { CT_INVALID, IP_CT_NEW, type Skb } from './skb.ts';
 import type { ConntrackIn } from './conntrack-in.ts';
 import { DropReason } from './drop.ts';
@@ -144,14 +144,53 @@ export class FirstPacket {
         const r = e * ct.rw + 3;
         const addr = rec[r + 1]!;
         const port = rec[r + 2]! & 0xffff;
+        // setAddr then setL4Port (nat-hook.ts), with the UDP checksum updated once for both
+        // changes (RFC 1624: the address's and the port's ~m + m' summed; the same 16 bits as
+        // two updates in a row, a folded non-zero sum being never 0, and 0 stays 0).
         const b = skb.buf;
+        const o = skb.off;
         const l4 = skb.l4off;
-        if (skb.src !== addr) setAddr(b, skb.off, l4, IPPROTO_UDP, 12, addr >>> 16, addr & 0xffff);
-        setL4Port(b, l4, IPPROTO_UDP, 0, port);
+        let d = 0;
+        if (skb.src !== addr) {
+          const nh = addr >>> 16;
+          const nl = addr & 0xffff;
+          d =
+            (~((b[o + 12]! << 8) | b[o + 13]!) & 0xffff) +
+            (~((b[o + 14]! << 8) | b[o + 15]!) & 0xffff) +
+            nh +
+            nl;
+          const ic = addDelta((b[o + 10]! << 8) | b[o + 11]!, d);
+          b[o + 10] = ic >>> 8;
+          b[o + 11] = ic & 0xff;
+          b[o + 12] = nh >>> 8;
+          b[o + 13] = nh & 0xff;
+          b[o + 14] = nl >>> 8;
+          b[o + 15] = nl & 0xff;
+        }
+        const op = (b[l4]! << 8) | b[l4 + 1]!;
+        if (op !== port) {
+          d += (~op & 0xffff) + port;
+          b[l4] = port >>> 8;
+          b[l4 + 1] = port & 0xff;
+        }
+        const hc = (b[l4 + 6]! << 8) | b[l4 + 7]!;
+        if (hc !== 0 && d !== 0) {
+          const c = addDelta(hc, d) || 0xffff;
+          b[l4 + 6] = c >>> 8;
+          b[l4 + 7] = c & 0xff;
+        }
         skb.src = addr;
-        if (skb.off + skb.len - l4 >= 8) skb.sport = port;
+        if (o + skb.len - l4 >= 8) skb.sport = port;
       } else this.natHook.manipPacket(skb, NF_INET_POST_ROUTING, MANIP_SRC, 'rule');
     }
     return this.ctIn.confirm(skb, now);
   }
+}
+
+/** HC' = ~(~HC + d) with end-around carry (nat-hook.ts's addDelta), d a sum of at most six 16-bit words. */
+function addDelta(hc: number, d: number): number {
+  let sum = (~hc & 0xffff) + d;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
 }
