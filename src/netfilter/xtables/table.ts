@@ -236,7 +236,8 @@ export class XtTable implements NfTable, XtTargetCtx {
     let i = 0;
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
-      if (!comp.linear) i = comp.next(skb, i);
+      // `=== false`, `=== true`: a pointer compare each, not V8's generic ToBoolean of a field.
+      if (comp.linear === false) i = comp.next(skb, i);
       if (i >= n) {
         if (sp === 0) {
           countPacket(chain.counters, skb.len);
@@ -252,7 +253,7 @@ export class XtTable implements NfTable, XtTargetCtx {
       const k = i;
       i++;
       if (!ruleMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
-        if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
+        if (skb.hotdrop === true) return T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
       countPacket(comp.counters[k]!, skb.len);
