@@ -13,6 +13,8 @@
 //   then `callgrind_control -z PID` (spawned, the process spinning until it returns: a blocked
 //   process does not read the request) and batch(100000): the dump at exit holds the measured
 //   connections only; each address mapped onto /tmp/perf-PID.map (docs/nftables.md "Speed").
+//   `scripts/ctnew-callgrind.sh [WARM [N [BUNDLE]]]` does it (callgrind's instrumentation switched
+//   on for the N connections only; FUNCS=1 for the per-function split).
 import { ipv4SetDst, ipv4SetSrc } from '../src/wire/ipv4.ts';
 import { udpSetPort } from '../src/wire/udp.ts';
 import { NF_ACCEPT } from '../src/netfilter/core/engine.ts';

@@ -1,10 +1,12 @@
 // NatCore.setup's shortcuts (the null binding at PREROUTING read from the record, setupSrcOne for
-// MASQUERADE and SNAT onto one address) against its general path (nat.fastPaths = false): two
-// engines with the same rules and seed take the same random packets (new connections from a few
-// clients, so that find_appropriate_src lends mappings and reply tuples clash; inbound connections
-// to the public address, which take the tuples SNAT wants; time jumps past the UDP timeouts), and
-// must agree on every verdict and byte, the whole conntrack record array, the entry ids and
-// MASQUERADE tags, `conntrack -S`, the port search's tries and the rules' counters.
+// MASQUERADE and SNAT onto one address) and the engine's first-packet path (core/first-packet.ts)
+// against the general path (nat.fastPaths = false, Netfilter.firstPackets = false): two engines
+// with the same rules and seed take the same random packets (new connections from a few clients,
+// so that find_appropriate_src lends mappings and reply tuples clash; inbound connections to the
+// public address, which take the tuples SNAT wants; time jumps past the UDP timeouts; a table of
+// 4 or 8 entries that fills), and must agree on every verdict and byte, the whole conntrack record
+// array, the entry ids and MASQUERADE tags, `conntrack -S`, the port search's tries, the rules'
+// counters and the drop counters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -40,6 +42,8 @@ const dnatArb = fc.constantFrom(
 
 interface Pkt {
   out: boolean; // from the LAN to a server (else: a server to the public address)
+  /** Inbound to the LAN host itself (routed, or DNATed elsewhere): its tuple is a reply tuple. */
+  direct: boolean;
   proto: 'tcp' | 'udp' | 'icmp';
   host: number;
   server: number;
@@ -49,6 +53,7 @@ interface Pkt {
 }
 const pktArb = fc.record({
   out: fc.constantFrom(true, true, true, false),
+  direct: fc.constantFrom(false, false, true),
   proto: fc.constantFrom<'tcp' | 'udp' | 'icmp'>('tcp', 'udp', 'udp', 'udp', 'icmp'),
   host: fc.integer({ min: 2, max: 3 }),
   server: fc.constantFrom(0, 0, 1, 2),
@@ -62,7 +67,7 @@ const pktArb = fc.record({
 
 function build(p: Pkt): Uint8Array {
   const src = p.out ? LAN + p.host : SERVERS[p.server]!;
-  const dst = p.out ? SERVERS[p.server]! : PUBLIC;
+  const dst = p.out ? SERVERS[p.server]! : p.direct ? LAN + p.host : PUBLIC;
   const ipf = { src, dst, id: 7 };
   const payload = new Uint8Array(8);
   if (p.proto === 'tcp')
@@ -99,7 +104,39 @@ function state(nf: Netfilter, rs: Ruleset): string {
     stats: ct.stats,
     tries: nf.nat.lastTries,
     counters: counters(rs),
+    drops: [...nf.drops],
   });
+}
+
+/**
+ * Runs `pkts` through two engines made from `rules` (one with every shortcut, one as `slow` sets
+ * it up) and asserts the same verdicts, bytes and final state.
+ */
+function compare(
+  rules: string,
+  pkts: readonly Pkt[],
+  seed: number,
+  max: number,
+  slowDown: (nf: Netfilter) => void,
+): void {
+  const make = (rs: Ruleset): Netfilter =>
+    new Netfilter({ ruleset: rs, host: HOST, rng: new SeededRng(seed), conntrackMax: max });
+  const fastRules = ruleset(rules);
+  const slowRules = ruleset(rules);
+  const fast = make(fastRules);
+  const slow = make(slowRules);
+  slowDown(slow);
+  let now = 1000;
+  for (const p of pkts) {
+    now += p.dt;
+    const a = build(p);
+    const b = a.slice();
+    const inIf = p.out ? 'br-lan' : 'wan';
+    const outIf = p.out ? 'wan' : 'br-lan';
+    assert.equal(forward(fast, a, inIf, outIf, now), forward(slow, b, inIf, outIf, now));
+    assert.equal(hex(a), hex(b));
+  }
+  assert.equal(state(fast, fastRules), state(slow, slowRules));
 }
 
 test('nat setup: the shortcuts give what the general path gives (random rules, clients, clashes, expiry)', () => {
@@ -111,24 +148,42 @@ test('nat setup: the shortcuts give what the general path gives (random rules, c
       fc.integer(),
       (post, dnat, pkts, seed) => {
         const rules = [dnat, `iptables -t nat -A POSTROUTING ${post}`].filter((l) => l !== '').join('\n');
-        const make = (rs: Ruleset): Netfilter =>
-          new Netfilter({ ruleset: rs, host: HOST, rng: new SeededRng(seed), conntrackMax: 64 });
-        const fastRules = ruleset(rules);
-        const slowRules = ruleset(rules);
-        const fast = make(fastRules);
-        const slow = make(slowRules);
-        slow.nat.fastPaths = false;
-        let now = 1000;
-        for (const p of pkts) {
-          now += p.dt;
-          const a = build(p);
-          const b = a.slice();
-          const inIf = p.out ? 'br-lan' : 'wan';
-          const outIf = p.out ? 'wan' : 'br-lan';
-          assert.equal(forward(fast, a, inIf, outIf, now), forward(slow, b, inIf, outIf, now));
-          assert.equal(hex(a), hex(b));
-        }
-        assert.equal(state(fast, fastRules), state(slow, slowRules));
+        compare(rules, pkts, seed, 64, (slow) => {
+          slow.nat.fastPaths = false;
+          slow.firstPackets = false;
+        });
+      },
+    ),
+    fcOpts,
+  );
+});
+
+/** More nat rules in front: the bench's non-matching DNAT and SNAT rules, and ones that match. */
+const moreArb = fc.subarray([
+  'iptables -t nat -A PREROUTING -i wan -p tcp --dport 8001 -j DNAT --to-destination 10.1.0.1',
+  'iptables -t nat -A PREROUTING -i wan -p udp --dport 1024 -j DNAT --to-destination 192.168.1.3',
+  'iptables -t nat -A PREROUTING -i br-lan -p udp --dport 40000 -j DNAT --to-destination 203.0.113.51:1024',
+  'iptables -t nat -A POSTROUTING -s 172.16.1.0/24 -o wan -j SNAT --to-source 198.51.100.1',
+  'iptables -t nat -A POSTROUTING -s 192.168.1.3 -p udp --sport 600 -o wan -j SNAT --to-source 203.0.113.23',
+  'iptables -t nat -A POSTROUTING -o wan -p udp --dport 80 -j RETURN',
+]);
+
+test('first-packet path (core/first-packet.ts) gives what the hooks give (random rules, table full, clashes)', () => {
+  fc.assert(
+    fc.property(
+      postArb,
+      dnatArb,
+      moreArb,
+      fc.array(pktArb, { minLength: 1, maxLength: 60 }),
+      fc.integer(),
+      fc.constantFrom(4, 8, 64),
+      (post, dnat, more, pkts, seed, max) => {
+        const rules = [dnat, ...more, `iptables -t nat -A POSTROUTING ${post}`]
+          .filter((l) => l !== '')
+          .join('\n');
+        compare(rules, pkts, seed, max, (slow) => {
+          slow.firstPackets = false;
+        });
       },
     ),
     fcOpts,

@@ -986,8 +986,9 @@ export class ConntrackTable {
     const ports = rec[t + 2]!;
     const proto = (rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
     const m = this.missMemo;
-    for (let j = 0; j < this.missCount; j++) {
-      const k = j * 6;
+    // Newest first: a new connection's reply tuple was the last lookup, its original a few before.
+    for (let j = 1; j <= this.missCount; j++) {
+      const k = ((this.missNext - j) & (MISS_MEMO - 1)) * 6;
       if (m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto) return k;
     }
     return -1;

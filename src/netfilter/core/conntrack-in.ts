@@ -149,6 +149,11 @@ export class ConntrackIn {
     this.ctPacket(skb, e, DIR_ORIGINAL, true, nowTick, now, hook);
   }
 
+  /** ctPacket for an entry a lookup found (core/first-packet.ts: its lookup missed nothing). */
+  packet(skb: Skb, e: number, dir: number, nowTick: number, now: number, hook: number): void {
+    this.ctPacket(skb, e, dir, false, nowTick, now, hook);
+  }
+
   /** The per-protocol update of entry `e` for this packet (nf_conntrack_in after the lookup). */
   private ctPacket(
     skb: Skb,

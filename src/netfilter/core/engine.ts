@@ -43,6 +43,7 @@ import { Drops, NF_ACCEPT, NF_DROP } from './verdict.ts';
 import { DropReason } from './drop.ts';
 import { ConntrackIn } from './conntrack-in.ts';
 import { FastPath } from './fastpath.ts';
+import { FirstPacket, NOT_TAKEN } from './first-packet.ts';
 import { DupQueue } from './dup.ts';
 import {
   buildHookEntries,
@@ -153,6 +154,13 @@ export class Netfilter {
   private readonly preNatTables: readonly NfTable[];
   private readonly postNatTables: readonly NfTable[];
   private tracerValue: NfTracer | undefined = undefined;
+  /** A new connection's first packet at PREROUTING and POSTROUTING (core/first-packet.ts). */
+  private readonly first: FirstPacket;
+  /**
+   * Whether PREROUTING and POSTROUTING take first-packet.ts's fused path when they hold only the
+   * core's entries and no tracer is attached; false: always the general path (the tests compare).
+   */
+  firstPackets = true;
   /** The iptables tables of this engine (a replacing engine carries their rule state over). */
   private readonly xt: readonly XtTable[];
   /** The tables each of `NfConfig.frontEnds` made, in its order. */
@@ -251,6 +259,17 @@ export class Netfilter {
     this.preNatTables = this.preNat >= 0 ? this.pre[this.preNat]!.natTables : [];
     this.postNatTables = this.postNat >= 0 ? this.post[this.postNat]!.natTables : [];
 
+    this.first = new FirstPacket(
+      this.conntrack,
+      this.ctIn,
+      this.natHook,
+      this.nat,
+      this.drop,
+      helpers,
+      this.preNatTables,
+      this.postNatTables,
+    );
+
     const onlyCore = (l: readonly HookEntry[]): boolean => l.every((en) => en.kind !== E_TABLE);
     this.fast = new FastPath(
       this.conntrack,
@@ -317,7 +336,12 @@ export class Netfilter {
   prerouting(skb: Skb, now: number): number {
     skb.now = now;
     if (this.preCoreOnly) {
-      // Conntrack and the NAT hook, nothing else: called straight (the common case, kept small).
+      // Conntrack and the NAT hook, nothing else: a new UDP connection's packet in one function.
+      if (this.firstPackets && this.tracerValue === undefined) {
+        const v = this.first.pre(skb, now);
+        if (v !== NOT_TAKEN) return v;
+      }
+      // Else both called straight (the common case, kept small).
       if (this.conntrackIn(skb, now, NF_INET_PRE_ROUTING) !== NF_ACCEPT) return NF_DROP;
       return this.natHook.run(skb, NF_INET_PRE_ROUTING, MANIP_DST, this.preNatTables, now);
     }
@@ -394,7 +418,12 @@ export class Netfilter {
   postrouting(skb: Skb, now: number): number {
     skb.now = now;
     if (this.postCoreOnly) {
-      // The NAT hook and confirm, nothing else: called straight (the common case, kept small).
+      // The NAT hook and confirm, nothing else: a new connection's first packet in one function.
+      if (this.firstPackets && this.tracerValue === undefined) {
+        const v = this.first.post(skb, now);
+        if (v !== NOT_TAKEN) return v;
+      }
+      // Else both called straight (the common case, kept small).
       if (this.natHook.run(skb, NF_INET_POST_ROUTING, MANIP_SRC, this.postNatTables, now) !== NF_ACCEPT)
         return NF_DROP;
       return this.ctIn.confirm(skb, now);

@@ -110,7 +110,7 @@ export class NatHook {
   }
 
   /** nf_nat_packet: rewrite this packet if its direction needs this manip type. */
-  private manipPacket(skb: Skb, hook: number, manip: number, by: 'rule' | 'null-binding' | 'mapping'): void {
+  manipPacket(skb: Skb, hook: number, manip: number, by: 'rule' | 'null-binding' | 'mapping'): void {
     const rec = this.conntrack.rec;
     const rw = this.conntrack.rw;
     const e = skb.ct;

@@ -111,7 +111,24 @@ export class XtTable implements NfTable, XtTargetCtx {
   /** Walks the table's built-in chain for this hook (ipt_do_table). */
   run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
     const start = this.entryChains[hook];
-    if (!start) return T_ACCEPT;
+    if (start === undefined) return T_ACCEPT;
+    let comp = this.entryCompiled[hook];
+    if (comp === undefined || stale(comp, start)) comp = this.entryCompiled[hook] = this.compiledOf(start);
+    // The untraced walk (the packet path) and the traced one apart, so that this stays small.
+    return tracer === undefined
+      ? this.walk(hook, skb, now, start, comp)
+      : this.walkTraced(hook, skb, now, tracer, start, comp);
+  }
+
+  /** run() with a tracer: every rule tried, so that the trace can say why each did not match. */
+  private walkTraced(
+    hook: number,
+    skb: Skb,
+    now: number,
+    tracer: NfTracer | undefined,
+    start: Chain,
+    first: CompiledChain,
+  ): number {
     const table = this.name;
     const hookName = HOOK_NAMES[hook]!;
     // A stack of (chain, next rule index) for jumps; goto replaces the top. The arrays are the
@@ -121,9 +138,7 @@ export class XtTable implements NfTable, XtTargetCtx {
     let sp = 0;
     let chain: Chain = start;
     let i = 0;
-    let comp = this.entryCompiled[hook];
-    if (!comp || stale(comp, chain)) comp = this.entryCompiled[hook] = this.compiledOf(chain);
-    if (!tracer) return this.walk(hook, skb, now, start, comp);
+    let comp = first;
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
       // With a tracer the walk tries every rule, so the trace can say why each one did not match.
@@ -221,7 +236,8 @@ export class XtTable implements NfTable, XtTargetCtx {
     let i = 0;
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
-      if (!comp.linear) i = comp.next(skb, i);
+      // `=== false`, `=== true`: a pointer compare each, not V8's generic ToBoolean of a field.
+      if (comp.linear === false) i = comp.next(skb, i);
       if (i >= n) {
         if (sp === 0) {
           countPacket(chain.counters, skb.len);
@@ -237,7 +253,7 @@ export class XtTable implements NfTable, XtTargetCtx {
       const k = i;
       i++;
       if (!ruleMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
-        if (skb.hotdrop) return T_DROP; // a match found the packet malformed (ipt_do_table)
+        if (skb.hotdrop === true) return T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
       countPacket(comp.counters[k]!, skb.len);
