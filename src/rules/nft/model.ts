@@ -462,8 +462,12 @@ export type NftStmt =
       readonly flags?: string[];
       readonly pos?: Pos;
     }
-  /** Anything else nft prints that natbox only carries (its words as nft prints them). */
-  | { readonly kind: 'other'; readonly text: string; readonly pos?: Pos };
+  /**
+   * Anything else nft prints that natbox only carries (its words as nft prints them, and the
+   * statement as `nft -j` gives it): `reset tcp option sack`, `meter NAME size N { … }`. Read and
+   * printed, not simulated (the engine refuses a ruleset with one).
+   */
+  | { readonly kind: 'other'; readonly text: string; readonly json?: unknown; readonly pos?: Pos };
 
 // ---------------------------------------------------------------------------------------------
 // Sets, maps, flowtables, objects

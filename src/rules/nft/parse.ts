@@ -33,6 +33,7 @@ import {
   CT_TIMEOUT_STATES,
   exprBits,
   exprType,
+  formatTime,
   isPayloadProto,
   isTcpContext,
   isTransportContext,
@@ -51,6 +52,7 @@ import {
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
+import { expr as printExpr, stmtText } from './print.ts';
 import { kernelHasHelper } from '../kernel-helpers.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
@@ -58,6 +60,8 @@ import {
   isFieldWord,
   optionField,
   optionFieldWritable,
+  tcpOptionAt,
+  tcpOptionKind,
   optionName,
   type OptionHeader,
 } from './exthdr.ts';
@@ -2234,9 +2238,31 @@ class Parser {
         case 'notrack':
           this.i++;
           return { kind: 'notrack', pos };
+        case 'reset': {
+          // optstrip_stmt (parser_bison.y): `reset tcp option TYPE`, TYPE a name or a number up
+          // to 255; listed by name (tcpopt.c: sack0-3 as sack, 2 as maxseg). Read and printed only.
+          this.i++;
+          this.expectWord('tcp');
+          this.expectWord('option');
+          const nt = this.peek();
+          if (nt.kind !== 'word') this.fail(nt);
+          const n = optionName('tcp option', nt.text);
+          if ('syntax' in n) this.fail(nt, n.syntax || undefined);
+          if ('error' in n) throw new NftError(nt, nt.text, n.error);
+          this.i++;
+          const name = n.name.replace(/^sack\d$/, 'sack');
+          return {
+            kind: 'other',
+            text: `reset tcp option ${name}`,
+            json: { reset: { 'tcp option': { name: /^\d+$/.test(name) ? Number(name) : name } } },
+            pos,
+          };
+        }
         case 'queue':
           this.i++;
           return this.queueArgs(tb, pos);
+        case 'meter':
+          return this.meter(tb, pos);
         case 'add':
         case 'update':
         case 'delete':
@@ -2272,6 +2298,7 @@ class Parser {
           }
           break;
         case 'flow':
+          if (this.isWord('table', 1)) return this.meter(tb, pos);
           this.i++;
           if (!this.eatWord('add') && !this.eatWord('offload')) this.fail(this.peek(), 'add');
           {
@@ -2401,6 +2428,8 @@ class Parser {
       }
     // An expression: a match, a `set` statement or a verdict map.
     const left = this.unknownWordAsNft(t, () => this.expr(tb), this.inBlock);
+    // An IPv6 extension header's field is not written (nft 1.0.6's grammar: "unexpected set").
+    if (left.kind === 'exthdr' && left.hdr === 'exthdr' && this.isWord('set')) this.fail(this.peek());
     if (this.eatWord('set')) {
       // A set of values is no value to set (nft: "unexpected '{'").
       if (this.isPunct('{')) this.fail(this.peek());
@@ -2410,9 +2439,10 @@ class Parser {
       const value = this.rhs(tb, ty ? [ty] : undefined, left);
       // nft_exthdr writes 2- and 4-byte TCP option fields only (the kernel's EOPNOTSUPP).
       if (
-        left.kind === 'exthdr' &&
-        left.hdr !== 'exthdr' &&
-        !optionFieldWritable(left.hdr, left.name, left.field ?? '')
+        (left.kind === 'exthdr' &&
+          left.hdr !== 'exthdr' &&
+          !optionFieldWritable(left.hdr, left.name, left.field ?? '')) ||
+        (left.kind === 'misc' && left.words.startsWith('tcp option '))
       )
         throw new NftHeld(
           new NftError(left.pos ?? pos, t.text, 'Could not process rule: Operation not supported'),
@@ -2507,6 +2537,7 @@ class Parser {
   private optionHeader(hdr: OptionHeader, t: NftTok, pos: Pos): NftExpr {
     this.i += 2;
     const nt = this.peek();
+    if (nt.kind === 'at' && hdr === 'tcp option') return this.rawTcpOption(nt, pos);
     if (nt.kind !== 'word') this.fail(nt, hdr === 'ip option' ? 'lsrr or rr or ssrr or ra' : undefined);
     const n = optionName(hdr, nt.text);
     if ('syntax' in n) this.fail(nt, n.syntax || undefined);
@@ -2521,6 +2552,116 @@ class Parser {
     if (how === 'unknown') throw new NftError(t, t.text, 'unknown ip option type/field');
     this.i++;
     return { kind: 'exthdr', hdr, name: n.name, field: ft.text, pos };
+  }
+
+  /**
+   * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
+   * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
+   * lists the size (65535 when none is given) and the statement without its state
+   * (statement.c meter_stmt_print). Read and printed, not simulated.
+   */
+  private meter(tb: NftTable, pos: Pos): NftStmt {
+    // `flow table NAME { … }`: its older spelling (flow_stmt_legacy_alloc).
+    this.i += this.isWord('flow') ? 2 : 1;
+    const name = this.identifier().text;
+    let size = 65535;
+    if (this.eatWord('size')) size = this.number() || 65535;
+    this.expectPunct('{');
+    const key = this.expr(tb);
+    let timeout: number | undefined;
+    // set_elem_options: a timeout is kept, an expiry dropped, a comment refused (evaluate.c).
+    for (;;) {
+      if (this.eatWord('timeout')) timeout = this.time();
+      else if (this.eatWord('expires')) this.time();
+      else if (this.eatWord('comment')) {
+        this.identifier();
+        this.pending ??= new NftError(
+          key.pos ?? pos,
+          'meter',
+          'Meter key expression can not contain comments',
+        );
+      } else break;
+    }
+    const inner = this.stmt(tb);
+    this.expectPunct('}');
+    // evaluate.c stmt_evaluate_meter: a stateful statement; nft_dynset_init takes no connlimit.
+    if (!['counter', 'limit', 'quota', 'connlimit', 'last'].includes(inner.kind))
+      this.pending ??= new NftError(inner.pos ?? pos, 'meter', 'meter statement must be stateful');
+    else if (inner.kind === 'connlimit')
+      this.pending ??= new NftError(pos, 'meter', 'Could not process rule: Operation not supported');
+    this.newHandle(tb);
+    const fam = tb.family;
+    const body = inner.kind === 'counter' ? 'counter' : stmtText(inner, fam, tb);
+    const to = timeout !== undefined ? ` timeout ${formatTime(timeout)}` : '';
+    return {
+      kind: 'other',
+      text: `meter ${name} size ${size} { ${printExpr(key, fam)}${to} ${body} }`,
+      pos,
+    };
+  }
+
+  /**
+   * `tcp option @KIND,OFFSET,LEN` (parser_bison.y tcp_hdr_expr, tcpopt.c tcpopt_init_raw): KIND a
+   * name or a number up to 255, OFFSET and LEN in bits. nft lists it back by the template at that
+   * place (`tcp option maxseg size`), as `tcp option NAME unknown` for a known option without one,
+   * raw for another option. Read and printed, not simulated. (A field not on byte bounds, which
+   * nft lists as a masked compare, is printed as written.)
+   */
+  private rawTcpOption(at: NftTok, pos: Pos): NftExpr {
+    // The lexer keeps commas in `@nh,0,8` only: here `@255`, `,`, `8`, `,`, `8`.
+    const k0 = { ...at, kind: 'word' as const, column: at.column + 1 };
+    const n = optionName('tcp option', at.text);
+    if ('syntax' in n) this.fail(k0, n.syntax || undefined);
+    if ('error' in n) throw new NftError(k0, k0.text, n.error);
+    this.i++;
+    this.expectPunct(',', 'comma');
+    const offset = this.number();
+    this.expectPunct(',', 'comma');
+    const len = this.number();
+    const kind = tcpOptionKind(n.name);
+    // evaluate.c expr_evaluate_bits asserts a mask of at most a register's 128 bits (nft aborts).
+    if (len > 128) throw new NftError(at, at.text, 'raw tcp option longer than 128 bits (nft 1.0.6 aborts)');
+    const t = tcpOptionAt(kind, offset, len);
+    if (t?.field) return { kind: 'exthdr', hdr: 'tcp option', name: t.name, field: t.field, pos };
+    return {
+      kind: 'misc',
+      words: t ? `tcp option ${t.name} unknown` : `tcp option @${kind},${offset},${len}`,
+      pos,
+    };
+  }
+
+  /**
+   * `srh sid[N]` (parser_bison.y rt4_hdr_field: `SID '[' NUM ']'`, spaces allowed; the lexer keeps
+   * `sid[1]` one word). exthdr.c has templates for sid[1] and sid[2] only: for another N nft finds
+   * no type for the value ("Could not parse integer" for 0, "No symbol type information" past 2),
+   * an evaluation error at the value.
+   */
+  private srhSid(pos: Pos): NftExpr {
+    this.i++;
+    let text = '';
+    const first = this.peek();
+    for (let k = 0; k < 4 && !/^sid\[\d+\]$/.test(text); k++) {
+      const t = this.peek();
+      if (t.kind !== 'word' || !/^(sid)?\[?\d*\]?$/.test(t.text) || (k > 0 && /^sid/.test(t.text))) break;
+      if (k === 0 && t.text === 'sid' && !this.peek(1).text.startsWith('[')) {
+        this.i++;
+        this.fail(this.peek(), "'['");
+      }
+      text += t.text;
+      this.i++;
+    }
+    const m = /^sid\[(\d+)\]$/.exec(text);
+    if (!m) this.fail(this.peek().kind === 'eof' ? this.peek() : first, "'['");
+    const n = Number(m[1]);
+    if (n < 1 || n > 2) {
+      const v = this.peek();
+      this.pending ??= new NftError(
+        v,
+        v.text,
+        n === 0 ? 'Could not parse integer' : 'No symbol type information',
+      );
+    }
+    return { kind: 'exthdr', hdr: 'exthdr', name: 'srh', field: `sid[${n}]`, pos };
   }
 
   private objName(tb: NftTable): NftExpr {
@@ -2951,6 +3092,8 @@ class Parser {
     }
     // IPv6 extension header fields: `frag frag-off`, `hbh nexthdr`, `rt seg-left`, `srh tag`.
     const ext = IPV6_EXTHDR_FIELDS[w];
+    if (w === 'srh' && this.peek(1).kind === 'word' && this.peek(1).text.startsWith('sid'))
+      return this.srhSid(pos);
     if (ext && this.peek(1).kind === 'word' && ext.includes(this.peek(1).text)) {
       this.i += 2;
       return { kind: 'exthdr', hdr: 'exthdr', name: w, field: this.toks[this.i - 1]!.text, pos };
@@ -3278,8 +3421,9 @@ class Parser {
       return { kind: 'verdict', verdict: t.text as 'accept', pos: pick(t) };
     }
     if (t.kind !== 'word') this.fail(t);
-    this.i++;
-    let v = this.valueWord(t, t.text, type);
+    if (type === 'ipv6_addr' && inSet) this.splitIp6Word(t);
+    const vt = this.next();
+    let v = this.valueWord(vt, vt.text, type);
     if (BITMASK_TYPES.has(type) && !inSet) {
       while (
         this.isPunct(',') &&
@@ -3291,6 +3435,44 @@ class Parser {
       }
     }
     return v;
+  }
+
+  /**
+   * An IPv6 address in a set element as nft's scanner reads it (scanner.l `ip6addr`, the longest
+   * match, and `ip6addr_rfc2732` in brackets): `aaaa:::accept` is the address `aaaa::`, a colon
+   * and `accept`; `::dddd:` the address and a colon; `::1:accept` the address `::1:acce` and the
+   * string `pt`. The word is cut there (the lexer keeps it whole); one nft reads whole is left.
+   */
+  private splitIp6Word(t: NftTok): void {
+    const w = t.text;
+    if (!w.includes(':') || /[-/]/.test(w)) return;
+    let addr: string | undefined;
+    let skip = 0;
+    const br = /^\[([^\]]*)\]/.exec(w);
+    if (br) {
+      if (!IP6_SCAN.test(br[1]!)) return;
+      addr = br[1]!;
+      skip = 2;
+    } else {
+      if (IP6_SCAN.test(w)) return;
+      for (let n = w.length - 1; n > 1 && addr === undefined; n--)
+        if (IP6_SCAN.test(w.slice(0, n))) addr = w.slice(0, n);
+      if (addr === undefined) return;
+    }
+    const rest = w.slice(addr.length + skip);
+    if (br && rest === '') {
+      this.toks[this.i] = { ...t, text: addr, column: t.column + 1 };
+      return;
+    }
+    const parts = rest.startsWith(':') ? [':', rest.slice(1)] : [rest];
+    const col0 = t.column + addr.length + skip;
+    let col = col0;
+    const toks: NftTok[] = [{ ...t, text: addr, column: t.column + (br ? 1 : 0) }];
+    for (const p of parts) {
+      if (p !== '') toks.push({ ...t, text: p, column: col });
+      col += p.length;
+    }
+    this.toks = [...this.toks.slice(0, this.i), ...toks, ...this.toks.slice(this.i + 1)];
   }
 
   /**
@@ -3463,6 +3645,8 @@ class Parser {
         this.inSet--;
         out.push(this.elemTail(key, dataTypes, table));
       }
+      // An anonymous map's element has its data (map_list_member_expr: `KEY : DATA`).
+      if (tb && dataTypes && out[out.length - 1]?.data === undefined) this.fail(this.peek(), 'colon');
       this.skipNl();
       if (this.eatPunct(',')) continue;
       this.skipNl();
@@ -3528,6 +3712,21 @@ function named<T extends { readonly name: string }>(
   }
   return ix.map.get(name);
 }
+
+/** scanner.l's `ip6addr` (v680 … v60, the forms with an IPv4 tail included), whole words only. */
+const IP6_SCAN = (() => {
+  const h = '[0-9a-fA-F]{1,4}';
+  const ip4 = '(?:[0-9]{1,3}\\.){3}[0-9]{1,3}';
+  const alts = [`(?:${h}:){7}${h}`, '::', `::[fF]{4}:${ip4}`, `::${ip4}`];
+  // vN M: M groups before `::` and up to N-1-M after it (v67 … v61), as nft lists them.
+  for (let n = 7; n >= 1; n--)
+    for (let m = 0; m <= n; m++) {
+      const before = m === 0 ? ':' : `(?:${h}:){${m}}`;
+      const after = n - m === 0 ? ':' : `(?::${h}){${n - m}}`;
+      alts.push(before + after);
+    }
+  return new RegExp(`^(?:${alts.join('|')})$`);
+})();
 
 /**
  * Keywords that begin a statement and are no right-hand side (`x accept`, `tcp dport counter`:
