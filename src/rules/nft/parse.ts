@@ -950,7 +950,7 @@ class Parser {
           throw new NftError(tname, tname.text, 'No such file or directory');
         this.i = save;
         const tb = this.tableOf(false, kw);
-        const o = this.objectBlock(kw, sub, true);
+        const o = this.objectBlock(kw, sub, true, tb.family);
         this.addObject(tb, o, exclusive);
         return this.endOfCommand();
       }
@@ -1333,7 +1333,7 @@ class Parser {
         case 'ct':
         case 'synproxy':
         case 'secmark':
-          objs.push(this.objectBlock(t));
+          objs.push(this.objectBlock(t, undefined, false, tb.family));
           break;
         default:
           this.fail(t);
@@ -1640,7 +1640,7 @@ class Parser {
    * An object after its type keyword (`counter`, `ct` …): its name and its block, or in a command
    * (`add counter inet t c { … }` or `add quota inet t q 25 mbytes`) its config without braces.
    */
-  private objectBlock(kw: NftTok, ctSub?: NftTok, cmd = false): NftObject {
+  private objectBlock(kw: NftTok, ctSub?: NftTok, cmd = false, family: NftFamily = 'ip'): NftObject {
     let type: NftObjectType = kw.text as NftObjectType;
     if (kw.text === 'ct') type = `ct ${(ctSub ?? this.ctObjectKind()).text}` as NftObjectType;
     const name = this.name();
@@ -1765,9 +1765,64 @@ class Parser {
           ...(c?.flags.length ? { flags: c.flags } : {}),
         };
       }
+      case 'ct expectation':
+        return { ...base, ...withC, ...this.ctExpectation(items, name, family) };
       default:
         throw new NftError(kw, kw.text, `${type} objects are not read yet`);
     }
+  }
+
+  /**
+   * A ct expectation object's config (parser_bison.y ct_expect_config: `protocol tcp|udp`, `dport
+   * N`, `timeout T`, `size N`, `l3proto FAMILY`). nft sends dport as 16 bits and size as 8, and
+   * refuses an object with any of the four unset or 0 ("missing options", at its name); the kernel
+   * (nft_ct_expect_obj_init) takes the table's family as l3proto only, EINVAL for the other
+   * family of ip/ip6, EAFNOSUPPORT for another.
+   */
+  private ctExpectation(
+    items: readonly (readonly NftTok[])[],
+    name: NftTok,
+    family: NftFamily,
+  ): {
+    type: 'ct expectation';
+    protocol: string;
+    dport: number;
+    timeout: number;
+    size: number;
+    l3proto?: string;
+  } {
+    let protocol = '';
+    let dport = 0;
+    let timeout = 0;
+    let size = 0;
+    let l3proto: string | undefined;
+    for (const line of items) {
+      const [k, v] = line;
+      if (!k) continue;
+      if (!v || line.length > 2) this.fail(line[v ? 2 : 1] ?? k);
+      if (k.text === 'protocol') {
+        if (v.text !== 'tcp' && v.text !== 'udp') this.fail(v, 'udp or tcp');
+        protocol = v.text;
+      } else if (k.text === 'dport' || k.text === 'size') {
+        if (!/^\d+$/.test(v.text)) this.fail(v, 'number');
+        if (k.text === 'dport') dport = Number(v.text) % 65536;
+        else size = Number(v.text) % 256;
+      } else if (k.text === 'timeout') {
+        const ms = parseTime(v.text);
+        if (ms === undefined) throw new NftError(v, v.text, 'syntax error, unexpected string');
+        timeout = ms;
+      } else if (k.text === 'l3proto') {
+        if (!['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].includes(v.text)) this.fail(v);
+        l3proto = v.text;
+      } else this.fail(k);
+    }
+    if (!protocol || !dport || !timeout || !size) throw new NftError(name, name.text, 'missing options');
+    const l3 = l3proto ?? family;
+    if (l3 !== 'ip' && l3 !== 'ip6')
+      throw new NftError(name, name.text, 'Could not process rule: Address family not supported by protocol');
+    if (family !== 'inet' && family !== l3)
+      throw new NftError(name, name.text, 'Could not process rule: Invalid argument');
+    return { type: 'ct expectation', protocol, dport, timeout, size, ...(l3proto ? { l3proto } : {}) };
   }
 
   private setBlock(tb: NftTable, name: NftTok, isMap: boolean): NftSet {

@@ -97,6 +97,9 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
       body = `\t\tprotocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? fam}\n\t\tpolicy = { ${pol.join(', ')} }\n`;
       break;
     }
+    case 'ct expectation':
+      body = `\t\tprotocol ${ob.protocol}\n\t\tdport ${ob.dport}\n\t\ttimeout ${formatTime(ob.timeout)}\n\t\tsize ${ob.size}\n\t\tl3proto ${ob.l3proto ?? fam}\n`;
+      break;
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
       break;

@@ -142,6 +142,71 @@ const METER: readonly Case[] = [
   ['meter m { ip saddr comment "x" counter }', '4:13: Meter key expression can not contain comments'],
 ];
 
+/**
+ * ct expectation objects (ip-objects.t): all four options or nft's "missing options"; the kernel's
+ * l3proto against the table's family (nft_ct_expect_obj_init). `nft -c -f` of `table FAMILY t {
+ * ct expectation e { … } }`, and the listing of the first.
+ */
+const EXPECT: ReadonlyArray<readonly [family: string, body: string, answer: string]> = [
+  ['ip', 'protocol tcp; dport 1234; timeout 2m; size 12;', 'ok'],
+  ['ip', 'protocol udp;', '2:17: missing options'],
+  ['ip', 'protocol tcp; dport 4321; timeout 2m;', '2:17: missing options'],
+  ['ip', 'protocol tcp; dport 1; timeout 1s; size 256;', '2:17: missing options'],
+  [
+    'ip',
+    'protocol sctp; dport 1; timeout 1s; size 1;',
+    '2:30: syntax error, unexpected sctp, expecting udp or tcp',
+  ],
+  [
+    'ip',
+    'protocol tcp; dport 1; timeout 1s; size 1; l3proto ip6;',
+    '2:17: Could not process rule: Invalid argument',
+  ],
+  [
+    'ip',
+    'protocol tcp; dport 1; timeout 1s; size 1; l3proto inet;',
+    '2:17: Could not process rule: Address family not supported by protocol',
+  ],
+  [
+    'inet',
+    'protocol tcp; dport 1; timeout 1s; size 1;',
+    '2:17: Could not process rule: Address family not supported by protocol',
+  ],
+  ['inet', 'protocol tcp; dport 1; timeout 1s; size 1; l3proto ip6;', 'ok'],
+  [
+    'bridge',
+    'protocol tcp; dport 1; timeout 1s; size 1; l3proto ip;',
+    '2:17: Could not process rule: Invalid argument',
+  ],
+];
+
+test('ct expectation objects: as nft 1.0.6 -c, and listed as nft lists them', () => {
+  for (const [family, body, want] of EXPECT) {
+    const text = `table ${family} t {\n\tct expectation e { ${body} }\n}\n`;
+    const r = loadNftRules(
+      text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
+      { wholeFile: true },
+    );
+    const got = r.ok
+      ? 'ok'
+      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    assert.equal(got, want, `${family}: ${body}`);
+  }
+  const text =
+    'table ip t {\n\tct expectation e { protocol udp; dport 70000; timeout 90m; size 12; comment "x"; }\n' +
+    '\tchain c {\n\t\tct expectation set "e"\n\t}\n}\n';
+  const r = loadNftRules(
+    text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
+    { wholeFile: true },
+  );
+  assert.ok(r.ok);
+  assert.equal(
+    printRuleset(r.ruleset),
+    'table ip t {\n\tct expectation e {\n\t\tcomment "x"\n\t\tprotocol udp\n\t\tdport 4464\n\t\ttimeout 1h30m\n' +
+      '\t\tsize 12\n\t\tl3proto ip\n\t}\n\n\tchain c {\n\t\tct expectation set "e"\n\t}\n}\n',
+  );
+});
+
 test('IPv6 addresses in set elements, srh sid[N], reset tcp option, raw tcp options, meters: as nft 1.0.6 -c and lists them', () => {
   check('ip6', IP6_ELEMENTS);
   check('ip6', SRH);
