@@ -10,17 +10,19 @@ import { printRuleset } from '../../../src/rules/nft/print.ts';
 
 type Case = readonly [rule: string, answer: string, listed?: string];
 
-function load(family: string, rule: string): ReturnType<typeof loadNftRules> {
-  const text = `table ${family} t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\t${rule}\n\t}\n}\n`;
+const INPUT = 'type filter hook input priority 0;';
+
+function load(family: string, rule: string, head = INPUT): ReturnType<typeof loadNftRules> {
+  const text = `table ${family} t {\n\tchain c {\n\t\t${head}\n\t\t${rule}\n\t}\n}\n`;
   return loadNftRules(
     text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
     { wholeFile: true },
   );
 }
 
-function check(family: string, cases: readonly Case[]): void {
+function check(family: string, cases: readonly Case[], head = INPUT): void {
   for (const [rule, want, listed] of cases) {
-    const r = load(family, rule);
+    const r = load(family, rule, head);
     const got = r.ok
       ? 'ok'
       : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
@@ -212,4 +214,74 @@ test('IPv6 addresses in set elements, srh sid[N], reset tcp option, raw tcp opti
   check('ip6', SRH);
   check('ip', TCPOPT);
   check('ip', METER);
+});
+
+/**
+ * Listings (`nft -f`, then `nft list ruleset`): IPv6 NAT and tproxy addresses in brackets, NAT
+ * ranges that are prefixes, relative time ranges in seconds, flag masks, prefix masks on
+ * addresses and marks (ip6-dnat.t, ip6-tproxy.t, any-ct.t, inet-tcp.t, ip-ip.t).
+ */
+const NAT6_LISTED: readonly Case[] = [
+  [
+    'tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:80-100',
+    'ok',
+    'tcp dport 80-90 dnat to [2001:838:35f:1::]-[2001:838:35f:2::]:80-100',
+  ],
+  ['dnat to 2001:838:35f:1::-2001:838:35f:1:ffff:ffff:ffff:ffff', 'ok', 'dnat to 2001:838:35f:1::/64'],
+  [
+    'tcp dport 1 dnat to [2001:838:35f:1::]-[2001:838:35f:1:ffff:ffff:ffff:ffff]:80',
+    'ok',
+    'tcp dport 1 dnat to 2001:838:35f:1::/64:80',
+  ],
+  ['tcp dport 1 dnat to [2001:838:35f:1::1]:80', 'ok'],
+  ['dnat to 2001:838:35f:1::-2001:838:35f:1::1', 'ok', 'dnat to 2001:838:35f:1::/127'],
+];
+const TPROXY6_LISTED: readonly Case[] = [
+  ['meta l4proto 6 tproxy to [2001:db8::1]', 'ok', 'meta l4proto tcp tproxy to [2001:db8::1]'],
+  [
+    'meta l4proto 17 tproxy ip6 to [2001:db8::1]:50080',
+    'ok',
+    'meta l4proto udp tproxy to [2001:db8::1]:50080',
+  ],
+];
+const LISTED: readonly Case[] = [
+  ['ct expiration 1m-1h', 'ok', 'ct expiration 60s-3600s'],
+  ['ct expiration != 90-100', 'ok', 'ct expiration != 90s-100s'],
+  ['ct expiration {33-55, 66-88}', 'ok', 'ct expiration { 33s-55s, 66s-88s }'],
+  ['ct expiration { 66, 3600 }', 'ok', 'ct expiration { 1m6s, 1h }'],
+  ['tcp flags & syn == 0', 'ok', 'tcp flags ! syn'],
+  ['tcp flags & (syn | ack) == 0', 'ok', 'tcp flags ! syn,ack'],
+  ['tcp flags & syn != syn', 'ok'],
+  ['tcp flags & (syn|ack) != syn|ack', 'ok', 'tcp flags != syn,ack / syn,ack'],
+  ['tcp flags & 0xff == syn', 'ok', 'tcp flags == syn'],
+  ['tcp flags & 0xff == syn | ack', 'ok', 'tcp flags == 0x12'],
+  ['tcp flags & 0xff != 0', 'ok', 'tcp flags != 0x0'],
+  [
+    'tcp flags & (fin | syn | rst | psh | ack | urg | ecn | cwr) == fin | syn | rst | psh | ack | urg | ecn | cwr',
+    'ok',
+    'tcp flags == 0xff',
+  ],
+  ['ct state & established == 0', 'ok', 'ct state ! established'],
+  ['ip saddr & 0xffff0000 == 0xffff0000', 'ok', 'ip saddr 255.255.0.0/16'],
+  ['ip saddr & 255.255.0.0 != 10.1.0.0', 'ok', 'ip saddr != 10.1.0.0/16'],
+  ['ip saddr & 255.255.0.0 == 10.1.2.0', 'ok', 'ip saddr 10.1.2.0/16'],
+  ['ip saddr & 255.0.255.0 == 10.0.1.0', 'ok'],
+  ['ip saddr & 255.255.255.255 == 10.1.2.3', 'ok', 'ip saddr 10.1.2.3'],
+  ['ip saddr & 0.0.0.0 == 0.0.0.0', 'ok', 'ip saddr 0.0.0.0/0'],
+  ['ct original ip saddr & 255.255.0.0 == 10.1.0.0', 'ok', 'ct original ip saddr 10.1.0.0/16'],
+  ['meta mark & 0xffff0000 == 0x10000', 'ok', 'meta mark 0x00010000/16'],
+  ['ct mark & 0xffff0000 != 0', 'ok', 'ct mark != 0x00000000/16'],
+  ['tcp dport & 0xff00 == 0x100', 'ok', 'tcp dport & 65280 == 256'],
+];
+const LISTED6: readonly Case[] = [
+  ['ip6 saddr & ffff:: == 1::', 'ok', 'ip6 saddr 1::/16'],
+  ['ip6 saddr & ffff:ffff:: != 1:2::', 'ok', 'ip6 saddr != 1:2::/32'],
+  ['ip6 saddr & ffff:0:ffff:: == 1::', 'ok'],
+];
+
+test('IPv6 NAT and tproxy addresses, time ranges, flag and prefix masks: listed as nft 1.0.6 lists them', () => {
+  check('ip6', NAT6_LISTED, 'type nat hook prerouting priority 0;');
+  check('ip6', TPROXY6_LISTED, 'type filter hook prerouting priority 0;');
+  check('ip', LISTED);
+  check('ip6', LISTED6);
 });
