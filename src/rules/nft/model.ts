@@ -231,6 +231,8 @@ export type NftExpr =
       readonly key: string;
       readonly dir?: 'original' | 'reply';
       readonly family?: 'ip' | 'ip6';
+      /** The family was not written: the table's or a `meta nfproto` before it gave it. */
+      readonly implied?: boolean;
       readonly pos?: Pos;
     }
   /** `fib saddr . iif oif`, `fib daddr type`, `fib daddr . mark oifname`. */

@@ -411,6 +411,10 @@ class Parser {
   private needTcp = false;
   /** Whether the rule's statements before the one being read match a transport protocol. */
   private transportBefore = false;
+  /** The family a rule's `meta nfproto` gave, for `ct original saddr` after it. */
+  private ruleNf: 'ip' | 'ip6' | undefined;
+  /** Inside a rule's statements (not a set's `typeof`). */
+  private inRule = 0;
 
   constructor(
     private toks: NftTok[],
@@ -2037,6 +2041,21 @@ class Parser {
     stmts: NftStmt[],
     setComment: (c: string) => void,
   ): boolean {
+    this.ruleNf = undefined;
+    this.inRule++;
+    try {
+      return this.ruleStmtsIn(tb, inBlock, stmts, setComment);
+    } finally {
+      this.inRule--;
+    }
+  }
+
+  private ruleStmtsIn(
+    tb: NftTable,
+    inBlock: boolean,
+    stmts: NftStmt[],
+    setComment: (c: string) => void,
+  ): boolean {
     let held = false;
     for (;;) {
       const t = this.peek();
@@ -2118,7 +2137,29 @@ class Parser {
           '',
           'transport protocol mapping is only valid after transport protocol match',
         );
+      // An implied family is not enough for a set of addresses (nft: as in a concatenation).
+      if (
+        st.kind === 'match' &&
+        st.left.kind === 'ct' &&
+        st.left.implied &&
+        st.right.kind === 'set' &&
+        st.right.elements.length > 1
+      )
+        this.pending ??= new NftError(
+          st.left.pos ?? st.pos!,
+          'ct',
+          'specify either ip or ip6 for address matching',
+        );
       stmts.push(st);
+      // `meta nfproto ipv4|ipv6` gives a later `ct original saddr` its family (ct.c).
+      if (
+        st.kind === 'match' &&
+        st.left.kind === 'meta' &&
+        st.left.key === 'nfproto' &&
+        (st.op === 'implicit' || st.op === '==') &&
+        st.right.kind === 'value'
+      )
+        this.ruleNf = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : this.ruleNf;
     }
     return held;
   }
@@ -2686,6 +2727,19 @@ class Parser {
   }
 
   /**
+   * A ct address of no written family in a concatenation or a map's key: nft cannot tell its
+   * length there (evaluate.c: "specify either ip or ip6 for address matching").
+   */
+  private ctAddrKey(e: NftExpr): void {
+    if (e.kind === 'ct' && (e.key === 'saddr' || e.key === 'daddr') && (!e.family || e.implied))
+      this.pending ??= new NftError(
+        e.pos ?? pick(this.peek()),
+        'ct',
+        'specify either ip or ip6 for address matching',
+      );
+  }
+
+  /**
    * `srh sid[N]` (parser_bison.y rt4_hdr_field: `SID '[' NUM ']'`, spaces allowed; the lexer keeps
    * `sid[1]` one word). exthdr.c has templates for sid[1] and sid[2] only: for another N nft finds
    * no type for the value ("Could not parse integer" for 0, "No symbol type information" past 2),
@@ -3079,6 +3133,7 @@ class Parser {
         this.i++;
         items.push(this.binop(tb));
       }
+      for (const x of items) this.ctAddrKey(x);
       return { kind: 'concat', items, pos: first.pos ?? pick(this.peek()) };
     } finally {
       this.depth--;
@@ -3198,6 +3253,18 @@ class Parser {
       // parser_bison.y ct_key_dir / ct_key_dir_optional: the keys a direction takes.
       if (dir && !CT_DIR_KEYS.has(k.text))
         throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      // `ct original saddr` without a family takes the table's, or in inet the one `meta nfproto`
+      // gave before it (evaluate.c expr_evaluate_ct, ct.c ct_expr_update_type); nft lists it
+      // with it (`ct original ip saddr`).
+      if (!family && this.inRule > 0 && (k.text === 'saddr' || k.text === 'daddr')) {
+        const fam = tb.family === 'ip' || tb.family === 'ip6' ? tb.family : this.ruleNf;
+        if (fam) return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), family: fam, implied: true, pos };
+        this.pending ??= new NftError(
+          pos,
+          'ct',
+          'cannot determine ip protocol version, use "ip saddr" or "ip6 saddr" instead',
+        );
+      }
       return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), ...(family ? { family } : {}), pos };
     }
     if (w === 'fib') {
@@ -3339,6 +3406,7 @@ class Parser {
       (t.kind === 'punct' && t.text === '(' && n.kind === 'word' && this.startsExpr(n.text))
     ) {
       const e = this.expr(tb);
+      if (this.isWord('map')) this.ctAddrKey(e);
       if (this.eatWord('map'))
         return {
           kind: 'map',

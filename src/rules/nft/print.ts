@@ -745,7 +745,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
-      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
+      // `meta secpath` is the older name of `meta ipsec` (meta.c), which nft 1.0.6 lists.
+      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key === 'secpath' ? 'ipsec' : e.key}`;
     case 'ct':
       return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
     case 'fib':

@@ -285,3 +285,64 @@ test('IPv6 NAT and tproxy addresses, time ranges, flag and prefix masks: listed 
   check('ip', LISTED);
   check('ip6', LISTED6);
 });
+
+/**
+ * `ct original saddr` without a family: the table's, or in inet a `meta nfproto` before it
+ * (ip-ct.t, inet-ct.t); dependencies nft drops (`meta protocol ip` in an ip table, ip-meta.t);
+ * `rt nexthop` with its family (ip-rt.t, inet-rt.t), `meta secpath` as `meta ipsec` (inet-meta.t).
+ */
+const CT_IP: readonly Case[] = [
+  ['ct original saddr != 1.1.1.1', 'ok', 'ct original ip saddr != 1.1.1.1'],
+  ['ct original saddr { 1.1.1.1 }', 'ok', 'ct original ip saddr 1.1.1.1'],
+  ['ct original saddr 1.1.1.1-1.1.1.3', 'ok', 'ct original ip saddr 1.1.1.1-1.1.1.3'],
+  ['ct original saddr { 1.1.1.1, 2.2.2.2 }', '4:3: specify either ip or ip6 for address matching'],
+  [
+    'ct original saddr . meta mark { 1.1.1.1 . 0x00000014 }',
+    '4:3: specify either ip or ip6 for address matching',
+  ],
+  [
+    'meta mark set ct original daddr map { 1.1.1.1 : 0x00000011 }',
+    '4:17: specify either ip or ip6 for address matching',
+  ],
+  ['ct original ip saddr . meta mark { 1.1.1.1 . 0x00000014 }', 'ok'],
+  ['meta protocol ip udp dport 67', 'ok', 'udp dport 67'],
+  ['meta protocol ip meta mark 1', 'ok', 'meta mark 0x00000001'],
+  ['meta protocol ip accept', 'ok', 'accept'],
+  ['meta protocol ip', 'ok'],
+  ['meta protocol ip6 meta mark 1', 'ok', 'meta protocol ip6 meta mark 0x00000001'],
+  ['rt nexthop 192.168.0.1', 'ok', 'rt ip nexthop 192.168.0.1'],
+  ['meta secpath exists', 'ok', 'meta ipsec exists'],
+];
+const CT_INET: readonly Case[] = [
+  [
+    'ct original saddr 1.2.3.4',
+    '4:3: cannot determine ip protocol version, use "ip saddr" or "ip6 saddr" instead',
+  ],
+  ['meta nfproto ipv4 ct original saddr 1.2.3.4', 'ok', 'ct original ip saddr 1.2.3.4'],
+  ['meta nfproto ipv6 ct reply daddr ::1', 'ok', 'ct reply ip6 daddr ::1'],
+  [
+    'meta nfproto ipv4 ct original saddr 1.2.3.4 ct original daddr 1.2.3.5',
+    'ok',
+    'ct original ip saddr 1.2.3.4 ct original ip daddr 1.2.3.5',
+  ],
+  [
+    'meta nfproto ipv4 meta mark 1 ct original saddr 1.2.3.4',
+    'ok',
+    'meta mark 0x00000001 ct original ip saddr 1.2.3.4',
+  ],
+  ['meta nfproto ipv4 ct original ip saddr 1.2.3.4', 'ok'],
+  ['meta nfproto ipv4 rt nexthop 192.168.0.1', 'ok', 'meta nfproto ipv4 rt ip nexthop 192.168.0.1'],
+  ['meta protocol ip udp dport 67', 'ok'],
+];
+const CT_IP6: readonly Case[] = [
+  ['ct original saddr ::1', 'ok', 'ct original ip6 saddr ::1'],
+  ['ct reply daddr { ::1, ::2 }', '4:3: specify either ip or ip6 for address matching'],
+  ['meta protocol ip6 udp dport 67', 'ok', 'udp dport 67'],
+  ['rt nexthop fd00::1', 'ok', 'rt ip6 nexthop fd00::1'],
+];
+
+test('ct addresses without a family, dependencies nft drops, rt nexthop and meta ipsec: as nft 1.0.6 -c and lists them', () => {
+  check('ip', CT_IP);
+  check('inet', CT_INET);
+  check('ip6', CT_IP6);
+});
