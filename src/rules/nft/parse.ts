@@ -40,6 +40,7 @@ import {
   valueBits,
   readsTransport,
   lookupSymbol,
+  symbolName,
   META,
   parseHour,
   parseInteger,
@@ -2030,8 +2031,84 @@ class Parser {
       stmts,
       ...(comment !== undefined ? { comment } : {}),
     };
+    this.protocolConflict(stmts, tb.family);
     normaliseRule(rule, tb.family);
     return rule;
+  }
+
+  /**
+   * Headers of two network or two transport protocols in one rule, or one the table's family
+   * cannot carry (evaluate.c resolve_protocol_conflict: "conflicting protocols specified: ip vs.
+   * ip6", at the second): the table fixes the network header of ip, ip6 and arp (inet takes no
+   * arp, arp no transport header); `meta nfproto` (and in bridge and netdev `meta protocol`) sets
+   * it where it is open, `ether type` everywhere; `meta l4proto`, `ip protocol` and `ip6 nexthdr`
+   * of one protocol set the transport header, as each header match does. Checked in the order
+   * nft evaluates, statements included.
+   */
+  private protocolConflict(stmts: readonly NftStmt[], family: NftFamily): void {
+    let net: string | undefined =
+      family === 'ip' || family === 'ip6' || family === 'arp' ? family : undefined;
+    let l4: string | undefined;
+    const NF: Readonly<Record<number, string>> = { 2: 'ip', 10: 'ip6' };
+    const ETHER: Readonly<Record<number, string>> = { 0x0800: 'ip', 0x86dd: 'ip6', 0x0806: 'arp' };
+    const conflict = (e: NftExpr, a: string, b: string): void => {
+      this.pending ??= new NftError(
+        e.pos ?? stmts[0]?.pos ?? pick(this.peek()),
+        b,
+        `conflicting protocols specified: ${a} vs. ${b}`,
+      );
+    };
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) {
+        for (const i of x) walk(i);
+        return;
+      }
+      if (!x || typeof x !== 'object') return;
+      const o = x as Record<string, unknown>;
+      if (o['kind'] === 'match') {
+        const m = o as unknown as Extract<NftStmt, { kind: 'match' }>;
+        walk(m.left);
+        walk(m.right);
+        const l = m.left;
+        if (
+          (m.op !== 'implicit' && m.op !== '==') ||
+          m.right.kind !== 'value' ||
+          typeof m.right.value !== 'number'
+        )
+          return;
+        const v = m.right.value;
+        if (l.kind === 'meta' && l.key === 'nfproto' && net === undefined) net = NF[v];
+        else if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') net = ETHER[v] ?? net;
+        else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
+          net ??= ETHER[v];
+        else if (
+          (l.kind === 'meta' && l.key === 'l4proto') ||
+          (l.kind === 'payload' &&
+            ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
+        ) {
+          const p = symbolName('inet_proto', v);
+          const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
+          if (name && L4_PROTOS.has(name) && l4 === undefined) l4 = name;
+        }
+        return;
+      }
+      if (o['kind'] === 'payload' && typeof o['proto'] === 'string') {
+        const e = o as unknown as NftExpr;
+        const p = o['proto'];
+        if (p === 'ip' || p === 'ip6' || p === 'arp') {
+          if (net !== undefined && net !== p) conflict(e, net, p);
+          else if (family === 'inet' && p === 'arp') conflict(e, 'inet', p);
+          net ??= p;
+        } else if (L4_PROTOS.has(p)) {
+          if (family === 'arp') conflict(e, 'arp', p);
+          else if (l4 !== undefined && l4 !== p) conflict(e, l4, p);
+          l4 ??= p;
+        }
+        return;
+      }
+      for (const k in o) if (k !== 'pos') walk(o[k]);
+    };
+    walk(stmts);
   }
 
   /** Returns whether a statement's evaluation error was held (the rule is not empty then). */
@@ -3835,6 +3912,21 @@ function named<T extends { readonly name: string }>(
   }
   return ix.map.get(name);
 }
+
+/** Transport headers nft keeps one of in a rule's context (proto.c, PROTO_BASE_TRANSPORT_HDR). */
+const L4_PROTOS: ReadonlySet<string> = new Set([
+  'tcp',
+  'udp',
+  'udplite',
+  'sctp',
+  'dccp',
+  'icmp',
+  'icmpv6',
+  'igmp',
+  'ah',
+  'esp',
+  'comp',
+]);
 
 /** scanner.l's `ip6addr` (v680 … v60, the forms with an IPv4 tail included), whole words only. */
 const IP6_SCAN = (() => {

@@ -346,3 +346,43 @@ test('ct addresses without a family, dependencies nft drops, rt nexthop and meta
   check('inet', CT_INET);
   check('ip6', CT_IP6);
 });
+
+/**
+ * Headers of two protocols in one rule, or one the table cannot carry (nft 1.0.6 -c, 2026-12-03;
+ * not in tests/py): "conflicting protocols specified".
+ */
+const CONFLICTS: ReadonlyArray<readonly [family: string, rule: string, answer: string]> = [
+  ['ip', 'ip6 saddr ::1', '4:3: conflicting protocols specified: ip vs. ip6'],
+  ['ip', 'arp htype 1', '4:3: conflicting protocols specified: ip vs. arp'],
+  ['ip', 'tcp dport 22 udp dport 22', '4:16: conflicting protocols specified: tcp vs. udp'],
+  ['ip', 'icmpv6 type echo-request', 'ok'],
+  ['ip6', 'ip saddr 1.2.3.4', '4:3: conflicting protocols specified: ip6 vs. ip'],
+  ['ip6', 'ether type ip ip6 saddr ::1', '4:17: conflicting protocols specified: ip vs. ip6'],
+  ['ip6', 'icmp type echo-request', 'ok'],
+  ['arp', 'tcp dport 22', '4:3: conflicting protocols specified: arp vs. tcp'],
+  ['arp', 'arp htype 1 ip saddr 1.2.3.4', '4:15: conflicting protocols specified: arp vs. ip'],
+  ['inet', 'arp htype 1', '4:3: conflicting protocols specified: inet vs. arp'],
+  ['inet', 'ip saddr 1.2.3.4 arp htype 1', '4:20: conflicting protocols specified: ip vs. arp'],
+  ['inet', 'ip saddr 1.1.1.1 counter ip6 saddr ::1', '4:28: conflicting protocols specified: ip vs. ip6'],
+  ['inet', 'ip saddr . ip6 saddr { 1.1.1.1 . ::1 }', '4:14: conflicting protocols specified: ip vs. ip6'],
+  ['inet', 'meta nfproto ipv4 ip6 saddr ::1', '4:21: conflicting protocols specified: ip vs. ip6'],
+  ['inet', 'meta protocol ip ip6 saddr ::1', 'ok'],
+  ['inet', 'meta l4proto tcp udp dport 1', '4:20: conflicting protocols specified: tcp vs. udp'],
+  ['inet', 'ip protocol tcp udp dport 1', '4:19: conflicting protocols specified: tcp vs. udp'],
+  ['inet', 'tcp dport 1 meta mark set 1 udp dport 2', '4:31: conflicting protocols specified: tcp vs. udp'],
+  ['inet', 'icmp type 1 icmpv6 type 1', '4:15: conflicting protocols specified: icmp vs. icmpv6'],
+  ['inet', 'tcp dport 1 th dport 2', 'ok'],
+  ['bridge', 'meta protocol ip ip6 saddr ::1', '4:20: conflicting protocols specified: ip vs. ip6'],
+  ['netdev', 'ip saddr 1.2.3.4 ip6 saddr ::1', '4:20: conflicting protocols specified: ip vs. ip6'],
+];
+
+test('headers of conflicting protocols: as nft 1.0.6 -c', () => {
+  for (const [family, rule, want] of CONFLICTS) {
+    const head = family === 'netdev' ? 'type filter hook ingress device lo priority 0;' : INPUT;
+    const r = load(family, rule, head);
+    const got = r.ok
+      ? 'ok'
+      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    assert.equal(got, want, `${family}: ${rule}`);
+  }
+});
