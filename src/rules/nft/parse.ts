@@ -3187,8 +3187,20 @@ class Parser {
       if (this.eatWord('flags')) {
         do flags.push(this.next().text as 'bypass');
         while (this.eatPunct(','));
-      } else if (this.eatWord('num') || this.eatWord('to')) num = this.rhs(tb, ['integer']);
-      else if (this.isWord('bypass') || this.isWord('fanout')) {
+      } else if (this.isWord('num') || this.isWord('to')) {
+        // parser_bison.y queue_stmt_arg: `num` takes a number (or a variable), `to` an expression.
+        const kw = this.next();
+        const isNum = kw.text === 'num';
+        const nt = this.peek();
+        if (isNum && !(nt.kind === 'var' || (nt.kind === 'word' && /^\d/.test(nt.text))))
+          this.fail(nt, "number or '$'");
+        num = this.rhs(tb, ['integer']);
+        // evaluate.c stmt_evaluate_queue: a queue number is 16 bits, a hash or numgen's too.
+        if (num.kind === 'value' && typeof num.value === 'number' && num.value > 65535)
+          this.pending ??= new NftError(kw, kw.text, `Value ${num.value} exceeds valid range 0-65535`);
+        if ((num.kind === 'hash' || num.kind === 'numgen') && num.offset + num.mod - 1 > 65535)
+          this.pending ??= new NftError(num.pos ?? pos, '', 'queue expression max value exceeds 65535');
+      } else if (this.isWord('bypass') || this.isWord('fanout')) {
         flags.push(this.next().text as 'bypass');
         this.eatPunct(',');
       } else break;
@@ -4110,8 +4122,23 @@ function valueOutOfRange(left: NftExpr, right: NftExpr): string | undefined {
     if (right.value === '' && (t === 'ifname' || t === 'string')) return 'Empty string is not allowed';
     if (left.kind === 'ct' && left.key === 'helper' && right.value.length > 16)
       return 'String exceeds maximum length of 16';
+    // ct.c ct_label_type_parse: a label is a bit of 128 (written as a number, held as text).
+    if (left.kind === 'ct' && left.key === 'label' && /^\d+$/.test(right.value) && Number(right.value) >= 128)
+      return `${right.value}: bit ${right.value} out of range (128 max)`;
+    // osf.c: a name or version of at most 16 bytes (NFT_OSF_MAXGENRELEN).
+    if (left.kind === 'misc' && /^osf( ttl \S+)? (name|version)$/.test(left.words) && right.value.length > 16)
+      return 'String exceeds maximum length of 16';
     return undefined;
   }
+  // datatype.c inet_protocol_type_parse.
+  if (
+    right.value > 255 &&
+    ((left.kind === 'payload' &&
+      ((left.proto === 'ip' && left.field === 'protocol') ||
+        (left.proto === 'ip6' && left.field === 'nexthdr'))) ||
+      (left.kind === 'meta' && left.key === 'l4proto'))
+  )
+    return 'Protocol out of range';
   if (left.kind === 'meta' && left.key === 'day')
     return right.value > 6 ? `Value ${right.value} exceeds valid range 0-6` : undefined;
   const bits = valueBits(left);

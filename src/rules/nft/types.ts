@@ -580,7 +580,7 @@ export function valueBits(e: NftExpr): number | undefined {
     case 'payload':
       return RANGE_BITS[`${e.proto} ${e.field}`];
     case 'rawpayload':
-      return e.len > 0 && e.len < 32 ? e.len : undefined;
+      return e.len >= 0 && e.len < 32 ? e.len : undefined;
     case 'ct':
       return e.key === 'zone' ? 16 : e.key === 'mark' ? 32 : undefined;
     case 'meta':

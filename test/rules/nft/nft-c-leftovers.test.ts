@@ -386,3 +386,19 @@ test('headers of conflicting protocols: as nft 1.0.6 -c', () => {
     assert.equal(got, want, `${family}: ${rule}`);
   }
 });
+
+/** Values past their field (any-queue.t, any-ct.t, inet-osf.t, ip-ip.t, any-rawpayload.t). */
+const RANGES: readonly Case[] = [
+  ['queue num 65536', '4:9: Value 65536 exceeds valid range 0-65535'],
+  ['queue num oif', "4:13: syntax error, unexpected oif, expecting number or '$'"],
+  ['queue to symhash mod 2 offset 65536', '4:12: queue expression max value exceeds 65535'],
+  ['ct label 128', '4:12: 128: bit 128 out of range (128 max)'],
+  ['osf name "morethansixteenbytes"', '4:12: String exceeds maximum length of 16'],
+  ['ip protocol 256', '4:15: Protocol out of range'],
+  ['meta l4proto 256', '4:16: Protocol out of range'],
+  ['@ll,0,0 2', '4:11: Value 2 exceeds valid range 0-0'],
+];
+
+test('queue numbers, ct labels, osf names, protocols and raw payloads past their range: as nft 1.0.6 -c', () => {
+  check('ip', RANGES);
+});

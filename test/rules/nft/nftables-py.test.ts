@@ -55,9 +55,10 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * M`, full masks) and prefix masks, 4,545 (98.6 %); then, with ct addresses taking the table's or
  * a `meta nfproto`'s family, `meta protocol ip` dropped in ip tables, `rt ip nexthop` and `meta
  * ipsec`, 4,945 (97.5 %) and 4,552 (98.8 %); then, with conflicting protocol headers refused,
- * 4,947 of 5,070 (97.6 %) and 4,552 of 4,609 (98.8 %).
+ * 4,947 (97.6 %); then, with queue numbers, ct labels, osf names, protocols and 0-bit raw
+ * payloads checked against their range, 4,978 of 5,070 (98.2 %) and 4,552 of 4,609 (98.8 %).
  */
-const AGREE_FLOOR = 0.975;
+const AGREE_FLOOR = 0.981;
 const LISTED_FLOOR = 0.987;
 
 interface Case {
