@@ -2888,6 +2888,8 @@ class Parser {
     } else {
       rate = parseInteger(t.text) ?? this.fail(t, 'number');
       const u = this.next();
+      // nft 1.0.6's data units are bytes, kbytes and mbytes (datatype.c data_unit_parse).
+      if (/^gbytes(\/|$)/.test(u.text)) throw new NftError(t, t.text, 'Wrong rate format');
       const um = /^(bytes|kbytes|mbytes|gbytes)\/(second|minute|hour|day|week)$/.exec(u.text);
       if (um) {
         rate *= unitMul(um[1]!);
@@ -2906,8 +2908,10 @@ class Parser {
     }
     let burst = unit === 'packets' ? 5 : 0;
     if (this.eatWord('burst')) {
+      const bt = this.peek();
       burst = this.number();
       const bu = this.next();
+      if (bu.text === 'gbytes') throw new NftError(bt, bt.text, 'Wrong rate format');
       // limit_burst_pkts takes PACKETS only; limit_burst_bytes BYTES or a STRING (`kbytes`).
       // (`bytes` and `packets` are keywords of nft's scanner.)
       const kw = (x: NftTok): string => (x.text === 'bytes' || x.text === 'packets' ? x.text : tokName(x));
@@ -2931,17 +2935,23 @@ class Parser {
   }
 
   quotaArgs(): { over: boolean; bytes: number; used: number } {
+    const start = this.i;
     let over = false;
     if (this.eatWord('over')) over = true;
     else this.eatWord('until');
     const n = this.number();
     const u = this.next();
     if (!/^[kmg]?bytes$/.test(u.text)) this.fail(u, 'bytes');
+    // nft 1.0.6 has no gbytes (data_unit_parse): "Wrong rate format", at the statement.
+    const at = this.toks[start - 1] ?? u;
+    if (u.text === 'gbytes') throw new NftError(at, at.text, 'Wrong rate format');
     let used = 0;
-    if (this.eatWord('used')) {
+    if (this.isWord('used')) {
+      const ut = this.next();
       used = this.number();
       const uu = this.next();
       if (!/^[kmg]?bytes$/.test(uu.text)) this.fail(uu, 'bytes');
+      if (uu.text === 'gbytes') throw new NftError(ut, ut.text, 'Wrong rate format');
       used *= unitMul(uu.text);
     }
     return { over, bytes: n * unitMul(u.text), used };

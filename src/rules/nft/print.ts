@@ -365,8 +365,8 @@ function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
 // ---- statements ----
 
 function bytesText(n: number): string {
+  // nft 1.0.6's units stop at mbytes (datatype.c data_unit_parse, print_data_unit).
   for (const [u, m] of [
-    ['gbytes', 1024 ** 3],
     ['mbytes', 1024 ** 2],
     ['kbytes', 1024],
   ] as const)

@@ -397,6 +397,15 @@ const RANGES: readonly Case[] = [
   ['ip protocol 256', '4:15: Protocol out of range'],
   ['meta l4proto 256', '4:16: Protocol out of range'],
   ['@ll,0,0 2', '4:11: Value 2 exceeds valid range 0-0'],
+  // nft 1.0.6's data units stop at mbytes (any-limit.t), and it lists 2048 mbytes as such.
+  ['limit rate 1 gbytes / second', '4:14: Wrong rate format'],
+  ['limit rate over 1 gbytes/second', '4:19: Wrong rate format'],
+  ['limit rate 1 mbytes/second burst 1 gbytes', '4:36: Wrong rate format'],
+  ['quota 1 gbytes', '4:3: Wrong rate format'],
+  ['quota over 1 mbytes used 1 gbytes', '4:23: Wrong rate format'],
+  ['quota 2048 mbytes', 'ok'],
+  ['limit rate 2048 mbytes/second', 'ok'],
+  ['quota over 4096 mbytes used 1024 mbytes', 'ok', 'quota over 4096 mbytes used 1024 mbytes'],
 ];
 
 test('queue numbers, ct labels, osf names, protocols and raw payloads past their range: as nft 1.0.6 -c', () => {

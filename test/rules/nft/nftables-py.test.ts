@@ -56,9 +56,10 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * a `meta nfproto`'s family, `meta protocol ip` dropped in ip tables, `rt ip nexthop` and `meta
  * ipsec`, 4,945 (97.5 %) and 4,552 (98.8 %); then, with conflicting protocol headers refused,
  * 4,947 (97.6 %); then, with queue numbers, ct labels, osf names, protocols and 0-bit raw
- * payloads checked against their range, 4,978 of 5,070 (98.2 %) and 4,552 of 4,609 (98.8 %).
+ * payloads checked against their range, 4,978 (98.2 %); then, with no gbytes (nft 1.0.6 has
+ * none, and lists 2048 mbytes as such), 4,984 of 5,070 (98.3 %) and 4,552 of 4,609 (98.8 %).
  */
-const AGREE_FLOOR = 0.981;
+const AGREE_FLOOR = 0.982;
 const LISTED_FLOOR = 0.987;
 
 interface Case {
