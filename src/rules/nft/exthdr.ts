@@ -84,7 +84,8 @@ export const IPV6_EXTHDR_FIELDS: Readonly<Record<string, readonly string[]>> = {
   rt: ['nexthdr', 'hdrlength', 'type', 'seg-left'],
   rt0: ['addr'],
   rt2: ['addr'],
-  srh: ['last-entry', 'flags', 'tag', 'sid', 'seg-left'],
+  // `sid[N]`: parse.ts srhSid.
+  srh: ['last-entry', 'flags', 'tag', 'seg-left'],
   frag: ['nexthdr', 'reserved', 'frag-off', 'reserved2', 'more-fragments', 'id'],
   dst: ['nexthdr', 'hdrlength'],
   mh: ['nexthdr', 'hdrlength', 'type', 'reserved', 'checksum'],
@@ -150,6 +151,48 @@ export function optionFieldWritable(hdr: OptionHeader, name: string, field: stri
   return bits === 16 || bits === 32;
 }
 
+/** Where tcpopt.c's templates put a field (offset and width in bits; `kind` and `length` aside). */
+const TCP_FIELD_AT: Readonly<Record<string, Readonly<Record<string, readonly [number, number]>>>> = {
+  maxseg: { size: [16, 16] },
+  window: { count: [16, 8] },
+  sack: { left: [16, 32], right: [48, 32] },
+  sack1: { left: [80, 32], right: [112, 32] },
+  sack2: { left: [144, 32], right: [176, 32] },
+  sack3: { left: [208, 32], right: [240, 32] },
+  timestamp: { tsval: [16, 32], tsecr: [48, 32] },
+  mptcp: { subtype: [16, 4] },
+};
+
+/**
+ * `tcp option @KIND,OFFSET,LEN` as nft lists it back (the kernel keeps the option's kind, byte
+ * offset and length; tcpopt.c tcpopt_find_template names a field of a known option at that place
+ * and width): `{ name, field }` for a template's field (`maxseg size`, `sack1 left`, `maxseg
+ * kind`), `{ name }` for a known option with none there (listed `maxseg unknown`), undefined for
+ * an option nft has no name for (listed raw). `kind`: the option's number (sack0-3 are sack's, 5).
+ */
+export function tcpOptionAt(
+  kind: number,
+  offset: number,
+  len: number,
+): { readonly name: string; readonly field?: string } | undefined {
+  const o = TCP_OPTIONS.find((x) => x.kind === kind);
+  if (!o) return undefined;
+  if (offset === 0 && len === 8) return { name: o.name, field: 'kind' };
+  if (offset === 8 && len === 8 && o.fields['length']) return { name: o.name, field: 'length' };
+  const names = o.name === 'sack' ? ['sack', 'sack1', 'sack2', 'sack3'] : [o.name];
+  for (const n of names)
+    for (const [f, [at, w]] of Object.entries(TCP_FIELD_AT[n] ?? {}))
+      if (at === offset && w === len) return { name: n, field: f };
+  return { name: o.name };
+}
+
+/** A tcp option's number from a name nft takes (`sack0`-`sack3` are sack's) or a number. */
+export function tcpOptionKind(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const n = /^sack\d$/.test(name) ? 'sack' : name;
+  return TCP_OPTIONS.find((o) => o.name === n)?.kind ?? -1;
+}
+
 function tcpFields(name: string): Fields | undefined {
   return /^sack[123]$/.test(name) ? SACK_BLOCK : TCP_OPTIONS.find((o) => o.name === name)?.fields;
 }
@@ -162,6 +205,6 @@ function tcpFields(name: string): Fields | undefined {
 export function exthdrFieldType(hdr: OptionHeader | 'exthdr', name: string, field: string): NftDatatype {
   if (field === 'nexthdr') return 'inet_proto';
   if (hdr === 'exthdr' && name === 'mh' && field === 'type') return 'mh_type';
-  if (hdr === 'exthdr' && (field === 'addr' || field === 'sid')) return 'ipv6_addr';
+  if (hdr === 'exthdr' && (field === 'addr' || field.startsWith('sid['))) return 'ipv6_addr';
   return 'integer';
 }

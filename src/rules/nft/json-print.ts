@@ -365,7 +365,7 @@ function stmtJson(s: NftStmt, ctx: Ctx): JOut {
       return { synproxy: Object.keys(o).length > 0 ? o : null };
     }
     case 'other':
-      return s.text;
+      return (s.json as JObj | undefined) ?? s.text;
   }
 }
 

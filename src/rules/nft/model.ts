@@ -231,6 +231,8 @@ export type NftExpr =
       readonly key: string;
       readonly dir?: 'original' | 'reply';
       readonly family?: 'ip' | 'ip6';
+      /** The family was not written: the table's or a `meta nfproto` before it gave it. */
+      readonly implied?: boolean;
       readonly pos?: Pos;
     }
   /** `fib saddr . iif oif`, `fib daddr type`, `fib daddr . mark oifname`. */
@@ -462,8 +464,12 @@ export type NftStmt =
       readonly flags?: string[];
       readonly pos?: Pos;
     }
-  /** Anything else nft prints that natbox only carries (its words as nft prints them). */
-  | { readonly kind: 'other'; readonly text: string; readonly pos?: Pos };
+  /**
+   * Anything else nft prints that natbox only carries (its words as nft prints them, and the
+   * statement as `nft -j` gives it): `reset tcp option sack`, `meter NAME size N { … }`. Read and
+   * printed, not simulated (the engine refuses a ruleset with one).
+   */
+  | { readonly kind: 'other'; readonly text: string; readonly json?: unknown; readonly pos?: Pos };
 
 // ---------------------------------------------------------------------------------------------
 // Sets, maps, flowtables, objects

@@ -28,6 +28,15 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     } else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
+  // `rt nexthop` lists with the family its value has (rt.c: `rt ip nexthop`, `rt ip6 nexthop`).
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (st.kind === 'match' && st.left.kind === 'misc' && st.left.words === 'rt nexthop') {
+      const t = exprType(st.right.kind === 'set' ? (st.right.elements[0]?.key ?? st.right) : st.right);
+      const v6 = t === 'ipv6_addr' || (t === undefined && family === 'ip6');
+      s[k] = { ...st, left: { ...st.left, words: v6 ? 'rt ip6 nexthop' : 'rt ip nexthop' } };
+    }
+  }
   // Dependencies.
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
@@ -57,12 +66,38 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       }
       continue;
     }
+    // In an ip or ip6 table `meta protocol ip` (ip6) with anything after it is the redundant
+    // dependency nft drops (`meta protocol ip udp dport 67` lists as `udp dport 67`, `meta
+    // protocol ip accept` as `accept`); alone at the end it stays (nft 1.0.6 here).
+    if (l.kind === 'meta' && l.key === 'protocol' && (family === 'ip' || family === 'ip6')) {
+      const want = family === 'ip' ? 0x0800 : 0x86dd;
+      if (st.right.value === want && k + 1 < s.length) {
+        s.splice(k, 1);
+        k--;
+      }
+      continue;
+    }
     if (
       l.kind === 'meta' &&
       l.key === 'nfproto' &&
       (family === 'inet' || family === 'bridge' || family === 'netdev')
     ) {
       const fam = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : undefined;
+      // `ct original saddr` after it names the family (`ct original ip saddr`) and needs it no more.
+      if (
+        fam &&
+        family === 'inet' &&
+        s
+          .slice(k + 1)
+          .some(
+            (x) =>
+              x.kind === 'match' && x.left.kind === 'ct' && x.left.implied === true && x.left.family === fam,
+          )
+      ) {
+        s.splice(k, 1);
+        k--;
+        continue;
+      }
       const next = s.slice(k + 1).find((x) => x.kind !== 'match' || firstPayloadProto(x) !== undefined);
       const needs = fam === 'ip' ? ['ip', 'icmp', 'igmp'] : ['ip6', 'icmpv6'];
       if (fam && next && needs.includes(firstPayloadProto(next)!)) {

@@ -33,12 +33,14 @@ import {
   CT_TIMEOUT_STATES,
   exprBits,
   exprType,
+  formatTime,
   isPayloadProto,
   isTcpContext,
   isTransportContext,
   valueBits,
   readsTransport,
   lookupSymbol,
+  symbolName,
   META,
   parseHour,
   parseInteger,
@@ -51,6 +53,7 @@ import {
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
+import { expr as printExpr, stmtText } from './print.ts';
 import { kernelHasHelper } from '../kernel-helpers.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
@@ -58,6 +61,8 @@ import {
   isFieldWord,
   optionField,
   optionFieldWritable,
+  tcpOptionAt,
+  tcpOptionKind,
   optionName,
   type OptionHeader,
 } from './exthdr.ts';
@@ -407,6 +412,10 @@ class Parser {
   private needTcp = false;
   /** Whether the rule's statements before the one being read match a transport protocol. */
   private transportBefore = false;
+  /** The family a rule's `meta nfproto` gave, for `ct original saddr` after it. */
+  private ruleNf: 'ip' | 'ip6' | undefined;
+  /** Inside a rule's statements (not a set's `typeof`). */
+  private inRule = 0;
 
   constructor(
     private toks: NftTok[],
@@ -946,7 +955,7 @@ class Parser {
           throw new NftError(tname, tname.text, 'No such file or directory');
         this.i = save;
         const tb = this.tableOf(false, kw);
-        const o = this.objectBlock(kw, sub, true);
+        const o = this.objectBlock(kw, sub, true, tb.family);
         this.addObject(tb, o, exclusive);
         return this.endOfCommand();
       }
@@ -1329,7 +1338,7 @@ class Parser {
         case 'ct':
         case 'synproxy':
         case 'secmark':
-          objs.push(this.objectBlock(t));
+          objs.push(this.objectBlock(t, undefined, false, tb.family));
           break;
         default:
           this.fail(t);
@@ -1636,7 +1645,7 @@ class Parser {
    * An object after its type keyword (`counter`, `ct` …): its name and its block, or in a command
    * (`add counter inet t c { … }` or `add quota inet t q 25 mbytes`) its config without braces.
    */
-  private objectBlock(kw: NftTok, ctSub?: NftTok, cmd = false): NftObject {
+  private objectBlock(kw: NftTok, ctSub?: NftTok, cmd = false, family: NftFamily = 'ip'): NftObject {
     let type: NftObjectType = kw.text as NftObjectType;
     if (kw.text === 'ct') type = `ct ${(ctSub ?? this.ctObjectKind()).text}` as NftObjectType;
     const name = this.name();
@@ -1761,9 +1770,64 @@ class Parser {
           ...(c?.flags.length ? { flags: c.flags } : {}),
         };
       }
+      case 'ct expectation':
+        return { ...base, ...withC, ...this.ctExpectation(items, name, family) };
       default:
         throw new NftError(kw, kw.text, `${type} objects are not read yet`);
     }
+  }
+
+  /**
+   * A ct expectation object's config (parser_bison.y ct_expect_config: `protocol tcp|udp`, `dport
+   * N`, `timeout T`, `size N`, `l3proto FAMILY`). nft sends dport as 16 bits and size as 8, and
+   * refuses an object with any of the four unset or 0 ("missing options", at its name); the kernel
+   * (nft_ct_expect_obj_init) takes the table's family as l3proto only, EINVAL for the other
+   * family of ip/ip6, EAFNOSUPPORT for another.
+   */
+  private ctExpectation(
+    items: readonly (readonly NftTok[])[],
+    name: NftTok,
+    family: NftFamily,
+  ): {
+    type: 'ct expectation';
+    protocol: string;
+    dport: number;
+    timeout: number;
+    size: number;
+    l3proto?: string;
+  } {
+    let protocol = '';
+    let dport = 0;
+    let timeout = 0;
+    let size = 0;
+    let l3proto: string | undefined;
+    for (const line of items) {
+      const [k, v] = line;
+      if (!k) continue;
+      if (!v || line.length > 2) this.fail(line[v ? 2 : 1] ?? k);
+      if (k.text === 'protocol') {
+        if (v.text !== 'tcp' && v.text !== 'udp') this.fail(v, 'udp or tcp');
+        protocol = v.text;
+      } else if (k.text === 'dport' || k.text === 'size') {
+        if (!/^\d+$/.test(v.text)) this.fail(v, 'number');
+        if (k.text === 'dport') dport = Number(v.text) % 65536;
+        else size = Number(v.text) % 256;
+      } else if (k.text === 'timeout') {
+        const ms = parseTime(v.text);
+        if (ms === undefined) throw new NftError(v, v.text, 'syntax error, unexpected string');
+        timeout = ms;
+      } else if (k.text === 'l3proto') {
+        if (!['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].includes(v.text)) this.fail(v);
+        l3proto = v.text;
+      } else this.fail(k);
+    }
+    if (!protocol || !dport || !timeout || !size) throw new NftError(name, name.text, 'missing options');
+    const l3 = l3proto ?? family;
+    if (l3 !== 'ip' && l3 !== 'ip6')
+      throw new NftError(name, name.text, 'Could not process rule: Address family not supported by protocol');
+    if (family !== 'inet' && family !== l3)
+      throw new NftError(name, name.text, 'Could not process rule: Invalid argument');
+    return { type: 'ct expectation', protocol, dport, timeout, size, ...(l3proto ? { l3proto } : {}) };
   }
 
   private setBlock(tb: NftTable, name: NftTok, isMap: boolean): NftSet {
@@ -1967,12 +2031,103 @@ class Parser {
       stmts,
       ...(comment !== undefined ? { comment } : {}),
     };
+    this.protocolConflict(stmts, tb.family);
     normaliseRule(rule, tb.family);
     return rule;
   }
 
+  /**
+   * Headers of two network or two transport protocols in one rule, or one the table's family
+   * cannot carry (evaluate.c resolve_protocol_conflict: "conflicting protocols specified: ip vs.
+   * ip6", at the second): the table fixes the network header of ip, ip6 and arp (inet takes no
+   * arp, arp no transport header); `meta nfproto` (and in bridge and netdev `meta protocol`) sets
+   * it where it is open, `ether type` everywhere; `meta l4proto`, `ip protocol` and `ip6 nexthdr`
+   * of one protocol set the transport header, as each header match does. Checked in the order
+   * nft evaluates, statements included.
+   */
+  private protocolConflict(stmts: readonly NftStmt[], family: NftFamily): void {
+    let net: string | undefined =
+      family === 'ip' || family === 'ip6' || family === 'arp' ? family : undefined;
+    let l4: string | undefined;
+    const NF: Readonly<Record<number, string>> = { 2: 'ip', 10: 'ip6' };
+    const ETHER: Readonly<Record<number, string>> = { 0x0800: 'ip', 0x86dd: 'ip6', 0x0806: 'arp' };
+    const conflict = (e: NftExpr, a: string, b: string): void => {
+      this.pending ??= new NftError(
+        e.pos ?? stmts[0]?.pos ?? pick(this.peek()),
+        b,
+        `conflicting protocols specified: ${a} vs. ${b}`,
+      );
+    };
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) {
+        for (const i of x) walk(i);
+        return;
+      }
+      if (!x || typeof x !== 'object') return;
+      const o = x as Record<string, unknown>;
+      if (o['kind'] === 'match') {
+        const m = o as unknown as Extract<NftStmt, { kind: 'match' }>;
+        walk(m.left);
+        walk(m.right);
+        const l = m.left;
+        if (
+          (m.op !== 'implicit' && m.op !== '==') ||
+          m.right.kind !== 'value' ||
+          typeof m.right.value !== 'number'
+        )
+          return;
+        const v = m.right.value;
+        if (l.kind === 'meta' && l.key === 'nfproto' && net === undefined) net = NF[v];
+        else if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') net = ETHER[v] ?? net;
+        else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
+          net ??= ETHER[v];
+        else if (
+          (l.kind === 'meta' && l.key === 'l4proto') ||
+          (l.kind === 'payload' &&
+            ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
+        ) {
+          const p = symbolName('inet_proto', v);
+          const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
+          if (name && L4_PROTOS.has(name) && l4 === undefined) l4 = name;
+        }
+        return;
+      }
+      if (o['kind'] === 'payload' && typeof o['proto'] === 'string') {
+        const e = o as unknown as NftExpr;
+        const p = o['proto'];
+        if (p === 'ip' || p === 'ip6' || p === 'arp') {
+          if (net !== undefined && net !== p) conflict(e, net, p);
+          else if (family === 'inet' && p === 'arp') conflict(e, 'inet', p);
+          net ??= p;
+        } else if (L4_PROTOS.has(p)) {
+          if (family === 'arp') conflict(e, 'arp', p);
+          else if (l4 !== undefined && l4 !== p) conflict(e, l4, p);
+          l4 ??= p;
+        }
+        return;
+      }
+      for (const k in o) if (k !== 'pos') walk(o[k]);
+    };
+    walk(stmts);
+  }
+
   /** Returns whether a statement's evaluation error was held (the rule is not empty then). */
   private ruleStmts(
+    tb: NftTable,
+    inBlock: boolean,
+    stmts: NftStmt[],
+    setComment: (c: string) => void,
+  ): boolean {
+    this.ruleNf = undefined;
+    this.inRule++;
+    try {
+      return this.ruleStmtsIn(tb, inBlock, stmts, setComment);
+    } finally {
+      this.inRule--;
+    }
+  }
+
+  private ruleStmtsIn(
     tb: NftTable,
     inBlock: boolean,
     stmts: NftStmt[],
@@ -2059,7 +2214,29 @@ class Parser {
           '',
           'transport protocol mapping is only valid after transport protocol match',
         );
+      // An implied family is not enough for a set of addresses (nft: as in a concatenation).
+      if (
+        st.kind === 'match' &&
+        st.left.kind === 'ct' &&
+        st.left.implied &&
+        st.right.kind === 'set' &&
+        st.right.elements.length > 1
+      )
+        this.pending ??= new NftError(
+          st.left.pos ?? st.pos!,
+          'ct',
+          'specify either ip or ip6 for address matching',
+        );
       stmts.push(st);
+      // `meta nfproto ipv4|ipv6` gives a later `ct original saddr` its family (ct.c).
+      if (
+        st.kind === 'match' &&
+        st.left.kind === 'meta' &&
+        st.left.key === 'nfproto' &&
+        (st.op === 'implicit' || st.op === '==') &&
+        st.right.kind === 'value'
+      )
+        this.ruleNf = st.right.value === 2 ? 'ip' : st.right.value === 10 ? 'ip6' : this.ruleNf;
     }
     return held;
   }
@@ -2234,9 +2411,31 @@ class Parser {
         case 'notrack':
           this.i++;
           return { kind: 'notrack', pos };
+        case 'reset': {
+          // optstrip_stmt (parser_bison.y): `reset tcp option TYPE`, TYPE a name or a number up
+          // to 255; listed by name (tcpopt.c: sack0-3 as sack, 2 as maxseg). Read and printed only.
+          this.i++;
+          this.expectWord('tcp');
+          this.expectWord('option');
+          const nt = this.peek();
+          if (nt.kind !== 'word') this.fail(nt);
+          const n = optionName('tcp option', nt.text);
+          if ('syntax' in n) this.fail(nt, n.syntax || undefined);
+          if ('error' in n) throw new NftError(nt, nt.text, n.error);
+          this.i++;
+          const name = n.name.replace(/^sack\d$/, 'sack');
+          return {
+            kind: 'other',
+            text: `reset tcp option ${name}`,
+            json: { reset: { 'tcp option': { name: /^\d+$/.test(name) ? Number(name) : name } } },
+            pos,
+          };
+        }
         case 'queue':
           this.i++;
           return this.queueArgs(tb, pos);
+        case 'meter':
+          return this.meter(tb, pos);
         case 'add':
         case 'update':
         case 'delete':
@@ -2272,6 +2471,7 @@ class Parser {
           }
           break;
         case 'flow':
+          if (this.isWord('table', 1)) return this.meter(tb, pos);
           this.i++;
           if (!this.eatWord('add') && !this.eatWord('offload')) this.fail(this.peek(), 'add');
           {
@@ -2401,6 +2601,8 @@ class Parser {
       }
     // An expression: a match, a `set` statement or a verdict map.
     const left = this.unknownWordAsNft(t, () => this.expr(tb), this.inBlock);
+    // An IPv6 extension header's field is not written (nft 1.0.6's grammar: "unexpected set").
+    if (left.kind === 'exthdr' && left.hdr === 'exthdr' && this.isWord('set')) this.fail(this.peek());
     if (this.eatWord('set')) {
       // A set of values is no value to set (nft: "unexpected '{'").
       if (this.isPunct('{')) this.fail(this.peek());
@@ -2410,9 +2612,10 @@ class Parser {
       const value = this.rhs(tb, ty ? [ty] : undefined, left);
       // nft_exthdr writes 2- and 4-byte TCP option fields only (the kernel's EOPNOTSUPP).
       if (
-        left.kind === 'exthdr' &&
-        left.hdr !== 'exthdr' &&
-        !optionFieldWritable(left.hdr, left.name, left.field ?? '')
+        (left.kind === 'exthdr' &&
+          left.hdr !== 'exthdr' &&
+          !optionFieldWritable(left.hdr, left.name, left.field ?? '')) ||
+        (left.kind === 'misc' && left.words.startsWith('tcp option '))
       )
         throw new NftHeld(
           new NftError(left.pos ?? pos, t.text, 'Could not process rule: Operation not supported'),
@@ -2507,6 +2710,7 @@ class Parser {
   private optionHeader(hdr: OptionHeader, t: NftTok, pos: Pos): NftExpr {
     this.i += 2;
     const nt = this.peek();
+    if (nt.kind === 'at' && hdr === 'tcp option') return this.rawTcpOption(nt, pos);
     if (nt.kind !== 'word') this.fail(nt, hdr === 'ip option' ? 'lsrr or rr or ssrr or ra' : undefined);
     const n = optionName(hdr, nt.text);
     if ('syntax' in n) this.fail(nt, n.syntax || undefined);
@@ -2521,6 +2725,129 @@ class Parser {
     if (how === 'unknown') throw new NftError(t, t.text, 'unknown ip option type/field');
     this.i++;
     return { kind: 'exthdr', hdr, name: n.name, field: ft.text, pos };
+  }
+
+  /**
+   * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
+   * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
+   * lists the size (65535 when none is given) and the statement without its state
+   * (statement.c meter_stmt_print). Read and printed, not simulated.
+   */
+  private meter(tb: NftTable, pos: Pos): NftStmt {
+    // `flow table NAME { … }`: its older spelling (flow_stmt_legacy_alloc).
+    this.i += this.isWord('flow') ? 2 : 1;
+    const name = this.identifier().text;
+    let size = 65535;
+    if (this.eatWord('size')) size = this.number() || 65535;
+    this.expectPunct('{');
+    const key = this.expr(tb);
+    let timeout: number | undefined;
+    // set_elem_options: a timeout is kept, an expiry dropped, a comment refused (evaluate.c).
+    for (;;) {
+      if (this.eatWord('timeout')) timeout = this.time();
+      else if (this.eatWord('expires')) this.time();
+      else if (this.eatWord('comment')) {
+        this.identifier();
+        this.pending ??= new NftError(
+          key.pos ?? pos,
+          'meter',
+          'Meter key expression can not contain comments',
+        );
+      } else break;
+    }
+    const inner = this.stmt(tb);
+    this.expectPunct('}');
+    // evaluate.c stmt_evaluate_meter: a stateful statement; nft_dynset_init takes no connlimit.
+    if (!['counter', 'limit', 'quota', 'connlimit', 'last'].includes(inner.kind))
+      this.pending ??= new NftError(inner.pos ?? pos, 'meter', 'meter statement must be stateful');
+    else if (inner.kind === 'connlimit')
+      this.pending ??= new NftError(pos, 'meter', 'Could not process rule: Operation not supported');
+    this.newHandle(tb);
+    const fam = tb.family;
+    const body = inner.kind === 'counter' ? 'counter' : stmtText(inner, fam, tb);
+    const to = timeout !== undefined ? ` timeout ${formatTime(timeout)}` : '';
+    return {
+      kind: 'other',
+      text: `meter ${name} size ${size} { ${printExpr(key, fam)}${to} ${body} }`,
+      pos,
+    };
+  }
+
+  /**
+   * `tcp option @KIND,OFFSET,LEN` (parser_bison.y tcp_hdr_expr, tcpopt.c tcpopt_init_raw): KIND a
+   * name or a number up to 255, OFFSET and LEN in bits. nft lists it back by the template at that
+   * place (`tcp option maxseg size`), as `tcp option NAME unknown` for a known option without one,
+   * raw for another option. Read and printed, not simulated. (A field not on byte bounds, which
+   * nft lists as a masked compare, is printed as written.)
+   */
+  private rawTcpOption(at: NftTok, pos: Pos): NftExpr {
+    // The lexer keeps commas in `@nh,0,8` only: here `@255`, `,`, `8`, `,`, `8`.
+    const k0 = { ...at, kind: 'word' as const, column: at.column + 1 };
+    const n = optionName('tcp option', at.text);
+    if ('syntax' in n) this.fail(k0, n.syntax || undefined);
+    if ('error' in n) throw new NftError(k0, k0.text, n.error);
+    this.i++;
+    this.expectPunct(',', 'comma');
+    const offset = this.number();
+    this.expectPunct(',', 'comma');
+    const len = this.number();
+    const kind = tcpOptionKind(n.name);
+    // evaluate.c expr_evaluate_bits asserts a mask of at most a register's 128 bits (nft aborts).
+    if (len > 128) throw new NftError(at, at.text, 'raw tcp option longer than 128 bits (nft 1.0.6 aborts)');
+    const t = tcpOptionAt(kind, offset, len);
+    if (t?.field) return { kind: 'exthdr', hdr: 'tcp option', name: t.name, field: t.field, pos };
+    return {
+      kind: 'misc',
+      words: t ? `tcp option ${t.name} unknown` : `tcp option @${kind},${offset},${len}`,
+      pos,
+    };
+  }
+
+  /**
+   * A ct address of no written family in a concatenation or a map's key: nft cannot tell its
+   * length there (evaluate.c: "specify either ip or ip6 for address matching").
+   */
+  private ctAddrKey(e: NftExpr): void {
+    if (e.kind === 'ct' && (e.key === 'saddr' || e.key === 'daddr') && (!e.family || e.implied))
+      this.pending ??= new NftError(
+        e.pos ?? pick(this.peek()),
+        'ct',
+        'specify either ip or ip6 for address matching',
+      );
+  }
+
+  /**
+   * `srh sid[N]` (parser_bison.y rt4_hdr_field: `SID '[' NUM ']'`, spaces allowed; the lexer keeps
+   * `sid[1]` one word). exthdr.c has templates for sid[1] and sid[2] only: for another N nft finds
+   * no type for the value ("Could not parse integer" for 0, "No symbol type information" past 2),
+   * an evaluation error at the value.
+   */
+  private srhSid(pos: Pos): NftExpr {
+    this.i++;
+    let text = '';
+    const first = this.peek();
+    for (let k = 0; k < 4 && !/^sid\[\d+\]$/.test(text); k++) {
+      const t = this.peek();
+      if (t.kind !== 'word' || !/^(sid)?\[?\d*\]?$/.test(t.text) || (k > 0 && /^sid/.test(t.text))) break;
+      if (k === 0 && t.text === 'sid' && !this.peek(1).text.startsWith('[')) {
+        this.i++;
+        this.fail(this.peek(), "'['");
+      }
+      text += t.text;
+      this.i++;
+    }
+    const m = /^sid\[(\d+)\]$/.exec(text);
+    if (!m) this.fail(this.peek().kind === 'eof' ? this.peek() : first, "'['");
+    const n = Number(m[1]);
+    if (n < 1 || n > 2) {
+      const v = this.peek();
+      this.pending ??= new NftError(
+        v,
+        v.text,
+        n === 0 ? 'Could not parse integer' : 'No symbol type information',
+      );
+    }
+    return { kind: 'exthdr', hdr: 'exthdr', name: 'srh', field: `sid[${n}]`, pos };
   }
 
   private objName(tb: NftTable): NftExpr {
@@ -2561,6 +2888,8 @@ class Parser {
     } else {
       rate = parseInteger(t.text) ?? this.fail(t, 'number');
       const u = this.next();
+      // nft 1.0.6's data units are bytes, kbytes and mbytes (datatype.c data_unit_parse).
+      if (/^gbytes(\/|$)/.test(u.text)) throw new NftError(t, t.text, 'Wrong rate format');
       const um = /^(bytes|kbytes|mbytes|gbytes)\/(second|minute|hour|day|week)$/.exec(u.text);
       if (um) {
         rate *= unitMul(um[1]!);
@@ -2579,8 +2908,10 @@ class Parser {
     }
     let burst = unit === 'packets' ? 5 : 0;
     if (this.eatWord('burst')) {
+      const bt = this.peek();
       burst = this.number();
       const bu = this.next();
+      if (bu.text === 'gbytes') throw new NftError(bt, bt.text, 'Wrong rate format');
       // limit_burst_pkts takes PACKETS only; limit_burst_bytes BYTES or a STRING (`kbytes`).
       // (`bytes` and `packets` are keywords of nft's scanner.)
       const kw = (x: NftTok): string => (x.text === 'bytes' || x.text === 'packets' ? x.text : tokName(x));
@@ -2604,17 +2935,23 @@ class Parser {
   }
 
   quotaArgs(): { over: boolean; bytes: number; used: number } {
+    const start = this.i;
     let over = false;
     if (this.eatWord('over')) over = true;
     else this.eatWord('until');
     const n = this.number();
     const u = this.next();
     if (!/^[kmg]?bytes$/.test(u.text)) this.fail(u, 'bytes');
+    // nft 1.0.6 has no gbytes (data_unit_parse): "Wrong rate format", at the statement.
+    const at = this.toks[start - 1] ?? u;
+    if (u.text === 'gbytes') throw new NftError(at, at.text, 'Wrong rate format');
     let used = 0;
-    if (this.eatWord('used')) {
+    if (this.isWord('used')) {
+      const ut = this.next();
       used = this.number();
       const uu = this.next();
       if (!/^[kmg]?bytes$/.test(uu.text)) this.fail(uu, 'bytes');
+      if (uu.text === 'gbytes') throw new NftError(ut, ut.text, 'Wrong rate format');
       used *= unitMul(uu.text);
     }
     return { over, bytes: n * unitMul(u.text), used };
@@ -2860,8 +3197,20 @@ class Parser {
       if (this.eatWord('flags')) {
         do flags.push(this.next().text as 'bypass');
         while (this.eatPunct(','));
-      } else if (this.eatWord('num') || this.eatWord('to')) num = this.rhs(tb, ['integer']);
-      else if (this.isWord('bypass') || this.isWord('fanout')) {
+      } else if (this.isWord('num') || this.isWord('to')) {
+        // parser_bison.y queue_stmt_arg: `num` takes a number (or a variable), `to` an expression.
+        const kw = this.next();
+        const isNum = kw.text === 'num';
+        const nt = this.peek();
+        if (isNum && !(nt.kind === 'var' || (nt.kind === 'word' && /^\d/.test(nt.text))))
+          this.fail(nt, "number or '$'");
+        num = this.rhs(tb, ['integer']);
+        // evaluate.c stmt_evaluate_queue: a queue number is 16 bits, a hash or numgen's too.
+        if (num.kind === 'value' && typeof num.value === 'number' && num.value > 65535)
+          this.pending ??= new NftError(kw, kw.text, `Value ${num.value} exceeds valid range 0-65535`);
+        if ((num.kind === 'hash' || num.kind === 'numgen') && num.offset + num.mod - 1 > 65535)
+          this.pending ??= new NftError(num.pos ?? pos, '', 'queue expression max value exceeds 65535');
+      } else if (this.isWord('bypass') || this.isWord('fanout')) {
         flags.push(this.next().text as 'bypass');
         this.eatPunct(',');
       } else break;
@@ -2883,6 +3232,7 @@ class Parser {
         this.i++;
         items.push(this.binop(tb));
       }
+      for (const x of items) this.ctAddrKey(x);
       return { kind: 'concat', items, pos: first.pos ?? pick(this.peek()) };
     } finally {
       this.depth--;
@@ -2951,6 +3301,8 @@ class Parser {
     }
     // IPv6 extension header fields: `frag frag-off`, `hbh nexthdr`, `rt seg-left`, `srh tag`.
     const ext = IPV6_EXTHDR_FIELDS[w];
+    if (w === 'srh' && this.peek(1).kind === 'word' && this.peek(1).text.startsWith('sid'))
+      return this.srhSid(pos);
     if (ext && this.peek(1).kind === 'word' && ext.includes(this.peek(1).text)) {
       this.i += 2;
       return { kind: 'exthdr', hdr: 'exthdr', name: w, field: this.toks[this.i - 1]!.text, pos };
@@ -3000,6 +3352,18 @@ class Parser {
       // parser_bison.y ct_key_dir / ct_key_dir_optional: the keys a direction takes.
       if (dir && !CT_DIR_KEYS.has(k.text))
         throw new NftError(k, k.text, `syntax error, unexpected ${k.text}`);
+      // `ct original saddr` without a family takes the table's, or in inet the one `meta nfproto`
+      // gave before it (evaluate.c expr_evaluate_ct, ct.c ct_expr_update_type); nft lists it
+      // with it (`ct original ip saddr`).
+      if (!family && this.inRule > 0 && (k.text === 'saddr' || k.text === 'daddr')) {
+        const fam = tb.family === 'ip' || tb.family === 'ip6' ? tb.family : this.ruleNf;
+        if (fam) return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), family: fam, implied: true, pos };
+        this.pending ??= new NftError(
+          pos,
+          'ct',
+          'cannot determine ip protocol version, use "ip saddr" or "ip6 saddr" instead',
+        );
+      }
       return { kind: 'ct', key: k.text, ...(dir ? { dir } : {}), ...(family ? { family } : {}), pos };
     }
     if (w === 'fib') {
@@ -3141,6 +3505,7 @@ class Parser {
       (t.kind === 'punct' && t.text === '(' && n.kind === 'word' && this.startsExpr(n.text))
     ) {
       const e = this.expr(tb);
+      if (this.isWord('map')) this.ctAddrKey(e);
       if (this.eatWord('map'))
         return {
           kind: 'map',
@@ -3278,8 +3643,9 @@ class Parser {
       return { kind: 'verdict', verdict: t.text as 'accept', pos: pick(t) };
     }
     if (t.kind !== 'word') this.fail(t);
-    this.i++;
-    let v = this.valueWord(t, t.text, type);
+    if (type === 'ipv6_addr' && inSet) this.splitIp6Word(t);
+    const vt = this.next();
+    let v = this.valueWord(vt, vt.text, type);
     if (BITMASK_TYPES.has(type) && !inSet) {
       while (
         this.isPunct(',') &&
@@ -3291,6 +3657,44 @@ class Parser {
       }
     }
     return v;
+  }
+
+  /**
+   * An IPv6 address in a set element as nft's scanner reads it (scanner.l `ip6addr`, the longest
+   * match, and `ip6addr_rfc2732` in brackets): `aaaa:::accept` is the address `aaaa::`, a colon
+   * and `accept`; `::dddd:` the address and a colon; `::1:accept` the address `::1:acce` and the
+   * string `pt`. The word is cut there (the lexer keeps it whole); one nft reads whole is left.
+   */
+  private splitIp6Word(t: NftTok): void {
+    const w = t.text;
+    if (!w.includes(':') || /[-/]/.test(w)) return;
+    let addr: string | undefined;
+    let skip = 0;
+    const br = /^\[([^\]]*)\]/.exec(w);
+    if (br) {
+      if (!IP6_SCAN.test(br[1]!)) return;
+      addr = br[1]!;
+      skip = 2;
+    } else {
+      if (IP6_SCAN.test(w)) return;
+      for (let n = w.length - 1; n > 1 && addr === undefined; n--)
+        if (IP6_SCAN.test(w.slice(0, n))) addr = w.slice(0, n);
+      if (addr === undefined) return;
+    }
+    const rest = w.slice(addr.length + skip);
+    if (br && rest === '') {
+      this.toks[this.i] = { ...t, text: addr, column: t.column + 1 };
+      return;
+    }
+    const parts = rest.startsWith(':') ? [':', rest.slice(1)] : [rest];
+    const col0 = t.column + addr.length + skip;
+    let col = col0;
+    const toks: NftTok[] = [{ ...t, text: addr, column: t.column + (br ? 1 : 0) }];
+    for (const p of parts) {
+      if (p !== '') toks.push({ ...t, text: p, column: col });
+      col += p.length;
+    }
+    this.toks = [...this.toks.slice(0, this.i), ...toks, ...this.toks.slice(this.i + 1)];
   }
 
   /**
@@ -3463,6 +3867,8 @@ class Parser {
         this.inSet--;
         out.push(this.elemTail(key, dataTypes, table));
       }
+      // An anonymous map's element has its data (map_list_member_expr: `KEY : DATA`).
+      if (tb && dataTypes && out[out.length - 1]?.data === undefined) this.fail(this.peek(), 'colon');
       this.skipNl();
       if (this.eatPunct(',')) continue;
       this.skipNl();
@@ -3528,6 +3934,36 @@ function named<T extends { readonly name: string }>(
   }
   return ix.map.get(name);
 }
+
+/** Transport headers nft keeps one of in a rule's context (proto.c, PROTO_BASE_TRANSPORT_HDR). */
+const L4_PROTOS: ReadonlySet<string> = new Set([
+  'tcp',
+  'udp',
+  'udplite',
+  'sctp',
+  'dccp',
+  'icmp',
+  'icmpv6',
+  'igmp',
+  'ah',
+  'esp',
+  'comp',
+]);
+
+/** scanner.l's `ip6addr` (v680 … v60, the forms with an IPv4 tail included), whole words only. */
+const IP6_SCAN = (() => {
+  const h = '[0-9a-fA-F]{1,4}';
+  const ip4 = '(?:[0-9]{1,3}\\.){3}[0-9]{1,3}';
+  const alts = [`(?:${h}:){7}${h}`, '::', `::[fF]{4}:${ip4}`, `::${ip4}`];
+  // vN M: M groups before `::` and up to N-1-M after it (v67 … v61), as nft lists them.
+  for (let n = 7; n >= 1; n--)
+    for (let m = 0; m <= n; m++) {
+      const before = m === 0 ? ':' : `(?:${h}:){${m}}`;
+      const after = n - m === 0 ? ':' : `(?::${h}){${n - m}}`;
+      alts.push(before + after);
+    }
+  return new RegExp(`^(?:${alts.join('|')})$`);
+})();
 
 /**
  * Keywords that begin a statement and are no right-hand side (`x accept`, `tcp dport counter`:
@@ -3696,8 +4132,23 @@ function valueOutOfRange(left: NftExpr, right: NftExpr): string | undefined {
     if (right.value === '' && (t === 'ifname' || t === 'string')) return 'Empty string is not allowed';
     if (left.kind === 'ct' && left.key === 'helper' && right.value.length > 16)
       return 'String exceeds maximum length of 16';
+    // ct.c ct_label_type_parse: a label is a bit of 128 (written as a number, held as text).
+    if (left.kind === 'ct' && left.key === 'label' && /^\d+$/.test(right.value) && Number(right.value) >= 128)
+      return `${right.value}: bit ${right.value} out of range (128 max)`;
+    // osf.c: a name or version of at most 16 bytes (NFT_OSF_MAXGENRELEN).
+    if (left.kind === 'misc' && /^osf( ttl \S+)? (name|version)$/.test(left.words) && right.value.length > 16)
+      return 'String exceeds maximum length of 16';
     return undefined;
   }
+  // datatype.c inet_protocol_type_parse.
+  if (
+    right.value > 255 &&
+    ((left.kind === 'payload' &&
+      ((left.proto === 'ip' && left.field === 'protocol') ||
+        (left.proto === 'ip6' && left.field === 'nexthdr'))) ||
+      (left.kind === 'meta' && left.key === 'l4proto'))
+  )
+    return 'Protocol out of range';
   if (left.kind === 'meta' && left.key === 'day')
     return right.value > 6 ? `Value ${right.value} exceeds valid range 0-6` : undefined;
   const bits = valueBits(left);

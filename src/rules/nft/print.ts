@@ -19,11 +19,13 @@ import {
   BITMASK_TYPES,
   ctHelperL3proto,
   CT_TIMEOUT_STATES,
+  exprBits,
   exprType,
   formatIpv4,
   formatMac,
   formatHour,
   formatTime,
+  parseIpv6,
   META_UNQUALIFIED,
   SYMBOLS,
   symbolName,
@@ -97,6 +99,9 @@ function printObject(ob: NftObject, o: PrintOpts, fam: NftFamily): string {
       body = `\t\tprotocol ${ob.protocol}\n\t\tl3proto ${ob.l3proto ?? fam}\n\t\tpolicy = { ${pol.join(', ')} }\n`;
       break;
     }
+    case 'ct expectation':
+      body = `\t\tprotocol ${ob.protocol}\n\t\tdport ${ob.dport}\n\t\ttimeout ${formatTime(ob.timeout)}\n\t\tsize ${ob.size}\n\t\tl3proto ${ob.l3proto ?? fam}\n`;
+      break;
     case 'secmark':
       body = `\t\t"${ob.context}"\n`;
       break;
@@ -360,8 +365,8 @@ function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
 // ---- statements ----
 
 function bytesText(n: number): string {
+  // nft 1.0.6's units stop at mbytes (datatype.c data_unit_parse, print_data_unit).
   for (const [u, m] of [
-    ['gbytes', 1024 ** 3],
     ['mbytes', 1024 ** 2],
     ['kbytes', 1024],
   ] as const)
@@ -464,8 +469,13 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       if (s.addr || s.port) {
         r += ' to ';
         if (s.addr) {
-          const a = expr(prefixOfRange(s.addr), fam);
-          r += s.addr.kind === 'value' && s.addr.type === 'ipv6_addr' && s.port ? `[${a}]` : a;
+          const pa = prefixOfRange(s.addr);
+          const a = expr(pa, fam);
+          // nat_stmt_print: an IPv6 address or range of them in brackets before a port (a range
+          // that is a prefix is listed as one, without: `2001:db8::/64:80`).
+          const v6 = pa.kind === 'range' ? addrIs6(pa.low) : pa.kind === 'value' && addrIs6(pa);
+          if (v6 && s.port && pa.kind === 'range') r += `[${expr(pa.low, fam)}]-[${expr(pa.high, fam)}]`;
+          else r += v6 && s.port ? `[${a}]` : a;
         }
         if (s.port) r += `:${expr(s.port, fam)}`;
       }
@@ -507,7 +517,9 @@ function stmt(s: NftStmt, fam: NftFamily, t?: NftTable): string {
       let r = 'tproxy';
       if (fam === 'inet' && s.family) r += ` ${s.family}`;
       r += ' to';
-      if (s.addr) r += ` ${expr(s.addr, fam)}`;
+      // An IPv6 address in brackets, port or not.
+      if (s.addr)
+        r += s.addr.kind === 'value' && addrIs6(s.addr) ? ` [${expr(s.addr, fam)}]` : ` ${expr(s.addr, fam)}`;
       if (s.port) r += `${s.addr ? '' : ' '}:${expr(s.port, fam)}`;
       return r;
     }
@@ -537,8 +549,20 @@ export function natFamily(
 
 /** An IPv4 address range that is exactly a prefix lists as the prefix (`snat to 192.168.3.0/24`). */
 function prefixOfRange(e: NftExpr): NftExpr {
-  if (e.kind !== 'range' || e.low.kind !== 'value' || e.high.kind !== 'value' || e.low.type !== 'ipv4_addr')
-    return e;
+  if (e.kind !== 'range' || e.low.kind !== 'value' || e.high.kind !== 'value') return e;
+  if (e.low.type === 'ipv6_addr') {
+    // The same for IPv6 (`2001:db8::-2001:db8::ffff` lists as `2001:db8::/112`).
+    const big = (v: number | string): bigint | undefined => {
+      const g = typeof v === 'string' ? parseIpv6(v) : undefined;
+      return g ? g.reduce((a, x) => (a << 16n) | BigInt(x), 0n) : undefined;
+    };
+    const [lo, hi] = [big(e.low.value), big(e.high.value)];
+    if (lo === undefined || hi === undefined || hi <= lo) return e;
+    const size = hi - lo + 1n;
+    if ((size & (size - 1n)) !== 0n || lo % size !== 0n) return e;
+    return { kind: 'prefix', value: e.low, len: 128 - (size.toString(2).length - 1) };
+  }
+  if (e.low.type !== 'ipv4_addr') return e;
   const [lo, hi] = [e.low.value, e.high.value];
   if (typeof lo !== 'number' || typeof hi !== 'number' || hi <= lo) return e;
   const size = hi - lo + 1;
@@ -629,10 +653,42 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     const [x, m, v] = [expr(l.left, fam), l.right.value, s.right.value];
     const [mt, vt] = [expr(l.right, fam), expr(s.right, fam)];
     const eq = s.op !== '!=';
-    // nft lists `& M == 0` as `X ! M`, which natbox's reader does not take yet: `X 0x0 / M` reads back.
-    if (v === 0 && !eq) return `${x} ${mt}`;
-    if (eq && m === v && (m & (m - 1)) === 0) return `${x} & ${mt} == ${vt}`;
+    const single = (n: number): boolean => n !== 0 && (n & (n - 1)) === 0;
+    // A mask of all the field's bits goes (`tcp flags & 0xff == syn | ack` lists as `tcp flags ==
+    // 0x12`): one flag by its name, others in hex.
+    const bits = exprBits(l.left);
+    if (bits < 32 && m === 2 ** bits - 1)
+      return `${x} ${eq ? '==' : '!='} ${single(v) ? vt : `0x${v.toString(16)}`}`;
+    if (v === 0) return eq ? `${x} ! ${mt}` : `${x} ${mt}`;
+    if (m === v && single(m)) return `${x} & ${mt} ${eq ? '==' : '!='} ${vt}`;
     return eq ? `${x} ${vt} / ${mt}` : `${x} != ${vt} / ${mt}`;
+  }
+  // An address or mark under a prefix mask lists as a prefix (netlink_delinearize.c
+  // relational_binop_postprocess, types with DTYPE_F_PREFIX): `ip saddr & 255.255.0.0 == 10.1.0.0`
+  // as `ip saddr 10.1.0.0/16`, a mask of all ones as the value alone.
+  if (
+    l.kind === 'binop' &&
+    l.op === '&' &&
+    l.right.kind === 'value' &&
+    s.right.kind === 'value' &&
+    (s.op === '==' || s.op === 'implicit' || s.op === '!=')
+  ) {
+    const t = exprType(l.left);
+    const width = t === 'ipv6_addr' ? 128 : t === 'ipv4_addr' || t === 'mark' ? 32 : 0;
+    const big = (v: number | string): bigint | undefined => {
+      if (typeof v === 'number') return BigInt(v >>> 0);
+      const g = parseIpv6(v);
+      return g ? g.reduce((a, x) => (a << 16n) | BigInt(x), 0n) : undefined;
+    };
+    const m = width ? big(l.right.value) : undefined;
+    if (m !== undefined) {
+      const inv = ~m & ((1n << BigInt(width)) - 1n);
+      if ((inv & (inv + 1n)) === 0n) {
+        const len = width - (inv === 0n ? 0 : inv.toString(2).length);
+        const v = expr(s.right, fam);
+        return `${expr(l.left, fam)}${s.op === '!=' ? ' != ' : ' '}${len === width ? v : `${v}/${len}`}`;
+      }
+    }
   }
   if (s.right.kind === 'set' || s.right.kind === 'setref') {
     // Flags in an anonymous set, and the mask before it, list as `syn | ack`.
@@ -689,7 +745,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       if (e.hdr === 'exthdr' && e.field && !e.exists) return `${e.name} ${e.field}`;
       return `${e.hdr} ${e.name}${e.field ? ` ${e.field}` : ''}`;
     case 'meta':
-      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key}`;
+      // `meta secpath` is the older name of `meta ipsec` (meta.c), which nft 1.0.6 lists.
+      return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key === 'secpath' ? 'ipsec' : e.key}`;
     case 'ct':
       return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
     case 'fib':
@@ -729,7 +786,10 @@ export function expr(e: NftExpr, fam: NftFamily): string {
         !BITMASK_TYPES.has(x.type) &&
         x.type !== 'dscp'
           ? String(x.value)
-          : expr(x, fam);
+          : // Relative times as seconds (`ct expiration 1m-1h` lists as `60s-3600s`).
+            x.kind === 'value' && x.type === 'time' && typeof x.value === 'number' && x.value % 1000 === 0
+            ? `${x.value / 1000}s`
+            : expr(x, fam);
       return `${end(e.low)}-${end(e.high)}`;
     }
     case 'set':

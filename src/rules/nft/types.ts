@@ -580,13 +580,16 @@ export function valueBits(e: NftExpr): number | undefined {
     case 'payload':
       return RANGE_BITS[`${e.proto} ${e.field}`];
     case 'rawpayload':
-      return e.len > 0 && e.len < 32 ? e.len : undefined;
+      return e.len >= 0 && e.len < 32 ? e.len : undefined;
     case 'ct':
       return e.key === 'zone' ? 16 : e.key === 'mark' ? 32 : undefined;
     case 'meta':
       return e.key === 'mark' ? 32 : undefined;
-    case 'misc':
-      return /^socket (transparent|wildcard)$/.test(e.words) ? 1 : undefined;
+    case 'misc': {
+      if (/^socket (transparent|wildcard)$/.test(e.words)) return 1;
+      const m = /^tcp option @\d+,\d+,(\d+)$/.exec(e.words);
+      return m && Number(m[1]) <= 32 ? Number(m[1]) : undefined;
+    }
     default:
       return undefined;
   }
@@ -696,6 +699,8 @@ export function exprType(e: NftExpr): NftDatatype | undefined {
       if (/^rt ip6 nexthop$|^ipsec (in|out)( spnum \S+)? ip6 (saddr|daddr)$/.test(e.words))
         return 'ipv6_addr';
       if (e.words === 'rt ipsec') return 'boolean';
+      // A raw tcp option (`tcp option @255,8,8`, `tcp option maxseg unknown`): an integer.
+      if (e.words.startsWith('tcp option ')) return 'integer';
       return undefined;
     default:
       return undefined;

@@ -47,9 +47,20 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * `tcp flags ! syn` is not printed yet: natbox's reader does not take it back).
 
  * Both together: 4,914 of 5,070 agree (96.9 %) and 4,477 of 4,581 list alike (97.7 %).
+ *
+ * Session 17 (checked against the real nft 1.0.6 here, test/rules/nft/nft-c-leftovers.test.ts):
+ * with IPv6 set elements cut as nft's scanner cuts them, `srh sid[N]`, `reset tcp option`, raw
+ * tcp options, meters and ct expectation objects, 4,942 (97.5 %) and 4,505 of 4,609 (97.7 %);
+ * then, with IPv6 NAT and tproxy addresses in brackets, time ranges in seconds, flag masks (`X !
+ * M`, full masks) and prefix masks, 4,545 (98.6 %); then, with ct addresses taking the table's or
+ * a `meta nfproto`'s family, `meta protocol ip` dropped in ip tables, `rt ip nexthop` and `meta
+ * ipsec`, 4,945 (97.5 %) and 4,552 (98.8 %); then, with conflicting protocol headers refused,
+ * 4,947 (97.6 %); then, with queue numbers, ct labels, osf names, protocols and 0-bit raw
+ * payloads checked against their range, 4,978 (98.2 %); then, with no gbytes (nft 1.0.6 has
+ * none, and lists 2048 mbytes as such), 4,984 of 5,070 (98.3 %) and 4,552 of 4,609 (98.8 %).
  */
-const AGREE_FLOOR = 0.96;
-const LISTED_FLOOR = 0.97;
+const AGREE_FLOOR = 0.982;
+const LISTED_FLOOR = 0.987;
 
 interface Case {
   readonly file: string;

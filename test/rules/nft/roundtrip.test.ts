@@ -50,7 +50,13 @@ const natStmt = fc.oneof(
   fc.constant('masquerade'),
   fc.constant('masquerade random,persistent'),
 );
-const rule = fc.tuple(fc.array(matchStmt, { maxLength: 3 }), finalStmt).map(([m, f]) => [...m, f].join(' '));
+/** The transport protocol a match names (nft refuses two in a rule: "conflicting protocols"). */
+const l4Of = (m: string): string | undefined =>
+  /^(tcp|udp|icmp) /.exec(m)?.[1] ?? /^(?:meta l4proto|ip protocol) (\w+)$/.exec(m)?.[1];
+const rule = fc
+  .tuple(fc.array(matchStmt, { maxLength: 3 }), finalStmt)
+  .filter(([m]) => new Set(m.map(l4Of).filter((x) => x !== undefined)).size <= 1)
+  .map(([m, f]) => [...m, f].join(' '));
 
 const ruleset = fc
   .tuple(
