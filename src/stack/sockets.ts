@@ -5,7 +5,7 @@
 // its id), and ICMP errors (icmp_send). Applications are observers the simulator attaches.
 import { buildRawPacket } from '../wire/raw.ts';
 import { formatIpv4 } from '../wire/addr.ts';
-import { read16, read32 } from '../wire/checksum.ts';
+import { checksum, pseudoHeaderSum, read16, read32 } from '../wire/checksum.ts';
 import { buildIcmpIpv4Packet, buildTcpPacket, buildUdpPacket } from '../wire/packet.ts';
 import { ICMP_UNREACH_NAMES } from '../wire/icmp.ts';
 import {
@@ -2906,8 +2906,32 @@ export class Sockets {
       );
       return;
     }
+    if (!unreachChecksumOk(orig)) return;
     this.sendIcmpError(orig, 3, codes[withWhat] ?? 3, 0, attach);
   }
+}
+
+/**
+ * nf_send_unreach's test before icmp_send: no ICMP error about a packet whose transport checksum is
+ * wrong (nf_ip_checksum, the packet being CHECKSUM_NONE off a veth), except for the protocols
+ * nf_reject_verify_csum skips (AH, ESP, SCTP, UDP-Lite, GRE, and UDP without a checksum). TCP and
+ * UDP are summed with their pseudo-header, anything else over its payload alone (skb->csum 0).
+ * Linux 6.18 checks DCCP too (gen-1702-112: no error about the verify harness's DCCP Request,
+ * whose checksum field is 0).
+ */
+function unreachChecksumOk(ip: Uint8Array): boolean {
+  const hl = ipv4HeaderLength(ip, 0);
+  const end = Math.min(ipv4TotalLength(ip, 0), ip.length);
+  const proto = ip[9]!;
+  if ((read16(ip, 6) & 0x1fff) !== 0) return true; // a later fragment: icmp_send answers none anyway
+  if (proto === 51 || proto === 50 || proto === 132 || proto === 136 || proto === 47) return true;
+  if (proto === IPPROTO_UDP && end - hl >= 8 && read16(ip, hl + 6) === 0) return true;
+  const len = end - hl;
+  const init =
+    proto === IPPROTO_TCP || proto === IPPROTO_UDP
+      ? pseudoHeaderSum(ipv4Src(ip, 0), ipv4Dst(ip, 0), proto, len)
+      : 0;
+  return checksum(ip, hl, len, init) === 0;
 }
 
 function findTsVal(b: Uint8Array, start: number, end: number): number {

@@ -54,6 +54,7 @@ import {
 import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 import { expr as printExpr, stmtText } from './print.ts';
+import { bridgePrio, PRIO_NAMES } from './prio.ts';
 import { kernelHasHelper } from '../kernel-helpers.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import {
@@ -271,23 +272,6 @@ const SERVICES: Readonly<Record<string, number>> = {
   kerberos: 88,
   nfs: 2049,
 };
-const PRIO_NAMES: Readonly<Record<string, number>> = {
-  raw: -300,
-  mangle: -150,
-  dstnat: -100,
-  filter: 0,
-  security: 50,
-  srcnat: 100,
-  out: 100,
-};
-
-export const bridgePrio: Readonly<Record<string, number>> = {
-  dstnat: -300,
-  filter: -200,
-  out: 100,
-  srcnat: 300,
-};
-
 function cloneRuleset(rs: NftRuleset): NftRuleset {
   return structuredClone(rs);
 }

@@ -14,7 +14,7 @@ import type {
   NftTable,
 } from './model.ts';
 import { listOrder, payloadProtos } from './normalise.ts';
-import { bridgePrio } from './parse.ts';
+import { bridgePrio } from './prio.ts';
 import {
   BITMASK_TYPES,
   ctHelperL3proto,
