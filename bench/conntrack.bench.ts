@@ -66,6 +66,21 @@ import {
   udp64,
 } from './conntrack-fixture.ts';
 
+/**
+ * The bytes of a conntrack table's typed arrays (and `extra`'s), each buffer once: `reci` is an
+ * Int32Array view of the records' buffer, not more memory (counted twice before session 17).
+ */
+function tableBytes(ct: object, extra?: ArrayBufferView): number {
+  const seen = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  for (const v of [...Object.values(ct), extra])
+    if (ArrayBuffer.isView(v) && !seen.has(v.buffer)) {
+      seen.add(v.buffer);
+      bytes += v.buffer.byteLength;
+    }
+  return bytes;
+}
+
 /** MASQUERADE and a gateway's stateful FORWARD chain: established packets meet its first rule. */
 const MASQ_FILTER = [
   MASQ,
@@ -293,8 +308,7 @@ for (const [proto, window] of [
         // The window words (tcp-window.ts) are in the record (CT_LAYOUT_IPV4_WINDOW), or in an
         // array of their own: count that with the table.
         const w = ct.tcpWin?.w;
-        let bytes = w !== undefined && w !== ct.rec ? w.byteLength : 0;
-        for (const v of Object.values(ct)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+        const bytes = tableBytes(ct, w);
         console.log(
           `${`conntrack: bytes per tracked connection at ${n}, window tracking on`.padEnd(60)} ${(bytes / ct.max).toFixed(1)} B`,
         );
@@ -342,8 +356,7 @@ for (const [proto, window] of [
       { batch: 50_000 },
     );
     if (n === 1_000_000 && proto === 'udp') {
-      let bytes = 0;
-      for (const v of Object.values(ct)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+      const bytes = tableBytes(ct);
       console.log(
         `${`conntrack: bytes per tracked connection at ${n} (typed arrays / max)`.padEnd(60)} ${(bytes / ct.max).toFixed(1)} B`,
       );
