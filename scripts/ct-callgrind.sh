@@ -8,7 +8,6 @@
 # --dump-instr=yes, scripts/cg-funcs.mjs), e.g. tcpWindowAck's instructions per packet.
 set -eu
 . "$(dirname "$0")/cg-lib.sh"
-funcs=${FUNCS:-0}
 proto=$1 win=$2 conns=$3 packets=$4
 tmp=$(mktemp -d /tmp/ctcg.XXXXXX)
 bundle=${5:-}
@@ -17,21 +16,5 @@ if [ -z "$bundle" ]; then
   npx esbuild bench/conntrack-packets.ts --bundle --platform=node --format=esm --log-level=warning \
     --outfile="$bundle"
 fi
-m=$tmp/m
-cgopt= nodeopt=
-if [ "$funcs" = 1 ]; then
-  cgopt=--dump-instr=yes
-  nodeopt="--perf-basic-prof --logfile=$tmp/v8.log --no-logfile-per-isolate"
-fi
-valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
-  --LL=1048576,16,64 $cgopt --callgrind-out-file="$tmp/cg.out" \
-  node --single-threaded $nodeopt "$bundle" "$proto" "$win" "$conns" "$packets" "$m" >"$tmp/log" 2>&1 &
-vg=$!
-cg_measure "$vg" "$m" "$tmp/log"
-pid=$cg_pid
-cg_summary "$tmp/cg.out" "$packets"
-if [ "$funcs" = 1 ]; then
-  node "$(dirname "$0")/cg-funcs.mjs" "$tmp/cg.out" "/tmp/perf-$pid.map" "$packets"
-  rm -f "/tmp/perf-$pid.map"
-fi
+cg_run "$tmp" "$packets" "$bundle" "$proto" "$win" "$conns" "$packets" "$tmp/m"
 rm -rf "$tmp"

@@ -8,7 +8,6 @@
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/cg-lib.sh"
-funcs=${FUNCS:-0}
 warm=${1:-300000} n=${2:-100000}
 tmp=$(mktemp -d /tmp/ctnewcg.XXXXXX)
 bundle=${3:-}
@@ -17,21 +16,5 @@ if [ -z "$bundle" ]; then
   npx esbuild bench/conntrack-new-packets.ts --bundle --platform=node --format=esm --log-level=warning \
     --outfile="$bundle"
 fi
-m=$tmp/m
-cgopt= nodeopt=
-if [ "$funcs" = 1 ]; then
-  cgopt=--dump-instr=yes
-  nodeopt="--perf-basic-prof --logfile=$tmp/v8.log --no-logfile-per-isolate"
-fi
-valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
-  --LL=1048576,16,64 $cgopt --callgrind-out-file="$tmp/cg.out" \
-  node --single-threaded $nodeopt "$dir/cg-batch.mjs" "$bundle" "$warm" "$n" "$m" >"$tmp/log" 2>&1 &
-vg=$!
-cg_measure "$vg" "$m" "$tmp/log"
-pid=$cg_pid
-cg_summary "$tmp/cg.out" "$n"
-if [ "$funcs" = 1 ]; then
-  node "$dir/cg-funcs.mjs" "$tmp/cg.out" "/tmp/perf-$pid.map" "$n"
-  rm -f "/tmp/perf-$pid.map"
-fi
+cg_run "$tmp" "$n" "$dir/cg-batch.mjs" "$bundle" "$warm" "$n" "$tmp/m"
 rm -rf "$tmp"

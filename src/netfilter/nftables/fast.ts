@@ -766,22 +766,34 @@ function fuseService(fast: Int32Array, packed: number, l4: number, recs: Records
   return R.GOTO | (pc << 3);
 }
 
+/**
+ * A service chain's optional first rule, kube-proxy's masquerade mark for traffic from outside the
+ * cluster CIDR (`ip saddr (& mask) ==/!= want jump mark-for-masquerade`, F.N32MASK_JMARK on the
+ * network header's bytes 12-15), at fast pc `p`: its operands and the pc after it. Without the
+ * rule, a condition never true (neg 1, mask 0, want 0: the saddr read has no effect). Undefined
+ * when the op reads another field.
+ */
+function masqueradeRule(
+  fast: Int32Array,
+  p: number,
+): { q: number; neg: number; mask: number; want: number; mark: [number, number] | undefined } | undefined {
+  if (fast[p] !== F.N32MASK_JMARK) return { q: p, neg: 1, mask: 0, want: 0, mark: undefined };
+  if (fast[p + 1] !== 12) return undefined;
+  return {
+    q: fast[p + 7]!,
+    neg: fast[p + 4] !== 0 ? 1 : 0,
+    mask: fast[p + 2]!,
+    want: fast[p + 3]!,
+    mark: [fast[p + 5]!, fast[p + 6]!],
+  };
+}
+
 /** The F.KSVC record of the service chain at fast pc `p` for l4proto `l4` (fuseService), or undefined. */
 function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | undefined {
-  let q = p;
-  // No masquerade rule: a condition never true (the saddr read has no effect).
-  let neg = 1;
-  let mask = 0;
-  let want = 0;
-  let mark: [number, number] | undefined;
-  if (fast[q] === F.N32MASK_JMARK) {
-    if (fast[q + 1] !== 12) return undefined;
-    mask = fast[q + 2]!;
-    want = fast[q + 3]!;
-    neg = fast[q + 4] !== 0 ? 1 : 0;
-    mark = [fast[q + 5]!, fast[q + 6]!];
-    q = fast[q + 7]!;
-  }
+  const m = masqueradeRule(fast, p);
+  if (m === undefined) return undefined;
+  let { mark } = m;
+  const { q, neg, mask, want } = m;
   if (fast[q] !== F.NGDVMAP) return undefined;
   const n = fast[q + 3]!;
   if (fast[q + 2] !== 0 || fast[q + 1] !== n || n < 1 || n > Ksvc.MAX) return undefined;
@@ -814,19 +826,11 @@ function serviceRecord(fast: Int32Array, p: number, l4: number): number[] | unde
  * fastDynset describes, its rule's end the next op), then `meta l4proto P` NAT to X (F.L4NAT).
  */
 function affinityRecord(fast: Int32Array, p: number, l4: number, recs: Records): number[] | undefined {
-  let q = p;
-  let neg = 1;
-  let mask = 0;
-  let want = 0;
-  let mark: [number, number] | undefined;
-  if (fast[q] === F.N32MASK_JMARK) {
-    if (fast[q + 1] !== 12) return undefined;
-    mask = fast[q + 2]!;
-    want = fast[q + 3]!;
-    neg = fast[q + 4] !== 0 ? 1 : 0;
-    mark = [fast[q + 5]!, fast[q + 6]!];
-    q = fast[q + 7]!;
-  }
+  const m = masqueradeRule(fast, p);
+  if (m === undefined) return undefined;
+  let { mark } = m;
+  const { q: q0, neg, mask, want } = m;
+  let q = q0;
   const lookups: number[] = [];
   const targets: number[] = [];
   while (fast[q] === F.PAY) {

@@ -50,6 +50,7 @@ import {
   payloadFields,
   SYMBOLS,
   synproxyFlags,
+  TRANSPORT_PROTOS,
 } from './types.ts';
 import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
@@ -2072,7 +2073,7 @@ class Parser {
         ) {
           const p = symbolName('inet_proto', v);
           const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
-          if (name && L4_PROTOS.has(name) && l4 === undefined) l4 = name;
+          if (name && TRANSPORT_PROTOS.has(name) && l4 === undefined) l4 = name;
         }
         return;
       }
@@ -2083,7 +2084,7 @@ class Parser {
           if (net !== undefined && net !== p) conflict(e, net, p);
           else if (family === 'inet' && p === 'arp') conflict(e, 'inet', p);
           net ??= p;
-        } else if (L4_PROTOS.has(p)) {
+        } else if (TRANSPORT_PROTOS.has(p)) {
           if (family === 'arp') conflict(e, 'arp', p);
           else if (l4 !== undefined && l4 !== p) conflict(e, l4, p);
           l4 ??= p;
@@ -3918,21 +3919,6 @@ function named<T extends { readonly name: string }>(
   }
   return ix.map.get(name);
 }
-
-/** Transport headers nft keeps one of in a rule's context (proto.c, PROTO_BASE_TRANSPORT_HDR). */
-const L4_PROTOS: ReadonlySet<string> = new Set([
-  'tcp',
-  'udp',
-  'udplite',
-  'sctp',
-  'dccp',
-  'icmp',
-  'icmpv6',
-  'igmp',
-  'ah',
-  'esp',
-  'comp',
-]);
 
 /** scanner.l's `ip6addr` (v680 … v60, the forms with an IPv4 tail included), whole words only. */
 const IP6_SCAN = (() => {

@@ -881,8 +881,11 @@ export function isTransportContext(s: NftStmt): boolean {
     return TRANSPORT_PROTOS.has(l.proto) || l.field === 'protocol' || l.field === 'nexthdr';
   return (l.kind === 'meta' && l.key === 'l4proto') || (l.kind === 'ct' && l.key === 'protocol');
 }
-/** The headers nft's proto context takes as transport (`th` and `gre` not: nft -c refuses a port after them). */
-const TRANSPORT_PROTOS = new Set([
+/**
+ * The headers nft's proto context takes as transport (proto.c, PROTO_BASE_TRANSPORT_HDR; `th` and
+ * `gre` not: nft -c refuses a port after them).
+ */
+export const TRANSPORT_PROTOS: ReadonlySet<string> = new Set([
   'tcp',
   'udp',
   'udplite',
