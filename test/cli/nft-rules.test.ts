@@ -127,7 +127,7 @@ const INET = `table inet f {
 		type filter hook input priority filter; policy accept;
 		tcp dport 22 meta iifkind "vrf" drop
 		ip6 saddr ::1 accept
-		meta secpath exists accept
+		meta ipsec exists accept
 	}
 }
 table ip6 g {
@@ -151,11 +151,11 @@ test('reading is not evaluating: every rule printed; the IPv6 half of inet and i
     const s = natbox(['rules', 'list', '--skip-unsupported', f]);
     assert.equal(s.code, 0, s.err);
     assert.match(s.out, /meta iifkind "vrf" drop # handle \d+\n/);
-    assert.match(s.out, /meta secpath exists accept # handle \d+\n/);
+    assert.match(s.out, /meta ipsec exists accept # handle \d+\n/);
     assert.deepEqual(s.err.trimEnd().split('\n'), [
       `${f}:1:1: note: table inet f: its IPv6 half is read and printed but not simulated (natbox runs IPv4 packets through inet tables)`,
       `${f}:4:16: note: meta iifkind is read and printed but not simulated ("meta iifkind")`,
-      `${f}:6:3: note: meta secpath is read and printed but not simulated ("meta secpath")`,
+      `${f}:6:3: note: meta ipsec is read and printed but not simulated ("meta ipsec")`,
       `${f}:9:1: note: table ip6 g is read and printed but not simulated (natbox runs IPv4 packets through ip and inet tables)`,
     ]);
   });

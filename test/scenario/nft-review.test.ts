@@ -18,7 +18,7 @@ const TEXT = `table inet f {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		tcp dport 80 accept
-		tcp dport 22 meta iifkind "vrf" meta secpath exists drop
+		tcp dport 22 meta iifkind "vrf" meta ipsec exists drop
 		tcp dport 443 accept
 	}
 }
@@ -38,20 +38,20 @@ test('reviewNft without skip: the inet note, and both problems of the rule refus
     r.errors.map((e) => [e.line, e.column, e.message, e.skippable]),
     [
       [5, 16, 'meta iifkind is read and printed but not simulated ("meta iifkind")', true],
-      [5, 35, 'meta secpath is read and printed but not simulated ("meta secpath")', true],
+      [5, 35, 'meta ipsec is read and printed but not simulated ("meta ipsec")', true],
     ],
   );
   assert.equal(printNft(rs), TEXT); // nothing taken out
 });
 
 test('reviewNft with skip: a rule with two problems goes once, its neighbours stay (text and one-line JSON)', () => {
-  const want = TEXT.replace('\t\ttcp dport 22 meta iifkind "vrf" meta secpath exists drop\n', '');
+  const want = TEXT.replace('\t\ttcp dport 22 meta iifkind "vrf" meta ipsec exists drop\n', '');
   const rs = load(TEXT, 'r.nft');
   const r = reviewNft(rs, true);
   assert.deepEqual(r.errors, []);
   assert.deepEqual(
     r.leftOut.map((l) => [l.line, l.what]),
-    [[5, 'tcp dport 22 meta iifkind "vrf" meta secpath exists drop']],
+    [[5, 'tcp dport 22 meta iifkind "vrf" meta ipsec exists drop']],
   );
   assert.equal(printNft(rs), want);
   // The same from nft -j: every rule on line 1, each at its object's column.
@@ -60,7 +60,7 @@ test('reviewNft with skip: a rule with two problems goes once, its neighbours st
   assert.deepEqual(j.errors, []);
   assert.deepEqual(
     j.leftOut.map((l) => [l.line, l.what]),
-    [[1, 'tcp dport 22 meta iifkind "vrf" meta secpath exists drop']],
+    [[1, 'tcp dport 22 meta iifkind "vrf" meta ipsec exists drop']],
   );
   assert.equal(printNft(json), want);
 });

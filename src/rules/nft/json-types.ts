@@ -220,6 +220,8 @@ export const META_KEYS: Record<string, FieldType> = {
   cgroup: F('integer', 32),
   random: F('integer', 32),
   secpath: F('boolean', 1),
+  // `ipsec`: nft 1.0.6's name of NFT_META_SECPATH, which `nft -j` prints (and reads, as `secpath`).
+  ipsec: F('boolean', 1),
   iifkind: F('ifname', 128),
   oifkind: F('ifname', 128),
   ibrpvid: F('integer', 16),
