@@ -5,6 +5,7 @@ import { formatIpv4 } from '../wire/addr.ts';
 import { ETH_HEADER_LEN } from '../wire/ethernet.ts';
 import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
 import { isLocalType } from '../route/errors.ts';
+import { inputFlowKey } from './route-key.ts';
 import { type Netfilter, NF_ACCEPT } from '../netfilter/core/engine.ts';
 import type { Skb } from '../netfilter/core/skb.ts';
 import type { Bridge } from './bridge.ts';
@@ -107,17 +108,7 @@ export class BridgeNetfilter {
    * (another device, a local or error route) goes up, where ip4.input makes the same lookup.
    */
   private dnatBridged(br: Iface, skb: Skb): boolean {
-    const k = this.key;
-    k.dst = skb.dst;
-    k.src = skb.src;
-    k.tos = skb.buf[skb.off + 1]! & 0x1e;
-    k.mark = skb.mark;
-    k.iif = br.name;
-    k.oif = '';
-    k.proto = skb.proto;
-    const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
-    k.sport = ports ? skb.sport : 0;
-    k.dport = ports ? skb.dport : 0;
+    const k = inputFlowKey(this.key, skb, skb.dst, skb.buf[skb.off + 1]!, br.name);
     const res = this.res;
     return this.host.routeLookup(k, res) === 0 && !isLocalType(res.route) && res.dev === br.name;
   }

@@ -3,6 +3,7 @@
 // (TTL, ICMP redirects, FORWARD, POSTROUTING), local output (OUTPUT, reroute, POSTROUTING) and
 // the ICMP errors and REJECT answers these paths send. Every drop is counted by its DropReason and,
 // when tracing, reported as a step with what its words need (trace/drop-words.ts says it).
+import { inputFlowKey } from './route-key.ts';
 import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
 import { ethIsBroadcast } from '../wire/ethernet.ts';
 import { read16, read32 } from '../wire/checksum.ts';
@@ -273,17 +274,7 @@ export class Ip4 {
     let err = 0;
     const res = this.res;
     if (!local) {
-      const k = this.key;
-      k.dst = dst;
-      k.src = skb.src;
-      k.tos = ip[1]! & 0x1e;
-      k.mark = skb.mark;
-      k.iif = dev.name;
-      k.oif = '';
-      k.proto = skb.proto;
-      const ports = skb.proto === 6 || skb.proto === 17 || skb.proto === 132 || skb.proto === 136;
-      k.sport = ports ? skb.sport : 0;
-      k.dport = ports ? skb.dport : 0;
+      const k = inputFlowKey(this.key, skb, dst, ip[1]!, dev.name);
       // ip_multipath_l3_keys (policy 0): a forwarded ICMP error's path is hashed from the header
       // it quotes, so that it follows the connection it is about.
       const hl = (ip[0]! & 15) * 4;
