@@ -944,6 +944,11 @@ export class ConntrackTable {
   private readonly missMemo = new Int32Array(MISS_MEMO * 6);
   private missCount = 0;
   private missNext = 0;
+  /**
+   * Bumped (wrapping) whenever the remembered misses are forgotten: a caller that noted
+   * newestMiss() and this number can tell later whether that miss still holds (confirmAfter).
+   */
+  missEpoch = 0;
 
   private rememberMiss(
     h: number,
@@ -998,6 +1003,29 @@ export class ConntrackTable {
   private forgetMisses(): void {
     this.missCount = 0;
     this.missNext = 0;
+    this.missEpoch = (this.missEpoch + 1) | 0;
+  }
+
+  /**
+   * Where the last failed lookup was remembered (for confirmAfter, with missEpoch), or -1 when no
+   * miss is remembered: right after a lookupTick that returned NO_ENTRY, that lookup's tuple.
+   */
+  newestMiss(): number {
+    return this.missCount === 0 ? -1 : ((this.missNext - 1) & (MISS_MEMO - 1)) * 6;
+  }
+
+  /** Whether remembered miss `k` (an offset in missMemo) is of entry e's tuple in direction dir. */
+  private missHolds(k: number, e: number, dir: number): boolean {
+    const rec = this.reci;
+    const b = e * this.rw;
+    const t = b + dir * 3;
+    const m = this.missMemo;
+    return (
+      m[k + 2] === rec[t] &&
+      m[k + 3] === rec[t + 1] &&
+      m[k + 4] === rec[t + 2] &&
+      m[k + 5] === ((rec[b + REC_META]! >>> META_PROTO_SHIFT) & 0xff)
+    );
   }
 
   /**
@@ -1192,6 +1220,28 @@ export class ConntrackTable {
     this.insertSlots(e, p0, h0, p1, h1);
     this.confirmedAs = e;
     return true;
+  }
+
+  /**
+   * confirm() of a new connection whose caller noted where the failed lookup of its original
+   * tuple was remembered (`k0` = newestMiss() right after it, while missEpoch was `epoch`), and
+   * whose reply tuple was the last failed lookup since (the fused first-packet path: conntrack's
+   * lookup at PREROUTING, the NAT clash check at POSTROUTING): the same insertion as confirm()'s
+   * from the memo, without searching it. Anything else (a slot changed since, another lookup
+   * last, zones, a wide layout) is confirm() itself.
+   */
+  confirmAfter(e: number, k0: number, epoch: number, now: number): boolean {
+    if (k0 >= 0 && epoch === this.missEpoch && this.aw === 1 && this.zones === undefined) {
+      const k1 = this.newestMiss();
+      if (k1 >= 0 && k1 !== k0 && this.missHolds(k0, e, DIR_ORIGINAL) && this.missHolds(k1, e, DIR_REPLY)) {
+        this.tick(now); // as confirm()
+        const m = this.missMemo;
+        this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
+        this.confirmedAs = e;
+        return true;
+      }
+    }
+    return this.confirm(e, now);
   }
 
   /** __nf_conntrack_hash_insert: both tuples into their probes' free slots, and CONFIRMED. */

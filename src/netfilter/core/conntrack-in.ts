@@ -298,7 +298,7 @@ export class ConntrackIn {
   }
 
   /** __nf_conntrack_confirm: NF_ACCEPT, or NF_DROP when the tuple was taken meanwhile. */
-  confirm(skb: Skb, now: number): number {
+  confirm(skb: Skb, now: number, k0 = -1, epoch = 0): number {
     const e = skb.ct;
     // nf_confirm: a helped connection's helper, and the sequence adjustment, before confirming.
     const hp = this.helpers;
@@ -313,7 +313,7 @@ export class ConntrackIn {
     // Only a packet in the original direction confirms an entry.
     if (e < 0 || skb.ctDir !== DIR_ORIGINAL || this.conntrack.isConfirmed(e)) return NF_ACCEPT;
     const ct = this.conntrack;
-    if (!ct.confirm(e, now)) {
+    if (!(k0 >= 0 ? ct.confirmAfter(e, k0, epoch, now) : ct.confirm(e, now))) {
       ct.stats.insert_failed++;
       skb.ct = -1;
       return this.drops.drop(skb, DropReason.NF_CT_INSERT_FAILED);

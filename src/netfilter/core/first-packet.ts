@@ -39,6 +39,14 @@ import { NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from './hook-numbers.ts';
 export const NOT_TAKEN = -1;
 
 export class FirstPacket {
+  /**
+   * The entry pre() last created, and where the table remembered the failed lookup of its
+   * original tuple (ConntrackTable.newestMiss, missEpoch), for post()'s confirm.
+   */
+  private missEntry = -1;
+  private missAt = -1;
+  private missEpoch = 0;
+
   constructor(
     private readonly ct: ConntrackTable,
     private readonly ctIn: ConntrackIn,
@@ -80,6 +88,9 @@ export class FirstPacket {
       this.ctIn.packet(skb, ed >>> 1, ed & 1, nowTick, now, NF_INET_PRE_ROUTING);
       return this.natHook.run(skb, NF_INET_PRE_ROUTING, MANIP_DST, this.preNat, now);
     }
+    // Where the table remembered this failed lookup: confirm inserts the tuple there (post()).
+    const k0 = ct.newestMiss();
+    const epoch = ct.missEpoch;
     // init_conntrack: a new entry from the packet's numbers (alloc4), none when the table is full.
     const e = ct.alloc4(src, dst, IPPROTO_UDP, sport, dport, now);
     if (e < 0) {
@@ -95,6 +106,9 @@ export class FirstPacket {
     skb.ct = e;
     skb.ctDir = DIR_ORIGINAL;
     skb.ctinfo = IP_CT_NEW; // neither SEEN_REPLY nor EXPECTED on a new entry
+    this.missEntry = e;
+    this.missAt = k0;
+    this.missEpoch = epoch;
     // nf_nat_inet_fn at NAT_DST: the nat tables until one bound it, else the null binding.
     const m = e * ct.rw + REC_META;
     const rec = ct.rec;
@@ -183,7 +197,11 @@ export class FirstPacket {
         if (o + skb.len - l4 >= 8) skb.sport = port;
       } else this.natHook.manipPacket(skb, NF_INET_POST_ROUTING, MANIP_SRC, 'rule');
     }
-    return this.ctIn.confirm(skb, now);
+    // __nf_conntrack_confirm: the original tuple's failed lookup noted by pre() (checked there:
+    // any other entry, or a slot changed since, is confirm()'s own search).
+    return this.missEntry === e
+      ? this.ctIn.confirm(skb, now, this.missAt, this.missEpoch)
+      : this.ctIn.confirm(skb, now);
   }
 }
 
