@@ -1391,14 +1391,36 @@ export class ConntrackTable {
    */
   linkBySource(e: number): void {
     if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
-    const b = this.srcBucket(e);
+    this.linkInBucket(e, this.srcBucket(e));
+  }
+
+  /**
+   * linkBySource(e) for a caller that has e's by-source bucket already (bySourceBucket of its
+   * original tuple's source: NatCore.setupSrcOne, which walked that chain).
+   */
+  linkBySourceIn(e: number, b: number): void {
+    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
+    this.linkInBucket(e, b);
+  }
+
+  private linkInBucket(e: number, b: number): void {
     this.next[e] = this.srcHead[b]!;
     this.srcHead[b] = e;
   }
 
+  /** hash_by_src of (src, sport, proto), IPv4: the by-source chain's number (bySourceHead). */
+  bySourceBucket(src: number, sport: number, proto: number): number {
+    return hashTuple(src, 0, proto, sport, 0) & this.srcMask;
+  }
+
+  /** The first entry of by-source chain `b` (bySourceBucket), or NO_ENTRY. */
+  bySourceHead(b: number): number {
+    return this.srcHead[b]!;
+  }
+
   /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY (IPv4). */
   firstBySource(src: number, sport: number, proto: number): number {
-    return this.srcHead[hashTuple(src, 0, proto, sport, 0) & this.srcMask]!;
+    return this.srcHead[this.bySourceBucket(src, sport, proto)]!;
   }
 
   /** The first entry of the by-source chain that may hold the source of `t`, in any layout. */

@@ -451,7 +451,8 @@ export class NatCore {
     let cs = a;
     let csp = osp;
     const rw = ct.rw;
-    for (let x = ct.firstBySource(os >>> 0, osp, proto); x >= 0; x = ct.nextBySource(x)) {
+    const sb = ct.bySourceBucket(os >>> 0, osp, proto); // hash_by_src, also where e is linked
+    for (let x = ct.bySourceHead(sb); x >= 0; x = ct.nextBySource(x)) {
       // same_src, on the record's words (IPv4 layout: original tuple at 0, reply tuple at 3).
       const xb = x * rw;
       if ((rec[xb]! | 0) !== os || rec[xb + 2]! >>> 16 !== osp || ct.protoOf(x) !== proto) continue;
@@ -476,10 +477,9 @@ export class NatCore {
     }
     if (cs !== os || csp !== osp) {
       ct.setReply4(e, od, cs, odp, csp);
-      ct.orStatus(e, IPS_SRC_NAT);
-    }
-    ct.orStatus(e, IPS_SRC_NAT_DONE);
-    ct.linkBySource(e);
+      ct.orStatus(e, IPS_SRC_NAT | IPS_SRC_NAT_DONE);
+    } else ct.orStatus(e, IPS_SRC_NAT_DONE);
+    ct.linkBySourceIn(e, sb);
     return true;
   }
 
