@@ -24,7 +24,6 @@ import {
   REC_META,
 } from '../conntrack/table.ts';
 import { DIR_ORIGINAL } from '../conntrack/tuple.ts';
-import { udpPacketTick } from '../conntrack/proto-udp-icmp.ts';
 import type { CtHelpers } from '../conntrack/helper.ts';
 import { MANIP_DST, MANIP_SRC, type NatCore } from '../nat/nat-core.ts';
 import type { NatHook } from '../nat/nat-hook.ts';
@@ -100,8 +99,9 @@ export class FirstPacket {
       return this.drops.drop(skb, DropReason.NF_CT_TABLE_FULL);
     }
     hp.synproxy.clear(e);
-    // ctPacket for a created UDP entry: no timeout policy yet, the netns's timeouts.
-    udpPacketTick(ct, e, nowTick, this.ctIn.timeoutTicks);
+    // ctPacket for a created UDP entry: no timeout policy yet, the netns's timeouts; its status
+    // is 0 (claim), so nf_conntrack_udp_packet (udpPacketTick) gives the unreplied timeout.
+    ct.refresh(e, nowTick, this.ctIn.timeoutTicks.udp);
     ct.account(e, DIR_ORIGINAL, skb.len);
     skb.ct = e;
     skb.ctDir = DIR_ORIGINAL;
