@@ -392,7 +392,9 @@ export class ConntrackTable {
     for (let i = 0; i < max; i++) this.next[i] = FREE_BASE - (i + 1 < max ? i + 1 : -1);
     this.freeHead = max > 0 ? 0 : -1;
     let buckets = 16;
-    while (buckets * 2 < max) buckets *= 2; // chains of 2 at most on average
+    // A chain per entry or more: find_appropriate_src reads about one other entry per new
+    // connection in a full table (each a cache miss), where chains of 2 read two.
+    while (buckets < max) buckets *= 2;
     this.srcHead = new Int32Array(buckets).fill(-1);
     this.srcMask = buckets - 1;
 
