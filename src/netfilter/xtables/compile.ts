@@ -142,6 +142,11 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
     portMin = Math.min(portMin, k);
     portMax = Math.max(portMax, k);
   }
+  // Which kinds of key the chain has, as constants of next() (a Map's size is a getter call).
+  const hasGen = gen.length !== 0;
+  const hasPorts = ports.size !== 0;
+  const hasDsts = dsts.size !== 0;
+  const hasIns = ins.size !== 0;
   return {
     rules,
     state,
@@ -158,18 +163,21 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
     counters: rules.map((r) => r.counters),
     next(skb, from) {
       if (from >= n) return n;
-      let best = nextIn(gen, from, n);
-      if (best === from) return best;
-      if (ports.size && (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP)) {
+      let best = n;
+      if (hasGen) {
+        best = nextIn(gen, from, n);
+        if (best === from) return best;
+      }
+      if (hasPorts && (skb.proto === IPPROTO_TCP || skb.proto === IPPROTO_UDP)) {
         const key = skb.proto * 65536 + skb.dport;
         const b = key >= portMin && key <= portMax ? ports.get(key) : undefined;
         if (b) best = Math.min(best, nextIn(b, from, n));
       }
-      if (dsts.size) {
+      if (hasDsts) {
         const b = dsts.get(skb.dst);
         if (b) best = Math.min(best, nextIn(b, from, n));
       }
-      if (ins.size) {
+      if (hasIns) {
         const b = ins.get(skb.inIf);
         if (b) best = Math.min(best, nextIn(b, from, n));
       }
