@@ -1109,8 +1109,9 @@ function hvmap(
  * the product in 16-bit halves.
  */
 function random(skb: Skb, mod: number): number {
-  if (!skb.env) return 0;
-  const val = skb.env.random32() >>> 0;
+  const env = skb.env;
+  if (env === undefined) return 0;
+  const val = env.random32() >>> 0;
   if (mod >= 0 && mod < 0x200000) return Math.floor((val * mod) / 4294967296);
   const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
   return Math.floor(y / 65536) >>> 0;
@@ -1173,7 +1174,15 @@ export function runFast(
           pc = ret;
           continue;
         }
-        const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+        // The address as parse() read it (skb.daddr, skb.saddr: the bytes at 16 and 12, kept in
+        // step with them by every rewrite), else from the bytes.
+        const nb = c[pc + 1]!;
+        const a =
+          nb === 16
+            ? skb.daddr
+            : nb === 12
+              ? skb.saddr
+              : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         const l4 = skb.proto;
         const port = (b[q]! << 8) | b[q + 1]!;
         const ps = c[pc + 5]!;
@@ -1240,10 +1249,8 @@ export function runFast(
         // kube-proxy's service and endpoint chains from one record (fuseService): the ops
         // F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the same order with the same
         // effects, the saddr read once; the endpoint's l4proto is the map key's (the packet's).
-        const o = skb.off;
         const has = 16 <= skb.len;
-        const b = skb.buf;
-        const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+        const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
         const w1 = c[pc + 1]!;
         if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
           if (sp >= Stack.SIZE) return T.DROP;
@@ -1320,10 +1327,8 @@ export function runFast(
         case F.KSVCA: {
           // A service with session affinity from one record (affinityRecord): the ops of its
           // chains in their order with their effects (F.KSVC's, and the lookups and the update).
-          const o = skb.off;
           const has = 16 <= skb.len;
-          const b = skb.buf;
-          const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+          const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
           const w1 = c[pc + 1]!;
           const n = w1 & 0xffff;
           if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
