@@ -1206,7 +1206,13 @@ export function runFast(
               ? skb.saddr
               : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         const l4 = skb.proto;
-        const port = (b[q]! << 8) | b[(q + 1) | 0]!;
+        // The destination port as parse() read it when it did (TCP with 14 bytes, UDP with 8, a
+        // first fragment: skb.dport, in the Skb's first lines), else from the bytes.
+        const l4len = (end - skb.l4off) | 0;
+        const port =
+          c[(pc + 2) | 0] === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
+            ? skb.dport
+            : (b[q]! << 8) | b[(q + 1) | 0]!;
         const ps = c[(pc + 5) | 0]!;
         const site = c[(pc + 6) | 0]!;
         // direct(fp, set, site), written out (runFast is past V8's inlining budget) over the
