@@ -452,6 +452,10 @@ for (const counter of [false, true])
         // Outside the cluster CIDR: 198.51.100.9.
         sa.buf[12] = sb.buf[12] = 198;
         sa.buf[13] = sb.buf[13] = 51;
+        // A rewrite refreshes the parsed fields (Skb.parse), as every rewrite in the engine does:
+        // the fast walk reads saddr and daddr as parsed.
+        sa.parse();
+        sb.parse();
       }
       nats = [];
       const va = a.run(NF_INET_PRE_ROUTING, sa, 1, undefined);

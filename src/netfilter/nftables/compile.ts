@@ -1170,7 +1170,7 @@ export class RtTable {
    */
   nat(how: number, minAddr: number, maxAddr: number, ports: number, skb: Skb): number {
     const env = this.env;
-    if (!env) return R_DROP;
+    if (env === undefined) return R_DROP;
     const range = this.range;
     const now = this.rt.now;
     const type = how & 3;

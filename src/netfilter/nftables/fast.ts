@@ -289,6 +289,21 @@ function plainLen(code: Int32Array, pc: number): number {
   }
 }
 
+/**
+ * A hash verdict map site's copy (FastProgram.direct) with what decides whether it may answer
+ * (`direct`): the set, its hash and version when copied (-1 for a map with `counter`), and the
+ * copy's entries and mask. One object, so that F.KEY_HVMAP reads one array element, not five.
+ */
+export class DirectSite {
+  constructor(
+    readonly set: RtSet,
+    readonly of: HashIndex,
+    readonly version: number,
+    readonly tab: Int32Array,
+    readonly mask: number,
+  ) {}
+}
+
 /** A table's fast program. */
 export class FastProgram {
   /** Per chain index: the pc of its first op. */
@@ -303,6 +318,8 @@ export class FastProgram {
   readonly direct: HashIndex[] = [];
   readonly directOf: (HashIndex | undefined)[] = [];
   directVersion: Int32Array = new Int32Array(0);
+  /** Per F.HVMAP site: the same in one object, as runFast's F.KEY_HVMAP reads it. */
+  readonly sites: DirectSite[] = [];
   readonly stack: Int32Array = new Int32Array(Stack.SIZE);
   /** F.KSVC and F.KSVCA records (fuseService) in the program. */
   fused = 0;
@@ -684,6 +701,8 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     // A map declared with `counter` (its config, fixed) never answers from the copy: its elements
     // count (hvmap's countElem). -1: a version the set never has, so runFast need not read cfg.
     fp.directVersion[k] = set.cfg.counters ? -1 : h.version;
+    const d = directs[k]!;
+    fp.sites.push(new DirectSite(set, h, fp.directVersion[k]!, d.tab, d.mask));
   }
   return fp;
 }
@@ -1109,8 +1128,9 @@ function hvmap(
  * the product in 16-bit halves.
  */
 function random(skb: Skb, mod: number): number {
-  if (!skb.env) return 0;
-  const val = skb.env.random32() >>> 0;
+  const env = skb.env;
+  if (env === undefined) return 0;
+  const val = env.random32() >>> 0;
   if (mod >= 0 && mod < 0x200000) return Math.floor((val * mod) / 4294967296);
   const y = (val >>> 16) * mod + Math.floor(((val & 0xffff) * mod) / 65536);
   return Math.floor(y / 65536) >>> 0;
@@ -1151,49 +1171,64 @@ export function runFast(
       let op = c[pc]!;
       if (op === F.JUMP) {
         if (sp >= Stack.SIZE) return T.DROP;
-        stack[sp++] = c[pc + 2]!;
-        pc = c[pc + 1]!;
+        stack[sp++] = c[(pc + 2) | 0]!;
+        pc = c[(pc + 1) | 0]!;
         op = c[pc]!;
       }
       if (op === F.KEY_HVMAP) {
+        // Offsets `| 0`: a packet's are far below 2^31 (no overflow checks in V8's code).
         const b = skb.buf;
-        const p = skb.off + c[pc + 1]!;
-        const proto = c[pc + 3]!;
-        ret = c[pc + 4]!;
+        const o = skb.off;
+        const end = (o + skb.len) | 0;
+        const nb = c[(pc + 1) | 0]!;
+        const p = (o + nb) | 0;
+        const proto = c[(pc + 3) | 0]!;
+        ret = c[(pc + 4) | 0]!;
         if (
-          p + 4 > skb.off + skb.len ||
+          ((p + 4) | 0) > end ||
           (proto >= 0 && skb.proto !== proto) ||
-          (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+          (skb.fragment && (((b[(o + 6) | 0]! << 8) | b[(o + 7) | 0]!) & 0x1fff) !== 0)
         ) {
           pc = ret;
           continue;
         }
-        const q = skb.l4off + c[pc + 2]!;
-        if (q + 2 > skb.off + skb.len) {
+        const q = (skb.l4off + c[(pc + 2) | 0]!) | 0;
+        if (((q + 2) | 0) > end) {
           pc = ret;
           continue;
         }
-        const a = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+        // The address as parse() read it (skb.daddr, skb.saddr: the bytes at 16 and 12, kept in
+        // step with them by every rewrite), else from the bytes.
+        const a =
+          nb === 16
+            ? skb.daddr
+            : nb === 12
+              ? skb.saddr
+              : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
         const l4 = skb.proto;
-        const port = (b[q]! << 8) | b[q + 1]!;
-        const ps = c[pc + 5]!;
-        const site = c[pc + 6]!;
-        // direct(fp, set, site), written out (runFast is past V8's inlining budget): its
-        // `!set.cfg.counters` is in the version, -1 for such a map (buildFast).
-        const set = t.psets[ps]!;
-        const h = set.hash!;
+        // The destination port as parse() read it when it did (TCP with 14 bytes, UDP with 8, a
+        // first fragment: skb.dport, in the Skb's first lines), else from the bytes.
+        const l4len = (end - skb.l4off) | 0;
+        const port =
+          c[(pc + 2) | 0] === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
+            ? skb.dport
+            : (b[q]! << 8) | b[(q + 1) | 0]!;
+        const ps = c[(pc + 5) | 0]!;
+        const site = c[(pc + 6) | 0]!;
+        // direct(fp, set, site), written out (runFast is past V8's inlining budget) over the
+        // site's DirectSite: its `!set.cfg.counters` is in the version, -1 for such a map
+        // (buildFast).
+        const ds = fp.sites[site]!;
+        const set = ds.set;
+        const h = set.hash;
         const probed =
-          fp.directOf[site] === h &&
-          fp.directVersion[site] === h.version &&
-          !set.mayExpire &&
-          set.elemCounters.length === 0;
+          ds.of === h && ds.version === h.version && !set.mayExpire && set.elemCounters.length === 0;
         let packed = -1;
         if (probed) {
           // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
           // packet's instructions): the same hash and probe over the copy's entries.
-          const d = fp.direct[site]!;
-          const tab = d.tab;
-          const mask = d.mask;
+          const tab = ds.tab;
+          const mask = ds.mask;
           let hh = 0x811c9dc5 ^ 3;
           hh = Math.imul(hh ^ a, 0x9e3779b1);
           hh = (hh << 13) | (hh >>> 19);
@@ -1206,9 +1241,9 @@ export function runFast(
           hh ^= hh >>> 13;
           for (let i = hh & mask; ; i = (i + 1) & mask) {
             const e = i << 2;
-            const val = tab[e + 3]!;
+            const val = tab[(e + 3) | 0]!;
             if (val === -1) break; // EMPTY
-            if (val !== -2 && tab[e] === a && tab[e + 1] === l4 && tab[e + 2] === port) {
+            if (val !== -2 && tab[e] === a && tab[(e + 1) | 0] === l4 && tab[(e + 2) | 0] === port) {
               packed = val;
               break;
             }
@@ -1229,7 +1264,7 @@ export function runFast(
         v = packed & 7;
         target = packed >> 3;
         if (v === R.GO) {
-          pc += 7;
+          pc = (pc + 7) | 0;
           continue;
         }
         if (v !== R.GOTO) break verdict;
@@ -1240,27 +1275,24 @@ export function runFast(
         // kube-proxy's service and endpoint chains from one record (fuseService): the ops
         // F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the same order with the same
         // effects, the saddr read once; the endpoint's l4proto is the map key's (the packet's).
-        const o = skb.off;
         const has = 16 <= skb.len;
-        const b = skb.buf;
-        const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
-        const w1 = c[pc + 1]!;
-        if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+        const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
+        const w1 = c[(pc + 1) | 0]!;
+        if (has && ((sa & c[(pc + 2) | 0]!) === c[(pc + 3) | 0]!) !== w1 >> 16 > 0) {
           if (sp >= Stack.SIZE) return T.DROP;
-          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
         }
         // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always.
         const x = random(skb, w1 & 0xffff);
         r[0] = x;
-        const e = pc + Ksvc.HEAD + Ksvc.EP * x;
+        const e = (pc + Ksvc.HEAD + Ksvc.EP * x) | 0;
         const addr = c[e]!;
         if (has && sa === addr) {
           if (sp >= Stack.SIZE) return T.DROP;
-          skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+          skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
         }
-        // RtTable.nat answers accept or drop: the verdict switch needs no `ret`.
-        v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
-        break verdict;
+        // RtTable.nat answers accept or drop only: the verdict switch's answers for those two.
+        return t.nat(c[(e + 1) | 0]!, addr, addr, c[(e + 2) | 0]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
       }
       // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
       // ends with the folded jump, and no rule reads a register an earlier rule left (compile.ts
@@ -1320,10 +1352,8 @@ export function runFast(
         case F.KSVCA: {
           // A service with session affinity from one record (affinityRecord): the ops of its
           // chains in their order with their effects (F.KSVC's, and the lookups and the update).
-          const o = skb.off;
           const has = 16 <= skb.len;
-          const b = skb.buf;
-          const sa = has ? (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]! : 0;
+          const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
           const w1 = c[pc + 1]!;
           const n = w1 & 0xffff;
           if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
@@ -1404,8 +1434,7 @@ export function runFast(
               else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
             }
           }
-          v = t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb);
-          break;
+          return t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
         }
         case F.END:
         case F.RETURN:
