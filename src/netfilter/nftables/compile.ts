@@ -7,6 +7,7 @@ import { initHashrandom, nfqueueQueue } from '../core/nfqueue-hash.ts';
 import { flowOffloadOp } from './flow-op.ts';
 import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
+import { tcpOptionSpec, tcpOptSet, tcpOptStripStmt } from './exthdr-op.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { connlimitEval, newConnlimitState } from './connlimit-op.ts';
@@ -641,13 +642,21 @@ export class RtTable {
         const { count, over } = s;
         return [(skb) => connlimitEval(st, 0, count, over, skb)];
       }
+      case 'other': {
+        // `reset tcp option NAME` (nft_exthdr_tcp_strip_eval); anything else is refused below.
+        const strip = tcpOptStripStmt(s);
+        if (strip) return [strip];
+        throw new NftRefusal('the statement other is read and printed but not simulated', s, 'other');
+      }
       case 'last':
         // nft_last_eval stores the time the rule was last reached (jiffies) and nothing else: the
         // packet goes on. Listing it back (`last used 1s`, nft 1.1) is not done: the rule keeps
         // the `last used` it was read with.
         return [() => R_GO];
-      default:
-        throw new NftRefusal(`the statement ${s.kind} is read and printed but not simulated`, s, s.kind);
+      default: {
+        const k = (s as NftStmt).kind;
+        throw new NftRefusal(`the statement ${k} is read and printed but not simulated`, s, k);
+      }
     }
   }
 
@@ -983,6 +992,20 @@ export class RtTable {
     const t = s.target;
     if (t.kind === 'exthdr' && t.hdr === 'tcp option' && (t.name === 'maxseg' || t.name === 'mss'))
       return this.mssSet(t, s.value, ctx);
+    const opt = tcpOptionSpec(t);
+    if (opt) {
+      // nft_exthdr_tcp_set_eval: a 2- or 4-byte field (nft_exthdr_tcp_set_init; the reader
+      // refuses the rest as nft does), the value from its register.
+      const [type, offset, len] = opt;
+      if (len !== 2 && len !== 4)
+        throw new NftRefusal('only 2- and 4-byte tcp option fields are written', t, 'set');
+      const vg = this.valueGetter(s.value, ctx);
+      return (skb) => {
+        const v = vg(skb);
+        if (v < 0) return R_BREAK;
+        return tcpOptSet(skb, type, offset, len, v) ? R_GO : R_BREAK;
+      };
+    }
     if (
       t.kind === 'meta' &&
       t.key === 'pkttype' &&

@@ -5,6 +5,7 @@
 // conntrack entry, no socket). Strings (interface names) have getters of their own. Everything is
 // decided here, at compile time; a getter reads numbers and bytes only.
 import { nftZoneLoad } from '../conntrack/zone.ts';
+import { tcpOptionExpr } from './exthdr-op.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { IPS_CONFIRMED } from '../conntrack/table.ts';
@@ -652,6 +653,14 @@ export function compileExpr(e: NftExpr, ctx: ExprCtx): Getter {
                     return a < 0 ? -1 : a >>> rg(skb);
                   };
       return { str: false, bits, get };
+    }
+    case 'exthdr':
+    case 'misc': {
+      // `tcp option ...` and raw `tcp option @K,O,L` (nft_exthdr_tcp_eval, exthdr-op.ts).
+      const g = tcpOptionExpr(e);
+      if (g) return g;
+      const what = e.kind === 'exthdr' ? `${e.hdr} ${e.name}` : e.words;
+      throw new NftRefusal(`${what} is read and printed but not simulated`, e, what);
     }
     case 'value': {
       if (typeof e.value === 'string') {
