@@ -241,6 +241,31 @@ export class RtTable {
         this.refuse(e, s.pos);
       }
     }
+    // Meters: each a dynamic set of its own (nft makes one per meter, with the meter's name, size
+    // and, with a timeout, flags timeout), filled by the meter's dynset (meterOp).
+    for (const c of table.chains)
+      for (const r of c.rules)
+        for (const st of r.stmts) {
+          const m = st.kind === 'other' ? st.meter : undefined;
+          if (!m || this.sets.has(m.name)) continue;
+          const decl: NftSet = {
+            name: m.name,
+            handle: 0,
+            isMap: false,
+            key: { types: [...m.types] },
+            flags: m.timeout !== undefined ? ['dynamic', 'timeout'] : ['dynamic'],
+            size: m.size,
+            elements: [],
+          };
+          try {
+            const rs = buildSet(namedSetConfig(decl), [], (n, at) => this.chainIndex(n, at), loadAt);
+            this.sets.set(m.name, rs);
+            const old = prev?.sets.get(m.name);
+            if (old) this.setMoves.set(m.name, carrySet(old, rs));
+          } catch (e) {
+            this.refuse(e, st.pos);
+          }
+        }
     if (prev) for (const [k, v] of prev.stmtState) this.stmtState.set(k, v);
     this.prevConn = prev?.connState;
     const w = new ProgramWriter();
@@ -646,6 +671,27 @@ export class RtTable {
         // `reset tcp option NAME` (nft_exthdr_tcp_strip_eval); anything else is refused below.
         const strip = tcpOptStripStmt(s);
         if (strip) return [strip];
+        if (s.meter) {
+          // nft_dynset on the meter's set: `add` without a timeout, `update` with one
+          // (netlink_gen_meter_stmt), the meter's statement as the element's expression.
+          const m = s.meter;
+          if (m.stmt.kind !== 'limit' && m.stmt.kind !== 'counter')
+            throw new NftRefusal(`a meter with ${m.stmt.kind} is not simulated`, s, 'meter');
+          return [
+            this.dynsetOp(
+              {
+                kind: 'dynset',
+                op: m.timeout !== undefined ? 'update' : 'add',
+                set: m.name,
+                key: m.key,
+                ...(m.timeout !== undefined ? { timeout: m.timeout } : {}),
+                stmts: [m.stmt],
+                ...(s.pos ? { pos: s.pos } : {}),
+              },
+              ctx,
+            ),
+          ];
+        }
         throw new NftRefusal('the statement other is read and printed but not simulated', s, 'other');
       }
       case 'last':

@@ -2716,7 +2716,7 @@ class Parser {
    * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
    * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
    * lists the size (65535 when none is given) and the statement without its state
-   * (statement.c meter_stmt_print). Read and printed, not simulated.
+   * (statement.c meter_stmt_print). Evaluated as nft_dynset on a set of its own (compile.ts).
    */
   private meter(tb: NftTable, pos: Pos): NftStmt {
     // `flow table NAME { … }`: its older spelling (flow_stmt_legacy_alloc).
@@ -2754,6 +2754,14 @@ class Parser {
     return {
       kind: 'other',
       text: `meter ${name} size ${size} { ${printExpr(key, fam)}${to} ${body} }`,
+      meter: {
+        name,
+        size,
+        key,
+        types: typesOf(key),
+        ...(timeout !== undefined ? { timeout } : {}),
+        stmt: inner,
+      },
       pos,
     };
   }
