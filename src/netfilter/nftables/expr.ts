@@ -5,7 +5,7 @@
 // conntrack entry, no socket). Strings (interface names) have getters of their own. Everything is
 // decided here, at compile time; a getter reads numbers and bytes only.
 import { nftZoneLoad } from '../conntrack/zone.ts';
-import { tcpOptionExpr } from './exthdr-op.ts';
+import { ipOptionExpr, tcpOptionExpr } from './exthdr-op.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { IPS_CONFIRMED } from '../conntrack/table.ts';
@@ -656,8 +656,9 @@ export function compileExpr(e: NftExpr, ctx: ExprCtx): Getter {
     }
     case 'exthdr':
     case 'misc': {
-      // `tcp option ...` and raw `tcp option @K,O,L` (nft_exthdr_tcp_eval, exthdr-op.ts).
-      const g = tcpOptionExpr(e);
+      // `tcp option ...` and raw `tcp option @K,O,L` (nft_exthdr_tcp_eval), `ip option ...`
+      // (nft_exthdr_ipv4_eval): exthdr-op.ts.
+      const g = tcpOptionExpr(e) ?? ipOptionExpr(e);
       if (g) return g;
       const what = e.kind === 'exthdr' ? `${e.hdr} ${e.name}` : e.words;
       throw new NftRefusal(`${what} is read and printed but not simulated`, e, what);

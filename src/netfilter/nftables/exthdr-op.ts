@@ -227,3 +227,156 @@ export function tcpOptStripStmt(s: NftStmt): ((skb: Skb) => number) | undefined 
   if (kind < 0) throw new NftRefusal(`reset tcp option ${m[1]} is not simulated`, s, m[1]!);
   return (skb) => tcpOptStrip(skb, kind);
 }
+
+// ---- IPv4 options (nft_exthdr_ipv4_eval) --------------------------------------------------------
+
+const IPOPT_END = 0;
+const IPOPT_NOOP = 1;
+const IPOPT_RR = 7;
+const IPOPT_TIMESTAMP = 68;
+const IPOPT_LSRR = 131;
+const IPOPT_CIPSO = 134;
+const IPOPT_SSRR = 137;
+const IPOPT_RA = 148;
+const IPOPT_TS_TSANDADDR = 1;
+const IPOPT_TS_PRESPEC = 3;
+/** ipv4_find_option's answers besides an offset: no such option, options the kernel refuses. */
+const ENOENT = -1;
+const EBADMSG = -2;
+
+/**
+ * ipv4_find_option (nft_exthdr.c): where option `target` (LSRR, SSRR, RR or RA) starts, from the
+ * IPv4 header at `o` (the packet ending at `end`), ENOENT (-1) or EBADMSG (-2). The options are
+ * checked first as __ip_options_compile checks them for a socket's options (skb NULL, its send
+ * path's rules): EOL ends them; a length under 2 or past the options, a second source route, RR or
+ * timestamp, a pointer below its minimum or a slot past the option refuse them all; a source route
+ * must have its pointer at 4 and whole addresses (so a source-routed packet a hop has advanced is
+ * refused); an RA option counts only with value 0 (the last such one). Options natbox does not
+ * check further: CIPSO (cipso_v4_validate) and the ones the kernel takes with CAP_NET_RAW (SEC,
+ * SID, any other kind, a timestamp of another flag), all taken as the kernel takes them from a
+ * capable context.
+ */
+export function ipv4FindOption(b: Uint8Array, o: number, end: number, target: number): number {
+  const hl = (b[o]! & 15) * 4;
+  const optlen = hl - 20;
+  if (optlen <= 0) return ENOENT;
+  if (o + hl > end) return EBADMSG; // skb_copy_bits of the options fails
+  let srr = 0;
+  let strict = false;
+  let rr = 0;
+  let ts = 0;
+  let ra = 0;
+  let cipso = 0;
+  let p = o + 20;
+  for (let l = optlen; l > 0;) {
+    const t = b[p]!;
+    if (t === IPOPT_END) break;
+    if (t === IPOPT_NOOP) {
+      l--;
+      p++;
+      continue;
+    }
+    if (l < 2) return EBADMSG;
+    const len = b[p + 1]!;
+    if (len < 2 || len > l) return EBADMSG;
+    const ptr = b[p + 2]!;
+    switch (t) {
+      case IPOPT_SSRR:
+      case IPOPT_LSRR:
+        if (len < 3 || ptr < 4 || srr) return EBADMSG;
+        if (ptr !== 4 || len < 7 || ((len - 3) & 3) !== 0) return EBADMSG;
+        strict = t === IPOPT_SSRR;
+        srr = p - o;
+        break;
+      case IPOPT_RR:
+        if (rr || len < 3 || ptr < 4) return EBADMSG;
+        if (ptr <= len && ptr + 3 > len) return EBADMSG;
+        rr = p - o;
+        break;
+      case IPOPT_TIMESTAMP: {
+        if (ts || len < 4 || ptr < 5) return EBADMSG;
+        const flag = b[p + 3]! & 15;
+        if (ptr <= len) {
+          if (ptr + 3 > len) return EBADMSG;
+          if ((flag === IPOPT_TS_TSANDADDR || flag === IPOPT_TS_PRESPEC) && ptr + 7 > len) return EBADMSG; // an address and a time
+        } else if (flag !== IPOPT_TS_PRESPEC && b[p + 3]! >> 4 === 15) return EBADMSG; // overflow
+        ts = p - o;
+        break;
+      }
+      case IPOPT_RA:
+        if (len < 4) return EBADMSG;
+        if (ptr === 0 && b[p + 3] === 0) ra = p - o;
+        break;
+      case IPOPT_CIPSO:
+        if (cipso) return EBADMSG;
+        cipso = p - o;
+        break;
+      default:
+        break;
+    }
+    l -= len;
+    p += len;
+  }
+  switch (target) {
+    case IPOPT_SSRR:
+    case IPOPT_LSRR:
+      return srr && strict === (target === IPOPT_SSRR) ? srr : ENOENT;
+    case IPOPT_RR:
+      return rr || ENOENT;
+    case IPOPT_RA:
+      return ra || ENOENT;
+    default:
+      return ENOENT;
+  }
+}
+
+/** ipopt.c's options and fields: [kind, byte offset, bytes]. */
+const IP_OPTION_KIND: Readonly<Record<string, number>> = {
+  lsrr: IPOPT_LSRR,
+  ssrr: IPOPT_SSRR,
+  rr: IPOPT_RR,
+  ra: IPOPT_RA,
+};
+const IP_OPTION_FIELD: Readonly<Record<string, readonly [number, number]>> = {
+  type: [0, 1],
+  length: [1, 1],
+  ptr: [2, 1],
+  addr: [3, 4],
+  value: [2, 2],
+};
+
+/**
+ * `ip option NAME exists|missing` and `ip option NAME FIELD` (nft_exthdr_ipv4_eval): a presence
+ * test reads 1 when ipv4_find_option finds the option, else 0 (its options refused too); a field
+ * is read at the option's offset plus the field's from the packet (not bounded by the option's
+ * length), NFT_BREAK when there is no option or the bytes are past the packet.
+ */
+export function ipOptionExpr(e: NftExpr): Getter | undefined {
+  if (e.kind !== 'exthdr' || e.hdr !== 'ip option') return undefined;
+  const kind = IP_OPTION_KIND[e.name];
+  if (kind === undefined) throw new NftRefusal(`ip option ${e.name} is not simulated`, e, e.name);
+  if (e.field === undefined)
+    return {
+      str: false,
+      bits: 8,
+      get: (skb) => (ipv4FindOption(skb.buf, skb.off, skb.off + skb.len, kind) >= 0 ? 1 : 0),
+    };
+  const f = IP_OPTION_FIELD[e.field];
+  if (!f) throw new NftRefusal(`ip option ${e.name} ${e.field} is not simulated`, e, e.field);
+  const [off, len] = f;
+  return {
+    str: false,
+    bits: len * 8,
+    get: (skb) => {
+      const b = skb.buf;
+      const end = skb.off + skb.len;
+      const at = ipv4FindOption(b, skb.off, end, kind);
+      if (at < 0) return -1;
+      const p = skb.off + at + off;
+      if (p + len > end) return -1;
+      let v = 0;
+      for (let j = 0; j < len; j++) v = v * 256 + b[p + j]!;
+      return v;
+    },
+  };
+}
