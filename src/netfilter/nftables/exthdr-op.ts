@@ -138,9 +138,11 @@ export function tcpOptionSpec(
     return [kind, f[0], f[1], f[2], f[3], false];
   }
   if (e.kind === 'misc') {
+    // The reader keeps the numbers (`tcp option maxseg unknown` lists none); else the words.
     const m = RAW.exec(e.words);
-    if (!m) return undefined;
-    const [kind, bitOff, bits] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const raw = e.rawTcpOption ?? (m ? ([Number(m[1]), Number(m[2]), Number(m[3])] as const) : undefined);
+    if (!raw) return undefined;
+    const [kind, bitOff, bits] = raw;
     if (bitOff % 8 !== 0 || bits % 8 !== 0 || bits === 0 || bits > 32)
       throw new NftRefusal(
         `raw tcp option @${kind},${bitOff},${bits}: only whole bytes up to 32 bits are simulated`,

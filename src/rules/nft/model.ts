@@ -264,7 +264,13 @@ export type NftExpr =
       readonly pos?: Pos;
     }
   /** `socket transparent`, `rt nexthop`, `osf name`, `ipsec in reqid`: read and printed only. */
-  | { readonly kind: 'misc'; readonly words: string; readonly pos?: Pos }
+  | {
+      readonly kind: 'misc';
+      readonly words: string;
+      /** A raw `tcp option @KIND,OFFSET,LEN` (bits) nft lists without a field's name. */
+      readonly rawTcpOption?: readonly [kind: number, offset: number, len: number];
+      readonly pos?: Pos;
+    }
   /** `left & right`, `|`, `^`, `<<`, `>>` (nft prints parentheses where needed). */
   | {
       readonly kind: 'binop';

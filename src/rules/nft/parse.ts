@@ -2770,7 +2770,7 @@ class Parser {
    * `tcp option @KIND,OFFSET,LEN` (parser_bison.y tcp_hdr_expr, tcpopt.c tcpopt_init_raw): KIND a
    * name or a number up to 255, OFFSET and LEN in bits. nft lists it back by the template at that
    * place (`tcp option maxseg size`), as `tcp option NAME unknown` for a known option without one,
-   * raw for another option. Read and printed, not simulated. (A field not on byte bounds, which
+   * raw for another option. Evaluated (exthdr-op.ts). (A field not on byte bounds, which
    * nft lists as a masked compare, is printed as written.)
    */
   private rawTcpOption(at: NftTok, pos: Pos): NftExpr {
@@ -2792,6 +2792,7 @@ class Parser {
     return {
       kind: 'misc',
       words: t ? `tcp option ${t.name} unknown` : `tcp option @${kind},${offset},${len}`,
+      rawTcpOption: [kind, offset, len],
       pos,
     };
   }

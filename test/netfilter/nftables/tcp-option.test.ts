@@ -113,6 +113,11 @@ test('tcp option fields, raw fields and relational operators read the option byt
   assert.equal(matches('tcp option @3,16,8 7', syn), true);
   assert.equal(matches('tcp option @2,16,16 1460', syn), true);
   assert.equal(matches('tcp option @8,48,32 0', syn), true);
+  // A known option without a template there (listed `tcp option maxseg unknown`): its kind and
+  // length bytes as 16 bits (0x0204); an unknown kind, listed raw.
+  assert.equal(matches('tcp option @2,0,16 516', syn), true);
+  assert.equal(matches('tcp option @2,0,16 517', syn), false);
+  assert.equal(matches('tcp option @99,16,8 1', seg([99, 3, 1, 0])), true);
   // SACK blocks: sack (sack0) left/right at 2 and 6, sack1 at 10 and 14.
   const sack = seg([1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20, 0, 0, 0, 30, 0, 0, 0, 40]);
   assert.equal(matches('tcp option sack left 10', sack), true);
