@@ -6,6 +6,7 @@
 // decided here, at compile time; a getter reads numbers and bytes only.
 import { nftZoneLoad } from '../conntrack/zone.ts';
 import { ipOptionExpr, tcpOptionExpr } from './exthdr-op.ts';
+import { NftRefusal } from './refusal.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { IPS_CONFIRMED } from '../conntrack/table.ts';
@@ -46,16 +47,7 @@ export type Getter =
   | { readonly str: false; readonly get: NumGetter; readonly bits: number }
   | { readonly str: true; readonly get: StrGetter };
 
-/** Why an expression cannot run (a refusal checkNft reports), thrown at compile time. */
-export class NftRefusal extends Error {
-  constructor(
-    message: string,
-    readonly at: { readonly pos?: { file: string; line: number; column: number } } | undefined,
-    readonly token: string,
-  ) {
-    super(message);
-  }
-}
+export { NftRefusal } from './refusal.ts';
 
 /** What the compiler knows around an expression: the hook of the chain (when one), the family. */
 export interface ExprCtx {

@@ -15,7 +15,13 @@ import { tcpOptionKind } from '../../rules/nft/exthdr.ts';
 import { read16, write16 } from '../../wire/checksum.ts';
 import type { Skb } from '../core/skb.ts';
 import { csumReplace2 } from '../xtables/tcpmss.ts';
-import { laterFragment, NftRefusal, type Getter } from './expr.ts';
+import { NftRefusal } from './refusal.ts';
+
+/** A numeric getter as expr.ts's Getter has it (a register's value, or -1 for NFT_BREAK). */
+type Getter = { readonly str: false; readonly get: (skb: Skb) => number; readonly bits: number };
+
+/** A fragment after the first (pkt->fragoff): no transport header. */
+const laterFragment = (skb: Skb): boolean => skb.fragment && (read16(skb.buf, skb.off + 6) & 0x1fff) !== 0;
 
 const R_GO = 0;
 const R_BREAK = 1;
