@@ -367,7 +367,10 @@ export function ipOptionExpr(e: NftExpr): Getter | undefined {
     return {
       str: false,
       bits: 8,
-      get: (skb) => (ipv4FindOption(skb.buf, skb.off, skb.off + skb.len, kind) >= 0 ? 1 : 0),
+      // No IPv4 packet (a netdev chain's other frames, skb->protocol not ETH_P_IP): NFT_BREAK,
+      // the presence test too.
+      get: (skb) =>
+        skb.len === 0 ? -1 : ipv4FindOption(skb.buf, skb.off, skb.off + skb.len, kind) >= 0 ? 1 : 0,
     };
   const f = IP_OPTION_FIELD[e.field];
   if (!f) throw new NftRefusal(`ip option ${e.name} ${e.field} is not simulated`, e, e.field);
@@ -378,6 +381,7 @@ export function ipOptionExpr(e: NftExpr): Getter | undefined {
     get: (skb) => {
       const b = skb.buf;
       const end = skb.off + skb.len;
+      if (skb.len === 0) return -1;
       const at = ipv4FindOption(b, skb.off, end, kind);
       if (at < 0) return -1;
       const p = skb.off + at + off;
