@@ -223,6 +223,7 @@ export function buildScenario(
         : {}),
       ...(f.ttl ? { ttl: f.ttl.value } : {}),
       ...(f.tos ? { tos: f.tos.value } : {}),
+      ...(f.ipOptions ? { ipOptions: ipOptionBytes(f.ipOptions.value) } : {}),
       ...(f.mss ? { mss: f.mss.value } : {}),
       ...(f.keepalive ? { keepalive: f.keepalive.value } : {}),
       ...(f.tftp?.value ? { tftp: true } : {}),
@@ -377,4 +378,11 @@ function buildIpsets(
     }
   }
   return sets;
+}
+
+/** IP_OPTIONS' hex bytes, padded with EOL to a multiple of 4 (ip_options_get). */
+function ipOptionBytes(hex: string): Uint8Array {
+  const b = (hex.match(/../g) ?? []).map((x) => parseInt(x, 16));
+  while (b.length % 4) b.push(0);
+  return Uint8Array.from(b);
 }

@@ -98,6 +98,7 @@ const FLOW_KEYS = [
   'src',
   'ttl',
   'tos',
+  'ip_options',
   'mss',
   'keepalive',
   'tftp',
@@ -1665,6 +1666,17 @@ class Loader {
     };
     const ttl = sockNum('ttl', 'an IP TTL (1-255)', 1, 255);
     const tos = sockNum('tos', 'an IP TOS byte (0-255)', 0, 255);
+    // ip_options: IP_OPTIONS on a udp flow's socket, hex bytes; only options the kernel sends as
+    // given (ip_options_build fills RR, timestamps and source routes): NOP, EOL, router alert.
+    let ipOptions: At<string> | undefined;
+    const ioE = get('ip_options');
+    if (ioE) {
+      const v = r.string(ioE.value, ioE.field, 'IP options as hex bytes, e.g. "94040000" (router alert)');
+      const bad = v ? ipOptionsProblem(v.value, pr) : undefined;
+      if (v && bad) r.error(ioE.value, ioE.field, bad, v.value);
+      if (v && !bad) ipOptions = v;
+      else ok = false;
+    }
     const mssE = get('mss');
     if (mssE && pr !== undefined && pr !== 'tcp') {
       r.error(mssE.keyNode, mssE.field, `mss (TCP_MAXSEG) is for tcp flows, not ${pr}`, 'mss');
@@ -1837,6 +1849,7 @@ class Loader {
       ...(src ? { src } : {}),
       ...(ttl ? { ttl } : {}),
       ...(tos ? { tos } : {}),
+      ...(ipOptions ? { ipOptions } : {}),
       ...(mss ? { mss } : {}),
       ...(keepalive ? { keepalive } : {}),
       ...(tftp ? { tftp } : {}),
@@ -1857,4 +1870,22 @@ class Loader {
     }
     return { value: v, loc: t.loc };
   }
+}
+
+/**
+ * Why `hex` cannot be a udp flow's IP_OPTIONS here, or undefined: hex bytes, at most 40, of NOP,
+ * EOL and router alert (148, length 4) only, on a udp flow.
+ */
+function ipOptionsProblem(hex: string, proto: string | undefined): string | undefined {
+  if (proto !== 'udp') return 'ip_options (IP_OPTIONS) is for udp flows here';
+  if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return 'ip_options: hex bytes expected, e.g. "94040000"';
+  const b = hex.match(/../g)!.map((x) => parseInt(x, 16));
+  if (b.length > 40) return 'ip_options: at most 40 bytes';
+  for (let i = 0; i < b.length;) {
+    if (b[i] === 0) break;
+    if (b[i] === 1) i++;
+    else if (b[i] === 148 && b[i + 1] === 4 && i + 4 <= b.length) i += 4;
+    else return 'ip_options: only NOP (01), EOL (00) and router alert (94 04 xx xx) are simulated';
+  }
+  return undefined;
 }

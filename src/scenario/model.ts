@@ -175,6 +175,8 @@ export interface FlowSpec {
   readonly ttl?: At<number>;
   /** IP_TOS (0..255). */
   readonly tos?: At<number>;
+  /** IP_OPTIONS: the options' bytes in hex (udp flows; only NOP, EOL and router alert). */
+  readonly ipOptions?: At<string>;
   /** TCP_MAXSEG before connect() (88..65535). */
   readonly mss?: At<number>;
   /**

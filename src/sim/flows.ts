@@ -95,6 +95,8 @@ export interface Flow {
   readonly src?: number;
   readonly ttl?: number;
   readonly tos?: number;
+  /** IP_OPTIONS (udp), padded to a multiple of 4. */
+  readonly ipOptions?: Uint8Array;
   readonly mss?: number;
   /** TCP: SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT where given (SockOpts.keepalive). */
   readonly keepalive?: KeepaliveOpts;
@@ -286,6 +288,7 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
       ...(flow.src !== undefined ? { src: flow.src } : {}),
       ...(flow.ttl !== undefined ? { ttl: flow.ttl } : {}),
       ...(flow.tos !== undefined ? { tos: flow.tos } : {}),
+      ...(flow.ipOptions ? { ipOptions: flow.ipOptions } : {}),
       ...(flow.mss !== undefined ? { mss: flow.mss } : {}),
       ...(flow.keepalive ? { keepalive: flow.keepalive } : {}),
       ...(flow.tftp ? { tftp: true } : {}),

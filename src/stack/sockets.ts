@@ -258,6 +258,8 @@ export interface SockOpts {
   readonly ttl?: number;
   /** IP_TOS (TCP keeps the ECN bits its own: the two low bits are cleared). */
   readonly tos?: number;
+  /** IP_OPTIONS of a datagram socket (only options sent as given: NOP, EOL, router alert). */
+  readonly ipOptions?: Uint8Array;
   /** TCP_MAXSEG before connect(): the SYN announces min(this, the route's advmss). */
   readonly mss?: number;
   /** Payload bytes (UDP datagram, ICMP echo data, TCP line) and IP_MTU_DISCOVER (frag.ts). */
@@ -2149,8 +2151,22 @@ export class Sockets {
     r: Route,
     len: number,
     obs: SocketObserver,
-  ): { src: number; dst: number; dontFragment: boolean; id: number; ttl?: number; tos?: number } | undefined {
-    const df = datagramDf(pmtudiscOf(opts), len, this.host.frag.outputMtu(r, dst));
+  ):
+    | {
+        src: number;
+        dst: number;
+        dontFragment: boolean;
+        id: number;
+        ttl?: number;
+        tos?: number;
+        options?: Uint8Array;
+      }
+    | undefined {
+    const df = datagramDf(
+      pmtudiscOf(opts),
+      len + (opts.ipOptions?.length ?? 0),
+      this.host.frag.outputMtu(r, dst),
+    );
     if (df === 'EMSGSIZE') {
       this.tooLong(obs, dst);
       return undefined;
@@ -2162,6 +2178,7 @@ export class Sockets {
       id: this.host.nextIpId(),
       ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
       ...(opts.tos ? { tos: opts.tos } : {}),
+      ...(opts.ipOptions ? { options: opts.ipOptions } : {}),
     };
   }
 

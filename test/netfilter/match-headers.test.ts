@@ -178,6 +178,38 @@ test('tcpmss and ecn on a TCP SYN with MSS 1460 (xt_tcpmss.c, xt_ecn.c)', () => 
   assert.equal(ruleMatches(rule('-m ecn --ecn-ip-ect 1'), packet(6, syn, { tos: 0xb6 })), false);
 });
 
+test('tcp --tcp-option N (xt_tcpudp.c tcp_find_option): its own walk, inversion, hotdrop', () => {
+  /** A TCP header with `opts` (a multiple of 4 bytes) after its 20 bytes. */
+  const seg = (opts: readonly number[], doff = 5 + opts.length / 4): number[] => [
+    ...[0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, doff << 4, 0x02, 0xff, 0xff, 0, 0, 0, 0],
+    ...opts,
+  ];
+  const has = (n: number, opts: readonly number[]): boolean =>
+    ruleMatches(rule(`-p tcp -m tcp --tcp-option ${n}`), packet(6, seg(opts)));
+  const linux = [2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
+  for (const k of [1, 2, 3, 4, 8]) assert.equal(has(k, linux), true, `kind ${k}`);
+  for (const k of [5, 19, 30]) assert.equal(has(k, linux), false, `kind ${k}`);
+  assert.equal(ruleMatches(rule('-p tcp -m tcp ! --tcp-option 5'), packet(6, seg(linux))), true);
+  assert.equal(ruleMatches(rule('-p tcp -m tcp ! --tcp-option 2'), packet(6, seg(linux))), false);
+  // No options: not found (the inverted test matches).
+  assert.equal(has(2, []), false);
+  assert.equal(ruleMatches(rule('-p tcp -m tcp ! --tcp-option 2'), packet(6, seg([]))), true);
+  // The walk goes on after an EOL (kind 0 is one byte); a 0 length steps one byte.
+  assert.equal(has(2, [0, 2, 4, 5, 0xb4, 1, 1, 1]), true);
+  assert.equal(has(2, [30, 0, 2, 4, 5, 0xb4, 1, 1]), true);
+  // A length past the options ends the walk; the kind is compared before the length is read, so
+  // the last byte's kind is seen (unlike nft_exthdr's walk).
+  assert.equal(has(8, [8, 40, 1, 1]), true);
+  assert.equal(has(2, [8, 40, 2, 4]), false);
+  assert.equal(has(2, [1, 1, 1, 2]), true);
+  // Options past the packet's end (doff 8, 4 option bytes there): hotdrop, whatever the inversion.
+  const cut = packet(6, seg([1, 1, 1, 1], 8));
+  assert.equal(ruleMatches(rule('-p tcp -m tcp ! --tcp-option 2'), cut), false);
+  assert.equal(cut.hotdrop, true);
+  // The engine takes the rule (it was refused before).
+  assert.equal(checkMatch(rule('-p tcp -m tcp --tcp-option 2').matches[0]!, {}), undefined);
+});
+
 test('wire: the SCTP chunk walk always advances by a multiple of 4 or stops (property)', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat(80), (bytes, start) => {

@@ -72,3 +72,23 @@ test('bad socket options and listen objects are errors at their position', () =>
   ];
   for (const [listen, flow, want] of cases) assert.deepEqual(errors(doc(listen, flow)), [want]);
 });
+
+test('ip_options: udp flows, hex bytes of NOP, EOL and router alert only', () => {
+  const r = loadScenario(
+    doc('[udp/53]', "{ from: a, proto: udp, to: 10.0.0.2:53, ip_options: '0194040000' }"),
+    'x.yaml',
+  );
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+  assert.equal(r.scenario.flows[0]!.ipOptions?.value, '0194040000');
+  const bad = (opts: string, proto = 'udp'): string[] =>
+    errors(doc('[udp/53]', `{ from: a, proto: ${proto}, to: 10.0.0.2:53, ip_options: '${opts}' }`)).map((e) =>
+      e.replace(/^\d+:\d+: /, ''),
+    );
+  assert.deepEqual(bad('94040000', 'tcp'), [
+    'flows[0].ip_options: ip_options (IP_OPTIONS) is for udp flows here',
+  ]);
+  assert.deepEqual(bad('9404z0'), ['flows[0].ip_options: ip_options: hex bytes expected, e.g. "94040000"']);
+  assert.deepEqual(bad('07070400000000'), [
+    'flows[0].ip_options: ip_options: only NOP (01), EOL (00) and router alert (94 04 xx xx) are simulated',
+  ]);
+});

@@ -231,6 +231,7 @@ test('scenario-schema-and-loader-agree-on-keys', () => {
     'hold',
     'id',
     'interval',
+    'ip_options',
     'keepalive',
     'mark',
     'mss',

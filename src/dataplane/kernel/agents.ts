@@ -214,6 +214,8 @@ def options(s, kind):
         s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, f['ttl'])
     if f.get('tos') is not None:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, f['tos'])
+    if f.get('ip_options'):
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, bytes.fromhex(f['ip_options']))
     if kind == 'tcp' and f.get('mss') is not None:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, f['mss'])
     if kind == 'tcp' and f.get('keepalive') is not None:

@@ -669,6 +669,7 @@ export async function runOnKernel(
         ...(f.src !== undefined ? { src: formatIpv4(f.src) } : {}),
         ...(f.ttl !== undefined ? { ttl: f.ttl } : {}),
         ...(f.tos !== undefined ? { tos: f.tos } : {}),
+        ...(f.ipOptions ? { ip_options: Buffer.from(f.ipOptions).toString('hex') } : {}),
         ...(f.mss !== undefined ? { mss: f.mss } : {}),
         ...(f.keepalive ? { keepalive: f.keepalive } : {}),
         ...(f.tftp ? { tftp: true } : {}),

@@ -7,6 +7,7 @@ import { initHashrandom, nfqueueQueue } from '../core/nfqueue-hash.ts';
 import { flowOffloadOp } from './flow-op.ts';
 import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
+import { tcpOptionSpec, tcpOptSet, tcpOptStripStmt } from './exthdr-op.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
 import { connlimitEval, newConnlimitState } from './connlimit-op.ts';
@@ -240,6 +241,31 @@ export class RtTable {
         this.refuse(e, s.pos);
       }
     }
+    // Meters: each a dynamic set of its own (nft makes one per meter, with the meter's name, size
+    // and, with a timeout, flags timeout), filled by the meter's dynset (meterOp).
+    for (const c of table.chains)
+      for (const r of c.rules)
+        for (const st of r.stmts) {
+          const m = st.kind === 'other' ? st.meter : undefined;
+          if (!m || this.sets.has(m.name)) continue;
+          const decl: NftSet = {
+            name: m.name,
+            handle: 0,
+            isMap: false,
+            key: { types: [...m.types] },
+            flags: m.timeout !== undefined ? ['dynamic', 'timeout'] : ['dynamic'],
+            size: m.size,
+            elements: [],
+          };
+          try {
+            const rs = buildSet(namedSetConfig(decl), [], (n, at) => this.chainIndex(n, at), loadAt);
+            this.sets.set(m.name, rs);
+            const old = prev?.sets.get(m.name);
+            if (old) this.setMoves.set(m.name, carrySet(old, rs));
+          } catch (e) {
+            this.refuse(e, st.pos);
+          }
+        }
     if (prev) for (const [k, v] of prev.stmtState) this.stmtState.set(k, v);
     this.prevConn = prev?.connState;
     const w = new ProgramWriter();
@@ -641,13 +667,42 @@ export class RtTable {
         const { count, over } = s;
         return [(skb) => connlimitEval(st, 0, count, over, skb)];
       }
+      case 'other': {
+        // `reset tcp option NAME` (nft_exthdr_tcp_strip_eval); anything else is refused below.
+        const strip = tcpOptStripStmt(s);
+        if (strip) return [strip];
+        if (s.meter) {
+          // nft_dynset on the meter's set: `add` without a timeout, `update` with one
+          // (netlink_gen_meter_stmt), the meter's statement as the element's expression.
+          const m = s.meter;
+          if (m.stmt.kind !== 'limit' && m.stmt.kind !== 'counter')
+            throw new NftRefusal(`a meter with ${m.stmt.kind} is not simulated`, s, 'meter');
+          return [
+            this.dynsetOp(
+              {
+                kind: 'dynset',
+                op: m.timeout !== undefined ? 'update' : 'add',
+                set: m.name,
+                key: m.key,
+                ...(m.timeout !== undefined ? { timeout: m.timeout } : {}),
+                stmts: [m.stmt],
+                ...(s.pos ? { pos: s.pos } : {}),
+              },
+              ctx,
+            ),
+          ];
+        }
+        throw new NftRefusal('the statement other is read and printed but not simulated', s, 'other');
+      }
       case 'last':
         // nft_last_eval stores the time the rule was last reached (jiffies) and nothing else: the
         // packet goes on. Listing it back (`last used 1s`, nft 1.1) is not done: the rule keeps
         // the `last used` it was read with.
         return [() => R_GO];
-      default:
-        throw new NftRefusal(`the statement ${s.kind} is read and printed but not simulated`, s, s.kind);
+      default: {
+        const k = (s as NftStmt).kind;
+        throw new NftRefusal(`the statement ${k} is read and printed but not simulated`, s, k);
+      }
     }
   }
 
@@ -983,6 +1038,20 @@ export class RtTable {
     const t = s.target;
     if (t.kind === 'exthdr' && t.hdr === 'tcp option' && (t.name === 'maxseg' || t.name === 'mss'))
       return this.mssSet(t, s.value, ctx);
+    const opt = tcpOptionSpec(t);
+    if (opt) {
+      // nft_exthdr_tcp_set_eval: a 2- or 4-byte field (nft_exthdr_tcp_set_init; the reader
+      // refuses the rest as nft does), the value from its register.
+      const [type, offset, len] = opt;
+      if (len !== 2 && len !== 4)
+        throw new NftRefusal('only 2- and 4-byte tcp option fields are written', t, 'set');
+      const vg = this.valueGetter(s.value, ctx);
+      return (skb) => {
+        const v = vg(skb);
+        if (v < 0) return R_BREAK;
+        return tcpOptSet(skb, type, offset, len, v) ? R_GO : R_BREAK;
+      };
+    }
     if (
       t.kind === 'meta' &&
       t.key === 'pkttype' &&

@@ -5,6 +5,8 @@
 // conntrack entry, no socket). Strings (interface names) have getters of their own. Everything is
 // decided here, at compile time; a getter reads numbers and bytes only.
 import { nftZoneLoad } from '../conntrack/zone.ts';
+import { ipOptionExpr, tcpOptionExpr } from './exthdr-op.ts';
+import { NftRefusal } from './refusal.ts';
 import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { IPS_CONFIRMED } from '../conntrack/table.ts';
@@ -45,16 +47,7 @@ export type Getter =
   | { readonly str: false; readonly get: NumGetter; readonly bits: number }
   | { readonly str: true; readonly get: StrGetter };
 
-/** Why an expression cannot run (a refusal checkNft reports), thrown at compile time. */
-export class NftRefusal extends Error {
-  constructor(
-    message: string,
-    readonly at: { readonly pos?: { file: string; line: number; column: number } } | undefined,
-    readonly token: string,
-  ) {
-    super(message);
-  }
-}
+export { NftRefusal } from './refusal.ts';
 
 /** What the compiler knows around an expression: the hook of the chain (when one), the family. */
 export interface ExprCtx {
@@ -652,6 +645,15 @@ export function compileExpr(e: NftExpr, ctx: ExprCtx): Getter {
                     return a < 0 ? -1 : a >>> rg(skb);
                   };
       return { str: false, bits, get };
+    }
+    case 'exthdr':
+    case 'misc': {
+      // `tcp option ...` and raw `tcp option @K,O,L` (nft_exthdr_tcp_eval), `ip option ...`
+      // (nft_exthdr_ipv4_eval): exthdr-op.ts.
+      const g = tcpOptionExpr(e) ?? ipOptionExpr(e);
+      if (g) return g;
+      const what = e.kind === 'exthdr' ? `${e.hdr} ${e.name}` : e.words;
+      throw new NftRefusal(`${what} is read and printed but not simulated`, e, what);
     }
     case 'value': {
       if (typeof e.value === 'string') {

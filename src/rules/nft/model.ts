@@ -264,7 +264,13 @@ export type NftExpr =
       readonly pos?: Pos;
     }
   /** `socket transparent`, `rt nexthop`, `osf name`, `ipsec in reqid`: read and printed only. */
-  | { readonly kind: 'misc'; readonly words: string; readonly pos?: Pos }
+  | {
+      readonly kind: 'misc';
+      readonly words: string;
+      /** A raw `tcp option @KIND,OFFSET,LEN` (bits) nft lists without a field's name. */
+      readonly rawTcpOption?: readonly [kind: number, offset: number, len: number];
+      readonly pos?: Pos;
+    }
   /** `left & right`, `|`, `^`, `<<`, `>>` (nft prints parentheses where needed). */
   | {
       readonly kind: 'binop';
@@ -469,7 +475,30 @@ export type NftStmt =
    * statement as `nft -j` gives it): `reset tcp option sack`, `meter NAME size N { … }`. Read and
    * printed, not simulated (the engine refuses a ruleset with one).
    */
-  | { readonly kind: 'other'; readonly text: string; readonly json?: unknown; readonly pos?: Pos };
+  | {
+      readonly kind: 'other';
+      readonly text: string;
+      readonly json?: unknown;
+      /** A meter's parts (the engine runs it as nft_dynset on a set of its own). */
+      readonly meter?: NftMeter;
+      readonly pos?: Pos;
+    };
+
+/**
+ * `meter NAME [size N] { KEY [timeout T] STMT }`: nft 1.0.6 makes a dynamic set NAME (not listed
+ * by `nft list ruleset`, only by `nft list meters`) that a dynset fills, `add` without a timeout,
+ * `update` with one (netlink_linearize.c netlink_gen_meter_stmt).
+ */
+export interface NftMeter {
+  readonly name: string;
+  readonly size: number;
+  readonly key: NftExpr;
+  /** The key's datatypes (the set's type). */
+  readonly types: readonly NftDatatype[];
+  /** ms */
+  readonly timeout?: number;
+  readonly stmt: NftStmt;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Sets, maps, flowtables, objects

@@ -2716,7 +2716,7 @@ class Parser {
    * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
    * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
    * lists the size (65535 when none is given) and the statement without its state
-   * (statement.c meter_stmt_print). Read and printed, not simulated.
+   * (statement.c meter_stmt_print). Evaluated as nft_dynset on a set of its own (compile.ts).
    */
   private meter(tb: NftTable, pos: Pos): NftStmt {
     // `flow table NAME { … }`: its older spelling (flow_stmt_legacy_alloc).
@@ -2754,6 +2754,14 @@ class Parser {
     return {
       kind: 'other',
       text: `meter ${name} size ${size} { ${printExpr(key, fam)}${to} ${body} }`,
+      meter: {
+        name,
+        size,
+        key,
+        types: typesOf(key),
+        ...(timeout !== undefined ? { timeout } : {}),
+        stmt: inner,
+      },
       pos,
     };
   }
@@ -2762,7 +2770,7 @@ class Parser {
    * `tcp option @KIND,OFFSET,LEN` (parser_bison.y tcp_hdr_expr, tcpopt.c tcpopt_init_raw): KIND a
    * name or a number up to 255, OFFSET and LEN in bits. nft lists it back by the template at that
    * place (`tcp option maxseg size`), as `tcp option NAME unknown` for a known option without one,
-   * raw for another option. Read and printed, not simulated. (A field not on byte bounds, which
+   * raw for another option. Evaluated (exthdr-op.ts). (A field not on byte bounds, which
    * nft lists as a masked compare, is printed as written.)
    */
   private rawTcpOption(at: NftTok, pos: Pos): NftExpr {
@@ -2784,6 +2792,7 @@ class Parser {
     return {
       kind: 'misc',
       words: t ? `tcp option ${t.name} unknown` : `tcp option @${kind},${offset},${len}`,
+      rawTcpOption: [kind, offset, len],
       pos,
     };
   }
