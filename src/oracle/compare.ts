@@ -156,6 +156,11 @@ export interface SideRun {
   readonly ctReadAt?: ReadonlyMap<string, readonly [number, number]>;
   /** Each nft host's named sets and maps as listed at the end (natbox: Host.nftListing; the kernel: nft list ruleset). */
   readonly nftSets?: ReadonlyMap<string, readonly SetListing[]>;
+  /**
+   * The kernel's side: the hosts whose `nft list ruleset` natbox could not read back, with the
+   * reader's error: their sets are not compared, and the report says so.
+   */
+  readonly nftUnread?: ReadonlyMap<string, string>;
   /** The kernel's side: when each host's `nft list ruleset` was read, seconds after the end. */
   readonly nftReadAt?: ReadonlyMap<string, readonly [number, number]>;
 }
@@ -608,7 +613,7 @@ export function compareRuns(inp: CompareInput): Comparison {
   const fv = earliest(v);
   const sets =
     inp.natbox.nftSets && inp.kernel.nftSets
-      ? compareNftSets(inp.natbox.nftSets, inp.kernel.nftSets, inp.kernel.nftReadAt)
+      ? compareNftSets(inp.natbox.nftSets, inp.kernel.nftSets, inp.kernel.nftReadAt, inp.kernel.nftUnread)
       : { diffs: [], compared: [] };
   const n = sets.diffs.map((d): Difference => ({ what: 'nft', ...d }));
   const fn = n[0];

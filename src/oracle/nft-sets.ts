@@ -28,18 +28,25 @@ export interface NftSetDifference {
 
 /**
  * The first difference of each host's set contents. `readAt`: when the kernel's listing was read,
- * seconds after the run's end (without it, expiries are compared within the jitter alone).
+ * seconds after the run's end (without it, expiries are compared within the jitter alone);
+ * `unread`: the hosts whose listing did not read back, with why (named in `compared`).
  */
 export function compareNftSets(
   natbox: ReadonlyMap<string, readonly SetListing[]>,
   kernel: ReadonlyMap<string, readonly SetListing[]>,
   readAt?: ReadonlyMap<string, readonly [number, number]>,
+  unread?: ReadonlyMap<string, string>,
 ): { diffs: NftSetDifference[]; compared: string[] } {
   const out: NftSetDifference[] = [];
   const compared: string[] = [];
   for (const [h, sets] of natbox) {
     const ks = kernel.get(h);
-    if (ks === undefined) continue;
+    if (ks === undefined) {
+      const why = unread?.get(h);
+      if (why !== undefined && sets.length)
+        compared.push(`${h}: not compared, the kernel's listing does not read back (${why})`);
+      continue;
+    }
     const d = firstHostDifference(h, sets, ks, readAt?.get(h) ?? [0, 0]);
     if (d) out.push(d);
     if (sets.length)

@@ -280,14 +280,25 @@ export function natboxConntrack(sim: SimResult, host: string): CtEntry[] {
 }
 
 /** The kernel's `nft list ruleset` per host as set listings (hosts whose listing natbox cannot read: none). */
-function kernelSetListings(texts: ReadonlyMap<string, string>): Map<string, NftSetListing[]> {
-  const out = new Map<string, NftSetListing[]>();
+function kernelSetListings(texts: ReadonlyMap<string, string>): {
+  sets: Map<string, NftSetListing[]>;
+  unread: Map<string, string>;
+} {
+  const sets = new Map<string, NftSetListing[]>();
+  const unread = new Map<string, string>();
   for (const [h, t] of texts) {
     const l = setListingsOfText(t, `${h}: nft list ruleset`);
-    if (l) out.set(h, l);
+    if (Array.isArray(l)) sets.set(h, l);
+    else unread.set(h, l.error);
   }
-  return out;
+  return { sets, unread };
 }
+
+/** SideRun's nft fields of the kernel's listings: the unread ones only when there are some. */
+const nftSide = (l: ReturnType<typeof kernelSetListings>): Pick<SideRun, 'nftSets' | 'nftUnread'> => ({
+  nftSets: l.sets,
+  ...(l.unread.size ? { nftUnread: l.unread } : {}),
+});
 
 /** The kernel's run as one side. */
 export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok: false; error: string } {
@@ -301,7 +312,7 @@ export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok
       flows: kr.flows,
       ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
       ...(kr.ctReadAt ? { ctReadAt: kr.ctReadAt } : {}),
-      ...(kr.nftRulesets ? { nftSets: kernelSetListings(kr.nftRulesets) } : {}),
+      ...(kr.nftRulesets ? nftSide(kernelSetListings(kr.nftRulesets)) : {}),
       ...(kr.nftReadAt ? { nftReadAt: kr.nftReadAt } : {}),
     },
   };

@@ -54,10 +54,59 @@ function counterListings(t: NftRuleset['tables'][number]): NftSetListing[] {
 }
 
 /**
- * `nft list ruleset` text to its set listings; undefined when natbox cannot read it back (a
- * reader's matter, test/rules/nft, not a difference of the run).
+ * `nft list ruleset` text to its set listings: the whole listing read back, or else (nft lists a
+ * few things it cannot read back itself, e.g. `tcp option @2,0,8` as `tcp option maxseg kind`)
+ * its tables' set, map and counter blocks alone (setBlocks). `{ error }` when neither reads: the
+ * first error of the whole listing, for the caller to say (a reader's matter, test/rules/nft, not
+ * a difference of the run).
  */
-export function setListingsOfText(text: string, what: string): NftSetListing[] | undefined {
-  const r = parseNft(text.split('\n').map((t, i) => ({ text: t, file: what, line: i + 1, column: 1 })));
-  return r.ok ? setListings(r.ruleset) : undefined;
+export function setListingsOfText(text: string, what: string): NftSetListing[] | { error: string } {
+  const read = (t: string): ReturnType<typeof parseNft> =>
+    parseNft(t.split('\n').map((l, i) => ({ text: l, file: what, line: i + 1, column: 1 })));
+  const r = read(text);
+  if (r.ok) return setListings(r.ruleset);
+  const sets = read(setBlocks(text));
+  if (sets.ok) return setListings(sets.ruleset);
+  const d = r.diagnostics[0];
+  return { error: d ? `${d.file}:${d.line}:${d.column}: ${d.message}` : `${what}: not read` };
+}
+
+/**
+ * The listing's `table` lines, their closing braces and the `set`, `map` and `counter` blocks
+ * in them, everything else (chains, flowtables, other objects) left out; lines that are left out
+ * are kept empty, so that an error's line number is the listing's. `nft list ruleset` prints a
+ * block's opening line ending in `{` and its closing `}` alone on a line of one more tab.
+ */
+export function setBlocks(text: string): string {
+  const keep = /^\t(set|map|counter) \S+ \{$/;
+  let inTable = false;
+  let inBlock = false;
+  let inOther = false;
+  return text
+    .split('\n')
+    .map((l) => {
+      if (!inTable) {
+        if (/^table \S+ \S+ \{$/.test(l)) inTable = true;
+        return inTable ? l : '';
+      }
+      if (l === '}') {
+        inTable = false;
+        return l;
+      }
+      if (inBlock || inOther) {
+        if (l === '\t}') {
+          const was = inBlock;
+          inBlock = inOther = false;
+          return was ? l : '';
+        }
+        return inBlock ? l : '';
+      }
+      if (keep.test(l)) {
+        inBlock = true;
+        return l;
+      }
+      if (/^\t\S.*\{$/.test(l)) inOther = true;
+      return '';
+    })
+    .join('\n');
 }
