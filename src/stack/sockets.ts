@@ -336,6 +336,12 @@ interface TcpSock {
   /** Client: seconds to hold the connection open after the reply before closing. */
   hold: number;
   closing: boolean;
+  /**
+   * sk_shutdown's RCV_SHUTDOWN from close() (__tcp_close: SHUTDOWN_MASK), not from shutdown(SHUT_WR):
+   * new data reaching the socket afterwards in FIN_WAIT1/FIN_WAIT2 is answered by a reset
+   * (tcp_rcv_state_process, TCPAbortOnData).
+   */
+  rcvShut?: boolean;
   /** The MSS this end advertises (route advmss, else path MTU - 40). */
   advMss?: number;
   /** The peer's MSS option (mss_clamp; 536 when it sent none). */
@@ -462,7 +468,7 @@ interface TcpSock {
 }
 
 /** The application's system calls that hold a TCP socket while the chain they set off runs. */
-type SockCall = 'connect()' | 'send()' | 'close()';
+type SockCall = 'connect()' | 'send()' | 'close()' | 'shutdown()';
 
 /** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
 const TCP_DELACK_MIN = HZ / 25;
@@ -1146,7 +1152,7 @@ export class Sockets {
     });
     // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
     if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
-      this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
+      this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s, true));
   }
 
   /** Runs `fn` once the softirq chain under way is over (HostEnv.wake); at once without one. */
@@ -1825,6 +1831,7 @@ export class Sockets {
         if (!s.connectedPending) this.sendFirstLine(s);
       }
     }
+    if (s.rcvShut && this.abortOnData(s, flags, seq, ack, payload.length)) return;
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     let ackNow = false;
@@ -1974,6 +1981,32 @@ export class Sockets {
   }
 
   /**
+   * tcp_rcv_state_process after close() (RCV_SHUTDOWN): a segment bringing anything past rcv_nxt
+   * (end_seq != seq and after(end_seq - fin, rcv_nxt): new data, or a FIN out of order) in
+   * FIN_WAIT1 or FIN_WAIT2 (also CLOSE_WAIT/LAST_ACK for one that starts before rcv_nxt: step 7
+   * falls through) resets the connection: tcp_reset (or, in FIN_WAIT1 once the ACK takes it to
+   * FIN_WAIT2 on an orphan, tcp_done: "Receive out of order FIN after close()"), and the reason
+   * (SKB_DROP_REASON_TCP_ABORT_ON_DATA) makes tcp_v4_do_rcv answer the segment with
+   * tcp_v4_send_reset: RST, seq = its ack_seq, from no socket. A FIN_WAIT2 orphan is a timewait
+   * sock there (tcp_time_wait(TCP_FIN_WAIT2)): tcp_timewait_state_process answers new data in its
+   * window with TCP_TW_RST, the same reset. Data already received falls through to
+   * tcp_data_queue (its duplicate ACK). A segment without ACK is dropped earlier (TCP_FLAGS).
+   */
+  private abortOnData(s: TcpSock, flags: number, seq: number, ack: number, len: number): boolean {
+    const fin = flags & TCP_FIN ? 1 : 0;
+    if (len + fin === 0 || !(flags & TCP_ACK)) return false;
+    if (s.state === 'CLOSE_WAIT' || s.state === 'LAST_ACK') {
+      if (((seq - s.rcvNxt) | 0) >= 0) return false;
+    } else if (s.state !== 'FIN_WAIT1' && s.state !== 'FIN_WAIT2') return false;
+    // (tcp_sequence: a segment past the receive window got a duplicate ACK before.)
+    if (((seq + len - s.rcvNxt) | 0) <= 0 || ((seq - s.rcvNxt) | 0) >= RCV_WINDOW) return false;
+    this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+    s.state = 'CLOSED';
+    this.sendResetFor(s, ack, 'data after close(): the application will never read it (TCPAbortOnData)');
+    return true;
+  }
+
+  /**
    * Whether a reset may end the connection (RFC 5961 as tcp_validate_incoming and tcp_check_req
    * apply it): in SYN_SENT only with an ACK of the SYN (checked before) and never without an ACK;
    * in SYN_RECV when its sequence number is in the window; later only when it is exactly the next
@@ -2014,7 +2047,7 @@ export class Sockets {
   }
 
   /** A reset from this socket's addresses with sequence number `seq` (tcp_v4_send_reset). */
-  private sendResetFor(s: TcpSock, seq: number): void {
+  private sendResetFor(s: TcpSock, seq: number, why = 'the segment acknowledges data never sent'): void {
     const p = buildTcpPacket(
       { src: s.laddr, dst: s.raddr, dontFragment: true, id: 0 },
       { srcPort: s.lport, dstPort: s.rport, seq, flags: TCP_RST, window: 0 },
@@ -2024,7 +2057,7 @@ export class Sockets {
         kind: 'socket',
         host: this.host.name,
         event: 'rst-sent',
-        text: `sends RST to ${ap(s.raddr, s.rport)}: the segment acknowledges data never sent`,
+        text: `sends RST to ${ap(s.raddr, s.rport)}: ${why}`,
       });
     this.send(p, undefined, undefined, false);
   }
@@ -2061,12 +2094,16 @@ export class Sockets {
     this.send(this.tcpSegment(s, TCP_RST | TCP_ACK));
   }
 
-  /** close() (tcp_close: lock_sock, __tcp_close sends the FIN, release_sock). */
-  private tcpClose(s: TcpSock): void {
-    this.userCall(s, 'close()', () => this.tcpCloseHeld(s));
+  /**
+   * close() (tcp_close: lock_sock, __tcp_close sends the FIN, release_sock); with `shutdown`,
+   * shutdown(SHUT_WR) (tcp_shutdown: the FIN, but the socket still reads: no RCV_SHUTDOWN).
+   */
+  private tcpClose(s: TcpSock, shutdown = false): void {
+    this.userCall(s, shutdown ? 'shutdown()' : 'close()', () => this.tcpCloseHeld(s, shutdown));
   }
 
-  private tcpCloseHeld(s: TcpSock): void {
+  private tcpCloseHeld(s: TcpSock, shutdown = false): void {
+    if (!shutdown) s.rcvShut = true; // __tcp_close: sk_shutdown = SHUTDOWN_MASK
     if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
     else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
     else return;
