@@ -40,7 +40,7 @@ import {
 import { TcpOfo } from './tcp-ofo.ts';
 import { CA_OPEN, sackBlocks, TcpScoreboard, type TxSeg } from './tcp-sack.ts';
 import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
-import { markPendingConfirm } from './neigh.ts';
+import { markPendingConfirm, stillInHostQueue } from './neigh.ts';
 import {
   SK_FULL,
   SK_MINI,
@@ -946,25 +946,36 @@ export class Sockets {
     const start = this.now();
     const linear = this.host.sysctl('net.ipv4.tcp_syn_linear_timeouts', 4);
     const retries = this.host.sysctl('net.ipv4.tcp_syn_retries', 6);
+    let lastSyn: Uint8Array | undefined;
     const sendSyn = (inTimer = false): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
-      s.rttStart = this.now();
-      obs.synSent?.(s.synCount);
+      // tcp_retransmit_skb → skb_still_in_host_queue: the SYN sent before still waits in its
+      // neighbour's queue (the clone tcp_transmit_skb made keeps the skb busy): -EBUSY, nothing
+      // is sent (TCPSpuriousRtxHostQueues), and the timer goes on as after a retransmission
+      // (gen-1801-87: r2's SYN waited for the ARP of its gateway, so no TEE copy of it followed).
+      const busy = s.synCount > 1 && lastSyn !== undefined && stillInHostQueue(lastSyn);
+      if (!busy) {
+        s.rttStart = this.now();
+        obs.synSent?.(s.synCount);
+      }
       if (s.synCount > 1)
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',
             host: this.host.name,
             event: 'retransmit',
-            text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
+            text: busy
+              ? `does not retransmit its SYN to ${ap(dst, dport)}: the last one still waits for its neighbour (skb_still_in_host_queue)`
+              : `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
       // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
       // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); a REJECT's
       // answer comes back through lo and ends it (ECONNREFUSED from the reset, or the ICMP
       // error's errno); no route is reported.
-      const syn = this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
-      const err = this.host.output(syn, undefined, true, this.markOut);
+      const syn = busy ? undefined : this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
+      if (syn) lastSyn = syn;
+      const err = syn ? this.host.output(syn, undefined, true, this.markOut) : undefined;
       this.markOut = 0;
       if (
         err &&
