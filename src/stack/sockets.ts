@@ -1610,7 +1610,8 @@ export class Sockets {
     }
     const seq = s.sndNxt;
     const fin = (flags & TCP_FIN) !== 0;
-    this.send(this.tcpSegment(s, flags, payload));
+    let last = this.tcpSegment(s, flags, payload);
+    this.send(last);
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
     // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is.
@@ -1623,19 +1624,25 @@ export class Sockets {
         ? this.host.sysctl('net.ipv4.tcp_orphan_retries', 0) || 8
         : this.host.sysctl('net.ipv4.tcp_retries2', 15);
       if (++n > limit) return;
+      // __tcp_retransmit_skb → skb_still_in_host_queue: the last transmission still waits in its
+      // neighbour's queue (its clone keeps the skb busy): -EBUSY, nothing sent (the probe or the
+      // timeout goes on as after a retransmission).
+      const busy = stillInHostQueue(last);
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms)`,
+          text: `${busy ? 'does not retransmit' : 'retransmits'} ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms${busy ? ': the last one still waits for its neighbour, skb_still_in_host_queue' : ''})`,
         });
       // tcp_retransmit_timer → tcp_enter_loss: cwnd = 1, everything sent so far in flight (a tail
       // loss probe leaves the window as it is).
       if (!probe) s.lossUntil = s.sndNxt;
-      const seg = this.tcpSegment(s, flags, payload, seq);
-      if (fin) this.send(seg, undefined, undefined, false);
-      else this.send(seg);
+      if (!busy) {
+        last = this.tcpSegment(s, flags, payload, seq);
+        if (fin) this.send(last, undefined, undefined, false);
+        else this.send(last);
+      }
       if (probe) probe = false;
       else rto *= 2;
       this.kernelTimer(rto, check, false, true);
