@@ -567,8 +567,12 @@ export class Ip4 {
    * one once its LAN went down: the kernel's ARP asked for 10.1.0.1, not 10.2.0.11). Nothing is
    * sent when there is no route (kfree_skb) or a hook drops it.
    */
-  sendDup(ip: Uint8Array, gw: number, oif: string, mark: number): void {
+  sendDup(ip: Uint8Array, gw: number, oif: string, mark: number, orig?: Uint8Array): void {
     const host = this.host;
+    // pskb_copy copies the skb's headers, dst_pending_confirm with them: a copy of a segment its
+    // sender marked (kept across veth, neigh.ts) confirms the TEE gateway's neighbour at
+    // ip_finish_output2 (sock_confirm_neigh), which then leaves DELAY without a probe (gen-1802-28).
+    if (orig && hasPendingConfirm(orig)) markPendingConfirm(ip);
     const k = (this.dupKey ??= newFlowKey());
     const res = (this.dupRes ??= new RouteResult());
     k.dst = gw;

@@ -85,3 +85,31 @@ test('gen-1801-3: an echo reply after the ping flow timed out does not name its 
   );
   assert.ok(late.length >= 1);
 });
+
+test("gen-1802-28: TEE's copies of segments marked dst_pending_confirm confirm the gateway: no DELAY probe", () => {
+  const sim = run('test/conformance/generated/gen-1802-28.yaml');
+  const probes = sim.steps.filter(
+    (s) =>
+      s.kind === 'packet' &&
+      s.host === 'r2' &&
+      s.dir === 'out' &&
+      describeFrame(s.frame).summary.includes('who-has 10.2.0.12'),
+  );
+  assert.deepEqual(probes, []);
+  // Without h21's TCP segments (its flow as a ping) nothing confirms h22: the probe 5 s on.
+  const text = readFileSync('test/conformance/generated/gen-1802-28.yaml', 'utf8').replace(
+    "{ name: f2, from: h21, proto: tcp, to: '203.0.113.11:443', at: 2.6, timeout: 1.5 }",
+    '{ name: f2, from: h21, proto: icmp, to: 203.0.113.11, at: 2.6, timeout: 1.5 }',
+  );
+  assert.ok(text.includes('proto: icmp, to: 203.0.113.11'));
+  const ping = run('gen-1802-28.yaml', text);
+  const t = ping.steps.flatMap((s) =>
+    s.kind === 'packet' &&
+    s.host === 'r2' &&
+    s.dir === 'out' &&
+    describeFrame(s.frame).summary.includes('who-has 10.2.0.12')
+      ? [Math.round(s.t * 1000) / 1000]
+      : [],
+  );
+  assert.deepEqual(t, [5.376]);
+});

@@ -72,8 +72,6 @@ const SKIP: Record<string, string> = {
     'not natbox: a zero-window probe after the run ends races the read of the kernel conntrack table (docs/generator.md)',
   'test/conformance/generated/gen-1701-153.yaml':
     "not natbox: whether two packets 0.2 ms apart get TCP timestamps one millisecond apart depends on the kernel clock's random phase (docs/generator.md)",
-  'test/conformance/generated/gen-1802-28.yaml':
-    "open (natbox's gap): natbox probes r2's DELAY neighbour entry of its TEE gateway 5 s after the TEE copy, the kernel does not (the file's Status line and docs/generator.md)",
   'examples/openwrt/flow-offload.yaml':
     'this kernel has no nf_flow_table (CONFIG_NF_FLOW_TABLE is not set): nft refuses the flowtable and natbox verify exits 3 saying so; test/netfilter/nft-flowtable.test.ts checks it against the kernel source',
 };
