@@ -246,6 +246,11 @@ export function startFlows(world: World, flows: readonly Flow[]): FlowResult[] {
         else res.unexpected.push({ from, expected, what, count: 1 });
       },
       data: (from, payload, expectedSource) => {
+        // A datagram or echo reply after a one-shot flow's wait is over (its answer, an error, the
+        // timeout): the kernel reference's client no longer reads (it reported and left), so it
+        // neither answers nor names who sent it (gen-1801-3: another host's echo reply with the
+        // same id, 3 s after this ping's timeout, named its sender in natbox only).
+        if (flow.proto !== 'tcp' && !repeat && settled) return;
         awaitingAnswer = false;
         if (flow.proto === 'icmp' && !settled && payload.length >= 8)
           (res.received ??= []).push({

@@ -27,6 +27,7 @@ export interface BridgeNfHost {
   isLocal(addr: number): boolean;
   /** fib_lookup with the policy rules (the host's routeLookup). */
   routeLookup(k: FlowKey, out: RouteResult): number;
+  sysctl(name: string, def: number): number;
 }
 
 export class BridgeNetfilter {
@@ -105,12 +106,23 @@ export class BridgeNetfilter {
   /**
    * br_nf_pre_routing_finish after DNAT: ip_route_input(skb, daddr, saddr, tos, br) (the policy
    * rules with skb->mark and iif the bridge) found a route out of the bridge itself. Anything else
-   * (another device, a local or error route) goes up, where ip4.input makes the same lookup.
+   * (another device, a local or error route) goes up, where ip4.input makes the same lookup. With
+   * forwarding off on the bridge, ip_route_input_slow takes even a unicast route out of it to
+   * no_route (`!IN_DEV_FORWARD(in_dev)`: err = -EHOSTUNREACH): it returns no error but a dst on
+   * lo whose input is ip_error, so the frame is not bridged back (skb_dst(skb)->dev != dev) but
+   * goes up, and ip_error drops it in silence (no ICMP while the device does not forward). The
+   * -EHOSTUNREACH branch that would bridge it without ip_forwarding ("Bridged-and-DNAT'ed traffic
+   * doesn't require ip_forwarding") is not reached on Linux 6.18.
    */
   private dnatBridged(br: Iface, skb: Skb): boolean {
     const k = inputFlowKey(this.key, skb, skb.dst, skb.buf[skb.off + 1]!, br.name);
     const res = this.res;
-    return this.host.routeLookup(k, res) === 0 && !isLocalType(res.route) && res.dev === br.name;
+    return (
+      this.host.routeLookup(k, res) === 0 &&
+      !isLocalType(res.route) &&
+      res.dev === br.name &&
+      this.host.sysctl('net.ipv4.ip_forward', 0) === 1
+    );
   }
 
   /**

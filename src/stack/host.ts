@@ -229,7 +229,7 @@ export class Host {
     return {
       masqueradeAddress: (outIf, dst) => this.sourceAddressFor(outIf, dst),
       primaryAddress: (inIf) => this.ifaces.get(inIf)?.addrs[0]?.addr ?? 0,
-      dup: (ip, gw, oif, mark) => this.ip4.sendDup(ip, gw, oif, mark),
+      dup: (ip, gw, oif, mark, orig) => this.ip4.sendDup(ip, gw, oif, mark, orig),
       synproxySend: (ip, ct, dir, ctinfo, tmpl) => this.ip4.sendSynproxy(ip, ct, dir, ctinfo, tmpl),
       now: () => this.env.now(),
     };

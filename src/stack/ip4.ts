@@ -558,13 +558,21 @@ export class Ip4 {
 
   /**
    * nf_dup_ipv4's send: a copy TEE made (core/dup.ts: untracked, DF, TTL already adjusted) routed
-   * to `gw` as a known next hop (FLOWI_FLAG_KNOWN_NH: the frame goes to the gateway's own address
-   * whatever route reaches it; `oif` restricts the lookup when the host has that device; no mark
-   * in the key), then ip_local_out: OUTPUT and POSTROUTING without a reroute, and out. Nothing is
+   * to `gw` as a known next hop (FLOWI_FLAG_KNOWN_NH; `oif` restricts the lookup when the host has
+   * that device; no mark in the key), then ip_local_out: OUTPUT and POSTROUTING without a reroute,
+   * and out. The frame goes to `gw` itself when the route to it is direct (__mkroute_output does not
+   * cache such a route, and rt_set_nexthop's uncached rtable takes rt_gw4 = fl4->daddr, the
+   * gateway); a route through a gateway of its own (nhc_gw_family, scope link) keeps that gateway
+   * as rt_gw4, and the copy goes to it (gen-1801-87: r2's route to the TEE gateway was the default
+   * one once its LAN went down: the kernel's ARP asked for 10.1.0.1, not 10.2.0.11). Nothing is
    * sent when there is no route (kfree_skb) or a hook drops it.
    */
-  sendDup(ip: Uint8Array, gw: number, oif: string, mark: number): void {
+  sendDup(ip: Uint8Array, gw: number, oif: string, mark: number, orig?: Uint8Array): void {
     const host = this.host;
+    // pskb_copy copies the skb's headers, dst_pending_confirm with them: a copy of a segment its
+    // sender marked (kept across veth, neigh.ts) confirms the TEE gateway's neighbour at
+    // ip_finish_output2 (sock_confirm_neigh), which then leaves DELAY without a probe (gen-1802-28).
+    if (orig && hasPendingConfirm(orig)) markPendingConfirm(ip);
     const k = (this.dupKey ??= newFlowKey());
     const res = (this.dupRes ??= new RouteResult());
     k.dst = gw;
@@ -577,7 +585,7 @@ export class Ip4 {
     k.sport = 0;
     k.dport = 0;
     if (outputRoute(host.routeView, k, res, false) !== 0 || isLocalType(res.route)) return;
-    const hop = { via: gw, dev: res.dev };
+    const hop = { via: res.via || gw, dev: res.dev };
     const skb = (this.dupSkb ??= new Skb()).load(ip, 0, '', hop.dev);
     skb.ct = NOTRACK;
     skb.mark = mark;

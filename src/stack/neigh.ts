@@ -198,6 +198,21 @@ export function markPendingConfirm(b: Uint8Array): void {
   pendingConfirm.add(b.buffer);
 }
 
+/**
+ * The packets waiting in a neighbour's queue (arp_queue) for its resolution, by buffer: a local TCP
+ * socket's segment there is the clone tcp_transmit_skb queued, which keeps the socket's skb busy
+ * (skb_fclone_busy) until it leaves or is dropped.
+ */
+const hostQueued = new WeakSet<ArrayBufferLike>();
+
+/**
+ * skb_still_in_host_queue: is this packet (a socket's segment as it was sent) still waiting for its
+ * neighbour? Then tcp_retransmit_skb does not send it again (-EBUSY, TCPSpuriousRtxHostQueues).
+ */
+export function stillInHostQueue(b: Uint8Array): boolean {
+  return hostQueued.has(b.buffer);
+}
+
 /** Does the packet (or frame) carry dst_pending_confirm? */
 export function hasPendingConfirm(b: Uint8Array): boolean {
   return pendingConfirm.has(b.buffer);
@@ -333,7 +348,11 @@ export class Neighbours {
   flushDev(dev: string): void {
     const t = this.tables.get(dev);
     if (!t) return;
-    for (const p of t.pending.values()) for (const m of p.packets) this.onResolved.delete(m);
+    for (const p of t.pending.values())
+      for (const m of p.packets) {
+        this.onResolved.delete(m);
+        hostQueued.delete(m.buffer);
+      }
     this.tables.delete(dev);
   }
 
@@ -372,6 +391,7 @@ export class Neighbours {
       return this.host.devOutput(r.dev, frame);
     }
     if (ct >= 0) heldCt.set(ip, { ct, dir: ctDir, id: ctId }); // waits: its entry goes with it
+    hostQueued.add(ip.buffer);
     const pend = t.pending.get(nexthop);
     if (pend) {
       pend.packets.push(ip);
@@ -518,6 +538,7 @@ export class Neighbours {
         });
       for (const p of pend.packets) {
         this.onResolved.delete(p);
+        hostQueued.delete(p.buffer);
         if (p.length > 0) host.neighbourFailed(p, heldCt.get(p));
       }
       return;
@@ -687,6 +708,7 @@ export class Neighbours {
         this.delay(dev.name, spa);
       const mac = t.macs.get(spa)!;
       for (const p of pend.packets) {
+        hostQueued.delete(p.buffer);
         const cb = this.onResolved.get(p);
         if (cb) {
           this.onResolved.delete(p);

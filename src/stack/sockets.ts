@@ -40,7 +40,7 @@ import {
 import { TcpOfo } from './tcp-ofo.ts';
 import { CA_OPEN, sackBlocks, TcpScoreboard, type TxSeg } from './tcp-sack.ts';
 import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
-import { markPendingConfirm } from './neigh.ts';
+import { markPendingConfirm, stillInHostQueue } from './neigh.ts';
 import {
   SK_FULL,
   SK_MINI,
@@ -338,6 +338,12 @@ interface TcpSock {
   /** Client: seconds to hold the connection open after the reply before closing. */
   hold: number;
   closing: boolean;
+  /**
+   * sk_shutdown's RCV_SHUTDOWN from close() (__tcp_close: SHUTDOWN_MASK), not from shutdown(SHUT_WR):
+   * new data reaching the socket afterwards in FIN_WAIT1/FIN_WAIT2 is answered by a reset
+   * (tcp_rcv_state_process, TCPAbortOnData).
+   */
+  rcvShut?: boolean;
   /** The MSS this end advertises (route advmss, else path MTU - 40). */
   advMss?: number;
   /** The peer's MSS option (mss_clamp; 536 when it sent none). */
@@ -464,7 +470,7 @@ interface TcpSock {
 }
 
 /** The application's system calls that hold a TCP socket while the chain they set off runs. */
-type SockCall = 'connect()' | 'send()' | 'close()';
+type SockCall = 'connect()' | 'send()' | 'close()' | 'shutdown()';
 
 /** TCP_DELACK_MIN (HZ / 25): a delayed ACK's timeout, jiffies. */
 const TCP_DELACK_MIN = HZ / 25;
@@ -942,25 +948,36 @@ export class Sockets {
     const start = this.now();
     const linear = this.host.sysctl('net.ipv4.tcp_syn_linear_timeouts', 4);
     const retries = this.host.sysctl('net.ipv4.tcp_syn_retries', 6);
+    let lastSyn: Uint8Array | undefined;
     const sendSyn = (inTimer = false): void => {
       if (s.state !== 'SYN_SENT') return;
       s.synCount++;
-      s.rttStart = this.now();
-      obs.synSent?.(s.synCount);
+      // tcp_retransmit_skb → skb_still_in_host_queue: the SYN sent before still waits in its
+      // neighbour's queue (the clone tcp_transmit_skb made keeps the skb busy): -EBUSY, nothing
+      // is sent (TCPSpuriousRtxHostQueues), and the timer goes on as after a retransmission
+      // (gen-1801-87: r2's SYN waited for the ARP of its gateway, so no TEE copy of it followed).
+      const busy = s.synCount > 1 && lastSyn !== undefined && stillInHostQueue(lastSyn);
+      if (!busy) {
+        s.rttStart = this.now();
+        obs.synSent?.(s.synCount);
+      }
       if (s.synCount > 1)
         if (this.host.tracing)
           this.host.trace({
             kind: 'socket',
             host: this.host.name,
             event: 'retransmit',
-            text: `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
+            text: busy
+              ? `does not retransmit its SYN to ${ap(dst, dport)}: the last one still waits for its neighbour (skb_still_in_host_queue)`
+              : `retransmits its SYN to ${ap(dst, dport)} (attempt ${s.synCount})`,
           });
       // tcp_connect: a SYN netfilter dropped on the way out (-EPERM) is no error for connect(),
       // which goes on retransmitting (only ECONNREFUSED from the transmit ends it); a REJECT's
       // answer comes back through lo and ends it (ECONNREFUSED from the reset, or the ICMP
       // error's errno); no route is reported.
-      const syn = this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
-      const err = this.host.output(syn, undefined, true, this.markOut);
+      const syn = busy ? undefined : this.tcpSegment(s, TCP_SYN, undefined, s.sndUna);
+      if (syn) lastSyn = syn;
+      const err = syn ? this.host.output(syn, undefined, true, this.markOut) : undefined;
       this.markOut = 0;
       if (
         err &&
@@ -1148,7 +1165,7 @@ export class Sockets {
     });
     // close_first: shutdown() CLOSE_FIRST_DELAY after the answer (its ACK is in by then).
     if (this.listener('tcp', s.lport, s.laddr)?.closeFirst)
-      this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s));
+      this.host.env.timer(this.now() + CLOSE_FIRST_DELAY, () => this.tcpClose(s, true));
   }
 
   /** Runs `fn` once the softirq chain under way is over (HostEnv.wake); at once without one. */
@@ -1595,7 +1612,8 @@ export class Sockets {
     }
     const seq = s.sndNxt;
     const fin = (flags & TCP_FIN) !== 0;
-    this.send(this.tcpSegment(s, flags, payload));
+    let last = this.tcpSegment(s, flags, payload);
+    this.send(last);
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
     // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is.
@@ -1608,19 +1626,25 @@ export class Sockets {
         ? this.host.sysctl('net.ipv4.tcp_orphan_retries', 0) || 8
         : this.host.sysctl('net.ipv4.tcp_retries2', 15);
       if (++n > limit) return;
+      // __tcp_retransmit_skb → skb_still_in_host_queue: the last transmission still waits in its
+      // neighbour's queue (its clone keeps the skb busy): -EBUSY, nothing sent (the probe or the
+      // timeout goes on as after a retransmission).
+      const busy = stillInHostQueue(last);
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `retransmits ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms)`,
+          text: `${busy ? 'does not retransmit' : 'retransmits'} ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms${busy ? ': the last one still waits for its neighbour, skb_still_in_host_queue' : ''})`,
         });
       // tcp_retransmit_timer → tcp_enter_loss: cwnd = 1, everything sent so far in flight (a tail
       // loss probe leaves the window as it is).
       if (!probe) s.lossUntil = s.sndNxt;
-      const seg = this.tcpSegment(s, flags, payload, seq);
-      if (fin) this.send(seg, undefined, undefined, false);
-      else this.send(seg);
+      if (!busy) {
+        last = this.tcpSegment(s, flags, payload, seq);
+        if (fin) this.send(last, undefined, undefined, false);
+        else this.send(last);
+      }
       if (probe) probe = false;
       else rto *= 2;
       this.kernelTimer(rto, check, false, true);
@@ -1827,6 +1851,7 @@ export class Sockets {
         if (!s.connectedPending) this.sendFirstLine(s);
       }
     }
+    if (s.rcvShut && this.abortOnData(s, flags, seq, ack, payload.length)) return;
     if (s.tailOff !== undefined && s.line && flags & TCP_ACK && ack === (s.lineSeq! + s.tailOff) >>> 0)
       this.sendLine(s, ack); // everything in flight is acknowledged: the short segment goes
     let ackNow = false;
@@ -1976,6 +2001,32 @@ export class Sockets {
   }
 
   /**
+   * tcp_rcv_state_process after close() (RCV_SHUTDOWN): a segment bringing anything past rcv_nxt
+   * (end_seq != seq and after(end_seq - fin, rcv_nxt): new data, or a FIN out of order) in
+   * FIN_WAIT1 or FIN_WAIT2 (also CLOSE_WAIT/LAST_ACK for one that starts before rcv_nxt: step 7
+   * falls through) resets the connection: tcp_reset (or, in FIN_WAIT1 once the ACK takes it to
+   * FIN_WAIT2 on an orphan, tcp_done: "Receive out of order FIN after close()"), and the reason
+   * (SKB_DROP_REASON_TCP_ABORT_ON_DATA) makes tcp_v4_do_rcv answer the segment with
+   * tcp_v4_send_reset: RST, seq = its ack_seq, from no socket. A FIN_WAIT2 orphan is a timewait
+   * sock there (tcp_time_wait(TCP_FIN_WAIT2)): tcp_timewait_state_process answers new data in its
+   * window with TCP_TW_RST, the same reset. Data already received falls through to
+   * tcp_data_queue (its duplicate ACK). A segment without ACK is dropped earlier (TCP_FLAGS).
+   */
+  private abortOnData(s: TcpSock, flags: number, seq: number, ack: number, len: number): boolean {
+    const fin = flags & TCP_FIN ? 1 : 0;
+    if (len + fin === 0 || !(flags & TCP_ACK)) return false;
+    if (s.state === 'CLOSE_WAIT' || s.state === 'LAST_ACK') {
+      if (((seq - s.rcvNxt) | 0) >= 0) return false;
+    } else if (s.state !== 'FIN_WAIT1' && s.state !== 'FIN_WAIT2') return false;
+    // (tcp_sequence: a segment past the receive window got a duplicate ACK before.)
+    if (((seq + len - s.rcvNxt) | 0) <= 0 || ((seq - s.rcvNxt) | 0) >= RCV_WINDOW) return false;
+    this.tcp.delete(key(s.laddr, s.lport, s.raddr, s.rport));
+    s.state = 'CLOSED';
+    this.sendResetFor(s, ack, 'data after close(): the application will never read it (TCPAbortOnData)');
+    return true;
+  }
+
+  /**
    * Whether a reset may end the connection (RFC 5961 as tcp_validate_incoming and tcp_check_req
    * apply it): in SYN_SENT only with an ACK of the SYN (checked before) and never without an ACK;
    * in SYN_RECV when its sequence number is in the window; later only when it is exactly the next
@@ -2016,7 +2067,7 @@ export class Sockets {
   }
 
   /** A reset from this socket's addresses with sequence number `seq` (tcp_v4_send_reset). */
-  private sendResetFor(s: TcpSock, seq: number): void {
+  private sendResetFor(s: TcpSock, seq: number, why = 'the segment acknowledges data never sent'): void {
     const p = buildTcpPacket(
       { src: s.laddr, dst: s.raddr, dontFragment: true, id: 0 },
       { srcPort: s.lport, dstPort: s.rport, seq, flags: TCP_RST, window: 0 },
@@ -2026,7 +2077,7 @@ export class Sockets {
         kind: 'socket',
         host: this.host.name,
         event: 'rst-sent',
-        text: `sends RST to ${ap(s.raddr, s.rport)}: the segment acknowledges data never sent`,
+        text: `sends RST to ${ap(s.raddr, s.rport)}: ${why}`,
       });
     this.send(p, undefined, undefined, false);
   }
@@ -2063,12 +2114,16 @@ export class Sockets {
     this.send(this.tcpSegment(s, TCP_RST | TCP_ACK));
   }
 
-  /** close() (tcp_close: lock_sock, __tcp_close sends the FIN, release_sock). */
-  private tcpClose(s: TcpSock): void {
-    this.userCall(s, 'close()', () => this.tcpCloseHeld(s));
+  /**
+   * close() (tcp_close: lock_sock, __tcp_close sends the FIN, release_sock); with `shutdown`,
+   * shutdown(SHUT_WR) (tcp_shutdown: the FIN, but the socket still reads: no RCV_SHUTDOWN).
+   */
+  private tcpClose(s: TcpSock, shutdown = false): void {
+    this.userCall(s, shutdown ? 'shutdown()' : 'close()', () => this.tcpCloseHeld(s, shutdown));
   }
 
-  private tcpCloseHeld(s: TcpSock): void {
+  private tcpCloseHeld(s: TcpSock, shutdown = false): void {
+    if (!shutdown) s.rcvShut = true; // __tcp_close: sk_shutdown = SHUTDOWN_MASK
     if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
     else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
     else return;

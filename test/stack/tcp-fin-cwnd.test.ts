@@ -90,27 +90,27 @@ test('after the RTO the server holds its FIN: the client FIN gets a plain ACK at
   );
 });
 
-test("the held FIN goes when an ACK opens the window, carrying the ACK of h12's FIN", () => {
+test('the banner let through after h12 closed draws its reset: the held FIN never leaves s1', () => {
   // The same, with r1's FORWARD drop flushed at 3.2 s: the banner's retransmission at 3.94 s
-  // reaches h12, whose ACK of it opens s1's window (tcp_ack: CA_Loss slow start, cwnd 2, nothing in
-  // flight) and the FIN leaves at once, seq I1+17. (Linux's h12, closed, answers the banner with a
-  // reset instead (tcp_rcv_state_process: data after close(), TCPAbortOnData), which natbox does
-  // not model yet; this test is about s1's side: whatever ACK opens the window releases the FIN.)
+  // reaches h12, closed (FIN_WAIT1, RCV_SHUTDOWN), which answers it with a reset
+  // (tcp_rcv_state_process: data after close(), TCPAbortOnData; tcp_v4_send_reset: seq = the
+  // banner's ack I0+2, no ACK) instead of the ACK that would have opened s1's window: s1's
+  // connection is reset with its FIN still held (test/stack/tcp-data-after-close.test.ts).
   const text =
     readFileSync(FILE, 'utf8') + "events:\n  - { at: 3.2, host: r1, run: 'iptables -F FORWARD' }\n";
   const sim = run(text);
   const ps = s1(sim);
   const i1 = (ps.find((p) => p.dir === 'out' && p.flags === 'S.')!.seq + 1) >>> 0;
   const i0 = (ps.find((p) => p.dir === 'in' && p.flags === 'S')!.seq + 1) >>> 0;
-  const opened = ps.find((p) => p.dir === 'in' && p.flags === '.' && p.ack === (i1 + 16) >>> 0)!;
-  assert.ok(opened, 'h12 acknowledges the banner');
-  const fins = ps.filter((p) => p.dir === 'out' && p.flags.includes('F'));
-  assert.ok(fins.length >= 1);
-  assert.equal(fins[0]!.t, opened.t, 'the FIN leaves as the ACK comes in');
-  assert.equal(fins[0]!.flags, 'F.');
-  assert.equal(fins[0]!.seq, (i1 + 16) >>> 0);
-  assert.equal(fins[0]!.ack, (i0 + 1) >>> 0);
-  assert.equal(fins[0]!.len, 0);
-  // Nothing held before that ACK left s1 with a FIN or past I1+17.
-  assert.ok(ps.filter((p) => p.dir === 'out' && p.t < opened.t).every((p) => !p.flags.includes('F')));
+  assert.equal(
+    ps.find((p) => p.dir === 'in' && p.flags === '.' && p.ack === (i1 + 16) >>> 0),
+    undefined,
+    'h12 never acknowledges the banner',
+  );
+  const rst = ps.find((p) => p.dir === 'in' && p.flags.includes('R'))!;
+  assert.ok(rst, 'h12 resets the connection');
+  assert.deepEqual([rst.flags, rst.seq, rst.len], ['R', (i0 + 1) >>> 0, 0]);
+  assert.ok(Math.abs(rst.t - 3.94) < 0.01, String(rst.t));
+  assert.ok(ps.filter((p) => p.dir === 'out').every((p) => !p.flags.includes('F')));
+  assert.ok(ps.filter((p) => p.dir === 'out' && p.t > rst.t).length === 0, 'nothing from s1 after the reset');
 });

@@ -9,8 +9,12 @@ import { ipv4FillChecksum } from '../../wire/ipv4.ts';
 import type { Skb } from './skb.ts';
 import { NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from './hook-numbers.ts';
 
-/** The host's side: sends `ip` (a copy of its own) towards `gw`, out of `oif` when it has that device. */
-export type DupSend = (ip: Uint8Array, gw: number, oif: string, mark: number) => void;
+/**
+ * The host's side: sends `ip` (a copy of its own) towards `gw`, out of `oif` when it has that
+ * device; `orig` is the packet it copies (pskb_copy keeps the skb's header bits, dst_pending_confirm
+ * among them, which the host keeps with the buffer).
+ */
+export type DupSend = (ip: Uint8Array, gw: number, oif: string, mark: number, orig: Uint8Array) => void;
 
 export class DupQueue {
   /** Copies waiting for the end of the current table walk. */
@@ -19,6 +23,7 @@ export class DupQueue {
   private readonly gws: number[] = [];
   private readonly oifs: string[] = [];
   private readonly marks: number[] = [];
+  private readonly origs: Uint8Array[] = [];
   /** nf_skb_duplicated: a copy is being sent. */
   private sending = false;
 
@@ -36,6 +41,7 @@ export class DupQueue {
     this.gws[k] = gw;
     this.oifs[k] = oif;
     this.marks[k] = skb.mark;
+    this.origs[k] = skb.buf;
   }
 
   /** Sends the waiting copies, in the order they were made. */
@@ -44,10 +50,12 @@ export class DupQueue {
     const send = this.send!;
     this.sending = true;
     try {
-      for (let k = 0; k < this.n; k++) send(this.ips[k]!, this.gws[k]!, this.oifs[k]!, this.marks[k]!);
+      for (let k = 0; k < this.n; k++)
+        send(this.ips[k]!, this.gws[k]!, this.oifs[k]!, this.marks[k]!, this.origs[k]!);
     } finally {
       this.sending = false;
       this.ips.length = 0;
+      this.origs.length = 0;
       this.n = 0;
     }
   }

@@ -40,7 +40,7 @@ export interface NfHost {
   /** The primary address of `inIf` (REDIRECT), 0 when it has none. */
   primaryAddress(inIf: string): number;
   /** Sends a copy TEE made as the host's own packet (nf_dup_ipv4, dup.ts); absent: no copies. */
-  dup?(ip: Uint8Array, gw: number, oif: string, mark: number): void;
+  dup?(ip: Uint8Array, gw: number, oif: string, mark: number, orig: Uint8Array): void;
   /**
    * Sends a packet SYNPROXY made (ip_local_out) with its conntrack attachment: entry `ct` (-1 none,
    * NOTRACK) in direction `dir` with `ctinfo`, or the synproxy template when `tmpl`.
