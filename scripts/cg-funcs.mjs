@@ -63,7 +63,9 @@ for (const line of readFileSync(cgFile, 'utf8').split('\n')) {
 }
 const ix = (e) => events.indexOf(e);
 const get = (v, e) => (ix(e) >= 0 ? v[ix(e)] : 0);
-const rows = [...totals].sort((a, b) => get(b[1], 'Ir') - get(a[1], 'Ir')).slice(0, Number(process.env.TOP ?? 12));
+const rows = [...totals]
+  .sort((a, b) => get(b[1], 'Ir') - get(a[1], 'Ir'))
+  .slice(0, Number(process.env.TOP ?? 12));
 for (const [name, v] of rows) {
   const ir = get(v, 'Ir') / n;
   if (ir < 0.5) break;
