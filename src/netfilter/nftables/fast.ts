@@ -1178,7 +1178,8 @@ export function runFast(
       let op = c[pc]!;
       if (op === F.JUMP) {
         if (sp >= Stack.SIZE) return T.DROP;
-        stack[sp++] = c[(pc + 2) | 0]!;
+        stack[sp] = c[(pc + 2) | 0]!;
+        sp = (sp + 1) | 0; // below Stack.SIZE: no overflow check
         pc = c[(pc + 1) | 0]!;
         op = c[pc]!;
       }
