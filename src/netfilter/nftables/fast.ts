@@ -1136,16 +1136,23 @@ function random(skb: Skb, mod: number): number {
   return Math.floor(y / 65536) >>> 0;
 }
 
+/** runFast's `tail`: the base chain's policy (T_*) and whether it is a nat chain. */
+export const enum Tail {
+  POLICY = 0xff,
+  NAT = 0x100,
+}
+
 /**
- * nft_do_chain over the fast program from the base chain's first op: the verdict (T_*), the
- * chain's policy at its end. `nat`: a reject is a drop (a nat chain's verdicts).
+ * nft_do_chain over the fast program from the base chain's first op (`pc0`, fp.chainPc's): the
+ * verdict (T_*), the chain's policy (`tail & Tail.POLICY`) at its end. `tail & Tail.NAT`: a reject
+ * is a drop (a nat chain's verdicts). Seven arguments, the chain's constants folded (tableEntry):
+ * the hook's call into it is a tenth of the first packet's instructions.
  */
 export function runFast(
   t: RtTable,
   fp: FastProgram,
-  start: number,
-  policy: number,
-  nat: boolean,
+  pc0: number,
+  tail: number,
   hook: number,
   skb: Skb,
   now: number,
@@ -1157,7 +1164,7 @@ export function runFast(
   const r = t.regs;
   const stack = fp.stack;
   let sp = 0;
-  let pc = fp.chainPc[start]!;
+  let pc = pc0;
   for (;;) {
     let v: number;
     let target = 0;
@@ -1171,7 +1178,8 @@ export function runFast(
       let op = c[pc]!;
       if (op === F.JUMP) {
         if (sp >= Stack.SIZE) return T.DROP;
-        stack[sp++] = c[(pc + 2) | 0]!;
+        stack[sp] = c[(pc + 2) | 0]!;
+        sp = (sp + 1) | 0; // below Stack.SIZE: no overflow check
         pc = c[(pc + 1) | 0]!;
         op = c[pc]!;
       }
@@ -1282,10 +1290,11 @@ export function runFast(
           if (sp >= Stack.SIZE) return T.DROP;
           skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
         }
-        // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always.
-        const x = random(skb, w1 & 0xffff);
-        r[0] = x;
-        const e = (pc + Ksvc.HEAD + Ksvc.EP * x) | 0;
+        // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always
+        // (an int32: `| 0`, Math.imul, no conversion or overflow checks). Register 0, where the
+        // kernel leaves the number for its vmap, is not written: the walk ends below, no op reads it.
+        const x = random(skb, w1 & 0xffff) | 0;
+        const e = (pc + Ksvc.HEAD + Math.imul(Ksvc.EP, x)) | 0;
         const addr = c[e]!;
         if (has && sa === addr) {
           if (sp >= Stack.SIZE) return T.DROP;
@@ -1438,7 +1447,7 @@ export function runFast(
         }
         case F.END:
         case F.RETURN:
-          if (sp === 0) return policy;
+          if (sp === 0) return tail & Tail.POLICY;
           pc = stack[--sp]!;
           continue;
         case F.GOTO:
@@ -1449,7 +1458,7 @@ export function runFast(
         case F.DROP:
           return T.DROP;
         case F.REJECT:
-          return nat ? T.DROP : T.REJECT;
+          return (tail & Tail.NAT) !== 0 ? T.DROP : T.REJECT;
         case F.BREAK:
           pc = c[pc + 1]!;
           continue;
@@ -1760,11 +1769,11 @@ export function runFast(
       case R.DROP:
         return T.DROP;
       case R.REJECT:
-        return nat ? T.DROP : T.REJECT;
+        return (tail & Tail.NAT) !== 0 ? T.DROP : T.REJECT;
       case R.STOLEN:
         return T.STOLEN;
       case R.RETURN:
-        if (sp === 0) return policy;
+        if (sp === 0) return tail & Tail.POLICY;
         pc = stack[--sp]!;
         continue;
       case R.JUMP:

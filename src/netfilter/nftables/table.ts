@@ -11,7 +11,8 @@ import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { HOOKS, type RtTable } from './compile.ts';
 import { countElem } from './sets.ts';
 import { describeMiss } from './describe.ts';
-import { runFast } from './fast.ts';
+import { runFast, Tail } from './fast.ts';
+import type { FastProgram } from './fast.ts';
 import {
   OP_ANYBIT,
   OP_CALL,
@@ -84,6 +85,11 @@ export class NftChainTable implements NfTable {
   /** The jump stack: the jumping chain and the pc of the rule after the jump. */
   private readonly stackC = new Int32Array(NFT_JUMP_STACK_SIZE);
   private readonly stackPc = new Int32Array(NFT_JUMP_STACK_SIZE);
+  /** The fast program (rt.makeFast's, made once) and the base chain's first pc in it. */
+  private fp: FastProgram | undefined = undefined;
+  private pc0 = 0;
+  /** runFast's `tail`: the policy and the nat bit. */
+  private tail = 0;
 
   constructor(
     readonly rt: RtTable,
@@ -100,6 +106,15 @@ export class NftChainTable implements NfTable {
     this.startChain = rt.byName.get(chain.name)!.index;
   }
 
+  /** The first untraced walk: makes the fast program and keeps its entry (run). */
+  private fastEntry(hook: number, skb: Skb, now: number): number {
+    const fp = this.rt.makeFast();
+    this.pc0 = fp.chainPc[this.startChain]!;
+    this.tail = (this.policy & Tail.POLICY) | (this.nat ? Tail.NAT : 0);
+    this.fp = fp;
+    return runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
+  }
+
   priorityAt(hook: number): number | undefined {
     return hook === this.hook ? this.priority : undefined;
   }
@@ -109,10 +124,15 @@ export class NftChainTable implements NfTable {
    * next rule's pc) or gives a verdict; a rule whose ops all ran falls through to the next.
    */
   run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
-    const t = this.rt;
     // Untraced: the fast program (fast.ts), the same answers without the trace's bookkeeping.
-    if (tracer === undefined)
-      return runFast(t, t.fast ?? t.makeFast(), this.startChain, this.policy, this.nat, hook, skb, now);
+    // Its program and the chain's constants are read once (fastEntry): the call passes them from
+    // this object's fields, nothing looked up per packet.
+    if (tracer === undefined) {
+      const fp = this.fp;
+      if (fp !== undefined) return runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
+      return this.fastEntry(hook, skb, now);
+    }
+    const t = this.rt;
     const regs = t.rt;
     regs.hook = hook;
     regs.now = now;
