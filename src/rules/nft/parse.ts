@@ -1873,6 +1873,8 @@ class Parser {
           policy = this.identifier().text as 'memory';
           break;
         case 'auto-merge':
+          // parser_bison.y has AUTOMERGE in set_block only, not map_block.
+          if (isMap) throw new NftError(t, t.text, 'syntax error, unexpected auto-merge');
           autoMerge = true;
           break;
         case 'comment':
