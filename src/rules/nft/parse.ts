@@ -2716,7 +2716,7 @@ class Parser {
 
   /**
    * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
-   * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
+   * the rule fills, which takes a table handle before the rule's (anonSets) and is not listed on its own; nft
    * lists the size (65535 when none is given) and the statement without its state
    * (statement.c meter_stmt_print). Evaluated as nft_dynset on a set of its own (compile.ts).
    */
@@ -2749,7 +2749,6 @@ class Parser {
       this.pending ??= new NftError(inner.pos ?? pos, 'meter', 'meter statement must be stateful');
     else if (inner.kind === 'connlimit')
       this.pending ??= new NftError(pos, 'meter', 'Could not process rule: Operation not supported');
-    this.newHandle(tb);
     const fam = tb.family;
     const body = inner.kind === 'counter' ? 'counter' : stmtText(inner, fam, tb);
     const to = timeout !== undefined ? ` timeout ${formatTime(timeout)}` : '';
@@ -4260,6 +4259,8 @@ export function anonSets(r: NftRule): number {
     else if (x && typeof x === 'object') {
       const o = x as { kind?: string };
       if (o.kind === 'set' && 'elements' in o) n++;
+      // A meter's set takes a handle before its rule's too (see meter()).
+      else if (o.kind === 'other' && (o as { meter?: unknown }).meter) n++;
       const r = o as Record<string, unknown>;
       for (const k in r) if (k !== 'pos') walk(r[k]);
     }
