@@ -2190,6 +2190,23 @@ class Parser {
           pos: st.pos!,
         });
       }
+      // evaluate.c stmt_evaluate_addr: in an inet table a nat address needs its family, `snat ip
+      // to`, or an earlier match of the network header (`ip daddr`, `meta nfproto ipv4`, `icmp
+      // type`; not `meta l4proto` or `ct original ip saddr`). nft 1.0.6 takes an address and
+      // port map with a concatenated key (`snat to ip saddr . tcp dport map { … }`).
+      if (
+        st.kind === 'nat' &&
+        tb.family === 'inet' &&
+        st.addr &&
+        !st.family &&
+        !st.addrPort &&
+        !stmts.some(fixesNetwork)
+      )
+        this.pending ??= new NftError(
+          st.pos!,
+          st.type,
+          'ip or ip6 must be specified with address for inet tables.',
+        );
       if (
         st.kind === 'nat' &&
         (st.port || st.addrPort) &&
@@ -4252,6 +4269,33 @@ function orderFlags(f: string[]): string[] {
 }
 
 /** How many anonymous sets a rule makes (each takes a handle before the rule's). */
+/**
+ * Whether a statement fixes the rule's network header for what follows (nft's protocol context,
+ * PROTO_BASE_NETWORK_HDR): a match on an ip, ip6 or arp header field, or on icmp, icmpv6 or igmp
+ * (their `meta nfproto` dependency), `meta nfproto` and `ether type`.
+ */
+function fixesNetwork(st: NftStmt): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || !x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const i of x) walk(i);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (
+      o['kind'] === 'payload' &&
+      ['ip', 'ip6', 'arp', 'icmp', 'icmpv6', 'igmp'].includes(String(o['proto']))
+    )
+      found = true;
+    else if (o['kind'] === 'payload' && o['proto'] === 'ether' && o['field'] === 'type') found = true;
+    else if (o['kind'] === 'meta' && o['key'] === 'nfproto') found = true;
+    else for (const k in o) if (k !== 'pos') walk(o[k]);
+  };
+  if (st.kind === 'match') walk([st.left, st.right]);
+  return found;
+}
+
 export function anonSets(r: NftRule): number {
   let n = 0;
   const walk = (x: unknown): void => {
