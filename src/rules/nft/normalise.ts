@@ -303,7 +303,7 @@ function cmpKey(a: NftExpr, b: NftExpr): number {
 
 type Span = { lo: bigint; hi: bigint; type: string; bits: number };
 
-function spanOf(e: NftExpr): Span | undefined {
+export function spanOf(e: NftExpr): Span | undefined {
   const num = (v: NftExpr): { n: bigint; type: string; bits: number } | undefined => {
     if (v.kind !== 'value') return undefined;
     if (typeof v.value === 'number')

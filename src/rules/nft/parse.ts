@@ -34,6 +34,7 @@ import {
   exprBits,
   exprType,
   formatTime,
+  hasInterval,
   isPayloadProto,
   isTcpContext,
   isTransportContext,
@@ -52,7 +53,7 @@ import {
   synproxyFlags,
   TRANSPORT_PROTOS,
 } from './types.ts';
-import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
+import { addElements, normaliseRule, normaliseSet, refreshExisting, spanOf } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 import { expr as printExpr, stmtText } from './print.ts';
 import { bridgePrio, PRIO_NAMES } from './prio.ts';
@@ -2019,8 +2020,49 @@ class Parser {
       ...(comment !== undefined ? { comment } : {}),
     };
     this.protocolConflict(stmts, tb.family);
+    this.mapOverlap(stmts);
     normaliseRule(rule, tb.family);
     return rule;
+  }
+
+  /**
+   * An anonymous map or verdict map with intervals that overlap (intervals.c setelem_overlap, nft
+   * 1.0.6: maps are not merged): "conflicting intervals specified" at the later one in the
+   * order of their low ends; the same interval twice is one.
+   */
+  private mapOverlap(stmts: readonly NftStmt[]): void {
+    const walk = (x: unknown): void => {
+      if (this.pending || !x || typeof x !== 'object') return;
+      if (Array.isArray(x)) {
+        for (const i of x) walk(i);
+        return;
+      }
+      const o = x as Record<string, unknown>;
+      if (
+        (o['kind'] === 'vmap' || o['kind'] === 'map') &&
+        (o['map'] as NftExpr | undefined)?.kind === 'set'
+      ) {
+        const els = (o['map'] as Extract<NftExpr, { kind: 'set' }>).elements;
+        if (els.some((e) => hasInterval(e.key))) {
+          const spans = els
+            .map((e) => ({ e, s: spanOf(e.key) }))
+            .filter((x): x is { e: NftSetElem; s: NonNullable<ReturnType<typeof spanOf>> } => !!x.s)
+            .sort((a, b) => (a.s.lo < b.s.lo ? -1 : a.s.lo > b.s.lo ? 1 : 0));
+          for (let k = 1; k < spans.length; k++) {
+            const p = spans[k - 1]!.s;
+            const c = spans[k]!;
+            if (p.lo === c.s.lo && p.hi === c.s.hi) continue;
+            if (c.s.lo <= p.hi) {
+              const at = c.e.key.pos ?? c.e.pos;
+              if (at) this.pending ??= new NftError(at, '', 'conflicting intervals specified');
+              return;
+            }
+          }
+        }
+      }
+      for (const k in o) if (k !== 'pos') walk(o[k]);
+    };
+    walk(stmts);
   }
 
   /**

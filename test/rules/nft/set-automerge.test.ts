@@ -171,3 +171,30 @@ test('a map block refuses auto-merge, with nft 1.0.6 words', () => {
   assert.equal(r.diagnostics[0]!.line, 2);
   assert.equal(r.diagnostics[0]!.column, 56);
 });
+
+test('an anonymous verdict map with overlapping intervals is refused where nft 1.0.6 refuses it', () => {
+  // nft -c -f on Linux 6.18, each rule alone on line 4 of an inet nat chain (column 3).
+  const at = (rule: string): string => {
+    const r = loadNftRules(
+      [
+        'table inet t {',
+        ' chain c {',
+        '  type nat hook prerouting priority dstnat;',
+        `  ${rule}`,
+        ' }',
+        '}',
+      ].map((text, i) => ({ text, file: 's4.nft', line: i + 1, column: 1 })),
+      {},
+    );
+    return r.ok ? 'ok' : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column} ${r.diagnostics[0]!.message}`;
+  };
+  const C = 'conflicting intervals specified';
+  assert.equal(at('ip saddr vmap { 10.0.1.0-10.0.1.255 : accept, 10.0.1.1-10.0.2.255 : drop }'), `4:49 ${C}`);
+  assert.equal(
+    at('ip saddr vmap { 3.3.3.3-3.3.3.4 : accept, 1.1.1.1-1.1.1.255 : accept, 1.1.1.0-1.1.2.1 : drop}'),
+    `4:45 ${C}`,
+  );
+  assert.equal(at('tcp dport vmap { 1-10 : accept, 5 : drop }'), `4:35 ${C}`);
+  assert.equal(at('tcp dport vmap { 1-10 : accept, 10-20 : drop }'), `4:35 ${C}`);
+  assert.equal(at('tcp dport vmap { 1-10 : accept, 11-20 : drop }'), 'ok');
+});
