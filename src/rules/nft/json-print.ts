@@ -364,8 +364,25 @@ function stmtJson(s: NftStmt, ctx: Ctx): JOut {
       if (s.flags && s.flags.length > 0) o['flags'] = [...s.flags];
       return { synproxy: Object.keys(o).length > 0 ? o : null };
     }
-    case 'other':
+    case 'other': {
+      const m = s.meter;
+      if (m) {
+        // json.c meter_stmt_json: the key (with its timeout as an element), the statement without
+        // its state (a counter as null), the size, the name.
+        const key = exprJson(m.key);
+        const stmt = m.stmt.kind === 'counter' ? { counter: null } : stmtJson(m.stmt, ctx);
+        return {
+          meter: {
+            key:
+              m.timeout !== undefined ? { elem: { val: key, timeout: Math.floor(m.timeout / 1000) } } : key,
+            stmt,
+            size: m.size,
+            name: m.name,
+          },
+        };
+      }
       return (s.json as JObj | undefined) ?? s.text;
+    }
   }
 }
 

@@ -42,7 +42,8 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
-import { canonicalIpv6, hasInterval, isTcpContext, parseHour, synproxyFlags } from './types.ts';
+import { canonicalIpv6, formatTime, hasInterval, isTcpContext, parseHour, synproxyFlags } from './types.ts';
+import { expr as printExpr, stmtText } from './print.ts';
 import { dynsetError } from './dynset.ts';
 import { parseNftText, stripPos } from './parse.ts';
 
@@ -596,6 +597,8 @@ class Reader {
         anon++;
         return;
       }
+      // A meter's set is numbered before its rule too (parse.ts anonSets).
+      if (x.kind === 'other' && (x as { meter?: unknown }).meter) anon++;
       for (const v of Object.values(x)) walk(v);
     };
     stmts.forEach(walk);
@@ -1206,6 +1209,29 @@ class Reader {
           ...(aN ? { addr: this.expr(aN, `${q}.addr`, addrHint, ctx) } : {}),
           ...(pN ? { port: this.expr(pN, `${q}.port`, { type: 'inet_service', bits: 16 }, ctx) } : {}),
         };
+      }
+      case 'meter': {
+        // `{"meter": {"key": K, "stmt": S, "size": N, "name": NAME}}` as `nft -j list` prints it
+        // (json.c meter_stmt_json; a key with a timeout as `{"elem": {"val": K, "timeout": T}}`):
+        // read as its text, so the checks and the model are the text reader's (parse.ts meter()).
+        const o = this.obj(v, q);
+        const name = this.str(this.need(o, 'name', q), `${q}.name`);
+        const size = this.optInt(o, 'size', q, 0, 2 ** 32 - 1);
+        let keyN = this.need(o, 'key', q);
+        let timeout: number | undefined;
+        if (keyN.k === 'obj' && keyN.keys.length === 1 && keyN.keys[0] === 'elem') {
+          const eo = this.obj(keyN.map.get('elem')!, `${q}.key.elem`);
+          const t = this.optInt(eo, 'timeout', `${q}.key.elem`);
+          if (t !== undefined) timeout = t * 1000;
+          keyN = this.need(eo, 'val', `${q}.key.elem`);
+        }
+        const key = this.expr(keyN, `${q}.key`, undefined, ctx);
+        const inner = this.stmt(this.need(o, 'stmt', q), `${q}.stmt`, ctx);
+        const fam = ctx.table.family;
+        const text =
+          `meter ${name}${size !== undefined ? ` size ${size}` : ''} { ${printExpr(key, fam)}` +
+          `${timeout !== undefined ? ` timeout ${formatTime(timeout)}` : ''} ${stmtText(inner, fam, ctx.table)} }`;
+        return this.textStmt({ k: 'str', v: text, off: n.off }, p, ctx);
       }
       default:
         return this.fail(n, p, `unknown or unsupported statement "${k}"`);

@@ -303,7 +303,7 @@ function cmpKey(a: NftExpr, b: NftExpr): number {
 
 type Span = { lo: bigint; hi: bigint; type: string; bits: number };
 
-function spanOf(e: NftExpr): Span | undefined {
+export function spanOf(e: NftExpr): Span | undefined {
   const num = (v: NftExpr): { n: bigint; type: string; bits: number } | undefined => {
     if (v.kind !== 'value') return undefined;
     if (typeof v.value === 'number')
@@ -358,8 +358,10 @@ function exprOfSpan(s: Span): NftExpr {
 function mergeIntervals(els: NftSetElem[]): void {
   const spans = els.map((e) => (e.data === undefined ? spanOf(e.key) : undefined));
   if (spans.some((x) => x === undefined)) return;
-  const all = (spans as Span[]).slice().sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-  const out: Span[] = [];
+  const all = (spans as Span[])
+    .map((s, k) => ({ ...s, k }))
+    .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : a.k - b.k));
+  const out: (Span & { k: number })[] = [];
   for (const s of all) {
     const last = out[out.length - 1];
     if (last && s.lo <= last.hi + 1n) {
@@ -368,8 +370,14 @@ function mergeIntervals(els: NftSetElem[]): void {
   }
   if (out.length === els.length && out.every((s, k) => s.lo === spans[k]!.lo && s.hi === spans[k]!.hi))
     return;
+  // A merged element keeps the first one's timeout, comment and counter (intervals.c merge_ranges
+  // widens `prev`, the lower one, and frees the other).
   const pos = els[0]!.pos;
-  els.splice(0, els.length, ...out.map((s) => ({ key: exprOfSpan(s), ...(pos ? { pos } : {}) })));
+  els.splice(
+    0,
+    els.length,
+    ...out.map((s) => ({ ...els[s.k]!, key: exprOfSpan(s), ...(pos ? { pos } : {}) })),
+  );
 }
 
 /** A range that is exactly a prefix lists as that prefix (ipv4), a one-value range as the value. */
@@ -539,6 +547,9 @@ export function normaliseSet(set: NftSet): void {
     else seen.add(id);
   }
   if (set.key.types.length > 1) return;
+  // `auto-merge`: nft merges overlapping and adjacent intervals of a set (not a map) with the
+  // elements it holds (intervals.c set_automerge: set_sort_splice, setelem_automerge).
+  if (interval && set.autoMerge && !set.isMap) mergeIntervals(els);
   const t = set.key.types[0]!;
   const bits = set.key.typeof
     ? exprBits(set.key.typeof[0]!)

@@ -34,6 +34,7 @@ import {
   exprBits,
   exprType,
   formatTime,
+  hasInterval,
   isPayloadProto,
   isTcpContext,
   isTransportContext,
@@ -52,7 +53,7 @@ import {
   synproxyFlags,
   TRANSPORT_PROTOS,
 } from './types.ts';
-import { addElements, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
+import { addElements, normaliseRule, normaliseSet, refreshExisting, spanOf } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 import { expr as printExpr, stmtText } from './print.ts';
 import { bridgePrio, PRIO_NAMES } from './prio.ts';
@@ -1873,6 +1874,8 @@ class Parser {
           policy = this.identifier().text as 'memory';
           break;
         case 'auto-merge':
+          // parser_bison.y has AUTOMERGE in set_block only, not map_block.
+          if (isMap) throw new NftError(t, t.text, 'syntax error, unexpected auto-merge');
           autoMerge = true;
           break;
         case 'comment':
@@ -2017,8 +2020,49 @@ class Parser {
       ...(comment !== undefined ? { comment } : {}),
     };
     this.protocolConflict(stmts, tb.family);
+    this.mapOverlap(stmts);
     normaliseRule(rule, tb.family);
     return rule;
+  }
+
+  /**
+   * An anonymous map or verdict map with intervals that overlap (intervals.c setelem_overlap, nft
+   * 1.0.6: maps are not merged): "conflicting intervals specified" at the later one in the
+   * order of their low ends; the same interval twice is one.
+   */
+  private mapOverlap(stmts: readonly NftStmt[]): void {
+    const walk = (x: unknown): void => {
+      if (this.pending || !x || typeof x !== 'object') return;
+      if (Array.isArray(x)) {
+        for (const i of x) walk(i);
+        return;
+      }
+      const o = x as Record<string, unknown>;
+      if (
+        (o['kind'] === 'vmap' || o['kind'] === 'map') &&
+        (o['map'] as NftExpr | undefined)?.kind === 'set'
+      ) {
+        const els = (o['map'] as Extract<NftExpr, { kind: 'set' }>).elements;
+        if (els.some((e) => hasInterval(e.key))) {
+          const spans = els
+            .map((e) => ({ e, s: spanOf(e.key) }))
+            .filter((x): x is { e: NftSetElem; s: NonNullable<ReturnType<typeof spanOf>> } => !!x.s)
+            .sort((a, b) => (a.s.lo < b.s.lo ? -1 : a.s.lo > b.s.lo ? 1 : 0));
+          for (let k = 1; k < spans.length; k++) {
+            const p = spans[k - 1]!.s;
+            const c = spans[k]!;
+            if (p.lo === c.s.lo && p.hi === c.s.hi) continue;
+            if (c.s.lo <= p.hi) {
+              const at = c.e.key.pos ?? c.e.pos;
+              if (at) this.pending ??= new NftError(at, '', 'conflicting intervals specified');
+              return;
+            }
+          }
+        }
+      }
+      for (const k in o) if (k !== 'pos') walk(o[k]);
+    };
+    walk(stmts);
   }
 
   /**
@@ -2188,6 +2232,23 @@ class Parser {
           pos: st.pos!,
         });
       }
+      // evaluate.c stmt_evaluate_addr: in an inet table a nat address needs its family, `snat ip
+      // to`, or an earlier match of the network header (`ip daddr`, `meta nfproto ipv4`, `icmp
+      // type`; not `meta l4proto` or `ct original ip saddr`). nft 1.0.6 takes an address and
+      // port map with a concatenated key (`snat to ip saddr . tcp dport map { … }`).
+      if (
+        st.kind === 'nat' &&
+        tb.family === 'inet' &&
+        st.addr &&
+        !st.family &&
+        !st.addrPort &&
+        !stmts.some(fixesNetwork)
+      )
+        this.pending ??= new NftError(
+          st.pos!,
+          st.type,
+          'ip or ip6 must be specified with address for inet tables.',
+        );
       if (
         st.kind === 'nat' &&
         (st.port || st.addrPort) &&
@@ -2714,7 +2775,7 @@ class Parser {
 
   /**
    * `meter NAME [size N] { KEY [timeout T] STMT }` (parser_bison.y meter_stmt_alloc): a dynamic set
-   * the rule fills, which takes a table handle before the rule's and is not listed on its own; nft
+   * the rule fills, which takes a table handle before the rule's (anonSets) and is not listed on its own; nft
    * lists the size (65535 when none is given) and the statement without its state
    * (statement.c meter_stmt_print). Evaluated as nft_dynset on a set of its own (compile.ts).
    */
@@ -2747,7 +2808,6 @@ class Parser {
       this.pending ??= new NftError(inner.pos ?? pos, 'meter', 'meter statement must be stateful');
     else if (inner.kind === 'connlimit')
       this.pending ??= new NftError(pos, 'meter', 'Could not process rule: Operation not supported');
-    this.newHandle(tb);
     const fam = tb.family;
     const body = inner.kind === 'counter' ? 'counter' : stmtText(inner, fam, tb);
     const to = timeout !== undefined ? ` timeout ${formatTime(timeout)}` : '';
@@ -4251,6 +4311,33 @@ function orderFlags(f: string[]): string[] {
 }
 
 /** How many anonymous sets a rule makes (each takes a handle before the rule's). */
+/**
+ * Whether a statement fixes the rule's network header for what follows (nft's protocol context,
+ * PROTO_BASE_NETWORK_HDR): a match on an ip, ip6 or arp header field, or on icmp, icmpv6 or igmp
+ * (their `meta nfproto` dependency), `meta nfproto` and `ether type`.
+ */
+function fixesNetwork(st: NftStmt): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || !x || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const i of x) walk(i);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (
+      o['kind'] === 'payload' &&
+      ['ip', 'ip6', 'arp', 'icmp', 'icmpv6', 'igmp'].includes(String(o['proto']))
+    )
+      found = true;
+    else if (o['kind'] === 'payload' && o['proto'] === 'ether' && o['field'] === 'type') found = true;
+    else if (o['kind'] === 'meta' && o['key'] === 'nfproto') found = true;
+    else for (const k in o) if (k !== 'pos') walk(o[k]);
+  };
+  if (st.kind === 'match') walk([st.left, st.right]);
+  return found;
+}
+
 export function anonSets(r: NftRule): number {
   let n = 0;
   const walk = (x: unknown): void => {
@@ -4258,6 +4345,8 @@ export function anonSets(r: NftRule): number {
     else if (x && typeof x === 'object') {
       const o = x as { kind?: string };
       if (o.kind === 'set' && 'elements' in o) n++;
+      // A meter's set takes a handle before its rule's too (see meter()).
+      else if (o.kind === 'other' && (o as { meter?: unknown }).meter) n++;
       const r = o as Record<string, unknown>;
       for (const k in r) if (k !== 'pos') walk(r[k]);
     }

@@ -106,7 +106,7 @@ for (const name of names) {
 }
 
 /** Fixtures nft 1.0.6 reads back with `nft -j -f` (see the head of this file). */
-const READ_BACK = ['docker', 'home-router', 'match-forms'];
+const READ_BACK = ['docker', 'home-router', 'match-forms', 'meter'];
 /** Where natbox's text printer (the language engineer's print.ts) still differs from nft. */
 const TEXT_PRINT_GAPS: Record<string, string> = {
   docker: 'print.ts names priority -100 of a nat output chain "dstnat" (nft prints -100)',

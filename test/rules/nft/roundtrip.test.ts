@@ -45,8 +45,10 @@ const finalStmt = fc.constantFrom(
   'quota 10 mbytes',
 );
 const natStmt = fc.oneof(
-  fc.tuple(ip4, port).map(([a, p]) => `tcp dport 80 dnat to ${a}:${p}`),
-  ip4.map((a) => `snat to ${a}`),
+  // An ip match before each address: an inet table wants the family fixed (nft 1.0.6: "ip or ip6
+  // must be specified with address for inet tables.").
+  fc.tuple(ip4, port).map(([a, p]) => `ip daddr 10.0.0.1 tcp dport 80 dnat to ${a}:${p}`),
+  ip4.map((a) => `ip saddr 10.0.0.0/8 snat to ${a}`),
   fc.constant('masquerade'),
   fc.constant('masquerade random,persistent'),
 );
