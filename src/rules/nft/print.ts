@@ -143,8 +143,21 @@ function printSet(s: NftSet, t: NftTable, o: PrintOpts): string {
   if (s.autoMerge) r += `\t\tauto-merge\n`;
   if (s.comment !== undefined) r += `\t\tcomment "${s.comment}"\n`;
   if (s.elements.length)
-    r += `\t\telements = ${setElems(s.elements, t.family, s.key.types.length > 1 ? undefined : s.key.types[0], false)}\n`;
+    r += `\t\telements = ${setElems(withSetCounter(s), t.family, s.key.types.length > 1 ? undefined : s.key.types[0], false)}\n`;
   return `${r}\t}\n`;
+}
+
+/**
+ * A set declared with `counter` gives each element without statements of its own a counter of
+ * its own (nft_set_elem_expr_setup instantiates the set's expressions), listed from 0 until
+ * packets count it (netfilter/nftables/listing.ts fills the engine's): nft 1.0.6 lists
+ * `10.0.0.1 counter packets 0 bytes 0` for an element written `10.0.0.1`.
+ */
+function withSetCounter(s: NftSet): readonly NftSetElem[] {
+  if (!s.stmts?.some((x) => x.kind === 'counter')) return s.elements;
+  return s.elements.map((e) =>
+    e.stmts?.length ? e : { ...e, stmts: [{ kind: 'counter', packets: 0, bytes: 0 }] },
+  );
 }
 
 const LINE_TYPES5 = new Set([
