@@ -986,17 +986,10 @@ export class ConntrackTable {
 
   /** The remembered failed lookup of entry e's tuple in direction dir (its index in missMemo), or -1. */
   private missOf(e: number, dir: number): number {
-    const rec = this.reci;
-    const t = e * this.rw + dir * 3;
-    const src = rec[t]!;
-    const dst = rec[t + 1]!;
-    const ports = rec[t + 2]!;
-    const proto = (rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
-    const m = this.missMemo;
     // Newest first: a new connection's reply tuple was the last lookup, its original a few before.
     for (let j = 1; j <= this.missCount; j++) {
       const k = ((this.missNext - j) & (MISS_MEMO - 1)) * 6;
-      if (m[k + 2] === src && m[k + 3] === dst && m[k + 4] === ports && m[k + 5] === proto) return k;
+      if (this.missHolds(k, e, dir)) return k;
     }
     return -1;
   }
