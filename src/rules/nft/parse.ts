@@ -1213,6 +1213,10 @@ class Parser {
       for (const k in r) if (k !== 'pos') visit(r[k]);
     };
     visit(rule.stmts);
+    for (const st of rule.stmts) {
+      if (st.kind === 'match' && st.right.kind === 'setref') setRefTypes(tb, st.left, st.right, false);
+      else if (st.kind === 'vmap' && st.map.kind === 'setref') setRefTypes(tb, st.key, st.map, true);
+    }
   }
 
   // ---- blocks ----
@@ -2078,6 +2082,18 @@ class Parser {
     let net: string | undefined =
       family === 'ip' || family === 'ip6' || family === 'arp' ? family : undefined;
     let l4: string | undefined;
+    // A set of transport protocols (`ip protocol { tcp, udp }`), in the order written: any one
+    // transport header after it conflicts with the first other protocol of the set (nft 1.0.6:
+    // `ip protocol { tcp, udp } tcp dport 20`, "udp vs. tcp").
+    let l4Set: string[] | undefined;
+    // The link layer's upper protocol is fixed (`ether type ip`, in bridge and netdev `meta
+    // protocol`, in inet `meta nfproto`, outside ip, ip6 and arp a network header's dependency):
+    // a VLAN header after it conflicts, "ether vs. vlan" (checked against nft 1.0.6).
+    let llFixed = false;
+    // A VLAN header or `ether type 8021q` came first: nothing after it conflicts with a VLAN.
+    let vlanOk = false;
+    const openLl = family === 'bridge' || family === 'netdev' || family === 'inet';
+    const VLAN_TYPES = new Set([0x8100, 0x88a8]);
     const NF: Readonly<Record<number, string>> = { 2: 'ip', 10: 'ip6' };
     const ETHER: Readonly<Record<number, string>> = { 0x0800: 'ip', 0x86dd: 'ip6', 0x0806: 'arp' };
     const conflict = (e: NftExpr, a: string, b: string): void => {
@@ -2099,13 +2115,38 @@ class Parser {
         walk(m.left);
         walk(m.right);
         const l = m.left;
-        if (
-          (m.op !== 'implicit' && m.op !== '==') ||
-          m.right.kind !== 'value' ||
-          typeof m.right.value !== 'number'
-        )
+        if (m.op !== 'implicit' && m.op !== '==') return;
+        if (m.right.kind === 'set') {
+          if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') llFixed = true;
+          else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
+            llFixed = true;
+          else if (
+            l4 === undefined &&
+            l4Set === undefined &&
+            ((l.kind === 'meta' && l.key === 'l4proto') ||
+              (l.kind === 'payload' &&
+                ((l.proto === 'ip' && l.field === 'protocol') ||
+                  (l.proto === 'ip6' && l.field === 'nexthdr'))))
+          ) {
+            l4Set = [];
+            for (const el of m.right.elements) {
+              if (el.key.kind !== 'value' || typeof el.key.value !== 'number') continue;
+              const p = symbolName('inet_proto', el.key.value);
+              if (p) l4Set.push(p === 'ipv6-icmp' ? 'icmpv6' : p);
+            }
+          }
           return;
+        }
+        if (m.right.kind !== 'value' || typeof m.right.value !== 'number') return;
         const v = m.right.value;
+        if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') {
+          llFixed = !VLAN_TYPES.has(v) && !vlanOk;
+          vlanOk ||= VLAN_TYPES.has(v);
+        } else if (
+          (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev')) ||
+          (l.kind === 'meta' && l.key === 'nfproto' && family === 'inet')
+        )
+          llFixed = true;
         if (l.kind === 'meta' && l.key === 'nfproto' && net === undefined) net = NF[v];
         else if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') net = ETHER[v] ?? net;
         else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
@@ -2128,11 +2169,45 @@ class Parser {
           if (net !== undefined && net !== p) conflict(e, net, p);
           else if (family === 'inet' && p === 'arp') conflict(e, 'inet', p);
           net ??= p;
+          if (openLl && !vlanOk) llFixed = true;
         } else if (TRANSPORT_PROTOS.has(p)) {
+          const other = l4Set?.find((q) => q !== p);
           if (family === 'arp') conflict(e, 'arp', p);
           else if (l4 !== undefined && l4 !== p) conflict(e, l4, p);
+          else if (other !== undefined) conflict(e, other, p);
           l4 ??= p;
+        } else if (p === 'vlan') {
+          if (llFixed) conflict(e, 'ether', 'vlan');
+          vlanOk = true;
+          llFixed = false;
         }
+        return;
+      }
+      // evaluate.c stmt_evaluate_reject: no reject of ARP, a TCP reset of TCP only, an ICMP code
+      // of the rule's network protocol ("ip vs ip6", without nft's usual period, at the code).
+      if (o['kind'] === 'reject') {
+        const r = o as unknown as Extract<NftStmt, { kind: 'reject' }>;
+        const at = r.pos ?? stmts[0]?.pos ?? pick(this.peek());
+        const type = r.with?.type;
+        if (net === 'arp' && family !== 'arp')
+          this.pending ??= new NftError(at, 'reject', 'cannot reject this network family');
+        else if (
+          type === 'tcp reset' &&
+          ((l4 !== undefined && l4 !== 'tcp') || l4Set?.some((q) => q !== 'tcp') === true)
+        )
+          this.pending ??= new NftError(at, 'reject', 'you cannot use tcp reset with this protocol');
+        else if ((type === 'icmp' && net === 'ip6') || (type === 'icmpv6' && net === 'ip'))
+          this.pending ??= new NftError(
+            this.rejectCodes.get(r) ?? at,
+            r.with?.code ?? '',
+            'conflicting protocols specified: ip vs ip6',
+          );
+        return;
+      }
+      // `ct original ip saddr` where the network header is another's (nft 1.0.6: "ip6 vs. ip").
+      if (o['kind'] === 'ct' && typeof o['family'] === 'string' && o['implied'] !== true) {
+        const f = o['family'];
+        if (net !== undefined && net !== f) conflict(o as unknown as NftExpr, net, f);
         return;
       }
       for (const k in o) if (k !== 'pos') walk(o[k]);
@@ -2666,6 +2741,8 @@ class Parser {
         throw new NftHeld(
           new NftError(left.pos ?? pos, t.text, 'Could not process rule: Operation not supported'),
         );
+      const bad = outOfRangeIn(left, value);
+      if (bad) throw new NftHeld(new NftError(bad.pos ?? value.pos ?? pos, '', bad.message));
       return { kind: 'set', target: left, value, pos };
     }
     if (this.eatWord('vmap')) {
@@ -2713,8 +2790,8 @@ class Parser {
             left.kind === 'misc' && left.words === 'rt nexthop' ? [this.nexthopType(tb)] : typesOf(left),
             left,
           );
-    const bad = valueOutOfRange(left, right);
-    if (bad) throw new NftHeld(new NftError(right.pos ?? pos, '', bad));
+    const bad = outOfRangeIn(left, right);
+    if (bad) throw new NftHeld(new NftError(bad.pos ?? right.pos ?? pos, '', bad.message));
     // evaluate.c expr_evaluate_relational OP_NEG: one value of a bitmask type.
     if (op === '!' && !(right.kind === 'value' && BITMASK_TYPES.has(right.type)))
       throw new NftHeld(new NftError(pos, '!', 'negation can only be used with singleton bitmask values'));
@@ -3084,8 +3161,12 @@ class Parser {
         c.text,
         `Could not parse ${table === 'icmp_code' ? 'ICMP' : table === 'icmpv6_code' ? 'ICMPv6' : 'ICMPX'} code`,
       );
-    return { kind: 'reject', with: { type: t.text, code: c.text }, pos };
+    const st: NftStmt = { kind: 'reject', with: { type: t.text, code: c.text }, pos };
+    this.rejectCodes.set(st, pick(c));
+    return st;
   }
+  /** Each `reject with icmp… CODE`'s code word, where nft puts a protocol conflict (protocolConflict). */
+  private readonly rejectCodes = new WeakMap<object, Pos>();
 
   private natArgs(tb: NftTable, type: 'snat' | 'dnat' | 'masquerade' | 'redirect', pos: Pos): NftStmt {
     let family: 'ip' | 'ip6' | undefined;
@@ -3813,7 +3894,8 @@ class Parser {
       !(type in SYMBOLS && lookupSymbol(type, w) !== undefined)
     ) {
       const lo = this.valueWord(t, w.slice(0, dash), type);
-      const hi = this.valueWord(t, w.slice(dash + 1), type);
+      // The high end at its own column (nft's errors of a value point at it: `1-4096`, 4096).
+      const hi = this.valueWord({ ...t, column: t.column + dash + 1 }, w.slice(dash + 1), type);
       // evaluate.c expr_evaluate_range: the low end above the high one.
       if (
         lo.kind === 'value' &&
@@ -4084,6 +4166,39 @@ const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>
   named(tb.chains, chainIndex, tb, name);
 const setNamed = (tb: NftTable, name: string): NftSet | undefined => named(tb.sets, setIndex, tb, name);
 
+/** Types nft never takes one for another (datatype_equal); the check below holds to these. */
+const STRICT_TYPES: ReadonlySet<string> = new Set(['ipv4_addr', 'ipv6_addr', 'inet_service', 'ether_addr']);
+
+/**
+ * A named set or map of another key type than the expression looked up in it (evaluate.c
+ * expr_evaluate_relational / expr_evaluate_map: "datatype mismatch, expected IPv4 address,
+ * expression has type IPv6 address", at the reference; a verdict map's "map expects …, mapping
+ * expression has type …"). Checked where both sides are addresses or services, the types nft
+ * never converts; a concatenation against one type, or one against a concatenation, likewise.
+ */
+function setRefTypes(
+  tb: NftTable,
+  left: NftExpr,
+  ref: Extract<NftExpr, { kind: 'setref' }>,
+  vmap: boolean,
+): void {
+  const set = setNamed(tb, ref.name);
+  if (!set) return;
+  const want = left.kind === 'concat' ? left.items.map(exprType) : [exprType(left)];
+  const have = set.key.types;
+  if (want.some((t) => t === undefined || !STRICT_TYPES.has(t)) || have.some((t) => !STRICT_TYPES.has(t)))
+    return;
+  if (want.length === have.length && want.every((t, k) => t === have[k])) return;
+  const describe = (ts: readonly (string | undefined)[]): string =>
+    ts.length === 1
+      ? describeType(ts[0]!)
+      : `concatenation of (${ts.map((t) => describeType(t!)).join(', ')})`;
+  const message = vmap
+    ? `datatype mismatch, map expects ${describe(have)}, mapping expression has type ${describe(want)}`
+    : `datatype mismatch, expected ${describe(want)}, expression has type ${describe(have)}`;
+  throw new NftError(ref.pos ?? left.pos!, `@${ref.name}`, message);
+}
+
 function describeType(t: string): string {
   switch (t) {
     case 'ipv4_addr':
@@ -4193,6 +4308,38 @@ function valueOutOfRange(left: NftExpr, right: NftExpr): string | undefined {
   const bits = valueBits(left);
   if (bits === undefined || right.value < 2 ** bits) return undefined;
   return `Value ${right.value} exceeds valid range 0-${2 ** bits - 1}`;
+}
+
+/**
+ * valueOutOfRange for each value of a right-hand side: a value, both ends of a range, each part of
+ * a concatenation (against its part of the key) and each element of an anonymous set, as nft
+ * evaluates each of them against the key's type (`vlan id { 1, 4096 }`: "Value 4096 exceeds valid
+ * range 0-4095" at 4096); the first that does not fit, with its position.
+ */
+function outOfRangeIn(left: NftExpr, right: NftExpr): { message: string; pos?: Pos } | undefined {
+  switch (right.kind) {
+    case 'value': {
+      const message = valueOutOfRange(left, right);
+      return message === undefined ? undefined : { message, ...(right.pos ? { pos: right.pos } : {}) };
+    }
+    case 'range':
+      return outOfRangeIn(left, right.low) ?? outOfRangeIn(left, right.high);
+    case 'concat':
+      if (left.kind !== 'concat') return undefined;
+      for (let k = 0; k < right.items.length && k < left.items.length; k++) {
+        const bad = outOfRangeIn(left.items[k]!, right.items[k]!);
+        if (bad) return bad;
+      }
+      return undefined;
+    case 'set':
+      for (const el of right.elements) {
+        const bad = outOfRangeIn(left, el.key);
+        if (bad) return bad;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** The constant operators of a value, loosest first (`|`, `^`, `&`, shifts) and their words. */

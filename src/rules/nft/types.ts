@@ -572,6 +572,29 @@ const RANGE_BITS: Readonly<Record<string, number>> = {
 };
 
 /**
+ * Widths of the IPv6 extension headers' integer fields (exthdr.c exthdr_protocols' templates; the
+ * protocols of `nexthdr` are checked as protocols).
+ */
+const EXTHDR_BITS: Readonly<Record<string, number>> = {
+  'hbh hdrlength': 8,
+  'rt hdrlength': 8,
+  'rt type': 8,
+  'rt seg-left': 8,
+  'srh last-entry': 8,
+  'srh flags': 8,
+  'srh tag': 16,
+  'srh seg-left': 8,
+  'frag reserved': 8,
+  'frag frag-off': 13,
+  'frag reserved2': 2,
+  'frag more-fragments': 1,
+  'dst hdrlength': 8,
+  'mh hdrlength': 8,
+  'mh reserved': 8,
+  'mh checksum': 16,
+};
+
+/**
  * The width in bits a value compared with `e` must fit (payload fields, raw payloads, `ct zone`,
  * marks, socket flags), or undefined where natbox does not check it.
  */
@@ -585,6 +608,8 @@ export function valueBits(e: NftExpr): number | undefined {
       return e.key === 'zone' ? 16 : e.key === 'mark' ? 32 : undefined;
     case 'meta':
       return e.key === 'mark' ? 32 : undefined;
+    case 'exthdr':
+      return e.hdr === 'exthdr' ? EXTHDR_BITS[`${e.name} ${e.field ?? ''}`] : undefined;
     case 'misc': {
       if (/^socket (transparent|wildcard)$/.test(e.words)) return 1;
       const m = /^tcp option @\d+,\d+,(\d+)$/.exec(e.words);

@@ -374,6 +374,104 @@ const CONFLICTS: ReadonlyArray<readonly [family: string, rule: string, answer: s
   ['inet', 'tcp dport 1 th dport 2', 'ok'],
   ['bridge', 'meta protocol ip ip6 saddr ::1', '4:20: conflicting protocols specified: ip vs. ip6'],
   ['netdev', 'ip saddr 1.2.3.4 ip6 saddr ::1', '4:20: conflicting protocols specified: ip vs. ip6'],
+  // Session 19 (nft 1.0.6 -c here): a set of transport protocols, then one protocol's header.
+  ['ip', 'ip protocol { tcp, udp } tcp dport 20', '4:28: conflicting protocols specified: udp vs. tcp'],
+  ['ip', 'ip protocol { udp, tcp } udp dport 20', '4:28: conflicting protocols specified: tcp vs. udp'],
+  ['ip', 'meta l4proto { udp, tcp } tcp dport 20', '4:29: conflicting protocols specified: udp vs. tcp'],
+  ['ip', 'ip protocol { 6, 17 } tcp dport 20', '4:25: conflicting protocols specified: udp vs. tcp'],
+  ['ip', 'ip protocol { tcp } udp dport 20', '4:23: conflicting protocols specified: tcp vs. udp'],
+  [
+    'ip',
+    'ip protocol { sctp, udp, tcp } tcp dport 20',
+    '4:34: conflicting protocols specified: sctp vs. tcp',
+  ],
+  [
+    'ip',
+    'ip protocol { tcp, udp, sctp } sctp dport 20',
+    '4:34: conflicting protocols specified: tcp vs. sctp',
+  ],
+  [
+    'ip',
+    'ip protocol { tcp, icmp } icmp type echo-request',
+    '4:29: conflicting protocols specified: tcp vs. icmp',
+  ],
+  [
+    'ip',
+    'ip protocol { tcp, udp } meta l4proto tcp tcp dport 20',
+    '4:45: conflicting protocols specified: udp vs. tcp',
+  ],
+  ['ip', 'ip protocol { tcp, udp } th dport 20', 'ok'],
+  ['ip', 'ip protocol != { tcp, udp } tcp dport 20', 'ok'],
+  ['ip', 'ip protocol != tcp udp dport 20', 'ok'],
+  ['ip', 'meta l4proto { tcp, udp } @th,16,16 22', 'ok'],
+  // A VLAN header where the link layer's upper protocol is fixed.
+  ['bridge', 'ether type ip vlan id 1', '4:17: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ether type arp vlan id 1', '4:18: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ether type ip vlan type ip', '4:17: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'meta protocol ip vlan id 1', '4:20: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ip saddr 1.2.3.4 vlan id 1', '4:20: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ip protocol tcp vlan id 1', '4:19: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'arp htype 1 vlan id 1', '4:15: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ether type { ip, ip6 } vlan id 1', '4:26: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'meta protocol { ip, ip6 } vlan id 1', '4:29: conflicting protocols specified: ether vs. vlan'],
+  ['netdev', 'meta protocol 8021q vlan id 1', '4:23: conflicting protocols specified: ether vs. vlan'],
+  ['netdev', 'ip saddr 1.2.3.4 vlan id 1', '4:20: conflicting protocols specified: ether vs. vlan'],
+  ['inet', 'meta nfproto ipv4 vlan id 1', '4:21: conflicting protocols specified: ether vs. vlan'],
+  ['inet', 'ip saddr 1.2.3.4 vlan id 1', '4:20: conflicting protocols specified: ether vs. vlan'],
+  ['ip', 'ether type ip vlan id 1', '4:17: conflicting protocols specified: ether vs. vlan'],
+  ['bridge', 'ether type 8021q vlan id 1', 'ok'],
+  ['bridge', 'ether type ip ether type 8021q vlan id 1', 'ok'],
+  ['bridge', 'ether type != ip vlan id 1', 'ok'],
+  ['bridge', 'vlan id 1 ether type ip vlan id 2', 'ok'],
+  ['bridge', 'vlan id 1 ip saddr 1.2.3.4 vlan id 2', 'ok'],
+  ['bridge', 'ether type 8021q ip saddr 1.2.3.4 vlan id 1', 'ok'],
+  ['bridge', 'ether saddr 00:01:02:03:04:05 vlan id 1', 'ok'],
+  ['bridge', 'tcp dport 22 vlan id 1', 'ok'],
+  ['inet', 'tcp dport 22 vlan id 1', 'ok'],
+  ['inet', 'meta protocol ip vlan id 1', 'ok'],
+  ['ip', 'vlan id 1', 'ok'],
+  ['ip', 'ip saddr 1.2.3.4 vlan id 1', 'ok'],
+  ['ip', 'meta protocol ip vlan id 1', 'ok'],
+  // A ct address of the other family than the rule's network header.
+  [
+    'inet',
+    'meta nfproto ipv6 ct original ip saddr 1.2.3.4',
+    '4:21: conflicting protocols specified: ip6 vs. ip',
+  ],
+  [
+    'inet',
+    'meta nfproto ipv4 ct original ip6 saddr ::1',
+    '4:21: conflicting protocols specified: ip vs. ip6',
+  ],
+  ['inet', 'ip6 saddr ::1 ct original ip saddr 1.2.3.4', '4:17: conflicting protocols specified: ip6 vs. ip'],
+  ['ip6', 'ct original ip saddr 1.2.3.4', '4:3: conflicting protocols specified: ip6 vs. ip'],
+  ['inet', 'meta nfproto ipv4 ct original ip saddr 1.2.3.4', 'ok'],
+  ['inet', 'ct original ip saddr 1.2.3.4 ip6 saddr ::1', 'ok'],
+  // reject (bridge-reject.t, inet-reject.t, ip-reject.t, ip6-reject.t, netdev-reject.t).
+  ['ip', 'reject with icmpv6 no-route', '4:22: conflicting protocols specified: ip vs ip6'],
+  ['ip6', 'reject with icmp host-unreachable', '4:20: conflicting protocols specified: ip vs ip6'],
+  [
+    'inet',
+    'meta nfproto ipv6 reject with icmp host-unreachable',
+    '4:38: conflicting protocols specified: ip vs ip6',
+  ],
+  [
+    'bridge',
+    'ether type ip6 reject with icmp host-unreachable',
+    '4:35: conflicting protocols specified: ip vs ip6',
+  ],
+  ['ip', 'meta l4proto udp reject with tcp reset', '4:20: you cannot use tcp reset with this protocol'],
+  ['ip', 'ip protocol udp reject with tcp reset', '4:19: you cannot use tcp reset with this protocol'],
+  ['bridge', 'ether type arp reject', '4:18: cannot reject this network family'],
+  [
+    'ip',
+    'ip protocol { tcp, udp } reject with tcp reset',
+    '4:28: you cannot use tcp reset with this protocol',
+  ],
+  ['ip', 'tcp dport 22 reject with tcp reset', 'ok'],
+  ['inet', 'meta l4proto tcp reject with tcp reset', 'ok'],
+  ['inet', 'reject with icmpx admin-prohibited', 'ok'],
+  ['inet', 'meta nfproto ipv4 reject with icmp host-unreachable', 'ok'],
 ];
 
 test('headers of conflicting protocols: as nft 1.0.6 -c', () => {
@@ -406,8 +504,84 @@ const RANGES: readonly Case[] = [
   ['quota 2048 mbytes', 'ok'],
   ['limit rate 2048 mbytes/second', 'ok'],
   ['quota over 4096 mbytes used 1024 mbytes', 'ok', 'quota over 4096 mbytes used 1024 mbytes'],
+  // Session 19: each element of a set, and the value of a `set` statement (nft 1.0.6 -c here).
+  ['ip protocol { tcp, 256 }', '4:22: Protocol out of range'],
+  ['ip dscp set 64', '4:15: Value 64 exceeds valid range 0-63'],
+  ['ip ttl { 1, 256 }', '4:15: Value 256 exceeds valid range 0-255'],
+  ['tcp dport { 1-65536 }', '4:17: Service out of range'],
+  ['ip saddr . tcp dport { 1.2.3.4 . 65536 }', '4:36: Service out of range'],
+];
+
+const RANGES_IP6: readonly Case[] = [
+  ['ip6 ecn set 4', '4:15: Value 4 exceeds valid range 0-3'],
+  ['ip6 dscp set 64', '4:16: Value 64 exceeds valid range 0-63'],
+  ['ip6 flowlabel set 1048576', '4:21: Value 1048576 exceeds valid range 0-1048575'],
+  ['ip6 flowlabel set 1048575', 'ok'],
+  ['srh tag { 0, 4-127, 0x10000 }', '4:23: Value 65536 exceeds valid range 0-65535'],
+  ['srh flags { 0, 4-127, 256 }', '4:25: Value 256 exceeds valid range 0-255'],
+  ['srh last-entry { 0, 4-127, 255 }', 'ok', 'srh last-entry { 0, 4-127, 255 }'],
+];
+
+const RANGES_BRIDGE: readonly Case[] = [
+  ['vlan id { 1, 2, 4, 100, 4096 }', '4:27: Value 4096 exceeds valid range 0-4095'],
+  ['vlan id { 1-4096 }', '4:15: Value 4096 exceeds valid range 0-4095'],
 ];
 
 test('queue numbers, ct labels, osf names, protocols and raw payloads past their range: as nft 1.0.6 -c', () => {
   check('ip', RANGES);
+  check('ip6', RANGES_IP6);
+  check('bridge', RANGES_BRIDGE);
+});
+
+/**
+ * Named sets and maps of another key type than the expression (inet-sets.t; session 19, each
+ * answer nft 1.0.6's `nft -c -f` here, the sets declared on lines 2-4, the rule on line 7).
+ */
+const SET_TYPES: readonly (readonly [family: string, rule: string, answer: string])[] = [
+  [
+    'inet',
+    'ip saddr != @set2 drop',
+    '7:15: datatype mismatch, expected IPv4 address, expression has type IPv6 address',
+  ],
+  [
+    'inet',
+    'ip6 daddr @set1 drop',
+    '7:13: datatype mismatch, expected IPv6 address, expression has type IPv4 address',
+  ],
+  [
+    'inet',
+    'tcp dport @set1 drop',
+    '7:13: datatype mismatch, expected internet network service, expression has type IPv4 address',
+  ],
+  [
+    'inet',
+    'ip6 daddr vmap @m1',
+    '7:18: datatype mismatch, map expects IPv4 address, mapping expression has type IPv6 address',
+  ],
+  [
+    'inet',
+    'ip6 daddr @m1',
+    '7:13: datatype mismatch, expected IPv6 address, expression has type IPv4 address',
+  ],
+  [
+    'inet',
+    'ip saddr . tcp dport @set1',
+    '7:24: datatype mismatch, expected concatenation of (IPv4 address, internet network service), expression has type IPv4 address',
+  ],
+  ['inet', 'ip saddr @set1 drop', 'ok'],
+  ['inet', 'ip saddr vmap @m1', 'ok'],
+];
+
+test('named sets and maps of another key type: as nft 1.0.6 -c', () => {
+  for (const [family, rule, want] of SET_TYPES) {
+    const text = `table ${family} t {\n\tset set1 { type ipv4_addr; }\n\tset set2 { type ipv6_addr; }\n\tmap m1 { type ipv4_addr : verdict; }\n\tchain c {\n\t\t${INPUT}\n\t\t${rule}\n\t}\n}\n`;
+    const r = loadNftRules(
+      text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
+      { wholeFile: true },
+    );
+    const got = r.ok
+      ? 'ok'
+      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    assert.equal(got, want, `${family}: ${rule}`);
+  }
 });

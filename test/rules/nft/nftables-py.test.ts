@@ -58,8 +58,14 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * 4,947 (97.6 %); then, with queue numbers, ct labels, osf names, protocols and 0-bit raw
  * payloads checked against their range, 4,978 (98.2 %); then, with no gbytes (nft 1.0.6 has
  * none, and lists 2048 mbytes as such), 4,984 of 5,070 (98.3 %) and 4,552 of 4,609 (98.8 %).
+ *
+ * Session 19 (each checked against the real nft 1.0.6 here, nft-c-leftovers.test.ts): with each
+ * element of a set and the value of a `set` statement checked against the field's range, and the
+ * conflicts of a set of transport protocols, of a VLAN header after the link layer's protocol
+ * and of a ct address of the other family, 5,018 of 5,070 (99.0 %); then, with named sets of
+ * another address type and reject's protocol checks, 5,038 (99.4 %).
  */
-const AGREE_FLOOR = 0.985;
+const AGREE_FLOOR = 0.993;
 const LISTED_FLOOR = 0.987;
 
 interface Case {
