@@ -2792,7 +2792,32 @@ class Parser {
           );
     const bad = outOfRangeIn(left, right);
     if (bad) throw new NftHeld(new NftError(bad.pos ?? right.pos ?? pos, '', bad.message));
-    // evaluate.c expr_evaluate_relational OP_NEG: one value of a bitmask type.
+    // The bridge's meta keys exist in bridge tables only (nft_meta_bridge; elsewhere the kernel's
+    // nft_meta_get_init answers EOPNOTSUPP, which nft puts at the expression).
+    if (left.kind === 'meta' && BRIDGE_META.has(left.key) && tb.family !== 'bridge')
+      throw new NftHeld(
+        new NftError(left.pos ?? pos, left.key, 'Could not process rule: Operation not supported'),
+      );
+    // rt.c expr_evaluate_rt: `rt nexthop` without ip/ip6 where neither the table nor a `meta
+    // nfproto` before it gives the family.
+    if (
+      left.kind === 'misc' &&
+      left.words === 'rt nexthop' &&
+      tb.family !== 'ip' &&
+      tb.family !== 'ip6' &&
+      this.ruleNf === undefined
+    )
+      throw new NftHeld(
+        new NftError(
+          left.pos ?? pos,
+          'rt',
+          'cannot determine ip protocol version, use "ip nexthop" or "ip6 nexthop" instead',
+        ),
+      );
+    // evaluate.c expr_evaluate_relational OP_NEG: not after a binary operation, at the rule's left.
+    if (op === '!' && left.kind === 'binop')
+      throw new NftHeld(new NftError(left.pos ?? pos, '!', 'cannot combine negation with binary expression'));
+    // One value of a bitmask type.
     if (op === '!' && !(right.kind === 'value' && BITMASK_TYPES.has(right.type)))
       throw new NftHeld(new NftError(pos, '!', 'negation can only be used with singleton bitmask values'));
     // `tcp flags syn / fin,syn,rst,ack`: the value under a mask.
@@ -3328,6 +3353,9 @@ class Parser {
   private queueArgs(tb: NftTable, pos: Pos): NftStmt {
     const flags: ('bypass' | 'fanout')[] = [];
     let num: NftExpr | undefined;
+    // Where nft puts "fanout requires a range": the number after `flags fanout`, `num N` when the
+    // flag comes after it.
+    let numAt: Pos | undefined;
     for (;;) {
       if (this.eatWord('flags')) {
         do flags.push(this.next().text as 'bypass');
@@ -3337,9 +3365,14 @@ class Parser {
         const kw = this.next();
         const isNum = kw.text === 'num';
         const nt = this.peek();
+        numAt = flags.length > 0 ? pick(nt) : pick(kw);
         if (isNum && !(nt.kind === 'var' || (nt.kind === 'word' && /^\d/.test(nt.text))))
           this.fail(nt, "number or '$'");
         num = this.rhs(tb, ['integer']);
+        // parser_bison.y queue_stmt_expr: `to` takes a number, a range, a hash, numgen or a map; a
+        // bare key (`queue to oif`) wants its `.` or `map` next.
+        if (!isNum && (num.kind === 'meta' || num.kind === 'payload' || num.kind === 'ct'))
+          this.fail(this.peek(), '. or map');
         // evaluate.c stmt_evaluate_queue: a queue number is 16 bits, a hash or numgen's too.
         if (num.kind === 'value' && typeof num.value === 'number' && num.value > 65535)
           this.pending ??= new NftError(kw, kw.text, `Value ${num.value} exceeds valid range 0-65535`);
@@ -3350,6 +3383,9 @@ class Parser {
         this.eatPunct(',');
       } else break;
     }
+    // evaluate.c stmt_evaluate_queue: fanout spreads over a range of queues.
+    if (flags.includes('fanout') && num !== undefined && num.kind !== 'range')
+      this.pending ??= new NftError(numAt ?? pos, '', 'fanout requires a range to be specified');
     return { kind: 'queue', ...(num ? { num } : {}), ...(flags.length ? { flags } : {}), pos };
   }
 
@@ -3559,6 +3595,10 @@ class Parser {
       if (w === 'rt' && (this.isWord('ip') || this.isWord('ip6'))) take();
       if (w === 'osf' && this.isWord('ttl')) {
         take();
+        // osf.c osf_ttl: loose or skip (parser_bison.y: "invalid ttl option" at the word).
+        const tt = this.peek();
+        if (!(this.isWord('loose') || this.isWord('skip')))
+          throw new NftError(tt, tt.text, 'invalid ttl option');
         take();
       }
       if (w === 'ipsec') {
@@ -4165,6 +4205,15 @@ function checkMapVerdicts(rs: NftRuleset): void {
 const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>
   named(tb.chains, chainIndex, tb, name);
 const setNamed = (tb: NftTable, name: string): NftSet | undefined => named(tb.sets, setIndex, tb, name);
+
+const BRIDGE_META: ReadonlySet<string> = new Set([
+  'ibrname',
+  'obrname',
+  'ibriport',
+  'obriport',
+  'ibrpvid',
+  'ibrvproto',
+]);
 
 /** Types nft never takes one for another (datatype_equal); the check below holds to these. */
 const STRICT_TYPES: ReadonlySet<string> = new Set(['ipv4_addr', 'ipv6_addr', 'inet_service', 'ether_addr']);

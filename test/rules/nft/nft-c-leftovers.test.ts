@@ -472,6 +472,26 @@ const CONFLICTS: ReadonlyArray<readonly [family: string, rule: string, answer: s
   ['inet', 'meta l4proto tcp reject with tcp reset', 'ok'],
   ['inet', 'reject with icmpx admin-prohibited', 'ok'],
   ['inet', 'meta nfproto ipv4 reject with icmp host-unreachable', 'ok'],
+  // Other checks of nft's evaluation and grammar (any-queue.t, inet-osf.t, inet-tcp.t,
+  // inet-meta.t, ip-meta.t, inet-rt.t).
+  ['ip', 'queue flags fanout num 1', '4:26: fanout requires a range to be specified'],
+  ['ip', 'queue num 1 fanout', '4:9: fanout requires a range to be specified'],
+  ['ip', 'queue flags fanout to symhash mod 65536', '4:25: fanout requires a range to be specified'],
+  ['ip', 'queue to ip saddr', '4:20: syntax error, unexpected newline, expecting . or map'],
+  ['ip', 'queue to oif', '4:15: syntax error, unexpected newline, expecting . or map'],
+  ['ip', 'osf ttl nottl name "Linux"', '4:11: invalid ttl option'],
+  ['ip', 'osf ttl skip name "Linux"', 'ok'],
+  ['ip', 'osf ttl loose name "Linux"', 'ok'],
+  ['ip', 'tcp flags & syn ! syn', '4:3: cannot combine negation with binary expression'],
+  ['ip', 'meta mark & 0xff ! 0x1', '4:3: cannot combine negation with binary expression'],
+  ['ip', 'meta ibrname "br0"', '4:3: Could not process rule: Operation not supported'],
+  ['inet', 'meta obrname "br0"', '4:3: Could not process rule: Operation not supported'],
+  [
+    'inet',
+    'rt nexthop 192.168.0.1',
+    '4:3: cannot determine ip protocol version, use "ip nexthop" or "ip6 nexthop" instead',
+  ],
+  ['inet', 'meta nfproto ipv4 rt nexthop 192.168.0.1', 'ok'],
 ];
 
 test('headers of conflicting protocols: as nft 1.0.6 -c', () => {

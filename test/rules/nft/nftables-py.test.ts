@@ -63,9 +63,12 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * element of a set and the value of a `set` statement checked against the field's range, and the
  * conflicts of a set of transport protocols, of a VLAN header after the link layer's protocol
  * and of a ct address of the other family, 5,018 of 5,070 (99.0 %); then, with named sets of
- * another address type and reject's protocol checks, 5,038 (99.4 %).
+ * another address type and reject's protocol checks, 5,038 (99.4 %); then, with queue's fanout
+ * and `to` forms, osf's ttl words, negation after a binary operation, the bridge's meta keys
+ * outside bridge and `rt nexthop` without a family in inet, 5,063 (99.9 %: of the seven left,
+ * two are refused by tests/py and taken by the real nft 1.0.6 here).
  */
-const AGREE_FLOOR = 0.993;
+const AGREE_FLOOR = 0.998;
 const LISTED_FLOOR = 0.987;
 
 interface Case {
