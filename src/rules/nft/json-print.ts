@@ -18,7 +18,7 @@ import type {
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
 import { CT_TIMEOUT_STATES, ctHelperL3proto, formatHour } from './types.ts';
-import { natFamily, stmtText } from './print.ts';
+import { CT_NO_DIR, natFamily, stmtText } from './print.ts';
 import { listOrder } from './normalise.ts';
 import {
   BITMASK_TYPES,
@@ -475,7 +475,7 @@ export function exprJson(e: NftExpr): JOut {
       return { meta: { key: e.key } };
     case 'ct': {
       const o: JObj = { key: e.family ? `${e.family} ${e.key}` : e.key };
-      if (e.dir) o['dir'] = e.dir;
+      if (e.dir && !CT_NO_DIR.has(e.key)) o['dir'] = e.dir;
       return { ct: o };
     }
     case 'fib':

@@ -15,6 +15,7 @@ import {
   parseIpv6,
   symbolName,
 } from './types.ts';
+import { payloadMergeOrder } from './payload-merge.ts';
 
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
@@ -28,6 +29,9 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     } else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
+  // nft's payload merge reorders adjacent header fields (payload-merge.ts).
+  const merged = payloadMergeOrder(s, family);
+  for (let k = 0; k < s.length; k++) s[k] = merged[k]!;
   // `rt nexthop` lists with the family its value has (rt.c: `rt ip nexthop`, `rt ip6 nexthop`).
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
@@ -329,6 +333,39 @@ export function spanOf(e: NftExpr): Span | undefined {
     if (!a) return undefined;
     const host = (1n << BigInt(a.bits - e.len)) - 1n;
     return { lo: a.n & ~host, hi: (a.n & ~host) | host, type: a.type, bits: a.bits };
+  }
+  return undefined;
+}
+
+/**
+ * The first of `added` that overlaps another interval of an interval set holding `existing`
+ * (intervals.c set_overlap, nft 1.0.6, for a set without `auto-merge` and for every map:
+ * "conflicting intervals specified"): in the order of the low ends, an interval that starts at or
+ * before the highest end so far; of the two, the added one (the later when both are). The same
+ * interval twice is one. Undefined when none overlaps (or the keys are not single intervals).
+ */
+export function firstOverlap(
+  existing: readonly NftSetElem[],
+  added: readonly NftSetElem[],
+): NftSetElem | undefined {
+  const spans: { e: NftSetElem; s: Span; added: boolean }[] = [];
+  for (const e of existing) {
+    const sp = spanOf(e.key);
+    if (sp) spans.push({ e, s: sp, added: false });
+  }
+  for (const e of added) {
+    const sp = spanOf(e.key);
+    if (sp) spans.push({ e, s: sp, added: true });
+  }
+  // Stable: at the same low end, what the set held comes first.
+  spans.sort((a, b) => (a.s.lo < b.s.lo ? -1 : a.s.lo > b.s.lo ? 1 : 0));
+  let top: (typeof spans)[number] | undefined;
+  for (const c of spans) {
+    if (top !== undefined && c.s.lo <= top.s.hi && !(c.s.lo === top.s.lo && c.s.hi === top.s.hi)) {
+      if (c.added) return c.e;
+      if (top.added) return top.e;
+    }
+    if (top === undefined || c.s.hi > top.s.hi) top = c;
   }
   return undefined;
 }

@@ -53,7 +53,14 @@ import {
   synproxyFlags,
   TRANSPORT_PROTOS,
 } from './types.ts';
-import { addElements, normaliseRule, normaliseSet, refreshExisting, spanOf } from './normalise.ts';
+import {
+  addElements,
+  firstOverlap,
+  normaliseRule,
+  normaliseSet,
+  refreshExisting,
+  spanOf,
+} from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 import { expr as printExpr, stmtText } from './print.ts';
 import { bridgePrio, PRIO_NAMES } from './prio.ts';
@@ -914,6 +921,7 @@ class Parser {
         const set = setNamed(tb, name.text);
         if (!set) throw new NftError(name, name.text, 'Could not process rule: No such file or directory');
         const lit = this.setLiteral(set.key.types, set.isMap ? set.data?.types : undefined, set.key.typeof);
+        this.overlapCheck(set, set.elements, lit);
         addElements(set, lit);
         return this.endOfCommand();
       }
@@ -959,6 +967,7 @@ class Parser {
     const old = setNamed(tb, set.name);
     if (old) {
       if (exclusive) throw new NftError(name, name.text, 'Could not process rule: File exists');
+      this.overlapCheck(old, old.elements, set.elements);
       refreshExisting(old, set.elements);
       old.elements.push(...set.elements);
       normaliseSet(old);
@@ -1931,8 +1940,18 @@ class Parser {
       elements,
       pos: pick(name),
     };
+    this.overlapCheck(set, [], elements);
     normaliseSet(set);
     return set;
+  }
+
+  /** Elements `added` to interval set `set` holding `existing` overlap (firstOverlap): nft's error. */
+  private overlapCheck(set: NftSet, existing: readonly NftSetElem[], added: readonly NftSetElem[]): void {
+    if (!set.flags.includes('interval') || (set.autoMerge && !set.isMap) || set.key.types.length !== 1)
+      return;
+    const bad = firstOverlap(existing, added);
+    const at = bad?.key.pos ?? bad?.pos;
+    if (at) throw new NftError(at, '', 'conflicting intervals specified');
   }
 
   private eatColon(): boolean {

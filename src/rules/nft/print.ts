@@ -31,6 +31,9 @@ import {
   symbolName,
 } from './types.ts';
 
+/** ct keys nft 1.0.6 lists without their direction (`ct original protocol 17`: `ct protocol udp`). */
+export const CT_NO_DIR: ReadonlySet<string> = new Set(['protocol', 'l3proto']);
+
 export interface PrintOpts {
   /** `nft -a`: each object's handle. */
   readonly handles?: boolean;
@@ -761,7 +764,8 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       // `meta secpath` is the older name of `meta ipsec` (meta.c), which nft 1.0.6 lists.
       return META_UNQUALIFIED.has(e.key) ? e.key : `meta ${e.key === 'secpath' ? 'ipsec' : e.key}`;
     case 'ct':
-      return `ct ${e.dir ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
+      // ct.c: protocol and l3proto are the same both ways; nft 1.0.6 lists them without a direction.
+      return `ct ${e.dir && !CT_NO_DIR.has(e.key) ? `${e.dir} ` : ''}${e.family ? `${e.family} ` : ''}${e.key}`;
     case 'fib':
       return `fib ${e.flags.join(' . ')} ${e.result}`;
     case 'numgen':

@@ -69,7 +69,9 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * two are refused by tests/py and taken by the real nft 1.0.6 here).
  */
 const AGREE_FLOOR = 0.998;
-const LISTED_FLOOR = 0.987;
+// Session 19: with nft's payload merge order (payload-merge.ts), ct protocol without a direction
+// and tests/py's `{ a, b}` compared as nft prints it, `{ a, b }`: 4,581 of 4,609 (99.4 %).
+const LISTED_FLOOR = 0.993;
 
 interface Case {
   readonly file: string;
@@ -192,7 +194,12 @@ test("nftables' own tests/py: natbox reads and lists their rules as nft 1.0.6 do
       .filter((l) => l.startsWith('\t\t'))
       .map((l) => l.trim())
       .join(' | ');
-    if (got === c.listed || (c.rule.includes('{') && sameSetElements(c.listed, got))) listedSame++;
+    // tests/py writes some listings with `{ a, b}` where nft 1.0.6 prints `{ a, b }` (checked here:
+    // `icmp id 22` lists as `icmp type { echo-reply, echo-request } icmp id 22`): braces compare
+    // with their spaces evened out, and a listing with a set compares its elements in any order.
+    const even = (t: string): string => t.replace(/\{\s*/g, '{ ').replace(/\s*\}/g, ' }');
+    const want = even(c.listed);
+    if (got === want || (want.includes('{') && sameSetElements(want, got))) listedSame++;
     else if (say) console.log(`${c.file} [${c.family}] ${c.rule}: lists as ${c.listed}; natbox: ${got}`);
   }
   const agreeShare = agree / all.length;
