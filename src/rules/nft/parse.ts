@@ -2109,6 +2109,8 @@ class Parser {
     // protocol`, in inet `meta nfproto`, outside ip, ip6 and arp a network header's dependency):
     // a VLAN header after it conflicts, "ether vs. vlan" (checked against nft 1.0.6).
     let llFixed = false;
+    // The ICMP type the rule has fixed so far (a match or a field's dependency).
+    let icmpType: number | undefined;
     // A VLAN header or `ether type 8021q` came first: nothing after it conflicts with a VLAN.
     let vlanOk = false;
     const openLl = family === 'bridge' || family === 'netdev' || family === 'inet';
@@ -2158,6 +2160,8 @@ class Parser {
         }
         if (m.right.kind !== 'value' || typeof m.right.value !== 'number') return;
         const v = m.right.value;
+        if (l.kind === 'payload' && (l.proto === 'icmp' || l.proto === 'icmpv6') && l.field === 'type')
+          icmpType = v;
         if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') {
           llFixed = !VLAN_TYPES.has(v) && !vlanOk;
           vlanOk ||= VLAN_TYPES.has(v);
@@ -2184,6 +2188,22 @@ class Parser {
       if (o['kind'] === 'payload' && typeof o['proto'] === 'string') {
         const e = o as unknown as NftExpr;
         const p = o['proto'];
+        // payload.c payload_gen_icmp_dependency: a field of one ICMP type (echo's id and sequence,
+        // unreachable's mtu, redirect's gateway) after a match of another type, or after a field
+        // of another ("incompatible icmp match: rule has 2, need 3", at the field).
+        const need = p === 'icmp' || p === 'icmpv6' ? ICMP_NEEDS[`${p} ${String(o['field'])}`] : undefined;
+        if (need !== undefined) {
+          const echo = need === 8 || need === 128;
+          const ok = echo && need === 128 ? icmpType === 128 || icmpType === 129 : icmpType === need;
+          // For ICMP, echo-reply is type 0: nft takes 0 as "no type yet".
+          if (!ok && icmpType !== undefined && icmpType !== 0)
+            this.pending ??= new NftError(
+              e.pos ?? stmts[0]?.pos ?? pick(this.peek()),
+              '',
+              `incompatible icmp match: rule has ${icmpType}, need ${need}`,
+            );
+          if (!ok) icmpType = need;
+        }
         if (p === 'ip' || p === 'ip6' || p === 'arp') {
           if (net !== undefined && net !== p) conflict(e, net, p);
           else if (family === 'inet' && p === 'arp') conflict(e, 'inet', p);
@@ -2220,6 +2240,18 @@ class Parser {
             this.rejectCodes.get(r) ?? at,
             r.with?.code ?? '',
             'conflicting protocols specified: ip vs ip6',
+          );
+        return;
+      }
+      // evaluate.c stmt_evaluate_tproxy / nat_evaluate_family: `tproxy ip6 to …` or `dnat ip to
+      // …` where the rule's network header is the other family, at the statement.
+      if ((o['kind'] === 'tproxy' || o['kind'] === 'nat') && typeof o['family'] === 'string') {
+        const f = o['family'];
+        if (net !== undefined && (net === 'ip' || net === 'ip6') && net !== f)
+          this.pending ??= new NftError(
+            (o['pos'] as Pos | undefined) ?? stmts[0]?.pos ?? pick(this.peek()),
+            o['kind'] === 'nat' ? String(o['type']) : 'tproxy',
+            `conflicting protocols specified: ${net} vs. ${f}. You must specify ip or ip6 family in ${o['kind'] === 'nat' ? 'nat' : 'tproxy'} statement`,
           );
         return;
       }
@@ -2817,6 +2849,9 @@ class Parser {
       throw new NftHeld(
         new NftError(left.pos ?? pos, left.key, 'Could not process rule: Operation not supported'),
       );
+    // rt.c: IPv6's next hop in an ip table never matches.
+    if (left.kind === 'misc' && left.words === 'rt ip6 nexthop' && tb.family === 'ip')
+      throw new NftHeld(new NftError(left.pos ?? pos, 'rt', 'ip6 nexthop will not match'));
     // rt.c expr_evaluate_rt: `rt nexthop` without ip/ip6 where neither the table nor a `meta
     // nfproto` before it gives the family.
     if (
@@ -4224,6 +4259,17 @@ function checkMapVerdicts(rs: NftRuleset): void {
 const chainNamed = (tb: NftTable, name: string): NftChain | undefined =>
   named(tb.chains, chainIndex, tb, name);
 const setNamed = (tb: NftTable, name: string): NftSet | undefined => named(tb.sets, setIndex, tb, name);
+
+/** The ICMP type a field's dependency needs (proto.c icmp_dep: echo, dest-unreach, redirect). */
+const ICMP_NEEDS: Readonly<Record<string, number>> = {
+  'icmp id': 8,
+  'icmp sequence': 8,
+  'icmp mtu': 3,
+  'icmp gateway': 5,
+  'icmpv6 id': 128,
+  'icmpv6 sequence': 128,
+  'icmpv6 mtu': 2,
+};
 
 const BRIDGE_META: ReadonlySet<string> = new Set([
   'ibrname',

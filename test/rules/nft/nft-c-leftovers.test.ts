@@ -492,6 +492,27 @@ const CONFLICTS: ReadonlyArray<readonly [family: string, rule: string, answer: s
     '4:3: cannot determine ip protocol version, use "ip nexthop" or "ip6 nexthop" instead',
   ],
   ['inet', 'meta nfproto ipv4 rt nexthop 192.168.0.1', 'ok'],
+  // ICMP fields of one type after a match or field of another (ip-icmp.t).
+  ['ip', 'icmp code != 1 icmp type 2 icmp mtu 5', '4:30: incompatible icmp match: rule has 2, need 3'],
+  ['ip', 'icmp type 2 icmp id 5', '4:15: incompatible icmp match: rule has 2, need 8'],
+  ['ip', 'icmp type 3 icmp gateway 5', '4:15: incompatible icmp match: rule has 3, need 5'],
+  ['ip', 'icmp id 5 icmp mtu 5', '4:13: incompatible icmp match: rule has 8, need 3'],
+  ['ip', 'icmp mtu 5 icmp id 5', '4:14: incompatible icmp match: rule has 3, need 8'],
+  ['ip6', 'icmpv6 type 1 icmpv6 mtu 5', '4:17: incompatible icmp match: rule has 1, need 2'],
+  ['ip6', 'icmpv6 type 1 icmpv6 id 5', '4:17: incompatible icmp match: rule has 1, need 128'],
+  ['ip', 'icmp type echo-reply icmp id 5', 'ok'],
+  ['ip', 'icmp type 3 icmp mtu 5', 'ok'],
+  ['ip', 'icmp type != 2 icmp mtu 5', 'ok'],
+  ['ip', 'icmp type { 2, 3 } icmp mtu 5', 'ok'],
+  ['ip6', 'icmpv6 type echo-reply icmpv6 id 5', 'ok'],
+  ['ip6', 'icmpv6 type 2 icmpv6 mtu 5', 'ok'],
+  // A statement's family against the rule's network header (inet-tproxy.t, inet-dnat.t, ip-rt.t).
+  [
+    'inet',
+    'ip protocol 6 tproxy ip6 to [2001:db8::1]',
+    '4:17: conflicting protocols specified: ip vs. ip6. You must specify ip or ip6 family in tproxy statement',
+  ],
+  ['ip', 'rt ip6 nexthop fd00::1', '4:3: ip6 nexthop will not match'],
 ];
 
 test('headers of conflicting protocols: as nft 1.0.6 -c', () => {

@@ -65,10 +65,13 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
  * and of a ct address of the other family, 5,018 of 5,070 (99.0 %); then, with named sets of
  * another address type and reject's protocol checks, 5,038 (99.4 %); then, with queue's fanout
  * and `to` forms, osf's ttl words, negation after a binary operation, the bridge's meta keys
- * outside bridge and `rt nexthop` without a family in inet, 5,063 (99.9 %: of the seven left,
- * two are refused by tests/py and taken by the real nft 1.0.6 here).
+ * outside bridge and `rt nexthop` without a family in inet, 5,063 (99.9 %); then, with ICMP
+ * fields of another type, tproxy's and NAT's family against the network header and `rt ip6
+ * nexthop` in ip, 5,067 (99.94 %: of the three left, two are refused by tests/py and taken by
+ * the real nft 1.0.6 here, `fib daddr . oif type local`; one is an IPv4 NAT address after `ip6
+ * daddr` in inet, nft's "Could not resolve hostname").
  */
-const AGREE_FLOOR = 0.998;
+const AGREE_FLOOR = 0.999;
 // Session 19: with nft's payload merge order (payload-merge.ts), ct protocol without a direction
 // and tests/py's `{ a, b}` compared as nft prints it, `{ a, b }`: 4,581 of 4,609 (99.4 %).
 const LISTED_FLOOR = 0.993;
