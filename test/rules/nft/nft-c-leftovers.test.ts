@@ -20,6 +20,15 @@ function load(family: string, rule: string, head = INPUT): ReturnType<typeof loa
   );
 }
 
+/** nft -c's answer to a whole file: `ok`, or the first error's `LINE:COLUMN: message`. */
+function answerOf(text: string): string {
+  const r = loadNftRules(
+    text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
+    { wholeFile: true },
+  );
+  return r.ok ? 'ok' : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+}
+
 function check(family: string, cases: readonly Case[], head = INPUT): void {
   for (const [rule, want, listed] of cases) {
     const r = load(family, rule, head);
@@ -185,13 +194,7 @@ const EXPECT: ReadonlyArray<readonly [family: string, body: string, answer: stri
 test('ct expectation objects: as nft 1.0.6 -c, and listed as nft lists them', () => {
   for (const [family, body, want] of EXPECT) {
     const text = `table ${family} t {\n\tct expectation e { ${body} }\n}\n`;
-    const r = loadNftRules(
-      text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
-      { wholeFile: true },
-    );
-    const got = r.ok
-      ? 'ok'
-      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    const got = answerOf(text);
     assert.equal(got, want, `${family}: ${body}`);
   }
   const text =
@@ -616,13 +619,7 @@ const SET_TYPES: readonly (readonly [family: string, rule: string, answer: strin
 test('named sets and maps of another key type: as nft 1.0.6 -c', () => {
   for (const [family, rule, want] of SET_TYPES) {
     const text = `table ${family} t {\n\tset set1 { type ipv4_addr; }\n\tset set2 { type ipv6_addr; }\n\tmap m1 { type ipv4_addr : verdict; }\n\tchain c {\n\t\t${INPUT}\n\t\t${rule}\n\t}\n}\n`;
-    const r = loadNftRules(
-      text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
-      { wholeFile: true },
-    );
-    const got = r.ok
-      ? 'ok'
-      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    const got = answerOf(text);
     assert.equal(got, want, `${family}: ${rule}`);
   }
 });
@@ -681,13 +678,7 @@ const OVERLAPS: readonly (readonly [decl: string, add: string, answer: string])[
 test('named interval sets and maps with overlapping elements: as nft 1.0.6 -c', () => {
   for (const [decl, add, want] of OVERLAPS) {
     const text = `table ip t {\n\t${decl}\n}\n${add}\n`;
-    const r = loadNftRules(
-      text.split('\n').map((t, i) => ({ text: t, file: 'z.nft', line: i + 1, column: 1 })),
-      { wholeFile: true },
-    );
-    const got = r.ok
-      ? 'ok'
-      : `${r.diagnostics[0]!.line}:${r.diagnostics[0]!.column}: ${r.diagnostics[0]!.message}`;
+    const got = answerOf(text);
     assert.equal(got, want, `${decl} ${add}`);
   }
 });
