@@ -30,8 +30,7 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
   // nft's payload merge reorders adjacent header fields (payload-merge.ts).
-  const merged = payloadMergeOrder(s, family);
-  for (let k = 0; k < s.length; k++) s[k] = merged[k]!;
+  s.splice(0, s.length, ...payloadMergeOrder(s, family));
   // `rt nexthop` lists with the family its value has (rt.c: `rt ip nexthop`, `rt ip6 nexthop`).
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
@@ -63,7 +62,12 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
         .slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo)
         .filter((x) => x.kind === 'match' || x.kind === 'vmap')
         .flatMap((x) => payloadProtos(x));
-      if (later.includes(name) || (isTh && later.includes('th'))) {
+      // nft drops the dependency the header's match follows: of two alike (`ip6 nexthdr 6 ip6
+      // nexthdr 6 tcp dport 22`), the later one.
+      const again = s
+        .slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo)
+        .some((x) => x.kind === 'match' && x.left.kind === l.kind && idOf(x) === idOf(st));
+      if (!again && (later.includes(name) || (isTh && later.includes('th')))) {
         s.splice(k, 1);
         for (let j = k; j < s.length; j++) s[j] = renameTh(s[j]!, name);
         k--;
@@ -122,6 +126,61 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       s.unshift(d);
     }
   }
+  thInContext(s);
+}
+
+/** The transport protocols whose ports `th` names (and ICMP's checksum where `th dport` lies). */
+const TH_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  tcp: { sport: 'sport', dport: 'dport' },
+  udp: { sport: 'sport', dport: 'dport' },
+  udplite: { sport: 'sport', dport: 'dport' },
+  sctp: { sport: 'sport', dport: 'dport' },
+  dccp: { sport: 'sport', dport: 'dport' },
+  icmp: { dport: 'checksum' },
+  icmpv6: { dport: 'checksum' },
+};
+
+/**
+ * `th` after a transport header lists as that protocol's field: nft lists a rule with the protocol
+ * its first transport match's dependency set (`tcp sport != 1 th dport 7` lists as `tcp sport != 1
+ * tcp dport 7`; in ICMP, `th dport` is `icmp checksum`). Checked against nft 1.0.6 here.
+ */
+function thInContext(s: NftStmt[]): void {
+  let l4: string | undefined;
+  for (let k = 0; k < s.length; k++) {
+    const st = s[k]!;
+    if (l4 !== undefined && payloadProtos(st).includes('th')) s[k] = renameThField(st, l4);
+    // A protocol match (`ip protocol 17`, `ip6 nexthdr udp`, `meta l4proto udp`) sets it anew.
+    const l = st.kind === 'match' ? st.left : undefined;
+    if (
+      st.kind === 'match' &&
+      (st.op === 'implicit' || st.op === '==') &&
+      st.right.kind === 'value' &&
+      typeof st.right.value === 'number' &&
+      l !== undefined &&
+      ((l.kind === 'meta' && l.key === 'l4proto') ||
+        (l.kind === 'payload' &&
+          ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr'))))
+    ) {
+      const p = symbolName('inet_proto', st.right.value);
+      const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
+      if (name !== undefined && name in TH_FIELDS) l4 = name;
+    } else if (l4 === undefined) l4 = payloadProtos(st).find((p) => p in TH_FIELDS);
+  }
+}
+
+function renameThField<T>(x: T, proto: string): T {
+  if (Array.isArray(x)) return x.map((i: unknown) => renameThField(i, proto)) as T;
+  if (!x || typeof x !== 'object') return x;
+  const o = x as Record<string, unknown>;
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) r[k] = k === 'pos' ? v : renameThField(v, proto);
+  const field = o.kind === 'payload' && o.proto === 'th' ? TH_FIELDS[proto]?.[String(o.field)] : undefined;
+  if (field !== undefined) {
+    r.proto = proto;
+    r.field = field;
+  }
+  return r as T;
 }
 
 /**

@@ -92,7 +92,40 @@ function layoutOf(st: NftStmt): Layout | undefined {
   if (st.kind !== 'match' || st.right.kind !== 'value') return undefined;
   if (st.op !== 'implicit' && st.op !== '==' && st.op !== '!=') return undefined;
   const l = st.left;
-  return l.kind === 'payload' ? LAYOUT[l.proto]?.[l.field] : undefined;
+  const lay = l.kind === 'payload' ? LAYOUT[l.proto]?.[l.field] : undefined;
+  // A field of whole bytes: nft compares the others under a mask (a binary operation, no merge).
+  return lay && lay[1] % 8 === 0 && lay[2] % 8 === 0 ? lay : undefined;
+}
+
+/** The protocol numbers of `meta l4proto` dependencies. */
+const L4PROTO: Readonly<Record<string, number>> = {
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  sctp: 132,
+  dccp: 33,
+  icmp: 1,
+  icmpv6: 58,
+};
+
+/**
+ * The dependency nft put before the first match of a transport header (`meta l4proto tcp`): when
+ * the merge moves that match away, the dependency stays where it was (and is listed unless a
+ * match of its protocol follows it: normalise.ts).
+ */
+function dependencyOf(st: NftStmt): NftStmt | undefined {
+  if (st.kind !== 'match' || st.left.kind !== 'payload') return undefined;
+  const p = st.left.proto;
+  if (p in L4PROTO)
+    return {
+      kind: 'match',
+      left: { kind: 'meta', key: 'l4proto' },
+      op: 'implicit',
+      right: { kind: 'value', type: 'inet_proto', value: L4PROTO[p]! },
+    };
+  // (inet's `meta nfproto` dependency of a network header is not put back: nft drops it for any
+  // later match of that header, which a moved match always is.)
+  return undefined;
 }
 
 /** payload_can_merge: adjacent, whole bytes, one register, and worth it past 32 bits. */
@@ -173,9 +206,20 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
   });
   if (group.length >= 2) merge();
   if (at.size === 0) return [...stmts];
+  // The first match of each protocol's header, in the order written.
+  const first = new Map<string, number>();
+  stmts.forEach((st, k) => {
+    const p = st.kind === 'match' && st.left.kind === 'payload' ? st.left.proto : undefined;
+    if (p !== undefined && !first.has(p)) first.set(p, k);
+  });
+  const firsts = new Set(first.values());
   const out: NftStmt[] = [];
   stmts.forEach((st, k) => {
-    if (gone.has(k)) return;
+    if (gone.has(k)) {
+      const dep = firsts.has(k) ? dependencyOf(st) : undefined;
+      if (dep) out.push(dep);
+      return;
+    }
     const members = at.get(k);
     if (!members) {
       out.push(st);

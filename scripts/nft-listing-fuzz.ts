@@ -1,0 +1,156 @@
+// Random nft rules listed by the real nft and by natbox (issue 16): rules of two to four matches
+// and fences drawn from a pool of payload, meta and ct matches and statements, each loaded alone
+// into a table of FAMILY by `nft -f` in a network namespace of its own (nbx-lfuzz-PID, never
+// connected to anything, deleted afterwards), listed with `nft list ruleset`, and the rule line
+// compared with natbox's listing of the same rule. Rules nft refuses are skipped (natbox's refusals
+// are compared elsewhere: nft-c-parity.test.ts).
+//
+//   node --import tsx scripts/nft-listing-fuzz.ts [--seed N] [--family ip|ip6|inet] [--rules N]
+//        [--save FILE]
+//
+// Prints each rule natbox lists otherwise than nft, and the count alike. --save appends nft's
+// listings (`[FAMILY] RULE => LISTING`) to FILE: test/rules/nft/listing-fuzz.txt holds such a
+// capture, which test/rules/nft/listing-fuzz.test.ts holds natbox to without nft. Exit 0 when all
+// are alike, 1 when some differ, 2 on bad options, 3 without root, ip netns or nft.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { loadNftRules } from '../src/rules/load.ts';
+import { printRuleset } from '../src/rules/nft/print.ts';
+
+const NET: Readonly<Record<string, readonly string[]>> = {
+  ip: [
+    'ip ttl 3',
+    'ip protocol 6',
+    'ip protocol 17',
+    'ip id 5',
+    'ip length 40',
+    'ip saddr 1.2.3.4',
+    'ip daddr 5.6.7.8',
+    'ip version 4',
+    'ip dscp 10',
+    'ip frag-off 0',
+    'ip checksum 1',
+    'ip saddr 10.0.0.0/8',
+    'ip ttl != 3',
+    'ip id != 7',
+  ],
+  ip6: [
+    'ip6 hoplimit 3',
+    'ip6 nexthdr 6',
+    'ip6 length 40',
+    'ip6 saddr ::1',
+    'ip6 daddr ::2',
+    'ip6 flowlabel 5',
+    'ip6 nexthdr 17',
+  ],
+};
+const L4 = [
+  'tcp dport 22',
+  'tcp sport 1024',
+  'tcp window 5',
+  'tcp flags syn',
+  'tcp sequence 5',
+  'tcp dport != 80',
+  'tcp sport != 1',
+  'udp dport 53',
+  'udp sport 5353',
+  'udp length 10',
+  'th dport 7',
+  'icmp type 3',
+  'icmp code 1',
+  'icmp checksum 2',
+  'tcp checksum 5',
+  'tcp urgptr 1',
+  'tcp dport 1-5',
+  'tcp dport { 1, 2 }',
+];
+const OTHER = ['meta mark 1', 'ct state established', 'counter', 'meta mark set 2', 'iifname "lo"'];
+
+/** The rules of one seed (a linear congruential generator: the same seed, the same rules). */
+export function fuzzRules(seed: number, family: string, count: number): string[] {
+  let x = seed;
+  const rnd = (n: number): number => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x % n;
+  };
+  const pick = (a: readonly string[]): string => a[rnd(a.length)]!;
+  const net = NET[family === 'ip6' ? 'ip6' : 'ip']!;
+  const rules: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts: string[] = [];
+    for (let k = 2 + rnd(3); k > 0; k--) {
+      const r = rnd(10);
+      parts.push(r < 4 ? pick(net) : r < 8 ? pick(L4) : pick(OTHER));
+    }
+    if (rnd(3) === 0) parts.push('accept');
+    rules.push(parts.join(' '));
+  }
+  return rules;
+}
+
+/** The rule text of a one-rule table, as both sides read it. */
+export const ruleTable = (family: string, rule: string): string =>
+  `table ${family} t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\t${rule}\n\t}\n}\n`;
+
+/** natbox's listing of the rule (the chain's rule line), or why it refuses it. */
+export function natboxListing(family: string, rule: string): string {
+  const r = loadNftRules(
+    ruleTable(family, rule)
+      .split('\n')
+      .map((text, i) => ({ text, file: 'rule.nft', line: i + 1, column: 1 })),
+    { wholeFile: true },
+  );
+  return r.ok ? printRuleset(r.ruleset).split('\n')[3]!.trim() : `refused: ${r.diagnostics[0]!.message}`;
+}
+
+function main(): number {
+  const arg = (name: string, dflt: string): string => {
+    const k = process.argv.indexOf(name);
+    return k >= 0 ? (process.argv[k + 1] ?? '') : dflt;
+  };
+  const seed = Number(arg('--seed', '1'));
+  const family = arg('--family', 'ip');
+  const count = Number(arg('--rules', '300'));
+  const save = arg('--save', '');
+  if (
+    !Number.isInteger(seed) ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    count > 5000 ||
+    !/^(ip|ip6|inet)$/.test(family)
+  ) {
+    console.error('nft-listing-fuzz: --seed N, --rules 1..5000, --family ip|ip6|inet');
+    return 2;
+  }
+  if (process.getuid?.() !== 0 || spawnSync('nft', ['--version']).status !== 0) {
+    console.error('nft-listing-fuzz: needs root, ip netns and nft');
+    return 3;
+  }
+  const ns = `nbx-lfuzz-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) {
+    console.error(`nft-listing-fuzz: cannot add network namespace ${ns}`);
+    return 3;
+  }
+  let alike = 0;
+  let listed = 0;
+  try {
+    for (const rule of fuzzRules(seed, family, count)) {
+      const run = (args: string[], input?: string): { status: number | null; stdout: string } =>
+        spawnSync('ip', ['netns', 'exec', ns, 'nft', ...args], { input, encoding: 'utf8', timeout: 10_000 });
+      run(['flush', 'ruleset']);
+      if (run(['-f', '-'], ruleTable(family, rule)).status !== 0) continue;
+      const want = (run(['list', 'ruleset']).stdout.split('\n')[3] ?? '').trim();
+      listed++;
+      if (save) appendFileSync(save, `[${family}] ${rule} => ${want}\n`);
+      const got = natboxListing(family, rule);
+      if (got === want) alike++;
+      else console.log(`[${family}] ${rule}\n  nft:    ${want}\n  natbox: ${got}`);
+    }
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+  console.log(`seed ${seed}, ${family}: ${alike} of ${listed} rules nft takes list alike`);
+  return alike === listed ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main();
