@@ -1175,6 +1175,25 @@ function random(skb: Skb, mod: number): number {
 export const enum Tail {
   POLICY = 0xff,
   NAT = 0x100,
+  /**
+   * The base chain's first op is a jump, taken before the walk (runEntry): the walk starts at its
+   * target with the jump's return pc (`tail >> Tail.RET_SHIFT`) on the stack.
+   */
+  JUMPED = 0x200,
+  RET_SHIFT = 10,
+}
+
+/**
+ * runFast's `pc0` and `tail` for a base chain whose first op is at `pc0` (tail: its policy and
+ * nat bit): when that op is a jump (kube-proxy's `jump services`), its target, with Tail.JUMPED
+ * and the jump's return pc in `tail`, so that the walk takes the jump without reading its op (the
+ * stack is empty there: the jump always has room, as F.JUMP's check would find). Else as given.
+ */
+export function runEntry(fp: FastProgram, pc0: number, tail: number): readonly [number, number] {
+  const c = fp.code;
+  const ret = c[pc0 + 2]!;
+  if (c[pc0] !== F.JUMP || ret >= 1 << (31 - Tail.RET_SHIFT)) return [pc0, tail];
+  return [c[pc0 + 1]!, tail | Tail.JUMPED | (ret << Tail.RET_SHIFT)];
 }
 
 /**
@@ -1200,6 +1219,11 @@ export function runFast(
   const stack = fp.stack;
   let sp = 0;
   let pc = pc0;
+  if ((tail & Tail.JUMPED) !== 0) {
+    // The base chain's first op, a jump, taken (runEntry): its return pc on the stack.
+    stack[0] = tail >> Tail.RET_SHIFT;
+    sp = 1;
+  }
   for (;;) {
     let v: number;
     let target = 0;
