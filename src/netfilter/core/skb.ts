@@ -256,6 +256,8 @@ export class Skb {
    */
   private view: DataView = NO_VIEW;
   private viewOf: Uint8Array | undefined = undefined;
+  /** viewOf's length (a typed array's length does not change). */
+  private viewEnd = 0;
   /** The least buffer parse() reads through a DataView: longer than any IPv4 packet and its frame. */
   static readonly VIEW_MIN = 1 << 17;
 
@@ -313,13 +315,16 @@ export class Skb {
   parse(): this {
     const b = this.buf;
     const o = this.off;
-    if ((b === this.viewOf || (b.length >= Skb.VIEW_MIN && this.newView(b))) && ((o + 20) | 0) <= b.length) {
+    if (
+      (b === this.viewOf || (b.length >= Skb.VIEW_MIN && this.newView(b))) &&
+      ((o + 20) | 0) <= this.viewEnd
+    ) {
       // A ring's packet: its header and the total length it gives inside the buffer, so that every
       // word read is (else the bytes below, which read past the end as 0).
       const v = this.view;
       const w0 = v.getUint32(o);
       const len = w0 & 0xffff;
-      if (((o + len) | 0) <= b.length) return this.parseView(v, o, w0, len);
+      if (((o + len) | 0) <= this.viewEnd) return this.parseView(v, o, w0, len);
     }
     this.family = K.AF_INET;
     const len = (b[(o + 2) | 0]! << 8) | b[(o + 3) | 0]!;
@@ -339,7 +344,7 @@ export class Skb {
     this.tcpFlags = 0;
     this.icmpType = 0;
     this.icmpCode = 0;
-    const l4len = o + len - l4off;
+    const l4len = (o + len - l4off) | 0;
     if ((frag & 0x1fff) !== 0) return this; // not the first fragment
     if ((proto === P.TCP && l4len >= 14) || (proto === P.UDP && l4len >= 8)) {
       this.sport = (b[l4off]! << 8) | b[(l4off + 1) | 0]!;
@@ -357,6 +362,7 @@ export class Skb {
   private newView(b: Uint8Array): boolean {
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.viewOf = b;
+    this.viewEnd = b.length;
     return true;
   }
 
@@ -375,7 +381,7 @@ export class Skb {
     this.saddr = v.getInt32((o + 12) | 0);
     this.daddr = v.getInt32((o + 16) | 0);
     this.fragment = (frag & 0x3fff) !== 0;
-    const l4len = o + len - l4off;
+    const l4len = (o + len - l4off) | 0;
     if ((frag & 0x1fff) === 0) {
       if ((proto === P.TCP && l4len >= 14) || (proto === P.UDP && l4len >= 8)) {
         const ports = v.getUint32(l4off);
