@@ -27,6 +27,11 @@
 // to 4,096 ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures/kube-proxy-nft.ts, read
 // with parseNft) as nft.bench.ts's "own text" rows, not the model's; `own-ring-noaffinity` and
 // `own-cold-noaffinity` only to ClusterIPs of its services without session affinity.
+// - A/B in one process: `node /tmp/kpp.mjs SERVICES SPREAD 0 MODE --against /tmp/kpp-other.mjs`, the
+//   other a bundle of this driver from another checkout whose file name does not end with this
+//   one's (else it takes itself for the program): both built on the same arguments, batches of
+//   200,000 packets alternating, CPU time per batch, median of KP_AB_ROUNDS (16). The harness
+//   favours one position by up to 20 % (a build against itself): run both orders.
 // A SPREAD past 4,096 sends 16,384 packets (its ring 1 MB, the size of the simulated L2), so that
 // every packet's service may differ from the others': the model at 10,000 services spread.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
