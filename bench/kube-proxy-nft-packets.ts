@@ -27,6 +27,11 @@
 // to 4,096 ClusterIPs of kube-proxy's own `nft -f` text (bench/fixtures/kube-proxy-nft.ts, read
 // with parseNft) as nft.bench.ts's "own text" rows, not the model's; `own-ring-noaffinity` and
 // `own-cold-noaffinity` only to ClusterIPs of its services without session affinity.
+// - A/B in one process: `node /tmp/kpp.mjs SERVICES SPREAD 0 MODE --against /tmp/kpp-other.mjs`, the
+//   other a bundle of this driver from another checkout whose file name does not end with this
+//   one's (else it takes itself for the program): both built on the same arguments, batches of
+//   200,000 packets alternating, CPU time per batch, median of KP_AB_ROUNDS (16). The harness
+//   favours one position by up to 20 % (a build against itself): run both orders.
 // A SPREAD past 4,096 sends 16,384 packets (its ring 1 MB, the size of the simulated L2), so that
 // every packet's service may differ from the others': the model at 10,000 services spread.
 import { nftFrontEnd } from '../src/netfilter/nftables/index.ts';
@@ -48,6 +53,9 @@ import {
 import { kubeProxyNft as kubeProxyNftText } from './fixtures/kube-proxy-nft.ts';
 import { parseNft } from '../src/rules/nft/index.ts';
 
+/** Run as a program (not imported by an A/B run of another build's driver, `--against`). */
+const main = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''));
+// The arguments, read by an imported driver too (an A/B run: both builds on the same packets).
 const [services = 10_000, spread = 4096, packets = 1_000_000] = process.argv.slice(2, 5).map(Number);
 const mode = process.argv[5] ?? 'cold';
 const ringMode = mode.startsWith('ring') || mode.startsWith('own-ring');
@@ -95,7 +103,36 @@ const ring = ringOf(skbs);
 const one = ringSkb();
 const measured = (n: number): number => (ringMode ? loopRing(pre, one, ring, n) : loop(pre, skbs, n));
 acc += measured(400_000); // warm-up: the interpreter optimized
-if (marker) {
+
+/** Runs `n` measured packets (for an A/B run that imports two builds' drivers). */
+export const batch = (n: number): number => measured(n);
+
+const against = main ? process.argv.indexOf('--against') : -1;
+if (against >= 0) {
+  // A/B in one process: this build (B) against another build's bundle of this driver (A), on the
+  // same arguments, batches alternating (the order flipped every round), CPU time per batch.
+  const other = (await import(process.argv[against + 1]!)) as { batch: (n: number) => number };
+  const n = 200_000;
+  const rounds = Number(process.env.KP_AB_ROUNDS ?? 16);
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const b of r % 2 === 0 ? [false, true] : [true, false]) {
+      const c0 = process.cpuUsage();
+      acc += b ? batch(n) : other.batch(n);
+      const c = process.cpuUsage(c0);
+      (b ? tb : ta).push((c.user + c.system) / 1e6);
+    }
+  }
+  const med = (x: number[]): number => [...x].sort((p, q) => p - q)[x.length >> 1]!;
+  const ra = n / med(ta);
+  const rb = n / med(tb);
+  console.log(
+    `${services} services, ${spread} spread, ${mode}: per CPU second, median of ${rounds} batches of ${n}: A ${(ra / 1e6).toFixed(2)} M/s, B ${(rb / 1e6).toFixed(2)} M/s, B/A ${(rb / ra).toFixed(3)}; median of paired B/A ${med(ta.map((x, i) => x / tb[i]!)).toFixed(3)}`,
+  );
+} else if (!main) {
+  // Imported by another build's driver (`--against`): its batches only.
+} else if (marker) {
   const sleep = new Int32Array(new SharedArrayBuffer(4));
   writeFileSync(`${marker}.ready`, String(process.pid));
   while (!existsSync(`${marker}.go`)) Atomics.wait(sleep, 0, 0, 20);
@@ -104,6 +141,7 @@ if (marker) {
   while (!existsSync(`${marker}.stop`)) Atomics.wait(sleep, 0, 0, 200);
 } else acc += measured(packets);
 const mem = process.memoryUsage();
-console.log(
-  `${services} services, ${spread} spread, ${packets} packets${own ? ", kube-proxy's own text" : ''}${ringMode ? ' (ring)' : ''}: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
-);
+if (main && against < 0)
+  console.log(
+    `${services} services, ${spread} spread, ${packets} packets${own ? ", kube-proxy's own text" : ''}${ringMode ? ' (ring)' : ''}: acc ${acc}, heap ${(mem.heapUsed / 1e6).toFixed(1)} MB, rss ${(mem.rss / 1e6).toFixed(1)} MB`,
+  );

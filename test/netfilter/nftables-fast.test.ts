@@ -337,8 +337,14 @@ test('nft fast walk: random rulesets with sets, maps, dynsets and timeouts run a
 
 // Also with the service map declared `counter`: each element the map's lookup finds counts in both
 // walks (the service map op's copy of the map does not answer for such a map: fast.ts direct()).
-for (const counter of [false, true])
-  test(`nft fast walk: kube-proxy service path (vmap goto, mark, numgen goto, dnat) as the plain walk${counter ? ', the map with counter' : ''}`, () => {
+// And with what else keeps the copy from answering (its DirectSite's version, -1 or bumped): the
+// element with a timeout of its own (it expires at 5 s while the packets' time moves on), with a
+// counter of its own, or made to expire after the copy answered packets (RtSet's mayExpire setter
+// bumps the hash's version: without it the copy would answer past the expiry).
+const VARIANTS = ['', 'counter', 'elem-timeout', 'elem-counter', 'expire-later'] as const;
+for (const variant of VARIANTS)
+  test(`nft fast walk: kube-proxy service path (vmap goto, mark, numgen goto, dnat) as the plain walk${variant === '' ? '' : `, ${variant}`}`, () => {
+    const counter = variant === 'counter';
     // nat-prerouting: jump services; services: ip daddr . meta l4proto . th dport vmap @service-ips;
     // svc: ip saddr != 10.0.0.0/8 jump mark; numgen random mod 2 vmap { 0 : goto ep0, 1 : goto ep1 };
     // ep<k>: ip saddr 10.180.0.k jump mark; meta l4proto tcp dnat to 10.180.0.k:8080.
@@ -422,10 +428,15 @@ for (const counter of [false, true])
                   items: [num(val(1, 3), 'ipv4_addr'), num(6, 'inet_proto'), num(val(3, 2), 'inet_service')],
                 },
                 data: { kind: 'verdict', verdict: 'goto', chain: 'svc' },
+                ...(variant === 'elem-timeout' ? { timeout: 5000 } : {}),
+                ...(variant === 'elem-counter'
+                  ? { stmts: [{ kind: 'counter', packets: 0, bytes: 0 } as NftStmt] }
+                  : {}),
               },
             ],
             {
               isMap: true,
+              ...(variant === 'elem-timeout' ? { flags: ['timeout'] } : {}),
               data: { types: ['verdict'] },
               ...(counter ? { stmts: [{ kind: 'counter', packets: 0, bytes: 0 } as NftStmt] } : {}),
             },
@@ -457,11 +468,18 @@ for (const counter of [false, true])
         sa.parse();
         sb.parse();
       }
+      const now = variant === 'elem-timeout' || variant === 'expire-later' ? 1 + i * 0.25 : 1;
+      if (variant === 'expire-later' && i === 20)
+        for (const t of [a, b]) {
+          const m = t.rt.sets.get('service-ips')!;
+          m.expires[0] = 5; // the element's expiry (now 6): gone from here on
+          m.mayExpire = true;
+        }
       nats = [];
-      const va = a.run(NF_INET_PRE_ROUTING, sa, 1, undefined);
+      const va = a.run(NF_INET_PRE_ROUTING, sa, now, undefined);
       const na = nats;
       nats = [];
-      const vb = b.run(NF_INET_PRE_ROUTING, sb, 1, silent);
+      const vb = b.run(NF_INET_PRE_ROUTING, sb, now, silent);
       assert.equal(va, vb);
       assert.equal(sa.mark, sb.mark);
       assert.deepEqual(na, nats);
@@ -482,6 +500,16 @@ for (const counter of [false, true])
     assert.deepEqual([...ma.bytes.slice(0, ma.slots)], [...mb.bytes.slice(0, mb.slots)], 'map counters');
     const hits = seen.filter((x) => x !== 'none mark 0').length;
     assert.equal(mb.packets[0], counter ? hits : 0);
+    if (variant === 'elem-counter') {
+      assert.ok(hits > 0);
+      assert.equal(ma.elemCounters[0]?.packets, hits);
+      assert.equal(mb.elemCounters[0]?.packets, hits);
+    }
+    if (variant === 'elem-timeout' || variant === 'expire-later') {
+      // Service packets matched before the expiry and none after it (i >= 16 or 20: now >= 5).
+      const last = seen.reduce((l, x, i) => (x !== 'none mark 0' ? i : l), -1);
+      assert.ok(last >= 8 && last < (variant === 'elem-timeout' ? 16 : 20), `last hit ${last}`);
+    }
   });
 
 test('nft fast walk: an element added without a timeout keeps none through `update` ... timeout, as in the plain walk', () => {

@@ -143,3 +143,64 @@ test('Skb.load resets every per-packet field', () => {
   assert.equal(used.sport, 53);
   assert.equal(used.dst, 0x0a000002);
 });
+
+// A ring or batch buffer (at least Skb.VIEW_MIN bytes) is read through a DataView, a word at a
+// time: the same fields, for a packet anywhere in it, one that ends past the buffer's end included
+// (read byte by byte then, as a packet's own buffer is), and one Skb moving between rings and
+// packets' own buffers.
+test('Skb.load reads the same fields from a ring buffer (its DataView) as the wire helpers', () => {
+  const rings = [new Uint8Array(Skb.VIEW_MIN), new Uint8Array(Skb.VIEW_MIN + 4096)];
+  const skb = new Skb();
+  fc.assert(
+    fc.property(
+      packet,
+      fc.nat(1),
+      fc.oneof(fc.nat(Skb.VIEW_MIN - 200), fc.integer({ min: Skb.VIEW_MIN - 140, max: Skb.VIEW_MIN - 1 })),
+      fc.boolean(),
+      ({ b, o }, which, at, own) => {
+        const ring = rings[which]!;
+        // The packet's bytes at `at` in the ring, cut at the ring's end (the rest of the ring is 0,
+        // as the reference reads it).
+        const end = Math.min(Skb.VIEW_MIN, ring.length);
+        const n = Math.min(b.length - o, end - at);
+        ring.fill(0, at, Math.min(ring.length, at + 200));
+        ring.set(b.subarray(o, o + n), at);
+        const within = ring.subarray(0, end);
+        const want = reference(within, at);
+        if (own) skb.load(b, o, 'eth0', ''); // an own buffer between two ring packets
+        skb.load(within, at, 'eth0', '');
+        assert.deepEqual(fields(skb), want);
+        assert.deepEqual(fields(new Skb().load(within, at, 'eth0', '')), want);
+        // The ring buffer itself (longer than `within` for the second ring).
+        skb.load(ring, at, 'eth0', '');
+        assert.deepEqual(fields(skb), reference(ring, at));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('Skb.load from a ring: packets at every offset of its last 64 bytes (cut at its end) read as the wire helpers', () => {
+  const ring = new Uint8Array(Skb.VIEW_MIN);
+  const skb = new Skb();
+  for (const [proto, len, ihl] of [
+    [6, 40, 5],
+    [6, 60, 10],
+    [17, 28, 5],
+    [1, 28, 5],
+    [17, 48, 6],
+  ] as const) {
+    const p = new Uint8Array(len);
+    p[0] = 0x40 | ihl;
+    p[2] = len >> 8;
+    p[3] = len & 0xff;
+    p[9] = proto;
+    for (let k = 12; k < len; k++) p[k] = (k * 37 + proto) & 0xff;
+    for (let at = ring.length - 64; at < ring.length - 19; at++) {
+      ring.fill(0, ring.length - 128);
+      ring.set(p.subarray(0, Math.min(len, ring.length - at)), at);
+      skb.load(ring, at, 'eth0', '');
+      assert.deepEqual(fields(skb), reference(ring, at), `proto ${proto} at end - ${ring.length - at}`);
+    }
+  }
+});

@@ -248,6 +248,18 @@ export class Skb {
    */
   skPort = 0;
   skAddr = 0;
+  /**
+   * A DataView over `viewOf`, the last buffer of at least Skb.VIEW_MIN bytes parse() read: a
+   * receive ring or a batch of packets (no one packet is that long), read a word at a time (one
+   * bounds check per word, not per byte). Made once per such buffer; a packet's own buffer is read
+   * byte by byte as before (no object per packet).
+   */
+  private view: DataView = NO_VIEW;
+  private viewOf: Uint8Array | undefined = undefined;
+  /** viewOf's length (a typed array's length does not change). */
+  private viewEnd = 0;
+  /** The least buffer parse() reads through a DataView: longer than any IPv4 packet and its frame. */
+  static readonly VIEW_MIN = 1 << 17;
 
   /** The IPv4 source address (unsigned): saddr's. */
   get src(): number {
@@ -303,6 +315,17 @@ export class Skb {
   parse(): this {
     const b = this.buf;
     const o = this.off;
+    if (
+      (b === this.viewOf || (b.length >= Skb.VIEW_MIN && this.newView(b))) &&
+      ((o + 20) | 0) <= this.viewEnd
+    ) {
+      // A ring's packet: its header and the total length it gives inside the buffer, so that every
+      // word read is (else the bytes below, which read past the end as 0).
+      const v = this.view;
+      const w0 = v.getUint32(o);
+      const len = w0 & 0xffff;
+      if (((o + len) | 0) <= this.viewEnd) return this.parseView(v, o, w0, len);
+    }
     this.family = K.AF_INET;
     const len = (b[(o + 2) | 0]! << 8) | b[(o + 3) | 0]!;
     const l4off = (o + (b[o]! & 0x0f) * 4) | 0;
@@ -321,7 +344,7 @@ export class Skb {
     this.tcpFlags = 0;
     this.icmpType = 0;
     this.icmpCode = 0;
-    const l4len = o + len - l4off;
+    const l4len = (o + len - l4off) | 0;
     if ((frag & 0x1fff) !== 0) return this; // not the first fragment
     if ((proto === P.TCP && l4len >= 14) || (proto === P.UDP && l4len >= 8)) {
       this.sport = (b[l4off]! << 8) | b[(l4off + 1) | 0]!;
@@ -334,7 +357,61 @@ export class Skb {
     }
     return this;
   }
+
+  /** Makes the DataView over a ring's buffer (parse). */
+  private newView(b: Uint8Array): boolean {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.viewOf = b;
+    this.viewEnd = b.length;
+    return true;
+  }
+
+  /**
+   * parse() over a ring's DataView, a word at a time: the same fields from the same bytes (the
+   * header and what its total length holds are inside the buffer: no read past its end).
+   */
+  private parseView(v: DataView, o: number, w0: number, len: number): this {
+    this.family = K.AF_INET;
+    const l4off = (o + ((w0 >>> 22) & 0x3c)) | 0;
+    const frag = v.getUint16((o + 6) | 0);
+    const proto = v.getUint8((o + 9) | 0);
+    this.len = len;
+    this.l4off = l4off;
+    this.proto = proto;
+    this.saddr = v.getInt32((o + 12) | 0);
+    this.daddr = v.getInt32((o + 16) | 0);
+    this.fragment = (frag & 0x3fff) !== 0;
+    const l4len = (o + len - l4off) | 0;
+    if ((frag & 0x1fff) === 0) {
+      if ((proto === P.TCP && l4len >= 14) || (proto === P.UDP && l4len >= 8)) {
+        const ports = v.getUint32(l4off);
+        this.sport = ports >>> 16;
+        this.dport = ports & 0xffff;
+        this.tcpFlags = proto === P.TCP ? v.getUint8((l4off + 13) | 0) : 0;
+        this.icmpType = 0;
+        this.icmpCode = 0;
+        return this;
+      }
+      if (proto === P.ICMP && l4len >= 8) {
+        this.icmpType = v.getUint8(l4off);
+        this.icmpCode = v.getUint8((l4off + 1) | 0);
+        this.sport = v.getUint16((l4off + 4) | 0); // echo id
+        this.dport = 0;
+        this.tcpFlags = 0;
+        return this;
+      }
+    }
+    this.sport = 0;
+    this.dport = 0;
+    this.tcpFlags = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    return this;
+  }
 }
+
+/** Skb.view before a ring's buffer is read. */
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
  * The constants Skb.load and parse write, as literals in their code (a const enum): the values of

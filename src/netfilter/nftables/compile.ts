@@ -113,6 +113,41 @@ const UNTRACKED = 6; // CT_UNTRACKED
 
 export type Op = (skb: Skb) => number;
 
+/**
+ * The constants RtTable.nat reads, as literals in its code (const enums): V8 read each module
+ * constant from the module's context and checked it for a small integer in the code runFast
+ * inlines it into, per packet. Their values are the exported ones (checked below: by type, and
+ * the two shifts once at load).
+ */
+const enum N {
+  MASQUERADE = 2,
+  REDIRECT = 3,
+  HAS_ADDR = 8,
+  MAP_IPS = 1,
+  SRC = 0,
+}
+const enum NV {
+  ACCEPT = 2,
+  DROP = 3,
+}
+const enum NH {
+  LOCAL_OUT = 3,
+}
+const natValues: [
+  typeof NAT_MASQUERADE,
+  typeof NAT_REDIRECT,
+  typeof NAT_HAS_ADDR,
+  typeof NF_NAT_RANGE_MAP_IPS,
+  typeof MANIP_SRC,
+  typeof NF_INET_LOCAL_OUT,
+  typeof R_ACCEPT,
+  typeof R_DROP,
+] = [N.MASQUERADE, N.REDIRECT, N.HAS_ADDR, N.MAP_IPS, N.SRC, NH.LOCAL_OUT, NV.ACCEPT, NV.DROP];
+void natValues;
+// Shifts (`1 << 3`) are typed number, not their value: checked once, when the module loads.
+if (NAT_HAS_ADDR !== N.HAS_ADDR || NF_NAT_RANGE_MAP_IPS !== N.MAP_IPS)
+  throw new Error('compile.ts: N out of step');
+
 /** 0, 1, 2, ...: a rule's statement index is its own (describeMiss's `stmtOf[k]`). */
 const IDENTITY: number[] = [];
 
@@ -1239,35 +1274,35 @@ export class RtTable {
    */
   nat(how: number, minAddr: number, maxAddr: number, ports: number, skb: Skb): number {
     const env = this.env;
-    if (env === undefined) return R_DROP;
+    if (env === undefined) return NV.DROP;
     const range = this.range;
     const now = this.rt.now;
     const type = how & 3;
     range.flags = how >>> 8;
     range.minPort = ports & 0xffff;
     range.maxPort = ports >>> 16;
-    if (type === NAT_MASQUERADE) {
+    if (type === N.MASQUERADE) {
       // nf_nat_masquerade_ipv4: the out interface's address towards the next hop.
       const a = env.host.masqueradeAddress(skb.outIf, skb.dst);
-      if (a === 0) return R_DROP;
+      if (a === 0) return NV.DROP;
       range.minAddr = range.maxAddr = a;
-      range.flags |= NF_NAT_RANGE_MAP_IPS;
-      if (!env.bindNat(skb, MANIP_SRC, range, now)) return R_DROP;
+      range.flags |= N.MAP_IPS;
+      if (!env.bindNat(skb, N.SRC, range, now)) return NV.DROP;
       env.tagMasquerade(skb.ct, skb.outIf);
-      return R_ACCEPT;
+      return NV.ACCEPT;
     }
-    if (type === NAT_REDIRECT) {
+    if (type === N.REDIRECT) {
       // nf_nat_redirect_ipv4: 127.0.0.1 from OUTPUT, else the in interface's primary address.
-      const a = this.rt.hook === LOCAL_OUT ? 0x7f000001 : env.host.primaryAddress(skb.inIf);
-      if (a === 0) return R_DROP;
+      const a = this.rt.hook === NH.LOCAL_OUT ? 0x7f000001 : env.host.primaryAddress(skb.inIf);
+      if (a === 0) return NV.DROP;
       range.minAddr = range.maxAddr = a;
-      range.flags |= NF_NAT_RANGE_MAP_IPS;
-    } else if ((how & NAT_HAS_ADDR) !== 0) {
+      range.flags |= N.MAP_IPS;
+    } else if ((how & N.HAS_ADDR) !== 0) {
       range.minAddr = minAddr >>> 0;
       range.maxAddr = maxAddr >>> 0;
-      range.flags |= NF_NAT_RANGE_MAP_IPS;
+      range.flags |= N.MAP_IPS;
     }
-    return env.bindNat(skb, (how >>> 2) & 1, range, now) ? R_ACCEPT : R_DROP;
+    return env.bindNat(skb, (how >>> 2) & 1, range, now) ? NV.ACCEPT : NV.DROP;
   }
 
   private natOp(s: Extract<NftStmt, { kind: 'nat' }>, ctx: ExprCtx, chain: NftChain): Op {

@@ -291,8 +291,17 @@ function plainLen(code: Int32Array, pc: number): number {
 
 /**
  * A hash verdict map site's copy (FastProgram.direct) with what decides whether it may answer
- * (`direct`): the set, its hash and version when copied (-1 for a map with `counter`), and the
- * copy's entries and mask. One object, so that F.KEY_HVMAP reads one array element, not five.
+ * (`direct`): the set, its hash and version when copied (-1 when the copy may never answer: a map
+ * with `counter`, or one whose elements expire or count at build time), and the copy's entries and
+ * mask; for an F.KEY_HVMAP site also the op's operands (the key's network and transport bytes, its
+ * l4 protocol or -1, the fail pc, the pset), which runFast reads here as fields, not as program
+ * words (each a bounds-checked typed-array read). One object, so that F.KEY_HVMAP reads one array
+ * element, not five.
+ *
+ * The copy answers while `of.version === version`: the set's hash is never replaced once it is a
+ * HashIndex (only a CompactSet moves to one, RtSet.spill), and what else would stop the copy from
+ * answering bumps that version when it starts (RtSet's `mayExpire` setter, `setElemCounter`); an
+ * element added from the packet path is an insert, which bumps it too.
  */
 export class DirectSite {
   constructor(
@@ -301,6 +310,13 @@ export class DirectSite {
     readonly version: number,
     readonly tab: Int32Array,
     readonly mask: number,
+    readonly ps: number,
+    /** F.KEY_HVMAP's operands (-1 for an F.HVMAP site): network byte, transport byte, l4 proto. */
+    readonly nb: number,
+    readonly th: number,
+    readonly l4: number,
+    /** F.KEY_HVMAP's fail pc (the next rule's), -1 for an F.HVMAP site. */
+    readonly ret: number,
   ) {}
 }
 
@@ -406,6 +422,8 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
   const hvmaps: number[] = []; // pset per vpack index
   /** Per vpack index: a KEY_HVMAP site's key [network byte, transport byte, l4 proto or -1], or none. */
   const keyOf: (readonly [number, number, number] | undefined)[] = [];
+  /** Per vpack index: the fast pc of its F.KEY_HVMAP op, -1 for an F.HVMAP site. */
+  const keyPc: number[] = [];
   let next = 0; // the plain pc of the rule after the current one
   const emit = (...words: number[]): void => {
     for (let i = 0; i < words.length; i++) put(words[i]!);
@@ -522,6 +540,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
             hashOf(t.psets[code[nx3 + 1]!]!)
           ) {
             const ps = code[nx3 + 1]!;
+            keyPc[hvmaps.length] = nw;
             emit(F.KEY_HVMAP, byte, code[nx2 + 3]!, code[nx2 + 5]!);
             fail();
             keyOf[hvmaps.length] = [byte, code[nx2 + 3]!, code[nx2 + 5]!];
@@ -700,9 +719,25 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
     fp.directOf.push(h);
     // A map declared with `counter` (its config, fixed) never answers from the copy: its elements
     // count (hvmap's countElem). -1: a version the set never has, so runFast need not read cfg.
-    fp.directVersion[k] = set.cfg.counters ? -1 : h.version;
+    // Nor does one whose elements may expire or count already (both stay so: direct()).
+    fp.directVersion[k] = set.cfg.counters || set.mayExpire || set.elemCounters.length > 0 ? -1 : h.version;
     const d = directs[k]!;
-    fp.sites.push(new DirectSite(set, h, fp.directVersion[k]!, d.tab, d.mask));
+    const kp = keyPc[k] ?? -1;
+    const key = keyOf[k];
+    fp.sites.push(
+      new DirectSite(
+        set,
+        h,
+        fp.directVersion[k]!,
+        d.tab,
+        d.mask,
+        hvmaps[k]!,
+        key ? key[0] : -1,
+        key ? key[1] : -1,
+        key ? key[2] : -1,
+        kp >= 0 ? prog[kp + 4]! : -1,
+      ),
+    );
   }
   return fp;
 }
@@ -1140,6 +1175,25 @@ function random(skb: Skb, mod: number): number {
 export const enum Tail {
   POLICY = 0xff,
   NAT = 0x100,
+  /**
+   * The base chain's first op is a jump, taken before the walk (runEntry): the walk starts at its
+   * target with the jump's return pc (`tail >> Tail.RET_SHIFT`) on the stack.
+   */
+  JUMPED = 0x200,
+  RET_SHIFT = 10,
+}
+
+/**
+ * runFast's `pc0` and `tail` for a base chain whose first op is at `pc0` (tail: its policy and
+ * nat bit): when that op is a jump (kube-proxy's `jump services`), its target, with Tail.JUMPED
+ * and the jump's return pc in `tail`, so that the walk takes the jump without reading its op (the
+ * stack is empty there: the jump always has room, as F.JUMP's check would find). Else as given.
+ */
+export function runEntry(fp: FastProgram, pc0: number, tail: number): readonly [number, number] {
+  const c = fp.code;
+  const ret = c[pc0 + 2]!;
+  if (c[pc0] !== F.JUMP || ret >= 1 << (31 - Tail.RET_SHIFT)) return [pc0, tail];
+  return [c[pc0 + 1]!, tail | Tail.JUMPED | (ret << Tail.RET_SHIFT)];
 }
 
 /**
@@ -1165,6 +1219,11 @@ export function runFast(
   const stack = fp.stack;
   let sp = 0;
   let pc = pc0;
+  if ((tail & Tail.JUMPED) !== 0) {
+    // The base chain's first op, a jump, taken (runEntry): its return pc on the stack.
+    stack[0] = tail >> Tail.RET_SHIFT;
+    sp = 1;
+  }
   for (;;) {
     let v: number;
     let target = 0;
@@ -1184,14 +1243,16 @@ export function runFast(
         op = c[pc]!;
       }
       if (op === F.KEY_HVMAP) {
+        // The op's operands from its site (DirectSite: fields, not bounds-checked program words).
         // Offsets `| 0`: a packet's are far below 2^31 (no overflow checks in V8's code).
+        const ds = fp.sites[c[(pc + 6) | 0]!]!;
         const b = skb.buf;
         const o = skb.off;
         const end = (o + skb.len) | 0;
-        const nb = c[(pc + 1) | 0]!;
+        const nb = ds.nb;
         const p = (o + nb) | 0;
-        const proto = c[(pc + 3) | 0]!;
-        ret = c[(pc + 4) | 0]!;
+        const proto = ds.l4;
+        ret = ds.ret;
         if (
           ((p + 4) | 0) > end ||
           (proto >= 0 && skb.proto !== proto) ||
@@ -1200,7 +1261,8 @@ export function runFast(
           pc = ret;
           continue;
         }
-        const q = (skb.l4off + c[(pc + 2) | 0]!) | 0;
+        const th = ds.th;
+        const q = (skb.l4off + th) | 0;
         if (((q + 2) | 0) > end) {
           pc = ret;
           continue;
@@ -1218,19 +1280,13 @@ export function runFast(
         // first fragment: skb.dport, in the Skb's first lines), else from the bytes.
         const l4len = (end - skb.l4off) | 0;
         const port =
-          c[(pc + 2) | 0] === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
+          th === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
             ? skb.dport
             : (b[q]! << 8) | b[(q + 1) | 0]!;
-        const ps = c[(pc + 5) | 0]!;
-        const site = c[(pc + 6) | 0]!;
-        // direct(fp, set, site), written out (runFast is past V8's inlining budget) over the
-        // site's DirectSite: its `!set.cfg.counters` is in the version, -1 for such a map
-        // (buildFast).
-        const ds = fp.sites[site]!;
-        const set = ds.set;
-        const h = set.hash;
-        const probed =
-          ds.of === h && ds.version === h.version && !set.mayExpire && set.elemCounters.length === 0;
+        // direct(fp, set, site) over the site: the copy answers while its hash's version is the
+        // one copied (DirectSite: -1 for a map that counts or expires, and what starts either
+        // later bumps the version).
+        const probed = ds.of.version === ds.version;
         let packed = -1;
         if (probed) {
           // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
@@ -1263,7 +1319,7 @@ export function runFast(
           r[0] = a >>> 0;
           r[1] = l4;
           r[2] = port;
-          packed = hvmap(t, fp, ps, site, skb, now, probed);
+          packed = hvmap(t, fp, ds.ps, c[(pc + 6) | 0]!, skb, now, probed);
         }
         if (packed < 0) {
           pc = ret;

@@ -62,11 +62,20 @@ export class RtSet {
   dense: Int32Array | undefined;
   /** Per slot: absolute expiry (seconds of simulation time), Infinity for none, NaN when deleted. */
   expires: Float64Array;
+  private expiring = false;
   /**
    * Whether a slot may hold a finite expiry (an element's timeout or expires, a dynset with a
-   * timeout): without it a lookup need not read `expires` (fast.ts skips the read).
+   * timeout): without it a lookup need not read `expires` (fast.ts skips the read). Once set it
+   * stays so, and its start bumps the hash's version: a verdict map's copy in the fast program
+   * (fast.ts DirectSite) answers only while that version is the one it copied.
    */
-  mayExpire = false;
+  get mayExpire(): boolean {
+    return this.expiring;
+  }
+  set mayExpire(v: boolean) {
+    if (v && !this.expiring && this.hash !== undefined) this.hash.version++;
+    this.expiring = v;
+  }
   /** Per slot and data field: the data's low and high ends. */
   dataLo: Float64Array;
   dataHi: Float64Array;
@@ -76,7 +85,10 @@ export class RtSet {
   /** Per slot: packet and byte counters (counter sets, dynset counters). */
   packets: Float64Array;
   bytes: Float64Array;
-  /** Per slot: the model element's counter statement to update, when it has one. */
+  /**
+   * Per slot: the model element's counter statement to update, when it has one (written by
+   * setElemCounter only).
+   */
   readonly elemCounters: (Extract<NftStmt, { kind: 'counter' }> | undefined)[] = [];
   /** Per slot: limit state (dynset `limit`): tokens and last time. */
   tokens: Float64Array;
@@ -119,6 +131,15 @@ export class RtSet {
     this.timeouts = new Float64Array(compact ? 0 : dyn);
     if (compact) this.small = new CompactSet(cfg.strFields.length);
     else if (!cfg.interval && !this.anon) this.hash = new HashIndex(cfg.strFields.length, capacity);
+  }
+
+  /**
+   * Gives a slot its element's counter. The first bumps the hash's version, as `mayExpire` does: a
+   * verdict map's copy in the fast program (fast.ts DirectSite) does not count elements.
+   */
+  setElemCounter(slot: number, ctr: Extract<NftStmt, { kind: 'counter' }>): void {
+    if (this.elemCounters.length === 0 && this.hash !== undefined) this.hash.version++;
+    this.elemCounters[slot] = ctr;
   }
 
   /** Whether the set holds exact keys (a HashIndex or a CompactSet): dynsets may change it. */
@@ -439,7 +460,7 @@ export function buildSet(
     const slot = rt.newSlot();
     setData(rt, slot, el.data, chainIndex);
     const ctr = el.stmts?.find((s): s is Extract<NftStmt, { kind: 'counter' }> => s.kind === 'counter');
-    if (ctr) rt.elemCounters[slot] = ctr;
+    if (ctr) rt.setElemCounter(slot, ctr);
     // nft_add_set_elem: an element without a timeout of its own takes the set's (set->timeout,
     // when the set has NFT_SET_TIMEOUT); it expires that long after it was added (`expires`, from
     // a listing read back, is its time left then).

@@ -11,7 +11,7 @@ import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { HOOKS, type RtTable } from './compile.ts';
 import { countElem } from './sets.ts';
 import { describeMiss } from './describe.ts';
-import { runFast, Tail } from './fast.ts';
+import { runEntry, runFast, Tail } from './fast.ts';
 import type { FastProgram } from './fast.ts';
 import {
   OP_ANYBIT,
@@ -109,8 +109,11 @@ export class NftChainTable implements NfTable {
   /** The first untraced walk: makes the fast program and keeps its entry (run). */
   private fastEntry(hook: number, skb: Skb, now: number): number {
     const fp = this.rt.makeFast();
-    this.pc0 = fp.chainPc[this.startChain]!;
-    this.tail = (this.policy & Tail.POLICY) | (this.nat ? Tail.NAT : 0);
+    [this.pc0, this.tail] = runEntry(
+      fp,
+      fp.chainPc[this.startChain]!,
+      (this.policy & Tail.POLICY) | (this.nat ? Tail.NAT : 0),
+    );
     this.fp = fp;
     return runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
   }
