@@ -19,7 +19,7 @@ import {
   NF_IP_PRI_RAW,
   NF_IP_PRI_SECURITY,
 } from '../core/hooks.ts';
-import { describeMismatch, MATCHED, ruleMatchesAt, ruleMismatchAt } from './match.ts';
+import { describeMismatch, MATCHED, restMatchesAt, ruleMismatchAt } from './match.ts';
 import {
   compileChain,
   TK_ACCEPT,
@@ -238,6 +238,8 @@ export class XtTable implements NfTable, XtTargetCtx {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
       // `=== false`, `=== true`: a pointer compare each, not V8's generic ToBoolean of a field.
       if (comp.linear === false) i = comp.next(skb, i);
+      // Then past the rules that fail on their addresses (match.ts): none of them can match.
+      if (i < n) i = comp.scan(i, skb.saddr, skb.daddr);
       if (i >= n) {
         if (sp === 0) {
           countPacket(chain.counters, skb.len);
@@ -252,7 +254,7 @@ export class XtTable implements NfTable, XtTargetCtx {
       }
       const k = i;
       i++;
-      if (!ruleMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
+      if (!restMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
         if (skb.hotdrop === true) return T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
