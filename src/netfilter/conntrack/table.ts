@@ -115,11 +115,6 @@ export interface CtHelperExt {
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
-const NOT_LINKED = -2;
-/** Failed lookups remembered for confirm() (a power of two). */
-const MISS_MEMO = 4;
-/** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
-const FREE_BASE = -4;
 
 /**
  * The shape of a conntrack record for one address family: each tuple is its source address, its
@@ -191,10 +186,6 @@ function lineAlignedWords(n: number): Uint32Array {
  */
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
-const META_STATUS = 0xffff;
-const META_PROTO_SHIFT = 16;
-const META_STATE_SHIFT = 24;
-const META_LAST_SHIFT = 28;
 
 /** Ticks per second, and the tick after which the base moves. */
 export const TICKS_PER_SECOND = 1000;
@@ -259,6 +250,41 @@ export const newConntrackStats = (): ConntrackStats => ({
   clash_resolve: 0,
   chaintoolong: 0,
 });
+/**
+ * The numbers the packet path reads, as literals in the emitted code (a const enum): a
+ * module-level constant, or an imported one, is a load from the module's context and a check at
+ * each use in V8's optimised code. The exported constants with these names have the same values
+ * (checked below).
+ */
+const enum L {
+  NO_ENTRY = -1,
+  NOT_LINKED = -2,
+  /** Failed lookups remembered for confirm() (a power of two). */
+  MISS_MEMO = 4,
+  /** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
+  FREE_BASE = -4,
+  REC_META = 6,
+  REC_EXPIRES = 7,
+  META_STATUS = 0xffff,
+  META_PROTO_SHIFT = 16,
+  META_STATE_SHIFT = 24,
+  META_LAST_SHIFT = 28,
+  CONFIRMED = 8,
+  UDP = 17,
+  DIR_ORIGINAL = 0,
+  DIR_REPLY = 1,
+}
+const sameValues: [
+  typeof NO_ENTRY,
+  typeof REC_META,
+  typeof REC_EXPIRES,
+  typeof IPS_CONFIRMED,
+  typeof IPPROTO_UDP,
+  typeof DIR_ORIGINAL,
+  typeof DIR_REPLY,
+] = [L.NO_ENTRY, L.REC_META, L.REC_EXPIRES, L.CONFIRMED, L.UDP, L.DIR_ORIGINAL, L.DIR_REPLY];
+void sameValues;
+
 export class ConntrackTable {
   readonly max: number;
   /** The record's shape: the family's (IPv4 unless the constructor says otherwise). */
@@ -335,8 +361,8 @@ export class ConntrackTable {
   private readonly idxMask: number;
   private readonly fpMask: number;
   /**
-   * Two lists threaded through one array: for a free entry, FREE_BASE - the next free entry (the
-   * free list); for a used one, the next entry in its by-source chain (-1 ends it, NOT_LINKED when
+   * Two lists threaded through one array: for a free entry, L.FREE_BASE - the next free entry (the
+   * free list); for a used one, the next entry in its by-source chain (-1 ends it, L.NOT_LINKED when
    * the entry is in none). The by-source chains are the kernel's nf_nat_bysource hash
    * (nf_nat_core.c): entries that went through source NAT, keyed by the original tuple's source
    * address, port and protocol, walked by find_appropriate_src.
@@ -389,7 +415,7 @@ export class ConntrackTable {
     this.idxMask = this.idxBits >= 31 ? 0x7fffffff : (1 << this.idxBits) - 1;
     this.fpMask = (0xffffffff >>> this.idxBits) >>> 0;
     this.next = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.next[i] = FREE_BASE - (i + 1 < max ? i + 1 : -1);
+    for (let i = 0; i < max; i++) this.next[i] = L.FREE_BASE - (i + 1 < max ? i + 1 : -1);
     this.freeHead = max > 0 ? 0 : -1;
     let buckets = 16;
     // A chain per entry or more: find_appropriate_src reads about one other entry per new
@@ -413,7 +439,7 @@ export class ConntrackTable {
       (e) => this.protoOf(e),
       (e, v) => {
         const m = e * this.rw + this.mo;
-        this.rec[m] = (this.rec[m]! & ~(0xff << META_PROTO_SHIFT)) | ((v & 0xff) << META_PROTO_SHIFT);
+        this.rec[m] = (this.rec[m]! & ~(0xff << L.META_PROTO_SHIFT)) | ((v & 0xff) << L.META_PROTO_SHIFT);
       },
     );
     this.expires = fieldView(
@@ -536,7 +562,7 @@ export class ConntrackTable {
       if (!this.isUsed(e)) continue;
       const x = e * this.rw + this.xo;
       r[x] = clampTick(r[x]! - shift);
-      if (this.protoOf(e) === IPPROTO_UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
+      if (this.protoOf(e) === L.UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
     }
     return Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6);
   }
@@ -576,38 +602,38 @@ export class ConntrackTable {
   // ---- fields ------------------------------------------------------------------------------
 
   isUsed(e: number): boolean {
-    return this.next[e]! > FREE_BASE + 1;
+    return this.next[e]! > L.FREE_BASE + 1;
   }
   statusOf(e: number): number {
-    return this.rec[e * this.rw + this.mo]! & META_STATUS;
+    return this.rec[e * this.rw + this.mo]! & L.META_STATUS;
   }
   setStatus(e: number, s: number): void {
     const m = e * this.rw + this.mo;
-    this.rec[m] = (this.rec[m]! & ~META_STATUS) | (s & META_STATUS);
+    this.rec[m] = (this.rec[m]! & ~L.META_STATUS) | (s & L.META_STATUS);
   }
   orStatus(e: number, bits: number): void {
-    this.rec[e * this.rw + this.mo]! |= bits & META_STATUS;
+    this.rec[e * this.rw + this.mo]! |= bits & L.META_STATUS;
   }
   protoOf(e: number): number {
-    return (this.rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
+    return (this.rec[e * this.rw + this.mo]! >>> L.META_PROTO_SHIFT) & 0xff;
   }
   /** TCP state number (TCP_CONNTRACK_*). */
   tcpState(e: number): number {
-    return (this.rec[e * this.rw + this.mo]! >>> META_STATE_SHIFT) & 0xf;
+    return (this.rec[e * this.rw + this.mo]! >>> L.META_STATE_SHIFT) & 0xf;
   }
   setTcpState(e: number, s: number): void {
     const m = e * this.rw + this.mo;
-    this.rec[m] = (this.rec[m]! & ~(0xf << META_STATE_SHIFT)) | ((s & 0xf) << META_STATE_SHIFT);
+    this.rec[m] = (this.rec[m]! & ~(0xf << L.META_STATE_SHIFT)) | ((s & 0xf) << L.META_STATE_SHIFT);
   }
   /** TCP: last packet class and direction (class | dir << 4), as ct->proto.tcp.last_index/last_dir. */
   lastIndex(e: number): number {
-    const v = this.rec[e * this.rw + this.mo]! >>> META_LAST_SHIFT;
+    const v = this.rec[e * this.rw + this.mo]! >>> L.META_LAST_SHIFT;
     return (v & 7) | ((v >>> 3) << 4);
   }
   setLastIndex(e: number, v: number): void {
     const m = e * this.rw + this.mo;
     const packed = (v & 7) | (((v >>> 4) & 1) << 3);
-    this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << META_LAST_SHIFT);
+    this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << L.META_LAST_SHIFT);
   }
   /** TCP: the sequence number of the last SYN seen in the original direction. */
   lastSeq(e: number): number {
@@ -676,21 +702,21 @@ export class ConntrackTable {
   }
 
   isConfirmed(e: number): boolean {
-    return (this.rec[e * this.rw + this.mo]! & IPS_CONFIRMED) !== 0;
+    return (this.rec[e * this.rw + this.mo]! & L.CONFIRMED) !== 0;
   }
 
   // ---- hash --------------------------------------------------------------------------------
 
   /**
    * Finds a confirmed, live entry with this tuple in either direction. Returns (entry << 1 | dir),
-   * or NO_ENTRY. An entry found expired is removed first (the kernel's gc would have done it).
+   * or L.NO_ENTRY. An entry found expired is removed first (the kernel's gc would have done it).
    */
   lookup(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
     return this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
   }
 
   /**
-   * lookup() of a tuple in any layout (the table's family): (entry << 1 | dir), or NO_ENTRY.
+   * lookup() of a tuple in any layout (the table's family): (entry << 1 | dir), or L.NO_ENTRY.
    */
   lookupTuple(t: TupleBuf, now: number): number {
     return this.lookupTupleTick(t, this.tick(now));
@@ -708,12 +734,12 @@ export class ConntrackTable {
     let i = this.home(h);
     for (;;) {
       const s = slots[i]!;
-      if (s === 0) return NO_ENTRY;
+      if (s === 0) return L.NO_ENTRY;
       const ed = this.slotHoldsWide(s, fp, key, 0, proto);
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
           this.remove(ed >>> 1);
-          return NO_ENTRY;
+          return L.NO_ENTRY;
         }
         return ed;
       }
@@ -734,13 +760,13 @@ export class ConntrackTable {
     const zo = zone & 0xffff;
     const zr = zone >>> 16;
     const ed = this.probeZone(key, t.proto, zo, zone, nowTick, -1);
-    if (ed !== NO_ENTRY || zr === zo) return ed;
+    if (ed !== L.NO_ENTRY || zr === zo) return ed;
     return this.probeZone(this.keyOf(t), t.proto, zr, zone, nowTick, -1);
   }
 
   /**
    * The bucket of tuple `key` hashed with zone id `kz`: the live slot whose tuple it is, whose zone
-   * id is `kz` and matches zone key `zone` in its direction, that is not entry `ignore`; NO_ENTRY
+   * id is `kz` and matches zone key `zone` in its direction, that is not entry `ignore`; L.NO_ENTRY
    * when none (a matching expired entry is removed, as lookupTick does).
    */
   private probeZone(
@@ -758,14 +784,14 @@ export class ConntrackTable {
     let i = this.home(h);
     for (;;) {
       const s = slots[i]!;
-      if (s === 0) return NO_ENTRY;
+      if (s === 0) return L.NO_ENTRY;
       const ed = this.slotHoldsWide(s, fp, key, 0, proto);
       if (ed >= 0 && ed >>> 1 !== ignore) {
         const z = this.slotZone(ed);
         if (z === kz && z === zoneIdOf(zone, ed & 1)) {
           if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
             this.remove(ed >>> 1);
-            return NO_ENTRY;
+            return L.NO_ENTRY;
           }
           return ed;
         }
@@ -801,7 +827,7 @@ export class ConntrackTable {
     const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * this.tw;
     const rec = this.rec;
-    if (((rec[base + this.mo]! >>> META_PROTO_SHIFT) & 0xff) !== proto) return -1;
+    if (((rec[base + this.mo]! >>> L.META_PROTO_SHIFT) & 0xff) !== proto) return -1;
     for (let j = 0; j < this.tw; j++) if (rec[t + j] !== k[ko + j]) return -1;
     return ed;
   }
@@ -838,15 +864,15 @@ export class ConntrackTable {
       const s = slots[i]!;
       if (s === 0) {
         this.rememberMiss(h, i, src, dst, ports, proto);
-        return NO_ENTRY;
+        return L.NO_ENTRY;
       }
       // slotHolds' first test here: most probes end at it.
       const ed = s >>> idxBits !== fp ? -1 : this.slotHolds(s, fp, src, dst, ports, proto);
       // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
-        if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
+        if (rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! <= nowTick) {
           this.remove(ed >>> 1);
-          return NO_ENTRY;
+          return L.NO_ENTRY;
         }
         return ed;
       }
@@ -868,7 +894,7 @@ export class ConntrackTable {
     return rec[t] === src &&
       rec[t + 1] === dst &&
       rec[t + 2] === ports &&
-      ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
+      ((rec[base + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff) === proto
       ? ed
       : -1;
   }
@@ -876,7 +902,7 @@ export class ConntrackTable {
   /**
    * lookupTick for tuples `from` .. n - 1 at once, without its side effects (an expired entry is not removed,
    * a miss is not remembered): out[k] = (entry << 1 | dir) of the live confirmed entry with tuple
-   * k, or NO_ENTRY when there is none (or it expired, or proto[k] is 0: skipped). The home slots
+   * k, or L.NO_ENTRY when there is none (or it expired, or proto[k] is 0: skipped). The home slots
    * of all the tuples are read first and the records after, so that the cache misses of
    * different tuples overlap instead of coming one after another. `slot` is scratch (n words).
    */
@@ -911,7 +937,7 @@ export class ConntrackTable {
     for (let k = from; k < n; k++) {
       const p = proto[k]!;
       if (p === 0) {
-        out[k] = NO_ENTRY;
+        out[k] = L.NO_ENTRY;
         continue;
       }
       const h = out[k]! >>> 0;
@@ -921,12 +947,12 @@ export class ConntrackTable {
       const pp = ports[k]! | 0;
       let i = (h * scale) >>> 0;
       let s = slot[k]!;
-      let found = NO_ENTRY;
+      let found = L.NO_ENTRY;
       for (;;) {
         if (s === 0) break;
         const ed = this.slotHolds(s, fp, s0, d0, pp, p);
         if (ed >= 0 && (zones === undefined || zoneIdOf(zones[ed >>> 1]!, ed & 1) === 0)) {
-          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) found = ed;
+          if (rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! > nowTick) found = ed;
           break;
         }
         if (++i === nslots) i = 0;
@@ -937,13 +963,13 @@ export class ConntrackTable {
   }
 
   /**
-   * The last MISS_MEMO failed lookups: for each, the hash, the empty slot that ended the probe and
+   * The last L.MISS_MEMO failed lookups: for each, the hash, the empty slot that ended the probe and
    * the tuple (src, dst, ports, proto). Valid while no slot changes (any insert or delete clears
    * them), so a new connection's confirm() finds where its tuples go without probing again: the
    * original tuple's lookup in conntrackIn and the reply tuple's clash check in NAT already did.
    * All six as int32 (the hash too: compared as `h | 0`).
    */
-  private readonly missMemo = new Int32Array(MISS_MEMO * 6);
+  private readonly missMemo = new Int32Array(L.MISS_MEMO * 6);
   private missCount = 0;
   private missNext = 0;
   /**
@@ -968,8 +994,8 @@ export class ConntrackTable {
     m[k + 3] = dst;
     m[k + 4] = ports;
     m[k + 5] = proto;
-    this.missNext = (this.missNext + 1) & (MISS_MEMO - 1);
-    if (this.missCount < MISS_MEMO) this.missCount++;
+    this.missNext = (this.missNext + 1) & (L.MISS_MEMO - 1);
+    if (this.missCount < L.MISS_MEMO) this.missCount++;
   }
 
   /** The remembered end of a failed probe for this tuple, or -1. */
@@ -988,7 +1014,7 @@ export class ConntrackTable {
   private missOf(e: number, dir: number): number {
     // Newest first: a new connection's reply tuple was the last lookup, its original a few before.
     for (let j = 1; j <= this.missCount; j++) {
-      const k = ((this.missNext - j) & (MISS_MEMO - 1)) * 6;
+      const k = ((this.missNext - j) & (L.MISS_MEMO - 1)) * 6;
       if (this.missHolds(k, e, dir)) return k;
     }
     return -1;
@@ -1003,10 +1029,10 @@ export class ConntrackTable {
 
   /**
    * Where the last failed lookup was remembered (for confirmAfter, with missEpoch), or -1 when no
-   * miss is remembered: right after a lookupTick that returned NO_ENTRY, that lookup's tuple.
+   * miss is remembered: right after a lookupTick that returned L.NO_ENTRY, that lookup's tuple.
    */
   newestMiss(): number {
-    return this.missCount === 0 ? -1 : ((this.missNext - 1) & (MISS_MEMO - 1)) * 6;
+    return this.missCount === 0 ? -1 : ((this.missNext - 1) & (L.MISS_MEMO - 1)) * 6;
   }
 
   /** Whether remembered miss `k` (an offset in missMemo) is of entry e's tuple in direction dir. */
@@ -1019,7 +1045,7 @@ export class ConntrackTable {
       m[k + 2] === rec[t] &&
       m[k + 3] === rec[t + 1] &&
       m[k + 4] === rec[t + 2] &&
-      m[k + 5] === ((rec[b + REC_META]! >>> META_PROTO_SHIFT) & 0xff)
+      m[k + 5] === ((rec[b + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff)
     );
   }
 
@@ -1035,7 +1061,7 @@ export class ConntrackTable {
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
-    if (this.tupleHolder(t, ignore, now) === NO_ENTRY) return false;
+    if (this.tupleHolder(t, ignore, now) === L.NO_ENTRY) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
   }
@@ -1049,7 +1075,7 @@ export class ConntrackTable {
     const i = e * this.rw + 3;
     const rec = this.reci;
     const p = rec[i + 2]!;
-    const proto = (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+    const proto = (rec[e * this.rw + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff;
     return this.taken4(rec[i]!, rec[i + 1]!, proto, p >>> 16, p & 0xffff, e, now);
   }
 
@@ -1068,7 +1094,7 @@ export class ConntrackTable {
     now: number,
   ): boolean {
     const ed = this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
-    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
+    if (ed === L.NO_ENTRY || ed >>> 1 === ignore) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
   }
@@ -1089,7 +1115,7 @@ export class ConntrackTable {
   }
 
   /**
-   * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or NO_ENTRY,
+   * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or L.NO_ENTRY,
    * looked up in `ignore`'s zone as nf_conntrack_find_get does: nothing is counted.
    */
   tupleHolder(t: TupleBuf, ignore: number, now: number): number {
@@ -1099,13 +1125,13 @@ export class ConntrackTable {
       zone === 0
         ? this.lookupTuple(t, now)
         : this.probeZone(this.keyOf(t), t.proto, zone >>> 16, zone, this.tick(now), ignore);
-    return ed === NO_ENTRY || ed >>> 1 === ignore ? NO_ENTRY : ed;
+    return ed === L.NO_ENTRY || ed >>> 1 === ignore ? L.NO_ENTRY : ed;
   }
 
   /**
    * Allocates an unconfirmed entry with both tuples. When the table is full, evicts one entry that
    * is not ASSURED from near the new tuple's bucket (early_drop in nf_conntrack_core.c); if none
-   * can go, returns NO_ENTRY and counts a drop.
+   * can go, returns L.NO_ENTRY and counts a drop.
    */
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
     if (orig.family !== this.layout.family || reply.family !== this.layout.family)
@@ -1113,7 +1139,7 @@ export class ConntrackTable {
     const nowTick = this.tick(now);
     if (this.freeHead < 0 && !this.earlyDrop(this.home(this.hashOfTuple(orig)), nowTick)) {
       this.stats.drop++;
-      return NO_ENTRY;
+      return L.NO_ENTRY;
     }
     const e = this.claim(orig.proto, nowTick);
     const b = e * this.rw;
@@ -1134,7 +1160,7 @@ export class ConntrackTable {
       !this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)
     ) {
       this.stats.drop++;
-      return NO_ENTRY;
+      return L.NO_ENTRY;
     }
     const e = this.claim(proto, nowTick);
     const b = e * this.rw;
@@ -1151,14 +1177,14 @@ export class ConntrackTable {
   /** The free entry alloc() takes, with everything but its tuples set for a new connection. */
   private claim(proto: number, nowTick: number): number {
     const e = this.freeHead;
-    this.freeHead = FREE_BASE - this.next[e]!;
-    this.next[e] = NOT_LINKED;
+    this.freeHead = L.FREE_BASE - this.next[e]!;
+    this.next[e] = L.NOT_LINKED;
     const b = e * this.rw;
     const rec = this.rec;
-    rec[b + this.mo] = (proto & 0xff) << META_PROTO_SHIFT;
+    rec[b + this.mo] = (proto & 0xff) << L.META_PROTO_SHIFT;
     rec[b + this.xo] = nowTick;
     // UDP: the creation time (stream detection); TCP: no SYN seen yet.
-    this.aux[e] = proto === IPPROTO_UDP ? nowTick : 0;
+    this.aux[e] = proto === L.UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
     // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
@@ -1175,9 +1201,9 @@ export class ConntrackTable {
    * After a confirm() that returned true: the entry the packet belongs to, `e` itself or, when
    * nf_ct_resolve_clash merged it into the entry that won (nf_ct_set), that one.
    */
-  confirmedAs = NO_ENTRY;
+  confirmedAs = L.NO_ENTRY;
   /** The entry (entry << 1 | dir) whose live tuple made probeFree return -1. */
-  private clashWith = NO_ENTRY;
+  private clashWith = L.NO_ENTRY;
 
   /**
    * Inserts both tuples in the hash (__nf_conntrack_confirm). When a tuple is taken,
@@ -1190,8 +1216,8 @@ export class ConntrackTable {
     // (conntrack-in's lookup, the NAT clash check): their hashes and the free slots that ended
     // those probes are remembered, and probeFree would return the same (nothing to hash again).
     if (this.missCount !== 0 && this.aw === 1 && this.zoneOf(e) === 0) {
-      const k0 = this.missOf(e, DIR_ORIGINAL);
-      const k1 = k0 < 0 ? -1 : this.missOf(e, DIR_REPLY);
+      const k0 = this.missOf(e, L.DIR_ORIGINAL);
+      const k1 = k0 < 0 ? -1 : this.missOf(e, L.DIR_REPLY);
       if (k1 >= 0) {
         const m = this.missMemo;
         this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
@@ -1200,14 +1226,14 @@ export class ConntrackTable {
       }
     }
     // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
-    const h0 = this.hashOf(e, DIR_ORIGINAL);
-    const h1 = this.hashOf(e, DIR_REPLY);
+    const h0 = this.hashOf(e, L.DIR_ORIGINAL);
+    const h1 = this.hashOf(e, L.DIR_REPLY);
     let p0: number;
     let p1: number;
     for (;;) {
-      p0 = this.probeFree(e, DIR_ORIGINAL, h0, nowTick);
+      p0 = this.probeFree(e, L.DIR_ORIGINAL, h0, nowTick);
       const removals = this.removals;
-      p1 = p0 < 0 ? -1 : this.probeFree(e, DIR_REPLY, h1, nowTick);
+      p1 = p0 < 0 ? -1 : this.probeFree(e, L.DIR_REPLY, h1, nowTick);
       // An expired entry the reply's probe removed may have opened a slot before p0: probe again.
       if (p1 < 0 || this.removals === removals) break;
     }
@@ -1228,7 +1254,12 @@ export class ConntrackTable {
   confirmAfter(e: number, k0: number, epoch: number, now: number): boolean {
     if (k0 >= 0 && epoch === this.missEpoch && this.aw === 1 && this.zones === undefined) {
       const k1 = this.newestMiss();
-      if (k1 >= 0 && k1 !== k0 && this.missHolds(k0, e, DIR_ORIGINAL) && this.missHolds(k1, e, DIR_REPLY)) {
+      if (
+        k1 >= 0 &&
+        k1 !== k0 &&
+        this.missHolds(k0, e, L.DIR_ORIGINAL) &&
+        this.missHolds(k1, e, L.DIR_REPLY)
+      ) {
         this.tick(now); // as confirm()
         const m = this.missMemo;
         this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
@@ -1247,7 +1278,7 @@ export class ConntrackTable {
     let i = p1;
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
     this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
-    this.rec[e * this.rw + this.mo]! |= IPS_CONFIRMED;
+    this.rec[e * this.rw + this.mo]! |= L.CONFIRMED;
     this.version++;
     if (p0 >= 0) this.listener?.('NEW', e);
   }
@@ -1263,7 +1294,7 @@ export class ConntrackTable {
     if (allowClash(this.protoOf(loser))) {
       if (this.mergeClash(loser, winner)) return true;
       // nf_ct_resolve_clash_harder: the reply tuple must not clash, unless both tuples are equal.
-      const pr = this.probeFree(loser, DIR_REPLY, h1, nowTick);
+      const pr = this.probeFree(loser, L.DIR_REPLY, h1, nowTick);
       if (pr < 0) {
         if (this.mergeClash(loser, this.clashWith >>> 1)) return true;
       } else {
@@ -1325,8 +1356,8 @@ export class ConntrackTable {
     const zb = this.zoneOf(b);
     return (
       this.protoOf(a) === this.protoOf(b) &&
-      zoneIdOf(za, DIR_ORIGINAL) === zoneIdOf(zb, DIR_REPLY) &&
-      zoneIdOf(za, DIR_REPLY) === zoneIdOf(zb, DIR_ORIGINAL)
+      zoneIdOf(za, L.DIR_ORIGINAL) === zoneIdOf(zb, L.DIR_REPLY) &&
+      zoneIdOf(za, L.DIR_REPLY) === zoneIdOf(zb, L.DIR_ORIGINAL)
     );
   }
 
@@ -1334,8 +1365,8 @@ export class ConntrackTable {
   release(e: number): void {
     if (!this.isUsed(e)) return;
     this.helperExt?.free(e);
-    if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
-    this.next[e] = FREE_BASE - this.freeHead;
+    if (this.next[e] !== L.NOT_LINKED) this.unlinkBySource(e);
+    this.next[e] = L.FREE_BASE - this.freeHead;
     this.freeHead = e;
     this.count--;
   }
@@ -1345,8 +1376,8 @@ export class ConntrackTable {
     if (!this.isUsed(e)) return;
     if (this.isConfirmed(e)) {
       this.listener?.('DESTROY', e);
-      this.deleteSlot(e, DIR_ORIGINAL);
-      this.deleteSlot(e, DIR_REPLY);
+      this.deleteSlot(e, L.DIR_ORIGINAL);
+      this.deleteSlot(e, L.DIR_REPLY);
     }
     this.release(e);
   }
@@ -1372,7 +1403,7 @@ export class ConntrackTable {
       // An entry nf_ct_resolve_clash_harder added has no original tuple in the hash: not listed.
       if (
         this.isUsed(e) &&
-        (this.statusOf(e) & (IPS_CONFIRMED | IPS_NAT_CLASH)) === IPS_CONFIRMED &&
+        (this.statusOf(e) & (L.CONFIRMED | IPS_NAT_CLASH)) === L.CONFIRMED &&
         this.rec[e * this.rw + this.xo]! > nowTick
       )
         out.push(e);
@@ -1385,7 +1416,7 @@ export class ConntrackTable {
    * every source NAT binding, null bindings included). Idempotent.
    */
   linkBySource(e: number): void {
-    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
+    if (!this.isUsed(e) || this.next[e] !== L.NOT_LINKED) return;
     this.linkInBucket(e, this.srcBucket(e));
   }
 
@@ -1394,7 +1425,7 @@ export class ConntrackTable {
    * original tuple's source: NatCore.setupSrcOne, which walked that chain).
    */
   linkBySourceIn(e: number, b: number): void {
-    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
+    if (!this.isUsed(e) || this.next[e] !== L.NOT_LINKED) return;
     this.linkInBucket(e, b);
   }
 
@@ -1408,12 +1439,12 @@ export class ConntrackTable {
     return hashTuple(src, 0, proto, sport, 0) & this.srcMask;
   }
 
-  /** The first entry of by-source chain `b` (bySourceBucket), or NO_ENTRY. */
+  /** The first entry of by-source chain `b` (bySourceBucket), or L.NO_ENTRY. */
   bySourceHead(b: number): number {
     return this.srcHead[b]!;
   }
 
-  /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY (IPv4). */
+  /** The first entry of the by-source chain that may hold (src, sport, proto), or L.NO_ENTRY (IPv4). */
   firstBySource(src: number, sport: number, proto: number): number {
     return this.srcHead[this.bySourceBucket(src, sport, proto)]!;
   }
@@ -1436,7 +1467,7 @@ export class ConntrackTable {
     return hashTupleWide(k, 0, aw, proto);
   }
 
-  /** The entry after `e` in its by-source chain, or NO_ENTRY. Chains mix keys: compare tuples. */
+  /** The entry after `e` in its by-source chain, or L.NO_ENTRY. Chains mix keys: compare tuples. */
   nextBySource(e: number): number {
     return this.next[e]!;
   }
@@ -1464,7 +1495,7 @@ export class ConntrackTable {
         cur = n;
       }
     }
-    this.next[e] = NOT_LINKED;
+    this.next[e] = L.NOT_LINKED;
   }
 
   private home(h: number): number {
@@ -1535,7 +1566,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (this.rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
+          if (this.rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }
