@@ -468,16 +468,19 @@ export class ConntrackTable {
   /** Attaches timeout policy `p` to entry `e` (nf_ct_timeout_ext_add). */
   setTimeoutPolicy(e: number, p: EntryTimeoutPolicy): void {
     (this.timeoutPolicy ??= [])[e] = p;
+    this.exts = true;
   }
 
   /** Turns accounting on (entries made from now on count; nf_ct_set_acct). Idempotent. */
   enableAcct(): void {
     this.acct ??= new Float64Array(this.max * 4);
+    this.exts = true;
   }
 
   /** Turns connection labels on (nf_connlabels_get). Idempotent. */
   enableLabels(): void {
     this.labels ??= new Uint32Array(this.max * 4);
+    this.exts = true;
   }
 
   /** nf_ct_acct_update: one packet of `bytes` (skb->len) in direction `dir` of entry `e`. */
@@ -495,7 +498,10 @@ export class ConntrackTable {
    */
   setZone(e: number, key: number): void {
     if (this.isConfirmed(e)) throw new Error('conntrack: the zone of a confirmed entry cannot change');
-    if (key !== 0) this.zones ??= new Uint32Array(this.max);
+    if (key !== 0) {
+      this.zones ??= new Uint32Array(this.max);
+      this.exts = true;
+    }
     if (this.zones) this.zones[e] = key >>> 0;
   }
 
@@ -1050,6 +1056,27 @@ export class ConntrackTable {
     return this.missCount === 0 ? -1 : ((this.missNext - 1) & (L.MISS_MEMO - 1)) * 6;
   }
 
+  /**
+   * missHolds(k0, e, DIR_ORIGINAL) && missHolds(k1, e, DIR_REPLY), reading e's record once: whether
+   * remembered misses k0 and k1 are of e's original and reply tuples.
+   */
+  private missesHold(k0: number, k1: number, e: number): boolean {
+    const rec = this.reci;
+    const b = e * this.rw;
+    const m = this.missMemo;
+    const proto = (rec[b + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff;
+    return (
+      m[k0 + 2] === rec[b] &&
+      m[k0 + 3] === rec[b + 1] &&
+      m[k0 + 4] === rec[b + 2] &&
+      m[k0 + 5] === proto &&
+      m[k1 + 2] === rec[b + 3] &&
+      m[k1 + 3] === rec[b + 4] &&
+      m[k1 + 4] === rec[b + 5] &&
+      m[k1 + 5] === proto
+    );
+  }
+
   /** Whether remembered miss `k` (an offset in missMemo) is of entry e's tuple in direction dir. */
   private missHolds(k: number, e: number, dir: number): boolean {
     const rec = this.reci;
@@ -1170,13 +1197,7 @@ export class ConntrackTable {
    */
   alloc4(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
     const nowTick = this.tick(now);
-    if (
-      this.freeHead < 0 &&
-      !this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)
-    ) {
-      this.stats.drop++;
-      return L.NO_ENTRY;
-    }
+    if (this.freeHead < 0 && !this.roomFor4(src, dst, proto, sport, dport, nowTick)) return L.NO_ENTRY;
     const e = this.claim(proto, nowTick);
     const b = e * this.rw;
     const rec = this.reci;
@@ -1187,6 +1208,23 @@ export class ConntrackTable {
     rec[b + 4] = src;
     rec[b + 5] = (dport << 16) | sport;
     return e;
+  }
+
+  /**
+   * alloc4 found the table full: early_drop near the tuple's bucket, or (false) the `drop` count.
+   * Apart, so that alloc4 stays small enough for V8 to inline.
+   */
+  private roomFor4(
+    src: number,
+    dst: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    nowTick: number,
+  ): boolean {
+    if (this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)) return true;
+    this.stats.drop++;
+    return false;
   }
 
   /** The free entry alloc() takes, with everything but its tuples set for a new connection. */
@@ -1202,15 +1240,26 @@ export class ConntrackTable {
     this.aux[e] = proto === L.UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
+    if (this.exts) this.clearExts(e);
+    this.id[e] = this.nextId++;
+    this.count++;
+    return e;
+  }
+
+  /** claim()'s part for the extensions in use (accounting, labels, zones, timeout policies). */
+  private clearExts(e: number): void {
     // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
     if (this.acct !== undefined) this.acct.fill(0, e * 4, e * 4 + 4);
     if (this.labels !== undefined) this.labels.fill(0, e * 4, e * 4 + 4);
     if (this.zones !== undefined) this.zones[e] = 0;
     if (this.timeoutPolicy !== undefined) this.timeoutPolicy[e] = undefined;
-    this.id[e] = this.nextId++;
-    this.count++;
-    return e;
   }
+
+  /**
+   * Whether an extension array exists (acct, labels, zones, timeoutPolicy; each made by the method
+   * that turns it on): claim() clears an entry's slots in them (clearExts) only then.
+   */
+  private exts = false;
 
   /**
    * After a confirm() that returned true: the entry the packet belongs to, `e` itself or, when
@@ -1269,12 +1318,7 @@ export class ConntrackTable {
   confirmAfter(e: number, k0: number, epoch: number, now: number): boolean {
     if (k0 >= 0 && epoch === this.missEpoch && this.aw === 1 && this.zones === undefined) {
       const k1 = this.newestMiss();
-      if (
-        k1 >= 0 &&
-        k1 !== k0 &&
-        this.missHolds(k0, e, L.DIR_ORIGINAL) &&
-        this.missHolds(k1, e, L.DIR_REPLY)
-      ) {
+      if (k1 >= 0 && k1 !== k0 && this.missesHold(k0, k1, e)) {
         this.tick(now); // as confirm()
         const m = this.missMemo;
         this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
