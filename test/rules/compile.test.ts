@@ -11,7 +11,7 @@ import {
   ruleMismatch,
   ruleMismatchAt,
 } from '../../src/netfilter/xtables/match.ts';
-import { addressScan, compileChain } from '../../src/netfilter/xtables/compile.ts';
+import { addressScan, compileChain, nextCandidate } from '../../src/netfilter/xtables/compile.ts';
 import { Skb } from '../../src/netfilter/core/skb.ts';
 import { buildTcpPacket, buildUdpPacket } from '../../src/wire/packet.ts';
 import type { Chain } from '../../src/rules/iptables/model.ts';
@@ -175,6 +175,50 @@ test('compile: the generated address scan and the loop agree with ruleMismatchAt
             assert.equal(loop(from, skb.saddr, skb.daddr), want);
             assert.equal(c.scan(from, skb.saddr, skb.daddr), want);
           }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+// nextCandidate answers next() without the call for a chain of port-keyed rules only (DNAT port
+// forwards) and a packet outside their ports: on random chains of such rules (some with another
+// rule among them, so that the shortcut is off), it gives next()'s answer for every start.
+const portRuleArb = fc.oneof(
+  fc.record({
+    proto: fc.constantFrom('-p tcp', '-p udp'),
+    dport: fc.constantFrom('--dport 80', '--dport 53', '--dport 8080', '-m multiport --dports 22,443'),
+    dst: fc.constant(''),
+    inIf: fc.constantFrom('', '-i eth0'),
+  }),
+  ruleArb,
+);
+
+test('compile: nextCandidate gives next() for chains of port forwards', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          {
+            weight: 4,
+            arbitrary: portRuleArb.filter((r) => r.dport.startsWith('-') && r.proto.startsWith('-p')),
+          },
+          portRuleArb,
+        ),
+        { minLength: 1, maxLength: 12 },
+      ),
+      fc.array(fc.tuple(pktArb, fc.constantFrom(0, 1, 6, 17)), { minLength: 1, maxLength: 8 }),
+      (rules, pkts) => {
+        const r = loadRulesText(rules.map(ruleText).join('\n'), 'x');
+        assert.ok(r.ok);
+        const chain = r.ruleset.tables.get('nat')!.chains.get('PREROUTING')!;
+        const c = compileChain(chain);
+        for (const [p, proto] of pkts) {
+          const skb = skbOf(p);
+          if (proto !== 0) skb.proto = proto;
+          for (let from = 0; from <= chain.rules.length; from++)
+            assert.equal(nextCandidate(c, skb, from), c.next(skb, from));
         }
       },
     ),

@@ -53,6 +53,14 @@ export interface CompiledChain {
   /** No rule has a key: every rule is a candidate for every packet (next(skb, i) is i). */
   readonly linear: boolean;
   /**
+   * Every rule is keyed by protocol and destination port (DNAT port forwards: `-p tcp --dport
+   * 8080 -j DNAT`), and portMin .. portMax (proto * 65536 + port) spans their keys: a packet of
+   * another protocol, or outside that span, has no candidate (nextCandidate).
+   */
+  readonly onlyPorts: boolean;
+  readonly portMin: number;
+  readonly portMax: number;
+  /**
    * Per rule, for the untraced walk: its target as TK_*, the target, the extension that runs it
    * (TK_EXT: XT_TARGETS[kind]) and the rule's counters (the rule objects' own: a ruleset edit
    * that replaces them replaces the rule array, and the chain is compiled again).
@@ -137,6 +145,21 @@ function ruleKeys(r: Rule): string[] {
   return [];
 }
 
+/**
+ * c.next(skb, from), answered without the call for a chain of port-keyed rules only (onlyPorts)
+ * when the packet is not TCP or UDP or its port is outside the chain's span: the walk's first
+ * question for most packets at a PREROUTING chain of port forwards.
+ */
+export function nextCandidate(c: CompiledChain, skb: Skb, from: number): number {
+  if (c.onlyPorts === true) {
+    const p = skb.proto;
+    if (p !== IPPROTO_TCP && p !== IPPROTO_UDP) return c.tk.length;
+    const key = p * 65536 + skb.dport;
+    if (key < c.portMin || key > c.portMax) return c.tk.length;
+  }
+  return c.next(skb, from);
+}
+
 /** The first element of the sorted `list` that is >= from, or `end`. */
 function nextIn(list: Int32Array, from: number, end: number): number {
   let lo = 0;
@@ -203,6 +226,9 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
     rest: restTable(rules),
     scan: addressScan(ip, n),
     linear: buckets.size === 0,
+    onlyPorts: hasPorts && !hasGen && !hasDsts && !hasIns,
+    portMin,
+    portMax,
     tk: Uint8Array.from(rules, (r) => targetCode(r.target)),
     targets: rules.map((r) => r.target),
     ext: rules.map((r) =>

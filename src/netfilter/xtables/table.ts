@@ -22,6 +22,7 @@ import {
 import { describeMismatch, MATCHED, restMatchesAt, ruleMismatchAt } from './match.ts';
 import {
   compileChain,
+  nextCandidate,
   TK_ACCEPT,
   TK_DROP,
   TK_GOTO,
@@ -269,7 +270,7 @@ export class XtTable implements NfTable, XtTargetCtx {
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
       // `=== false`, `=== true`: a pointer compare each, not V8's generic ToBoolean of a field.
-      if (comp.linear === false) i = comp.next(skb, i);
+      if (comp.linear === false) i = nextCandidate(comp, skb, i);
       // Then past the rules that fail on their addresses (match.ts): none of them can match.
       if (i < n) i = comp.scan(i, skb.saddr, skb.daddr);
       if (i >= n) {
