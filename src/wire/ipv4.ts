@@ -16,14 +16,7 @@
 //   |                    Destination Address                        |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   |                    Options                    |    Padding    |
-import {
-  checksum,
-  checksumUpdate16,
-  read16,
-  read32,
-  write16,
-  write32,
-} from './checksum.ts';
+import { checksum, checksumUpdate16, read16, read32, write16, write32 } from './checksum.ts';
 import { err, ok, type Result } from './addr.ts';
 
 export const IPV4_OFF = {
