@@ -7,15 +7,25 @@
 import type { Counters } from './iptables/model.ts';
 
 /** 2^52: below it a number plus a packet length (< 2^16) is still exact. */
-export const COUNTER_CARRY = 2 ** 52;
+export const COUNTER_CARRY = 4503599627370496; // 2 ** 52
 const CARRY = 1n << 52n;
 /** The largest counter the kernel (and iptables) keeps: 2^64 - 1. */
 export const COUNTER_MAX = (1n << 64n) - 1n;
 
+/**
+ * COUNTER_CARRY as a literal in countPacket's code (a const enum): the module constant is a
+ * boxed number, loaded and checked at each use in V8's optimised code.
+ */
+const enum C {
+  CARRY = 4503599627370496,
+}
+const sameCarry: [typeof COUNTER_CARRY] = [C.CARRY];
+void sameCarry;
+
 /** A rule matched a packet of `len` bytes: the kernel's ADD_COUNTER(*counter, skb->len, 1). */
 export function countPacket(c: Counters, len: number): void {
-  if (++c.packets >= COUNTER_CARRY) carryPackets(c);
-  if ((c.bytes += len) >= COUNTER_CARRY) carryBytes(c);
+  if (++c.packets >= C.CARRY) carryPackets(c);
+  if ((c.bytes += len) >= C.CARRY) carryBytes(c);
 }
 
 function carryPackets(c: Counters): void {

@@ -560,3 +560,33 @@ test('tcpOptionAt stops at a timestamp that runs past the options (the kernel pa
   assert.equal(tcp.tcpOptionAt(b, 0, 8, 8, 10), -1);
   assert.equal(tcp.tcpOptionNext(b, 0, 3), -1);
 });
+
+// ipv4SetSrc/ipv4SetDst update the header checksum on the bytes (ipv4.ts setAddr): the same bytes
+// as checksumUpdate32 of the old and new address then writing them, for any header checksum
+// (0x0000 and 0xffff included) and any addresses, the new one given as uint32 or int32.
+test('ipv4SetSrc/ipv4SetDst: the bytes of checksumUpdate32 and write32', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 24, maxLength: 24 }),
+      fc.constantFrom(0, 4),
+      fc.oneof(u16, fc.constantFrom(0, 0xffff)),
+      fc.oneof(u32, fc.constantFrom(0, 0xffffffff, 0xffff0000, 0x0000ffff)),
+      fc.boolean(),
+      fc.boolean(),
+      (buf, o, hc, v, dst, signed) => {
+        const a = buf.slice();
+        write16(a, o + 10, hc);
+        const want = a.slice();
+        const at = o + (dst ? 16 : 12);
+        const old = ((want[at]! << 24) | (want[at + 1]! << 16) | (want[at + 2]! << 8) | want[at + 3]!) >>> 0;
+        write16(want, o + 10, checksumUpdate32(hc, old, v));
+        want.set([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff], at);
+        const nv = signed ? v | 0 : v;
+        if (dst) ip.ipv4SetDst(a, o, nv);
+        else ip.ipv4SetSrc(a, o, nv);
+        assert.deepEqual(a, want);
+      },
+    ),
+    fcOpts(),
+  );
+});

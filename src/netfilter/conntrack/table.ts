@@ -57,23 +57,24 @@ export function allowClash(proto: number): boolean {
   return proto !== IPPROTO_TCP && proto !== IPPROTO_SCTP && proto !== IPPROTO_DCCP;
 }
 
-// Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status).
-export const IPS_EXPECTED = 1 << 0;
-export const IPS_SEEN_REPLY = 1 << 1;
-export const IPS_ASSURED = 1 << 2;
-export const IPS_CONFIRMED = 1 << 3;
-export const IPS_SRC_NAT = 1 << 4;
-export const IPS_DST_NAT = 1 << 5;
+// Status bits (include/uapi/linux/netfilter/nf_conntrack_common.h, enum ip_conntrack_status), as
+// literals (so that a const enum elsewhere can be checked against them: first-packet.ts).
+export const IPS_EXPECTED = 1; // 1 << 0
+export const IPS_SEEN_REPLY = 2; // 1 << 1
+export const IPS_ASSURED = 4; // 1 << 2
+export const IPS_CONFIRMED = 8; // 1 << 3
+export const IPS_SRC_NAT = 16; // 1 << 4
+export const IPS_DST_NAT = 32; // 1 << 5
 export const IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
-export const IPS_SEQ_ADJUST = 1 << 6;
-export const IPS_SRC_NAT_DONE = 1 << 7;
-export const IPS_DST_NAT_DONE = 1 << 8;
-export const IPS_DYING = 1 << 9;
-export const IPS_FIXED_TIMEOUT = 1 << 10;
+export const IPS_SEQ_ADJUST = 64; // 1 << 6
+export const IPS_SRC_NAT_DONE = 128; // 1 << 7
+export const IPS_DST_NAT_DONE = 256; // 1 << 8
+export const IPS_DYING = 512; // 1 << 9
+export const IPS_FIXED_TIMEOUT = 1024; // 1 << 10
 /** IPS_NAT_CLASH (the kernel's IPS_UNTRACKED_BIT, reused): an entry nf_ct_resolve_clash_harder added. */
-export const IPS_NAT_CLASH = 1 << 12;
+export const IPS_NAT_CLASH = 4096; // 1 << 12
 /** The connection is in a flowtable (nft_flow_offload.c sets it; conntrack -L prints [OFFLOAD]). */
-export const IPS_OFFLOAD = 1 << 14;
+export const IPS_OFFLOAD = 16384; // 1 << 14
 
 export const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [IPS_EXPECTED, 'EXPECTED'],
@@ -115,11 +116,6 @@ export interface CtHelperExt {
 export type CtEventListener = (kind: CtEventKind, entry: number) => void;
 
 export const NO_ENTRY = -1;
-const NOT_LINKED = -2;
-/** Failed lookups remembered for confirm() (a power of two). */
-const MISS_MEMO = 4;
-/** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
-const FREE_BASE = -4;
 
 /**
  * The shape of a conntrack record for one address family: each tuple is its source address, its
@@ -191,10 +187,6 @@ function lineAlignedWords(n: number): Uint32Array {
  */
 export const REC_META = 6;
 export const REC_EXPIRES = 7;
-const META_STATUS = 0xffff;
-const META_PROTO_SHIFT = 16;
-const META_STATE_SHIFT = 24;
-const META_LAST_SHIFT = 28;
 
 /** Ticks per second, and the tick after which the base moves. */
 export const TICKS_PER_SECOND = 1000;
@@ -259,6 +251,43 @@ export const newConntrackStats = (): ConntrackStats => ({
   clash_resolve: 0,
   chaintoolong: 0,
 });
+/**
+ * The numbers the packet path reads, as literals in the emitted code (a const enum): a
+ * module-level constant, or an imported one, is a load from the module's context and a check at
+ * each use in V8's optimised code. The exported constants with these names have the same values
+ * (checked below).
+ */
+const enum L {
+  NO_ENTRY = -1,
+  NOT_LINKED = -2,
+  /** lookupTick's found(): the slot is another zone's entry. */
+  OTHER_ZONE = -3,
+  /** Failed lookups remembered for confirm() (a power of two). */
+  MISS_MEMO = 4,
+  /** A free entry's `next` is FREE_BASE - (next free entry): always below NOT_LINKED. */
+  FREE_BASE = -4,
+  REC_META = 6,
+  REC_EXPIRES = 7,
+  META_STATUS = 0xffff,
+  META_PROTO_SHIFT = 16,
+  META_STATE_SHIFT = 24,
+  META_LAST_SHIFT = 28,
+  CONFIRMED = 8,
+  UDP = 17,
+  DIR_ORIGINAL = 0,
+  DIR_REPLY = 1,
+}
+const sameValues: [
+  typeof NO_ENTRY,
+  typeof REC_META,
+  typeof REC_EXPIRES,
+  typeof IPS_CONFIRMED,
+  typeof IPPROTO_UDP,
+  typeof DIR_ORIGINAL,
+  typeof DIR_REPLY,
+] = [L.NO_ENTRY, L.REC_META, L.REC_EXPIRES, L.CONFIRMED, L.UDP, L.DIR_ORIGINAL, L.DIR_REPLY];
+void sameValues;
+
 export class ConntrackTable {
   readonly max: number;
   /** The record's shape: the family's (IPv4 unless the constructor says otherwise). */
@@ -335,8 +364,8 @@ export class ConntrackTable {
   private readonly idxMask: number;
   private readonly fpMask: number;
   /**
-   * Two lists threaded through one array: for a free entry, FREE_BASE - the next free entry (the
-   * free list); for a used one, the next entry in its by-source chain (-1 ends it, NOT_LINKED when
+   * Two lists threaded through one array: for a free entry, L.FREE_BASE - the next free entry (the
+   * free list); for a used one, the next entry in its by-source chain (-1 ends it, L.NOT_LINKED when
    * the entry is in none). The by-source chains are the kernel's nf_nat_bysource hash
    * (nf_nat_core.c): entries that went through source NAT, keyed by the original tuple's source
    * address, port and protocol, walked by find_appropriate_src.
@@ -389,7 +418,7 @@ export class ConntrackTable {
     this.idxMask = this.idxBits >= 31 ? 0x7fffffff : (1 << this.idxBits) - 1;
     this.fpMask = (0xffffffff >>> this.idxBits) >>> 0;
     this.next = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.next[i] = FREE_BASE - (i + 1 < max ? i + 1 : -1);
+    for (let i = 0; i < max; i++) this.next[i] = L.FREE_BASE - (i + 1 < max ? i + 1 : -1);
     this.freeHead = max > 0 ? 0 : -1;
     let buckets = 16;
     // A chain per entry or more: find_appropriate_src reads about one other entry per new
@@ -413,7 +442,7 @@ export class ConntrackTable {
       (e) => this.protoOf(e),
       (e, v) => {
         const m = e * this.rw + this.mo;
-        this.rec[m] = (this.rec[m]! & ~(0xff << META_PROTO_SHIFT)) | ((v & 0xff) << META_PROTO_SHIFT);
+        this.rec[m] = (this.rec[m]! & ~(0xff << L.META_PROTO_SHIFT)) | ((v & 0xff) << L.META_PROTO_SHIFT);
       },
     );
     this.expires = fieldView(
@@ -439,16 +468,19 @@ export class ConntrackTable {
   /** Attaches timeout policy `p` to entry `e` (nf_ct_timeout_ext_add). */
   setTimeoutPolicy(e: number, p: EntryTimeoutPolicy): void {
     (this.timeoutPolicy ??= [])[e] = p;
+    this.exts = true;
   }
 
   /** Turns accounting on (entries made from now on count; nf_ct_set_acct). Idempotent. */
   enableAcct(): void {
     this.acct ??= new Float64Array(this.max * 4);
+    this.exts = true;
   }
 
   /** Turns connection labels on (nf_connlabels_get). Idempotent. */
   enableLabels(): void {
     this.labels ??= new Uint32Array(this.max * 4);
+    this.exts = true;
   }
 
   /** nf_ct_acct_update: one packet of `bytes` (skb->len) in direction `dir` of entry `e`. */
@@ -466,7 +498,10 @@ export class ConntrackTable {
    */
   setZone(e: number, key: number): void {
     if (this.isConfirmed(e)) throw new Error('conntrack: the zone of a confirmed entry cannot change');
-    if (key !== 0) this.zones ??= new Uint32Array(this.max);
+    if (key !== 0) {
+      this.zones ??= new Uint32Array(this.max);
+      this.exts = true;
+    }
     if (this.zones) this.zones[e] = key >>> 0;
   }
 
@@ -536,7 +571,7 @@ export class ConntrackTable {
       if (!this.isUsed(e)) continue;
       const x = e * this.rw + this.xo;
       r[x] = clampTick(r[x]! - shift);
-      if (this.protoOf(e) === IPPROTO_UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
+      if (this.protoOf(e) === L.UDP) this.aux[e] = clampTick(this.aux[e]! - shift);
     }
     return Math.floor((now - this.base) * TICKS_PER_SECOND + 1e-6);
   }
@@ -576,38 +611,38 @@ export class ConntrackTable {
   // ---- fields ------------------------------------------------------------------------------
 
   isUsed(e: number): boolean {
-    return this.next[e]! > FREE_BASE + 1;
+    return this.next[e]! > L.FREE_BASE + 1;
   }
   statusOf(e: number): number {
-    return this.rec[e * this.rw + this.mo]! & META_STATUS;
+    return this.rec[e * this.rw + this.mo]! & L.META_STATUS;
   }
   setStatus(e: number, s: number): void {
     const m = e * this.rw + this.mo;
-    this.rec[m] = (this.rec[m]! & ~META_STATUS) | (s & META_STATUS);
+    this.rec[m] = (this.rec[m]! & ~L.META_STATUS) | (s & L.META_STATUS);
   }
   orStatus(e: number, bits: number): void {
-    this.rec[e * this.rw + this.mo]! |= bits & META_STATUS;
+    this.rec[e * this.rw + this.mo]! |= bits & L.META_STATUS;
   }
   protoOf(e: number): number {
-    return (this.rec[e * this.rw + this.mo]! >>> META_PROTO_SHIFT) & 0xff;
+    return (this.rec[e * this.rw + this.mo]! >>> L.META_PROTO_SHIFT) & 0xff;
   }
   /** TCP state number (TCP_CONNTRACK_*). */
   tcpState(e: number): number {
-    return (this.rec[e * this.rw + this.mo]! >>> META_STATE_SHIFT) & 0xf;
+    return (this.rec[e * this.rw + this.mo]! >>> L.META_STATE_SHIFT) & 0xf;
   }
   setTcpState(e: number, s: number): void {
     const m = e * this.rw + this.mo;
-    this.rec[m] = (this.rec[m]! & ~(0xf << META_STATE_SHIFT)) | ((s & 0xf) << META_STATE_SHIFT);
+    this.rec[m] = (this.rec[m]! & ~(0xf << L.META_STATE_SHIFT)) | ((s & 0xf) << L.META_STATE_SHIFT);
   }
   /** TCP: last packet class and direction (class | dir << 4), as ct->proto.tcp.last_index/last_dir. */
   lastIndex(e: number): number {
-    const v = this.rec[e * this.rw + this.mo]! >>> META_LAST_SHIFT;
+    const v = this.rec[e * this.rw + this.mo]! >>> L.META_LAST_SHIFT;
     return (v & 7) | ((v >>> 3) << 4);
   }
   setLastIndex(e: number, v: number): void {
     const m = e * this.rw + this.mo;
     const packed = (v & 7) | (((v >>> 4) & 1) << 3);
-    this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << META_LAST_SHIFT);
+    this.rec[m] = (this.rec[m]! & 0x0fffffff) | (packed << L.META_LAST_SHIFT);
   }
   /** TCP: the sequence number of the last SYN seen in the original direction. */
   lastSeq(e: number): number {
@@ -676,21 +711,21 @@ export class ConntrackTable {
   }
 
   isConfirmed(e: number): boolean {
-    return (this.rec[e * this.rw + this.mo]! & IPS_CONFIRMED) !== 0;
+    return (this.rec[e * this.rw + this.mo]! & L.CONFIRMED) !== 0;
   }
 
   // ---- hash --------------------------------------------------------------------------------
 
   /**
    * Finds a confirmed, live entry with this tuple in either direction. Returns (entry << 1 | dir),
-   * or NO_ENTRY. An entry found expired is removed first (the kernel's gc would have done it).
+   * or L.NO_ENTRY. An entry found expired is removed first (the kernel's gc would have done it).
    */
   lookup(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
     return this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
   }
 
   /**
-   * lookup() of a tuple in any layout (the table's family): (entry << 1 | dir), or NO_ENTRY.
+   * lookup() of a tuple in any layout (the table's family): (entry << 1 | dir), or L.NO_ENTRY.
    */
   lookupTuple(t: TupleBuf, now: number): number {
     return this.lookupTupleTick(t, this.tick(now));
@@ -708,12 +743,12 @@ export class ConntrackTable {
     let i = this.home(h);
     for (;;) {
       const s = slots[i]!;
-      if (s === 0) return NO_ENTRY;
+      if (s === 0) return L.NO_ENTRY;
       const ed = this.slotHoldsWide(s, fp, key, 0, proto);
       if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
         if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
           this.remove(ed >>> 1);
-          return NO_ENTRY;
+          return L.NO_ENTRY;
         }
         return ed;
       }
@@ -734,13 +769,13 @@ export class ConntrackTable {
     const zo = zone & 0xffff;
     const zr = zone >>> 16;
     const ed = this.probeZone(key, t.proto, zo, zone, nowTick, -1);
-    if (ed !== NO_ENTRY || zr === zo) return ed;
+    if (ed !== L.NO_ENTRY || zr === zo) return ed;
     return this.probeZone(this.keyOf(t), t.proto, zr, zone, nowTick, -1);
   }
 
   /**
    * The bucket of tuple `key` hashed with zone id `kz`: the live slot whose tuple it is, whose zone
-   * id is `kz` and matches zone key `zone` in its direction, that is not entry `ignore`; NO_ENTRY
+   * id is `kz` and matches zone key `zone` in its direction, that is not entry `ignore`; L.NO_ENTRY
    * when none (a matching expired entry is removed, as lookupTick does).
    */
   private probeZone(
@@ -758,14 +793,14 @@ export class ConntrackTable {
     let i = this.home(h);
     for (;;) {
       const s = slots[i]!;
-      if (s === 0) return NO_ENTRY;
+      if (s === 0) return L.NO_ENTRY;
       const ed = this.slotHoldsWide(s, fp, key, 0, proto);
       if (ed >= 0 && ed >>> 1 !== ignore) {
         const z = this.slotZone(ed);
         if (z === kz && z === zoneIdOf(zone, ed & 1)) {
           if (this.rec[(ed >>> 1) * this.rw + this.xo]! <= nowTick) {
             this.remove(ed >>> 1);
-            return NO_ENTRY;
+            return L.NO_ENTRY;
           }
           return ed;
         }
@@ -801,7 +836,7 @@ export class ConntrackTable {
     const base = (ed >>> 1) * this.rw;
     const t = base + (ed & 1) * this.tw;
     const rec = this.rec;
-    if (((rec[base + this.mo]! >>> META_PROTO_SHIFT) & 0xff) !== proto) return -1;
+    if (((rec[base + this.mo]! >>> L.META_PROTO_SHIFT) & 0xff) !== proto) return -1;
     for (let j = 0; j < this.tw; j++) if (rec[t + j] !== k[ko + j]) return -1;
     return ed;
   }
@@ -828,7 +863,6 @@ export class ConntrackTable {
     hh = Math.imul(hh ^ (hh >>> 16) ^ ports, 0x85ebca6b);
     hh = Math.imul(hh ^ (hh >>> 13) ^ proto, 0xc2b2ae35);
     const h = (hh ^ (hh >>> 16)) >>> 0;
-    const rec = this.rec;
     const slots = this.slots;
     const n = this.nslots;
     const fp = h & this.fpMask;
@@ -838,20 +872,33 @@ export class ConntrackTable {
       const s = slots[i]!;
       if (s === 0) {
         this.rememberMiss(h, i, src, dst, ports, proto);
-        return NO_ENTRY;
+        return L.NO_ENTRY;
       }
       // slotHolds' first test here: most probes end at it.
-      const ed = s >>> idxBits !== fp ? -1 : this.slotHolds(s, fp, src, dst, ports, proto);
-      // An entry of another zone with this tuple is not this packet's (zone 0's) entry.
-      if (ed >= 0 && (this.zones === undefined || this.slotZone(ed) === 0)) {
-        if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! <= nowTick) {
-          this.remove(ed >>> 1);
-          return NO_ENTRY;
+      if (s >>> idxBits === fp) {
+        const ed = this.slotHolds(s, fp, src, dst, ports, proto);
+        if (ed >= 0) {
+          const r = this.found(ed, nowTick);
+          if (r !== L.OTHER_ZONE) return r;
         }
-        return ed;
       }
       if (++i === n) i = 0;
     }
+  }
+
+  /**
+   * lookupTick's slot `ed` that holds the tuple: `ed` when it is zone 0's and live, NO_ENTRY once
+   * an expired one is removed, OTHER_ZONE (the probe goes on) when it is another zone's entry
+   * with this tuple (not this packet's, which is zone 0's). Apart, so that lookupTick stays
+   * small enough for V8 to inline into its callers.
+   */
+  private found(ed: number, nowTick: number): number {
+    if (this.zones !== undefined && this.slotZone(ed) !== 0) return L.OTHER_ZONE;
+    if (this.rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! <= nowTick) {
+      this.remove(ed >>> 1);
+      return L.NO_ENTRY;
+    }
+    return ed;
   }
 
   /**
@@ -868,7 +915,7 @@ export class ConntrackTable {
     return rec[t] === src &&
       rec[t + 1] === dst &&
       rec[t + 2] === ports &&
-      ((rec[base + REC_META]! >>> META_PROTO_SHIFT) & 0xff) === proto
+      ((rec[base + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff) === proto
       ? ed
       : -1;
   }
@@ -876,7 +923,7 @@ export class ConntrackTable {
   /**
    * lookupTick for tuples `from` .. n - 1 at once, without its side effects (an expired entry is not removed,
    * a miss is not remembered): out[k] = (entry << 1 | dir) of the live confirmed entry with tuple
-   * k, or NO_ENTRY when there is none (or it expired, or proto[k] is 0: skipped). The home slots
+   * k, or L.NO_ENTRY when there is none (or it expired, or proto[k] is 0: skipped). The home slots
    * of all the tuples are read first and the records after, so that the cache misses of
    * different tuples overlap instead of coming one after another. `slot` is scratch (n words).
    */
@@ -911,7 +958,7 @@ export class ConntrackTable {
     for (let k = from; k < n; k++) {
       const p = proto[k]!;
       if (p === 0) {
-        out[k] = NO_ENTRY;
+        out[k] = L.NO_ENTRY;
         continue;
       }
       const h = out[k]! >>> 0;
@@ -921,12 +968,12 @@ export class ConntrackTable {
       const pp = ports[k]! | 0;
       let i = (h * scale) >>> 0;
       let s = slot[k]!;
-      let found = NO_ENTRY;
+      let found = L.NO_ENTRY;
       for (;;) {
         if (s === 0) break;
         const ed = this.slotHolds(s, fp, s0, d0, pp, p);
         if (ed >= 0 && (zones === undefined || zoneIdOf(zones[ed >>> 1]!, ed & 1) === 0)) {
-          if (rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) found = ed;
+          if (rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! > nowTick) found = ed;
           break;
         }
         if (++i === nslots) i = 0;
@@ -937,13 +984,13 @@ export class ConntrackTable {
   }
 
   /**
-   * The last MISS_MEMO failed lookups: for each, the hash, the empty slot that ended the probe and
+   * The last L.MISS_MEMO failed lookups: for each, the hash, the empty slot that ended the probe and
    * the tuple (src, dst, ports, proto). Valid while no slot changes (any insert or delete clears
    * them), so a new connection's confirm() finds where its tuples go without probing again: the
    * original tuple's lookup in conntrackIn and the reply tuple's clash check in NAT already did.
    * All six as int32 (the hash too: compared as `h | 0`).
    */
-  private readonly missMemo = new Int32Array(MISS_MEMO * 6);
+  private readonly missMemo = new Int32Array(L.MISS_MEMO * 6);
   private missCount = 0;
   private missNext = 0;
   /**
@@ -968,8 +1015,8 @@ export class ConntrackTable {
     m[k + 3] = dst;
     m[k + 4] = ports;
     m[k + 5] = proto;
-    this.missNext = (this.missNext + 1) & (MISS_MEMO - 1);
-    if (this.missCount < MISS_MEMO) this.missCount++;
+    this.missNext = (this.missNext + 1) & (L.MISS_MEMO - 1);
+    if (this.missCount < L.MISS_MEMO) this.missCount++;
   }
 
   /** The remembered end of a failed probe for this tuple, or -1. */
@@ -988,7 +1035,7 @@ export class ConntrackTable {
   private missOf(e: number, dir: number): number {
     // Newest first: a new connection's reply tuple was the last lookup, its original a few before.
     for (let j = 1; j <= this.missCount; j++) {
-      const k = ((this.missNext - j) & (MISS_MEMO - 1)) * 6;
+      const k = ((this.missNext - j) & (L.MISS_MEMO - 1)) * 6;
       if (this.missHolds(k, e, dir)) return k;
     }
     return -1;
@@ -1003,10 +1050,31 @@ export class ConntrackTable {
 
   /**
    * Where the last failed lookup was remembered (for confirmAfter, with missEpoch), or -1 when no
-   * miss is remembered: right after a lookupTick that returned NO_ENTRY, that lookup's tuple.
+   * miss is remembered: right after a lookupTick that returned L.NO_ENTRY, that lookup's tuple.
    */
   newestMiss(): number {
-    return this.missCount === 0 ? -1 : ((this.missNext - 1) & (MISS_MEMO - 1)) * 6;
+    return this.missCount === 0 ? -1 : ((this.missNext - 1) & (L.MISS_MEMO - 1)) * 6;
+  }
+
+  /**
+   * missHolds(k0, e, DIR_ORIGINAL) && missHolds(k1, e, DIR_REPLY), reading e's record once: whether
+   * remembered misses k0 and k1 are of e's original and reply tuples.
+   */
+  private missesHold(k0: number, k1: number, e: number): boolean {
+    const rec = this.reci;
+    const b = e * this.rw;
+    const m = this.missMemo;
+    const proto = (rec[b + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff;
+    return (
+      m[k0 + 2] === rec[b] &&
+      m[k0 + 3] === rec[b + 1] &&
+      m[k0 + 4] === rec[b + 2] &&
+      m[k0 + 5] === proto &&
+      m[k1 + 2] === rec[b + 3] &&
+      m[k1 + 3] === rec[b + 4] &&
+      m[k1 + 4] === rec[b + 5] &&
+      m[k1 + 5] === proto
+    );
   }
 
   /** Whether remembered miss `k` (an offset in missMemo) is of entry e's tuple in direction dir. */
@@ -1019,7 +1087,7 @@ export class ConntrackTable {
       m[k + 2] === rec[t] &&
       m[k + 3] === rec[t + 1] &&
       m[k + 4] === rec[t + 2] &&
-      m[k + 5] === ((rec[b + REC_META]! >>> META_PROTO_SHIFT) & 0xff)
+      m[k + 5] === ((rec[b + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff)
     );
   }
 
@@ -1035,7 +1103,7 @@ export class ConntrackTable {
 
   /** nf_conntrack_tuple_taken: is this tuple used by a live entry other than `ignore`? */
   tupleTaken(t: TupleBuf, ignore: number, now: number): boolean {
-    if (this.tupleHolder(t, ignore, now) === NO_ENTRY) return false;
+    if (this.tupleHolder(t, ignore, now) === L.NO_ENTRY) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
   }
@@ -1049,7 +1117,7 @@ export class ConntrackTable {
     const i = e * this.rw + 3;
     const rec = this.reci;
     const p = rec[i + 2]!;
-    const proto = (rec[e * this.rw + REC_META]! >>> META_PROTO_SHIFT) & 0xff;
+    const proto = (rec[e * this.rw + L.REC_META]! >>> L.META_PROTO_SHIFT) & 0xff;
     return this.taken4(rec[i]!, rec[i + 1]!, proto, p >>> 16, p & 0xffff, e, now);
   }
 
@@ -1068,7 +1136,7 @@ export class ConntrackTable {
     now: number,
   ): boolean {
     const ed = this.lookupTick(src, dst, proto, sport, dport, this.tick(now));
-    if (ed === NO_ENTRY || ed >>> 1 === ignore) return false;
+    if (ed === L.NO_ENTRY || ed >>> 1 === ignore) return false;
     this.stats.found++; // nf_conntrack_tuple_taken: NF_CT_STAT_INC_ATOMIC(net, found)
     return true;
   }
@@ -1089,7 +1157,7 @@ export class ConntrackTable {
   }
 
   /**
-   * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or NO_ENTRY,
+   * The live entry other than `ignore` holding tuple `t` (entry << 1 | direction), or L.NO_ENTRY,
    * looked up in `ignore`'s zone as nf_conntrack_find_get does: nothing is counted.
    */
   tupleHolder(t: TupleBuf, ignore: number, now: number): number {
@@ -1099,13 +1167,13 @@ export class ConntrackTable {
       zone === 0
         ? this.lookupTuple(t, now)
         : this.probeZone(this.keyOf(t), t.proto, zone >>> 16, zone, this.tick(now), ignore);
-    return ed === NO_ENTRY || ed >>> 1 === ignore ? NO_ENTRY : ed;
+    return ed === L.NO_ENTRY || ed >>> 1 === ignore ? L.NO_ENTRY : ed;
   }
 
   /**
    * Allocates an unconfirmed entry with both tuples. When the table is full, evicts one entry that
    * is not ASSURED from near the new tuple's bucket (early_drop in nf_conntrack_core.c); if none
-   * can go, returns NO_ENTRY and counts a drop.
+   * can go, returns L.NO_ENTRY and counts a drop.
    */
   alloc(orig: TupleBuf, reply: TupleBuf, now: number): number {
     if (orig.family !== this.layout.family || reply.family !== this.layout.family)
@@ -1113,7 +1181,7 @@ export class ConntrackTable {
     const nowTick = this.tick(now);
     if (this.freeHead < 0 && !this.earlyDrop(this.home(this.hashOfTuple(orig)), nowTick)) {
       this.stats.drop++;
-      return NO_ENTRY;
+      return L.NO_ENTRY;
     }
     const e = this.claim(orig.proto, nowTick);
     const b = e * this.rw;
@@ -1129,13 +1197,7 @@ export class ConntrackTable {
    */
   alloc4(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
     const nowTick = this.tick(now);
-    if (
-      this.freeHead < 0 &&
-      !this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)
-    ) {
-      this.stats.drop++;
-      return NO_ENTRY;
-    }
+    if (this.freeHead < 0 && !this.roomFor4(src, dst, proto, sport, dport, nowTick)) return L.NO_ENTRY;
     const e = this.claim(proto, nowTick);
     const b = e * this.rw;
     const rec = this.reci;
@@ -1148,36 +1210,64 @@ export class ConntrackTable {
     return e;
   }
 
+  /**
+   * alloc4 found the table full: early_drop near the tuple's bucket, or (false) the `drop` count.
+   * Apart, so that alloc4 stays small enough for V8 to inline.
+   */
+  private roomFor4(
+    src: number,
+    dst: number,
+    proto: number,
+    sport: number,
+    dport: number,
+    nowTick: number,
+  ): boolean {
+    if (this.earlyDrop(this.home(hashTuple(src | 0, dst | 0, proto, sport, dport)), nowTick)) return true;
+    this.stats.drop++;
+    return false;
+  }
+
   /** The free entry alloc() takes, with everything but its tuples set for a new connection. */
   private claim(proto: number, nowTick: number): number {
     const e = this.freeHead;
-    this.freeHead = FREE_BASE - this.next[e]!;
-    this.next[e] = NOT_LINKED;
+    this.freeHead = L.FREE_BASE - this.next[e]!;
+    this.next[e] = L.NOT_LINKED;
     const b = e * this.rw;
     const rec = this.rec;
-    rec[b + this.mo] = (proto & 0xff) << META_PROTO_SHIFT;
+    rec[b + this.mo] = (proto & 0xff) << L.META_PROTO_SHIFT;
     rec[b + this.xo] = nowTick;
     // UDP: the creation time (stream detection); TCP: no SYN seen yet.
-    this.aux[e] = proto === IPPROTO_UDP ? nowTick : 0;
+    this.aux[e] = proto === L.UDP ? nowTick : 0;
     this.mark[e] = 0;
     this.masq[e] = 0;
-    // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
-    if (this.acct !== undefined) this.acct.fill(0, e * 4, e * 4 + 4);
-    if (this.labels !== undefined) this.labels.fill(0, e * 4, e * 4 + 4);
-    if (this.zones !== undefined) this.zones[e] = 0;
-    if (this.timeoutPolicy !== undefined) this.timeoutPolicy[e] = undefined;
+    if (this.exts) this.clearExts(e);
     this.id[e] = this.nextId++;
     this.count++;
     return e;
   }
 
+  /** claim()'s part for the extensions in use (accounting, labels, zones, timeout policies). */
+  private clearExts(e: number): void {
+    // `!== undefined`, not truthiness: one compare each instead of V8's generic ToBoolean.
+    if (this.acct !== undefined) this.acct.fill(0, e * 4, e * 4 + 4);
+    if (this.labels !== undefined) this.labels.fill(0, e * 4, e * 4 + 4);
+    if (this.zones !== undefined) this.zones[e] = 0;
+    if (this.timeoutPolicy !== undefined) this.timeoutPolicy[e] = undefined;
+  }
+
+  /**
+   * Whether an extension array exists (acct, labels, zones, timeoutPolicy; each made by the method
+   * that turns it on): claim() clears an entry's slots in them (clearExts) only then.
+   */
+  private exts = false;
+
   /**
    * After a confirm() that returned true: the entry the packet belongs to, `e` itself or, when
    * nf_ct_resolve_clash merged it into the entry that won (nf_ct_set), that one.
    */
-  confirmedAs = NO_ENTRY;
+  confirmedAs = L.NO_ENTRY;
   /** The entry (entry << 1 | dir) whose live tuple made probeFree return -1. */
-  private clashWith = NO_ENTRY;
+  private clashWith = L.NO_ENTRY;
 
   /**
    * Inserts both tuples in the hash (__nf_conntrack_confirm). When a tuple is taken,
@@ -1190,8 +1280,8 @@ export class ConntrackTable {
     // (conntrack-in's lookup, the NAT clash check): their hashes and the free slots that ended
     // those probes are remembered, and probeFree would return the same (nothing to hash again).
     if (this.missCount !== 0 && this.aw === 1 && this.zoneOf(e) === 0) {
-      const k0 = this.missOf(e, DIR_ORIGINAL);
-      const k1 = k0 < 0 ? -1 : this.missOf(e, DIR_REPLY);
+      const k0 = this.missOf(e, L.DIR_ORIGINAL);
+      const k1 = k0 < 0 ? -1 : this.missOf(e, L.DIR_REPLY);
       if (k1 >= 0) {
         const m = this.missMemo;
         this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
@@ -1200,14 +1290,14 @@ export class ConntrackTable {
       }
     }
     // One probe per tuple: it looks for a clash and finds the free slot the tuple goes into.
-    const h0 = this.hashOf(e, DIR_ORIGINAL);
-    const h1 = this.hashOf(e, DIR_REPLY);
+    const h0 = this.hashOf(e, L.DIR_ORIGINAL);
+    const h1 = this.hashOf(e, L.DIR_REPLY);
     let p0: number;
     let p1: number;
     for (;;) {
-      p0 = this.probeFree(e, DIR_ORIGINAL, h0, nowTick);
+      p0 = this.probeFree(e, L.DIR_ORIGINAL, h0, nowTick);
       const removals = this.removals;
-      p1 = p0 < 0 ? -1 : this.probeFree(e, DIR_REPLY, h1, nowTick);
+      p1 = p0 < 0 ? -1 : this.probeFree(e, L.DIR_REPLY, h1, nowTick);
       // An expired entry the reply's probe removed may have opened a slot before p0: probe again.
       if (p1 < 0 || this.removals === removals) break;
     }
@@ -1228,7 +1318,7 @@ export class ConntrackTable {
   confirmAfter(e: number, k0: number, epoch: number, now: number): boolean {
     if (k0 >= 0 && epoch === this.missEpoch && this.aw === 1 && this.zones === undefined) {
       const k1 = this.newestMiss();
-      if (k1 >= 0 && k1 !== k0 && this.missHolds(k0, e, DIR_ORIGINAL) && this.missHolds(k1, e, DIR_REPLY)) {
+      if (k1 >= 0 && k1 !== k0 && this.missesHold(k0, k1, e)) {
         this.tick(now); // as confirm()
         const m = this.missMemo;
         this.insertSlots(e, m[k0 + 1]!, m[k0]! >>> 0, m[k1 + 1]!, m[k1]! >>> 0);
@@ -1247,7 +1337,7 @@ export class ConntrackTable {
     let i = p1;
     while (this.slots[i] !== 0) if (++i === this.nslots) i = 0;
     this.slots[i] = (((h1 & this.fpMask) << this.idxBits) | ((e << 1) + 2)) >>> 0;
-    this.rec[e * this.rw + this.mo]! |= IPS_CONFIRMED;
+    this.rec[e * this.rw + this.mo]! |= L.CONFIRMED;
     this.version++;
     if (p0 >= 0) this.listener?.('NEW', e);
   }
@@ -1263,7 +1353,7 @@ export class ConntrackTable {
     if (allowClash(this.protoOf(loser))) {
       if (this.mergeClash(loser, winner)) return true;
       // nf_ct_resolve_clash_harder: the reply tuple must not clash, unless both tuples are equal.
-      const pr = this.probeFree(loser, DIR_REPLY, h1, nowTick);
+      const pr = this.probeFree(loser, L.DIR_REPLY, h1, nowTick);
       if (pr < 0) {
         if (this.mergeClash(loser, this.clashWith >>> 1)) return true;
       } else {
@@ -1325,8 +1415,8 @@ export class ConntrackTable {
     const zb = this.zoneOf(b);
     return (
       this.protoOf(a) === this.protoOf(b) &&
-      zoneIdOf(za, DIR_ORIGINAL) === zoneIdOf(zb, DIR_REPLY) &&
-      zoneIdOf(za, DIR_REPLY) === zoneIdOf(zb, DIR_ORIGINAL)
+      zoneIdOf(za, L.DIR_ORIGINAL) === zoneIdOf(zb, L.DIR_REPLY) &&
+      zoneIdOf(za, L.DIR_REPLY) === zoneIdOf(zb, L.DIR_ORIGINAL)
     );
   }
 
@@ -1334,8 +1424,8 @@ export class ConntrackTable {
   release(e: number): void {
     if (!this.isUsed(e)) return;
     this.helperExt?.free(e);
-    if (this.next[e] !== NOT_LINKED) this.unlinkBySource(e);
-    this.next[e] = FREE_BASE - this.freeHead;
+    if (this.next[e] !== L.NOT_LINKED) this.unlinkBySource(e);
+    this.next[e] = L.FREE_BASE - this.freeHead;
     this.freeHead = e;
     this.count--;
   }
@@ -1345,8 +1435,8 @@ export class ConntrackTable {
     if (!this.isUsed(e)) return;
     if (this.isConfirmed(e)) {
       this.listener?.('DESTROY', e);
-      this.deleteSlot(e, DIR_ORIGINAL);
-      this.deleteSlot(e, DIR_REPLY);
+      this.deleteSlot(e, L.DIR_ORIGINAL);
+      this.deleteSlot(e, L.DIR_REPLY);
     }
     this.release(e);
   }
@@ -1372,7 +1462,7 @@ export class ConntrackTable {
       // An entry nf_ct_resolve_clash_harder added has no original tuple in the hash: not listed.
       if (
         this.isUsed(e) &&
-        (this.statusOf(e) & (IPS_CONFIRMED | IPS_NAT_CLASH)) === IPS_CONFIRMED &&
+        (this.statusOf(e) & (L.CONFIRMED | IPS_NAT_CLASH)) === L.CONFIRMED &&
         this.rec[e * this.rw + this.xo]! > nowTick
       )
         out.push(e);
@@ -1385,7 +1475,7 @@ export class ConntrackTable {
    * every source NAT binding, null bindings included). Idempotent.
    */
   linkBySource(e: number): void {
-    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
+    if (!this.isUsed(e) || this.next[e] !== L.NOT_LINKED) return;
     this.linkInBucket(e, this.srcBucket(e));
   }
 
@@ -1394,7 +1484,7 @@ export class ConntrackTable {
    * original tuple's source: NatCore.setupSrcOne, which walked that chain).
    */
   linkBySourceIn(e: number, b: number): void {
-    if (!this.isUsed(e) || this.next[e] !== NOT_LINKED) return;
+    if (!this.isUsed(e) || this.next[e] !== L.NOT_LINKED) return;
     this.linkInBucket(e, b);
   }
 
@@ -1408,12 +1498,12 @@ export class ConntrackTable {
     return hashTuple(src, 0, proto, sport, 0) & this.srcMask;
   }
 
-  /** The first entry of by-source chain `b` (bySourceBucket), or NO_ENTRY. */
+  /** The first entry of by-source chain `b` (bySourceBucket), or L.NO_ENTRY. */
   bySourceHead(b: number): number {
     return this.srcHead[b]!;
   }
 
-  /** The first entry of the by-source chain that may hold (src, sport, proto), or NO_ENTRY (IPv4). */
+  /** The first entry of the by-source chain that may hold (src, sport, proto), or L.NO_ENTRY (IPv4). */
   firstBySource(src: number, sport: number, proto: number): number {
     return this.srcHead[this.bySourceBucket(src, sport, proto)]!;
   }
@@ -1436,7 +1526,7 @@ export class ConntrackTable {
     return hashTupleWide(k, 0, aw, proto);
   }
 
-  /** The entry after `e` in its by-source chain, or NO_ENTRY. Chains mix keys: compare tuples. */
+  /** The entry after `e` in its by-source chain, or L.NO_ENTRY. Chains mix keys: compare tuples. */
   nextBySource(e: number): number {
     return this.next[e]!;
   }
@@ -1464,7 +1554,7 @@ export class ConntrackTable {
         cur = n;
       }
     }
-    this.next[e] = NOT_LINKED;
+    this.next[e] = L.NOT_LINKED;
   }
 
   private home(h: number): number {
@@ -1535,7 +1625,7 @@ export class ConntrackTable {
         const ed = this.slotHolds(s, fp, src, dst, ports, proto);
         // __nf_conntrack_confirm: nf_ct_key_equal in this tuple's bucket (its zone id's).
         if (ed >= 0 && this.zoneClash(ed, kz, zone)) {
-          if (this.rec[(ed >>> 1) * this.rw + REC_EXPIRES]! > nowTick) {
+          if (this.rec[(ed >>> 1) * this.rw + L.REC_EXPIRES]! > nowTick) {
             this.clashWith = ed;
             return -1;
           }

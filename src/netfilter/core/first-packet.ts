@@ -37,6 +37,72 @@ import { NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from './hook-numbers.ts';
 /** pre()/post() did nothing: the caller takes the general path. */
 export const NOT_TAKEN = -1;
 
+/**
+ * The numbers pre() and post() read, as literals in the emitted code (a const enum): an imported
+ * constant is a load from the module's context and a check at each use in V8's optimised code.
+ * The same values as the imported constants (checked below).
+ */
+const enum L {
+  UDP = 17,
+  NOT_TAKEN = -1,
+  T_DROP = 0,
+  NF_ACCEPT = 1,
+  IP_CT_NEW = 2,
+  CT_INVALID = 5,
+  REC_META = 6,
+  SRC_NAT = 16,
+  DST_NAT = 32,
+  SRC_NAT_DONE = 128,
+  DST_NAT_DONE = 256,
+}
+const enum Hook {
+  PRE_ROUTING = 0,
+  POST_ROUTING = 4,
+}
+const enum Manip {
+  SRC = 0,
+  DST = 1,
+}
+const enum Dir {
+  ORIGINAL = 0,
+}
+const sameValues: [
+  typeof IPPROTO_UDP,
+  typeof NOT_TAKEN,
+  typeof NF_INET_PRE_ROUTING,
+  typeof NF_INET_POST_ROUTING,
+  typeof MANIP_SRC,
+  typeof MANIP_DST,
+  typeof CT_INVALID,
+  typeof IP_CT_NEW,
+  typeof DIR_ORIGINAL,
+  typeof REC_META,
+  typeof T_DROP,
+  typeof NF_ACCEPT,
+  typeof IPS_SRC_NAT,
+  typeof IPS_DST_NAT,
+  typeof IPS_SRC_NAT_DONE,
+  typeof IPS_DST_NAT_DONE,
+] = [
+  L.UDP,
+  L.NOT_TAKEN,
+  Hook.PRE_ROUTING,
+  Hook.POST_ROUTING,
+  Manip.SRC,
+  Manip.DST,
+  L.CT_INVALID,
+  L.IP_CT_NEW,
+  Dir.ORIGINAL,
+  L.REC_META,
+  L.T_DROP,
+  L.NF_ACCEPT,
+  L.SRC_NAT,
+  L.DST_NAT,
+  L.SRC_NAT_DONE,
+  L.DST_NAT_DONE,
+];
+void sameValues;
+
 export class FirstPacket {
   /**
    * The entry pre() last created, and where the table remembered the failed lookup of its
@@ -65,7 +131,7 @@ export class FirstPacket {
     const ct = this.ct;
     const hp = this.helpers;
     if (
-      skb.proto !== IPPROTO_UDP ||
+      skb.proto !== L.UDP ||
       skb.ct !== -1 ||
       skb.ctZone !== 0 ||
       skb.ctHelper !== 0 ||
@@ -74,60 +140,60 @@ export class FirstPacket {
       !this.natHook.registered ||
       ct.layout.addrWords !== 1
     )
-      return NOT_TAKEN;
+      return L.NOT_TAKEN;
     // nf_conntrack_in (ConntrackIn.run for zone 0, TCP/UDP): the lookup of the packet's tuple.
     const nowTick = ct.tick(now);
     const src = skb.src | 0;
     const dst = skb.dst | 0;
     const sport = skb.sport;
     const dport = skb.dport;
-    const ed = ct.lookupTick(src, dst, IPPROTO_UDP, sport, dport, nowTick);
+    const ed = ct.lookupTick(src, dst, L.UDP, sport, dport, nowTick);
     if (ed >= 0) {
       // A known connection: the rest of the general path, from the lookup on.
-      this.ctIn.packet(skb, ed >>> 1, ed & 1, nowTick, now, NF_INET_PRE_ROUTING);
-      return this.natHook.run(skb, NF_INET_PRE_ROUTING, MANIP_DST, this.preNat, now);
+      this.ctIn.packet(skb, ed >>> 1, ed & 1, nowTick, now, Hook.PRE_ROUTING);
+      return this.natHook.run(skb, Hook.PRE_ROUTING, Manip.DST, this.preNat, now);
     }
     // Where the table remembered this failed lookup: confirm inserts the tuple there (post()).
     const k0 = ct.newestMiss();
     const epoch = ct.missEpoch;
     // init_conntrack: a new entry from the packet's numbers (alloc4), none when the table is full.
-    const e = ct.alloc4(src, dst, IPPROTO_UDP, sport, dport, now);
+    const e = ct.alloc4(src, dst, L.UDP, sport, dport, now);
     if (e < 0) {
       skb.ct = -1;
       skb.ctDir = 0;
-      skb.ctinfo = CT_INVALID;
+      skb.ctinfo = L.CT_INVALID;
       return this.drops.drop(skb, DropReason.NF_CT_TABLE_FULL);
     }
     hp.synproxy.clear(e);
     // ctPacket for a created UDP entry: no timeout policy yet, the netns's timeouts; its status
     // is 0 (claim), so nf_conntrack_udp_packet (udpPacketTick) gives the unreplied timeout.
     ct.refresh(e, nowTick, this.ctIn.timeoutTicks.udp);
-    ct.account(e, DIR_ORIGINAL, skb.len);
+    ct.account(e, Dir.ORIGINAL, skb.len);
     skb.ct = e;
-    skb.ctDir = DIR_ORIGINAL;
-    skb.ctinfo = IP_CT_NEW; // neither SEEN_REPLY nor EXPECTED on a new entry
+    skb.ctDir = Dir.ORIGINAL;
+    skb.ctinfo = L.IP_CT_NEW; // neither SEEN_REPLY nor EXPECTED on a new entry
     this.missEntry = e;
     this.missAt = k0;
     this.missEpoch = epoch;
     // nf_nat_inet_fn at NAT_DST: the nat tables until one bound it, else the null binding.
-    const m = e * ct.rw + REC_META;
+    const m = e * ct.rw + L.REC_META;
     const rec = ct.rec;
     const tables = this.preNat;
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i]!;
-      if (t.run(NF_INET_PRE_ROUTING, skb, now, undefined) === T_DROP)
+      if (t.run(Hook.PRE_ROUTING, skb, now, undefined) === L.T_DROP)
         return this.drops.drop(skb, DropReason.NETFILTER_DROP, t.dropTable);
-      if ((rec[m]! & IPS_DST_NAT_DONE) !== 0) break;
+      if ((rec[m]! & L.DST_NAT_DONE) !== 0) break;
     }
-    if ((rec[m]! & IPS_DST_NAT_DONE) === 0) {
+    if ((rec[m]! & L.DST_NAT_DONE) === 0) {
       // The null binding (NatCore.setup for no range at a destination hook, which never fails):
       // get_unique_tuple's one clash lookup of the unchanged reply tuple, the packet's own ends
       // swapped (alloc4 wrote it so, and only a binding changes it), then the DONE bit.
-      ct.taken4(dst, src, IPPROTO_UDP, dport, sport, e, now);
-      ct.orStatus(e, IPS_DST_NAT_DONE);
+      ct.taken4(dst, src, L.UDP, dport, sport, e, now);
+      ct.orStatus(e, L.DST_NAT_DONE);
     }
-    if ((rec[m]! & IPS_DST_NAT) !== 0) this.natHook.manipPacket(skb, NF_INET_PRE_ROUTING, MANIP_DST, 'rule');
-    return NF_ACCEPT;
+    if ((rec[m]! & L.DST_NAT) !== 0) this.natHook.manipPacket(skb, Hook.PRE_ROUTING, Manip.DST, 'rule');
+    return L.NF_ACCEPT;
   }
 
   /**
@@ -137,22 +203,22 @@ export class FirstPacket {
   post(skb: Skb, now: number): number {
     const ct = this.ct;
     const e = skb.ct;
-    if (e < 0 || skb.ctinfo !== IP_CT_NEW || !this.natHook.registered) return NOT_TAKEN;
-    const m = e * ct.rw + REC_META;
+    if (e < 0 || skb.ctinfo !== L.IP_CT_NEW || !this.natHook.registered) return L.NOT_TAKEN;
+    const m = e * ct.rw + L.REC_META;
     const rec = ct.rec;
-    if ((rec[m]! & IPS_SRC_NAT_DONE) !== 0) return NOT_TAKEN;
+    if ((rec[m]! & L.SRC_NAT_DONE) !== 0) return L.NOT_TAKEN;
     // nf_nat_inet_fn at NAT_SRC.
     const tables = this.postNat;
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i]!;
-      if (t.run(NF_INET_POST_ROUTING, skb, now, undefined) === T_DROP)
+      if (t.run(Hook.POST_ROUTING, skb, now, undefined) === L.T_DROP)
         return this.drops.drop(skb, DropReason.NETFILTER_DROP, t.dropTable);
-      if ((rec[m]! & IPS_SRC_NAT_DONE) !== 0) break;
+      if ((rec[m]! & L.SRC_NAT_DONE) !== 0) break;
     }
-    if ((rec[m]! & IPS_SRC_NAT_DONE) === 0 && !this.nat.setup(e, undefined, MANIP_SRC, now))
+    if ((rec[m]! & L.SRC_NAT_DONE) === 0 && !this.nat.setup(e, undefined, Manip.SRC, now))
       return this.drops.drop(skb, DropReason.NF_NAT_NO_FREE_TUPLE);
-    if ((rec[m]! & IPS_SRC_NAT) !== 0) {
-      if (skb.proto === IPPROTO_UDP && !skb.fragment) {
+    if ((rec[m]! & L.SRC_NAT) !== 0) {
+      if (skb.proto === L.UDP && !skb.fragment) {
         // nf_nat_packet's source manip of a UDP packet (NatHook.manipPacket's case): the reply
         // tuple's destination address and port become the packet's source.
         const r = e * ct.rw + 3;
@@ -195,7 +261,7 @@ export class FirstPacket {
         }
         skb.src = addr;
         if (o + skb.len - l4 >= 8) skb.sport = port;
-      } else this.natHook.manipPacket(skb, NF_INET_POST_ROUTING, MANIP_SRC, 'rule');
+      } else this.natHook.manipPacket(skb, Hook.POST_ROUTING, Manip.SRC, 'rule');
     }
     // __nf_conntrack_confirm: the original tuple's failed lookup noted by pre() (checked there:
     // any other entry, or a slot changed since, is confirm()'s own search).

@@ -54,12 +54,12 @@ export interface NatRangeN {
   basePort?: number;
 }
 
-export const NF_NAT_RANGE_MAP_IPS = 1 << 0;
-export const NF_NAT_RANGE_PROTO_SPECIFIED = 1 << 1;
-export const NF_NAT_RANGE_PROTO_RANDOM = 1 << 2;
-export const NF_NAT_RANGE_PERSISTENT = 1 << 3;
-export const NF_NAT_RANGE_PROTO_RANDOM_FULLY = 1 << 4;
-export const NF_NAT_RANGE_PROTO_OFFSET = 1 << 5;
+export const NF_NAT_RANGE_MAP_IPS = 1; // 1 << 0
+export const NF_NAT_RANGE_PROTO_SPECIFIED = 2; // 1 << 1
+export const NF_NAT_RANGE_PROTO_RANDOM = 4; // 1 << 2
+export const NF_NAT_RANGE_PERSISTENT = 8; // 1 << 3
+export const NF_NAT_RANGE_PROTO_RANDOM_FULLY = 16; // 1 << 4
+export const NF_NAT_RANGE_PROTO_OFFSET = 32; // 1 << 5
 export const NF_NAT_RANGE_PROTO_RANDOM_ALL = NF_NAT_RANGE_PROTO_RANDOM | NF_NAT_RANGE_PROTO_RANDOM_FULLY;
 
 /** NF_NAT_MAX_ATTEMPTS: candidates tried before the attempt count halves. */
@@ -91,6 +91,48 @@ export class SeededRng implements Rng {
   }
 }
 
+/**
+ * The numbers setup()'s shortcuts read, as literals in the emitted code (a const enum): an
+ * imported or module constant is a load from the module's context and a check at each use in
+ * V8's optimised code. The same values as those constants (checked below).
+ */
+const enum N {
+  MANIP_SRC = 0,
+  MANIP_DST = 1,
+  AF_INET = 2,
+  SRC_NAT = 16,
+  SRC_NAT_DONE = 128,
+  DST_NAT_DONE = 256,
+}
+const enum P {
+  ICMP = 1,
+}
+const enum R {
+  MAP_IPS = 1,
+  PERSISTENT = 8,
+}
+const sameValues: [
+  typeof MANIP_SRC,
+  typeof MANIP_DST,
+  typeof AF_INET,
+  typeof IPS_SRC_NAT,
+  typeof IPS_SRC_NAT_DONE,
+  typeof IPS_DST_NAT_DONE,
+  typeof IPPROTO_ICMP,
+  typeof NF_NAT_RANGE_MAP_IPS,
+  typeof NF_NAT_RANGE_PERSISTENT,
+] = [
+  N.MANIP_SRC,
+  N.MANIP_DST,
+  N.AF_INET,
+  N.SRC_NAT,
+  N.SRC_NAT_DONE,
+  N.DST_NAT_DONE,
+  P.ICMP,
+  R.MAP_IPS,
+  R.PERSISTENT,
+];
+void sameValues;
 export class NatCore {
   private readonly t1 = new TupleBuf();
   private readonly t2 = new TupleBuf();
@@ -431,7 +473,7 @@ export class NatCore {
   private setupSrcOne(e: number, r: NatRangeN, now: number): boolean {
     const ct = this.ct;
     const proto = ct.protoOf(e);
-    if (proto === IPPROTO_ICMP) return false;
+    if (proto === P.ICMP) return false;
     // The original tuple as setup() reads it: the inverse of the reply tuple (a swap of its ends).
     const rec = ct.rec;
     const i = e * ct.rw + 3;
@@ -471,14 +513,14 @@ export class NatCore {
       if (ct.taken4(od, cs, proto, odp, csp, e, now)) {
         // nf_nat_l4proto_unique_tuple: the general port search from here.
         const out = this.out.set(cs >>> 0, od >>> 0, proto, csp, odp);
-        this.uniqueProto(out, r, MANIP_SRC, e, now);
+        this.uniqueProto(out, r, N.MANIP_SRC, e, now);
         csp = out.sport;
       }
     }
     if (cs !== os || csp !== osp) {
       ct.setReply4(e, od, cs, odp, csp);
-      ct.orStatus(e, IPS_SRC_NAT | IPS_SRC_NAT_DONE);
-    } else ct.orStatus(e, IPS_SRC_NAT_DONE);
+      ct.orStatus(e, N.SRC_NAT | N.SRC_NAT_DONE);
+    } else ct.orStatus(e, N.SRC_NAT_DONE);
     ct.linkBySourceIn(e, sb);
     return true;
   }
@@ -493,28 +535,28 @@ export class NatCore {
     if (
       this.fastPaths &&
       r === undefined &&
-      manip === MANIP_DST &&
+      manip === N.MANIP_DST &&
       ct.layout.addrWords === 1 &&
       ct.zoneOf(e) === 0
     ) {
       const proto = ct.protoOf(e);
-      if (proto !== IPPROTO_ICMP) {
+      if (proto !== P.ICMP) {
         // The null binding at a destination hook (below), for an IPv4 entry of zone 0 without
         // TupleBufs: the tuple nf_nat_used_tuple looks up is the inverse of the inverse of the
         // entry's reply tuple (invertTuple swaps the ends of a tuple that is not ICMP), the reply
         // tuple itself, read from the record.
         ct.replyTupleTaken(e, now);
-        ct.orStatus(e, IPS_DST_NAT_DONE);
+        ct.orStatus(e, N.DST_NAT_DONE);
         return true;
       }
     }
     if (
       this.fastPaths &&
       r !== undefined &&
-      manip === MANIP_SRC &&
+      manip === N.MANIP_SRC &&
       r.minAddr === r.maxAddr &&
-      (r.flags & ~NF_NAT_RANGE_PERSISTENT) === NF_NAT_RANGE_MAP_IPS &&
-      (r.family === undefined || r.family === AF_INET) &&
+      (r.flags & ~R.PERSISTENT) === R.MAP_IPS &&
+      (r.family === undefined || r.family === N.AF_INET) &&
       ct.layout.addrWords === 1 &&
       ct.zoneOf(e) === 0 &&
       this.setupSrcOne(e, r, now)

@@ -10,7 +10,15 @@
 import type { Chain, Counters, Match, Rule, Target } from '../../rules/iptables/model.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import type { Skb } from '../core/skb.ts';
-import { addressTable, newRuleState, restTable, type RestTable, type RuleState } from './match.ts';
+import {
+  addressTable,
+  addressTestCode,
+  firstAddressMatch,
+  newRuleState,
+  restTable,
+  type RestTable,
+  type RuleState,
+} from './match.ts';
 import type { XtShared } from './xt-match.ts';
 import type { XtTarget } from './xt-target.ts';
 import { XT_TARGETS } from './targets.ts';
@@ -37,8 +45,21 @@ export interface CompiledChain {
   readonly ip: Int32Array;
   /** The rules' interface and protocol tests, for ruleMatchesAt (restTable). */
   readonly rest: RestTable;
+  /**
+   * firstAddressMatch over this chain's address table (addressScan): the first rule from `from`
+   * whose address tests hold for a packet from `src` to `dst` (int32), or the rule count.
+   */
+  readonly scan: AddressScan;
   /** No rule has a key: every rule is a candidate for every packet (next(skb, i) is i). */
   readonly linear: boolean;
+  /**
+   * Every rule is keyed by protocol and destination port (DNAT port forwards: `-p tcp --dport
+   * 8080 -j DNAT`), and portMin .. portMax (proto * 65536 + port) spans their keys: a packet of
+   * another protocol, or outside that span, has no candidate (nextCandidate).
+   */
+  readonly onlyPorts: boolean;
+  readonly portMin: number;
+  readonly portMax: number;
   /**
    * Per rule, for the untraced walk: its target as TK_*, the target, the extension that runs it
    * (TK_EXT: XT_TARGETS[kind]) and the rule's counters (the rule objects' own: a ruleset edit
@@ -70,6 +91,41 @@ function targetCode(t: Target | undefined): number {
   }
 }
 
+/** CompiledChain.scan: the first rule index >= from whose address tests hold, or the rule count. */
+export type AddressScan = (from: number, src: number, dst: number) => number;
+
+/** Chains up to this many rules get a generated scan (addressScan); longer ones the loop. */
+const SCAN_CODE_MAX = 64;
+
+/**
+ * The address scan of a chain (`ip` its addressTable, `n` rules): firstAddressMatch as code made
+ * for this chain (`generate`, the default, and the chain is short), each rule's tests written with
+ * its mask and address as literals, one `and` and one compare per test, entered at `from` by a
+ * switch that falls through, e.g. `case 0: if ((s & -256) === -1408166912) return 0;`. Where code
+ * cannot be made at run time (a browser page whose Content-Security-Policy forbids eval) or for a
+ * long chain, firstAddressMatch's loop over the table: the same answers
+ * (test/rules/compile.test.ts compares the two).
+ */
+export function addressScan(ip: Int32Array, n: number, generate = true): AddressScan {
+  const loop: AddressScan = (from, src, dst) => firstAddressMatch(ip, from, n, src, dst);
+  if (!generate || n > SCAN_CODE_MAX) return loop;
+  const cases: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const test = addressTestCode(ip, k, 's', 'd');
+    cases.push(`case ${k}: ${test === '' ? '' : `if (${test}) `}return ${k};`);
+  }
+  try {
+    return new Function(
+      'from',
+      's',
+      'd',
+      `switch (from) {\n${cases.join('\n')}\n}\nreturn ${n};`,
+    ) as AddressScan;
+  } catch {
+    return loop;
+  }
+}
+
 /** The exact keys a rule can only match under (every one listed is necessary), or [] for generic. */
 function ruleKeys(r: Rule): string[] {
   const proto = r.protocol && !r.protocol.invert ? r.protocol.value : 0;
@@ -87,6 +143,21 @@ function ruleKeys(r: Rule): string[] {
   if (r.dst && !r.dst.invert && r.dst.value.mask === 0xffffffff) return [`d${r.dst.value.addr}`];
   if (r.inIface && !r.inIface.invert && !r.inIface.value.wildcard) return [`i${r.inIface.value.name}`];
   return [];
+}
+
+/**
+ * c.next(skb, from), answered without the call for a chain of port-keyed rules only (onlyPorts)
+ * when the packet is not TCP or UDP or its port is outside the chain's span: the walk's first
+ * question for most packets at a PREROUTING chain of port forwards.
+ */
+export function nextCandidate(c: CompiledChain, skb: Skb, from: number): number {
+  if (c.onlyPorts === true) {
+    const p = skb.proto;
+    if (p !== IPPROTO_TCP && p !== IPPROTO_UDP) return c.tk.length;
+    const key = p * 65536 + skb.dport;
+    if (key < c.portMin || key > c.portMax) return c.tk.length;
+  }
+  return c.next(skb, from);
 }
 
 /** The first element of the sorted `list` that is >= from, or `end`. */
@@ -147,12 +218,17 @@ export function compileChain(chain: Chain, prev?: CompiledChain, shared?: XtShar
   const hasPorts = ports.size !== 0;
   const hasDsts = dsts.size !== 0;
   const hasIns = ins.size !== 0;
+  const ip = addressTable(rules);
   return {
     rules,
     state,
-    ip: addressTable(rules),
+    ip,
     rest: restTable(rules),
+    scan: addressScan(ip, n),
     linear: buckets.size === 0,
+    onlyPorts: hasPorts && !hasGen && !hasDsts && !hasIns,
+    portMin,
+    portMax,
     tk: Uint8Array.from(rules, (r) => targetCode(r.target)),
     targets: rules.map((r) => r.target),
     ext: rules.map((r) =>

@@ -136,6 +136,44 @@ export function ruleMismatchAt(
 }
 
 /**
+ * The first rule k of `from` .. n - 1 whose address tests (addressTable `ip`) hold for a packet
+ * from `src` to `dst` (as int32: Skb.saddr, daddr), or n: every rule before it fails on its
+ * addresses, as ip_packet_match would fail it first, so the untraced walk skips them in this one
+ * loop (no call, no object read per rule) and tests rule k with restMatchesAt. A chain of SNAT
+ * rules by source prefix costs a few typed-array reads per rule.
+ */
+export function firstAddressMatch(ip: Int32Array, from: number, n: number, src: number, dst: number): number {
+  let o = from * Ip.WORDS;
+  for (let k = from; k < n; k++, o += Ip.WORDS) {
+    const f = ip[o]!;
+    // A test fails when its equality is its inversion: (equal ? INV : 0) === (f & INV).
+    if ((f & F.SRC) !== 0 && ((src & ip[o + 2]!) === ip[o + 1]! ? F.SRC_INV : 0) === (f & F.SRC_INV))
+      continue;
+    if ((f & F.DST) !== 0 && ((dst & ip[o + 4]!) === ip[o + 3]! ? F.DST_INV : 0) === (f & F.DST_INV))
+      continue;
+    return k;
+  }
+  return n;
+}
+
+/**
+ * Rule k's address tests (addressTable `ip`) as a JavaScript condition on the int32 variables
+ * named `src` and `dst`, each mask and address a literal, '' when the rule has none: what a
+ * generated scan (compile.ts addressScan) writes for the rule, true exactly where
+ * firstAddressMatch passes it.
+ */
+export function addressTestCode(ip: Int32Array, k: number, src: string, dst: string): string {
+  const o = k * Ip.WORDS;
+  const f = ip[o]!;
+  const tests: string[] = [];
+  if ((f & F.SRC) !== 0)
+    tests.push(`(${src} & ${ip[o + 2]!}) ${(f & F.SRC_INV) !== 0 ? '!==' : '==='} ${ip[o + 1]!}`);
+  if ((f & F.DST) !== 0)
+    tests.push(`(${dst} & ${ip[o + 4]!}) ${(f & F.DST_INV) !== 0 ? '!==' : '==='} ${ip[o + 3]!}`);
+  return tests.join(' && ');
+}
+
+/**
  * The rest of ip_packet_match (interfaces, protocol) of every rule of a chain as data, for the
  * untraced walk (ruleMatchesAt): per rule flags (R_*), the interface names and the protocol, so that
  * a rule without match modules nor -f is tested without reading its object (the rule objects of a
@@ -208,7 +246,22 @@ export function ruleMatchesAt(
   const f = ip[o]!;
   if ((f & F.SRC) !== 0 && ((skb.src & ip[o + 2]!) === ip[o + 1]!) === ((f & F.SRC_INV) !== 0)) return false;
   if ((f & F.DST) !== 0 && ((skb.dst & ip[o + 4]!) === ip[o + 3]!) === ((f & F.DST_INV) !== 0)) return false;
-  if ((f & F.REST) === 0) return true;
+  return restMatchesAt(rules, ip, rt, i, skb, states);
+}
+
+/**
+ * ruleMatchesAt for a rule whose address tests are known to hold (firstAddressMatch returned it):
+ * the same answer, from the interfaces on.
+ */
+export function restMatchesAt(
+  rules: readonly Rule[],
+  ip: Int32Array,
+  rt: RestTable,
+  i: number,
+  skb: Skb,
+  states: readonly (RuleState | undefined)[],
+): boolean {
+  if ((ip[i * Ip.WORDS]! & F.REST) === 0) return true;
   const g = rt.f[i]!;
   // The rule object and its state are read only here (a rule with -f or match modules).
   if ((g & R.SLOW) !== 0) return restMismatch(rules[i]!, skb, states[i]) === MATCHED;

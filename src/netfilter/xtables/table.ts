@@ -19,9 +19,10 @@ import {
   NF_IP_PRI_RAW,
   NF_IP_PRI_SECURITY,
 } from '../core/hooks.ts';
-import { describeMismatch, MATCHED, ruleMatchesAt, ruleMismatchAt } from './match.ts';
+import { describeMismatch, MATCHED, restMatchesAt, ruleMismatchAt } from './match.ts';
 import {
   compileChain,
+  nextCandidate,
   TK_ACCEPT,
   TK_DROP,
   TK_GOTO,
@@ -72,6 +73,38 @@ export function xtTables(rs: Ruleset, env: NfTableEnv, prev?: readonly XtTable[]
  */
 const stale = (c: CompiledChain, chain: Chain): boolean =>
   c.rules !== chain.rules || c.tk.length !== chain.rules.length;
+
+/**
+ * The numbers the untraced walk reads, as literals in the emitted code (const enums): an
+ * imported constant is a load from the module's context and a check at each use in V8's
+ * optimised code. The same values as compile.ts's TK_*, T_DROP, T_ACCEPT and XT_CONTINUE (checked
+ * below).
+ */
+const enum Tk {
+  NONE = 0,
+  ACCEPT = 1,
+  DROP = 2,
+  RETURN = 3,
+  JUMP = 4,
+  GOTO = 5,
+}
+const enum V {
+  XT_CONTINUE = -1,
+  T_DROP = 0,
+  T_ACCEPT = 1,
+}
+const sameValues: [
+  typeof TK_NONE,
+  typeof TK_ACCEPT,
+  typeof TK_DROP,
+  typeof TK_RETURN,
+  typeof TK_JUMP,
+  typeof TK_GOTO,
+  typeof XT_CONTINUE,
+  typeof T_DROP,
+  typeof T_ACCEPT,
+] = [Tk.NONE, Tk.ACCEPT, Tk.DROP, Tk.RETURN, Tk.JUMP, Tk.GOTO, V.XT_CONTINUE, V.T_DROP, V.T_ACCEPT];
+void sameValues;
 
 export class XtTable implements NfTable, XtTargetCtx {
   readonly dropTable: number;
@@ -237,11 +270,13 @@ export class XtTable implements NfTable, XtTargetCtx {
     for (;;) {
       // Skip straight to the next rule that can match (compile.ts); same answer as the walk.
       // `=== false`, `=== true`: a pointer compare each, not V8's generic ToBoolean of a field.
-      if (comp.linear === false) i = comp.next(skb, i);
+      if (comp.linear === false) i = nextCandidate(comp, skb, i);
+      // Then past the rules that fail on their addresses (match.ts): none of them can match.
+      if (i < n) i = comp.scan(i, skb.saddr, skb.daddr);
       if (i >= n) {
         if (sp === 0) {
           countPacket(chain.counters, skb.len);
-          return chain.policy === 'DROP' ? T_DROP : T_ACCEPT;
+          return chain.policy === 'DROP' ? V.T_DROP : V.T_ACCEPT;
         }
         sp--;
         chain = stackC[sp]!;
@@ -252,16 +287,16 @@ export class XtTable implements NfTable, XtTargetCtx {
       }
       const k = i;
       i++;
-      if (!ruleMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
-        if (skb.hotdrop === true) return T_DROP; // a match found the packet malformed (ipt_do_table)
+      if (!restMatchesAt(comp.rules, comp.ip, comp.rest, k, skb, comp.state)) {
+        if (skb.hotdrop === true) return V.T_DROP; // a match found the packet malformed (ipt_do_table)
         continue;
       }
       countPacket(comp.counters[k]!, skb.len);
       const tk = comp.tk[k]!;
-      if (tk === TK_NONE) continue;
-      if (tk === TK_ACCEPT) return T_ACCEPT;
-      if (tk === TK_DROP) return T_DROP;
-      if (tk === TK_RETURN) {
+      if (tk === Tk.NONE) continue;
+      if (tk === Tk.ACCEPT) return V.T_ACCEPT;
+      if (tk === Tk.DROP) return V.T_DROP;
+      if (tk === Tk.RETURN) {
         if (sp === 0) {
           i = n; // RETURN in a built-in chain: apply the policy
         } else {
@@ -273,10 +308,10 @@ export class XtTable implements NfTable, XtTargetCtx {
         }
         continue;
       }
-      if (tk === TK_JUMP || tk === TK_GOTO) {
+      if (tk === Tk.JUMP || tk === Tk.GOTO) {
         const next = this.chains.get((comp.targets[k] as { chain: string }).chain);
-        if (!next) return T_DROP; // refused by checkRuleset; never reached
-        if (tk === TK_JUMP) {
+        if (!next) return V.T_DROP; // refused by checkRuleset; never reached
+        if (tk === Tk.JUMP) {
           stackC[sp] = chain;
           stackI[sp] = i;
           sp++;
@@ -288,10 +323,10 @@ export class XtTable implements NfTable, XtTargetCtx {
         continue;
       }
       const x = comp.ext[k];
-      if (x === undefined) return T_DROP; // 'other': refused by checkRuleset; never reached
-      // A target extension (targets.ts): its verdict, or XT_CONTINUE for the next rule.
+      if (x === undefined) return V.T_DROP; // 'other': refused by checkRuleset; never reached
+      // A target extension (targets.ts): its verdict, or V.XT_CONTINUE for the next rule.
       const v = x.run(comp.targets[k] as never, skb, hook, now, this);
-      if (v !== XT_CONTINUE) return v;
+      if (v !== V.XT_CONTINUE) return v;
     }
   }
 
