@@ -58,16 +58,25 @@ test('nft ct label: names (connlabel.conf) and bits over 127 are refused at thei
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		ct label "wan" accept
-		ct label set 128
 	}
 }
 `);
   assert.deepEqual(
     checkNft(rs).map((p) => [p.line, p.token, p.message]),
-    [
-      [4, 'wan', 'ct label "wan": label names (connlabel.conf) are not simulated'],
-      [5, '128', 'ct label bit 128 out of range (127 max)'],
-    ],
+    [[4, 'wan', 'ct label "wan": label names (connlabel.conf) are not simulated']],
+  );
+  // A bit over 127 is nft's own error, in a match and in `ct label set` alike (nft 1.0.6 -c:
+  // "128: bit 128 out of range (128 max)" at the value).
+  assert.throws(
+    () =>
+      parseNftText(`table ip filter {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct label set 128
+	}
+}
+`),
+    /^Error: 4:16: 128: bit 128 out of range \(128 max\)$/,
   );
 });
 

@@ -20,7 +20,7 @@ const TEXT = `table ip t {
 		udp dport 2 queue to 1
 		udp dport 3 queue flags bypass to 2
 		udp dport 4 queue to 2
-		udp dport 5 queue to udp sport
+		udp dport 5 queue to udp sport map { 7 : 7, 8 : 8 }
 		udp dport 6 queue flags fanout to 3-5
 	}
 
@@ -31,7 +31,7 @@ const TEXT = `table ip t {
 }
 `;
 
-/** Listeners: queue 0 accepts, 1 drops, 7 accepts (for `queue to udp sport`), 3 drops. */
+/** Listeners: queue 0 accepts, 1 drops, 7 accepts (for `queue to udp sport map { 7 : 7, 8 : 8 }`), 3 drops. */
 const LISTENERS = new Map([
   [0, NF_ACCEPT],
   [1, NF_DROP],
@@ -61,7 +61,7 @@ test('nft queue: the listener on the queue answers; accept lets the hook go on',
   assert.deepEqual(b.udp(2), [NF_DROP, false], 'queue 1 drops');
   assert.deepEqual(b.udp(3), [NF_ACCEPT, true], 'queue 2: nobody, bypass goes on');
   assert.deepEqual(b.udp(4), [NF_DROP, false], 'queue 2: nobody, no bypass: dropped');
-  assert.deepEqual(b.udp(5, 7), [NF_ACCEPT, true], 'queue to udp sport: queue 7 accepts');
+  assert.deepEqual(b.udp(5, 7), [NF_ACCEPT, true], 'queue to udp sport map: queue 7 accepts');
   assert.deepEqual(b.udp(5, 8), [NF_DROP, false], 'queue 8: nobody');
   assert.deepEqual(b.udp(6), [NF_DROP, false], 'fanout 3-5 on CPU 0: queue 3, which drops');
   assert.deepEqual(b.udp(9), [NF_ACCEPT, true], 'not queued');
