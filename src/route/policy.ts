@@ -30,10 +30,19 @@ import {
   type TableNames,
 } from './table.ts';
 
+/**
+ * The TOS bits a route lookup compares (INET_DSCP_LEGACY_TOS_MASK, 0x1c): fib_dscp_masked_match
+ * (an `ip rule ... tos` selector, a route's `tos`) takes the DSCP without its three high bits, and
+ * a flow's DSCP never has the ECN bits (ip4h_dscp, inet_sk_dscp). A key's `tos` is its packet's or
+ * socket's TOS byte & this mask, so 0x12 (DSCP 4 with ECT(0)) selects `tos 0x10` as on Linux.
+ */
+export const ROUTE_TOS_MASK = 0x1c;
+
 /** The flow a lookup is for (flowi4). Devices by name; '' for none. */
 export interface FlowKey {
   dst: number;
   src: number;
+  /** The TOS byte & ROUTE_TOS_MASK. */
   tos: number;
   mark: number;
   /** 'lo' for a locally generated packet (LOOPBACK_IFINDEX), the input device when forwarding. */

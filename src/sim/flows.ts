@@ -374,7 +374,7 @@ export function translatedSource(world: World, r: FlowResult): string | undefine
   const client = world.host(f.from);
   const pr =
     f.proto === 'tcp' ? 6 : f.proto === 'udp' ? 17 : f.proto === 'icmp' ? 1 : RAW_PROTO_NUMBER[f.proto];
-  const chosen = client.routeSource(f.dst, 0, f.mark ?? 0, pr, f.sport, f.dport);
+  const chosen = client.routeSource(f.dst, 0, f.mark ?? 0, pr, f.sport, f.dport, true, f.tos ?? 0);
   if (chosen < 0) return undefined;
   const local = r.local ? parseIpv4(r.local.split(':')[0] ?? '') : undefined;
   let src = local?.ok ? local.value : chosen;

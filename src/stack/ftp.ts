@@ -41,6 +41,11 @@ export interface TcpApp {
   data(c: TcpConn, b: Uint8Array): void;
   /** The peer closed (FIN): the socket answers with its own FIN at once (the application closes on EOF). */
   eof?(c: TcpConn): void;
+  /**
+   * The peer closed (FIN) while the application is not reading the connection yet: true keeps it
+   * open (CLOSE_WAIT, the FIN's ACK by the delayed-ACK timer); the application closes later.
+   */
+  deferEof?(c: TcpConn): boolean;
 }
 
 /** What the FTP applications need of their host's sockets and clock. */
@@ -223,6 +228,13 @@ export function ftpClient(
   // and the kernel answers that close() with a RST, not a FIN (tcp_close: data_was_unread).
   let inAccept = false;
   const unread: Uint8Array[] = [];
+  // The data connection, read only once the 150 came (the live client's rd('150'), then its recv
+  // loop until EOF and d.close()): a FIN before that waits unanswered (CLOSE_WAIT, deferEof), and
+  // the 150 then closes it. A session that fails before the 150 leaves with the data unread: the
+  // process exit closes the data socket with bytes in its receive queue, a RST (tcp_close).
+  let dataConn: TcpConn | undefined;
+  let reading = false;
+  let eofWaits = false;
   const fail = (detail: string, errno: string): void => {
     if (over) return;
     over = true;
@@ -230,11 +242,27 @@ export function ftpClient(
     obs.done(false, detail, errno);
     if (unread.length) control!.abort();
     else control!.close();
+    if (dataConn && !reading) {
+      if (got > 0) dataConn.abort();
+      else dataConn.close();
+    }
   };
   const data: TcpApp = {
-    open: () => undefined,
+    open: (c) => void (dataConn = c),
     data: (_d, b) => void (got += b.length),
     eof: () => void (dataClosed = true),
+    deferEof: () => {
+      if (reading) return false;
+      eofWaits = true;
+      return true;
+    },
+  };
+  const startReading = (): void => {
+    reading = true;
+    if (!eofWaits) return;
+    eofWaits = false;
+    dataClosed = true;
+    dataConn?.close();
   };
   const file = size === undefined ? FTP_FILE : `${FTP_FILE}-${size}`;
   const onLine = lineReader((line) => {
@@ -271,7 +299,13 @@ export function ftpClient(
           to.port,
           dataPort,
           timeout,
-          { ...data, open: () => send(`RETR ${file}`) },
+          {
+            ...data,
+            open: (c) => {
+              dataConn = c;
+              send(`RETR ${file}`);
+            },
+          },
           (why, errno) => fail(`data connection: ${why}`, errno),
         ),
       );
@@ -281,8 +315,10 @@ export function ftpClient(
         // The reply to RETR is awaited once accept() returned (the live client's rd('150')).
         inAccept = !over;
       });
-    else if (code === '150') awaitReply();
-    else if (code === '226') later(() => send('QUIT'));
+    else if (code === '150') {
+      startReading();
+      awaitReply();
+    } else if (code === '226') later(() => send('QUIT'));
     else if (code === '221') {
       over = true;
       const want = size ?? 5;

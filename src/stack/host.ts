@@ -24,7 +24,14 @@ import {
   RTN_BROADCAST as RTN_BRD,
   RTN_LOCAL as RTN_LCL,
 } from '../route/table.ts';
-import { PolicyRouting, RouteResult, newFlowKey, resultUsesDev, type FlowKey } from '../route/policy.ts';
+import {
+  PolicyRouting,
+  ROUTE_TOS_MASK,
+  RouteResult,
+  newFlowKey,
+  resultUsesDev,
+  type FlowKey,
+} from '../route/policy.ts';
 import type { ParsedRule } from '../route/rule.ts';
 import { outputRoute, selectAddr } from '../route/output.ts';
 import type { Ruleset } from '../rules/iptables/model.ts';
@@ -651,8 +658,10 @@ export class Host {
   /**
    * ip_route_output_key for a socket: the route to `dst` from `src` (0: unbound, the source is
    * chosen) with the socket's mark, protocol and ports; `connect`: after choosing a source, look
-   * up again with it (ip_route_connect), as TCP and connected UDP sockets do. Returns the source
-   * address, or -errno (ENETUNREACH, EHOSTUNREACH, EACCES, EINVAL).
+   * up again with it (ip_route_connect), as TCP and connected UDP sockets do. `tos`: the socket's
+   * IP_TOS (ip_route_connect_init's and udp_sendmsg's flowi4 take its DSCP: an `ip rule ... tos`
+   * selects the socket's route). Returns the source address, or -errno (ENETUNREACH, EHOSTUNREACH,
+   * EACCES, EINVAL).
    */
   routeSource(
     dst: number,
@@ -662,8 +671,9 @@ export class Host {
     sport: number,
     dport: number,
     connect = true,
+    tos = 0,
   ): number {
-    const k = this.loKey(dst, src, 0, mark, proto, sport, dport);
+    const k = this.loKey(dst, src, tos & ROUTE_TOS_MASK, mark, proto, sport, dport);
     const err = outputRoute(this.routeView, k, this.res, connect);
     if (err === 0 && loopbackSourceRefused(this, this.res.src, this.res.dev)) return -22; // EINVAL
     return err !== 0 ? -err : this.res.src;

@@ -11,7 +11,7 @@ import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Hea
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
 import type { Fib4, Route } from '../route/table.ts';
-import { RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
+import { ROUTE_TOS_MASK, RouteResult, newFlowKey, type FlowKey } from '../route/policy.ts';
 import { outputRoute, type OutputHost } from '../route/output.ts';
 import { isLocalType, ROUTE_ICMP_CODE, routeErrorText } from '../route/errors.ts';
 import { type Netfilter, NF_ACCEPT, NOTRACK } from '../netfilter/core/engine.ts';
@@ -247,7 +247,7 @@ export class Ip4 {
     const fvs =
       dev.name === LO || skb.src === 0
         ? FVS_OK
-        : host.validateSource(skb.src, dst, dev.name, ip[1]! & 0x1e, skb.mark);
+        : host.validateSource(skb.src, dst, dev.name, ip[1]! & ROUTE_TOS_MASK, skb.mark);
     if (fvs !== FVS_OK) {
       nf?.abandon(skb);
       const reason =
@@ -491,7 +491,7 @@ export class Ip4 {
     const ports = proto === 6 || proto === 17;
     k.dst = ipv4Dst(ip, 0);
     k.src = read32(ip, 12);
-    k.tos = ip[1]! & 0x1e;
+    k.tos = ip[1]! & ROUTE_TOS_MASK;
     k.mark = mark;
     k.iif = 'lo';
     k.oif = '';
@@ -524,7 +524,7 @@ export class Ip4 {
       // the TOS; the route is looked up again with them, the source address kept.
       k.dst = skb.dst;
       k.src = skb.src;
-      k.tos = skb.buf[skb.off + 1]! & 0x1e;
+      k.tos = skb.buf[skb.off + 1]! & ROUTE_TOS_MASK;
       k.mark = skb.mark;
       const err2 = outputRoute(host.routeView, k, res, false);
       if (err2 !== 0) {
@@ -577,7 +577,7 @@ export class Ip4 {
     const res = (this.dupRes ??= new RouteResult());
     k.dst = gw;
     k.src = 0;
-    k.tos = ip[1]! & 0x1e;
+    k.tos = ip[1]! & ROUTE_TOS_MASK;
     k.mark = 0;
     k.iif = 'lo';
     k.oif = oif !== '' && host.ifaces.has(oif) ? oif : '';

@@ -5,7 +5,7 @@
 // Pure: the CLI (`natbox route get`) and the conformance suite (the reference's `route_after`)
 // both ask it. Captured forms: iproute2 6.1.0 on Linux 6.18 (test/cli/route-get.test.ts).
 import { formatIpv4 } from '../wire/addr.ts';
-import { RouteResult, newFlowKey } from '../route/policy.ts';
+import { ROUTE_TOS_MASK, RouteResult, newFlowKey } from '../route/policy.ts';
 import { outputRoute } from '../route/output.ts';
 import { RTN_BROADCAST, RTN_LOCAL, tableName, type Route } from '../route/table.ts';
 import type { Host } from './host.ts';
@@ -41,7 +41,7 @@ export function routeGet(host: Host, q: RouteGetQuery, now: number): RouteGetAns
   k.iif = 'lo';
   if (q.oif) k.oif = q.oif;
   if (q.mark) k.mark = q.mark;
-  if (q.tos) k.tos = q.tos;
+  if (q.tos) k.tos = q.tos & ROUTE_TOS_MASK; // inet_rtm_getroute: the DSCP, compared masked
   if (q.proto) k.proto = q.proto;
   if (q.sport) k.sport = q.sport;
   if (q.dport) k.dport = q.dport;

@@ -2,14 +2,14 @@
 // tos, mark, iif, protocol and the ports fib_multipath_hash reads), shared by the IPv4 input
 // (ip_rcv_finish) and br_netfilter's route lookup of a bridged packet DNAT changed
 // (br_nf_pre_routing_finish).
-import type { FlowKey } from '../route/policy.ts';
+import { ROUTE_TOS_MASK, type FlowKey } from '../route/policy.ts';
 import type { Skb } from '../netfilter/core/skb.ts';
 
 /** Fills `k` for `skb` received on `iif`, to `dst`, with the header's TOS byte `tosByte`. */
 export function inputFlowKey(k: FlowKey, skb: Skb, dst: number, tosByte: number, iif: string): FlowKey {
   k.dst = dst;
   k.src = skb.src;
-  k.tos = tosByte & 0x1e;
+  k.tos = tosByte & ROUTE_TOS_MASK;
   k.mark = skb.mark;
   k.iif = iif;
   k.oif = '';

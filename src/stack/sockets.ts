@@ -122,6 +122,7 @@ export interface SocketHost {
     sport: number,
     dport: number,
     connect?: boolean,
+    tos?: number,
   ): number;
   trace(s: Step): void;
   /** Counts a drop by its reason; true when a tracer is attached (then trace the step). */
@@ -454,6 +455,17 @@ interface TcpSock {
    * (and starts writing) when connect() returns (releaseSock), unless a reset came first.
    */
   connectedPending?: boolean;
+  /**
+   * sk_err_soft: the errno of an ICMP error about the connection once it left SYN_SENT (tcp_v4_err:
+   * soft without IP_RECVERR, also while the socket is held). Only a client whose connect() has not
+   * returned yet reads it: Python's connect() with a timeout polls and reads SO_ERROR, which
+   * returns sk_err_soft when sk_err is 0 (sock_getsockopt), so it fails with that errno.
+   */
+  errSoft?: { errno: string; why: string };
+  /** Client, close() behind a zero window: the FIN waits in the write queue (tcp_send_fin). */
+  finPending?: boolean;
+  /** The persist timer is armed (probeZeroWindow). */
+  probing?: boolean;
   /** The receiver's out-of-order queue and SACK blocks (tcp-ofo.ts), made when first needed. */
   ofo?: TcpOfo;
   /**
@@ -716,9 +728,14 @@ export class Sockets {
    * behind SYNPROXY's zero-window SYN-ACK: +0.208, +0.632, +1.464 s (gen-1212-33).
    */
   private probeZeroWindow(s: TcpSock): void {
+    if (s.probing) return; // tcp_check_probe_timer: armed once (icsk_pending)
+    s.probing = true;
     let when = toJiffies((s.srtt ?? 0) + 0.2);
     const fire = (): void => {
-      if (!s.zeroWindow || s.state !== 'ESTABLISHED') return;
+      if (!s.zeroWindow || (s.state !== 'ESTABLISHED' && !(s.finPending && s.state === 'FIN_WAIT1'))) {
+        s.probing = false;
+        return;
+      }
       this.send(this.tcpSegment(s, TCP_ACK, undefined, (s.sndUna - 1) >>> 0));
       when = Math.min(when * 2, 120 * HZ);
       this.kernelTimer(when, fire, false, true);
@@ -862,7 +879,16 @@ export class Sockets {
       );
       return undefined;
     }
-    const laddr = this.host.routeSource(dst, opts.src ?? 0, opts.mark ?? 0, proto, sport, dport, connect);
+    const laddr = this.host.routeSource(
+      dst,
+      opts.src ?? 0,
+      opts.mark ?? 0,
+      proto,
+      sport,
+      dport,
+      connect,
+      opts.tos ?? 0,
+    );
     if (laddr >= 0) return laddr;
     obs.failed?.(routeFailure(call, -laddr), ERRNO_NAME[-laddr]);
     return undefined;
@@ -1576,6 +1602,24 @@ export class Sockets {
    */
   private connected(s: TcpSock): void {
     if (s.state === 'CLOSED') return;
+    if (s.errSoft) {
+      // SO_ERROR returned sk_err_soft (an ICMP error about the ACK or a later segment, taken in
+      // before the application woke): the kernel reference's client reports it and closes the
+      // socket (tcp_close: the FIN, which waits behind a zero window). gen-1903-44.
+      const e = s.errSoft;
+      s.errSoft = undefined;
+      if (this.host.tracing)
+        this.host.trace({
+          kind: 'socket',
+          host: this.host.name,
+          event: 'icmp-error',
+          text: `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno} (SO_ERROR reads sk_err_soft): ICMP ${e.why}`,
+        });
+      s.obs?.failed?.(`ICMP ${e.why}`, e.errno);
+      s.obs = undefined;
+      this.tcpClose(s);
+      return;
+    }
     s.obs?.connected?.(ap(s.laddr, s.lport), ap(s.raddr, s.rport));
     if (s.app) return s.app.open(this.connOf(s));
     s.lineSeq = s.sndNxt;
@@ -1770,9 +1814,16 @@ export class Sockets {
               text: `connected to ${ap(s.raddr, s.rport)} from ${ap(s.laddr, s.lport)}`,
             });
           // Taken in from the backlog, while connect() still holds the socket: the application
-          // hears of it when connect() returns (releaseSock).
-          if (s.owned) s.connectedPending = true;
-          else this.connected(s);
+          // hears of it when connect() returns (releaseSock). Else connect() returned EINPROGRESS
+          // long ago, and the application's poll() runs once this softirq chain is over (its
+          // SO_ERROR then sees an ICMP error the ACK's chain brought back: connected()).
+          s.connectedPending = true;
+          if (!s.owned)
+            this.wake(() => {
+              if (!s.connectedPending) return;
+              s.connectedPending = false;
+              this.connected(s);
+            });
         }
         return;
       case 'SYN_RECV':
@@ -1848,7 +1899,10 @@ export class Sockets {
       if (s.zeroWindow && win !== 0) {
         s.zeroWindow = false;
         // (Before connect() returned, the application has written nothing yet: connected().)
-        if (!s.connectedPending) this.sendFirstLine(s);
+        if (s.finPending) {
+          s.finPending = false;
+          this.sendFin(s);
+        } else if (!s.connectedPending) this.sendFirstLine(s);
       }
     }
     if (s.rcvShut && this.abortOnData(s, flags, seq, ack, payload.length)) return;
@@ -1964,6 +2018,9 @@ export class Sockets {
         // the ACK 0.45-4 ms after the FIN, before the application's read() of EOF (gen-1701-14).
         s.state = 'CLOSE_WAIT';
         this.delayAck(s);
+        // An application not reading yet (an FTP client still waiting for its 150) reads EOF
+        // later, and closes then (its eof); meanwhile the FIN's ACK waits for the timer.
+        if (s.app?.deferEof?.(this.connOf(s))) return;
         this.tcpClose(s);
         s.app?.eof?.(this.connOf(s));
       } else if (s.state === 'FIN_WAIT1' || s.state === 'FIN_WAIT2') {
@@ -2127,6 +2184,13 @@ export class Sockets {
     if (s.state === 'CLOSE_WAIT') s.state = 'LAST_ACK';
     else if (s.state === 'ESTABLISHED') s.state = 'FIN_WAIT1';
     else return;
+    // tcp_send_fin → __tcp_push_pending_frames: behind a zero window the FIN waits (the persist
+    // timer's probes go on: probeZeroWindow).
+    if (s.zeroWindow) {
+      s.finPending = true;
+      this.probeZeroWindow(s);
+      return;
+    }
     this.sendFin(s);
   }
 
@@ -2448,6 +2512,11 @@ export class Sockets {
           // the same outcome at once (measured on 6.18: one SYN, ECONNREFUSED after 0.2 ms).
           this.closeOnIcmp(s, `connect() to ${ap(s.raddr, s.rport)} fails with ${e.errno}: ICMP ${why}`);
           s.obs?.failed?.(`ICMP ${why}`, e.errno);
+        } else if (s && s.connectedPending && !s.server && !(type === 3 && code === 4)) {
+          // tcp_v4_err after SYN_SENT: "we will keep trying", the errno kept as sk_err_soft (no
+          // IP_RECVERR), also while the socket is held. Only a connect() that has not returned
+          // yet reads it (connected()).
+          s.errSoft = { errno: e.errno, why };
         }
       } else if (iproto === IPPROTO_UDP) {
         // __udp4_lib_err: without IP_RECVERR only a hard error reaches the application, and only

@@ -89,6 +89,7 @@ test('generate nft: every ruleset drawn is read by natbox, the scenario loads, a
         reject: /reject with icmp type/,
         raw: /priority raw/,
         mangle: /priority mangle/,
+        dynset: /(add|update) @\w+ \{ ip saddr/,
       }))
         if (re.test(nft)) count(k);
     }
@@ -99,7 +100,7 @@ test('generate nft: every ruleset drawn is read by natbox, the scenario loads, a
     ...['namedSet', 'namedMap', 'anonSet', 'vmap', 'concat', 'numgen', 'dnatMap', 'snatMap', 'fib'],
     ...['ctStatus', 'ctState', 'ctMark', 'metaMark', 'notrack', 'zone', 'counter', 'masqPorts'],
     ...['snatRange', 'flags', 'twoForward', 'policyDrop', 'reject', 'raw', 'mangle', 'mixed'],
-    ...['rpfib', 'synproxy'],
+    ...['rpfib', 'synproxy', 'dynset'],
   ])
     assert.ok((seen.get(k) ?? 0) >= 2, `"${k}" in fewer than 2 of ${N} scenarios`);
 });

@@ -77,6 +77,9 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
       if (f.df !== undefined) count('df');
       if (f.count !== undefined) count('burst');
       if (f.ttl !== undefined) count('ttl');
+      if (f.tos !== undefined) count('tos');
+      if (f.mark !== undefined) count('mark');
+      if (f.count !== undefined && f.proto === 'tcp') count('exchanges');
     }
     for (const h of s.hosts) {
       for (const [k] of h.sysctls) count(k.replace(/\.conf\.(?!all\.)[^.]+\./, '.conf.DEV.'));
@@ -172,6 +175,7 @@ test('generate: every scenario drawn is one natbox verify accepts, and the famil
     ],
     ...['ip_rules', 'mtu', 'event:conntrack -F', 'event:conntrack -D', 'event:iptables -I'],
     ...['event:sysctl -w', 'event:ip link', 'event:ip route', 'burst', 'ttl', 'link:down', 'link:up'],
+    ...['event:ip rule', 'tos', 'mark', 'exchanges'],
     ...[
       'net.netfilter.nf_conntrack_tcp_be_liberal',
       'net.netfilter.nf_conntrack_tcp_loose',
@@ -228,6 +232,10 @@ test('generate: each shrink step is a smaller scenario, and the steps that load 
         (f.udpConnect !== undefined ? 1 : 0) +
         (f.size !== undefined ? 1 : 0) +
         (f.df !== undefined ? 1 : 0) +
+        (f.count !== undefined ? 1 : 0) +
+        (f.ttl !== undefined ? 1 : 0) +
+        (f.tos !== undefined ? 1 : 0) +
+        (f.mark !== undefined ? 1 : 0) +
         f.at,
       0,
     );

@@ -379,6 +379,54 @@ export const NFT_ONLY_FILTER_FAMILIES: Record<string, NftFamily> = {
   },
 };
 
+/**
+ * Session 19's nft family (generate.ts lateExtras), drawn after everything else: a dynamic set
+ * the router fills from the packet path (nft_dynset), the nft side of the `ipset` feature's
+ * `-j SET --add-set seen src`: `add @seen { ip saddr }` after a drop of what it holds, `update`
+ * with a timeout of the element's own, a concatenation of source and destination, or a per-source
+ * rate limit kept in the element (`update @rl { ip saddr limit rate over 1/second burst 1 packets }
+ * drop`, the usual ICMP flood guard).
+ */
+export const NFT_LATE_FAMILIES: Record<string, NftFamily> = {
+  dynset: (rng, r, n) => {
+    const lan = `iifname ${q(r.lan)}`;
+    const v = rng.pick(['add', 'update', 'concat', 'limit'] as const);
+    const dyn = 'dynamic,timeout; timeout 60s';
+    if (v === 'limit') {
+      set(n, { kind: 'set', name: 'rl', type: 'ipv4_addr', flags: 'dynamic', elems: [] });
+      const p = rng.pick(['icmp', 'icmp', 'udp']);
+      add(
+        n,
+        'forward',
+        `${lan} meta l4proto ${p} update @rl { ip saddr limit rate over 1/second burst 1 packets } ${counter(rng)}drop`,
+      );
+    } else if (v === 'concat') {
+      set(n, { kind: 'set', name: 'pairs_seen', type: 'ipv4_addr . ipv4_addr', flags: dyn, elems: [] });
+      add(
+        n,
+        'forward',
+        `${lan} ip saddr . ip daddr @pairs_seen meta l4proto ${rng.pick(['udp', 'tcp', 'icmp'])} ${counter(rng)}drop`,
+      );
+      add(n, 'forward', `${lan} ct state new add @pairs_seen { ip saddr . ip daddr }`);
+    } else {
+      set(n, { kind: 'set', name: 'seen', type: 'ipv4_addr', flags: dyn, elems: [] });
+      add(
+        n,
+        'forward',
+        `${lan} ip saddr @seen meta l4proto ${rng.pick(['udp', 'tcp', 'icmp'])} ${counter(rng)}drop`,
+      );
+      add(
+        n,
+        'forward',
+        v === 'add'
+          ? `${lan} add @seen { ip saddr }`
+          : `${lan} update @seen { ip saddr timeout ${rng.pick(['30s', '2m'])} }`,
+      );
+    }
+    return true;
+  },
+};
+
 /** The ruleset as `nft -f` reads it (and `nft:` in a scenario holds it). */
 export function renderNft(n: GenNft): string[] {
   const out = [`table ip ${NFT_TABLE} {`];

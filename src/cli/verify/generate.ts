@@ -18,6 +18,7 @@
 
 import {
   NFT_FILTER_FAMILIES,
+  NFT_LATE_FAMILIES,
   NFT_NAT_FAMILIES,
   NFT_ONLY_FILTER_FAMILIES,
   NFT_ONLY_NAT_FAMILIES,
@@ -82,6 +83,10 @@ export interface GenFlow {
   interval?: number;
   /** IP_TTL of the client's packets: 1 or 2 expire at the first or second router. */
   ttl?: number;
+  /** IP_TOS of the client's socket (an `ip rule ... tos` selects by its DSCP bits). */
+  tos?: number;
+  /** SO_MARK of a router's own flow (its route is chosen by `ip rule fwmark`). */
+  mark?: number;
 }
 
 /** Seconds a flow waits for its answer: 2 for an FTP session (two connections), else 1.5. */
@@ -143,6 +148,11 @@ export interface GenOptions {
    * false draws exactly what a seed drew before them.
    */
   linkFlaps?: boolean;
+  /**
+   * Draw session 19's families (lateExtras: `sysctl -w` and `ip rule` events, a flow's TOS or mark,
+   * TCP exchanges). On by default; false draws exactly what a seed drew before them.
+   */
+  lateExtras?: boolean;
 }
 
 /** How a router's rules are written with `--rules both` (and `nft`, without `iptables`). */
@@ -1155,6 +1165,120 @@ function linkFlap(d: Draft): string | undefined {
   return 'net:link';
 }
 
+/**
+ * Session 19's events (lateExtras): a `sysctl -w` a router reads at each packet (reverse-path
+ * filtering, window tracking, redirects, proxy ARP, bridge netfilter), and `ip rule` changes
+ * (a rule of the `policy` feature deleted, or a rule that refuses or looks up table 100 added).
+ */
+export const LATE_EVENT_FAMILIES: Record<string, EventFamily> = {
+  sysctl: ({ rng }, r, h) => {
+    const now = (k: string): string | undefined => h.sysctls.find(([x]) => x === k)?.[1];
+    const bnf = 'net.bridge.bridge-nf-call-iptables';
+    return `sysctl -w ${rng.pick([
+      `net.ipv4.conf.all.rp_filter=${rng.pick([1, 2])}`,
+      `net.ipv4.conf.${r.lan}.rp_filter=${rng.pick([1, 2])}`,
+      `net.ipv4.conf.${r.wan}.rp_filter=1`,
+      `net.netfilter.nf_conntrack_tcp_loose=${now('net.netfilter.nf_conntrack_tcp_loose') === '0' ? 1 : 0}`,
+      'net.netfilter.nf_conntrack_tcp_be_liberal=1',
+      'net.ipv4.conf.all.send_redirects=0',
+      `net.ipv4.conf.${r.lan}.proxy_arp=1`,
+      ...(r.bridged ? [`${bnf}=${now(bnf) === '1' ? 0 : 1}`] : []),
+    ])}`;
+  },
+  rule: ({ rng, servers }, r, h) => {
+    if (h.ipRules.length && rng.chance(0.4)) return `ip rule del ${rng.pick(h.ipRules)}`;
+    const sel = rng.pick([
+      ...(servers.length ? [`to ${rng.pick(servers).addr}`] : []),
+      `from ${r.lanNet}.11`,
+      `iif ${r.lan} ipproto ${rng.pick(['udp', 'tcp', 'icmp'])}`,
+      `iif ${r.lan} ipproto tcp dport 80`,
+      'fwmark 0x3',
+      'tos 0x10',
+    ]);
+    const action = rng.pick(['prohibit', 'unreachable', 'blackhole', 'lookup 100', 'lookup 100']);
+    return `ip rule add ${sel} ${action} pref 500`;
+  },
+};
+
+const LATE_EVENT_WEIGHTS: Record<keyof typeof LATE_EVENT_FAMILIES, number> = { sysctl: 3, rule: 2 };
+
+/** A TOS drawn for a flow: DSCP 4 (0x10, what `tos 0x10` rules select), 5, 2, EF, and ECN bits. */
+const TOSES = [0x10, 0x10, 0x14, 0x08, 0xb8, 0x12];
+
+/**
+ * Session 19's families (docs/generator.md), drawn after the link flap from the same random
+ * numbers, so a seed keeps every scenario it drew, some with these more (the report's extras name
+ * them): in a quarter of the scenarios a LATE_EVENT_FAMILIES event at a free moment (an added
+ * `ip rule` deleted again 1.3-2.5 s later, half the time); for 1 flow in 8 a TOS; a router's own
+ * flow a mark 0x3 (the `policy` feature's fwmark) 1 time in 4; a TCP flow 2 or 3 exchanges on its
+ * connection 1 time in 4 where its lines stay 0.25 s from the other flows' moments and the events.
+ */
+function lateExtras(d: Draft): string[] {
+  const used: string[] = [];
+  const { rng } = d;
+  for (const f of d.flows) {
+    if (f.proto !== 'sctp' && f.proto !== 'dccp' && !f.ftp && !f.tftp && rng.chance(0.125)) {
+      f.tos = rng.pick(TOSES);
+      if (!used.includes('tos')) used.push('tos');
+    }
+    if (d.routers.some((r) => r.name === f.from) && rng.chance(0.25)) {
+      f.mark = 3;
+      if (!used.includes('mark')) used.push('mark');
+    }
+    if (f.proto === 'tcp' && !f.ftp && f.count === undefined && rng.chance(0.25)) {
+      if (exchanges(d, f, rng.pick([2, 3]), rng.pick([0.45, 0.65])) && !used.includes('exchanges'))
+        used.push('exchanges');
+    }
+  }
+  if (d.flows.length && rng.chance(0.25)) {
+    const free = freeMoments(d);
+    if (free.length) {
+      const at = rng.pick(free);
+      const r = rng.pick(d.routers);
+      const fam = weighted(rng, LATE_EVENT_WEIGHTS);
+      const run = LATE_EVENT_FAMILIES[fam]!(
+        d,
+        r,
+        d.hosts.find((x) => x.name === r.name)!,
+      );
+      if (run) {
+        d.events.push({ at, host: r.name, run });
+        const pref = / pref 500$/.test(run) && run.startsWith('ip rule add ');
+        const later = free.filter((t) => t >= at + 1.3 && t <= at + 2.5);
+        if (pref && later.length && rng.chance(0.5))
+          d.events.push({ at: rng.pick(later), host: r.name, run: 'ip rule del pref 500' });
+        d.events.sort((a, b) => a.at - b.at);
+        used.push(`net:${fam}`);
+      }
+    }
+  }
+  // An nft router fills a dynamic set from the packet path 1 time in 4 (NFT_LATE_FAMILIES).
+  for (const r of d.routers) {
+    const h = d.hosts.find((x) => x.name === r.name)!;
+    if (h.nft && rng.chance(0.25) && NFT_LATE_FAMILIES.dynset!(rng, r, h.nft) && !used.includes('nft:dynset'))
+      used.push('nft:dynset');
+  }
+  return used;
+}
+
+/**
+ * `count` exchanges on a TCP flow's connection, `interval` s apart, when each line stays 0.25 s
+ * from the other flows' moments and the events and no later flow of the host starts while it is
+ * open (its port is bound until then); false leaves the flow as it was.
+ */
+function exchanges(d: Draft, f: GenFlow, count: number, interval: number): boolean {
+  const g: GenFlow = { ...f, count, interval };
+  const others = busyMoments(d.flows.filter((x) => x !== f));
+  const mine = burstMoments(g).map((x) => g.at + x);
+  const endMine = g.at + flowSpan(g);
+  if (mine.some((t) => others.some((b) => Math.abs(b - t) < 0.25))) return false;
+  if (d.events.some((e) => e.at >= g.at - 0.25 && e.at <= endMine + 0.25)) return false;
+  if (d.flows.some((x) => x !== f && x.from === f.from && x.at >= f.at && x.at <= endMine + 1)) return false;
+  f.count = count;
+  f.interval = interval;
+  return true;
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 /** The scenario number `index` of the campaign `seed` (independent of the others). */
@@ -1181,6 +1305,7 @@ export function drawScenario(seed: number, index: number, opts: GenOptions = {})
   const more = extras(d);
   const flap = opts.linkFlaps === false ? undefined : linkFlap(d);
   if (flap) more.push(flap);
+  if (opts.lateExtras !== false) more.push(...lateExtras(d));
   const feats = [...d.features].filter((f) => !f.includes(':'));
   return {
     seed,
@@ -1256,6 +1381,8 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     if (f.ftp) parts.push(`ftp: ${f.ftp}`);
     if (f.count !== undefined) parts.push(`count: ${f.count}`, `interval: ${f.interval ?? 0}`);
     if (f.ttl !== undefined) parts.push(`ttl: ${f.ttl}`);
+    if (f.tos !== undefined) parts.push(`tos: 0x${f.tos.toString(16)}`);
+    if (f.mark !== undefined) parts.push(`mark: '0x${f.mark.toString(16)}'`);
     out.push(`  - { ${parts.join(', ')} }`);
   });
   if (s.events.length) {
@@ -1364,6 +1491,8 @@ export function shrinkCandidates(s: GenScenario, focus?: string): Candidate[] {
         delete c.flows[i]!.interval;
       });
     if (f.ttl !== undefined) add(`f${i + 1} ttl`, (c) => delete c.flows[i]!.ttl);
+    if (f.tos !== undefined) add(`f${i + 1} tos`, (c) => delete c.flows[i]!.tos);
+    if (f.mark !== undefined) add(`f${i + 1} mark`, (c) => delete c.flows[i]!.mark);
     // An FTP session's data connection the simpler way (PASV: the client opens it), then none.
     if (f.ftp === 'active') add(`f${i + 1} ftp active`, (c) => (c.flows[i]!.ftp = 'passive'));
     if (f.ftp) add(`f${i + 1} ftp session`, (c) => delete c.flows[i]!.ftp);

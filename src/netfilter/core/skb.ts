@@ -447,5 +447,5 @@ export function rpfSaddr(dst: number): number {
   return dst >>> 28 === 0xe || dst === 0xffffffff || dst === 0 ? 0 : dst;
 }
 
-/** The packet's TOS as the FIB compares it (IPTOS_RT_MASK). */
-export const rpfTos = (skb: Skb): number => skb.buf[skb.off + 1]! & 0x1e;
+/** The packet's TOS as the FIB compares it (IPTOS_RT_MASK, 0x1c: route/policy.ts ROUTE_TOS_MASK). */
+export const rpfTos = (skb: Skb): number => skb.buf[skb.off + 1]! & 0x1c;
