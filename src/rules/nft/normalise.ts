@@ -12,8 +12,9 @@ import {
   exprType,
   formatIpv6,
   hasInterval,
+  isL4Key,
+  l4Name,
   parseIpv6,
-  symbolName,
 } from './types.ts';
 import { payloadMergeOrder } from './payload-merge.ts';
 
@@ -51,8 +52,7 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
       (family === 'ip' && l.kind === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
       (family === 'ip6' && l.kind === 'payload' && l.proto === 'ip6' && l.field === 'nexthdr');
     if (isL4) {
-      const proto = symbolName('inet_proto', st.right.value as number);
-      const name = proto === 'ipv6-icmp' ? 'icmpv6' : proto;
+      const name = l4Name(st.right.value as number);
       if (name === undefined || !L4.has(name)) continue;
       const isTh = ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(name);
       // Only matches up to the field that depends on it (`ip protocol tcp meta mark set 1 tcp dport
@@ -149,38 +149,19 @@ function thInContext(s: NftStmt[]): void {
   let l4: string | undefined;
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
-    if (l4 !== undefined && payloadProtos(st).includes('th')) s[k] = renameThField(st, l4);
+    if (l4 !== undefined && payloadProtos(st).includes('th')) s[k] = renameTh(st, l4, true);
     // A protocol match (`ip protocol 17`, `ip6 nexthdr udp`, `meta l4proto udp`) sets it anew.
-    const l = st.kind === 'match' ? st.left : undefined;
     if (
       st.kind === 'match' &&
       (st.op === 'implicit' || st.op === '==') &&
       st.right.kind === 'value' &&
       typeof st.right.value === 'number' &&
-      l !== undefined &&
-      ((l.kind === 'meta' && l.key === 'l4proto') ||
-        (l.kind === 'payload' &&
-          ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr'))))
+      isL4Key(st.left)
     ) {
-      const p = symbolName('inet_proto', st.right.value);
-      const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
+      const name = l4Name(st.right.value);
       if (name !== undefined && name in TH_FIELDS) l4 = name;
     } else if (l4 === undefined) l4 = payloadProtos(st).find((p) => p in TH_FIELDS);
   }
-}
-
-function renameThField<T>(x: T, proto: string): T {
-  if (Array.isArray(x)) return x.map((i: unknown) => renameThField(i, proto)) as T;
-  if (!x || typeof x !== 'object') return x;
-  const o = x as Record<string, unknown>;
-  const r: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) r[k] = k === 'pos' ? v : renameThField(v, proto);
-  const field = o.kind === 'payload' && o.proto === 'th' ? TH_FIELDS[proto]?.[String(o.field)] : undefined;
-  if (field !== undefined) {
-    r.proto = proto;
-    r.field = field;
-  }
-  return r as T;
 }
 
 /**
@@ -245,13 +226,20 @@ function firstPayloadProto(x: unknown): string | undefined {
   return undefined;
 }
 
-function renameTh<T>(x: T, proto: string): T {
-  if (Array.isArray(x)) return x.map((i: unknown) => renameTh(i, proto)) as T;
+function renameTh<T>(x: T, proto: string, mapped = false): T {
+  if (Array.isArray(x)) return x.map((i: unknown) => renameTh(i, proto, mapped)) as T;
   if (!x || typeof x !== 'object') return x;
   const o = x as Record<string, unknown>;
   const r: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) r[k] = k === 'pos' ? v : renameTh(v, proto);
-  if (o.kind === 'payload' && o.proto === 'th') r.proto = proto;
+  for (const [k, v] of Object.entries(o)) r[k] = k === 'pos' ? v : renameTh(v, proto, mapped);
+  if (o.kind === 'payload' && o.proto === 'th') {
+    // `mapped`: the field as the protocol names it (TH_FIELDS), or `th` kept where it has none.
+    const field = mapped ? TH_FIELDS[proto]?.[String(o.field)] : String(o.field);
+    if (field !== undefined) {
+      r.proto = proto;
+      r.field = field;
+    }
+  }
   return r as T;
 }
 

@@ -41,7 +41,6 @@ import {
   valueBits,
   readsTransport,
   lookupSymbol,
-  symbolName,
   META,
   parseHour,
   parseInteger,
@@ -52,15 +51,10 @@ import {
   SYMBOLS,
   synproxyFlags,
   TRANSPORT_PROTOS,
+  isL4Key,
+  l4Name,
 } from './types.ts';
-import {
-  addElements,
-  firstOverlap,
-  normaliseRule,
-  normaliseSet,
-  refreshExisting,
-  spanOf,
-} from './normalise.ts';
+import { addElements, firstOverlap, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
 import { expr as printExpr, stmtText } from './print.ts';
 import { bridgePrio, PRIO_NAMES } from './prio.ts';
@@ -2067,19 +2061,11 @@ class Parser {
       ) {
         const els = (o['map'] as Extract<NftExpr, { kind: 'set' }>).elements;
         if (els.some((e) => hasInterval(e.key))) {
-          const spans = els
-            .map((e) => ({ e, s: spanOf(e.key) }))
-            .filter((x): x is { e: NftSetElem; s: NonNullable<ReturnType<typeof spanOf>> } => !!x.s)
-            .sort((a, b) => (a.s.lo < b.s.lo ? -1 : a.s.lo > b.s.lo ? 1 : 0));
-          for (let k = 1; k < spans.length; k++) {
-            const p = spans[k - 1]!.s;
-            const c = spans[k]!;
-            if (p.lo === c.s.lo && p.hi === c.s.hi) continue;
-            if (c.s.lo <= p.hi) {
-              const at = c.e.key.pos ?? c.e.pos;
-              if (at) this.pending ??= new NftError(at, '', 'conflicting intervals specified');
-              return;
-            }
+          const bad = firstOverlap([], els);
+          if (bad) {
+            const at = bad.key.pos ?? bad.pos;
+            if (at) this.pending ??= new NftError(at, '', 'conflicting intervals specified');
+            return;
           }
         }
       }
@@ -2141,19 +2127,12 @@ class Parser {
           if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') llFixed = true;
           else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
             llFixed = true;
-          else if (
-            l4 === undefined &&
-            l4Set === undefined &&
-            ((l.kind === 'meta' && l.key === 'l4proto') ||
-              (l.kind === 'payload' &&
-                ((l.proto === 'ip' && l.field === 'protocol') ||
-                  (l.proto === 'ip6' && l.field === 'nexthdr'))))
-          ) {
+          else if (l4 === undefined && l4Set === undefined && isL4Key(l)) {
             l4Set = [];
             for (const el of m.right.elements) {
               if (el.key.kind !== 'value' || typeof el.key.value !== 'number') continue;
-              const p = symbolName('inet_proto', el.key.value);
-              if (p) l4Set.push(p === 'ipv6-icmp' ? 'icmpv6' : p);
+              const p = l4Name(el.key.value);
+              if (p) l4Set.push(p);
             }
           }
           return;
@@ -2174,13 +2153,8 @@ class Parser {
         else if (l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') net = ETHER[v] ?? net;
         else if (l.kind === 'meta' && l.key === 'protocol' && (family === 'bridge' || family === 'netdev'))
           net ??= ETHER[v];
-        else if (
-          (l.kind === 'meta' && l.key === 'l4proto') ||
-          (l.kind === 'payload' &&
-            ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
-        ) {
-          const p = symbolName('inet_proto', v);
-          const name = p === 'ipv6-icmp' ? 'icmpv6' : p;
+        else if (isL4Key(l)) {
+          const name = l4Name(v);
           if (name && TRANSPORT_PROTOS.has(name) && l4 === undefined) l4 = name;
         }
         return;

@@ -1028,3 +1028,15 @@ export const CT_TIMEOUT_STATES: Readonly<Record<string, ReadonlyArray<readonly [
     ['replied', 120],
   ],
 };
+
+/** A match key that names the transport protocol: `meta l4proto`, `ip protocol`, `ip6 nexthdr`. */
+export const isL4Key = (e: NftExpr): boolean =>
+  (e.kind === 'meta' && e.key === 'l4proto') ||
+  (e.kind === 'payload' &&
+    ((e.proto === 'ip' && e.field === 'protocol') || (e.proto === 'ip6' && e.field === 'nexthdr')));
+
+/** A transport protocol number by the name of its header (`ipv6-icmp` is `icmpv6`), if it has one. */
+export function l4Name(v: number): string | undefined {
+  const p = symbolName('inet_proto', v);
+  return p === 'ipv6-icmp' ? 'icmpv6' : p;
+}
