@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNftRules } from '../../../src/rules/load.ts';
 import { printRuleset } from '../../../src/rules/nft/print.ts';
+import { printNftJsonText } from '../../../src/rules/nft/json-print.ts';
 
 type Case = readonly [rule: string, answer: string, listed?: string];
 
@@ -736,4 +737,14 @@ test('payload matches in the order nft 1.0.6 lists them after its merge', () => 
     assert.ok(r.ok, `${family}: ${rule}`);
     assert.equal(printRuleset(r.ruleset).split('\n')[3]!.trim(), listed, `${family}: ${rule}`);
   }
+});
+
+test('ct protocol lists without its direction in JSON too, as nft 1.0.6 -j', () => {
+  // `nft -f` of this rule then `nft -j list ruleset` here (session 19) printed
+  // `"ct": {"key": "protocol"}` and `"ct": {"key": "proto-src", "dir": "reply"}`.
+  const r = load('ip', 'ct original protocol 17 ct reply proto-src 53');
+  assert.ok(r.ok);
+  const text = printNftJsonText(r.ruleset);
+  assert.match(text, /"ct": ?\{"key": ?"protocol"\}/);
+  assert.match(text, /"ct": ?\{"key": ?"proto-src", ?"dir": ?"reply"\}/);
 });
