@@ -340,8 +340,10 @@ test('nft fast walk: random rulesets with sets, maps, dynsets and timeouts run a
 // And with what else keeps the copy from answering (its DirectSite's version, -1 or bumped): the
 // element with a timeout of its own (it expires at 5 s while the packets' time moves on), with a
 // counter of its own, or made to expire after the copy answered packets (RtSet's mayExpire setter
-// bumps the hash's version: without it the copy would answer past the expiry).
-const VARIANTS = ['', 'counter', 'elem-timeout', 'elem-counter', 'expire-later'] as const;
+// bumps the hash's version: without it the copy would answer past the expiry). And with a catch-all
+// element (`* : goto ep1`): a packet whose key is not in the copy is the set's to answer (fast.ts
+// runKube asks hvmap after the copy's probe misses).
+const VARIANTS = ['', 'counter', 'elem-timeout', 'elem-counter', 'expire-later', 'catch-all'] as const;
 for (const variant of VARIANTS)
   test(`nft fast walk: kube-proxy service path (vmap goto, mark, numgen goto, dnat) as the plain walk${variant === '' ? '' : `, ${variant}`}`, () => {
     const counter = variant === 'counter';
@@ -433,6 +435,14 @@ for (const variant of VARIANTS)
                   ? { stmts: [{ kind: 'counter', packets: 0, bytes: 0 } as NftStmt] }
                   : {}),
               },
+              ...(variant === 'catch-all'
+                ? [
+                    {
+                      key: { kind: 'wildcard' },
+                      data: { kind: 'verdict', verdict: 'goto', chain: 'ep1' },
+                    } as NftSetElem,
+                  ]
+                : []),
             ],
             {
               isMap: true,

@@ -1171,6 +1171,34 @@ function random(skb: Skb, mod: number): number {
   return Math.floor(y / 65536) >>> 0;
 }
 
+/**
+ * F.KSVC at `pc`, with `sp` entries on the jump stack: kube-proxy's service and endpoint chains
+ * from one record (fuseService): the ops F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the
+ * same order with the same effects, the saddr read once; the endpoint's l4proto is the map key's
+ * (the packet's). The walk's verdict (T_*): the record ends it.
+ */
+function ksvc(t: RtTable, c: Int32Array, pc: number, skb: Skb, sp: number): number {
+  const has = 16 <= skb.len;
+  const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
+  const w1 = c[(pc + 1) | 0]!;
+  if (has && ((sa & c[(pc + 2) | 0]!) === c[(pc + 3) | 0]!) !== w1 >> 16 > 0) {
+    if (sp >= Stack.SIZE) return T.DROP;
+    skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
+  }
+  // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always
+  // (an int32: `| 0`, Math.imul, no conversion or overflow checks). Register 0, where the
+  // kernel leaves the number for its vmap, is not written: the walk ends below, no op reads it.
+  const x = random(skb, w1 & 0xffff) | 0;
+  const e = (pc + Ksvc.HEAD + Math.imul(Ksvc.EP, x)) | 0;
+  const addr = c[e]!;
+  if (has && sa === addr) {
+    if (sp >= Stack.SIZE) return T.DROP;
+    skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
+  }
+  // RtTable.nat answers accept or drop only: the verdict switch's answers for those two.
+  return t.nat(c[(e + 1) | 0]!, addr, addr, c[(e + 2) | 0]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
+}
+
 /** runFast's `tail`: the base chain's policy (T_*) and whether it is a nat chain. */
 export const enum Tail {
   POLICY = 0xff,
@@ -1194,6 +1222,116 @@ export function runEntry(fp: FastProgram, pc0: number, tail: number): readonly [
   const ret = c[pc0 + 2]!;
   if (c[pc0] !== F.JUMP || ret >= 1 << (31 - Tail.RET_SHIFT)) return [pc0, tail];
   return [c[pc0 + 1]!, tail | Tail.JUMPED | (ret << Tail.RET_SHIFT)];
+}
+
+/**
+ * Whether a base chain's walk may start with runKube: runEntry took its first op, a jump, and the
+ * jump's target starts with F.KEY_HVMAP (kube-proxy's `jump services` into `ip daddr . meta l4proto
+ * . th dport vmap @service-ips`).
+ */
+export function kubeEntry(fp: FastProgram, pc0: number, tail: number): boolean {
+  return (tail & Tail.JUMPED) !== 0 && fp.code[pc0] === F.KEY_HVMAP;
+}
+
+/**
+ * runFast for a base chain whose walk starts with F.KEY_HVMAP (kubeEntry: kube-proxy's `jump
+ * services` into `ip daddr . meta l4proto . th dport vmap @service-ips`), in a function of its own,
+ * so that V8 compiles the op and F.KSVC (kube-proxy's service record) without runFast's dispatch and
+ * live state: a first packet to a service runs this op, then the record, which ends the walk.
+ * Anything else goes on in runFast: where the op leaves it (the rule's break, the element's goto to
+ * another chain), or from the start while the site's copy is not as built (the set answers, with
+ * its counters), or for any other verdict (while the copy is as built the lookup writes nothing but
+ * registers that no later rule reads, so running it again changes nothing).
+ */
+export function runKube(
+  t: RtTable,
+  fp: FastProgram,
+  pc0: number,
+  tail: number,
+  hook: number,
+  skb: Skb,
+  now: number,
+): number {
+  const c = fp.code;
+  const site = c[(pc0 + 6) | 0]!;
+  const ds = fp.sites[site]!;
+  // The copy answers while its hash's version is the one copied (DirectSite: -1 for a map that
+  // counts or expires, and what starts either later bumps the version).
+  if (ds.of.version !== ds.version) return runFast(t, fp, pc0, tail, hook, skb, now);
+  const rt = t.rt;
+  rt.hook = hook;
+  rt.now = now;
+  // The op's operands from its site (DirectSite: fields, not bounds-checked program words).
+  // Offsets `| 0`: a packet's are far below 2^31 (no overflow checks in V8's code). The rule
+  // breaks (on from the next rule, the jump's return pc on the stack: Tail.JUMPED) when the key
+  // is not in the packet.
+  const b = skb.buf;
+  const o = skb.off;
+  const end = (o + skb.len) | 0;
+  const nb = ds.nb;
+  const p = (o + nb) | 0;
+  const proto = ds.l4;
+  const th = ds.th;
+  const q = (skb.l4off + th) | 0;
+  if (
+    ((p + 4) | 0) > end ||
+    (proto >= 0 && skb.proto !== proto) ||
+    (skb.fragment && (((b[(o + 6) | 0]! << 8) | b[(o + 7) | 0]!) & 0x1fff) !== 0) ||
+    ((q + 2) | 0) > end
+  )
+    return runFast(t, fp, ds.ret, tail, hook, skb, now);
+  // The address as parse() read it (skb.daddr, skb.saddr: the bytes at 16 and 12, kept in step
+  // with them by every rewrite), else from the bytes.
+  const a =
+    nb === 16
+      ? skb.daddr
+      : nb === 12
+        ? skb.saddr
+        : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+  const l4 = skb.proto;
+  // The destination port as parse() read it when it did (TCP with 14 bytes, UDP with 8, a first
+  // fragment: skb.dport, in the Skb's first lines), else from the bytes.
+  const l4len = (end - skb.l4off) | 0;
+  const port =
+    th === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
+      ? skb.dport
+      : (b[q]! << 8) | b[(q + 1) | 0]!;
+  // HashIndex.lookup3 written out: the same hash and probe over the copy's entries.
+  const tab = ds.tab;
+  const mask = ds.mask;
+  let hh = 0x811c9dc5 ^ 3;
+  hh = Math.imul(hh ^ a, 0x9e3779b1);
+  hh = (hh << 13) | (hh >>> 19);
+  hh = Math.imul(hh ^ l4, 0x9e3779b1);
+  hh = (hh << 13) | (hh >>> 19);
+  hh = Math.imul(hh ^ port, 0x9e3779b1);
+  hh = (hh << 13) | (hh >>> 19);
+  hh ^= hh >>> 16;
+  hh = Math.imul(hh, 0x85ebca6b);
+  hh ^= hh >>> 13;
+  let packed = -1;
+  for (let i = hh & mask; ; i = (i + 1) & mask) {
+    const e = i << 2;
+    const val = tab[(e + 3) | 0]!;
+    if (val === -1) break; // EMPTY
+    if (val !== -2 && tab[e] === a && tab[(e + 1) | 0] === l4 && tab[(e + 2) | 0] === port) {
+      packed = val;
+      break;
+    }
+  }
+  if (packed < 0) {
+    // Not in the copy: the set's own lookup (its catch-all), the key in registers 0-2.
+    const r = t.regs;
+    r[0] = a >>> 0;
+    r[1] = l4;
+    r[2] = port;
+    packed = hvmap(t, fp, ds.ps, site, skb, now, true);
+    if (packed < 0) return runFast(t, fp, ds.ret, tail, hook, skb, now);
+  }
+  if ((packed & 7) !== R.GOTO) return runFast(t, fp, pc0, tail, hook, skb, now);
+  // The element's goto; one entry on the jump stack (the base chain's jump, runEntry).
+  const target = packed >> 3;
+  return c[target] === F.KSVC ? ksvc(t, c, target, skb, 1) : runFast(t, fp, target, tail, hook, skb, now);
 }
 
 /**
@@ -1242,123 +1380,7 @@ export function runFast(
         pc = c[(pc + 1) | 0]!;
         op = c[pc]!;
       }
-      if (op === F.KEY_HVMAP) {
-        // The op's operands from its site (DirectSite: fields, not bounds-checked program words).
-        // Offsets `| 0`: a packet's are far below 2^31 (no overflow checks in V8's code).
-        const ds = fp.sites[c[(pc + 6) | 0]!]!;
-        const b = skb.buf;
-        const o = skb.off;
-        const end = (o + skb.len) | 0;
-        const nb = ds.nb;
-        const p = (o + nb) | 0;
-        const proto = ds.l4;
-        ret = ds.ret;
-        if (
-          ((p + 4) | 0) > end ||
-          (proto >= 0 && skb.proto !== proto) ||
-          (skb.fragment && (((b[(o + 6) | 0]! << 8) | b[(o + 7) | 0]!) & 0x1fff) !== 0)
-        ) {
-          pc = ret;
-          continue;
-        }
-        const th = ds.th;
-        const q = (skb.l4off + th) | 0;
-        if (((q + 2) | 0) > end) {
-          pc = ret;
-          continue;
-        }
-        // The address as parse() read it (skb.daddr, skb.saddr: the bytes at 16 and 12, kept in
-        // step with them by every rewrite), else from the bytes.
-        const a =
-          nb === 16
-            ? skb.daddr
-            : nb === 12
-              ? skb.saddr
-              : (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
-        const l4 = skb.proto;
-        // The destination port as parse() read it when it did (TCP with 14 bytes, UDP with 8, a
-        // first fragment: skb.dport, in the Skb's first lines), else from the bytes.
-        const l4len = (end - skb.l4off) | 0;
-        const port =
-          th === 2 && (l4 === 6 ? l4len >= 14 : l4 === 17 && l4len >= 8)
-            ? skb.dport
-            : (b[q]! << 8) | b[(q + 1) | 0]!;
-        // direct(fp, set, site) over the site: the copy answers while its hash's version is the
-        // one copied (DirectSite: -1 for a map that counts or expires, and what starts either
-        // later bumps the version).
-        const probed = ds.of.version === ds.version;
-        let packed = -1;
-        if (probed) {
-          // HashIndex.lookup3 written out (past the inlining budget, its call was a tenth of a
-          // packet's instructions): the same hash and probe over the copy's entries.
-          const tab = ds.tab;
-          const mask = ds.mask;
-          let hh = 0x811c9dc5 ^ 3;
-          hh = Math.imul(hh ^ a, 0x9e3779b1);
-          hh = (hh << 13) | (hh >>> 19);
-          hh = Math.imul(hh ^ l4, 0x9e3779b1);
-          hh = (hh << 13) | (hh >>> 19);
-          hh = Math.imul(hh ^ port, 0x9e3779b1);
-          hh = (hh << 13) | (hh >>> 19);
-          hh ^= hh >>> 16;
-          hh = Math.imul(hh, 0x85ebca6b);
-          hh ^= hh >>> 13;
-          for (let i = hh & mask; ; i = (i + 1) & mask) {
-            const e = i << 2;
-            const val = tab[(e + 3) | 0]!;
-            if (val === -1) break; // EMPTY
-            if (val !== -2 && tab[e] === a && tab[(e + 1) | 0] === l4 && tab[(e + 2) | 0] === port) {
-              packed = val;
-              break;
-            }
-          }
-        }
-        if (packed < 0) {
-          // The key in registers 0-2 for the set's own lookup only: the copy's probe reads it from
-          // the locals, and the rule ends with its map (no later rule reads what it left there).
-          r[0] = a >>> 0;
-          r[1] = l4;
-          r[2] = port;
-          packed = hvmap(t, fp, ds.ps, c[(pc + 6) | 0]!, skb, now, probed);
-        }
-        if (packed < 0) {
-          pc = ret;
-          continue;
-        }
-        v = packed & 7;
-        target = packed >> 3;
-        if (v === R.GO) {
-          pc = (pc + 7) | 0;
-          continue;
-        }
-        if (v !== R.GOTO) break verdict;
-        pc = target;
-        op = c[pc]!;
-      }
-      if (op === F.KSVC) {
-        // kube-proxy's service and endpoint chains from one record (fuseService): the ops
-        // F.N32MASK_JMARK, F.NGDVMAP, F.N32EQ_JMARK, F.L4NAT in the same order with the same
-        // effects, the saddr read once; the endpoint's l4proto is the map key's (the packet's).
-        const has = 16 <= skb.len;
-        const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
-        const w1 = c[(pc + 1) | 0]!;
-        if (has && ((sa & c[(pc + 2) | 0]!) === c[(pc + 3) | 0]!) !== w1 >> 16 > 0) {
-          if (sp >= Stack.SIZE) return T.DROP;
-          skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
-        }
-        // nft_ng_random_gen, modulus n and offset 0: reciprocal_scale(v, n) < n, an entry always
-        // (an int32: `| 0`, Math.imul, no conversion or overflow checks). Register 0, where the
-        // kernel leaves the number for its vmap, is not written: the walk ends below, no op reads it.
-        const x = random(skb, w1 & 0xffff) | 0;
-        const e = (pc + Ksvc.HEAD + Math.imul(Ksvc.EP, x)) | 0;
-        const addr = c[e]!;
-        if (has && sa === addr) {
-          if (sp >= Stack.SIZE) return T.DROP;
-          skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
-        }
-        // RtTable.nat answers accept or drop only: the verdict switch's answers for those two.
-        return t.nat(c[(e + 1) | 0]!, addr, addr, c[(e + 2) | 0]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
-      }
+      if (op === F.KSVC) return ksvc(t, c, pc, skb, sp);
       // The two fused `... jump mark-for-masquerade` ops leave register 0 unwritten: their rule
       // ends with the folded jump, and no rule reads a register an earlier rule left (compile.ts
       // writes each match's registers before reading them; pastImplied relies on the same).
@@ -1407,7 +1429,6 @@ export function runFast(
       }
       switch (op) {
         case F.JUMP:
-        case F.KEY_HVMAP:
         case F.N32MASK_JMARK:
         case F.NGDVMAP:
         case F.N32EQ_JMARK:
@@ -1635,28 +1656,56 @@ export function runFast(
           pc += 7;
           continue;
         }
-        case F.KEY_N32_L4_T16: {
-          const b = skb.buf;
-          const p = skb.off + c[pc + 1]!;
-          const proto = c[pc + 3]!;
-          if (
-            p + 4 > skb.off + skb.len ||
-            (proto >= 0 && skb.proto !== proto) ||
-            (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
-          ) {
-            pc = c[pc + 4]!;
+        case F.KEY_N32_L4_T16:
+        case F.KEY_HVMAP:
+        case F.HVMAP: {
+          // F.KEY_HVMAP reached here (not where runKube starts a walk): its key into registers 0-2
+          // as F.KEY_N32_L4_T16's, then its map as F.HVMAP's (hvmap: the site's copy while it may
+          // answer, else the set). F.HVMAP: [op, pset, n, fail, site]; F.KEY_HVMAP: the key's five
+          // words, then pset and site.
+          const hv = op === F.HVMAP;
+          if (!hv) {
+            const b = skb.buf;
+            const p = skb.off + c[pc + 1]!;
+            const proto = c[pc + 3]!;
+            if (
+              p + 4 > skb.off + skb.len ||
+              (proto >= 0 && skb.proto !== proto) ||
+              (skb.fragment && (((b[skb.off + 6]! << 8) | b[skb.off + 7]!) & 0x1fff) !== 0)
+            ) {
+              pc = c[pc + 4]!;
+              continue;
+            }
+            const q = skb.l4off + c[pc + 2]!;
+            if (q + 2 > skb.off + skb.len) {
+              pc = c[pc + 4]!;
+              continue;
+            }
+            r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+            r[1] = skb.proto;
+            r[2] = (b[q]! << 8) | b[q + 1]!;
+            if (op === F.KEY_N32_L4_T16) {
+              pc += 5;
+              continue;
+            }
+          }
+          ret = c[pc + (hv ? 3 : 4)]!;
+          const packed = hvmap(t, fp, c[pc + (hv ? 1 : 5)]!, c[pc + (hv ? 4 : 6)]!, skb, now, false);
+          if (packed < 0) {
+            pc = ret;
             continue;
           }
-          const q = skb.l4off + c[pc + 2]!;
-          if (q + 2 > skb.off + skb.len) {
-            pc = c[pc + 4]!;
+          v = packed & 7;
+          target = packed >> 3;
+          if (v === R.GOTO) {
+            pc = target;
             continue;
           }
-          r[0] = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-          r[1] = skb.proto;
-          r[2] = (b[q]! << 8) | b[q + 1]!;
-          pc += 5;
-          continue;
+          if (v === R.GO) {
+            pc += hv ? 5 : 7;
+            continue;
+          }
+          break;
         }
         case F.L4PROTO:
           r[c[pc + 1]!] = skb.proto;
@@ -1731,25 +1780,6 @@ export function runFast(
           }
           pc += 5;
           continue;
-        }
-        case F.HVMAP: {
-          ret = c[pc + 3]!;
-          const packed = hvmap(t, fp, c[pc + 1]!, c[pc + 4]!, skb, now, false);
-          if (packed < 0) {
-            pc = ret;
-            continue;
-          }
-          v = packed & 7;
-          target = packed >> 3;
-          if (v === R.GOTO) {
-            pc = target;
-            continue;
-          }
-          if (v === R.GO) {
-            pc += 5;
-            continue;
-          }
-          break;
         }
         case F.JMARK:
           if (sp >= Stack.SIZE) return T.DROP;

@@ -11,7 +11,7 @@ import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { HOOKS, type RtTable } from './compile.ts';
 import { countElem } from './sets.ts';
 import { describeMiss } from './describe.ts';
-import { runEntry, runFast, Tail } from './fast.ts';
+import { kubeEntry, runEntry, runFast, runKube, Tail } from './fast.ts';
 import type { FastProgram } from './fast.ts';
 import {
   OP_ANYBIT,
@@ -90,6 +90,8 @@ export class NftChainTable implements NfTable {
   private pc0 = 0;
   /** runFast's `tail`: the policy and the nat bit. */
   private tail = 0;
+  /** The walk starts with kube-proxy's service map (fast.ts kubeEntry): runKube, not runFast. */
+  private kube = false;
 
   constructor(
     readonly rt: RtTable,
@@ -114,8 +116,9 @@ export class NftChainTable implements NfTable {
       fp.chainPc[this.startChain]!,
       (this.policy & Tail.POLICY) | (this.nat ? Tail.NAT : 0),
     );
+    this.kube = kubeEntry(fp, this.pc0, this.tail);
     this.fp = fp;
-    return runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
+    return this.run(hook, skb, now, undefined);
   }
 
   priorityAt(hook: number): number | undefined {
@@ -123,18 +126,27 @@ export class NftChainTable implements NfTable {
   }
 
   /**
-   * nft_do_chain over the flat program (program.ts): ops run until one breaks the rule (on to the
-   * next rule's pc) or gives a verdict; a rule whose ops all ran falls through to the next.
+   * nft_do_chain: untraced, the fast program (fast.ts), the same answers without the trace's
+   * bookkeeping; traced, the flat program (runTraced). Its program and the chain's constants are
+   * read once (fastEntry): the call passes them from this object's fields, nothing looked up per
+   * packet. This much only, so that V8 inlines it into the hook's loop (the traced walk in here
+   * made it too large: one more call per packet).
    */
   run(hook: number, skb: Skb, now: number, tracer: NfTracer | undefined): number {
-    // Untraced: the fast program (fast.ts), the same answers without the trace's bookkeeping.
-    // Its program and the chain's constants are read once (fastEntry): the call passes them from
-    // this object's fields, nothing looked up per packet.
-    if (tracer === undefined) {
-      const fp = this.fp;
-      if (fp !== undefined) return runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
-      return this.fastEntry(hook, skb, now);
-    }
+    if (tracer !== undefined) return this.runTraced(hook, skb, now, tracer);
+    const fp = this.fp;
+    if (fp === undefined) return this.fastEntry(hook, skb, now);
+    return this.kube
+      ? runKube(this.rt, fp, this.pc0, this.tail, hook, skb, now)
+      : runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
+  }
+
+  /**
+   * nft_do_chain over the flat program (program.ts) with the trace: ops run until one breaks the
+   * rule (on to the next rule's pc) or gives a verdict; a rule whose ops all ran falls through to
+   * the next.
+   */
+  private runTraced(hook: number, skb: Skb, now: number, tracer: NfTracer): number {
     const t = this.rt;
     const regs = t.rt;
     regs.hook = hook;
