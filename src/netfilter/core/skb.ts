@@ -373,8 +373,10 @@ export class Skb {
   private parseView(v: DataView, o: number, w0: number, len: number): this {
     this.family = K.AF_INET;
     const l4off = (o + ((w0 >>> 22) & 0x3c)) | 0;
-    const frag = v.getUint16((o + 6) | 0);
-    const proto = v.getUint8((o + 9) | 0);
+    // Bytes 6-9 in one word: the fragment field, the TTL and the protocol.
+    const w6 = v.getUint32((o + 6) | 0);
+    const frag = w6 >>> 16;
+    const proto = w6 & 0xff;
     this.len = len;
     this.l4off = l4off;
     this.proto = proto;

@@ -317,6 +317,8 @@ export class DirectSite {
     readonly l4: number,
     /** F.KEY_HVMAP's fail pc (the next rule's), -1 for an F.HVMAP site. */
     readonly ret: number,
+    /** F.KEY_HVMAP's own pc (runKube starts there), -1 for an F.HVMAP site. */
+    readonly pc: number,
   ) {}
 }
 
@@ -736,6 +738,7 @@ export function buildFast(t: RtTable, calls: readonly (FastCall | undefined)[]):
         key ? key[1] : -1,
         key ? key[2] : -1,
         kp >= 0 ? prog[kp + 4]! : -1,
+        kp,
       ),
     );
   }
@@ -1199,6 +1202,100 @@ function ksvc(t: RtTable, c: Int32Array, pc: number, skb: Skb, sp: number): numb
   return t.nat(c[(e + 1) | 0]!, addr, addr, c[(e + 2) | 0]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
 }
 
+/**
+ * F.KSVCA at `pc`, with `sp` entries on the jump stack: a service with session affinity from one
+ * record (affinityRecord): the ops of its chains in their order with their effects (F.KSVC's, and
+ * the lookups and the update). The walk's verdict (T_*): the record ends it. runFast's op and
+ * runKube's.
+ */
+function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, now: number): number {
+  const c = fp.code;
+  const r = t.regs;
+  const has = 16 <= skb.len;
+  const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
+  const w1 = c[pc + 1]!;
+  const n = w1 & 0xffff;
+  if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+    if (sp >= Stack.SIZE) return T.DROP;
+    skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+  }
+  // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each):
+  // a compact set's block read in place (an empty one's header only; a compact set has no
+  // catch-all, made without elements), else the set's lookup (hashSlot).
+  let x = -1;
+  let hit = -1;
+  let tab: Float64Array | undefined;
+  if (has) {
+    const key = sa >>> 0;
+    r[0] = key;
+    let h = Math.imul(0x811c9dc4 ^ key, 0x9e3779b1); // hashWords of one word
+    h = (h << 13) | (h >>> 19);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    for (let k = 0; k < n; k++) {
+      const ek = pc + Ksvc.HEAD + KsvcA.EP * k;
+      const cb = c[ek + 5]!;
+      if (cb >= 0) {
+        const ch = fp.chunks[cb >>> 13]!;
+        const b0 = cb & 8191;
+        const size = ch[b0]!;
+        if (size === 0) continue;
+        if (size > 0) {
+          // CompactSet.find: CAP 2 entries of [key, slot, expiry, timeout].
+          for (let m = 0; m < 2; m++) {
+            const e = b0 + 1 + ((h + m) & 1) * 4;
+            const sl = ch[e + 1]!;
+            if (sl === -1) break; // EMPTY
+            if (sl >= 0 && ch[e] === key) {
+              if (ch[e + 2]! > now) hit = e;
+              break;
+            }
+          }
+          if (hit >= 0) {
+            x = k;
+            tab = ch;
+            break;
+          }
+          continue;
+        }
+      }
+      if (hashSlot(t.psets[c[ek + 3]!]!, r, now) >= 0) {
+        x = k;
+        break;
+      }
+    }
+  }
+  if (x < 0) {
+    x = random(skb, n);
+    r[0] = x;
+  }
+  const e = pc + Ksvc.HEAD + KsvcA.EP * x;
+  const addr = c[e]!;
+  if (has && sa === addr) {
+    if (sp >= Stack.SIZE) return T.DROP;
+    skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+  }
+  if (tab !== undefined) {
+    // The update of the live element the lookup found in this set's block: addKey answers
+    // its slot, not new; an update refreshes an element that has a timeout.
+    const d = fp.dynsets[c[e + 4]!]!;
+    if (d.update && d.timeout > 0 && tab[hit + 3]! > 0) tab[hit + 2] = now + d.timeout;
+  } else if (has) {
+    // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
+    const d = fp.dynsets[c[e + 4]!]!;
+    const set = d.set;
+    const key = t.key;
+    key[0] = sa;
+    const slot = set.addKey(key, now, d.timeout);
+    if (slot >= 0) {
+      if (set.fresh) set.creators[slot] = d.stmt;
+      else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
+    }
+  }
+  return t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
+}
+
 /** runFast's `tail`: the base chain's policy (T_*) and whether it is a nat chain. */
 export const enum Tail {
   POLICY = 0xff,
@@ -1225,12 +1322,12 @@ export function runEntry(fp: FastProgram, pc0: number, tail: number): readonly [
 }
 
 /**
- * Whether a base chain's walk may start with runKube: runEntry took its first op, a jump, and the
- * jump's target starts with F.KEY_HVMAP (kube-proxy's `jump services` into `ip daddr . meta l4proto
- * . th dport vmap @service-ips`).
+ * The site runKube starts a base chain's walk at, if it may: runEntry took its first op, a jump, and
+ * the jump's target starts with F.KEY_HVMAP (kube-proxy's `jump services` into `ip daddr . meta
+ * l4proto . th dport vmap @service-ips`).
  */
-export function kubeEntry(fp: FastProgram, pc0: number, tail: number): boolean {
-  return (tail & Tail.JUMPED) !== 0 && fp.code[pc0] === F.KEY_HVMAP;
+export function kubeEntry(fp: FastProgram, pc0: number, tail: number): DirectSite | undefined {
+  return (tail & Tail.JUMPED) !== 0 && fp.code[pc0] === F.KEY_HVMAP ? fp.sites[fp.code[pc0 + 6]!] : undefined;
 }
 
 /**
@@ -1246,15 +1343,14 @@ export function kubeEntry(fp: FastProgram, pc0: number, tail: number): boolean {
 export function runKube(
   t: RtTable,
   fp: FastProgram,
-  pc0: number,
+  ds: DirectSite,
   tail: number,
   hook: number,
   skb: Skb,
   now: number,
 ): number {
   const c = fp.code;
-  const site = c[(pc0 + 6) | 0]!;
-  const ds = fp.sites[site]!;
+  const pc0 = ds.pc;
   // The copy answers while its hash's version is the one copied (DirectSite: -1 for a map that
   // counts or expires, and what starts either later bumps the version).
   if (ds.of.version !== ds.version) return runFast(t, fp, pc0, tail, hook, skb, now);
@@ -1325,13 +1421,15 @@ export function runKube(
     r[0] = a >>> 0;
     r[1] = l4;
     r[2] = port;
-    packed = hvmap(t, fp, ds.ps, site, skb, now, true);
+    packed = hvmap(t, fp, ds.ps, c[(pc0 + 6) | 0]!, skb, now, true);
     if (packed < 0) return runFast(t, fp, ds.ret, tail, hook, skb, now);
   }
   if ((packed & 7) !== R.GOTO) return runFast(t, fp, pc0, tail, hook, skb, now);
   // The element's goto; one entry on the jump stack (the base chain's jump, runEntry).
   const target = packed >> 3;
-  return c[target] === F.KSVC ? ksvc(t, c, target, skb, 1) : runFast(t, fp, target, tail, hook, skb, now);
+  const op = c[target];
+  if (op === F.KSVC) return ksvc(t, c, target, skb, 1);
+  return op === F.KSVCA ? ksvca(t, fp, target, skb, 1, now) : runFast(t, fp, target, tail, hook, skb, now);
 }
 
 /**
@@ -1435,93 +1533,8 @@ export function runFast(
         case F.KSVC:
           // Reached after an op tested later above: the loop's head runs it.
           continue;
-        case F.KSVCA: {
-          // A service with session affinity from one record (affinityRecord): the ops of its
-          // chains in their order with their effects (F.KSVC's, and the lookups and the update).
-          const has = 16 <= skb.len;
-          const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
-          const w1 = c[pc + 1]!;
-          const n = w1 & 0xffff;
-          if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
-            if (sp >= Stack.SIZE) return T.DROP;
-            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
-          }
-          // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each):
-          // a compact set's block read in place (an empty one's header only; a compact set has no
-          // catch-all, made without elements), else the set's lookup (hashSlot).
-          let x = -1;
-          let hit = -1;
-          let tab: Float64Array | undefined;
-          if (has) {
-            const key = sa >>> 0;
-            r[0] = key;
-            let h = Math.imul(0x811c9dc4 ^ key, 0x9e3779b1); // hashWords of one word
-            h = (h << 13) | (h >>> 19);
-            h ^= h >>> 16;
-            h = Math.imul(h, 0x85ebca6b);
-            h ^= h >>> 13;
-            for (let k = 0; k < n; k++) {
-              const ek = pc + Ksvc.HEAD + KsvcA.EP * k;
-              const cb = c[ek + 5]!;
-              if (cb >= 0) {
-                const ch = fp.chunks[cb >>> 13]!;
-                const b0 = cb & 8191;
-                const size = ch[b0]!;
-                if (size === 0) continue;
-                if (size > 0) {
-                  // CompactSet.find: CAP 2 entries of [key, slot, expiry, timeout].
-                  for (let m = 0; m < 2; m++) {
-                    const e = b0 + 1 + ((h + m) & 1) * 4;
-                    const sl = ch[e + 1]!;
-                    if (sl === -1) break; // EMPTY
-                    if (sl >= 0 && ch[e] === key) {
-                      if (ch[e + 2]! > now) hit = e;
-                      break;
-                    }
-                  }
-                  if (hit >= 0) {
-                    x = k;
-                    tab = ch;
-                    break;
-                  }
-                  continue;
-                }
-              }
-              if (hashSlot(t.psets[c[ek + 3]!]!, r, now) >= 0) {
-                x = k;
-                break;
-              }
-            }
-          }
-          if (x < 0) {
-            x = random(skb, n);
-            r[0] = x;
-          }
-          const e = pc + Ksvc.HEAD + KsvcA.EP * x;
-          const addr = c[e]!;
-          if (has && sa === addr) {
-            if (sp >= Stack.SIZE) return T.DROP;
-            skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
-          }
-          if (tab !== undefined) {
-            // The update of the live element the lookup found in this set's block: addKey answers
-            // its slot, not new; an update refreshes an element that has a timeout.
-            const d = fp.dynsets[c[e + 4]!]!;
-            if (d.update && d.timeout > 0 && tab[hit + 3]! > 0) tab[hit + 2] = now + d.timeout;
-          } else if (has) {
-            // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
-            const d = fp.dynsets[c[e + 4]!]!;
-            const set = d.set;
-            const key = t.key;
-            key[0] = sa;
-            const slot = set.addKey(key, now, d.timeout);
-            if (slot >= 0) {
-              if (set.fresh) set.creators[slot] = d.stmt;
-              else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
-            }
-          }
-          return t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
-        }
+        case F.KSVCA:
+          return ksvca(t, fp, pc, skb, sp, now);
         case F.END:
         case F.RETURN:
           if (sp === 0) return tail & Tail.POLICY;

@@ -11,7 +11,7 @@ import { HOOK_NAMES } from '../core/hook-numbers.ts';
 import { HOOKS, type RtTable } from './compile.ts';
 import { countElem } from './sets.ts';
 import { describeMiss } from './describe.ts';
-import { kubeEntry, runEntry, runFast, runKube, Tail } from './fast.ts';
+import { kubeEntry, runEntry, runFast, runKube, Tail, type DirectSite } from './fast.ts';
 import type { FastProgram } from './fast.ts';
 import {
   OP_ANYBIT,
@@ -90,8 +90,8 @@ export class NftChainTable implements NfTable {
   private pc0 = 0;
   /** runFast's `tail`: the policy and the nat bit. */
   private tail = 0;
-  /** The walk starts with kube-proxy's service map (fast.ts kubeEntry): runKube, not runFast. */
-  private kube = false;
+  /** The walk starts with kube-proxy's service map at this site (fast.ts kubeEntry): runKube. */
+  private site: DirectSite | undefined = undefined;
 
   constructor(
     readonly rt: RtTable,
@@ -116,7 +116,7 @@ export class NftChainTable implements NfTable {
       fp.chainPc[this.startChain]!,
       (this.policy & Tail.POLICY) | (this.nat ? Tail.NAT : 0),
     );
-    this.kube = kubeEntry(fp, this.pc0, this.tail);
+    this.site = kubeEntry(fp, this.pc0, this.tail);
     this.fp = fp;
     return this.run(hook, skb, now, undefined);
   }
@@ -136,8 +136,9 @@ export class NftChainTable implements NfTable {
     if (tracer !== undefined) return this.runTraced(hook, skb, now, tracer);
     const fp = this.fp;
     if (fp === undefined) return this.fastEntry(hook, skb, now);
-    return this.kube
-      ? runKube(this.rt, fp, this.pc0, this.tail, hook, skb, now)
+    const site = this.site;
+    return site !== undefined
+      ? runKube(this.rt, fp, site, this.tail, hook, skb, now)
       : runFast(this.rt, fp, this.pc0, this.tail, hook, skb, now);
   }
 
