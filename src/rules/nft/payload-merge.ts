@@ -14,7 +14,7 @@ type Layout = readonly [base: number, off: number, len: number, key?: boolean];
 const N = 1;
 const T = 2;
 const TH: Readonly<Record<string, Layout>> = { sport: [T, 0, 16], dport: [T, 16, 16] };
-const LAYOUT: Readonly<Record<string, Readonly<Record<string, Layout>>>> = {
+export const LAYOUT: Readonly<Record<string, Readonly<Record<string, Layout>>>> = {
   ip: {
     version: [N, 0, 4],
     hdrlength: [N, 4, 4],
@@ -147,9 +147,16 @@ const sameOp = (a: NftStmt, b: NftStmt): boolean => {
  * matches against constants between statements that are not expressions (a counter, a verdict,
  * `meta mark set`): as in nft 1.0.6, a group of fewer than two does not end there. Bridge and
  * netdev tables are left as written (their `ether type` dependencies, which nft merges too, are not
- * statements here).
+ * statements here). The first of a joined `!=` group carries neqJoin (the evaluator's one compare).
+ * `dependencies`: put a moved transport match's `meta l4proto` back where it stood (the text
+ * reader, whose dependency step drops it again where nft does); the JSON reader keeps its
+ * statements as given.
  */
-export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily): NftStmt[] {
+export function payloadMergeOrder(
+  stmts: readonly NftStmt[],
+  family: NftFamily,
+  dependencies = true,
+): NftStmt[] {
   if (family === 'bridge' || family === 'netdev') return [...stmts];
   // Per statement index: the index whose place its merged compare takes (-1: removed into
   // another), and per kept place, the statements listed there in header order.
@@ -216,7 +223,7 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
   const out: NftStmt[] = [];
   stmts.forEach((st, k) => {
     if (gone.has(k)) {
-      const dep = firsts.has(k) ? dependencyOf(st) : undefined;
+      const dep = dependencies && firsts.has(k) ? dependencyOf(st) : undefined;
       if (dep) out.push(dep);
       return;
     }
@@ -225,16 +232,18 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
       out.push(st);
       return;
     }
-    for (const m of members) {
+    members.forEach((m, j) => {
       const s = stmts[m]!;
       // A joined compare lists its fields with `==` where a bitmask would list bare (`tcp flags ==
-      // syn`).
+      // syn`); a joined `!=` holds when any field differs (neqJoin on its first).
       out.push(
         s.kind === 'match' && s.op === 'implicit' && s.left.kind === 'payload' && s.left.field === 'flags'
           ? { ...s, op: '==' }
-          : s,
+          : s.kind === 'match' && s.op === '!=' && j === 0
+            ? { ...s, neqJoin: members.length }
+            : s,
       );
-    }
+    });
   });
   return out;
 }
