@@ -138,13 +138,15 @@ export class NewConnPacket {
       ipv4SetDst(ref, 0, serverAddr(i));
       this.write(i);
       for (let k = 0; k < 64; k++)
-        if (b[k] !== ref[k]) throw new Error(`NewConnPacket: connection ${i}: byte ${k} differs from the template's way`);
+        if (b[k] !== ref[k])
+          throw new Error(`NewConnPacket: connection ${i}: byte ${k} differs from the template's way`);
       if (i >= 65535 - 1) continue;
       skb.load(b, 0, 'lan', '');
       if (nf.prerouting(skb, 1) !== NF_ACCEPT) throw new Error(`NewConnPacket: connection ${i} dropped`);
       skb.outIf = 'wan';
       if (nf.postrouting(skb, 1) !== NF_ACCEPT) throw new Error(`NewConnPacket: connection ${i} dropped`);
-      if (i === 0 && b[12] === ref[12]) throw new Error('NewConnPacket: the engine did not rewrite the source');
+      if (i === 0 && b[12] === ref[12])
+        throw new Error('NewConnPacket: the engine did not rewrite the source');
     }
   }
 
