@@ -145,9 +145,7 @@ const sameOp = (a: NftStmt, b: NftStmt): boolean => {
 /**
  * The statements in the order nft 1.0.6 lists them after its payload merge. Groups are the payload
  * matches against constants between statements that are not expressions (a counter, a verdict,
- * `meta mark set`): as in nft 1.0.6, a group of fewer than two does not end there. Bridge and
- * netdev tables are left as written (their `ether type` dependencies, which nft merges too, are not
- * statements here). The first of a joined `!=` group carries neqJoin (the evaluator's one compare).
+ * `meta mark set`): as in nft 1.0.6, a group of fewer than two does not end there. The first of a joined `!=` group carries neqJoin (the evaluator's one compare).
  * `dependencies`: put a moved transport match's `meta l4proto` back where it stood (the text
  * reader, whose dependency step drops it again where nft does); the JSON reader keeps its
  * statements as given.
@@ -157,7 +155,11 @@ export function payloadMergeOrder(
   family: NftFamily,
   dependencies = true,
 ): NftStmt[] {
-  if (family === 'bridge' || family === 'netdev') return [...stmts];
+  // In bridge and netdev tables the link layer's fields stay as written: nft merges them with the
+  // hidden `ether type` dependencies of later matches (vlan's, bridge arp's), which are not
+  // statements here. The network and transport headers' dependencies there are `meta protocol`
+  // and `meta l4proto`, as in the other families.
+  const ll = family === 'bridge' || family === 'netdev';
   // Per statement index: the index whose place its merged compare takes (-1: removed into
   // another), and per kept place, the statements listed there in header order.
   const at = new Map<number, number[]>();
@@ -209,7 +211,8 @@ export function payloadMergeOrder(
       }
       return;
     }
-    if (layoutOf(st)) group.push(k);
+    const lay = layoutOf(st);
+    if (lay && !(ll && lay[0] === 0)) group.push(k);
   });
   if (group.length >= 2) merge();
   if (at.size === 0) return [...stmts];
