@@ -1,7 +1,8 @@
 // The driver of the new-connection figure (issue 15, "Speed"): the conntrack bench's last case
 // ("new UDP connections through a 10-rule nat table", table of 65,536), alone. Builds the engine,
-// sends one UDP packet from a new client per connection through prerouting + postrouting, and
-// replaces the engine when the table is full, as the bench does. Bundle it first (no tsx in the
+// sends one UDP packet from a new client per connection through prerouting + postrouting (its
+// bytes written by NewConnPacket, conntrack-fixture.ts), and replaces the engine when the table is
+// full, as the bench does. Bundle it first (no tsx in the
 // counts): npx esbuild bench/conntrack-new-packets.ts --bundle --platform=node --format=esm
 // --outfile=/tmp/ctnew.mjs
 // - rate: node /tmp/ctnew.mjs [MAX PACKETS WARM] (warm-up of WARM connections, then PACKETS).
@@ -15,11 +16,9 @@
 //   connections only; each address mapped onto /tmp/perf-PID.map (docs/nftables.md "Speed").
 //   `scripts/ctnew-callgrind.sh [WARM [N [BUNDLE]]]` does it (callgrind's instrumentation switched
 //   on for the N connections only; FUNCS=1 for the per-function split).
-import { ipv4SetDst, ipv4SetSrc } from '../src/wire/ipv4.ts';
-import { udpSetPort } from '../src/wire/udp.ts';
 import { NF_ACCEPT } from '../src/netfilter/core/engine.ts';
 import { Skb } from '../src/netfilter/core/skb.ts';
-import { clientAddr, clientPort, makeEngine, SERVER, serverAddr, TEN, udp64 } from './conntrack-fixture.ts';
+import { makeEngine, NewConnPacket, TEN } from './conntrack-fixture.ts';
 
 /** Run as a program (not imported by an A/B driver): the arguments are its own. */
 const main = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''));
@@ -27,8 +26,8 @@ const [max = 65536, packets = 300_000, warm = 200_000] =
   main && !process.argv.includes('--against') ? process.argv.slice(2).map(Number) : [];
 
 const skb = new Skb();
-const b = new Uint8Array(64);
-const tmpl = udp64(0x0a000001, SERVER, 1024, 5000);
+const pk = new NewConnPacket(max);
+const b = pk.b;
 let nf = makeEngine(TEN, max);
 let i = 0;
 
@@ -39,10 +38,7 @@ function loop(n: number): number {
       nf = makeEngine(TEN, max);
       i = 0;
     }
-    b.set(tmpl);
-    ipv4SetSrc(b, 0, clientAddr(i));
-    udpSetPort(b, 20, 0, clientPort(i));
-    ipv4SetDst(b, 0, serverAddr(i));
+    pk.write(i);
     skb.load(b, 0, 'lan', '');
     if (nf.prerouting(skb, 1) !== NF_ACCEPT) continue;
     skb.outIf = 'wan';

@@ -35,7 +35,7 @@
 // New connections: see the last case.
 import { loadavg } from 'node:os';
 import { bench, formatRate } from './harness.ts';
-import { ipv4SetDst, ipv4SetSrc, IPPROTO_TCP, IPPROTO_UDP } from '../src/wire/ipv4.ts';
+import { ipv4SetSrc, IPPROTO_TCP, IPPROTO_UDP } from '../src/wire/ipv4.ts';
 import { checksumUpdate32, read16, read32 } from '../src/wire/checksum.ts';
 import {
   TCP_ACK,
@@ -57,8 +57,8 @@ import {
   clientPort,
   makeEngine,
   MASQ,
+  NewConnPacket,
   PUBLIC,
-  SERVER,
   serverAddr,
   tcp64,
   tcpSyn,
@@ -423,8 +423,8 @@ for (const max of sizes.filter((n) => n >= 65536)) {
   const MAX = max;
   let nf = makeEngine(TEN, MAX);
   let i = 0;
-  const b = new Uint8Array(64);
-  const tmpl = udp64(0x0a000001, SERVER, 1024, 5000);
+  const pk = new NewConnPacket(MAX);
+  const b = pk.b;
   bench(
     `conntrack: new UDP connections through a 10-rule nat table, table of ${max} (conns)`,
     (count) => {
@@ -434,11 +434,8 @@ for (const max of sizes.filter((n) => n >= 65536)) {
           nf = makeEngine(TEN, MAX);
           i = 0;
         }
-        b.set(tmpl);
         // A new client address and port per connection (checksums are not checked on the way in).
-        ipv4SetSrc(b, 0, clientAddr(i));
-        udpSetPort(b, 20, 0, clientPort(i));
-        ipv4SetDst(b, 0, serverAddr(i));
+        pk.write(i);
         ok += send(nf, b, 0, 'lan', 'wan', 1);
       }
       return ok;

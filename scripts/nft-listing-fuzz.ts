@@ -66,14 +66,79 @@ const L4 = [
 ];
 const OTHER = ['meta mark 1', 'ct state established', 'counter', 'meta mark set 2', 'iifname "lo"'];
 
+/** The protocol contexts a raw payload match may follow (`--pool raw`), by family. */
+const RAW_CONTEXT: Readonly<Record<string, readonly string[]>> = {
+  ip: [
+    'ip protocol 6',
+    'ip protocol 17',
+    'meta l4proto tcp',
+    'meta l4proto udp',
+    'tcp dport 1',
+    'udp sport 2',
+  ],
+  ip6: ['ip6 nexthdr 6', 'meta l4proto udp', 'tcp sport 3'],
+  inet: ['meta l4proto tcp', 'meta l4proto udp', 'meta nfproto ipv4', 'ip protocol 6', 'udp dport 4'],
+  netdev: ['meta protocol ip', 'ether type ip', 'ether type arp', 'meta l4proto tcp', 'ip protocol 17'],
+  bridge: ['ether type ip', 'ether type arp', 'meta l4proto tcp', 'ether type 8021q'],
+  arp: ['arp htype 1', 'arp ptype ip'],
+};
+
+/** A random raw payload match: `@BASE,OFFSET,LEN` with an operator and value(s) in its range. */
+function rawMatch(rnd: (n: number) => number, family: string): string {
+  const bases =
+    family === 'arp'
+      ? ['nh']
+      : family === 'netdev' || family === 'bridge'
+        ? ['ll', 'nh', 'th']
+        : ['nh', 'th', 'll'];
+  const base = bases[rnd(bases.length)]!;
+  const lens = [1, 2, 3, 4, 5, 7, 8, 12, 16, 20, 24, 32, 40, 48, 60, 64, 96, 128];
+  const len = lens[rnd(lens.length)]!;
+  const offset = rnd(3) === 0 ? rnd(200) : 8 * rnd(24);
+  const val = (): string => {
+    let v = 0n;
+    for (let b = 0; b < len; b += 15) v = (v << 15n) | BigInt(rnd(1 << 15));
+    v &= (1n << BigInt(len)) - 1n;
+    return rnd(2) === 0 ? `0x${v.toString(16)}` : v.toString();
+  };
+  const op = rnd(8);
+  const lhs = `@${base},${offset},${len}`;
+  if (op === 0) return `${lhs} != ${val()}`;
+  if (op === 1) return `${lhs} { ${val()}, ${val()} }`;
+  if (op === 2 && len <= 64) {
+    const [a, b] = [val(), val()].map((v) => BigInt(v)).sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+    return `${lhs} ${a}-${b}`;
+  }
+  if (op === 3) return `${lhs} set ${val()}`;
+  return `${lhs} ${val()}`;
+}
+
 /** The rules of one seed (a linear congruential generator: the same seed, the same rules). */
-export function fuzzRules(seed: number, family: string, count: number): string[] {
+export function fuzzRules(seed: number, family: string, count: number, pool = 'mixed'): string[] {
   let x = seed;
   const rnd = (n: number): number => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     return x % n;
   };
   const pick = (a: readonly string[]): string => a[rnd(a.length)]!;
+  if (pool === 'raw') {
+    // The LCG's low bits repeat soon: the raw pool draws from its high bits.
+    const hi = (n: number): number => {
+      rnd(1);
+      return (x >>> 12) % n;
+    };
+    const rules: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const parts: string[] = [];
+      const ctx = RAW_CONTEXT[family]!;
+      if (hi(2) === 0) parts.push(ctx[hi(ctx.length)]!);
+      parts.push(rawMatch(hi, family));
+      if (hi(3) === 0) parts.push(rawMatch(hi, family));
+      if (hi(3) === 0) parts.push('counter');
+      rules.push(parts.join(' '));
+    }
+    return rules;
+  }
   const net = NET[family === 'ip6' ? 'ip6' : 'ip']!;
   const rules: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -90,7 +155,7 @@ export function fuzzRules(seed: number, family: string, count: number): string[]
 
 /** The rule text of a one-rule table, as both sides read it. */
 export const ruleTable = (family: string, rule: string): string =>
-  `table ${family} t {\n\tchain c {\n\t\ttype filter hook input priority 0;\n\t\t${rule}\n\t}\n}\n`;
+  `table ${family} t {\n\tchain c {\n\t\ttype filter hook ${family === 'netdev' ? 'ingress device "lo"' : 'input'} priority 0;\n\t\t${rule}\n\t}\n}\n`;
 
 /** natbox's listing of the rule (the chain's rule line), or why it refuses it. */
 export function natboxListing(family: string, rule: string): string {
@@ -112,14 +177,18 @@ function main(): number {
   const family = arg('--family', 'ip');
   const count = Number(arg('--rules', '300'));
   const save = arg('--save', '');
+  const pool = arg('--pool', 'mixed');
   if (
     !Number.isInteger(seed) ||
     !Number.isInteger(count) ||
     count < 1 ||
     count > 5000 ||
-    !/^(ip|ip6|inet)$/.test(family)
+    !/^(mixed|raw)$/.test(pool) ||
+    !(pool === 'raw' ? /^(ip|ip6|inet|netdev|bridge|arp)$/ : /^(ip|ip6|inet)$/).test(family)
   ) {
-    console.error('nft-listing-fuzz: --seed N, --rules 1..5000, --family ip|ip6|inet');
+    console.error(
+      'nft-listing-fuzz: --seed N, --rules 1..5000, --pool mixed|raw, --family ip|ip6|inet (raw: also netdev|bridge|arp)',
+    );
     return 2;
   }
   if (process.getuid?.() !== 0 || spawnSync('nft', ['--version']).status !== 0) {
@@ -134,7 +203,7 @@ function main(): number {
   let alike = 0;
   let listed = 0;
   try {
-    for (const rule of fuzzRules(seed, family, count)) {
+    for (const rule of fuzzRules(seed, family, count, pool)) {
       const run = (args: string[], input?: string): { status: number | null; stdout: string } =>
         spawnSync('ip', ['netns', 'exec', ns, 'nft', ...args], { input, encoding: 'utf8', timeout: 10_000 });
       run(['flush', 'ruleset']);

@@ -1008,7 +1008,8 @@ export class ConntrackTable {
     proto: number,
   ): void {
     const m = this.missMemo;
-    const k = this.missNext * 6;
+    // The mask (missNext is below L.MISS_MEMO already) bounds k for V8: no overflow checks below.
+    const k = (this.missNext & (L.MISS_MEMO - 1)) * 6;
     m[k] = h | 0;
     m[k + 1] = slot;
     m[k + 2] = src;

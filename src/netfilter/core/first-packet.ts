@@ -188,8 +188,9 @@ export class FirstPacket {
     if ((rec[m]! & L.DST_NAT_DONE) === 0) {
       // The null binding (NatCore.setup for no range at a destination hook, which never fails):
       // get_unique_tuple's one clash lookup of the unchanged reply tuple, the packet's own ends
-      // swapped (alloc4 wrote it so, and only a binding changes it), then the DONE bit.
-      ct.taken4(dst, src, L.UDP, dport, sport, e, now);
+      // swapped (alloc4 wrote it so, and only a binding changes it), then the DONE bit. Read from
+      // the record (replyTupleTaken, a call of its own): V8 then inlines alloc4 here instead.
+      ct.replyTupleTaken(e, now);
       ct.orStatus(e, L.DST_NAT_DONE);
     }
     if ((rec[m]! & L.DST_NAT) !== 0) this.natHook.manipPacket(skb, Hook.PRE_ROUTING, Manip.DST, 'rule');

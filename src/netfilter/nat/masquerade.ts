@@ -14,28 +14,31 @@ export class MasqueradeNotifier {
   private readonly masqIndex = new Map<string, number>();
   /** Entries bound through an interface past the first MASQ_MORE - 1 (their tag is MASQ_MORE). */
   private readonly masqMore = new Map<number, string>();
+  /** The interface of the last call whose tag is its own (below MASQ_MORE), and that tag. */
   private lastName = '';
-  private lastIndex = 0;
+  private lastTag = 1; // as before: a first call for '' tagged 1
 
   constructor(private readonly conntrack: ConntrackTable) {}
 
   /** Records that MASQUERADE bound entry `e` through `ifname` (nf_nat_masquerade_ipv4). */
   tag(e: number, ifname: string): void {
-    let i: number | undefined;
-    // The interface of the last call, remembered (an interface's number never changes).
-    if (ifname === this.lastName) i = this.lastIndex;
-    else {
-      i = this.masqIndex.get(ifname);
-      if (i === undefined) {
-        i = this.masqNames.length;
-        this.masqNames.push(ifname);
-        this.masqIndex.set(ifname, i);
-      }
-      this.lastName = ifname;
-      this.lastIndex = i;
+    // The interface of the last call (an interface's number never changes); small enough for V8
+    // to inline into its callers.
+    if (ifname === this.lastName) this.conntrack.masq[e] = this.lastTag;
+    else this.tagOther(e, ifname);
+  }
+
+  private tagOther(e: number, ifname: string): void {
+    let i = this.masqIndex.get(ifname);
+    if (i === undefined) {
+      i = this.masqNames.length;
+      this.masqNames.push(ifname);
+      this.masqIndex.set(ifname, i);
     }
     if (i + 1 < MASQ_MORE) {
       this.conntrack.masq[e] = i + 1;
+      this.lastName = ifname;
+      this.lastTag = i + 1;
     } else {
       this.conntrack.masq[e] = MASQ_MORE;
       this.masqMore.set(e, ifname);

@@ -466,12 +466,21 @@ export class NatCore {
    * checks the rest): get_unique_tuple's steps as uniqueTuple takes them for such a range, on
    * numbers instead of TupleBufs, with the same lookups in the same order (each may count `found`
    * or remove an expired entry), the same port search when the address is taken, and the same
-   * binding. False, with nothing read but the entry and nothing changed or counted, when the
-   * original tuple is in range already (step 1's nf_nat_used_tuple_new: the general path), or the
-   * entry is ICMP (its inverse is not a swap).
+   * binding. False, with nothing read but the range and the entry and nothing changed or counted,
+   * for any other range (more than one address, ports, flags but PERSISTENT, another family), an
+   * entry in a zone or a wide layout, when the original tuple is in range already (step 1's
+   * nf_nat_used_tuple_new: the general path), or the entry is ICMP (its inverse is not a swap).
    */
   private setupSrcOne(e: number, r: NatRangeN, now: number): boolean {
     const ct = this.ct;
+    if (
+      r.minAddr !== r.maxAddr ||
+      (r.flags & ~R.PERSISTENT) !== R.MAP_IPS ||
+      (r.family !== undefined && r.family !== N.AF_INET) ||
+      ct.layout.addrWords !== 1 ||
+      ct.zoneOf(e) !== 0
+    )
+      return false;
     const proto = ct.protoOf(e);
     if (proto === P.ICMP) return false;
     // The original tuple as setup() reads it: the inverse of the reply tuple (a swap of its ends).
@@ -531,6 +540,16 @@ export class NatCore {
    * kernel's NF_ACCEPT: a clash is not refused here but at confirm).
    */
   setup(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
+    // setupSrcOne first (MASQUERADE's and SNAT's common case): kept this small so that V8 inlines
+    // setup into the targets that call it.
+    return (
+      (this.fastPaths && r !== undefined && manip === N.MANIP_SRC && this.setupSrcOne(e, r, now)) ||
+      this.setupOther(e, r, manip, now)
+    );
+  }
+
+  /** setup() but for setupSrcOne's bindings. */
+  private setupOther(e: number, r: NatRangeN | undefined, manip: number, now: number): boolean {
     const ct = this.ct;
     if (
       this.fastPaths &&
@@ -550,18 +569,6 @@ export class NatCore {
         return true;
       }
     }
-    if (
-      this.fastPaths &&
-      r !== undefined &&
-      manip === N.MANIP_SRC &&
-      r.minAddr === r.maxAddr &&
-      (r.flags & ~R.PERSISTENT) === R.MAP_IPS &&
-      (r.family === undefined || r.family === N.AF_INET) &&
-      ct.layout.addrWords === 1 &&
-      ct.zoneOf(e) === 0 &&
-      this.setupSrcOne(e, r, now)
-    )
-      return true;
     const cur = ct.readTuple(e, DIR_REPLY, this.t1);
     invertTuple(this.t2, cur); // "what we have got will look like the inverse of the reply"
     const orig = this.t2;

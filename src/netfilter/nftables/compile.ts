@@ -28,8 +28,9 @@ import { helperByName, helperSimulated } from '../conntrack/helper.ts';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../wire/ipv4.ts';
 import { rtTcpMss, tcpOptionMssSet } from '../xtables/tcpmss.ts';
 import type { Pos } from '../../rules/diagnostics.ts';
-import { hasInterval } from '../../rules/nft/types.ts';
+import { exprBits, hasInterval } from '../../rules/nft/types.ts';
 import { refreshedElems } from '../../rules/nft/normalise.ts';
+import { narrowRawMask } from '../../rules/nft/raw-payload.ts';
 import type { Skb } from '../core/skb.ts';
 import { NF_ACCEPT, NF_DROP, NOTRACK } from '../core/verdict.ts';
 import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
@@ -351,7 +352,10 @@ export class RtTable {
       const s = stmts[i]!;
       const mark = w.pc;
       try {
-        this.emitStmt(s, ctx, chain, w, i);
+        if (s.kind === 'match' && s.neqJoin !== undefined && s.neqJoin > 1) {
+          this.emitNeqJoin(stmts.slice(i, i + s.neqJoin), ctx, w, i);
+          i += s.neqJoin - 1;
+        } else this.emitStmt(s, ctx, chain, w, i);
       } catch (e) {
         w.pc = mark;
         this.refuse(e, s.pos ?? rule.pos);
@@ -371,6 +375,7 @@ export class RtTable {
    */
   private emitStmt(s: NftStmt, ctx: ExprCtx, chain: NftChain, w: ProgramWriter, i: number): void {
     const mark = w.pc;
+    if (s.kind === 'match') s = narrowRawMask(s) ?? s;
     if (s.kind === 'verdict') {
       const code = verdictCode(s.verdict, s);
       if (code === R_JUMP || code === R_GOTO) w.op(i, OP_VERDICT, code, this.chainIndex(s.chain ?? '', s));
@@ -388,6 +393,22 @@ export class RtTable {
       if (fc) this.fastCalls[at] = fc;
       w.op(i, OP_CALL, at);
     }
+  }
+
+  /**
+   * `!=` payload matches nft's payload merge joined (neqJoin): one `cmp neq` over their bytes, so
+   * the rule goes on when any of the fields differs and stops when all are equal.
+   */
+  private emitNeqJoin(members: readonly NftStmt[], ctx: ExprCtx, w: ProgramWriter, i: number): void {
+    const ops = members.map((m) => {
+      if (m.kind !== 'match') throw new NftRefusal('a joined compare of a non-match', m, m.kind);
+      return this.compileMatch(m, ctx);
+    });
+    const op: Op = (skb) => {
+      for (let k = 0; k < ops.length; k++) if (ops[k]!(skb) === R_GO) return R_GO;
+      return R_BREAK;
+    };
+    w.op(i, OP_CALL, this.calls.push(op) - 1);
   }
 
   /** A numeric expression into register `reg`; false (nothing written) for a string. */
@@ -458,7 +479,7 @@ export class RtTable {
     if (right.kind !== 'range' && v < 0) return false;
     if (!this.emitLoad(left, 0, ctx, w, i)) return false;
     if (right.kind === 'prefix') {
-      const mask = right.len === 0 ? 0 : (0xffffffff << (32 - right.len)) >>> 0;
+      const mask = prefixMask(right.len, left.kind === 'rawpayload' ? left.len : exprBits(left));
       w.op(i, OP_MASK, 0, mask, (v & mask) >>> 0, neg);
     } else if (right.kind === 'range') w.op(i, OP_RANGE, 0, lo, hi, neg);
     else if (s.op === 'implicit' && right.kind === 'value' && BITMASK_TYPES.has(right.type))
@@ -770,7 +791,8 @@ export class RtTable {
     return st;
   }
 
-  private compileMatch(s: Extract<NftStmt, { kind: 'match' }>, ctx: ExprCtx): Op {
+  private compileMatch(m: Extract<NftStmt, { kind: 'match' }>, ctx: ExprCtx): Op {
+    const s = narrowRawMask(m) ?? m;
     const { left, right } = s;
     const neg = s.op === '!=';
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
@@ -831,7 +853,7 @@ export class RtTable {
     const get = g.get;
     if (right.kind === 'prefix') {
       const v = numValue(right.value);
-      const mask = right.len === 0 ? 0 : (0xffffffff << (32 - right.len)) >>> 0;
+      const mask = prefixMask(right.len, g.bits);
       const want = (v & mask) >>> 0;
       return (skb) => {
         const x = get(skb);
@@ -1551,6 +1573,17 @@ function fastCallOf(s: NftStmt): FastCall | undefined {
 function numValue(e: NftExpr): number {
   if (e.kind === 'value' && typeof e.value === 'number') return e.value >>> 0;
   throw new NftRefusal(`a ${e.kind} where a number is expected`, e, e.kind);
+}
+
+/**
+ * The mask of a prefix of `len` bits of a field `width` bits wide (`ip daddr 10.0.0.0/8`; `ip
+ * length 43008/8`, the first byte of a 16-bit field, as nft lists a raw load's part of one).
+ */
+function prefixMask(len: number, width: number): number {
+  const w = Math.min(width, 32);
+  if (len <= 0) return 0;
+  if (len >= w) return w === 32 ? 0xffffffff : 2 ** w - 1;
+  return (2 ** w - 2 ** (w - len)) >>> 0;
 }
 
 /** A value, range or prefix as its first and last number. */

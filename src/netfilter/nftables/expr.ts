@@ -192,7 +192,8 @@ function payloadGetter(base: 0 | 1, off: number, len: number, proto: number): Nu
     if (p < 0 || p + nbytes > skb.off + skb.len) return -1;
     let v = 0;
     for (let i = 0; i < nbytes; i++) v = v * 256 + skb.buf[p + i]!;
-    return Math.floor(v / 2 ** shift) & mask;
+    // Unsigned: a 32-bit field with its top bit set is no missing header (-1).
+    return (Math.floor(v / 2 ** shift) & mask) >>> 0;
   };
 }
 

@@ -5,6 +5,7 @@
 // (the left side of a match, a set's key type). All or nothing: any error gives only the errors,
 // each naming the JSON path (`nftables[3].rule.expr[1].match.left`), the offending value, and the
 // file:line:column where that value starts. Never throws; size, depth and count limits are errors.
+import { payloadMergeOrder } from './payload-merge.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type {
   NftChain,
@@ -540,6 +541,8 @@ class Reader {
     });
     if (bad) return;
     addTcpDependency(stmts);
+    // nft's payload merge joins matches given in JSON as in text (`nft -j -f`, checked here).
+    stmts.splice(0, stmts.length, ...payloadMergeOrder(stmts, t.family, false));
     const comment = this.optStr(o, 'comment', p);
     const hN = o.map.get('handle');
     const given = hN ? this.int(hN, `${p}.handle`, 1) : undefined;

@@ -334,6 +334,13 @@ export type NftStmt =
       readonly op: NftRelOp;
       readonly right: NftExpr;
       readonly pos?: Pos;
+      /**
+       * The first of N `!=` payload matches nft's payload merge joins into one load and one `cmp
+       * neq` over their bytes (payload-merge.ts): this and the next N - 1 statements hold
+       * together when any of their fields differs (`tcp sport != 1 tcp dport != 2` matches sport
+       * 1, dport 5), not when each does.
+       */
+      readonly neqJoin?: number;
     }
   /** accept, drop, continue, return, jump CHAIN, goto CHAIN. */
   | {

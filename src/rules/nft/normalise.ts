@@ -17,7 +17,10 @@ import {
   parseIpv6,
 } from './types.ts';
 import { payloadMergeOrder } from './payload-merge.ts';
+import { rawPayloadListing } from './raw-payload.ts';
 
+/** The headers at nft's network base (a match of one kills a link layer dependency). */
+const NETWORK = new Set(['ip', 'ip6', 'arp']);
 const L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
 
 export function normaliseRule(rule: NftRule, family: NftFamily): void {
@@ -30,8 +33,9 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     } else if (st.kind === 'set') s[k] = { ...st, value: tidyMarkOps(st.value) };
     else if (st.kind === 'vmap' && st.map.kind === 'set') sortElems(st.map.elements, st.key, false);
   }
+  // Raw payload matches come back as the header's fields or under a mask (raw-payload.ts), and
   // nft's payload merge reorders adjacent header fields (payload-merge.ts).
-  s.splice(0, s.length, ...payloadMergeOrder(s, family));
+  s.splice(0, s.length, ...rawPayloadListing(payloadMergeOrder(s, family), family));
   // `rt nexthop` lists with the family its value has (rt.c: `rt ip nexthop`, `rt ip6 nexthop`).
   for (let k = 0; k < s.length; k++) {
     const st = s[k]!;
@@ -80,6 +84,24 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
     if (l.kind === 'meta' && l.key === 'protocol' && (family === 'ip' || family === 'ip6')) {
       const want = family === 'ip' ? 0x0800 : 0x86dd;
       if (st.right.value === want && k + 1 < s.length) {
+        s.splice(k, 1);
+        k--;
+      }
+      continue;
+    }
+    // In bridge and netdev tables `ether type ip` or `meta protocol ip` (ip6, arp) before a match
+    // of the network header is the dependency nft drops (payload_dependency_kill: `ether type ip
+    // ip saddr 1.2.3.4` lists as `ip saddr 1.2.3.4`), up to the next statement that is not a match.
+    if (
+      (family === 'bridge' || family === 'netdev') &&
+      ((l.kind === 'payload' && l.proto === 'ether' && l.field === 'type') ||
+        (l.kind === 'meta' && l.key === 'protocol')) &&
+      typeof st.right.value === 'number' &&
+      [0x0800, 0x86dd, 0x0806].includes(st.right.value)
+    ) {
+      const upTo = s.slice(k + 1).findIndex((x) => x.kind !== 'match' && x.kind !== 'vmap');
+      const later = s.slice(k + 1, upTo < 0 ? undefined : k + 1 + upTo).flatMap((x) => payloadProtos(x));
+      if (later.some((p) => NETWORK.has(p))) {
         s.splice(k, 1);
         k--;
       }
@@ -293,14 +315,15 @@ function normaliseRhs(left: NftExpr, right: NftExpr): NftExpr {
   if (right.kind !== 'set') return right;
   const els = right.elements;
   if (els.length === 1 && singleKey(els[0]!)) return els[0]!.key;
-  // The same key twice (`ip dscp { df, be, cs0 }` are all 0) is one element in the kernel.
+  // The same key twice (`ip dscp { df, be, cs0 }` are all 0) is one element in the kernel; the
+  // set stays a set (`tcp dport { 22, 22 }` lists as `tcp dport { 22 }`: nft 1.0.6 here, whose
+  // expr_evaluate_set saw two elements).
   const seen = new Set<string>();
   for (let k = 0; k < els.length; k++) {
     const id = keyId(els[k]!.key);
     if (seen.has(id)) els.splice(k--, 1);
     else seen.add(id);
   }
-  if (els.length === 1 && singleKey(els[0]!)) return els[0]!.key;
   const interval = els.some((e) => hasInterval(e.key));
   sortElems(els, left, interval);
   if (interval) mergeIntervals(els);

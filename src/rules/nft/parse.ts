@@ -4025,6 +4025,8 @@ class Parser {
       default: {
         const n = parseInteger(w);
         if (n === undefined) bad();
+        // Past 2^53 a number loses bits: the model keeps such an integer as a decimal string.
+        if (!Number.isSafeInteger(n)) return { kind: 'value', type, value: BigInt(w).toString(), pos };
         return { kind: 'value', type, value: n!, pos };
       }
     }

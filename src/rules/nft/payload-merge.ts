@@ -14,7 +14,7 @@ type Layout = readonly [base: number, off: number, len: number, key?: boolean];
 const N = 1;
 const T = 2;
 const TH: Readonly<Record<string, Layout>> = { sport: [T, 0, 16], dport: [T, 16, 16] };
-const LAYOUT: Readonly<Record<string, Readonly<Record<string, Layout>>>> = {
+export const LAYOUT: Readonly<Record<string, Readonly<Record<string, Layout>>>> = {
   ip: {
     version: [N, 0, 4],
     hdrlength: [N, 4, 4],
@@ -145,12 +145,21 @@ const sameOp = (a: NftStmt, b: NftStmt): boolean => {
 /**
  * The statements in the order nft 1.0.6 lists them after its payload merge. Groups are the payload
  * matches against constants between statements that are not expressions (a counter, a verdict,
- * `meta mark set`): as in nft 1.0.6, a group of fewer than two does not end there. Bridge and
- * netdev tables are left as written (their `ether type` dependencies, which nft merges too, are not
- * statements here).
+ * `meta mark set`): as in nft 1.0.6, a group of fewer than two does not end there. The first of a joined `!=` group carries neqJoin (the evaluator's one compare).
+ * `dependencies`: put a moved transport match's `meta l4proto` back where it stood (the text
+ * reader, whose dependency step drops it again where nft does); the JSON reader keeps its
+ * statements as given.
  */
-export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily): NftStmt[] {
-  if (family === 'bridge' || family === 'netdev') return [...stmts];
+export function payloadMergeOrder(
+  stmts: readonly NftStmt[],
+  family: NftFamily,
+  dependencies = true,
+): NftStmt[] {
+  // In bridge and netdev tables the link layer's fields stay as written: nft merges them with the
+  // hidden `ether type` dependencies of later matches (vlan's, bridge arp's), which are not
+  // statements here. The network and transport headers' dependencies there are `meta protocol`
+  // and `meta l4proto`, as in the other families.
+  const ll = family === 'bridge' || family === 'netdev';
   // Per statement index: the index whose place its merged compare takes (-1: removed into
   // another), and per kept place, the statements listed there in header order.
   const at = new Map<number, number[]>();
@@ -202,7 +211,8 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
       }
       return;
     }
-    if (layoutOf(st)) group.push(k);
+    const lay = layoutOf(st);
+    if (lay && !(ll && lay[0] === 0)) group.push(k);
   });
   if (group.length >= 2) merge();
   if (at.size === 0) return [...stmts];
@@ -216,7 +226,7 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
   const out: NftStmt[] = [];
   stmts.forEach((st, k) => {
     if (gone.has(k)) {
-      const dep = firsts.has(k) ? dependencyOf(st) : undefined;
+      const dep = dependencies && firsts.has(k) ? dependencyOf(st) : undefined;
       if (dep) out.push(dep);
       return;
     }
@@ -225,16 +235,18 @@ export function payloadMergeOrder(stmts: readonly NftStmt[], family: NftFamily):
       out.push(st);
       return;
     }
-    for (const m of members) {
+    members.forEach((m, j) => {
       const s = stmts[m]!;
       // A joined compare lists its fields with `==` where a bitmask would list bare (`tcp flags ==
-      // syn`).
+      // syn`); a joined `!=` holds when any field differs (neqJoin on its first).
       out.push(
         s.kind === 'match' && s.op === 'implicit' && s.left.kind === 'payload' && s.left.field === 'flags'
           ? { ...s, op: '==' }
-          : s,
+          : s.kind === 'match' && s.op === '!=' && j === 0
+            ? { ...s, neqJoin: members.length }
+            : s,
       );
-    }
+    });
   });
   return out;
 }

@@ -636,7 +636,9 @@ function retype(r: NftExpr, l: NftExpr): NftExpr {
         return r.type === 'time' && typeof r.value === 'number'
           ? { ...r, type: 'time', value: new Date(r.value).toISOString().slice(0, 19).replace('T', ' ') }
           : r;
-      return r.type === 'integer' && typeof r.value === 'number' ? { ...r, type: integerAs(l)! } : r;
+      return r.type === 'integer' && (typeof r.value === 'number' || /^[0-9]+$/.test(r.value))
+        ? { ...r, type: integerAs(l)! }
+        : r;
     case 'range':
       return { ...r, low: retype(r.low, l), high: retype(r.high, l) };
     case 'prefix':
@@ -651,7 +653,10 @@ function retype(r: NftExpr, l: NftExpr): NftExpr {
 function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
   let l = m.left;
   if (l.kind === 'binop' && integerAs(l.left) !== undefined) l = { ...l, right: retype(l.right, l.left) };
-  const s = { ...m, left: l, right: retype(m.right, l) };
+  // A set's elements under a raw payload's mask list as plain integers (`@th,0,8 & 0xe0 == { 32,
+  // 64 }`), its single values and ranges in hex.
+  const rawMasked = l.kind === 'binop' && l.left.kind === 'rawpayload' && m.right.kind === 'set';
+  const s = { ...m, left: l, right: rawMasked ? m.right : retype(m.right, l) };
   const lt = expr(l, fam);
   // A flag mask (nft 1.0.6's relational print of `X & M OP V` for bitmask types, as the real nft
   // lists them): `tcp flags syn,ack` (any of M), `tcp flags &
@@ -716,14 +721,36 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
         flags && l.kind === 'binop' && l.op === '&' && l.right.kind === 'value'
           ? `${expr(l.left, fam)} & ${bitsOr(l.right)}`
           : lt;
-      const op = s.op === 'implicit' || (s.op === '==' && left === lt) ? ' ' : ` ${s.op} `;
+      // nft's must_print_eq_op: a binary operation on the left prints `==`.
+      const op =
+        (s.op === 'implicit' || s.op === '==') && l.kind === 'binop' && !flags
+          ? ' == '
+          : s.op === 'implicit' || (s.op === '==' && left === lt)
+            ? ' '
+            : ` ${s.op} `;
       return `${left}${op}${s.right.kind === 'set' ? setElems(s.right.elements, fam, undefined, true) : '@' + s.right.name}`;
     } finally {
       orFlags = outer;
     }
   }
+  // A compare with `==`/`!=` of a bitmask value of several flags (nft 1.0.6): a header's field
+  // lists the value in hex (payload_match_expand leaves it a value: `tcp flags == 0x9`), ct's as
+  // its flags joined by ` | ` without `==` (bitmask_expr_to_binops: `ct state established |
+  // related`).
+  if (
+    (s.op === '==' || s.op === '!=') &&
+    s.right.kind === 'value' &&
+    typeof s.right.value === 'number' &&
+    BITMASK_TYPES.has(s.right.type) &&
+    (s.right.value & (s.right.value - 1)) !== 0
+  ) {
+    const v = s.right.value;
+    if (l.kind === 'payload') return `${lt} ${s.op} 0x${v.toString(16)}`;
+    if (l.kind === 'ct')
+      return `${lt}${s.op === '!=' ? ' != ' : ' '}${valueText(s.right.type, v).split(',').join(' | ')}`;
+  }
   let op: string;
-  if (s.op === 'implicit') op = ' ';
+  if (s.op === 'implicit') op = l.kind === 'binop' && s.right.kind === 'range' ? ' == ' : ' ';
   else if (s.op === '==') {
     const rt = s.right.kind === 'value' ? s.right.type : undefined;
     op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
@@ -803,10 +830,13 @@ export function expr(e: NftExpr, fam: NftFamily): string {
         !BITMASK_TYPES.has(x.type) &&
         x.type !== 'dscp'
           ? String(x.value)
-          : // Relative times as seconds (`ct expiration 1m-1h` lists as `60s-3600s`).
-            x.kind === 'value' && x.type === 'time' && typeof x.value === 'number' && x.value % 1000 === 0
-            ? `${x.value / 1000}s`
-            : expr(x, fam);
+          : // A flag type's ends in hex (`tcp flags 0x1-0x40`: nft 1.0.6 here).
+            x.kind === 'value' && typeof x.value === 'number' && BITMASK_TYPES.has(x.type)
+            ? `0x${x.value.toString(16)}`
+            : // Relative times as seconds (`ct expiration 1m-1h` lists as `60s-3600s`).
+              x.kind === 'value' && x.type === 'time' && typeof x.value === 'number' && x.value % 1000 === 0
+              ? `${x.value / 1000}s`
+              : expr(x, fam);
       return `${end(e.low)}-${end(e.high)}`;
     }
     case 'set':
@@ -830,6 +860,8 @@ export function valueText(type: string, v: number | string): string {
     // An interface index given as a number (`fib … oif != 0`) lists as one.
     if (type === 'iface_index' && /^[0-9]+$/.test(v)) return v;
     if (type === 'ifname' || type === 'string' || type === 'iface_index' || type === 'time') return `"${v}"`;
+    // An integer wider than 2^53 (a decimal string in the model) in hex where its type lists so.
+    if (type === 'xinteger' && /^[0-9]+$/.test(v)) return `0x${BigInt(v).toString(16)}`;
     return v;
   }
   switch (type) {
@@ -882,6 +914,8 @@ export function valueText(type: string, v: number | string): string {
     return names.length ? names.join(orFlags ? ' | ' : ',') : `0x0`;
   }
   if (type === 'day') return symbolName(type, v) !== undefined ? `"${symbolName(type, v)!}"` : String(v);
+  // ethertype_tbl is BASE_HEXADECIMAL (proto.c): a type without a name lists as `0x4257`.
+  if (type === 'ether_type') return symbolName(type, v) ?? `0x${v.toString(16).padStart(4, '0')}`;
   if (type in SYMBOLS) return symbolName(type, v) ?? String(v);
   return String(v);
 }

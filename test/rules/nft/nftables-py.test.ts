@@ -74,7 +74,10 @@ const DIR = fileURLToPath(new URL('./py/', import.meta.url));
 const AGREE_FLOOR = 0.999;
 // Session 19: with nft's payload merge order (payload-merge.ts), ct protocol without a direction
 // and tests/py's `{ a, b}` compared as nft prints it, `{ a, b }`: 4,581 of 4,609 (99.4 %).
-const LISTED_FLOOR = 0.993;
+// Session 20: with raw payloads as nft lists them back (raw-payload.ts: masks, header fields,
+// `th dport`, values past 2^53), bridge/netdev's `ether type` dependency dropped and the payload
+// merge of network and transport fields there: 4,592 (99.6 %).
+const LISTED_FLOOR = 0.996;
 
 interface Case {
   readonly file: string;
