@@ -35,6 +35,17 @@ function prepared(file: string): Prepared {
   return p.prepared;
 }
 
+/** natbox's own side compared with a kernel side made from it. */
+const againstNatbox = (p: Prepared, kernel: SideRun, end?: number) =>
+  compareRuns({
+    flows: p.built.flows,
+    literal: p.literal,
+    ctHosts: p.ctHosts,
+    natbox: p.natbox,
+    kernel,
+    ...(end !== undefined ? { end } : {}),
+  });
+
 /** natbox's side with one packet changed (a copy; the original is untouched). */
 function mutate(side: SideRun, pick: (p: RawPacket) => boolean, change: Partial<RawPacket>): SideRun {
   let done = false;
@@ -144,14 +155,7 @@ test('conntrack labels and remaining timeouts: compared where the kernel side re
     conntrack: new Map([[h, mine.map((e) => f({ ...e, timeout: Math.floor(e.timeout! - 0.07) }))]]),
     ctReadAt: new Map([[h, at]]),
   });
-  const run = (k: SideRun) =>
-    compareRuns({
-      flows: p.built.flows,
-      literal: p.literal,
-      ctHosts: p.ctHosts,
-      natbox: p.natbox,
-      kernel: k,
-    });
+  const run = (k: SideRun) => againstNatbox(p, k);
   assert.ok(run(kernel((e) => e)).conntrack.match);
   // A label bit on one side only.
   const lab = run(kernel((e) => ({ ...e, labels: '3' }))).conntrack.first!;
@@ -196,15 +200,7 @@ test('conntrack -S: the kernel counters may hold its packets after the end, up t
     ctStats: new Map([[h, { ...mine, invalid: mine.invalid + extra }]]),
     ...(at !== undefined ? { ctStatsAt: new Map([[h, at]]) } : {}),
   });
-  const run = (k: SideRun) =>
-    compareRuns({
-      flows: p.built.flows,
-      literal: p.literal,
-      ctHosts: p.ctHosts,
-      natbox: p.natbox,
-      kernel: k,
-      end,
-    });
+  const run = (k: SideRun) => againstNatbox(p, k, end);
   assert.ok(run(kernel(0, [], 0.3)).conntrack.match);
   // Two packets of the host after the end, -S read 0.3 s after it: up to 2 more.
   assert.ok(run(kernel(2, [0.1, 0.15], 0.3)).conntrack.match);
