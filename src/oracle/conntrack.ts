@@ -253,13 +253,18 @@ export function ctStatsCompared(s: Readonly<Record<string, number>>): CtStatsCom
   return Object.fromEntries(CT_STATS_COMPARED.map((k) => [k, s[k] ?? 0])) as CtStatsCompared;
 }
 
-/** The first counter that differs (`conntrack -S <name>`), or undefined. */
+/**
+ * The first counter that differs (`conntrack -S <name>`), or undefined. `late`: how many packets
+ * the kernel's counters may hold that natbox's do not (compare.ts's lateCtPackets): each kernel
+ * counter may be ahead by up to that many, never behind.
+ */
 export function firstStatsDifference(
   natbox: CtStatsCompared,
   kernel: CtStatsCompared,
+  late = 0,
 ): { field: string; natbox: string; kernel: string } | undefined {
   for (const k of CT_STATS_COMPARED)
-    if (natbox[k] !== kernel[k])
+    if (kernel[k] < natbox[k] || kernel[k] > natbox[k] + late)
       return { field: `conntrack -S ${k}`, natbox: String(natbox[k]), kernel: String(kernel[k]) };
   return undefined;
 }

@@ -361,6 +361,11 @@ interface TcpSock {
   /** Client: the SYN-ACK offered a zero window; the line waits for a window update. */
   zeroWindow?: boolean;
   /**
+   * Client, several exchanges behind a zero window: the later lines written meanwhile, waiting in
+   * the write queue behind the first (tcp_sendmsg appends them to its unsent skb).
+   */
+  queuedLines?: number;
+  /**
    * Client, several exchanges (`count`): lines still to send after the current one, the seconds
    * between their starts (`interval`), when the first left, how long to wait for each answer,
    * and the lines sent and answers received so far.
@@ -1584,6 +1589,14 @@ export class Sockets {
         if (s.state !== 'ESTABLISHED') return;
         this.userCall(s, 'send()', () => {
           if (s.state !== 'ESTABLISHED') return;
+          // tcp_sendmsg → tcp_push: behind a zero window tcp_write_xmit sends nothing (its
+          // tcp_snd_wnd_test fails); the line joins the queue and the persist timer goes on
+          // (gen-2003-47: natbox sent the second line into the zero window).
+          if (s.zeroWindow) {
+            s.queuedLines = (s.queuedLines ?? 0) + 1;
+            this.probeZeroWindow(s);
+            return;
+          }
           s.lineSeq = s.sndNxt;
           this.sendFirstLine(s);
         });
@@ -1630,6 +1643,20 @@ export class Sockets {
     if (s.zeroWindow) this.probeZeroWindow(s);
     else this.userCall(s, 'send()', () => this.sendFirstLine(s));
     this.awaitAnswer(s);
+  }
+
+  /**
+   * The window opened: the first line and those written behind it meanwhile (queuedLines), one
+   * skb (tcp_sendmsg filled the unsent tail) in one segment when it fits the MSS; else the first.
+   */
+  private sendQueuedLines(s: TcpSock): void {
+    const k = 1 + (s.queuedLines ?? 0);
+    s.queuedLines = 0;
+    const line = s.line!;
+    if (k === 1 || line.length === 0 || line.length * k > this.lineMss(s)) return this.sendFirstLine(s);
+    const all = new Uint8Array(line.length * k);
+    for (let i = 0; i < k; i++) all.set(line, i * line.length);
+    this.sendData(s, all);
   }
 
   /** The client application's hello: its line in one segment (sendData), or in MSS-sized ones. */
@@ -1902,7 +1929,7 @@ export class Sockets {
         if (s.finPending) {
           s.finPending = false;
           this.sendFin(s);
-        } else if (!s.connectedPending) this.sendFirstLine(s);
+        } else if (!s.connectedPending) this.sendQueuedLines(s);
       }
     }
     if (s.rcvShut && this.abortOnData(s, flags, seq, ack, payload.length)) return;

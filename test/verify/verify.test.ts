@@ -35,6 +35,17 @@ function prepared(file: string): Prepared {
   return p.prepared;
 }
 
+/** natbox's own side compared with a kernel side made from it. */
+const againstNatbox = (p: Prepared, kernel: SideRun, end?: number) =>
+  compareRuns({
+    flows: p.built.flows,
+    literal: p.literal,
+    ctHosts: p.ctHosts,
+    natbox: p.natbox,
+    kernel,
+    ...(end !== undefined ? { end } : {}),
+  });
+
 /** natbox's side with one packet changed (a copy; the original is untouched). */
 function mutate(side: SideRun, pick: (p: RawPacket) => boolean, change: Partial<RawPacket>): SideRun {
   let done = false;
@@ -144,14 +155,7 @@ test('conntrack labels and remaining timeouts: compared where the kernel side re
     conntrack: new Map([[h, mine.map((e) => f({ ...e, timeout: Math.floor(e.timeout! - 0.07) }))]]),
     ctReadAt: new Map([[h, at]]),
   });
-  const run = (k: SideRun) =>
-    compareRuns({
-      flows: p.built.flows,
-      literal: p.literal,
-      ctHosts: p.ctHosts,
-      natbox: p.natbox,
-      kernel: k,
-    });
+  const run = (k: SideRun) => againstNatbox(p, k);
   assert.ok(run(kernel((e) => e)).conntrack.match);
   // A label bit on one side only.
   const lab = run(kernel((e) => ({ ...e, labels: '3' }))).conntrack.first!;
@@ -176,6 +180,41 @@ test('conntrack labels and remaining timeouts: compared where the kernel side re
   assert.deepEqual(timeoutRange(116.3, [2, 2.2]), [113, 114]);
   assert.deepEqual(timeoutRange(0.2, [0.05, 0.5]), [0, 0]);
   assert.ok(left > 0);
+});
+
+test('conntrack -S: the kernel counters may hold its packets after the end, up to when -S was read', () => {
+  // gen-2001-54 (seed 2001 #54): r1's own SYN-ACK, sent again by a timer the wheel rounded past
+  // the run's end (7.58 s, end 7.4), and its client's ACK, both INVALID, came before r1's
+  // `conntrack -S` was read: invalid 15 against natbox's 13, which reads at the end.
+  const p = prepared('examples/hairpin/dnat-snat.yaml');
+  const h = p.ctHosts[0]!;
+  const mine = p.natbox.ctStats!.get(h)!;
+  const end = Math.max(...p.natbox.side.packets.map((x) => x.t)) + 1;
+  const last = p.natbox.side.packets.filter((x) => x.iface.startsWith(`${h}:`)).at(-1)!;
+  const kernel = (extra: number, late: readonly number[], at?: number): SideRun => ({
+    ...p.natbox,
+    side: {
+      ...p.natbox.side,
+      packets: [...p.natbox.side.packets, ...late.map((d) => ({ ...last, t: end + d }))],
+    },
+    ctStats: new Map([[h, { ...mine, invalid: mine.invalid + extra }]]),
+    ...(at !== undefined ? { ctStatsAt: new Map([[h, at]]) } : {}),
+  });
+  const run = (k: SideRun) => againstNatbox(p, k, end);
+  assert.ok(run(kernel(0, [], 0.3)).conntrack.match);
+  // Two packets of the host after the end, -S read 0.3 s after it: up to 2 more.
+  assert.ok(run(kernel(2, [0.1, 0.15], 0.3)).conntrack.match);
+  assert.ok(run(kernel(1, [0.1, 0.15], 0.3)).conntrack.match);
+  const over = run(kernel(3, [0.1, 0.15], 0.3)).conntrack.first!;
+  assert.deepEqual(
+    [over.field, over.natbox, over.kernel],
+    ['conntrack -S invalid', `${mine.invalid}`, `${mine.invalid + 3}`],
+  );
+  assert.match(over.context!, /\(2 packets of .* after the end counted\)/);
+  // Never fewer; packets after the read, or no read time: no allowance.
+  assert.equal(run(kernel(-1, [0.1, 0.15], 0.3)).conntrack.first?.field, 'conntrack -S invalid');
+  assert.equal(run(kernel(2, [0.4, 0.5], 0.3)).conntrack.first?.field, 'conntrack -S invalid');
+  assert.equal(run(kernel(2, [0.1, 0.15])).conntrack.first?.field, 'conntrack -S invalid');
 });
 
 test('ports NAT chose at random are compared as labels ($p1), not as values', () => {

@@ -311,6 +311,7 @@ export function kernelRunSide(kr: KernelRun): { ok: true; side: SideRun } | { ok
       conntrack: kr.conntrack,
       flows: kr.flows,
       ...(kr.ctStats ? { ctStats: kr.ctStats } : {}),
+      ...(kr.ctStatsAt ? { ctStatsAt: kr.ctStatsAt } : {}),
       ...(kr.ctReadAt ? { ctReadAt: kr.ctReadAt } : {}),
       ...(kr.nftRulesets ? nftSide(kernelSetListings(kr.nftRulesets)) : {}),
       ...(kr.nftReadAt ? { nftReadAt: kr.nftReadAt } : {}),

@@ -73,6 +73,11 @@ export interface KernelRun {
   /** `conntrack -S` per host with rules, summed over the CPUs, after the flows. */
   readonly ctStats?: Map<string, CtStatsCompared>;
   /**
+   * When each host's `conntrack -S` returned: seconds after the run's end (the capture still runs
+   * then, so compare.ts knows which packets after the end the counters may include).
+   */
+  readonly ctStatsAt?: Map<string, number>;
+  /**
    * When each host's `conntrack -L` ran: seconds after the run's end, [before it started, after
    * it returned] (compare.ts's timeoutRange allows the kernel's timeouts for it).
    */
@@ -708,6 +713,7 @@ export async function runOnKernel(
     const conntrackText = new Map<string, string>();
     const conntrack = new Map<string, CtEntry[]>();
     const ctStats = new Map<string, CtStatsCompared>();
+    const ctStatsAt = new Map<string, number>();
     const ctReadAt = new Map<string, readonly [number, number]>();
     const endMs = t0ms + length * 1000;
     let labelsRead = true;
@@ -733,7 +739,10 @@ export async function runOnKernel(
         timeout: 5000,
       });
       const stats = parseConntrackStats(st.stdout ?? '');
-      if (stats) ctStats.set(h, stats);
+      if (stats) {
+        ctStats.set(h, stats);
+        ctStatsAt.set(h, (Date.now() - endMs) / 1000);
+      }
     }
     // Captures end with the run, as natbox's does: a client still holding a connection (one that
     // never got its answer) closes it when its hard limit ends it, after this.
@@ -805,7 +814,7 @@ export async function runOnKernel(
       namespaces,
       commands,
       ...(nftRulesets.size > 0 ? { nftRulesets, nftReadAt } : {}),
-      ...(ctStats.size > 0 ? { ctStats } : {}),
+      ...(ctStats.size > 0 ? { ctStats, ctStatsAt } : {}),
       ...(ipsetSaves.size > 0 ? { ipsetSaves } : {}),
     };
   }
