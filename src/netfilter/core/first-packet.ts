@@ -157,7 +157,7 @@ export class FirstPacket {
     const k0 = ct.newestMiss();
     const epoch = ct.missEpoch;
     // init_conntrack: a new entry from the packet's numbers (alloc4), none when the table is full.
-    const e = ct.alloc4(src, dst, L.UDP, sport, dport, now);
+    const e = ct.alloc4(src, dst, L.UDP, sport, dport, nowTick);
     if (e < 0) {
       skb.ct = -1;
       skb.ctDir = 0;
