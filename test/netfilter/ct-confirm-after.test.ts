@@ -42,7 +42,7 @@ function connect(
   ct.lookupTick(f.src, f.dst, IPPROTO_UDP, f.sport, f.dport, ct.tick(1));
   const k0 = ct.newestMiss();
   const epoch = ct.missEpoch;
-  const e = ct.alloc4(f.src, f.dst, IPPROTO_UDP, f.sport, f.dport, 1);
+  const e = ct.alloc4(f.src, f.dst, IPPROTO_UDP, f.sport, f.dport, ct.tick(1));
   if (e < 0) return e;
   ct.refresh(e, ct.tick(1), 30_000); // udp_packet's timeout: alive for the whole test
   between(ct);

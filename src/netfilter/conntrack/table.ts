@@ -372,6 +372,12 @@ export class ConntrackTable {
    */
   private readonly next: Int32Array;
   private freeHead: number;
+  /**
+   * Entries from here on were never taken: free, their `next` still 0, the tail of the free list
+   * in order (fresh, fresh + 1, ...) without being written (so the constructor has no loop over
+   * them). A free list entry whose `next` names `fresh` leads into that tail.
+   */
+  private fresh = 0;
   private readonly srcHead: Int32Array;
   private readonly srcMask: number;
   private nextId = 1;
@@ -417,8 +423,8 @@ export class ConntrackTable {
     this.idxBits = 32 - Math.clz32(max * 2);
     this.idxMask = this.idxBits >= 31 ? 0x7fffffff : (1 << this.idxBits) - 1;
     this.fpMask = (0xffffffff >>> this.idxBits) >>> 0;
+    // Every entry free, in order: freeHead is `fresh` (0), whose successors are implicit (claim).
     this.next = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.next[i] = L.FREE_BASE - (i + 1 < max ? i + 1 : -1);
     this.freeHead = max > 0 ? 0 : -1;
     let buckets = 16;
     // A chain per entry or more: find_appropriate_src reads about one other entry per new
@@ -611,7 +617,7 @@ export class ConntrackTable {
   // ---- fields ------------------------------------------------------------------------------
 
   isUsed(e: number): boolean {
-    return this.next[e]! > L.FREE_BASE + 1;
+    return e < this.fresh && this.next[e]! > L.FREE_BASE + 1;
   }
   statusOf(e: number): number {
     return this.rec[e * this.rw + this.mo]! & L.META_STATUS;
@@ -1194,10 +1200,9 @@ export class ConntrackTable {
   /**
    * alloc() of the IPv4 tuple (src, dst, proto, sport, dport) of a protocol whose inverse swaps
    * the ends (not ICMP), given as numbers (addresses as int32 or uint32), with that inverse as the
-   * reply tuple: the same entry, eviction and `drop` count, no TupleBufs. IPv4 layout only.
+   * reply tuple: the same entry, eviction and `drop` count, no TupleBufs. IPv4 layout only. The time in ticks (tick()).
    */
-  alloc4(src: number, dst: number, proto: number, sport: number, dport: number, now: number): number {
-    const nowTick = this.tick(now);
+  alloc4(src: number, dst: number, proto: number, sport: number, dport: number, nowTick: number): number {
     if (this.freeHead < 0 && !this.roomFor4(src, dst, proto, sport, dport, nowTick)) return L.NO_ENTRY;
     const e = this.claim(proto, nowTick);
     const b = e * this.rw;
@@ -1231,7 +1236,11 @@ export class ConntrackTable {
   /** The free entry alloc() takes, with everything but its tuples set for a new connection. */
   private claim(proto: number, nowTick: number): number {
     const e = this.freeHead;
-    this.freeHead = L.FREE_BASE - this.next[e]!;
+    if (e === this.fresh) {
+      // The first of the never-taken tail: its successor is the next entry, if any.
+      this.fresh = e + 1;
+      this.freeHead = e + 1 < this.max ? e + 1 : -1;
+    } else this.freeHead = L.FREE_BASE - this.next[e]!;
     this.next[e] = L.NOT_LINKED;
     const b = e * this.rw;
     const rec = this.rec;

@@ -117,7 +117,7 @@ export class ConntrackIn {
     let e: number;
     if (zone === 0 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP) && ct.layout.addrWords === 1) {
       // The tuple is the packet's own fields (above), its inverse a swap: no TupleBufs.
-      e = ct.alloc4(skb.src | 0, skb.dst | 0, proto, skb.sport, skb.dport, now);
+      e = ct.alloc4(skb.src | 0, skb.dst | 0, proto, skb.sport, skb.dport, nowTick);
     } else {
       invertTuple(this.tB, t);
       e = ct.alloc(t, this.tB, now);

@@ -153,18 +153,32 @@ export class FirstPacket {
       this.ctIn.packet(skb, ed >>> 1, ed & 1, nowTick, now, Hook.PRE_ROUTING);
       return this.natHook.run(skb, Hook.PRE_ROUTING, Manip.DST, this.preNat, now);
     }
+    return this.preNew(skb, now, nowTick);
+  }
+
+  /**
+   * pre() for a packet whose lookup failed just now (the table remembers the miss): its new
+   * entry and the nat tables. Apart, so that V8 inlines the lookup into pre() and this one's
+   * calls into it, each within its inlining budget.
+   */
+  private preNew(skb: Skb, now: number, nowTick: number): number {
+    const ct = this.ct;
+    const src = skb.src | 0;
+    const dst = skb.dst | 0;
+    const sport = skb.sport;
+    const dport = skb.dport;
     // Where the table remembered this failed lookup: confirm inserts the tuple there (post()).
     const k0 = ct.newestMiss();
     const epoch = ct.missEpoch;
     // init_conntrack: a new entry from the packet's numbers (alloc4), none when the table is full.
-    const e = ct.alloc4(src, dst, L.UDP, sport, dport, now);
+    const e = ct.alloc4(src, dst, L.UDP, sport, dport, nowTick);
     if (e < 0) {
       skb.ct = -1;
       skb.ctDir = 0;
       skb.ctinfo = L.CT_INVALID;
       return this.drops.drop(skb, DropReason.NF_CT_TABLE_FULL);
     }
-    hp.synproxy.clear(e);
+    this.helpers.synproxy.clear(e);
     // ctPacket for a created UDP entry: no timeout policy yet, the netns's timeouts; its status
     // is 0 (claim), so nf_conntrack_udp_packet (udpPacketTick) gives the unreplied timeout.
     ct.refresh(e, nowTick, this.ctIn.timeoutTicks.udp);
