@@ -1213,11 +1213,11 @@ function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, no
   const r = t.regs;
   const has = 16 <= skb.len;
   const sa = has ? skb.saddr : 0; // parse()'s saddr, the bytes at 12
-  const w1 = c[pc + 1]!;
+  const w1 = c[(pc + 1) | 0]!;
   const n = w1 & 0xffff;
-  if (has && ((sa & c[pc + 2]!) === c[pc + 3]!) !== w1 >> 16 > 0) {
+  if (has && ((sa & c[(pc + 2) | 0]!) === c[(pc + 3) | 0]!) !== w1 >> 16 > 0) {
     if (sp >= Stack.SIZE) return T.DROP;
-    skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+    skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
   }
   // `ip saddr @affinity-k goto endpoint-k` for k in order (an unreadable saddr breaks each):
   // a compact set's block read in place (an empty one's header only; a compact set has no
@@ -1234,8 +1234,8 @@ function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, no
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     for (let k = 0; k < n; k++) {
-      const ek = pc + Ksvc.HEAD + KsvcA.EP * k;
-      const cb = c[ek + 5]!;
+      const ek = (pc + Ksvc.HEAD + Math.imul(KsvcA.EP, k)) | 0;
+      const cb = c[(ek + 5) | 0]!;
       if (cb >= 0) {
         const ch = fp.chunks[cb >>> 13]!;
         const b0 = cb & 8191;
@@ -1244,11 +1244,11 @@ function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, no
         if (size > 0) {
           // CompactSet.find: CAP 2 entries of [key, slot, expiry, timeout].
           for (let m = 0; m < 2; m++) {
-            const e = b0 + 1 + ((h + m) & 1) * 4;
-            const sl = ch[e + 1]!;
+            const e = (b0 + 1 + (((h + m) & 1) << 2)) | 0;
+            const sl = ch[(e + 1) | 0]!;
             if (sl === -1) break; // EMPTY
             if (sl >= 0 && ch[e] === key) {
-              if (ch[e + 2]! > now) hit = e;
+              if (ch[(e + 2) | 0]! > now) hit = e;
               break;
             }
           }
@@ -1260,30 +1260,30 @@ function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, no
           continue;
         }
       }
-      if (hashSlot(t.psets[c[ek + 3]!]!, r, now) >= 0) {
+      if (hashSlot(t.psets[c[(ek + 3) | 0]!]!, r, now) >= 0) {
         x = k;
         break;
       }
     }
   }
   if (x < 0) {
-    x = random(skb, n);
+    x = random(skb, n) | 0;
     r[0] = x;
   }
-  const e = pc + Ksvc.HEAD + KsvcA.EP * x;
+  const e = (pc + Ksvc.HEAD + Math.imul(KsvcA.EP, x)) | 0;
   const addr = c[e]!;
   if (has && sa === addr) {
     if (sp >= Stack.SIZE) return T.DROP;
-    skb.mark = ((skb.mark & c[pc + 4]!) ^ c[pc + 5]!) >>> 0;
+    skb.mark = ((skb.mark & c[(pc + 4) | 0]!) ^ c[(pc + 5) | 0]!) >>> 0;
   }
   if (tab !== undefined) {
     // The update of the live element the lookup found in this set's block: addKey answers
     // its slot, not new; an update refreshes an element that has a timeout.
-    const d = fp.dynsets[c[e + 4]!]!;
-    if (d.update && d.timeout > 0 && tab[hit + 3]! > 0) tab[hit + 2] = now + d.timeout;
+    const d = fp.dynsets[c[(e + 4) | 0]!]!;
+    if (d.update && d.timeout > 0 && tab[(hit + 3) | 0]! > 0) tab[(hit + 2) | 0] = now + d.timeout;
   } else if (has) {
     // compile.ts dynsetOp's closure for `add`/`update @set { ip saddr }` (fastDynset).
-    const d = fp.dynsets[c[e + 4]!]!;
+    const d = fp.dynsets[c[(e + 4) | 0]!]!;
     const set = d.set;
     const key = t.key;
     key[0] = sa;
@@ -1293,7 +1293,7 @@ function ksvca(t: RtTable, fp: FastProgram, pc: number, skb: Skb, sp: number, no
       else if (d.update && d.timeout > 0) set.refresh(slot, now + d.timeout);
     }
   }
-  return t.nat(c[e + 1]!, addr, addr, c[e + 2]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
+  return t.nat(c[(e + 1) | 0]!, addr, addr, c[(e + 2) | 0]!, skb) === R.ACCEPT ? T.ACCEPT : T.DROP;
 }
 
 /** runFast's `tail`: the base chain's policy (T_*) and whether it is a nat chain. */
