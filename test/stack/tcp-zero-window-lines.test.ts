@@ -19,5 +19,5 @@ test('lines written behind a zero window wait: only the persist timer probes lea
   // The probes (seq snd_una - 1) at the RTO, doubled: +0.208, +0.628, +1.46, +3.12 s.
   const probes = segs.slice(3).map((p) => Math.round((p.t - 4.3) * 1000));
   assert.deepEqual(probes, [208, 628, 1460, 3124]);
-  assert.equal(segs.filter((p) => p.f.len > 0).length, 0);
+  assert.equal(segs.filter((p) => (p.f.len ?? 0) > 0).length, 0);
 });
