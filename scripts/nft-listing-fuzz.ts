@@ -6,7 +6,10 @@
 // are compared elsewhere: nft-c-parity.test.ts).
 //
 //   node --import tsx scripts/nft-listing-fuzz.ts [--seed N] [--family ip|ip6|inet] [--rules N]
-//        [--save FILE]
+//        [--pool mixed|raw|write] [--save FILE]
+//
+// --pool raw draws raw payload matches (`@nh,57,7 0x3`), --pool write payload writes (`@nh,80,2
+// set 1`, `@nh,64,8 set @nh,64,8 & 0xfe | 1`, `ip dscp set ip dscp ^ 3`).
 //
 // Prints each rule natbox lists otherwise than nft, and the count alike. --save appends nft's
 // listings (`[FAMILY] RULE => LISTING`) to FILE: test/rules/nft/listing-fuzz.txt holds such a
@@ -113,6 +116,75 @@ function rawMatch(rnd: (n: number) => number, family: string): string {
   return `${lhs} ${val()}`;
 }
 
+/** Header fields a write may name (`--pool write`), by family. */
+const WRITE_FIELDS: Readonly<Record<string, readonly [string, number][]>> = {
+  ip: [
+    ['ip ttl', 8],
+    ['ip dscp', 6],
+    ['ip ecn', 2],
+    ['ip hdrlength', 4],
+    ['ip version', 4],
+    ['ip checksum', 16],
+    ['ip id', 16],
+    ['ip frag-off', 16],
+    ['tcp flags', 8],
+    ['tcp dport', 16],
+    ['udp sport', 16],
+  ],
+  ip6: [
+    ['ip6 hoplimit', 8],
+    ['ip6 nexthdr', 8],
+    ['ip6 dscp', 6],
+    ['ip6 flowlabel', 20],
+    ['tcp flags', 8],
+    ['udp dport', 16],
+  ],
+  inet: [
+    ['ip ttl', 8],
+    ['ip dscp', 6],
+    ['tcp flags', 8],
+    ['th dport', 16],
+  ],
+};
+
+/**
+ * A random payload write: a raw field at any offset and length set to a constant, or a whole-byte
+ * raw field or a header field set to a loaded field under constant `&`, `|`, `^`; or a mark set
+ * from a mark so.
+ */
+function writeStmt(rnd: (n: number) => number, family: string): string {
+  const val = (len: number): string => {
+    let v = 0n;
+    for (let b = 0; b < len; b += 15) v = (v << 15n) | BigInt(rnd(1 << 15));
+    v &= (1n << BigInt(len)) - 1n;
+    return rnd(2) === 0 ? `0x${v.toString(16)}` : v.toString();
+  };
+  const ops = (len: number): string => {
+    let r = '';
+    for (let k = 1 + rnd(2); k > 0; k--) r += ` ${['&', '|', '^'][rnd(3)]} ${val(len)}`;
+    return r;
+  };
+  const base = ['nh', 'th'][rnd(2)]!;
+  const kind = rnd(5);
+  if (kind === 4) {
+    const [to, from] = [['meta mark', 'ct mark'][rnd(2)]!, ['meta mark', 'ct mark'][rnd(2)]!];
+    return `${to} set ${from}${ops(32)}`;
+  }
+  if (kind === 0) {
+    const len = [1, 2, 3, 4, 5, 6, 7, 12, 20][rnd(9)]!;
+    return `@${base},${rnd(160)},${len} set ${val(len)}`;
+  }
+  if (kind === 1) {
+    const len = [8, 16, 32][rnd(3)]!;
+    const off = 8 * rnd(20);
+    const from = rnd(4) === 0 ? 8 * rnd(20) : off;
+    return `@${base},${off},${len} set @${base},${from},${len}${ops(len)}`;
+  }
+  const [f, len] = WRITE_FIELDS[family]![rnd(WRITE_FIELDS[family]!.length)]!;
+  if (kind === 2 || len % 8 !== 0) return `${f} set ${val(len)}`;
+  return `${f} set ${f}${ops(len)}`;
+}
+
 /** The rules of one seed (a linear congruential generator: the same seed, the same rules). */
 export function fuzzRules(seed: number, family: string, count: number, pool = 'mixed'): string[] {
   let x = seed;
@@ -121,7 +193,7 @@ export function fuzzRules(seed: number, family: string, count: number, pool = 'm
     return x % n;
   };
   const pick = (a: readonly string[]): string => a[rnd(a.length)]!;
-  if (pool === 'raw') {
+  if (pool === 'raw' || pool === 'write') {
     // The LCG's low bits repeat soon: the raw pool draws from its high bits.
     const hi = (n: number): number => {
       rnd(1);
@@ -132,8 +204,11 @@ export function fuzzRules(seed: number, family: string, count: number, pool = 'm
       const parts: string[] = [];
       const ctx = RAW_CONTEXT[family]!;
       if (hi(2) === 0) parts.push(ctx[hi(ctx.length)]!);
-      parts.push(rawMatch(hi, family));
-      if (hi(3) === 0) parts.push(rawMatch(hi, family));
+      if (pool === 'write') parts.push(writeStmt(hi, family));
+      else {
+        parts.push(rawMatch(hi, family));
+        if (hi(3) === 0) parts.push(rawMatch(hi, family));
+      }
       if (hi(3) === 0) parts.push('counter');
       rules.push(parts.join(' '));
     }
@@ -168,6 +243,29 @@ export function natboxListing(family: string, rule: string): string {
   return r.ok ? printRuleset(r.ruleset).split('\n')[3]!.trim() : `refused: ${r.diagnostics[0]!.message}`;
 }
 
+/**
+ * natbox's listing of each rule of a capture (`[FAMILY] RULE => LISTING` lines, --save) against
+ * nft's: how many were read and alike, and each difference not in `known` (rule text → why).
+ */
+export function captureDifferences(
+  text: string,
+  known: Readonly<Record<string, string>> = {},
+): { read: number; alike: number; differ: string[] } {
+  const differ: string[] = [];
+  let read = 0;
+  let alike = 0;
+  for (const line of text.split('\n')) {
+    const m = /^\[(\w+)\] (.*) => (.*)$/.exec(line);
+    if (!m) continue;
+    read++;
+    const got = natboxListing(m[1]!, m[2]!);
+    if (got === m[3]) alike++;
+    else if (!(`[${m[1]}] ${m[2]}` in known))
+      differ.push(`[${m[1]}] ${m[2]}\n  nft:    ${m[3]}\n  natbox: ${got}`);
+  }
+  return { read, alike, differ };
+}
+
 function main(): number {
   const arg = (name: string, dflt: string): string => {
     const k = process.argv.indexOf(name);
@@ -183,11 +281,11 @@ function main(): number {
     !Number.isInteger(count) ||
     count < 1 ||
     count > 5000 ||
-    !/^(mixed|raw)$/.test(pool) ||
+    !/^(mixed|raw|write)$/.test(pool) ||
     !(pool === 'raw' ? /^(ip|ip6|inet|netdev|bridge|arp)$/ : /^(ip|ip6|inet)$/).test(family)
   ) {
     console.error(
-      'nft-listing-fuzz: --seed N, --rules 1..5000, --pool mixed|raw, --family ip|ip6|inet (raw: also netdev|bridge|arp)',
+      'nft-listing-fuzz: --seed N, --rules 1..5000, --pool mixed|raw|write, --family ip|ip6|inet (raw: also netdev|bridge|arp)',
     );
     return 2;
   }

@@ -2,6 +2,7 @@
 // per table the table, its named objects, sets and maps, flowtables and chains, then all its
 // rules; every object with its handle; constants as json.c's datatype printers give them
 // (addresses and symbols as strings, ports, marks and integers as numbers, times in seconds).
+import { payloadWriteListing } from './write-listing.ts';
 import type {
   NftChain,
   NftExpr,
@@ -18,7 +19,7 @@ import type {
 } from './model.ts';
 import { dumpJson, type JOut } from './json-value.ts';
 import { CT_TIMEOUT_STATES, ctHelperL3proto, formatHour } from './types.ts';
-import { CT_NO_DIR, natFamily, stmtText } from './print.ts';
+import { CT_NO_DIR, listedStmts, natFamily, stmtText } from './print.ts';
 import { listOrder } from './normalise.ts';
 import {
   BITMASK_TYPES,
@@ -74,26 +75,10 @@ function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   const o: JObj = { family: t.family, table: t.name, chain: c.name, handle: r.handle };
   if (r.comment !== undefined) o['comment'] = r.comment;
   const ctx: Ctx = { family: t.family, table: t, stateless: false };
-  const stmts = r.stmts.filter((s, i) => !isHiddenDependency(s, r.stmts[i + 1], t.family));
+  // The rule as nft lists it back: the same statements as the text listing.
+  const stmts = listedStmts(payloadWriteListing(r.stmts, t.family), t.family);
   if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
-}
-
-/**
- * The `meta l4proto tcp` (or `ip protocol tcp`) before `reject with tcp reset`: in ip and ip6
- * tables nft 1.0.6 drops it from the listing as a dependency, in inet tables it stays (observed).
- */
-function isHiddenDependency(s: NftStmt, next: NftStmt | undefined, family: NftFamily): boolean {
-  if (family !== 'ip' && family !== 'ip6') return false;
-  if (next?.kind !== 'reject' || next.with?.type !== 'tcp reset') return false;
-  if (s.kind !== 'match' || (s.op !== 'implicit' && s.op !== '==')) return false;
-  if (s.right.kind !== 'value' || s.right.value !== 6) return false;
-  const l = s.left;
-  return (
-    (l.kind === 'meta' && l.key === 'l4proto') ||
-    (l.kind === 'payload' &&
-      ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')))
-  );
 }
 
 const OBJECT_TYPES = [

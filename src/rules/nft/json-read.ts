@@ -5,6 +5,7 @@
 // (the left side of a match, a set's key type). All or nothing: any error gives only the errors,
 // each naming the JSON path (`nftables[3].rule.expr[1].match.left`), the offending value, and the
 // file:line:column where that value starts. Never throws; size, depth and count limits are errors.
+import { writeError } from './write-check.ts';
 import { payloadMergeOrder } from './payload-merge.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type {
@@ -1040,7 +1041,11 @@ class Reader {
       case 'mangle': {
         const o = this.obj(v, q);
         const target = this.expr(this.need(o, 'key', q), `${q}.key`, undefined, ctx);
-        const value = this.expr(this.need(o, 'value', q), `${q}.value`, typeOf(target, ctx), ctx);
+        const vn = this.need(o, 'value', q);
+        const value = this.expr(vn, `${q}.value`, typeOf(target, ctx), ctx);
+        // What nft refuses to write (write-check.ts: `ip ttl` set from a loaded value, …).
+        const wrong = writeError(target, value);
+        if (wrong) this.fail(vn, `${q}.value`, wrong.message);
         return { kind: 'set', target, value };
       }
       case 'vmap': {

@@ -156,6 +156,8 @@ export const PAYLOAD_FIELDS: Record<string, Record<string, FieldType>> = {
     checksum: F('integer', 16),
     'parameter-problem': F('integer', 32),
     'packet-too-big': F('integer', 32),
+    // nft 1.0.6 names icmp6_mtu `mtu` (`nft -j list ruleset` of `icmpv6 mtu 1280`).
+    mtu: F('integer', 32),
     id: F('integer', 16),
     sequence: F('integer', 16),
     'max-delay': F('integer', 16),

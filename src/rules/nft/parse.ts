@@ -3,6 +3,7 @@
 // expressions, sets, maps, flowtables and named objects, `define`/`$var` and `include`. Values
 // are typed by what they are compared with (datatypes from types.ts); handles are given as the
 // kernel gives them. All or nothing: the first error stops and nothing is returned.
+import { writeError } from './write-check.ts';
 import { diag, type Diagnostic, type Pos } from '../diagnostics.ts';
 import type { SourceLine } from '../iptables/lex.ts';
 import { lexNft, type NftTok } from './lex.ts';
@@ -103,6 +104,8 @@ class NftError extends Error {
   }
 }
 
+/** A raw payload's `@base,offset,length` (the text after `@`). */
+const RAW_PAYLOAD = /^(ll|nh|th|ih),(\d+),(\d+)$/;
 const UNQUALIFIED_META = [
   'iif',
   'oif',
@@ -2159,6 +2162,15 @@ class Parser {
         }
         return;
       }
+      // A write nft cannot make (write-check.ts), found after its field's protocol conflicts.
+      if (o['kind'] === 'set' && 'target' in o) {
+        const w = o as unknown as Extract<NftStmt, { kind: 'set' }>;
+        walk(w.target);
+        walk(w.value);
+        const wrong = writeError(w.target, w.value);
+        if (wrong) this.pending ??= new NftError(wrong.at ?? w.pos ?? pick(this.peek()), '', wrong.message);
+        return;
+      }
       if (o['kind'] === 'payload' && typeof o['proto'] === 'string') {
         const e = o as unknown as NftExpr;
         const p = o['proto'];
@@ -2755,7 +2767,13 @@ class Parser {
       const ty = exprType(left);
       if (left.kind === 'meta' && left.key === 'secmark')
         return { kind: 'objref', type: 'secmark', name: this.objName(tb), pos };
-      const value = this.rhs(tb, ty ? [ty] : undefined, left);
+      // A raw payload on the right is an expression (`@nh,80,8 set @nh,80,8 & 0xc0`, as nft lists
+      // a write off byte bounds), not a set's `@name`.
+      const at = this.peek();
+      const value =
+        at.kind === 'at' && RAW_PAYLOAD.test(at.text)
+          ? this.expr(tb)
+          : this.rhs(tb, ty ? [ty] : undefined, left);
       // nft_exthdr writes 2- and 4-byte TCP option fields only (the kernel's EOPNOTSUPP).
       if (
         (left.kind === 'exthdr' &&
@@ -3442,14 +3460,17 @@ class Parser {
     let left = this.primary(tb);
     for (;;) {
       const t = this.peek();
+      // The constant on the right takes the operators that bind tighter than this one with it, as
+      // nft's grammar does (`P | 1 ^ 3` is `P | 2`, `P ^ 4 & 8` is `P ^ 0`).
+      const level = VALUE_OPS.findIndex((m) => m.has(t.text));
       if (t.kind === 'punct' && ['&', '|', '^', '<<', '>>'].includes(t.text)) {
         this.i++;
         const ty = t.text === '<<' || t.text === '>>' ? 'integer' : (exprType(left) ?? 'integer');
-        const right = this.value(tb, ty, left);
+        const right = this.valueOps(tb, ty, left, level + 1);
         left = { kind: 'binop', op: t.text as '&', left, right, pos: left.pos ?? pick(t) };
       } else if (t.kind === 'word' && ['and', 'or', 'xor'].includes(t.text)) {
         this.i++;
-        const right = this.value(tb, exprType(left) ?? 'integer', left);
+        const right = this.valueOps(tb, exprType(left) ?? 'integer', left, level + 1);
         left = {
           kind: 'binop',
           op: ({ and: '&', or: '|', xor: '^' } as const)[t.text as 'and'],
@@ -3471,7 +3492,7 @@ class Parser {
       return e;
     }
     if (t.kind === 'at') {
-      const m = /^(ll|nh|th|ih),(\d+),(\d+)$/.exec(t.text);
+      const m = RAW_PAYLOAD.exec(t.text);
       if (m) {
         this.i++;
         return { kind: 'rawpayload', base: m[1] as 'll', offset: Number(m[2]), len: Number(m[3]), pos };

@@ -1,6 +1,7 @@
 // The model printed as `nft list ruleset` (and `nft -a list ruleset`) prints it, byte for byte
 // (rule.c's table_print/chain_print/set_print, expression.c, statement.c, datatype.c of nft
 // 1.0.6; each rule checked against the real nft, see test/rules/nft/).
+import { payloadWriteListing } from './write-listing.ts';
 import type {
   NftChain,
   NftExpr,
@@ -265,7 +266,7 @@ export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
 
 /** One rule as `nft list` prints it (without its handle). */
 export function printRuleText(t: NftTable, rule: NftRule): string {
-  const s = listedStmts(rule.stmts, t.family).map((x) => stmt(x, t.family, t));
+  const s = listedStmts(payloadWriteListing(rule.stmts, t.family), t.family).map((x) => stmt(x, t.family, t));
   if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
   return s.join(' ');
 }
@@ -300,7 +301,7 @@ function netProto(st: NftStmt): 'ip' | 'ip6' | undefined {
  *     port-unreachable` (icmpv6 for IPv6), and the protocol match (`meta nfproto ipv4`, `meta
  *     protocol ip`, `ether type ip`) that only matches lead from to a reject with an ICMP type.
  */
-function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
+export function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
   const out: NftStmt[] = [];
   const onlyMatchesTo = (k: number, pred: (x: NftStmt) => boolean): boolean => {
     for (let j = k + 1; j < stmts.length; j++) {
@@ -326,10 +327,11 @@ function listedStmts(stmts: readonly NftStmt[], fam: NftFamily): NftStmt[] {
         (payloadProtos(st).includes('ip6') ? 'ip6' : payloadProtos(st).includes('ip') ? 'ip' : undefined);
       if (np) net = np;
       if (
-        (fam === 'ip' || fam === 'ip6' || fam === 'inet') &&
+        fam !== 'arp' &&
         plainMatch(st, 'meta iiftype') === 1 &&
         (stmts.slice(k + 1).some((x) => payloadProtos(x).includes('ether')) ||
-          (fam === 'inet' && ['ip', 'ip6'].includes(nextProtos(k)[0] ?? '')))
+          ((fam === 'inet' || fam === 'bridge' || fam === 'netdev') &&
+            ['ip', 'ip6'].includes(nextProtos(k)[0] ?? '')))
       )
         continue;
       if (plainMatch(st, 'ether type') === 0x8100 && nextProtos(k)[0] === 'vlan') continue;

@@ -15,19 +15,19 @@
 // `meta l4proto tcp`, `ip protocol 6`, `tcp dport 1` for the transport header; `meta nfproto
 // ipv4`, `ether type ip` for the network header in inet, bridge and netdev tables). A split `!=`
 // stays one compare in the kernel, so its pieces carry neqJoin (the evaluator's one compare). Set
-// statements (`@nh,0,4 set 4`, a read-modify-write in the kernel) are left as written.
+// statements (`@nh,0,4 set 4`, a read-modify-write in the kernel) are listed by write-listing.ts.
 import type { NftExpr, NftFamily, NftStmt } from './model.ts';
 import { LAYOUT } from './payload-merge.ts';
 import { exprType, formatIpv6, l4Name } from './types.ts';
 
-interface Tmpl {
+export interface Tmpl {
   readonly proto: string;
   readonly field: string;
   readonly off: number;
   readonly len: number;
 }
 
-const BASE: Readonly<Record<string, number>> = { ll: 0, nh: 1, th: 2 };
+export const BASE: Readonly<Record<string, number>> = { ll: 0, nh: 1, th: 2 };
 
 /** nft's templates per header, in its order (proto.c); ICMP's overlapping fields are left out. */
 const TEMPLATES: ReadonlyMap<string, readonly Tmpl[]> = new Map(
@@ -43,15 +43,15 @@ const TEMPLATES: ReadonlyMap<string, readonly Tmpl[]> = new Map(
 const NET: Readonly<Record<number, string>> = { 0x0800: 'ip', 0x86dd: 'ip6', 0x0806: 'arp' };
 
 /** The header each base holds at a point of a rule (nft's proto_ctx), by base number. */
-type Ctx = (string | undefined)[];
+export type Ctx = (string | undefined)[];
 
-function initial(family: NftFamily): Ctx {
+export function initial(family: NftFamily): Ctx {
   if (family === 'ip' || family === 'ip6' || family === 'arp') return [undefined, family, undefined];
   return [family === 'bridge' ? 'ether' : undefined, undefined, undefined];
 }
 
 /** What a statement tells of the headers after it. */
-function update(ctx: Ctx, st: NftStmt): void {
+export function update(ctx: Ctx, st: NftStmt): void {
   if (st.kind !== 'match') return;
   const l = st.left;
   const eq = (st.op === 'implicit' || st.op === '==') && st.right.kind === 'value';
@@ -80,7 +80,7 @@ function update(ctx: Ctx, st: NftStmt): void {
 const big = (v: number | string): bigint => BigInt(v);
 
 /** A constant of `type` (an IPv6 address as its text, past 2^53 a decimal string). */
-function valueOf(n: bigint, type: string): NftExpr {
+export function valueOf(n: bigint, type: string): NftExpr {
   if (type === 'ipv6_addr') {
     const g: number[] = [];
     for (let k = 7; k >= 0; k--) g.push(Number((n >> BigInt(16 * k)) & 0xffffn));
@@ -93,24 +93,24 @@ function valueOf(n: bigint, type: string): NftExpr {
  * A raw load as nft names it without a header (payload_init_raw): 16 bits at 0 or 16 of the
  * transport header are `th sport` and `th dport` (inet_service), anything else `@base,off,len`.
  */
-function raw(base: string, offset: number, len: number): NftExpr {
+export function raw(base: string, offset: number, len: number): NftExpr {
   if (base === 'th' && len === 16 && (offset === 0 || offset === 16))
     return { kind: 'payload', proto: 'th', field: offset === 0 ? 'sport' : 'dport' };
   return { kind: 'rawpayload', base: base as 'nh', offset, len } as NftExpr;
 }
 
-const field = (t: Tmpl): NftExpr => ({ kind: 'payload', proto: t.proto, field: t.field });
+export const field = (t: Tmpl): NftExpr => ({ kind: 'payload', proto: t.proto, field: t.field });
 
 /** The field exactly at `off`, `len` (payload_expr_complete). */
-function complete(proto: string | undefined, off: number, len: number): Tmpl | undefined {
+export function complete(proto: string | undefined, off: number, len: number): Tmpl | undefined {
   return proto ? TEMPLATES.get(proto)?.find((t) => t.off === off && t.len === len) : undefined;
 }
 
 /**
- * payload_expr_trim: the run of fields the mask's bits are, if there is one (a load of `L` bits at
- * `start`, the field `len` bits `shift` bits above the load's end).
+ * payload_expr_trim: the run of fields the mask's bits are, if there is one (a load of `L` bits,
+ * the field `len` bits at `off`).
  */
-function trim(proto: string | undefined, start: number, L: number, off: number, len: number): boolean {
+function trim(proto: string | undefined, L: number, off: number, len: number): boolean {
   const ts = proto ? TEMPLATES.get(proto) : undefined;
   if (!ts) return false;
   let at = off;
@@ -125,7 +125,6 @@ function trim(proto: string | undefined, start: number, L: number, off: number, 
     if (left === 0) return false;
     if (got === len) return true;
   }
-  void start;
   return false;
 }
 
@@ -182,7 +181,7 @@ function rewrite(st: Extract<NftStmt, { kind: 'match' }>, ctx: Ctx): NftStmt[] |
   const shift = end - off - len;
   const aligned = shift === 0 && start === off;
   const one = (left: NftExpr, right: NftExpr, op = st.op): NftStmt => ({ ...st, left, op, right });
-  if (!aligned && !trim(proto, start, L, off, len)) {
+  if (!aligned && !trim(proto, L, off, len)) {
     // Compared under a mask, the load named where it is one field.
     const whole = complete(proto, start, L);
     const type = whole ? (exprType(field(whole)) ?? 'integer') : 'integer';
