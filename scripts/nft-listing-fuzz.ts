@@ -6,10 +6,11 @@
 // are compared elsewhere: nft-c-parity.test.ts).
 //
 //   node --import tsx scripts/nft-listing-fuzz.ts [--seed N] [--family ip|ip6|inet] [--rules N]
-//        [--pool mixed|raw|write] [--save FILE]
+//        [--pool mixed|raw|write] [--json] [--save FILE]
 //
 // --pool raw draws raw payload matches (`@nh,57,7 0x3`), --pool write payload writes (`@nh,80,2
-// set 1`, `@nh,64,8 set @nh,64,8 & 0xfe | 1`, `ip dscp set ip dscp ^ 3`).
+// set 1`, `@nh,64,8 set @nh,64,8 & 0xfe | 1`, `ip dscp set ip dscp ^ 3`). --json compares the rule's
+// `nft -j list ruleset` form (its `expr`) with natbox's instead of the text.
 //
 // Prints each rule natbox lists otherwise than nft, and the count alike. --save appends nft's
 // listings (`[FAMILY] RULE => LISTING`) to FILE: test/rules/nft/listing-fuzz.txt holds such a
@@ -19,6 +20,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { loadNftRules } from '../src/rules/load.ts';
 import { printRuleset } from '../src/rules/nft/print.ts';
+import { printNftJsonText } from '../src/rules/nft/json-print.ts';
+import type { NftRuleset } from '../src/rules/nft/model.ts';
 
 const NET: Readonly<Record<string, readonly string[]>> = {
   ip: [
@@ -232,24 +235,47 @@ export function fuzzRules(seed: number, family: string, count: number, pool = 'm
 export const ruleTable = (family: string, rule: string): string =>
   `table ${family} t {\n\tchain c {\n\t\ttype filter hook ${family === 'netdev' ? 'ingress device "lo"' : 'input'} priority 0;\n\t\t${rule}\n\t}\n}\n`;
 
-/** natbox's listing of the rule (the chain's rule line), or why it refuses it. */
-export function natboxListing(family: string, rule: string): string {
+/** The one-rule table read by natbox, or why it refuses it. */
+function natboxRuleset(family: string, rule: string): NftRuleset | string {
   const r = loadNftRules(
     ruleTable(family, rule)
       .split('\n')
       .map((text, i) => ({ text, file: 'rule.nft', line: i + 1, column: 1 })),
     { wholeFile: true },
   );
-  return r.ok ? printRuleset(r.ruleset).split('\n')[3]!.trim() : `refused: ${r.diagnostics[0]!.message}`;
+  return r.ok ? r.ruleset : `refused: ${r.diagnostics[0]!.message}`;
+}
+
+/** natbox's listing of the rule (the chain's rule line), or why it refuses it. */
+export function natboxListing(family: string, rule: string): string {
+  const rs = natboxRuleset(family, rule);
+  return typeof rs === 'string' ? rs : printRuleset(rs).split('\n')[3]!.trim();
+}
+
+/**
+ * The one rule of `nft -j list ruleset` output as printed, from its `"expr"` on (the text, not
+ * parsed: values past 2^53 keep their digits).
+ */
+export function ruleExprJson(text: string): string {
+  const k = text.indexOf('"expr": ');
+  return k < 0 ? `no rule: ${text.slice(0, 80)}` : text.slice(k).trim();
+}
+
+/** natbox's `nft -j` form of the rule (its `expr`), or why it refuses it. */
+export function natboxJson(family: string, rule: string): string {
+  const rs = natboxRuleset(family, rule);
+  return typeof rs === 'string' ? rs : ruleExprJson(printNftJsonText(rs));
 }
 
 /**
  * natbox's listing of each rule of a capture (`[FAMILY] RULE => LISTING` lines, --save) against
  * nft's: how many were read and alike, and each difference not in `known` (rule text → why).
+ * `list` is natboxListing, or natboxJson for a capture made with --json.
  */
 export function captureDifferences(
   text: string,
   known: Readonly<Record<string, string>> = {},
+  list: (family: string, rule: string) => string = natboxListing,
 ): { read: number; alike: number; differ: string[] } {
   const differ: string[] = [];
   let read = 0;
@@ -258,7 +284,7 @@ export function captureDifferences(
     const m = /^\[(\w+)\] (.*) => (.*)$/.exec(line);
     if (!m) continue;
     read++;
-    const got = natboxListing(m[1]!, m[2]!);
+    const got = list(m[1]!, m[2]!);
     if (got === m[3]) alike++;
     else if (!(`[${m[1]}] ${m[2]}` in known))
       differ.push(`[${m[1]}] ${m[2]}\n  nft:    ${m[3]}\n  natbox: ${got}`);
@@ -276,6 +302,7 @@ function main(): number {
   const count = Number(arg('--rules', '300'));
   const save = arg('--save', '');
   const pool = arg('--pool', 'mixed');
+  const json = process.argv.includes('--json');
   if (
     !Number.isInteger(seed) ||
     !Number.isInteger(count) ||
@@ -306,10 +333,12 @@ function main(): number {
         spawnSync('ip', ['netns', 'exec', ns, 'nft', ...args], { input, encoding: 'utf8', timeout: 10_000 });
       run(['flush', 'ruleset']);
       if (run(['-f', '-'], ruleTable(family, rule)).status !== 0) continue;
-      const want = (run(['list', 'ruleset']).stdout.split('\n')[3] ?? '').trim();
+      const want = json
+        ? ruleExprJson(run(['-j', 'list', 'ruleset']).stdout)
+        : (run(['list', 'ruleset']).stdout.split('\n')[3] ?? '').trim();
       listed++;
       if (save) appendFileSync(save, `[${family}] ${rule} => ${want}\n`);
-      const got = natboxListing(family, rule);
+      const got = json ? natboxJson(family, rule) : natboxListing(family, rule);
       if (got === want) alike++;
       else console.log(`[${family}] ${rule}\n  nft:    ${want}\n  natbox: ${got}`);
     }

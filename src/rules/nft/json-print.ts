@@ -436,13 +436,31 @@ function matchJson(left: NftExpr, op: string, right: NftExpr): JOut {
       return { match: { op: '!', left: exprJson(left), right: oneOrMany(names) } };
     if (op === 'implicit' && names && names.length > 0)
       return { match: { op: 'in', left: exprJson(left), right: oneOrMany(names) } };
+    if (names && names.length > 1)
+      return { match: { op: op === 'implicit' ? '==' : op, left: exprJson(left), right: orOf(names) } };
+  }
+  // A mask of several flags before a set or a range is their OR, as a binop (`tcp flags & (syn |
+  // ack) == 0x2-0x4`); before a value it stays the flags' list.
+  if (
+    (right.kind === 'set' || right.kind === 'range') &&
+    left.kind === 'binop' &&
+    left.op === '&' &&
+    left.right.kind === 'value' &&
+    BITMASK_TYPES.has(left.right.type) &&
+    typeof left.right.value === 'number'
+  ) {
+    const names = bitNames(left.right.type, left.right.value);
     if (names && names.length > 1) {
-      let r: JOut = names[0]!;
-      for (const n of names.slice(1)) r = { '|': [r, n] };
-      return { match: { op: op === 'implicit' ? '==' : op, left: exprJson(left), right: r } };
+      const l = { '&': [exprJson(left.left), orOf(names)] };
+      return { match: { op: op === 'implicit' ? '==' : op, left: l, right: exprJson(right) } };
     }
   }
   return { match: { op: op === 'implicit' ? '==' : op, left: exprJson(left), right: exprJson(right) } };
+}
+
+/** Flags as nft's OR of each, lowest first (`{"|": [{"|": ["fin", "syn"]}, "ack"]}`). */
+function orOf(names: readonly string[]): JOut {
+  return names.slice(1).reduce<JOut>((a, n) => ({ '|': [a, n] }), names[0]!);
 }
 
 export function exprJson(e: NftExpr): JOut {
@@ -504,8 +522,15 @@ export function exprJson(e: NftExpr): JOut {
       return e.chain !== undefined ? { [e.verdict]: { target: e.chain } } : { [e.verdict]: null };
     case 'prefix':
       return { prefix: { addr: exprJson(e.value), len: e.len } };
-    case 'range':
-      return { range: [exprJson(e.low), exprJson(e.high)] };
+    case 'range': {
+      // range_expr_json prints with NFT_CTX_OUTPUT_NUMERIC_PROTO: protocol numbers, not names; nft
+      // 1.0.6 prints ct status, fib address types and interface types as numbers there too.
+      const end = (x: NftExpr): JOut =>
+        x.kind === 'value' && typeof x.value === 'number' && NUMERIC_RANGE_ENDS.has(x.type)
+          ? x.value
+          : exprJson(x);
+      return { range: [end(e.low), end(e.high)] };
+    }
     case 'set':
       return { set: listOrder(e.elements).map((x) => elemJson(x, { family: 'inet', stateless: false })) };
     case 'setref':
@@ -538,6 +563,14 @@ function elemJson(e: NftSetElem, ctx: Ctx): JOut {
 }
 
 const HEX_ABOVE = 2n ** 64n;
+/** The types whose range ends `nft -j` prints as numbers (checked with nft 1.0.6 here). */
+const NUMERIC_RANGE_ENDS: ReadonlySet<string> = new Set([
+  'inet_proto',
+  'ct_status',
+  'fib_addrtype',
+  'iface_type',
+]);
+const SIGNED_FROM = 2n ** 63n;
 
 export function valueJson(v: NftValue): JOut {
   const x = v.value;
@@ -545,7 +578,9 @@ export function valueJson(v: NftValue): JOut {
     if (/^[0-9]+$/.test(x) && !['ifname', 'string', 'ipv6_addr', 'iface_index'].includes(v.type)) {
       const b = BigInt(x);
       if (v.type === 'ct_label') return Number(b);
-      return b < HEX_ABOVE ? b : '0x' + b.toString(16);
+      // nft 1.0.6 prints a value of 64 bits as json_integer's int64 (2^63 and above negative), a
+      // wider one in hex.
+      return b < SIGNED_FROM ? b : b < HEX_ABOVE ? b - HEX_ABOVE : '0x' + b.toString(16);
     }
     return x;
   }

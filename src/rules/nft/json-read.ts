@@ -1619,6 +1619,16 @@ class Reader {
     const val = (value: number | string): NftValue => ({ kind: 'value', type, value });
     if (n.k === 'bool') return { kind: 'value', type: 'boolean', value: n.v ? 1 : 0 };
     if (n.k === 'num') {
+      // A negative integer is nft's int64 print of a 64-bit value of 2^63 or more (json_integer).
+      if (
+        n.int &&
+        n.v < 0 &&
+        n.v >= -(2 ** 63) &&
+        type !== 'time' &&
+        type !== 'ct_label' &&
+        type !== 'classid'
+      )
+        return val((2n ** 64n + BigInt(n.raw)).toString());
       if (!n.int || n.v < 0) this.fail(n, p, `a ${type} value expected`);
       if (type === 'time') return val(n.v * 1000);
       if (type === 'ct_label' || type === 'classid') return val(n.raw);

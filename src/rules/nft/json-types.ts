@@ -2,75 +2,17 @@
 // (datatype.c, proto.c, ct.c, meta.c, fib.c of nftables 1.0.6; /etc/protocols of Debian's netbase
 // for inet_proto), which datatype each payload field, meta key and ct key gives, and bitmask types.
 import type { NftDatatype } from './model.ts';
-import {
-  ARP_OP,
-  DSCP,
-  ETHER_TYPE,
-  FIB_ADDRTYPE,
-  INET_PROTO,
-  PKT_TYPE,
-  CT_DIR,
-  CT_STATE,
-  CT_STATUS,
-  CT_EVENT,
-  DCCP_PKTTYPE,
-  DAY,
-  ECN,
-  ICMP_CODE,
-  ICMP_TYPE,
-  ICMPV6_CODE,
-  ICMPV6_TYPE,
-  ICMPX_CODE,
-  IFACE_TYPE,
-  NF_PROTO,
-  TCP_FLAG,
-} from './types.ts';
+import { SYMBOLS, lookupSymbol, symbolName } from './types.ts';
 // The symbol tables are types.ts's (one table per nft datatype, shared with the text side).
-
-type Sym = readonly (readonly [string, number])[];
-
-const SYMBOLS: Record<string, Sym> = {
-  ct_state: CT_STATE,
-  ct_status: CT_STATUS,
-  ct_event: CT_EVENT,
-  tcp_flag: TCP_FLAG,
-  ct_dir: CT_DIR,
-  ether_type: ETHER_TYPE,
-  nf_proto: NF_PROTO,
-  pkt_type: PKT_TYPE,
-  iface_type: IFACE_TYPE,
-  icmp_type: ICMP_TYPE,
-  icmp_code: ICMP_CODE,
-  icmpv6_type: ICMPV6_TYPE,
-  icmpv6_code: ICMPV6_CODE,
-  icmpx_code: ICMPX_CODE,
-  dscp: DSCP,
-  ecn: ECN,
-  fib_addrtype: FIB_ADDRTYPE,
-  arp_op: ARP_OP,
-  day: DAY,
-  dccp_pkttype: DCCP_PKTTYPE,
-  inet_proto: INET_PROTO,
-};
 
 /** Bitmask types: a match against them with no operator tests for any of the bits. */
 export const BITMASK_TYPES: ReadonlySet<string> = new Set(['ct_state', 'ct_status', 'ct_event', 'tcp_flag']);
 
 /** The first name of a value in its type's symbol table (as nft prints it), if any. */
-export function symbolName(type: string, value: number): string | undefined {
-  const t = SYMBOLS[type];
-  if (!t) return undefined;
-  for (const [n, v] of t) if (v === value) return n;
-  return undefined;
-}
+export { symbolName };
 
 /** The value of a symbol of a type, if the type has that name. */
-export function symbolValue(type: string, name: string): number | undefined {
-  const t = SYMBOLS[type];
-  if (!t) return undefined;
-  for (const [n, v] of t) if (n === name) return v;
-  return undefined;
-}
+export const symbolValue = lookupSymbol;
 
 /** The names of a bitmask value's bits, lowest first (undefined when a bit has no name). */
 export function bitNames(type: string, value: number): string[] | undefined {

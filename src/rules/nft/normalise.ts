@@ -68,8 +68,17 @@ export function normaliseRule(rule: NftRule, family: NftFamily): void {
         .flatMap((x) => payloadProtos(x));
       // nft drops the dependency the header's match follows: of two alike (`ip6 nexthdr 6 ip6
       // nexthdr 6 tcp dport 22`), the later one.
-      const again = s
-        .slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo)
+      // Only one before the first field that depends on it: after that field the later one is a
+      // dependency of its own (`ip6 nexthdr 6 tcp dport 1-5 ip6 nexthdr 6 tcp dport 22` lists as
+      // `tcp dport 1-5 tcp dport 22`).
+      const scope = s.slice(k + 1, upTo < 0 ? undefined : k + 2 + upTo);
+      const uses = (x: NftStmt): boolean => {
+        const p = payloadProtos(x);
+        return p.includes(name) || (isTh && p.includes('th'));
+      };
+      const first = scope.findIndex(uses);
+      const again = scope
+        .slice(0, first < 0 ? undefined : first)
         .some((x) => x.kind === 'match' && x.left.kind === l.kind && idOf(x) === idOf(st));
       if (!again && (later.includes(name) || (isTh && later.includes('th')))) {
         s.splice(k, 1);

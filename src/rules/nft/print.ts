@@ -265,6 +265,9 @@ export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
 }
 
 /** One rule as `nft list` prints it (without its handle). */
+/** Named types whose range ends nft 1.0.6 lists in hex, with their digits (`ip dscp 0x08-0x18`). */
+const RANGE_HEX: Readonly<Record<string, number>> = { dscp: 2, ecn: 1, ether_type: 4 };
+
 export function printRuleText(t: NftTable, rule: NftRule): string {
   const s = listedStmts(payloadWriteListing(rule.stmts, t.family), t.family).map((x) => stmt(x, t.family, t));
   if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
@@ -757,7 +760,15 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     const rt = s.right.kind === 'value' ? s.right.type : undefined;
     op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
   } else op = ` ${s.op} `;
-  return `${lt}${op}${expr(s.right, fam)}`;
+  // A mask of several flags before a range is their OR (`tcp flags & (syn | ack) == 0x2-0x4`).
+  const masked =
+    l.kind === 'binop' &&
+    l.op === '&' &&
+    l.right.kind === 'value' &&
+    BITMASK_TYPES.has(exprType(l.left) ?? '')
+      ? `${expr(l.left, fam)} & ${bitsOr(l.right)}`
+      : lt;
+  return `${masked}${op}${expr(s.right, fam)}`;
 }
 
 /** Flags as `syn | ack` while an anonymous set of them prints (expression.c's binop form). */
@@ -826,19 +837,20 @@ export function expr(e: NftExpr, fam: NftFamily): string {
       // A range's ends list as numbers, not names (`icmpv6 code 3-66`, `meta day 1-3`: the real
       // nft 1.0.6 here).
       const end = (x: NftExpr): string =>
-        x.kind === 'value' &&
-        typeof x.value === 'number' &&
-        x.type in SYMBOLS &&
-        !BITMASK_TYPES.has(x.type) &&
-        x.type !== 'dscp'
-          ? String(x.value)
-          : // A flag type's ends in hex (`tcp flags 0x1-0x40`: nft 1.0.6 here).
-            x.kind === 'value' && typeof x.value === 'number' && BITMASK_TYPES.has(x.type)
-            ? `0x${x.value.toString(16)}`
-            : // Relative times as seconds (`ct expiration 1m-1h` lists as `60s-3600s`).
-              x.kind === 'value' && x.type === 'time' && typeof x.value === 'number' && x.value % 1000 === 0
-              ? `${x.value / 1000}s`
-              : expr(x, fam);
+        x.kind === 'value' && typeof x.value === 'number' && x.type in RANGE_HEX
+          ? `0x${x.value.toString(16).padStart(RANGE_HEX[x.type]!, '0')}`
+          : x.kind === 'value' &&
+              typeof x.value === 'number' &&
+              x.type in SYMBOLS &&
+              !BITMASK_TYPES.has(x.type)
+            ? String(x.value)
+            : // A flag type's ends in hex (`tcp flags 0x1-0x40`: nft 1.0.6 here).
+              x.kind === 'value' && typeof x.value === 'number' && BITMASK_TYPES.has(x.type)
+              ? `0x${x.value.toString(16)}`
+              : // Relative times as seconds (`ct expiration 1m-1h` lists as `60s-3600s`).
+                x.kind === 'value' && x.type === 'time' && typeof x.value === 'number' && x.value % 1000 === 0
+                ? `${x.value / 1000}s`
+                : expr(x, fam);
       return `${end(e.low)}-${end(e.high)}`;
     }
     case 'set':

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseNftJson, printNftJson } from '../../../src/rules/nft/index.ts';
+import { parseNft, parseNftJson, printNft, printNftJson } from '../../../src/rules/nft/index.ts';
 import { dumpJson, parseJsonText } from '../../../src/rules/nft/json-value.ts';
 import type { NftRuleset } from '../../../src/rules/nft/model.ts';
 
@@ -380,3 +380,17 @@ function unordered(text: string): unknown {
 function stripPos(rs: NftRuleset): unknown {
   return JSON.parse(JSON.stringify(rs, (k, v) => (k === 'pos' ? undefined : v)));
 }
+
+test('nft json: a 64-bit value of 2^63 or more is printed and read as nft 1.0.6 prints it, an int64', () => {
+  // `nft -j list ruleset` of `@ll,152,64 set 0xb243b3aad2678075` (nft 1.0.6 here): json_integer of
+  // the value as int64.
+  const text = 'table inet t {\n\tchain c {\n\t\t@ll,152,64 set 0xb243b3aad2678075\n\t}\n}\n';
+  const r = parseNft(text.split('\n').map((t, i) => ({ text: t, file: 'b.nft', line: i + 1, column: 1 })));
+  assert.ok(r.ok);
+  const json = printNftJson(r.ruleset);
+  assert.match(json, /"value": -5601435965262954379\}/);
+  const back = parseNftJson(json, 'b.json');
+  assert.ok(back.ok, back.ok ? '' : back.diagnostics[0]!.message);
+  assert.equal(printNftJson(back.ruleset), json);
+  assert.match(printNft(back.ruleset), /@ll,152,64 set 0xb243b3aad2678075\n/);
+});
