@@ -185,7 +185,9 @@ function rewrite(st: Extract<NftStmt, { kind: 'match' }>, ctx: Ctx): NftStmt[] |
     // Compared under a mask, the load named where it is one field.
     const whole = complete(proto, start, L);
     const type = whole ? (exprType(field(whole)) ?? 'integer') : 'integer';
-    const shifted = mapInts(st.right, (n) => valueOf(n << BigInt(shift), type));
+    // A set's elements keep the raw load's integers (`arp ptype & 0xfff0 == { 16336, 52336 }`).
+    const et = st.right.kind === 'set' ? 'integer' : type;
+    const shifted = mapInts(st.right, (n) => valueOf(n << BigInt(shift), et));
     if (!shifted) return undefined;
     const mask = valueOf(((1n << BigInt(len)) - 1n) << BigInt(shift), type);
     const left: NftExpr = {

@@ -203,7 +203,7 @@ function isDependency(dep: NftStmt, proto: string, family: NftFamily): boolean {
   const v = dep.right.value;
   if (typeof v !== 'number') return false;
   const l = dep.left;
-  const net = proto === 'ip' || proto === 'ip6';
+  const net = proto === 'ip' || proto === 'ip6' || proto === 'arp';
   if (!net) {
     const l4 =
       (l.kind === 'meta' && l.key === 'l4proto') ||
@@ -211,7 +211,7 @@ function isDependency(dep: NftStmt, proto: string, family: NftFamily): boolean {
       (family === 'ip6' && l.kind === 'payload' && l.proto === 'ip6' && l.field === 'nexthdr');
     return l4 && l4Name(v) === proto;
   }
-  const want = proto === 'ip' ? [2, 0x0800] : [10, 0x86dd];
+  const want = proto === 'ip' ? [2, 0x0800] : proto === 'ip6' ? [10, 0x86dd] : [-1, 0x0806];
   if (l.kind === 'meta' && l.key === 'nfproto')
     return (family === 'inet' || family === 'bridge' || family === 'netdev') && v === want[0];
   const linkType =

@@ -175,3 +175,16 @@ test('writes nft refuses are refused with its message, at its place', () => {
     assert.ok(r.ok, `${rule}: ${!r.ok && r.diagnostics[0]!.message}`);
   }
 });
+
+test('in bridge and netdev tables the link layer protocol before a write is dropped from the listing', () => {
+  // nft 1.0.6 here lists each of these rules, in a bridge and in a netdev table, as the part after `=>`.
+  for (const fam of ['bridge', 'netdev'])
+    for (const [rule, listed] of [
+      ['ether type arp @nh,0,16 set 50312', 'arp htype set 50312'],
+      ['meta protocol arp arp htype set 1', 'arp htype set 1'],
+      ['ether type ip ip ttl set 3', 'ip ttl set 3'],
+    ] as const) {
+      const text = `table ${fam} t {\n\tchain c {\n\t\t${rule}\n\t}\n}\n`;
+      assert.equal(printNft(parseNftText(text)).split('\n')[2]!.trim(), listed, `${fam}: ${rule}`);
+    }
+});
