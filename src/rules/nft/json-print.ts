@@ -439,6 +439,43 @@ function matchJson(left: NftExpr, op: string, right: NftExpr): JOut {
     if (names && names.length > 1)
       return { match: { op: op === 'implicit' ? '==' : op, left: exprJson(left), right: orOf(names) } };
   }
+  // A range of flag values: an end of several flags is their OR, of their numbers for ct's, of
+  // their names under a mask; against a header field's own bits, a number (nft 1.0.6 here).
+  if (right.kind === 'range') {
+    const multi = (x: NftExpr): number | undefined =>
+      x.kind === 'value' &&
+      typeof x.value === 'number' &&
+      BITMASK_TYPES.has(x.type) &&
+      (x.value & (x.value - 1)) !== 0
+        ? x.value
+        : undefined;
+    if (multi(right.low) !== undefined || multi(right.high) !== undefined) {
+      const end = (x: NftExpr): JOut => {
+        const n = multi(x);
+        if (n === undefined) return exprJson(x);
+        if (left.kind === 'payload') return n;
+        const type = (x as { type: string }).type;
+        const bitsOf: number[] = [];
+        for (let k = 0; k < 32; k++) if ((n >>> k) & 1) bitsOf.push((1 << k) >>> 0);
+        if (left.kind === 'binop') return orOf(bitNames(type, n) ?? bitsOf.map(String));
+        return bitsOf.slice(1).reduce<JOut>((a, b) => ({ '|': [a, b] }), bitsOf[0]!);
+      };
+      const l =
+        left.kind === 'binop' &&
+        left.op === '&' &&
+        left.right.kind === 'value' &&
+        typeof left.right.value === 'number'
+          ? { '&': [exprJson(left.left), orOf(bitNames(left.right.type, left.right.value) ?? [])] }
+          : exprJson(left);
+      return {
+        match: {
+          op: op === 'implicit' ? '==' : op,
+          left: l,
+          right: { range: [end(right.low), end(right.high)] },
+        },
+      };
+    }
+  }
   // A mask of several flags before a set or a range is their OR, as a binop (`tcp flags & (syn |
   // ack) == 0x2-0x4`); before a value it stays the flags' list.
   if (
@@ -460,7 +497,7 @@ function matchJson(left: NftExpr, op: string, right: NftExpr): JOut {
 
 /** Flags as nft's OR of each, lowest first (`{"|": [{"|": ["fin", "syn"]}, "ack"]}`). */
 function orOf(names: readonly string[]): JOut {
-  return names.slice(1).reduce<JOut>((a, n) => ({ '|': [a, n] }), names[0]!);
+  return names.length === 1 ? names[0]! : names.slice(1).reduce<JOut>((a, n) => ({ '|': [a, n] }), names[0]!);
 }
 
 export function exprJson(e: NftExpr): JOut {
@@ -524,7 +561,7 @@ export function exprJson(e: NftExpr): JOut {
       return { prefix: { addr: exprJson(e.value), len: e.len } };
     case 'range': {
       // range_expr_json prints with NFT_CTX_OUTPUT_NUMERIC_PROTO: protocol numbers, not names; nft
-      // 1.0.6 prints ct status, fib address types and interface types as numbers there too.
+      // 1.0.6 prints ct state and status, fib address types and interface types as numbers there too.
       const end = (x: NftExpr): JOut =>
         x.kind === 'value' && typeof x.value === 'number' && NUMERIC_RANGE_ENDS.has(x.type)
           ? x.value
@@ -566,6 +603,7 @@ const HEX_ABOVE = 2n ** 64n;
 /** The types whose range ends `nft -j` prints as numbers (checked with nft 1.0.6 here). */
 const NUMERIC_RANGE_ENDS: ReadonlySet<string> = new Set([
   'inet_proto',
+  'ct_state',
   'ct_status',
   'fib_addrtype',
   'iface_type',

@@ -13,6 +13,7 @@ type Layout = readonly [base: number, off: number, len: number, key?: boolean];
 
 const N = 1;
 const T = 2;
+const RAW_BASE: Readonly<Record<string, number>> = { ll: 0, nh: N, th: T };
 const TH: Readonly<Record<string, Layout>> = { sport: [T, 0, 16], dport: [T, 16, 16] };
 export const LAYOUT: Readonly<Record<string, Readonly<Record<string, Layout>>>> = {
   ip: {
@@ -92,7 +93,13 @@ function layoutOf(st: NftStmt): Layout | undefined {
   if (st.kind !== 'match' || st.right.kind !== 'value') return undefined;
   if (st.op !== 'implicit' && st.op !== '==' && st.op !== '!=') return undefined;
   const l = st.left;
-  const lay = l.kind === 'payload' ? LAYOUT[l.proto]?.[l.field] : undefined;
+  // A raw load of whole bytes joins as a field does (raw-payload.ts lists the joined compare).
+  const lay =
+    l.kind === 'payload'
+      ? LAYOUT[l.proto]?.[l.field]
+      : l.kind === 'rawpayload' && l.base in RAW_BASE
+        ? ([RAW_BASE[l.base]!, l.offset, l.len] as const)
+        : undefined;
   // A field of whole bytes: nft compares the others under a mask (a binary operation, no merge).
   return lay && lay[1] % 8 === 0 && lay[2] % 8 === 0 ? lay : undefined;
 }
@@ -126,6 +133,26 @@ function dependencyOf(st: NftStmt): NftStmt | undefined {
   // (inet's `meta nfproto` dependency of a network header is not put back: nft drops it for any
   // later match of that header, which a moved match always is.)
   return undefined;
+}
+
+/**
+ * Whether a statement before `k` already names the transport protocol of the match at `k` (`meta
+ * l4proto udp`, `ip protocol 17`, `ip6 nexthdr 17`): nft then put no dependency before it.
+ */
+function established(stmts: readonly NftStmt[], k: number): boolean {
+  const st = stmts[k]!;
+  const want = st.kind === 'match' && st.left.kind === 'payload' ? L4PROTO[st.left.proto] : undefined;
+  if (want === undefined) return false;
+  return stmts.slice(0, k).some((x) => {
+    if (x.kind !== 'match' || (x.op !== 'implicit' && x.op !== '==') || x.right.kind !== 'value')
+      return false;
+    const l = x.left;
+    const names =
+      (l.kind === 'meta' && l.key === 'l4proto') ||
+      (l.kind === 'payload' &&
+        ((l.proto === 'ip' && l.field === 'protocol') || (l.proto === 'ip6' && l.field === 'nexthdr')));
+    return names && x.right.value === want;
+  });
 }
 
 /** payload_can_merge: adjacent, whole bytes, one register, and worth it past 32 bits. */
@@ -226,7 +253,7 @@ export function payloadMergeOrder(
   const out: NftStmt[] = [];
   stmts.forEach((st, k) => {
     if (gone.has(k)) {
-      const dep = dependencies && firsts.has(k) ? dependencyOf(st) : undefined;
+      const dep = dependencies && firsts.has(k) && !established(stmts, k) ? dependencyOf(st) : undefined;
       if (dep) out.push(dep);
       return;
     }

@@ -760,6 +760,25 @@ function match(m: Extract<NftStmt, { kind: 'match' }>, fam: NftFamily): string {
     const rt = s.right.kind === 'value' ? s.right.type : undefined;
     op = (rt !== undefined && BITMASK_TYPES.has(rt)) || l.kind === 'binop' ? ' == ' : ' ';
   } else op = ` ${s.op} `;
+  // A range of flag values lists each end's flags in hex joined by `|` (bitmask_expr_to_binops:
+  // `ct state 0x1 | 0x2-0x1 | 0x4`), but against a header field's own bits (a value there).
+  if (s.right.kind === 'range' && l.kind !== 'payload') {
+    const ends = [s.right.low, s.right.high];
+    if (ends.every((x) => x.kind === 'value' && typeof x.value === 'number' && BITMASK_TYPES.has(x.type))) {
+      const hex = (x: NftExpr): string => {
+        const n = (x as { value: number }).value;
+        const b: string[] = [];
+        for (let k = 0; k < 32; k++)
+          if ((n >>> k) & 1) b.push(`0x${(1 << k) >>> 0 ? ((1 << k) >>> 0).toString(16) : '0'}`);
+        return b.length ? b.join(' | ') : '0x0';
+      };
+      const left =
+        l.kind === 'binop' && l.op === '&' && l.right.kind === 'value'
+          ? `${expr(l.left, fam)} & ${bitsOr(l.right)}`
+          : lt;
+      return `${left}${op}${hex(ends[0]!)}-${hex(ends[1]!)}`;
+    }
+  }
   // A mask of several flags before a range is their OR (`tcp flags & (syn | ack) == 0x2-0x4`).
   const masked =
     l.kind === 'binop' &&

@@ -79,6 +79,18 @@ export function update(ctx: Ctx, st: NftStmt): void {
 
 const big = (v: number | string): bigint => BigInt(v);
 
+/** The bits a payload loads: [base number, offset, length], or undefined. */
+export function bits(p: NftExpr): [number, number, number] | undefined {
+  if (p.kind === 'rawpayload') return p.base in BASE ? [BASE[p.base]!, p.offset, p.len] : undefined;
+  if (p.kind !== 'payload') return undefined;
+  if (p.proto === 'th')
+    return p.field === 'sport' ? [2, 0, 16] : p.field === 'dport' ? [2, 16, 16] : undefined;
+  const l = LAYOUT[p.proto]?.[p.field];
+  if (!l) return undefined;
+  const base = ['ip', 'ip6', 'arp'].includes(p.proto) ? 1 : p.proto === 'ether' || p.proto === 'vlan' ? 0 : 2;
+  return [base, l[1], l[2]];
+}
+
 /** A constant of `type` (an IPv6 address as its text, past 2^53 a decimal string). */
 export function valueOf(n: bigint, type: string): NftExpr {
   if (type === 'ipv6_addr') {
@@ -235,13 +247,79 @@ function rewrite(st: Extract<NftStmt, { kind: 'match' }>, ctx: Ctx): NftStmt[] |
   return out;
 }
 
+/** A match that joins a merged compare: whole bytes against one integer, and its op. */
+function joinable(st: NftStmt): [number, number, number, bigint, string] | undefined {
+  if (st.kind !== 'match' || st.right.kind !== 'value') return undefined;
+  if (st.op !== 'implicit' && st.op !== '==' && st.op !== '!=') return undefined;
+  const b = bits(st.left);
+  const v = st.right.value;
+  if (!b || b[1] % 8 || b[2] % 8) return undefined;
+  if (typeof v === 'number' ? !Number.isInteger(v) || v < 0 : !/^[0-9]+$/.test(v)) return undefined;
+  return [b[0], b[1], b[2], BigInt(v) & ((1n << BigInt(b[2])) - 1n), st.op === '!=' ? '!=' : '=='];
+}
+
+/**
+ * Side by side in header order (the payload merge's), whole-byte matches of one header and op of
+ * which one is a raw load are one compare in the kernel (payload_do_merge), which nft lists back
+ * as one load: split into the header's fields where they start at its start (`arp ptype ip
+ * @nh,0,16 0xb11` as `arp htype 2833 arp ptype ip`), else raw (`ip protocol 17 @nh,56,16 0xc6db`
+ * as `@nh,56,24 0xc6db11`). The joined match and where the run ends, or undefined where there is
+ * none at `k` (or it would be a raw load past 32 bits, which natbox does not evaluate: then the
+ * matches stay as written).
+ */
+function joinAt(stmts: readonly NftStmt[], k: number, ctx: Ctx): [NftStmt[], number] | undefined {
+  const first = joinable(stmts[k]!);
+  if (!first) return undefined;
+  const [base, off, , , op] = first;
+  let [, , len, v] = first;
+  const lefts = [(stmts[k] as Extract<NftStmt, { kind: 'match' }>).left];
+  let j = k + 1;
+  for (; j < stmts.length; j++) {
+    const n = joinable(stmts[j]!);
+    if (!n || n[0] !== base || n[1] !== off + len || n[4] !== op || len + n[2] > 128) break;
+    lefts.push((stmts[j] as Extract<NftStmt, { kind: 'match' }>).left);
+    v = (v << BigInt(n[2])) | n[3];
+    len += n[2];
+  }
+  if (j - k < 2 || !lefts.some((l) => l.kind === 'rawpayload')) return undefined;
+  const st0 = stmts[k] as Extract<NftStmt, { kind: 'match' }>;
+  const joined: Extract<NftStmt, { kind: 'match' }> = {
+    kind: 'match',
+    left: {
+      kind: 'rawpayload',
+      base: Object.keys(BASE).find((b) => BASE[b] === base) as 'nh',
+      offset: off,
+      len,
+    },
+    op: op === '!=' ? '!=' : 'implicit',
+    right: valueOf(v, 'integer'),
+    ...(st0.pos ? { pos: st0.pos } : {}),
+  };
+  // Where a header field was written before the raw load, the dependency nft put before it names
+  // the base for the joined compare (netdev's `ip protocol 17 @nh,32,40 …`: `meta protocol ip`);
+  // where the raw load came first, the dependency comes after it (`@th,0,16 1 udp dport 2` lists
+  // as `@th,0,32 0x10002 meta l4proto udp`).
+  const here: Ctx = [...ctx];
+  const at = (l: NftExpr): number => (l.pos ? l.pos.line * 1e6 + l.pos.column : Infinity);
+  const firstWritten = lefts.reduce((a, l) => (at(l) < at(a) ? l : a));
+  if (firstWritten.kind === 'payload' && firstWritten.proto !== 'th') here[base] ??= firstWritten.proto;
+  const r = rewrite(joined, here);
+  if (!r) return len <= 32 ? [[joined], j] : undefined;
+  const one = r.length === 1 ? r[0]! : undefined;
+  if (one?.kind === 'match' && one.left.kind === 'rawpayload' && one.left.len > 32) return undefined;
+  return [r, j];
+}
+
 /** The rule's statements with its raw payload matches as nft lists them back. */
 export function rawPayloadListing(stmts: readonly NftStmt[], family: NftFamily): NftStmt[] {
   if (!stmts.some((s) => s.kind === 'match' && s.left.kind === 'rawpayload')) return [...stmts];
   const ctx = initial(family);
   const out: NftStmt[] = [];
-  for (const st of stmts) {
-    const r = st.kind === 'match' ? rewrite(st, ctx) : undefined;
+  for (let k = 0; k < stmts.length; k++) {
+    const st = stmts[k]!;
+    const joined = joinAt(stmts, k, ctx);
+    const r = joined ? joined[0] : st.kind === 'match' ? rewrite(st, ctx) : undefined;
+    if (joined) k = joined[1] - 1;
     for (const x of r ?? [st]) {
       out.push(x);
       update(ctx, x);

@@ -12,7 +12,7 @@
 //   `@th,16,16`, which nft names `th dport`, an internet network service).
 import type { Pos } from '../diagnostics.ts';
 import type { NftExpr } from './model.ts';
-import { bits } from './write-listing.ts';
+import { bits } from './raw-payload.ts';
 import { exprType } from './types.ts';
 
 const CHECKSUMMED: ReadonlySet<string> = new Set(['ip', 'tcp', 'udp', 'udplite', 'icmp', 'icmpv6', 'igmp']);

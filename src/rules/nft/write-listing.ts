@@ -13,8 +13,7 @@
 // Whole-byte raw loads are named where they are exactly one field (`@nh,64,8 set @nh,72,8` lists as
 // `ip ttl set ip protocol`). Only the listing changes: the rule natbox evaluates stays as written.
 import type { NftExpr, NftFamily, NftStmt } from './model.ts';
-import { LAYOUT } from './payload-merge.ts';
-import { BASE, type Ctx, complete, field, initial, raw, update, valueOf } from './raw-payload.ts';
+import { BASE, bits, type Ctx, complete, field, initial, raw, update, valueOf } from './raw-payload.ts';
 import { exprType, l4Name } from './types.ts';
 
 const ones = (n: number): bigint => (1n << BigInt(n)) - 1n;
@@ -25,18 +24,6 @@ function constant(e: NftExpr): bigint | undefined {
   if (typeof e.value === 'number')
     return Number.isInteger(e.value) && e.value >= 0 ? BigInt(e.value) : undefined;
   return /^[0-9]+$/.test(e.value) ? BigInt(e.value) : undefined;
-}
-
-/** The bits a payload loads: [base number, offset, length], or undefined. */
-export function bits(p: NftExpr): [number, number, number] | undefined {
-  if (p.kind === 'rawpayload') return p.base in BASE ? [BASE[p.base]!, p.offset, p.len] : undefined;
-  if (p.kind !== 'payload') return undefined;
-  if (p.proto === 'th')
-    return p.field === 'sport' ? [2, 0, 16] : p.field === 'dport' ? [2, 16, 16] : undefined;
-  const l = LAYOUT[p.proto]?.[p.field];
-  if (!l) return undefined;
-  const base = ['ip', 'ip6', 'arp'].includes(p.proto) ? 1 : p.proto === 'ether' || p.proto === 'vlan' ? 0 : 2;
-  return [base, l[1], l[2]];
 }
 
 /** A whole-byte raw load named as the field it is exactly (`@nh,64,8` in ip is `ip ttl`). */

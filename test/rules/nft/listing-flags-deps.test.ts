@@ -4,7 +4,7 @@
 // drops in bridge and netdev tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { natboxListing } from '../../../scripts/nft-listing-fuzz.ts';
+import { natboxJson, natboxListing } from '../../../scripts/nft-listing-fuzz.ts';
 
 const CASES: readonly [family: string, rule: string, nft: string][] = [
   // payload_match_expand leaves a header field's value a value: several flags list in hex.
@@ -44,7 +44,55 @@ const CASES: readonly [family: string, rule: string, nft: string][] = [
   ['ip', '@nh,0,12 0x453', '@nh,0,16 & 0xfff0 == 0x4530'],
   ['netdev', '@ll,0,128 0xfedcba987654321001234567890abcde', '@ll,0,128 0xfedcba987654321001234567890abcde'],
   ['netdev', '@ll,0,60 1152921504606846975', '@ll,0,64 & 0xfffffffffffffff0 == 0xfffffffffffffff0'],
+  // A range end of several flags lists them in hex joined by `|`, but against a header field.
+  ['ip', 'ct state 3-5', 'ct state 0x1 | 0x2-0x1 | 0x4'],
+  ['ip', 'tcp flags & (syn|ack|fin) == 3-18', 'tcp flags & (fin | syn | ack) == 0x1 | 0x2-0x2 | 0x10'],
+  ['ip', 'tcp flags 3-5', 'tcp flags 0x3-0x5'],
+  // Named types' range ends as numbers; dscp, ecn and ether types in hex.
+  ['ip', 'ip dscp 8-24', 'ip dscp 0x08-0x18'],
+  ['ip', 'ip ecn 0-3', 'ip ecn 0x0-0x3'],
+  ['netdev', 'ether type 0x800-0x806', 'ether type 0x0800-0x0806'],
+  ['ip', 'ip protocol 6-17', 'ip protocol 6-17'],
+  // A raw load beside a header field is one load: split into fields, or raw.
+  ['ip', 'ip protocol 17 @nh,56,16 0xc6db', '@nh,56,24 0xc6db11'],
+  ['arp', 'arp ptype ip @nh,0,16 0xb11', 'arp htype 2833 arp ptype ip'],
+  ['ip', '@th,0,16 1 udp dport 2', '@th,0,32 0x10002 meta l4proto udp'],
+  ['inet', 'meta l4proto udp @th,0,16 1 udp dport 2', 'udp sport 1 udp dport 2'],
+  ['inet', 'meta l4proto udp udp dport 2 udp sport 1', 'udp sport 1 udp dport 2'],
 ];
+
+/** The same rules' `nft -j list ruleset` forms (their "expr"), by nft 1.0.6 here. */
+const JSON_CASES: readonly [family: string, rule: string, nft: string][] = [
+  [
+    'ip',
+    'ct state 2-4',
+    '[{"match": {"op": "==", "left": {"ct": {"key": "state"}}, "right": {"range": [2, 4]}}}]',
+  ],
+  [
+    'ip',
+    'ct state 3-5',
+    '[{"match": {"op": "==", "left": {"ct": {"key": "state"}}, "right": {"range": [{"|": [1, 2]}, {"|": [1, 4]}]}}}]',
+  ],
+  [
+    'ip',
+    'tcp flags 3-5',
+    '[{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "flags"}}, "right": {"range": [3, 5]}}}]',
+  ],
+  [
+    'ip',
+    'ip protocol 6-17',
+    '[{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "protocol"}}, "right": {"range": [6, 17]}}}]',
+  ],
+  [
+    'ip',
+    'igmp type 17',
+    '[{"match": {"op": "==", "left": {"payload": {"protocol": "igmp", "field": "type"}}, "right": "membership-query"}}]',
+  ],
+];
+
+test('flag and named range ends in nft -j as nft 1.0.6 prints them', () => {
+  for (const [f, r, want] of JSON_CASES) assert.equal(natboxJson(f, r), `"expr": ${want}}}]}`, `[${f}] ${r}`);
+});
 
 test('flags, ether types, one-element sets, raw payloads and bridge dependencies list as nft 1.0.6 lists them', () => {
   const differ = CASES.filter(([f, r, want]) => natboxListing(f, r) !== want).map(
