@@ -436,8 +436,16 @@ function matchJson(left: NftExpr, op: string, right: NftExpr): JOut {
       return { match: { op: '!', left: exprJson(left), right: oneOrMany(names) } };
     if (op === 'implicit' && names && names.length > 0)
       return { match: { op: 'in', left: exprJson(left), right: oneOrMany(names) } };
+    // Several flags compared whole: a header field's value stays a number (payload_match_expand,
+    // as the text's `tcp flags == 0x9`), under a mask their list, ct's their OR.
     if (names && names.length > 1)
-      return { match: { op: op === 'implicit' ? '==' : op, left: exprJson(left), right: orOf(names) } };
+      return {
+        match: {
+          op: op === 'implicit' ? '==' : op,
+          left: exprJson(left),
+          right: left.kind === 'payload' ? right.value : left.kind === 'binop' ? names : orOf(names),
+        },
+      };
   }
   // A range of flag values: an end of several flags is their OR, of their numbers for ct's, of
   // their names under a mask; against a header field's own bits, a number (nft 1.0.6 here).

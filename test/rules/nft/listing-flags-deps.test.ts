@@ -90,6 +90,18 @@ const JSON_CASES: readonly [family: string, rule: string, nft: string][] = [
   ],
 ];
 
+// Several flags compared whole: a header field's value stays a number, under a mask their list.
+const FLAG_JSON: readonly [string, string][] = [
+  ['tcp flags == fin|psh', '"right": 9}'],
+  ['tcp flags & (syn|ack) == syn|ack', '"right": ["syn", "ack"]}'],
+  ['ct state == established|related', '"right": {"|": ["established", "related"]}}'],
+];
+
+test('several flags compared whole in nft -j as nft 1.0.6 prints them', () => {
+  for (const [r, want] of FLAG_JSON)
+    assert.ok(natboxJson('ip', r).includes(want), `${r}: ${natboxJson('ip', r)}`);
+});
+
 test('flag and named range ends in nft -j as nft 1.0.6 prints them', () => {
   for (const [f, r, want] of JSON_CASES) assert.equal(natboxJson(f, r), `"expr": ${want}}}]}`, `[${f}] ${r}`);
 });
