@@ -3,6 +3,7 @@
 // rules; every object with its handle; constants as json.c's datatype printers give them
 // (addresses and symbols as strings, ports, marks and integers as numbers, times in seconds).
 import { payloadWriteListing } from './write-listing.ts';
+import { vlanRawListing } from './raw-payload.ts';
 import type {
   NftChain,
   NftExpr,
@@ -76,7 +77,7 @@ function ruleJson(t: NftTable, c: NftChain, r: NftRule): JOut {
   if (r.comment !== undefined) o['comment'] = r.comment;
   const ctx: Ctx = { family: t.family, table: t, stateless: false };
   // The rule as nft lists it back: the same statements as the text listing.
-  const stmts = listedStmts(payloadWriteListing(r.stmts, t.family), t.family);
+  const stmts = listedStmts(vlanRawListing(payloadWriteListing(r.stmts, t.family)), t.family);
   if (stmts.length > 0) o['expr'] = stmts.map((s) => stmtJson(s, ctx));
   return { rule: o };
 }

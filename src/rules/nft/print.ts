@@ -2,6 +2,7 @@
 // (rule.c's table_print/chain_print/set_print, expression.c, statement.c, datatype.c of nft
 // 1.0.6; each rule checked against the real nft, see test/rules/nft/).
 import { payloadWriteListing } from './write-listing.ts';
+import { vlanRawListing } from './raw-payload.ts';
 import type {
   NftChain,
   NftExpr,
@@ -269,7 +270,9 @@ export function printChain(t: NftTable, c: NftChain, o: PrintOpts): string {
 const RANGE_HEX: Readonly<Record<string, number>> = { dscp: 2, ecn: 1, ether_type: 4 };
 
 export function printRuleText(t: NftTable, rule: NftRule): string {
-  const s = listedStmts(payloadWriteListing(rule.stmts, t.family), t.family).map((x) => stmt(x, t.family, t));
+  const s = listedStmts(vlanRawListing(payloadWriteListing(rule.stmts, t.family)), t.family).map((x) =>
+    stmt(x, t.family, t),
+  );
   if (rule.comment !== undefined) s.push(`comment "${rule.comment}"`);
   return s.join(' ');
 }

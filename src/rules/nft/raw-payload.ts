@@ -329,6 +329,37 @@ export function rawPayloadListing(stmts: readonly NftStmt[], family: NftFamily):
 }
 
 /**
+ * How nft 1.0.6 lists a whole-byte raw load of the link layer past the Ethernet header once the
+ * rule has matched a VLAN (`ether type 8021q`, `8021ad`, a `vlan` field): 112 bits lower, as if
+ * from the VLAN header (`ether type 8021q @ll,200,8 5` lists as `ether type 8021q @ll,88,8 0x5`;
+ * in bridge and netdev tables, both here). The kernel still loads at the offset written, and so does
+ * natbox: only the listing moves.
+ */
+export function vlanRawListing(stmts: readonly NftStmt[]): NftStmt[] {
+  let vlan = false;
+  return stmts.map((st) => {
+    if (st.kind !== 'match') return st;
+    const l = st.left;
+    if (l.kind === 'payload' && (l.proto === 'vlan' || (l.proto === 'ether' && l.field === 'type')))
+      vlan ||=
+        l.proto === 'vlan' ||
+        (st.right.kind === 'value' && (st.right.value === 0x8100 || st.right.value === 0x88a8));
+    // Against one value (a set's or range's load keeps its offset).
+    if (
+      !vlan ||
+      st.right.kind !== 'value' ||
+      l.kind !== 'rawpayload' ||
+      l.base !== 'll' ||
+      l.offset <= 112 ||
+      l.offset % 8 ||
+      l.len % 8
+    )
+      return st;
+    return { ...st, left: { ...l, offset: l.offset - 112 } };
+  });
+}
+
+/**
  * A match under the mask of a raw load wider than 32 bits whose masked bits are 32 or fewer
  * (`@nh,56,40 & 0x7fffffff80 == …`, the listing of `@nh,57,32 …`), as the field those bits are,
  * its constants shifted back: the engine loads at most 32 bits, and the compare is the same.

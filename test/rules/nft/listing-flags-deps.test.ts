@@ -59,6 +59,11 @@ const CASES: readonly [family: string, rule: string, nft: string][] = [
   ['ip', '@th,0,16 1 udp dport 2', '@th,0,32 0x10002 meta l4proto udp'],
   ['inet', 'meta l4proto udp @th,0,16 1 udp dport 2', 'udp sport 1 udp dport 2'],
   ['inet', 'meta l4proto udp udp dport 2 udp sport 1', 'udp sport 1 udp dport 2'],
+  // After a VLAN, a whole-byte link layer load against a value lists 112 bits lower.
+  ['bridge', 'ether type 8021q @ll,200,8 5', 'ether type 8021q @ll,88,8 0x5'],
+  ['netdev', 'vlan id 5 @ll,200,8 5', 'vlan id 5 @ll,88,8 0x5'],
+  ['bridge', 'ether type 8021q @ll,200,8 { 5, 6 }', 'ether type 8021q @ll,200,8 { 0x5, 0x6 }'],
+  ['bridge', 'ether type ip @ll,200,8 5', 'ether type ip @ll,200,8 0x5'],
 ];
 
 /** The same rules' `nft -j list ruleset` forms (their "expr"), by nft 1.0.6 here. */
