@@ -914,6 +914,13 @@ export class Sockets {
     opts: SockOpts = {},
   ): void {
     const mark = opts.mark ?? 0;
+    if (this.tcpPortListened(sport, opts.src ?? 0)) {
+      obs.failed?.(
+        `bind(): address already in use: TCP port ${sport} is held by a listening socket`,
+        'EADDRINUSE',
+      );
+      return;
+    }
     const laddr = this.openRoute(obs, opts, IPPROTO_TCP, dst, sport, dport, true, 'connect()');
     if (laddr === undefined) return;
     const r = this.host.lastRoute()!;
@@ -2278,6 +2285,19 @@ export class Sockets {
       if (k.startsWith('udp/'))
         for (const l of ls) if (l.replyPort === port && clash(l.bind ?? 0)) return "a server's reply socket";
     return undefined;
+  }
+
+  /**
+   * Whether a listening TCP socket holds `port` so that a client's bind() to `addr` (0: any) fails
+   * with EADDRINUSE: inet_csk_bind_conflict, where every client (the kernel reference's sets
+   * SO_REUSEADDR, as libuv does for Node's sockets) shares a port with the other sockets on it but
+   * never with one in TCP_LISTEN, when either address is 0.0.0.0 or both are the same. An active
+   * FTP client's data port is one (gen-2101-12: a flow from that port while the client still
+   * waits in accept()).
+   */
+  private tcpPortListened(port: number, addr: number): boolean {
+    if (!this.tcpListen.has(port)) return false;
+    return (this.listenOpts.get(`tcp/${port}`) ?? [{}]).some((l) => !addr || !l.bind || l.bind === addr);
   }
 
   /** close() of a flow's UDP socket: its port is free again, and datagrams to it are refused. */

@@ -21,6 +21,7 @@ hosts:
   a:
     interfaces: { eth0: [10.0.1.10/24, 10.0.1.11/24] }
     routes: [default via 10.0.1.1]
+${opts.a ?? ''}
   r:
     interfaces: { eth0: 10.0.1.1/24, eth1: 10.0.2.1/24 }
     sysctls: { net.ipv4.ip_forward: 1 }
@@ -361,4 +362,36 @@ test('UDP bind(): a port held by another flow or a server is EADDRINUSE; free ag
   assert.equal(u5!.verdict, 'error');
   assert.equal(u5!.errno, 'EADDRINUSE');
   assert.match(u5!.detail, /UDP port 5000 is held by a listening socket/);
+});
+
+// inet_csk_bind_conflict (net/ipv4/inet_connection_sock.c): the kernel reference's TCP clients set
+// SO_REUSEADDR, which lets a bind() share a port with other sockets but never with a listening one
+// (sk2->sk_state == TCP_LISTEN), when either address is 0.0.0.0 or both are the same. The client
+// reports `error EADDRINUSE` and sends nothing (test/conformance/generated/gen-2101-12.yaml: a flow
+// from the port an active FTP client listens on for its data connection, on Linux 6.18).
+test('TCP bind(): a port a listening socket holds is EADDRINUSE, for its address or any; another address is free', () => {
+  const sim = run(
+    line({
+      b: `[tcp/80, { proto: tcp, port: 8080, bind: 10.0.2.20 }]`,
+      a: `    listen: [{ proto: tcp, port: 41000, bind: 10.0.1.11 }]`,
+      flows: `  - { name: t1, from: b, proto: tcp, to: 10.0.1.10:41000, sport: 80, timeout: 1 }
+  - { name: t2, from: b, proto: tcp, to: 10.0.1.10:41000, sport: 8080, at: 0.5, timeout: 1 }
+  - { name: t3, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, src: 10.0.1.10, at: 1, timeout: 1 }
+  - { name: t4, from: a, proto: tcp, to: 10.0.2.20:80, sport: 41000, src: 10.0.1.11, at: 2, timeout: 1 }`,
+    }),
+  );
+  const [t1, t2, t3, t4] = sim.results;
+  for (const t of [t1!, t2!, t4!]) {
+    assert.equal(t.verdict, 'error');
+    assert.equal(t.errno, 'EADDRINUSE');
+    assert.match(t.detail, /TCP port \d+ is held by a listening socket/);
+  }
+  // a's listener is bound to 10.0.1.11: a bind() to 10.0.1.10 does not conflict.
+  assert.equal(t3!.verdict, 'connected');
+  assert.deepEqual(
+    packets(sim, 'b', 'out').filter((p) => p.f.proto === 'tcp' && p.f.flags === 'S'),
+    [],
+    'b sent no SYN',
+  );
+  assert.equal(packets(sim, 'a', 'out').filter((p) => p.f.proto === 'tcp' && p.f.flags === 'S').length, 1);
 });
