@@ -735,7 +735,7 @@ export class Sockets {
   private probeZeroWindow(s: TcpSock): void {
     if (s.probing) return; // tcp_check_probe_timer: armed once (icsk_pending)
     s.probing = true;
-    let when = toJiffies((s.srtt ?? 0) + 0.2);
+    let when = this.rto(s);
     const fire = (): void => {
       if (!s.zeroWindow || (s.state !== 'ESTABLISHED' && !(s.finPending && s.state === 'FIN_WAIT1'))) {
         s.probing = false;
@@ -1694,8 +1694,11 @@ export class Sockets {
     this.send(last);
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
-    // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is.
-    let rto = toJiffies((s.srtt ?? 0) + 0.2);
+    // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is; the first
+    // run is the tail loss probe (tcp_schedule_loss_probe for one packet in flight: 2 SRTT plus
+    // TCP_RTO_MIN, no later than the RTO), the RTO counted again from it (tcp_rearm_rto).
+    let rto = this.rto(s);
+    const tlp = Math.min(toJiffies(2 * (s.srtt ?? 0)) + HZ / 5, rto);
     let n = 0;
     let probe = true;
     const check = (): void => {
@@ -1713,7 +1716,7 @@ export class Sockets {
           kind: 'socket',
           host: this.host.name,
           event: 'retransmit',
-          text: `${busy ? 'does not retransmit' : 'retransmits'} ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${(rto * 1000) / HZ} ms${busy ? ': the last one still waits for its neighbour, skb_still_in_host_queue' : ''})`,
+          text: `${busy ? 'does not retransmit' : 'retransmits'} ${fin ? 'its FIN' : `${payload.length} bytes`} to ${ap(s.raddr, s.rport)} (${probe ? 'tail loss probe' : 'retransmission timeout'} after ${((probe ? tlp : rto) * 1000) / HZ} ms${busy ? ': the last one still waits for its neighbour, skb_still_in_host_queue' : ''})`,
         });
       // tcp_retransmit_timer → tcp_enter_loss: cwnd = 1, everything sent so far in flight (a tail
       // loss probe leaves the window as it is).
@@ -1727,7 +1730,7 @@ export class Sockets {
       else rto *= 2;
       this.kernelTimer(rto, check, false, true);
     };
-    this.kernelTimer(rto, check);
+    this.kernelTimer(tlp, check);
   }
 
   /**
@@ -2793,9 +2796,22 @@ export class Sockets {
     this.scheduleLossProbe(s);
   }
 
-  /** icsk_rto: the handshake's RTT plus tcp_rto_min, doubled per backoff (jiffies). */
+  /** icsk_rto (rto), doubled per backoff (jiffies). */
   private lineRto(s: TcpSock): number {
-    return Math.min(toJiffies((s.srtt ?? 0) + 0.2) << (s.sbBackoff ?? 0), 120 * HZ);
+    return Math.min(this.rto(s) << (s.sbBackoff ?? 0), 120 * HZ);
+  }
+
+  /**
+   * icsk_rto after the handshake's RTT sample m, in jiffies: tcp_rtt_estimator's first measure
+   * sets srtt = m and mdev = 2m ("make sure rto = 3*rtt"), rttvar = max(mdev, tcp_rto_min), and
+   * __tcp_set_rto is srtt + rttvar. So m + 200 ms for a LAN's sub-millisecond RTT, but 3m from
+   * m = 100 ms on: a SYN that waited a second in its neighbour's queue (gen-2102-48: its RTT
+   * counts from its first transmission, the retransmission skb_still_in_host_queue refused not
+   * being one). natbox keeps the handshake's sample: the later ones are not averaged in.
+   */
+  private rto(s: TcpSock): number {
+    const m = s.srtt ?? 0;
+    return toJiffies(m + Math.max(2 * m, 0.2));
   }
 
   /**
