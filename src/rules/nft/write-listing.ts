@@ -1,5 +1,5 @@
 // What nft 1.0.6 lists for a payload write after its round trip through the kernel (checked
-// against the real nft: test/rules/nft/listing-fuzz-raw.txt, test/rules/nft/raw-write.test.ts):
+// against the real nft: test/rules/nft/listing-fuzz-write.txt, test/rules/nft/write-listing.test.ts):
 // - the kernel gets one load, one bitwise `(P & m) ^ x` and one write: a field off byte bounds is
 //   written in whole bytes (evaluate.c stmt_evaluate_payload: `@nh,80,2 set 1` keeps 0x3f of the
 //   byte and sets 0x40), and constant operators on a loaded value fold into m and x;
@@ -11,7 +11,8 @@
 //   they are not, a lone `P & m` is listed with its mask inverted, as nft 1.0.6 leaves it (later
 //   versions restore it): `@nh,80,2 set 0` lists as `@nh,80,8 set @nh,80,8 & 0xc0`.
 // Whole-byte raw loads are named where they are exactly one field (`@nh,64,8 set @nh,72,8` lists as
-// `ip ttl set ip protocol`). Only the listing changes: the rule natbox evaluates stays as written.
+// `ip ttl set ip protocol`), and marks set from marks under operators are folded alike. Only the
+// listing changes: the rule natbox evaluates stays as written.
 import type { NftExpr, NftFamily, NftStmt } from './model.ts';
 import { BASE, bits, type Ctx, complete, field, initial, raw, update, valueOf } from './raw-payload.ts';
 import { exprType, l4Name } from './types.ts';
