@@ -38,6 +38,7 @@ import {
   synOptions,
 } from './tcp-options.ts';
 import { TcpOfo } from './tcp-ofo.ts';
+import { TcpRtt, tsoptRttUs } from './tcp-rtt.ts';
 import { CA_OPEN, sackBlocks, TcpScoreboard, type TxSeg } from './tcp-sack.ts';
 import { DROP_TABLES, DropReason, netfilterDropWords } from '../netfilter/core/drop.ts';
 import { markPendingConfirm, stillInHostQueue } from './neigh.ts';
@@ -430,9 +431,14 @@ interface TcpSock {
   rcvIsn?: number;
   /** tcp_oow_rate_limited: the last time a repeated SYN was answered (-1: never). */
   lastOow?: number;
-  /** When the last SYN or SYN-ACK left, and the RTT the handshake measured (seconds). */
+  /** When the last SYN or SYN-ACK left (seconds); the RTT estimator, from the handshake's sample on. */
   rttStart?: number;
-  srtt?: number;
+  rtt?: TcpRtt;
+  /**
+   * The segments sendRetransmitted has in flight, as (end sequence, send time, retransmitted 0/1)
+   * triples in sequence order: the RTT samples of the ACKs that acknowledge them (rttAck).
+   */
+  tx?: number[];
   /** sk_dst_pending_confirm: an ACK made forward progress; the next segment confirms the neighbour. */
   pendingConfirm?: boolean;
   /**
@@ -504,6 +510,12 @@ export const CLOSE_FIRST_DELAY = 0.05;
 const RCV_WINDOW = 64256;
 const key = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}>${ra}:${rp}`;
 const ap = (a: number, p: number): string => `${formatIpv4(a)}:${p}`;
+
+/** TCPCB_RETRANS on the segment of `tx` (sendRetransmitted's triples) that ends at `end`. */
+function markRetransmitted(tx: number[] | undefined, end: number): void {
+  if (!tx) return;
+  for (let i = 0; i < tx.length; i += 3) if (tx[i] === end) tx[i + 2] = 1;
+}
 
 /**
  * The servers' answer, as the kernel reference runs' servers write it: who they saw the client
@@ -788,7 +800,7 @@ export class Sockets {
   ): Uint8Array {
     const ts: TcpOption = {
       kind: 'ts',
-      val: (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0,
+      val: this.tsNow(s),
       ecr: s.tsRecent,
     };
     if ((flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
@@ -1517,8 +1529,8 @@ export class Sockets {
 
   /**
    * Sends the application's data and retransmits it while unacknowledged: first a tail loss
-   * probe (tcp_schedule_loss_probe: min(2 RTT + tcp_rto_min, RTO), the RTO being what the
-   * handshake gave, tcp_set_rto: the RTT plus max(mdev, tcp_rto_min 200 ms)), then the RTO
+   * probe (tcp_schedule_loss_probe: min(2 SRTT + tcp_rto_min, RTO), the RTO the estimator's
+   * (tcp-rtt.ts: SRTT plus rttvar, at least tcp_rto_min 200 ms)), then the RTO
    * timer re-armed from there, doubling at each expiry (tcp_retransmit_timer), at most
    * net.ipv4.tcp_retries2 (15) times.
    */
@@ -1694,11 +1706,12 @@ export class Sockets {
     this.send(last);
     s.sndNxt = (s.sndNxt + payload.length + (fin ? 1 : 0)) >>> 0;
     const end = s.sndNxt;
+    (s.tx ??= []).push(end, this.now(), 0);
     // The retransmit timer (unpinned) in jiffies, doubled per timeout as icsk_rto is; the first
     // run is the tail loss probe (tcp_schedule_loss_probe for one packet in flight: 2 SRTT plus
     // TCP_RTO_MIN, no later than the RTO), the RTO counted again from it (tcp_rearm_rto).
     let rto = this.rto(s);
-    const tlp = Math.min(toJiffies(2 * (s.srtt ?? 0)) + HZ / 5, rto);
+    const tlp = Math.min(this.twoSrtt(s) + HZ / 5, rto);
     let n = 0;
     let probe = true;
     const check = (): void => {
@@ -1722,6 +1735,7 @@ export class Sockets {
       // loss probe leaves the window as it is).
       if (!probe) s.lossUntil = s.sndNxt;
       if (!busy) {
+        markRetransmitted(s.tx, end);
         last = this.tcpSegment(s, flags, payload, seq);
         if (fin) this.send(last, undefined, undefined, false);
         else this.send(last);
@@ -1836,7 +1850,7 @@ export class Sockets {
           s.sndUna = ack;
           s.pendingConfirm = true; // tcp_ack: the SYN acknowledged (sk_dst_confirm)
           s.state = 'ESTABLISHED';
-          s.srtt = this.now() - (s.rttStart ?? this.now());
+          this.rttHandshake(s);
           // A SYN-ACK with a zero window (SYNPROXY's): tcp_snd_wnd_test keeps the line back until
           // a segment opens the window (tcp_ack_update_window).
           s.zeroWindow = win === 0;
@@ -1895,7 +1909,7 @@ export class Sockets {
           s.state = 'ESTABLISHED';
           s.sndUna = ack;
           s.pendingConfirm = true;
-          s.srtt = this.now() - (s.rttStart ?? this.now());
+          this.rttHandshake(s);
           if (this.host.tracing)
             this.host.trace({
               kind: 'socket',
@@ -1930,8 +1944,8 @@ export class Sockets {
       if (line) {
         // A line in segments: its scoreboard takes the ACK and its SACK blocks (tcp-sack.ts).
         if (advanced) s.sbBackoff = 0;
-        this.lineAck(s, ack, advanced, this.sackBuf, this.sackN);
-      }
+        this.lineAck(s, ack, advanced, this.sackBuf, this.sackN, tsecr);
+      } else if (advanced) this.rttAck(s, tsecr, true);
       if (advanced && s.held) this.releaseHeld(s);
       if (s.zeroWindow && win !== 0) {
         s.zeroWindow = false;
@@ -2789,7 +2803,7 @@ export class Sockets {
    * (tcp_schedule_loss_probe, with SACK agreed, in CA_Open).
    */
   private lineSent(s: TcpSock, seq: number, n: number): void {
-    const sb = (s.sb ??= new TcpScoreboard(s.srtt ?? 0));
+    const sb = (s.sb ??= new TcpScoreboard(s.rtt?.srtt ?? 0));
     const wasEmpty = sb.empty;
     sb.sent(seq, (seq + n) >>> 0, 1, this.now());
     if (wasEmpty) this.lineTimer(s, 'rto', this.lineRto(s));
@@ -2802,16 +2816,62 @@ export class Sockets {
   }
 
   /**
-   * icsk_rto after the handshake's RTT sample m, in jiffies: tcp_rtt_estimator's first measure
-   * sets srtt = m and mdev = 2m ("make sure rto = 3*rtt"), rttvar = max(mdev, tcp_rto_min), and
-   * __tcp_set_rto is srtt + rttvar. So m + 200 ms for a LAN's sub-millisecond RTT, but 3m from
-   * m = 100 ms on: a SYN that waited a second in its neighbour's queue (gen-2102-48: its RTT
-   * counts from its first transmission, the retransmission skb_still_in_host_queue refused not
-   * being one). natbox keeps the handshake's sample: the later ones are not averaged in.
+   * icsk_rto in jiffies (tcp-rtt.ts): after the handshake's RTT sample m, srtt = m and mdev = 2m
+   * ("make sure rto = 3*rtt"), rttvar = max(mdev, tcp_rto_min), and __tcp_set_rto is srtt +
+   * rttvar. So m + 200 ms for a LAN's sub-millisecond RTT, but 3m from m = 100 ms on: a SYN that
+   * waited a second in its neighbour's queue (gen-2102-48: its RTT counts from its first
+   * transmission, the retransmission skb_still_in_host_queue refused not being one). Each later
+   * sample (rttAck) is averaged in: after quick ACKs the RTO comes down again.
    */
   private rto(s: TcpSock): number {
-    const m = s.srtt ?? 0;
-    return toJiffies(m + Math.max(2 * m, 0.2));
+    return s.rtt ? s.rtt.rto() : toJiffies(0.2);
+  }
+
+  /** usecs_to_jiffies(srtt_us >> 2): the tail loss probe's base, twice the smoothed RTT. */
+  private twoSrtt(s: TcpSock): number {
+    return s.rtt ? s.rtt.twoSrtt() : 0;
+  }
+
+  /** Our TCP timestamp clock (tcp_time_stamp_ts: 1 ms, plus the connection's offset). */
+  private tsNow(s: TcpSock): number {
+    return (Math.floor(this.now() * 1000) + s.tsOffset) >>> 0;
+  }
+
+  /** The handshake's RTT sample (tcp_synack_rtt_meas, or the SYN's in tcp_clean_rtx_queue). */
+  private rttHandshake(s: TcpSock): void {
+    s.rtt = new TcpRtt();
+    s.rtt.sample(Math.round((this.now() - (s.rttStart ?? this.now())) * 1e6), s.sndUna, s.sndNxt);
+  }
+
+  /**
+   * tcp_clean_rtx_queue → tcp_ack_update_rtt, for an ACK that acknowledged new data (`acked`:
+   * FLAG_ACKED) or, on a line in segments, SACKed some (`sb` after its ack()): seq_rtt from the
+   * oldest segment acknowledged when none acknowledged was retransmitted (Karn), else from the
+   * first newly SACKed one, else from the timestamp echoed (with FLAG_ACKED), into the estimator.
+   */
+  private rttAck(s: TcpSock, tsecr: number, acked: boolean, sb?: TcpScoreboard): void {
+    const now = this.now();
+    let first = -1;
+    let retrans = false;
+    const tx = s.tx;
+    if (tx && acked) {
+      let i = 0;
+      for (; i < tx.length && ((tx[i]! - s.sndUna) | 0) <= 0; i += 3) {
+        if (tx[i + 2]) retrans = true;
+        else if (first < 0) first = tx[i + 1]!;
+      }
+      tx.splice(0, i);
+    }
+    if (sb) {
+      if (sb.retransAcked) retrans = true;
+      if (sb.firstAckt >= 0 && (first < 0 || sb.firstAckt < first)) first = sb.firstAckt;
+    }
+    let m = !retrans && first >= 0 ? Math.round((now - first) * 1e6) : -1;
+    if (m < 0 && sb && sb.firstSackt >= 0) m = Math.round((now - sb.firstSackt) * 1e6);
+    if (m < 0 && acked && tsecr > 0 && (s.optsOk ?? 0) & OPT_TS) m = tsoptRttUs(this.tsNow(s), tsecr);
+    if (m < 0 || !s.rtt) return;
+    s.rtt.sample(m, s.sndUna, s.sndNxt);
+    if (s.sb) s.sb.srtt = s.rtt.srtt;
   }
 
   /**
@@ -2822,7 +2882,7 @@ export class Sockets {
   private scheduleLossProbe(s: TcpSock, inTimer = false): boolean {
     const sb = s.sb!;
     if (sb.caState !== CA_OPEN || sb.tlpOut || !((s.optsOk ?? 0) & OPT_SACK) || sb.empty) return false;
-    let t = toJiffies(2 * (s.srtt ?? 0)) + (sb.packetsOut === 1 ? HZ / 5 : 2);
+    let t = this.twoSrtt(s) + (sb.packetsOut === 1 ? HZ / 5 : 2);
     const delta = sb.q[0]!.sent + this.lineRto(s) / HZ - this.now();
     if (delta > 0) t = Math.min(t, toJiffies(delta));
     this.lineTimer(s, 'tlp', t, inTimer);
@@ -2899,10 +2959,18 @@ export class Sockets {
    * (tcp_fastretrans_alert), the timer (tcp_set_xmit_timer) and the retransmissions
    * (tcp_xmit_recovery).
    */
-  private lineAck(s: TcpSock, ack: number, unaAdvanced: boolean, blocks: number[], n: number): void {
+  private lineAck(
+    s: TcpSock,
+    ack: number,
+    unaAdvanced: boolean,
+    blocks: number[],
+    n: number,
+    tsecr: number,
+  ): void {
     const sb = s.sb!;
     const now = this.now();
     const delivered = sb.ack(ack, blocks, n, now);
+    this.rttAck(s, tsecr, unaAdvanced, sb);
     if (unaAdvanced) s.sbRetries = 0;
     let lost = 0;
     let reo = false;

@@ -67,6 +67,15 @@ export class TcpScoreboard {
   tlpOut = false;
   /** Packets the last ack() SACKed (FLAG_DATA_SACKED). */
   newlySacked = 0;
+  /**
+   * The last ack()'s RTT references (tcp_clean_rtx_queue, tcp_sacktag_one): first_ackt, the send
+   * time of the oldest segment acknowledged that was neither retransmitted nor SACKed before (-1:
+   * none); FLAG_RETRANS_DATA_ACKED, a retransmitted one was acknowledged; first_sackt, the send
+   * time of the first segment newly SACKed that was never retransmitted (-1: none).
+   */
+  firstAckt = -1;
+  retransAcked = false;
+  firstSackt = -1;
 
   /** @param srtt the smoothed RTT (seconds), for reo_wnd's bound. */
   constructor(public srtt: number) {}
@@ -132,11 +141,16 @@ export class TcpScoreboard {
    */
   ack(ack: number, blocks: readonly number[], n: number, now: number): number {
     this.newlySacked = 0;
+    this.firstAckt = -1;
+    this.retransAcked = false;
+    this.firstSackt = -1;
     let delivered = 0;
     let lastSent = -1;
     const q = this.q;
     while (q.length > 0 && !after(q[0]!.end, ack)) {
       const x = q.shift()!;
+      if (x.everRetrans) this.retransAcked = true;
+      else if (!x.sacked && this.firstAckt < 0) this.firstAckt = x.sent;
       if (!x.sacked) {
         delivered += x.pcount;
         if (!x.everRetrans) lastSent = Math.max(lastSent, x.sent);
@@ -157,7 +171,10 @@ export class TcpScoreboard {
         x.retrans = false;
         delivered += x.pcount;
         this.newlySacked += x.pcount;
-        if (!x.everRetrans) sackLast = Math.max(sackLast, x.sent);
+        if (!x.everRetrans) {
+          sackLast = Math.max(sackLast, x.sent);
+          if (this.firstSackt < 0) this.firstSackt = x.sent;
+        }
         this.rackAdvance(x, now);
       }
     }
