@@ -7,6 +7,7 @@ import { initHashrandom, nfqueueQueue } from '../core/nfqueue-hash.ts';
 import { flowOffloadOp } from './flow-op.ts';
 import { netdevCounterOp, netdevPktTypeOp, netdevSendOp } from './netdev-ops.ts';
 import { payloadSetOp } from './payload-set.ts';
+import { metaTimeMatch } from './time-op.ts';
 import { tcpOptionSpec, tcpOptSet, tcpOptStripStmt } from './exthdr-op.ts';
 import { checkSynproxyHook, nftSynproxyInfo, synproxyOp } from './synproxy-stmt.ts';
 import { socketTransparentOp, tproxyOp } from './tproxy-op.ts';
@@ -449,7 +450,7 @@ export class RtTable {
   ): boolean {
     const { left, right } = s;
     const neg = s.op === '!=' ? 1 : 0;
-    if (ip6Only(left) || ctHelper(left) || ctLabel(left)) return false; // compileMatch decides
+    if (dependencyFails(left) || ctHelper(left) || ctLabel(left)) return false; // compileMatch decides
     if (right.kind === 'set' || right.kind === 'setref') {
       if (s.op !== 'implicit' && s.op !== '==' && s.op !== '!=') return false;
       const set = this.setOf(right, left, ctx, false, false);
@@ -666,7 +667,7 @@ export class RtTable {
           },
         ];
       case 'objref':
-        return [s.type === 'synproxy' ? this.synproxyRef(s, ctx) : this.compileObjref(s)];
+        return [s.type === 'synproxy' ? this.synproxyRef(s, ctx) : this.compileObjref(s, ctx)];
       case 'synproxy': {
         checkSynproxyHook(ctx.hook, s);
         const info = nftSynproxyInfo(s);
@@ -797,7 +798,7 @@ export class RtTable {
     const neg = s.op === '!=';
     // An IPv6 header or ct ip6 address never matches an IPv4 packet, equal or not, whatever the
     // right side holds (IPv6 addresses are not numbers here): the rule's nfproto dependency fails.
-    if (ip6Only(left)) return () => R_BREAK;
+    if (dependencyFails(left)) return () => R_BREAK;
     if (ctHelper(left)) return ctHelperMatch(s);
     if (ctLabel(left) && right.kind !== 'set' && right.kind !== 'setref') return ctLabelMatchOp(s);
     if (left.kind === 'misc' && left.words === 'socket transparent' && right.kind === 'value') {
@@ -836,6 +837,7 @@ export class RtTable {
       };
     }
     const g: Getter = compileExpr(left, ctx);
+    if (left.kind === 'meta' && left.key === 'time') return metaTimeMatch(s, g.get as NumGetter);
     if (g.str) {
       if (right.kind !== 'value' || typeof right.value !== 'string')
         throw new NftRefusal('an interface name compared with a non-name', right, right.kind);
@@ -1003,10 +1005,12 @@ export class RtTable {
     });
   }
 
-  private compileObjref(s: Extract<NftStmt, { kind: 'objref' }>): Op {
-    if (s.name.kind !== 'value' || typeof s.name.value !== 'string')
-      throw new NftRefusal(`${s.type} name from a map is not simulated`, s, s.type);
-    const name = s.name.value;
+  private compileObjref(s: Extract<NftStmt, { kind: 'objref' }>, ctx: ExprCtx): Op {
+    const n = s.name;
+    if (n.kind === 'map' && n.map.kind === 'set') return this.objrefMap(s, n, n.map, ctx);
+    if (n.kind !== 'value' || typeof n.value !== 'string')
+      throw new NftRefusal(`${s.type} name from a named map is not simulated`, s, s.type);
+    const name = n.value;
     const obj = this.table.objects.find((o) => o.type === s.type && o.name === name);
     if (!obj) throw new NftRefusal(`no ${s.type} object "${name}"`, s, name);
     if (obj.type === 'counter')
@@ -1028,6 +1032,36 @@ export class RtTable {
     if (obj.type === 'ct helper') return this.ctHelperSet(obj, s);
     if (obj.type === 'ct timeout') return ctTimeoutSetOp(obj, s);
     throw new NftRefusal(`${s.type} objects are read and printed but not simulated`, s, s.type);
+  }
+
+  /**
+   * `ct helper set udp dport map { 69 : "tftp-69", 5060 : "sip-5060" }` (nft_objref_map_eval): the
+   * object the packet's key maps to, each name's op made once; no element, the rule breaks.
+   */
+  private objrefMap(
+    s: Extract<NftStmt, { kind: 'objref' }>,
+    n: Extract<NftExpr, { kind: 'map' }>,
+    map: Extract<NftExpr, { kind: 'set' }>,
+    ctx: ExprCtx,
+  ): Op {
+    const names: string[] = [];
+    const ops: Op[] = [];
+    const elements = map.elements.map((el) => {
+      const d = el.data;
+      if (!d || d.kind !== 'value' || typeof d.value !== 'string')
+        throw new NftRefusal(`a ${s.type} map element without an object name`, d ?? n, '');
+      let i = names.indexOf(d.value);
+      if (i < 0) {
+        i = names.push(d.value) - 1;
+        ops.push(this.compileObjref({ ...s, name: d }, ctx));
+      }
+      return { ...el, data: { kind: 'value' as const, type: 'integer' as const, value: i } };
+    });
+    const idx = this.valueGetter({ ...n, map: { ...map, elements } }, ctx);
+    return (skb) => {
+      const i = idx(skb);
+      return i < 0 ? R_BREAK : ops[i]!(skb);
+    };
   }
 
   /**
@@ -1117,6 +1151,9 @@ export class RtTable {
     )
       return netdevPktTypeOp(s.value.value, ctx, s, R_GO);
     if (t.kind === 'ct' && t.key === 'label') return ctLabelSetOp(s.value);
+    // `ip6 dscp set cs1` in an inet table: nft puts its dependency (`meta nfproto ipv6`) right
+    // before the write, so an IPv4 packet breaks there, after what came before in the rule.
+    if (dependencyFails(t)) return () => R_BREAK;
     const vg = this.valueGetter(s.value, ctx);
     if (t.kind === 'payload') return payloadSetOp(t, vg, ctx, s);
     if (t.kind === 'meta' && t.key === 'mark')
@@ -1692,12 +1729,31 @@ function limitParams(s: {
   return { nsecs, pkts, tokensMax, cost: Math.floor(nsecs / s.rate) };
 }
 
-/** An IPv6 header or ct ip6 address: it never matches an IPv4 packet (its nfproto dependency fails). */
-function ip6Only(left: NftExpr): boolean {
-  return (
-    (left.kind === 'payload' && (left.proto === 'ip6' || left.proto === 'icmpv6')) ||
-    (left.kind === 'ct' && left.family === 'ip6')
-  );
+/**
+ * What never reaches a packet natbox runs, because the dependency nft puts before it fails: an IPv6
+ * header, ct ip6 address or IPv6 extension header (`meta nfproto ipv6`, an IPv4 packet), also
+ * under a mask (`ip6 saddr & ::ffff`) or in a concatenation (`ip6 saddr . tcp dport`); a VLAN
+ * header (`ether type 8021q`: natbox's hosts send no tagged frames); an IPsec state (`ipsec in
+ * reqid 1`: natbox has no xfrm, so the lookup breaks as the kernel's does without one).
+ */
+function dependencyFails(left: NftExpr): boolean {
+  switch (left.kind) {
+    case 'payload':
+      return left.proto === 'ip6' || left.proto === 'icmpv6' || left.proto === 'vlan';
+    case 'ct':
+      return left.family === 'ip6';
+    case 'exthdr':
+      return left.hdr === 'exthdr';
+    case 'binop':
+      return dependencyFails(left.left);
+    case 'concat':
+      return left.items.some(dependencyFails);
+    case 'misc':
+      // nft_xfrm_get_eval: no secpath (in) or xfrm dst (out), natbox runs no IPsec.
+      return left.words.startsWith('ipsec ');
+    default:
+      return false;
+  }
 }
 
 /** An IPv6 address, range or prefix literal. */

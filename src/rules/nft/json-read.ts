@@ -44,7 +44,16 @@ import {
   symbolValue,
   type FieldType,
 } from './json-types.ts';
-import { canonicalIpv6, formatTime, hasInterval, isTcpContext, parseHour, synproxyFlags } from './types.ts';
+import {
+  canonicalIpv6,
+  formatDate,
+  formatTime,
+  hasInterval,
+  isTcpContext,
+  parseDate,
+  parseHour,
+  synproxyFlags,
+} from './types.ts';
 import { expr as printExpr, stmtText } from './print.ts';
 import { dynsetError } from './dynset.ts';
 import { parseNftText, stripPos } from './parse.ts';
@@ -1664,9 +1673,12 @@ class Reader {
         return val(port!);
       }
       case 'time': {
-        // meta time: a date, kept as written (as the text reader keeps the quoted "2022-05-30 21:51:23").
-        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s))
-          return { kind: 'value', type: 'string', value: s };
+        // meta time: a date, as nft lists it back ("2022-05-30" is "2022-05-30 00:00:00"), as the
+        // text reader keeps it.
+        if (/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/.test(s)) {
+          const sec = parseDate(s);
+          if (sec !== undefined) return { kind: 'value', type: 'string', value: formatDate(sec) };
+        }
         const ms = parseDuration(s);
         if (ms === undefined) this.fail(n, p, 'a time (seconds, or like 1h30m) expected');
         return val(ms!);

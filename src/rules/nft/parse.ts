@@ -54,6 +54,8 @@ import {
   TRANSPORT_PROTOS,
   isL4Key,
   l4Name,
+  formatDate,
+  parseDate,
 } from './types.ts';
 import { addElements, firstOverlap, normaliseRule, normaliseSet, refreshExisting } from './normalise.ts';
 import { dynsetError } from './dynset.ts';
@@ -3847,8 +3849,12 @@ class Parser {
       if (sym !== undefined) return { kind: 'value', type, value: sym, pos: pick(t) };
       if (type === 'hour' || type === 'iface_index' || type === 'day') return this.valueWord(t, t.text, type);
       // meta.c date_type_parse: "%Y-%m-%d %T", "%Y-%m-%d" or a number of seconds.
-      if (type === 'time' && left?.kind === 'meta' && left.key === 'time' && !isDate(t.text))
-        throw new NftHeld(new NftError(t, t.text, 'Cannot parse date'));
+      if (type === 'time' && left?.kind === 'meta' && left.key === 'time') {
+        // The date as nft lists it back: "%Y-%m-%d %H:%M:%S", whatever form it was written in.
+        const sec = parseDate(t.text);
+        if (sec === undefined) throw new NftHeld(new NftError(t, t.text, 'Cannot parse date'));
+        return { kind: 'value', type: 'time', value: formatDate(sec), pos: pick(t) };
+      }
       return {
         kind: 'value',
         type: ['ifname', 'iface_index', 'string', 'ct_label', 'time'].includes(type) ? type : 'string',
@@ -4339,15 +4345,6 @@ function describeType(t: string): string {
     default:
       return t;
   }
-}
-
-/** A date nft's date_type_parse takes (meta.c): `%Y-%m-%d %T`, `%Y-%m-%d` or seconds. */
-function isDate(s: string): boolean {
-  if (/^\d+$/.test(s)) return true;
-  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
-  if (!m) return false;
-  const [mo, d, h = 0, mi = 0, se = 0] = m.slice(2).map((x) => (x === undefined ? 0 : Number(x)));
-  return mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h <= 23 && mi <= 59 && se <= 61;
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   META_UNQUALIFIED,
   SYMBOLS,
   symbolName,
+  formatDate,
 } from './types.ts';
 
 /** ct keys nft 1.0.6 lists without their direction (`ct original protocol 17`: `ct protocol udp`). */
@@ -642,7 +643,7 @@ function retype(r: NftExpr, l: NftExpr): NftExpr {
     case 'value':
       if (integerAs(l) === 'date')
         return r.type === 'time' && typeof r.value === 'number'
-          ? { ...r, type: 'time', value: new Date(r.value).toISOString().slice(0, 19).replace('T', ' ') }
+          ? { ...r, type: 'time', value: formatDate(r.value / 1000) }
           : r;
       return r.type === 'integer' && (typeof r.value === 'number' || /^[0-9]+$/.test(r.value))
         ? { ...r, type: integerAs(l)! }

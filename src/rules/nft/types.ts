@@ -972,6 +972,33 @@ export function ctHelperL3proto(helper: string, family: string, given?: string):
 }
 
 /**
+ * A `meta time` date as nft's date_type_parse (meta.c) reads it: "%Y-%m-%d %T", "%Y-%m-%d %R" or
+ * "%Y-%m-%d" (strptime; timegm carries a day or second past its month or minute on), or a number
+ * of seconds, as seconds since 1970. nft then subtracts the local zone's offset; natbox, like the
+ * corpus captured with TZ=UTC, takes UTC. Undefined when none fits.
+ */
+export function parseDate(s: string): number | undefined {
+  if (/^\d+$/.test(s)) return Number(s);
+  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1).map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 61) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
+}
+
+/** Seconds since 1970 as nft's date_type_print writes them: "%Y-%m-%d %H:%M:%S" (UTC here). */
+export function formatDate(sec: number): string {
+  return new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
  * A `meta hour` value as nft's hour_type_parse (meta.c) reads it, to seconds since midnight: a
  * plain number as it is, "HH:MM:SS" or "HH:MM" (strptime %T / %R), or a time like `1h30m`. nft
  * then subtracts the local zone's offset; natbox, like the corpus captured with TZ=UTC, takes
