@@ -975,22 +975,34 @@ export function ctHelperL3proto(helper: string, family: string, given?: string):
  * A `meta time` date as nft's date_type_parse (meta.c) reads it: "%Y-%m-%d %T", "%Y-%m-%d %R" or
  * "%Y-%m-%d" (strptime; timegm carries a day or second past its month or minute on), or a number
  * of seconds, as seconds since 1970. nft then subtracts the local zone's offset; natbox, like the
- * corpus captured with TZ=UTC, takes UTC. Undefined when none fits.
+ * corpus captured with TZ=UTC, takes UTC. The kernel gets the seconds times 10^9 in 64 bits, so a
+ * date before 1970 or after 2554 wraps (nft 1.0.6 lists "0099-01-01" as "2437-03-20 22:18:14"):
+ * the seconds returned are the wrapped ones. Undefined when none fits.
  */
 export function parseDate(s: string): number | undefined {
-  if (/^\d+$/.test(s)) return Number(s);
-  const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, se] = m.slice(1).map((x) => Number(x ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 61) return undefined;
-  return Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
+  let sec: bigint;
+  if (/^\d+$/.test(s)) sec = BigInt(s);
+  else {
+    const m = /^(\d{1,4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$/.exec(s);
+    if (!m) return undefined;
+    const [y, mo, d, h, mi, se] = m.slice(1).map((x) => Number(x ?? 0)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 61) return undefined;
+    // setUTCFullYear, not Date.UTC: a year below 100 is that year, not 1900 + it.
+    const t = new Date(0);
+    t.setUTCFullYear(y, mo - 1, d);
+    t.setUTCHours(h, mi, se, 0);
+    sec = BigInt(t.getTime() / 1000);
+  }
+  const M = 2n ** 64n;
+  const ns = (((sec * 1_000_000_000n) % M) + M) % M;
+  return Number(ns / 1_000_000_000n);
 }
 
 /** Seconds since 1970 as nft's date_type_print writes them: "%Y-%m-%d %H:%M:%S" (UTC here). */

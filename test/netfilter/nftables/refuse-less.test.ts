@@ -18,7 +18,7 @@ import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { ctHelpersOf } from '../../../src/netfilter/conntrack/helper.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
 import { checkNft } from '../../../src/netfilter/nftables/index.ts';
-import { parseNft } from '../../../src/rules/nft/index.ts';
+import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
 import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
 
@@ -138,4 +138,23 @@ test('the corpus: every ruleset runs but for what natbox does not model (an OS f
     'nft-tests-typeof-sets.nft:62: osf name is read and printed but not simulated',
     'nft-tests-typeof-sets.nft:82: sctp chunk init is read and printed but not simulated',
   ]);
+});
+
+test('meta time dates list as nft 1.0.6 lists them back, wrapping in 64-bit nanoseconds out of range', () => {
+  // Each written alone in `table ip t { chain c { meta time >= "D" counter } }`, loaded with nft -f
+  // and listed by nft 1.0.6 on Linux 6.18 (TZ=UTC).
+  const nft: [string, string][] = [
+    ['0099-01-01', '2437-03-20 22:18:14'],
+    ['99-01-01', '2437-03-20 22:18:14'],
+    ['1970-01-01', '1970-01-01 00:00:00'],
+    ['2262-04-11 23:47:17', '2262-04-11 23:47:17'],
+    ['9999-12-31', '2400-10-17 05:30:41'],
+    ['2022-02-31', '2022-03-03 00:00:00'],
+    ['2022-05-30 21:51:61', '2022-05-30 21:52:01'],
+    ['2022-05-30 21:51', '2022-05-30 21:51:00'],
+  ];
+  for (const [written, listed] of nft) {
+    const rs = parseNftText(`table ip t {\n\tchain c {\n\t\tmeta time >= "${written}" counter\n\t}\n}\n`);
+    assert.match(printNft(rs), new RegExp(`meta time >= "${listed}" counter packets 0 bytes 0\\n`), written);
+  }
 });
