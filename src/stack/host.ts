@@ -38,7 +38,7 @@ import type { Ruleset } from '../rules/iptables/model.ts';
 import { Netfilter, NOTRACK, checkRuleset, type RuleProblem } from '../netfilter/core/engine.ts';
 import type { NfHost } from '../netfilter/core/table.ts';
 import type { NftRuleset } from '../rules/nft/model.ts';
-import { emptyRuleset, hasNft, nftFrontEnds } from './host-nft.ts';
+import { emptyRuleset, hasNft, nftFrontEnds, nftReadsLinkLayer } from './host-nft.ts';
 import { listedRuleset } from '../netfilter/nftables/listing.ts';
 import { configureFlowtables, flowIngress } from './flow-offload.ts';
 import { HostNetdev } from './netdev.ts';
@@ -353,7 +353,11 @@ export class Host {
       random: () => this.env.rng.u32() / 2 ** 32,
       sysctl: (n, d) => this.sysctl(n, d),
     });
-    this.ip4 = new Ip4(this, cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset), xt);
+    this.ip4 = new Ip4(
+      this,
+      (cfg.ruleset !== undefined && usesLinkLayer(cfg.ruleset)) || nftReadsLinkLayer(cfg.nft),
+      xt,
+    );
     this.netdev = this.netdevOf(cfg.nft);
     this.refreshMtus();
     this.brnfPath = new BridgeNetfilter(this);
@@ -451,7 +455,7 @@ export class Host {
         primaryAddress: (dev) => this.ifaces.get(dev)?.addrs[0]?.addr ?? 0,
         ...(groups.size > 0 ? { devGroup: (dev: string) => groups.get(dev) ?? 0 } : {}),
       },
-      usesLinkLayer(rs),
+      usesLinkLayer(rs) || nftReadsLinkLayer(this.nft),
     );
   }
 

@@ -154,6 +154,8 @@ export class Ip4 {
   /** skb.srcMac and skb.pktType from the frame's Ethernet header (only when a rule reads them). */
   setLinkLayer(skb: Skb, frame: Uint8Array, dev: Iface): void {
     skb.srcMac = formatMac(frame, 6);
+    skb.llDst = mac48(frame, 0);
+    skb.llSrc = mac48(frame, 6);
     if (ethIsBroadcast(frame)) skb.pktType = PACKET_BROADCAST;
     else if (frame[0]! & 1) skb.pktType = PACKET_MULTICAST;
     else skb.pktType = macKey(frame, 0) === macKey(dev.mac) ? PACKET_HOST : PACKET_OTHERHOST;
@@ -720,4 +722,12 @@ export const attachOf = (skb: Skb): Attach | undefined =>
 function mtuRoute(res: RouteResult): Route {
   const r = res.route!;
   return r.dev === res.dev ? r : { ...r, dev: res.dev, via: res.via };
+}
+
+/** The 48-bit Ethernet address at `p` of `b` as a number. */
+function mac48(b: Uint8Array, p: number): number {
+  return (
+    ((b[p]! << 8) | b[p + 1]!) * 2 ** 32 +
+    (((b[p + 2]! << 24) | (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]!) >>> 0)
+  );
 }

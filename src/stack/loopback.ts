@@ -196,7 +196,10 @@ export class Loopback {
     skb.ctDir = ctDir;
     skb.ctinfo = ctinfo;
     skb.mark = mark;
-    if (this.ip.linkLayer) skb.srcMac = '00:00:00:00:00:00'; // eth_type_trans: PACKET_HOST
+    if (this.ip.linkLayer) {
+      skb.srcMac = '00:00:00:00:00:00'; // eth_type_trans: PACKET_HOST
+      skb.llSrc = skb.llDst = 0;
+    }
     const now = host.env.now();
     if (nf && nf.prerouting(skb, now) !== NF_ACCEPT) return this.ip.nfDrop(skb, LO);
     if (host.tracing)

@@ -208,6 +208,13 @@ export class Skb {
   now = 0;
   /** Source MAC `aa:bb:cc:dd:ee:ff` of the frame it arrived in; '' when none (locally made). */
   srcMac = '';
+  /**
+   * The MAC header of the frame it arrived in as numbers (48 bits): source and destination, -1
+   * when none (locally made). Kept through forward and postrouting, as skb->mac_header is: nft's
+   * `ether saddr` in an ip or inet table reads it (nft_payload_eval, NFT_PAYLOAD_LL_HEADER).
+   */
+  llSrc = -1;
+  llDst = -1;
   /** skb->pkt_type (PACKET_*): from the frame's destination MAC; PACKET_OUTGOING when local. */
   pktType = PACKET_HOST;
   /** Owner of the sending socket (-m owner), -1 when there is none (forwarded, or not known). */
@@ -289,6 +296,8 @@ export class Skb {
     this.mark = 0;
     this.priority = 0;
     this.srcMac = '';
+    this.llSrc = -1;
+    this.llDst = -1;
     this.pktType = inIf === '' ? K.PACKET_OUTGOING : K.PACKET_HOST;
     this.uid = -1;
     this.gid = -1;

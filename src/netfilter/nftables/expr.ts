@@ -578,10 +578,23 @@ function netdevExpr(e: NftExpr, ctx: ExprCtx): Getter | undefined {
 
 // ---- the dispatch -------------------------------------------------------------------------------
 
+/**
+ * `ether saddr|daddr|type` in an ip or inet table (nft_payload_eval, NFT_PAYLOAD_LL_HEADER): the
+ * MAC header of the frame the packet arrived in, still there in forward and postrouting; a packet
+ * made here has none (skb_mac_header_was_set false): the rule breaks, whatever the compare.
+ */
+function etherL3Expr(e: Extract<NftExpr, { kind: 'payload' }>): Getter {
+  if (e.field === 'saddr') return { str: false, bits: 48, get: (skb) => skb.llSrc };
+  if (e.field === 'daddr') return { str: false, bits: 48, get: (skb) => skb.llDst };
+  if (e.field === 'type') return { str: false, bits: 16, get: (skb) => (skb.llSrc < 0 ? -1 : 0x0800) };
+  throw new NftRefusal(`ether ${e.field} is not simulated`, e, `ether ${e.field}`);
+}
+
 /** Bits of a payload field, for keys and jhash (the register width it loads). */
 export function compileExpr(e: NftExpr, ctx: ExprCtx): Getter {
   const nd = netdevExpr(e, ctx);
   if (nd) return nd;
+  if (e.kind === 'payload' && e.proto === 'ether') return etherL3Expr(e);
   switch (e.kind) {
     case 'payload': {
       if (e.proto === 'ip') {

@@ -194,6 +194,8 @@ const U_ACCT = 2;
 const U_LABELS = 4;
 /** A synproxy statement, inline or by object (nft_synproxy_init). */
 const U_SYNPROXY = 8;
+/** The frame's MAC header: `ether` fields, `meta pkttype` (the host fills them in: ip4.ts). */
+const U_LINK = 16;
 
 function exprUses(e: NftExpr): number {
   switch (e.kind) {
@@ -224,9 +226,11 @@ function exprUses(e: NftExpr): number {
     case 'map':
       return exprUses(e.key) | exprUses(e.map);
     case 'payload':
+      return e.proto === 'ether' ? U_LINK : 0;
+    case 'meta':
+      return e.key === 'pkttype' ? U_LINK : 0;
     case 'rawpayload':
     case 'exthdr':
-    case 'meta':
     case 'fib':
     case 'numgen':
     case 'misc':
@@ -362,6 +366,17 @@ export function rulesetUses(rs: NftRuleset): {
     acct: (ext & U_ACCT) !== 0,
     labels: (ext & U_LABELS) !== 0,
   };
+}
+
+/**
+ * Whether the rules of a table natbox evaluates read the frame's MAC header (`ether saddr`, `meta
+ * pkttype`): the host then keeps it with each packet (Ip4.setLinkLayer), as -m mac makes it.
+ */
+export function nftReadsLinkLayer(rs: NftRuleset | undefined): boolean {
+  for (const t of rs?.tables ?? [])
+    if (evaluated(t))
+      for (const c of t.chains) for (const r of c.rules) if (stmtsUses(r.stmts) & U_LINK) return true;
+  return false;
 }
 
 /**

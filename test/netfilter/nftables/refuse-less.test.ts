@@ -17,7 +17,8 @@ import { Skb } from '../../../src/netfilter/core/skb.ts';
 import { NF_ACCEPT } from '../../../src/netfilter/core/engine.ts';
 import { ctHelpersOf } from '../../../src/netfilter/conntrack/helper.ts';
 import { formatConntrackLine } from '../../../src/netfilter/conntrack/format.ts';
-import { checkNft } from '../../../src/netfilter/nftables/index.ts';
+import { checkNft, nftReadsLinkLayer } from '../../../src/netfilter/nftables/index.ts';
+import { testScenario } from '../../../src/cli/test.ts';
 import { parseNft, printNft } from '../../../src/rules/nft/index.ts';
 import { ip } from '../helpers.ts';
 import { envOf, fwd, nftEngine, parseNftText } from './dsl.ts';
@@ -157,4 +158,60 @@ test('meta time dates list as nft 1.0.6 lists them back, wrapping in 64-bit nano
     const rs = parseNftText(`table ip t {\n\tchain c {\n\t\tmeta time >= "${written}" counter\n\t}\n}\n`);
     assert.match(printNft(rs), new RegExp(`meta time >= "${listed}" counter packets 0 bytes 0\\n`), written);
   }
+});
+
+test("ether saddr in an inet table: the incoming frame's MAC in forward and postrouting, none for the router's own packets", () => {
+  // test/conformance/nft/ether-mac-filter.yaml (natbox verify: 196 of 196 packets as Linux 6.18).
+  const file = 'test/conformance/nft/ether-mac-filter.yaml';
+  const r = testScenario(readFileSync(file, 'utf8'), file);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(
+    r.flows.map((f) => `${f.name}: ${f.verdict} ${f.status}`),
+    [
+      'h1 80: connected pass',
+      'h2 80: timeout pass',
+      'h1 81: connected pass',
+      'h2 81: timeout pass',
+      'h1 82: timeout pass',
+      'h2 82: connected pass',
+      'h1 83: timeout pass',
+      'h2 83: connected pass',
+      'router 84: connected pass',
+    ],
+  );
+  // The host keeps the MAC header only when a rule reads it (ether fields, meta pkttype).
+  assert.equal(
+    nftReadsLinkLayer(
+      parseNftText('table inet t {\n\tchain c {\n\t\tether saddr 02:00:00:00:00:01 accept\n\t}\n}\n'),
+    ),
+    true,
+  );
+  assert.equal(
+    nftReadsLinkLayer(parseNftText('table ip t {\n\tchain c {\n\t\tmeta pkttype broadcast accept\n\t}\n}\n')),
+    true,
+  );
+  assert.equal(
+    nftReadsLinkLayer(
+      parseNftText('table ip6 t {\n\tchain c {\n\t\tether saddr 02:00:00:00:00:01 accept\n\t}\n}\n'),
+    ),
+    false,
+  );
+  assert.equal(
+    nftReadsLinkLayer(parseNftText('table ip t {\n\tchain c {\n\t\tip saddr 10.0.0.1 accept\n\t}\n}\n')),
+    false,
+  );
+});
+
+test('the scenario of what used to be refused matches its expectations (natbox verify: 340 of 340 packets as Linux 6.18)', () => {
+  const file = 'test/conformance/nft/refuse-less.yaml';
+  const r = testScenario(readFileSync(file, 'utf8'), file);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(
+    r.flows.filter((f) => f.status !== 'pass').map((f) => f.name),
+    [],
+  );
+  assert.deepEqual(
+    r.flows.map((f) => f.verdict),
+    ['connected', 'timeout', 'timeout', ...Array(7).fill('connected'), 'reply-from-unexpected-source'],
+  );
 });
