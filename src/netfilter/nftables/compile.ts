@@ -34,7 +34,7 @@ import { refreshedElems } from '../../rules/nft/normalise.ts';
 import { narrowRawMask } from '../../rules/nft/raw-payload.ts';
 import type { Skb } from '../core/skb.ts';
 import { NF_ACCEPT, NF_DROP, NOTRACK } from '../core/verdict.ts';
-import type { NfTableEnv, SynproxyInfo } from '../core/table.ts';
+import type { NfTableEnv } from '../core/table.ts';
 import {
   NF_INET_FORWARD,
   NF_INET_LOCAL_IN,
@@ -973,36 +973,21 @@ export class RtTable {
 
   /**
    * `synproxy name "x"` and `synproxy name KEY map { ... : "x" }` (nft_objref_eval,
-   * nft_objref_map_eval): the object's options, or the one the packet's key maps to (no element:
-   * the rule breaks). The map's names become indices into the objects' options.
+   * nft_objref_map_eval): the object's options, or the one the packet's key maps to (objrefMap).
    */
   private synproxyRef(s: Extract<NftStmt, { kind: 'objref' }>, ctx: ExprCtx): Op {
     checkSynproxyHook(ctx.hook, s);
-    const infoOf = (name: string, at: NftExpr | NftStmt): SynproxyInfo => {
-      const o = this.table.objects.find((x) => x.type === 'synproxy' && x.name === name);
-      if (!o || o.type !== 'synproxy') throw new NftRefusal(`no synproxy object "${name}"`, at, name);
-      return nftSynproxyInfo(o);
-    };
     const n = s.name;
     if (n.kind === 'value' && typeof n.value === 'string') {
-      const info = infoOf(n.value, s);
+      const name = n.value;
+      const o = this.table.objects.find((x) => x.type === 'synproxy' && x.name === name);
+      if (!o || o.type !== 'synproxy') throw new NftRefusal(`no synproxy object "${name}"`, s, name);
+      const info = nftSynproxyInfo(o);
       return synproxyOp(this.env, this.rt, () => info);
     }
     if (n.kind !== 'map' || n.map.kind !== 'set')
       throw new NftRefusal('synproxy name from a named map is not simulated', s, 'synproxy');
-    const infos: SynproxyInfo[] = [];
-    const elements = n.map.elements.map((el) => {
-      const d = el.data;
-      if (!d || d.kind !== 'value' || typeof d.value !== 'string')
-        throw new NftRefusal('a synproxy map element without an object name', d ?? n, '');
-      infos.push(infoOf(d.value, d));
-      return { ...el, data: { kind: 'value' as const, type: 'integer' as const, value: infos.length - 1 } };
-    });
-    const idx = this.valueGetter({ ...n, map: { ...n.map, elements } }, ctx);
-    return synproxyOp(this.env, this.rt, (skb) => {
-      const i = idx(skb);
-      return i < 0 ? undefined : infos[i];
-    });
+    return this.objrefMap(s, n, n.map, ctx);
   }
 
   private compileObjref(s: Extract<NftStmt, { kind: 'objref' }>, ctx: ExprCtx): Op {
@@ -1035,8 +1020,9 @@ export class RtTable {
   }
 
   /**
-   * `ct helper set udp dport map { 69 : "tftp-69", 5060 : "sip-5060" }` (nft_objref_map_eval): the
-   * object the packet's key maps to, each name's op made once; no element, the rule breaks.
+   * `ct helper set udp dport map { 69 : "tftp-69", 5060 : "sip-5060" }`, `synproxy name ip saddr
+   * map { … }` (nft_objref_map_eval): the object the packet's key maps to, each name's op made
+   * once; no element, the rule breaks.
    */
   private objrefMap(
     s: Extract<NftStmt, { kind: 'objref' }>,
@@ -1053,7 +1039,8 @@ export class RtTable {
       let i = names.indexOf(d.value);
       if (i < 0) {
         i = names.push(d.value) - 1;
-        ops.push(this.compileObjref({ ...s, name: d }, ctx));
+        const one = { ...s, name: d };
+        ops.push(s.type === 'synproxy' ? this.synproxyRef(one, ctx) : this.compileObjref(one, ctx));
       }
       return { ...el, data: { kind: 'value' as const, type: 'integer' as const, value: i } };
     });
