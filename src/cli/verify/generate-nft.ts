@@ -49,6 +49,7 @@ const BASES: Record<string, string> = {
   pre_mangle: 'type filter hook prerouting priority mangle',
   forward: 'type filter hook forward priority filter',
   forward_late: 'type filter hook forward priority filter + 10',
+  post_filter: 'type filter hook postrouting priority filter',
   input: 'type filter hook input priority filter',
   output: 'type filter hook output priority filter',
 };
@@ -426,6 +427,21 @@ export const NFT_LATE_FAMILIES: Record<string, NftFamily> = {
     return true;
   },
 };
+
+/**
+ * Session 22's: filtering by a LAN client's MAC (`r.mac`), as fw4 writes a rule with `src_mac`:
+ * the incoming frame's header in forward and postrouting (`ether saddr` in an ip or inet table),
+ * one address, all but one (`!=`), or an anonymous set.
+ */
+export function nftMacFamily(rng: Rng, r: NftRouter, mac: string, n: GenNft): void {
+  const what = rng.pick([
+    `ether saddr ${mac}`,
+    `iifname ${q(r.lan)} ether saddr != ${mac}`,
+    `ether saddr { ${mac}, 02:00:00:00:ff:ff }`,
+  ]);
+  const p = rng.pick(['meta l4proto tcp', 'meta l4proto udp', 'meta l4proto icmp', 'tcp dport 80']);
+  add(n, rng.pick(['forward', 'forward', 'post_filter']), `${what} ${p} ${counter(rng)}drop`);
+}
 
 /** The ruleset as `nft -f` reads it (and `nft:` in a scenario holds it). */
 export function renderNft(n: GenNft): string[] {

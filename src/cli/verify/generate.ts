@@ -19,6 +19,7 @@
 import {
   NFT_FILTER_FAMILIES,
   NFT_LATE_FAMILIES,
+  nftMacFamily,
   NFT_NAT_FAMILIES,
   NFT_ONLY_FILTER_FAMILIES,
   NFT_ONLY_NAT_FAMILIES,
@@ -37,6 +38,8 @@ export interface GenIface {
   addrs: string[];
   /** `ip link set DEV mtu N` (1500 when absent). */
   mtu?: number;
+  /** The interface's MAC address (natbox's own when absent; verify gives the kernel's the same). */
+  mac?: string;
 }
 
 export interface GenHost {
@@ -1258,6 +1261,19 @@ function lateExtras(d: Draft): string[] {
     if (h.nft && rng.chance(0.25) && NFT_LATE_FAMILIES.dynset!(rng, r, h.nft) && !used.includes('nft:dynset'))
       used.push('nft:dynset');
   }
+  // Session 22: an nft router filters by a LAN client's MAC 1 time in 5 (nftMacFamily),
+  // the client's MAC written out so the rule can name it.
+  for (const r of d.routers) {
+    const h = d.hosts.find((x) => x.name === r.name)!;
+    const lan = lanOf(d, r).flatMap((x) => d.hosts.filter((y) => y.name === x.name && y.ifaces.length));
+    if (!h.nft || !lan.length || !rng.chance(0.2)) continue;
+    const c = rng.pick(lan);
+    const k = d.hosts.indexOf(c);
+    const mac =
+      (c.ifaces[0]!.mac = `02:00:00:00:${(k >> 8).toString(16).padStart(2, '0')}:${(k & 255).toString(16).padStart(2, '0')}`);
+    nftMacFamily(rng, r, mac, h.nft);
+    if (!used.includes('nft:mac')) used.push('nft:mac');
+  }
   return used;
 }
 
@@ -1334,6 +1350,7 @@ export function renderYaml(s: GenScenario, name = `gen-${s.seed}-${s.index}`): s
     const parts = [
       ...(i.addrs.length ? [`addresses: [${i.addrs.join(', ')}]`] : []),
       ...(i.mtu ? [`mtu: ${i.mtu}`] : []),
+      ...(i.mac ? [`mac: ${q(i.mac)}`] : []),
     ];
     return `      ${i.name}: ${parts.length ? `{ ${parts.join(', ')} }` : '{}'}`;
   };
