@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { simulateScenario } from '../../src/scenario/simulate.ts';
 import { decodeEthernet } from '../../src/wire/decode.ts';
+import { formatTcpFlags } from '../../src/wire/tcp.ts';
 
 const FILE = 'test/conformance/generated/gen-2201-57.yaml';
 
@@ -41,26 +42,30 @@ test("redirects about zero-window probes (seq snd_una - 1) are out of window: ig
   // The SYN, the handshake's ACK, then the zero-window probes at the RTO's doublings: each with
   // seq snd_una - 1, the ISN (snd_una is ISN + 1 and nothing else is sent).
   assert.deepEqual(
-    tcpOut.map((f) => [f.t, f.d.ipv4!.tcp!.flags, (f.d.ipv4!.tcp!.seq - isn) >>> 0]),
+    tcpOut.map(
+      (f) => `${f.t} ${formatTcpFlags(f.d.ipv4!.tcp!.flags)} ISN+${(f.d.ipv4!.tcp!.seq - isn) >>> 0}`,
+    ),
     [
-      [300_200, 0x02, 0],
-      [300_400, 0x10, 1],
-      [508_000, 0x10, 0],
-      [928_000, 0x10, 0],
-      [1_760_000, 0x10, 0],
-      [3_424_000, 0x10, 0],
+      '300200 S ISN+0',
+      '300400 . ISN+1',
+      '508000 . ISN+0',
+      '928000 . ISN+0',
+      '1760000 . ISN+0',
+      '3424000 . ISN+0',
     ],
   );
   // r1 redirects each of them (to 10.1.0.252), quoting its sequence number.
   const redirects = h11('in').filter((f) => f.d.ipv4?.icmp?.type === 5);
   assert.deepEqual(
-    redirects.map((f) => [f.t, f.d.ipv4!.icmp!.gateway, (f.d.ipv4!.icmp!.quote!.seq! - isn) >>> 0]),
+    redirects.map(
+      (f) => `${f.t} to ${f.d.ipv4!.icmp!.gateway} about ISN+${(f.d.ipv4!.icmp!.quote!.seq! - isn) >>> 0}`,
+    ),
     [
-      [300_400, '10.1.0.252', 0],
-      [508_200, '10.1.0.252', 0],
-      [928_200, '10.1.0.252', 0],
-      [1_760_200, '10.1.0.252', 0],
-      [3_424_200, '10.1.0.252', 0],
+      '300400 to 10.1.0.252 about ISN+0',
+      '508200 to 10.1.0.252 about ISN+0',
+      '928200 to 10.1.0.252 about ISN+0',
+      '1760200 to 10.1.0.252 about ISN+0',
+      '3424200 to 10.1.0.252 about ISN+0',
     ],
   );
   const texts = sim.steps.flatMap((s) =>
