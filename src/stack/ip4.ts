@@ -242,35 +242,6 @@ export class Ip4 {
         });
       return;
     }
-    // fib_validate_source (host.ts validateSource): a source that is one of this host's addresses
-    // (unless accept_local), whose route back is not unicast, or that rp_filter refuses is a
-    // martian, dropped after PREROUTING. 127.0.0.0/8 is martianLocalnet's above; a 0.0.0.0
-    // source is not checked (ip_route_input_slow's brd_input).
-    const fvs =
-      dev.name === LO || skb.src === 0
-        ? FVS_OK
-        : host.validateSource(skb.src, dst, dev.name, ip[1]! & ROUTE_TOS_MASK, skb.mark);
-    if (fvs !== FVS_OK) {
-      nf?.abandon(skb);
-      const reason =
-        fvs === FVS_RPF
-          ? DropReason.IP_RPFILTER
-          : fvs === FVS_LOCAL_SOURCE
-            ? DropReason.IP_LOCAL_SOURCE
-            : DropReason.IP_INVALID_SOURCE;
-      if (host.countDrop(reason)) {
-        const back = host.validateDev;
-        host.trace({
-          kind: 'drop',
-          host: host.name,
-          ifname: dev.name,
-          reason,
-          addr: skb.src,
-          ...(fvs === FVS_RPF && back ? { dev: back } : {}),
-        });
-      }
-      return;
-    }
     // ip_route_input_slow: the flow key of the packet (its mark as PREROUTING left it).
     let local = host.isLocal(dst) || dst === 0xffffffff;
     let err = 0;
@@ -292,6 +263,7 @@ export class Ip4 {
       if (err === 0 && isLocalType(res.route)) local = true;
     }
     if (local) {
+      if (this.martianSource(skb, dev.name, dst)) return;
       if (host.tracing)
         host.trace({ kind: 'route', host: host.name, dst: formatIpv4(dst), decision: 'local' });
       if (isFragment(skb.buf)) {
@@ -348,6 +320,7 @@ export class Ip4 {
       nf?.abandon(skb);
       return;
     }
+    if (this.martianSource(skb, dev.name, dst)) return;
     const r = res;
     // ip_forward: a frame sent to a group address (pkt_type broadcast or multicast) is not forwarded.
     if (frame !== undefined && (frame[0]! & 1) !== 0) return nf?.abandon(skb);
@@ -421,6 +394,44 @@ export class Ip4 {
    * n-th only 20 ms << n after the last, the count forgotten after 20.48 s of quiet). The redirect carries the packet's conntrack
    * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
    */
+  /**
+   * fib_validate_source (host.ts validateSource) of a packet ip_route_input_slow found a route for:
+   * a source that is one of this host's addresses (unless accept_local), whose route back is not
+   * unicast, or that rp_filter refuses is a martian, dropped after PREROUTING (true). The kernel
+   * validates only a local destination (RTN_LOCAL, brd_input) and a route to forward by
+   * (__mkroute_input): a packet with no route, or with forwarding off, goes to ip_error unchecked,
+   * which answers a source of its own with ICMP net unreachable through lo (gen-2203-4).
+   * 127.0.0.0/8 is martianLocalnet's, before the lookup; a 0.0.0.0 source is not checked.
+   */
+  private martianSource(skb: Skb, ifname: string, dst: number): boolean {
+    const host = this.host;
+    const src = skb.src;
+    const fvs =
+      ifname === LO || src === 0
+        ? FVS_OK
+        : host.validateSource(src, dst, ifname, skb.buf[1]! & ROUTE_TOS_MASK, skb.mark);
+    if (fvs === FVS_OK) return false;
+    host.nf?.abandon(skb);
+    const reason =
+      fvs === FVS_RPF
+        ? DropReason.IP_RPFILTER
+        : fvs === FVS_LOCAL_SOURCE
+          ? DropReason.IP_LOCAL_SOURCE
+          : DropReason.IP_INVALID_SOURCE;
+    if (host.countDrop(reason)) {
+      const back = host.validateDev;
+      host.trace({
+        kind: 'drop',
+        host: host.name,
+        ifname,
+        reason,
+        addr: src,
+        ...(fvs === FVS_RPF && back ? { dev: back } : {}),
+      });
+    }
+    return true;
+  }
+
   private maybeRedirect(ip: Uint8Array, r: { via: number; dev: string }, skb: Skb, now: number): void {
     // IN_DEV_TX_REDIRECTS is IN_DEV_ORCONF: `all` OR the device's own setting (1 by default), so
     // net.ipv4.conf.all.send_redirects=0 alone does not stop them (the device's must be 0 too).

@@ -531,6 +531,11 @@ export class Sockets {
    * found a system call holding their socket for (all but fragmentation needed).
    */
   lockDroppedIcmps = 0;
+  /**
+   * TcpExtOutOfWindowIcmps (LINUX_MIB_OUTOFWINDOWICMPS): ICMP errors and redirects tcp_v4_err
+   * ignored because the segment they quote is not between snd_una and snd_nxt (icmpOutOfWindow).
+   */
+  outOfWindowIcmps = 0;
   /** Delayed ACK timers armed so far (each arming's identity). */
   private delackArms = 0;
   private readonly tcp = new Map<string, TcpSock>();
@@ -2541,9 +2546,11 @@ export class Sockets {
           : type === 12
             ? `parameter problem (from ${formatIpv4(src)})`
             : `destination unreachable code ${code} (from ${formatIpv4(src)})`;
-      if (iproto === IPPROTO_TCP && !(type === 3 && code === 4)) {
+      if (iproto === IPPROTO_TCP) {
         const h = this.tcp.get(key(ipv4Src(ip, inner), isport, idst, idport));
-        if (h?.owned && h.state !== 'TIME_WAIT' && h.state !== 'SYN_RECV') this.lockDroppedIcmps++;
+        if (h?.owned && h.state !== 'TIME_WAIT' && h.state !== 'SYN_RECV' && !(type === 3 && code === 4))
+          this.lockDroppedIcmps++;
+        if (h && this.icmpOutOfWindow(h, read32(ip, inner + ihl + 4))) return;
       }
       if (type === 3 && code === 4 && this.fragNeeded(ip, o, inner, iproto, isport, idst, idport)) return;
       const e = icmpErrno(type, code);
@@ -2637,9 +2644,11 @@ export class Sockets {
     // tcp_v4_err: a redirect for a socket a system call holds (connect(), send() or close()
     // while the chain its segment set off runs) is counted (LINUX_MIB_LOCKDROPPEDICMPS) and
     // dropped: do_redirect only `if (!sock_owned_by_user(sk))`.
-    const held = iproto === IPPROTO_TCP ? this.tcp.get(key(isrc, isport, idst, idport))!.owned : undefined;
+    const s = iproto === IPPROTO_TCP ? this.tcp.get(key(isrc, isport, idst, idport))! : undefined;
+    const held = s?.owned;
+    if (held) this.lockDroppedIcmps++;
+    if (s && this.icmpOutOfWindow(s, read32(ip, inner + ihl + 4))) return;
     if (held) {
-      this.lockDroppedIcmps++;
       if (this.host.tracing)
         this.host.trace({
           kind: 'socket',
@@ -2653,6 +2662,27 @@ export class Sockets {
     const gw = read32(ip, o + 4);
     if (!r || r.via !== ipv4Src(ip, 0) || gw === r.via) return;
     this.host.redirectNeighbour(r.dev, gw);
+  }
+
+  /**
+   * tcp_v4_err: an ICMP message about a segment of a socket (not a request, TIME_WAIT or a closed
+   * one) whose sequence number is not between snd_una and snd_nxt is counted
+   * (LINUX_MIB_OUTOFWINDOWICMPS) and ignored, whatever its type: a redirect, an error or
+   * fragmentation needed about a zero-window probe or a keepalive (seq snd_una - 1), or about a
+   * segment acknowledged since (gen-2201-57: r1's redirects about h11's zero-window probes).
+   */
+  private icmpOutOfWindow(s: TcpSock, seq: number): boolean {
+    if (s.state === 'SYN_RECV' || s.state === 'TIME_WAIT' || s.state === 'CLOSED') return false;
+    if ((seq - s.sndUna) >>> 0 <= (s.sndNxt - s.sndUna) >>> 0) return false;
+    this.outOfWindowIcmps++;
+    if (this.host.tracing)
+      this.host.trace({
+        kind: 'socket',
+        host: this.host.name,
+        event: 'icmp-error',
+        text: `ignores an ICMP message about its segment seq ${seq} to ${ap(s.raddr, s.rport)}: not between snd_una ${s.sndUna} and snd_nxt ${s.sndNxt} (tcp_v4_err, OutOfWindowIcmps)`,
+      });
+    return true;
   }
 
   /**
