@@ -6,7 +6,7 @@
 import { inputFlowKey } from './route-key.ts';
 import { formatIpv4, formatMac, prefixMask } from '../wire/addr.ts';
 import { ethIsBroadcast } from '../wire/ethernet.ts';
-import { read16, read32 } from '../wire/checksum.ts';
+import { read16, read32, readBE } from '../wire/checksum.ts';
 import { IPPROTO_TCP, ipv4ChecksumOk, ipv4DecTtl, ipv4Dst, ipv4Ttl, parseIpv4Header } from '../wire/ipv4.ts';
 import { TCP_RST } from '../wire/tcp.ts';
 import { tcpSetClosing } from '../netfilter/conntrack/proto-tcp.ts';
@@ -154,8 +154,8 @@ export class Ip4 {
   /** skb.srcMac and skb.pktType from the frame's Ethernet header (only when a rule reads them). */
   setLinkLayer(skb: Skb, frame: Uint8Array, dev: Iface): void {
     skb.srcMac = formatMac(frame, 6);
-    skb.llDst = mac48(frame, 0);
-    skb.llSrc = mac48(frame, 6);
+    skb.llDst = readBE(frame, 0, 6);
+    skb.llSrc = readBE(frame, 6, 6);
     if (ethIsBroadcast(frame)) skb.pktType = PACKET_BROADCAST;
     else if (frame[0]! & 1) skb.pktType = PACKET_MULTICAST;
     else skb.pktType = macKey(frame, 0) === macKey(dev.mac) ? PACKET_HOST : PACKET_OTHERHOST;
@@ -388,13 +388,6 @@ export class Ip4 {
   }
 
   /**
-   * ip_forward → ip_rt_send_redirect: a packet forwarded out of the device it came in on, from a
-   * sender on that link, gets an ICMP redirect (host) naming the better next hop, when
-   * send_redirects is on, as the sender's inet_peer allows (inetpeer.ts: at most 9 in a row, the
-   * n-th only 20 ms << n after the last, the count forgotten after 20.48 s of quiet). The redirect carries the packet's conntrack
-   * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
-   */
-  /**
    * fib_validate_source (host.ts validateSource) of a packet ip_route_input_slow found a route for:
    * a source that is one of this host's addresses (unless accept_local), whose route back is not
    * unicast, or that rp_filter refuses is a martian, dropped after PREROUTING (true). The kernel
@@ -432,6 +425,13 @@ export class Ip4 {
     return true;
   }
 
+  /**
+   * ip_forward → ip_rt_send_redirect: a packet forwarded out of the device it came in on, from a
+   * sender on that link, gets an ICMP redirect (host) naming the better next hop, when
+   * send_redirects is on, as the sender's inet_peer allows (inetpeer.ts: at most 9 in a row, the
+   * n-th only 20 ms << n after the last, the count forgotten after 20.48 s of quiet). The redirect carries the packet's conntrack
+   * entry, so NAT drops it for a NATed connection (nf_nat_icmp_reply_translation).
+   */
   private maybeRedirect(ip: Uint8Array, r: { via: number; dev: string }, skb: Skb, now: number): void {
     // IN_DEV_TX_REDIRECTS is IN_DEV_ORCONF: `all` OR the device's own setting (1 by default), so
     // net.ipv4.conf.all.send_redirects=0 alone does not stop them (the device's must be 0 too).
@@ -733,12 +733,4 @@ export const attachOf = (skb: Skb): Attach | undefined =>
 function mtuRoute(res: RouteResult): Route {
   const r = res.route!;
   return r.dev === res.dev ? r : { ...r, dev: res.dev, via: res.via };
-}
-
-/** The 48-bit Ethernet address at `p` of `b` as a number. */
-function mac48(b: Uint8Array, p: number): number {
-  return (
-    ((b[p]! << 8) | b[p + 1]!) * 2 ** 32 +
-    (((b[p + 2]! << 24) | (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]!) >>> 0)
-  );
 }

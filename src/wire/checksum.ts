@@ -75,6 +75,13 @@ export function read32(buf: Uint8Array, off: number): number {
   return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
 }
 
+/** `n` bytes at `off` as a big-endian number (up to 6: an Ethernet address, 48 bits, stays exact). */
+export function readBE(buf: Uint8Array, off: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + buf[off + i]!;
+  return v;
+}
+
 export function write32(buf: Uint8Array, off: number, v: number): void {
   buf[off] = (v >>> 24) & 0xff;
   buf[off + 1] = (v >>> 16) & 0xff;

@@ -11,6 +11,7 @@ import type { NftExpr } from '../../rules/nft/model.ts';
 import { TupleBuf } from '../conntrack/tuple.ts';
 import { IPS_CONFIRMED } from '../conntrack/table.ts';
 import { bswap32, jhash2, reciprocalScale } from '../../wire/jhash.ts';
+import { readBE } from '../../wire/checksum.ts';
 import {
   CT_UNTRACKED,
   PACKET_BROADCAST,
@@ -550,13 +551,6 @@ const ETHER: Readonly<Record<string, readonly [off: number, len: number]>> = {
   type: [12, 2],
 };
 
-/** Reads `n` bytes at `p` as a number (up to 6 bytes: an Ethernet address, 48 bits). */
-const readN = (b: Uint8Array, p: number, n: number): number => {
-  let v = 0;
-  for (let i = 0; i < n; i++) v = v * 256 + b[p + i]!;
-  return v;
-};
-
 /**
  * The netdev family's own readings (or undefined: compileExpr's own): `ether` fields (the frame's
  * link-layer header, at the network header less 14), `meta protocol` (the ethertype) and
@@ -568,7 +562,7 @@ function netdevExpr(e: NftExpr, ctx: ExprCtx): Getter | undefined {
     const f = ETHER[e.field];
     if (!f) throw new NftRefusal(`ether ${e.field} is not simulated`, e, `ether ${e.field}`);
     const [off, len] = f;
-    return { str: false, bits: len * 8, get: (skb) => readN(skb.buf, skb.off - ETH_HLEN + off, len) };
+    return { str: false, bits: len * 8, get: (skb) => readBE(skb.buf, skb.off - ETH_HLEN + off, len) };
   }
   if (e.kind === 'meta' && e.key === 'protocol')
     return { str: false, bits: 16, get: (skb) => (skb.buf[skb.off - 2]! << 8) | skb.buf[skb.off - 1]! };

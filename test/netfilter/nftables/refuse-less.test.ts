@@ -160,13 +160,17 @@ test('meta time dates list as nft 1.0.6 lists them back, wrapping in 64-bit nano
   }
 });
 
-test("ether saddr in an inet table: the incoming frame's MAC in forward and postrouting, none for the router's own packets", () => {
-  // test/conformance/nft/ether-mac-filter.yaml (natbox verify: 196 of 196 packets as Linux 6.18).
-  const file = 'test/conformance/nft/ether-mac-filter.yaml';
+/** The flows of a scenario file as `natbox test` reports them (the file loads without errors). */
+function flowsOf(file: string): ReturnType<typeof testScenario>['flows'] {
   const r = testScenario(readFileSync(file, 'utf8'), file);
   assert.deepEqual(r.errors, []);
+  return r.flows;
+}
+
+test("ether saddr in an inet table: the incoming frame's MAC in forward and postrouting, none for the router's own packets", () => {
+  // test/conformance/nft/ether-mac-filter.yaml (natbox verify: 196 of 196 packets as Linux 6.18).
   assert.deepEqual(
-    r.flows.map((f) => `${f.name}: ${f.verdict} ${f.status}`),
+    flowsOf('test/conformance/nft/ether-mac-filter.yaml').map((f) => `${f.name}: ${f.verdict} ${f.status}`),
     [
       'h1 80: connected pass',
       'h2 80: timeout pass',
@@ -203,15 +207,13 @@ test("ether saddr in an inet table: the incoming frame's MAC in forward and post
 });
 
 test('the scenario of what used to be refused matches its expectations (natbox verify: 340 of 340 packets as Linux 6.18)', () => {
-  const file = 'test/conformance/nft/refuse-less.yaml';
-  const r = testScenario(readFileSync(file, 'utf8'), file);
-  assert.deepEqual(r.errors, []);
+  const flows = flowsOf('test/conformance/nft/refuse-less.yaml');
   assert.deepEqual(
-    r.flows.filter((f) => f.status !== 'pass').map((f) => f.name),
+    flows.filter((f) => f.status !== 'pass').map((f) => f.name),
     [],
   );
   assert.deepEqual(
-    r.flows.map((f) => f.verdict),
+    flows.map((f) => f.verdict),
     ['connected', 'timeout', 'timeout', ...Array(7).fill('connected'), 'reply-from-unexpected-source'],
   );
 });
